@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spec.h - CXL r3.2 values used by cxldcd: opcodes, return codes, event log and
+ * event type numbers, and the sizes of wire structures.
+ *
+ * Values only.  Layouts live in the codecs of src/cci, which cite the spec
+ * tables; the size constants here are tied to them with _Static_assert.
+ */
+#ifndef CXLDCD_SPEC_H
+#define CXLDCD_SPEC_H
+
+#include <stdint.h>
+
+/* CXL r3.2 Table 8-46 (return codes) */
+enum cxldcd_rc {
+	CXLDCD_RC_SUCCESS = 0x00,
+	CXLDCD_RC_BG_STARTED = 0x01,
+	CXLDCD_RC_INVALID_INPUT = 0x02,
+	CXLDCD_RC_UNSUPPORTED = 0x03,
+	CXLDCD_RC_INTERNAL_ERROR = 0x04,
+	CXLDCD_RC_RETRY_REQUIRED = 0x05,
+	CXLDCD_RC_BUSY = 0x06,
+	CXLDCD_RC_MEDIA_DISABLED = 0x07,
+	CXLDCD_RC_FW_TRANSFER_IN_PROGRESS = 0x08,
+	CXLDCD_RC_FW_TRANSFER_OUT_OF_ORDER = 0x09,
+	CXLDCD_RC_FW_AUTH_FAILED = 0x0a,
+	CXLDCD_RC_INVALID_SLOT = 0x0b,
+	CXLDCD_RC_ACTIVATION_FAILED_ROLLED_BACK = 0x0c,
+	CXLDCD_RC_ACTIVATION_FAILED_COLD_RESET = 0x0d,
+	CXLDCD_RC_INVALID_HANDLE = 0x0e,
+	CXLDCD_RC_INVALID_PA = 0x0f,
+	CXLDCD_RC_INJECT_POISON_LIMIT = 0x10,
+	CXLDCD_RC_PERMANENT_MEDIA_FAILURE = 0x11,
+	CXLDCD_RC_ABORTED = 0x12,
+	CXLDCD_RC_INVALID_SECURITY_STATE = 0x13,
+	CXLDCD_RC_INCORRECT_PASSPHRASE = 0x14,
+	CXLDCD_RC_UNSUPPORTED_MAILBOX = 0x15,
+	CXLDCD_RC_INVALID_PAYLOAD_LENGTH = 0x16,
+	CXLDCD_RC_INVALID_LOG = 0x17,
+	CXLDCD_RC_INTERRUPTED = 0x18,
+	CXLDCD_RC_UNSUPPORTED_FEATURE_VERSION = 0x19,
+	CXLDCD_RC_UNSUPPORTED_FEATURE_SELECTION = 0x1a,
+	CXLDCD_RC_FEATURE_TRANSFER_IN_PROGRESS = 0x1b,
+	CXLDCD_RC_FEATURE_TRANSFER_OUT_OF_ORDER = 0x1c,
+	CXLDCD_RC_RESOURCES_EXHAUSTED = 0x1d,
+	CXLDCD_RC_INVALID_EXTENT_LIST = 0x1e,
+	CXLDCD_RC_TRANSFER_OUT_OF_ORDER = 0x1f,
+	CXLDCD_RC_REQUEST_ABORT_NOT_SUPPORTED = 0x20,
+};
+
+/* Short spec-style name of a return code ("Invalid Physical Address"); never NULL. */
+const char *cxldcd_rc_str(enum cxldcd_rc rc);
+
+/* Opcodes: (command set << 8) | command, one flat list of full 16-bit values. */
+enum cxldcd_opcode {
+	CXLDCD_OP_IDENTIFY = 0x0001,
+	CXLDCD_OP_GET_RESPONSE_MSG_LIMIT = 0x0003,
+	CXLDCD_OP_SET_RESPONSE_MSG_LIMIT = 0x0004,
+	CXLDCD_OP_GET_EVENT_RECORDS = 0x0100,
+	CXLDCD_OP_CLEAR_EVENT_RECORDS = 0x0101,
+	CXLDCD_OP_GET_EVENT_INTERRUPT_POLICY = 0x0102,
+	CXLDCD_OP_SET_EVENT_INTERRUPT_POLICY = 0x0103,
+	CXLDCD_OP_GET_SUPPORTED_LOGS = 0x0400,
+	CXLDCD_OP_GET_LOG = 0x0401,
+	CXLDCD_OP_IDENTIFY_MEMORY_DEVICE = 0x4000,
+	CXLDCD_OP_GET_DC_CONFIG = 0x4800,
+	CXLDCD_OP_GET_DC_EXTENT_LIST = 0x4801,
+	CXLDCD_OP_ADD_DC_RESPONSE = 0x4802,
+	CXLDCD_OP_RELEASE_DC = 0x4803,
+	CXLDCD_OP_FM_GET_DCD_INFO = 0x5600,
+	CXLDCD_OP_FM_GET_HOST_DC_REGION_CONFIG = 0x5601,
+	CXLDCD_OP_FM_SET_DC_REGION_CONFIG = 0x5602,
+	CXLDCD_OP_FM_GET_DC_REGION_EXTENT_LISTS = 0x5603,
+	CXLDCD_OP_FM_INITIATE_DC_ADD = 0x5604,
+	CXLDCD_OP_FM_INITIATE_DC_RELEASE = 0x5605,
+	CXLDCD_OP_FM_DC_ADD_REFERENCE = 0x5606,
+	CXLDCD_OP_FM_DC_REMOVE_REFERENCE = 0x5607,
+	CXLDCD_OP_FM_DC_LIST_TAGS = 0x5608,
+};
+
+/* Event logs, CXL r3.2 §8.2.10.2.2 (Get Event Records input byte) */
+enum cxldcd_log {
+	CXLDCD_LOG_INFO = 0,
+	CXLDCD_LOG_WARN = 1,
+	CXLDCD_LOG_FAIL = 2,
+	CXLDCD_LOG_FATAL = 3,
+	CXLDCD_LOG_DC = 4,
+	CXLDCD_NR_LOGS = 5,
+};
+
+/* Dynamic Capacity Event Type, CXL r3.2 Table 8-62 offset 0x30 */
+enum cxldcd_dc_event_type {
+	CXLDCD_DC_EV_ADD_CAPACITY = 0x00,
+	CXLDCD_DC_EV_RELEASE_CAPACITY = 0x01,
+	CXLDCD_DC_EV_FORCED_RELEASE = 0x02,
+	CXLDCD_DC_EV_REGION_CONFIG_UPDATED = 0x03,
+	CXLDCD_DC_EV_ADD_CAPACITY_RESPONSE = 0x04,
+	CXLDCD_DC_EV_CAPACITY_RELEASED = 0x05,
+};
+
+/* Selection policy, 5604h byte 2 bits 3:0 (and QMP enum order) */
+enum cxldcd_add_policy {
+	CXLDCD_ADD_FREE = 0,
+	CXLDCD_ADD_CONTIGUOUS = 1,
+	CXLDCD_ADD_PRESCRIPTIVE = 2,
+	CXLDCD_ADD_ENABLE_SHARED = 3,
+};
+
+/* Removal policy, 5605h byte 2 bits 3:0 (and QMP enum order) */
+enum cxldcd_release_policy {
+	CXLDCD_RELEASE_TAG_BASED = 0,
+	CXLDCD_RELEASE_PRESCRIPTIVE = 1,
+};
+
+#define CXLDCD_MAX_REGIONS 8u
+#define CXLDCD_MAX_HOSTS 256u
+#define CXLDCD_REGION_ALIGN (256ull << 20) /* 256 MiB: region base, decode unit */
+#define CXLDCD_MIN_BLOCK_SIZE 0x40ull
+#define CXLDCD_TAG_SIZE 16u
+
+/* Wire sizes (bytes) */
+#define CXLDCD_CCI_HDR_SIZE 12u
+#define CXLDCD_DC_EXTENT_SIZE 0x28u         /* Table 8-63 */
+#define CXLDCD_UPDATED_EXTENT_SIZE 0x18u    /* Table 8-184 */
+#define CXLDCD_DC_REGION_CFG_SIZE 0x28u     /* Table 8-180 */
+#define CXLDCD_HOST_DC_REGION_CFG_SIZE 0x28u /* Table 7-66 */
+#define CXLDCD_EVENT_RECORD_SIZE 0x80u      /* Table 8-55 + 8-62 */
+#define CXLDCD_EVENT_HDR_SIZE 0x30u
+#define CXLDCD_TAG_INFO_SIZE 0x54u          /* 5608h Tag Information */
+#define CXLDCD_MAX_PAYLOAD ((1u << 21) - 1) /* 21-bit CCI payload length */
+
+/* Common event header flags (Table 8-55 offset 0x11, 24 bits) */
+#define CXLDCD_EVF_SEVERITY_MASK 0x3u
+#define CXLDCD_EVF_SEV_INFO 0x0u
+#define CXLDCD_EVF_SEV_WARN 0x1u
+#define CXLDCD_EVF_SEV_FAIL 0x2u
+#define CXLDCD_EVF_SEV_FATAL 0x3u
+#define CXLDCD_EVF_PERMANENT (1u << 2)
+#define CXLDCD_EVF_LD_ID_VALID (1u << 7)
+
+/* Dynamic Capacity Event Record UUID ca95afa7-f183-4018-8c2f-95268e101a2a (byte order as written) */
+#define CXLDCD_DC_EVENT_UUID                                                          \
+	{ 0xca, 0x95, 0xaf, 0xa7, 0xf1, 0x83, 0x40, 0x18, 0x8c, 0x2f, 0x95, 0x26, 0x8e, \
+	  0x10, 0x1a, 0x2a }
+
+#endif /* CXLDCD_SPEC_H */

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core.h - the Dynamic Capacity Device model: the only header other modules
+ * include from src/core.
+ *
+ * The model is pure C over libc: no sockets, files, clocks or printing.  Time
+ * is handed in with core_dev_set_time().  Every mutating operation validates
+ * completely before it changes anything and returns the CXL return code the
+ * device would send; on any code other than CXLDCD_RC_SUCCESS the model is
+ * unchanged (byte for byte: no event logged, no counter moved, no observer
+ * called).  A struct cxldcd_diag, when given, receives a human message
+ * ("host=1 region=0 dpa=0x10000000 len=0x200000 overlaps accepted extent").
+ *
+ * DPA space: one device-wide DPA space.  The same DPA means the same memory
+ * for every host; a non-sharable block belongs to at most one host at a time
+ * (pending or accepted), a sharable block may be accepted by several hosts
+ * that all use the same tag.
+ *
+ * Owners of event logs: host ids 0..nr_hosts-1, and CORE_OWNER_FM for the
+ * fabric manager's log (which receives Add Capacity Response 04h and
+ * Capacity Released 05h records in its Dynamic Capacity log).
+ */
+#ifndef CXLDCD_CORE_H
+#define CXLDCD_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cxldcd/spec.h"
+#include "cxldcd/types.h"
+
+struct cxldcd_dev;
+
+#define CORE_OWNER_FM 0xffffu
+#define CORE_DIAG_TEXT 192
+
+/* Result detail of an operation: rc, the failing list index (-1: none), text. */
+struct cxldcd_diag {
+	enum cxldcd_rc rc;
+	int32_t index;
+	char text[CORE_DIAG_TEXT];
+};
+
+/* Allocation hook (a test seam: fail the Nth allocation).  NULL = libc. */
+struct cxldcd_allocator {
+	void *(*alloc)(void *opaque, size_t size);
+	void *(*realloc)(void *opaque, void *p, size_t size);
+	void (*free)(void *opaque, void *p);
+	void *opaque;
+};
+
+/* ---------------------------------------------------------------- config */
+
+struct core_region_cfg {
+	uint64_t base;                 /* bytes; 0 = place after the previous region (256 MiB aligned) */
+	uint64_t decode_len;           /* bytes, multiple of 256 MiB; 0 = len rounded up to 256 MiB */
+	uint64_t len;                  /* bytes, multiple of block_size, <= decode_len */
+	uint64_t block_size;           /* bytes, power of two, >= 64, in supported_block_mask */
+	uint64_t supported_block_mask; /* bit n = 2^n; 0 = only block_size; bits 5:0, 63:52 zero */
+	uint32_t dsmad_handle;
+	bool sanitize_on_release;
+	bool sor_configurable;         /* FM may change sanitize_on_release (5600h SoR mask) */
+	bool sharable;
+	bool read_only;
+	bool nonvolatile;
+};
+
+struct cxldcd_dev_cfg {
+	uint64_t static_capacity;      /* bytes of static (non-DC) capacity before region 0 */
+	uint8_t nr_regions;            /* 1..8 */
+	struct core_region_cfg regions[CXLDCD_MAX_REGIONS];
+	uint16_t nr_hosts;             /* LD-IDs, 1..256 */
+	uint32_t max_extents;          /* device-wide: pending + accepted + FM-referenced */
+	uint32_t max_tags;             /* device-wide: distinct live tags */
+	uint32_t evlog_depth;          /* records per event log, >= 1 */
+	uint32_t mbox_payload_size;    /* bytes, power of two, 256 .. 1 MiB (used by src/cci) */
+	bool seq_one_based;            /* shared sequence 1..n (Linux v10) instead of 0..n-1 */
+	uint64_t pending_timeout_ms;   /* core_tick() expires pending groups older; 0 = never */
+	const struct cxldcd_allocator *alloc; /* borrowed; must outlive the device */
+};
+
+/* Fill with defaults: 2 regions of 4 GiB, 2 MiB blocks, 2 hosts, spec 0..n-1. */
+void core_cfg_default(struct cxldcd_dev_cfg *cfg);
+
+/*
+ * core_cfg_validate() - check a configuration.  Return: 0 if valid, else
+ * -EINVAL with diag->text naming the field ("regions[1].block_size=0x1000
+ * not in supported_block_mask=0x200000").  Region bases left 0 are computed
+ * into *resolved when it is non-NULL (resolved may equal cfg).
+ */
+int core_cfg_validate(const struct cxldcd_dev_cfg *cfg, struct cxldcd_dev_cfg *resolved,
+		      struct cxldcd_diag *diag);
+
+/* Create a device.  Return 0, -EINVAL (diag says why) or -ENOMEM.  Caller frees with core_dev_free(). */
+int core_dev_new(const struct cxldcd_dev_cfg *cfg, struct cxldcd_dev **out, struct cxldcd_diag *diag);
+void core_dev_free(struct cxldcd_dev *dev);
+
+/* The resolved configuration (bases filled in); owned by dev. */
+const struct cxldcd_dev_cfg *core_dev_cfg(const struct cxldcd_dev *dev);
+
+/* Wall time used for event timestamps and pending-group ages. */
+void core_dev_set_time(struct cxldcd_dev *dev, uint64_t now_ns);
+
+/* -------------------------------------------------------------- observers */
+
+/* An extent with its device-level context, as passed to observers and queries. */
+struct core_extent_info {
+	uint16_t host;
+	uint8_t region;
+	struct cxldcd_extent ext;
+	uint64_t tag_offset;      /* byte offset of ext.dpa within its tag's capacity (0 when untagged) */
+	bool sharable;
+	bool release_pending;     /* a Release Capacity record was sent, no Release DC yet */
+	bool sanitize;            /* sanitize when this capacity is finally freed */
+};
+
+/*
+ * Observers.  Every member may be NULL.  Called synchronously, after the
+ * model's state is updated (except check_add, called before any change), in
+ * the order the effects happen.  Observers must not call mutating core
+ * functions re-entrantly.
+ *
+ * tag_offset: the extents of one tag are laid out back to back in the tag's
+ * capacity, in shared-sequence order within an add and in add order across
+ * adds; a sub-range keeps its parent's offset plus its distance from the
+ * parent's start.  A backend bound to the tag maps ext.dpa at tag_offset.
+ */
+struct core_observer {
+	/* Veto an add after validation, before any change: the offered extents. */
+	enum cxldcd_rc (*check_add)(void *opaque, const struct core_extent_info *x, uint32_t n,
+				    struct cxldcd_diag *diag);
+	/* A host accepted this (sub-)range with Add DC Response. */
+	void (*extent_accepted)(void *opaque, const struct core_extent_info *x);
+	/* A host gave this range back with Release DC (or it was dropped at its timeout). */
+	void (*extent_released)(void *opaque, const struct core_extent_info *x);
+	/* Forced release: access revoked.  Called before the 02h record is logged. */
+	void (*extent_revoked)(void *opaque, const struct core_extent_info *x);
+	/*
+	 * Device capacity returned to the free pool (no host and no FM reference
+	 * holds it any more), after the extent_released/extent_revoked calls for
+	 * it.  x->host is CORE_OWNER_FM; x->ext.tag and x->tag_offset say where
+	 * the range sat in its tag's capacity; x->sanitize: zero it before reuse.
+	 * Also called for offered capacity that was never accepted.
+	 */
+	void (*capacity_freed)(void *opaque, const struct core_extent_info *x);
+	/* A pending group was answered: nr_accepted of nr_offered extents kept (0: rejected). */
+	void (*group_answered)(void *opaque, uint16_t host, uint64_t group_id, uint32_t nr_offered,
+			       uint32_t nr_accepted);
+	/* A pending group timed out in core_tick() and was dropped. */
+	void (*group_timeout)(void *opaque, uint16_t host, uint64_t group_id);
+	/* A record was appended to a log (owner: host or CORE_OWNER_FM). */
+	void (*event_logged)(void *opaque, uint16_t owner, uint8_t log, const struct cxldcd_event *ev);
+	/* A log went from empty to non-empty (raise the interrupt). */
+	void (*log_nonempty)(void *opaque, uint16_t owner, uint8_t log);
+	/* Region block size / sanitize flag changed. */
+	void (*region_configured)(void *opaque, uint8_t region);
+};
+
+/* Register an observer (up to 8).  ops and opaque are borrowed for the device's life. Return 0 or -ENOSPC. */
+int core_observer_add(struct cxldcd_dev *dev, const struct core_observer *ops, void *opaque);
+
+/* ------------------------------------------------------------- operations */
+
+struct core_add_req {
+	uint16_t host;
+	enum cxldcd_add_policy policy;
+	uint8_t region;             /* free, contiguous (and ignored for prescriptive/shared) */
+	uint64_t length;            /* free, contiguous: bytes, > 0, block multiple */
+	uint8_t tag[CXLDCD_TAG_SIZE]; /* free, contiguous, enable-shared: tag for all extents */
+	uint32_t nr_extents;        /* prescriptive */
+	const struct cxldcd_extent *extents; /* prescriptive: absolute DPA, per-extent tag and seq; borrowed */
+};
+
+/*
+ * core_add() - Initiate Dynamic Capacity Add (5604h semantics, CXL r3.2
+ * §7.6.7.6.5).  On success one pending group is queued on the host and its
+ * Add Capacity records (one per extent, More on all but the last) are in the
+ * host's DC log.  Retry Required when the log cannot hold the whole chain.
+ * *group_id (optional) receives the new group's id (unique, increasing).
+ */
+enum cxldcd_rc core_add(struct cxldcd_dev *dev, const struct core_add_req *req,
+			uint64_t *group_id, struct cxldcd_diag *diag);
+
+/*
+ * core_add_response() - Add Dynamic Capacity Response (4802h, §8.2.10.9.9.3)
+ * from host: answers the host's oldest pending group.  more=true stages the
+ * ranges and returns Success; the response is applied when a call with
+ * more=false arrives.  n == 0 with more=false rejects the whole group.
+ */
+enum cxldcd_rc core_add_response(struct cxldcd_dev *dev, uint16_t host, const struct cxldcd_range *r,
+				 uint32_t n, bool more, struct cxldcd_diag *diag);
+
+struct core_release_req {
+	uint16_t host;
+	enum cxldcd_release_policy policy;
+	bool forced;
+	bool sanitize;
+	uint64_t length;            /* tag-based: 0 = all of the tag, else must equal the tag's bytes on the host */
+	uint8_t tag[CXLDCD_TAG_SIZE]; /* tag-based */
+	uint32_t nr_extents;        /* prescriptive */
+	const struct cxldcd_extent *extents; /* prescriptive: absolute DPA; borrowed */
+};
+
+/*
+ * core_release() - Initiate Dynamic Capacity Release (5605h, §7.6.7.6.6).
+ * Not forced: Release Capacity (01h) records (carrying the tag) are logged and
+ * the ranges become release-pending.  Forced: access is revoked now
+ * (extent_revoked), Forced Capacity Release (02h) records are logged, pending
+ * targets make their group Dead.
+ */
+enum cxldcd_rc core_release(struct cxldcd_dev *dev, const struct core_release_req *req,
+			    struct cxldcd_diag *diag);
+
+/*
+ * core_release_dc() - Release Dynamic Capacity (4803h, §8.2.10.9.9.4) from
+ * host: partial and superset ranges, splitting, unsolicited release.  more as
+ * for core_add_response().  n must be > 0.
+ */
+enum cxldcd_rc core_release_dc(struct cxldcd_dev *dev, uint16_t host, const struct cxldcd_range *r,
+			       uint32_t n, bool more, struct cxldcd_diag *diag);
+
+/* Drop a host's half-received More chain (4802h or 4803h), if any. */
+void core_staging_discard(struct cxldcd_dev *dev, uint16_t host);
+
+/* DC Add Reference / Remove Reference (5606h/5607h). */
+enum cxldcd_rc core_tag_add_ref(struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE],
+				struct cxldcd_diag *diag);
+enum cxldcd_rc core_tag_remove_ref(struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE],
+				   struct cxldcd_diag *diag);
+
+/*
+ * core_region_set_config() - Set DC Region Configuration (5602h): only when no
+ * capacity (pending, accepted or referenced) is in the region on any host.
+ * Logs Region Configuration Updated (03h) to every host's DC log on a change.
+ */
+enum cxldcd_rc core_region_set_config(struct cxldcd_dev *dev, uint8_t region, uint64_t block_size,
+				      bool sanitize_on_release, struct cxldcd_diag *diag);
+
+/* Expire pending groups older than cfg.pending_timeout_ms at now_ns.  Return: groups expired. */
+uint32_t core_tick(struct cxldcd_dev *dev, uint64_t now_ns);
+
+/* ---------------------------------------------------------------- queries */
+
+struct core_region_info {
+	uint64_t base, decode_len, len, block_size, supported_block_mask;
+	uint32_t dsmad_handle;
+	bool sanitize_on_release, sor_configurable, sharable, read_only, nonvolatile;
+	uint64_t allocated_bytes;   /* pending + accepted + referenced, device-wide */
+};
+
+uint8_t core_region_count(const struct cxldcd_dev *dev);
+/* Return 0, or -EINVAL if idx is out of range. */
+int core_region_get(const struct cxldcd_dev *dev, uint8_t idx, struct core_region_info *out);
+/* Region holding [dpa, dpa+len) entirely, or -1. */
+int core_region_of(const struct cxldcd_dev *dev, uint64_t dpa, uint64_t len);
+
+struct core_counts {
+	uint32_t total_extents, avail_extents;
+	uint32_t total_tags, avail_tags;
+};
+void core_counts_get(const struct cxldcd_dev *dev, struct core_counts *out);
+
+/* Accepted extents of a host, in DPA order (pending-add excluded, release-pending included). */
+uint32_t core_extent_count(const struct cxldcd_dev *dev, uint16_t host);
+uint32_t core_extent_generation(const struct cxldcd_dev *dev, uint16_t host);
+/*
+ * Copy up to max accepted extents from index start.  start > count: Invalid
+ * Input.  Same generation => same list, so paging is stable.  Index lookup is
+ * O(log n).
+ */
+enum cxldcd_rc core_extent_list(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
+				uint32_t max, struct cxldcd_extent *out, uint32_t *nr_out);
+enum cxldcd_rc core_extent_list_info(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
+				     uint32_t max, struct core_extent_info *out, uint32_t *nr_out);
+
+struct core_group_info {
+	uint64_t id;
+	uint32_t nr_extents;
+	bool dead;
+	uint64_t offered_ns;
+};
+/* Pending groups of a host, oldest first. */
+uint32_t core_pending_count(const struct cxldcd_dev *dev, uint16_t host);
+int core_pending_get(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
+		     struct core_group_info *out);
+enum cxldcd_rc core_pending_extents(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
+				    uint32_t start, uint32_t max, struct cxldcd_extent *out,
+				    uint32_t *nr_out);
+
+struct core_tag_info {
+	uint8_t tag[CXLDCD_TAG_SIZE];
+	bool fm_ref;
+	bool sharable;
+	uint8_t accepted_map[32];   /* bit per LD: has accepted extents with the tag */
+	uint8_t pending_map[32];    /* bit per LD: offered, not answered */
+	uint32_t nr_extents;        /* device-level extents (allocations) with the tag */
+	uint64_t bytes;             /* capacity carrying the tag */
+};
+/* Live tags (pending, accepted or FM-referenced), in a stable order for a given generation. */
+uint32_t core_tag_count(const struct cxldcd_dev *dev);
+uint32_t core_tag_generation(const struct cxldcd_dev *dev);
+enum cxldcd_rc core_tag_list(const struct cxldcd_dev *dev, uint32_t start, uint32_t max,
+			     struct core_tag_info *out, uint32_t *nr_out);
+int core_tag_get(const struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE],
+		 struct core_tag_info *out); /* 0 or -ENOENT */
+
+enum core_tag_state {
+	CORE_TAG_NOT_FOUND = 0,     /* the host never had the tag (or it was never seen) */
+	CORE_TAG_PENDING,           /* offered to the host, not answered */
+	CORE_TAG_COMMITTED,         /* accepted, no release requested */
+	CORE_TAG_RELEASE_PENDING,   /* release requested, host has not released all of it */
+	CORE_TAG_RELEASED,          /* the host had it and holds none of it now */
+};
+const char *core_tag_state_str(enum core_tag_state s); /* "pending", "committed", ... "not-found" */
+/* The tag's state on host.  region < 0: any region. */
+enum core_tag_state core_tag_status(const struct cxldcd_dev *dev, uint16_t host, int region,
+				    const uint8_t tag[CXLDCD_TAG_SIZE]);
+
+/* ------------------------------------------------------------- event logs */
+
+struct core_evlog_status {
+	bool overflow;
+	uint16_t overflow_count;    /* saturating */
+	uint64_t first_overflow_ns, last_overflow_ns;
+	bool more;                  /* records remain beyond those returned */
+};
+
+/* Oldest-first copy of up to max records; nothing is removed.  Invalid log: Invalid Input. */
+enum cxldcd_rc core_evlog_get(const struct cxldcd_dev *dev, uint16_t owner, uint8_t log, uint32_t max,
+			      struct cxldcd_event *out, uint32_t *nr_out, struct core_evlog_status *st);
+/*
+ * Clear Event Records (0101h): handles must be the oldest records in
+ * temporal order, else Invalid Handle and nothing is cleared.  clear_all is
+ * allowed only while the log has overflowed (else Invalid Input).
+ */
+enum cxldcd_rc core_evlog_clear(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, bool clear_all,
+				const uint16_t *handles, uint32_t n, struct cxldcd_diag *diag);
+uint32_t core_evlog_count(const struct cxldcd_dev *dev, uint16_t owner, uint8_t log);
+/* Event Status: bit n set = log n non-empty. */
+uint32_t core_evlog_status_bits(const struct cxldcd_dev *dev, uint16_t owner);
+/*
+ * Append a non-DC record (fault injection, tests).  ev->handle and timestamp
+ * are assigned.  Overflow is counted when the log is full.
+ */
+enum cxldcd_rc core_evlog_inject(struct cxldcd_dev *dev, uint16_t owner, uint8_t log,
+				 const struct cxldcd_event *ev);
+
+/* Event interrupt policy (0102h/0103h), 5 bytes: Info, Warn, Failure, Fatal, DC. */
+void core_irq_policy_get(const struct cxldcd_dev *dev, uint16_t owner, uint8_t out[CXLDCD_NR_LOGS]);
+/* n is 4 or 5 (4: DC byte unchanged).  Mode 10b on the DC byte is reserved: Invalid Input. */
+enum cxldcd_rc core_irq_policy_set(struct cxldcd_dev *dev, uint16_t owner, const uint8_t *in, size_t n,
+				   struct cxldcd_diag *diag);
+
+/* ------------------------------------------------------------- debugging */
+
+/*
+ * Check every internal invariant (no overlap between hosts unless shared,
+ * counts add up, indexes agree with each other).  Return 0, or -1 with a
+ * description in msg.  O(n); for tests and fuzzers.
+ */
+int core_check_invariants(const struct cxldcd_dev *dev, char *msg, size_t cap);
+
+#endif /* CXLDCD_CORE_H */
