@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: MIT
+#
+# Thin wrapper over meson/ninja.
+#   make          build (gcc, build/)
+#   make check    every test: gcc build, clang ASan+UBSan build, short fuzz runs
+#   make bench    benchmarks (release build, build-bench/)
+#   make fuzz     run every libFuzzer target for FUZZ_SECONDS each
+#   make demo     the end-to-end demo on the default device
+MESON ?= meson
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+BENCH_BUILD ?= build-bench
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 15
+SANCC := $(shell command -v clang >/dev/null 2>&1 && echo clang || echo cc)
+HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo yes)
+
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+
+.PHONY: all build check check-build check-asan fuzz fuzz-smoke bench demo clean
+
+all: build
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD) --werror
+
+$(ASAN_BUILD)/build.ninja:
+	CC=$(SANCC) $(MESON) setup $(ASAN_BUILD) --werror \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang $(MESON) setup $(FUZZ_BUILD) -Dfuzz=enabled \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dtests=false -Dbench=false
+
+$(BENCH_BUILD)/build.ninja:
+	$(MESON) setup $(BENCH_BUILD) --buildtype=release -Dtests=false
+
+check: check-build check-asan fuzz-smoke
+	@echo "make check: all test runs passed"
+
+check-build: build
+	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2
+
+check-asan: $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2
+
+# A short libFuzzer run of every target when clang is installed.
+fuzz-smoke:
+ifeq ($(HAVE_CLANG),yes)
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+else
+	@echo "fuzz-smoke: clang not installed, skipped (scripts/install-deps.sh installs it)"
+endif
+
+fuzz: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+	scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+bench: $(BENCH_BUILD)/build.ninja
+	ninja -C $(BENCH_BUILD)
+	scripts/run-benches.sh $(BENCH_BUILD)
+
+demo: build
+	scripts/demo.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(BENCH_BUILD)
