@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backend.h - private: the layout of a memory backend and the calls that
+ * bindings and the registry make on it.  Other modules use mem.h.
+ */
+#ifndef CXLDCD_MEM_BACKEND_H
+#define CXLDCD_MEM_BACKEND_H
+
+#include "mem/mem.h"
+#include "mem/bind.h"
+
+struct mem_backend {
+	char *id;
+	const char *type;          /* static string */
+	char *mem_path;
+	uint64_t size;
+	uint64_t page_size;
+	bool share, hugetlb, has_tag;
+	uint8_t tag[CXLDCD_TAG_SIZE];
+	char tag_str[37];
+	int fd;
+	/* registry links (NULL when not in a registry) */
+	struct mem_registry *reg;
+	struct mem_backend *id_next, *tag_next;
+	struct mem_backend *prev, *next;
+	/* users */
+	struct mem_bind *binds;    /* bindings on this backend, newest first */
+	uint32_t nr_bound;
+	uint32_t users;            /* devices using it as volatile-dc-memdev */
+};
+
+void mem_backend_bind_link(struct mem_backend *b, struct mem_bind *x);
+void mem_backend_bind_unlink(struct mem_backend *b, struct mem_bind *x);
+/* Zero [off, off+len): punch a hole, else write zeros.  Return 0 or -errno. */
+int mem_backend_zero(struct mem_backend *b, uint64_t off, uint64_t len);
+/* "bound to host=0 dpa=0x... len=0x..., ..." or "in use as volatile-dc-memdev".  0 if free. */
+int mem_backend_busy_msg(const struct mem_backend *b, char *err, size_t cap);
+
+/* printf into an optional message buffer. */
+void mem_errf(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif /* CXLDCD_MEM_BACKEND_H */

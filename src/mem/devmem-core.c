@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * devmem-core.c - attach a mem_dev to a device model through a
+ * core_observer.  Kept apart from devmem.c so that programs that drive a
+ * mem_dev by hand (tests, benchmarks) do not link the model.
+ *
+ * The model calls these synchronously and in effect order: extent_revoked
+ * before it logs Forced Capacity Release, capacity_freed only after the last
+ * holder (host or FM reference) has let go, and offers the capacity again only
+ * after capacity_freed has returned, so sanitize is complete before reuse.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "mem/devmem.h"
+
+static enum cxldcd_rc on_check_add(void *opaque, const struct core_extent_info *x, uint32_t n,
+				   struct cxldcd_diag *diag)
+{
+	return mem_dev_check_add(opaque, x, n, diag);
+}
+
+static void on_accepted(void *opaque, const struct core_extent_info *x)
+{
+	/* Errors are counted in stats and kept in mem_dev_last_error(). */
+	mem_dev_bind(opaque, x, NULL, 0);
+}
+
+static void on_released(void *opaque, const struct core_extent_info *x)
+{
+	mem_dev_unbind(opaque, x);
+}
+
+static void on_freed(void *opaque, const struct core_extent_info *x)
+{
+	mem_dev_sanitize(opaque, x);
+}
+
+static const struct core_observer mem_observer = {
+	.check_add = on_check_add,
+	.extent_accepted = on_accepted,
+	.extent_released = on_released,
+	.extent_revoked = on_released,
+	.capacity_freed = on_freed,
+};
+
+int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct mem_dev_cfg *cfg,
+		struct mem_dev **out, char *err, size_t cap)
+{
+	const struct cxldcd_dev_cfg *dc = core_dev_cfg(dev);
+	struct mem_layout l;
+	struct mem_dev *md;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.nr_hosts = dc->nr_hosts;
+	l.nr_regions = dc->nr_regions;
+	for (unsigned int i = 0; i < dc->nr_regions && i < CXLDCD_MAX_REGIONS; i++) {
+		l.regions[i].base = dc->regions[i].base;
+		l.regions[i].decode_len = dc->regions[i].decode_len;
+		l.regions[i].len = dc->regions[i].len;
+		l.regions[i].read_only = dc->regions[i].read_only;
+	}
+	rc = mem_dev_new_layout(&l, reg, cfg, &md, err, cap);
+	if (rc)
+		return rc;
+	rc = core_observer_add(dev, &mem_observer, md);
+	if (rc) {
+		mem_errf(err, cap, "cannot observe the device model: no observer slot left");
+		mem_dev_free(md);
+		return rc;
+	}
+	*out = md;
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * devmem.h - private: the layout of struct mem_dev, shared by devmem.c (the
+ * bind/unbind/sanitize logic), slowpath.c and devmem-core.c (the observer).
+ */
+#ifndef CXLDCD_MEM_DEVMEM_H
+#define CXLDCD_MEM_DEVMEM_H
+
+#include "mem/backend.h"
+#include "mem/bind.h"
+#include "mem/window.h"
+
+struct mem_dev {
+	struct mem_layout layout;
+	enum mem_dev_mode mode;
+	bool direct_map;
+	struct mem_registry *reg;      /* borrowed */
+	struct mem_backend *backing;   /* MEM_DEV_SINGLE; pinned (users++) */
+	uint64_t span_base, span_size; /* the DC decode span */
+	struct bind_tree *trees;       /* [nr_hosts] */
+	struct mem_window *wins;       /* [nr_hosts], reserved lazily */
+	struct mem_bind *spare;        /* so that unbind (which may split) never allocates */
+	struct mem_dev_stats stats;
+	char last_err[256];
+};
+
+#endif /* CXLDCD_MEM_DEVMEM_H */

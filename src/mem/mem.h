@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mem.h - device memory: the only header other modules include from src/mem.
+ *
+ * Three objects:
+ *
+ *  - struct mem_backend: a memory backend (QEMU vocabulary: memory-backend-ram,
+ *    -memfd, -file, and the RFC's -tagged), always a file descriptor and a
+ *    size, optionally carrying a tag (a UUID).  Created from a property struct
+ *    so that `-object` and QMP object-add share one path.
+ *  - struct mem_registry: the set of backends, indexed by id and by tag
+ *    (hash tables, O(1)).  Owns its backends.
+ *  - struct mem_dev: the memory of one DC device.  It binds extents to backend
+ *    offsets only after a host has accepted them, keeps one binding table per
+ *    host (an AVL tree keyed by DPA, O(log n)), maps accepted extents into the
+ *    host's window (a reserved PROT_NONE virtual range the size of the DC
+ *    decode span), provides the slow path (read/write by DPA, with the access
+ *    check of CXL r3.2 §9.13.3) and zeroes released capacity when asked.
+ *
+ * A mem_dev follows the device model only through a struct core_observer
+ * (mem_dev_new() registers it).  The observer handlers are public too
+ * (mem_dev_check_add(), mem_dev_bind(), mem_dev_unbind(), mem_dev_sanitize())
+ * so tests and tools can drive a mem_dev built with mem_dev_new_layout()
+ * without a model.
+ *
+ * Errors: 0 or -errno, plus an optional message buffer (char *err, size_t
+ * cap; may be NULL/0) in the form of style B.3 ("backend tm0 is bound to
+ * host=0 dpa=0x10000000 len=0x200000").  Nothing here is thread-safe: the
+ * daemon calls it from its one event loop.  No function logs or prints.
+ */
+#ifndef CXLDCD_MEM_H
+#define CXLDCD_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+struct mem_backend;
+struct mem_registry;
+struct mem_dev;
+
+/* ================================================================ backends */
+
+#define MEM_TYPE_RAM "memory-backend-ram"
+#define MEM_TYPE_MEMFD "memory-backend-memfd"
+#define MEM_TYPE_FILE "memory-backend-file"
+#define MEM_TYPE_TAGGED "memory-backend-tagged"
+
+/*
+ * Properties of a new backend, as given on the command line or to object-add.
+ * Every pointer is borrowed for the call; the backend copies what it keeps.
+ */
+struct mem_backend_props {
+	const char *type;     /* one of MEM_TYPE_* */
+	const char *id;       /* [A-Za-z][A-Za-z0-9._-]*, at most 127 characters */
+	uint64_t size;        /* bytes, > 0, multiple of the page size */
+	bool share;           /* recorded and reported; the device always maps MAP_SHARED */
+	const char *tag;      /* UUID string or NULL; required for memory-backend-tagged */
+	const char *mem_path; /* memory-backend-file: file (created, grown to size) or directory */
+	bool hugetlb;         /* memory-backend-memfd only */
+	uint64_t hugetlbsize; /* bytes, power of two; 0 = the system default; needs hugetlb */
+};
+
+/* What query-memdev reports about a backend.  Strings are owned by the backend. */
+struct mem_backend_info {
+	const char *id;
+	const char *type;
+	const char *mem_path;      /* NULL unless memory-backend-file */
+	uint64_t size;
+	uint64_t page_size;        /* mapping granule: the system page or the huge page size */
+	bool share;
+	bool hugetlb;
+	bool has_tag;
+	uint8_t tag[CXLDCD_TAG_SIZE];
+	char tag_str[37];          /* "" when untagged */
+	int fd;                    /* owned by the backend; dup() it to keep it */
+	uint32_t nr_bound;         /* bindings (accepted extents) that use it */
+	bool in_use;               /* some device uses it as its volatile-dc-memdev */
+};
+
+/*
+ * mem_backend_new() - create a backend (a memfd, or the opened/created file).
+ * @p: properties, borrowed.
+ * @out: receives the backend; caller frees with mem_backend_free(), or hands
+ *       it to mem_registry_insert().
+ * @err, @cap: optional message buffer.
+ * Return: 0; -EINVAL for bad properties (unknown type, id, size 0 or not a
+ * page multiple, malformed or null tag, missing mem-path, hugetlbsize without
+ * hugetlb); -ENOMEM or the errno of memfd_create/open/ftruncate/mmap.
+ */
+int mem_backend_new(const struct mem_backend_props *p, struct mem_backend **out, char *err,
+		    size_t cap);
+/* Free a backend that is not in a registry (closes its fd).  NULL is a no-op. */
+void mem_backend_free(struct mem_backend *b);
+void mem_backend_get_info(const struct mem_backend *b, struct mem_backend_info *out);
+/* Id, owned by the backend. */
+const char *mem_backend_id(const struct mem_backend *b);
+int mem_backend_fd(const struct mem_backend *b);
+uint64_t mem_backend_size(const struct mem_backend *b);
+
+/*
+ * mem_tag_parse() - parse a UUID string into 16 bytes (libuuid).
+ * Return: 0, or -EINVAL with "tag=... is not a valid UUID" / "... is the null UUID".
+ */
+int mem_tag_parse(const char *s, uint8_t tag[CXLDCD_TAG_SIZE], char *err, size_t cap);
+/* Format 16 bytes as a lowercase UUID string into out[37]. */
+void mem_tag_format(const uint8_t tag[CXLDCD_TAG_SIZE], char out[37]);
+
+/* =============================================================== registry */
+
+/* Caller frees with mem_registry_free().  Return 0 or -ENOMEM. */
+int mem_registry_new(struct mem_registry **out);
+/*
+ * Free the registry and every backend in it.  Free every mem_dev that uses it
+ * first.  NULL is a no-op.
+ */
+void mem_registry_free(struct mem_registry *reg);
+
+/*
+ * mem_registry_add() - create a backend and insert it.
+ * @out: optional; receives the backend, owned by the registry.
+ * Return: 0; -EEXIST when the id is taken or the tag already belongs to
+ * another backend; otherwise as mem_backend_new().
+ */
+int mem_registry_add(struct mem_registry *reg, const struct mem_backend_props *p,
+		     struct mem_backend **out, char *err, size_t cap);
+/* Insert a backend: on success it becomes owned by the registry.  -EEXIST as above. */
+int mem_registry_insert(struct mem_registry *reg, struct mem_backend *b, char *err, size_t cap);
+/*
+ * mem_registry_del() - delete and free a backend (object-del).
+ * Return: 0; -ENOENT; -EBUSY while it is bound to accepted extents (the
+ * message names them: "backend tm0 is bound to host=0 dpa=0x... len=0x...")
+ * or used as a device's volatile-dc-memdev.
+ */
+int mem_registry_del(struct mem_registry *reg, const char *id, char *err, size_t cap);
+/* Lookups in O(1).  Result owned by the registry; NULL if none. */
+struct mem_backend *mem_registry_find(const struct mem_registry *reg, const char *id);
+struct mem_backend *mem_registry_find_tag(const struct mem_registry *reg,
+					  const uint8_t tag[CXLDCD_TAG_SIZE]);
+uint32_t mem_registry_count(const struct mem_registry *reg);
+/* Iterate in creation order: first(reg), then next(reg, b) until NULL.  Do not delete while iterating. */
+struct mem_backend *mem_registry_first(const struct mem_registry *reg);
+struct mem_backend *mem_registry_next(const struct mem_registry *reg, const struct mem_backend *b);
+
+/* ========================================================= device memory */
+
+enum mem_dev_mode {
+	/* volatile-dc-memdev: DPA maps to backend offset dpa - region0.base. */
+	MEM_DEV_SINGLE = 0,
+	/* dc-regions-total-size, no backing: each tagged extent maps its tag's backend at tag_offset. */
+	MEM_DEV_TAGGED = 1,
+};
+
+struct mem_dev_cfg {
+	enum mem_dev_mode mode;
+	const char *memdev;   /* MEM_DEV_SINGLE: id of the backing backend; borrowed */
+	bool direct_map;      /* reserve host windows and map accepted extents into them */
+};
+
+/* The DC layout a mem_dev needs; mem_dev_new() takes it from the model. */
+struct mem_region_layout {
+	uint64_t base, decode_len, len;
+	bool read_only;
+};
+
+struct mem_layout {
+	uint16_t nr_hosts;
+	uint8_t nr_regions;
+	struct mem_region_layout regions[CXLDCD_MAX_REGIONS];
+};
+
+/*
+ * mem_dev_new() - the memory of a model device: takes the layout from
+ * core_dev_cfg(dev) and registers an observer on dev.
+ * @dev: borrowed; must outlive the mem_dev, and since the observer stays
+ *       registered for the device's life, free the mem_dev only after
+ *       core_dev_free(dev) (or never use dev again).
+ * @reg: borrowed; must outlive the mem_dev.
+ * @out: caller frees with mem_dev_free().
+ * Return: 0; -EINVAL (no such memdev, memdev smaller than the DC span, ...);
+ * -ENOSPC (the model has no observer slot left); -ENOMEM.
+ */
+int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct mem_dev_cfg *cfg,
+		struct mem_dev **out, char *err, size_t cap);
+/* As mem_dev_new() but from an explicit layout, with no model attached. */
+int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg,
+		       const struct mem_dev_cfg *cfg, struct mem_dev **out, char *err, size_t cap);
+/* Unbind and unmap everything, release the windows.  NULL is a no-op. */
+void mem_dev_free(struct mem_dev *md);
+
+/*
+ * mem_dev_check_add() - the check_add observer: can every offered extent be
+ * backed?  Refuses (diag->index = the extent) an untagged extent on a
+ * tag-backed device, a tag with no backend, an extent past its backend's end,
+ * and, with direct_map, an extent not aligned to the backend's page size.
+ * Return: CXLDCD_RC_SUCCESS, CXLDCD_RC_INVALID_INPUT or CXLDCD_RC_INVALID_PA.
+ */
+enum cxldcd_rc mem_dev_check_add(struct mem_dev *md, const struct core_extent_info *x, uint32_t n,
+				 struct cxldcd_diag *diag);
+/*
+ * mem_dev_bind() - the extent_accepted observer: bind x (for x->host) to its
+ * backend and, with direct_map, map it into the host's window.
+ * Return: 0; -EEXIST (overlaps a binding of that host); -ENOENT (no backend
+ * any more: the range stays inaccessible); -ENOMEM (mmap refused, e.g.
+ * vm.max_map_count: the binding is kept for the slow path, not mapped).
+ */
+int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err, size_t cap);
+/*
+ * mem_dev_unbind() - the extent_released / extent_revoked observer: make
+ * [x->ext.dpa, +len) of x->host inaccessible (window re-reserved PROT_NONE
+ * first), then drop or trim the bindings it covers.  Never allocates.
+ * Return: 0, or -ENOENT when nothing of the range was bound.
+ */
+int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x);
+/*
+ * mem_dev_sanitize() - the capacity_freed observer: when x->sanitize, zero
+ * the range in its backend (single: dpa - region0.base; tagged: the backend
+ * of x->ext.tag at x->tag_offset).  Return: 0 (also when there is nothing to
+ * zero) or the -errno of fallocate/pwrite.
+ */
+int mem_dev_sanitize(struct mem_dev *md, const struct core_extent_info *x);
+
+/*
+ * mem_dev_window() - the host's window: base address and size (the DC decode
+ * span region0.base .. last region base + decode_len).  DPA d is at
+ * base + (d - region0.base).  Reserved on first use.
+ * Return: 0, -EINVAL (bad host, or direct_map off), -ENOMEM.
+ */
+int mem_dev_window(struct mem_dev *md, uint16_t host, void **base, uint64_t *size);
+
+/* One piece of a DPA range: map len bytes of fd at offset (host link, SCM_RIGHTS). */
+struct mem_segment {
+	uint64_t dpa;
+	uint64_t len;
+	int fd;                 /* owned by the backend; dup() or send it before the backend can go */
+	uint64_t offset;
+	bool writable;          /* false in a read-only region */
+	const char *backend_id; /* owned by the backend */
+};
+
+/*
+ * mem_dev_segments() - (host, dpa, len) to backend segments, merged where the
+ * same fd continues at the next offset.
+ * Return: 0 with *nr_out segments; -EFAULT when part of the range is not
+ * accepted by host (or has no backend); -ENOSPC when max is too small
+ * (*nr_out = segments needed); -EINVAL (bad host, len 0).
+ */
+int mem_dev_segments(const struct mem_dev *md, uint16_t host, uint64_t dpa, uint64_t len,
+		     struct mem_segment *out, uint32_t max, uint32_t *nr_out, char *err, size_t cap);
+
+/*
+ * mem_read() / mem_write() - the slow path, by DPA, through the binding
+ * table (never through the window), for hosts that cannot map.
+ * The whole range is checked before any byte moves (CXL r3.2 §9.13.3):
+ *   -EFAULT  part of the range is not accepted by host: a write is dropped
+ *            (nothing written); a read is poison (buf untouched, never
+ *            another host's data);
+ *   -EACCES  write into a read-only region;
+ *   -EINVAL  bad host or dpa+len overflow; -EIO on a backend I/O error.
+ * A range may span several adjacent extents.
+ */
+int mem_read(struct mem_dev *md, uint16_t host, uint64_t dpa, void *buf, size_t len, char *err,
+	     size_t cap);
+int mem_write(struct mem_dev *md, uint16_t host, uint64_t dpa, const void *buf, size_t len,
+	      char *err, size_t cap);
+
+struct mem_dev_stats {
+	uint32_t nr_bound;       /* bindings, all hosts */
+	uint32_t nr_mapped;      /* of them mapped in a window */
+	uint64_t bind_errors;    /* accepted extents that could not be bound */
+	uint64_t map_errors;     /* bound but not mapped (mmap refused) */
+	uint64_t unmap_errors;   /* window re-reservation refused (access may remain!) */
+	uint64_t sanitize_errors;
+};
+void mem_dev_stats_get(const struct mem_dev *md, struct mem_dev_stats *out);
+/* The message of the last error in an observer callback ("" if none); owned by md. */
+const char *mem_dev_last_error(const struct mem_dev *md);
+
+#endif /* CXLDCD_MEM_H */

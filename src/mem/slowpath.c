@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * slowpath.c - read and write device memory by DPA, for hosts that cannot
+ * map it (a remote host over TCP, a test, a debugger).
+ *
+ * Access is decided by the host's binding table, never by the window: a
+ * range is usable only where the host has accepted an extent.  CXL r3.2
+ * §9.13.3: a write to DC capacity not allocated to the host is dropped, and
+ * so is any write into a read-only region; we answer both with an error and
+ * write nothing.  A read of unallocated capacity returns poison here (an
+ * error, the buffer untouched): it can never observe another host's data.
+ * COMPAT: the read result for unallocated DPA is left to Table 8-27, which
+ * we treat as poison.
+ *
+ * The whole range is checked before the first byte moves, so a failed call
+ * has no effect.  I/O goes through pread/pwrite on the backend fd.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mem/devmem.h"
+
+static int check_range(struct mem_dev *md, uint16_t host, uint64_t dpa, size_t len, bool write,
+		       char *err, size_t cap)
+{
+	uint64_t cur = dpa, end = dpa + len;
+	const struct bind_tree *t = &md->trees[host];
+	const struct mem_bind *b;
+
+	for (b = mem_bind_find(t, cur); cur < end; b = mem_bind_next(t, b)) {
+		if (!b || b->dpa > cur) {
+			if (write)
+				mem_errf(err, cap, "write to host=%u dpa=0x%llx dropped: not accepted by the host",
+					 host, (unsigned long long)cur);
+			else
+				mem_errf(err, cap, "read of host=%u dpa=0x%llx: poison (not accepted by the host)",
+					 host, (unsigned long long)cur);
+			return -EFAULT;
+		}
+		if (write && !b->writable) {
+			mem_errf(err, cap, "write to host=%u dpa=0x%llx dropped: region=%u is read-only",
+				 host, (unsigned long long)cur, b->region);
+			return -EACCES;
+		}
+		cur = b->dpa + b->len;
+	}
+	return 0;
+}
+
+static int io_full(int fd, uint8_t *p, size_t len, uint64_t off, bool write)
+{
+	while (len) {
+		ssize_t n = write ? pwrite(fd, p, len, (off_t)off) : pread(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int transfer(struct mem_dev *md, uint16_t host, uint64_t dpa, uint8_t *buf, size_t len,
+		    bool write, char *err, size_t cap)
+{
+	uint64_t cur = dpa, end;
+	const struct bind_tree *t;
+	const struct mem_bind *b;
+	int rc;
+
+	if (host >= md->layout.nr_hosts || dpa + len < dpa) {
+		mem_errf(err, cap, "host=%u dpa=0x%llx len=0x%zx: bad host or range", host,
+			 (unsigned long long)dpa, len);
+		return -EINVAL;
+	}
+	if (!len)
+		return 0;
+	rc = check_range(md, host, dpa, len, write, err, cap);
+	if (rc)
+		return rc;
+	t = &md->trees[host];
+	end = dpa + len;
+	for (b = mem_bind_find(t, cur); cur < end; b = mem_bind_next(t, b)) {
+		uint64_t take = b->dpa + b->len - cur;
+
+		if (take > end - cur)
+			take = end - cur;
+		rc = io_full(b->be->fd, buf + (cur - dpa), (size_t)take, b->off + (cur - b->dpa), write);
+		if (rc) {
+			mem_errf(err, cap, "%s of host=%u dpa=0x%llx in backend %s failed",
+				 write ? "write" : "read", host, (unsigned long long)cur, b->be->id);
+			return rc;
+		}
+		cur += take;
+	}
+	return 0;
+}
+
+int mem_read(struct mem_dev *md, uint16_t host, uint64_t dpa, void *buf, size_t len, char *err,
+	     size_t cap)
+{
+	return transfer(md, host, dpa, buf, len, false, err, cap);
+}
+
+int mem_write(struct mem_dev *md, uint16_t host, uint64_t dpa, const void *buf, size_t len,
+	      char *err, size_t cap)
+{
+	/* transfer() only reads from buf when write is true */
+	return transfer(md, host, dpa, (uint8_t *)(uintptr_t)buf, len, true, err, cap);
+}

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-backend.c - memory backends and the registry: every type, every
+ * property error, id/tag uniqueness, lookups, iteration, file persistence.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mem/mem.h"
+
+#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
+#define TAG_B "0f8c4d1e-2a3b-4c5d-8e9f-a0b1c2d3e4f5"
+#define MiB (1024ull * 1024)
+
+struct fx {
+	struct mem_registry *reg;
+	char dir[64];
+	char err[256];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(mem_registry_new(&f->reg), 0);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test-mem-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	mem_registry_free(f->reg);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static int add(struct fx *f, const char *type, const char *id, uint64_t size, const char *tag)
+{
+	struct mem_backend_props p = { .type = type, .id = id, .size = size, .tag = tag };
+
+	f->err[0] = 0;
+	return mem_registry_add(f->reg, &p, NULL, f->err, sizeof(f->err));
+}
+
+static void test_every_type_creates_an_fd_of_its_size(void **state)
+{
+	struct fx *f = *state;
+	struct mem_backend_props p = { .type = MEM_TYPE_FILE, .id = "file0", .size = 4 * MiB };
+	char path[128];
+	struct mem_backend_info info;
+	struct stat st;
+
+	assert_int_equal(add(f, MEM_TYPE_RAM, "ram0", 2 * MiB, NULL), 0);
+	assert_int_equal(add(f, MEM_TYPE_MEMFD, "memfd0", 2 * MiB, TAG_B), 0);
+	assert_int_equal(add(f, MEM_TYPE_TAGGED, "tm0", 2 * MiB, TAG_A), 0);
+	snprintf(path, sizeof(path), "%s/file0", f->dir);
+	p.mem_path = path;
+	assert_int_equal(mem_registry_add(f->reg, &p, NULL, f->err, sizeof(f->err)), 0);
+	assert_int_equal(mem_registry_count(f->reg), 4);
+
+	for (struct mem_backend *b = mem_registry_first(f->reg); b; b = mem_registry_next(f->reg, b)) {
+		mem_backend_get_info(b, &info);
+		assert_true(info.fd >= 0);
+		assert_int_equal(fstat(info.fd, &st), 0);
+		assert_true((uint64_t)st.st_size >= info.size);
+		assert_int_equal(info.nr_bound, 0);
+	}
+	mem_backend_get_info(mem_registry_find(f->reg, "tm0"), &info);
+	assert_string_equal(info.type, MEM_TYPE_TAGGED);
+	assert_true(info.has_tag);
+	assert_string_equal(info.tag_str, TAG_A);
+	mem_backend_get_info(mem_registry_find(f->reg, "file0"), &info);
+	assert_string_equal(info.mem_path, path);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 4 * MiB);
+}
+
+static void test_iteration_is_in_creation_order(void **state)
+{
+	struct fx *f = *state;
+	const char *ids[] = { "c", "a", "b" };
+	int i = 0;
+
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(add(f, MEM_TYPE_RAM, ids[k], 4096, NULL), 0);
+	for (struct mem_backend *b = mem_registry_first(f->reg); b; b = mem_registry_next(f->reg, b))
+		assert_string_equal(mem_backend_id(b), ids[i++]);
+	assert_int_equal(i, 3);
+}
+
+static void test_bad_tag_is_refused_with_a_clear_message(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(add(f, MEM_TYPE_RAM, "tm0", 2 * MiB, "not-a-uuid"), -EINVAL);
+	assert_non_null(strstr(f->err, "tag=not-a-uuid is not a valid UUID"));
+	assert_int_equal(add(f, MEM_TYPE_RAM, "tm0", 2 * MiB, "5be13bce-ae34-4a77-b6c3-16df975fcf1"), -EINVAL);
+	assert_int_equal(add(f, MEM_TYPE_RAM, "tm0", 2 * MiB, "00000000-0000-0000-0000-000000000000"), -EINVAL);
+	assert_non_null(strstr(f->err, "null UUID"));
+	assert_int_equal(mem_registry_count(f->reg), 0);
+}
+
+static void test_tagged_type_requires_a_tag(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(add(f, MEM_TYPE_TAGGED, "tm0", 2 * MiB, NULL), -EINVAL);
+	assert_non_null(strstr(f->err, "requires tag"));
+}
+
+static void test_duplicate_id_is_refused(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(add(f, MEM_TYPE_RAM, "m0", 2 * MiB, NULL), 0);
+	assert_int_equal(add(f, MEM_TYPE_MEMFD, "m0", 2 * MiB, NULL), -EEXIST);
+	assert_non_null(strstr(f->err, "id=m0 already exists"));
+}
+
+static void test_duplicate_tag_is_refused(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(add(f, MEM_TYPE_RAM, "m0", 2 * MiB, TAG_A), 0);
+	assert_int_equal(add(f, MEM_TYPE_TAGGED, "m1", 2 * MiB, TAG_A), -EEXIST);
+	assert_non_null(strstr(f->err, "already belongs to backend m0"));
+	/* the same tag in upper case is the same UUID */
+	assert_int_equal(add(f, MEM_TYPE_TAGGED, "m2", 2 * MiB, "5BE13BCE-AE34-4A77-B6C3-16DF975FCF1A"), -EEXIST);
+	assert_int_equal(mem_registry_count(f->reg), 1);
+}
+
+static void test_file_backend_requires_mem_path(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(add(f, MEM_TYPE_FILE, "f0", 2 * MiB, NULL), -EINVAL);
+	assert_non_null(strstr(f->err, "requires mem-path"));
+}
+
+static void test_bad_properties_are_refused(void **state)
+{
+	struct fx *f = *state;
+	struct mem_backend_props p = { .type = MEM_TYPE_RAM, .id = "m0", .size = 2 * MiB,
+				       .mem_path = "/tmp/x" };
+
+	assert_int_equal(add(f, MEM_TYPE_RAM, "m0", 0, NULL), -EINVAL);
+	assert_non_null(strstr(f->err, "size must be greater than 0"));
+	assert_int_equal(add(f, MEM_TYPE_RAM, "m0", 1000, NULL), -EINVAL);
+	assert_non_null(strstr(f->err, "not a multiple of the page size"));
+	assert_int_equal(add(f, "memory-backend-bogus", "m0", 2 * MiB, NULL), -EINVAL);
+	assert_non_null(strstr(f->err, "unknown memory backend type"));
+	assert_int_equal(add(f, MEM_TYPE_RAM, "0bad", 2 * MiB, NULL), -EINVAL);
+	assert_int_equal(add(f, MEM_TYPE_RAM, "", 2 * MiB, NULL), -EINVAL);
+	assert_int_equal(add(f, MEM_TYPE_RAM, NULL, 2 * MiB, NULL), -EINVAL);
+	assert_int_equal(mem_registry_add(f->reg, &p, NULL, f->err, sizeof(f->err)), -EINVAL);
+	assert_non_null(strstr(f->err, "mem-path is only valid"));
+	p.mem_path = NULL;
+	p.hugetlb = true;
+	assert_int_equal(mem_registry_add(f->reg, &p, NULL, f->err, sizeof(f->err)), -EINVAL);
+	p.type = MEM_TYPE_MEMFD;
+	p.hugetlb = false;
+	p.hugetlbsize = 2 * MiB;
+	assert_int_equal(mem_registry_add(f->reg, &p, NULL, f->err, sizeof(f->err)), -EINVAL);
+	assert_non_null(strstr(f->err, "hugetlbsize requires hugetlb"));
+	assert_int_equal(mem_registry_count(f->reg), 0);
+}
+
+/* With no huge pages configured this must fail cleanly, not SIGBUS later. */
+static void test_hugetlb_memfd_works_or_fails_cleanly(void **state)
+{
+	struct fx *f = *state;
+	struct mem_backend_props p = { .type = MEM_TYPE_MEMFD, .id = "huge0", .size = 2 * MiB,
+				       .hugetlb = true, .hugetlbsize = 2 * MiB };
+	struct mem_backend *b = NULL;
+	struct mem_backend_info info;
+	int rc = mem_registry_add(f->reg, &p, &b, f->err, sizeof(f->err));
+
+	if (rc == 0) {
+		mem_backend_get_info(b, &info);
+		assert_true(info.hugetlb);
+		assert_int_equal(info.page_size, 2 * MiB);
+	} else {
+		assert_true(rc < 0);
+		assert_non_null(strstr(f->err, "huge0"));
+		assert_null(mem_registry_find(f->reg, "huge0"));
+	}
+}
+
+static void test_lookup_by_id_and_tag(void **state)
+{
+	struct fx *f = *state;
+	uint8_t tag[16];
+	char name[16];
+
+	for (int i = 0; i < 200; i++) {
+		char t[37];
+
+		snprintf(name, sizeof(name), "b%d", i);
+		snprintf(t, sizeof(t), "00000000-0000-4000-8000-%012x", i + 1);
+		assert_int_equal(add(f, MEM_TYPE_RAM, name, 4096, t), 0);
+	}
+	assert_int_equal(mem_tag_parse("00000000-0000-4000-8000-000000000064", tag, NULL, 0), 0);
+	assert_string_equal(mem_backend_id(mem_registry_find_tag(f->reg, tag)), "b99");
+	assert_string_equal(mem_backend_id(mem_registry_find(f->reg, "b150")), "b150");
+	assert_null(mem_registry_find(f->reg, "b200"));
+	assert_int_equal(mem_registry_del(f->reg, "b99", f->err, sizeof(f->err)), 0);
+	assert_null(mem_registry_find_tag(f->reg, tag));
+	assert_null(mem_registry_find(f->reg, "b99"));
+	assert_int_equal(mem_registry_del(f->reg, "b99", f->err, sizeof(f->err)), -ENOENT);
+	assert_non_null(strstr(f->err, "no memory backend with id=b99"));
+	/* the tag is free again */
+	assert_int_equal(add(f, MEM_TYPE_TAGGED, "again", 4096, "00000000-0000-4000-8000-000000000064"), 0);
+	assert_int_equal(mem_registry_count(f->reg), 200);
+}
+
+static void test_file_backend_contents_persist_across_reopen(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+	struct mem_backend_props p = { .type = MEM_TYPE_FILE, .id = "f0", .size = 2 * MiB };
+	struct mem_backend *b;
+	char buf[32] = "";
+
+	snprintf(path, sizeof(path), "%s/persist", f->dir);
+	p.mem_path = path;
+	assert_int_equal(mem_registry_add(f->reg, &p, &b, f->err, sizeof(f->err)), 0);
+	assert_int_equal(pwrite(mem_backend_fd(b), "survives", 9, 12345), 9);
+	/* a new process: a fresh registry over the same file */
+	mem_registry_free(f->reg);
+	assert_int_equal(mem_registry_new(&f->reg), 0);
+	assert_int_equal(mem_registry_add(f->reg, &p, &b, f->err, sizeof(f->err)), 0);
+	assert_int_equal(pread(mem_backend_fd(b), buf, 9, 12345), 9);
+	assert_string_equal(buf, "survives");
+}
+
+static void test_file_backend_in_a_directory_is_unnamed(void **state)
+{
+	struct fx *f = *state;
+	struct mem_backend_props p = { .type = MEM_TYPE_FILE, .id = "f0", .size = 2 * MiB,
+				       .mem_path = f->dir };
+	struct mem_backend *b;
+
+	assert_int_equal(mem_registry_add(f->reg, &p, &b, f->err, sizeof(f->err)), 0);
+	assert_int_equal(pwrite(mem_backend_fd(b), "x", 1, 0), 1);
+}
+
+static void test_missing_file_directory_is_an_error(void **state)
+{
+	struct fx *f = *state;
+	struct mem_backend_props p = { .type = MEM_TYPE_FILE, .id = "f0", .size = 2 * MiB,
+				       .mem_path = "/nonexistent-dir/x" };
+
+	assert_int_equal(mem_registry_add(f->reg, &p, NULL, f->err, sizeof(f->err)), -ENOENT);
+	assert_non_null(strstr(f->err, "cannot open mem-path=/nonexistent-dir/x"));
+}
+
+static void test_tag_format_round_trips(void **state)
+{
+	uint8_t tag[16];
+	char s[37];
+
+	(void)state;
+	assert_int_equal(mem_tag_parse(TAG_A, tag, NULL, 0), 0);
+	mem_tag_format(tag, s);
+	assert_string_equal(s, TAG_A);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_every_type_creates_an_fd_of_its_size),
+		T(test_iteration_is_in_creation_order),
+		T(test_bad_tag_is_refused_with_a_clear_message),
+		T(test_tagged_type_requires_a_tag),
+		T(test_duplicate_id_is_refused),
+		T(test_duplicate_tag_is_refused),
+		T(test_file_backend_requires_mem_path),
+		T(test_bad_properties_are_refused),
+		T(test_hugetlb_memfd_works_or_fails_cleanly),
+		T(test_lookup_by_id_and_tag),
+		T(test_file_backend_contents_persist_across_reopen),
+		T(test_file_backend_in_a_directory_is_unnamed),
+		T(test_missing_file_directory_is_an_error),
+		T(test_tag_format_round_trips),
+#undef T
+	};
+
+	return cmocka_run_group_tests_name("mem-backend", tests, NULL, NULL);
+}

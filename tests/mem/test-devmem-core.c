@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-devmem-core.c - a mem_dev wired to the device model through its
+ * observer: nothing is reachable before acceptance, accepted extents are
+ * mapped at their tag offsets, release and forced release take access away
+ * (forced: before the Forced Capacity Release record is logged), sanitize
+ * zeroes freed capacity, enable-shared-access maps the same pages for two
+ * hosts, and check_add refuses what cannot be backed.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mem/mem.h"
+
+#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
+#define TAG_B "0f8c4d1e-2a3b-4c5d-8e9f-a0b1c2d3e4f5"
+#define MiB (1024ull * 1024)
+
+struct fx {
+	struct cxldcd_dev *dev;
+	struct mem_registry *reg;
+	struct mem_dev *md;
+	uint64_t base[2];          /* region bases */
+	struct cxldcd_diag diag;
+	char err[512];
+	/* forced-release probe */
+	int forced_seen;
+	int forced_access_rc;
+	uint64_t forced_dpa;
+};
+
+static void make(struct fx *f, enum mem_dev_mode mode)
+{
+	struct cxldcd_dev_cfg cfg;
+	struct core_region_info ri;
+	struct mem_dev_cfg mc = { .mode = mode, .direct_map = true };
+
+	core_cfg_default(&cfg);
+	cfg.regions[1].sharable = true;
+	assert_int_equal(core_dev_new(&cfg, &f->dev, &f->diag), 0);
+	for (uint8_t r = 0; r < 2; r++) {
+		assert_int_equal(core_region_get(f->dev, r, &ri), 0);
+		f->base[r] = ri.base;
+	}
+	if (mode == MEM_DEV_SINGLE) {
+		struct mem_backend_props p = { .type = MEM_TYPE_MEMFD, .id = "mem0",
+					       .size = ri.base + ri.len - f->base[0] };
+
+		assert_int_equal(mem_registry_add(f->reg, &p, NULL, f->err, sizeof(f->err)), 0);
+		mc.memdev = "mem0";
+	}
+	assert_int_equal(mem_dev_new(f->dev, f->reg, &mc, &f->md, f->err, sizeof(f->err)), 0);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(mem_registry_new(&f->reg), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	core_dev_free(f->dev); /* first: the observer points at md */
+	mem_dev_free(f->md);
+	mem_registry_free(f->reg);
+	free(f);
+	return 0;
+}
+
+static int backend(struct fx *f, const char *id, uint64_t size, const char *tag)
+{
+	struct mem_backend_props p = { .type = MEM_TYPE_RAM, .id = id, .size = size, .tag = tag };
+	struct mem_backend *b;
+
+	assert_int_equal(mem_registry_add(f->reg, &p, &b, f->err, sizeof(f->err)), 0);
+	return mem_backend_fd(b);
+}
+
+static struct cxldcd_extent ext(uint64_t dpa, uint64_t len, const char *tag, uint16_t seq)
+{
+	struct cxldcd_extent e = { .dpa = dpa, .len = len, .shared_seq = seq };
+
+	if (tag)
+		assert_int_equal(mem_tag_parse(tag, e.tag, NULL, 0), 0);
+	return e;
+}
+
+static enum cxldcd_rc add(struct fx *f, uint16_t host, const struct cxldcd_extent *e, uint32_t n)
+{
+	struct core_add_req req = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE,
+				    .nr_extents = n, .extents = e };
+
+	memset(&f->diag, 0, sizeof(f->diag));
+	return core_add(f->dev, &req, NULL, &f->diag);
+}
+
+/* Accept everything the host's oldest pending group offers. */
+static void accept_all(struct fx *f, uint16_t host)
+{
+	struct cxldcd_extent e[16];
+	struct cxldcd_range r[16];
+	uint32_t n = 0;
+
+	assert_int_equal(core_pending_extents(f->dev, host, 0, 0, 16, e, &n), CXLDCD_RC_SUCCESS);
+	for (uint32_t i = 0; i < n; i++)
+		r[i] = (struct cxldcd_range){ .dpa = e[i].dpa, .len = e[i].len };
+	assert_int_equal(core_add_response(f->dev, host, r, n, false, &f->diag), CXLDCD_RC_SUCCESS);
+}
+
+static void release_dc(struct fx *f, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	struct cxldcd_range r = { .dpa = dpa, .len = len };
+
+	assert_int_equal(core_release_dc(f->dev, host, &r, 1, false, &f->diag), CXLDCD_RC_SUCCESS);
+}
+
+static enum cxldcd_rc release_tag(struct fx *f, uint16_t host, const char *tag, bool forced,
+				  bool sanitize)
+{
+	struct core_release_req req = { .host = host, .policy = CXLDCD_RELEASE_TAG_BASED,
+					.forced = forced, .sanitize = sanitize };
+
+	assert_int_equal(mem_tag_parse(tag, req.tag, NULL, 0), 0);
+	return core_release(f->dev, &req, &f->diag);
+}
+
+static uint8_t *win(struct fx *f, uint16_t host, uint64_t dpa)
+{
+	void *b;
+	uint64_t size;
+
+	assert_int_equal(mem_dev_window(f->md, host, &b, &size), 0);
+	assert_true(dpa - f->base[0] < size);
+	return (uint8_t *)b + (dpa - f->base[0]);
+}
+
+static int touch_in_child(volatile uint8_t *p)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		(void)*p;
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void test_tagged_extents_map_only_after_acceptance_at_tag_offsets(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_extent e[2];
+	char buf[16];
+	int fd;
+
+	make(f, MEM_DEV_TAGGED);
+	fd = backend(f, "tm0", 8 * MiB, TAG_A);
+	e[0] = ext(f->base[0] + 8 * MiB, 2 * MiB, TAG_A, 0);
+	e[1] = ext(f->base[0] + 2 * MiB, 2 * MiB, TAG_A, 0);
+	assert_int_equal(add(f, 0, e, 2), CXLDCD_RC_SUCCESS);
+	/* offered, not accepted: nothing reachable */
+	assert_int_equal(mem_read(f->md, 0, e[0].dpa, buf, 1, NULL, 0), -EFAULT);
+	assert_int_equal(touch_in_child(win(f, 0, e[0].dpa)), SIGSEGV);
+	accept_all(f, 0);
+	strcpy((char *)win(f, 0, e[0].dpa), "first");
+	strcpy((char *)win(f, 0, e[1].dpa), "second");
+	/* the model lays the tag's extents back to back in offer order */
+	assert_int_equal(pread(fd, buf, 6, 0), 6);
+	assert_string_equal(buf, "first");
+	assert_int_equal(pread(fd, buf, 7, 2 * MiB), 7);
+	assert_string_equal(buf, "second");
+	assert_int_equal(mem_registry_del(f->reg, "tm0", f->err, sizeof(f->err)), -EBUSY);
+	/* release by tag: still accessible until the host answers */
+	assert_int_equal(release_tag(f, 0, TAG_A, false, false), CXLDCD_RC_SUCCESS);
+	assert_string_equal((char *)win(f, 0, e[1].dpa), "second");
+	release_dc(f, 0, e[0].dpa, e[0].len);
+	release_dc(f, 0, e[1].dpa, e[1].len);
+	assert_int_equal(touch_in_child(win(f, 0, e[0].dpa)), SIGSEGV);
+	assert_int_equal(mem_read(f->md, 0, e[1].dpa, buf, 1, NULL, 0), -EFAULT);
+	assert_int_equal(mem_registry_del(f->reg, "tm0", f->err, sizeof(f->err)), 0);
+}
+
+static void test_tag_backed_device_refuses_untagged_unknown_and_oversized_adds(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_extent e;
+
+	make(f, MEM_DEV_TAGGED);
+	backend(f, "tm0", 2 * MiB, TAG_A);
+	e = ext(f->base[0], 2 * MiB, NULL, 0);
+	assert_int_not_equal(add(f, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_non_null(strstr(f->diag.text, "has no tag"));
+	e = ext(f->base[0], 2 * MiB, TAG_B, 0);
+	assert_int_not_equal(add(f, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_non_null(strstr(f->diag.text, "no memory backend has tag"));
+	e = ext(f->base[0], 4 * MiB, TAG_A, 0);
+	assert_int_not_equal(add(f, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_non_null(strstr(f->diag.text, "exceeds backend tm0"));
+	assert_int_equal(core_pending_count(f->dev, 0), 0);
+	e = ext(f->base[0], 2 * MiB, TAG_A, 0);
+	assert_int_equal(add(f, 0, &e, 1), CXLDCD_RC_SUCCESS);
+}
+
+static void on_event(void *opaque, uint16_t owner, uint8_t log, const struct cxldcd_event *ev)
+{
+	struct fx *f = opaque;
+	uint8_t b;
+
+	if (owner != 0 || log != CXLDCD_LOG_DC || ev->dc_type != CXLDCD_DC_EV_FORCED_RELEASE)
+		return;
+	f->forced_seen++;
+	f->forced_access_rc = mem_read(f->md, 0, f->forced_dpa, &b, 1, NULL, 0);
+}
+
+static const struct core_observer probe = { .event_logged = on_event };
+
+static void test_forced_release_unmaps_before_the_event_is_logged(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_extent e;
+
+	make(f, MEM_DEV_TAGGED);
+	assert_int_equal(core_observer_add(f->dev, &probe, f), 0); /* after mem's observer */
+	backend(f, "tm0", 4 * MiB, TAG_A);
+	e = ext(f->base[0], 4 * MiB, TAG_A, 0);
+	assert_int_equal(add(f, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	f->forced_dpa = e.dpa;
+	win(f, 0, e.dpa)[0] = 1;
+	assert_int_equal(release_tag(f, 0, TAG_A, true, false), CXLDCD_RC_SUCCESS);
+	assert_int_equal(f->forced_seen, 1);
+	assert_int_equal(f->forced_access_rc, -EFAULT);
+	assert_int_equal(touch_in_child(win(f, 0, e.dpa)), SIGSEGV);
+	assert_int_equal(mem_registry_del(f->reg, "tm0", f->err, sizeof(f->err)), 0);
+}
+
+static void test_sanitize_on_release_zeroes_the_backend_range(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_extent e;
+	char buf[8];
+	int fd;
+
+	make(f, MEM_DEV_TAGGED);
+	fd = backend(f, "tm0", 4 * MiB, TAG_A);
+	e = ext(f->base[0], 2 * MiB, TAG_A, 0);
+	assert_int_equal(add(f, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	strcpy((char *)win(f, 0, e.dpa + 100), "secret");
+	assert_int_equal(release_tag(f, 0, TAG_A, false, true), CXLDCD_RC_SUCCESS);
+	release_dc(f, 0, e.dpa, e.len);
+	assert_int_equal(pread(fd, buf, 7, 100), 7);
+	assert_memory_equal(buf, "\0\0\0\0\0\0\0", 7);
+}
+
+static void test_enable_shared_access_maps_the_same_pages_for_two_hosts(void **state)
+{
+	struct fx *f = *state;
+	struct core_add_req req = { .host = 0, .policy = CXLDCD_ADD_FREE, .region = 1,
+				    .length = 4 * MiB };
+	struct cxldcd_extent e[4];
+	uint32_t n = 0;
+	char buf[16];
+
+	make(f, MEM_DEV_TAGGED);
+	backend(f, "tm0", 4 * MiB, TAG_A);
+	assert_int_equal(mem_tag_parse(TAG_A, req.tag, NULL, 0), 0);
+	assert_int_equal(core_add(f->dev, &req, NULL, &f->diag), CXLDCD_RC_SUCCESS);
+	assert_int_equal(core_pending_extents(f->dev, 0, 0, 0, 4, e, &n), CXLDCD_RC_SUCCESS);
+	assert_true(n >= 1);
+	accept_all(f, 0);
+	req.host = 1;
+	req.policy = CXLDCD_ADD_ENABLE_SHARED;
+	assert_int_equal(core_add(f->dev, &req, NULL, &f->diag), CXLDCD_RC_SUCCESS);
+	accept_all(f, 1);
+	strcpy((char *)win(f, 0, e[0].dpa + 64), "hello host 1");
+	assert_string_equal((char *)win(f, 1, e[0].dpa + 64), "hello host 1");
+	assert_int_equal(mem_write(f->md, 1, e[0].dpa + 4096, "hi 0", 5, NULL, 0), 0);
+	assert_string_equal((char *)win(f, 0, e[0].dpa + 4096), "hi 0");
+	/* host 0 leaves; host 1 keeps its mapping and the data */
+	release_dc(f, 0, e[0].dpa, e[0].len);
+	assert_int_equal(touch_in_child(win(f, 0, e[0].dpa + 64)), SIGSEGV);
+	assert_int_equal(mem_read(f->md, 1, e[0].dpa + 64, buf, 13, NULL, 0), 0);
+	assert_string_equal(buf, "hello host 1");
+}
+
+static void test_single_backing_maps_dpa_minus_region0_base(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_extent e;
+	char buf[8];
+
+	make(f, MEM_DEV_SINGLE);
+	/* region 1 is sharable, so the model wants a tag; single backing ignores it */
+	e = ext(f->base[1] + 6 * MiB, 2 * MiB, TAG_B, 0);
+	assert_int_equal(add(f, 1, &e, 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 1);
+	strcpy((char *)win(f, 1, e.dpa + 8), "dpa");
+	assert_int_equal(pread(mem_backend_fd(mem_registry_find(f->reg, "mem0")), buf, 4,
+			       (off_t)(e.dpa + 8 - f->base[0])), 4);
+	assert_string_equal(buf, "dpa");
+	assert_int_equal(touch_in_child(win(f, 0, e.dpa + 8)), SIGSEGV);
+}
+
+static void test_rejected_offer_binds_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_extent e;
+	struct mem_dev_stats st;
+
+	make(f, MEM_DEV_TAGGED);
+	backend(f, "tm0", 2 * MiB, TAG_A);
+	e = ext(f->base[0], 2 * MiB, TAG_A, 0);
+	assert_int_equal(add(f, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_int_equal(core_add_response(f->dev, 0, NULL, 0, false, &f->diag), CXLDCD_RC_SUCCESS);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, 0);
+	assert_int_equal(mem_registry_del(f->reg, "tm0", f->err, sizeof(f->err)), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_tagged_extents_map_only_after_acceptance_at_tag_offsets),
+		T(test_tag_backed_device_refuses_untagged_unknown_and_oversized_adds),
+		T(test_forced_release_unmaps_before_the_event_is_logged),
+		T(test_sanitize_on_release_zeroes_the_backend_range),
+		T(test_enable_shared_access_maps_the_same_pages_for_two_hosts),
+		T(test_single_backing_maps_dpa_minus_region0_base),
+		T(test_rejected_offer_binds_nothing),
+#undef T
+	};
+
+	return cmocka_run_group_tests_name("mem-devmem-core", tests, NULL, NULL);
+}
