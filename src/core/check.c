@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check.c - core_check_invariants(): recompute every derived value of the
+ * model from scratch and compare (tree shapes and augmentations, overlap,
+ * holders, counts, tag entries).  O(n); for tests and fuzzers only.
+ */
+#include <stdio.h>
+
+#include "core/model.h"
+
+#define FAIL(...)                                  \
+	do {                                       \
+		if (msg && cap)                    \
+			snprintf(msg, cap, __VA_ARGS__); \
+		return -1;                         \
+	} while (0)
+
+static bool in_host_tree(const struct cxldcd_dev *dev, const struct hx *x)
+{
+	const struct avl_node *n = dev->hosts[x->host].acc.root;
+
+	while (n) {
+		const struct hx *y = avl_entry(n, struct hx, node);
+
+		if (y == x)
+			return true;
+		n = x->dpa < y->dpa ? n->l : n->r;
+	}
+	return false;
+}
+
+static int check_alloc(const struct cxldcd_dev *dev, const struct alloc *a, uint32_t *pend,
+		       uint32_t *acc, char *msg, size_t cap)
+{
+	const struct core_region_cfg *rc = &dev->cfg.regions[a->region];
+	uint32_t nh = 0;
+
+	if (!a->len || (a->dpa | a->len) % rc->block_size || a->dpa < rc->base ||
+	    alloc_end(a) > rc->base + rc->len)
+		FAIL("alloc dpa=0x%llx len=0x%llx misplaced", (unsigned long long)a->dpa,
+		     (unsigned long long)a->len);
+	if (a->orphan != !a->holders || (a->orphan && !(a->tag && a->tag->fm_ref)))
+		FAIL("alloc dpa=0x%llx has no holder and no fm reference", (unsigned long long)a->dpa);
+	if (a->tag && !rc->sharable && a->seq)
+		FAIL("alloc dpa=0x%llx non-sharable with seq", (unsigned long long)a->dpa);
+	for (const struct hx *x = a->holders; x; x = x->a_next) {
+		if (x->a != a || x->host >= dev->cfg.nr_hosts)
+			FAIL("hx of alloc dpa=0x%llx inconsistent", (unsigned long long)a->dpa);
+		for (const struct hx *y = x->a_next; y; y = y->a_next)
+			if (y->host == x->host)
+				FAIL("host=%u holds alloc dpa=0x%llx twice", x->host,
+				     (unsigned long long)a->dpa);
+		if (x->g) {
+			(*pend)++;
+		} else {
+			(*acc)++;
+			if (!in_host_tree(dev, x))
+				FAIL("accepted hx dpa=0x%llx missing from host=%u tree",
+				     (unsigned long long)a->dpa, x->host);
+		}
+		nh++;
+	}
+	if (nh > 1 && !rc->sharable)
+		FAIL("non-sharable alloc dpa=0x%llx has %u holders", (unsigned long long)a->dpa, nh);
+	return 0;
+}
+
+static int check_regions(const struct cxldcd_dev *dev, uint32_t *pend, uint32_t *acc,
+			 uint32_t *orph, char *msg, size_t cap)
+{
+	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
+		const struct avl_node *n;
+		uint64_t prev_end = dev->cfg.regions[r].base, bytes = 0;
+
+		if (avl_check(&dev->reg[r].allocs))
+			FAIL("region=%u tree malformed", r);
+		for (n = avl_first(&dev->reg[r].allocs); n; n = avl_next(n)) {
+			const struct alloc *a = avl_entry(n, struct alloc, node);
+
+			if (a->region != r || a->dpa < prev_end || n->gap != a->dpa - prev_end)
+				FAIL("region=%u alloc dpa=0x%llx overlaps or bad gap", r,
+				     (unsigned long long)a->dpa);
+			if (check_alloc(dev, a, pend, acc, msg, cap))
+				return -1;
+			*orph += a->orphan;
+			prev_end = alloc_end(a);
+			bytes += a->len;
+		}
+		if (bytes != dev->reg[r].allocated)
+			FAIL("region=%u allocated bytes mismatch", r);
+	}
+	return 0;
+}
+
+static int check_hosts(const struct cxldcd_dev *dev, uint32_t *pend, char *msg, size_t cap)
+{
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++) {
+		const struct host *ho = &dev->hosts[h];
+		const struct avl_node *n;
+		uint64_t prev_end = 0;
+		uint32_t ng = 0;
+
+		if (avl_check(&ho->acc))
+			FAIL("host=%u tree malformed", h);
+		for (n = avl_first(&ho->acc); n; n = avl_next(n)) {
+			const struct hx *x = avl_entry(n, struct hx, node);
+
+			if (x->g || x->host != h || x->dpa != x->a->dpa || x->a->dpa < prev_end ||
+			    alloc_holder(x->a, h) != x)
+				FAIL("host=%u accepted dpa=0x%llx inconsistent", h,
+				     (unsigned long long)x->a->dpa);
+			prev_end = alloc_end(x->a);
+		}
+		for (const struct group *g = ho->head; g; g = g->next, ng++) {
+			if (!g->next && ho->tail != g)
+				FAIL("host=%u group fifo tail", h);
+			for (uint32_t i = 0; i < g->nr; i++, (*pend)++)
+				if (g->x[i]->g != g || g->x[i]->host != h ||
+				    alloc_holder(g->x[i]->a, h) != g->x[i])
+					FAIL("host=%u group=%llu extent %u inconsistent", h,
+					     (unsigned long long)g->id, i);
+		}
+		if (ng != ho->nr_groups)
+			FAIL("host=%u nr_groups=%u counted %u", h, ho->nr_groups, ng);
+	}
+	return 0;
+}
+
+static int check_tags(const struct cxldcd_dev *dev, char *msg, size_t cap)
+{
+	uint32_t cnt[2 * CXLDCD_MAX_HOSTS], nt = 0;
+
+	for (const struct tag *t = dev->tag_first; t; t = t->next, nt++) {
+		uint32_t na = 0;
+		uint64_t bytes = 0;
+
+		memset(cnt, 0, sizeof(cnt));
+		if (tag_find(dev, t->id) != t)
+			FAIL("tag missing from hash");
+		for (const struct alloc *a = t->first; a; a = a->tag_next, na++) {
+			if (a->tag != t || (a->tag_next && a->tag_next->tag_prev != a))
+				FAIL("tag list broken");
+			if (dev->cfg.regions[a->region].sharable != t->sharable)
+				FAIL("tag sharable flag disagrees with region=%u", a->region);
+			bytes += a->len;
+			for (const struct hx *x = a->holders; x; x = x->a_next)
+				cnt[2 * x->host + (x->g ? 0u : 1u)]++;
+		}
+		if (!na || na != t->nr_allocs || bytes != t->bytes)
+			FAIL("tag nr_allocs=%u bytes=0x%llx recount %u 0x%llx", t->nr_allocs,
+			     (unsigned long long)t->bytes, na, (unsigned long long)bytes);
+		if (memcmp(cnt, t->cnt, sizeof(uint32_t) * 2u * dev->cfg.nr_hosts))
+			FAIL("tag per-host counts disagree");
+		if (!t->sharable && tag_holder(dev, t) >= 0) {
+			for (uint16_t h = (uint16_t)(tag_holder(dev, t) + 1); h < dev->cfg.nr_hosts; h++)
+				if (cnt[2 * h] || cnt[2 * h + 1])
+					FAIL("non-sharable tag held by two hosts");
+		}
+	}
+	if (nt != dev->nr_tags)
+		FAIL("nr_tags=%u counted %u", dev->nr_tags, nt);
+	return 0;
+}
+
+int core_check_invariants(const struct cxldcd_dev *dev, char *msg, size_t cap)
+{
+	uint32_t pend = 0, acc = 0, orph = 0, gpend = 0, tacc = 0;
+
+	if (check_regions(dev, &pend, &acc, &orph, msg, cap) || check_hosts(dev, &gpend, msg, cap) ||
+	    check_tags(dev, msg, cap))
+		return -1;
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		tacc += avl_count(&dev->hosts[h].acc);
+	if (pend != dev->nr_pending || gpend != pend)
+		FAIL("pending count %u, holders %u, groups %u", dev->nr_pending, pend, gpend);
+	if (acc != dev->nr_accepted || tacc != acc)
+		FAIL("accepted count %u, holders %u, trees %u", dev->nr_accepted, acc, tacc);
+	if (orph != dev->nr_orphans)
+		FAIL("orphan count %u, counted %u", dev->nr_orphans, orph);
+	if (core_used_extents(dev) > dev->cfg.max_extents)
+		FAIL("used extents %u exceed max_extents=%u", core_used_extents(dev), dev->cfg.max_extents);
+	if (dev->nr_tags > dev->cfg.max_tags)
+		FAIL("tags %u exceed max_tags=%u", dev->nr_tags, dev->cfg.max_tags);
+	if (msg && cap)
+		msg[0] = 0;
+	return 0;
+}

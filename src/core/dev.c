@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dev.c - the device object: creation and teardown, the allocation hook,
+ * diagnostics, observer fan-out, time, and the read-only queries (regions,
+ * counts, extent lists, pending groups).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/model.h"
+
+/* ------------------------------------------------------------ allocation */
+
+void *core_zalloc(struct cxldcd_dev *dev, size_t size)
+{
+	void *p;
+
+	p = dev->al.alloc ? dev->al.alloc(dev->al.opaque, size) : malloc(size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void core_free(struct cxldcd_dev *dev, void *p)
+{
+	if (!p)
+		return;
+	if (dev->al.free)
+		dev->al.free(dev->al.opaque, p);
+	else
+		free(p);
+}
+
+enum cxldcd_rc core_diag(struct cxldcd_diag *d, enum cxldcd_rc rc, int32_t idx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d)
+		return rc;
+	d->rc = rc;
+	d->index = idx;
+	va_start(ap, fmt);
+	vsnprintf(d->text, sizeof(d->text), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+bool core_tag_null(const uint8_t tag[CXLDCD_TAG_SIZE])
+{
+	for (unsigned i = 0; i < CXLDCD_TAG_SIZE; i++)
+		if (tag[i])
+			return false;
+	return true;
+}
+
+bool core_host_ok(const struct cxldcd_dev *dev, uint16_t host)
+{
+	return host < dev->cfg.nr_hosts;
+}
+
+uint32_t core_used_extents(const struct cxldcd_dev *dev)
+{
+	return dev->nr_pending + dev->nr_accepted + dev->nr_orphans;
+}
+
+void core_bump_gen(struct cxldcd_dev *dev, uint16_t host)
+{
+	dev->hosts[host].gen++;
+}
+
+void core_alloc_info(const struct cxldcd_dev *dev, const struct alloc *a, uint64_t dpa,
+		     uint64_t len, struct core_extent_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->host = CORE_OWNER_FM;
+	out->region = a->region;
+	out->ext.dpa = dpa;
+	out->ext.len = len;
+	if (a->tag)
+		memcpy(out->ext.tag, a->tag->id, CXLDCD_TAG_SIZE);
+	out->ext.shared_seq = a->seq;
+	out->tag_offset = a->tag ? a->tag_offset + (dpa - a->dpa) : 0;
+	out->sharable = dev->cfg.regions[a->region].sharable;
+	out->sanitize = a->sanitize || dev->cfg.regions[a->region].sanitize_on_release;
+}
+
+void core_info(const struct cxldcd_dev *dev, const struct hx *x, struct core_extent_info *out)
+{
+	core_alloc_info(dev, x->a, x->a->dpa, x->a->len, out);
+	out->host = x->host;
+	out->release_pending = x->release_pending;
+}
+
+/* ------------------------------------------------------------ observers */
+
+int core_observer_add(struct cxldcd_dev *dev, const struct core_observer *ops, void *opaque)
+{
+	if (dev->nr_obs >= MAX_OBSERVERS)
+		return -ENOSPC;
+	dev->obs[dev->nr_obs].ops = ops;
+	dev->obs[dev->nr_obs].opaque = opaque;
+	dev->nr_obs++;
+	return 0;
+}
+
+#define FOR_OBS(dev, member, ...)                                          \
+	for (uint32_t i_ = 0; i_ < (dev)->nr_obs; i_++)                    \
+		if ((dev)->obs[i_].ops->member)                            \
+			(dev)->obs[i_].ops->member((dev)->obs[i_].opaque, __VA_ARGS__)
+
+void obs_accepted(struct cxldcd_dev *dev, const struct core_extent_info *x)
+{
+	FOR_OBS(dev, extent_accepted, x);
+}
+
+void obs_released(struct cxldcd_dev *dev, const struct core_extent_info *x)
+{
+	FOR_OBS(dev, extent_released, x);
+}
+
+void obs_revoked(struct cxldcd_dev *dev, const struct core_extent_info *x)
+{
+	FOR_OBS(dev, extent_revoked, x);
+}
+
+void obs_freed(struct cxldcd_dev *dev, const struct core_extent_info *x)
+{
+	FOR_OBS(dev, capacity_freed, x);
+}
+
+void obs_answered(struct cxldcd_dev *dev, uint16_t host, uint64_t id, uint32_t off, uint32_t acc)
+{
+	FOR_OBS(dev, group_answered, host, id, off, acc);
+}
+
+/* ------------------------------------------------------------ lifetime */
+
+int core_dev_new(const struct cxldcd_dev_cfg *cfg, struct cxldcd_dev **out, struct cxldcd_diag *diag)
+{
+	struct cxldcd_dev_cfg c;
+	struct cxldcd_dev *dev;
+	struct cxldcd_allocator al = { 0 };
+
+	*out = NULL;
+	if (core_cfg_validate(cfg, &c, diag))
+		return -EINVAL;
+	if (c.alloc)
+		al = *c.alloc;
+	dev = al.alloc ? al.alloc(al.opaque, sizeof(*dev)) : malloc(sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	memset(dev, 0, sizeof(*dev));
+	dev->cfg = c;
+	dev->al = al;
+	dev->next_group_id = 1;
+	dev->hosts = core_zalloc(dev, sizeof(*dev->hosts) * c.nr_hosts);
+	dev->rel = core_zalloc(dev, sizeof(*dev->rel) * RELEASED_MEMORY);
+	if (!dev->hosts || !dev->rel || tag_table_init(dev) || evlog_init(dev)) {
+		core_dev_free(dev);
+		return -ENOMEM;
+	}
+	*out = dev;
+	return 0;
+}
+
+static void free_allocs(struct cxldcd_dev *dev, struct region *r)
+{
+	struct avl_node *n;
+
+	while ((n = avl_first(&r->allocs))) {
+		struct alloc *a = avl_entry(n, struct alloc, node);
+
+		while (a->holders) {
+			struct hx *x = a->holders;
+
+			a->holders = x->a_next;
+			core_free(dev, x);
+		}
+		avl_remove(&r->allocs, n);
+		core_free(dev, a);
+	}
+}
+
+void core_dev_free(struct cxldcd_dev *dev)
+{
+	if (!dev)
+		return;
+	for (unsigned i = 0; i < dev->cfg.nr_regions; i++)
+		free_allocs(dev, &dev->reg[i]);
+	for (unsigned h = 0; dev->hosts && h < dev->cfg.nr_hosts; h++) {
+		struct group *g = dev->hosts[h].head, *nx;
+
+		for (; g; g = nx) {
+			nx = g->next;
+			core_free(dev, g);
+		}
+		core_free(dev, dev->hosts[h].staged);
+	}
+	tag_table_fini(dev);
+	evlog_fini(dev);
+	core_free(dev, dev->hosts);
+	core_free(dev, dev->rel);
+	core_free(dev, dev);
+}
+
+const struct cxldcd_dev_cfg *core_dev_cfg(const struct cxldcd_dev *dev)
+{
+	return &dev->cfg;
+}
+
+void core_dev_set_time(struct cxldcd_dev *dev, uint64_t now_ns)
+{
+	dev->now = now_ns;
+}
+
+/* ------------------------------------------------------------ queries */
+
+uint8_t core_region_count(const struct cxldcd_dev *dev)
+{
+	return dev->cfg.nr_regions;
+}
+
+int core_region_get(const struct cxldcd_dev *dev, uint8_t idx, struct core_region_info *out)
+{
+	const struct core_region_cfg *r;
+
+	if (idx >= dev->cfg.nr_regions)
+		return -EINVAL;
+	r = &dev->cfg.regions[idx];
+	out->base = r->base;
+	out->decode_len = r->decode_len;
+	out->len = r->len;
+	out->block_size = r->block_size;
+	out->supported_block_mask = r->supported_block_mask;
+	out->dsmad_handle = r->dsmad_handle;
+	out->sanitize_on_release = r->sanitize_on_release;
+	out->sor_configurable = r->sor_configurable;
+	out->sharable = r->sharable;
+	out->read_only = r->read_only;
+	out->nonvolatile = r->nonvolatile;
+	out->allocated_bytes = dev->reg[idx].allocated;
+	return 0;
+}
+
+int core_region_of(const struct cxldcd_dev *dev, uint64_t dpa, uint64_t len)
+{
+	uint64_t end;
+
+	if (!len || __builtin_add_overflow(dpa, len, &end))
+		return -1;
+	for (unsigned i = 0; i < dev->cfg.nr_regions; i++) {
+		const struct core_region_cfg *r = &dev->cfg.regions[i];
+
+		if (dpa >= r->base && end <= r->base + r->len)
+			return (int)i;
+	}
+	return -1;
+}
+
+void core_counts_get(const struct cxldcd_dev *dev, struct core_counts *out)
+{
+	uint32_t used = core_used_extents(dev);
+
+	out->total_extents = dev->cfg.max_extents;
+	out->avail_extents = used >= dev->cfg.max_extents ? 0 : dev->cfg.max_extents - used;
+	out->total_tags = dev->cfg.max_tags;
+	out->avail_tags = dev->nr_tags >= dev->cfg.max_tags ? 0 : dev->cfg.max_tags - dev->nr_tags;
+}
+
+uint32_t core_extent_count(const struct cxldcd_dev *dev, uint16_t host)
+{
+	return core_host_ok(dev, host) ? avl_count(&dev->hosts[host].acc) : 0;
+}
+
+uint32_t core_extent_generation(const struct cxldcd_dev *dev, uint16_t host)
+{
+	return core_host_ok(dev, host) ? dev->hosts[host].gen : 0;
+}
+
+enum cxldcd_rc core_extent_list_info(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
+				     uint32_t max, struct core_extent_info *out, uint32_t *nr_out)
+{
+	const struct avl_node *n;
+	uint32_t i = 0;
+
+	*nr_out = 0;
+	if (!core_host_ok(dev, host) || start > avl_count(&dev->hosts[host].acc))
+		return CXLDCD_RC_INVALID_INPUT;
+	for (n = avl_nth(&dev->hosts[host].acc, start); n && i < max; n = avl_next(n), i++)
+		core_info(dev, avl_entry(n, struct hx, node), &out[i]);
+	*nr_out = i;
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc core_extent_list(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
+				uint32_t max, struct cxldcd_extent *out, uint32_t *nr_out)
+{
+	const struct avl_node *n;
+	struct core_extent_info info;
+	uint32_t i = 0;
+
+	*nr_out = 0;
+	if (!core_host_ok(dev, host) || start > avl_count(&dev->hosts[host].acc))
+		return CXLDCD_RC_INVALID_INPUT;
+	for (n = avl_nth(&dev->hosts[host].acc, start); n && i < max; n = avl_next(n), i++) {
+		core_info(dev, avl_entry(n, struct hx, node), &info);
+		out[i] = info.ext;
+	}
+	*nr_out = i;
+	return CXLDCD_RC_SUCCESS;
+}
+
+uint32_t core_pending_count(const struct cxldcd_dev *dev, uint16_t host)
+{
+	return core_host_ok(dev, host) ? dev->hosts[host].nr_groups : 0;
+}
+
+static const struct group *group_at(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx)
+{
+	const struct group *g;
+
+	if (!core_host_ok(dev, host))
+		return NULL;
+	for (g = dev->hosts[host].head; g && idx; g = g->next)
+		idx--;
+	return g;
+}
+
+int core_pending_get(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
+		     struct core_group_info *out)
+{
+	const struct group *g = group_at(dev, host, idx);
+
+	if (!g)
+		return -EINVAL;
+	out->id = g->id;
+	out->nr_extents = g->nr;
+	out->dead = g->dead;
+	out->offered_ns = g->offered_ns;
+	return 0;
+}
+
+enum cxldcd_rc core_pending_extents(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
+				    uint32_t start, uint32_t max, struct cxldcd_extent *out,
+				    uint32_t *nr_out)
+{
+	const struct group *g = group_at(dev, host, idx);
+	struct core_extent_info info;
+	uint32_t i;
+
+	*nr_out = 0;
+	if (!g || start > g->nr)
+		return CXLDCD_RC_INVALID_INPUT;
+	for (i = 0; i < max && start + i < g->nr; i++) {
+		core_info(dev, g->x[start + i], &info);
+		out[i] = info.ext;
+	}
+	*nr_out = i;
+	return CXLDCD_RC_SUCCESS;
+}

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * evlog.c - the event logs of each owner (every host and the FM): five
+ * fixed-depth rings (CXL r3.2 §8.2.10.2), handles, overflow bookkeeping,
+ * Get/Clear Event Records semantics, interrupt policy bytes, and the
+ * construction of Dynamic Capacity Event Records (Table 8-62).
+ *
+ * A log never overwrites: a record arriving at a full log is dropped and
+ * counted as overflow.  Operations that must not lose records (5604h, 5605h
+ * not forced, 5602h) check free slots first and answer Retry Required.
+ */
+#include "core/model.h"
+
+static const uint8_t dc_uuid[16] = CXLDCD_DC_EVENT_UUID;
+
+static int owner_idx(const struct cxldcd_dev *dev, uint16_t owner)
+{
+	if (owner == CORE_OWNER_FM)
+		return dev->cfg.nr_hosts;
+	return owner < dev->cfg.nr_hosts ? owner : -1;
+}
+
+static struct evlog *get_log(const struct cxldcd_dev *dev, uint16_t owner, uint8_t log)
+{
+	int i = owner_idx(dev, owner);
+
+	if (i < 0 || log >= CXLDCD_NR_LOGS)
+		return NULL;
+	return &dev->owners[i].logs[log];
+}
+
+int evlog_init(struct cxldcd_dev *dev)
+{
+	uint32_t n = dev->cfg.nr_hosts + 1u;
+
+	dev->owners = core_zalloc(dev, sizeof(*dev->owners) * n);
+	if (!dev->owners)
+		return -ENOMEM;
+	for (uint32_t o = 0; o < n; o++) {
+		struct evlog *l = &dev->owners[o].logs[CXLDCD_LOG_DC];
+
+		for (unsigned k = 0; k < CXLDCD_NR_LOGS; k++)
+			dev->owners[o].logs[k].next_handle = 1;
+		l->rec = core_zalloc(dev, sizeof(*l->rec) * dev->cfg.evlog_depth);
+		if (!l->rec)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void evlog_fini(struct cxldcd_dev *dev)
+{
+	if (!dev->owners)
+		return;
+	for (uint32_t o = 0; o <= dev->cfg.nr_hosts; o++)
+		for (unsigned k = 0; k < CXLDCD_NR_LOGS; k++)
+			core_free(dev, dev->owners[o].logs[k].rec);
+	core_free(dev, dev->owners);
+}
+
+uint32_t evlog_free_slots(const struct cxldcd_dev *dev, uint16_t owner, uint8_t log)
+{
+	const struct evlog *l = get_log(dev, owner, log);
+
+	return l ? dev->cfg.evlog_depth - l->count : 0;
+}
+
+static void overflow(struct cxldcd_dev *dev, struct evlog *l)
+{
+	if (!l->overflow)
+		l->ovf_first = dev->now;
+	l->overflow = true;
+	l->ovf_last = dev->now;
+	if (l->ovf_count != UINT16_MAX)
+		l->ovf_count++;
+}
+
+void evlog_append(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, struct cxldcd_event *ev)
+{
+	struct evlog *l = get_log(dev, owner, log);
+
+	if (!l->rec || l->count == dev->cfg.evlog_depth) {
+		overflow(dev, l);
+		return;
+	}
+	ev->handle = l->next_handle;
+	l->next_handle = (uint16_t)(l->next_handle + 1u);
+	if (!l->next_handle)
+		l->next_handle = 1;
+	ev->timestamp_ns = dev->now;
+	l->rec[(l->head + l->count) % dev->cfg.evlog_depth] = *ev;
+	l->count++;
+	for (uint32_t i = 0; i < dev->nr_obs; i++)
+		if (dev->obs[i].ops->event_logged)
+			dev->obs[i].ops->event_logged(dev->obs[i].opaque, owner, log, ev);
+	if (l->count != 1)
+		return;
+	for (uint32_t i = 0; i < dev->nr_obs; i++)
+		if (dev->obs[i].ops->log_nonempty)
+			dev->obs[i].ops->log_nonempty(dev->obs[i].opaque, owner, log);
+}
+
+void evlog_dc(struct cxldcd_dev *dev, uint16_t owner, uint8_t type, uint16_t host_id,
+	      uint8_t region, const struct cxldcd_extent *x, bool more)
+{
+	struct cxldcd_event ev;
+	struct core_counts c;
+
+	core_counts_get(dev, &c);
+	memset(&ev, 0, sizeof(ev));
+	memcpy(ev.uuid, dc_uuid, sizeof(ev.uuid));
+	ev.length = CXLDCD_EVENT_RECORD_SIZE;
+	ev.flags = CXLDCD_EVF_SEV_INFO;
+	ev.dc_type = type;
+	ev.dc_validity = 1;
+	if (type == CXLDCD_DC_EV_ADD_CAPACITY_RESPONSE || type == CXLDCD_DC_EV_CAPACITY_RELEASED)
+		ev.dc_host_id = host_id;
+	if (type == CXLDCD_DC_EV_REGION_CONFIG_UPDATED)
+		ev.dc_region_index = region;
+	ev.dc_flags = more ? CXLDCD_DC_EVF_MORE : 0;
+	if (x)
+		ev.dc_extent = *x;
+	ev.dc_avail_extents = c.avail_extents;
+	ev.dc_avail_tags = c.avail_tags;
+	evlog_append(dev, owner, CXLDCD_LOG_DC, &ev);
+}
+
+/* ------------------------------------------------------------ public */
+
+enum cxldcd_rc core_evlog_get(const struct cxldcd_dev *dev, uint16_t owner, uint8_t log, uint32_t max,
+			      struct cxldcd_event *out, uint32_t *nr_out, struct core_evlog_status *st)
+{
+	const struct evlog *l = get_log(dev, owner, log);
+	uint32_t i;
+
+	*nr_out = 0;
+	if (!l)
+		return CXLDCD_RC_INVALID_INPUT;
+	for (i = 0; i < max && i < l->count; i++)
+		out[i] = l->rec[(l->head + i) % dev->cfg.evlog_depth];
+	*nr_out = i;
+	if (st) {
+		st->overflow = l->overflow;
+		st->overflow_count = l->ovf_count;
+		st->first_overflow_ns = l->ovf_first;
+		st->last_overflow_ns = l->ovf_last;
+		st->more = l->count > i;
+	}
+	return CXLDCD_RC_SUCCESS;
+}
+
+static void reset_overflow(struct evlog *l)
+{
+	l->overflow = false;
+	l->ovf_count = 0;
+	l->ovf_first = l->ovf_last = 0;
+}
+
+enum cxldcd_rc core_evlog_clear(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, bool clear_all,
+				const uint16_t *handles, uint32_t n, struct cxldcd_diag *diag)
+{
+	struct evlog *l = get_log(dev, owner, log);
+
+	if (!l)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "owner=%u log=%u invalid", owner, log);
+	if (clear_all) {
+		if (!l->overflow)
+			return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+					 "clear all allowed only after overflow log=%u", log);
+		l->head = l->count = 0;
+		reset_overflow(l);
+		return CXLDCD_RC_SUCCESS;
+	}
+	if (n > l->count)
+		return core_diag(diag, CXLDCD_RC_INVALID_HANDLE, -1,
+				 "%u handles but log=%u holds %u records", n, log, l->count);
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t want = l->rec[(l->head + i) % dev->cfg.evlog_depth].handle;
+
+		if (!handles[i] || handles[i] != want)
+			return core_diag(diag, CXLDCD_RC_INVALID_HANDLE, (int32_t)i,
+					 "handle=%u not the next oldest record (handle=%u)",
+					 handles[i], want);
+	}
+	if (!n)
+		return CXLDCD_RC_SUCCESS;
+	l->head = (l->head + n) % dev->cfg.evlog_depth;
+	l->count -= n;
+	reset_overflow(l);
+	return CXLDCD_RC_SUCCESS;
+}
+
+uint32_t core_evlog_count(const struct cxldcd_dev *dev, uint16_t owner, uint8_t log)
+{
+	const struct evlog *l = get_log(dev, owner, log);
+
+	return l ? l->count : 0;
+}
+
+uint32_t core_evlog_status_bits(const struct cxldcd_dev *dev, uint16_t owner)
+{
+	uint32_t bits = 0;
+
+	for (uint8_t k = 0; k < CXLDCD_NR_LOGS; k++) {
+		const struct evlog *l = get_log(dev, owner, k);
+
+		if (l && l->count)
+			bits |= 1u << k;
+	}
+	return bits;
+}
+
+enum cxldcd_rc core_evlog_inject(struct cxldcd_dev *dev, uint16_t owner, uint8_t log,
+				 const struct cxldcd_event *ev)
+{
+	struct evlog *l = get_log(dev, owner, log);
+	struct cxldcd_event copy = *ev;
+
+	if (!l)
+		return CXLDCD_RC_INVALID_INPUT;
+	if (!l->rec) {
+		l->rec = core_zalloc(dev, sizeof(*l->rec) * dev->cfg.evlog_depth);
+		if (!l->rec)
+			return CXLDCD_RC_INTERNAL_ERROR;
+	}
+	evlog_append(dev, owner, log, &copy);
+	return CXLDCD_RC_SUCCESS;
+}
+
+void core_irq_policy_get(const struct cxldcd_dev *dev, uint16_t owner, uint8_t out[CXLDCD_NR_LOGS])
+{
+	int i = owner_idx(dev, owner);
+
+	memset(out, 0, CXLDCD_NR_LOGS);
+	if (i >= 0)
+		memcpy(out, dev->owners[i].irq, CXLDCD_NR_LOGS);
+}
+
+enum cxldcd_rc core_irq_policy_set(struct cxldcd_dev *dev, uint16_t owner, const uint8_t *in, size_t n,
+				   struct cxldcd_diag *diag)
+{
+	int o = owner_idx(dev, owner);
+
+	if (o < 0)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "owner=%u invalid", owner);
+	if (n != 4 && n != 5)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "policy length=%zu not 4 or 5", n);
+	for (size_t k = 0; k < n; k++) {
+		unsigned mode = in[k] & 3u;
+
+		/* Mode 11b is reserved everywhere; 10b (FW interrupt) is reserved for the DC log. */
+		if (mode == 3 || (k == CXLDCD_LOG_DC && mode == 2))
+			return core_diag(diag, CXLDCD_RC_INVALID_INPUT, (int32_t)k,
+					 "log=%zu interrupt mode=%u reserved", k, mode);
+	}
+	memcpy(dev->owners[o].irq, in, n);
+	return CXLDCD_RC_SUCCESS;
+}

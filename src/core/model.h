@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model.h - private state of the device model, shared by the files of
+ * src/core.  Nothing outside src/core includes this.
+ *
+ * Two views of capacity:
+ *  - struct alloc: device capacity handed out (pending, accepted or held by an
+ *    FM reference), one region tree per DC region, keyed by DPA.  Its node's
+ *    gap is the free space just below it, so first-fit search is O(log n).
+ *  - struct hx: one host's hold on one allocation, pending (in a group) or
+ *    accepted (in the host's tree, keyed by DPA, counted for 4801h paging).
+ * An hx always covers its allocation exactly: accepting or releasing part of
+ * an extent splits the allocation too (only single-holder, non-sharable
+ * allocations are ever split).
+ */
+#ifndef CXLDCD_CORE_MODEL_H
+#define CXLDCD_CORE_MODEL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "core/avl.h"
+#include "core/core.h"
+
+#define MAX_OBSERVERS 8u
+#define RELEASED_MEMORY 1024u /* (host, tag) pairs remembered for core_tag_status */
+#define STAGE_NONE 0
+#define STAGE_ADD_RSP 1
+#define STAGE_RELEASE 2
+
+struct tag;
+struct group;
+
+struct alloc {
+	uint64_t dpa, len;          /* first: shares a cache line with the node's links */
+	struct avl_node node;       /* in region->allocs; node.gap = free bytes just below */
+	uint64_t tag_offset;
+	struct tag *tag;            /* NULL: untagged */
+	struct alloc *tag_prev, *tag_next;
+	struct hx *holders;         /* linked through hx->a_next */
+	uint16_t seq;
+	uint8_t region;
+	bool sanitize;              /* a release asked to sanitize */
+	bool accessed;              /* some host accepted it: sanitize applies when freed */
+	bool orphan;                /* no holder; kept by the FM reference of its tag */
+};
+
+struct hx {
+	uint64_t dpa;               /* == a->dpa: the host tree's key without a second miss */
+	struct avl_node node;       /* in host->acc while accepted */
+	struct alloc *a;
+	struct hx *a_next;
+	struct group *g;            /* pending: its group; accepted: NULL */
+	uint16_t host;
+	bool release_pending;
+};
+
+struct group {
+	struct group *next;
+	uint64_t id, offered_ns;
+	uint32_t nr;
+	bool dead;
+	struct hx *x[];             /* offered extents, in offer order */
+};
+
+struct region {
+	struct avl_tree allocs;
+	uint64_t allocated;
+};
+
+struct host {
+	struct avl_tree acc;
+	uint32_t gen;
+	struct group *head, *tail;
+	uint32_t nr_groups;
+	struct cxldcd_range *staged;
+	uint32_t nr_staged, cap_staged;
+	int stage_kind;
+};
+
+struct tag {
+	struct tag *hnext;          /* hash chain */
+	struct tag *prev, *next;    /* live tags in creation order */
+	uint8_t id[CXLDCD_TAG_SIZE];
+	bool sharable, fm_ref;
+	uint32_t nr_allocs;
+	uint64_t bytes, next_offset;
+	struct alloc *first, *last;
+	uint32_t cnt[];             /* [2*host]: pending hx, [2*host+1]: accepted hx */
+};
+
+struct evlog {
+	struct cxldcd_event *rec;   /* ring of depth records; NULL until first use (non-DC) */
+	uint32_t head, count;
+	uint16_t next_handle;
+	bool overflow;
+	uint16_t ovf_count;
+	uint64_t ovf_first, ovf_last;
+};
+
+struct owner {
+	struct evlog logs[CXLDCD_NR_LOGS];
+	uint8_t irq[CXLDCD_NR_LOGS];
+};
+
+struct released {
+	uint16_t host;
+	uint8_t tag[CXLDCD_TAG_SIZE];
+};
+
+struct obs {
+	const struct core_observer *ops;
+	void *opaque;
+};
+
+struct cxldcd_dev {
+	struct cxldcd_dev_cfg cfg;
+	struct cxldcd_allocator al;
+	uint64_t now;
+	struct region reg[CXLDCD_MAX_REGIONS];
+	struct host *hosts;
+	struct owner *owners;       /* nr_hosts + 1; the last is the FM */
+	struct tag **tag_hash;
+	uint32_t tag_hash_mask;
+	struct tag *tag_first, *tag_last;
+	uint32_t nr_tags, tag_gen;
+	uint32_t nr_pending, nr_accepted, nr_orphans;
+	uint64_t next_group_id;
+	struct obs obs[MAX_OBSERVERS];
+	uint32_t nr_obs;
+	struct released *rel;
+	uint32_t rel_head, rel_count;
+};
+
+/* Spare objects reserved before a commit (validate-then-commit). */
+struct spare {
+	struct alloc **a;
+	struct hx **x;
+	uint32_t na, nx;
+};
+
+/* ------------------------------------------------------------ dev.c */
+void *core_zalloc(struct cxldcd_dev *dev, size_t size);
+void core_free(struct cxldcd_dev *dev, void *p);
+enum cxldcd_rc core_diag(struct cxldcd_diag *d, enum cxldcd_rc rc, int32_t idx, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+uint32_t core_used_extents(const struct cxldcd_dev *dev);
+bool core_tag_null(const uint8_t tag[CXLDCD_TAG_SIZE]);
+void core_info(const struct cxldcd_dev *dev, const struct hx *x, struct core_extent_info *out);
+void core_alloc_info(const struct cxldcd_dev *dev, const struct alloc *a, uint64_t dpa,
+		     uint64_t len, struct core_extent_info *out);
+bool core_host_ok(const struct cxldcd_dev *dev, uint16_t host);
+void core_bump_gen(struct cxldcd_dev *dev, uint16_t host);
+
+/* Observer fan-out */
+void obs_accepted(struct cxldcd_dev *dev, const struct core_extent_info *x);
+void obs_released(struct cxldcd_dev *dev, const struct core_extent_info *x);
+void obs_revoked(struct cxldcd_dev *dev, const struct core_extent_info *x);
+void obs_freed(struct cxldcd_dev *dev, const struct core_extent_info *x);
+void obs_answered(struct cxldcd_dev *dev, uint16_t host, uint64_t id, uint32_t off, uint32_t acc);
+
+/* ------------------------------------------------------------ region.c */
+static inline uint64_t alloc_end(const struct alloc *a)
+{
+	return a->dpa + a->len;
+}
+uint64_t region_end(const struct cxldcd_dev *dev, uint8_t r);
+/* First allocation of region r ending above dpa (the first that can overlap [dpa, ...)). */
+struct alloc *region_lookup(const struct cxldcd_dev *dev, uint8_t r, uint64_t dpa);
+struct alloc *alloc_next(const struct alloc *a);
+void region_insert(struct cxldcd_dev *dev, struct alloc *a);
+void region_remove(struct cxldcd_dev *dev, struct alloc *a);
+void region_resize(struct cxldcd_dev *dev, struct alloc *a, uint64_t dpa, uint64_t len);
+struct free_iter {
+	const struct avl_node *n;
+	int state; /* 0: start, 1: walking gaps, 2: done */
+};
+/* Next free range of at least min bytes, lowest address first; false at the end. */
+bool region_next_free(const struct cxldcd_dev *dev, uint8_t r, struct free_iter *it, uint64_t min,
+		      uint64_t *dpa, uint64_t *len);
+struct hx *alloc_holder(const struct alloc *a, uint16_t host);
+/* Link a new allocation (region tree + tag list). */
+void alloc_link(struct cxldcd_dev *dev, struct alloc *a);
+/* Attach hx to a as pending in group g (or accepted when g == NULL). */
+void hx_attach(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t host, struct group *g);
+void hx_accept(struct cxldcd_dev *dev, struct hx *x);
+/*
+ * Drop hx (its memory is freed); frees the allocation (capacity_freed) when
+ * no holder and no FM reference remains.  Sanitize is reported when the
+ * capacity was ever accepted and the region or a release asked for it.
+ */
+void hx_drop(struct cxldcd_dev *dev, struct hx *x);
+/* Free an allocation without holders (capacity_freed). */
+void alloc_free(struct cxldcd_dev *dev, struct alloc *a);
+/*
+ * Keep only keep[0..nk) (sorted, inside x's allocation) of a single-holder
+ * extent: the rest is freed (capacity_freed).  Accepts a pending hx when
+ * accept is true.  Uses nk - 1 spares from sp.
+ */
+void hx_split_keep(struct cxldcd_dev *dev, struct hx *x, const struct cxldcd_range *keep,
+		   uint32_t nk, bool accept, struct spare *sp);
+int spare_reserve(struct cxldcd_dev *dev, struct spare *sp, uint32_t na, uint32_t nx);
+void spare_release(struct cxldcd_dev *dev, struct spare *sp);
+
+/* ------------------------------------------------------------ tag.c */
+int tag_table_init(struct cxldcd_dev *dev);
+void tag_table_fini(struct cxldcd_dev *dev);
+struct tag *tag_find(const struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE]);
+struct tag *tag_new(struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE], bool sharable);
+void tag_link(struct cxldcd_dev *dev, struct tag *t);
+void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t);
+void tag_remember_release(struct cxldcd_dev *dev, uint16_t host, const struct tag *t);
+/* The host that holds (pending or accepted) a non-sharable tag, or -1. */
+int tag_holder(const struct cxldcd_dev *dev, const struct tag *t);
+
+/* ------------------------------------------------------------ evlog.c */
+int evlog_init(struct cxldcd_dev *dev);
+void evlog_fini(struct cxldcd_dev *dev);
+uint32_t evlog_free_slots(const struct cxldcd_dev *dev, uint16_t owner, uint8_t log);
+void evlog_append(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, struct cxldcd_event *ev);
+/* Log a DC record (counts taken now) to owner's DC log. */
+void evlog_dc(struct cxldcd_dev *dev, uint16_t owner, uint8_t type, uint16_t host_id,
+	      uint8_t region, const struct cxldcd_extent *x, bool more);
+
+/* ------------------------------------------------------------ response.c */
+/*
+ * More-chain staging for 4802h/4803h.  more=true appends r and sets
+ * *staged_only.  more=false yields the whole chain in *out (the staging
+ * buffer or r itself); the caller ends with stage_clear() whatever the
+ * outcome.
+ */
+enum cxldcd_rc stage_take(struct cxldcd_dev *dev, uint16_t host, int kind,
+			  const struct cxldcd_range *r, uint32_t n, bool more,
+			  const struct cxldcd_range **out, uint32_t *nout, bool *staged_only,
+			  struct cxldcd_diag *diag);
+void stage_clear(struct cxldcd_dev *dev, uint16_t host);
+int range_cmp(const void *a, const void *b);
+/* Unlink group g (whose predecessor in the FIFO is prev) and free it. */
+void group_unlink(struct cxldcd_dev *dev, uint16_t host, struct group *g, struct group *prev);
+/* Drop every extent of g (rejected or expired), then unlink and free g. */
+void group_reject(struct cxldcd_dev *dev, uint16_t host, struct group *g, struct group *prev);
+
+#endif /* CXLDCD_CORE_MODEL_H */

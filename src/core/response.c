@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * response.c - Add Dynamic Capacity Response (4802h, CXL r3.2
+ * §8.2.10.9.9.3): the host answers its oldest pending group.  Also the
+ * More-chain staging shared with Release Dynamic Capacity (4803h).
+ *
+ * Accepted ranges become accepted extents keeping tag, sequence and tag
+ * offset; what the host did not accept is freed at once (it was never
+ * accessible, so it is not sanitized).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/model.h"
+
+#define X64(v) ((unsigned long long)(v))
+
+int range_cmp(const void *pa, const void *pb)
+{
+	const struct cxldcd_range *a = pa, *b = pb;
+
+	return a->dpa < b->dpa ? -1 : (a->dpa > b->dpa);
+}
+
+static int hx_cmp(const void *pa, const void *pb)
+{
+	const struct hx *a = *(const struct hx *const *)pa, *b = *(const struct hx *const *)pb;
+
+	return a->a->dpa < b->a->dpa ? -1 : (a->a->dpa > b->a->dpa);
+}
+
+/* ------------------------------------------------------------ staging */
+
+void stage_clear(struct cxldcd_dev *dev, uint16_t host)
+{
+	struct host *h = &dev->hosts[host];
+
+	core_free(dev, h->staged);
+	h->staged = NULL;
+	h->nr_staged = h->cap_staged = 0;
+	h->stage_kind = STAGE_NONE;
+}
+
+void core_staging_discard(struct cxldcd_dev *dev, uint16_t host)
+{
+	if (core_host_ok(dev, host))
+		stage_clear(dev, host);
+}
+
+static int stage_grow(struct cxldcd_dev *dev, struct host *h, uint32_t need)
+{
+	struct cxldcd_range *nw;
+	uint32_t cap = h->cap_staged ? h->cap_staged : 16;
+
+	while (cap < need)
+		cap = cap > UINT32_MAX / 2 ? need : cap * 2;
+	if (cap == h->cap_staged)
+		return 0;
+	nw = core_zalloc(dev, sizeof(*nw) * cap);
+	if (!nw)
+		return -ENOMEM;
+	if (h->nr_staged)
+		memcpy(nw, h->staged, sizeof(*nw) * h->nr_staged);
+	core_free(dev, h->staged);
+	h->staged = nw;
+	h->cap_staged = cap;
+	return 0;
+}
+
+enum cxldcd_rc stage_take(struct cxldcd_dev *dev, uint16_t host, int kind,
+			  const struct cxldcd_range *r, uint32_t n, bool more,
+			  const struct cxldcd_range **out, uint32_t *nout, bool *staged_only,
+			  struct cxldcd_diag *diag)
+{
+	struct host *h = &dev->hosts[host];
+
+	*staged_only = false;
+	if (h->stage_kind != STAGE_NONE && h->stage_kind != kind)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+				 "host=%u a more chain of another command is open", host);
+	if (!more && !h->nr_staged) {
+		*out = r;
+		*nout = n;
+		return CXLDCD_RC_SUCCESS;
+	}
+	if ((uint64_t)h->nr_staged + n > dev->cfg.max_extents)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+				 "host=%u more chain of %llu ranges exceeds max_extents=%u", host,
+				 X64((uint64_t)h->nr_staged + n), dev->cfg.max_extents);
+	if (stage_grow(dev, h, h->nr_staged + n))
+		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	if (n)
+		memcpy(h->staged + h->nr_staged, r, sizeof(*r) * n);
+	h->nr_staged += n;
+	h->stage_kind = kind;
+	*staged_only = more;
+	*out = h->staged;
+	*nout = h->nr_staged;
+	return CXLDCD_RC_SUCCESS;
+}
+
+/* ------------------------------------------------------------ groups */
+
+void group_unlink(struct cxldcd_dev *dev, uint16_t host, struct group *g, struct group *prev)
+{
+	struct host *h = &dev->hosts[host];
+
+	if (prev)
+		prev->next = g->next;
+	else
+		h->head = g->next;
+	if (h->tail == g)
+		h->tail = prev;
+	h->nr_groups--;
+	core_free(dev, g);
+}
+
+void group_reject(struct cxldcd_dev *dev, uint16_t host, struct group *g, struct group *prev)
+{
+	for (uint32_t i = 0; i < g->nr; i++)
+		hx_drop(dev, g->x[i]);
+	group_unlink(dev, host, g, prev);
+}
+
+/* ------------------------------------------------------------ 4802h */
+
+struct rsp {
+	struct cxldcd_dev *dev;
+	uint16_t host;
+	struct group *g;
+	struct cxldcd_range *r;  /* sorted copy */
+	uint32_t n;
+	struct hx **x;           /* group extents sorted by DPA */
+	uint32_t *first;         /* per sorted extent: index of its first range */
+	uint32_t *cnt;           /* per sorted extent: ranges inside */
+	uint32_t extra;          /* extents added by splitting */
+};
+
+static enum cxldcd_rc check_ranges(struct rsp *s, struct cxldcd_diag *diag)
+{
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct cxldcd_range *r = &s->r[i];
+		int reg = core_region_of(s->dev, r->dpa, r->len);
+
+		if (!r->len)
+			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
+					 "host=%u dpa=0x%llx len=0 invalid", s->host, X64(r->dpa));
+		if (reg < 0)
+			return core_diag(diag, CXLDCD_RC_INVALID_PA, -1,
+					 "host=%u dpa=0x%llx len=0x%llx outside the offered extents",
+					 s->host, X64(r->dpa), X64(r->len));
+		if ((r->dpa | r->len) % s->dev->cfg.regions[reg].block_size)
+			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
+					 "host=%u region=%d dpa=0x%llx len=0x%llx not block aligned",
+					 s->host, reg, X64(r->dpa), X64(r->len));
+		if (i && s->r[i - 1].dpa + s->r[i - 1].len > r->dpa)
+			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
+					 "host=%u dpa=0x%llx overlaps another range of the list",
+					 s->host, X64(r->dpa));
+	}
+	return CXLDCD_RC_SUCCESS;
+}
+
+/* Each range inside one offered extent; sharable extents all-or-nothing. */
+static enum cxldcd_rc match(struct rsp *s, struct cxldcd_diag *diag)
+{
+	uint32_t j = 0, shared = 0, shared_taken = 0;
+
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct cxldcd_range *r = &s->r[i];
+
+		while (j < s->g->nr && alloc_end(s->x[j]->a) <= r->dpa)
+			j++;
+		if (j == s->g->nr || s->x[j]->a->dpa > r->dpa ||
+		    r->dpa + r->len > alloc_end(s->x[j]->a))
+			return core_diag(diag, CXLDCD_RC_INVALID_PA, -1,
+					 "host=%u dpa=0x%llx len=0x%llx not inside an extent of group=%llu",
+					 s->host, X64(r->dpa), X64(r->len), X64(s->g->id));
+		if (!s->cnt[j]++)
+			s->first[j] = i;
+	}
+	for (j = 0; j < s->g->nr; j++) {
+		const struct alloc *a = s->x[j]->a;
+
+		if (s->cnt[j] > 1)
+			s->extra += s->cnt[j] - 1;
+		if (!s->dev->cfg.regions[a->region].sharable)
+			continue;
+		shared++;
+		if (!s->cnt[j])
+			continue;
+		shared_taken++;
+		if (s->cnt[j] != 1 || s->r[s->first[j]].len != a->len)
+			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
+					 "host=%u dpa=0x%llx sharable extent must be accepted whole",
+					 s->host, X64(a->dpa));
+	}
+	if (shared_taken && shared_taken != shared)
+		return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
+				 "host=%u sharable group=%llu must be accepted all or nothing",
+				 s->host, X64(s->g->id));
+	return CXLDCD_RC_SUCCESS;
+}
+
+static enum cxldcd_rc prepare(struct rsp *s, const struct cxldcd_range *r, struct cxldcd_diag *diag)
+{
+	struct cxldcd_dev *dev = s->dev;
+	enum cxldcd_rc rc;
+	uint32_t used = core_used_extents(dev), m = s->g->nr;
+
+	s->r = core_zalloc(dev, sizeof(*s->r) * s->n);
+	s->x = core_zalloc(dev, sizeof(*s->x) * m);
+	s->first = core_zalloc(dev, sizeof(*s->first) * m);
+	s->cnt = core_zalloc(dev, sizeof(*s->cnt) * m);
+	if (!s->r || !s->x || !s->first || !s->cnt)
+		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	memcpy(s->r, r, sizeof(*r) * s->n);
+	qsort(s->r, s->n, sizeof(*s->r), range_cmp);
+	memcpy(s->x, s->g->x, sizeof(*s->x) * m);
+	qsort(s->x, m, sizeof(*s->x), hx_cmp);
+	if ((rc = check_ranges(s, diag)) || (rc = match(s, diag)))
+		return rc;
+	if (s->n > m && (uint64_t)used + (s->n - m) > dev->cfg.max_extents)
+		return core_diag(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, -1,
+				 "host=%u accepting %u ranges exceeds max_extents=%u", s->host, s->n,
+				 dev->cfg.max_extents);
+	return CXLDCD_RC_SUCCESS;
+}
+
+static void accept_commit(struct rsp *s, struct spare *sp)
+{
+	struct cxldcd_dev *dev = s->dev;
+	struct core_extent_info info;
+	uint64_t id = s->g->id;
+	uint32_t m = s->g->nr;
+
+	for (uint32_t j = 0; j < m; j++) {
+		struct hx *x = s->x[j];
+		const struct cxldcd_range *k = &s->r[s->first[j]];
+
+		if (s->cnt[j] == 1 && k->dpa == x->a->dpa && k->len == x->a->len)
+			hx_accept(dev, x);
+		else
+			hx_split_keep(dev, x, k, s->cnt[j], true, sp);
+	}
+	group_unlink(dev, s->host, s->g, NULL);
+	core_bump_gen(dev, s->host);
+	for (uint32_t i = 0; i < s->n; i++) {
+		int reg = core_region_of(dev, s->r[i].dpa, s->r[i].len);
+		struct alloc *a = region_lookup(dev, (uint8_t)reg, s->r[i].dpa);
+
+		core_info(dev, alloc_holder(a, s->host), &info);
+		obs_accepted(dev, &info);
+		evlog_dc(dev, CORE_OWNER_FM, CXLDCD_DC_EV_ADD_CAPACITY_RESPONSE, s->host, 0, &info.ext,
+			 i + 1 < s->n);
+	}
+	obs_answered(dev, s->host, id, m, s->n);
+}
+
+enum cxldcd_rc core_add_response(struct cxldcd_dev *dev, uint16_t host, const struct cxldcd_range *r,
+				 uint32_t n, bool more, struct cxldcd_diag *diag)
+{
+	struct rsp s = { .dev = dev, .host = host };
+	const struct cxldcd_range *all;
+	struct spare sp = { 0 };
+	enum cxldcd_rc rc;
+	bool staged;
+
+	if (!core_host_ok(dev, host))
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u invalid", host);
+	rc = stage_take(dev, host, STAGE_ADD_RSP, r, n, more, &all, &s.n, &staged, diag);
+	if (rc || staged)
+		return rc;
+	s.g = dev->hosts[host].head;
+	if (!s.g) {
+		rc = core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u no pending add", host);
+	} else if (!s.n) {
+		uint64_t id = s.g->id;
+		uint32_t m = s.g->nr;
+
+		group_reject(dev, host, s.g, NULL);
+		obs_answered(dev, host, id, m, 0);
+	} else if (s.g->dead) {
+		rc = core_diag(diag, CXLDCD_RC_INVALID_PA, -1, "host=%u group=%llu is dead (forced release)",
+			       host, X64(s.g->id));
+	} else if (!(rc = prepare(&s, all, diag))) {
+		if (spare_reserve(dev, &sp, s.extra, s.extra))
+			rc = core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+		else
+			accept_commit(&s, &sp);
+		spare_release(dev, &sp);
+	}
+	core_free(dev, s.r);
+	core_free(dev, s.x);
+	core_free(dev, s.first);
+	core_free(dev, s.cnt);
+	stage_clear(dev, host);
+	return rc;
+}

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tag.c - live tags: a hash from the 16-byte tag to its entry (allocations
+ * carrying it, per-host pending/accepted counts, the FM reference), the tag
+ * queries (5608h-style list, status), the FM reference commands 5606h/5607h
+ * (CXL r3.2 §7.6.7.6.7-8), and a bounded memory of released (host, tag)
+ * pairs for core_tag_status().
+ */
+#include "core/model.h"
+
+#define MAX_BUCKETS (1u << 16)
+
+static uint32_t hash(const uint8_t id[CXLDCD_TAG_SIZE])
+{
+	uint32_t h = 2166136261u;
+
+	for (unsigned i = 0; i < CXLDCD_TAG_SIZE; i++)
+		h = (h ^ id[i]) * 16777619u;
+	return h;
+}
+
+int tag_table_init(struct cxldcd_dev *dev)
+{
+	uint32_t n = 16;
+
+	while (n < dev->cfg.max_tags && n < MAX_BUCKETS)
+		n <<= 1;
+	dev->tag_hash = core_zalloc(dev, sizeof(*dev->tag_hash) * n);
+	if (!dev->tag_hash)
+		return -ENOMEM;
+	dev->tag_hash_mask = n - 1;
+	return 0;
+}
+
+void tag_table_fini(struct cxldcd_dev *dev)
+{
+	struct tag *t, *nx;
+
+	for (t = dev->tag_first; t; t = nx) {
+		nx = t->next;
+		core_free(dev, t);
+	}
+	core_free(dev, dev->tag_hash);
+}
+
+struct tag *tag_find(const struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE])
+{
+	struct tag *t;
+
+	for (t = dev->tag_hash[hash(id) & dev->tag_hash_mask]; t; t = t->hnext)
+		if (!memcmp(t->id, id, CXLDCD_TAG_SIZE))
+			return t;
+	return NULL;
+}
+
+struct tag *tag_new(struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE], bool sharable)
+{
+	struct tag *t = core_zalloc(dev, sizeof(*t) + sizeof(uint32_t) * 2u * dev->cfg.nr_hosts);
+
+	if (!t)
+		return NULL;
+	memcpy(t->id, id, CXLDCD_TAG_SIZE);
+	t->sharable = sharable;
+	return t;
+}
+
+void tag_link(struct cxldcd_dev *dev, struct tag *t)
+{
+	uint32_t b = hash(t->id) & dev->tag_hash_mask;
+
+	t->hnext = dev->tag_hash[b];
+	dev->tag_hash[b] = t;
+	t->next = NULL;
+	t->prev = dev->tag_last;
+	if (dev->tag_last)
+		dev->tag_last->next = t;
+	else
+		dev->tag_first = t;
+	dev->tag_last = t;
+	dev->nr_tags++;
+	dev->tag_gen++;
+}
+
+void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t)
+{
+	struct tag **pp = &dev->tag_hash[hash(t->id) & dev->tag_hash_mask];
+
+	while (*pp != t)
+		pp = &(*pp)->hnext;
+	*pp = t->hnext;
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		dev->tag_first = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		dev->tag_last = t->prev;
+	dev->nr_tags--;
+	dev->tag_gen++;
+	core_free(dev, t);
+}
+
+void tag_remember_release(struct cxldcd_dev *dev, uint16_t host, const struct tag *t)
+{
+	struct released *r;
+
+	for (uint32_t i = 0; i < dev->rel_count; i++) {
+		r = &dev->rel[(dev->rel_head + i) % RELEASED_MEMORY];
+		if (r->host == host && !memcmp(r->tag, t->id, CXLDCD_TAG_SIZE))
+			return;
+	}
+	if (dev->rel_count == RELEASED_MEMORY) {
+		dev->rel_head = (dev->rel_head + 1) % RELEASED_MEMORY;
+		dev->rel_count--;
+	}
+	r = &dev->rel[(dev->rel_head + dev->rel_count) % RELEASED_MEMORY];
+	r->host = host;
+	memcpy(r->tag, t->id, CXLDCD_TAG_SIZE);
+	dev->rel_count++;
+}
+
+int tag_holder(const struct cxldcd_dev *dev, const struct tag *t)
+{
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		if (t->cnt[2 * h] || t->cnt[2 * h + 1])
+			return h;
+	return -1;
+}
+
+/* ------------------------------------------------------------ queries */
+
+static void fill(const struct cxldcd_dev *dev, const struct tag *t, struct core_tag_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->tag, t->id, CXLDCD_TAG_SIZE);
+	out->fm_ref = t->fm_ref;
+	out->sharable = t->sharable;
+	out->nr_extents = t->nr_allocs;
+	out->bytes = t->bytes;
+	for (unsigned h = 0; h < dev->cfg.nr_hosts; h++) {
+		if (t->cnt[2 * h + 1])
+			out->accepted_map[h / 8] |= (uint8_t)(1u << (h % 8));
+		if (t->cnt[2 * h])
+			out->pending_map[h / 8] |= (uint8_t)(1u << (h % 8));
+	}
+}
+
+uint32_t core_tag_count(const struct cxldcd_dev *dev)
+{
+	return dev->nr_tags;
+}
+
+uint32_t core_tag_generation(const struct cxldcd_dev *dev)
+{
+	return dev->tag_gen;
+}
+
+enum cxldcd_rc core_tag_list(const struct cxldcd_dev *dev, uint32_t start, uint32_t max,
+			     struct core_tag_info *out, uint32_t *nr_out)
+{
+	const struct tag *t = dev->tag_first;
+	uint32_t i;
+
+	*nr_out = 0;
+	if (start > dev->nr_tags)
+		return CXLDCD_RC_INVALID_INPUT;
+	for (i = 0; t && i < start; i++)
+		t = t->next;
+	for (i = 0; t && i < max; t = t->next)
+		fill(dev, t, &out[i++]);
+	*nr_out = i;
+	return CXLDCD_RC_SUCCESS;
+}
+
+int core_tag_get(const struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE],
+		 struct core_tag_info *out)
+{
+	const struct tag *t = tag_find(dev, tag);
+
+	if (!t)
+		return -ENOENT;
+	fill(dev, t, out);
+	return 0;
+}
+
+const char *core_tag_state_str(enum core_tag_state s)
+{
+	switch (s) {
+	case CORE_TAG_PENDING: return "pending";
+	case CORE_TAG_COMMITTED: return "committed";
+	case CORE_TAG_RELEASE_PENDING: return "release-pending";
+	case CORE_TAG_RELEASED: return "released";
+	case CORE_TAG_NOT_FOUND: break;
+	}
+	return "not-found";
+}
+
+enum core_tag_state core_tag_status(const struct cxldcd_dev *dev, uint16_t host, int region,
+				    const uint8_t tag[CXLDCD_TAG_SIZE])
+{
+	const struct tag *t;
+	const struct alloc *a;
+	uint32_t pend = 0, acc = 0, relp = 0;
+
+	if (!core_host_ok(dev, host))
+		return CORE_TAG_NOT_FOUND;
+	t = tag_find(dev, tag);
+	for (a = t ? t->first : NULL; a; a = a->tag_next) {
+		const struct hx *x = alloc_holder(a, host);
+
+		if (!x || (region >= 0 && a->region != region))
+			continue;
+		if (x->g)
+			pend++;
+		else if (x->release_pending)
+			relp++;
+		else
+			acc++;
+	}
+	if (relp)
+		return CORE_TAG_RELEASE_PENDING;
+	if (pend)
+		return CORE_TAG_PENDING;
+	if (acc)
+		return CORE_TAG_COMMITTED;
+	for (uint32_t i = 0; i < dev->rel_count; i++) {
+		const struct released *r = &dev->rel[(dev->rel_head + i) % RELEASED_MEMORY];
+
+		if (r->host == host && !memcmp(r->tag, tag, CXLDCD_TAG_SIZE))
+			return CORE_TAG_RELEASED;
+	}
+	return CORE_TAG_NOT_FOUND;
+}
+
+/* ------------------------------------------------------------ 5606h/5607h */
+
+enum cxldcd_rc core_tag_add_ref(struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE],
+				struct cxldcd_diag *diag)
+{
+	struct tag *t = tag_find(dev, tag);
+
+	if (!t || !t->sharable)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+				 t ? "tag is not sharable" : "tag not found");
+	if (!t->fm_ref) {
+		t->fm_ref = true;
+		dev->tag_gen++;
+	}
+	return core_diag(diag, CXLDCD_RC_SUCCESS, -1, "ok");
+}
+
+enum cxldcd_rc core_tag_remove_ref(struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE],
+				   struct cxldcd_diag *diag)
+{
+	struct tag *t = tag_find(dev, tag);
+	struct alloc *a, *nx;
+
+	if (!t || !t->fm_ref)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+				 t ? "tag has no fm reference" : "tag not found");
+	t->fm_ref = false;
+	dev->tag_gen++;
+	for (a = t->first; a; a = nx) {
+		uint32_t left = t->nr_allocs;
+
+		nx = a->tag_next;
+		if (!a->orphan)
+			continue;
+		alloc_free(dev, a);
+		if (left == 1)
+			break; /* the tag entry went with its last allocation */
+	}
+	return core_diag(diag, CXLDCD_RC_SUCCESS, -1, "ok");
+}

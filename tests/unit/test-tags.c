@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* test-tags.c - sharable tags, enable shared access, FM references, tag status. */
+#include "common.h"
+
+static void sharable(struct cxldcd_dev_cfg *c)
+{
+	c->regions[1].sharable = true;
+	c->regions[1].sanitize_on_release = true;
+}
+
+static int setup_sh(void **state)
+{
+	*state = tenv_new(sharable);
+	return 0;
+}
+
+struct rec {
+	int freed, sanitized;
+};
+
+static void on_freed(void *o, const struct core_extent_info *x)
+{
+	((struct rec *)o)->freed++;
+	((struct rec *)o)->sanitized += x->sanitize;
+}
+
+static const struct core_observer rec_ops = { .capacity_freed = on_freed };
+
+#define R1 (4 * GiB)
+
+/* host 0 accepts tag 7 as two sharable extents (seq 0, 1) in region 1. */
+static void shared_tag(struct tenv *e)
+{
+	struct cxldcd_extent x[2] = { { .dpa = R1 + 8 * MiB, .len = 2 * MiB, .shared_seq = 1 },
+				      { .dpa = R1, .len = 4 * MiB, .shared_seq = 0 } };
+
+	tag_set(x[0].tag, 7);
+	tag_set(x[1].tag, 7);
+	assert_int_equal(add_ext(e, 0, x, 2), 0);
+	assert_int_equal(accept_all(e, 0), 0);
+}
+
+static void test_sharable_add_requires_tag_and_dense_sequences(void **state)
+{
+	struct tenv *e = *state;
+	struct cxldcd_extent x[2] = { { .dpa = R1, .len = 2 * MiB }, { .dpa = R1 + 2 * MiB, .len = 2 * MiB } };
+
+	EXPECT_FAIL(e, add_ext(e, 0, x, 1), CXLDCD_RC_INVALID_EXTENT_LIST);
+	tag_set(x[0].tag, 7);
+	tag_set(x[1].tag, 7);
+	x[1].shared_seq = 2;
+	EXPECT_FAIL(e, add_ext(e, 0, x, 2), CXLDCD_RC_INVALID_EXTENT_LIST);
+	x[1].shared_seq = 0;
+	EXPECT_FAIL(e, add_ext(e, 0, x, 2), CXLDCD_RC_INVALID_EXTENT_LIST);
+	x[1].shared_seq = 1;
+	assert_int_equal(add_ext(e, 0, x, 2), 0);
+}
+
+static void test_tag_offsets_follow_sequence_order(void **state)
+{
+	struct tenv *e = *state;
+	struct core_extent_info xi[2];
+	uint32_t n;
+
+	shared_tag(e);
+	core_extent_list_info(e->dev, 0, 0, 2, xi, &n);
+	assert_int_equal(n, 2);
+	assert_true(xi[0].ext.dpa == R1 && xi[0].tag_offset == 0 && xi[0].ext.shared_seq == 0);
+	assert_true(xi[1].tag_offset == 4 * MiB && xi[1].ext.shared_seq == 1);
+	assert_true(xi[0].sharable);
+}
+
+static void test_enable_shared_access_offers_same_extents_to_another_host(void **state)
+{
+	struct tenv *e = *state;
+	struct core_add_req req = { .host = 1, .policy = CXLDCD_ADD_ENABLE_SHARED };
+	struct core_extent_info a[2], b[2];
+	struct core_tag_info ti;
+	struct core_counts c;
+	uint32_t n;
+
+	shared_tag(e);
+	tag_set(req.tag, 8);
+	EXPECT_FAIL(e, core_add(e->dev, &req, NULL, &e->diag), CXLDCD_RC_INVALID_INPUT);
+	tag_set(req.tag, 7);
+	req.host = 0;
+	EXPECT_FAIL(e, core_add(e->dev, &req, NULL, &e->diag), CXLDCD_RC_INVALID_INPUT);
+	req.host = 1;
+	assert_int_equal(core_add(e->dev, &req, NULL, &e->diag), 0);
+	assert_int_equal(core_tag_status(e->dev, 1, -1, req.tag), CORE_TAG_PENDING);
+	/* Partial acceptance of sharable capacity is refused. */
+	{
+		struct cxldcd_range r = { R1, 4 * MiB };
+
+		EXPECT_FAIL(e, core_add_response(e->dev, 1, &r, 1, false, &e->diag),
+			    CXLDCD_RC_INVALID_EXTENT_LIST);
+	}
+	assert_int_equal(accept_all(e, 1), 0);
+	core_extent_list_info(e->dev, 0, 0, 2, a, &n);
+	core_extent_list_info(e->dev, 1, 0, 2, b, &n);
+	assert_int_equal(n, 2);
+	assert_memory_equal(&a[0].ext, &b[0].ext, sizeof(a[0].ext));
+	assert_true(a[1].tag_offset == b[1].tag_offset);
+	core_counts_get(e->dev, &c);
+	assert_int_equal(c.avail_extents, 65536 - 4); /* shared extents count per host */
+	assert_int_equal(c.avail_tags, 4096 - 1);
+	assert_int_equal(core_tag_get(e->dev, req.tag, &ti), 0);
+	assert_int_equal(ti.accepted_map[0], 3);
+	assert_int_equal(ti.nr_extents, 2);
+	assert_true(ti.bytes == 6 * MiB);
+	assert_invariants(e->dev);
+}
+
+static void test_tag_release_per_host_and_fm_reference_keeps_capacity(void **state)
+{
+	struct tenv *e = *state;
+	struct core_add_req add = { .host = 1, .policy = CXLDCD_ADD_ENABLE_SHARED };
+	struct core_release_req rel = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED, .forced = true };
+	struct core_counts c;
+	struct rec r = { 0 };
+	uint8_t other[16];
+
+	shared_tag(e);
+	tag_set(add.tag, 7);
+	tag_set(rel.tag, 7);
+	tag_set(other, 9);
+	core_observer_add(e->dev, &rec_ops, &r);
+	assert_int_equal(core_add(e->dev, &add, NULL, &e->diag), 0);
+	assert_int_equal(accept_all(e, 1), 0);
+	EXPECT_FAIL(e, core_tag_add_ref(e->dev, other, &e->diag), CXLDCD_RC_INVALID_INPUT);
+	EXPECT_FAIL(e, core_tag_remove_ref(e->dev, rel.tag, &e->diag), CXLDCD_RC_INVALID_INPUT);
+	assert_int_equal(core_tag_add_ref(e->dev, rel.tag, &e->diag), 0);
+	assert_int_equal(core_tag_add_ref(e->dev, rel.tag, &e->diag), 0);
+	/* Partial release of a sharable allocation is refused. */
+	EXPECT_FAIL(e, rel_dc(e, 0, R1, 2 * MiB), CXLDCD_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(core_release(e->dev, &rel, &e->diag), 0);
+	assert_int_equal(core_tag_status(e->dev, 0, -1, rel.tag), CORE_TAG_RELEASED);
+	assert_int_equal(core_tag_status(e->dev, 1, 1, rel.tag), CORE_TAG_COMMITTED);
+	assert_int_equal(r.freed, 0);
+	rel.host = 1;
+	rel.forced = false;
+	assert_int_equal(core_release(e->dev, &rel, &e->diag), 0);
+	assert_int_equal(core_tag_status(e->dev, 1, -1, rel.tag), CORE_TAG_RELEASE_PENDING);
+	assert_int_equal(rel_dc(e, 1, R1, 4 * MiB), 0);
+	assert_int_equal(rel_dc(e, 1, R1 + 8 * MiB, 2 * MiB), 0);
+	assert_int_equal(r.freed, 0); /* the FM reference keeps the capacity */
+	core_counts_get(e->dev, &c);
+	assert_int_equal(c.avail_extents, 65536 - 2);
+	assert_int_equal(core_tag_count(e->dev), 1);
+	assert_invariants(e->dev);
+	/* Pinned capacity cannot be offered again; ESA can re-share it. */
+	EXPECT_FAIL(e, add1(e, 0, R1, 2 * MiB, 9), CXLDCD_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(core_tag_remove_ref(e->dev, rel.tag, &e->diag), 0);
+	assert_int_equal(r.freed, 2);
+	assert_int_equal(r.sanitized, 2);
+	assert_int_equal(core_tag_count(e->dev), 0);
+	core_counts_get(e->dev, &c);
+	assert_int_equal(c.avail_extents, 65536);
+	assert_int_equal(core_tag_status(e->dev, 1, -1, rel.tag), CORE_TAG_RELEASED);
+	assert_int_equal(core_tag_status(e->dev, 0, -1, other), CORE_TAG_NOT_FOUND);
+	assert_string_equal(core_tag_state_str(CORE_TAG_NOT_FOUND), "not-found");
+	assert_string_equal(core_tag_state_str(CORE_TAG_RELEASE_PENDING), "release-pending");
+	assert_invariants(e->dev);
+}
+
+static void test_free_policy_in_sharable_region_assigns_sequences(void **state)
+{
+	struct tenv *e = *state;
+	struct core_add_req req = { .host = 0, .policy = CXLDCD_ADD_FREE, .region = 1, .length = 6 * MiB };
+	struct cxldcd_extent pe[4];
+	uint32_t n;
+
+	EXPECT_FAIL(e, core_add(e->dev, &req, NULL, &e->diag), CXLDCD_RC_INVALID_INPUT);
+	assert_int_equal(add1(e, 1, R1 + 2 * MiB, 2 * MiB, 0) == 0, false); /* sharable needs a tag */
+	tag_set(req.tag, 3);
+	{
+		struct cxldcd_extent x = { .dpa = R1 + 2 * MiB, .len = 2 * MiB };
+
+		tag_set(x.tag, 4);
+		assert_int_equal(add_ext(e, 1, &x, 1), 0);
+	}
+	assert_int_equal(core_add(e->dev, &req, NULL, &e->diag), 0);
+	core_pending_extents(e->dev, 0, 0, 0, 4, pe, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(pe[0].shared_seq, 0);
+	assert_int_equal(pe[1].shared_seq, 1);
+	assert_true(pe[1].dpa == R1 + 4 * MiB && pe[1].len == 4 * MiB);
+}
+
+static void test_tag_list_pages_in_creation_order(void **state)
+{
+	struct tenv *e = *state;
+	struct core_tag_info ti[4];
+	uint32_t n, gen = core_tag_generation(e->dev);
+
+	assert_int_equal(add1(e, 0, 0, 2 * MiB, 3), 0);
+	assert_int_equal(add1(e, 0, 2 * MiB, 2 * MiB, 1), 0);
+	assert_int_not_equal(core_tag_generation(e->dev), gen);
+	assert_int_equal(core_tag_list(e->dev, 0, 4, ti, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ti[0].tag[15], 3);
+	assert_int_equal(ti[0].pending_map[0], 1);
+	assert_int_equal(core_tag_list(e->dev, 1, 4, ti, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(core_tag_list(e->dev, 3, 4, ti, &n), CXLDCD_RC_INVALID_INPUT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sharable_add_requires_tag_and_dense_sequences, setup_sh, teardown),
+		cmocka_unit_test_setup_teardown(test_tag_offsets_follow_sequence_order, setup_sh, teardown),
+		cmocka_unit_test_setup_teardown(test_enable_shared_access_offers_same_extents_to_another_host, setup_sh, teardown),
+		cmocka_unit_test_setup_teardown(test_tag_release_per_host_and_fm_reference_keeps_capacity, setup_sh, teardown),
+		cmocka_unit_test_setup_teardown(test_free_policy_in_sharable_region_assigns_sequences, setup_sh, teardown),
+		T(test_tag_list_pages_in_creation_order),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
