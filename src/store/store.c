@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.c - the store's life cycle: opening the directory and the database
+ * (lock, WAL, synchronous=FULL), error messages, write transactions and the
+ * stored configuration.
+ *
+ * Not here: the layout (schema.c), the journal (journal.c) and snapshots
+ * (checkpoint.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store-int.h"
+
+/* ------------------------------------------------------------------ errors */
+
+int store_fail(struct store *st, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int store_sql_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	default:
+		return -EIO;
+	}
+}
+
+int store_fail_sql(struct store *st, int rc, const char *what)
+{
+	const char *msg = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+
+	/* sqlite3_errmsg() describes the last call on the handle; if that was
+	 * a different call (or succeeded), fall back to the code's own text. */
+	if (!st->db || sqlite3_errcode(st->db) != rc)
+		msg = sqlite3_errstr(rc);
+	return store_fail(st, store_sql_errno(rc), "%s: %s (sqlite rc=%d)", what, msg, rc);
+}
+
+const char *store_last_error(const struct store *st)
+{
+	return st->err;
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
+}
+
+int store_exec(struct store *st, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : store_fail_sql(st, rc, what);
+}
+
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **out)
+{
+	int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+
+	return rc == SQLITE_OK ? 0 : store_fail_sql(st, rc, "prepare");
+}
+
+/* ---------------------------------------------------------------- opening */
+
+static int errf(char *err, size_t cap, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int errf(char *err, size_t cap, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && cap) {
+		va_start(ap, fmt);
+		vsnprintf(err, cap, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+/*
+ * fsync the directory, so that a newly created database, WAL or lock file
+ * survives a power loss (SQLite syncs file contents, not directory entries
+ * of the WAL it creates).
+ */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0 && errno != EINVAL)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int make_dir(const char *dir, char *err, size_t cap)
+{
+	struct stat sb;
+
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return errf(err, cap, -errno, "store dir=%s: mkdir: %s", dir, strerror(errno));
+	if (stat(dir, &sb) < 0)
+		return errf(err, cap, -errno, "store dir=%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return errf(err, cap, -ENOTDIR, "store dir=%s: not a directory", dir);
+	return 0;
+}
+
+/* One daemon per store: SQLite's own locks let several writers take turns. */
+static int lock_dir(struct store *st, char *err, size_t cap)
+{
+	char *lock = join(st->dir, "cxldcd.lock");
+	int ret = 0;
+
+	if (!lock)
+		return errf(err, cap, -ENOMEM, "out of memory");
+	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lock_fd < 0) {
+		ret = errf(err, cap, -errno, "store lock=%s: %s", lock, strerror(errno));
+		goto out;
+	}
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			ret = errf(err, cap, -EBUSY, "store dir=%s is in use by another process", st->dir);
+		else
+			ret = errf(err, cap, -errno, "store lock=%s: flock: %s", lock, strerror(errno));
+	}
+out:
+	free(lock);
+	return ret;
+}
+
+static int open_db(struct store *st)
+{
+	int rc = sqlite3_open_v2(st->path, &st->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+
+	if (rc != SQLITE_OK) {
+		/* The handle exists even on failure (unless out of memory). */
+		store_fail(st, store_sql_errno(rc), "open %s: %s", st->path,
+			   st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		return store_sql_errno(rc);
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	return 0;
+}
+
+static int prepare_all(struct store *st)
+{
+	int ret;
+
+	if ((ret = store_prepare(st, "BEGIN IMMEDIATE", &st->st_begin)) ||
+	    (ret = store_prepare(st, "COMMIT", &st->st_commit)) ||
+	    (ret = store_prepare(st, "ROLLBACK", &st->st_rollback)) ||
+	    (ret = store_prepare(st,
+				 "INSERT INTO journal(seq, time_ns, kind, dev, port, host, data)"
+				 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+				 &st->st_append)))
+		return ret;
+	return 0;
+}
+
+static int load_config_flag(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM config", -1, &s, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		st->has_config = sqlite3_column_int64(s, 0) > 0;
+		st->has_config_disk = st->has_config;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_OK ? 0 : store_fail_sql(st, rc, "read config");
+}
+
+int store_open(const char *dir, struct store **out, char *err, size_t cap)
+{
+	struct store *st;
+	int ret;
+
+	*out = NULL;
+	if (!dir || !*dir)
+		return errf(err, cap, -EINVAL, "store dir is empty");
+	ret = make_dir(dir, err, cap);
+	if (ret)
+		return ret;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return errf(err, cap, -ENOMEM, "out of memory");
+	st->lock_fd = -1;
+	st->dir = strdup(dir);
+	st->path = join(dir, STORE_DB_NAME);
+	if (!st->dir || !st->path) {
+		ret = errf(err, cap, -ENOMEM, "out of memory");
+		goto err;
+	}
+	ret = lock_dir(st, err, cap);
+	if (ret)
+		goto err;
+	if ((ret = open_db(st)) || (ret = store_schema_init(st)) || (ret = prepare_all(st)) ||
+	    (ret = store_journal_load(st)) || (ret = load_config_flag(st)))
+		goto err_msg;
+	ret = sync_dir(dir);
+	if (ret) {
+		errf(err, cap, ret, "store dir=%s: fsync: %s", dir, strerror(-ret));
+		goto err;
+	}
+	st->err[0] = '\0';
+	*out = st;
+	return 0;
+err_msg:
+	errf(err, cap, ret, "%s", st->err);
+err:
+	store_close(st);
+	return ret;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->in_txn)
+		store_rollback(st);
+	sqlite3_finalize(st->st_begin);
+	sqlite3_finalize(st->st_commit);
+	sqlite3_finalize(st->st_rollback);
+	sqlite3_finalize(st->st_append);
+	/* close_v2: never leaves the handle behind even if a statement leaked. */
+	sqlite3_close_v2(st->db);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	free(st->dir);
+	free(st->path);
+	free(st);
+}
+
+/* ----------------------------------------------------------- transactions */
+
+static int step_once(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_fail_sql(st, rc, what);
+}
+
+int store_begin(struct store *st)
+{
+	int ret;
+
+	if (st->in_txn)
+		return store_fail(st, -EALREADY, "begin: a transaction is already open");
+	ret = step_once(st, st->st_begin, "begin");
+	if (ret)
+		return ret;
+	st->in_txn = true;
+	return 0;
+}
+
+/* Back to the state on disk, whatever SQLite did with the transaction. */
+static void abandon(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db)) {
+		sqlite3_step(st->st_rollback);
+		sqlite3_reset(st->st_rollback);
+	}
+	st->in_txn = false;
+	st->nr_journal = st->nr_committed;
+	st->has_config = st->has_config_disk;
+}
+
+int store_commit(struct store *st)
+{
+	int ret;
+
+	if (!st->in_txn)
+		return store_fail(st, -EINVAL, "commit: no transaction open");
+	ret = step_once(st, st->st_commit, "commit");
+	if (ret) {
+		abandon(st);
+		return ret;
+	}
+	st->in_txn = false;
+	st->nr_committed = st->nr_journal;
+	st->has_config_disk = st->has_config;
+	return 0;
+}
+
+int store_rollback(struct store *st)
+{
+	int ret;
+
+	if (!st->in_txn)
+		return store_fail(st, -EINVAL, "rollback: no transaction open");
+	ret = step_once(st, st->st_rollback, "rollback");
+	abandon(st);
+	return ret;
+}
+
+/* ---------------------------------------------------------- configuration */
+
+int store_config_get(struct store *st, char **text_out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, ret = 0;
+
+	*text_out = NULL;
+	rc = sqlite3_prepare_v2(st->db, "SELECT text FROM config WHERE id = 1", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail_sql(st, rc, "config get");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		ret = store_fail(st, -ENOENT, "config get: no configuration stored");
+	} else if (rc != SQLITE_ROW) {
+		ret = store_fail_sql(st, rc, "config get");
+	} else {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+
+		*text_out = strdup(t ? (const char *)t : "");
+		if (!*text_out)
+			ret = store_fail(st, -ENOMEM, "config get: out of memory");
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+static int config_insert(struct store *st, const char *text)
+{
+	struct timespec ts;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rc = sqlite3_prepare_v2(st->db, "INSERT INTO config(id, text, set_ns) VALUES (1, ?1, ?2)",
+				-1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)ts.tv_sec * 1000000000 + ts.tv_nsec);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail_sql(st, rc, "config set");
+}
+
+int store_config_set(struct store *st, const char *text)
+{
+	char *old = NULL;
+	bool own_txn = !st->in_txn;
+	int ret;
+
+	if (!text)
+		return store_fail(st, -EINVAL, "config set: text is NULL");
+	ret = store_config_get(st, &old);
+	if (ret == 0) {
+		ret = strcmp(old, text) == 0 ? 0
+		      : store_fail(st, -EEXIST, "config set: the store holds a different "
+						"configuration (restart with the same arguments, "
+						"or use a new store directory)");
+		free(old);
+		return ret;
+	}
+	if (ret != -ENOENT)
+		return ret;
+	if (own_txn && (ret = store_begin(st)))
+		return ret;
+	ret = config_insert(st, text);
+	if (ret == 0)
+		st->has_config = true;
+	if (!own_txn)
+		return ret;
+	if (ret) {
+		store_rollback(st);
+		return ret;
+	}
+	return store_commit(st);
+}
+
+bool store_is_new(const struct store *st)
+{
+	return !st->has_config;
+}

@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-store.c - the store's life cycle, configuration, journal and the
+ * refusal of files it must not touch (newer schema, foreign database,
+ * garbage, truncated or damaged files: a clean error, never a crash).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+#include "tmpdir.h"
+
+struct fx {
+	char *dir;
+	struct store *st;
+	char err[256];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->dir = tmpdir_new();
+	assert_non_null(f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	store_close(f->st);
+	tmpdir_free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void open_ok(struct fx *f)
+{
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), 0);
+	assert_non_null(f->st);
+}
+
+/* Run SQL on the store's file with a connection of our own (store closed). */
+static void sql_poke(struct fx *f, const char *sql)
+{
+	char *path = tmpdir_join(f->dir, STORE_DB_NAME);
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(path);
+}
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+/* ------------------------------------------------------------- life cycle */
+
+static void test_open_creates_private_dir_and_db(void **state)
+{
+	struct fx *f = *state;
+	char *sub = tmpdir_join(f->dir, "state");
+	struct stat sb;
+
+	assert_int_equal(store_open(sub, &f->st, f->err, sizeof(f->err)), 0);
+	assert_int_equal(stat(sub, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	assert_int_equal(stat(store_path(f->st), &sb), 0);
+	assert_true(store_is_new(f->st));
+	assert_int_equal(store_journal_count(f->st), 0);
+	assert_string_equal(store_last_error(f->st), "");
+	store_close(f->st);
+	f->st = NULL;
+	/* Reopen: same, still new. */
+	assert_int_equal(store_open(sub, &f->st, f->err, sizeof(f->err)), 0);
+	assert_true(store_is_new(f->st));
+	free(sub);
+}
+
+static void test_open_refuses_second_user_of_dir(void **state)
+{
+	struct fx *f = *state;
+	struct store *other = NULL;
+
+	open_ok(f);
+	assert_int_equal(store_open(f->dir, &other, f->err, sizeof(f->err)), -EBUSY);
+	assert_null(other);
+	assert_non_null(strstr(f->err, "in use"));
+}
+
+static void test_open_refuses_file_in_place_of_dir(void **state)
+{
+	struct fx *f = *state;
+	char *p = tmpdir_join(f->dir, "plain");
+
+	write_file(p, "x", 1);
+	assert_int_equal(store_open(p, &f->st, f->err, sizeof(f->err)), -ENOTDIR);
+	assert_int_equal(store_open("", &f->st, f->err, sizeof(f->err)), -EINVAL);
+	free(p);
+}
+
+/* ---------------------------------------------------------- configuration */
+
+static void test_config_set_get_and_compare(void **state)
+{
+	struct fx *f = *state;
+	char *t = NULL;
+
+	open_ok(f);
+	assert_int_equal(store_config_get(f->st, &t), -ENOENT);
+	assert_null(t);
+	assert_int_equal(store_config_set(f->st, "{\"device\":\"a\"}"), 0);
+	assert_false(store_is_new(f->st));
+	assert_int_equal(store_config_set(f->st, "{\"device\":\"a\"}"), 0);
+	assert_int_equal(store_config_set(f->st, "{\"device\":\"b\"}"), -EEXIST);
+	assert_non_null(strstr(store_last_error(f->st), "different configuration"));
+	open_ok(f);
+	assert_false(store_is_new(f->st));
+	assert_int_equal(store_config_get(f->st, &t), 0);
+	assert_string_equal(t, "{\"device\":\"a\"}");
+	free(t);
+	assert_int_equal(store_config_set(f->st, "{\"device\":\"b\"}"), -EEXIST);
+	assert_int_equal(store_config_set(f->st, NULL), -EINVAL);
+}
+
+static void test_config_set_in_rolled_back_txn_is_not_stored(void **state)
+{
+	struct fx *f = *state;
+	char *t = NULL;
+
+	open_ok(f);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_config_set(f->st, "cfg"), 0);
+	assert_false(store_is_new(f->st));
+	assert_int_equal(store_rollback(f->st), 0);
+	assert_true(store_is_new(f->st));
+	assert_int_equal(store_config_get(f->st, &t), -ENOENT);
+	open_ok(f);
+	assert_true(store_is_new(f->st));
+}
+
+/* ---------------------------------------------------------------- journal */
+
+#define NR_RECS 300
+
+/* Record i (1-based) of a deterministic sequence with varied fields. */
+static void make_rec(uint64_t i, struct store_rec *r, uint8_t *buf, size_t cap)
+{
+	memset(r, 0, sizeof(*r));
+	r->time_ns = 1700000000000000000ull + i * 1000;
+	r->kind = (uint32_t)(i % 6) + 1;
+	r->dev = (uint32_t)(i % 3);
+	r->port = (uint32_t)(i % 2);
+	r->host = (uint32_t)(i % 5);
+	r->len = r->kind == STORE_REC_TICK ? 0 : (size_t)(i * 7 % cap);
+	for (size_t k = 0; k < r->len; k++)
+		buf[k] = (uint8_t)(i * 31 + k);
+	r->data = r->len ? buf : NULL;
+}
+
+struct seen {
+	uint64_t n;
+	uint64_t stop_at;   /* 0: never */
+	int stop_ret;
+	int bad;
+};
+
+static int check_cb(void *opaque, const struct store_rec *rec)
+{
+	struct seen *s = opaque;
+	uint8_t buf[4096];
+	struct store_rec want;
+
+	s->n++;
+	make_rec(s->n, &want, buf, sizeof(buf));
+	if (rec->seq != s->n || rec->time_ns != want.time_ns || rec->kind != want.kind ||
+	    rec->dev != want.dev || rec->port != want.port || rec->host != want.host ||
+	    rec->len != want.len || (want.len && memcmp(rec->data, want.data, want.len)))
+		s->bad++;
+	if (s->stop_at && s->n == s->stop_at)
+		return s->stop_ret;
+	return 0;
+}
+
+static void append_n(struct store *st, uint64_t from, uint64_t n, uint64_t per_txn)
+{
+	uint8_t buf[4096];
+	struct store_rec r;
+
+	for (uint64_t i = from; i < from + n; i++) {
+		if ((i - from) % per_txn == 0)
+			assert_int_equal(store_begin(st), 0);
+		make_rec(i, &r, buf, sizeof(buf));
+		assert_int_equal(store_journal_append(st, &r), 0);
+		assert_int_equal(r.seq, i);
+		if ((i - from) % per_txn == per_txn - 1 || i == from + n - 1)
+			assert_int_equal(store_commit(st), 0);
+	}
+}
+
+static void test_journal_replays_in_order_with_content(void **state)
+{
+	struct fx *f = *state;
+	struct seen s = { 0 };
+
+	open_ok(f);
+	append_n(f->st, 1, 100, 1);
+	append_n(f->st, 101, NR_RECS - 100, 7);
+	assert_int_equal(store_journal_count(f->st), NR_RECS);
+	assert_int_equal(store_journal_replay(f->st, check_cb, &s), 0);
+	assert_int_equal(s.n, NR_RECS);
+	assert_int_equal(s.bad, 0);
+	open_ok(f);
+	assert_int_equal(store_journal_count(f->st), NR_RECS);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_journal_replay(f->st, check_cb, &s), 0);
+	assert_int_equal(s.n, NR_RECS);
+	assert_int_equal(s.bad, 0);
+	/* Appending continues the sequence after a reopen. */
+	append_n(f->st, NR_RECS + 1, 5, 5);
+	assert_int_equal(store_journal_count(f->st), NR_RECS + 5);
+}
+
+static void test_rollback_leaves_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct seen s = { 0 };
+	uint8_t buf[64];
+	struct store_rec r;
+
+	open_ok(f);
+	append_n(f->st, 1, 3, 3);
+	assert_int_equal(store_begin(f->st), 0);
+	for (uint64_t i = 4; i < 10; i++) {
+		make_rec(i, &r, buf, sizeof(buf));
+		assert_int_equal(store_journal_append(f->st, &r), 0);
+	}
+	assert_int_equal(store_journal_count(f->st), 9);
+	assert_int_equal(store_rollback(f->st), 0);
+	assert_int_equal(store_journal_count(f->st), 3);
+	assert_int_equal(store_journal_replay(f->st, check_cb, &s), 0);
+	assert_int_equal(s.n, 3);
+	/* The numbers are given back: the next append is seq 4 again. */
+	append_n(f->st, 4, 1, 1);
+	/* Closing with an open transaction rolls it back too. */
+	assert_int_equal(store_begin(f->st), 0);
+	make_rec(5, &r, buf, sizeof(buf));
+	assert_int_equal(store_journal_append(f->st, &r), 0);
+	open_ok(f);
+	assert_int_equal(store_journal_count(f->st), 4);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_journal_replay(f->st, check_cb, &s), 0);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.bad, 0);
+}
+
+static void test_replay_stops_on_callback_error(void **state)
+{
+	struct fx *f = *state;
+	struct seen s = { .stop_at = 5, .stop_ret = 42 };
+
+	open_ok(f);
+	append_n(f->st, 1, 20, 20);
+	assert_int_equal(store_journal_replay(f->st, check_cb, &s), 42);
+	assert_int_equal(s.n, 5);
+	assert_non_null(strstr(store_last_error(f->st), "seq=5"));
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	s.stop_ret = -EPROTO;
+	assert_int_equal(store_journal_replay(f->st, check_cb, &s), -EPROTO);
+	assert_int_equal(s.n, 1);
+	/* The store is still usable afterwards. */
+	append_n(f->st, 21, 1, 1);
+}
+
+static void test_misuse_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct store_rec r = { .kind = STORE_REC_QMP, .data = (const uint8_t *)"{}", .len = 2 };
+
+	open_ok(f);
+	assert_int_equal(store_journal_append(f->st, &r), -EINVAL);
+	assert_non_null(strstr(store_last_error(f->st), "no transaction"));
+	assert_int_equal(store_commit(f->st), -EINVAL);
+	assert_int_equal(store_rollback(f->st), -EINVAL);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_begin(f->st), -EALREADY);
+	r.kind = 0;
+	assert_int_equal(store_journal_append(f->st, &r), -EINVAL);
+	r.kind = STORE_REC_CCI;
+	r.data = NULL;
+	assert_int_equal(store_journal_append(f->st, &r), -EINVAL);
+	assert_int_equal(store_journal_count(f->st), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_journal_count(f->st), 0);
+}
+
+static void test_rec_kind_names(void **state)
+{
+	(void)state;
+	assert_string_equal(store_rec_kind_str(STORE_REC_CCI), "cci");
+	assert_string_equal(store_rec_kind_str(STORE_REC_OBJECT_DEL), "object-del");
+	assert_string_equal(store_rec_kind_str(99), "unknown");
+}
+
+/* ------------------------------------------------------- files to refuse */
+
+static void test_newer_schema_is_refused(void **state)
+{
+	struct fx *f = *state;
+
+	open_ok(f);
+	assert_int_equal(store_config_set(f->st, "cfg"), 0);
+	store_close(f->st);
+	f->st = NULL;
+	sql_poke(f, "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
+	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), -EPROTO);
+	assert_null(f->st);
+	assert_non_null(strstr(f->err, "schema_version=2 is newer"));
+	sql_poke(f, "UPDATE meta SET value = 0 WHERE key = 'schema_version'");
+	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), -EPROTO);
+	assert_non_null(strstr(f->err, "unknown schema_version=0"));
+	sql_poke(f, "DELETE FROM meta WHERE key = 'schema_version'");
+	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), -EPROTO);
+	/* Back to 1: accepted again, contents intact. */
+	sql_poke(f, "INSERT INTO meta VALUES ('schema_version', 1)");
+	open_ok(f);
+	assert_false(store_is_new(f->st));
+}
+
+static void test_foreign_database_is_refused_untouched(void **state)
+{
+	struct fx *f = *state;
+	char *path = tmpdir_join(f->dir, STORE_DB_NAME);
+	struct stat before, after;
+
+	sql_poke(f, "CREATE TABLE t(x); INSERT INTO t VALUES (1)");
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), -EPROTO);
+	assert_non_null(strstr(f->err, "not a cxldcd store"));
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_size, after.st_size);
+	assert_int_equal(before.st_mtime, after.st_mtime);
+	free(path);
+}
+
+static void test_garbage_file_gives_clean_error(void **state)
+{
+	struct fx *f = *state;
+	char *path = tmpdir_join(f->dir, STORE_DB_NAME);
+	uint8_t junk[8192];
+
+	srand(7);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)rand();
+	write_file(path, junk, sizeof(junk));
+	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), -EIO);
+	assert_null(f->st);
+	assert_non_null(strstr(f->err, "not a database"));
+	/* A valid SQLite magic followed by junk. */
+	memcpy(junk, "SQLite format 3", 16);
+	write_file(path, junk, sizeof(junk));
+	assert_int_not_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), 0);
+	assert_null(f->st);
+	assert_true(strlen(f->err) > 0);
+	free(path);
+}
+
+static int count_cb(void *opaque, const struct store_rec *rec)
+{
+	(void)rec;
+	(*(uint64_t *)opaque)++;
+	return 0;
+}
+
+/* Open and replay a damaged copy: either works consistently or fails cleanly. */
+static int try_damaged(const char *dir, uint64_t *nr_out)
+{
+	struct store *st = NULL;
+	char err[256];
+	int ret;
+
+	*nr_out = 0;
+	ret = store_open(dir, &st, err, sizeof(err));
+	if (ret) {
+		assert_true(ret < 0);
+		assert_true(strlen(err) > 0);
+		return ret;
+	}
+	ret = store_journal_replay(st, count_cb, nr_out);
+	if (ret)
+		assert_true(strlen(store_last_error(st)) > 0);
+	store_close(st);
+	return ret;
+}
+
+static uint8_t *read_all(const char *path, size_t *n)
+{
+	struct stat sb;
+	uint8_t *p;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	p = malloc((size_t)sb.st_size);
+	assert_non_null(p);
+	assert_int_equal(read(fd, p, (size_t)sb.st_size), sb.st_size);
+	close(fd);
+	*n = (size_t)sb.st_size;
+	return p;
+}
+
+static void test_truncated_or_damaged_db_gives_clean_error(void **state)
+{
+	struct fx *f = *state;
+	char *path = tmpdir_join(f->dir, STORE_DB_NAME);
+	char *dir2 = tmpdir_join(f->dir, "copy"), *path2 = tmpdir_join(dir2, STORE_DB_NAME);
+	uint64_t nr;
+	size_t n;
+	uint8_t *img;
+	int failures = 0;
+
+	open_ok(f);
+	append_n(f->st, 1, 2000, 500);
+	store_close(f->st); /* last connection: WAL folded into the file */
+	f->st = NULL;
+	img = read_all(path, &n);
+	assert_true(n > 64 * 1024);
+	assert_int_equal(mkdir(dir2, 0700), 0);
+	const size_t cuts[] = { 0, 50, 100, 4096, 4096 + 17, n / 4, n / 2, n - 4096, n - 1 };
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		write_file(path2, img, cuts[i]);
+		if (try_damaged(dir2, &nr) != 0 || nr != 2000)
+			failures++;
+		assert_true(nr <= 2000);
+	}
+	/* Every cut that drops data pages must be noticed. */
+	assert_true(failures >= 5);
+	/* Overwrite pages in the middle with junk. */
+	for (size_t off = 8192; off + 4096 < n; off += n / 5) {
+		uint8_t *bad = malloc(n);
+
+		memcpy(bad, img, n);
+		for (size_t k = 0; k < 4096; k++)
+			bad[off + k] = (uint8_t)(k * 131 + off);
+		write_file(path2, bad, n);
+		try_damaged(dir2, &nr);
+		assert_true(nr <= 2000);
+		free(bad);
+	}
+	free(img);
+	free(path);
+	free(path2);
+	free(dir2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_open_creates_private_dir_and_db),
+		T(test_open_refuses_second_user_of_dir),
+		T(test_open_refuses_file_in_place_of_dir),
+		T(test_config_set_get_and_compare),
+		T(test_config_set_in_rolled_back_txn_is_not_stored),
+		T(test_journal_replays_in_order_with_content),
+		T(test_rollback_leaves_nothing),
+		T(test_replay_stops_on_callback_error),
+		T(test_misuse_is_refused),
+		T(test_rec_kind_names),
+		T(test_newer_schema_is_refused),
+		T(test_foreign_database_is_refused_untouched),
+		T(test_garbage_file_gives_clean_error),
+		T(test_truncated_or_damaged_db_gives_clean_error),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
