@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz-cci-decode.c - libFuzzer target for every CCI payload decoder.
+ * Byte 0 selects the decoder, the rest is the payload.  Decoders must never
+ * read past the bytes given (ASan), and an accepted input must survive
+ * decode -> encode -> decode unchanged (the encoded form is canonical:
+ * reserved bits zero).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/dcd.h"
+#include "cci/events.h"
+#include "cci/fm-dcd.h"
+#include "cci/generic.h"
+#include "cci/msg.h"
+
+#define MAXREC 64
+
+static uint8_t enc1[1 << 16], enc2[1 << 16];
+
+static void same(size_t a, size_t b)
+{
+	if (a != b || memcmp(enc1, enc2, a) != 0)
+		abort();
+}
+
+static void rt_dc_rsp(const uint8_t *p, size_t n)
+{
+	static struct cxldcd_range r[4096];
+	struct cci_dc_rsp_in in;
+	struct wwr w;
+	size_t l1;
+
+	if (cci_dec_dc_rsp_in(p, n, &in) != 0 || in.nr > 4096)
+		return;
+	for (uint32_t i = 0; i < in.nr; i++)
+		cci_dec_updated_extent(in.list, i, &r[i]);
+	wwr_init(&w, enc1, sizeof(enc1));
+	if (cci_enc_dc_rsp_in(&w, r, in.nr, in.more) != 0)
+		abort();
+	l1 = w.off;
+	if (cci_dec_dc_rsp_in(enc1, l1, &in) != 0)
+		abort();
+	for (uint32_t i = 0; i < in.nr; i++)
+		cci_dec_updated_extent(in.list, i, &r[i]);
+	wwr_init(&w, enc2, sizeof(enc2));
+	cci_enc_dc_rsp_in(&w, r, in.nr, in.more);
+	same(l1, w.off);
+}
+
+static void rt_add(const uint8_t *p, size_t n)
+{
+	static struct cxldcd_extent e[2048];
+	struct cci_initiate_add_in in;
+	struct wwr w;
+	size_t l1;
+
+	if (cci_dec_initiate_add_in(p, n, &in) != 0 || in.nr > 2048)
+		return;
+	for (uint32_t i = 0; i < in.nr; i++)
+		cci_dec_extent_at(in.list, i, &e[i]);
+	wwr_init(&w, enc1, sizeof(enc1));
+	if (cci_enc_initiate_add_in(&w, &in, e) != 0)
+		abort();
+	l1 = w.off;
+	if (cci_dec_initiate_add_in(enc1, l1, &in) != 0)
+		abort();
+	for (uint32_t i = 0; i < in.nr; i++)
+		cci_dec_extent_at(in.list, i, &e[i]);
+	wwr_init(&w, enc2, sizeof(enc2));
+	cci_enc_initiate_add_in(&w, &in, e);
+	same(l1, w.off);
+}
+
+static void rt_release(const uint8_t *p, size_t n)
+{
+	static struct cxldcd_extent e[2048];
+	struct cci_initiate_release_in in;
+	struct wwr w;
+	size_t l1;
+
+	if (cci_dec_initiate_release_in(p, n, &in) != 0 || in.nr > 2048)
+		return;
+	for (uint32_t i = 0; i < in.nr; i++)
+		cci_dec_extent_at(in.list, i, &e[i]);
+	wwr_init(&w, enc1, sizeof(enc1));
+	if (cci_enc_initiate_release_in(&w, &in, e) != 0)
+		abort();
+	l1 = w.off;
+	if (cci_dec_initiate_release_in(enc1, l1, &in) != 0)
+		abort();
+	for (uint32_t i = 0; i < in.nr; i++)
+		cci_dec_extent_at(in.list, i, &e[i]);
+	wwr_init(&w, enc2, sizeof(enc2));
+	cci_enc_initiate_release_in(&w, &in, e);
+	same(l1, w.off);
+}
+
+static void rt_clear(const uint8_t *p, size_t n)
+{
+	struct cci_clear_events_in in;
+	struct wwr w;
+	size_t l1;
+
+	if (cci_dec_clear_events_in(p, n, &in) != 0)
+		return;
+	wwr_init(&w, enc1, sizeof(enc1));
+	if (cci_enc_clear_events_in(&w, &in) != 0)
+		abort();
+	l1 = w.off;
+	if (l1 != n || cci_dec_clear_events_in(enc1, l1, &in) != 0)
+		abort();
+	wwr_init(&w, enc2, sizeof(enc2));
+	cci_enc_clear_events_in(&w, &in);
+	same(l1, w.off);
+}
+
+static void rt_hdr(const uint8_t *p, size_t n)
+{
+	struct cci_hdr h, h2;
+
+	if (cci_dec_hdr(p, n, &h) != 0)
+		return;
+	if (cci_enc_hdr(&h, enc1, 12) != 0 || cci_dec_hdr(enc1, 12, &h2) != 0)
+		abort();
+	if (h.opcode != h2.opcode || h.payload_len != h2.payload_len || h.tag != h2.tag ||
+	    h.rc != h2.rc || h.bo != h2.bo || h.category != h2.category)
+		abort();
+}
+
+static void outputs(uint8_t sel, const uint8_t *p, size_t n)
+{
+	static struct cxldcd_event ev[MAXREC];
+	static struct cxldcd_extent ext[MAXREC];
+	static struct cci_tag_info tags[MAXREC];
+	union {
+		struct cci_identify id;
+		struct cci_identify_memdev md;
+		struct cci_dc_config_out dc;
+		struct cci_dcd_info info;
+		struct cci_host_region_cfg_out hrc;
+		struct cci_log_entry le[4];
+	} u;
+	struct cci_get_events_out eh;
+	struct cci_extent_list_out xh;
+	struct cci_region_extents_out rh;
+	struct cci_list_tags_out th;
+	uint16_t cnt;
+
+	switch (sel % 10) {
+	case 0: (void)cci_dec_identify_out(p, n, &u.id); break;
+	case 1: (void)cci_dec_supported_logs_out(p, n, u.le, 4, &cnt); break;
+	case 2: (void)cci_dec_get_events_out(p, n, &eh, ev, MAXREC); break;
+	case 3: (void)cci_dec_identify_memdev_out(p, n, &u.md); break;
+	case 4: (void)cci_dec_dc_config_out(p, n, &u.dc); break;
+	case 5: (void)cci_dec_extent_list_out(p, n, &xh, ext, MAXREC); break;
+	case 6: (void)cci_dec_dcd_info_out(p, n, &u.info); break;
+	case 7: (void)cci_dec_host_region_cfg_out(p, n, &u.hrc); break;
+	case 8: (void)cci_dec_region_extents_out(p, n, &rh, ext, MAXREC); break;
+	default: (void)cci_dec_list_tags_out(p, n, &th, tags, MAXREC); break;
+	}
+}
+
+static void inputs(uint8_t sel, const uint8_t *p, size_t n)
+{
+	union {
+		struct cci_get_log_in gl;
+		struct cci_irq_policy pol;
+		struct cci_dc_config_in dc;
+		struct cci_extent_list_in el;
+		struct cci_host_region_cfg_in hr;
+		struct cci_set_region_cfg_in sr;
+		struct cci_region_extents_in re;
+		struct cci_list_tags_in lt;
+		uint8_t tag[16];
+		uint8_t v;
+	} u;
+
+	switch (sel % 16) {
+	case 0: rt_hdr(p, n); break;
+	case 1: rt_clear(p, n); break;
+	case 2: rt_dc_rsp(p, n); break;
+	case 3: rt_add(p, n); break;
+	case 4: rt_release(p, n); break;
+	case 5: (void)cci_dec_get_log_in(p, n, &u.gl); break;
+	case 6: (void)cci_dec_irq_policy(p, n, &u.pol); break;
+	case 7: (void)cci_dec_dc_config_in(p, n, &u.dc); break;
+	case 8: (void)cci_dec_extent_list_in(p, n, &u.el); break;
+	case 9: (void)cci_dec_host_region_cfg_in(p, n, &u.hr); break;
+	case 10: (void)cci_dec_set_region_cfg_in(p, n, &u.sr); break;
+	case 11: (void)cci_dec_region_extents_in(p, n, &u.re); break;
+	case 12: (void)cci_dec_list_tags_in(p, n, &u.lt); break;
+	case 13: (void)cci_dec_tag_ref_in(p, n, u.tag); break;
+	case 14: (void)cci_dec_rsp_limit(p, n, &u.v); break;
+	default: (void)cci_dec_get_events_in(p, n, &u.v); break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *copy;
+
+	if (size < 1)
+		return 0;
+	/* exact-size heap copy so that ASan catches any overread */
+	copy = malloc(size - 1 ? size - 1 : 1);
+	if (!copy)
+		return 0;
+	memcpy(copy, data + 1, size - 1);
+	if (data[0] & 0x80)
+		outputs(data[0] & 0x7f, copy, size - 1);
+	else
+		inputs(data[0], copy, size - 1);
+	free(copy);
+	return 0;
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Write the seed corpora of fuzz-cci-dispatch and fuzz-cci-decode.
+
+Seeds are valid messages for every command (and a few short flows) in the
+step format documented in fuzz-cci-dispatch.c, laid out by hand from the spec
+tables: struct.pack with explicit little-endian formats, no project code.
+Run from anywhere: python3 fuzz/cci/gen-corpus.py
+"""
+import os
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'corpus')
+MIB = 1 << 20
+R0 = 0x10000000          # fuzz device: 256 MiB static, 256 MiB regions
+R1 = 0x20000000          # region 1 is sharable
+TAG = bytes(range(0x40, 0x50))
+CEL = bytes.fromhex('0da9c0b5bf414b788f7996b1623b3f17')
+H0, H1, FM = 0, 1, 2
+
+
+def step(cci, op, payload=b'', flags=0):
+    return struct.pack('<BHH', cci | flags, op, len(payload)) + payload
+
+
+def extent(dpa, length, tag=b'\0' * 16, seq=0):
+    return struct.pack('<QQ16sH6x', dpa, length, tag, seq)
+
+
+def upd(dpa, length):
+    return struct.pack('<QQ8x', dpa, length)
+
+
+def add(host, policy, exts=(), region=0, length=0, tag=b'\0' * 16):
+    return struct.pack('<HBBQ16sI', host, policy, region, length, tag, len(exts)) + b''.join(exts)
+
+
+def release(host, flags, exts=(), length=0, tag=b'\0' * 16):
+    return struct.pack('<HBxQ16sI', host, flags, length, tag, len(exts)) + b''.join(exts)
+
+
+def dc_rsp(ranges, more=False):
+    return struct.pack('<IB3x', len(ranges), 1 if more else 0) + b''.join(ranges)
+
+
+E = [extent(R0, 2 * MIB, TAG), extent(R0 + 4 * MIB, 4 * MIB, TAG), extent(R0 + 10 * MIB, 2 * MIB, TAG)]
+
+dispatch = {
+    'identify': step(H0, 0x0001),
+    'get-rsp-limit': step(FM, 0x0003),
+    'set-rsp-limit': step(FM, 0x0004, bytes([8])) + step(FM, 0x0100, bytes([4])),
+    'get-events': step(H1, 0x0100, bytes([4])),
+    'clear-events': step(H1, 0x0101, struct.pack('<BBB3xH', 4, 0, 1, 1)),
+    'clear-all': step(H1, 0x0101, struct.pack('<BBB3x', 4, 1, 0)),
+    'get-irq': step(H0, 0x0102),
+    'set-irq-5': step(H0, 0x0103, bytes([1, 0x11, 0, 0, 0x21])),
+    'set-irq-4': step(H0, 0x0103, bytes([1, 0, 0, 0])),
+    'supported-logs': step(FM, 0x0400),
+    'get-log': step(H0, 0x0401, CEL + struct.pack('<II', 0, 56)),
+    'identify-memdev': step(H0, 0x4000),
+    'dc-config': step(H0, 0x4800, bytes([8, 0])),
+    'dc-extents': step(H0, 0x4801, struct.pack('<II', 16, 0)),
+    'dcd-info': step(FM, 0x5600),
+    'host-region-cfg': step(FM, 0x5601, struct.pack('<HBB', 1, 8, 0)),
+    'set-region-cfg': step(FM, 0x5602, struct.pack('<B3xQB3x', 1, 2 * MIB, 0)),
+    'region-extents': step(FM, 0x5603, struct.pack('<H2xII', 1, 16, 0)),
+    'list-tags': step(FM, 0x5608, struct.pack('<II', 0, 16)),
+    'add-ref': step(FM, 0x5606, TAG),
+    'remove-ref': step(FM, 0x5607, TAG),
+    'add-free': step(FM, 0x5604, add(0, 0, region=0, length=4 * MIB, tag=TAG)),
+    'add-contig': step(FM, 0x5604, add(1, 1, region=0, length=2 * MIB)),
+    'add-shared': step(FM, 0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
+                  + step(H0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                  + step(FM, 0x5604, add(1, 3, region=1, tag=TAG))
+                  + step(FM, 0x5606, TAG),
+    'golden-flow': step(FM, 0x5604, add(1, 2, E))
+                   + step(H1, 0x0100, bytes([4]))
+                   + step(H1, 0x0101, struct.pack('<BBB3xHHH', 4, 0, 3, 1, 2, 3))
+                   + step(H1, 0x4802, dc_rsp([upd(R0, 2 * MIB), upd(R0 + 10 * MIB, 2 * MIB)]))
+                   + step(H1, 0x4801, struct.pack('<II', 10, 0))
+                   + step(FM, 0x5605, release(1, 0x00, length=4 * MIB, tag=TAG))
+                   + step(H1, 0x0100, bytes([4]))
+                   + step(H1, 0x4803, dc_rsp([upd(R0, 2 * MIB), upd(R0 + 10 * MIB, 2 * MIB)]))
+                   + step(FM, 0x5603, struct.pack('<H2xII', 1, 10, 0))
+                   + step(FM, 0x0100, bytes([4])),
+    'more-chain': step(FM, 0x5604, add(0, 2, E[:2]))
+                  + step(H0, 0x4802, dc_rsp([upd(R0, 2 * MIB)], more=True))
+                  + step(H0, 0x4802, dc_rsp([upd(R0 + 4 * MIB, 2 * MIB)]))
+                  + step(H0, 0x4803, dc_rsp([upd(R0, MIB)], more=True))
+                  + step(H0, 0x0102)
+                  + step(H0, 0x4803, dc_rsp([upd(R0 + 4 * MIB, 2 * MIB)])),
+    'forced-release': step(FM, 0x5604, add(1, 2, E))
+                      + step(FM, 0x5605, release(1, 0x11, [extent(R0 + 4 * MIB, 4 * MIB)]))
+                      + step(H1, 0x4802, dc_rsp([])),
+    'tick-timeout': step(FM, 0x5604, add(0, 2, E[:1])) + step(H0, 0x0001, flags=0x08),
+    'raw-bad-length': step(H0, 0, bytes([0, 1, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0]), flags=0x04),
+    'raw-response': step(FM, 0, bytes([1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]), flags=0x04),
+    'overflow': b''.join(step(FM, 0x5604, add(0, 2, [extent(R0 + 2 * MIB * i, 2 * MIB)]))
+                         for i in range(10)) + step(H0, 0x0100, bytes([4]))
+                + step(H0, 0x0101, struct.pack('<BBB3x', 4, 1, 0)),
+}
+
+
+def dec(sel, payload):
+    return bytes([sel]) + payload
+
+
+decode = {
+    'hdr': dec(0, bytes([0, 7, 0, 2, 0x48, 8, 0, 0, 0, 0, 0, 0])),
+    'clear': dec(1, struct.pack('<BBB3xHH', 4, 0, 2, 5, 6)),
+    'dc-rsp': dec(2, dc_rsp([upd(R0, 2 * MIB), upd(R0 + 4 * MIB, MIB)], more=True)),
+    'add-prescriptive': dec(3, add(1, 2, E)),
+    'add-free': dec(3, add(0, 0, region=1, length=4 * MIB, tag=TAG)),
+    'release-tag': dec(4, release(1, 0x20, length=4 * MIB, tag=TAG)),
+    'release-prescriptive': dec(4, release(0, 0x11, E[:1])),
+    'get-log': dec(5, CEL + struct.pack('<II', 4, 8)),
+    'irq': dec(6, bytes([1, 2, 3, 4, 5])),
+    'dc-config-in': dec(7, bytes([8, 0])),
+    'extent-list-in': dec(8, struct.pack('<II', 5, 0)),
+    'host-region-in': dec(9, struct.pack('<HBB', 1, 8, 0)),
+    'set-region-in': dec(10, struct.pack('<B3xQB3x', 0, 2 * MIB, 1)),
+    'region-extents-in': dec(11, struct.pack('<H2xII', 1, 4, 0)),
+    'list-tags-in': dec(12, struct.pack('<II', 0, 4)),
+    'tag-ref': dec(13, TAG),
+    'rsp-limit': dec(14, bytes([9])),
+    'get-events-in': dec(15, bytes([4])),
+    'identify-out': dec(0x80, struct.pack('<HHHHQBB', 0x1e98, 0x0d93, 0, 0, 1, 11, 3)),
+    'logs-out': dec(0x81, struct.pack('<H6x16sI', 1, CEL, 56)),
+    'events-out': dec(0x82, struct.pack('<BxHQQH10x', 2, 0, 0, 0, 1) + bytes(0x80)),
+    'memdev-out': dec(0x83, bytes(0x45)),
+    'dc-config-out': dec(0x84, struct.pack('<BB6x', 2, 1) + struct.pack('<QQQQIB3x', R0, 1, 1 << 28, 2 * MIB, 0, 0) + bytes(16)),
+    'extent-list-out': dec(0x85, struct.pack('<III4x', 1, 1, 3) + E[0]),
+    'dcd-info-out': dec(0x86, bytes(0x54)),
+    'host-region-out': dec(0x87, struct.pack('<HBB', 1, 2, 1) + struct.pack('<QQQQB3xB3x', R0, 1, 1 << 28, 2 * MIB, 8, 1) + bytes(16)),
+    'region-extents-out': dec(0x88, struct.pack('<H2xIIII4x', 1, 0, 1, 1, 2) + E[1]),
+    'list-tags-out': dec(0x89, struct.pack('<IIIB3x', 1, 1, 1, 3) + TAG + bytes(0x44)),
+}
+
+for target, seeds in (('cci-dispatch', dispatch), ('cci-decode', decode)):
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    for name, data in seeds.items():
+        with open(os.path.join(d, 'seed-' + name), 'wb') as f:
+            f.write(data)
+    print(f'{target}: {len(seeds)} seeds')

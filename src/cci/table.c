@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * table.c - the one command table: every opcode cxldcd serves, with its
+ * name, handler, input size rule, CEL Command Effect and the CCIs it is
+ * served on.  Sorted by opcode (checked by a test); looked up by binary
+ * search.  Policy lives here as data, not in dispatcher code (style B.4).
+ *
+ * Command Effects follow the spec's per-command text (CXL r3.2 Table 8-87
+ * bits).  COMPAT: QEMU reports Immediate Data Change for 4802h/4803h; the
+ * spec says Immediate Configuration Change, which we report.
+ *
+ * 48xxh is served only on host mailboxes: 4802h is prohibited on MCTP CCIs
+ * (CXL r3.2 Table 8-141 notes, reference §2) and the FM CCI has no host
+ * identity to answer for; the FM reads extents with 5603h instead.
+ */
+#include <stdlib.h>
+
+#include "cci/cmd.h"
+#include "cci/dcd.h"
+#include "cci/events.h"
+#include "cci/fm-dcd.h"
+#include "cci/generic.h"
+
+#define EFF_NONE 0u
+#define EFF_ICC CCI_EFF_IMMEDIATE_CONFIG_CHANGE
+#define EFF_ILC CCI_EFF_IMMEDIATE_LOG_CHANGE
+/* 5602h/5604h/5605h (CXL r3.2 §7.6.7.6.3/5/6): config change after cold,
+ * conventional and CXL reset; immediate config change; immediate data change. */
+#define EFF_FM_CFG                                                                       \
+	(CCI_EFF_CONFIG_CHANGE_COLD_RESET | CCI_EFF_IMMEDIATE_CONFIG_CHANGE |              \
+	 CCI_EFF_IMMEDIATE_DATA_CHANGE | CCI_EFF_CEL_11_10_VALID |                         \
+	 CCI_EFF_CONFIG_CHANGE_CONV_RESET | CCI_EFF_CONFIG_CHANGE_CXL_RESET)
+
+#define BOTH (CMD_MBOX | CMD_FM)
+#define FMAPI (CMD_FM | CMD_FMAPI)
+
+static const struct cci_cmd table[] = {
+	{ CXLDCD_OP_IDENTIFY, "Identify", cci_cmd_identify, 0, 0, 0, EFF_NONE, BOTH },
+	{ CXLDCD_OP_GET_RESPONSE_MSG_LIMIT, "Get Response Message Limit", cci_cmd_get_rsp_limit,
+	  0, 0, 0, EFF_NONE, BOTH },
+	{ CXLDCD_OP_SET_RESPONSE_MSG_LIMIT, "Set Response Message Limit", cci_cmd_set_rsp_limit,
+	  CCI_RSP_LIMIT_SIZE, CCI_RSP_LIMIT_SIZE, 0, EFF_ICC, BOTH },
+	{ CXLDCD_OP_GET_EVENT_RECORDS, "Get Event Records", cci_cmd_get_events, 1, 1, 0, EFF_NONE,
+	  BOTH },
+	{ CXLDCD_OP_CLEAR_EVENT_RECORDS, "Clear Event Records", cci_cmd_clear_events,
+	  CCI_CLEAR_EVENTS_HDR, CCI_VAR, 2, EFF_ILC, BOTH },
+	{ CXLDCD_OP_GET_EVENT_INTERRUPT_POLICY, "Get Event Interrupt Policy",
+	  cci_cmd_get_irq_policy, 0, 0, 0, EFF_NONE, BOTH },
+	{ CXLDCD_OP_SET_EVENT_INTERRUPT_POLICY, "Set Event Interrupt Policy",
+	  cci_cmd_set_irq_policy, CCI_IRQ_POLICY_MIN, CCI_IRQ_POLICY_SIZE, 0, EFF_ICC, BOTH },
+	{ CXLDCD_OP_GET_SUPPORTED_LOGS, "Get Supported Logs", cci_cmd_get_supported_logs, 0, 0, 0,
+	  EFF_NONE, BOTH },
+	{ CXLDCD_OP_GET_LOG, "Get Log", cci_cmd_get_log, CCI_GET_LOG_IN_SIZE, CCI_GET_LOG_IN_SIZE,
+	  0, EFF_NONE, BOTH },
+	{ CXLDCD_OP_IDENTIFY_MEMORY_DEVICE, "Identify Memory Device", cci_cmd_identify_memdev, 0,
+	  0, 0, EFF_NONE, CMD_MBOX },
+	{ CXLDCD_OP_GET_DC_CONFIG, "Get Dynamic Capacity Configuration", cci_cmd_get_dc_config,
+	  CCI_DC_CONFIG_IN_SIZE, CCI_DC_CONFIG_IN_SIZE, 0, EFF_NONE, CMD_MBOX },
+	{ CXLDCD_OP_GET_DC_EXTENT_LIST, "Get Dynamic Capacity Extent List",
+	  cci_cmd_get_dc_extents, CCI_EXTENT_LIST_IN_SIZE, CCI_EXTENT_LIST_IN_SIZE, 0, EFF_NONE,
+	  CMD_MBOX },
+	{ CXLDCD_OP_ADD_DC_RESPONSE, "Add Dynamic Capacity Response", cci_cmd_add_dc_rsp,
+	  CCI_DC_RSP_HDR, CCI_VAR, CXLDCD_UPDATED_EXTENT_SIZE, EFF_ICC, CMD_MBOX | CMD_MORE },
+	{ CXLDCD_OP_RELEASE_DC, "Release Dynamic Capacity", cci_cmd_release_dc, CCI_DC_RSP_HDR,
+	  CCI_VAR, CXLDCD_UPDATED_EXTENT_SIZE, EFF_ICC, CMD_MBOX | CMD_MORE },
+	{ CXLDCD_OP_FM_GET_DCD_INFO, "Get DCD Info", cci_cmd_fm_dcd_info, 0, 0, 0, EFF_NONE, FMAPI },
+	{ CXLDCD_OP_FM_GET_HOST_DC_REGION_CONFIG, "Get Host DC Region Configuration",
+	  cci_cmd_fm_host_region_cfg, CCI_HOST_REGION_CFG_IN_SIZE, CCI_HOST_REGION_CFG_IN_SIZE, 0,
+	  EFF_NONE, FMAPI },
+	{ CXLDCD_OP_FM_SET_DC_REGION_CONFIG, "Set DC Region Configuration",
+	  cci_cmd_fm_set_region_cfg, CCI_SET_REGION_CFG_IN_SIZE, CCI_SET_REGION_CFG_IN_SIZE, 0,
+	  EFF_FM_CFG, FMAPI },
+	{ CXLDCD_OP_FM_GET_DC_REGION_EXTENT_LISTS, "Get DC Region Extent Lists",
+	  cci_cmd_fm_region_extents, CCI_REGION_EXTENTS_IN_SIZE, CCI_REGION_EXTENTS_IN_SIZE, 0,
+	  EFF_NONE, FMAPI },
+	{ CXLDCD_OP_FM_INITIATE_DC_ADD, "Initiate Dynamic Capacity Add", cci_cmd_fm_initiate_add,
+	  CCI_INITIATE_HDR, CCI_VAR, CXLDCD_DC_EXTENT_SIZE, EFF_FM_CFG, FMAPI },
+	{ CXLDCD_OP_FM_INITIATE_DC_RELEASE, "Initiate Dynamic Capacity Release",
+	  cci_cmd_fm_initiate_release, CCI_INITIATE_HDR, CCI_VAR, CXLDCD_DC_EXTENT_SIZE,
+	  EFF_FM_CFG, FMAPI },
+	{ CXLDCD_OP_FM_DC_ADD_REFERENCE, "Dynamic Capacity Add Reference", cci_cmd_fm_add_ref,
+	  CCI_TAG_REF_IN_SIZE, CCI_TAG_REF_IN_SIZE, 0, EFF_ICC, FMAPI },
+	{ CXLDCD_OP_FM_DC_REMOVE_REFERENCE, "Dynamic Capacity Remove Reference",
+	  cci_cmd_fm_remove_ref, CCI_TAG_REF_IN_SIZE, CCI_TAG_REF_IN_SIZE, 0,
+	  EFF_ICC | CCI_EFF_IMMEDIATE_DATA_CHANGE, FMAPI },
+	{ CXLDCD_OP_FM_DC_LIST_TAGS, "Dynamic Capacity List Tags", cci_cmd_fm_list_tags,
+	  CCI_LIST_TAGS_IN_SIZE, CCI_LIST_TAGS_IN_SIZE, 0, EFF_NONE, FMAPI },
+};
+
+const struct cci_cmd *cci_cmd_table(size_t *n)
+{
+	*n = sizeof(table) / sizeof(table[0]);
+	return table;
+}
+
+static int cmp_opcode(const void *key, const void *elem)
+{
+	uint16_t op = *(const uint16_t *)key;
+	const struct cci_cmd *c = elem;
+
+	return op < c->opcode ? -1 : op > c->opcode ? 1 : 0;
+}
+
+const struct cci_cmd *cci_cmd_find(uint16_t opcode)
+{
+	return bsearch(&opcode, table, sizeof(table) / sizeof(table[0]), sizeof(table[0]),
+		       cmp_opcode);
+}
+
+bool cci_cmd_served(const struct cci_cmd *cmd, enum cci_kind kind)
+{
+	return (cmd->flags & (kind == CCI_FM ? CMD_FM : CMD_MBOX)) != 0;
+}
+
+const char *cci_opcode_name(uint16_t opcode)
+{
+	const struct cci_cmd *c = cci_cmd_find(opcode);
+
+	return c ? c->name : NULL;
+}
