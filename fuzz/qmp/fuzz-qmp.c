@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz-qmp.c - feeds arbitrary bytes into QMP sessions: framing, JSON
+ * parsing, request checks, schema validation and dispatch, against a server
+ * with the built-ins plus dummy commands that cover every schema type.
+ *
+ * Input layout: byte 0 picks the feed chunk size (1..256), byte 1 bit 0
+ * says whether session A negotiates first; the rest is the stream.  Session
+ * B never negotiates.  Invariant checked on every write: each output is one
+ * JSON object followed by CRLF.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qmp/qmp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int out_check(void *opaque, const char *buf, size_t len)
+{
+	json_t *j;
+
+	(void)opaque;
+	if (len < 2 || buf[len - 2] != '\r' || buf[len - 1] != '\n')
+		abort();
+	j = json_loadb(buf, len - 2, 0, NULL);
+	if (!json_is_object(j))
+		abort();
+	json_decref(j);
+	return 0;
+}
+
+static const char *const policies[] = { "free", "contiguous", "prescriptive",
+					"enable-shared-access", NULL };
+static const struct qmp_arg extent_fields[] = {
+	QMP_ARG("offset", QMP_T_UINT64), QMP_ARG("len", QMP_T_UINT64), QMP_ARG_END
+};
+static const struct qmp_arg add_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG("host-id", QMP_T_UINT16),
+	QMP_ARG_ENUM("selection-policy", policies),
+	QMP_ARG("region", QMP_T_UINT8),
+	QMP_OPT("tag", QMP_T_STR),
+	QMP_OPT("forced-removal", QMP_T_BOOL),
+	QMP_OPT("n", QMP_T_NUMBER),
+	QMP_OPT("i", QMP_T_INT),
+	QMP_OPT("u32", QMP_T_UINT32),
+	QMP_OPT("obj", QMP_T_OBJECT),
+	QMP_OPT("any", QMP_T_ANY),
+	QMP_OPT_ARRAY("names", QMP_T_STR),
+	QMP_ARG_ARRAY_OF("extents", extent_fields),
+	QMP_ARG_END
+};
+
+static int h_ok(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	struct qmp_server *srv = opaque;
+
+	(void)err;
+	/* Re-entrant event emission while a request is being answered. */
+	qmp_server_emit_event(srv, "X_EVENT", args);
+	*ret = json_pack("{s:s}", "path", qmp_arg_str(args, "path", "?"));
+	return 0;
+}
+
+static int h_fail(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	(void)opaque; (void)ret;
+	if (qmp_arg_bool(args, "forced-removal", false))
+		qmp_error_set(err, QMP_ERR_DEVICE_NOT_FOUND, "no %s", qmp_arg_str(args, "path", ""));
+	return -1;
+}
+
+static const struct qmp_cmd cmds[] = {
+	{ .name = "cxl-add-dynamic-capacity", .fn = h_ok, .args = add_args },
+	{ .name = "cxl-release-dynamic-capacity", .fn = h_fail, .args = add_args },
+	{ .name = "object-add", .fn = h_ok, .args = extent_fields, .flags = QMP_CMD_ALLOW_EXTRA },
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct qmp_server_cfg cfg = { .max_msg = 4096 };
+	struct qmp_server *srv;
+	struct qmp_session *a, *b;
+	static const char nego[] = "{\"execute\":\"qmp_capabilities\"}";
+	size_t chunk, off = 2;
+
+	if (size < 2)
+		return 0;
+	chunk = (size_t)data[0] + 1;
+	if (qmp_server_new(&cfg, &srv))
+		return 0;
+	if (qmp_server_register_table(srv, cmds, 3, srv))
+		abort();
+	if (qmp_session_new(srv, "a", out_check, NULL, &a) ||
+	    qmp_session_new(srv, "b", out_check, NULL, &b))
+		abort();
+	if (data[1] & 1)
+		qmp_session_feed(a, nego, sizeof(nego) - 1);
+	while (off < size) {
+		size_t n = size - off < chunk ? size - off : chunk;
+
+		qmp_session_feed(a, data + off, n);
+		qmp_session_feed(b, data + off, n);
+		off += n;
+	}
+	qmp_server_emit_event(srv, "END", NULL);
+	qmp_session_free(b);
+	qmp_server_free(srv);   /* frees a */
+	return 0;
+}

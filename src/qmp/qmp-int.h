@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qmp-int.h - structures shared by the files of src/qmp (not an API).
+ */
+#ifndef CXLDCD_QMP_INT_H
+#define CXLDCD_QMP_INT_H
+
+#include <syslog.h>
+
+#include "qmp.h"
+#include "frame.h"
+
+struct qmp_entry {
+	const struct qmp_cmd *cmd;
+	void *opaque;
+};
+
+struct qmp_server {
+	int64_t ver_major, ver_minor, ver_micro;
+	char *package;
+	size_t max_msg;
+	qmp_quit_fn *quit;
+	void *quit_opaque;
+	qmp_clock_fn *clock;
+	void *clock_opaque;
+
+	struct qmp_entry *cmds;
+	size_t nr_cmds, cap_cmds;
+
+	struct qmp_session *sessions;   /* doubly linked, newest first */
+	size_t nr_sessions;
+
+	qmp_log_fn *log_fn;
+	void *log_opaque;
+	int log_level;
+
+	bool quit_requested;            /* set by "quit", acted on after the reply */
+};
+
+struct qmp_session {
+	struct qmp_server *srv;
+	struct qmp_session *prev, *next;
+	qmp_write_fn *write;
+	void *opaque;
+	struct qmp_framer fr;
+	bool negotiated;
+	bool oob;
+	bool closed;
+	char name[64];
+};
+
+void qmp_log(struct qmp_server *srv, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Send one message (stolen reference) to @s. */
+void qmp_session_send(struct qmp_session *s, json_t *msg);
+
+/* Register the built-in commands (builtin.c). */
+int qmp_builtins_register(struct qmp_server *srv);
+
+const struct qmp_entry *qmp_server_lookup(const struct qmp_server *srv, const char *name);
+
+#endif

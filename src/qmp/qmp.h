@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qmp.h - the QEMU Machine Protocol, transport-free and loop-free.
+ *
+ * A struct qmp_server holds the command registry and the list of live
+ * sessions; a struct qmp_session is one client connection.  The owner of the
+ * transport feeds received bytes with qmp_session_feed() and receives every
+ * byte to send through the session's write callback.  Nothing here opens a
+ * socket, reads a clock other than through the configured hook, or runs a
+ * loop, so the whole protocol is unit-tested and fuzzed without I/O.
+ *
+ * What it is: framing (JSON objects back to back), the greeting, capability
+ * negotiation, "execute"/"exec-oob" with "arguments" and "id", generic
+ * argument validation against a declarative schema with QEMU's error texts,
+ * asynchronous events broadcast to negotiated sessions, and the built-in
+ * commands qmp_capabilities, query-version, query-commands and quit.
+ * What it is not: the device commands (registered by the daemon) and any
+ * socket or loop code (src/server).
+ *
+ * Threading: none.  A server and its sessions are used from one thread.
+ */
+#ifndef CXLDCD_QMP_H
+#define CXLDCD_QMP_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+struct qmp_server;
+struct qmp_session;
+
+/* Default limit on one incoming JSON message (bytes). */
+#define QMP_MAX_MSG_DEFAULT (1u << 20)
+/* Nesting limit of one incoming JSON message ({ and [ levels). */
+#define QMP_MAX_DEPTH 1024
+#define QMP_ERR_DESC 512
+
+/* ----------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------- */
+
+/* QMP error classes (the "class" member of an error response). */
+enum qmp_err_class {
+	QMP_ERR_GENERIC = 0,     /* GenericError */
+	QMP_ERR_COMMAND_NOT_FOUND, /* CommandNotFound */
+	QMP_ERR_DEVICE_NOT_ACTIVE, /* DeviceNotActive */
+	QMP_ERR_DEVICE_NOT_FOUND,  /* DeviceNotFound */
+	QMP_ERR_KVM_MISSING_CAP,   /* KVMMissingCap */
+};
+
+/* An error a handler reports: class plus human-readable description. */
+struct qmp_error {
+	enum qmp_err_class cls;
+	char desc[QMP_ERR_DESC];
+};
+
+/** qmp_error_set() - fill @err (may be NULL) with @cls and a printf message. */
+void qmp_error_set(struct qmp_error *err, enum qmp_err_class cls, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/** qmp_err_class_str() - the wire name of @cls ("GenericError", ...). */
+const char *qmp_err_class_str(enum qmp_err_class cls);
+
+/* ----------------------------------------------------------------------
+ * Argument schema
+ * ------------------------------------------------------------------- */
+
+enum qmp_type {
+	QMP_T_STR = 1,
+	QMP_T_INT,      /* int64 */
+	QMP_T_UINT8,
+	QMP_T_UINT16,
+	QMP_T_UINT32,
+	QMP_T_UINT64,   /* 0..INT64_MAX: jansson integers are signed 64-bit */
+	QMP_T_BOOL,
+	QMP_T_NUMBER,   /* integer or real */
+	QMP_T_ENUM,     /* string, one of .values */
+	QMP_T_ARRAY,    /* JSON array; elements of type .elem */
+	QMP_T_STRUCT,   /* JSON object checked against .fields */
+	QMP_T_OBJECT,   /* any JSON object, not checked */
+	QMP_T_ANY,      /* any JSON value */
+};
+
+/*
+ * One argument (or one field of a struct).  A schema is an array of these
+ * ended by an entry whose name is NULL (QMP_ARG_END).  For QMP_T_ARRAY, .elem
+ * is the element type and .values/.fields describe the element (enum values
+ * or struct fields).  Schemas are normally static const tables.
+ */
+struct qmp_arg {
+	const char *name;
+	enum qmp_type type;
+	bool optional;
+	enum qmp_type elem;                 /* QMP_T_ARRAY only */
+	const char *const *values;          /* QMP_T_ENUM: NULL-terminated list */
+	const struct qmp_arg *fields;       /* QMP_T_STRUCT: sub-schema */
+};
+
+#define QMP_ARG(n, t)            { .name = (n), .type = (t) }
+#define QMP_OPT(n, t)            { .name = (n), .type = (t), .optional = true }
+#define QMP_ARG_ENUM(n, v)       { .name = (n), .type = QMP_T_ENUM, .values = (v) }
+#define QMP_OPT_ENUM(n, v) \
+	{ .name = (n), .type = QMP_T_ENUM, .values = (v), .optional = true }
+#define QMP_ARG_STRUCT(n, f)     { .name = (n), .type = QMP_T_STRUCT, .fields = (f) }
+#define QMP_ARG_ARRAY(n, e)      { .name = (n), .type = QMP_T_ARRAY, .elem = (e) }
+#define QMP_OPT_ARRAY(n, e)      { .name = (n), .type = QMP_T_ARRAY, .elem = (e), .optional = true }
+#define QMP_ARG_ARRAY_OF(n, f) \
+	{ .name = (n), .type = QMP_T_ARRAY, .elem = QMP_T_STRUCT, .fields = (f) }
+#define QMP_OPT_ARRAY_OF(n, f) \
+	{ .name = (n), .type = QMP_T_ARRAY, .elem = QMP_T_STRUCT, .fields = (f), \
+	  .optional = true }
+#define QMP_ARG_END              { .name = NULL }
+
+/**
+ * qmp_schema_check() - validate @obj (a JSON object) against @schema.
+ * @schema: NULL means "no arguments allowed"
+ * @allow_extra: members not in @schema are accepted (passed to the handler)
+ * @err: receives QEMU's text for the first problem, class GenericError
+ *
+ * Declared members are checked in schema order (missing, type, range), then
+ * undeclared members are reported as unexpected.  Nested names read as QEMU
+ * writes them: "extents[1].len".
+ * Return: 0 if valid, -EINVAL otherwise.
+ */
+int qmp_schema_check(const struct qmp_arg *schema, json_t *obj, bool allow_extra,
+		     struct qmp_error *err);
+
+/* ----------------------------------------------------------------------
+ * Commands
+ * ------------------------------------------------------------------- */
+
+/*
+ * A command handler.  @args is the validated "arguments" object (borrowed;
+ * an empty object when the request had none).  On success return 0 and
+ * optionally set *@ret to a new reference (the server takes it; NULL means
+ * {}).  On failure return non-zero and fill @err (qmp_error_set()).
+ */
+typedef int qmp_handler_fn(void *opaque, json_t *args, json_t **ret, struct qmp_error *err);
+
+/* The arguments may contain members the schema does not declare. */
+#define QMP_CMD_ALLOW_EXTRA (1u << 0)
+
+struct qmp_cmd {
+	const char *name;
+	qmp_handler_fn *fn;
+	const struct qmp_arg *args;   /* NULL: the command takes no arguments */
+	unsigned flags;               /* QMP_CMD_* */
+};
+
+/* ----------------------------------------------------------------------
+ * Server
+ * ------------------------------------------------------------------- */
+
+/* Log callback: syslog level, one line without newline. */
+typedef void qmp_log_fn(void *opaque, int level, const char *msg);
+/* Called once the "quit" command has been answered. */
+typedef void qmp_quit_fn(void *opaque);
+/* Wall clock for event timestamps. */
+typedef void qmp_clock_fn(void *opaque, struct timespec *now);
+
+struct qmp_server_cfg {
+	/* Version reported by the greeting and query-version. */
+	int64_t ver_major, ver_minor, ver_micro;
+	const char *package;          /* borrowed; copied */
+	size_t max_msg;               /* 0: QMP_MAX_MSG_DEFAULT */
+	qmp_quit_fn *quit;            /* NULL: quit only answers */
+	void *quit_opaque;
+	qmp_clock_fn *clock;          /* NULL: CLOCK_REALTIME */
+	void *clock_opaque;
+};
+
+/**
+ * qmp_server_new() - create a server with the built-in commands registered.
+ * @cfg: borrowed; NULL gives defaults (version 9.1.0, package "cxldcd")
+ * @out: caller frees with qmp_server_free()
+ * Return: 0 or -ENOMEM.
+ */
+int qmp_server_new(const struct qmp_server_cfg *cfg, struct qmp_server **out);
+
+/** qmp_server_free() - free the server and every session still attached. */
+void qmp_server_free(struct qmp_server *srv);
+
+/**
+ * qmp_server_set_log() - route log lines to @fn (silent by default).
+ * Commands are logged at LOG_INFO, every message in and out at LOG_DEBUG.
+ */
+void qmp_server_set_log(struct qmp_server *srv, qmp_log_fn *fn, void *opaque, int max_level);
+
+/**
+ * qmp_server_register() - add one command.
+ * @cmd: must outlive the server (a static const table entry): its name,
+ *       schema and enum lists are referenced, not copied
+ * @opaque: handed to the handler
+ * Return: 0, -EEXIST for a duplicate name, -EINVAL for a malformed entry,
+ * -ENOMEM.
+ */
+int qmp_server_register(struct qmp_server *srv, const struct qmp_cmd *cmd, void *opaque);
+
+/** qmp_server_register_table() - qmp_server_register() for @n entries; stops at the first error. */
+int qmp_server_register_table(struct qmp_server *srv, const struct qmp_cmd *cmds, size_t n,
+			      void *opaque);
+
+/**
+ * qmp_server_emit_event() - broadcast an event to every negotiated session.
+ * @data: borrowed, may be NULL (no "data" member); must be an object
+ * Return: number of sessions written to, or -ENOMEM.
+ */
+int qmp_server_emit_event(struct qmp_server *srv, const char *name, json_t *data);
+
+/** qmp_server_nr_sessions() - number of live sessions. */
+size_t qmp_server_nr_sessions(const struct qmp_server *srv);
+
+/* ----------------------------------------------------------------------
+ * Sessions
+ * ------------------------------------------------------------------- */
+
+/*
+ * Output callback: send @len bytes (one complete JSON message plus CRLF).
+ * Return 0, or a negative errno: the session is then closed and produces
+ * no more output (the owner frees it when convenient).
+ */
+typedef int qmp_write_fn(void *opaque, const char *buf, size_t len);
+
+/**
+ * qmp_session_new() - attach a client and send the greeting.
+ * @name: borrowed, copied; used in log lines ("unix:3")
+ * @out: owned by @srv until qmp_session_free() (caller frees)
+ * Return: 0 or -ENOMEM.  A failing greeting write still returns 0 with the
+ * session closed (see qmp_session_is_closed()).
+ */
+int qmp_session_new(struct qmp_server *srv, const char *name, qmp_write_fn *write,
+		    void *opaque, struct qmp_session **out);
+
+/** qmp_session_free() - detach and free; NULL is a no-op.  Never from inside its own callbacks. */
+void qmp_session_free(struct qmp_session *s);
+
+/**
+ * qmp_session_feed() - process received bytes; complete requests are
+ * executed and answered before this returns.  Partial messages are kept.
+ * Return: 0, -EPIPE if the session is closed, -ENOMEM.
+ */
+int qmp_session_feed(struct qmp_session *s, const void *buf, size_t len);
+
+bool qmp_session_is_closed(const struct qmp_session *s);
+bool qmp_session_is_negotiated(const struct qmp_session *s);
+
+/* ----------------------------------------------------------------------
+ * Helpers for handlers (arguments were validated: types are right)
+ * ------------------------------------------------------------------- */
+
+const char *qmp_arg_str(json_t *args, const char *name, const char *def);
+int64_t qmp_arg_int(json_t *args, const char *name, int64_t def);
+uint64_t qmp_arg_uint(json_t *args, const char *name, uint64_t def);
+bool qmp_arg_bool(json_t *args, const char *name, bool def);
+/* Index of the enum value in @values, or @def when absent. */
+int qmp_arg_enum(json_t *args, const char *name, const char *const *values, int def);
+
+#endif

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session.c - one QMP client: greeting, framing, request checks in QEMU's
+ * order, negotiation mode, dispatch and the reply with the echoed "id".
+ *
+ * Order of checks for one request (each with QEMU's text):
+ *   JSON syntax            "JSON parse error, ..."
+ *   top level is object   "QMP input must be a JSON object"
+ *   members               "QMP input member 'x' is unexpected" / "... must be a string"
+ *   execute present       "QMP input lacks member 'execute'"
+ *   negotiation mode      CommandNotFound "Expecting capabilities negotiation with 'qmp_capabilities'"
+ *   command known         CommandNotFound "The command x has not been found"
+ *   arguments (schema.c)  "Parameter 'x' is missing" ...
+ * Everything but a syntax error echoes the request's "id", whatever its type.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qmp-int.h"
+
+void qmp_session_send(struct qmp_session *s, json_t *msg)
+{
+	char *text;
+	size_t len;
+
+	if (!msg)
+		return;
+	if (s->closed) {
+		json_decref(msg);
+		return;
+	}
+	text = json_dumps(msg, JSON_ENSURE_ASCII);
+	json_decref(msg);
+	if (!text) {
+		qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory encoding a reply", s->name);
+		return;
+	}
+	len = strlen(text);
+	qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: -> %s", s->name, text);
+	/* QMP lines end with CRLF, as QEMU writes them. */
+	{
+		char *line = realloc(text, len + 3);
+
+		if (!line) {
+			free(text);
+			return;
+		}
+		memcpy(line + len, "\r\n", 3);
+		if (s->write(s->opaque, line, len + 2) < 0) {
+			s->closed = true;
+			qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: write failed, session closed", s->name);
+		}
+		free(line);
+	}
+}
+
+static void send_error(struct qmp_session *s, json_t *id, const struct qmp_error *err)
+{
+	json_t *rsp = json_pack("{s:{s:s,s:s}}", "error", "class", qmp_err_class_str(err->cls),
+				"desc", err->desc);
+
+	if (rsp && id)
+		json_object_set(rsp, "id", id);
+	qmp_session_send(s, rsp);
+}
+
+static void send_return(struct qmp_session *s, json_t *id, json_t *ret)
+{
+	json_t *rsp = json_object();
+
+	if (rsp) {
+		json_object_set_new(rsp, "return", ret ? ret : json_object());
+		if (id)
+			json_object_set(rsp, "id", id);
+	} else {
+		json_decref(ret);
+	}
+	qmp_session_send(s, rsp);
+}
+
+static void greet(struct qmp_session *s)
+{
+	struct qmp_server *srv = s->srv;
+	json_t *g = json_pack("{s:{s:{s:{s:I,s:I,s:I},s:s},s:[s]}}", "QMP", "version", "qemu",
+			      "micro", (json_int_t)srv->ver_micro, "minor", (json_int_t)srv->ver_minor,
+			      "major", (json_int_t)srv->ver_major, "package", srv->package,
+			      "capabilities", "oob");
+
+	qmp_session_send(s, g);
+}
+
+/* Check the request's members; return the command name or NULL with @err set. */
+static const char *check_request(struct qmp_session *s, json_t *req, bool *oob,
+				 struct qmp_error *err)
+{
+	const char *key, *exec = NULL, *exec_oob = NULL;
+	json_t *v;
+
+	json_object_foreach(req, key, v) {
+		if (strcmp(key, "execute") == 0 || strcmp(key, "exec-oob") == 0) {
+			if (!json_is_string(v)) {
+				qmp_error_set(err, QMP_ERR_GENERIC,
+					      "QMP input member '%s' must be a string", key);
+				return NULL;
+			}
+			if (key[4] == '-')
+				exec_oob = json_string_value(v);
+			else
+				exec = json_string_value(v);
+		} else if (strcmp(key, "arguments") == 0) {
+			if (!json_is_object(v)) {
+				qmp_error_set(err, QMP_ERR_GENERIC,
+					      "QMP input member 'arguments' must be an object");
+				return NULL;
+			}
+		} else if (strcmp(key, "id") != 0) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "QMP input member '%s' is unexpected", key);
+			return NULL;
+		}
+	}
+	if (exec && exec_oob) {
+		qmp_error_set(err, QMP_ERR_GENERIC,
+			      "QMP input must not contain both 'execute' and 'exec-oob'");
+		return NULL;
+	}
+	if (exec_oob && !s->oob) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "QMP input member 'exec-oob' is unexpected");
+		return NULL;
+	}
+	if (!exec && !exec_oob) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "QMP input lacks member 'execute'");
+		return NULL;
+	}
+	*oob = exec_oob != NULL;
+	return exec ? exec : exec_oob;
+}
+
+/* Capability negotiation is per session, so qmp_capabilities lives here. */
+static int capabilities(struct qmp_session *s, json_t *args, struct qmp_error *err)
+{
+	json_t *enable = json_object_get(args, "enable");
+
+	if (s->negotiated) {
+		qmp_error_set(err, QMP_ERR_COMMAND_NOT_FOUND,
+			      "Capabilities negotiation is already complete, command ignored");
+		return -1;
+	}
+	/* The schema restricts values to the capabilities we offer ("oob"). */
+	s->oob = json_array_size(enable) > 0;
+	s->negotiated = true;
+	return 0;
+}
+
+static int run(struct qmp_session *s, const char *name, json_t *args, json_t **ret,
+	       struct qmp_error *err)
+{
+	const struct qmp_entry *e = qmp_server_lookup(s->srv, name);
+
+	if (!s->negotiated && strcmp(name, "qmp_capabilities") != 0) {
+		qmp_error_set(err, QMP_ERR_COMMAND_NOT_FOUND,
+			      "Expecting capabilities negotiation with 'qmp_capabilities'");
+		return -1;
+	}
+	if (!e) {
+		qmp_error_set(err, QMP_ERR_COMMAND_NOT_FOUND, "The command %s has not been found",
+			      name);
+		return -1;
+	}
+	if (qmp_schema_check(e->cmd->args, args, e->cmd->flags & QMP_CMD_ALLOW_EXTRA, err))
+		return -1;
+	if (strcmp(name, "qmp_capabilities") == 0)
+		return capabilities(s, args, err);
+	err->cls = QMP_ERR_GENERIC;
+	err->desc[0] = 0;
+	if (e->cmd->fn(e->opaque, args, ret, err) == 0)
+		return 0;
+	if (!err->desc[0])
+		snprintf(err->desc, sizeof(err->desc), "command %s failed", name);
+	json_decref(*ret);
+	*ret = NULL;
+	return -1;
+}
+
+static void handle(struct qmp_session *s, json_t *req)
+{
+	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
+	json_t *id = NULL, *args, *ret = NULL;
+	const char *name;
+	bool oob = false;
+
+	if (!json_is_object(req)) {
+		qmp_error_set(&err, QMP_ERR_GENERIC, "QMP input must be a JSON object");
+		send_error(s, NULL, &err);
+		return;
+	}
+	id = json_object_get(req, "id");
+	name = check_request(s, req, &oob, &err);
+	if (!name) {
+		send_error(s, id, &err);
+		return;
+	}
+	args = json_object_get(req, "arguments");
+	if (args)
+		json_incref(args);
+	else
+		args = json_object();
+	if (!args) {
+		qmp_error_set(&err, QMP_ERR_GENERIC, "out of memory");
+		send_error(s, id, &err);
+		return;
+	}
+	if (run(s, name, args, &ret, &err) == 0) {
+		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s ok", s->name, name);
+		send_return(s, id, ret);
+	} else {
+		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s failed: %s: %s", s->name, name,
+			qmp_err_class_str(err.cls), err.desc);
+		send_error(s, id, &err);
+	}
+	json_decref(args);
+}
+
+static void on_frame(void *opaque, const char *msg, size_t len, const char *error)
+{
+	struct qmp_session *s = opaque;
+	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
+	json_error_t jerr;
+	json_t *req;
+
+	if (s->closed)
+		return;
+	if (!msg) {
+		qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: <- framing error: %s", s->name, error);
+		qmp_error_set(&err, QMP_ERR_GENERIC, "%s", error);
+		send_error(s, NULL, &err);
+		return;
+	}
+	qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: <- %.*s", s->name, (int)(len > 4096 ? 4096 : len), msg);
+	req = json_loadb(msg, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (!req) {
+		qmp_error_set(&err, QMP_ERR_GENERIC, "JSON parse error, %s", jerr.text);
+		send_error(s, NULL, &err);
+		return;
+	}
+	handle(s, req);
+	json_decref(req);
+	if (s->srv->quit_requested) {
+		json_t *data = json_pack("{s:b,s:s}", "guest", 0, "reason", "host-qmp-quit");
+
+		s->srv->quit_requested = false;
+		qmp_server_emit_event(s->srv, "SHUTDOWN", data);
+		json_decref(data);
+		if (s->srv->quit)
+			s->srv->quit(s->srv->quit_opaque);
+	}
+}
+
+int qmp_session_new(struct qmp_server *srv, const char *name, qmp_write_fn *write,
+		    void *opaque, struct qmp_session **out)
+{
+	struct qmp_session *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->srv = srv;
+	s->write = write;
+	s->opaque = opaque;
+	snprintf(s->name, sizeof(s->name), "%s", name ? name : "?");
+	qmp_framer_init(&s->fr, srv->max_msg, on_frame, s);
+	s->next = srv->sessions;
+	if (srv->sessions)
+		srv->sessions->prev = s;
+	srv->sessions = s;
+	srv->nr_sessions++;
+	qmp_log(srv, LOG_INFO, "qmp[%s]: session opened", s->name);
+	greet(s);
+	*out = s;
+	return 0;
+}
+
+void qmp_session_free(struct qmp_session *s)
+{
+	struct qmp_server *srv;
+
+	if (!s)
+		return;
+	srv = s->srv;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		srv->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	srv->nr_sessions--;
+	qmp_log(srv, LOG_INFO, "qmp[%s]: session closed", s->name);
+	qmp_framer_fini(&s->fr);
+	free(s);
+}
+
+int qmp_session_feed(struct qmp_session *s, const void *buf, size_t len)
+{
+	int rc;
+
+	if (s->closed)
+		return -EPIPE;
+	rc = qmp_framer_feed(&s->fr, buf, len);
+	if (rc)
+		return rc;
+	return s->closed ? -EPIPE : 0;
+}
+
+bool qmp_session_is_closed(const struct qmp_session *s)
+{
+	return s->closed;
+}
+
+bool qmp_session_is_negotiated(const struct qmp_session *s)
+{
+	return s->negotiated;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmdline-int.h - helpers shared by cmdline.c (options, lists, sockets) and
+ * cmdline-objdev.c (-object and -device properties).  Not an API.
+ */
+#ifndef CXLDCD_SERVER_CMDLINE_INT_H
+#define CXLDCD_SERVER_CMDLINE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmdline.h"
+
+struct cmdline_kv {
+	struct cmdline_prop *p;
+	size_t n;
+};
+
+/* Parsing context: the option being parsed, for messages. */
+struct cmdline_ctx {
+	struct cmdline_cfg *cfg;
+	char *err;
+	size_t errlen;
+	const char *opt;     /* "-object" */
+	const char *arg;     /* its value as written */
+};
+
+int cmdline_fail(struct cmdline_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int cmdline_oom(struct cmdline_ctx *c);
+void cmdline_kv_free(struct cmdline_kv *kv);
+int cmdline_kv_add(struct cmdline_kv *kv, const char *key, size_t klen, const char *val,
+		   size_t vlen);
+const char *cmdline_kv_get(const struct cmdline_kv *kv, const char *key);
+int cmdline_split_kv(struct cmdline_ctx *c, const char *s, const char *implied,
+		     struct cmdline_kv *kv);
+int cmdline_parse_u64(const char *s, uint64_t *out);
+bool cmdline_id_ok(const char *id);
+
+/* cmdline-objdev.c */
+int cmdline_opt_object(struct cmdline_ctx *c, const char *arg);
+int cmdline_opt_device(struct cmdline_ctx *c, const char *arg);
+void cmdline_device_free(struct cmdline_device *d);
+
+#endif

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmdline.c - command-line parsing and validation (see cmdline.h).
+ *
+ * Option values in QEMU's KEY=VALUE,... form are split by cmdline_split_kv(): ",,"
+ * is a literal comma, an element without '=' is a flag ("server" = on,
+ * "nowait" = wait off) or, first in the list, the implied key (driver,
+ * qom-type, address).  -object and -device properties are checked in
+ * cmdline-objdev.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmdline.h"
+#include "cmdline-int.h"
+
+int cmdline_fail(struct cmdline_ctx *c, const char *fmt, ...)
+{
+	char msg[CMDLINE_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->opt)
+		snprintf(c->err, c->errlen, "%s '%s': %s", c->opt, c->arg, msg);
+	else
+		snprintf(c->err, c->errlen, "%s", msg);
+	return -EINVAL;
+}
+
+int cmdline_oom(struct cmdline_ctx *c)
+{
+	snprintf(c->err, c->errlen, "out of memory");
+	return -ENOMEM;
+}
+
+/* ---- value parsers -------------------------------------------------- */
+
+int cmdline_parse_size(const char *s, uint64_t *out)
+{
+	static const char suffixes[] = "bkmgtpe";
+	unsigned long long v;
+	const char *sfx;
+	char *end;
+	int shift;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		v = strtoull(s + 2, &end, 16);
+		if (errno || end == s + 2 || *end)
+			return -EINVAL;
+		*out = v;
+		return 0;
+	}
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (!*end) {
+		*out = v;
+		return 0;
+	}
+	if (end[1] || !(sfx = strchr(suffixes, end[0] | 0x20)) || !end[0])
+		return -EINVAL;
+	shift = (int)(sfx - suffixes) * 10;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int cmdline_parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "true")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "false")) {
+		*out = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int cmdline_parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */
+bool cmdline_id_ok(const char *id)
+{
+	if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z')))
+		return false;
+	for (const char *p = id + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_'))
+			return false;
+	return true;
+}
+
+/* ---- KEY=VALUE lists ------------------------------------------------ */
+
+void cmdline_kv_free(struct cmdline_kv *kv)
+{
+	for (size_t i = 0; i < kv->n; i++) {
+		free(kv->p[i].key);
+		free(kv->p[i].value);
+	}
+	free(kv->p);
+	kv->p = NULL;
+	kv->n = 0;
+}
+
+int cmdline_kv_add(struct cmdline_kv *kv, const char *key, size_t klen, const char *val,
+		   size_t vlen)
+{
+	struct cmdline_prop *n = realloc(kv->p, (kv->n + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	kv->p = n;
+	n[kv->n].key = strndup(key, klen);
+	n[kv->n].value = strndup(val, vlen);
+	if (!n[kv->n].key || !n[kv->n].value) {
+		free(n[kv->n].key);
+		free(n[kv->n].value);
+		return -ENOMEM;
+	}
+	kv->n++;
+	return 0;
+}
+
+const char *cmdline_kv_get(const struct cmdline_kv *kv, const char *key)
+{
+	for (size_t i = 0; i < kv->n; i++)
+		if (strcmp(kv->p[i].key, key) == 0)
+			return kv->p[i].value;
+	return NULL;
+}
+
+/*
+ * Split "a,b=c,,d,e" into elements; ",," is a literal comma.  A first
+ * element without '=' becomes @implied=element; other elements without '='
+ * become flags: "noX" -> X=off, "X" -> X=on.
+ */
+int cmdline_split_kv(struct cmdline_ctx *c, const char *s, const char *implied,
+		     struct cmdline_kv *kv)
+{
+	size_t len = strlen(s);
+	char *elem = malloc(len + 1);
+	size_t i = 0;
+	bool first = true;
+
+	if (!elem)
+		return cmdline_oom(c);
+	while (i <= len) {
+		size_t n = 0;
+		char *eq;
+		int rc;
+
+		while (i < len && !(s[i] == ',' && s[i + 1] != ',')) {
+			elem[n++] = s[i];
+			i += (s[i] == ',') ? 2 : 1;
+		}
+		elem[n] = 0;
+		i++;
+		eq = strchr(elem, '=');
+		if (first && implied && !eq)
+			rc = cmdline_kv_add(kv, implied, strlen(implied), elem, n);
+		else if (eq)
+			rc = cmdline_kv_add(kv, elem, (size_t)(eq - elem), eq + 1, strlen(eq + 1));
+		else if (!n)
+			rc = cmdline_fail(c, "empty element in the list");
+		else if (!strncmp(elem, "no", 2) && n > 2)
+			rc = cmdline_kv_add(kv, elem + 2, n - 2, "off", 3);
+		else
+			rc = cmdline_kv_add(kv, elem, n, "on", 2);
+		first = false;
+		if (rc) {
+			free(elem);
+			return rc == -ENOMEM ? cmdline_oom(c) : rc;
+		}
+	}
+	free(elem);
+	for (size_t a = 0; a < kv->n; a++)
+		for (size_t b = a + 1; b < kv->n; b++)
+			if (!strcmp(kv->p[a].key, kv->p[b].key))
+				return cmdline_fail(c, "property '%s' given twice", kv->p[a].key);
+	return 0;
+}
+
+/* ---- sockets ---------------------------------------------------------- */
+
+static int add_addr(struct cmdline_ctx *c, struct sock_addr **arr, size_t *nr,
+		    const struct sock_addr *a)
+{
+	struct sock_addr *n = realloc(*arr, (*nr + 1) * sizeof(*n));
+
+	if (!n)
+		return cmdline_oom(c);
+	*arr = n;
+	n[(*nr)++] = *a;
+	return 0;
+}
+
+/* -qmp unix:PATH,server,wait=off | tcp:HOST:PORT,server=on,nowait */
+static int opt_qmp(struct cmdline_ctx *c, const char *arg)
+{
+	struct cmdline_kv kv = { 0 };
+	struct sock_addr a;
+	char aerr[256];
+	bool server = false, wait = false;
+	int rc = cmdline_split_kv(c, arg, "addr", &kv);
+
+	if (!rc && strcmp(kv.p[0].key, "addr"))
+		rc = cmdline_fail(c, "the address (unix:PATH or tcp:HOST:PORT) must come first");
+	for (size_t i = 1; !rc && i < kv.n; i++) {
+		const char *k = kv.p[i].key, *v = kv.p[i].value;
+
+		if (strcmp(k, "server") && strcmp(k, "wait"))
+			rc = cmdline_fail(c, "unknown option '%s' (server, wait)", k);
+		else if (cmdline_parse_bool(v, strcmp(k, "server") ? &wait : &server))
+			rc = cmdline_fail(c, "invalid value '%s' for '%s' (on/off)", v, k);
+	}
+	if (rc)
+		goto out;
+	if (sock_addr_parse(kv.p[0].value, &a, aerr, sizeof(aerr))) {
+		rc = cmdline_fail(c, "%s", aerr);
+		goto out;
+	}
+	/*
+	 * COMPAT: QEMU without ",server" connects out as a client; we only
+	 * listen.  wait=on (QEMU's default) would hold the guest until a client
+	 * connects; there is no guest to hold, so it changes nothing.
+	 */
+	if (!server) {
+		rc = cmdline_fail(c, "only server mode is supported: add ',server,wait=off'");
+		goto out;
+	}
+	rc = add_addr(c, &c->cfg->qmp, &c->cfg->nr_qmp, &a);
+out:
+	cmdline_kv_free(&kv);
+	return rc;
+}
+
+static int opt_fm(struct cmdline_ctx *c, const char *arg)
+{
+	struct sock_addr a;
+	char aerr[256];
+
+	if (sock_addr_parse(arg, &a, aerr, sizeof(aerr)))
+		return cmdline_fail(c, "%s", aerr);
+	return add_addr(c, &c->cfg->fm, &c->cfg->nr_fm, &a);
+}
+
+static int set_path(struct cmdline_ctx *c, char **dst, const char *arg, size_t max)
+{
+	if (!*arg)
+		return cmdline_fail(c, "empty path");
+	if (max && strlen(arg) >= max)
+		return cmdline_fail(c, "path longer than %zu bytes", max - 1);
+	if (*dst)
+		return cmdline_fail(c, "given twice");
+	*dst = strdup(arg);
+	return *dst ? 0 : cmdline_oom(c);
+}
+
+static int opt_host_socket(struct cmdline_ctx *c, const char *arg)
+{
+	return set_path(c, &c->cfg->host_socket, arg, SOCK_PATH_MAX);
+}
+
+static int opt_state(struct cmdline_ctx *c, const char *arg)
+{
+	return set_path(c, &c->cfg->state_dir, arg, 0);
+}
+
+static int opt_trace(struct cmdline_ctx *c, const char *arg)
+{
+	char *dup = strdup(arg), *save = NULL;
+	int rc = 0;
+
+	if (!dup)
+		return cmdline_oom(c);
+	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(t, "cci"))
+			c->cfg->trace |= CMDLINE_TRACE_CCI;
+		else if (!strcmp(t, "qmp"))
+			c->cfg->trace |= CMDLINE_TRACE_QMP;
+		else if (!strcmp(t, "host"))
+			c->cfg->trace |= CMDLINE_TRACE_HOST;
+		else if (!strcmp(t, "all"))
+			c->cfg->trace |= CMDLINE_TRACE_CCI | CMDLINE_TRACE_QMP | CMDLINE_TRACE_HOST;
+		else {
+			rc = cmdline_fail(c, "unknown trace category '%s' (cci, qmp, host, all)", t);
+			break;
+		}
+	}
+	free(dup);
+	return rc;
+}
+
+/* ---- top level -------------------------------------------------------- */
+
+static const struct option_def {
+	const char *name;
+	int (*fn)(struct cmdline_ctx *c, const char *arg);   /* NULL: a flag */
+} options[] = {
+	{ "object", cmdline_opt_object }, { "device", cmdline_opt_device }, { "qmp", opt_qmp },
+	{ "fm", opt_fm }, { "host-socket", opt_host_socket }, { "state", opt_state },
+	{ "trace", opt_trace }, { "help", NULL }, { "h", NULL }, { "version", NULL },
+	{ "V", NULL },
+};
+
+static int cross_check(struct cmdline_ctx *c)
+{
+	c->opt = NULL;
+	for (size_t i = 0; i < c->cfg->nr_devices; i++) {
+		const struct cmdline_device *d = &c->cfg->devices[i];
+		bool found = false;
+
+		if (!d->volatile_dc_memdev)
+			continue;
+		for (size_t j = 0; j < c->cfg->nr_objects; j++)
+			found |= !strcmp(c->cfg->objects[j].id, d->volatile_dc_memdev);
+		if (!found)
+			return cmdline_fail(c, "-device cxl-type3,id=%s: volatile-dc-memdev '%s' is not an -object id",
+				    d->id, d->volatile_dc_memdev);
+	}
+	return 0;
+}
+
+static int default_path(struct cmdline_ctx *c, const char *dir, const char *file, char *out)
+{
+	if ((size_t)snprintf(out, SOCK_PATH_MAX, "%s/%s", dir, file) >= SOCK_PATH_MAX)
+		return cmdline_fail(c, "runtime directory '%s' is too long for a socket path", dir);
+	c->cfg->uses_runtime_dir = true;
+	return 0;
+}
+
+static int apply_defaults(struct cmdline_ctx *c, const char *rundir, bool no_args)
+{
+	struct cmdline_cfg *cfg = c->cfg;
+	struct sock_addr a = { .kind = SOCK_UNIX };
+	int rc = 0;
+
+	c->opt = NULL;
+	if (no_args) {
+		cfg->defaults = true;
+		c->opt = "default";
+		c->arg = "memory-backend-memfd,id=dc-mem0,size=8G,share=on";
+		rc = cmdline_opt_object(c, c->arg);
+		c->arg = "cxl-type3,id=cxl-dcd0,num-dc-regions=2,volatile-dc-memdev=dc-mem0,num-hosts=2";
+		if (!rc)
+			rc = cmdline_opt_device(c, c->arg);
+		c->opt = NULL;
+		if (!rc)
+			rc = default_path(c, rundir, "fm.sock", a.path);
+		if (!rc)
+			rc = add_addr(c, &cfg->fm, &cfg->nr_fm, &a);
+		if (!rc && !(rc = default_path(c, rundir, "host.sock", a.path)))
+			rc = (cfg->host_socket = strdup(a.path)) ? 0 : cmdline_oom(c);
+	}
+	if (!rc && !cfg->nr_qmp && !(rc = default_path(c, rundir, "qmp.sock", a.path)))
+		rc = add_addr(c, &cfg->qmp, &cfg->nr_qmp, &a);
+	if (!rc && cfg->uses_runtime_dir)
+		rc = (cfg->runtime_dir = strdup(rundir)) ? 0 : cmdline_oom(c);
+	return rc;
+}
+
+static int one_option(struct cmdline_ctx *c, int argc, char *const argv[], int *i)
+{
+	const char *a = argv[*i], *name = a + 1, *eq;
+	char optname[64];
+	size_t nlen;
+	int rc;
+
+	if (a[0] != '-' || !a[1])
+		return cmdline_fail(c, "unexpected argument '%s'", a);
+	if (*name == '-')
+		name++;
+	eq = strchr(name, '=');
+	nlen = eq ? (size_t)(eq - name) : strlen(name);
+	for (size_t k = 0; k < sizeof(options) / sizeof(options[0]); k++) {
+		const struct option_def *o = &options[k];
+
+		if (strlen(o->name) != nlen || strncmp(o->name, name, nlen))
+			continue;
+		snprintf(optname, sizeof(optname), "%.*s", (int)(name - a + (ptrdiff_t)nlen), a);
+		if (!o->fn) {
+			if (eq)
+				return cmdline_fail(c, "option '%s' takes no value", optname);
+			if (o->name[0] == 'h')
+				c->cfg->help = true;
+			else
+				c->cfg->version = true;
+			return 0;
+		}
+		if (eq) {
+			c->arg = eq + 1;
+		} else {
+			if (*i + 1 >= argc)
+				return cmdline_fail(c, "option '%s' needs a value", optname);
+			c->arg = argv[++*i];
+		}
+		c->opt = optname;
+		rc = o->fn(c, c->arg);
+		c->opt = NULL;
+		return rc;
+	}
+	return cmdline_fail(c, "unknown option '%s' (try --help)", a);
+}
+
+int cmdline_parse(int argc, char *const argv[], const char *runtime_dir,
+		  struct cmdline_cfg *cfg, char *err, size_t errlen)
+{
+	struct cmdline_ctx c = { .cfg = cfg, .err = err, .errlen = errlen };
+	int rc = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (errlen)
+		err[0] = 0;
+	for (int i = 1; i < argc && !rc; i++)
+		rc = one_option(&c, argc, argv, &i);
+	if (rc || cfg->help || cfg->version)
+		return rc;
+	rc = cross_check(&c);
+	if (!rc)
+		rc = apply_defaults(&c, runtime_dir ? runtime_dir : "/tmp", argc <= 1);
+	return rc;
+}
+
+void cmdline_fini(struct cmdline_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->nr_objects; i++) {
+		struct cmdline_kv kv = { cfg->objects[i].props, cfg->objects[i].nr_props };
+
+		free(cfg->objects[i].id);
+		free(cfg->objects[i].mem_path);
+		cmdline_kv_free(&kv);
+	}
+	for (size_t i = 0; i < cfg->nr_devices; i++)
+		cmdline_device_free(&cfg->devices[i]);
+	free(cfg->objects);
+	free(cfg->devices);
+	free(cfg->qmp);
+	free(cfg->fm);
+	free(cfg->host_socket);
+	free(cfg->state_dir);
+	free(cfg->runtime_dir);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+void cmdline_runtime_dir(char *buf, size_t len)
+{
+	const char *x = getenv("XDG_RUNTIME_DIR");
+
+	if (x && x[0] == '/')
+		snprintf(buf, len, "%s/cxldcd", x);
+	else
+		snprintf(buf, len, "/tmp/cxldcd-%u", (unsigned)getuid());
+}
+
+const char *cmdline_object_prop(const struct cmdline_object *o, const char *key)
+{
+	for (size_t i = 0; i < o->nr_props; i++)
+		if (!strcmp(o->props[i].key, key))
+			return o->props[i].value;
+	return NULL;
+}
+
+const char *cmdline_usage(void)
+{
+	return
+"Usage: cxldcd [options]\n"
+"A CXL Type 3 Dynamic Capacity Device with tagged memory, driven over QMP.\n"
+"\n"
+"  -object memory-backend-{ram,memfd,file,tagged},id=ID,size=SIZE[,share=on|off]\n"
+"          [,tag=UUID][,mem-path=PATH][,hugetlb=on]...\n"
+"                       a memory backend (also QEMU's JSON form '{\"qom-type\":...}')\n"
+"  -device cxl-type3,id=ID,num-dc-regions=N,(volatile-dc-memdev=ID|dc-regions-total-size=SIZE)\n"
+"          [,num-hosts=N][,dc-block-size=SIZE][,max-extents=N][,max-tags=N]\n"
+"          [,event-log-depth=N][,mbox-payload-size=SIZE][,seq-one-based=on]\n"
+"          [,sanitize-on-release=on][,sharable=on][,pending-timeout-ms=MS][,sn=N]\n"
+"                       a DCD (several allowed)\n"
+"  -qmp unix:PATH,server,wait=off | tcp:HOST:PORT,server,wait=off\n"
+"                       a QMP listener (several allowed; TCP binds 127.0.0.1\n"
+"                       unless HOST is given)\n"
+"  --fm unix:PATH|tcp:HOST:PORT   fabric-manager (FM-API CCI) listener\n"
+"  --host-socket PATH   host-link Unix socket\n"
+"  --state DIR          persistent state directory\n"
+"  --trace=cci,qmp,host log every message of these faces\n"
+"  --help, --version\n"
+"\n"
+"SIZE takes K, M, G, T suffixes; booleans are on/off, yes/no, true/false.\n"
+"Without arguments: a default device (2 DC regions of 4 GiB on a memfd,\n"
+"2 hosts) with sockets in $XDG_RUNTIME_DIR/cxldcd (or /tmp/cxldcd-UID).\n";
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmdline.h - the cxldcd command line, parsed into plain config structs.
+ *
+ * QEMU syntax where QEMU has one (-object, -device, -qmp), so a QEMU
+ * command line's CXL part runs unchanged; our own options are --fm,
+ * --host-socket, --state, --trace.  Parsing validates every value (sizes
+ * with K/M/G/T suffixes, booleans on/off/yes/no/true/false, UUID tags, ids,
+ * ranges, cross references such as volatile-dc-memdev=ID) and creates
+ * nothing: the daemon builds backends and devices from the result.  Errors
+ * come back as one message naming the bad argument; the caller prints it
+ * and exits with status 2.  No globals, no printing, no exit.
+ */
+#ifndef CXLDCD_SERVER_CMDLINE_H
+#define CXLDCD_SERVER_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sock.h"
+
+#define CMDLINE_TRACE_CCI  (1u << 0)
+#define CMDLINE_TRACE_QMP  (1u << 1)
+#define CMDLINE_TRACE_HOST (1u << 2)
+
+#define CMDLINE_ERR_MAX 512
+
+/* One key=value property, as written (values of flags like "share" are "on"). */
+struct cmdline_prop {
+	char *key;
+	char *value;
+};
+
+enum cmdline_obj_type {
+	CMDLINE_OBJ_RAM = 1,   /* memory-backend-ram */
+	CMDLINE_OBJ_MEMFD,     /* memory-backend-memfd */
+	CMDLINE_OBJ_FILE,      /* memory-backend-file */
+	CMDLINE_OBJ_TAGGED,    /* memory-backend-tagged (the RFC's type) */
+};
+
+/* -object: a memory backend.  Typed fields for what we check; props keeps all. */
+struct cmdline_object {
+	enum cmdline_obj_type type;
+	char *id;
+	uint64_t size;
+	bool share;              /* QEMU defaults: memfd on, others off */
+	bool has_tag;
+	char tag[37];            /* canonical lower-case UUID text */
+	uint8_t tag_bytes[16];
+	char *mem_path;          /* memory-backend-file */
+	bool hugetlb;            /* memory-backend-memfd */
+	struct cmdline_prop *props;  /* every property but qom-type, in order */
+	size_t nr_props;
+};
+
+/* Bits of cmdline_device.set: which properties were given. */
+enum {
+	CMDLINE_DEV_NUM_DC_REGIONS = 1u << 0,
+	CMDLINE_DEV_VOLATILE_DC_MEMDEV = 1u << 1,
+	CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE = 1u << 2,
+	CMDLINE_DEV_NUM_HOSTS = 1u << 3,
+	CMDLINE_DEV_DC_BLOCK_SIZE = 1u << 4,
+	CMDLINE_DEV_MAX_EXTENTS = 1u << 5,
+	CMDLINE_DEV_MAX_TAGS = 1u << 6,
+	CMDLINE_DEV_EVENT_LOG_DEPTH = 1u << 7,
+	CMDLINE_DEV_MBOX_PAYLOAD_SIZE = 1u << 8,
+	CMDLINE_DEV_SEQ_ONE_BASED = 1u << 9,
+	CMDLINE_DEV_SANITIZE_ON_RELEASE = 1u << 10,
+	CMDLINE_DEV_SHARABLE = 1u << 11,
+	CMDLINE_DEV_PENDING_TIMEOUT_MS = 1u << 12,
+	CMDLINE_DEV_SN = 1u << 13,
+	CMDLINE_DEV_BUS = 1u << 14,
+};
+
+/* -device cxl-type3: values of properties not given are 0 (model defaults apply). */
+struct cmdline_device {
+	char *id;
+	uint32_t num_dc_regions;        /* 1..8 */
+	char *volatile_dc_memdev;       /* an -object id */
+	uint64_t dc_regions_total_size;
+	uint32_t num_hosts;             /* 1..65536 */
+	uint64_t dc_block_size;         /* power of two >= 64 */
+	uint32_t max_extents;
+	uint32_t max_tags;
+	uint32_t event_log_depth;       /* 1..65535 */
+	uint32_t mbox_payload_size;     /* power of two, 256..1 MiB */
+	bool seq_one_based;
+	bool sanitize_on_release;
+	bool sharable;
+	uint32_t pending_timeout_ms;    /* 0: never */
+	uint64_t sn;
+	char *bus;                      /* COMPAT: accepted and ignored */
+	uint32_t set;                   /* CMDLINE_DEV_* */
+	struct cmdline_prop *props;     /* every property but the driver, in order */
+	size_t nr_props;
+};
+
+struct cmdline_cfg {
+	struct cmdline_object *objects;
+	size_t nr_objects;
+	struct cmdline_device *devices;
+	size_t nr_devices;
+	struct sock_addr *qmp;          /* -qmp, in order */
+	size_t nr_qmp;
+	struct sock_addr *fm;           /* --fm, in order */
+	size_t nr_fm;
+	char *host_socket;              /* --host-socket, NULL if none */
+	char *state_dir;                /* --state, NULL if none */
+	unsigned trace;                 /* CMDLINE_TRACE_* */
+	bool help, version;
+	bool defaults;                  /* no arguments: default device and sockets */
+	bool uses_runtime_dir;          /* some default path lives in runtime_dir */
+	char *runtime_dir;
+};
+
+/**
+ * cmdline_parse() - parse argv[1..argc-1] into @cfg.
+ * @runtime_dir: borrowed; where default sockets go (cmdline_runtime_dir())
+ * @cfg: zeroed by the call; caller frees with cmdline_fini() (also on error)
+ * @err: receives one message naming the bad argument
+ * With no arguments at all, the default device is configured: a 8 GiB
+ * memfd backend "dc-mem0", cxl-type3 "cxl-dcd0" with 2 DC regions and
+ * 2 hosts, QMP, FM and host-link sockets in @runtime_dir.  Without -qmp,
+ * a QMP socket in @runtime_dir is configured.
+ * Return: 0 or -EINVAL (bad argument) or -ENOMEM.
+ */
+int cmdline_parse(int argc, char *const argv[], const char *runtime_dir,
+		  struct cmdline_cfg *cfg, char *err, size_t errlen);
+
+void cmdline_fini(struct cmdline_cfg *cfg);
+
+/**
+ * cmdline_runtime_dir() - $XDG_RUNTIME_DIR/cxldcd, else /tmp/cxldcd-$UID.
+ * Creates nothing.
+ */
+void cmdline_runtime_dir(char *buf, size_t len);
+
+/** cmdline_usage() - the --help text. */
+const char *cmdline_usage(void);
+
+/** cmdline_parse_size() - "4G", "512M", "1048576", "0x1000": Return 0 or -EINVAL. */
+int cmdline_parse_size(const char *s, uint64_t *out);
+/** cmdline_parse_bool() - on/off/yes/no/true/false: Return 0 or -EINVAL. */
+int cmdline_parse_bool(const char *s, bool *out);
+
+/** cmdline_object_prop() - value of @key for @o, or NULL. */
+const char *cmdline_object_prop(const struct cmdline_object *o, const char *key);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loop.h - the daemon's event loop: one epoll set, fd watches with
+ * callbacks, one-shot timers, signals through signalfd, and a stop request.
+ * The size of redis ae.c on purpose.  Single-threaded; not a library API
+ * (libraries never own the loop, style B.5): only src/server uses it.
+ */
+#ifndef CXLDCD_SERVER_LOOP_H
+#define CXLDCD_SERVER_LOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+
+/* Event bits: readable, writable, hang-up/error (always reported). */
+#define LOOP_IN  0x1u
+#define LOOP_OUT 0x2u
+#define LOOP_ERR 0x4u
+
+typedef void loop_fd_fn(struct loop *l, int fd, unsigned events, void *opaque);
+typedef void loop_timer_fn(struct loop *l, void *opaque);
+typedef void loop_signal_fn(struct loop *l, int signo, void *opaque);
+
+/** loop_new() - @out: caller frees with loop_free().  Return: 0 or -errno. */
+int loop_new(struct loop **out);
+/** loop_free() - closes the epoll and signal fds (not watched fds); NULL ok. */
+void loop_free(struct loop *l);
+
+/**
+ * loop_add_fd() - watch @fd (borrowed: the caller closes it after
+ * loop_del_fd()) for LOOP_IN/LOOP_OUT.  One watch per fd.
+ * Return: 0, -EEXIST, -ENOMEM or -errno from epoll_ctl.
+ */
+int loop_add_fd(struct loop *l, int fd, unsigned events, loop_fd_fn *fn, void *opaque);
+int loop_mod_fd(struct loop *l, int fd, unsigned events);
+/* Safe from inside callbacks: events already fetched for @fd are dropped. */
+int loop_del_fd(struct loop *l, int fd);
+
+/**
+ * loop_add_timer() - call @fn once, @delay_ms from now (0: after the
+ * current round of fd callbacks, a safe point to free objects).
+ * @id_out: may be NULL; identifies the timer for loop_del_timer().
+ */
+int loop_add_timer(struct loop *l, uint64_t delay_ms, loop_timer_fn *fn, void *opaque,
+		   uint64_t *id_out);
+int loop_del_timer(struct loop *l, uint64_t id);
+
+/**
+ * loop_watch_signals() - block @sigs in this thread and deliver them to
+ * @fn through a signalfd.  Call once.
+ */
+int loop_watch_signals(struct loop *l, const int *sigs, size_t n, loop_signal_fn *fn,
+		       void *opaque);
+
+/** loop_run_once() - wait up to @timeout_ms (-1: until something happens), dispatch. */
+int loop_run_once(struct loop *l, int timeout_ms);
+/** loop_run() - dispatch until loop_stop().  Return: 0 or -errno. */
+int loop_run(struct loop *l);
+void loop_stop(struct loop *l);
+int loop_stopped(const struct loop *l);
+
+/** loop_now_ms() - monotonic milliseconds. */
+uint64_t loop_now_ms(void);
+
+#endif

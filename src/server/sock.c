@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sock.c - Unix/TCP listeners and buffered non-blocking connections on the
+ * daemon loop.  See sock.h for the guarantees.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "sock.h"
+
+#define READ_CHUNK 65536
+
+struct sock_conn {
+	struct sock_listener *ls;
+	struct sock_conn *prev, *next;
+	int fd;
+	char *out;
+	size_t out_off, out_len, out_cap, out_max;
+	bool closing;
+	bool timer_set;
+	uint64_t timer_id;
+	const struct sock_conn_ops *ops;
+	void *opaque;
+	char name[96];
+};
+
+struct sock_listener {
+	struct loop *loop;
+	const struct srv_log *log;
+	struct sock_addr addr;
+	int fd;
+	bool unlink_path;
+	size_t outbuf_max;
+	sock_accept_fn *accept;
+	void *opaque;
+	struct sock_conn *conns;
+	unsigned long nr_accepted;
+};
+
+/* ---- addresses ------------------------------------------------------ */
+
+__attribute__((format(printf, 3, 4)))
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_port(const char *p, char *out, size_t outlen)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*p || strlen(p) >= outlen)
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (errno || *end || v > 65535 || *p == '-' || *p == '+')
+		return -EINVAL;
+	snprintf(out, outlen, "%lu", v);
+	return 0;
+}
+
+static int parse_tcp(const char *s, struct sock_addr *out, char *err, size_t errlen)
+{
+	const char *colon;
+	size_t hlen;
+
+	if (*s == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb || rb[1] != ':')
+			return bad(err, errlen, "'%s': expected tcp:[IPV6]:PORT", s);
+		hlen = (size_t)(rb - s - 1);
+		s++;
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return bad(err, errlen, "'%s': expected tcp:HOST:PORT", s);
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen >= sizeof(out->host))
+		return bad(err, errlen, "'%s': host name too long", s);
+	memcpy(out->host, s, hlen);
+	out->host[hlen] = 0;
+	if (parse_port(colon + 1, out->port, sizeof(out->port)))
+		return bad(err, errlen, "'%s': port must be a number 0..65535", colon + 1);
+	return 0;
+}
+
+int sock_addr_parse(const char *s, struct sock_addr *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (strncmp(s, "unix:", 5) == 0) {
+		const char *p = s + 5;
+
+		if (!*p)
+			return bad(err, errlen, "'%s': empty socket path", s);
+		if (strlen(p) >= sizeof(out->path))
+			return bad(err, errlen, "'%s': socket path longer than 107 bytes", s);
+		out->kind = SOCK_UNIX;
+		snprintf(out->path, sizeof(out->path), "%s", p);
+		return 0;
+	}
+	if (strncmp(s, "tcp:", 4) == 0) {
+		out->kind = SOCK_TCP;
+		return parse_tcp(s + 4, out, err, errlen);
+	}
+	return bad(err, errlen, "'%s': expected unix:PATH or tcp:HOST:PORT", s);
+}
+
+void sock_addr_str(const struct sock_addr *a, char *buf, size_t len)
+{
+	if (a->kind == SOCK_UNIX)
+		snprintf(buf, len, "unix:%s", a->path);
+	else if (strchr(a->host, ':'))
+		snprintf(buf, len, "tcp:[%s]:%s", a->host, a->port);
+	else
+		snprintf(buf, len, "tcp:%s:%s", a->host[0] ? a->host : "127.0.0.1", a->port);
+}
+
+/* ---- connections ---------------------------------------------------- */
+
+static void conn_destroy(struct sock_conn *c)
+{
+	struct sock_listener *ls = c->ls;
+
+	if (c->timer_set)
+		loop_del_timer(ls->loop, c->timer_id);
+	if (c->ops && c->ops->on_close)
+		c->ops->on_close(c->opaque, c);
+	loop_del_fd(ls->loop, c->fd);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ls->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv_log(ls->log, LOG_INFO, "%s: disconnected", c->name);
+	free(c->out);
+	free(c);
+}
+
+static void on_close_timer(struct loop *l, void *opaque)
+{
+	struct sock_conn *c = opaque;
+
+	(void)l;
+	c->timer_set = false;
+	conn_destroy(c);
+}
+
+void sock_conn_close(struct sock_conn *c)
+{
+	if (c->timer_set)
+		return;
+	c->closing = true;
+	if (loop_add_timer(c->ls->loop, 0, on_close_timer, c, &c->timer_id) == 0)
+		c->timer_set = true;
+	/* Without memory for a timer the connection lingers until shutdown. */
+}
+
+static void close_for(struct sock_conn *c, const char *why)
+{
+	if (c->closing)
+		return;
+	srv_log(c->ls->log, LOG_DEBUG, "%s: closing: %s", c->name, why);
+	sock_conn_close(c);
+}
+
+/* Send queued bytes; return false when the connection must go. */
+static bool flush(struct sock_conn *c)
+{
+	while (c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK;
+		}
+		c->out_off += (size_t)n;
+		c->out_len -= (size_t)n;
+	}
+	c->out_off = 0;
+	return true;
+}
+
+static int queue(struct sock_conn *c, const char *buf, size_t len)
+{
+	if (len > c->out_max - c->out_len) {
+		close_for(c, "output buffer limit exceeded (peer not reading)");
+		return -ENOBUFS;
+	}
+	if (c->out_off + c->out_len + len > c->out_cap) {
+		if (c->out_off) {
+			memmove(c->out, c->out + c->out_off, c->out_len);
+			c->out_off = 0;
+		}
+		if (c->out_len + len > c->out_cap) {
+			size_t ncap = c->out_cap ? c->out_cap : 4096;
+			char *n;
+
+			while (ncap < c->out_len + len)
+				ncap *= 2;
+			n = realloc(c->out, ncap);
+			if (!n) {
+				close_for(c, "out of memory for output");
+				return -ENOMEM;
+			}
+			c->out = n;
+			c->out_cap = ncap;
+		}
+	}
+	memcpy(c->out + c->out_off + c->out_len, buf, len);
+	c->out_len += len;
+	return 0;
+}
+
+int sock_conn_write(struct sock_conn *c, const void *buf, size_t len)
+{
+	const char *p = buf;
+	bool was_empty = c->out_len == 0;
+	int rc;
+
+	if (c->closing)
+		return -EPIPE;
+	while (was_empty && len) {
+		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			close_for(c, "write failed");
+			return -EPIPE;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (!len)
+		return 0;
+	rc = queue(c, p, len);
+	if (rc == 0 && was_empty)
+		loop_mod_fd(c->ls->loop, c->fd, LOOP_IN | LOOP_OUT);
+	return rc;
+}
+
+static void on_conn(struct loop *l, int fd, unsigned events, void *opaque)
+{
+	struct sock_conn *c = opaque;
+	uint8_t buf[READ_CHUNK];
+
+	(void)l;
+	if (c->closing)
+		return;
+	if (events & LOOP_OUT) {
+		if (!flush(c)) {
+			close_for(c, "write failed");
+			return;
+		}
+		if (!c->out_len)
+			loop_mod_fd(c->ls->loop, fd, LOOP_IN);
+	}
+	if (events & (LOOP_IN | LOOP_ERR)) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			close_for(c, n == 0 ? "peer closed" : "read failed");
+			return;
+		}
+		if (n > 0 && c->ops && c->ops->on_data)
+			c->ops->on_data(c->opaque, c, buf, (size_t)n);
+	}
+}
+
+void sock_conn_set_ops(struct sock_conn *c, const struct sock_conn_ops *ops, void *opaque)
+{
+	c->ops = ops;
+	c->opaque = opaque;
+}
+
+const char *sock_conn_name(const struct sock_conn *c)
+{
+	return c->name;
+}
+
+static void conn_label(struct sock_listener *ls, struct sock_conn *c,
+		       const struct sockaddr_storage *ss)
+{
+	char host[64] = "?";
+
+	if (ls->addr.kind == SOCK_UNIX) {
+		snprintf(c->name, sizeof(c->name), "unix#%lu", ls->nr_accepted);
+		return;
+	}
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)ss;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		snprintf(c->name, sizeof(c->name), "tcp:%s:%u", host, ntohs(in->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(c->name, sizeof(c->name), "tcp:[%s]:%u", host, ntohs(in6->sin6_port));
+	}
+}
+
+static void accept_one(struct sock_listener *ls, int fd, const struct sockaddr_storage *ss)
+{
+	struct sock_conn *c = calloc(1, sizeof(*c));
+
+	if (!c || loop_add_fd(ls->loop, fd, LOOP_IN, on_conn, c)) {
+		srv_log(ls->log, LOG_WARNING, "cannot take a new connection: out of memory");
+		free(c);
+		close(fd);
+		return;
+	}
+	c->ls = ls;
+	c->fd = fd;
+	c->out_max = ls->outbuf_max;
+	ls->nr_accepted++;
+	conn_label(ls, c, ss);
+	c->next = ls->conns;
+	if (ls->conns)
+		ls->conns->prev = c;
+	ls->conns = c;
+	srv_log(ls->log, LOG_INFO, "%s: connected", c->name);
+	ls->accept(ls->opaque, c);
+}
+
+static void on_listen(struct loop *l, int fd, unsigned events, void *opaque)
+{
+	struct sock_listener *ls = opaque;
+
+	(void)l; (void)events;
+	for (int i = 0; i < 16; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				srv_log(ls->log, LOG_WARNING, "accept: %s", strerror(errno));
+			return;
+		}
+		memset((char *)&ss + sl, 0, sizeof(ss) - sl);
+		accept_one(ls, cfd, &ss);
+	}
+}
+
+/* ---- listeners ------------------------------------------------------ */
+
+/* An existing socket file: reuse it only if nobody is accepting on it. */
+static int clear_stale(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (rc == 0)
+		return -EADDRINUSE;
+	return unlink(path) < 0 ? -errno : 0;
+}
+
+static int listen_unix(struct sock_listener *ls)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, rc;
+
+	rc = clear_stale(ls->addr.path);
+	if (rc)
+		return rc;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ls->addr.path);
+	/* Created 0600: only our user may talk to the device. */
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc < 0 || listen(fd, 64) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	ls->unlink_path = true;
+	ls->fd = fd;
+	return 0;
+}
+
+static int listen_tcp(struct sock_listener *ls)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	const char *host = ls->addr.host[0] ? ls->addr.host : "127.0.0.1";
+	struct addrinfo *res, *ai;
+	int rc = -EADDRNOTAVAIL, one = 1;
+
+	if (getaddrinfo(host, ls->addr.port, &hints, &res) != 0)
+		return -EADDRNOTAVAIL;
+	for (ai = res; ai; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				ai->ai_protocol);
+
+		if (fd < 0) {
+			rc = -errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0) {
+			ls->fd = fd;
+			rc = 0;
+			break;
+		}
+		rc = -errno;
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return rc;
+}
+
+int sock_listen(struct loop *l, const struct sock_addr *addr, const struct srv_log *log,
+		sock_accept_fn *accept, void *opaque, struct sock_listener **out)
+{
+	struct sock_listener *ls = calloc(1, sizeof(*ls));
+	int rc;
+
+	*out = NULL;
+	if (!ls)
+		return -ENOMEM;
+	ls->loop = l;
+	ls->log = log;
+	ls->addr = *addr;
+	ls->accept = accept;
+	ls->opaque = opaque;
+	ls->outbuf_max = SOCK_OUTBUF_DEFAULT;
+	ls->fd = -1;
+	rc = addr->kind == SOCK_UNIX ? listen_unix(ls) : listen_tcp(ls);
+	if (rc)
+		goto err;
+	rc = loop_add_fd(l, ls->fd, LOOP_IN, on_listen, ls);
+	if (rc)
+		goto err;
+	*out = ls;
+	return 0;
+err:
+	if (ls->fd >= 0)
+		close(ls->fd);
+	if (ls->unlink_path)
+		unlink(ls->addr.path);
+	free(ls);
+	return rc;
+}
+
+void sock_listener_free(struct sock_listener *ls)
+{
+	if (!ls)
+		return;
+	while (ls->conns) {
+		flush(ls->conns);
+		conn_destroy(ls->conns);
+	}
+	loop_del_fd(ls->loop, ls->fd);
+	close(ls->fd);
+	if (ls->unlink_path)
+		unlink(ls->addr.path);
+	free(ls);
+}
+
+void sock_listener_addr(const struct sock_listener *ls, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[64];
+
+	if (ls->addr.kind == SOCK_UNIX ||
+	    getsockname(ls->fd, (struct sockaddr *)&ss, &sl) < 0) {
+		sock_addr_str(&ls->addr, buf, len);
+		return;
+	}
+	if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)&ss;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "tcp:[%s]:%u", host, ntohs(in6->sin6_port));
+	} else {
+		const struct sockaddr_in *in = (const void *)&ss;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "tcp:%s:%u", host, ntohs(in->sin_port));
+	}
+}
+
+void sock_listener_set_outbuf_max(struct sock_listener *ls, size_t max)
+{
+	ls->outbuf_max = max;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sock.h - stream listeners (Unix and TCP) and accepted connections with
+ * buffered non-blocking output, on the daemon loop.
+ *
+ * A slow or vanished peer never blocks or kills the daemon: writes never
+ * block (unsent bytes wait in a per-connection buffer with a hard cap; over
+ * the cap the connection is dropped), SIGPIPE is avoided with MSG_NOSIGNAL,
+ * and closing is deferred to a safe point of the loop so a connection can be
+ * closed from inside any callback.
+ * What it is not: a protocol.  Bytes go up through on_data.
+ */
+#ifndef CXLDCD_SERVER_SOCK_H
+#define CXLDCD_SERVER_SOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct loop;
+struct sock_listener;
+struct sock_conn;
+
+#define SOCK_PATH_MAX 108
+#define SOCK_OUTBUF_DEFAULT (8u << 20)
+
+enum sock_kind { SOCK_UNIX = 1, SOCK_TCP };
+
+/* A listening address as written on the command line. */
+struct sock_addr {
+	enum sock_kind kind;
+	char path[SOCK_PATH_MAX];   /* SOCK_UNIX */
+	char host[256];             /* SOCK_TCP; empty = loopback */
+	char port[16];              /* SOCK_TCP; "0" = ephemeral */
+};
+
+/**
+ * sock_addr_parse() - "unix:PATH" or "tcp:HOST:PORT" ("tcp:[::1]:PORT",
+ * "tcp::PORT" = loopback).  Options after the first ',' are not part of
+ * the address: the caller splits them off.
+ * @err: receives a message naming the problem
+ * Return: 0 or -EINVAL.
+ */
+int sock_addr_parse(const char *s, struct sock_addr *out, char *err, size_t errlen);
+
+/** sock_addr_str() - "unix:PATH" / "tcp:HOST:PORT" into @buf. */
+void sock_addr_str(const struct sock_addr *a, char *buf, size_t len);
+
+typedef void sock_accept_fn(void *opaque, struct sock_conn *conn);
+
+struct sock_conn_ops {
+	/* Bytes received (borrowed for the call). */
+	void (*on_data)(void *opaque, struct sock_conn *c, const uint8_t *buf, size_t len);
+	/* The connection is going away (peer closed, error, overflow, close
+	 * request); called once at a safe point, then the connection is freed. */
+	void (*on_close)(void *opaque, struct sock_conn *c);
+};
+
+/**
+ * sock_listen() - bind and listen on @addr, accepting on @l.
+ * Unix sockets are created 0600; a stale socket file (nobody accepting)
+ * is replaced, a live one is refused with -EADDRINUSE.  TCP binds to the
+ * loopback address when @addr names no host.
+ * @accept: called for each accepted connection; it must call
+ *          sock_conn_set_ops() (otherwise received data is discarded)
+ * @out: caller frees with sock_listener_free()
+ * Return: 0 or -errno.
+ */
+int sock_listen(struct loop *l, const struct sock_addr *addr, const struct srv_log *log,
+		sock_accept_fn *accept, void *opaque, struct sock_listener **out);
+
+/**
+ * sock_listener_free() - stop listening, flush what each connection can
+ * send without blocking, close them all (on_close is called), and remove
+ * the Unix socket file.  NULL is a no-op.
+ */
+void sock_listener_free(struct sock_listener *ls);
+
+/** sock_listener_addr() - the bound address (TCP: the real port). */
+void sock_listener_addr(const struct sock_listener *ls, char *buf, size_t len);
+
+/** sock_listener_set_outbuf_max() - cap for each new connection's output buffer. */
+void sock_listener_set_outbuf_max(struct sock_listener *ls, size_t max);
+
+void sock_conn_set_ops(struct sock_conn *c, const struct sock_conn_ops *ops, void *opaque);
+
+/**
+ * sock_conn_write() - send @len bytes or queue them.
+ * Return: 0; -EPIPE if the connection is closing; -ENOBUFS if the queue
+ * would exceed its cap (the connection is then being closed).
+ */
+int sock_conn_write(struct sock_conn *c, const void *buf, size_t len);
+
+/** sock_conn_close() - request a close; happens at the next safe point. */
+void sock_conn_close(struct sock_conn *c);
+
+/** sock_conn_name() - "unix:5" / "tcp:127.0.0.1:40000" style label. */
+const char *sock_conn_name(const struct sock_conn *c);
+
+#endif

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-cmdline.c - the command-line parser: every option, the defaults, and
+ * an error naming the bad argument for each way an argument can be wrong.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "server/cmdline.h"
+
+static int parse(struct cmdline_cfg *cfg, char *err, const char *first, ...)
+{
+	char *argv[32] = { "cxldcd" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	return cmdline_parse(argc, argv, "/run/user/1000/cxldcd", cfg, err, CMDLINE_ERR_MAX);
+}
+
+/* Parsing must fail and the message must contain every @needle. */
+#define EXPECT_ERR(needles, ...) do { \
+	struct cmdline_cfg cfg_; \
+	char err_[CMDLINE_ERR_MAX]; \
+	const char *n_[] = needles; \
+	assert_int_equal(parse(&cfg_, err_, __VA_ARGS__, NULL), -EINVAL); \
+	for (size_t i_ = 0; i_ < sizeof(n_) / sizeof(n_[0]); i_++) { \
+		if (!strstr(err_, n_[i_])) \
+			fail_msg("error '%s' lacks '%s'", err_, n_[i_]); \
+	} \
+	cmdline_fini(&cfg_); \
+} while (0)
+#define L(...) { __VA_ARGS__ }
+
+#define OBJ "memory-backend-ram,id=m0,size=1G"
+#define DEV "cxl-type3,id=d0,num-dc-regions=2,volatile-dc-memdev=m0"
+
+static void test_no_arguments_give_the_default_device(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+	char *argv[] = { "cxldcd" };
+
+	(void)state;
+	assert_int_equal(cmdline_parse(1, argv, "/run/user/1000/cxldcd", &cfg, err, sizeof(err)), 0);
+	assert_true(cfg.defaults);
+	assert_int_equal(cfg.nr_objects, 1);
+	assert_int_equal(cfg.objects[0].type, CMDLINE_OBJ_MEMFD);
+	assert_int_equal(cfg.objects[0].size, 8ull << 30);
+	assert_true(cfg.objects[0].share);
+	assert_int_equal(cfg.nr_devices, 1);
+	assert_string_equal(cfg.devices[0].id, "cxl-dcd0");
+	assert_int_equal(cfg.devices[0].num_dc_regions, 2);
+	assert_int_equal(cfg.devices[0].num_hosts, 2);
+	assert_string_equal(cfg.devices[0].volatile_dc_memdev, "dc-mem0");
+	assert_int_equal(cfg.nr_qmp, 1);
+	assert_string_equal(cfg.qmp[0].path, "/run/user/1000/cxldcd/qmp.sock");
+	assert_string_equal(cfg.fm[0].path, "/run/user/1000/cxldcd/fm.sock");
+	assert_string_equal(cfg.host_socket, "/run/user/1000/cxldcd/host.sock");
+	assert_true(cfg.uses_runtime_dir);
+	assert_string_equal(cfg.runtime_dir, "/run/user/1000/cxldcd");
+	cmdline_fini(&cfg);
+}
+
+static void test_full_command_line(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+	const struct cmdline_device *d;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err,
+		"-object", "memory-backend-memfd,id=mem0,size=8G,share=off,hugetlb=yes",
+		"-object", "memory-backend-file,id=f0,size=512M,mem-path=/dev/shm/a,,b,share=on",
+		"--object", "memory-backend-tagged,id=t0,size=1g,tag=5BE13BCE-AE34-4A77-B6C3-16DF975FCF1A",
+		"-object", "{\"qom-type\":\"memory-backend-ram\",\"id\":\"j0\",\"size\":1048576,\"share\":true}",
+		"-device", "cxl-type3,bus=rp0,id=cxl-vmem0,num-dc-regions=2,volatile-dc-memdev=mem0,"
+			   "num-hosts=4,dc-block-size=2M,max-extents=1000000,max-tags=64,"
+			   "event-log-depth=64,mbox-payload-size=1M,seq-one-based=on,"
+			   "sanitize-on-release=true,sharable,pending-timeout-ms=5000,sn=0x1234",
+		"-device", "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=4G",
+		"-qmp", "unix:/tmp/q.sock,server,wait=off",
+		"-qmp", "tcp:localhost:4444,server=on,nowait",
+		"-qmp=tcp::0,server",
+		"--fm", "unix:/tmp/fm.sock", "--fm=tcp:[::1]:9000",
+		"--host-socket", "/tmp/host.sock", "--state=/var/lib/cxldcd",
+		"--trace=cci,qmp", "-trace", "host", NULL), 0);
+	assert_false(cfg.defaults);
+	assert_false(cfg.uses_runtime_dir);
+	assert_int_equal(cfg.nr_objects, 4);
+	assert_false(cfg.objects[0].share);
+	assert_true(cfg.objects[0].hugetlb);
+	assert_string_equal(cfg.objects[1].mem_path, "/dev/shm/a,b");
+	assert_true(cfg.objects[1].share);
+	assert_string_equal(cmdline_object_prop(&cfg.objects[1], "size"), "512M");
+	assert_true(cfg.objects[2].has_tag);
+	assert_string_equal(cfg.objects[2].tag, "5be13bce-ae34-4a77-b6c3-16df975fcf1a");
+	assert_int_equal(cfg.objects[2].tag_bytes[0], 0x5b);
+	assert_int_equal(cfg.objects[2].size, 1ull << 30);
+	assert_int_equal(cfg.objects[3].size, 1048576);
+	assert_true(cfg.objects[3].share);
+	assert_int_equal(cfg.nr_devices, 2);
+	d = &cfg.devices[0];
+	assert_string_equal(d->id, "cxl-vmem0");
+	assert_int_equal(d->num_hosts, 4);
+	assert_int_equal(d->dc_block_size, 2u << 20);
+	assert_int_equal(d->max_extents, 1000000);
+	assert_int_equal(d->max_tags, 64);
+	assert_int_equal(d->event_log_depth, 64);
+	assert_int_equal(d->mbox_payload_size, 1u << 20);
+	assert_true(d->seq_one_based && d->sanitize_on_release && d->sharable);
+	assert_int_equal(d->pending_timeout_ms, 5000);
+	assert_int_equal(d->sn, 0x1234);
+	assert_string_equal(d->bus, "rp0");
+	assert_true(d->set & CMDLINE_DEV_SHARABLE);
+	assert_false(d->set & CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE);
+	assert_int_equal(d->nr_props, 15);
+	assert_int_equal(cfg.devices[1].dc_regions_total_size, 4ull << 30);
+	assert_int_equal(cfg.nr_qmp, 3);
+	assert_int_equal(cfg.qmp[0].kind, SOCK_UNIX);
+	assert_string_equal(cfg.qmp[1].host, "localhost");
+	assert_string_equal(cfg.qmp[1].port, "4444");
+	assert_string_equal(cfg.qmp[2].host, "");
+	assert_string_equal(cfg.qmp[2].port, "0");
+	assert_int_equal(cfg.nr_fm, 2);
+	assert_string_equal(cfg.fm[1].host, "::1");
+	assert_string_equal(cfg.host_socket, "/tmp/host.sock");
+	assert_string_equal(cfg.state_dir, "/var/lib/cxldcd");
+	assert_int_equal(cfg.trace, CMDLINE_TRACE_CCI | CMDLINE_TRACE_QMP | CMDLINE_TRACE_HOST);
+	cmdline_fini(&cfg);
+}
+
+static void test_qmp_defaults_to_runtime_dir_when_absent(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, NULL), 0);
+	assert_false(cfg.defaults);
+	assert_int_equal(cfg.nr_qmp, 1);
+	assert_string_equal(cfg.qmp[0].path, "/run/user/1000/cxldcd/qmp.sock");
+	assert_int_equal(cfg.nr_fm, 0);
+	assert_null(cfg.host_socket);
+	cmdline_fini(&cfg);
+}
+
+static void test_help_and_version(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "--help", NULL), 0);
+	assert_true(cfg.help);
+	cmdline_fini(&cfg);
+	assert_int_equal(parse(&cfg, err, "-version", NULL), 0);
+	assert_true(cfg.version);
+	cmdline_fini(&cfg);
+	assert_non_null(strstr(cmdline_usage(), "-qmp"));
+}
+
+static void test_value_parsers(void **state)
+{
+	uint64_t v;
+	bool b;
+
+	(void)state;
+	assert_int_equal(cmdline_parse_size("4G", &v), 0);
+	assert_int_equal(v, 4ull << 30);
+	assert_int_equal(cmdline_parse_size("2m", &v), 0);
+	assert_int_equal(v, 2u << 20);
+	assert_int_equal(cmdline_parse_size("1T", &v), 0);
+	assert_int_equal(v, 1ull << 40);
+	assert_int_equal(cmdline_parse_size("7K", &v), 0);
+	assert_int_equal(v, 7 << 10);
+	assert_int_equal(cmdline_parse_size("100b", &v), 0);
+	assert_int_equal(v, 100);
+	assert_int_equal(cmdline_parse_size("0x1000", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(cmdline_parse_size("16E", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("-1", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("4GB", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("G", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("99999999999999999999", &v), -EINVAL);
+	for (const char *const *s = (const char *const[]){ "on", "yes", "true", NULL }; *s; s++) {
+		assert_int_equal(cmdline_parse_bool(*s, &b), 0);
+		assert_true(b);
+	}
+	for (const char *const *s = (const char *const[]){ "off", "no", "false", NULL }; *s; s++) {
+		assert_int_equal(cmdline_parse_bool(*s, &b), 0);
+		assert_false(b);
+	}
+	assert_int_equal(cmdline_parse_bool("1", &b), -EINVAL);
+}
+
+static void test_runtime_dir_follows_xdg(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	setenv("XDG_RUNTIME_DIR", "/run/user/42", 1);
+	cmdline_runtime_dir(buf, sizeof(buf));
+	assert_string_equal(buf, "/run/user/42/cxldcd");
+	unsetenv("XDG_RUNTIME_DIR");
+	cmdline_runtime_dir(buf, sizeof(buf));
+	assert_memory_equal(buf, "/tmp/cxldcd-", 12);
+}
+
+static void test_option_errors_name_the_option(void **state)
+{
+	(void)state;
+	EXPECT_ERR(L("unknown option '-M'"), "-M", "q35");
+	EXPECT_ERR(L("unexpected argument 'stray'"), "stray");
+	EXPECT_ERR(L("option '-qmp' needs a value"), "-qmp");
+	EXPECT_ERR(L("option '--version' takes no value"), "--version=1");
+	EXPECT_ERR(L("--trace", "unknown trace category 'disk'"), "--trace=cci,disk");
+	EXPECT_ERR(L("--host-socket", "empty path"), "--host-socket", "");
+	EXPECT_ERR(L("--state", "given twice"), "--state", "/a", "--state", "/b");
+}
+
+static void test_object_errors_name_the_property(void **state)
+{
+	(void)state;
+	EXPECT_ERR(L("-object", "unknown object type 'memory-backend-foo'"), "-object", "memory-backend-foo,id=a,size=1G");
+	EXPECT_ERR(L("-object", "qom-type is required"), "-object", "{\"id\":\"a\"}");
+	EXPECT_ERR(L("-object", "invalid JSON"), "-object", "{\"id\":");
+	EXPECT_ERR(L("-object", "id= is required"), "-object", "memory-backend-ram,size=1G");
+	EXPECT_ERR(L("invalid id '0a'"), "-object", "memory-backend-ram,id=0a,size=1G");
+	EXPECT_ERR(L("size= is required"), "-object", "memory-backend-ram,id=a");
+	EXPECT_ERR(L("invalid size '4X' for 'size'"), "-object", "memory-backend-ram,id=a,size=4X");
+	EXPECT_ERR(L("size must not be 0"), "-object", "memory-backend-ram,id=a,size=0");
+	EXPECT_ERR(L("invalid value 'maybe' for 'share'"), "-object", "memory-backend-ram,id=a,size=1G,share=maybe");
+	EXPECT_ERR(L("invalid UUID 'xyz' for 'tag'"), "-object", "memory-backend-ram,id=a,size=1G,tag=xyz");
+	EXPECT_ERR(L("unknown property 'mem-path'"), "-object", "memory-backend-ram,id=a,size=1G,mem-path=/x");
+	EXPECT_ERR(L("unknown property 'colour'"), "-object", "memory-backend-memfd,id=a,size=1G,colour=red");
+	EXPECT_ERR(L("mem-path= is required"), "-object", "memory-backend-file,id=a,size=1G");
+	EXPECT_ERR(L("tag= is required"), "-object", "memory-backend-tagged,id=a,size=1G");
+	EXPECT_ERR(L("property 'size' given twice"), "-object", "memory-backend-ram,id=a,size=1G,size=2G");
+	EXPECT_ERR(L("empty element"), "-object", "memory-backend-ram,id=a,,,size=1G,");
+	EXPECT_ERR(L("duplicate object id 'a'"), "-object", "memory-backend-ram,id=a,size=1G",
+		   "-object", "memory-backend-memfd,id=a,size=1G");
+	EXPECT_ERR(L("property 'size' must be a string"), "-object",
+		   "{\"qom-type\":\"memory-backend-ram\",\"id\":\"a\",\"size\":[1]}");
+}
+
+static void test_device_errors_name_the_property(void **state)
+{
+	(void)state;
+	EXPECT_ERR(L("-device", "unknown device type 'virtio-net'"), "-device", "virtio-net,id=n0");
+	EXPECT_ERR(L("unknown property 'volatile-memdev'"), "-object", OBJ, "-device", DEV ",volatile-memdev=m0");
+	EXPECT_ERR(L("id= is required"), "-object", OBJ, "-device", "cxl-type3,num-dc-regions=1,volatile-dc-memdev=m0");
+	EXPECT_ERR(L("num-dc-regions= is required"), "-device", "cxl-type3,id=d0,dc-regions-total-size=1G");
+	EXPECT_ERR(L("'9' for 'num-dc-regions' is out of range 1..8"), "-device", "cxl-type3,id=d0,num-dc-regions=9,dc-regions-total-size=1G");
+	EXPECT_ERR(L("'0' for 'num-dc-regions' is out of range"), "-device", "cxl-type3,id=d0,num-dc-regions=0,dc-regions-total-size=1G");
+	EXPECT_ERR(L("invalid number 'two' for 'num-hosts'"), "-object", OBJ, "-device", DEV ",num-hosts=two");
+	EXPECT_ERR(L("'65537' for 'num-hosts' is out of range"), "-object", OBJ, "-device", DEV ",num-hosts=65537");
+	EXPECT_ERR(L("'3M' for 'dc-block-size' is not a power of two"), "-object", OBJ, "-device", DEV ",dc-block-size=3M");
+	EXPECT_ERR(L("'32' for 'dc-block-size' is out of range"), "-object", OBJ, "-device", DEV ",dc-block-size=32");
+	EXPECT_ERR(L("invalid size '1Q' for 'dc-regions-total-size'"), "-device", "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1Q");
+	EXPECT_ERR(L("'2M' for 'mbox-payload-size' is out of range"), "-object", OBJ, "-device", DEV ",mbox-payload-size=2M");
+	EXPECT_ERR(L("'0' for 'event-log-depth' is out of range"), "-object", OBJ, "-device", DEV ",event-log-depth=0");
+	EXPECT_ERR(L("'0' for 'max-extents' is out of range"), "-object", OBJ, "-device", DEV ",max-extents=0");
+	EXPECT_ERR(L("invalid number '-1' for 'max-tags'"), "-object", OBJ, "-device", DEV ",max-tags=-1");
+	EXPECT_ERR(L("invalid value 'x' for 'seq-one-based'"), "-object", OBJ, "-device", DEV ",seq-one-based=x");
+	EXPECT_ERR(L("invalid value '2' for 'sanitize-on-release'"), "-object", OBJ, "-device", DEV ",sanitize-on-release=2");
+	EXPECT_ERR(L("invalid value 'x' for 'sharable'"), "-object", OBJ, "-device", DEV ",sharable=x");
+	EXPECT_ERR(L("invalid number '5s' for 'pending-timeout-ms'"), "-object", OBJ, "-device", DEV ",pending-timeout-ms=5s");
+	EXPECT_ERR(L("invalid number 'abc' for 'sn'"), "-object", OBJ, "-device", DEV ",sn=abc");
+	EXPECT_ERR(L("not both"), "-object", OBJ, "-device", DEV ",dc-regions-total-size=1G");
+	EXPECT_ERR(L("volatile-dc-memdev=ID or dc-regions-total-size=SIZE is required"), "-device", "cxl-type3,id=d0,num-dc-regions=1");
+	EXPECT_ERR(L("id=d0", "volatile-dc-memdev 'nope' is not an -object id"), "-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=nope");
+	EXPECT_ERR(L("duplicate device id 'd0'"), "-object", OBJ, "-device", DEV, "-device", DEV);
+	EXPECT_ERR(L("invalid id 'd 0'"), "-object", OBJ, "-device", "cxl-type3,id=d 0,num-dc-regions=1,volatile-dc-memdev=m0");
+}
+
+static void test_socket_errors_name_the_address(void **state)
+{
+	(void)state;
+	EXPECT_ERR(L("-qmp", "only server mode"), "-qmp", "unix:/tmp/q.sock");
+	EXPECT_ERR(L("-qmp", "only server mode"), "-qmp", "unix:/tmp/q.sock,server=off");
+	EXPECT_ERR(L("unknown option 'telnet'"), "-qmp", "tcp::4444,server,telnet");
+	EXPECT_ERR(L("invalid value 'maybe' for 'wait'"), "-qmp", "tcp::4444,server,wait=maybe");
+	EXPECT_ERR(L("expected unix:PATH or tcp:HOST:PORT"), "-qmp", "stdio,server");
+	EXPECT_ERR(L("port must be a number"), "-qmp", "tcp:localhost:99999,server");
+	EXPECT_ERR(L("port must be a number"), "-qmp", "tcp:localhost:,server");
+	EXPECT_ERR(L("expected tcp:HOST:PORT"), "-qmp", "tcp:4444,server");
+	EXPECT_ERR(L("expected tcp:[IPV6]:PORT"), "-qmp", "tcp:[::1,server");
+	EXPECT_ERR(L("empty socket path"), "--fm", "unix:");
+	EXPECT_ERR(L("longer than 107"), "--fm", "unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	EXPECT_ERR(L("must come first"), "-qmp", "path=unix:/x,server");
+	EXPECT_ERR(L("--fm", "expected unix:PATH"), "--fm", "/tmp/fm.sock");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_arguments_give_the_default_device),
+		cmocka_unit_test(test_full_command_line),
+		cmocka_unit_test(test_qmp_defaults_to_runtime_dir_when_absent),
+		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_value_parsers),
+		cmocka_unit_test(test_runtime_dir_follows_xdg),
+		cmocka_unit_test(test_option_errors_name_the_option),
+		cmocka_unit_test(test_object_errors_name_the_property),
+		cmocka_unit_test(test_device_errors_name_the_property),
+		cmocka_unit_test(test_socket_errors_name_the_address),
+	};
+
+	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
+}

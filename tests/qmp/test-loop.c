@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-loop.c - the event loop (fd watches, timers, removal during a round,
+ * signals) and the socket layer in-process (buffered writes, the output cap,
+ * deferred close, listener teardown).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "server/loop.h"
+#include "server/sock.h"
+
+struct rec {
+	int calls;
+	int order[8];
+	int other_fd;
+	struct loop *l;
+};
+
+static void fd_cb(struct loop *l, int fd, unsigned events, void *opaque)
+{
+	struct rec *r = opaque;
+	char buf[16];
+
+	(void)events;
+	if (read(fd, buf, sizeof(buf)) < 0)
+		return;
+	r->calls++;
+	if (r->other_fd >= 0)
+		loop_del_fd(l, r->other_fd);   /* its event of this round must be dropped */
+}
+
+static void test_fd_watch_and_removal_during_a_round(void **state)
+{
+	struct loop *l;
+	int a[2], b[2];
+	struct rec ra = { .other_fd = -1 }, rb = { .other_fd = -1 };
+
+	(void)state;
+	assert_int_equal(loop_new(&l), 0);
+	assert_int_equal(pipe(a), 0);
+	assert_int_equal(pipe(b), 0);
+	ra.other_fd = b[0];
+	rb.other_fd = a[0];
+	assert_int_equal(loop_add_fd(l, a[0], LOOP_IN, fd_cb, &ra), 0);
+	assert_int_equal(loop_add_fd(l, b[0], LOOP_IN, fd_cb, &rb), 0);
+	assert_int_equal(loop_add_fd(l, a[0], LOOP_IN, fd_cb, &ra), -EEXIST);
+	assert_int_equal(write(a[1], "x", 1), 1);
+	assert_int_equal(write(b[1], "y", 1), 1);
+	assert_true(loop_run_once(l, 1000) >= 1);
+	/* Whichever ran first removed the other: exactly one callback. */
+	assert_int_equal(ra.calls + rb.calls, 1);
+	assert_int_equal(loop_del_fd(l, 999), -ENOENT);
+	assert_int_equal(loop_mod_fd(l, 999, LOOP_IN), -ENOENT);
+	close(a[0]); close(a[1]); close(b[0]); close(b[1]);
+	loop_free(l);
+}
+
+static void timer_cb(struct loop *l, void *opaque)
+{
+	struct rec *r = opaque;
+
+	r->order[r->calls++] = (int)loop_now_ms();
+	if (r->calls == 3)
+		loop_stop(l);
+}
+
+static void test_timers_fire_in_order_and_stop_the_loop(void **state)
+{
+	struct loop *l;
+	struct rec r = { 0 };
+	uint64_t id, t0 = loop_now_ms();
+
+	(void)state;
+	assert_int_equal(loop_new(&l), 0);
+	assert_int_equal(loop_add_timer(l, 30, timer_cb, &r, NULL), 0);
+	assert_int_equal(loop_add_timer(l, 0, timer_cb, &r, NULL), 0);
+	assert_int_equal(loop_add_timer(l, 10, timer_cb, &r, NULL), 0);
+	assert_int_equal(loop_add_timer(l, 5, timer_cb, &r, &id), 0);
+	assert_int_equal(loop_del_timer(l, id), 0);
+	assert_int_equal(loop_del_timer(l, id), -ENOENT);
+	assert_int_equal(loop_run(l), 0);
+	assert_int_equal(r.calls, 3);
+	assert_true(loop_stopped(l));
+	assert_true(loop_now_ms() - t0 >= 30);
+	assert_true(r.order[0] <= r.order[1] && r.order[1] <= r.order[2]);
+	loop_free(l);
+}
+
+static void sig_cb(struct loop *l, int signo, void *opaque)
+{
+	*(int *)opaque = signo;
+	loop_stop(l);
+}
+
+static void test_signals_arrive_through_the_loop(void **state)
+{
+	struct loop *l;
+	static const int sigs[] = { SIGUSR1 };
+	int got = 0;
+
+	(void)state;
+	assert_int_equal(loop_new(&l), 0);
+	assert_int_equal(loop_watch_signals(l, sigs, 1, sig_cb, &got), 0);
+	assert_int_equal(loop_watch_signals(l, sigs, 1, sig_cb, &got), -EEXIST);
+	kill(getpid(), SIGUSR1);
+	for (int i = 0; i < 100 && !got; i++)
+		loop_run_once(l, 50);
+	assert_int_equal(got, SIGUSR1);
+	loop_free(l);
+}
+
+/* ---- sockets ---------------------------------------------------------- */
+
+struct srv {
+	struct sock_conn *conn;
+	int closes;
+	size_t received;
+};
+
+static void on_data(void *opaque, struct sock_conn *c, const uint8_t *buf, size_t len)
+{
+	struct srv *s = opaque;
+	static char chunk[65536];
+
+	(void)buf;
+	s->received += len;
+	/* Answer every byte with a large chunk: a non-reading peer fills the cap. */
+	memset(chunk, 'z', sizeof(chunk));
+	for (size_t i = 0; i < len; i++)
+		if (sock_conn_write(c, chunk, sizeof(chunk)) < 0)
+			return;
+}
+
+static void on_close(void *opaque, struct sock_conn *c)
+{
+	struct srv *s = opaque;
+
+	(void)c;
+	s->closes++;
+	s->conn = NULL;
+}
+
+static const struct sock_conn_ops ops = { .on_data = on_data, .on_close = on_close };
+
+static void on_accept(void *opaque, struct sock_conn *c)
+{
+	struct srv *s = opaque;
+
+	s->conn = c;
+	sock_conn_set_ops(c, &ops, s);
+	assert_non_null(strstr(sock_conn_name(c), "unix#"));
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void test_slow_peer_is_dropped_at_the_output_cap(void **state)
+{
+	char dir[] = "/tmp/cxldcd-sock-XXXXXX", path[128];
+	struct sock_addr a;
+	struct sock_listener *ls;
+	struct srv s = { 0 };
+	struct loop *l;
+	struct stat st;
+	char err[128];
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "unix:%s/s.sock", dir);
+	assert_int_equal(sock_addr_parse(path, &a, err, sizeof(err)), 0);
+	assert_int_equal(loop_new(&l), 0);
+	assert_int_equal(sock_listen(l, &a, NULL, on_accept, &s, &ls), 0);
+	sock_listener_set_outbuf_max(ls, 1u << 20);
+	assert_int_equal(stat(a.path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	fd = connect_to(a.path);
+	for (int i = 0; i < 20 && !s.conn; i++)
+		loop_run_once(l, 50);
+	assert_non_null(s.conn);
+	/* 64 bytes in -> 4 MiB out: far over the 1 MiB cap plus socket buffers. */
+	assert_int_equal(write(fd, "0123456789012345678901234567890123456789012345678901234567890123", 64), 64);
+	for (int i = 0; i < 40 && !s.closes; i++)
+		loop_run_once(l, 50);
+	assert_int_equal(s.closes, 1);
+	assert_int_equal(s.received, 64);
+	close(fd);
+	/* A second client is still served, and listener teardown closes it. */
+	fd = connect_to(a.path);
+	for (int i = 0; i < 20 && !s.conn; i++)
+		loop_run_once(l, 50);
+	assert_non_null(s.conn);
+	sock_listener_free(ls);
+	assert_int_equal(s.closes, 2);
+	assert_int_equal(access(a.path, F_OK), -1);
+	close(fd);
+	rmdir(dir);
+	loop_free(l);
+}
+
+static void test_listen_refuses_a_regular_file(void **state)
+{
+	char path[] = "/tmp/cxldcd-file-XXXXXX";
+	struct sock_addr a = { .kind = SOCK_UNIX };
+	struct sock_listener *ls;
+	struct loop *l;
+	int fd = mkstemp(path);
+
+	(void)state;
+	close(fd);
+	snprintf(a.path, sizeof(a.path), "%s", path);
+	assert_int_equal(loop_new(&l), 0);
+	assert_int_equal(sock_listen(l, &a, NULL, on_accept, NULL, &ls), -EEXIST);
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
+	loop_free(l);
+}
+
+static void test_tcp_listener_reports_its_port(void **state)
+{
+	struct sock_addr a;
+	struct sock_listener *ls;
+	struct loop *l;
+	char buf[128], err[128];
+
+	(void)state;
+	assert_int_equal(sock_addr_parse("tcp::0", &a, err, sizeof(err)), 0);
+	sock_addr_str(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "tcp:127.0.0.1:0");
+	assert_int_equal(loop_new(&l), 0);
+	assert_int_equal(sock_listen(l, &a, NULL, on_accept, NULL, &ls), 0);
+	sock_listener_addr(ls, buf, sizeof(buf));
+	assert_memory_equal(buf, "tcp:127.0.0.1:", 14);
+	assert_true(atoi(buf + 14) > 0);
+	sock_listener_free(ls);
+	assert_int_equal(sock_addr_parse("tcp:[::1]:5", &a, err, sizeof(err)), 0);
+	sock_addr_str(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "tcp:[::1]:5");
+	sock_listener_free(NULL);
+	loop_free(l);
+	loop_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fd_watch_and_removal_during_a_round),
+		cmocka_unit_test(test_timers_fire_in_order_and_stop_the_loop),
+		cmocka_unit_test(test_signals_arrive_through_the_loop),
+		cmocka_unit_test(test_slow_peer_is_dropped_at_the_output_cap),
+		cmocka_unit_test(test_listen_refuses_a_regular_file),
+		cmocka_unit_test(test_tcp_listener_reports_its_port),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("loop-sock", tests, NULL, NULL);
+}

@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-qmp-proto.c - the QMP protocol over an in-memory session: greeting,
+ * negotiation, request checks, id echo, argument validation texts, handler
+ * results, events, quit.
+ */
+#include <errno.h>
+
+#include "qmp-test-util.h"
+
+/* ---- a dummy command with every schema type ------------------------- */
+
+static const char *const colours[] = { "red", "green", NULL };
+static const struct qmp_arg ext_fields[] = {
+	QMP_ARG("offset", QMP_T_UINT64),
+	QMP_ARG("len", QMP_T_UINT64),
+	QMP_ARG_END
+};
+static const struct qmp_arg inner_fields[] = {
+	QMP_ARG("flag", QMP_T_BOOL),
+	QMP_ARG_END
+};
+static const struct qmp_arg all_args[] = {
+	QMP_ARG("s", QMP_T_STR),
+	QMP_ARG("u8", QMP_T_UINT8),
+	QMP_OPT("u16", QMP_T_UINT16),
+	QMP_OPT("u32", QMP_T_UINT32),
+	QMP_OPT("u64", QMP_T_UINT64),
+	QMP_OPT("i", QMP_T_INT),
+	QMP_OPT("b", QMP_T_BOOL),
+	QMP_OPT("n", QMP_T_NUMBER),
+	QMP_OPT_ENUM("colour", colours),
+	QMP_OPT_ARRAY_OF("extents", ext_fields),
+	QMP_OPT_ARRAY("names", QMP_T_STR),
+	QMP_ARG_STRUCT("inner", inner_fields),
+	QMP_OPT("obj", QMP_T_OBJECT),
+	QMP_OPT("any", QMP_T_ANY),
+	QMP_ARG_END
+};
+
+static int echo_handler(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	(void)opaque; (void)err;
+	*ret = json_deep_copy(args);
+	return 0;
+}
+
+static int fail_handler(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	(void)opaque; (void)ret;
+	if (qmp_arg_bool(args, "silent", false))
+		return -1;
+	qmp_error_set(err, QMP_ERR_DEVICE_NOT_FOUND, "Device '%s' not found",
+		      qmp_arg_str(args, "id", "?"));
+	return -1;
+}
+
+static const struct qmp_arg fail_args[] = {
+	QMP_OPT("id", QMP_T_STR), QMP_OPT("silent", QMP_T_BOOL), QMP_ARG_END
+};
+
+static const struct qmp_cmd test_cmds[] = {
+	{ .name = "x-all", .fn = echo_handler, .args = all_args },
+	{ .name = "x-fail", .fn = fail_handler, .args = fail_args },
+	{ .name = "x-extra", .fn = echo_handler, .args = fail_args, .flags = QMP_CMD_ALLOW_EXTRA },
+};
+
+static int setup(void **state)
+{
+	struct tsess *t = calloc(1, sizeof(*t));
+
+	tsess_init(t, 4096);
+	assert_int_equal(qmp_server_register_table(t->srv, test_cmds, 3, NULL), 0);
+	*state = t;
+	return 0;
+}
+
+static int setup_negotiated(void **state)
+{
+	setup(state);
+	tsess_negotiate(*state);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	tsess_fini(*state);
+	free(*state);
+	return 0;
+}
+
+/* ---- greeting and negotiation ---------------------------------------- */
+
+static void test_greeting_has_qemu_shape(void **state)
+{
+	struct tsess *t = *state;
+	json_t *g = tsess_pop(t);
+	json_t *v = json_object_get(json_object_get(g, "QMP"), "version");
+
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "qemu"), "major")), 9);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "qemu"), "minor")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "qemu"), "micro")), 0);
+	assert_string_equal(json_string_value(json_object_get(v, "package")), "test");
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(json_object_get(g, "QMP"), "capabilities"), 0)), "oob");
+	json_decref(g);
+}
+
+static void test_commands_before_negotiation_are_refused(void **state)
+{
+	struct tsess *t = *state;
+
+	json_decref(tsess_pop(t));
+	expect_error(tsess_cmd(t, "{\"execute\":\"query-version\"}"), "CommandNotFound",
+		     "Expecting capabilities negotiation with 'qmp_capabilities'");
+	expect_error(tsess_cmd(t, "{\"execute\":\"no-such\"}"), "CommandNotFound",
+		     "Expecting capabilities negotiation with 'qmp_capabilities'");
+	assert_false(qmp_session_is_negotiated(t->s));
+}
+
+static void test_second_capabilities_is_refused(void **state)
+{
+	struct tsess *t = *state;
+
+	expect_error(tsess_cmd(t, "{\"execute\":\"qmp_capabilities\"}"), "CommandNotFound",
+		     "Capabilities negotiation is already complete, command ignored");
+}
+
+static void test_capabilities_enable_unknown_is_refused(void **state)
+{
+	struct tsess *t = *state;
+
+	json_decref(tsess_pop(t));
+	expect_error(tsess_cmd(t, "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[\"foo\"]}}"),
+		     "GenericError", "Parameter 'enable[0]' does not accept value 'foo'");
+	assert_false(qmp_session_is_negotiated(t->s));
+}
+
+static void test_exec_oob_needs_the_oob_capability(void **state)
+{
+	struct tsess *t = *state;
+	json_t *r;
+
+	json_decref(tsess_pop(t));
+	r = tsess_cmd(t, "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[\"oob\"]}}");
+	assert_non_null(json_object_get(r, "return"));
+	json_decref(r);
+	r = tsess_cmd(t, "{\"exec-oob\":\"query-version\",\"id\":1}");
+	assert_non_null(json_object_get(r, "return"));
+	json_decref(r);
+	expect_error(tsess_cmd(t, "{\"exec-oob\":\"query-version\",\"execute\":\"quit\"}"),
+		     "GenericError", "QMP input must not contain both 'execute' and 'exec-oob'");
+}
+
+static void test_exec_oob_without_capability_is_unexpected(void **state)
+{
+	struct tsess *t = *state;
+
+	expect_error(tsess_cmd(t, "{\"exec-oob\":\"query-version\"}"), "GenericError",
+		     "QMP input member 'exec-oob' is unexpected");
+}
+
+/* ---- request checks and id ------------------------------------------- */
+
+static void test_id_of_any_type_is_echoed(void **state)
+{
+	struct tsess *t = *state;
+	static const char *const ids[] = { "\"abc\"", "42", "-1.5", "true", "null",
+					   "[1,{\"a\":[]}]", "{\"x\":{\"y\":\"}\"}}" };
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		char req[128];
+		json_t *want = json_loads(ids[i], JSON_DECODE_ANY, NULL), *r;
+
+		snprintf(req, sizeof(req), "{\"execute\":\"query-version\",\"id\":%s}", ids[i]);
+		r = tsess_cmd(t, req);
+		assert_non_null(json_object_get(r, "return"));
+		assert_true(json_equal(json_object_get(r, "id"), want));
+		json_decref(r);
+		snprintf(req, sizeof(req), "{\"id\":%s,\"execute\":\"nope\"}", ids[i]);
+		r = tsess_cmd(t, req);
+		assert_true(json_equal(json_object_get(r, "id"), want));
+		expect_error(r, "CommandNotFound", "The command nope has not been found");
+		json_decref(want);
+	}
+}
+
+static void test_malformed_requests_get_qemu_texts(void **state)
+{
+	struct tsess *t = *state;
+	json_t *r;
+
+	expect_error(tsess_cmd(t, "[1,2]"), "GenericError", "QMP input must be a JSON object");
+	expect_error(tsess_cmd(t, "\"str\""), "GenericError", "QMP input must be a JSON object");
+	expect_error(tsess_cmd(t, "42\n"), "GenericError", "QMP input must be a JSON object");
+	expect_error(tsess_cmd(t, "{}"), "GenericError", "QMP input lacks member 'execute'");
+	expect_error(tsess_cmd(t, "{\"execute\":1}"), "GenericError",
+		     "QMP input member 'execute' must be a string");
+	expect_error(tsess_cmd(t, "{\"execute\":\"quit\",\"arguments\":[]}"), "GenericError",
+		     "QMP input member 'arguments' must be an object");
+	r = tsess_cmd(t, "{\"execute\":\"quit\",\"bogus\":1,\"id\":7}");
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 7);
+	expect_error(r, "GenericError", "QMP input member 'bogus' is unexpected");
+	assert_int_equal(t->quits, 0);
+}
+
+static void test_json_syntax_error_then_recovery(void **state)
+{
+	struct tsess *t = *state;
+	json_t *r = tsess_cmd(t, "{\"execute\": nope}");
+	const char *d = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+
+	assert_non_null(d);
+	assert_memory_equal(d, "JSON parse error, ", 18);
+	json_decref(r);
+	r = tsess_cmd(t, "{]");
+	assert_string_equal(qmp_err_class_str(QMP_ERR_GENERIC),
+			    json_string_value(json_object_get(json_object_get(r, "error"), "class")));
+	json_decref(r);
+	expect_error(tsess_cmd(t, "{\"a\":1,\"a\":2}"), "GenericError",
+		     "JSON parse error, duplicate object key near '\"a\"'");
+	r = tsess_cmd(t, "{\"execute\":\"query-version\"}");
+	assert_non_null(json_object_get(r, "return"));
+	json_decref(r);
+}
+
+static void test_query_commands_lists_registered_commands(void **state)
+{
+	struct tsess *t = *state;
+	json_t *r = tsess_cmd(t, "{\"execute\":\"query-commands\"}"), *e;
+	const char *want[] = { "qmp_capabilities", "query-version", "query-commands", "quit",
+			       "x-all", "x-fail", "x-extra" };
+	size_t i;
+
+	assert_int_equal(json_array_size(json_object_get(r, "return")), 7);
+	json_array_foreach(json_object_get(r, "return"), i, e)
+		assert_string_equal(json_string_value(json_object_get(e, "name")), want[i]);
+	json_decref(r);
+}
+
+static void test_register_rejects_duplicates_and_bad_entries(void **state)
+{
+	struct tsess *t = *state;
+	struct qmp_cmd noname = { .fn = echo_handler };
+
+	assert_int_equal(qmp_server_register(t->srv, &test_cmds[0], NULL), -EEXIST);
+	assert_int_equal(qmp_server_register(t->srv, &noname, NULL), -EINVAL);
+}
+
+/* ---- argument validation --------------------------------------------- */
+
+#define BASE "\"s\":\"x\",\"u8\":1,\"inner\":{\"flag\":true}"
+
+static void args_error(struct tsess *t, const char *args, const char *desc)
+{
+	char req[512];
+
+	snprintf(req, sizeof(req), "{\"execute\":\"x-all\",\"arguments\":{%s}}", args);
+	expect_error(tsess_cmd(t, req), "GenericError", desc);
+}
+
+static void test_valid_arguments_reach_the_handler(void **state)
+{
+	struct tsess *t = *state;
+	json_t *r = tsess_cmd(t, "{\"execute\":\"x-all\",\"arguments\":{" BASE
+			      ",\"u16\":65535,\"u32\":4294967295,\"u64\":9223372036854775807,"
+			      "\"i\":-5,\"b\":false,\"n\":1.5,\"colour\":\"green\","
+			      "\"extents\":[{\"offset\":0,\"len\":2097152}],\"names\":[\"a\"],"
+			      "\"obj\":{\"z\":[]},\"any\":null}}");
+	json_t *ret = json_object_get(r, "return");
+
+	assert_non_null(ret);
+	assert_int_equal(qmp_arg_uint(ret, "u32", 0), 4294967295u);
+	assert_int_equal(qmp_arg_int(ret, "i", 0), -5);
+	assert_int_equal(qmp_arg_enum(ret, "colour", colours, -1), 1);
+	assert_int_equal(qmp_arg_enum(ret, "nothere", colours, -1), -1);
+	assert_false(qmp_arg_bool(ret, "b", true));
+	assert_string_equal(qmp_arg_str(ret, "s", NULL), "x");
+	json_decref(r);
+}
+
+static void test_missing_arguments_are_named(void **state)
+{
+	struct tsess *t = *state;
+
+	args_error(t, "\"u8\":1", "Parameter 's' is missing");
+	args_error(t, "\"s\":\"x\",\"u8\":1", "Parameter 'inner' is missing");
+	args_error(t, "\"s\":\"x\",\"u8\":1,\"inner\":{}", "Parameter 'inner.flag' is missing");
+	args_error(t, BASE ",\"extents\":[{\"offset\":0}]", "Parameter 'extents[0].len' is missing");
+}
+
+static void test_unexpected_arguments_are_named(void **state)
+{
+	struct tsess *t = *state;
+
+	args_error(t, BASE ",\"zzz\":1", "Parameter 'zzz' is unexpected");
+	args_error(t, BASE ",\"extents\":[{\"offset\":0,\"len\":1},{\"offset\":0,\"len\":1,\"tag\":1}]",
+		   "Parameter 'extents[1].tag' is unexpected");
+	expect_error(tsess_cmd(t, "{\"execute\":\"query-version\",\"arguments\":{\"a\":1}}"),
+		     "GenericError", "Parameter 'a' is unexpected");
+}
+
+static void test_wrong_types_get_qemu_texts(void **state)
+{
+	struct tsess *t = *state;
+
+	args_error(t, "\"s\":1,\"u8\":1", "Invalid parameter type for 's', expected: string");
+	args_error(t, "\"s\":\"x\",\"u8\":\"1\"", "Invalid parameter type for 'u8', expected: integer");
+	args_error(t, "\"s\":\"x\",\"u8\":1.0", "Invalid parameter type for 'u8', expected: integer");
+	args_error(t, BASE ",\"i\":true", "Invalid parameter type for 'i', expected: integer");
+	args_error(t, BASE ",\"b\":0", "Invalid parameter type for 'b', expected: boolean");
+	args_error(t, BASE ",\"n\":\"1\"", "Invalid parameter type for 'n', expected: number");
+	args_error(t, BASE ",\"colour\":1", "Invalid parameter type for 'colour', expected: string");
+	args_error(t, BASE ",\"extents\":{}", "Invalid parameter type for 'extents', expected: array");
+	args_error(t, BASE ",\"extents\":[1]", "Invalid parameter type for 'extents[0]', expected: object");
+	args_error(t, BASE ",\"names\":[\"a\",2]", "Invalid parameter type for 'names[1]', expected: string");
+	args_error(t, "\"s\":\"x\",\"u8\":1,\"inner\":[]", "Invalid parameter type for 'inner', expected: object");
+	args_error(t, BASE ",\"obj\":1", "Invalid parameter type for 'obj', expected: object");
+}
+
+static void test_out_of_range_integers_are_refused(void **state)
+{
+	struct tsess *t = *state;
+
+	args_error(t, "\"s\":\"x\",\"u8\":256", "Parameter 'u8' expects uint8_t");
+	args_error(t, "\"s\":\"x\",\"u8\":-1", "Parameter 'u8' expects uint8_t");
+	args_error(t, BASE ",\"u16\":65536", "Parameter 'u16' expects uint16_t");
+	args_error(t, BASE ",\"u32\":4294967296", "Parameter 'u32' expects uint32_t");
+	args_error(t, BASE ",\"u64\":-1", "Parameter 'u64' expects uint64");
+	args_error(t, BASE ",\"extents\":[{\"offset\":-2,\"len\":1}]", "Parameter 'extents[0].offset' expects uint64");
+	args_error(t, BASE ",\"colour\":\"blue\"", "Parameter 'colour' does not accept value 'blue'");
+}
+
+static void test_allow_extra_passes_undeclared_members(void **state)
+{
+	struct tsess *t = *state;
+	json_t *r = tsess_cmd(t, "{\"execute\":\"x-extra\",\"arguments\":{\"id\":\"a\",\"size\":5}}");
+
+	assert_int_equal(qmp_arg_uint(json_object_get(r, "return"), "size", 0), 5);
+	json_decref(r);
+	expect_error(tsess_cmd(t, "{\"execute\":\"x-extra\",\"arguments\":{\"id\":5}}"),
+		     "GenericError", "Invalid parameter type for 'id', expected: string");
+}
+
+static void test_handler_errors_keep_class_and_text(void **state)
+{
+	struct tsess *t = *state;
+	json_t *r = tsess_cmd(t, "{\"execute\":\"x-fail\",\"arguments\":{\"id\":\"d0\"},\"id\":\"q\"}");
+
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "q");
+	expect_error(r, "DeviceNotFound", "Device 'd0' not found");
+	expect_error(tsess_cmd(t, "{\"execute\":\"x-fail\",\"arguments\":{\"silent\":true}}"),
+		     "GenericError", "command x-fail failed");
+}
+
+/* ---- events, quit, sessions ------------------------------------------- */
+
+static void test_events_reach_only_negotiated_sessions(void **state)
+{
+	struct tsess *t = *state;
+	struct tsess other = { 0 };
+	struct qmp_session *s2;
+	json_t *data = json_pack("{s:i}", "host", 1), *e;
+
+	other.srv = t->srv;
+	assert_int_equal(qmp_session_new(t->srv, "two", tsess_write, &other, &s2), 0);
+	assert_int_equal(qmp_server_nr_sessions(t->srv), 2);
+	json_decref(tsess_pop(&other));
+	assert_int_equal(qmp_server_emit_event(t->srv, "X_EVENT", data), 1);
+	json_decref(data);
+	assert_null(tsess_pop(&other));
+	e = tsess_pop(t);
+	assert_string_equal(json_string_value(json_object_get(e, "event")), "X_EVENT");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "data"), "host")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "timestamp"), "seconds")),
+			 1700000000);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "timestamp"),
+							    "microseconds")), 123456);
+	json_decref(e);
+	assert_int_equal(qmp_server_emit_event(t->srv, "NO_DATA", NULL), 1);
+	e = tsess_pop(t);
+	assert_null(json_object_get(e, "data"));
+	json_decref(e);
+	qmp_session_free(s2);
+	free(other.out);
+	assert_int_equal(qmp_server_nr_sessions(t->srv), 1);
+}
+
+static void test_quit_replies_then_emits_shutdown(void **state)
+{
+	struct tsess *t = *state;
+	json_t *r, *e;
+
+	tsess_feed(t, "{\"execute\":\"quit\",\"id\":1}");
+	r = tsess_pop(t);
+	assert_non_null(json_object_get(r, "return"));
+	json_decref(r);
+	e = tsess_pop(t);
+	assert_string_equal(json_string_value(json_object_get(e, "event")), "SHUTDOWN");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(e, "data"), "reason")),
+			    "host-qmp-quit");
+	json_decref(e);
+	assert_int_equal(t->quits, 1);
+}
+
+static void test_failed_write_closes_the_session(void **state)
+{
+	struct tsess *t = *state;
+	const char *req = "{\"execute\":\"query-version\"}";
+
+	t->fail_writes = 1;
+	assert_int_equal(qmp_session_feed(t->s, req, strlen(req)), -EPIPE);
+	assert_true(qmp_session_is_closed(t->s));
+	assert_int_equal(qmp_session_feed(t->s, req, strlen(req)), -EPIPE);
+	assert_int_equal(qmp_server_emit_event(t->srv, "X", NULL), 0);
+}
+
+static void test_error_helpers(void **state)
+{
+	struct qmp_error e;
+
+	(void)state;
+	qmp_error_set(&e, QMP_ERR_COMMAND_NOT_FOUND, "n=%d", 3);
+	assert_string_equal(e.desc, "n=3");
+	assert_string_equal(qmp_err_class_str(e.cls), "CommandNotFound");
+	assert_string_equal(qmp_err_class_str(QMP_ERR_DEVICE_NOT_ACTIVE), "DeviceNotActive");
+	assert_string_equal(qmp_err_class_str(QMP_ERR_KVM_MISSING_CAP), "KVMMissingCap");
+	assert_string_equal(qmp_err_class_str((enum qmp_err_class)99), "GenericError");
+	qmp_error_set(NULL, QMP_ERR_GENERIC, "ignored");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TN(f) cmocka_unit_test_setup_teardown(f, setup_negotiated, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_greeting_has_qemu_shape),
+		T(test_commands_before_negotiation_are_refused),
+		TN(test_second_capabilities_is_refused),
+		T(test_capabilities_enable_unknown_is_refused),
+		T(test_exec_oob_needs_the_oob_capability),
+		TN(test_exec_oob_without_capability_is_unexpected),
+		TN(test_id_of_any_type_is_echoed),
+		TN(test_malformed_requests_get_qemu_texts),
+		TN(test_json_syntax_error_then_recovery),
+		TN(test_query_commands_lists_registered_commands),
+		TN(test_register_rejects_duplicates_and_bad_entries),
+		TN(test_valid_arguments_reach_the_handler),
+		TN(test_missing_arguments_are_named),
+		TN(test_unexpected_arguments_are_named),
+		TN(test_wrong_types_get_qemu_texts),
+		TN(test_out_of_range_integers_are_refused),
+		TN(test_allow_extra_passes_undeclared_members),
+		TN(test_handler_errors_keep_class_and_text),
+		TN(test_events_reach_only_negotiated_sessions),
+		TN(test_quit_replies_then_emits_shutdown),
+		TN(test_failed_write_closes_the_session),
+		cmocka_unit_test(test_error_helpers),
+	};
+
+	return cmocka_run_group_tests_name("qmp-proto", tests, NULL, NULL);
+}
