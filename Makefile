@@ -41,7 +41,7 @@ $(BENCH_BUILD)/build.ninja:
 	$(MESON) setup $(BENCH_BUILD) --buildtype=release -Dtests=false
 
 check: check-build check-asan fuzz-smoke
-	@echo "make check: all test runs passed"
+	@scripts/test-summary.py $(BUILD) $(ASAN_BUILD)
 
 check-build: build
 	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2
