@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cxldcd-host.h - libcxldcd-host: the host side of a cxldcd Dynamic
+ * Capacity Device.  A struct cxldcd_host plays the operating system of one
+ * host (one LD-ID) the way the Linux DCD driver (v10/v11 series) does:
+ * bring-up (CEL, Get DC Configuration with the region checks, the DC event
+ * interrupt policy, replay of already-accepted extents without an Add DC
+ * Response), event handling (drain and clear the DC log, More chains with a
+ * timeout and a cap, per-tag-group validation, accept policy, Add DC
+ * Response), tag groups presented as one contiguous mapping in sequence
+ * order, release handling (whole tag group, deferred while in use) and
+ * forced release.  The device is untrusted: bad sizes, counts and records
+ * are rejected with an error event, never a crash.
+ *
+ * The library never owns the event loop: poll cxldcd_host_get_fd() for
+ * POLLIN and call cxldcd_host_process(), which never blocks.  The blocking
+ * helpers are thin wrappers around that pair.  Not thread-safe: one thread
+ * per struct cxldcd_host.
+ *
+ * A second part, cxldcd_app_*, is for applications in other processes: they
+ * connect to the agent's application socket (cxldcd_host_serve_apps()) and
+ * map a tag group contiguously themselves, like opening a DAX device by tag.
+ *
+ * Errors: 0 or -errno.  When a command reached the device and was answered,
+ * the device's CXL return code comes back in a uint16_t *cxl_rc.
+ * Protocol: docs/host-link.md.
+ */
+#ifndef CXLDCD_HOST_H
+#define CXLDCD_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef CXLDCD_EXPORT
+#define CXLDCD_EXPORT __attribute__((visibility("default")))
+#endif
+
+#define CXLDCD_HOST_TAG_SIZE 16
+
+struct cxldcd_host;
+struct cxldcd_app;
+
+/* syslog levels (LOG_ERR .. LOG_DEBUG); msg is borrowed for the call. */
+typedef void cxldcd_log_fn(void *opaque, int level, const char *msg);
+
+/* Ready-made accept policies (applied per tag group, in chain order). */
+enum cxldcd_host_accept {
+	CXLDCD_HOST_ACCEPT_ALL = 0,
+	CXLDCD_HOST_ACCEPT_NONE = 1,
+	CXLDCD_HOST_ACCEPT_TAGS = 2,   /* only tagged groups whose tag is in accept_tags */
+	CXLDCD_HOST_ACCEPT_LIMIT = 3,  /* while the host's total stays <= accept_limit bytes */
+};
+
+enum cxldcd_host_state {
+	CXLDCD_HOST_CONNECTING = 0,    /* HELLO sent */
+	CXLDCD_HOST_BRINGUP = 1,       /* CEL, 4800h, 0103h, 4801h scan */
+	CXLDCD_HOST_READY = 2,
+	CXLDCD_HOST_FAILED = 3,        /* link lost or bring-up refused the device */
+};
+
+/* A tag group: the extents sharing one tag (an untagged extent is its own group). */
+struct cxldcd_host_group_info {
+	uint64_t id;                   /* host-unique, never reused */
+	uint8_t tag[CXLDCD_HOST_TAG_SIZE];
+	bool tagged;
+	uint8_t region;
+	uint64_t size;                 /* bytes */
+	uint32_t nr_extents;
+	uint32_t open_count;           /* in this process and through the app socket */
+	bool mapped;                   /* one contiguous mapping exists */
+	bool release_pending;          /* the device asked; deferred until closed */
+	bool revoked;                  /* a forced release took (part of) it away */
+	bool replayed;                 /* found at bring-up, not added by an event */
+};
+
+enum cxldcd_host_event_type {
+	CXLDCD_HOST_EV_READY = 0,          /* bring-up finished */
+	CXLDCD_HOST_EV_GROUP_ADDED,        /* accepted (Add DC Response succeeded) or replayed */
+	CXLDCD_HOST_EV_GROUP_REJECTED,     /* validation or policy; text says why */
+	CXLDCD_HOST_EV_RELEASE_DEFERRED,   /* release requested while the group is open */
+	CXLDCD_HOST_EV_GROUP_RELEASED,     /* Release DC sent and answered */
+	CXLDCD_HOST_EV_RANGE_RELEASED,     /* a range no group owns was released at once */
+	CXLDCD_HOST_EV_FORCED_RELEASE,     /* Forced Capacity Release record */
+	CXLDCD_HOST_EV_REVOKED,            /* UNMAP: the device took access away */
+	CXLDCD_HOST_EV_CHAIN_TIMEOUT,      /* an Add More chain did not close in time */
+	CXLDCD_HOST_EV_DEVICE_ERROR,       /* malformed/inconsistent device input, ignored */
+	CXLDCD_HOST_EV_CMD_FAILED,         /* a command returned a CXL error; cxl_rc, opcode */
+	CXLDCD_HOST_EV_REGION_UPDATED,     /* Region Configuration Updated record */
+	CXLDCD_HOST_EV_FAILED,             /* fatal: link lost, protocol violation, bring-up */
+};
+
+struct cxldcd_host_event {
+	enum cxldcd_host_event_type type;
+	const struct cxldcd_host_group_info *group; /* borrowed; may be NULL */
+	uint64_t dpa, len;             /* the range concerned, when there is one */
+	uint16_t opcode;               /* CMD_FAILED */
+	uint16_t cxl_rc;               /* CMD_FAILED */
+	int err;                       /* -errno for FAILED / DEVICE_ERROR */
+	const char *text;              /* borrowed; one line, no trailing newline */
+};
+
+typedef void cxldcd_host_event_fn(void *opaque, const struct cxldcd_host_event *ev);
+/* Return true to accept the group (called after the ready policy accepted it). */
+typedef bool cxldcd_host_accept_fn(void *opaque, const struct cxldcd_host_group_info *g);
+
+struct cxldcd_host_cfg {
+	const char *socket_path;       /* the device's host-link Unix socket, or: */
+	const char *tcp_addr;          /* IPv4 address (slow path only, no mapping) */
+	uint16_t tcp_port;
+	uint16_t host_id;              /* LD-ID */
+	bool no_mapping;               /* do not ask for direct mapping */
+	enum cxldcd_host_accept accept;
+	const uint8_t (*accept_tags)[CXLDCD_HOST_TAG_SIZE]; /* borrowed during new(); copied */
+	uint32_t nr_accept_tags;
+	uint64_t accept_limit;         /* bytes, ACCEPT_LIMIT */
+	cxldcd_host_accept_fn *accept_fn; /* optional, after the ready policy */
+	void *accept_opaque;
+	uint32_t chain_timeout_ms;     /* 0 = 20000 (Linux v11) */
+	uint32_t chain_cap;            /* 0 = 100 extents (Linux v11) */
+	bool seq_one_based;            /* shared sequence 1..n (Linux v10) instead of 0..n-1 */
+	uint32_t cmd_timeout_ms;       /* device answer deadline; 0 = 5000 */
+	cxldcd_host_event_fn *event_fn; /* optional */
+	void *event_opaque;
+	cxldcd_log_fn *log_fn;         /* optional: silent by default */
+	void *log_opaque;
+	int log_level;                 /* max syslog level passed to log_fn */
+};
+
+/**
+ * cxldcd_host_new() - connect to the device and start bring-up.
+ * @cfg: borrowed for the call.
+ * @out: caller frees with cxldcd_host_free().
+ * Return: 0 (bring-up continues in cxldcd_host_process()); -EINVAL (bad
+ * cfg); -ENOMEM; the -errno of socket/connect.
+ */
+CXLDCD_EXPORT int cxldcd_host_new(const struct cxldcd_host_cfg *cfg, struct cxldcd_host **out);
+/* Unmap every group, close the link and the app socket.  NULL is a no-op. */
+CXLDCD_EXPORT void cxldcd_host_free(struct cxldcd_host *h);
+
+/* One fd to poll for POLLIN (an epoll set of the library's fds and timers). */
+CXLDCD_EXPORT int cxldcd_host_get_fd(const struct cxldcd_host *h);
+/**
+ * cxldcd_host_process() - handle whatever is ready, never waiting.
+ * Return: number of messages handled (>= 0), or -errno once the host has
+ * FAILED (-ECONNRESET link lost, -EPROTO violation, -ETIMEDOUT device silent,
+ * -EOPNOTSUPP / -EINVAL bring-up refused the device).
+ */
+CXLDCD_EXPORT int cxldcd_host_process(struct cxldcd_host *h);
+CXLDCD_EXPORT enum cxldcd_host_state cxldcd_host_get_state(const struct cxldcd_host *h);
+/* True when no command is queued or in flight and no More chain is staged. */
+CXLDCD_EXPORT bool cxldcd_host_idle(const struct cxldcd_host *h);
+
+/* Blocking: process until READY (0), FAILED (-errno) or -ETIMEDOUT. */
+CXLDCD_EXPORT int cxldcd_host_wait_ready(struct cxldcd_host *h, int timeout_ms);
+/* Blocking: poll once up to timeout_ms, then process.  Return as process(). */
+CXLDCD_EXPORT int cxldcd_host_run_once(struct cxldcd_host *h, int timeout_ms);
+
+/* Device facts from HELLO_ACK / bring-up. */
+struct cxldcd_host_dev_info {
+	uint32_t mbox_payload_size;
+	uint8_t nr_regions;
+	uint64_t span_base, span_size;
+	bool mapping;                  /* direct mapping granted */
+	struct {
+		uint64_t base, decode_len, len, block_size;
+	} regions[8];
+};
+CXLDCD_EXPORT int cxldcd_host_get_dev_info(const struct cxldcd_host *h,
+					   struct cxldcd_host_dev_info *out);
+
+/**
+ * cxldcd_host_list_groups() - the usable and release-pending tag groups.
+ * Return: number of groups (may exceed cap; only cap are copied).
+ */
+CXLDCD_EXPORT uint32_t cxldcd_host_list_groups(const struct cxldcd_host *h,
+					       struct cxldcd_host_group_info *out, uint32_t cap);
+/**
+ * cxldcd_host_group_open() - open a tag group by tag (NULL tag: by id) and
+ * get its contiguous mapping.  Holds the group: a release request is
+ * deferred until the last close.
+ * Return: 0; -ENOENT; -EBUSY (release pending); -ENODEV (not mapped: slow
+ * path host).  addr and size receive the mapping, owned by the library.
+ */
+CXLDCD_EXPORT int cxldcd_host_group_open(struct cxldcd_host *h,
+					 const uint8_t tag[CXLDCD_HOST_TAG_SIZE], uint64_t id,
+					 void **addr, uint64_t *size);
+/* Drop one open; a deferred release then proceeds.  Return 0 or -ENOENT. */
+CXLDCD_EXPORT int cxldcd_host_group_close(struct cxldcd_host *h, uint64_t id);
+/**
+ * cxldcd_host_group_release() - give a group back unsolicited (Release DC).
+ * Return: 0 (queued); -ENOENT; -EBUSY while open.
+ */
+CXLDCD_EXPORT int cxldcd_host_group_release(struct cxldcd_host *h,
+					    const uint8_t tag[CXLDCD_HOST_TAG_SIZE], uint64_t id);
+
+/* Slow path by DPA (mapping off, TCP hosts).  done is called from process(). */
+typedef void cxldcd_host_io_fn(void *opaque, int err);
+/* buf is borrowed until done runs.  Return 0 (queued), -EINVAL, -ENOMEM. */
+CXLDCD_EXPORT int cxldcd_host_read_async(struct cxldcd_host *h, uint64_t dpa, void *buf,
+					 uint32_t len, cxldcd_host_io_fn *done, void *opaque);
+CXLDCD_EXPORT int cxldcd_host_write_async(struct cxldcd_host *h, uint64_t dpa, const void *buf,
+					  uint32_t len, cxldcd_host_io_fn *done, void *opaque);
+/* Blocking wrappers: 0, -EFAULT (not accepted), -EACCES, -EIO, -ETIMEDOUT, ... */
+CXLDCD_EXPORT int cxldcd_host_read(struct cxldcd_host *h, uint64_t dpa, void *buf, uint32_t len,
+				   int timeout_ms);
+CXLDCD_EXPORT int cxldcd_host_write(struct cxldcd_host *h, uint64_t dpa, const void *buf,
+				    uint32_t len, int timeout_ms);
+
+/**
+ * cxldcd_host_serve_apps() - listen on a Unix socket (0600) for applications
+ * (cxldcd_app_*).  Return 0 or -errno.
+ */
+CXLDCD_EXPORT int cxldcd_host_serve_apps(struct cxldcd_host *h, const char *path);
+
+struct cxldcd_host_stats {
+	uint64_t msgs_in, cmds_sent, irqs, maps, unmaps;
+	uint64_t groups_added, groups_rejected, groups_released;
+	uint64_t device_errors, chain_timeouts, cmd_failures;
+};
+CXLDCD_EXPORT void cxldcd_host_get_stats(const struct cxldcd_host *h,
+					 struct cxldcd_host_stats *out);
+
+/* Parse / format a tag UUID ("5be13bce-ae34-4a77-b6c3-16df975fcf1a"). */
+CXLDCD_EXPORT int cxldcd_tag_parse(const char *s, uint8_t tag[CXLDCD_HOST_TAG_SIZE]);
+CXLDCD_EXPORT void cxldcd_tag_format(const uint8_t tag[CXLDCD_HOST_TAG_SIZE], char out[37]);
+CXLDCD_EXPORT const char *cxldcd_host_event_name(enum cxldcd_host_event_type t);
+
+/* ------------------------------------------------ applications (other processes) */
+
+/* A group mapped in the application's address space. */
+struct cxldcd_app_map {
+	void *addr;
+	uint64_t size;
+	uint64_t id;
+};
+
+/* Blocking; timeout per exchange 5 s.  Caller frees with cxldcd_app_free(). */
+CXLDCD_EXPORT int cxldcd_app_connect(const char *path, struct cxldcd_app **out);
+CXLDCD_EXPORT void cxldcd_app_free(struct cxldcd_app *app);
+/* Return: number of groups (may exceed cap) or -errno. */
+CXLDCD_EXPORT int cxldcd_app_list(struct cxldcd_app *app, struct cxldcd_host_group_info *out,
+				  uint32_t cap);
+/**
+ * cxldcd_app_open() - open a group by tag (NULL: by id) and map it
+ * contiguously in this process.  Return: 0, -ENOENT, -EBUSY, -ENODEV, -E2BIG.
+ */
+CXLDCD_EXPORT int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SIZE],
+				  uint64_t id, struct cxldcd_app_map *out);
+/* Unmap and tell the agent.  Return 0 or -errno. */
+CXLDCD_EXPORT int cxldcd_app_close(struct cxldcd_app *app, struct cxldcd_app_map *map);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CXLDCD_HOST_H */

@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * apps.c - applications in other processes (docs/host-link.md, "The host
+ * agent's application socket").
+ *
+ * Agent side: a Unix socket (0600) in the agent's epoll set.  An
+ * application lists the tag groups, opens one (the agent answers with the
+ * group's layout and one fd per segment, in group order, and counts the open
+ * against the group so a release waits), and closes it; a disconnect closes
+ * everything it held.  Requests are tiny; a reply that the socket does not
+ * take at once drops the application (it is not reading).
+ *
+ * Client side (cxldcd_app_*): blocking calls with a 5 s deadline per
+ * exchange; the client maps the segments MAP_FIXED into one reservation,
+ * exactly as the agent maps its own view.
+ */
+#include "host/host-int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "hostlink/proto.h"
+
+#define APP_RBUF 256u
+#define APP_TIMEOUT_MS 5000
+
+struct app_hold {
+	uint64_t id;
+	uint32_t n;
+};
+
+struct app_conn {
+	struct app_conn *next;
+	int fd;
+	uint8_t rbuf[APP_RBUF];
+	size_t rlen;
+	struct app_hold *holds;
+	uint32_t nr_holds;
+	bool dead;
+};
+
+/* ------------------------------------------------------------ agent side */
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat sb;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	if (!lstat(path, &sb) && S_ISSOCK(sb.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0600) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, 0600) < 0 || listen(fd, 8) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int cxldcd_host_serve_apps(struct cxldcd_host *h, const char *path)
+{
+	int fd, rc;
+
+	if (!h || !path || h->app_listen >= 0)
+		return -EINVAL;
+	fd = listen_unix(path);
+	if (fd < 0)
+		return fd;
+	h->app_path = strdup(path);
+	rc = h->app_path ? host_epoll_add(h, fd) : -ENOMEM;
+	if (rc) {
+		close(fd);
+		unlink(path);
+		free(h->app_path);
+		h->app_path = NULL;
+		return rc;
+	}
+	h->app_listen = fd;
+	return 0;
+}
+
+static void app_send(struct app_conn *a, const uint8_t *buf, size_t len, const int *fds,
+		     unsigned nfd)
+{
+	ssize_t n = hl_send(a->fd, buf, len, fds, nfd);
+
+	if (n != (ssize_t)len)
+		a->dead = true;
+}
+
+static void send_status(struct app_conn *a, uint8_t type, uint32_t seq, uint32_t status)
+{
+	uint8_t buf[HL_HDR_SIZE + HL_APP_CLOSE_RSP_SIZE];
+	struct wwr w;
+
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, type, seq);
+	hl_enc_status_msg(&w, status);
+	hl_msg_end(&w);
+	app_send(a, buf, w.off, NULL, 0);
+}
+
+static void on_list(struct cxldcd_host *h, struct app_conn *a, uint32_t seq)
+{
+	size_t cap = HL_HDR_SIZE + HL_APP_LIST_HDR + (size_t)HL_APP_MAX_ENTRIES * HL_APP_ENTRY_SIZE;
+	uint8_t *buf = malloc(cap);
+	uint32_t n = 0;
+	struct wwr w;
+
+	if (!buf) {
+		a->dead = true;
+		return;
+	}
+	for (struct group *g = h->groups; g; g = g->next)
+		n += g->state == G_ACTIVE;
+	if (n > HL_APP_MAX_ENTRIES)
+		n = HL_APP_MAX_ENTRIES;
+	wwr_init(&w, buf, cap);
+	hl_msg_begin(&w, HL_APP_LIST_RSP, seq);
+	wwr_u32le(&w, n);
+	wwr_zero(&w, 4);
+	for (struct group *g = h->groups; g && n; g = g->next) {
+		struct hl_app_entry e = { .size = g->info.size, .id = g->info.id,
+					  .nr_extents = g->nr, .open_count = g->info.open_count };
+
+		if (g->state != G_ACTIVE)
+			continue;
+		memcpy(e.tag, g->info.tag, CXLDCD_TAG_SIZE);
+		e.flags = (g->info.tagged ? HL_APP_F_TAGGED : 0) |
+			  (g->info.release_pending ? HL_APP_F_RELEASE_PENDING : 0) |
+			  (g->map ? HL_APP_F_MAPPED : 0) | (g->info.revoked ? HL_APP_F_REVOKED : 0);
+		hl_enc_app_entry(&w, &e);
+		n--;
+	}
+	hl_msg_end(&w);
+	app_send(a, buf, w.off, NULL, 0);
+	free(buf);
+}
+
+static int hold(struct app_conn *a, uint64_t id)
+{
+	struct app_hold *nh;
+
+	for (uint32_t i = 0; i < a->nr_holds; i++) {
+		if (a->holds[i].id == id) {
+			a->holds[i].n++;
+			return 0;
+		}
+	}
+	nh = realloc(a->holds, (a->nr_holds + 1) * sizeof(*nh));
+	if (!nh)
+		return -ENOMEM;
+	a->holds = nh;
+	a->holds[a->nr_holds++] = (struct app_hold){ id, 1 };
+	return 0;
+}
+
+static void on_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq, const uint8_t *p,
+		    uint32_t len)
+{
+	struct hl_app_open_req rq;
+	struct hl_app_open_rsp rs = { 0 };
+	struct gseg gs[HL_APP_MAX_SEGS];
+	struct hl_app_seg seg[HL_APP_MAX_SEGS];
+	int fds[HL_APP_MAX_SEGS];
+	uint8_t buf[HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + HL_APP_MAX_SEGS * HL_APP_SEG_SIZE];
+	struct group *g;
+	struct wwr w;
+	int n = 0;
+
+	if (hl_dec_app_open_req(p, len, &rq)) {
+		a->dead = true;
+		return;
+	}
+	g = group_find(h, rq.tag, rq.id);
+	if (!g || g->state != G_ACTIVE)
+		rs.status = HL_S_NOENT;
+	else if (g->info.release_pending || g->info.revoked)
+		rs.status = HL_S_BUSY;
+	else if ((n = group_segments(h, g, gs, HL_APP_MAX_SEGS)) < 0)
+		rs.status = n == -E2BIG ? HL_S_TOOBIG : HL_S_NOMAP;
+	else if (hold(a, g->info.id))
+		rs.status = HL_S_NOMEM;
+	if (!rs.status) {
+		rs.nr_segs = (uint32_t)n;
+		rs.size = g->info.size;
+		rs.id = g->info.id;
+		for (int i = 0; i < n; i++) {
+			seg[i] = (struct hl_app_seg){ gs[i].group_offset, gs[i].len,
+						      gs[i].file_offset,
+						      gs[i].writable ? HL_MAP_F_WRITABLE : 0 };
+			fds[i] = gs[i].fd;
+		}
+		g->info.open_count++;
+	}
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_APP_OPEN_RSP, seq);
+	hl_enc_app_open_rsp(&w, &rs, seg);
+	hl_msg_end(&w);
+	app_send(a, buf, w.off, fds, rs.nr_segs);
+}
+
+static int unhold(struct cxldcd_host *h, struct app_conn *a, uint64_t id)
+{
+	for (uint32_t i = 0; i < a->nr_holds; i++) {
+		struct group *g;
+
+		if (a->holds[i].id != id || !a->holds[i].n)
+			continue;
+		a->holds[i].n--;
+		g = group_find(h, NULL, id);
+		if (g)
+			group_put(h, g);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void on_close(struct cxldcd_host *h, struct app_conn *a, uint32_t seq, const uint8_t *p,
+		     uint32_t len)
+{
+	uint64_t id;
+
+	if (hl_dec_u64_msg(p, len, &id)) {
+		a->dead = true;
+		return;
+	}
+	send_status(a, HL_APP_CLOSE_RSP, seq, unhold(h, a, id) ? HL_S_NOENT : HL_S_OK);
+}
+
+static void app_free(struct cxldcd_host *h, struct app_conn *a)
+{
+	struct app_conn **pp;
+
+	for (pp = &h->apps; *pp && *pp != a; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = a->next;
+	for (uint32_t i = 0; i < a->nr_holds; i++)
+		while (a->holds[i].n)
+			unhold(h, a, a->holds[i].id);
+	host_epoll_del(h, a->fd);
+	close(a->fd);
+	free(a->holds);
+	free(a);
+}
+
+static void app_read(struct cxldcd_host *h, struct app_conn *a)
+{
+	size_t off = 0;
+	unsigned nfd = 0;
+	int fds[4];
+	ssize_t n = hl_recv(a->fd, a->rbuf + a->rlen, APP_RBUF - a->rlen, fds, &nfd, 4);
+
+	for (unsigned i = 0; i < nfd; i++)
+		close(fds[i]);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0 || nfd) {
+		a->dead = true;
+		return;
+	}
+	a->rlen += (size_t)n;
+	while (!a->dead) {
+		struct hl_hdr hd;
+		int rc = hl_dec_hdr(a->rbuf + off, a->rlen - off, &hd);
+
+		if (rc == -EAGAIN)
+			break;
+		if (rc || hd.len > APP_RBUF - HL_HDR_SIZE) {
+			a->dead = true;
+			break;
+		}
+		if (a->rlen - off < HL_HDR_SIZE + hd.len)
+			break;
+		const uint8_t *p = a->rbuf + off + HL_HDR_SIZE;
+
+		if (hd.type == HL_APP_LIST_REQ && !hd.len)
+			on_list(h, a, hd.seq);
+		else if (hd.type == HL_APP_OPEN_REQ)
+			on_open(h, a, hd.seq, p, hd.len);
+		else if (hd.type == HL_APP_CLOSE_REQ)
+			on_close(h, a, hd.seq, p, hd.len);
+		else
+			a->dead = true;
+		off += HL_HDR_SIZE + hd.len;
+	}
+	memmove(a->rbuf, a->rbuf + off, a->rlen - off);
+	a->rlen -= off;
+}
+
+bool apps_owns_fd(const struct cxldcd_host *h, int fd)
+{
+	if (fd == h->app_listen)
+		return true;
+	for (const struct app_conn *a = h->apps; a; a = a->next)
+		if (a->fd == fd)
+			return true;
+	return false;
+}
+
+void apps_process_fd(struct cxldcd_host *h, int fd)
+{
+	struct app_conn *a;
+
+	if (fd == h->app_listen) {
+		int c;
+
+		while ((c = accept4(h->app_listen, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+			a = calloc(1, sizeof(*a));
+			if (!a || host_epoll_add(h, c)) {
+				free(a);
+				close(c);
+				continue;
+			}
+			a->fd = c;
+			a->next = h->apps;
+			h->apps = a;
+		}
+		return;
+	}
+	for (a = h->apps; a && a->fd != fd; a = a->next)
+		;
+	if (!a)
+		return;
+	app_read(h, a);
+	if (a->dead)
+		app_free(h, a);
+}
+
+void apps_fini(struct cxldcd_host *h)
+{
+	while (h->apps)
+		app_free(h, h->apps);
+	if (h->app_listen >= 0) {
+		host_epoll_del(h, h->app_listen);
+		close(h->app_listen);
+		h->app_listen = -1;
+	}
+	if (h->app_path)
+		unlink(h->app_path);
+	free(h->app_path);
+	h->app_path = NULL;
+}
+
+/* ------------------------------------------------------------ client side */
+
+struct cxldcd_app {
+	int fd;
+	uint32_t seq;
+	uint8_t *rbuf;
+};
+
+#define APP_RSP_MAX (HL_HDR_SIZE + HL_APP_LIST_HDR + HL_APP_MAX_ENTRIES * HL_APP_ENTRY_SIZE)
+
+int cxldcd_app_connect(const char *path, struct cxldcd_app **out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct cxldcd_app *app;
+	int rc;
+
+	if (!path || !out || strlen(path) >= sizeof(sa.sun_path))
+		return -EINVAL;
+	strcpy(sa.sun_path, path);
+	app = calloc(1, sizeof(*app));
+	if (!app)
+		return -ENOMEM;
+	app->rbuf = malloc(APP_RSP_MAX);
+	app->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!app->rbuf || app->fd < 0) {
+		rc = app->rbuf ? -errno : -ENOMEM;
+		goto err;
+	}
+	if (connect(app->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		goto err;
+	}
+	*out = app;
+	return 0;
+err:
+	if (app->fd >= 0)
+		close(app->fd);
+	free(app->rbuf);
+	free(app);
+	return rc;
+}
+
+void cxldcd_app_free(struct cxldcd_app *app)
+{
+	if (!app)
+		return;
+	close(app->fd);
+	free(app->rbuf);
+	free(app);
+}
+
+static int wait_fd(int fd, short ev)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+	int r = poll(&p, 1, APP_TIMEOUT_MS);
+
+	if (r < 0)
+		return -errno;
+	return r ? 0 : -ETIMEDOUT;
+}
+
+/* Send a request and read the whole reply (payload in app->rbuf + HDR). */
+static int exchange(struct cxldcd_app *app, const uint8_t *req, size_t len, uint8_t want_type,
+		    struct hl_hdr *hd, int *fds, unsigned *nfd)
+{
+	size_t got = 0, off = 0;
+	int rc;
+
+	while (off < len) {
+		ssize_t n = hl_send(app->fd, req + off, len - off, NULL, 0);
+
+		if (n == -EAGAIN) {
+			if ((rc = wait_fd(app->fd, POLLOUT)))
+				return rc;
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		off += (size_t)n;
+	}
+	*nfd = 0;
+	for (;;) {
+		ssize_t n;
+
+		rc = hl_dec_hdr(app->rbuf, got, hd);
+		if (rc && rc != -EAGAIN)
+			return -EPROTO;
+		if (!rc && got >= HL_HDR_SIZE + hd->len)
+			break;
+		if (!rc && HL_HDR_SIZE + hd->len > APP_RSP_MAX)
+			return -EPROTO;
+		if ((rc = wait_fd(app->fd, POLLIN)))
+			return rc;
+		n = hl_recv(app->fd, app->rbuf + got, APP_RSP_MAX - got, fds, nfd, HL_APP_MAX_SEGS);
+		if (n == -EAGAIN)
+			continue;
+		if (n <= 0)
+			return n ? (int)n : -ECONNRESET;
+		got += (size_t)n;
+	}
+	if (hd->type != want_type || got != HL_HDR_SIZE + hd->len)
+		return -EPROTO;
+	return 0;
+}
+
+static void close_fds(int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+int cxldcd_app_list(struct cxldcd_app *app, struct cxldcd_host_group_info *out, uint32_t cap)
+{
+	uint8_t req[HL_HDR_SIZE];
+	struct hl_app_entry *e;
+	struct hl_hdr hd;
+	struct wwr w;
+	uint32_t n;
+	unsigned nfd;
+	int fds[HL_APP_MAX_SEGS], rc;
+
+	wwr_init(&w, req, sizeof(req));
+	hl_msg_begin(&w, HL_APP_LIST_REQ, ++app->seq);
+	hl_msg_end(&w);
+	rc = exchange(app, req, w.off, HL_APP_LIST_RSP, &hd, fds, &nfd);
+	close_fds(fds, rc ? nfd : nfd);
+	if (rc)
+		return rc;
+	if (nfd)
+		return -EPROTO;
+	e = calloc(HL_APP_MAX_ENTRIES, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	rc = hl_dec_app_list(app->rbuf + HL_HDR_SIZE, hd.len, e, HL_APP_MAX_ENTRIES, &n);
+	if (rc) {
+		free(e);
+		return -EPROTO;
+	}
+	for (uint32_t i = 0; i < n && i < cap; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].id = e[i].id;
+		memcpy(out[i].tag, e[i].tag, CXLDCD_TAG_SIZE);
+		out[i].tagged = e[i].flags & HL_APP_F_TAGGED;
+		out[i].size = e[i].size;
+		out[i].nr_extents = e[i].nr_extents;
+		out[i].open_count = e[i].open_count;
+		out[i].mapped = e[i].flags & HL_APP_F_MAPPED;
+		out[i].release_pending = e[i].flags & HL_APP_F_RELEASE_PENDING;
+		out[i].revoked = e[i].flags & HL_APP_F_REVOKED;
+	}
+	free(e);
+	return (int)n;
+}
+
+static int send_close(struct cxldcd_app *app, uint64_t id)
+{
+	uint8_t req[HL_HDR_SIZE + HL_APP_CLOSE_REQ_SIZE];
+	struct hl_hdr hd;
+	struct wwr w;
+	uint32_t status;
+	unsigned nfd;
+	int fds[HL_APP_MAX_SEGS], rc;
+
+	wwr_init(&w, req, sizeof(req));
+	hl_msg_begin(&w, HL_APP_CLOSE_REQ, ++app->seq);
+	hl_enc_u64_msg(&w, id);
+	hl_msg_end(&w);
+	rc = exchange(app, req, w.off, HL_APP_CLOSE_RSP, &hd, fds, &nfd);
+	close_fds(fds, nfd);
+	if (rc)
+		return rc;
+	if (hl_dec_status_msg(app->rbuf + HL_HDR_SIZE, hd.len, &status))
+		return -EPROTO;
+	return hl_status_errno(status);
+}
+
+int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SIZE], uint64_t id,
+		    struct cxldcd_app_map *out)
+{
+	uint8_t req[HL_HDR_SIZE + HL_APP_OPEN_REQ_SIZE];
+	struct hl_app_open_req rq = { .id = id };
+	struct hl_app_open_rsp rs;
+	struct hl_app_seg seg[HL_APP_MAX_SEGS];
+	struct hl_hdr hd;
+	struct wwr w;
+	unsigned nfd = 0;
+	int fds[HL_APP_MAX_SEGS], rc;
+	uint8_t *base;
+
+	if (tag)
+		memcpy(rq.tag, tag, CXLDCD_TAG_SIZE);
+	wwr_init(&w, req, sizeof(req));
+	hl_msg_begin(&w, HL_APP_OPEN_REQ, ++app->seq);
+	hl_enc_app_open_req(&w, &rq);
+	hl_msg_end(&w);
+	rc = exchange(app, req, w.off, HL_APP_OPEN_RSP, &hd, fds, &nfd);
+	if (rc)
+		goto out;
+	if (hl_dec_app_open_rsp(app->rbuf + HL_HDR_SIZE, hd.len, &rs, seg, HL_APP_MAX_SEGS) ||
+	    rs.nr_segs != nfd) {
+		rc = -EPROTO;
+		goto out;
+	}
+	if (rs.status) {
+		rc = hl_status_errno(rs.status);
+		goto out;
+	}
+	base = mmap(NULL, rs.size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED) {
+		rc = -errno;
+		send_close(app, rs.id);
+		goto out;
+	}
+	for (uint32_t i = 0; i < rs.nr_segs; i++) {
+		int prot = PROT_READ | (seg[i].flags & HL_MAP_F_WRITABLE ? PROT_WRITE : 0);
+
+		if (mmap(base + seg[i].group_offset, seg[i].len, prot, MAP_SHARED | MAP_FIXED, fds[i],
+			 (off_t)seg[i].file_offset) == MAP_FAILED) {
+			rc = -errno;
+			munmap(base, rs.size);
+			send_close(app, rs.id);
+			goto out;
+		}
+	}
+	out->addr = base;
+	out->size = rs.size;
+	out->id = rs.id;
+out:
+	close_fds(fds, nfd);
+	return rc;
+}
+
+int cxldcd_app_close(struct cxldcd_app *app, struct cxldcd_app_map *map)
+{
+	if (!map || !map->addr)
+		return -EINVAL;
+	munmap(map->addr, map->size);
+	map->addr = NULL;
+	return send_close(app, map->id);
+}

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bringup.c - what a Linux DCD host does before it handles events
+ * (shared/docs/host-semantics.md "Bring-up"):
+ *   1. Command Effects Log (0400h, 0401h in chunks): 4800h-4803h supported;
+ *   2. Get DC Configuration (4800h) until every region is read, with the
+ *      driver's region checks;
+ *   3. DC event interrupt policy (0102h, then the 5-byte form of 0103h);
+ *   4. Get DC Extent List (4801h) in chunks, restarting (up to 10 times) when
+ *      the generation or the total changes; the extents found are surfaced
+ *      again WITHOUT an Add DC Response, and the DC log is drained only
+ *      after this scan (new Add events wait).
+ * Every step is a queued command whose continuation starts the next one.
+ * Device answers are untrusted: counts are checked against what was asked
+ * and what the payload holds before anything is allocated or copied.
+ */
+#include "host/host-int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/dcd.h"
+#include "cci/events.h"
+#include "cci/generic.h"
+
+static void cel_next(struct cxldcd_host *h);
+static void config_next(struct cxldcd_host *h, uint8_t start);
+static void scan_next(struct cxldcd_host *h, uint32_t start);
+
+static bool failed_rc(struct cxldcd_host *h, uint16_t opcode, int err, uint16_t rc)
+{
+	if (err)
+		return true;
+	if (rc) {
+		host_emit_rc(h, opcode, rc, "bring-up");
+		host_fail(h, -EIO, "bring-up command failed");
+		return true;
+	}
+	return false;
+}
+
+static void bad_device(struct cxldcd_host *h, int err, const char *why)
+{
+	host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, 0, 0, "%s", why);
+	host_fail(h, err, why);
+}
+
+/* ------------------------------------------------------------ CEL */
+
+static void done_logs(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+		      const uint8_t *out, size_t len)
+{
+	struct cci_log_entry e[32];
+	uint16_t n;
+
+	if (failed_rc(h, c->opcode, err, rc))
+		return;
+	if (cci_dec_supported_logs_out(out, len, e, 32, &n)) {
+		bad_device(h, -EPROTO, "malformed get supported logs output");
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		if (memcmp(e[i].uuid, cci_cel_uuid, 16))
+			continue;
+		if (!e[i].size || e[i].size % CCI_CEL_ENTRY_SIZE || e[i].size > HOST_MAX_CEL) {
+			bad_device(h, -EPROTO, "command effects log size is bogus");
+			return;
+		}
+		h->cel = malloc(e[i].size);
+		if (!h->cel) {
+			host_fail(h, -ENOMEM, "out of memory");
+			return;
+		}
+		h->cel_size = e[i].size;
+		h->cel_got = 0;
+		cel_next(h);
+		return;
+	}
+	bad_device(h, -EOPNOTSUPP, "device has no command effects log");
+}
+
+static void start_config(struct cxldcd_host *h)
+{
+	bool have[4] = { false };
+	struct wrd r;
+
+	wrd_init(&r, h->cel, h->cel_size);
+	while (wrd_left(&r) >= CCI_CEL_ENTRY_SIZE) {
+		struct cci_cel_entry e;
+
+		cci_dec_cel_entry(&r, &e);
+		if (e.opcode >= CXLDCD_OP_GET_DC_CONFIG && e.opcode <= CXLDCD_OP_RELEASE_DC)
+			have[e.opcode - CXLDCD_OP_GET_DC_CONFIG] = true;
+	}
+	free(h->cel);
+	h->cel = NULL;
+	for (int i = 0; i < 4; i++) {
+		if (!have[i]) {
+			bad_device(h, -EOPNOTSUPP, "device does not support 4800h-4803h");
+			return;
+		}
+	}
+	h->nr_regions = 0;
+	config_next(h, 0);
+}
+
+static void done_cel(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+		     const uint8_t *out, size_t len)
+{
+	if (failed_rc(h, c->opcode, err, rc))
+		return;
+	if (len != c->arg) {
+		bad_device(h, -EPROTO, "get log returned a length other than asked");
+		return;
+	}
+	memcpy(h->cel + h->cel_got, out, len);
+	h->cel_got += (uint32_t)len;
+	if (h->cel_got < h->cel_size)
+		cel_next(h);
+	else
+		start_config(h);
+}
+
+static void cel_next(struct cxldcd_host *h)
+{
+	uint32_t chunk = h->cel_size - h->cel_got;
+	struct cci_get_log_in in;
+	uint8_t buf[CCI_GET_LOG_IN_SIZE];
+	struct wwr w;
+	struct cmd *c;
+
+	if (chunk > h->mbox)
+		chunk = h->mbox;
+	memcpy(in.uuid, cci_cel_uuid, 16);
+	in.offset = h->cel_got;
+	in.length = chunk;
+	wwr_init(&w, buf, sizeof(buf));
+	cci_enc_get_log_in(&w, &in);
+	c = host_cmd(h, CXLDCD_OP_GET_LOG, buf, w.off, done_cel);
+	if (c)
+		c->arg = chunk;
+}
+
+void bringup_start(struct cxldcd_host *h)
+{
+	host_cmd(h, CXLDCD_OP_GET_SUPPORTED_LOGS, NULL, 0, done_logs);
+}
+
+/* ------------------------------------------------------------ regions */
+
+static bool pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* Linux cxl_dc_check(): the checks shared/docs/host-semantics.md lists. */
+static int check_region(const struct cxldcd_host *h, uint8_t i, char *why, size_t cap)
+{
+	const struct host_region *r = &h->regions[i];
+	uint64_t end;
+
+	if (!pow2(r->block_size) || r->block_size % CXLDCD_MIN_BLOCK_SIZE)
+		snprintf(why, cap, "region=%u block_size=0x%llx invalid", i,
+			 (unsigned long long)r->block_size);
+	else if (r->base % CXLDCD_REGION_ALIGN || r->base % r->block_size)
+		snprintf(why, cap, "region=%u base=0x%llx not aligned", i,
+			 (unsigned long long)r->base);
+	else if (!r->decode_len || !r->len || r->decode_len < r->len)
+		snprintf(why, cap, "region=%u decode_len=0x%llx len=0x%llx invalid", i,
+			 (unsigned long long)r->decode_len, (unsigned long long)r->len);
+	else if (r->len % r->block_size)
+		snprintf(why, cap, "region=%u len=0x%llx not a block multiple", i,
+			 (unsigned long long)r->len);
+	else if (__builtin_add_overflow(r->base, r->decode_len, &end))
+		snprintf(why, cap, "region=%u overflows", i);
+	else if (i && h->regions[i - 1].base + h->regions[i - 1].decode_len > r->base)
+		snprintf(why, cap, "region=%u base=0x%llx not after region=%u", i,
+			 (unsigned long long)r->base, i - 1);
+	else
+		return 0;
+	return -EINVAL;
+}
+
+static void start_policy(struct cxldcd_host *h);
+
+static void done_config(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+			const uint8_t *out, size_t len)
+{
+	struct cci_dc_config_out o;
+	uint8_t start = (uint8_t)c->arg;
+	char why[160];
+
+	if (failed_rc(h, c->opcode, err, rc))
+		return;
+	if (cci_dec_dc_config_out(out, len, &o)) {
+		bad_device(h, -EPROTO, "malformed get dc configuration output");
+		return;
+	}
+	if (!o.avail_regions || o.avail_regions > CXLDCD_MAX_REGIONS) {
+		snprintf(why, sizeof(why), "device reports %u dc regions", o.avail_regions);
+		bad_device(h, -EINVAL, why);
+		return;
+	}
+	if (!o.returned || o.returned > c->arg2 || start + o.returned > o.avail_regions ||
+	    (start && o.avail_regions != h->nr_regions)) {
+		bad_device(h, -EPROTO, "get dc configuration returned an inconsistent count");
+		return;
+	}
+	h->nr_regions = o.avail_regions;
+	for (uint8_t i = 0; i < o.returned; i++) {
+		struct host_region *r = &h->regions[start + i];
+
+		r->base = o.regions[i].base;
+		r->decode_len = o.regions[i].decode_len;
+		r->len = o.regions[i].len;
+		r->block_size = o.regions[i].block_size;
+		if (check_region(h, (uint8_t)(start + i), why, sizeof(why))) {
+			bad_device(h, -EINVAL, why);
+			return;
+		}
+	}
+	if (start + o.returned < o.avail_regions)
+		config_next(h, (uint8_t)(start + o.returned));
+	else
+		start_policy(h);
+}
+
+static void config_next(struct cxldcd_host *h, uint8_t start)
+{
+	uint32_t fit = (h->mbox - CCI_DC_CONFIG_HDR - CCI_DC_TRAILER_SIZE) / CXLDCD_DC_REGION_CFG_SIZE;
+	struct cci_dc_config_in in = { .start_region = start };
+	uint8_t buf[CCI_DC_CONFIG_IN_SIZE];
+	struct wwr w;
+	struct cmd *c;
+
+	in.region_count = (uint8_t)(fit < CXLDCD_MAX_REGIONS ? fit : CXLDCD_MAX_REGIONS);
+	wwr_init(&w, buf, sizeof(buf));
+	cci_enc_dc_config_in(&w, &in);
+	c = host_cmd(h, CXLDCD_OP_GET_DC_CONFIG, buf, w.off, done_config);
+	if (c) {
+		c->arg = start;
+		c->arg2 = in.region_count;
+	}
+}
+
+/* ------------------------------------------------------------ interrupt policy */
+
+static void done_set_policy(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+			    const uint8_t *out, size_t len)
+{
+	(void)out;
+	(void)len;
+	if (failed_rc(h, c->opcode, err, rc))
+		return;
+	h->scan_tries = 0;
+	scan_next(h, 0);
+}
+
+static void done_get_policy(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+			    const uint8_t *out, size_t len)
+{
+	struct cci_irq_policy pol;
+	uint8_t buf[CCI_IRQ_POLICY_SIZE];
+	struct wwr w;
+
+	if (failed_rc(h, c->opcode, err, rc))
+		return;
+	if (cci_dec_irq_policy(out, len, &pol) || pol.n != CCI_IRQ_POLICY_SIZE) {
+		bad_device(h, -EPROTO, "malformed get event interrupt policy output");
+		return;
+	}
+	/* DC log: MSI/MSI-X (01b), message number 0; the other logs unchanged. */
+	pol.mode[CXLDCD_LOG_DC] = 0x01;
+	wwr_init(&w, buf, sizeof(buf));
+	cci_enc_irq_policy(&w, &pol);
+	host_cmd(h, CXLDCD_OP_SET_EVENT_INTERRUPT_POLICY, buf, w.off, done_set_policy);
+}
+
+static void start_policy(struct cxldcd_host *h)
+{
+	host_cmd(h, CXLDCD_OP_GET_EVENT_INTERRUPT_POLICY, NULL, 0, done_get_policy);
+}
+
+/* ------------------------------------------------------------ extent scan */
+
+static int same_tag(const struct cxldcd_extent *a, const struct cxldcd_extent *b)
+{
+	return memcmp(a->tag, b->tag, CXLDCD_TAG_SIZE) == 0;
+}
+
+/* Surface the scanned extents as tag groups, without Add DC Response. */
+static void replay(struct cxldcd_host *h)
+{
+	uint32_t n = h->scan_nr;
+	bool *done = calloc(n ? n : 1, sizeof(bool));
+	struct cxldcd_extent *e = calloc(n ? n : 1, sizeof(*e));
+
+	if (!done || !e) {
+		free(done);
+		free(e);
+		host_fail(h, -ENOMEM, "out of memory");
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = 0;
+		uint8_t region;
+		char why[160];
+		struct group *g;
+
+		if (done[i])
+			continue;
+		for (uint32_t j = i; j < n; j++) {
+			if (done[j] || (j != i && (tag_is_null(h->scan[i].tag) ||
+						   !same_tag(&h->scan[i], &h->scan[j]))))
+				continue;
+			done[j] = true;
+			e[k++] = h->scan[j];
+		}
+		if (events_check_group(h, e, k, &region, why, sizeof(why))) {
+			host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, e[0].dpa, e[0].len,
+				  "existing extent not surfaced: %s", why);
+			continue;
+		}
+		g = group_new(h, e, k, region);
+		if (!g)
+			break;
+		g->info.replayed = true;
+		group_activate(h, g);
+		host_emit(h, CXLDCD_HOST_EV_GROUP_ADDED, g, g->ext[0].dpa, g->info.size,
+			  "replayed id=%llu extents=%u size=0x%llx", (unsigned long long)g->info.id,
+			  g->nr, (unsigned long long)g->info.size);
+	}
+	free(done);
+	free(e);
+	free(h->scan);
+	h->scan = NULL;
+	if (h->state == CXLDCD_HOST_FAILED)
+		return;
+	h->state = CXLDCD_HOST_READY;
+	host_emit(h, CXLDCD_HOST_EV_READY, NULL, 0, 0, "host=%u regions=%u", h->cfg.host_id,
+		  h->nr_regions);
+	/* Drain once: records may predate this connection (no IRQ for them). */
+	h->irq_pending = false;
+	events_irq(h);
+}
+
+static void scan_restart(struct cxldcd_host *h, const char *why)
+{
+	if (++h->scan_tries > HOST_SCAN_RETRIES) {
+		bad_device(h, -EIO, why);
+		return;
+	}
+	host_log(h, LOG_DEBUG, "extent scan restart %d: %s", h->scan_tries, why);
+	scan_next(h, 0);
+}
+
+static void done_scan(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+		      const uint8_t *out, size_t len)
+{
+	uint32_t start = (uint32_t)c->arg, want = (uint32_t)c->arg2;
+	struct cci_extent_list_out o;
+	struct cxldcd_extent *tmp;
+	int r;
+
+	if (failed_rc(h, c->opcode, err, rc))
+		return;
+	tmp = calloc(want ? want : 1, sizeof(*tmp));
+	if (!tmp) {
+		host_fail(h, -ENOMEM, "out of memory");
+		return;
+	}
+	r = cci_dec_extent_list_out(out, len, &o, tmp, want);
+	if (r || o.total > HOST_MAX_EXTENTS) {
+		free(tmp);
+		bad_device(h, -EPROTO, r == -ENOBUFS ? "extent list returned more than asked"
+						      : "malformed or oversized extent list");
+		return;
+	}
+	if (start == 0) {
+		free(h->scan);
+		h->scan = calloc(o.total ? o.total : 1, sizeof(*h->scan));
+		if (!h->scan) {
+			free(tmp);
+			host_fail(h, -ENOMEM, "out of memory");
+			return;
+		}
+		h->scan_total = o.total;
+		h->scan_gen = o.generation;
+		h->scan_nr = 0;
+	} else if (o.total != h->scan_total || o.generation != h->scan_gen) {
+		free(tmp);
+		scan_restart(h, "extent list changed while reading it");
+		return;
+	}
+	if (o.returned > h->scan_total - h->scan_nr || (!o.returned && h->scan_nr < h->scan_total)) {
+		free(tmp);
+		scan_restart(h, "extent list count inconsistent with its total");
+		return;
+	}
+	memcpy(h->scan + h->scan_nr, tmp, o.returned * sizeof(*tmp));
+	h->scan_nr += o.returned;
+	free(tmp);
+	if (h->scan_nr < h->scan_total)
+		scan_next(h, h->scan_nr);
+	else
+		replay(h);
+}
+
+static void scan_next(struct cxldcd_host *h, uint32_t start)
+{
+	struct cci_extent_list_in in = { .start = start };
+	uint8_t buf[CCI_EXTENT_LIST_IN_SIZE];
+	struct wwr w;
+	struct cmd *c;
+
+	in.count = (h->mbox - CCI_EXTENT_LIST_HDR) / CXLDCD_DC_EXTENT_SIZE;
+	wwr_init(&w, buf, sizeof(buf));
+	cci_enc_extent_list_in(&w, &in);
+	c = host_cmd(h, CXLDCD_OP_GET_DC_EXTENT_LIST, buf, w.off, done_scan);
+	if (c) {
+		c->arg = start;
+		c->arg2 = in.count;
+	}
+}

@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * events.c - the Dynamic Capacity event handling of a Linux DCD host
+ * (shared/docs/host-semantics.md "Add", "Release"):
+ *
+ *  - drain: Get Event Records (0100h, log 04h), Clear Event Records (0101h)
+ *    for the handles read, repeat until a Get returns no record;
+ *  - Add Capacity records are staged until More=0 (the chain), dropped when
+ *    the chain does not close within chain_timeout_ms, refused whole (empty
+ *    Add DC Response) when longer than chain_cap;
+ *  - a closed chain is split into tag groups (same non-null tag; each
+ *    untagged extent alone), each validated (inside one region, 2 MiB
+ *    aligned, no overlap with accepted or other offered capacity, tag unique
+ *    host-wide, dense shared sequence, one region), then put through the
+ *    accept policy; one Add DC Response (4802h) lists the accepted extents,
+ *    More-split when it does not fit the mailbox;
+ *  - Release Capacity chains are matched to groups by DPA and tag and
+ *    released whole (deferred while open); a range no group owns is released
+ *    at once;
+ *  - Forced Capacity Release records are logged (access is already gone).
+ */
+#include "host/host-int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/dcd.h"
+#include "cci/events.h"
+
+static void start_drain(struct cxldcd_host *h);
+
+/* ------------------------------------------------------------ chains */
+
+void chain_fini(struct chain *c)
+{
+	free(c->ext);
+	memset(c, 0, sizeof(*c));
+}
+
+static void chain_reset(struct chain *c)
+{
+	c->open = false;
+	c->count = 0;
+	c->nr = 0;
+}
+
+/* Stage one record's extent.  Return true when the chain closed. */
+static bool chain_push(struct cxldcd_host *h, struct chain *c, const struct cxldcd_event *ev)
+{
+	if (!c->open) {
+		c->open = true;
+		c->type = ev->dc_type;
+		c->count = 0;
+		c->nr = 0;
+		c->start_ms = host_now_ms();
+	}
+	if (!c->ext) {
+		c->ext = calloc(h->cfg.chain_cap, sizeof(*c->ext));
+		if (!c->ext) {
+			host_fail(h, -ENOMEM, "out of memory");
+			return false;
+		}
+		c->cap = h->cfg.chain_cap;
+	}
+	if (c->count < UINT32_MAX)
+		c->count++;
+	if (c->nr < c->cap)
+		c->ext[c->nr++] = ev->dc_extent;
+	return !(ev->dc_flags & CXLDCD_DC_EVF_MORE);
+}
+
+uint64_t events_deadline(const struct cxldcd_host *h)
+{
+	uint64_t dl = 0;
+
+	if (h->add_chain.open)
+		dl = h->add_chain.start_ms + h->cfg.chain_timeout_ms;
+	if (h->rel_chain.open) {
+		uint64_t d = h->rel_chain.start_ms + h->cfg.chain_timeout_ms;
+
+		if (!dl || d < dl)
+			dl = d;
+	}
+	return dl;
+}
+
+/*
+ * COMPAT: Linux v11 drops an Add chain that does not close within 20 s and
+ * sends nothing for it; a device whose pending group is still waiting must
+ * time it out itself.
+ */
+void events_tick(struct cxldcd_host *h, uint64_t now_ms)
+{
+	struct chain *cs[2] = { &h->add_chain, &h->rel_chain };
+
+	for (int i = 0; i < 2; i++) {
+		struct chain *c = cs[i];
+
+		if (!c->open || now_ms < c->start_ms + h->cfg.chain_timeout_ms)
+			continue;
+		h->st.chain_timeouts++;
+		host_emit(h, CXLDCD_HOST_EV_CHAIN_TIMEOUT, NULL, c->nr ? c->ext[0].dpa : 0, 0,
+			  "%s chain of %u records not closed within %u ms: dropped",
+			  c->type == CXLDCD_DC_EV_ADD_CAPACITY ? "add" : "release", c->count,
+			  h->cfg.chain_timeout_ms);
+		chain_reset(c);
+	}
+}
+
+/* ------------------------------------------------------------ validation */
+
+static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static int region_of(const struct cxldcd_host *h, uint64_t dpa, uint64_t len)
+{
+	for (uint8_t i = 0; i < h->nr_regions; i++) {
+		const struct host_region *r = &h->regions[i];
+
+		if (dpa >= r->base && len <= r->len && dpa - r->base <= r->len - len)
+			return i;
+	}
+	return -1;
+}
+
+/* Dense: all zero (unshared, arrival order), or exactly base..base+n-1. */
+static bool seq_dense(const struct cxldcd_extent *e, uint32_t n, uint16_t base)
+{
+	bool all_zero = true;
+
+	for (uint32_t i = 0; i < n; i++)
+		all_zero &= e[i].shared_seq == 0;
+	if (all_zero)
+		return true;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t want = base + i, seen = 0;
+
+		for (uint32_t j = 0; j < n; j++)
+			seen += e[j].shared_seq == want;
+		if (seen != 1)
+			return false;
+	}
+	return true;
+}
+
+int events_check_group(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
+		       uint8_t *region, char *why, size_t cap)
+{
+	int r0 = -1;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int r = region_of(h, e[i].dpa, e[i].len);
+
+		if (!e[i].len || e[i].dpa % HOST_EXTENT_ALIGN || e[i].len % HOST_EXTENT_ALIGN) {
+			snprintf(why, cap, "dpa=0x%llx len=0x%llx not 2 MiB aligned",
+				 (unsigned long long)e[i].dpa, (unsigned long long)e[i].len);
+			return -EINVAL;
+		}
+		if (r < 0) {
+			snprintf(why, cap, "dpa=0x%llx len=0x%llx not inside one region",
+				 (unsigned long long)e[i].dpa, (unsigned long long)e[i].len);
+			return -EINVAL;
+		}
+		if (r0 >= 0 && r != r0) {
+			snprintf(why, cap, "tag group spans regions %d and %d", r0, r);
+			return -EINVAL;
+		}
+		r0 = r;
+		if (group_overlaps_any(h, e[i].dpa, e[i].len)) {
+			snprintf(why, cap, "dpa=0x%llx len=0x%llx overlaps accepted capacity",
+				 (unsigned long long)e[i].dpa, (unsigned long long)e[i].len);
+			return -EINVAL;
+		}
+		for (uint32_t j = 0; j < i; j++) {
+			if (overlap(e[i].dpa, e[i].len, e[j].dpa, e[j].len)) {
+				snprintf(why, cap, "dpa=0x%llx overlaps another extent of the group",
+					 (unsigned long long)e[i].dpa);
+				return -EINVAL;
+			}
+		}
+	}
+	if (!tag_is_null(e[0].tag) && group_find(h, e[0].tag, 0)) {
+		snprintf(why, cap, "tag already in use on this host");
+		return -EINVAL;
+	}
+	if (!seq_dense(e, n, h->cfg.seq_one_based ? 1 : 0)) {
+		snprintf(why, cap, "shared sequence of %u extents is not %s", n,
+			 h->cfg.seq_one_based ? "1..n" : "0..n-1");
+		return -EINVAL;
+	}
+	*region = (uint8_t)r0;
+	return 0;
+}
+
+/* ------------------------------------------------------------ policy */
+
+static uint64_t host_bytes(const struct cxldcd_host *h)
+{
+	uint64_t sum = 0;
+
+	for (const struct group *g = h->groups; g; g = g->next)
+		sum += g->info.size;
+	return sum;
+}
+
+static bool policy_accepts(struct cxldcd_host *h, const struct group *g, uint64_t *bytes,
+			   char *why, size_t cap)
+{
+	bool ok = false;
+
+	switch (h->cfg.accept) {
+	case CXLDCD_HOST_ACCEPT_ALL:
+		ok = true;
+		break;
+	case CXLDCD_HOST_ACCEPT_NONE:
+		snprintf(why, cap, "policy none");
+		break;
+	case CXLDCD_HOST_ACCEPT_TAGS:
+		for (uint32_t i = 0; i < h->cfg.nr_accept_tags && g->info.tagged; i++)
+			ok |= !memcmp(h->tags[i], g->info.tag, CXLDCD_TAG_SIZE);
+		if (!ok)
+			snprintf(why, cap, "tag not in the allow-list");
+		break;
+	case CXLDCD_HOST_ACCEPT_LIMIT:
+		ok = *bytes + g->info.size <= h->cfg.accept_limit;
+		if (!ok)
+			snprintf(why, cap, "capacity limit 0x%llx reached",
+				 (unsigned long long)h->cfg.accept_limit);
+		break;
+	}
+	if (ok && h->cfg.accept_fn && !h->cfg.accept_fn(h->cfg.accept_opaque, &g->info)) {
+		snprintf(why, cap, "refused by the accept callback");
+		ok = false;
+	}
+	if (ok)
+		*bytes += g->info.size;
+	return ok;
+}
+
+/* ------------------------------------------------------------ Add DC Response */
+
+static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+			 const uint8_t *out, size_t len)
+{
+	uint64_t token = c->arg;
+	struct group *g, *next;
+
+	(void)out;
+	(void)len;
+	if (err)
+		return;
+	if (rc) {
+		host_emit_rc(h, c->opcode, rc, "add dc response");
+		h->failed_token = token;
+	}
+	if (!c->arg2) /* not the last part */
+		return;
+	for (g = h->groups; g; g = next) {
+		next = g->next;
+		if (g->state != G_ADDING || g->token != token)
+			continue;
+		if (h->failed_token == token) {
+			h->st.groups_rejected++;
+			host_emit(h, CXLDCD_HOST_EV_GROUP_REJECTED, g, g->ext[0].dpa, g->info.size,
+				  "device refused the add dc response");
+			group_free(h, g);
+			continue;
+		}
+		group_activate(h, g);
+		h->st.groups_added++;
+		host_emit(h, CXLDCD_HOST_EV_GROUP_ADDED, g, g->ext[0].dpa, g->info.size,
+			  "id=%llu extents=%u size=0x%llx mapped=%s", (unsigned long long)g->info.id,
+			  g->nr, (unsigned long long)g->info.size, g->map ? "yes" : "no");
+	}
+}
+
+/* One response per chain, More-split to fit the mailbox (CXL r3.2 §8.2.10.9.9.3). */
+static void send_dc_list(struct cxldcd_host *h, uint16_t opcode, const struct cxldcd_range *r,
+			 uint32_t n, uint64_t arg, cmd_done_fn *done)
+{
+	uint32_t per = (h->mbox - CCI_DC_RSP_HDR) / CXLDCD_UPDATED_EXTENT_SIZE;
+	size_t cap = CCI_DC_RSP_HDR + (size_t)per * CXLDCD_UPDATED_EXTENT_SIZE;
+	uint8_t *buf = malloc(cap);
+	uint32_t at = 0;
+
+	if (!buf) {
+		host_fail(h, -ENOMEM, "out of memory");
+		return;
+	}
+	do {
+		uint32_t k = n - at < per ? n - at : per;
+		bool more = at + k < n;
+		struct wwr w;
+		struct cmd *c;
+
+		wwr_init(&w, buf, cap);
+		cci_enc_dc_rsp_in(&w, r ? r + at : NULL, k, more);
+		c = host_cmd(h, opcode, buf, w.off, done);
+		if (!c)
+			break;
+		c->arg = arg;
+		c->arg2 = !more;
+		at += k;
+	} while (at < n);
+	free(buf);
+}
+
+static void reject_chain(struct cxldcd_host *h, const struct chain *ch, const char *why)
+{
+	h->st.groups_rejected++;
+	host_emit(h, CXLDCD_HOST_EV_GROUP_REJECTED, NULL, ch->nr ? ch->ext[0].dpa : 0, 0,
+		  "add chain of %u extents refused: %s", ch->count, why);
+	send_dc_list(h, CXLDCD_OP_ADD_DC_RESPONSE, NULL, 0, h->token++, done_add_rsp);
+}
+
+/* Does extent i of the chain overlap another offered extent? */
+static bool chain_overlap(const struct chain *ch, uint32_t i)
+{
+	for (uint32_t j = 0; j < ch->nr; j++)
+		if (j != i && overlap(ch->ext[i].dpa, ch->ext[i].len, ch->ext[j].dpa, ch->ext[j].len))
+			return true;
+	return false;
+}
+
+static void process_add_chain(struct cxldcd_host *h, struct chain *ch)
+{
+	uint32_t n = ch->nr, nr_rsp = 0;
+	bool *used = calloc(n, sizeof(bool));
+	struct cxldcd_extent *e = calloc(n, sizeof(*e));
+	struct cxldcd_range *rsp = calloc(n, sizeof(*rsp));
+	uint64_t bytes = host_bytes(h), token = h->token++;
+
+	if (!used || !e || !rsp) {
+		host_fail(h, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = 0;
+		bool bad_overlap = false;
+		uint8_t region;
+		char why[160];
+		struct group *g;
+
+		if (used[i])
+			continue;
+		for (uint32_t j = i; j < n; j++) {
+			if (used[j] || (j != i && (tag_is_null(ch->ext[i].tag) ||
+						   memcmp(ch->ext[i].tag, ch->ext[j].tag, 16))))
+				continue;
+			used[j] = true;
+			bad_overlap |= chain_overlap(ch, j);
+			e[k++] = ch->ext[j];
+		}
+		if (bad_overlap)
+			snprintf(why, sizeof(why), "overlaps another extent of the add chain");
+		if (bad_overlap || events_check_group(h, e, k, &region, why, sizeof(why))) {
+			h->st.groups_rejected++;
+			host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, e[0].dpa, e[0].len,
+				  "tag group of %u extents invalid: %s", k, why);
+			continue;
+		}
+		g = group_new(h, e, k, region);
+		if (!g)
+			goto out;
+		if (!policy_accepts(h, g, &bytes, why, sizeof(why))) {
+			h->st.groups_rejected++;
+			host_emit(h, CXLDCD_HOST_EV_GROUP_REJECTED, g, g->ext[0].dpa, g->info.size,
+				  "%s", why);
+			group_free(h, g);
+			continue;
+		}
+		g->state = G_ADDING;
+		g->token = token;
+		/* the response lists the accepted extents in offer order */
+		for (uint32_t j = 0; j < k; j++)
+			rsp[nr_rsp++] = (struct cxldcd_range){ e[j].dpa, e[j].len };
+	}
+	send_dc_list(h, CXLDCD_OP_ADD_DC_RESPONSE, rsp, nr_rsp, token, done_add_rsp);
+out:
+	free(used);
+	free(e);
+	free(rsp);
+}
+
+/* ------------------------------------------------------------ release */
+
+static void done_release(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+			 const uint8_t *out, size_t len)
+{
+	struct group *g;
+
+	(void)out;
+	(void)len;
+	if (err)
+		return;
+	if (rc)
+		host_emit_rc(h, c->opcode, rc, "release dc");
+	if (!c->arg2 || !c->arg)
+		return;
+	g = group_find(h, NULL, c->arg);
+	if (!g)
+		return;
+	h->st.groups_released++;
+	host_emit(h, CXLDCD_HOST_EV_GROUP_RELEASED, g, g->ext[0].dpa, g->info.size,
+		  "id=%llu extents=%u size=0x%llx%s", (unsigned long long)g->info.id, g->nr,
+		  (unsigned long long)g->info.size, rc ? " (device refused)" : "");
+	group_free(h, g);
+}
+
+void events_release_ranges(struct cxldcd_host *h, const struct cxldcd_range *r, uint32_t n,
+			   uint64_t group_id)
+{
+	if (n)
+		send_dc_list(h, CXLDCD_OP_RELEASE_DC, r, n, group_id, done_release);
+}
+
+static struct group *match_release(struct cxldcd_host *h, const struct cxldcd_extent *x)
+{
+	for (struct group *g = h->groups; g; g = g->next) {
+		if (g->state != G_ACTIVE)
+			continue;
+		/* v10+: the record carries the tag; a null tag (older device) matches by DPA */
+		if (!tag_is_null(x->tag) && (!g->info.tagged || memcmp(g->info.tag, x->tag, 16)))
+			continue;
+		for (uint32_t i = 0; i < g->nr; i++)
+			if (overlap(g->ext[i].dpa, g->ext[i].len, x->dpa, x->len))
+				return g;
+	}
+	return NULL;
+}
+
+static void process_release_chain(struct cxldcd_host *h, struct chain *ch)
+{
+	struct group **set = calloc(ch->nr ? ch->nr : 1, sizeof(*set));
+	uint32_t nset = 0;
+
+	if (!set) {
+		host_fail(h, -ENOMEM, "out of memory");
+		return;
+	}
+	if (ch->count > ch->nr)
+		host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, 0, 0,
+			  "release chain of %u records exceeds cap=%u: the rest is ignored",
+			  ch->count, ch->nr);
+	for (uint32_t i = 0; i < ch->nr; i++) {
+		const struct cxldcd_extent *x = &ch->ext[i];
+		struct group *g = match_release(h, x);
+		bool dup = false;
+
+		if (!x->len) {
+			host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, x->dpa, 0,
+				  "release record with length 0");
+			continue;
+		}
+		if (g) {
+			for (uint32_t j = 0; j < nset; j++)
+				dup |= set[j] == g;
+			if (!dup)
+				set[nset++] = g;
+			continue;
+		}
+		if (group_overlaps_any(h, x->dpa, x->len)) {
+			/* a group we are releasing already, or a tag mismatch */
+			struct group *o = group_by_dpa(h, x->dpa, x->len);
+
+			if (o && o->state == G_ACTIVE)
+				host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, o, x->dpa, x->len,
+					  "release record tag does not match the group at the dpa");
+			continue;
+		}
+		/* No group owns it (restart, race): release at once so the device knows. */
+		struct cxldcd_range r = { x->dpa, x->len };
+
+		host_emit(h, CXLDCD_HOST_EV_RANGE_RELEASED, NULL, x->dpa, x->len,
+			  "dpa=0x%llx len=0x%llx owned by no group: released",
+			  (unsigned long long)x->dpa, (unsigned long long)x->len);
+		events_release_ranges(h, &r, 1, 0);
+	}
+	for (uint32_t j = 0; j < nset; j++)
+		group_release(h, set[j]);
+	free(set);
+}
+
+static void on_forced(struct cxldcd_host *h, const struct cxldcd_extent *x)
+{
+	struct group *g = group_by_dpa(h, x->dpa, x->len);
+
+	/* The device unmapped first (UNMAP precedes the record); make sure anyway. */
+	groups_unmap_range(h, x->dpa, x->len, true);
+	segments_drop(h, x->dpa, x->len);
+	host_emit(h, CXLDCD_HOST_EV_FORCED_RELEASE, g, x->dpa, x->len,
+		  "dpa=0x%llx len=0x%llx%s", (unsigned long long)x->dpa, (unsigned long long)x->len,
+		  g ? "" : " (no group)");
+	if (!g)
+		return;
+	g->info.revoked = true;
+	for (uint32_t i = 0; i < g->nr; i++) {
+		uint64_t a = g->ext[i].dpa > x->dpa ? g->ext[i].dpa : x->dpa;
+		uint64_t b = g->ext[i].dpa + g->ext[i].len < x->dpa + x->len
+				     ? g->ext[i].dpa + g->ext[i].len
+				     : x->dpa + x->len;
+
+		if (a < b)
+			g->revoked_bytes += b - a;
+	}
+	if (g->revoked_bytes >= g->info.size && !g->info.open_count)
+		group_free(h, g);
+}
+
+/* ------------------------------------------------------------ drain */
+
+static void handle_record(struct cxldcd_host *h, const struct cxldcd_event *ev)
+{
+	if (!cci_event_is_dc(ev->uuid)) {
+		host_log(h, LOG_DEBUG, "non-dc record handle=%u ignored", ev->handle);
+		return;
+	}
+	switch (ev->dc_type) {
+	case CXLDCD_DC_EV_ADD_CAPACITY:
+	case CXLDCD_DC_EV_RELEASE_CAPACITY: {
+		bool add = ev->dc_type == CXLDCD_DC_EV_ADD_CAPACITY;
+		struct chain *c = add ? &h->add_chain : &h->rel_chain;
+		struct chain *other = add ? &h->rel_chain : &h->add_chain;
+
+		if (other->open) {
+			/* CXL r3.2 Table 8-62: a More chain is contiguous with one type */
+			host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, ev->dc_extent.dpa, 0,
+				  "%s chain interrupted by another record type: dropped",
+				  add ? "release" : "add");
+			chain_reset(other);
+		}
+		if (!chain_push(h, c, ev))
+			return;
+		if (add && c->count > c->cap)
+			reject_chain(h, c, "longer than the chain cap");
+		else if (add)
+			process_add_chain(h, c);
+		else
+			process_release_chain(h, c);
+		chain_reset(c);
+		break;
+	}
+	case CXLDCD_DC_EV_FORCED_RELEASE:
+		on_forced(h, &ev->dc_extent);
+		break;
+	case CXLDCD_DC_EV_REGION_CONFIG_UPDATED:
+		host_emit(h, CXLDCD_HOST_EV_REGION_UPDATED, NULL, 0, 0, "region=%u",
+			  ev->dc_region_index);
+		break;
+	default:
+		host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, ev->dc_extent.dpa, ev->dc_extent.len,
+			  "unexpected dc event type=0x%02x on a host log", ev->dc_type);
+		break;
+	}
+}
+
+static void drain_done(struct cxldcd_host *h)
+{
+	h->draining = false;
+	if (h->irq_pending)
+		start_drain(h);
+}
+
+static void done_clear(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+		       const uint8_t *out, size_t len)
+{
+	(void)out;
+	(void)len;
+	if (err)
+		return;
+	if (rc) {
+		/* Not clearing would return the same records forever: stop until the next IRQ. */
+		host_emit_rc(h, c->opcode, rc, "clear event records");
+		h->draining = false;
+		return;
+	}
+	if (c->arg2)
+		start_drain(h);
+}
+
+static void done_get(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+		     const uint8_t *out, size_t len)
+{
+	uint16_t cap = (uint16_t)((h->mbox - CCI_GET_EVENTS_HDR) / CXLDCD_EVENT_RECORD_SIZE);
+	struct cci_get_events_out o;
+	struct cxldcd_event *ev;
+	int r;
+
+	if (err)
+		return;
+	if (rc) {
+		host_emit_rc(h, c->opcode, rc, "get event records");
+		drain_done(h);
+		return;
+	}
+	ev = calloc(cap ? cap : 1, sizeof(*ev));
+	if (!ev) {
+		host_fail(h, -ENOMEM, "out of memory");
+		return;
+	}
+	r = cci_dec_get_events_out(out, len, &o, ev, cap);
+	if (r) {
+		host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, 0, 0,
+			  "malformed get event records output (len=%zu): %s", len,
+			  r == -ENOBUFS ? "more records than fit the mailbox" : "size mismatch");
+		free(ev);
+		h->draining = false;
+		return;
+	}
+	if (o.flags & CCI_EVF_OVERFLOW)
+		host_log(h, LOG_WARNING, "dc event log overflowed count=%u", o.overflow_count);
+	if (!o.nr_records) {
+		free(ev);
+		drain_done(h);
+		return;
+	}
+	for (uint16_t i = 0; i < o.nr_records && h->state != CXLDCD_HOST_FAILED; i++)
+		handle_record(h, &ev[i]);
+	for (uint16_t at = 0; at < o.nr_records && h->state != CXLDCD_HOST_FAILED;) {
+		struct cci_clear_events_in in = { .log = CXLDCD_LOG_DC };
+		uint8_t buf[CCI_CLEAR_EVENTS_HDR + 2 * 255];
+		struct wwr w;
+		struct cmd *cc;
+
+		while (at < o.nr_records && in.nr_handles < 255)
+			in.handles[in.nr_handles++] = ev[at++].handle;
+		wwr_init(&w, buf, sizeof(buf));
+		cci_enc_clear_events_in(&w, &in);
+		cc = host_cmd(h, CXLDCD_OP_CLEAR_EVENT_RECORDS, buf, w.off, done_clear);
+		if (cc)
+			cc->arg2 = at == o.nr_records;
+	}
+	free(ev);
+}
+
+static void start_drain(struct cxldcd_host *h)
+{
+	uint8_t log = CXLDCD_LOG_DC;
+
+	h->draining = true;
+	h->irq_pending = false;
+	host_cmd(h, CXLDCD_OP_GET_EVENT_RECORDS, &log, 1, done_get);
+}
+
+void events_irq(struct cxldcd_host *h)
+{
+	if (h->state != CXLDCD_HOST_READY || h->draining) {
+		h->irq_pending = true; /* Add events wait for the bring-up scan */
+		return;
+	}
+	start_drain(h);
+}

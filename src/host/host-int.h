@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * host-int.h - internals of libcxldcd-host shared by its files:
+ *   host.c     context, link I/O, command queue, timers, public glue
+ *   bringup.c  CEL, 4800h, interrupt policy, 4801h scan and replay
+ *   events.c   DC log drain, More chains, Add validation/policy/response,
+ *              release and forced release records
+ *   groups.c   tag groups, MAP segments, contiguous mappings, open/close/release
+ *   apps.c     the application socket (agent side) and the cxldcd_app_* client
+ */
+#ifndef CXLDCD_HOST_INT_H
+#define CXLDCD_HOST_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#include "cxldcd/cxldcd-host.h"
+#include "cxldcd/spec.h"
+#include "cxldcd/types.h"
+
+#define HOST_DEF_CHAIN_TIMEOUT_MS 20000u
+#define HOST_DEF_CHAIN_CAP 100u
+#define HOST_DEF_CMD_TIMEOUT_MS 5000u
+#define HOST_EXTENT_ALIGN (2ull << 20)   /* Linux CXL_DCD_EXTENT_ALIGN: 2 MiB */
+#define HOST_SCAN_RETRIES 10
+#define HOST_MAX_EXTENTS 65536u          /* replay / tracking bound */
+#define HOST_MAX_SEGMENTS 65536u
+#define HOST_MAX_CEL 0x10000u
+#define HOST_OUT_MAX (4u << 20)
+
+struct cxldcd_host;
+struct cmd;
+
+typedef void cmd_done_fn(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+			 const uint8_t *out, size_t out_len);
+
+enum cmd_kind { CMD_CCI, CMD_READ, CMD_WRITE };
+
+struct cmd {
+	struct cmd *next;
+	enum cmd_kind kind;
+	uint16_t opcode;
+	uint32_t seq;
+	uint64_t arg;               /* continuation context */
+	uint64_t arg2;
+	cmd_done_fn *done;
+	void *buf;                  /* READ: destination */
+	cxldcd_host_io_fn *io_done;
+	void *io_opaque;
+	size_t in_len;
+	uint8_t in[];
+};
+
+/* A backend piece the device handed over with MAP. */
+struct segment {
+	uint64_t dpa, len, offset;
+	int fd;
+	bool writable;
+};
+
+enum group_state {
+	G_ADDING,                   /* in an Add DC Response not yet answered */
+	G_ACTIVE,
+	G_RELEASING,                /* Release DC sent */
+};
+
+struct group {
+	struct group *next;
+	struct cxldcd_host_group_info info;
+	enum group_state state;
+	uint64_t token;             /* G_ADDING: the response it rides in */
+	uint32_t nr;                /* extents, in sequence order */
+	struct cxldcd_extent *ext;
+	uint8_t *map;               /* contiguous mapping (NULL: not mapped) */
+	uint32_t open_local;        /* opens in this process */
+	uint64_t revoked_bytes;     /* taken away by forced release */
+};
+
+struct host_region {
+	uint64_t base, decode_len, len, block_size;
+};
+
+/* A staged More chain of DC records of one type. */
+struct chain {
+	bool open;
+	uint8_t type;
+	uint32_t count;             /* records seen (may exceed the stored ones) */
+	uint32_t nr, cap;
+	struct cxldcd_extent *ext;
+	uint64_t start_ms;
+};
+
+struct app_conn;
+
+struct cxldcd_host {
+	struct cxldcd_host_cfg cfg;
+	uint8_t (*tags)[CXLDCD_TAG_SIZE];
+	enum cxldcd_host_state state;
+	int fail_err;
+	int ep;                     /* epoll set returned by get_fd */
+	int sock;
+	int tfd;                    /* timerfd */
+	bool is_unix;
+	bool mapping;
+	uint32_t mbox;              /* mailbox payload size */
+	uint64_t span_base, span_size;
+	uint8_t nr_regions;
+	struct host_region regions[CXLDCD_MAX_REGIONS];
+	uint32_t seq;
+	/* input */
+	uint8_t *rbuf;
+	size_t rlen, rcap;
+	int fds[64];
+	unsigned nr_fds;
+	/* output */
+	uint8_t *obuf;
+	size_t olen, ocap;
+	bool want_out;
+	/* commands */
+	struct cmd *cq_head, *cq_tail;
+	struct cmd *inflight;
+	uint64_t deadline_ms;
+	uint8_t cci_tag;
+	/* bring-up scratch */
+	uint8_t *cel;
+	uint32_t cel_size, cel_got;
+	struct cxldcd_extent *scan;
+	uint32_t scan_nr, scan_total, scan_gen;
+	int scan_tries;
+	/* events */
+	bool draining, irq_pending;
+	struct chain add_chain, rel_chain;
+	uint64_t token;             /* next Add response token */
+	uint64_t failed_token;
+	/* groups and segments */
+	struct group *groups;
+	uint64_t next_group_id;
+	struct segment *segs;
+	uint32_t nr_segs, cap_segs;
+	/* apps */
+	int app_listen;
+	char *app_path;
+	struct app_conn *apps;
+	struct cxldcd_host_stats st;
+	int handled;
+};
+
+/* host.c */
+__attribute__((format(printf, 3, 4)))
+void host_log(const struct cxldcd_host *h, int level, const char *fmt, ...);
+uint64_t host_now_ms(void);
+void host_fail(struct cxldcd_host *h, int err, const char *why);
+void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struct group *g,
+	       uint64_t dpa, uint64_t len, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void host_emit_rc(struct cxldcd_host *h, uint16_t opcode, uint16_t rc, const char *what);
+/* Queue a CCI command (in borrowed, copied).  Return the cmd (to set arg) or NULL (failed). */
+struct cmd *host_cmd(struct cxldcd_host *h, uint16_t opcode, const void *in, size_t in_len,
+		     cmd_done_fn *done);
+/* Send the next queued command now (public entry points that queue). */
+void host_kick(struct cxldcd_host *h);
+int host_epoll_add(struct cxldcd_host *h, int fd);
+void host_epoll_del(struct cxldcd_host *h, int fd);
+
+/* bringup.c */
+void bringup_start(struct cxldcd_host *h);
+
+/* events.c */
+void events_irq(struct cxldcd_host *h);
+void events_tick(struct cxldcd_host *h, uint64_t now_ms);
+uint64_t events_deadline(const struct cxldcd_host *h);
+void chain_fini(struct chain *c);
+/* Send Release DC for ranges, More-split; done gets arg on the last part. */
+void events_release_ranges(struct cxldcd_host *h, const struct cxldcd_range *r, uint32_t n,
+			   uint64_t group_id);
+/* Validate one group of extents (replay or add).  Return 0 or -EINVAL with why. */
+int events_check_group(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
+		       uint8_t *region, char *why, size_t cap);
+
+/* groups.c */
+struct group *group_new(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
+			uint8_t region);
+void group_activate(struct cxldcd_host *h, struct group *g);
+void group_free(struct cxldcd_host *h, struct group *g);
+struct group *group_find(const struct cxldcd_host *h, const uint8_t *tag, uint64_t id);
+struct group *group_by_dpa(const struct cxldcd_host *h, uint64_t dpa, uint64_t len);
+bool group_overlaps_any(const struct cxldcd_host *h, uint64_t dpa, uint64_t len);
+bool tag_is_null(const uint8_t *tag);
+/* Release now (not open) or defer. */
+void group_release(struct cxldcd_host *h, struct group *g);
+void group_put(struct cxldcd_host *h, struct group *g);
+int segments_add(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t offset, int fd,
+		 bool writable);
+void segments_drop(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
+void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked);
+/* Segments covering g in group order: (group offset, seg index, delta).  Return count or -ENODEV. */
+struct gseg {
+	uint64_t group_offset, len, file_offset;
+	int fd;
+	bool writable;
+};
+int group_segments(const struct cxldcd_host *h, const struct group *g, struct gseg *out,
+		   uint32_t cap);
+void groups_fini(struct cxldcd_host *h);
+
+/* apps.c */
+void apps_process_fd(struct cxldcd_host *h, int fd);
+bool apps_owns_fd(const struct cxldcd_host *h, int fd);
+void apps_fini(struct cxldcd_host *h);
+
+#endif /* CXLDCD_HOST_INT_H */

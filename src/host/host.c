@@ -1,0 +1,979 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * host.c - the libcxldcd-host context: the connection to the device (HELLO,
+ * framing, fd FIFO), the command queue (one CCI or slow-path request in
+ * flight, each with a continuation called from cxldcd_host_process()), the
+ * epoll set and timer behind cxldcd_host_get_fd(), and the small public
+ * functions.  What a host does with the answers lives in bringup.c,
+ * events.c and groups.c.
+ */
+#include "host/host-int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cci/msg.h"
+#include "hostlink/proto.h"
+
+/* ------------------------------------------------------------ helpers */
+
+void host_log(const struct cxldcd_host *h, int level, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int saved = errno;
+
+	if (!h->cfg.log_fn || level > h->cfg.log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	h->cfg.log_fn(h->cfg.log_opaque, level, buf);
+	errno = saved;
+}
+
+uint64_t host_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struct group *g,
+	       uint64_t dpa, uint64_t len, const char *fmt, ...)
+{
+	struct cxldcd_host_event ev = { .type = t, .dpa = dpa, .len = len };
+	char text[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	ev.text = text;
+	if (g)
+		ev.group = &g->info;
+	if (t == CXLDCD_HOST_EV_DEVICE_ERROR) {
+		h->st.device_errors++;
+		ev.err = -EPROTO;
+	}
+	host_log(h, t == CXLDCD_HOST_EV_DEVICE_ERROR || t == CXLDCD_HOST_EV_FAILED ? LOG_WARNING
+										   : LOG_INFO,
+		 "%s: %s", cxldcd_host_event_name(t), text);
+	if (h->cfg.event_fn)
+		h->cfg.event_fn(h->cfg.event_opaque, &ev);
+}
+
+void host_emit_rc(struct cxldcd_host *h, uint16_t opcode, uint16_t rc, const char *what)
+{
+	struct cxldcd_host_event ev = { .type = CXLDCD_HOST_EV_CMD_FAILED, .opcode = opcode,
+					.cxl_rc = rc };
+	char text[256];
+
+	h->st.cmd_failures++;
+	snprintf(text, sizeof(text), "%s opcode=0x%04x rc=0x%02x (%s)", what, opcode, rc,
+		 cxldcd_rc_str((enum cxldcd_rc)rc));
+	ev.text = text;
+	host_log(h, LOG_WARNING, "cmd-failed: %s", text);
+	if (h->cfg.event_fn)
+		h->cfg.event_fn(h->cfg.event_opaque, &ev);
+}
+
+void host_fail(struct cxldcd_host *h, int err, const char *why)
+{
+	struct cxldcd_host_event ev = { .type = CXLDCD_HOST_EV_FAILED, .err = err, .text = why };
+
+	if (h->state == CXLDCD_HOST_FAILED)
+		return;
+	h->state = CXLDCD_HOST_FAILED;
+	h->fail_err = err;
+	host_log(h, LOG_ERR, "host=%u failed: %s (%s)", h->cfg.host_id, why, strerror(-err));
+	if (h->cfg.event_fn)
+		h->cfg.event_fn(h->cfg.event_opaque, &ev);
+	if (h->sock >= 0) {
+		host_epoll_del(h, h->sock);
+		close(h->sock);
+		h->sock = -1;
+	}
+}
+
+int host_epoll_add(struct cxldcd_host *h, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+void host_epoll_del(struct cxldcd_host *h, int fd)
+{
+	epoll_ctl(h->ep, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void set_want_out(struct cxldcd_host *h, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0u), .data.fd = h->sock };
+
+	if (h->want_out == on || h->sock < 0)
+		return;
+	h->want_out = on;
+	epoll_ctl(h->ep, EPOLL_CTL_MOD, h->sock, &ev);
+}
+
+/* ------------------------------------------------------------ output */
+
+static void flush_out(struct cxldcd_host *h)
+{
+	while (h->olen && h->sock >= 0) {
+		ssize_t n = hl_send(h->sock, h->obuf, h->olen, NULL, 0);
+
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			host_fail(h, -ECONNRESET, "device link write failed");
+			return;
+		}
+		memmove(h->obuf, h->obuf + n, h->olen - (size_t)n);
+		h->olen -= (size_t)n;
+	}
+	set_want_out(h, h->olen != 0);
+}
+
+/* Reserve room for a message of up to cap bytes at the end of obuf. */
+static uint8_t *out_reserve(struct cxldcd_host *h, size_t cap)
+{
+	if (h->olen + cap > h->ocap) {
+		size_t ncap = h->olen + cap;
+		uint8_t *nb;
+
+		if (ncap > HOST_OUT_MAX + HL_HDR_SIZE + HL_MAX_PAYLOAD)
+			return NULL;
+		nb = realloc(h->obuf, ncap);
+		if (!nb)
+			return NULL;
+		h->obuf = nb;
+		h->ocap = ncap;
+	}
+	return h->obuf + h->olen;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static void send_next(struct cxldcd_host *h);
+
+struct cmd *host_cmd(struct cxldcd_host *h, uint16_t opcode, const void *in, size_t in_len,
+		     cmd_done_fn *done)
+{
+	struct cmd *c;
+
+	if (h->state == CXLDCD_HOST_FAILED)
+		return NULL;
+	c = calloc(1, sizeof(*c) + in_len);
+	if (!c) {
+		host_fail(h, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	c->kind = CMD_CCI;
+	c->opcode = opcode;
+	c->done = done;
+	c->in_len = in_len;
+	if (in_len)
+		memcpy(c->in, in, in_len);
+	if (h->cq_tail)
+		h->cq_tail->next = c;
+	else
+		h->cq_head = c;
+	h->cq_tail = c;
+	/* Sent by host_kick() / at the end of process(), after the caller filled c->arg. */
+	return c;
+}
+
+static int encode_cmd(struct cxldcd_host *h, struct cmd *c)
+{
+	size_t cap = HL_HDR_SIZE + CXLDCD_CCI_HDR_SIZE + c->in_len;
+	uint8_t *p = out_reserve(h, cap);
+	struct wwr w;
+
+	if (!p)
+		return -ENOMEM;
+	wwr_init(&w, p, cap);
+	c->seq = ++h->seq;
+	if (c->kind == CMD_CCI) {
+		struct cci_hdr ch = { .category = CCI_CAT_REQUEST, .tag = ++h->cci_tag,
+				      .opcode = c->opcode, .payload_len = (uint32_t)c->in_len };
+
+		hl_msg_begin(&w, HL_CCI_REQ, c->seq);
+		if (cci_enc_hdr(&ch, w.p + w.off, w.cap - w.off))
+			return -EINVAL;
+		w.off += CXLDCD_CCI_HDR_SIZE;
+		wwr_bytes(&w, c->in, c->in_len);
+	} else {
+		hl_msg_begin(&w, c->kind == CMD_READ ? HL_READ_REQ : HL_WRITE_REQ, c->seq);
+		wwr_bytes(&w, c->in, c->in_len);
+	}
+	if (hl_msg_end(&w))
+		return -EINVAL;
+	h->olen += w.off;
+	return 0;
+}
+
+static void arm_timer(struct cxldcd_host *h);
+
+void host_kick(struct cxldcd_host *h)
+{
+	send_next(h);
+	if (h->state != CXLDCD_HOST_FAILED)
+		arm_timer(h);
+}
+
+static void send_next(struct cxldcd_host *h)
+{
+	struct cmd *c;
+
+	if (h->inflight || !h->cq_head || h->state == CXLDCD_HOST_FAILED)
+		return;
+	c = h->cq_head;
+	if (c->kind == CMD_CCI && c->in_len > h->mbox) {
+		host_fail(h, -EINVAL, "internal: command larger than the mailbox");
+		return;
+	}
+	h->cq_head = c->next;
+	if (!h->cq_head)
+		h->cq_tail = NULL;
+	c->next = NULL;
+	if (encode_cmd(h, c)) {
+		free(c);
+		host_fail(h, -ENOMEM, "cannot queue a command");
+		return;
+	}
+	h->inflight = c;
+	h->deadline_ms = host_now_ms() + h->cfg.cmd_timeout_ms;
+	h->st.cmds_sent++;
+	flush_out(h);
+}
+
+static void complete(struct cxldcd_host *h, int err, uint16_t rc, const uint8_t *out, size_t len)
+{
+	struct cmd *c = h->inflight;
+
+	h->inflight = NULL;
+	if (c->kind == CMD_CCI) {
+		if (c->done)
+			c->done(h, c, err, rc, out, len);
+	} else {
+		if (!err && c->kind == CMD_READ)
+			memcpy(c->buf, out, len);
+		if (c->io_done)
+			c->io_done(c->io_opaque, err);
+	}
+	free(c);
+}
+
+static void drop_queue(struct cxldcd_host *h)
+{
+	struct cmd *c;
+
+	if (h->inflight) {
+		c = h->inflight;
+		h->inflight = NULL;
+		if (c->kind != CMD_CCI && c->io_done)
+			c->io_done(c->io_opaque, -ECONNRESET);
+		free(c);
+	}
+	while ((c = h->cq_head)) {
+		h->cq_head = c->next;
+		if (c->kind != CMD_CCI && c->io_done)
+			c->io_done(c->io_opaque, -ECONNRESET);
+		free(c);
+	}
+	h->cq_tail = NULL;
+}
+
+/* ------------------------------------------------------------ messages */
+
+static void on_hello_ack(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct hl_hello_ack a;
+
+	if (h->state != CXLDCD_HOST_CONNECTING || hd->seq != 1) {
+		host_fail(h, -EPROTO, "unexpected hello-ack");
+		return;
+	}
+	if (hl_dec_hello_ack(p, hd->len, &a)) {
+		host_fail(h, -EPROTO, "malformed hello-ack");
+		return;
+	}
+	if (a.status) {
+		host_fail(h, hl_status_errno(a.status), "device refused hello");
+		return;
+	}
+	if (a.mbox_payload_size < 256 || a.mbox_payload_size > (1u << 20) ||
+	    (a.mbox_payload_size & (a.mbox_payload_size - 1))) {
+		host_fail(h, -EPROTO, "device reports a bogus mailbox payload size");
+		return;
+	}
+	h->mbox = a.mbox_payload_size;
+	h->mapping = (a.flags & HL_ACK_F_MAP) && h->is_unix && !h->cfg.no_mapping;
+	h->span_base = a.span_base;
+	h->span_size = a.span_size;
+	host_log(h, LOG_INFO, "host=%u connected mbox=%u mapping=%s", h->cfg.host_id, h->mbox,
+		 h->mapping ? "on" : "off");
+	h->state = CXLDCD_HOST_BRINGUP;
+	bringup_start(h);
+}
+
+static void on_cci_rsp(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct cmd *c = h->inflight;
+	struct cci_hdr ch;
+
+	if (!c || c->kind != CMD_CCI || c->seq != hd->seq) {
+		host_fail(h, -EPROTO, "cci response that matches no request");
+		return;
+	}
+	if (cci_dec_hdr(p, hd->len, &ch) || ch.category != CCI_CAT_RESPONSE ||
+	    ch.payload_len != hd->len - CXLDCD_CCI_HDR_SIZE || ch.opcode != c->opcode ||
+	    ch.tag != h->cci_tag || ch.payload_len > h->mbox) {
+		host_fail(h, -EPROTO, "malformed cci response");
+		return;
+	}
+	complete(h, 0, ch.rc, p + CXLDCD_CCI_HDR_SIZE, ch.payload_len);
+}
+
+static void on_io_rsp(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct cmd *c = h->inflight;
+	struct hl_io_rsp r;
+	bool rd = hd->type == HL_READ_RSP;
+	uint32_t want;
+
+	if (!c || c->seq != hd->seq || c->kind != (rd ? CMD_READ : CMD_WRITE) ||
+	    hl_dec_io_rsp(p, hd->len, &r)) {
+		host_fail(h, -EPROTO, "unexpected or malformed slow-path response");
+		return;
+	}
+	want = rd && r.status == HL_S_OK ? (uint32_t)c->arg : 0;
+	if (r.len != want) {
+		host_fail(h, -EPROTO, "slow-path response length does not match the request");
+		return;
+	}
+	complete(h, hl_status_errno(r.status), 0, r.data, r.len);
+}
+
+static void on_map(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct hl_map m;
+	int fd;
+
+	if (!h->nr_fds) {
+		host_fail(h, -EPROTO, "map without a file descriptor");
+		return;
+	}
+	fd = h->fds[0];
+	memmove(h->fds, h->fds + 1, (h->nr_fds - 1) * sizeof(int));
+	h->nr_fds--;
+	h->st.maps++;
+	if (!h->mapping || hl_dec_map(p, hd->len, &m)) {
+		close(fd);
+		host_fail(h, -EPROTO, h->mapping ? "malformed map" : "map while mapping is off");
+		return;
+	}
+	if (segments_add(h, m.dpa, m.len, m.offset, fd, m.flags & HL_MAP_F_WRITABLE))
+		close(fd);
+}
+
+static void on_unmap(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct hl_unmap m;
+
+	if (hl_dec_unmap(p, hd->len, &m)) {
+		host_fail(h, -EPROTO, "malformed unmap");
+		return;
+	}
+	h->st.unmaps++;
+	groups_unmap_range(h, m.dpa, m.len, m.reason == HL_UNMAP_REVOKED);
+	segments_drop(h, m.dpa, m.len);
+}
+
+static void on_message(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct hl_irq irq;
+
+	h->st.msgs_in++;
+	h->handled++;
+	if (h->state == CXLDCD_HOST_CONNECTING && hd->type != HL_HELLO_ACK &&
+	    hd->type != HL_ERROR) {
+		host_fail(h, -EPROTO, "message before hello-ack");
+		return;
+	}
+	switch (hd->type) {
+	case HL_HELLO_ACK:
+		on_hello_ack(h, hd, p);
+		break;
+	case HL_CCI_RSP:
+		on_cci_rsp(h, hd, p);
+		break;
+	case HL_READ_RSP:
+	case HL_WRITE_RSP:
+		on_io_rsp(h, hd, p);
+		break;
+	case HL_IRQ:
+		if (hl_dec_irq(p, hd->len, &irq)) {
+			host_fail(h, -EPROTO, "malformed irq");
+			break;
+		}
+		h->st.irqs++;
+		if (irq.status & (1u << CXLDCD_LOG_DC))
+			events_irq(h);
+		break;
+	case HL_MAP:
+		on_map(h, hd, p);
+		break;
+	case HL_UNMAP:
+		on_unmap(h, hd, p);
+		break;
+	case HL_ERROR:
+		host_fail(h, -EPROTO, "device reported a protocol error");
+		break;
+	default:
+		host_fail(h, -EPROTO, "unexpected message type from the device");
+		break;
+	}
+}
+
+static void parse_input(struct cxldcd_host *h)
+{
+	size_t off = 0;
+
+	while (h->state != CXLDCD_HOST_FAILED) {
+		struct hl_hdr hd;
+		int rc = hl_dec_hdr(h->rbuf + off, h->rlen - off, &hd);
+		size_t need;
+
+		if (rc == -EAGAIN)
+			break;
+		if (rc) {
+			host_fail(h, -EPROTO, "bad link header from the device");
+			return;
+		}
+		need = HL_HDR_SIZE + (size_t)hd.len;
+		if (h->rlen - off < need) {
+			if (need > h->rcap) {
+				uint8_t *nb;
+
+				memmove(h->rbuf, h->rbuf + off, h->rlen - off);
+				h->rlen -= off;
+				off = 0;
+				nb = realloc(h->rbuf, need);
+				if (!nb) {
+					host_fail(h, -ENOMEM, "out of memory");
+					return;
+				}
+				h->rbuf = nb;
+				h->rcap = need;
+			}
+			break;
+		}
+		on_message(h, &hd, h->rbuf + off + HL_HDR_SIZE);
+		off += need;
+	}
+	if (off && h->state != CXLDCD_HOST_FAILED) {
+		memmove(h->rbuf, h->rbuf + off, h->rlen - off);
+		h->rlen -= off;
+	}
+}
+
+static void read_link(struct cxldcd_host *h)
+{
+	for (int round = 0; round < 16 && h->sock >= 0; round++) {
+		ssize_t n = hl_recv(h->sock, h->rbuf + h->rlen, h->rcap - h->rlen, h->fds, &h->nr_fds,
+				    HL_MAX_FDS_QUEUED);
+
+		if (n == -EAGAIN)
+			return;
+		if (n == 0) {
+			host_fail(h, -ECONNRESET, "device closed the link");
+			return;
+		}
+		if (n < 0) {
+			host_fail(h, n == -EPROTO ? -EPROTO : -ECONNRESET,
+				  n == -EPROTO ? "too many file descriptors from the device"
+					       : "device link read failed");
+			return;
+		}
+		if (!h->is_unix && h->nr_fds) {
+			host_fail(h, -EPROTO, "file descriptors on a tcp link");
+			return;
+		}
+		h->rlen += (size_t)n;
+		parse_input(h);
+	}
+}
+
+/* ------------------------------------------------------------ timers */
+
+static void arm_timer(struct cxldcd_host *h)
+{
+	struct itimerspec its = { 0 };
+	uint64_t dl = events_deadline(h), now = host_now_ms();
+
+	if (h->inflight && (!dl || h->deadline_ms < dl))
+		dl = h->deadline_ms;
+	if (dl) {
+		uint64_t d = dl > now ? dl - now : 1;
+
+		its.it_value.tv_sec = (time_t)(d / 1000u);
+		its.it_value.tv_nsec = (long)((d % 1000u) * 1000000u);
+	}
+	timerfd_settime(h->tfd, 0, &its, NULL);
+}
+
+static void check_timers(struct cxldcd_host *h)
+{
+	uint64_t now = host_now_ms(), exp;
+
+	if (read(h->tfd, &exp, sizeof(exp)) < 0) {
+		/* nothing expired yet: fine */
+	}
+	if (h->inflight && now >= h->deadline_ms) {
+		host_fail(h, -ETIMEDOUT, "device did not answer in time");
+		return;
+	}
+	events_tick(h, now);
+}
+
+/* ------------------------------------------------------------ public */
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static int connect_tcp(const char *addr, uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd, rc;
+
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static int send_hello(struct cxldcd_host *h)
+{
+	struct hl_hello m = { .version = HL_VERSION, .host_id = h->cfg.host_id,
+			      .flags = h->is_unix && !h->cfg.no_mapping ? HL_HELLO_F_MAP : 0 };
+	uint8_t *p = out_reserve(h, HL_HDR_SIZE + HL_HELLO_SIZE);
+	struct wwr w;
+
+	if (!p)
+		return -ENOMEM;
+	wwr_init(&w, p, HL_HDR_SIZE + HL_HELLO_SIZE);
+	hl_msg_begin(&w, HL_HELLO, ++h->seq);
+	hl_enc_hello(&w, &m);
+	hl_msg_end(&w);
+	h->olen += w.off;
+	flush_out(h);
+	return h->state == CXLDCD_HOST_FAILED ? h->fail_err : 0;
+}
+
+static int host_init_fds(struct cxldcd_host *h)
+{
+	int fl, rc;
+
+	h->ep = epoll_create1(EPOLL_CLOEXEC);
+	h->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (h->ep < 0 || h->tfd < 0)
+		return -errno;
+	h->sock = h->cfg.socket_path ? connect_unix(h->cfg.socket_path)
+				     : connect_tcp(h->cfg.tcp_addr, h->cfg.tcp_port);
+	if (h->sock < 0) {
+		rc = h->sock;
+		h->sock = -1;
+		return rc;
+	}
+	fl = fcntl(h->sock, F_GETFL);
+	if (fl < 0 || fcntl(h->sock, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	if ((rc = host_epoll_add(h, h->sock)) || (rc = host_epoll_add(h, h->tfd)))
+		return rc;
+	return 0;
+}
+
+int cxldcd_host_new(const struct cxldcd_host_cfg *cfg, struct cxldcd_host **out)
+{
+	struct cxldcd_host *h;
+	int rc;
+
+	if (!cfg || !out || (!cfg->socket_path == !cfg->tcp_addr) ||
+	    (cfg->accept == CXLDCD_HOST_ACCEPT_TAGS && cfg->nr_accept_tags && !cfg->accept_tags) ||
+	    cfg->accept > CXLDCD_HOST_ACCEPT_LIMIT)
+		return -EINVAL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->cfg = *cfg;
+	h->cfg.accept_tags = NULL;
+	h->ep = h->sock = h->tfd = h->app_listen = -1;
+	h->is_unix = cfg->socket_path != NULL;
+	h->cfg.socket_path = NULL; /* borrowed: not kept */
+	h->cfg.tcp_addr = NULL;
+	if (!h->cfg.chain_timeout_ms)
+		h->cfg.chain_timeout_ms = HOST_DEF_CHAIN_TIMEOUT_MS;
+	if (!h->cfg.chain_cap)
+		h->cfg.chain_cap = HOST_DEF_CHAIN_CAP;
+	if (!h->cfg.cmd_timeout_ms)
+		h->cfg.cmd_timeout_ms = HOST_DEF_CMD_TIMEOUT_MS;
+	h->next_group_id = 1;
+	h->token = 1;
+	h->rcap = 4096;
+	h->rbuf = malloc(h->rcap);
+	if (cfg->nr_accept_tags) {
+		h->tags = calloc(cfg->nr_accept_tags, CXLDCD_TAG_SIZE);
+		if (h->tags)
+			memcpy(h->tags, cfg->accept_tags, (size_t)cfg->nr_accept_tags * CXLDCD_TAG_SIZE);
+	}
+	if (!h->rbuf || (cfg->nr_accept_tags && !h->tags)) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	h->state = CXLDCD_HOST_CONNECTING;
+	h->cfg.socket_path = cfg->socket_path;
+	h->cfg.tcp_addr = cfg->tcp_addr;
+	rc = host_init_fds(h);
+	h->cfg.socket_path = NULL;
+	h->cfg.tcp_addr = NULL;
+	if (rc || (rc = send_hello(h)))
+		goto err;
+	*out = h;
+	return 0;
+err:
+	cxldcd_host_free(h);
+	return rc;
+}
+
+void cxldcd_host_free(struct cxldcd_host *h)
+{
+	if (!h)
+		return;
+	drop_queue(h);
+	apps_fini(h);
+	groups_fini(h);
+	chain_fini(&h->add_chain);
+	chain_fini(&h->rel_chain);
+	for (unsigned i = 0; i < h->nr_fds; i++)
+		close(h->fds[i]);
+	if (h->sock >= 0)
+		close(h->sock);
+	if (h->tfd >= 0)
+		close(h->tfd);
+	if (h->ep >= 0)
+		close(h->ep);
+	free(h->cel);
+	free(h->scan);
+	free(h->rbuf);
+	free(h->obuf);
+	free(h->tags);
+	free(h);
+}
+
+int cxldcd_host_get_fd(const struct cxldcd_host *h)
+{
+	return h->ep;
+}
+
+int cxldcd_host_process(struct cxldcd_host *h)
+{
+	struct epoll_event evs[16];
+	int n;
+
+	h->handled = 0;
+	if (h->state == CXLDCD_HOST_FAILED)
+		return h->fail_err;
+	n = epoll_wait(h->ep, evs, 16, 0);
+	for (int i = 0; i < n && h->state != CXLDCD_HOST_FAILED; i++) {
+		int fd = evs[i].data.fd;
+
+		if (fd == h->sock) {
+			if (evs[i].events & EPOLLOUT)
+				flush_out(h);
+			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+				read_link(h);
+		} else if (fd == h->tfd) {
+			check_timers(h);
+		} else {
+			apps_process_fd(h, fd);
+		}
+	}
+	if (h->state != CXLDCD_HOST_FAILED)
+		check_timers(h);
+	send_next(h);
+	if (h->state == CXLDCD_HOST_FAILED) {
+		drop_queue(h);
+		return h->fail_err;
+	}
+	arm_timer(h);
+	return h->handled;
+}
+
+enum cxldcd_host_state cxldcd_host_get_state(const struct cxldcd_host *h)
+{
+	return h->state;
+}
+
+bool cxldcd_host_idle(const struct cxldcd_host *h)
+{
+	return !h->inflight && !h->cq_head && !h->add_chain.open && !h->rel_chain.open &&
+	       !h->draining && h->state != CXLDCD_HOST_BRINGUP && h->state != CXLDCD_HOST_CONNECTING;
+}
+
+int cxldcd_host_run_once(struct cxldcd_host *h, int timeout_ms)
+{
+	struct pollfd p = { .fd = h->ep, .events = POLLIN };
+
+	if (h->state == CXLDCD_HOST_FAILED)
+		return h->fail_err;
+	if (!h->cq_head || h->inflight)
+		poll(&p, 1, timeout_ms);
+	return cxldcd_host_process(h);
+}
+
+int cxldcd_host_wait_ready(struct cxldcd_host *h, int timeout_ms)
+{
+	uint64_t end = host_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
+
+	while (h->state != CXLDCD_HOST_READY) {
+		uint64_t now = host_now_ms();
+		int rc;
+
+		if (now >= end)
+			return -ETIMEDOUT;
+		rc = cxldcd_host_run_once(h, (int)(end - now));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int cxldcd_host_get_dev_info(const struct cxldcd_host *h, struct cxldcd_host_dev_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (h->state == CXLDCD_HOST_CONNECTING)
+		return -EAGAIN;
+	out->mbox_payload_size = h->mbox;
+	out->nr_regions = h->nr_regions;
+	out->span_base = h->span_base;
+	out->span_size = h->span_size;
+	out->mapping = h->mapping;
+	for (unsigned i = 0; i < h->nr_regions && i < 8; i++) {
+		out->regions[i].base = h->regions[i].base;
+		out->regions[i].decode_len = h->regions[i].decode_len;
+		out->regions[i].len = h->regions[i].len;
+		out->regions[i].block_size = h->regions[i].block_size;
+	}
+	return 0;
+}
+
+void cxldcd_host_get_stats(const struct cxldcd_host *h, struct cxldcd_host_stats *out)
+{
+	*out = h->st;
+}
+
+/* ------------------------------------------------------------ slow path */
+
+static int io_submit(struct cxldcd_host *h, bool write, uint64_t dpa, void *buf, uint32_t len,
+		     cxldcd_host_io_fn *done, void *opaque)
+{
+	uint8_t hdr[HL_IO_REQ_SIZE];
+	struct hl_io_req rq = { .dpa = dpa, .len = len };
+	struct cmd *c;
+	struct wwr w;
+
+	if (!len || len > HL_MAX_IO || !buf)
+		return -EINVAL;
+	if (h->state != CXLDCD_HOST_READY && h->state != CXLDCD_HOST_BRINGUP)
+		return h->state == CXLDCD_HOST_FAILED ? h->fail_err : -EAGAIN;
+	c = calloc(1, sizeof(*c) + HL_IO_REQ_SIZE + (write ? len : 0));
+	if (!c)
+		return -ENOMEM;
+	wwr_init(&w, hdr, sizeof(hdr));
+	hl_enc_io_req(&w, &rq);
+	memcpy(c->in, hdr, sizeof(hdr));
+	if (write)
+		memcpy(c->in + HL_IO_REQ_SIZE, buf, len);
+	c->kind = write ? CMD_WRITE : CMD_READ;
+	c->in_len = HL_IO_REQ_SIZE + (write ? len : 0);
+	c->arg = len;
+	c->buf = buf;
+	c->io_done = done;
+	c->io_opaque = opaque;
+	if (h->cq_tail)
+		h->cq_tail->next = c;
+	else
+		h->cq_head = c;
+	h->cq_tail = c;
+	send_next(h);
+	return 0;
+}
+
+int cxldcd_host_read_async(struct cxldcd_host *h, uint64_t dpa, void *buf, uint32_t len,
+			   cxldcd_host_io_fn *done, void *opaque)
+{
+	return io_submit(h, false, dpa, buf, len, done, opaque);
+}
+
+int cxldcd_host_write_async(struct cxldcd_host *h, uint64_t dpa, const void *buf, uint32_t len,
+			    cxldcd_host_io_fn *done, void *opaque)
+{
+	return io_submit(h, true, dpa, (void *)buf, len, done, opaque);
+}
+
+struct io_wait {
+	bool done;
+	int err;
+};
+
+static void io_wait_cb(void *opaque, int err)
+{
+	struct io_wait *iw = opaque;
+
+	iw->done = true;
+	iw->err = err;
+}
+
+static int io_blocking(struct cxldcd_host *h, bool write, uint64_t dpa, void *buf, uint32_t len,
+		       int timeout_ms)
+{
+	struct io_wait iw = { 0 };
+	uint64_t end = host_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
+	int rc = io_submit(h, write, dpa, buf, len, io_wait_cb, &iw);
+
+	while (!rc && !iw.done) {
+		uint64_t now = host_now_ms();
+
+		if (now >= end)
+			return -ETIMEDOUT; /* the request stays queued; buf must stay valid */
+		rc = cxldcd_host_run_once(h, (int)(end - now));
+		if (rc > 0)
+			rc = 0;
+	}
+	return rc ? rc : iw.err;
+}
+
+int cxldcd_host_read(struct cxldcd_host *h, uint64_t dpa, void *buf, uint32_t len, int timeout_ms)
+{
+	return io_blocking(h, false, dpa, buf, len, timeout_ms);
+}
+
+int cxldcd_host_write(struct cxldcd_host *h, uint64_t dpa, const void *buf, uint32_t len,
+		      int timeout_ms)
+{
+	return io_blocking(h, true, dpa, (void *)buf, len, timeout_ms);
+}
+
+/* ------------------------------------------------------------ names */
+
+const char *cxldcd_host_event_name(enum cxldcd_host_event_type t)
+{
+	static const char *const names[] = {
+		[CXLDCD_HOST_EV_READY] = "ready",
+		[CXLDCD_HOST_EV_GROUP_ADDED] = "group-added",
+		[CXLDCD_HOST_EV_GROUP_REJECTED] = "group-rejected",
+		[CXLDCD_HOST_EV_RELEASE_DEFERRED] = "release-deferred",
+		[CXLDCD_HOST_EV_GROUP_RELEASED] = "group-released",
+		[CXLDCD_HOST_EV_RANGE_RELEASED] = "range-released",
+		[CXLDCD_HOST_EV_FORCED_RELEASE] = "forced-release",
+		[CXLDCD_HOST_EV_REVOKED] = "revoked",
+		[CXLDCD_HOST_EV_CHAIN_TIMEOUT] = "chain-timeout",
+		[CXLDCD_HOST_EV_DEVICE_ERROR] = "device-error",
+		[CXLDCD_HOST_EV_CMD_FAILED] = "cmd-failed",
+		[CXLDCD_HOST_EV_REGION_UPDATED] = "region-updated",
+		[CXLDCD_HOST_EV_FAILED] = "failed",
+	};
+
+	if ((unsigned)t < sizeof(names) / sizeof(names[0]) && names[t])
+		return names[t];
+	return "unknown";
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int cxldcd_tag_parse(const char *s, uint8_t tag[CXLDCD_HOST_TAG_SIZE])
+{
+	unsigned n = 0;
+
+	if (!s || strlen(s) != 36)
+		return -EINVAL;
+	for (unsigned i = 0; i < 36; i++) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -EINVAL;
+			continue;
+		}
+		hi = hexval(s[i]);
+		lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0 || n >= CXLDCD_HOST_TAG_SIZE)
+			return -EINVAL;
+		tag[n++] = (uint8_t)(hi << 4 | lo);
+		i++;
+	}
+	return n == CXLDCD_HOST_TAG_SIZE ? 0 : -EINVAL;
+}
+
+void cxldcd_tag_format(const uint8_t tag[CXLDCD_HOST_TAG_SIZE], char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned o = 0;
+
+	for (unsigned i = 0; i < CXLDCD_HOST_TAG_SIZE; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[tag[i] >> 4];
+		out[o++] = hex[tag[i] & 0xf];
+	}
+	out[o] = '\0';
+}

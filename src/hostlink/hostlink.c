@@ -1,0 +1,984 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hostlink.c - the daemon side of the host link: listeners, connections
+ * (one per host), message handling, and the core observer that turns model
+ * events into IRQ / MAP / UNMAP messages.
+ *
+ * A connection reads into one buffer of at most one message (header +
+ * HL_MAX_PAYLOAD) and writes from a queue of whole messages, each with an
+ * optional fd that travels with its first byte.  Anything unexpected from
+ * the peer is a protocol violation: ERROR, then close.  Connections are
+ * never freed from inside an observer callback or a nested call: they are
+ * marked dead and reaped at the end of hostlink_process_fd().
+ */
+#include "hostlink/hostlink.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cci/cci.h"
+#include "core/core.h"
+#include "hostlink/proto.h"
+#include "mem/mem.h"
+
+#define DEFAULT_MAX_OUT (16u << 20)
+#define DEFAULT_MAX_CONNS 64u
+#define RBUF_INITIAL 4096u
+#define RECV_ROUNDS 16
+
+struct outmsg {
+	struct outmsg *next;
+	size_t len, off;
+	int fd;                     /* owned (a dup); -1 = none */
+	uint8_t data[];
+};
+
+struct conn {
+	struct conn *next;
+	struct hostlink *hl;
+	int fd;
+	bool is_unix;
+	bool hello;                 /* HELLO accepted */
+	bool mapping;               /* direct mapping granted */
+	bool dead;                  /* close at the next safe point */
+	uint16_t host;
+	struct cci_ctx *cci;
+	uint8_t *rbuf;
+	size_t rlen, rcap;
+	struct outmsg *oq_head, *oq_tail;
+	size_t oq_bytes;
+	uint32_t seq_out;
+	unsigned watched;
+};
+
+struct listener {
+	struct listener *next;
+	int fd;
+	bool is_unix;
+	char *path;
+};
+
+struct hostlink {
+	struct hostlink_cfg cfg;
+	struct core_observer obs;
+	struct listener *listeners;
+	struct conn *conns;
+	struct conn **by_host;      /* [nr_hosts] */
+	uint16_t nr_hosts;
+	uint32_t nr_conns;
+	struct hostlink_stats st;
+};
+
+/* ------------------------------------------------------------ logging */
+
+__attribute__((format(printf, 3, 4)))
+static void hlog(const struct hostlink *hl, int level, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int saved = errno;
+
+	if (!hl->cfg.log || level > hl->cfg.log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	hl->cfg.log(hl->cfg.log_opaque, level, buf);
+	errno = saved;
+}
+
+/* ------------------------------------------------------------ watching */
+
+static unsigned conn_wanted(const struct conn *c)
+{
+	unsigned ev = 0;
+
+	if (c->dead)
+		return 0;
+	if (c->oq_bytes < c->hl->cfg.max_out_bytes / 2)
+		ev |= HOSTLINK_IN;
+	if (c->oq_head)
+		ev |= HOSTLINK_OUT;
+	return ev;
+}
+
+static void conn_rewatch(struct conn *c)
+{
+	const struct hostlink_watch_ops *w = c->hl->cfg.watch;
+	unsigned ev = conn_wanted(c);
+
+	if (ev == c->watched)
+		return;
+	c->watched = ev;
+	if (w && w->mod)
+		w->mod(c->hl->cfg.watch_opaque, c->fd, ev);
+}
+
+/* ------------------------------------------------------------ output */
+
+static struct outmsg *outmsg_new(size_t cap)
+{
+	struct outmsg *m = malloc(sizeof(*m) + cap);
+
+	if (!m)
+		return NULL;
+	m->next = NULL;
+	m->len = 0;
+	m->off = 0;
+	m->fd = -1;
+	return m;
+}
+
+static void outmsg_free(struct outmsg *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m);
+}
+
+static void conn_flush(struct conn *c)
+{
+	while (c->oq_head && !c->dead) {
+		struct outmsg *m = c->oq_head;
+		bool with_fd = m->fd >= 0 && m->off == 0;
+		ssize_t n = hl_send(c->fd, m->data + m->off, m->len - m->off, with_fd ? &m->fd : NULL,
+				    with_fd ? 1 : 0);
+
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			hlog(c->hl, LOG_DEBUG, "host=%u send failed: %s", c->host, strerror((int)-n));
+			c->dead = true;
+			break;
+		}
+		m->off += (size_t)n;
+		if (m->off < m->len)
+			continue;
+		c->oq_head = m->next;
+		if (!c->oq_head)
+			c->oq_tail = NULL;
+		c->oq_bytes -= m->len;
+		outmsg_free(m);
+	}
+	conn_rewatch(c);
+}
+
+/* Queue a finished message (takes m); flushes what the socket takes now. */
+static void conn_queue(struct conn *c, struct outmsg *m)
+{
+	if (c->dead) {
+		outmsg_free(m);
+		return;
+	}
+	if (c->oq_bytes + m->len > c->hl->cfg.max_out_bytes) {
+		hlog(c->hl, LOG_INFO, "host=%u output queue above %zu bytes: dropping the connection",
+		     c->host, c->hl->cfg.max_out_bytes);
+		c->hl->st.violations++;
+		c->dead = true;
+		outmsg_free(m);
+		return;
+	}
+	if (c->oq_tail)
+		c->oq_tail->next = m;
+	else
+		c->oq_head = m;
+	c->oq_tail = m;
+	c->oq_bytes += m->len;
+	c->hl->st.msgs_out++;
+	conn_flush(c);
+}
+
+/* A small fixed message: header + payload written by fn. */
+typedef int enc_fn(struct wwr *w, const void *arg);
+
+static int conn_send(struct conn *c, uint8_t type, uint32_t seq, size_t cap, enc_fn *fn,
+		     const void *arg, int fd)
+{
+	struct outmsg *m = outmsg_new(HL_HDR_SIZE + cap);
+	struct wwr w;
+
+	if (!m) {
+		if (fd >= 0)
+			close(fd);
+		c->dead = true;
+		return -ENOMEM;
+	}
+	m->fd = fd;
+	wwr_init(&w, m->data, HL_HDR_SIZE + cap);
+	hl_msg_begin(&w, type, seq);
+	if (fn)
+		fn(&w, arg);
+	if (hl_msg_end(&w)) {
+		outmsg_free(m);
+		c->dead = true;
+		return -ENOBUFS;
+	}
+	m->len = w.off;
+	conn_queue(c, m);
+	return 0;
+}
+
+static uint32_t next_seq(struct conn *c)
+{
+	return ++c->seq_out;
+}
+
+static int enc_error_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_error(w, HL_S_PROTO, arg);
+}
+
+/* Protocol violation: tell the peer (best effort), then drop it. */
+__attribute__((format(printf, 2, 3)))
+static void violation(struct conn *c, const char *fmt, ...)
+{
+	char text[HL_ERROR_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	hlog(c->hl, LOG_DEBUG, "host=%u fd=%d protocol violation: %s", c->host, c->fd, text);
+	c->hl->st.violations++;
+	conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_error_cb, text, -1);
+	c->dead = true;
+}
+
+/* ------------------------------------------------------------ connections */
+
+static void conn_close(struct conn *c)
+{
+	struct hostlink *hl = c->hl;
+	struct conn **pp;
+
+	for (pp = &hl->conns; *pp && *pp != c; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = c->next;
+	if (hl->cfg.watch && hl->cfg.watch->del)
+		hl->cfg.watch->del(hl->cfg.watch_opaque, c->fd);
+	close(c->fd);
+	if (c->hello) {
+		hl->by_host[c->host] = NULL;
+		hlog(hl, LOG_INFO, "host=%u disconnected", c->host);
+	}
+	cci_ctx_free(c->cci);
+	while (c->oq_head) {
+		struct outmsg *m = c->oq_head;
+
+		c->oq_head = m->next;
+		outmsg_free(m);
+	}
+	free(c->rbuf);
+	hl->nr_conns--;
+	free(c);
+}
+
+static struct conn *conn_of_host(const struct hostlink *hl, uint16_t host)
+{
+	struct conn *c;
+
+	if (host >= hl->nr_hosts)
+		return NULL;
+	c = hl->by_host[host];
+	return c && !c->dead ? c : NULL;
+}
+
+/* ------------------------------------------------------------ MAP / UNMAP */
+
+static int enc_map_cb(struct wwr *w, const void *arg)
+{
+	const struct mem_segment *s = arg;
+	struct hl_map m = { .dpa = s->dpa, .len = s->len, .offset = s->offset,
+			    .flags = s->writable ? HL_MAP_F_WRITABLE : 0 };
+
+	return hl_enc_map(w, &m);
+}
+
+static void send_maps(struct conn *c, const struct core_extent_info *x)
+{
+	struct hostlink *hl = c->hl;
+	struct mem_segment one[8], *segs = one;
+	uint32_t n = 0;
+	char err[160];
+	int rc;
+
+	rc = mem_dev_segments(hl->cfg.md, x->host, x->ext.dpa, x->ext.len, one, 8, &n, err,
+			      sizeof(err));
+	if (rc == -ENOSPC && n > 8) {
+		segs = calloc(n, sizeof(*segs));
+		if (!segs) {
+			c->dead = true;
+			return;
+		}
+		rc = mem_dev_segments(hl->cfg.md, x->host, x->ext.dpa, x->ext.len, segs, n, &n,
+				      err, sizeof(err));
+	}
+	if (rc) {
+		hl->st.map_errors++;
+		hlog(hl, LOG_WARNING, "host=%u dpa=0x%llx len=0x%llx not mappable: %s", x->host,
+		     (unsigned long long)x->ext.dpa, (unsigned long long)x->ext.len, err);
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		int fd = fcntl(segs[i].fd, F_DUPFD_CLOEXEC, 0);
+
+		if (fd < 0) {
+			hl->st.map_errors++;
+			c->dead = true;
+			break;
+		}
+		conn_send(c, HL_MAP, next_seq(c), HL_MAP_SIZE, enc_map_cb, &segs[i], fd);
+		hl->st.maps++;
+	}
+out:
+	if (segs != one)
+		free(segs);
+}
+
+static int enc_unmap_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_unmap(w, arg);
+}
+
+static void send_unmap(struct hostlink *hl, const struct core_extent_info *x, uint32_t reason)
+{
+	struct conn *c = conn_of_host(hl, x->host);
+	struct hl_unmap m = { .dpa = x->ext.dpa, .len = x->ext.len, .reason = reason };
+
+	if (!c)
+		return;
+	conn_send(c, HL_UNMAP, next_seq(c), HL_UNMAP_SIZE, enc_unmap_cb, &m, -1);
+	hl->st.unmaps++;
+}
+
+/* ------------------------------------------------------------ observer */
+
+static void obs_accepted(void *opaque, const struct core_extent_info *x)
+{
+	struct hostlink *hl = opaque;
+	struct conn *c = conn_of_host(hl, x->host);
+
+	if (c && c->mapping)
+		send_maps(c, x);
+}
+
+static void obs_released(void *opaque, const struct core_extent_info *x)
+{
+	send_unmap(opaque, x, HL_UNMAP_RELEASED);
+}
+
+static void obs_revoked(void *opaque, const struct core_extent_info *x)
+{
+	send_unmap(opaque, x, HL_UNMAP_REVOKED);
+}
+
+static int enc_irq_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_irq(w, arg);
+}
+
+/* CXL r3.2 §8.2.10.2.5: interrupt on the empty -> non-empty transition, mode != none. */
+static void obs_log_nonempty(void *opaque, uint16_t owner, uint8_t log)
+{
+	struct hostlink *hl = opaque;
+	struct conn *c = conn_of_host(hl, owner);
+	uint8_t pol[CXLDCD_NR_LOGS];
+	struct hl_irq m;
+
+	if (!c || log >= CXLDCD_NR_LOGS)
+		return;
+	core_irq_policy_get(hl->cfg.dev, owner, pol);
+	if ((pol[log] & 0x3u) == 0)
+		return;
+	m.status = core_evlog_status_bits(hl->cfg.dev, owner);
+	m.log = log;
+	m.msgnum = (uint8_t)(pol[log] >> 4);
+	conn_send(c, HL_IRQ, next_seq(c), HL_IRQ_SIZE, enc_irq_cb, &m, -1);
+	hl->st.irqs++;
+}
+
+/* ------------------------------------------------------------ messages */
+
+static int enc_ack_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_hello_ack(w, arg);
+}
+
+static void fill_ack(const struct hostlink *hl, struct hl_hello_ack *a)
+{
+	const struct cxldcd_dev_cfg *cfg = core_dev_cfg(hl->cfg.dev);
+	struct core_region_info first, last;
+
+	memset(a, 0, sizeof(*a));
+	a->version = HL_VERSION;
+	a->mbox_payload_size = cfg->mbox_payload_size ? cfg->mbox_payload_size : 2048u;
+	a->nr_regions = core_region_count(hl->cfg.dev);
+	a->nr_hosts = hl->nr_hosts;
+	if (a->nr_regions && !core_region_get(hl->cfg.dev, 0, &first) &&
+	    !core_region_get(hl->cfg.dev, (uint8_t)(a->nr_regions - 1), &last)) {
+		a->span_base = first.base;
+		a->span_size = last.base + last.decode_len - first.base;
+	}
+}
+
+/* Already-accepted capacity of a (re)connecting host, as MAPs. */
+static void replay_maps(struct conn *c)
+{
+	struct core_extent_info x[16];
+	uint32_t start = 0, n;
+
+	for (;;) {
+		if (core_extent_list_info(c->hl->cfg.dev, c->host, start, 16, x, &n) !=
+			    CXLDCD_RC_SUCCESS ||
+		    !n)
+			return;
+		for (uint32_t i = 0; i < n && !c->dead; i++)
+			send_maps(c, &x[i]);
+		start += n;
+	}
+}
+
+static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
+{
+	struct hostlink *hl = c->hl;
+	struct hl_hello m;
+	struct hl_hello_ack a;
+
+	if (c->hello) {
+		violation(c, "second hello");
+		return;
+	}
+	if (hl_dec_hello(p, h->len, &m)) {
+		violation(c, "hello payload length=%u, expected %u", h->len, HL_HELLO_SIZE);
+		return;
+	}
+	fill_ack(hl, &a);
+	if (m.version != HL_VERSION)
+		a.status = HL_S_VERSION;
+	else if (m.host_id >= hl->nr_hosts)
+		a.status = HL_S_UNKNOWN_HOST;
+	else if (hl->by_host[m.host_id])
+		a.status = HL_S_HOST_CONNECTED;
+	else if (cci_ctx_new(hl->cfg.dev, CCI_MAILBOX, m.host_id, &c->cci))
+		a.status = HL_S_NOMEM;
+	if (a.status) {
+		hlog(hl, LOG_INFO, "hello host=%u refused: status=%u", m.host_id, a.status);
+		conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, -1);
+		c->dead = true;
+		return;
+	}
+	c->host = m.host_id;
+	c->hello = true;
+	c->mapping = c->is_unix && (m.flags & HL_HELLO_F_MAP) && hl->cfg.md;
+	a.flags = c->mapping ? HL_ACK_F_MAP : 0;
+	hl->by_host[c->host] = c;
+	hlog(hl, LOG_INFO, "host=%u connected mapping=%s", c->host, c->mapping ? "on" : "off");
+	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, -1);
+	if (c->mapping)
+		replay_maps(c);
+}
+
+static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
+{
+	size_t cap = CXLDCD_CCI_HDR_SIZE + cci_ctx_max_payload(c->cci);
+	struct outmsg *m = outmsg_new(HL_HDR_SIZE + cap), *small;
+	struct wwr w;
+	size_t rsp_len = 0;
+	int rc;
+
+	if (!m) {
+		c->dead = true;
+		return;
+	}
+	/* Observers may queue MAP/UNMAP/IRQ here: they go out before the response. */
+	rc = cci_handle_msg(c->cci, p, h->len, m->data + HL_HDR_SIZE, cap, &rsp_len);
+	if (rc) {
+		free(m);
+		violation(c, "cci message not answerable (len=%u): %s", h->len, strerror(-rc));
+		return;
+	}
+	wwr_init(&w, m->data, HL_HDR_SIZE + rsp_len);
+	hl_msg_begin(&w, HL_CCI_RSP, h->seq);
+	w.off = HL_HDR_SIZE + rsp_len;
+	hl_msg_end(&w);
+	m->len = w.off;
+	small = realloc(m, sizeof(*m) + m->len);
+	conn_queue(c, small ? small : m);
+}
+
+static void on_io(struct conn *c, const struct hl_hdr *h, const uint8_t *p, bool write)
+{
+	struct hostlink *hl = c->hl;
+	struct hl_io_req rq;
+	struct outmsg *m;
+	struct hl_io_rsp rs = { 0 };
+	struct wwr w;
+	char err[160];
+	int rc;
+
+	if (hl_dec_io_req(p, h->len, write, &rq)) {
+		violation(c, "%s payload length=%u does not match", write ? "write" : "read",
+			  h->len);
+		return;
+	}
+	m = outmsg_new(HL_HDR_SIZE + HL_IO_RSP_SIZE + (write ? 0 : HL_MAX_IO));
+	if (!m) {
+		c->dead = true;
+		return;
+	}
+	uint8_t *data = m->data + HL_HDR_SIZE + HL_IO_RSP_SIZE;
+
+	if (!rq.len || rq.len > HL_MAX_IO)
+		rc = -EINVAL;
+	else if (!hl->cfg.md)
+		rc = -ENODEV;
+	else if (write)
+		rc = mem_write(hl->cfg.md, c->host, rq.dpa, rq.data, rq.len, err, sizeof(err));
+	else
+		rc = mem_read(hl->cfg.md, c->host, rq.dpa, data, rq.len, err, sizeof(err));
+	if (rc && rc != -EINVAL && rc != -ENODEV)
+		hlog(hl, LOG_DEBUG, "host=%u %s dpa=0x%llx len=0x%x: %s", c->host,
+		     write ? "write" : "read", (unsigned long long)rq.dpa, rq.len, err);
+	rs.status = hl_errno_status(rc);
+	if (!rc && !write) {
+		rs.len = rq.len;
+		rs.data = data;
+	}
+	wwr_init(&w, m->data, HL_HDR_SIZE + HL_IO_RSP_SIZE + rs.len);
+	hl_msg_begin(&w, write ? HL_WRITE_RSP : HL_READ_RSP, h->seq);
+	wwr_u32le(&w, rs.status);
+	wwr_u32le(&w, rs.len);
+	w.off += rs.len; /* the data is already in place */
+	hl_msg_end(&w);
+	m->len = w.off;
+	conn_queue(c, m);
+}
+
+static void on_message(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
+{
+	c->hl->st.msgs_in++;
+	if (!c->hello && h->type != HL_HELLO) {
+		violation(c, "%s (type=0x%02x) before hello", hl_type_name(h->type), h->type);
+		return;
+	}
+	switch (h->type) {
+	case HL_HELLO:
+		on_hello(c, h, p);
+		break;
+	case HL_CCI_REQ:
+		on_cci(c, h, p);
+		break;
+	case HL_READ_REQ:
+		on_io(c, h, p, false);
+		break;
+	case HL_WRITE_REQ:
+		on_io(c, h, p, true);
+		break;
+	case HL_ERROR:
+		hlog(c->hl, LOG_INFO, "host=%u sent error, closing", c->host);
+		c->dead = true;
+		break;
+	default:
+		violation(c, "unexpected message type=0x%02x (%s)", h->type, hl_type_name(h->type));
+		break;
+	}
+}
+
+/* Parse every complete message in rbuf. */
+static void conn_parse(struct conn *c)
+{
+	size_t off = 0;
+
+	while (!c->dead) {
+		struct hl_hdr h;
+		int rc = hl_dec_hdr(c->rbuf + off, c->rlen - off, &h);
+
+		if (rc == -EAGAIN)
+			break;
+		if (rc) {
+			violation(c, rc == -EPROTO ? "bad magic or version" : "payload too long");
+			break;
+		}
+		if (c->rlen - off < HL_HDR_SIZE + (size_t)h.len) {
+			size_t need = HL_HDR_SIZE + (size_t)h.len;
+
+			if (need > c->rcap) {
+				uint8_t *nb;
+
+				memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+				c->rlen -= off;
+				off = 0;
+				nb = realloc(c->rbuf, need);
+				if (!nb) {
+					c->dead = true;
+					return;
+				}
+				c->rbuf = nb;
+				c->rcap = need;
+			}
+			break;
+		}
+		on_message(c, &h, c->rbuf + off + HL_HDR_SIZE);
+		off += HL_HDR_SIZE + h.len;
+	}
+	if (off) {
+		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+		c->rlen -= off;
+	}
+}
+
+static void conn_read(struct conn *c)
+{
+	for (int round = 0; round < RECV_ROUNDS && !c->dead; round++) {
+		int fds[4];
+		unsigned nfd = 0;
+		ssize_t n;
+
+		if (conn_wanted(c) & HOSTLINK_IN) {
+			if (c->rlen == c->rcap) { /* only when a message is still arriving */
+				c->dead = true;
+				return;
+			}
+		} else {
+			return;
+		}
+		n = hl_recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, fds, &nfd, 4);
+		for (unsigned i = 0; i < nfd; i++)
+			close(fds[i]);
+		if (n == -EAGAIN)
+			return;
+		if (n == 0) {
+			c->dead = true;
+			return;
+		}
+		if (n < 0 || nfd) {
+			if (n > 0 || n == -EPROTO)
+				violation(c, "host sent file descriptors");
+			else
+				c->dead = true;
+			return;
+		}
+		c->rlen += (size_t)n;
+		conn_parse(c);
+	}
+}
+
+/* ------------------------------------------------------------ listeners */
+
+static int set_nonblock_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	return 0;
+}
+
+static void on_accept(struct hostlink *hl, struct listener *l)
+{
+	for (;;) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct conn *c;
+
+		if (fd < 0)
+			return;
+		if (hl->nr_conns >= hl->cfg.max_conns) {
+			hlog(hl, LOG_WARNING, "host link: connection limit %u reached, refusing",
+			     hl->cfg.max_conns);
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c)
+			c->rbuf = malloc(RBUF_INITIAL);
+		if (!c || !c->rbuf) {
+			if (c)
+				free(c);
+			close(fd);
+			return;
+		}
+		if (!l->is_unix) {
+			int one = 1;
+
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		}
+		c->hl = hl;
+		c->fd = fd;
+		c->is_unix = l->is_unix;
+		c->rcap = RBUF_INITIAL;
+		c->watched = HOSTLINK_IN;
+		if (hl->cfg.watch && hl->cfg.watch->add &&
+		    hl->cfg.watch->add(hl->cfg.watch_opaque, fd, HOSTLINK_IN)) {
+			free(c->rbuf);
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->next = hl->conns;
+		hl->conns = c;
+		hl->nr_conns++;
+		hlog(hl, LOG_DEBUG, "host link: connection fd=%d (%s)", fd, l->is_unix ? "unix" : "tcp");
+	}
+}
+
+static int add_listener(struct hostlink *hl, int fd, bool is_unix, const char *path)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+	int rc;
+
+	if (!l)
+		return -ENOMEM;
+	if (path && !(l->path = strdup(path))) {
+		free(l);
+		return -ENOMEM;
+	}
+	if (hl->cfg.watch && hl->cfg.watch->add) {
+		rc = hl->cfg.watch->add(hl->cfg.watch_opaque, fd, HOSTLINK_IN);
+		if (rc) {
+			free(l->path);
+			free(l);
+			return rc;
+		}
+	}
+	l->fd = fd;
+	l->is_unix = is_unix;
+	l->next = hl->listeners;
+	hl->listeners = l;
+	return 0;
+}
+
+int hostlink_listen_fd(struct hostlink *hl, int fd, int is_unix)
+{
+	int rc = set_nonblock_cloexec(fd);
+
+	return rc ? rc : add_listener(hl, fd, is_unix != 0, NULL);
+}
+
+int hostlink_listen_unix(struct hostlink *hl, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat sb;
+	int fd, rc;
+
+	if (!hl || !path || strlen(path) >= sizeof(sa.sun_path))
+		return -EINVAL;
+	strcpy(sa.sun_path, path);
+	if (!lstat(path, &sb) && S_ISSOCK(sb.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Linux takes the socket inode's mode at bind(): no window with wider access. */
+	if (fchmod(fd, 0600) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	rc = add_listener(hl, fd, true, path);
+	if (rc) {
+		unlink(path);
+		close(fd);
+	}
+	return rc;
+}
+
+int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, uint16_t *port_out)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	socklen_t sl = sizeof(sa);
+	int fd, rc, one = 1;
+
+	if (!hl || inet_pton(AF_INET, addr ? addr : "127.0.0.1", &sa.sin_addr) != 1)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if (port_out)
+		*port_out = ntohs(sa.sin_port);
+	rc = add_listener(hl, fd, false, NULL);
+	if (rc)
+		close(fd);
+	return rc;
+}
+
+/* ------------------------------------------------------------ public */
+
+int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
+{
+	struct hostlink *hl;
+	int rc;
+
+	if (!cfg || !cfg->dev || !out)
+		return -EINVAL;
+	hl = calloc(1, sizeof(*hl));
+	if (!hl)
+		return -ENOMEM;
+	hl->cfg = *cfg;
+	if (!hl->cfg.max_out_bytes)
+		hl->cfg.max_out_bytes = DEFAULT_MAX_OUT;
+	if (!hl->cfg.max_conns)
+		hl->cfg.max_conns = DEFAULT_MAX_CONNS;
+	hl->nr_hosts = core_dev_cfg(cfg->dev)->nr_hosts;
+	hl->by_host = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->by_host));
+	if (!hl->by_host) {
+		free(hl);
+		return -ENOMEM;
+	}
+	hl->obs.extent_accepted = obs_accepted;
+	hl->obs.extent_released = obs_released;
+	hl->obs.extent_revoked = obs_revoked;
+	hl->obs.log_nonempty = obs_log_nonempty;
+	rc = core_observer_add(cfg->dev, &hl->obs, hl);
+	if (rc) {
+		free(hl->by_host);
+		free(hl);
+		return rc;
+	}
+	*out = hl;
+	return 0;
+}
+
+void hostlink_free(struct hostlink *hl)
+{
+	if (!hl)
+		return;
+	while (hl->conns)
+		conn_close(hl->conns);
+	while (hl->listeners) {
+		struct listener *l = hl->listeners;
+
+		hl->listeners = l->next;
+		if (hl->cfg.watch && hl->cfg.watch->del)
+			hl->cfg.watch->del(hl->cfg.watch_opaque, l->fd);
+		close(l->fd);
+		if (l->path)
+			unlink(l->path);
+		free(l->path);
+		free(l);
+	}
+	free(hl->by_host);
+	free(hl);
+}
+
+/* Close connections that died (here or in an observer callback). */
+static void reap(struct hostlink *hl)
+{
+	struct conn *c = hl->conns, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->dead) {
+			/* best effort: push out a queued ERROR or refused HELLO_ACK */
+			c->dead = false;
+			conn_flush(c);
+			conn_close(c);
+		}
+	}
+}
+
+int hostlink_process_fd(struct hostlink *hl, int fd, unsigned events)
+{
+	struct conn *c;
+
+	for (struct listener *l = hl->listeners; l; l = l->next) {
+		if (l->fd == fd) {
+			on_accept(hl, l);
+			return 0;
+		}
+	}
+	for (c = hl->conns; c && c->fd != fd; c = c->next)
+		;
+	if (!c) {
+		reap(hl);
+		return -ENOENT;
+	}
+	if (events & HOSTLINK_OUT)
+		conn_flush(c);
+	if (events & (HOSTLINK_IN | HOSTLINK_ERR))
+		conn_read(c);
+	if (!c->dead && (events & HOSTLINK_ERR) && !(events & HOSTLINK_IN))
+		c->dead = true;
+	if (!c->dead)
+		conn_rewatch(c);
+	reap(hl);
+	return 0;
+}
+
+size_t hostlink_pollfds(const struct hostlink *hl, struct pollfd *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (const struct listener *l = hl->listeners; l; l = l->next, n++)
+		if (n < cap)
+			out[n] = (struct pollfd){ .fd = l->fd, .events = POLLIN };
+	for (const struct conn *c = hl->conns; c; c = c->next, n++) {
+		unsigned ev = conn_wanted(c);
+
+		if (n < cap)
+			out[n] = (struct pollfd){ .fd = c->fd,
+						  .events = (short)((ev & HOSTLINK_IN ? POLLIN : 0) |
+								    (ev & HOSTLINK_OUT ? POLLOUT : 0)) };
+	}
+	return n;
+}
+
+unsigned hostlink_poll_events(short revents)
+{
+	unsigned ev = 0;
+
+	if (revents & POLLIN)
+		ev |= HOSTLINK_IN;
+	if (revents & POLLOUT)
+		ev |= HOSTLINK_OUT;
+	if (revents & (POLLERR | POLLHUP | POLLNVAL))
+		ev |= HOSTLINK_ERR;
+	return ev;
+}
+
+int hostlink_host_connected(const struct hostlink *hl, uint16_t host)
+{
+	return conn_of_host(hl, host) != NULL;
+}
+
+int hostlink_disconnect(struct hostlink *hl, uint16_t host)
+{
+	struct conn *c = conn_of_host(hl, host);
+
+	if (!c)
+		return -ENOENT;
+	c->dead = true;
+	reap(hl);
+	return 0;
+}
+
+void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out)
+{
+	*out = hl->st;
+	out->nr_conns = hl->nr_conns;
+	out->nr_hosts = 0;
+	for (uint16_t i = 0; i < hl->nr_hosts; i++)
+		out->nr_hosts += hl->by_host[i] != NULL;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hostlink.h - the daemon side of the host link (docs/host-link.md): listens
+ * on Unix and TCP sockets, admits one connection per host id (HELLO), runs
+ * each host's mailbox CCI (one struct cci_ctx per connected host), forwards
+ * the model's interrupts (log_nonempty, honouring the host's 0103h policy),
+ * hands accepted capacity to the host as MAP messages with the backend fds
+ * and takes it back with UNMAP, and serves the slow path (READ/WRITE by DPA
+ * through mem_read()/mem_write()).
+ *
+ * Loop-agnostic (style B.5): the hostlink never waits.  The caller's event
+ * loop watches the fds the hostlink asks for (struct hostlink_watch_ops, or
+ * hostlink_pollfds() for poll()-based callers and tests) and calls
+ * hostlink_process_fd() when one is ready.  Writes are non-blocking with a
+ * bounded per-connection output queue.  Not thread-safe: call everything
+ * from the loop that also drives the model.
+ *
+ * What it is not: it does not own the device, the memory, the loop or the
+ * clock; it never calls core_tick().
+ */
+#ifndef CXLDCD_HOSTLINK_H
+#define CXLDCD_HOSTLINK_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cxldcd_dev;
+struct mem_dev;
+struct hostlink;
+
+/* Event bits; equal to LOOP_IN/LOOP_OUT/LOOP_ERR of src/server/loop.h. */
+#define HOSTLINK_IN 0x1u
+#define HOSTLINK_OUT 0x2u
+#define HOSTLINK_ERR 0x4u
+
+/*
+ * How the hostlink asks the caller's loop to watch its fds.  add: start
+ * watching fd for events; mod: change the events; del: stop watching (the
+ * hostlink closes the fd right after).  Return 0 or -errno (add/mod).
+ */
+struct hostlink_watch_ops {
+	int (*add)(void *opaque, int fd, unsigned events);
+	int (*mod)(void *opaque, int fd, unsigned events);
+	void (*del)(void *opaque, int fd);
+};
+
+typedef void hostlink_log_fn(void *opaque, int level, const char *msg);
+
+struct hostlink_cfg {
+	struct cxldcd_dev *dev;     /* borrowed; must outlive the hostlink */
+	struct mem_dev *md;         /* borrowed, may be NULL: no MAP, slow path answers NOMAP */
+	const struct hostlink_watch_ops *watch; /* borrowed, may be NULL (use hostlink_pollfds()) */
+	void *watch_opaque;
+	hostlink_log_fn *log;       /* may be NULL: silent */
+	void *log_opaque;
+	int log_level;              /* syslog level cut, e.g. LOG_INFO */
+	size_t max_out_bytes;       /* per-connection output bound; 0 = 16 MiB */
+	uint32_t max_conns;         /* accepted connections, HELLO'd or not; 0 = 64 */
+};
+
+/**
+ * hostlink_new() - create the host link of one device and register its
+ * core observer.
+ * @cfg: borrowed (the pointers inside as documented above).
+ * @out: caller frees with hostlink_free(), after core_dev_free() of the
+ *       device (core observers cannot be unregistered; the same rule as
+ *       mem_dev_free()).  Create it after mem_dev_new(): the mem_dev's observer
+ *       must bind an accepted extent before the hostlink sends its MAP.
+ * Return: 0, -EINVAL (no dev), -ENOSPC (no observer slot), -ENOMEM.
+ */
+int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out);
+/* Close every connection and listener (NULL is a no-op). */
+void hostlink_free(struct hostlink *hl);
+
+/**
+ * hostlink_listen_unix() - listen on a new Unix socket at @path (created
+ * 0600; an existing socket file there is replaced).  Return: 0 or -errno.
+ */
+int hostlink_listen_unix(struct hostlink *hl, const char *path);
+/**
+ * hostlink_listen_tcp() - listen on @addr:@port (NULL addr = 127.0.0.1).
+ * @port_out: may be NULL; receives the bound port (useful with port 0).
+ * TCP hosts never get direct mapping.  Return: 0 or -errno.
+ */
+int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, uint16_t *port_out);
+/* Adopt an already listening socket (systemd/tests). is_unix: fd passing allowed. */
+int hostlink_listen_fd(struct hostlink *hl, int fd, int is_unix);
+
+/**
+ * hostlink_process_fd() - handle readiness of one of the hostlink's fds.
+ * Unknown fds are ignored.  Return: 0, or -ENOENT for an fd it does not own.
+ */
+int hostlink_process_fd(struct hostlink *hl, int fd, unsigned events);
+
+/**
+ * hostlink_pollfds() - the fds to watch right now, for poll()-based callers.
+ * Return: number of entries needed (may exceed cap; only cap are written).
+ * Call hostlink_process_fd(hl, fd, revents-as-HOSTLINK bits) for each ready one.
+ */
+size_t hostlink_pollfds(const struct hostlink *hl, struct pollfd *out, size_t cap);
+/* Convert poll() revents to HOSTLINK_* bits. */
+unsigned hostlink_poll_events(short revents);
+
+/* True when host has a connection that completed HELLO. */
+int hostlink_host_connected(const struct hostlink *hl, uint16_t host);
+/* Drop host's connection (QMP/admin).  Return 0 or -ENOENT. */
+int hostlink_disconnect(struct hostlink *hl, uint16_t host);
+
+struct hostlink_stats {
+	uint32_t nr_conns;          /* open connections */
+	uint32_t nr_hosts;          /* of them past HELLO */
+	uint64_t msgs_in, msgs_out;
+	uint64_t irqs, maps, unmaps;
+	uint64_t violations;        /* connections dropped for protocol violations */
+	uint64_t map_errors;        /* accepted capacity with no segment to send */
+};
+void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out);
+
+#endif /* CXLDCD_HOSTLINK_H */

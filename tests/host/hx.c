@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hx.c - the in-process end-to-end fixture (see hx.h).
+ */
+#include "hx.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static void on_answered(void *opaque, uint16_t host, uint64_t group_id, uint32_t nr_offered,
+			uint32_t nr_accepted)
+{
+	struct hx *x = opaque;
+
+	(void)host;
+	(void)group_id;
+	(void)nr_offered;
+	(void)nr_accepted;
+	x->answered++;
+}
+
+static const struct core_observer test_obs = { .group_answered = on_answered };
+
+static void on_event(void *opaque, const struct cxldcd_host_event *ev)
+{
+	struct hx *x = opaque;
+	struct hx_ev *e;
+
+	if (getenv("HX_VERBOSE"))
+		fprintf(stderr, "  [host] %s: %s\n", cxldcd_host_event_name(ev->type), ev->text);
+	if (x->nr_ev == HX_MAX_EVENTS)
+		return;
+	e = &x->ev[x->nr_ev++];
+	e->type = ev->type;
+	e->dpa = ev->dpa;
+	e->len = ev->len;
+	e->group_id = ev->group ? ev->group->id : 0;
+	snprintf(e->text, sizeof(e->text), "%s", ev->text ? ev->text : "");
+}
+
+static void on_log(void *opaque, int level, const char *msg)
+{
+	(void)opaque;
+	fprintf(stderr, "  [log %d] %s\n", level, msg);
+}
+
+void hx_init(struct hx *x, bool tcp)
+{
+	struct cxldcd_dev_cfg cfg;
+	struct cxldcd_diag diag;
+	struct mem_dev_cfg mc = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true };
+	struct mem_backend_props p = { .type = MEM_TYPE_MEMFD, .id = "mem0", .size = 512 * MiB };
+	struct hostlink_cfg hc = { 0 };
+	char err[256];
+
+	memset(x, 0, sizeof(*x));
+	core_cfg_default(&cfg);
+	for (int i = 0; i < 2; i++) {
+		cfg.regions[i].len = 256 * MiB;
+		cfg.regions[i].decode_len = 256 * MiB;
+	}
+	cfg.regions[0].sharable = true; /* shared sequences: tagged groups live in region 0 */
+	assert_int_equal(core_dev_new(&cfg, &x->dev, &diag), 0);
+	for (uint8_t r = 0; r < 2; r++) {
+		struct core_region_info ri;
+
+		assert_int_equal(core_region_get(x->dev, r, &ri), 0);
+		x->base[r] = ri.base;
+	}
+	assert_int_equal(core_observer_add(x->dev, &test_obs, x), 0);
+	assert_int_equal(mem_registry_new(&x->reg), 0);
+	assert_int_equal(mem_registry_add(x->reg, &p, NULL, err, sizeof(err)), 0);
+	assert_int_equal(mem_dev_new(x->dev, x->reg, &mc, &x->md, err, sizeof(err)), 0);
+	hc.dev = x->dev;
+	hc.md = x->md;
+	if (getenv("HX_VERBOSE")) {
+		hc.log = on_log;
+		hc.log_level = 7;
+	}
+	assert_int_equal(hostlink_new(&hc, &x->hl), 0);
+	snprintf(x->dir, sizeof(x->dir), "/tmp/hx-XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	snprintf(x->sock, sizeof(x->sock), "%s/link.sock", x->dir);
+	snprintf(x->app_sock, sizeof(x->app_sock), "%s/app.sock", x->dir);
+	assert_int_equal(hostlink_listen_unix(x->hl, x->sock), 0);
+	if (tcp) {
+		uint16_t port;
+
+		assert_int_equal(hostlink_listen_tcp(x->hl, "127.0.0.1", 0, &port), 0);
+		x->hl_port = port;
+	}
+	hx_host_cfg(x, &x->hcfg);
+}
+
+void hx_fini(struct hx *x)
+{
+	hx_host_stop(x);
+	core_dev_free(x->dev); /* first: observers point at md and hl */
+	hostlink_free(x->hl);
+	mem_dev_free(x->md);
+	mem_registry_free(x->reg);
+	unlink(x->app_sock);
+	rmdir(x->dir);
+}
+
+void hx_host_cfg(struct hx *x, struct cxldcd_host_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->socket_path = x->sock;
+	c->host_id = 0;
+	c->accept = CXLDCD_HOST_ACCEPT_ALL;
+	c->event_fn = on_event;
+	c->event_opaque = x;
+	c->cmd_timeout_ms = 3000;
+	if (getenv("HX_VERBOSE")) {
+		c->log_fn = on_log;
+		c->log_level = 7;
+	}
+}
+
+static void pump_once(struct hx *x, int timeout_ms, int *moved)
+{
+	struct pollfd fds[64];
+	size_t n = hostlink_pollfds(x->hl, fds, 63);
+
+	assert_true(n < 63);
+	if (x->h)
+		fds[n++] = (struct pollfd){ .fd = cxldcd_host_get_fd(x->h), .events = POLLIN };
+	if (poll(fds, (nfds_t)n, timeout_ms) <= 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!fds[i].revents)
+			continue;
+		*moved += 1;
+		if (x->h && fds[i].fd == cxldcd_host_get_fd(x->h))
+			cxldcd_host_process(x->h);
+		else
+			hostlink_process_fd(x->hl, fds[i].fd, hostlink_poll_events(fds[i].revents));
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void hx_pump(struct hx *x, int ms)
+{
+	uint64_t end = now_ms() + (uint64_t)ms;
+	int quiet = 0;
+
+	while (now_ms() < end) {
+		int moved = 0;
+
+		pump_once(x, 10, &moved);
+		if (x->h)
+			cxldcd_host_process(x->h); /* timers and queued commands */
+		if (!moved && (!x->h || cxldcd_host_idle(x->h)))
+			quiet++;
+		else
+			quiet = 0;
+		if (quiet >= 3)
+			return;
+	}
+}
+
+unsigned hx_count(const struct hx *x, enum cxldcd_host_event_type t)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < x->nr_ev; i++)
+		n += x->ev[i].type == t;
+	return n;
+}
+
+int hx_first(const struct hx *x, enum cxldcd_host_event_type t)
+{
+	for (unsigned i = 0; i < x->nr_ev; i++)
+		if (x->ev[i].type == t)
+			return (int)i;
+	return -1;
+}
+
+bool hx_pump_for(struct hx *x, enum cxldcd_host_event_type t, unsigned have, int ms)
+{
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	while (now_ms() < end) {
+		int moved = 0;
+
+		if (hx_count(x, t) > have)
+			return true;
+		pump_once(x, 10, &moved);
+		if (x->h)
+			cxldcd_host_process(x->h);
+	}
+	return hx_count(x, t) > have;
+}
+
+void hx_host_start(struct hx *x)
+{
+	unsigned have = hx_count(x, CXLDCD_HOST_EV_READY);
+
+	assert_int_equal(cxldcd_host_new(&x->hcfg, &x->h), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_READY, have, 5000));
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+	hx_pump(x, 500);
+}
+
+void hx_host_stop(struct hx *x)
+{
+	cxldcd_host_free(x->h);
+	x->h = NULL;
+	hx_pump(x, 200); /* let the server see the hang-up */
+}
+
+struct cxldcd_extent hx_ext(uint64_t dpa, uint64_t len, const char *tag, uint16_t seq)
+{
+	struct cxldcd_extent e = { .dpa = dpa, .len = len, .shared_seq = seq };
+
+	if (tag)
+		assert_int_equal(cxldcd_tag_parse(tag, e.tag), 0);
+	return e;
+}
+
+enum cxldcd_rc hx_add(struct hx *x, uint16_t host, const struct cxldcd_extent *e, uint32_t n)
+{
+	struct core_add_req req = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE,
+				    .nr_extents = n, .extents = e };
+	struct cxldcd_diag diag = { 0 };
+	enum cxldcd_rc rc = core_add(x->dev, &req, NULL, &diag);
+
+	if (rc)
+		fprintf(stderr, "core_add: %s\n", diag.text);
+	return rc;
+}
+
+void hx_inject(struct hx *x, uint16_t host, uint8_t type, const struct cxldcd_extent *e, bool more)
+{
+	static const uint8_t dc_uuid[16] = CXLDCD_DC_EVENT_UUID;
+	struct cxldcd_event ev = { .length = CXLDCD_EVENT_RECORD_SIZE };
+
+	memcpy(ev.uuid, dc_uuid, 16);
+	ev.dc_type = type;
+	ev.dc_validity = 1;
+	ev.dc_flags = more ? CXLDCD_DC_EVF_MORE : 0;
+	ev.dc_extent = *e;
+	assert_int_equal(core_evlog_inject(x->dev, host, CXLDCD_LOG_DC, &ev), CXLDCD_RC_SUCCESS);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hx.h - in-process end-to-end fixture: a model device, its memory, a
+ * hostlink server on a temporary Unix socket, and libcxldcd-host clients.
+ * The test drives both sides' loops itself (poll on all their fds).
+ */
+#ifndef CXLDCD_TESTS_HOST_HX_H
+#define CXLDCD_TESTS_HOST_HX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "cxldcd/cxldcd-host.h"
+#include "hostlink/hostlink.h"
+#include "mem/mem.h"
+
+#define MiB (1024ull * 1024)
+#define HX_MAX_EVENTS 256
+#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
+#define TAG_B "0f8c4d1e-2a3b-4c5d-8e9f-a0b1c2d3e4f5"
+
+struct hx_ev {
+	enum cxldcd_host_event_type type;
+	uint64_t dpa, len;
+	uint64_t group_id;
+	char text[256];
+};
+
+struct hx {
+	struct cxldcd_dev *dev;
+	struct mem_registry *reg;
+	struct mem_dev *md;
+	struct hostlink *hl;
+	char dir[64];
+	char sock[96];
+	char app_sock[96];
+	uint64_t base[2];
+	struct cxldcd_host *h;
+	struct cxldcd_host_cfg hcfg;
+	struct hx_ev ev[HX_MAX_EVENTS];
+	unsigned nr_ev;
+	uint32_t answered;          /* group_answered observer calls */
+	uint32_t hl_port;           /* TCP listener, when asked */
+};
+
+/* Create device (2 regions x 256 MiB at DPA 0, 2 hosts), memory and server. */
+void hx_init(struct hx *x, bool tcp);
+void hx_fini(struct hx *x);
+/* Default host config (host 0, accept all, events recorded in x->ev). */
+void hx_host_cfg(struct hx *x, struct cxldcd_host_cfg *c);
+/* Start a host with x->hcfg and pump until READY (asserts). */
+void hx_host_start(struct hx *x);
+void hx_host_stop(struct hx *x);
+/* Pump both loops for up to ms, stopping early when idle (host idle, nothing moved). */
+void hx_pump(struct hx *x, int ms);
+/* Pump until an event of type t has been recorded (count > have) or ms passed. */
+bool hx_pump_for(struct hx *x, enum cxldcd_host_event_type t, unsigned have, int ms);
+unsigned hx_count(const struct hx *x, enum cxldcd_host_event_type t);
+/* Index of the first recorded event of type t, or -1. */
+int hx_first(const struct hx *x, enum cxldcd_host_event_type t);
+
+struct cxldcd_extent hx_ext(uint64_t dpa, uint64_t len, const char *tag, uint16_t seq);
+/* FM add (prescriptive) for host. */
+enum cxldcd_rc hx_add(struct hx *x, uint16_t host, const struct cxldcd_extent *e, uint32_t n);
+/* Inject a raw DC record into host's DC log. */
+void hx_inject(struct hx *x, uint16_t host, uint8_t type, const struct cxldcd_extent *e, bool more);
+
+#endif

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-host-cli.c - the cxldcd-host CLI end to end: this process runs the
+ * device (model, memory, hostlink server); the CLI runs as the agent in a
+ * child process and as one-shot list/fill/verify commands through the
+ * agent's application socket.  argv[1] is the path of the cxldcd-host binary.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hx.h"
+
+static const char *cli;
+
+struct child {
+	pid_t pid;
+	int out;                    /* stdout pipe, non-blocking */
+	char buf[8192];
+	size_t len;
+};
+
+static void spawn(struct child *c, char *const argv[])
+{
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	c->len = 0;
+	c->buf[0] = '\0';
+	c->pid = fork();
+	assert_true(c->pid >= 0);
+	if (c->pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		execv(cli, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	c->out = p[0];
+	fcntl(c->out, F_SETFL, O_NONBLOCK);
+}
+
+static void drain(struct child *c)
+{
+	ssize_t n;
+
+	while (c->len + 1 < sizeof(c->buf) &&
+	       (n = read(c->out, c->buf + c->len, sizeof(c->buf) - 1 - c->len)) > 0)
+		c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+}
+
+/* Pump the device until the child printed `what` (or exited, when what is NULL). */
+static int wait_child(struct hx *x, struct child *c, const char *what, int ms)
+{
+	int st = 0;
+
+	for (int i = 0; i < ms / 10; i++) {
+		hx_pump(x, 10);
+		drain(c);
+		if (what && strstr(c->buf, what))
+			return 0;
+		if (!what && waitpid(c->pid, &st, WNOHANG) == c->pid) {
+			drain(c);
+			close(c->out);
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
+	}
+	fprintf(stderr, "child output so far:\n%s\n", c->buf);
+	return -1;
+}
+
+static int run(struct hx *x, struct child *c, char *const argv[])
+{
+	spawn(c, argv);
+	return wait_child(x, c, NULL, 10000);
+}
+
+static void test_cli_agent_fill_verify_list(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e[2] = { hx_ext(x->base[0] + 32 * MiB, 2 * MiB, TAG_A, 1),
+				      hx_ext(x->base[0] + 64 * MiB, 2 * MiB, TAG_A, 0) };
+	char *agent_argv[] = { (char *)cli, "--connect", x->sock, "--host-id", "0",
+			       "--agent-socket", x->app_sock, "--accept", "tags=" TAG_A, NULL };
+	char *fill[] = { (char *)cli, "--agent-socket", x->app_sock, "fill", TAG_A, "xyz", NULL };
+	char *verify[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", TAG_A, "xyz", NULL };
+	char *wrong[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", TAG_A, "abc", NULL };
+	char *list[] = { (char *)cli, "--agent-socket", x->app_sock, "list", NULL };
+	struct child agent, c;
+	uint8_t buf[3];
+	int st;
+
+	spawn(&agent, agent_argv);
+	assert_int_equal(wait_child(x, &agent, "ready", 5000), 0);
+	assert_int_equal(hx_add(x, 0, e, 2), CXLDCD_RC_SUCCESS);
+	assert_int_equal(wait_child(x, &agent, "group-added", 5000), 0);
+	assert_non_null(strstr(agent.buf, TAG_A));
+	assert_int_equal(run(x, &c, fill), 0);
+	assert_non_null(strstr(c.buf, "fill"));
+	/* group offset 0 is the seq 0 extent at +64 MiB; 2 MiB later comes +32 MiB */
+	assert_int_equal(mem_read(x->md, 0, x->base[0] + 64 * MiB, buf, 3, NULL, 0), 0);
+	assert_memory_equal(buf, "xyz", 3);
+	assert_int_equal(mem_read(x->md, 0, x->base[0] + 32 * MiB, buf, 3, NULL, 0), 0);
+	/* 2 MiB % 3 == 2: the pattern continues with 'z' */
+	assert_int_equal(buf[0], 'z');
+	assert_int_equal(run(x, &c, verify), 0);
+	assert_non_null(strstr(c.buf, " ok"));
+	assert_int_equal(run(x, &c, wrong), 1);
+	assert_int_equal(run(x, &c, list), 0);
+	assert_non_null(strstr(c.buf, "tag=" TAG_A));
+	assert_non_null(strstr(c.buf, "size=0x400000"));
+	kill(agent.pid, SIGTERM);
+	st = wait_child(x, &agent, NULL, 5000);
+	assert_int_equal(st, 0);
+	assert_int_equal(core_extent_count(x->dev, 0), 2);
+}
+
+static int setup(void **state)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	hx_init(x, false);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct hx *x = *state;
+
+	hx_fini(x);
+	free(x);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cli_agent_fill_verify_list, setup, teardown),
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: test-host-cli PATH-TO-cxldcd-host\n");
+		return 2;
+	}
+	cli = argv[1];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,625 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-host-e2e.c - libcxldcd-host against the real device model, memory
+ * and hostlink server, in one process: the test drives both loops.  Covers
+ * bring-up, add/accept with a contiguous mapping checked through the
+ * device's slow path, reject and partial accept by policy, chain timeout,
+ * tag-based release (whole group), deferred release while open, forced
+ * release (UNMAP before the record), replay after a host restart without
+ * Add DC Response, the slow path, TCP, applications in another process, and
+ * misbehaving-device records injected into the host's DC log.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hx.h"
+
+static int setup(void **state)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	hx_init(x, false);
+	*state = x;
+	return 0;
+}
+
+static int setup_tcp(void **state)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	hx_init(x, true);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct hx *x = *state;
+
+	hx_fini(x);
+	free(x);
+	return 0;
+}
+
+static void dev_read(struct hx *x, uint64_t dpa, void *buf, size_t len)
+{
+	char err[256];
+
+	assert_int_equal(mem_read(x->md, 0, dpa, buf, len, err, sizeof(err)), 0);
+}
+
+static struct cxldcd_host_group_info group_of(struct hx *x, const char *tag)
+{
+	struct cxldcd_host_group_info g[16];
+	uint8_t t[16];
+	uint32_t n = cxldcd_host_list_groups(x->h, g, 16);
+
+	assert_int_equal(cxldcd_tag_parse(tag, t), 0);
+	for (uint32_t i = 0; i < n && i < 16; i++)
+		if (g[i].tagged && !memcmp(g[i].tag, t, 16))
+			return g[i];
+	fail_msg("no group with tag %s", tag);
+	return g[0];
+}
+
+/* Accept a 2-extent group with tag A: seq 0 at base+64M, seq 1 at base+32M. */
+static void add_group_a(struct hx *x)
+{
+	struct cxldcd_extent e[2] = { hx_ext(x->base[0] + 32 * MiB, 2 * MiB, TAG_A, 1),
+				      hx_ext(x->base[0] + 64 * MiB, 4 * MiB, TAG_A, 0) };
+	unsigned have = hx_count(x, CXLDCD_HOST_EV_GROUP_ADDED);
+
+	assert_int_equal(hx_add(x, 0, e, 2), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, have, 3000));
+	hx_pump(x, 200);
+}
+
+static void test_bringup_reads_regions_and_sets_dc_interrupt(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host_dev_info di;
+	uint8_t pol[CXLDCD_NR_LOGS];
+
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
+	assert_int_equal(di.nr_regions, 2);
+	assert_true(di.mapping);
+	assert_int_equal(di.regions[1].base, x->base[1]);
+	assert_int_equal(di.regions[0].len, 256 * MiB);
+	assert_int_equal(di.regions[0].block_size, 2 * MiB);
+	core_irq_policy_get(x->dev, 0, pol);
+	assert_int_equal(pol[CXLDCD_LOG_DC] & 3, 1);
+	assert_true(hostlink_host_connected(x->hl, 0));
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
+}
+
+static void test_add_accepts_and_maps_group_contiguously_in_sequence_order(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host_group_info g;
+	uint8_t tag[16], buf[64];
+	void *addr;
+	uint64_t size;
+
+	hx_host_start(x);
+	add_group_a(x);
+	assert_int_equal(core_extent_count(x->dev, 0), 2);
+	assert_int_equal(core_pending_count(x->dev, 0), 0);
+	g = group_of(x, TAG_A);
+	assert_int_equal(g.size, 6 * MiB);
+	assert_int_equal(g.nr_extents, 2);
+	assert_true(g.mapped);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
+	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
+	assert_int_equal(size, 6 * MiB);
+	/* seq 0 (4 MiB at +64M) first, then seq 1 (2 MiB at +32M) */
+	memset(addr, 0xa1, 64);
+	memset((uint8_t *)addr + 4 * MiB, 0xb2, 64);
+	memset((uint8_t *)addr + 6 * MiB - 64, 0xc3, 64);
+	dev_read(x, x->base[0] + 64 * MiB, buf, 64);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(buf[i], 0xa1);
+	dev_read(x, x->base[0] + 32 * MiB, buf, 64);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(buf[i], 0xb2);
+	dev_read(x, x->base[0] + 34 * MiB - 64, buf, 64);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(buf[i], 0xc3);
+	assert_int_equal(cxldcd_host_group_close(x->h, g.id), 0);
+}
+
+static void test_accept_none_rejects_everything(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e = hx_ext(x->base[0], 2 * MiB, TAG_A, 0);
+
+	x->hcfg.accept = CXLDCD_HOST_ACCEPT_NONE;
+	hx_host_start(x);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_REJECTED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	assert_int_equal(core_pending_count(x->dev, 0), 0);
+	assert_int_equal(x->answered, 1);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+}
+
+static void test_capacity_limit_accepts_part_of_a_chain(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e[3] = { hx_ext(x->base[1], 2 * MiB, NULL, 0),
+				      hx_ext(x->base[1] + 2 * MiB, 2 * MiB, NULL, 0),
+				      hx_ext(x->base[1] + 8 * MiB, 2 * MiB, NULL, 0) };
+
+	x->hcfg.accept = CXLDCD_HOST_ACCEPT_LIMIT;
+	x->hcfg.accept_limit = 4 * MiB;
+	hx_host_start(x);
+	assert_int_equal(hx_add(x, 0, e, 3), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 1, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 2);
+	assert_int_equal(core_pending_count(x->dev, 0), 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_REJECTED), 1);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 2);
+}
+
+static void test_tag_allow_list_accepts_only_listed_groups(void **state)
+{
+	struct hx *x = *state;
+	uint8_t allow[1][16];
+	/* region 1: not sharable, so a partial answer is allowed (sharable: all or nothing) */
+	struct cxldcd_extent e[2] = { hx_ext(x->base[1], 2 * MiB, TAG_A, 0),
+				      hx_ext(x->base[1] + 2 * MiB, 2 * MiB, TAG_B, 0) };
+
+	assert_int_equal(cxldcd_tag_parse(TAG_B, allow[0]), 0);
+	x->hcfg.accept = CXLDCD_HOST_ACCEPT_TAGS;
+	x->hcfg.accept_tags = (const uint8_t (*)[16])allow;
+	x->hcfg.nr_accept_tags = 1;
+	hx_host_start(x);
+	assert_int_equal(hx_add(x, 0, e, 2), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 1);
+	assert_int_equal(group_of(x, TAG_B).size, 2 * MiB);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_REJECTED), 1);
+}
+
+static void test_unclosed_chain_times_out_and_host_keeps_working(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent bogus = hx_ext(x->base[1], 2 * MiB, NULL, 0);
+
+	x->hcfg.chain_timeout_ms = 150;
+	hx_host_start(x);
+	hx_inject(x, 0, CXLDCD_DC_EV_ADD_CAPACITY, &bogus, true);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_CHAIN_TIMEOUT, 0, 3000));
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+	assert_int_equal(x->answered, 0); /* nothing was sent for the dropped chain */
+	add_group_a(x);
+	assert_int_equal(core_extent_count(x->dev, 0), 2);
+}
+
+static void test_tag_release_releases_the_whole_group(void **state)
+{
+	struct hx *x = *state;
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED };
+	struct cxldcd_diag diag;
+
+	hx_host_start(x);
+	add_group_a(x);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	assert_int_equal(core_tag_status(x->dev, 0, -1, rq.tag), CORE_TAG_RELEASED);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 0);
+}
+
+static void test_release_is_deferred_while_open_and_completes_on_close(void **state)
+{
+	struct hx *x = *state;
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED };
+	struct cxldcd_host_group_info g;
+	struct cxldcd_diag diag;
+	void *addr;
+	uint64_t size;
+
+	hx_host_start(x);
+	add_group_a(x);
+	g = group_of(x, TAG_A);
+	assert_int_equal(cxldcd_host_group_open(x->h, NULL, g.id, &addr, &size), 0);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_RELEASE_DEFERRED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 2);
+	assert_int_equal(core_tag_status(x->dev, 0, -1, rq.tag), CORE_TAG_RELEASE_PENDING);
+	assert_true(group_of(x, TAG_A).release_pending);
+	memset(addr, 0x5a, 4096); /* still usable while deferred */
+	assert_int_equal(cxldcd_host_group_open(x->h, NULL, g.id, &addr, &size), -EBUSY);
+	assert_int_equal(cxldcd_host_group_release(x->h, NULL, g.id), -EBUSY);
+	assert_int_equal(cxldcd_host_group_close(x->h, g.id), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+}
+
+static void test_unsolicited_release_gives_the_group_back(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host_group_info g;
+
+	hx_host_start(x);
+	add_group_a(x);
+	g = group_of(x, TAG_A);
+	assert_int_equal(cxldcd_host_group_release(x->h, NULL, g.id), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	assert_int_equal(cxldcd_host_group_release(x->h, NULL, g.id), -ENOENT);
+}
+
+static int touch_in_child(volatile uint8_t *p)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL); /* not cmocka's handler */
+		signal(SIGBUS, SIG_DFL);
+		(void)p[0];
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+}
+
+static void test_forced_release_unmaps_before_the_record(void **state)
+{
+	struct hx *x = *state;
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED,
+				       .forced = true };
+	struct cxldcd_host_group_info g;
+	struct cxldcd_diag diag;
+	void *addr;
+	uint64_t size;
+	int revoked, forced;
+
+	hx_host_start(x);
+	add_group_a(x);
+	g = group_of(x, TAG_A);
+	assert_int_equal(cxldcd_host_group_open(x->h, NULL, g.id, &addr, &size), 0);
+	assert_int_equal(touch_in_child(addr), 0);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, 1, 3000));
+	revoked = hx_first(x, CXLDCD_HOST_EV_REVOKED);
+	forced = hx_first(x, CXLDCD_HOST_EV_FORCED_RELEASE);
+	assert_true(revoked >= 0 && forced >= 0);
+	assert_true(revoked < forced);
+	assert_int_equal(touch_in_child(addr), SIGSEGV);
+	assert_int_equal(touch_in_child((uint8_t *)addr + 5 * MiB), SIGSEGV);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	assert_int_equal(cxldcd_host_group_close(x->h, g.id), 0);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+}
+
+static void test_restart_replays_existing_extents_without_add_response(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host_group_info g[4];
+	uint8_t tag[16];
+	void *addr;
+	uint64_t size;
+	uint32_t answered;
+
+	hx_host_start(x);
+	add_group_a(x);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
+	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
+	memset((uint8_t *)addr + 4 * MiB, 0x77, 128);
+	hx_host_stop(x);
+	assert_false(hostlink_host_connected(x->hl, 0));
+	answered = x->answered;
+	hx_host_start(x);
+	assert_int_equal(x->answered, answered); /* no Add DC Response was sent */
+	assert_int_equal(core_pending_count(x->dev, 0), 0);
+	assert_int_equal(core_extent_count(x->dev, 0), 2);
+	assert_int_equal(cxldcd_host_list_groups(x->h, g, 4), 1);
+	assert_true(g[0].replayed);
+	assert_true(g[0].mapped);
+	assert_int_equal(g[0].size, 6 * MiB);
+	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
+	for (int i = 0; i < 128; i++)
+		assert_int_equal(((uint8_t *)addr)[4 * MiB + (size_t)i], 0x77);
+	assert_int_equal(cxldcd_host_group_close(x->h, g[0].id), 0);
+}
+
+static void test_second_connection_for_a_host_is_refused(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host *h2;
+	struct cxldcd_host_cfg c = x->hcfg;
+	int rc = 0;
+
+	hx_host_start(x);
+	c.event_fn = NULL;
+	assert_int_equal(cxldcd_host_new(&c, &h2), 0);
+	for (int i = 0; i < 200 && rc >= 0; i++) {
+		hx_pump(x, 5);
+		rc = cxldcd_host_run_once(h2, 5);
+	}
+	assert_int_equal(rc, -EBUSY);
+	assert_int_equal(cxldcd_host_get_state(h2), CXLDCD_HOST_FAILED);
+	cxldcd_host_free(h2);
+	c.host_id = 7; /* the device has 2 hosts */
+	assert_int_equal(cxldcd_host_new(&c, &h2), 0);
+	rc = 0;
+	for (int i = 0; i < 200 && rc >= 0; i++) {
+		hx_pump(x, 5);
+		rc = cxldcd_host_run_once(h2, 5);
+	}
+	assert_int_equal(rc, -ENOENT);
+	cxldcd_host_free(h2);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
+/* ---------------------------------------------------------- misbehaving device */
+
+static void test_duplicate_tag_group_is_rejected(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent dup = hx_ext(x->base[1], 2 * MiB, TAG_A, 0);
+	unsigned errs;
+
+	hx_host_start(x);
+	add_group_a(x);
+	errs = hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR);
+	hx_inject(x, 0, CXLDCD_DC_EV_ADD_CAPACITY, &dup, false);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_DEVICE_ERROR, errs, 3000));
+	hx_pump(x, 200);
+	assert_non_null(strstr(x->ev[hx_first(x, CXLDCD_HOST_EV_DEVICE_ERROR)].text, "tag"));
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 1);
+	{ /* still working */
+		struct cxldcd_extent b = hx_ext(x->base[0] + 128 * MiB, 2 * MiB, TAG_B, 0);
+
+		assert_int_equal(hx_add(x, 0, &b, 1), CXLDCD_RC_SUCCESS);
+		assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 1, 3000));
+		hx_pump(x, 200);
+	}
+	assert_int_equal(core_extent_count(x->dev, 0), 3);
+}
+
+static void test_sequence_gap_rejects_the_group(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e[2] = { hx_ext(x->base[0], 2 * MiB, TAG_B, 0),
+				      hx_ext(x->base[0] + 2 * MiB, 2 * MiB, TAG_B, 2) };
+
+	hx_host_start(x);
+	hx_inject(x, 0, CXLDCD_DC_EV_ADD_CAPACITY, &e[0], true);
+	hx_inject(x, 0, CXLDCD_DC_EV_ADD_CAPACITY, &e[1], false);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_DEVICE_ERROR, 0, 3000));
+	hx_pump(x, 200);
+	assert_non_null(strstr(x->ev[hx_first(x, CXLDCD_HOST_EV_DEVICE_ERROR)].text, "sequence"));
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+	add_group_a(x);
+	assert_int_equal(core_extent_count(x->dev, 0), 2);
+}
+
+static void test_bogus_extents_are_rejected(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent bad[4] = {
+		hx_ext(x->base[0] + 4096, 2 * MiB, NULL, 0),       /* misaligned */
+		hx_ext(UINT64_MAX - MiB, 8 * MiB, NULL, 0),        /* wraps */
+		hx_ext(x->base[1] + 255 * MiB, 4 * MiB, NULL, 0),  /* past region end */
+		hx_ext(x->base[0], 0, NULL, 0),                    /* zero length */
+	};
+
+	hx_host_start(x);
+	for (int i = 0; i < 4; i++)
+		hx_inject(x, 0, CXLDCD_DC_EV_ADD_CAPACITY, &bad[i], i < 3);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_DEVICE_ERROR, 3, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
+static void test_overlong_chain_is_refused_whole(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e[5];
+
+	x->hcfg.chain_cap = 4;
+	hx_host_start(x);
+	for (int i = 0; i < 5; i++)
+		e[i] = hx_ext(x->base[1] + (uint64_t)i * 2 * MiB, 2 * MiB, NULL, 0);
+	assert_int_equal(hx_add(x, 0, e, 5), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_REJECTED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_pending_count(x->dev, 0), 0);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+}
+
+static void test_release_of_unknown_range_is_answered_at_once(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e = hx_ext(x->base[1] + 64 * MiB, 2 * MiB, NULL, 0);
+
+	hx_host_start(x);
+	hx_inject(x, 0, CXLDCD_DC_EV_RELEASE_CAPACITY, &e, false);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_RANGE_RELEASED, 0, 3000));
+	hx_pump(x, 200);
+	/* the device answers Invalid PA: the host logs it and goes on */
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 1);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
+/* ---------------------------------------------------------- slow path, TCP, apps */
+
+static void test_slow_path_when_mapping_is_off(void **state)
+{
+	struct hx *x = *state;
+	uint8_t out[4096], in[4096];
+	struct cxldcd_host_group_info g;
+	void *addr;
+	uint64_t size;
+	struct cxldcd_host_dev_info di;
+
+	x->hcfg.no_mapping = true;
+	hx_host_start(x);
+	add_group_a(x);
+	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
+	assert_false(di.mapping);
+	g = group_of(x, TAG_A);
+	assert_false(g.mapped);
+	assert_int_equal(cxldcd_host_group_open(x->h, NULL, g.id, &addr, &size), -ENODEV);
+	memset(out, 0x3c, sizeof(out));
+	/* the library's blocking wrappers cannot be used here (one thread runs both) */
+	{
+		int err = 1;
+
+		assert_int_equal(cxldcd_host_write_async(x->h, x->base[0] + 64 * MiB, out, 4096,
+							 (cxldcd_host_io_fn *)NULL, NULL),
+				 0);
+		assert_int_equal(cxldcd_host_read_async(x->h, x->base[0] + 64 * MiB, in, 4096,
+							NULL, NULL),
+				 0);
+		hx_pump(x, 300);
+		assert_memory_equal(in, out, sizeof(out));
+		(void)err;
+	}
+}
+
+struct io_res {
+	int done, err;
+};
+
+static void io_cb(void *opaque, int err)
+{
+	struct io_res *r = opaque;
+
+	r->done++;
+	r->err = err;
+}
+
+static void test_tcp_host_uses_the_slow_path(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host_dev_info di;
+	struct io_res r = { 0 };
+	uint8_t buf[512], back[512];
+
+	x->hcfg.socket_path = NULL;
+	x->hcfg.tcp_addr = "127.0.0.1";
+	x->hcfg.tcp_port = (uint16_t)x->hl_port;
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
+	assert_false(di.mapping);
+	add_group_a(x);
+	assert_false(group_of(x, TAG_A).mapped);
+	memset(buf, 0x99, sizeof(buf));
+	assert_int_equal(cxldcd_host_write_async(x->h, x->base[0] + 32 * MiB, buf, 512, io_cb, &r), 0);
+	hx_pump(x, 300);
+	assert_int_equal(r.done, 1);
+	assert_int_equal(r.err, 0);
+	dev_read(x, x->base[0] + 32 * MiB, back, 512);
+	assert_memory_equal(buf, back, 512);
+	/* not accepted: refused as a whole */
+	assert_int_equal(cxldcd_host_read_async(x->h, x->base[1], back, 512, io_cb, &r), 0);
+	hx_pump(x, 300);
+	assert_int_equal(r.done, 2);
+	assert_int_equal(r.err, -EFAULT);
+}
+
+static void test_application_in_another_process_maps_the_group(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host_group_info g;
+	uint8_t buf[64];
+	pid_t pid;
+	int st = -1;
+
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	add_group_a(x);
+	pid = fork();
+	if (pid == 0) {
+		struct cxldcd_app *app;
+		struct cxldcd_app_map m;
+		struct cxldcd_host_group_info l[4];
+		uint8_t tag[16];
+
+		if (cxldcd_app_connect(x->app_sock, &app) || cxldcd_app_list(app, l, 4) != 1 ||
+		    cxldcd_tag_parse(TAG_A, tag) || cxldcd_app_open(app, tag, 0, &m) ||
+		    m.size != 6 * MiB)
+			_exit(1);
+		memset(m.addr, 0xee, 64);                       /* seq 0 */
+		memset((uint8_t *)m.addr + 4 * MiB, 0xdd, 64);  /* seq 1 */
+		if (cxldcd_app_close(app, &m))
+			_exit(2);
+		cxldcd_app_free(app);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	for (int i = 0; i < 500; i++) {
+		hx_pump(x, 10);
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+	}
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	dev_read(x, x->base[0] + 64 * MiB, buf, 64);
+	assert_int_equal(buf[0], 0xee);
+	dev_read(x, x->base[0] + 32 * MiB, buf, 64);
+	assert_int_equal(buf[63], 0xdd);
+	g = group_of(x, TAG_A);
+	assert_int_equal(g.open_count, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_bringup_reads_regions_and_sets_dc_interrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_accepts_and_maps_group_contiguously_in_sequence_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_none_rejects_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_capacity_limit_accepts_part_of_a_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tag_allow_list_accepts_only_listed_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unclosed_chain_times_out_and_host_keeps_working, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tag_release_releases_the_whole_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_is_deferred_while_open_and_completes_on_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsolicited_release_gives_the_group_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forced_release_unmaps_before_the_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_replays_existing_extents_without_add_response, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_connection_for_a_host_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_tag_group_is_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_gap_rejects_the_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bogus_extents_are_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_chain_is_refused_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_of_unknown_range_is_answered_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_path_when_mapping_is_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_host_uses_the_slow_path, setup_tcp, teardown),
+		cmocka_unit_test_setup_teardown(test_application_in_another_process_maps_the_group, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-host-proto.c - golden bytes of the host link protocol, written from
+ * the tables of docs/host-link.md at explicit offsets (not from the codec),
+ * round trips, and every truncation of every fixed-size message.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hostlink/proto.h"
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void test_header_bytes_match_the_document(void **state)
+{
+	uint8_t buf[HL_HDR_SIZE + 8], want[HL_HDR_SIZE] = { 0x43, 0x58, 0x48, 0x4c, 0x01, 0x03,
+							     0x00, 0x00, 0x78, 0x56, 0x34, 0x12,
+							     0x08, 0x00, 0x00, 0x00 };
+	struct wwr w;
+	struct hl_hdr h;
+
+	(void)state;
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_CCI_REQ, 0x12345678);
+	wwr_u64le(&w, 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_memory_equal(buf, want, HL_HDR_SIZE);
+	assert_int_equal(hl_dec_hdr(buf, sizeof(buf), &h), 0);
+	assert_int_equal(h.type, HL_CCI_REQ);
+	assert_int_equal(h.seq, 0x12345678);
+	assert_int_equal(h.len, 8);
+	for (size_t n = 0; n < HL_HDR_SIZE; n++)
+		assert_int_equal(hl_dec_hdr(buf, n, &h), -EAGAIN);
+}
+
+static void test_header_rejects_bad_magic_version_and_length(void **state)
+{
+	uint8_t buf[HL_HDR_SIZE] = { 0x43, 0x58, 0x48, 0x4c, 0x01, 0x01 };
+	struct hl_hdr h;
+
+	(void)state;
+	put32(buf + 12, HL_MAX_PAYLOAD);
+	assert_int_equal(hl_dec_hdr(buf, sizeof(buf), &h), 0);
+	put32(buf + 12, HL_MAX_PAYLOAD + 1);
+	assert_int_equal(hl_dec_hdr(buf, sizeof(buf), &h), -EMSGSIZE);
+	put32(buf + 12, 0xffffffffu);
+	assert_int_equal(hl_dec_hdr(buf, sizeof(buf), &h), -EMSGSIZE);
+	put32(buf + 12, 0);
+	buf[4] = 2;
+	assert_int_equal(hl_dec_hdr(buf, sizeof(buf), &h), -EPROTO);
+	buf[4] = 1;
+	buf[0] = 0;
+	assert_int_equal(hl_dec_hdr(buf, sizeof(buf), &h), -EPROTO);
+}
+
+typedef int dec_fn(const uint8_t *p, size_t len, void *out);
+
+/* Every strict prefix fails with -EMSGSIZE, and so does one extra byte. */
+static void check_truncations(const uint8_t *p, size_t len, dec_fn *dec)
+{
+	uint8_t big[256];
+	union {
+		struct hl_hello a;
+		struct hl_hello_ack b;
+		struct hl_irq c;
+		struct hl_map d;
+		struct hl_unmap e;
+		struct hl_app_open_req f;
+	} out;
+
+	for (size_t n = 0; n < len; n++)
+		assert_int_equal(dec(p, n, &out), -EMSGSIZE);
+	memcpy(big, p, len);
+	big[len] = 0;
+	assert_int_equal(dec(big, len + 1, &out), -EMSGSIZE);
+	assert_int_equal(dec(p, len, &out), 0);
+}
+
+static void test_hello_and_ack_bytes(void **state)
+{
+	struct hl_hello m = { .version = 1, .host_id = 0x0102, .flags = HL_HELLO_F_MAP }, d;
+	struct hl_hello_ack a = { .status = 2, .version = 1, .flags = 1, .mbox_payload_size = 2048,
+				  .nr_regions = 3, .nr_hosts = 0x0304,
+				  .span_base = 0x1122334455667788ull, .span_size = 0x40000000 },
+			    da;
+	uint8_t buf[64], want_h[8] = { 1, 0, 2, 1, 1, 0, 0, 0 }, want_a[HL_HELLO_ACK_SIZE] = { 0 };
+	struct wwr w;
+
+	(void)state;
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(hl_enc_hello(&w, &m), 0);
+	assert_int_equal(w.off, HL_HELLO_SIZE);
+	assert_memory_equal(buf, want_h, 8);
+	assert_int_equal(hl_dec_hello(buf, 8, &d), 0);
+	assert_int_equal(d.host_id, 0x0102);
+	check_truncations(buf, 8, (dec_fn *)hl_dec_hello);
+
+	want_a[0] = 2;
+	want_a[2] = 1;
+	want_a[4] = 1;
+	put32(want_a + 0x08, 2048);
+	want_a[0x0c] = 3;
+	want_a[0x0e] = 0x04;
+	want_a[0x0f] = 0x03;
+	put64(want_a + 0x10, 0x1122334455667788ull);
+	put64(want_a + 0x18, 0x40000000);
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(hl_enc_hello_ack(&w, &a), 0);
+	assert_int_equal(w.off, HL_HELLO_ACK_SIZE);
+	assert_memory_equal(buf, want_a, HL_HELLO_ACK_SIZE);
+	assert_int_equal(hl_dec_hello_ack(buf, HL_HELLO_ACK_SIZE, &da), 0);
+	assert_int_equal(da.span_base, a.span_base);
+	assert_int_equal(da.nr_hosts, 0x0304);
+	check_truncations(buf, HL_HELLO_ACK_SIZE, (dec_fn *)hl_dec_hello_ack);
+}
+
+static void test_irq_map_unmap_bytes(void **state)
+{
+	struct hl_irq i = { .status = 0x10, .log = 4, .msgnum = 3 }, di;
+	struct hl_map m = { .dpa = 0x10000000, .len = 0x200000, .offset = 0x400000, .flags = 1 }, dm;
+	struct hl_unmap u = { .dpa = 0x10000000, .len = 0x200000, .reason = 2 }, du;
+	uint8_t buf[64], want[0x20] = { 0 };
+	struct wwr w;
+
+	(void)state;
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_irq(&w, &i);
+	want[0] = 0x10;
+	want[4] = 4;
+	want[5] = 3;
+	assert_int_equal(w.off, HL_IRQ_SIZE);
+	assert_memory_equal(buf, want, HL_IRQ_SIZE);
+	assert_int_equal(hl_dec_irq(buf, HL_IRQ_SIZE, &di), 0);
+	assert_int_equal(di.msgnum, 3);
+	check_truncations(buf, HL_IRQ_SIZE, (dec_fn *)hl_dec_irq);
+
+	memset(want, 0, sizeof(want));
+	put64(want, 0x10000000);
+	put64(want + 8, 0x200000);
+	put64(want + 0x10, 0x400000);
+	want[0x18] = 1;
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_map(&w, &m);
+	assert_int_equal(w.off, HL_MAP_SIZE);
+	assert_memory_equal(buf, want, HL_MAP_SIZE);
+	assert_int_equal(hl_dec_map(buf, HL_MAP_SIZE, &dm), 0);
+	assert_int_equal(dm.offset, 0x400000);
+	check_truncations(buf, HL_MAP_SIZE, (dec_fn *)hl_dec_map);
+	put64(buf + 8, 0); /* length 0 */
+	assert_int_equal(hl_dec_map(buf, HL_MAP_SIZE, &dm), -EINVAL);
+	put64(buf + 8, 0x1000);
+	put64(buf, UINT64_MAX - 0x10); /* wraps */
+	assert_int_equal(hl_dec_map(buf, HL_MAP_SIZE, &dm), -EINVAL);
+
+	memset(want, 0, sizeof(want));
+	put64(want, 0x10000000);
+	put64(want + 8, 0x200000);
+	want[0x10] = 2;
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_unmap(&w, &u);
+	assert_int_equal(w.off, HL_UNMAP_SIZE);
+	assert_memory_equal(buf, want, HL_UNMAP_SIZE);
+	assert_int_equal(hl_dec_unmap(buf, HL_UNMAP_SIZE, &du), 0);
+	assert_int_equal(du.reason, 2);
+	check_truncations(buf, HL_UNMAP_SIZE, (dec_fn *)hl_dec_unmap);
+}
+
+static void test_read_write_requests_and_responses(void **state)
+{
+	uint8_t data[5] = { 1, 2, 3, 4, 5 }, buf[64], want[0x15] = { 0 };
+	struct hl_io_req rq = { .dpa = 0xabcdef000, .len = 5, .data = data }, d;
+	struct hl_io_rsp rs = { .status = 0, .len = 5, .data = data }, dr;
+	struct wwr w;
+
+	(void)state;
+	put64(want, 0xabcdef000);
+	want[8] = 5;
+	memcpy(want + 0x10, data, 5);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_io_req(&w, &rq);
+	assert_int_equal(w.off, 0x15);
+	assert_memory_equal(buf, want, 0x15);
+	assert_int_equal(hl_dec_io_req(buf, 0x15, true, &d), 0);
+	assert_memory_equal(d.data, data, 5);
+	for (size_t n = 0; n < 0x15; n++)
+		assert_int_equal(hl_dec_io_req(buf, n, true, &d), -EMSGSIZE);
+	assert_int_equal(hl_dec_io_req(buf, 0x10, false, &d), 0);
+	assert_int_equal(hl_dec_io_req(buf, 0x11, false, &d), -EMSGSIZE);
+	put32(buf + 8, 0xffffffffu); /* length far beyond the payload */
+	assert_int_equal(hl_dec_io_req(buf, 0x15, true, &d), -EMSGSIZE);
+
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_io_rsp(&w, &rs);
+	assert_int_equal(w.off, 8 + 5);
+	assert_int_equal(buf[4], 5);
+	assert_int_equal(hl_dec_io_rsp(buf, 13, &dr), 0);
+	assert_memory_equal(dr.data, data, 5);
+	for (size_t n = 0; n < 13; n++)
+		assert_int_equal(hl_dec_io_rsp(buf, n, &dr), -EMSGSIZE);
+}
+
+static void test_error_message(void **state)
+{
+	uint8_t buf[HL_ERROR_HDR + HL_ERROR_TEXT_MAX + 8];
+	const uint8_t *text;
+	uint32_t status;
+	size_t tl;
+	struct wwr w;
+
+	(void)state;
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_error(&w, HL_S_PROTO, "bad magic");
+	assert_int_equal(w.off, 4 + 9);
+	assert_int_equal(buf[0], 11);
+	assert_int_equal(hl_dec_error(buf, w.off, &status, &text, &tl), 0);
+	assert_int_equal(tl, 9);
+	assert_memory_equal(text, "bad magic", 9);
+	assert_int_equal(hl_dec_error(buf, 3, &status, &text, &tl), -EMSGSIZE);
+	assert_int_equal(hl_dec_error(buf, HL_ERROR_HDR + HL_ERROR_TEXT_MAX + 1, &status, &text, &tl),
+			 -EMSGSIZE);
+}
+
+static void test_app_messages(void **state)
+{
+	struct hl_app_entry e = { .size = 0x600000, .id = 7, .nr_extents = 2,
+				  .flags = HL_APP_F_TAGGED, .open_count = 1 },
+			    de[2];
+	struct hl_app_open_req oq = { .id = 9 }, doq;
+	struct hl_app_open_rsp rs = { .status = 0, .nr_segs = 2, .size = 0x600000, .id = 7 }, drs;
+	struct hl_app_seg s[2] = { { 0, 0x400000, 0x4000000, 1 }, { 0x400000, 0x200000, 0x2000000, 1 } },
+			  ds[2];
+	uint8_t buf[256];
+	struct wwr w;
+	uint32_t n;
+
+	(void)state;
+	memset(e.tag, 0xab, 16);
+	wwr_init(&w, buf, sizeof(buf));
+	wwr_u32le(&w, 1);
+	wwr_zero(&w, 4);
+	hl_enc_app_entry(&w, &e);
+	assert_int_equal(w.off, HL_APP_LIST_HDR + HL_APP_ENTRY_SIZE);
+	assert_int_equal(buf[8 + 0x18], 7);
+	assert_int_equal(buf[8 + 0x28], 1);
+	assert_int_equal(hl_dec_app_list(buf, w.off, de, 2, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(de[0].size, 0x600000);
+	assert_int_equal(hl_dec_app_list(buf, w.off - 1, de, 2, &n), -EMSGSIZE);
+	assert_int_equal(hl_dec_app_list(buf, w.off, de, 0, &n), -ENOBUFS);
+	put32(buf, 0x10000000); /* count beyond the bytes */
+	assert_int_equal(hl_dec_app_list(buf, w.off, de, 2, &n), -EMSGSIZE);
+
+	memset(oq.tag, 0x11, 16);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_app_open_req(&w, &oq);
+	assert_int_equal(w.off, HL_APP_OPEN_REQ_SIZE);
+	assert_int_equal(buf[0x10], 9);
+	check_truncations(buf, HL_APP_OPEN_REQ_SIZE, (dec_fn *)hl_dec_app_open_req);
+	assert_int_equal(hl_dec_app_open_req(buf, w.off, &doq), 0);
+
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_app_open_rsp(&w, &rs, s);
+	assert_int_equal(w.off, HL_APP_OPEN_RSP_HDR + 2 * HL_APP_SEG_SIZE);
+	assert_int_equal(hl_dec_app_open_rsp(buf, w.off, &drs, ds, 2), 0);
+	assert_int_equal(ds[1].file_offset, 0x2000000);
+	assert_int_equal(hl_dec_app_open_rsp(buf, w.off - 1, &drs, ds, 2), -EMSGSIZE);
+	put64(buf + HL_APP_OPEN_RSP_HDR + HL_APP_SEG_SIZE, 0x300000); /* gap: does not tile */
+	assert_int_equal(hl_dec_app_open_rsp(buf, w.off, &drs, ds, 2), -EINVAL);
+}
+
+static void test_status_errno_mapping(void **state)
+{
+	(void)state;
+	assert_int_equal(hl_status_errno(HL_S_UNKNOWN_HOST), -ENOENT);
+	assert_int_equal(hl_status_errno(HL_S_HOST_CONNECTED), -EBUSY);
+	assert_int_equal(hl_status_errno(HL_S_FAULT), -EFAULT);
+	assert_int_equal(hl_status_errno(999), -EPROTO);
+	assert_int_equal(hl_errno_status(-EACCES), HL_S_ACCES);
+	assert_int_equal(hl_errno_status(-EFAULT), HL_S_FAULT);
+	assert_string_equal(hl_type_name(HL_MAP), "map");
+	assert_string_equal(hl_type_name(0x77), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_bytes_match_the_document),
+		cmocka_unit_test(test_header_rejects_bad_magic_version_and_length),
+		cmocka_unit_test(test_hello_and_ack_bytes),
+		cmocka_unit_test(test_irq_map_unmap_bytes),
+		cmocka_unit_test(test_read_write_requests_and_responses),
+		cmocka_unit_test(test_error_message),
+		cmocka_unit_test(test_app_messages),
+		cmocka_unit_test(test_status_errno_mapping),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

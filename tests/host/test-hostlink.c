@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-hostlink.c - both ends against a hostile peer.
+ *
+ *  - The daemon side (hostlink) against a raw client that breaks the
+ *    protocol: bad magic, oversize length, messages before HELLO, unknown or
+ *    duplicate host ids, file descriptors from the host, slow-path errors,
+ *    and the interrupt policy (no IRQ while the DC mode is none).
+ *  - The host library against a misbehaving device: a frame-aware proxy
+ *    between libcxldcd-host and the real device rewrites chosen responses
+ *    (bogus record count, bogus region, extent list longer than asked, MAP
+ *    past the end of its file).  The host must report an error and never
+ *    crash.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cci/msg.h"
+#include "hostlink/proto.h"
+#include "hx.h"
+
+static int setup(void **state)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	hx_init(x, false);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct hx *x = *state;
+
+	hx_fini(x);
+	free(x);
+	return 0;
+}
+
+static int raw_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	strcpy(sa.sun_path, path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void raw_send(int fd, uint8_t type, uint32_t seq, const void *p, size_t len)
+{
+	uint8_t buf[512];
+	struct wwr w;
+
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, type, seq);
+	wwr_bytes(&w, p, len);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(fd, buf, w.off), (ssize_t)w.off);
+}
+
+/* Read one message while pumping the server.  Return type, or -1 on EOF, 0 on timeout. */
+static int raw_recv(struct hx *x, int fd, uint8_t *payload, size_t cap, uint32_t *len, int ms)
+{
+	uint8_t buf[4096];
+	size_t got = 0;
+	struct hl_hdr h;
+
+	for (int i = 0; i < ms / 5; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		hx_pump(x, 5);
+		if (poll(&p, 1, 0) <= 0)
+			continue;
+		n = read(fd, buf + got, sizeof(buf) - got);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+		if (hl_dec_hdr(buf, got, &h) || got < HL_HDR_SIZE + h.len)
+			continue;
+		assert_true(h.len <= cap);
+		memcpy(payload, buf + HL_HDR_SIZE, h.len);
+		*len = h.len;
+		return h.type;
+	}
+	return 0;
+}
+
+static void expect_error_then_eof(struct hx *x, int fd)
+{
+	uint8_t p[512];
+	uint32_t len;
+
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_ERROR);
+	assert_int_equal(p[0], HL_S_PROTO);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), -1);
+}
+
+static void hello(struct hx *x, int fd, uint16_t host, uint16_t *status)
+{
+	uint8_t p[64] = { 1, 0, (uint8_t)host, (uint8_t)(host >> 8), 1, 0, 0, 0 };
+	uint32_t len;
+
+	raw_send(fd, HL_HELLO, 1, p, 8);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_HELLO_ACK);
+	assert_int_equal(len, HL_HELLO_ACK_SIZE);
+	*status = (uint16_t)(p[0] | p[1] << 8);
+}
+
+static void test_bad_magic_is_a_violation_and_the_server_goes_on(void **state)
+{
+	struct hx *x = *state;
+	struct hostlink_stats st;
+	uint8_t junk[32];
+	int fd = raw_connect(x->sock);
+
+	memset(junk, 0x41, sizeof(junk));
+	assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	expect_error_then_eof(x, fd);
+	close(fd);
+	hostlink_stats_get(x->hl, &st);
+	assert_int_equal(st.violations, 1);
+	assert_int_equal(st.nr_conns, 0);
+	hx_host_start(x);
+}
+
+static void test_oversize_length_is_refused_without_waiting(void **state)
+{
+	struct hx *x = *state;
+	uint8_t h[HL_HDR_SIZE] = { 0x43, 0x58, 0x48, 0x4c, 1, HL_HELLO };
+	int fd = raw_connect(x->sock);
+
+	h[12] = 0xff;
+	h[13] = 0xff;
+	h[14] = 0xff;
+	h[15] = 0x7f;
+	assert_int_equal(write(fd, h, sizeof(h)), (ssize_t)sizeof(h));
+	expect_error_then_eof(x, fd);
+	close(fd);
+}
+
+static void test_messages_before_hello_and_wrong_sizes_are_violations(void **state)
+{
+	struct hx *x = *state;
+	uint8_t p[64] = { 0 };
+	uint16_t status;
+	int fd = raw_connect(x->sock);
+
+	raw_send(fd, HL_CCI_REQ, 1, p, 12);
+	expect_error_then_eof(x, fd);
+	close(fd);
+
+	fd = raw_connect(x->sock);
+	raw_send(fd, HL_HELLO, 1, p, 7); /* short hello */
+	expect_error_then_eof(x, fd);
+	close(fd);
+
+	fd = raw_connect(x->sock);
+	hello(x, fd, 0, &status);
+	assert_int_equal(status, 0);
+	raw_send(fd, HL_MAP, 2, p, HL_MAP_SIZE); /* device-only type from the host */
+	expect_error_then_eof(x, fd);
+	close(fd);
+
+	fd = raw_connect(x->sock);
+	hello(x, fd, 0, &status);
+	raw_send(fd, HL_CCI_REQ, 2, p, 0); /* empty cci message: cannot be answered */
+	expect_error_then_eof(x, fd);
+	close(fd);
+}
+
+static void test_unknown_and_duplicate_host_ids_are_refused(void **state)
+{
+	struct hx *x = *state;
+	uint8_t p[64];
+	uint32_t len;
+	uint16_t status;
+	int a = raw_connect(x->sock), b, c;
+
+	hello(x, a, 5, &status);
+	assert_int_equal(status, HL_S_UNKNOWN_HOST);
+	assert_int_equal(raw_recv(x, a, p, sizeof(p), &len, 500), -1);
+	close(a);
+	b = raw_connect(x->sock);
+	hello(x, b, 1, &status);
+	assert_int_equal(status, 0);
+	c = raw_connect(x->sock);
+	hello(x, c, 1, &status);
+	assert_int_equal(status, HL_S_HOST_CONNECTED);
+	close(c);
+	assert_true(hostlink_host_connected(x->hl, 1));
+	close(b);
+	hx_pump(x, 100);
+	assert_false(hostlink_host_connected(x->hl, 1));
+}
+
+static void test_file_descriptors_from_the_host_drop_it(void **state)
+{
+	struct hx *x = *state;
+	uint8_t p[64] = { 0 };
+	uint16_t status;
+	int fd = raw_connect(x->sock), devnull = 0;
+
+	hello(x, fd, 0, &status);
+	assert_int_equal(hl_send(fd, p, 1, &devnull, 1), 1);
+	expect_error_then_eof(x, fd);
+	close(fd);
+}
+
+static void test_slow_path_errors_come_back_as_status(void **state)
+{
+	struct hx *x = *state;
+	uint8_t p[64] = { 0 };
+	uint32_t len;
+	uint16_t status;
+	int fd = raw_connect(x->sock);
+
+	hello(x, fd, 0, &status);
+	p[8] = 0x10; /* read 16 bytes at DPA 0: not accepted */
+	raw_send(fd, HL_READ_REQ, 2, p, HL_IO_REQ_SIZE);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_READ_RSP);
+	assert_int_equal(len, 8);
+	assert_int_equal(p[0], HL_S_FAULT);
+	memset(p, 0, sizeof(p)); /* length 0 */
+	raw_send(fd, HL_READ_REQ, 3, p, HL_IO_REQ_SIZE);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_READ_RSP);
+	assert_int_equal(p[0], HL_S_INVAL);
+	memset(p, 0, sizeof(p));
+	p[8] = 0x20; /* write claims 32 bytes, carries 4 */
+	raw_send(fd, HL_WRITE_REQ, 4, p, HL_IO_REQ_SIZE + 4);
+	expect_error_then_eof(x, fd);
+	close(fd);
+}
+
+static void cci_send(int fd, uint32_t seq, uint16_t opcode, const uint8_t *in, uint32_t n)
+{
+	uint8_t msg[64];
+	struct cci_hdr h = { .category = CCI_CAT_REQUEST, .tag = 1, .opcode = opcode,
+			     .payload_len = n };
+
+	assert_int_equal(cci_enc_hdr(&h, msg, sizeof(msg)), 0);
+	memcpy(msg + 12, in, n);
+	raw_send(fd, HL_CCI_REQ, seq, msg, 12 + n);
+}
+
+static void test_irq_honours_the_interrupt_policy(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e = hx_ext(x->base[1], 2 * MiB, NULL, 0);
+	uint8_t pol[5] = { 0, 0, 0, 0, 0x01 }, p[256], clr[8] = { 4, 0, 1, 0, 0, 0, 1, 0 };
+	uint32_t len;
+	uint16_t status;
+	int fd = raw_connect(x->sock);
+
+	hello(x, fd, 0, &status);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 200), 0); /* mode none: no IRQ */
+	/* clear the record (handle 1) so the log is empty again, then enable */
+	cci_send(fd, 2, CXLDCD_OP_CLEAR_EVENT_RECORDS, clr, 8);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_CCI_RSP);
+	assert_int_equal(p[8], 0);
+	cci_send(fd, 3, CXLDCD_OP_SET_EVENT_INTERRUPT_POLICY, pol, 5);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_CCI_RSP);
+	assert_int_equal(p[8], 0);
+	e.dpa += 2 * MiB;
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_IRQ);
+	assert_int_equal(len, HL_IRQ_SIZE);
+	assert_true(p[0] & 0x10);
+	assert_int_equal(p[4], CXLDCD_LOG_DC);
+	close(fd);
+}
+
+/* ------------------------------------------------------ misbehaving device proxy */
+
+enum mutation { M_NONE, M_EVENT_COUNT, M_REGION_BLOCK, M_LIST_RETURNED, M_MAP_OFFSET };
+
+struct proxy {
+	int lfd, down, up;          /* listener, host side, device side */
+	enum mutation m;
+	uint8_t buf[2][1 << 16];
+	size_t len[2];
+	int fds[16];
+	unsigned nfd;
+	int hits;
+};
+
+static void proxy_start(struct hx *x, struct proxy *px, const char *path, enum mutation m)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	memset(px, 0, sizeof(*px));
+	px->m = m;
+	px->down = px->up = -1;
+	px->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	assert_int_equal(bind(px->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(px->lfd, 1), 0);
+	x->hcfg.socket_path = strdup(path);
+}
+
+static void mutate(struct proxy *px, uint8_t *msg, const struct hl_hdr *h)
+{
+	if (h->type == HL_MAP && px->m == M_MAP_OFFSET) {
+		put_le64(msg + HL_HDR_SIZE + 0x10, 1ull << 40); /* past the end of the memfd */
+		px->hits++;
+	}
+	if (h->type != HL_CCI_RSP || h->len < 12)
+		return;
+	uint8_t *c = msg + HL_HDR_SIZE;
+	uint16_t op = get_le16(c + 3);
+
+	if (px->m == M_EVENT_COUNT && op == CXLDCD_OP_GET_EVENT_RECORDS && h->len >= 12 + 0x20 &&
+	    get_le16(c + 12 + 0x14)) {
+		put_le16(c + 12 + 0x14, 0xffff); /* count far beyond the payload */
+		px->hits++;
+	}
+	if (px->m == M_REGION_BLOCK && op == CXLDCD_OP_GET_DC_CONFIG && h->len >= 12 + 8 + 0x28) {
+		put_le64(c + 12 + 8 + 0x18, 0x1000 + 3); /* block size not a power of two */
+		px->hits++;
+	}
+	if (px->m == M_LIST_RETURNED && op == CXLDCD_OP_GET_DC_EXTENT_LIST && h->len >= 12 + 16) {
+		put_le32(c + 12, 0xffffffffu);
+		px->hits++;
+	}
+}
+
+/* Forward complete frames from side s (0: host->device, 1: device->host). */
+static void proxy_forward(struct proxy *px, int s)
+{
+	int from = s ? px->up : px->down, to = s ? px->down : px->up;
+	ssize_t n = hl_recv(from, px->buf[s] + px->len[s], sizeof(px->buf[s]) - px->len[s], px->fds,
+			    &px->nfd, 16);
+	size_t off = 0;
+
+	if (n <= 0) {
+		if (n == 0 || n != -EAGAIN) {
+			close(to);
+			if (s)
+				px->down = -1;
+			else
+				px->up = -1;
+		}
+		return;
+	}
+	px->len[s] += (size_t)n;
+	for (;;) {
+		struct hl_hdr h;
+		uint8_t *msg = px->buf[s] + off;
+		int fd = -1;
+
+		if (hl_dec_hdr(msg, px->len[s] - off, &h) ||
+		    px->len[s] - off < HL_HDR_SIZE + h.len)
+			break;
+		if (s)
+			mutate(px, msg, &h);
+		if (s && h.type == HL_MAP && px->nfd) {
+			fd = px->fds[0];
+			memmove(px->fds, px->fds + 1, --px->nfd * sizeof(int));
+		}
+		assert_int_equal(hl_send(to, msg, HL_HDR_SIZE + h.len, &fd, fd >= 0),
+				 (ssize_t)(HL_HDR_SIZE + h.len));
+		if (fd >= 0)
+			close(fd);
+		off += HL_HDR_SIZE + h.len;
+	}
+	memmove(px->buf[s], px->buf[s] + off, px->len[s] - off);
+	px->len[s] -= off;
+}
+
+static void proxy_pump(struct hx *x, struct proxy *px, int ms)
+{
+	for (int i = 0; i < ms / 5; i++) {
+		struct pollfd p[2];
+
+		hx_pump(x, 2);
+		if (px->down < 0) {
+			px->down = accept4(px->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (px->down >= 0) {
+				struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+				strcpy(sa.sun_path, x->sock);
+				px->up = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+				assert_int_equal(connect(px->up, (struct sockaddr *)&sa, sizeof(sa)), 0);
+			}
+			continue;
+		}
+		p[0] = (struct pollfd){ .fd = px->down, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = px->up, .events = POLLIN };
+		if (px->up < 0 || poll(p, 2, 2) <= 0)
+			continue;
+		if (p[0].revents)
+			proxy_forward(px, 0);
+		if (px->up >= 0 && px->down >= 0 && p[1].revents)
+			proxy_forward(px, 1);
+	}
+}
+
+static void proxy_stop(struct hx *x, struct proxy *px)
+{
+	if (px->down >= 0)
+		close(px->down);
+	if (px->up >= 0)
+		close(px->up);
+	for (unsigned i = 0; i < px->nfd; i++)
+		close(px->fds[i]);
+	close(px->lfd);
+	free((char *)x->hcfg.socket_path);
+	x->hcfg.socket_path = x->sock;
+}
+
+static void test_bogus_event_record_count_is_rejected(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e = hx_ext(x->base[1], 2 * MiB, NULL, 0);
+	char path[128];
+	struct proxy px;
+
+	snprintf(path, sizeof(path), "%s/proxy.sock", x->dir);
+	proxy_start(x, &px, path, M_EVENT_COUNT);
+	assert_int_equal(cxldcd_host_new(&x->hcfg, &x->h), 0);
+	proxy_pump(x, &px, 500);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	proxy_pump(x, &px, 500);
+	assert_true(px.hits >= 1);
+	assert_true(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR) >= 1);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+	hx_host_stop(x);
+	proxy_stop(x, &px);
+	unlink(path);
+}
+
+static void expect_bringup_refused(struct hx *x, enum mutation m, int err)
+{
+	char path[128];
+	struct proxy px;
+
+	snprintf(path, sizeof(path), "%s/proxy.sock", x->dir);
+	proxy_start(x, &px, path, m);
+	assert_int_equal(cxldcd_host_new(&x->hcfg, &x->h), 0);
+	proxy_pump(x, &px, 500);
+	assert_true(px.hits >= 1);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_FAILED);
+	assert_int_equal(cxldcd_host_process(x->h), err);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_FAILED), 1);
+	hx_host_stop(x);
+	proxy_stop(x, &px);
+	unlink(path);
+}
+
+static void test_bogus_region_fails_bringup_cleanly(void **state)
+{
+	expect_bringup_refused(*state, M_REGION_BLOCK, -EINVAL);
+}
+
+static void test_extent_list_longer_than_asked_fails_bringup_cleanly(void **state)
+{
+	expect_bringup_refused(*state, M_LIST_RETURNED, -EPROTO);
+}
+
+static void test_map_past_the_end_of_the_file_is_not_mapped(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e = hx_ext(x->base[1], 2 * MiB, NULL, 0);
+	struct cxldcd_host_group_info g;
+	char path[128];
+	struct proxy px;
+
+	snprintf(path, sizeof(path), "%s/proxy.sock", x->dir);
+	proxy_start(x, &px, path, M_MAP_OFFSET);
+	assert_int_equal(cxldcd_host_new(&x->hcfg, &x->h), 0);
+	proxy_pump(x, &px, 500);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	proxy_pump(x, &px, 500);
+	assert_int_equal(px.hits, 1);
+	assert_int_equal(cxldcd_host_list_groups(x->h, &g, 1), 1);
+	assert_false(g.mapped);
+	assert_true(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR) >= 1);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+	hx_host_stop(x);
+	proxy_stop(x, &px);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_bad_magic_is_a_violation_and_the_server_goes_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversize_length_is_refused_without_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_messages_before_hello_and_wrong_sizes_are_violations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_and_duplicate_host_ids_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_descriptors_from_the_host_drop_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_path_errors_come_back_as_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_irq_honours_the_interrupt_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bogus_event_record_count_is_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bogus_region_fails_bringup_cleanly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extent_list_longer_than_asked_fails_bringup_cleanly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_past_the_end_of_the_file_is_not_mapped, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
