@@ -19,6 +19,8 @@
 #include "common/wire.h"
 #include "core/core.h"
 
+struct cci_fault_state;
+
 struct cci_ctx {
 	struct cxldcd_dev *dev;     /* borrowed */
 	enum cci_kind kind;
@@ -26,6 +28,7 @@ struct cci_ctx {
 	uint8_t mbox_log2;          /* device mailbox payload size, 2^n */
 	uint8_t rsp_limit_log2;     /* Response Message Limit, 2^n */
 	uint16_t chain_op;          /* opcode of an open More chain, 0 = none */
+	struct cci_fault_state *faults; /* fault injection (fault.c); NULL = none, owned */
 };
 
 struct cci_call {

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cci/cmd.h"
+#include "cci/fault.h"
 #include "cci/generic.h"
 #include "cci/msg.h"
 
@@ -66,6 +67,7 @@ void cci_ctx_free(struct cci_ctx *ctx)
 		return;
 	if (ctx->chain_op)
 		core_staging_discard(ctx->dev, ctx->owner);
+	cci_fault_fini(ctx);
 	free(ctx);
 }
 
@@ -136,6 +138,8 @@ enum cxldcd_rc cci_execute(struct cci_ctx *ctx, uint16_t opcode, const uint8_t *
 		return rc;
 	if (w.bad)
 		return CXLDCD_RC_INTERNAL_ERROR;
+	if (ctx->faults)    /* the host is lied to after the model answered (fault.h) */
+		cci_fault_apply(ctx, opcode, in, in_len, out, w.off);
 	*out_len = w.off;
 	return CXLDCD_RC_SUCCESS;
 }

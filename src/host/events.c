@@ -77,6 +77,8 @@ uint64_t events_deadline(const struct cxldcd_host *h)
 
 	if (h->add_chain.open)
 		dl = h->add_chain.start_ms + h->cfg.chain_timeout_ms;
+	if (h->drain_retry_ms && (!dl || h->drain_retry_ms < dl))
+		dl = h->drain_retry_ms;
 	if (h->rel_chain.open) {
 		uint64_t d = h->rel_chain.start_ms + h->cfg.chain_timeout_ms;
 
@@ -94,6 +96,11 @@ uint64_t events_deadline(const struct cxldcd_host *h)
 void events_tick(struct cxldcd_host *h, uint64_t now_ms)
 {
 	struct chain *cs[2] = { &h->add_chain, &h->rel_chain };
+
+	if (h->drain_retry_ms && now_ms >= h->drain_retry_ms) {
+		h->drain_retry_ms = 0;
+		events_irq(h);
+	}
 
 	for (int i = 0; i < 2; i++) {
 		struct chain *c = cs[i];
@@ -565,6 +572,18 @@ static void drain_done(struct cxldcd_host *h)
 		start_drain(h);
 }
 
+/*
+ * A Get Event Records failed or was malformed: nothing was read, and the
+ * records stay in the log.  The device interrupts only when a log goes from
+ * empty to non-empty, so without a retry the host would never read the DC
+ * log again.  (A failed Clear is not retried: its records were handled.)
+ */
+static void drain_failed(struct cxldcd_host *h)
+{
+	h->draining = false;
+	h->drain_retry_ms = host_now_ms() + HOST_DRAIN_RETRY_MS;
+}
+
 static void done_clear(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
 		       const uint8_t *out, size_t len)
 {
@@ -594,7 +613,7 @@ static void done_get(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
 		return;
 	if (rc) {
 		host_emit_rc(h, c->opcode, rc, "get event records");
-		drain_done(h);
+		drain_failed(h);
 		return;
 	}
 	ev = calloc(cap ? cap : 1, sizeof(*ev));
@@ -608,7 +627,7 @@ static void done_get(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
 			  "malformed get event records output (len=%zu): %s", len,
 			  r == -ENOBUFS ? "more records than fit the mailbox" : "size mismatch");
 		free(ev);
-		h->draining = false;
+		drain_failed(h);
 		return;
 	}
 	if (o.flags & CCI_EVF_OVERFLOW)
@@ -643,6 +662,7 @@ static void start_drain(struct cxldcd_host *h)
 
 	h->draining = true;
 	h->irq_pending = false;
+	h->drain_retry_ms = 0;
 	host_cmd(h, CXLDCD_OP_GET_EVENT_RECORDS, &log, 1, done_get);
 }
 

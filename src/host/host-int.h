@@ -26,6 +26,7 @@
 #define HOST_DEF_CMD_TIMEOUT_MS 5000u
 #define HOST_EXTENT_ALIGN (2ull << 20)   /* Linux CXL_DCD_EXTENT_ALIGN: 2 MiB */
 #define HOST_SCAN_RETRIES 10
+#define HOST_DRAIN_RETRY_MS 1000u        /* re-read the DC log after a failed Get Event Records */
 #define HOST_MAX_EXTENTS 65536u          /* replay / tracking bound */
 #define HOST_MAX_SEGMENTS 65536u
 #define HOST_MAX_CEL 0x10000u
@@ -132,6 +133,7 @@ struct cxldcd_host {
 	int scan_tries;
 	/* events */
 	bool draining, irq_pending;
+	uint64_t drain_retry_ms;    /* when to drain again after a failed Get; 0 = not needed */
 	struct chain add_chain, rel_chain;
 	uint64_t token;             /* next Add response token */
 	uint64_t failed_token;

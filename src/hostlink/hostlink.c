@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cci/cci.h"
+#include "cci/fault.h"
 #include "core/core.h"
 #include "hostlink/proto.h"
 #include "mem/mem.h"
@@ -77,6 +78,7 @@ struct hostlink {
 	struct listener *listeners;
 	struct conn *conns;
 	struct conn **by_host;      /* [nr_hosts] */
+	struct cci_faults *faults;  /* [nr_hosts]: fault injection for each host's connections */
 	uint16_t nr_hosts;
 	uint32_t nr_conns;
 	struct hostlink_stats st;
@@ -272,6 +274,7 @@ static void conn_close(struct conn *c)
 		hl->cfg.watch->del(hl->cfg.watch_opaque, c->fd);
 	close(c->fd);
 	if (c->hello) {
+		cci_ctx_get_faults(c->cci, &hl->faults[c->host]); /* keep the counts left */
 		hl->by_host[c->host] = NULL;
 		hlog(hl, LOG_INFO, "host=%u disconnected", c->host);
 	}
@@ -473,7 +476,8 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		a.status = HL_S_UNKNOWN_HOST;
 	else if (hl->by_host[m.host_id])
 		a.status = HL_S_HOST_CONNECTED;
-	else if (cci_ctx_new(hl->cfg.dev, CCI_MAILBOX, m.host_id, &c->cci))
+	else if (cci_ctx_new(hl->cfg.dev, CCI_MAILBOX, m.host_id, &c->cci) ||
+		 cci_ctx_set_faults(c->cci, &hl->faults[m.host_id]))
 		a.status = HL_S_NOMEM;
 	if (a.status) {
 		hlog(hl, LOG_INFO, "hello host=%u refused: status=%u", m.host_id, a.status);
@@ -843,7 +847,10 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 		hl->cfg.max_conns = DEFAULT_MAX_CONNS;
 	hl->nr_hosts = core_dev_cfg(cfg->dev)->nr_hosts;
 	hl->by_host = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->by_host));
-	if (!hl->by_host) {
+	hl->faults = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->faults));
+	if (!hl->by_host || !hl->faults) {
+		free(hl->by_host);
+		free(hl->faults);
 		free(hl);
 		return -ENOMEM;
 	}
@@ -854,6 +861,7 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 	rc = core_observer_add(cfg->dev, &hl->obs, hl);
 	if (rc) {
 		free(hl->by_host);
+		free(hl->faults);
 		free(hl);
 		return rc;
 	}
@@ -880,6 +888,7 @@ void hostlink_free(struct hostlink *hl)
 		free(l);
 	}
 	free(hl->by_host);
+	free(hl->faults);
 	free(hl);
 }
 
@@ -981,4 +990,37 @@ void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out)
 	out->nr_hosts = 0;
 	for (uint16_t i = 0; i < hl->nr_hosts; i++)
 		out->nr_hosts += hl->by_host[i] != NULL;
+}
+
+int hostlink_set_faults(struct hostlink *hl, uint16_t host, const struct cci_faults *f)
+{
+	/* by_host, not conn_of_host(): a dead connection not yet reaped saves its set on close */
+	struct conn *c;
+	int rc;
+
+	if (!hl || host >= hl->nr_hosts || (f && (f->mask & ~CCI_FAULT_ALL)))
+		return -EINVAL;
+	c = hl->by_host[host];
+	if (c) {
+		rc = cci_ctx_set_faults(c->cci, f);
+		if (rc)
+			return rc;
+	}
+	memset(&hl->faults[host], 0, sizeof(hl->faults[host]));
+	for (unsigned i = 0; f && i < CCI_NR_FAULTS; i++)
+		if (f->mask & CCI_FAULT_BIT(i))
+			cci_faults_add(&hl->faults[host], (enum cci_fault)i, f->remaining[i]);
+	hlog(hl, LOG_INFO, "host=%u faults mask=0x%x", host, hl->faults[host].mask);
+	return 0;
+}
+
+int hostlink_get_faults(const struct hostlink *hl, uint16_t host, struct cci_faults *out)
+{
+	if (!hl || !out || host >= hl->nr_hosts)
+		return -EINVAL;
+	if (hl->by_host[host])
+		cci_ctx_get_faults(hl->by_host[host]->cci, out);
+	else
+		*out = hl->faults[host];
+	return 0;
 }

@@ -107,6 +107,22 @@ int hostlink_host_connected(const struct hostlink *hl, uint16_t host);
 /* Drop host's connection (QMP/admin).  Return 0 or -ENOENT. */
 int hostlink_disconnect(struct hostlink *hl, uint16_t host);
 
+struct cci_faults;
+
+/**
+ * hostlink_set_faults() - fault injection on a host's mailbox CCI
+ * (src/cci/fault.h, docs/conformance.md "Fault injection").
+ * @f: borrowed; NULL or an empty mask clears.
+ *
+ * Applies to the host's current connection, if any, and to its future
+ * connections: the hostlink keeps the set per host.  Counts run down across
+ * connections (a connection's remaining counts are kept when it closes).
+ * Return: 0, -EINVAL (host >= the device's hosts, unknown fault bit), -ENOMEM.
+ */
+int hostlink_set_faults(struct hostlink *hl, uint16_t host, const struct cci_faults *f);
+/* The host's faults as they stand (live counts when connected).  Return 0 or -EINVAL. */
+int hostlink_get_faults(const struct hostlink *hl, uint16_t host, struct cci_faults *out);
+
 struct hostlink_stats {
 	uint32_t nr_conns;          /* open connections */
 	uint32_t nr_hosts;          /* of them past HELLO */
