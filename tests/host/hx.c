@@ -56,6 +56,13 @@ static void on_log(void *opaque, int level, const char *msg)
 
 void hx_init(struct hx *x, bool tcp)
 {
+	struct hx_opts o = { .tcp = tcp };
+
+	hx_init_opts(x, &o);
+}
+
+void hx_init_opts(struct hx *x, const struct hx_opts *o)
+{
 	struct cxldcd_dev_cfg cfg;
 	struct cxldcd_diag diag;
 	struct mem_dev_cfg mc = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true };
@@ -70,6 +77,7 @@ void hx_init(struct hx *x, bool tcp)
 		cfg.regions[i].decode_len = 256 * MiB;
 	}
 	cfg.regions[0].sharable = true; /* shared sequences: tagged groups live in region 0 */
+	cfg.pending_timeout_ms = o->pending_timeout_ms;
 	assert_int_equal(core_dev_new(&cfg, &x->dev, &diag), 0);
 	for (uint8_t r = 0; r < 2; r++) {
 		struct core_region_info ri;
@@ -78,6 +86,8 @@ void hx_init(struct hx *x, bool tcp)
 		x->base[r] = ri.base;
 	}
 	assert_int_equal(core_observer_add(x->dev, &test_obs, x), 0);
+	if (o->obs)
+		assert_int_equal(core_observer_add(x->dev, o->obs, o->obs_opaque), 0);
 	assert_int_equal(mem_registry_new(&x->reg), 0);
 	assert_int_equal(mem_registry_add(x->reg, &p, NULL, err, sizeof(err)), 0);
 	assert_int_equal(mem_dev_new(x->dev, x->reg, &mc, &x->md, err, sizeof(err)), 0);
@@ -93,7 +103,7 @@ void hx_init(struct hx *x, bool tcp)
 	snprintf(x->sock, sizeof(x->sock), "%s/link.sock", x->dir);
 	snprintf(x->app_sock, sizeof(x->app_sock), "%s/app.sock", x->dir);
 	assert_int_equal(hostlink_listen_unix(x->hl, x->sock), 0);
-	if (tcp) {
+	if (o->tcp) {
 		uint16_t port;
 
 		assert_int_equal(hostlink_listen_tcp(x->hl, "127.0.0.1", 0, &port), 0);

@@ -46,6 +46,15 @@ struct hx {
 
 /* Create device (2 regions x 256 MiB at DPA 0, 2 hosts), memory and server. */
 void hx_init(struct hx *x, bool tcp);
+
+/* Fixture options: TCP listener, device pending-group timeout, one more observer. */
+struct hx_opts {
+	bool tcp;
+	uint64_t pending_timeout_ms;
+	const struct core_observer *obs; /* borrowed; registered after the fixture's own */
+	void *obs_opaque;
+};
+void hx_init_opts(struct hx *x, const struct hx_opts *o);
 void hx_fini(struct hx *x);
 /* Default host config (host 0, accept all, events recorded in x->ev). */
 void hx_host_cfg(struct hx *x, struct cxldcd_host_cfg *c);

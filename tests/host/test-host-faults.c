@@ -65,42 +65,11 @@ static const struct core_observer fx_obs = { .group_answered = on_answered,
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct hx *x = &f->x;
-	struct cxldcd_dev_cfg cfg;
-	struct cxldcd_diag diag;
-	struct mem_dev_cfg mc = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true };
-	struct mem_backend_props p = { .type = MEM_TYPE_MEMFD, .id = "mem0", .size = 512 * MiB };
-	struct hostlink_cfg hc = { 0 };
-	char err[256];
+	struct hx_opts o = { .pending_timeout_ms = PENDING_TIMEOUT_MS, .obs = &fx_obs };
 
 	assert_non_null(f);
-	core_cfg_default(&cfg);
-	for (int i = 0; i < 2; i++) {
-		cfg.regions[i].len = 256 * MiB;
-		cfg.regions[i].decode_len = 256 * MiB;
-	}
-	cfg.regions[0].sharable = true;
-	cfg.pending_timeout_ms = PENDING_TIMEOUT_MS;
-	assert_int_equal(core_dev_new(&cfg, &x->dev, &diag), 0);
-	for (uint8_t r = 0; r < 2; r++) {
-		struct core_region_info ri;
-
-		assert_int_equal(core_region_get(x->dev, r, &ri), 0);
-		x->base[r] = ri.base;
-	}
-	assert_int_equal(core_observer_add(x->dev, &fx_obs, f), 0);
-	assert_int_equal(mem_registry_new(&x->reg), 0);
-	assert_int_equal(mem_registry_add(x->reg, &p, NULL, err, sizeof(err)), 0);
-	assert_int_equal(mem_dev_new(x->dev, x->reg, &mc, &x->md, err, sizeof(err)), 0);
-	hc.dev = x->dev;
-	hc.md = x->md;
-	assert_int_equal(hostlink_new(&hc, &x->hl), 0);
-	snprintf(x->dir, sizeof(x->dir), "/tmp/hxf-XXXXXX");
-	assert_non_null(mkdtemp(x->dir));
-	snprintf(x->sock, sizeof(x->sock), "%s/link.sock", x->dir);
-	snprintf(x->app_sock, sizeof(x->app_sock), "%s/app.sock", x->dir);
-	assert_int_equal(hostlink_listen_unix(x->hl, x->sock), 0);
-	hx_host_cfg(x, &x->hcfg);
+	o.obs_opaque = f;
+	hx_init_opts(&f->x, &o);
 	*state = f;
 	return 0;
 }
