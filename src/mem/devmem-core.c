@@ -73,3 +73,31 @@ int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct m
 	*out = md;
 	return 0;
 }
+
+int mem_dev_sync(struct mem_dev *md, const struct cxldcd_dev *dev, char *err, size_t cap)
+{
+	uint16_t nr_hosts = core_dev_cfg(dev)->nr_hosts;
+	struct core_extent_info x[64];
+	int first = 0;
+
+	for (uint16_t h = 0; h < nr_hosts; h++) {
+		uint32_t start = 0, n = 0;
+
+		do {
+			if (core_extent_list_info(dev, h, start, 64, x, &n) != CXLDCD_RC_SUCCESS)
+				break;
+			for (uint32_t i = 0; i < n; i++) {
+				char msg[256];
+				int rc = mem_dev_bind(md, &x[i], msg, sizeof(msg));
+
+				/* -EEXIST: already bound (sync twice); keep the first real error. */
+				if (rc && rc != -EEXIST && !first) {
+					first = rc;
+					mem_errf(err, cap, "%s", msg);
+				}
+			}
+			start += n;
+		} while (n);
+	}
+	return first;
+}

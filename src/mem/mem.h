@@ -187,6 +187,18 @@ int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct m
 /* As mem_dev_new() but from an explicit layout, with no model attached. */
 int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg,
 		       const struct mem_dev_cfg *cfg, struct mem_dev **out, char *err, size_t cap);
+/*
+ * mem_dev_sync() - bind (and map) every extent the model says is accepted,
+ * for every host: the daemon's restart path, which replays its journal with
+ * no mem_dev attached (so no sanitize of a past release can zero data
+ * written later) and then attaches the memory to the final state.  Call it
+ * right after mem_dev_new() on the replayed device.
+ * @dev: the model whose accepted extents are bound; borrowed, only read.
+ * Return: 0; or the first error of mem_dev_bind() (-ENOENT: an extent's tag
+ * has no backend any more; -ENOMEM: bound but not mapped), message in err.
+ * Every other extent is still bound.
+ */
+int mem_dev_sync(struct mem_dev *md, const struct cxldcd_dev *dev, char *err, size_t cap);
 /* Unbind and unmap everything, release the windows.  NULL is a no-op. */
 void mem_dev_free(struct mem_dev *md);
 

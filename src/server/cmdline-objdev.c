@@ -423,3 +423,10 @@ out:
 	return rc;
 }
 
+
+int cmdline_parse_object(const char *arg, struct cmdline_cfg *cfg, char *err, size_t errlen)
+{
+	struct cmdline_ctx c = { .cfg = cfg, .err = err, .errlen = errlen };
+
+	return cmdline_opt_object(&c, arg);
+}

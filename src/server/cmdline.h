@@ -144,6 +144,14 @@ int cmdline_parse_size(const char *s, uint64_t *out);
 /** cmdline_parse_bool() - on/off/yes/no/true/false: Return 0 or -EINVAL. */
 int cmdline_parse_bool(const char *s, bool *out);
 
+/**
+ * cmdline_parse_object() - parse one memory backend (-object's KEY=VALUE or
+ * JSON form; QMP object-add passes its arguments as JSON) and append it to
+ * @cfg->objects (free with cmdline_fini()).  Messages carry no option prefix.
+ * Return: 0, -EINVAL or -ENOMEM.
+ */
+int cmdline_parse_object(const char *arg, struct cmdline_cfg *cfg, char *err, size_t errlen);
+
 /** cmdline_object_prop() - value of @key for @o, or NULL. */
 const char *cmdline_object_prop(const struct cmdline_object *o, const char *key);
 

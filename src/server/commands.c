@@ -5,17 +5,33 @@
  * To add a command: write a handler with the qmp_handler_fn signature, give
  * it a static schema (struct qmp_arg[]), and add one line to the table
  * below.  The server validates arguments against the schema before the
- * handler runs (docs/qmp.md, "Adding a command").
- *
- * DEVICE COMMANDS: cxl-add-dynamic-capacity, cxl-release-dynamic-capacity,
- * cxl-release-dynamic-capacity-status, object-add, object-del, ... are wired
- * here by the integration work once src/core and src/mem are in.
+ * handler runs (docs/qmp.md, "Adding a command").  A command that changes
+ * the device journals itself (qmp-dcd.c run()); server_replay_qmp() feeds
+ * journaled commands back through the same handlers.
  */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "qmp/qmp.h"
 #include "commands.h"
+#include "daemon.h"
+#include "qmp-dcd.h"
+
+/* Journal marker: half-received QMP mailbox chains were dropped by a restart. */
+#define DISCARD_CHAINS "x-cxldcd-discard-chains"
 
 static const struct qmp_cmd server_cmds[] = {
-	/* { .name = "cxl-add-dynamic-capacity", .fn = ..., .args = ... }, */
+	{ .name = "object-add", .fn = qmp_object_add, .args = qmp_object_add_args,
+	  .flags = QMP_CMD_ALLOW_EXTRA },
+	{ .name = "object-del", .fn = qmp_object_del, .args = qmp_object_del_args },
+	{ .name = "query-memdev", .fn = qmp_query_memdev },
+	{ .name = "cxl-add-dynamic-capacity", .fn = qmp_add_dc, .args = qmp_add_dc_args },
+	{ .name = "cxl-release-dynamic-capacity", .fn = qmp_release_dc, .args = qmp_release_dc_args },
+	{ .name = "cxl-release-dynamic-capacity-status", .fn = qmp_release_status,
+	  .args = qmp_release_status_args },
+	{ .name = "query-cxl-dynamic-capacity", .fn = qmp_query_dc, .args = qmp_query_dc_args },
+	{ .name = "cxl-cci-request", .fn = qmp_cci_request, .args = qmp_cci_request_args },
 	{ .name = NULL },
 };
 
@@ -26,4 +42,45 @@ int server_register_commands(struct qmp_server *qmp, struct server_ctx *ctx)
 	while (server_cmds[n].name)
 		n++;
 	return qmp_server_register_table(qmp, server_cmds, n, ctx);
+}
+
+int server_journal_discard_chains(struct server_ctx *s)
+{
+	return srv_journal_qmp(s, DISCARD_CHAINS, NULL);
+}
+
+int server_replay_qmp(struct server_ctx *s, const char *text, size_t len, char *err, size_t cap)
+{
+	json_error_t jerr;
+	json_t *req = json_loadb(text, len, 0, &jerr), *args, *ret = NULL;
+	const char *name = json_string_value(json_object_get(req, "execute"));
+	struct qmp_error qerr = { 0 };
+	int rc = -EIO;
+
+	args = json_object_get(req, "arguments");
+	if (!name || !json_is_object(args)) {
+		snprintf(err, cap, "journaled QMP record is not a command: %.80s", text);
+		goto out;
+	}
+	if (!strcmp(name, DISCARD_CHAINS)) {
+		dcd_discard_qmp_chains(s);
+		rc = 0;
+		goto out;
+	}
+	for (const struct qmp_cmd *c = server_cmds; c->name; c++) {
+		if (strcmp(c->name, name))
+			continue;
+		if (qmp_schema_check(c->args, args, c->flags & QMP_CMD_ALLOW_EXTRA, &qerr) ||
+		    c->fn(s, args, &ret, &qerr)) {
+			snprintf(err, cap, "journaled %s failed again: %s", name, qerr.desc);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	snprintf(err, cap, "journaled command %s is unknown", name);
+out:
+	json_decref(ret);
+	json_decref(req);
+	return rc;
 }

@@ -10,13 +10,7 @@
 #define CXLDCD_SERVER_COMMANDS_H
 
 struct qmp_server;
-struct cmdline_cfg;
-
-/* What command handlers may reach.  The lead extends this (devices, backends). */
-struct server_ctx {
-	struct qmp_server *qmp;
-	const struct cmdline_cfg *cfg;
-};
+struct server_ctx;   /* daemon.h: what command handlers reach (devices, backends, store) */
 
 /**
  * server_register_commands() - register the daemon's QMP commands.
@@ -24,5 +18,8 @@ struct server_ctx {
  * Return: 0 or -errno from qmp_server_register().
  */
 int server_register_commands(struct qmp_server *qmp, struct server_ctx *ctx);
+
+/* Journal the marker that drops half-received QMP mailbox chains (restart). */
+int server_journal_discard_chains(struct server_ctx *s);
 
 #endif

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main.c - the cxldcd daemon: parse the command line, open the QMP
- * listeners, run the loop, shut down cleanly on quit, SIGINT or SIGTERM
- * (removing our Unix sockets).  The only file of src/ that may exit().
- *
- * Devices and backends from -device/-object are parsed and validated; they
- * are created here once src/core and src/mem are wired (see commands.c).
+ * main.c - the cxldcd daemon: parse the command line, build the memory
+ * backends and devices, replay the --state journal, attach memory and the
+ * host link, open the FM and QMP listeners, run the loop (with the
+ * pending-timeout tick), shut down cleanly on quit, SIGINT or SIGTERM
+ * (checkpoint, remove our Unix sockets).  The only file of src/ that may
+ * exit().
  */
 #include <errno.h>
 #include <signal.h>
@@ -18,8 +18,10 @@
 #include <unistd.h>
 
 #include "qmp/qmp.h"
+#include "store/store.h"
 #include "cmdline.h"
 #include "commands.h"
+#include "daemon.h"
 #include "loop.h"
 #include "qmp-listen.h"
 
@@ -31,10 +33,16 @@ struct daemon {
 	struct qmp_server *qmp;
 	struct qmp_listen **qmp_ls;
 	size_t nr_qmp_ls;
+	struct fm_listen **fm_ls;
+	size_t nr_fm_ls;
 	struct srv_log log;
 	struct server_ctx ctx;
 	bool timestamps;
+	char err[SRV_ERR_MAX + 256];
 };
+
+/* Journal a checkpoint every this many records (and at clean shutdown). */
+#define CHECKPOINT_EVERY 1000
 
 /* One line per event on stderr; timestamped unless journald adds its own. */
 static void log_stderr(void *opaque, int level, const char *msg)
@@ -85,35 +93,188 @@ static int ensure_runtime_dir(const char *dir)
 	return 0;
 }
 
-static void describe_config(struct daemon *d)
+static void describe_devices(struct daemon *d)
 {
-	const struct cmdline_cfg *cfg = &d->cfg;
+	for (size_t i = 0; i < d->ctx.nr_devs; i++) {
+		const struct dcd *dv = d->ctx.devs[i];
+		const struct cxldcd_dev_cfg *c = core_dev_cfg(dv->dev);
+
+		srv_log(&d->log, LOG_NOTICE,
+			"device %s (%s): %u DC region(s) of %llu MiB, block %llu KiB, %u host(s), %s%s",
+			dv->id, dv->path, c->nr_regions, (unsigned long long)(c->regions[0].len >> 20),
+			(unsigned long long)(c->regions[0].block_size >> 10), c->nr_hosts,
+			dv->memdev ? "volatile-dc-memdev=" : "memory by tag",
+			dv->memdev ? dv->memdev : "");
+	}
+}
+
+/* ---- host link: the hostlink asks our loop to watch its fds ------------ */
+
+static void hl_fd(struct loop *l, int fd, unsigned events, void *opaque)
+{
+	struct dcd *dv = opaque;
+
+	(void)l;
+	srv_request_begin(dv->srv);
+	hostlink_process_fd(dv->hl, fd, events);
+	srv_request_end(dv->srv);
+}
+
+static int hl_add(void *opaque, int fd, unsigned events)
+{
+	struct dcd *dv = opaque;
+
+	return loop_add_fd(dv->srv->loop, fd, events, hl_fd, dv);
+}
+
+static int hl_mod(void *opaque, int fd, unsigned events)
+{
+	return loop_mod_fd(((struct dcd *)opaque)->srv->loop, fd, events);
+}
+
+static void hl_del(void *opaque, int fd)
+{
+	loop_del_fd(((struct dcd *)opaque)->srv->loop, fd);
+}
+
+static const struct hostlink_watch_ops hl_watch = { .add = hl_add, .mod = hl_mod, .del = hl_del };
+
+static void hl_log(void *opaque, int level, const char *msg)
+{
+	struct dcd *dv = opaque;
+
+	srv_log(dv->srv->log, level, "host link %s: %s", dv->id, msg);
+}
+
+static int start_hostlink(struct daemon *d)
+{
+	struct dcd *dv = d->ctx.devs[0];
+	struct hostlink_cfg hc = {
+		.dev = dv->dev, .md = dv->md, .watch = &hl_watch, .watch_opaque = dv,
+		.log = hl_log, .log_opaque = dv,
+		.log_level = d->cfg.trace & CMDLINE_TRACE_HOST ? LOG_DEBUG : LOG_INFO,
+	};
+	int rc = hostlink_new(&hc, &dv->hl);
+
+	if (!rc)
+		rc = hostlink_listen_unix(dv->hl, d->cfg.host_socket);
+	if (rc) {
+		fprintf(stderr, "cxldcd: --host-socket %s: cannot listen: %s\n", d->cfg.host_socket,
+			strerror(-rc));
+		return rc;
+	}
+	srv_log(&d->log, LOG_NOTICE, "host link: listening on unix:%s (device %s)", d->cfg.host_socket,
+		dv->id);
+	return 0;
+}
+
+/* ---- pending-timeout tick ---------------------------------------------- */
+
+static uint64_t tick_period_ms(const struct server_ctx *s)
+{
+	uint64_t p = 0;
+
+	for (size_t i = 0; i < s->nr_devs; i++) {
+		uint64_t t = core_dev_cfg(s->devs[i]->dev)->pending_timeout_ms / 4;
+
+		if (core_dev_cfg(s->devs[i]->dev)->pending_timeout_ms && (!p || t < p))
+			p = t;
+	}
+	if (!p)
+		return 0;
+	return p < 5 ? 5 : p > 1000 ? 1000 : p;
+}
+
+static void on_tick(struct loop *l, void *opaque)
+{
+	struct server_ctx *s = opaque;
+
+	for (size_t i = 0; i < s->nr_devs && !s->failed; i++) {
+		struct dcd *dv = s->devs[i];
+
+		if (!core_dev_cfg(dv->dev)->pending_timeout_ms)
+			continue;
+		srv_request_begin(s);
+		if (core_tick(dv->dev, s->now_ns))
+			srv_journal(s, STORE_REC_TICK, dv->index, 0, 0, NULL, 0);
+		srv_request_end(s);
+	}
+	if (!s->failed)
+		loop_add_timer(l, tick_period_ms(s), on_tick, s, &s->tick_timer);
+}
+
+/* ---- devices, state, sockets ------------------------------------------- */
+
+static int fail(struct daemon *d, int rc, const char *what)
+{
+	fprintf(stderr, "cxldcd: %s%s%s\n", what, d->err[0] ? ": " : "", d->err);
+	return rc;
+}
+
+static int build_devices(struct daemon *d)
+{
+	struct server_ctx *s = &d->ctx;
+	int rc;
+
+	if ((rc = mem_registry_new(&s->reg)))
+		return rc;
+	for (size_t i = 0; i < d->cfg.nr_objects; i++) {
+		d->err[0] = 0;
+		rc = srv_backend_add(s, &d->cfg.objects[i], d->err, sizeof(d->err));
+		if (rc) {
+			char what[200];
+
+			snprintf(what, sizeof(what), "-object %s", d->cfg.objects[i].id);
+			return fail(d, rc, what);
+		}
+	}
+	d->err[0] = 0;
+	if ((rc = dcd_create_all(s, d->err, sizeof(d->err))))
+		return fail(d, rc, "cannot create the devices");
+	if (d->cfg.state_dir) {
+		d->err[0] = 0;
+		if ((rc = srv_state_open(s, d->cfg.state_dir, d->err, sizeof(d->err))))
+			return fail(d, rc, "cannot restore the state");
+	}
+	d->err[0] = 0;
+	if ((rc = dcd_attach_memory(s, d->err, sizeof(d->err))))
+		return fail(d, rc, "cannot attach memory");
+	describe_devices(d);
+	if (d->cfg.host_socket) {
+		if (!s->nr_devs) {
+			fprintf(stderr, "cxldcd: --host-socket needs a -device\n");
+			return -EINVAL;
+		}
+		if ((rc = start_hostlink(d)))
+			return rc;
+	}
+	return 0;
+}
+
+static int start_fm(struct daemon *d)
+{
 	char addr[300];
+	int rc;
 
-	for (size_t i = 0; i < cfg->nr_objects; i++) {
-		const struct cmdline_object *o = &cfg->objects[i];
-
-		srv_log(&d->log, LOG_INFO, "object %s: size=%llu share=%s%s%s%s", o->id,
-			(unsigned long long)o->size, o->share ? "on" : "off",
-			o->has_tag ? " tag=" : "", o->has_tag ? o->tag : "",
-			" (not created yet: memory layer pending)");
+	if (d->cfg.nr_fm && !d->ctx.nr_devs) {
+		fprintf(stderr, "cxldcd: --fm needs a -device\n");
+		return -EINVAL;
 	}
-	for (size_t i = 0; i < cfg->nr_devices; i++) {
-		const struct cmdline_device *dv = &cfg->devices[i];
-
-		srv_log(&d->log, LOG_INFO,
-			"device %s: cxl-type3 num-dc-regions=%u %s%s num-hosts=%u (not created yet: model pending)",
-			dv->id, dv->num_dc_regions,
-			dv->volatile_dc_memdev ? "volatile-dc-memdev=" : "dc-regions-total-size=",
-			dv->volatile_dc_memdev ? dv->volatile_dc_memdev : "(set)",
-			dv->num_hosts ? dv->num_hosts : 1);
+	d->fm_ls = calloc(d->cfg.nr_fm ? d->cfg.nr_fm : 1, sizeof(*d->fm_ls));
+	if (!d->fm_ls)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->cfg.nr_fm; i++) {
+		sock_addr_str(&d->cfg.fm[i], addr, sizeof(addr));
+		rc = fm_listen_new(&d->ctx, &d->cfg.fm[i], d->ctx.devs[0], &d->fm_ls[i]);
+		if (rc) {
+			fprintf(stderr, "cxldcd: --fm %s: cannot listen: %s\n", addr, strerror(-rc));
+			return rc;
+		}
+		d->nr_fm_ls++;
+		fm_listen_addr(d->fm_ls[i], addr, sizeof(addr));
+		srv_log(&d->log, LOG_NOTICE, "fm: listening on %s (device %s)", addr, d->ctx.devs[0]->id);
 	}
-	for (size_t i = 0; i < cfg->nr_fm; i++) {
-		sock_addr_str(&cfg->fm[i], addr, sizeof(addr));
-		srv_log(&d->log, LOG_INFO, "fm: %s (not served yet)", addr);
-	}
-	if (cfg->host_socket)
-		srv_log(&d->log, LOG_INFO, "host link: unix:%s (not served yet)", cfg->host_socket);
+	return 0;
 }
 
 static int start(struct daemon *d)
@@ -132,10 +293,17 @@ static int start(struct daemon *d)
 			   d->cfg.trace & CMDLINE_TRACE_QMP ? LOG_DEBUG : LOG_INFO);
 	d->ctx.qmp = d->qmp;
 	d->ctx.cfg = &d->cfg;
+	d->ctx.log = &d->log;
+	d->ctx.loop = d->loop;
+	d->ctx.ckpt_every = CHECKPOINT_EVERY;
 	if ((rc = server_register_commands(d->qmp, &d->ctx)))
 		return rc;
 	if ((rc = loop_watch_signals(d->loop, sigs, 2, on_signal, d)))
 		return rc;
+	if ((rc = build_devices(d)) || (rc = start_fm(d)))
+		return rc;
+	if (tick_period_ms(&d->ctx))
+		loop_add_timer(d->loop, tick_period_ms(&d->ctx), on_tick, &d->ctx, &d->ctx.tick_timer);
 	d->qmp_ls = calloc(d->cfg.nr_qmp, sizeof(*d->qmp_ls));
 	if (!d->qmp_ls)
 		return -ENOMEM;
@@ -157,9 +325,17 @@ static int start(struct daemon *d)
 
 static void stop(struct daemon *d)
 {
+	srv_checkpoint(&d->ctx);
 	for (size_t i = 0; i < d->nr_qmp_ls; i++)
 		qmp_listen_free(d->qmp_ls[i]);
 	free(d->qmp_ls);
+	for (size_t i = 0; i < d->nr_fm_ls; i++)
+		fm_listen_free(d->fm_ls[i]);
+	free(d->fm_ls);
+	dcd_free_all(&d->ctx);          /* after every CCI context user, before the registry */
+	mem_registry_free(d->ctx.reg);
+	store_close(d->ctx.st);
+	json_decref(d->ctx.events);
 	qmp_server_free(d->qmp);
 	loop_free(d->loop);
 	cmdline_fini(&d->cfg);
@@ -195,12 +371,13 @@ int main(int argc, char **argv)
 	}
 	srv_log(&d.log, LOG_NOTICE, "cxldcd %s starting%s", CXLDCD_VERSION,
 		d.cfg.defaults ? " with the default device (no arguments given)" : "");
-	describe_config(&d);
 	rc = start(&d);
 	if (rc == 0)
 		rc = loop_run(d.loop);
 	if (rc)
 		srv_log(&d.log, LOG_ERR, "stopping after error: %s", strerror(-rc));
+	if (d.ctx.failed)
+		rc = -EIO;
 	stop(&d);
 	return rc ? 1 : 0;
 }

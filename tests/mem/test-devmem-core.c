@@ -340,6 +340,54 @@ static void test_rejected_offer_binds_nothing(void **state)
 	assert_int_equal(mem_registry_del(f->reg, "tm0", f->err, sizeof(f->err)), 0);
 }
 
+
+/*
+ * The daemon's restart path: the model reaches its state with no mem_dev
+ * attached (journal replay), then mem_dev_sync() binds the final accepted
+ * extents: contents written to the backend before are visible through the
+ * window, released capacity stays unbound, and a second sync changes nothing.
+ */
+static void test_sync_binds_the_final_accepted_state_of_a_replayed_model(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_dev_cfg cfg;
+	struct core_region_info ri;
+	struct mem_dev_cfg mc = { .mode = MEM_DEV_TAGGED, .direct_map = true };
+	struct cxldcd_extent e[2];
+	struct mem_dev_stats st;
+	int fd_a;
+
+	core_cfg_default(&cfg);
+	assert_int_equal(core_dev_new(&cfg, &f->dev, &f->diag), 0);
+	assert_int_equal(core_region_get(f->dev, 0, &ri), 0);
+	f->base[0] = ri.base;
+	fd_a = backend(f, "tm0", 4 * MiB, TAG_A);
+	backend(f, "tm1", 2 * MiB, TAG_B);
+	assert_int_equal(pwrite(fd_a, "kept", 5, (off_t)(2 * MiB)), 5);
+	e[0] = ext(f->base[0], 2 * MiB, TAG_A, 0);
+	e[1] = ext(f->base[0] + 4 * MiB, 2 * MiB, TAG_A, 0);
+	assert_int_equal(add(f, 0, e, 2), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	e[0] = ext(f->base[0] + 8 * MiB, 2 * MiB, TAG_B, 0);
+	assert_int_equal(add(f, 1, e, 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 1);
+	release_dc(f, 1, f->base[0] + 8 * MiB, 2 * MiB);
+
+	assert_int_equal(mem_dev_new(f->dev, f->reg, &mc, &f->md, f->err, sizeof(f->err)), 0);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, 0);
+	assert_int_equal(mem_dev_sync(f->md, f->dev, f->err, sizeof(f->err)), 0);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, 2);
+	assert_string_equal((char *)win(f, 0, f->base[0] + 4 * MiB), "kept");
+	assert_int_equal(touch_in_child(win(f, 1, f->base[0] + 8 * MiB)), SIGSEGV);
+	assert_int_equal(mem_registry_del(f->reg, "tm0", f->err, sizeof(f->err)), -EBUSY);
+	assert_int_equal(mem_registry_del(f->reg, "tm1", f->err, sizeof(f->err)), 0);
+	assert_int_equal(mem_dev_sync(f->md, f->dev, f->err, sizeof(f->err)), 0);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +399,7 @@ int main(void)
 		T(test_enable_shared_access_maps_the_same_pages_for_two_hosts),
 		T(test_single_backing_maps_dpa_minus_region0_base),
 		T(test_rejected_offer_binds_nothing),
+		T(test_sync_binds_the_final_accepted_state_of_a_replayed_model),
 #undef T
 	};
 

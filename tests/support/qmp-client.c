@@ -8,6 +8,8 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,6 +23,7 @@ struct qmp_client {
 	int fd;
 	char *buf;
 	size_t len, cap;
+	json_t *events;     /* events skipped by qmp_client_cmd(), oldest first */
 };
 
 static long long now_ms(void)
@@ -85,6 +88,7 @@ void qmp_client_free(struct qmp_client *c)
 		return;
 	close(c->fd);
 	free(c->buf);
+	json_decref(c->events);
 	free(c);
 }
 
@@ -164,7 +168,50 @@ json_t *qmp_client_cmd(struct qmp_client *c, const char *text, int timeout_ms)
 
 		if (!j || !json_object_get(j, "event"))
 			return j;
-		json_decref(j);
+		if (!c->events)
+			c->events = json_array();
+		json_array_append_new(c->events, j);
+	}
+}
+
+json_t *qmp_client_cmdf(struct qmp_client *c, int timeout_ms, const char *fmt, ...)
+{
+	char *text = NULL;
+	va_list ap;
+	json_t *r;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	r = qmp_client_cmd(c, text, timeout_ms);
+	free(text);
+	return r;
+}
+
+json_t *qmp_client_event(struct qmp_client *c, const char *name, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+
+	for (;;) {
+		size_t i;
+		json_t *e;
+
+		json_array_foreach(c->events, i, e) {
+			if (!strcmp(json_string_value(json_object_get(e, "event")) ?: "", name)) {
+				json_incref(e);
+				json_array_remove(c->events, i);
+				return e;
+			}
+		}
+		e = qmp_client_recv(c, (int)(end - now_ms() > 0 ? end - now_ms() : 0));
+		if (!e)
+			return NULL;
+		if (!c->events)
+			c->events = json_array();
+		json_array_append_new(c->events, e);
 	}
 }
 

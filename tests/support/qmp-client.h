@@ -28,6 +28,17 @@ json_t *qmp_client_recv(struct qmp_client *c, int timeout_ms);
 /* Send @text and return the next message that is not an event. */
 json_t *qmp_client_cmd(struct qmp_client *c, const char *text, int timeout_ms);
 
+/* printf-style qmp_client_cmd(). */
+json_t *qmp_client_cmdf(struct qmp_client *c, int timeout_ms, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * The oldest event called @name: one qmp_client_cmd() skipped, or the next
+ * to arrive within @timeout_ms (other messages are kept for later calls).
+ * NULL on timeout.  Caller decrefs.
+ */
+json_t *qmp_client_event(struct qmp_client *c, const char *name, int timeout_ms);
+
 /* Read the greeting and run qmp_capabilities.  Return 0 or -EPROTO. */
 int qmp_client_negotiate(struct qmp_client *c, int timeout_ms);
 

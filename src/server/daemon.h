@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * daemon.h - the state of the running cxldcd daemon and the helpers that its
+ * faces (QMP commands, FM socket, host link, timer) share: one memory
+ * registry, the devices, the store, the request bracket (time, journal,
+ * events).  Internal to src/server.
+ *
+ * Every request that reaches a device runs as:
+ *
+ *	srv_request_begin(s);              model time = wall clock (or the record's time in replay)
+ *	... run it through the model ...
+ *	srv_journal(s, ...);               only when it changed something: durable before the reply
+ *	srv_request_end(s);                QMP events of what happened (dropped during replay)
+ *
+ * Nothing here is thread-safe: everything runs on the one loop.
+ */
+#ifndef CXLDCD_SERVER_DAEMON_H
+#define CXLDCD_SERVER_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/core.h"
+#include "mem/mem.h"
+#include "hostlink/hostlink.h"
+#include "log.h"
+
+struct qmp_server;
+struct cmdline_cfg;
+struct cmdline_object;
+struct store;
+struct cci_ctx;
+struct fm_listen;
+
+#define DCD_PATH_PREFIX "/machine/peripheral/"
+#define SRV_ERR_MAX 512
+
+/* Journal ports of STORE_REC_CCI records. */
+#define SRV_PORT_FM 1         /* a message on an FM socket connection */
+
+/* One -device cxl-type3. */
+struct dcd {
+	struct server_ctx *srv;
+	uint32_t index;               /* position on the command line; the store's dev */
+	char *id;
+	char *path;                   /* "/machine/peripheral/ID" */
+	enum mem_dev_mode mode;
+	char *memdev;                 /* MEM_DEV_SINGLE: backend id */
+	struct cxldcd_dev *dev;
+	struct mem_dev *md;           /* attached after replay (dcd_attach_memory) */
+	struct cci_ctx *qmp_fm;       /* cxl-cci-request cci=fm */
+	struct cci_ctx **qmp_mbox;    /* [nr_hosts]: cxl-cci-request cci=mailbox, made on first use */
+	bool *qmp_chain;              /* [nr_hosts]: a 4802h/4803h More chain is open on qmp_mbox */
+	struct cci_ctx *replay_fm;    /* FM-socket records during replay */
+	struct hostlink *hl;          /* --host-socket (first device only) */
+	/* what the observers saw during the current request (events.c) */
+	json_t *acc;                  /* accepted extents, until group_answered */
+	json_t *rel, *rev;            /* {"host": [extents]} released / revoked */
+};
+
+/* What command handlers and the other faces reach. */
+struct server_ctx {
+	struct qmp_server *qmp;
+	const struct cmdline_cfg *cfg;
+	const struct srv_log *log;
+	struct loop *loop;
+	struct mem_registry *reg;
+	struct dcd **devs;
+	size_t nr_devs;
+	struct store *st;             /* NULL: volatile (no --state) */
+	bool replaying;               /* journal replay: no journaling, no events */
+	bool failed;                  /* the store failed: the daemon is stopping */
+	uint64_t now_ns;              /* model time of the current request */
+	json_t *events;               /* [{"event", "data"}] queued until the request ends */
+	uint64_t since_ckpt;          /* journal records since the last checkpoint */
+	uint64_t ckpt_every;          /* checkpoint every N records (0: only at shutdown) */
+	uint64_t tick_timer;
+	bool tick_armed;
+};
+
+/* ---- request.c: the request bracket ------------------------------------ */
+
+/* Set the model time of every device (wall clock, or s->now_ns in replay). */
+void srv_request_begin(struct server_ctx *s);
+/*
+ * Journal one acknowledged input and commit it (a no-op without a store or
+ * during replay).  On failure the daemon is stopping (s->failed): the caller
+ * must answer with an error.  Return 0 or -errno.
+ */
+int srv_journal(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port, uint32_t host,
+		const void *data, size_t len);
+/* Emit the queued events (dropped in replay); checkpoint when due. */
+void srv_request_end(struct server_ctx *s);
+/* Write a checkpoint of every device (between requests). */
+void srv_checkpoint(struct server_ctx *s);
+/* Wall clock, ns. */
+uint64_t srv_wall_ns(void);
+/* Opcodes that never change state (not journaled). */
+bool srv_cci_opcode_is_read(uint16_t opcode);
+
+/* ---- device.c: backends and devices ------------------------------------ */
+
+/* Create a backend from a parsed -object / object-add.  Return 0 or -errno, err says why. */
+int srv_backend_add(struct server_ctx *s, const struct cmdline_object *o, char *err, size_t cap);
+/* Build the models of every -device (no memory yet).  Return 0 or -errno. */
+int dcd_create_all(struct server_ctx *s, char *err, size_t cap);
+/* Attach memory to every device and bind its accepted extents (after replay). */
+int dcd_attach_memory(struct server_ctx *s, char *err, size_t cap);
+/* Disconnect hosts, free contexts, models, memory, host links (in that order). */
+void dcd_free_all(struct server_ctx *s);
+/* "/machine/peripheral/ID" or "ID"; NULL if none. */
+struct dcd *dcd_find(struct server_ctx *s, const char *path);
+/* The QMP mailbox context of host (created on first use); NULL on -ENOMEM. */
+struct cci_ctx *dcd_qmp_mbox(struct dcd *dv, uint16_t host);
+/* Discard half-received QMP mailbox chains (restart marker).  Return: how many. */
+unsigned dcd_discard_qmp_chains(struct server_ctx *s);
+
+/* object-add / object-del (qmp-object.c), also used by replay.  Return 0 or -errno, err says why. */
+int srv_object_add(struct server_ctx *s, json_t *args, char *err, size_t cap);
+int srv_object_del(struct server_ctx *s, const char *id, char *err, size_t cap);
+
+/* ---- events.c: model observer → QMP events ----------------------------- */
+
+int dcd_events_attach(struct dcd *dv);
+/* JSON of one extent: region, offset (in the region), dpa, len, tag, shared-seq. */
+json_t *dcd_extent_json(const struct dcd *dv, const struct cxldcd_extent *e);
+/* Queue the per-request released/revoked summaries, then emit everything queued. */
+void srv_events_flush(struct server_ctx *s);
+
+/* ---- persist.c: --state ------------------------------------------------ */
+
+/*
+ * Open the store, check or store the configuration, replay the journal.
+ * Return 0, or -errno with err naming the problem.
+ */
+int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap);
+/* The canonical configuration text (caller frees). */
+char *srv_config_text(const struct cmdline_cfg *cfg);
+
+/* ---- commands.c -------------------------------------------------------- */
+
+/* Run a journaled QMP command text again (replay).  Return 0 or -EIO with err. */
+int server_replay_qmp(struct server_ctx *s, const char *text, size_t len, char *err, size_t cap);
+
+/* ---- fm.c: FM-API sockets ---------------------------------------------- */
+
+struct sock_addr;
+int fm_listen_new(struct server_ctx *s, const struct sock_addr *addr, struct dcd *dv,
+		  struct fm_listen **out);
+void fm_listen_free(struct fm_listen *fl);
+void fm_listen_addr(const struct fm_listen *fl, char *buf, size_t len);
+
+#endif

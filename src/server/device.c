@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * device.c - memory backends and cxl-type3 devices built from the parsed
+ * command line (and object-add), and how the faces find them.
+ *
+ * Region sizes follow QEMU: with volatile-dc-memdev the backend's size is
+ * split evenly over num-dc-regions (so it must be a multiple of N x 256 MiB:
+ * regions are 256 MiB aligned and the backend covers them back to back);
+ * with dc-regions-total-size the total is split evenly (each region a
+ * multiple of the block size) and memory comes later by tag.
+ *
+ * Lifetimes (src/core observers cannot be unregistered): the model is built
+ * first, the journal is replayed into it, then the memory and the host link
+ * are attached; at the end, every CCI context and host connection goes
+ * before the model, the model before the memory and the host link.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/cci.h"
+#include "cmdline.h"
+#include "daemon.h"
+
+#define MIB (1ull << 20)
+#define GIB (1ull << 30)
+
+static const char *obj_type_name(enum cmdline_obj_type t)
+{
+	switch (t) {
+	case CMDLINE_OBJ_MEMFD:
+		return MEM_TYPE_MEMFD;
+	case CMDLINE_OBJ_FILE:
+		return MEM_TYPE_FILE;
+	case CMDLINE_OBJ_TAGGED:
+		return MEM_TYPE_TAGGED;
+	default:
+		return MEM_TYPE_RAM;
+	}
+}
+
+int srv_backend_add(struct server_ctx *s, const struct cmdline_object *o, char *err, size_t cap)
+{
+	struct mem_backend_props p = {
+		.type = obj_type_name(o->type),
+		.id = o->id,
+		.size = o->size,
+		.share = o->share,
+		.tag = o->has_tag ? o->tag : NULL,
+		.mem_path = o->mem_path,
+		.hugetlb = o->hugetlb,
+	};
+	const char *hs = cmdline_object_prop(o, "hugetlbsize");
+
+	if (hs && cmdline_parse_size(hs, &p.hugetlbsize)) {
+		snprintf(err, cap, "invalid hugetlbsize '%s'", hs);
+		return -EINVAL;
+	}
+	return mem_registry_add(s->reg, &p, NULL, err, cap);
+}
+
+/* Region sizes, QEMU's way.  Return 0 or -EINVAL with err. */
+static int region_len(struct server_ctx *s, const struct cmdline_device *d, uint64_t *len,
+		      char *err, size_t cap)
+{
+	uint64_t n = d->num_dc_regions, total;
+
+	if (d->volatile_dc_memdev) {
+		struct mem_backend *b = mem_registry_find(s->reg, d->volatile_dc_memdev);
+
+		if (!b) {
+			snprintf(err, cap, "-device %s: volatile-dc-memdev '%s' not found", d->id,
+				 d->volatile_dc_memdev);
+			return -EINVAL;
+		}
+		total = mem_backend_size(b);
+		if (total % (n * CXLDCD_REGION_ALIGN)) {
+			snprintf(err, cap,
+				 "-device %s: volatile-dc-memdev %s size=0x%llx is not a multiple of num-dc-regions=%llu x 256 MiB",
+				 d->id, d->volatile_dc_memdev, (unsigned long long)total,
+				 (unsigned long long)n);
+			return -EINVAL;
+		}
+	} else {
+		total = d->dc_regions_total_size;
+		if (total % n) {
+			snprintf(err, cap,
+				 "-device %s: dc-regions-total-size=0x%llx does not split evenly into %llu regions",
+				 d->id, (unsigned long long)total, (unsigned long long)n);
+			return -EINVAL;
+		}
+	}
+	*len = total / n;
+	return 0;
+}
+
+static int device_cfg(struct server_ctx *s, const struct cmdline_device *d,
+		      struct cxldcd_dev_cfg *cfg, char *err, size_t cap)
+{
+	uint64_t len, bs = (d->set & CMDLINE_DEV_DC_BLOCK_SIZE) ? d->dc_block_size : 2 * MIB;
+	int rc = region_len(s, d, &len, err, cap);
+
+	if (rc)
+		return rc;
+	core_cfg_default(cfg);
+	cfg->nr_regions = (uint8_t)d->num_dc_regions;
+	for (unsigned i = 0; i < cfg->nr_regions; i++) {
+		struct core_region_cfg *r = &cfg->regions[i];
+
+		memset(r, 0, sizeof(*r));
+		r->len = len;
+		r->block_size = bs;
+		r->supported_block_mask = 2 * MIB | GIB | bs;
+		r->dsmad_handle = i;
+		r->sor_configurable = true;
+		r->sanitize_on_release = d->sanitize_on_release;
+		r->sharable = d->sharable;
+	}
+	/* COMPAT: QEMU's cxl-type3 serves one host; num-hosts is ours. */
+	cfg->nr_hosts = 1;
+	if (d->set & CMDLINE_DEV_NUM_HOSTS) {
+		if (d->num_hosts > CXLDCD_MAX_HOSTS) {
+			snprintf(err, cap, "-device %s: num-hosts=%u exceeds %u", d->id, d->num_hosts,
+				 CXLDCD_MAX_HOSTS);
+			return -EINVAL;
+		}
+		cfg->nr_hosts = (uint16_t)d->num_hosts;
+	}
+	if (d->set & CMDLINE_DEV_MAX_EXTENTS)
+		cfg->max_extents = d->max_extents;
+	if (d->set & CMDLINE_DEV_MAX_TAGS)
+		cfg->max_tags = d->max_tags;
+	if (d->set & CMDLINE_DEV_EVENT_LOG_DEPTH)
+		cfg->evlog_depth = d->event_log_depth;
+	if (d->set & CMDLINE_DEV_MBOX_PAYLOAD_SIZE)
+		cfg->mbox_payload_size = d->mbox_payload_size;
+	cfg->seq_one_based = d->seq_one_based;
+	cfg->pending_timeout_ms = d->pending_timeout_ms;
+	return 0;
+}
+
+static int dcd_new(struct server_ctx *s, const struct cmdline_device *d, uint32_t index,
+		   struct dcd **out, char *err, size_t cap)
+{
+	struct cxldcd_dev_cfg cfg;
+	struct cxldcd_diag diag = { 0 };
+	struct dcd *dv;
+	int rc = device_cfg(s, d, &cfg, err, cap);
+
+	if (rc)
+		return rc;
+	dv = calloc(1, sizeof(*dv));
+	if (!dv)
+		return -ENOMEM;
+	dv->srv = s;
+	dv->index = index;
+	dv->mode = d->volatile_dc_memdev ? MEM_DEV_SINGLE : MEM_DEV_TAGGED;
+	dv->id = strdup(d->id);
+	dv->memdev = d->volatile_dc_memdev ? strdup(d->volatile_dc_memdev) : NULL;
+	dv->path = malloc(strlen(DCD_PATH_PREFIX) + strlen(d->id) + 1);
+	dv->qmp_mbox = calloc(cfg.nr_hosts, sizeof(*dv->qmp_mbox));
+	dv->qmp_chain = calloc(cfg.nr_hosts, sizeof(*dv->qmp_chain));
+	*out = dv;      /* freed by dcd_free_all() even when half built */
+	if (!dv->id || (d->volatile_dc_memdev && !dv->memdev) || !dv->path || !dv->qmp_mbox ||
+	    !dv->qmp_chain)
+		return -ENOMEM;
+	sprintf(dv->path, "%s%s", DCD_PATH_PREFIX, d->id);
+	rc = core_dev_new(&cfg, &dv->dev, &diag);
+	if (rc) {
+		snprintf(err, cap, "-device %s: %s", d->id, rc == -ENOMEM ? "out of memory" : diag.text);
+		return rc;
+	}
+	if ((rc = cci_ctx_new(dv->dev, CCI_FM, 0, &dv->qmp_fm)) ||
+	    (rc = cci_ctx_new(dv->dev, CCI_FM, 0, &dv->replay_fm)) || (rc = dcd_events_attach(dv))) {
+		snprintf(err, cap, "-device %s: %s", d->id, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+int dcd_create_all(struct server_ctx *s, char *err, size_t cap)
+{
+	const struct cmdline_cfg *cfg = s->cfg;
+
+	s->devs = calloc(cfg->nr_devices ? cfg->nr_devices : 1, sizeof(*s->devs));
+	if (!s->devs)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->nr_devices; i++) {
+		int rc = dcd_new(s, &cfg->devices[i], (uint32_t)i, &s->devs[i], err, cap);
+
+		if (s->devs[i])
+			s->nr_devs = i + 1;
+		if (rc) {
+			if (rc == -ENOMEM && !*err)
+				snprintf(err, cap, "out of memory");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int dcd_attach_memory(struct server_ctx *s, char *err, size_t cap)
+{
+	for (size_t i = 0; i < s->nr_devs; i++) {
+		struct dcd *dv = s->devs[i];
+		struct mem_dev_cfg mc = { .mode = dv->mode, .memdev = dv->memdev, .direct_map = false };
+		char msg[SRV_ERR_MAX];
+		int rc = mem_dev_new(dv->dev, s->reg, &mc, &dv->md, msg, sizeof(msg));
+
+		if (rc) {
+			snprintf(err, cap, "-device %s: %s", dv->id, msg);
+			return rc;
+		}
+		rc = mem_dev_sync(dv->md, dv->dev, msg, sizeof(msg));
+		if (rc)
+			srv_log(s->log, LOG_WARNING, "device %s: restoring memory bindings: %s", dv->id,
+				msg);
+	}
+	return 0;
+}
+
+struct dcd *dcd_find(struct server_ctx *s, const char *path)
+{
+	size_t n = strlen(DCD_PATH_PREFIX);
+
+	if (!path)
+		return NULL;
+	if (!strncmp(path, DCD_PATH_PREFIX, n))
+		path += n;
+	for (size_t i = 0; i < s->nr_devs; i++)
+		if (!strcmp(s->devs[i]->id, path))
+			return s->devs[i];
+	return NULL;
+}
+
+struct cci_ctx *dcd_qmp_mbox(struct dcd *dv, uint16_t host)
+{
+	if (host >= core_dev_cfg(dv->dev)->nr_hosts)
+		return NULL;
+	if (!dv->qmp_mbox[host] && cci_ctx_new(dv->dev, CCI_MAILBOX, host, &dv->qmp_mbox[host]))
+		return NULL;
+	return dv->qmp_mbox[host];
+}
+
+unsigned dcd_discard_qmp_chains(struct server_ctx *s)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < s->nr_devs; i++) {
+		struct dcd *dv = s->devs[i];
+
+		for (uint16_t h = 0; h < core_dev_cfg(dv->dev)->nr_hosts; h++) {
+			if (!dv->qmp_chain[h])
+				continue;
+			cci_ctx_free(dv->qmp_mbox[h]);   /* discards the host's staging */
+			dv->qmp_mbox[h] = NULL;
+			dv->qmp_chain[h] = false;
+			n++;
+		}
+	}
+	return n;
+}
+
+static void dcd_free(struct dcd *dv)
+{
+	uint16_t nr_hosts = dv->dev ? core_dev_cfg(dv->dev)->nr_hosts : 0;
+
+	if (dv->hl)
+		for (uint16_t h = 0; h < nr_hosts; h++)
+			hostlink_disconnect(dv->hl, h);
+	for (uint16_t h = 0; dv->qmp_mbox && h < nr_hosts; h++)
+		cci_ctx_free(dv->qmp_mbox[h]);
+	cci_ctx_free(dv->qmp_fm);
+	cci_ctx_free(dv->replay_fm);
+	core_dev_free(dv->dev);          /* observers point at md and hl: free them after */
+	mem_dev_free(dv->md);
+	hostlink_free(dv->hl);
+	json_decref(dv->acc);
+	json_decref(dv->rel);
+	json_decref(dv->rev);
+	free(dv->qmp_mbox);
+	free(dv->qmp_chain);
+	free(dv->id);
+	free(dv->path);
+	free(dv->memdev);
+	free(dv);
+}
+
+void dcd_free_all(struct server_ctx *s)
+{
+	for (size_t i = 0; i < s->nr_devs; i++)
+		dcd_free(s->devs[i]);
+	free(s->devs);
+	s->devs = NULL;
+	s->nr_devs = 0;
+}

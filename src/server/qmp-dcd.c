@@ -1,0 +1,771 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qmp-dcd.c - the QMP device commands (docs/qmp.md, "Device commands"):
+ * QEMU's cxl-add-dynamic-capacity, cxl-release-dynamic-capacity and the
+ * tagged-memory series' cxl-release-dynamic-capacity-status, plus our
+ * query-cxl-dynamic-capacity and cxl-cci-request.
+ *
+ * QEMU's argument names, enum values and, where QEMU has them, its error
+ * texts and check order (reference §5.2: device, region, then per extent
+ * length, alignment, region end, duplicates, then the host's state).  What
+ * QEMU does not check is left to the model, whose diag text becomes the
+ * error desc: one validator for QMP and FM-API alike.
+ *
+ * QMP extents are {offset, len} with offset relative to the region base; the
+ * model takes absolute DPA.  For the free and contiguous policies the length
+ * to allocate is the sum of extents[].len (offsets are ignored), so QEMU's
+ * one-extent form and a list both work.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/cci.h"
+#include "qmp/qmp.h"
+#include "store/store.h"
+#include "daemon.h"
+#include "qmp-dcd.h"
+
+#define EXT_PAGE 64
+
+/* ---- argument helpers ------------------------------------------------- */
+
+static struct dcd *resolve(struct server_ctx *s, json_t *args, struct qmp_error *err)
+{
+	struct dcd *dv = dcd_find(s, qmp_arg_str(args, "path", NULL));
+
+	if (!dv)
+		qmp_error_set(err, QMP_ERR_GENERIC, "Unable to resolve CXL type 3 device");
+	return dv;
+}
+
+static int check_host(const struct dcd *dv, json_t *args, uint16_t *host, struct qmp_error *err)
+{
+	uint16_t nr = core_dev_cfg(dv->dev)->nr_hosts;
+
+	*host = (uint16_t)qmp_arg_uint(args, "host-id", 0);
+	if (*host < nr)
+		return 0;
+	qmp_error_set(err, QMP_ERR_GENERIC, "host-id=%u is out of range: the device has num-hosts=%u",
+		      *host, nr);
+	return -EINVAL;
+}
+
+static int check_region(const struct dcd *dv, json_t *args, uint8_t *region,
+			struct core_region_info *ri, struct qmp_error *err)
+{
+	*region = (uint8_t)qmp_arg_uint(args, "region", 0);
+	if (*region >= core_region_count(dv->dev)) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "region id is too large");
+		return -EINVAL;
+	}
+	core_region_get(dv->dev, *region, ri);
+	return 0;
+}
+
+/* Optional "tag": *has = false when absent.  A malformed UUID is an error. */
+static int parse_tag(json_t *args, uint8_t tag[CXLDCD_TAG_SIZE], bool *has, struct qmp_error *err)
+{
+	const char *t = qmp_arg_str(args, "tag", NULL);
+	char msg[160];
+
+	memset(tag, 0, CXLDCD_TAG_SIZE);
+	*has = t != NULL;
+	if (!t || !mem_tag_parse(t, tag, msg, sizeof(msg)))
+		return 0;
+	qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
+	return -EINVAL;
+}
+
+/* ---- the host's state, for QEMU's texts -------------------------------- */
+
+/* Index of the host's first accepted extent ending after dpa (O(log^2 n)). */
+static uint32_t first_ending_after(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa)
+{
+	uint32_t lo = 0, hi = core_extent_count(dev, host), n;
+	struct cxldcd_extent e;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (core_extent_list(dev, host, mid, 1, &e, &n) || !n)
+			break;
+		if (e.dpa + e.len <= dpa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool accepted_overlaps(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	struct cxldcd_extent e;
+	uint32_t n;
+
+	return !core_extent_list(dev, host, first_ending_after(dev, host, dpa), 1, &e, &n) && n &&
+	       e.dpa < dpa + len;
+}
+
+static bool accepted_covers(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	uint32_t i = first_ending_after(dev, host, dpa), n;
+	uint64_t cur = dpa;
+	struct cxldcd_extent e;
+
+	while (cur < dpa + len) {
+		if (core_extent_list(dev, host, i++, 1, &e, &n) || !n || e.dpa > cur)
+			return false;
+		cur = e.dpa + e.len;
+	}
+	return true;
+}
+
+static bool pending_overlaps(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	struct cxldcd_extent e[EXT_PAGE];
+	uint32_t groups = core_pending_count(dev, host);
+
+	for (uint32_t g = 0; g < groups; g++) {
+		uint32_t start = 0, n = 0;
+
+		do {
+			if (core_pending_extents(dev, host, g, start, EXT_PAGE, e, &n))
+				break;
+			for (uint32_t i = 0; i < n; i++)
+				if (e[i].dpa < dpa + len && dpa < e[i].dpa + e[i].len)
+					return true;
+			start += n;
+		} while (n == EXT_PAGE);
+	}
+	return false;
+}
+
+/* ---- extents ------------------------------------------------------------ */
+
+struct span {
+	uint64_t off, len;
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * QEMU's per-extent checks of a prescriptive list, then the absolute
+ * extents.  *out is freed by the caller.
+ */
+static int extents_abs(const struct core_region_info *ri, json_t *list, const uint8_t *tag,
+		       uint16_t seq0, struct cxldcd_extent **out, uint32_t *nr, struct qmp_error *err)
+{
+	size_t n = json_array_size(list);
+	struct cxldcd_extent *e = calloc(n ? n : 1, sizeof(*e));
+	struct span *sp = calloc(n ? n : 1, sizeof(*sp));
+	int rc = -EINVAL;
+
+	if (!e || !sp) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *x = json_array_get(list, i);
+		uint64_t off = (uint64_t)json_integer_value(json_object_get(x, "offset"));
+		uint64_t len = (uint64_t)json_integer_value(json_object_get(x, "len"));
+
+		if (!len) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "extent with 0 length is not allowed");
+			goto out;
+		}
+		if (off % ri->block_size || len % ri->block_size) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "dpa or len is not aligned to region block size");
+			goto out;
+		}
+		if (off > ri->len || len > ri->len - off) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "extent range is beyond the region end");
+			goto out;
+		}
+		sp[i] = (struct span){ off, len };
+		e[i].dpa = ri->base + off;
+		e[i].len = len;
+		memcpy(e[i].tag, tag, CXLDCD_TAG_SIZE);
+		/* A sharable region numbers a tag's extents 0..n-1 (1..n); others use 0. */
+		e[i].shared_seq = ri->sharable ? (uint16_t)(seq0 + i) : 0;
+	}
+	qsort(sp, n, sizeof(*sp), cmp_span);
+	for (size_t i = 1; i < n; i++) {
+		if (sp[i].off < sp[i - 1].off + sp[i - 1].len) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "duplicate or overlapped extents are detected");
+			goto out;
+		}
+	}
+	*out = e;
+	*nr = (uint32_t)n;
+	e = NULL;
+	rc = 0;
+out:
+	free(e);
+	free(sp);
+	return rc;
+}
+
+/* Sum of extents[].len (free, contiguous, tag-based). */
+static int extents_total(json_t *list, uint64_t *total, struct qmp_error *err)
+{
+	size_t i;
+	json_t *x;
+
+	*total = 0;
+	json_array_foreach(list, i, x) {
+		uint64_t len = (uint64_t)json_integer_value(json_object_get(x, "len"));
+
+		if (__builtin_add_overflow(*total, len, total)) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "extents: total length overflows");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int model_error(const struct cxldcd_diag *d, enum cxldcd_rc rc, struct qmp_error *err)
+{
+	qmp_error_set(err, QMP_ERR_GENERIC, "%s", d->text[0] ? d->text : cxldcd_rc_str(rc));
+	return -EINVAL;
+}
+
+/* ---- the request bracket ------------------------------------------------ */
+
+typedef int dcd_cmd_fn(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
+		       bool *changed);
+
+/* Time, run, journal when it changed something, events. */
+static int run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
+	       struct qmp_error *err, dcd_cmd_fn *fn)
+{
+	bool changed = false;
+	int rc;
+
+	srv_request_begin(s);
+	rc = fn(s, args, ret, err, &changed);
+	if (changed && srv_journal_qmp(s, name, args)) {
+		json_decref(*ret);
+		*ret = NULL;
+		qmp_error_set(err, QMP_ERR_GENERIC,
+			      "internal error: the request could not be stored; the daemon is stopping");
+		rc = -EIO;
+	}
+	srv_request_end(s);
+	return rc;
+}
+
+int srv_journal_qmp(struct server_ctx *s, const char *name, json_t *args)
+{
+	json_t *o;
+	char *text;
+	int rc;
+
+	if (!s->st || s->replaying)
+		return 0;
+	o = args ? json_pack("{s:s, s:O}", "execute", name, "arguments", args)
+		 : json_pack("{s:s, s:{}}", "execute", name, "arguments");
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!text)
+		return -ENOMEM;
+	rc = srv_journal(s, STORE_REC_QMP, 0, 0, 0, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+/* ---- cxl-add-dynamic-capacity ------------------------------------------- */
+
+static const char *const sel_policy[] = { "free", "contiguous", "prescriptive",
+					  "enable-shared-access", NULL };
+
+static int need_extents(json_t *args, json_t **list, struct qmp_error *err)
+{
+	*list = json_object_get(args, "extents");
+	if (*list)
+		return 0;
+	qmp_error_set(err, QMP_ERR_GENERIC, "Parameter 'extents' is missing");
+	return -EINVAL;
+}
+
+static int add_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
+		  bool *changed)
+{
+	struct core_add_req req = { 0 };
+	struct core_region_info ri;
+	struct cxldcd_diag diag = { 0 };
+	struct cxldcd_extent *ext = NULL;
+	struct dcd *dv = resolve(s, args, err);
+	json_t *list = NULL;
+	bool has_tag;
+	uint8_t region;
+	enum cxldcd_rc rc;
+
+	(void)ret;
+	if (!dv || check_host(dv, args, &req.host, err) || check_region(dv, args, &region, &ri, err) ||
+	    parse_tag(args, req.tag, &has_tag, err))
+		return -EINVAL;
+	req.policy = (enum cxldcd_add_policy)qmp_arg_enum(args, "selection-policy", sel_policy, 0);
+	req.region = region;
+	if (req.policy != CXLDCD_ADD_ENABLE_SHARED && need_extents(args, &list, err))
+		return -EINVAL;
+	if (req.policy == CXLDCD_ADD_ENABLE_SHARED && !has_tag) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "tag is required for selection-policy enable-shared-access");
+		return -EINVAL;
+	}
+	if (req.policy == CXLDCD_ADD_FREE || req.policy == CXLDCD_ADD_CONTIGUOUS) {
+		if (extents_total(list, &req.length, err))
+			return -EINVAL;
+	} else if (req.policy == CXLDCD_ADD_PRESCRIPTIVE) {
+		uint16_t seq0 = core_dev_cfg(dv->dev)->seq_one_based ? 1 : 0;
+
+		if (extents_abs(&ri, list, req.tag, seq0, &ext, &req.nr_extents, err))
+			return -EINVAL;
+		req.extents = ext;
+		for (uint32_t i = 0; i < req.nr_extents; i++) {
+			const char *m = NULL;
+
+			if (accepted_overlaps(dv->dev, req.host, ext[i].dpa, ext[i].len))
+				m = "cannot add DPA already accessible to the same LD";
+			else if (pending_overlaps(dv->dev, req.host, ext[i].dpa, ext[i].len))
+				m = "cannot add DPA again while still pending";
+			if (m) {
+				qmp_error_set(err, QMP_ERR_GENERIC, "%s", m);
+				free(ext);
+				return -EINVAL;
+			}
+		}
+	}
+	rc = core_add(dv->dev, &req, NULL, &diag);
+	free(ext);
+	if (rc)
+		return model_error(&diag, rc, err);
+	*changed = true;
+	return 0;
+}
+
+/* ---- cxl-release-dynamic-capacity --------------------------------------- */
+
+static const char *const rm_policy[] = { "tag-based", "prescriptive", NULL };
+
+static int release_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
+		      bool *changed)
+{
+	struct core_release_req req = { 0 };
+	struct core_region_info ri;
+	struct cxldcd_diag diag = { 0 };
+	struct cxldcd_extent *ext = NULL;
+	struct dcd *dv = resolve(s, args, err);
+	json_t *list = json_object_get(args, "extents");
+	bool has_tag;
+	uint8_t region;
+	enum cxldcd_rc rc;
+
+	(void)ret;
+	if (!dv || check_host(dv, args, &req.host, err) || check_region(dv, args, &region, &ri, err) ||
+	    parse_tag(args, req.tag, &has_tag, err))
+		return -EINVAL;
+	req.policy = (enum cxldcd_release_policy)qmp_arg_enum(args, "removal-policy", rm_policy, 0);
+	req.forced = qmp_arg_bool(args, "forced-removal", false);
+	req.sanitize = qmp_arg_bool(args, "sanitize-on-release", false);
+	if (req.policy == CXLDCD_RELEASE_TAG_BASED) {
+		if (!has_tag) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "tag is required for removal-policy tag-based");
+			return -EINVAL;
+		}
+		/* Tag-based: extents[].len adds up to the tag's bytes on the host (none: all). */
+		if (extents_total(list, &req.length, err))
+			return -EINVAL;
+	} else {
+		if (need_extents(args, &list, err) ||
+		    extents_abs(&ri, list, req.tag, 0, &ext, &req.nr_extents, err))
+			return -EINVAL;
+		req.extents = ext;
+		for (uint32_t i = 0; i < req.nr_extents && !req.forced; i++) {
+			const char *m = NULL;
+
+			if (pending_overlaps(dv->dev, req.host, ext[i].dpa, ext[i].len))
+				m = "cannot release extent with pending DPA range";
+			else if (!accepted_covers(dv->dev, req.host, ext[i].dpa, ext[i].len))
+				m = "cannot release extent with non-existing DPA range";
+			if (m) {
+				qmp_error_set(err, QMP_ERR_GENERIC, "%s", m);
+				free(ext);
+				return -EINVAL;
+			}
+		}
+	}
+	rc = core_release(dv->dev, &req, &diag);
+	free(ext);
+	if (rc)
+		return model_error(&diag, rc, err);
+	*changed = true;
+	return 0;
+}
+
+/* ---- cxl-release-dynamic-capacity-status -------------------------------- */
+
+static const char *status_message(enum core_tag_state st, char *buf, size_t cap, uint16_t host)
+{
+	switch (st) {
+	case CORE_TAG_PENDING:
+		snprintf(buf, cap, "capacity with the tag is offered to host=%u and not answered yet", host);
+		break;
+	case CORE_TAG_COMMITTED:
+		snprintf(buf, cap, "capacity with the tag is accepted by host=%u", host);
+		break;
+	case CORE_TAG_RELEASE_PENDING:
+		snprintf(buf, cap, "release requested: host=%u has not released all capacity with the tag", host);
+		break;
+	case CORE_TAG_RELEASED:
+		snprintf(buf, cap, "host=%u released all capacity with the tag", host);
+		break;
+	default:
+		snprintf(buf, cap, "no capacity with the tag on host=%u", host);
+		break;
+	}
+	return buf;
+}
+
+static int release_status(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
+			  bool *changed)
+{
+	struct dcd *dv = resolve(s, args, err);
+	struct core_region_info ri;
+	uint8_t tag[CXLDCD_TAG_SIZE], region = 0;
+	enum core_tag_state st;
+	char msg[160];
+	uint16_t host;
+	bool has_tag;
+
+	(void)changed;
+	if (!dv || check_host(dv, args, &host, err) ||
+	    (json_object_get(args, "region") && check_region(dv, args, &region, &ri, err)) ||
+	    parse_tag(args, tag, &has_tag, err))
+		return -EINVAL;
+	st = core_tag_status(dv->dev, host, json_object_get(args, "region") ? region : -1, tag);
+	*ret = json_pack("{s:s, s:s}", "status", core_tag_state_str(st), "message",
+			 status_message(st, msg, sizeof(msg), host));
+	return 0;
+}
+
+/* ---- query-cxl-dynamic-capacity ----------------------------------------- */
+
+static json_t *regions_json(const struct dcd *dv)
+{
+	json_t *a = json_array();
+
+	for (uint8_t r = 0; a && r < core_region_count(dv->dev); r++) {
+		struct core_region_info ri;
+
+		core_region_get(dv->dev, r, &ri);
+		json_array_append_new(a, json_pack(
+			"{s:i, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:I}", "region", r,
+			"base", (json_int_t)ri.base, "decode-len", (json_int_t)ri.decode_len,
+			"len", (json_int_t)ri.len, "block-size", (json_int_t)ri.block_size,
+			"supported-block-sizes", (json_int_t)ri.supported_block_mask,
+			"sanitize-on-release", ri.sanitize_on_release, "sharable", ri.sharable,
+			"read-only", ri.read_only, "allocated", (json_int_t)ri.allocated_bytes));
+	}
+	return a;
+}
+
+static json_t *accepted_json(const struct dcd *dv, uint16_t host)
+{
+	struct core_extent_info x[EXT_PAGE];
+	uint32_t start = 0, n = 0;
+	json_t *a = json_array();
+
+	do {
+		if (core_extent_list_info(dv->dev, host, start, EXT_PAGE, x, &n))
+			break;
+		for (uint32_t i = 0; a && i < n; i++) {
+			json_t *e = dcd_extent_json(dv, &x[i].ext);
+
+			json_object_set_new(e, "tag-offset", json_integer((json_int_t)x[i].tag_offset));
+			json_object_set_new(e, "release-pending", json_boolean(x[i].release_pending));
+			json_array_append_new(a, e);
+		}
+		start += n;
+	} while (n);
+	return a;
+}
+
+static json_t *pending_json(const struct dcd *dv, uint16_t host)
+{
+	json_t *a = json_array();
+
+	for (uint32_t g = 0; a && g < core_pending_count(dv->dev, host); g++) {
+		struct core_group_info gi;
+		struct cxldcd_extent e[EXT_PAGE];
+		uint32_t start = 0, n = 0;
+		json_t *ext = json_array();
+
+		core_pending_get(dv->dev, host, g, &gi);
+		do {
+			if (core_pending_extents(dv->dev, host, g, start, EXT_PAGE, e, &n))
+				break;
+			for (uint32_t i = 0; ext && i < n; i++)
+				json_array_append_new(ext, dcd_extent_json(dv, &e[i]));
+			start += n;
+		} while (n == EXT_PAGE);
+		json_array_append_new(a, json_pack("{s:I, s:b, s:I, s:o}", "group", (json_int_t)gi.id,
+						   "dead", gi.dead, "offered-ns",
+						   (json_int_t)gi.offered_ns, "extents", ext));
+	}
+	return a;
+}
+
+static json_t *host_list(const uint8_t map[32], uint16_t nr_hosts)
+{
+	json_t *a = json_array();
+
+	for (uint16_t h = 0; a && h < nr_hosts && h < 256; h++)
+		if (map[h / 8] & (1u << (h % 8)))
+			json_array_append_new(a, json_integer(h));
+	return a;
+}
+
+static json_t *tags_json(const struct dcd *dv)
+{
+	struct core_tag_info t[EXT_PAGE];
+	uint16_t nr_hosts = core_dev_cfg(dv->dev)->nr_hosts;
+	uint32_t start = 0, n = 0;
+	json_t *a = json_array();
+
+	do {
+		if (core_tag_list(dv->dev, start, EXT_PAGE, t, &n))
+			break;
+		for (uint32_t i = 0; a && i < n; i++) {
+			char tag[37];
+			struct mem_backend *b = mem_registry_find_tag(dv->srv->reg, t[i].tag);
+
+			mem_tag_format(t[i].tag, tag);
+			json_array_append_new(a, json_pack(
+				"{s:s, s:s?, s:b, s:b, s:o, s:o, s:i, s:I}", "tag", tag, "memdev",
+				b ? mem_backend_id(b) : NULL, "fm-reference", t[i].fm_ref, "sharable",
+				t[i].sharable, "accepted-hosts", host_list(t[i].accepted_map, nr_hosts),
+				"pending-hosts", host_list(t[i].pending_map, nr_hosts), "extents",
+				t[i].nr_extents, "bytes", (json_int_t)t[i].bytes));
+		}
+		start += n;
+	} while (n);
+	return a;
+}
+
+static int query_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
+		    bool *changed)
+{
+	struct dcd *dv = resolve(s, args, err);
+	const struct cxldcd_dev_cfg *cfg;
+	struct core_counts c;
+	json_t *hosts, *r;
+
+	(void)changed;
+	if (!dv)
+		return -EINVAL;
+	cfg = core_dev_cfg(dv->dev);
+	core_counts_get(dv->dev, &c);
+	hosts = json_array();
+	for (uint16_t h = 0; hosts && h < cfg->nr_hosts; h++) {
+		json_array_append_new(hosts, json_pack(
+			"{s:i, s:I, s:i, s:o, s:o}", "host-id", h, "generation",
+			(json_int_t)core_extent_generation(dv->dev, h), "connected",
+			dv->hl ? hostlink_host_connected(dv->hl, h) : 0, "extents",
+			accepted_json(dv, h), "pending", pending_json(dv, h)));
+	}
+	r = json_pack("{s:s, s:s, s:s, s:s?, s:i, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:o, s:o}",
+		      "id", dv->id, "path", dv->path, "mode",
+		      dv->mode == MEM_DEV_SINGLE ? "volatile-dc-memdev" : "tagged", "memdev",
+		      dv->memdev, "num-hosts", cfg->nr_hosts, "regions",
+		      regions_json(dv), "counts", "total-extents", (json_int_t)c.total_extents,
+		      "available-extents", (json_int_t)c.avail_extents, "total-tags",
+		      (json_int_t)c.total_tags, "available-tags", (json_int_t)c.avail_tags,
+		      "tag-generation", (json_int_t)core_tag_generation(dv->dev), "hosts", hosts,
+		      "tags", tags_json(dv));
+	*ret = r;
+	if (!r) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- cxl-cci-request ---------------------------------------------------- */
+
+static const char *const cci_kind[] = { "mailbox", "fm", NULL };
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+
+static int hex_decode(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = strlen(s);
+
+	if (n % 2 || n / 2 > cap)
+		return -EINVAL;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return 0;
+}
+
+static char *hex_encode(const uint8_t *p, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+	char *s = malloc(2 * n + 1);
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		s[2 * i] = d[p[i] >> 4];
+		s[2 * i + 1] = d[p[i] & 15];
+	}
+	s[2 * n] = 0;
+	return s;
+}
+
+static bool chain_part(uint16_t op, const uint8_t *in, size_t len)
+{
+	return (op == CXLDCD_OP_ADD_DC_RESPONSE || op == CXLDCD_OP_RELEASE_DC) && len > 4 &&
+	       (in[4] & 1);
+}
+
+static int cci_request(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
+		       bool *changed)
+{
+	struct dcd *dv = resolve(s, args, err);
+	int kind = qmp_arg_enum(args, "cci", cci_kind, 0);
+	uint16_t op = (uint16_t)qmp_arg_uint(args, "opcode", 0), host = 0;
+	size_t cap, in_len = 0, out_len = 0;
+	uint8_t *in = NULL, *out = NULL;
+	struct cci_ctx *ctx;
+	enum cxldcd_rc rc;
+	bool was_open = false;
+	char *hex;
+	int ret_rc = -EINVAL;
+
+	if (!dv)
+		return -EINVAL;
+	if (kind == 0) {
+		if (!json_object_get(args, "host-id")) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "host-id is required for cci mailbox");
+			return -EINVAL;
+		}
+		if (check_host(dv, args, &host, err))
+			return -EINVAL;
+		ctx = dcd_qmp_mbox(dv, host);
+		was_open = dv->qmp_chain[host];
+	} else {
+		ctx = dv->qmp_fm;
+	}
+	cap = core_dev_cfg(dv->dev)->mbox_payload_size;
+	in = malloc(cap);
+	out = malloc(cap);
+	if (!ctx || !in || !out) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
+		goto out;
+	}
+	if (hex_decode(qmp_arg_str(args, "payload", ""), in, cap, &in_len)) {
+		qmp_error_set(err, QMP_ERR_GENERIC,
+			      "payload must be a hex string of at most %zu bytes (mbox-payload-size)", cap);
+		goto out;
+	}
+	rc = cci_execute(ctx, op, in, in_len, out, cap, &out_len);
+	if (kind == 0)
+		dv->qmp_chain[host] = rc == CXLDCD_RC_SUCCESS && chain_part(op, in, in_len);
+	/* A part of a chain or anything after one changes the staging, whatever its rc. */
+	*changed = (rc == CXLDCD_RC_SUCCESS && !srv_cci_opcode_is_read(op)) || was_open;
+	hex = hex_encode(out, out_len);
+	*ret = json_pack("{s:i, s:s, s:s}", "return-code", rc, "return-code-name", cxldcd_rc_str(rc),
+			 "payload", hex ? hex : "");
+	free(hex);
+	ret_rc = 0;
+out:
+	free(in);
+	free(out);
+	return ret_rc;
+}
+
+/* ---- handlers ----------------------------------------------------------- */
+
+#define DCD_HANDLER(fn, name)                                                              \
+	int qmp_##fn(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)       \
+	{                                                                                  \
+		return run(opaque, name, args, ret, err, fn);                               \
+	}
+
+DCD_HANDLER(add_dc, "cxl-add-dynamic-capacity")
+DCD_HANDLER(release_dc, "cxl-release-dynamic-capacity")
+DCD_HANDLER(release_status, "cxl-release-dynamic-capacity-status")
+DCD_HANDLER(query_dc, "query-cxl-dynamic-capacity")
+DCD_HANDLER(cci_request, "cxl-cci-request")
+
+/* ---- schemas ------------------------------------------------------------ */
+
+static const struct qmp_arg extent_fields[] = {
+	QMP_ARG("offset", QMP_T_UINT64),
+	QMP_ARG("len", QMP_T_UINT64),
+	QMP_ARG_END
+};
+
+const struct qmp_arg qmp_add_dc_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG("host-id", QMP_T_UINT16),
+	QMP_ARG_ENUM("selection-policy", sel_policy),
+	QMP_ARG("region", QMP_T_UINT8),
+	QMP_OPT("tag", QMP_T_STR),
+	QMP_OPT_ARRAY_OF("extents", extent_fields),
+	QMP_ARG_END
+};
+
+const struct qmp_arg qmp_release_dc_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG("host-id", QMP_T_UINT16),
+	QMP_ARG_ENUM("removal-policy", rm_policy),
+	QMP_OPT("forced-removal", QMP_T_BOOL),
+	QMP_OPT("sanitize-on-release", QMP_T_BOOL),
+	QMP_ARG("region", QMP_T_UINT8),
+	QMP_OPT("tag", QMP_T_STR),
+	QMP_OPT_ARRAY_OF("extents", extent_fields),
+	QMP_ARG_END
+};
+
+const struct qmp_arg qmp_release_status_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG("host-id", QMP_T_UINT16),
+	QMP_OPT("region", QMP_T_UINT8),
+	QMP_ARG("tag", QMP_T_STR),
+	QMP_ARG_END
+};
+
+const struct qmp_arg qmp_query_dc_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG_END
+};
+
+const struct qmp_arg qmp_cci_request_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG_ENUM("cci", cci_kind),
+	QMP_OPT("host-id", QMP_T_UINT16),
+	QMP_ARG("opcode", QMP_T_UINT16),
+	QMP_OPT("payload", QMP_T_STR),
+	QMP_ARG_END
+};

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qmp-object.c - memory backends over QMP: object-add, object-del and
+ * query-memdev, with QEMU's names.  object-add takes the same properties as
+ * -object (one parser, cmdline-objdev.c), flat as QEMU's object-add does;
+ * memory-backend-tagged (the RFC's type) is accepted.
+ *
+ * object-del is refused while the backend is bound to accepted extents
+ * (src/mem) and, here, while its tag has capacity pending on any host: an
+ * offer made against a backend must still find it when the host accepts.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "cmdline.h"
+#include "daemon.h"
+#include "qmp-dcd.h"
+
+int srv_object_add(struct server_ctx *s, json_t *args, char *err, size_t cap)
+{
+	struct cmdline_cfg tmp = { 0 };
+	char *text = json_dumps(args, JSON_COMPACT);
+	int rc;
+
+	if (!text) {
+		snprintf(err, cap, "out of memory");
+		return -ENOMEM;
+	}
+	if (!json_object_get(args, "size")) {
+		snprintf(err, cap, "Parameter 'size' is missing");
+		free(text);
+		return -EINVAL;
+	}
+	rc = cmdline_parse_object(text, &tmp, err, cap);
+	if (!rc)
+		rc = srv_backend_add(s, &tmp.objects[0], err, cap);
+	if (!rc && !s->replaying)
+		rc = srv_journal(s, STORE_REC_OBJECT_ADD, 0, 0, 0, text, strlen(text)) ? -EIO : 0;
+	free(text);
+	cmdline_fini(&tmp);
+	return rc;
+}
+
+static bool any_bit(const uint8_t map[32])
+{
+	for (int i = 0; i < 32; i++)
+		if (map[i])
+			return true;
+	return false;
+}
+
+/* The tag of b has capacity pending on some host of some device: say where. */
+static bool tag_pending(struct server_ctx *s, const struct mem_backend_info *bi, char *msg, size_t cap)
+{
+	for (size_t i = 0; bi->has_tag && i < s->nr_devs; i++) {
+		struct core_tag_info ti;
+
+		if (core_tag_get(s->devs[i]->dev, bi->tag, &ti) || !any_bit(ti.pending_map))
+			continue;
+		for (unsigned h = 0; h < 256; h++) {
+			if (ti.pending_map[h / 8] & (1u << (h % 8))) {
+				snprintf(msg, cap, "tag=%s has capacity pending on host=%u of device %s",
+					 bi->tag_str, h, s->devs[i]->id);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+int srv_object_del(struct server_ctx *s, const char *id, char *err, size_t cap)
+{
+	struct mem_backend *b = mem_registry_find(s->reg, id);
+	struct mem_backend_info bi;
+	char msg[SRV_ERR_MAX - 64];
+	json_t *rec;
+	char *text;
+	int rc;
+
+	if (!b) {
+		snprintf(err, cap, "object '%s' not found", id);
+		return -ENOENT;
+	}
+	mem_backend_get_info(b, &bi);
+	if (tag_pending(s, &bi, msg, sizeof(msg))) {
+		snprintf(err, cap, "object '%s' is in use, can not be deleted: %s", id, msg);
+		return -EBUSY;
+	}
+	rc = mem_registry_del(s->reg, id, msg, sizeof(msg));
+	if (rc) {
+		if (rc == -EBUSY)
+			snprintf(err, cap, "object '%s' is in use, can not be deleted: %s", id, msg);
+		else
+			snprintf(err, cap, "%s", msg);
+		return rc;
+	}
+	if (s->replaying || !s->st)
+		return 0;
+	rec = json_pack("{s:s}", "id", id);
+	text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+	json_decref(rec);
+	rc = text ? srv_journal(s, STORE_REC_OBJECT_DEL, 0, 0, 0, text, strlen(text)) : -ENOMEM;
+	free(text);
+	return rc ? -EIO : 0;
+}
+
+int qmp_object_add(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	struct server_ctx *s = opaque;
+	char msg[SRV_ERR_MAX];
+	int rc;
+
+	(void)ret;
+	srv_request_begin(s);
+	rc = srv_object_add(s, args, msg, sizeof(msg));
+	if (rc)
+		qmp_error_set(err, QMP_ERR_GENERIC, "%s", rc == -EIO && s->failed ?
+			      "internal error: the request could not be stored; the daemon is stopping" : msg);
+	srv_request_end(s);
+	return rc;
+}
+
+int qmp_object_del(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	struct server_ctx *s = opaque;
+	char msg[SRV_ERR_MAX];
+	int rc;
+
+	(void)ret;
+	srv_request_begin(s);
+	rc = srv_object_del(s, qmp_arg_str(args, "id", ""), msg, sizeof(msg));
+	if (rc)
+		qmp_error_set(err, QMP_ERR_GENERIC, "%s", rc == -EIO && s->failed ?
+			      "internal error: the request could not be stored; the daemon is stopping" : msg);
+	srv_request_end(s);
+	return rc;
+}
+
+int qmp_query_memdev(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	struct server_ctx *s = opaque;
+	json_t *a = json_array();
+
+	(void)args;
+	for (struct mem_backend *b = mem_registry_first(s->reg); a && b;
+	     b = mem_registry_next(s->reg, b)) {
+		struct mem_backend_info bi;
+		json_t *o;
+
+		mem_backend_get_info(b, &bi);
+		o = json_pack("{s:s, s:I, s:b, s:b, s:b, s:b, s:[], s:s, s:s, s:b, s:i, s:b}", "id",
+			      bi.id, "size", (json_int_t)bi.size, "merge", 0, "dump", 1, "prealloc", 0,
+			      "share", bi.share, "host-nodes", "policy", "default", "qom-type", bi.type,
+			      "hugetlb", bi.hugetlb, "bound-extents", bi.nr_bound, "in-use", bi.in_use);
+		if (o && bi.has_tag)
+			json_object_set_new(o, "tag", json_string(bi.tag_str));
+		if (o && bi.mem_path)
+			json_object_set_new(o, "mem-path", json_string(bi.mem_path));
+		json_array_append_new(a, o);
+	}
+	if (!a) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
+		return -ENOMEM;
+	}
+	*ret = a;
+	return 0;
+}
+
+const struct qmp_arg qmp_object_add_args[] = {
+	QMP_ARG("qom-type", QMP_T_STR),
+	QMP_ARG("id", QMP_T_STR),
+	QMP_ARG_END
+};
+
+const struct qmp_arg qmp_object_del_args[] = {
+	QMP_ARG("id", QMP_T_STR),
+	QMP_ARG_END
+};

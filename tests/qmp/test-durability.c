@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-durability.c - integration: --state.  The daemon is killed with
+ * SIGKILL while QMP and FM clients stream pipelined adds; restarted with the
+ * same arguments it must hold every acknowledged request (and at most the one
+ * in flight), the accepted extents exactly as before, their memory bindings
+ * (object-del refused) and the file-backed contents, including data written
+ * after a sanitizing release that replay must not repeat.  A restart with
+ * other arguments is refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dev-util.h"
+
+#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
+#define TAG_B "0e4a0b4c-1f2a-4d55-9a8e-31e0c8a1b2c3"
+
+struct args {
+	char obj_a[300], obj_b[300], state[200];
+	const char *argv[16];
+};
+
+static void make_args(struct args *a, struct dproc *p, const char *device)
+{
+	int n = 0;
+
+	snprintf(a->obj_a, sizeof(a->obj_a),
+		 "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A, p->dir);
+	snprintf(a->obj_b, sizeof(a->obj_b),
+		 "memory-backend-file,id=fb,size=512M,share=on,mem-path=%s/b.mem,tag=" TAG_B, p->dir);
+	a->argv[n++] = "-object";
+	a->argv[n++] = a->obj_a;
+	a->argv[n++] = "-object";
+	a->argv[n++] = a->obj_b;
+	a->argv[n++] = "-device";
+	a->argv[n++] = device;
+	a->argv[n++] = "--state";
+	a->argv[n++] = p->state;
+	a->argv[n++] = "--fm";
+	a->argv[n++] = p->fm_arg;
+	a->argv[n] = NULL;
+}
+
+#define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2,sanitize-on-release=on"
+
+static int fm_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
+	for (int i = 0; i < 500; i++) {
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		usleep(10000);
+	}
+	fail_msg("cannot connect to %s", path);
+	return -1;
+}
+
+static json_t *host0_extents(struct qmp_client *c)
+{
+	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	json_t *x = json_deep_copy(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "extents"));
+
+	json_decref(q);
+	return x;
+}
+
+static size_t host1_pending(struct qmp_client *c)
+{
+	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	size_t n = json_array_size(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 1), "pending"));
+
+	json_decref(q);
+	return n;
+}
+
+static void add_a(struct qmp_client *c, uint64_t off)
+{
+	ok(qmp_client_cmdf(c, TMO,
+		"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+		"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+		"\"extents\":[{\"offset\":%llu,\"len\":2097152}]}}", (unsigned long long)off));
+}
+
+static void file_write(struct dproc *p, const char *name, uint64_t off, const char *s)
+{
+	char path[200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, s, strlen(s) + 1, (off_t)off), (ssize_t)strlen(s) + 1);
+	close(fd);
+}
+
+static void file_expect(struct dproc *p, const char *name, uint64_t off, const char *s)
+{
+	char path[200], buf[64] = { 0 };
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, strlen(s) + 1, (off_t)off), (ssize_t)strlen(s) + 1);
+	close(fd);
+	assert_string_equal(buf, s);
+}
+
+/* Build the accepted state of host 0 (serial, every step acknowledged). */
+static void phase_a(struct dproc *p, struct qmp_client *c)
+{
+	/* Offered, accepted, written, released with sanitize (zeroed now) ... */
+	add_a(c, 0);
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	file_write(p, "a.mem", 0, "first life");
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+			  "\"removal-policy\":\"tag-based\",\"tag\":\"" TAG_A "\",\"region\":0}}", TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	file_expect(p, "a.mem", 0, "");
+	/* ... then the tag lives again at tag offset 0 and gets new data replay must keep. */
+	for (uint64_t i = 0; i < 4; i++) {
+		add_a(c, (8 + 2 * i) * MiB);
+		assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	}
+	file_write(p, "a.mem", 0, "second life");
+	file_write(p, "a.mem", 6 * MiB, "last extent");
+}
+
+static void test_kill9_during_a_stream_keeps_every_acknowledged_request(void **state)
+{
+	enum { N = 80 };
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	json_t *before, *after, *r;
+	char *batch = malloc(N * 300);
+	uint8_t fmbatch[N * (12 + 0x48)], rsp[12];
+	size_t off = 0, acked_qmp = 0, acked_fm = 0, fm_off = 0, pend;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p, DEV);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	phase_a(&p, c);
+	before = host0_extents(c);
+	assert_int_equal(json_array_size(before), 4);
+
+	/* Pipelined adds of tag B to host 1, over QMP (even offsets) and the FM socket (odd). */
+	for (int k = 0; k < N; k++)
+		off += (size_t)sprintf(batch + off,
+			"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
+			"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\","
+			"\"extents\":[{\"offset\":%llu,\"len\":2097152}]},\"id\":%d}",
+			(unsigned long long)(256 * MiB + 4 * MiB * (uint64_t)k), k);
+	memset(fmbatch, 0, sizeof(fmbatch));
+	for (int k = 0; k < N; k++) {
+		uint8_t *m = fmbatch + fm_off;
+
+		m[1] = (uint8_t)k;
+		put16(m + 3, 0x5604);
+		m[5] = 0x48;
+		put16(m + 12, 1);           /* host 1 */
+		m[12 + 2] = 2;              /* prescriptive */
+		put32(m + 12 + 0x1c, 1);
+		put64(m + 12 + 0x20, 256 * MiB + 4 * MiB * (uint64_t)k + 2 * MiB);
+		put64(m + 12 + 0x28, 2 * MiB);
+		memcpy(m + 12 + 0x30, "\x0e\x4a\x0b\x4c\x1f\x2a\x4d\x55\x9a\x8e\x31\xe0\xc8\xa1\xb2\xc3", 16);
+		fm_off += 12 + 0x48;
+	}
+	fd = fm_connect(p.fm);
+	assert_int_equal(send(fd, fmbatch, fm_off / 2, MSG_NOSIGNAL), (ssize_t)(fm_off / 2));
+	for (int k = 0; k < 5; k++) {
+		size_t got = 0;
+
+		while (got < 12) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			ssize_t n;
+
+			assert_true(poll(&pfd, 1, TMO) > 0);
+			n = read(fd, rsp + got, 12 - got);
+			assert_true(n > 0);
+			got += (size_t)n;
+		}
+		assert_int_equal(rsp[8], 0);
+		acked_fm++;
+	}
+	assert_int_equal(qmp_client_send_raw(c, batch, off), 0);
+	assert_int_equal(send(fd, fmbatch + fm_off / 2, fm_off - fm_off / 2, MSG_NOSIGNAL),
+			 (ssize_t)(fm_off - fm_off / 2));
+	/* Let some (not all) be acknowledged, then kill -9. */
+	while ((r = qmp_client_recv(c, TMO)) != NULL) {
+		if (json_object_get(r, "return"))
+			acked_qmp++;
+		json_decref(r);
+		if (acked_qmp == 10)
+			break;
+	}
+	dproc_kill9(&p);
+	/* Replies already sent are acknowledged too: read them out. */
+	while ((r = qmp_client_recv(c, 200)) != NULL) {
+		if (json_object_get(r, "return"))
+			acked_qmp++;
+		json_decref(r);
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		size_t got = 0;
+
+		while (got < 12 && poll(&pfd, 1, 200) > 0) {
+			ssize_t k = read(fd, rsp + got, 12 - got);
+
+			if (k <= 0)
+				break;
+			got += (size_t)k;
+		}
+		if (got < 12)
+			break;
+		assert_int_equal(rsp[8], 0);
+		acked_fm++;
+	}
+	close(fd);
+	qmp_client_free(c);
+	print_message("acknowledged before the kill: %zu qmp + %zu fm of %d + %d\n", acked_qmp, acked_fm, N, N);
+	assert_true(acked_qmp >= 10 && acked_qmp + acked_fm < 2 * N);
+
+	/* Same arguments: everything acknowledged is there, and at most one more. */
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	pend = host1_pending(c);
+	assert_true(pend >= acked_qmp + acked_fm && pend <= acked_qmp + acked_fm + 1);
+	after = host0_extents(c);
+	assert_true(json_equal(before, after));
+	/* Memory was bound again after replay, and replay did not sanitize later data. */
+	expect_err_part(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"fa\"}}", TMO),
+			"is bound to host=0");
+	file_expect(&p, "a.mem", 0, "second life");
+	file_expect(&p, "a.mem", 6 * MiB, "last extent");
+	/* The restarted daemon goes on journaling: accept host 1's offers, restart cleanly. */
+	while (host_answer_all(c, "d0", 1))
+		;
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_int_equal(host1_pending(c), 0);
+	json_decref(after);
+	after = host0_extents(c);
+	assert_true(json_equal(before, after));
+	qmp_client_free(c);
+	json_decref(before);
+	json_decref(after);
+	free(batch);
+}
+
+static void test_restart_with_other_arguments_is_refused(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p, DEV);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	add_a(c, 0);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	make_args(&a, &p, "cxl-type3,id=d0,num-dc-regions=2,dc-regions-total-size=1G,num-hosts=2");
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 1);
+	assert_non_null(strstr(dproc_log(&p), "holds the state of another configuration"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_kill9_during_a_stream_keeps_every_acknowledged_request, dproc_reap_all),
+		cmocka_unit_test_teardown(test_restart_with_other_arguments_is_refused, dproc_reap_all),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("durability", tests, NULL, NULL);
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* dproc.c - see dproc.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dproc.h"
+
+#define MAX_PROCS 32
+
+static pid_t spawned[MAX_PROCS];
+static size_t nr_spawned;
+static char dirs[MAX_PROCS][64];
+static size_t nr_dirs;
+
+int dproc_init(struct dproc *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->dir, sizeof(p->dir), "/tmp/cxldcd-test-XXXXXX");
+	if (!mkdtemp(p->dir))
+		return -errno;
+	if (nr_dirs < MAX_PROCS)
+		snprintf(dirs[nr_dirs++], sizeof(dirs[0]), "%s", p->dir);
+	snprintf(p->qmp, sizeof(p->qmp), "%s/qmp.sock", p->dir);
+	snprintf(p->fm, sizeof(p->fm), "%s/fm.sock", p->dir);
+	snprintf(p->fm_arg, sizeof(p->fm_arg), "unix:%s", p->fm);
+	snprintf(p->host, sizeof(p->host), "%s/host.sock", p->dir);
+	snprintf(p->state, sizeof(p->state), "%s/state", p->dir);
+	snprintf(p->log, sizeof(p->log), "%s/stderr.log", p->dir);
+	return 0;
+}
+
+int dproc_start(struct dproc *p, const char *const *args)
+{
+	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : "cxldcd";
+	const char *argv[64] = { bin, "-qmp" };
+	char qmp[200];
+	int n = 2;
+
+	snprintf(qmp, sizeof(qmp), "unix:%s,server,wait=off", p->qmp);
+	argv[n++] = qmp;
+	for (; args && *args && n < 63; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	p->pid = fork();
+	if (p->pid < 0)
+		return -errno;
+	if (p->pid == 0) {
+		int fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		dup2(fd, 2);
+		dup2(fd, 1);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (nr_spawned < MAX_PROCS)
+		spawned[nr_spawned++] = p->pid;
+	return 0;
+}
+
+struct qmp_client *dproc_connect(struct dproc *p, int timeout_ms)
+{
+	struct qmp_client *c;
+
+	if (qmp_client_connect_unix(p->qmp, timeout_ms, &c))
+		return NULL;
+	if (qmp_client_negotiate(c, timeout_ms)) {
+		qmp_client_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int dproc_wait_exit(struct dproc *p, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		int st;
+		pid_t r = waitpid(p->pid, &st, WNOHANG);
+
+		if (r == p->pid) {
+			p->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+void dproc_kill9(struct dproc *p)
+{
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+	}
+	p->pid = 0;
+}
+
+const char *dproc_log(struct dproc *p)
+{
+	static char buf[65536];
+	FILE *f = fopen(p->log, "r");
+	size_t n = 0;
+
+	if (f) {
+		if (fseek(f, -(long)(sizeof(buf) - 1), SEEK_END))
+			rewind(f);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+int dproc_reap_all(void **state)
+{
+	char cmd[sizeof(dirs[0]) + 16];
+
+	(void)state;
+	for (size_t i = 0; i < nr_spawned; i++)
+		if (kill(spawned[i], SIGKILL) == 0)
+			waitpid(spawned[i], NULL, 0);
+	nr_spawned = 0;
+	for (size_t i = 0; i < nr_dirs; i++) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%.63s'", dirs[i]);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cleanup of %s failed\n", dirs[i]);
+	}
+	nr_dirs = 0;
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dproc.h - run the real cxldcd binary ($CXLDCD) in tests: a private temp
+ * directory per daemon holding its QMP, FM and host-link sockets, its
+ * stderr log and its --state directory; bounded waits; teardown that kills
+ * and removes everything even after a failed assertion (dproc_reap_all()).
+ */
+#ifndef CXLDCD_TESTS_DPROC_H
+#define CXLDCD_TESTS_DPROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "qmp-client.h"
+
+struct dproc {
+	pid_t pid;
+	char dir[64];
+	char qmp[128];      /* DIR/qmp.sock, always passed as -qmp */
+	char fm[128];       /* DIR/fm.sock (pass "--fm", p->fm_arg to use it) */
+	char fm_arg[140];   /* "unix:DIR/fm.sock" */
+	char host[128];     /* DIR/host.sock */
+	char state[128];    /* DIR/state */
+	char log[128];      /* DIR/stderr.log */
+};
+
+/* Make the temp directory and the paths.  Return 0 or -errno. */
+int dproc_init(struct dproc *p);
+/* Start cxldcd with @args (NULL-terminated) plus -qmp unix:p->qmp. Return 0 or -errno. */
+int dproc_start(struct dproc *p, const char *const *args);
+/* Connect to p->qmp (retrying while it starts) and negotiate; NULL on failure. */
+struct qmp_client *dproc_connect(struct dproc *p, int timeout_ms);
+/* Wait for exit: exit status, or -1 on timeout or death by signal. */
+int dproc_wait_exit(struct dproc *p, int timeout_ms);
+/* SIGKILL and reap (the files stay). */
+void dproc_kill9(struct dproc *p);
+/* The stderr log (static buffer, last 64 KiB). */
+const char *dproc_log(struct dproc *p);
+/* Kill every daemon started and remove every directory made (a teardown). */
+int dproc_reap_all(void **state);
+
+#endif
