@@ -11,6 +11,7 @@
 #ifndef CXLDCD_CCI_H
 #define CXLDCD_CCI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +69,13 @@ int cci_handle_msg(struct cci_ctx *ctx, const uint8_t *req, size_t len, uint8_t 
 
 /* Max response payload: min(device mailbox payload size, Response Message Limit). */
 size_t cci_ctx_max_payload(const struct cci_ctx *ctx);
+
+/*
+ * True while a 4802h/4803h More chain is open on this CCI: the next command
+ * of another opcode, or freeing the context, discards the host's staging (a
+ * change of model state even when that command only reads).
+ */
+bool cci_ctx_chain_open(const struct cci_ctx *ctx);
 
 /* Spec-style command name of an opcode cxldcd implements ("Get Event Records"), or NULL. */
 const char *cci_opcode_name(uint16_t opcode);

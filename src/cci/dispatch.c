@@ -78,6 +78,11 @@ size_t cci_ctx_max_payload(const struct cci_ctx *ctx)
 	return (size_t)1 << n;
 }
 
+bool cci_ctx_chain_open(const struct cci_ctx *ctx)
+{
+	return ctx && ctx->chain_op != 0;
+}
+
 static size_t max_input(const struct cci_ctx *ctx)
 {
 	return (size_t)1 << ctx->mbox_log2;

@@ -333,6 +333,34 @@ static bool chain_overlap(const struct chain *ch, uint32_t i)
 	return false;
 }
 
+/* Does the host already hold exactly this extent (same DPA, length and tag)? */
+static bool extent_held(const struct cxldcd_host *h, const struct cxldcd_extent *x)
+{
+	for (const struct group *g = h->groups; g; g = g->next)
+		for (uint32_t i = 0; i < g->nr; i++)
+			if (g->ext[i].dpa == x->dpa && g->ext[i].len == x->len &&
+			    !memcmp(g->ext[i].tag, x->tag, 16))
+				return true;
+	return false;
+}
+
+/*
+ * A chain whose every extent the host already holds was answered before this
+ * connection (the device was restarted, or the host reconnected, before the
+ * records were cleared).  The device never offers capacity the host already
+ * has, so it has no pending group for it: answering would be matched to the
+ * next pending group instead.  Such a chain is cleared without a response.
+ */
+static bool chain_already_answered(const struct cxldcd_host *h, const struct chain *ch)
+{
+	if (!ch->nr)
+		return false;
+	for (uint32_t i = 0; i < ch->nr; i++)
+		if (!extent_held(h, &ch->ext[i]))
+			return false;
+	return true;
+}
+
 static void process_add_chain(struct cxldcd_host *h, struct chain *ch)
 {
 	uint32_t n = ch->nr, nr_rsp = 0;
@@ -343,6 +371,11 @@ static void process_add_chain(struct cxldcd_host *h, struct chain *ch)
 
 	if (!used || !e || !rsp) {
 		host_fail(h, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (chain_already_answered(h, ch)) {
+		host_log(h, LOG_INFO, "add chain of %u extents already accepted before this "
+			 "connection: cleared, no response", n);
 		goto out;
 	}
 	for (uint32_t i = 0; i < n; i++) {

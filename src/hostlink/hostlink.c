@@ -273,12 +273,16 @@ static void conn_close(struct conn *c)
 	if (hl->cfg.watch && hl->cfg.watch->del)
 		hl->cfg.watch->del(hl->cfg.watch_opaque, c->fd);
 	close(c->fd);
+	bool dropped = c->hello && cci_ctx_chain_open(c->cci);
+
 	if (c->hello) {
 		cci_ctx_get_faults(c->cci, &hl->faults[c->host]); /* keep the counts left */
 		hl->by_host[c->host] = NULL;
 		hlog(hl, LOG_INFO, "host=%u disconnected", c->host);
 	}
-	cci_ctx_free(c->cci);
+	cci_ctx_free(c->cci);   /* discards an open chain's staging */
+	if (dropped && hl->cfg.chain_dropped)
+		hl->cfg.chain_dropped(hl->cfg.hook_opaque, c->host);
 	while (c->oq_head) {
 		struct outmsg *m = c->oq_head;
 
@@ -508,11 +512,23 @@ static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		c->dead = true;
 		return;
 	}
+	const struct hostlink_cfg *hc = &c->hl->cfg;
+	bool was_open = cci_ctx_chain_open(c->cci);
+
+	if (hc->cci_before)
+		hc->cci_before(hc->hook_opaque, c->host);
 	/* Observers may queue MAP/UNMAP/IRQ here: they go out before the response. */
 	rc = cci_handle_msg(c->cci, p, h->len, m->data + HL_HDR_SIZE, cap, &rsp_len);
 	if (rc) {
 		free(m);
 		violation(c, "cci message not answerable (len=%u): %s", h->len, strerror(-rc));
+		return;
+	}
+	if (hc->cci_after && hc->cci_after(hc->hook_opaque, c->host, p, h->len,
+					   m->data + HL_HDR_SIZE, rsp_len, was_open)) {
+		free(m);
+		hlog(c->hl, LOG_ERR, "host=%u: request not made durable: closing", c->host);
+		c->dead = true;
 		return;
 	}
 	wwr_init(&w, m->data, HL_HDR_SIZE + rsp_len);

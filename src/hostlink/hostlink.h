@@ -22,6 +22,7 @@
 #define CXLDCD_HOSTLINK_H
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,20 @@ struct hostlink_cfg {
 	int log_level;              /* syslog level cut, e.g. LOG_INFO */
 	size_t max_out_bytes;       /* per-connection output bound; 0 = 16 MiB */
 	uint32_t max_conns;         /* accepted connections, HELLO'd or not; 0 = 64 */
+	/*
+	 * Journaling hooks (all may be NULL).  cci_before() runs before a host's
+	 * CCI request is handled (set the model time).  cci_after() gets the
+	 * request and response messages and whether a More chain was open
+	 * before the request; a non-zero return drops the response and closes
+	 * the connection (its effect could not be made durable).
+	 * chain_dropped(): a host's connection closed while a More chain was
+	 * open, so its staging was discarded.
+	 */
+	void (*cci_before)(void *opaque, uint16_t host);
+	int (*cci_after)(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
+			 const uint8_t *rsp, size_t rsp_len, bool chain_was_open);
+	void (*chain_dropped)(void *opaque, uint16_t host);
+	void *hook_opaque;
 };
 
 /**

@@ -40,6 +40,12 @@ struct fm_listen;
 
 /* Journal ports of STORE_REC_CCI records. */
 #define SRV_PORT_FM 1         /* a message on an FM socket connection */
+/*
+ * Journal port of STORE_REC_HOSTLINK records: a host's CCI message on the
+ * host link (record host = the host id), or, with no data, the discard of
+ * that host's open More chain when its connection closed.
+ */
+#define SRV_PORT_HOSTLINK 2
 
 /* One -device cxl-type3. */
 struct dcd {
@@ -55,6 +61,7 @@ struct dcd {
 	struct cci_ctx **qmp_mbox;    /* [nr_hosts]: cxl-cci-request cci=mailbox, made on first use */
 	bool *qmp_chain;              /* [nr_hosts]: a 4802h/4803h More chain is open on qmp_mbox */
 	struct cci_ctx *replay_fm;    /* FM-socket records during replay */
+	struct cci_ctx **replay_mbox; /* [nr_hosts]: host-link records during replay, made on first use */
 	struct hostlink *hl;          /* --host-socket (first device only) */
 	/* what the observers saw during the current request (events.c) */
 	json_t *acc;                  /* accepted extents, until group_answered */
@@ -117,6 +124,10 @@ struct dcd *dcd_find(struct server_ctx *s, const char *path);
 struct cci_ctx *dcd_qmp_mbox(struct dcd *dv, uint16_t host);
 /* Discard half-received QMP mailbox chains (restart marker).  Return: how many. */
 unsigned dcd_discard_qmp_chains(struct server_ctx *s);
+/* The mailbox context that replays host's host-link records (NULL: bad host or no memory). */
+struct cci_ctx *dcd_replay_mbox(struct dcd *dv, uint16_t host);
+/* Drop the replay context of host (discarding its open chain, if any). */
+void dcd_replay_mbox_drop(struct dcd *dv, uint16_t host);
 
 /* object-add / object-del (qmp-object.c), also used by replay.  Return 0 or -errno, err says why. */
 int srv_object_add(struct server_ctx *s, json_t *args, char *err, size_t cap);

@@ -161,9 +161,10 @@ static int dcd_new(struct server_ctx *s, const struct cmdline_device *d, uint32_
 	dv->path = malloc(strlen(DCD_PATH_PREFIX) + strlen(d->id) + 1);
 	dv->qmp_mbox = calloc(cfg.nr_hosts, sizeof(*dv->qmp_mbox));
 	dv->qmp_chain = calloc(cfg.nr_hosts, sizeof(*dv->qmp_chain));
+	dv->replay_mbox = calloc(cfg.nr_hosts, sizeof(*dv->replay_mbox));
 	*out = dv;      /* freed by dcd_free_all() even when half built */
 	if (!dv->id || (d->volatile_dc_memdev && !dv->memdev) || !dv->path || !dv->qmp_mbox ||
-	    !dv->qmp_chain)
+	    !dv->qmp_chain || !dv->replay_mbox)
 		return -ENOMEM;
 	sprintf(dv->path, "%s%s", DCD_PATH_PREFIX, d->id);
 	rc = core_dev_new(&cfg, &dv->dev, &diag);
@@ -243,6 +244,28 @@ struct cci_ctx *dcd_qmp_mbox(struct dcd *dv, uint16_t host)
 	return dv->qmp_mbox[host];
 }
 
+struct cci_ctx *dcd_replay_mbox(struct dcd *dv, uint16_t host)
+{
+	if (host >= core_dev_cfg(dv->dev)->nr_hosts)
+		return NULL;
+	if (!dv->replay_mbox[host] && cci_ctx_new(dv->dev, CCI_MAILBOX, host, &dv->replay_mbox[host]))
+		return NULL;
+	return dv->replay_mbox[host];
+}
+
+void dcd_replay_mbox_drop(struct dcd *dv, uint16_t host)
+{
+	if (host >= core_dev_cfg(dv->dev)->nr_hosts)
+		return;
+	cci_ctx_free(dv->replay_mbox[host]);   /* discards the host's staging */
+	dv->replay_mbox[host] = NULL;
+}
+
+/*
+ * After a restart no connection survives: More chains left open by journaled
+ * QMP (cxl-cci-request) or host-link messages are discarded.  Return how many
+ * were open (the caller journals the discard when non-zero).
+ */
 unsigned dcd_discard_qmp_chains(struct server_ctx *s)
 {
 	unsigned n = 0;
@@ -251,6 +274,9 @@ unsigned dcd_discard_qmp_chains(struct server_ctx *s)
 		struct dcd *dv = s->devs[i];
 
 		for (uint16_t h = 0; h < core_dev_cfg(dv->dev)->nr_hosts; h++) {
+			if (cci_ctx_chain_open(dv->replay_mbox[h]))
+				n++;
+			dcd_replay_mbox_drop(dv, h);
 			if (!dv->qmp_chain[h])
 				continue;
 			cci_ctx_free(dv->qmp_mbox[h]);   /* discards the host's staging */
@@ -271,6 +297,8 @@ static void dcd_free(struct dcd *dv)
 			hostlink_disconnect(dv->hl, h);
 	for (uint16_t h = 0; dv->qmp_mbox && h < nr_hosts; h++)
 		cci_ctx_free(dv->qmp_mbox[h]);
+	for (uint16_t h = 0; dv->replay_mbox && h < nr_hosts; h++)
+		cci_ctx_free(dv->replay_mbox[h]);
 	cci_ctx_free(dv->qmp_fm);
 	cci_ctx_free(dv->replay_fm);
 	core_dev_free(dv->dev);          /* observers point at md and hl: free them after */
@@ -281,6 +309,7 @@ static void dcd_free(struct dcd *dv)
 	json_decref(dv->rev);
 	free(dv->qmp_mbox);
 	free(dv->qmp_chain);
+	free(dv->replay_mbox);
 	free(dv->id);
 	free(dv->path);
 	free(dv->memdev);

@@ -17,6 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cci/cci.h"
+#include "cci/msg.h"
+#include "hostlink/hostlink.h"
 #include "qmp/qmp.h"
 #include "store/store.h"
 #include "cmdline.h"
@@ -146,12 +149,50 @@ static void hl_log(void *opaque, int level, const char *msg)
 	srv_log(dv->srv->log, level, "host link %s: %s", dv->id, msg);
 }
 
+/*
+ * Host-link journaling: a host's CCI message is journaled (durable before its
+ * response is queued) when it succeeded and can change state, or when a More
+ * chain was open before it (it then changed the staging whatever its rc).
+ */
+static void hl_cci_before(void *opaque, uint16_t host)
+{
+	struct dcd *dv = opaque;
+
+	(void)host;
+	srv_request_begin(dv->srv);
+}
+
+static int hl_cci_after(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
+			const uint8_t *rsp, size_t rsp_len, bool chain_was_open)
+{
+	struct dcd *dv = opaque;
+	struct cci_hdr rq = { 0 }, rs = { 0 };
+	int rc = 0;
+
+	cci_dec_hdr(req, req_len, &rq);
+	cci_dec_hdr(rsp, rsp_len, &rs);
+	if ((rs.rc == CXLDCD_RC_SUCCESS && !srv_cci_opcode_is_read(rq.opcode)) || chain_was_open)
+		rc = srv_journal(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host, req,
+				 req_len);
+	srv_request_end(dv->srv);
+	return rc;
+}
+
+static void hl_chain_dropped(void *opaque, uint16_t host)
+{
+	struct dcd *dv = opaque;
+
+	srv_journal(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host, NULL, 0);
+}
+
 static int start_hostlink(struct daemon *d)
 {
 	struct dcd *dv = d->ctx.devs[0];
 	struct hostlink_cfg hc = {
 		.dev = dv->dev, .md = dv->md, .watch = &hl_watch, .watch_opaque = dv,
 		.log = hl_log, .log_opaque = dv,
+		.cci_before = hl_cci_before, .cci_after = hl_cci_after,
+		.chain_dropped = hl_chain_dropped, .hook_opaque = dv,
 		.log_level = d->cfg.trace & CMDLINE_TRACE_HOST ? LOG_DEBUG : LOG_INFO,
 	};
 	int rc = hostlink_new(&hc, &dv->hl);

@@ -89,6 +89,39 @@ static int replay_cci(struct server_ctx *s, const struct store_rec *rec, char *e
 	return rc ? -EIO : 0;
 }
 
+static int replay_hostlink(struct server_ctx *s, const struct store_rec *rec, char *err,
+			   size_t cap)
+{
+	struct dcd *dv = rec->dev < s->nr_devs ? s->devs[rec->dev] : NULL;
+	struct cci_ctx *ctx;
+	uint8_t *rsp;
+	size_t rsp_cap, rsp_len;
+	int rc;
+
+	if (!dv || rec->port != SRV_PORT_HOSTLINK || rec->host >= core_dev_cfg(dv->dev)->nr_hosts) {
+		snprintf(err, cap, "host-link record for dev=%u port=%u host=%u does not match this configuration",
+			 rec->dev, rec->port, rec->host);
+		return -EIO;
+	}
+	srv_request_begin(s);
+	if (!rec->len) {        /* the host's connection closed with a chain open */
+		dcd_replay_mbox_drop(dv, (uint16_t)rec->host);
+		return 0;
+	}
+	ctx = dcd_replay_mbox(dv, (uint16_t)rec->host);
+	rsp_cap = CXLDCD_CCI_HDR_SIZE + core_dev_cfg(dv->dev)->mbox_payload_size;
+	rsp = malloc(rsp_cap);
+	if (!ctx || !rsp) {
+		free(rsp);
+		return -ENOMEM;
+	}
+	rc = cci_handle_msg(ctx, rec->data, rec->len, rsp, rsp_cap, &rsp_len);
+	free(rsp);
+	if (rc)
+		snprintf(err, cap, "host-link record not answerable: %s", strerror(-rc));
+	return rc ? -EIO : 0;
+}
+
 static int replay_object(struct server_ctx *s, const struct store_rec *rec, char *err, size_t cap)
 {
 	json_t *o = json_loadb((const char *)rec->data, rec->len, 0, NULL);
@@ -124,6 +157,9 @@ static int replay_one(void *opaque, const struct store_rec *rec)
 		break;
 	case STORE_REC_CCI:
 		rc = replay_cci(s, rec, msg, sizeof(msg));
+		break;
+	case STORE_REC_HOSTLINK:
+		rc = replay_hostlink(s, rec, msg, sizeof(msg));
 		break;
 	case STORE_REC_TICK:
 		if (rec->dev < s->nr_devs) {
