@@ -5,7 +5,10 @@
  * Response + Release DC, the Free-policy add, and the memory held per
  * accepted extent (measured through a counting allocator hook).
  *
- * Usage: bench-core [cycles]   (build with -Dbuildtype=release to measure)
+ * Usage: bench-core [cycles [reps [small [big]]]]   (defaults 100000 5 1000
+ * 1000000; build with --buildtype=release to measure).  Each size builds its
+ * own device; after an untimed warm-up every pattern is timed reps times,
+ * interleaved, and the median is reported with the range.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -111,18 +114,37 @@ static void populate(struct cxldcd_dev *dev, uint32_t n)
 	}
 }
 
+#define MAX_REPS 15u
+
+/* Per-cycle cost of each pattern, one value per repetition. */
 struct result {
-	double cycle_ns, sweep_ns, free_ns, bytes_per_extent;
+	double random_ns[MAX_REPS], sweep_ns[MAX_REPS], free_ns[MAX_REPS];
+	double bytes_per_extent;
 };
 
-/* add + accept + release_dc of one block at odd index 2*slot+1; slot(c) picks the pattern. */
-static double cycles_at(struct cxldcd_dev *dev, uint32_t resident, uint32_t cycles, bool random)
+/* Empty both DC logs, so that every timed phase starts alike. */
+static void drain_all(struct cxldcd_dev *dev)
+{
+	drain(dev, 0);
+	drain(dev, CORE_OWNER_FM);
+}
+
+/*
+ * add + accept + release_dc of one block at odd index 2*slot+1.  Random: slot
+ * uniform over the resident set; sweeping: slots in order from *sweep on.
+ * The logs are drained every 2048 cycles (inside the timing, the same at
+ * every size).
+ */
+static double cycles_at(struct cxldcd_dev *dev, uint32_t resident, uint32_t cycles, bool random,
+			uint64_t *sweep)
 {
 	struct cxldcd_diag d;
-	double t0 = now_ns();
+	double t0;
 
+	drain_all(dev);
+	t0 = now_ns();
 	for (uint32_t c = 0; c < cycles; c++) {
-		uint64_t slot = random ? rnd(resident) : c % resident;
+		uint64_t slot = random ? rnd(resident) : (*sweep)++ % resident;
 		struct cxldcd_extent x = { .dpa = (2 * slot + 1) * BLK, .len = BLK };
 		struct cxldcd_range r = { x.dpa, BLK };
 		struct core_add_req req = { .policy = CXLDCD_ADD_PRESCRIPTIVE, .nr_extents = 1, .extents = &x };
@@ -130,23 +152,37 @@ static double cycles_at(struct cxldcd_dev *dev, uint32_t resident, uint32_t cycl
 		if (core_add(dev, &req, NULL, &d) || core_add_response(dev, 0, &r, 1, false, &d) ||
 		    core_release_dc(dev, 0, &r, 1, false, &d))
 			die("cycle", &d);
-		if (c % 2048 == 2047) {
-			drain(dev, 0);
-			drain(dev, CORE_OWNER_FM);
-		}
+		if (c % 2048 == 2047)
+			drain_all(dev);
 	}
 	return (now_ns() - t0) / cycles;
 }
 
-static struct result run(uint32_t resident, uint32_t cycles)
+/* Free-policy add of one block (first fit: block 1) + rejecting response. */
+static double free_at(struct cxldcd_dev *dev, uint32_t cycles)
+{
+	struct core_add_req fr = { .policy = CXLDCD_ADD_FREE, .length = BLK };
+	struct cxldcd_diag d;
+	double t0;
+
+	drain_all(dev);
+	t0 = now_ns();
+	for (uint32_t c = 0; c < cycles; c++) {
+		if (core_add(dev, &fr, NULL, &d) || core_add_response(dev, 0, NULL, 0, false, &d))
+			die("free add", &d);
+		if (c % 2048 == 2047)
+			drain_all(dev);
+	}
+	return (now_ns() - t0) / cycles;
+}
+
+static void run(uint32_t resident, uint32_t cycles, uint32_t reps, struct result *res)
 {
 	struct cxldcd_dev_cfg cfg;
 	struct cxldcd_dev *dev;
 	struct cxldcd_diag d;
-	struct result res;
-	struct core_add_req fr = { .policy = CXLDCD_ADD_FREE, .length = BLK };
+	uint64_t sweep = 0;
 	long long base;
-	double t0;
 
 	core_cfg_default(&cfg);
 	cfg.nr_regions = 1;
@@ -162,37 +198,65 @@ static struct result run(uint32_t resident, uint32_t cycles)
 		die("dev_new", &d);
 	base = live;
 	populate(dev, resident);
-	res.bytes_per_extent = (double)(live - base) / resident;
+	res->bytes_per_extent = (double)(live - base) / resident;
 
-	res.cycle_ns = cycles_at(dev, resident, cycles, true);
-	res.sweep_ns = cycles_at(dev, resident, cycles, false);
-	drain(dev, 0);
-	drain(dev, CORE_OWNER_FM);
-
-	t0 = now_ns();
-	for (uint32_t c = 0; c < cycles; c++) {
-		if (core_add(dev, &fr, NULL, &d) || core_add_response(dev, 0, NULL, 0, false, &d))
-			die("free add", &d);
-		if (c % 4096 == 4095)
-			drain(dev, 0);
+	/* Warm-up (untimed): caches, allocator free lists, pooled nodes. */
+	cycles_at(dev, resident, cycles / 10 + 1, true, &sweep);
+	cycles_at(dev, resident, cycles / 10 + 1, false, &sweep);
+	free_at(dev, cycles / 10 + 1);
+	for (uint32_t i = 0; i < reps; i++) {
+		res->random_ns[i] = cycles_at(dev, resident, cycles, true, &sweep);
+		res->sweep_ns[i] = cycles_at(dev, resident, cycles, false, &sweep);
+		res->free_ns[i] = free_at(dev, cycles);
 	}
-	res.free_ns = (now_ns() - t0) / cycles;
 	core_dev_free(dev);
-	return res;
+}
+
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of v[0..n) (sorts v); v[0] and v[n-1] are then min and max. */
+static double median(double *v, uint32_t n)
+{
+	qsort(v, n, sizeof(*v), dcmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void row(uint32_t resident, struct result *r, uint32_t reps, double med[3])
+{
+	med[0] = median(r->random_ns, reps);
+	med[1] = median(r->sweep_ns, reps);
+	med[2] = median(r->free_ns, reps);
+	printf("%-10u %6.0f (%5.0f-%5.0f) ns %6.0f (%5.0f-%5.0f) ns %6.0f (%5.0f-%5.0f) ns %8.1f\n",
+	       resident, med[0], r->random_ns[0], r->random_ns[reps - 1], med[1], r->sweep_ns[0],
+	       r->sweep_ns[reps - 1], med[2], r->free_ns[0], r->free_ns[reps - 1], r->bytes_per_extent);
 }
 
 int main(int argc, char **argv)
 {
-	uint32_t cycles = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 200000;
-	struct result small = run(1000, cycles), big = run(1000000, cycles);
+	uint32_t cycles = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 100000;
+	uint32_t reps = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 5;
+	uint32_t small_n = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 1000;
+	uint32_t big_n = argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 0) : 1000000;
+	static struct result small, big;
+	double ms[3], mb[3];
 
-	printf("resident   cycle(random DPA)  cycle(sweeping DPA)  free add+reject  bytes/extent\n");
-	printf("%-10u %14.0f ns %17.0f ns %13.0f ns %12.1f\n", 1000u, small.cycle_ns, small.sweep_ns,
-	       small.free_ns, small.bytes_per_extent);
-	printf("%-10u %14.0f ns %17.0f ns %13.0f ns %12.1f\n", 1000000u, big.cycle_ns, big.sweep_ns,
-	       big.free_ns, big.bytes_per_extent);
-	printf("ratio 1M/1k: cycle random %.2f, cycle sweeping %.2f (target <= 2.0), free add %.2f\n",
-	       big.cycle_ns / small.cycle_ns, big.sweep_ns / small.sweep_ns, big.free_ns / small.free_ns);
-	printf("bytes per accepted extent at 1M: %.1f (target < 256)\n", big.bytes_per_extent);
+	if (!cycles || !reps || reps > MAX_REPS || !small_n || !big_n) {
+		fprintf(stderr, "usage: bench-core [cycles [reps (1..%u) [small [big]]]]\n", MAX_REPS);
+		return 2;
+	}
+	run(small_n, cycles, reps, &small);
+	run(big_n, cycles, reps, &big);
+	printf("%u cycles per figure; median (min-max) of %u repetitions\n", cycles, reps);
+	printf("resident   cycle, random DPA        cycle, sweeping DPA      free add+reject          bytes/extent\n");
+	row(small_n, &small, reps, ms);
+	row(big_n, &big, reps, mb);
+	printf("ratio %u/%u (medians): cycle random %.2f, cycle sweeping %.2f (target <= 2.0), free add %.2f\n",
+	       big_n, small_n, mb[0] / ms[0], mb[1] / ms[1], mb[2] / ms[2]);
+	printf("bytes per accepted extent at %u: %.1f (target < 256)\n", big_n, big.bytes_per_extent);
 	return 0;
 }

@@ -86,8 +86,8 @@ static enum cxldcd_rc prescriptive(struct add_ctx *c, struct cxldcd_diag *diag)
 		if (rc->sharable && core_tag_null(e->tag))
 			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)i,
 					 "extent=%u region=%d sharable region requires a tag", i, r);
-		a = region_lookup(dev, (uint8_t)r, e->dpa);
-		if (a && a->dpa < e->dpa + e->len)
+		a = region_overlap(dev, (uint8_t)r, e->dpa, e->len);
+		if (a)
 			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)i,
 					 "extent=%u dpa=0x%llx len=0x%llx overlaps capacity of %s%d",
 					 i, X64(e->dpa), X64(e->len), a->holders ? "host=" : "fm reference",
@@ -274,9 +274,23 @@ static void ctx_free(struct add_ctx *c)
 	}
 	core_free(c->dev, c->of);
 	core_free(c->dev, c->ord);
+	tree_trim(c->dev);
 }
 
-/* Reserve allocations, tag entries, the group and its hx objects. */
+/* Tree nodes for the new allocations, region by region. */
+static int reserve_nodes(struct add_ctx *c)
+{
+	uint32_t k[CXLDCD_MAX_REGIONS] = { 0 };
+	struct bt_need need = { 0 };
+
+	for (uint32_t i = 0; i < c->n; i++)
+		k[c->of[i].region] += !c->of[i].existing;
+	for (uint8_t r = 0; r < c->dev->cfg.nr_regions; r++)
+		bt_need(&c->dev->reg[r].allocs, k[r], &need);
+	return bt_pool_reserve(&c->dev->pool, need);
+}
+
+/* Reserve allocations, tag entries, the group, its hx objects and tree nodes. */
 static struct group *reserve(struct add_ctx *c)
 {
 	struct group *g = core_zalloc(c->dev, sizeof(*g) + sizeof(g->x[0]) * c->n);
@@ -295,6 +309,8 @@ static struct group *reserve(struct add_ctx *c)
 		if (o->new_tag && !(o->t = tag_new(c->dev, o->tag, c->dev->cfg.regions[o->region].sharable)))
 			goto err;
 	}
+	if (reserve_nodes(c))
+		goto err;
 	return g;
 err:
 	for (i = 0; i < c->n; i++)

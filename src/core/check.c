@@ -15,20 +15,6 @@
 		return -1;                         \
 	} while (0)
 
-static bool in_host_tree(const struct cxldcd_dev *dev, const struct hx *x)
-{
-	const struct avl_node *n = dev->hosts[x->host].acc.root;
-
-	while (n) {
-		const struct hx *y = avl_entry(n, struct hx, node);
-
-		if (y == x)
-			return true;
-		n = x->dpa < y->dpa ? n->l : n->r;
-	}
-	return false;
-}
-
 static int check_alloc(const struct cxldcd_dev *dev, const struct alloc *a, uint32_t *pend,
 		       uint32_t *acc, char *msg, size_t cap)
 {
@@ -50,14 +36,10 @@ static int check_alloc(const struct cxldcd_dev *dev, const struct alloc *a, uint
 			if (y->host == x->host)
 				FAIL("host=%u holds alloc dpa=0x%llx twice", x->host,
 				     (unsigned long long)a->dpa);
-		if (x->g) {
+		if (x->g)
 			(*pend)++;
-		} else {
+		else
 			(*acc)++;
-			if (!in_host_tree(dev, x))
-				FAIL("accepted hx dpa=0x%llx missing from host=%u tree",
-				     (unsigned long long)a->dpa, x->host);
-		}
 		nh++;
 	}
 	if (nh > 1 && !rc->sharable)
@@ -69,15 +51,16 @@ static int check_regions(const struct cxldcd_dev *dev, uint32_t *pend, uint32_t 
 			 uint32_t *orph, char *msg, size_t cap)
 {
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
-		const struct avl_node *n;
 		uint64_t prev_end = dev->cfg.regions[r].base, bytes = 0;
+		struct bt_cur c;
 
-		if (avl_check(&dev->reg[r].allocs))
+		if (bt_check(&dev->reg[r].allocs))
 			FAIL("region=%u tree malformed", r);
-		for (n = avl_first(&dev->reg[r].allocs); n; n = avl_next(n)) {
-			const struct alloc *a = avl_entry(n, struct alloc, node);
+		for (bool ok = bt_first(&dev->reg[r].allocs, &c); ok; ok = bt_next(&c)) {
+			const struct alloc *a = bt_val(&c);
 
-			if (a->region != r || a->dpa < prev_end || n->gap != a->dpa - prev_end)
+			if (a->region != r || a->dpa < prev_end || bt_gap(&c) != a->dpa - prev_end ||
+			    bt_start(&c) != a->dpa || bt_end(&c) != alloc_end(a))
 				FAIL("region=%u alloc dpa=0x%llx overlaps or bad gap", r,
 				     (unsigned long long)a->dpa);
 			if (check_alloc(dev, a, pend, acc, msg, cap))
@@ -96,21 +79,13 @@ static int check_hosts(const struct cxldcd_dev *dev, uint32_t *pend, char *msg, 
 {
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++) {
 		const struct host *ho = &dev->hosts[h];
-		const struct avl_node *n;
-		uint64_t prev_end = 0;
-		uint32_t ng = 0;
+		uint32_t ng = 0, nacc = 0;
 
-		if (avl_check(&ho->acc))
-			FAIL("host=%u tree malformed", h);
-		for (n = avl_first(&ho->acc); n; n = avl_next(n)) {
-			const struct hx *x = avl_entry(n, struct hx, node);
-
-			if (x->g || x->host != h || x->dpa != x->a->dpa || x->a->dpa < prev_end ||
-			    alloc_holder(x->a, h) != x)
-				FAIL("host=%u accepted dpa=0x%llx inconsistent", h,
-				     (unsigned long long)x->a->dpa);
-			prev_end = alloc_end(x->a);
-		}
+		/* bt_check() rechecked the per-host tallies; they must add up to nr_acc. */
+		for (uint8_t r = 0; r < dev->cfg.nr_regions; r++)
+			nacc += bt_tally_count(&dev->reg[r].allocs, h);
+		if (nacc != ho->nr_acc)
+			FAIL("host=%u nr_acc=%u, tallied %u", h, ho->nr_acc, nacc);
 		for (const struct group *g = ho->head; g; g = g->next, ng++) {
 			if (!g->next && ho->tail != g)
 				FAIL("host=%u group fifo tail", h);
@@ -170,7 +145,7 @@ int core_check_invariants(const struct cxldcd_dev *dev, char *msg, size_t cap)
 	    check_tags(dev, msg, cap))
 		return -1;
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
-		tacc += avl_count(&dev->hosts[h].acc);
+		tacc += dev->hosts[h].nr_acc;
 	if (pend != dev->nr_pending || gpend != pend)
 		FAIL("pending count %u, holders %u, groups %u", dev->nr_pending, pend, gpend);
 	if (acc != dev->nr_accepted || tacc != acc)

@@ -135,6 +135,29 @@ void obs_answered(struct cxldcd_dev *dev, uint16_t host, uint64_t id, uint32_t o
 
 /* ------------------------------------------------------------ lifetime */
 
+/* Regions by increasing base: a host's accepted list runs through them in this order. */
+static void order_regions(struct cxldcd_dev *dev)
+{
+	for (uint8_t i = 0; i < dev->cfg.nr_regions; i++) {
+		uint8_t j = i;
+
+		for (; j > 0 && dev->cfg.regions[dev->reg_order[j - 1]].base > dev->cfg.regions[i].base; j--)
+			dev->reg_order[j] = dev->reg_order[j - 1];
+		dev->reg_order[j] = i;
+	}
+}
+
+/* Tree nodes go through the allocation hook like everything else. */
+static void *pool_alloc(void *ctx, size_t size)
+{
+	return core_zalloc(ctx, size);
+}
+
+static void pool_free(void *ctx, void *p)
+{
+	core_free(ctx, p);
+}
+
 int core_dev_new(const struct cxldcd_dev_cfg *cfg, struct cxldcd_dev **out, struct cxldcd_diag *diag)
 {
 	struct cxldcd_dev_cfg c;
@@ -153,22 +176,27 @@ int core_dev_new(const struct cxldcd_dev_cfg *cfg, struct cxldcd_dev **out, stru
 	dev->cfg = c;
 	dev->al = al;
 	dev->next_group_id = 1;
+	bt_pool_init(&dev->pool, pool_alloc, pool_free, dev, c.nr_hosts, &region_tally_ops);
+	for (unsigned i = 0; i < c.nr_regions; i++)
+		bt_init(&dev->reg[i].allocs, &dev->pool, c.regions[i].base, true);
+	order_regions(dev);
 	dev->hosts = core_zalloc(dev, sizeof(*dev->hosts) * c.nr_hosts);
 	dev->rel = core_zalloc(dev, sizeof(*dev->rel) * RELEASED_MEMORY);
 	if (!dev->hosts || !dev->rel || tag_table_init(dev) || evlog_init(dev)) {
 		core_dev_free(dev);
 		return -ENOMEM;
 	}
+
 	*out = dev;
 	return 0;
 }
 
 static void free_allocs(struct cxldcd_dev *dev, struct region *r)
 {
-	struct avl_node *n;
+	struct bt_cur c;
 
-	while ((n = avl_first(&r->allocs))) {
-		struct alloc *a = avl_entry(n, struct alloc, node);
+	for (bool ok = bt_first(&r->allocs, &c); ok; ok = bt_next(&c)) {
+		struct alloc *a = bt_val(&c);
 
 		while (a->holders) {
 			struct hx *x = a->holders;
@@ -176,9 +204,9 @@ static void free_allocs(struct cxldcd_dev *dev, struct region *r)
 			a->holders = x->a_next;
 			core_free(dev, x);
 		}
-		avl_remove(&r->allocs, n);
 		core_free(dev, a);
 	}
+	bt_fini(&r->allocs);
 }
 
 void core_dev_free(struct cxldcd_dev *dev)
@@ -200,6 +228,7 @@ void core_dev_free(struct cxldcd_dev *dev)
 	evlog_fini(dev);
 	core_free(dev, dev->hosts);
 	core_free(dev, dev->rel);
+	bt_pool_fini(&dev->pool);
 	core_free(dev, dev);
 }
 
@@ -269,7 +298,7 @@ void core_counts_get(const struct cxldcd_dev *dev, struct core_counts *out)
 
 uint32_t core_extent_count(const struct cxldcd_dev *dev, uint16_t host)
 {
-	return core_host_ok(dev, host) ? avl_count(&dev->hosts[host].acc) : 0;
+	return core_host_ok(dev, host) ? dev->hosts[host].nr_acc : 0;
 }
 
 uint32_t core_extent_generation(const struct cxldcd_dev *dev, uint16_t host)
@@ -277,17 +306,54 @@ uint32_t core_extent_generation(const struct cxldcd_dev *dev, uint16_t host)
 	return core_host_ok(dev, host) ? dev->hosts[host].gen : 0;
 }
 
+/*
+ * Position w on the host's idx-th accepted extent (regions by base, DPA order
+ * within each); host_next() steps.  Both descend the per-host tallies.
+ */
+struct host_walk {
+	const struct cxldcd_dev *dev;
+	uint16_t host;
+	uint8_t k;          /* position in reg_order */
+	struct bt_cur c;
+};
+
+static bool host_seek(struct host_walk *w, uint32_t idx)
+{
+	for (; w->k < w->dev->cfg.nr_regions; w->k++) {
+		const struct bt_tree *t = &w->dev->reg[w->dev->reg_order[w->k]].allocs;
+		uint32_t n = bt_tally_count(t, w->host);
+
+		if (idx < n)
+			return bt_tally_nth(t, w->host, idx, &w->c);
+		idx -= n;
+	}
+	return false;
+}
+
+static bool host_next(struct host_walk *w)
+{
+	if (bt_tally_next(&w->c, &w->dev->reg[w->dev->reg_order[w->k]].allocs, w->host))
+		return true;
+	w->k++;
+	return host_seek(w, 0);
+}
+
+static const struct hx *host_hold(const struct host_walk *w)
+{
+	return alloc_holder(bt_val(&w->c), w->host);
+}
+
 enum cxldcd_rc core_extent_list_info(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
 				     uint32_t max, struct core_extent_info *out, uint32_t *nr_out)
 {
-	const struct avl_node *n;
+	struct host_walk w = { .dev = dev, .host = host };
 	uint32_t i = 0;
 
 	*nr_out = 0;
-	if (!core_host_ok(dev, host) || start > avl_count(&dev->hosts[host].acc))
+	if (!core_host_ok(dev, host) || start > dev->hosts[host].nr_acc)
 		return CXLDCD_RC_INVALID_INPUT;
-	for (n = avl_nth(&dev->hosts[host].acc, start); n && i < max; n = avl_next(n), i++)
-		core_info(dev, avl_entry(n, struct hx, node), &out[i]);
+	for (bool ok = max && host_seek(&w, start); ok; ok = i < max && host_next(&w))
+		core_info(dev, host_hold(&w), &out[i++]);
 	*nr_out = i;
 	return CXLDCD_RC_SUCCESS;
 }
@@ -295,16 +361,16 @@ enum cxldcd_rc core_extent_list_info(const struct cxldcd_dev *dev, uint16_t host
 enum cxldcd_rc core_extent_list(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
 				uint32_t max, struct cxldcd_extent *out, uint32_t *nr_out)
 {
-	const struct avl_node *n;
+	struct host_walk w = { .dev = dev, .host = host };
 	struct core_extent_info info;
 	uint32_t i = 0;
 
 	*nr_out = 0;
-	if (!core_host_ok(dev, host) || start > avl_count(&dev->hosts[host].acc))
+	if (!core_host_ok(dev, host) || start > dev->hosts[host].nr_acc)
 		return CXLDCD_RC_INVALID_INPUT;
-	for (n = avl_nth(&dev->hosts[host].acc, start); n && i < max; n = avl_next(n), i++) {
-		core_info(dev, avl_entry(n, struct hx, node), &info);
-		out[i] = info.ext;
+	for (bool ok = max && host_seek(&w, start); ok; ok = i < max && host_next(&w)) {
+		core_info(dev, host_hold(&w), &info);
+		out[i++] = info.ext;
 	}
 	*nr_out = i;
 	return CXLDCD_RC_SUCCESS;

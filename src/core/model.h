@@ -5,10 +5,17 @@
  *
  * Two views of capacity:
  *  - struct alloc: device capacity handed out (pending, accepted or held by an
- *    FM reference), one region tree per DC region, keyed by DPA.  Its node's
- *    gap is the free space just below it, so first-fit search is O(log n).
+ *    FM reference), one region B+tree per DC region, keyed by DPA.  Each
+ *    entry's gap is the free space just below it, so first-fit search is
+ *    O(log n).
  *  - struct hx: one host's hold on one allocation, pending (in a group) or
- *    accepted (in the host's tree, keyed by DPA, counted for 4801h paging).
+ *    accepted.  There is no separate per-host index: the region trees tally
+ *    accepted holds per host in every internal node (one column per host),
+ *    so a host's n-th accepted extent (4801h paging) is found by descending
+ *    them, and accepting or releasing updates the path the allocation's own
+ *    lookup just walked.
+ * The trees hold pointers; their nodes come from one pool per device and are
+ * reserved before a commit (tree_reserve()), like every other object.
  * An hx always covers its allocation exactly: accepting or releasing part of
  * an extent splits the allocation too (only single-holder, non-sharable
  * allocations are ever split).
@@ -20,7 +27,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "core/avl.h"
+#include "core/btree.h"
 #include "core/core.h"
 
 #define MAX_OBSERVERS 8u
@@ -33,8 +40,7 @@ struct tag;
 struct group;
 
 struct alloc {
-	uint64_t dpa, len;          /* first: shares a cache line with the node's links */
-	struct avl_node node;       /* in region->allocs; node.gap = free bytes just below */
+	uint64_t dpa, len;          /* also the key and end of its entry in region->allocs */
 	uint64_t tag_offset;
 	struct tag *tag;            /* NULL: untagged */
 	struct alloc *tag_prev, *tag_next;
@@ -47,9 +53,7 @@ struct alloc {
 };
 
 struct hx {
-	uint64_t dpa;               /* == a->dpa: the host tree's key without a second miss */
-	struct avl_node node;       /* in host->acc while accepted */
-	struct alloc *a;
+	struct alloc *a;            /* accepted: tallied in its region tree under host */
 	struct hx *a_next;
 	struct group *g;            /* pending: its group; accepted: NULL */
 	uint16_t host;
@@ -65,12 +69,12 @@ struct group {
 };
 
 struct region {
-	struct avl_tree allocs;
+	struct bt_tree allocs;      /* struct alloc, gaps from the region base, accepted holds per host */
 	uint64_t allocated;
 };
 
 struct host {
-	struct avl_tree acc;
+	uint32_t nr_acc;            /* accepted holds */
 	uint32_t gen;
 	struct group *head, *tail;
 	uint32_t nr_groups;
@@ -119,6 +123,8 @@ struct cxldcd_dev {
 	struct cxldcd_allocator al;
 	uint64_t now;
 	struct region reg[CXLDCD_MAX_REGIONS];
+	struct bt_pool pool;        /* nodes of every tree; one tally column per host */
+	uint8_t reg_order[CXLDCD_MAX_REGIONS]; /* region indexes by increasing base */
 	struct host *hosts;
 	struct owner *owners;       /* nr_hosts + 1; the last is the FM */
 	struct tag **tag_hash;
@@ -168,12 +174,14 @@ static inline uint64_t alloc_end(const struct alloc *a)
 uint64_t region_end(const struct cxldcd_dev *dev, uint8_t r);
 /* First allocation of region r ending above dpa (the first that can overlap [dpa, ...)). */
 struct alloc *region_lookup(const struct cxldcd_dev *dev, uint8_t r, uint64_t dpa);
-struct alloc *alloc_next(const struct alloc *a);
+/* An allocation of region r overlapping [dpa, dpa + len), or NULL. */
+struct alloc *region_overlap(const struct cxldcd_dev *dev, uint8_t r, uint64_t dpa, uint64_t len);
+struct alloc *alloc_next(const struct cxldcd_dev *dev, const struct alloc *a);
 void region_insert(struct cxldcd_dev *dev, struct alloc *a);
 void region_remove(struct cxldcd_dev *dev, struct alloc *a);
 void region_resize(struct cxldcd_dev *dev, struct alloc *a, uint64_t dpa, uint64_t len);
 struct free_iter {
-	const struct avl_node *n;
+	struct bt_cur c;
 	int state; /* 0: start, 1: walking gaps, 2: done */
 };
 /* Next free range of at least min bytes, lowest address first; false at the end. */
@@ -201,6 +209,14 @@ void alloc_free(struct cxldcd_dev *dev, struct alloc *a);
 void hx_split_keep(struct cxldcd_dev *dev, struct hx *x, const struct cxldcd_range *keep,
 		   uint32_t nk, bool accept, struct spare *sp);
 int spare_reserve(struct cxldcd_dev *dev, struct spare *sp, uint32_t na, uint32_t nx);
+/*
+ * Pool the tree nodes that region_k allocation inserts (in any region) can
+ * need.  0 or -ENOMEM; call before the first change.  tree_trim() gives the
+ * surplus back after the operation.
+ */
+int tree_reserve(struct cxldcd_dev *dev, uint32_t region_k);
+extern const struct bt_tally_ops region_tally_ops;
+void tree_trim(struct cxldcd_dev *dev);
 void spare_release(struct cxldcd_dev *dev, struct spare *sp);
 
 /* ------------------------------------------------------------ tag.c */

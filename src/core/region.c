@@ -2,132 +2,85 @@
 /*
  * region.c - the allocation map of each DC region and the holders of each
  * allocation.  An allocation is device capacity that some host has pending
- * or accepted, or that an FM tag reference pins.  The per-region AVL tree is
- * keyed by DPA; every node carries the free bytes just below it (its gap),
+ * or accepted, or that an FM tag reference pins.  The per-region B+tree is
+ * keyed by DPA; every entry carries the free bytes just below it (its gap),
  * so the lowest free range of a given size is found in O(log n).
  */
 #include "core/model.h"
+
+/* Pooled tree nodes kept between operations: a one-extent insert needs about 10. */
+#define TREE_KEEP 16u
 
 uint64_t region_end(const struct cxldcd_dev *dev, uint8_t r)
 {
 	return dev->cfg.regions[r].base + dev->cfg.regions[r].len;
 }
 
-static struct alloc *A(const struct avl_node *n)
+static struct bt_tree *allocs(struct cxldcd_dev *dev, uint8_t r)
 {
-	return n ? avl_entry(n, struct alloc, node) : NULL;
+	return &dev->reg[r].allocs;
 }
 
 struct alloc *region_lookup(const struct cxldcd_dev *dev, uint8_t r, uint64_t dpa)
 {
-	const struct avl_node *n = dev->reg[r].allocs.root;
-	struct alloc *best = NULL;
+	struct bt_cur c;
 
-	while (n) {
-		struct alloc *a = A(n);
-
-		if (alloc_end(a) > dpa) {
-			best = a;
-			n = n->l;
-		} else {
-			n = n->r;
-		}
-	}
-	return best;
+	return bt_seek_end(&dev->reg[r].allocs, dpa, &c) ? bt_val(&c) : NULL;
 }
 
-struct alloc *alloc_next(const struct alloc *a)
+struct alloc *region_overlap(const struct cxldcd_dev *dev, uint8_t r, uint64_t dpa, uint64_t len)
 {
-	return A(avl_next(&a->node));
+	struct bt_cur c;
+
+	/* The tree has the start: no need to touch the allocation itself. */
+	return bt_seek_end(&dev->reg[r].allocs, dpa, &c) && bt_start(&c) < dpa + len ? bt_val(&c) : NULL;
 }
 
-/* Recompute the gap below a (from its predecessor or the region base). */
-static void fix_gap(const struct cxldcd_dev *dev, struct alloc *a)
+struct alloc *alloc_next(const struct cxldcd_dev *dev, const struct alloc *a)
 {
-	struct alloc *p;
-
-	if (!a)
-		return;
-	p = A(avl_prev(&a->node));
-	a->node.gap = a->dpa - (p ? alloc_end(p) : dev->cfg.regions[a->region].base);
-	avl_touch(&a->node);
+	return region_lookup(dev, a->region, alloc_end(a));
 }
 
 void region_insert(struct cxldcd_dev *dev, struct alloc *a)
 {
-	struct avl_tree *t = &dev->reg[a->region].allocs;
-	struct avl_node *n = t->root, *parent = NULL;
-	struct alloc *pred = NULL, *succ = NULL;
-	bool left = false;
-
-	while (n) {
-		parent = n;
-		left = a->dpa < A(n)->dpa;
-		if (left)
-			succ = A(n);
-		else
-			pred = A(n);
-		n = left ? n->l : n->r;
-	}
-	/*
-	 * The successor of a new leaf is an ancestor of it, so the rebalancing
-	 * walk to the root refreshes both changed gaps: no extra walk needed.
-	 */
-	a->node.gap = a->dpa - (pred ? alloc_end(pred) : dev->cfg.regions[a->region].base);
-	if (succ)
-		succ->node.gap = succ->dpa - alloc_end(a);
-	avl_insert(t, &a->node, parent, left);
+	bt_insert(allocs(dev, a->region), a->dpa, alloc_end(a), a);
 	dev->reg[a->region].allocated += a->len;
 }
 
 void region_remove(struct cxldcd_dev *dev, struct alloc *a)
 {
-	struct alloc *s = alloc_next(a), *p = A(avl_prev(&a->node));
-	bool lone_right = a->node.r && !a->node.l;
-
-	/*
-	 * The successor lies on the removal's rebalancing path (see
-	 * region_insert), except when it is a's only (right) child.
-	 */
-	if (s)
-		s->node.gap = s->dpa - (p ? alloc_end(p) : dev->cfg.regions[a->region].base);
-	avl_remove(&dev->reg[a->region].allocs, &a->node);
-	if (lone_right)
-		avl_touch(&s->node);
+	bt_remove(allocs(dev, a->region), a->dpa);
 	dev->reg[a->region].allocated -= a->len;
 }
 
 void region_resize(struct cxldcd_dev *dev, struct alloc *a, uint64_t dpa, uint64_t len)
 {
+	bt_resize(allocs(dev, a->region), a->dpa, dpa, dpa + len);
 	dev->reg[a->region].allocated -= a->len;
 	dev->reg[a->region].allocated += len;
 	a->dpa = dpa;
 	a->len = len;
-	fix_gap(dev, a);
-	fix_gap(dev, alloc_next(a));
 }
 
 bool region_next_free(const struct cxldcd_dev *dev, uint8_t r, struct free_iter *it, uint64_t min,
 		      uint64_t *dpa, uint64_t *len)
 {
-	const struct avl_tree *t = &dev->reg[r].allocs;
-	const struct avl_node *n;
-	const struct alloc *last;
+	const struct bt_tree *t = &dev->reg[r].allocs;
+	struct bt_cur last;
 	uint64_t start, end = region_end(dev, r);
+	bool found;
 
 	if (it->state == 2)
 		return false;
-	n = it->state == 0 ? avl_first_gap(t, min) : avl_next_gap(it->n, min);
+	found = it->state == 0 ? bt_first_gap(t, min, &it->c) : bt_next_gap(&it->c, min);
 	it->state = 1;
-	if (n) {
-		it->n = n;
-		*dpa = A(n)->dpa - n->gap;
-		*len = n->gap;
+	if (found) {
+		*dpa = bt_start(&it->c) - bt_gap(&it->c);
+		*len = bt_gap(&it->c);
 		return true;
 	}
 	it->state = 2;
-	last = A(avl_last(t));
-	start = last ? alloc_end(last) : dev->cfg.regions[r].base;
+	start = bt_last(t, &last) ? bt_end(&last) : dev->cfg.regions[r].base;
 	if (end <= start || end - start < min)
 		return false;
 	*dpa = start;
@@ -164,25 +117,28 @@ void alloc_link(struct cxldcd_dev *dev, struct alloc *a)
 	dev->tag_gen++;
 }
 
-static void host_insert(struct cxldcd_dev *dev, struct hx *x)
+/* Accepted holds are tallied per host in the region tree (see model.h). */
+static void alloc_tally(const void *val, uint32_t *row)
 {
-	struct avl_tree *t = &dev->hosts[x->host].acc;
-	struct avl_node *n = t->root, *parent = NULL;
-	bool left = false;
-
-	x->dpa = x->a->dpa;
-	while (n) {
-		parent = n;
-		left = x->dpa < avl_entry(n, struct hx, node)->dpa;
-		n = left ? n->l : n->r;
-	}
-	x->node.gap = 0;
-	avl_insert(t, &x->node, parent, left);
+	for (const struct hx *x = ((const struct alloc *)val)->holders; x; x = x->a_next)
+		row[x->host] += !x->g;
 }
 
-static void host_rekey(struct hx *x)
+static bool alloc_counts(const void *val, uint32_t host)
 {
-	x->dpa = x->a->dpa;
+	for (const struct hx *x = ((const struct alloc *)val)->holders; x; x = x->a_next)
+		if (x->host == host)
+			return !x->g;
+	return false;
+}
+
+const struct bt_tally_ops region_tally_ops = { .tally = alloc_tally, .counts = alloc_counts };
+
+/* x just became accepted (delta 1) or stops being (-1). */
+static void host_count(struct cxldcd_dev *dev, const struct hx *x, int32_t delta)
+{
+	bt_tally_add(allocs(dev, x->a->region), x->a->dpa, x->host, delta);
+	dev->hosts[x->host].nr_acc += (uint32_t)delta;
 }
 
 void hx_attach(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t host, struct group *g)
@@ -208,7 +164,7 @@ void hx_attach(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t h
 	dev->nr_accepted++;
 	if (a->tag)
 		a->tag->cnt[2 * host + 1]++;
-	host_insert(dev, x);
+	host_count(dev, x, 1);
 }
 
 void hx_accept(struct cxldcd_dev *dev, struct hx *x)
@@ -224,7 +180,7 @@ void hx_accept(struct cxldcd_dev *dev, struct hx *x)
 		t->cnt[2 * x->host + 1]++;
 		dev->tag_gen++;
 	}
-	host_insert(dev, x);
+	host_count(dev, x, 1);
 }
 
 void alloc_free(struct cxldcd_dev *dev, struct alloc *a)
@@ -280,7 +236,7 @@ void hx_drop(struct cxldcd_dev *dev, struct hx *x)
 		if (t)
 			t->cnt[2 * h]--;
 	} else {
-		avl_remove(&dev->hosts[h].acc, &x->node);
+		host_count(dev, x, -1);
 		dev->nr_accepted--;
 		if (t && !--t->cnt[2 * h + 1] && !t->cnt[2 * h])
 			tag_remember_release(dev, h, t);
@@ -313,9 +269,8 @@ void hx_split_keep(struct cxldcd_dev *dev, struct hx *x, const struct cxldcd_ran
 		a->tag->bytes -= a->len - keep[0].len;
 	a->tag_offset = orig_off + (keep[0].dpa - orig_dpa);
 	region_resize(dev, a, keep[0].dpa, keep[0].len);
-	host_rekey(x); /* same order: the kept piece lies where the extent was */
 	if (accept)
-		hx_accept(dev, x);
+		hx_accept(dev, x); /* else x stays tallied: the tree entry moved with region_resize() */
 	for (uint32_t i = 1; i < nk; i++) {
 		struct alloc *na = sp->a[--sp->na];
 		struct hx *nx = sp->x[--sp->nx];
@@ -359,6 +314,21 @@ int spare_reserve(struct cxldcd_dev *dev, struct spare *sp, uint32_t na, uint32_
 err:
 	spare_release(dev, sp);
 	return -ENOMEM;
+}
+
+int tree_reserve(struct cxldcd_dev *dev, uint32_t region_k)
+{
+	struct bt_need need = { 0 };
+
+	/* The pieces' regions are not known here: assume each region takes them all. */
+	for (uint8_t r = 0; region_k && r < dev->cfg.nr_regions; r++)
+		bt_need(allocs(dev, r), region_k, &need);
+	return bt_pool_reserve(&dev->pool, need);
+}
+
+void tree_trim(struct cxldcd_dev *dev)
+{
+	bt_pool_trim(&dev->pool, TREE_KEEP);
 }
 
 void spare_release(struct cxldcd_dev *dev, struct spare *sp)

@@ -45,7 +45,7 @@ static enum cover cover(struct rel *s, const struct cxldcd_range *r, bool pendin
 	uint64_t pos = r->dpa, end = r->dpa + r->len;
 	struct alloc *a = region_lookup(s->dev, (uint8_t)reg, r->dpa);
 
-	for (; pos < end; a = alloc_next(a)) {
+	for (; pos < end; a = alloc_next(s->dev, a)) {
 		struct hx *x = a ? alloc_holder(a, s->host) : NULL;
 		uint64_t stop;
 
@@ -166,7 +166,8 @@ static enum cxldcd_rc plan(struct rel *s, struct spare *sp, struct cxldcd_diag *
 		return core_diag(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, -1,
 				 "host=%u release splits extents beyond max_extents=%u", s->host,
 				 s->dev->cfg.max_extents);
-	if (spare_reserve(s->dev, sp, s->spares, s->spares))
+	if (spare_reserve(s->dev, sp, s->spares, s->spares) ||
+	    tree_reserve(s->dev, s->spares))
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	return CXLDCD_RC_SUCCESS;
 }
@@ -205,6 +206,7 @@ static void remove_cuts(struct rel *s, struct spare *sp, bool revoke)
 static void rel_free(struct rel *s, struct spare *sp)
 {
 	spare_release(s->dev, sp);
+	tree_trim(s->dev);
 	core_free(s->dev, s->r);
 	core_free(s->dev, s->c);
 	core_free(s->dev, s->keep);

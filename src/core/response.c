@@ -284,7 +284,7 @@ enum cxldcd_rc core_add_response(struct cxldcd_dev *dev, uint16_t host, const st
 		rc = core_diag(diag, CXLDCD_RC_INVALID_PA, -1, "host=%u group=%llu is dead (forced release)",
 			       host, X64(s.g->id));
 	} else if (!(rc = prepare(&s, all, diag))) {
-		if (spare_reserve(dev, &sp, s.extra, s.extra))
+		if (spare_reserve(dev, &sp, s.extra, s.extra) || tree_reserve(dev, s.extra))
 			rc = core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 		else
 			accept_commit(&s, &sp);
@@ -295,5 +295,6 @@ enum cxldcd_rc core_add_response(struct cxldcd_dev *dev, uint16_t host, const st
 	core_free(dev, s.first);
 	core_free(dev, s.cnt);
 	stage_clear(dev, host);
+	tree_trim(dev);
 	return rc;
 }

@@ -1,0 +1,745 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * btree.c - B+tree of disjoint ranges with subtree counts and max-gap (see
+ * btree.h).  Internal separators are exact (key[j] is the first start in
+ * child j), so a descent by start never needs to look sideways.  Structural
+ * changes (insert, remove, split, merge) keep counts and maxima exact for the
+ * gaps as stored; the gaps that an insert or removal changes (the entry's own
+ * and its successor's) are then set through a cursor and their paths
+ * refreshed.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#include "core/btree.h"
+
+#define POOL_KEEP 32u /* nodes a removal may park in the pool for the next insert */
+
+/* ------------------------------------------------------------ pool */
+
+void bt_pool_init(struct bt_pool *p, void *(*alloc)(void *, size_t), void (*release)(void *, void *),
+		  void *ctx, uint16_t cols, const struct bt_tally_ops *ops)
+{
+	*p = (struct bt_pool){ .alloc = alloc, .release = release, .ctx = ctx, .cols = cols, .ops = ops };
+}
+
+static size_t node_size(const struct bt_pool *p, int inner)
+{
+	return sizeof(struct bt_node) + (inner ? (size_t)BT_B * p->cols * sizeof(uint32_t) : 0);
+}
+
+static int fill(struct bt_pool *p, int inner, uint64_t want)
+{
+	while (p->nfree[inner] < want) {
+		struct bt_node *n = p->alloc(p->ctx, node_size(p, inner));
+
+		if (!n)
+			return -ENOMEM;
+		n->next_free = p->free[inner];
+		p->free[inner] = n;
+		p->nfree[inner]++;
+	}
+	return 0;
+}
+
+int bt_pool_reserve(struct bt_pool *p, struct bt_need n)
+{
+	return fill(p, 0, n.leaves) || fill(p, 1, n.inner) ? -ENOMEM : 0;
+}
+
+void bt_pool_trim(struct bt_pool *p, uint32_t keep)
+{
+	for (int inner = 0; inner < 2; inner++) {
+		while (p->nfree[inner] > keep) {
+			struct bt_node *n = p->free[inner];
+
+			p->free[inner] = n->next_free;
+			p->nfree[inner]--;
+			p->release(p->ctx, n);
+		}
+	}
+}
+
+void bt_pool_fini(struct bt_pool *p)
+{
+	bt_pool_trim(p, 0);
+}
+
+static struct bt_node *node_get(struct bt_pool *p, bool leaf)
+{
+	int inner = !leaf;
+	struct bt_node *n = p->free[inner];
+
+	assert(n); /* the caller reserved bt_need() nodes */
+	p->free[inner] = n->next_free;
+	p->nfree[inner]--;
+	n->n = 0;
+	n->leaf = leaf;
+	n->cols = leaf ? 0 : p->cols;
+	return n;
+}
+
+static void node_put(struct bt_pool *p, struct bt_node *n)
+{
+	int inner = !n->leaf;
+
+	if (p->nfree[inner] >= POOL_KEEP) {
+		p->release(p->ctx, n);
+		return;
+	}
+	n->next_free = p->free[inner];
+	p->free[inner] = n;
+	p->nfree[inner]++;
+}
+
+/* ------------------------------------------------------------ nodes */
+
+void bt_init(struct bt_tree *t, struct bt_pool *p, uint64_t base, bool gaps)
+{
+	*t = (struct bt_tree){ .base = base, .gaps = gaps, .pool = p };
+}
+
+static void free_sub(struct bt_pool *p, struct bt_node *n)
+{
+	for (uint32_t j = 0; !n->leaf && j < n->n; j++)
+		free_sub(p, n->in.child[j]);
+	node_put(p, n);
+}
+
+void bt_fini(struct bt_tree *t)
+{
+	if (t->root)
+		free_sub(t->pool, t->root);
+	t->root = NULL;
+	t->height = t->count = 0;
+}
+
+/* Copy k entries (or children) from s[si..] to d[di..]; s may be d. */
+static void move(struct bt_node *d, uint32_t di, const struct bt_node *s, uint32_t si, uint32_t k)
+{
+	memmove(&d->key[di], &s->key[si], k * sizeof(d->key[0]));
+	if (s->leaf) {
+		memmove(&d->l.end[di], &s->l.end[si], k * sizeof(d->l.end[0]));
+		memmove(&d->l.gap[di], &s->l.gap[si], k * sizeof(d->l.gap[0]));
+		memmove(&d->l.val[di], &s->l.val[si], k * sizeof(d->l.val[0]));
+	} else {
+		memmove(&d->in.maxgap[di], &s->in.maxgap[si], k * sizeof(d->in.maxgap[0]));
+		memmove(&d->in.child[di], &s->in.child[si], k * sizeof(d->in.child[0]));
+		memmove(&d->in.cnt[di], &s->in.cnt[si], k * sizeof(d->in.cnt[0]));
+		if (s->cols)
+			memmove(bt_row(d, di), bt_row(s, si), k * s->cols * sizeof(uint32_t));
+	}
+}
+
+static uint32_t ncount(const struct bt_node *n)
+{
+	uint32_t c = 0;
+
+	if (n->leaf)
+		return n->n;
+	for (uint32_t j = 0; j < n->n; j++)
+		c += n->in.cnt[j];
+	return c;
+}
+
+static uint64_t nmax(const struct bt_node *n)
+{
+	const uint64_t *g = n->leaf ? n->l.gap : n->in.maxgap;
+	uint64_t m = 0;
+
+	for (uint32_t j = 0; j < n->n; j++)
+		m = g[j] > m ? g[j] : m;
+	return m;
+}
+
+/*
+ * Ask for every line of a node at once.  Below the cached top levels a node
+ * is a DRAM (and TLB) miss; fetching its lines in parallel costs one round
+ * trip, where touching header, keys, then the slot found costs three.
+ */
+static inline void warm(const struct bt_node *n)
+{
+	for (size_t off = 0; off < sizeof(*n); off += 64)
+		__builtin_prefetch((const char *)n + off);
+}
+
+/* Recompute p's tally row of child j from the child. */
+static void sum_row(const struct bt_pool *pl, struct bt_node *p, uint32_t j)
+{
+	const struct bt_node *c = p->in.child[j];
+	uint32_t *r = bt_row(p, j);
+
+	memset(r, 0, p->cols * sizeof(*r));
+	for (uint32_t i = 0; i < c->n; i++) {
+		const uint32_t *q = c->leaf ? NULL : bt_row(c, i);
+
+		if (c->leaf)
+			pl->ops->tally(c->l.val[i], r);
+		for (uint32_t k = 0; q && k < p->cols; k++)
+			r[k] += q[k];
+	}
+}
+
+/* Recompute parent p's summary of its child j. */
+static void sum(const struct bt_pool *pl, struct bt_node *p, uint32_t j)
+{
+	const struct bt_node *c = p->in.child[j];
+
+	p->key[j] = c->key[0];
+	p->in.cnt[j] = ncount(c);
+	p->in.maxgap[j] = nmax(c);
+	if (p->cols)
+		sum_row(pl, p, j);
+}
+
+/*
+ * First index in [lo, n) whose key is above k.  A branch-free count over the
+ * whole array rather than a binary search: the loads do not depend on each
+ * other, so a cold node costs one memory round trip instead of one per probe.
+ */
+static uint32_t upper(const struct bt_node *n, uint32_t lo, uint64_t k)
+{
+	uint32_t c = lo;
+
+	for (uint32_t i = lo; i < n->n; i++)
+		c += n->key[i] <= k;
+	return c;
+}
+
+/* The child holding start k: the last whose first key is <= k (0 below them all). */
+static uint32_t child_of(const struct bt_node *n, uint64_t k)
+{
+	return upper(n, 1, k) - 1;
+}
+
+/* First leaf index whose end is above k (n->n: none); counted like upper(). */
+static uint32_t end_above(const struct bt_node *n, uint64_t k)
+{
+	uint32_t c = 0;
+
+	for (uint32_t i = 0; i < n->n; i++)
+		c += n->l.end[i] <= k;
+	return c;
+}
+
+/* ------------------------------------------------------------ cursor */
+
+/* Fill c from node n at level d down to a leaf along the first (or last) children. */
+static void edge(struct bt_cur *c, struct bt_node *n, uint32_t d, bool last)
+{
+	for (;; d++) {
+		uint32_t i = last ? n->n - 1 : 0;
+
+		c->lv[d].n = n;
+		c->lv[d].i = i;
+		if (n->leaf) {
+			c->depth = d + 1;
+			return;
+		}
+		n = n->in.child[i];
+	}
+}
+
+bool bt_first(const struct bt_tree *t, struct bt_cur *c)
+{
+	if (!t->root)
+		return false;
+	edge(c, t->root, 0, false);
+	return true;
+}
+
+bool bt_last(const struct bt_tree *t, struct bt_cur *c)
+{
+	if (!t->root)
+		return false;
+	edge(c, t->root, 0, true);
+	return true;
+}
+
+bool bt_next(struct bt_cur *c)
+{
+	uint32_t d = c->depth;
+
+	while (d-- > 0) {
+		if (c->lv[d].i + 1 < c->lv[d].n->n) {
+			c->lv[d].i++;
+			if (d + 1 < c->depth)
+				edge(c, c->lv[d].n->in.child[c->lv[d].i], d + 1, false);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool bt_prev(struct bt_cur *c)
+{
+	uint32_t d = c->depth;
+
+	while (d-- > 0) {
+		if (c->lv[d].i > 0) {
+			c->lv[d].i--;
+			if (d + 1 < c->depth)
+				edge(c, c->lv[d].n->in.child[c->lv[d].i], d + 1, true);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Walk the internal levels towards start k; return the leaf (c->depth set, leaf index not). */
+static struct bt_node *path(const struct bt_tree *t, uint64_t k, struct bt_cur *c)
+{
+	struct bt_node *n = t->root;
+	uint32_t d = 0;
+
+	while (!n->leaf) {
+		uint32_t j = child_of(n, k);
+
+		c->lv[d].n = n;
+		c->lv[d++].i = j;
+		n = n->in.child[j];
+		warm(n);
+	}
+	c->lv[d].n = n;
+	c->depth = d + 1;
+	return n;
+}
+
+bool bt_seek(const struct bt_tree *t, uint64_t start, struct bt_cur *c)
+{
+	struct bt_node *n;
+	uint32_t j;
+
+	if (!t->root)
+		return false;
+	n = path(t, start, c);
+	j = upper(n, 0, start);
+	if (!j || n->key[j - 1] != start)
+		return false;
+	c->lv[c->depth - 1].i = j - 1;
+	return true;
+}
+
+bool bt_seek_end(const struct bt_tree *t, uint64_t key, struct bt_cur *c)
+{
+	struct bt_node *n;
+	uint32_t j;
+
+	if (!t->root)
+		return false;
+	warm(t->root);
+	/*
+	 * Ranges before the child holding start key end at or below the
+	 * child's first start, so the answer is in this leaf or is the first
+	 * entry after it.
+	 */
+	n = path(t, key, c);
+	j = end_above(n, key);
+	if (j < n->n) {
+		c->lv[c->depth - 1].i = j;
+		return true;
+	}
+	c->lv[c->depth - 1].i = n->n - 1;
+	return bt_next(c);
+}
+
+bool bt_nth(const struct bt_tree *t, uint32_t idx, struct bt_cur *c)
+{
+	struct bt_node *n = t->root;
+	uint32_t d = 0;
+
+	if (idx >= t->count)
+		return false;
+	while (!n->leaf) {
+		uint32_t j = 0;
+
+		while (idx >= n->in.cnt[j])
+			idx -= n->in.cnt[j++];
+		c->lv[d].n = n;
+		c->lv[d++].i = j;
+		n = n->in.child[j];
+	}
+	c->lv[d].n = n;
+	c->lv[d].i = idx;
+	c->depth = d + 1;
+	return true;
+}
+
+/* From index from of node n (level d) on, descend to the first entry with gap >= min. */
+static bool gap_down(struct bt_cur *c, struct bt_node *n, uint32_t d, uint32_t from, uint64_t min)
+{
+	for (;; d++, from = 0) {
+		const uint64_t *g = n->leaf ? n->l.gap : n->in.maxgap;
+		uint32_t i = from;
+
+		while (i < n->n && g[i] < min)
+			i++;
+		if (i == n->n)
+			return false;
+		c->lv[d].n = n;
+		c->lv[d].i = i;
+		if (n->leaf) {
+			c->depth = d + 1;
+			return true;
+		}
+		n = n->in.child[i];
+	}
+}
+
+bool bt_first_gap(const struct bt_tree *t, uint64_t min, struct bt_cur *c)
+{
+	return t->root && gap_down(c, t->root, 0, 0, min);
+}
+
+bool bt_next_gap(struct bt_cur *c, uint64_t min)
+{
+	uint32_t d = c->depth;
+
+	while (d-- > 0)
+		if (gap_down(c, c->lv[d].n, d, c->lv[d].i + 1, min))
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------ gaps */
+
+/* The leaf under c changed: refresh separators and maxima on its path. */
+static void refresh(struct bt_cur *c)
+{
+	for (uint32_t d = c->depth - 1; d-- > 0;) {
+		struct bt_node *p = c->lv[d].n;
+		uint32_t j = c->lv[d].i;
+
+		p->key[j] = c->lv[d + 1].n->key[0];
+		p->in.maxgap[j] = nmax(c->lv[d + 1].n);
+	}
+}
+
+/* Recompute the gap of the entry at c from its predecessor. */
+static void set_gap(const struct bt_tree *t, struct bt_cur *c)
+{
+	struct bt_node *n = c->lv[c->depth - 1].n;
+	uint32_t i = bt_pos(c);
+	uint64_t lo;
+
+	if (i > 0) {
+		lo = n->l.end[i - 1];
+	} else {
+		struct bt_cur p = *c;
+
+		lo = bt_prev(&p) ? bt_end(&p) : t->base;
+	}
+	n->l.gap[i] = n->key[i] - lo;
+	refresh(c);
+}
+
+/* The entry at c and its successor have new gaps. */
+static void set_gaps(const struct bt_tree *t, struct bt_cur *c)
+{
+	set_gap(t, c);
+	if (bt_next(c))
+		set_gap(t, c);
+}
+
+/* ------------------------------------------------------------ insert */
+
+void bt_need(const struct bt_tree *t, uint32_t k, struct bt_need *need)
+{
+	uint64_t n = (uint64_t)t->count + k, m = 2 * BT_MIN, s = k, per = BT_MIN;
+	uint32_t h = 1;
+
+	if (!k)
+		return;
+	while (m <= n) {
+		h++;
+		m *= BT_MIN;
+	}
+	/*
+	 * Each split at a level takes BT_MIN additions out of the slack of
+	 * that level's nodes, and a level starts with at most one node per
+	 * BT_MIN^(L+1) entries, so the splits at level L are at most
+	 * min(splits below, nodes + splits below / BT_MIN).  Plus the root of
+	 * an empty tree (a leaf) and one new root per level the tree may grow.
+	 */
+	need->leaves += !t->root;
+	need->inner += h;
+	for (uint32_t L = 0; L < h; L++, per *= BT_MIN) {
+		uint64_t cap = t->count / per + 1 + s / BT_MIN;
+
+		s = cap < s ? cap : s;
+		if (L)
+			need->inner += s;
+		else
+			need->leaves += s;
+	}
+}
+
+static struct bt_node *split(struct bt_pool *p, struct bt_node *n)
+{
+	struct bt_node *r = node_get(p, n->leaf);
+	uint32_t h = n->n / 2;
+
+	move(r, 0, n, h, n->n - h);
+	r->n = n->n - h;
+	n->n = h;
+	return r;
+}
+
+static void leaf_put(struct bt_node *n, uint32_t j, uint64_t s, uint64_t e, void *v)
+{
+	move(n, j + 1, n, j, n->n - j);
+	n->key[j] = s;
+	n->l.end[j] = e;
+	n->l.gap[j] = 0; /* set by set_gaps() once the tree is whole again */
+	n->l.val[j] = v;
+	n->n++;
+}
+
+static void child_put(const struct bt_pool *pl, struct bt_node *n, uint32_t j, struct bt_node *c)
+{
+	move(n, j + 1, n, j, n->n - j);
+	n->in.child[j] = c;
+	n->n++;
+	sum(pl, n, j);
+}
+
+/* Insert into the subtree n; return the new right sibling when n split. */
+static struct bt_node *ins(struct bt_tree *t, struct bt_node *n, uint64_t s, uint64_t e, void *v)
+{
+	struct bt_node *r = NULL, *cr;
+	uint32_t j;
+
+	if (n->leaf) {
+		j = upper(n, 0, s);
+		if (n->n == BT_B) {
+			r = split(t->pool, n);
+			if (j > n->n) {
+				leaf_put(r, j - n->n, s, e, v);
+				return r;
+			}
+		}
+		leaf_put(n, j, s, e, v);
+		return r;
+	}
+	j = child_of(n, s);
+	warm(n->in.child[j]);
+	cr = ins(t, n->in.child[j], s, e, v);
+	if (!cr) {
+		/* A gap of 0 raises no maximum; only the first key may move. */
+		n->in.cnt[j]++;
+		n->key[j] = n->in.child[j]->key[0];
+		return NULL;
+	}
+	sum(t->pool, n, j++);
+	if (n->n == BT_B) {
+		r = split(t->pool, n);
+		if (j > n->n) {
+			child_put(t->pool, r, j - n->n, cr);
+			return r;
+		}
+	}
+	child_put(t->pool, n, j, cr);
+	return r;
+}
+
+void bt_insert(struct bt_tree *t, uint64_t start, uint64_t end, void *val)
+{
+	struct bt_node *r;
+	struct bt_cur c;
+
+	if (!t->root) {
+		t->root = node_get(t->pool, true);
+		t->height = 1;
+	}
+	r = ins(t, t->root, start, end, val);
+	if (r) {
+		struct bt_node *nr = node_get(t->pool, false);
+
+		nr->in.child[0] = t->root;
+		nr->n = 1;
+		sum(t->pool, nr, 0);
+		child_put(t->pool, nr, 1, r);
+		t->root = nr;
+		t->height++;
+	}
+	t->count++;
+	if (t->gaps && bt_seek(t, start, &c))
+		set_gaps(t, &c);
+}
+
+/* ------------------------------------------------------------ remove */
+
+/* Child j of p fell below BT_MIN: merge it with a sibling or borrow from one. */
+static void rebalance(struct bt_tree *t, struct bt_node *p, uint32_t j)
+{
+	uint32_t a = j + 1 < p->n ? j : j - 1, want, k;
+	struct bt_node *L = p->in.child[a], *R = p->in.child[a + 1];
+
+	if (L->n + R->n <= BT_B) {
+		move(L, L->n, R, 0, R->n);
+		L->n += R->n;
+		move(p, a + 1, p, a + 2, p->n - a - 2);
+		p->n--;
+		node_put(t->pool, R);
+		sum(t->pool, p, a);
+		return;
+	}
+	want = (L->n + R->n) / 2;
+	if (L->n < want) {
+		k = want - L->n;
+		move(L, L->n, R, 0, k);
+		move(R, 0, R, k, R->n - k);
+	} else {
+		k = L->n - want;
+		move(R, k, R, 0, R->n);
+		move(R, 0, L, want, k);
+	}
+	R->n = R->n + L->n - want;
+	L->n = want;
+	sum(t->pool, p, a);
+	sum(t->pool, p, a + 1);
+}
+
+static void rem(struct bt_tree *t, struct bt_node *n, uint64_t s)
+{
+	struct bt_node *c;
+	uint32_t j;
+
+	if (n->leaf) {
+		j = upper(n, 0, s) - 1;
+		move(n, j, n, j + 1, n->n - j - 1);
+		n->n--;
+		return;
+	}
+	j = child_of(n, s);
+	c = n->in.child[j];
+	warm(c);
+	rem(t, c, s);
+	n->in.cnt[j]--;
+	if (c->n < BT_MIN) {
+		rebalance(t, n, j);
+	} else {
+		n->key[j] = c->key[0];
+		n->in.maxgap[j] = nmax(c);
+	}
+}
+
+void bt_remove(struct bt_tree *t, uint64_t start)
+{
+	struct bt_node *old = t->root;
+	struct bt_cur c;
+
+	rem(t, old, start);
+	t->count--;
+	if (!old->leaf && old->n == 1) {
+		t->root = old->in.child[0];
+		t->height--;
+		node_put(t->pool, old);
+	} else if (old->leaf && !old->n) {
+		t->root = NULL;
+		t->height = 0;
+		node_put(t->pool, old);
+	}
+	/* The successor (first range ending above start) now follows the predecessor. */
+	if (t->gaps && bt_seek_end(t, start, &c))
+		set_gap(t, &c);
+}
+
+void bt_resize(struct bt_tree *t, uint64_t old_start, uint64_t start, uint64_t end)
+{
+	struct bt_cur c;
+	bool found = bt_seek(t, old_start, &c);
+	struct bt_node *n;
+
+	assert(found); /* the caller resizes an entry it holds */
+	if (!found)
+		return;
+	n = c.lv[c.depth - 1].n;
+	assert(start >= old_start); /* keeps every separator exact after refresh() */
+	n->key[bt_pos(&c)] = start;
+	n->l.end[bt_pos(&c)] = end;
+	if (t->gaps)
+		set_gaps(t, &c);
+	else
+		refresh(&c);
+}
+
+/* ------------------------------------------------------------ check */
+
+struct chk {
+	const struct bt_tree *t;
+	uint64_t prev_end;
+	bool started;
+};
+
+static int chk_leaf(struct chk *k, const struct bt_node *n, uint64_t *mg)
+{
+	for (uint32_t i = 0; i < n->n; i++) {
+		uint64_t lo = k->started ? k->prev_end : k->t->base;
+
+		if (n->key[i] >= n->l.end[i] || n->key[i] < lo)
+			return -1;
+		if (n->l.gap[i] != (k->t->gaps ? n->key[i] - lo : 0))
+			return -1;
+		*mg = n->l.gap[i] > *mg ? n->l.gap[i] : *mg;
+		k->prev_end = n->l.end[i];
+		k->started = true;
+	}
+	return 0;
+}
+
+/* Row j of n equals the tally of child j, column by column. */
+static int chk_row(const struct chk *k, const struct bt_node *n, uint32_t j)
+{
+	const struct bt_node *c = n->in.child[j];
+
+	for (uint32_t col = 0; col < n->cols; col++) {
+		uint32_t want = 0;
+
+		for (uint32_t i = 0; i < c->n; i++)
+			want += c->leaf ? k->t->pool->ops->counts(c->l.val[i], col) : bt_row(c, i)[col];
+		if (bt_row(n, j)[col] != want)
+			return -1;
+	}
+	return 0;
+}
+
+static int chk_node(struct chk *k, const struct bt_node *n, uint32_t d, uint32_t *cnt, uint64_t *mg)
+{
+	bool root = d == 0;
+
+	*cnt = 0;
+	*mg = 0;
+	if (!n->n || n->n > BT_B || (!root && n->n < BT_MIN) || (root && !n->leaf && n->n < 2))
+		return -1;
+	if (n->leaf) {
+		*cnt = n->n;
+		return d + 1 == k->t->height ? chk_leaf(k, n, mg) : -1;
+	}
+	for (uint32_t j = 0; j < n->n; j++) {
+		const struct bt_node *c = n->in.child[j];
+		uint32_t cc;
+		uint64_t cm;
+
+		if (chk_node(k, c, d + 1, &cc, &cm) || n->in.cnt[j] != cc || n->in.maxgap[j] != cm ||
+		    n->key[j] != c->key[0] || n->cols != k->t->pool->cols || chk_row(k, n, j))
+			return -1;
+		*cnt += cc;
+		*mg = cm > *mg ? cm : *mg;
+	}
+	return 0;
+}
+
+int bt_check(const struct bt_tree *t)
+{
+	struct chk k = { .t = t };
+	uint32_t cnt;
+	uint64_t mg;
+
+	if (!t->root)
+		return t->count || t->height ? -1 : 0;
+	if (chk_node(&k, t->root, 0, &cnt, &mg))
+		return -1;
+	return cnt == t->count ? 0 : -1;
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * btree.h - a B+tree of disjoint ranges [start, end) with a pointer each,
+ * ordered by start.  Wide nodes keep keys in contiguous arrays, so a million
+ * entries are 5 levels whose upper levels stay in cache: a lookup costs about
+ * one DRAM miss (the leaf) where a binary tree costs one per level.
+ *
+ * Augmentations: per child subtree counts (index -> entry in O(log n));
+ * when the tree is built with gaps, each entry's gap (free space between the
+ * previous range's end, or the tree's base, and its start) with the
+ * per-child maximum (first-fit search in O(log n)); and, when the pool has
+ * columns, per child and column a tally of the values (the caller says how a
+ * value counts, and keeps the tallies current with bt_tally_add()), so the
+ * n-th value counted in a column is found in O(log n).
+ *
+ * No parent pointers: a cursor keeps the root-to-leaf path.  Nodes come from
+ * a pool shared by the trees of one device.  Inserting never allocates: the
+ * caller reserves bt_need() nodes with bt_pool_reserve() before changing
+ * anything (validate-then-commit), so allocation failure leaves every tree
+ * untouched.  Removal only returns nodes to the pool.
+ */
+#ifndef CXLDCD_CORE_BTREE_H
+#define CXLDCD_CORE_BTREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BT_B 32u          /* max entries (leaf) or children (internal) per node */
+#define BT_MIN (BT_B / 2) /* min for every node but the root */
+#define BT_MAX_H 16u      /* levels a cursor can hold (16^16 entries) */
+
+struct bt_node {
+	uint32_t n;
+	uint16_t cols;      /* internal nodes: tally columns after the node (see bt_row()) */
+	bool leaf;
+	uint64_t key[BT_B]; /* leaf: start; internal: first start of each child */
+	union {
+		/* what a descent reads first comes first (see warm() in btree.c) */
+		struct {
+			uint64_t end[BT_B];
+			void *val[BT_B];
+			uint64_t gap[BT_B];
+		} l;
+		struct {
+			struct bt_node *child[BT_B];
+			uint32_t cnt[BT_B];
+			uint64_t maxgap[BT_B];
+		} in;
+		struct bt_node *next_free; /* while in the pool */
+	};
+};
+
+/* How a value counts in the tally columns. */
+struct bt_tally_ops {
+	void (*tally)(const void *val, uint32_t *row); /* add val's counts to row[0..cols) */
+	bool (*counts)(const void *val, uint32_t col);  /* val counts in col */
+};
+
+/* Free nodes, leaves and internal nodes apart (internal ones carry the tally rows). */
+struct bt_pool {
+	struct bt_node *free[2];
+	uint32_t nfree[2];
+	uint16_t cols;
+	const struct bt_tally_ops *ops;
+	void *(*alloc)(void *ctx, size_t size);
+	void (*release)(void *ctx, void *p);
+	void *ctx;
+};
+
+struct bt_tree {
+	struct bt_node *root;
+	uint32_t height;    /* 0: empty, 1: the root is a leaf */
+	uint32_t count;
+	uint64_t base;      /* gap reference of the first entry */
+	bool gaps;
+	struct bt_pool *pool;
+};
+
+/*
+ * A position: node and child index per level, from the root (0) to the leaf
+ * (depth - 1).  One array of pairs rather than two parallel arrays: gcc 12.2
+ * at -O1 dropped every call of the path refresh over the two-array form
+ * (its induction variable came out based at address 0).
+ */
+struct bt_cur {
+	uint32_t depth;
+	struct {
+		struct bt_node *n;
+		uint32_t i;
+	} lv[BT_MAX_H];
+};
+
+void bt_pool_init(struct bt_pool *p, void *(*alloc)(void *, size_t), void (*release)(void *, void *),
+		  void *ctx, uint16_t cols, const struct bt_tally_ops *ops);
+/* Nodes k inserts can take from the pool, at most. */
+struct bt_need {
+	uint64_t leaves, inner;
+};
+/* Make sure at least n free nodes are pooled.  Return 0 or -ENOMEM (the pool may have grown). */
+int bt_pool_reserve(struct bt_pool *p, struct bt_need n);
+/* Give pooled nodes beyond keep back to the allocator. */
+void bt_pool_trim(struct bt_pool *p, uint32_t keep);
+void bt_pool_fini(struct bt_pool *p);
+
+void bt_init(struct bt_tree *t, struct bt_pool *p, uint64_t base, bool gaps);
+/* Return every node to the pool (the values are the caller's). */
+void bt_fini(struct bt_tree *t);
+
+/* Add to *n the nodes k inserts into t can take from the pool, at most. */
+void bt_need(const struct bt_tree *t, uint32_t k, struct bt_need *n);
+/* Insert [start, end), disjoint from every range in t.  Needs bt_need(t, 1) pooled nodes. */
+void bt_insert(struct bt_tree *t, uint64_t start, uint64_t end, void *val);
+/* Remove the entry starting at start (it must exist). */
+void bt_remove(struct bt_tree *t, uint64_t start);
+/* The entry at old_start becomes [start, end), start >= old_start, inside its old gap and range. */
+void bt_resize(struct bt_tree *t, uint64_t old_start, uint64_t start, uint64_t end);
+
+/* Position c at the first entry whose end is above key.  False: none. */
+bool bt_seek_end(const struct bt_tree *t, uint64_t key, struct bt_cur *c);
+/* Position c at the entry starting at start.  False: none. */
+bool bt_seek(const struct bt_tree *t, uint64_t start, struct bt_cur *c);
+bool bt_first(const struct bt_tree *t, struct bt_cur *c);
+bool bt_last(const struct bt_tree *t, struct bt_cur *c);
+/* The idx-th entry (0-based). */
+bool bt_nth(const struct bt_tree *t, uint32_t idx, struct bt_cur *c);
+/* Step; false (c unusable) past either end. */
+bool bt_next(struct bt_cur *c);
+bool bt_prev(struct bt_cur *c);
+/* First entry with gap >= min; the next one after c. */
+bool bt_first_gap(const struct bt_tree *t, uint64_t min, struct bt_cur *c);
+bool bt_next_gap(struct bt_cur *c, uint64_t min);
+
+static inline const struct bt_node *bt_leaf(const struct bt_cur *c)
+{
+	return c->lv[c->depth - 1].n;
+}
+
+static inline uint32_t bt_pos(const struct bt_cur *c)
+{
+	return c->lv[c->depth - 1].i;
+}
+
+static inline void *bt_val(const struct bt_cur *c)
+{
+	return bt_leaf(c)->l.val[bt_pos(c)];
+}
+
+static inline uint64_t bt_start(const struct bt_cur *c)
+{
+	return bt_leaf(c)->key[bt_pos(c)];
+}
+
+static inline uint64_t bt_end(const struct bt_cur *c)
+{
+	return bt_leaf(c)->l.end[bt_pos(c)];
+}
+
+static inline uint64_t bt_gap(const struct bt_cur *c)
+{
+	return bt_leaf(c)->l.gap[bt_pos(c)];
+}
+
+/* Tally row of child j of internal node n. */
+static inline uint32_t *bt_row(const struct bt_node *n, uint32_t j)
+{
+	return (uint32_t *)(void *)((char *)(uintptr_t)n + sizeof(*n)) + (size_t)j * n->cols;
+}
+
+static inline uint32_t bt_count(const struct bt_tree *t)
+{
+	return t->count;
+}
+
+/* The value at start now counts delta more in col: update the tallies above it. */
+void bt_tally_add(struct bt_tree *t, uint64_t start, uint32_t col, int32_t delta);
+/* Values counted in col. */
+uint32_t bt_tally_count(const struct bt_tree *t, uint32_t col);
+/* The idx-th value counted in col; the next one after c. */
+bool bt_tally_nth(const struct bt_tree *t, uint32_t col, uint32_t idx, struct bt_cur *c);
+bool bt_tally_next(struct bt_cur *c, const struct bt_tree *t, uint32_t col);
+
+/* Recheck order, disjointness, fill, uniform depth, counts, separators, gaps and tallies.  0 or -1. */
+int bt_check(const struct bt_tree *t);
+
+#endif /* CXLDCD_CORE_BTREE_H */

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-btree.c - the range B+tree (src/core/btree.c) against a sorted array:
+ * random inserts, removals and resizes of disjoint ranges, and values
+ * counted in tally columns, with the tree rechecked and every query (seek by
+ * start and by end, index, first-fit gap search, tally count, n-th and next
+ * in a column, iteration) compared after each step.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/btree.h"
+
+#define SLOTS 6000u   /* range i may only live in [4i, 4i+4) units */
+#define UNIT 16ull
+#define BASE 1000ull
+
+#define COLS 3u
+
+struct ref {
+	bool live[SLOTS];
+	uint64_t s[SLOTS], e[SLOTS];
+	int owner[SLOTS];  /* tally column the value counts in, -1: none */
+};
+
+static struct ref the_ref; /* the callbacks below find owners here */
+
+static void ref_tally(const void *val, uint32_t *row)
+{
+	int o = the_ref.owner[(const bool *)val - the_ref.live];
+
+	if (o >= 0)
+		row[o]++;
+}
+
+static bool ref_counts(const void *val, uint32_t col)
+{
+	return the_ref.owner[(const bool *)val - the_ref.live] == (int)col;
+}
+
+static const struct bt_tally_ops ref_ops = { .tally = ref_tally, .counts = ref_counts };
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(uint64_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng % n;
+}
+
+static void *p_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	return calloc(1, n);
+}
+
+static void p_free(void *ctx, void *p)
+{
+	(void)ctx;
+	free(p);
+}
+
+static struct bt_need need_of(const struct bt_tree *t, uint32_t k)
+{
+	struct bt_need n = { 0 };
+
+	bt_need(t, k, &n);
+	return n;
+}
+
+static void compare(const struct bt_tree *t, const struct ref *r)
+{
+	struct bt_cur c;
+	uint32_t n = 0, idx = 0;
+	uint64_t prev_end = t->base;
+	bool ok;
+
+	assert_int_equal(bt_check(t), 0);
+	for (uint32_t i = 0; i < SLOTS; i++)
+		n += r->live[i];
+	assert_int_equal(bt_count(t), n);
+	ok = bt_first(t, &c);
+	for (uint32_t i = 0; i < SLOTS; i++) {
+		if (!r->live[i])
+			continue;
+		assert_true(ok);
+		assert_true(bt_start(&c) == r->s[i] && bt_end(&c) == r->e[i]);
+		assert_true(bt_val(&c) == &r->live[i]);
+		if (t->gaps)
+			assert_true(bt_gap(&c) == r->s[i] - prev_end);
+		prev_end = r->e[i];
+		idx++;
+		ok = bt_next(&c);
+	}
+	assert_false(ok);
+	(void)idx;
+}
+
+/* Count, n-th and next of a tally column agree with a scan of the reference. */
+static void probe_tally(const struct bt_tree *t, const struct ref *r, uint32_t col)
+{
+	uint32_t n = 0, k, seen = 0;
+	int32_t at = -1, after = -1;
+	struct bt_cur c;
+
+	if (!t->pool->cols)
+		return;
+	for (uint32_t i = 0; i < SLOTS; i++)
+		n += r->live[i] && r->owner[i] == (int)col;
+	assert_int_equal(bt_tally_count(t, col), n);
+	k = (uint32_t)rnd(n + 1);
+	for (uint32_t i = 0; i < SLOTS; i++) {
+		if (!r->live[i] || r->owner[i] != (int)col)
+			continue;
+		if (seen == k)
+			at = (int32_t)i;
+		else if (seen == k + 1)
+			after = (int32_t)i;
+		seen++;
+	}
+	assert_int_equal(bt_tally_nth(t, col, k, &c), at >= 0);
+	if (at < 0)
+		return;
+	assert_true(bt_start(&c) == r->s[at]);
+	assert_int_equal(bt_tally_next(&c, t, col), after >= 0);
+	if (after >= 0)
+		assert_true(bt_start(&c) == r->s[after]);
+}
+
+/* Queries at random points agree with a scan of the reference. */
+static void probe(const struct bt_tree *t, const struct ref *r)
+{
+	struct bt_cur c;
+	uint64_t k = BASE + rnd(SLOTS * 4 * UNIT + 8), min = UNIT * (1 + rnd(12)), prev_end = t->base;
+	int32_t want = -1, want_gap = -1;
+	uint32_t idx = 0, nth = (uint32_t)rnd(bt_count(t) + 1), at = 0;
+
+	for (uint32_t i = 0; i < SLOTS; i++) {
+		if (!r->live[i])
+			continue;
+		if (want < 0 && r->e[i] > k)
+			want = (int32_t)i;
+		if (want_gap < 0 && t->gaps && r->s[i] - prev_end >= min)
+			want_gap = (int32_t)i;
+		if (idx++ == nth)
+			at = i;
+		prev_end = r->e[i];
+	}
+	assert_int_equal(bt_seek_end(t, k, &c), want >= 0);
+	if (want >= 0)
+		assert_true(bt_start(&c) == r->s[want]);
+	if (nth < bt_count(t)) {
+		assert_true(bt_nth(t, nth, &c));
+		assert_true(bt_start(&c) == r->s[at]);
+	} else {
+		assert_false(bt_nth(t, nth, &c));
+	}
+	if (!t->gaps)
+		return;
+	assert_int_equal(bt_first_gap(t, min, &c), want_gap >= 0);
+	if (want_gap < 0)
+		return;
+	assert_true(bt_start(&c) == r->s[want_gap]);
+	/* the next gap after it */
+	prev_end = r->e[want_gap];
+	want_gap = -1;
+	for (uint32_t i = (uint32_t)((bool *)bt_val(&c) - r->live) + 1; i < SLOTS; i++) {
+		if (!r->live[i])
+			continue;
+		if (r->s[i] - prev_end >= min) {
+			want_gap = (int32_t)i;
+			break;
+		}
+		prev_end = r->e[i];
+	}
+	assert_int_equal(bt_next_gap(&c, min), want_gap >= 0);
+	if (want_gap >= 0)
+		assert_true(bt_start(&c) == r->s[want_gap]);
+}
+
+static void step(struct bt_tree *t, struct ref *r, uint32_t fill_pct)
+{
+	uint32_t i = (uint32_t)rnd(SLOTS);
+	uint64_t lo = BASE + (uint64_t)i * 4 * UNIT;
+
+	if (!r->live[i] && rnd(100) < fill_pct) {
+		uint64_t s = lo + rnd(3) * UNIT, e = s + UNIT * (1 + rnd(lo + 4 * UNIT - s) / UNIT);
+
+		if (e > lo + 4 * UNIT)
+			e = lo + 4 * UNIT;
+		assert_int_equal(bt_pool_reserve(t->pool, need_of(t, 1)), 0);
+		bt_insert(t, s, e, &r->live[i]);
+		r->live[i] = true;
+		r->s[i] = s;
+		r->e[i] = e;
+	} else if (r->live[i] && t->pool->cols && rnd(3) == 0) {
+		/* the value starts or stops counting in a column */
+		if (r->owner[i] >= 0) {
+			bt_tally_add(t, r->s[i], (uint32_t)r->owner[i], -1);
+			r->owner[i] = -1;
+		} else {
+			r->owner[i] = (int)rnd(COLS);
+			bt_tally_add(t, r->s[i], (uint32_t)r->owner[i], 1);
+		}
+	} else if (r->live[i] && rnd(4) == 0 && r->e[i] - r->s[i] > UNIT) {
+		uint64_t s = r->s[i] + UNIT * rnd((r->e[i] - r->s[i]) / UNIT);
+
+		bt_resize(t, r->s[i], s, s + UNIT);
+		r->s[i] = s;
+		r->e[i] = s + UNIT;
+	} else if (r->live[i]) {
+		if (r->owner[i] >= 0) /* a value counts nothing when it leaves */
+			bt_tally_add(t, r->s[i], (uint32_t)r->owner[i], -1);
+		r->owner[i] = -1;
+		bt_remove(t, r->s[i]);
+		r->live[i] = false;
+	}
+}
+
+static void run(bool gaps, uint16_t cols)
+{
+	struct bt_pool p;
+	struct bt_tree t;
+
+	memset(&the_ref, 0, sizeof(the_ref));
+	for (uint32_t i = 0; i < SLOTS; i++)
+		the_ref.owner[i] = -1;
+	bt_pool_init(&p, p_alloc, p_free, NULL, cols, &ref_ops);
+	bt_init(&t, &p, BASE, gaps);
+	/* grow to most slots, shrink to nothing, grow again */
+	for (uint32_t phase = 0; phase < 3; phase++) {
+		uint32_t fill = phase == 1 ? 2 : 90;
+
+		for (uint32_t n = 0; n < 30000; n++) {
+			step(&t, &the_ref, fill);
+			if (n % 97 == 0)
+				compare(&t, &the_ref);
+			probe(&t, &the_ref);
+			if (n % 8 == 0)
+				probe_tally(&t, &the_ref, (uint32_t)rnd(COLS));
+		}
+		compare(&t, &the_ref);
+	}
+	bt_fini(&t);
+	bt_pool_fini(&p);
+}
+
+static void test_btree_matches_reference_with_gaps(void **s)
+{
+	(void)s;
+	run(true, 0);
+}
+
+static void test_btree_matches_reference_without_gaps(void **s)
+{
+	(void)s;
+	run(false, 0);
+}
+
+static void test_btree_tallies_match_reference(void **s)
+{
+	(void)s;
+	run(true, COLS);
+}
+
+static uint64_t pooled(const struct bt_pool *p)
+{
+	return (uint64_t)p->nfree[0] + p->nfree[1];
+}
+
+/* bt_need() covers the worst case: k inserts into full nodes on every level. */
+static void test_btree_reserve_bound_holds(void **s)
+{
+	struct bt_pool p;
+	struct bt_tree t;
+	uint32_t leaves, inner;
+
+	(void)s;
+	bt_pool_init(&p, p_alloc, p_free, NULL, 0, NULL);
+	bt_init(&t, &p, 0, true);
+	for (uint32_t n = 0; n < 200000; n++) {
+		struct bt_need need = need_of(&t, 1);
+
+		assert_int_equal(bt_pool_reserve(&p, need), 0);
+		leaves = p.nfree[0];
+		inner = p.nfree[1];
+		bt_insert(&t, 2ull * n, 2ull * n + 1, NULL);
+		assert_true(leaves - p.nfree[0] <= need.leaves && inner - p.nfree[1] <= need.inner);
+	}
+	/* a batch: k inserts at once never take more than bt_need(t, k) */
+	for (uint32_t k = 1; k < 5000; k = k * 3 + 1) {
+		struct bt_need need = need_of(&t, k);
+		uint32_t base = 1000000 + k * 10000;
+
+		assert_int_equal(bt_pool_reserve(&p, need), 0);
+		leaves = p.nfree[0];
+		inner = p.nfree[1];
+		for (uint32_t i = 0; i < k; i++)
+			bt_insert(&t, 2ull * (base + i), 2ull * (base + i) + 1, NULL);
+		assert_true(leaves - p.nfree[0] <= need.leaves && inner - p.nfree[1] <= need.inner);
+		bt_pool_trim(&p, 0);
+		assert_true(pooled(&p) == 0);
+	}
+	assert_int_equal(bt_check(&t), 0);
+	bt_fini(&t);
+	bt_pool_fini(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_btree_matches_reference_with_gaps),
+		cmocka_unit_test(test_btree_matches_reference_without_gaps),
+		cmocka_unit_test(test_btree_tallies_match_reference),
+		cmocka_unit_test(test_btree_reserve_bound_holds),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
