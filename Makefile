@@ -5,7 +5,8 @@
 #   make check    every test: gcc build, clang ASan+UBSan build, short fuzz runs
 #   make bench    benchmarks (release build, build-bench/)
 #   make fuzz     run every libFuzzer target for FUZZ_SECONDS each
-#   make demo     the end-to-end demo on the default device
+#   make demo     the end-to-end demo: daemon, two host agents, orchestrator CLI
+#   make demo-embedded  the same story on one embedded device in one process
 MESON ?= meson
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -19,7 +20,7 @@ HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo yes)
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
-.PHONY: all build check check-build check-asan fuzz fuzz-smoke bench demo clean
+.PHONY: all build check check-build check-asan fuzz fuzz-smoke bench demo demo-embedded clean
 
 all: build
 
@@ -68,6 +69,9 @@ bench: $(BENCH_BUILD)/build.ninja
 
 demo: build
 	scripts/demo.sh $(BUILD)
+
+demo-embedded: build
+	$(BUILD)/tools/cxldcd-demo/cxldcd-demo
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(BENCH_BUILD)

@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-dc.c - the capacity commands of cxldcd-ctl: add, release, status and
+ * list, over QEMU's cxl-add-dynamic-capacity and
+ * cxl-release-dynamic-capacity, the tagged-memory series'
+ * cxl-release-dynamic-capacity-status, and cxldcd's
+ * query-cxl-dynamic-capacity (docs/qmp.md, "Device commands").
+ *
+ * QMP extents are {offset, len} relative to the region base, so --extent
+ * takes the same OFFSET:LEN and list shows each extent's region offset next
+ * to its DPA: what list prints can be pasted into release --extent.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "table.h"
+
+static const char *const add_policies[] = { "free", "contiguous", "prescriptive",
+					    "enable-shared-access", NULL };
+
+#define DEV_OPTS                                             \
+	{ "device", required_argument, NULL, 'd' },          \
+	{ "host", required_argument, NULL, 'H' },            \
+	{ "region", required_argument, NULL, 'r' },          \
+	{ "tag", required_argument, NULL, 't' }
+
+/* --extent OFFSET:LEN appended to @list as {offset, len}. */
+static int add_extent(struct ctl *c, json_t *list, const char *val, uint64_t *total)
+{
+	uint64_t off, len;
+
+	if (ctl_parse_extent(val, &off, &len))
+		return ctl_usage_error(c,
+			"--extent '%s': expected OFFSET:LEN (sizes, LEN not 0), e.g. 0:1G", val);
+	if (json_array_append_new(list, json_pack("{s:I, s:I}", "offset", (json_int_t)off, "len",
+						  (json_int_t)len)))
+		return ctl_fail(c, "out of memory");
+	*total += len;
+	return 0;
+}
+
+/* --device and --host are required by every capacity command. */
+static int need_dev_host(struct ctl *c, const struct ctl_devopt *d, bool host)
+{
+	if (!d->device)
+		return ctl_usage_error(c, "--device is required");
+	if (host && !d->has_host)
+		return ctl_usage_error(c, "--host is required");
+	return 0;
+}
+
+/* path and host-id (and region) as QEMU names them. */
+static json_t *base_args(struct ctl *c, const struct ctl_devopt *d, bool region)
+{
+	AUTO_FREE char *path = ctl_dev_path(d->device);
+	json_t *a = path ? json_pack("{s:s, s:I}", "path", path, "host-id", (json_int_t)d->host)
+			 : NULL;
+
+	if (a && region)
+		json_object_set_new(a, "region", json_integer((json_int_t)d->region));
+	if (a && d->has_tag)
+		json_object_set_new(a, "tag", json_string(d->tag));
+	if (!a)
+		ctl_fail(c, "out of memory");
+	return a;
+}
+
+static void print_summary(const char *what, const struct ctl_devopt *d, const char *policy,
+			  size_t nr_extents, uint64_t total)
+{
+	char sz[24];
+
+	printf("%s host=%" PRIu64 " region=%" PRIu64 " policy=%s", what, d->host, d->region, policy);
+	if (d->has_tag)
+		printf(" tag=%s", d->tag);
+	if (nr_extents)
+		printf(" extents=%zu len=%s", nr_extents, ctl_fmt_size(total, sz, sizeof(sz)));
+	printf("\n");
+}
+
+/* ---- add ---------------------------------------------------------------- */
+
+static int run_add(struct ctl *c, int argc, char **argv)
+{
+	static const struct option o[] = {
+		DEV_OPTS,
+		{ "policy", required_argument, NULL, 'p' },
+		{ "size", required_argument, NULL, 's' },
+		{ "extent", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl_devopt d = { 0 };
+	AUTO_JSON *list = json_array(), *args = NULL, *ret = NULL;
+	const char *policy = NULL;
+	uint64_t size = 0, total = 0;
+	bool has_size = false;
+	int opt, rc;
+
+	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
+		if (opt == -2)
+			return CTL_EXIT_USAGE;
+		if (opt == -3)
+			return ctl_cmd_help(&ctl_cmd_add);
+		rc = ctl_devopt_set(c, &d, opt, optarg);
+		if (rc >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (opt == 'p') {
+			size_t i = 0;
+
+			while (add_policies[i] && strcmp(add_policies[i], optarg))
+				i++;
+			if (!add_policies[i])
+				return ctl_usage_error(c,
+					"--policy '%s': expected free, contiguous, prescriptive or enable-shared-access",
+					optarg);
+			policy = add_policies[i];
+		} else if (opt == 's') {
+			if (ctl_parse_size(optarg, &size) || !size)
+				return ctl_usage_error(c, "--size '%s': expected a size above 0, e.g. 1G",
+						       optarg);
+			has_size = true;
+		} else if (opt == 'e' && (rc = add_extent(c, list, optarg, &total))) {
+			return rc;
+		}
+	}
+	if (optind < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if ((rc = need_dev_host(c, &d, true)))
+		return rc;
+	if (has_size && json_array_size(list))
+		return ctl_usage_error(c, "--size and --extent cannot be combined");
+	if (!policy)
+		policy = has_size ? "free" : "prescriptive";
+	if (has_size && !strcmp(policy, "prescriptive"))
+		return ctl_usage_error(c, "--size needs --policy free or contiguous "
+					  "(prescriptive takes --extent OFFSET:LEN)");
+	if (!has_size && !json_array_size(list) && strcmp(policy, "enable-shared-access"))
+		return ctl_usage_error(c, "give --size SIZE or --extent OFFSET:LEN");
+	if (has_size) {
+		/* free / contiguous allocate the sum of extents[].len (offsets ignored). */
+		json_array_append_new(list, json_pack("{s:i, s:I}", "offset", 0, "len",
+						      (json_int_t)size));
+		total = size;
+	}
+	args = base_args(c, &d, true);
+	if (!args)
+		return CTL_EXIT_FAIL;
+	json_object_set_new(args, "selection-policy", json_string(policy));
+	if (json_array_size(list))
+		json_object_set(args, "extents", list);
+	if ((rc = ctl_connect(c)) || (rc = ctl_call(c, "cxl-add-dynamic-capacity", args, &ret)))
+		return rc;
+	if (c->json)
+		ctl_print_json(ret);
+	else
+		print_summary("offered", &d, policy, json_array_size(list), total);
+	return 0;
+}
+
+const struct ctl_cmd ctl_cmd_add = {
+	.name = "add",
+	.run = run_add,
+	.synopsis = "add --device ID --host N [--region R] [--policy P] [--tag UUID]\n"
+		    "      (--size SIZE | --extent OFFSET:LEN ...)",
+	.help =
+"Offer dynamic capacity to a host (cxl-add-dynamic-capacity).  The host\n"
+"gets Add Capacity event records; the capacity is pending until it answers.\n"
+"\n"
+"  --device ID        the device id (-device cxl-type3,id=ID) or its QOM path\n"
+"  --host N           host id (LD-ID), 0..65535\n"
+"  --region R         DC region, 0..255 (default 0)\n"
+"  --policy P         free, contiguous, prescriptive or enable-shared-access;\n"
+"                     default prescriptive with --extent, free with --size\n"
+"  --tag UUID         the tag: capacity comes from the backend with this tag\n"
+"  --size SIZE        how much to allocate (free, contiguous)\n"
+"  --extent OFF:LEN   an extent at OFF from the region base (repeatable)\n"
+"\n"
+"enable-shared-access needs --tag and may leave out --size and --extent.\n",
+};
+
+/* ---- release ------------------------------------------------------------- */
+
+static int run_release(struct ctl *c, int argc, char **argv)
+{
+	static const struct option o[] = {
+		DEV_OPTS,
+		{ "extent", required_argument, NULL, 'e' },
+		{ "size", required_argument, NULL, 's' },
+		{ "forced", no_argument, NULL, 'f' },
+		{ "sanitize", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl_devopt d = { 0 };
+	AUTO_JSON *list = json_array(), *args = NULL, *ret = NULL;
+	bool forced = false, sanitize = false, has_size = false;
+	uint64_t size = 0, total = 0;
+	const char *policy;
+	int opt, rc;
+
+	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
+		if (opt == -2)
+			return CTL_EXIT_USAGE;
+		if (opt == -3)
+			return ctl_cmd_help(&ctl_cmd_release);
+		rc = ctl_devopt_set(c, &d, opt, optarg);
+		if (rc >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (opt == 'f') {
+			forced = true;
+		} else if (opt == 'S') {
+			sanitize = true;
+		} else if (opt == 's') {
+			if (ctl_parse_size(optarg, &size) || !size)
+				return ctl_usage_error(c, "--size '%s': expected a size above 0, e.g. 1G",
+						       optarg);
+			has_size = true;
+		} else if (opt == 'e' && (rc = add_extent(c, list, optarg, &total))) {
+			return rc;
+		}
+	}
+	if (optind < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if ((rc = need_dev_host(c, &d, true)))
+		return rc;
+	if (!d.has_tag && !json_array_size(list))
+		return ctl_usage_error(c, "give --tag UUID (tag-based) or --extent OFFSET:LEN");
+	if (has_size && (json_array_size(list) || !d.has_tag))
+		return ctl_usage_error(c, "--size goes with --tag alone (release SIZE bytes of the tag)");
+	/* QEMU's schema: tag-based with a tag, prescriptive with extents. */
+	policy = json_array_size(list) ? "prescriptive" : "tag-based";
+	if (has_size) {
+		json_array_append_new(list, json_pack("{s:i, s:I}", "offset", 0, "len",
+						      (json_int_t)size));
+		total = size;
+	}
+	args = base_args(c, &d, true);
+	if (!args)
+		return CTL_EXIT_FAIL;
+	json_object_set_new(args, "removal-policy", json_string(policy));
+	if (forced)
+		json_object_set_new(args, "forced-removal", json_true());
+	if (sanitize)
+		json_object_set_new(args, "sanitize-on-release", json_true());
+	if (json_array_size(list))
+		json_object_set(args, "extents", list);
+	if ((rc = ctl_connect(c)) || (rc = ctl_call(c, "cxl-release-dynamic-capacity", args, &ret)))
+		return rc;
+	if (c->json)
+		ctl_print_json(ret);
+	else
+		print_summary(forced ? "revoked" : "release requested", &d, policy,
+			      json_array_size(list), total);
+	return 0;
+}
+
+const struct ctl_cmd ctl_cmd_release = {
+	.name = "release",
+	.run = run_release,
+	.synopsis = "release --device ID --host N [--region R] (--tag UUID [--size SIZE] |\n"
+		    "      --extent OFFSET:LEN ...) [--forced] [--sanitize]",
+	.help =
+"Ask a host to give capacity back (cxl-release-dynamic-capacity).\n"
+"\n"
+"  --tag UUID         tag-based removal: every extent with the tag on the host\n"
+"                     (with --size, only SIZE bytes of them)\n"
+"  --extent OFF:LEN   prescriptive removal of this range from the region base\n"
+"                     (repeatable; --tag may be given along)\n"
+"  --forced           forced removal: access is revoked at once, the host is\n"
+"                     told afterwards\n"
+"  --sanitize         zero the memory when it is released\n"
+"  --device, --host, --region as for add (region default 0)\n",
+};
+
+/* ---- status --------------------------------------------------------------- */
+
+static int run_status(struct ctl *c, int argc, char **argv)
+{
+	static const struct option o[] = { DEV_OPTS, { NULL, 0, NULL, 0 } };
+	struct ctl_devopt d = { 0 };
+	AUTO_JSON *args = NULL, *ret = NULL;
+	int opt, rc;
+
+	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
+		if (opt == -2)
+			return CTL_EXIT_USAGE;
+		if (opt == -3)
+			return ctl_cmd_help(&ctl_cmd_status);
+		rc = ctl_devopt_set(c, &d, opt, optarg);
+		if (rc)
+			return CTL_EXIT_USAGE;
+	}
+	if (optind < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if ((rc = need_dev_host(c, &d, true)))
+		return rc;
+	if (!d.has_tag)
+		return ctl_usage_error(c, "--tag is required");
+	args = base_args(c, &d, d.has_region);
+	if (!args)
+		return CTL_EXIT_FAIL;
+	if ((rc = ctl_connect(c)) ||
+	    (rc = ctl_call(c, "cxl-release-dynamic-capacity-status", args, &ret)))
+		return rc;
+	if (c->json)
+		ctl_print_json(ret);
+	else
+		printf("%s: %s\n", json_string_value(json_object_get(ret, "status")) ?: "?",
+		       json_string_value(json_object_get(ret, "message")) ?: "");
+	return 0;
+}
+
+const struct ctl_cmd ctl_cmd_status = {
+	.name = "status",
+	.run = run_status,
+	.synopsis = "status --device ID --host N --tag UUID [--region R]",
+	.help =
+"Where a tag stands on a host (cxl-release-dynamic-capacity-status): prints\n"
+"STATUS: MESSAGE, STATUS one of pending, committed, release-pending,\n"
+"released or not-found.  Without --region, all regions count.\n",
+};
+
+/* ---- list ----------------------------------------------------------------- */
+
+static uint64_t u64(json_t *o, const char *key)
+{
+	return (uint64_t)json_integer_value(json_object_get(o, key));
+}
+
+static const char *str(json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : dflt;
+}
+
+static const char *sz(uint64_t v, char *buf)
+{
+	return ctl_fmt_size(v, buf, 24);
+}
+
+/* "0,1" from an array of host ids, "-" when empty. */
+static const char *host_list(json_t *a, char *buf, size_t cap)
+{
+	size_t i, o = 0;
+	json_t *h;
+
+	buf[0] = 0;
+	json_array_foreach(a, i, h) {
+		int n = snprintf(buf + o, cap - o, "%s%lld", i ? "," : "", (long long)json_integer_value(h));
+
+		if (n < 0 || (size_t)n >= cap - o)
+			break;
+		o += (size_t)n;
+	}
+	if (!buf[0])
+		snprintf(buf, cap, "-");
+	return buf;
+}
+
+static int print_table(struct table *t)
+{
+	int rc = !t || table_print(t, stdout, 0);
+
+	table_free(t);
+	return rc ? -1 : 0;
+}
+
+static int list_regions(json_t *q)
+{
+	static const char *const h[] = { "REGION", "BASE", "LEN", "BLOCK", "ALLOCATED", "FLAGS" };
+	struct table *t = table_new(h, 6);
+	char b1[24], b2[24], b3[24];
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(json_object_get(q, "regions"), i, r) {
+		char flags[64];
+
+		snprintf(flags, sizeof(flags), "%s%s%s",
+			 json_is_true(json_object_get(r, "sharable")) ? "sharable," : "",
+			 json_is_true(json_object_get(r, "sanitize-on-release")) ? "sanitize," : "",
+			 json_is_true(json_object_get(r, "read-only")) ? "read-only," : "");
+		if (flags[0])
+			flags[strlen(flags) - 1] = 0;
+		if (!t)
+			break;
+		table_cell(t, "%" PRIu64, u64(r, "region"));
+		table_cell(t, "0x%" PRIx64, u64(r, "base"));
+		table_cell(t, "%s", sz(u64(r, "len"), b1));
+		table_cell(t, "%s", sz(u64(r, "block-size"), b2));
+		table_cell(t, "%s", sz(u64(r, "allocated"), b3));
+		table_cell(t, "%s", flags[0] ? flags : "-");
+	}
+	return print_table(t);
+}
+
+static bool want_host(const struct ctl_devopt *d, json_t *h)
+{
+	return !d->has_host || u64(h, "host-id") == d->host;
+}
+
+static void extent_row(struct table *t, uint64_t host, json_t *e, const char *state)
+{
+	char b[24];
+
+	table_cell(t, "%" PRIu64, host);
+	table_cell(t, "0x%" PRIx64, u64(e, "dpa"));
+	table_cell(t, "%s", sz(u64(e, "len"), b));
+	table_cell(t, "%lld", (long long)json_integer_value(json_object_get(e, "region")));
+	table_cell(t, "0x%" PRIx64, u64(e, "offset"));
+	table_cell(t, "%s", str(e, "tag", "-"));
+	table_cell(t, "%" PRIu64, u64(e, "shared-seq"));
+	table_cell(t, "%s", state);
+}
+
+static int list_extents(json_t *q, const struct ctl_devopt *d)
+{
+	static const char *const h[] = { "HOST", "DPA", "LEN", "REGION", "OFFSET", "TAG", "SEQ",
+					 "STATE" };
+	struct table *t = table_new(h, 8);
+	size_t i, j, k;
+	json_t *host, *e, *g;
+
+	json_array_foreach(json_object_get(q, "hosts"), i, host) {
+		uint64_t id = u64(host, "host-id");
+
+		if (!t || !want_host(d, host))
+			continue;
+		json_array_foreach(json_object_get(host, "extents"), j, e)
+			extent_row(t, id, e, json_is_true(json_object_get(e, "release-pending"))
+						     ? "release-pending" : "accepted");
+		json_array_foreach(json_object_get(host, "pending"), j, g) {
+			char state[48];
+
+			snprintf(state, sizeof(state), "%s (group %" PRIu64 ")",
+				 json_is_true(json_object_get(g, "dead")) ? "dead" : "pending",
+				 u64(g, "group"));
+			json_array_foreach(json_object_get(g, "extents"), k, e)
+				extent_row(t, id, e, state);
+		}
+	}
+	if (t && !table_rows(t)) {
+		table_free(t);
+		printf("(none)\n");
+		return 0;
+	}
+	return print_table(t);
+}
+
+static int list_hosts(json_t *q, const struct ctl_devopt *d)
+{
+	static const char *const h[] = { "HOST", "GENERATION", "CONNECTED", "EXTENTS", "BYTES",
+					 "PENDING-GROUPS" };
+	struct table *t = table_new(h, 6);
+	size_t i, j;
+	json_t *host, *e;
+
+	json_array_foreach(json_object_get(q, "hosts"), i, host) {
+		uint64_t bytes = 0;
+		char b[24];
+
+		if (!t || !want_host(d, host))
+			continue;
+		json_array_foreach(json_object_get(host, "extents"), j, e)
+			bytes += u64(e, "len");
+		table_cell(t, "%" PRIu64, u64(host, "host-id"));
+		table_cell(t, "%" PRIu64, u64(host, "generation"));
+		table_cell(t, "%s", u64(host, "connected") ? "yes" : "no");
+		table_cell(t, "%zu", json_array_size(json_object_get(host, "extents")));
+		table_cell(t, "%s", sz(bytes, b));
+		table_cell(t, "%zu", json_array_size(json_object_get(host, "pending")));
+	}
+	return print_table(t);
+}
+
+static int list_groups(json_t *q, const struct ctl_devopt *d)
+{
+	static const char *const h[] = { "HOST", "GROUP", "EXTENTS", "BYTES", "AGE", "STATE" };
+	struct table *t = table_new(h, 6);
+	struct timespec now;
+	size_t i, j, k;
+	json_t *host, *g, *e;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	json_array_foreach(json_object_get(q, "hosts"), i, host) {
+		if (!t || !want_host(d, host))
+			continue;
+		json_array_foreach(json_object_get(host, "pending"), j, g) {
+			int64_t age = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec -
+				      (int64_t)u64(g, "offered-ns");
+			uint64_t bytes = 0;
+			char b[24];
+
+			json_array_foreach(json_object_get(g, "extents"), k, e)
+				bytes += u64(e, "len");
+			table_cell(t, "%" PRIu64, u64(host, "host-id"));
+			table_cell(t, "%" PRIu64, u64(g, "group"));
+			table_cell(t, "%zu", json_array_size(json_object_get(g, "extents")));
+			table_cell(t, "%s", sz(bytes, b));
+			table_cell(t, "%.1fs", age > 0 ? (double)age / 1e9 : 0.0);
+			table_cell(t, "%s", json_is_true(json_object_get(g, "dead")) ? "dead" : "pending");
+		}
+	}
+	if (t && !table_rows(t)) {
+		table_free(t);
+		printf("(none)\n");
+		return 0;
+	}
+	return print_table(t);
+}
+
+static int list_tags(json_t *q)
+{
+	static const char *const h[] = { "TAG", "MEMDEV", "EXTENTS", "BYTES", "ACCEPTED-HOSTS",
+					 "PENDING-HOSTS", "FLAGS" };
+	struct table *t = table_new(h, 7);
+	size_t i;
+	json_t *g;
+
+	json_array_foreach(json_object_get(q, "tags"), i, g) {
+		char b[24], h1[128], h2[128], flags[32];
+
+		if (!t)
+			break;
+		snprintf(flags, sizeof(flags), "%s%s",
+			 json_is_true(json_object_get(g, "sharable")) ? "sharable," : "",
+			 json_is_true(json_object_get(g, "fm-reference")) ? "fm-ref," : "");
+		if (flags[0])
+			flags[strlen(flags) - 1] = 0;
+		table_cell(t, "%s", str(g, "tag", "?"));
+		table_cell(t, "%s", str(g, "memdev", "-"));
+		table_cell(t, "%" PRIu64, u64(g, "extents"));
+		table_cell(t, "%s", sz(u64(g, "bytes"), b));
+		table_cell(t, "%s", host_list(json_object_get(g, "accepted-hosts"), h1, sizeof(h1)));
+		table_cell(t, "%s", host_list(json_object_get(g, "pending-hosts"), h2, sizeof(h2)));
+		table_cell(t, "%s", flags[0] ? flags : "-");
+	}
+	if (t && !table_rows(t)) {
+		table_free(t);
+		printf("(none)\n");
+		return 0;
+	}
+	return print_table(t);
+}
+
+static int print_list(json_t *q, const struct ctl_devopt *d)
+{
+	json_t *cnt = json_object_get(q, "counts");
+	int rc = 0;
+
+	printf("device %s  path=%s  mode=%s%s%s  hosts=%" PRIu64 "\n", str(q, "id", "?"),
+	       str(q, "path", "?"), str(q, "mode", "?"), json_is_string(json_object_get(q, "memdev")) ?
+	       "  memdev=" : "", str(q, "memdev", ""), u64(q, "num-hosts"));
+	printf("extents %" PRIu64 "/%" PRIu64 " in use  tags %" PRIu64 "/%" PRIu64
+	       " in use  tag-generation=%" PRIu64 "\n\n",
+	       u64(cnt, "total-extents") - u64(cnt, "available-extents"), u64(cnt, "total-extents"),
+	       u64(cnt, "total-tags") - u64(cnt, "available-tags"), u64(cnt, "total-tags"),
+	       u64(q, "tag-generation"));
+	rc |= list_regions(q);
+	printf("\n");
+	rc |= list_hosts(q, d);
+	printf("\nEXTENTS\n");
+	rc |= list_extents(q, d);
+	printf("\nPENDING GROUPS\n");
+	rc |= list_groups(q, d);
+	printf("\nTAGS\n");
+	rc |= list_tags(q);
+	return rc ? CTL_EXIT_FAIL : 0;
+}
+
+static int run_list(struct ctl *c, int argc, char **argv)
+{
+	static const struct option o[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "host", required_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl_devopt d = { 0 };
+	AUTO_JSON *args = NULL, *ret = NULL;
+	AUTO_FREE char *path = NULL;
+	int opt, rc;
+
+	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
+		if (opt == -2)
+			return CTL_EXIT_USAGE;
+		if (opt == -3)
+			return ctl_cmd_help(&ctl_cmd_list);
+		rc = ctl_devopt_set(c, &d, opt, optarg);
+		if (rc)
+			return CTL_EXIT_USAGE;
+	}
+	if (optind < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if ((rc = need_dev_host(c, &d, false)))
+		return rc;
+	path = ctl_dev_path(d.device);
+	args = path ? json_pack("{s:s}", "path", path) : NULL;
+	if (!args)
+		return ctl_fail(c, "out of memory");
+	if ((rc = ctl_connect(c)) || (rc = ctl_call(c, "query-cxl-dynamic-capacity", args, &ret)))
+		return rc;
+	if (d.has_host && d.host >= u64(ret, "num-hosts"))
+		return ctl_fail(c, "host=%" PRIu64 " is out of range: the device has num-hosts=%" PRIu64,
+				d.host, u64(ret, "num-hosts"));
+	if (c->json) {
+		ctl_print_json(ret);
+		return 0;
+	}
+	return print_list(ret, &d);
+}
+
+const struct ctl_cmd ctl_cmd_list = {
+	.name = "list",
+	.run = run_list,
+	.synopsis = "list --device ID [--host N]",
+	.help =
+"Show a device's dynamic capacity (query-cxl-dynamic-capacity): regions,\n"
+"hosts, every extent (accepted, release-pending, or pending in a group),\n"
+"pending groups, and tags with the hosts holding them.  OFFSET is relative\n"
+"to the region base, as --extent takes it.  --host shows one host's\n"
+"extents and groups (tags are always shown in full).  --json prints the\n"
+"daemon's reply as it is.\n",
+};

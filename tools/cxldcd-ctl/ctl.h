@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctl.h - what cxldcd-ctl's commands share: the global options, the
+ * command table entry, and the helpers that give every command the same
+ * exit statuses and messages:
+ *
+ *   0  success
+ *   1  the daemon answered with an error ("error: <desc>" on stderr, as the
+ *      daemon wrote it), the connection failed (the socket and the errno
+ *      text are named), or the command's own check failed
+ *   2  bad arguments: one line naming the argument, then a usage hint
+ */
+#ifndef CXLDCD_CTL_CTL_H
+#define CXLDCD_CTL_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "parse.h"
+#include "qmp-conn.h"
+
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_FAIL 1
+#define CTL_EXIT_USAGE 2
+
+/* Bounds of the connect + negotiation and of each reply. */
+#define CTL_CONNECT_TIMEOUT_MS 5000
+#define CTL_REPLY_TIMEOUT_MS 30000
+
+/* QMP addresses a device as /machine/peripheral/ID (docs/cmdline.md). */
+#define CTL_DEV_PREFIX "/machine/peripheral/"
+
+struct ctl {
+	const char *argv0;
+	const char *cmd;         /* the command's name, for messages */
+	const char *qmp_arg;     /* --qmp, or NULL */
+	bool json;               /* --json: print the daemon's JSON */
+	struct ctl_qmp *q;       /* after ctl_connect() */
+};
+
+struct ctl_cmd {
+	const char *name;
+	int (*run)(struct ctl *c, int argc, char **argv);
+	const char *synopsis;    /* one line, after "cxldcd-ctl [OPTIONS] " */
+	const char *help;        /* the rest of the --help text */
+};
+
+extern const struct ctl_cmd ctl_cmd_add, ctl_cmd_release, ctl_cmd_status, ctl_cmd_list,
+	ctl_cmd_backends, ctl_cmd_backend_add, ctl_cmd_backend_del, ctl_cmd_events, ctl_cmd_raw,
+	ctl_cmd_cci;
+
+/* "cxldcd-ctl CMD: <message>" and a usage hint on stderr; returns CTL_EXIT_USAGE. */
+int ctl_usage_error(struct ctl *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "cxldcd-ctl: <message>" on stderr; returns CTL_EXIT_FAIL. */
+int ctl_fail(struct ctl *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The command's --help text on stdout; returns CTL_EXIT_OK. */
+int ctl_cmd_help(const struct ctl_cmd *cmd);
+
+/*
+ * ctl_getopt() - getopt_long() over a command's arguments with the common
+ * options folded in (--qmp ADDR, --json, --help) and cxldcd-ctl's own
+ * messages.  Returns the option's value, -1 at the end, or, after printing
+ * a message, -2 for a bad option (exit 2) and -3 for --help (exit 0).
+ */
+struct option;
+int ctl_getopt(struct ctl *c, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+
+/*
+ * ctl_connect() - the socket from --qmp, else $CXLDCD_QMP, else the
+ * daemon's default ($XDG_RUNTIME_DIR/cxldcd/qmp.sock or
+ * /tmp/cxldcd-$UID/qmp.sock).  Returns 0, CTL_EXIT_USAGE (a malformed
+ * address) or CTL_EXIT_FAIL, with the message printed.
+ */
+int ctl_connect(struct ctl *c);
+
+/* ctl_default_addr() - the daemon's default QMP socket path. */
+void ctl_default_addr(char *buf, size_t cap);
+
+/*
+ * ctl_call() - run @cmd with @args (borrowed, may be NULL).  On success
+ * *@ret is the "return" value (a new reference) and the result is 0.  A
+ * daemon error prints "error: <desc>"; a lost connection names the socket.
+ * Both return CTL_EXIT_FAIL.
+ */
+int ctl_call(struct ctl *c, const char *cmd, json_t *args, json_t **ret);
+
+/* Print @v as one line of compact JSON on stdout. */
+void ctl_print_json(const json_t *v);
+
+/* Options shared by the device commands. */
+struct ctl_devopt {
+	const char *device;      /* --device: an id or a full QOM path */
+	uint64_t host;
+	bool has_host;
+	uint64_t region;
+	bool has_region;
+	char tag[37];
+	bool has_tag;
+};
+
+/*
+ * ctl_devopt_set() - handle --device / --host / --region / --tag (options
+ * 'd', 'H', 'r', 't'); returns 0, CTL_EXIT_USAGE (message printed), or
+ * -1 if @opt is not one of them.
+ */
+int ctl_devopt_set(struct ctl *c, struct ctl_devopt *d, int opt, const char *val);
+
+/* The QOM path of --device (caller frees), or NULL after a usage error. */
+char *ctl_dev_path(const char *device);
+
+/* Cleanups for tools only (style B.5). */
+static inline void ctl_json_decrefp(json_t **j)
+{
+	json_decref(*j);
+}
+
+static inline void ctl_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+#define AUTO_JSON __attribute__((cleanup(ctl_json_decrefp))) json_t
+#define AUTO_FREE __attribute__((cleanup(ctl_freep)))
+
+#endif
