@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/usock.h"
 #include "hostlink/proto.h"
 
 #define APP_RBUF 256u
@@ -49,36 +50,13 @@ struct app_conn {
 
 /* ------------------------------------------------------------ agent side */
 
-static int listen_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat sb;
-	int fd, rc;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	if (!lstat(path, &sb) && S_ISSOCK(sb.st_mode))
-		unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, 0600) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, 0600) < 0 || listen(fd, 8) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
 int cxldcd_host_serve_apps(struct cxldcd_host *h, const char *path)
 {
 	int fd, rc;
 
 	if (!h || !path || h->app_listen >= 0)
 		return -EINVAL;
-	fd = listen_unix(path);
+	fd = usock_listen(path, 8);
 	if (fd < 0)
 		return fd;
 	h->app_path = strdup(path);

@@ -32,6 +32,7 @@
 #include "cci/cci.h"
 #include "cci/fault.h"
 #include "core/core.h"
+#include "common/usock.h"
 #include "hostlink/proto.h"
 #include "mem/mem.h"
 
@@ -791,25 +792,15 @@ int hostlink_listen_fd(struct hostlink *hl, int fd, int is_unix)
 
 int hostlink_listen_unix(struct hostlink *hl, const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat sb;
 	int fd, rc;
 
-	if (!hl || !path || strlen(path) >= sizeof(sa.sun_path))
+	if (!hl || !path)
 		return -EINVAL;
-	strcpy(sa.sun_path, path);
-	if (!lstat(path, &sb) && S_ISSOCK(sb.st_mode))
-		unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = usock_listen(path, 16);
+	if (fd == -ENAMETOOLONG)
+		return -EINVAL;
 	if (fd < 0)
-		return -errno;
-	/* Linux takes the socket inode's mode at bind(): no window with wider access. */
-	if (fchmod(fd, 0600) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
+		return fd;
 	rc = add_listener(hl, fd, true, path);
 	if (rc) {
 		unlink(path);
