@@ -32,6 +32,8 @@ static const struct qmp_cmd server_cmds[] = {
 	  .args = qmp_release_status_args },
 	{ .name = "query-cxl-dynamic-capacity", .fn = qmp_query_dc, .args = qmp_query_dc_args },
 	{ .name = "cxl-cci-request", .fn = qmp_cci_request, .args = qmp_cci_request_args },
+	{ .name = "cxl-inject-fault", .fn = qmp_inject_fault, .args = qmp_inject_fault_args },
+	{ .name = "query-cxl-faults", .fn = qmp_query_faults, .args = qmp_query_faults_args },
 	{ .name = NULL },
 };
 

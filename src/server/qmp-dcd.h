@@ -19,6 +19,10 @@ extern const struct qmp_arg qmp_add_dc_args[], qmp_release_dc_args[], qmp_releas
 qmp_handler_fn qmp_object_add, qmp_object_del, qmp_query_memdev;
 extern const struct qmp_arg qmp_object_add_args[], qmp_object_del_args[];
 
+/* qmp-fault.c: cxl-inject-fault, query-cxl-faults (test configuration, never journaled) */
+qmp_handler_fn qmp_inject_fault, qmp_query_faults;
+extern const struct qmp_arg qmp_inject_fault_args[], qmp_query_faults_args[];
+
 /* Journal a QMP command (name + arguments) as a STORE_REC_QMP record. */
 int srv_journal_qmp(struct server_ctx *s, const char *name, json_t *args);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ static void spawn(struct child *c, char *const argv[])
 	c->pid = fork();
 	assert_true(c->pid >= 0);
 	if (c->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a test killed by its timeout */
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,6 +54,8 @@ int dproc_start(struct dproc *p, const char *const *args)
 	if (p->pid == 0) {
 		int fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
+		/* A test killed by its timeout must not leave its daemon running. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(fd, 2);
 		dup2(fd, 1);
 		execv(argv[0], (char *const *)argv);
