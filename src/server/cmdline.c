@@ -263,36 +263,122 @@ out:
 	return rc;
 }
 
-static int opt_fm(struct cmdline_ctx *c, const char *arg)
+/*
+ * --fm ADDR[,device=ID] and --host-socket ADDR[,device=ID]: ADDR runs to the
+ * first single ',' (",," is a literal comma, as in every KEY=VALUE list), the
+ * options follow.  @host_link: ADDR may be a bare PATH, and TCP is IPv4 only
+ * (hostlink_listen_tcp()).  The device id is checked once every -device is
+ * known (check_listeners()).
+ */
+static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link,
+			  struct cmdline_listener *l)
 {
-	struct sock_addr a;
-	char aerr[256];
+	struct cmdline_kv kv = { 0 };
+	size_t len = strlen(arg), n = 0, i = 0;
+	char *addr = malloc(len + 1), aerr[256];
+	int rc = 0;
 
-	if (sock_addr_parse(arg, &a, aerr, sizeof(aerr)))
-		return cmdline_fail(c, "%s", aerr);
-	return add_addr(c, &c->cfg->fm, &c->cfg->nr_fm, &a);
+	if (!addr)
+		return cmdline_oom(c);
+	while (i < len && !(arg[i] == ',' && arg[i + 1] != ',')) {
+		addr[n++] = arg[i];
+		i += arg[i] == ',' ? 2 : 1;
+	}
+	addr[n] = 0;
+	if (i < len)
+		rc = cmdline_split_kv(c, arg + i + 1, NULL, &kv);
+	for (size_t k = 0; !rc && k < kv.n; k++) {
+		const char *key = kv.p[k].key, *v = kv.p[k].value;
+
+		if (strcmp(key, "device"))
+			rc = cmdline_fail(c, "unknown option '%s' (device)", key);
+		else if (!cmdline_id_ok(v))
+			rc = cmdline_fail(c, "invalid device id '%s'", v);
+		else if (!(l->device = strdup(v)))
+			rc = cmdline_oom(c);
+	}
+	if (rc)
+		goto out;
+	if (host_link && strncmp(addr, "unix:", 5) && strncmp(addr, "tcp:", 4)) {
+		/* A bare PATH, as --host-socket always took. */
+		if (!*addr) {
+			rc = cmdline_fail(c, "empty path");
+		} else if (n >= SOCK_PATH_MAX) {
+			rc = cmdline_fail(c, "path longer than %d bytes", SOCK_PATH_MAX - 1);
+		} else {
+			l->addr = (struct sock_addr){ .kind = SOCK_UNIX };
+			memcpy(l->addr.path, addr, n + 1);
+		}
+	} else if (sock_addr_parse(addr, &l->addr, aerr, sizeof(aerr))) {
+		rc = cmdline_fail(c, "%s", aerr);
+	} else if (host_link && l->addr.kind == SOCK_TCP && strchr(l->addr.host, ':')) {
+		rc = cmdline_fail(c, "the host link listens on IPv4 only ('%s')", l->addr.host);
+	}
+	if (!rc && !(l->arg = strdup(arg)))
+		rc = cmdline_oom(c);
+out:
+	cmdline_kv_free(&kv);
+	free(addr);
+	return rc;
 }
 
-static int set_path(struct cmdline_ctx *c, char **dst, const char *arg, size_t max)
+static void listener_free(struct cmdline_listener *l)
+{
+	free(l->device);
+	free(l->arg);
+}
+
+/* Append @l (taken over, also on error). */
+static int push_listener(struct cmdline_ctx *c, struct cmdline_listener *l,
+			 struct cmdline_listener **arr, size_t *nr)
+{
+	struct cmdline_listener *n = realloc(*arr, (*nr + 1) * sizeof(*n));
+
+	if (!n) {
+		listener_free(l);
+		return cmdline_oom(c);
+	}
+	*arr = n;
+	n[(*nr)++] = *l;
+	return 0;
+}
+
+static int add_listener(struct cmdline_ctx *c, const char *arg, bool host_link,
+			struct cmdline_listener **arr, size_t *nr)
+{
+	struct cmdline_listener l = { 0 };
+	int rc = parse_listener(c, arg, host_link, &l);
+
+	if (rc) {
+		listener_free(&l);
+		return rc;
+	}
+	return push_listener(c, &l, arr, nr);
+}
+
+static int opt_fm(struct cmdline_ctx *c, const char *arg)
+{
+	return add_listener(c, arg, false, &c->cfg->fm, &c->cfg->nr_fm);
+}
+
+static int opt_host_socket(struct cmdline_ctx *c, const char *arg)
+{
+	return add_listener(c, arg, true, &c->cfg->host, &c->cfg->nr_host);
+}
+
+static int set_path(struct cmdline_ctx *c, char **dst, const char *arg)
 {
 	if (!*arg)
 		return cmdline_fail(c, "empty path");
-	if (max && strlen(arg) >= max)
-		return cmdline_fail(c, "path longer than %zu bytes", max - 1);
 	if (*dst)
 		return cmdline_fail(c, "given twice");
 	*dst = strdup(arg);
 	return *dst ? 0 : cmdline_oom(c);
 }
 
-static int opt_host_socket(struct cmdline_ctx *c, const char *arg)
-{
-	return set_path(c, &c->cfg->host_socket, arg, SOCK_PATH_MAX);
-}
-
 static int opt_state(struct cmdline_ctx *c, const char *arg)
 {
-	return set_path(c, &c->cfg->state_dir, arg, 0);
+	return set_path(c, &c->cfg->state_dir, arg);
 }
 
 static int opt_trace(struct cmdline_ctx *c, const char *arg)
@@ -332,9 +418,38 @@ static const struct option_def {
 	{ "V", NULL },
 };
 
+/* Resolve each listener's device=ID (default: the first -device). */
+static int check_listeners(struct cmdline_ctx *c, const char *opt, struct cmdline_listener *ls,
+			   size_t nr)
+{
+	const struct cmdline_cfg *cfg = c->cfg;
+
+	for (size_t i = 0; i < nr; i++) {
+		struct cmdline_listener *l = &ls[i];
+		size_t k = 0;
+
+		c->opt = opt;
+		c->arg = l->arg;
+		while (l->device && k < cfg->nr_devices && strcmp(cfg->devices[k].id, l->device))
+			k++;
+		if (l->device && k == cfg->nr_devices)
+			return cmdline_fail(c, "device '%s' is not a -device id", l->device);
+		if (!cfg->nr_devices)
+			return cmdline_fail(c, "there is no -device to serve");
+		l->dev = k;
+	}
+	c->opt = NULL;
+	return 0;
+}
+
 static int cross_check(struct cmdline_ctx *c)
 {
-	c->opt = NULL;
+	int rc = check_listeners(c, "--fm", c->cfg->fm, c->cfg->nr_fm);
+
+	if (!rc)
+		rc = check_listeners(c, "--host-socket", c->cfg->host, c->cfg->nr_host);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < c->cfg->nr_devices; i++) {
 		const struct cmdline_device *d = &c->cfg->devices[i];
 		bool found = false;
@@ -358,6 +473,19 @@ static int default_path(struct cmdline_ctx *c, const char *dir, const char *file
 	return 0;
 }
 
+/* A default listener, of the first device. */
+static int add_default(struct cmdline_ctx *c, struct cmdline_listener **arr, size_t *nr,
+		       const struct sock_addr *a)
+{
+	size_t len = strlen("unix:") + strlen(a->path) + 1;
+	struct cmdline_listener l = { .addr = *a, .arg = malloc(len) };
+
+	if (!l.arg)
+		return cmdline_oom(c);
+	snprintf(l.arg, len, "unix:%s", a->path);
+	return push_listener(c, &l, arr, nr);
+}
+
 static int apply_defaults(struct cmdline_ctx *c, const char *rundir, bool no_args)
 {
 	struct cmdline_cfg *cfg = c->cfg;
@@ -374,17 +502,55 @@ static int apply_defaults(struct cmdline_ctx *c, const char *rundir, bool no_arg
 		if (!rc)
 			rc = cmdline_opt_device(c, c->arg);
 		c->opt = NULL;
-		if (!rc)
-			rc = default_path(c, rundir, "fm.sock", a.path);
-		if (!rc)
-			rc = add_addr(c, &cfg->fm, &cfg->nr_fm, &a);
+		if (!rc && !(rc = default_path(c, rundir, "fm.sock", a.path)))
+			rc = add_default(c, &cfg->fm, &cfg->nr_fm, &a);
 		if (!rc && !(rc = default_path(c, rundir, "host.sock", a.path)))
-			rc = (cfg->host_socket = strdup(a.path)) ? 0 : cmdline_oom(c);
+			rc = add_default(c, &cfg->host, &cfg->nr_host, &a);
 	}
 	if (!rc && !cfg->nr_qmp && !(rc = default_path(c, rundir, "qmp.sock", a.path)))
 		rc = add_addr(c, &cfg->qmp, &cfg->nr_qmp, &a);
 	if (!rc && cfg->uses_runtime_dir)
 		rc = (cfg->runtime_dir = strdup(rundir)) ? 0 : cmdline_oom(c);
+	return rc;
+}
+
+/*
+ * One Unix socket path for two listeners would have the second replace the
+ * first's socket file (the host link replaces any socket file): refuse it.
+ */
+static int check_unix_paths(struct cmdline_ctx *c)
+{
+	const struct cmdline_cfg *cfg = c->cfg;
+	size_t nr = cfg->nr_qmp + cfg->nr_fm + cfg->nr_host, n = 0;
+	const struct sock_addr **a = malloc((nr ? nr : 1) * sizeof(*a));
+	const char **opt = malloc((nr ? nr : 1) * sizeof(*opt));
+	int rc = 0;
+
+	if (!a || !opt) {
+		free(a);
+		free(opt);
+		return cmdline_oom(c);
+	}
+	for (size_t i = 0; i < cfg->nr_qmp; i++) {
+		a[n] = &cfg->qmp[i];
+		opt[n++] = "-qmp";
+	}
+	for (size_t i = 0; i < cfg->nr_fm; i++) {
+		a[n] = &cfg->fm[i].addr;
+		opt[n++] = "--fm";
+	}
+	for (size_t i = 0; i < cfg->nr_host; i++) {
+		a[n] = &cfg->host[i].addr;
+		opt[n++] = "--host-socket";
+	}
+	for (size_t i = 0; !rc && i < n; i++)
+		for (size_t j = i + 1; !rc && j < n; j++)
+			if (a[i]->kind == SOCK_UNIX && a[j]->kind == SOCK_UNIX &&
+			    !strcmp(a[i]->path, a[j]->path))
+				rc = cmdline_fail(c, "socket path '%s' is given twice (%s and %s)",
+						  a[i]->path, opt[i], opt[j]);
+	free(a);
+	free(opt);
 	return rc;
 }
 
@@ -447,6 +613,8 @@ int cmdline_parse(int argc, char *const argv[], const char *runtime_dir,
 	rc = cross_check(&c);
 	if (!rc)
 		rc = apply_defaults(&c, runtime_dir ? runtime_dir : "/tmp", argc <= 1);
+	if (!rc)
+		rc = check_unix_paths(&c);
 	return rc;
 }
 
@@ -464,8 +632,12 @@ void cmdline_fini(struct cmdline_cfg *cfg)
 	free(cfg->objects);
 	free(cfg->devices);
 	free(cfg->qmp);
+	for (size_t i = 0; i < cfg->nr_fm; i++)
+		listener_free(&cfg->fm[i]);
+	for (size_t i = 0; i < cfg->nr_host; i++)
+		listener_free(&cfg->host[i]);
 	free(cfg->fm);
-	free(cfg->host_socket);
+	free(cfg->host);
 	free(cfg->state_dir);
 	free(cfg->runtime_dir);
 	memset(cfg, 0, sizeof(*cfg));
@@ -506,8 +678,11 @@ const char *cmdline_usage(void)
 "  -qmp unix:PATH,server,wait=off | tcp:HOST:PORT,server,wait=off\n"
 "                       a QMP listener (several allowed; TCP binds 127.0.0.1\n"
 "                       unless HOST is given)\n"
-"  --fm unix:PATH|tcp:HOST:PORT   fabric-manager (FM-API CCI) listener\n"
-"  --host-socket PATH   host-link Unix socket\n"
+"  --fm unix:PATH|tcp:HOST:PORT[,device=ID]\n"
+"                       a fabric-manager (FM-API CCI) listener (several allowed)\n"
+"  --host-socket PATH|unix:PATH|tcp:HOST:PORT[,device=ID]\n"
+"                       a host-link listener (several allowed; TCP: IPv4, slow\n"
+"                       path only); device= defaults to the first -device\n"
 "  --state DIR          persistent state directory\n"
 "  --trace=cci,qmp,host log every message of these faces\n"
 "  --help, --version\n"

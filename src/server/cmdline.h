@@ -10,6 +10,10 @@
  * nothing: the daemon builds backends and devices from the result.  Errors
  * come back as one message naming the bad argument; the caller prints it
  * and exits with status 2.  No globals, no printing, no exit.
+ *
+ * --fm and --host-socket may be repeated and each names the device it
+ * serves (",device=ID"; default: the first -device): the parser resolves
+ * the id to the device's index, so the daemon never sees an unknown one.
  */
 #ifndef CXLDCD_SERVER_CMDLINE_H
 #define CXLDCD_SERVER_CMDLINE_H
@@ -96,6 +100,18 @@ struct cmdline_device {
 	size_t nr_props;
 };
 
+/*
+ * --fm ADDR[,device=ID] / --host-socket ADDR[,device=ID]: one listener and
+ * the -device it serves.  A --host-socket ADDR may be a bare PATH (Unix);
+ * its TCP addresses are IPv4 (empty host: 127.0.0.1).
+ */
+struct cmdline_listener {
+	struct sock_addr addr;
+	char *device;                   /* device=ID as written; NULL: the first -device */
+	size_t dev;                     /* index in cmdline_cfg.devices of the device served */
+	char *arg;                      /* the option's value as written (messages) */
+};
+
 struct cmdline_cfg {
 	struct cmdline_object *objects;
 	size_t nr_objects;
@@ -103,9 +119,10 @@ struct cmdline_cfg {
 	size_t nr_devices;
 	struct sock_addr *qmp;          /* -qmp, in order */
 	size_t nr_qmp;
-	struct sock_addr *fm;           /* --fm, in order */
+	struct cmdline_listener *fm;    /* --fm, in order */
 	size_t nr_fm;
-	char *host_socket;              /* --host-socket, NULL if none */
+	struct cmdline_listener *host;  /* --host-socket, in order */
+	size_t nr_host;
 	char *state_dir;                /* --state, NULL if none */
 	unsigned trace;                 /* CMDLINE_TRACE_* */
 	bool help, version;

@@ -62,7 +62,7 @@ struct dcd {
 	bool *qmp_chain;              /* [nr_hosts]: a 4802h/4803h More chain is open on qmp_mbox */
 	struct cci_ctx *replay_fm;    /* FM-socket records during replay */
 	struct cci_ctx **replay_mbox; /* [nr_hosts]: host-link records during replay, made on first use */
-	struct hostlink *hl;          /* --host-socket (first device only) */
+	struct hostlink *hl;          /* its --host-socket listeners (unix and tcp), NULL if none */
 	/* what the observers saw during the current request (events.c) */
 	json_t *acc;                  /* accepted extents, until group_answered */
 	json_t *rel, *rev;            /* {"host": [extents]} released / revoked */

@@ -2,12 +2,15 @@
 /*
  * main.c - the cxldcd daemon: parse the command line, build the memory
  * backends and devices, replay the --state journal, attach memory and the
- * host link, open the FM and QMP listeners, run the loop (with the
- * pending-timeout tick), shut down cleanly on quit, SIGINT or SIGTERM
- * (checkpoint, remove our Unix sockets).  The only file of src/ that may
- * exit().
+ * host links, open the FM and QMP listeners (each --fm and --host-socket
+ * serves the device its device=ID names, by default the first), run the
+ * loop (with the pending-timeout tick), shut down cleanly on quit, SIGINT
+ * or SIGTERM (checkpoint, remove our Unix sockets).  The only file of src/
+ * that may exit().
  */
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,9 +188,9 @@ static void hl_chain_dropped(void *opaque, uint16_t host)
 	srv_journal(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host, NULL, 0);
 }
 
-static int start_hostlink(struct daemon *d)
+/* The host link of @dv, made at its first --host-socket: one per device, all its listeners. */
+static int dcd_hostlink(struct daemon *d, struct dcd *dv)
 {
-	struct dcd *dv = d->ctx.devs[0];
 	struct hostlink_cfg hc = {
 		.dev = dv->dev, .md = dv->md, .watch = &hl_watch, .watch_opaque = dv,
 		.log = hl_log, .log_opaque = dv,
@@ -195,17 +198,62 @@ static int start_hostlink(struct daemon *d)
 		.chain_dropped = hl_chain_dropped, .hook_opaque = dv,
 		.log_level = d->cfg.trace & CMDLINE_TRACE_HOST ? LOG_DEBUG : LOG_INFO,
 	};
-	int rc = hostlink_new(&hc, &dv->hl);
 
-	if (!rc)
-		rc = hostlink_listen_unix(dv->hl, d->cfg.host_socket);
+	return dv->hl ? 0 : hostlink_new(&hc, &dv->hl);
+}
+
+/* HOST of a --host-socket tcp:HOST:PORT as an IPv4 address (the host link binds IPv4). */
+static int hostlink_ipv4(const struct cmdline_listener *l, char ip[INET_ADDRSTRLEN])
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	int rc;
+
+	snprintf(ip, INET_ADDRSTRLEN, "127.0.0.1");
+	if (!l->addr.host[0])
+		return 0;
+	rc = getaddrinfo(l->addr.host, NULL, &hints, &ai);
 	if (rc) {
-		fprintf(stderr, "cxldcd: --host-socket %s: cannot listen: %s\n", d->cfg.host_socket,
-			strerror(-rc));
-		return rc;
+		fprintf(stderr, "cxldcd: --host-socket %s: cannot resolve '%s' to an IPv4 address: %s\n",
+			l->arg, l->addr.host, gai_strerror(rc));
+		return -EADDRNOTAVAIL;
 	}
-	srv_log(&d->log, LOG_NOTICE, "host link: listening on unix:%s (device %s)", d->cfg.host_socket,
-		dv->id);
+	rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, ip, INET_ADDRSTRLEN, NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(ai);
+	if (rc) {
+		fprintf(stderr, "cxldcd: --host-socket %s: '%s': %s\n", l->arg, l->addr.host,
+			gai_strerror(rc));
+		return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
+static int start_hostlinks(struct daemon *d)
+{
+	for (size_t i = 0; i < d->cfg.nr_host; i++) {
+		const struct cmdline_listener *l = &d->cfg.host[i];
+		struct dcd *dv = d->ctx.devs[l->dev];     /* cmdline_parse() checked device= */
+		char addr[300], ip[INET_ADDRSTRLEN];
+		uint16_t port = 0;
+		int rc;
+
+		if (l->addr.kind == SOCK_TCP && (rc = hostlink_ipv4(l, ip)))
+			return rc;
+		rc = dcd_hostlink(d, dv);
+		if (!rc && l->addr.kind == SOCK_UNIX) {
+			rc = hostlink_listen_unix(dv->hl, l->addr.path);
+			snprintf(addr, sizeof(addr), "unix:%s", l->addr.path);
+		} else if (!rc) {
+			rc = hostlink_listen_tcp(dv->hl, ip, (uint16_t)strtoul(l->addr.port, NULL, 10),
+						 &port);
+			snprintf(addr, sizeof(addr), "tcp:%s:%u", ip, port);
+		}
+		if (rc) {
+			fprintf(stderr, "cxldcd: --host-socket %s: cannot listen: %s\n", l->arg,
+				strerror(-rc));
+			return rc;
+		}
+		srv_log(&d->log, LOG_NOTICE, "host link: listening on %s (device %s)", addr, dv->id);
+	}
 	return 0;
 }
 
@@ -281,15 +329,7 @@ static int build_devices(struct daemon *d)
 	if ((rc = dcd_attach_memory(s, d->err, sizeof(d->err))))
 		return fail(d, rc, "cannot attach memory");
 	describe_devices(d);
-	if (d->cfg.host_socket) {
-		if (!s->nr_devs) {
-			fprintf(stderr, "cxldcd: --host-socket needs a -device\n");
-			return -EINVAL;
-		}
-		if ((rc = start_hostlink(d)))
-			return rc;
-	}
-	return 0;
+	return start_hostlinks(d);
 }
 
 static int start_fm(struct daemon *d)
@@ -297,23 +337,21 @@ static int start_fm(struct daemon *d)
 	char addr[300];
 	int rc;
 
-	if (d->cfg.nr_fm && !d->ctx.nr_devs) {
-		fprintf(stderr, "cxldcd: --fm needs a -device\n");
-		return -EINVAL;
-	}
 	d->fm_ls = calloc(d->cfg.nr_fm ? d->cfg.nr_fm : 1, sizeof(*d->fm_ls));
 	if (!d->fm_ls)
 		return -ENOMEM;
 	for (size_t i = 0; i < d->cfg.nr_fm; i++) {
-		sock_addr_str(&d->cfg.fm[i], addr, sizeof(addr));
-		rc = fm_listen_new(&d->ctx, &d->cfg.fm[i], d->ctx.devs[0], &d->fm_ls[i]);
+		const struct cmdline_listener *l = &d->cfg.fm[i];
+		struct dcd *dv = d->ctx.devs[l->dev];     /* cmdline_parse() checked device= */
+
+		rc = fm_listen_new(&d->ctx, &l->addr, dv, &d->fm_ls[i]);
 		if (rc) {
-			fprintf(stderr, "cxldcd: --fm %s: cannot listen: %s\n", addr, strerror(-rc));
+			fprintf(stderr, "cxldcd: --fm %s: cannot listen: %s\n", l->arg, strerror(-rc));
 			return rc;
 		}
 		d->nr_fm_ls++;
 		fm_listen_addr(d->fm_ls[i], addr, sizeof(addr));
-		srv_log(&d->log, LOG_NOTICE, "fm: listening on %s (device %s)", addr, d->ctx.devs[0]->id);
+		srv_log(&d->log, LOG_NOTICE, "fm: listening on %s (device %s)", addr, dv->id);
 	}
 	return 0;
 }

@@ -65,8 +65,14 @@ static void test_no_arguments_give_the_default_device(void **state)
 	assert_string_equal(cfg.devices[0].volatile_dc_memdev, "dc-mem0");
 	assert_int_equal(cfg.nr_qmp, 1);
 	assert_string_equal(cfg.qmp[0].path, "/run/user/1000/cxldcd/qmp.sock");
-	assert_string_equal(cfg.fm[0].path, "/run/user/1000/cxldcd/fm.sock");
-	assert_string_equal(cfg.host_socket, "/run/user/1000/cxldcd/host.sock");
+	assert_int_equal(cfg.nr_fm, 1);
+	assert_string_equal(cfg.fm[0].addr.path, "/run/user/1000/cxldcd/fm.sock");
+	assert_null(cfg.fm[0].device);
+	assert_int_equal(cfg.fm[0].dev, 0);
+	assert_int_equal(cfg.nr_host, 1);
+	assert_int_equal(cfg.host[0].addr.kind, SOCK_UNIX);
+	assert_string_equal(cfg.host[0].addr.path, "/run/user/1000/cxldcd/host.sock");
+	assert_int_equal(cfg.host[0].dev, 0);
 	assert_true(cfg.uses_runtime_dir);
 	assert_string_equal(cfg.runtime_dir, "/run/user/1000/cxldcd");
 	cmdline_fini(&cfg);
@@ -133,8 +139,13 @@ static void test_full_command_line(void **state)
 	assert_string_equal(cfg.qmp[2].host, "");
 	assert_string_equal(cfg.qmp[2].port, "0");
 	assert_int_equal(cfg.nr_fm, 2);
-	assert_string_equal(cfg.fm[1].host, "::1");
-	assert_string_equal(cfg.host_socket, "/tmp/host.sock");
+	assert_string_equal(cfg.fm[1].addr.host, "::1");
+	assert_int_equal(cfg.fm[0].dev, 0);
+	assert_int_equal(cfg.fm[1].dev, 0);
+	assert_int_equal(cfg.nr_host, 1);
+	assert_int_equal(cfg.host[0].addr.kind, SOCK_UNIX);
+	assert_string_equal(cfg.host[0].addr.path, "/tmp/host.sock");
+	assert_string_equal(cfg.host[0].arg, "/tmp/host.sock");
 	assert_string_equal(cfg.state_dir, "/var/lib/cxldcd");
 	assert_int_equal(cfg.trace, CMDLINE_TRACE_CCI | CMDLINE_TRACE_QMP | CMDLINE_TRACE_HOST);
 	cmdline_fini(&cfg);
@@ -151,8 +162,91 @@ static void test_qmp_defaults_to_runtime_dir_when_absent(void **state)
 	assert_int_equal(cfg.nr_qmp, 1);
 	assert_string_equal(cfg.qmp[0].path, "/run/user/1000/cxldcd/qmp.sock");
 	assert_int_equal(cfg.nr_fm, 0);
-	assert_null(cfg.host_socket);
+	assert_int_equal(cfg.nr_host, 0);
 	cmdline_fini(&cfg);
+}
+
+#define DEV1 "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=4G"
+
+static void test_listeners_name_their_device(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	/* Listeners may come before the -device they name. */
+	assert_int_equal(parse(&cfg, err,
+		"--fm", "unix:/tmp/fm1.sock,device=d1",
+		"-object", OBJ, "-device", DEV, "-device", DEV1,
+		"--fm", "unix:/tmp/fm0.sock",
+		"--fm=tcp:127.0.0.1:0,device=d0",
+		"--host-socket", "/tmp/h0.sock",
+		"--host-socket", "unix:/tmp/h1.sock,device=d1",
+		"--host-socket", "tcp::0,device=d1",
+		"-host-socket=tcp:localhost:7000,device=d0",
+		"--host-socket", "/tmp/a,,b.sock,device=d1", NULL), 0);
+	assert_int_equal(cfg.nr_fm, 3);
+	assert_string_equal(cfg.fm[0].addr.path, "/tmp/fm1.sock");
+	assert_string_equal(cfg.fm[0].device, "d1");
+	assert_int_equal(cfg.fm[0].dev, 1);
+	assert_string_equal(cfg.fm[0].arg, "unix:/tmp/fm1.sock,device=d1");
+	assert_null(cfg.fm[1].device);
+	assert_int_equal(cfg.fm[1].dev, 0);
+	assert_int_equal(cfg.fm[2].addr.kind, SOCK_TCP);
+	assert_string_equal(cfg.fm[2].addr.port, "0");
+	assert_int_equal(cfg.fm[2].dev, 0);
+	assert_int_equal(cfg.nr_host, 5);
+	assert_int_equal(cfg.host[0].addr.kind, SOCK_UNIX);
+	assert_string_equal(cfg.host[0].addr.path, "/tmp/h0.sock");
+	assert_int_equal(cfg.host[0].dev, 0);
+	assert_string_equal(cfg.host[1].addr.path, "/tmp/h1.sock");
+	assert_int_equal(cfg.host[1].dev, 1);
+	assert_int_equal(cfg.host[2].addr.kind, SOCK_TCP);
+	assert_string_equal(cfg.host[2].addr.host, "");
+	assert_string_equal(cfg.host[2].addr.port, "0");
+	assert_int_equal(cfg.host[2].dev, 1);
+	assert_string_equal(cfg.host[3].addr.host, "localhost");
+	assert_string_equal(cfg.host[3].addr.port, "7000");
+	assert_int_equal(cfg.host[3].dev, 0);
+	assert_string_equal(cfg.host[4].addr.path, "/tmp/a,b.sock");   /* ",," is a comma */
+	assert_int_equal(cfg.host[4].dev, 1);
+	cmdline_fini(&cfg);
+}
+
+static void test_listener_errors_name_the_listener(void **state)
+{
+	(void)state;
+	EXPECT_ERR(L("--fm 'unix:/tmp/f.sock,device=nope'", "device 'nope' is not a -device id"),
+		   "-object", OBJ, "-device", DEV, "--fm", "unix:/tmp/f.sock,device=nope");
+	EXPECT_ERR(L("--host-socket '/tmp/h.sock,device=d9'", "device 'd9' is not a -device id"),
+		   "-object", OBJ, "-device", DEV, "--host-socket", "/tmp/h.sock,device=d9");
+	EXPECT_ERR(L("--fm", "there is no -device to serve"), "--fm", "unix:/tmp/f.sock");
+	EXPECT_ERR(L("--fm 'unix:/tmp/f.sock,device=d0'", "device 'd0' is not a -device id"), "--fm",
+		   "unix:/tmp/f.sock,device=d0");
+	EXPECT_ERR(L("--host-socket", "there is no -device to serve"), "--host-socket", "/tmp/h.sock");
+	EXPECT_ERR(L("--fm", "unknown option 'dev' (device)"), "--fm", "unix:/tmp/f.sock,dev=d0");
+	EXPECT_ERR(L("--host-socket", "unknown option 'server' (device)"), "--host-socket",
+		   "unix:/tmp/h.sock,server");
+	EXPECT_ERR(L("--host-socket", "invalid device id '0d'"), "--host-socket", "/tmp/h.sock,device=0d");
+	EXPECT_ERR(L("--host-socket", "property 'device' given twice"), "--host-socket",
+		   "/tmp/h.sock,device=d0,device=d0");
+	EXPECT_ERR(L("--host-socket", "empty element"), "--host-socket", "/tmp/h.sock,");
+	EXPECT_ERR(L("--host-socket", "empty path"), "--host-socket", ",device=d0");
+	EXPECT_ERR(L("--host-socket", "longer than 107"), "--host-socket",
+		   "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	EXPECT_ERR(L("--host-socket", "IPv4 only"), "--host-socket", "tcp:[::1]:7000");
+	EXPECT_ERR(L("--host-socket", "port must be a number"), "--host-socket", "tcp:localhost:x");
+	EXPECT_ERR(L("--fm", "expected unix:PATH"), "--fm", "/tmp/f.sock,device=d0");
+	/* One socket file for two listeners, whichever options. */
+	EXPECT_ERR(L("socket path '/tmp/s.sock' is given twice (--fm and --host-socket)"),
+		   "-object", OBJ, "-device", DEV, "--fm", "unix:/tmp/s.sock",
+		   "--host-socket", "/tmp/s.sock");
+	EXPECT_ERR(L("socket path '/tmp/s.sock' is given twice (--host-socket and --host-socket)"),
+		   "-object", OBJ, "-device", DEV, "--host-socket", "/tmp/s.sock",
+		   "--host-socket", "unix:/tmp/s.sock,device=d0");
+	EXPECT_ERR(L("socket path '/tmp/s.sock' is given twice (-qmp and --fm)"),
+		   "-object", OBJ, "-device", DEV, "-qmp", "unix:/tmp/s.sock,server",
+		   "--fm", "unix:/tmp/s.sock");
 }
 
 static void test_help_and_version(void **state)
@@ -309,6 +403,8 @@ int main(void)
 		cmocka_unit_test(test_no_arguments_give_the_default_device),
 		cmocka_unit_test(test_full_command_line),
 		cmocka_unit_test(test_qmp_defaults_to_runtime_dir_when_absent),
+		cmocka_unit_test(test_listeners_name_their_device),
+		cmocka_unit_test(test_listener_errors_name_the_listener),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_value_parsers),
 		cmocka_unit_test(test_runtime_dir_follows_xdg),
