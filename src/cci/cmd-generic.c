@@ -21,7 +21,7 @@ enum cxldcd_rc cci_cmd_identify(struct cci_call *c)
 		.device_id = CXLDCD_PCI_DEVICE,
 		.subsys_vendor_id = CXLDCD_PCI_VENDOR,
 		.subsys_id = CXLDCD_PCI_DEVICE,
-		.serial = 0,
+		.serial = core_dev_cfg(c->ctx->dev)->serial,
 		.max_msg_size_log2 = c->ctx->mbox_log2,
 		.component_type = CCI_COMPONENT_TYPE3,
 	};

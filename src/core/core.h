@@ -77,6 +77,7 @@ struct cxldcd_dev_cfg {
 	uint32_t mbox_payload_size;    /* bytes, power of two, 256 .. 1 MiB (used by src/cci) */
 	bool seq_one_based;            /* shared sequence 1..n (Linux v10) instead of 0..n-1 */
 	uint64_t pending_timeout_ms;   /* core_tick() expires pending groups older; 0 = never */
+	uint64_t serial;               /* device serial number, reported by Identify (0001h) */
 	const struct cxldcd_allocator *alloc; /* borrowed; must outlive the device */
 };
 

@@ -137,6 +137,7 @@ static int device_cfg(struct server_ctx *s, const struct cmdline_device *d,
 		cfg->mbox_payload_size = d->mbox_payload_size;
 	cfg->seq_one_based = d->seq_one_based;
 	cfg->pending_timeout_ms = d->pending_timeout_ms;
+	cfg->serial = d->sn;
 	return 0;
 }
 

@@ -47,6 +47,8 @@ struct fx {
 	size_t out_len;
 };
 
+#define FX_SERIAL 0x0123456789abcdefull
+
 static int setup(void **state)
 {
 	struct cxldcd_dev_cfg cfg;
@@ -54,6 +56,7 @@ static int setup(void **state)
 
 	core_cfg_default(&cfg);
 	cfg.static_capacity = 1 * GIB;
+	cfg.serial = FX_SERIAL;
 	assert_int_equal(core_dev_new(&cfg, &f->dev, NULL), 0);
 	core_dev_set_time(f->dev, NOW);
 	assert_int_equal(cci_ctx_new(f->dev, CCI_MAILBOX, 0, &f->mb[0]), 0);

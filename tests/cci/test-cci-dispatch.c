@@ -94,7 +94,11 @@ static void test_identify_golden(void **state)
 
 	assert_int_equal(msg(f, f->mb[0], 0x0001, NULL, 0), 0);
 	assert_int_equal(f->out_len, 0x12);
-	memcpy(want, f->out, 0x10);             /* IDs and serial: placeholders */
+	g16(want, 0x00, 0x1e98);                /* PCIe Vendor ID (placeholder, conformance.md) */
+	g16(want, 0x02, 0x0d93);                /* PCIe Device ID */
+	g16(want, 0x04, 0x1e98);                /* Subsystem Vendor ID */
+	g16(want, 0x06, 0x0d93);                /* Subsystem ID */
+	g64(want, 0x08, FX_SERIAL);             /* Device Serial Number: -device ...,sn= */
 	g8(want, 0x10, 11);                     /* 2048-byte mailbox = 2^11 */
 	g8(want, 0x11, 0x03);                   /* Type 3 */
 	expect_rsp(f, want, 0x12);
