@@ -285,54 +285,56 @@ static void start_policy(struct cxldcd_host *h)
 
 /* ------------------------------------------------------------ extent scan */
 
-static int same_tag(const struct cxldcd_extent *a, const struct cxldcd_extent *b)
+/* Surface one tag group of the scan without Add DC Response.  Return false when the host failed. */
+static bool replay_group(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t k)
 {
-	return memcmp(a->tag, b->tag, CXLDCD_TAG_SIZE) == 0;
+	uint8_t region;
+	char why[160];
+	struct group *g;
+
+	if (events_check_group(h, e, k, &region, why, sizeof(why))) {
+		host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, e[0].dpa, e[0].len,
+			  "existing extent not surfaced: %s", why);
+		return true;
+	}
+	g = group_new(h, e, k, region);
+	if (!g)
+		return false;
+	g->info.replayed = true;
+	group_activate(h, g);
+	host_emit(h, CXLDCD_HOST_EV_GROUP_ADDED, g, g->ext[0].dpa, g->info.size,
+		  "replayed id=%llu extents=%u size=0x%llx", (unsigned long long)g->info.id, g->nr,
+		  (unsigned long long)g->info.size);
+	return true;
 }
 
 /* Surface the scanned extents as tag groups, without Add DC Response. */
 static void replay(struct cxldcd_host *h)
 {
-	uint32_t n = h->scan_nr;
-	bool *done = calloc(n ? n : 1, sizeof(bool));
+	uint32_t n = h->scan_nr, *order = calloc(n ? n : 1, sizeof(uint32_t));
+	uint32_t *start = calloc(n + 1, sizeof(uint32_t));
 	struct cxldcd_extent *e = calloc(n ? n : 1, sizeof(*e));
+	int ng = -ENOMEM;
 
-	if (!done || !e) {
-		free(done);
+	if (order && start && e)
+		ng = events_tag_groups(h->scan, n, order, start);
+	if (ng < 0) {
+		free(order);
+		free(start);
 		free(e);
 		host_fail(h, -ENOMEM, "out of memory");
 		return;
 	}
-	for (uint32_t i = 0; i < n; i++) {
+	for (int gi = 0; gi < ng; gi++) {
 		uint32_t k = 0;
-		uint8_t region;
-		char why[160];
-		struct group *g;
 
-		if (done[i])
-			continue;
-		for (uint32_t j = i; j < n; j++) {
-			if (done[j] || (j != i && (tag_is_null(h->scan[i].tag) ||
-						   !same_tag(&h->scan[i], &h->scan[j]))))
-				continue;
-			done[j] = true;
-			e[k++] = h->scan[j];
-		}
-		if (events_check_group(h, e, k, &region, why, sizeof(why))) {
-			host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, e[0].dpa, e[0].len,
-				  "existing extent not surfaced: %s", why);
-			continue;
-		}
-		g = group_new(h, e, k, region);
-		if (!g)
+		for (uint32_t j = start[gi]; j < start[gi + 1]; j++)
+			e[k++] = h->scan[order[j]];
+		if (!replay_group(h, e, k))
 			break;
-		g->info.replayed = true;
-		group_activate(h, g);
-		host_emit(h, CXLDCD_HOST_EV_GROUP_ADDED, g, g->ext[0].dpa, g->info.size,
-			  "replayed id=%llu extents=%u size=0x%llx", (unsigned long long)g->info.id,
-			  g->nr, (unsigned long long)g->info.size);
 	}
-	free(done);
+	free(order);
+	free(start);
 	free(e);
 	free(h->scan);
 	h->scan = NULL;
@@ -372,10 +374,19 @@ static void done_scan(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc
 		return;
 	}
 	r = cci_dec_extent_list_out(out, len, &o, tmp, want);
-	if (r || o.total > HOST_MAX_EXTENTS) {
+	if (r) {
 		free(tmp);
 		bad_device(h, -EPROTO, r == -ENOBUFS ? "extent list returned more than asked"
 						      : "malformed or oversized extent list");
+		return;
+	}
+	if (o.total > host_max_extents(h)) {
+		char why[160];
+
+		free(tmp);
+		snprintf(why, sizeof(why), "oversized extent list: total=%u exceeds %llu (the blocks "
+			 "of the dc regions)", o.total, (unsigned long long)host_max_extents(h));
+		bad_device(h, -EPROTO, why);
 		return;
 	}
 	if (start == 0) {

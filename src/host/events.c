@@ -134,67 +134,111 @@ static int region_of(const struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 	return -1;
 }
 
-/* Dense: all zero (unshared, arrival order), or exactly base..base+n-1. */
-static bool seq_dense(const struct cxldcd_extent *e, uint32_t n, uint16_t base)
+/*
+ * Dense: all zero (unshared, arrival order), or exactly base..base+n-1:
+ * n values, each in range and none twice.  -ENOMEM: no scratch.
+ */
+static int seq_dense(const struct cxldcd_extent *e, uint32_t n, uint16_t base)
 {
-	bool all_zero = true;
+	bool all_zero = true, ok = true;
+	uint8_t *seen;
 
 	for (uint32_t i = 0; i < n; i++)
 		all_zero &= e[i].shared_seq == 0;
 	if (all_zero)
-		return true;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t want = base + i, seen = 0;
+		return 1;
+	seen = calloc(n, 1);
+	if (!seen)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n && ok; i++) {
+		uint32_t v = (uint32_t)e[i].shared_seq - base;
 
-		for (uint32_t j = 0; j < n; j++)
-			seen += e[j].shared_seq == want;
-		if (seen != 1)
-			return false;
+		ok = e[i].shared_seq >= base && v < n && !seen[v];
+		if (ok)
+			seen[v] = 1;
 	}
-	return true;
+	free(seen);
+	return ok;
+}
+
+/* Does extent i meet one of e[0..i-1] (linked in ix as nodes[0..i-1])?  Links it. */
+static bool meets_earlier(struct rindex *ix, struct rnode *nodes, const struct cxldcd_extent *e,
+			  uint32_t i)
+{
+	nodes[i] = (struct rnode){ .start = e[i].dpa, .len = e[i].len };
+	return rindex_insert(ix, &nodes[i]) != 0;
+}
+
+static int check_extent(struct cxldcd_host *h, const struct cxldcd_extent *x, int *r0, char *why,
+			size_t cap)
+{
+	int r = region_of(h, x->dpa, x->len);
+
+	if (!x->len || x->dpa % HOST_EXTENT_ALIGN || x->len % HOST_EXTENT_ALIGN) {
+		snprintf(why, cap, "dpa=0x%llx len=0x%llx not 2 MiB aligned",
+			 (unsigned long long)x->dpa, (unsigned long long)x->len);
+		return -EINVAL;
+	}
+	if (r < 0) {
+		snprintf(why, cap, "dpa=0x%llx len=0x%llx not inside one region",
+			 (unsigned long long)x->dpa, (unsigned long long)x->len);
+		return -EINVAL;
+	}
+	if (*r0 >= 0 && r != *r0) {
+		snprintf(why, cap, "tag group spans regions %d and %d", *r0, r);
+		return -EINVAL;
+	}
+	*r0 = r;
+	if (group_overlaps_any(h, x->dpa, x->len)) {
+		snprintf(why, cap, "dpa=0x%llx len=0x%llx overlaps accepted capacity",
+			 (unsigned long long)x->dpa, (unsigned long long)x->len);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_extents(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
+			 int *r0, char *why, size_t cap)
+{
+	struct rnode *nodes = calloc(n ? n : 1, sizeof(*nodes));
+	struct rindex ix;
+	int rc = 0;
+
+	if (!nodes) {
+		snprintf(why, cap, "out of memory");
+		return -ENOMEM;
+	}
+	rindex_init(&ix);
+	/* extents that passed are aligned and inside a region: no wrapping ends */
+	for (uint32_t i = 0; i < n && !rc; i++) {
+		rc = check_extent(h, &e[i], r0, why, cap);
+		if (!rc && meets_earlier(&ix, nodes, e, i)) {
+			snprintf(why, cap, "dpa=0x%llx overlaps another extent of the group",
+				 (unsigned long long)e[i].dpa);
+			rc = -EINVAL;
+		}
+	}
+	free(nodes);
+	return rc;
 }
 
 int events_check_group(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
 		       uint8_t *region, char *why, size_t cap)
 {
-	int r0 = -1;
+	int r0 = -1, rc = check_extents(h, e, n, &r0, why, cap), dense;
 
-	for (uint32_t i = 0; i < n; i++) {
-		int r = region_of(h, e[i].dpa, e[i].len);
-
-		if (!e[i].len || e[i].dpa % HOST_EXTENT_ALIGN || e[i].len % HOST_EXTENT_ALIGN) {
-			snprintf(why, cap, "dpa=0x%llx len=0x%llx not 2 MiB aligned",
-				 (unsigned long long)e[i].dpa, (unsigned long long)e[i].len);
-			return -EINVAL;
-		}
-		if (r < 0) {
-			snprintf(why, cap, "dpa=0x%llx len=0x%llx not inside one region",
-				 (unsigned long long)e[i].dpa, (unsigned long long)e[i].len);
-			return -EINVAL;
-		}
-		if (r0 >= 0 && r != r0) {
-			snprintf(why, cap, "tag group spans regions %d and %d", r0, r);
-			return -EINVAL;
-		}
-		r0 = r;
-		if (group_overlaps_any(h, e[i].dpa, e[i].len)) {
-			snprintf(why, cap, "dpa=0x%llx len=0x%llx overlaps accepted capacity",
-				 (unsigned long long)e[i].dpa, (unsigned long long)e[i].len);
-			return -EINVAL;
-		}
-		for (uint32_t j = 0; j < i; j++) {
-			if (overlap(e[i].dpa, e[i].len, e[j].dpa, e[j].len)) {
-				snprintf(why, cap, "dpa=0x%llx overlaps another extent of the group",
-					 (unsigned long long)e[i].dpa);
-				return -EINVAL;
-			}
-		}
-	}
+	if (rc)
+		return rc;
 	if (!tag_is_null(e[0].tag) && group_find(h, e[0].tag, 0)) {
 		snprintf(why, cap, "tag already in use on this host");
 		return -EINVAL;
 	}
-	if (!seq_dense(e, n, h->cfg.seq_one_based ? 1 : 0)) {
+	dense = seq_dense(e, n, h->cfg.seq_one_based ? 1 : 0);
+	if (dense < 0) {
+		snprintf(why, cap, "out of memory");
+		return dense;
+	}
+	if (!dense) {
 		snprintf(why, cap, "shared sequence of %u extents is not %s", n,
 			 h->cfg.seq_one_based ? "1..n" : "0..n-1");
 		return -EINVAL;
@@ -203,15 +247,79 @@ int events_check_group(struct cxldcd_host *h, const struct cxldcd_extent *e, uin
 	return 0;
 }
 
+/* ------------------------------------------------------------ tag groups */
+
+struct tagref {
+	const uint8_t *tag;
+	uint32_t idx;
+};
+
+static int cmp_tagref(const void *a, const void *b)
+{
+	const struct tagref *x = a, *y = b;
+	int c = memcmp(x->tag, y->tag, CXLDCD_TAG_SIZE);
+
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* leader[i]: the first extent with i's tag (i itself when untagged).  Return 0 or -ENOMEM. */
+static int tag_leaders(const struct cxldcd_extent *e, uint32_t n, uint32_t *leader)
+{
+	struct tagref *t = calloc(n ? n : 1, sizeof(*t));
+	uint32_t nt = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		leader[i] = i;
+		if (!tag_is_null(e[i].tag))
+			t[nt++] = (struct tagref){ e[i].tag, i };
+	}
+	qsort(t, nt, sizeof(*t), cmp_tagref);
+	for (uint32_t i = 1; i < nt; i++)
+		if (!memcmp(t[i].tag, t[i - 1].tag, CXLDCD_TAG_SIZE))
+			leader[t[i].idx] = leader[t[i - 1].idx];
+	free(t);
+	return 0;
+}
+
+int events_tag_groups(const struct cxldcd_extent *e, uint32_t n, uint32_t *order,
+		      uint32_t *start)
+{
+	uint32_t *leader = calloc(n ? n : 1, sizeof(*leader));
+	uint32_t *pos = calloc(n ? n : 1, sizeof(*pos));
+	uint32_t ng = 0, off = 0;
+
+	if (!leader || !pos || tag_leaders(e, n, leader)) {
+		free(leader);
+		free(pos);
+		return -ENOMEM;
+	}
+	/* pos[l]: group size, then where its next extent goes */
+	for (uint32_t i = 0; i < n; i++)
+		pos[leader[i]]++;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t size = pos[i];
+
+		if (leader[i] != i)
+			continue;
+		start[ng++] = off;
+		pos[i] = off;
+		off += size;
+	}
+	start[ng] = n;
+	for (uint32_t i = 0; i < n; i++)
+		order[pos[leader[i]]++] = i;
+	free(leader);
+	free(pos);
+	return (int)ng;
+}
+
 /* ------------------------------------------------------------ policy */
 
 static uint64_t host_bytes(const struct cxldcd_host *h)
 {
-	uint64_t sum = 0;
-
-	for (const struct group *g = h->groups; g; g = g->next)
-		sum += g->info.size;
-	return sum;
+	return h->groups_bytes;
 }
 
 static bool policy_accepts(struct cxldcd_host *h, const struct group *g, uint64_t *bytes,
@@ -266,9 +374,10 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 	}
 	if (!c->arg2) /* not the last part */
 		return;
-	for (g = h->groups; g; g = next) {
-		next = g->next;
-		if (g->state != G_ADDING || g->token != token)
+	/* the queue is in token order: this token's groups come before any later one's */
+	for (g = group_first_adding(h); g && g->token <= token; g = next) {
+		next = g->anext;
+		if (g->token != token)
 			continue;
 		if (h->failed_token == token) {
 			h->st.groups_rejected++;
@@ -324,24 +433,69 @@ static void reject_chain(struct cxldcd_host *h, const struct chain *ch, const ch
 	send_dc_list(h, CXLDCD_OP_ADD_DC_RESPONSE, NULL, 0, h->token++, done_add_rsp);
 }
 
-/* Does extent i of the chain overlap another offered extent? */
-static bool chain_overlap(const struct chain *ch, uint32_t i)
+struct span {
+	uint64_t dpa, end;
+	uint32_t idx;
+};
+
+static int cmp_span(const void *a, const void *b)
 {
-	for (uint32_t j = 0; j < ch->nr; j++)
-		if (j != i && overlap(ch->ext[i].dpa, ch->ext[i].len, ch->ext[j].dpa, ch->ext[j].len))
-			return true;
-	return false;
+	const struct span *x = a, *y = b;
+
+	return (x->dpa > y->dpa) - (x->dpa < y->dpa);
+}
+
+/* ov[i]: does extent i of the chain meet another one?  Pairwise, for hostile input. */
+static void chain_overlaps_pairwise(const struct chain *ch, bool *ov)
+{
+	for (uint32_t i = 0; i < ch->nr; i++)
+		for (uint32_t j = 0; j < ch->nr && !ov[i]; j++)
+			ov[i] = j != i && overlap(ch->ext[i].dpa, ch->ext[i].len, ch->ext[j].dpa,
+						  ch->ext[j].len);
+}
+
+/*
+ * ov[i]: does extent i of the chain meet another one?  Sorted by DPA, an
+ * extent meets an earlier one exactly when it starts before the furthest end
+ * seen so far, and then it meets the extent that reached that end.  Empty or
+ * wrapping extents (malformed) take the pairwise way, whose overlap test the
+ * sweep would not match.  Return 0 or -ENOMEM.
+ */
+static int chain_overlaps(const struct chain *ch, bool *ov)
+{
+	struct span *sp = calloc(ch->nr ? ch->nr : 1, sizeof(*sp));
+	uint64_t far = 0;
+	uint32_t holder = 0;
+
+	if (!sp)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < ch->nr; i++) {
+		sp[i] = (struct span){ ch->ext[i].dpa, ch->ext[i].dpa + ch->ext[i].len, i };
+		if (sp[i].end <= sp[i].dpa) {
+			free(sp);
+			chain_overlaps_pairwise(ch, ov);
+			return 0;
+		}
+	}
+	qsort(sp, ch->nr, sizeof(*sp), cmp_span);
+	for (uint32_t k = 0; k < ch->nr; k++) {
+		if (k && sp[k].dpa < far)
+			ov[sp[k].idx] = ov[holder] = true;
+		if (!k || sp[k].end > far) {
+			far = sp[k].end;
+			holder = sp[k].idx;
+		}
+	}
+	free(sp);
+	return 0;
 }
 
 /* Does the host already hold exactly this extent (same DPA, length and tag)? */
 static bool extent_held(const struct cxldcd_host *h, const struct cxldcd_extent *x)
 {
-	for (const struct group *g = h->groups; g; g = g->next)
-		for (uint32_t i = 0; i < g->nr; i++)
-			if (g->ext[i].dpa == x->dpa && g->ext[i].len == x->len &&
-			    !memcmp(g->ext[i].tag, x->tag, 16))
-				return true;
-	return false;
+	const struct ext_node *n = extent_at(h, x->dpa);
+
+	return n && n->rn.len == x->len && !memcmp(n->g->ext[n->idx].tag, x->tag, 16);
 }
 
 /*
@@ -361,15 +515,51 @@ static bool chain_already_answered(const struct cxldcd_host *h, const struct cha
 	return true;
 }
 
+/* Validate one tag group of the chain, put it through the policy, list what is accepted. */
+static void offer_group(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t k,
+			bool bad_overlap, uint64_t token, uint64_t *bytes,
+			struct cxldcd_range *rsp, uint32_t *nr_rsp)
+{
+	uint8_t region;
+	char why[160];
+	struct group *g;
+
+	if (bad_overlap)
+		snprintf(why, sizeof(why), "overlaps another extent of the add chain");
+	if (bad_overlap || events_check_group(h, e, k, &region, why, sizeof(why))) {
+		h->st.groups_rejected++;
+		host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, e[0].dpa, e[0].len,
+			  "tag group of %u extents invalid: %s", k, why);
+		return;
+	}
+	g = group_new(h, e, k, region);
+	if (!g)
+		return;
+	if (!policy_accepts(h, g, bytes, why, sizeof(why))) {
+		h->st.groups_rejected++;
+		host_emit(h, CXLDCD_HOST_EV_GROUP_REJECTED, g, g->ext[0].dpa, g->info.size, "%s",
+			  why);
+		group_free(h, g);
+		return;
+	}
+	group_set_adding(h, g, token);
+	/* the response lists the accepted extents in offer order */
+	for (uint32_t j = 0; j < k; j++)
+		rsp[(*nr_rsp)++] = (struct cxldcd_range){ e[j].dpa, e[j].len };
+}
+
 static void process_add_chain(struct cxldcd_host *h, struct chain *ch)
 {
-	uint32_t n = ch->nr, nr_rsp = 0;
-	bool *used = calloc(n, sizeof(bool));
-	struct cxldcd_extent *e = calloc(n, sizeof(*e));
-	struct cxldcd_range *rsp = calloc(n, sizeof(*rsp));
+	uint32_t n = ch->nr, nr_rsp = 0, *order = calloc(n ? n : 1, sizeof(uint32_t));
+	uint32_t *start = calloc(n + 1, sizeof(uint32_t));
+	bool *ov = calloc(n ? n : 1, sizeof(bool));
+	struct cxldcd_extent *e = calloc(n ? n : 1, sizeof(*e));
+	struct cxldcd_range *rsp = calloc(n ? n : 1, sizeof(*rsp));
 	uint64_t bytes = host_bytes(h), token = h->token++;
+	int ng;
 
-	if (!used || !e || !rsp) {
+	if (!order || !start || !ov || !e || !rsp || chain_overlaps(ch, ov) ||
+	    (ng = events_tag_groups(ch->ext, n, order, start)) < 0) {
 		host_fail(h, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -378,50 +568,22 @@ static void process_add_chain(struct cxldcd_host *h, struct chain *ch)
 			 "connection: cleared, no response", n);
 		goto out;
 	}
-	for (uint32_t i = 0; i < n; i++) {
+	for (int gi = 0; gi < ng && h->state != CXLDCD_HOST_FAILED; gi++) {
 		uint32_t k = 0;
 		bool bad_overlap = false;
-		uint8_t region;
-		char why[160];
-		struct group *g;
 
-		if (used[i])
-			continue;
-		for (uint32_t j = i; j < n; j++) {
-			if (used[j] || (j != i && (tag_is_null(ch->ext[i].tag) ||
-						   memcmp(ch->ext[i].tag, ch->ext[j].tag, 16))))
-				continue;
-			used[j] = true;
-			bad_overlap |= chain_overlap(ch, j);
-			e[k++] = ch->ext[j];
+		for (uint32_t j = start[gi]; j < start[gi + 1]; j++) {
+			bad_overlap |= ov[order[j]];
+			e[k++] = ch->ext[order[j]];
 		}
-		if (bad_overlap)
-			snprintf(why, sizeof(why), "overlaps another extent of the add chain");
-		if (bad_overlap || events_check_group(h, e, k, &region, why, sizeof(why))) {
-			h->st.groups_rejected++;
-			host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, e[0].dpa, e[0].len,
-				  "tag group of %u extents invalid: %s", k, why);
-			continue;
-		}
-		g = group_new(h, e, k, region);
-		if (!g)
-			goto out;
-		if (!policy_accepts(h, g, &bytes, why, sizeof(why))) {
-			h->st.groups_rejected++;
-			host_emit(h, CXLDCD_HOST_EV_GROUP_REJECTED, g, g->ext[0].dpa, g->info.size,
-				  "%s", why);
-			group_free(h, g);
-			continue;
-		}
-		g->state = G_ADDING;
-		g->token = token;
-		/* the response lists the accepted extents in offer order */
-		for (uint32_t j = 0; j < k; j++)
-			rsp[nr_rsp++] = (struct cxldcd_range){ e[j].dpa, e[j].len };
+		offer_group(h, e, k, bad_overlap, token, &bytes, rsp, &nr_rsp);
 	}
-	send_dc_list(h, CXLDCD_OP_ADD_DC_RESPONSE, rsp, nr_rsp, token, done_add_rsp);
+	if (h->state != CXLDCD_HOST_FAILED)
+		send_dc_list(h, CXLDCD_OP_ADD_DC_RESPONSE, rsp, nr_rsp, token, done_add_rsp);
 out:
-	free(used);
+	free(order);
+	free(start);
+	free(ov);
 	free(e);
 	free(rsp);
 }
@@ -458,19 +620,24 @@ void events_release_ranges(struct cxldcd_host *h, const struct cxldcd_range *r, 
 		send_dc_list(h, CXLDCD_OP_RELEASE_DC, r, n, group_id, done_release);
 }
 
+/* The oldest active group that holds part of x and carries its tag (if x has one). */
 static struct group *match_release(struct cxldcd_host *h, const struct cxldcd_extent *x)
 {
-	for (struct group *g = h->groups; g; g = g->next) {
+	struct group *best = NULL;
+
+	for (struct rnode *n = rindex_first_overlap(&h->extents, x->dpa, x->len); n;
+	     n = rindex_next_overlap(n, x->dpa, x->len)) {
+		struct group *g = rnode_entry(n, struct ext_node, rn)->g;
+
 		if (g->state != G_ACTIVE)
 			continue;
 		/* v10+: the record carries the tag; a null tag (older device) matches by DPA */
 		if (!tag_is_null(x->tag) && (!g->info.tagged || memcmp(g->info.tag, x->tag, 16)))
 			continue;
-		for (uint32_t i = 0; i < g->nr; i++)
-			if (overlap(g->ext[i].dpa, g->ext[i].len, x->dpa, x->len))
-				return g;
+		if (!best || g->info.id < best->info.id)
+			best = g;
 	}
-	return NULL;
+	return best;
 }
 
 static void process_release_chain(struct cxldcd_host *h, struct chain *ch)
@@ -489,7 +656,6 @@ static void process_release_chain(struct cxldcd_host *h, struct chain *ch)
 	for (uint32_t i = 0; i < ch->nr; i++) {
 		const struct cxldcd_extent *x = &ch->ext[i];
 		struct group *g = match_release(h, x);
-		bool dup = false;
 
 		if (!x->len) {
 			host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, x->dpa, 0,
@@ -497,10 +663,9 @@ static void process_release_chain(struct cxldcd_host *h, struct chain *ch)
 			continue;
 		}
 		if (g) {
-			for (uint32_t j = 0; j < nset; j++)
-				dup |= set[j] == g;
-			if (!dup)
+			if (!g->mark)
 				set[nset++] = g;
+			g->mark = true;
 			continue;
 		}
 		if (group_overlaps_any(h, x->dpa, x->len)) {
@@ -520,6 +685,8 @@ static void process_release_chain(struct cxldcd_host *h, struct chain *ch)
 			  (unsigned long long)x->dpa, (unsigned long long)x->len);
 		events_release_ranges(h, &r, 1, 0);
 	}
+	for (uint32_t j = 0; j < nset; j++)
+		set[j]->mark = false;
 	for (uint32_t j = 0; j < nset; j++)
 		group_release(h, set[j]);
 	free(set);

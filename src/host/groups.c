@@ -3,12 +3,16 @@
  * groups.c - tag groups and the memory behind them.
  *
  * The device hands over accepted capacity as MAP segments (DPA range, fd,
- * file offset); they are kept in a table until the device UNMAPs them.  A
- * tag group's extents are ordered by shared sequence (arrival order when all
- * are 0) and presented as ONE contiguous mapping: a PROT_NONE reservation of
- * the group's size, then each extent's segments mapped MAP_SHARED|MAP_FIXED
- * at the extent's offset in the group - the equivalent of the Linux DAX
- * device claimed by the tag UUID.  A group is held open by applications
+ * file offset); they are kept in a DPA index until the device UNMAPs them,
+ * sharing one fd per backend file (struct backing).  Groups are a list in
+ * id order with hash indexes by id and by tag, and their extents sit in a
+ * DPA index, so finding the group at a DPA, by tag or by id never walks
+ * the list.  A tag group's extents are ordered by shared sequence (arrival
+ * order when all are 0) and presented as ONE contiguous mapping: a PROT_NONE
+ * reservation of the group's size, then each extent's segments mapped
+ * MAP_SHARED|MAP_FIXED at the extent's offset in the group (pieces that
+ * continue each other in one file in one mmap) - the equivalent of the
+ * Linux DAX device claimed by the tag UUID.  A group is held open by applications
  * (open_count); a release request waits (EBUSY, deferred) for the last close.
  * Revocation (forced release) replaces the affected pages with PROT_NONE at
  * once, open or not.
@@ -31,95 +35,198 @@ bool tag_is_null(const uint8_t *tag)
 	return true;
 }
 
-static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+/* ------------------------------------------------------------ backing files */
+
+static uint64_t file_key(uint64_t dev, uint64_t ino, int accmode)
 {
-	return a < b + blen && b < a + alen;
+	uint64_t id[3] = { dev, ino, (uint64_t)(int64_t)accmode };
+
+	return htab_hash_bytes(id, sizeof(id));
+}
+
+/*
+ * The backing of fd: the one already held for its file (fd is then closed)
+ * or a new one that keeps fd.  The access mode is part of the identity: a
+ * read-only fd cannot stand in for a writable mapping.  NULL: out of memory
+ * (fd untouched).
+ */
+static struct backing *backing_get(struct cxldcd_host *h, int fd, const struct stat *sb)
+{
+	int fl = fcntl(fd, F_GETFL), mode = fl < 0 ? -1 : fl & O_ACCMODE;
+	uint64_t key = file_key((uint64_t)sb->st_dev, (uint64_t)sb->st_ino, mode);
+	struct backing *b;
+
+	for (struct hnode *n = htab_first(&h->files, key); n; n = htab_next(n)) {
+		b = hnode_entry(n, struct backing, hn);
+		if (b->dev == (uint64_t)sb->st_dev && b->ino == (uint64_t)sb->st_ino &&
+		    b->accmode == mode) {
+			close(fd);
+			b->refs++;
+			return b;
+		}
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	*b = (struct backing){ .dev = (uint64_t)sb->st_dev, .ino = (uint64_t)sb->st_ino,
+			       .accmode = mode, .fd = fd, .refs = 1 };
+	if (htab_insert(&h->files, &b->hn, key)) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void backing_put(struct cxldcd_host *h, struct backing *b)
+{
+	if (--b->refs)
+		return;
+	htab_remove(&h->files, &b->hn);
+	close(b->fd);
+	free(b);
 }
 
 /* ------------------------------------------------------------ segments */
 
+static uint64_t page_size(void)
+{
+	return (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+uint64_t host_max_segments(const struct cxldcd_host *h)
+{
+	/* disjoint, page aligned: no more than the DC span has pages */
+	uint64_t pages = h->span_size / page_size();
+
+	return pages > HOST_MIN_SEGMENTS_BOUND ? pages : HOST_MIN_SEGMENTS_BOUND;
+}
+
+uint64_t host_max_extents(const struct cxldcd_host *h)
+{
+	/* disjoint, at least one block each: no more than the regions have blocks */
+	uint64_t blocks = 0;
+
+	for (uint8_t i = 0; i < h->nr_regions; i++)
+		blocks += h->regions[i].len / h->regions[i].block_size;
+	return blocks > HOST_MIN_EXTENTS_BOUND ? blocks : HOST_MIN_EXTENTS_BOUND;
+}
+
+static struct segment *seg_of(struct rnode *n)
+{
+	return n ? rnode_entry(n, struct segment, rn) : NULL;
+}
+
+static void segment_free(struct cxldcd_host *h, struct segment *s)
+{
+	rindex_remove(&h->segs, &s->rn);
+	backing_put(h, s->file);
+	free(s);
+}
+
+static bool map_fits_file(int fd, uint64_t offset, uint64_t len, struct stat *sb)
+{
+	return fstat(fd, sb) == 0 && (!S_ISREG(sb->st_mode) || (uint64_t)sb->st_size >= offset + len) &&
+	       (S_ISREG(sb->st_mode) || S_ISBLK(sb->st_mode) || S_ISCHR(sb->st_mode));
+}
+
 int segments_add(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t offset, int fd,
 		 bool writable)
 {
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t page = page_size(), max = host_max_segments(h);
+	struct segment *s;
 	struct stat sb;
+	int rc;
 
 	if (dpa % page || len % page || offset % page) {
 		host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, dpa, len, "map not page aligned");
 		return -EINVAL;
 	}
-	if (fstat(fd, &sb) < 0 || (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < offset + len) ||
-	    (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode) && !S_ISCHR(sb.st_mode))) {
+	if (!map_fits_file(fd, offset, len, &sb)) {
 		host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, dpa, len,
 			  "map beyond the end of its file or of an unmappable kind");
 		return -EINVAL;
 	}
 	segments_drop(h, dpa, len); /* a newer MAP of the same range wins */
-	if (h->nr_segs == h->cap_segs) {
-		uint32_t ncap = h->cap_segs ? h->cap_segs * 2 : 16;
-		struct segment *ns;
-
-		if (h->nr_segs >= HOST_MAX_SEGMENTS) {
-			host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, dpa, len,
-				  "more than %u map segments", HOST_MAX_SEGMENTS);
-			return -ENOSPC;
-		}
-		ns = realloc(h->segs, ncap * sizeof(*ns));
-		if (!ns)
-			return -ENOMEM;
-		h->segs = ns;
-		h->cap_segs = ncap;
+	if (h->segs.count >= max) {
+		host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, dpa, len,
+			  "more than %llu map segments (the pages of the dc span)",
+			  (unsigned long long)max);
+		return -ENOSPC;
 	}
-	h->segs[h->nr_segs++] = (struct segment){ dpa, len, offset, fd, writable };
-	return 0;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	*s = (struct segment){ .rn = { .start = dpa, .len = len }, .offset = offset,
+			       .writable = writable };
+	rc = rindex_insert(&h->segs, &s->rn);
+	if (!rc) {
+		s->file = backing_get(h, fd, &sb);
+		if (!s->file) {
+			rindex_remove(&h->segs, &s->rn);
+			rc = -ENOMEM;
+		}
+	}
+	if (rc)
+		free(s);
+	return rc;
+}
+
+/* Keep [end, old end) of s as a segment of its own (dropped when it cannot be). */
+static void segment_split_tail(struct cxldcd_host *h, struct segment *s, uint64_t end)
+{
+	uint64_t send = s->rn.start + s->rn.len;
+	struct segment *t = h->segs.count < host_max_segments(h) ? calloc(1, sizeof(*t)) : NULL;
+
+	s->rn.len = end - s->rn.start;
+	if (!t)
+		return;
+	*t = (struct segment){ .rn = { .start = end, .len = send - end },
+			       .offset = s->offset + (end - s->rn.start), .file = s->file,
+			       .writable = s->writable };
+	if (rindex_insert(&h->segs, &t->rn)) {
+		free(t);
+		return;
+	}
+	s->file->refs++;
+}
+
+/* Remove [dpa, dpa+len) from s, which meets it. */
+static void segment_cut(struct cxldcd_host *h, struct segment *s, uint64_t dpa, uint64_t len)
+{
+	uint64_t end = dpa + len, send = s->rn.start + s->rn.len;
+	bool head = s->rn.start < dpa, tail = send > end;
+
+	if (head && tail) {
+		segment_split_tail(h, s, end);
+		s->rn.len = dpa - s->rn.start;
+	} else if (head) {
+		s->rn.len = dpa - s->rn.start;
+	} else if (tail) {
+		/* the start moves inside s's own range: its place in the index holds */
+		s->offset += end - s->rn.start;
+		s->rn.len = send - end;
+		s->rn.start = end;
+	} else {
+		segment_free(h, s);
+	}
 }
 
 /* Remove [dpa, dpa+len) from the table, trimming segments that stick out. */
 void segments_drop(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 {
-	for (uint32_t i = 0; i < h->nr_segs;) {
-		struct segment s = h->segs[i];
-		uint64_t end = dpa + len, send = s.dpa + s.len;
-		bool head, tail;
+	struct rnode *n = rindex_first_overlap(&h->segs, dpa, len);
 
-		if (!overlap(s.dpa, s.len, dpa, len)) {
-			i++;
-			continue;
-		}
-		head = s.dpa < dpa;
-		tail = send > end;
-		if (head && tail) {
-			int fd2 = fcntl(s.fd, F_DUPFD_CLOEXEC, 0);
+	while (n) {
+		struct rnode *next = rindex_next_overlap(n, dpa, len);
 
-			h->segs[i].len = dpa - s.dpa;
-			if (fd2 >= 0 && h->nr_segs < h->cap_segs) {
-				h->segs[h->nr_segs++] = (struct segment){
-					end, send - end, s.offset + (end - s.dpa), fd2, s.writable };
-			} else if (fd2 >= 0) {
-				close(fd2);
-			}
-			i++;
-		} else if (head) {
-			h->segs[i].len = dpa - s.dpa;
-			i++;
-		} else if (tail) {
-			h->segs[i].offset += end - s.dpa;
-			h->segs[i].len = send - end;
-			h->segs[i].dpa = end;
-			i++;
-		} else {
-			close(s.fd);
-			h->segs[i] = h->segs[--h->nr_segs];
-		}
+		segment_cut(h, seg_of(n), dpa, len);
+		n = next;
 	}
 }
 
 static const struct segment *segment_at(const struct cxldcd_host *h, uint64_t dpa)
 {
-	for (uint32_t i = 0; i < h->nr_segs; i++)
-		if (dpa >= h->segs[i].dpa && dpa - h->segs[i].dpa < h->segs[i].len)
-			return &h->segs[i];
-	return NULL;
+	return seg_of(rindex_first_overlap(&h->segs, dpa, 1));
 }
 
 int group_segments(const struct cxldcd_host *h, const struct group *g, struct gseg *out,
@@ -133,15 +240,17 @@ int group_segments(const struct cxldcd_host *h, const struct group *g, struct gs
 
 		while (cur < end) {
 			const struct segment *s = segment_at(h, cur);
-			uint64_t piece;
+			uint64_t piece, send;
 
 			if (!s)
 				return -ENODEV;
 			if (k == cap)
 				return -E2BIG;
-			piece = (s->dpa + s->len < end ? s->dpa + s->len : end) - cur;
+			send = s->rn.start + s->rn.len;
+			piece = (send < end ? send : end) - cur;
 			out[k++] = (struct gseg){ goff + (cur - g->ext[i].dpa), piece,
-						  s->offset + (cur - s->dpa), s->fd, s->writable };
+						  s->offset + (cur - s->rn.start), s->file->fd,
+						  s->writable };
 			cur += piece;
 		}
 		goff += g->ext[i].len;
@@ -151,32 +260,133 @@ int group_segments(const struct cxldcd_host *h, const struct group *g, struct gs
 
 /* ------------------------------------------------------------ groups */
 
-struct group *group_new(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
-			uint8_t region)
+void groups_init(struct cxldcd_host *h)
 {
-	struct group *g = calloc(1, sizeof(*g)), **pp;
+	h->groups = h->groups_tail = h->adding = h->adding_tail = NULL;
+	htab_init(&h->group_ids);
+	htab_init(&h->group_tags);
+	htab_init(&h->files);
+	rindex_init(&h->extents);
+	rindex_init(&h->segs);
+}
+
+static uint64_t tag_key(const uint8_t *tag)
+{
+	return htab_hash_bytes(tag, CXLDCD_TAG_SIZE);
+}
+
+/* Order by shared sequence (stable insertion sort: n is at most the chain cap). */
+static void sort_by_seq(struct cxldcd_extent *x, uint32_t n)
+{
 	bool all_zero = true;
 
-	if (g)
-		g->ext = calloc(n, sizeof(*g->ext));
-	if (!g || !g->ext) {
+	for (uint32_t i = 0; i < n; i++)
+		all_zero &= x[i].shared_seq == 0;
+	for (uint32_t i = 1; i < n && !all_zero; i++) {
+		struct cxldcd_extent v = x[i];
+		uint32_t j = i;
+
+		for (; j > 0 && x[j - 1].shared_seq > v.shared_seq; j--)
+			x[j] = x[j - 1];
+		x[j] = v;
+	}
+}
+
+static void index_remove(struct cxldcd_host *h, struct group *g, uint32_t nr_linked)
+{
+	for (uint32_t i = 0; i < nr_linked; i++)
+		rindex_remove(&h->extents, &g->xn[i].rn);
+}
+
+/* Put g's extents in the DPA index.  Return 0 or -EEXIST (they meet held capacity). */
+static int index_add(struct cxldcd_host *h, struct group *g)
+{
+	uint64_t goff = 0;
+
+	for (uint32_t i = 0; i < g->nr; i++) {
+		g->xn[i] = (struct ext_node){ .rn = { .start = g->ext[i].dpa, .len = g->ext[i].len },
+					      .g = g, .goff = goff, .idx = i };
+		goff += g->ext[i].len;
+		if (rindex_insert(&h->extents, &g->xn[i].rn)) {
+			index_remove(h, g, i);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* Index g by id and tag and append it to the list.  Return 0 or -ENOMEM. */
+static int group_link(struct cxldcd_host *h, struct group *g)
+{
+	if (htab_insert(&h->group_ids, &g->by_id, g->info.id))
+		return -ENOMEM;
+	if (g->info.tagged && htab_insert(&h->group_tags, &g->by_tag, tag_key(g->info.tag))) {
+		htab_remove(&h->group_ids, &g->by_id);
+		return -ENOMEM;
+	}
+	g->prev = h->groups_tail;
+	if (h->groups_tail)
+		h->groups_tail->next = g;
+	else
+		h->groups = g;
+	h->groups_tail = g;
+	h->groups_bytes += g->info.size;
+	return 0;
+}
+
+static void group_unlink(struct cxldcd_host *h, struct group *g)
+{
+	if (g->prev)
+		g->prev->next = g->next;
+	else
+		h->groups = g->next;
+	if (g->next)
+		g->next->prev = g->prev;
+	else
+		h->groups_tail = g->prev;
+	htab_remove(&h->group_ids, &g->by_id);
+	if (g->info.tagged)
+		htab_remove(&h->group_tags, &g->by_tag);
+	h->groups_bytes -= g->info.size;
+}
+
+static struct group *group_alloc(const struct cxldcd_extent *e, uint32_t n)
+{
+	struct group *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->ext = calloc(n, sizeof(*g->ext));
+	g->xn = calloc(n, sizeof(*g->xn));
+	if (!g->ext || !g->xn) {
+		free(g->ext);
+		free(g->xn);
 		free(g);
-		host_fail(h, -ENOMEM, "out of memory");
 		return NULL;
 	}
 	memcpy(g->ext, e, n * sizeof(*e));
 	g->nr = n;
-	for (uint32_t i = 0; i < n; i++)
-		all_zero &= e[i].shared_seq == 0;
-	/* order by shared sequence (stable insertion sort: n is small) */
-	for (uint32_t i = 1; i < n && !all_zero; i++) {
-		struct cxldcd_extent x = g->ext[i];
-		uint32_t j = i;
+	return g;
+}
 
-		for (; j > 0 && g->ext[j - 1].shared_seq > x.shared_seq; j--)
-			g->ext[j] = g->ext[j - 1];
-		g->ext[j] = x;
+static void group_dealloc(struct group *g)
+{
+	free(g->ext);
+	free(g->xn);
+	free(g);
+}
+
+struct group *group_new(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
+			uint8_t region)
+{
+	struct group *g = group_alloc(e, n);
+	int rc;
+
+	if (!g) {
+		host_fail(h, -ENOMEM, "out of memory");
+		return NULL;
 	}
+	sort_by_seq(g->ext, n);
 	g->info.id = h->next_group_id++;
 	memcpy(g->info.tag, e[0].tag, CXLDCD_TAG_SIZE);
 	g->info.tagged = !tag_is_null(e[0].tag);
@@ -185,10 +395,52 @@ struct group *group_new(struct cxldcd_host *h, const struct cxldcd_extent *e, ui
 	for (uint32_t i = 0; i < n; i++)
 		g->info.size += e[i].len;
 	g->state = G_ADDING;
-	for (pp = &h->groups; *pp; pp = &(*pp)->next)
-		;
-	*pp = g;
+	rc = index_add(h, g);
+	if (!rc && (rc = group_link(h, g)))
+		index_remove(h, g, n);
+	if (rc) {
+		group_dealloc(g);
+		/* the checks keep groups disjoint: -EEXIST is a bug, not the device */
+		host_fail(h, rc, rc == -ENOMEM ? "out of memory" : "internal: extents overlap");
+		return NULL;
+	}
 	return g;
+}
+
+void group_set_adding(struct cxldcd_host *h, struct group *g, uint64_t token)
+{
+	g->state = G_ADDING;
+	g->token = token;
+	/* tokens only grow, so appending keeps the queue in token order */
+	g->anext = NULL;
+	g->aprev = h->adding_tail;
+	if (h->adding_tail)
+		h->adding_tail->anext = g;
+	else
+		h->adding = g;
+	h->adding_tail = g;
+	g->queued = true;
+}
+
+struct group *group_first_adding(const struct cxldcd_host *h)
+{
+	return h->adding;
+}
+
+static void group_dequeue(struct cxldcd_host *h, struct group *g)
+{
+	if (!g->queued)
+		return;
+	if (g->aprev)
+		g->aprev->anext = g->anext;
+	else
+		h->adding = g->anext;
+	if (g->anext)
+		g->anext->aprev = g->aprev;
+	else
+		h->adding_tail = g->aprev;
+	g->anext = g->aprev = NULL;
+	g->queued = false;
 }
 
 static void unmap_group(struct group *g)
@@ -197,6 +449,24 @@ static void unmap_group(struct group *g)
 		munmap(g->map, g->info.size);
 	g->map = NULL;
 	g->info.mapped = false;
+}
+
+/* Merge pieces that continue each other in the group and in one file: one mmap each. */
+static int coalesce(struct gseg *s, int n)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct gseg *p = k ? &s[k - 1] : NULL;
+
+		if (p && p->fd == s[i].fd && p->writable == s[i].writable &&
+		    p->group_offset + p->len == s[i].group_offset &&
+		    p->file_offset + p->len == s[i].file_offset)
+			p->len += s[i].len;
+		else
+			s[k++] = s[i];
+	}
+	return k;
 }
 
 static void map_group(struct cxldcd_host *h, struct group *g)
@@ -213,6 +483,7 @@ static void map_group(struct cxldcd_host *h, struct group *g)
 		free(s);
 		return;
 	}
+	n = coalesce(s, n);
 	base = mmap(NULL, g->info.size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
 		    0);
 	if (base == MAP_FAILED) {
@@ -238,6 +509,7 @@ static void map_group(struct cxldcd_host *h, struct group *g)
 
 void group_activate(struct cxldcd_host *h, struct group *g)
 {
+	group_dequeue(h, g);
 	g->state = G_ACTIVE;
 	if (h->mapping)
 		map_group(h, g);
@@ -245,71 +517,134 @@ void group_activate(struct cxldcd_host *h, struct group *g)
 
 void group_free(struct cxldcd_host *h, struct group *g)
 {
-	struct group **pp;
-
-	for (pp = &h->groups; *pp && *pp != g; pp = &(*pp)->next)
-		;
-	if (*pp)
-		*pp = g->next;
+	group_dequeue(h, g);
+	group_unlink(h, g);
+	index_remove(h, g, g->nr);
 	unmap_group(g);
-	free(g->ext);
-	free(g);
+	group_dealloc(g);
 }
 
 struct group *group_find(const struct cxldcd_host *h, const uint8_t *tag, uint64_t id)
 {
-	for (struct group *g = h->groups; g; g = g->next) {
-		if (tag && !tag_is_null(tag)) {
-			if (g->info.tagged && !memcmp(g->info.tag, tag, CXLDCD_TAG_SIZE))
-				return g;
-		} else if (g->info.id == id) {
-			return g;
-		}
+	struct group *best = NULL;
+
+	if (!tag || tag_is_null(tag)) {
+		struct hnode *n = htab_first(&h->group_ids, id); /* the key is the id itself */
+
+		return n ? hnode_entry(n, struct group, by_id) : NULL;
 	}
-	return NULL;
+	/* tags are unique (the Add checks); the oldest wins if a bug ever made two */
+	for (struct hnode *n = htab_first(&h->group_tags, tag_key(tag)); n; n = htab_next(n)) {
+		struct group *g = hnode_entry(n, struct group, by_tag);
+
+		if (!memcmp(g->info.tag, tag, CXLDCD_TAG_SIZE) && (!best || g->info.id < best->info.id))
+			best = g;
+	}
+	return best;
 }
 
 struct group *group_by_dpa(const struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 {
-	for (struct group *g = h->groups; g; g = g->next)
-		for (uint32_t i = 0; i < g->nr; i++)
-			if (overlap(g->ext[i].dpa, g->ext[i].len, dpa, len))
-				return g;
-	return NULL;
+	struct group *best = NULL;
+
+	/* the oldest group (lowest id) that meets the range, as a walk of the list finds */
+	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
+	     n = rindex_next_overlap(n, dpa, len)) {
+		struct group *g = rnode_entry(n, struct ext_node, rn)->g;
+
+		if (!best || g->info.id < best->info.id)
+			best = g;
+	}
+	return best;
 }
 
 bool group_overlaps_any(const struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 {
-	return group_by_dpa(h, dpa, len) != NULL;
+	return rindex_first_overlap(&h->extents, dpa, len) != NULL;
+}
+
+const struct ext_node *extent_at(const struct cxldcd_host *h, uint64_t dpa)
+{
+	struct rnode *n = rindex_find(&h->extents, dpa);
+
+	return n ? rnode_entry(n, struct ext_node, rn) : NULL;
+}
+
+static int cmp_group_id(const void *a, const void *b)
+{
+	const struct group *x = *(struct group *const *)a, *y = *(struct group *const *)b;
+
+	return x->info.id < y->info.id ? -1 : x->info.id > y->info.id;
+}
+
+/* Remember g once in *v (grown as needed; a failed growth forgets g). */
+static void hit_add(struct group ***v, size_t *k, size_t *cap, struct group *g)
+{
+	if (g->mark)
+		return;
+	if (*k == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		struct group **nv = realloc(*v, ncap * sizeof(**v));
+
+		if (!nv)
+			return;
+		*v = nv;
+		*cap = ncap;
+	}
+	g->mark = true;
+	(*v)[(*k)++] = g;
+}
+
+/*
+ * Replace the part of each extent inside [dpa, dpa+len) with inaccessible
+ * pages.  When want_hits, *v receives the groups hit, oldest first (the
+ * order a walk of the list reports them in); return their count.
+ */
+static size_t unmap_extents(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool want_hits,
+			    struct group ***v)
+{
+	size_t k = 0, cap = 0;
+
+	*v = NULL;
+	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
+	     n = rindex_next_overlap(n, dpa, len)) {
+		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
+		uint64_t xend = x->rn.start + x->rn.len;
+		uint64_t a = x->rn.start > dpa ? x->rn.start : dpa;
+		uint64_t b = xend < dpa + len ? xend : dpa + len;
+
+		if (a >= b)
+			continue; /* only a query whose end wraps */
+		if (x->g->map)
+			mmap(x->g->map + x->goff + (a - x->rn.start), b - a, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+		if (want_hits)
+			hit_add(v, &k, &cap, x->g);
+	}
+	for (size_t i = 0; i < k; i++)
+		(*v)[i]->mark = false;
+	if (k > 1)
+		qsort(*v, k, sizeof(**v), cmp_group_id);
+	return k;
 }
 
 void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked)
 {
-	for (struct group *g = h->groups; g; g = g->next) {
-		uint64_t goff = 0;
-		bool hit = false;
+	struct group **v;
+	size_t k = unmap_extents(h, dpa, len, revoked, &v);
 
-		for (uint32_t i = 0; i < g->nr; goff += g->ext[i].len, i++) {
-			uint64_t a = g->ext[i].dpa > dpa ? g->ext[i].dpa : dpa;
-			uint64_t b = g->ext[i].dpa + g->ext[i].len < dpa + len
-					     ? g->ext[i].dpa + g->ext[i].len
-					     : dpa + len;
+	for (size_t i = 0; i < k; i++) {
+		struct group *g = v[i];
 
-			if (a >= b)
-				continue;
-			hit = true;
-			if (g->map)
-				mmap(g->map + goff + (a - g->ext[i].dpa), b - a, PROT_NONE,
-				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-		}
-		if (hit && g->state == G_ACTIVE && revoked) {
-			g->info.revoked = true;
-			host_emit(h, CXLDCD_HOST_EV_REVOKED, g, dpa, len,
-				  "id=%llu dpa=0x%llx len=0x%llx access revoked",
-				  (unsigned long long)g->info.id, (unsigned long long)dpa,
-				  (unsigned long long)len);
-		}
+		if (g->state != G_ACTIVE)
+			continue;
+		g->info.revoked = true;
+		host_emit(h, CXLDCD_HOST_EV_REVOKED, g, dpa, len,
+			  "id=%llu dpa=0x%llx len=0x%llx access revoked",
+			  (unsigned long long)g->info.id, (unsigned long long)dpa,
+			  (unsigned long long)len);
 	}
+	free(v);
 }
 
 void group_release(struct cxldcd_host *h, struct group *g)
@@ -355,13 +690,15 @@ void group_put(struct cxldcd_host *h, struct group *g)
 
 void groups_fini(struct cxldcd_host *h)
 {
+	struct rnode *n;
+
 	while (h->groups)
 		group_free(h, h->groups);
-	for (uint32_t i = 0; i < h->nr_segs; i++)
-		close(h->segs[i].fd);
-	free(h->segs);
-	h->segs = NULL;
-	h->nr_segs = h->cap_segs = 0;
+	while ((n = rindex_first(&h->segs)))
+		segment_free(h, seg_of(n));
+	htab_fini(&h->group_ids);
+	htab_fini(&h->group_tags);
+	htab_fini(&h->files);
 }
 
 /* ------------------------------------------------------------ public */

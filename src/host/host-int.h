@@ -7,6 +7,10 @@
  *              release and forced release records
  *   groups.c   tag groups, MAP segments, contiguous mappings, open/close/release
  *   apps.c     the application socket (agent side) and the cxldcd_app_* client
+ *   rindex.c   ordered index of disjoint DPA ranges (extents, segments)
+ *   htab.c     hash table (groups by id and by tag, backing files)
+ * Every per-operation path is O(log n) or O(k) in the extents it touches:
+ * nothing walks all groups, extents or segments except listing and teardown.
  */
 #ifndef CXLDCD_HOST_INT_H
 #define CXLDCD_HOST_INT_H
@@ -20,6 +24,8 @@
 #include "cxldcd/cxldcd-host.h"
 #include "cxldcd/spec.h"
 #include "cxldcd/types.h"
+#include "host/htab.h"
+#include "host/rindex.h"
 
 #define HOST_DEF_CHAIN_TIMEOUT_MS 20000u
 #define HOST_DEF_CHAIN_CAP 100u
@@ -27,8 +33,15 @@
 #define HOST_EXTENT_ALIGN (2ull << 20)   /* Linux CXL_DCD_EXTENT_ALIGN: 2 MiB */
 #define HOST_SCAN_RETRIES 10
 #define HOST_DRAIN_RETRY_MS 1000u        /* re-read the DC log after a failed Get Event Records */
-#define HOST_MAX_EXTENTS 65536u          /* replay / tracking bound */
-#define HOST_MAX_SEGMENTS 65536u
+/*
+ * Floors of the replay and MAP segment bounds.  The bounds proper come from
+ * the device's configuration (host_max_extents(), host_max_segments()): as
+ * many extents as the DC regions have blocks, as many segments as the DC
+ * span has pages.  The floors keep a device with a tiny span working as
+ * before.
+ */
+#define HOST_MIN_EXTENTS_BOUND 65536u
+#define HOST_MIN_SEGMENTS_BOUND 65536u
 #define HOST_MAX_CEL 0x10000u
 #define HOST_OUT_MAX (4u << 20)
 
@@ -55,10 +68,25 @@ struct cmd {
 	uint8_t in[];
 };
 
-/* A backend piece the device handed over with MAP. */
-struct segment {
-	uint64_t dpa, len, offset;
+/*
+ * A backend file the device handed over, once per file: every MAP brings a
+ * new fd, but MAPs of the same file (same st_dev, st_ino and access mode)
+ * share the first one, so 100,000 mapped extents of one memory backend hold
+ * one fd.  Closed with its last segment.
+ */
+struct backing {
+	struct hnode hn;            /* in cxldcd_host.files */
+	uint64_t dev, ino;
+	int accmode;
 	int fd;
+	uint64_t refs;              /* segments using it */
+};
+
+/* A backend piece the device handed over with MAP: rn.start = DPA, rn.len. */
+struct segment {
+	struct rnode rn;            /* in cxldcd_host.segs */
+	uint64_t offset;
+	struct backing *file;
 	bool writable;
 };
 
@@ -68,13 +96,28 @@ enum group_state {
 	G_RELEASING,                /* Release DC sent */
 };
 
+struct group;
+
+/* One extent of a group in the host's DPA index: rn.start = DPA, rn.len. */
+struct ext_node {
+	struct rnode rn;            /* in cxldcd_host.extents */
+	struct group *g;
+	uint64_t goff;              /* offset of the extent in the group's mapping */
+	uint32_t idx;               /* in g->ext */
+};
+
 struct group {
-	struct group *next;
+	struct group *next, *prev;  /* all groups, oldest first (= id order) */
+	struct group *anext, *aprev; /* cxldcd_host.adding, while queued there */
+	bool queued;
+	bool mark;                  /* scratch of one walk (set and cleared by it) */
+	struct hnode by_id, by_tag; /* by_tag: tagged groups only */
 	struct cxldcd_host_group_info info;
 	enum group_state state;
 	uint64_t token;             /* G_ADDING: the response it rides in */
 	uint32_t nr;                /* extents, in sequence order */
 	struct cxldcd_extent *ext;
+	struct ext_node *xn;        /* xn[i] indexes ext[i] */
 	uint8_t *map;               /* contiguous mapping (NULL: not mapped) */
 	uint32_t open_local;        /* opens in this process */
 	uint64_t revoked_bytes;     /* taken away by forced release */
@@ -138,10 +181,14 @@ struct cxldcd_host {
 	uint64_t token;             /* next Add response token */
 	uint64_t failed_token;
 	/* groups and segments */
-	struct group *groups;
+	struct group *groups, *groups_tail;
+	struct group *adding, *adding_tail; /* in Add DC Responses, by token (FIFO) */
+	struct htab group_ids, group_tags;
+	struct rindex extents;      /* every group's extents, by DPA */
+	uint64_t groups_bytes;      /* sum of every group's size */
 	uint64_t next_group_id;
-	struct segment *segs;
-	uint32_t nr_segs, cap_segs;
+	struct rindex segs;         /* struct segment, by DPA */
+	struct htab files;          /* struct backing, by file identity */
 	/* apps */
 	int app_listen;
 	char *app_path;
@@ -180,21 +227,42 @@ void events_release_ranges(struct cxldcd_host *h, const struct cxldcd_range *r, 
 /* Validate one group of extents (replay or add).  Return 0 or -EINVAL with why. */
 int events_check_group(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
 		       uint8_t *region, char *why, size_t cap);
+/*
+ * Split n extents into tag groups (same non-null tag; an untagged extent
+ * alone): order[] receives the extent indexes group after group, groups in
+ * the order of their first extent, extents in offer order; start[g] is where
+ * group g begins (start has room for n + 1 entries, start[nr] = n).
+ * Return the number of groups, or -ENOMEM.
+ */
+int events_tag_groups(const struct cxldcd_extent *e, uint32_t n, uint32_t *order,
+		      uint32_t *start);
 
 /* groups.c */
+void groups_init(struct cxldcd_host *h);
 struct group *group_new(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
 			uint8_t region);
+/* g rides in the Add DC Response of token (queued in token order). */
+void group_set_adding(struct cxldcd_host *h, struct group *g, uint64_t token);
+/* The oldest group still waiting for an Add DC Response (NULL: none). */
+struct group *group_first_adding(const struct cxldcd_host *h);
 void group_activate(struct cxldcd_host *h, struct group *g);
 void group_free(struct cxldcd_host *h, struct group *g);
 struct group *group_find(const struct cxldcd_host *h, const uint8_t *tag, uint64_t id);
+/* The oldest group with an extent that meets [dpa, dpa+len), or NULL. */
 struct group *group_by_dpa(const struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 bool group_overlaps_any(const struct cxldcd_host *h, uint64_t dpa, uint64_t len);
+/* The extent that starts at dpa, or NULL. */
+const struct ext_node *extent_at(const struct cxldcd_host *h, uint64_t dpa);
 bool tag_is_null(const uint8_t *tag);
 /* Release now (not open) or defer. */
 void group_release(struct cxldcd_host *h, struct group *g);
 void group_put(struct cxldcd_host *h, struct group *g);
+/* Take over fd (kept, or closed when its file is held already); on error the caller closes it. */
 int segments_add(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t offset, int fd,
 		 bool writable);
+/* Bounds from the device's configuration (see HOST_MIN_*_BOUND). */
+uint64_t host_max_segments(const struct cxldcd_host *h);
+uint64_t host_max_extents(const struct cxldcd_host *h);
 void segments_drop(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked);
 /* Segments covering g in group order: (group offset, seg index, delta).  Return count or -ENODEV. */

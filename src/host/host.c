@@ -657,6 +657,7 @@ int cxldcd_host_new(const struct cxldcd_host_cfg *cfg, struct cxldcd_host **out)
 		h->cfg.chain_cap = HOST_DEF_CHAIN_CAP;
 	if (!h->cfg.cmd_timeout_ms)
 		h->cfg.cmd_timeout_ms = HOST_DEF_CMD_TIMEOUT_MS;
+	groups_init(h);
 	h->next_group_id = 1;
 	h->token = 1;
 	h->rcap = 4096;
