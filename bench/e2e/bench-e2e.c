@@ -26,10 +26,9 @@
  * the host's Release DC (4803h) -> Success (GROUP_RELEASED) and the 5605h
  * response read.  The tag is added again (untimed) before each repetition.
  * Measured at `small` resident extents, then populated further and measured
- * at `big` resident extents.  The host runs without direct mapping here:
- * libcxldcd-host keeps one MAP segment (and one fd) per accepted extent and
- * refuses more than 65536 segments, so 100,000 mapped extents are out of
- * its reach.
+ * at `big` resident extents.  The host runs without direct mapping here, so
+ * the figure is the protocol and bookkeeping cost alone (mapped release at
+ * 100,000 resident extents is in docs/performance.md).
  *
  * Also reported: chain latency (p50/p99), CPU time per extent (or per
  * release) of this process (host library + FM client: CLOCK_PROCESS_CPUTIME_ID)
@@ -702,9 +701,9 @@ static struct rel_result run_release(struct ctx *x, uint64_t rblk, uint32_t reps
 /* ------------------------------------------------------------ main */
 
 /*
- * With direct mapping the host keeps one fd per accepted extent (one per MAP
- * segment): raise the soft fd limit to the hard one, and say whether the
- * mapped runs fit.
+ * Raise the soft fd limit to the hard one and say whether the mapped runs
+ * fit.  libcxldcd-host shares one fd per backend file, so this is a safety
+ * check for hosts that receive many distinct backend files.
  */
 static bool fds_enough(uint64_t need)
 {
