@@ -8,7 +8,11 @@
  * Usage: bench-core [cycles [reps [small [big]]]]   (defaults 100000 5 1000
  * 1000000; build with --buildtype=release to measure).  Each size builds its
  * own device; after an untimed warm-up every pattern is timed reps times,
- * interleaved, and the median is reported with the range.
+ * interleaved, and the median is reported with the range.  Then the memory
+ * per accepted extent at big resident extents is measured with 1, 2, 16 and
+ * 256 configured hosts, the extents dealt round-robin over the hosts in runs
+ * of 1000 / hosts blocks (3 with 256 hosts: every leaf and every node above
+ * it spans many hosts), and with 256 hosts of which one holds them all.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -91,27 +95,39 @@ static void die(const char *what, struct cxldcd_diag *d)
 	exit(1);
 }
 
-/* Resident extents at even block indexes 0, 2, 4, ...: odd blocks stay free. */
-static void populate(struct cxldcd_dev *dev, uint32_t n)
+/*
+ * Resident extents at even block indexes 0, 2, 4, ...: odd blocks stay free.
+ * Added in DPA order (the worst fill: nodes split half full), in runs of
+ * BATCH / hosts blocks dealt to the hosts round-robin.
+ */
+static void populate_hosts(struct cxldcd_dev *dev, uint32_t n, uint16_t hosts)
 {
 	static struct cxldcd_extent x[BATCH];
 	static struct cxldcd_range r[BATCH];
 	struct core_add_req req = { .policy = CXLDCD_ADD_PRESCRIPTIVE, .extents = x };
+	uint32_t per = BATCH / hosts ? BATCH / hosts : 1;
 	struct cxldcd_diag d;
 
-	for (uint32_t done = 0; done < n; done += req.nr_extents) {
-		req.nr_extents = n - done < BATCH ? n - done : BATCH;
+	for (uint32_t done = 0, run = 0; done < n; done += req.nr_extents, run++) {
+		req.host = (uint16_t)(run % hosts);
+		req.nr_extents = n - done < per ? n - done : per;
 		for (uint32_t i = 0; i < req.nr_extents; i++) {
 			x[i] = (struct cxldcd_extent){ .dpa = 2ull * (done + i) * BLK, .len = BLK };
 			r[i] = (struct cxldcd_range){ x[i].dpa, BLK };
 		}
 		if (core_add(dev, &req, NULL, &d))
 			die("populate add", &d);
-		if (core_add_response(dev, 0, r, req.nr_extents, false, &d))
+		if (core_add_response(dev, req.host, r, req.nr_extents, false, &d))
 			die("populate accept", &d);
-		drain(dev, 0);
-		drain(dev, CORE_OWNER_FM);
+		drain(dev, req.host);
+		if (req.host == hosts - 1 || done + req.nr_extents == n)
+			drain(dev, CORE_OWNER_FM);
 	}
+}
+
+static void populate(struct cxldcd_dev *dev, uint32_t n)
+{
+	populate_hosts(dev, n, 1);
 }
 
 #define MAX_REPS 15u
@@ -176,27 +192,47 @@ static double free_at(struct cxldcd_dev *dev, uint32_t cycles)
 	return (now_ns() - t0) / cycles;
 }
 
-static void run(uint32_t resident, uint32_t cycles, uint32_t reps, struct result *res)
+/* One region of 256 GiB in 64 KiB blocks, nr_hosts hosts, memory counted. */
+static struct cxldcd_dev *new_dev(uint16_t nr_hosts)
 {
 	struct cxldcd_dev_cfg cfg;
 	struct cxldcd_dev *dev;
 	struct cxldcd_diag d;
-	uint64_t sweep = 0;
-	long long base;
 
 	core_cfg_default(&cfg);
 	cfg.nr_regions = 1;
 	cfg.regions[0].len = cfg.regions[0].decode_len = 256ull << 30;
 	cfg.regions[0].block_size = BLK;
 	cfg.regions[0].supported_block_mask = BLK;
-	cfg.nr_hosts = 1;
+	cfg.nr_hosts = nr_hosts;
 	cfg.max_extents = 2000000;
 	cfg.evlog_depth = 8192;
 	cfg.alloc = &counting;
 	live = 0;
 	if (core_dev_new(&cfg, &dev, &d))
 		die("dev_new", &d);
-	base = live;
+	return dev;
+}
+
+/* Bytes per accepted extent: n extents dealt over holders of nr_hosts hosts. */
+static double bytes_at(uint32_t n, uint16_t nr_hosts, uint16_t holders)
+{
+	struct cxldcd_dev *dev = new_dev(nr_hosts);
+	long long base = live;
+	double b;
+
+	populate_hosts(dev, n, holders);
+	b = (double)(live - base) / n;
+	core_dev_free(dev);
+	return b;
+}
+
+static void run(uint32_t resident, uint32_t cycles, uint32_t reps, struct result *res)
+{
+	struct cxldcd_dev *dev = new_dev(1);
+	uint64_t sweep = 0;
+	long long base = live;
+
 	populate(dev, resident);
 	res->bytes_per_extent = (double)(live - base) / resident;
 
@@ -236,6 +272,9 @@ static void row(uint32_t resident, struct result *r, uint32_t reps, double med[3
 	       r->sweep_ns[reps - 1], med[2], r->free_ns[0], r->free_ns[reps - 1], r->bytes_per_extent);
 }
 
+/* (configured hosts, hosts holding the extents) */
+static const uint16_t mem_cases[][2] = { { 1, 1 }, { 2, 2 }, { 16, 16 }, { 256, 256 }, { 256, 1 } };
+
 int main(int argc, char **argv)
 {
 	uint32_t cycles = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 100000;
@@ -258,5 +297,10 @@ int main(int argc, char **argv)
 	printf("ratio %u/%u (medians): cycle random %.2f, cycle sweeping %.2f (target <= 2.0), free add %.2f\n",
 	       big_n, small_n, mb[0] / ms[0], mb[1] / ms[1], mb[2] / ms[2]);
 	printf("bytes per accepted extent at %u: %.1f (target < 256)\n", big_n, big.bytes_per_extent);
+	printf("bytes per accepted extent at %u by configured hosts (extents dealt round-robin over the holders):\n",
+	       big_n);
+	for (uint32_t i = 0; i < sizeof(mem_cases) / sizeof(mem_cases[0]); i++)
+		printf("  %3u hosts, %3u holding: %6.1f\n", mem_cases[i][0], mem_cases[i][1],
+		       bytes_at(big_n, mem_cases[i][0], mem_cases[i][1]));
 	return 0;
 }

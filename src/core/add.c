@@ -287,7 +287,7 @@ static int reserve_nodes(struct add_ctx *c)
 		k[c->of[i].region] += !c->of[i].existing;
 	for (uint8_t r = 0; r < c->dev->cfg.nr_regions; r++)
 		bt_need(&c->dev->reg[r].allocs, k[r], &need);
-	return bt_pool_reserve(&c->dev->pool, need);
+	return bt_pool_reserve(&c->dev->pool, &need);
 }
 
 /* Reserve allocations, tag entries, the group, its hx objects and tree nodes. */

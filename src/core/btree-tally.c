@@ -13,8 +13,12 @@ void bt_tally_add(struct bt_tree *t, uint64_t start, uint32_t col, int32_t delta
 
 	if (!t->pool->cols || !bt_seek(t, start, &c))
 		return;
-	for (uint32_t d = 0; d + 1 < c.depth; d++)
-		bt_row(c.lv[d].n, c.lv[d].i)[col] += (uint32_t)delta;
+	for (uint32_t d = 0; d + 1 < c.depth; d++) {
+		struct bt_node *n = c.lv[d].n;
+		uint32_t i = c.lv[d].i;
+
+		bt_tally_set(n, i, col, bt_tally_get(n, i, col) + (uint32_t)delta);
+	}
 }
 
 uint32_t bt_tally_count(const struct bt_tree *t, uint32_t col)
@@ -23,7 +27,7 @@ uint32_t bt_tally_count(const struct bt_tree *t, uint32_t col)
 	uint32_t c = 0;
 
 	for (uint32_t j = 0; n && j < n->n; j++)
-		c += n->leaf ? t->pool->ops->counts(n->l.val[j], col) : bt_row(n, j)[col];
+		c += n->leaf ? t->pool->ops->counts(n->l.val[j], col) : bt_tally_get(n, j, col);
 	return c;
 }
 
@@ -34,7 +38,7 @@ static bool tally_down(const struct bt_pool *pl, struct bt_cur *c, struct bt_nod
 	for (;; d++, from = 0) {
 		uint32_t i = from;
 
-		while (i < n->n && !(n->leaf ? pl->ops->counts(n->l.val[i], col) : bt_row(n, i)[col] > 0))
+		while (i < n->n && !(n->leaf ? pl->ops->counts(n->l.val[i], col) : bt_tally_get(n, i, col) > 0))
 			i++;
 		if (i == n->n)
 			return false;
@@ -58,8 +62,8 @@ bool bt_tally_nth(const struct bt_tree *t, uint32_t col, uint32_t idx, struct bt
 	while (!n->leaf) {
 		uint32_t j = 0;
 
-		while (j < n->n && bt_row(n, j)[col] <= idx)
-			idx -= bt_row(n, j++)[col];
+		while (j < n->n && bt_tally_get(n, j, col) <= idx)
+			idx -= bt_tally_get(n, j++, col);
 		if (j == n->n)
 			return false;
 		c->lv[d].n = n;

@@ -11,7 +11,11 @@
  * per-child maximum (first-fit search in O(log n)); and, when the pool has
  * columns, per child and column a tally of the values (the caller says how a
  * value counts, and keeps the tallies current with bt_tally_add()), so the
- * n-th value counted in a column is found in O(log n).
+ * n-th value counted in a column is found in O(log n).  A tally is only as
+ * wide as the subtree below it can count: one byte per child and column in
+ * the parents of leaves (a leaf holds at most BT_B values), two bytes one
+ * level up, four above.  Nearly all internal nodes are parents of leaves,
+ * so a column costs about BT_B bytes per 16..32 leaves instead of 4 * BT_B.
  *
  * No parent pointers: a cursor keeps the root-to-leaf path.  Nodes come from
  * a pool shared by the trees of one device.  Inserting never allocates: the
@@ -29,11 +33,14 @@
 #define BT_B 32u          /* max entries (leaf) or children (internal) per node */
 #define BT_MIN (BT_B / 2) /* min for every node but the root */
 #define BT_MAX_H 16u      /* levels a cursor can hold (16^16 entries) */
+#define BT_TALLY_MAX 7u   /* a value counts at most this much in one column (see bt_tw()) */
+#define BT_KINDS 4u       /* node sizes: leaves, internal nodes of level 1, 2, and 3 and up */
 
 struct bt_node {
 	uint32_t n;
-	uint16_t cols;      /* internal nodes: tally columns after the node (see bt_row()) */
+	uint16_t cols;      /* internal nodes: tally columns after the node (see bt_tally_get()) */
 	bool leaf;
+	uint8_t lvl;        /* height above the leaves: 0 for a leaf, 1 for a parent of leaves... */
 	uint64_t key[BT_B]; /* leaf: start; internal: first start of each child */
 	union {
 		/* what a descent reads first comes first (see warm() in btree.c) */
@@ -53,14 +60,15 @@ struct bt_node {
 
 /* How a value counts in the tally columns. */
 struct bt_tally_ops {
-	void (*tally)(const void *val, uint32_t *row); /* add val's counts to row[0..cols) */
-	bool (*counts)(const void *val, uint32_t col);  /* val counts in col */
+	/* Call add(ctx, col) once per count of val in col (at most BT_TALLY_MAX per col). */
+	void (*tally)(const void *val, void (*add)(void *ctx, uint32_t col), void *ctx);
+	bool (*counts)(const void *val, uint32_t col); /* val counts in col */
 };
 
-/* Free nodes, leaves and internal nodes apart (internal ones carry the tally rows). */
+/* Free nodes by size (bt_kind()): internal ones carry tally rows as wide as their level needs. */
 struct bt_pool {
-	struct bt_node *free[2];
-	uint32_t nfree[2];
+	struct bt_node *free[BT_KINDS];
+	uint32_t nfree[BT_KINDS];
 	uint16_t cols;
 	const struct bt_tally_ops *ops;
 	void *(*alloc)(void *ctx, size_t size);
@@ -79,9 +87,14 @@ struct bt_tree {
 
 /*
  * A position: node and child index per level, from the root (0) to the leaf
- * (depth - 1).  One array of pairs rather than two parallel arrays: gcc 12.2
- * at -O1 dropped every call of the path refresh over the two-array form
- * (its induction variable came out based at address 0).
+ * (depth - 1).  With two parallel arrays (n[], i[]) instead of pairs, gcc
+ * 12.2 at -O1 deletes every call of refresh() in btree.c: a compiler bug,
+ * not undefined behaviour here (docs/model.md, "gcc 12 and the B+tree").
+ * IVOPTs addresses c->n[d] as MEM[0B - 264 - (uintptr_t)c + 2 * &c->i[d]],
+ * the pure-const pass takes the literal 0 base for a null dereference,
+ * skips the stores after it and finds refresh() pure.  src/core is built
+ * with -fno-delete-null-pointer-checks, which turns that inference off, and
+ * tests/unit runs the tree tests against an -O1 build too.
  */
 struct bt_cur {
 	uint32_t depth;
@@ -93,12 +106,12 @@ struct bt_cur {
 
 void bt_pool_init(struct bt_pool *p, void *(*alloc)(void *, size_t), void (*release)(void *, void *),
 		  void *ctx, uint16_t cols, const struct bt_tally_ops *ops);
-/* Nodes k inserts can take from the pool, at most. */
+/* Nodes k inserts can take from the pool, at most, by bt_kind(). */
 struct bt_need {
-	uint64_t leaves, inner;
+	uint64_t n[BT_KINDS];
 };
 /* Make sure at least n free nodes are pooled.  Return 0 or -ENOMEM (the pool may have grown). */
-int bt_pool_reserve(struct bt_pool *p, struct bt_need n);
+int bt_pool_reserve(struct bt_pool *p, const struct bt_need *n);
 /* Give pooled nodes beyond keep back to the allocator. */
 void bt_pool_trim(struct bt_pool *p, uint32_t keep);
 void bt_pool_fini(struct bt_pool *p);
@@ -109,7 +122,10 @@ void bt_fini(struct bt_tree *t);
 
 /* Add to *n the nodes k inserts into t can take from the pool, at most. */
 void bt_need(const struct bt_tree *t, uint32_t k, struct bt_need *n);
-/* Insert [start, end), disjoint from every range in t.  Needs bt_need(t, 1) pooled nodes. */
+/*
+ * Insert [start, end), disjoint from every range in t.  Needs bt_need(t, 1)
+ * pooled nodes.  val counts nothing in the tallies yet (bt_tally_add() then).
+ */
 void bt_insert(struct bt_tree *t, uint64_t start, uint64_t end, void *val);
 /* Remove the entry starting at start (it must exist). */
 void bt_remove(struct bt_tree *t, uint64_t start);
@@ -161,10 +177,60 @@ static inline uint64_t bt_gap(const struct bt_cur *c)
 	return bt_leaf(c)->l.gap[bt_pos(c)];
 }
 
-/* Tally row of child j of internal node n. */
-static inline uint32_t *bt_row(const struct bt_node *n, uint32_t j)
+/* Pool size class of a node of level lvl. */
+static inline uint32_t bt_kind(uint32_t lvl)
 {
-	return (uint32_t *)(void *)((char *)(uintptr_t)n + sizeof(*n)) + (size_t)j * n->cols;
+	return lvl < BT_KINDS - 1 ? lvl : BT_KINDS - 1;
+}
+
+/*
+ * Bytes of one tally (child, column) in an internal node of level lvl.  A
+ * child of a level-1 node is a leaf: at most BT_B * BT_TALLY_MAX = 224; of a
+ * level-2 node, 32 leaves: at most 7168.
+ */
+static inline uint32_t bt_tw(uint32_t lvl)
+{
+	return lvl == 1 ? 1u : lvl == 2 ? 2u : 4u;
+}
+
+/* The tally rows follow the node: row j (child j) is cols tallies of bt_tw(lvl) bytes. */
+static inline void *bt_rows(const struct bt_node *n)
+{
+	return (char *)(uintptr_t)n + sizeof(*n);
+}
+
+/* Tally of child j of internal node n in column col. */
+static inline uint32_t bt_tally_get(const struct bt_node *n, uint32_t j, uint32_t col)
+{
+	size_t k = (size_t)j * n->cols + col;
+	const void *r = bt_rows(n);
+
+	switch (n->lvl) {
+	case 1:
+		return ((const uint8_t *)r)[k];
+	case 2:
+		return ((const uint16_t *)r)[k];
+	default:
+		return ((const uint32_t *)r)[k];
+	}
+}
+
+static inline void bt_tally_set(struct bt_node *n, uint32_t j, uint32_t col, uint32_t v)
+{
+	size_t k = (size_t)j * n->cols + col;
+	void *r = bt_rows(n);
+
+	switch (n->lvl) {
+	case 1:
+		((uint8_t *)r)[k] = (uint8_t)v;
+		break;
+	case 2:
+		((uint16_t *)r)[k] = (uint16_t)v;
+		break;
+	default:
+		((uint32_t *)r)[k] = v;
+		break;
+	}
 }
 
 static inline uint32_t bt_count(const struct bt_tree *t)

@@ -79,6 +79,8 @@ void evlog_append(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, struct cx
 {
 	struct evlog *l = get_log(dev, owner, log);
 
+	if (!l) /* callers pass valid owners; without this gcc -O2 plants a trap on the NULL path */
+		return;
 	if (!l->rec || l->count == dev->cfg.evlog_depth) {
 		overflow(dev, l);
 		return;

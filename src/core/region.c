@@ -118,10 +118,11 @@ void alloc_link(struct cxldcd_dev *dev, struct alloc *a)
 }
 
 /* Accepted holds are tallied per host in the region tree (see model.h). */
-static void alloc_tally(const void *val, uint32_t *row)
+static void alloc_tally(const void *val, void (*add)(void *, uint32_t), void *ctx)
 {
 	for (const struct hx *x = ((const struct alloc *)val)->holders; x; x = x->a_next)
-		row[x->host] += !x->g;
+		if (!x->g)
+			add(ctx, x->host);
 }
 
 static bool alloc_counts(const void *val, uint32_t host)
@@ -323,7 +324,7 @@ int tree_reserve(struct cxldcd_dev *dev, uint32_t region_k)
 	/* The pieces' regions are not known here: assume each region takes them all. */
 	for (uint8_t r = 0; region_k && r < dev->cfg.nr_regions; r++)
 		bt_need(allocs(dev, r), region_k, &need);
-	return bt_pool_reserve(&dev->pool, need);
+	return bt_pool_reserve(&dev->pool, &need);
 }
 
 void tree_trim(struct cxldcd_dev *dev)

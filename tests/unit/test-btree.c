@@ -31,12 +31,12 @@ struct ref {
 
 static struct ref the_ref; /* the callbacks below find owners here */
 
-static void ref_tally(const void *val, uint32_t *row)
+static void ref_tally(const void *val, void (*add)(void *, uint32_t), void *ctx)
 {
 	int o = the_ref.owner[(const bool *)val - the_ref.live];
 
 	if (o >= 0)
-		row[o]++;
+		add(ctx, (uint32_t)o);
 }
 
 static bool ref_counts(const void *val, uint32_t col)
@@ -74,6 +74,14 @@ static struct bt_need need_of(const struct bt_tree *t, uint32_t k)
 
 	bt_need(t, k, &n);
 	return n;
+}
+
+/* Pool what k inserts into t need. */
+static int reserve(struct bt_tree *t, uint32_t k)
+{
+	struct bt_need n = need_of(t, k);
+
+	return bt_pool_reserve(t->pool, &n);
 }
 
 static void compare(const struct bt_tree *t, const struct ref *r)
@@ -196,7 +204,7 @@ static void step(struct bt_tree *t, struct ref *r, uint32_t fill_pct)
 
 		if (e > lo + 4 * UNIT)
 			e = lo + 4 * UNIT;
-		assert_int_equal(bt_pool_reserve(t->pool, need_of(t, 1)), 0);
+		assert_int_equal(reserve(t, 1), 0);
 		bt_insert(t, s, e, &r->live[i]);
 		r->live[i] = true;
 		r->s[i] = s;
@@ -273,7 +281,23 @@ static void test_btree_tallies_match_reference(void **s)
 
 static uint64_t pooled(const struct bt_pool *p)
 {
-	return (uint64_t)p->nfree[0] + p->nfree[1];
+	uint64_t n = 0;
+
+	for (uint32_t k = 0; k < BT_KINDS; k++)
+		n += p->nfree[k];
+	return n;
+}
+
+/* Nodes of each kind taken from the pool since *before (then *before = now) stay within need. */
+static bool took_within(const struct bt_pool *p, uint32_t before[BT_KINDS], const struct bt_need *need)
+{
+	bool ok = true;
+
+	for (uint32_t k = 0; k < BT_KINDS; k++) {
+		ok &= before[k] - p->nfree[k] <= need->n[k];
+		before[k] = p->nfree[k];
+	}
+	return ok;
 }
 
 /* bt_need() covers the worst case: k inserts into full nodes on every level. */
@@ -281,7 +305,7 @@ static void test_btree_reserve_bound_holds(void **s)
 {
 	struct bt_pool p;
 	struct bt_tree t;
-	uint32_t leaves, inner;
+	uint32_t before[BT_KINDS];
 
 	(void)s;
 	bt_pool_init(&p, p_alloc, p_free, NULL, 0, NULL);
@@ -289,27 +313,107 @@ static void test_btree_reserve_bound_holds(void **s)
 	for (uint32_t n = 0; n < 200000; n++) {
 		struct bt_need need = need_of(&t, 1);
 
-		assert_int_equal(bt_pool_reserve(&p, need), 0);
-		leaves = p.nfree[0];
-		inner = p.nfree[1];
+		assert_int_equal(bt_pool_reserve(&p, &need), 0);
+		memcpy(before, p.nfree, sizeof(before));
 		bt_insert(&t, 2ull * n, 2ull * n + 1, NULL);
-		assert_true(leaves - p.nfree[0] <= need.leaves && inner - p.nfree[1] <= need.inner);
+		assert_true(took_within(&p, before, &need));
 	}
 	/* a batch: k inserts at once never take more than bt_need(t, k) */
 	for (uint32_t k = 1; k < 5000; k = k * 3 + 1) {
 		struct bt_need need = need_of(&t, k);
 		uint32_t base = 1000000 + k * 10000;
 
-		assert_int_equal(bt_pool_reserve(&p, need), 0);
-		leaves = p.nfree[0];
-		inner = p.nfree[1];
+		assert_int_equal(bt_pool_reserve(&p, &need), 0);
+		memcpy(before, p.nfree, sizeof(before));
 		for (uint32_t i = 0; i < k; i++)
 			bt_insert(&t, 2ull * (base + i), 2ull * (base + i) + 1, NULL);
-		assert_true(leaves - p.nfree[0] <= need.leaves && inner - p.nfree[1] <= need.inner);
+		assert_true(took_within(&p, before, &need));
 		bt_pool_trim(&p, 0);
 		assert_true(pooled(&p) == 0);
 	}
 	assert_int_equal(bt_check(&t), 0);
+	bt_fini(&t);
+	bt_pool_fini(&p);
+}
+
+#define BIG 150000u
+
+/* Values are pointers into big_col: the column the value counts in, -1: none. */
+static int big_col[BIG];
+
+static void col_tally(const void *val, void (*add)(void *, uint32_t), void *ctx)
+{
+	if (*(const int *)val >= 0)
+		add(ctx, (uint32_t)*(const int *)val);
+}
+
+static bool col_counts(const void *val, uint32_t col)
+{
+	return *(const int *)val == (int)col;
+}
+
+static const struct bt_tally_ops col_ops = { .tally = col_tally, .counts = col_counts };
+
+/* Entry i counts in column (i / 7) % COLS: the k-th entry of column col. */
+static uint32_t kth_of(uint32_t col, uint32_t k)
+{
+	return k / 7 * 7 * COLS + col * 7 + k % 7;
+}
+
+/*
+ * Tallies of every width (one byte in parents of leaves, two a level up,
+ * four above) on a tree of five levels: rechecked, counted, and the n-th of
+ * each column found, before and after removing a fifth of the entries.
+ */
+static void test_btree_tallies_on_five_levels(void **s)
+{
+	struct bt_pool p;
+	struct bt_tree t;
+	struct bt_cur c;
+	uint32_t want[COLS] = { 0 };
+
+	(void)s;
+	bt_pool_init(&p, p_alloc, p_free, NULL, COLS, &col_ops);
+	bt_init(&t, &p, 0, true);
+	for (uint32_t i = 0; i < BIG; i++) {
+		uint32_t col = i / 7 % COLS;
+
+		/* a value counts nothing when it arrives; then it starts counting */
+		big_col[i] = -1;
+		assert_int_equal(reserve(&t, 1), 0);
+		bt_insert(&t, 2ull * i, 2ull * i + 1, &big_col[i]);
+		big_col[i] = (int)col;
+		bt_tally_add(&t, 2ull * i, col, 1);
+		want[col]++;
+	}
+	assert_true(t.height >= 5);
+	assert_int_equal(bt_check(&t), 0);
+	for (uint32_t col = 0; col < COLS; col++) {
+		assert_int_equal(bt_tally_count(&t, col), want[col]);
+		for (uint32_t k = 0; k < want[col]; k += 997) {
+			assert_true(bt_tally_nth(&t, col, k, &c));
+			assert_true(bt_start(&c) == 2ull * kth_of(col, k));
+			assert_true(bt_tally_next(&c, &t, col) == (k + 1 < want[col]));
+			if (k + 1 < want[col])
+				assert_true(bt_start(&c) == 2ull * kth_of(col, k + 1));
+		}
+		assert_false(bt_tally_nth(&t, col, want[col], &c));
+	}
+	for (uint32_t i = 0; i < BIG; i += 5) {
+		bt_tally_add(&t, 2ull * i, (uint32_t)big_col[i], -1);
+		big_col[i] = -1;
+		bt_remove(&t, 2ull * i);
+		want[i / 7 % COLS]--;
+	}
+	assert_int_equal(bt_check(&t), 0);
+	for (uint32_t col = 0; col < COLS; col++) {
+		uint32_t k = 0;
+
+		assert_int_equal(bt_tally_count(&t, col), want[col]);
+		for (bool ok = bt_tally_nth(&t, col, 0, &c); ok; ok = bt_tally_next(&c, &t, col))
+			assert_true(col_counts(bt_val(&c), col) && k++ < want[col]);
+		assert_int_equal(k, want[col]);
+	}
 	bt_fini(&t);
 	bt_pool_fini(&p);
 }
@@ -321,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_btree_matches_reference_without_gaps),
 		cmocka_unit_test(test_btree_tallies_match_reference),
 		cmocka_unit_test(test_btree_reserve_bound_holds),
+		cmocka_unit_test(test_btree_tallies_on_five_levels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
