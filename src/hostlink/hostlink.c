@@ -981,8 +981,15 @@ int hostlink_host_connected(const struct hostlink *hl, uint16_t host)
 
 int hostlink_disconnect(struct hostlink *hl, uint16_t host)
 {
-	struct conn *c = conn_of_host(hl, host);
+	struct conn *c;
 
+	/*
+	 * Close connections already marked dead (an observer's send failed
+	 * outside hostlink_process_fd()) first: one may still hold a More chain
+	 * on the device, and the caller may free the device next.
+	 */
+	reap(hl);
+	c = conn_of_host(hl, host);
 	if (!c)
 		return -ENOENT;
 	c->dead = true;

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Write the seed corpora of fuzz-hostlink-server and fuzz-hostlink-decode.
+
+Seeds are valid host-link sessions (the step format documented in
+fuzz-hostlink-server.c) and valid payloads of every message
+(fuzz-hostlink-decode.c), laid out by hand from docs/host-link.md and the
+CXL spec tables: struct.pack with explicit little-endian formats, no
+project code.  Run from anywhere: python3 fuzz/hostlink/gen-corpus.py
+"""
+import os
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'corpus')
+MIB = 1 << 20
+R0 = 0x10000000          # fuzz device: 256 MiB static, 256 MiB regions
+R1 = 0x20000000          # region 1 is sharable
+TAG = bytes(range(0x40, 0x50))
+HELLO, CCI_REQ, READ_REQ, WRITE_REQ, ERROR = 0x01, 0x03, 0x08, 0x0a, 0x0f
+
+# ---- fuzz-hostlink-server steps (op byte: bit 0 client, bits 3:1 kind)
+
+
+def link(cl, typ, payload=b''):
+    return struct.pack('<BBH', cl | 0 << 1, typ, len(payload)) + payload
+
+
+def cci(cl, op, payload=b''):
+    return struct.pack('<BHH', cl | 2 << 1, op, len(payload)) + payload
+
+
+def raw(cl, data):
+    return struct.pack('<BH', cl | 4 << 1, len(data)) + data
+
+
+def fm(op, payload=b''):
+    return struct.pack('<BHH', 5 << 1, op, len(payload)) + payload
+
+
+def ctl(cl, action, v=0):
+    return struct.pack('<BB', cl | 6 << 1, action | v << 3)
+
+
+def big(cl, typ, length, prefix):
+    return struct.pack('<BB', cl | 7 << 1, typ) + struct.pack('<I', length)[:3] + bytes([len(prefix)]) + prefix
+
+
+def hello(host, flags=1, version=1):
+    return struct.pack('<HHI', version, host, flags)
+
+
+def io(dpa, length, data=b''):
+    return struct.pack('<QI4x', dpa, length) + data
+
+
+def extent(dpa, length, tag=b'\0' * 16, seq=0):
+    return struct.pack('<QQ16sH6x', dpa, length, tag, seq)
+
+
+def upd(dpa, length):
+    return struct.pack('<QQ8x', dpa, length)
+
+
+def add(host, policy, exts=(), region=0, length=0, tag=b'\0' * 16):
+    return struct.pack('<HBBQ16sI', host, policy, region, length, tag, len(exts)) + b''.join(exts)
+
+
+def release(host, flags, exts=(), length=0, tag=b'\0' * 16):
+    return struct.pack('<HBxQ16sI', host, flags, length, tag, len(exts)) + b''.join(exts)
+
+
+def dc_rsp(ranges, more=False):
+    return struct.pack('<IB3x', len(ranges), 1 if more else 0) + b''.join(ranges)
+
+
+def hdr(typ, length, seq=1):
+    return struct.pack('<IBBHII', 0x4c485843, 1, typ, 0, seq, length)
+
+
+H0 = link(0, HELLO, hello(0))
+H1 = link(1, HELLO, hello(1))
+IRQ_ON = cci(0, 0x0103, bytes([1, 1, 1, 1, 1]))      # every log: MSI/MSI-X interrupts
+E = [extent(R0, 2 * MIB), extent(R0 + 4 * MIB, 4 * MIB), extent(R0 + 10 * MIB, 2 * MIB)]
+ACCEPT_ALL = cci(0, 0x4802, dc_rsp([upd(R0, 2 * MIB), upd(R0 + 4 * MIB, 4 * MIB), upd(R0 + 10 * MIB, 2 * MIB)]))
+
+server = {
+    'hello': bytes([0]) + H0,
+    'hello-nomap-listener': bytes([0]) + ctl(0, 0, 0b011),
+    'hello-two-hosts': bytes([0]) + H0 + H1 + link(1, HELLO, hello(1)),
+    'hello-refused': bytes([0]) + link(0, HELLO, hello(5)) + link(1, HELLO, hello(0, version=2)),
+    'identify': bytes([0]) + H0 + cci(0, 0x0001) + cci(0, 0x4800, bytes([8, 0])),
+    'add-accept-map': bytes([0]) + H0 + IRQ_ON + fm(0x5604, add(0, 2, E))
+                      + cci(0, 0x0100, bytes([4])) + ACCEPT_ALL
+                      + cci(0, 0x4801, struct.pack('<II', 16, 0)),
+    'slow-path-io': bytes([0]) + link(0, HELLO, hello(0, flags=0)) + fm(0x5604, add(0, 2, E[:1]))
+                    + ACCEPT_ALL[:0] + cci(0, 0x4802, dc_rsp([upd(R0, 2 * MIB)]))
+                    + link(0, WRITE_REQ, io(R0 + 64, 8, b'abcdefgh'))
+                    + link(0, READ_REQ, io(R0 + 64, 8))
+                    + link(0, READ_REQ, io(R0 + 4 * MIB, 8))
+                    + big(0, WRITE_REQ, 0x10 + 0x100000, io(R0, 0x100000)),
+    'release-unmap': bytes([0]) + H0 + fm(0x5604, add(0, 2, E)) + ACCEPT_ALL
+                     + fm(0x5605, release(0, 0x00, [E[0]]))
+                     + cci(0, 0x4803, dc_rsp([upd(R0, 2 * MIB)]))
+                     + fm(0x5605, release(0, 0x11, [extent(R0 + 4 * MIB, 4 * MIB)])),
+    'reconnect-replay': bytes([0]) + H0 + fm(0x5604, add(0, 2, E)) + ACCEPT_ALL
+                        + ctl(0, 1) + ctl(0, 0, 0b010),
+    'more-chain-drop': bytes([0]) + H0 + fm(0x5604, add(0, 2, E[:2]))
+                       + cci(0, 0x4802, dc_rsp([upd(R0, 2 * MIB)], more=True)) + ctl(0, 1)
+                       + ctl(0, 0, 0b010) + cci(0, 0x4801, struct.pack('<II', 16, 0)),
+    'faults': bytes([0]) + ctl(0, 5, 0b00010) + ctl(0, 5, 0b10100) + H0 + fm(0x5604, add(0, 2, E[:1]))
+              + cci(0, 0x0100, bytes([4])) + ctl(0, 6, 0) + cci(0, 0x0100, bytes([4])),
+    'journal-fail': bytes([0]) + H0 + ctl(0, 6, 1) + cci(0, 0x0103, bytes([1, 1, 1, 1, 1])),
+    'violations': bytes([0]) + H0 + link(0, 0x04) + ctl(1, 0) + link(1, CCI_REQ, b'')
+                  + ctl(0, 0) + raw(0, b'XXXXXXXXXXXXXXXXXXXX') + ctl(1, 0) + H1 + link(1, HELLO, hello(1)),
+    'stray-fd': bytes([0]) + H0 + ctl(0, 7, 0),
+    'too-long': bytes([0]) + H0 + big(0, CCI_REQ, 0x200000, b'') + H1 + raw(1, hdr(CCI_REQ, 12)[:10]),
+    'split-header': bytes([0]) + raw(0, hdr(HELLO, 8)[:7]) + raw(0, hdr(HELLO, 8)[7:] + hello(0)),
+    'stall-output': bytes([1]) + H0 + IRQ_ON + ctl(0, 7, 1)
+                    + b''.join(link(0, READ_REQ, io(R0, 0x8000)) for _ in range(4))
+                    + b''.join(fm(0x5604, add(0, 2, [extent(R0 + 2 * MIB * i, 2 * MIB)])) for i in range(4))
+                    + ctl(0, 7, 1),
+    'nomem-device': bytes([2]) + H0 + link(0, READ_REQ, io(R0, 8)),
+    'timeout-tick': bytes([4]) + H0 + fm(0x5604, add(0, 2, E[:1])) + ctl(0, 4, 31) + ctl(0, 4, 31),
+    'read-only-region': bytes([8]) + H0 + fm(0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
+                        + cci(0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                        + link(0, WRITE_REQ, io(R1, 4, b'abcd')),
+    'disconnect-qmp': bytes([0]) + H0 + H1 + ctl(0, 3, 0) + ctl(0, 3, 1) + ctl(0, 2),
+    'error-from-host': bytes([0]) + H0 + link(0, ERROR, struct.pack('<I', 11) + b'bye'),
+}
+
+
+def dec(sel, payload):
+    return bytes([sel]) + payload
+
+
+def app_entry(tag, size, gid, n, flags, opens):
+    return struct.pack('<16sQQIII4x', tag, size, gid, n, flags, opens)
+
+
+def seg(goff, length, foff, flags=1):
+    return struct.pack('<QQQI4x', goff, length, foff, flags)
+
+
+decode = {
+    'hdr': dec(0, hdr(CCI_REQ, 12, 7)),
+    'hello': dec(1, hello(1)),
+    'hello-ack': dec(2, struct.pack('<HHIIBxHQQ8x', 0, 1, 1, 2048, 2, 2, R0, 2 << 28)),
+    'irq': dec(3, struct.pack('<IBB2x', 0x10, 4, 2)),
+    'map': dec(4, struct.pack('<QQQI4x', R0, 2 * MIB, 0, 1)),
+    'unmap': dec(5, struct.pack('<QQI4x', R0, 2 * MIB, 2)),
+    'read-req': dec(6, io(R0, 4096)),
+    'write-req': dec(7, io(R0, 4, b'abcd')),
+    'read-rsp': dec(8, struct.pack('<II', 0, 4) + b'abcd'),
+    'error': dec(9, struct.pack('<I', 11) + b'bad magic or version'),
+    'app-list': dec(10, struct.pack('<I4x', 2) + app_entry(TAG, 4 * MIB, 1, 2, 5, 1)
+                    + app_entry(b'\0' * 16, 2 * MIB, 2, 1, 0, 0)),
+    'app-open-req': dec(11, TAG + struct.pack('<Q', 0)),
+    'app-open-rsp': dec(12, struct.pack('<IIQQ8x', 0, 2, 4 * MIB, 1) + seg(0, 2 * MIB, 0)
+                        + seg(2 * MIB, 2 * MIB, 8 * MIB)),
+    'close-req': dec(13, struct.pack('<Q', 3)),
+    'close-rsp': dec(14, struct.pack('<I4x', 8)),
+    'status-names': dec(15, struct.pack('<I', 13)),
+}
+
+for target, seeds in (('hostlink-server', server), ('hostlink-decode', decode)):
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    for name, data in seeds.items():
+        with open(os.path.join(d, 'seed-' + name), 'wb') as f:
+            f.write(data)
+    print(f'{target}: {len(seeds)} seeds')

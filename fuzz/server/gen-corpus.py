@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Write the seed corpora of fuzz-cmdline and fuzz-qmp-device.
+
+fuzz-cmdline: command lines (NUL-separated arguments) taken from
+tests/qmp/test-cmdline.c, docs/qmp.md and the QEMU documentation.
+fuzz-qmp-device: byte 0 is the feed chunk size - 1, then real QMP sessions
+(the requests of tests/qmp/test-device.c and docs/qmp.md) against the
+target's devices cxl-vmem0 (tag-backed, 4 GiB region) and cxl-dcd0
+(volatile-dc-memdev, two 256 MiB regions).  No memory-backend-file /
+mem-path: the target skips inputs that could name a file.
+Run from anywhere: python3 fuzz/server/gen-corpus.py
+"""
+import json
+import os
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'corpus')
+TAG_A = '5be13bce-ae34-4a77-b6c3-16df975fcf1a'
+TAG_B = '0e4a0b4c-1f2a-4d55-9a8e-31e0c8a1b2c3'
+VMEM = '/machine/peripheral/cxl-vmem0'
+DCD = '/machine/peripheral/cxl-dcd0'
+GIB = 1 << 30
+MIB = 1 << 20
+
+OBJ = 'memory-backend-memfd,id=m0,size=1G'
+DEV = 'cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0'
+
+cmdlines = {
+    'empty': [],
+    'help': ['--help'],
+    'version': ['-version'],
+    'qemu-doc': ['-object', 'memory-backend-ram,id=vmem0,share=on,size=4G',
+                 '-device', 'cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-dcd0,num-dc-regions=2'],
+    'all-options': ['-object', 'memory-backend-memfd,id=mem0,size=8G,share=off,hugetlb=yes',
+                    '-object', 'memory-backend-file,id=f0,size=512M,mem-path=/dev/shm/a,,b,share=on',
+                    '--object', 'memory-backend-tagged,id=t0,size=1g,tag=5BE13BCE-AE34-4A77-B6C3-16DF975FCF1A',
+                    '-object', '{"qom-type":"memory-backend-ram","id":"j0","size":1048576,"share":true}',
+                    '-device', 'cxl-type3,bus=rp0,id=cxl-vmem0,num-dc-regions=2,volatile-dc-memdev=mem0,'
+                    'num-hosts=4,dc-block-size=2M,max-extents=128,max-tags=16,event-log-depth=64,'
+                    'mbox-payload-size=4096,seq-one-based=on,sanitize-on-release=yes,sharable=on,'
+                    'pending-timeout-ms=500,sn=0x1234',
+                    '-device', 'cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=4G',
+                    '-qmp', 'unix:/tmp/q.sock,server,wait=off',
+                    '-qmp', 'tcp:localhost:4444,server=on,nowait',
+                    '-qmp=tcp::0,server',
+                    '--fm', 'unix:/tmp/fm.sock', '--fm=tcp:[::1]:9000',
+                    '--host-socket', '/tmp/host.sock', '--state=/var/lib/cxldcd',
+                    '--trace=cci,qmp', '-trace', 'host'],
+    'listeners': ['--fm', 'unix:/tmp/fm1.sock,device=d1', '-object', OBJ, '-device', DEV,
+                  '-device', 'cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=1G',
+                  '--fm', 'unix:/tmp/fm0.sock', '--fm=tcp:127.0.0.1:0,device=d0',
+                  '--host-socket', '/tmp/h0.sock', '--host-socket', 'unix:/tmp/h1.sock,device=d1',
+                  '--host-socket', 'tcp::0,device=d1', '-host-socket=tcp:localhost:7000,device=d0',
+                  '--host-socket', '/tmp/a,,b.sock,device=d1'],
+    'bad-device-ref': ['-object', OBJ, '-device', DEV, '--fm', 'unix:/tmp/f.sock,device=nope'],
+    'same-path': ['-object', OBJ, '-device', DEV, '--fm', 'unix:/tmp/s.sock', '--host-socket', '/tmp/s.sock'],
+    'bad-object': ['-object', 'memory-backend-ram,id=a,,,size=1G,'],
+    'bad-json-object': ['-object', '{"id":'],
+    'dup-object': ['-object', 'memory-backend-ram,id=a,size=1G', '-object', 'memory-backend-memfd,id=a,size=1G'],
+    'bad-regions': ['-device', 'cxl-type3,id=d0,num-dc-regions=9,dc-regions-total-size=1G'],
+    'state-twice': ['--state', '/a', '--state', '/b'],
+    'sizes': ['-object', 'memory-backend-ram,id=a,size=0x1000', '-object', 'memory-backend-ram,id=b,size=100b',
+              '-object', 'memory-backend-ram,id=c,size=1T', '-object', 'memory-backend-ram,id=d,size=7K'],
+}
+
+
+def req(name, args=None, rid=None):
+    r = {'execute': name}
+    if args is not None:
+        r['arguments'] = args
+    if rid is not None:
+        r['id'] = rid
+    return json.dumps(r)
+
+
+def session(reqs, chunk=256, sep='\n'):
+    return bytes([chunk - 1]) + sep.join(reqs).encode() + b'\n'
+
+
+def cci(path, kind, op, payload='', host=None):
+    a = {'path': path, 'cci': kind, 'opcode': op}
+    if host is not None:
+        a['host-id'] = host
+    if payload:
+        a['payload'] = payload
+    return req('cxl-cci-request', a)
+
+
+def upd_hex(ranges, more=False):
+    b = struct.pack('<IB3x', len(ranges), 1 if more else 0)
+    for dpa, ln in ranges:
+        b += struct.pack('<QQ8x', dpa, ln)
+    return b.hex()
+
+
+def add_tagged(tag, off, ln=GIB, host=0):
+    return req('cxl-add-dynamic-capacity', {'path': VMEM, 'host-id': host, 'selection-policy': 'prescriptive',
+                                            'region': 0, 'tag': tag, 'extents': [{'offset': off, 'len': ln}]})
+
+
+# DPA layout of the target's devices: no static capacity, region 0 at 0.
+V0 = 0            # cxl-vmem0 region 0 base
+D0, D1 = 0, 256 * MIB   # cxl-dcd0 regions
+
+tagged = [
+    req('object-add', {'qom-type': 'memory-backend-ram', 'id': 'tm0', 'size': GIB, 'share': True, 'tag': TAG_A}),
+    req('object-add', {'qom-type': 'memory-backend-tagged', 'id': 'tm1', 'size': GIB, 'tag': TAG_B}),
+    req('cxl-release-dynamic-capacity-status', {'path': VMEM, 'host-id': 0, 'region': 0, 'tag': TAG_A}),
+    add_tagged(TAG_A, 0), add_tagged(TAG_B, GIB),
+    req('object-del', {'id': 'tm0'}),
+    cci(VMEM, 'mailbox', 256, '04', host=0),
+    cci(VMEM, 'mailbox', 257, '0400020000000100' + '0200', host=0),
+    cci(VMEM, 'mailbox', 0x4802, upd_hex([(V0, GIB)]), host=0),
+    cci(VMEM, 'mailbox', 0x4802, upd_hex([(V0 + GIB, GIB)]), host=0),
+    req('query-cxl-dynamic-capacity', {'path': VMEM}),
+    req('object-del', {'id': 'tm0'}),
+    req('cxl-release-dynamic-capacity', {'path': VMEM, 'host-id': 0, 'removal-policy': 'tag-based',
+                                         'tag': TAG_A, 'region': 0}),
+    cci(VMEM, 'mailbox', 0x4803, upd_hex([(V0, GIB)]), host=0),
+    req('object-del', {'id': 'tm0'}),
+    req('query-memdev'),
+]
+
+qemu_doc = [
+    req('cxl-add-dynamic-capacity', {'path': DCD, 'host-id': 0, 'selection-policy': 'prescriptive', 'region': 0,
+                                     'extents': [{'offset': 0, 'len': 128 * MIB},
+                                                 {'offset': 128 * MIB, 'len': 128 * MIB}]}),
+    cci(DCD, 'mailbox', 0x4802, upd_hex([(D0, 128 * MIB), (D0 + 128 * MIB, 128 * MIB)]), host=0),
+    req('cxl-release-dynamic-capacity', {'path': DCD, 'host-id': 0, 'removal-policy': 'prescriptive', 'region': 0,
+                                         'extents': [{'offset': 128 * MIB, 'len': 128 * MIB}]}),
+    cci(DCD, 'mailbox', 0x4803, upd_hex([(D0 + 128 * MIB, 128 * MIB)]), host=0),
+    req('query-cxl-dynamic-capacity', {'path': DCD}),
+]
+
+policies = [
+    req('cxl-add-dynamic-capacity', {'path': DCD, 'host-id': 1, 'selection-policy': 'free', 'region': 1,
+                                     'extents': [{'offset': 0, 'len': 4 * MIB}]}),
+    req('cxl-add-dynamic-capacity', {'path': DCD, 'host-id': 0, 'selection-policy': 'contiguous', 'region': 0,
+                                     'extents': [{'offset': 0, 'len': 8 * MIB}]}),
+    cci(DCD, 'mailbox', 0x4802, upd_hex([]), host=1),
+    req('cxl-release-dynamic-capacity', {'path': DCD, 'host-id': 0, 'removal-policy': 'prescriptive',
+                                         'forced-removal': True, 'sanitize-on-release': True, 'region': 0,
+                                         'extents': [{'offset': 0, 'len': 2 * MIB}]}),
+    req('cxl-add-dynamic-capacity', {'path': 'cxl-dcd0', 'host-id': 5, 'selection-policy': 'free', 'region': 0,
+                                     'extents': [{'offset': 0, 'len': 2 * MIB}]}),
+    req('query-cxl-dynamic-capacity', {'path': 'cxl-dcd0'}),
+]
+
+shared = [
+    req('object-add', {'qom-type': 'memory-backend-memfd', 'id': 'sh0', 'size': GIB, 'tag': TAG_A}),
+    req('cxl-add-dynamic-capacity', {'path': VMEM, 'host-id': 0, 'selection-policy': 'enable-shared-access',
+                                     'region': 0, 'tag': TAG_A, 'extents': [{'offset': 0, 'len': 2 * MIB}]}),
+    req('cxl-add-dynamic-capacity', {'path': VMEM, 'host-id': 1, 'selection-policy': 'prescriptive',
+                                     'region': 0, 'tag': TAG_A, 'extents': [{'offset': 0, 'len': 2 * MIB}]}),
+    cci(VMEM, 'mailbox', 0x4802, upd_hex([(V0, 2 * MIB)]), host=1),
+    req('cxl-release-dynamic-capacity', {'path': VMEM, 'host-id': 1, 'removal-policy': 'tag-based',
+                                         'forced-removal': True, 'tag': TAG_A, 'region': 0}),
+    req('query-cxl-dynamic-capacity', {'path': VMEM}),
+]
+
+chains = [
+    req('cxl-add-dynamic-capacity', {'path': DCD, 'host-id': 0, 'selection-policy': 'prescriptive', 'region': 0,
+                                     'extents': [{'offset': 0, 'len': 2 * MIB}, {'offset': 4 * MIB, 'len': 2 * MIB}]}),
+    cci(DCD, 'mailbox', 0x4802, upd_hex([(D0, 2 * MIB)], more=True), host=0),
+    cci(DCD, 'mailbox', 0x4802, upd_hex([(D0 + 4 * MIB, 2 * MIB)]), host=0),
+    cci(DCD, 'mailbox', 0x4803, upd_hex([(D0, MIB)], more=True), host=0),
+    cci(DCD, 'mailbox', 0x0001, host=0),
+    cci(DCD, 'fm', 22016),
+    cci(DCD, 'fm', 0x5601, '01000800'),
+    cci(DCD, 'fm', 0x5603, '0000000010000000' + '00000000'),
+]
+
+faults = [
+    req('cxl-inject-fault', {'path': VMEM, 'host-id': 0, 'fault': 'unclosed-chain'}),
+    req('cxl-inject-fault', {'path': VMEM, 'host-id': 0, 'fault': 'sequence-gap', 'count': 2}),
+    req('query-cxl-faults', {'path': VMEM}),
+    req('cxl-inject-fault', {'path': VMEM, 'host-id': 0, 'fault': 'bogus'}),
+    req('cxl-inject-fault', {'path': DCD, 'host-id': 0, 'fault': 'duplicate-tag'}),
+    req('cxl-add-dynamic-capacity', {'path': VMEM, 'host-id': 0, 'selection-policy': 'free', 'region': 0,
+                                     'extents': [{'offset': 0, 'len': 2 * MIB}]}),
+    cci(VMEM, 'mailbox', 256, '04', host=0),
+    req('cxl-inject-fault', {'path': VMEM, 'host-id': 0, 'fault': 'none'}),
+    req('query-cxl-faults', {'path': VMEM}),
+]
+
+errors = [
+    req('object-add', {'qom-type': 'memory-backend-ram', 'id': 'x'}),
+    req('object-add', {'qom-type': 'memory-backend-foo', 'id': 'x', 'size': MIB}),
+    req('object-add', {'qom-type': 'memory-backend-ram', 'id': 'vmem0', 'size': MIB}),
+    req('object-del', {'id': 'vmem0'}),
+    req('object-del', {'id': 'nope'}),
+    req('query-cxl-dynamic-capacity', {'path': '/machine/peripheral/nope'}),
+    req('cxl-cci-request', {'path': DCD, 'cci': 'mailbox', 'opcode': 1}),
+    cci(DCD, 'mailbox', 1, 'zz', host=0),
+    req('cxl-release-dynamic-capacity-status', {'path': VMEM, 'host-id': 0, 'tag': 'not-a-uuid'}),
+    req('query-commands'), req('query-version'), req('quit'),
+]
+
+qmp_seeds = {
+    'tagged-session': session(tagged),
+    'qemu-doc-session': session(qemu_doc),
+    'policies': session(policies, chunk=7),
+    'shared': session(shared),
+    'more-chains': session(chains),
+    'faults': session(faults, chunk=1),
+    'errors': session(errors, sep=''),
+    'pretty': bytes([31]) + json.dumps(json.loads(qemu_doc[0]), indent=2).encode() + b'\n',
+    'oob-id': session([req('query-memdev', rid={'n': 1}), '{"exec-oob": "query-memdev"}', '[1, 2]', '{']),
+}
+
+for target, seeds in (('cmdline', {k: b''.join(a.encode() + b'\0' for a in v) for k, v in cmdlines.items()}),
+                      ('qmp-device', qmp_seeds)):
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    for name, data in seeds.items():
+        with open(os.path.join(d, 'seed-' + name), 'wb') as f:
+            f.write(data)
+    print(f'{target}: {len(seeds)} seeds')
