@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <uuid/uuid.h>
 
 #include "cci/msg.h"
 #include "hostlink/proto.h"
@@ -930,51 +931,15 @@ const char *cxldcd_host_event_name(enum cxldcd_host_event_type t)
 	return "unknown";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int cxldcd_tag_parse(const char *s, uint8_t tag[CXLDCD_HOST_TAG_SIZE])
 {
-	unsigned n = 0;
-
-	if (!s || strlen(s) != 36)
+	/* uuid_parse() takes exactly 36 characters, 8-4-4-4-12 hex digits, either case */
+	if (!s || uuid_parse(s, tag))
 		return -EINVAL;
-	for (unsigned i = 0; i < 36; i++) {
-		int hi, lo;
-
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return -EINVAL;
-			continue;
-		}
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
-		if (hi < 0 || lo < 0 || n >= CXLDCD_HOST_TAG_SIZE)
-			return -EINVAL;
-		tag[n++] = (uint8_t)(hi << 4 | lo);
-		i++;
-	}
-	return n == CXLDCD_HOST_TAG_SIZE ? 0 : -EINVAL;
+	return 0;
 }
 
 void cxldcd_tag_format(const uint8_t tag[CXLDCD_HOST_TAG_SIZE], char out[37])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned o = 0;
-
-	for (unsigned i = 0; i < CXLDCD_HOST_TAG_SIZE; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[tag[i] >> 4];
-		out[o++] = hex[tag[i] & 0xf];
-	}
-	out[o] = '\0';
+	uuid_unparse_lower(tag, out);
 }

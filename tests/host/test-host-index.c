@@ -330,6 +330,29 @@ static void test_tag_groups_match_the_quadratic_walk(void **state)
 	}
 }
 
+/* The public tag helpers: 8-4-4-4-12 hex digits, either case; lower case out. */
+static void test_tag_parse_and_format_round_trip(void **state)
+{
+	static const uint8_t want[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
+					  0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
+	static const char *const bad[] = {
+		"", "not-a-uuid", "5be13bceae344a77b6c316df975fcf1a",
+		"5be13bce-ae34-4a77-b6c3-16df975fcf1", "5be13bce-ae34-4a77-b6c3-16df975fcf1aa",
+		"5be13bce-ae34-4a77-b6c3_16df975fcf1a", "5be13bcg-ae34-4a77-b6c3-16df975fcf1a",
+	};
+	uint8_t tag[16];
+	char out[37];
+
+	(void)state;
+	assert_int_equal(cxldcd_tag_parse("5BE13BCE-AE34-4A77-B6C3-16DF975FCF1A", tag), 0);
+	assert_memory_equal(tag, want, 16);
+	cxldcd_tag_format(tag, out);
+	assert_string_equal(out, "5be13bce-ae34-4a77-b6c3-16df975fcf1a");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(cxldcd_tag_parse(bad[i], tag), -EINVAL);
+	assert_int_equal(cxldcd_tag_parse(NULL, tag), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_rindex_refuses_empty_and_wrapping_ranges),
 		cmocka_unit_test(test_htab_matches_a_linear_scan_over_random_operations),
 		cmocka_unit_test(test_tag_groups_match_the_quadratic_walk),
+		cmocka_unit_test(test_tag_parse_and_format_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

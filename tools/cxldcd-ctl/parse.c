@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uuid/uuid.h>
+
 #include "cxldcd/spec.h"
 #include "parse.h"
 
@@ -113,19 +115,12 @@ int ctl_parse_extent(const char *s, uint64_t *off, uint64_t *len)
 
 int ctl_parse_uuid(const char *s, char out[37])
 {
-	char buf[37];
+	uuid_t u;
 
-	if (strlen(s) != 36)
+	/* uuid_parse() takes exactly 36 characters, 8-4-4-4-12 hex digits, either case */
+	if (uuid_parse(s, u))
 		return -EINVAL;
-	for (int i = 0; i < 36; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (dash ? s[i] != '-' : hexval(s[i]) < 0)
-			return -EINVAL;
-		buf[i] = (char)tolower((unsigned char)s[i]);
-	}
-	buf[36] = 0;
-	memcpy(out, buf, sizeof(buf));
+	uuid_unparse_lower(u, out);
 	return 0;
 }
 
