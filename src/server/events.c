@@ -188,12 +188,10 @@ void srv_events_flush(struct server_ctx *s)
 	if (!s->events)
 		return;
 	if (!s->replaying) {
-		json_array_foreach(s->events, i, e) {
-			srv_log(s->log, LOG_INFO, "event %s",
-				json_string_value(json_object_get(e, "event")));
+		/* qmp_server_emit_event() logs each event ("qmp: event NAME") */
+		json_array_foreach(s->events, i, e)
 			qmp_server_emit_event(s->qmp, json_string_value(json_object_get(e, "event")),
 					      json_object_get(e, "data"));
-		}
 	}
 	json_array_clear(s->events);
 }
