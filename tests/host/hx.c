@@ -123,6 +123,35 @@ void hx_fini(struct hx *x)
 	rmdir(x->dir);
 }
 
+static int setup_with(void **state, bool tcp)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	hx_init(x, tcp);
+	*state = x;
+	return 0;
+}
+
+int hx_setup(void **state)
+{
+	return setup_with(state, false);
+}
+
+int hx_setup_tcp(void **state)
+{
+	return setup_with(state, true);
+}
+
+int hx_teardown(void **state)
+{
+	struct hx *x = *state;
+
+	hx_fini(x);
+	free(x);
+	return 0;
+}
+
 void hx_host_cfg(struct hx *x, struct cxldcd_host_cfg *c)
 {
 	memset(c, 0, sizeof(*c));

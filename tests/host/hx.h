@@ -56,6 +56,11 @@ struct hx_opts {
 };
 void hx_init_opts(struct hx *x, const struct hx_opts *o);
 void hx_fini(struct hx *x);
+
+/* cmocka fixtures: a heap struct hx (Unix listener, or also TCP) in *state. */
+int hx_setup(void **state);
+int hx_setup_tcp(void **state);
+int hx_teardown(void **state);
 /* Default host config (host 0, accept all, events recorded in x->ev). */
 void hx_host_cfg(struct hx *x, struct cxldcd_host_cfg *c);
 /* Start a host with x->hcfg and pump until READY (asserts). */

@@ -130,29 +130,10 @@ static void test_cli_agent_fill_verify_list(void **state)
 	assert_int_equal(core_extent_count(x->dev, 0), 2);
 }
 
-static int setup(void **state)
-{
-	struct hx *x = calloc(1, sizeof(*x));
-
-	assert_non_null(x);
-	hx_init(x, false);
-	*state = x;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct hx *x = *state;
-
-	hx_fini(x);
-	free(x);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_cli_agent_fill_verify_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli_agent_fill_verify_list, hx_setup, hx_teardown),
 	};
 
 	if (argc < 2) {

@@ -25,35 +25,6 @@
 
 #include "hx.h"
 
-static int setup(void **state)
-{
-	struct hx *x = calloc(1, sizeof(*x));
-
-	assert_non_null(x);
-	hx_init(x, false);
-	*state = x;
-	return 0;
-}
-
-static int setup_tcp(void **state)
-{
-	struct hx *x = calloc(1, sizeof(*x));
-
-	assert_non_null(x);
-	hx_init(x, true);
-	*state = x;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct hx *x = *state;
-
-	hx_fini(x);
-	free(x);
-	return 0;
-}
-
 static void dev_read(struct hx *x, uint64_t dpa, void *buf, size_t len)
 {
 	char err[256];
@@ -599,26 +570,26 @@ static void test_application_in_another_process_maps_the_group(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_bringup_reads_regions_and_sets_dc_interrupt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_add_accepts_and_maps_group_contiguously_in_sequence_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_accept_none_rejects_everything, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_capacity_limit_accepts_part_of_a_chain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tag_allow_list_accepts_only_listed_groups, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unclosed_chain_times_out_and_host_keeps_working, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tag_release_releases_the_whole_group, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_release_is_deferred_while_open_and_completes_on_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsolicited_release_gives_the_group_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_forced_release_unmaps_before_the_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restart_replays_existing_extents_without_add_response, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_connection_for_a_host_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duplicate_tag_group_is_rejected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sequence_gap_rejects_the_group, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bogus_extents_are_rejected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_overlong_chain_is_refused_whole, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_release_of_unknown_range_is_answered_at_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_slow_path_when_mapping_is_off, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_host_uses_the_slow_path, setup_tcp, teardown),
-		cmocka_unit_test_setup_teardown(test_application_in_another_process_maps_the_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bringup_reads_regions_and_sets_dc_interrupt, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_add_accepts_and_maps_group_contiguously_in_sequence_order, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_accept_none_rejects_everything, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_capacity_limit_accepts_part_of_a_chain, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_tag_allow_list_accepts_only_listed_groups, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_unclosed_chain_times_out_and_host_keeps_working, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_tag_release_releases_the_whole_group, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_release_is_deferred_while_open_and_completes_on_close, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_unsolicited_release_gives_the_group_back, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_forced_release_unmaps_before_the_record, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_restart_replays_existing_extents_without_add_response, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_second_connection_for_a_host_is_refused, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_tag_group_is_rejected, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_gap_rejects_the_group, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_bogus_extents_are_rejected, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_chain_is_refused_whole, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_release_of_unknown_range_is_answered_at_once, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_slow_path_when_mapping_is_off, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_host_uses_the_slow_path, hx_setup_tcp, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_application_in_another_process_maps_the_group, hx_setup, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,25 +24,6 @@
 #define NR_SINGLE 100u   /* untagged extents: one group each */
 #define NR_TAGGED 20u    /* one tagged group */
 
-static int setup(void **state)
-{
-	struct hx *x = calloc(1, sizeof(*x));
-
-	assert_non_null(x);
-	hx_init(x, false);
-	*state = x;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct hx *x = *state;
-
-	hx_fini(x);
-	free(x);
-	return 0;
-}
-
 static unsigned open_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -136,9 +117,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_mapped_extents_share_one_fd_per_backend_file,
-						setup, teardown),
+						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_many_extent_group_maps_contiguously_through_shared_fds,
-						setup, teardown),
+						hx_setup, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,25 +31,6 @@
 #include "hostlink/proto.h"
 #include "hx.h"
 
-static int setup(void **state)
-{
-	struct hx *x = calloc(1, sizeof(*x));
-
-	assert_non_null(x);
-	hx_init(x, false);
-	*state = x;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct hx *x = *state;
-
-	hx_fini(x);
-	free(x);
-	return 0;
-}
-
 static int raw_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -503,17 +484,17 @@ static void test_map_past_the_end_of_the_file_is_not_mapped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_bad_magic_is_a_violation_and_the_server_goes_on, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oversize_length_is_refused_without_waiting, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_messages_before_hello_and_wrong_sizes_are_violations, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_and_duplicate_host_ids_are_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_descriptors_from_the_host_drop_it, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_slow_path_errors_come_back_as_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_irq_honours_the_interrupt_policy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bogus_event_record_count_is_rejected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bogus_region_fails_bringup_cleanly, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_extent_list_longer_than_asked_fails_bringup_cleanly, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map_past_the_end_of_the_file_is_not_mapped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_magic_is_a_violation_and_the_server_goes_on, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_oversize_length_is_refused_without_waiting, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_messages_before_hello_and_wrong_sizes_are_violations, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_and_duplicate_host_ids_are_refused, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_file_descriptors_from_the_host_drop_it, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_slow_path_errors_come_back_as_status, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_irq_honours_the_interrupt_policy, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_bogus_event_record_count_is_rejected, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_bogus_region_fails_bringup_cleanly, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_extent_list_longer_than_asked_fails_bringup_cleanly, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_map_past_the_end_of_the_file_is_not_mapped, hx_setup, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
