@@ -59,17 +59,11 @@ static void make_args(struct args *a, struct dproc *p, const char *device)
 
 static int fm_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = dproc_connect_unix(path, 5000);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
-	for (int i = 0; i < 500; i++) {
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
-		usleep(10000);
-	}
-	fail_msg("cannot connect to %s", path);
-	return -1;
+	if (fd < 0)
+		fail_msg("cannot connect to %s", path);
+	return fd;
 }
 
 static json_t *host0_extents(struct qmp_client *c)

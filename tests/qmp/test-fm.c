@@ -32,18 +32,11 @@ static const char *const fm_dev[] = {
 
 static int fm_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = dproc_connect_unix(path, 5000);
 
-	assert_true(fd >= 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
-	for (int i = 0; i < 500; i++) {
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
-		usleep(10000);
-	}
-	fail_msg("cannot connect to %s", path);
-	return -1;
+	if (fd < 0)
+		fail_msg("cannot connect to %s", path);
+	return fd;
 }
 
 static void send_all(int fd, const uint8_t *p, size_t n)

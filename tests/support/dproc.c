@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,6 +66,23 @@ int dproc_start(struct dproc *p, const char *const *args)
 	if (nr_spawned < MAX_PROCS)
 		spawned[nr_spawned++] = p->pid;
 	return 0;
+}
+
+int dproc_connect_unix(const char *path, int timeout_ms)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
+	for (int waited = 0; waited <= timeout_ms; waited += 10) {
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		usleep(10000);
+	}
+	close(fd);
+	return -1;
 }
 
 struct qmp_client *dproc_connect(struct dproc *p, int timeout_ms)

@@ -30,6 +30,8 @@ int dproc_init(struct dproc *p);
 int dproc_start(struct dproc *p, const char *const *args);
 /* Connect to p->qmp (retrying while it starts) and negotiate; NULL on failure. */
 struct qmp_client *dproc_connect(struct dproc *p, int timeout_ms);
+/* Connect a stream socket to the Unix socket @path, retrying while the daemon starts; -1 on timeout. */
+int dproc_connect_unix(const char *path, int timeout_ms);
 /* Wait for exit: exit status, or -1 on timeout or death by signal. */
 int dproc_wait_exit(struct dproc *p, int timeout_ms);
 /* SIGKILL and reap (the files stay). */
