@@ -53,6 +53,29 @@ static int need_dev_host(struct ctl *c, const struct ctl_devopt *d, bool host)
 	return 0;
 }
 
+/*
+ * Parse a command that takes only the device options (@o) and no operands;
+ * then require --device, and --host when @host.  Return 0 to go on, -1 after
+ * --help was printed (exit 0), else the exit status.
+ */
+static int parse_dev_opts(struct ctl *c, int argc, char **argv, const struct option *o,
+			  const struct ctl_cmd *cmd, struct ctl_devopt *d, bool host)
+{
+	int opt;
+
+	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
+		if (opt == -2)
+			return CTL_EXIT_USAGE;
+		if (opt == -3)
+			return ctl_cmd_help(cmd) - 1;
+		if (ctl_devopt_set(c, d, opt, optarg))
+			return CTL_EXIT_USAGE;
+	}
+	if (optind < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	return need_dev_host(c, d, host);
+}
+
 /* path and host-id (and region) as QEMU names them. */
 static json_t *base_args(struct ctl *c, const struct ctl_devopt *d, bool region)
 {
@@ -288,21 +311,10 @@ static int run_status(struct ctl *c, int argc, char **argv)
 	static const struct option o[] = { DEV_OPTS, { NULL, 0, NULL, 0 } };
 	struct ctl_devopt d = { 0 };
 	AUTO_JSON *args = NULL, *ret = NULL;
-	int opt, rc;
+	int rc;
 
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(&ctl_cmd_status);
-		rc = ctl_devopt_set(c, &d, opt, optarg);
-		if (rc)
-			return CTL_EXIT_USAGE;
-	}
-	if (optind < argc)
-		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
-	if ((rc = need_dev_host(c, &d, true)))
-		return rc;
+	if ((rc = parse_dev_opts(c, argc, argv, o, &ctl_cmd_status, &d, true)))
+		return rc < 0 ? CTL_EXIT_OK : rc;
 	if (!d.has_tag)
 		return ctl_usage_error(c, "--tag is required");
 	args = base_args(c, &d, d.has_region);
@@ -588,21 +600,10 @@ static int run_list(struct ctl *c, int argc, char **argv)
 	struct ctl_devopt d = { 0 };
 	AUTO_JSON *args = NULL, *ret = NULL;
 	AUTO_FREE char *path = NULL;
-	int opt, rc;
+	int rc;
 
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(&ctl_cmd_list);
-		rc = ctl_devopt_set(c, &d, opt, optarg);
-		if (rc)
-			return CTL_EXIT_USAGE;
-	}
-	if (optind < argc)
-		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
-	if ((rc = need_dev_host(c, &d, false)))
-		return rc;
+	if ((rc = parse_dev_opts(c, argc, argv, o, &ctl_cmd_list, &d, false)))
+		return rc < 0 ? CTL_EXIT_OK : rc;
 	path = ctl_dev_path(d.device);
 	args = path ? json_pack("{s:s}", "path", path) : NULL;
 	if (!args)
