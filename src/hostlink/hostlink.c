@@ -342,7 +342,8 @@ static void send_maps(struct conn *c, const struct core_extent_info *x)
 		goto out;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		int fd = fcntl(segs[i].fd, F_DUPFD_CLOEXEC, 0);
+		/* the host's view or shared grant, never the whole backend (unless trusted) */
+		int fd = mem_segment_fd(&segs[i]);
 
 		if (fd < 0) {
 			hl->st.map_errors++;

@@ -13,11 +13,13 @@
 #include <stdint.h>
 
 struct mem_backend;
+struct mem_store;
 
 struct mem_bind {
 	uint64_t dpa, len;
 	uint64_t off;              /* byte offset in be */
 	struct mem_backend *be;    /* NULL: accepted but unbacked (reads poison) */
+	struct mem_store *st;      /* where the live pages are (store offset off - st->base); NULL: in be (trusted) */
 	uint16_t host;
 	uint8_t region;
 	bool writable;

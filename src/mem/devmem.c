@@ -17,8 +17,17 @@
  * the host window; mem_dev_unbind() runs at release and at forced release,
  * where the model calls it before logging the Forced Capacity Release record,
  * so access is gone by the time anyone reads the event.
+ *
+ * Trust model (docs/memory.md): unless the device trusts its hosts, the live
+ * pages of a binding are not in the backend but in a store (store.h) - the
+ * host's view of the backend for non-sharable capacity, a shared grant for
+ * sharable capacity - so every fd a host is given reaches only capacity it
+ * holds.  Bind copies the backend's bytes in; unbind copies them back
+ * (unless the capacity is about to be sanitized) and punches the store, so
+ * whatever the host kept of the fd now reads its own fresh pages.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,14 +112,16 @@ int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg
 	md->layout = *layout;
 	md->mode = cfg->mode;
 	md->direct_map = cfg->direct_map;
+	md->trusted = cfg->trusted;
 	md->reg = reg;
 	rc = layout_check(layout, &md->span_base, &md->span_size, &cap_end, err, cap);
 	if (rc)
 		goto err;
 	md->trees = calloc(layout->nr_hosts, sizeof(*md->trees));
 	md->wins = calloc(layout->nr_hosts, sizeof(*md->wins));
+	md->views = calloc(layout->nr_hosts, sizeof(*md->views));
 	md->spare = calloc(1, sizeof(*md->spare));
-	if (!md->trees || !md->wins || !md->spare) {
+	if (!md->trees || !md->wins || !md->views || !md->spare) {
 		rc = -ENOMEM;
 		goto err;
 	}
@@ -126,14 +137,41 @@ err:
 	return rc;
 }
 
-static void free_tree(struct mem_bind *n)
+static bool is_file(const struct mem_backend *b)
+{
+	return b->mem_path != NULL;
+}
+
+/* Clean stop: the live bytes of a view binding go back into its file. */
+static void flush_view(struct mem_dev *md, const struct mem_bind *n)
+{
+	if (n->st && !n->st->shared && n->writable && is_file(n->be) &&
+	    mem_fd_copy(n->st->fd, mem_bind_off(n), n->be->fd, n->off, n->len, n->be->page_size))
+		md->stats.copy_errors++;
+}
+
+static void free_tree(struct mem_dev *md, struct mem_bind *n)
 {
 	if (!n)
 		return;
-	free_tree(n->left);
-	free_tree(n->right);
+	free_tree(md, n->left);
+	free_tree(md, n->right);
+	flush_view(md, n);
 	mem_backend_bind_unlink(n->be, n);
 	free(n);
+}
+
+static void free_stores(struct mem_dev *md, struct mem_store *s)
+{
+	while (s) {
+		struct mem_store *next = s->next;
+
+		if (s->shared && s->writable && is_file(s->be) &&
+		    mem_fd_copy(s->fd, 0, s->be->fd, s->base, s->size, s->be->page_size))
+			md->stats.copy_errors++;
+		mem_store_free(s);
+		s = next;
+	}
 }
 
 void mem_dev_free(struct mem_dev *md)
@@ -141,12 +179,16 @@ void mem_dev_free(struct mem_dev *md)
 	if (!md)
 		return;
 	for (unsigned int h = 0; md->trees && h < md->layout.nr_hosts; h++)
-		free_tree(md->trees[h].root);
+		free_tree(md, md->trees[h].root);
 	for (unsigned int h = 0; md->wins && h < md->layout.nr_hosts; h++)
 		mem_window_release(&md->wins[h]);
+	for (unsigned int h = 0; md->views && h < md->layout.nr_hosts; h++)
+		free_stores(md, md->views[h]);
+	free_stores(md, md->grants);
 	if (md->backing)
 		md->backing->users--;
 	free(md->spare);
+	free(md->views);
 	free(md->wins);
 	free(md->trees);
 	free(md);
@@ -252,7 +294,8 @@ static int map_bind(struct mem_dev *md, struct mem_bind *nb, char *err, size_t c
 	struct mem_window *w = window_get(md, nb->host, err, cap);
 	int rc;
 
-	rc = w ? mem_window_map(w, nb->dpa, nb->len, nb->be->fd, nb->off, nb->writable, err, cap)
+	rc = w ? mem_window_map(w, nb->dpa, nb->len, mem_bind_fd(nb), mem_bind_off(nb), nb->writable,
+				err, cap)
 	       : -ENOMEM;
 	if (rc) {
 		md->stats.map_errors++;
@@ -261,6 +304,158 @@ static int map_bind(struct mem_dev *md, struct mem_bind *nb, char *err, size_t c
 	nb->mapped = true;
 	md->stats.nr_mapped++;
 	return 0;
+}
+
+/* ---------------------------------------------------------------- stores */
+
+/* Unlink s from the list at *head and free it. */
+static void store_drop(struct mem_dev *md, struct mem_store **head, struct mem_store *s)
+{
+	for (struct mem_store **p = head; *p; p = &(*p)->next) {
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	}
+	md->stats.nr_stores--;
+	mem_store_free(s);
+}
+
+/*
+ * The backend's bytes of [off, off+len) move into the store at soff.  A
+ * memory-backend-file keeps its copy (it outlives a crash); a memfd backend
+ * gives the range up, so held capacity is not in memory twice.  A read-only
+ * binding never gives it up: it is never copied back.
+ */
+static int copy_in(struct mem_store *st, uint64_t soff, struct mem_backend *be, uint64_t off,
+		   uint64_t len, bool writable)
+{
+	int rc = mem_fd_copy(be->fd, off, st->fd, soff, len, be->page_size);
+
+	if (!rc && writable && !is_file(be))
+		rc = mem_backend_zero(be, off, len);
+	return rc;
+}
+
+static struct mem_store *view_find(struct mem_dev *md, uint16_t host, const struct mem_backend *be)
+{
+	for (struct mem_store *v = md->views[host]; v; v = v->next)
+		if (v->be == be)
+			return v;
+	return NULL;
+}
+
+/*
+ * The store nb's live pages go to, with the backend's bytes copied in; refs
+ * taken.  Return 0 or -errno (message in err); nothing changed on error.
+ */
+static int store_get(struct mem_dev *md, const struct core_extent_info *x, struct mem_bind *nb,
+		     char *err, size_t cap)
+{
+	struct mem_backend *be = nb->be;
+	struct mem_store *st = NULL, **head;
+	bool fresh = false;
+	int rc;
+
+	if (md->trusted)
+		return 0;
+	if (x->sharable) {
+		head = &md->grants;
+		for (st = md->grants; st; st = st->next)
+			if (st->be == be && nb->off >= st->base && nb->len <= st->size &&
+			    nb->off - st->base <= st->size - nb->len)
+				break;
+	} else {
+		head = &md->views[nb->host];
+		st = view_find(md, nb->host, be);
+	}
+	if (!st) {
+		uint64_t size = x->sharable ? (nb->len + be->page_size - 1) & ~(be->page_size - 1)
+					    : be->size;
+
+		rc = mem_store_new(be, x->sharable ? nb->off : 0, size, x->sharable, nb->host, &st,
+				   err, cap);
+		if (rc)
+			return rc;
+		st->writable = nb->writable;
+		st->next = *head;
+		*head = st;
+		md->stats.nr_stores++;
+		fresh = true;
+	}
+	if (x->sharable && !fresh) {
+		st->refs++;
+		nb->st = st;
+		return 0; /* the sharers' pages are live already */
+	}
+	/* A view range may hold what the host wrote there while it did not hold it. */
+	rc = x->sharable ? 0 : mem_fd_punch(st->fd, nb->off, nb->len, be->page_size);
+	if (!rc)
+		rc = copy_in(st, nb->off - st->base, be, nb->off, nb->len, nb->writable);
+	if (rc) {
+		md->stats.copy_errors++;
+		mem_errf(err, cap, X_FMT ": cannot copy backend %s into the host's %s: %s", X_ARGS(x),
+			 be->id, x->sharable ? "shared grant" : "view", strerror(-rc));
+		if (!st->refs)
+			store_drop(md, head, st);
+		return rc;
+	}
+	st->refs++;
+	nb->st = st;
+	return 0;
+}
+
+/* b lets go of its store; the last binding of a shared grant copies it back. */
+static void store_put(struct mem_dev *md, struct mem_bind *b)
+{
+	struct mem_store *st = b->st;
+
+	b->st = NULL;
+	if (!st || --st->refs)
+		return;
+	if (st->shared) {
+		if (st->writable &&
+		    mem_fd_copy(st->fd, 0, st->be->fd, st->base, st->size, st->be->page_size)) {
+			md->stats.copy_errors++;
+			snprintf(md->last_err, sizeof(md->last_err),
+				 "copy back of a shared grant of backend %s offset=0x%llx failed",
+				 st->be->id, (unsigned long long)st->base);
+		}
+		store_drop(md, &md->grants, st);
+	} else {
+		store_drop(md, &md->views[st->host], st);
+	}
+}
+
+/*
+ * [d, e), a part of view binding b, stops being the host's: its live bytes
+ * go back to the backend (unless they are about to be sanitized, or the
+ * region is read-only and the backend kept them), then the view range is
+ * punched, so the host's fds and mappings see fresh pages there from now on.
+ */
+static void view_release(struct mem_dev *md, const struct mem_bind *b, uint64_t d, uint64_t e,
+			 bool sanitize)
+{
+	uint64_t soff, boff;
+	int rc = 0;
+
+	if (!b->st || b->st->shared)
+		return;
+	d = d > b->dpa ? d : b->dpa;
+	e = e < b->dpa + b->len ? e : b->dpa + b->len;
+	soff = mem_bind_off(b) + (d - b->dpa);
+	boff = b->off + (d - b->dpa);
+	if (b->writable && !sanitize)
+		rc = mem_fd_copy(b->st->fd, soff, b->be->fd, boff, e - d, b->be->page_size);
+	if (!rc)
+		rc = mem_fd_punch(b->st->fd, soff, e - d, b->be->page_size);
+	if (rc) {
+		md->stats.copy_errors++;
+		snprintf(md->last_err, sizeof(md->last_err),
+			 "release of host=%u dpa=0x%llx len=0x%llx from its view of backend %s: %s",
+			 b->host, (unsigned long long)d, (unsigned long long)(e - d), b->be->id,
+			 strerror(-rc));
+	}
 }
 
 int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err, size_t cap)
@@ -297,6 +492,12 @@ int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err
 		snprintf(msg, sizeof(msg), X_FMT ": overlaps a range already bound to the host", X_ARGS(x));
 		goto fail;
 	}
+	rc = store_get(md, x, nb, msg, sizeof(msg));
+	if (rc) {
+		mem_bind_remove(&md->trees[x->host], nb);
+		free(nb);
+		goto fail;
+	}
 	mem_backend_bind_link(be, nb);
 	md->stats.nr_bound++;
 	if (md->direct_map) {
@@ -317,6 +518,7 @@ fail:
 
 static void drop_bind(struct mem_dev *md, struct bind_tree *t, struct mem_bind *b)
 {
+	store_put(md, b);
 	mem_bind_remove(t, b);
 	mem_backend_bind_unlink(b->be, b);
 	md->stats.nr_bound--;
@@ -350,6 +552,8 @@ static void cut_bind(struct mem_dev *md, struct bind_tree *t, struct mem_bind *b
 		b->len = d - b->dpa;
 		mem_bind_insert(t, tail); /* cannot overlap: it was part of b */
 		mem_backend_bind_link(tail->be, tail);
+		if (tail->st)
+			tail->st->refs++;
 		md->stats.nr_bound++;
 		if (tail->mapped)
 			md->stats.nr_mapped++;
@@ -378,8 +582,10 @@ int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x)
 		if (!md->spare && d > b->dpa && e < b->dpa + b->len) {
 			/* cannot split without memory: keep it safe, drop it whole */
 			snprintf(md->last_err, sizeof(md->last_err), X_FMT ": out of memory, dropped the whole binding", X_ARGS(x));
+			view_release(md, b, b->dpa, b->dpa + b->len, x->sanitize);
 			drop_bind(md, t, b);
 		} else {
+			view_release(md, b, d, e, x->sanitize);
 			cut_bind(md, t, b, d, e);
 		}
 		any = true;
@@ -439,14 +645,14 @@ int mem_dev_segments(const struct mem_dev *md, uint16_t host, uint64_t dpa, uint
 		take = b->dpa + b->len - cur;
 		if (take > end - cur)
 			take = end - cur;
-		off = b->off + (cur - b->dpa);
-		if (n && last.fd == b->be->fd && last.offset + last.len == off &&
+		off = mem_bind_off(b) + (cur - b->dpa);
+		if (n && last.fd == mem_bind_fd(b) && last.offset + last.len == off &&
 		    last.writable == b->writable) {
 			last.len += take;
 		} else {
-			last = (struct mem_segment){ .dpa = cur, .len = take, .fd = b->be->fd,
+			last = (struct mem_segment){ .dpa = cur, .len = take, .fd = mem_bind_fd(b),
 						     .offset = off, .writable = b->writable,
-						     .backend_id = b->be->id };
+						     .scoped = b->st != NULL, .backend_id = b->be->id };
 			n++;
 		}
 		if (n <= max)
@@ -460,6 +666,20 @@ int mem_dev_segments(const struct mem_dev *md, uint16_t host, uint64_t dpa, uint
 		return -ENOSPC;
 	}
 	return 0;
+}
+
+int mem_segment_fd(const struct mem_segment *s)
+{
+	char path[64];
+	int fd;
+
+	if (!s->scoped) {
+		fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+		return fd < 0 ? -errno : fd;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->fd);
+	fd = open(path, (s->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 void mem_dev_stats_get(const struct mem_dev *md, struct mem_dev_stats *out)

@@ -8,20 +8,35 @@
 
 #include "mem/backend.h"
 #include "mem/bind.h"
+#include "mem/store.h"
 #include "mem/window.h"
 
 struct mem_dev {
 	struct mem_layout layout;
 	enum mem_dev_mode mode;
 	bool direct_map;
+	bool trusted;                  /* bindings use the backend fd itself: no views, no grants */
 	struct mem_registry *reg;      /* borrowed */
 	struct mem_backend *backing;   /* MEM_DEV_SINGLE; pinned (users++) */
 	uint64_t span_base, span_size; /* the DC decode span */
 	struct bind_tree *trees;       /* [nr_hosts] */
 	struct mem_window *wins;       /* [nr_hosts], reserved lazily */
+	struct mem_store **views;      /* [nr_hosts]: each host's views, one per backend it holds */
+	struct mem_store *grants;      /* shared grants, one per live sharable allocation */
 	struct mem_bind *spare;        /* so that unbind (which may split) never allocates */
 	struct mem_dev_stats stats;
 	char last_err[256];
 };
+
+/* The fd and offset where the live bytes of b's first byte are. */
+static inline int mem_bind_fd(const struct mem_bind *b)
+{
+	return b->st ? b->st->fd : b->be->fd;
+}
+
+static inline uint64_t mem_bind_off(const struct mem_bind *b)
+{
+	return b->st ? b->off - b->st->base : b->off;
+}
 
 #endif /* CXLDCD_MEM_DEVMEM_H */

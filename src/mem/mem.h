@@ -157,6 +157,14 @@ struct mem_dev_cfg {
 	enum mem_dev_mode mode;
 	const char *memdev;   /* MEM_DEV_SINGLE: id of the backing backend; borrowed */
 	bool direct_map;      /* reserve host windows and map accepted extents into them */
+	/*
+	 * Hosts are trusted (-device ...,trusted-hosts=on): every access path
+	 * uses the backend fd itself, and a host gets the whole backend's fd.
+	 * Off (the default): the live pages of a host's capacity sit in that
+	 * host's view (non-sharable) or a shared grant (sharable), memfds the
+	 * host can reach nothing else through; see docs/memory.md "Trust model".
+	 */
+	bool trusted;
 };
 
 /* The DC layout a mem_dev needs; mem_dev_new() takes it from the model. */
@@ -199,7 +207,12 @@ int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg
  * Every other extent is still bound.
  */
 int mem_dev_sync(struct mem_dev *md, const struct cxldcd_dev *dev, char *err, size_t cap);
-/* Unbind and unmap everything, release the windows.  NULL is a no-op. */
+/*
+ * Unbind and unmap everything, release the windows.  Untrusted: the live
+ * bytes of writable capacity on a memory-backend-file are copied back into
+ * the file first (a clean stop keeps them; other backends die with the
+ * daemon anyway).  NULL is a no-op.
+ */
 void mem_dev_free(struct mem_dev *md);
 
 /*
@@ -246,11 +259,21 @@ int mem_dev_window(struct mem_dev *md, uint16_t host, void **base, uint64_t *siz
 struct mem_segment {
 	uint64_t dpa;
 	uint64_t len;
-	int fd;                 /* owned by the backend; dup() or send it before the backend can go */
+	int fd;                 /* owned by the mem_dev (or the backend); give hosts mem_segment_fd() */
 	uint64_t offset;
 	bool writable;          /* false in a read-only region */
+	bool scoped;            /* fd is the host's view or a shared grant, not the backend */
 	const char *backend_id; /* owned by the backend */
 };
+
+/*
+ * mem_segment_fd() - a new fd (close-on-exec) of the segment's memory to
+ * give a host.  Scoped: a new open file description (reopened through
+ * /proc/self/fd), read-only for a read-only segment, so nothing the host
+ * does to its description reaches the daemon's.  Trusted: a dup() of the
+ * backend fd, as before.  Return the fd or -errno.
+ */
+int mem_segment_fd(const struct mem_segment *s);
 
 /*
  * mem_dev_segments() - (host, dpa, len) to backend segments, merged where the
@@ -285,6 +308,8 @@ struct mem_dev_stats {
 	uint64_t map_errors;     /* bound but not mapped (mmap refused) */
 	uint64_t unmap_errors;   /* window re-reservation refused (access may remain!) */
 	uint64_t sanitize_errors;
+	uint64_t copy_errors;    /* copy into or back from a view / shared grant failed */
+	uint32_t nr_stores;      /* live views and shared grants (one fd each) */
 };
 void mem_dev_stats_get(const struct mem_dev *md, struct mem_dev_stats *out);
 /* The message of the last error in an observer callback ("" if none); owned by md. */

@@ -13,7 +13,9 @@
  * we treat as poison.
  *
  * The whole range is checked before the first byte moves, so a failed call
- * has no effect.  I/O goes through pread/pwrite on the backend fd.
+ * has no effect.  I/O goes through pread/pwrite on the fd where the live
+ * pages are: the host's view or shared grant (the backend when trusted),
+ * so the slow path, the windows and a host's own mappings see one copy.
  */
 #include <errno.h>
 #include <string.h>
@@ -89,7 +91,8 @@ static int transfer(struct mem_dev *md, uint16_t host, uint64_t dpa, uint8_t *bu
 
 		if (take > end - cur)
 			take = end - cur;
-		rc = io_full(b->be->fd, buf + (cur - dpa), (size_t)take, b->off + (cur - b->dpa), write);
+		rc = io_full(mem_bind_fd(b), buf + (cur - dpa), (size_t)take,
+			     mem_bind_off(b) + (cur - b->dpa), write);
 		if (rc) {
 			mem_errf(err, cap, "%s of host=%u dpa=0x%llx in backend %s failed",
 				 write ? "write" : "read", host, (unsigned long long)cur, b->be->id);

@@ -38,13 +38,14 @@ struct fx {
 	int forced_seen;
 	int forced_access_rc;
 	uint64_t forced_dpa;
+	bool trusted;   /* trusted-hosts=on: the backend fd is the live memory */
 };
 
 static void make(struct fx *f, enum mem_dev_mode mode)
 {
 	struct cxldcd_dev_cfg cfg;
 	struct core_region_info ri;
-	struct mem_dev_cfg mc = { .mode = mode, .direct_map = true };
+	struct mem_dev_cfg mc = { .mode = mode, .direct_map = true, .trusted = f->trusted };
 
 	core_cfg_default(&cfg);
 	cfg.regions[1].sharable = true;
@@ -175,6 +176,7 @@ static void test_tagged_extents_map_only_after_acceptance_at_tag_offsets(void **
 	char buf[16];
 	int fd;
 
+	f->trusted = true; /* reads the backend fd while bound */
 	make(f, MEM_DEV_TAGGED);
 	fd = backend(f, "tm0", 8 * MiB, TAG_A);
 	e[0] = ext(f->base[0] + 8 * MiB, 2 * MiB, TAG_A, 0);
@@ -312,6 +314,7 @@ static void test_single_backing_maps_dpa_minus_region0_base(void **state)
 	struct cxldcd_extent e;
 	char buf[8];
 
+	f->trusted = true; /* reads the backend fd while bound */
 	make(f, MEM_DEV_SINGLE);
 	/* region 1 is sharable, so the model wants a tag; single backing ignores it */
 	e = ext(f->base[1] + 6 * MiB, 2 * MiB, TAG_B, 0);

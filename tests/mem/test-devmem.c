@@ -35,6 +35,7 @@ struct fx {
 	struct mem_registry *reg;
 	struct mem_dev *md;
 	struct mem_layout layout;
+	bool trusted;   /* trusted-hosts=on: the backend fd is the live memory */
 	char err[512];
 };
 
@@ -82,7 +83,8 @@ static struct mem_backend *backend(struct fx *f, const char *id, uint64_t size, 
 /* Single-backing device over backend "mem0" covering both regions. */
 static void single_dev(struct fx *f)
 {
-	struct mem_dev_cfg cfg = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true };
+	struct mem_dev_cfg cfg = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true,
+				   .trusted = f->trusted };
 
 	backend(f, "mem0", R1 + CAP - R0, NULL);
 	assert_int_equal(mem_dev_new_layout(&f->layout, f->reg, &cfg, &f->md, f->err, sizeof(f->err)), 0);
@@ -90,7 +92,7 @@ static void single_dev(struct fx *f)
 
 static void tagged_dev(struct fx *f)
 {
-	struct mem_dev_cfg cfg = { .mode = MEM_DEV_TAGGED, .direct_map = true };
+	struct mem_dev_cfg cfg = { .mode = MEM_DEV_TAGGED, .direct_map = true, .trusted = f->trusted };
 
 	assert_int_equal(mem_dev_new_layout(&f->layout, f->reg, &cfg, &f->md, f->err, sizeof(f->err)), 0);
 }
@@ -151,6 +153,7 @@ static void test_window_write_reads_back_via_slow_path_and_backend_fd(void **sta
 	uint8_t *pat = malloc(2 * MiB), *got = malloc(2 * MiB);
 	struct mem_dev_stats st;
 
+	f->trusted = true; /* reads the backend fd while bound */
 	single_dev(f);
 	x = xi(0, R0 + 2 * MiB, 2 * MiB, NULL, 0);
 	assert_int_equal(mem_dev_check_add(f->md, &x, 1, NULL), CXLDCD_RC_SUCCESS);
@@ -226,6 +229,7 @@ static void test_slow_path_spans_adjacent_extents_and_refuses_gaps_whole(void **
 	uint8_t *pat = malloc(6 * MiB), *got = malloc(6 * MiB);
 	int fd;
 
+	f->trusted = true; /* reads the backend fd while bound */
 	single_dev(f);
 	fd = mem_backend_fd(mem_registry_find(f->reg, "mem0"));
 	a = xi(0, R0, 2 * MiB, NULL, 0);
@@ -302,6 +306,7 @@ static void test_tag_spanning_several_extents_maps_at_running_offsets(void **sta
 	char buf[16];
 	int fd;
 
+	f->trusted = true; /* reads the backend fd while bound */
 	fd = mem_backend_fd(backend(f, "tm0", 8 * MiB, TAG_A));
 	layout_init(&f->layout, false);
 	tagged_dev(f);
@@ -336,6 +341,7 @@ static void test_one_extent_per_backend_still_works(void **state)
 	struct fx *f = *state;
 	struct core_extent_info a, b;
 
+	f->trusted = true; /* reads the backend fd while bound */
 	backend(f, "tm0", 2 * MiB, TAG_A);
 	backend(f, "tm1", 2 * MiB, TAG_B);
 	tagged_dev(f);
@@ -393,6 +399,7 @@ static void test_two_hosts_sharing_a_tagged_extent_see_each_others_writes(void *
 	layout_init(&f->layout, false);
 	tagged_dev(f);
 	h0 = xi(0, R1, 4 * MiB, TAG_A, 0);
+	h0.sharable = true;
 	h1 = h0;
 	h1.host = 1;
 	assert_int_equal(mem_dev_bind(f->md, &h0, NULL, 0), 0);
@@ -504,6 +511,7 @@ static void test_segments_merge_adjacent_pieces_for_the_host_link(void **state)
 	uint32_t n;
 	int fd_a, fd_b;
 
+	f->trusted = true; /* reads the backend fd while bound */
 	fd_a = mem_backend_fd(backend(f, "tm0", 8 * MiB, TAG_A));
 	fd_b = mem_backend_fd(backend(f, "tm1", 8 * MiB, TAG_B));
 	tagged_dev(f);

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h - private: where the live pages of bound capacity sit when hosts
+ * are not trusted (the default).  A store is a memfd holding a copy of part
+ * of one backend:
+ *
+ *  - a view: per (host, backend), the backend's size, sparse.  A range the
+ *    host holds in a non-sharable region lives at the offset the backend
+ *    would use; everything else is holes (zeros) or junk the host wrote
+ *    there itself, which nobody reads;
+ *  - a shared grant: one per live sharable allocation, its exact size;
+ *    every sharing host maps the same pages.
+ *
+ * The backend keeps the bytes of capacity nobody holds.  Copy in at bind,
+ * copy back at unbind (docs/memory.md, "Trust model").  This file does the
+ * fd work; devmem.c decides when.
+ */
+#ifndef CXLDCD_MEM_STORE_H
+#define CXLDCD_MEM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mem_backend;
+
+struct mem_store {
+	int fd;                  /* owned */
+	struct mem_backend *be;  /* whose bytes it holds; borrowed (pinned by the bindings) */
+	uint64_t base;           /* backend offset of store offset 0 (0 for a view) */
+	uint64_t size;
+	bool shared;             /* a shared grant, else a view */
+	bool writable;           /* a shared grant in a writable region: copied back when it goes */
+	uint16_t host;           /* a view's host */
+	uint32_t refs;           /* bindings that use it */
+	struct mem_store *next;  /* the mem_dev's list (views of one host, or grants) */
+};
+
+/*
+ * mem_store_new() - an empty (all holes) memfd of size bytes for backend be,
+ * hugetlb with be's page size when be is.  Return 0 or -errno (message in err).
+ */
+int mem_store_new(struct mem_backend *be, uint64_t base, uint64_t size, bool shared, uint16_t host,
+		  struct mem_store **out, char *err, size_t cap);
+/* Close and free.  NULL is a no-op. */
+void mem_store_free(struct mem_store *s);
+
+/*
+ * mem_fd_copy() - copy len bytes of src_fd at src_off to dst_fd at dst_off,
+ * skipping the holes of the source (SEEK_DATA/SEEK_HOLE), so fresh or
+ * sanitized capacity costs nothing.  The destination range must be holes or
+ * hold bytes the caller means to overwrite; holes of the source are left
+ * untouched in the destination.  page_size: mapping granule of both fds.
+ * Return 0 or -errno.
+ */
+int mem_fd_copy(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off, uint64_t len,
+		uint64_t page_size);
+/* Zero [off, off+len) of fd: punch a hole, else write zeros.  Return 0 or -errno. */
+int mem_fd_punch(int fd, uint64_t off, uint64_t len, uint64_t page_size);
+
+#endif /* CXLDCD_MEM_STORE_H */
