@@ -279,6 +279,8 @@ static const struct devprop dev_props[] = {
 	DP("pending-timeout-ms", P_U32, pending_timeout_ms, 0, UINT32_MAX,
 	   CMDLINE_DEV_PENDING_TIMEOUT_MS),
 	DP("sn", P_U64, sn, 0, UINT64_MAX, CMDLINE_DEV_SN),
+	/* Not in QEMU: hosts may reach the whole backend (docs/memory.md, "Trust model"). */
+	DP("trusted-hosts", P_BOOL, trusted_hosts, 0, 1, CMDLINE_DEV_TRUSTED_HOSTS),
 	/* COMPAT: QEMU needs bus= to place the device; we have no PCI topology. */
 	DP("bus", P_STR, bus, 0, 0, CMDLINE_DEV_BUS),
 };

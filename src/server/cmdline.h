@@ -75,6 +75,7 @@ enum {
 	CMDLINE_DEV_PENDING_TIMEOUT_MS = 1u << 12,
 	CMDLINE_DEV_SN = 1u << 13,
 	CMDLINE_DEV_BUS = 1u << 14,
+	CMDLINE_DEV_TRUSTED_HOSTS = 1u << 15,
 };
 
 /* -device cxl-type3: values of properties not given are 0 (model defaults apply). */
@@ -95,6 +96,7 @@ struct cmdline_device {
 	uint32_t pending_timeout_ms;    /* 0: never */
 	uint64_t sn;
 	char *bus;                      /* COMPAT: accepted and ignored */
+	bool trusted_hosts;             /* hosts get the whole backend fd (docs/memory.md) */
 	uint32_t set;                   /* CMDLINE_DEV_* */
 	struct cmdline_prop *props;     /* every property but the driver, in order */
 	size_t nr_props;

@@ -55,6 +55,7 @@ struct dcd {
 	char *path;                   /* "/machine/peripheral/ID" */
 	enum mem_dev_mode mode;
 	char *memdev;                 /* MEM_DEV_SINGLE: backend id */
+	bool trusted_hosts;           /* -device ...,trusted-hosts=on */
 	struct cxldcd_dev *dev;
 	struct mem_dev *md;           /* attached after replay (dcd_attach_memory) */
 	struct cci_ctx *qmp_fm;       /* cxl-cci-request cci=fm */

@@ -159,6 +159,7 @@ static int dcd_new(struct server_ctx *s, const struct cmdline_device *d, uint32_
 	dv->mode = d->volatile_dc_memdev ? MEM_DEV_SINGLE : MEM_DEV_TAGGED;
 	dv->id = strdup(d->id);
 	dv->memdev = d->volatile_dc_memdev ? strdup(d->volatile_dc_memdev) : NULL;
+	dv->trusted_hosts = d->trusted_hosts;
 	dv->path = malloc(strlen(DCD_PATH_PREFIX) + strlen(d->id) + 1);
 	dv->qmp_mbox = calloc(cfg.nr_hosts, sizeof(*dv->qmp_mbox));
 	dv->qmp_chain = calloc(cfg.nr_hosts, sizeof(*dv->qmp_chain));
@@ -206,7 +207,8 @@ int dcd_attach_memory(struct server_ctx *s, char *err, size_t cap)
 {
 	for (size_t i = 0; i < s->nr_devs; i++) {
 		struct dcd *dv = s->devs[i];
-		struct mem_dev_cfg mc = { .mode = dv->mode, .memdev = dv->memdev, .direct_map = false };
+		struct mem_dev_cfg mc = { .mode = dv->mode, .memdev = dv->memdev, .direct_map = false,
+					  .trusted = dv->trusted_hosts };
 		char msg[SRV_ERR_MAX];
 		int rc = mem_dev_new(dv->dev, s->reg, &mc, &dv->md, msg, sizeof(msg));
 

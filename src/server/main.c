@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -420,6 +421,20 @@ static void stop(struct daemon *d)
 	cmdline_fini(&d->cfg);
 }
 
+/*
+ * Views and shared grants cost one fd each (hosts x backends + live shared
+ * allocations, docs/memory.md): take the whole hard limit, not the soft 1024.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = { 0 };
@@ -448,6 +463,7 @@ int main(int argc, char **argv)
 		cmdline_fini(&d.cfg);
 		return 1;
 	}
+	raise_nofile();
 	srv_log(&d.log, LOG_NOTICE, "cxldcd %s starting%s", CXLDCD_VERSION,
 		d.cfg.defaults ? " with the default device (no arguments given)" : "");
 	rc = start(&d);

@@ -53,6 +53,7 @@ struct hx_opts {
 	uint64_t pending_timeout_ms;
 	const struct core_observer *obs; /* borrowed; registered after the fixture's own */
 	void *obs_opaque;
+	bool trusted_hosts;              /* mem_dev_cfg.trusted: hosts get the backend fd */
 };
 void hx_init_opts(struct hx *x, const struct hx_opts *o);
 void hx_fini(struct hx *x);

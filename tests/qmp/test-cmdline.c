@@ -93,7 +93,8 @@ static void test_full_command_line(void **state)
 		"-device", "cxl-type3,bus=rp0,id=cxl-vmem0,num-dc-regions=2,volatile-dc-memdev=mem0,"
 			   "num-hosts=4,dc-block-size=2M,max-extents=1000000,max-tags=64,"
 			   "event-log-depth=64,mbox-payload-size=1M,seq-one-based=on,"
-			   "sanitize-on-release=true,sharable,pending-timeout-ms=5000,sn=0x1234",
+			   "sanitize-on-release=true,sharable,pending-timeout-ms=5000,sn=0x1234,"
+			   "trusted-hosts=on",
 		"-device", "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=4G",
 		"-qmp", "unix:/tmp/q.sock,server,wait=off",
 		"-qmp", "tcp:localhost:4444,server=on,nowait",
@@ -130,8 +131,11 @@ static void test_full_command_line(void **state)
 	assert_string_equal(d->bus, "rp0");
 	assert_true(d->set & CMDLINE_DEV_SHARABLE);
 	assert_false(d->set & CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE);
-	assert_int_equal(d->nr_props, 15);
+	assert_true(d->trusted_hosts);
+	assert_true(d->set & CMDLINE_DEV_TRUSTED_HOSTS);
+	assert_int_equal(d->nr_props, 16);
 	assert_int_equal(cfg.devices[1].dc_regions_total_size, 4ull << 30);
+	assert_false(cfg.devices[1].trusted_hosts); /* default: hosts are not trusted */
 	assert_int_equal(cfg.nr_qmp, 3);
 	assert_int_equal(cfg.qmp[0].kind, SOCK_UNIX);
 	assert_string_equal(cfg.qmp[1].host, "localhost");
@@ -370,6 +374,7 @@ static void test_device_errors_name_the_property(void **state)
 	EXPECT_ERR(L("invalid value 'x' for 'seq-one-based'"), "-object", OBJ, "-device", DEV ",seq-one-based=x");
 	EXPECT_ERR(L("invalid value '2' for 'sanitize-on-release'"), "-object", OBJ, "-device", DEV ",sanitize-on-release=2");
 	EXPECT_ERR(L("invalid value 'x' for 'sharable'"), "-object", OBJ, "-device", DEV ",sharable=x");
+	EXPECT_ERR(L("invalid value 'maybe' for 'trusted-hosts'"), "-object", OBJ, "-device", DEV ",trusted-hosts=maybe");
 	EXPECT_ERR(L("invalid number '5s' for 'pending-timeout-ms'"), "-object", OBJ, "-device", DEV ",pending-timeout-ms=5s");
 	EXPECT_ERR(L("invalid number 'abc' for 'sn'"), "-object", OBJ, "-device", DEV ",sn=abc");
 	EXPECT_ERR(L("not both"), "-object", OBJ, "-device", DEV ",dc-regions-total-size=1G");

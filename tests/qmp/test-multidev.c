@@ -42,7 +42,8 @@ struct args {
 
 /*
  * d0: 2 regions on a 1 GiB file, 2 hosts (FM and host link by default);
- * d1: 1 region on a 512 MiB file, 3 hosts, named by device=d1.
+ * d1: 1 region on a 512 MiB file, 3 hosts, named by device=d1, trusted-hosts=on
+ * (hosts map the file itself, so their writes are in it at once).
  */
 static void make_args(struct args *a, struct dproc *p)
 {
@@ -65,7 +66,7 @@ static void make_args(struct args *a, struct dproc *p)
 	a->argv[n++] = "-device";
 	a->argv[n++] = "cxl-type3,id=d0,num-dc-regions=2,volatile-dc-memdev=m0,num-hosts=2";
 	a->argv[n++] = "-device";
-	a->argv[n++] = "cxl-type3,id=d1,num-dc-regions=1,volatile-dc-memdev=m1,num-hosts=3";
+	a->argv[n++] = "cxl-type3,id=d1,num-dc-regions=1,volatile-dc-memdev=m1,num-hosts=3,trusted-hosts=on";
 	a->argv[n++] = "--fm";
 	a->argv[n++] = a->fm1;
 	a->argv[n++] = "--fm";

@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-hostile-map.c - a hostile host on the host link tries to reach memory
+ * it does not hold through the fds the device sends it (issue #14).
+ *
+ * Two raw clients (the device model, memory and server in process, hx.c)
+ * speak the link themselves: HELLO asking for mapping, 4802h to accept, and
+ * they keep every fd that arrives with a MAP.  Host 1 writes a pattern into
+ * its own capacity through its mapping.  Host 0, hostile:
+ *  - reads every fd it got, whole (fstat size), and must find no byte of
+ *    host 1's data; writes all over it, and host 1's memory and the slow
+ *    path must not change;
+ *  - after a forced release of its range and a re-add of that DPA range to
+ *    host 1, its old mapping must not show host 1's new data, and its writes
+ *    through the old mapping must not reach host 1.
+ * With trusted-hosts (hx_opts.trusted_hosts) the MAP fd is the backend
+ * itself, as before.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cci/msg.h"
+#include "hostlink/proto.h"
+#include "hx.h"
+
+#define PAT1 0xa5 /* host 1's first data */
+#define PAT2 0xb6 /* host 1's data in the range host 0 lost */
+#define EVIL 0x66 /* host 0's writes */
+
+/* A raw host: its socket, unparsed input and the fds that came with it. */
+struct raw {
+	int sock;
+	uint8_t buf[1 << 16];
+	size_t got;
+	int fds[64];
+	unsigned nr_fds;
+	uint32_t seq;
+};
+
+struct map_fd {
+	struct hl_map m;
+	int fd;
+};
+
+static void raw_open(struct hx *x, struct raw *r, uint16_t host)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t p[HL_HELLO_SIZE] = { 1, 0, (uint8_t)host, (uint8_t)(host >> 8), HL_HELLO_F_MAP };
+	struct wwr w;
+	uint8_t msg[64];
+
+	(void)x;
+	memset(r, 0, sizeof(*r));
+	r->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(r->sock >= 0);
+	strcpy(sa.sun_path, x->sock);
+	assert_int_equal(connect(r->sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	wwr_init(&w, msg, sizeof(msg));
+	hl_msg_begin(&w, HL_HELLO, ++r->seq);
+	wwr_bytes(&w, p, sizeof(p));
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(r->sock, msg, w.off), (ssize_t)w.off);
+}
+
+static void raw_close(struct raw *r)
+{
+	for (unsigned i = 0; i < r->nr_fds; i++)
+		close(r->fds[i]);
+	close(r->sock);
+}
+
+/*
+ * Next message of type want (others are skipped; a MAP's fd is closed unless
+ * wanted), pumping the server.  Return 0, or -1 when none came in 2 s.
+ */
+static int raw_next(struct hx *x, struct raw *r, uint8_t want, uint8_t *payload, size_t cap,
+		    int *fd)
+{
+	for (int i = 0; i < 400; i++) {
+		struct pollfd pf = { .fd = r->sock, .events = POLLIN };
+		struct hl_hdr h;
+		ssize_t n;
+
+		while (r->got >= HL_HDR_SIZE && !hl_dec_hdr(r->buf, r->got, &h) &&
+		       r->got >= HL_HDR_SIZE + h.len) {
+			int mfd = -1;
+
+			if (h.type == HL_MAP) {
+				assert_true(r->nr_fds > 0); /* exactly one fd per MAP */
+				mfd = r->fds[0];
+				memmove(r->fds, r->fds + 1, --r->nr_fds * sizeof(int));
+			}
+			if (h.type == want)
+				memcpy(payload, r->buf + HL_HDR_SIZE, h.len < cap ? h.len : cap);
+			memmove(r->buf, r->buf + HL_HDR_SIZE + h.len, r->got - HL_HDR_SIZE - h.len);
+			r->got -= HL_HDR_SIZE + h.len;
+			if (h.type == want) {
+				if (fd)
+					*fd = mfd;
+				else if (mfd >= 0)
+					close(mfd);
+				return 0;
+			}
+			if (mfd >= 0)
+				close(mfd);
+		}
+		hx_pump(x, 5);
+		if (poll(&pf, 1, 0) <= 0)
+			continue;
+		unsigned nf = 0;
+
+		n = hl_recv(r->sock, r->buf + r->got, sizeof(r->buf) - r->got, r->fds + r->nr_fds,
+			    &nf, 64 - r->nr_fds);
+		if (n <= 0)
+			return -1;
+		r->got += (size_t)n;
+		r->nr_fds += nf;
+	}
+	return -1;
+}
+
+/* Accept [dpa, dpa+len) with 4802h; collect its MAP (one segment expected). */
+static void raw_accept(struct hx *x, struct raw *r, uint64_t dpa, uint64_t len, struct map_fd *out)
+{
+	uint8_t p[8 + 0x18] = { 1 }, msg[64], rsp[64];
+	struct cci_hdr h = { .category = CCI_CAT_REQUEST, .tag = 1,
+			     .opcode = CXLDCD_OP_ADD_DC_RESPONSE, .payload_len = sizeof(p) };
+	struct wwr w;
+
+	put_le64(p + 8, dpa);
+	put_le64(p + 16, len);
+	assert_int_equal(cci_enc_hdr(&h, msg, sizeof(msg)), 0);
+	memcpy(msg + 12, p, sizeof(p));
+	{
+		uint8_t frame[128];
+
+		wwr_init(&w, frame, sizeof(frame));
+		hl_msg_begin(&w, HL_CCI_REQ, ++r->seq);
+		wwr_bytes(&w, msg, 12 + sizeof(p));
+		assert_int_equal(hl_msg_end(&w), 0);
+		assert_int_equal(write(r->sock, frame, w.off), (ssize_t)w.off);
+	}
+	/* MAPs caused by a command are queued before its response (host-link.md) */
+	assert_int_equal(raw_next(x, r, HL_MAP, rsp, sizeof(rsp), &out->fd), 0);
+	assert_int_equal(hl_dec_map(rsp, HL_MAP_SIZE, &out->m), 0);
+	assert_int_equal(out->m.dpa, dpa);
+	assert_int_equal(out->m.len, len);
+	assert_true(out->fd >= 0);
+	assert_int_equal(raw_next(x, r, HL_CCI_RSP, rsp, sizeof(rsp), NULL), 0);
+	assert_int_equal(rsp[8] | rsp[9] << 8, 0); /* return code: Success */
+}
+
+static void *map_it(const struct map_fd *f)
+{
+	void *p = mmap(NULL, f->m.len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, (off_t)f->m.offset);
+
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+static void add(struct hx *x, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	struct cxldcd_extent e = hx_ext(dpa, len, NULL, 0);
+
+	assert_int_equal(hx_add(x, host, &e, 1), CXLDCD_RC_SUCCESS);
+}
+
+static void force_release(struct hx *x, uint16_t host, uint64_t dpa, uint64_t len, bool sanitize)
+{
+	struct cxldcd_extent e = hx_ext(dpa, len, NULL, 0);
+	struct core_release_req rq = { .host = host, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .forced = true, .sanitize = sanitize, .nr_extents = 1,
+				       .extents = &e };
+	struct cxldcd_diag diag;
+
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+}
+
+static bool all_are(const uint8_t *p, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* Host 1's bytes at dpa, through the slow path, all v. */
+static void expect_slow_path(struct hx *x, uint16_t host, uint64_t dpa, uint64_t len, uint8_t v)
+{
+	uint8_t *buf = malloc(len);
+
+	assert_non_null(buf);
+	assert_int_equal(mem_read(x->md, host, dpa, buf, len, NULL, 0), 0);
+	assert_true(all_are(buf, len, v));
+	free(buf);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void test_fds_of_a_hostile_host_reach_only_its_own_capacity(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d1 = x->base[1], d0 = x->base[1] + 4 * MiB, len = 2 * MiB;
+	struct map_fd m1, m0;
+	struct raw h0, h1;
+	uint8_t *p1, *all, chunk[65536];
+	struct stat st;
+
+	raw_open(x, &h1, 1);
+	raw_open(x, &h0, 0);
+	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, chunk, sizeof(chunk), NULL), 0);
+	assert_int_equal(chunk[4] & 1, 1); /* mapping granted */
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, chunk, sizeof(chunk), NULL), 0);
+	add(x, 1, d1, len);
+	raw_accept(x, &h1, d1, len, &m1);
+	p1 = map_it(&m1);
+	memset(p1, PAT1, len);
+	add(x, 0, d0, len);
+	raw_accept(x, &h0, d0, len, &m0);
+
+	/* Every byte of every fd host 0 got: none of host 1's. */
+	assert_int_equal(fstat(m0.fd, &st), 0);
+	assert_true((uint64_t)st.st_size >= m0.m.offset + len);
+	for (off_t off = 0; off < st.st_size; off += (off_t)sizeof(chunk)) {
+		ssize_t n = pread(m0.fd, chunk, sizeof(chunk), off);
+
+		assert_true(n > 0);
+		assert_null(memchr(chunk, PAT1, (size_t)n));
+	}
+	/* ... and writing all of it, except its own range, reaches nobody. */
+	all = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, m0.fd, 0);
+	assert_true(all != MAP_FAILED);
+	memset(all, EVIL, m0.m.offset);
+	memset(all + m0.m.offset + len, EVIL, (size_t)st.st_size - m0.m.offset - len);
+	munmap(all, (size_t)st.st_size);
+	assert_true(all_are(p1, len, PAT1));
+	expect_slow_path(x, 1, d1, len, PAT1);
+	munmap(p1, len);
+	close(m0.fd);
+	close(m1.fd);
+	raw_close(&h0);
+	raw_close(&h1);
+}
+
+static void test_forced_release_leaves_the_old_owner_nothing_of_the_new(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d1 = x->base[1], d0 = x->base[1] + 4 * MiB, len = 2 * MiB;
+	struct map_fd m1, m0, m1b;
+	struct raw h0, h1;
+	uint8_t *p0, *p1, *p1b, chunk[65536];
+
+	raw_open(x, &h1, 1);
+	raw_open(x, &h0, 0);
+	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, chunk, sizeof(chunk), NULL), 0);
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, chunk, sizeof(chunk), NULL), 0);
+	add(x, 1, d1, len);
+	raw_accept(x, &h1, d1, len, &m1);
+	p1 = map_it(&m1);
+	memset(p1, PAT1, len);
+	add(x, 0, d0, len);
+	raw_accept(x, &h0, d0, len, &m0);
+	p0 = map_it(&m0);
+
+	/* Forced release of host 0's range; the range goes to host 1, which writes. */
+	force_release(x, 0, d0, len, false);
+	add(x, 1, d0, len);
+	raw_accept(x, &h1, d0, len, &m1b);
+	p1b = map_it(&m1b);
+
+	assert_false(memchr(p1b, EVIL, len)); /* a forced release is not a sanitize... */
+	memset(p1b, PAT2, len);
+	/* ... but host 0's old mapping and fd never show the new owner's data */
+	assert_null(memchr(p0, PAT2, len));
+	assert_int_equal(pread(m0.fd, chunk, sizeof(chunk), (off_t)m0.m.offset), (ssize_t)sizeof(chunk));
+	assert_null(memchr(chunk, PAT2, sizeof(chunk)));
+	/* and its writes through them do not reach host 1 */
+	memset(p0, EVIL, len);
+	assert_int_equal(pwrite(m0.fd, p0, len, (off_t)m0.m.offset), (ssize_t)len);
+	assert_true(all_are(p1b, len, PAT2));
+	expect_slow_path(x, 1, d0, len, PAT2);
+	expect_slow_path(x, 1, d1, len, PAT1);
+
+	munmap(p0, len);
+	munmap(p1, len);
+	munmap(p1b, len);
+	close(m0.fd);
+	close(m1.fd);
+	close(m1b.fd);
+	raw_close(&h0);
+	raw_close(&h1);
+}
+
+static void test_released_data_reaches_the_next_owner_unless_sanitized(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[1] + 8 * MiB, len = 2 * MiB;
+	struct map_fd m0, m1;
+	struct raw h0, h1;
+	uint8_t buf[64], *p;
+
+	raw_open(x, &h0, 0);
+	raw_open(x, &h1, 1);
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	add(x, 0, d, len);
+	raw_accept(x, &h0, d, len, &m0);
+	p = map_it(&m0);
+	memset(p, PAT1, len);
+	force_release(x, 0, d, len, false); /* region sanitize off, no sanitize asked */
+	add(x, 1, d, len);
+	raw_accept(x, &h1, d, len, &m1);
+	munmap(p, len);
+	p = map_it(&m1);
+	/* QEMU semantics without sanitize: the bytes stay with the capacity */
+	assert_true(all_are(p, len, PAT1));
+	expect_slow_path(x, 1, d, len, PAT1);
+	/* with sanitize, the next owner gets zeros */
+	memset(p, PAT2, len);
+	force_release(x, 1, d, len, true);
+	add(x, 0, d, len);
+	close(m0.fd);
+	raw_accept(x, &h0, d, len, &m0);
+	munmap(p, len);
+	p = map_it(&m0);
+	assert_true(all_are(p, len, 0));
+	expect_slow_path(x, 0, d, len, 0);
+	munmap(p, len);
+	close(m0.fd);
+	close(m1.fd);
+	raw_close(&h0);
+	raw_close(&h1);
+}
+
+static int setup_trusted(void **state)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+	struct hx_opts o = { .trusted_hosts = true };
+
+	assert_non_null(x);
+	hx_init_opts(x, &o);
+	*state = x;
+	return 0;
+}
+
+static void test_trusted_hosts_get_the_backend_fd(void **state)
+{
+	struct hx *x = *state;
+	struct mem_backend_info bi;
+	struct map_fd m;
+	struct raw h0;
+	struct stat a, b;
+	uint8_t buf[64];
+
+	raw_open(x, &h0, 0);
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	add(x, 0, x->base[1], 2 * MiB);
+	raw_accept(x, &h0, x->base[1], 2 * MiB, &m);
+	mem_backend_get_info(mem_registry_find(x->reg, "mem0"), &bi);
+	assert_int_equal(fstat(m.fd, &a), 0);
+	assert_int_equal(fstat(bi.fd, &b), 0);
+	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	assert_int_equal(m.m.offset, x->base[1] - x->base[0]);
+	close(m.fd);
+	raw_close(&h0);
+}
+
+static void test_untrusted_hosts_never_get_the_backend_fd(void **state)
+{
+	struct hx *x = *state;
+	struct mem_backend_info bi;
+	struct map_fd m;
+	struct raw h0;
+	struct stat a, b;
+	uint8_t buf[64];
+
+	raw_open(x, &h0, 0);
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	add(x, 0, x->base[1], 2 * MiB);
+	raw_accept(x, &h0, x->base[1], 2 * MiB, &m);
+	mem_backend_get_info(mem_registry_find(x->reg, "mem0"), &bi);
+	assert_int_equal(fstat(m.fd, &a), 0);
+	assert_int_equal(fstat(bi.fd, &b), 0);
+	assert_false(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	/* sealed: the host cannot shrink it under the daemon's own mappings */
+	assert_int_equal(ftruncate(m.fd, 0), -1);
+	assert_int_equal(errno, EPERM);
+	close(m.fd);
+	raw_close(&h0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fds_of_a_hostile_host_reach_only_its_own_capacity, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_forced_release_leaves_the_old_owner_nothing_of_the_new, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_released_data_reaches_the_next_owner_unless_sanitized, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_untrusted_hosts_never_get_the_backend_fd, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_trusted_hosts_get_the_backend_fd, setup_trusted, hx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
