@@ -4,11 +4,15 @@
  * acceptance, host windows (direct access, faults outside accepted extents),
  * the slow path, sanitize, sharing, backend lifecycle, tag-backed layout,
  * segments for the host link, and a binding table of 100,000 extents.
+ * Tests that read the backend fd while capacity is bound run with trusted
+ * hosts (the backend is then the live memory); the rest, and the trust
+ * model's own tests (views, shared grants, copy back), run untrusted.
  *
  * Fault checks run in a forked child that touches the address with the
  * default SIGSEGV action (ASan's handler removed) and must die of SIGSEGV.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -538,6 +544,165 @@ static void test_segments_merge_adjacent_pieces_for_the_host_link(void **state)
 	assert_int_equal(mem_dev_segments(f->md, 1, R0, MiB, seg, 4, &n, f->err, sizeof(f->err)), -EFAULT);
 }
 
+/* ----------------------------------------------- untrusted hosts (the default) */
+
+static void test_release_copies_back_unless_sanitized(void **state)
+{
+	struct fx *f = *state;
+	struct core_extent_info x = xi(0, R0 + 4 * MiB, 2 * MiB, NULL, 0);
+	char buf[8];
+	int fd;
+
+	single_dev(f);
+	fd = mem_backend_fd(mem_registry_find(f->reg, "mem0"));
+	assert_int_equal(mem_dev_bind(f->md, &x, NULL, 0), 0);
+	strcpy((char *)win(f, 0, x.ext.dpa + 100), "kept");
+	/* the live bytes are in host 0's view, not in the backend */
+	assert_int_equal(pread(fd, buf, 5, 4 * MiB + 100), 5);
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(mem_dev_unbind(f->md, &x), 0);
+	assert_int_equal(pread(fd, buf, 5, 4 * MiB + 100), 5);
+	assert_string_equal(buf, "kept");
+	/* the next owner gets them (no sanitize: QEMU keeps the bytes) */
+	x.host = 1;
+	assert_int_equal(mem_dev_bind(f->md, &x, NULL, 0), 0);
+	assert_string_equal((char *)win(f, 1, x.ext.dpa + 100), "kept");
+	strcpy((char *)win(f, 1, x.ext.dpa + 100), "gone");
+	/* a sanitizing release does not copy back, and sanitize zeroes */
+	x.sanitize = true;
+	assert_int_equal(mem_dev_unbind(f->md, &x), 0);
+	x.host = CORE_OWNER_FM;
+	assert_int_equal(mem_dev_sanitize(f->md, &x), 0);
+	assert_int_equal(pread(fd, buf, 5, 4 * MiB + 100), 5);
+	assert_memory_equal(buf, "\0\0\0\0\0", 5);
+	x.host = 0;
+	x.sanitize = false;
+	assert_int_equal(mem_dev_bind(f->md, &x, NULL, 0), 0);
+	assert_memory_equal(win(f, 0, x.ext.dpa + 100), "\0\0\0\0\0", 5);
+}
+
+static void test_shared_grant_is_one_memfd_of_the_allocation(void **state)
+{
+	struct fx *f = *state;
+	struct core_extent_info h0, h1;
+	struct mem_segment s0, s1;
+	struct mem_dev_stats st;
+	struct stat a, b, be;
+	uint32_t n;
+	int fd0, fd1, fd_be;
+	char *p, buf[16];
+
+	fd_be = mem_backend_fd(backend(f, "tm0", 8 * MiB, TAG_A));
+	assert_int_equal(pwrite(fd_be, "before", 7, 2 * MiB + 8), 7);
+	layout_init(&f->layout, false);
+	tagged_dev(f);
+	h0 = xi(0, R1, 4 * MiB, TAG_A, 2 * MiB);
+	h0.sharable = true;
+	h1 = h0;
+	h1.host = 1;
+	assert_int_equal(mem_dev_bind(f->md, &h0, NULL, 0), 0);
+	assert_int_equal(mem_dev_bind(f->md, &h1, NULL, 0), 0);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_stores, 1);
+	assert_int_equal(mem_dev_segments(f->md, 0, R1, 4 * MiB, &s0, 1, &n, NULL, 0), 0);
+	assert_int_equal(mem_dev_segments(f->md, 1, R1, 4 * MiB, &s1, 1, &n, NULL, 0), 0);
+	assert_true(s0.scoped && s1.scoped);
+	assert_int_equal(s0.offset, 0);
+	fd0 = mem_segment_fd(&s0);
+	fd1 = mem_segment_fd(&s1);
+	assert_true(fd0 >= 0 && fd1 >= 0);
+	/* the same pages for both sharers, exactly the allocation, not the backend */
+	assert_int_equal(fstat(fd0, &a), 0);
+	assert_int_equal(fstat(fd1, &b), 0);
+	assert_int_equal(fstat(fd_be, &be), 0);
+	assert_true(a.st_ino == b.st_ino);
+	assert_true(a.st_ino != be.st_ino);
+	assert_int_equal(a.st_size, 4 * MiB);
+	/* copied in from the backend at the first accept */
+	assert_int_equal(pread(fd0, buf, 7, 8), 7);
+	assert_string_equal(buf, "before");
+	p = mmap(NULL, 4 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd0, 0);
+	assert_true(p != MAP_FAILED);
+	strcpy(p + 4096, "via host 0's fd");
+	assert_string_equal((char *)win(f, 1, R1 + 4096), "via host 0's fd");
+	munmap(p, 4 * MiB);
+	/* the last sharer to let go copies the grant back and closes it */
+	assert_int_equal(mem_dev_unbind(f->md, &h0), 0);
+	assert_string_equal((char *)win(f, 1, R1 + 4096), "via host 0's fd");
+	assert_int_equal(mem_dev_unbind(f->md, &h1), 0);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_stores, 0);
+	assert_int_equal(pread(fd_be, buf, 16, 2 * MiB + 4096), 16);
+	assert_string_equal(buf, "via host 0's fd");
+	close(fd0);
+	close(fd1);
+}
+
+static void test_read_only_capacity_gets_a_read_only_fd(void **state)
+{
+	struct fx *f = *state;
+	struct core_extent_info x = xi(0, R1, 2 * MiB, NULL, 0);
+	struct mem_segment s;
+	char buf[8] = "";
+	uint32_t n;
+	int fd;
+
+	single_dev(f);
+	assert_int_equal(pwrite(mem_backend_fd(mem_registry_find(f->reg, "mem0")), "data", 5, R1 - R0), 5);
+	assert_int_equal(mem_dev_bind(f->md, &x, NULL, 0), 0);
+	assert_int_equal(mem_dev_segments(f->md, 0, R1, 2 * MiB, &s, 1, &n, NULL, 0), 0);
+	assert_false(s.writable);
+	fd = mem_segment_fd(&s);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	assert_true(mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)s.offset) == MAP_FAILED);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(pread(fd, buf, 5, (off_t)s.offset), 5);
+	assert_string_equal(buf, "data");
+	close(fd);
+	/* never copied back: the backend keeps its bytes */
+	assert_int_equal(mem_dev_unbind(f->md, &x), 0);
+	assert_int_equal(pread(mem_backend_fd(mem_registry_find(f->reg, "mem0")), buf, 5, R1 - R0), 5);
+	assert_string_equal(buf, "data");
+}
+
+static void test_file_backend_gets_live_bytes_back_at_clean_stop(void **state)
+{
+	struct fx *f = *state;
+	struct mem_backend_props p = { .type = MEM_TYPE_FILE, .id = "fm0", .size = 8 * MiB,
+				       .tag = TAG_A };
+	struct core_extent_info x = xi(0, R0, 2 * MiB, TAG_A, 4 * MiB);
+	char dir[] = "/tmp/devmem-XXXXXX", path[64], buf[8];
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fm0.mem", dir);
+	p.mem_path = path;
+	assert_int_equal(mem_registry_add(f->reg, &p, NULL, f->err, sizeof(f->err)), 0);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "before", 7, 4 * MiB + 64), 7);
+	tagged_dev(f);
+	assert_int_equal(mem_dev_bind(f->md, &x, NULL, 0), 0);
+	assert_int_equal(mem_write(f->md, 0, R0, "durable", 8, NULL, 0), 0);
+	assert_int_equal(mem_read(f->md, 0, R0 + 64, buf, 7, NULL, 0), 0);
+	assert_string_equal(buf, "before");
+	/* while held, the file keeps what it had (a crash loses only the new bytes) */
+	assert_int_equal(pread(fd, buf, 7, 4 * MiB + 64), 7);
+	assert_string_equal(buf, "before");
+	assert_int_equal(pread(fd, buf, 8, 4 * MiB), 8);
+	assert_int_equal(buf[0], 0);
+	mem_dev_free(f->md);
+	f->md = NULL;
+	assert_int_equal(pread(fd, buf, 8, 4 * MiB), 8);
+	assert_string_equal(buf, "durable");
+	close(fd);
+	mem_registry_free(f->reg);
+	f->reg = NULL;
+	unlink(path);
+	rmdir(dir);
+}
+
 /* 100,000 adjacent page-sized extents: the tree stays fast, the VMAs merge. */
 static void test_hundred_thousand_bound_extents(void **state)
 {
@@ -707,6 +872,10 @@ int main(void)
 		T(test_partial_release_splits_the_binding),
 		T(test_overlapping_bind_is_refused),
 		T(test_segments_merge_adjacent_pieces_for_the_host_link),
+		T(test_release_copies_back_unless_sanitized),
+		T(test_shared_grant_is_one_memfd_of_the_allocation),
+		T(test_read_only_capacity_gets_a_read_only_fd),
+		T(test_file_backend_gets_live_bytes_back_at_clean_stop),
 		T(test_hundred_thousand_bound_extents),
 		T(test_map_count_exhaustion_fails_cleanly),
 		T(test_random_bind_release_matches_a_reference_model),
