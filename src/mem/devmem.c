@@ -167,7 +167,7 @@ static void free_stores(struct mem_dev *md, struct mem_store *s)
 		struct mem_store *next = s->next;
 
 		if (s->shared && s->writable && is_file(s->be) &&
-		    mem_fd_copy(s->fd, 0, s->be->fd, s->base, s->size, s->be->page_size))
+		    mem_fd_copy(s->fd, 0, s->be->fd, s->base, s->len, s->be->page_size))
 			md->stats.copy_errors++;
 		mem_store_free(s);
 		s = next;
@@ -362,19 +362,16 @@ static int store_get(struct mem_dev *md, const struct core_extent_info *x, struc
 	if (x->sharable) {
 		head = &md->grants;
 		for (st = md->grants; st; st = st->next)
-			if (st->be == be && nb->off >= st->base && nb->len <= st->size &&
-			    nb->off - st->base <= st->size - nb->len)
+			if (st->be == be && nb->off >= st->base && nb->len <= st->len &&
+			    nb->off - st->base <= st->len - nb->len)
 				break;
 	} else {
 		head = &md->views[nb->host];
 		st = view_find(md, nb->host, be);
 	}
 	if (!st) {
-		uint64_t size = x->sharable ? (nb->len + be->page_size - 1) & ~(be->page_size - 1)
-					    : be->size;
-
-		rc = mem_store_new(be, x->sharable ? nb->off : 0, size, x->sharable, nb->host, &st,
-				   err, cap);
+		rc = mem_store_new(be, x->sharable ? nb->off : 0, x->sharable ? nb->len : be->size,
+				   x->sharable, nb->host, &st, err, cap);
 		if (rc)
 			return rc;
 		st->writable = nb->writable;
@@ -405,21 +402,28 @@ static int store_get(struct mem_dev *md, const struct core_extent_info *x, struc
 	return 0;
 }
 
-/* b lets go of its store; the last binding of a shared grant copies it back. */
+/*
+ * b lets go of its store.  The last binding of a shared grant copies it back
+ * and punches it: processes that kept its fd see fresh pages, not the data.
+ */
 static void store_put(struct mem_dev *md, struct mem_bind *b)
 {
 	struct mem_store *st = b->st;
+	int rc = 0;
 
 	b->st = NULL;
 	if (!st || --st->refs)
 		return;
 	if (st->shared) {
-		if (st->writable &&
-		    mem_fd_copy(st->fd, 0, st->be->fd, st->base, st->size, st->be->page_size)) {
+		if (st->writable)
+			rc = mem_fd_copy(st->fd, 0, st->be->fd, st->base, st->len, st->be->page_size);
+		if (!rc)
+			rc = mem_fd_punch(st->fd, 0, st->size, st->be->page_size);
+		if (rc) {
 			md->stats.copy_errors++;
 			snprintf(md->last_err, sizeof(md->last_err),
-				 "copy back of a shared grant of backend %s offset=0x%llx failed",
-				 st->be->id, (unsigned long long)st->base);
+				 "release of a shared grant of backend %s offset=0x%llx: %s",
+				 st->be->id, (unsigned long long)st->base, strerror(-rc));
 		}
 		store_drop(md, &md->grants, st);
 	} else {

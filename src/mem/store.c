@@ -33,9 +33,10 @@
 /* Bytes mapped at a time by a copy: bounds the daemon's transient address space. */
 #define COPY_CHUNK (64ull << 20)
 
-int mem_store_new(struct mem_backend *be, uint64_t base, uint64_t size, bool shared, uint16_t host,
+int mem_store_new(struct mem_backend *be, uint64_t base, uint64_t len, bool shared, uint16_t host,
 		  struct mem_store **out, char *err, size_t cap)
 {
+	uint64_t size = (len + be->page_size - 1) & ~(be->page_size - 1);
 	unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
 	struct mem_store *s;
 	char name[64];
@@ -46,8 +47,8 @@ int mem_store_new(struct mem_backend *be, uint64_t base, uint64_t size, bool sha
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	*s = (struct mem_store){ .fd = -1, .be = be, .base = base, .size = size, .shared = shared,
-				 .host = host };
+	*s = (struct mem_store){ .fd = -1, .be = be, .base = base, .size = size, .len = len,
+				 .shared = shared, .host = host };
 	if (shared)
 		snprintf(name, sizeof(name), "cxldcd-shared-%s", be->id);
 	else

@@ -28,7 +28,8 @@ struct mem_store {
 	int fd;                  /* owned */
 	struct mem_backend *be;  /* whose bytes it holds; borrowed (pinned by the bindings) */
 	uint64_t base;           /* backend offset of store offset 0 (0 for a view) */
-	uint64_t size;
+	uint64_t size;           /* of the memfd (a grant's len rounded up to the page size) */
+	uint64_t len;            /* backend bytes it stands for, from base */
 	bool shared;             /* a shared grant, else a view */
 	bool writable;           /* a shared grant in a writable region: copied back when it goes */
 	uint16_t host;           /* a view's host */
@@ -37,10 +38,11 @@ struct mem_store {
 };
 
 /*
- * mem_store_new() - an empty (all holes) memfd of size bytes for backend be,
- * hugetlb with be's page size when be is.  Return 0 or -errno (message in err).
+ * mem_store_new() - an empty (all holes) memfd standing for len bytes of
+ * backend be from base, its size len rounded up to be's page size, hugetlb
+ * with be's page size when be is.  Return 0 or -errno (message in err).
  */
-int mem_store_new(struct mem_backend *be, uint64_t base, uint64_t size, bool shared, uint16_t host,
+int mem_store_new(struct mem_backend *be, uint64_t base, uint64_t len, bool shared, uint16_t host,
 		  struct mem_store **out, char *err, size_t cap);
 /* Close and free.  NULL is a no-op. */
 void mem_store_free(struct mem_store *s);

@@ -13,6 +13,10 @@
  *  - after a forced release of its range and a re-add of that DPA range to
  *    host 1, its old mapping must not show host 1's new data, and its writes
  *    through the old mapping must not reach host 1.
+ * An application in another process that opened a tag group through the
+ * agent socket (issue #14 item 2) keeps its mapping after a forced release;
+ * it must see neither the released data nor what the next owner writes, and
+ * its writes must not reach the next owner.
  * With trusted-hosts (hx_opts.trusted_hosts) the MAP fd is the backend
  * itself, as before.
  */
@@ -29,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -346,6 +351,115 @@ static void test_released_data_reaches_the_next_owner_unless_sanitized(void **st
 	raw_close(&h1);
 }
 
+/*
+ * Wait for one byte from the application while pumping the server.  *st:
+ * its wait status once it has exited (-1 before).
+ */
+static void wait_child(struct hx *x, int rd, pid_t pid, int *st)
+{
+	for (int i = 0; i < 500; i++) {
+		struct pollfd pf = { .fd = rd, .events = POLLIN };
+		char c;
+
+		hx_pump(x, 10);
+		if (*st == -1 && waitpid(pid, st, WNOHANG) != pid)
+			*st = -1;
+		if (poll(&pf, 1, 0) == 1 && read(rd, &c, 1) == 1)
+			return;
+		if (*st != -1)
+			fail_msg("the application exited with status %d (3: it saw the new owner's data, 4: the released data)",
+				 WIFEXITED(*st) ? WEXITSTATUS(*st) : -1);
+	}
+	fail_msg("the application process did not answer");
+}
+
+/* The application: open tag A, fill it, then (after the forced release) look and write. */
+static int application(const char *sock, int to_parent, int from_parent)
+{
+	struct cxldcd_host_group_info l[4];
+	struct cxldcd_app *app;
+	struct cxldcd_app_map m;
+	uint8_t tag[16], *p;
+	char c = 1;
+
+	if (cxldcd_app_connect(sock, &app) || cxldcd_app_list(app, l, 4) != 1 ||
+	    cxldcd_tag_parse(TAG_A, tag) || cxldcd_app_open(app, tag, 0, &m) || m.size != 2 * MiB)
+		return 1;
+	p = m.addr;
+	memset(p, PAT1, m.size);
+	if (write(to_parent, &c, 1) != 1 || read(from_parent, &c, 1) != 1)
+		return 2;
+	/* revoked, and the range now belongs to host 1, which wrote PAT2 */
+	if (memchr(p, PAT2, m.size))
+		return 3; /* the new owner's data */
+	if (memchr(p, PAT1, m.size))
+		return 4; /* the released data */
+	memset(p, EVIL, m.size);
+	return write(to_parent, &c, 1) == 1 ? 0 : 5;
+}
+
+static void test_application_keeps_nothing_after_a_forced_release(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 32 * MiB, len = 2 * MiB;
+	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED,
+				       .forced = true };
+	struct cxldcd_diag diag;
+	struct map_fd m1;
+	struct raw h1;
+	int up[2], down[2], st = -1;
+	uint8_t buf[64], *p1;
+	pid_t pid;
+
+	hx_host_start(x); /* host 0: the real agent, accepting everything */
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 100);
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(application(x->app_sock, up[1], down[0]));
+	wait_child(x, up[0], pid, &st);
+
+	/* Forced release of host 0's group, with the application still holding it open. */
+	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	hx_pump(x, 100);
+	/* The DPA range goes to host 1 (another tag), which writes its own data. */
+	raw_open(x, &h1, 1);
+	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	e = hx_ext(d, len, TAG_B, 0);
+	assert_int_equal(hx_add(x, 1, &e, 1), CXLDCD_RC_SUCCESS);
+	raw_accept(x, &h1, d, len, &m1);
+	p1 = map_it(&m1);
+	assert_true(all_are(p1, len, PAT1)); /* no sanitize: the bytes moved with the capacity */
+	memset(p1, PAT2, len);
+
+	assert_int_equal(write(down[1], "g", 1), 1);
+	wait_child(x, up[0], pid, &st);
+	for (int i = 0; i < 200 && st == -1; i++) {
+		hx_pump(x, 10);
+		if (waitpid(pid, &st, WNOHANG) != pid)
+			st = -1;
+	}
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* the application's writes reached nobody */
+	assert_true(all_are(p1, len, PAT2));
+	expect_slow_path(x, 1, d, len, PAT2);
+	munmap(p1, len);
+	close(m1.fd);
+	raw_close(&h1);
+	for (int i = 0; i < 2; i++) {
+		close(up[i]);
+		close(down[i]);
+	}
+}
+
 static int setup_trusted(void **state)
 {
 	struct hx *x = calloc(1, sizeof(*x));
@@ -408,6 +522,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fds_of_a_hostile_host_reach_only_its_own_capacity, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_forced_release_leaves_the_old_owner_nothing_of_the_new, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_application_keeps_nothing_after_a_forced_release, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_released_data_reaches_the_next_owner_unless_sanitized, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_hosts_never_get_the_backend_fd, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_hosts_get_the_backend_fd, setup_trusted, hx_teardown),
