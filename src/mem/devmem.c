@@ -146,7 +146,7 @@ static bool is_file(const struct mem_backend *b)
 static void flush_view(struct mem_dev *md, const struct mem_bind *n)
 {
 	if (n->st && !n->st->shared && n->writable && is_file(n->be) &&
-	    mem_fd_copy(n->st->fd, mem_bind_off(n), n->be->fd, n->off, n->len, n->be->page_size))
+	    mem_fd_copy(n->st->fd, mem_bind_off(n), n->be->fd, n->off, n->len, n->be->page_size, true))
 		md->stats.copy_errors++;
 }
 
@@ -167,7 +167,7 @@ static void free_stores(struct mem_dev *md, struct mem_store *s)
 		struct mem_store *next = s->next;
 
 		if (s->shared && s->writable && is_file(s->be) &&
-		    mem_fd_copy(s->fd, 0, s->be->fd, s->base, s->len, s->be->page_size))
+		    mem_fd_copy(s->fd, 0, s->be->fd, s->base, s->len, s->be->page_size, true))
 			md->stats.copy_errors++;
 		mem_store_free(s);
 		s = next;
@@ -322,18 +322,20 @@ static void store_drop(struct mem_dev *md, struct mem_store **head, struct mem_s
 }
 
 /*
- * The backend's bytes of [off, off+len) move into the store at soff.  A
- * memory-backend-file keeps its copy (it outlives a crash); a memfd backend
- * gives the range up, so held capacity is not in memory twice.  A read-only
- * binding never gives it up: it is never copied back.
+ * The backend's bytes of [off, off+len) move into the store at soff (which
+ * is all holes).  A memory-backend-file keeps its copy (it outlives a
+ * crash); a memfd backend gives the range up, so held capacity is not in
+ * memory twice.  A read-only binding never gives it up: it is never copied
+ * back.  Copies back punch where the store has holes, so whatever the
+ * backend kept is rewritten whole.
  */
 static int copy_in(struct mem_store *st, uint64_t soff, struct mem_backend *be, uint64_t off,
 		   uint64_t len, bool writable)
 {
-	int rc = mem_fd_copy(be->fd, off, st->fd, soff, len, be->page_size);
+	int rc = mem_fd_copy(be->fd, off, st->fd, soff, len, be->page_size, false);
 
 	if (!rc && writable && !is_file(be))
-		rc = mem_backend_zero(be, off, len);
+		mem_backend_zero(be, off, len); /* only saves memory: the copy back rewrites it all */
 	return rc;
 }
 
@@ -416,7 +418,8 @@ static void store_put(struct mem_dev *md, struct mem_bind *b)
 		return;
 	if (st->shared) {
 		if (st->writable)
-			rc = mem_fd_copy(st->fd, 0, st->be->fd, st->base, st->len, st->be->page_size);
+			rc = mem_fd_copy(st->fd, 0, st->be->fd, st->base, st->len, st->be->page_size,
+					 true);
 		if (!rc)
 			rc = mem_fd_punch(st->fd, 0, st->size, st->be->page_size);
 		if (rc) {
@@ -450,7 +453,7 @@ static void view_release(struct mem_dev *md, const struct mem_bind *b, uint64_t 
 	soff = mem_bind_off(b) + (d - b->dpa);
 	boff = b->off + (d - b->dpa);
 	if (b->writable && !sanitize)
-		rc = mem_fd_copy(b->st->fd, soff, b->be->fd, boff, e - d, b->be->page_size);
+		rc = mem_fd_copy(b->st->fd, soff, b->be->fd, boff, e - d, b->be->page_size, true);
 	if (!rc)
 		rc = mem_fd_punch(b->st->fd, soff, e - d, b->be->page_size);
 	if (rc) {

@@ -135,7 +135,7 @@ static int copy_data(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off,
 }
 
 int mem_fd_copy(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off, uint64_t len,
-		uint64_t page_size)
+		uint64_t page_size, bool holes)
 {
 	uint64_t pos = src_off, end = src_off + len;
 
@@ -143,23 +143,31 @@ int mem_fd_copy(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off, uint
 		off_t d = lseek(src_fd, (off_t)pos, SEEK_DATA), h;
 		int rc;
 
-		if (d < 0 && errno == ENXIO)
-			return 0; /* nothing but holes up to the end of the file */
-		if (d < 0) {
+		if (d < 0 && errno == ENXIO) {
+			d = (off_t)end; /* nothing but holes up to the end of the file */
+			h = d;
+		} else if (d < 0) {
 			/* no hole support: all of it is data */
 			d = (off_t)pos;
 			h = (off_t)end;
 		} else {
-			if ((uint64_t)d >= end)
-				return 0;
+			if ((uint64_t)d > end)
+				d = (off_t)end;
 			h = lseek(src_fd, d, SEEK_HOLE);
 			if (h < 0 || (uint64_t)h > end)
 				h = (off_t)end;
 		}
-		rc = copy_data(src_fd, (uint64_t)d, dst_fd, dst_off + ((uint64_t)d - src_off),
-			       (uint64_t)(h - d), page_size);
-		if (rc)
-			return rc;
+		if (holes && (uint64_t)d > pos) {
+			rc = mem_fd_punch(dst_fd, dst_off + (pos - src_off), (uint64_t)d - pos, page_size);
+			if (rc)
+				return rc;
+		}
+		if (h > d) {
+			rc = copy_data(src_fd, (uint64_t)d, dst_fd, dst_off + ((uint64_t)d - src_off),
+				       (uint64_t)(h - d), page_size);
+			if (rc)
+				return rc;
+		}
 		pos = (uint64_t)h;
 	}
 	return 0;

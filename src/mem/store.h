@@ -50,13 +50,13 @@ void mem_store_free(struct mem_store *s);
 /*
  * mem_fd_copy() - copy len bytes of src_fd at src_off to dst_fd at dst_off,
  * skipping the holes of the source (SEEK_DATA/SEEK_HOLE), so fresh or
- * sanitized capacity costs nothing.  The destination range must be holes or
- * hold bytes the caller means to overwrite; holes of the source are left
- * untouched in the destination.  page_size: mapping granule of both fds.
- * Return 0 or -errno.
+ * sanitized capacity costs nothing.  holes: punch the destination where the
+ * source has holes (the source is the whole truth for the range: copy back);
+ * else leave it (the destination is known to be holes: copy in).
+ * page_size: mapping granule of both fds.  Return 0 or -errno.
  */
 int mem_fd_copy(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off, uint64_t len,
-		uint64_t page_size);
+		uint64_t page_size, bool holes);
 /* Zero [off, off+len) of fd: punch a hole, else write zeros.  Return 0 or -errno. */
 int mem_fd_punch(int fd, uint64_t off, uint64_t len, uint64_t page_size);
 

@@ -696,7 +696,49 @@ static void test_file_backend_gets_live_bytes_back_at_clean_stop(void **state)
 	f->md = NULL;
 	assert_int_equal(pread(fd, buf, 8, 4 * MiB), 8);
 	assert_string_equal(buf, "durable");
+	assert_int_equal(pread(fd, buf, 7, 4 * MiB + 64), 7);
+	assert_string_equal(buf, "before");
 	close(fd);
+	mem_registry_free(f->reg);
+	f->reg = NULL;
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_host_punching_its_view_zeroes_the_file_at_release(void **state)
+{
+	struct fx *f = *state;
+	struct mem_backend_props p = { .type = MEM_TYPE_FILE, .id = "fm0", .size = 8 * MiB,
+				       .tag = TAG_A };
+	struct core_extent_info x = xi(0, R0, 2 * MiB, TAG_A, 0);
+	char dir[] = "/tmp/devmem-XXXXXX", path[64], buf[8];
+	struct mem_segment seg;
+	uint32_t n;
+	int fd, hfd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fm0.mem", dir);
+	p.mem_path = path;
+	assert_int_equal(mem_registry_add(f->reg, &p, NULL, f->err, sizeof(f->err)), 0);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "before", 7, 4096), 7);
+	tagged_dev(f);
+	assert_int_equal(mem_dev_bind(f->md, &x, NULL, 0), 0);
+	assert_int_equal(mem_dev_segments(f->md, 0, R0, 2 * MiB, &seg, 1, &n, NULL, 0), 0);
+	hfd = mem_segment_fd(&seg);
+	assert_true(hfd >= 0);
+	/* the host zeroes its capacity by punching it (MADV_REMOVE, fallocate) */
+	assert_int_equal(fallocate(hfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				   (off_t)seg.offset, 2 * MiB), 0);
+	close(hfd);
+	assert_int_equal(mem_dev_unbind(f->md, &x), 0);
+	/* the release copies the hole back as zeros, not the file's old bytes */
+	assert_int_equal(pread(fd, buf, 7, 4096), 7);
+	assert_memory_equal(buf, "\0\0\0\0\0\0\0", 7);
+	close(fd);
+	mem_dev_free(f->md);
+	f->md = NULL;
 	mem_registry_free(f->reg);
 	f->reg = NULL;
 	unlink(path);
@@ -876,6 +918,7 @@ int main(void)
 		T(test_shared_grant_is_one_memfd_of_the_allocation),
 		T(test_read_only_capacity_gets_a_read_only_fd),
 		T(test_file_backend_gets_live_bytes_back_at_clean_stop),
+		T(test_host_punching_its_view_zeroes_the_file_at_release),
 		T(test_hundred_thousand_bound_extents),
 		T(test_map_count_exhaustion_fails_cleanly),
 		T(test_random_bind_release_matches_a_reference_model),
