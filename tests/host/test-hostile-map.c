@@ -13,6 +13,8 @@
  *  - after a forced release of its range and a re-add of that DPA range to
  *    host 1, its old mapping must not show host 1's new data, and its writes
  *    through the old mapping must not reach host 1.
+ * Sharers of a tagged extent map one shared grant, exactly its size, and
+ * see each other's writes.
  * An application in another process that opened a tag group through the
  * agent socket (issue #14 item 2) keeps its mapping after a forced release;
  * it must see neither the released data nor what the next owner writes, and
@@ -351,6 +353,49 @@ static void test_released_data_reaches_the_next_owner_unless_sanitized(void **st
 	raw_close(&h1);
 }
 
+static void test_sharers_map_one_grant_of_exactly_the_shared_capacity(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 16 * MiB, len = 2 * MiB;
+	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
+	struct core_add_req req = { .host = 1, .policy = CXLDCD_ADD_ENABLE_SHARED };
+	struct cxldcd_diag diag;
+	struct map_fd m0, m1;
+	struct raw h0, h1;
+	struct stat a, b;
+	uint8_t buf[64], *p0, *p1;
+
+	raw_open(x, &h0, 0);
+	raw_open(x, &h1, 1);
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS); /* region 0 is sharable */
+	raw_accept(x, &h0, d, len, &m0);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, req.tag), 0);
+	assert_int_equal(core_add(x->dev, &req, NULL, &diag), CXLDCD_RC_SUCCESS);
+	raw_accept(x, &h1, d, len, &m1);
+	/* one memfd, exactly the shared allocation: nothing else of the device behind it */
+	assert_int_equal(fstat(m0.fd, &a), 0);
+	assert_int_equal(fstat(m1.fd, &b), 0);
+	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	assert_int_equal(a.st_size, len);
+	assert_int_equal(m0.m.offset, 0);
+	p0 = map_it(&m0);
+	p1 = map_it(&m1);
+	memset(p0, PAT1, MiB);
+	memset(p1 + MiB, PAT2, MiB);
+	assert_true(all_are(p1, MiB, PAT1));
+	assert_true(all_are(p0 + MiB, MiB, PAT2));
+	expect_slow_path(x, 0, d + MiB, MiB, PAT2);
+	expect_slow_path(x, 1, d, MiB, PAT1);
+	munmap(p0, len);
+	munmap(p1, len);
+	close(m0.fd);
+	close(m1.fd);
+	raw_close(&h0);
+	raw_close(&h1);
+}
+
 /*
  * Wait for one byte from the application while pumping the server.  *st:
  * its wait status once it has exited (-1 before).
@@ -522,6 +567,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fds_of_a_hostile_host_reach_only_its_own_capacity, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_forced_release_leaves_the_old_owner_nothing_of_the_new, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_sharers_map_one_grant_of_exactly_the_shared_capacity, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_application_keeps_nothing_after_a_forced_release, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_released_data_reaches_the_next_owner_unless_sanitized, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_hosts_never_get_the_backend_fd, hx_setup, hx_teardown),
