@@ -386,9 +386,13 @@ static void test_sync_binds_the_final_accepted_state_of_a_replayed_model(void **
 	assert_int_equal(touch_in_child(win(f, 1, f->base[0] + 8 * MiB)), SIGSEGV);
 	assert_int_equal(mem_registry_del(f->reg, "tm0", f->err, sizeof(f->err)), -EBUSY);
 	assert_int_equal(mem_registry_del(f->reg, "tm1", f->err, sizeof(f->err)), 0);
+	strcpy((char *)win(f, 0, f->base[0] + 4 * MiB + 64), "live");
 	assert_int_equal(mem_dev_sync(f->md, f->dev, f->err, sizeof(f->err)), 0);
 	mem_dev_stats_get(f->md, &st);
 	assert_int_equal(st.nr_bound, 2);
+	/* the second sync found the bindings and copied nothing over live bytes */
+	assert_string_equal((char *)win(f, 0, f->base[0] + 4 * MiB + 64), "live");
+	assert_string_equal((char *)win(f, 0, f->base[0] + 4 * MiB), "kept");
 }
 
 int main(void)
