@@ -267,6 +267,74 @@ static void test_irq_honours_the_interrupt_policy(void **state)
 	close(fd);
 }
 
+/* 4802h with @n ranges (More clear); return the response's CXL return code. */
+static uint8_t raw_add_rsp(struct hx *x, int fd, uint32_t seq, const struct cxldcd_extent *e,
+			   uint32_t n)
+{
+	uint8_t in[8 + 24 * 2] = { 0 }, p[256];
+	uint32_t len;
+
+	assert_true(n <= 2);
+	in[0] = (uint8_t)n;
+	for (uint32_t i = 0; i < n; i++) {
+		for (unsigned b = 0; b < 8; b++) {
+			in[8 + 24 * i + b] = (uint8_t)(e[i].dpa >> (8 * b));
+			in[8 + 24 * i + 8 + b] = (uint8_t)(e[i].len >> (8 * b));
+		}
+	}
+	cci_send(fd, seq, CXLDCD_OP_ADD_DC_RESPONSE, in, 8 + 24 * n);
+	for (;;) {
+		int t = raw_recv(x, fd, p, sizeof(p), &len, 1000);
+
+		assert_true(t > 0);
+		if (t == HL_CCI_RSP)
+			return p[8];
+	}
+}
+
+/*
+ * CXL r3.2 §8.2.10.9.9.3 and the reference's 4802h section: a forced
+ * release of a pending add makes its group Dead; a non-empty answer to it
+ * is refused with Invalid Physical Address, an empty answer (reject all)
+ * succeeds and consumes it, and the next group is then answerable.
+ */
+static void test_dead_group_takes_only_the_empty_answer(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent t0 = hx_ext(x->base[0], 2 * MiB, TAG_A, 0);
+	struct cxldcd_extent t1 = hx_ext(x->base[0] + 4 * MiB, 2 * MiB, TAG_B, 0);
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED,
+				       .forced = true };
+	struct cxldcd_diag diag = { 0 };
+	struct cxldcd_extent got[4];
+	uint32_t nr = 0;
+	uint16_t status;
+	int fd = raw_connect(x->sock);
+
+	hello(x, fd, 0, &status);
+	assert_int_equal(status, 0);
+	assert_int_equal(hx_add(x, 0, &t0, 1), CXLDCD_RC_SUCCESS);
+	memcpy(rq.tag, t0.tag, CXLDCD_TAG_SIZE);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_int_equal(hx_add(x, 0, &t1, 1), CXLDCD_RC_SUCCESS);
+
+	/* The Dead group is first: any non-empty answer is Invalid PA, again and again. */
+	assert_int_equal(raw_add_rsp(x, fd, 2, &t0, 1), CXLDCD_RC_INVALID_PA);
+	assert_int_equal(raw_add_rsp(x, fd, 3, &t1, 1), CXLDCD_RC_INVALID_PA);
+	assert_int_equal(raw_add_rsp(x, fd, 4, &t0, 1), CXLDCD_RC_INVALID_PA);
+	/* The empty answer is taken and consumes it ... */
+	assert_int_equal(raw_add_rsp(x, fd, 5, NULL, 0), CXLDCD_RC_SUCCESS);
+	/* ... and the next group is answerable. */
+	assert_int_equal(raw_add_rsp(x, fd, 6, &t1, 1), CXLDCD_RC_SUCCESS);
+	assert_int_equal(core_extent_list(x->dev, 0, 0, 4, got, &nr), CXLDCD_RC_SUCCESS);
+	assert_int_equal(nr, 1);
+	assert_int_equal(got[0].dpa, t1.dpa);
+	assert_int_equal(got[0].len, t1.len);
+	/* Nothing is pending any more: a further answer has no group to go to. */
+	assert_int_equal(raw_add_rsp(x, fd, 7, NULL, 0), CXLDCD_RC_INVALID_INPUT);
+	close(fd);
+}
+
 /* ------------------------------------------------------ misbehaving device proxy */
 
 enum mutation { M_NONE, M_EVENT_COUNT, M_REGION_BLOCK, M_LIST_RETURNED, M_MAP_OFFSET };
@@ -491,6 +559,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_descriptors_from_the_host_drop_it, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_path_errors_come_back_as_status, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_irq_honours_the_interrupt_policy, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_dead_group_takes_only_the_empty_answer, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_bogus_event_record_count_is_rejected, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_bogus_region_fails_bringup_cleanly, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_extent_list_longer_than_asked_fails_bringup_cleanly, hx_setup, hx_teardown),
