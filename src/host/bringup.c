@@ -11,6 +11,7 @@
  *      again WITHOUT an Add DC Response, and the DC log is drained only
  *      after this scan (new Add events wait).
  * Every step is a queued command whose continuation starts the next one.
+ * Calls link.c, groups.c and events.c (host-int.h gives the order).
  * Device answers are untrusted: counts are checked against what was asked
  * and what the payload holds before anything is allocated or copied.
  */
@@ -111,7 +112,7 @@ static void done_cel(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
 {
 	if (failed_rc(h, c->opcode, err, rc))
 		return;
-	if (len != c->arg) {
+	if (len != c->k.u.cel.chunk) {
 		bad_device(h, -EPROTO, "get log returned a length other than asked");
 		return;
 	}
@@ -129,7 +130,6 @@ static void cel_next(struct cxldcd_host *h)
 	struct cci_get_log_in in;
 	uint8_t buf[CCI_GET_LOG_IN_SIZE];
 	struct wwr w;
-	struct cmd *c;
 
 	if (chunk > h->mbox)
 		chunk = h->mbox;
@@ -138,14 +138,14 @@ static void cel_next(struct cxldcd_host *h)
 	in.length = chunk;
 	wwr_init(&w, buf, sizeof(buf));
 	cci_enc_get_log_in(&w, &in);
-	c = host_cmd(h, CXLDCD_OP_GET_LOG, buf, w.off, done_cel);
-	if (c)
-		c->arg = chunk;
+	host_cmd(h, CXLDCD_OP_GET_LOG, buf, w.off, done_cel,
+		 (struct cont){ .kind = K_CEL, .u.cel = { .chunk = chunk } });
 }
 
 void bringup_start(struct cxldcd_host *h)
 {
-	host_cmd(h, CXLDCD_OP_GET_SUPPORTED_LOGS, NULL, 0, done_logs);
+	host_cmd(h, CXLDCD_OP_GET_SUPPORTED_LOGS, NULL, 0, done_logs,
+		 (struct cont){ .kind = K_NONE });
 }
 
 /* ------------------------------------------------------------ regions */
@@ -189,7 +189,7 @@ static void done_config(struct cxldcd_host *h, struct cmd *c, int err, uint16_t 
 			const uint8_t *out, size_t len)
 {
 	struct cci_dc_config_out o;
-	uint8_t start = (uint8_t)c->arg;
+	uint8_t start = c->k.u.config.start;
 	char why[160];
 
 	if (failed_rc(h, c->opcode, err, rc))
@@ -203,7 +203,7 @@ static void done_config(struct cxldcd_host *h, struct cmd *c, int err, uint16_t 
 		bad_device(h, -EINVAL, why);
 		return;
 	}
-	if (!o.returned || o.returned > c->arg2 || start + o.returned > o.avail_regions ||
+	if (!o.returned || o.returned > c->k.u.config.count || start + o.returned > o.avail_regions ||
 	    (start && o.avail_regions != h->nr_regions)) {
 		bad_device(h, -EPROTO, "get dc configuration returned an inconsistent count");
 		return;
@@ -233,16 +233,13 @@ static void config_next(struct cxldcd_host *h, uint8_t start)
 	struct cci_dc_config_in in = { .start_region = start };
 	uint8_t buf[CCI_DC_CONFIG_IN_SIZE];
 	struct wwr w;
-	struct cmd *c;
 
 	in.region_count = (uint8_t)(fit < CXLDCD_MAX_REGIONS ? fit : CXLDCD_MAX_REGIONS);
 	wwr_init(&w, buf, sizeof(buf));
 	cci_enc_dc_config_in(&w, &in);
-	c = host_cmd(h, CXLDCD_OP_GET_DC_CONFIG, buf, w.off, done_config);
-	if (c) {
-		c->arg = start;
-		c->arg2 = in.region_count;
-	}
+	host_cmd(h, CXLDCD_OP_GET_DC_CONFIG, buf, w.off, done_config,
+		 (struct cont){ .kind = K_CONFIG,
+				.u.config = { .start = start, .count = in.region_count } });
 }
 
 /* ------------------------------------------------------------ interrupt policy */
@@ -275,12 +272,14 @@ static void done_get_policy(struct cxldcd_host *h, struct cmd *c, int err, uint1
 	pol.mode[CXLDCD_LOG_DC] = 0x01;
 	wwr_init(&w, buf, sizeof(buf));
 	cci_enc_irq_policy(&w, &pol);
-	host_cmd(h, CXLDCD_OP_SET_EVENT_INTERRUPT_POLICY, buf, w.off, done_set_policy);
+	host_cmd(h, CXLDCD_OP_SET_EVENT_INTERRUPT_POLICY, buf, w.off, done_set_policy,
+		 (struct cont){ .kind = K_NONE });
 }
 
 static void start_policy(struct cxldcd_host *h)
 {
-	host_cmd(h, CXLDCD_OP_GET_EVENT_INTERRUPT_POLICY, NULL, 0, done_get_policy);
+	host_cmd(h, CXLDCD_OP_GET_EVENT_INTERRUPT_POLICY, NULL, 0, done_get_policy,
+		 (struct cont){ .kind = K_NONE });
 }
 
 /* ------------------------------------------------------------ extent scan */
@@ -361,7 +360,7 @@ static void scan_restart(struct cxldcd_host *h, const char *why)
 static void done_scan(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
 		      const uint8_t *out, size_t len)
 {
-	uint32_t start = (uint32_t)c->arg, want = (uint32_t)c->arg2;
+	uint32_t start = c->k.u.scan.start, want = c->k.u.scan.count;
 	struct cci_extent_list_out o;
 	struct cxldcd_extent *tmp;
 	int r;
@@ -424,14 +423,10 @@ static void scan_next(struct cxldcd_host *h, uint32_t start)
 	struct cci_extent_list_in in = { .start = start };
 	uint8_t buf[CCI_EXTENT_LIST_IN_SIZE];
 	struct wwr w;
-	struct cmd *c;
 
 	in.count = (h->mbox - CCI_EXTENT_LIST_HDR) / CXLDCD_DC_EXTENT_SIZE;
 	wwr_init(&w, buf, sizeof(buf));
 	cci_enc_extent_list_in(&w, &in);
-	c = host_cmd(h, CXLDCD_OP_GET_DC_EXTENT_LIST, buf, w.off, done_scan);
-	if (c) {
-		c->arg = start;
-		c->arg2 = in.count;
-	}
+	host_cmd(h, CXLDCD_OP_GET_DC_EXTENT_LIST, buf, w.off, done_scan,
+		 (struct cont){ .kind = K_SCAN, .u.scan = { .start = start, .count = in.count } });
 }

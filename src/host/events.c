@@ -14,10 +14,9 @@
  *    host-wide, dense shared sequence, one region), then put through the
  *    accept policy; one Add DC Response (4802h) lists the accepted extents,
  *    More-split when it does not fit the mailbox;
- *  - Release Capacity chains are matched to groups by DPA and tag and
- *    released whole (deferred while open); a range no group owns is released
- *    at once;
- *  - Forced Capacity Release records are logged (access is already gone).
+ *  - closed Release Capacity chains and Forced Capacity Release records go
+ *    to release.c.
+ * Calls link.c, groups.c and release.c (host-int.h gives the order).
  */
 #include "host/host-int.h"
 
@@ -361,7 +360,8 @@ static bool policy_accepts(struct cxldcd_host *h, const struct group *g, uint64_
 static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
 			 const uint8_t *out, size_t len)
 {
-	uint64_t token = c->arg;
+	const struct cont_add_rsp *k = &c->k.u.add_rsp;
+	uint64_t token = k->token;
 	struct group *g, *next;
 
 	(void)out;
@@ -369,10 +369,11 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 	if (err)
 		return;
 	if (rc) {
-		host_emit_rc(h, c->opcode, rc, "add dc response");
+		host_emit_rc(h, c->opcode, rc, k->empty ? "add dc response (empty)"
+							 : "add dc response");
 		h->failed_token = token;
 	}
-	if (!c->arg2) /* not the last part */
+	if (!k->last) /* not the last part */
 		return;
 	/* the queue is in token order: this token's groups come before any later one's */
 	for (g = group_first_adding(h); g && g->token <= token; g = next) {
@@ -382,7 +383,7 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 		if (h->failed_token == token) {
 			h->st.groups_rejected++;
 			host_emit(h, CXLDCD_HOST_EV_GROUP_REJECTED, g, g->ext[0].dpa, g->info.size,
-				  "device refused the add dc response");
+				  "device refused the add dc response (rc=0x%02x)", rc);
 			group_free(h, g);
 			continue;
 		}
@@ -394,35 +395,12 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 	}
 }
 
-/* One response per chain, More-split to fit the mailbox (CXL r3.2 §8.2.10.9.9.3). */
-static void send_dc_list(struct cxldcd_host *h, uint16_t opcode, const struct cxldcd_range *r,
-			 uint32_t n, uint64_t arg, cmd_done_fn *done)
+static void send_add_rsp(struct cxldcd_host *h, const struct cxldcd_range *r, uint32_t n,
+			 uint64_t token)
 {
-	uint32_t per = (h->mbox - CCI_DC_RSP_HDR) / CXLDCD_UPDATED_EXTENT_SIZE;
-	size_t cap = CCI_DC_RSP_HDR + (size_t)per * CXLDCD_UPDATED_EXTENT_SIZE;
-	uint8_t *buf = malloc(cap);
-	uint32_t at = 0;
-
-	if (!buf) {
-		host_fail(h, -ENOMEM, "out of memory");
-		return;
-	}
-	do {
-		uint32_t k = n - at < per ? n - at : per;
-		bool more = at + k < n;
-		struct wwr w;
-		struct cmd *c;
-
-		wwr_init(&w, buf, cap);
-		cci_enc_dc_rsp_in(&w, r ? r + at : NULL, k, more);
-		c = host_cmd(h, opcode, buf, w.off, done);
-		if (!c)
-			break;
-		c->arg = arg;
-		c->arg2 = !more;
-		at += k;
-	} while (at < n);
-	free(buf);
+	dc_list_send(h, CXLDCD_OP_ADD_DC_RESPONSE, r, n, done_add_rsp,
+		     (struct cont){ .kind = K_ADD_RSP, .u.add_rsp = { .token = token, .empty = !n } },
+		     false);
 }
 
 static void reject_chain(struct cxldcd_host *h, const struct chain *ch, const char *why)
@@ -430,7 +408,7 @@ static void reject_chain(struct cxldcd_host *h, const struct chain *ch, const ch
 	h->st.groups_rejected++;
 	host_emit(h, CXLDCD_HOST_EV_GROUP_REJECTED, NULL, ch->nr ? ch->ext[0].dpa : 0, 0,
 		  "add chain of %u extents refused: %s", ch->count, why);
-	send_dc_list(h, CXLDCD_OP_ADD_DC_RESPONSE, NULL, 0, h->token++, done_add_rsp);
+	send_add_rsp(h, NULL, 0, h->token++);
 }
 
 struct span {
@@ -579,143 +557,13 @@ static void process_add_chain(struct cxldcd_host *h, struct chain *ch)
 		offer_group(h, e, k, bad_overlap, token, &bytes, rsp, &nr_rsp);
 	}
 	if (h->state != CXLDCD_HOST_FAILED)
-		send_dc_list(h, CXLDCD_OP_ADD_DC_RESPONSE, rsp, nr_rsp, token, done_add_rsp);
+		send_add_rsp(h, rsp, nr_rsp, token);
 out:
 	free(order);
 	free(start);
 	free(ov);
 	free(e);
 	free(rsp);
-}
-
-/* ------------------------------------------------------------ release */
-
-static void done_release(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
-			 const uint8_t *out, size_t len)
-{
-	struct group *g;
-
-	(void)out;
-	(void)len;
-	if (err)
-		return;
-	if (rc)
-		host_emit_rc(h, c->opcode, rc, "release dc");
-	if (!c->arg2 || !c->arg)
-		return;
-	g = group_find(h, NULL, c->arg);
-	if (!g)
-		return;
-	h->st.groups_released++;
-	host_emit(h, CXLDCD_HOST_EV_GROUP_RELEASED, g, g->ext[0].dpa, g->info.size,
-		  "id=%llu extents=%u size=0x%llx%s", (unsigned long long)g->info.id, g->nr,
-		  (unsigned long long)g->info.size, rc ? " (device refused)" : "");
-	group_free(h, g);
-}
-
-void events_release_ranges(struct cxldcd_host *h, const struct cxldcd_range *r, uint32_t n,
-			   uint64_t group_id)
-{
-	if (n)
-		send_dc_list(h, CXLDCD_OP_RELEASE_DC, r, n, group_id, done_release);
-}
-
-/* The oldest active group that holds part of x and carries its tag (if x has one). */
-static struct group *match_release(struct cxldcd_host *h, const struct cxldcd_extent *x)
-{
-	struct group *best = NULL;
-
-	for (struct rnode *n = rindex_first_overlap(&h->extents, x->dpa, x->len); n;
-	     n = rindex_next_overlap(n, x->dpa, x->len)) {
-		struct group *g = rnode_entry(n, struct ext_node, rn)->g;
-
-		if (g->state != G_ACTIVE)
-			continue;
-		/* v10+: the record carries the tag; a null tag (older device) matches by DPA */
-		if (!tag_is_null(x->tag) && (!g->info.tagged || memcmp(g->info.tag, x->tag, 16)))
-			continue;
-		if (!best || g->info.id < best->info.id)
-			best = g;
-	}
-	return best;
-}
-
-static void process_release_chain(struct cxldcd_host *h, struct chain *ch)
-{
-	struct group **set = calloc(ch->nr ? ch->nr : 1, sizeof(*set));
-	uint32_t nset = 0;
-
-	if (!set) {
-		host_fail(h, -ENOMEM, "out of memory");
-		return;
-	}
-	if (ch->count > ch->nr)
-		host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, 0, 0,
-			  "release chain of %u records exceeds cap=%u: the rest is ignored",
-			  ch->count, ch->nr);
-	for (uint32_t i = 0; i < ch->nr; i++) {
-		const struct cxldcd_extent *x = &ch->ext[i];
-		struct group *g = match_release(h, x);
-
-		if (!x->len) {
-			host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, x->dpa, 0,
-				  "release record with length 0");
-			continue;
-		}
-		if (g) {
-			if (!g->mark)
-				set[nset++] = g;
-			g->mark = true;
-			continue;
-		}
-		if (group_overlaps_any(h, x->dpa, x->len)) {
-			/* a group we are releasing already, or a tag mismatch */
-			struct group *o = group_by_dpa(h, x->dpa, x->len);
-
-			if (o && o->state == G_ACTIVE)
-				host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, o, x->dpa, x->len,
-					  "release record tag does not match the group at the dpa");
-			continue;
-		}
-		/* No group owns it (restart, race): release at once so the device knows. */
-		struct cxldcd_range r = { x->dpa, x->len };
-
-		host_emit(h, CXLDCD_HOST_EV_RANGE_RELEASED, NULL, x->dpa, x->len,
-			  "dpa=0x%llx len=0x%llx owned by no group: released",
-			  (unsigned long long)x->dpa, (unsigned long long)x->len);
-		events_release_ranges(h, &r, 1, 0);
-	}
-	for (uint32_t j = 0; j < nset; j++)
-		set[j]->mark = false;
-	for (uint32_t j = 0; j < nset; j++)
-		group_release(h, set[j]);
-	free(set);
-}
-
-static void on_forced(struct cxldcd_host *h, const struct cxldcd_extent *x)
-{
-	struct group *g = group_by_dpa(h, x->dpa, x->len);
-
-	/* The device unmapped first (UNMAP precedes the record); make sure anyway. */
-	groups_unmap_range(h, x->dpa, x->len, true);
-	segments_drop(h, x->dpa, x->len);
-	host_emit(h, CXLDCD_HOST_EV_FORCED_RELEASE, g, x->dpa, x->len,
-		  "dpa=0x%llx len=0x%llx%s", (unsigned long long)x->dpa, (unsigned long long)x->len,
-		  g ? "" : " (no group)");
-	if (!g)
-		return;
-	g->info.revoked = true;
-	for (uint32_t i = 0; i < g->nr; i++) {
-		uint64_t a = g->ext[i].dpa > x->dpa ? g->ext[i].dpa : x->dpa;
-		uint64_t b = g->ext[i].dpa + g->ext[i].len < x->dpa + x->len
-				     ? g->ext[i].dpa + g->ext[i].len
-				     : x->dpa + x->len;
-
-		if (a < b)
-			g->revoked_bytes += b - a;
-	}
-	if (g->revoked_bytes >= g->info.size && !g->info.open_count)
-		group_free(h, g);
 }
 
 /* ------------------------------------------------------------ drain */
@@ -747,12 +595,12 @@ static void handle_record(struct cxldcd_host *h, const struct cxldcd_event *ev)
 		else if (add)
 			process_add_chain(h, c);
 		else
-			process_release_chain(h, c);
+			release_chain(h, c->ext, c->nr, c->count);
 		chain_reset(c);
 		break;
 	}
 	case CXLDCD_DC_EV_FORCED_RELEASE:
-		on_forced(h, &ev->dc_extent);
+		release_forced(h, &ev->dc_extent);
 		break;
 	case CXLDCD_DC_EV_REGION_CONFIG_UPDATED:
 		host_emit(h, CXLDCD_HOST_EV_REGION_UPDATED, NULL, 0, 0, "region=%u",
@@ -797,7 +645,7 @@ static void done_clear(struct cxldcd_host *h, struct cmd *c, int err, uint16_t r
 		h->draining = false;
 		return;
 	}
-	if (c->arg2)
+	if (c->k.u.clear.last)
 		start_drain(h);
 }
 
@@ -843,15 +691,13 @@ static void done_get(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
 		struct cci_clear_events_in in = { .log = CXLDCD_LOG_DC };
 		uint8_t buf[CCI_CLEAR_EVENTS_HDR + 2 * 255];
 		struct wwr w;
-		struct cmd *cc;
 
 		while (at < o.nr_records && in.nr_handles < 255)
 			in.handles[in.nr_handles++] = ev[at++].handle;
 		wwr_init(&w, buf, sizeof(buf));
 		cci_enc_clear_events_in(&w, &in);
-		cc = host_cmd(h, CXLDCD_OP_CLEAR_EVENT_RECORDS, buf, w.off, done_clear);
-		if (cc)
-			cc->arg2 = at == o.nr_records;
+		host_cmd(h, CXLDCD_OP_CLEAR_EVENT_RECORDS, buf, w.off, done_clear,
+			 (struct cont){ .kind = K_CLEAR, .u.clear = { .last = at == o.nr_records } });
 	}
 	free(ev);
 }
@@ -863,7 +709,7 @@ static void start_drain(struct cxldcd_host *h)
 	h->draining = true;
 	h->irq_pending = false;
 	h->drain_retry_ms = 0;
-	host_cmd(h, CXLDCD_OP_GET_EVENT_RECORDS, &log, 1, done_get);
+	host_cmd(h, CXLDCD_OP_GET_EVENT_RECORDS, &log, 1, done_get, (struct cont){ .kind = K_NONE });
 }
 
 void events_irq(struct cxldcd_host *h)

@@ -13,9 +13,11 @@
  * MAP_SHARED|MAP_FIXED at the extent's offset in the group (pieces that
  * continue each other in one file in one mmap) - the equivalent of the
  * Linux DAX device claimed by the tag UUID.  A group is held open by applications
- * (open_count); a release request waits (EBUSY, deferred) for the last close.
- * Revocation (forced release) replaces the affected pages with PROT_NONE at
- * once, open or not.
+ * (open_count); release.c makes a release request wait for the last close.
+ * Each extent has its own state (enum ext_state); a forced release of part
+ * of an extent splits it, as the device does.  Revocation replaces the
+ * affected pages with PROT_NONE at once, open or not.  Data only: this file sends no command and calls
+ * nothing but link.c (host-int.h gives the order).
  */
 #include "host/host-int.h"
 
@@ -305,7 +307,7 @@ static int index_add(struct cxldcd_host *h, struct group *g)
 
 	for (uint32_t i = 0; i < g->nr; i++) {
 		g->xn[i] = (struct ext_node){ .rn = { .start = g->ext[i].dpa, .len = g->ext[i].len },
-					      .g = g, .goff = goff, .idx = i };
+					      .g = g, .goff = goff, .idx = i, .st = g->xn[i].st };
 		goff += g->ext[i].len;
 		if (rindex_insert(&h->extents, &g->xn[i].rn)) {
 			index_remove(h, g, i);
@@ -392,6 +394,7 @@ struct group *group_new(struct cxldcd_host *h, const struct cxldcd_extent *e, ui
 	g->info.tagged = !tag_is_null(e[0].tag);
 	g->info.region = region;
 	g->info.nr_extents = n;
+	g->nr_live = n;
 	for (uint32_t i = 0; i < n; i++)
 		g->info.size += e[i].len;
 	g->state = G_ADDING;
@@ -443,7 +446,7 @@ static void group_dequeue(struct cxldcd_host *h, struct group *g)
 	g->queued = false;
 }
 
-static void unmap_group(struct group *g)
+void group_unmap(struct group *g)
 {
 	if (g->map)
 		munmap(g->map, g->info.size);
@@ -520,7 +523,7 @@ void group_free(struct cxldcd_host *h, struct group *g)
 	group_dequeue(h, g);
 	group_unlink(h, g);
 	index_remove(h, g, g->nr);
-	unmap_group(g);
+	group_unmap(g);
 	group_dealloc(g);
 }
 
@@ -647,45 +650,101 @@ void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool 
 	free(v);
 }
 
-void group_release(struct cxldcd_host *h, struct group *g)
+static bool ext_live(enum ext_state st)
 {
-	struct cxldcd_range *r;
-
-	if (g->state != G_ACTIVE)
-		return;
-	if (g->info.open_count) {
-		if (!g->info.release_pending)
-			host_emit(h, CXLDCD_HOST_EV_RELEASE_DEFERRED, g, g->ext[0].dpa, g->info.size,
-				  "id=%llu open_count=%u: release deferred (busy)",
-				  (unsigned long long)g->info.id, g->info.open_count);
-		g->info.release_pending = true;
-		return;
-	}
-	r = calloc(g->nr, sizeof(*r));
-	if (!r) {
-		host_fail(h, -ENOMEM, "out of memory");
-		return;
-	}
-	unmap_group(g);
-	for (uint32_t i = 0; i < g->nr; i++) {
-		r[i] = (struct cxldcd_range){ g->ext[i].dpa, g->ext[i].len };
-		segments_drop(h, g->ext[i].dpa, g->ext[i].len);
-	}
-	g->state = G_RELEASING;
-	events_release_ranges(h, r, g->nr, g->info.id);
-	free(r);
+	return st == X_ACCEPTED || st == X_RELEASE_PENDING;
 }
 
-void group_put(struct cxldcd_host *h, struct group *g)
+void group_ext_set(struct group *g, uint32_t i, enum ext_state st)
 {
-	if (g->info.open_count)
-		g->info.open_count--;
-	if (g->info.open_count)
-		return;
-	if (g->info.release_pending)
-		group_release(h, g);
-	else if (g->info.revoked && g->revoked_bytes >= g->info.size)
-		group_free(h, g);
+	bool was = ext_live(g->xn[i].st), now = ext_live(st);
+
+	g->xn[i].st = st;
+	if (was && !now)
+		g->nr_live--;
+	else if (!was && now)
+		g->nr_live++;
+}
+
+/* Pieces of extent x cut by [dpa, end): up to 3 (before, inside, after). */
+static uint32_t cut(const struct cxldcd_extent *x, uint64_t dpa, uint64_t end,
+		    struct cxldcd_extent *out, bool *inside)
+{
+	uint64_t xend = x->dpa + x->len, a = x->dpa > dpa ? x->dpa : dpa;
+	uint64_t b = xend < end ? xend : end;
+	uint32_t k = 0;
+
+	if (a >= b) {
+		out[0] = *x;
+		inside[0] = false;
+		return 1;
+	}
+	if (x->dpa < a) {
+		out[k] = *x;
+		out[k].len = a - x->dpa;
+		inside[k++] = false;
+	}
+	out[k] = *x;
+	out[k].dpa = a;
+	out[k].len = b - a;
+	inside[k++] = true;
+	if (b < xend) {
+		out[k] = *x;
+		out[k].dpa = b;
+		out[k].len = xend - b;
+		inside[k++] = false;
+	}
+	return k;
+}
+
+int group_revoke_range(struct cxldcd_host *h, struct group *g, uint64_t dpa, uint64_t len)
+{
+	uint64_t end = dpa + len < dpa ? UINT64_MAX : dpa + len;
+	struct cxldcd_extent piece[3], *ne;
+	struct ext_node *nx;
+	bool inside[3];
+	uint32_t cnt = 0, k = 0;
+
+	for (uint32_t i = 0; i < g->nr; i++)
+		cnt += cut(&g->ext[i], dpa, end, piece, inside);
+	if (cnt == g->nr) {
+		/* no extent is cut: only states change */
+		for (uint32_t i = 0; i < g->nr; i++) {
+			cut(&g->ext[i], dpa, end, piece, inside);
+			if (inside[0] && ext_live(g->xn[i].st))
+				group_ext_set(g, i, X_REVOKED);
+		}
+		return 0;
+	}
+	ne = calloc(cnt, sizeof(*ne));
+	nx = calloc(cnt, sizeof(*nx));
+	if (!ne || !nx) {
+		free(ne);
+		free(nx);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < g->nr; i++) {
+		uint32_t m = cut(&g->ext[i], dpa, end, piece, inside);
+
+		for (uint32_t j = 0; j < m; j++, k++) {
+			ne[k] = piece[j];
+			nx[k].st = inside[j] && ext_live(g->xn[i].st) ? X_REVOKED : g->xn[i].st;
+		}
+	}
+	index_remove(h, g, g->nr);
+	free(g->ext);
+	free(g->xn);
+	g->ext = ne;
+	g->xn = nx;
+	g->nr = cnt;
+	g->info.nr_extents = cnt;
+	g->nr_live = 0;
+	for (uint32_t i = 0; i < cnt; i++)
+		g->nr_live += ext_live(nx[i].st);
+	/* the pieces tile what the extents covered: they cannot meet anything else */
+	if (index_add(h, g))
+		host_fail(h, -EEXIST, "internal: extents overlap");
+	return 0;
 }
 
 void groups_fini(struct cxldcd_host *h)
@@ -735,31 +794,5 @@ int cxldcd_host_group_open(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_
 		*addr = g->map;
 	if (size)
 		*size = g->info.size;
-	return 0;
-}
-
-int cxldcd_host_group_close(struct cxldcd_host *h, uint64_t id)
-{
-	struct group *g = group_find(h, NULL, id);
-
-	if (!g || !g->open_local)
-		return -ENOENT;
-	g->open_local--;
-	group_put(h, g);
-	host_kick(h);
-	return 0;
-}
-
-int cxldcd_host_group_release(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_TAG_SIZE],
-			      uint64_t id)
-{
-	struct group *g = group_find(h, tag, id);
-
-	if (!g || g->state != G_ACTIVE)
-		return -ENOENT;
-	if (g->info.open_count)
-		return -EBUSY;
-	group_release(h, g);
-	host_kick(h);
 	return 0;
 }

@@ -1,14 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * host-int.h - internals of libcxldcd-host shared by its files:
- *   host.c     context, link I/O, command queue, timers, public glue
+ * host-int.h - internals of libcxldcd-host shared by its files.  Each file
+ * calls only the files listed before it (dependency order, bottom first):
+ *
+ *   link.c     log, events to the user, failure, the command queue and the
+ *              link's output (no protocol knowledge beyond framing)
+ *   groups.c   data: tag groups, their extents (per-extent state), MAP
+ *              segments, contiguous mappings
+ *   release.c  every release path: Release DC (4803h) lists, device release
+ *              requests, deferral while open, forced release
+ *   events.c   DC log drain, More chains, Add validation/policy/response
+ *              and the Dead-group fallback
  *   bringup.c  CEL, 4800h, interrupt policy, 4801h scan and replay
- *   events.c   DC log drain, More chains, Add validation/policy/response,
- *              release and forced release records
- *   groups.c   tag groups, MAP segments, contiguous mappings, open/close/release
  *   apps.c     the application socket (agent side) and the cxldcd_app_* client
- *   rindex.c   ordered index of disjoint DPA ranges (extents, segments)
- *   htab.c     hash table (groups by id and by tag, backing files)
+ *   host.c     the context: connect, messages from the device, timers,
+ *              public entry points (it calls all of the above)
+ *   rindex.c, htab.c   indexes, used by all
+ *
+ * Continuations (struct cont) carry a typed payload per command kind; a
+ * completion never reaches back into a file above the one that queued it.
  * Every per-operation path is O(log n) or O(k) in the extents it touches:
  * nothing walks all groups, extents or segments except listing and teardown.
  */
@@ -53,13 +63,52 @@ typedef void cmd_done_fn(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 
 enum cmd_kind { CMD_CCI, CMD_READ, CMD_WRITE };
 
+/* What a command's completion needs to know, one struct per kind. */
+enum cont_kind {
+	K_NONE,
+	K_CEL,                      /* Get Log (CEL) chunk */
+	K_CONFIG,                   /* Get DC Configuration */
+	K_SCAN,                     /* Get DC Extent List chunk */
+	K_CLEAR,                    /* Clear Event Records batch */
+	K_ADD_RSP,                  /* Add DC Response part */
+	K_RELEASE,                  /* Release DC part */
+	K_IO,                       /* slow-path READ / WRITE */
+};
+
+struct cont_cel { uint32_t chunk; };             /* bytes asked */
+struct cont_config { uint8_t start, count; };    /* regions asked */
+struct cont_scan { uint32_t start, count; };     /* extents asked */
+struct cont_clear { bool last; };                /* last batch of this Get */
+struct cont_add_rsp {
+	uint64_t token;             /* the groups riding in this response */
+	bool last;                  /* last More part */
+	bool empty;                 /* reject-all answer (the Dead-group fallback) */
+};
+struct cont_release {
+	uint64_t group_id;          /* 0: a range no group owns */
+	bool last;
+};
+struct cont_io { uint32_t len; };                /* bytes asked */
+
+struct cont {
+	enum cont_kind kind;
+	union {
+		struct cont_cel cel;
+		struct cont_config config;
+		struct cont_scan scan;
+		struct cont_clear clear;
+		struct cont_add_rsp add_rsp;
+		struct cont_release release;
+		struct cont_io io;
+	} u;
+};
+
 struct cmd {
 	struct cmd *next;
 	enum cmd_kind kind;
 	uint16_t opcode;
 	uint32_t seq;
-	uint64_t arg;               /* continuation context */
-	uint64_t arg2;
+	struct cont k;
 	cmd_done_fn *done;
 	void *buf;                  /* READ: destination */
 	cxldcd_host_io_fn *io_done;
@@ -98,12 +147,21 @@ enum group_state {
 
 struct group;
 
+/* Per-extent state in a group (docs/host-link.md, "Extent states"). */
+enum ext_state {
+	X_ACCEPTED = 0,             /* offered/accepted, usable */
+	X_RELEASE_PENDING,          /* in a Release DC not yet answered */
+	X_REVOKED,                  /* taken by a forced release: never released by the host */
+	X_RELEASED,                 /* Release DC answered */
+};
+
 /* One extent of a group in the host's DPA index: rn.start = DPA, rn.len. */
 struct ext_node {
 	struct rnode rn;            /* in cxldcd_host.extents */
 	struct group *g;
 	uint64_t goff;              /* offset of the extent in the group's mapping */
 	uint32_t idx;               /* in g->ext */
+	enum ext_state st;
 };
 
 struct group {
@@ -120,7 +178,7 @@ struct group {
 	struct ext_node *xn;        /* xn[i] indexes ext[i] */
 	uint8_t *map;               /* contiguous mapping (NULL: not mapped) */
 	uint32_t open_local;        /* opens in this process */
-	uint64_t revoked_bytes;     /* taken away by forced release */
+	uint32_t nr_live;           /* extents X_ACCEPTED or X_RELEASE_PENDING */
 };
 
 struct host_region {
@@ -180,6 +238,7 @@ struct cxldcd_host {
 	struct chain add_chain, rel_chain;
 	uint64_t token;             /* next Add response token */
 	uint64_t failed_token;
+	uint64_t fallbacks;         /* empty answers sent after Invalid PA (Dead groups) */
 	/* groups and segments */
 	struct group *groups, *groups_tail;
 	struct group *adding, *adding_tail; /* in Add DC Responses, by token (FIFO) */
@@ -197,7 +256,7 @@ struct cxldcd_host {
 	int handled;
 };
 
-/* host.c */
+/* link.c */
 __attribute__((format(printf, 3, 4)))
 void host_log(const struct cxldcd_host *h, int level, const char *fmt, ...);
 uint64_t host_now_ms(void);
@@ -205,39 +264,25 @@ void host_fail(struct cxldcd_host *h, int err, const char *why);
 void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struct group *g,
 	       uint64_t dpa, uint64_t len, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void host_emit_rc(struct cxldcd_host *h, uint16_t opcode, uint16_t rc, const char *what);
-/* Queue a CCI command (in borrowed, copied).  Return the cmd (to set arg) or NULL (failed). */
-struct cmd *host_cmd(struct cxldcd_host *h, uint16_t opcode, const void *in, size_t in_len,
-		     cmd_done_fn *done);
-/* Send the next queued command now (public entry points that queue). */
-void host_kick(struct cxldcd_host *h);
+/* Queue a CCI command (in borrowed, copied) with its continuation.  Return 0 or -errno (failed). */
+int host_cmd(struct cxldcd_host *h, uint16_t opcode, const void *in, size_t in_len,
+	     cmd_done_fn *done, struct cont k);
+/* The same, at the head of the queue: sent right after the command in flight. */
+int host_cmd_first(struct cxldcd_host *h, uint16_t opcode, const void *in, size_t in_len,
+		   cmd_done_fn *done, struct cont k);
+void link_enqueue(struct cxldcd_host *h, struct cmd *c);
+/* Send the next queued command if none is in flight. */
+void link_send_next(struct cxldcd_host *h);
+/* The command in flight got its answer (err or rc, out). */
+void link_complete(struct cxldcd_host *h, int err, uint16_t rc, const uint8_t *out, size_t len);
+void link_drop_queue(struct cxldcd_host *h);
+uint8_t *link_reserve(struct cxldcd_host *h, size_t cap);
+void link_flush(struct cxldcd_host *h);
 int host_epoll_add(struct cxldcd_host *h, int fd);
 void host_epoll_del(struct cxldcd_host *h, int fd);
 
-/* bringup.c */
-void bringup_start(struct cxldcd_host *h);
-
-/* events.c */
-void events_irq(struct cxldcd_host *h);
-void events_tick(struct cxldcd_host *h, uint64_t now_ms);
-uint64_t events_deadline(const struct cxldcd_host *h);
-void chain_fini(struct chain *c);
-/* Send Release DC for ranges, More-split; done gets arg on the last part. */
-void events_release_ranges(struct cxldcd_host *h, const struct cxldcd_range *r, uint32_t n,
-			   uint64_t group_id);
-/* Validate one group of extents (replay or add).  Return 0 or -EINVAL with why. */
-int events_check_group(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
-		       uint8_t *region, char *why, size_t cap);
-/*
- * Split n extents into tag groups (same non-null tag; an untagged extent
- * alone): order[] receives the extent indexes group after group, groups in
- * the order of their first extent, extents in offer order; start[g] is where
- * group g begins (start has room for n + 1 entries, start[nr] = n).
- * Return the number of groups, or -ENOMEM.
- */
-int events_tag_groups(const struct cxldcd_extent *e, uint32_t n, uint32_t *order,
-		      uint32_t *start);
-
 /* groups.c */
+bool tag_is_null(const uint8_t *tag);
 void groups_init(struct cxldcd_host *h);
 struct group *group_new(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
 			uint8_t region);
@@ -253,10 +298,15 @@ struct group *group_by_dpa(const struct cxldcd_host *h, uint64_t dpa, uint64_t l
 bool group_overlaps_any(const struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 /* The extent that starts at dpa, or NULL. */
 const struct ext_node *extent_at(const struct cxldcd_host *h, uint64_t dpa);
-bool tag_is_null(const uint8_t *tag);
-/* Release now (not open) or defer. */
-void group_release(struct cxldcd_host *h, struct group *g);
-void group_put(struct cxldcd_host *h, struct group *g);
+/* Set extent i of g to st (keeps nr_live). */
+void group_ext_set(struct group *g, uint32_t i, enum ext_state st);
+/*
+ * Mark the parts of g's extents inside [dpa, dpa+len) revoked, splitting an
+ * extent the range cuts (the device splits it the same way).  Return 0 or
+ * -ENOMEM (nothing changed).
+ */
+int group_revoke_range(struct cxldcd_host *h, struct group *g, uint64_t dpa, uint64_t len);
+void group_unmap(struct group *g);
 /* Take over fd (kept, or closed when its file is held already); on error the caller closes it. */
 int segments_add(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t offset, int fd,
 		 bool writable);
@@ -264,6 +314,7 @@ int segments_add(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t off
 uint64_t host_max_segments(const struct cxldcd_host *h);
 uint64_t host_max_extents(const struct cxldcd_host *h);
 void segments_drop(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
+/* Inaccessible pages over [dpa, dpa+len) in every mapping; revoked: announce it. */
 void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked);
 /* Segments covering g in group order: (group offset, seg index, delta).  Return count or -ENODEV. */
 struct gseg {
@@ -275,9 +326,48 @@ int group_segments(const struct cxldcd_host *h, const struct group *g, struct gs
 		   uint32_t cap);
 void groups_fini(struct cxldcd_host *h);
 
+/* release.c */
+/* Send a 4802h/4803h extent list, More-split to fit the mailbox; k.last set on the last part. */
+void dc_list_send(struct cxldcd_host *h, uint16_t opcode, const struct cxldcd_range *r,
+		  uint32_t n, cmd_done_fn *done, struct cont k, bool first);
+/* Release the group's live extents now (not open) or defer. */
+void group_release(struct cxldcd_host *h, struct group *g);
+/* Drop one open; a deferred release then proceeds, a fully revoked group goes. */
+void group_put(struct cxldcd_host *h, struct group *g);
+/* A closed Release Capacity chain from the device. */
+void release_chain(struct cxldcd_host *h, const struct cxldcd_extent *x, uint32_t nr,
+		   uint32_t count);
+/* A Forced Capacity Release record. */
+void release_forced(struct cxldcd_host *h, const struct cxldcd_extent *x);
+
+/* events.c */
+void events_irq(struct cxldcd_host *h);
+void events_tick(struct cxldcd_host *h, uint64_t now_ms);
+uint64_t events_deadline(const struct cxldcd_host *h);
+void chain_fini(struct chain *c);
+/* Validate one group of extents (replay or add).  Return 0 or -EINVAL with why. */
+int events_check_group(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
+		       uint8_t *region, char *why, size_t cap);
+/*
+ * Split n extents into tag groups (same non-null tag; an untagged extent
+ * alone): order[] receives the extent indexes group after group, groups in
+ * the order of their first extent, extents in offer order; start[g] is where
+ * group g begins (start has room for n + 1 entries, start[nr] = n).
+ * Return the number of groups, or -ENOMEM.
+ */
+int events_tag_groups(const struct cxldcd_extent *e, uint32_t n, uint32_t *order,
+		      uint32_t *start);
+
+/* bringup.c */
+void bringup_start(struct cxldcd_host *h);
+
 /* apps.c */
 void apps_process_fd(struct cxldcd_host *h, int fd);
 bool apps_owns_fd(const struct cxldcd_host *h, int fd);
 void apps_fini(struct cxldcd_host *h);
+
+/* host.c */
+/* Send the next queued command now and re-arm the timer (public entry points that queue). */
+void host_kick(struct cxldcd_host *h);
 
 #endif /* CXLDCD_HOST_INT_H */

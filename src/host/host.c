@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * host.c - the libcxldcd-host context: the connection to the device (HELLO,
- * framing, fd FIFO), the command queue (one CCI or slow-path request in
- * flight, each with a continuation called from cxldcd_host_process()), the
- * epoll set and timer behind cxldcd_host_get_fd(), and the small public
- * functions.  What a host does with the answers lives in bringup.c,
- * events.c and groups.c.
+ * host.c - the libcxldcd-host context, the top of the library (host-int.h
+ * gives the order): connecting (HELLO), framing and the fd FIFO, the
+ * messages from the device, the epoll set and timer behind
+ * cxldcd_host_get_fd(), and the public entry points.  The command queue is
+ * in link.c; what a host does with the answers lives in bringup.c,
+ * events.c and release.c.
  */
 #include "host/host-int.h"
 
@@ -28,277 +28,13 @@
 #include "cci/msg.h"
 #include "hostlink/proto.h"
 
-/* ------------------------------------------------------------ helpers */
-
-void host_log(const struct cxldcd_host *h, int level, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int saved = errno;
-
-	if (!h->cfg.log_fn || level > h->cfg.log_level)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	h->cfg.log_fn(h->cfg.log_opaque, level, buf);
-	errno = saved;
-}
-
-uint64_t host_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struct group *g,
-	       uint64_t dpa, uint64_t len, const char *fmt, ...)
-{
-	struct cxldcd_host_event ev = { .type = t, .dpa = dpa, .len = len };
-	char text[384];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	ev.text = text;
-	if (g)
-		ev.group = &g->info;
-	if (t == CXLDCD_HOST_EV_DEVICE_ERROR) {
-		h->st.device_errors++;
-		ev.err = -EPROTO;
-	}
-	host_log(h, t == CXLDCD_HOST_EV_DEVICE_ERROR || t == CXLDCD_HOST_EV_FAILED ? LOG_WARNING
-										   : LOG_INFO,
-		 "%s: %s", cxldcd_host_event_name(t), text);
-	if (h->cfg.event_fn)
-		h->cfg.event_fn(h->cfg.event_opaque, &ev);
-}
-
-void host_emit_rc(struct cxldcd_host *h, uint16_t opcode, uint16_t rc, const char *what)
-{
-	struct cxldcd_host_event ev = { .type = CXLDCD_HOST_EV_CMD_FAILED, .opcode = opcode,
-					.cxl_rc = rc };
-	char text[256];
-
-	h->st.cmd_failures++;
-	snprintf(text, sizeof(text), "%s opcode=0x%04x rc=0x%02x (%s)", what, opcode, rc,
-		 cxldcd_rc_str((enum cxldcd_rc)rc));
-	ev.text = text;
-	host_log(h, LOG_WARNING, "cmd-failed: %s", text);
-	if (h->cfg.event_fn)
-		h->cfg.event_fn(h->cfg.event_opaque, &ev);
-}
-
-void host_fail(struct cxldcd_host *h, int err, const char *why)
-{
-	struct cxldcd_host_event ev = { .type = CXLDCD_HOST_EV_FAILED, .err = err, .text = why };
-
-	if (h->state == CXLDCD_HOST_FAILED)
-		return;
-	h->state = CXLDCD_HOST_FAILED;
-	h->fail_err = err;
-	host_log(h, LOG_ERR, "host=%u failed: %s (%s)", h->cfg.host_id, why, strerror(-err));
-	if (h->cfg.event_fn)
-		h->cfg.event_fn(h->cfg.event_opaque, &ev);
-	if (h->sock >= 0) {
-		host_epoll_del(h, h->sock);
-		close(h->sock);
-		h->sock = -1;
-	}
-}
-
-int host_epoll_add(struct cxldcd_host *h, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
-void host_epoll_del(struct cxldcd_host *h, int fd)
-{
-	epoll_ctl(h->ep, EPOLL_CTL_DEL, fd, NULL);
-}
-
-static void set_want_out(struct cxldcd_host *h, bool on)
-{
-	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0u), .data.fd = h->sock };
-
-	if (h->want_out == on || h->sock < 0)
-		return;
-	h->want_out = on;
-	epoll_ctl(h->ep, EPOLL_CTL_MOD, h->sock, &ev);
-}
-
-/* ------------------------------------------------------------ output */
-
-static void flush_out(struct cxldcd_host *h)
-{
-	while (h->olen && h->sock >= 0) {
-		ssize_t n = hl_send(h->sock, h->obuf, h->olen, NULL, 0);
-
-		if (n == -EAGAIN)
-			break;
-		if (n < 0) {
-			host_fail(h, -ECONNRESET, "device link write failed");
-			return;
-		}
-		memmove(h->obuf, h->obuf + n, h->olen - (size_t)n);
-		h->olen -= (size_t)n;
-	}
-	set_want_out(h, h->olen != 0);
-}
-
-/* Reserve room for a message of up to cap bytes at the end of obuf. */
-static uint8_t *out_reserve(struct cxldcd_host *h, size_t cap)
-{
-	if (h->olen + cap > h->ocap) {
-		size_t ncap = h->olen + cap;
-		uint8_t *nb;
-
-		if (ncap > HOST_OUT_MAX + HL_HDR_SIZE + HL_MAX_PAYLOAD)
-			return NULL;
-		nb = realloc(h->obuf, ncap);
-		if (!nb)
-			return NULL;
-		h->obuf = nb;
-		h->ocap = ncap;
-	}
-	return h->obuf + h->olen;
-}
-
-/* ------------------------------------------------------------ commands */
-
-static void send_next(struct cxldcd_host *h);
-
-struct cmd *host_cmd(struct cxldcd_host *h, uint16_t opcode, const void *in, size_t in_len,
-		     cmd_done_fn *done)
-{
-	struct cmd *c;
-
-	if (h->state == CXLDCD_HOST_FAILED)
-		return NULL;
-	c = calloc(1, sizeof(*c) + in_len);
-	if (!c) {
-		host_fail(h, -ENOMEM, "out of memory");
-		return NULL;
-	}
-	c->kind = CMD_CCI;
-	c->opcode = opcode;
-	c->done = done;
-	c->in_len = in_len;
-	if (in_len)
-		memcpy(c->in, in, in_len);
-	if (h->cq_tail)
-		h->cq_tail->next = c;
-	else
-		h->cq_head = c;
-	h->cq_tail = c;
-	/* Sent by host_kick() / at the end of process(), after the caller filled c->arg. */
-	return c;
-}
-
-static int encode_cmd(struct cxldcd_host *h, struct cmd *c)
-{
-	size_t cap = HL_HDR_SIZE + CXLDCD_CCI_HDR_SIZE + c->in_len;
-	uint8_t *p = out_reserve(h, cap);
-	struct wwr w;
-
-	if (!p)
-		return -ENOMEM;
-	wwr_init(&w, p, cap);
-	c->seq = ++h->seq;
-	if (c->kind == CMD_CCI) {
-		struct cci_hdr ch = { .category = CCI_CAT_REQUEST, .tag = ++h->cci_tag,
-				      .opcode = c->opcode, .payload_len = (uint32_t)c->in_len };
-
-		hl_msg_begin(&w, HL_CCI_REQ, c->seq);
-		if (cci_enc_hdr(&ch, w.p + w.off, w.cap - w.off))
-			return -EINVAL;
-		w.off += CXLDCD_CCI_HDR_SIZE;
-		wwr_bytes(&w, c->in, c->in_len);
-	} else {
-		hl_msg_begin(&w, c->kind == CMD_READ ? HL_READ_REQ : HL_WRITE_REQ, c->seq);
-		wwr_bytes(&w, c->in, c->in_len);
-	}
-	if (hl_msg_end(&w))
-		return -EINVAL;
-	h->olen += w.off;
-	return 0;
-}
-
 static void arm_timer(struct cxldcd_host *h);
 
 void host_kick(struct cxldcd_host *h)
 {
-	send_next(h);
+	link_send_next(h);
 	if (h->state != CXLDCD_HOST_FAILED)
 		arm_timer(h);
-}
-
-static void send_next(struct cxldcd_host *h)
-{
-	struct cmd *c;
-
-	if (h->inflight || !h->cq_head || h->state == CXLDCD_HOST_FAILED)
-		return;
-	c = h->cq_head;
-	if (c->kind == CMD_CCI && c->in_len > h->mbox) {
-		host_fail(h, -EINVAL, "internal: command larger than the mailbox");
-		return;
-	}
-	h->cq_head = c->next;
-	if (!h->cq_head)
-		h->cq_tail = NULL;
-	c->next = NULL;
-	if (encode_cmd(h, c)) {
-		free(c);
-		host_fail(h, -ENOMEM, "cannot queue a command");
-		return;
-	}
-	h->inflight = c;
-	h->deadline_ms = host_now_ms() + h->cfg.cmd_timeout_ms;
-	h->st.cmds_sent++;
-	flush_out(h);
-}
-
-static void complete(struct cxldcd_host *h, int err, uint16_t rc, const uint8_t *out, size_t len)
-{
-	struct cmd *c = h->inflight;
-
-	h->inflight = NULL;
-	if (c->kind == CMD_CCI) {
-		if (c->done)
-			c->done(h, c, err, rc, out, len);
-	} else {
-		if (!err && c->kind == CMD_READ)
-			memcpy(c->buf, out, len);
-		if (c->io_done)
-			c->io_done(c->io_opaque, err);
-	}
-	free(c);
-}
-
-static void drop_queue(struct cxldcd_host *h)
-{
-	struct cmd *c;
-
-	if (h->inflight) {
-		c = h->inflight;
-		h->inflight = NULL;
-		if (c->kind != CMD_CCI && c->io_done)
-			c->io_done(c->io_opaque, -ECONNRESET);
-		free(c);
-	}
-	while ((c = h->cq_head)) {
-		h->cq_head = c->next;
-		if (c->kind != CMD_CCI && c->io_done)
-			c->io_done(c->io_opaque, -ECONNRESET);
-		free(c);
-	}
-	h->cq_tail = NULL;
 }
 
 /* ------------------------------------------------------------ messages */
@@ -349,7 +85,7 @@ static void on_cci_rsp(struct cxldcd_host *h, const struct hl_hdr *hd, const uin
 		host_fail(h, -EPROTO, "malformed cci response");
 		return;
 	}
-	complete(h, 0, ch.rc, p + CXLDCD_CCI_HDR_SIZE, ch.payload_len);
+	link_complete(h, 0, ch.rc, p + CXLDCD_CCI_HDR_SIZE, ch.payload_len);
 }
 
 static void on_io_rsp(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
@@ -364,12 +100,12 @@ static void on_io_rsp(struct cxldcd_host *h, const struct hl_hdr *hd, const uint
 		host_fail(h, -EPROTO, "unexpected or malformed slow-path response");
 		return;
 	}
-	want = rd && r.status == HL_S_OK ? (uint32_t)c->arg : 0;
+	want = rd && r.status == HL_S_OK ? c->k.u.io.len : 0;
 	if (r.len != want) {
 		host_fail(h, -EPROTO, "slow-path response length does not match the request");
 		return;
 	}
-	complete(h, hl_status_errno(r.status), 0, r.data, r.len);
+	link_complete(h, hl_status_errno(r.status), 0, r.data, r.len);
 }
 
 static void on_map(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
@@ -597,7 +333,7 @@ static int send_hello(struct cxldcd_host *h)
 {
 	struct hl_hello m = { .version = HL_VERSION, .host_id = h->cfg.host_id,
 			      .flags = h->is_unix && !h->cfg.no_mapping ? HL_HELLO_F_MAP : 0 };
-	uint8_t *p = out_reserve(h, HL_HDR_SIZE + HL_HELLO_SIZE);
+	uint8_t *p = link_reserve(h, HL_HDR_SIZE + HL_HELLO_SIZE);
 	struct wwr w;
 
 	if (!p)
@@ -607,7 +343,7 @@ static int send_hello(struct cxldcd_host *h)
 	hl_enc_hello(&w, &m);
 	hl_msg_end(&w);
 	h->olen += w.off;
-	flush_out(h);
+	link_flush(h);
 	return h->state == CXLDCD_HOST_FAILED ? h->fail_err : 0;
 }
 
@@ -691,7 +427,7 @@ void cxldcd_host_free(struct cxldcd_host *h)
 {
 	if (!h)
 		return;
-	drop_queue(h);
+	link_drop_queue(h);
 	apps_fini(h);
 	groups_fini(h);
 	chain_fini(&h->add_chain);
@@ -731,7 +467,7 @@ int cxldcd_host_process(struct cxldcd_host *h)
 
 		if (fd == h->sock) {
 			if (evs[i].events & EPOLLOUT)
-				flush_out(h);
+				link_flush(h);
 			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				read_link(h);
 		} else if (fd == h->tfd) {
@@ -742,9 +478,9 @@ int cxldcd_host_process(struct cxldcd_host *h)
 	}
 	if (h->state != CXLDCD_HOST_FAILED)
 		check_timers(h);
-	send_next(h);
+	link_send_next(h);
 	if (h->state == CXLDCD_HOST_FAILED) {
-		drop_queue(h);
+		link_drop_queue(h);
 		return h->fail_err;
 	}
 	arm_timer(h);
@@ -814,6 +550,34 @@ void cxldcd_host_get_stats(const struct cxldcd_host *h, struct cxldcd_host_stats
 	*out = h->st;
 }
 
+/* ------------------------------------------------------------ groups */
+
+int cxldcd_host_group_close(struct cxldcd_host *h, uint64_t id)
+{
+	struct group *g = group_find(h, NULL, id);
+
+	if (!g || !g->open_local)
+		return -ENOENT;
+	g->open_local--;
+	group_put(h, g);
+	host_kick(h);
+	return 0;
+}
+
+int cxldcd_host_group_release(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_TAG_SIZE],
+			      uint64_t id)
+{
+	struct group *g = group_find(h, tag, id);
+
+	if (!g || g->state != G_ACTIVE)
+		return -ENOENT;
+	if (g->info.open_count)
+		return -EBUSY;
+	group_release(h, g);
+	host_kick(h);
+	return 0;
+}
+
 /* ------------------------------------------------------------ slow path */
 
 static int io_submit(struct cxldcd_host *h, bool write, uint64_t dpa, void *buf, uint32_t len,
@@ -838,16 +602,12 @@ static int io_submit(struct cxldcd_host *h, bool write, uint64_t dpa, void *buf,
 		memcpy(c->in + HL_IO_REQ_SIZE, buf, len);
 	c->kind = write ? CMD_WRITE : CMD_READ;
 	c->in_len = HL_IO_REQ_SIZE + (write ? len : 0);
-	c->arg = len;
+	c->k = (struct cont){ .kind = K_IO, .u.io = { .len = len } };
 	c->buf = buf;
 	c->io_done = done;
 	c->io_opaque = opaque;
-	if (h->cq_tail)
-		h->cq_tail->next = c;
-	else
-		h->cq_head = c;
-	h->cq_tail = c;
-	send_next(h);
+	link_enqueue(h, c);
+	link_send_next(h);
 	return 0;
 }
 

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * release.c - every way capacity leaves a host (shared/docs/host-semantics.md
+ * "Release", docs/host-link.md "Extent states"):
+ *
+ *  - host-initiated: cxldcd_host_group_release() -> group_release();
+ *  - device-requested (Release Capacity records, prescriptive or tag-based):
+ *    the chain is matched to groups by DPA and tag and each group is released
+ *    whole, deferred while it is open; a range no group owns is released at
+ *    once so the device knows;
+ *  - forced (Forced Capacity Release records): the extents, or the part the
+ *    record names, become X_REVOKED; access is gone already (the device sent
+ *    UNMAP first).
+ *
+ * A Release DC lists only the group's X_ACCEPTED extents: a revoked extent
+ * is the device's already, and listing it would make the device refuse the
+ * whole list.  Listed extents are X_RELEASE_PENDING until the answer, then
+ * X_RELEASED; a group goes when none of its extents is live and it is not
+ * open.  Calls link.c and groups.c only.
+ */
+#include "host/host-int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/dcd.h"
+
+/* ------------------------------------------------------------ extent lists */
+
+void dc_list_send(struct cxldcd_host *h, uint16_t opcode, const struct cxldcd_range *r,
+		  uint32_t n, cmd_done_fn *done, struct cont k, bool first)
+{
+	uint32_t per = (h->mbox - CCI_DC_RSP_HDR) / CXLDCD_UPDATED_EXTENT_SIZE;
+	size_t cap = CCI_DC_RSP_HDR + (size_t)per * CXLDCD_UPDATED_EXTENT_SIZE;
+	uint8_t *buf = malloc(cap);
+	uint32_t at = 0;
+
+	if (!buf) {
+		host_fail(h, -ENOMEM, "out of memory");
+		return;
+	}
+	/* first: the list goes before every queued command, so parts are queued last-first */
+	if (first) {
+		uint32_t parts = n ? (n + per - 1) / per : 1;
+
+		for (uint32_t p = parts; p-- > 0;) {
+			uint32_t s = p * per, cnt = n - s < per ? n - s : per;
+			bool more = p + 1 < parts;
+			struct wwr w;
+
+			wwr_init(&w, buf, cap);
+			cci_enc_dc_rsp_in(&w, r ? r + s : NULL, cnt, more);
+			if (k.kind == K_ADD_RSP)
+				k.u.add_rsp.last = !more;
+			else
+				k.u.release.last = !more;
+			if (host_cmd_first(h, opcode, buf, w.off, done, k))
+				break;
+		}
+		free(buf);
+		return;
+	}
+	do {
+		uint32_t cnt = n - at < per ? n - at : per;
+		bool more = at + cnt < n;
+		struct wwr w;
+
+		wwr_init(&w, buf, cap);
+		cci_enc_dc_rsp_in(&w, r ? r + at : NULL, cnt, more);
+		if (k.kind == K_ADD_RSP)
+			k.u.add_rsp.last = !more;
+		else
+			k.u.release.last = !more;
+		if (host_cmd(h, opcode, buf, w.off, done, k))
+			break;
+		at += cnt;
+	} while (at < n);
+	free(buf);
+}
+
+/* ------------------------------------------------------------ Release DC */
+
+static void group_done_if_empty(struct cxldcd_host *h, struct group *g)
+{
+	if (!g->nr_live && !g->info.open_count)
+		group_free(h, g);
+}
+
+static void done_release(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+			 const uint8_t *out, size_t len)
+{
+	const struct cont_release *k = &c->k.u.release;
+	uint32_t n = 0;
+	uint64_t size = 0;
+	struct group *g;
+
+	(void)out;
+	(void)len;
+	if (err)
+		return;
+	if (rc)
+		host_emit_rc(h, c->opcode, rc, "release dc");
+	if (!k->last || !k->group_id)
+		return;
+	g = group_find(h, NULL, k->group_id);
+	if (!g)
+		return;
+	/*
+	 * Refused, the listed extents are still the device's view of this host:
+	 * they stay X_RELEASE_PENDING no more; the host has unmapped them and
+	 * gives them up anyway (the device may force-release them).  Either way
+	 * the group's live extents are done here.
+	 */
+	for (uint32_t i = 0; i < g->nr; i++) {
+		if (g->xn[i].st != X_RELEASE_PENDING)
+			continue;
+		group_ext_set(g, i, X_RELEASED);
+		n++;
+		size += g->ext[i].len;
+	}
+	h->st.groups_released++;
+	host_emit(h, CXLDCD_HOST_EV_GROUP_RELEASED, g, g->ext[0].dpa, size,
+		  "id=%llu extents=%u size=0x%llx%s", (unsigned long long)g->info.id, n,
+		  (unsigned long long)size, rc ? " (device refused)" : "");
+	group_done_if_empty(h, g);
+}
+
+void group_release(struct cxldcd_host *h, struct group *g)
+{
+	struct cxldcd_range *r;
+	uint32_t n = 0;
+
+	if (g->state != G_ACTIVE)
+		return;
+	if (g->info.open_count) {
+		if (!g->info.release_pending)
+			host_emit(h, CXLDCD_HOST_EV_RELEASE_DEFERRED, g, g->ext[0].dpa, g->info.size,
+				  "id=%llu open_count=%u: release deferred (busy)",
+				  (unsigned long long)g->info.id, g->info.open_count);
+		g->info.release_pending = true;
+		return;
+	}
+	g->info.release_pending = false;
+	r = calloc(g->nr, sizeof(*r));
+	if (!r) {
+		host_fail(h, -ENOMEM, "out of memory");
+		return;
+	}
+	group_unmap(g);
+	for (uint32_t i = 0; i < g->nr; i++) {
+		segments_drop(h, g->ext[i].dpa, g->ext[i].len);
+		if (g->xn[i].st != X_ACCEPTED)
+			continue;
+		r[n++] = (struct cxldcd_range){ g->ext[i].dpa, g->ext[i].len };
+		group_ext_set(g, i, X_RELEASE_PENDING);
+	}
+	g->state = G_RELEASING;
+	if (n)
+		dc_list_send(h, CXLDCD_OP_RELEASE_DC, r, n, done_release,
+			     (struct cont){ .kind = K_RELEASE, .u.release = { .group_id = g->info.id } },
+			     false);
+	else
+		group_done_if_empty(h, g); /* everything was revoked: nothing to give back */
+	free(r);
+}
+
+void group_put(struct cxldcd_host *h, struct group *g)
+{
+	if (g->info.open_count)
+		g->info.open_count--;
+	if (g->info.open_count)
+		return;
+	if (g->info.release_pending)
+		group_release(h, g);
+	else if (g->state == G_ACTIVE)
+		group_done_if_empty(h, g);
+}
+
+/* ------------------------------------------------------------ device requests */
+
+/* The oldest active group with a live extent in x that carries its tag (if x has one). */
+static struct group *match_release(struct cxldcd_host *h, const struct cxldcd_extent *x)
+{
+	struct group *best = NULL;
+
+	for (struct rnode *n = rindex_first_overlap(&h->extents, x->dpa, x->len); n;
+	     n = rindex_next_overlap(n, x->dpa, x->len)) {
+		struct ext_node *xn = rnode_entry(n, struct ext_node, rn);
+		struct group *g = xn->g;
+
+		if (g->state != G_ACTIVE || xn->st != X_ACCEPTED)
+			continue;
+		/* v10+: the record carries the tag; a null tag (older device) matches by DPA */
+		if (!tag_is_null(x->tag) && (!g->info.tagged || memcmp(g->info.tag, x->tag, 16)))
+			continue;
+		if (!best || g->info.id < best->info.id)
+			best = g;
+	}
+	return best;
+}
+
+static void release_unowned(struct cxldcd_host *h, const struct cxldcd_extent *x)
+{
+	struct cxldcd_range r = { x->dpa, x->len };
+
+	host_emit(h, CXLDCD_HOST_EV_RANGE_RELEASED, NULL, x->dpa, x->len,
+		  "dpa=0x%llx len=0x%llx owned by no group: released", (unsigned long long)x->dpa,
+		  (unsigned long long)x->len);
+	dc_list_send(h, CXLDCD_OP_RELEASE_DC, &r, 1, done_release,
+		     (struct cont){ .kind = K_RELEASE }, false);
+}
+
+void release_chain(struct cxldcd_host *h, const struct cxldcd_extent *ext, uint32_t nr,
+		   uint32_t count)
+{
+	struct group **set = calloc(nr ? nr : 1, sizeof(*set));
+	uint32_t nset = 0;
+
+	if (!set) {
+		host_fail(h, -ENOMEM, "out of memory");
+		return;
+	}
+	if (count > nr)
+		host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, 0, 0,
+			  "release chain of %u records exceeds cap=%u: the rest is ignored", count,
+			  nr);
+	for (uint32_t i = 0; i < nr; i++) {
+		const struct cxldcd_extent *x = &ext[i];
+		struct group *g;
+
+		if (!x->len) {
+			host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, x->dpa, 0,
+				  "release record with length 0");
+			continue;
+		}
+		g = match_release(h, x);
+		if (g) {
+			if (!g->mark)
+				set[nset++] = g;
+			g->mark = true;
+			continue;
+		}
+		if (group_overlaps_any(h, x->dpa, x->len)) {
+			/* a group we are releasing already, a revoked extent, or a tag mismatch */
+			struct group *o = group_by_dpa(h, x->dpa, x->len);
+
+			if (o && o->state == G_ACTIVE && (!o->info.tagged ||
+			    memcmp(o->info.tag, x->tag, 16)) && !tag_is_null(x->tag))
+				host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, o, x->dpa, x->len,
+					  "release record tag does not match the group at the dpa");
+			continue;
+		}
+		/* No group owns it (restart, race): release at once so the device knows. */
+		release_unowned(h, x);
+	}
+	for (uint32_t j = 0; j < nset; j++)
+		set[j]->mark = false;
+	for (uint32_t j = 0; j < nset; j++)
+		group_release(h, set[j]);
+	free(set);
+}
+
+/* ------------------------------------------------------------ forced */
+
+void release_forced(struct cxldcd_host *h, const struct cxldcd_extent *x)
+{
+	struct group *g = group_by_dpa(h, x->dpa, x->len), **hit = NULL;
+	size_t k = 0, cap = 0;
+
+	/* The device unmapped first (UNMAP precedes the record); make sure anyway. */
+	groups_unmap_range(h, x->dpa, x->len, true);
+	segments_drop(h, x->dpa, x->len);
+	host_emit(h, CXLDCD_HOST_EV_FORCED_RELEASE, g, x->dpa, x->len, "dpa=0x%llx len=0x%llx%s",
+		  (unsigned long long)x->dpa, (unsigned long long)x->len, g ? "" : " (no group)");
+	/* a record may span several groups: each one loses its part */
+	for (struct rnode *n = rindex_first_overlap(&h->extents, x->dpa, x->len); n;
+	     n = rindex_next_overlap(n, x->dpa, x->len)) {
+		g = rnode_entry(n, struct ext_node, rn)->g;
+		if (g->mark)
+			continue;
+		if (k == cap) {
+			struct group **nv = realloc(hit, (cap = cap ? cap * 2 : 4) * sizeof(*nv));
+
+			if (!nv) {
+				host_fail(h, -ENOMEM, "out of memory");
+				break;
+			}
+			hit = nv;
+		}
+		g->mark = true;
+		hit[k++] = g;
+	}
+	for (size_t i = 0; i < k; i++)
+		hit[i]->mark = false;
+	for (size_t i = 0; i < k && h->state != CXLDCD_HOST_FAILED; i++) {
+		g = hit[i];
+		g->info.revoked = true;
+		if (group_revoke_range(h, g, x->dpa, x->len)) {
+			host_fail(h, -ENOMEM, "out of memory");
+			break;
+		}
+		if (g->state == G_ACTIVE)
+			group_done_if_empty(h, g);
+	}
+	free(hit);
+}
