@@ -14,6 +14,10 @@
  *    host-wide, dense shared sequence, one region), then put through the
  *    accept policy; one Add DC Response (4802h) lists the accepted extents,
  *    More-split when it does not fit the mailbox;
+ *  - an Add DC Response refused with Invalid Physical Address means the
+ *    device's group is Dead (a forced release of a pending add, CXL r3.2
+ *    §8.2.10.9.9.3): the host answers it again with an empty list (reject
+ *    all), which the device must accept, and carries on;
  *  - closed Release Capacity chains and Forced Capacity Release records go
  *    to release.c.
  * Calls link.c, groups.c and release.c (host-int.h gives the order).
@@ -375,6 +379,21 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 	}
 	if (!k->last) /* not the last part */
 		return;
+	if (rc == CXLDCD_RC_INVALID_PA && !k->empty) {
+		/*
+		 * The device's group for this response is Dead (forced release
+		 * before the answer) and takes only the empty answer; without it
+		 * every later response would go to the same Dead group.  Sent
+		 * before anything queued meanwhile, so it answers that group.
+		 */
+		h->fallbacks++;
+		host_log(h, LOG_INFO, "add dc response refused with invalid physical address: "
+			 "answering that group with an empty list");
+		dc_list_send(h, CXLDCD_OP_ADD_DC_RESPONSE, NULL, 0, done_add_rsp,
+			     (struct cont){ .kind = K_ADD_RSP,
+					    .u.add_rsp = { .token = token, .empty = true } },
+			     true);
+	}
 	/* the queue is in token order: this token's groups come before any later one's */
 	for (g = group_first_adding(h); g && g->token <= token; g = next) {
 		next = g->anext;
@@ -383,7 +402,8 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 		if (h->failed_token == token) {
 			h->st.groups_rejected++;
 			host_emit(h, CXLDCD_HOST_EV_GROUP_REJECTED, g, g->ext[0].dpa, g->info.size,
-				  "device refused the add dc response (rc=0x%02x)", rc);
+				  "device refused the add dc response (rc=0x%02x)%s", rc,
+				  rc == CXLDCD_RC_INVALID_PA ? ": group dead, answered empty" : "");
 			group_free(h, g);
 			continue;
 		}
