@@ -252,6 +252,7 @@ struct cxldcd_host {
 	int app_listen;
 	char *app_path;
 	struct app_conn *apps;
+	bool bye;                   /* the device closed the link cleanly */
 	struct cxldcd_host_stats st;
 	int handled;
 };

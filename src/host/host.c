@@ -143,6 +143,21 @@ static void on_unmap(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8
 	segments_drop(h, m.dpa, m.len);
 }
 
+/*
+ * ERROR with status OK is the device's goodbye: it closes the link cleanly
+ * (the daemon is stopping; docs/host-link.md).  Anything else is a protocol
+ * error the device saw.
+ */
+static void on_error(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	if (hd->len >= HL_ERROR_HDR && !p[0] && !p[1] && !p[2] && !p[3]) {
+		h->bye = true;
+		host_fail(h, -ESHUTDOWN, "device closed the link cleanly");
+		return;
+	}
+	host_fail(h, -EPROTO, "device reported a protocol error");
+}
+
 static void on_message(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
 {
 	struct hl_irq irq;
@@ -181,7 +196,7 @@ static void on_message(struct cxldcd_host *h, const struct hl_hdr *hd, const uin
 		on_unmap(h, hd, p);
 		break;
 	case HL_ERROR:
-		host_fail(h, -EPROTO, "device reported a protocol error");
+		on_error(h, hd, p);
 		break;
 	default:
 		host_fail(h, -EPROTO, "unexpected message type from the device");
@@ -240,7 +255,7 @@ static void read_link(struct cxldcd_host *h)
 		if (n == -EAGAIN)
 			return;
 		if (n == 0) {
-			host_fail(h, -ECONNRESET, "device closed the link");
+			host_fail(h, -ECONNRESET, "device link lost: closed without a goodbye");
 			return;
 		}
 		if (n < 0) {
