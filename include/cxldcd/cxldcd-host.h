@@ -253,6 +253,19 @@ CXLDCD_EXPORT int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLD
 				  uint64_t id, struct cxldcd_app_map *out);
 /* Unmap and tell the agent.  Return 0 or -errno. */
 CXLDCD_EXPORT int cxldcd_app_close(struct cxldcd_app *app, struct cxldcd_app_map *map);
+/*
+ * Cooperative revocation: after a forced release the agent sends REVOKE for
+ * the group to every application that opened it.  Poll cxldcd_app_get_fd()
+ * for POLLIN and call cxldcd_app_process() (never blocks): each of this
+ * application's mappings of a revoked group is replaced by PROT_NONE pages
+ * at once, so any access faults (SIGSEGV).  REVOKEs that arrive during
+ * another cxldcd_app_* call are applied there too.  Close the map as usual.
+ * Return: number of mappings revoked (>= 0), or -errno (-ECONNRESET: the
+ * agent went away).  The device's own revocation (docs/memory.md) is the
+ * hard guarantee; this is the cooperative layer on top.
+ */
+CXLDCD_EXPORT int cxldcd_app_get_fd(const struct cxldcd_app *app);
+CXLDCD_EXPORT int cxldcd_app_process(struct cxldcd_app *app);
 
 #ifdef __cplusplus
 }

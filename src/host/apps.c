@@ -8,11 +8,14 @@
  * group's layout and one fd per segment, in group order, and counts the open
  * against the group so a release waits), and closes it; a disconnect closes
  * everything it held.  Requests are tiny; a reply that the socket does not
- * take at once drops the application (it is not reading).
+ * take at once drops the application (it is not reading).  When a group is
+ * revoked (forced release), every application holding it gets REVOKE.
  *
  * Client side (cxldcd_app_*): blocking calls with a 5 s deadline per
  * exchange; the client maps the segments MAP_FIXED into one reservation,
- * exactly as the agent maps its own view.
+ * exactly as the agent maps its own view, remembers its maps, and on REVOKE
+ * (read by cxldcd_app_process() or during any exchange) replaces them with
+ * PROT_NONE pages.  Calls link.c, groups.c and release.c (host-int.h).
  */
 #include "host/host-int.h"
 
@@ -282,6 +285,35 @@ static void app_read(struct cxldcd_host *h, struct app_conn *a)
 	a->rlen -= off;
 }
 
+void apps_announce(struct cxldcd_host *h)
+{
+	for (uint32_t i = 0; i < h->nr_revq; i++) {
+		for (struct app_conn *a = h->apps; a; a = a->next) {
+			uint8_t buf[HL_HDR_SIZE + HL_APP_REVOKE_SIZE];
+			bool held = false;
+			struct wwr w;
+
+			for (uint32_t j = 0; j < a->nr_holds; j++)
+				held |= a->holds[j].id == h->revq[i] && a->holds[j].n;
+			if (!held || a->dead)
+				continue;
+			wwr_init(&w, buf, sizeof(buf));
+			hl_msg_begin(&w, HL_APP_REVOKE, 0);
+			hl_enc_u64_msg(&w, h->revq[i]);
+			hl_msg_end(&w);
+			app_send(a, buf, w.off, NULL, 0);
+			host_log(h, LOG_INFO, "group id=%llu revoked: told application fd=%d",
+				 (unsigned long long)h->revq[i], a->fd);
+		}
+	}
+	h->nr_revq = 0;
+	for (struct app_conn *a = h->apps, *next; a; a = next) {
+		next = a->next;
+		if (a->dead)
+			app_free(h, a);
+	}
+}
+
 bool apps_owns_fd(const struct cxldcd_host *h, int fd)
 {
 	if (fd == h->app_listen)
@@ -338,10 +370,19 @@ void apps_fini(struct cxldcd_host *h)
 
 /* ------------------------------------------------------------ client side */
 
+struct app_mapping {
+	struct app_mapping *next;
+	void *addr;
+	uint64_t size, id;
+	bool revoked;
+};
+
 struct cxldcd_app {
 	int fd;
 	uint32_t seq;
 	uint8_t *rbuf;
+	size_t rlen;                /* bytes buffered in rbuf */
+	struct app_mapping *maps;
 };
 
 #define APP_RSP_MAX (HL_HDR_SIZE + HL_APP_LIST_HDR + HL_APP_MAX_ENTRIES * HL_APP_ENTRY_SIZE)
@@ -383,8 +424,19 @@ void cxldcd_app_free(struct cxldcd_app *app)
 	if (!app)
 		return;
 	close(app->fd);
+	while (app->maps) {
+		struct app_mapping *m = app->maps;
+
+		app->maps = m->next;
+		free(m); /* the mappings themselves stay the application's */
+	}
 	free(app->rbuf);
 	free(app);
+}
+
+int cxldcd_app_get_fd(const struct cxldcd_app *app)
+{
+	return app->fd;
 }
 
 static int wait_fd(int fd, short ev)
@@ -397,11 +449,118 @@ static int wait_fd(int fd, short ev)
 	return r ? 0 : -ETIMEDOUT;
 }
 
-/* Send a request and read the whole reply (payload in app->rbuf + HDR). */
+/* Replace every mapping of group id with inaccessible pages.  Return how many. */
+static int revoke_maps(struct cxldcd_app *app, uint64_t id)
+{
+	int n = 0;
+
+	for (struct app_mapping *m = app->maps; m; m = m->next) {
+		if (m->id != id || m->revoked)
+			continue;
+		if (mmap(m->addr, m->size, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED)
+			continue;
+		m->revoked = true;
+		n++;
+	}
+	return n;
+}
+
+/* A complete message at the head of rbuf?  1 yes, 0 not yet, -EPROTO. */
+static int have_msg(const struct cxldcd_app *app, struct hl_hdr *hd)
+{
+	int rc = hl_dec_hdr(app->rbuf, app->rlen, hd);
+
+	if (rc == -EAGAIN)
+		return 0;
+	if (rc || HL_HDR_SIZE + hd->len > APP_RSP_MAX)
+		return -EPROTO;
+	return app->rlen >= HL_HDR_SIZE + hd->len;
+}
+
+static void consume(struct cxldcd_app *app, const struct hl_hdr *hd)
+{
+	size_t n = HL_HDR_SIZE + hd->len;
+
+	memmove(app->rbuf, app->rbuf + n, app->rlen - n);
+	app->rlen -= n;
+}
+
+/*
+ * Apply the REVOKEs at the head of rbuf.  Return revocations (>= 0), or
+ * -EPROTO; *hd receives the header of a complete non-REVOKE message left at
+ * the head (*more = true), if any.
+ */
+static int apply_revokes(struct cxldcd_app *app, struct hl_hdr *hd, bool *more)
+{
+	int n = 0, rc;
+
+	*more = false;
+	while ((rc = have_msg(app, hd)) > 0) {
+		uint64_t id;
+
+		if (hd->type != HL_APP_REVOKE) {
+			*more = true;
+			return n;
+		}
+		if (hl_dec_u64_msg(app->rbuf + HL_HDR_SIZE, hd->len, &id))
+			return -EPROTO;
+		n += revoke_maps(app, id);
+		consume(app, hd);
+	}
+	return rc < 0 ? rc : n;
+}
+
+/* Read what the socket holds now.  Return bytes read, 0 nothing (-EAGAIN), -errno. */
+static ssize_t fill(struct cxldcd_app *app, int *fds, unsigned *nfd)
+{
+	ssize_t n;
+
+	if (app->rlen == APP_RSP_MAX)
+		return -EPROTO;
+	n = hl_recv(app->fd, app->rbuf + app->rlen, APP_RSP_MAX - app->rlen, fds, nfd,
+		    HL_APP_MAX_SEGS);
+	if (n == -EAGAIN)
+		return 0;
+	if (n <= 0)
+		return n ? n : -ECONNRESET;
+	app->rlen += (size_t)n;
+	return n;
+}
+
+int cxldcd_app_process(struct cxldcd_app *app)
+{
+	int fds[HL_APP_MAX_SEGS], total = 0;
+	unsigned nfd = 0;
+	struct hl_hdr hd;
+	bool more;
+
+	for (;;) {
+		ssize_t n = fill(app, fds, &nfd);
+		int r;
+
+		for (unsigned i = 0; i < nfd; i++)
+			close(fds[i]); /* nothing unsolicited carries fds */
+		nfd = 0;
+		if (n < 0)
+			return (int)n;
+		r = apply_revokes(app, &hd, &more);
+		if (r < 0)
+			return r;
+		total += r;
+		if (more)
+			return -EPROTO; /* a reply nobody asked for */
+		if (!n)
+			return total;
+	}
+}
+
+/* Send a request and read the whole reply (payload in app->rbuf + HDR, consumed by the next call). */
 static int exchange(struct cxldcd_app *app, const uint8_t *req, size_t len, uint8_t want_type,
 		    struct hl_hdr *hd, int *fds, unsigned *nfd)
 {
-	size_t got = 0, off = 0;
+	size_t off = 0;
+	bool more;
 	int rc;
 
 	while (off < len) {
@@ -420,24 +579,21 @@ static int exchange(struct cxldcd_app *app, const uint8_t *req, size_t len, uint
 	for (;;) {
 		ssize_t n;
 
-		rc = hl_dec_hdr(app->rbuf, got, hd);
-		if (rc && rc != -EAGAIN)
-			return -EPROTO;
-		if (!rc && got >= HL_HDR_SIZE + hd->len)
+		rc = apply_revokes(app, hd, &more);
+		if (rc < 0)
+			return rc;
+		if (more)
 			break;
-		if (!rc && HL_HDR_SIZE + hd->len > APP_RSP_MAX)
-			return -EPROTO;
 		if ((rc = wait_fd(app->fd, POLLIN)))
 			return rc;
-		n = hl_recv(app->fd, app->rbuf + got, APP_RSP_MAX - got, fds, nfd, HL_APP_MAX_SEGS);
-		if (n == -EAGAIN)
-			continue;
-		if (n <= 0)
-			return n ? (int)n : -ECONNRESET;
-		got += (size_t)n;
+		n = fill(app, fds, nfd);
+		if (n < 0)
+			return (int)n;
 	}
-	if (hd->type != want_type || got != HL_HDR_SIZE + hd->len)
+	if (hd->type != want_type) {
+		consume(app, hd);
 		return -EPROTO;
+	}
 	return 0;
 }
 
@@ -464,12 +620,15 @@ int cxldcd_app_list(struct cxldcd_app *app, struct cxldcd_host_group_info *out, 
 	close_fds(fds, rc ? nfd : nfd);
 	if (rc)
 		return rc;
-	if (nfd)
+	if (nfd) {
+		consume(app, &hd);
 		return -EPROTO;
+	}
 	e = calloc(HL_APP_MAX_ENTRIES, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	rc = hl_dec_app_list(app->rbuf + HL_HDR_SIZE, hd.len, e, HL_APP_MAX_ENTRIES, &n);
+	consume(app, &hd);
 	if (rc) {
 		free(e);
 		return -EPROTO;
@@ -507,7 +666,9 @@ static int send_close(struct cxldcd_app *app, uint64_t id)
 	close_fds(fds, nfd);
 	if (rc)
 		return rc;
-	if (hl_dec_status_msg(app->rbuf + HL_HDR_SIZE, hd.len, &status))
+	rc = hl_dec_status_msg(app->rbuf + HL_HDR_SIZE, hd.len, &status);
+	consume(app, &hd);
+	if (rc)
 		return -EPROTO;
 	return hl_status_errno(status);
 }
@@ -523,6 +684,7 @@ int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SI
 	struct wwr w;
 	unsigned nfd = 0;
 	int fds[HL_APP_MAX_SEGS], rc;
+	struct app_mapping *rec;
 	uint8_t *base;
 
 	if (tag)
@@ -534,8 +696,9 @@ int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SI
 	rc = exchange(app, req, w.off, HL_APP_OPEN_RSP, &hd, fds, &nfd);
 	if (rc)
 		goto out;
-	if (hl_dec_app_open_rsp(app->rbuf + HL_HDR_SIZE, hd.len, &rs, seg, HL_APP_MAX_SEGS) ||
-	    rs.nr_segs != nfd) {
+	rc = hl_dec_app_open_rsp(app->rbuf + HL_HDR_SIZE, hd.len, &rs, seg, HL_APP_MAX_SEGS);
+	consume(app, &hd);
+	if (rc || rs.nr_segs != nfd) {
 		rc = -EPROTO;
 		goto out;
 	}
@@ -560,6 +723,15 @@ int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SI
 			goto out;
 		}
 	}
+	rec = calloc(1, sizeof(*rec));
+	if (!rec) {
+		rc = -ENOMEM;
+		munmap(base, rs.size);
+		send_close(app, rs.id);
+		goto out;
+	}
+	*rec = (struct app_mapping){ .next = app->maps, .addr = base, .size = rs.size, .id = rs.id };
+	app->maps = rec;
 	out->addr = base;
 	out->size = rs.size;
 	out->id = rs.id;
@@ -570,8 +742,18 @@ out:
 
 int cxldcd_app_close(struct cxldcd_app *app, struct cxldcd_app_map *map)
 {
+	struct app_mapping **pp;
+
 	if (!map || !map->addr)
 		return -EINVAL;
+	for (pp = &app->maps; *pp && (*pp)->addr != map->addr; pp = &(*pp)->next)
+		;
+	if (*pp) {
+		struct app_mapping *m = *pp;
+
+		*pp = m->next;
+		free(m);
+	}
 	munmap(map->addr, map->size);
 	map->addr = NULL;
 	return send_close(app, map->id);

@@ -16,7 +16,8 @@
  * (open_count); release.c makes a release request wait for the last close.
  * Each extent has its own state (enum ext_state); a forced release of part
  * of an extent splits it, as the device does.  Revocation replaces the
- * affected pages with PROT_NONE at once, open or not.  Data only: this file sends no command and calls
+ * affected pages with PROT_NONE at once, open or not, and is noted for the
+ * applications (h->revq).  Data only: this file sends no command and calls
  * nothing but link.c (host-int.h gives the order).
  */
 #include "host/host-int.h"
@@ -642,12 +643,32 @@ void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool 
 		if (g->state != G_ACTIVE)
 			continue;
 		g->info.revoked = true;
+		groups_note_revoked(h, g->info.id);
 		host_emit(h, CXLDCD_HOST_EV_REVOKED, g, dpa, len,
 			  "id=%llu dpa=0x%llx len=0x%llx access revoked",
 			  (unsigned long long)g->info.id, (unsigned long long)dpa,
 			  (unsigned long long)len);
 	}
 	free(v);
+}
+
+void groups_note_revoked(struct cxldcd_host *h, uint64_t id)
+{
+	uint64_t *nq;
+
+	for (uint32_t i = 0; i < h->nr_revq; i++)
+		if (h->revq[i] == id)
+			return;
+	if (h->nr_revq == h->cap_revq) {
+		uint32_t ncap = h->cap_revq ? h->cap_revq * 2 : 8;
+
+		nq = realloc(h->revq, ncap * sizeof(*nq));
+		if (!nq)
+			return; /* the applications keep the mapping; the device's revocation holds */
+		h->revq = nq;
+		h->cap_revq = ncap;
+	}
+	h->revq[h->nr_revq++] = id;
 }
 
 static bool ext_live(enum ext_state st)

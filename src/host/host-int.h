@@ -6,7 +6,7 @@
  *   link.c     log, events to the user, failure, the command queue and the
  *              link's output (no protocol knowledge beyond framing)
  *   groups.c   data: tag groups, their extents (per-extent state), MAP
- *              segments, contiguous mappings
+ *              segments, contiguous mappings, revocations to announce
  *   release.c  every release path: Release DC (4803h) lists, device release
  *              requests, deferral while open, forced release
  *   events.c   DC log drain, More chains, Add validation/policy/response
@@ -252,6 +252,8 @@ struct cxldcd_host {
 	int app_listen;
 	char *app_path;
 	struct app_conn *apps;
+	uint64_t *revq;             /* ids of groups revoked, to announce to applications */
+	uint32_t nr_revq, cap_revq;
 	bool bye;                   /* the device closed the link cleanly */
 	struct cxldcd_host_stats st;
 	int handled;
@@ -317,6 +319,8 @@ uint64_t host_max_extents(const struct cxldcd_host *h);
 void segments_drop(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 /* Inaccessible pages over [dpa, dpa+len) in every mapping; revoked: announce it. */
 void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked);
+/* Remember that group id was revoked, for the applications (apps_announce()). */
+void groups_note_revoked(struct cxldcd_host *h, uint64_t id);
 /* Segments covering g in group order: (group offset, seg index, delta).  Return count or -ENODEV. */
 struct gseg {
 	uint64_t group_offset, len, file_offset;
@@ -365,6 +369,8 @@ void bringup_start(struct cxldcd_host *h);
 /* apps.c */
 void apps_process_fd(struct cxldcd_host *h, int fd);
 bool apps_owns_fd(const struct cxldcd_host *h, int fd);
+/* Send REVOKE for every group in h->revq to the applications that opened it. */
+void apps_announce(struct cxldcd_host *h);
 void apps_fini(struct cxldcd_host *h);
 
 /* host.c */

@@ -460,6 +460,7 @@ void cxldcd_host_free(struct cxldcd_host *h)
 	free(h->rbuf);
 	free(h->obuf);
 	free(h->tags);
+	free(h->revq);
 	free(h);
 }
 
@@ -493,6 +494,7 @@ int cxldcd_host_process(struct cxldcd_host *h)
 	}
 	if (h->state != CXLDCD_HOST_FAILED)
 		check_timers(h);
+	apps_announce(h);
 	link_send_next(h);
 	if (h->state == CXLDCD_HOST_FAILED) {
 		link_drop_queue(h);

@@ -70,6 +70,7 @@ const char *hl_type_name(uint8_t type)
 	case HL_APP_OPEN_RSP: return "app-open-rsp";
 	case HL_APP_CLOSE_REQ: return "app-close-req";
 	case HL_APP_CLOSE_RSP: return "app-close-rsp";
+	case HL_APP_REVOKE: return "app-revoke";
 	default: return "unknown";
 	}
 }

@@ -49,6 +49,7 @@ enum hl_type {
 	HL_APP_OPEN_RSP = 0x23,
 	HL_APP_CLOSE_REQ = 0x24,
 	HL_APP_CLOSE_RSP = 0x25,
+	HL_APP_REVOKE = 0x26,       /* agent -> application: u64 group id, access revoked */
 };
 
 enum hl_status {
@@ -97,6 +98,7 @@ struct hl_hdr {
 #define HL_APP_SEG_SIZE 0x20u
 #define HL_APP_CLOSE_REQ_SIZE 8u
 #define HL_APP_CLOSE_RSP_SIZE 8u
+#define HL_APP_REVOKE_SIZE 8u
 
 #define HL_HELLO_F_MAP 0x1u
 #define HL_ACK_F_MAP 0x1u
