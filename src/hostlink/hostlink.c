@@ -877,12 +877,27 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 	return 0;
 }
 
+static int enc_bye_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_error(w, HL_S_OK, arg);
+}
+
+/* Goodbye (ERROR with status OK, docs/host-link.md): the device closes cleanly, no crash. */
+static void conn_goodbye(struct conn *c)
+{
+	if (c->hello && !c->dead)
+		conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_bye_cb,
+			  "device closing the link", -1);
+}
+
 void hostlink_free(struct hostlink *hl)
 {
 	if (!hl)
 		return;
-	while (hl->conns)
+	while (hl->conns) {
+		conn_goodbye(hl->conns);
 		conn_close(hl->conns);
+	}
 	while (hl->listeners) {
 		struct listener *l = hl->listeners;
 
@@ -993,6 +1008,7 @@ int hostlink_disconnect(struct hostlink *hl, uint16_t host)
 	c = conn_of_host(hl, host);
 	if (!c)
 		return -ENOENT;
+	conn_goodbye(c);
 	c->dead = true;
 	reap(hl);
 	return 0;
