@@ -98,18 +98,21 @@ static bool wait_path(const char *path, int timeout_ms)
 	return true;
 }
 
-void e2e_start_daemon(struct e2e *e, const char *device, const char *const *more)
+static void daemon_spawn(struct e2e *e)
 {
-	const char *argv[48];
+	const char *argv[56];
 	int n = 0;
 
-	assert_int_equal(dproc_init(&e->d), 0);
 	argv[n++] = "-device";
-	argv[n++] = device;
-	for (; more && *more && n < 44; more++)
-		argv[n++] = *more;
+	argv[n++] = e->device;
+	for (unsigned i = 0; i < e->nr_more; i++)
+		argv[n++] = e->more[i];
 	argv[n++] = "--host-socket";
 	argv[n++] = e->d.host;
+	if (e->with_state) {
+		argv[n++] = "--state";
+		argv[n++] = e->d.state;
+	}
 	argv[n] = NULL;
 	assert_int_equal(dproc_start(&e->d, argv), 0);
 	e->c = dproc_connect(&e->d, E2E_TMO);
@@ -117,6 +120,30 @@ void e2e_start_daemon(struct e2e *e, const char *device, const char *const *more
 		fail_msg("daemon did not come up:\n%s", dproc_log(&e->d));
 	/* The host link listens before QMP does; check anyway. */
 	assert_true(wait_path(e->d.host, E2E_TMO));
+}
+
+void e2e_start_daemon(struct e2e *e, const char *device, const char *const *more)
+{
+	assert_int_equal(dproc_init(&e->d), 0);
+	snprintf(e->device, sizeof(e->device), "%s", device);
+	e->nr_more = 0;
+	for (; more && *more && e->nr_more < 40; more++)
+		snprintf(e->more[e->nr_more++], sizeof(e->more[0]), "%s", *more);
+	daemon_spawn(e);
+}
+
+void e2e_restart_daemon(struct e2e *e, bool kill9)
+{
+	qmp_client_free(e->c);
+	e->c = NULL;
+	if (kill9) {
+		dproc_kill9(&e->d);
+	} else {
+		kill(e->d.pid, SIGTERM);
+		if (dproc_wait_exit(&e->d, E2E_TMO) != 0)
+			fail_msg("daemon did not stop cleanly:\n%s", dproc_log(&e->d));
+	}
+	daemon_spawn(e);
 }
 
 void e2e_start_default(struct e2e *e, const char *device_extra)

@@ -52,6 +52,10 @@ struct e2e {
 	struct dproc d;
 	struct qmp_client *c;
 	struct agent ag[E2E_MAX_AGENTS];
+	bool with_state;            /* set before starting: the daemon runs with --state DIR/state */
+	char device[512];           /* the daemon's arguments, kept for e2e_restart_daemon() */
+	char more[40][256];
+	unsigned nr_more;
 };
 
 /*
@@ -68,6 +72,12 @@ int e2e_teardown(void **state);
  * connect QMP.  Memory backends: give them in @more ("-object", ...).
  */
 void e2e_start_daemon(struct e2e *e, const char *device, const char *const *more);
+/*
+ * Stop the daemon (kill9: SIGKILL, else SIGTERM and a clean exit) and start
+ * it again with the same arguments (and --state when with_state); QMP is
+ * reconnected.  The agents are left alone.
+ */
+void e2e_restart_daemon(struct e2e *e, bool kill9);
 /* The tag-backed device most tests use, with backends for TAG_A/B/C (64 MiB each, memfd). */
 void e2e_start_default(struct e2e *e, const char *device_extra);
 

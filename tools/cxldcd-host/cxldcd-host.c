@@ -6,7 +6,9 @@
  *               [--accept all|none|tags=UUID[,UUID...]|limit=SIZE]
  *               [--agent-socket PATH] [--chain-timeout MS] [--chain-cap N]
  *               [--seq-one-based] [--no-mapping] [-v]
- *       run the agent: one line per event on stdout, until SIGINT/SIGTERM
+ *       run the agent: one line per event on stdout, until SIGINT/SIGTERM;
+ *       when the device goes away it reconnects with backoff and replays
+ *       (link-closed: clean stop of the daemon; link-lost: crash)
  *   cxldcd-host --agent-socket PATH list
  *   cxldcd-host --agent-socket PATH fill TAG PATTERN
  *   cxldcd-host --agent-socket PATH verify TAG PATTERN
@@ -139,22 +141,62 @@ static int parse_accept(const char *s, struct cxldcd_host_cfg *c, uint8_t (**tag
 	return 0;
 }
 
+/* A loss of the link, not a refusal of the device: worth reconnecting. */
+static bool link_lost(int err)
+{
+	return err == -ECONNRESET || err == -ESHUTDOWN || err == -ETIMEDOUT || err == -EPIPE ||
+	       err == -ECONNREFUSED || err == -ENOENT || err == -EBUSY;
+}
+
+/* Sleep up to ms, waking on a stop signal. */
+static void nap(unsigned ms)
+{
+	for (unsigned t = 0; t < ms && !stop; t += 50)
+		poll(NULL, 0, 50);
+}
+
+/*
+ * Connect (again) and serve the application socket.  Return 0, or the
+ * -errno of the connection (then *h is NULL).
+ */
+static int agent_connect(const struct cxldcd_host_cfg *c, const char *agent_sock,
+			 struct cxldcd_host **h)
+{
+	int rc = cxldcd_host_new(c, h);
+
+	if (rc) {
+		*h = NULL;
+		return rc;
+	}
+	if (agent_sock && (rc = cxldcd_host_serve_apps(*h, agent_sock))) {
+		fprintf(stderr, "cxldcd-host: agent socket %s: %s\n", agent_sock, strerror(-rc));
+		cxldcd_host_free(*h);
+		*h = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+/*
+ * The agent survives its device: when the link is lost (crash, kill -9) or
+ * the device closes it cleanly (the daemon stops), it reconnects with
+ * backoff (100 ms doubling to 2 s) and bring-up replays what the device
+ * holds (4801h) and drains its log, as after a restart of the agent.  A
+ * device the bring-up refuses ends the agent (exit 1).
+ */
 static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cxldcd_host *h;
+	unsigned backoff = 100;
+	bool was_ready = false;
 	int rc;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	rc = cxldcd_host_new(c, &h);
+	rc = agent_connect(c, agent_sock, &h);
 	if (rc) {
 		fprintf(stderr, "cxldcd-host: cannot connect: %s\n", strerror(-rc));
-		return 1;
-	}
-	if (agent_sock && (rc = cxldcd_host_serve_apps(h, agent_sock))) {
-		fprintf(stderr, "cxldcd-host: agent socket %s: %s\n", agent_sock, strerror(-rc));
-		cxldcd_host_free(h);
 		return 1;
 	}
 	while (!stop) {
@@ -162,10 +204,39 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock)
 
 		poll(&p, 1, 200);
 		rc = cxldcd_host_process(h);
-		if (rc < 0) {
+		if (cxldcd_host_get_state(h) == CXLDCD_HOST_READY) {
+			was_ready = true;
+			backoff = 100;
+		}
+		if (rc >= 0)
+			continue;
+		cxldcd_host_free(h);
+		h = NULL;
+		if (!was_ready || !link_lost(rc)) {
 			fprintf(stderr, "cxldcd-host: %s\n", strerror(-rc));
-			cxldcd_host_free(h);
 			return 1;
+		}
+		if (rc == -ESHUTDOWN)
+			printf("link-closed tag=- device closed the link cleanly, reconnecting\n");
+		else
+			printf("link-lost tag=- link lost: %s, reconnecting\n", strerror(-rc));
+		fflush(stdout);
+		fprintf(stderr, "cxldcd-host: %s\n", rc == -ESHUTDOWN ? "device closed the link cleanly"
+								  : "link lost, reconnecting");
+		while (!stop && !h) {
+			nap(backoff);
+			backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
+			if (stop)
+				break;
+			rc = agent_connect(c, agent_sock, &h);
+			if (rc && !link_lost(rc)) {
+				fprintf(stderr, "cxldcd-host: cannot reconnect: %s\n", strerror(-rc));
+				return 1;
+			}
+		}
+		if (h) {
+			printf("reconnected tag=- host=%u\n", c->host_id);
+			fflush(stdout);
 		}
 	}
 	cxldcd_host_free(h);
