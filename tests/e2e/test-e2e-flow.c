@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -277,6 +279,22 @@ static void test_release_is_deferred_while_an_application_holds_the_group(void *
 	cxldcd_app_free(app);
 }
 
+/* Read p in a child: 0, or the signal that killed it. */
+static int touch_in_child(volatile uint8_t *p)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL); /* not cmocka's handler */
+		(void)p[0];
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+}
+
 static void test_forced_release_revokes_access_at_once(void **state)
 {
 	struct e2e *e = *state;
@@ -302,6 +320,8 @@ static void test_forced_release_revokes_access_at_once(void **state)
 	assert_true(agent_wait(a, "forced-release", 0, NULL, E2E_TMO));
 	assert_int_equal(app_groups(app, TAG_A, &g), 1);
 	assert_true(g.revoked);
+	/* the REVOKE read on the way made this application's own mapping inaccessible */
+	assert_int_equal(touch_in_child(m.addr), SIGSEGV);
 	assert_int_equal(app_open(app, TAG_A, &m2), -EBUSY);
 	assert_int_equal(cxldcd_app_close(app, &m), 0);
 	assert_int_equal(app_groups(app, NULL, NULL), 0);

@@ -291,6 +291,111 @@ static void test_forced_release_unmaps_before_the_record(void **state)
 	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
 }
 
+/*
+ * Tag A is offered before the host is up and force-released (the device's
+ * group is Dead), tag B is offered.  The host's answer for A is refused with
+ * Invalid PA; the library answers A again with an empty list and B goes
+ * through.  Before the fallback, B's answer went to the Dead group too.
+ */
+static void test_dead_group_is_answered_empty_then_the_next_group(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent a = hx_ext(x->base[0], 2 * MiB, TAG_A, 0);
+	struct cxldcd_extent b = hx_ext(x->base[0] + 8 * MiB, 2 * MiB, TAG_B, 0);
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED,
+				       .forced = true };
+	struct cxldcd_diag diag;
+	int rej;
+
+	assert_int_equal(hx_add(x, 0, &a, 1), CXLDCD_RC_SUCCESS);
+	memcpy(rq.tag, a.tag, 16);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_int_equal(hx_add(x, 0, &b, 1), CXLDCD_RC_SUCCESS);
+	hx_host_start(x);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 200);
+	rej = hx_first(x, CXLDCD_HOST_EV_GROUP_REJECTED);
+	assert_true(rej >= 0);
+	assert_non_null(strstr(x->ev[rej].text, "group dead, answered empty"));
+	assert_int_equal(x->ev[rej].dpa, a.dpa);
+	assert_int_equal(group_of(x, TAG_B).size, 2 * MiB);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 1);
+	assert_int_equal(core_extent_count(x->dev, 0), 1);
+	assert_int_equal(core_tag_status(x->dev, 0, -1, b.tag), CORE_TAG_COMMITTED);
+	/* one refusal (A's list), then the empty answer and B's list succeeded */
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 1);
+}
+
+/*
+ * A forced release of one extent of a group, then a tag-based release: the
+ * host lists only the extent it still holds, the device takes the list, and
+ * nothing is left release-pending.
+ */
+static void test_forced_partial_then_tag_release_lists_only_what_is_held(void **state)
+{
+	struct hx *x = *state;
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .forced = true, .nr_extents = 1 };
+	struct cxldcd_extent cut = hx_ext(x->base[0] + 32 * MiB, 2 * MiB, NULL, 0);
+	struct cxldcd_diag diag;
+	int rel;
+
+	hx_host_start(x);
+	add_group_a(x);
+	rq.extents = &cut;
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 1);
+	assert_true(group_of(x, TAG_A).revoked);
+
+	rq = (struct core_release_req){ .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED };
+	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, 0, 3000));
+	hx_pump(x, 200);
+	rel = hx_first(x, CXLDCD_HOST_EV_GROUP_RELEASED);
+	assert_non_null(strstr(x->ev[rel].text, "extents=1 size=0x400000"));
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 0);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	assert_int_equal(core_tag_status(x->dev, 0, -1, rq.tag), CORE_TAG_RELEASED);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+}
+
+/* A forced release inside one extent: the host splits it and later releases both pieces. */
+static void test_forced_release_inside_an_extent_splits_it(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e = hx_ext(x->base[1], 8 * MiB, NULL, 0);
+	struct cxldcd_extent cut = hx_ext(x->base[1] + 2 * MiB, 2 * MiB, NULL, 0);
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .forced = true, .nr_extents = 1, .extents = &cut };
+	struct cxldcd_host_group_info g;
+	struct cxldcd_diag diag;
+	int rel;
+
+	hx_host_start(x);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(cxldcd_host_list_groups(x->h, &g, 1), 1);
+	if (core_release(x->dev, &rq, &diag) != CXLDCD_RC_SUCCESS)
+		fail_msg("forced release inside an extent: %s", diag.text);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(cxldcd_host_list_groups(x->h, &g, 1), 1);
+	assert_int_equal(g.nr_extents, 3);      /* head, revoked middle, tail */
+	assert_true(g.revoked);
+	assert_int_equal(cxldcd_host_group_release(x->h, NULL, g.id), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, 0, 3000));
+	hx_pump(x, 200);
+	rel = hx_first(x, CXLDCD_HOST_EV_GROUP_RELEASED);
+	assert_non_null(strstr(x->ev[rel].text, "extents=2 size=0x600000"));
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 0);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+}
+
 static void test_restart_replays_existing_extents_without_add_response(void **state)
 {
 	struct hx *x = *state;
@@ -580,6 +685,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_is_deferred_while_open_and_completes_on_close, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_unsolicited_release_gives_the_group_back, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_forced_release_unmaps_before_the_record, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_dead_group_is_answered_empty_then_the_next_group, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_forced_partial_then_tag_release_lists_only_what_is_held, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_forced_release_inside_an_extent_splits_it, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_restart_replays_existing_extents_without_add_response, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_second_connection_for_a_host_is_refused, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_tag_group_is_rejected, hx_setup, hx_teardown),
