@@ -221,8 +221,10 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock)
 		else
 			printf("link-lost tag=- link lost: %s, reconnecting\n", strerror(-rc));
 		fflush(stdout);
-		fprintf(stderr, "cxldcd-host: %s\n", rc == -ESHUTDOWN ? "device closed the link cleanly"
-								  : "link lost, reconnecting");
+		if (rc == -ESHUTDOWN)
+			fprintf(stderr, "cxldcd-host: device closed the link cleanly, reconnecting\n");
+		else
+			fprintf(stderr, "cxldcd-host: link lost: %s, reconnecting\n", strerror(-rc));
 		while (!stop && !h) {
 			nap(backoff);
 			backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
