@@ -147,6 +147,9 @@ static void dead_group_then_next(struct e2e *e, const char *device_extra)
 	assert_true(agent_wait(a, "group-added", 0, "size=0x200000", E2E_TMO));
 	assert_true(agent_wait(a, "group-rejected", 0, "group dead, answered empty", 0));
 	assert_string_equal(dc_status(e, 0, TAG_B), "committed");
+	/* the Dead group's capacity is back in the pool: T0's range can be offered again */
+	dc_add(e, 1, "prescriptive", TAG_A, ext1(0, 2 * MiB));
+	assert_int_equal(dc_host(e, 1).nr_pending, 1);
 	expect_agree(e, 0, 2 * MiB, 1);
 	/* The next add goes through at once. */
 	add_accepted(e, 0, TAG_C, ext1(32 * MiB, 2 * MiB));

@@ -322,6 +322,8 @@ static void test_dead_group_takes_only_the_empty_answer(void **state)
 	assert_int_equal(raw_add_rsp(x, fd, 2, &t0, 1), CXLDCD_RC_INVALID_PA);
 	assert_int_equal(raw_add_rsp(x, fd, 3, &t1, 1), CXLDCD_RC_INVALID_PA);
 	assert_int_equal(raw_add_rsp(x, fd, 4, &t0, 1), CXLDCD_RC_INVALID_PA);
+	/* While the Dead group lives, it holds T0's range. */
+	assert_int_not_equal(hx_add(x, 1, &t0, 1), CXLDCD_RC_SUCCESS);
 	/* The empty answer is taken and consumes it ... */
 	assert_int_equal(raw_add_rsp(x, fd, 5, NULL, 0), CXLDCD_RC_SUCCESS);
 	/* ... and the next group is answerable. */
@@ -330,6 +332,9 @@ static void test_dead_group_takes_only_the_empty_answer(void **state)
 	assert_int_equal(nr, 1);
 	assert_int_equal(got[0].dpa, t1.dpa);
 	assert_int_equal(got[0].len, t1.len);
+	/* The Dead group's capacity went back to the pool: T0's range can be offered again. */
+	t0.shared_seq = 0;
+	assert_int_equal(hx_add(x, 1, &t0, 1), CXLDCD_RC_SUCCESS);
 	/* Nothing is pending any more: a further answer has no group to go to. */
 	assert_int_equal(raw_add_rsp(x, fd, 7, NULL, 0), CXLDCD_RC_INVALID_INPUT);
 	close(fd);
