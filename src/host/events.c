@@ -386,7 +386,7 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 		 * every later response would go to the same Dead group.  Sent
 		 * before anything queued meanwhile, so it answers that group.
 		 */
-		h->fallbacks++;
+		h->st.dead_group_answers++;
 		host_log(h, LOG_INFO, "add dc response refused with invalid physical address: "
 			 "answering that group with an empty list");
 		dc_list_send(h, CXLDCD_OP_ADD_DC_RESPONSE, NULL, 0, done_add_rsp,

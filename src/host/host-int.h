@@ -238,7 +238,6 @@ struct cxldcd_host {
 	struct chain add_chain, rel_chain;
 	uint64_t token;             /* next Add response token */
 	uint64_t failed_token;
-	uint64_t fallbacks;         /* empty answers sent after Invalid PA (Dead groups) */
 	/* groups and segments */
 	struct group *groups, *groups_tail;
 	struct group *adding, *adding_tail; /* in Add DC Responses, by token (FIFO) */
@@ -372,9 +371,5 @@ bool apps_owns_fd(const struct cxldcd_host *h, int fd);
 /* Send REVOKE for every group in h->revq to the applications that opened it. */
 void apps_announce(struct cxldcd_host *h);
 void apps_fini(struct cxldcd_host *h);
-
-/* host.c */
-/* Send the next queued command now and re-arm the timer (public entry points that queue). */
-void host_kick(struct cxldcd_host *h);
 
 #endif /* CXLDCD_HOST_INT_H */

@@ -30,7 +30,8 @@
 
 static void arm_timer(struct cxldcd_host *h);
 
-void host_kick(struct cxldcd_host *h)
+/* Send the next queued command now and re-arm the timer (public entry points that queue). */
+static void host_kick(struct cxldcd_host *h)
 {
 	link_send_next(h);
 	if (h->state != CXLDCD_HOST_FAILED)

@@ -193,7 +193,7 @@ static struct cmd *cmd_new(struct cxldcd_host *h, uint16_t opcode, const void *i
 	return c;
 }
 
-/* Sent by host_kick() / at the end of process(). */
+/* Sent by host.c: at the end of process(), or at once by a public entry point. */
 int host_cmd(struct cxldcd_host *h, uint16_t opcode, const void *in, size_t in_len,
 	     cmd_done_fn *done, struct cont k)
 {

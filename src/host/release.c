@@ -32,39 +32,21 @@ void dc_list_send(struct cxldcd_host *h, uint16_t opcode, const struct cxldcd_ra
 		  uint32_t n, cmd_done_fn *done, struct cont k, bool first)
 {
 	uint32_t per = (h->mbox - CCI_DC_RSP_HDR) / CXLDCD_UPDATED_EXTENT_SIZE;
+	uint32_t parts = n ? (n + per - 1) / per : 1;
 	size_t cap = CCI_DC_RSP_HDR + (size_t)per * CXLDCD_UPDATED_EXTENT_SIZE;
 	uint8_t *buf = malloc(cap);
-	uint32_t at = 0;
 
 	if (!buf) {
 		host_fail(h, -ENOMEM, "out of memory");
 		return;
 	}
-	/* first: the list goes before every queued command, so parts are queued last-first */
-	if (first) {
-		uint32_t parts = n ? (n + per - 1) / per : 1;
-
-		for (uint32_t p = parts; p-- > 0;) {
-			uint32_t s = p * per, cnt = n - s < per ? n - s : per;
-			bool more = p + 1 < parts;
-			struct wwr w;
-
-			wwr_init(&w, buf, cap);
-			cci_enc_dc_rsp_in(&w, r ? r + s : NULL, cnt, more);
-			if (k.kind == K_ADD_RSP)
-				k.u.add_rsp.last = !more;
-			else
-				k.u.release.last = !more;
-			if (host_cmd_first(h, opcode, buf, w.off, done, k))
-				break;
-		}
-		free(buf);
-		return;
-	}
-	do {
+	/* first: each part goes to the head of the queue, so they are queued last part first */
+	for (uint32_t i = 0; i < parts; i++) {
+		uint32_t p = first ? parts - 1 - i : i, at = p * per;
 		uint32_t cnt = n - at < per ? n - at : per;
-		bool more = at + cnt < n;
+		bool more = p + 1 < parts;
 		struct wwr w;
+		int rc;
 
 		wwr_init(&w, buf, cap);
 		cci_enc_dc_rsp_in(&w, r ? r + at : NULL, cnt, more);
@@ -72,10 +54,11 @@ void dc_list_send(struct cxldcd_host *h, uint16_t opcode, const struct cxldcd_ra
 			k.u.add_rsp.last = !more;
 		else
 			k.u.release.last = !more;
-		if (host_cmd(h, opcode, buf, w.off, done, k))
+		rc = first ? host_cmd_first(h, opcode, buf, w.off, done, k)
+			   : host_cmd(h, opcode, buf, w.off, done, k);
+		if (rc)
 			break;
-		at += cnt;
-	} while (at < n);
+	}
 	free(buf);
 }
 
@@ -107,10 +90,11 @@ static void done_release(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 	if (!g)
 		return;
 	/*
-	 * Refused, the listed extents are still the device's view of this host:
-	 * they stay X_RELEASE_PENDING no more; the host has unmapped them and
-	 * gives them up anyway (the device may force-release them).  Either way
-	 * the group's live extents are done here.
+	 * Answered: the listed extents are released.  Refused (the device kept
+	 * them), the host has unmapped them already and does not take them
+	 * back: it reports the refusal and drops them too; the device can still
+	 * force-release them.  Listing only accepted extents keeps the device
+	 * from refusing in the first place.
 	 */
 	for (uint32_t i = 0; i < g->nr; i++) {
 		if (g->xn[i].st != X_RELEASE_PENDING)

@@ -304,6 +304,7 @@ static void test_dead_group_is_answered_empty_then_the_next_group(void **state)
 	struct cxldcd_extent b = hx_ext(x->base[0] + 8 * MiB, 2 * MiB, TAG_B, 0);
 	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED,
 				       .forced = true };
+	struct cxldcd_host_stats st;
 	struct cxldcd_diag diag;
 	int rej;
 
@@ -324,6 +325,8 @@ static void test_dead_group_is_answered_empty_then_the_next_group(void **state)
 	assert_int_equal(core_tag_status(x->dev, 0, -1, b.tag), CORE_TAG_COMMITTED);
 	/* one refusal (A's list), then the empty answer and B's list succeeded */
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 1);
+	cxldcd_host_get_stats(x->h, &st);
+	assert_int_equal(st.dead_group_answers, 1);
 }
 
 /*
