@@ -478,12 +478,27 @@ static int have_msg(const struct cxldcd_app *app, struct hl_hdr *hd)
 	return app->rlen >= HL_HDR_SIZE + hd->len;
 }
 
-static void consume(struct cxldcd_app *app, const struct hl_hdr *hd)
+static void drop_head(struct cxldcd_app *app, const struct hl_hdr *hd)
 {
 	size_t n = HL_HDR_SIZE + hd->len;
 
 	memmove(app->rbuf, app->rbuf + n, app->rlen - n);
 	app->rlen -= n;
+}
+
+static int apply_revokes(struct cxldcd_app *app, struct hl_hdr *hd, bool *more);
+
+/*
+ * Done with the reply at the head of rbuf.  REVOKEs that came in the same
+ * read behind it are applied now: the socket will not signal them again.
+ */
+static void consume(struct cxldcd_app *app, const struct hl_hdr *hd)
+{
+	struct hl_hdr next;
+	bool more;
+
+	drop_head(app, hd);
+	apply_revokes(app, &next, &more);
 }
 
 /*
@@ -506,7 +521,7 @@ static int apply_revokes(struct cxldcd_app *app, struct hl_hdr *hd, bool *more)
 		if (hl_dec_u64_msg(app->rbuf + HL_HDR_SIZE, hd->len, &id))
 			return -EPROTO;
 		n += revoke_maps(app, id);
-		consume(app, hd);
+		drop_head(app, hd);
 	}
 	return rc < 0 ? rc : n;
 }
