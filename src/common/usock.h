@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * usock.h - a listening Unix stream socket that only its owner can use.
+ * usock.h - a listening Unix stream socket that only its owner can use,
+ * at a path taken by the rules of sockpolicy.h.
  */
 #ifndef CXLDCD_COMMON_USOCK_H
 #define CXLDCD_COMMON_USOCK_H
 
+#include "common/sockpolicy.h"
+
 /*
- * usock_listen() - listen on a new Unix stream socket at @path, mode 0600,
- * non-blocking and close-on-exec.  A socket file already at @path (a
- * previous run's) is replaced; any other file there is an error.
- * Return: the listening fd, or -errno (-ENAMETOOLONG for a path that does
- * not fit sun_path).
+ * usock_listen_own() - listen on a new Unix stream socket at @path, mode
+ * 0600, non-blocking and close-on-exec.  @path is claimed first
+ * (sockpolicy_claim(): a stale socket is replaced, a live one or a
+ * non-socket refused).
+ * @own: may be NULL; receives the created socket file, for
+ *       sockpolicy_release() at exit.
+ * Return: the listening fd, or -errno (-EADDRINUSE: a live socket is
+ * there; -EEXIST: a file that is not a socket; -ENAMETOOLONG: the path
+ * does not fit sun_path).
  */
+int usock_listen_own(const char *path, int backlog, struct sockpolicy_owned *own);
+
+/* usock_listen() - usock_listen_own() without recording the socket file. */
 int usock_listen(const char *path, int backlog);
 
 #endif /* CXLDCD_COMMON_USOCK_H */

@@ -6,7 +6,12 @@
  *
  * A connection reads into one buffer of at most one message (header +
  * HL_MAX_PAYLOAD) and writes from a queue of whole messages, each with an
- * optional fd that travels with its first byte.  Anything unexpected from
+ * optional fd that travels with its first byte.  The queue is charged the
+ * bytes really allocated for it; above half its bound the connection is
+ * not parsed or read until the peer drains it (backpressure).  A
+ * connection must send HELLO within its listener's hello timeout; each
+ * listener admits max_conns connections and, when full, replaces its
+ * oldest un-HELLOed one.  Out of fds, accept() is paused, not spun.  Anything unexpected from
  * the peer is a protocol violation: ERROR, then close.  Connections are
  * never freed from inside an observer callback or a nested call: they are
  * marked dead and reaped at the end of hostlink_process_fd().
@@ -27,18 +32,21 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cci/cci.h"
 #include "cci/fault.h"
 #include "core/core.h"
+#include "common/sockpolicy.h"
 #include "common/usock.h"
 #include "hostlink/proto.h"
 #include "mem/mem.h"
 
 #define DEFAULT_MAX_OUT (16u << 20)
-#define DEFAULT_MAX_CONNS 64u
 #define RBUF_INITIAL 4096u
+/* Out of fds: try accepting again this often (and whenever a connection closes). */
+#define ACCEPT_RETRY_MS 250u
 #define RECV_ROUNDS 16
 
 struct outmsg {
@@ -51,6 +59,8 @@ struct outmsg {
 struct conn {
 	struct conn *next;
 	struct hostlink *hl;
+	struct listener *l;         /* accepted on; NULL once the listener is gone */
+	uint64_t hello_due_ms;      /* closed at this time without HELLO */
 	int fd;
 	bool is_unix;
 	bool hello;                 /* HELLO accepted */
@@ -61,7 +71,7 @@ struct conn {
 	uint8_t *rbuf;
 	size_t rlen, rcap;
 	struct outmsg *oq_head, *oq_tail;
-	size_t oq_bytes;
+	size_t oq_bytes;            /* allocated for the queue: outmsg_cost() of each */
 	uint32_t seq_out;
 	unsigned watched;
 };
@@ -70,7 +80,11 @@ struct listener {
 	struct listener *next;
 	int fd;
 	bool is_unix;
+	bool paused;                /* out of fds: not watched until a retry */
 	char *path;
+	struct sockpolicy_owned own;
+	uint32_t nr_conns;
+	struct hostlink_limits lim;
 };
 
 struct hostlink {
@@ -82,6 +96,9 @@ struct hostlink {
 	struct cci_faults *faults;  /* [nr_hosts]: fault injection for each host's connections */
 	uint16_t nr_hosts;
 	uint32_t nr_conns;
+	bool starved_logged;        /* the one line of this fd shortage is out */
+	uint64_t retry_due_ms;      /* paused listeners are retried then; 0: none paused */
+	uint64_t wake_due_ms;       /* the caller's wake request stands for then; 0: none */
 	struct hostlink_stats st;
 };
 
@@ -105,13 +122,19 @@ static void hlog(const struct hostlink *hl, int level, const char *fmt, ...)
 
 /* ------------------------------------------------------------ watching */
 
+/* Backpressure: over half the bound, take no new requests from the peer. */
+static bool conn_full(const struct conn *c)
+{
+	return c->oq_bytes >= c->hl->cfg.max_out_bytes / 2;
+}
+
 static unsigned conn_wanted(const struct conn *c)
 {
 	unsigned ev = 0;
 
 	if (c->dead)
 		return 0;
-	if (c->oq_bytes < c->hl->cfg.max_out_bytes / 2)
+	if (!conn_full(c))
 		ev |= HOSTLINK_IN;
 	if (c->oq_head)
 		ev |= HOSTLINK_OUT;
@@ -145,6 +168,12 @@ static struct outmsg *outmsg_new(size_t cap)
 	return m;
 }
 
+/* What a queued message really holds in memory. */
+static size_t outmsg_cost(const struct outmsg *m)
+{
+	return sizeof(*m) + m->len;
+}
+
 static void outmsg_free(struct outmsg *m)
 {
 	if (m->fd >= 0)
@@ -173,7 +202,7 @@ static void conn_flush(struct conn *c)
 		c->oq_head = m->next;
 		if (!c->oq_head)
 			c->oq_tail = NULL;
-		c->oq_bytes -= m->len;
+		c->oq_bytes -= outmsg_cost(m);
 		outmsg_free(m);
 	}
 	conn_rewatch(c);
@@ -186,7 +215,7 @@ static void conn_queue(struct conn *c, struct outmsg *m)
 		outmsg_free(m);
 		return;
 	}
-	if (c->oq_bytes + m->len > c->hl->cfg.max_out_bytes) {
+	if (c->oq_bytes + outmsg_cost(m) > c->hl->cfg.max_out_bytes) {
 		hlog(c->hl, LOG_INFO, "host=%u output queue above %zu bytes: dropping the connection",
 		     c->host, c->hl->cfg.max_out_bytes);
 		c->hl->st.violations++;
@@ -199,7 +228,7 @@ static void conn_queue(struct conn *c, struct outmsg *m)
 	else
 		c->oq_head = m;
 	c->oq_tail = m;
-	c->oq_bytes += m->len;
+	c->oq_bytes += outmsg_cost(m);
 	c->hl->st.msgs_out++;
 	conn_flush(c);
 }
@@ -262,6 +291,8 @@ static void violation(struct conn *c, const char *fmt, ...)
 
 /* ------------------------------------------------------------ connections */
 
+static void resume_accept(struct hostlink *hl);
+
 static void conn_close(struct conn *c)
 {
 	struct hostlink *hl = c->hl;
@@ -292,7 +323,10 @@ static void conn_close(struct conn *c)
 	}
 	free(c->rbuf);
 	hl->nr_conns--;
+	if (c->l)
+		c->l->nr_conns--;
 	free(c);
+	resume_accept(hl);  /* an fd came free */
 }
 
 static struct conn *conn_of_host(const struct hostlink *hl, uint16_t host)
@@ -557,7 +591,9 @@ static void on_io(struct conn *c, const struct hl_hdr *h, const uint8_t *p, bool
 			  h->len);
 		return;
 	}
-	m = outmsg_new(HL_HDR_SIZE + HL_IO_RSP_SIZE + (write ? 0 : HL_MAX_IO));
+	/* Exactly what the response holds: a 1-byte read queues a 1-byte reply. */
+	m = outmsg_new(HL_HDR_SIZE + HL_IO_RSP_SIZE +
+		       (write || !rq.len || rq.len > HL_MAX_IO ? 0 : rq.len));
 	if (!m) {
 		c->dead = true;
 		return;
@@ -625,7 +661,7 @@ static void conn_parse(struct conn *c)
 {
 	size_t off = 0;
 
-	while (!c->dead) {
+	while (!c->dead && !conn_full(c)) {
 		struct hl_hdr h;
 		int rc = hl_dec_hdr(c->rbuf + off, c->rlen - off, &h);
 
@@ -660,6 +696,15 @@ static void conn_parse(struct conn *c)
 	if (off) {
 		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
 		c->rlen -= off;
+	}
+	if (!c->rlen && c->rcap > RBUF_INITIAL) {
+		/* A big WRITE went through: give its buffer back. */
+		uint8_t *nb = realloc(c->rbuf, RBUF_INITIAL);
+
+		if (nb) {
+			c->rbuf = nb;
+			c->rcap = RBUF_INITIAL;
+		}
 	}
 }
 
@@ -699,6 +744,29 @@ static void conn_read(struct conn *c)
 	}
 }
 
+/* ------------------------------------------------------------ timers */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Ask the caller's loop for a hostlink_tick() at @due_ms, unless one comes earlier. */
+static void wake_at(struct hostlink *hl, uint64_t due_ms)
+{
+	const struct hostlink_watch_ops *w = hl->cfg.watch;
+	uint64_t now = now_ms();
+
+	if (hl->wake_due_ms && hl->wake_due_ms <= due_ms)
+		return;
+	hl->wake_due_ms = due_ms;
+	if (w && w->wake)
+		w->wake(hl->cfg.watch_opaque, due_ms > now ? due_ms - now : 0);
+}
+
 /* ------------------------------------------------------------ listeners */
 
 static int set_nonblock_cloexec(int fd)
@@ -711,54 +779,145 @@ static int set_nonblock_cloexec(int fd)
 	return 0;
 }
 
+static void watch_listener(struct hostlink *hl, struct listener *l, unsigned events)
+{
+	if (hl->cfg.watch && hl->cfg.watch->mod)
+		hl->cfg.watch->mod(hl->cfg.watch_opaque, l->fd, events);
+}
+
+/*
+ * Out of file descriptors the pending connection stays in the backlog and
+ * the listener stays readable: watching it would spin.  Stop watching, say
+ * so once per shortage, retry when a connection closes or after
+ * ACCEPT_RETRY_MS.
+ */
+static void pause_accept(struct hostlink *hl, struct listener *l, int err)
+{
+	if (!hl->starved_logged) {
+		hlog(hl, LOG_WARNING, "accept paused: %s (retrying every %u ms)", strerror(err),
+		     ACCEPT_RETRY_MS);
+		hl->starved_logged = true;
+	}
+	hl->st.accept_pauses++;
+	l->paused = true;
+	watch_listener(hl, l, 0);
+	if (!hl->retry_due_ms)
+		hl->retry_due_ms = now_ms() + ACCEPT_RETRY_MS;
+	wake_at(hl, hl->retry_due_ms);
+}
+
+static void resume_accept(struct hostlink *hl)
+{
+	if (!hl->retry_due_ms)
+		return;
+	hl->retry_due_ms = 0;
+	for (struct listener *l = hl->listeners; l; l = l->next) {
+		if (l->paused) {
+			l->paused = false;
+			watch_listener(hl, l, HOSTLINK_IN);
+		}
+	}
+}
+
+/* The listener's oldest connection that has not sent HELLO (the list is newest first). */
+static struct conn *oldest_unhelloed(struct hostlink *hl, const struct listener *l)
+{
+	struct conn *found = NULL;
+
+	for (struct conn *c = hl->conns; c; c = c->next)
+		if (c->l == l && !c->hello && !c->dead)
+			found = c;
+	return found;
+}
+
+/* Room for one more connection on @l: evict the oldest un-HELLOed one if full. */
+static bool make_room(struct hostlink *hl, struct listener *l)
+{
+	struct conn *victim;
+
+	if (l->nr_conns < l->lim.max_conns)
+		return true;
+	victim = oldest_unhelloed(hl, l);
+	if (!victim) {
+		hlog(hl, LOG_INFO, "listener full (max-conns=%u, all past hello): refusing a connection",
+		     l->lim.max_conns);
+		return false;
+	}
+	hlog(hl, LOG_DEBUG, "listener full (max-conns=%u): dropping fd=%d, which sent no hello",
+	     l->lim.max_conns, victim->fd);
+	hl->st.evicted++;
+	victim->dead = true;
+	victim->l = NULL;   /* its slot goes to the new connection now */
+	l->nr_conns--;
+	return true;
+}
+
+static struct conn *conn_new(struct hostlink *hl, struct listener *l, int fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c)
+		c->rbuf = malloc(RBUF_INITIAL);
+	if (!c || !c->rbuf) {
+		free(c);
+		return NULL;
+	}
+	if (!l->is_unix) {
+		int one = 1;
+
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	c->hl = hl;
+	c->l = l;
+	c->fd = fd;
+	c->is_unix = l->is_unix;
+	c->rcap = RBUF_INITIAL;
+	c->watched = HOSTLINK_IN;
+	c->hello_due_ms = now_ms() + l->lim.hello_timeout_ms;
+	if (hl->cfg.watch && hl->cfg.watch->add &&
+	    hl->cfg.watch->add(hl->cfg.watch_opaque, fd, HOSTLINK_IN)) {
+		free(c->rbuf);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
 static void on_accept(struct hostlink *hl, struct listener *l)
 {
-	for (;;) {
+	while (!l->paused) {
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				pause_accept(hl, l, errno);
 			return;
-		if (hl->nr_conns >= hl->cfg.max_conns) {
-			hlog(hl, LOG_WARNING, "host link: connection limit %u reached, refusing",
-			     hl->cfg.max_conns);
+		}
+		if (hl->starved_logged) {
+			hlog(hl, LOG_NOTICE, "accepting connections again");
+			hl->starved_logged = false;
+		}
+		if (!make_room(hl, l)) {
 			close(fd);
 			continue;
 		}
-		c = calloc(1, sizeof(*c));
-		if (c)
-			c->rbuf = malloc(RBUF_INITIAL);
-		if (!c || !c->rbuf) {
-			if (c)
-				free(c);
+		c = conn_new(hl, l, fd);
+		if (!c) {
 			close(fd);
 			return;
-		}
-		if (!l->is_unix) {
-			int one = 1;
-
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		}
-		c->hl = hl;
-		c->fd = fd;
-		c->is_unix = l->is_unix;
-		c->rcap = RBUF_INITIAL;
-		c->watched = HOSTLINK_IN;
-		if (hl->cfg.watch && hl->cfg.watch->add &&
-		    hl->cfg.watch->add(hl->cfg.watch_opaque, fd, HOSTLINK_IN)) {
-			free(c->rbuf);
-			free(c);
-			close(fd);
-			continue;
 		}
 		c->next = hl->conns;
 		hl->conns = c;
 		hl->nr_conns++;
-		hlog(hl, LOG_DEBUG, "host link: connection fd=%d (%s)", fd, l->is_unix ? "unix" : "tcp");
+		l->nr_conns++;
+		wake_at(hl, c->hello_due_ms);
+		hlog(hl, LOG_DEBUG, "connection fd=%d (%s)", fd, l->is_unix ? "unix" : "tcp");
 	}
 }
 
-static int add_listener(struct hostlink *hl, int fd, bool is_unix, const char *path)
+static int add_listener(struct hostlink *hl, int fd, bool is_unix, const char *path,
+			const struct hostlink_limits *lim)
 {
 	struct listener *l = calloc(1, sizeof(*l));
 	int rc;
@@ -779,6 +938,9 @@ static int add_listener(struct hostlink *hl, int fd, bool is_unix, const char *p
 	}
 	l->fd = fd;
 	l->is_unix = is_unix;
+	l->lim.max_conns = lim && lim->max_conns ? lim->max_conns : hl->cfg.max_conns;
+	l->lim.hello_timeout_ms = lim && lim->hello_timeout_ms ? lim->hello_timeout_ms
+							       : hl->cfg.hello_timeout_ms;
 	l->next = hl->listeners;
 	hl->listeners = l;
 	return 0;
@@ -788,29 +950,33 @@ int hostlink_listen_fd(struct hostlink *hl, int fd, int is_unix)
 {
 	int rc = set_nonblock_cloexec(fd);
 
-	return rc ? rc : add_listener(hl, fd, is_unix != 0, NULL);
+	return rc ? rc : add_listener(hl, fd, is_unix != 0, NULL, NULL);
 }
 
-int hostlink_listen_unix(struct hostlink *hl, const char *path)
+int hostlink_listen_unix(struct hostlink *hl, const char *path, const struct hostlink_limits *lim)
 {
+	struct sockpolicy_owned own;
 	int fd, rc;
 
 	if (!hl || !path)
 		return -EINVAL;
-	fd = usock_listen(path, 16);
+	fd = usock_listen_own(path, 16, &own);
 	if (fd == -ENAMETOOLONG)
 		return -EINVAL;
 	if (fd < 0)
 		return fd;
-	rc = add_listener(hl, fd, true, path);
+	rc = add_listener(hl, fd, true, path, lim);
 	if (rc) {
-		unlink(path);
+		sockpolicy_release(path, &own);
 		close(fd);
+		return rc;
 	}
-	return rc;
+	hl->listeners->own = own;
+	return 0;
 }
 
-int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, uint16_t *port_out)
+int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, uint16_t *port_out,
+			const struct hostlink_limits *lim)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	socklen_t sl = sizeof(sa);
@@ -830,10 +996,16 @@ int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, ui
 	}
 	if (port_out)
 		*port_out = ntohs(sa.sin_port);
-	rc = add_listener(hl, fd, false, NULL);
-	if (rc)
+	rc = add_listener(hl, fd, false, NULL, lim);
+	if (rc) {
 		close(fd);
-	return rc;
+		return rc;
+	}
+	if (!sockpolicy_is_loopback((const struct sockaddr *)&sa))
+		hlog(hl, LOG_WARNING,
+		     "warning: tcp:%s:%u is not a loopback address: every peer that can connect has full control of the device (no authentication)",
+		     addr, ntohs(sa.sin_port));
+	return 0;
 }
 
 /* ------------------------------------------------------------ public */
@@ -852,7 +1024,9 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 	if (!hl->cfg.max_out_bytes)
 		hl->cfg.max_out_bytes = DEFAULT_MAX_OUT;
 	if (!hl->cfg.max_conns)
-		hl->cfg.max_conns = DEFAULT_MAX_CONNS;
+		hl->cfg.max_conns = HOSTLINK_DEFAULT_MAX_CONNS;
+	if (!hl->cfg.hello_timeout_ms)
+		hl->cfg.hello_timeout_ms = HOSTLINK_DEFAULT_HELLO_TIMEOUT_MS;
 	hl->nr_hosts = core_dev_cfg(cfg->dev)->nr_hosts;
 	hl->by_host = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->by_host));
 	hl->faults = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->faults));
@@ -905,8 +1079,7 @@ void hostlink_free(struct hostlink *hl)
 		if (hl->cfg.watch && hl->cfg.watch->del)
 			hl->cfg.watch->del(hl->cfg.watch_opaque, l->fd);
 		close(l->fd);
-		if (l->path)
-			unlink(l->path);
+		sockpolicy_release(l->path, &l->own);
 		free(l->path);
 		free(l);
 	}
@@ -949,6 +1122,8 @@ int hostlink_process_fd(struct hostlink *hl, int fd, unsigned events)
 	}
 	if (events & HOSTLINK_OUT)
 		conn_flush(c);
+	if (c->rlen && !c->dead)
+		conn_parse(c);      /* requests held back while the queue was full */
 	if (events & (HOSTLINK_IN | HOSTLINK_ERR))
 		conn_read(c);
 	if (!c->dead && (events & HOSTLINK_ERR) && !(events & HOSTLINK_IN))
@@ -959,13 +1134,42 @@ int hostlink_process_fd(struct hostlink *hl, int fd, unsigned events)
 	return 0;
 }
 
+int64_t hostlink_tick(struct hostlink *hl)
+{
+	uint64_t now = now_ms(), next = 0;
+
+	hl->wake_due_ms = 0;
+	if (hl->retry_due_ms && hl->retry_due_ms <= now)
+		resume_accept(hl);
+	for (struct conn *c = hl->conns; c; c = c->next) {
+		if (c->hello || c->dead)
+			continue;
+		if (c->hello_due_ms <= now) {
+			hlog(hl, LOG_DEBUG, "fd=%d sent no hello in time: closing", c->fd);
+			hl->st.hello_timeouts++;
+			conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX,
+				  enc_error_cb, "no hello in time", -1);
+			c->dead = true;
+		} else if (!next || c->hello_due_ms < next) {
+			next = c->hello_due_ms;
+		}
+	}
+	reap(hl);
+	if (hl->retry_due_ms && (!next || hl->retry_due_ms < next))
+		next = hl->retry_due_ms;
+	if (!next)
+		return -1;
+	wake_at(hl, next);
+	return next > now ? (int64_t)(next - now) : 0;
+}
+
 size_t hostlink_pollfds(const struct hostlink *hl, struct pollfd *out, size_t cap)
 {
 	size_t n = 0;
 
 	for (const struct listener *l = hl->listeners; l; l = l->next, n++)
 		if (n < cap)
-			out[n] = (struct pollfd){ .fd = l->fd, .events = POLLIN };
+			out[n] = (struct pollfd){ .fd = l->fd, .events = l->paused ? 0 : POLLIN };
 	for (const struct conn *c = hl->conns; c; c = c->next, n++) {
 		unsigned ev = conn_wanted(c);
 

@@ -39,11 +39,32 @@ struct hostlink;
  * How the hostlink asks the caller's loop to watch its fds.  add: start
  * watching fd for events; mod: change the events; del: stop watching (the
  * hostlink closes the fd right after).  Return 0 or -errno (add/mod).
+ * wake (may be NULL): call hostlink_tick() once, @delay_ms from now; a new
+ * request replaces the previous one (HELLO deadlines, accept retries).
+ * Without it the caller calls hostlink_tick() often (poll()-based callers:
+ * every round).
  */
 struct hostlink_watch_ops {
 	int (*add)(void *opaque, int fd, unsigned events);
 	int (*mod)(void *opaque, int fd, unsigned events);
 	void (*del)(void *opaque, int fd);
+	void (*wake)(void *opaque, uint64_t delay_ms);
+};
+
+/* Defaults of struct hostlink_limits (docs/host-link.md "Robustness"). */
+#define HOSTLINK_DEFAULT_MAX_CONNS 64u
+#define HOSTLINK_DEFAULT_HELLO_TIMEOUT_MS 5000u
+
+/*
+ * Limits of one listener.  max_conns: connections accepted on this listener
+ * and still open, HELLO'd or not; when it is full a new connection replaces
+ * the listener's oldest one that has not sent HELLO (none: the new one is
+ * refused).  hello_timeout_ms: a connection that has not sent HELLO by then
+ * is closed.  0 = the default.
+ */
+struct hostlink_limits {
+	uint32_t max_conns;
+	uint32_t hello_timeout_ms;
 };
 
 typedef void hostlink_log_fn(void *opaque, int level, const char *msg);
@@ -56,8 +77,17 @@ struct hostlink_cfg {
 	hostlink_log_fn *log;       /* may be NULL: silent */
 	void *log_opaque;
 	int log_level;              /* syslog level cut, e.g. LOG_INFO */
-	size_t max_out_bytes;       /* per-connection output bound; 0 = 16 MiB */
-	uint32_t max_conns;         /* accepted connections, HELLO'd or not; 0 = 64 */
+	/*
+	 * Per-connection output bound, in bytes actually allocated for queued
+	 * messages; 0 = 16 MiB.  Above half of it the connection is not read
+	 * (backpressure) until the peer drains its replies; a queue that still
+	 * reaches the bound (the peer reads nothing while the device sends
+	 * MAP/UNMAP/IRQ) drops the connection.
+	 */
+	size_t max_out_bytes;
+	/* Each listener's limits where hostlink_listen_*() gets none; 0 = the defaults. */
+	uint32_t max_conns;
+	uint32_t hello_timeout_ms;
 	/*
 	 * Journaling hooks (all may be NULL).  cci_before() runs before a host's
 	 * CCI request is handled (set the model time).  cci_after() gets the
@@ -89,18 +119,33 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out);
 void hostlink_free(struct hostlink *hl);
 
 /**
- * hostlink_listen_unix() - listen on a new Unix socket at @path (created
- * 0600; an existing socket file there is replaced).  Return: 0 or -errno.
+ * hostlink_listen_unix() - listen on a new Unix socket at @path, created
+ * 0600, by the rules of src/common/sockpolicy.h: a stale socket file there
+ * is replaced, a live one is refused (-EADDRINUSE), so is a file that is
+ * not a socket (-EEXIST); hostlink_free() removes the socket file only if
+ * it is still the one created here.
+ * @lim: borrowed, may be NULL (defaults).  Return: 0 or -errno.
  */
-int hostlink_listen_unix(struct hostlink *hl, const char *path);
+int hostlink_listen_unix(struct hostlink *hl, const char *path, const struct hostlink_limits *lim);
 /**
  * hostlink_listen_tcp() - listen on @addr:@port (NULL addr = 127.0.0.1).
+ * Every process that can connect is trusted (no authentication); a
+ * non-loopback @addr is logged as a warning.
  * @port_out: may be NULL; receives the bound port (useful with port 0).
+ * @lim: borrowed, may be NULL (defaults).
  * TCP hosts never get direct mapping.  Return: 0 or -errno.
  */
-int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, uint16_t *port_out);
+int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, uint16_t *port_out,
+			const struct hostlink_limits *lim);
 /* Adopt an already listening socket (systemd/tests). is_unix: fd passing allowed. */
 int hostlink_listen_fd(struct hostlink *hl, int fd, int is_unix);
+
+/**
+ * hostlink_tick() - close connections past their HELLO deadline and retry
+ * listeners paused for want of file descriptors.  Cheap when there is
+ * nothing to do.  Return: milliseconds until it has work again, or -1.
+ */
+int64_t hostlink_tick(struct hostlink *hl);
 
 /**
  * hostlink_process_fd() - handle readiness of one of the hostlink's fds.
@@ -141,6 +186,9 @@ int hostlink_get_faults(const struct hostlink *hl, uint16_t host, struct cci_fau
 struct hostlink_stats {
 	uint32_t nr_conns;          /* open connections */
 	uint32_t nr_hosts;          /* of them past HELLO */
+	uint64_t hello_timeouts;    /* connections closed for no HELLO in time */
+	uint64_t evicted;           /* un-HELLOed connections replaced on a full listener */
+	uint64_t accept_pauses;     /* times accept() ran out of fds */
 	uint64_t msgs_in, msgs_out;
 	uint64_t irqs, maps, unmaps;
 	uint64_t violations;        /* connections dropped for protocol violations */

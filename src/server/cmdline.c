@@ -289,9 +289,21 @@ static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link
 		rc = cmdline_split_kv(c, arg + i + 1, NULL, &kv);
 	for (size_t k = 0; !rc && k < kv.n; k++) {
 		const char *key = kv.p[k].key, *v = kv.p[k].value;
+		uint64_t u = 0;
 
-		if (strcmp(key, "device"))
-			rc = cmdline_fail(c, "unknown option '%s' (device)", key);
+		if (host_link && (!strcmp(key, "max-conns") || !strcmp(key, "hello-timeout-ms"))) {
+			/* Host-link listener limits (docs/host-link.md "Robustness"). */
+			if (cmdline_parse_u64(v, &u) || !u || u > UINT32_MAX)
+				rc = cmdline_fail(c, "invalid value '%s' for '%s' (1..%u)", v, key,
+						  UINT32_MAX);
+			else if (key[0] == 'm')
+				l->max_conns = (uint32_t)u;
+			else
+				l->hello_timeout_ms = (uint32_t)u;
+		} else if (strcmp(key, "device")) {
+			rc = cmdline_fail(c, host_link ? "unknown option '%s' (device, max-conns, hello-timeout-ms)"
+						       : "unknown option '%s' (device)", key);
+		}
 		else if (!cmdline_id_ok(v))
 			rc = cmdline_fail(c, "invalid device id '%s'", v);
 		else if (!(l->device = strdup(v)))
@@ -680,9 +692,11 @@ const char *cmdline_usage(void)
 "                       unless HOST is given)\n"
 "  --fm unix:PATH|tcp:HOST:PORT[,device=ID]\n"
 "                       a fabric-manager (FM-API CCI) listener (several allowed)\n"
-"  --host-socket PATH|unix:PATH|tcp:HOST:PORT[,device=ID]\n"
+"  --host-socket PATH|unix:PATH|tcp:HOST:PORT[,device=ID][,max-conns=N]\n"
+"          [,hello-timeout-ms=MS]\n"
 "                       a host-link listener (several allowed; TCP: IPv4, slow\n"
-"                       path only); device= defaults to the first -device\n"
+"                       path only); device= defaults to the first -device;\n"
+"                       max-conns (64) and hello-timeout-ms (5000) per listener\n"
 "  --state DIR          persistent state directory\n"
 "  --trace=cci,qmp,host log every message of these faces\n"
 "  --help, --version\n"

@@ -103,7 +103,8 @@ struct cmdline_device {
 };
 
 /*
- * --fm ADDR[,device=ID] / --host-socket ADDR[,device=ID]: one listener and
+ * --fm ADDR[,device=ID] / --host-socket ADDR[,device=ID][,max-conns=N]
+ * [,hello-timeout-ms=MS]: one listener and
  * the -device it serves.  A --host-socket ADDR may be a bare PATH (Unix);
  * its TCP addresses are IPv4 (empty host: 127.0.0.1).
  */
@@ -112,6 +113,8 @@ struct cmdline_listener {
 	char *device;                   /* device=ID as written; NULL: the first -device */
 	size_t dev;                     /* index in cmdline_cfg.devices of the device served */
 	char *arg;                      /* the option's value as written (messages) */
+	uint32_t max_conns;             /* --host-socket max-conns=; 0: default */
+	uint32_t hello_timeout_ms;      /* --host-socket hello-timeout-ms=; 0: default */
 };
 
 struct cmdline_cfg {

@@ -64,6 +64,8 @@ struct dcd {
 	struct cci_ctx *replay_fm;    /* FM-socket records during replay */
 	struct cci_ctx **replay_mbox; /* [nr_hosts]: host-link records during replay, made on first use */
 	struct hostlink *hl;          /* its --host-socket listeners (unix and tcp), NULL if none */
+	uint64_t hl_timer;            /* the loop timer hl asked for (hostlink_tick()) */
+	bool hl_timer_set;
 	/* what the observers saw during the current request (events.c) */
 	json_t *acc;                  /* accepted extents, until group_answered */
 	json_t *rel, *rev;            /* {"host": [extents]} released / revoked */

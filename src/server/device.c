@@ -22,6 +22,7 @@
 #include "cci/cci.h"
 #include "cmdline.h"
 #include "daemon.h"
+#include "loop.h"
 
 #define MIB (1ull << 20)
 #define GIB (1ull << 30)
@@ -306,6 +307,8 @@ static void dcd_free(struct dcd *dv)
 	cci_ctx_free(dv->replay_fm);
 	core_dev_free(dv->dev);          /* observers point at md and hl: free them after */
 	mem_dev_free(dv->md);
+	if (dv->hl_timer_set)
+		loop_del_timer(dv->srv->loop, dv->hl_timer);
 	hostlink_free(dv->hl);
 	json_decref(dv->acc);
 	json_decref(dv->rel);

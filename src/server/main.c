@@ -23,6 +23,7 @@
 
 #include "cci/cci.h"
 #include "cci/msg.h"
+#include "common/sockpolicy.h"
 #include "hostlink/hostlink.h"
 #include "qmp/qmp.h"
 #include "store/store.h"
@@ -144,7 +145,27 @@ static void hl_del(void *opaque, int fd)
 	loop_del_fd(((struct dcd *)opaque)->srv->loop, fd);
 }
 
-static const struct hostlink_watch_ops hl_watch = { .add = hl_add, .mod = hl_mod, .del = hl_del };
+static void hl_tick(struct loop *l, void *opaque)
+{
+	struct dcd *dv = opaque;
+
+	(void)l;
+	dv->hl_timer_set = false;
+	hostlink_tick(dv->hl);
+}
+
+/* One timer per host link: a new request replaces the standing one. */
+static void hl_wake(void *opaque, uint64_t delay_ms)
+{
+	struct dcd *dv = opaque;
+
+	if (dv->hl_timer_set)
+		loop_del_timer(dv->srv->loop, dv->hl_timer);
+	dv->hl_timer_set = loop_add_timer(dv->srv->loop, delay_ms, hl_tick, dv, &dv->hl_timer) == 0;
+}
+
+static const struct hostlink_watch_ops hl_watch = { .add = hl_add, .mod = hl_mod, .del = hl_del,
+						    .wake = hl_wake };
 
 static void hl_log(void *opaque, int level, const char *msg)
 {
@@ -233,7 +254,9 @@ static int start_hostlinks(struct daemon *d)
 	for (size_t i = 0; i < d->cfg.nr_host; i++) {
 		const struct cmdline_listener *l = &d->cfg.host[i];
 		struct dcd *dv = d->ctx.devs[l->dev];     /* cmdline_parse() checked device= */
-		char addr[300], ip[INET_ADDRSTRLEN];
+		const struct hostlink_limits lim = { .max_conns = l->max_conns,
+						     .hello_timeout_ms = l->hello_timeout_ms };
+		char addr[300], ip[INET_ADDRSTRLEN], msg[400];
 		uint16_t port = 0;
 		int rc;
 
@@ -241,16 +264,17 @@ static int start_hostlinks(struct daemon *d)
 			return rc;
 		rc = dcd_hostlink(d, dv);
 		if (!rc && l->addr.kind == SOCK_UNIX) {
-			rc = hostlink_listen_unix(dv->hl, l->addr.path);
+			rc = hostlink_listen_unix(dv->hl, l->addr.path, &lim);
 			snprintf(addr, sizeof(addr), "unix:%s", l->addr.path);
 		} else if (!rc) {
 			rc = hostlink_listen_tcp(dv->hl, ip, (uint16_t)strtoul(l->addr.port, NULL, 10),
-						 &port);
+						 &port, &lim);
 			snprintf(addr, sizeof(addr), "tcp:%s:%u", ip, port);
 		}
 		if (rc) {
 			fprintf(stderr, "cxldcd: --host-socket %s: cannot listen: %s\n", l->arg,
-				strerror(-rc));
+				sockpolicy_strerror(rc, l->addr.kind == SOCK_UNIX ? l->addr.path : NULL,
+						    msg, sizeof(msg)));
 			return rc;
 		}
 		srv_log(&d->log, LOG_NOTICE, "host link: listening on %s (device %s)", addr, dv->id);
@@ -347,7 +371,11 @@ static int start_fm(struct daemon *d)
 
 		rc = fm_listen_new(&d->ctx, &l->addr, dv, &d->fm_ls[i]);
 		if (rc) {
-			fprintf(stderr, "cxldcd: --fm %s: cannot listen: %s\n", l->arg, strerror(-rc));
+			char msg[400];
+
+			fprintf(stderr, "cxldcd: --fm %s: cannot listen: %s\n", l->arg,
+				sockpolicy_strerror(rc, l->addr.kind == SOCK_UNIX ? l->addr.path : NULL,
+						    msg, sizeof(msg)));
 			return rc;
 		}
 		d->nr_fm_ls++;
@@ -393,7 +421,11 @@ static int start(struct daemon *d)
 		sock_addr_str(&d->cfg.qmp[i], addr, sizeof(addr));
 		rc = qmp_listen_new(d->loop, d->qmp, &d->cfg.qmp[i], &d->log, &d->qmp_ls[i]);
 		if (rc) {
-			fprintf(stderr, "cxldcd: -qmp %s: cannot listen: %s\n", addr, strerror(-rc));
+			char msg[400];
+
+			fprintf(stderr, "cxldcd: -qmp %s: cannot listen: %s\n", addr,
+				sockpolicy_strerror(rc, d->cfg.qmp[i].kind == SOCK_UNIX ?
+						    d->cfg.qmp[i].path : NULL, msg, sizeof(msg)));
 			return rc;
 		}
 		d->nr_qmp_ls++;

@@ -17,10 +17,14 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include "common/sockpolicy.h"
+#include "common/usock.h"
 #include "loop.h"
 #include "sock.h"
 
 #define READ_CHUNK 65536
+/* Out of fds: try accepting again this often (and whenever a connection closes). */
+#define ACCEPT_RETRY_MS 250
 
 struct sock_conn {
 	struct sock_listener *ls;
@@ -41,13 +45,63 @@ struct sock_listener {
 	const struct srv_log *log;
 	struct sock_addr addr;
 	int fd;
-	bool unlink_path;
+	struct sockpolicy_owned own;    /* the Unix socket file we created */
 	size_t outbuf_max;
+	bool paused;                    /* out of fds: not watching, see pause_accept() */
+	bool starved_logged;            /* the one log line of this shortage is out */
+	bool retry_set;
+	uint64_t retry_timer;
 	sock_accept_fn *accept;
 	void *opaque;
 	struct sock_conn *conns;
 	unsigned long nr_accepted;
 };
+
+/* ---- accept pausing ------------------------------------------------- */
+
+/*
+ * Out of file descriptors (EMFILE/ENFILE) the pending connection stays in
+ * the kernel's backlog and the listener stays readable: watching it would
+ * spin.  Stop watching, say so once, and try again when one of our
+ * connections closes or after ACCEPT_RETRY_MS.
+ */
+static void resume_accept(struct sock_listener *ls)
+{
+	if (!ls->paused)
+		return;
+	if (ls->retry_set) {
+		loop_del_timer(ls->loop, ls->retry_timer);
+		ls->retry_set = false;
+	}
+	ls->paused = false;
+	loop_mod_fd(ls->loop, ls->fd, LOOP_IN);
+}
+
+static void on_retry(struct loop *l, void *opaque)
+{
+	struct sock_listener *ls = opaque;
+
+	(void)l;
+	ls->retry_set = false;
+	resume_accept(ls);
+}
+
+static void pause_accept(struct sock_listener *ls, int err)
+{
+	if (!ls->starved_logged) {
+		char addr[300];
+
+		sock_addr_str(&ls->addr, addr, sizeof(addr));
+		srv_log(ls->log, LOG_WARNING, "%s: accept paused: %s (retrying every %d ms)", addr,
+			strerror(err), ACCEPT_RETRY_MS);
+		ls->starved_logged = true;
+	}
+	ls->paused = true;
+	loop_mod_fd(ls->loop, ls->fd, 0);
+	if (!ls->retry_set &&
+	    loop_add_timer(ls->loop, ACCEPT_RETRY_MS, on_retry, ls, &ls->retry_timer) == 0)
+		ls->retry_set = true;
+}
 
 /* ---- addresses ------------------------------------------------------ */
 
@@ -157,6 +211,7 @@ static void conn_destroy(struct sock_conn *c)
 	srv_log(ls->log, LOG_INFO, "%s: disconnected", c->name);
 	free(c->out);
 	free(c);
+	resume_accept(ls);
 }
 
 static void on_close_timer(struct loop *l, void *opaque)
@@ -360,9 +415,18 @@ static void on_listen(struct loop *l, int fd, unsigned events, void *opaque)
 		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (cfd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				pause_accept(ls, errno);
+			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				srv_log(ls->log, LOG_WARNING, "accept: %s", strerror(errno));
 			return;
+		}
+		if (ls->starved_logged) {
+			char addr[300];
+
+			sock_addr_str(&ls->addr, addr, sizeof(addr));
+			srv_log(ls->log, LOG_NOTICE, "%s: accepting connections again", addr);
+			ls->starved_logged = false;
 		}
 		memset((char *)&ss + sl, 0, sizeof(ss) - sl);
 		accept_one(ls, cfd, &ss);
@@ -371,51 +435,13 @@ static void on_listen(struct loop *l, int fd, unsigned events, void *opaque)
 
 /* ---- listeners ------------------------------------------------------ */
 
-/* An existing socket file: reuse it only if nobody is accepting on it. */
-static int clear_stale(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, rc;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	if (rc == 0)
-		return -EADDRINUSE;
-	return unlink(path) < 0 ? -errno : 0;
-}
-
+/* The path is taken and given back by the rules of src/common/sockpolicy.h. */
 static int listen_unix(struct sock_listener *ls)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old;
-	int fd, rc;
+	int fd = usock_listen_own(ls->addr.path, 64, &ls->own);
 
-	rc = clear_stale(ls->addr.path);
-	if (rc)
-		return rc;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ls->addr.path);
-	/* Created 0600: only our user may talk to the device. */
-	old = umask(0177);
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc < 0 || listen(fd, 64) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	ls->unlink_path = true;
+		return fd;
 	ls->fd = fd;
 	return 0;
 }
@@ -442,6 +468,10 @@ static int listen_tcp(struct sock_listener *ls)
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0) {
 			ls->fd = fd;
 			rc = 0;
+			if (!sockpolicy_is_loopback(ai->ai_addr))
+				srv_log(ls->log, LOG_WARNING,
+					"warning: tcp:%s:%s is not a loopback address: every peer that can connect has full control (no authentication)",
+					host, ls->addr.port);
 			break;
 		}
 		rc = -errno;
@@ -478,8 +508,7 @@ int sock_listen(struct loop *l, const struct sock_addr *addr, const struct srv_l
 err:
 	if (ls->fd >= 0)
 		close(ls->fd);
-	if (ls->unlink_path)
-		unlink(ls->addr.path);
+	sockpolicy_release(ls->addr.path, &ls->own);
 	free(ls);
 	return rc;
 }
@@ -492,10 +521,11 @@ void sock_listener_free(struct sock_listener *ls)
 		flush(ls->conns);
 		conn_destroy(ls->conns);
 	}
+	if (ls->retry_set)
+		loop_del_timer(ls->loop, ls->retry_timer);
 	loop_del_fd(ls->loop, ls->fd);
 	close(ls->fd);
-	if (ls->unlink_path)
-		unlink(ls->addr.path);
+	sockpolicy_release(ls->addr.path, &ls->own);
 	free(ls);
 }
 

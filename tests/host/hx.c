@@ -103,11 +103,11 @@ void hx_init_opts(struct hx *x, const struct hx_opts *o)
 	assert_non_null(mkdtemp(x->dir));
 	snprintf(x->sock, sizeof(x->sock), "%s/link.sock", x->dir);
 	snprintf(x->app_sock, sizeof(x->app_sock), "%s/app.sock", x->dir);
-	assert_int_equal(hostlink_listen_unix(x->hl, x->sock), 0);
+	assert_int_equal(hostlink_listen_unix(x->hl, x->sock, NULL), 0);
 	if (o->tcp) {
 		uint16_t port;
 
-		assert_int_equal(hostlink_listen_tcp(x->hl, "127.0.0.1", 0, &port), 0);
+		assert_int_equal(hostlink_listen_tcp(x->hl, "127.0.0.1", 0, &port, NULL), 0);
 		x->hl_port = port;
 	}
 	hx_host_cfg(x, &x->hcfg);
@@ -176,6 +176,7 @@ static void pump_once(struct hx *x, int timeout_ms, int *moved)
 	assert_true(n < 63);
 	if (x->h)
 		fds[n++] = (struct pollfd){ .fd = cxldcd_host_get_fd(x->h), .events = POLLIN };
+	hostlink_tick(x->hl);   /* HELLO deadlines, accept retries */
 	if (poll(fds, (nfds_t)n, timeout_ms) <= 0)
 		return;
 	for (size_t i = 0; i < n; i++) {

@@ -217,6 +217,24 @@ static void test_listeners_name_their_device(void **state)
 	cmdline_fini(&cfg);
 }
 
+/* Host-link listener limits: per --host-socket, 0 (the default) when not given. */
+static void test_host_socket_limits_are_per_listener(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "--host-socket",
+			       "/tmp/h.sock,max-conns=3,hello-timeout-ms=250", "--host-socket",
+			       "tcp:127.0.0.1:0", NULL), 0);
+	assert_int_equal(cfg.nr_host, 2);
+	assert_int_equal(cfg.host[0].max_conns, 3);
+	assert_int_equal(cfg.host[0].hello_timeout_ms, 250);
+	assert_int_equal(cfg.host[1].max_conns, 0);
+	assert_int_equal(cfg.host[1].hello_timeout_ms, 0);
+	cmdline_fini(&cfg);
+}
+
 static void test_listener_errors_name_the_listener(void **state)
 {
 	(void)state;
@@ -229,8 +247,14 @@ static void test_listener_errors_name_the_listener(void **state)
 		   "unix:/tmp/f.sock,device=d0");
 	EXPECT_ERR(L("--host-socket", "there is no -device to serve"), "--host-socket", "/tmp/h.sock");
 	EXPECT_ERR(L("--fm", "unknown option 'dev' (device)"), "--fm", "unix:/tmp/f.sock,dev=d0");
-	EXPECT_ERR(L("--host-socket", "unknown option 'server' (device)"), "--host-socket",
-		   "unix:/tmp/h.sock,server");
+	EXPECT_ERR(L("--host-socket", "unknown option 'server' (device, max-conns, hello-timeout-ms)"),
+		   "--host-socket", "unix:/tmp/h.sock,server");
+	EXPECT_ERR(L("--host-socket", "invalid value '0' for 'max-conns' (1..4294967295)"),
+		   "--host-socket", "unix:/tmp/h.sock,max-conns=0");
+	EXPECT_ERR(L("--host-socket", "invalid value '5s' for 'hello-timeout-ms'"), "--host-socket",
+		   "unix:/tmp/h.sock,hello-timeout-ms=5s");
+	EXPECT_ERR(L("--fm", "unknown option 'max-conns' (device)"), "--fm",
+		   "unix:/tmp/f.sock,max-conns=4");
 	EXPECT_ERR(L("--host-socket", "invalid device id '0d'"), "--host-socket", "/tmp/h.sock,device=0d");
 	EXPECT_ERR(L("--host-socket", "property 'device' given twice"), "--host-socket",
 		   "/tmp/h.sock,device=d0,device=d0");
@@ -409,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_full_command_line),
 		cmocka_unit_test(test_qmp_defaults_to_runtime_dir_when_absent),
 		cmocka_unit_test(test_listeners_name_their_device),
+		cmocka_unit_test(test_host_socket_limits_are_per_listener),
 		cmocka_unit_test(test_listener_errors_name_the_listener),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_value_parsers),
