@@ -7,9 +7,10 @@
  * to a host process over the host link:
  *   memory-backend-ram, memory-backend-tagged   anonymous memfd
  *   memory-backend-memfd                        memfd, optionally hugetlb
- *   memory-backend-file                         a file (created, grown to
- *                                               size; contents persist) or,
- *                                               for a directory, an unnamed
+ *   memory-backend-file                         a regular file (created,
+ *                                               or existing: see open_file();
+ *                                               contents persist) or, for a
+ *                                               directory, an unnamed
  *                                               O_TMPFILE in it
  * COMPAT: QEMU's `share=off` gives a private mapping; here device memory is
  * shared by definition (host windows, slow path, remote hosts), so `share`
@@ -35,6 +36,20 @@
 #define MFD_HUGE_SHIFT 26
 #endif
 #define HUGETLBFS_MAGIC_ 0x958458f6
+/* statfs f_type of kernel interfaces that look like files but are not memory. */
+static const unsigned long pseudo_fs[] = {
+	0x9fa0,       /* proc */
+	0x62656572,   /* sysfs */
+	0x64626720,   /* debugfs */
+	0x74726163,   /* tracefs */
+	0x73636673,   /* securityfs */
+	0x27e0eb,     /* cgroup */
+	0x63677270,   /* cgroup2 */
+	0x62656570,   /* configfs */
+	0xde5e81e4,   /* efivarfs */
+	0xcafe4a11,   /* bpf */
+	0x1cd1,       /* devpts */
+};
 #define MEM_ID_MAX 127
 
 void mem_errf(char *err, size_t cap, const char *fmt, ...)
@@ -169,23 +184,91 @@ static int open_memfd(const struct mem_backend_props *p, struct mem_backend *b, 
 	return 0;
 }
 
+static const char *file_kind(mode_t m)
+{
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a fifo";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISDIR(m))
+		return "a directory";
+	return "not a regular file";
+}
+
+/* Refuse what is not plain storage: special files and kernel pseudo files. */
+static int check_regular(const struct mem_backend_props *p, int fd, char *err, size_t cap)
+{
+	struct stat st;
+	struct statfs sfs;
+
+	if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0) {
+		int e = errno;
+
+		mem_errf(err, cap, "backend %s: mem-path=%s: %s", p->id, p->mem_path, strerror(e));
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		mem_errf(err, cap, "backend %s: mem-path=%s is %s, not a regular file or directory",
+			 p->id, p->mem_path, file_kind(st.st_mode));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(pseudo_fs) / sizeof(pseudo_fs[0]); i++) {
+		if ((unsigned long)sfs.f_type == pseudo_fs[i]) {
+			mem_errf(err, cap, "backend %s: mem-path=%s is a kernel interface file (/proc, /sys and the like), not memory",
+				 p->id, p->mem_path);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * mem-path names a directory (an unnamed O_TMPFILE in it), a new file
+ * (created O_EXCL, removed again if the backend fails), or an existing
+ * regular file.  Anything else is refused before it is opened, so opening a
+ * device or a fifo never has side effects.  The size rule for an existing
+ * file is in size_fd().
+ */
 static int open_file(const struct mem_backend_props *p, struct mem_backend *b, char *err, size_t cap)
 {
 	struct stat st;
+	int rc, e;
 
-	if (stat(p->mem_path, &st) == 0 && S_ISDIR(st.st_mode))
-		b->fd = open(p->mem_path, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	else
-		b->fd = open(p->mem_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (stat(p->mem_path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			b->fd = open(p->mem_path, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		} else if (!S_ISREG(st.st_mode)) {
+			mem_errf(err, cap, "backend %s: mem-path=%s is %s, not a regular file or directory",
+				 p->id, p->mem_path, file_kind(st.st_mode));
+			return -EINVAL;
+		} else {
+			b->fd = open(p->mem_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		}
+	} else if (errno == ENOENT) {
+		b->fd = open(p->mem_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		b->created = b->fd >= 0;
+	} else {
+		b->fd = -1;
+	}
 	if (b->fd < 0) {
-		int e = errno;
-
+		e = errno;
 		mem_errf(err, cap, "backend %s: cannot open mem-path=%s: %s", p->id, p->mem_path,
 			 strerror(e));
 		return -e;
 	}
 	b->mem_path = strdup(p->mem_path);
-	return b->mem_path ? 0 : -ENOMEM;
+	if (!b->mem_path) {
+		if (b->created)
+			unlink(p->mem_path);
+		b->created = false;
+		return -ENOMEM;
+	}
+	rc = check_regular(p, b->fd, err, cap);  /* the path may have changed since stat() */
+	return rc;
 }
 
 /* Learn the mapping granule, size the fd, and for hugetlb reserve the pages now. */
@@ -207,7 +290,21 @@ static int size_fd(const struct mem_backend_props *p, struct mem_backend *b, cha
 			 p->id, (unsigned long long)p->size, (unsigned long long)b->page_size);
 		return -EINVAL;
 	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < p->size) {
+	/*
+	 * COMPAT: QEMU's rule for an existing memory-backend-file: an empty file
+	 * is sized, a larger one is used for its first size bytes, and a
+	 * non-empty file smaller than size is refused (never grown: it may be
+	 * somebody's data).
+	 */
+	if (b->mem_path && st.st_size > 0 && (uint64_t)st.st_size < p->size) {
+		mem_errf(err, cap, "backend %s: mem-path=%s holds 0x%llx bytes, less than size=0x%llx (an existing file must be empty or at least size bytes)",
+			 p->id, b->mem_path, (unsigned long long)st.st_size,
+			 (unsigned long long)p->size);
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size < p->size) {
+		if (b->mem_path && !b->created)
+			b->grew = true;
 		if (ftruncate(b->fd, (off_t)p->size) < 0)
 			goto sys_err;
 	}
@@ -277,8 +374,22 @@ int mem_backend_new(const struct mem_backend_props *p, struct mem_backend **out,
 	*out = b;
 	return 0;
 err:
-	mem_backend_free(b);
+	mem_backend_discard(b);
 	return rc;
+}
+
+void mem_backend_discard(struct mem_backend *b)
+{
+	if (!b)
+		return;
+	if (b->created && b->mem_path) {
+		unlink(b->mem_path);
+	} else if (b->grew && b->fd >= 0) {
+		int rc = ftruncate(b->fd, 0);   /* best effort: it was empty */
+
+		(void)rc;
+	}
+	mem_backend_free(b);
 }
 
 void mem_backend_free(struct mem_backend *b)

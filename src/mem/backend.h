@@ -19,6 +19,9 @@ struct mem_backend {
 	uint8_t tag[CXLDCD_TAG_SIZE];
 	char tag_str[37];
 	int fd;
+	/* memory-backend-file: what mem_backend_discard() undoes */
+	bool created;              /* mem_path did not exist: we made it */
+	bool grew;                 /* mem_path was an empty file: we sized it */
 	/* registry links (NULL when not in a registry) */
 	struct mem_registry *reg;
 	struct mem_backend *id_next, *tag_next;
@@ -28,6 +31,13 @@ struct mem_backend {
 	uint32_t nr_bound;
 	uint32_t users;            /* devices using it as volatile-dc-memdev */
 };
+
+/*
+ * mem_backend_discard() - mem_backend_free() of a backend that never went
+ * into use (its registration failed): a file it created is removed, an
+ * empty file it sized is emptied again, so nothing is left behind.
+ */
+void mem_backend_discard(struct mem_backend *b);
 
 void mem_backend_bind_link(struct mem_backend *b, struct mem_bind *x);
 void mem_backend_bind_unlink(struct mem_backend *b, struct mem_bind *x);

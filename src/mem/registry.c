@@ -188,7 +188,7 @@ int mem_registry_add(struct mem_registry *reg, const struct mem_backend_props *p
 		return rc;
 	rc = mem_registry_insert(reg, b, err, cap);
 	if (rc) {
-		mem_backend_free(b);
+		mem_backend_discard(b);
 		return rc;
 	}
 	if (out)

@@ -274,6 +274,106 @@ static void test_missing_file_directory_is_an_error(void **state)
 	assert_non_null(strstr(f->err, "cannot open mem-path=/nonexistent-dir/x"));
 }
 
+static int add_file(struct fx *f, const char *path, uint64_t size)
+{
+	struct mem_backend_props p = { .type = MEM_TYPE_FILE, .id = "f0", .size = size,
+				       .mem_path = path };
+
+	f->err[0] = 0;
+	return mem_registry_add(f->reg, &p, NULL, f->err, sizeof(f->err));
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+static void test_file_backend_refuses_proc_and_devices(void **state)
+{
+	struct fx *f = *state;
+	char fifo[128];
+
+	assert_int_equal(add_file(f, "/proc/self/mem", 2 * MiB), -EINVAL);
+	assert_non_null(strstr(f->err, "mem-path=/proc/self/mem is a kernel interface file"));
+	assert_int_equal(add_file(f, "/dev/null", 2 * MiB), -EINVAL);
+	assert_non_null(strstr(f->err, "mem-path=/dev/null is a character device, not a regular file"));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(add_file(f, fifo, 2 * MiB), -EINVAL);
+	assert_non_null(strstr(f->err, "is a fifo, not a regular file"));
+	assert_int_equal(mem_registry_count(f->reg), 0);
+}
+
+/* QEMU's rule: an existing file is used if empty (then sized) or at least size bytes. */
+static void test_existing_file_smaller_than_size_is_refused_and_untouched(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/small", f->dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "data", 4), 4);
+	close(fd);
+	assert_int_equal(add_file(f, path, 2 * MiB), -EINVAL);
+	assert_non_null(strstr(f->err, "holds 0x4 bytes, less than size=0x200000"));
+	assert_int_equal(file_size(path), 4);
+}
+
+static void test_existing_larger_or_empty_file_is_used(void **state)
+{
+	struct fx *f = *state;
+	char big[128], empty[128];
+	int fd;
+
+	snprintf(big, sizeof(big), "%s/big", f->dir);
+	snprintf(empty, sizeof(empty), "%s/empty", f->dir);
+	fd = open(big, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4 * MiB), 0);
+	close(fd);
+	fd = open(empty, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(add_file(f, big, 2 * MiB), 0);
+	assert_int_equal(file_size(big), (off_t)(4 * MiB));    /* not shrunk */
+	mem_registry_free(f->reg);
+	assert_int_equal(mem_registry_new(&f->reg), 0);
+	assert_int_equal(add_file(f, empty, 2 * MiB), 0);
+	assert_int_equal(file_size(empty), (off_t)(2 * MiB));
+}
+
+static void test_failed_huge_file_backend_leaves_nothing_behind(void **state)
+{
+	struct fx *f = *state;
+	char path[128], empty[128];
+	int fd;
+
+	/* 1 PiB: past ext4's and xfs's file size limit (tmpfs takes it: then only 2^63 below). */
+	snprintf(path, sizeof(path), "%s/huge", f->dir);
+	if (add_file(f, path, 1ull << 50) == 0) {
+		mem_registry_free(f->reg);
+		assert_int_equal(mem_registry_new(&f->reg), 0);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(access(path, F_OK), -1);
+	/* 2^63: past off_t on every file system */
+	assert_int_equal(add_file(f, path, 1ull << 63), -EINVAL);
+	assert_non_null(strstr(f->err, "cannot size"));
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+	/* an empty file we sized goes back to empty */
+	snprintf(empty, sizeof(empty), "%s/empty", f->dir);
+	fd = open(empty, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_true(add_file(f, empty, 1ull << 63) < 0);
+	assert_int_equal(file_size(empty), 0);
+}
+
 static void test_tag_format_round_trips(void **state)
 {
 	uint8_t tag[16];
@@ -302,6 +402,10 @@ int main(void)
 		T(test_file_backend_contents_persist_across_reopen),
 		T(test_file_backend_in_a_directory_is_unnamed),
 		T(test_missing_file_directory_is_an_error),
+		T(test_file_backend_refuses_proc_and_devices),
+		T(test_existing_file_smaller_than_size_is_refused_and_untouched),
+		T(test_existing_larger_or_empty_file_is_used),
+		T(test_failed_huge_file_backend_leaves_nothing_behind),
 		T(test_tag_format_round_trips),
 #undef T
 	};
