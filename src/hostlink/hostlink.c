@@ -23,6 +23,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -66,6 +69,7 @@ struct conn {
 	bool hello;                 /* HELLO accepted */
 	bool mapping;               /* direct mapping granted */
 	bool dead;                  /* close at the next safe point */
+	bool was_full;              /* the queue reached backpressure since it was last empty */
 	uint16_t host;
 	struct cci_ctx *cci;
 	uint8_t *rbuf;
@@ -181,6 +185,18 @@ static void outmsg_free(struct outmsg *m)
 	free(m);
 }
 
+/*
+ * A burst of replies was freed in many small pieces, which glibc keeps in
+ * its free lists (fastbins are not even merged) unless asked: hand the
+ * pages back to the system once the burst is over.
+ */
+static void give_back_memory(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 static void conn_flush(struct conn *c)
 {
 	while (c->oq_head && !c->dead) {
@@ -204,6 +220,10 @@ static void conn_flush(struct conn *c)
 			c->oq_tail = NULL;
 		c->oq_bytes -= outmsg_cost(m);
 		outmsg_free(m);
+	}
+	if (c->was_full && !c->oq_head) {
+		c->was_full = false;
+		give_back_memory();
 	}
 	conn_rewatch(c);
 }
@@ -229,6 +249,7 @@ static void conn_queue(struct conn *c, struct outmsg *m)
 		c->oq_head = m;
 	c->oq_tail = m;
 	c->oq_bytes += outmsg_cost(m);
+	c->was_full |= conn_full(c);
 	c->hl->st.msgs_out++;
 	conn_flush(c);
 }
@@ -322,6 +343,8 @@ static void conn_close(struct conn *c)
 		outmsg_free(m);
 	}
 	free(c->rbuf);
+	if (c->was_full)
+		give_back_memory();
 	hl->nr_conns--;
 	if (c->l)
 		c->l->nr_conns--;

@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-hostlink-robust.c - integration: the real daemon against hosts that
+ * never say HELLO, flood a listener, send reads without reading the
+ * replies, or run it out of file descriptors; and the socket-path policy
+ * every listener follows (src/common/sockpolicy.h).
+ *
+ *  - 70 idle connections on a 64-connection listener: a real host still
+ *    gets in (the oldest un-HELLOed connections are dropped first), and a
+ *    short hello-timeout-ms closes the idle ones.
+ *  - 64 idle TCP connections do not lock out a host on the Unix listener,
+ *    and none of them is dropped for it (limits are per listener).
+ *  - READ_REQs of 1 byte sent without reading: the daemon's RSS stays
+ *    within 64 MiB of where it started, and comes back when drained.
+ *  - out of fds (RLIMIT_NOFILE lowered with prlimit): accept() pauses, the
+ *    daemon uses almost no CPU, one log line; it resumes after a close.
+ *  - a second daemon on a live --host-socket path exits 1 naming the path;
+ *    the first keeps its socket and serves; a stale socket is replaced; a
+ *    regular file is refused; a daemon removes only the socket it created.
+ *  - object-add refuses mem-path=/proc/self/mem and /dev/null.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include "dproc.h"
+#include "hostlink/proto.h"
+#include "qmp-client.h"
+
+#define TMO 5000
+#define OBJ "memory-backend-memfd,id=m0,size=256M"
+#define DEV "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Start with @extra (NULL-terminated) after the memory and device; wait for QMP. */
+static void start(struct dproc *p, const char *const *extra)
+{
+	const char *argv[32] = { "-object", OBJ, "-device", DEV };
+	struct qmp_client *c;
+	int n = 4;
+
+	for (; extra && *extra && n < 31; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	assert_int_equal(dproc_start(p, argv), 0);
+	c = dproc_connect(p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(p));
+	qmp_client_free(c);
+}
+
+static int unix_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		fail_msg("connect %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static int tcp_connect(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* The port of "host link: listening on tcp:127.0.0.1:PORT". */
+static uint16_t tcp_port_from_log(struct dproc *p)
+{
+	static const char key[] = "host link: listening on tcp:127.0.0.1:";
+	const char *s = strstr(dproc_log(p), key);
+	unsigned port = 0;
+
+	if (!s || sscanf(s + sizeof(key) - 1, "%u", &port) != 1 || !port || port > 65535)
+		fail_msg("no TCP host-link port in the log: %s", dproc_log(p));
+	return (uint16_t)port;
+}
+
+static void send_msg(int fd, uint8_t type, uint32_t seq, const void *p, size_t len)
+{
+	uint8_t buf[64];
+	struct wwr w;
+
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, type, seq);
+	wwr_bytes(&w, p, len);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(fd, buf, w.off), (ssize_t)w.off);
+}
+
+/* Read one whole message (blocking, bounded).  Return its type, -1 on EOF or timeout. */
+static int recv_msg(int fd, uint8_t *payload, size_t cap, int ms)
+{
+	uint8_t buf[4096];
+	size_t got = 0;
+	struct hl_hdr h;
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	while (now_ms() < end) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pf, 1, 50) <= 0)
+			continue;
+		n = read(fd, buf + got, sizeof(buf) - got);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+		if (hl_dec_hdr(buf, got, &h) || got < HL_HDR_SIZE + h.len)
+			continue;
+		memcpy(payload, buf + HL_HDR_SIZE, h.len < cap ? h.len : cap);
+		return h.type;
+	}
+	return -1;
+}
+
+/* HELLO as @host; return the HELLO_ACK status, or -1 when the connection dies. */
+static int hello(int fd, uint16_t host)
+{
+	uint8_t p[64] = { HL_VERSION, 0, (uint8_t)host, (uint8_t)(host >> 8), 0, 0, 0, 0 };
+
+	send_msg(fd, HL_HELLO, 1, p, HL_HELLO_SIZE);
+	if (recv_msg(fd, p, sizeof(p), TMO) != HL_HELLO_ACK)
+		return -1;
+	return p[0] | p[1] << 8;
+}
+
+/* True when the peer closed @fd within @ms (anything sent before is skipped). */
+static bool closed_within(int fd, int ms)
+{
+	uint64_t end = now_ms() + (uint64_t)ms;
+	uint8_t buf[1024];
+
+	do {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		int left = (int)(end - now_ms());
+
+		if (poll(&pf, 1, left > 0 ? left : 0) <= 0)
+			return false;
+		if (read(fd, buf, sizeof(buf)) <= 0)
+			return true;
+	} while (now_ms() < end);
+	return false;
+}
+
+/* ---- connection limits and the HELLO timeout ------------------------------ */
+
+static void test_idle_connections_do_not_lock_out_a_real_host(void **state)
+{
+	struct dproc p;
+	char sock[200];
+	int idle[70], fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(sock, sizeof(sock), "%s", p.host);
+	start(&p, (const char *const[]){ "--host-socket", sock, NULL });
+	for (int i = 0; i < 70; i++)
+		idle[i] = unix_connect(p.host);
+	fd = unix_connect(p.host);
+	assert_int_equal(hello(fd, 0), 0);
+	/* 71 on a 64-connection listener: the 7 oldest idle ones went, nobody else */
+	for (int i = 0; i < 7; i++)
+		assert_true(closed_within(idle[i], 2000));
+	for (int i = 7; i < 70; i++)
+		assert_false(closed_within(idle[i], 0));
+	for (int i = 0; i < 70; i++)
+		close(idle[i]);
+	close(fd);
+}
+
+static void test_connections_without_hello_are_closed_after_the_timeout(void **state)
+{
+	struct dproc p;
+	char sock[200];
+	int idle[5], fd;
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(sock, sizeof(sock), "%s,hello-timeout-ms=300", p.host);
+	start(&p, (const char *const[]){ "--host-socket", sock, NULL });
+	t0 = now_ms();
+	for (int i = 0; i < 5; i++)
+		idle[i] = unix_connect(p.host);
+	fd = unix_connect(p.host);
+	assert_int_equal(hello(fd, 1), 0);
+	for (int i = 0; i < 5; i++) {
+		uint8_t msg[300];
+
+		/* told why, then closed */
+		assert_int_equal(recv_msg(idle[i], msg, sizeof(msg), 3000), HL_ERROR);
+		assert_true(closed_within(idle[i], 1000));
+		close(idle[i]);
+	}
+	assert_true(now_ms() - t0 >= 250);
+	assert_true(now_ms() - t0 < 3000);
+	assert_false(closed_within(fd, 500));   /* the host that said HELLO stays */
+	close(fd);
+}
+
+static void test_a_tcp_flood_does_not_block_the_unix_listener(void **state)
+{
+	struct dproc p;
+	char tcp[64] = "tcp:127.0.0.1:0";
+	int flood[64], fd;
+	uint16_t port;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	start(&p, (const char *const[]){ "--host-socket", p.host, "--host-socket", tcp, NULL });
+	port = tcp_port_from_log(&p);
+	for (int i = 0; i < 64; i++)
+		flood[i] = tcp_connect(port);
+	usleep(200 * 1000);     /* all accepted */
+	fd = unix_connect(p.host);
+	assert_int_equal(hello(fd, 0), 0);
+	for (int i = 0; i < 64; i++) {
+		assert_false(closed_within(flood[i], 0));   /* the TCP listener's own count */
+		close(flood[i]);
+	}
+	close(fd);
+}
+
+/* ---- output queue bound ------------------------------------------------- */
+
+static long rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static void test_a_read_flood_without_reading_keeps_rss_bounded(void **state)
+{
+	struct dproc p;
+	uint8_t req[HL_HDR_SIZE + HL_IO_REQ_SIZE], drain[65536];
+	long base, peak = 0, after;
+	uint64_t sent = 0, end;
+	int fd, sndbuf = 1 << 20;
+	struct wwr w;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	start(&p, (const char *const[]){ "--host-socket", p.host, NULL });
+	fd = unix_connect(p.host);
+	assert_int_equal(hello(fd, 0), 0);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	base = rss_kib(p.pid);
+	/* 1-byte reads of DPA 0 (nothing accepted there: an error reply, as small) */
+	wwr_init(&w, req, sizeof(req));
+	hl_msg_begin(&w, HL_READ_REQ, 7);
+	wwr_u64le(&w, 0);
+	wwr_u32le(&w, 1);
+	wwr_u32le(&w, 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	end = now_ms() + 3000;
+	while (now_ms() < end && sent < 2000000) {
+		ssize_t n = write(fd, req, sizeof(req));
+		long r;
+
+		if (n == (ssize_t)sizeof(req)) {
+			sent++;
+			continue;
+		}
+		assert_true(n < 0);   /* whole messages: the buffer takes multiples of 32 */
+		assert_true(errno == EAGAIN);
+		r = rss_kib(p.pid);
+		peak = r > peak ? r : peak;
+		if (peak - base > 64 * 1024)
+			break;
+		usleep(20 * 1000);
+	}
+	after = rss_kib(p.pid);
+	peak = after > peak ? after : peak;
+	print_message("read flood: %llu requests sent, RSS %ld -> %ld KiB\n",
+		      (unsigned long long)sent, base, peak);
+	assert_true(sent > 100000);
+	assert_true(peak - base < 64 * 1024);
+	/* drain every reply: the daemon catches up and gives the memory back */
+	fcntl(fd, F_SETFL, 0);
+	for (uint64_t got = 0; got < sent * (HL_HDR_SIZE + HL_IO_RSP_SIZE);) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		assert_int_equal(poll(&pf, 1, TMO), 1);
+		n = read(fd, drain, sizeof(drain));
+		assert_true(n > 0);
+		got += (uint64_t)n;
+	}
+	after = rss_kib(p.pid);
+	print_message("after draining: RSS %ld KiB\n", after);
+	assert_true(after - base < 4 * 1024);
+	assert_false(closed_within(fd, 0));
+	close(fd);
+}
+
+/* ---- out of file descriptors ---------------------------------------------- */
+
+static long cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *s;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	s = strrchr(buf, ')');
+	assert_non_null(s);
+	/* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+	assert_int_equal(sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st),
+			 2);
+	return (long)(ut + st);
+}
+
+static int open_fds(pid_t pid)
+{
+	char cmd[96];
+	int n = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", (int)pid);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &n), 1);
+	pclose(f);
+	return n;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *s = strstr(hay, needle); s; s = strstr(s + 1, needle))
+		n++;
+	return n;
+}
+
+static void test_out_of_fds_accept_pauses_instead_of_spinning(void **state)
+{
+	struct dproc p;
+	struct rlimit rl, old;
+	int conns[12], fd;
+	long t0, t1;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	start(&p, (const char *const[]){ "--host-socket", p.host, NULL });
+	/* room for 3 more descriptors (the soft limit: the hard one cannot come back up) */
+	assert_int_equal(prlimit(p.pid, RLIMIT_NOFILE, NULL, &old), 0);
+	rl = old;
+	rl.rlim_cur = (rlim_t)open_fds(p.pid) + 3;
+	assert_int_equal(prlimit(p.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	for (int i = 0; i < 12; i++)
+		conns[i] = unix_connect(p.host);   /* 3 accepted, the rest wait in the backlog */
+	usleep(200 * 1000);
+	t0 = cpu_ticks(p.pid);
+	usleep(1000 * 1000);
+	t1 = cpu_ticks(p.pid);
+	print_message("daemon CPU over 1 s out of fds: %ld ticks of 1/%ld s\n", t1 - t0,
+		      sysconf(_SC_CLK_TCK));
+	assert_true(t1 - t0 <= sysconf(_SC_CLK_TCK) / 10);     /* at most 10% of a CPU */
+	assert_int_equal(count(dproc_log(&p), "accept paused"), 1);
+	assert_non_null(strstr(dproc_log(&p), "Too many open files"));
+	/* fds come free: the waiting connections are taken, a host gets in */
+	for (int i = 0; i < 12; i++)
+		close(conns[i]);
+	assert_int_equal(prlimit(p.pid, RLIMIT_NOFILE, &old, NULL), 0);
+	fd = unix_connect(p.host);
+	assert_int_equal(hello(fd, 0), 0);
+	assert_non_null(strstr(dproc_log(&p), "accepting connections again"));
+	close(fd);
+}
+
+/* ---- the socket path policy ------------------------------------------------ */
+
+static void test_a_second_daemon_on_a_live_socket_refuses_to_start(void **state)
+{
+	struct dproc a, b;
+	char qmp_b[200], msg[300];
+	struct stat st0, st1;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&a), 0);
+	assert_int_equal(dproc_init(&b), 0);
+	start(&a, (const char *const[]){ "--host-socket", a.host, NULL });
+	assert_int_equal(lstat(a.host, &st0), 0);
+	/* the same host-link path */
+	assert_int_equal(dproc_start(&b, (const char *const[]){ "-object", OBJ, "-device", DEV,
+								"--host-socket", a.host, NULL }), 0);
+	assert_int_equal(dproc_wait_exit(&b, TMO), 1);
+	snprintf(msg, sizeof(msg), "socket %s is in use by another process", a.host);
+	if (!strstr(dproc_log(&b), msg))
+		fail_msg("no '%s' in: %s", msg, dproc_log(&b));
+	assert_int_equal(access(b.qmp, F_OK), -1);   /* its own socket went with it */
+	/* the same QMP path, second -qmp */
+	snprintf(qmp_b, sizeof(qmp_b), "unix:%s,server,wait=off", a.qmp);
+	assert_int_equal(dproc_start(&b, (const char *const[]){ "-object", OBJ, "-device", DEV,
+								"-qmp", qmp_b, NULL }), 0);
+	assert_int_equal(dproc_wait_exit(&b, TMO), 1);
+	snprintf(msg, sizeof(msg), "socket %s is in use by another process", a.qmp);
+	assert_non_null(strstr(dproc_log(&b), msg));
+	/* the first daemon kept both and serves */
+	assert_int_equal(lstat(a.host, &st1), 0);
+	assert_true(st0.st_ino == st1.st_ino);
+	fd = unix_connect(a.host);
+	assert_int_equal(hello(fd, 0), 0);
+	close(fd);
+	qmp_client_free(dproc_connect(&a, TMO));
+}
+
+static void test_a_stale_socket_is_replaced_and_a_file_refused(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct dproc p, q;
+	char msg[300];
+	int s, fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	/* a socket file nobody listens on: a crashed daemon's */
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", p.host);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(s);
+	start(&p, (const char *const[]){ "--host-socket", p.host, NULL });
+	fd = unix_connect(p.host);
+	assert_int_equal(hello(fd, 0), 0);
+	close(fd);
+	/* a regular file at the path is not ours to remove */
+	assert_int_equal(dproc_init(&q), 0);
+	fd = open(q.host, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(dproc_start(&q, (const char *const[]){ "-object", OBJ, "-device", DEV,
+								"--host-socket", q.host, NULL }), 0);
+	assert_int_equal(dproc_wait_exit(&q, TMO), 1);
+	snprintf(msg, sizeof(msg), "%s exists and is not a socket", q.host);
+	assert_non_null(strstr(dproc_log(&q), msg));
+	assert_int_equal(access(q.host, F_OK), 0);
+}
+
+static void test_a_daemon_removes_only_the_socket_it_created(void **state)
+{
+	struct dproc a, b;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&a), 0);
+	assert_int_equal(dproc_init(&b), 0);
+	start(&a, (const char *const[]){ "--host-socket", a.host, NULL });
+	/* somebody removes a's socket and b takes the path */
+	assert_int_equal(unlink(a.host), 0);
+	start(&b, (const char *const[]){ "--host-socket", a.host, NULL });
+	kill(a.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&a, TMO), 0);
+	assert_int_equal(access(a.host, F_OK), 0);    /* b's, still there */
+	fd = unix_connect(a.host);
+	assert_int_equal(hello(fd, 0), 0);
+	close(fd);
+	kill(b.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&b, TMO), 0);
+	assert_int_equal(access(a.host, F_OK), -1);   /* and b removes its own */
+}
+
+/* ---- backends over QMP ------------------------------------------------------ */
+
+static void expect_err(json_t *r, const char *part)
+{
+	const char *d = qmp_client_err_desc(r);
+
+	if (!d || !strstr(d, part))
+		fail_msg("expected an error with '%s', got '%s'", part, d ? d : "success");
+	json_decref(r);
+}
+
+static void test_object_add_refuses_special_files(void **state)
+{
+	struct dproc p;
+	struct qmp_client *c;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	start(&p, NULL);
+	c = dproc_connect(&p, TMO);
+	assert_non_null(c);
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":"
+				  "\"memory-backend-file\",\"id\":\"f0\",\"size\":2097152,"
+				  "\"mem-path\":\"/proc/self/mem\"}}", TMO),
+		   "mem-path=/proc/self/mem is a kernel interface file");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":"
+				  "\"memory-backend-file\",\"id\":\"f0\",\"size\":2097152,"
+				  "\"mem-path\":\"/dev/null\"}}", TMO),
+		   "mem-path=/dev/null is a character device, not a regular file");
+	qmp_client_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_teardown(fn, dproc_reap_all)
+		T(test_idle_connections_do_not_lock_out_a_real_host),
+		T(test_connections_without_hello_are_closed_after_the_timeout),
+		T(test_a_tcp_flood_does_not_block_the_unix_listener),
+		T(test_a_read_flood_without_reading_keeps_rss_bounded),
+		T(test_out_of_fds_accept_pauses_instead_of_spinning),
+		T(test_a_second_daemon_on_a_live_socket_refuses_to_start),
+		T(test_a_stale_socket_is_replaced_and_a_file_refused),
+		T(test_a_daemon_removes_only_the_socket_it_created),
+		T(test_object_add_refuses_special_files),
+#undef T
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("hostlink-robust", tests, NULL, NULL);
+}
