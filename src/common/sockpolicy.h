@@ -55,6 +55,10 @@ void sockpolicy_release(const char *path, const struct sockpolicy_owned *own);
 const char *sockpolicy_strerror(int rc, const char *path, char *buf, size_t len);
 
 /** sockpolicy_is_loopback() - @sa is 127.0.0.0/8, ::1 or v4-mapped loopback. */
+/* The one-line warning for a TCP listener off loopback; %s: "tcp:HOST:PORT". */
+#define SOCKPOLICY_TCP_WARNING \
+	"warning: %s is not a loopback address: anyone who can connect to it is trusted (no authentication)"
+
 bool sockpolicy_is_loopback(const struct sockaddr *sa);
 
 #endif /* CXLDCD_COMMON_SOCKPOLICY_H */

@@ -1024,10 +1024,12 @@ int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, ui
 		close(fd);
 		return rc;
 	}
-	if (!sockpolicy_is_loopback((const struct sockaddr *)&sa))
-		hlog(hl, LOG_WARNING,
-		     "warning: tcp:%s:%u is not a loopback address: every peer that can connect has full control of the device (no authentication)",
-		     addr, ntohs(sa.sin_port));
+	if (!sockpolicy_is_loopback((const struct sockaddr *)&sa)) {
+		char bound[64];
+
+		snprintf(bound, sizeof(bound), "tcp:%s:%u", addr, ntohs(sa.sin_port));
+		hlog(hl, LOG_WARNING, SOCKPOLICY_TCP_WARNING, bound);
+	}
 	return 0;
 }
 

@@ -468,10 +468,12 @@ static int listen_tcp(struct sock_listener *ls)
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0) {
 			ls->fd = fd;
 			rc = 0;
-			if (!sockpolicy_is_loopback(ai->ai_addr))
-				srv_log(ls->log, LOG_WARNING,
-					"warning: tcp:%s:%s is not a loopback address: every peer that can connect has full control (no authentication)",
-					host, ls->addr.port);
+			if (!sockpolicy_is_loopback(ai->ai_addr)) {
+				char bound[300];
+
+				sock_listener_addr(ls, bound, sizeof(bound));
+				srv_log(ls->log, LOG_WARNING, SOCKPOLICY_TCP_WARNING, bound);
+			}
 			break;
 		}
 		rc = -errno;
