@@ -53,6 +53,7 @@ int sockpolicy_own(const char *path, struct sockpolicy_owned *own)
 		return -errno;
 	own->dev = st.st_dev;
 	own->ino = st.st_ino;
+	own->ctime = st.st_ctim;
 	own->valid = true;
 	return 0;
 }
@@ -64,7 +65,8 @@ void sockpolicy_release(const char *path, const struct sockpolicy_owned *own)
 	if (!path || !own || !own->valid)
 		return;
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == own->dev &&
-	    st.st_ino == own->ino)
+	    st.st_ino == own->ino && st.st_ctim.tv_sec == own->ctime.tv_sec &&
+	    st.st_ctim.tv_nsec == own->ctime.tv_nsec)
 		unlink(path);
 }
 

@@ -22,11 +22,14 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* The socket file a listener created (device and inode). */
 struct sockpolicy_owned {
 	dev_t dev;
 	ino_t ino;
+	struct timespec ctime;      /* inode numbers are reused; a later chmod by someone
+				     * else makes us leave it (replaced as stale next time) */
 	bool valid;
 };
 

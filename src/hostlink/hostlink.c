@@ -221,7 +221,8 @@ static void conn_flush(struct conn *c)
 		c->oq_bytes -= outmsg_cost(m);
 		outmsg_free(m);
 	}
-	if (c->was_full && !c->oq_head) {
+	if (c->was_full && !c->oq_head && !c->rlen) {
+		/* the burst is over: nothing queued, no request held back */
 		c->was_full = false;
 		give_back_memory();
 	}

@@ -2,7 +2,7 @@
 /*
  * test-loop.c - the event loop (fd watches, timers, removal during a round,
  * signals) and the socket layer in-process (buffered writes, the output cap,
- * deferred close, listener teardown).
+ * deferred close, listener teardown, the socket-path policy).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,6 +19,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "common/sockpolicy.h"
 #include "server/loop.h"
 #include "server/sock.h"
 
@@ -261,6 +265,81 @@ static void test_tcp_listener_reports_its_port(void **state)
 	loop_free(NULL);
 }
 
+static int unix_bound(const char *path, bool listening)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if (listening)
+		assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+static void test_sockpolicy_claims_only_free_or_stale_paths(void **state)
+{
+	char dir[] = "/tmp/cxldcd-pol-XXXXXX", path[128], msg[200], want[200];
+	struct sockpolicy_owned own, other;
+	int live, stale;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s.sock", dir);
+	assert_int_equal(sockpolicy_claim(path), 0);            /* nothing there */
+	live = unix_bound(path, true);
+	assert_int_equal(sockpolicy_claim(path), -EADDRINUSE);  /* someone accepts */
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(want, sizeof(want), "socket %s is in use by another process", path);
+	assert_string_equal(sockpolicy_strerror(-EADDRINUSE, path, msg, sizeof(msg)), want);
+	close(live);
+	assert_int_equal(sockpolicy_claim(path), 0);            /* now stale: removed */
+	assert_int_equal(access(path, F_OK), -1);
+	stale = unix_bound(path, false);                        /* bound, never listening */
+	assert_int_equal(sockpolicy_claim(path), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	close(stale);
+	/* release removes the socket it recorded, not one that took its place */
+	live = unix_bound(path, true);
+	assert_int_equal(sockpolicy_own(path, &own), 0);
+	unlink(path);                                           /* somebody removed it */
+	stale = unix_bound(path, true);                         /* and another took the path */
+	assert_int_equal(sockpolicy_own(path, &other), 0);
+	sockpolicy_release(path, &own);
+	assert_int_equal(access(path, F_OK), 0);
+	sockpolicy_release(path, &other);
+	assert_int_equal(access(path, F_OK), -1);
+	close(live);
+	close(stale);
+	rmdir(dir);
+}
+
+static void test_sockpolicy_knows_loopback(void **state)
+{
+	static const struct { const char *addr; bool loop; } v4[] = {
+		{ "127.0.0.1", true }, { "127.8.9.10", true }, { "0.0.0.0", false },
+		{ "10.0.0.1", false }, { "128.0.0.1", false },
+	}, v6[] = {
+		{ "::1", true }, { "::ffff:127.0.0.1", true }, { "::", false },
+		{ "::ffff:10.0.0.1", false }, { "fe80::1", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
+		struct sockaddr_in in = { .sin_family = AF_INET };
+
+		assert_int_equal(inet_pton(AF_INET, v4[i].addr, &in.sin_addr), 1);
+		assert_int_equal(sockpolicy_is_loopback((struct sockaddr *)&in), v4[i].loop);
+	}
+	for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+		struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+
+		assert_int_equal(inet_pton(AF_INET6, v6[i].addr, &in6.sin6_addr), 1);
+		assert_int_equal(sockpolicy_is_loopback((struct sockaddr *)&in6), v6[i].loop);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +349,8 @@ int main(void)
 		cmocka_unit_test(test_slow_peer_is_dropped_at_the_output_cap),
 		cmocka_unit_test(test_listen_refuses_a_regular_file),
 		cmocka_unit_test(test_tcp_listener_reports_its_port),
+		cmocka_unit_test(test_sockpolicy_claims_only_free_or_stale_paths),
+		cmocka_unit_test(test_sockpolicy_knows_loopback),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
