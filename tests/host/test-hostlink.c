@@ -190,6 +190,54 @@ static void test_unknown_and_duplicate_host_ids_are_refused(void **state)
 	assert_false(hostlink_host_connected(x->hl, 1));
 }
 
+/* A second listener with its own limits: 2 connections, 150 ms to say HELLO. */
+static void test_listener_limits_evict_the_oldest_and_time_out_the_idle(void **state)
+{
+	struct hx *x = *state;
+	const struct hostlink_limits lim = { .max_conns = 2, .hello_timeout_ms = 150 };
+	struct hostlink_stats st;
+	char path[128];
+	uint16_t status;
+	int a, b, c, d, host;
+
+	snprintf(path, sizeof(path), "%s/limited.sock", x->dir);
+	assert_int_equal(hostlink_listen_unix(x->hl, path, &lim), 0);
+	host = raw_connect(x->sock);    /* the default listener: not counted below */
+	a = raw_connect(path);
+	hx_pump(x, 20);
+	b = raw_connect(path);
+	hx_pump(x, 20);
+	c = raw_connect(path);          /* full: a, the oldest without HELLO, goes */
+	hx_pump(x, 20);
+	hostlink_stats_get(x->hl, &st);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.nr_conns, 3);
+	assert_int_equal(raw_recv(x, a, (uint8_t[8]){ 0 }, 8, (uint32_t[1]){ 0 }, 200), -1);
+	hello(x, c, 1, &status);        /* c is past HELLO: only b may go now */
+	assert_int_equal(status, 0);
+	d = raw_connect(path);
+	hx_pump(x, 20);
+	hostlink_stats_get(x->hl, &st);
+	assert_int_equal(st.evicted, 2);
+	/* d never says HELLO: closed by the listener's timeout; c stays */
+	hx_pump(x, 300);
+	for (int i = 0; i < 20 && st.hello_timeouts < 1; i++) {
+		hx_pump(x, 50);
+		hostlink_stats_get(x->hl, &st);
+	}
+	assert_int_equal(st.hello_timeouts, 1);
+	assert_true(hostlink_host_connected(x->hl, 1));
+	/* the default listener's connection has 5 s: still open */
+	assert_int_equal(st.nr_conns, 2);
+	close(a);
+	close(b);
+	close(c);
+	close(d);
+	close(host);
+	hx_pump(x, 50);
+	unlink(path);
+}
+
 static void test_file_descriptors_from_the_host_drop_it(void **state)
 {
 	struct hx *x = *state;
@@ -561,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversize_length_is_refused_without_waiting, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_messages_before_hello_and_wrong_sizes_are_violations, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_duplicate_host_ids_are_refused, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_listener_limits_evict_the_oldest_and_time_out_the_idle, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_file_descriptors_from_the_host_drop_it, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_path_errors_come_back_as_status, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_irq_honours_the_interrupt_policy, hx_setup, hx_teardown),
