@@ -11,10 +11,11 @@
  * not parsed or read until the peer drains it (backpressure).  A
  * connection must send HELLO within its listener's hello timeout; each
  * listener admits max_conns connections and, when full, replaces its
- * oldest un-HELLOed one.  Out of fds, accept() is paused, not spun.  Anything unexpected from
- * the peer is a protocol violation: ERROR, then close.  Connections are
- * never freed from inside an observer callback or a nested call: they are
- * marked dead and reaped at the end of hostlink_process_fd().
+ * oldest un-HELLOed one.  Out of fds, accept() is paused, not spun.
+ * Anything unexpected from the peer is a protocol violation: ERROR, then
+ * close.  Connections are never freed from inside an observer callback or a
+ * nested call: they are marked dead and reaped at the end of
+ * hostlink_process_fd() or hostlink_tick().
  */
 #include "hostlink/hostlink.h"
 
@@ -863,7 +864,8 @@ static bool make_room(struct hostlink *hl, struct listener *l)
 		return true;
 	victim = oldest_unhelloed(hl, l);
 	if (!victim) {
-		hlog(hl, LOG_INFO, "listener full (max-conns=%u, all past hello): refusing a connection",
+		/* peer-caused and repeatable at will: not worth more than a debug line */
+		hlog(hl, LOG_DEBUG, "listener full (max-conns=%u, all past hello): refusing a connection",
 		     l->lim.max_conns);
 		return false;
 	}

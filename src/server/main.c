@@ -151,7 +151,9 @@ static void hl_tick(struct loop *l, void *opaque)
 
 	(void)l;
 	dv->hl_timer_set = false;
+	srv_request_begin(dv->srv);     /* closing a connection may journal (chain_dropped) */
 	hostlink_tick(dv->hl);
+	srv_request_end(dv->srv);
 }
 
 /* One timer per host link: a new request replaces the standing one. */

@@ -60,9 +60,12 @@ struct sock_conn_ops {
 
 /**
  * sock_listen() - bind and listen on @addr, accepting on @l.
- * Unix sockets are created 0600; a stale socket file (nobody accepting)
- * is replaced, a live one is refused with -EADDRINUSE.  TCP binds to the
- * loopback address when @addr names no host.
+ * Unix socket paths follow src/common/sockpolicy.h: created 0600; a stale
+ * socket file (nobody accepting) is replaced, a live one is refused with
+ * -EADDRINUSE, any other file with -EEXIST.  TCP binds to the loopback
+ * address when @addr names no host, and warns (one log line) when bound
+ * elsewhere.  Out of fds (EMFILE/ENFILE), accepting pauses with one log
+ * line and resumes when a connection closes or after 250 ms.
  * @accept: called for each accepted connection; it must call
  *          sock_conn_set_ops() (otherwise received data is discarded)
  * @out: caller frees with sock_listener_free()
@@ -74,7 +77,8 @@ int sock_listen(struct loop *l, const struct sock_addr *addr, const struct srv_l
 /**
  * sock_listener_free() - stop listening, flush what each connection can
  * send without blocking, close them all (on_close is called), and remove
- * the Unix socket file.  NULL is a no-op.
+ * the Unix socket file if it is still the one sock_listen() created.  NULL
+ * is a no-op.
  */
 void sock_listener_free(struct sock_listener *ls);
 
