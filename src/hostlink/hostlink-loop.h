@@ -21,6 +21,8 @@ _Static_assert(HOSTLINK_IN == LOOP_IN && HOSTLINK_OUT == LOOP_OUT && HOSTLINK_ER
 struct hostlink_loop {
 	struct loop *loop;
 	struct hostlink *hl;    /* set right after hostlink_new() */
+	uint64_t timer;         /* the hostlink_tick() the hostlink asked for */
+	bool timer_set;
 };
 
 static inline void hostlink_loop_cb(struct loop *l, int fd, unsigned events, void *opaque)
@@ -49,7 +51,29 @@ static inline void hostlink_loop_del(void *opaque, int fd)
 	loop_del_fd(((struct hostlink_loop *)opaque)->loop, fd);
 }
 
+static inline void hostlink_loop_tick(struct loop *l, void *opaque)
+{
+	struct hostlink_loop *hll = opaque;
+
+	(void)l;
+	hll->timer_set = false;
+	if (hll->hl)
+		hostlink_tick(hll->hl);
+}
+
+/* One timer: a new request replaces the standing one. */
+static inline void hostlink_loop_wake(void *opaque, uint64_t delay_ms)
+{
+	struct hostlink_loop *hll = opaque;
+
+	if (hll->timer_set)
+		loop_del_timer(hll->loop, hll->timer);
+	hll->timer_set = loop_add_timer(hll->loop, delay_ms, hostlink_loop_tick, hll,
+					&hll->timer) == 0;
+}
+
 #define HOSTLINK_LOOP_WATCH_OPS                                                  \
-	{ .add = hostlink_loop_add, .mod = hostlink_loop_mod, .del = hostlink_loop_del }
+	{ .add = hostlink_loop_add, .mod = hostlink_loop_mod, .del = hostlink_loop_del, \
+	  .wake = hostlink_loop_wake }
 
 #endif /* CXLDCD_HOSTLINK_LOOP_H */

@@ -446,14 +446,14 @@ static void test_out_of_fds_accept_pauses_instead_of_spinning(void **state)
 static void test_a_second_daemon_on_a_live_socket_refuses_to_start(void **state)
 {
 	struct dproc a, b;
-	char qmp_b[200], msg[300];
+	char qmp_b[200], msg[400];
 	struct stat st0, st1;
 	int fd;
 
 	(void)state;
 	assert_int_equal(dproc_init(&a), 0);
 	assert_int_equal(dproc_init(&b), 0);
-	start(&a, (const char *const[]){ "--host-socket", a.host, NULL });
+	start(&a, (const char *const[]){ "--host-socket", a.host, "--fm", a.fm_arg, NULL });
 	assert_int_equal(lstat(a.host, &st0), 0);
 	/* the same host-link path */
 	assert_int_equal(dproc_start(&b, (const char *const[]){ "-object", OBJ, "-device", DEV,
@@ -470,6 +470,14 @@ static void test_a_second_daemon_on_a_live_socket_refuses_to_start(void **state)
 	assert_int_equal(dproc_wait_exit(&b, TMO), 1);
 	snprintf(msg, sizeof(msg), "socket %s is in use by another process", a.qmp);
 	assert_non_null(strstr(dproc_log(&b), msg));
+	/* the same FM path */
+	assert_int_equal(dproc_start(&b, (const char *const[]){ "-object", OBJ, "-device", DEV,
+								"--fm", a.fm_arg, NULL }), 0);
+	assert_int_equal(dproc_wait_exit(&b, TMO), 1);
+	snprintf(msg, sizeof(msg), "--fm %s: cannot listen: socket %s is in use by another process",
+		 a.fm_arg, a.fm);
+	assert_non_null(strstr(dproc_log(&b), msg));
+	assert_int_equal(access(a.fm, F_OK), 0);
 	/* the first daemon kept both and serves */
 	assert_int_equal(lstat(a.host, &st1), 0);
 	assert_true(st0.st_ino == st1.st_ino);
