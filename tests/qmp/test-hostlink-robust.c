@@ -330,7 +330,7 @@ static void test_a_read_flood_without_reading_keeps_rss_bounded(void **state)
 	peak = after > peak ? after : peak;
 	print_message("read flood: %llu requests sent, RSS %ld -> %ld KiB\n",
 		      (unsigned long long)sent, base, peak);
-	assert_true(sent > 100000);
+	assert_true(sent > 50000);     /* past the old code's 64 MiB mark (~17,000) */
 	assert_true(peak - base < 64 * 1024);
 	/* drain every reply: the daemon catches up and gives the memory back */
 	fcntl(fd, F_SETFL, 0);
