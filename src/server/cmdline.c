@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "common/rundir.h"
 #include "cmdline.h"
 #include "cmdline-int.h"
 
@@ -368,13 +369,22 @@ static int add_listener(struct cmdline_ctx *c, const char *arg, bool host_link,
 	return push_listener(c, &l, arr, nr);
 }
 
+/* "--fm none": no FM listener at all, not even the default ones. */
 static int opt_fm(struct cmdline_ctx *c, const char *arg)
 {
+	if (!strcmp(arg, "none")) {
+		c->cfg->no_fm = true;
+		return 0;
+	}
 	return add_listener(c, arg, false, &c->cfg->fm, &c->cfg->nr_fm);
 }
 
 static int opt_host_socket(struct cmdline_ctx *c, const char *arg)
 {
+	if (!strcmp(arg, "none")) {
+		c->cfg->no_host = true;
+		return 0;
+	}
 	return add_listener(c, arg, true, &c->cfg->host, &c->cfg->nr_host);
 }
 
@@ -391,6 +401,32 @@ static int set_path(struct cmdline_ctx *c, char **dst, const char *arg)
 static int opt_state(struct cmdline_ctx *c, const char *arg)
 {
 	return set_path(c, &c->cfg->state_dir, arg);
+}
+
+static int opt_pidfile(struct cmdline_ctx *c, const char *arg)
+{
+	return set_path(c, &c->cfg->pidfile, arg);
+}
+
+static int opt_log_file(struct cmdline_ctx *c, const char *arg)
+{
+	return set_path(c, &c->cfg->log_file, arg);
+}
+
+/* syslog(3)'s level names, as journald and systemd spell them. */
+static int opt_log_level(struct cmdline_ctx *c, const char *arg)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "err", "warning",
+					     "notice", "info", "debug" };
+
+	for (int i = 0; i < 8; i++)
+		if (!strcmp(arg, names[i]) || (i == 3 && !strcmp(arg, "error")) ||
+		    (i == 4 && !strcmp(arg, "warn"))) {
+			c->cfg->log_level = i;
+			c->cfg->has_log_level = true;
+			return 0;
+		}
+	return cmdline_fail(c, "unknown level (error, warning, notice, info, debug)");
 }
 
 static int opt_trace(struct cmdline_ctx *c, const char *arg)
@@ -426,8 +462,9 @@ static const struct option_def {
 } options[] = {
 	{ "object", cmdline_opt_object }, { "device", cmdline_opt_device }, { "qmp", opt_qmp },
 	{ "fm", opt_fm }, { "host-socket", opt_host_socket }, { "state", opt_state },
-	{ "trace", opt_trace }, { "help", NULL }, { "h", NULL }, { "version", NULL },
-	{ "V", NULL },
+	{ "trace", opt_trace }, { "pidfile", opt_pidfile }, { "log-file", opt_log_file },
+	{ "log-level", opt_log_level }, { "daemonize", NULL }, { "help", NULL }, { "h", NULL },
+	{ "version", NULL }, { "V", NULL },
 };
 
 /* Resolve each listener's device=ID (default: the first -device). */
@@ -498,6 +535,30 @@ static int add_default(struct cmdline_ctx *c, struct cmdline_listener **arr, siz
 	return push_listener(c, &l, arr, nr);
 }
 
+/*
+ * Default listeners of every device when the command line names none of
+ * that kind ("--fm none" / "--host-socket none" turn them off): the first
+ * device's are FILE.sock, the others' FILE-ID.sock, all in @rundir.
+ */
+static int add_device_defaults(struct cmdline_ctx *c, const char *rundir, const char *file,
+			       struct cmdline_listener **arr, size_t *nr)
+{
+	struct sock_addr a = { .kind = SOCK_UNIX };
+	char name[CMDLINE_ERR_MAX];
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < c->cfg->nr_devices; i++) {
+		if (i)
+			snprintf(name, sizeof(name), "%s-%s.sock", file, c->cfg->devices[i].id);
+		else
+			snprintf(name, sizeof(name), "%s.sock", file);
+		if (!(rc = default_path(c, rundir, name, a.path)) &&
+		    !(rc = add_default(c, arr, nr, &a)))
+			(*arr)[*nr - 1].dev = i;
+	}
+	return rc;
+}
+
 static int apply_defaults(struct cmdline_ctx *c, const char *rundir, bool no_args)
 {
 	struct cmdline_cfg *cfg = c->cfg;
@@ -514,11 +575,11 @@ static int apply_defaults(struct cmdline_ctx *c, const char *rundir, bool no_arg
 		if (!rc)
 			rc = cmdline_opt_device(c, c->arg);
 		c->opt = NULL;
-		if (!rc && !(rc = default_path(c, rundir, "fm.sock", a.path)))
-			rc = add_default(c, &cfg->fm, &cfg->nr_fm, &a);
-		if (!rc && !(rc = default_path(c, rundir, "host.sock", a.path)))
-			rc = add_default(c, &cfg->host, &cfg->nr_host, &a);
 	}
+	if (!rc && !cfg->nr_fm && !cfg->no_fm)
+		rc = add_device_defaults(c, rundir, "fm", &cfg->fm, &cfg->nr_fm);
+	if (!rc && !cfg->nr_host && !cfg->no_host)
+		rc = add_device_defaults(c, rundir, "host", &cfg->host, &cfg->nr_host);
 	if (!rc && !cfg->nr_qmp && !(rc = default_path(c, rundir, "qmp.sock", a.path)))
 		rc = add_addr(c, &cfg->qmp, &cfg->nr_qmp, &a);
 	if (!rc && cfg->uses_runtime_dir)
@@ -590,6 +651,8 @@ static int one_option(struct cmdline_ctx *c, int argc, char *const argv[], int *
 				return cmdline_fail(c, "option '%s' takes no value", optname);
 			if (o->name[0] == 'h')
 				c->cfg->help = true;
+			else if (o->name[0] == 'd')
+				c->cfg->daemonize = true;
 			else
 				c->cfg->version = true;
 			return 0;
@@ -651,18 +714,15 @@ void cmdline_fini(struct cmdline_cfg *cfg)
 	free(cfg->fm);
 	free(cfg->host);
 	free(cfg->state_dir);
+	free(cfg->pidfile);
+	free(cfg->log_file);
 	free(cfg->runtime_dir);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
 void cmdline_runtime_dir(char *buf, size_t len)
 {
-	const char *x = getenv("XDG_RUNTIME_DIR");
-
-	if (x && x[0] == '/')
-		snprintf(buf, len, "%s/cxldcd", x);
-	else
-		snprintf(buf, len, "/tmp/cxldcd-%u", (unsigned)getuid());
+	rundir_path(NULL, buf, len);
 }
 
 const char *cmdline_object_prop(const struct cmdline_object *o, const char *key)
@@ -690,18 +750,25 @@ const char *cmdline_usage(void)
 "  -qmp unix:PATH,server,wait=off | tcp:HOST:PORT,server,wait=off\n"
 "                       a QMP listener (several allowed; TCP binds 127.0.0.1\n"
 "                       unless HOST is given)\n"
-"  --fm unix:PATH|tcp:HOST:PORT[,device=ID]\n"
+"  --fm unix:PATH|tcp:HOST:PORT[,device=ID] | none\n"
 "                       a fabric-manager (FM-API CCI) listener (several allowed)\n"
 "  --host-socket PATH|unix:PATH|tcp:HOST:PORT[,device=ID][,max-conns=N]\n"
-"          [,hello-timeout-ms=MS]\n"
+"          [,hello-timeout-ms=MS] | none\n"
 "                       a host-link listener (several allowed; TCP: IPv4, slow\n"
 "                       path only); device= defaults to the first -device;\n"
 "                       max-conns (64) and hello-timeout-ms (5000) per listener\n"
 "  --state DIR          persistent state directory\n"
 "  --trace=cci,qmp,host log every message of these faces\n"
+"  --log-level LEVEL    error, warning, notice (default), info or debug\n"
+"  --log-file FILE      append the log to FILE instead of stderr (reopened on SIGHUP)\n"
+"  --daemonize          detach once every socket listens\n"
+"  --pidfile FILE       write the daemon's pid to FILE (removed at exit)\n"
 "  --help, --version\n"
 "\n"
 "SIZE takes K, M, G, T suffixes; booleans are on/off, yes/no, true/false.\n"
 "Without arguments: a default device (2 DC regions of 4 GiB on a memfd,\n"
-"2 hosts) with sockets in $XDG_RUNTIME_DIR/cxldcd (or /tmp/cxldcd-UID).\n";
+"2 hosts).  Sockets not given go to $XDG_RUNTIME_DIR/cxldcd (or\n"
+"/tmp/cxldcd-UID): qmp.sock without -qmp; without --fm (--host-socket), each\n"
+"-device gets fm.sock and host.sock (the first) or fm-ID.sock, host-ID.sock.\n"
+"SIGTERM/SIGINT stop cleanly (SHUTDOWN event); SIGHUP reopens the log file.\n";
 }

@@ -4,7 +4,8 @@
  *
  * QEMU syntax where QEMU has one (-object, -device, -qmp), so a QEMU
  * command line's CXL part runs unchanged; our own options are --fm,
- * --host-socket, --state, --trace.  Parsing validates every value (sizes
+ * --host-socket, --state, --trace, --log-level, --log-file (and QEMU's
+ * --daemonize, --pidfile).  Parsing validates every value (sizes
  * with K/M/G/T suffixes, booleans on/off/yes/no/true/false, UUID tags, ids,
  * ranges, cross references such as volatile-dc-memdev=ID) and creates
  * nothing: the daemon builds backends and devices from the result.  Errors
@@ -130,6 +131,12 @@ struct cmdline_cfg {
 	size_t nr_host;
 	char *state_dir;                /* --state, NULL if none */
 	unsigned trace;                 /* CMDLINE_TRACE_* */
+	bool no_fm, no_host;            /* --fm none, --host-socket none: no default listeners */
+	char *pidfile;                  /* --pidfile, NULL if none */
+	char *log_file;                 /* --log-file, NULL: stderr */
+	int log_level;                  /* --log-level as a syslog LOG_* value */
+	bool has_log_level;
+	bool daemonize;                 /* --daemonize */
 	bool help, version;
 	bool defaults;                  /* no arguments: default device and sockets */
 	bool uses_runtime_dir;          /* some default path lives in runtime_dir */
@@ -144,7 +151,9 @@ struct cmdline_cfg {
  * With no arguments at all, the default device is configured: a 8 GiB
  * memfd backend "dc-mem0", cxl-type3 "cxl-dcd0" with 2 DC regions and
  * 2 hosts, QMP, FM and host-link sockets in @runtime_dir.  Without -qmp,
- * a QMP socket in @runtime_dir is configured.
+ * a QMP socket in @runtime_dir is configured; without any --fm (resp.
+ * --host-socket) every -device gets one in @runtime_dir: fm.sock and
+ * host.sock for the first, fm-ID.sock and host-ID.sock for the others.
  * Return: 0 or -EINVAL (bad argument) or -ENOMEM.
  */
 int cmdline_parse(int argc, char *const argv[], const char *runtime_dir,
@@ -153,7 +162,8 @@ int cmdline_parse(int argc, char *const argv[], const char *runtime_dir,
 void cmdline_fini(struct cmdline_cfg *cfg);
 
 /**
- * cmdline_runtime_dir() - $XDG_RUNTIME_DIR/cxldcd, else /tmp/cxldcd-$UID.
+ * cmdline_runtime_dir() - $XDG_RUNTIME_DIR/cxldcd, else /tmp/cxldcd-$UID
+ * (rundir_path() of src/common, shared with cxldcd-ctl and cxldcd-host).
  * Creates nothing.
  */
 void cmdline_runtime_dir(char *buf, size_t len);

@@ -5,10 +5,12 @@
  * host links, open the FM and QMP listeners (each --fm and --host-socket
  * serves the device its device=ID names, by default the first), run the
  * loop (with the pending-timeout tick), shut down cleanly on quit, SIGINT
- * or SIGTERM (checkpoint, remove our Unix sockets).  The only file of src/
- * that may exit().
+ * or SIGTERM (SHUTDOWN event, checkpoint, remove our Unix sockets and the
+ * pid file); SIGHUP reopens the --log-file.  --daemonize detaches once
+ * every socket listens.  The only file of src/ that may exit().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include "cci/cci.h"
+#include "common/rundir.h"
 #include "cci/msg.h"
 #include "common/sockpolicy.h"
 #include "hostlink/hostlink.h"
@@ -46,6 +49,7 @@ struct daemon {
 	struct srv_log log;
 	struct server_ctx ctx;
 	bool timestamps;
+	bool pidfile_written;
 	char err[SRV_ERR_MAX + 256];
 };
 
@@ -79,26 +83,116 @@ static void on_quit(void *opaque)
 	loop_stop(d->loop);
 }
 
+/* --log-file: (re)open it onto stderr, so every line of the daemon lands there. */
+static int open_log_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fd != STDERR_FILENO && dup2(fd, STDERR_FILENO) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	if (fd != STDERR_FILENO)
+		close(fd);
+	return 0;
+}
+
+/*
+ * SIGTERM, SIGINT: QEMU's SHUTDOWN event (reason "host-signal") to every
+ * QMP client, then a clean stop.  SIGHUP: reopen the --log-file (after
+ * logrotate moved it); without one, nothing to do.
+ */
 static void on_signal(struct loop *l, int signo, void *opaque)
 {
 	struct daemon *d = opaque;
+	int rc;
 
+	if (signo == SIGHUP) {
+		if (!d->cfg.log_file)
+			return;
+		rc = open_log_file(d->cfg.log_file);
+		if (rc)
+			srv_log(&d->log, LOG_WARNING, "SIGHUP: cannot reopen %s: %s", d->cfg.log_file,
+				strerror(-rc));
+		else
+			srv_log(&d->log, LOG_NOTICE, "SIGHUP: log file reopened");
+		return;
+	}
 	srv_log(&d->log, LOG_NOTICE, "received %s, shutting down", strsignal(signo));
+	qmp_server_emit_event(d->qmp, "SHUTDOWN",
+			      json_pack("{s:b,s:s}", "guest", 0, "reason", "host-signal"));
 	loop_stop(l);
 }
 
-/* The runtime directory must be ours and private (it may sit in /tmp). */
-static int ensure_runtime_dir(const char *dir)
+/* --pidfile: our pid, written once every socket listens (after --daemonize's fork). */
+static int write_pidfile(struct daemon *d)
 {
-	struct stat st;
+	FILE *f;
+	int rc = 0;
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (lstat(dir, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
-		return -EPERM;
+	if (!d->cfg.pidfile)
+		return 0;
+	f = fopen(d->cfg.pidfile, "we");
+	if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0)
+		rc = errno ? -errno : -EIO;
+	if (f && fclose(f) && !rc)
+		rc = -errno;
+	if (rc) {
+		fprintf(stderr, "cxldcd: --pidfile %s: %s\n", d->cfg.pidfile, strerror(-rc));
+		return rc;
+	}
+	d->pidfile_written = true;
 	return 0;
+}
+
+/*
+ * --daemonize: detach once every socket listens and the pid file is
+ * written, so whoever started us may connect (or read the pid file) as soon
+ * as we return: the parent waits for the child's word on a pipe and exits 0,
+ * or 1 when the child failed.  No chdir: relative paths of the command line
+ * stay valid.  Without --log-file the log goes to /dev/null.
+ */
+static int daemonize(struct daemon *d)
+{
+	int p[2], fd, rc = 0;
+	char ok = 0;
+	pid_t pid;
+
+	fflush(stderr);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(p[1]);
+		while (read(p[0], &ok, 1) < 0 && errno == EINTR)
+			;
+		_exit(ok ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		return -errno;
+	if ((rc = write_pidfile(d)))
+		return rc;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	if (!d->cfg.log_file)
+		dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	ok = 1;
+	if (write(p[1], &ok, 1) < 0)
+		rc = -errno;
+	close(p[1]);
+	return rc;
 }
 
 static void describe_devices(struct daemon *d)
@@ -220,7 +314,7 @@ static int dcd_hostlink(struct daemon *d, struct dcd *dv)
 		.log = hl_log, .log_opaque = dv,
 		.cci_before = hl_cci_before, .cci_after = hl_cci_after,
 		.chain_dropped = hl_chain_dropped, .hook_opaque = dv,
-		.log_level = d->cfg.trace & CMDLINE_TRACE_HOST ? LOG_DEBUG : LOG_INFO,
+		.log_level = d->cfg.trace & CMDLINE_TRACE_HOST ? LOG_DEBUG : d->log.max_level,
 	};
 
 	return dv->hl ? 0 : hostlink_new(&hc, &dv->hl);
@@ -394,13 +488,13 @@ static int start(struct daemon *d)
 		.quit = on_quit,
 		.quit_opaque = d,
 	};
-	static const int sigs[] = { SIGINT, SIGTERM };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	int rc;
 
 	if ((rc = loop_new(&d->loop)) || (rc = qmp_server_new(&qcfg, &d->qmp)))
 		return rc;
 	qmp_server_set_log(d->qmp, log_stderr, d,
-			   d->cfg.trace & CMDLINE_TRACE_QMP ? LOG_DEBUG : LOG_INFO);
+			   d->cfg.trace & CMDLINE_TRACE_QMP ? LOG_DEBUG : d->log.max_level);
 	d->ctx.qmp = d->qmp;
 	d->ctx.cfg = &d->cfg;
 	d->ctx.log = &d->log;
@@ -408,7 +502,7 @@ static int start(struct daemon *d)
 	d->ctx.ckpt_every = CHECKPOINT_EVERY;
 	if ((rc = server_register_commands(d->qmp, &d->ctx)))
 		return rc;
-	if ((rc = loop_watch_signals(d->loop, sigs, 2, on_signal, d)))
+	if ((rc = loop_watch_signals(d->loop, sigs, 3, on_signal, d)))
 		return rc;
 	if ((rc = build_devices(d)) || (rc = start_fm(d)))
 		return rc;
@@ -452,6 +546,8 @@ static void stop(struct daemon *d)
 	json_decref(d->ctx.events);
 	qmp_server_free(d->qmp);
 	loop_free(d->loop);
+	if (d->pidfile_written)
+		unlink(d->cfg.pidfile);
 	cmdline_fini(&d->cfg);
 }
 
@@ -477,7 +573,7 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	d.timestamps = getenv("JOURNAL_STREAM") == NULL;
-	d.log = (struct srv_log){ .fn = log_stderr, .opaque = &d, .max_level = LOG_INFO };
+	d.log = (struct srv_log){ .fn = log_stderr, .opaque = &d, .max_level = LOG_NOTICE };
 	cmdline_runtime_dir(rundir, sizeof(rundir));
 	if (cmdline_parse(argc, argv, rundir, &d.cfg, err, sizeof(err))) {
 		fprintf(stderr, "cxldcd: %s\n", err);
@@ -491,7 +587,14 @@ int main(int argc, char **argv)
 	}
 	if (d.cfg.trace)
 		d.log.max_level = LOG_DEBUG;
-	if (d.cfg.uses_runtime_dir && (rc = ensure_runtime_dir(d.cfg.runtime_dir))) {
+	if (d.cfg.has_log_level)
+		d.log.max_level = d.cfg.log_level;
+	if (d.cfg.log_file && (rc = open_log_file(d.cfg.log_file))) {
+		fprintf(stderr, "cxldcd: --log-file %s: %s\n", d.cfg.log_file, strerror(-rc));
+		cmdline_fini(&d.cfg);
+		return 1;
+	}
+	if (d.cfg.uses_runtime_dir && (rc = rundir_ensure(d.cfg.runtime_dir))) {
 		fprintf(stderr, "cxldcd: runtime directory %s: %s\n", d.cfg.runtime_dir,
 			rc == -EPERM ? "not a private directory owned by this user" : strerror(-rc));
 		cmdline_fini(&d.cfg);
@@ -501,6 +604,8 @@ int main(int argc, char **argv)
 	srv_log(&d.log, LOG_NOTICE, "cxldcd %s starting%s", CXLDCD_VERSION,
 		d.cfg.defaults ? " with the default device (no arguments given)" : "");
 	rc = start(&d);
+	if (rc == 0)
+		rc = d.cfg.daemonize ? daemonize(&d) : write_pidfile(&d);
 	if (rc == 0)
 		rc = loop_run(d.loop);
 	if (rc)

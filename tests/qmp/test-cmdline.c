@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "server/cmdline.h"
@@ -155,19 +157,72 @@ static void test_full_command_line(void **state)
 	cmdline_fini(&cfg);
 }
 
-static void test_qmp_defaults_to_runtime_dir_when_absent(void **state)
+/*
+ * A pasted QEMU command line (-object, -device, no --fm, no --host-socket)
+ * gets QMP, FM and host-link sockets in the runtime directory, one FM and
+ * one host link per device; "none" turns the FM or host-link defaults off.
+ */
+static void test_sockets_default_to_runtime_dir_when_absent(void **state)
 {
 	struct cmdline_cfg cfg;
 	char err[CMDLINE_ERR_MAX];
 
 	(void)state;
-	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, NULL), 0);
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-device",
+			       "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=1G", NULL), 0);
 	assert_false(cfg.defaults);
+	assert_true(cfg.uses_runtime_dir);
 	assert_int_equal(cfg.nr_qmp, 1);
 	assert_string_equal(cfg.qmp[0].path, "/run/user/1000/cxldcd/qmp.sock");
+	assert_int_equal(cfg.nr_fm, 2);
+	assert_string_equal(cfg.fm[0].addr.path, "/run/user/1000/cxldcd/fm.sock");
+	assert_int_equal(cfg.fm[0].dev, 0);
+	assert_string_equal(cfg.fm[1].addr.path, "/run/user/1000/cxldcd/fm-d1.sock");
+	assert_int_equal(cfg.fm[1].dev, 1);
+	assert_int_equal(cfg.nr_host, 2);
+	assert_string_equal(cfg.host[0].addr.path, "/run/user/1000/cxldcd/host.sock");
+	assert_int_equal(cfg.host[0].dev, 0);
+	assert_string_equal(cfg.host[1].addr.path, "/run/user/1000/cxldcd/host-d1.sock");
+	assert_string_equal(cfg.host[1].arg, "unix:/run/user/1000/cxldcd/host-d1.sock");
+	assert_int_equal(cfg.host[1].dev, 1);
+	cmdline_fini(&cfg);
+
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "--fm", "none",
+			       "--host-socket", "none", "-qmp", "unix:/tmp/q.sock,server", NULL), 0);
 	assert_int_equal(cfg.nr_fm, 0);
 	assert_int_equal(cfg.nr_host, 0);
+	assert_false(cfg.uses_runtime_dir);
 	cmdline_fini(&cfg);
+
+	/* An explicit --fm: no default FM socket, the host link still defaults. */
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "--fm",
+			       "unix:/tmp/f.sock", NULL), 0);
+	assert_int_equal(cfg.nr_fm, 1);
+	assert_string_equal(cfg.fm[0].addr.path, "/tmp/f.sock");
+	assert_int_equal(cfg.nr_host, 1);
+	cmdline_fini(&cfg);
+}
+
+static void test_log_daemon_options(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "--log-level", "debug", "--log-file=/tmp/l",
+			       "--daemonize", "--pidfile", "/tmp/p", NULL), 0);
+	assert_true(cfg.has_log_level);
+	assert_int_equal(cfg.log_level, LOG_DEBUG);
+	assert_string_equal(cfg.log_file, "/tmp/l");
+	assert_string_equal(cfg.pidfile, "/tmp/p");
+	assert_true(cfg.daemonize);
+	cmdline_fini(&cfg);
+	assert_int_equal(parse(&cfg, err, "-log-level=warning", NULL), 0);
+	assert_int_equal(cfg.log_level, LOG_WARNING);
+	cmdline_fini(&cfg);
+	EXPECT_ERR(L("--log-level 'loud': unknown level (error, warning, notice, info, debug)"),
+		   "--log-level", "loud");
+	EXPECT_ERR(L("option '--daemonize' takes no value"), "--daemonize=1");
 }
 
 #define DEV1 "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=4G"
@@ -329,7 +384,7 @@ static void test_value_parsers(void **state)
 
 static void test_runtime_dir_follows_xdg(void **state)
 {
-	char buf[256];
+	char buf[256], want[64];
 
 	(void)state;
 	setenv("XDG_RUNTIME_DIR", "/run/user/42", 1);
@@ -337,7 +392,13 @@ static void test_runtime_dir_follows_xdg(void **state)
 	assert_string_equal(buf, "/run/user/42/cxldcd");
 	unsetenv("XDG_RUNTIME_DIR");
 	cmdline_runtime_dir(buf, sizeof(buf));
-	assert_memory_equal(buf, "/tmp/cxldcd-", 12);
+	snprintf(want, sizeof(want), "/tmp/cxldcd-%u", (unsigned)getuid());
+	assert_string_equal(buf, want);
+	/* a relative XDG_RUNTIME_DIR is ignored, as the XDG spec asks */
+	setenv("XDG_RUNTIME_DIR", "run", 1);
+	cmdline_runtime_dir(buf, sizeof(buf));
+	assert_string_equal(buf, want);
+	unsetenv("XDG_RUNTIME_DIR");
 }
 
 static void test_option_errors_name_the_option(void **state)
@@ -431,7 +492,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_arguments_give_the_default_device),
 		cmocka_unit_test(test_full_command_line),
-		cmocka_unit_test(test_qmp_defaults_to_runtime_dir_when_absent),
+		cmocka_unit_test(test_sockets_default_to_runtime_dir_when_absent),
+		cmocka_unit_test(test_log_daemon_options),
 		cmocka_unit_test(test_listeners_name_their_device),
 		cmocka_unit_test(test_host_socket_limits_are_per_listener),
 		cmocka_unit_test(test_listener_errors_name_the_listener),

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "dproc.h"
 #include "qmp-client.h"
 
 #define TMO 5000
@@ -84,6 +86,7 @@ static void spawn(struct proc *p, const char *const *args)
 		int fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a test killed by its timeout */
+		setenv("XDG_RUNTIME_DIR", p->dir, 1);   /* default sockets stay private */
 		dup2(fd, 2);
 		dup2(fd, 1);
 		execv(argv[0], (char *const *)argv);
@@ -107,7 +110,7 @@ static void proc_init(struct proc *p)
 static void start(struct proc *p)
 {
 	char qmp[200];
-	const char *args[] = { "-qmp", qmp, NULL };
+	const char *args[] = { "--log-level=info", "-qmp", qmp, NULL };
 
 	proc_init(p);
 	snprintf(qmp, sizeof(qmp), "unix:%s,server,wait=off", p->sock);
@@ -465,6 +468,229 @@ static void test_stale_socket_is_replaced_live_one_refused(void **state)
 	cleanup(&p);
 }
 
+/* ---- lifecycle and defaults (issue 13) --------------------------------- */
+
+#define DEV0 "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G"
+#define DEV1 "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=1G"
+
+/* Is there a file @name in the runtime directory (XDG_RUNTIME_DIR=p->dir)? */
+static bool in_rundir(const struct proc *p, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/cxldcd/%s", p->dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* Wait until @what appears in the log; false after TMO. */
+static bool log_has(struct proc *p, const char *what)
+{
+	for (int i = 0; i < TMO / 10; i++) {
+		if (strstr(read_log(p), what))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * SIGTERM and SIGINT send QEMU's SHUTDOWN event (reason host-signal) before
+ * the daemon exits 0, and every socket file it made (QMP, FM, host link,
+ * the defaults in the runtime directory) is gone.
+ */
+static void test_signal_sends_shutdown_and_leaves_no_socket(void **state)
+{
+	static const int sigs[] = { SIGTERM, SIGINT };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		const char *args[] = { "-device", DEV0, "-device", DEV1, NULL };
+		struct proc p;
+		struct qmp_client *c;
+		json_t *e, *data;
+
+		proc_init(&p);
+		spawn(&p, args);
+		/* no -qmp: the default QMP socket, in the runtime directory */
+		snprintf(p.sock, sizeof(p.sock), "%s/cxldcd/qmp.sock", p.dir);
+		c = connect_negotiated(&p);
+		assert_true(in_rundir(&p, "fm.sock") && in_rundir(&p, "host.sock"));
+		assert_true(in_rundir(&p, "fm-d1.sock") && in_rundir(&p, "host-d1.sock"));
+		kill(p.pid, sigs[i]);
+		e = qmp_client_event(c, "SHUTDOWN", TMO);
+		assert_non_null(e);
+		data = json_object_get(e, "data");
+		assert_true(json_is_false(json_object_get(data, "guest")));
+		assert_string_equal(json_string_value(json_object_get(data, "reason")), "host-signal");
+		json_decref(e);
+		assert_int_equal(wait_exit(&p, TMO), 0);
+		assert_false(in_rundir(&p, "qmp.sock") || in_rundir(&p, "fm.sock") ||
+			     in_rundir(&p, "host.sock") || in_rundir(&p, "fm-d1.sock") ||
+			     in_rundir(&p, "host-d1.sock"));
+		qmp_client_free(c);
+		cleanup(&p);
+	}
+}
+
+/*
+ * Every -device gets an FM and a host-link socket in the runtime directory
+ * when the command line names none, and the daemon prints where they are;
+ * "--fm none --host-socket none" turns them off.
+ */
+static void test_every_device_gets_default_sockets_unless_none(void **state)
+{
+	const char *args[] = { "-device", DEV0, "-device", DEV1, NULL };
+	const char *none[] = { "-device", DEV0, "--fm", "none", "--host-socket", "none", NULL };
+	char want[300];
+	struct proc p;
+	int fd;
+
+	(void)state;
+	proc_init(&p);
+	spawn(&p, args);
+	snprintf(want, sizeof(want), "fm: listening on unix:%s/cxldcd/fm-d1.sock (device d1)", p.dir);
+	assert_true(log_has(&p, want));
+	snprintf(want, sizeof(want), "host link: listening on unix:%s/cxldcd/host.sock (device d0)",
+		 p.dir);
+	assert_true(log_has(&p, want));
+	snprintf(want, sizeof(want), "%s/cxldcd/fm.sock", p.dir);
+	fd = dproc_connect_unix(want, TMO);
+	assert_true(fd >= 0);
+	close(fd);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(wait_exit(&p, TMO), 0);
+	cleanup(&p);
+
+	proc_init(&p);
+	spawn(&p, none);
+	assert_true(log_has(&p, "qmp: listening on"));
+	assert_false(in_rundir(&p, "fm.sock") || in_rundir(&p, "host.sock"));
+	assert_null(strstr(read_log(&p), "fm: listening"));
+	kill(p.pid, SIGTERM);
+	assert_int_equal(wait_exit(&p, TMO), 0);
+	cleanup(&p);
+}
+
+/* Routine requests log nothing at the default level; --log-level=info shows them. */
+static void test_quiet_by_default_log_level_info_shows_requests(void **state)
+{
+	(void)state;
+	for (int verbose = 0; verbose < 2; verbose++) {
+		char qmp[200];
+		const char *args[] = { "-qmp", qmp, verbose ? "--log-level=info" : NULL, NULL };
+		struct proc p;
+		struct qmp_client *c;
+		const char *log;
+
+		proc_init(&p);
+		snprintf(qmp, sizeof(qmp), "unix:%s,server,wait=off", p.sock);
+		spawn(&p, args);
+		c = connect_negotiated(&p);
+		expect_alive(c);
+		qmp_client_free(c);
+		kill(p.pid, SIGTERM);
+		assert_int_equal(wait_exit(&p, TMO), 0);
+		log = read_log(&p);
+		assert_non_null(strstr(log, "qmp: listening on"));
+		if (verbose) {
+			assert_non_null(strstr(log, "qmp_capabilities ok"));
+		} else {
+			assert_null(strstr(log, "qmp_capabilities"));
+			assert_null(strstr(log, "connected"));
+			assert_null(strstr(log, "session"));
+		}
+		cleanup(&p);
+	}
+}
+
+/*
+ * SIGHUP keeps the daemon running and reopens --log-file (logrotate moved
+ * it): the next lines land in a new file of that name.
+ */
+static void test_sighup_reopens_the_log_file(void **state)
+{
+	char qmp[200], logf[200], moved[220], *text;
+	const char *args[] = { "-qmp", qmp, "--log-file", logf, NULL };
+	struct proc p;
+	struct qmp_client *c;
+	FILE *f;
+
+	(void)state;
+	proc_init(&p);
+	snprintf(qmp, sizeof(qmp), "unix:%s,server,wait=off", p.sock);
+	snprintf(logf, sizeof(logf), "%s/cxldcd.log", p.dir);
+	snprintf(moved, sizeof(moved), "%s.1", logf);
+	spawn(&p, args);
+	c = connect_negotiated(&p);
+	assert_int_equal(rename(logf, moved), 0);
+	kill(p.pid, SIGHUP);
+	expect_alive(c);
+	for (int i = 0; i < TMO / 10 && access(logf, F_OK); i++)
+		usleep(10000);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(wait_exit(&p, TMO), 0);
+	text = calloc(1, 8192);
+	assert_non_null(text);
+	f = fopen(logf, "r");
+	assert_non_null(f);
+	assert_true(fread(text, 1, 8191, f) > 0);
+	fclose(f);
+	assert_non_null(strstr(text, "log file reopened"));
+	assert_non_null(strstr(text, "shutting down"));
+	assert_null(strstr(text, "qmp: listening on"));    /* that one went to the moved file */
+	f = fopen(moved, "r");
+	assert_non_null(f);
+	memset(text, 0, 8192);
+	assert_true(fread(text, 1, 8191, f) > 0);
+	fclose(f);
+	assert_non_null(strstr(text, "qmp: listening on"));
+	free(text);
+	qmp_client_free(c);
+	cleanup(&p);
+}
+
+/*
+ * --daemonize returns once the sockets listen (status 0) and --pidfile
+ * names the daemon; quit removes the pid file and the socket.
+ */
+static void test_daemonize_and_pidfile(void **state)
+{
+	char qmp[200], pidf[200];
+	const char *args[] = { "-qmp", qmp, "--daemonize", "--pidfile", pidf, NULL };
+	struct proc p;
+	struct qmp_client *c;
+	long pid = 0;
+	FILE *f;
+	json_t *r;
+
+	(void)state;
+	proc_init(&p);
+	snprintf(qmp, sizeof(qmp), "unix:%s,server,wait=off", p.sock);
+	snprintf(pidf, sizeof(pidf), "%s/cxldcd.pid", p.dir);
+	spawn(&p, args);
+	assert_int_equal(wait_exit(&p, TMO), 0);
+	/* Listening and the pid file written before the parent returned: no retry. */
+	f = fopen(pidf, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	assert_true(pid > 1 && kill((pid_t)pid, 0) == 0);
+	if (nr_spawned < 16)
+		spawned[nr_spawned++] = (pid_t)pid;    /* not our child: the teardown kills it */
+	assert_int_equal(qmp_client_connect_unix(p.sock, 0, &c), 0);
+	assert_int_equal(qmp_client_negotiate(c, TMO), 0);
+	r = qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO);
+	json_decref(r);
+	assert_int_equal(qmp_client_wait_eof(c, TMO), 0);
+	for (int i = 0; i < TMO / 10 && kill((pid_t)pid, 0) == 0; i++)
+		usleep(10000);
+	assert_int_equal(kill((pid_t)pid, 0), -1);
+	assert_int_equal(access(pidf, F_OK), -1);
+	assert_int_equal(access(p.sock, F_OK), -1);
+	qmp_client_free(c);
+	cleanup(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +705,11 @@ int main(void)
 		cmocka_unit_test_teardown(test_bad_argument_exits_2_with_one_line, reap_all),
 		cmocka_unit_test_teardown(test_version_and_help, reap_all),
 		cmocka_unit_test_teardown(test_stale_socket_is_replaced_live_one_refused, reap_all),
+		cmocka_unit_test_teardown(test_signal_sends_shutdown_and_leaves_no_socket, reap_all),
+		cmocka_unit_test_teardown(test_every_device_gets_default_sockets_unless_none, reap_all),
+		cmocka_unit_test_teardown(test_quiet_by_default_log_level_info_shows_requests, reap_all),
+		cmocka_unit_test_teardown(test_sighup_reopens_the_log_file, reap_all),
+		cmocka_unit_test_teardown(test_daemonize_and_pidfile, reap_all),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -41,9 +41,10 @@ int dproc_init(struct dproc *p)
 int dproc_start(struct dproc *p, const char *const *args)
 {
 	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : "cxldcd";
-	const char *argv[64] = { bin, "-qmp" };
+	/* info: tests wait for routine lines ("qmp_capabilities ok") the default level hides */
+	const char *argv[64] = { bin, "--log-level=info", "-qmp" };
 	char qmp[200];
-	int n = 2;
+	int n = 3;
 
 	snprintf(qmp, sizeof(qmp), "unix:%s,server,wait=off", p->qmp);
 	argv[n++] = qmp;
@@ -58,6 +59,8 @@ int dproc_start(struct dproc *p, const char *const *args)
 
 		/* A test killed by its timeout must not leave its daemon running. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* Default sockets (every -device gets an FM and a host-link one) stay private. */
+		setenv("XDG_RUNTIME_DIR", p->dir, 1);
 		dup2(fd, 2);
 		dup2(fd, 1);
 		execv(argv[0], (char *const *)argv);

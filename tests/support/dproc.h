@@ -26,7 +26,11 @@ struct dproc {
 
 /* Make the temp directory and the paths.  Return 0 or -errno. */
 int dproc_init(struct dproc *p);
-/* Start cxldcd with @args (NULL-terminated) plus -qmp unix:p->qmp. Return 0 or -errno. */
+/*
+ * Start cxldcd with --log-level=info -qmp unix:p->qmp and @args
+ * (NULL-terminated), XDG_RUNTIME_DIR=p->dir (default sockets land in
+ * DIR/cxldcd).  Return 0 or -errno.
+ */
 int dproc_start(struct dproc *p, const char *const *args);
 /* Connect to p->qmp (retrying while it starts) and negotiate; NULL on failure. */
 struct qmp_client *dproc_connect(struct dproc *p, int timeout_ms);

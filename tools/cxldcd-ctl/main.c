@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/rundir.h"
 #include "ctl.h"
 
 #define CTL_VERSION "0.1.0"
@@ -184,13 +185,11 @@ char *ctl_dev_path(const char *device)
 
 void ctl_default_addr(char *buf, size_t cap)
 {
-	const char *x = getenv("XDG_RUNTIME_DIR");
+	char path[300];
 
-	/* The daemon's rule (docs/cmdline.md, src/server/cmdline.c). */
-	if (x && x[0] == '/')
-		snprintf(buf, cap, "unix:%s/cxldcd/qmp.sock", x);
-	else
-		snprintf(buf, cap, "unix:/tmp/cxldcd-%u/qmp.sock", (unsigned)getuid());
+	/* The daemon's rule (src/common/rundir.c, docs/cmdline.md). */
+	rundir_path("qmp.sock", path, sizeof(path));
+	snprintf(buf, cap, "unix:%s", path);
 }
 
 int ctl_connect(struct ctl *c)
