@@ -4,6 +4,7 @@
  * device (model, memory, hostlink server); the CLI runs as the agent in a
  * child process and as one-shot list/fill/verify commands through the
  * agent's application socket.  argv[1] is the path of the cxldcd-host binary.
+ * The child's stdout and stderr are read together.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +45,7 @@ static void spawn(struct child *c, char *const argv[])
 	if (c->pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a test killed by its timeout */
 		dup2(p[1], 1);
+		dup2(p[1], 2);      /* messages too: the tests check what they say */
 		close(p[0]);
 		close(p[1]);
 		execv(cli, argv);
@@ -130,10 +132,101 @@ static void test_cli_agent_fill_verify_list(void **state)
 	assert_int_equal(core_extent_count(x->dev, 0), 2);
 }
 
+/*
+ * PATTERN 0xa5 is the byte A5h (a text pattern of that byte verifies it),
+ * an untagged group is filled and verified by id=N, and -v prints each
+ * event once, with no raw "<6>" level prefix.
+ */
+static void test_cli_byte_pattern_untagged_group_clean_verbose(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e = hx_ext(x->base[1] + 32 * MiB, 2 * MiB, NULL, 0);  /* region 1: not sharable */
+	char *agent_argv[] = { (char *)cli, "--connect", x->sock, "--host-id", "0",
+			       "--agent-socket", x->app_sock, "-v", NULL };
+	char *fill[] = { (char *)cli, "--agent-socket", x->app_sock, "fill", "id=1", "0xa55a", NULL };
+	char *verify_text[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", "id=1",
+				"\xa5\x5a", NULL };
+	char *verify_hex[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", "1", "0xA55A",
+			       NULL };
+	char *odd[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", "1", "0xa", NULL };
+	char *nogroup[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", "id=9", "0xa5",
+			    NULL };
+	struct child agent, c;
+	uint8_t buf[4];
+	const char *first;
+
+	spawn(&agent, agent_argv);
+	assert_int_equal(wait_child(x, &agent, "ready", 5000), 0);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_int_equal(wait_child(x, &agent, "group-added", 5000), 0);
+	assert_int_equal(run(x, &c, fill), 0);
+	assert_non_null(strstr(c.buf, "fill id=1 size=0x200000"));
+	assert_int_equal(mem_read(x->md, 0, x->base[1] + 32 * MiB, buf, 4, NULL, 0), 0);
+	assert_memory_equal(buf, "\xa5\x5a\xa5\x5a", 4);
+	assert_int_equal(run(x, &c, verify_text), 0);
+	assert_non_null(strstr(c.buf, "verify id=1 size=0x200000 ok"));
+	assert_int_equal(run(x, &c, verify_hex), 0);
+	assert_int_equal(run(x, &c, odd), 2);
+	assert_non_null(strstr(c.buf, "PATTERN '0xa'"));
+	assert_int_equal(run(x, &c, nogroup), 1);
+	assert_non_null(strstr(c.buf, "no such group"));
+	kill(agent.pid, SIGTERM);
+	assert_int_equal(wait_child(x, &agent, NULL, 5000), 0);
+	assert_null(strstr(agent.buf, "<6>"));
+	assert_null(strstr(agent.buf, "<7>"));
+	assert_non_null(strstr(agent.buf, "cxldcd-host: info: host=0 connected"));
+	first = strstr(agent.buf, "group-added");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "group-added"));    /* once, not twice */
+}
+
+/*
+ * Link failures say what went wrong and what to do: the host id already
+ * connected, a host id the device does not have, no daemon at the default
+ * path (named), a TCP host name; --version.
+ */
+static void test_cli_messages_say_what_to_do(void **state)
+{
+	struct hx *x = *state;
+	char *agent_argv[] = { (char *)cli, "--connect", x->sock, "--host-id", "0", NULL };
+	char *busy[] = { (char *)cli, "--connect", x->sock, "--host-id", "0", NULL };
+	char *unknown[] = { (char *)cli, "--connect", x->sock, "--host-id", "9", NULL };
+	char *nodaemon[] = { (char *)cli, "--host-id", "0", NULL };
+	char *name[] = { (char *)cli, "--tcp", "localhost:1", "--host-id", "0", NULL };
+	char *version[] = { (char *)cli, "--version", NULL };
+	char want[200];
+	struct child agent, c;
+
+	spawn(&agent, agent_argv);
+	assert_int_equal(wait_child(x, &agent, "ready", 5000), 0);
+	assert_int_equal(run(x, &c, busy), 1);
+	assert_non_null(strstr(c.buf, "(host id 0): device refused hello: Device or resource busy"));
+	assert_non_null(strstr(c.buf, "another agent is connected with this host id"));
+	assert_int_equal(run(x, &c, unknown), 1);
+	assert_non_null(strstr(c.buf, "use --host-id 0..num-hosts-1"));
+	/* no --connect: the default host link, in $XDG_RUNTIME_DIR/cxldcd (none there) */
+	setenv("XDG_RUNTIME_DIR", x->dir, 1);
+	assert_int_equal(run(x, &c, nodaemon), 1);
+	unsetenv("XDG_RUNTIME_DIR");
+	snprintf(want, sizeof(want), "cannot connect to unix:%s/cxldcd/host.sock", x->dir);
+	assert_non_null(strstr(c.buf, want));
+	assert_non_null(strstr(c.buf, "is cxldcd running?"));
+	/* a name resolves (was "Invalid argument"); nobody listens on port 1 */
+	assert_int_equal(run(x, &c, name), 1);
+	assert_non_null(strstr(c.buf, "cannot connect to tcp:127.0.0.1:1"));
+	assert_int_equal(run(x, &c, version), 0);
+	assert_string_equal(c.buf, "cxldcd-host 0.1.0\n");
+	kill(agent.pid, SIGTERM);
+	assert_int_equal(wait_child(x, &agent, NULL, 5000), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_cli_agent_fill_verify_list, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_byte_pattern_untagged_group_clean_verbose,
+						hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_messages_say_what_to_do, hx_setup, hx_teardown),
 	};
 
 	if (argc < 2) {

@@ -2,23 +2,30 @@
 /*
  * cxldcd-host - the host agent CLI over libcxldcd-host.
  *
- *   cxldcd-host --connect PATH | --tcp ADDR:PORT --host-id N
+ *   cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N
  *               [--accept all|none|tags=UUID[,UUID...]|limit=SIZE]
  *               [--agent-socket PATH] [--chain-timeout MS] [--chain-cap N]
  *               [--seq-one-based] [--no-mapping] [-v]
  *       run the agent: one line per event on stdout, until SIGINT/SIGTERM;
  *       when the device goes away it reconnects with backoff and replays
- *       (link-closed: clean stop of the daemon; link-lost: crash)
+ *       (link-closed: clean stop of the daemon; link-lost: crash);
+ *       without --connect or --tcp, the daemon's default host link
+ *       (src/common/rundir.c: $XDG_RUNTIME_DIR/cxldcd/host.sock, else
+ *       /tmp/cxldcd-$UID/host.sock)
  *   cxldcd-host --agent-socket PATH list
- *   cxldcd-host --agent-socket PATH fill TAG PATTERN
- *   cxldcd-host --agent-socket PATH verify TAG PATTERN
- *       one-shot commands through a running agent's application socket
+ *   cxldcd-host --agent-socket PATH fill GROUP PATTERN
+ *   cxldcd-host --agent-socket PATH verify GROUP PATTERN
+ *       one-shot commands through a running agent's application socket;
+ *       GROUP is a tag (UUID) or id=N (untagged groups), PATTERN is 0xHEX
+ *       (bytes) or text (docs/host.md)
  *
  * Exit status: 0 success, 1 failure (link, device, verify mismatch), 2 bad
  * arguments.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,9 +36,20 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "common/rundir.h"
 #include "cxldcd/cxldcd-host.h"
 
+#define CXLDCD_HOST_VERSION "0.1.0"
+#define PATTERN_MAX 4096
+
 static volatile sig_atomic_t stop;
+
+/* What the agent connected to and the last fatal event, for the final message. */
+static struct {
+	const char *link;          /* "unix:PATH" or "tcp:HOST:PORT" */
+	unsigned host_id;
+	char failed[384];
+} agent;
 
 static void on_signal(int sig)
 {
@@ -42,13 +60,21 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: cxldcd-host --connect PATH | --tcp ADDR:PORT --host-id N\n"
+		"usage: cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N\n"
 		"                   [--accept all|none|tags=UUID[,UUID...]|limit=SIZE]\n"
 		"                   [--agent-socket PATH] [--chain-timeout MS] [--chain-cap N]\n"
 		"                   [--seq-one-based] [--no-mapping] [-v]\n"
 		"       cxldcd-host --agent-socket PATH list\n"
-		"       cxldcd-host --agent-socket PATH fill TAG PATTERN\n"
-		"       cxldcd-host --agent-socket PATH verify TAG PATTERN\n");
+		"       cxldcd-host --agent-socket PATH fill GROUP PATTERN\n"
+		"       cxldcd-host --agent-socket PATH verify GROUP PATTERN\n"
+		"       cxldcd-host --help | --version\n"
+		"\n"
+		"Without --connect or --tcp the agent connects to the default host link,\n"
+		"$XDG_RUNTIME_DIR/cxldcd/host.sock (/tmp/cxldcd-$UID/host.sock without\n"
+		"XDG_RUNTIME_DIR).  --accept defaults to all.  GROUP: a tag (UUID) or id=N\n"
+		"from 'list' (untagged groups).  PATTERN: 0xHEX is bytes (0xa5 is the byte\n"
+		"A5h, 0xdeadbeef four bytes), anything else its text; repeated over the group.\n"
+		"See docs/host.md.\n");
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -99,12 +125,66 @@ static void on_event(void *opaque, const struct cxldcd_host_event *ev)
 		cxldcd_tag_format(ev->group->tag, tag);
 	printf("%s tag=%s %s\n", cxldcd_host_event_name(ev->type), tag, ev->text ? ev->text : "");
 	fflush(stdout);
+	if (ev->type == CXLDCD_HOST_EV_FAILED && ev->text)
+		snprintf(agent.failed, sizeof(agent.failed), "%s", ev->text);
 }
 
+/*
+ * -v: the library's log on stderr with syslog level names.  The library also
+ * logs every event ("NAME: text"); on_event() already printed those on
+ * stdout, so they are not printed twice.
+ */
 static void on_log(void *opaque, int level, const char *msg)
 {
+	static const char *const names[] = { "emerg", "alert", "crit", "error", "warning",
+					      "notice", "info", "debug" };
+
 	(void)opaque;
-	fprintf(stderr, "cxldcd-host: <%d> %s\n", level, msg);
+	for (int t = CXLDCD_HOST_EV_READY; t <= CXLDCD_HOST_EV_FAILED; t++) {
+		const char *n = cxldcd_host_event_name((enum cxldcd_host_event_type)t);
+		size_t len = strlen(n);
+
+		if (!strncmp(msg, n, len) && msg[len] == ':')
+			return;
+	}
+	fprintf(stderr, "cxldcd-host: %s: %s\n", names[level & 7], msg);
+}
+
+/* What to do about a link failure @rc (-errno), after what it was. */
+static const char *link_hint(int rc, bool connecting)
+{
+	switch (rc) {
+	case -ENOENT:
+		return connecting ? "is cxldcd running?  It prints its host link ('host link: listening on ...'); give that path with --connect"
+				  : "this host id does not exist on the device: use --host-id 0..num-hosts-1 (cxldcd-ctl list shows the hosts)";
+	case -ECONNREFUSED:
+		return connecting ? "nobody listens there (a stale socket file?): start cxldcd, or check --connect/--tcp"
+				  : "the device refused the connection";
+	case -EBUSY:
+		return "another agent is connected with this host id: stop it, or use another --host-id";
+	case -EACCES:
+	case -EPERM:
+		return "the socket belongs to another user (cxldcd makes it mode 0600): run as that user";
+	case -EPROTONOSUPPORT:
+		return "the daemon speaks another host-link version: use the cxldcd-host of the same release";
+	case -ECONNRESET:
+	case -EPIPE:
+		return "the daemon closed the link (stopped or restarted?)";
+	default:
+		return NULL;
+	}
+}
+
+static int link_failed(const char *what, int rc, bool connecting)
+{
+	const char *hint = link_hint(rc, connecting);
+
+	fprintf(stderr, "cxldcd-host: %s %s (host id %u): %s%s%s\n", what, agent.link, agent.host_id,
+		agent.failed[0] ? agent.failed : strerror(-rc), agent.failed[0] ? ": " : "",
+		agent.failed[0] ? strerror(-rc) : "");
+	if (hint)
+		fprintf(stderr, "cxldcd-host: %s\n", hint);
+	return 1;
 }
 
 /* --accept all|none|tags=UUID,...|limit=SIZE */
@@ -156,8 +236,9 @@ static void nap(unsigned ms)
 }
 
 /*
- * Connect (again) and serve the application socket.  Return 0, or the
- * -errno of the connection (then *h is NULL).
+ * Connect (again) and serve the application socket.  Return 0, the -errno
+ * of the connection, or 1 when the application socket failed (said on
+ * stderr); *h is NULL unless 0.
  */
 static int agent_connect(const struct cxldcd_host_cfg *c, const char *agent_sock,
 			 struct cxldcd_host **h)
@@ -169,10 +250,12 @@ static int agent_connect(const struct cxldcd_host_cfg *c, const char *agent_sock
 		return rc;
 	}
 	if (agent_sock && (rc = cxldcd_host_serve_apps(*h, agent_sock))) {
-		fprintf(stderr, "cxldcd-host: agent socket %s: %s\n", agent_sock, strerror(-rc));
+		fprintf(stderr, "cxldcd-host: --agent-socket %s: %s%s\n", agent_sock, strerror(-rc),
+			rc == -EADDRINUSE ? " (another agent serves it: stop it or choose another path)"
+					  : "");
 		cxldcd_host_free(*h);
 		*h = NULL;
-		return rc;
+		return 1;
 	}
 	return 0;
 }
@@ -196,7 +279,8 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock)
 	sigaction(SIGTERM, &sa, NULL);
 	rc = agent_connect(c, agent_sock, &h);
 	if (rc) {
-		fprintf(stderr, "cxldcd-host: cannot connect: %s\n", strerror(-rc));
+		if (rc < 0)
+			link_failed("cannot connect to", rc, true);
 		return 1;
 	}
 	while (!stop) {
@@ -212,10 +296,8 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock)
 			continue;
 		cxldcd_host_free(h);
 		h = NULL;
-		if (!was_ready || !link_lost(rc)) {
-			fprintf(stderr, "cxldcd-host: %s\n", strerror(-rc));
-			return 1;
-		}
+		if (!was_ready || !link_lost(rc))
+			return link_failed("link to", rc, false);
 		if (rc == -ESHUTDOWN)
 			printf("link-closed tag=- device closed the link cleanly, reconnecting\n");
 		else
@@ -231,12 +313,13 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock)
 			if (stop)
 				break;
 			rc = agent_connect(c, agent_sock, &h);
-			if (rc && !link_lost(rc)) {
-				fprintf(stderr, "cxldcd-host: cannot reconnect: %s\n", strerror(-rc));
+			if (rc > 0)
 				return 1;
-			}
+			if (rc && !link_lost(rc))
+				return link_failed("cannot reconnect to", rc, true);
 		}
 		if (h) {
+			agent.failed[0] = '\0';
 			printf("reconnected tag=- host=%u\n", c->host_id);
 			fflush(stdout);
 		}
@@ -267,37 +350,116 @@ static int cmd_list(struct cxldcd_app *app)
 	return 0;
 }
 
-static int cmd_fill_verify(struct cxldcd_app *app, bool verify, const char *tagstr,
+/* GROUP: a tag (UUID), or id=N / N (a group id from 'list', tagged or not). */
+static int parse_group(const char *s, uint8_t tag[16], uint64_t *id)
+{
+	const char *num = !strncmp(s, "id=", 3) ? s + 3 : s;
+
+	*id = 0;
+	if (!cxldcd_tag_parse(s, tag))
+		return 1;
+	if (*num >= '0' && *num <= '9' && !parse_u64(num, id, false) && *id)
+		return 0;
+	return -EINVAL;
+}
+
+/*
+ * PATTERN: "0x" and an even number of hex digits is those bytes ("0xa5" is
+ * the byte A5h); anything else is its own text.  Return the length, or
+ * -EINVAL.
+ */
+static int parse_pattern(const char *s, uint8_t out[PATTERN_MAX])
+{
+	size_t n = strlen(s);
+
+	if (!n || n > PATTERN_MAX)
+		return -EINVAL;
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
+		memcpy(out, s, n);
+		return (int)n;
+	}
+	s += 2;
+	n = strlen(s);
+	if (!n || n % 2)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i += 2) {
+		unsigned v;
+		char hex[3] = { s[i], s[i + 1], 0 };
+		char *end;
+
+		v = (unsigned)strtoul(hex, &end, 16);
+		if (*end || hex[0] == '+' || hex[0] == '-' || hex[0] == ' ')
+			return -EINVAL;
+		out[i / 2] = (uint8_t)v;
+	}
+	return (int)(n / 2);
+}
+
+static int cmd_fill_verify(struct cxldcd_app *app, bool verify, const char *group,
 			   const char *pattern)
 {
-	size_t plen = strlen(pattern);
+	uint8_t tag[16], pat[PATTERN_MAX];
 	struct cxldcd_app_map m;
-	uint8_t tag[16];
-	uint64_t bad = 0;
+	int plen = parse_pattern(pattern, pat), by_tag;
+	uint64_t bad = 0, id;
 	int rc;
 
-	if (cxldcd_tag_parse(tagstr, tag))
-		return bad_args("invalid tag '%s'", tagstr);
-	if (!plen)
-		return bad_args("empty pattern");
-	rc = cxldcd_app_open(app, tag, 0, &m);
+	by_tag = parse_group(group, tag, &id);
+	rc = cxldcd_app_open(app, by_tag == 1 ? tag : NULL, id, &m);
 	if (rc) {
-		fprintf(stderr, "cxldcd-host: open %s: %s\n", tagstr, strerror(-rc));
+		fprintf(stderr, "cxldcd-host: %s %s: %s", verify ? "verify" : "fill", group,
+			strerror(-rc));
+		if (rc == -ENOENT)
+			fprintf(stderr, " (no such group: 'cxldcd-host --agent-socket PATH list' shows them)");
+		else if (rc == -EBUSY)
+			fprintf(stderr, " (the device asked for it back; it can no longer be opened)");
+		else if (rc == -ENODEV)
+			fprintf(stderr, " (not mapped: the agent uses the slow path, --tcp or --no-mapping)");
+		fputc('\n', stderr);
 		return 1;
 	}
 	for (uint64_t i = 0; i < m.size; i++) {
-		uint8_t want = (uint8_t)pattern[i % plen];
+		uint8_t want = pat[i % (uint64_t)plen];
 
 		if (!verify)
 			((uint8_t *)m.addr)[i] = want;
 		else if (((uint8_t *)m.addr)[i] != want && !bad++)
-			fprintf(stderr, "cxldcd-host: mismatch at offset 0x%llx\n",
-				(unsigned long long)i);
+			fprintf(stderr, "cxldcd-host: mismatch at offset 0x%llx: 0x%02x, expected 0x%02x\n",
+				(unsigned long long)i, ((uint8_t *)m.addr)[i], want);
 	}
 	cxldcd_app_close(app, &m);
-	printf("%s tag=%s size=0x%llx%s\n", verify ? "verify" : "fill", tagstr,
-	       (unsigned long long)m.size, verify ? (bad ? " MISMATCH" : " ok") : "");
+	if (by_tag == 1)
+		printf("%s tag=%s", verify ? "verify" : "fill", group);
+	else
+		printf("%s id=%llu", verify ? "verify" : "fill", (unsigned long long)id);
+	printf(" size=0x%llx%s\n", (unsigned long long)m.size,
+	       verify ? (bad ? " MISMATCH" : " ok") : "");
 	return bad ? 1 : 0;
+}
+
+/* --tcp HOST:PORT: HOST may be a name; the library takes an IPv4 address. */
+static int parse_tcp(const char *arg, char addr[INET_ADDRSTRLEN], uint16_t *port)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	const char *colon = strrchr(arg, ':');
+	char host[256];
+	uint64_t v;
+	int rc;
+
+	if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof(host) ||
+	    parse_u64(colon + 1, &v, false) || !v || v > 65535)
+		return bad_args("--tcp '%s': expected HOST:PORT, e.g. 127.0.0.1:4500 or localhost:4500",
+				arg);
+	memcpy(host, arg, (size_t)(colon - arg));
+	host[colon - arg] = '\0';
+	rc = getaddrinfo(host, NULL, &hints, &ai);
+	if (rc)
+		return bad_args("--tcp '%s': cannot resolve '%s' to an IPv4 address: %s", arg, host,
+				gai_strerror(rc));
+	inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, INET_ADDRSTRLEN);
+	freeaddrinfo(ai);
+	*port = (uint16_t)v;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -314,12 +476,13 @@ int main(int argc, char **argv)
 		{ "no-mapping", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct cxldcd_host_cfg c = { .event_fn = on_event };
 	const char *agent_sock = NULL;
 	uint8_t (*tags)[16] = NULL;
-	char tcp_addr[64];
+	char tcp_addr[INET_ADDRSTRLEN], link[300], def[256];
 	bool have_id = false;
 	uint64_t v;
 	int o, rc;
@@ -329,39 +492,35 @@ int main(int argc, char **argv)
 		case 'c':
 			c.socket_path = optarg;
 			break;
-		case 't': {
-			char *colon = strrchr(optarg, ':');
-
-			if (!colon || (size_t)(colon - optarg) >= sizeof(tcp_addr) ||
-			    parse_u64(colon + 1, &v, false) || !v || v > 65535)
-				return bad_args("invalid --tcp '%s' (ADDR:PORT)", optarg);
-			memcpy(tcp_addr, optarg, (size_t)(colon - optarg));
-			tcp_addr[colon - optarg] = '\0';
+		case 't':
+			if (parse_tcp(optarg, tcp_addr, &c.tcp_port))
+				return 2;
 			c.tcp_addr = tcp_addr;
-			c.tcp_port = (uint16_t)v;
 			break;
-		}
 		case 'i':
 			if (parse_u64(optarg, &v, false) || v > 0xffff)
-				return bad_args("invalid --host-id '%s'", optarg);
+				return bad_args("--host-id '%s': expected a number in 0..65535", optarg);
 			c.host_id = (uint16_t)v;
 			have_id = true;
 			break;
 		case 'a':
 			if (parse_accept(optarg, &c, &tags))
-				return bad_args("invalid --accept '%s'", optarg);
+				return bad_args("--accept '%s': expected all, none, tags=UUID[,UUID...] or limit=SIZE (K/M/G suffix)",
+						optarg);
 			break;
 		case 's':
 			agent_sock = optarg;
 			break;
 		case 'T':
 			if (parse_u64(optarg, &v, false) || !v || v > UINT32_MAX)
-				return bad_args("invalid --chain-timeout '%s'", optarg);
+				return bad_args("--chain-timeout '%s': expected milliseconds, 1..4294967295",
+						optarg);
 			c.chain_timeout_ms = (uint32_t)v;
 			break;
 		case 'C':
 			if (parse_u64(optarg, &v, false) || !v || v > 65536)
-				return bad_args("invalid --chain-cap '%s'", optarg);
+				return bad_args("--chain-cap '%s': expected a number of extents, 1..65536",
+						optarg);
 			c.chain_cap = (uint32_t)v;
 			break;
 		case '1':
@@ -377,6 +536,9 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("cxldcd-host " CXLDCD_HOST_VERSION "\n");
+			return 0;
 		default:
 			usage(stderr);
 			return 2;
@@ -387,23 +549,29 @@ int main(int argc, char **argv)
 		int nargs = argc - optind - 1;
 		struct cxldcd_app *app;
 
-		if (!agent_sock)
-			return bad_args("%s needs --agent-socket PATH", cmd);
 		if (strcmp(cmd, "list") && strcmp(cmd, "fill") && strcmp(cmd, "verify"))
-			return bad_args("unknown command '%s'", cmd);
+			return bad_args("unknown command '%s' (list, fill, verify)", cmd);
+		if (!agent_sock)
+			return bad_args("%s talks to a running agent: give its --agent-socket PATH", cmd);
 		if (!strcmp(cmd, "list") ? nargs != 0 : nargs != 2)
-			return bad_args("wrong number of arguments for '%s'", cmd);
+			return bad_args("%s takes %s", cmd,
+					!strcmp(cmd, "list") ? "no arguments" : "GROUP PATTERN");
 		if (nargs == 2) {
-			uint8_t t[16];
+			uint8_t t[16], pat[PATTERN_MAX];
 
-			if (cxldcd_tag_parse(argv[optind + 1], t))
-				return bad_args("invalid tag '%s'", argv[optind + 1]);
-			if (!*argv[optind + 2])
-				return bad_args("empty pattern");
+			if (parse_group(argv[optind + 1], t, &v) < 0)
+				return bad_args("GROUP '%s': expected a tag (UUID) or id=N from 'list'",
+						argv[optind + 1]);
+			if (parse_pattern(argv[optind + 2], pat) < 0)
+				return bad_args("PATTERN '%s': expected 0x and pairs of hex digits (0xa5), or 1..%d bytes of text",
+						argv[optind + 2], PATTERN_MAX);
 		}
 		rc = cxldcd_app_connect(agent_sock, &app);
 		if (rc) {
-			fprintf(stderr, "cxldcd-host: agent socket %s: %s\n", agent_sock, strerror(-rc));
+			fprintf(stderr, "cxldcd-host: --agent-socket %s: %s%s\n", agent_sock,
+				strerror(-rc),
+				rc == -ENOENT || rc == -ECONNREFUSED
+					? " (is the agent running with this --agent-socket?)" : "");
 			return 1;
 		}
 		rc = !strcmp(cmd, "list") ? cmd_list(app)
@@ -413,10 +581,21 @@ int main(int argc, char **argv)
 		free(tags);
 		return rc;
 	}
-	if (!c.socket_path == !c.tcp_addr)
-		return bad_args("give exactly one of --connect PATH or --tcp ADDR:PORT");
+	if (c.socket_path && c.tcp_addr)
+		return bad_args("give --connect PATH or --tcp HOST:PORT, not both");
 	if (!have_id)
-		return bad_args("--host-id N is required");
+		return bad_args("--host-id N is required (the host's LD-ID, 0..num-hosts-1)");
+	if (!c.socket_path && !c.tcp_addr) {
+		if (rundir_path("host.sock", def, sizeof(def)))
+			return bad_args("the default host link path is too long: give --connect PATH");
+		c.socket_path = def;
+	}
+	if (c.socket_path)
+		snprintf(link, sizeof(link), "unix:%s", c.socket_path);
+	else
+		snprintf(link, sizeof(link), "tcp:%s:%u", c.tcp_addr, c.tcp_port);
+	agent.link = link;
+	agent.host_id = c.host_id;
 	rc = run_agent(&c, agent_sock);
 	free(tags);
 	return rc;
