@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "daemon.h"
 #include "qmp-dcd.h"
+#include "qmp-discovery.h"
 
 /* Journal marker: half-received QMP mailbox chains were dropped by a restart. */
 #define DISCARD_CHAINS "x-cxldcd-discard-chains"
@@ -34,6 +35,8 @@ static const struct qmp_cmd server_cmds[] = {
 	{ .name = "cxl-cci-request", .fn = qmp_cci_request, .args = qmp_cci_request_args },
 	{ .name = "cxl-inject-fault", .fn = qmp_inject_fault, .args = qmp_inject_fault_args },
 	{ .name = "query-cxl-faults", .fn = qmp_query_faults, .args = qmp_query_faults_args },
+	{ .name = "qom-list", .fn = qmp_qom_list, .args = qmp_qom_list_args },
+	{ .name = "query-cxl-devices", .fn = qmp_query_cxl_devices },
 	{ .name = NULL },
 };
 
