@@ -5,7 +5,8 @@
  *
  * The canonical configuration is the JSON of the -object and -device
  * arguments (sockets and tracing may change between runs).  A store made
- * with another configuration is refused.  The journal is replayed through
+ * with another configuration is refused; one spelt otherwise (256M for
+ * 268435456, properties in another order) is the same configuration.  The journal is replayed through
  * the same faces that wrote it (QMP handlers, the FM CCI, object-add/del,
  * ticks), with QMP events suppressed and no memory attached: memory is bound
  * to the final state afterwards (dcd_attach_memory), so a sanitize in the
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <uuid/uuid.h>
 
 #include "cci/cci.h"
 #include "store/store.h"
@@ -184,6 +187,60 @@ static int replay_one(void *opaque, const struct store_rec *rec)
 	return 0;
 }
 
+/*
+ * @text (srv_config_text()) with every value in one spelling - sizes and
+ * numbers in decimal bytes ("256M" and "268435456" are one size), booleans
+ * on/off, UUIDs in lower case - and keys sorted, so that two spellings of
+ * one configuration compare equal.  NULL on a malformed text.
+ */
+static char *config_canonical(const char *text)
+{
+	json_t *all = json_loads(text, 0, NULL), *list, *o, *v;
+	const char *key, *kind[] = { "objects", "devices" };
+	char *out = NULL, num[24];
+	size_t i;
+
+	for (int k = 0; all && k < 2; k++) {
+		list = json_object_get(all, kind[k]);
+		json_array_foreach(list, i, o) {
+			json_object_foreach(o, key, v) {
+				const char *val = json_string_value(v);
+				uint64_t n;
+				bool b;
+				uuid_t u;
+				char uuid[37];
+
+				if (!val)
+					continue;
+				if (!cmdline_parse_size(val, &n)) {
+					snprintf(num, sizeof(num), "%llu", (unsigned long long)n);
+					json_string_set(v, num);
+				} else if (!cmdline_parse_bool(val, &b)) {
+					json_string_set(v, b ? "on" : "off");
+				} else if (!uuid_parse(val, u)) {
+					uuid_unparse_lower(u, uuid);
+					json_string_set(v, uuid);
+				}
+			}
+		}
+	}
+	if (all)
+		out = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(all);
+	return out;
+}
+
+/* Is the stored configuration the running one, whatever their spelling? */
+static bool config_same(const char *stored, const char *mine)
+{
+	char *a = config_canonical(stored), *b = config_canonical(mine);
+	bool same = a && b ? !strcmp(a, b) : !strcmp(stored, mine);
+
+	free(a);
+	free(b);
+	return same;
+}
+
 static int check_config(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
 	char *mine = srv_config_text(s->cfg), *stored = NULL;
@@ -200,7 +257,7 @@ static int check_config(struct server_ctx *s, const char *dir, char *err, size_t
 		return rc;
 	}
 	rc = store_config_get(s->st, &stored);
-	if (!rc && strcmp(stored, mine)) {
+	if (!rc && !config_same(stored, mine)) {
 		snprintf(err, cap,
 			 "--state %s holds the state of another configuration; start with the same -object/-device arguments, or use a new directory (stored: %.300s)",
 			 dir, stored);

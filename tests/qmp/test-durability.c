@@ -289,11 +289,51 @@ static void test_restart_with_other_arguments_is_refused(void **state)
 	assert_non_null(strstr(dproc_log(&p), "holds the state of another configuration"));
 }
 
+/*
+ * The same configuration spelt otherwise (1G as 1073741824, on as yes,
+ * properties in another order) restarts: the check compares the parsed
+ * configuration, not its text.
+ */
+static void test_restart_with_the_same_configuration_spelt_otherwise(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	json_t *before, *after;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p, DEV);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	add_a(c, 0);
+	before = host0_extents(c);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	make_args(&a, &p, "cxl-type3,num-hosts=2,sanitize-on-release=yes,id=d0,"
+			  "dc-regions-total-size=1073741824,num-dc-regions=1");
+	snprintf(a.obj_a, sizeof(a.obj_a),
+		 "memory-backend-file,id=fa,size=0x4000000,mem-path=%s/a.mem,share=true,tag=%s", p.dir,
+		 "5BE13BCE-AE34-4A77-B6C3-16DF975FCF1A");
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart refused: %s", dproc_log(&p));
+	after = host0_extents(c);
+	assert_true(json_equal(before, after));
+	qmp_client_free(c);
+	json_decref(before);
+	json_decref(after);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_kill9_during_a_stream_keeps_every_acknowledged_request, dproc_reap_all),
 		cmocka_unit_test_teardown(test_restart_with_other_arguments_is_refused, dproc_reap_all),
+		cmocka_unit_test_teardown(test_restart_with_the_same_configuration_spelt_otherwise,
+					  dproc_reap_all),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
