@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <uuid/uuid.h>
 
+#include "cxldcd/spec.h"
 #include "cmdline-int.h"
 
 /* ---- -object -------------------------------------------------------- */
@@ -266,7 +267,7 @@ static const struct devprop dev_props[] = {
 	DP("volatile-dc-memdev", P_STR, volatile_dc_memdev, 0, 0, CMDLINE_DEV_VOLATILE_DC_MEMDEV),
 	DP("dc-regions-total-size", P_SIZE, dc_regions_total_size, 1, UINT64_MAX,
 	   CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE),
-	DP("num-hosts", P_U32, num_hosts, 1, 65536, CMDLINE_DEV_NUM_HOSTS),
+	DP("num-hosts", P_U32, num_hosts, 1, CXLDCD_MAX_HOSTS, CMDLINE_DEV_NUM_HOSTS),   /* the model's limit */
 	DP("dc-block-size", P_SIZE, dc_block_size, 64, UINT64_MAX, CMDLINE_DEV_DC_BLOCK_SIZE),
 	DP("max-extents", P_U32, max_extents, 1, UINT32_MAX, CMDLINE_DEV_MAX_EXTENTS),
 	DP("max-tags", P_U32, max_tags, 0, UINT32_MAX, CMDLINE_DEV_MAX_TAGS),

@@ -743,7 +743,7 @@ const char *cmdline_usage(void)
 "          [,tag=UUID][,mem-path=PATH][,hugetlb=on]...\n"
 "                       a memory backend (also QEMU's JSON form '{\"qom-type\":...}')\n"
 "  -device cxl-type3,id=ID,num-dc-regions=N,(volatile-dc-memdev=ID|dc-regions-total-size=SIZE)\n"
-"          [,num-hosts=N][,dc-block-size=SIZE][,max-extents=N][,max-tags=N]\n"
+"          [,num-hosts=1..256][,dc-block-size=SIZE][,max-extents=N][,max-tags=N]\n"
 "          [,event-log-depth=N][,mbox-payload-size=SIZE][,seq-one-based=on]\n"
 "          [,sanitize-on-release=on][,sharable=on][,pending-timeout-ms=MS][,sn=N]\n"
 "                       a DCD (several allowed)\n"

@@ -85,7 +85,7 @@ struct cmdline_device {
 	uint32_t num_dc_regions;        /* 1..8 */
 	char *volatile_dc_memdev;       /* an -object id */
 	uint64_t dc_regions_total_size;
-	uint32_t num_hosts;             /* 1..65536 */
+	uint32_t num_hosts;             /* 1..CXLDCD_MAX_HOSTS (256) */
 	uint64_t dc_block_size;         /* power of two >= 64 */
 	uint32_t max_extents;
 	uint32_t max_tags;

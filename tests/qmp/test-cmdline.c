@@ -449,6 +449,9 @@ static void test_device_errors_name_the_property(void **state)
 	EXPECT_ERR(L("'0' for 'num-dc-regions' is out of range"), "-device", "cxl-type3,id=d0,num-dc-regions=0,dc-regions-total-size=1G");
 	EXPECT_ERR(L("invalid number 'two' for 'num-hosts'"), "-object", OBJ, "-device", DEV ",num-hosts=two");
 	EXPECT_ERR(L("'65537' for 'num-hosts' is out of range"), "-object", OBJ, "-device", DEV ",num-hosts=65537");
+	/* the model's limit, said at parse time (was "nr_hosts=1000 not in 1..256" at start) */
+	EXPECT_ERR(L("'1000' for 'num-hosts' is out of range 1..256"), "-object", OBJ, "-device",
+		   DEV ",num-hosts=1000");
 	EXPECT_ERR(L("'3M' for 'dc-block-size' is not a power of two"), "-object", OBJ, "-device", DEV ",dc-block-size=3M");
 	EXPECT_ERR(L("'32' for 'dc-block-size' is out of range"), "-object", OBJ, "-device", DEV ",dc-block-size=32");
 	EXPECT_ERR(L("invalid size '1Q' for 'dc-regions-total-size'"), "-device", "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1Q");
