@@ -174,8 +174,8 @@ static void test_add_list_status_release_session(void **state)
 	expect_row(r->out, "0 0 no 0 0 1");
 	assert_non_null(strstr(r->out, "\nPENDING GROUPS\nHOST  GROUP  EXTENTS  BYTES  AGE"));
 	assert_non_null(strstr(r->out, "\n0     1      2        1G     "));
-	expect_row(r->out, "TAG MEMDEV EXTENTS BYTES ACCEPTED-HOSTS PENDING-HOSTS FLAGS");
-	expect_row(r->out, TAG_A " tm0 2 1G - 0 -");
+	expect_row(r->out, "TAG MEMDEV EXTENTS BYTES ACCEPTED-BY PENDING-ON FLAGS");
+	expect_row(r->out, TAG_A " tm0 2 1G - host 0 -");
 
 	/* The host accepts both extents. */
 	assert_int_equal(host_answer_all(c, VMEM, 0), 2);
@@ -184,7 +184,7 @@ static void test_add_list_status_release_session(void **state)
 	expect_row(r->out, "0 0x0 512M 0 0x0 " TAG_A " 0 accepted");
 	expect_row(r->out, "0 0x20000000 512M 0 0x20000000 " TAG_A " 0 accepted");
 	expect_row(r->out, "0 1 no 2 1G 0");
-	expect_row(r->out, TAG_A " tm0 2 1G 0 - -");
+	expect_row(r->out, TAG_A " tm0 2 1G host 0 - -");
 	assert_non_null(strstr(r->out, "\nPENDING GROUPS\n(none)\n"));
 	/* One host only: host 1 has nothing. */
 	r = OK(&p, "list", "--device", "cxl-vmem0", "--host", "1");
@@ -309,7 +309,7 @@ static void test_bad_arguments_exit_2(void **state)
 		{ { NULL }, "cxldcd-ctl: no command given" },
 		{ { "frobnicate" }, "cxldcd-ctl: unknown command 'frobnicate'" },
 		{ { "--qmp" }, "cxldcd-ctl: option '--qmp' needs a value" },
-		{ { "--qmp", "nowhere", "backends" }, "cxldcd-ctl backends: --qmp 'nowhere': expected unix:PATH, tcp:HOST:PORT or a path" },
+		{ { "--qmp", "nowhere:1", "backends" }, "cxldcd-ctl backends: --qmp 'nowhere:1': not a path (it has a ':'); for TCP write tcp:nowhere:1, for a file ./nowhere:1 or unix:nowhere:1" },
 		{ { "add", "--host", "0", "--size", "1G" }, "cxldcd-ctl add: --device is required" },
 		{ { "add", "--device", "d0", "--size", "1G" }, "cxldcd-ctl add: --host is required" },
 		{ { "add", "--device", "d0", "--host", "65536", "--size", "1G" }, "cxldcd-ctl add: --host '65536': expected a host id in 0..65535" },
@@ -328,7 +328,6 @@ static void test_bad_arguments_exit_2(void **state)
 		{ { "release", "--device", "d0", "--host", "0" }, "cxldcd-ctl release: give --tag UUID (tag-based) or --extent OFFSET:LEN" },
 		{ { "release", "--device", "d0", "--host", "0", "--size", "1G", "--extent", "0:1G" }, "cxldcd-ctl release: --size goes with --tag alone (release SIZE bytes of the tag)" },
 		{ { "status", "--device", "d0", "--host", "0" }, "cxldcd-ctl status: --tag is required" },
-		{ { "list" }, "cxldcd-ctl list: --device is required" },
 		{ { "list", "--device", "d0", "--tag", TAG_A }, "cxldcd-ctl list: unknown option '--tag'" },
 		{ { "backends", "x" }, "cxldcd-ctl backends: unexpected argument 'x'" },
 		{ { "backend-add", "ram", "m0" }, "cxldcd-ctl backend-add: expected TYPE ID SIZE" },
@@ -499,6 +498,143 @@ static void test_events_are_bounded_by_count_timeout_and_signals(void **state)
 	qmp_client_free(c);
 }
 
+
+/* ---- issue 13: discovery, summaries, --name, --qmp --------------------------- */
+
+static const char *const two_devs[] = {
+	"-object", "memory-backend-memfd,id=m0,size=512M",
+	"-device", "cxl-type3,id=cxl-vmem0,num-dc-regions=2,volatile-dc-memdev=m0,num-hosts=2",
+	"-device", "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=1G",
+	NULL
+};
+
+/*
+ * A client that knows no device id finds them: qom-list on
+ * /machine/peripheral answers as QEMU does, query-cxl-devices is typed, and
+ * "list" without --device shows every device.
+ */
+static void test_discovery_and_list_of_every_device(void **state)
+{
+	struct dproc p;
+	struct qmp_client *c;
+	struct run *r;
+	json_t *j, *d;
+	char want[300];
+
+	(void)state;
+	c = start_dev(&p, two_devs);
+	j = qmp_client_cmd(c, "{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"/machine/peripheral\"}}",
+			   TMO);
+	assert_non_null(j);
+	d = json_object_get(j, "return");
+	assert_int_equal(json_array_size(d), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "name")), "type");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 1), "name")),
+			    "cxl-vmem0");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 1), "type")),
+			    "child<cxl-type3>");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 2), "name")), "d1");
+	json_decref(j);
+	j = qmp_client_cmd(c, "{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"/machine/nosuch\"}}",
+			   TMO);
+	assert_string_equal(qmp_client_err_class(j), "DeviceNotFound");
+	assert_string_equal(qmp_client_err_desc(j), "Device '/machine/nosuch' not found");
+	json_decref(j);
+	j = qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO);
+	d = json_array_get(json_object_get(j, "return"), 1);
+	assert_string_equal(json_string_value(json_object_get(d, "id")), "d1");
+	assert_string_equal(json_string_value(json_object_get(d, "path")), "/machine/peripheral/d1");
+	assert_int_equal(json_integer_value(json_object_get(d, "num-dc-regions")), 1);
+	assert_int_equal(json_integer_value(json_object_get(d, "dc-regions-total-size")), 1 << 30);
+	/* the default sockets of the second device (XDG_RUNTIME_DIR is the test's directory) */
+	snprintf(want, sizeof(want), "unix:%s/cxldcd/host-d1.sock", p.dir);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "host-sockets"), 0)),
+			    want);
+	d = json_array_get(json_object_get(j, "return"), 0);
+	assert_string_equal(json_string_value(json_object_get(d, "volatile-dc-memdev")), "m0");
+	json_decref(j);
+
+	r = OK(&p, "list");
+	expect_row(r->out, "device cxl-vmem0 path=" VMEM " mode=volatile-dc-memdev memdev=m0 hosts=2");
+	expect_row(r->out, "device d1 path=/machine/peripheral/d1 mode=tagged hosts=1");
+	r = OK(&p, "--json", "list");
+	j = json_loads(r->out, 0, NULL);
+	assert_int_equal(json_array_size(j), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 1), "id")), "d1");
+	json_decref(j);
+	/* --host is checked against each device */
+	r = FAILS(&p, "list", "--host", "1");
+	assert_string_equal(r->err, "cxldcd-ctl: host=1 is out of range: device d1 has num-hosts=1\n");
+	qmp_client_free(c);
+}
+
+/*
+ * The one-line summaries say what the device did: a free add counts the
+ * extents it made (three, around another host's), a tag-based release
+ * names the region holding the tag; TAGS says "host N", not a bare number.
+ */
+static void test_summaries_say_what_the_device_did(void **state)
+{
+	struct dproc p;
+	struct qmp_client *c;
+	struct run *r;
+
+	(void)state;
+	c = start_dev(&p, two_devs);
+	OK(&p, "add", "--device", "cxl-vmem0", "--host", "1", "--region", "1", "--extent", "0:2M",
+	   "--extent", "4M:2M", "--extent", "8M:2M");
+	assert_int_equal(host_answer_all(c, VMEM, 1), 3);
+	r = OK(&p, "add", "--device", "cxl-vmem0", "--host", "0", "--region", "1", "--size", "6M");
+	assert_string_equal(r->out, "offered host=0 region=1 policy=free extents=3 len=6M\n");
+	qmp_client_free(c);
+
+	c = start_dev(&p, tagged_dev);
+	OK(&p, "backend-add", "ram", "tm0", "1G", "--tag", TAG_A);
+	OK(&p, "add", "--device", "cxl-vmem0", "--host", "0", "--region", "1", "--tag", TAG_A,
+	   "--size", "64M");
+	assert_int_equal(host_answer_all(c, VMEM, 0), 1);
+	r = OK(&p, "list", "--device", "cxl-vmem0");
+	expect_row(r->out, TAG_A " tm0 1 64M host 0 - -");
+	r = OK(&p, "release", "--device", "cxl-vmem0", "--host", "0", "--tag", TAG_A);
+	assert_string_equal(r->out, "release requested host=0 region=1 policy=tag-based tag=" TAG_A "\n");
+	qmp_client_free(c);
+}
+
+/* events --name matches in any case; --qmp takes a bare file name, and says what HOST:PORT needs. */
+static void test_events_name_any_case_and_qmp_file_name(void **state)
+{
+	struct dproc p;
+	struct qmp_client *c;
+	struct child ch;
+	struct run r, *rp;
+	char qmp[200], cwd[512];
+
+	(void)state;
+	c = start_dev(&p, tagged_dev);
+	OK(&p, "backend-add", "ram", "tm0", "1G", "--tag", TAG_A);
+	snprintf(qmp, sizeof(qmp), "unix:%s", p.qmp);
+	spawn_ctl(&ch, NULL, NULL, (const char *const[]){ "--qmp", qmp, "events", "--count", "1",
+		  "--timeout", "20", "--name", "cxl_dc_capacity_accepted", NULL });
+	wait_sessions(&p, 3);
+	OK(&p, "add", "--device", "cxl-vmem0", "--host", "0", "--tag", TAG_A, "--size", "2M");
+	assert_int_equal(host_answer_all(c, VMEM, 0), 1);
+	finish(&ch, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, " CXL_DC_CAPACITY_ACCEPTED {"));
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(p.dir), 0);
+	run_env(&r, NULL, NULL, (const char *const[]){ "--qmp", "qmp.sock", "backends", NULL });
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(r.status, 0);
+	expect_row(r.out, "tm0 ram 1G no " TAG_A " 1 no");
+	rp = USAGE(NULL, "--qmp", "localhost:4444", "backends");
+	assert_string_equal(rp->err, "cxldcd-ctl backends: --qmp 'localhost:4444': not a path (it has a ':'); "
+				     "for TCP write tcp:localhost:4444, for a file ./localhost:4444 or "
+				     "unix:localhost:4444\nTry 'cxldcd-ctl backends --help'.\n");
+	qmp_client_free(c);
+}
+
 /* ---- raw ---------------------------------------------------------------------- */
 
 static void test_raw_sends_commands_as_they_are(void **state)
@@ -615,6 +751,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_events_are_bounded_by_count_timeout_and_signals, dproc_reap_all),
 		cmocka_unit_test_teardown(test_raw_sends_commands_as_they_are, dproc_reap_all),
 		cmocka_unit_test_teardown(test_cci_prints_return_code_and_payload, dproc_reap_all),
+		cmocka_unit_test_teardown(test_discovery_and_list_of_every_device, dproc_reap_all),
+		cmocka_unit_test_teardown(test_summaries_say_what_the_device_did, dproc_reap_all),
+		cmocka_unit_test_teardown(test_events_name_any_case_and_qmp_file_name, dproc_reap_all),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

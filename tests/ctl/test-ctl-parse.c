@@ -230,7 +230,12 @@ static void test_addr_takes_qemu_forms_and_paths(void **state)
 	assert_string_equal(a.host, "::1");
 	assert_string_equal(a.port, "4444");
 	assert_int_equal(ctl_parse_addr("", &a), -EINVAL);
-	assert_int_equal(ctl_parse_addr("q.sock", &a), -EINVAL);
+	/* a bare file name is a path (it was refused as "not a path") */
+	assert_int_equal(ctl_parse_addr("q.sock", &a), 0);
+	assert_int_equal(a.kind, CTL_ADDR_UNIX);
+	assert_string_equal(a.path, "q.sock");
+	/* HOST:PORT needs tcp:, it is not taken for a file */
+	assert_int_equal(ctl_parse_addr("localhost:4444", &a), -EINVAL);
 	assert_int_equal(ctl_parse_addr("unix:", &a), -EINVAL);
 	assert_int_equal(ctl_parse_addr("tcp:localhost", &a), -EINVAL);
 	assert_int_equal(ctl_parse_addr("tcp:localhost:0", &a), -EINVAL);

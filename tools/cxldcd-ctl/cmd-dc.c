@@ -55,11 +55,11 @@ static int need_dev_host(struct ctl *c, const struct ctl_devopt *d, bool host)
 
 /*
  * Parse a command that takes only the device options (@o) and no operands;
- * then require --device, and --host when @host.  Return 0 to go on, -1 after
- * --help was printed (exit 0), else the exit status.
+ * then require --device (unless @any_dev), and --host when @host.  Return 0
+ * to go on, -1 after --help was printed (exit 0), else the exit status.
  */
 static int parse_dev_opts(struct ctl *c, int argc, char **argv, const struct option *o,
-			  const struct ctl_cmd *cmd, struct ctl_devopt *d, bool host)
+			  const struct ctl_cmd *cmd, struct ctl_devopt *d, bool host, bool any_dev)
 {
 	int opt;
 
@@ -73,7 +73,84 @@ static int parse_dev_opts(struct ctl *c, int argc, char **argv, const struct opt
 	}
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if (any_dev && !d->device)
+		return host && !d->has_host ? ctl_usage_error(c, "--host is required") : 0;
 	return need_dev_host(c, d, host);
+}
+
+/* query-cxl-dynamic-capacity of @device into *@ret; 0 or the exit status. */
+static int query_dev(struct ctl *c, const char *device, json_t **ret)
+{
+	AUTO_FREE char *path = ctl_dev_path(device);
+	AUTO_JSON *args = path ? json_pack("{s:s}", "path", path) : NULL;
+
+	*ret = NULL;
+	if (!args)
+		return ctl_fail(c, "out of memory");
+	return ctl_call(c, "query-cxl-dynamic-capacity", args, ret);
+}
+
+/* The host @host's entry of a query-cxl-dynamic-capacity reply, or NULL. */
+static json_t *host_of(json_t *q, uint64_t host)
+{
+	size_t i;
+	json_t *h;
+
+	json_array_foreach(json_object_get(q, "hosts"), i, h)
+		if ((uint64_t)json_integer_value(json_object_get(h, "host-id")) == host)
+			return h;
+	return NULL;
+}
+
+/*
+ * Call @fn on every extent of @h (accepted, and in its pending groups),
+ * stopping when it returns true.  Return whether one did.
+ */
+static bool each_extent(json_t *h, bool (*fn)(json_t *e, void *opaque), void *opaque)
+{
+	size_t i, j;
+	json_t *e, *g;
+
+	json_array_foreach(json_object_get(h, "extents"), i, e)
+		if (fn(e, opaque))
+			return true;
+	json_array_foreach(json_object_get(h, "pending"), i, g)
+		json_array_foreach(json_object_get(g, "extents"), j, e)
+			if (fn(e, opaque))
+				return true;
+	return false;
+}
+
+struct extent_probe {
+	json_t *before;          /* the host's entry before the add */
+	json_t *e;
+	uint64_t region;
+	size_t count;
+	uint64_t bytes;
+};
+
+static bool same_extent(json_t *e, void *opaque)
+{
+	struct extent_probe *p = opaque;
+
+	return json_integer_value(json_object_get(e, "dpa")) ==
+		       json_integer_value(json_object_get(p->e, "dpa")) &&
+	       json_integer_value(json_object_get(e, "len")) ==
+		       json_integer_value(json_object_get(p->e, "len"));
+}
+
+/* Count an extent of the region that was not there before the add. */
+static bool count_new(json_t *e, void *opaque)
+{
+	struct extent_probe *p = opaque;
+
+	p->e = e;
+	if ((uint64_t)json_integer_value(json_object_get(e, "region")) == p->region &&
+	    !(p->before && each_extent(p->before, same_extent, p))) {
+		p->count++;
+		p->bytes += (uint64_t)json_integer_value(json_object_get(e, "len"));
+	}
+	return false;
 }
 
 /* path and host-id (and region) as QEMU names them. */
@@ -92,17 +169,55 @@ static json_t *base_args(struct ctl *c, const struct ctl_devopt *d, bool region)
 	return a;
 }
 
-static void print_summary(const char *what, const struct ctl_devopt *d, const char *policy,
-			  size_t nr_extents, uint64_t total)
+static void print_summary_in(const char *what, const struct ctl_devopt *d, const char *region,
+			     const char *policy, size_t nr_extents, uint64_t total)
 {
 	char sz[24];
 
-	printf("%s host=%" PRIu64 " region=%" PRIu64 " policy=%s", what, d->host, d->region, policy);
+	printf("%s host=%" PRIu64 " region=%s policy=%s", what, d->host, region, policy);
 	if (d->has_tag)
 		printf(" tag=%s", d->tag);
 	if (nr_extents)
 		printf(" extents=%zu len=%s", nr_extents, ctl_fmt_size(total, sz, sizeof(sz)));
 	printf("\n");
+}
+
+static void print_summary(const char *what, const struct ctl_devopt *d, const char *policy,
+			  size_t nr_extents, uint64_t total)
+{
+	char region[8];
+
+	snprintf(region, sizeof(region), "%" PRIu64, d->region);
+	print_summary_in(what, d, region, policy, nr_extents, total);
+}
+
+struct tag_regions {
+	const char *tag;
+	bool in[256];
+};
+
+static bool note_tag_region(json_t *e, void *opaque)
+{
+	struct tag_regions *t = opaque;
+	const char *tag = json_string_value(json_object_get(e, "tag"));
+	json_int_t r = json_integer_value(json_object_get(e, "region"));
+
+	if (tag && !strcmp(tag, t->tag) && r >= 0 && r < 256)
+		t->in[r] = true;
+	return false;
+}
+
+/* "1" or "0,1": the regions where @host holds @tag, "" when none. */
+static void tag_regions(json_t *q, uint64_t host, const char *tag, char *buf, size_t cap)
+{
+	struct tag_regions t = { .tag = tag };
+	size_t n = 0;
+
+	buf[0] = 0;
+	each_extent(host_of(q, host), note_tag_region, &t);
+	for (int r = 0; r < 256 && n < cap; r++)
+		if (t.in[r])
+			n += (size_t)snprintf(buf + n, cap - n, "%s%d", n ? "," : "", r);
 }
 
 /* ---- add ---------------------------------------------------------------- */
@@ -117,7 +232,7 @@ static int run_add(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl_devopt d = { 0 };
-	AUTO_JSON *list = json_array(), *args = NULL, *ret = NULL;
+	AUTO_JSON *list = json_array(), *args = NULL, *ret = NULL, *before = NULL, *after = NULL;
 	const char *policy = NULL;
 	uint64_t size = 0, total = 0;
 	bool has_size = false;
@@ -178,12 +293,31 @@ static int run_add(struct ctl *c, int argc, char **argv)
 	json_object_set_new(args, "selection-policy", json_string(policy));
 	if (json_array_size(list))
 		json_object_set(args, "extents", list);
-	if ((rc = ctl_connect(c)) || (rc = ctl_call(c, "cxl-add-dynamic-capacity", args, &ret)))
+	if ((rc = ctl_connect(c)))
 		return rc;
-	if (c->json)
+	/*
+	 * free and contiguous choose the extents: the summary counts what the
+	 * device made, the host's extents of the region that were not there
+	 * before (accepted since, or still pending).
+	 */
+	if (has_size && !c->json && (rc = query_dev(c, d.device, &before)))
+		return rc;
+	if ((rc = ctl_call(c, "cxl-add-dynamic-capacity", args, &ret)))
+		return rc;
+	if (c->json) {
 		ctl_print_json(ret);
-	else
-		print_summary("offered", &d, policy, json_array_size(list), total);
+		return 0;
+	}
+	if (has_size && !(rc = query_dev(c, d.device, &after))) {
+		struct extent_probe p = { .before = host_of(before, d.host), .region = d.region };
+
+		each_extent(host_of(after, d.host), count_new, &p);
+		if (p.count) {
+			print_summary("offered", &d, policy, p.count, p.bytes);
+			return 0;
+		}
+	}
+	print_summary("offered", &d, policy, json_array_size(list), total);
 	return 0;
 }
 
@@ -221,7 +355,7 @@ static int run_release(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl_devopt d = { 0 };
-	AUTO_JSON *list = json_array(), *args = NULL, *ret = NULL;
+	AUTO_JSON *list = json_array(), *args = NULL, *ret = NULL, *before = NULL;
 	bool forced = false, sanitize = false, has_size = false;
 	uint64_t size = 0, total = 0;
 	const char *policy;
@@ -276,13 +410,26 @@ static int run_release(struct ctl *c, int argc, char **argv)
 		json_object_set_new(args, "sanitize-on-release", json_true());
 	if (json_array_size(list))
 		json_object_set(args, "extents", list);
-	if ((rc = ctl_connect(c)) || (rc = ctl_call(c, "cxl-release-dynamic-capacity", args, &ret)))
+	if ((rc = ctl_connect(c)))
 		return rc;
-	if (c->json)
+	/* tag-based without --region: the summary names the regions that hold the tag */
+	if (!d.has_region && !strcmp(policy, "tag-based") && !c->json &&
+	    (rc = query_dev(c, d.device, &before)))
+		return rc;
+	if ((rc = ctl_call(c, "cxl-release-dynamic-capacity", args, &ret)))
+		return rc;
+	if (c->json) {
 		ctl_print_json(ret);
-	else
+	} else if (before) {
+		char regions[1024];
+
+		tag_regions(before, d.host, d.tag, regions, sizeof(regions));
+		print_summary_in(forced ? "revoked" : "release requested", &d,
+				 regions[0] ? regions : "-", policy, json_array_size(list), total);
+	} else {
 		print_summary(forced ? "revoked" : "release requested", &d, policy,
 			      json_array_size(list), total);
+	}
 	return 0;
 }
 
@@ -313,7 +460,7 @@ static int run_status(struct ctl *c, int argc, char **argv)
 	AUTO_JSON *args = NULL, *ret = NULL;
 	int rc;
 
-	if ((rc = parse_dev_opts(c, argc, argv, o, &ctl_cmd_status, &d, true)))
+	if ((rc = parse_dev_opts(c, argc, argv, o, &ctl_cmd_status, &d, true, false)))
 		return rc < 0 ? CTL_EXIT_OK : rc;
 	if (!d.has_tag)
 		return ctl_usage_error(c, "--tag is required");
@@ -360,7 +507,10 @@ static const char *sz(uint64_t v, char *buf)
 	return ctl_fmt_size(v, buf, 24);
 }
 
-/* "0,1" from an array of host ids, "-" when empty. */
+/*
+ * "host 0", "hosts 0,1" from an array of host ids, "-" when empty: the
+ * word says these are ids, not a count.
+ */
 static const char *host_list(json_t *a, char *buf, size_t cap)
 {
 	size_t i, o = 0;
@@ -368,7 +518,9 @@ static const char *host_list(json_t *a, char *buf, size_t cap)
 
 	buf[0] = 0;
 	json_array_foreach(a, i, h) {
-		int n = snprintf(buf + o, cap - o, "%s%lld", i ? "," : "", (long long)json_integer_value(h));
+		int n = snprintf(buf + o, cap - o, "%s%lld",
+				 i ? "," : json_array_size(a) > 1 ? "hosts " : "host ",
+				 (long long)json_integer_value(h));
 
 		if (n < 0 || (size_t)n >= cap - o)
 			break;
@@ -487,7 +639,9 @@ static int list_hosts(json_t *q, const struct ctl_devopt *d)
 			bytes += u64(e, "len");
 		table_cell(t, "%" PRIu64, u64(host, "host-id"));
 		table_cell(t, "%" PRIu64, u64(host, "generation"));
-		table_cell(t, "%s", u64(host, "connected") ? "yes" : "no");
+		/* a boolean, or 0/1 from daemons before it was one */
+		table_cell(t, "%s", json_is_true(json_object_get(host, "connected")) ||
+					    u64(host, "connected") ? "yes" : "no");
 		table_cell(t, "%zu", json_array_size(json_object_get(host, "extents")));
 		table_cell(t, "%s", sz(bytes, b));
 		table_cell(t, "%zu", json_array_size(json_object_get(host, "pending")));
@@ -533,8 +687,8 @@ static int list_groups(json_t *q, const struct ctl_devopt *d)
 
 static int list_tags(json_t *q)
 {
-	static const char *const h[] = { "TAG", "MEMDEV", "EXTENTS", "BYTES", "ACCEPTED-HOSTS",
-					 "PENDING-HOSTS", "FLAGS" };
+	static const char *const h[] = { "TAG", "MEMDEV", "EXTENTS", "BYTES", "ACCEPTED-BY",
+					 "PENDING-ON", "FLAGS" };
 	struct table *t = table_new(h, 7);
 	size_t i;
 	json_t *g;
@@ -590,6 +744,47 @@ static int print_list(json_t *q, const struct ctl_devopt *d)
 	return rc ? CTL_EXIT_FAIL : 0;
 }
 
+/* The ids of every cxl-type3 device: qom-list of /machine/peripheral, as QEMU answers it. */
+static int all_devices(struct ctl *c, json_t **ids)
+{
+	AUTO_JSON *args = json_pack("{s:s}", "path", "/machine/peripheral"), *ret = NULL;
+	size_t i;
+	json_t *p;
+	int rc;
+
+	*ids = json_array();
+	if (!args || !*ids)
+		return ctl_fail(c, "out of memory");
+	if ((rc = ctl_call(c, "qom-list", args, &ret)))
+		return rc;
+	json_array_foreach(ret, i, p)
+		if (!strcmp(str(p, "type", ""), "child<cxl-type3>"))
+			json_array_append(*ids, json_object_get(p, "name"));
+	return 0;
+}
+
+static int list_one(struct ctl *c, const struct ctl_devopt *d, const char *device, json_t *all)
+{
+	AUTO_JSON *ret = NULL;
+	int rc;
+
+	if ((rc = query_dev(c, device, &ret)))
+		return rc;
+	if (d->has_host && d->host >= u64(ret, "num-hosts") && d->device)
+		return ctl_fail(c, "host=%" PRIu64 " is out of range: the device has num-hosts=%" PRIu64,
+				d->host, u64(ret, "num-hosts"));
+	if (d->has_host && d->host >= u64(ret, "num-hosts"))
+		return ctl_fail(c, "host=%" PRIu64 " is out of range: device %s has num-hosts=%" PRIu64,
+				d->host, device, u64(ret, "num-hosts"));
+	if (all)
+		return json_array_append(all, ret) ? ctl_fail(c, "out of memory") : 0;
+	if (c->json) {
+		ctl_print_json(ret);
+		return 0;
+	}
+	return print_list(ret, d);
+}
+
 static int run_list(struct ctl *c, int argc, char **argv)
 {
 	static const struct option o[] = {
@@ -598,37 +793,46 @@ static int run_list(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl_devopt d = { 0 };
-	AUTO_JSON *args = NULL, *ret = NULL;
-	AUTO_FREE char *path = NULL;
+	AUTO_JSON *ids = NULL, *all = NULL;
+	size_t i;
+	json_t *id;
 	int rc;
 
-	if ((rc = parse_dev_opts(c, argc, argv, o, &ctl_cmd_list, &d, false)))
+	if ((rc = parse_dev_opts(c, argc, argv, o, &ctl_cmd_list, &d, false, true)))
 		return rc < 0 ? CTL_EXIT_OK : rc;
-	path = ctl_dev_path(d.device);
-	args = path ? json_pack("{s:s}", "path", path) : NULL;
-	if (!args)
-		return ctl_fail(c, "out of memory");
-	if ((rc = ctl_connect(c)) || (rc = ctl_call(c, "query-cxl-dynamic-capacity", args, &ret)))
+	if ((rc = ctl_connect(c)))
 		return rc;
-	if (d.has_host && d.host >= u64(ret, "num-hosts"))
-		return ctl_fail(c, "host=%" PRIu64 " is out of range: the device has num-hosts=%" PRIu64,
-				d.host, u64(ret, "num-hosts"));
-	if (c->json) {
-		ctl_print_json(ret);
-		return 0;
+	if (d.device)
+		return list_one(c, &d, d.device, NULL);
+	/* every device: one after the other, or one JSON array */
+	if ((rc = all_devices(c, &ids)))
+		return rc;
+	if (c->json && !(all = json_array()))
+		return ctl_fail(c, "out of memory");
+	if (!json_array_size(ids) && !c->json)
+		printf("(no devices)\n");
+	json_array_foreach(ids, i, id) {
+		if (i && !c->json)
+			printf("\n");
+		if ((rc = list_one(c, &d, json_string_value(id), all)))
+			return rc;
 	}
-	return print_list(ret, &d);
+	if (all)
+		ctl_print_json(all);
+	return 0;
 }
 
 const struct ctl_cmd ctl_cmd_list = {
 	.name = "list",
 	.run = run_list,
-	.synopsis = "list --device ID [--host N]",
+	.synopsis = "list [--device ID] [--host N]",
 	.help =
 "Show a device's dynamic capacity (query-cxl-dynamic-capacity): regions,\n"
 "hosts, every extent (accepted, release-pending, or pending in a group),\n"
 "pending groups, and tags with the hosts holding them.  OFFSET is relative\n"
 "to the region base, as --extent takes it.  --host shows one host's\n"
 "extents and groups (tags are always shown in full).  --json prints the\n"
-"daemon's reply as it is.\n",
+"daemon's reply as it is.  Without --device, every device of the daemon\n"
+"(qom-list /machine/peripheral), one after the other; with --json, an array\n"
+"of their replies.\n",
 };

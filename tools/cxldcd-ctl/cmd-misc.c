@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "ctl.h"
@@ -231,10 +232,11 @@ struct events_opt {
 	size_t nr_names;
 };
 
+/* QMP event names are upper case; --name matches in any case (cxl_dc_... too). */
 static bool wanted(const struct events_opt *o, const char *name)
 {
 	for (size_t i = 0; i < o->nr_names; i++)
-		if (!strcmp(o->names[i], name))
+		if (!strcasecmp(o->names[i], name))
 			return true;
 	return !o->nr_names;
 }
@@ -368,7 +370,7 @@ const struct ctl_cmd ctl_cmd_events = {
 "  --timeout SECS   how long to listen (default 1; decimals allowed)\n"
 "  --follow         listen until SIGINT/SIGTERM (exit 0) or the daemon quits\n"
 "  --count N        stop after N events; exit 1 if the time ran out first\n"
-"  --name EVENT     only events with this name (repeatable)\n"
+"  --name EVENT     only events with this name, in any case (repeatable)\n"
 "\n"
 "Only events emitted after cxldcd-ctl connected are seen.\n",
 };

@@ -208,9 +208,13 @@ int ctl_connect(struct ctl *c)
 		text = def;
 		what = "default socket";
 	}
-	if (ctl_parse_addr(text, &addr))
+	if (ctl_parse_addr(text, &addr)) {
+		if (text[0] && strncmp(text, "unix:", 5) && strncmp(text, "tcp:", 4))
+			return ctl_usage_error(c, "%s '%s': not a path (it has a ':'); for TCP write tcp:%s, for a file ./%s or unix:%s",
+					       what, text, text, text, text);
 		return ctl_usage_error(c, "%s '%s': expected unix:PATH, tcp:HOST:PORT or a path",
 				       what, text);
+	}
 	if (ctl_qmp_open(&addr, CTL_CONNECT_TIMEOUT_MS, &c->q, err, sizeof(err)))
 		return ctl_fail(c, "%s", err);
 	return 0;

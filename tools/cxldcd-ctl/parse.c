@@ -312,8 +312,11 @@ int ctl_parse_addr(const char *s, struct ctl_addr *out)
 		a.kind = CTL_ADDR_TCP;
 		if (parse_tcp(buf + 4, &a))
 			return -EINVAL;
-	} else if (strchr(buf, '/')) {
+	} else if (strchr(buf, '/') || !strchr(buf, ':')) {
+		/* a path; "HOST:PORT" without tcp: is refused, not taken for a file name */
 		a.kind = CTL_ADDR_UNIX;
+		if (!buf[0])
+			return -EINVAL;
 		if (copy(a.path, sizeof(a.path), buf, strlen(buf)))
 			return -EINVAL;
 	} else {
