@@ -7,6 +7,8 @@
 #   make fuzz     run every libFuzzer target for FUZZ_SECONDS each
 #   make demo     the end-to-end demo: daemon, two host agents, orchestrator CLI
 #   make demo-embedded  the same story on one embedded device in one process
+#   make install  meson install of build/ (PREFIX is meson's --prefix, /usr/local;
+#                 DESTDIR stages it)
 MESON ?= meson
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -20,7 +22,7 @@ HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo yes)
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
-.PHONY: all build check check-build check-asan fuzz fuzz-smoke bench demo demo-embedded clean
+.PHONY: all build check check-build check-asan fuzz fuzz-smoke bench demo demo-embedded install clean
 
 all: build
 
@@ -72,6 +74,9 @@ demo: build
 
 demo-embedded: build
 	$(BUILD)/tools/cxldcd-demo/cxldcd-demo
+
+install: build
+	$(MESON) install -C $(BUILD) --no-rebuild $(if $(DESTDIR),--destdir $(DESTDIR))
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(BENCH_BUILD)

@@ -8,7 +8,7 @@ set -eu
 
 PKGS="build-essential pkg-config meson ninja-build
       libcmocka-dev libjansson-dev libsqlite3-dev uuid-dev
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev scdoc"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: MIT
+# bash completion for cxldcd, cxldcd-ctl and cxldcd-host; installed once
+# per command in share/bash-completion/completions (meson install).
+
+_cxldcd()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+
+	case $prev in
+	--state | --pidfile | --log-file | --host-socket)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--log-level)
+		COMPREPLY=($(compgen -W "error warning notice info debug" -- "$cur")); return ;;
+	--trace)
+		COMPREPLY=($(compgen -W "cci qmp host all" -- "$cur")); return ;;
+	-object)
+		COMPREPLY=($(compgen -W "memory-backend-ram, memory-backend-memfd, memory-backend-file, memory-backend-tagged," -- "$cur"))
+		compopt -o nospace 2>/dev/null; return ;;
+	-device)
+		COMPREPLY=($(compgen -W "cxl-type3,id=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
+	-qmp | --fm)
+		COMPREPLY=($(compgen -W "unix: tcp:" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
+	esac
+	COMPREPLY=($(compgen -W "-object -device -qmp --fm --host-socket --state --trace
+		--log-level --log-file --daemonize --pidfile --help --version" -- "$cur"))
+}
+
+_cxldcd_ctl()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+	local cmds="add release status list backends backend-add backend-del events raw cci help"
+	local cmd="" w i
+
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		--qmp) ((i++)) ;;
+		-*) ;;
+		*) cmd=$w; break ;;
+		esac
+	done
+	case $prev in
+	--qmp)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--policy)
+		COMPREPLY=($(compgen -W "free contiguous prescriptive enable-shared-access" -- "$cur")); return ;;
+	--cci)
+		COMPREPLY=($(compgen -W "mailbox fm" -- "$cur")); return ;;
+	--mem-path)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--name)
+		COMPREPLY=($(compgen -W "CXL_DC_CAPACITY_ACCEPTED CXL_DC_CAPACITY_REJECTED
+			CXL_DC_CAPACITY_RELEASED CXL_DC_FORCED_RELEASE CXL_DC_PENDING_TIMEOUT SHUTDOWN" -- "$cur"))
+		return ;;
+	esac
+	local opts
+	case $cmd in
+	"") COMPREPLY=($(compgen -W "$cmds --qmp --json --help --version" -- "$cur")); return ;;
+	add) opts="--device --host --region --policy --tag --size --extent" ;;
+	release) opts="--device --host --region --tag --size --extent --forced --sanitize" ;;
+	status) opts="--device --host --tag --region" ;;
+	list) opts="--device --host" ;;
+	backend-add)
+		if [[ $cur != -* && $prev == backend-add ]]; then
+			COMPREPLY=($(compgen -W "ram memfd file tagged" -- "$cur")); return
+		fi
+		opts="--tag --mem-path --share --prop" ;;
+	events) opts="--follow --timeout --count --name" ;;
+	cci) opts="--device --cci --host" ;;
+	help) COMPREPLY=($(compgen -W "$cmds" -- "$cur")); return ;;
+	esac
+	COMPREPLY=($(compgen -W "$opts --qmp --json --help" -- "$cur"))
+}
+
+_cxldcd_host()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+
+	case $prev in
+	--connect | --agent-socket)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--accept)
+		COMPREPLY=($(compgen -W "all none tags= limit=" -- "$cur")); return ;;
+	list | fill | verify)
+		[[ $prev == list ]] || COMPREPLY=($(compgen -W "id=" -- "$cur")); return ;;
+	esac
+	COMPREPLY=($(compgen -W "--connect --tcp --host-id --accept --agent-socket --chain-timeout
+		--chain-cap --seq-one-based --no-mapping --verbose --help --version list fill verify" -- "$cur"))
+}
+
+complete -F _cxldcd cxldcd
+complete -F _cxldcd_ctl cxldcd-ctl
+complete -F _cxldcd_host cxldcd-host

@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test-completion.sh FILE - the bash completion offers what the programs take.
+set -u
+. "$1"
+fail=0
+expect() {  # expect FUNC "WORDS..." WANTED
+	local fn=$1 words=$2 want=$3
+	read -r -a COMP_WORDS <<<"$words"
+	[[ $words == *" " ]] && COMP_WORDS+=("")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	$fn
+	if [[ " ${COMPREPLY[*]} " != *" $want "* ]]; then
+		echo "FAIL: '$words' -> '${COMPREPLY[*]}', wanted '$want'"
+		fail=1
+	fi
+}
+expect _cxldcd_ctl "cxldcd-ctl ad" add
+expect _cxldcd_ctl "cxldcd-ctl --json li" list
+expect _cxldcd_ctl "cxldcd-ctl --qmp x.sock add --po" --policy
+expect _cxldcd_ctl "cxldcd-ctl add --policy co" contiguous
+expect _cxldcd_ctl "cxldcd-ctl events --name CXL_DC_CAPACITY_A" CXL_DC_CAPACITY_ACCEPTED
+expect _cxldcd "cxldcd --log-l" --log-level
+expect _cxldcd "cxldcd --log-level in" info
+expect _cxldcd "cxldcd --dae" --daemonize
+expect _cxldcd_host "cxldcd-host --acc" --accept
+expect _cxldcd_host "cxldcd-host --agent-socket a.sock ver" verify
+expect _cxldcd_host "cxldcd-host --vers" --version
+[ $fail -eq 0 ] && echo "completion: ok"
+exit $fail
