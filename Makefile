@@ -17,6 +17,13 @@ BENCH_BUILD ?= build-bench
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 15
 SANCC := $(shell command -v clang >/dev/null 2>&1 && echo clang || echo cc)
+# Jobs for ninja, meson test and the fuzzers: make's own -jN when given
+# (read in the recipes, where make 4.3 puts it in MAKEFLAGS), else one per
+# CPU, or JOBS=N.  The targets themselves run one after the other
+# (.NOTPARALLEL): the parallelism is inside ninja, meson test and the fuzzers.
+MAKE_JOBS = $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS)))
+JOBS ?= $(or $(MAKE_JOBS),$(shell nproc 2>/dev/null || echo 2))
+.NOTPARALLEL:
 HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo yes)
 
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
@@ -27,7 +34,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 all: build
 
 build: $(BUILD)/build.ninja
-	ninja -C $(BUILD)
+	ninja -C $(BUILD) -j $(JOBS)
 
 $(BUILD)/build.ninja:
 	$(MESON) setup $(BUILD) --werror
@@ -47,11 +54,11 @@ check: check-build check-asan fuzz-smoke
 	@scripts/test-summary.py $(BUILD) $(ASAN_BUILD)
 
 check-build: build
-	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2
+	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes $(JOBS)
 
 check-asan: $(ASAN_BUILD)/build.ninja
-	ninja -C $(ASAN_BUILD)
-	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2
+	ninja -C $(ASAN_BUILD) -j $(JOBS)
+	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes $(JOBS)
 
 # A short libFuzzer run of every target when clang is installed.
 fuzz-smoke:
@@ -61,12 +68,13 @@ else
 	@echo "fuzz-smoke: clang not installed, skipped (scripts/install-deps.sh installs it)"
 endif
 
+# Only the fuzz targets (alias 'fuzzers'), run $(JOBS) at a time.
 fuzz: $(FUZZ_BUILD)/build.ninja
-	ninja -C $(FUZZ_BUILD)
-	scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	ninja -C $(FUZZ_BUILD) -j $(JOBS) fuzzers
+	scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(JOBS)
 
 bench: $(BENCH_BUILD)/build.ninja
-	ninja -C $(BENCH_BUILD)
+	ninja -C $(BENCH_BUILD) -j $(JOBS)
 	scripts/run-benches.sh $(BENCH_BUILD)
 
 demo: build

@@ -1,20 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# run-fuzzers.sh BUILD SECONDS - run every libFuzzer target built in BUILD
-# (executables named fuzz-*) for SECONDS each, starting from its seed corpus
-# fuzz/corpus/<name> (name without the fuzz- prefix, or with it).  New inputs
-# go to a scratch directory, never into the committed corpus.  Fails on the
-# first crash, leak or sanitizer report; the reproducer is left in fuzz/.
+# run-fuzzers.sh BUILD SECONDS [JOBS] - run every libFuzzer target built in
+# BUILD (executables named fuzz-*) for SECONDS each, JOBS of them at a time
+# (default 1), starting from its seed corpus fuzz/corpus/<name> (name without
+# the fuzz- prefix, or with it).  New inputs go to a scratch directory, never
+# into the committed corpus.  Fails on any crash, leak or sanitizer report;
+# the reproducer is left in fuzz/.
 set -eu
-build=$1
-secs=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
 
-found=0
-for exe in $(find "$build/fuzz" -type f -name 'fuzz-*' -perm -u+x | sort); do
+# Internal: run-fuzzers.sh --one EXE SECONDS SCRATCH runs one target.
+if [ "${1:-}" = "--one" ]; then
+	exe=$2
+	secs=$3
+	scratch=$4
 	name=$(basename "$exe")
 	short=${name#fuzz-}
 	corpus=""
@@ -22,18 +22,35 @@ for exe in $(find "$build/fuzz" -type f -name 'fuzz-*' -perm -u+x | sort); do
 		[ -d "$c" ] && corpus=$c && break
 	done
 	mkdir -p "$scratch/$name"
-	found=$((found + 1))
+	# shellcheck disable=SC2086
+	if "$exe" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$root/fuzz/" \
+		"$scratch/$name" $corpus 2>"$scratch/$name.log"; then
+		echo "== $name for ${secs}s (seed corpus: ${corpus:-none})"
+		grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+.*DONE)' \
+			"$scratch/$name.log" || true
+		exit 0
+	fi
 	echo "== $name for ${secs}s (seed corpus: ${corpus:-none})"
-	"$exe" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$root/fuzz/" \
-		"$scratch/$name" $corpus 2>"$scratch/$name.log" || {
-		tail -n 60 "$scratch/$name.log"
-		echo "run-fuzzers: $name FAILED" >&2
-		exit 1
-	}
-	grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+.*DONE)' "$scratch/$name.log" || true
-done
+	tail -n 60 "$scratch/$name.log"
+	echo "run-fuzzers: $name FAILED" >&2
+	exit 1
+fi
+
+build=$1
+secs=$2
+jobs=${3:-1}
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+find "$build/fuzz" -type f -name 'fuzz-*' -perm -u+x | sort >"$scratch/targets"
+found=$(wc -l <"$scratch/targets")
 if [ "$found" -eq 0 ]; then
 	echo "run-fuzzers: no fuzz targets in $build/fuzz" >&2
+	exit 1
+fi
+echo "run-fuzzers: $found targets, ${secs}s each, $jobs at a time"
+if ! xargs -P "$jobs" -I{} "$0" --one {} "$secs" "$scratch" <"$scratch/targets"; then
+	echo "run-fuzzers: a target FAILED" >&2
 	exit 1
 fi
 echo "run-fuzzers: $found targets ran clean"
