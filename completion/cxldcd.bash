@@ -28,7 +28,7 @@ _cxldcd()
 _cxldcd_ctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local cmds="add release status list backends backend-add backend-del events raw cci help"
+	local cmds="add release status list map top backends backend-add backend-del events raw cci help"
 	local cmd="" w i
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -46,8 +46,10 @@ _cxldcd_ctl()
 		COMPREPLY=($(compgen -W "free contiguous prescriptive enable-shared-access" -- "$cur")); return ;;
 	--cci)
 		COMPREPLY=($(compgen -W "mailbox fm" -- "$cur")); return ;;
-	--mem-path)
+	--mem-path | --svg)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--color)
+		COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
 	--name)
 		COMPREPLY=($(compgen -W "CXL_DC_CAPACITY_ACCEPTED CXL_DC_CAPACITY_REJECTED
 			CXL_DC_CAPACITY_RELEASED CXL_DC_FORCED_RELEASE CXL_DC_PENDING_TIMEOUT SHUTDOWN" -- "$cur"))
@@ -60,6 +62,8 @@ _cxldcd_ctl()
 	release) opts="--device --host --region --tag --size --extent --forced --sanitize" ;;
 	status) opts="--device --host --tag --region" ;;
 	list) opts="--device --host" ;;
+	map) opts="--device --width --color --svg" ;;
+	top) opts="--device --width --color" ;;
 	backend-add)
 		if [[ $cur != -* && $prev == backend-add ]]; then
 			COMPREPLY=($(compgen -W "ram memfd file tagged" -- "$cur")); return

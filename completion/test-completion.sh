@@ -21,6 +21,7 @@ expect _cxldcd_ctl "cxldcd-ctl --json li" list
 expect _cxldcd_ctl "cxldcd-ctl --qmp x.sock add --po" --policy
 expect _cxldcd_ctl "cxldcd-ctl add --policy co" contiguous
 expect _cxldcd_ctl "cxldcd-ctl events --name CXL_DC_CAPACITY_A" CXL_DC_CAPACITY_ACCEPTED
+expect _cxldcd_ctl "cxldcd-ctl map --s" --svg
 expect _cxldcd "cxldcd --log-l" --log-level
 expect _cxldcd "cxldcd --log-level in" info
 expect _cxldcd "cxldcd --dae" --daemonize

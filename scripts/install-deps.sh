@@ -8,7 +8,7 @@ set -eu
 
 PKGS="build-essential pkg-config meson ninja-build
       libcmocka-dev libjansson-dev libsqlite3-dev uuid-dev
-      clang libclang-rt-14-dev scdoc"
+      clang libclang-rt-14-dev scdoc tmux"
 
 missing=""
 for p in $PKGS; do

@@ -635,6 +635,187 @@ static void test_events_name_any_case_and_qmp_file_name(void **state)
 	qmp_client_free(c);
 }
 
+
+/* ---- map, top ------------------------------------------------------------------ */
+
+#define TAG_C "a1b2c3d4-0000-4000-8000-000000000001"
+
+static const char *const sharable_dev[] = {
+	"-device", "cxl-type3,id=cxl-vmem0,num-dc-regions=2,dc-regions-total-size=4G,num-hosts=2,"
+		   "sharable=on",
+	NULL
+};
+
+/*
+ * Region 0: tag A at 0 (512M) held by host 0 and shared with host 1, tag C
+ * at 1G (512M) held by host 0 alone; region 1: 1G of tag B offered to host 1.
+ */
+static void map_scene(struct dproc *p, struct qmp_client *c)
+{
+	OK(p, "backend-add", "ram", "tm0", "512M", "--tag", TAG_A);
+	OK(p, "backend-add", "ram", "tm1", "1G", "--tag", TAG_B);
+	OK(p, "backend-add", "ram", "tm2", "512M", "--tag", TAG_C);
+	OK(p, "add", "--device", "cxl-vmem0", "--host", "0", "--tag", TAG_A, "--extent", "0:512M");
+	assert_int_equal(host_answer_all(c, VMEM, 0), 1);
+	OK(p, "add", "--device", "cxl-vmem0", "--host", "0", "--tag", TAG_C, "--extent", "1G:512M");
+	assert_int_equal(host_answer_all(c, VMEM, 0), 1);
+	OK(p, "add", "--device", "cxl-vmem0", "--host", "1", "--policy", "enable-shared-access",
+	   "--tag", TAG_A);
+	assert_int_equal(host_answer_all(c, VMEM, 1), 1);
+	OK(p, "add", "--device", "cxl-vmem0", "--host", "1", "--region", "1", "--tag", TAG_B, "--size",
+	   "1G");
+}
+
+/* map draws who holds which part of each region; --svg writes the same, exact. */
+static void test_map_draws_capacity_and_writes_svg(void **state)
+{
+	struct dproc p;
+	struct qmp_client *c;
+	struct run *r;
+	char svg[200], cmd[1024];
+	FILE *f;
+	char *text;
+	size_t n;
+
+	(void)state;
+	c = start_dev(&p, sharable_dev);
+	map_scene(&p, c);
+	r = OK(&p, "map", "--width", "16");
+	assert_string_equal(r->out,
+		"device cxl-vmem0  2 region(s)  2 host(s)   0-9a-z host holding it, * shared, + offered, . free\n"
+		"\n"
+		"region 0  2G at 0x0, block 2M, 1G allocated, sharable\n"
+		"  |****....0000....|\n"
+		"  0x0     0x80000000\n"
+		"\n"
+		"region 1  2G at 0x80000000, block 2M, 1G allocated, sharable\n"
+		"  |++++++++........|\n"
+		"  0x80000000 0x100000000\n"
+		"\n"
+		"hosts\n"
+		"  0  host 0  disconnected  holds 1G, offered 0\n"
+		"  1  host 1  disconnected  holds 512M, offered 1G\n"
+		"\n"
+		"tags\n"
+		"  " TAG_A "  tm0  512M\n"
+		"      host 0  0x0+512M  accepted\n"
+		"      host 1  0x0+512M  accepted\n"
+		"  " TAG_C "  tm2  512M\n"
+		"      host 0  0x40000000+512M  accepted\n"
+		"  " TAG_B "  tm1  1G\n"
+		"      host 1  0x80000000+1G  offered\n");
+	/* colours only when asked (stdout is a pipe here) */
+	r = OK(&p, "map", "--width", "16", "--color", "always");
+	assert_non_null(strstr(r->out, "|\033[1;7m*\033[0m"));
+	assert_non_null(strstr(r->out, "\033[41;97m0\033[0m"));
+
+	snprintf(svg, sizeof(svg), "%s/map.svg", p.dir);
+	r = OK(&p, "map", "--svg", svg);
+	assert_non_null(strstr(r->out, "wrote "));
+	/* well-formed XML, and the rects say what the device holds */
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import sys, xml.etree.ElementTree as E; "
+		 "r = E.parse(sys.argv[1]).getroot(); "
+		 "ns = \"{http://www.w3.org/2000/svg}\"; "
+		 "x = [e.get(\"class\") + \":\" + e.get(\"data-host\", e.get(\"data-hosts\", \"\")) + \":\" + "
+		 "e.get(\"data-dpa\", \"\") + \":\" + e.get(\"x\") + \":\" + e.get(\"width\") "
+		 "for e in r.iter(ns + \"rect\") if e.get(\"data-dpa\")]; "
+		 "print(\"\\n\".join(sorted(x)))' '%s' > '%s.txt'", svg, svg);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s.txt", svg);
+	f = fopen(cmd, "r");
+	assert_non_null(f);
+	text = calloc(1, 4096);
+	n = fread(text, 1, 4095, f);
+	fclose(f);
+	assert_true(n > 0);
+	/* bar 770 px from x=170: 1G of a 2G region starts at 555 */
+	assert_string_equal(text,
+		"extent accepted:0:0:170.000:192.500\n"
+		"extent accepted:0:1073741824:555.000:192.500\n"
+		"extent accepted:1:0:170.000:192.500\n"
+		"extent offered:1:2147483648:170.000:385.000\n"
+		"shared:0,1:0:170.000:192.500\n");
+	free(text);
+	qmp_client_free(c);
+}
+
+/* Run @cmd through sh; its exit status. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* What tmux shows of the pane (its own server on @sock); a static buffer. */
+static const char *pane(const char *sock)
+{
+	static char buf[16384];
+	char path[300];
+	FILE *f;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s.pane", sock);
+	buf[0] = 0;
+	if (sh("tmux -S '%s' capture-pane -p -t top > '%s' 2>/dev/null", sock, path) == 0 &&
+	    (f = fopen(path, "r"))) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+static bool pane_shows(const char *sock, const char *what)
+{
+	for (int i = 0; i < TMO / 50; i++) {
+		if (strstr(pane(sock), what))
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+/* top in a real terminal (tmux): the map redrawn when capacity changes, events below, q quits. */
+static void test_top_redraws_on_events_in_a_terminal(void **state)
+{
+	struct dproc p;
+	struct qmp_client *c;
+	char sock[200];
+
+	(void)state;
+	if (sh("command -v tmux >/dev/null") != 0) {
+		print_message("tmux not installed (scripts/install-deps.sh installs it): skipped\n");
+		skip();
+	}
+	c = start_dev(&p, sharable_dev);
+	snprintf(sock, sizeof(sock), "%s/tmux.sock", p.dir);
+	assert_int_equal(sh("tmux -S '%s' new-session -d -s top -x 100 -y 40 \"'%s' --qmp unix:%s top "
+			    "--width 16 --color never\"", sock, ctl_bin(), p.qmp), 0);
+	if (!pane_shows(sock, "(none yet)"))
+		fail_msg("top did not draw:\n%s", pane(sock));
+	assert_non_null(strstr(pane(sock), "|................|"));
+	map_scene(&p, c);
+	if (!pane_shows(sock, "|****....0000....|"))
+		fail_msg("top did not redraw:\n%s", pane(sock));
+	assert_true(pane_shows(sock, "|++++++++........|"));
+	assert_true(pane_shows(sock, " CXL_DC_CAPACITY_ACCEPTED {\"device\":\"cxl-vmem0\""));
+	assert_int_equal(sh("tmux -S '%s' send-keys -t top q", sock), 0);
+	for (int i = 0; i < TMO / 50 && sh("tmux -S '%s' has-session -t top 2>/dev/null", sock) == 0; i++)
+		usleep(50000);
+	assert_int_not_equal(sh("tmux -S '%s' has-session -t top 2>/dev/null", sock), 0);
+	sh("tmux -S '%s' kill-server 2>/dev/null", sock);
+	qmp_client_free(c);
+}
+
 /* ---- raw ---------------------------------------------------------------------- */
 
 static void test_raw_sends_commands_as_they_are(void **state)
@@ -754,6 +935,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_discovery_and_list_of_every_device, dproc_reap_all),
 		cmocka_unit_test_teardown(test_summaries_say_what_the_device_did, dproc_reap_all),
 		cmocka_unit_test_teardown(test_events_name_any_case_and_qmp_file_name, dproc_reap_all),
+		cmocka_unit_test_teardown(test_map_draws_capacity_and_writes_svg, dproc_reap_all),
+		cmocka_unit_test_teardown(test_top_redraws_on_events_in_a_terminal, dproc_reap_all),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

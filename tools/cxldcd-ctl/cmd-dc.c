@@ -78,8 +78,7 @@ static int parse_dev_opts(struct ctl *c, int argc, char **argv, const struct opt
 	return need_dev_host(c, d, host);
 }
 
-/* query-cxl-dynamic-capacity of @device into *@ret; 0 or the exit status. */
-static int query_dev(struct ctl *c, const char *device, json_t **ret)
+int ctl_query_dev(struct ctl *c, const char *device, json_t **ret)
 {
 	AUTO_FREE char *path = ctl_dev_path(device);
 	AUTO_JSON *args = path ? json_pack("{s:s}", "path", path) : NULL;
@@ -300,7 +299,7 @@ static int run_add(struct ctl *c, int argc, char **argv)
 	 * device made, the host's extents of the region that were not there
 	 * before (accepted since, or still pending).
 	 */
-	if (has_size && !c->json && (rc = query_dev(c, d.device, &before)))
+	if (has_size && !c->json && (rc = ctl_query_dev(c, d.device, &before)))
 		return rc;
 	if ((rc = ctl_call(c, "cxl-add-dynamic-capacity", args, &ret)))
 		return rc;
@@ -308,7 +307,7 @@ static int run_add(struct ctl *c, int argc, char **argv)
 		ctl_print_json(ret);
 		return 0;
 	}
-	if (has_size && !(rc = query_dev(c, d.device, &after))) {
+	if (has_size && !(rc = ctl_query_dev(c, d.device, &after))) {
 		struct extent_probe p = { .before = host_of(before, d.host), .region = d.region };
 
 		each_extent(host_of(after, d.host), count_new, &p);
@@ -414,7 +413,7 @@ static int run_release(struct ctl *c, int argc, char **argv)
 		return rc;
 	/* tag-based without --region: the summary names the regions that hold the tag */
 	if (!d.has_region && !strcmp(policy, "tag-based") && !c->json &&
-	    (rc = query_dev(c, d.device, &before)))
+	    (rc = ctl_query_dev(c, d.device, &before)))
 		return rc;
 	if ((rc = ctl_call(c, "cxl-release-dynamic-capacity", args, &ret)))
 		return rc;
@@ -744,8 +743,7 @@ static int print_list(json_t *q, const struct ctl_devopt *d)
 	return rc ? CTL_EXIT_FAIL : 0;
 }
 
-/* The ids of every cxl-type3 device: qom-list of /machine/peripheral, as QEMU answers it. */
-static int all_devices(struct ctl *c, json_t **ids)
+int ctl_all_devices(struct ctl *c, json_t **ids)
 {
 	AUTO_JSON *args = json_pack("{s:s}", "path", "/machine/peripheral"), *ret = NULL;
 	size_t i;
@@ -768,7 +766,7 @@ static int list_one(struct ctl *c, const struct ctl_devopt *d, const char *devic
 	AUTO_JSON *ret = NULL;
 	int rc;
 
-	if ((rc = query_dev(c, device, &ret)))
+	if ((rc = ctl_query_dev(c, device, &ret)))
 		return rc;
 	if (d->has_host && d->host >= u64(ret, "num-hosts") && d->device)
 		return ctl_fail(c, "host=%" PRIu64 " is out of range: the device has num-hosts=%" PRIu64,
@@ -805,7 +803,7 @@ static int run_list(struct ctl *c, int argc, char **argv)
 	if (d.device)
 		return list_one(c, &d, d.device, NULL);
 	/* every device: one after the other, or one JSON array */
-	if ((rc = all_devices(c, &ids)))
+	if ((rc = ctl_all_devices(c, &ids)))
 		return rc;
 	if (c->json && !(all = json_array()))
 		return ctl_fail(c, "out of memory");
