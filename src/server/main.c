@@ -109,6 +109,7 @@ static int open_log_file(const char *path)
 static void on_signal(struct loop *l, int signo, void *opaque)
 {
 	struct daemon *d = opaque;
+	json_t *data;
 	int rc;
 
 	if (signo == SIGHUP) {
@@ -123,8 +124,9 @@ static void on_signal(struct loop *l, int signo, void *opaque)
 		return;
 	}
 	srv_log(&d->log, LOG_NOTICE, "received %s, shutting down", strsignal(signo));
-	qmp_server_emit_event(d->qmp, "SHUTDOWN",
-			      json_pack("{s:b,s:s}", "guest", 0, "reason", "host-signal"));
+	data = json_pack("{s:b,s:s}", "guest", 0, "reason", "host-signal");
+	qmp_server_emit_event(d->qmp, "SHUTDOWN", data);    /* borrows @data */
+	json_decref(data);
 	loop_stop(l);
 }
 

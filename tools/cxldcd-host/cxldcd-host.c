@@ -456,8 +456,10 @@ static int parse_tcp(const char *arg, char addr[INET_ADDRSTRLEN], uint16_t *port
 	if (rc)
 		return bad_args("--tcp '%s': cannot resolve '%s' to an IPv4 address: %s", arg, host,
 				gai_strerror(rc));
-	inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, INET_ADDRSTRLEN);
+	rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, INET_ADDRSTRLEN, NULL, 0, NI_NUMERICHOST);
 	freeaddrinfo(ai);
+	if (rc)
+		return bad_args("--tcp '%s': '%s': %s", arg, host, gai_strerror(rc));
 	*port = (uint16_t)v;
 	return 0;
 }
