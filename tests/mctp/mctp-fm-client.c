@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mctp-fm-client.c - a fabric-manager client written against the Linux
+ * AF_MCTP socket API exactly as libcxlmi uses it (our own code, no libcxlmi
+ * source): per endpoint one socket for message type 08h (CXL CCI, DSP0281)
+ * and one for 07h (CXL FM API, DSP0234); sendto() with MCTP_TAG_OWNER;
+ * poll() with a 2-second timeout (CXL r3.1 §9.20.2); recvfrom() of one
+ * whole response; FM-API command sets (51h and up) on 07h, everything else
+ * on 08h; the CCI message tag counting up per endpoint.
+ *
+ * It knows nothing of cxldcd: run under cxldcd-mctp-run (test-mctp-afmctp)
+ * it talks to the daemon, on a machine with kernel MCTP it would talk to a
+ * real device.  One command per run; results on stdout, one line each;
+ * exit 0 when every check passed, 1 otherwise.
+ *
+ *   mctp-fm-client EID probe
+ *   mctp-fm-client EID add HOST TAG LEN          (5604h, Free policy, region 0)
+ *   mctp-fm-client EID extents HOST              (5603h)
+ *   mctp-fm-client EID tags                      (5608h)
+ *   mctp-fm-client EID release HOST TAG LEN      (5605h, tag-based)
+ *   mctp-fm-client EID binding                   (opcodes on the wrong type)
+ *   mctp-fm-client EID socket-api                (kernel socket semantics)
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/mctp.h>
+#include <uuid/uuid.h>
+
+#ifndef AF_MCTP
+#define AF_MCTP 45              /* linux/socket.h, kernel 5.15 */
+#endif
+
+#define TYPE_FMAPI 0x07
+#define TYPE_CCI 0x08
+#define TIMEOUT_MS 2000
+#define HDR 12
+#define MAX_MSG (HDR + 4096)
+
+struct ep {
+	uint8_t eid;
+	int sd;                 /* type 08h */
+	int fmapi_sd;           /* type 07h */
+	uint8_t tag;            /* CCI message tag */
+};
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                  \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			printf("FAIL %s:%d: ", __func__, __LINE__);                        \
+			printf(__VA_ARGS__);                                               \
+			printf("\n");                                                      \
+			failures++;                                                        \
+		}                                                                          \
+	} while (0)
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return get16(p) | (uint32_t)get16(p + 2) << 16;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static struct sockaddr_mctp addr_of(const struct ep *e, uint8_t type)
+{
+	struct sockaddr_mctp a = {
+		.smctp_family = AF_MCTP,
+		.smctp_network = MCTP_NET_ANY,
+		.smctp_addr.s_addr = e->eid,
+		.smctp_type = type,
+		.smctp_tag = MCTP_TAG_OWNER,
+	};
+
+	return a;
+}
+
+static int ep_open(struct ep *e, uint8_t eid)
+{
+	e->eid = eid;
+	e->tag = 0;
+	e->sd = socket(AF_MCTP, SOCK_DGRAM, 0);
+	e->fmapi_sd = socket(AF_MCTP, SOCK_DGRAM, 0);
+	return e->sd < 0 || e->fmapi_sd < 0 ? -1 : 0;
+}
+
+static void ep_close(struct ep *e)
+{
+	close(e->sd);
+	close(e->fmapi_sd);
+}
+
+/*
+ * One command: the response payload in out (cap bytes), its length in
+ * *out_len.  Return the CXL return code, or -1 when the exchange failed.
+ */
+static int cmd_on(struct ep *e, uint8_t type, uint16_t op, const void *in, size_t in_len,
+		  uint8_t *out, size_t cap, size_t *out_len)
+{
+	int sd = type == TYPE_FMAPI ? e->fmapi_sd : e->sd;
+	struct sockaddr_mctp to = addr_of(e, type), from;
+	socklen_t from_len = sizeof(from);
+	uint8_t req[MAX_MSG], rsp[MAX_MSG];
+	struct pollfd pfd = { .fd = sd, .events = POLLIN };
+	uint8_t tag = e->tag++;
+	ssize_t n;
+
+	if (in_len > MAX_MSG - HDR || cap > MAX_MSG - HDR)
+		return -1;
+	memset(req, 0, HDR);
+	req[1] = tag;
+	put16(req + 3, op);
+	put16(req + 5, (uint16_t)in_len);
+	req[7] = (uint8_t)(in_len >> 16);
+	memcpy(req + HDR, in, in_len);
+	if (sendto(sd, req, HDR + in_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		printf("sendto: %s\n", strerror(errno));
+		return -1;
+	}
+	if (poll(&pfd, 1, TIMEOUT_MS) != 1) {
+		printf("timeout on %04Xh\n", op);
+		return -1;
+	}
+	n = recvfrom(sd, rsp, HDR + cap, 0, (struct sockaddr *)&from, &from_len);
+	CHECK(n >= HDR, "short response %zd", n);
+	if (n < HDR)
+		return -1;
+	CHECK(from_len == sizeof(from) && from.smctp_family == AF_MCTP, "source address");
+	CHECK(from.smctp_addr.s_addr == e->eid, "source eid %u", from.smctp_addr.s_addr);
+	CHECK(from.smctp_type == to.smctp_type, "type %02x", from.smctp_type);
+	CHECK(!(from.smctp_tag & MCTP_TAG_OWNER), "response tag has TO set");
+	CHECK((rsp[0] & 0xf) == 1, "category %u", rsp[0] & 0xf);
+	CHECK(rsp[1] == tag, "tag %u, sent %u", rsp[1], tag);
+	CHECK(get16(rsp + 3) == op, "opcode %04X", get16(rsp + 3));
+	CHECK((size_t)n - HDR == (get16(rsp + 5) | (size_t)(rsp[7] & 0x1f) << 16),
+	      "payload length field");
+	memcpy(out, rsp + HDR, (size_t)n - HDR);
+	*out_len = (size_t)n - HDR;
+	return get16(rsp + 8);
+}
+
+/* The binding of libcxlmi: FM-API command sets (51h and up) on 07h, the rest on 08h. */
+static int cmd(struct ep *e, uint16_t op, const void *in, size_t in_len, uint8_t *out, size_t cap,
+	       size_t *out_len)
+{
+	uint8_t type = (op >> 8) >= 0x51 ? TYPE_FMAPI : TYPE_CCI;
+
+	return cmd_on(e, type, op, in, in_len, out, cap, out_len);
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static const uint8_t cel_uuid[16] = {
+	0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
+	0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17,
+};
+
+static void probe(struct ep *e)
+{
+	uint8_t out[4096], in[0x18] = { 0 };
+	size_t len, cel_size = 0;
+	int rc;
+
+	rc = cmd(e, 0x0001, NULL, 0, out, sizeof(out), &len);
+	CHECK(rc == 0 && len == 0x12, "identify rc=%d len=%zu", rc, len);
+	if (rc)
+		return;
+	printf("identify vendor=%04x device=%04x component=%02x\n", get16(out),
+		       get16(out + 2), out[0x11]);
+	rc = cmd(e, 0x0400, NULL, 0, out, sizeof(out), &len);
+	CHECK(rc == 0 && len >= 8, "get supported logs rc=%d", rc);
+	for (size_t i = 0; rc == 0 && i < get16(out) && 8 + 0x14 * (i + 1) <= len; i++)
+		if (!memcmp(out + 8 + 0x14 * i, cel_uuid, 16))
+			cel_size = get32(out + 8 + 0x14 * i + 16);
+	printf("logs n=%u cel_size=%zu\n", rc == 0 ? get16(out) : 0, cel_size);
+	CHECK(cel_size && cel_size % 4 == 0 && cel_size <= sizeof(out), "cel size %zu", cel_size);
+	memcpy(in, cel_uuid, 16);
+	put32(in + 0x10, 0);
+	put32(in + 0x14, (uint32_t)cel_size);
+	rc = cmd(e, 0x0401, in, sizeof(in), out, sizeof(out), &len);
+	CHECK(rc == 0 && len == cel_size, "get log rc=%d len=%zu", rc, len);
+	printf("cel");
+	for (size_t i = 0; rc == 0 && i + 4 <= len; i += 4)
+		printf(" %04X", get16(out + i));
+	printf("\n");
+	rc = cmd(e, 0x5600, NULL, 0, out, sizeof(out), &len);
+	CHECK(rc == 0 && len == 0x54, "get dcd info rc=%d len=%zu", rc, len);
+	if (rc == 0)
+		printf("dcd hosts=%u regions=%u\n", out[0], out[1]);
+}
+
+static int parse_tag(const char *s, uint8_t tag[16])
+{
+	uuid_t u;
+
+	if (uuid_parse(s, u))
+		return -1;
+	memcpy(tag, u, 16);
+	return 0;
+}
+
+static void add(struct ep *e, uint16_t host, const uint8_t tag[16], uint64_t len)
+{
+	uint8_t in[0x20] = { 0 }, out[16];
+	size_t olen;
+	int rc;
+
+	put16(in, host);
+	in[2] = 0;              /* Free */
+	in[3] = 0;              /* region 0 */
+	put64(in + 4, len);
+	memcpy(in + 0x0c, tag, 16);
+	rc = cmd(e, 0x5604, in, sizeof(in), out, sizeof(out), &olen);
+	printf("add rc=%d\n", rc);
+	CHECK(rc == 0, "initiate dc add rc=%d", rc);
+}
+
+static void release(struct ep *e, uint16_t host, const uint8_t tag[16], uint64_t len)
+{
+	uint8_t in[0x20] = { 0 }, out[16];
+	size_t olen;
+	int rc;
+
+	put16(in, host);
+	in[2] = 0;              /* Tag-based */
+	put64(in + 4, len);
+	memcpy(in + 0x0c, tag, 16);
+	rc = cmd(e, 0x5605, in, sizeof(in), out, sizeof(out), &olen);
+	printf("release rc=%d\n", rc);
+	CHECK(rc == 0, "initiate dc release rc=%d", rc);
+}
+
+static void extents(struct ep *e, uint16_t host)
+{
+	uint8_t in[12] = { 0 }, out[4096];
+	char s[40];
+	size_t len;
+	int rc;
+
+	put16(in, host);
+	put32(in + 4, 64);
+	rc = cmd(e, 0x5603, in, sizeof(in), out, sizeof(out), &len);
+	CHECK(rc == 0 && len >= 0x18, "get dc region extent lists rc=%d", rc);
+	if (rc || len < 0x18)
+		return;
+	printf("extents returned=%u total=%u gen=%u\n", get32(out + 8), get32(out + 12),
+	       get32(out + 16));
+	for (uint32_t i = 0; i < get32(out + 8) && 0x18 + 0x28 * (i + 1) <= len; i++) {
+		const uint8_t *x = out + 0x18 + 0x28 * i;
+
+		uuid_unparse_lower(x + 0x10, s);
+		printf("extent dpa=0x%llx len=0x%llx tag=%s\n", (unsigned long long)get64(x),
+		       (unsigned long long)get64(x + 8), s);
+	}
+}
+
+static void tags(struct ep *e)
+{
+	uint8_t in[8] = { 0 }, out[4096];
+	char s[40];
+	size_t len;
+	int rc;
+
+	put32(in + 4, 16);
+	rc = cmd(e, 0x5608, in, sizeof(in), out, sizeof(out), &len);
+	CHECK(rc == 0 && len >= 0x10, "dc list tags rc=%d", rc);
+	if (rc || len < 0x10)
+		return;
+	printf("tags total=%u returned=%u\n", get32(out + 4), get32(out + 8));
+	for (uint32_t i = 0; i < get32(out + 8) && 0x10 + 0x54 * (i + 1) <= len; i++) {
+		uuid_unparse_lower(out + 0x10 + 0x54 * i, s);
+		printf("tag %s\n", s);
+	}
+}
+
+/* Each binding serves its own command sets: the other one's are Unsupported (03h). */
+static void binding(struct ep *e)
+{
+	uint8_t out[256];
+	size_t len1 = 1, len2 = 1;
+	int rc1, rc2;
+
+	rc1 = cmd_on(e, TYPE_FMAPI, 0x0001, NULL, 0, out, sizeof(out), &len1);
+	rc2 = cmd_on(e, TYPE_CCI, 0x5600, NULL, 0, out, sizeof(out), &len2);
+	printf("binding identify-on-07h=%d dcd-info-on-08h=%d\n", rc1, rc2);
+	CHECK(rc1 == 3 && len1 == 0, "identify on 07h rc=%d", rc1);
+	CHECK(rc2 == 3 && len2 == 0, "get dcd info on 08h rc=%d", rc2);
+}
+
+/* ---- the socket API ----------------------------------------------------- */
+
+static ssize_t send_identify(int sd, uint8_t eid, uint8_t tagbits, uint8_t cci_tag)
+{
+	struct sockaddr_mctp to = {
+		.smctp_family = AF_MCTP, .smctp_addr.s_addr = eid, .smctp_type = TYPE_CCI,
+		.smctp_tag = tagbits,
+	};
+	uint8_t req[HDR] = { 0, cci_tag, 0, 0x01, 0x00 };
+
+	return sendto(sd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to));
+}
+
+static void errnos(struct ep *e)
+{
+	struct sockaddr_mctp to = addr_of(e, TYPE_CCI);
+	uint8_t req[HDR] = { 0, 0, 0, 0x01, 0x00 }, buf[64];
+	struct mctp_ioc_tag_ctl ctl = { .peer_addr = e->eid };
+
+	errno = 0;
+	CHECK(socket(AF_MCTP, SOCK_STREAM, 0) < 0 && errno == ESOCKTNOSUPPORT, "stream %d", errno);
+	CHECK(socket(AF_MCTP, SOCK_DGRAM, 1) < 0 && errno == EPROTONOSUPPORT, "proto %d", errno);
+	CHECK(send(e->sd, req, sizeof(req), 0) < 0 && errno == EDESTADDRREQ, "no addr %d", errno);
+	CHECK(write(e->sd, req, sizeof(req)) < 0 && errno == EDESTADDRREQ, "write %d", errno);
+	CHECK(sendto(e->sd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to) - 1) < 0 &&
+	      errno == EINVAL, "short addr %d", errno);
+	to.smctp_tag = 0x20;
+	CHECK(sendto(e->sd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+	      errno == EINVAL, "tag bits %d", errno);
+	to.smctp_tag = MCTP_TAG_PREALLOC;
+	CHECK(sendto(e->sd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+	      errno == EINVAL, "prealloc without owner %d", errno);
+	to = addr_of(e, TYPE_CCI);
+	to.smctp_addr.s_addr = (uint8_t)(e->eid + 100);
+	CHECK(sendto(e->sd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+	      errno == EHOSTUNREACH, "no route %d", errno);
+	to = addr_of(e, TYPE_CCI);
+	CHECK(connect(e->sd, (struct sockaddr *)&to, sizeof(to)) < 0 && errno == EOPNOTSUPP,
+	      "connect %d", errno);
+	CHECK(recv(e->sd, buf, sizeof(buf), MSG_WAITALL) < 0 && errno == EOPNOTSUPP,
+	      "recv flags %d", errno);
+	CHECK(recv(e->sd, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno == EAGAIN, "empty %d", errno);
+	CHECK(ioctl(e->sd, SIOCMCTPDROPTAG, &ctl) < 0 && errno == EINVAL, "drop unknown %d", errno);
+	to.smctp_tag = MCTP_TAG_OWNER | MCTP_TAG_PREALLOC | 3;
+	CHECK(sendto(e->sd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0,
+	      "unallocated prealloc tag accepted");
+	CHECK(bind(e->sd, (struct sockaddr *)&to, sizeof(to)) == 0, "bind %d", errno);
+	CHECK(bind(e->sd, (struct sockaddr *)&to, sizeof(to)) < 0 && errno == EADDRINUSE,
+	      "bind twice %d", errno);
+}
+
+/* One datagram = one message: MSG_PEEK, MSG_TRUNC, truncation, readiness. */
+static void datagrams(struct ep *e)
+{
+	uint8_t buf[64];
+	struct sockaddr_mctp from;
+	socklen_t from_len = sizeof(from);
+	struct pollfd pfd = { .fd = e->sd, .events = POLLIN };
+	fd_set rd;
+	struct timeval tv = { .tv_sec = 2 };
+	struct epoll_event ev = { .events = EPOLLIN }, got;
+	int ep = epoll_create1(0);
+	ssize_t n;
+
+	CHECK(poll(&pfd, 1, 0) == 0, "readable before any request");
+	CHECK(send_identify(e->sd, e->eid, MCTP_TAG_OWNER, 0x41) == HDR, "send %d", errno);
+	CHECK(poll(&pfd, 1, TIMEOUT_MS) == 1, "poll");
+	FD_ZERO(&rd);
+	FD_SET(e->sd, &rd);
+	CHECK(select(e->sd + 1, &rd, NULL, NULL, &tv) == 1, "select");
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, e->sd, &ev) == 0 && epoll_wait(ep, &got, 1, 2000) == 1,
+	      "epoll");
+	close(ep);
+	n = recv(e->sd, buf, 4, MSG_PEEK | MSG_TRUNC);
+	CHECK(n == HDR + 0x12, "peek|trunc gives the whole length: %zd", n);
+	n = recvfrom(e->sd, buf, 4, 0, (struct sockaddr *)&from, &from_len);
+	CHECK(n == 4 && buf[1] == 0x41, "truncated read %zd", n);
+	CHECK(from.smctp_type == TYPE_CCI && from.smctp_addr.s_addr == e->eid, "source");
+	CHECK(recv(e->sd, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno == EAGAIN,
+	      "the rest of a truncated message is gone");
+	{
+		struct iovec iov[2] = { { buf, 5 }, { buf + 5, sizeof(buf) - 5 } };
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+		CHECK(send_identify(e->sd, e->eid, MCTP_TAG_OWNER, 0x42) == HDR, "send");
+		n = recvmsg(e->sd, &mh, 0);
+		CHECK(n == HDR + 0x12 && buf[1] == 0x42 && !(mh.msg_flags & MSG_TRUNC),
+		      "recvmsg %zd", n);
+		CHECK(send_identify(e->sd, e->eid, MCTP_TAG_OWNER, 0x43) == HDR, "send");
+		iov[1].iov_len = 1;
+		n = recvmsg(e->sd, &mh, 0);
+		CHECK(n == 6 && (mh.msg_flags & MSG_TRUNC), "recvmsg truncated %zd", n);
+	}
+}
+
+/* Preallocated tags, two sockets answered independently, in any order. */
+static void tags_and_sockets(struct ep *e)
+{
+	struct mctp_ioc_tag_ctl ctl = { .peer_addr = e->eid };
+	struct sockaddr_mctp from;
+	socklen_t from_len = sizeof(from);
+	uint8_t buf[64];
+	int other = socket(AF_MCTP, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	CHECK(ioctl(e->sd, SIOCMCTPALLOCTAG, &ctl) == 0, "alloctag %d", errno);
+	CHECK((ctl.tag & ~MCTP_TAG_MASK) == (MCTP_TAG_OWNER | MCTP_TAG_PREALLOC), "tag bits %x",
+	      ctl.tag);
+	CHECK(send_identify(e->sd, e->eid, ctl.tag, 0x50) == HDR, "send prealloc %d", errno);
+	CHECK(send_identify(other, e->eid, MCTP_TAG_OWNER, 0x51) == HDR, "send other %d", errno);
+	CHECK(recv(other, buf, sizeof(buf), 0) == HDR + 0x12 && buf[1] == 0x51, "other socket");
+	CHECK(recvfrom(e->sd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &from_len) ==
+		      HDR + 0x12 && buf[1] == 0x50, "first socket");
+	CHECK(from.smctp_tag == (ctl.tag & MCTP_TAG_MASK), "response tag %u", from.smctp_tag);
+	CHECK(ioctl(other, SIOCMCTPDROPTAG, &ctl) < 0 && errno == EINVAL,
+	      "another socket's tag dropped");
+	CHECK(ioctl(e->sd, SIOCMCTPDROPTAG, &ctl) == 0, "droptag %d", errno);
+	CHECK(ioctl(e->sd, SIOCMCTPDROPTAG, &ctl) < 0 && errno == EINVAL, "dropped twice");
+	for (int i = 0; i < 8; i++)
+		CHECK(ioctl(e->sd, SIOCMCTPALLOCTAG, &(struct mctp_ioc_tag_ctl){ .peer_addr = e->eid })
+		      == 0, "alloc %d", i);
+	ctl = (struct mctp_ioc_tag_ctl){ .peer_addr = e->eid };
+	CHECK(ioctl(other, SIOCMCTPALLOCTAG, &ctl) < 0 && errno == EBUSY, "ninth tag %d", errno);
+	CHECK(send_identify(other, e->eid, MCTP_TAG_OWNER, 0x52) < 0 && errno == EBUSY,
+	      "no tag left %d", errno);
+	close(other);
+}
+
+int main(int argc, char **argv)
+{
+	struct ep e;
+	uint8_t tag[16];
+	long eid = argc > 2 ? strtol(argv[1], NULL, 0) : 0;
+	const char *c = argc > 2 ? argv[2] : "";
+
+	if (eid < 8 || eid > 254) {
+		fprintf(stderr, "usage: mctp-fm-client EID COMMAND [ARGS...]\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (ep_open(&e, (uint8_t)eid)) {
+		printf("socket(AF_MCTP): %s\n", strerror(errno));
+		return 1;
+	}
+	if (!strcmp(c, "probe")) {
+		probe(&e);
+	} else if (!strcmp(c, "add") && argc == 6 && !parse_tag(argv[4], tag)) {
+		add(&e, (uint16_t)atoi(argv[3]), tag, strtoull(argv[5], NULL, 0));
+	} else if (!strcmp(c, "release") && argc == 6 && !parse_tag(argv[4], tag)) {
+		release(&e, (uint16_t)atoi(argv[3]), tag, strtoull(argv[5], NULL, 0));
+	} else if (!strcmp(c, "extents") && argc == 4) {
+		extents(&e, (uint16_t)atoi(argv[3]));
+	} else if (!strcmp(c, "tags")) {
+		tags(&e);
+	} else if (!strcmp(c, "binding")) {
+		binding(&e);
+	} else if (!strcmp(c, "socket-api")) {
+		errnos(&e);
+		datagrams(&e);
+		tags_and_sockets(&e);
+		printf("socket-api failures=%d\n", failures);
+	} else {
+		fprintf(stderr, "mctp-fm-client: bad command\n");
+		return 2;
+	}
+	ep_close(&e);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-mctp-afmctp.c - an unmodified AF_MCTP program (mctp-fm-client, which
+ * uses the socket API as libcxlmi does) run under cxldcd-mctp-run against
+ * the real daemon's FM socket, with a cxldcd-host agent accepting: probe,
+ * the FM DCD flow (5604h add, host accept, 5603h/5608h show the tag,
+ * 5605h tag-based release), the 07h/08h bindings, the kernel's socket
+ * semantics, and the wrapper's own argument checks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "e2e.h"
+
+#define OUT_CAP 16384
+
+static const char *const accept_all[] = { "--accept", "all", NULL };
+
+static void start(struct e2e *e)
+{
+	const char *more[] = {
+		"-object", "memory-backend-memfd,id=ma,size=64M,share=on,tag=" TAG_A,
+		"-object", "memory-backend-memfd,id=mb,size=64M,share=on,tag=" TAG_B,
+		"--fm", NULL, NULL,
+	};
+
+	more[5] = e->d.fm_arg;
+	e2e_start_daemon(e, "cxl-type3,id=" DEV_ID ",num-dc-regions=1,dc-regions-total-size=1G,"
+			    "num-hosts=2", more);
+}
+
+/*
+ * Run cxldcd-mctp-run with @args (NULL-terminated) and collect its stdout
+ * and stderr in out; return its exit status (-1 on timeout).
+ */
+static int run(char *out, const char *const *args)
+{
+	const char *argv[24];
+	int pfd[2], n = 0, status;
+	size_t len = 0;
+	uint64_t until = e2e_now_ms() + E2E_TMO;
+	pid_t pid;
+
+	argv[n++] = getenv("CXLDCD_MCTP_RUN");
+	for (; *args && n < 23; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		ssize_t k;
+
+		if (poll(&p, 1, 100) == 1) {
+			k = read(pfd[0], out + len, OUT_CAP - 1 - len);
+			if (k <= 0)
+				break;
+			len += (size_t)k;
+		}
+		if (e2e_now_ms() > until || len == OUT_CAP - 1) {
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
+	out[len] = '\0';
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* cxldcd-mctp-run --fm unix:FM --eid 9 -- mctp-fm-client 9 @a... */
+static int client(struct e2e *e, char *out, const char *a0, const char *a1, const char *a2,
+		  const char *a3)
+{
+	const char *args[] = { "--fm", e->d.fm_arg, "--eid", "9", "--",
+			       getenv("MCTP_FM_CLIENT"), "9", a0, a1, a2, a3, NULL };
+
+	return run(out, args);
+}
+
+static char out[OUT_CAP];
+
+static void test_probe_reads_identify_logs_cel_and_dcd_info(void **state)
+{
+	struct e2e *e = *state;
+
+	start(e);
+	if (client(e, out, "probe", NULL, NULL, NULL))
+		fail_msg("probe failed:\n%s\n%s", out, dproc_log(&e->d));
+	/* Component type 03h: a Type 3 device (CXL r3.2 §8.2.10.1.1). */
+	assert_non_null(strstr(out, "component=03\n"));
+	assert_non_null(strstr(out, "logs n=1 cel_size="));
+	assert_non_null(strstr(out, "cel 0001 "));
+	assert_non_null(strstr(out, " 5604 5605 "));
+	assert_non_null(strstr(out, "dcd hosts=2 regions=1\n"));
+}
+
+static void test_fm_dcd_flow_add_accept_list_tag_release(void **state)
+{
+	struct e2e *e = *state;
+	struct agent *a;
+
+	start(e);
+	a = agent_start(e, 0, 0, accept_all);
+	wait_connected(e, 0, true);
+	if (client(e, out, "add", "0", TAG_A, "4194304"))
+		fail_msg("add failed:\n%s\n%s", out, dproc_log(&e->d));
+	assert_non_null(strstr(out, "add rc=0\n"));
+	if (!agent_wait(a, "group-added", 0, TAG_A, E2E_TMO))
+		fail_msg("no group-added:\n%s", agent_log(a));
+
+	assert_int_equal(client(e, out, "extents", "0", NULL, NULL), 0);
+	assert_non_null(strstr(out, "extents returned=1 total=1 "));
+	assert_non_null(strstr(out, "len=0x400000 tag=" TAG_A "\n"));
+	assert_int_equal(client(e, out, "tags", NULL, NULL, NULL), 0);
+	assert_non_null(strstr(out, "tag " TAG_A "\n"));
+
+	if (client(e, out, "release", "0", TAG_A, "4194304"))
+		fail_msg("release failed:\n%s\n%s", out, dproc_log(&e->d));
+	assert_non_null(strstr(out, "release rc=0\n"));
+	if (!agent_wait(a, "group-released", 0, TAG_A, E2E_TMO))
+		fail_msg("no group-released:\n%s", agent_log(a));
+	dc_wait_status(e, 0, TAG_A, "released");
+	assert_int_equal(client(e, out, "extents", "0", NULL, NULL), 0);
+	assert_non_null(strstr(out, "extents returned=0 total=0 "));
+}
+
+static void test_each_binding_refuses_the_other_bindings_command_sets(void **state)
+{
+	struct e2e *e = *state;
+
+	start(e);
+	if (client(e, out, "binding", NULL, NULL, NULL))
+		fail_msg("binding failed:\n%s", out);
+	assert_non_null(strstr(out, "binding identify-on-07h=3 dcd-info-on-08h=3\n"));
+}
+
+static void test_sockets_behave_as_the_kernels(void **state)
+{
+	struct e2e *e = *state;
+
+	start(e);
+	if (client(e, out, "socket-api", NULL, NULL, NULL))
+		fail_msg("socket-api failed:\n%s", out);
+	assert_non_null(strstr(out, "socket-api failures=0\n"));
+}
+
+static void test_device_gone_is_a_lost_message_not_a_crash(void **state)
+{
+	const char *args[] = { "--fm", "unix:/nonexistent/cxldcd-fm.sock", "--",
+			       getenv("MCTP_FM_CLIENT"), "8", "probe", NULL };
+
+	(void)state;
+	assert_int_equal(run(out, args), 1);
+	assert_non_null(strstr(out, "cxldcd-mctp: eid 8: cannot reach unix:/nonexistent"));
+	assert_non_null(strstr(out, "timeout on 0001h"));
+}
+
+static void test_wrapper_refuses_bad_arguments(void **state)
+{
+	const char *no_fm[] = { "--", "true", NULL };
+	const char *bad_eid[] = { "--fm", "unix:/x", "--eid", "7", "--", "true", NULL };
+	const char *twice[] = { "--fm", "unix:/x", "--eid", "9", "--fm", "unix:/y", "--eid", "9",
+				"--", "true", NULL };
+	const char *bad_addr[] = { "--fm", "/x", "--", "true", NULL };
+	const char *ok[] = { "--fm", "unix:/x", "--fm", "tcp::1", "--eid", "8", "--", "sh", "-c",
+			     "echo \"$CXLDCD_MCTP_ROUTES\"", NULL };
+
+	(void)state;
+	assert_int_equal(run(out, no_fm), 2);
+	assert_int_equal(run(out, bad_eid), 2);
+	assert_non_null(strstr(out, "EID is not 8..254: '7'"));
+	assert_int_equal(run(out, twice), 2);
+	assert_int_equal(run(out, bad_addr), 2);
+	/* The first --fm without --eid gets the first number not taken: 9. */
+	assert_int_equal(run(out, ok), 0);
+	assert_string_equal(out, "9=unix:/x;8=tcp::1\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_probe_reads_identify_logs_cel_and_dcd_info,
+						e2e_setup, e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_fm_dcd_flow_add_accept_list_tag_release,
+						e2e_setup, e2e_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_each_binding_refuses_the_other_bindings_command_sets, e2e_setup,
+			e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_sockets_behave_as_the_kernels, e2e_setup,
+						e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_device_gone_is_a_lost_message_not_a_crash,
+						e2e_setup, e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_wrapper_refuses_bad_arguments, e2e_setup,
+						e2e_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

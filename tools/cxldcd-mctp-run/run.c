@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run.c - cxldcd-mctp-run: run an unmodified program whose Linux AF_MCTP
+ * datagram sockets reach cxldcd FM sockets (docs/mctp.md).
+ *
+ *   cxldcd-mctp-run --fm unix:PATH [--eid N] [--fm ADDR [--eid N]]... -- PROGRAM ARGS...
+ *
+ * Each --fm is one MCTP endpoint; the --eid after it names it (default 8,
+ * then the next free number).  The routes go to libcxldcd-mctp.so in
+ * CXLDCD_MCTP_ROUTES; the library is preloaded with LD_PRELOAD (any
+ * LD_PRELOAD already set is kept after it).  The library is looked up as
+ * $CXLDCD_MCTP_PRELOAD, then next to this executable, then in the
+ * installed library directory.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_ROUTES 16
+#define LIB_NAME "libcxldcd-mctp.so"
+
+#ifndef CXLDCD_MCTP_LIBDIR
+#define CXLDCD_MCTP_LIBDIR "/usr/local/lib/cxldcd"
+#endif
+
+struct route {
+	const char *addr;
+	int eid;                /* -1 until given or assigned */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: cxldcd-mctp-run --fm unix:PATH|tcp:HOST:PORT [--eid N] "
+		   "[--fm ADDR [--eid N]]... -- PROGRAM [ARGS...]\n"
+		   "Runs PROGRAM with its AF_MCTP sockets (message types 07h, 08h) connected to\n"
+		   "the cxldcd FM sockets, one MCTP endpoint (EID 8..254, default 8) per --fm.\n");
+}
+
+static int bad(const char *what, const char *arg)
+{
+	fprintf(stderr, "cxldcd-mctp-run: %s '%s'\n", what, arg);
+	return 2;
+}
+
+static bool eid_used(const struct route *r, unsigned n, int eid)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (r[i].eid == eid)
+			return true;
+	return false;
+}
+
+static const char *find_lib(char *buf, size_t cap)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (getenv("CXLDCD_MCTP_PRELOAD"))
+		return getenv("CXLDCD_MCTP_PRELOAD");
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, cap, "%s/%s", self, LIB_NAME);
+			if (!access(buf, R_OK))
+				return buf;
+		}
+	}
+	snprintf(buf, cap, "%s/%s", CXLDCD_MCTP_LIBDIR, LIB_NAME);
+	return buf;
+}
+
+static int set_env(const struct route *r, unsigned n)
+{
+	char routes[MAX_ROUTES * 220] = "", lib[PATH_MAX + 32], *pre;
+	const char *old = getenv("LD_PRELOAD"), *path;
+	size_t off = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int k = snprintf(routes + off, sizeof(routes) - off, "%s%d=%s", i ? ";" : "",
+				 r[i].eid, r[i].addr);
+
+		if (k < 0 || (size_t)k >= sizeof(routes) - off)
+			return bad("address too long", r[i].addr);
+		off += (size_t)k;
+	}
+	path = find_lib(lib, sizeof(lib));
+	if (access(path, R_OK))
+		return bad("cannot find the preload library", path);
+	if (old && *old) {
+		pre = malloc(strlen(path) + strlen(old) + 2);
+		if (!pre)
+			return 1;
+		sprintf(pre, "%s:%s", path, old);
+	} else {
+		pre = strdup(path);
+	}
+	if (!pre || setenv("CXLDCD_MCTP_ROUTES", routes, 1) || setenv("LD_PRELOAD", pre, 1)) {
+		free(pre);
+		return 1;
+	}
+	free(pre);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct route r[MAX_ROUTES];
+	unsigned n = 0;
+	int i, rc, next = 8;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (i + 1 >= argc || !strcmp(argv[i + 1], "--"))
+			return bad("missing value for", argv[i]);
+		if (!strcmp(argv[i], "--fm")) {
+			if (n == MAX_ROUTES)
+				return bad("too many endpoints at", argv[i + 1]);
+			if (strncmp(argv[i + 1], "unix:", 5) && strncmp(argv[i + 1], "tcp:", 4))
+				return bad("address is not unix:PATH or tcp:HOST:PORT", argv[i + 1]);
+			r[n++] = (struct route){ .addr = argv[++i], .eid = -1 };
+		} else if (!strcmp(argv[i], "--eid")) {
+			char *end;
+			long eid = strtol(argv[++i], &end, 0);
+
+			if (!n || r[n - 1].eid >= 0)
+				return bad("--eid must follow its --fm:", argv[i]);
+			if (*end || end == argv[i] || eid < 8 || eid > 254)
+				return bad("EID is not 8..254:", argv[i]);
+			if (eid_used(r, n, (int)eid))
+				return bad("EID given twice:", argv[i]);
+			r[n - 1].eid = (int)eid;
+		} else {
+			usage(stderr);
+			return bad("unknown option", argv[i]);
+		}
+	}
+	if (!n || i + 1 >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (unsigned k = 0; k < n; k++) {
+		while (r[k].eid < 0 && eid_used(r, n, next))
+			next++;
+		if (r[k].eid < 0)
+			r[k].eid = next++;
+	}
+	rc = set_env(r, n);
+	if (rc)
+		return rc;
+	execvp(argv[i + 1], argv + i + 1);
+	fprintf(stderr, "cxldcd-mctp-run: cannot run '%s': %s\n", argv[i + 1], strerror(errno));
+	return 127;
+}
