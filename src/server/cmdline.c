@@ -388,6 +388,35 @@ static int opt_host_socket(struct cmdline_ctx *c, const char *arg)
 	return add_listener(c, arg, true, &c->cfg->host, &c->cfg->nr_host);
 }
 
+/* --mctp-serial pty[,device=ID]: an MCTP endpoint on a new pseudo-terminal (docs/mctp.md). */
+static int opt_mctp_serial(struct cmdline_ctx *c, const char *arg)
+{
+	struct cmdline_listener l = { 0 };
+	struct cmdline_kv kv = { 0 };
+	int rc = 0;
+
+	if (strncmp(arg, "pty", 3) || (arg[3] && arg[3] != ','))
+		return cmdline_fail(c, "only 'pty' is supported (pty[,device=ID])");
+	if (arg[3])
+		rc = cmdline_split_kv(c, arg + 4, NULL, &kv);
+	for (size_t k = 0; !rc && k < kv.n; k++) {
+		if (strcmp(kv.p[k].key, "device"))
+			rc = cmdline_fail(c, "unknown option '%s' (device)", kv.p[k].key);
+		else if (!cmdline_id_ok(kv.p[k].value))
+			rc = cmdline_fail(c, "invalid device id '%s'", kv.p[k].value);
+		else if (!(l.device = strdup(kv.p[k].value)))
+			rc = cmdline_oom(c);
+	}
+	cmdline_kv_free(&kv);
+	if (!rc && !(l.arg = strdup(arg)))
+		rc = cmdline_oom(c);
+	if (rc) {
+		listener_free(&l);
+		return rc;
+	}
+	return push_listener(c, &l, &c->cfg->mctp_serial, &c->cfg->nr_mctp_serial);
+}
+
 static int set_path(struct cmdline_ctx *c, char **dst, const char *arg)
 {
 	if (!*arg)
@@ -463,8 +492,8 @@ static const struct option_def {
 	{ "object", cmdline_opt_object }, { "device", cmdline_opt_device }, { "qmp", opt_qmp },
 	{ "fm", opt_fm }, { "host-socket", opt_host_socket }, { "state", opt_state },
 	{ "trace", opt_trace }, { "pidfile", opt_pidfile }, { "log-file", opt_log_file },
-	{ "log-level", opt_log_level }, { "daemonize", NULL }, { "help", NULL }, { "h", NULL },
-	{ "version", NULL }, { "V", NULL },
+	{ "log-level", opt_log_level }, { "daemonize", NULL }, { "mctp-serial", opt_mctp_serial },
+	{ "help", NULL }, { "h", NULL }, { "version", NULL }, { "V", NULL },
 };
 
 /* Resolve each listener's device=ID (default: the first -device). */
@@ -497,6 +526,9 @@ static int cross_check(struct cmdline_ctx *c)
 
 	if (!rc)
 		rc = check_listeners(c, "--host-socket", c->cfg->host, c->cfg->nr_host);
+	if (!rc)
+		rc = check_listeners(c, "--mctp-serial", c->cfg->mctp_serial,
+				     c->cfg->nr_mctp_serial);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < c->cfg->nr_devices; i++) {
@@ -711,8 +743,11 @@ void cmdline_fini(struct cmdline_cfg *cfg)
 		listener_free(&cfg->fm[i]);
 	for (size_t i = 0; i < cfg->nr_host; i++)
 		listener_free(&cfg->host[i]);
+	for (size_t i = 0; i < cfg->nr_mctp_serial; i++)
+		listener_free(&cfg->mctp_serial[i]);
 	free(cfg->fm);
 	free(cfg->host);
+	free(cfg->mctp_serial);
 	free(cfg->state_dir);
 	free(cfg->pidfile);
 	free(cfg->log_file);
@@ -757,6 +792,9 @@ const char *cmdline_usage(void)
 "                       a host-link listener (several allowed; TCP: IPv4, slow\n"
 "                       path only); device= defaults to the first -device;\n"
 "                       max-conns (64) and hello-timeout-ms (5000) per listener\n"
+"  --mctp-serial pty[,device=ID]\n"
+"                       an MCTP endpoint (DSP0253 serial) on a new pseudo-terminal\n"
+"                       whose name is printed (several allowed)\n"
 "  --state DIR          persistent state directory\n"
 "  --trace=cci,qmp,host log every message of these faces\n"
 "  --log-level LEVEL    error, warning, notice (default), info or debug\n"

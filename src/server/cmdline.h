@@ -129,6 +129,8 @@ struct cmdline_cfg {
 	size_t nr_fm;
 	struct cmdline_listener *host;  /* --host-socket, in order */
 	size_t nr_host;
+	struct cmdline_listener *mctp_serial; /* --mctp-serial pty: addr unused */
+	size_t nr_mctp_serial;
 	char *state_dir;                /* --state, NULL if none */
 	unsigned trace;                 /* CMDLINE_TRACE_* */
 	bool no_fm, no_host;            /* --fm none, --host-socket none: no default listeners */

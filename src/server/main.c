@@ -34,6 +34,7 @@
 #include "commands.h"
 #include "daemon.h"
 #include "loop.h"
+#include "mctp-serial.h"
 #include "qmp-listen.h"
 
 #define CXLDCD_VERSION "0.1.0"
@@ -46,6 +47,8 @@ struct daemon {
 	size_t nr_qmp_ls;
 	struct fm_listen **fm_ls;
 	size_t nr_fm_ls;
+	struct mctp_pty **mctp;
+	size_t nr_mctp;
 	struct srv_log log;
 	struct server_ctx ctx;
 	bool timestamps;
@@ -483,6 +486,29 @@ static int start_fm(struct daemon *d)
 	return 0;
 }
 
+static int start_mctp_serial(struct daemon *d)
+{
+	int rc;
+
+	d->mctp = calloc(d->cfg.nr_mctp_serial ? d->cfg.nr_mctp_serial : 1, sizeof(*d->mctp));
+	if (!d->mctp)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->cfg.nr_mctp_serial; i++) {
+		const struct cmdline_listener *l = &d->cfg.mctp_serial[i];
+		struct dcd *dv = d->ctx.devs[l->dev];
+
+		rc = mctp_pty_new(&d->ctx, dv, &d->mctp[i]);
+		if (rc) {
+			fprintf(stderr, "cxldcd: --mctp-serial %s: %s\n", l->arg, strerror(-rc));
+			return rc;
+		}
+		d->nr_mctp++;
+		srv_log(&d->log, LOG_NOTICE, "mctp-serial: %s (device %s)",
+			mctp_pty_name(d->mctp[i]), dv->id);
+	}
+	return 0;
+}
+
 static int start(struct daemon *d)
 {
 	const struct qmp_server_cfg qcfg = {
@@ -506,7 +532,7 @@ static int start(struct daemon *d)
 		return rc;
 	if ((rc = loop_watch_signals(d->loop, sigs, 3, on_signal, d)))
 		return rc;
-	if ((rc = build_devices(d)) || (rc = start_fm(d)))
+	if ((rc = build_devices(d)) || (rc = start_fm(d)) || (rc = start_mctp_serial(d)))
 		return rc;
 	if (tick_period_ms(&d->ctx))
 		loop_add_timer(d->loop, tick_period_ms(&d->ctx), on_tick, &d->ctx, &d->ctx.tick_timer);
@@ -542,6 +568,9 @@ static void stop(struct daemon *d)
 	for (size_t i = 0; i < d->nr_fm_ls; i++)
 		fm_listen_free(d->fm_ls[i]);
 	free(d->fm_ls);
+	for (size_t i = 0; i < d->nr_mctp; i++)
+		mctp_pty_free(d->mctp[i]);
+	free(d->mctp);
 	dcd_free_all(&d->ctx);          /* after every CCI context user, before the registry */
 	mem_registry_free(d->ctx.reg);
 	store_close(d->ctx.st);

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mctp-serial.c - --mctp-serial pty[,device=ID]: the device as an MCTP
+ * endpoint on a DSP0253 serial line, here a pseudo-terminal the daemon
+ * creates and names in its log, for a kernel with MCTP to attach with its
+ * serial line discipline (docs/mctp.md).  The protocol is src/mctp
+ * (endpoint.c); this file only moves bytes and runs CCI messages.
+ *
+ * CCI messages of both bindings (07h, 08h) run on one FM CCI context, the
+ * FM-owned LD's MCTP CCI, journaled like the FM socket's (fm.c).  The
+ * terminal is raw (no echo, no translation); the daemon keeps the slave
+ * side open so reading the master never fails while no peer is attached.
+ * Writes never block the loop: a frame the terminal cannot take now is
+ * lost, as on a serial line, and the peer times out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cci/cci.h"
+#include "cci/msg.h"
+#include "mctp/endpoint.h"
+#include "store/store.h"
+#include "cmdline.h"
+#include "daemon.h"
+#include "loop.h"
+#include "mctp-serial.h"
+
+struct mctp_pty {
+	struct server_ctx *s;
+	struct dcd *dv;
+	int master, slave;
+	char name[64];
+	struct cci_ctx *cci;
+	struct mctp_serial_ep ep;
+	bool ep_ready;
+};
+
+static int run_cci(void *opaque, uint8_t type, const uint8_t *req, size_t len, uint8_t *rsp,
+		   size_t cap, size_t *rsp_len)
+{
+	struct mctp_pty *p = opaque;
+	struct server_ctx *s = p->s;
+	struct cci_hdr rq = { 0 }, rs = { 0 };
+	int rc;
+
+	cci_dec_hdr(req, len, &rq);
+	srv_request_begin(s);
+	rc = cci_handle_msg(p->cci, req, len, rsp, cap, rsp_len);
+	if (!rc) {
+		cci_dec_hdr(rsp, *rsp_len, &rs);
+		if (s->cfg->trace & CMDLINE_TRACE_CCI)
+			srv_log(s->log, LOG_DEBUG, "mctp-serial[%s]: type %02Xh %04Xh in=%u -> %s",
+				p->name, type, rq.opcode, rq.payload_len, cxldcd_rc_str(rs.rc));
+		if (rs.rc == CXLDCD_RC_SUCCESS && !srv_cci_opcode_is_read(rq.opcode) &&
+		    srv_journal(s, STORE_REC_CCI, p->dv->index, SRV_PORT_FM, 0, req, len))
+			rc = -EIO;      /* not durable: no acknowledgement */
+	}
+	srv_request_end(s);
+	return rc;
+}
+
+static int line_write(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct mctp_pty *p = opaque;
+	ssize_t n = write(p->master, buf, len);
+
+	if (n == (ssize_t)len)
+		return 0;
+	srv_log(p->s->log, LOG_DEBUG, "mctp-serial[%s]: frame lost (%s)", p->name,
+		n < 0 ? strerror(errno) : "short write");
+	return -EAGAIN;
+}
+
+static const struct mctp_serial_ep_ops ep_ops = {
+	.cci = run_cci,
+	.write = line_write,
+};
+
+static void on_readable(struct loop *l, int fd, unsigned events, void *opaque)
+{
+	struct mctp_pty *p = opaque;
+	uint8_t buf[4096];
+	ssize_t n;
+
+	(void)l;
+	(void)events;
+	while ((n = read(fd, buf, sizeof(buf))) > 0 && !p->s->failed)
+		mctp_serial_ep_input(&p->ep, buf, (size_t)n);
+}
+
+static int open_pty(struct mctp_pty *p)
+{
+	struct termios t;
+
+	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (p->master < 0 || grantpt(p->master) || unlockpt(p->master) ||
+	    ptsname_r(p->master, p->name, sizeof(p->name)))
+		return -errno;
+	p->slave = open(p->name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (p->slave < 0 || tcgetattr(p->slave, &t))
+		return -errno;
+	cfmakeraw(&t);
+	return tcsetattr(p->slave, TCSANOW, &t) ? -errno : 0;
+}
+
+int mctp_pty_new(struct server_ctx *s, struct dcd *dv, struct mctp_pty **out)
+{
+	struct mctp_pty *p = calloc(1, sizeof(*p));
+	size_t max_msg;
+	int rc;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	p->s = s;
+	p->dv = dv;
+	p->master = p->slave = -1;
+	max_msg = CXLDCD_CCI_HDR_SIZE + core_dev_cfg(dv->dev)->mbox_payload_size;
+	if ((rc = open_pty(p)) || (rc = cci_ctx_new(dv->dev, CCI_FM, 0, &p->cci)) ||
+	    (rc = mctp_serial_ep_init(&p->ep, max_msg, &ep_ops, p)))
+		goto fail;
+	p->ep_ready = true;
+	if ((rc = loop_add_fd(s->loop, p->master, LOOP_IN, on_readable, p)))
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	mctp_pty_free(p);
+	return rc;
+}
+
+void mctp_pty_free(struct mctp_pty *p)
+{
+	if (!p)
+		return;
+	if (p->master >= 0) {
+		loop_del_fd(p->s->loop, p->master);
+		close(p->master);
+	}
+	if (p->slave >= 0)
+		close(p->slave);
+	if (p->ep_ready)
+		mctp_serial_ep_fini(&p->ep);
+	cci_ctx_free(p->cci);
+	free(p);
+}
+
+const char *mctp_pty_name(const struct mctp_pty *p)
+{
+	return p->name;
+}
