@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-mctp-pty.c - the daemon's --mctp-serial pty against a user-space
+ * DSP0253 peer written here, independently of src/mctp (its own framing,
+ * FCS, fragmentation and reassembly), acting as the bus owner at EID 8:
+ * control messages, CCI messages of both bindings, a corrupted frame that
+ * must not cost the next one, 2 KiB requests split over 32 packets and two
+ * of them interleaved packet by packet under different tags.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "e2e.h"
+
+#define OWN_EID 8
+#define DEV_EID 9
+#define MTU 64
+
+/* ---- the peer ----------------------------------------------------------- */
+
+struct peer {
+	int fd;
+	uint8_t rx[4096];       /* one reassembled message */
+	size_t rx_len;
+	uint8_t rx_tag, rx_src;
+};
+
+static uint16_t fcs16(uint16_t f, const uint8_t *p, size_t n)
+{
+	while (n--) {
+		f ^= *p++;
+		for (int i = 0; i < 8; i++)
+			f = (f & 1) ? (uint16_t)((f >> 1) ^ 0x8408) : (uint16_t)(f >> 1);
+	}
+	return f;
+}
+
+/* One frame: 7E 01 N escaped(packet) FCS-hi FCS-lo 7E. */
+static size_t frame(const uint8_t *pkt, size_t n, uint8_t *out)
+{
+	uint8_t hdr[2] = { 0x01, (uint8_t)n };
+	uint16_t f = fcs16(fcs16(0xffff, hdr, 2), pkt, n);
+	size_t o = 0;
+
+	out[o++] = 0x7e;
+	out[o++] = 0x01;
+	out[o++] = (uint8_t)n;
+	for (size_t i = 0; i < n; i++) {
+		if (pkt[i] == 0x7e || pkt[i] == 0x7d) {
+			out[o++] = 0x7d;
+			out[o++] = pkt[i] ^ 0x20;
+		} else {
+			out[o++] = pkt[i];
+		}
+	}
+	out[o++] = (uint8_t)(f >> 8);
+	out[o++] = (uint8_t)f;
+	out[o++] = 0x7e;
+	return o;
+}
+
+/* The frames of message @msg (type byte first), packet i at frames[i]. */
+static size_t packets(uint8_t dst, uint8_t tag, const uint8_t *msg, size_t len,
+		      uint8_t frames[][2 * (MTU + 4) + 6], size_t *flen)
+{
+	size_t n = 0;
+
+	for (size_t off = 0; off < len; off += MTU, n++) {
+		uint8_t pkt[4 + MTU];
+		size_t k = len - off < MTU ? len - off : MTU;
+
+		pkt[0] = 0x01;
+		pkt[1] = dst;
+		pkt[2] = OWN_EID;
+		pkt[3] = (uint8_t)((off == 0 ? 0x80 : 0) | (off + k == len ? 0x40 : 0) |
+				   ((n & 3) << 4) | 0x08 | (tag & 7));
+		memcpy(pkt + 4, msg + off, k);
+		flen[n] = frame(pkt, 4 + k, frames[n]);
+	}
+	return n;
+}
+
+static void put(struct peer *p, const uint8_t *b, size_t n)
+{
+	assert_int_equal(write(p->fd, b, n), (ssize_t)n);
+}
+
+static uint8_t frames_buf[64][2 * (MTU + 4) + 6];
+static size_t flen_buf[64];
+
+static void send_msg(struct peer *p, uint8_t dst, uint8_t tag, const uint8_t *msg, size_t len)
+{
+	size_t n = packets(dst, tag, msg, len, frames_buf, flen_buf);
+
+	for (size_t i = 0; i < n; i++)
+		put(p, frames_buf[i], flen_buf[i]);
+}
+
+static int get_byte(struct peer *p, uint64_t until)
+{
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+	uint8_t c;
+
+	while (e2e_now_ms() < until) {
+		if (poll(&pfd, 1, 50) == 1 && read(p->fd, &c, 1) == 1)
+			return c;
+	}
+	return -1;
+}
+
+/*
+ * One good frame's packet into pkt; -1 on timeout.  Bad frames are skipped.
+ * Revision, count and FCS are not escaped (serial.h COMPAT note): read raw.
+ */
+static int get_packet(struct peer *p, uint8_t *pkt, uint64_t until)
+{
+	for (;;) {
+		uint8_t hdr[2], fcs[2];
+		int c, count;
+
+		while ((c = get_byte(p, until)) != 0x7e)
+			if (c < 0)
+				return -1;
+		while ((c = get_byte(p, until)) == 0x7e)
+			;
+		if (c != 0x01 || (count = get_byte(p, until)) < 4)
+			continue;
+		hdr[0] = (uint8_t)c;
+		hdr[1] = (uint8_t)count;
+		for (int n = 0; n < count; n++) {
+			c = get_byte(p, until);
+			if (c == 0x7d)
+				c = get_byte(p, until) ^ 0x20;
+			if (c < 0)
+				return -1;
+			pkt[n] = (uint8_t)c;
+		}
+		for (int k = 0; k < 2; k++) {
+			if ((c = get_byte(p, until)) < 0)
+				return -1;
+			fcs[k] = (uint8_t)c;
+		}
+		if (get_byte(p, until) != 0x7e)
+			continue;
+		if (fcs16(fcs16(0xffff, hdr, 2), pkt, (size_t)count) != (uint16_t)(fcs[0] << 8 | fcs[1]))
+			continue;
+		return count;
+	}
+}
+
+/* The next whole message addressed to us (SOM..EOM, in sequence); false on timeout. */
+static bool recv_msg(struct peer *p, int timeout_ms)
+{
+	uint64_t until = e2e_now_ms() + (uint64_t)timeout_ms;
+	uint8_t pkt[256];
+	int n, seq = 0;
+
+	p->rx_len = 0;
+	while ((n = get_packet(p, pkt, until)) >= 0) {
+		assert_true(n >= 4);
+		assert_int_equal(pkt[1], OWN_EID);
+		assert_int_equal(pkt[3] & 0x08, 0);        /* TO clear: a response */
+		if (pkt[3] & 0x80) {
+			p->rx_len = 0;
+			seq = (pkt[3] >> 4) & 3;
+			p->rx_tag = pkt[3] & 7;
+			p->rx_src = pkt[2];
+		}
+		assert_int_equal((pkt[3] >> 4) & 3, seq);
+		assert_true(n - 4 <= MTU);
+		seq = (seq + 1) & 3;
+		memcpy(p->rx + p->rx_len, pkt + 4, (size_t)n - 4);
+		p->rx_len += (size_t)n - 4;
+		if (pkt[3] & 0x40)
+			return true;
+		assert_int_equal(n - 4, MTU);               /* all but the last are full */
+	}
+	return false;
+}
+
+static void peer_open(struct e2e *e, struct peer *p)
+{
+	const char *log = dproc_log(&e->d), *at;
+	char path[64];
+	struct termios t;
+	int k = 0;
+
+	at = strstr(log, "mctp-serial: /dev/");
+	if (!at)
+		fail_msg("no pty in the log:\n%s", log);
+	at += strlen("mctp-serial: ");
+	while (at[k] && at[k] != ' ' && k < 63) {
+		path[k] = at[k];
+		k++;
+	}
+	path[k] = '\0';
+	p->fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(p->fd >= 0);
+	assert_int_equal(tcgetattr(p->fd, &t), 0);
+	assert_int_equal(t.c_lflag & ECHO, 0);             /* the daemon made it raw */
+}
+
+static void start(struct e2e *e, struct peer *p)
+{
+	static const char *const more[] = {
+		"-object", "memory-backend-memfd,id=ma,size=128M,share=on,tag=" TAG_A,
+		"--mctp-serial", "pty,device=" DEV_ID, NULL,
+	};
+
+	e2e_start_daemon(e, "cxl-type3,id=" DEV_ID ",num-dc-regions=1,dc-regions-total-size=1G,"
+			    "num-hosts=2", more);
+	peer_open(e, p);
+}
+
+/* A CCI request message: type, 12-byte header (tag, opcode, length), payload. */
+static size_t cci_req(uint8_t *m, uint8_t type, uint8_t tag, uint16_t op, size_t pl)
+{
+	memset(m, 0, 13);
+	m[0] = type;
+	m[2] = tag;
+	m[4] = (uint8_t)op;
+	m[5] = (uint8_t)(op >> 8);
+	m[6] = (uint8_t)pl;
+	m[7] = (uint8_t)(pl >> 8);
+	return 13 + pl;
+}
+
+static uint16_t rsp_rc(const struct peer *p)
+{
+	return (uint16_t)(p->rx[9] | p->rx[10] << 8);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_bus_owner_assigns_eid_and_reads_types(void **state)
+{
+	struct e2e *e = *state;
+	struct peer p;
+
+	start(e, &p);
+	/* Get Endpoint ID to the null EID: 0 until assigned. */
+	const uint8_t get_eid[] = { 0x00, 0x81, 0x02 };
+	send_msg(&p, 0x00, 1, get_eid, sizeof(get_eid));
+	assert_true(recv_msg(&p, E2E_TMO));
+	const uint8_t r0[] = { 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00 };
+	assert_int_equal(p.rx_len, sizeof(r0));
+	assert_memory_equal(p.rx, r0, sizeof(r0));
+	assert_int_equal(p.rx_tag, 1);
+	/* Set Endpoint ID 9, as mctpd does after `mctp link set ... up`. */
+	const uint8_t set_eid[] = { 0x00, 0x82, 0x01, 0x00, DEV_EID };
+	send_msg(&p, 0x00, 2, set_eid, sizeof(set_eid));
+	assert_true(recv_msg(&p, E2E_TMO));
+	const uint8_t r1[] = { 0x00, 0x02, 0x01, 0x00, 0x00, DEV_EID, 0x00 };
+	assert_memory_equal(p.rx, r1, sizeof(r1));
+	assert_int_equal(p.rx_src, DEV_EID);
+	/* Now addressed by its EID: Get Message Type Support, Get MCTP Version Support. */
+	const uint8_t types[] = { 0x00, 0x83, 0x05 };
+	send_msg(&p, DEV_EID, 3, types, sizeof(types));
+	assert_true(recv_msg(&p, E2E_TMO));
+	const uint8_t r2[] = { 0x00, 0x03, 0x05, 0x00, 0x02, 0x07, 0x08 };
+	assert_int_equal(p.rx_len, sizeof(r2));
+	assert_memory_equal(p.rx, r2, sizeof(r2));
+	const uint8_t ver[] = { 0x00, 0x84, 0x04, 0xff };
+	send_msg(&p, DEV_EID, 4, ver, sizeof(ver));
+	assert_true(recv_msg(&p, E2E_TMO));
+	const uint8_t r3[] = { 0x00, 0x04, 0x04, 0x00, 0x01, 0xf1, 0xf3, 0xf1, 0x00 };
+	assert_memory_equal(p.rx, r3, sizeof(r3));
+	close(p.fd);
+}
+
+static void test_cci_on_both_bindings_and_a_bad_frame_costs_nothing_else(void **state)
+{
+	struct e2e *e = *state;
+	struct peer p;
+	uint8_t m[64], f[200];
+	size_t n, fl;
+
+	start(e, &p);
+	/* A corrupted Identify frame: dropped, no answer. */
+	n = cci_req(m, 0x08, 0x10, 0x0001, 0);
+	n = packets(0x00, 1, m, n, frames_buf, flen_buf);
+	assert_int_equal(n, 1);
+	memcpy(f, frames_buf[0], flen_buf[0]);
+	fl = flen_buf[0];
+	f[fl - 3] ^= 0xff;                                  /* FCS low byte */
+	put(&p, f, fl);
+	/* Right behind it, the same request intact. */
+	put(&p, frames_buf[0], flen_buf[0]);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(p.rx_len, 1 + 12 + 0x12);
+	assert_int_equal(p.rx[0], 0x08);
+	assert_int_equal(p.rx[1], 0x01);                    /* Response */
+	assert_int_equal(p.rx[2], 0x10);
+	assert_int_equal(rsp_rc(&p), 0);
+	assert_int_equal(p.rx[13 + 0x11], 0x03);            /* Type 3 component */
+	assert_false(recv_msg(&p, 200));                    /* one answer only */
+
+	/* Get DCD Info on 07h; on 08h it is Unsupported. */
+	n = cci_req(m, 0x07, 0x11, 0x5600, 0);
+	send_msg(&p, 0x00, 2, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0);
+	assert_int_equal(p.rx_len, 1 + 12 + 0x54);          /* two packets */
+	assert_int_equal(p.rx[13], 2);                      /* hosts */
+	n = cci_req(m, 0x08, 0x12, 0x5600, 0);
+	send_msg(&p, 0x00, 3, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0x03);
+	close(p.fd);
+}
+
+/* 5604h Prescriptive with 50 extents: 12 + 0x20 + 50 * 0x28 = 2044 bytes, about 2 KiB. */
+static size_t big_add(uint8_t *m, uint8_t tag, uint16_t op)
+{
+	/* TAG_A as bytes, in the order the CCI carries it (uuid_parse order). */
+	static const uint8_t tag_a[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
+					   0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
+	size_t pl = 0x20 + 50 * 0x28, n = cci_req(m, 0x07, tag, op, pl);
+	uint8_t *in = m + 13;
+
+	memset(in, 0, pl);
+	in[2] = 2;                                          /* Prescriptive */
+	in[0x1c] = 50;
+	for (size_t i = 0; i < 50; i++) {
+		uint8_t *x = in + 0x20 + 0x28 * i;
+		uint64_t dpa = i * 2 * MiB, len = 2 * MiB;
+
+		for (int b = 0; b < 8; b++) {
+			x[b] = (uint8_t)(dpa >> (8 * b));
+			x[8 + b] = (uint8_t)(len >> (8 * b));
+		}
+		memcpy(x + 0x10, tag_a, 16);
+	}
+	return n;
+}
+
+static void test_2k_requests_in_32_packets_interleaved_under_two_tags(void **state)
+{
+	static uint8_t a[4096], b[4096], fa[64][2 * (MTU + 4) + 6], fb[64][2 * (MTU + 4) + 6];
+	static size_t la[64], lb[64];
+	struct e2e *e = *state;
+	struct peer p;
+	size_t na, nb;
+	bool got_a = false, got_b = false;
+
+	start(e, &p);
+	na = packets(0x00, 5, a, big_add(a, 0x21, 0x5604), fa, la);
+	nb = packets(0x00, 6, b, big_add(b, 0x22, 0x5605), fb, lb);
+	assert_int_equal(na, 32);
+	assert_int_equal(nb, 32);
+	for (size_t i = 0; i < na; i++) {
+		put(&p, fa[i], la[i]);
+		put(&p, fb[i], lb[i]);
+	}
+	for (int k = 0; k < 2; k++) {
+		assert_true(recv_msg(&p, E2E_TMO));
+		assert_int_equal(p.rx[0], 0x07);
+		if (p.rx_tag == 5) {
+			assert_int_equal(rsp_rc(&p), 0);
+			assert_int_equal(p.rx[2], 0x21);
+			assert_int_equal(p.rx[4] | p.rx[5] << 8, 0x5604);
+			got_a = true;
+		} else {
+			assert_int_equal(p.rx_tag, 6);
+			assert_int_equal(p.rx[2], 0x22);
+			assert_int_equal(p.rx[4] | p.rx[5] << 8, 0x5605);
+			got_b = true;
+		}
+	}
+	assert_true(got_a && got_b);
+	/* 5604h with its 50 extents really reached the device: one add pending for host 0. */
+	{
+		json_t *r = qmp_ok(e, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":"
+				      "{\"path\":\"" DEV_PATH "\"}}");
+		json_t *h = json_array_get(json_object_get(RET(r), "hosts"), 0);
+		json_t *pend = json_object_get(h, "pending");
+
+		assert_int_equal(json_array_size(pend), 1);
+		if (json_is_array(json_object_get(json_array_get(pend, 0), "extents")))
+			assert_int_equal(json_array_size(json_object_get(json_array_get(pend, 0),
+									  "extents")), 50);
+		json_decref(r);
+	}
+	close(p.fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_bus_owner_assigns_eid_and_reads_types,
+						e2e_setup, e2e_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_cci_on_both_bindings_and_a_bad_frame_costs_nothing_else, e2e_setup,
+			e2e_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_2k_requests_in_32_packets_interleaved_under_two_tags, e2e_setup,
+			e2e_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
