@@ -332,6 +332,31 @@ static void test_listener_errors_name_the_listener(void **state)
 		   "--fm", "unix:/tmp/s.sock");
 }
 
+static void test_mctp_serial_takes_pty_and_a_device(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-device",
+			       "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=1G",
+			       "--mctp-serial", "pty", "--mctp-serial", "pty,device=d1", NULL), 0);
+	assert_int_equal(cfg.nr_mctp_serial, 2);
+	assert_int_equal(cfg.mctp_serial[0].dev, 0);
+	assert_null(cfg.mctp_serial[0].device);
+	assert_int_equal(cfg.mctp_serial[1].dev, 1);
+	assert_string_equal(cfg.mctp_serial[1].arg, "pty,device=d1");
+	cmdline_fini(&cfg);
+	EXPECT_ERR(L("--mctp-serial 'tty'", "only 'pty' is supported"), "-object", OBJ, "-device",
+		   DEV, "--mctp-serial", "tty");
+	EXPECT_ERR(L("--mctp-serial 'ptyx'", "only 'pty' is supported"), "--mctp-serial", "ptyx");
+	EXPECT_ERR(L("--mctp-serial", "unknown option 'eid' (device)"), "--mctp-serial",
+		   "pty,eid=9");
+	EXPECT_ERR(L("--mctp-serial 'pty,device=d9'", "device 'd9' is not a -device id"),
+		   "-object", OBJ, "-device", DEV, "--mctp-serial", "pty,device=d9");
+	EXPECT_ERR(L("--mctp-serial", "there is no -device to serve"), "--mctp-serial", "pty");
+}
+
 static void test_help_and_version(void **state)
 {
 	struct cmdline_cfg cfg;
@@ -500,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_listeners_name_their_device),
 		cmocka_unit_test(test_host_socket_limits_are_per_listener),
 		cmocka_unit_test(test_listener_errors_name_the_listener),
+		cmocka_unit_test(test_mctp_serial_takes_pty_and_a_device),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_value_parsers),
 		cmocka_unit_test(test_runtime_dir_follows_xdg),
