@@ -388,7 +388,11 @@ static int opt_host_socket(struct cmdline_ctx *c, const char *arg)
 	return add_listener(c, arg, true, &c->cfg->host, &c->cfg->nr_host);
 }
 
-/* --mctp-serial pty[,device=ID]: an MCTP endpoint on a new pseudo-terminal (docs/mctp.md). */
+/*
+ * --mctp-serial pty[,device=ID][,eid=N]: an MCTP endpoint on a new
+ * pseudo-terminal (docs/mctp.md); eid= is its EID before any bus owner
+ * assigns one (8..254).
+ */
 static int opt_mctp_serial(struct cmdline_ctx *c, const char *arg)
 {
 	struct cmdline_listener l = { 0 };
@@ -400,8 +404,16 @@ static int opt_mctp_serial(struct cmdline_ctx *c, const char *arg)
 	if (arg[3])
 		rc = cmdline_split_kv(c, arg + 4, NULL, &kv);
 	for (size_t k = 0; !rc && k < kv.n; k++) {
-		if (strcmp(kv.p[k].key, "device"))
-			rc = cmdline_fail(c, "unknown option '%s' (device)", kv.p[k].key);
+		char *end;
+
+		if (!strcmp(kv.p[k].key, "eid")) {
+			unsigned long eid = strtoul(kv.p[k].value, &end, 0);
+
+			if (*end || end == kv.p[k].value || eid < 8 || eid > 254)
+				rc = cmdline_fail(c, "eid '%s' is not 8..254", kv.p[k].value);
+			l.eid = (unsigned)eid;
+		} else if (strcmp(kv.p[k].key, "device"))
+			rc = cmdline_fail(c, "unknown option '%s' (device, eid)", kv.p[k].key);
 		else if (!cmdline_id_ok(kv.p[k].value))
 			rc = cmdline_fail(c, "invalid device id '%s'", kv.p[k].value);
 		else if (!(l.device = strdup(kv.p[k].value)))
@@ -792,7 +804,7 @@ const char *cmdline_usage(void)
 "                       a host-link listener (several allowed; TCP: IPv4, slow\n"
 "                       path only); device= defaults to the first -device;\n"
 "                       max-conns (64) and hello-timeout-ms (5000) per listener\n"
-"  --mctp-serial pty[,device=ID]\n"
+"  --mctp-serial pty[,device=ID][,eid=N]\n"
 "                       an MCTP endpoint (DSP0253 serial) on a new pseudo-terminal\n"
 "                       whose name is printed (several allowed)\n"
 "  --state DIR          persistent state directory\n"

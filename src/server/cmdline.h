@@ -116,6 +116,7 @@ struct cmdline_listener {
 	char *arg;                      /* the option's value as written (messages) */
 	uint32_t max_conns;             /* --host-socket max-conns=; 0: default */
 	uint32_t hello_timeout_ms;      /* --host-socket hello-timeout-ms=; 0: default */
+	unsigned eid;                   /* --mctp-serial eid=N, 0 if not given */
 };
 
 struct cmdline_cfg {

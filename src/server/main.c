@@ -497,14 +497,14 @@ static int start_mctp_serial(struct daemon *d)
 		const struct cmdline_listener *l = &d->cfg.mctp_serial[i];
 		struct dcd *dv = d->ctx.devs[l->dev];
 
-		rc = mctp_pty_new(&d->ctx, dv, &d->mctp[i]);
+		rc = mctp_pty_new(&d->ctx, dv, (uint8_t)l->eid, &d->mctp[i]);
 		if (rc) {
 			fprintf(stderr, "cxldcd: --mctp-serial %s: %s\n", l->arg, strerror(-rc));
 			return rc;
 		}
 		d->nr_mctp++;
-		srv_log(&d->log, LOG_NOTICE, "mctp-serial: %s (device %s)",
-			mctp_pty_name(d->mctp[i]), dv->id);
+		srv_log(&d->log, LOG_NOTICE, "mctp-serial: %s (device %s, eid %u)",
+			mctp_pty_name(d->mctp[i]), dv->id, l->eid);
 	}
 	return 0;
 }

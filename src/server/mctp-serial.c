@@ -108,7 +108,7 @@ static int open_pty(struct mctp_pty *p)
 	return tcsetattr(p->slave, TCSANOW, &t) ? -errno : 0;
 }
 
-int mctp_pty_new(struct server_ctx *s, struct dcd *dv, struct mctp_pty **out)
+int mctp_pty_new(struct server_ctx *s, struct dcd *dv, uint8_t eid, struct mctp_pty **out)
 {
 	struct mctp_pty *p = calloc(1, sizeof(*p));
 	size_t max_msg;
@@ -125,6 +125,7 @@ int mctp_pty_new(struct server_ctx *s, struct dcd *dv, struct mctp_pty **out)
 	    (rc = mctp_serial_ep_init(&p->ep, max_msg, &ep_ops, p)))
 		goto fail;
 	p->ep_ready = true;
+	p->ep.ctrl.eid = eid;
 	if ((rc = loop_add_fd(s->loop, p->master, LOOP_IN, on_readable, p)))
 		goto fail;
 	*out = p;

@@ -396,6 +396,28 @@ static void test_2k_requests_in_32_packets_interleaved_under_two_tags(void **sta
 	close(p.fd);
 }
 
+static void test_eid_given_on_the_command_line_is_answered_at_once(void **state)
+{
+	static const char *const more[] = { "--mctp-serial", "pty,eid=42", NULL };
+	struct e2e *e = *state;
+	struct peer p;
+	uint8_t m[64];
+	size_t n;
+
+	e2e_start_daemon(e, "cxl-type3,id=" DEV_ID ",num-dc-regions=1,dc-regions-total-size=1G",
+			 more);
+	assert_non_null(strstr(dproc_log(&e->d), "(device " DEV_ID ", eid 42)"));
+	peer_open(e, &p);
+	n = cci_req(m, 0x08, 0x30, 0x0001, 0);
+	send_msg(&p, 43, 1, m, n);                          /* someone else: silence */
+	assert_false(recv_msg(&p, 200));
+	send_msg(&p, 42, 1, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(p.rx_src, 42);
+	assert_int_equal(rsp_rc(&p), 0);
+	close(p.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +428,9 @@ int main(void)
 			e2e_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_2k_requests_in_32_packets_interleaved_under_two_tags, e2e_setup,
+			e2e_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_eid_given_on_the_command_line_is_answered_at_once, e2e_setup,
 			e2e_teardown),
 	};
 

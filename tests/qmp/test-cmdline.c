@@ -340,18 +340,23 @@ static void test_mctp_serial_takes_pty_and_a_device(void **state)
 	(void)state;
 	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-device",
 			       "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=1G",
-			       "--mctp-serial", "pty", "--mctp-serial", "pty,device=d1", NULL), 0);
+			       "--mctp-serial", "pty", "--mctp-serial", "pty,device=d1,eid=0x20", NULL),
+			 0);
 	assert_int_equal(cfg.nr_mctp_serial, 2);
 	assert_int_equal(cfg.mctp_serial[0].dev, 0);
 	assert_null(cfg.mctp_serial[0].device);
 	assert_int_equal(cfg.mctp_serial[1].dev, 1);
-	assert_string_equal(cfg.mctp_serial[1].arg, "pty,device=d1");
+	assert_string_equal(cfg.mctp_serial[1].arg, "pty,device=d1,eid=0x20");
+	assert_int_equal(cfg.mctp_serial[0].eid, 0);
+	assert_int_equal(cfg.mctp_serial[1].eid, 0x20);
 	cmdline_fini(&cfg);
 	EXPECT_ERR(L("--mctp-serial 'tty'", "only 'pty' is supported"), "-object", OBJ, "-device",
 		   DEV, "--mctp-serial", "tty");
 	EXPECT_ERR(L("--mctp-serial 'ptyx'", "only 'pty' is supported"), "--mctp-serial", "ptyx");
-	EXPECT_ERR(L("--mctp-serial", "unknown option 'eid' (device)"), "--mctp-serial",
-		   "pty,eid=9");
+	EXPECT_ERR(L("--mctp-serial", "unknown option 'tag' (device, eid)"), "--mctp-serial",
+		   "pty,tag=9");
+	EXPECT_ERR(L("--mctp-serial", "eid '7' is not 8..254"), "--mctp-serial", "pty,eid=7");
+	EXPECT_ERR(L("--mctp-serial", "eid '255' is not 8..254"), "--mctp-serial", "pty,eid=255");
 	EXPECT_ERR(L("--mctp-serial 'pty,device=d9'", "device 'd9' is not a -device id"),
 		   "-object", OBJ, "-device", DEV, "--mctp-serial", "pty,device=d9");
 	EXPECT_ERR(L("--mctp-serial", "there is no -device to serve"), "--mctp-serial", "pty");
