@@ -195,7 +195,7 @@ static const uint8_t cel_uuid[16] = {
 static void probe(struct ep *e)
 {
 	uint8_t out[4096], in[0x18] = { 0 };
-	size_t len, cel_size = 0;
+	size_t len = 0, cel_size = 0;
 	int rc;
 
 	rc = cmd(e, 0x0001, NULL, 0, out, sizeof(out), &len);
