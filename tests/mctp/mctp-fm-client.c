@@ -20,6 +20,7 @@
  *   mctp-fm-client EID release HOST TAG LEN      (5605h, tag-based)
  *   mctp-fm-client EID binding                   (opcodes on the wrong type)
  *   mctp-fm-client EID socket-api                (kernel socket semantics)
+ *   mctp-fm-client EID routes                    (print $CXLDCD_MCTP_ROUTES)
  */
 #include <errno.h>
 #include <poll.h>
@@ -463,6 +464,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(c, "routes")) {
+		printf("%s\n", getenv("CXLDCD_MCTP_ROUTES") ? getenv("CXLDCD_MCTP_ROUTES") : "");
+		return 0;
+	}
 	if (ep_open(&e, (uint8_t)eid)) {
 		printf("socket(AF_MCTP): %s\n", strerror(errno));
 		return 1;
