@@ -417,12 +417,13 @@ EXPORT int close(int fd)
 EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct msock *ms = lookup(fd);
-	const struct sockaddr_mctp *sa = (const struct sockaddr_mctp *)addr;
+	struct sockaddr_mctp a, *sa = &a;
 
 	if (!ms)
 		return g.bind(fd, addr, len);
 	if (len < sizeof(*sa))
 		return fail(EINVAL);
+	memcpy(&a, addr, sizeof(a));    /* the caller's buffer may be less aligned */
 	if (sa->smctp_family != AF_MCTP)
 		return fail(EAFNOSUPPORT);
 	if (sa->__smctp_pad0 || sa->__smctp_pad1)
@@ -573,7 +574,7 @@ static uint8_t *gather(const struct msghdr *mh, size_t *len)
 
 static ssize_t mctp_send(struct msock *ms, const struct msghdr *mh)
 {
-	const struct sockaddr_mctp *sa = mh->msg_name;
+	struct sockaddr_mctp a, *sa = &a;
 	const uint8_t tagbits = MCTP_TAG_MASK | MCTP_TAG_OWNER | MCTP_TAG_PREALLOC;
 	uint8_t *msg, *rsp = NULL, local[CXLDCD_CCI_HDR_SIZE];
 	struct meta m = { 0 };
@@ -581,10 +582,13 @@ static ssize_t mctp_send(struct msock *ms, const struct msghdr *mh)
 	size_t len;
 	int r;
 
-	if (!sa)
+	if (!mh->msg_name)
 		return fail(EDESTADDRREQ);
-	if (mh->msg_namelen < sizeof(*sa) || sa->smctp_family != AF_MCTP || sa->__smctp_pad0 ||
-	    sa->__smctp_pad1 || (sa->smctp_tag & ~tagbits) ||
+	if (mh->msg_namelen < sizeof(*sa))
+		return fail(EINVAL);
+	memcpy(&a, mh->msg_name, sizeof(a));
+	if (sa->smctp_family != AF_MCTP || sa->__smctp_pad0 || sa->__smctp_pad1 ||
+	    (sa->smctp_tag & ~tagbits) ||
 	    ((sa->smctp_tag & MCTP_TAG_PREALLOC) && !(sa->smctp_tag & MCTP_TAG_OWNER)))
 		return fail(EINVAL);
 	r = route_of(sa->smctp_network, sa->smctp_addr.s_addr);
