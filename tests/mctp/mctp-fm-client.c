@@ -314,15 +314,19 @@ static void tags(struct ep *e)
 /* Each binding serves its own command sets: the other one's are Unsupported (03h). */
 static void binding(struct ep *e)
 {
-	uint8_t out[256];
-	size_t len1 = 1, len2 = 1;
-	int rc1, rc2;
+	uint8_t out[256], in[2] = { 1, 0 };
+	size_t len1 = 1, len2 = 1, len3 = 1;
+	int rc1, rc2, rc3;
 
 	rc1 = cmd_on(e, TYPE_FMAPI, 0x0001, NULL, 0, out, sizeof(out), &len1);
 	rc2 = cmd_on(e, TYPE_CCI, 0x5600, NULL, 0, out, sizeof(out), &len2);
-	printf("binding identify-on-07h=%d dcd-info-on-08h=%d\n", rc1, rc2);
+	/* 4800h is prohibited on MCTP CCIs: Unsupported Mailbox or CCI. */
+	rc3 = cmd_on(e, TYPE_CCI, 0x4800, in, sizeof(in), out, sizeof(out), &len3);
+	printf("binding identify-on-07h=%d dcd-info-on-08h=%d dc-config-on-08h=%d\n", rc1, rc2,
+	       rc3);
 	CHECK(rc1 == 3 && len1 == 0, "identify on 07h rc=%d", rc1);
 	CHECK(rc2 == 3 && len2 == 0, "get dcd info on 08h rc=%d", rc2);
+	CHECK(rc3 == 0x15 && len3 == 0, "get dc config on 08h rc=%d", rc3);
 }
 
 /* ---- the socket API ----------------------------------------------------- */

@@ -154,7 +154,7 @@ static void test_each_binding_refuses_the_other_bindings_command_sets(void **sta
 	start(e);
 	if (client(e, out, "binding", NULL, NULL, NULL))
 		fail_msg("binding failed:\n%s", out);
-	assert_non_null(strstr(out, "binding identify-on-07h=3 dcd-info-on-08h=3\n"));
+	assert_non_null(strstr(out, "binding identify-on-07h=3 dcd-info-on-08h=3 dc-config-on-08h=21\n"));
 }
 
 static void test_sockets_behave_as_the_kernels(void **state)
