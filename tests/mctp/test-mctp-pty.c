@@ -396,6 +396,36 @@ static void test_2k_requests_in_32_packets_interleaved_under_two_tags(void **sta
 	close(p.fd);
 }
 
+static size_t pending_of_host0(struct e2e *e)
+{
+	json_t *r = qmp_ok(e, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":"
+			      "{\"path\":\"" DEV_PATH "\"}}");
+	size_t n = json_array_size(json_object_get(
+		json_array_get(json_object_get(RET(r), "hosts"), 0), "pending"));
+
+	json_decref(r);
+	return n;
+}
+
+static void test_a_change_made_over_the_line_survives_kill9(void **state)
+{
+	static uint8_t m[4096];
+	struct e2e *e = *state;
+	struct peer p;
+	size_t n;
+
+	e->with_state = true;
+	start(e, &p);
+	n = big_add(m, 0x40, 0x5604);
+	send_msg(&p, 0x00, 1, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0);                    /* acknowledged: journaled first */
+	close(p.fd);
+	assert_int_equal(pending_of_host0(e), 1);
+	e2e_restart_daemon(e, true);
+	assert_int_equal(pending_of_host0(e), 1);
+}
+
 static void test_eid_given_on_the_command_line_is_answered_at_once(void **state)
 {
 	static const char *const more[] = { "--mctp-serial", "pty,eid=42", NULL };
@@ -432,6 +462,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_eid_given_on_the_command_line_is_answered_at_once, e2e_setup,
 			e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_a_change_made_over_the_line_survives_kill9,
+						e2e_setup, e2e_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
