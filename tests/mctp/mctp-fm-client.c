@@ -424,6 +424,26 @@ static void datagrams(struct ep *e)
 	}
 }
 
+/* MCTP control: Get Endpoint ID and Get Message Type Support (DSP0236 §12.4, §12.7). */
+static void control(struct ep *e)
+{
+	struct sockaddr_mctp to = addr_of(e, 0x00);
+	uint8_t req[2] = { 0x80 | 0x05, 0x02 }, buf[32];
+	int sd = socket(AF_MCTP, SOCK_DGRAM, 0);
+	ssize_t n;
+
+	CHECK(sendto(sd, req, 2, 0, (struct sockaddr *)&to, sizeof(to)) == 2, "send %d", errno);
+	n = recv(sd, buf, sizeof(buf), 0);
+	CHECK(n == 6 && buf[0] == 0x05 && buf[1] == 0x02 && buf[2] == 0 && buf[3] == e->eid,
+	      "get eid %zd", n);
+	req[1] = 0x05;
+	CHECK(sendto(sd, req, 2, 0, (struct sockaddr *)&to, sizeof(to)) == 2, "send %d", errno);
+	n = recv(sd, buf, sizeof(buf), 0);
+	CHECK(n == 6 && buf[2] == 0 && buf[3] == 2 && buf[4] == 0x07 && buf[5] == 0x08,
+	      "message types %zd", n);
+	close(sd);
+}
+
 /* Preallocated tags, two sockets answered independently, in any order. */
 static void tags_and_sockets(struct ep *e)
 {
@@ -491,6 +511,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(c, "socket-api")) {
 		errnos(&e);
 		datagrams(&e);
+		control(&e);
 		tags_and_sockets(&e);
 		printf("socket-api failures=%d\n", failures);
 	} else {

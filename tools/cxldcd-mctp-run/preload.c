@@ -21,7 +21,8 @@
  * address, EINVAL for a short or foreign address, non-zero padding or bad
  * tag bits, EHOSTUNREACH without a route, EOPNOTSUPP for connect() and for
  * receive flags other than MSG_DONTWAIT/MSG_TRUNC/MSG_PEEK, EADDRINUSE for
- * a second bind(), ESOCKTNOSUPPORT/EPROTONOSUPPORT at socket().  A device
+ * a second bind(), ESOCKTNOSUPPORT/EPROTONOSUPPORT at socket().  Control
+ * messages (type 00h) are answered here, as the endpoint would.  A device
  * that does not answer is a lost message: the program times out, as it
  * would on a real bus (one line on stderr says why).
  *
@@ -50,6 +51,7 @@
 #include <linux/mctp.h>
 
 #include "cci/msg.h"
+#include "mctp/control.h"
 #include "mctp/mctp.h"
 
 #ifndef AF_MCTP
@@ -572,6 +574,22 @@ static uint8_t *gather(const struct msghdr *mh, size_t *len)
 	return p;
 }
 
+/*
+ * MCTP control messages (type 00h) are the endpoint's to answer, as
+ * --mctp-serial does (src/mctp/control.c).  COMPAT: Set Endpoint ID is
+ * answered but the route keeps the EID cxldcd-mctp-run gave it.
+ */
+static void answer_control(struct msock *ms, int r, const struct meta *m, const uint8_t *msg,
+			   size_t len)
+{
+	struct mctp_ctrl c = { .eid = g.routes[r].eid };
+	uint8_t rsp[MCTP_CTRL_MAX_RSP];
+	size_t n = mctp_ctrl_handle(&c, msg, len, rsp);
+
+	if (n)
+		deliver(ms, m, rsp, n);
+}
+
 static ssize_t mctp_send(struct msock *ms, const struct msghdr *mh)
 {
 	struct sockaddr_mctp a, *sa = &a;
@@ -605,6 +623,10 @@ static ssize_t mctp_send(struct msock *ms, const struct msghdr *mh)
 	m.type = sa->smctp_type;
 	m.eid = sa->smctp_addr.s_addr;
 	m.net = DEFAULT_NET;
+	if (sa->smctp_type == MCTP_TYPE_CONTROL) {
+		answer_control(ms, r, &m, msg, len);
+		goto out;
+	}
 	switch (mctp_cci_screen(sa->smctp_type, msg, len, local)) {
 	case MCTP_CCI_FORWARD:
 		rsp_len = exchange(ms, r, msg, len, &rsp);
