@@ -444,6 +444,21 @@ static void control(struct ep *e)
 	close(sd);
 }
 
+/* A socket replaced by dup2() is no longer an MCTP socket: read() reads the pipe. */
+static void replaced(void)
+{
+	int sd = socket(AF_MCTP, SOCK_DGRAM, 0), p[2];
+	char c = 0;
+
+	CHECK(sd >= 0 && pipe(p) == 0, "socket/pipe %d", errno);
+	CHECK(write(p[1], "x", 1) == 1, "pipe write %d", errno);
+	CHECK(dup2(p[0], sd) == sd, "dup2 %d", errno);
+	CHECK(read(sd, &c, 1) == 1 && c == 'x', "read after dup2: %d", errno);
+	close(sd);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* Preallocated tags, two sockets answered independently, in any order. */
 static void tags_and_sockets(struct ep *e)
 {
@@ -512,6 +527,7 @@ int main(int argc, char **argv)
 		errnos(&e);
 		datagrams(&e);
 		control(&e);
+		replaced();
 		tags_and_sockets(&e);
 		printf("socket-api failures=%d\n", failures);
 	} else {

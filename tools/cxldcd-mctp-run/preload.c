@@ -26,7 +26,9 @@
  * that does not answer is a lost message: the program times out, as it
  * would on a real bus (one line on stderr says why).
  *
- * Not covered: dup()ed descriptors (the copy is a plain AF_UNIX socket),
+ * Not covered: dup()ed descriptors (the copy is a plain AF_UNIX socket; a
+ * descriptor replaced by dup2()/dup3() is forgotten), sockets inherited
+ * across exec(),
  * sendmmsg/recvmmsg, readv/writev, MCTP_OPT_ADDR_EXT direct addressing
  * (accepted; the extended fields read back as zero), incoming requests
  * (a bound socket never receives one: the device sends none).
@@ -101,6 +103,8 @@ static struct {
 	struct msock *socks[MAX_FD];
 	int (*socket)(int, int, int);
 	int (*close)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
 	int (*bind)(int, const struct sockaddr *, socklen_t);
 	int (*connect)(int, const struct sockaddr *, socklen_t);
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
@@ -173,6 +177,8 @@ static void init(void)
 {
 	g.socket = dlsym(RTLD_NEXT, "socket");
 	g.close = dlsym(RTLD_NEXT, "close");
+	g.dup2 = dlsym(RTLD_NEXT, "dup2");
+	g.dup3 = dlsym(RTLD_NEXT, "dup3");
 	g.bind = dlsym(RTLD_NEXT, "bind");
 	g.connect = dlsym(RTLD_NEXT, "connect");
 	g.sendmsg = dlsym(RTLD_NEXT, "sendmsg");
@@ -397,7 +403,8 @@ EXPORT int socket(int domain, int type, int protocol)
 	return sv[0];
 }
 
-EXPORT int close(int fd)
+/* Stop tracking @fd (it is being closed or replaced): free its state. */
+static void forget(int fd)
 {
 	struct msock *ms = lookup(fd);
 
@@ -413,7 +420,27 @@ EXPORT int close(int fd)
 		g.close(ms->peer);
 		free(ms);
 	}
+}
+
+EXPORT int close(int fd)
+{
+	forget(fd);
 	return g.close(fd);
+}
+
+/* dup2()/dup3() onto a tracked descriptor close it first, as close() would. */
+EXPORT int dup2(int oldfd, int newfd)
+{
+	if (oldfd != newfd && fcntl(oldfd, F_GETFD) >= 0)
+		forget(newfd);
+	return g.dup2(oldfd, newfd);
+}
+
+EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	if (oldfd != newfd && fcntl(oldfd, F_GETFD) >= 0)
+		forget(newfd);
+	return g.dup3(oldfd, newfd, flags);
 }
 
 EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
