@@ -36,8 +36,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -47,12 +45,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <linux/mctp.h>
 
 #include "cci/msg.h"
+#include "fmlink.h"
 #include "mctp/control.h"
 #include "mctp/mctp.h"
 
@@ -223,50 +221,6 @@ static int route_of(unsigned net, uint8_t eid)
 
 /* ---- the FM socket ----------------------------------------------------- */
 
-static int dial_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return fail(ENAMETOOLONG);
-	strcpy(sa.sun_path, path);
-	fd = g.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (g.connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		g.close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int dial_tcp(const char *hostport)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	char host[160];
-	const char *colon = strrchr(hostport, ':');
-	int fd = -1;
-
-	if (!colon || (size_t)(colon - hostport) >= sizeof(host))
-		return fail(EINVAL);
-	memcpy(host, hostport, (size_t)(colon - hostport));
-	host[colon - hostport] = '\0';
-	if (getaddrinfo(host[0] ? host : "127.0.0.1", colon + 1, &hints, &res))
-		return fail(EHOSTUNREACH);
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = g.socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (!g.connect(fd, ai->ai_addr, ai->ai_addrlen))
-			break;
-		g.close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
 static int conn_of(struct msock *ms, int r)
 {
 	const char *addr = g.routes[r].addr;
@@ -274,9 +228,9 @@ static int conn_of(struct msock *ms, int r)
 	if (ms->conn[r] >= 0)
 		return ms->conn[r];
 	if (!strncmp(addr, "unix:", 5))
-		ms->conn[r] = dial_unix(addr + 5);
+		ms->conn[r] = fmlink_dial_unix(addr + 5);
 	else if (!strncmp(addr, "tcp:", 4))
-		ms->conn[r] = dial_tcp(addr + 4);
+		ms->conn[r] = fmlink_dial_tcp(addr + 4);
 	else
 		errno = EINVAL;
 	if (ms->conn[r] < 0)
@@ -285,69 +239,20 @@ static int conn_of(struct msock *ms, int r)
 	return ms->conn[r];
 }
 
-static int put_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t k = g.write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-static int get_all(int fd, uint8_t *p, size_t n)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	while (n) {
-		ssize_t k;
-		int rc = poll(&pfd, 1, DEVICE_TMO_MS);
-
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc <= 0)
-			return -1;
-		k = g.read(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* One request, one response message; *rsp is malloc'ed.  Return its length or -1. */
 static ssize_t exchange(struct msock *ms, int r, const uint8_t *req, size_t len, uint8_t **rsp)
 {
-	uint8_t hdr[CXLDCD_CCI_HDR_SIZE];
-	struct cci_hdr h;
 	int fd = conn_of(ms, r);
+	ssize_t n;
 
 	*rsp = NULL;
 	if (fd < 0)
 		return -1;
-	if (put_all(fd, req, len) || get_all(fd, hdr, sizeof(hdr)) ||
-	    cci_dec_hdr(hdr, sizeof(hdr), &h))
-		goto lost;
-	*rsp = malloc(sizeof(hdr) + h.payload_len);
-	if (!*rsp)
-		goto lost;
-	memcpy(*rsp, hdr, sizeof(hdr));
-	if (get_all(fd, *rsp + sizeof(hdr), h.payload_len))
-		goto lost;
-	return (ssize_t)(sizeof(hdr) + h.payload_len);
-lost:
+	n = fmlink_exchange(fd, req, len, DEVICE_TMO_MS, rsp);
+	if (n >= 0)
+		return n;
 	warn("cxldcd-mctp: eid %u: no response from %s: message lost", g.routes[r].eid,
 	     g.routes[r].addr);
-	free(*rsp);
-	*rsp = NULL;
 	g.close(fd);
 	ms->conn[r] = -1;
 	return -1;
