@@ -400,7 +400,7 @@ static int opt_mctp_serial(struct cmdline_ctx *c, const char *arg)
 	int rc = 0;
 
 	if (strncmp(arg, "pty", 3) || (arg[3] && arg[3] != ','))
-		return cmdline_fail(c, "only 'pty' is supported (pty[,device=ID])");
+		return cmdline_fail(c, "only 'pty' is supported (pty[,device=ID][,eid=N])");
 	if (arg[3])
 		rc = cmdline_split_kv(c, arg + 4, NULL, &kv);
 	for (size_t k = 0; !rc && k < kv.n; k++) {
