@@ -21,6 +21,7 @@
  *   mctp-fm-client EID binding                   (opcodes on the wrong type)
  *   mctp-fm-client EID socket-api                (kernel socket semantics)
  *   mctp-fm-client EID routes                    (print $CXLDCD_MCTP_ROUTES)
+ *   mctp-fm-client EID bench N                   (N Identify round trips, timed)
  */
 #include <errno.h>
 #include <poll.h>
@@ -33,6 +34,7 @@
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/mctp.h>
@@ -491,6 +493,26 @@ static void tags_and_sockets(struct ep *e)
 	close(other);
 }
 
+/* N Identify round trips, one after the other: the transport's latency. */
+static void bench(struct ep *e, long n)
+{
+	struct timespec a, b;
+	uint8_t out[64];
+	size_t len;
+	double s;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (long i = 0; i < n; i++)
+		if (cmd(e, 0x0001, NULL, 0, out, sizeof(out), &len)) {
+			CHECK(0, "identify %ld failed", i);
+			return;
+		}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	printf("bench identify n=%ld %.1f us/round-trip %.0f/s\n", n, s / (double)n * 1e6,
+	       (double)n / s);
+}
+
 int main(int argc, char **argv)
 {
 	struct ep e;
@@ -521,6 +543,8 @@ int main(int argc, char **argv)
 		extents(&e, (uint16_t)atoi(argv[3]));
 	} else if (!strcmp(c, "tags")) {
 		tags(&e);
+	} else if (!strcmp(c, "bench") && argc == 4) {
+		bench(&e, atol(argv[3]));
 	} else if (!strcmp(c, "binding")) {
 		binding(&e);
 	} else if (!strcmp(c, "socket-api")) {
