@@ -167,6 +167,32 @@ static void test_sockets_behave_as_the_kernels(void **state)
 	assert_non_null(strstr(out, "socket-api failures=0\n"));
 }
 
+static void test_two_eids_reach_two_devices(void **state)
+{
+	struct e2e *e = *state;
+	char fm1[200], fm1_arg[220], route1[210];
+	const char *more[] = {
+		"-device", "cxl-type3,id=d1,num-dc-regions=2,dc-regions-total-size=1G,num-hosts=3",
+		"--fm", NULL, "--fm", NULL, NULL,
+	};
+
+	snprintf(fm1, sizeof(fm1), "%s/fm1.sock", e->d.dir);
+	snprintf(fm1_arg, sizeof(fm1_arg), "unix:%s,device=d1", fm1);
+	snprintf(route1, sizeof(route1), "unix:%s", fm1);
+	more[3] = e->d.fm_arg;
+	more[5] = fm1_arg;
+	e2e_start_daemon(e, "cxl-type3,id=" DEV_ID ",num-dc-regions=1,dc-regions-total-size=1G,"
+			    "num-hosts=2", more);
+	const char *args[] = { "--fm", e->d.fm_arg, "--eid", "8", "--fm", route1, "--eid", "9",
+			       "--", getenv("MCTP_FM_CLIENT"), "9", "probe", NULL };
+	if (run(out, args))
+		fail_msg("probe of eid 9 failed:\n%s\n%s", out, dproc_log(&e->d));
+	assert_non_null(strstr(out, "dcd hosts=3 regions=2\n"));
+	args[10] = "8";
+	assert_int_equal(run(out, args), 0);
+	assert_non_null(strstr(out, "dcd hosts=2 regions=1\n"));
+}
+
 static void test_device_gone_is_a_lost_message_not_a_crash(void **state)
 {
 	const char *args[] = { "--fm", "unix:/nonexistent/cxldcd-fm.sock", "--",
@@ -210,6 +236,8 @@ int main(void)
 			test_each_binding_refuses_the_other_bindings_command_sets, e2e_setup,
 			e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_sockets_behave_as_the_kernels, e2e_setup,
+						e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_two_eids_reach_two_devices, e2e_setup,
 						e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_device_gone_is_a_lost_message_not_a_crash,
 						e2e_setup, e2e_teardown),
