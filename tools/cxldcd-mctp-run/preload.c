@@ -273,6 +273,8 @@ static void deliver(struct msock *ms, const struct meta *m, const uint8_t *p, si
 
 /* ---- sockets ----------------------------------------------------------- */
 
+static void forget(int fd);
+
 EXPORT int socket(int domain, int type, int protocol)
 {
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), sv[2];
@@ -302,6 +304,7 @@ EXPORT int socket(int domain, int type, int protocol)
 	ms->peer = sv[1];
 	for (unsigned i = 0; i < MAX_ROUTES; i++)
 		ms->conn[i] = -1;
+	forget(sv[0]);          /* state of a descriptor closed behind our back (close_range) */
 	pthread_mutex_lock(&g.lock);
 	g.socks[sv[0]] = ms;
 	pthread_mutex_unlock(&g.lock);
