@@ -273,8 +273,6 @@ static void deliver(struct msock *ms, const struct meta *m, const uint8_t *p, si
 
 /* ---- sockets ----------------------------------------------------------- */
 
-static void forget(int fd);
-
 EXPORT int socket(int domain, int type, int protocol)
 {
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), sv[2];
@@ -304,8 +302,17 @@ EXPORT int socket(int domain, int type, int protocol)
 	ms->peer = sv[1];
 	for (unsigned i = 0; i < MAX_ROUTES; i++)
 		ms->conn[i] = -1;
-	forget(sv[0]);          /* state of a descriptor closed behind our back (close_range) */
 	pthread_mutex_lock(&g.lock);
+	if (g.socks[sv[0]]) {
+		/*
+		 * A descriptor closed behind our back (close_range()): its
+		 * state goes, but not its descriptors, whose numbers may be
+		 * in use again (even as sv[1]).
+		 */
+		for (unsigned i = 0; i < MAX_ROUTES; i++)
+			g.routes[i].prealloc &= (uint8_t)~g.socks[sv[0]]->prealloc[i];
+		free(g.socks[sv[0]]);
+	}
 	g.socks[sv[0]] = ms;
 	pthread_mutex_unlock(&g.lock);
 	return sv[0];
