@@ -165,6 +165,15 @@ static void test_sockets_behave_as_the_kernels(void **state)
 	if (client(e, out, "socket-api", NULL, NULL, NULL))
 		fail_msg("socket-api failed:\n%s", out);
 	assert_non_null(strstr(out, "socket-api failures=0\n"));
+	/* Built with _FORTIFY_SOURCE: recv() and read() arrive as __recv_chk()/__read_chk(). */
+	{
+		const char *args[] = { "--fm", e->d.fm_arg, "--eid", "9", "--",
+				       getenv("MCTP_FM_CLIENT_FORTIFY"), "9", "socket-api", NULL };
+
+		if (run(out, args))
+			fail_msg("socket-api (fortified) failed:\n%s", out);
+		assert_non_null(strstr(out, "socket-api failures=0\n"));
+	}
 }
 
 static void test_two_eids_reach_two_devices(void **state)
