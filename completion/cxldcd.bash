@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# bash completion for cxldcd, cxldcd-ctl and cxldcd-host; installed once
+# bash completion for cxldcd, cxldcd-ctl, cxldcd-host and cxldcd-mctp-run; installed once
 # per command in share/bash-completion/completions (meson install).
 
 _cxldcd()
@@ -20,8 +20,10 @@ _cxldcd()
 		COMPREPLY=($(compgen -W "cxl-type3,id=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
 	-qmp | --fm)
 		COMPREPLY=($(compgen -W "unix: tcp:" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
+	--mctp-serial)
+		COMPREPLY=($(compgen -W "pty pty,device= pty,eid=" -- "$cur")); return ;;
 	esac
-	COMPREPLY=($(compgen -W "-object -device -qmp --fm --host-socket --state --trace
+	COMPREPLY=($(compgen -W "-object -device -qmp --fm --host-socket --mctp-serial --state --trace
 		--log-level --log-file --daemonize --pidfile --help --version" -- "$cur"))
 }
 
@@ -92,6 +94,31 @@ _cxldcd_host()
 		--chain-cap --seq-one-based --no-mapping --verbose --help --version list fill verify" -- "$cur"))
 }
 
+_cxldcd_mctp_run()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} i
+
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		if [[ ${COMP_WORDS[i]} == -- ]]; then
+			# After --: the program and its arguments, as bash completes them.
+			if declare -F _command_offset >/dev/null; then
+				_command_offset $((i + 1))
+			else
+				COMPREPLY=($(compgen -c -- "$cur"))
+			fi
+			return
+		fi
+	done
+	case $prev in
+	--fm)
+		COMPREPLY=($(compgen -W "unix: tcp:" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
+	--eid)
+		return ;;
+	esac
+	COMPREPLY=($(compgen -W "--fm --eid --help --" -- "$cur"))
+}
+
 complete -F _cxldcd cxldcd
+complete -F _cxldcd_mctp_run cxldcd-mctp-run
 complete -F _cxldcd_ctl cxldcd-ctl
 complete -F _cxldcd_host cxldcd-host

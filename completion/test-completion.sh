@@ -25,6 +25,11 @@ expect _cxldcd_ctl "cxldcd-ctl map --s" --svg
 expect _cxldcd "cxldcd --log-l" --log-level
 expect _cxldcd "cxldcd --log-level in" info
 expect _cxldcd "cxldcd --dae" --daemonize
+expect _cxldcd "cxldcd --mctp" --mctp-serial
+expect _cxldcd "cxldcd --mctp-serial p" pty
+expect _cxldcd_mctp_run "cxldcd-mctp-run --e" --eid
+expect _cxldcd_mctp_run "cxldcd-mctp-run --fm u" unix:
+expect _cxldcd_mctp_run "cxldcd-mctp-run --fm unix:x -- ba" bash
 expect _cxldcd_host "cxldcd-host --acc" --accept
 expect _cxldcd_host "cxldcd-host --agent-socket a.sock ver" verify
 expect _cxldcd_host "cxldcd-host --vers" --version

@@ -18,7 +18,7 @@ meson install -C "$build" --no-rebuild --destdir "$dest" >"$dest/install.log" 2>
 prefix=$(meson introspect "$build" --buildoptions |
 	python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"))')
 root=$dest$prefix
-for p in cxldcd cxldcd-ctl cxldcd-host cxldcd-demo; do
+for p in cxldcd cxldcd-ctl cxldcd-host cxldcd-demo cxldcd-mctp-run; do
 	[ -x "$root/bin/$p" ] || fail "bin/$p missing"
 	[ -f "$root/share/bash-completion/completions/$p" ] || [ "$p" = cxldcd-demo ] ||
 		fail "bash completion for $p missing"
@@ -26,6 +26,11 @@ for p in cxldcd cxldcd-ctl cxldcd-host cxldcd-demo; do
 		[ -s "$root/share/man/man1/$p.1" ] || fail "man page $p.1 missing"
 	fi
 done
+# The AF_MCTP preload library, and the wrapper loading it into a program.
+mctp=$(find "$root" -name libcxldcd-mctp.so | head -n 1)
+[ -n "$mctp" ] || fail "libcxldcd-mctp.so missing"
+CXLDCD_MCTP_PRELOAD=$mctp "$root/bin/cxldcd-mctp-run" --fm unix:/nonexistent -- sh -c 'exit 0' ||
+	fail "cxldcd-mctp-run cannot run a program with $mctp"
 [ -f "$root/include/cxldcd/cxldcd-host.h" ] || fail "include/cxldcd/cxldcd-host.h missing"
 pc=$(find "$root" -name libcxldcd-host.pc | head -n 1)
 [ -n "$pc" ] || fail "libcxldcd-host.pc missing"
