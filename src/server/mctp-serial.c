@@ -10,10 +10,13 @@
  * FM-owned LD's MCTP CCI, journaled like the FM socket's (fm.c).  The
  * terminal is raw (no echo, no translation); the daemon keeps the slave
  * side open so reading the master never fails while no peer is attached.
- * Writes never block the loop: a frame the terminal cannot take now is
- * lost, as on a serial line, and the peer times out.
+ * Writes never block the loop: what the terminal cannot take now waits in
+ * an output queue, written as the terminal drains (LOOP_OUT), in order.
+ * The queue is bounded (OUTQ_MAX); a frame beyond it is lost, as on a
+ * serial line, and the peer times out.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +33,15 @@
 #include "loop.h"
 #include "mctp-serial.h"
 
+#define OUTQ_MAX (256u * 1024u)
+
 struct mctp_pty {
 	struct server_ctx *s;
 	struct dcd *dv;
 	int master, slave;
+	uint8_t *outq;          /* bytes the terminal has not taken yet */
+	size_t out_len, out_cap;
+	bool watch_out;         /* LOOP_OUT is watched (out_len != 0) */
 	char name[64];
 	struct cci_ctx *cci;
 	struct mctp_serial_ep ep;
@@ -64,16 +72,50 @@ static int run_cci(void *opaque, uint8_t type, const uint8_t *req, size_t len, u
 	return rc;
 }
 
+/* Write what the queue holds; watch LOOP_OUT while something is left. */
+static void flush(struct mctp_pty *p)
+{
+	size_t off = 0;
+
+	while (off < p->out_len) {
+		ssize_t n = write(p->master, p->outq + off, p->out_len - off);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	memmove(p->outq, p->outq + off, p->out_len - off);
+	p->out_len -= off;
+	if (p->watch_out != (p->out_len != 0)) {
+		p->watch_out = p->out_len != 0;
+		loop_mod_fd(p->s->loop, p->master, p->watch_out ? LOOP_IN | LOOP_OUT : LOOP_IN);
+	}
+}
+
 static int line_write(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct mctp_pty *p = opaque;
-	ssize_t n = write(p->master, buf, len);
+	size_t cap = p->out_cap ? p->out_cap : 4096;
+	uint8_t *q;
 
-	if (n == (ssize_t)len)
-		return 0;
-	srv_log(p->s->log, LOG_DEBUG, "mctp-serial[%s]: frame lost (%s)", p->name,
-		n < 0 ? strerror(errno) : "short write");
-	return -EAGAIN;
+	if (len > OUTQ_MAX - p->out_len) {
+		srv_log(p->s->log, LOG_DEBUG, "mctp-serial[%s]: output queue full: frame lost",
+			p->name);
+		return -EAGAIN;
+	}
+	while (cap < p->out_len + len)
+		cap *= 2;
+	if (cap != p->out_cap) {
+		q = realloc(p->outq, cap);
+		if (!q)
+			return -ENOMEM;
+		p->outq = q;
+		p->out_cap = cap;
+	}
+	memcpy(p->outq + p->out_len, buf, len);
+	p->out_len += len;
+	flush(p);
+	return 0;
 }
 
 static const struct mctp_serial_ep_ops ep_ops = {
@@ -81,14 +123,17 @@ static const struct mctp_serial_ep_ops ep_ops = {
 	.write = line_write,
 };
 
-static void on_readable(struct loop *l, int fd, unsigned events, void *opaque)
+static void on_event(struct loop *l, int fd, unsigned events, void *opaque)
 {
 	struct mctp_pty *p = opaque;
 	uint8_t buf[4096];
 	ssize_t n;
 
 	(void)l;
-	(void)events;
+	if (events & LOOP_OUT)
+		flush(p);
+	if (!(events & (LOOP_IN | LOOP_ERR)))
+		return;
 	while ((n = read(fd, buf, sizeof(buf))) > 0 && !p->s->failed)
 		mctp_serial_ep_input(&p->ep, buf, (size_t)n);
 }
@@ -126,7 +171,7 @@ int mctp_pty_new(struct server_ctx *s, struct dcd *dv, uint8_t eid, struct mctp_
 		goto fail;
 	p->ep_ready = true;
 	p->ep.ctrl.eid = eid;
-	if ((rc = loop_add_fd(s->loop, p->master, LOOP_IN, on_readable, p)))
+	if ((rc = loop_add_fd(s->loop, p->master, LOOP_IN, on_event, p)))
 		goto fail;
 	*out = p;
 	return 0;
@@ -148,6 +193,7 @@ void mctp_pty_free(struct mctp_pty *p)
 	if (p->ep_ready)
 		mctp_serial_ep_fini(&p->ep);
 	cci_ctx_free(p->cci);
+	free(p->outq);
 	free(p);
 }
 

@@ -396,6 +396,47 @@ static void test_2k_requests_in_32_packets_interleaved_under_two_tags(void **sta
 	close(p.fd);
 }
 
+/*
+ * A peer that writes 3000 requests before it reads anything: about 110 KiB
+ * of responses pile up, more than the terminal holds.  None may be lost.
+ */
+static void test_a_slow_reader_loses_no_response(void **state)
+{
+	static uint8_t line[3000 * 40];
+	struct e2e *e = *state;
+	struct peer p;
+	uint8_t m[64];
+	size_t n, len = 0;
+	int got = 0;
+
+	start(e, &p);
+	n = cci_req(m, 0x08, 0, 0x0001, 0);
+	for (int i = 0; i < 3000; i++) {
+		m[2] = (uint8_t)i;
+		size_t k = packets(0x00, (uint8_t)i, m, n, frames_buf, flen_buf);
+
+		assert_int_equal(k, 1);
+		memcpy(line + len, frames_buf[0], flen_buf[0]);
+		len += flen_buf[0];
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t k = write(p.fd, line + off, len - off);
+
+		if (k < 0 && errno == EAGAIN) {
+			poll(NULL, 0, 1);
+			continue;
+		}
+		assert_true(k > 0);
+		off += (size_t)k;
+	}
+	while (got < 3000 && recv_msg(&p, 2000)) {
+		assert_int_equal(p.rx[2], (uint8_t)got);
+		got++;
+	}
+	assert_int_equal(got, 3000);
+	close(p.fd);
+}
+
 static size_t pending_of_host0(struct e2e *e)
 {
 	json_t *r = qmp_ok(e, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":"
@@ -464,6 +505,8 @@ int main(void)
 			e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_a_change_made_over_the_line_survives_kill9,
 						e2e_setup, e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_a_slow_reader_loses_no_response, e2e_setup,
+						e2e_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
