@@ -462,6 +462,21 @@ static void control(struct ep *e)
 	close(sd);
 }
 
+/* Many requests in flight on one socket: every response is queued, in order. */
+static void pipelined(struct ep *e)
+{
+	uint8_t buf[64];
+	int i, ok = 0;
+
+	for (i = 0; i < 200; i++)
+		if (send_identify(e->sd, e->eid, MCTP_TAG_OWNER, (uint8_t)i) != HDR)
+			break;
+	CHECK(i == 200, "send %d: %d", i, errno);
+	for (i = 0; i < 200; i++)
+		ok += recv(e->sd, buf, sizeof(buf), MSG_DONTWAIT) == HDR + 0x12 && buf[1] == i;
+	CHECK(ok == 200, "%d of 200 responses", ok);
+}
+
 /* A socket replaced by dup2() is no longer an MCTP socket: read() reads the pipe. */
 static void replaced(void)
 {
@@ -567,6 +582,7 @@ int main(int argc, char **argv)
 		errnos(&e);
 		datagrams(&e);
 		control(&e);
+		pipelined(&e);
 		replaced();
 		tags_and_sockets(&e);
 		printf("socket-api failures=%d\n", failures);
