@@ -120,12 +120,14 @@ static void die(const char *what)
 
 /* ------------------------------------------------------------ hooks */
 
-static void hook_before(void *opaque, uint16_t host)
+static uint16_t hook_before(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
+			    bool chain_open)
 {
 	struct fz *z = opaque;
 
-	(void)host;
+	(void)host, (void)req, (void)req_len, (void)chain_open;
 	core_dev_set_time(z->dev, z->now);
+	return 0;
 }
 
 static int hook_after(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,

@@ -41,6 +41,7 @@
 
 #include "cci/cci.h"
 #include "cci/fault.h"
+#include "cci/msg.h"
 #include "core/core.h"
 #include "common/sockpolicy.h"
 #include "common/usock.h"
@@ -576,8 +577,19 @@ static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	const struct hostlink_cfg *hc = &c->hl->cfg;
 	bool was_open = cci_ctx_chain_open(c->cci);
 
-	if (hc->cci_before)
-		hc->cci_before(hc->hook_opaque, c->host);
+	uint16_t refuse = hc->cci_before ? hc->cci_before(hc->hook_opaque, c->host, p, h->len,
+							  was_open) : 0;
+
+	if (refuse) {   /* not run: a header-only response with that return code */
+		struct cci_hdr rq = { 0 }, rs = { 0 };
+
+		cci_dec_hdr(p, h->len, &rq);
+		rs = (struct cci_hdr){ .category = CCI_CAT_RESPONSE, .tag = rq.tag,
+				       .opcode = rq.opcode, .rc = refuse };
+		cci_enc_hdr(&rs, m->data + HL_HDR_SIZE, cap);
+		rsp_len = CXLDCD_CCI_HDR_SIZE;
+		goto send;
+	}
 	/* Observers may queue MAP/UNMAP/IRQ here: they go out before the response. */
 	rc = cci_handle_msg(c->cci, p, h->len, m->data + HL_HDR_SIZE, cap, &rsp_len);
 	if (rc) {
@@ -592,6 +604,7 @@ static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		c->dead = true;
 		return;
 	}
+send:
 	wwr_init(&w, m->data, HL_HDR_SIZE + rsp_len);
 	hl_msg_begin(&w, HL_CCI_RSP, h->seq);
 	w.off = HL_HDR_SIZE + rsp_len;

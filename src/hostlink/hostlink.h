@@ -90,14 +90,17 @@ struct hostlink_cfg {
 	uint32_t hello_timeout_ms;
 	/*
 	 * Journaling hooks (all may be NULL).  cci_before() runs before a host's
-	 * CCI request is handled (set the model time).  cci_after() gets the
+	 * CCI request is handled (set the model time, journal it) with whether
+	 * a More chain is open; a return code other than Success answers the
+	 * request with that code and no payload, unhandled.  cci_after() gets the
 	 * request and response messages and whether a More chain was open
 	 * before the request; a non-zero return drops the response and closes
 	 * the connection (its effect could not be made durable).
 	 * chain_dropped(): a host's connection closed while a More chain was
 	 * open, so its staging was discarded.
 	 */
-	void (*cci_before)(void *opaque, uint16_t host);
+	uint16_t (*cci_before)(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
+			       bool chain_open);
 	int (*cci_after)(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
 			 const uint8_t *rsp, size_t rsp_len, bool chain_was_open);
 	void (*chain_dropped)(void *opaque, uint16_t host);

@@ -7,7 +7,8 @@
  * below.  The server validates arguments against the schema before the
  * handler runs (docs/qmp.md, "Adding a command").  A command that changes
  * the device journals itself (qmp-dcd.c run()); server_replay_qmp() feeds
- * journaled commands back through the same handlers.
+ * journaled commands back through the same handlers (a command that failed
+ * when it ran fails again and changes nothing).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,11 +76,15 @@ int server_replay_qmp(struct server_ctx *s, const char *text, size_t len, char *
 	for (const struct qmp_cmd *c = server_cmds; c->name; c++) {
 		if (strcmp(c->name, name))
 			continue;
-		if (qmp_schema_check(c->args, args, c->flags & QMP_CMD_ALLOW_EXTRA, &qerr) ||
-		    c->fn(s, args, &ret, &qerr)) {
-			snprintf(err, cap, "journaled %s failed again: %s", name, qerr.desc);
+		if (qmp_schema_check(c->args, args, c->flags & QMP_CMD_ALLOW_EXTRA, &qerr)) {
+			snprintf(err, cap, "journaled %s does not match its schema: %s", name, qerr.desc);
 			goto out;
 		}
+		/*
+		 * Commands are journaled before they run: one that failed then
+		 * (and changed nothing) fails here again in the same way.
+		 */
+		c->fn(s, args, &ret, &qerr);
 		rc = 0;
 		goto out;
 	}

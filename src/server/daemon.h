@@ -8,8 +8,9 @@
  * Every request that reaches a device runs as:
  *
  *	srv_request_begin(s);              model time = wall clock (or the record's time in replay)
+ *	srv_journal(s, ...);               when it can change something: its input, durable
+ *	                                   BEFORE the model sees it; on failure refuse it unapplied
  *	... run it through the model ...
- *	srv_journal(s, ...);               only when it changed something: durable before the reply
  *	srv_request_end(s);                QMP events of what happened (dropped during replay)
  *
  * Nothing here is thread-safe: everything runs on the one loop.
@@ -66,6 +67,7 @@ struct dcd {
 	struct hostlink *hl;          /* its --host-socket listeners (unix and tcp), NULL if none */
 	uint64_t hl_timer;            /* the loop timer hl asked for (hostlink_tick()) */
 	bool hl_timer_set;
+	bool *drop_owed;              /* [nr_hosts]: a chain drop not yet journaled (store failing) */
 	/* what the observers saw during the current request (events.c) */
 	json_t *acc;                  /* accepted extents, until group_answered */
 	json_t *rel, *rev;            /* {"host": [extents]} released / revoked */
@@ -82,7 +84,8 @@ struct server_ctx {
 	size_t nr_devs;
 	struct store *st;             /* NULL: volatile (no --state) */
 	bool replaying;               /* journal replay: no journaling, no events */
-	bool failed;                  /* the store failed: the daemon is stopping */
+	bool store_failing;           /* the last commit failed: mutating requests are refused */
+	char store_err[256];          /* the store's message of that failure */
 	uint64_t now_ns;              /* model time of the current request */
 	json_t *events;               /* [{"event", "data"}] queued until the request ends */
 	uint64_t since_ckpt;          /* journal records since the last checkpoint */
@@ -96,12 +99,16 @@ struct server_ctx {
 /* Set the model time of every device (wall clock, or s->now_ns in replay). */
 void srv_request_begin(struct server_ctx *s);
 /*
- * Journal one acknowledged input and commit it (a no-op without a store or
- * during replay).  On failure the daemon is stopping (s->failed): the caller
- * must answer with an error.  Return 0 or -errno.
+ * Journal one input and commit it, before the model runs it (a no-op without
+ * a store or during replay).  On failure (-ENOSPC, -EIO, ...) the caller must
+ * not run the request and answers with an error (srv_store_error_text(), or
+ * CCI Internal Error); the daemon keeps running and the next call tries the
+ * store again.  Return 0 or -errno.
  */
 int srv_journal(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port, uint32_t host,
 		const void *data, size_t len);
+/* The QMP error text of a request refused because the store failed (in buf). */
+const char *srv_store_error_text(struct server_ctx *s, char *buf, size_t cap);
 /* Emit the queued events (dropped in replay); checkpoint when due. */
 void srv_request_end(struct server_ctx *s);
 /* Write a checkpoint of every device (between requests). */

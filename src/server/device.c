@@ -165,9 +165,10 @@ static int dcd_new(struct server_ctx *s, const struct cmdline_device *d, uint32_
 	dv->qmp_mbox = calloc(cfg.nr_hosts, sizeof(*dv->qmp_mbox));
 	dv->qmp_chain = calloc(cfg.nr_hosts, sizeof(*dv->qmp_chain));
 	dv->replay_mbox = calloc(cfg.nr_hosts, sizeof(*dv->replay_mbox));
+	dv->drop_owed = calloc(cfg.nr_hosts, sizeof(*dv->drop_owed));
 	*out = dv;      /* freed by dcd_free_all() even when half built */
 	if (!dv->id || (d->volatile_dc_memdev && !dv->memdev) || !dv->path || !dv->qmp_mbox ||
-	    !dv->qmp_chain || !dv->replay_mbox)
+	    !dv->qmp_chain || !dv->replay_mbox || !dv->drop_owed)
 		return -ENOMEM;
 	sprintf(dv->path, "%s%s", DCD_PATH_PREFIX, d->id);
 	rc = core_dev_new(&cfg, &dv->dev, &diag);
@@ -316,6 +317,7 @@ static void dcd_free(struct dcd *dv)
 	free(dv->qmp_mbox);
 	free(dv->qmp_chain);
 	free(dv->replay_mbox);
+	free(dv->drop_owed);
 	free(dv->id);
 	free(dv->path);
 	free(dv->memdev);

@@ -15,8 +15,10 @@
  *    message (12 + mbox-payload-size bytes) is ever buffered per connection;
  *  - a header whose category is not Request cannot be answered: the
  *    connection is closed.
- * A request that changed the device is journaled before its response is
- * written (request.c).  Peers that vanish mid-message are simply dropped.
+ * A request that can change the device (its opcode is not a pure read) is
+ * journaled before the model runs it (request.c); when the store cannot
+ * commit, it is answered Internal Error (0004h) with no payload, unapplied.
+ * Peers that vanish mid-message are simply dropped.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,16 +54,35 @@ static bool tracing(const struct server_ctx *s)
 	return s->cfg->trace & CMDLINE_TRACE_CCI;
 }
 
+/* A header-only response with rc (the request was not run). */
+static size_t refuse(struct fm_conn *c, const struct cci_hdr *rq, uint16_t rc)
+{
+	struct cci_hdr rs = { .category = CCI_CAT_RESPONSE, .tag = rq->tag, .opcode = rq->opcode,
+			      .rc = rc };
+
+	cci_enc_hdr(&rs, c->rsp, c->max_msg);
+	return CXLDCD_CCI_HDR_SIZE;
+}
+
 static void send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
 {
 	struct server_ctx *s = c->fl->s;
 	struct cci_hdr rq = { 0 }, rs = { 0 };
 	size_t rsp_len = 0;
-	bool journal;
 	int rc;
 
 	cci_dec_hdr(req, len, &rq);
 	srv_request_begin(s);
+	/* A whole message that can change the device: durable before it runs. */
+	if (len == CXLDCD_CCI_HDR_SIZE + rq.payload_len && !srv_cci_opcode_is_read(rq.opcode) &&
+	    srv_journal(s, STORE_REC_CCI, c->fl->dv->index, SRV_PORT_FM, 0, req, len)) {
+		rsp_len = refuse(c, &rq, CXLDCD_RC_INTERNAL_ERROR);
+		srv_log(s->log, LOG_DEBUG, "fm[%s]: %04Xh refused: the store cannot commit",
+			sock_conn_name(c->conn), rq.opcode);
+		srv_request_end(s);
+		sock_conn_write(c->conn, c->rsp, rsp_len);
+		return;
+	}
 	rc = cci_handle_msg(c->cci, req, len, c->rsp, c->max_msg, &rsp_len);
 	if (rc) {
 		srv_log(s->log, LOG_DEBUG, "fm[%s]: message not answerable (%s): closing",
@@ -74,13 +95,6 @@ static void send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
 	if (tracing(s))
 		srv_log(s->log, LOG_DEBUG, "fm[%s]: %04Xh in=%u -> %s out=%zu", sock_conn_name(c->conn),
 			rq.opcode, rq.payload_len, cxldcd_rc_str(rs.rc), rsp_len - CXLDCD_CCI_HDR_SIZE);
-	journal = rs.rc == CXLDCD_RC_SUCCESS && !srv_cci_opcode_is_read(rq.opcode);
-	if (journal && srv_journal(s, STORE_REC_CCI, c->fl->dv->index, SRV_PORT_FM, 0, req, len)) {
-		/* Not durable: no acknowledgement; the daemon is stopping. */
-		sock_conn_close(c->conn);
-		srv_request_end(s);
-		return;
-	}
 	srv_request_end(s);
 	sock_conn_write(c->conn, c->rsp, rsp_len);
 }
@@ -132,7 +146,7 @@ static void conn_data(void *opaque, struct sock_conn *sc, const uint8_t *buf, si
 	struct fm_conn *c = opaque;
 
 	(void)sc;
-	while (len && !c->fl->s->failed) {
+	while (len) {
 		size_t k = feed(c, buf, len);
 
 		buf += k;

@@ -276,39 +276,44 @@ static void hl_log(void *opaque, int level, const char *msg)
 }
 
 /*
- * Host-link journaling: a host's CCI message is journaled (durable before its
- * response is queued) when it succeeded and can change state, or when a More
- * chain was open before it (it then changed the staging whatever its rc).
+ * Host-link journaling: a host's CCI message is journaled (durable before the
+ * model runs it) when it can change state (its opcode is not a pure read), or
+ * when a More chain is open (it then changes the staging whatever its rc).
+ * When the store cannot commit, the request is answered Internal Error
+ * without running (docs/persistence.md, "When the store fails").
  */
-static void hl_cci_before(void *opaque, uint16_t host)
+static uint16_t hl_cci_before(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
+			      bool chain_open)
 {
 	struct dcd *dv = opaque;
+	struct cci_hdr rq = { 0 };
 
-	(void)host;
 	srv_request_begin(dv->srv);
+	if (cci_dec_hdr(req, req_len, &rq))
+		return CXLDCD_RC_SUCCESS;   /* not answerable: the host link closes it */
+	if ((!srv_cci_opcode_is_read(rq.opcode) || chain_open) &&
+	    srv_journal(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host, req, req_len))
+		return CXLDCD_RC_INTERNAL_ERROR;
+	return CXLDCD_RC_SUCCESS;
 }
 
 static int hl_cci_after(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
 			const uint8_t *rsp, size_t rsp_len, bool chain_was_open)
 {
 	struct dcd *dv = opaque;
-	struct cci_hdr rq = { 0 }, rs = { 0 };
-	int rc = 0;
 
-	cci_dec_hdr(req, req_len, &rq);
-	cci_dec_hdr(rsp, rsp_len, &rs);
-	if ((rs.rc == CXLDCD_RC_SUCCESS && !srv_cci_opcode_is_read(rq.opcode)) || chain_was_open)
-		rc = srv_journal(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host, req,
-				 req_len);
+	(void)host, (void)req, (void)req_len, (void)rsp, (void)rsp_len, (void)chain_was_open;
 	srv_request_end(dv->srv);
-	return rc;
+	return 0;
 }
 
+/* The staging is gone already: a failed record is owed and goes with the next one. */
 static void hl_chain_dropped(void *opaque, uint16_t host)
 {
 	struct dcd *dv = opaque;
 
-	srv_journal(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host, NULL, 0);
+	if (srv_journal(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host, NULL, 0))
+		dv->drop_owed[host] = true;
 }
 
 /* The host link of @dv, made at its first --host-socket: one per device, all its listeners. */
@@ -400,22 +405,45 @@ static uint64_t tick_period_ms(const struct server_ctx *s)
 	return p < 5 ? 5 : p > 1000 ? 1000 : p;
 }
 
+/*
+ * Whether core_tick() at now would expire a pending group: the oldest group
+ * of some host is older than the timeout.  The tick is journaled before it
+ * runs, so only a tick that is due runs (a group behind a younger head, after
+ * the clock went back, expires with the head).
+ */
+static bool tick_due(const struct cxldcd_dev *dev, uint64_t now_ns)
+{
+	const struct cxldcd_dev_cfg *c = core_dev_cfg(dev);
+	uint64_t limit;
+
+	if (__builtin_mul_overflow(c->pending_timeout_ms, 1000000ull, &limit))
+		return false;
+	for (uint16_t h = 0; h < c->nr_hosts; h++) {
+		struct core_group_info g;
+
+		if (core_pending_count(dev, h) && !core_pending_get(dev, h, 0, &g) &&
+		    now_ns > g.offered_ns && now_ns - g.offered_ns > limit)
+			return true;
+	}
+	return false;
+}
+
 static void on_tick(struct loop *l, void *opaque)
 {
 	struct server_ctx *s = opaque;
 
-	for (size_t i = 0; i < s->nr_devs && !s->failed; i++) {
+	for (size_t i = 0; i < s->nr_devs; i++) {
 		struct dcd *dv = s->devs[i];
 
 		if (!core_dev_cfg(dv->dev)->pending_timeout_ms)
 			continue;
 		srv_request_begin(s);
-		if (core_tick(dv->dev, s->now_ns))
-			srv_journal(s, STORE_REC_TICK, dv->index, 0, 0, NULL, 0);
+		if (tick_due(dv->dev, s->now_ns) &&
+		    !srv_journal(s, STORE_REC_TICK, dv->index, 0, 0, NULL, 0))
+			core_tick(dv->dev, s->now_ns);
 		srv_request_end(s);
 	}
-	if (!s->failed)
-		loop_add_timer(l, tick_period_ms(s), on_tick, s, &s->tick_timer);
+	loop_add_timer(l, tick_period_ms(s), on_tick, s, &s->tick_timer);
 }
 
 /* ---- devices, state, sockets ------------------------------------------- */
@@ -603,6 +631,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* A file-size limit (ulimit -f) must fail the store's write with EFBIG, not kill us. */
+	signal(SIGXFSZ, SIG_IGN);
 	d.timestamps = getenv("JOURNAL_STREAM") == NULL;
 	d.log = (struct srv_log){ .fn = log_stderr, .opaque = &d, .max_level = LOG_NOTICE };
 	cmdline_runtime_dir(rundir, sizeof(rundir));
@@ -641,8 +671,6 @@ int main(int argc, char **argv)
 		rc = loop_run(d.loop);
 	if (rc)
 		srv_log(&d.log, LOG_ERR, "stopping after error: %s", strerror(-rc));
-	if (d.ctx.failed)
-		rc = -EIO;
 	stop(&d);
 	return rc ? 1 : 0;
 }

@@ -133,10 +133,11 @@ static int replay_object(struct server_ctx *s, const struct store_rec *rec, char
 	if (!json_is_object(o))
 		snprintf(err, cap, "object record is not JSON");
 	else if (rec->kind == STORE_REC_OBJECT_ADD)
-		rc = srv_object_add(s, o, err, cap);
-	else
-		rc = srv_object_del(s, json_string_value(json_object_get(o, "id")) ?
-				       json_string_value(json_object_get(o, "id")) : "", err, cap);
+		rc = srv_object_add(s, o, err, cap);   /* an unavailable backend fails alone */
+	else if (!json_is_string(json_object_get(o, "id")))
+		snprintf(err, cap, "object-del record has no id");
+	else    /* journaled before it ran: a refusal then is a refusal now */
+		rc = (srv_object_del(s, json_string_value(json_object_get(o, "id")), err, cap), 0);
 	json_decref(o);
 	return rc ? -EIO : 0;
 }

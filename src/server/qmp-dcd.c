@@ -241,22 +241,31 @@ static int model_error(const struct cxldcd_diag *d, enum cxldcd_rc rc, struct qm
 typedef int dcd_cmd_fn(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
 		       bool *changed);
 
-/* Time, run, journal when it changed something, events. */
+/* When a command is journaled: never (queries), always, or as cci_mutates() says. */
+enum journal_when { J_NEVER, J_ALWAYS, J_CCI };
+
+static bool cci_mutates(struct server_ctx *s, json_t *args);
+
+/*
+ * Time, journal (before the model runs it: a request the store cannot hold
+ * is refused unapplied, with no event), run, events.  A journaled command
+ * that then fails in the model changed nothing and fails again on replay.
+ */
 static int run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
-	       struct qmp_error *err, dcd_cmd_fn *fn)
+	       struct qmp_error *err, dcd_cmd_fn *fn, enum journal_when when)
 {
-	bool changed = false;
+	bool changed = false, journal = when == J_ALWAYS || (when == J_CCI && cci_mutates(s, args));
 	int rc;
 
 	srv_request_begin(s);
-	rc = fn(s, args, ret, err, &changed);
-	if (changed && srv_journal_qmp(s, name, args)) {
-		json_decref(*ret);
-		*ret = NULL;
-		qmp_error_set(err, QMP_ERR_GENERIC,
-			      "internal error: the request could not be stored; the daemon is stopping");
-		rc = -EIO;
+	if (journal && srv_journal_qmp(s, name, args)) {
+		char msg[SRV_ERR_MAX];
+
+		qmp_error_set(err, QMP_ERR_GENERIC, "%s", srv_store_error_text(s, msg, sizeof(msg)));
+		srv_request_end(s);
+		return -EIO;
 	}
+	rc = fn(s, args, ret, err, &changed);
 	srv_request_end(s);
 	return rc;
 }
@@ -704,19 +713,39 @@ out:
 	return ret_rc;
 }
 
+/*
+ * Whether a cxl-cci-request can change something: its opcode is not a pure
+ * read, or a More chain is open on that QMP mailbox context (any message
+ * then changes the staging).  Arguments that cannot be resolved make the
+ * command fail before it changes anything.
+ */
+static bool cci_mutates(struct server_ctx *s, json_t *args)
+{
+	struct dcd *dv = dcd_find(s, qmp_arg_str(args, "path", NULL));
+	uint16_t op = (uint16_t)qmp_arg_uint(args, "opcode", 0);
+	uint64_t host = qmp_arg_uint(args, "host-id", UINT64_MAX);
+
+	if (!dv)
+		return false;
+	if (qmp_arg_enum(args, "cci", cci_kind, 0) == 0 && host < core_dev_cfg(dv->dev)->nr_hosts &&
+	    dv->qmp_chain[host])
+		return true;
+	return !srv_cci_opcode_is_read(op);
+}
+
 /* ---- handlers ----------------------------------------------------------- */
 
-#define DCD_HANDLER(fn, name)                                                              \
+#define DCD_HANDLER(fn, name, when)                                                        \
 	int qmp_##fn(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)       \
 	{                                                                                  \
-		return run(opaque, name, args, ret, err, fn);                               \
+		return run(opaque, name, args, ret, err, fn, when);                         \
 	}
 
-DCD_HANDLER(add_dc, "cxl-add-dynamic-capacity")
-DCD_HANDLER(release_dc, "cxl-release-dynamic-capacity")
-DCD_HANDLER(release_status, "cxl-release-dynamic-capacity-status")
-DCD_HANDLER(query_dc, "query-cxl-dynamic-capacity")
-DCD_HANDLER(cci_request, "cxl-cci-request")
+DCD_HANDLER(add_dc, "cxl-add-dynamic-capacity", J_ALWAYS)
+DCD_HANDLER(release_dc, "cxl-release-dynamic-capacity", J_ALWAYS)
+DCD_HANDLER(release_status, "cxl-release-dynamic-capacity-status", J_NEVER)
+DCD_HANDLER(query_dc, "query-cxl-dynamic-capacity", J_NEVER)
+DCD_HANDLER(cci_request, "cxl-cci-request", J_CCI)
 
 /* ---- schemas ------------------------------------------------------------ */
 

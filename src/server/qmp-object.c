@@ -37,8 +37,29 @@ int srv_object_add(struct server_ctx *s, json_t *args, char *err, size_t cap)
 	rc = cmdline_parse_object(text, &tmp, err, cap);
 	if (!rc)
 		rc = srv_backend_add(s, &tmp.objects[0], err, cap);
-	if (!rc && !s->replaying)
-		rc = srv_journal(s, STORE_REC_OBJECT_ADD, 0, 0, 0, text, strlen(text)) ? -EIO : 0;
+	if (rc && !s->replaying)
+		goto out;
+	if (rc) {
+		/*
+		 * A journaled backend that cannot be made again (its mem-path
+		 * vanished, ...) fails alone: the model does not depend on it,
+		 * its extents stay unbound (dcd_attach_memory warns).
+		 */
+		srv_log(s->log, LOG_ERR, "state: backend %s is unavailable: %s",
+			json_string_value(json_object_get(args, "id")) ?
+			json_string_value(json_object_get(args, "id")) : "?", err);
+		rc = tmp.nr_objects ? 0 : rc;
+		goto out;
+	}
+	/* Made first (it may fail on the file system), journaled, undone if not stored. */
+	if (srv_journal(s, STORE_REC_OBJECT_ADD, 0, 0, 0, text, strlen(text))) {
+		char msg[SRV_ERR_MAX];
+
+		mem_registry_del(s->reg, tmp.objects[0].id, msg, sizeof(msg));
+		snprintf(err, cap, "%s", srv_store_error_text(s, msg, sizeof(msg)));
+		rc = -EIO;
+	}
+out:
 	free(text);
 	cmdline_fini(&tmp);
 	return rc;
@@ -89,6 +110,21 @@ int srv_object_del(struct server_ctx *s, const char *id, char *err, size_t cap)
 		snprintf(err, cap, "object '%s' is in use, can not be deleted: %s", id, msg);
 		return -EBUSY;
 	}
+	/*
+	 * Journaled before it runs (a busy backend is refused below without a
+	 * record); should the registry still refuse, replay refuses the same.
+	 */
+	if (!s->replaying && s->st && !bi.in_use && !bi.nr_bound) {
+		rec = json_pack("{s:s}", "id", id);
+		text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+		json_decref(rec);
+		rc = text ? srv_journal(s, STORE_REC_OBJECT_DEL, 0, 0, 0, text, strlen(text)) : -ENOMEM;
+		free(text);
+		if (rc) {
+			snprintf(err, cap, "%s", srv_store_error_text(s, msg, sizeof(msg)));
+			return -EIO;
+		}
+	}
 	rc = mem_registry_del(s->reg, id, msg, sizeof(msg));
 	if (rc) {
 		if (rc == -EBUSY)
@@ -97,14 +133,7 @@ int srv_object_del(struct server_ctx *s, const char *id, char *err, size_t cap)
 			snprintf(err, cap, "%s", msg);
 		return rc;
 	}
-	if (s->replaying || !s->st)
-		return 0;
-	rec = json_pack("{s:s}", "id", id);
-	text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
-	json_decref(rec);
-	rc = text ? srv_journal(s, STORE_REC_OBJECT_DEL, 0, 0, 0, text, strlen(text)) : -ENOMEM;
-	free(text);
-	return rc ? -EIO : 0;
+	return 0;
 }
 
 int qmp_object_add(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
@@ -117,8 +146,7 @@ int qmp_object_add(void *opaque, json_t *args, json_t **ret, struct qmp_error *e
 	srv_request_begin(s);
 	rc = srv_object_add(s, args, msg, sizeof(msg));
 	if (rc)
-		qmp_error_set(err, QMP_ERR_GENERIC, "%s", rc == -EIO && s->failed ?
-			      "internal error: the request could not be stored; the daemon is stopping" : msg);
+		qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
 	srv_request_end(s);
 	return rc;
 }
@@ -133,8 +161,7 @@ int qmp_object_del(void *opaque, json_t *args, json_t **ret, struct qmp_error *e
 	srv_request_begin(s);
 	rc = srv_object_del(s, qmp_arg_str(args, "id", ""), msg, sizeof(msg));
 	if (rc)
-		qmp_error_set(err, QMP_ERR_GENERIC, "%s", rc == -EIO && s->failed ?
-			      "internal error: the request could not be stored; the daemon is stopping" : msg);
+		qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
 	srv_request_end(s);
 	return rc;
 }

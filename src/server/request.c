@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * request.c - the bracket around every request that reaches a device: model
- * time before it runs, the journal record after it changed something (on
- * stable storage before the reply goes out, docs/persistence.md), the QMP
+ * time before it runs, the journal record of its input BEFORE it runs (on
+ * stable storage before the model applies it, docs/persistence.md), the QMP
  * events of what it did after that, and checkpoints every N records.
  *
- * A failed commit cannot be undone in the model (it has no undo), so the
- * daemon answers that request with an error and stops: the disk is behind
- * memory and no later acknowledgement could be durable.
+ * Journaling the input first is what makes a failing store harmless: when
+ * the commit fails (disk full, EIO, EFBIG) the request is refused before the
+ * model, the memory or any host has seen it, the daemon keeps serving reads,
+ * and the next mutating request simply tries the store again.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "store/store.h"
@@ -32,6 +35,35 @@ void srv_request_begin(struct server_ctx *s)
 		core_dev_set_time(s->devs[i]->dev, s->now_ns);
 }
 
+/* Journal records owed for host chains dropped while the store was failing. */
+static int append_owed_drops(struct server_ctx *s)
+{
+	for (size_t i = 0; i < s->nr_devs; i++) {
+		struct dcd *dv = s->devs[i];
+
+		for (uint16_t h = 0; dv->drop_owed && h < core_dev_cfg(dv->dev)->nr_hosts; h++) {
+			struct store_rec rec = { .time_ns = s->now_ns, .kind = STORE_REC_HOSTLINK,
+						 .dev = dv->index, .port = SRV_PORT_HOSTLINK, .host = h };
+			int rc;
+
+			if (!dv->drop_owed[h])
+				continue;
+			rc = store_journal_append(s->st, &rec);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static void clear_owed_drops(struct server_ctx *s)
+{
+	for (size_t i = 0; i < s->nr_devs; i++)
+		if (s->devs[i]->drop_owed)
+			memset(s->devs[i]->drop_owed, 0,
+			       core_dev_cfg(s->devs[i]->dev)->nr_hosts * sizeof(bool));
+}
+
 int srv_journal(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port, uint32_t host,
 		const void *data, size_t len)
 {
@@ -41,29 +73,44 @@ int srv_journal(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port
 
 	if (!s->st || s->replaying)
 		return 0;
-	if (s->failed)
-		return -EIO;
 	rc = store_begin(s->st);
-	if (!rc)
-		rc = store_journal_append(s->st, &rec);
-	if (!rc)
-		rc = store_commit(s->st);
-	else
-		store_rollback(s->st);
+	if (!rc) {
+		rc = append_owed_drops(s);
+		if (!rc)
+			rc = store_journal_append(s->st, &rec);
+		if (!rc)
+			rc = store_commit(s->st);   /* rolls back by itself on failure */
+		else
+			store_rollback(s->st);
+	}
 	if (rc) {
-		srv_log(s->log, LOG_ERR, "state: cannot store an acknowledged request (%s): %s; stopping",
-			store_rec_kind_str(kind), store_last_error(s->st));
-		s->failed = true;
-		loop_stop(s->loop);
+		snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
+		if (!s->store_failing)
+			srv_log(s->log, LOG_ERR,
+				"state: cannot store a request (%s): %s; mutating requests are refused until the store accepts writes again",
+				store_rec_kind_str(kind), s->store_err);
+		s->store_failing = true;
 		return rc;
 	}
+	if (s->store_failing)
+		srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
+	s->store_failing = false;
+	clear_owed_drops(s);
 	s->since_ckpt++;
 	return 0;
 }
 
+const char *srv_store_error_text(struct server_ctx *s, char *buf, size_t cap)
+{
+	snprintf(buf, cap,
+		 "the request was not applied: the state store cannot commit it (%s); reads keep working, retry when the store accepts writes again",
+		 s->store_err[0] ? s->store_err : "unknown error");
+	return buf;
+}
+
 void srv_checkpoint(struct server_ctx *s)
 {
-	if (!s->st || s->failed)
+	if (!s->st || s->store_failing)
 		return;
 	for (size_t i = 0; i < s->nr_devs; i++) {
 		int rc = store_checkpoint(s->st, s->devs[i]->index, s->devs[i]->dev);

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-durability-faults.c - integration: the store fails under the daemon
+ * (docs/persistence.md, "When the store fails").  The daemon runs with
+ * tests/support/faultfs.c preloaded ($FAULTFS), which makes writes and syncs
+ * of cxldcd.db and its WAL fail with ENOSPC, EIO or EFBIG while a control
+ * file says so.  While the store fails, a mutating request is refused
+ * unapplied: a forced release emits no CXL_DC_FORCED_RELEASE, logs no
+ * record and keeps the extent, the FM socket answers Internal Error (0004h)
+ * and the daemon keeps answering reads.  When writes work again the same
+ * requests succeed, and after SIGKILL and a restart only what succeeded is
+ * there.  Also: files of a store made in a 0755 directory are owner-only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dev-util.h"
+
+#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
+#define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2"
+
+struct args {
+	char obj[300];
+	const char *argv[12];
+};
+
+static void make_args(struct args *a, struct dproc *p)
+{
+	int n = 0;
+
+	snprintf(a->obj, sizeof(a->obj),
+		 "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A, p->dir);
+	a->argv[n++] = "-object";
+	a->argv[n++] = a->obj;
+	a->argv[n++] = "-device";
+	a->argv[n++] = DEV;
+	a->argv[n++] = "--state";
+	a->argv[n++] = p->state;
+	a->argv[n++] = "--fm";
+	a->argv[n++] = p->fm_arg;
+	a->argv[n] = NULL;
+}
+
+static char ctl_path[200];
+
+/* Turn the injected fault on ("ENOSPC", "EIO", "EFBIG") or off (NULL). */
+static void fault(const char *what)
+{
+	FILE *f;
+
+	if (!what) {
+		unlink(ctl_path);
+		return;
+	}
+	f = fopen(ctl_path, "w");
+	assert_non_null(f);
+	fputs(what, f);
+	fclose(f);
+}
+
+/* Start with the shim preloaded (the environment is the child's at fork). */
+static void start_faulty(struct dproc *p, struct args *a)
+{
+	const char *shim = getenv("FAULTFS");
+
+	if (!shim)
+		skip();
+	snprintf(ctl_path, sizeof(ctl_path), "%s/fault", p->dir);
+	setenv("LD_PRELOAD", shim, 1);
+	setenv("CXLDCD_FAULTFS", ctl_path, 1);
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	unsetenv("LD_PRELOAD");
+	unsetenv("CXLDCD_FAULTFS");
+}
+
+static json_t *host0_extents(struct qmp_client *c)
+{
+	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	json_t *x = json_deep_copy(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "extents"));
+
+	json_decref(q);
+	return x;
+}
+
+static size_t nr_host0_extents(struct qmp_client *c)
+{
+	json_t *x = host0_extents(c);
+	size_t n = json_array_size(x);
+
+	json_decref(x);
+	return n;
+}
+
+/* Records in host 0's DC log, read without clearing (a read: never journaled). */
+static unsigned dc_log_records(struct qmp_client *c)
+{
+	uint8_t in[1] = { CXLDCD_LOG_DC }, out[4096];
+	struct cxldcd_event ev[64];
+	struct cci_get_events_out h;
+	size_t n;
+
+	assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x0100, in, 1, out, &n), 0);
+	assert_int_equal(cci_dec_get_events_out(out, n, &h, ev, 64), 0);
+	return h.nr_records;
+}
+
+static const char *add_a =
+	"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+	"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+	"\"extents\":[{\"offset\":0,\"len\":2097152}]}}";
+static const char *forced =
+	"{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+	"\"removal-policy\":\"tag-based\",\"forced-removal\":true,\"tag\":\"" TAG_A "\",\"region\":0}}";
+
+/* 5606h DC Add Reference of tag A over the FM socket: the response's return code. */
+static int fm_add_ref(int fd)
+{
+	static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
+					 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
+	uint8_t req[12 + 16] = { 0 }, rsp[12 + 64];
+	ssize_t n;
+
+	req[1] = 7;                  /* tag */
+	put16(req + 3, 0x5606);
+	req[5] = 16;
+	memcpy(req + 12, tag, 16);
+	assert_int_equal(write(fd, req, sizeof(req)), (ssize_t)sizeof(req));
+	n = read(fd, rsp, sizeof(rsp));
+	assert_true(n >= 12);
+	assert_int_equal(rsp[1], 7);
+	return rsp[8] | rsp[9] << 8;
+}
+
+static void test_full_disk_refuses_changes_unapplied_and_recovers(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	json_t *r, *ev;
+	int fm;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	start_faulty(&p, &a);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	fm = dproc_connect_unix(p.fm, TMO);
+	assert_true(fm >= 0);
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	assert_int_equal(nr_host0_extents(c), 1);
+	assert_int_equal(dc_log_records(c), 0);
+
+	/* Disk full: the forced release is refused before the model sees it. */
+	fault("ENOSPC");
+	r = qmp_client_cmd(c, forced, TMO);
+	expect_err_part(json_incref(r), "the request was not applied");
+	expect_err_part(r, "full");
+	assert_null(qmp_client_event(c, "CXL_DC_FORCED_RELEASE", 300));
+	assert_int_equal(nr_host0_extents(c), 1);       /* reads keep working */
+	assert_int_equal(dc_log_records(c), 0);         /* no Forced Release record */
+	assert_int_equal(fm_add_ref(fm), 0x04);         /* FM socket: Internal Error */
+	/* A host's Clear Event Records is a change too: refused, QMP error text. */
+	expect_err_part(qmp_client_cmd(c, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\",\"host-id\":0,\"opcode\":257,\"payload\":\"040000000000\"}}", TMO),
+			"the request was not applied");
+
+	/* EIO and EFBIG the same. */
+	fault("EIO");
+	expect_err_part(qmp_client_cmd(c, forced, TMO), "the request was not applied");
+	fault("EFBIG");
+	expect_err_part(qmp_client_cmd(c, forced, TMO), "the request was not applied");
+	assert_null(qmp_client_event(c, "CXL_DC_FORCED_RELEASE", 100));
+	assert_int_equal(nr_host0_extents(c), 1);
+
+	/* Space is back: the next request is stored and runs. */
+	fault(NULL);
+	assert_int_not_equal(fm_add_ref(fm), 0x04);    /* runs: the model's own answer */
+	close(fm);
+	ok(qmp_client_cmd(c, forced, TMO));
+	ev = qmp_client_event(c, "CXL_DC_FORCED_RELEASE", TMO);
+	assert_non_null(ev);
+	json_decref(ev);
+	assert_int_equal(nr_host0_extents(c), 0);
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 2);   /* Forced Release + Add Capacity */
+	assert_int_equal(nr_host0_extents(c), 1);
+	fault("ENOSPC");
+	expect_err_part(qmp_client_cmd(c, forced, TMO), "the request was not applied");
+	fault(NULL);
+
+	/* Killed now: the refused release is not in the journal, the extent is there. */
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_int_equal(nr_host0_extents(c), 1);
+	assert_int_equal(dc_log_records(c), 0);
+	ok(qmp_client_cmd(c, forced, TMO));
+	ev = qmp_client_event(c, "CXL_DC_FORCED_RELEASE", TMO);
+	assert_non_null(ev);
+	json_decref(ev);
+	assert_int_equal(nr_host0_extents(c), 0);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_int_equal(nr_host0_extents(c), 0);
+	qmp_client_free(c);
+}
+
+static void test_store_files_are_owner_only_in_a_0755_directory(void **state)
+{
+	static const char *const names[] = { "cxldcd.db", "cxldcd.db-wal", "cxldcd.db-shm",
+					     "cxldcd.lock" };
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	char path[300];
+	struct stat sb;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	assert_int_equal(mkdir(p.state, 0755), 0);
+	assert_int_equal(chmod(p.state, 0755), 0);
+	make_args(&a, &p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));   /* a commit: the WAL and its index exist */
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", p.state, names[i]);
+		if (stat(path, &sb))
+			fail_msg("%s: %s", path, strerror(errno));
+		if ((sb.st_mode & 0777) != 0600)
+			fail_msg("%s has mode %o, not 0600", path, sb.st_mode & 0777);
+	}
+	qmp_client_free(c);
+}
+
+/* The daemon refuses a damaged store, naming the file and what is wrong, and changes nothing. */
+static void test_damaged_store_refuses_to_start(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	char db[300];
+	struct stat sb;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	qmp_client_free(c);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	snprintf(db, sizeof(db), "%s/cxldcd.db", p.state);
+
+	assert_int_equal(truncate(db, 1), 0);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 1);
+	assert_non_null(strstr(dproc_log(&p), db));
+	assert_non_null(strstr(dproc_log(&p), "not a database (1 bytes"));
+
+	assert_int_equal(truncate(db, 0), 0);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 1);
+	assert_non_null(strstr(dproc_log(&p), "is empty (0 bytes)"));
+	assert_int_equal(stat(db, &sb), 0);
+	assert_int_equal(sb.st_size, 0);      /* not made into a new store */
+}
+
+/*
+ * A backend added by object-add whose mem-path directory vanished fails
+ * alone: the daemon starts, says which backend, keeps the model's state and
+ * the other backends.
+ */
+static void test_vanished_backend_path_fails_that_backend_only(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	char sub[200], cmd[600];
+	json_t *r;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	snprintf(sub, sizeof(sub), "%s/gone", p.dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-file\",\"id\":\"fg\","
+		 "\"size\":2097152,\"share\":true,\"mem-path\":\"%s/g.mem\"}}", sub);
+	ok(qmp_client_cmd(c, cmd, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	snprintf(cmd, sizeof(cmd), "%s/g.mem", sub);
+	assert_int_equal(unlink(cmd), 0);
+	assert_int_equal(rmdir(sub), 0);
+
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_non_null(strstr(dproc_log(&p), "backend fg is unavailable"));
+	assert_int_equal(nr_host0_extents(c), 1);
+	r = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-memdev\"}", TMO));
+	assert_int_equal(json_array_size(json_object_get(r, "return")), 1);   /* fa only */
+	json_decref(r);
+	qmp_client_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_full_disk_refuses_changes_unapplied_and_recovers,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_store_files_are_owner_only_in_a_0755_directory,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_damaged_store_refuses_to_start, dproc_reap_all),
+		cmocka_unit_test_teardown(test_vanished_backend_path_fails_that_backend_only,
+					  dproc_reap_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

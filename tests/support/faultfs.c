@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * faultfs.c - an LD_PRELOAD shim that makes writes and syncs of the state
+ * store fail on demand, for the tests of docs/persistence.md ("When the
+ * store fails").
+ *
+ * CXLDCD_FAULTFS=PATH names a control file.  While PATH exists and starts
+ * with ENOSPC, EIO or EFBIG, every write(), pwrite(), pwrite64(), fsync(),
+ * fdatasync() and ftruncate() on a file whose name contains "cxldcd.db"
+ * (the database and its WAL; the -shm index is left alone, as on a real
+ * full disk where it is already allocated) fails with that errno.  An
+ * absent or empty control file means no fault, so a test turns the fault on
+ * and off while the daemon runs.  Other files are never touched.
+ */
+#undef _FILE_OFFSET_BITS   /* define both pwrite and pwrite64, as libc does */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* The errno to inject for fd now, or 0. */
+static int fault_for(int fd)
+{
+	static ssize_t (*real_read)(int, void *, size_t);
+	const char *ctl = getenv("CXLDCD_FAULTFS");
+	char link[64], path[512], buf[16] = { 0 };
+	ssize_t n;
+	int cfd, saved = errno, code = 0;
+
+	if (!ctl || fd < 0)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0)
+		goto out;
+	path[n] = 0;
+	if (!strstr(path, "cxldcd.db") || strstr(path, "-shm"))
+		goto out;
+	cfd = open(ctl, O_RDONLY | O_CLOEXEC);
+	if (cfd < 0)
+		goto out;
+	if (!real_read)
+		real_read = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+	n = real_read(cfd, buf, sizeof(buf) - 1);
+	close(cfd);
+	if (n > 0 && !strncmp(buf, "ENOSPC", 6))
+		code = ENOSPC;
+	else if (n > 0 && !strncmp(buf, "EIO", 3))
+		code = EIO;
+	else if (n > 0 && !strncmp(buf, "EFBIG", 5))
+		code = EFBIG;
+out:
+	errno = saved;
+	return code;
+}
+
+#define REAL(name, type) ((type)dlsym(RTLD_NEXT, name))
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	int e = fault_for(fd);
+
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return REAL("write", ssize_t (*)(int, const void *, size_t))(fd, buf, len);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	int e = fault_for(fd);
+
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return REAL("pwrite", ssize_t (*)(int, const void *, size_t, off_t))(fd, buf, len, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
+{
+	int e = fault_for(fd);
+
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return REAL("pwrite64", ssize_t (*)(int, const void *, size_t, off64_t))(fd, buf, len, off);
+}
+
+int fsync(int fd)
+{
+	int e = fault_for(fd);
+
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return REAL("fsync", int (*)(int))(fd);
+}
+
+int fdatasync(int fd)
+{
+	int e = fault_for(fd);
+
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return REAL("fdatasync", int (*)(int))(fd);
+}
+
+int ftruncate(int fd, off_t len)
+{
+	int e = fault_for(fd);
+
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return REAL("ftruncate", int (*)(int, off_t))(fd, len);
+}
+
+int ftruncate64(int fd, off64_t len)
+{
+	int e = fault_for(fd);
+
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return REAL("ftruncate64", int (*)(int, off64_t))(fd, len);
+}
