@@ -6,6 +6,11 @@
  * Sequence numbers are dense (1, 2, ...) and assigned here, not by SQLite, so
  * that a rolled-back transaction gives its numbers back and a gap found on
  * replay can only mean a damaged file.
+ *
+ * Each record carries a CRC32C over its seq, time, kind, dev, port, host
+ * and bytes (little-endian, in that order): a flipped bit anywhere in a
+ * record is found on replay and stops it, instead of replaying into a
+ * different state.  Records of a version-1 store have none (NULL).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -14,6 +19,51 @@
 
 /* SQLite's default SQLITE_MAX_LENGTH is 1e9; stay clear of it. */
 #define STORE_MAX_REC_LEN ((size_t)1 << 30)
+
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;   /* Castagnoli, reflected */
+		crc_table[i] = c;
+	}
+}
+
+static uint32_t crc_update(uint32_t c, const uint8_t *p, size_t n)
+{
+	while (n--)
+		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	return c;
+}
+
+static uint32_t crc_u64(uint32_t c, uint64_t v)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	return crc_update(c, b, sizeof(b));
+}
+
+uint32_t store_rec_crc(const struct store_rec *rec)
+{
+	uint32_t c = 0xffffffffu;
+
+	if (!crc_table[1])
+		crc_init();
+	c = crc_u64(c, rec->seq);
+	c = crc_u64(c, rec->time_ns);
+	c = crc_u64(c, (uint64_t)rec->kind | (uint64_t)rec->dev << 32);
+	c = crc_u64(c, (uint64_t)rec->port | (uint64_t)rec->host << 32);
+	c = crc_u64(c, rec->len);
+	if (rec->len)
+		c = crc_update(c, rec->data, rec->len);
+	return ~c;
+}
 
 const char *store_rec_kind_str(uint32_t kind)
 {
@@ -54,6 +104,13 @@ int store_journal_load(struct store *st)
 	if (max != count || max < 0)
 		return store_fail(st, -EIO, "%s: journal damaged: %lld records, last seq=%lld",
 				  st->path, (long long)count, (long long)max);
+	rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'unchecked_through'", -1,
+				&s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		st->nr_unchecked = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail_sql(st, rc, "journal load");
 	st->nr_committed = (uint64_t)count;
 	st->nr_journal = st->nr_committed;
 	return 0;
@@ -72,6 +129,7 @@ int store_journal_append(struct store *st, struct store_rec *rec)
 				  rec->len, rec->data ? "set" : "NULL");
 	if (rec->len >= STORE_MAX_REC_LEN)
 		return store_fail(st, -E2BIG, "journal append: len=%zu too large", rec->len);
+	rec->seq = seq;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)rec->time_ns);
 	sqlite3_bind_int64(s, 3, rec->kind);
@@ -83,6 +141,7 @@ int store_journal_append(struct store *st, struct store_rec *rec)
 		sqlite3_bind_blob(s, 7, rec->data, (int)rec->len, SQLITE_STATIC);
 	else
 		sqlite3_bind_zeroblob(s, 7, 0);
+	sqlite3_bind_int64(s, 8, store_rec_crc(rec));
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -106,6 +165,26 @@ static void rec_from_row(sqlite3_stmt *s, struct store_rec *rec)
 	rec->len = (size_t)sqlite3_column_bytes(s, 6);
 }
 
+/* 0, or -EIO when the record's checksum is missing (version 2) or wrong. */
+static int check_crc(struct store *st, sqlite3_stmt *s, const struct store_rec *rec)
+{
+	sqlite3_int64 want = sqlite3_column_int64(s, 7);
+
+	if (sqlite3_column_type(s, 7) == SQLITE_NULL) {
+		if (rec->seq <= st->nr_unchecked)
+			return 0;
+		return store_fail(st, -EIO, "%s: journal record seq=%llu has no checksum (damaged file)",
+				  st->path, (unsigned long long)rec->seq);
+	}
+	if (sqlite3_column_type(s, 7) != SQLITE_INTEGER || want < 0 || want > UINT32_MAX ||
+	    (uint32_t)want != store_rec_crc(rec))
+		return store_fail(st, -EIO,
+				  "%s: journal record seq=%llu (%s, %zu bytes) fails its checksum: the file is damaged",
+				  st->path, (unsigned long long)rec->seq, store_rec_kind_str(rec->kind),
+				  rec->len);
+	return 0;
+}
+
 int store_journal_replay(struct store *st, store_replay_fn *fn, void *opaque)
 {
 	sqlite3_stmt *s = NULL;
@@ -114,7 +193,7 @@ int store_journal_replay(struct store *st, store_replay_fn *fn, void *opaque)
 	int rc, ret = 0;
 
 	rc = sqlite3_prepare_v2(st->db,
-				"SELECT seq, time_ns, kind, dev, port, host, data FROM journal"
+				"SELECT seq, time_ns, kind, dev, port, host, data, crc FROM journal"
 				" ORDER BY seq",
 				-1, &s, NULL);
 	if (rc != SQLITE_OK)
@@ -132,6 +211,9 @@ int store_journal_replay(struct store *st, store_replay_fn *fn, void *opaque)
 					 (unsigned long long)rec.seq);
 			goto out;
 		}
+		ret = check_crc(st, s, &rec);
+		if (ret)
+			goto out;
 		ret = fn(opaque, &rec);
 		if (ret) {
 			store_fail(st, ret, "journal replay: stopped at seq=%llu by the callback (%d)",

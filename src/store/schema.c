@@ -12,6 +12,11 @@
  * Integers are SQLite's 64-bit signed integers; uint64_t values (DPA,
  * lengths, times) are stored bit for bit, which is exact for every value
  * this daemon produces (all below 2^63).
+ *
+ * Version 2 added journal.crc (CRC32C of each record, journal.c).  A
+ * version-1 store is upgraded in place when opened: the column is added,
+ * its old records keep a NULL checksum and meta.unchecked_through holds the
+ * last of them (they are replayed unchecked; any later NULL is damage).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +31,7 @@ static const char schema_sql[] =
 	"  set_ns INTEGER NOT NULL);\n"
 	"CREATE TABLE journal(seq INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL,\n"
 	"  kind INTEGER NOT NULL, dev INTEGER NOT NULL, port INTEGER NOT NULL,\n"
-	"  host INTEGER NOT NULL, data BLOB NOT NULL);\n"
+	"  host INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER);\n"
 	/* Snapshot tables: rows of one device are replaced by each checkpoint. */
 	"CREATE TABLE snap_info(dev INTEGER PRIMARY KEY, journal_seq INTEGER NOT NULL,\n"
 	"  model_ns INTEGER, wall_ns INTEGER NOT NULL, nr_regions INTEGER, nr_hosts INTEGER,\n"
@@ -140,10 +145,35 @@ static int check_version(struct store *st, sqlite3_int64 app_id)
 		return store_fail(st, -EPROTO,
 				  "%s: schema_version=%lld is newer than this cxldcd supports (%d)",
 				  st->path, (long long)v, STORE_SCHEMA_VERSION);
-	if (v != STORE_SCHEMA_VERSION)
+	if (v == 1)
+		st->upgrade_from = 1;
+	else if (v != STORE_SCHEMA_VERSION)
 		return store_fail(st, -EPROTO, "%s: unknown schema_version=%lld (expected %d)",
 				  st->path, (long long)v, STORE_SCHEMA_VERSION);
 	return 0;
+}
+
+/* Version 1 -> 2: journal records get a checksum column (NULL for the old ones). */
+static int upgrade(struct store *st)
+{
+	char sql[512];
+	int ret;
+
+	snprintf(sql, sizeof(sql),
+		 "ALTER TABLE journal ADD COLUMN crc INTEGER;"
+		 " INSERT OR REPLACE INTO meta(key, value) VALUES ('unchecked_through',"
+		 "  (SELECT coalesce(max(seq), 0) FROM journal));"
+		 " UPDATE meta SET value = %d WHERE key = 'schema_version'; PRAGMA user_version = %d;",
+		 STORE_SCHEMA_VERSION, STORE_SCHEMA_VERSION);
+	ret = store_exec(st, "BEGIN IMMEDIATE", "upgrade schema");
+	if (ret)
+		return ret;
+	ret = store_exec(st, sql, "upgrade schema");
+	if (ret) {
+		store_exec(st, "ROLLBACK", "upgrade schema");
+		return ret;
+	}
+	return store_exec(st, "COMMIT", "upgrade schema");
 }
 
 static int set_wal(struct store *st)
@@ -188,5 +218,7 @@ int store_schema_init(struct store *st)
 		return ret;
 	if (app_id == 0 && nr_objects == 0)
 		return create(st);
+	if (st->upgrade_from)
+		return upgrade(st);
 	return 0;
 }

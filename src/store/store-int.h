@@ -25,8 +25,10 @@ struct store {
 	bool in_txn;
 	bool has_config;           /* including the open transaction */
 	bool has_config_disk;
+	int upgrade_from;          /* schema version found, when older than ours */
 	uint64_t nr_committed;     /* journal records on disk */
 	uint64_t nr_journal;       /* including those of the open transaction */
+	uint64_t nr_unchecked;     /* records up to this seq predate checksums (version 1) */
 	sqlite3_stmt *st_begin, *st_commit, *st_rollback, *st_append;
 	char err[STORE_ERR_SIZE];
 };
@@ -52,5 +54,7 @@ int store_schema_init(struct store *st);
 
 /* journal.c: load nr_committed and check the journal's shape. */
 int store_journal_load(struct store *st);
+/* journal.c: CRC32C (Castagnoli) of the record's fields and bytes. */
+uint32_t store_rec_crc(const struct store_rec *rec);
 
 #endif /* CXLDCD_STORE_INT_H */

@@ -166,19 +166,100 @@ out:
 	return ret;
 }
 
-static int open_db(struct store *st)
+/*
+ * Open path (created owner-only whatever the umask and the directory's
+ * mode; SQLite gives the -wal and -shm files the database's mode).
+ */
+static int open_db(struct store *st, const char *path)
 {
-	int rc = sqlite3_open_v2(st->path, &st->db,
+	mode_t old = umask(077);
+	int rc = sqlite3_open_v2(path, &st->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 
+	umask(old);
 	if (rc != SQLITE_OK) {
 		/* The handle exists even on failure (unless out of memory). */
-		store_fail(st, store_sql_errno(rc), "open %s: %s", st->path,
+		store_fail(st, store_sql_errno(rc), "open %s: %s", path,
 			   st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		return store_sql_errno(rc);
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	return 0;
+}
+
+/*
+ * An existing cxldcd.db must at least look like an SQLite file: a store is
+ * only ever made whole (make_db), so an empty, short or headerless file is
+ * damage (or someone else's file), never "a new store".  *exists: whether
+ * there is a file.
+ */
+static int check_db_file(struct store *st, bool *exists)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	*exists = false;
+	if (lstat(st->path, &sb) < 0)
+		return errno == ENOENT ? 0 : store_fail(st, -errno, "%s: %s", st->path, strerror(errno));
+	*exists = true;
+	if (!S_ISREG(sb.st_mode))
+		return store_fail(st, -EIO, "%s: not a regular file", st->path);
+	if (sb.st_size == 0)
+		return store_fail(st, -EIO,
+				  "%s is empty (0 bytes): the store was truncated or damaged; restore it, or move it away to start a new device",
+				  st->path);
+	fd = open(st->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return store_fail(st, -errno, "%s: %s", st->path, strerror(errno));
+	n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(magic)))
+		return store_fail(st, -EIO,
+				  "%s: file is not a database (%lld bytes, no SQLite header): truncated, damaged or not a cxldcd store",
+				  st->path, (long long)sb.st_size);
+	return 0;
+}
+
+/*
+ * A new store is made complete under a temporary name and renamed into
+ * place, so that a crash while making it leaves no half-made cxldcd.db.
+ */
+static int make_db(struct store *st)
+{
+	char *tmp = join(st->dir, STORE_DB_NAME ".new");
+	int ret;
+
+	if (!tmp)
+		return store_fail(st, -ENOMEM, "out of memory");
+	unlink(tmp);
+	ret = open_db(st, tmp);
+	if (!ret)
+		ret = store_schema_init(st);
+	sqlite3_close_v2(st->db);   /* the last connection: the WAL is folded in */
+	st->db = NULL;
+	if (!ret && rename(tmp, st->path) < 0)
+		ret = store_fail(st, -errno, "rename %s: %s", tmp, strerror(errno));
+	if (ret)
+		unlink(tmp);
+	else
+		ret = sync_dir(st->dir);
+	free(tmp);
+	return ret;
+}
+
+/* Files of a store made by an older version may be world-readable: not any more. */
+static void restrict_modes(struct store *st)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", st->path, sfx[i]);
+		chmod(path, 0600);
+	}
 }
 
 static int prepare_all(struct store *st)
@@ -189,8 +270,8 @@ static int prepare_all(struct store *st)
 	    (ret = store_prepare(st, "COMMIT", &st->st_commit)) ||
 	    (ret = store_prepare(st, "ROLLBACK", &st->st_rollback)) ||
 	    (ret = store_prepare(st,
-				 "INSERT INTO journal(seq, time_ns, kind, dev, port, host, data)"
-				 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+				 "INSERT INTO journal(seq, time_ns, kind, dev, port, host, data, crc)"
+				 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 				 &st->st_append)))
 		return ret;
 	return 0;
@@ -234,7 +315,12 @@ int store_open(const char *dir, struct store **out, char *err, size_t cap)
 	ret = lock_dir(st, err, cap);
 	if (ret)
 		goto err;
-	if ((ret = open_db(st)) || (ret = store_schema_init(st)) || (ret = prepare_all(st)) ||
+	bool exists;
+
+	if ((ret = check_db_file(st, &exists)) || (!exists && (ret = make_db(st))))
+		goto err_msg;
+	restrict_modes(st);
+	if ((ret = open_db(st, st->path)) || (ret = store_schema_init(st)) || (ret = prepare_all(st)) ||
 	    (ret = store_journal_load(st)) || (ret = load_config_flag(st)))
 		goto err_msg;
 	ret = sync_dir(dir);

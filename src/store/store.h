@@ -34,7 +34,7 @@ struct cxldcd_dev;
 struct store;
 
 /* Version of the database layout written by this code (meta.schema_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* File name of the database inside the store directory. */
 #define STORE_DB_NAME "cxldcd.db"
 /* SQLite application_id of a cxldcd store ('CXLD'). */

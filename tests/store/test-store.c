@@ -337,17 +337,17 @@ static void test_newer_schema_is_refused(void **state)
 	assert_int_equal(store_config_set(f->st, "cfg"), 0);
 	store_close(f->st);
 	f->st = NULL;
-	sql_poke(f, "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
+	sql_poke(f, "UPDATE meta SET value = 3 WHERE key = 'schema_version'");
 	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), -EPROTO);
 	assert_null(f->st);
-	assert_non_null(strstr(f->err, "schema_version=2 is newer"));
+	assert_non_null(strstr(f->err, "schema_version=3 is newer"));
 	sql_poke(f, "UPDATE meta SET value = 0 WHERE key = 'schema_version'");
 	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), -EPROTO);
 	assert_non_null(strstr(f->err, "unknown schema_version=0"));
 	sql_poke(f, "DELETE FROM meta WHERE key = 'schema_version'");
 	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), -EPROTO);
-	/* Back to 1: accepted again, contents intact. */
-	sql_poke(f, "INSERT INTO meta VALUES ('schema_version', 1)");
+	/* Back to 2: accepted again, contents intact. */
+	sql_poke(f, "INSERT INTO meta VALUES ('schema_version', 2)");
 	open_ok(f);
 	assert_false(store_is_new(f->st));
 }
@@ -478,6 +478,125 @@ static void test_truncated_or_damaged_db_gives_clean_error(void **state)
 	free(dir2);
 }
 
+/* A store truncated to 0 or 1 byte is refused, naming the file: never a silent new device. */
+static void test_empty_or_one_byte_store_is_refused(void **state)
+{
+	struct fx *f = *state;
+	char *path = tmpdir_join(f->dir, STORE_DB_NAME);
+
+	open_ok(f);
+	assert_int_equal(store_config_set(f->st, "cfg"), 0);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(truncate(path, 0), 0);
+	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), -EIO);
+	assert_null(f->st);
+	assert_non_null(strstr(f->err, path));
+	assert_non_null(strstr(f->err, "is empty (0 bytes)"));
+	write_file(path, "S", 1);
+	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), -EIO);
+	assert_non_null(strstr(f->err, path));
+	assert_non_null(strstr(f->err, "not a database (1 bytes"));
+	/* Still refused: nothing was written over it. */
+	assert_int_equal(store_open(f->dir, &f->st, f->err, sizeof(f->err)), -EIO);
+	free(path);
+}
+
+/* New files are 0600 even under umask 0 and in a 0755 directory; a stray half-made file is ignored. */
+static void test_files_are_owner_only_whatever_the_umask(void **state)
+{
+	struct fx *f = *state;
+	char *sub = tmpdir_join(f->dir, "open"), *db = tmpdir_join(sub, STORE_DB_NAME);
+	char wal[300];
+	mode_t old = umask(0);
+	struct stat sb;
+
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(store_open(sub, &f->st, f->err, sizeof(f->err)), 0);
+	append_n(f->st, 1, 3, 1);
+	umask(old);
+	assert_int_equal(stat(db, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	snprintf(wal, sizeof(wal), "%s-shm", db);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	free(sub);
+	free(db);
+}
+
+static int nop_cb(void *opaque, const struct store_rec *rec)
+{
+	(void)opaque, (void)rec;
+	return 0;
+}
+
+/*
+ * One bit flipped inside a journaled message (the file stays a valid SQLite
+ * database) is found by the record's checksum: replay stops with -EIO and
+ * names the record.
+ */
+static void test_flipped_bit_in_a_record_fails_its_checksum(void **state)
+{
+	struct fx *f = *state;
+	char *path = tmpdir_join(f->dir, STORE_DB_NAME);
+	static const char msg[] = "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"host-id\":1}}";
+	struct store_rec r = { .time_ns = 5, .kind = STORE_REC_QMP, .data = (const uint8_t *)msg,
+			       .len = sizeof(msg) - 1 };
+	uint8_t *img, *hit;
+	size_t n;
+	int fd;
+
+	open_ok(f);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_journal_append(f->st, &r), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	store_close(f->st);   /* WAL folded into the file */
+	f->st = NULL;
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	n = (size_t)lseek(fd, 0, SEEK_END);
+	img = malloc(n);
+	assert_int_equal(pread(fd, img, n, 0), (ssize_t)n);
+	hit = memmem(img, n, "host-id\":1", 9);
+	assert_non_null(hit);
+	hit[9] ^= 0x02;       /* '1' -> '3': still valid JSON, another host */
+	assert_int_equal(pwrite(fd, img, n, 0), (ssize_t)n);
+	close(fd);
+	open_ok(f);
+	assert_int_equal(store_journal_replay(f->st, nop_cb, NULL), -EIO);
+	assert_non_null(strstr(store_last_error(f->st), "seq=1 (qmp"));
+	assert_non_null(strstr(store_last_error(f->st), "fails its checksum"));
+	free(img);
+	free(path);
+}
+
+/* A version-1 store (no checksums) is upgraded: its records replay, new ones are checked. */
+static void test_version1_store_is_upgraded(void **state)
+{
+	struct fx *f = *state;
+	uint64_t nr = 0;
+
+	open_ok(f);
+	append_n(f->st, 1, 5, 1);
+	store_close(f->st);
+	f->st = NULL;
+	sql_poke(f, "ALTER TABLE journal DROP COLUMN crc; UPDATE meta SET value = 1 WHERE key = 'schema_version'");
+	open_ok(f);
+	append_n(f->st, 6, 5, 1);
+	assert_int_equal(store_journal_replay(f->st, count_cb, &nr), 0);
+	assert_int_equal(nr, 10);
+	store_close(f->st);
+	f->st = NULL;
+	/* A record after the upgrade that lost its checksum is damage. */
+	sql_poke(f, "UPDATE journal SET crc = NULL WHERE seq = 8");
+	open_ok(f);
+	assert_int_equal(store_journal_replay(f->st, nop_cb, NULL), -EIO);
+	assert_non_null(strstr(store_last_error(f->st), "seq=8 has no checksum"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +615,10 @@ int main(void)
 		T(test_foreign_database_is_refused_untouched),
 		T(test_garbage_file_gives_clean_error),
 		T(test_truncated_or_damaged_db_gives_clean_error),
+		T(test_empty_or_one_byte_store_is_refused),
+		T(test_files_are_owner_only_whatever_the_umask),
+		T(test_flipped_bit_in_a_record_fails_its_checksum),
+		T(test_version1_store_is_upgraded),
 #undef T
 	};
 
