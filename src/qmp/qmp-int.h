@@ -35,6 +35,24 @@ struct qmp_server {
 	int log_level;
 
 	bool quit_requested;            /* set by "quit", acted on after the reply */
+	/* the request being handled (for qmp_defer()) */
+	struct qmp_session *cur;
+	json_t *cur_id;
+	const char *cur_name;
+	bool cur_deferred;
+};
+
+/* A frame held while the session waits for a deferred answer. */
+struct qmp_held {
+	struct qmp_held *next;
+	size_t len;
+	char msg[];
+};
+
+struct qmp_deferred {
+	struct qmp_session *s;          /* NULL once the session closed */
+	json_t *id;
+	char name[64];
 };
 
 struct qmp_session {
@@ -47,6 +65,8 @@ struct qmp_session {
 	bool oob;
 	bool closed;
 	char name[64];
+	struct qmp_deferred *pending;   /* a deferred request not answered yet */
+	struct qmp_held *held, **held_tail;
 };
 
 void qmp_log(struct qmp_server *srv, int level, const char *fmt, ...)

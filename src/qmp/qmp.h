@@ -141,6 +141,30 @@ int qmp_schema_check(const struct qmp_arg *schema, json_t *obj, bool allow_extra
  */
 typedef int qmp_handler_fn(void *opaque, json_t *args, json_t **ret, struct qmp_error *err);
 
+/*
+ * A handler may answer later: it calls qmp_defer() and returns QMP_DEFER.
+ * The session then holds its further requests (in order) until
+ * qmp_complete() answers the deferred one.  The daemon uses this to journal
+ * the requests of several clients in one commit (group commit).
+ */
+#define QMP_DEFER 1
+struct qmp_deferred;
+struct qmp_server;
+
+/*
+ * qmp_defer() - inside a handler: keep the request being handled for a later
+ * answer.  Return: the handle, or NULL (out of memory: answer now instead).
+ */
+struct qmp_deferred *qmp_defer(struct qmp_server *srv);
+
+/*
+ * qmp_complete() - answer a deferred request: rc 0 sends {"return": ret}
+ * (@ret stolen, NULL means {}), else the error @err.  Frees @d, then the
+ * session goes on with the requests it held (which may defer again).  If
+ * the session has closed meanwhile, nothing is sent.
+ */
+void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_error *err);
+
 /* The arguments may contain members the schema does not declare. */
 #define QMP_CMD_ALLOW_EXTRA (1u << 0)
 

@@ -189,6 +189,7 @@ static void handle(struct qmp_session *s, json_t *req)
 	json_t *id = NULL, *args, *ret = NULL;
 	const char *name;
 	bool oob = false;
+	int rc;
 
 	if (!json_is_object(req)) {
 		qmp_error_set(&err, QMP_ERR_GENERIC, "QMP input must be a JSON object");
@@ -211,7 +212,16 @@ static void handle(struct qmp_session *s, json_t *req)
 		send_error(s, id, &err);
 		return;
 	}
-	if (run(s, name, args, &ret, &err) == 0) {
+	s->srv->cur = s;
+	s->srv->cur_id = id;
+	s->srv->cur_name = name;
+	s->srv->cur_deferred = false;
+	rc = run(s, name, args, &ret, &err);
+	s->srv->cur = NULL;
+	if (s->srv->cur_deferred) {
+		/* answered by qmp_complete(); until then the session holds its input */
+		json_decref(ret);
+	} else if (rc == 0) {
 		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s ok", s->name, name);
 		send_return(s, id, ret);
 	} else {
@@ -222,15 +232,12 @@ static void handle(struct qmp_session *s, json_t *req)
 	json_decref(args);
 }
 
-static void on_frame(void *opaque, const char *msg, size_t len, const char *error)
+static void process(struct qmp_session *s, const char *msg, size_t len, const char *error)
 {
-	struct qmp_session *s = opaque;
 	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
 	json_error_t jerr;
 	json_t *req;
 
-	if (s->closed)
-		return;
 	if (!msg) {
 		qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: <- framing error: %s", s->name, error);
 		qmp_error_set(&err, QMP_ERR_GENERIC, "%s", error);
@@ -257,6 +264,89 @@ static void on_frame(void *opaque, const char *msg, size_t len, const char *erro
 	}
 }
 
+static void on_frame(void *opaque, const char *msg, size_t len, const char *error)
+{
+	struct qmp_session *s = opaque;
+
+	if (s->closed)
+		return;
+	if (s->pending || s->held) {
+		/* A deferred request is not answered yet: hold this one, in order. */
+		const char *text = msg ? msg : error;
+		size_t n = msg ? len : strlen(error);
+		struct qmp_held *h = malloc(sizeof(*h) + n + 1);
+
+		if (!h) {
+			qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory holding a request: closing", s->name);
+			s->closed = true;
+			return;
+		}
+		h->next = NULL;
+		h->len = msg ? len : SIZE_MAX;   /* SIZE_MAX: a framing error */
+		memcpy(h->msg, text, n);
+		h->msg[n] = 0;
+		*s->held_tail = h;
+		s->held_tail = &h->next;
+		return;
+	}
+	process(s, msg, len, error);
+}
+
+struct qmp_deferred *qmp_defer(struct qmp_server *srv)
+{
+	struct qmp_session *s = srv->cur;
+	struct qmp_deferred *d;
+
+	if (!s || srv->cur_deferred || s->pending)
+		return NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->s = s;
+	d->id = json_incref(srv->cur_id);
+	snprintf(d->name, sizeof(d->name), "%s", srv->cur_name);
+	s->pending = d;
+	srv->cur_deferred = true;
+	return d;
+}
+
+void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_error *err)
+{
+	struct qmp_session *s = d->s;
+
+	if (!s) {
+		json_decref(ret);
+		json_decref(d->id);
+		free(d);
+		return;
+	}
+	s->pending = NULL;
+	if (rc == 0) {
+		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s ok", s->name, d->name);
+		send_return(s, d->id, ret);
+	} else {
+		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s failed: %s: %s", s->name, d->name,
+			qmp_err_class_str(err->cls), err->desc);
+		send_error(s, d->id, err);
+		json_decref(ret);
+	}
+	json_decref(d->id);
+	free(d);
+	/* Go on with the held requests until one defers again. */
+	while (s->held && !s->pending && !s->closed) {
+		struct qmp_held *h = s->held;
+
+		s->held = h->next;
+		if (!s->held)
+			s->held_tail = &s->held;
+		if (h->len == SIZE_MAX)
+			process(s, NULL, 0, h->msg);
+		else
+			process(s, h->msg, h->len, NULL);
+		free(h);
+	}
+}
+
 int qmp_session_new(struct qmp_server *srv, const char *name, qmp_write_fn *write,
 		    void *opaque, struct qmp_session **out)
 {
@@ -269,6 +359,7 @@ int qmp_session_new(struct qmp_server *srv, const char *name, qmp_write_fn *writ
 	s->write = write;
 	s->opaque = opaque;
 	snprintf(s->name, sizeof(s->name), "%s", name ? name : "?");
+	s->held_tail = &s->held;
 	qmp_framer_init(&s->fr, srv->max_msg, on_frame, s);
 	s->next = srv->sessions;
 	if (srv->sessions)
@@ -297,6 +388,14 @@ void qmp_session_free(struct qmp_session *s)
 	srv->nr_sessions--;
 	qmp_log(srv, LOG_INFO, "qmp[%s]: session closed", s->name);
 	qmp_framer_fini(&s->fr);
+	if (s->pending)
+		s->pending->s = NULL;   /* qmp_complete() will only free it */
+	while (s->held) {
+		struct qmp_held *h = s->held;
+
+		s->held = h->next;
+		free(h);
+	}
 	free(s);
 }
 

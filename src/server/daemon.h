@@ -92,6 +92,10 @@ struct server_ctx {
 	uint64_t ckpt_every;          /* checkpoint every N records (0: only at shutdown) */
 	uint64_t tick_timer;
 	bool tick_armed;
+	struct srv_group_item *group;       /* inputs waiting for the next group commit */
+	struct srv_group_item **group_tail;
+	uint64_t nr_group_commits;          /* commits that carried grouped inputs */
+	uint64_t nr_grouped;                /* inputs they carried */
 };
 
 /* ---- request.c: the request bracket ------------------------------------ */
@@ -109,6 +113,25 @@ int srv_journal(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port
 		const void *data, size_t len);
 /* The QMP error text of a request refused because the store failed (in buf). */
 const char *srv_store_error_text(struct server_ctx *s, char *buf, size_t cap);
+/*
+ * Group commit.  srv_group_add() queues one input to be journaled with the
+ * others of this loop round (a copy of data is kept); srv_group_flush(),
+ * run after the round's fds were dispatched, journals them all in one
+ * transaction and one commit, then calls each done(opaque, rc) in order:
+ * rc 0 = durable, run it now (model time = the record's); else the commit
+ * failed (refuse it, srv_store_error_text()).  Callbacks may queue more
+ * inputs: they go into the next commit of the same flush.  Return 0 or
+ * -ENOMEM (then nothing was queued; journal it alone with srv_journal()).
+ */
+typedef void srv_group_done_fn(void *opaque, int rc);
+int srv_group_add(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port, uint32_t host,
+		  const void *data, size_t len, srv_group_done_fn *done, void *opaque);
+void srv_group_flush(struct server_ctx *s);
+/* Whether inputs go through the group (a store, not replaying). */
+bool srv_grouping(const struct server_ctx *s);
+/* srv_request_begin() at the given model time (a grouped input's record time). */
+void srv_request_begin_at(struct server_ctx *s, uint64_t now_ns);
+
 /* Emit the queued events (dropped in replay); checkpoint when due. */
 void srv_request_end(struct server_ctx *s);
 /* Write a checkpoint of every device (between requests). */

@@ -47,6 +47,10 @@ struct fm_conn {
 	size_t len;
 	size_t skip;           /* payload bytes of an oversized request still to discard */
 	uint8_t *rsp;
+	bool waiting;          /* buf is in the group commit: input is held until it ran */
+	bool gone;             /* the connection closed while waiting: free after it ran */
+	uint8_t *held;         /* bytes received while waiting */
+	size_t held_len, held_cap;
 };
 
 static bool tracing(const struct server_ctx *s)
@@ -64,7 +68,8 @@ static size_t refuse(struct fm_conn *c, const struct cci_hdr *rq, uint16_t rc)
 	return CXLDCD_CCI_HDR_SIZE;
 }
 
-static void send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
+/* Run one whole request now and answer it (model time already set). */
+static void execute(struct fm_conn *c, const uint8_t *req, size_t len)
 {
 	struct server_ctx *s = c->fl->s;
 	struct cci_hdr rq = { 0 }, rs = { 0 };
@@ -72,31 +77,98 @@ static void send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
 	int rc;
 
 	cci_dec_hdr(req, len, &rq);
-	srv_request_begin(s);
-	/* A whole message that can change the device: durable before it runs. */
-	if (len == CXLDCD_CCI_HDR_SIZE + rq.payload_len && !srv_cci_opcode_is_read(rq.opcode) &&
-	    srv_journal(s, STORE_REC_CCI, c->fl->dv->index, SRV_PORT_FM, 0, req, len)) {
-		rsp_len = refuse(c, &rq, CXLDCD_RC_INTERNAL_ERROR);
-		srv_log(s->log, LOG_DEBUG, "fm[%s]: %04Xh refused: the store cannot commit",
-			sock_conn_name(c->conn), rq.opcode);
-		srv_request_end(s);
-		sock_conn_write(c->conn, c->rsp, rsp_len);
-		return;
-	}
 	rc = cci_handle_msg(c->cci, req, len, c->rsp, c->max_msg, &rsp_len);
 	if (rc) {
 		srv_log(s->log, LOG_DEBUG, "fm[%s]: message not answerable (%s): closing",
-			sock_conn_name(c->conn), strerror(-rc));
-		sock_conn_close(c->conn);
+			c->gone ? "closed" : sock_conn_name(c->conn), strerror(-rc));
 		srv_request_end(s);
+		if (!c->gone)
+			sock_conn_close(c->conn);
 		return;
 	}
 	cci_dec_hdr(c->rsp, rsp_len, &rs);
 	if (tracing(s))
-		srv_log(s->log, LOG_DEBUG, "fm[%s]: %04Xh in=%u -> %s out=%zu", sock_conn_name(c->conn),
-			rq.opcode, rq.payload_len, cxldcd_rc_str(rs.rc), rsp_len - CXLDCD_CCI_HDR_SIZE);
+		srv_log(s->log, LOG_DEBUG, "fm[%s]: %04Xh in=%u -> %s out=%zu",
+			c->gone ? "closed" : sock_conn_name(c->conn), rq.opcode, rq.payload_len,
+			cxldcd_rc_str(rs.rc), rsp_len - CXLDCD_CCI_HDR_SIZE);
 	srv_request_end(s);
-	sock_conn_write(c->conn, c->rsp, rsp_len);
+	if (!c->gone)
+		sock_conn_write(c->conn, c->rsp, rsp_len);
+}
+
+static void conn_free(struct fm_conn *c)
+{
+	cci_ctx_free(c->cci);
+	free(c->buf);
+	free(c->rsp);
+	free(c->held);
+	free(c);
+}
+
+static void conn_feed(struct fm_conn *c, const uint8_t *buf, size_t len);
+
+/* The group commit holding c->buf returned: run it (or refuse it), then go on. */
+static void grouped_done(void *opaque, int rc)
+{
+	struct fm_conn *c = opaque;
+	struct cci_hdr rq = { 0 };
+
+	if (rc) {
+		cci_dec_hdr(c->buf, c->len, &rq);
+		if (!c->gone)
+			sock_conn_write(c->conn, c->rsp, refuse(c, &rq, CXLDCD_RC_INTERNAL_ERROR));
+	} else {
+		/* Journaled: it runs even if its connection closed meanwhile. */
+		execute(c, c->buf, c->len);
+	}
+	c->len = 0;
+	c->waiting = false;
+	if (c->gone) {
+		conn_free(c);
+		return;
+	}
+	if (c->held_len) {
+		uint8_t *held = c->held;
+		size_t n = c->held_len;
+
+		c->held = NULL;
+		c->held_len = c->held_cap = 0;
+		conn_feed(c, held, n);
+		free(held);
+	}
+}
+
+/*
+ * One request: journaled first when it can change the device, and then run.
+ * Return: true when it waits for the loop round's group commit.
+ */
+static bool send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
+{
+	struct server_ctx *s = c->fl->s;
+	struct cci_hdr rq = { 0 };
+	bool journal;
+
+	cci_dec_hdr(req, len, &rq);
+	srv_request_begin(s);
+	/* A whole message that can change the device: durable before it runs. */
+	journal = len == CXLDCD_CCI_HDR_SIZE + rq.payload_len && !srv_cci_opcode_is_read(rq.opcode);
+	if (journal && srv_grouping(s) && req == c->buf &&
+	    !srv_group_add(s, STORE_REC_CCI, c->fl->dv->index, SRV_PORT_FM, 0, req, len,
+			   grouped_done, c)) {
+		c->waiting = true;
+		return true;
+	}
+	if (journal && srv_journal(s, STORE_REC_CCI, c->fl->dv->index, SRV_PORT_FM, 0, req, len)) {
+		size_t rsp_len = refuse(c, &rq, CXLDCD_RC_INTERNAL_ERROR);
+
+		srv_log(s->log, LOG_DEBUG, "fm[%s]: %04Xh refused: the store cannot commit",
+			sock_conn_name(c->conn), rq.opcode);
+		srv_request_end(s);
+		sock_conn_write(c->conn, c->rsp, rsp_len);
+		return false;
+	}
+	execute(c, req, len);
+	return false;
 }
 
 /* Consume what can be consumed of [p, p+n); return bytes used. */
@@ -129,29 +201,55 @@ static size_t feed(struct fm_conn *c, const uint8_t *p, size_t n)
 	}
 	if (CXLDCD_CCI_HDR_SIZE + (size_t)h.payload_len > c->max_msg) {
 		/* Answer the header alone: Invalid Payload Length; then skip the payload. */
-		send_rsp(c, c->buf, CXLDCD_CCI_HDR_SIZE);
+		send_rsp(c, c->buf, CXLDCD_CCI_HDR_SIZE);     /* not whole: never grouped */
 		c->skip = h.payload_len;
 		c->len = 0;
 		return k;
 	}
-	if (c->len == CXLDCD_CCI_HDR_SIZE + h.payload_len) {
-		send_rsp(c, c->buf, c->len);
+	if (c->len == CXLDCD_CCI_HDR_SIZE + h.payload_len && !send_rsp(c, c->buf, c->len))
 		c->len = 0;
-	}
 	return k;
 }
 
-static void conn_data(void *opaque, struct sock_conn *sc, const uint8_t *buf, size_t len)
+/* Keep bytes that arrive while a request waits for its commit. */
+static void hold(struct fm_conn *c, const uint8_t *buf, size_t len)
 {
-	struct fm_conn *c = opaque;
+	if (c->held_len + len > c->held_cap) {
+		size_t cap = c->held_cap ? c->held_cap : 4096;
+		uint8_t *p;
 
-	(void)sc;
-	while (len) {
+		while (cap < c->held_len + len)
+			cap *= 2;
+		p = realloc(c->held, cap);
+		if (!p) {
+			srv_log(c->fl->s->log, LOG_ERR, "fm[%s]: out of memory: closing",
+				sock_conn_name(c->conn));
+			sock_conn_close(c->conn);
+			return;
+		}
+		c->held = p;
+		c->held_cap = cap;
+	}
+	memcpy(c->held + c->held_len, buf, len);
+	c->held_len += len;
+}
+
+static void conn_feed(struct fm_conn *c, const uint8_t *buf, size_t len)
+{
+	while (len && !c->waiting) {
 		size_t k = feed(c, buf, len);
 
 		buf += k;
 		len -= k;
 	}
+	if (len)
+		hold(c, buf, len);
+}
+
+static void conn_data(void *opaque, struct sock_conn *sc, const uint8_t *buf, size_t len)
+{
+	(void)sc;
+	conn_feed(opaque, buf, len);
 }
 
 static void conn_close(void *opaque, struct sock_conn *sc)
@@ -159,10 +257,12 @@ static void conn_close(void *opaque, struct sock_conn *sc)
 	struct fm_conn *c = opaque;
 
 	srv_log(c->fl->s->log, LOG_INFO, "fm[%s]: disconnected", sock_conn_name(sc));
-	cci_ctx_free(c->cci);
-	free(c->buf);
-	free(c->rsp);
-	free(c);
+	if (c->waiting) {       /* its journaled request still runs: free it after */
+		c->gone = true;
+		c->conn = NULL;
+		return;
+	}
+	conn_free(c);
 }
 
 static const struct sock_conn_ops fm_conn_ops = {

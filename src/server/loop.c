@@ -46,8 +46,16 @@ struct loop {
 	int sigfd;
 	loop_signal_fn *sig_fn;
 	void *sig_opaque;
+	loop_timer_fn *after_fn;
+	void *after_opaque;
 	int stop;
 };
+
+void loop_set_after_dispatch(struct loop *l, loop_timer_fn *fn, void *opaque)
+{
+	l->after_fn = fn;
+	l->after_opaque = opaque;
+}
 
 uint64_t loop_now_ms(void)
 {
@@ -299,6 +307,8 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	}
 	for (int i = 0; i < n; i++)
 		dispatch(l, &ev[i]);
+	if (l->after_fn)
+		l->after_fn(l, l->after_opaque);
 	run_timers(l);
 	return n;
 }

@@ -55,6 +55,11 @@ int loop_watch_signals(struct loop *l, const int *sigs, size_t n, loop_signal_fn
 
 /** loop_run_once() - wait up to @timeout_ms (-1: until something happens), dispatch. */
 int loop_run_once(struct loop *l, int timeout_ms);
+/*
+ * Call fn(l, opaque) once per round, after the ready fds were dispatched and
+ * before the timers (the daemon's group commit).  One hook; NULL removes it.
+ */
+void loop_set_after_dispatch(struct loop *l, loop_timer_fn *fn, void *opaque);
 /** loop_run() - dispatch until loop_stop().  Return: 0 or -errno. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);

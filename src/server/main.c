@@ -388,6 +388,14 @@ static int start_hostlinks(struct daemon *d)
 	return 0;
 }
 
+/* ---- group commit: once per loop round, after the fds (request.c) ------- */
+
+static void group_flush(struct loop *l, void *opaque)
+{
+	(void)l;
+	srv_group_flush(opaque);
+}
+
 /* ---- pending-timeout tick ---------------------------------------------- */
 
 static uint64_t tick_period_ms(const struct server_ctx *s)
@@ -553,6 +561,7 @@ static int start(struct daemon *d)
 			   d->cfg.trace & CMDLINE_TRACE_QMP ? LOG_DEBUG : d->log.max_level);
 	d->ctx.qmp = d->qmp;
 	d->ctx.cfg = &d->cfg;
+	loop_set_after_dispatch(d->loop, group_flush, &d->ctx);
 	d->ctx.log = &d->log;
 	d->ctx.loop = d->loop;
 	d->ctx.ckpt_every = CHECKPOINT_EVERY;
@@ -589,6 +598,7 @@ static int start(struct daemon *d)
 
 static void stop(struct daemon *d)
 {
+	srv_group_flush(&d->ctx);        /* nothing queued is left unjournaled or unanswered */
 	srv_checkpoint(&d->ctx);
 	for (size_t i = 0; i < d->nr_qmp_ls; i++)
 		qmp_listen_free(d->qmp_ls[i]);

@@ -246,10 +246,72 @@ enum journal_when { J_NEVER, J_ALWAYS, J_CCI };
 
 static bool cci_mutates(struct server_ctx *s, json_t *args);
 
+/* A QMP command waiting for its group commit. */
+struct deferred_cmd {
+	struct server_ctx *s;
+	struct qmp_deferred *d;
+	dcd_cmd_fn *fn;
+	json_t *args;
+};
+
+static void run_deferred(void *opaque, int rc)
+{
+	struct deferred_cmd *dc = opaque;
+	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
+	json_t *ret = NULL;
+	bool changed = false;
+
+	if (rc) {
+		char msg[SRV_ERR_MAX];
+
+		qmp_error_set(&err, QMP_ERR_GENERIC, "%s", srv_store_error_text(dc->s, msg, sizeof(msg)));
+	} else {
+		/* srv_group_flush() set the record's model time */
+		rc = dc->fn(dc->s, dc->args, &ret, &err, &changed);
+		srv_request_end(dc->s);
+	}
+	if (rc) {
+		json_decref(ret);
+		ret = NULL;
+	}
+	qmp_complete(dc->d, rc, ret, &err);
+	json_decref(dc->args);
+	free(dc);
+}
+
+/* Queue the command for the next group commit and answer it after; -errno if it cannot be. */
+static int defer(struct server_ctx *s, const char *name, json_t *args, dcd_cmd_fn *fn)
+{
+	struct deferred_cmd *dc = calloc(1, sizeof(*dc));
+	char *text = srv_qmp_record(name, args);
+
+	if (!dc || !text || !(dc->d = qmp_defer(s->qmp))) {
+		free(dc);
+		free(text);
+		return -ENOMEM;
+	}
+	dc->s = s;
+	dc->fn = fn;
+	dc->args = json_incref(args);
+	if (srv_group_add(s, STORE_REC_QMP, 0, 0, 0, text, strlen(text), run_deferred, dc)) {
+		/* qmp_defer() was called: the answer must come through qmp_complete() */
+		struct qmp_error err = { .cls = QMP_ERR_GENERIC };
+
+		qmp_error_set(&err, QMP_ERR_GENERIC, "out of memory");
+		qmp_complete(dc->d, -ENOMEM, NULL, &err);
+		json_decref(dc->args);
+		free(dc);
+	}
+	free(text);
+	return 0;
+}
+
 /*
  * Time, journal (before the model runs it: a request the store cannot hold
- * is refused unapplied, with no event), run, events.  A journaled command
- * that then fails in the model changed nothing and fails again on replay.
+ * is refused unapplied, with no event), run, events.  With a store the
+ * command joins the loop round's group commit and is answered after it
+ * (QMP_DEFER).  A journaled command that then fails in the model changed
+ * nothing and fails again on replay.
  */
 static int run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
 	       struct qmp_error *err, dcd_cmd_fn *fn, enum journal_when when)
@@ -258,6 +320,8 @@ static int run(struct server_ctx *s, const char *name, json_t *args, json_t **re
 	int rc;
 
 	srv_request_begin(s);
+	if (journal && srv_grouping(s) && defer(s, name, args, fn) == 0)
+		return QMP_DEFER;
 	if (journal && srv_journal_qmp(s, name, args)) {
 		char msg[SRV_ERR_MAX];
 
@@ -270,18 +334,24 @@ static int run(struct server_ctx *s, const char *name, json_t *args, json_t **re
 	return rc;
 }
 
+char *srv_qmp_record(const char *name, json_t *args)
+{
+	json_t *o = args ? json_pack("{s:s, s:O}", "execute", name, "arguments", args)
+			 : json_pack("{s:s, s:{}}", "execute", name, "arguments");
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return text;
+}
+
 int srv_journal_qmp(struct server_ctx *s, const char *name, json_t *args)
 {
-	json_t *o;
 	char *text;
 	int rc;
 
 	if (!s->st || s->replaying)
 		return 0;
-	o = args ? json_pack("{s:s, s:O}", "execute", name, "arguments", args)
-		 : json_pack("{s:s, s:{}}", "execute", name, "arguments");
-	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
+	text = srv_qmp_record(name, args);
 	if (!text)
 		return -ENOMEM;
 	rc = srv_journal(s, STORE_REC_QMP, 0, 0, 0, text, strlen(text));

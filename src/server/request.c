@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,6 +26,13 @@ uint64_t srv_wall_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void srv_request_begin_at(struct server_ctx *s, uint64_t now_ns)
+{
+	s->now_ns = now_ns;
+	for (size_t i = 0; i < s->nr_devs; i++)
+		core_dev_set_time(s->devs[i]->dev, s->now_ns);
 }
 
 void srv_request_begin(struct server_ctx *s)
@@ -98,6 +106,101 @@ int srv_journal(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port
 	clear_owed_drops(s);
 	s->since_ckpt++;
 	return 0;
+}
+
+/* ---- group commit ------------------------------------------------------- */
+
+struct srv_group_item {
+	struct srv_group_item *next;
+	struct store_rec rec;
+	srv_group_done_fn *done;
+	void *opaque;
+	uint8_t data[];
+};
+
+bool srv_grouping(const struct server_ctx *s)
+{
+	return s->st && !s->replaying;
+}
+
+int srv_group_add(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port, uint32_t host,
+		  const void *data, size_t len, srv_group_done_fn *done, void *opaque)
+{
+	struct srv_group_item *it = malloc(sizeof(*it) + len);
+
+	if (!it)
+		return -ENOMEM;
+	if (len)
+		memcpy(it->data, data, len);
+	it->rec = (struct store_rec){ .time_ns = s->now_ns, .kind = kind, .dev = dev, .port = port,
+				      .host = host, .data = len ? it->data : NULL, .len = len };
+	it->done = done;
+	it->opaque = opaque;
+	it->next = NULL;
+	if (!s->group)
+		s->group_tail = &s->group;
+	*s->group_tail = it;
+	s->group_tail = &it->next;
+	return 0;
+}
+
+/* Journal every queued input in one transaction; 0 or -errno. */
+static int group_commit(struct server_ctx *s, struct srv_group_item *batch)
+{
+	uint64_t now = srv_wall_ns();   /* the group runs now: its model time */
+	int rc = store_begin(s->st);
+
+	if (rc)
+		return rc;
+	for (struct srv_group_item *it = batch; it; it = it->next)
+		it->rec.time_ns = now;
+	rc = append_owed_drops(s);
+	for (struct srv_group_item *it = batch; !rc && it; it = it->next)
+		rc = store_journal_append(s->st, &it->rec);
+	if (!rc)
+		return store_commit(s->st);   /* rolls back by itself on failure */
+	store_rollback(s->st);
+	return rc;
+}
+
+void srv_group_flush(struct server_ctx *s)
+{
+	while (s->group) {
+		struct srv_group_item *batch = s->group, *it;
+		uint64_t n = 0;
+		int rc;
+
+		s->group = NULL;
+		s->group_tail = &s->group;
+		rc = group_commit(s, batch);
+		for (it = batch; it; it = it->next)
+			n++;
+		if (rc) {
+			snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
+			if (!s->store_failing)
+				srv_log(s->log, LOG_ERR,
+					"state: cannot store %llu request(s): %s; mutating requests are refused until the store accepts writes again",
+					(unsigned long long)n, s->store_err);
+			s->store_failing = true;
+		} else {
+			if (s->store_failing)
+				srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
+			s->store_failing = false;
+			clear_owed_drops(s);
+			s->since_ckpt += n;
+			s->nr_group_commits++;
+			s->nr_grouped += n;
+		}
+		/* In journal order: each runs at its record's model time. */
+		while (batch) {
+			it = batch;
+			batch = it->next;
+			if (!rc)
+				srv_request_begin_at(s, it->rec.time_ns);
+			it->done(it->opaque, rc);
+			free(it);
+		}
+	}
 }
 
 const char *srv_store_error_text(struct server_ctx *s, char *buf, size_t cap)

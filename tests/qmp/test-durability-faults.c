@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -82,6 +83,13 @@ static void start_faulty(struct dproc *p, struct args *a)
 	assert_int_equal(dproc_start(p, a->argv), 0);
 	unsetenv("LD_PRELOAD");
 	unsetenv("CXLDCD_FAULTFS");
+}
+
+static size_t file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) ? 0 : (size_t)sb.st_size;
 }
 
 static json_t *host0_extents(struct qmp_client *c)
@@ -323,6 +331,63 @@ static void test_vanished_backend_path_fails_that_backend_only(void **state)
 	qmp_client_free(c);
 }
 
+/*
+ * Group commit: requests of four FM connections that are ready in the same
+ * loop round share one commit (one WAL sync), and each is answered Success
+ * after it.  The daemon is stopped (SIGSTOP) while the four are sent, so
+ * they are all readable when it runs again.
+ */
+static void test_requests_of_one_round_share_one_commit(void **state)
+{
+	enum { NC = 4 };
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	char syncs[200];
+	int fd[NC];
+	size_t before, after;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	snprintf(syncs, sizeof(syncs), "%s/syncs", p.dir);
+	setenv("CXLDCD_FAULTFS_SYNCS", syncs, 1);
+	start_faulty(&p, &a);
+	unsetenv("CXLDCD_FAULTFS_SYNCS");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
+	for (int i = 0; i < NC; i++)
+		assert_true((fd[i] = dproc_connect_unix(p.fm, TMO)) >= 0);
+	assert_int_not_equal(fm_add_ref(fd[0]), 0x04);   /* the connections are set up */
+	before = file_size(syncs);
+	assert_int_equal(kill(p.pid, SIGSTOP), 0);
+	for (int i = 0; i < NC; i++) {
+		static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
+						 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
+		uint8_t req[12 + 16] = { 0 };
+
+		req[1] = (uint8_t)i;
+		put16(req + 3, 0x5607);      /* DC Remove Reference: journaled, changes nothing here */
+		req[5] = 16;
+		memcpy(req + 12, tag, 16);
+		assert_int_equal(write(fd[i], req, sizeof(req)), (ssize_t)sizeof(req));
+	}
+	assert_int_equal(kill(p.pid, SIGCONT), 0);
+	for (int i = 0; i < NC; i++) {
+		uint8_t rsp[64];
+		ssize_t n = read(fd[i], rsp, sizeof(rsp));
+
+		assert_true(n >= 12);
+		assert_int_equal(rsp[1], i);
+		assert_int_not_equal(rsp[8], 0x04);
+		close(fd[i]);
+	}
+	after = file_size(syncs);
+	print_message("WAL syncs for %d requests of one round: %zu\n", NC, after - before);
+	assert_true(after - before >= 1 && after - before < NC);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +396,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_store_files_are_owner_only_in_a_0755_directory,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_damaged_store_refuses_to_start, dproc_reap_all),
+		cmocka_unit_test_teardown(test_requests_of_one_round_share_one_commit,
+					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_vanished_backend_path_fails_that_backend_only,
 					  dproc_reap_all),
 	};

@@ -429,6 +429,58 @@ static void test_error_helpers(void **state)
 	qmp_error_set(NULL, QMP_ERR_GENERIC, "ignored");
 }
 
+/* ---- deferred answers (the daemon's group commit) ------------------- */
+
+struct defer_ctx {
+	struct qmp_server *srv;
+	struct qmp_deferred *d;
+};
+
+static int defer_handler(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	struct defer_ctx *x = opaque;
+
+	(void)args, (void)ret, (void)err;
+	x->d = qmp_defer(x->srv);
+	assert_non_null(x->d);
+	assert_null(qmp_defer(x->srv));   /* one per request */
+	return QMP_DEFER;
+}
+
+static const struct qmp_cmd defer_cmd = { .name = "x-defer", .fn = defer_handler };
+
+/* A deferred request is answered later with its id; requests after it wait, in order. */
+static void test_deferred_answer_holds_later_requests_in_order(void **state)
+{
+	struct tsess *t = *state;
+	struct defer_ctx x = { .srv = t->srv };
+	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
+	json_t *r;
+
+	assert_int_equal(qmp_server_register(t->srv, &defer_cmd, &x), 0);
+	tsess_feed(t, "{\"execute\":\"x-defer\",\"id\":1}{\"execute\":\"query-version\",\"id\":2}"
+		      "{\"execute\":\"x-defer\",\"id\":3}");
+	assert_null(tsess_pop(t));              /* nothing answered yet */
+	qmp_complete(x.d, 0, json_pack("{s:i}", "k", 7), NULL);
+	r = tsess_pop(t);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "return"), "k")), 7);
+	json_decref(r);
+	r = tsess_pop(t);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 2);
+	assert_non_null(json_object_get(json_object_get(r, "return"), "qemu"));
+	json_decref(r);
+	assert_null(tsess_pop(t));              /* id 3 deferred in turn */
+	qmp_error_set(&err, QMP_ERR_GENERIC, "later failure");
+	qmp_complete(x.d, -1, NULL, &err);
+	expect_error(tsess_pop(t), "GenericError", "later failure");
+	/* Deferred, then the session closes: the answer goes nowhere. */
+	tsess_feed(t, "{\"execute\":\"x-defer\",\"id\":4}");
+	qmp_session_free(t->s);
+	t->s = NULL;
+	qmp_complete(x.d, 0, NULL, NULL);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TN(f) cmocka_unit_test_setup_teardown(f, setup_negotiated, teardown)
 
@@ -457,6 +509,7 @@ int main(void)
 		TN(test_quit_replies_then_emits_shutdown),
 		TN(test_failed_write_closes_the_session),
 		cmocka_unit_test(test_error_helpers),
+		TN(test_deferred_answer_holds_later_requests_in_order),
 	};
 
 	return cmocka_run_group_tests_name("qmp-proto", tests, NULL, NULL);

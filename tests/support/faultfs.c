@@ -11,6 +11,10 @@
  * full disk where it is already allocated) fails with that errno.  An
  * absent or empty control file means no fault, so a test turns the fault on
  * and off while the daemon runs.  Other files are never touched.
+ *
+ * CXLDCD_FAULTFS_SYNCS=PATH: each successful fsync()/fdatasync() of the WAL
+ * appends one byte to PATH, so a test counts the commits that reached the
+ * disk (group commit).
  */
 #undef _FILE_OFFSET_BITS   /* define both pwrite and pwrite64, as libc does */
 #include <dlfcn.h>
@@ -60,6 +64,30 @@ out:
 
 #define REAL(name, type) ((type)dlsym(RTLD_NEXT, name))
 
+/* One byte to $CXLDCD_FAULTFS_SYNCS for a synced WAL. */
+static void count_sync(int fd)
+{
+	const char *out = getenv("CXLDCD_FAULTFS_SYNCS");
+	char link[64], path[512];
+	ssize_t n;
+	int cfd, saved = errno;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (!out || n <= 0)
+		goto out;
+	path[n] = 0;
+	if (!strstr(path, "cxldcd.db-wal"))
+		goto out;
+	cfd = open(out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (cfd >= 0) {
+		REAL("write", ssize_t (*)(int, const void *, size_t))(cfd, "s", 1);
+		close(cfd);
+	}
+out:
+	errno = saved;
+}
+
 ssize_t write(int fd, const void *buf, size_t len)
 {
 	int e = fault_for(fd);
@@ -101,7 +129,10 @@ int fsync(int fd)
 		errno = e;
 		return -1;
 	}
-	return REAL("fsync", int (*)(int))(fd);
+	e = REAL("fsync", int (*)(int))(fd);
+	if (!e)
+		count_sync(fd);
+	return e;
 }
 
 int fdatasync(int fd)
@@ -112,7 +143,10 @@ int fdatasync(int fd)
 		errno = e;
 		return -1;
 	}
-	return REAL("fdatasync", int (*)(int))(fd);
+	e = REAL("fdatasync", int (*)(int))(fd);
+	if (!e)
+		count_sync(fd);
+	return e;
 }
 
 int ftruncate(int fd, off_t len)

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-store.c - what --state costs at the sockets (docs/persistence.md,
+ * "Group commit"): per-request latency with 1 client and throughput with 4
+ * clients, for FM 5604h (Initiate Dynamic Capacity Add, one 2 MiB extent,
+ * prescriptive) and for QMP cxl-add-dynamic-capacity, each with and
+ * without --state.  Every request is a new pending offer to host 0 (no host
+ * answers), so each one is journaled and committed.
+ *
+ *   bench-store [-n REQUESTS] [-c CLIENTS]
+ *
+ * The daemon is $CXLDCD, else this build's.  Its state directory is under
+ * $TMPDIR (default /tmp): the figures are those of that file system's
+ * fsync.  To compare builds, run this with CXLDCD=<other build>/src/server/cxldcd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CXLDCD_PATH
+#define CXLDCD_PATH "cxldcd"
+#endif
+
+#define BLK (2ull << 20)
+#define MAXC 16
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static pid_t daemon_pid;
+static char dir[64];
+
+static void cleanup(void)
+{
+	char cmd[128];
+
+	if (daemon_pid > 0) {
+		kill(daemon_pid, SIGKILL);
+		waitpid(daemon_pid, NULL, 0);
+		daemon_pid = 0;
+	}
+	if (dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "bench-store: cannot remove %s\n", dir);
+		dir[0] = 0;
+	}
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "bench-store: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	cleanup();
+	exit(1);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	for (int i = 0; i < 500; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+		usleep(10000);
+	}
+	die("cannot connect to %s", path);
+}
+
+static void daemon_start(bool state, uint32_t nr_blocks)
+{
+	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
+	char obj[200], dev[300], fm[120], qmp[120], st[100];
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	const char *argv[16];
+	int n = 0;
+	pid_t parent = getpid();
+
+	nr_blocks = (nr_blocks + 127) / 128 * 128;   /* the memdev: a multiple of 256 MiB */
+	snprintf(dir, sizeof(dir), "%s/cxldcd-bstore-XXXXXX", tmp);
+	if (!mkdtemp(dir))
+		die("mkdtemp: %s", strerror(errno));
+	snprintf(obj, sizeof(obj), "memory-backend-memfd,id=m0,size=%llu,share=on",
+		 (unsigned long long)nr_blocks * BLK);
+	snprintf(dev, sizeof(dev),
+		 "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,"
+		 "num-hosts=1,dc-block-size=2M,max-extents=%u,event-log-depth=65535", nr_blocks + 64);
+	snprintf(fm, sizeof(fm), "unix:%s/fm.sock", dir);
+	snprintf(qmp, sizeof(qmp), "unix:%s/qmp.sock,server,wait=off", dir);
+	snprintf(st, sizeof(st), "%s/state", dir);
+	argv[n++] = bin;
+	argv[n++] = "-object";
+	argv[n++] = obj;
+	argv[n++] = "-device";
+	argv[n++] = dev;
+	argv[n++] = "--fm";
+	argv[n++] = fm;
+	argv[n++] = "-qmp";
+	argv[n++] = qmp;
+	if (state) {
+		argv[n++] = "--state";
+		argv[n++] = st;
+	}
+	argv[n] = NULL;
+	daemon_pid = fork();
+	if (daemon_pid < 0)
+		die("fork: %s", strerror(errno));
+	if (daemon_pid == 0) {
+		char log[100];
+		int fd;
+
+		snprintf(log, sizeof(log), "%s/stderr.log", dir);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+}
+
+/* ---------------------------------------------------------------- FM 5604h */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* One 5604h of one extent at block blk; wait for its response (Success required). */
+static void fm_add(int fd, uint32_t blk)
+{
+	uint8_t m[12 + 0x48] = { 0 }, rsp[64];
+	size_t got = 0;
+
+	m[1] = (uint8_t)blk;
+	put16(m + 3, 0x5604);
+	m[5] = 0x48;
+	m[12 + 2] = 2;                         /* prescriptive, host 0 */
+	m[12 + 0x1c] = 1;                      /* one extent */
+	put64(m + 12 + 0x20, (uint64_t)blk * BLK);
+	put64(m + 12 + 0x28, BLK);
+	put64(m + 12 + 0x30, 0xb5000000ull + blk);   /* a tag per request */
+	if (write(fd, m, sizeof(m)) != (ssize_t)sizeof(m))
+		die("fm write: %s", strerror(errno));
+	while (got < 12) {
+		ssize_t k = read(fd, rsp + got, 12 - got);
+
+		if (k <= 0)
+			die("fm read: %s", k ? strerror(errno) : "EOF");
+		got += (size_t)k;
+	}
+	if (rsp[8] || rsp[9])
+		die("5604h at block %u: return code %u", blk, rsp[8] | rsp[9] << 8);
+}
+
+/* ---------------------------------------------------------------- QMP add */
+
+struct qc {
+	int fd;
+	char buf[8192];
+	size_t len;
+};
+
+/* Next line (without CRLF) into out. */
+static void qmp_line(struct qc *q, char *out, size_t cap)
+{
+	for (;;) {
+		char *nl = memchr(q->buf, '\n', q->len);
+
+		if (nl) {
+			size_t n = (size_t)(nl - q->buf) + 1;
+
+			snprintf(out, cap, "%.*s", (int)n, q->buf);
+			memmove(q->buf, q->buf + n, q->len - n);
+			q->len -= n;
+			return;
+		}
+		ssize_t k = read(q->fd, q->buf + q->len, sizeof(q->buf) - q->len);
+
+		if (k <= 0)
+			die("qmp read: %s", k ? strerror(errno) : "EOF");
+		q->len += (size_t)k;
+	}
+}
+
+static void qmp_cmd(struct qc *q, const char *cmd)
+{
+	char line[8192];
+
+	if (write(q->fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+		die("qmp write: %s", strerror(errno));
+	do
+		qmp_line(q, line, sizeof(line));
+	while (strstr(line, "\"event\""));
+	if (!strstr(line, "\"return\""))
+		die("qmp: %s -> %s", cmd, line);
+}
+
+static void qmp_open(struct qc *q)
+{
+	char path[120], line[8192];
+
+	snprintf(path, sizeof(path), "%s/qmp.sock", dir);
+	q->fd = connect_unix(path);
+	q->len = 0;
+	qmp_line(q, line, sizeof(line));   /* greeting */
+	qmp_cmd(q, "{\"execute\":\"qmp_capabilities\"}\n");
+}
+
+static void qmp_add(struct qc *q, uint32_t blk)
+{
+	char cmd[400];
+
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+		 "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"b5000000-0000-0000-0000-%012x\","
+		 "\"extents\":[{\"offset\":%llu,\"len\":%llu}]}}\n",
+		 blk, (unsigned long long)blk * BLK, BLK);
+	qmp_cmd(q, cmd);
+}
+
+/* ---------------------------------------------------------------- runs */
+
+enum face { FM, QMP };
+
+struct client {
+	enum face face;
+	int fd;
+	struct qc q;
+};
+
+static void client_open(struct client *c, enum face f)
+{
+	char path[120];
+
+	c->face = f;
+	if (f == FM) {
+		snprintf(path, sizeof(path), "%s/fm.sock", dir);
+		c->fd = connect_unix(path);
+	} else {
+		qmp_open(&c->q);
+		c->fd = c->q.fd;
+	}
+}
+
+static void one(struct client *c, uint32_t blk)
+{
+	if (c->face == FM)
+		fm_add(c->fd, blk);
+	else
+		qmp_add(&c->q, blk);
+}
+
+/* 1 client, n requests one after the other: p50/p99 latency in µs. */
+static void latency(enum face f, bool state, uint32_t n)
+{
+	struct client c;
+	double *lat = malloc(n * sizeof(*lat)), t0;
+
+	if (!lat)
+		die("out of memory");
+	daemon_start(state, 2 * n + 64);
+	client_open(&c, f);
+	for (uint32_t i = 0; i < n; i++) {
+		t0 = now_s();
+		one(&c, i);
+		lat[i] = (now_s() - t0) * 1e6;
+	}
+	qsort(lat, n, sizeof(*lat), cmp_dbl);
+	printf("%-4s %-9s 1 client : p50 %7.1f us  p99 %7.1f us  (%u requests)\n",
+	       f == FM ? "FM" : "QMP", state ? "--state" : "no state", lat[n / 2],
+	       lat[(size_t)(n * 0.99)], n);
+	close(c.fd);
+	cleanup();
+	free(lat);
+}
+
+/*
+ * nc clients, each one request at a time (a closed loop) in turn: the
+ * clients' requests are written before any answer is read, so they arrive
+ * together as they would from independent clients.
+ */
+static void throughput(enum face f, bool state, uint32_t n, int nc)
+{
+	struct client c[MAXC];
+	uint32_t rounds = n / (uint32_t)nc, blk = 0;
+	double t0, dt;
+
+	daemon_start(state, 2 * n + 64);
+	for (int i = 0; i < nc; i++)
+		client_open(&c[i], f);
+	t0 = now_s();
+	for (uint32_t r = 0; r < rounds; r++) {
+		/* pipelining across clients: all send, then all wait */
+		for (int i = 0; i < nc; i++) {
+			if (f == FM) {
+				uint8_t m[12 + 0x48] = { 0 };
+				uint32_t b = blk + (uint32_t)i;
+
+				m[1] = (uint8_t)b;
+				put16(m + 3, 0x5604);
+				m[5] = 0x48;
+				m[12 + 2] = 2;
+				m[12 + 0x1c] = 1;
+				put64(m + 12 + 0x20, (uint64_t)b * BLK);
+				put64(m + 12 + 0x28, BLK);
+				put64(m + 12 + 0x30, 0xb5000000ull + b);
+				if (write(c[i].fd, m, sizeof(m)) != (ssize_t)sizeof(m))
+					die("fm write");
+			} else {
+				char cmd[400];
+				uint32_t b = blk + (uint32_t)i;
+
+				snprintf(cmd, sizeof(cmd),
+					 "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+					 "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"b5000000-0000-0000-0000-%012x\","
+					 "\"extents\":[{\"offset\":%llu,\"len\":%llu}]}}\n",
+					 b, (unsigned long long)b * BLK, BLK);
+				if (write(c[i].fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+					die("qmp write");
+			}
+		}
+		for (int i = 0; i < nc; i++) {
+			if (f == FM) {
+				uint8_t rsp[64];
+				size_t got = 0;
+
+				while (got < 12) {
+					ssize_t k = read(c[i].fd, rsp + got, 12 - got);
+
+					if (k <= 0)
+						die("fm read");
+					got += (size_t)k;
+				}
+				if (rsp[8])
+					die("5604h: return code %u", rsp[8]);
+			} else {
+				char line[8192];
+
+				do
+					qmp_line(&c[i].q, line, sizeof(line));
+				while (strstr(line, "\"event\""));
+				if (!strstr(line, "\"return\""))
+					die("qmp add: %s", line);
+			}
+		}
+		blk += (uint32_t)nc;
+	}
+	dt = now_s() - t0;
+	printf("%-4s %-9s %d clients: %8.0f requests/s  (%u requests)\n", f == FM ? "FM" : "QMP",
+	       state ? "--state" : "no state", nc, rounds * nc / dt, rounds * nc);
+	for (int i = 0; i < nc; i++)
+		close(c[i].fd);
+	cleanup();
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t n = 1000;
+	int nc = 4, opt;
+
+	while ((opt = getopt(argc, argv, "n:c:")) != -1) {
+		if (opt == 'n')
+			n = (uint32_t)strtoul(optarg, NULL, 10);
+		else if (opt == 'c')
+			nc = atoi(optarg);
+		else
+			die("usage: bench-store [-n REQUESTS] [-c CLIENTS]");
+	}
+	if (n < 10 || nc < 1 || nc > MAXC)
+		die("-n must be >= 10, -c 1..%d", MAXC);
+	signal(SIGPIPE, SIG_IGN);
+	for (int f = FM; f <= QMP; f++) {
+		latency((enum face)f, false, n);
+		latency((enum face)f, true, n);
+		throughput((enum face)f, false, n, nc);
+		throughput((enum face)f, true, n, nc);
+	}
+	return 0;
+}
