@@ -353,6 +353,28 @@ void core_irq_policy_get(const struct cxldcd_dev *dev, uint16_t owner, uint8_t o
 enum cxldcd_rc core_irq_policy_set(struct cxldcd_dev *dev, uint16_t owner, const uint8_t *in, size_t n,
 				   struct cxldcd_diag *diag);
 
+/* ------------------------------------------------------------- snapshots */
+
+/*
+ * core_snapshot() - the device's whole logical state as bytes (snapshot.c):
+ * everything replaying its inputs would rebuild (regions' settings, tags,
+ * extents and holders, pending groups and More-chain staging, generation
+ * numbers, next group id, remembered releases, event logs with handles,
+ * timestamps, overflow and interrupt policy).  The same state gives the
+ * same bytes.  *out is malloc()ed; the caller frees it.
+ * Return: 0 or -ENOMEM.
+ */
+int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len);
+
+/*
+ * core_restore() - load a snapshot into a device just made by
+ * core_dev_new() with the configuration the snapshot was taken with.
+ * Observers are not called.  Return: 0; -EBUSY (the device is not new);
+ * -EINVAL (not a snapshot, another configuration, or damaged: diag says
+ * what); -ENOMEM.  On failure the device is unusable: free it.
+ */
+int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cxldcd_diag *diag);
+
 /* ------------------------------------------------------------- debugging */
 
 /*

@@ -1,0 +1,683 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snapshot.c - the model's whole logical state as bytes, and back
+ * (core_snapshot / core_restore, docs/persistence.md "Snapshots").
+ *
+ * What is written is what replay would rebuild, not how it is stored: the
+ * regions' settings, live tags in creation order, every allocation (in its
+ * tag's order, then the untagged ones by address) with its holders, each
+ * host's pending groups (FIFO, ids, ages, Dead) and More-chain staging,
+ * generation numbers, the next group id, the remembered releases, and
+ * every event log with its records, handles, timestamps, next handle,
+ * overflow state and interrupt policy.  Counts and indexes (trees, tallies,
+ * tag hash, per-tag counters) are not written: restore rebuilds them
+ * through the same constructors the operations use (tag_new/tag_link,
+ * alloc_link, hx_attach, evlog_append), so the bytes do not depend on how
+ * the model indexes its state.
+ *
+ * Layout: little-endian, "CXLDSNAP" + u32 version, the configuration it
+ * belongs to (checked on restore), then the sections in the order above.
+ * The same state always gives the same bytes, so two snapshots compare
+ * states (the tests use that).
+ */
+#include <stdlib.h>
+
+#include "core/model.h"
+
+#define SNAP_MAGIC "CXLDSNAP"
+#define SNAP_VERSION 1u
+#define NO_TAG UINT32_MAX
+
+/* ------------------------------------------------------------ writer */
+
+struct wbuf {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void put(struct wbuf *w, const void *src, size_t n)
+{
+	if (w->oom)
+		return;
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 4096;
+		uint8_t *p;
+
+		while (cap < w->len + n)
+			cap *= 2;
+		p = realloc(w->p, cap);
+		if (!p) {
+			w->oom = true;
+			return;
+		}
+		w->p = p;
+		w->cap = cap;
+	}
+	memcpy(w->p + w->len, src, n);
+	w->len += n;
+}
+
+static void put_u(struct wbuf *w, uint64_t v, unsigned bytes)
+{
+	uint8_t b[8];
+
+	for (unsigned i = 0; i < bytes; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	put(w, b, bytes);
+}
+
+#define P8(w, v) put_u(w, (uint64_t)(v), 1)
+#define P16(w, v) put_u(w, (uint64_t)(v), 2)
+#define P32(w, v) put_u(w, (uint64_t)(v), 4)
+#define P64(w, v) put_u(w, (uint64_t)(v), 8)
+
+static void put_event(struct wbuf *w, const struct cxldcd_event *e)
+{
+	put(w, e->uuid, sizeof(e->uuid));
+	P8(w, e->length);
+	P32(w, e->flags);
+	P16(w, e->handle);
+	P16(w, e->related_handle);
+	P64(w, e->timestamp_ns);
+	P8(w, e->maint_class);
+	P8(w, e->maint_subclass);
+	P16(w, e->ld_id);
+	P8(w, e->head_id);
+	P8(w, e->dc_type);
+	P8(w, e->dc_validity);
+	P16(w, e->dc_host_id);
+	P8(w, e->dc_region_index);
+	P8(w, e->dc_flags);
+	P64(w, e->dc_extent.dpa);
+	P64(w, e->dc_extent.len);
+	put(w, e->dc_extent.tag, CXLDCD_TAG_SIZE);
+	P16(w, e->dc_extent.shared_seq);
+	P32(w, e->dc_avail_extents);
+	P32(w, e->dc_avail_tags);
+	put(w, e->data, sizeof(e->data));
+}
+
+static void put_alloc(struct wbuf *w, const struct cxldcd_dev *dev, const struct alloc *a,
+		      uint32_t tag_idx)
+{
+	uint32_t n = 0;
+
+	for (const struct hx *x = a->holders; x; x = x->a_next)
+		n++;
+	P8(w, a->region);
+	P64(w, a->dpa);
+	P64(w, a->len);
+	P32(w, tag_idx);
+	P64(w, a->tag_offset);
+	P16(w, a->seq);
+	P8(w, a->sanitize | a->accessed << 1 | a->orphan << 2);
+	P32(w, n);
+	for (const struct hx *x = a->holders; x; x = x->a_next) {
+		uint32_t slot = 0;
+
+		if (x->g)
+			while (slot < x->g->nr && x->g->x[slot] != x)
+				slot++;
+		P16(w, x->host);
+		P8(w, x->release_pending | (x->g != NULL) << 1);
+		P64(w, x->g ? x->g->id : 0);
+		P32(w, slot);
+	}
+	(void)dev;
+}
+
+int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
+{
+	const struct cxldcd_dev_cfg *c = &dev->cfg;
+	struct wbuf w = { 0 };
+	uint32_t n, ti;
+
+	*out = NULL;
+	*len = 0;
+	put(&w, SNAP_MAGIC, 8);
+	P32(&w, SNAP_VERSION);
+	P8(&w, c->nr_regions);
+	P16(&w, c->nr_hosts);
+	P32(&w, c->evlog_depth);
+	P32(&w, c->max_extents);
+	P32(&w, c->max_tags);
+	for (uint8_t r = 0; r < c->nr_regions; r++) {
+		P64(&w, c->regions[r].base);
+		P64(&w, c->regions[r].len);
+		P64(&w, c->regions[r].block_size);
+		P8(&w, c->regions[r].sanitize_on_release);
+	}
+	P64(&w, dev->now);
+	P64(&w, dev->next_group_id);
+	P32(&w, dev->tag_gen);
+	/* tags, creation order */
+	P32(&w, dev->nr_tags);
+	for (const struct tag *t = dev->tag_first; t; t = t->next) {
+		put(&w, t->id, CXLDCD_TAG_SIZE);
+		P8(&w, t->sharable | t->fm_ref << 1);
+		P64(&w, t->next_offset);
+		P64(&w, t->bytes);
+		P32(&w, t->nr_allocs);
+	}
+	/* groups per host (before the allocations that point into them) */
+	for (uint16_t h = 0; h < c->nr_hosts; h++) {
+		const struct host *hs = &dev->hosts[h];
+
+		P32(&w, hs->gen);
+		P32(&w, hs->nr_groups);
+		for (const struct group *g = hs->head; g; g = g->next) {
+			P64(&w, g->id);
+			P64(&w, g->offered_ns);
+			P8(&w, g->dead);
+			P32(&w, g->nr);
+		}
+		P8(&w, hs->nr_staged ? hs->stage_kind : STAGE_NONE);
+		P32(&w, hs->nr_staged);
+		for (uint32_t i = 0; i < hs->nr_staged; i++) {
+			P64(&w, hs->staged[i].dpa);
+			P64(&w, hs->staged[i].len);
+		}
+	}
+	/* allocations: each tag's in its order, then the untagged by address */
+	n = 0;
+	for (uint8_t r = 0; r < c->nr_regions; r++)
+		for (const struct alloc *a = region_lookup(dev, r, 0); a; a = alloc_next(dev, a))
+			n++;
+	P32(&w, n);
+	ti = 0;
+	for (const struct tag *t = dev->tag_first; t; t = t->next, ti++)
+		for (const struct alloc *a = t->first; a; a = a->tag_next)
+			put_alloc(&w, dev, a, ti);
+	for (uint8_t r = 0; r < c->nr_regions; r++)
+		for (const struct alloc *a = region_lookup(dev, r, 0); a; a = alloc_next(dev, a))
+			if (!a->tag)
+				put_alloc(&w, dev, a, NO_TAG);
+	/* event logs, owners 0..nr_hosts-1 then the FM */
+	for (uint32_t o = 0; o <= c->nr_hosts; o++) {
+		const struct owner *ow = &dev->owners[o];
+
+		put(&w, ow->irq, CXLDCD_NR_LOGS);
+		for (unsigned k = 0; k < CXLDCD_NR_LOGS; k++) {
+			const struct evlog *l = &ow->logs[k];
+
+			P16(&w, l->next_handle);
+			P8(&w, l->overflow);
+			P16(&w, l->ovf_count);
+			P64(&w, l->ovf_first);
+			P64(&w, l->ovf_last);
+			P32(&w, l->count);
+			for (uint32_t i = 0; i < l->count; i++)
+				put_event(&w, &l->rec[(l->head + i) % c->evlog_depth]);
+		}
+	}
+	/* releases remembered for core_tag_status(), oldest first */
+	P32(&w, dev->rel_count);
+	for (uint32_t i = 0; i < dev->rel_count; i++) {
+		const struct released *r = &dev->rel[(dev->rel_head + i) % RELEASED_MEMORY];
+
+		P16(&w, r->host);
+		put(&w, r->tag, CXLDCD_TAG_SIZE);
+	}
+	if (w.oom) {
+		free(w.p);
+		return -ENOMEM;
+	}
+	*out = w.p;
+	*len = w.len;
+	return 0;
+}
+
+/* ------------------------------------------------------------ reader */
+
+struct rbuf {
+	const uint8_t *p;
+	size_t len, off;
+	bool bad;
+};
+
+static uint64_t get_u(struct rbuf *r, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	if (r->bad || r->len - r->off < bytes) {
+		r->bad = true;
+		return 0;
+	}
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint64_t)r->p[r->off + i] << (8 * i);
+	r->off += bytes;
+	return v;
+}
+
+static void get(struct rbuf *r, void *dst, size_t n)
+{
+	if (r->bad || r->len - r->off < n) {
+		r->bad = true;
+		memset(dst, 0, n);
+		return;
+	}
+	memcpy(dst, r->p + r->off, n);
+	r->off += n;
+}
+
+#define G8(r) ((uint8_t)get_u(r, 1))
+#define G16(r) ((uint16_t)get_u(r, 2))
+#define G32(r) ((uint32_t)get_u(r, 4))
+#define G64(r) get_u(r, 8)
+
+static void get_event(struct rbuf *r, struct cxldcd_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	get(r, e->uuid, sizeof(e->uuid));
+	e->length = G8(r);
+	e->flags = G32(r);
+	e->handle = G16(r);
+	e->related_handle = G16(r);
+	e->timestamp_ns = G64(r);
+	e->maint_class = G8(r);
+	e->maint_subclass = G8(r);
+	e->ld_id = G16(r);
+	e->head_id = G8(r);
+	e->dc_type = G8(r);
+	e->dc_validity = G8(r);
+	e->dc_host_id = G16(r);
+	e->dc_region_index = G8(r);
+	e->dc_flags = G8(r);
+	e->dc_extent.dpa = G64(r);
+	e->dc_extent.len = G64(r);
+	get(r, e->dc_extent.tag, CXLDCD_TAG_SIZE);
+	e->dc_extent.shared_seq = G16(r);
+	e->dc_avail_extents = G32(r);
+	e->dc_avail_tags = G32(r);
+	get(r, e->data, sizeof(e->data));
+}
+
+struct rctx {
+	struct cxldcd_dev *dev;
+	struct rbuf r;
+	struct cxldcd_diag *diag;
+	struct tag **tags;          /* [nr_tags] in creation order */
+	uint32_t nr_tags;
+	uint64_t *tag_bytes;        /* as written, checked after the allocations */
+	uint32_t *tag_allocs;
+	struct group ***groups;     /* [host][i], FIFO = increasing id */
+	uint32_t *nr_groups;
+};
+
+static int bad(struct rctx *x, const char *what)
+{
+	core_diag(x->diag, CXLDCD_RC_INVALID_INPUT, -1, "snapshot: %s", what);
+	return -EINVAL;
+}
+
+static struct group *group_by_id(struct rctx *x, uint16_t host, uint64_t id)
+{
+	uint32_t lo = 0, hi = x->nr_groups[host];
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		struct group *g = x->groups[host][mid];
+
+		if (g->id == id)
+			return g;
+		if (g->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int read_config(struct rctx *x)
+{
+	struct cxldcd_dev *dev = x->dev;
+	struct cxldcd_dev_cfg *c = &dev->cfg;
+	char magic[8];
+
+	get(&x->r, magic, 8);
+	if (x->r.bad || memcmp(magic, SNAP_MAGIC, 8))
+		return bad(x, "not a cxldcd snapshot");
+	if (G32(&x->r) != SNAP_VERSION)
+		return bad(x, "unknown version");
+	if (G8(&x->r) != c->nr_regions || G16(&x->r) != c->nr_hosts ||
+	    G32(&x->r) != c->evlog_depth || G32(&x->r) != c->max_extents ||
+	    G32(&x->r) != c->max_tags)
+		return bad(x, "made for another device configuration");
+	for (uint8_t i = 0; i < c->nr_regions; i++) {
+		uint64_t base = G64(&x->r), len = G64(&x->r), bs = G64(&x->r);
+		uint8_t sor = G8(&x->r);
+
+		if (base != c->regions[i].base || len != c->regions[i].len)
+			return bad(x, "made for another region layout");
+		if (!bs || (bs & (bs - 1)) || !(bs & c->regions[i].supported_block_mask) || sor > 1)
+			return bad(x, "region block size");
+		c->regions[i].block_size = bs;
+		c->regions[i].sanitize_on_release = sor;
+	}
+	return x->r.bad ? bad(x, "truncated") : 0;
+}
+
+static int read_tags(struct rctx *x)
+{
+	struct cxldcd_dev *dev = x->dev;
+
+	x->nr_tags = G32(&x->r);
+	if (x->r.bad || x->nr_tags > dev->cfg.max_tags)
+		return bad(x, "tag count");
+	x->tags = calloc(x->nr_tags + 1u, sizeof(*x->tags));
+	x->tag_bytes = calloc(x->nr_tags + 1u, sizeof(*x->tag_bytes));
+	x->tag_allocs = calloc(x->nr_tags + 1u, sizeof(*x->tag_allocs));
+	if (!x->tags || !x->tag_bytes || !x->tag_allocs)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < x->nr_tags; i++) {
+		uint8_t id[CXLDCD_TAG_SIZE], fl;
+		struct tag *t;
+
+		get(&x->r, id, sizeof(id));
+		fl = G8(&x->r);
+		if (x->r.bad || core_tag_null(id) || tag_find(dev, id) || fl > 3)
+			return bad(x, "tag");
+		t = tag_new(dev, id, fl & 1);
+		if (!t)
+			return -ENOMEM;
+		t->fm_ref = fl & 2;
+		t->next_offset = G64(&x->r);
+		x->tag_bytes[i] = G64(&x->r);
+		x->tag_allocs[i] = G32(&x->r);
+		tag_link(dev, t);
+		x->tags[i] = t;
+	}
+	return x->r.bad ? bad(x, "truncated") : 0;
+}
+
+static int read_hosts(struct rctx *x)
+{
+	struct cxldcd_dev *dev = x->dev;
+	uint16_t nh = dev->cfg.nr_hosts;
+
+	x->groups = calloc(nh, sizeof(*x->groups));
+	x->nr_groups = calloc(nh, sizeof(*x->nr_groups));
+	if (!x->groups || !x->nr_groups)
+		return -ENOMEM;
+	for (uint16_t h = 0; h < nh; h++) {
+		struct host *hs = &dev->hosts[h];
+		uint32_t ng, kind, ns;
+
+		hs->gen = G32(&x->r);
+		ng = G32(&x->r);
+		if (x->r.bad || ng > dev->cfg.max_extents)
+			return bad(x, "group count");
+		x->groups[h] = calloc(ng + 1u, sizeof(**x->groups));
+		if (!x->groups[h])
+			return -ENOMEM;
+		for (uint32_t i = 0; i < ng; i++) {
+			uint64_t id = G64(&x->r), at = G64(&x->r);
+			uint8_t dead = G8(&x->r);
+			uint32_t nr = G32(&x->r);
+			struct group *g;
+
+			if (x->r.bad || !nr || nr > dev->cfg.max_extents || dead > 1 ||
+			    id >= dev->next_group_id || (i && id <= x->groups[h][i - 1]->id))
+				return bad(x, "pending group");
+			g = core_zalloc(dev, sizeof(*g) + sizeof(g->x[0]) * nr);
+			if (!g)
+				return -ENOMEM;
+			*g = (struct group){ .id = id, .offered_ns = at, .dead = dead, .nr = nr };
+			/* the FIFO as add.c's commit() links it */
+			if (hs->tail)
+				hs->tail->next = g;
+			else
+				hs->head = g;
+			hs->tail = g;
+			hs->nr_groups++;
+			x->groups[h][x->nr_groups[h]++] = g;
+		}
+		kind = G8(&x->r);
+		ns = G32(&x->r);
+		if (x->r.bad || kind > STAGE_RELEASE || ns > dev->cfg.max_extents ||
+		    (ns && kind == STAGE_NONE))
+			return bad(x, "staging");
+		if (ns) {
+			hs->staged = core_zalloc(dev, sizeof(*hs->staged) * ns);
+			if (!hs->staged)
+				return -ENOMEM;
+			hs->cap_staged = ns;
+			hs->nr_staged = ns;
+			hs->stage_kind = (int)kind;
+			for (uint32_t i = 0; i < ns; i++) {
+				hs->staged[i].dpa = G64(&x->r);
+				hs->staged[i].len = G64(&x->r);
+			}
+		}
+	}
+	return x->r.bad ? bad(x, "truncated") : 0;
+}
+
+struct hold {
+	uint16_t host;
+	uint8_t fl;
+	uint64_t gid;
+	uint32_t slot;
+};
+
+static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
+{
+	struct cxldcd_dev *dev = x->dev;
+	uint8_t region = G8(&x->r), fl;
+	uint64_t dpa = G64(&x->r), len = G64(&x->r);
+	uint32_t ti = G32(&x->r), nh;
+	uint64_t toff = G64(&x->r);
+	uint16_t seq = G16(&x->r);
+	struct alloc *a;
+
+	fl = G8(&x->r);
+	nh = G32(&x->r);
+	if (x->r.bad || region >= dev->cfg.nr_regions || !len || fl > 7 ||
+	    (ti != NO_TAG && ti >= x->nr_tags) || nh > (uint32_t)dev->cfg.nr_hosts ||
+	    dpa < dev->cfg.regions[region].base || dpa >= region_end(dev, region) ||
+	    len > region_end(dev, region) - dpa || region_overlap(dev, region, dpa, len))
+		return bad(x, "allocation");
+	if (nh > *hcap) {
+		struct hold *p = realloc(*hbuf, sizeof(**hbuf) * nh);
+
+		if (!p)
+			return -ENOMEM;
+		*hbuf = p;
+		*hcap = nh;
+	}
+	for (uint32_t i = 0; i < nh; i++) {
+		struct hold *h = &(*hbuf)[i];
+
+		h->host = G16(&x->r);
+		h->fl = G8(&x->r);
+		h->gid = G64(&x->r);
+		h->slot = G32(&x->r);
+		if (x->r.bad || h->host >= dev->cfg.nr_hosts || h->fl > 3)
+			return bad(x, "holder");
+	}
+	a = core_zalloc(dev, sizeof(*a));
+	if (!a || tree_reserve(dev, 1)) {
+		core_free(dev, a);
+		return -ENOMEM;
+	}
+	*a = (struct alloc){ .dpa = dpa, .len = len, .tag = ti == NO_TAG ? NULL : x->tags[ti],
+			     .seq = seq, .region = region, .tag_offset = toff };
+	alloc_link(dev, a);
+	/* hx_attach() puts a holder first: attach them last to first */
+	for (uint32_t i = nh; i-- > 0;) {
+		struct hold *h = &(*hbuf)[i];
+		struct group *g = NULL;
+		struct hx *hx;
+
+		if (h->fl & 2) {
+			g = group_by_id(x, h->host, h->gid);
+			if (!g || h->slot >= g->nr || g->x[h->slot])
+				return bad(x, "holder's pending group");
+		}
+		if (alloc_holder(a, h->host))
+			return bad(x, "two holds of one host");
+		hx = core_zalloc(dev, sizeof(*hx));
+		if (!hx)
+			return -ENOMEM;
+		hx_attach(dev, hx, a, h->host, g);
+		hx->release_pending = h->fl & 1;
+		if (g)
+			g->x[h->slot] = hx;
+	}
+	a->sanitize = fl & 1;
+	a->accessed = fl & 2;
+	if (fl & 4) {
+		if (nh || !a->tag || !a->tag->fm_ref)
+			return bad(x, "orphan allocation");
+		a->orphan = true;
+		dev->nr_orphans++;
+	} else if (!nh) {
+		return bad(x, "allocation without holder");
+	}
+	return 0;
+}
+
+static int read_allocs(struct rctx *x)
+{
+	struct cxldcd_dev *dev = x->dev;
+	uint32_t n = G32(&x->r), hcap = 0;
+	struct hold *hbuf = NULL;
+	int rc = 0;
+
+	if (x->r.bad || n > dev->cfg.max_extents)
+		return bad(x, "allocation count");
+	for (uint32_t i = 0; !rc && i < n; i++)
+		rc = read_alloc(x, &hbuf, &hcap);
+	free(hbuf);
+	tree_trim(dev);
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < x->nr_tags; i++)
+		if (x->tags[i]->bytes != x->tag_bytes[i] || x->tags[i]->nr_allocs != x->tag_allocs[i])
+			return bad(x, "tag totals do not match its allocations");
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		for (uint32_t i = 0; i < x->nr_groups[h]; i++)
+			for (uint32_t k = 0; k < x->groups[h][i]->nr; k++)
+				if (!x->groups[h][i]->x[k])
+					return bad(x, "pending group with a missing extent");
+	return x->r.bad ? bad(x, "truncated") : 0;
+}
+
+static int read_logs(struct rctx *x)
+{
+	struct cxldcd_dev *dev = x->dev;
+
+	for (uint32_t o = 0; o <= dev->cfg.nr_hosts; o++) {
+		struct owner *ow = &dev->owners[o];
+		uint16_t owner = o == dev->cfg.nr_hosts ? CORE_OWNER_FM : (uint16_t)o;
+
+		get(&x->r, ow->irq, CXLDCD_NR_LOGS);
+		for (uint8_t k = 0; k < CXLDCD_NR_LOGS; k++) {
+			struct evlog *l = &ow->logs[k];
+			uint16_t next = G16(&x->r), ovf_count;
+			uint8_t ovf = G8(&x->r);
+			uint64_t first, last;
+			uint32_t n;
+
+			ovf_count = G16(&x->r);
+			first = G64(&x->r);
+			last = G64(&x->r);
+			n = G32(&x->r);
+			if (x->r.bad || !next || ovf > 1 || n > dev->cfg.evlog_depth)
+				return bad(x, "event log");
+			if (n && !l->rec) {
+				l->rec = core_zalloc(dev, sizeof(*l->rec) * dev->cfg.evlog_depth);
+				if (!l->rec)
+					return -ENOMEM;
+			}
+			for (uint32_t i = 0; i < n; i++) {
+				struct cxldcd_event ev;
+
+				get_event(&x->r, &ev);
+				if (x->r.bad || !ev.handle)
+					return bad(x, "event record");
+				/* evlog_append() gives the handle and time it finds */
+				l->next_handle = ev.handle;
+				dev->now = ev.timestamp_ns;
+				evlog_append(dev, owner, k, &ev);
+			}
+			l->next_handle = next;
+			l->overflow = ovf;
+			l->ovf_count = ovf_count;
+			l->ovf_first = first;
+			l->ovf_last = last;
+		}
+	}
+	return x->r.bad ? bad(x, "truncated") : 0;
+}
+
+static int read_released(struct rctx *x)
+{
+	struct cxldcd_dev *dev = x->dev;
+	uint32_t n = G32(&x->r);
+
+	if (x->r.bad || n > RELEASED_MEMORY)
+		return bad(x, "released tags");
+	for (uint32_t i = 0; i < n; i++) {
+		dev->rel[i].host = G16(&x->r);
+		get(&x->r, dev->rel[i].tag, CXLDCD_TAG_SIZE);
+	}
+	dev->rel_head = 0;
+	dev->rel_count = n;
+	return x->r.bad ? bad(x, "truncated") : 0;
+}
+
+int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cxldcd_diag *diag)
+{
+	struct rctx x = { .dev = dev, .r = { .p = p, .len = len }, .diag = diag };
+	uint32_t nr_obs = dev->nr_obs, tag_gen;
+	uint64_t now, next_gid;
+	int rc;
+
+	if (dev->nr_tags || dev->nr_pending || dev->nr_accepted || dev->nr_orphans ||
+	    dev->next_group_id != 1) {
+		core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "snapshot: the device is not new");
+		return -EBUSY;
+	}
+	dev->nr_obs = 0;            /* a restore is not news to anyone */
+	rc = read_config(&x);
+	if (!rc) {
+		now = G64(&x.r);
+		next_gid = G64(&x.r);
+		tag_gen = G32(&x.r);
+		if (x.r.bad || !next_gid)
+			rc = bad(&x, "header");
+		else
+			dev->next_group_id = next_gid;
+	}
+	if (!rc)
+		rc = read_tags(&x);
+	if (!rc)
+		rc = read_hosts(&x);
+	if (!rc)
+		rc = read_allocs(&x);
+	if (!rc)
+		rc = read_logs(&x);
+	if (!rc)
+		rc = read_released(&x);
+	if (!rc && x.r.off != x.r.len)
+		rc = bad(&x, "trailing bytes");
+	if (!rc) {
+		char msg[160];
+
+		dev->now = now;
+		dev->tag_gen = tag_gen;
+		if (core_check_invariants(dev, msg, sizeof(msg)))
+			rc = bad(&x, msg);
+	}
+	dev->nr_obs = nr_obs;
+	free(x.tags);
+	free(x.tag_bytes);
+	free(x.tag_allocs);
+	for (uint16_t h = 0; x.groups && h < dev->cfg.nr_hosts; h++)
+		free(x.groups[h]);
+	free(x.groups);
+	free(x.nr_groups);
+	return rc;
+}

@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-snapshot.c - core_snapshot()/core_restore() (src/core/snapshot.c).
+ *
+ * Long random runs (fixed seeds) of every mutating operation: adds (free,
+ * prescriptive, shared, tagged and not), answers with and without More
+ * staging, host releases, FM releases (forced, sanitizing), references,
+ * Clear Event Records, interrupt policy, region configuration, ticks,
+ * injected records until logs overflow.  At random points device A is
+ * snapshotted and restored into a new device B; from then on every
+ * operation runs on both, with the same return code, and the snapshots of
+ * A and B must stay byte-identical ("restore + the rest" gives exactly the
+ * state "everything" gives).  A damaged snapshot is refused or restores a
+ * consistent device, never crashes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+#define BLK (2 * MiB)
+#define NTAGS 6
+
+static uint64_t rng;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+	return n ? (uint32_t)((rng >> 33) % n) : 0;
+}
+
+static void cfg_of(struct cxldcd_dev_cfg *c)
+{
+	core_cfg_default(c);
+	c->nr_regions = 2;
+	c->regions[0].len = 64 * BLK;
+	c->regions[1].len = 64 * BLK;
+	c->regions[1].base = 0;          /* computed */
+	c->regions[1].sanitize_on_release = true;
+	c->regions[0].sor_configurable = true;
+	c->regions[1].sharable = true;
+	c->nr_hosts = 3;
+	c->max_extents = 400;
+	c->max_tags = 32;
+	c->evlog_depth = 12;
+	c->pending_timeout_ms = 50;
+}
+
+static struct cxldcd_dev *new_dev(void)
+{
+	struct cxldcd_dev_cfg c;
+	struct cxldcd_dev *d = NULL;
+	struct cxldcd_diag diag = { 0 };
+
+	cfg_of(&c);
+	if (core_dev_new(&c, &d, &diag))
+		fail_msg("core_dev_new: %s", diag.text);
+	return d;
+}
+
+static void tag_of(uint32_t i, uint8_t t[CXLDCD_TAG_SIZE])
+{
+	memset(t, 0, CXLDCD_TAG_SIZE);
+	t[0] = 0xab;
+	t[15] = (uint8_t)(i + 1);
+}
+
+/* One operation, chosen from A's state; its parameters are fixed before it runs. */
+struct op {
+	int kind;
+	uint16_t host;
+	struct core_add_req add;
+	struct cxldcd_extent ext[4];
+	struct core_release_req rel;
+	struct cxldcd_range r[4];
+	uint32_t n;
+	bool more, flag;
+	uint8_t tag[CXLDCD_TAG_SIZE];
+	uint16_t handles[4];
+	uint8_t log, irq[CXLDCD_NR_LOGS];
+	uint64_t t, bs;
+	struct cxldcd_event ev;
+};
+
+static void pick(struct cxldcd_dev *a, struct op *o, uint64_t now)
+{
+	const struct cxldcd_dev_cfg *c = core_dev_cfg(a);
+	struct core_extent_info acc[64];
+	uint32_t nacc = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->kind = (int)rnd(12);
+	o->host = (uint16_t)rnd(c->nr_hosts);
+	o->t = now;
+	switch (o->kind) {
+	case 0:
+	case 1: /* add */
+		o->add.host = o->host;
+		o->add.region = (uint8_t)rnd(2);
+		tag_of(rnd(NTAGS), o->add.tag);
+		if (rnd(4) == 0)
+			memset(o->add.tag, 0, CXLDCD_TAG_SIZE);
+		switch (rnd(3)) {
+		case 0:
+			o->add.policy = CXLDCD_ADD_FREE;
+			o->add.length = (1 + rnd(3)) * BLK;
+			break;
+		case 1:
+			o->add.policy = CXLDCD_ADD_PRESCRIPTIVE;
+			o->n = 1 + rnd(3);
+			for (uint32_t i = 0; i < o->n; i++) {
+				struct core_region_info ri;
+
+				core_region_get(a, (uint8_t)rnd(2), &ri);
+				o->ext[i].dpa = ri.base + rnd(60) * BLK;
+				o->ext[i].len = (1 + rnd(2)) * BLK;
+				tag_of(rnd(NTAGS), o->ext[i].tag);
+				o->ext[i].shared_seq = 0;
+			}
+			o->add.nr_extents = o->n;
+			break;
+		default:
+			o->add.policy = CXLDCD_ADD_ENABLE_SHARED;
+			o->add.region = 1;
+			o->add.length = BLK;
+			tag_of(NTAGS + rnd(2), o->add.tag);
+			break;
+		}
+		break;
+	case 2:
+	case 3: { /* answer the oldest group: all, part, none; sometimes in a More chain */
+		struct core_group_info gi;
+		struct cxldcd_extent px[8];
+		uint32_t np = 0;
+
+		o->kind = 2;
+		if (core_pending_count(a, o->host) && !core_pending_get(a, o->host, 0, &gi))
+			core_pending_extents(a, o->host, 0, 0, 8, px, &np);
+		for (uint32_t i = 0; i < np && o->n < 4; i++)
+			if (rnd(3))
+				o->r[o->n++] = (struct cxldcd_range){ px[i].dpa, px[i].len };
+		o->more = o->n && rnd(4) == 0;
+		if (!np && rnd(2))
+			o->r[o->n++] = (struct cxldcd_range){ rnd(100) * BLK, BLK };   /* bogus */
+		break;
+	}
+	case 4: /* host releases some accepted capacity */
+		core_extent_list_info(a, o->host, 0, 64, acc, &nacc);
+		for (uint32_t i = 0; i < nacc && o->n < 3; i++)
+			if (rnd(2))
+				o->r[o->n++] = (struct cxldcd_range){ acc[i].ext.dpa, acc[i].ext.len };
+		if (!o->n)
+			o->r[o->n++] = (struct cxldcd_range){ rnd(100) * BLK, BLK };
+		o->more = rnd(5) == 0;
+		break;
+	case 5: /* FM release, tag-based or prescriptive */
+		o->rel.host = o->host;
+		o->rel.forced = rnd(2);
+		o->rel.sanitize = rnd(2);
+		core_extent_list_info(a, o->host, 0, 64, acc, &nacc);
+		if (nacc && rnd(2)) {
+			o->rel.policy = CXLDCD_RELEASE_PRESCRIPTIVE;
+			o->ext[0] = acc[rnd(nacc)].ext;
+			o->rel.nr_extents = 1;
+		} else {
+			o->rel.policy = CXLDCD_RELEASE_TAG_BASED;
+			tag_of(rnd(NTAGS + 2), o->rel.tag);
+		}
+		break;
+	case 6: /* references */
+		tag_of(rnd(NTAGS + 2), o->tag);
+		o->flag = rnd(2);
+		break;
+	case 7: { /* Clear Event Records: the oldest 1..2 of a log */
+		struct cxldcd_event ev[2];
+		struct core_evlog_status st;
+		uint32_t n = 0;
+		uint16_t owner = rnd(4) == 0 ? CORE_OWNER_FM : o->host;
+
+		o->host = owner;
+		o->log = rnd(3) ? CXLDCD_LOG_DC : (uint8_t)rnd(CXLDCD_NR_LOGS);
+		core_evlog_get(a, owner, o->log, 1 + rnd(2), ev, &n, &st);
+		for (uint32_t i = 0; i < n; i++)
+			o->handles[i] = ev[i].handle;
+		o->n = n;
+		o->flag = st.overflow && rnd(3) == 0;   /* clear all */
+		break;
+	}
+	case 8: /* interrupt policy */
+		for (int i = 0; i < CXLDCD_NR_LOGS; i++)
+			o->irq[i] = (uint8_t)rnd(2);
+		o->host = rnd(4) == 0 ? CORE_OWNER_FM : o->host;
+		break;
+	case 9: /* region configuration (works only while the region is empty) */
+		o->log = (uint8_t)rnd(2);
+		o->bs = rnd(2) ? BLK : 4 * BLK;
+		o->flag = rnd(2);
+		break;
+	case 10: /* time passes; the tick may expire groups */
+		o->t = now + rnd(80) * 1000000ull;
+		break;
+	default: /* an injected record (fills non-DC logs until they overflow) */
+		o->log = (uint8_t)rnd(3);
+		o->ev.length = CXLDCD_EVENT_RECORD_SIZE;
+		o->ev.flags = rnd(4);
+		o->ev.uuid[0] = (uint8_t)rnd(256);
+		o->ev.data[0] = (uint8_t)rnd(256);
+		o->host = rnd(3) == 0 ? CORE_OWNER_FM : o->host;
+		break;
+	}
+}
+
+/* Run o on d; return its result code. */
+static int apply(struct cxldcd_dev *d, const struct op *o)
+{
+	struct cxldcd_diag diag = { 0 };
+	struct core_add_req add = o->add;
+	struct core_release_req rel = o->rel;
+
+	core_dev_set_time(d, o->t);
+	switch (o->kind) {
+	case 0:
+	case 1:
+		add.extents = o->ext;
+		return core_add(d, &add, NULL, &diag);
+	case 2:
+		return core_add_response(d, o->host, o->r, o->n, o->more, &diag);
+	case 4:
+		return core_release_dc(d, o->host, o->r, o->n, o->more, &diag);
+	case 5:
+		rel.extents = o->ext;
+		return core_release(d, &rel, &diag);
+	case 6:
+		return o->flag ? core_tag_add_ref(d, o->tag, &diag) : core_tag_remove_ref(d, o->tag, &diag);
+	case 7:
+		return core_evlog_clear(d, o->host, o->log, o->flag, o->handles, o->n, &diag);
+	case 8:
+		return core_irq_policy_set(d, o->host, o->irq, CXLDCD_NR_LOGS, &diag);
+	case 9:
+		return core_region_set_config(d, o->log, o->bs, o->flag, &diag);
+	case 10:
+		return (int)core_tick(d, o->t);
+	default:
+		return core_evlog_inject(d, o->host, o->log, &o->ev);
+	}
+}
+
+static void expect_same(struct cxldcd_dev *a, struct cxldcd_dev *b, int step)
+{
+	uint8_t *sa, *sb;
+	size_t la, lb;
+
+	assert_int_equal(core_snapshot(a, &sa, &la), 0);
+	assert_int_equal(core_snapshot(b, &sb, &lb), 0);
+	if (la != lb || memcmp(sa, sb, la))
+		fail_msg("step %d: snapshots differ (%zu vs %zu bytes)", step, la, lb);
+	free(sa);
+	free(sb);
+}
+
+static struct cxldcd_dev *restored(struct cxldcd_dev *a)
+{
+	struct cxldcd_dev *b = new_dev();
+	struct cxldcd_diag diag = { 0 };
+	uint8_t *s;
+	size_t n;
+
+	assert_int_equal(core_snapshot(a, &s, &n), 0);
+	if (core_restore(b, s, n, &diag))
+		fail_msg("restore: %s", diag.text);
+	free(s);
+	return b;
+}
+
+static void run(uint64_t seed, int steps)
+{
+	struct cxldcd_dev *a = new_dev(), *b = NULL;
+	uint64_t now = 1000000000ull;
+	char msg[200];
+	struct op o;
+	int restores = 0, ok[12] = { 0 };
+	uint8_t *snap;
+	size_t len;
+
+	rng = seed;
+	for (int i = 0; i < steps; i++) {
+		int ra, rb;
+
+		now += 1000000ull;
+		pick(a, &o, now);
+		if (o.kind == 10)
+			now = o.t;
+		ra = apply(a, &o);
+		ok[o.kind] += o.kind == 10 ? ra > 0 : ra == 0;
+		if (b) {
+			rb = apply(b, &o);
+			if (ra != rb)
+				fail_msg("seed %llu step %d kind %d: rc %d vs %d after restore",
+					 (unsigned long long)seed, i, o.kind, ra, rb);
+		}
+		if (core_check_invariants(a, msg, sizeof(msg)))
+			fail_msg("step %d: %s", i, msg);
+		if (b && i % 50 == 0)
+			expect_same(a, b, i);
+		if (rnd(150) == 0) {   /* restore again, from the current state */
+			core_dev_free(b);
+			b = restored(a);
+			expect_same(a, b, i);
+			restores++;
+		}
+	}
+	if (!b)
+		b = restored(a);
+	expect_same(a, b, steps);
+	assert_int_equal(core_snapshot(a, &snap, &len), 0);
+	free(snap);
+	print_message("seed %llu: %d steps, %d restores, last snapshot %zu bytes; succeeded: add %d, answer %d,"
+		      " host release %d, FM release %d, ref %d, clear %d, irq %d, region %d, expiring ticks %d,"
+		      " inject %d\n", (unsigned long long)seed, steps, restores, len, ok[0] + ok[1], ok[2],
+		      ok[4], ok[5], ok[6], ok[7], ok[8], ok[9], ok[10], ok[11]);
+	assert_true(restores > 3);
+	/* every kind of change happened */
+	for (int k = 0; k < 12; k++)
+		if (k != 1 && k != 3)
+			assert_true(ok[k] > 0);
+	core_dev_free(a);
+	core_dev_free(b);
+}
+
+static void test_restore_then_the_rest_equals_everything_seed1(void **state)
+{
+	(void)state;
+	run(1, 4000);
+}
+
+static void test_restore_then_the_rest_equals_everything_seed2(void **state)
+{
+	(void)state;
+	run(2, 4000);
+}
+
+static void test_restore_then_the_rest_equals_everything_seed3(void **state)
+{
+	(void)state;
+	run(77, 4000);
+}
+
+/* Every truncation and many byte changes: refused or consistent, never a crash. */
+static void test_damaged_snapshot_is_refused_or_consistent(void **state)
+{
+	struct cxldcd_dev *a = new_dev(), *b;
+	struct cxldcd_diag diag = { 0 };
+	uint64_t now = 1000000000ull;
+	uint8_t *s, *bad;
+	size_t n;
+	char msg[200];
+	struct op o;
+	int refused = 0;
+
+	(void)state;
+	rng = 5;
+	for (int i = 0; i < 600; i++) {
+		now += 1000000ull;
+		pick(a, &o, now);
+		apply(a, &o);
+	}
+	assert_int_equal(core_snapshot(a, &s, &n), 0);
+	bad = malloc(n);
+	for (size_t cut = 0; cut < n; cut += 1 + cut / 8) {
+		b = new_dev();
+		if (core_restore(b, s, cut, &diag))
+			refused++;
+		else
+			fail_msg("a snapshot cut at %zu of %zu bytes was accepted", cut, n);
+		core_dev_free(b);
+	}
+	for (int k = 0; k < 400; k++) {
+		memcpy(bad, s, n);
+		bad[rnd((uint32_t)n)] ^= (uint8_t)(1u << rnd(8));
+		b = new_dev();
+		if (core_restore(b, bad, n, &diag) == 0 && core_check_invariants(b, msg, sizeof(msg)))
+			fail_msg("accepted an inconsistent state: %s", msg);
+		core_dev_free(b);
+	}
+	/* A device in use and another configuration are refused. */
+	b = new_dev();
+	assert_int_equal(core_restore(b, s, n, &diag), 0);
+	assert_int_equal(core_restore(b, s, n, &diag), -EBUSY);
+	core_dev_free(b);
+	{
+		struct cxldcd_dev_cfg c;
+
+		cfg_of(&c);
+		c.nr_hosts = 2;
+		assert_int_equal(core_dev_new(&c, &b, &diag), 0);
+		assert_int_equal(core_restore(b, s, n, &diag), -EINVAL);
+		assert_non_null(strstr(diag.text, "another device configuration"));
+		core_dev_free(b);
+	}
+	print_message("%d truncations refused\n", refused);
+	free(bad);
+	free(s);
+	core_dev_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_restore_then_the_rest_equals_everything_seed1),
+		cmocka_unit_test(test_restore_then_the_rest_equals_everything_seed2),
+		cmocka_unit_test(test_restore_then_the_rest_equals_everything_seed3),
+		cmocka_unit_test(test_damaged_snapshot_is_refused_or_consistent),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
