@@ -375,6 +375,9 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len);
  */
 int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cxldcd_diag *diag);
 
+/* No host has a 4802h/4803h More chain staged (a quiet moment for a snapshot). */
+bool core_staging_idle(const struct cxldcd_dev *dev);
+
 /* ------------------------------------------------------------- debugging */
 
 /*

@@ -681,3 +681,11 @@ int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cx
 	free(x.nr_groups);
 	return rc;
 }
+
+bool core_staging_idle(const struct cxldcd_dev *dev)
+{
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		if (dev->hosts[h].nr_staged)
+			return false;
+	return true;
+}

@@ -94,6 +94,12 @@ struct server_ctx {
 	bool tick_armed;
 	struct srv_group_item *group;       /* inputs waiting for the next group commit */
 	struct srv_group_item **group_tail;
+	json_t *objects;                    /* arguments of the live object-add backends */
+	uint64_t snap_every;                /* journal records between snapshots (0: never) */
+	uint64_t snap_seq;                  /* journal seq of the newest snapshot */
+	int snap_pid;                       /* the child writing one, or 0 */
+	int snap_fd;                        /* its pipe: EOF when it is done */
+	uint64_t snap_pending_seq;          /* what it covers */
 	uint64_t nr_group_commits;          /* commits that carried grouped inputs */
 	uint64_t nr_grouped;                /* inputs they carried */
 };
@@ -177,10 +183,22 @@ void srv_events_flush(struct server_ctx *s);
 /* ---- persist.c: --state ------------------------------------------------ */
 
 /*
- * Open the store, check or store the configuration, replay the journal.
- * Return 0, or -errno with err naming the problem.
+ * Open the store, check or store the configuration, load the newest
+ * snapshot, replay the journal after it.  Return 0, or -errno with err
+ * naming the problem.
  */
 int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap);
+/*
+ * Between loop rounds: start a snapshot in a forked child when
+ * s->snap_every records were journaled since the last one and no More
+ * chain is open.  The child writes DIR/snapshot-SEQ.bin; when it exits,
+ * the journal up to SEQ is dropped (srv_snapshot_done()).
+ */
+void srv_snapshot_maybe(struct server_ctx *s);
+/* Wait for (or stop) a snapshot child at shutdown. */
+void srv_snapshot_stop(struct server_ctx *s);
+/* The snapshot child's pipe is readable (it is done). */
+void srv_snapshot_done_fd(struct loop *l, int fd, unsigned events, void *opaque);
 /* The canonical configuration text (caller frees). */
 char *srv_config_text(const struct cmdline_cfg *cfg);
 

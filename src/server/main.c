@@ -56,8 +56,12 @@ struct daemon {
 	char err[SRV_ERR_MAX + 256];
 };
 
-/* Journal a checkpoint every this many records (and at clean shutdown). */
-#define CHECKPOINT_EVERY 1000
+/*
+ * A snapshot (restore point, written by a forked child) every this many
+ * journal records; $CXLDCD_SNAPSHOT_EVERY overrides it (0: never).  The
+ * readable checkpoint is written at clean shutdown only.
+ */
+#define SNAPSHOT_EVERY 100000
 
 /* One line per event on stderr; timestamped unless journald adds its own. */
 static void log_stderr(void *opaque, int level, const char *msg)
@@ -394,6 +398,7 @@ static void group_flush(struct loop *l, void *opaque)
 {
 	(void)l;
 	srv_group_flush(opaque);
+	srv_snapshot_maybe(opaque);      /* a quiet point: every journaled request has run */
 }
 
 /* ---- pending-timeout tick ---------------------------------------------- */
@@ -564,7 +569,12 @@ static int start(struct daemon *d)
 	loop_set_after_dispatch(d->loop, group_flush, &d->ctx);
 	d->ctx.log = &d->log;
 	d->ctx.loop = d->loop;
-	d->ctx.ckpt_every = CHECKPOINT_EVERY;
+	d->ctx.ckpt_every = 0;          /* readable checkpoints only at shutdown: they stall requests */
+	d->ctx.snap_every = SNAPSHOT_EVERY;
+	if (getenv("CXLDCD_SNAPSHOT_EVERY"))    /* tests and benchmarks */
+		d->ctx.snap_every = strtoull(getenv("CXLDCD_SNAPSHOT_EVERY"), NULL, 10);
+	d->ctx.snap_fd = -1;
+	d->ctx.objects = json_array();
 	if ((rc = server_register_commands(d->qmp, &d->ctx)))
 		return rc;
 	if ((rc = loop_watch_signals(d->loop, sigs, 3, on_signal, d)))
@@ -599,6 +609,7 @@ static int start(struct daemon *d)
 static void stop(struct daemon *d)
 {
 	srv_group_flush(&d->ctx);        /* nothing queued is left unjournaled or unanswered */
+	srv_snapshot_stop(&d->ctx);
 	srv_checkpoint(&d->ctx);
 	for (size_t i = 0; i < d->nr_qmp_ls; i++)
 		qmp_listen_free(d->qmp_ls[i]);
@@ -613,6 +624,7 @@ static void stop(struct daemon *d)
 	mem_registry_free(d->ctx.reg);
 	store_close(d->ctx.st);
 	json_decref(d->ctx.events);
+	json_decref(d->ctx.objects);
 	qmp_server_free(d->qmp);
 	loop_free(d->loop);
 	if (d->pidfile_written)

@@ -11,11 +11,25 @@
  * ticks), with QMP events suppressed and no memory attached: memory is bound
  * to the final state afterwards (dcd_attach_memory), so a sanitize in the
  * past cannot zero data written later.
+ *
+ * Snapshots (restore points): every s->snap_every journal records, at a
+ * quiet moment (no More chain staged), the daemon forks; the child writes
+ * every device's core_snapshot() and the live object-add backends to
+ * DIR/snapshot-SEQ.bin (a temporary name, fsync, rename, fsync of DIR) and
+ * exits; the parent goes on serving meanwhile (the child works on its
+ * copy-on-write image).  When the child has exited 0, the store records the
+ * snapshot and drops the journal up to SEQ.  Restart loads the newest
+ * snapshot, then replays the journal after it.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <uuid/uuid.h>
 
@@ -24,6 +38,7 @@
 #include "cmdline.h"
 #include "commands.h"
 #include "daemon.h"
+#include "loop.h"
 
 static const char *obj_type(enum cmdline_obj_type t)
 {
@@ -272,6 +287,368 @@ static int check_config(struct server_ctx *s, const char *dir, char *err, size_t
 	return rc;
 }
 
+/* ---- snapshot files ------------------------------------------------------ */
+
+#define SNAP_FILE_MAGIC "CXLDDSN1"
+
+struct obuf {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void out(struct obuf *o, const void *src, size_t n)
+{
+	if (o->oom)
+		return;
+	if (o->len + n > o->cap) {
+		size_t cap = o->cap ? o->cap : 65536;
+		uint8_t *p;
+
+		while (cap < o->len + n)
+			cap *= 2;
+		p = realloc(o->p, cap);
+		if (!p) {
+			o->oom = true;
+			return;
+		}
+		o->p = p;
+		o->cap = cap;
+	}
+	memcpy(o->p + o->len, src, n);
+	o->len += n;
+}
+
+static void out_u(struct obuf *o, uint64_t v, unsigned bytes)
+{
+	uint8_t b[8];
+
+	for (unsigned i = 0; i < bytes; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	out(o, b, bytes);
+}
+
+static void snap_name(char *buf, size_t cap, uint64_t seq)
+{
+	snprintf(buf, cap, "snapshot-%020llu.bin", (unsigned long long)seq);
+}
+
+/*
+ * The bytes of a snapshot file: magic, seq, the object-add backends (JSON),
+ * each device's core snapshot, CRC32C of all that.
+ */
+static int snap_build(struct server_ctx *s, uint64_t seq, struct obuf *o)
+{
+	size_t i;
+	json_t *a;
+
+	out(o, SNAP_FILE_MAGIC, 8);
+	out_u(o, seq, 8);
+	out_u(o, json_array_size(s->objects), 4);
+	json_array_foreach(s->objects, i, a) {
+		char *t = json_dumps(a, JSON_COMPACT);
+
+		if (!t)
+			return -ENOMEM;
+		out_u(o, strlen(t), 4);
+		out(o, t, strlen(t));
+		free(t);
+	}
+	out_u(o, s->nr_devs, 4);
+	for (size_t d = 0; d < s->nr_devs; d++) {
+		uint8_t *p;
+		size_t n;
+
+		if (core_snapshot(s->devs[d]->dev, &p, &n))
+			return -ENOMEM;
+		out_u(o, s->devs[d]->index, 4);
+		out_u(o, n, 8);
+		out(o, p, n);
+		free(p);
+	}
+	out_u(o, store_crc32(0, o->p, o->len), 4);
+	return o->oom ? -ENOMEM : 0;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* In the child: write DIR/NAME whole or not at all.  Return 0 or an errno. */
+static int snap_write(const char *dir, const char *name, const struct obuf *o)
+{
+	char tmp[4096], fin[4096];
+	int fd, dfd, e = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
+	snprintf(fin, sizeof(fin), "%s/%s", dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno;
+	if (write_all(fd, o->p, o->len) || fdatasync(fd))
+		e = errno ? errno : EIO;
+	if (close(fd) && !e)
+		e = errno;
+	if (!e && rename(tmp, fin))
+		e = errno;
+	if (e) {
+		unlink(tmp);
+		return e;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		if (fsync(dfd))
+			e = errno;
+		close(dfd);
+	}
+	return e;
+}
+
+void srv_snapshot_maybe(struct server_ctx *s)
+{
+	uint64_t seq;
+	int pfd[2];
+	pid_t pid;
+
+	if (!s->st || s->replaying || !s->snap_every || s->snap_pid || s->store_failing || s->group)
+		return;
+	seq = store_journal_count(s->st);
+	if (seq - s->snap_seq < s->snap_every)
+		return;
+	for (size_t i = 0; i < s->nr_devs; i++) {
+		if (!core_staging_idle(s->devs[i]->dev))
+			return;    /* a More chain is open: try again next round */
+	}
+	if (pipe2(pfd, O_CLOEXEC))
+		return;
+	pid = fork();
+	if (pid < 0) {
+		srv_log(s->log, LOG_WARNING, "state: cannot fork a snapshot: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return;
+	}
+	if (pid == 0) {
+		struct obuf o = { 0 };
+		char name[64];
+		int e;
+
+		close(pfd[0]);
+		signal(SIGTERM, SIG_DFL);
+		snap_name(name, sizeof(name), seq);
+		e = snap_build(s, seq, &o) ? ENOMEM : snap_write(s->cfg->state_dir, name, &o);
+		if (e) {
+			uint8_t b = (uint8_t)e;
+
+			(void)!write(pfd[1], &b, 1);
+		}
+		_exit(e ? 1 : 0);
+	}
+	close(pfd[1]);
+	s->snap_pid = pid;
+	s->snap_fd = pfd[0];
+	s->snap_pending_seq = seq;
+	loop_add_fd(s->loop, pfd[0], LOOP_IN, srv_snapshot_done_fd, s);
+}
+
+void srv_snapshot_done_fd(struct loop *l, int fd, unsigned events, void *opaque)
+{
+	struct server_ctx *s = opaque;
+	char name[64], old[64], path[4096];
+	uint8_t b = 0;
+	int status = 0;
+
+	(void)events;
+	if (read(fd, &b, 1) > 0 && b)
+		srv_log(s->log, LOG_WARNING, "state: snapshot at seq=%llu failed: %s",
+			(unsigned long long)s->snap_pending_seq, strerror(b));
+	loop_del_fd(l, fd);
+	close(fd);
+	s->snap_fd = -1;
+	waitpid(s->snap_pid, &status, 0);
+	s->snap_pid = 0;
+	snap_name(name, sizeof(name), s->snap_pending_seq);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (!b)
+			srv_log(s->log, LOG_WARNING, "state: snapshot at seq=%llu failed",
+				(unsigned long long)s->snap_pending_seq);
+		s->snap_seq = s->snap_pending_seq;   /* try again after snap_every more */
+		return;
+	}
+	if (store_snapshot_commit(s->st, s->snap_pending_seq, name)) {
+		srv_log(s->log, LOG_WARNING, "state: cannot record snapshot %s: %s", name,
+			store_last_error(s->st));
+		snprintf(path, sizeof(path), "%s/%s", s->cfg->state_dir, name);
+		unlink(path);
+		s->snap_seq = s->snap_pending_seq;
+		return;
+	}
+	if (s->snap_seq) {
+		snap_name(old, sizeof(old), s->snap_seq);
+		snprintf(path, sizeof(path), "%s/%s", s->cfg->state_dir, old);
+		unlink(path);
+	}
+	s->snap_seq = s->snap_pending_seq;
+	srv_log(s->log, LOG_INFO, "state: snapshot %s written; journal up to seq=%llu dropped", name,
+		(unsigned long long)s->snap_seq);
+}
+
+void srv_snapshot_stop(struct server_ctx *s)
+{
+	if (!s->snap_pid)
+		return;
+	/* Let it finish: the journal is whole until it is recorded, so this is only tidy. */
+	srv_snapshot_done_fd(s->loop, s->snap_fd, 0, s);
+}
+
+/* ---- loading ------------------------------------------------------------- */
+
+struct ibuf {
+	const uint8_t *p;
+	size_t len, off;
+	bool bad;
+};
+
+static uint64_t in_u(struct ibuf *b, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	if (b->bad || b->len - b->off < bytes) {
+		b->bad = true;
+		return 0;
+	}
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint64_t)b->p[b->off + i] << (8 * i);
+	b->off += bytes;
+	return v;
+}
+
+static const uint8_t *in_p(struct ibuf *b, uint64_t n)
+{
+	const uint8_t *p = b->p + b->off;
+
+	if (b->bad || b->len - b->off < n) {
+		b->bad = true;
+		return NULL;
+	}
+	b->off += n;
+	return p;
+}
+
+static int read_file(const char *path, uint8_t **out, size_t *len)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t k;
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) || !(*out = malloc((size_t)sb.st_size + 1))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < (size_t)sb.st_size && (k = read(fd, *out + got, (size_t)sb.st_size - got)) > 0)
+		got += (size_t)k;
+	close(fd);
+	*len = got;
+	return 0;
+}
+
+/* Load the newest snapshot into the fresh devices; 0, or -errno with err set. */
+static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t cap)
+{
+	char *name = NULL, path[4096];
+	uint64_t seq;
+	uint8_t *p = NULL;
+	size_t len = 0;
+	struct ibuf b;
+	int rc = store_snapshot_get(s->st, &seq, &name);
+
+	if (rc) {
+		snprintf(err, cap, "--state %s: %s", dir, store_last_error(s->st));
+		return rc;
+	}
+	if (!name)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	free(name);
+	rc = read_file(path, &p, &len);
+	if (rc) {
+		snprintf(err, cap, "snapshot %s: %s (the journal before it is gone: restore the file)",
+			 path, strerror(-rc));
+		return -EIO;
+	}
+	b = (struct ibuf){ .p = p, .len = len };
+	rc = -EIO;
+	if (len < 24 || memcmp(p, SNAP_FILE_MAGIC, 8) ||
+	    store_crc32(0, p, len - 4) != (uint32_t)(p[len - 4] | p[len - 3] << 8 |
+						     p[len - 2] << 16 | (uint32_t)p[len - 1] << 24)) {
+		snprintf(err, cap, "snapshot %s: damaged (%zu bytes; bad magic or checksum)", path, len);
+		goto out;
+	}
+	b.len = len - 4;
+	b.off = 8;
+	if (in_u(&b, 8) != seq) {
+		snprintf(err, cap, "snapshot %s: it does not hold journal seq=%llu", path,
+			 (unsigned long long)seq);
+		goto out;
+	}
+	for (uint32_t i = 0, n = (uint32_t)in_u(&b, 4); !b.bad && i < n; i++) {
+		uint32_t k = (uint32_t)in_u(&b, 4);
+		const uint8_t *t = in_p(&b, k);
+		json_t *o = t ? json_loadb((const char *)t, k, 0, NULL) : NULL;
+		char msg[SRV_ERR_MAX];
+
+		if (!json_is_object(o) || srv_object_add(s, o, msg, sizeof(msg))) {
+			json_decref(o);
+			snprintf(err, cap, "snapshot %s: backend %u: %s", path, i,
+				 json_is_object(o) ? msg : "not JSON");
+			goto out;
+		}
+		json_decref(o);
+	}
+	if (in_u(&b, 4) != s->nr_devs) {
+		snprintf(err, cap, "snapshot %s: device count does not match", path);
+		goto out;
+	}
+	for (size_t d = 0; d < s->nr_devs; d++) {
+		uint32_t idx = (uint32_t)in_u(&b, 4);
+		uint64_t n = in_u(&b, 8);
+		const uint8_t *q = in_p(&b, n);
+		struct cxldcd_diag diag = { 0 };
+
+		if (!q || idx != s->devs[d]->index ||
+		    core_restore(s->devs[d]->dev, q, (size_t)n, &diag)) {
+			snprintf(err, cap, "snapshot %s: device %s: %s", path, s->devs[d]->id,
+				 diag.text[0] ? diag.text : "truncated");
+			goto out;
+		}
+	}
+	if (b.bad || b.off != b.len) {
+		snprintf(err, cap, "snapshot %s: damaged (bad length)", path);
+		goto out;
+	}
+	s->snap_seq = seq;
+	rc = 0;
+	srv_log(s->log, LOG_NOTICE, "state: snapshot %s loaded (journal seq=%llu)", path,
+		(unsigned long long)seq);
+out:
+	free(p);
+	return rc;
+}
+
 int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
 	struct replay r = { .s = s, .err = err, .cap = cap };
@@ -284,6 +661,11 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	if (rc)
 		return rc;
 	s->replaying = true;
+	rc = snap_load(s, dir, err, cap);
+	if (rc) {
+		s->replaying = false;
+		return rc;
+	}
 	rc = store_journal_replay(s->st, replay_one, &r);
 	if (rc && rc != -EIO)
 		rc = -EIO;

@@ -58,7 +58,11 @@ int srv_object_add(struct server_ctx *s, json_t *args, char *err, size_t cap)
 		mem_registry_del(s->reg, tmp.objects[0].id, msg, sizeof(msg));
 		snprintf(err, cap, "%s", srv_store_error_text(s, msg, sizeof(msg)));
 		rc = -EIO;
+		goto out;
 	}
+	/* A snapshot makes the live object-add backends again (persist.c). */
+	if (s->objects)
+		json_array_append_new(s->objects, json_deep_copy(args));
 out:
 	free(text);
 	cmdline_fini(&tmp);
@@ -132,6 +136,14 @@ int srv_object_del(struct server_ctx *s, const char *id, char *err, size_t cap)
 		else
 			snprintf(err, cap, "%s", msg);
 		return rc;
+	}
+	for (size_t i = 0; i < json_array_size(s->objects); i++) {
+		const char *oid = json_string_value(json_object_get(json_array_get(s->objects, i), "id"));
+
+		if (oid && !strcmp(oid, id)) {
+			json_array_remove(s->objects, i);
+			break;
+		}
 	}
 	return 0;
 }

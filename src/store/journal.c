@@ -14,6 +14,8 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "store/store-int.h"
 
@@ -38,6 +40,13 @@ static uint32_t crc_update(uint32_t c, const uint8_t *p, size_t n)
 	while (n--)
 		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
 	return c;
+}
+
+uint32_t store_crc32c(uint32_t c, const void *p, size_t n)
+{
+	if (!crc_table[1])
+		crc_init();
+	return ~crc_update(~c, p, n);
 }
 
 static uint32_t crc_u64(uint32_t c, uint64_t v)
@@ -91,6 +100,9 @@ int store_journal_load(struct store *st)
 	sqlite3_int64 max = 0, count = 0;
 	int rc;
 
+	rc = store_meta_get(st, "journal_base", &st->base);
+	if (rc)
+		return rc;
 	rc = sqlite3_prepare_v2(st->db, "SELECT coalesce(max(seq), 0), count(*) FROM journal", -1,
 				&s, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -101,9 +113,11 @@ int store_journal_load(struct store *st)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_OK)
 		return store_fail_sql(st, rc, "journal load");
-	if (max != count || max < 0)
-		return store_fail(st, -EIO, "%s: journal damaged: %lld records, last seq=%lld",
-				  st->path, (long long)count, (long long)max);
+	if (!count)
+		max = (sqlite3_int64)st->base;
+	if (max < 0 || (uint64_t)max < st->base || (uint64_t)max - st->base != (uint64_t)count)
+		return store_fail(st, -EIO, "%s: journal damaged: %lld records, last seq=%lld, first kept after seq=%llu",
+				  st->path, (long long)count, (long long)max, (unsigned long long)st->base);
 	rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'unchecked_through'", -1,
 				&s, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
@@ -111,7 +125,7 @@ int store_journal_load(struct store *st)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail_sql(st, rc, "journal load");
-	st->nr_committed = (uint64_t)count;
+	st->nr_committed = (uint64_t)max;
 	st->nr_journal = st->nr_committed;
 	return 0;
 }
@@ -189,15 +203,16 @@ int store_journal_replay(struct store *st, store_replay_fn *fn, void *opaque)
 {
 	sqlite3_stmt *s = NULL;
 	struct store_rec rec;
-	uint64_t expect = 1;
+	uint64_t expect = st->base + 1;
 	int rc, ret = 0;
 
 	rc = sqlite3_prepare_v2(st->db,
 				"SELECT seq, time_ns, kind, dev, port, host, data, crc FROM journal"
-				" ORDER BY seq",
+				" WHERE seq > ?1 ORDER BY seq",
 				-1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail_sql(st, rc, "journal replay");
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)st->base);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		rec_from_row(s, &rec);
 		if (rec.seq != expect) {
@@ -232,4 +247,81 @@ out:
 uint64_t store_journal_count(const struct store *st)
 {
 	return st->nr_journal;
+}
+
+uint32_t store_crc32(uint32_t c, const void *p, size_t n)
+{
+	return store_crc32c(c, p, n);
+}
+
+uint64_t store_journal_base(const struct store *st)
+{
+	return st->base;
+}
+
+int store_snapshot_commit(struct store *st, uint64_t seq, const char *name)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, ret;
+
+	if (st->in_txn)
+		return store_fail(st, -EBUSY, "snapshot: a transaction is open");
+	if (seq < st->base || seq > st->nr_committed)
+		return store_fail(st, -EINVAL, "snapshot: seq=%llu is not in the journal (%llu..%llu)",
+				  (unsigned long long)seq, (unsigned long long)st->base,
+				  (unsigned long long)st->nr_committed);
+	ret = store_begin(st);
+	if (ret)
+		return ret;
+	rc = sqlite3_prepare_v2(st->db,
+				"INSERT OR REPLACE INTO meta(key, value) VALUES ('journal_base', ?1),"
+				" ('snapshot_seq', ?1), ('snapshot_file', ?2)", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+		sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc == SQLITE_DONE)
+		rc = sqlite3_prepare_v2(st->db, "DELETE FROM journal WHERE seq <= ?1", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		ret = store_fail_sql(st, rc, "snapshot");
+		store_rollback(st);
+		return ret;
+	}
+	ret = store_commit(st);
+	if (!ret)
+		st->base = seq;
+	return ret;
+}
+
+int store_snapshot_get(struct store *st, uint64_t *seq, char **name)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, ret = 0;
+
+	*seq = 0;
+	*name = NULL;
+	rc = sqlite3_prepare_v2(st->db,
+				"SELECT (SELECT value FROM meta WHERE key = 'snapshot_seq'),"
+				" (SELECT value FROM meta WHERE key = 'snapshot_file')", -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 1) == SQLITE_TEXT) {
+			*seq = (uint64_t)sqlite3_column_int64(s, 0);
+			*name = strdup((const char *)sqlite3_column_text(s, 1));
+			if (!*name)
+				ret = store_fail(st, -ENOMEM, "snapshot: out of memory");
+		}
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK)
+		return store_fail_sql(st, rc, "snapshot");
+	return ret;
 }

@@ -29,6 +29,7 @@ struct store {
 	uint64_t nr_committed;     /* journal records on disk */
 	uint64_t nr_journal;       /* including those of the open transaction */
 	uint64_t nr_unchecked;     /* records up to this seq predate checksums (version 1) */
+	uint64_t base;             /* records up to this seq were dropped behind a snapshot */
 	sqlite3_stmt *st_begin, *st_commit, *st_rollback, *st_append;
 	char err[STORE_ERR_SIZE];
 };
@@ -54,6 +55,10 @@ int store_schema_init(struct store *st);
 
 /* journal.c: load nr_committed and check the journal's shape. */
 int store_journal_load(struct store *st);
+/* journal.c: CRC32C (Castagnoli) of bytes, continuing c (start with 0). */
+uint32_t store_crc32c(uint32_t c, const void *p, size_t n);
+/* store.c: one integer from meta (0 when absent); 0 or -errno. */
+int store_meta_get(struct store *st, const char *key, uint64_t *out);
 /* journal.c: CRC32C (Castagnoli) of the record's fields and bytes. */
 uint32_t store_rec_crc(const struct store_rec *rec);
 

@@ -82,6 +82,24 @@ int store_prepare(struct store *st, const char *sql, sqlite3_stmt **out)
 	return rc == SQLITE_OK ? 0 : store_fail_sql(st, rc, "prepare");
 }
 
+int store_meta_get(struct store *st, const char *key, uint64_t *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?1", -1, &s, NULL);
+
+	*out = 0;
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			*out = (uint64_t)sqlite3_column_int64(s, 0);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_OK ? 0 : store_fail_sql(st, rc, "meta");
+}
+
 /* ---------------------------------------------------------------- opening */
 
 static int errf(char *err, size_t cap, int code, const char *fmt, ...)

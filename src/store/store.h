@@ -205,6 +205,44 @@ int store_journal_replay(struct store *st, store_replay_fn *fn, void *opaque);
 uint64_t store_journal_count(const struct store *st);
 
 /**
+ * store_journal_base() - seq of the last record dropped behind a snapshot.
+ * @st: the store.
+ *
+ * Return: 0 when the journal is whole; replay starts after it.
+ */
+uint64_t store_journal_base(const struct store *st);
+
+/**
+ * store_snapshot_commit() - a restore point covering the journal up to @seq
+ * is on stable storage (a file in the store directory named @name, written
+ * by the daemon): record it and drop the journal up to @seq.
+ * @st: the store; no transaction may be open.
+ * @seq: the last journal record the snapshot reflects.
+ * @name: the file's name inside the store directory; borrowed.
+ *
+ * One transaction: meta.snapshot_seq/snapshot_file/journal_base and the
+ * DELETE of the records.  Return: 0; -EBUSY; -EINVAL (@seq not in the
+ * journal); -EIO, -ENOSPC.
+ */
+int store_snapshot_commit(struct store *st, uint64_t seq, const char *name);
+
+/**
+ * store_snapshot_get() - the restore point recorded by store_snapshot_commit().
+ * @st: the store.
+ * @seq: receives its journal seq (0: none).
+ * @name: receives a malloc()ed copy of its file name, or NULL when none.
+ *
+ * Return: 0, -ENOMEM or -EIO.
+ */
+int store_snapshot_get(struct store *st, uint64_t *seq, char **name);
+
+/**
+ * store_crc32() - CRC32C (Castagnoli) of @n bytes at @p, continuing @c
+ * (0 to start).  The journal's and the snapshot files' checksum.
+ */
+uint32_t store_crc32(uint32_t c, const void *p, size_t n);
+
+/**
  * store_checkpoint() - write a readable snapshot of one device.
  * @st: the store; no transaction may be open.
  * @dev_index: the device's index in the daemon (the dev of its records).

@@ -332,12 +332,153 @@ static void test_restart_with_the_same_configuration_spelt_otherwise(void **stat
 	json_decref(after);
 }
 
+/* Like host_answer_all(), but a refused answer is part of the run, not a failure. */
+static void answer_any(struct qmp_client *c, int host)
+{
+	struct cxldcd_event ev[64], chain[64];
+	uint16_t n = host_read_dc_log(c, "d0", host, ev, 64), k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (ev[i].dc_type == CXLDCD_DC_EV_ADD_CAPACITY) {
+			chain[k++] = ev[i];
+			if (!(ev[i].dc_flags & CXLDCD_DC_EVF_MORE)) {
+				host_send_ranges(c, "d0", host, 0x4802, chain, k);
+				k = 0;
+			}
+		} else if (ev[i].dc_type == CXLDCD_DC_EV_RELEASE_CAPACITY) {
+			host_send_ranges(c, "d0", host, 0x4803, &ev[i], 1);
+		}
+	}
+}
+
+/* Everything a restart must give back: the device query and each host's DC log (read, not cleared). */
+static json_t *dump(struct qmp_client *c)
+{
+	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	json_t *all = json_pack("{s:O}", "query", ret_of(q));
+
+	json_decref(q);
+	for (int h = 0; h < 2; h++) {
+		uint8_t in[1] = { CXLDCD_LOG_DC }, out[4096];
+		size_t n;
+		char key[16], *hex;
+
+		assert_int_equal(qmp_cci(c, "d0", "mailbox", h, 0x0100, in, 1, out, &n), 0);
+		hex = calloc(1, 2 * n + 1);
+		for (size_t i = 0; i < n; i++)
+			sprintf(hex + 2 * i, "%02x", out[i]);
+		snprintf(key, sizeof(key), "dclog%d", h);
+		json_object_set_new(all, key, json_string(hex));
+		free(hex);
+	}
+	return all;
+}
+
+static size_t count_files(const char *dir, const char *prefix)
+{
+	char cmd[400], buf[32] = "";
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -c '^%s'", dir, prefix);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	pclose(f);
+	return (size_t)strtoul(buf, NULL, 10);
+}
+
+/*
+ * Snapshots every 15 journal records during a long mixed run (offers to two
+ * hosts, answers, host releases, FM tag-based and forced releases with
+ * sanitize, Clear Event Records): after SIGKILL, restart = newest snapshot
+ * + the journal after it gives exactly the state before the kill, and the
+ * journal before the snapshot is gone.
+ */
+static void test_snapshot_plus_journal_tail_restores_the_same_state(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	json_t *before, *after;
+	char *tb, *ta;
+	uint64_t rng = 12345;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p, DEV);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "15", 1);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	for (int i = 0; i < 160; i++) {
+		int h, what;
+
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		h = (int)((rng >> 40) & 1);
+		what = (int)((rng >> 33) % 5);
+		if (what <= 1) {
+			json_decref(qmp_client_cmdf(c, TMO,
+				"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":%d,"
+				"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"%s\","
+				"\"extents\":[{\"offset\":%llu,\"len\":2097152}]}}", h, h ? TAG_B : TAG_A,
+				(unsigned long long)((rng >> 20) % (h ? 240 : 30)) * 2 * MiB + (h ? 256 * MiB : 0)));
+		} else if (what == 2) {
+			answer_any(c, h);
+		} else if (what == 3) {
+			json_decref(qmp_client_cmdf(c, TMO,
+				"{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":%d,"
+				"\"removal-policy\":\"tag-based\",\"forced-removal\":%s,\"sanitize-on-release\":true,"
+				"\"tag\":\"%s\",\"region\":0}}", h, (rng >> 50) & 1 ? "true" : "false",
+				h ? TAG_B : TAG_A));
+		} else {
+			struct cxldcd_event ev[64];
+
+			host_read_dc_log(c, "d0", h, ev, 64);   /* read and clear */
+		}
+	}
+	usleep(300 * 1000);    /* let the last snapshot child finish (not required) */
+	before = dump(c);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	assert_true(count_files(p.state, "snapshot-") >= 1);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq="));
+	after = dump(c);
+	tb = json_dumps(before, JSON_SORT_KEYS);
+	{
+		const char *l = strstr(dproc_log(&p), "loaded (journal seq=");
+		unsigned long long seq = 0, tail = 99999;
+
+		sscanf(l, "loaded (journal seq=%llu)", &seq);
+		l = strstr(l, "cxldcd.db: ");
+		assert_non_null(l);
+		sscanf(l, "cxldcd.db: %llu journal record", &tail);
+		print_message("state compared: %zu bytes of JSON; snapshot at seq=%llu, %llu record(s) replayed after it\n",
+			      strlen(tb), seq, tail);
+		assert_true(seq >= 100 && tail < 40);   /* the journal before the snapshot is gone */
+	}
+	ta = json_dumps(after, JSON_SORT_KEYS);
+	if (!json_equal(before, after))
+		fail_msg("state differs after restart:\nbefore %s\nafter  %s", tb, ta);
+	free(tb);
+	free(ta);
+	json_decref(before);
+	json_decref(after);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_kill9_during_a_stream_keeps_every_acknowledged_request, dproc_reap_all),
 		cmocka_unit_test_teardown(test_restart_with_other_arguments_is_refused, dproc_reap_all),
 		cmocka_unit_test_teardown(test_restart_with_the_same_configuration_spelt_otherwise,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_snapshot_plus_journal_tail_restores_the_same_state,
 					  dproc_reap_all),
 	};
 
