@@ -100,6 +100,7 @@ struct server_ctx {
 	int snap_pid;                       /* the child writing one, or 0 */
 	int snap_fd;                        /* its pipe: EOF when it is done */
 	uint64_t snap_pending_seq;          /* what it covers */
+	bool trimming;                      /* journal rows behind the snapshot left to delete */
 	uint64_t nr_group_commits;          /* commits that carried grouped inputs */
 	uint64_t nr_grouped;                /* inputs they carried */
 };

@@ -421,6 +421,13 @@ void srv_snapshot_maybe(struct server_ctx *s)
 	int pfd[2];
 	pid_t pid;
 
+	if (s->st && s->trimming && !s->store_failing && !s->group) {
+		/* A bounded slice per loop round: requests never wait for the whole DELETE. */
+		bool done = false;
+
+		if (!store_journal_trim(s->st, 2000, &done))
+			s->trimming = !done;
+	}
 	if (!s->st || s->replaying || !s->snap_every || s->snap_pid || s->store_failing || s->group)
 		return;
 	seq = store_journal_count(s->st);
@@ -500,6 +507,7 @@ void srv_snapshot_done_fd(struct loop *l, int fd, unsigned events, void *opaque)
 		unlink(path);
 	}
 	s->snap_seq = s->snap_pending_seq;
+	s->trimming = true;
 	srv_log(s->log, LOG_INFO, "state: snapshot %s written; journal up to seq=%llu dropped", name,
 		(unsigned long long)s->snap_seq);
 }
@@ -641,6 +649,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		goto out;
 	}
 	s->snap_seq = seq;
+	s->trimming = true;         /* whatever a previous run left behind */
 	rc = 0;
 	srv_log(s->log, LOG_NOTICE, "state: snapshot %s loaded (journal seq=%llu)", path,
 		(unsigned long long)seq);

@@ -103,8 +103,11 @@ int store_journal_load(struct store *st)
 	rc = store_meta_get(st, "journal_base", &st->base);
 	if (rc)
 		return rc;
-	rc = sqlite3_prepare_v2(st->db, "SELECT coalesce(max(seq), 0), count(*) FROM journal", -1,
-				&s, NULL);
+	/* Records up to the base may still be there: they are dropped a few at a time. */
+	rc = sqlite3_prepare_v2(st->db, "SELECT coalesce(max(seq), 0), count(*) FROM journal WHERE seq > ?1",
+				-1, &s, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)st->base);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		max = sqlite3_column_int64(s, 0);
 		count = sqlite3_column_int64(s, 1);
@@ -282,14 +285,6 @@ int store_snapshot_commit(struct store *st, uint64_t seq, const char *name)
 		rc = sqlite3_step(s);
 	}
 	sqlite3_finalize(s);
-	s = NULL;
-	if (rc == SQLITE_DONE)
-		rc = sqlite3_prepare_v2(st->db, "DELETE FROM journal WHERE seq <= ?1", -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
-		rc = sqlite3_step(s);
-	}
-	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		ret = store_fail_sql(st, rc, "snapshot");
 		store_rollback(st);
@@ -299,6 +294,36 @@ int store_snapshot_commit(struct store *st, uint64_t seq, const char *name)
 	if (!ret)
 		st->base = seq;
 	return ret;
+}
+
+int store_journal_trim(struct store *st, uint32_t max_rows, bool *done)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, ret;
+
+	*done = false;
+	if (st->in_txn)
+		return store_fail(st, -EBUSY, "journal trim: a transaction is open");
+	ret = store_begin(st);
+	if (ret)
+		return ret;
+	rc = sqlite3_prepare_v2(st->db,
+				"DELETE FROM journal WHERE seq IN (SELECT seq FROM journal WHERE seq <= ?1"
+				" ORDER BY seq LIMIT ?2)", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)st->base);
+		sqlite3_bind_int64(s, 2, max_rows);
+		rc = sqlite3_step(s);
+	}
+	if (rc == SQLITE_DONE)
+		*done = (uint32_t)sqlite3_changes(st->db) < max_rows;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		ret = store_fail_sql(st, rc, "journal trim");
+		store_rollback(st);
+		return ret;
+	}
+	return store_commit(st);
 }
 
 int store_snapshot_get(struct store *st, uint64_t *seq, char **name)

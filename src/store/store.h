@@ -220,11 +220,22 @@ uint64_t store_journal_base(const struct store *st);
  * @seq: the last journal record the snapshot reflects.
  * @name: the file's name inside the store directory; borrowed.
  *
- * One transaction: meta.snapshot_seq/snapshot_file/journal_base and the
- * DELETE of the records.  Return: 0; -EBUSY; -EINVAL (@seq not in the
- * journal); -EIO, -ENOSPC.
+ * One transaction: meta.snapshot_seq/snapshot_file/journal_base.  From then
+ * on replay starts after @seq; the records up to it are deleted a few at a
+ * time by store_journal_trim().  Return: 0; -EBUSY; -EINVAL (@seq not in
+ * the journal); -EIO, -ENOSPC.
  */
 int store_snapshot_commit(struct store *st, uint64_t seq, const char *name);
+
+/**
+ * store_journal_trim() - delete up to @max_rows records behind the snapshot.
+ * @st: the store; no transaction may be open.
+ * @max_rows: bound on the work of one call (one transaction).
+ * @done: set when nothing is left to delete.
+ *
+ * Return: 0, -EBUSY, -EIO, -ENOSPC.
+ */
+int store_journal_trim(struct store *st, uint32_t max_rows, bool *done);
 
 /**
  * store_snapshot_get() - the restore point recorded by store_snapshot_commit().

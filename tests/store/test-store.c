@@ -597,6 +597,64 @@ static void test_version1_store_is_upgraded(void **state)
 	assert_non_null(strstr(store_last_error(f->st), "seq=8 has no checksum"));
 }
 
+struct first_last {
+	uint64_t first, last, n;
+};
+
+static int range_cb(void *opaque, const struct store_rec *rec)
+{
+	struct first_last *fl = opaque;
+
+	if (!fl->n++)
+		fl->first = rec->seq;
+	fl->last = rec->seq;
+	return 0;
+}
+
+/* After a snapshot at seq 60: replay runs 61..100, the rows before go a slice at a time, seq goes on. */
+static void test_snapshot_drops_the_journal_before_it(void **state)
+{
+	struct fx *f = *state;
+	struct first_last fl = { 0 };
+	uint64_t seq;
+	char *name;
+	bool done = false;
+	int slices = 0;
+
+	open_ok(f);
+	append_n(f->st, 1, 100, 10);
+	assert_int_equal(store_snapshot_commit(f->st, 101, "x"), -EINVAL);
+	assert_int_equal(store_snapshot_commit(f->st, 60, "snapshot-60.bin"), 0);
+	assert_int_equal(store_journal_base(f->st), 60);
+	assert_int_equal(store_journal_replay(f->st, range_cb, &fl), 0);
+	assert_int_equal(fl.first, 61);
+	assert_int_equal(fl.last, 100);
+	assert_int_equal(fl.n, 40);
+	store_close(f->st);
+	f->st = NULL;
+	open_ok(f);                           /* the rows before the base are still there: fine */
+	assert_int_equal(store_journal_count(f->st), 100);
+	assert_int_equal(store_snapshot_get(f->st, &seq, &name), 0);
+	assert_int_equal(seq, 60);
+	assert_string_equal(name, "snapshot-60.bin");
+	free(name);
+	while (!done) {
+		assert_int_equal(store_journal_trim(f->st, 25, &done), 0);
+		slices++;
+	}
+	assert_int_equal(slices, 3);          /* 25 + 25 + 10 */
+	append_n(f->st, 101, 5, 5);
+	memset(&fl, 0, sizeof(fl));
+	assert_int_equal(store_journal_replay(f->st, range_cb, &fl), 0);
+	assert_int_equal(fl.first, 61);
+	assert_int_equal(fl.n, 45);
+	store_close(f->st);
+	f->st = NULL;
+	open_ok(f);
+	assert_int_equal(store_journal_count(f->st), 105);
+	assert_int_equal(store_journal_base(f->st), 60);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +677,7 @@ int main(void)
 		T(test_files_are_owner_only_whatever_the_umask),
 		T(test_flipped_bit_in_a_record_fails_its_checksum),
 		T(test_version1_store_is_upgraded),
+		T(test_snapshot_drops_the_journal_before_it),
 #undef T
 	};
 

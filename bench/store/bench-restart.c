@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-restart.c - restart time of cxldcd --state after N journaled
+ * requests (docs/persistence.md, "Snapshots"): with the whole journal
+ * replayed, and from a snapshot taken after them (plus a tail of 1,000
+ * records journaled after the snapshot).
+ *
+ *   bench-restart [N ...]        (default: 10000 100000 1000000)
+ *
+ * The journal is written straight into the store of a real daemon (QMP
+ * cxl-cci-request Set Event Interrupt Policy records, which replay through
+ * the whole QMP path); restart time is from exec to the QMP greeting (the
+ * sockets open after replay).  The daemon is $CXLDCD, else this build's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+#ifndef CXLDCD_PATH
+#define CXLDCD_PATH "cxldcd"
+#endif
+
+static char dir[64];
+static pid_t pid;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "bench-restart: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	if (pid > 0)
+		kill(pid, SIGKILL);
+	exit(1);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void start(const char *snap_every)
+{
+	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
+	char qmp[120], st[100], log[100];
+	const char *argv[] = { bin, "-device", "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2",
+			       "--state", st, "-qmp", qmp, NULL };
+
+	snprintf(qmp, sizeof(qmp), "unix:%s/qmp.sock,server,wait=off", dir);
+	snprintf(st, sizeof(st), "%s/state", dir);
+	snprintf(log, sizeof(log), "%s/stderr.log", dir);
+	setenv("CXLDCD_SNAPSHOT_EVERY", snap_every, 1);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+}
+
+/* Connect and read the greeting (the daemon has replayed); the fd. */
+static int greet(double limit_s)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	double t0 = now_s();
+	char buf[4096];
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/qmp.sock", dir);
+	while (now_s() - t0 < limit_s) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			if (read(fd, buf, sizeof(buf)) > 0)
+				return fd;
+		}
+		if (fd >= 0)
+			close(fd);
+		usleep(500);
+	}
+	die("no QMP greeting within %.0f s (see %s/stderr.log)", limit_s, dir);
+}
+
+static void quit(int fd)
+{
+	static const char q[] = "{\"execute\":\"qmp_capabilities\"}{\"execute\":\"quit\"}";
+	char buf[4096];
+
+	if (write(fd, q, sizeof(q) - 1) < 0)
+		die("quit: %s", strerror(errno));
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	waitpid(pid, NULL, 0);
+	pid = 0;
+}
+
+static void append(uint64_t n)
+{
+	char path[100], err[256];
+	struct store *st;
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	if (store_open(path, &st, err, sizeof(err)))
+		die("%s", err);
+	for (uint64_t i = 0; i < n;) {
+		if (store_begin(st))
+			die("begin: %s", store_last_error(st));
+		for (uint64_t k = 0; k < 100000 && i < n; k++, i++) {
+			char text[256];
+			struct store_rec r = { .time_ns = 1700000000000000000ull + i, .kind = STORE_REC_QMP };
+
+			snprintf(text, sizeof(text),
+				 "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
+				 "\"host-id\":%d,\"opcode\":259,\"payload\":\"0%d000000\"}}", (int)(i & 1), (int)(i % 3 == 0));
+			r.data = (const uint8_t *)text;
+			r.len = strlen(text);
+			if (store_journal_append(st, &r))
+				die("append: %s", store_last_error(st));
+		}
+		if (store_commit(st))
+			die("commit: %s", store_last_error(st));
+	}
+	store_close(st);
+}
+
+static bool snapshot_recorded(void)
+{
+	char cmd[200];
+
+	snprintf(cmd, sizeof(cmd), "grep -q 'journal up to seq=' %s/stderr.log", dir);
+	return system(cmd) == 0;
+}
+
+static void run(uint64_t n)
+{
+	char cmd[120];
+	double t0, full, snap;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/cxldcd-brestart-XXXXXX");
+	if (!mkdtemp(dir))
+		die("mkdtemp: %s", strerror(errno));
+	start("0");
+	quit(greet(10));                      /* a store with this configuration */
+	append(n);
+	t0 = now_s();
+	start("0");
+	fd = greet(600);
+	full = now_s() - t0;
+	/* A round of the loop starts the snapshot; wait until it is recorded. */
+	quit(fd);
+	start("1");
+	fd = greet(600);
+	if (write(fd, "{\"execute\":\"qmp_capabilities\"}", 30) < 0)
+		die("write");
+	for (t0 = now_s(); !snapshot_recorded(); usleep(10000))
+		if (now_s() - t0 > 600)
+			die("no snapshot");
+	quit(fd);
+	append(1000);                         /* a tail after the snapshot */
+	t0 = now_s();
+	start("0");
+	fd = greet(600);
+	snap = now_s() - t0;
+	quit(fd);
+	printf("%8llu journaled requests: restart %7.3f s replaying all, %7.3f s from the snapshot + 1000 records\n",
+	       (unsigned long long)n, full, snap);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench-restart: cannot remove %s\n", dir);
+}
+
+int main(int argc, char **argv)
+{
+	static const uint64_t def[] = { 10000, 100000, 1000000 };
+
+	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1)
+		for (int i = 1; i < argc; i++)
+			run(strtoull(argv[i], NULL, 10));
+	else
+		for (size_t i = 0; i < sizeof(def) / sizeof(def[0]); i++)
+			run(def[i]);
+	return 0;
+}
