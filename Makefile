@@ -29,7 +29,7 @@ HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo yes)
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
-.PHONY: all build check check-build check-asan fuzz fuzz-smoke bench demo demo-embedded install clean
+.PHONY: all build check check-build check-asan check-durability-long fuzz fuzz-smoke bench demo demo-embedded install clean
 
 all: build
 
@@ -59,6 +59,12 @@ check-build: build
 check-asan: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
 	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes $(JOBS)
+
+# The random-kill durability test for many rounds (make check runs 6).
+KILL_ROUNDS ?= 60
+check-durability-long: build
+	CXLDCD_KILL_ROUNDS=$(KILL_ROUNDS) $(MESON) test -C $(BUILD) --print-errorlogs \
+		--timeout-multiplier 20 test-durability-kill
 
 # A short libFuzzer run of every target when clang is installed.
 fuzz-smoke:

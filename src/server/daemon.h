@@ -127,8 +127,10 @@ const char *srv_store_error_text(struct server_ctx *s, char *buf, size_t cap);
  * transaction and one commit, then calls each done(opaque, rc) in order:
  * rc 0 = durable, run it now (model time = the record's); else the commit
  * failed (refuse it, srv_store_error_text()).  Callbacks may queue more
- * inputs: they go into the next commit of the same flush.  Return 0 or
- * -ENOMEM (then nothing was queued; journal it alone with srv_journal()).
+ * inputs (a client's next request): they wait for the next call, which the
+ * loop makes after its next round (which then does not block).
+ * Return 0 or -ENOMEM (then nothing was queued; journal it alone with
+ * srv_journal()).
  */
 typedef void srv_group_done_fn(void *opaque, int rc);
 int srv_group_add(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port, uint32_t host,

@@ -46,12 +46,13 @@ struct loop {
 	int sigfd;
 	loop_signal_fn *sig_fn;
 	void *sig_opaque;
-	loop_timer_fn *after_fn;
+	loop_after_fn *after_fn;
 	void *after_opaque;
+	bool after_busy;            /* the hook has more to do: do not block */
 	int stop;
 };
 
-void loop_set_after_dispatch(struct loop *l, loop_timer_fn *fn, void *opaque)
+void loop_set_after_dispatch(struct loop *l, loop_after_fn *fn, void *opaque)
 {
 	l->after_fn = fn;
 	l->after_opaque = opaque;
@@ -298,7 +299,7 @@ static void dispatch(struct loop *l, const struct epoll_event *ev)
 int loop_run_once(struct loop *l, int timeout_ms)
 {
 	struct epoll_event ev[MAX_EVENTS];
-	int n = epoll_wait(l->epfd, ev, MAX_EVENTS, wait_ms(l, timeout_ms));
+	int n = epoll_wait(l->epfd, ev, MAX_EVENTS, l->after_busy ? 0 : wait_ms(l, timeout_ms));
 
 	if (n < 0) {
 		if (errno == EINTR)
@@ -307,8 +308,7 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	}
 	for (int i = 0; i < n; i++)
 		dispatch(l, &ev[i]);
-	if (l->after_fn)
-		l->after_fn(l, l->after_opaque);
+	l->after_busy = l->after_fn && l->after_fn(l, l->after_opaque);
 	run_timers(l);
 	return n;
 }

@@ -9,6 +9,7 @@
 #define CXLDCD_SERVER_LOOP_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct loop;
@@ -57,9 +58,12 @@ int loop_watch_signals(struct loop *l, const int *sigs, size_t n, loop_signal_fn
 int loop_run_once(struct loop *l, int timeout_ms);
 /*
  * Call fn(l, opaque) once per round, after the ready fds were dispatched and
- * before the timers (the daemon's group commit).  One hook; NULL removes it.
+ * before the timers (the daemon's group commit).  When it returns true (it
+ * has more to do), the next round polls without waiting.  One hook; NULL
+ * removes it.
  */
-void loop_set_after_dispatch(struct loop *l, loop_timer_fn *fn, void *opaque);
+typedef bool loop_after_fn(struct loop *l, void *opaque);
+void loop_set_after_dispatch(struct loop *l, loop_after_fn *fn, void *opaque);
 /** loop_run() - dispatch until loop_stop().  Return: 0 or -errno. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);

@@ -394,11 +394,14 @@ static int start_hostlinks(struct daemon *d)
 
 /* ---- group commit: once per loop round, after the fds (request.c) ------- */
 
-static void group_flush(struct loop *l, void *opaque)
+static bool group_flush(struct loop *l, void *opaque)
 {
+	struct server_ctx *s = opaque;
+
 	(void)l;
-	srv_group_flush(opaque);
-	srv_snapshot_maybe(opaque);      /* a quiet point: every journaled request has run */
+	srv_group_flush(s);
+	srv_snapshot_maybe(s);           /* a quiet point: every journaled request has run */
+	return s->group != NULL;         /* requests queued by the answers: poll, do not wait */
 }
 
 /* ---- pending-timeout tick ---------------------------------------------- */
@@ -608,7 +611,8 @@ static int start(struct daemon *d)
 
 static void stop(struct daemon *d)
 {
-	srv_group_flush(&d->ctx);        /* nothing queued is left unjournaled or unanswered */
+	while (d->ctx.group)              /* nothing queued is left unjournaled or unanswered */
+		srv_group_flush(&d->ctx);
 	srv_snapshot_stop(&d->ctx);
 	srv_checkpoint(&d->ctx);
 	for (size_t i = 0; i < d->nr_qmp_ls; i++)

@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -419,7 +421,7 @@ void srv_snapshot_maybe(struct server_ctx *s)
 {
 	uint64_t seq;
 	int pfd[2];
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (s->st && s->trimming && !s->store_failing && !s->group) {
 		/* A bounded slice per loop round: requests never wait for the whole DELETE. */
@@ -452,6 +454,16 @@ void srv_snapshot_maybe(struct server_ctx *s)
 		int e;
 
 		close(pfd[0]);
+		/* Dies with the daemon; a restart must find the store unlocked. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		/*
+		 * Hold nothing of the daemon's: no listening or client socket
+		 * (a restart must not find them alive), no epoll, and the lock
+		 * last.
+		 */
+		store_forked(s->st, pfd[1]);
 		signal(SIGTERM, SIG_DFL);
 		snap_name(name, sizeof(name), seq);
 		e = snap_build(s, seq, &o) ? ENOMEM : snap_write(s->cfg->state_dir, name, &o);
@@ -574,6 +586,23 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 	return 0;
 }
 
+/* Remove snapshot files other than @keep (older ones, a child's .tmp killed with the daemon). */
+static void snap_tidy(const char *dir, const char *keep)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "snapshot-", 9) || (keep && !strcmp(e->d_name, keep)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* Load the newest snapshot into the fresh devices; 0, or -errno with err set. */
 static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
@@ -588,6 +617,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		snprintf(err, cap, "--state %s: %s", dir, store_last_error(s->st));
 		return rc;
 	}
+	snap_tidy(dir, name);
 	if (!name)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);

@@ -165,7 +165,12 @@ static int group_commit(struct server_ctx *s, struct srv_group_item *batch)
 
 void srv_group_flush(struct server_ctx *s)
 {
-	while (s->group) {
+	/*
+	 * One commit: what callbacks queue goes to the next loop round, after
+	 * every ready socket was read again (fair to other clients, and more
+	 * requests share that commit).
+	 */
+	if (s->group) {
 		struct srv_group_item *batch = s->group, *it;
 		uint64_t n = 0;
 		int rc;

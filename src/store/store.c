@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -173,6 +174,13 @@ static int lock_dir(struct store *st, char *err, size_t cap)
 		ret = errf(err, cap, -errno, "store lock=%s: %s", lock, strerror(errno));
 		goto out;
 	}
+	/*
+	 * A daemon killed while its snapshot child was starting leaves the
+	 * child holding the lock for a moment (it dies with its parent): wait
+	 * up to 2 s before calling the store busy.
+	 */
+	for (int i = 0; i < 200 && flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++)
+		usleep(10000);
 	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
 			ret = errf(err, cap, -EBUSY, "store dir=%s is in use by another process", st->dir);
@@ -354,6 +362,37 @@ err_msg:
 err:
 	store_close(st);
 	return ret;
+}
+
+/* Close [lo, hi] except skip (-1: none). */
+static void close_span(int lo, int hi, int skip)
+{
+	if (skip >= lo && skip <= hi) {
+		if (skip > lo)
+			close_range((unsigned)lo, (unsigned)skip - 1, 0);
+		if (skip < hi)
+			close_range((unsigned)skip + 1, (unsigned)hi, 0);
+	} else if (lo <= hi) {
+		close_range((unsigned)lo, (unsigned)hi, 0);
+	}
+}
+
+void store_forked(struct store *st, int keep_fd)
+{
+	int a = keep_fd < st->lock_fd ? keep_fd : st->lock_fd;
+	int b = keep_fd < st->lock_fd ? st->lock_fd : keep_fd;
+
+	/* Everything but the two, then the lock (its open file description stays locked by the parent). */
+	if (a < 0) {
+		close_span(3, INT32_MAX, b);
+	} else {
+		close_span(3, a - 1, -1);
+		close_span(a + 1, b - 1, -1);
+		close_span(b + 1, INT32_MAX, -1);
+	}
+	if (st->lock_fd >= 0 && st->lock_fd != keep_fd)
+		close(st->lock_fd);
+	st->lock_fd = -1;
 }
 
 void store_close(struct store *st)

@@ -248,6 +248,15 @@ int store_journal_trim(struct store *st, uint32_t max_rows, bool *done);
 int store_snapshot_get(struct store *st, uint64_t *seq, char **name);
 
 /**
+ * store_forked() - in a child the daemon forked: close every file
+ * descriptor above 2 except @keep_fd (sockets, the database, epoll), the
+ * store's lock last, without touching the database.  So once the lock is
+ * free (a restart after a crash waits for it), the child holds nothing of
+ * the daemon's.  The child must not call anything else on @st.
+ */
+void store_forked(struct store *st, int keep_fd);
+
+/**
  * store_crc32() - CRC32C (Castagnoli) of @n bytes at @p, continuing @c
  * (0 to start).  The journal's and the snapshot files' checksum.
  */
