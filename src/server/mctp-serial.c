@@ -58,15 +58,26 @@ static int run_cci(void *opaque, uint8_t type, const uint8_t *req, size_t len, u
 
 	cci_dec_hdr(req, len, &rq);
 	srv_request_begin(s);
+	/*
+	 * Journaled before it runs (docs/persistence.md); when the store
+	 * cannot commit it is answered Internal Error, unrun.
+	 */
+	if (len >= CXLDCD_CCI_HDR_SIZE && len == CXLDCD_CCI_HDR_SIZE + rq.payload_len &&
+	    !srv_cci_opcode_is_read(rq.opcode) &&
+	    srv_journal(s, STORE_REC_CCI, p->dv->index, SRV_PORT_FM, 0, req, len)) {
+		rs = (struct cci_hdr){ .category = CCI_CAT_RESPONSE, .tag = rq.tag, .opcode = rq.opcode,
+				       .rc = CXLDCD_RC_INTERNAL_ERROR };
+		rc = cci_enc_hdr(&rs, rsp, cap);
+		*rsp_len = CXLDCD_CCI_HDR_SIZE;
+		srv_request_end(s);
+		return rc;
+	}
 	rc = cci_handle_msg(p->cci, req, len, rsp, cap, rsp_len);
 	if (!rc) {
 		cci_dec_hdr(rsp, *rsp_len, &rs);
 		if (s->cfg->trace & CMDLINE_TRACE_CCI)
 			srv_log(s->log, LOG_DEBUG, "mctp-serial[%s]: type %02Xh %04Xh in=%u -> %s",
 				p->name, type, rq.opcode, rq.payload_len, cxldcd_rc_str(rs.rc));
-		if (rs.rc == CXLDCD_RC_SUCCESS && !srv_cci_opcode_is_read(rq.opcode) &&
-		    srv_journal(s, STORE_REC_CCI, p->dv->index, SRV_PORT_FM, 0, req, len))
-			rc = -EIO;      /* not durable: no acknowledgement */
 	}
 	srv_request_end(s);
 	return rc;
@@ -134,7 +145,7 @@ static void on_event(struct loop *l, int fd, unsigned events, void *opaque)
 		flush(p);
 	if (!(events & (LOOP_IN | LOOP_ERR)))
 		return;
-	while ((n = read(fd, buf, sizeof(buf))) > 0 && !p->s->failed)
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		mctp_serial_ep_input(&p->ep, buf, (size_t)n);
 }
 
