@@ -28,8 +28,8 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
-#include <uuid/uuid.h>
 
+#include "common/tag.h"
 #include "mem/backend.h"
 
 #ifndef MFD_HUGE_SHIFT
@@ -61,30 +61,6 @@ void mem_errf(char *err, size_t cap, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, cap, fmt, ap);
 	va_end(ap);
-}
-
-/* ------------------------------------------------------------------ tags */
-
-int mem_tag_parse(const char *s, uint8_t tag[CXLDCD_TAG_SIZE], char *err, size_t cap)
-{
-	uuid_t u;
-
-	if (!s || uuid_parse(s, u) != 0) {
-		mem_errf(err, cap, "tag=%s is not a valid UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
-			 s ? s : "(null)");
-		return -EINVAL;
-	}
-	if (uuid_is_null(u)) {
-		mem_errf(err, cap, "tag=%s is the null UUID, which means no tag", s);
-		return -EINVAL;
-	}
-	memcpy(tag, u, CXLDCD_TAG_SIZE);
-	return 0;
-}
-
-void mem_tag_format(const uint8_t tag[CXLDCD_TAG_SIZE], char out[37])
-{
-	uuid_unparse_lower(tag, out);
 }
 
 /* ------------------------------------------------------------ validation */
@@ -352,13 +328,13 @@ int mem_backend_new(const struct mem_backend_props *p, struct mem_backend **out,
 	if (p->tag) {
 		char msg[160] = "";
 
-		rc = mem_tag_parse(p->tag, b->tag, msg, sizeof(msg));
+		rc = common_tag_parse(p->tag, b->tag, msg, sizeof(msg));
 		if (rc) {
 			mem_errf(err, cap, "backend %s: %s", p->id, msg);
 			goto err;
 		}
 		b->has_tag = true;
-		mem_tag_format(b->tag, b->tag_str);
+		common_tag_format(b->tag, b->tag_str);
 	}
 	b->id = strdup(p->id);
 	if (!b->id) {

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tag.h"
 #include "mem/devmem.h"
 
 static const uint8_t null_tag[CXLDCD_TAG_SIZE];
@@ -218,7 +219,7 @@ static int resolve(const struct mem_dev *md, const struct core_extent_info *x,
 		}
 		b = mem_registry_find_tag(md->reg, x->ext.tag);
 		if (!b) {
-			mem_tag_format(x->ext.tag, ts);
+			common_tag_format(x->ext.tag, ts);
 			mem_errf(err, cap, X_FMT ": no memory backend has tag=%s", X_ARGS(x), ts);
 			return -ENOENT;
 		}

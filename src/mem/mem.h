@@ -100,14 +100,6 @@ const char *mem_backend_id(const struct mem_backend *b);
 int mem_backend_fd(const struct mem_backend *b);
 uint64_t mem_backend_size(const struct mem_backend *b);
 
-/*
- * mem_tag_parse() - parse a UUID string into 16 bytes (libuuid).
- * Return: 0, or -EINVAL with "tag=... is not a valid UUID" / "... is the null UUID".
- */
-int mem_tag_parse(const char *s, uint8_t tag[CXLDCD_TAG_SIZE], char *err, size_t cap);
-/* Format 16 bytes as a lowercase UUID string into out[37]. */
-void mem_tag_format(const uint8_t tag[CXLDCD_TAG_SIZE], char out[37]);
-
 /* =============================================================== registry */
 
 /* Caller frees with mem_registry_free().  Return 0 or -ENOMEM. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tag.h"
 #include "mem/backend.h"
 
 struct mem_registry {
@@ -178,7 +179,7 @@ int mem_registry_add(struct mem_registry *reg, const struct mem_backend_props *p
 	if (p->tag) {
 		uint8_t tag[CXLDCD_TAG_SIZE];
 
-		if (mem_tag_parse(p->tag, tag, NULL, 0) == 0 && (b = mem_registry_find_tag(reg, tag))) {
+		if (common_tag_parse(p->tag, tag, NULL, 0) == 0 && (b = mem_registry_find_tag(reg, tag))) {
 			mem_errf(err, cap, "tag=%s already belongs to backend %s", b->tag_str, b->id);
 			return -EEXIST;
 		}

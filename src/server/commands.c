@@ -6,7 +6,7 @@
  * it a static schema (struct qmp_arg[]), and add one line to the table
  * below.  The server validates arguments against the schema before the
  * handler runs (docs/qmp.md, "Adding a command").  A command that changes
- * the device journals itself (qmp-dcd.c run()); server_replay_qmp() feeds
+ * the device journals itself (qmp-dcd.c dcd_run()); server_replay_qmp() feeds
  * journaled commands back through the same handlers (a command that failed
  * when it ran fails again and changes nothing).
  */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tag.h"
 #include "qmp/qmp.h"
 #include "daemon.h"
 
@@ -36,7 +37,7 @@ json_t *dcd_extent_json(const struct dcd *dv, const struct cxldcd_extent *e)
 	if (o && memcmp(e->tag, null_tag, sizeof(null_tag))) {
 		char tag[37];
 
-		mem_tag_format(e->tag, tag);
+		common_tag_format(e->tag, tag);
 		json_object_set_new(o, "tag", json_string(tag));
 	}
 	if (o)

@@ -221,6 +221,9 @@ static void describe_devices(struct daemon *d)
 
 /* ---- host link: the hostlink asks our loop to watch its fds ------------ */
 
+_Static_assert(HOSTLINK_IN == LOOP_IN && HOSTLINK_OUT == LOOP_OUT && HOSTLINK_ERR == LOOP_ERR,
+	       "hl_fd() passes loop event bits to hostlink_process_fd() as they are");
+
 static void hl_fd(struct loop *l, int fd, unsigned events, void *opaque)
 {
 	struct dcd *dv = opaque;

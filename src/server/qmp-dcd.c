@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * qmp-dcd.c - the QMP device commands (docs/qmp.md, "Device commands"):
- * QEMU's cxl-add-dynamic-capacity, cxl-release-dynamic-capacity and the
- * tagged-memory series' cxl-release-dynamic-capacity-status, plus our
- * query-cxl-dynamic-capacity and cxl-cci-request.
+ * qmp-dcd.c - the QMP commands that change a device's capacity (docs/qmp.md,
+ * "Device commands"): QEMU's cxl-add-dynamic-capacity,
+ * cxl-release-dynamic-capacity and the tagged-memory series'
+ * cxl-release-dynamic-capacity-status; and what every device command shares
+ * (device path, host-id, region and tag arguments, the request bracket that
+ * journals).  query-cxl-dynamic-capacity is in qmp-dcd-query.c,
+ * cxl-cci-request in qmp-cci.c.
  *
  * QEMU's argument names, enum values and, where QEMU has them, its error
  * texts and check order (reference §5.2: device, region, then per extent
@@ -22,6 +25,7 @@
 #include <string.h>
 
 #include "cci/cci.h"
+#include "common/tag.h"
 #include "qmp/qmp.h"
 #include "store/store.h"
 #include "daemon.h"
@@ -31,7 +35,7 @@
 
 /* ---- argument helpers ------------------------------------------------- */
 
-static struct dcd *resolve(struct server_ctx *s, json_t *args, struct qmp_error *err)
+struct dcd *dcd_resolve(struct server_ctx *s, json_t *args, struct qmp_error *err)
 {
 	struct dcd *dv = dcd_find(s, qmp_arg_str(args, "path", NULL));
 
@@ -40,7 +44,7 @@ static struct dcd *resolve(struct server_ctx *s, json_t *args, struct qmp_error 
 	return dv;
 }
 
-static int check_host(const struct dcd *dv, json_t *args, uint16_t *host, struct qmp_error *err)
+int dcd_check_host(const struct dcd *dv, json_t *args, uint16_t *host, struct qmp_error *err)
 {
 	uint16_t nr = core_dev_cfg(dv->dev)->nr_hosts;
 
@@ -52,7 +56,7 @@ static int check_host(const struct dcd *dv, json_t *args, uint16_t *host, struct
 	return -EINVAL;
 }
 
-static int check_region(const struct dcd *dv, json_t *args, uint8_t *region,
+int dcd_check_region(const struct dcd *dv, json_t *args, uint8_t *region,
 			struct core_region_info *ri, struct qmp_error *err)
 {
 	*region = (uint8_t)qmp_arg_uint(args, "region", 0);
@@ -65,14 +69,14 @@ static int check_region(const struct dcd *dv, json_t *args, uint8_t *region,
 }
 
 /* Optional "tag": *has = false when absent.  A malformed UUID is an error. */
-static int parse_tag(json_t *args, uint8_t tag[CXLDCD_TAG_SIZE], bool *has, struct qmp_error *err)
+int dcd_parse_tag(json_t *args, uint8_t tag[CXLDCD_TAG_SIZE], bool *has, struct qmp_error *err)
 {
 	const char *t = qmp_arg_str(args, "tag", NULL);
 	char msg[160];
 
 	memset(tag, 0, CXLDCD_TAG_SIZE);
 	*has = t != NULL;
-	if (!t || !mem_tag_parse(t, tag, msg, sizeof(msg)))
+	if (!t || !common_tag_parse(t, tag, msg, sizeof(msg)))
 		return 0;
 	qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
 	return -EINVAL;
@@ -238,14 +242,6 @@ static int model_error(const struct cxldcd_diag *d, enum cxldcd_rc rc, struct qm
 
 /* ---- the request bracket ------------------------------------------------ */
 
-typedef int dcd_cmd_fn(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
-		       bool *changed);
-
-/* When a command is journaled: never (queries), always, or as cci_mutates() says. */
-enum journal_when { J_NEVER, J_ALWAYS, J_CCI };
-
-static bool cci_mutates(struct server_ctx *s, json_t *args);
-
 /* A QMP command waiting for its group commit. */
 struct deferred_cmd {
 	struct server_ctx *s;
@@ -313,10 +309,11 @@ static int defer(struct server_ctx *s, const char *name, json_t *args, dcd_cmd_f
  * (QMP_DEFER).  A journaled command that then fails in the model changed
  * nothing and fails again on replay.
  */
-static int run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
-	       struct qmp_error *err, dcd_cmd_fn *fn, enum journal_when when)
+int dcd_run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
+	       struct qmp_error *err, dcd_cmd_fn *fn, enum dcd_journal when)
 {
-	bool changed = false, journal = when == J_ALWAYS || (when == J_CCI && cci_mutates(s, args));
+	bool changed = false,
+	     journal = when == DCD_J_ALWAYS || (when == DCD_J_CCI && dcd_cci_mutates(s, args));
 	int rc;
 
 	srv_request_begin(s);
@@ -380,15 +377,15 @@ static int add_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_e
 	struct core_region_info ri;
 	struct cxldcd_diag diag = { 0 };
 	struct cxldcd_extent *ext = NULL;
-	struct dcd *dv = resolve(s, args, err);
+	struct dcd *dv = dcd_resolve(s, args, err);
 	json_t *list = NULL;
 	bool has_tag;
 	uint8_t region;
 	enum cxldcd_rc rc;
 
 	(void)ret;
-	if (!dv || check_host(dv, args, &req.host, err) || check_region(dv, args, &region, &ri, err) ||
-	    parse_tag(args, req.tag, &has_tag, err))
+	if (!dv || dcd_check_host(dv, args, &req.host, err) || dcd_check_region(dv, args, &region, &ri, err) ||
+	    dcd_parse_tag(args, req.tag, &has_tag, err))
 		return -EINVAL;
 	req.policy = (enum cxldcd_add_policy)qmp_arg_enum(args, "selection-policy", sel_policy, 0);
 	req.region = region;
@@ -440,15 +437,15 @@ static int release_dc(struct server_ctx *s, json_t *args, json_t **ret, struct q
 	struct core_region_info ri;
 	struct cxldcd_diag diag = { 0 };
 	struct cxldcd_extent *ext = NULL;
-	struct dcd *dv = resolve(s, args, err);
+	struct dcd *dv = dcd_resolve(s, args, err);
 	json_t *list = json_object_get(args, "extents");
 	bool has_tag;
 	uint8_t region;
 	enum cxldcd_rc rc;
 
 	(void)ret;
-	if (!dv || check_host(dv, args, &req.host, err) || check_region(dv, args, &region, &ri, err) ||
-	    parse_tag(args, req.tag, &has_tag, err))
+	if (!dv || dcd_check_host(dv, args, &req.host, err) || dcd_check_region(dv, args, &region, &ri, err) ||
+	    dcd_parse_tag(args, req.tag, &has_tag, err))
 		return -EINVAL;
 	req.policy = (enum cxldcd_release_policy)qmp_arg_enum(args, "removal-policy", rm_policy, 0);
 	req.forced = qmp_arg_bool(args, "forced-removal", false);
@@ -515,7 +512,7 @@ static const char *status_message(enum core_tag_state st, char *buf, size_t cap,
 static int release_status(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
 			  bool *changed)
 {
-	struct dcd *dv = resolve(s, args, err);
+	struct dcd *dv = dcd_resolve(s, args, err);
 	struct core_region_info ri;
 	uint8_t tag[CXLDCD_TAG_SIZE], region = 0;
 	enum core_tag_state st;
@@ -524,9 +521,9 @@ static int release_status(struct server_ctx *s, json_t *args, json_t **ret, stru
 	bool has_tag;
 
 	(void)changed;
-	if (!dv || check_host(dv, args, &host, err) ||
-	    (json_object_get(args, "region") && check_region(dv, args, &region, &ri, err)) ||
-	    parse_tag(args, tag, &has_tag, err))
+	if (!dv || dcd_check_host(dv, args, &host, err) ||
+	    (json_object_get(args, "region") && dcd_check_region(dv, args, &region, &ri, err)) ||
+	    dcd_parse_tag(args, tag, &has_tag, err))
 		return -EINVAL;
 	st = core_tag_status(dv->dev, host, json_object_get(args, "region") ? region : -1, tag);
 	*ret = json_pack("{s:s, s:s}", "status", core_tag_state_str(st), "message",
@@ -534,288 +531,17 @@ static int release_status(struct server_ctx *s, json_t *args, json_t **ret, stru
 	return 0;
 }
 
-/* ---- query-cxl-dynamic-capacity ----------------------------------------- */
-
-static json_t *regions_json(const struct dcd *dv)
-{
-	json_t *a = json_array();
-
-	for (uint8_t r = 0; a && r < core_region_count(dv->dev); r++) {
-		struct core_region_info ri;
-
-		core_region_get(dv->dev, r, &ri);
-		json_array_append_new(a, json_pack(
-			"{s:i, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:I}", "region", r,
-			"base", (json_int_t)ri.base, "decode-len", (json_int_t)ri.decode_len,
-			"len", (json_int_t)ri.len, "block-size", (json_int_t)ri.block_size,
-			"supported-block-sizes", (json_int_t)ri.supported_block_mask,
-			"sanitize-on-release", ri.sanitize_on_release, "sharable", ri.sharable,
-			"read-only", ri.read_only, "allocated", (json_int_t)ri.allocated_bytes));
-	}
-	return a;
-}
-
-static json_t *accepted_json(const struct dcd *dv, uint16_t host)
-{
-	struct core_extent_info x[EXT_PAGE];
-	uint32_t start = 0, n = 0;
-	json_t *a = json_array();
-
-	do {
-		if (core_extent_list_info(dv->dev, host, start, EXT_PAGE, x, &n))
-			break;
-		for (uint32_t i = 0; a && i < n; i++) {
-			json_t *e = dcd_extent_json(dv, &x[i].ext);
-
-			json_object_set_new(e, "tag-offset", json_integer((json_int_t)x[i].tag_offset));
-			json_object_set_new(e, "release-pending", json_boolean(x[i].release_pending));
-			json_array_append_new(a, e);
-		}
-		start += n;
-	} while (n);
-	return a;
-}
-
-static json_t *pending_json(const struct dcd *dv, uint16_t host)
-{
-	json_t *a = json_array();
-
-	for (uint32_t g = 0; a && g < core_pending_count(dv->dev, host); g++) {
-		struct core_group_info gi;
-		struct cxldcd_extent e[EXT_PAGE];
-		uint32_t start = 0, n = 0;
-		json_t *ext = json_array();
-
-		core_pending_get(dv->dev, host, g, &gi);
-		do {
-			if (core_pending_extents(dv->dev, host, g, start, EXT_PAGE, e, &n))
-				break;
-			for (uint32_t i = 0; ext && i < n; i++)
-				json_array_append_new(ext, dcd_extent_json(dv, &e[i]));
-			start += n;
-		} while (n == EXT_PAGE);
-		json_array_append_new(a, json_pack("{s:I, s:b, s:I, s:o}", "group", (json_int_t)gi.id,
-						   "dead", gi.dead, "offered-ns",
-						   (json_int_t)gi.offered_ns, "extents", ext));
-	}
-	return a;
-}
-
-static json_t *host_list(const uint8_t map[32], uint16_t nr_hosts)
-{
-	json_t *a = json_array();
-
-	for (uint16_t h = 0; a && h < nr_hosts && h < 256; h++)
-		if (map[h / 8] & (1u << (h % 8)))
-			json_array_append_new(a, json_integer(h));
-	return a;
-}
-
-static json_t *tags_json(const struct dcd *dv)
-{
-	struct core_tag_info t[EXT_PAGE];
-	uint16_t nr_hosts = core_dev_cfg(dv->dev)->nr_hosts;
-	uint32_t start = 0, n = 0;
-	json_t *a = json_array();
-
-	do {
-		if (core_tag_list(dv->dev, start, EXT_PAGE, t, &n))
-			break;
-		for (uint32_t i = 0; a && i < n; i++) {
-			char tag[37];
-			struct mem_backend *b = mem_registry_find_tag(dv->srv->reg, t[i].tag);
-
-			mem_tag_format(t[i].tag, tag);
-			json_array_append_new(a, json_pack(
-				"{s:s, s:s?, s:b, s:b, s:o, s:o, s:i, s:I}", "tag", tag, "memdev",
-				b ? mem_backend_id(b) : NULL, "fm-reference", t[i].fm_ref, "sharable",
-				t[i].sharable, "accepted-hosts", host_list(t[i].accepted_map, nr_hosts),
-				"pending-hosts", host_list(t[i].pending_map, nr_hosts), "extents",
-				t[i].nr_extents, "bytes", (json_int_t)t[i].bytes));
-		}
-		start += n;
-	} while (n);
-	return a;
-}
-
-static int query_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
-		    bool *changed)
-{
-	struct dcd *dv = resolve(s, args, err);
-	const struct cxldcd_dev_cfg *cfg;
-	struct core_counts c;
-	json_t *hosts, *r;
-
-	(void)changed;
-	if (!dv)
-		return -EINVAL;
-	cfg = core_dev_cfg(dv->dev);
-	core_counts_get(dv->dev, &c);
-	hosts = json_array();
-	for (uint16_t h = 0; hosts && h < cfg->nr_hosts; h++) {
-		json_array_append_new(hosts, json_pack(
-			"{s:i, s:I, s:i, s:o, s:o}", "host-id", h, "generation",
-			(json_int_t)core_extent_generation(dv->dev, h), "connected",
-			dv->hl ? hostlink_host_connected(dv->hl, h) : 0, "extents",
-			accepted_json(dv, h), "pending", pending_json(dv, h)));
-	}
-	r = json_pack("{s:s, s:s, s:s, s:s?, s:i, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:o, s:o}",
-		      "id", dv->id, "path", dv->path, "mode",
-		      dv->mode == MEM_DEV_SINGLE ? "volatile-dc-memdev" : "tagged", "memdev",
-		      dv->memdev, "num-hosts", cfg->nr_hosts, "regions",
-		      regions_json(dv), "counts", "total-extents", (json_int_t)c.total_extents,
-		      "available-extents", (json_int_t)c.avail_extents, "total-tags",
-		      (json_int_t)c.total_tags, "available-tags", (json_int_t)c.avail_tags,
-		      "tag-generation", (json_int_t)core_tag_generation(dv->dev), "hosts", hosts,
-		      "tags", tags_json(dv));
-	*ret = r;
-	if (!r) {
-		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* ---- cxl-cci-request ---------------------------------------------------- */
-
-static const char *const cci_kind[] = { "mailbox", "fm", NULL };
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return (c | 0x20) - 'a' + 10;
-	return -1;
-}
-
-static int hex_decode(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-	size_t n = strlen(s);
-
-	if (n % 2 || n / 2 > cap)
-		return -EINVAL;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
-	return 0;
-}
-
-static char *hex_encode(const uint8_t *p, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-	char *s = malloc(2 * n + 1);
-
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = d[p[i] >> 4];
-		s[2 * i + 1] = d[p[i] & 15];
-	}
-	s[2 * n] = 0;
-	return s;
-}
-
-static bool chain_part(uint16_t op, const uint8_t *in, size_t len)
-{
-	return (op == CXLDCD_OP_ADD_DC_RESPONSE || op == CXLDCD_OP_RELEASE_DC) && len > 4 &&
-	       (in[4] & 1);
-}
-
-static int cci_request(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
-		       bool *changed)
-{
-	struct dcd *dv = resolve(s, args, err);
-	int kind = qmp_arg_enum(args, "cci", cci_kind, 0);
-	uint16_t op = (uint16_t)qmp_arg_uint(args, "opcode", 0), host = 0;
-	size_t cap, in_len = 0, out_len = 0;
-	uint8_t *in = NULL, *out = NULL;
-	struct cci_ctx *ctx;
-	enum cxldcd_rc rc;
-	bool was_open = false;
-	char *hex;
-	int ret_rc = -EINVAL;
-
-	if (!dv)
-		return -EINVAL;
-	if (kind == 0) {
-		if (!json_object_get(args, "host-id")) {
-			qmp_error_set(err, QMP_ERR_GENERIC, "host-id is required for cci mailbox");
-			return -EINVAL;
-		}
-		if (check_host(dv, args, &host, err))
-			return -EINVAL;
-		ctx = dcd_qmp_mbox(dv, host);
-		was_open = dv->qmp_chain[host];
-	} else {
-		ctx = dv->qmp_fm;
-	}
-	cap = core_dev_cfg(dv->dev)->mbox_payload_size;
-	in = malloc(cap);
-	out = malloc(cap);
-	if (!ctx || !in || !out) {
-		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
-		goto out;
-	}
-	if (hex_decode(qmp_arg_str(args, "payload", ""), in, cap, &in_len)) {
-		qmp_error_set(err, QMP_ERR_GENERIC,
-			      "payload must be a hex string of at most %zu bytes (mbox-payload-size)", cap);
-		goto out;
-	}
-	rc = cci_execute(ctx, op, in, in_len, out, cap, &out_len);
-	if (kind == 0)
-		dv->qmp_chain[host] = rc == CXLDCD_RC_SUCCESS && chain_part(op, in, in_len);
-	/* A part of a chain or anything after one changes the staging, whatever its rc. */
-	*changed = (rc == CXLDCD_RC_SUCCESS && !srv_cci_opcode_is_read(op)) || was_open;
-	hex = hex_encode(out, out_len);
-	*ret = json_pack("{s:i, s:s, s:s}", "return-code", rc, "return-code-name", cxldcd_rc_str(rc),
-			 "payload", hex ? hex : "");
-	free(hex);
-	ret_rc = 0;
-out:
-	free(in);
-	free(out);
-	return ret_rc;
-}
-
-/*
- * Whether a cxl-cci-request can change something: its opcode is not a pure
- * read, or a More chain is open on that QMP mailbox context (any message
- * then changes the staging).  Arguments that cannot be resolved make the
- * command fail before it changes anything.
- */
-static bool cci_mutates(struct server_ctx *s, json_t *args)
-{
-	struct dcd *dv = dcd_find(s, qmp_arg_str(args, "path", NULL));
-	uint16_t op = (uint16_t)qmp_arg_uint(args, "opcode", 0);
-	uint64_t host = qmp_arg_uint(args, "host-id", UINT64_MAX);
-
-	if (!dv)
-		return false;
-	if (qmp_arg_enum(args, "cci", cci_kind, 0) == 0 && host < core_dev_cfg(dv->dev)->nr_hosts &&
-	    dv->qmp_chain[host])
-		return true;
-	return !srv_cci_opcode_is_read(op);
-}
-
 /* ---- handlers ----------------------------------------------------------- */
 
 #define DCD_HANDLER(fn, name, when)                                                        \
 	int qmp_##fn(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)       \
 	{                                                                                  \
-		return run(opaque, name, args, ret, err, fn, when);                         \
+		return dcd_run(opaque, name, args, ret, err, fn, when);                     \
 	}
 
-DCD_HANDLER(add_dc, "cxl-add-dynamic-capacity", J_ALWAYS)
-DCD_HANDLER(release_dc, "cxl-release-dynamic-capacity", J_ALWAYS)
-DCD_HANDLER(release_status, "cxl-release-dynamic-capacity-status", J_NEVER)
-DCD_HANDLER(query_dc, "query-cxl-dynamic-capacity", J_NEVER)
-DCD_HANDLER(cci_request, "cxl-cci-request", J_CCI)
+DCD_HANDLER(add_dc, "cxl-add-dynamic-capacity", DCD_J_ALWAYS)
+DCD_HANDLER(release_dc, "cxl-release-dynamic-capacity", DCD_J_ALWAYS)
+DCD_HANDLER(release_status, "cxl-release-dynamic-capacity-status", DCD_J_NEVER)
 
 /* ---- schemas ------------------------------------------------------------ */
 
@@ -855,16 +581,3 @@ const struct qmp_arg qmp_release_status_args[] = {
 	QMP_ARG_END
 };
 
-const struct qmp_arg qmp_query_dc_args[] = {
-	QMP_ARG("path", QMP_T_STR),
-	QMP_ARG_END
-};
-
-const struct qmp_arg qmp_cci_request_args[] = {
-	QMP_ARG("path", QMP_T_STR),
-	QMP_ARG_ENUM("cci", cci_kind),
-	QMP_OPT("host-id", QMP_T_UINT16),
-	QMP_ARG("opcode", QMP_T_UINT16),
-	QMP_OPT("payload", QMP_T_STR),
-	QMP_ARG_END
-};

@@ -10,10 +10,51 @@
 
 struct server_ctx;
 
-/* qmp-dcd.c */
-qmp_handler_fn qmp_add_dc, qmp_release_dc, qmp_release_status, qmp_query_dc, qmp_cci_request;
-extern const struct qmp_arg qmp_add_dc_args[], qmp_release_dc_args[], qmp_release_status_args[],
-	qmp_query_dc_args[], qmp_cci_request_args[];
+/* qmp-dcd.c: add, release, release status */
+qmp_handler_fn qmp_add_dc, qmp_release_dc, qmp_release_status;
+extern const struct qmp_arg qmp_add_dc_args[], qmp_release_dc_args[], qmp_release_status_args[];
+
+/* qmp-dcd-query.c */
+qmp_handler_fn qmp_query_dc;
+extern const struct qmp_arg qmp_query_dc_args[];
+
+/* qmp-cci.c */
+qmp_handler_fn qmp_cci_request;
+extern const struct qmp_arg qmp_cci_request_args[];
+/*
+ * Whether a cxl-cci-request can change something: its opcode is not a pure
+ * read, or a More chain is open on that QMP mailbox context (any message
+ * then changes the staging).  Arguments that cannot be resolved make the
+ * command fail before it changes anything.
+ */
+bool dcd_cci_mutates(struct server_ctx *s, json_t *args);
+
+/*
+ * What the device commands share (qmp-dcd.c).  Each sets err and returns
+ * NULL / -EINVAL on a bad argument: the device "path" (QEMU's "Unable to
+ * resolve CXL type 3 device"), "host-id", "region", an optional "tag"
+ * (*has = false when absent).
+ */
+struct dcd;
+struct core_region_info;
+struct dcd *dcd_resolve(struct server_ctx *s, json_t *args, struct qmp_error *err);
+int dcd_check_host(const struct dcd *dv, json_t *args, uint16_t *host, struct qmp_error *err);
+int dcd_check_region(const struct dcd *dv, json_t *args, uint8_t *region,
+		     struct core_region_info *ri, struct qmp_error *err);
+int dcd_parse_tag(json_t *args, uint8_t tag[16], bool *has, struct qmp_error *err);
+
+/* A device command's body: fills *ret, sets *changed when it changed the device. */
+typedef int dcd_cmd_fn(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
+		       bool *changed);
+/* When a command is journaled: never (queries), always, or as dcd_cci_mutates() says. */
+enum dcd_journal { DCD_J_NEVER, DCD_J_ALWAYS, DCD_J_CCI };
+/*
+ * The request bracket: time, journal (before the model runs it), run fn,
+ * events; with a store the command joins the loop round's group commit and
+ * is answered after it (QMP_DEFER).
+ */
+int dcd_run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
+	    struct qmp_error *err, dcd_cmd_fn *fn, enum dcd_journal when);
 
 /* qmp-object.c */
 qmp_handler_fn qmp_object_add, qmp_object_del, qmp_query_memdev;

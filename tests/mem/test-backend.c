@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "common/tag.h"
 #include "mem/mem.h"
 
 #define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
@@ -219,7 +220,7 @@ static void test_lookup_by_id_and_tag(void **state)
 		snprintf(t, sizeof(t), "00000000-0000-4000-8000-%012x", i + 1);
 		assert_int_equal(add(f, MEM_TYPE_RAM, name, 4096, t), 0);
 	}
-	assert_int_equal(mem_tag_parse("00000000-0000-4000-8000-000000000064", tag, NULL, 0), 0);
+	assert_int_equal(common_tag_parse("00000000-0000-4000-8000-000000000064", tag, NULL, 0), 0);
 	assert_string_equal(mem_backend_id(mem_registry_find_tag(f->reg, tag)), "b99");
 	assert_string_equal(mem_backend_id(mem_registry_find(f->reg, "b150")), "b150");
 	assert_null(mem_registry_find(f->reg, "b200"));
@@ -380,8 +381,8 @@ static void test_tag_format_round_trips(void **state)
 	char s[37];
 
 	(void)state;
-	assert_int_equal(mem_tag_parse(TAG_A, tag, NULL, 0), 0);
-	mem_tag_format(tag, s);
+	assert_int_equal(common_tag_parse(TAG_A, tag, NULL, 0), 0);
+	common_tag_format(tag, s);
 	assert_string_equal(s, TAG_A);
 }
 

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "common/tag.h"
 #include "mem/mem.h"
 
 #define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
@@ -99,7 +100,7 @@ static struct cxldcd_extent ext(uint64_t dpa, uint64_t len, const char *tag, uin
 	struct cxldcd_extent e = { .dpa = dpa, .len = len, .shared_seq = seq };
 
 	if (tag)
-		assert_int_equal(mem_tag_parse(tag, e.tag, NULL, 0), 0);
+		assert_int_equal(common_tag_parse(tag, e.tag, NULL, 0), 0);
 	return e;
 }
 
@@ -138,7 +139,7 @@ static enum cxldcd_rc release_tag(struct fx *f, uint16_t host, const char *tag, 
 	struct core_release_req req = { .host = host, .policy = CXLDCD_RELEASE_TAG_BASED,
 					.forced = forced, .sanitize = sanitize };
 
-	assert_int_equal(mem_tag_parse(tag, req.tag, NULL, 0), 0);
+	assert_int_equal(common_tag_parse(tag, req.tag, NULL, 0), 0);
 	return core_release(f->dev, &req, &f->diag);
 }
 
@@ -288,7 +289,7 @@ static void test_enable_shared_access_maps_the_same_pages_for_two_hosts(void **s
 
 	make(f, MEM_DEV_TAGGED);
 	backend(f, "tm0", 4 * MiB, TAG_A);
-	assert_int_equal(mem_tag_parse(TAG_A, req.tag, NULL, 0), 0);
+	assert_int_equal(common_tag_parse(TAG_A, req.tag, NULL, 0), 0);
 	assert_int_equal(core_add(f->dev, &req, NULL, &f->diag), CXLDCD_RC_SUCCESS);
 	assert_int_equal(core_pending_extents(f->dev, 0, 0, 0, 4, e, &n), CXLDCD_RC_SUCCESS);
 	assert_true(n >= 1);

@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "common/tag.h"
 #include "mem/mem.h"
 
 #define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
@@ -110,7 +111,7 @@ static struct core_extent_info xi(uint16_t host, uint64_t dpa, uint64_t len, con
 				      .ext = { .dpa = dpa, .len = len }, .tag_offset = tag_offset };
 
 	if (tag)
-		assert_int_equal(mem_tag_parse(tag, x.ext.tag, NULL, 0), 0);
+		assert_int_equal(common_tag_parse(tag, x.ext.tag, NULL, 0), 0);
 	return x;
 }
 

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/tag.h"
 #include "cci/cci.h"
 #include "cci/dcd.h"
 #include "cci/events.h"
@@ -118,7 +119,7 @@ static uint32_t drain_dc_log(struct demo *d, uint16_t host, const char *who,
 			const struct cxldcd_event *e = &batch[i];
 			char tag[37];
 
-			mem_tag_format(e->dc_extent.tag, tag);
+			common_tag_format(e->dc_extent.tag, tag);
 			say(d, who, "  record handle=%u type=%u dpa=0x%" PRIx64 " len=%" PRIu64
 				    "MiB tag=%s seq=%u more=%u", e->handle, e->dc_type,
 			    e->dc_extent.dpa, e->dc_extent.len / MiB, tag, e->dc_extent.shared_seq,
@@ -298,8 +299,8 @@ int main(void)
 	       "a fabric manager on the FM CCI, hosts on their mailbox CCIs\n");
 	if (setup(&d) != 0)
 		return 1;
-	mem_tag_parse(TAG_A, tag_a, err, sizeof(err));
-	mem_tag_parse(TAG_B, tag_b, err, sizeof(err));
+	common_tag_parse(TAG_A, tag_a, err, sizeof(err));
+	common_tag_parse(TAG_B, tag_b, err, sizeof(err));
 
 	step(&d, "tagged backends: tm0 (256 MiB, tag A) and tm1 (64 MiB, tag B)");
 	check(&d, mem_registry_find_tag(d.reg, tag_a) && mem_registry_find_tag(d.reg, tag_b),

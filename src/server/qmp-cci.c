@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qmp-cci.c - cxl-cci-request (ours, docs/qmp.md): one CCI command, payload
+ * in hex, through the same firmware as the sockets (cci_execute()) on a
+ * QMP-owned mailbox context of a host or the device's FM context.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cci/cci.h"
+#include "qmp/qmp.h"
+#include "daemon.h"
+#include "qmp-dcd.h"
+
+/* ---- cxl-cci-request ---------------------------------------------------- */
+
+static const char *const cci_kind[] = { "mailbox", "fm", NULL };
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+
+static int hex_decode(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = strlen(s);
+
+	if (n % 2 || n / 2 > cap)
+		return -EINVAL;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return 0;
+}
+
+static char *hex_encode(const uint8_t *p, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+	char *s = malloc(2 * n + 1);
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		s[2 * i] = d[p[i] >> 4];
+		s[2 * i + 1] = d[p[i] & 15];
+	}
+	s[2 * n] = 0;
+	return s;
+}
+
+static bool chain_part(uint16_t op, const uint8_t *in, size_t len)
+{
+	return (op == CXLDCD_OP_ADD_DC_RESPONSE || op == CXLDCD_OP_RELEASE_DC) && len > 4 &&
+	       (in[4] & 1);
+}
+
+static int cci_request(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
+		       bool *changed)
+{
+	struct dcd *dv = dcd_resolve(s, args, err);
+	int kind = qmp_arg_enum(args, "cci", cci_kind, 0);
+	uint16_t op = (uint16_t)qmp_arg_uint(args, "opcode", 0), host = 0;
+	size_t cap, in_len = 0, out_len = 0;
+	uint8_t *in = NULL, *out = NULL;
+	struct cci_ctx *ctx;
+	enum cxldcd_rc rc;
+	bool was_open = false;
+	char *hex;
+	int ret_rc = -EINVAL;
+
+	if (!dv)
+		return -EINVAL;
+	if (kind == 0) {
+		if (!json_object_get(args, "host-id")) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "host-id is required for cci mailbox");
+			return -EINVAL;
+		}
+		if (dcd_check_host(dv, args, &host, err))
+			return -EINVAL;
+		ctx = dcd_qmp_mbox(dv, host);
+		was_open = dv->qmp_chain[host];
+	} else {
+		ctx = dv->qmp_fm;
+	}
+	cap = core_dev_cfg(dv->dev)->mbox_payload_size;
+	in = malloc(cap);
+	out = malloc(cap);
+	if (!ctx || !in || !out) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
+		goto out;
+	}
+	if (hex_decode(qmp_arg_str(args, "payload", ""), in, cap, &in_len)) {
+		qmp_error_set(err, QMP_ERR_GENERIC,
+			      "payload must be a hex string of at most %zu bytes (mbox-payload-size)", cap);
+		goto out;
+	}
+	rc = cci_execute(ctx, op, in, in_len, out, cap, &out_len);
+	if (kind == 0)
+		dv->qmp_chain[host] = rc == CXLDCD_RC_SUCCESS && chain_part(op, in, in_len);
+	/* A part of a chain or anything after one changes the staging, whatever its rc. */
+	*changed = (rc == CXLDCD_RC_SUCCESS && !srv_cci_opcode_is_read(op)) || was_open;
+	hex = hex_encode(out, out_len);
+	*ret = json_pack("{s:i, s:s, s:s}", "return-code", rc, "return-code-name", cxldcd_rc_str(rc),
+			 "payload", hex ? hex : "");
+	free(hex);
+	ret_rc = 0;
+out:
+	free(in);
+	free(out);
+	return ret_rc;
+}
+
+bool dcd_cci_mutates(struct server_ctx *s, json_t *args)
+{
+	struct dcd *dv = dcd_find(s, qmp_arg_str(args, "path", NULL));
+	uint16_t op = (uint16_t)qmp_arg_uint(args, "opcode", 0);
+	uint64_t host = qmp_arg_uint(args, "host-id", UINT64_MAX);
+
+	if (!dv)
+		return false;
+	if (qmp_arg_enum(args, "cci", cci_kind, 0) == 0 && host < core_dev_cfg(dv->dev)->nr_hosts &&
+	    dv->qmp_chain[host])
+		return true;
+	return !srv_cci_opcode_is_read(op);
+}
+
+int qmp_cci_request(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	return dcd_run(opaque, "cxl-cci-request", args, ret, err, cci_request, DCD_J_CCI);
+}
+
+const struct qmp_arg qmp_cci_request_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG_ENUM("cci", cci_kind),
+	QMP_OPT("host-id", QMP_T_UINT16),
+	QMP_ARG("opcode", QMP_T_UINT16),
+	QMP_OPT("payload", QMP_T_STR),
+	QMP_ARG_END
+};
