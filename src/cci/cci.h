@@ -77,6 +77,15 @@ size_t cci_ctx_max_payload(const struct cci_ctx *ctx);
  */
 bool cci_ctx_chain_open(const struct cci_ctx *ctx);
 
+/*
+ * The device model's verdict on the last command run on ctx (cci_execute()
+ * or cci_handle_msg()): rc, reason and text when the model refused it.
+ * Reason CORE_REASON_NONE when the model accepted it or was never asked (a
+ * size, opcode or payload error of the firmware itself, or a read).
+ */
+struct cxldcd_diag;
+const struct cxldcd_diag *cci_ctx_diag(const struct cci_ctx *ctx);
+
 /* Spec-style command name of an opcode cxldcd implements ("Get Event Records"), or NULL. */
 const char *cci_opcode_name(uint16_t opcode);
 

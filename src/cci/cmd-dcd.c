@@ -150,8 +150,8 @@ static enum cxldcd_rc dc_response(struct cci_call *c, bool release)
 		for (uint32_t i = 0; i < in.nr; i++)
 			cci_dec_updated_extent(in.list, i, &r[i]);
 	}
-	rc = release ? core_release_dc(c->dev, c->owner, r, in.nr, in.more, NULL)
-		     : core_add_response(c->dev, c->owner, r, in.nr, in.more, NULL);
+	rc = release ? core_release_dc(c->dev, c->owner, r, in.nr, in.more, &c->ctx->diag)
+		     : core_add_response(c->dev, c->owner, r, in.nr, in.more, &c->ctx->diag);
 	free(r);
 	if (rc == CXLDCD_RC_SUCCESS)
 		c->ctx->chain_op = in.more ? c->opcode : 0;

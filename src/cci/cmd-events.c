@@ -60,7 +60,7 @@ enum cxldcd_rc cci_cmd_clear_events(struct cci_call *c)
 	if (err)
 		return cci_dec_rc(err);
 	return core_evlog_clear(c->dev, c->owner, in.log, in.clear_all, in.handles, in.nr_handles,
-				NULL);
+				&c->ctx->diag);
 }
 
 enum cxldcd_rc cci_cmd_get_irq_policy(struct cci_call *c)
@@ -80,5 +80,5 @@ enum cxldcd_rc cci_cmd_set_irq_policy(struct cci_call *c)
 
 	if (err)
 		return cci_dec_rc(err);
-	return core_irq_policy_set(c->dev, c->owner, pol.mode, pol.n, NULL);
+	return core_irq_policy_set(c->dev, c->owner, pol.mode, pol.n, &c->ctx->diag);
 }

@@ -93,7 +93,8 @@ enum cxldcd_rc cci_cmd_fm_set_region_cfg(struct cci_call *c)
 
 	if (err)
 		return cci_dec_rc(err);
-	return core_region_set_config(c->dev, in.region, in.block_size, in.sanitize_on_release, NULL);
+	return core_region_set_config(c->dev, in.region, in.block_size, in.sanitize_on_release,
+				      &c->ctx->diag);
 }
 
 enum cxldcd_rc cci_cmd_fm_region_extents(struct cci_call *c)
@@ -156,7 +157,7 @@ enum cxldcd_rc cci_cmd_fm_initiate_add(struct cci_call *c)
 				     .region = in.region, .length = in.length,
 				     .nr_extents = in.nr, .extents = ext };
 	memcpy(req.tag, in.tag, sizeof(req.tag));
-	rc = core_add(c->dev, &req, NULL, NULL);
+	rc = core_add(c->dev, &req, NULL, &c->ctx->diag);
 	free(ext);
 	return rc;
 }
@@ -179,7 +180,7 @@ enum cxldcd_rc cci_cmd_fm_initiate_release(struct cci_call *c)
 					 .forced = in.forced, .sanitize = in.sanitize,
 					 .length = in.length, .nr_extents = in.nr, .extents = ext };
 	memcpy(req.tag, in.tag, sizeof(req.tag));
-	rc = core_release(c->dev, &req, NULL);
+	rc = core_release(c->dev, &req, &c->ctx->diag);
 	free(ext);
 	return rc;
 }
@@ -189,7 +190,7 @@ enum cxldcd_rc cci_cmd_fm_add_ref(struct cci_call *c)
 	uint8_t tag[CXLDCD_TAG_SIZE];
 	int err = cci_dec_tag_ref_in(c->in, c->in_len, tag);
 
-	return err ? cci_dec_rc(err) : core_tag_add_ref(c->dev, tag, NULL);
+	return err ? cci_dec_rc(err) : core_tag_add_ref(c->dev, tag, &c->ctx->diag);
 }
 
 enum cxldcd_rc cci_cmd_fm_remove_ref(struct cci_call *c)
@@ -197,7 +198,7 @@ enum cxldcd_rc cci_cmd_fm_remove_ref(struct cci_call *c)
 	uint8_t tag[CXLDCD_TAG_SIZE];
 	int err = cci_dec_tag_ref_in(c->in, c->in_len, tag);
 
-	return err ? cci_dec_rc(err) : core_tag_remove_ref(c->dev, tag, NULL);
+	return err ? cci_dec_rc(err) : core_tag_remove_ref(c->dev, tag, &c->ctx->diag);
 }
 
 static void put_tag(struct wwr *w, const struct core_tag_info *ti)

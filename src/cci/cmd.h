@@ -28,6 +28,7 @@ struct cci_ctx {
 	uint8_t mbox_log2;          /* device mailbox payload size, 2^n */
 	uint8_t rsp_limit_log2;     /* Response Message Limit, 2^n */
 	uint16_t chain_op;          /* opcode of an open More chain, 0 = none */
+	struct cxldcd_diag diag;    /* the model's verdict on the last command (cci_ctx_diag()) */
 	struct cci_fault_state *faults; /* fault injection (fault.c); NULL = none, owned */
 };
 

@@ -78,6 +78,11 @@ size_t cci_ctx_max_payload(const struct cci_ctx *ctx)
 	return (size_t)1 << n;
 }
 
+const struct cxldcd_diag *cci_ctx_diag(const struct cci_ctx *ctx)
+{
+	return &ctx->diag;
+}
+
 bool cci_ctx_chain_open(const struct cci_ctx *ctx)
 {
 	return ctx && ctx->chain_op != 0;
@@ -123,6 +128,7 @@ enum cxldcd_rc cci_execute(struct cci_ctx *ctx, uint16_t opcode, const uint8_t *
 	size_t cap;
 
 	*out_len = 0;
+	ctx->diag = (struct cxldcd_diag){ .index = -1 };
 	if ((!in && in_len) || (!out && out_cap) || overlap(in, in_len, out, out_cap))
 		return CXLDCD_RC_INTERNAL_ERROR;
 	chain_check(ctx, opcode);
@@ -159,6 +165,7 @@ int cci_handle_msg(struct cci_ctx *ctx, const uint8_t *req, size_t len, uint8_t 
 	if (!ctx || !req || !rsp || !rsp_len)
 		return -EINVAL;
 	*rsp_len = 0;
+	ctx->diag = (struct cxldcd_diag){ .index = -1 };
 	if (rsp_cap < CXLDCD_CCI_HDR_SIZE)
 		return -ENOBUFS;
 	if (len == 0 || (req[0] & CCI_CAT_MASK) != CCI_CAT_REQUEST)

@@ -50,62 +50,109 @@ static int ord_cmp(const void *pa, const void *pb, void *arg)
 	return a->idx < b->idx ? -1 : (a->idx > b->idx);
 }
 
-static int dpa_cmp(const void *pa, const void *pb, void *arg)
-{
-	const struct offer *of = arg;
-	const struct offer *a = &of[*(const uint32_t *)pa], *b = &of[*(const uint32_t *)pb];
-
-	return a->dpa < b->dpa ? -1 : (a->dpa > b->dpa);
-}
-
 /* ------------------------------------------------------------ policies */
 
+/*
+ * The host's hold on [dpa, dpa+len) of region r, QEMU's order: accessible to
+ * the host, then pending on it, then anyone else's.  *who: an allocation of
+ * another holder.  O(k log n) for k allocations in the range.
+ */
+static enum core_reason held(const struct cxldcd_dev *dev, uint8_t r, uint16_t host, uint64_t dpa,
+			     uint64_t len, const struct alloc **who)
+{
+	bool pending = false;
+
+	*who = NULL;
+	for (const struct alloc *a = region_lookup(dev, r, dpa); a && a->dpa < dpa + len;
+	     a = alloc_next(dev, a)) {
+		const struct hx *x = alloc_holder(a, host);
+
+		if (x && !x->g)
+			return CORE_REASON_ALREADY_ACCESSIBLE;
+		if (x)
+			pending = true;
+		else if (!*who)
+			*who = a;
+	}
+	if (pending)
+		return CORE_REASON_STILL_PENDING;
+	return *who ? CORE_REASON_HELD_ELSEWHERE : CORE_REASON_NONE;
+}
+
+/* Where extent i lies: its region, or a reason (zero length, unaligned, beyond). */
+static enum core_reason place(const struct cxldcd_dev *dev, const struct core_add_req *req,
+			      const struct cxldcd_extent *e, int *reg)
+{
+	const struct core_region_cfg *rc;
+
+	if (!e->len)
+		return CORE_REASON_ZERO_LENGTH;
+	if (req->in_region) {
+		rc = &dev->cfg.regions[req->region];
+		if ((e->dpa | e->len) % rc->block_size)
+			return CORE_REASON_UNALIGNED;
+		if (e->dpa < rc->base || e->dpa - rc->base > rc->len || e->len > rc->len - (e->dpa - rc->base))
+			return CORE_REASON_BEYOND_REGION;
+		*reg = req->region;
+		return CORE_REASON_NONE;
+	}
+	*reg = core_region_of(dev, e->dpa, e->len);
+	if (*reg < 0)
+		return CORE_REASON_BEYOND_REGION;
+	if ((e->dpa | e->len) % dev->cfg.regions[*reg].block_size)
+		return CORE_REASON_UNALIGNED;
+	return CORE_REASON_NONE;
+}
+
+/* Every check of a prescriptive list, extent by extent in list order (core.h). */
 static enum cxldcd_rc prescriptive(struct add_ctx *c, struct cxldcd_diag *diag)
 {
 	struct cxldcd_dev *dev = c->dev;
+	const struct core_add_req *req = c->req;
+	uint32_t dup;
 
+	if (req->in_region && req->region >= dev->cfg.nr_regions)
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_INVALID_REGION, -1,
+				   "host=%u region=%u invalid", req->host, req->region);
+	dup = list_first_overlap(req->extents, sizeof(*req->extents), c->n, c->ord);
 	for (uint32_t i = 0; i < c->n; i++) {
-		const struct cxldcd_extent *e = &c->req->extents[i];
-		int r = core_region_of(dev, e->dpa, e->len);
-		const struct core_region_cfg *rc;
-		struct alloc *a;
+		const struct cxldcd_extent *e = &req->extents[i];
+		const struct alloc *a;
+		enum core_reason why;
+		int r = -1;
 
-		if (r < 0)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)i,
-					 "extent=%u dpa=0x%llx len=0x%llx not inside one region", i,
-					 X64(e->dpa), X64(e->len));
-		rc = &dev->cfg.regions[r];
-		if (e->dpa % rc->block_size || e->len % rc->block_size)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)i,
-					 "extent=%u region=%d dpa=0x%llx len=0x%llx not aligned to block_size=0x%llx",
-					 i, r, X64(e->dpa), X64(e->len), X64(rc->block_size));
-		if (!rc->sharable && e->shared_seq)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)i,
-					 "extent=%u region=%d shared_seq=%u must be 0 in a non-sharable region",
-					 i, r, e->shared_seq);
-		if (rc->sharable && core_tag_null(e->tag))
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)i,
-					 "extent=%u region=%d sharable region requires a tag", i, r);
-		a = region_overlap(dev, (uint8_t)r, e->dpa, e->len);
-		if (a)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)i,
-					 "extent=%u dpa=0x%llx len=0x%llx overlaps capacity of %s%d",
-					 i, X64(e->dpa), X64(e->len), a->holders ? "host=" : "fm reference",
-					 a->holders ? a->holders->host : -1);
+		why = place(dev, req, e, &r);
+		if (why)
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, why, (int32_t)i,
+					   "extent=%u dpa=0x%llx len=0x%llx %s", i, X64(e->dpa), X64(e->len),
+					   why == CORE_REASON_ZERO_LENGTH ? "has zero length"
+					   : why == CORE_REASON_UNALIGNED ? "not aligned to the region's block size"
+					   : "not inside one region");
+		if (i == dup)
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_LIST_OVERLAP,
+					   (int32_t)i, "extent=%u dpa=0x%llx overlaps extent(s) earlier in the same list",
+					   i, X64(e->dpa));
+		if (!dev->cfg.regions[r].sharable && e->shared_seq)
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_BAD_SEQUENCE,
+					   (int32_t)i, "extent=%u region=%d shared_seq=%u must be 0 in a non-sharable region",
+					   i, r, e->shared_seq);
+		if (dev->cfg.regions[r].sharable && core_tag_null(e->tag))
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_TAG_REQUIRED,
+					   (int32_t)i, "extent=%u region=%d sharable region requires a tag", i, r);
+		why = held(dev, (uint8_t)r, req->host, e->dpa, e->len, &a);
+		if (why == CORE_REASON_HELD_ELSEWHERE)
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, why, (int32_t)i,
+					   "extent=%u dpa=0x%llx len=0x%llx overlaps capacity of %s%d",
+					   i, X64(e->dpa), X64(e->len), a->holders ? "host=" : "fm reference",
+					   a->holders ? a->holders->host : -1);
+		if (why)
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, why, (int32_t)i,
+					   "extent=%u dpa=0x%llx len=0x%llx is %s host=%u", i, X64(e->dpa),
+					   X64(e->len), why == CORE_REASON_ALREADY_ACCESSIBLE
+					   ? "already accessible to" : "still pending on", req->host);
 		c->of[i] = (struct offer){ .region = (uint8_t)r, .dpa = e->dpa, .len = e->len,
 					   .tag = core_tag_null(e->tag) ? NULL : e->tag,
 					   .seq = e->shared_seq, .idx = i };
-	}
-	for (uint32_t i = 0; i < c->n; i++)
-		c->ord[i] = i;
-	qsort_r(c->ord, c->n, sizeof(*c->ord), dpa_cmp, c->of);
-	for (uint32_t i = 1; i < c->n; i++) {
-		const struct offer *p = &c->of[c->ord[i - 1]], *q = &c->of[c->ord[i]];
-
-		if (p->dpa + p->len > q->dpa)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)q->idx,
-					 "extent=%u dpa=0x%llx overlaps extent=%u of the same list",
-					 q->idx, X64(q->dpa), p->idx);
 	}
 	return CXLDCD_RC_SUCCESS;
 }
@@ -141,13 +188,17 @@ static enum cxldcd_rc by_tag(struct add_ctx *c, struct cxldcd_diag *diag)
 	uint32_t i = 0;
 
 	if (core_tag_null(c->req->tag) || !t)
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u enable shared access: tag not found", h);
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_TAG_NOT_FOUND, -1,
+				   "host=%u enable shared access: tag not found", h);
 	if (!t->sharable)
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
-				 "host=%u enable shared access: tag capacity is in a non-sharable region", h);
-	if (t->cnt[2 * h] || t->cnt[2 * h + 1])
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
-				 "host=%u enable shared access: tag already pending or accessible", h);
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_TAG_NOT_SHARABLE, -1,
+				   "host=%u enable shared access: tag capacity is in a non-sharable region", h);
+	if (t->cnt[2 * h + 1])
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_ALREADY_ACCESSIBLE, -1,
+				   "host=%u enable shared access: tag already accessible", h);
+	if (t->cnt[2 * h])
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_STILL_PENDING, -1,
+				   "host=%u enable shared access: tag already pending", h);
 	c->n = t->nr_allocs;
 	c->of = core_zalloc(c->dev, sizeof(*c->of) * c->n);
 	if (!c->of)
@@ -166,19 +217,20 @@ static enum cxldcd_rc select_free(struct add_ctx *c, struct cxldcd_diag *diag)
 	uint64_t left;
 
 	if (req->region >= c->dev->cfg.nr_regions)
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u region=%u invalid",
-				 req->host, req->region);
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_INVALID_REGION, -1,
+				   "host=%u region=%u invalid", req->host, req->region);
 	rc = &c->dev->cfg.regions[req->region];
 	if (!req->length || req->length % rc->block_size)
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT,
+				   req->length ? CORE_REASON_UNALIGNED : CORE_REASON_ZERO_LENGTH, -1,
 				 "host=%u region=%u length=0x%llx not a non-zero multiple of block_size=0x%llx",
 				 req->host, req->region, X64(req->length), X64(rc->block_size));
 	if (rc->sharable && core_tag_null(req->tag))
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
-				 "host=%u region=%u sharable region requires a tag", req->host, req->region);
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_TAG_REQUIRED, -1,
+				   "host=%u region=%u sharable region requires a tag", req->host, req->region);
 	c->n = pick(c, false, &left);
 	if (left)
-		return core_diag(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, -1,
+		return core_reject(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, CORE_REASON_NO_CAPACITY, -1,
 				 "host=%u region=%u length=0x%llx: not enough %s free capacity",
 				 req->host, req->region, X64(req->length),
 				 req->policy == CXLDCD_ADD_CONTIGUOUS ? "contiguous" : "");
@@ -212,17 +264,17 @@ static enum cxldcd_rc tag_group(struct add_ctx *c, uint32_t s, uint32_t e, struc
 			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)o->idx,
 					 "extent=%u tag spans sharable and non-sharable regions", o->idx);
 		if (presc && sharable && o->seq != base + (j - s))
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)o->idx,
-					 "extent=%u shared_seq=%u: sequences of a tag must be %u..%u",
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_BAD_SEQUENCE,
+					 (int32_t)o->idx, "extent=%u shared_seq=%u: sequences of a tag must be %u..%u",
 					 o->idx, o->seq, base, base + (e - s) - 1u);
 	}
 	if (t && (t->sharable || sharable))
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, (int32_t)f->idx,
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_TAG_IN_USE, (int32_t)f->idx,
 				 "host=%u tag already in use%s", c->req->host,
 				 t->sharable ? " (use enable shared access)" : " in a non-sharable region");
 	holder = t ? tag_holder(c->dev, t) : -1;
 	if (holder >= 0 && holder != c->req->host)
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, (int32_t)f->idx,
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_TAG_IN_USE, (int32_t)f->idx,
 				 "host=%u tag in use by host=%d", c->req->host, holder);
 	if (!t)
 		c->new_tags++;
@@ -342,8 +394,10 @@ static enum cxldcd_rc veto(struct add_ctx *c, struct cxldcd_diag *diag)
 				memcpy(info[i].ext.tag, o->tag, CXLDCD_TAG_SIZE);
 		}
 		rc = dev->obs[k].ops->check_add(dev->obs[k].opaque, info, c->n, diag);
-		if (rc && diag)
+		if (rc && diag) {
 			diag->rc = rc;
+			diag->reason = CORE_REASON_VETOED;
+		}
 	}
 	core_free(dev, info);
 	return rc;
@@ -399,8 +453,8 @@ static enum cxldcd_rc build(struct add_ctx *c, struct cxldcd_diag *diag)
 	switch (req->policy) {
 	case CXLDCD_ADD_PRESCRIPTIVE:
 		if (!req->nr_extents || !req->extents)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
-					 "host=%u prescriptive add with no extents", req->host);
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_NO_EXTENTS, -1,
+					   "host=%u prescriptive add with no extents", req->host);
 		c->n = req->nr_extents;
 		c->of = core_zalloc(c->dev, sizeof(*c->of) * c->n);
 		c->ord = core_zalloc(c->dev, sizeof(*c->ord) * c->n);
@@ -413,7 +467,8 @@ static enum cxldcd_rc build(struct add_ctx *c, struct cxldcd_diag *diag)
 	case CXLDCD_ADD_ENABLE_SHARED:
 		return by_tag(c, diag);
 	}
-	return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u selection policy=%d invalid",
+	return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_INVALID_POLICY, -1,
+			   "host=%u selection policy=%d invalid",
 			 req->host, (int)req->policy);
 }
 
@@ -433,15 +488,15 @@ static enum cxldcd_rc validate(struct add_ctx *c, struct cxldcd_diag *diag)
 		return rc;
 	}
 	if ((uint64_t)core_used_extents(dev) + c->n > dev->cfg.max_extents)
-		return core_diag(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, -1,
+		return core_reject(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, CORE_REASON_EXTENT_LIMIT, -1,
 				 "host=%u %u extents exceed max_extents=%u (in use %u)", c->req->host,
 				 c->n, dev->cfg.max_extents, core_used_extents(dev));
 	if ((uint64_t)dev->nr_tags + c->new_tags > dev->cfg.max_tags)
-		return core_diag(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, -1,
+		return core_reject(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, CORE_REASON_TAG_LIMIT, -1,
 				 "host=%u %u new tags exceed max_tags=%u", c->req->host, c->new_tags,
 				 dev->cfg.max_tags);
 	if (evlog_free_slots(dev, c->req->host, CXLDCD_LOG_DC) < c->n)
-		return core_diag(diag, CXLDCD_RC_RETRY_REQUIRED, -1,
+		return core_reject(diag, CXLDCD_RC_RETRY_REQUIRED, CORE_REASON_LOG_FULL, -1,
 				 "host=%u dc event log has %u free records, %u needed", c->req->host,
 				 evlog_free_slots(dev, c->req->host, CXLDCD_LOG_DC), c->n);
 	return CXLDCD_RC_SUCCESS;
@@ -455,7 +510,8 @@ enum cxldcd_rc core_add(struct cxldcd_dev *dev, const struct core_add_req *req,
 	enum cxldcd_rc rc;
 
 	if (!core_host_ok(dev, req->host))
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u invalid (nr_hosts=%u)",
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_INVALID_HOST, -1,
+				   "host=%u invalid (nr_hosts=%u)",
 				 req->host, dev->cfg.nr_hosts);
 	rc = validate(&c, diag);
 	if (!rc && !(g = reserve(&c)))

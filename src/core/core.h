@@ -35,9 +35,57 @@ struct cxldcd_dev;
 #define CORE_OWNER_FM 0xffffu
 #define CORE_DIAG_TEXT 192
 
-/* Result detail of an operation: rc, the failing list index (-1: none), text. */
+/*
+ * Why a request failed, beyond its CXL return code: the one verdict every face
+ * reports (QMP maps it to QEMU's texts, cxl-cci-request and --trace name it).
+ * Extent lists are checked extent by extent in list order, and for each
+ * extent in the order of this enum from CORE_REASON_ZERO_LENGTH to
+ * CORE_REASON_NOT_HELD, so QEMU's inputs get QEMU's first error.
+ */
+enum core_reason {
+	CORE_REASON_NONE = 0,           /* success */
+	CORE_REASON_OTHER,              /* not classified: the text says */
+	CORE_REASON_NO_MEMORY,
+	CORE_REASON_INVALID_HOST,
+	CORE_REASON_INVALID_REGION,
+	CORE_REASON_INVALID_POLICY,
+	CORE_REASON_NO_EXTENTS,         /* a list that must not be empty is */
+	/* per extent, in this order */
+	CORE_REASON_ZERO_LENGTH,
+	CORE_REASON_UNALIGNED,          /* dpa or len not a multiple of the region's block size */
+	CORE_REASON_BEYOND_REGION,      /* not inside one region (or the region named) */
+	CORE_REASON_LIST_OVERLAP,       /* overlaps an earlier extent of the same list */
+	CORE_REASON_BAD_SEQUENCE,       /* shared sequence numbers */
+	CORE_REASON_TAG_REQUIRED,       /* sharable capacity needs a tag */
+	CORE_REASON_ALREADY_ACCESSIBLE, /* add: the host already has (part of) it */
+	CORE_REASON_STILL_PENDING,      /* the host has (part of) it offered and not answered */
+	CORE_REASON_HELD_ELSEWHERE,     /* add: another host or an FM reference holds it */
+	CORE_REASON_NOT_HELD,           /* release/response: (part of) it is not the host's */
+	/* whole request */
+	CORE_REASON_SHARABLE_PARTIAL,   /* covers part of a sharable tag's capacity on the host */
+	CORE_REASON_TAG_NOT_FOUND,      /* no such tag (enable shared access, references) */
+	CORE_REASON_TAG_NOT_SHARABLE,
+	CORE_REASON_TAG_NOT_ON_HOST,    /* tag-based release of a tag the host does not hold */
+	CORE_REASON_TAG_IN_USE,         /* the tag is used elsewhere in a way the request conflicts with */
+	CORE_REASON_LENGTH_MISMATCH,    /* tag-based release length is not the tag's bytes */
+	CORE_REASON_NO_CAPACITY,        /* free/contiguous: not enough free capacity */
+	CORE_REASON_EXTENT_LIMIT,       /* max_extents */
+	CORE_REASON_TAG_LIMIT,          /* max_tags */
+	CORE_REASON_LOG_FULL,           /* the host's DC event log cannot take the records */
+	CORE_REASON_NO_PENDING_ADD,     /* Add DC Response with nothing offered */
+	CORE_REASON_GROUP_DEAD,         /* Add DC Response to an offer revoked by a forced release */
+	CORE_REASON_CHAIN_CONFLICT,     /* a More chain of another command is open */
+	CORE_REASON_VETOED,             /* an observer refused the add (the memory layer) */
+	CORE_REASON_COUNT
+};
+
+/* Stable kebab-case name ("zero-length", "still-pending"); "unknown" out of range. */
+const char *core_reason_str(enum core_reason r);
+
+/* Result detail of an operation: rc, why, the failing list index (-1: none), text. */
 struct cxldcd_diag {
 	enum cxldcd_rc rc;
+	enum core_reason reason;
 	int32_t index;
 	char text[CORE_DIAG_TEXT];
 };
@@ -166,7 +214,8 @@ int core_observer_add(struct cxldcd_dev *dev, const struct core_observer *ops, v
 struct core_add_req {
 	uint16_t host;
 	enum cxldcd_add_policy policy;
-	uint8_t region;             /* free, contiguous (and ignored for prescriptive/shared) */
+	uint8_t region;             /* free, contiguous; prescriptive when in_region */
+	bool in_region;             /* prescriptive: every extent must lie inside region (QMP) */
 	uint64_t length;            /* free, contiguous: bytes, > 0, block multiple */
 	uint8_t tag[CXLDCD_TAG_SIZE]; /* free, contiguous, enable-shared: tag for all extents */
 	uint32_t nr_extents;        /* prescriptive */
@@ -197,6 +246,8 @@ struct core_release_req {
 	enum cxldcd_release_policy policy;
 	bool forced;
 	bool sanitize;
+	uint8_t region;             /* prescriptive when in_region */
+	bool in_region;             /* prescriptive: every extent must lie inside region (QMP) */
 	uint64_t length;            /* tag-based: 0 = all of the tag, else must equal the tag's bytes on the host */
 	uint8_t tag[CXLDCD_TAG_SIZE]; /* tag-based */
 	uint32_t nr_extents;        /* prescriptive */

@@ -31,18 +31,78 @@ void core_free(struct cxldcd_dev *dev, void *p)
 		free(p);
 }
 
+static void diag_set(struct cxldcd_diag *d, enum cxldcd_rc rc, enum core_reason why, int32_t idx,
+		     const char *fmt, va_list ap)
+{
+	d->rc = rc;
+	d->reason = rc == CXLDCD_RC_SUCCESS ? CORE_REASON_NONE : why;
+	d->index = idx;
+	vsnprintf(d->text, sizeof(d->text), fmt, ap);
+}
+
 enum cxldcd_rc core_diag(struct cxldcd_diag *d, enum cxldcd_rc rc, int32_t idx, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (!d)
 		return rc;
-	d->rc = rc;
-	d->index = idx;
 	va_start(ap, fmt);
-	vsnprintf(d->text, sizeof(d->text), fmt, ap);
+	diag_set(d, rc, rc == CXLDCD_RC_INTERNAL_ERROR ? CORE_REASON_NO_MEMORY : CORE_REASON_OTHER,
+		 idx, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+enum cxldcd_rc core_reject(struct cxldcd_diag *d, enum cxldcd_rc rc, enum core_reason why, int32_t idx,
+			   const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d)
+		return rc;
+	va_start(ap, fmt);
+	diag_set(d, rc, why, idx, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const char *core_reason_str(enum core_reason r)
+{
+	static const char *const names[CORE_REASON_COUNT] = {
+		[CORE_REASON_NONE] = "none",
+		[CORE_REASON_OTHER] = "other",
+		[CORE_REASON_NO_MEMORY] = "no-memory",
+		[CORE_REASON_INVALID_HOST] = "invalid-host",
+		[CORE_REASON_INVALID_REGION] = "invalid-region",
+		[CORE_REASON_INVALID_POLICY] = "invalid-policy",
+		[CORE_REASON_NO_EXTENTS] = "no-extents",
+		[CORE_REASON_ZERO_LENGTH] = "zero-length",
+		[CORE_REASON_UNALIGNED] = "unaligned",
+		[CORE_REASON_BEYOND_REGION] = "beyond-region",
+		[CORE_REASON_LIST_OVERLAP] = "list-overlap",
+		[CORE_REASON_BAD_SEQUENCE] = "bad-sequence",
+		[CORE_REASON_TAG_REQUIRED] = "tag-required",
+		[CORE_REASON_ALREADY_ACCESSIBLE] = "already-accessible",
+		[CORE_REASON_STILL_PENDING] = "still-pending",
+		[CORE_REASON_HELD_ELSEWHERE] = "held-elsewhere",
+		[CORE_REASON_NOT_HELD] = "not-held",
+		[CORE_REASON_SHARABLE_PARTIAL] = "sharable-partial",
+		[CORE_REASON_TAG_NOT_FOUND] = "tag-not-found",
+		[CORE_REASON_TAG_NOT_SHARABLE] = "tag-not-sharable",
+		[CORE_REASON_TAG_NOT_ON_HOST] = "tag-not-on-host",
+		[CORE_REASON_TAG_IN_USE] = "tag-in-use",
+		[CORE_REASON_LENGTH_MISMATCH] = "length-mismatch",
+		[CORE_REASON_NO_CAPACITY] = "no-capacity",
+		[CORE_REASON_EXTENT_LIMIT] = "extent-limit",
+		[CORE_REASON_TAG_LIMIT] = "tag-limit",
+		[CORE_REASON_LOG_FULL] = "log-full",
+		[CORE_REASON_NO_PENDING_ADD] = "no-pending-add",
+		[CORE_REASON_GROUP_DEAD] = "group-dead",
+		[CORE_REASON_CHAIN_CONFLICT] = "chain-conflict",
+		[CORE_REASON_VETOED] = "vetoed",
+	};
+
+	return (unsigned)r < CORE_REASON_COUNT && names[r] ? names[r] : "unknown";
 }
 
 bool core_tag_null(const uint8_t tag[CXLDCD_TAG_SIZE])

@@ -151,6 +151,9 @@ void *core_zalloc(struct cxldcd_dev *dev, size_t size);
 void core_free(struct cxldcd_dev *dev, void *p);
 enum cxldcd_rc core_diag(struct cxldcd_diag *d, enum cxldcd_rc rc, int32_t idx, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* core_diag() with the reason (core_diag() says CORE_REASON_OTHER, or NONE on success). */
+enum cxldcd_rc core_reject(struct cxldcd_diag *d, enum cxldcd_rc rc, enum core_reason why, int32_t idx,
+			   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 uint32_t core_used_extents(const struct cxldcd_dev *dev);
 bool core_tag_null(const uint8_t tag[CXLDCD_TAG_SIZE]);
 void core_info(const struct cxldcd_dev *dev, const struct hx *x, struct core_extent_info *out);
@@ -252,6 +255,15 @@ enum cxldcd_rc stage_take(struct cxldcd_dev *dev, uint16_t host, int kind,
 			  struct cxldcd_diag *diag);
 void stage_clear(struct cxldcd_dev *dev, uint16_t host);
 int range_cmp(const void *a, const void *b);
+/*
+ * list_first_overlap() - the smallest i such that entry i of a list overlaps
+ * one of entries 0..i-1, or n: the overlap a check in list order meets
+ * first.  list: n entries of stride bytes, each leading with uint64_t dpa,
+ * len (struct cxldcd_range, struct cxldcd_extent); zero lengths are
+ * ignored.  ord: n slots of scratch.  O(n log n): whether a prefix overlaps
+ * is monotone in its length, and one pass over the sorted list answers it.
+ */
+uint32_t list_first_overlap(const void *list, size_t stride, uint32_t n, uint32_t *ord);
 /* Unlink group g (whose predecessor in the FIFO is prev) and free it. */
 void group_unlink(struct cxldcd_dev *dev, uint16_t host, struct group *g, struct group *prev);
 /* Drop every extent of g (rejected or expired), then unlink and free g. */

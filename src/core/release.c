@@ -36,99 +36,198 @@ struct rel {
 	int64_t delta;               /* change of used extents when applied */
 };
 
-enum cover { COVER_OK, COVER_GAP, COVER_PENDING };
+/* What a release must check and the code each failure gets (4803h and 5605h differ). */
+struct rules {
+	enum cxldcd_rc beyond_rc;    /* a range not inside a region */
+	enum cxldcd_rc gap_rc;       /* a range not (all) the host's */
+	enum cxldcd_rc pend_rc;      /* a range (partly) pending on the host */
+	enum cxldcd_rc share_rc;     /* part of a sharable tag's capacity on the host */
+	bool pending_ok;             /* forced 5605h: pending targets make their group Dead */
+	bool in_region;              /* QMP: every range inside region */
+	uint8_t region;
+};
 
-/* Walk range r over the host's extents; fill cuts when s->c is set. */
-static enum cover cover(struct rel *s, const struct cxldcd_range *r, bool pending_ok)
+/* Walk sorted range r over the host's extents, appending its cuts to s->c when set. */
+static void cover(struct rel *s, const struct cxldcd_range *r)
 {
 	int reg = core_region_of(s->dev, r->dpa, r->len);
 	uint64_t pos = r->dpa, end = r->dpa + r->len;
 	struct alloc *a = region_lookup(s->dev, (uint8_t)reg, r->dpa);
 
-	for (; pos < end; a = alloc_next(s->dev, a)) {
-		struct hx *x = a ? alloc_holder(a, s->host) : NULL;
-		uint64_t stop;
+	for (; a && pos < end; a = alloc_next(s->dev, a)) {
+		struct hx *x = alloc_holder(a, s->host);
+		uint64_t stop = alloc_end(a) < end ? alloc_end(a) : end;
 
-		if (!x || a->dpa > pos)
-			return COVER_GAP;
-		if (x->g && !pending_ok)
-			return COVER_PENDING;
-		stop = alloc_end(a) < end ? alloc_end(a) : end;
 		if (s->c)
 			s->c[s->nc] = (struct cut){ .x = x, .dpa = pos, .len = stop - pos };
 		s->nc++;
 		pos = stop;
 	}
-	return COVER_OK;
 }
 
-/* Check ranges (aligned, inside a region, not overlapping), sorted into s->r. */
-static enum cxldcd_rc sort_ranges(struct rel *s, const struct cxldcd_range *r, enum cxldcd_rc out_rc,
-				  struct cxldcd_diag *diag)
+/*
+ * The host's hold on range r of region reg, QEMU's order: pending anywhere in
+ * it first, then not the host's.  O(k log n) for k allocations in the range.
+ */
+static enum core_reason hold(const struct rel *s, int reg, const struct cxldcd_range *r, bool pending_ok)
 {
-	s->r = core_zalloc(s->dev, sizeof(*s->r) * s->n);
-	if (!s->r)
-		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
-	for (uint32_t i = 0; i < s->n; i++) {
-		int reg = core_region_of(s->dev, r[i].dpa, r[i].len);
+	uint64_t pos = r->dpa, end = r->dpa + r->len;
+	bool gap = false;
 
-		if (!r[i].len)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)i,
-					 "host=%u dpa=0x%llx len=0 invalid", s->host, X64(r[i].dpa));
-		if (reg < 0)
-			return core_diag(diag, out_rc, (int32_t)i,
-					 "host=%u dpa=0x%llx len=0x%llx not inside one region", s->host,
-					 X64(r[i].dpa), X64(r[i].len));
-		if ((r[i].dpa | r[i].len) % s->dev->cfg.regions[reg].block_size)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, (int32_t)i,
-					 "host=%u region=%d dpa=0x%llx len=0x%llx not block aligned",
-					 s->host, reg, X64(r[i].dpa), X64(r[i].len));
+	for (const struct alloc *a = region_lookup(s->dev, (uint8_t)reg, r->dpa); a && a->dpa < end;
+	     a = alloc_next(s->dev, a)) {
+		const struct hx *x = alloc_holder(a, s->host);
+
+		if (x && x->g && !pending_ok)
+			return CORE_REASON_STILL_PENDING;
+		if (!x || a->dpa > pos)
+			gap = true;
+		if (x)
+			pos = alloc_end(a);
+	}
+	return gap || pos < end ? CORE_REASON_NOT_HELD : CORE_REASON_NONE;
+}
+
+/* Where range r lies: its region, or a reason (zero length, unaligned, beyond). */
+static enum core_reason place(const struct rel *s, const struct rules *k, const struct cxldcd_range *r,
+			      int *reg)
+{
+	const struct core_region_cfg *rc;
+
+	if (!r->len)
+		return CORE_REASON_ZERO_LENGTH;
+	if (k->in_region) {
+		rc = &s->dev->cfg.regions[k->region];
+		if ((r->dpa | r->len) % rc->block_size)
+			return CORE_REASON_UNALIGNED;
+		if (r->dpa < rc->base || r->dpa - rc->base > rc->len || r->len > rc->len - (r->dpa - rc->base))
+			return CORE_REASON_BEYOND_REGION;
+		*reg = k->region;
+		return CORE_REASON_NONE;
+	}
+	*reg = core_region_of(s->dev, r->dpa, r->len);
+	if (*reg < 0)
+		return CORE_REASON_BEYOND_REGION;
+	if ((r->dpa | r->len) % s->dev->cfg.regions[*reg].block_size)
+		return CORE_REASON_UNALIGNED;
+	return CORE_REASON_NONE;
+}
+
+/*
+ * Check every range in list order, each completely before the next (core.h:
+ * zero length, alignment, region, the list, then the host's hold), then sort
+ * them into s->r.
+ */
+static enum cxldcd_rc check_ranges(struct rel *s, const struct cxldcd_range *r, const struct rules *k,
+				   struct cxldcd_diag *diag)
+{
+	uint32_t *ord = core_zalloc(s->dev, sizeof(*ord) * s->n), dup;
+
+	s->r = core_zalloc(s->dev, sizeof(*s->r) * s->n);
+	if (!ord || !s->r) {
+		core_free(s->dev, ord);
+		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	}
+	if (k->in_region && k->region >= s->dev->cfg.nr_regions) {
+		core_free(s->dev, ord);
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_INVALID_REGION, -1,
+				   "host=%u region=%u invalid", s->host, k->region);
+	}
+	dup = list_first_overlap(r, sizeof(*r), s->n, ord);
+	core_free(s->dev, ord);
+	for (uint32_t i = 0; i < s->n; i++) {
+		enum core_reason why;
+		int reg = -1;
+
+		why = place(s, k, &r[i], &reg);
+		if (why)
+			return core_reject(diag, why == CORE_REASON_BEYOND_REGION ? k->beyond_rc
+					   : CXLDCD_RC_INVALID_EXTENT_LIST, why, (int32_t)i,
+					   "host=%u dpa=0x%llx len=0x%llx %s", s->host, X64(r[i].dpa),
+					   X64(r[i].len), why == CORE_REASON_ZERO_LENGTH ? "has zero length"
+					   : why == CORE_REASON_UNALIGNED ? "not block aligned"
+					   : "not inside one region");
+		if (i == dup)
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_LIST_OVERLAP,
+					   (int32_t)i, "host=%u dpa=0x%llx overlaps another range of the list",
+					   s->host, X64(r[i].dpa));
+		why = hold(s, reg, &r[i], k->pending_ok);
+		if (why)
+			return core_reject(diag, why == CORE_REASON_STILL_PENDING ? k->pend_rc : k->gap_rc,
+					   why, (int32_t)i, "host=%u dpa=0x%llx len=0x%llx %s", s->host,
+					   X64(r[i].dpa), X64(r[i].len), why == CORE_REASON_STILL_PENDING
+					   ? "covers pending capacity" : "not assigned to the host");
 		s->r[i] = r[i];
 	}
 	qsort(s->r, s->n, sizeof(*s->r), range_cmp);
-	for (uint32_t i = 1; i < s->n; i++)
-		if (s->r[i - 1].dpa + s->r[i - 1].len > s->r[i].dpa)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
-					 "host=%u dpa=0x%llx overlaps another range of the list",
-					 s->host, X64(s->r[i].dpa));
 	return CXLDCD_RC_SUCCESS;
 }
 
-/* Turn sorted ranges into cuts.  gap_rc/pend_rc: codes for uncovered / pending. */
-static enum cxldcd_rc make_cuts(struct rel *s, bool pending_ok, enum cxldcd_rc gap_rc,
-				enum cxldcd_rc pend_rc, struct cxldcd_diag *diag)
+/* Turn the checked, sorted ranges into cuts. */
+static enum cxldcd_rc make_cuts(struct rel *s, struct cxldcd_diag *diag)
 {
 	for (int pass = 0; pass < 2; pass++) {
 		s->nc = 0;
-		for (uint32_t i = 0; i < s->n; i++) {
-			enum cover cv = cover(s, &s->r[i], pending_ok);
-
-			if (cv == COVER_GAP)
-				return core_diag(diag, gap_rc, -1,
-						 "host=%u dpa=0x%llx len=0x%llx not assigned to the host",
-						 s->host, X64(s->r[i].dpa), X64(s->r[i].len));
-			if (cv == COVER_PENDING)
-				return core_diag(diag, pend_rc, -1,
-						 "host=%u dpa=0x%llx len=0x%llx covers pending capacity",
-						 s->host, X64(s->r[i].dpa), X64(s->r[i].len));
-		}
-		if (pass == 0 && !(s->c = core_zalloc(s->dev, sizeof(*s->c) * s->nc)))
+		for (uint32_t i = 0; i < s->n; i++)
+			cover(s, &s->r[i]);
+		if (pass == 0 && !(s->c = core_zalloc(s->dev, sizeof(*s->c) * (s->nc ? s->nc : 1))))
 			return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	}
 	return CXLDCD_RC_SUCCESS;
 }
 
-/* Sharable allocations leave whole. */
+static int ptr_cmp(const void *pa, const void *pb)
+{
+	uintptr_t a = (uintptr_t)*(const void *const *)pa, b = (uintptr_t)*(const void *const *)pb;
+
+	return a < b ? -1 : (a > b);
+}
+
+/*
+ * Sharable capacity leaves per tag (CXL r3.2 §7.6.7.6.6, §8.2.10.9.9.4): the
+ * cuts must cover all of the host's capacity of every sharable tag they
+ * touch, each allocation whole.
+ */
 static enum cxldcd_rc check_sharable(struct rel *s, enum cxldcd_rc rc, struct cxldcd_diag *diag)
 {
+	const struct tag **tg;
+	uint32_t nt = 0;
+
 	for (uint32_t i = 0; i < s->nc; i++) {
 		const struct alloc *a = s->c[i].x->a;
 
 		if (s->dev->cfg.regions[a->region].sharable && s->c[i].len != a->len)
-			return core_diag(diag, rc, -1,
-					 "host=%u dpa=0x%llx len=0x%llx covers part of a sharable allocation dpa=0x%llx len=0x%llx",
-					 s->host, X64(s->c[i].dpa), X64(s->c[i].len), X64(a->dpa), X64(a->len));
+			return core_reject(diag, rc, CORE_REASON_SHARABLE_PARTIAL, -1,
+					   "host=%u dpa=0x%llx len=0x%llx covers part of a sharable allocation dpa=0x%llx len=0x%llx",
+					   s->host, X64(s->c[i].dpa), X64(s->c[i].len), X64(a->dpa), X64(a->len));
+		nt += s->dev->cfg.regions[a->region].sharable && a->tag;
 	}
+	if (!nt)
+		return CXLDCD_RC_SUCCESS;
+	if (!(tg = core_zalloc(s->dev, sizeof(*tg) * nt)))
+		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	nt = 0;
+	for (uint32_t i = 0; i < s->nc; i++) {
+		const struct alloc *a = s->c[i].x->a;
+
+		if (s->dev->cfg.regions[a->region].sharable && a->tag)
+			tg[nt++] = a->tag;
+	}
+	qsort(tg, nt, sizeof(*tg), ptr_cmp);
+	for (uint32_t i = 0, j; i < nt; i = j) {
+		const struct tag *t = tg[i];
+		uint32_t held = t->cnt[2 * s->host] + t->cnt[2 * s->host + 1];
+
+		for (j = i; j < nt && tg[j] == t; j++)
+			;
+		if (j - i != held) {
+			core_free(s->dev, tg);
+			return core_reject(diag, rc, CORE_REASON_SHARABLE_PARTIAL, -1,
+					   "host=%u the list covers %u of the %u extents of a sharable tag on the host: sharable capacity is released per tag",
+					   s->host, j - i, held);
+		}
+	}
+	core_free(s->dev, tg);
 	return CXLDCD_RC_SUCCESS;
 }
 
@@ -163,7 +262,7 @@ static enum cxldcd_rc plan(struct rel *s, struct spare *sp, struct cxldcd_diag *
 			s->spares += h->keep_n - 1;
 	}
 	if (s->delta > 0 && (int64_t)core_used_extents(s->dev) + s->delta > (int64_t)s->dev->cfg.max_extents)
-		return core_diag(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, -1,
+		return core_reject(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, CORE_REASON_EXTENT_LIMIT, -1,
 				 "host=%u release splits extents beyond max_extents=%u", s->host,
 				 s->dev->cfg.max_extents);
 	if (spare_reserve(s->dev, sp, s->spares, s->spares) ||
@@ -214,6 +313,11 @@ static void rel_free(struct rel *s, struct spare *sp)
 
 /* ------------------------------------------------------------ 4803h */
 
+static const struct rules host_rules = {
+	.beyond_rc = CXLDCD_RC_INVALID_PA, .gap_rc = CXLDCD_RC_INVALID_PA,
+	.pend_rc = CXLDCD_RC_INVALID_PA, .share_rc = CXLDCD_RC_INVALID_EXTENT_LIST,
+};
+
 enum cxldcd_rc core_release_dc(struct cxldcd_dev *dev, uint16_t host, const struct cxldcd_range *r,
 			       uint32_t n, bool more, struct cxldcd_diag *diag)
 {
@@ -224,15 +328,16 @@ enum cxldcd_rc core_release_dc(struct cxldcd_dev *dev, uint16_t host, const stru
 	bool staged;
 
 	if (!core_host_ok(dev, host))
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u invalid", host);
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_INVALID_HOST, -1,
+				   "host=%u invalid", host);
 	if (!n)
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u release with no ranges", host);
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_NO_EXTENTS, -1,
+				   "host=%u release with no ranges", host);
 	rc = stage_take(dev, host, STAGE_RELEASE, r, n, more, &all, &s.n, &staged, diag);
 	if (rc || staged)
 		return rc;
-	if (!(rc = sort_ranges(&s, all, CXLDCD_RC_INVALID_PA, diag)) &&
-	    !(rc = make_cuts(&s, false, CXLDCD_RC_INVALID_PA, CXLDCD_RC_INVALID_PA, diag)) &&
-	    !(rc = check_sharable(&s, CXLDCD_RC_INVALID_EXTENT_LIST, diag)) &&
+	if (!(rc = check_ranges(&s, all, &host_rules, diag)) && !(rc = make_cuts(&s, diag)) &&
+	    !(rc = check_sharable(&s, host_rules.share_rc, diag)) &&
 	    !(rc = plan(&s, &sp, diag))) {
 		/* Record the FM's view of each piece before the extents change. */
 		struct cxldcd_extent *ev = core_zalloc(dev, sizeof(*ev) * s.nc);
@@ -267,8 +372,8 @@ static enum cxldcd_rc tag_cuts(struct rel *s, const struct core_release_req *req
 	uint64_t bytes = 0;
 
 	if (!t || (!t->cnt[2 * req->host] && !t->cnt[2 * req->host + 1]))
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
-				 "host=%u tag-based release: tag not found on the host", req->host);
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_TAG_NOT_ON_HOST, -1,
+				   "host=%u tag-based release: tag not found on the host", req->host);
 	s->nc = t->cnt[2 * req->host] + t->cnt[2 * req->host + 1];
 	s->c = core_zalloc(s->dev, sizeof(*s->c) * s->nc);
 	if (!s->c)
@@ -282,16 +387,16 @@ static enum cxldcd_rc tag_cuts(struct rel *s, const struct core_release_req *req
 		s->c[s->nc++] = (struct cut){ .x = x, .dpa = a->dpa, .len = a->len };
 		bytes += a->len;
 		if (x->g && !req->forced)
-			return core_diag(diag, CXLDCD_RC_INVALID_PA, -1,
+			return core_reject(diag, CXLDCD_RC_INVALID_PA, CORE_REASON_STILL_PENDING, -1,
 					 "host=%u tag-based release: dpa=0x%llx is pending", req->host,
 					 X64(a->dpa));
 	}
 	if (req->length > bytes)
-		return core_diag(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, -1,
+		return core_reject(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, CORE_REASON_LENGTH_MISMATCH, -1,
 				 "host=%u length=0x%llx exceeds the tag's 0x%llx bytes on the host",
 				 req->host, X64(req->length), X64(bytes));
 	if (req->length && req->length < bytes)
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_LENGTH_MISMATCH, -1,
 				 "host=%u length=0x%llx is less than the tag's 0x%llx bytes: tag-based release takes the whole tag",
 				 req->host, X64(req->length), X64(bytes));
 	return CXLDCD_RC_SUCCESS;
@@ -300,24 +405,28 @@ static enum cxldcd_rc tag_cuts(struct rel *s, const struct core_release_req *req
 static enum cxldcd_rc presc_cuts(struct rel *s, const struct core_release_req *req,
 				 struct cxldcd_diag *diag)
 {
+	const struct rules k = {
+		.beyond_rc = CXLDCD_RC_INVALID_PA, .gap_rc = CXLDCD_RC_INVALID_EXTENT_LIST,
+		.pend_rc = CXLDCD_RC_INVALID_PA, .share_rc = CXLDCD_RC_INVALID_INPUT,
+		.pending_ok = req->forced, .in_region = req->in_region, .region = req->region,
+	};
 	struct cxldcd_range *r;
 	enum cxldcd_rc rc;
 
 	if (!req->nr_extents || !req->extents)
-		return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
-				 "host=%u prescriptive release with no extents", req->host);
+		return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_NO_EXTENTS, -1,
+				   "host=%u prescriptive release with no extents", req->host);
 	s->n = req->nr_extents;
 	r = core_zalloc(s->dev, sizeof(*r) * s->n);
 	if (!r)
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	for (uint32_t i = 0; i < s->n; i++)
 		r[i] = (struct cxldcd_range){ req->extents[i].dpa, req->extents[i].len };
-	rc = sort_ranges(s, r, CXLDCD_RC_INVALID_PA, diag);
+	rc = check_ranges(s, r, &k, diag);
 	core_free(s->dev, r);
-	if (rc)
-		return rc;
-	rc = make_cuts(s, req->forced, CXLDCD_RC_INVALID_EXTENT_LIST, CXLDCD_RC_INVALID_PA, diag);
-	return rc ? rc : check_sharable(s, CXLDCD_RC_INVALID_INPUT, diag);
+	if (!rc)
+		rc = make_cuts(s, diag);
+	return rc ? rc : check_sharable(s, k.share_rc, diag);
 }
 
 static void mark_sanitize(struct rel *s, bool sanitize)
@@ -348,20 +457,22 @@ enum cxldcd_rc core_release(struct cxldcd_dev *dev, const struct core_release_re
 	uint32_t ne = 0;
 
 	if (!core_host_ok(dev, req->host))
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u invalid", req->host);
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_INVALID_HOST, -1,
+				   "host=%u invalid", req->host);
 	if (req->policy == CXLDCD_RELEASE_TAG_BASED)
 		rc = tag_cuts(&s, req, diag);
 	else if (req->policy == CXLDCD_RELEASE_PRESCRIPTIVE)
 		rc = presc_cuts(&s, req, diag);
 	else
-		rc = core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u removal policy=%d invalid",
+		rc = core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_INVALID_POLICY, -1,
+				 "host=%u removal policy=%d invalid",
 			       req->host, (int)req->policy);
 	if (rc)
 		goto out;
 	if (!req->forced) {
 		if (evlog_free_slots(dev, req->host, CXLDCD_LOG_DC) < s.nc) {
-			rc = core_diag(diag, CXLDCD_RC_RETRY_REQUIRED, -1,
-				       "host=%u dc event log has %u free records, %u needed", req->host,
+			rc = core_reject(diag, CXLDCD_RC_RETRY_REQUIRED, CORE_REASON_LOG_FULL, -1,
+					 "host=%u dc event log has %u free records, %u needed", req->host,
 				       evlog_free_slots(dev, req->host, CXLDCD_LOG_DC), s.nc);
 			goto out;
 		}

@@ -8,6 +8,7 @@
  * offset; what the host did not accept is freed at once (it was never
  * accessible, so it is not sanitized).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,6 +21,73 @@ int range_cmp(const void *pa, const void *pb)
 	const struct cxldcd_range *a = pa, *b = pb;
 
 	return a->dpa < b->dpa ? -1 : (a->dpa > b->dpa);
+}
+
+/* A list entry's range: dpa and len lead both struct cxldcd_range and struct cxldcd_extent. */
+_Static_assert(offsetof(struct cxldcd_extent, dpa) == offsetof(struct cxldcd_range, dpa) &&
+	       offsetof(struct cxldcd_extent, len) == offsetof(struct cxldcd_range, len),
+	       "extent and range lead with dpa, len");
+
+static struct cxldcd_range at(const void *list, size_t stride, uint32_t i)
+{
+	struct cxldcd_range r;
+
+	memcpy(&r, (const uint8_t *)list + (size_t)i * stride, sizeof(r));
+	return r;
+}
+
+struct ovl_sort {
+	const void *list;
+	size_t stride;
+};
+
+static int ord_dpa_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct ovl_sort *o = arg;
+	uint64_t a = at(o->list, o->stride, *(const uint32_t *)pa).dpa;
+	uint64_t b = at(o->list, o->stride, *(const uint32_t *)pb).dpa;
+
+	return a < b ? -1 : (a > b);
+}
+
+/* Do entries 0..m-1 of the list overlap one another?  ord: all indices by dpa. */
+static bool prefix_overlaps(const struct ovl_sort *o, const uint32_t *ord, uint32_t n, uint32_t m)
+{
+	uint64_t end = 0;
+	bool any = false;
+
+	for (uint32_t k = 0; k < n; k++) {
+		struct cxldcd_range x = at(o->list, o->stride, ord[k]);
+		uint64_t xe = x.len > UINT64_MAX - x.dpa ? UINT64_MAX : x.dpa + x.len;
+
+		if (ord[k] >= m || !x.len)
+			continue;
+		if (any && x.dpa < end)
+			return true;
+		if (!any || xe > end)
+			end = xe;
+		any = true;
+	}
+	return false;
+}
+
+uint32_t list_first_overlap(const void *list, size_t stride, uint32_t n, uint32_t *ord)
+{
+	struct ovl_sort o = { list, stride };
+	uint32_t lo = 2, hi = n + 1;   /* the shortest prefix that overlaps; n + 1: none does */
+
+	for (uint32_t i = 0; i < n; i++)
+		ord[i] = i;
+	qsort_r(ord, n, sizeof(*ord), ord_dpa_cmp, &o);
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (prefix_overlaps(&o, ord, n, mid))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo <= n ? lo - 1 : n;
 }
 
 static int hx_cmp(const void *pa, const void *pb)
@@ -76,15 +144,15 @@ enum cxldcd_rc stage_take(struct cxldcd_dev *dev, uint16_t host, int kind,
 
 	*staged_only = false;
 	if (h->stage_kind != STAGE_NONE && h->stage_kind != kind)
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
-				 "host=%u a more chain of another command is open", host);
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_CHAIN_CONFLICT, -1,
+				   "host=%u a more chain of another command is open", host);
 	if (!more && !h->nr_staged) {
 		*out = r;
 		*nout = n;
 		return CXLDCD_RC_SUCCESS;
 	}
 	if ((uint64_t)h->nr_staged + n > dev->cfg.max_extents)
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_EXTENT_LIMIT, -1,
 				 "host=%u more chain of %llu ranges exceeds max_extents=%u", host,
 				 X64((uint64_t)h->nr_staged + n), dev->cfg.max_extents);
 	if (stage_grow(dev, h, h->nr_staged + n))
@@ -143,18 +211,18 @@ static enum cxldcd_rc check_ranges(struct rsp *s, struct cxldcd_diag *diag)
 		int reg = core_region_of(s->dev, r->dpa, r->len);
 
 		if (!r->len)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
-					 "host=%u dpa=0x%llx len=0 invalid", s->host, X64(r->dpa));
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_ZERO_LENGTH, -1,
+					   "host=%u dpa=0x%llx len=0 invalid", s->host, X64(r->dpa));
 		if (reg < 0)
-			return core_diag(diag, CXLDCD_RC_INVALID_PA, -1,
+			return core_reject(diag, CXLDCD_RC_INVALID_PA, CORE_REASON_BEYOND_REGION, -1,
 					 "host=%u dpa=0x%llx len=0x%llx outside the offered extents",
 					 s->host, X64(r->dpa), X64(r->len));
 		if ((r->dpa | r->len) % s->dev->cfg.regions[reg].block_size)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_UNALIGNED, -1,
 					 "host=%u region=%d dpa=0x%llx len=0x%llx not block aligned",
 					 s->host, reg, X64(r->dpa), X64(r->len));
 		if (i && s->r[i - 1].dpa + s->r[i - 1].len > r->dpa)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_LIST_OVERLAP, -1,
 					 "host=%u dpa=0x%llx overlaps another range of the list",
 					 s->host, X64(r->dpa));
 	}
@@ -173,7 +241,7 @@ static enum cxldcd_rc match(struct rsp *s, struct cxldcd_diag *diag)
 			j++;
 		if (j == s->g->nr || s->x[j]->a->dpa > r->dpa ||
 		    r->dpa + r->len > alloc_end(s->x[j]->a))
-			return core_diag(diag, CXLDCD_RC_INVALID_PA, -1,
+			return core_reject(diag, CXLDCD_RC_INVALID_PA, CORE_REASON_NOT_HELD, -1,
 					 "host=%u dpa=0x%llx len=0x%llx not inside an extent of group=%llu",
 					 s->host, X64(r->dpa), X64(r->len), X64(s->g->id));
 		if (!s->cnt[j]++)
@@ -191,12 +259,12 @@ static enum cxldcd_rc match(struct rsp *s, struct cxldcd_diag *diag)
 			continue;
 		shared_taken++;
 		if (s->cnt[j] != 1 || s->r[s->first[j]].len != a->len)
-			return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_SHARABLE_PARTIAL, -1,
 					 "host=%u dpa=0x%llx sharable extent must be accepted whole",
 					 s->host, X64(a->dpa));
 	}
 	if (shared_taken && shared_taken != shared)
-		return core_diag(diag, CXLDCD_RC_INVALID_EXTENT_LIST, -1,
+		return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_SHARABLE_PARTIAL, -1,
 				 "host=%u sharable group=%llu must be accepted all or nothing",
 				 s->host, X64(s->g->id));
 	return CXLDCD_RC_SUCCESS;
@@ -221,7 +289,7 @@ static enum cxldcd_rc prepare(struct rsp *s, const struct cxldcd_range *r, struc
 	if ((rc = check_ranges(s, diag)) || (rc = match(s, diag)))
 		return rc;
 	if (s->n > m && (uint64_t)used + (s->n - m) > dev->cfg.max_extents)
-		return core_diag(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, -1,
+		return core_reject(diag, CXLDCD_RC_RESOURCES_EXHAUSTED, CORE_REASON_EXTENT_LIMIT, -1,
 				 "host=%u accepting %u ranges exceeds max_extents=%u", s->host, s->n,
 				 dev->cfg.max_extents);
 	return CXLDCD_RC_SUCCESS;
@@ -267,13 +335,15 @@ enum cxldcd_rc core_add_response(struct cxldcd_dev *dev, uint16_t host, const st
 	bool staged;
 
 	if (!core_host_ok(dev, host))
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u invalid", host);
+		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_INVALID_HOST, -1,
+				   "host=%u invalid", host);
 	rc = stage_take(dev, host, STAGE_ADD_RSP, r, n, more, &all, &s.n, &staged, diag);
 	if (rc || staged)
 		return rc;
 	s.g = dev->hosts[host].head;
 	if (!s.g) {
-		rc = core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u no pending add", host);
+		rc = core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_NO_PENDING_ADD, -1,
+				 "host=%u no pending add", host);
 	} else if (!s.n) {
 		uint64_t id = s.g->id;
 		uint32_t m = s.g->nr;
@@ -281,7 +351,8 @@ enum cxldcd_rc core_add_response(struct cxldcd_dev *dev, uint16_t host, const st
 		group_reject(dev, host, s.g, NULL);
 		obs_answered(dev, host, id, m, 0);
 	} else if (s.g->dead) {
-		rc = core_diag(diag, CXLDCD_RC_INVALID_PA, -1, "host=%u group=%llu is dead (forced release)",
+		rc = core_reject(diag, CXLDCD_RC_INVALID_PA, CORE_REASON_GROUP_DEAD, -1,
+				 "host=%u group=%llu is dead (forced release)",
 			       host, X64(s.g->id));
 	} else if (!(rc = prepare(&s, all, diag))) {
 		if (spare_reserve(dev, &sp, s.extra, s.extra) || tree_reserve(dev, s.extra))

@@ -597,6 +597,12 @@ static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		violation(c, "cci message not answerable (len=%u): %s", h->len, strerror(-rc));
 		return;
 	}
+	if (cci_ctx_diag(c->cci)->reason) {
+		const struct cxldcd_diag *d = cci_ctx_diag(c->cci);
+
+		hlog(c->hl, LOG_DEBUG, "host=%u cci %s (%s): %s", c->host, cxldcd_rc_str(d->rc),
+		     core_reason_str(d->reason), d->text);
+	}
 	if (hc->cci_after && hc->cci_after(hc->hook_opaque, c->host, p, h->len,
 					   m->data + HL_HDR_SIZE, rsp_len, was_open)) {
 		free(m);

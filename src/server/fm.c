@@ -87,10 +87,15 @@ static void execute(struct fm_conn *c, const uint8_t *req, size_t len)
 		return;
 	}
 	cci_dec_hdr(c->rsp, rsp_len, &rs);
-	if (tracing(s))
-		srv_log(s->log, LOG_DEBUG, "fm[%s]: %04Xh in=%u -> %s out=%zu",
+	if (tracing(s)) {
+		const struct cxldcd_diag *d = cci_ctx_diag(c->cci);
+
+		srv_log(s->log, LOG_DEBUG, "fm[%s]: %04Xh in=%u -> %s out=%zu%s%s%s%s%s",
 			c->gone ? "closed" : sock_conn_name(c->conn), rq.opcode, rq.payload_len,
-			cxldcd_rc_str(rs.rc), rsp_len - CXLDCD_CCI_HDR_SIZE);
+			cxldcd_rc_str(rs.rc), rsp_len - CXLDCD_CCI_HDR_SIZE,
+			d->reason ? " reason=" : "", d->reason ? core_reason_str(d->reason) : "",
+			d->reason ? " (" : "", d->reason ? d->text : "", d->reason ? ")" : "");
+	}
 	srv_request_end(s);
 	if (!c->gone)
 		sock_conn_write(c->conn, c->rsp, rsp_len);

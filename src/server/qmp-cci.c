@@ -113,6 +113,11 @@ static int cci_request(struct server_ctx *s, json_t *args, json_t **ret, struct 
 	hex = hex_encode(out, out_len);
 	*ret = json_pack("{s:i, s:s, s:s}", "return-code", rc, "return-code-name", cxldcd_rc_str(rc),
 			 "payload", hex ? hex : "");
+	/* The model's verdict, when it refused the command: the same reason as QMP's own commands. */
+	if (*ret && rc != CXLDCD_RC_SUCCESS && cci_ctx_diag(ctx)->reason) {
+		json_object_set_new(*ret, "reason", json_string(core_reason_str(cci_ctx_diag(ctx)->reason)));
+		json_object_set_new(*ret, "message", json_string(cci_ctx_diag(ctx)->text));
+	}
 	free(hex);
 	ret_rc = 0;
 out:

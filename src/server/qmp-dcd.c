@@ -31,8 +31,6 @@
 #include "daemon.h"
 #include "qmp-dcd.h"
 
-#define EXT_PAGE 64
-
 /* ---- argument helpers ------------------------------------------------- */
 
 struct dcd *dcd_resolve(struct server_ctx *s, json_t *args, struct qmp_error *err)
@@ -82,138 +80,37 @@ int dcd_parse_tag(json_t *args, uint8_t tag[CXLDCD_TAG_SIZE], bool *has, struct 
 	return -EINVAL;
 }
 
-/* ---- the host's state, for QEMU's texts -------------------------------- */
-
-/* Index of the host's first accepted extent ending after dpa (O(log^2 n)). */
-static uint32_t first_ending_after(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa)
-{
-	uint32_t lo = 0, hi = core_extent_count(dev, host), n;
-	struct cxldcd_extent e;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (core_extent_list(dev, host, mid, 1, &e, &n) || !n)
-			break;
-		if (e.dpa + e.len <= dpa)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static bool accepted_overlaps(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa, uint64_t len)
-{
-	struct cxldcd_extent e;
-	uint32_t n;
-
-	return !core_extent_list(dev, host, first_ending_after(dev, host, dpa), 1, &e, &n) && n &&
-	       e.dpa < dpa + len;
-}
-
-static bool accepted_covers(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa, uint64_t len)
-{
-	uint32_t i = first_ending_after(dev, host, dpa), n;
-	uint64_t cur = dpa;
-	struct cxldcd_extent e;
-
-	while (cur < dpa + len) {
-		if (core_extent_list(dev, host, i++, 1, &e, &n) || !n || e.dpa > cur)
-			return false;
-		cur = e.dpa + e.len;
-	}
-	return true;
-}
-
-static bool pending_overlaps(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa, uint64_t len)
-{
-	struct cxldcd_extent e[EXT_PAGE];
-	uint32_t groups = core_pending_count(dev, host);
-
-	for (uint32_t g = 0; g < groups; g++) {
-		uint32_t start = 0, n = 0;
-
-		do {
-			if (core_pending_extents(dev, host, g, start, EXT_PAGE, e, &n))
-				break;
-			for (uint32_t i = 0; i < n; i++)
-				if (e[i].dpa < dpa + len && dpa < e[i].dpa + e[i].len)
-					return true;
-			start += n;
-		} while (n == EXT_PAGE);
-	}
-	return false;
-}
-
 /* ---- extents ------------------------------------------------------------ */
 
-struct span {
-	uint64_t off, len;
-};
-
-static int cmp_span(const void *a, const void *b)
-{
-	const struct span *x = a, *y = b;
-
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
 /*
- * QEMU's per-extent checks of a prescriptive list, then the absolute
- * extents.  *out is freed by the caller.
+ * A prescriptive list as absolute extents (offset + region base), all with
+ * tag; *out is freed by the caller.  The model checks them (the region is
+ * passed with in_region).
  */
 static int extents_abs(const struct core_region_info *ri, json_t *list, const uint8_t *tag,
 		       uint16_t seq0, struct cxldcd_extent **out, uint32_t *nr, struct qmp_error *err)
 {
 	size_t n = json_array_size(list);
 	struct cxldcd_extent *e = calloc(n ? n : 1, sizeof(*e));
-	struct span *sp = calloc(n ? n : 1, sizeof(*sp));
-	int rc = -EINVAL;
 
-	if (!e || !sp) {
+	if (!e) {
 		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
-		goto out;
+		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_t *x = json_array_get(list, i);
 		uint64_t off = (uint64_t)json_integer_value(json_object_get(x, "offset"));
-		uint64_t len = (uint64_t)json_integer_value(json_object_get(x, "len"));
 
-		if (!len) {
-			qmp_error_set(err, QMP_ERR_GENERIC, "extent with 0 length is not allowed");
-			goto out;
-		}
-		if (off % ri->block_size || len % ri->block_size) {
-			qmp_error_set(err, QMP_ERR_GENERIC, "dpa or len is not aligned to region block size");
-			goto out;
-		}
-		if (off > ri->len || len > ri->len - off) {
-			qmp_error_set(err, QMP_ERR_GENERIC, "extent range is beyond the region end");
-			goto out;
-		}
-		sp[i] = (struct span){ off, len };
-		e[i].dpa = ri->base + off;
-		e[i].len = len;
+		/* Past the region's end stays past it (the model says so), never wraps. */
+		e[i].dpa = off > UINT64_MAX - ri->base ? UINT64_MAX : ri->base + off;
+		e[i].len = (uint64_t)json_integer_value(json_object_get(x, "len"));
 		memcpy(e[i].tag, tag, CXLDCD_TAG_SIZE);
 		/* A sharable region numbers a tag's extents 0..n-1 (1..n); others use 0. */
 		e[i].shared_seq = ri->sharable ? (uint16_t)(seq0 + i) : 0;
 	}
-	qsort(sp, n, sizeof(*sp), cmp_span);
-	for (size_t i = 1; i < n; i++) {
-		if (sp[i].off < sp[i - 1].off + sp[i - 1].len) {
-			qmp_error_set(err, QMP_ERR_GENERIC, "duplicate or overlapped extents are detected");
-			goto out;
-		}
-	}
 	*out = e;
 	*nr = (uint32_t)n;
-	e = NULL;
-	rc = 0;
-out:
-	free(e);
-	free(sp);
-	return rc;
+	return 0;
 }
 
 /* Sum of extents[].len (free, contiguous, tag-based). */
@@ -234,9 +131,44 @@ static int extents_total(json_t *list, uint64_t *total, struct qmp_error *err)
 	return 0;
 }
 
-static int model_error(const struct cxldcd_diag *d, enum cxldcd_rc rc, struct qmp_error *err)
+/*
+ * QEMU's texts for the model's reasons, prescriptive add and release only
+ * (QEMU checks nothing else in these words); NULL: the model's own text.
+ */
+static const struct {
+	enum core_reason why;
+	const char *add, *release;
+} qemu_text[] = {
+	{ CORE_REASON_ZERO_LENGTH, "extent with 0 length is not allowed",
+	  "extent with 0 length is not allowed" },
+	{ CORE_REASON_UNALIGNED, "dpa or len is not aligned to region block size",
+	  "dpa or len is not aligned to region block size" },
+	{ CORE_REASON_BEYOND_REGION, "extent range is beyond the region end",
+	  "extent range is beyond the region end" },
+	{ CORE_REASON_LIST_OVERLAP, "duplicate or overlapped extents are detected",
+	  "duplicate or overlapped extents are detected" },
+	{ CORE_REASON_ALREADY_ACCESSIBLE, "cannot add DPA already accessible to the same LD", NULL },
+	{ CORE_REASON_STILL_PENDING, "cannot add DPA again while still pending",
+	  "cannot release extent with pending DPA range" },
+	{ CORE_REASON_NOT_HELD, NULL, "cannot release extent with non-existing DPA range" },
+};
+
+/* The error desc for a refusal of the model: QEMU's text where it has one, else the model's. */
+static const char *reason_text(const struct cxldcd_diag *d, bool prescriptive, bool release)
 {
-	qmp_error_set(err, QMP_ERR_GENERIC, "%s", d->text[0] ? d->text : cxldcd_rc_str(rc));
+	for (size_t i = 0; prescriptive && i < sizeof(qemu_text) / sizeof(qemu_text[0]); i++) {
+		const char *t = release ? qemu_text[i].release : qemu_text[i].add;
+
+		if (qemu_text[i].why == d->reason && t)
+			return t;
+	}
+	return d->text[0] ? d->text : cxldcd_rc_str(d->rc);
+}
+
+static int model_error(const struct cxldcd_diag *d, bool prescriptive, bool release,
+		       struct qmp_error *err)
+{
+	qmp_error_set(err, QMP_ERR_GENERIC, "%s", reason_text(d, prescriptive, release));
 	return -EINVAL;
 }
 
@@ -404,24 +336,12 @@ static int add_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_e
 		if (extents_abs(&ri, list, req.tag, seq0, &ext, &req.nr_extents, err))
 			return -EINVAL;
 		req.extents = ext;
-		for (uint32_t i = 0; i < req.nr_extents; i++) {
-			const char *m = NULL;
-
-			if (accepted_overlaps(dv->dev, req.host, ext[i].dpa, ext[i].len))
-				m = "cannot add DPA already accessible to the same LD";
-			else if (pending_overlaps(dv->dev, req.host, ext[i].dpa, ext[i].len))
-				m = "cannot add DPA again while still pending";
-			if (m) {
-				qmp_error_set(err, QMP_ERR_GENERIC, "%s", m);
-				free(ext);
-				return -EINVAL;
-			}
-		}
+		req.in_region = true;
 	}
 	rc = core_add(dv->dev, &req, NULL, &diag);
 	free(ext);
 	if (rc)
-		return model_error(&diag, rc, err);
+		return model_error(&diag, req.policy == CXLDCD_ADD_PRESCRIPTIVE, false, err);
 	*changed = true;
 	return 0;
 }
@@ -463,24 +383,13 @@ static int release_dc(struct server_ctx *s, json_t *args, json_t **ret, struct q
 		    extents_abs(&ri, list, req.tag, 0, &ext, &req.nr_extents, err))
 			return -EINVAL;
 		req.extents = ext;
-		for (uint32_t i = 0; i < req.nr_extents && !req.forced; i++) {
-			const char *m = NULL;
-
-			if (pending_overlaps(dv->dev, req.host, ext[i].dpa, ext[i].len))
-				m = "cannot release extent with pending DPA range";
-			else if (!accepted_covers(dv->dev, req.host, ext[i].dpa, ext[i].len))
-				m = "cannot release extent with non-existing DPA range";
-			if (m) {
-				qmp_error_set(err, QMP_ERR_GENERIC, "%s", m);
-				free(ext);
-				return -EINVAL;
-			}
-		}
+		req.region = region;
+		req.in_region = true;
 	}
 	rc = core_release(dv->dev, &req, &diag);
 	free(ext);
 	if (rc)
-		return model_error(&diag, rc, err);
+		return model_error(&diag, req.policy == CXLDCD_RELEASE_PRESCRIPTIVE, true, err);
 	*changed = true;
 	return 0;
 }

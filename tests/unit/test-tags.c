@@ -141,8 +141,12 @@ static void test_tag_release_per_host_and_fm_reference_keeps_capacity(void **sta
 	rel.forced = false;
 	assert_int_equal(core_release(e->dev, &rel, &e->diag), 0);
 	assert_int_equal(core_tag_status(e->dev, 1, -1, rel.tag), CORE_TAG_RELEASE_PENDING);
-	assert_int_equal(rel_dc(e, 1, R1, 4 * MiB), 0);
-	assert_int_equal(rel_dc(e, 1, R1 + 8 * MiB, 2 * MiB), 0);
+	{
+		/* Sharable capacity leaves per tag: both extents in one Release DC. */
+		struct cxldcd_range both[2] = { { R1 + 8 * MiB, 2 * MiB }, { R1, 4 * MiB } };
+
+		assert_int_equal(core_release_dc(e->dev, 1, both, 2, false, &e->diag), 0);
+	}
 	assert_int_equal(r.freed, 0); /* the FM reference keeps the capacity */
 	core_counts_get(e->dev, &c);
 	assert_int_equal(c.avail_extents, 65536 - 2);
@@ -160,6 +164,51 @@ static void test_tag_release_per_host_and_fm_reference_keeps_capacity(void **sta
 	assert_int_equal(core_tag_status(e->dev, 0, -1, other), CORE_TAG_NOT_FOUND);
 	assert_string_equal(core_tag_state_str(CORE_TAG_NOT_FOUND), "not-found");
 	assert_string_equal(core_tag_state_str(CORE_TAG_RELEASE_PENDING), "release-pending");
+	assert_invariants(e->dev);
+}
+
+/*
+ * CXL r3.2 §8.2.10.9.9.4: a Release DC (4803h) that covers only part of the
+ * capacity of a sharable tag on the host is an Invalid Extent List, even when
+ * each extent it names is whole; nothing changes.
+ */
+static void test_sharable_release_dc_takes_the_whole_tag(void **state)
+{
+	struct tenv *e = *state;
+	struct cxldcd_range both[2] = { { R1, 4 * MiB }, { R1 + 8 * MiB, 2 * MiB } };
+
+	shared_tag(e);
+	EXPECT_FAIL(e, rel_dc(e, 0, R1, 4 * MiB), CXLDCD_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(e->diag.reason, CORE_REASON_SHARABLE_PARTIAL);
+	EXPECT_FAIL(e, rel_dc(e, 0, R1 + 8 * MiB, 2 * MiB), CXLDCD_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(e->diag.reason, CORE_REASON_SHARABLE_PARTIAL);
+	assert_int_equal(core_extent_count(e->dev, 0), 2);
+	assert_int_equal(core_release_dc(e->dev, 0, both, 2, false, &e->diag), 0);
+	assert_int_equal(core_extent_count(e->dev, 0), 0);
+	assert_invariants(e->dev);
+}
+
+/* §7.6.7.6.6: the same rule for a prescriptive 5605h, as Invalid Input. */
+static void test_sharable_prescriptive_release_takes_the_whole_tag(void **state)
+{
+	struct tenv *e = *state;
+	struct cxldcd_extent one = { .dpa = R1 + 8 * MiB, .len = 2 * MiB };
+	struct cxldcd_extent both[2] = { { .dpa = R1, .len = 4 * MiB }, { .dpa = R1 + 8 * MiB, .len = 2 * MiB } };
+	struct core_release_req rel = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+					.nr_extents = 1, .extents = &one };
+
+	shared_tag(e);
+	drain(e, 0);
+	EXPECT_FAIL(e, core_release(e->dev, &rel, &e->diag), CXLDCD_RC_INVALID_INPUT);
+	assert_int_equal(e->diag.reason, CORE_REASON_SHARABLE_PARTIAL);
+	rel.forced = true;
+	EXPECT_FAIL(e, core_release(e->dev, &rel, &e->diag), CXLDCD_RC_INVALID_INPUT);
+	assert_int_equal(dc_count(e, 0), 0);
+	rel.forced = false;
+	rel.extents = both;
+	rel.nr_extents = 2;
+	assert_int_equal(core_release(e->dev, &rel, &e->diag), 0);
+	assert_int_equal(dc_count(e, 0), 2);
 	assert_invariants(e->dev);
 }
 
@@ -212,6 +261,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tag_offsets_follow_sequence_order, setup_sh, teardown),
 		cmocka_unit_test_setup_teardown(test_enable_shared_access_offers_same_extents_to_another_host, setup_sh, teardown),
 		cmocka_unit_test_setup_teardown(test_tag_release_per_host_and_fm_reference_keeps_capacity, setup_sh, teardown),
+		cmocka_unit_test_setup_teardown(test_sharable_release_dc_takes_the_whole_tag, setup_sh, teardown),
+		cmocka_unit_test_setup_teardown(test_sharable_prescriptive_release_takes_the_whole_tag, setup_sh, teardown),
 		cmocka_unit_test_setup_teardown(test_free_policy_in_sharable_region_assigns_sequences, setup_sh, teardown),
 		T(test_tag_list_pages_in_creation_order),
 	};
