@@ -234,6 +234,48 @@ static void test_add_ids_are_unique_and_increasing(void **state)
 	assert_true(b.id == a.id + 1);
 }
 
+/*
+ * The first failure in list order, each extent checked completely before the
+ * next, is the one reported (reason and index): what QEMU reports for its
+ * inputs.
+ */
+static void test_add_reports_the_first_failure_in_list_order(void **state)
+{
+	struct tenv *e = *state;
+	struct cxldcd_extent a[3] = { { .dpa = 8 * MiB, .len = 4 * MiB }, { .dpa = MiB, .len = 2 * MiB },
+				      { .dpa = 10 * MiB, .len = 2 * MiB } };
+	struct cxldcd_extent b[3] = { { .dpa = 8 * MiB, .len = 4 * MiB }, { .dpa = 10 * MiB, .len = 2 * MiB },
+				      { .dpa = 20 * MiB, .len = 0 } };
+	struct cxldcd_extent c[2] = { { .dpa = 0, .len = 2 * MiB }, { .dpa = 20 * MiB, .len = 0 } };
+	struct cxldcd_extent d[4] = { { .dpa = 30 * MiB, .len = 2 * MiB }, { .dpa = 20 * MiB, .len = 2 * MiB },
+				      { .dpa = 40 * MiB, .len = 2 * MiB }, { .dpa = 18 * MiB, .len = 8 * MiB } };
+
+	/* Extent 2 overlaps extent 0, but extent 1 is unaligned: extent 1 first. */
+	EXPECT_FAIL(e, add_ext(e, 0, a, 3), CXLDCD_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(e->diag.reason, CORE_REASON_UNALIGNED);
+	assert_int_equal(e->diag.index, 1);
+	/* Extent 1 overlaps extent 0 before extent 2's zero length. */
+	EXPECT_FAIL(e, add_ext(e, 0, b, 3), CXLDCD_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(e->diag.reason, CORE_REASON_LIST_OVERLAP);
+	assert_int_equal(e->diag.index, 1);
+	/* The last extent overlaps one in the middle of the list. */
+	EXPECT_FAIL(e, add_ext(e, 0, d, 4), CXLDCD_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(e->diag.reason, CORE_REASON_LIST_OVERLAP);
+	assert_int_equal(e->diag.index, 3);
+	/* The host's state of extent 0 before extent 1's length. */
+	assert_int_equal(add1(e, 0, 0, 2 * MiB, 0), 0);
+	EXPECT_FAIL(e, add_ext(e, 0, c, 2), CXLDCD_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(e->diag.reason, CORE_REASON_STILL_PENDING);
+	assert_int_equal(e->diag.index, 0);
+	assert_int_equal(accept_all(e, 0), 0);
+	EXPECT_FAIL(e, add_ext(e, 0, c, 2), CXLDCD_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(e->diag.reason, CORE_REASON_ALREADY_ACCESSIBLE);
+	EXPECT_FAIL(e, add_ext(e, 1, c, 2), CXLDCD_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(e->diag.reason, CORE_REASON_HELD_ELSEWHERE);
+	assert_string_equal(core_reason_str(CORE_REASON_HELD_ELSEWHERE), "held-elsewhere");
+	assert_string_equal(core_reason_str(CORE_REASON_COUNT), "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +288,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_add_free_picks_lowest_free_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_observer_veto_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_ids_are_unique_and_increasing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_reports_the_first_failure_in_list_order, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
