@@ -86,6 +86,14 @@ bool cci_ctx_chain_open(const struct cci_ctx *ctx);
 struct cxldcd_diag;
 const struct cxldcd_diag *cci_ctx_diag(const struct cci_ctx *ctx);
 
+/*
+ * True when the command table lists no Command Effect for opcode (CEL
+ * effects "none": a read, which never changes the device); false for every
+ * other command and for opcodes cxldcd does not implement.  The daemon
+ * journals a successful request unless this is true.
+ */
+bool cci_opcode_is_read(uint16_t opcode);
+
 /* Spec-style command name of an opcode cxldcd implements ("Get Event Records"), or NULL. */
 const char *cci_opcode_name(uint16_t opcode);
 

@@ -118,3 +118,10 @@ const char *cci_opcode_name(uint16_t opcode)
 
 	return c ? c->name : NULL;
 }
+
+bool cci_opcode_is_read(uint16_t opcode)
+{
+	const struct cci_cmd *c = cci_cmd_find(opcode);
+
+	return c && c->effects == EFF_NONE;
+}

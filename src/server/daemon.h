@@ -61,7 +61,6 @@ struct dcd {
 	struct mem_dev *md;           /* attached after replay (dcd_attach_memory) */
 	struct cci_ctx *qmp_fm;       /* cxl-cci-request cci=fm */
 	struct cci_ctx **qmp_mbox;    /* [nr_hosts]: cxl-cci-request cci=mailbox, made on first use */
-	bool *qmp_chain;              /* [nr_hosts]: a 4802h/4803h More chain is open on qmp_mbox */
 	struct cci_ctx *replay_fm;    /* FM-socket records during replay */
 	struct cci_ctx **replay_mbox; /* [nr_hosts]: host-link records during replay, made on first use */
 	struct hostlink *hl;          /* its --host-socket listeners (unix and tcp), NULL if none */
@@ -147,8 +146,6 @@ void srv_request_end(struct server_ctx *s);
 void srv_checkpoint(struct server_ctx *s);
 /* Wall clock, ns. */
 uint64_t srv_wall_ns(void);
-/* Opcodes that never change state (not journaled). */
-bool srv_cci_opcode_is_read(uint16_t opcode);
 
 /* ---- device.c: backends and devices ------------------------------------ */
 

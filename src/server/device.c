@@ -163,12 +163,11 @@ static int dcd_new(struct server_ctx *s, const struct cmdline_device *d, uint32_
 	dv->trusted_hosts = d->trusted_hosts;
 	dv->path = malloc(strlen(DCD_PATH_PREFIX) + strlen(d->id) + 1);
 	dv->qmp_mbox = calloc(cfg.nr_hosts, sizeof(*dv->qmp_mbox));
-	dv->qmp_chain = calloc(cfg.nr_hosts, sizeof(*dv->qmp_chain));
 	dv->replay_mbox = calloc(cfg.nr_hosts, sizeof(*dv->replay_mbox));
 	dv->drop_owed = calloc(cfg.nr_hosts, sizeof(*dv->drop_owed));
 	*out = dv;      /* freed by dcd_free_all() even when half built */
 	if (!dv->id || (d->volatile_dc_memdev && !dv->memdev) || !dv->path || !dv->qmp_mbox ||
-	    !dv->qmp_chain || !dv->replay_mbox || !dv->drop_owed)
+	    !dv->replay_mbox || !dv->drop_owed)
 		return -ENOMEM;
 	sprintf(dv->path, "%s%s", DCD_PATH_PREFIX, d->id);
 	rc = core_dev_new(&cfg, &dv->dev, &diag);
@@ -282,11 +281,10 @@ unsigned dcd_discard_qmp_chains(struct server_ctx *s)
 			if (cci_ctx_chain_open(dv->replay_mbox[h]))
 				n++;
 			dcd_replay_mbox_drop(dv, h);
-			if (!dv->qmp_chain[h])
+			if (!cci_ctx_chain_open(dv->qmp_mbox[h]))
 				continue;
 			cci_ctx_free(dv->qmp_mbox[h]);   /* discards the host's staging */
 			dv->qmp_mbox[h] = NULL;
-			dv->qmp_chain[h] = false;
 			n++;
 		}
 	}
@@ -315,7 +313,6 @@ static void dcd_free(struct dcd *dv)
 	json_decref(dv->rel);
 	json_decref(dv->rev);
 	free(dv->qmp_mbox);
-	free(dv->qmp_chain);
 	free(dv->replay_mbox);
 	free(dv->drop_owed);
 	free(dv->id);

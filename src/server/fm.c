@@ -156,7 +156,7 @@ static bool send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
 	cci_dec_hdr(req, len, &rq);
 	srv_request_begin(s);
 	/* A whole message that can change the device: durable before it runs. */
-	journal = len == CXLDCD_CCI_HDR_SIZE + rq.payload_len && !srv_cci_opcode_is_read(rq.opcode);
+	journal = len == CXLDCD_CCI_HDR_SIZE + rq.payload_len && !cci_opcode_is_read(rq.opcode);
 	if (journal && srv_grouping(s) && req == c->buf &&
 	    !srv_group_add(s, STORE_REC_CCI, c->fl->dv->index, SRV_PORT_FM, 0, req, len,
 			   grouped_done, c)) {

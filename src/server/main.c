@@ -298,7 +298,7 @@ static uint16_t hl_cci_before(void *opaque, uint16_t host, const uint8_t *req, s
 	srv_request_begin(dv->srv);
 	if (cci_dec_hdr(req, req_len, &rq))
 		return CXLDCD_RC_SUCCESS;   /* not answerable: the host link closes it */
-	if ((!srv_cci_opcode_is_read(rq.opcode) || chain_open) &&
+	if ((!cci_opcode_is_read(rq.opcode) || chain_open) &&
 	    srv_journal(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host, req, req_len))
 		return CXLDCD_RC_INTERNAL_ERROR;
 	return CXLDCD_RC_SUCCESS;

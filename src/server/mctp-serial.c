@@ -63,7 +63,7 @@ static int run_cci(void *opaque, uint8_t type, const uint8_t *req, size_t len, u
 	 * cannot commit it is answered Internal Error, unrun.
 	 */
 	if (len >= CXLDCD_CCI_HDR_SIZE && len == CXLDCD_CCI_HDR_SIZE + rq.payload_len &&
-	    !srv_cci_opcode_is_read(rq.opcode) &&
+	    !cci_opcode_is_read(rq.opcode) &&
 	    srv_journal(s, STORE_REC_CCI, p->dv->index, SRV_PORT_FM, 0, req, len)) {
 		rs = (struct cci_hdr){ .category = CCI_CAT_RESPONSE, .tag = rq.tag, .opcode = rq.opcode,
 				       .rc = CXLDCD_RC_INTERNAL_ERROR };

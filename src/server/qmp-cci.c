@@ -59,12 +59,6 @@ static char *hex_encode(const uint8_t *p, size_t n)
 	return s;
 }
 
-static bool chain_part(uint16_t op, const uint8_t *in, size_t len)
-{
-	return (op == CXLDCD_OP_ADD_DC_RESPONSE || op == CXLDCD_OP_RELEASE_DC) && len > 4 &&
-	       (in[4] & 1);
-}
-
 static int cci_request(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
 		       bool *changed)
 {
@@ -89,7 +83,6 @@ static int cci_request(struct server_ctx *s, json_t *args, json_t **ret, struct 
 		if (dcd_check_host(dv, args, &host, err))
 			return -EINVAL;
 		ctx = dcd_qmp_mbox(dv, host);
-		was_open = dv->qmp_chain[host];
 	} else {
 		ctx = dv->qmp_fm;
 	}
@@ -105,11 +98,10 @@ static int cci_request(struct server_ctx *s, json_t *args, json_t **ret, struct 
 			      "payload must be a hex string of at most %zu bytes (mbox-payload-size)", cap);
 		goto out;
 	}
+	was_open = cci_ctx_chain_open(ctx);
 	rc = cci_execute(ctx, op, in, in_len, out, cap, &out_len);
-	if (kind == 0)
-		dv->qmp_chain[host] = rc == CXLDCD_RC_SUCCESS && chain_part(op, in, in_len);
 	/* A part of a chain or anything after one changes the staging, whatever its rc. */
-	*changed = (rc == CXLDCD_RC_SUCCESS && !srv_cci_opcode_is_read(op)) || was_open;
+	*changed = (rc == CXLDCD_RC_SUCCESS && !cci_opcode_is_read(op)) || was_open;
 	hex = hex_encode(out, out_len);
 	*ret = json_pack("{s:i, s:s, s:s}", "return-code", rc, "return-code-name", cxldcd_rc_str(rc),
 			 "payload", hex ? hex : "");
@@ -135,9 +127,9 @@ bool dcd_cci_mutates(struct server_ctx *s, json_t *args)
 	if (!dv)
 		return false;
 	if (qmp_arg_enum(args, "cci", cci_kind, 0) == 0 && host < core_dev_cfg(dv->dev)->nr_hosts &&
-	    dv->qmp_chain[host])
+	    cci_ctx_chain_open(dv->qmp_mbox[host]))
 		return true;
-	return !srv_cci_opcode_is_read(op);
+	return !cci_opcode_is_read(op);
 }
 
 int qmp_cci_request(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)

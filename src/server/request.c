@@ -236,30 +236,3 @@ void srv_request_end(struct server_ctx *s)
 	if (!s->replaying && s->ckpt_every && s->since_ckpt >= s->ckpt_every)
 		srv_checkpoint(s);
 }
-
-/*
- * Commands that never change the model or a context's More chain state when
- * they succeed (CEL effects "none" in docs/conformance.md).  Everything else
- * that succeeds is journaled.
- */
-bool srv_cci_opcode_is_read(uint16_t opcode)
-{
-	switch (opcode) {
-	case CXLDCD_OP_IDENTIFY:
-	case CXLDCD_OP_GET_RESPONSE_MSG_LIMIT:
-	case CXLDCD_OP_GET_EVENT_RECORDS:
-	case CXLDCD_OP_GET_EVENT_INTERRUPT_POLICY:
-	case CXLDCD_OP_GET_SUPPORTED_LOGS:
-	case CXLDCD_OP_GET_LOG:
-	case CXLDCD_OP_IDENTIFY_MEMORY_DEVICE:
-	case CXLDCD_OP_GET_DC_CONFIG:
-	case CXLDCD_OP_GET_DC_EXTENT_LIST:
-	case CXLDCD_OP_FM_GET_DCD_INFO:
-	case CXLDCD_OP_FM_GET_HOST_DC_REGION_CONFIG:
-	case CXLDCD_OP_FM_GET_DC_REGION_EXTENT_LISTS:
-	case CXLDCD_OP_FM_DC_LIST_TAGS:
-		return true;
-	default:
-		return false;
-	}
-}

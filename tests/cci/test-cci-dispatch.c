@@ -518,6 +518,23 @@ static void test_table_is_sorted_complete_and_covered(void **state)
 	assert_string_equal(cci_opcode_name(0x4802), "Add Dynamic Capacity Response");
 }
 
+/* Journaling follows the table: a read is exactly a row whose CEL effects are none. */
+static void test_reads_are_the_rows_without_effects(void **state)
+{
+	size_t n;
+	const struct cci_cmd *t = cci_cmd_table(&n);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(cci_opcode_is_read(t[i].opcode), t[i].effects == 0);
+	assert_true(cci_opcode_is_read(CXLDCD_OP_GET_EVENT_RECORDS));
+	assert_true(cci_opcode_is_read(CXLDCD_OP_FM_DC_LIST_TAGS));
+	assert_false(cci_opcode_is_read(CXLDCD_OP_CLEAR_EVENT_RECORDS));
+	assert_false(cci_opcode_is_read(CXLDCD_OP_ADD_DC_RESPONSE));
+	assert_false(cci_opcode_is_read(CXLDCD_OP_FM_INITIATE_DC_ADD));
+	assert_false(cci_opcode_is_read(0xabcd));
+}
+
 int main(int argc, char **argv)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -541,6 +558,7 @@ int main(int argc, char **argv)
 		T(test_fm_initiate_add_rejects_bad_policy_and_lengths),
 		T(test_fm_initiate_add_all_policies),
 		cmocka_unit_test(test_table_is_sorted_complete_and_covered),
+		cmocka_unit_test(test_reads_are_the_rows_without_effects),
 	};
 
 	seed_dir = argc > 1 ? argv[1] : NULL;
