@@ -59,6 +59,7 @@ struct qmp_session {
 	struct qmp_server *srv;
 	struct qmp_session *prev, *next;
 	qmp_write_fn *write;
+	qmp_room_fn *room;              /* NULL: unbounded */
 	void *opaque;
 	struct qmp_framer fr;
 	bool negotiated;

@@ -259,6 +259,15 @@ typedef int qmp_write_fn(void *opaque, const char *buf, size_t len);
 int qmp_session_new(struct qmp_server *srv, const char *name, qmp_write_fn *write,
 		    void *opaque, struct qmp_session **out);
 
+/*
+ * How many bytes a write may add now (the owner's output bound less what it
+ * still holds), called with the write callback's opaque.  A reply that does
+ * not fit is replaced by a GenericError naming its size (events are not
+ * checked: a client that does not read them is the client's problem).
+ */
+typedef size_t qmp_room_fn(void *opaque);
+void qmp_session_set_room(struct qmp_session *s, qmp_room_fn *room);
+
 /** qmp_session_free() - detach and free; NULL is a no-op.  Never from inside its own callbacks. */
 void qmp_session_free(struct qmp_session *s);
 

@@ -20,40 +20,50 @@
 
 #include "qmp-int.h"
 
-void qmp_session_send(struct qmp_session *s, json_t *msg)
+/* Write one encoded message (text is freed) as a CRLF-terminated line. */
+static void send_text(struct qmp_session *s, char *text)
+{
+	size_t len = strlen(text);
+	char *line;
+
+	qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: -> %s", s->name, text);
+	/* QMP lines end with CRLF, as QEMU writes them. */
+	line = realloc(text, len + 3);
+	if (!line) {
+		free(text);
+		return;
+	}
+	memcpy(line + len, "\r\n", 3);
+	if (s->write(s->opaque, line, len + 2) < 0) {
+		s->closed = true;
+		qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: write failed, session closed", s->name);
+	}
+	free(line);
+}
+
+static char *encode(struct qmp_session *s, json_t *msg)
 {
 	char *text;
-	size_t len;
 
 	if (!msg)
-		return;
+		return NULL;
 	if (s->closed) {
 		json_decref(msg);
-		return;
+		return NULL;
 	}
 	text = json_dumps(msg, JSON_ENSURE_ASCII);
 	json_decref(msg);
-	if (!text) {
+	if (!text)
 		qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory encoding a reply", s->name);
-		return;
-	}
-	len = strlen(text);
-	qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: -> %s", s->name, text);
-	/* QMP lines end with CRLF, as QEMU writes them. */
-	{
-		char *line = realloc(text, len + 3);
+	return text;
+}
 
-		if (!line) {
-			free(text);
-			return;
-		}
-		memcpy(line + len, "\r\n", 3);
-		if (s->write(s->opaque, line, len + 2) < 0) {
-			s->closed = true;
-			qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: write failed, session closed", s->name);
-		}
-		free(line);
-	}
+void qmp_session_send(struct qmp_session *s, json_t *msg)
+{
+	char *text = encode(s, msg);
+
+	if (text)
+		send_text(s, text);
 }
 
 static void send_error(struct qmp_session *s, json_t *id, const struct qmp_error *err)
@@ -66,9 +76,16 @@ static void send_error(struct qmp_session *s, json_t *id, const struct qmp_error
 	qmp_session_send(s, rsp);
 }
 
-static void send_return(struct qmp_session *s, json_t *id, json_t *ret)
+/*
+ * A reply the session cannot take now (qmp_session_set_room()) becomes an
+ * error that says why: the daemon never loses a client over its own answer.
+ */
+static void send_return(struct qmp_session *s, json_t *id, json_t *ret, const char *name)
 {
 	json_t *rsp = json_object();
+	struct qmp_error err;
+	size_t room, len;
+	char *text;
 
 	if (rsp) {
 		json_object_set_new(rsp, "return", ret ? ret : json_object());
@@ -77,7 +94,22 @@ static void send_return(struct qmp_session *s, json_t *id, json_t *ret)
 	} else {
 		json_decref(ret);
 	}
-	qmp_session_send(s, rsp);
+	text = encode(s, rsp);
+	if (!text)
+		return;
+	len = strlen(text) + 2;
+	room = s->room ? s->room(s->opaque) : SIZE_MAX;
+	if (len <= room) {
+		send_text(s, text);
+		return;
+	}
+	free(text);
+	qmp_log(s->srv, LOG_WARNING, "qmp[%s]: reply to %s of %zu bytes exceeds the %zu bytes the session can take: answered with an error",
+		s->name, name, len, room);
+	qmp_error_set(&err, QMP_ERR_GENERIC,
+		      "the reply to %s is %zu bytes, more than the %zu bytes this session can take; ask for less: use the command's filters or paging (start-index, max-count)",
+		      name, len, room);
+	send_error(s, id, &err);
 }
 
 static void greet(struct qmp_session *s)
@@ -223,7 +255,7 @@ static void handle(struct qmp_session *s, json_t *req)
 		json_decref(ret);
 	} else if (rc == 0) {
 		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s ok", s->name, name);
-		send_return(s, id, ret);
+		send_return(s, id, ret, name);
 	} else {
 		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s failed: %s: %s", s->name, name,
 			qmp_err_class_str(err.cls), err.desc);
@@ -323,7 +355,7 @@ void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_
 	s->pending = NULL;
 	if (rc == 0) {
 		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s ok", s->name, d->name);
-		send_return(s, d->id, ret);
+		send_return(s, d->id, ret, d->name);
 	} else {
 		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s failed: %s: %s", s->name, d->name,
 			qmp_err_class_str(err->cls), err->desc);
@@ -419,4 +451,9 @@ bool qmp_session_is_closed(const struct qmp_session *s)
 bool qmp_session_is_negotiated(const struct qmp_session *s)
 {
 	return s->negotiated;
+}
+
+void qmp_session_set_room(struct qmp_session *s, qmp_room_fn *room)
+{
+	s->room = room;
 }

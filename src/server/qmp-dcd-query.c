@@ -3,6 +3,15 @@
  * qmp-dcd-query.c - query-cxl-dynamic-capacity (ours, docs/qmp.md): a
  * device's regions, counts, per-host accepted extents and pending groups, and
  * its live tags, built from the model's paged queries.
+ *
+ * The items of the answer are numbered in one order: host by host (host-id
+ * order), its accepted extents (DPA order), then the extents of its pending
+ * groups (oldest group first); then the live tags.  Optional filters
+ * (host-id, region, tag) keep some of them; start-index and max-count return
+ * a page of what is kept, each item exactly once across pages while the
+ * device does not change (the per-host "generation" and "tag-generation"
+ * say when it did).  Unfiltered, a page costs O(page + log n) for the
+ * accepted extents; the filters visit every item of the lists they filter.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,48 +46,138 @@ static json_t *regions_json(const struct dcd *dv)
 	return a;
 }
 
-static json_t *accepted_json(const struct dcd *dv, uint16_t host)
+struct page {
+	const struct dcd *dv;
+	int host;                       /* -1: every host */
+	int region;                     /* -1: every region */
+	bool has_tag;
+	uint8_t tag[CXLDCD_TAG_SIZE];
+	uint64_t start, max;            /* the page: items [start, start + max) */
+	uint64_t idx;                   /* items numbered so far */
+	uint64_t returned;
+	bool fail;                      /* out of memory */
+};
+
+/* The next item, numbered: true when it is in the page. */
+static bool take(struct page *pg)
 {
+	bool in = pg->idx >= pg->start && pg->idx - pg->start < pg->max;
+
+	pg->idx++;
+	pg->returned += in;
+	return in;
+}
+
+/* Every item from here on lies after the page. */
+static bool past_end(const struct page *pg)
+{
+	return pg->idx >= pg->start && pg->idx - pg->start >= pg->max;
+}
+
+/* How many of the next n items lie before, in the page; skip all n when none do. */
+static bool skip_run(struct page *pg, uint64_t n, uint64_t *first)
+{
+	if (pg->idx + n <= pg->start || past_end(pg)) {
+		pg->idx += n;
+		return true;
+	}
+	*first = pg->idx < pg->start ? pg->start - pg->idx : 0;
+	return false;
+}
+
+static bool ext_matches(const struct page *pg, const struct cxldcd_extent *e)
+{
+	if (pg->region >= 0 && core_region_of(pg->dv->dev, e->dpa, e->len) != pg->region)
+		return false;
+	return !pg->has_tag || !memcmp(e->tag, pg->tag, CXLDCD_TAG_SIZE);
+}
+
+static bool filtered(const struct page *pg)
+{
+	return pg->region >= 0 || pg->has_tag;
+}
+
+static void append(struct page *pg, json_t *a, json_t *o)
+{
+	if (!o || json_array_append_new(a, o))
+		pg->fail = true;
+}
+
+static json_t *accepted_json(struct page *pg, uint16_t host)
+{
+	const struct dcd *dv = pg->dv;
+	uint32_t count = core_extent_count(dv->dev, host), n = 0;
 	struct core_extent_info x[EXT_PAGE];
-	uint32_t start = 0, n = 0;
+	uint64_t first = 0, pos;
 	json_t *a = json_array();
 
-	do {
-		if (core_extent_list_info(dv->dev, host, start, EXT_PAGE, x, &n))
+	if (!a)
+		pg->fail = true;
+	/* Unfiltered: the page's first extent is found by index, the rest is skipped. */
+	if (!filtered(pg) && skip_run(pg, count, &first))
+		return a;
+	pos = filtered(pg) ? 0 : first;
+	pg->idx += filtered(pg) ? 0 : first;
+	while (a && !pg->fail && pos < count) {
+		if (core_extent_list_info(dv->dev, host, (uint32_t)pos, EXT_PAGE, x, &n) || !n)
 			break;
-		for (uint32_t i = 0; a && i < n; i++) {
-			json_t *e = dcd_extent_json(dv, &x[i].ext);
+		for (uint32_t i = 0; i < n; i++) {
+			json_t *e;
 
-			json_object_set_new(e, "tag-offset", json_integer((json_int_t)x[i].tag_offset));
-			json_object_set_new(e, "release-pending", json_boolean(x[i].release_pending));
-			json_array_append_new(a, e);
+			if (filtered(pg) && !ext_matches(pg, &x[i].ext))
+				continue;
+			if (!filtered(pg) && past_end(pg)) {
+				pg->idx += count - (pos + i);
+				return a;
+			}
+			if (!take(pg))
+				continue;
+			e = dcd_extent_json(dv, &x[i].ext);
+			if (e) {
+				json_object_set_new(e, "tag-offset", json_integer((json_int_t)x[i].tag_offset));
+				json_object_set_new(e, "release-pending", json_boolean(x[i].release_pending));
+			}
+			append(pg, a, e);
 		}
-		start += n;
-	} while (n);
+		pos += n;
+	}
 	return a;
 }
 
-static json_t *pending_json(const struct dcd *dv, uint16_t host)
+static json_t *pending_json(struct page *pg, uint16_t host)
 {
+	const struct dcd *dv = pg->dv;
 	json_t *a = json_array();
 
-	for (uint32_t g = 0; a && g < core_pending_count(dv->dev, host); g++) {
+	if (!a)
+		pg->fail = true;
+	for (uint32_t g = 0; a && !pg->fail && g < core_pending_count(dv->dev, host); g++) {
 		struct core_group_info gi;
 		struct cxldcd_extent e[EXT_PAGE];
-		uint32_t start = 0, n = 0;
-		json_t *ext = json_array();
+		uint64_t first = 0;
+		uint32_t start, n = 0;
+		json_t *ext;
 
 		core_pending_get(dv->dev, host, g, &gi);
+		if (!filtered(pg) && skip_run(pg, gi.nr_extents, &first))
+			continue;
+		ext = json_array();
+		start = filtered(pg) ? 0 : (uint32_t)first;
+		pg->idx += filtered(pg) ? 0 : first;
 		do {
-			if (core_pending_extents(dv->dev, host, g, start, EXT_PAGE, e, &n))
+			if (!ext || core_pending_extents(dv->dev, host, g, start, EXT_PAGE, e, &n))
 				break;
-			for (uint32_t i = 0; ext && i < n; i++)
-				json_array_append_new(ext, dcd_extent_json(dv, &e[i]));
+			for (uint32_t i = 0; i < n; i++)
+				if ((!filtered(pg) || ext_matches(pg, &e[i])) && take(pg))
+					append(pg, ext, dcd_extent_json(dv, &e[i]));
 			start += n;
 		} while (n == EXT_PAGE);
-		json_array_append_new(a, json_pack("{s:I, s:b, s:I, s:o}", "group", (json_int_t)gi.id,
-						   "dead", gi.dead, "offered-ns",
-						   (json_int_t)gi.offered_ns, "extents", ext));
+		if (!json_array_size(ext)) {
+			json_decref(ext);
+			continue;
+		}
+		append(pg, a, json_pack("{s:I, s:b, s:I, s:o}", "group", (json_int_t)gi.id, "dead",
+					gi.dead, "offered-ns", (json_int_t)gi.offered_ns, "extents", ext));
 	}
 	return a;
 }
@@ -93,31 +192,89 @@ static json_t *host_list(const uint8_t map[32], uint16_t nr_hosts)
 	return a;
 }
 
-static json_t *tags_json(const struct dcd *dv)
+static json_t *tag_json(const struct dcd *dv, const struct core_tag_info *t)
 {
-	struct core_tag_info t[EXT_PAGE];
 	uint16_t nr_hosts = core_dev_cfg(dv->dev)->nr_hosts;
-	uint32_t start = 0, n = 0;
+	struct mem_backend *b = mem_registry_find_tag(dv->srv->reg, t->tag);
+	char tag[37];
+
+	common_tag_format(t->tag, tag);
+	return json_pack("{s:s, s:s?, s:b, s:b, s:o, s:o, s:i, s:I}", "tag", tag, "memdev",
+			 b ? mem_backend_id(b) : NULL, "fm-reference", t->fm_ref, "sharable",
+			 t->sharable, "accepted-hosts", host_list(t->accepted_map, nr_hosts),
+			 "pending-hosts", host_list(t->pending_map, nr_hosts), "extents",
+			 t->nr_extents, "bytes", (json_int_t)t->bytes);
+}
+
+static bool tag_on_host(const struct core_tag_info *t, int host)
+{
+	return host < 0 || ((t->accepted_map[host / 8] | t->pending_map[host / 8]) & (1u << (host % 8)));
+}
+
+static json_t *tags_json(struct page *pg)
+{
+	const struct dcd *dv = pg->dv;
+	struct core_tag_info t[EXT_PAGE];
+	uint32_t count = core_tag_count(dv->dev), n = 0;
+	uint64_t first = 0, pos;
 	json_t *a = json_array();
 
-	do {
-		if (core_tag_list(dv->dev, start, EXT_PAGE, t, &n))
+	if (!a)
+		pg->fail = true;
+	if (pg->has_tag) {
+		/* One tag: looked up, not listed. */
+		if (a && !core_tag_get(dv->dev, pg->tag, t) && tag_on_host(t, pg->host) && take(pg))
+			append(pg, a, tag_json(dv, t));
+		return a;
+	}
+	if (pg->host < 0 && skip_run(pg, count, &first))
+		return a;
+	pos = pg->host < 0 ? first : 0;
+	pg->idx += pg->host < 0 ? first : 0;
+	while (a && !pg->fail && pos < count) {
+		if (core_tag_list(dv->dev, (uint32_t)pos, EXT_PAGE, t, &n) || !n)
 			break;
-		for (uint32_t i = 0; a && i < n; i++) {
-			char tag[37];
-			struct mem_backend *b = mem_registry_find_tag(dv->srv->reg, t[i].tag);
-
-			common_tag_format(t[i].tag, tag);
-			json_array_append_new(a, json_pack(
-				"{s:s, s:s?, s:b, s:b, s:o, s:o, s:i, s:I}", "tag", tag, "memdev",
-				b ? mem_backend_id(b) : NULL, "fm-reference", t[i].fm_ref, "sharable",
-				t[i].sharable, "accepted-hosts", host_list(t[i].accepted_map, nr_hosts),
-				"pending-hosts", host_list(t[i].pending_map, nr_hosts), "extents",
-				t[i].nr_extents, "bytes", (json_int_t)t[i].bytes));
+		for (uint32_t i = 0; i < n; i++)
+			if (tag_on_host(&t[i], pg->host) && take(pg))
+				append(pg, a, tag_json(dv, &t[i]));
+		if (pg->host < 0 && past_end(pg)) {
+			pg->idx += count - (pos + n);
+			break;
 		}
-		start += n;
-	} while (n);
+		pos += n;
+	}
 	return a;
+}
+
+static int page_args(const struct dcd *dv, json_t *args, struct page *pg, struct qmp_error *err)
+{
+	bool has_region = json_object_get(args, "region") != NULL;
+	struct core_region_info ri;
+	uint16_t host;
+	uint8_t region;
+
+	*pg = (struct page){ .dv = dv, .host = -1, .region = -1, .max = UINT64_MAX };
+	if (json_object_get(args, "host-id")) {
+		if (dcd_check_host(dv, args, &host, err))
+			return -EINVAL;
+		pg->host = host;
+	}
+	if (has_region) {
+		if (dcd_check_region(dv, args, &region, &ri, err))
+			return -EINVAL;
+		pg->region = region;
+	}
+	if (dcd_parse_tag(args, pg->tag, &pg->has_tag, err))
+		return -EINVAL;
+	pg->start = qmp_arg_uint(args, "start-index", 0);
+	if (json_object_get(args, "max-count")) {
+		pg->max = qmp_arg_uint(args, "max-count", 0);
+		if (!pg->max) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "max-count must be at least 1");
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int query_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
@@ -126,20 +283,26 @@ static int query_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp
 	struct dcd *dv = dcd_resolve(s, args, err);
 	const struct cxldcd_dev_cfg *cfg;
 	struct core_counts c;
+	struct page pg;
 	json_t *hosts, *r;
 
 	(void)changed;
-	if (!dv)
+	if (!dv || page_args(dv, args, &pg, err))
 		return -EINVAL;
 	cfg = core_dev_cfg(dv->dev);
 	core_counts_get(dv->dev, &c);
 	hosts = json_array();
-	for (uint16_t h = 0; hosts && h < cfg->nr_hosts; h++) {
-		json_array_append_new(hosts, json_pack(
+	for (uint16_t h = 0; hosts && !pg.fail && h < cfg->nr_hosts; h++) {
+		json_t *acc, *pend;
+
+		if (pg.host >= 0 && h != pg.host)
+			continue;
+		acc = accepted_json(&pg, h);
+		pend = pending_json(&pg, h);
+		append(&pg, hosts, json_pack(
 			"{s:i, s:I, s:i, s:o, s:o}", "host-id", h, "generation",
 			(json_int_t)core_extent_generation(dv->dev, h), "connected",
-			dv->hl ? hostlink_host_connected(dv->hl, h) : 0, "extents",
-			accepted_json(dv, h), "pending", pending_json(dv, h)));
+			dv->hl ? hostlink_host_connected(dv->hl, h) : 0, "extents", acc, "pending", pend));
 	}
 	r = json_pack("{s:s, s:s, s:s, s:s?, s:i, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:o, s:o}",
 		      "id", dv->id, "path", dv->path, "mode",
@@ -149,12 +312,22 @@ static int query_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp
 		      "available-extents", (json_int_t)c.avail_extents, "total-tags",
 		      (json_int_t)c.total_tags, "available-tags", (json_int_t)c.avail_tags,
 		      "tag-generation", (json_int_t)core_tag_generation(dv->dev), "hosts", hosts,
-		      "tags", tags_json(dv));
-	*ret = r;
-	if (!r) {
+		      "tags", tags_json(&pg));
+	/* Paging: where this page starts and ends, and how many items there are. */
+	if (r && (json_object_get(args, "start-index") || json_object_get(args, "max-count"))) {
+		json_object_set_new(r, "start-index", json_integer((json_int_t)pg.start));
+		json_object_set_new(r, "returned-items", json_integer((json_int_t)pg.returned));
+		json_object_set_new(r, "total-items", json_integer((json_int_t)pg.idx));
+		if (pg.start + pg.returned < pg.idx)
+			json_object_set_new(r, "next-index",
+					    json_integer((json_int_t)(pg.start + pg.returned)));
+	}
+	if (!r || pg.fail) {
+		json_decref(r);
 		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
 		return -ENOMEM;
 	}
+	*ret = r;
 	return 0;
 }
 
@@ -165,6 +338,11 @@ int qmp_query_dc(void *opaque, json_t *args, json_t **ret, struct qmp_error *err
 
 const struct qmp_arg qmp_query_dc_args[] = {
 	QMP_ARG("path", QMP_T_STR),
+	QMP_OPT("host-id", QMP_T_UINT16),
+	QMP_OPT("region", QMP_T_UINT8),
+	QMP_OPT("tag", QMP_T_STR),
+	QMP_OPT("start-index", QMP_T_UINT64),
+	QMP_OPT("max-count", QMP_T_UINT64),
 	QMP_ARG_END
 };
 

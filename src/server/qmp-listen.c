@@ -26,6 +26,11 @@ static int client_write(void *opaque, const char *buf, size_t len)
 	return sock_conn_write(cl->conn, buf, len);
 }
 
+static size_t client_room(void *opaque)
+{
+	return sock_conn_room(((struct qmp_client *)opaque)->conn);
+}
+
 static void client_data(void *opaque, struct sock_conn *c, const uint8_t *buf, size_t len)
 {
 	struct qmp_client *cl = opaque;
@@ -63,6 +68,7 @@ static void on_accept(void *opaque, struct sock_conn *c)
 		sock_conn_close(c);
 		return;
 	}
+	qmp_session_set_room(cl->session, client_room);
 	sock_conn_set_ops(c, &client_ops, cl);
 	if (qmp_session_is_closed(cl->session))
 		sock_conn_close(c);

@@ -25,6 +25,7 @@
 #define READ_CHUNK 65536
 /* Out of fds: try accepting again this often (and whenever a connection closes). */
 #define ACCEPT_RETRY_MS 250
+#define SOCK_OUT_KEEP 65536   /* output buffer kept between bursts */
 
 struct sock_conn {
 	struct sock_listener *ls;
@@ -256,7 +257,23 @@ static bool flush(struct sock_conn *c)
 		c->out_len -= (size_t)n;
 	}
 	c->out_off = 0;
+	/* A burst is over: give its buffer back rather than keep every client at its peak. */
+	if (c->out_cap > SOCK_OUT_KEEP) {
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
 	return true;
+}
+
+size_t sock_conn_room(const struct sock_conn *c)
+{
+	return c->closing || c->out_len > c->out_max ? 0 : c->out_max - c->out_len;
+}
+
+size_t sock_conn_out_cap(const struct sock_conn *c)
+{
+	return c->out_cap;
 }
 
 static int queue(struct sock_conn *c, const char *buf, size_t len)

@@ -97,6 +97,12 @@ void sock_conn_set_ops(struct sock_conn *c, const struct sock_conn_ops *ops, voi
  */
 int sock_conn_write(struct sock_conn *c, const void *buf, size_t len);
 
+/** sock_conn_room() - bytes sock_conn_write() can still queue without exceeding the cap. */
+size_t sock_conn_room(const struct sock_conn *c);
+
+/** sock_conn_out_cap() - bytes allocated for queued output (0 when idle after a burst). */
+size_t sock_conn_out_cap(const struct sock_conn *c);
+
 /** sock_conn_close() - request a close; happens at the next safe point. */
 void sock_conn_close(struct sock_conn *c);
 

@@ -222,6 +222,53 @@ static void test_slow_peer_is_dropped_at_the_output_cap(void **state)
 	loop_free(l);
 }
 
+/* After a burst is sent, the connection gives its output buffer back. */
+static void test_output_buffer_shrinks_after_a_burst(void **state)
+{
+	char dir[] = "/tmp/cxldcd-sock-XXXXXX", path[128], buf[65536];
+	struct sock_addr a;
+	struct sock_listener *ls;
+	struct srv s = { 0 };
+	struct loop *l;
+	size_t got = 0;
+	char err[128];
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "unix:%s/s.sock", dir);
+	assert_int_equal(sock_addr_parse(path, &a, err, sizeof(err)), 0);
+	assert_int_equal(loop_new(&l), 0);
+	assert_int_equal(sock_listen(l, &a, NULL, on_accept, &s, &ls), 0);
+	fd = connect_to(a.path);
+	for (int i = 0; i < 20 && !s.conn; i++)
+		loop_run_once(l, 50);
+	assert_non_null(s.conn);
+	/* 64 bytes in -> 4 MiB out, under the default cap: most of it is queued. */
+	assert_int_equal(write(fd, "0123456789012345678901234567890123456789012345678901234567890123", 64), 64);
+	for (int i = 0; i < 20 && s.received < 64; i++)
+		loop_run_once(l, 50);
+	assert_true(sock_conn_out_cap(s.conn) >= (1u << 20));
+	/* The peer reads it all; the queue drains and its buffer is freed. */
+	for (int spins = 0; got < 64u * 65536u && spins < 20000; spins++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0)
+			got += (size_t)n;
+		else
+			loop_run_once(l, 10);
+	}
+	assert_int_equal(got, 64u * 65536u);
+	for (int i = 0; i < 5; i++)
+		loop_run_once(l, 10);
+	assert_int_equal(s.closes, 0);
+	assert_int_equal(sock_conn_out_cap(s.conn), 0);
+	close(fd);
+	sock_listener_free(ls);
+	rmdir(dir);
+	loop_free(l);
+}
+
 static void test_listen_refuses_a_regular_file(void **state)
 {
 	char path[] = "/tmp/cxldcd-file-XXXXXX";
@@ -347,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_timers_fire_in_order_and_stop_the_loop),
 		cmocka_unit_test(test_signals_arrive_through_the_loop),
 		cmocka_unit_test(test_slow_peer_is_dropped_at_the_output_cap),
+		cmocka_unit_test(test_output_buffer_shrinks_after_a_burst),
 		cmocka_unit_test(test_listen_refuses_a_regular_file),
 		cmocka_unit_test(test_tcp_listener_reports_its_port),
 		cmocka_unit_test(test_sockpolicy_claims_only_free_or_stale_paths),

@@ -481,6 +481,39 @@ static void test_deferred_answer_holds_later_requests_in_order(void **state)
 	qmp_complete(x.d, 0, NULL, NULL);
 }
 
+static size_t room_left = 300;
+
+static size_t small_room(void *opaque)
+{
+	(void)opaque;
+	return room_left;
+}
+
+/*
+ * A reply larger than the session can take (here 664 bytes of JSON + CRLF)
+ * becomes a GenericError naming its size and how to ask for less; the
+ * session stays open and answers the next command.
+ */
+static void test_reply_over_the_room_is_an_error_not_a_disconnect(void **state)
+{
+	struct tsess *t = *state;
+	char req[1024], big[601];
+	json_t *r;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	qmp_session_set_room(t->s, small_room);
+	snprintf(req, sizeof(req), "{\"execute\":\"x-all\",\"arguments\":{\"s\":\"%s\",\"u8\":1,\"inner\":{\"flag\":true}},\"id\":7}", big);
+	r = tsess_cmd(t, req);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 7);
+	expect_error(r, "GenericError",
+		     "the reply to x-all is 666 bytes, more than the 300 bytes this session can take; ask for less: use the command's filters or paging (start-index, max-count)");
+	assert_false(qmp_session_is_closed(t->s));
+	r = tsess_cmd(t, "{\"execute\":\"x-all\",\"arguments\":{\"s\":\"ok\",\"u8\":1,\"inner\":{\"flag\":true}}}");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "return"), "s")), "ok");
+	json_decref(r);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TN(f) cmocka_unit_test_setup_teardown(f, setup_negotiated, teardown)
 
@@ -508,6 +541,7 @@ int main(void)
 		TN(test_events_reach_only_negotiated_sessions),
 		TN(test_quit_replies_then_emits_shutdown),
 		TN(test_failed_write_closes_the_session),
+		TN(test_reply_over_the_room_is_an_error_not_a_disconnect),
 		cmocka_unit_test(test_error_helpers),
 		TN(test_deferred_answer_holds_later_requests_in_order),
 	};
