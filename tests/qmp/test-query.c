@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-query.c - integration: query-cxl-dynamic-capacity's filters and
+ * paging against the real daemon, and an answer larger than a session may
+ * queue (8 MiB) coming back as an error that says why, on a session that
+ * stays open.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dev-util.h"
+
+#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
+#define TAG_B "0e4a0b4c-1f2a-4d55-9a8e-31e0c8a1b2c3"
+
+static struct qmp_client *start_dev(struct dproc *p, const char *const *args)
+{
+	struct qmp_client *c;
+
+	assert_int_equal(dproc_init(p), 0);
+	assert_int_equal(dproc_start(p, args), 0);
+	c = dproc_connect(p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(p));
+	return c;
+}
+
+static json_t *query(struct qmp_client *c, const char *extra)
+{
+	return expect_ok(qmp_client_cmdf(c, TMO,
+		"{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"%s}}", extra));
+}
+
+/* Every item of an answer as a line "h<host> a|p <dpa>" or "t <tag>", appended to out. */
+static size_t items(json_t *ret, char out[][64], size_t n)
+{
+	size_t i, j, k;
+	json_t *h, *x, *g, *y;
+
+	json_array_foreach(json_object_get(ret, "hosts"), i, h) {
+		int host = (int)json_integer_value(json_object_get(h, "host-id"));
+
+		json_array_foreach(json_object_get(h, "extents"), j, x)
+			snprintf(out[n++], 64, "h%d a %lld", host,
+				 (long long)json_integer_value(json_object_get(x, "dpa")));
+		json_array_foreach(json_object_get(h, "pending"), j, g)
+			json_array_foreach(json_object_get(g, "extents"), k, y)
+				snprintf(out[n++], 64, "h%d p %lld", host,
+					 (long long)json_integer_value(json_object_get(y, "dpa")));
+	}
+	json_array_foreach(json_object_get(ret, "tags"), i, x)
+		snprintf(out[n++], 64, "t %s", json_string_value(json_object_get(x, "tag")));
+	return n;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+#define ADD(host, tag, ext) \
+	"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":" #host "," \
+	"\"selection-policy\":\"prescriptive\",\"region\":0" tag ",\"extents\":[" ext "]}}"
+#define X(off) "{\"offset\":" #off ",\"len\":2097152}"
+
+static void test_pages_return_every_item_exactly_once(void **state)
+{
+	static const char *const args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=2,volatile-dc-memdev=m0,num-hosts=3",
+		NULL
+	};
+	static char all[64][64], paged[64][64];
+	struct dproc p;
+	struct qmp_client *c;
+	size_t na, np = 0, total;
+	json_t *q, *ret;
+	char extra[128];
+	int64_t next = 0;
+
+	(void)state;
+	c = start_dev(&p, args);
+	/* Host 0: 4 accepted (tag A) then 3 pending; host 2: 2 accepted (tag B) in region 1. */
+	ok(qmp_client_cmd(c, ADD(0, ",\"tag\":\"" TAG_A "\"", X(0) "," X(4194304) "," X(8388608) "," X(12582912)), TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 4);
+	ok(qmp_client_cmd(c, ADD(0, "", X(20971520) "," X(25165824) "," X(29360128)), TMO));
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":2,"
+			  "\"selection-policy\":\"prescriptive\",\"region\":1,\"tag\":\"" TAG_B "\","
+			  "\"extents\":[" X(0) "," X(2097152) "]}}", TMO));
+	assert_int_equal(host_answer_all(c, "d0", 2), 2);
+
+	q = query(c, "");
+	na = items(ret_of(q), all, 0);
+	assert_int_equal(na, 4 + 3 + 2 + 2);
+	assert_null(json_object_get(ret_of(q), "total-items"));
+	json_decref(q);
+	/* Pages of 3, following next-index: every item once, in the same order. */
+	do {
+		snprintf(extra, sizeof(extra), ",\"start-index\":%lld,\"max-count\":3", (long long)next);
+		q = query(c, extra);
+		ret = ret_of(q);
+		total = (size_t)json_integer_value(json_object_get(ret, "total-items"));
+		assert_int_equal(total, na);
+		assert_int_equal(json_integer_value(json_object_get(ret, "start-index")), next);
+		assert_int_equal(items(ret, paged, np) - np,
+				 json_integer_value(json_object_get(ret, "returned-items")));
+		np = items(ret, paged, np);
+		next = json_object_get(ret, "next-index") ? json_integer_value(json_object_get(ret, "next-index")) : -1;
+		json_decref(q);
+	} while (next >= 0 && np < 64);
+	assert_int_equal(np, na);
+	for (size_t i = 0; i < na; i++)
+		assert_string_equal(paged[i], all[i]);
+	qsort(paged, np, sizeof(paged[0]), cmp_item);
+	for (size_t i = 1; i < np; i++)
+		assert_string_not_equal(paged[i - 1], paged[i]);
+	/* Past the end: nothing, no next-index. */
+	q = query(c, ",\"start-index\":11,\"max-count\":5");
+	assert_int_equal(items(ret_of(q), paged, 0), 0);
+	assert_null(json_object_get(ret_of(q), "next-index"));
+	json_decref(q);
+
+	/* Filters: host, region, tag (and tags a host holds). */
+	q = query(c, ",\"host-id\":2");
+	assert_int_equal(json_array_size(json_object_get(ret_of(q), "hosts")), 1);
+	assert_int_equal(items(ret_of(q), paged, 0), 2 + 1);
+	assert_string_equal(paged[2], "t " TAG_B);
+	json_decref(q);
+	q = query(c, ",\"region\":1");
+	assert_int_equal(items(ret_of(q), paged, 0), 2 + 2);
+	json_decref(q);
+	q = query(c, ",\"tag\":\"" TAG_A "\"");
+	assert_int_equal(items(ret_of(q), paged, 0), 4 + 1);
+	assert_string_equal(paged[4], "t " TAG_A);
+	json_decref(q);
+	q = query(c, ",\"host-id\":0,\"tag\":\"" TAG_A "\",\"start-index\":2,\"max-count\":2");
+	assert_int_equal(items(ret_of(q), paged, 0), 2);
+	assert_string_equal(paged[0], all[2]);
+	assert_int_equal(json_integer_value(json_object_get(ret_of(q), "total-items")), 5);
+	assert_int_equal(json_integer_value(json_object_get(ret_of(q), "next-index")), 4);
+	json_decref(q);
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"max-count\":0}}", TMO),
+		   "max-count must be at least 1");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":3}}", TMO),
+		   "host-id=3 is out of range: the device has num-hosts=3");
+	qmp_client_free(c);
+}
+
+/* One prescriptive add of n 4 KiB extents on host, from block first (~33 bytes per extent). */
+static void add_many(struct qmp_client *c, int host, uint64_t first, unsigned n)
+{
+	size_t cap = 256 + 40u * n, len;
+	char *b = malloc(cap);
+
+	assert_non_null(b);
+	len = (size_t)snprintf(b, cap, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			       "\"host-id\":%d,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[", host);
+	for (unsigned i = 0; i < n; i++)
+		len += (size_t)snprintf(b + len, cap - len, "%s{\"offset\":%llu,\"len\":4096}", i ? "," : "",
+					(unsigned long long)((first + i) * 4096));
+	snprintf(b + len, cap - len, "]}}");
+	ok(qmp_client_cmd(c, b, 30000));
+	free(b);
+}
+
+/*
+ * 162,000 pending extents make an answer of about 13 MB, more than the 8 MiB a
+ * session may queue: the daemon answers with an error naming the size and
+ * the way out, and the session goes on (a page of the same query works).
+ */
+static void test_answer_over_the_session_cap_is_an_error(void **state)
+{
+	static const char *const args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=3,"
+			   "dc-block-size=4096,max-extents=200000,event-log-depth=65535",
+		NULL
+	};
+	enum { PER = 27000 };
+	struct dproc p;
+	struct qmp_client *c;
+	json_t *r, *q;
+	const char *desc;
+
+	(void)state;
+	c = start_dev(&p, args);
+	for (int h = 0; h < 3; h++)
+		for (int k = 0; k < 2; k++)
+			add_many(c, h, (uint64_t)(2 * h + k) * PER, PER);
+	r = qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", 30000);
+	assert_non_null(r);
+	desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+	if (!desc)
+		fail_msg("expected an error, got %.200s", json_dumps(r, JSON_COMPACT));
+	assert_non_null(strstr(desc, "the reply to query-cxl-dynamic-capacity is "));
+	assert_non_null(strstr(desc, " bytes, more than the 8388608 bytes this session can take; ask for less: use the command's filters or paging (start-index, max-count)"));
+	assert_true(strtoull(desc + strlen("the reply to query-cxl-dynamic-capacity is "), NULL, 10) > 8388608);
+	json_decref(r);
+	/* Same session: a page. */
+	q = query(c, ",\"start-index\":100000,\"max-count\":1000");
+	assert_int_equal(json_integer_value(json_object_get(ret_of(q), "total-items")), 6 * PER);
+	assert_int_equal(json_integer_value(json_object_get(ret_of(q), "returned-items")), 1000);
+	assert_int_equal(json_integer_value(json_object_get(ret_of(q), "next-index")), 101000);
+	json_decref(q);
+	qmp_client_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_pages_return_every_item_exactly_once, dproc_reap_all),
+		cmocka_unit_test_teardown(test_answer_over_the_session_cap_is_an_error, dproc_reap_all),
+	};
+
+	return cmocka_run_group_tests_name("query", tests, NULL, NULL);
+}
