@@ -389,12 +389,92 @@ static void test_sharable_reasons_and_release_per_tag(void **state)
 	qmp_client_free(f.c);
 }
 
+/* Limits, tag rules and a dead group, on a small device (and a tag-backed t0). */
+static void test_limit_and_tag_reasons_at_every_face(void **state)
+{
+	static const char *const small[] = {
+		"-object", "memory-backend-memfd,id=m0,size=512M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2,"
+			   "max-extents=3,max-tags=1,event-log-depth=2",
+		"-device", "cxl-type3,id=t0,num-dc-regions=1,dc-regions-total-size=256M",
+		"--trace", "cci",
+		"--fm", NULL, NULL
+	};
+	const char *args[sizeof(small) / sizeof(small[0])];
+	struct face f;
+	uint8_t p[1024];
+	size_t n;
+
+	(void)state;
+	memcpy(args, small, sizeof(small));
+	assert_int_equal(dproc_init(&f.p), 0);
+	args[9] = f.p.fm_arg;
+	assert_int_equal(dproc_start(&f.p, args), 0);
+	f.c = dproc_connect(&f.p, TMO);
+	if (!f.c)
+		fail_msg("daemon did not start: %s", dproc_log(&f.p));
+	f.fm = dproc_connect_unix(f.p.fm, 5000);
+	assert_true(f.fm >= 0);
+
+	n = initiate(p, 0, 2, 0, 0, NULL, (struct ext[]){ { 0, 2 * MiB }, { 4 * MiB, 2 * MiB },
+							  { 8 * MiB, 2 * MiB }, { 12 * MiB, 2 * MiB } }, 4, false);
+	refused(&f, "d0", ADD0(X(0, 2097152) "," X(4194304, 2097152) "," X(8388608, 2097152) "," X(12582912, 2097152)),
+		"exceed max_extents=3", true, 0x5604, p, n, CXLDCD_RC_RESOURCES_EXHAUSTED, "extent-limit");
+	/* --trace=cci logs the reason of what the FM socket was refused. */
+	for (int i = 0; i < 50 && !strstr(dproc_log(&f.p), "reason=extent-limit"); i++)
+		usleep(10000);
+	assert_non_null(strstr(dproc_log(&f.p), "5604h in=192 -> Resources Exhausted out=0 reason=extent-limit (host=0 4 extents exceed max_extents=3"));
+	n = initiate(p, 0, 2, 0, 0, NULL, (struct ext[]){ { 0, 2 * MiB }, { 4 * MiB, 2 * MiB },
+							  { 8 * MiB, 2 * MiB } }, 3, false);
+	refused(&f, "d0", ADD0(X(0, 2097152) "," X(4194304, 2097152) "," X(8388608, 2097152)),
+		"dc event log has 2 free records, 3 needed", true,
+		0x5604, p, n, CXLDCD_RC_RETRY_REQUIRED, "log-full");
+	n = initiate(p, 0, 2, 0, 0, NULL, (struct ext[]){ { 0, 2 * MiB }, { 4 * MiB, 2 * MiB } }, 2, true);
+	cci_expect(f.c, "d0", "fm", -1, 0x5604, p, n, CXLDCD_RC_INVALID_EXTENT_LIST, "bad-sequence");
+	fm_exchange(f.fm, 0x5604, p, n, CXLDCD_RC_INVALID_EXTENT_LIST);
+	n = initiate(p, 0, 0, 5, 2 * MiB, NULL, NULL, 0, false);
+	cci_expect(f.c, "d0", "fm", -1, 0x5604, p, n, CXLDCD_RC_INVALID_INPUT, "invalid-region");
+	fm_exchange(f.fm, 0x5604, p, n, CXLDCD_RC_INVALID_INPUT);
+
+	/* Host 1 has tag A pending: the one tag the device may track. */
+	ok(qmp_client_cmd(f.c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
+			  "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+			  "\"extents\":[" X(67108864, 2097152) "]}}", TMO));
+	n = initiate(p, 1, 2, 0, 0, tag_b, (struct ext[]){ { 128 * MiB, 2 * MiB } }, 1, false);
+	refused(&f, "d0", "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
+		"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\",\"extents\":[" X(134217728, 2097152) "]}}",
+		"new tags exceed max_tags=1", true, 0x5604, p, n, CXLDCD_RC_RESOURCES_EXHAUSTED, "tag-limit");
+	n = initiate(p, 0, 3, 0, 0, tag_a, NULL, 0, false);
+	refused(&f, "d0", "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+		"\"selection-policy\":\"enable-shared-access\",\"region\":0,\"tag\":\"" TAG_A "\"}}",
+		"tag capacity is in a non-sharable region", true,
+		0x5604, p, n, CXLDCD_RC_INVALID_INPUT, "tag-not-sharable");
+	/* The memory layer refuses a tag no backend has (t0 is tag-backed). */
+	n = initiate(p, 0, 2, 0, 0, tag_b, (struct ext[]){ { 0, 2 * MiB } }, 1, false);
+	refused(&f, "t0", "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"t0\",\"host-id\":0,"
+		"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\",\"extents\":[" X(0, 2097152) "]}}",
+		"no memory backend has tag=" TAG_B, true, 0x5604, p, n, CXLDCD_RC_INVALID_PA, "vetoed");
+
+	/* A forced release kills host 1's offer; its answer then finds a dead group. */
+	ok(qmp_client_cmd(f.c, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
+			  "\"removal-policy\":\"tag-based\",\"forced-removal\":true,\"region\":0,\"tag\":\"" TAG_A "\"}}", TMO));
+	memset(p, 0, 8 + 0x18);
+	put32(p, 1);
+	put64(p + 8, 64 * MiB);
+	put64(p + 16, 2 * MiB);
+	cci_expect(f.c, "d0", "mailbox", 1, 0x4802, p, 8 + 0x18, CXLDCD_RC_INVALID_PA, "group-dead");
+
+	close(f.fm);
+	qmp_client_free(f.c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_add_reasons_at_every_face, dproc_reap_all),
 		cmocka_unit_test_teardown(test_release_reasons_at_every_face, dproc_reap_all),
 		cmocka_unit_test_teardown(test_sharable_reasons_and_release_per_tag, dproc_reap_all),
+		cmocka_unit_test_teardown(test_limit_and_tag_reasons_at_every_face, dproc_reap_all),
 	};
 
 	return cmocka_run_group_tests_name("reasons", tests, NULL, NULL);
