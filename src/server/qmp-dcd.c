@@ -10,9 +10,12 @@
  *
  * QEMU's argument names, enum values and, where QEMU has them, its error
  * texts and check order (reference §5.2: device, region, then per extent
- * length, alignment, region end, duplicates, then the host's state).  What
- * QEMU does not check is left to the model, whose diag text becomes the
- * error desc: one validator for QMP and FM-API alike.
+ * length, alignment, region end, duplicates, then the host's state).  This
+ * file checks only its arguments (device, host-id, region, tag syntax,
+ * required members); every check of extents and device state is the
+ * model's, made in QEMU's order, and its reason becomes QEMU's text through
+ * one table (qemu_text[]) or else the model's own text: one validator for
+ * QMP, FM-API and the host link alike.
  *
  * QMP extents are {offset, len} with offset relative to the region base; the
  * model takes absolute DPA.  For the free and contiguous policies the length
