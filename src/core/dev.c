@@ -31,6 +31,7 @@ void core_free(struct cxldcd_dev *dev, void *p)
 		free(p);
 }
 
+__attribute__((format(printf, 5, 0)))
 static void diag_set(struct cxldcd_diag *d, enum cxldcd_rc rc, enum core_reason why, int32_t idx,
 		     const char *fmt, va_list ap)
 {
