@@ -397,7 +397,7 @@ static void test_limit_and_tag_reasons_at_every_face(void **state)
 		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2,"
 			   "max-extents=3,max-tags=1,event-log-depth=2",
 		"-device", "cxl-type3,id=t0,num-dc-regions=1,dc-regions-total-size=256M",
-		"--trace", "cci",
+		"--trace", "cci", "--log-level=debug",
 		"--fm", NULL, NULL
 	};
 	const char *args[sizeof(small) / sizeof(small[0])];
@@ -408,7 +408,7 @@ static void test_limit_and_tag_reasons_at_every_face(void **state)
 	(void)state;
 	memcpy(args, small, sizeof(small));
 	assert_int_equal(dproc_init(&f.p), 0);
-	args[9] = f.p.fm_arg;
+	args[10] = f.p.fm_arg;
 	assert_int_equal(dproc_start(&f.p, args), 0);
 	f.c = dproc_connect(&f.p, TMO);
 	if (!f.c)
