@@ -303,10 +303,14 @@ static void test_forced_whole_release(void **state)
  */
 static void test_forced_partial_then_tag_based_release(void **state)
 {
+	static const char *const mem[] = {
+		"-object", "memory-backend-memfd,id=m0,size=256M,share=on", NULL };
 	struct e2e *e = *state;
 	struct agent *a;
 
-	e2e_start_default(e, NULL);
+	/* not sharable: a sharable tag's capacity leaves whole (CXL r3.2 §7.6.7.6.6) */
+	e2e_start_daemon(e, "cxl-type3,id=" DEV_ID ",num-dc-regions=1,num-hosts=2,"
+			 "volatile-dc-memdev=m0", mem);
 	a = agent_start(e, 0, 0, accept_all);
 	add_accepted(e, 0, TAG_A, ext3(0));
 	json_decref(qmp_ok(e,

@@ -339,12 +339,17 @@ static void test_forced_partial_then_tag_release_lists_only_what_is_held(void **
 	struct hx *x = *state;
 	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
 				       .forced = true, .nr_extents = 1 };
-	struct cxldcd_extent cut = hx_ext(x->base[0] + 32 * MiB, 2 * MiB, NULL, 0);
+	/* Region 1, not sharable: a sharable tag's capacity leaves whole (CXL r3.2 §7.6.7.6.6). */
+	struct cxldcd_extent e[2] = { hx_ext(x->base[1] + 32 * MiB, 2 * MiB, TAG_A, 0),
+				      hx_ext(x->base[1] + 64 * MiB, 4 * MiB, TAG_A, 0) };
+	struct cxldcd_extent cut = hx_ext(x->base[1] + 32 * MiB, 2 * MiB, NULL, 0);
 	struct cxldcd_diag diag;
 	int rel;
 
 	hx_host_start(x);
-	add_group_a(x);
+	assert_int_equal(hx_add(x, 0, e, 2), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 200);
 	rq.extents = &cut;
 	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, 0, 3000));
