@@ -300,9 +300,9 @@ static int query_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp
 		acc = accepted_json(&pg, h);
 		pend = pending_json(&pg, h);
 		append(&pg, hosts, json_pack(
-			"{s:i, s:I, s:i, s:o, s:o}", "host-id", h, "generation",
+			"{s:i, s:I, s:b, s:o, s:o}", "host-id", h, "generation",
 			(json_int_t)core_extent_generation(dv->dev, h), "connected",
-			dv->hl ? hostlink_host_connected(dv->hl, h) : 0, "extents", acc, "pending", pend));
+			dv->hl ? hostlink_host_connected(dv->hl, h) != 0 : 0, "extents", acc, "pending", pend));
 	}
 	r = json_pack("{s:s, s:s, s:s, s:s?, s:i, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:o, s:o}",
 		      "id", dv->id, "path", dv->path, "mode",

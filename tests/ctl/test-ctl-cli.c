@@ -234,6 +234,10 @@ static void test_add_by_size_and_release_by_extent(void **state)
 	j = json_loads(r->out, 0, NULL);
 	x = json_array_get(json_object_get(json_array_get(json_object_get(j, "hosts"), 1), "extents"), 0);
 	assert_non_null(x);
+	/* Flags are JSON booleans, never 0/1 (issue #13). */
+	assert_true(json_is_boolean(json_object_get(json_array_get(json_object_get(j, "hosts"), 1),
+						     "connected")));
+	assert_true(json_is_boolean(json_object_get(x, "release-pending")));
 	assert_int_equal(json_integer_value(json_object_get(x, "region")), 1);
 	assert_int_equal(json_integer_value(json_object_get(x, "len")), 256 * MiB);
 	snprintf(ext, sizeof(ext), "0x%llx:128M",

@@ -487,7 +487,7 @@ struct host_state dc_host(struct e2e *e, uint16_t host)
 
 	assert_non_null(h);
 	s.generation = (uint64_t)json_integer_value(json_object_get(h, "generation"));
-	s.connected = (int)json_integer_value(json_object_get(h, "connected"));
+	s.connected = json_is_true(json_object_get(h, "connected"));
 	s.nr_extents = json_array_size(ext);
 	s.nr_pending = json_array_size(json_object_get(h, "pending"));
 	json_array_foreach(ext, i, x)
