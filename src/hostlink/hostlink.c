@@ -199,6 +199,19 @@ static void give_back_memory(void)
 #endif
 }
 
+/*
+ * The burst is over once nothing is queued and no request is held back.  The
+ * last reply may leave while its request is still in rbuf, so both the flush
+ * and the parser ask.
+ */
+static void end_burst_if_idle(struct conn *c)
+{
+	if (c->was_full && !c->oq_head && !c->rlen) {
+		c->was_full = false;
+		give_back_memory();
+	}
+}
+
 static void conn_flush(struct conn *c)
 {
 	while (c->oq_head && !c->dead) {
@@ -223,11 +236,7 @@ static void conn_flush(struct conn *c)
 		c->oq_bytes -= outmsg_cost(m);
 		outmsg_free(m);
 	}
-	if (c->was_full && !c->oq_head && !c->rlen) {
-		/* the burst is over: nothing queued, no request held back */
-		c->was_full = false;
-		give_back_memory();
-	}
+	end_burst_if_idle(c);
 	conn_rewatch(c);
 }
 
@@ -750,6 +759,7 @@ static void conn_parse(struct conn *c)
 			c->rcap = RBUF_INITIAL;
 		}
 	}
+	end_burst_if_idle(c);
 }
 
 static void conn_read(struct conn *c)
