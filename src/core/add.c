@@ -361,7 +361,7 @@ static struct group *reserve(struct add_ctx *c)
 		if (o->new_tag && !(o->t = tag_new(c->dev, o->tag, c->dev->cfg.regions[o->region].sharable)))
 			goto err;
 	}
-	if (reserve_nodes(c))
+	if (reserve_nodes(c) || pending_reserve(c->dev, c->req->host))
 		goto err;
 	return g;
 err:
@@ -406,7 +406,6 @@ static enum cxldcd_rc veto(struct add_ctx *c, struct cxldcd_diag *diag)
 static void commit(struct add_ctx *c, struct group *g)
 {
 	struct cxldcd_dev *dev = c->dev;
-	struct host *h = &dev->hosts[c->req->host];
 
 	for (uint32_t j = 0; j < c->n; j++) {
 		struct offer *o = &c->of[c->ord[j]];
@@ -432,12 +431,7 @@ static void commit(struct add_ctx *c, struct group *g)
 	}
 	g->id = dev->next_group_id++;
 	g->offered_ns = dev->now;
-	if (h->tail)
-		h->tail->next = g;
-	else
-		h->head = g;
-	h->tail = g;
-	h->nr_groups++;
+	pending_push(dev, c->req->host, g);
 	for (uint32_t i = 0; i < c->n; i++) {
 		struct core_extent_info info;
 

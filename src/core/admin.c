@@ -58,17 +58,16 @@ uint32_t core_tick(struct cxldcd_dev *dev, uint64_t now_ns)
 	if (__builtin_mul_overflow(dev->cfg.pending_timeout_ms, 1000000ull, &limit))
 		return 0;
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++) {
-		struct group *g = dev->hosts[h].head, *prev = NULL, *next;
+		struct group *g;
 
-		for (; g; g = next) {
+		for (uint32_t at = 0; (g = pending_at(dev, h, at));) {
 			uint64_t id = g->id;
 
-			next = g->next;
 			if (now_ns <= g->offered_ns || now_ns - g->offered_ns <= limit) {
-				prev = g;
+				at++;
 				continue;
 			}
-			group_reject(dev, h, g, prev);
+			pending_reject(dev, h, at);
 			expired++;
 			for (uint32_t i = 0; i < dev->nr_obs; i++)
 				if (dev->obs[i].ops->group_timeout)

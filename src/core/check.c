@@ -86,9 +86,11 @@ static int check_hosts(const struct cxldcd_dev *dev, uint32_t *pend, char *msg, 
 			nacc += bt_tally_count(&dev->reg[r].allocs, h);
 		if (nacc != ho->nr_acc)
 			FAIL("host=%u nr_acc=%u, tallied %u", h, ho->nr_acc, nacc);
-		for (const struct group *g = ho->head; g; g = g->next, ng++) {
-			if (!g->next && ho->tail != g)
-				FAIL("host=%u group fifo tail", h);
+		for (const struct group *g; (g = pending_at(dev, h, ng)); ng++) {
+			if (ng && pending_at(dev, h, ng - 1)->id >= g->id)
+				FAIL("host=%u group ids out of offer order", h);
+			if (pending_find(dev, h, g->id) != (int32_t)ng)
+				FAIL("host=%u group=%llu not found by id", h, (unsigned long long)g->id);
 			for (uint32_t i = 0; i < g->nr; i++, (*pend)++)
 				if (g->x[i]->g != g || g->x[i]->host != h ||
 				    alloc_holder(g->x[i]->a, h) != g->x[i])

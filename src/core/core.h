@@ -332,10 +332,16 @@ struct core_group_info {
 	bool dead;
 	uint64_t offered_ns;
 };
-/* Pending groups of a host, oldest first. */
+/*
+ * Pending groups of a host, oldest first.  Indexed: the idx-th group is O(1),
+ * a group by id O(log n), a page of its extents O(page).
+ */
 uint32_t core_pending_count(const struct cxldcd_dev *dev, uint16_t host);
 int core_pending_get(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
 		     struct core_group_info *out);
+/* Index of the host's pending group group_id in *idx.  0 or -ENOENT. */
+int core_pending_find(const struct cxldcd_dev *dev, uint16_t host, uint64_t group_id,
+		      uint32_t *idx);
 enum cxldcd_rc core_pending_extents(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
 				    uint32_t start, uint32_t max, struct cxldcd_extent *out,
 				    uint32_t *nr_out);

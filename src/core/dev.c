@@ -277,12 +277,7 @@ void core_dev_free(struct cxldcd_dev *dev)
 	for (unsigned i = 0; i < dev->cfg.nr_regions; i++)
 		free_allocs(dev, &dev->reg[i]);
 	for (unsigned h = 0; dev->hosts && h < dev->cfg.nr_hosts; h++) {
-		struct group *g = dev->hosts[h].head, *nx;
-
-		for (; g; g = nx) {
-			nx = g->next;
-			core_free(dev, g);
-		}
+		pending_fini(dev, (uint16_t)h);
 		core_free(dev, dev->hosts[h].staged);
 	}
 	tag_table_fini(dev);
@@ -437,51 +432,3 @@ enum cxldcd_rc core_extent_list(const struct cxldcd_dev *dev, uint16_t host, uin
 	return CXLDCD_RC_SUCCESS;
 }
 
-uint32_t core_pending_count(const struct cxldcd_dev *dev, uint16_t host)
-{
-	return core_host_ok(dev, host) ? dev->hosts[host].nr_groups : 0;
-}
-
-static const struct group *group_at(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx)
-{
-	const struct group *g;
-
-	if (!core_host_ok(dev, host))
-		return NULL;
-	for (g = dev->hosts[host].head; g && idx; g = g->next)
-		idx--;
-	return g;
-}
-
-int core_pending_get(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
-		     struct core_group_info *out)
-{
-	const struct group *g = group_at(dev, host, idx);
-
-	if (!g)
-		return -EINVAL;
-	out->id = g->id;
-	out->nr_extents = g->nr;
-	out->dead = g->dead;
-	out->offered_ns = g->offered_ns;
-	return 0;
-}
-
-enum cxldcd_rc core_pending_extents(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
-				    uint32_t start, uint32_t max, struct cxldcd_extent *out,
-				    uint32_t *nr_out)
-{
-	const struct group *g = group_at(dev, host, idx);
-	struct core_extent_info info;
-	uint32_t i;
-
-	*nr_out = 0;
-	if (!g || start > g->nr)
-		return CXLDCD_RC_INVALID_INPUT;
-	for (i = 0; i < max && start + i < g->nr; i++) {
-		core_info(dev, g->x[start + i], &info);
-		out[i] = info.ext;
-	}
-	*nr_out = i;
-	return CXLDCD_RC_SUCCESS;
-}

@@ -61,7 +61,6 @@ struct hx {
 };
 
 struct group {
-	struct group *next;
 	uint64_t id, offered_ns;
 	uint32_t nr;
 	bool dead;
@@ -76,8 +75,8 @@ struct region {
 struct host {
 	uint32_t nr_acc;            /* accepted holds */
 	uint32_t gen;
-	struct group *head, *tail;
-	uint32_t nr_groups;
+	struct group **gq;          /* pending groups in offer order: a ring of gq_cap (power of two) */
+	uint32_t gq_head, gq_cap, nr_groups;
 	struct cxldcd_range *staged;
 	uint32_t nr_staged, cap_staged;
 	int stage_kind;
@@ -264,9 +263,20 @@ int range_cmp(const void *a, const void *b);
  * is monotone in its length, and one pass over the sorted list answers it.
  */
 uint32_t list_first_overlap(const void *list, size_t stride, uint32_t n, uint32_t *ord);
-/* Unlink group g (whose predecessor in the FIFO is prev) and free it. */
-void group_unlink(struct cxldcd_dev *dev, uint16_t host, struct group *g, struct group *prev);
-/* Drop every extent of g (rejected or expired), then unlink and free g. */
-void group_reject(struct cxldcd_dev *dev, uint16_t host, struct group *g, struct group *prev);
+
+/* ------------------------------------------------------------ pending.c */
+/* Room for one more pending group on host.  0 or -ENOMEM (nothing changed). */
+int pending_reserve(struct cxldcd_dev *dev, uint16_t host);
+/* Queue g as the host's newest group (after pending_reserve()). */
+void pending_push(struct cxldcd_dev *dev, uint16_t host, struct group *g);
+/* The host's idx-th pending group, oldest first; NULL out of range. */
+struct group *pending_at(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx);
+/* Index of the host's pending group with this id, or -1.  O(log n). */
+int32_t pending_find(const struct cxldcd_dev *dev, uint16_t host, uint64_t id);
+/* Unqueue and free the idx-th group (its extents are the caller's). */
+void pending_remove(struct cxldcd_dev *dev, uint16_t host, uint32_t idx);
+/* Drop every extent of the idx-th group (rejected or expired), then remove it. */
+void pending_reject(struct cxldcd_dev *dev, uint16_t host, uint32_t idx);
+void pending_fini(struct cxldcd_dev *dev, uint16_t host);
 
 #endif /* CXLDCD_CORE_MODEL_H */

@@ -167,29 +167,6 @@ enum cxldcd_rc stage_take(struct cxldcd_dev *dev, uint16_t host, int kind,
 	return CXLDCD_RC_SUCCESS;
 }
 
-/* ------------------------------------------------------------ groups */
-
-void group_unlink(struct cxldcd_dev *dev, uint16_t host, struct group *g, struct group *prev)
-{
-	struct host *h = &dev->hosts[host];
-
-	if (prev)
-		prev->next = g->next;
-	else
-		h->head = g->next;
-	if (h->tail == g)
-		h->tail = prev;
-	h->nr_groups--;
-	core_free(dev, g);
-}
-
-void group_reject(struct cxldcd_dev *dev, uint16_t host, struct group *g, struct group *prev)
-{
-	for (uint32_t i = 0; i < g->nr; i++)
-		hx_drop(dev, g->x[i]);
-	group_unlink(dev, host, g, prev);
-}
-
 /* ------------------------------------------------------------ 4802h */
 
 struct rsp {
@@ -311,7 +288,7 @@ static void accept_commit(struct rsp *s, struct spare *sp)
 		else
 			hx_split_keep(dev, x, k, s->cnt[j], true, sp);
 	}
-	group_unlink(dev, s->host, s->g, NULL);
+	pending_remove(dev, s->host, 0);
 	core_bump_gen(dev, s->host);
 	for (uint32_t i = 0; i < s->n; i++) {
 		int reg = core_region_of(dev, s->r[i].dpa, s->r[i].len);
@@ -340,7 +317,7 @@ enum cxldcd_rc core_add_response(struct cxldcd_dev *dev, uint16_t host, const st
 	rc = stage_take(dev, host, STAGE_ADD_RSP, r, n, more, &all, &s.n, &staged, diag);
 	if (rc || staged)
 		return rc;
-	s.g = dev->hosts[host].head;
+	s.g = pending_at(dev, host, 0);
 	if (!s.g) {
 		rc = core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_NO_PENDING_ADD, -1,
 				 "host=%u no pending add", host);
@@ -348,7 +325,7 @@ enum cxldcd_rc core_add_response(struct cxldcd_dev *dev, uint16_t host, const st
 		uint64_t id = s.g->id;
 		uint32_t m = s.g->nr;
 
-		group_reject(dev, host, s.g, NULL);
+		pending_reject(dev, host, 0);
 		obs_answered(dev, host, id, m, 0);
 	} else if (s.g->dead) {
 		rc = core_reject(diag, CXLDCD_RC_INVALID_PA, CORE_REASON_GROUP_DEAD, -1,

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pending.c - each host's pending groups (offered, not yet answered), in
+ * offer order: a ring of group pointers per host, so the n-th group is one
+ * array read and a group is found by id with a binary search (ids increase
+ * in offer order).  The host answers the oldest group (pop at the front);
+ * only a timeout removes one from elsewhere, shifting the shorter side.
+ * The ring grows before an add commits (pending_reserve()), so a failed
+ * allocation leaves every queue as it was.
+ */
+#include "core/model.h"
+
+static inline uint32_t slot(const struct host *h, uint32_t idx)
+{
+	return (h->gq_head + idx) & (h->gq_cap - 1);
+}
+
+int pending_reserve(struct cxldcd_dev *dev, uint16_t host)
+{
+	struct host *h = &dev->hosts[host];
+	struct group **nw;
+	uint32_t cap;
+
+	if (h->nr_groups < h->gq_cap)
+		return 0;
+	if (h->gq_cap > UINT32_MAX / 2)
+		return -ENOMEM;
+	cap = h->gq_cap ? h->gq_cap * 2 : 8;
+	nw = core_zalloc(dev, sizeof(*nw) * cap);
+	if (!nw)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < h->nr_groups; i++)
+		nw[i] = h->gq[slot(h, i)];
+	core_free(dev, h->gq);
+	h->gq = nw;
+	h->gq_cap = cap;
+	h->gq_head = 0;
+	return 0;
+}
+
+void pending_push(struct cxldcd_dev *dev, uint16_t host, struct group *g)
+{
+	struct host *h = &dev->hosts[host];
+
+	h->gq[slot(h, h->nr_groups)] = g;
+	h->nr_groups++;
+}
+
+struct group *pending_at(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx)
+{
+	const struct host *h;
+
+	if (!core_host_ok(dev, host))
+		return NULL;
+	h = &dev->hosts[host];
+	return idx < h->nr_groups ? h->gq[slot(h, idx)] : NULL;
+}
+
+int32_t pending_find(const struct cxldcd_dev *dev, uint16_t host, uint64_t id)
+{
+	const struct host *h;
+	uint32_t lo = 0, hi;
+
+	if (!core_host_ok(dev, host))
+		return -1;
+	h = &dev->hosts[host];
+	hi = h->nr_groups;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (h->gq[slot(h, mid)]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->nr_groups && h->gq[slot(h, lo)]->id == id ? (int32_t)lo : -1;
+}
+
+void pending_remove(struct cxldcd_dev *dev, uint16_t host, uint32_t idx)
+{
+	struct host *h = &dev->hosts[host];
+	struct group *g = h->gq[slot(h, idx)];
+
+	if (idx < h->nr_groups / 2) {
+		for (uint32_t i = idx; i > 0; i--)
+			h->gq[slot(h, i)] = h->gq[slot(h, i - 1)];
+		h->gq_head = slot(h, 1);
+	} else {
+		for (uint32_t i = idx; i + 1 < h->nr_groups; i++)
+			h->gq[slot(h, i)] = h->gq[slot(h, i + 1)];
+	}
+	h->nr_groups--;
+	if (!h->nr_groups)
+		h->gq_head = 0;
+	core_free(dev, g);
+}
+
+void pending_reject(struct cxldcd_dev *dev, uint16_t host, uint32_t idx)
+{
+	struct group *g = pending_at(dev, host, idx);
+
+	for (uint32_t i = 0; i < g->nr; i++)
+		hx_drop(dev, g->x[i]);
+	pending_remove(dev, host, idx);
+}
+
+void pending_fini(struct cxldcd_dev *dev, uint16_t host)
+{
+	struct host *h = &dev->hosts[host];
+
+	for (uint32_t i = 0; i < h->nr_groups; i++)
+		core_free(dev, h->gq[slot(h, i)]);
+	core_free(dev, h->gq);
+	h->gq = NULL;
+	h->nr_groups = h->gq_cap = h->gq_head = 0;
+}
+
+/* ------------------------------------------------------------ queries */
+
+uint32_t core_pending_count(const struct cxldcd_dev *dev, uint16_t host)
+{
+	return core_host_ok(dev, host) ? dev->hosts[host].nr_groups : 0;
+}
+
+int core_pending_get(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
+		     struct core_group_info *out)
+{
+	const struct group *g = pending_at(dev, host, idx);
+
+	if (!g)
+		return -EINVAL;
+	out->id = g->id;
+	out->nr_extents = g->nr;
+	out->dead = g->dead;
+	out->offered_ns = g->offered_ns;
+	return 0;
+}
+
+int core_pending_find(const struct cxldcd_dev *dev, uint16_t host, uint64_t group_id,
+		      uint32_t *idx)
+{
+	int32_t i = pending_find(dev, host, group_id);
+
+	if (i < 0)
+		return -ENOENT;
+	*idx = (uint32_t)i;
+	return 0;
+}
+
+enum cxldcd_rc core_pending_extents(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
+				    uint32_t start, uint32_t max, struct cxldcd_extent *out,
+				    uint32_t *nr_out)
+{
+	const struct group *g = pending_at(dev, host, idx);
+	struct core_extent_info info;
+	uint32_t i;
+
+	*nr_out = 0;
+	if (!g || start > g->nr)
+		return CXLDCD_RC_INVALID_INPUT;
+	for (i = 0; i < max && start + i < g->nr; i++) {
+		core_info(dev, g->x[start + i], &info);
+		out[i] = info.ext;
+	}
+	*nr_out = i;
+	return CXLDCD_RC_SUCCESS;
+}
