@@ -361,7 +361,8 @@ static struct group *reserve(struct add_ctx *c)
 		if (o->new_tag && !(o->t = tag_new(c->dev, o->tag, c->dev->cfg.regions[o->region].sharable)))
 			goto err;
 	}
-	if (reserve_nodes(c) || pending_reserve(c->dev, c->req->host))
+	if (reserve_nodes(c) || pending_reserve(c->dev, c->req->host) ||
+	    tag_reserve(c->dev, c->new_tags))
 		goto err;
 	return g;
 err:

@@ -107,7 +107,7 @@ static int check_tags(const struct cxldcd_dev *dev, char *msg, size_t cap)
 {
 	uint32_t cnt[2 * CXLDCD_MAX_HOSTS], nt = 0;
 
-	for (const struct tag *t = dev->tag_first; t; t = t->next, nt++) {
+	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t), nt++) {
 		uint32_t na = 0;
 		uint64_t bytes = 0;
 
@@ -136,6 +136,21 @@ static int check_tags(const struct cxldcd_dev *dev, char *msg, size_t cap)
 	}
 	if (nt != dev->nr_tags)
 		FAIL("nr_tags=%u counted %u", dev->nr_tags, nt);
+	/* The creation-order index: slots agree with their tags, the n-th lookup with a count. */
+	nt = 0;
+	if (dev->tag_used > dev->tag_cap || (dev->tag_used && !dev->tag_slot[dev->tag_used - 1]))
+		FAIL("tag slots used=%u cap=%u", dev->tag_used, dev->tag_cap);
+	for (uint32_t s = 0; s < dev->tag_used; s++) {
+		const struct tag *t = dev->tag_slot[s];
+
+		if (!t)
+			continue;
+		if (t->slot != s || tag_nth(dev, nt) != t || tag_find(dev, t->id) != t)
+			FAIL("tag slot %u index disagrees (live %u)", s, nt);
+		nt++;
+	}
+	if (nt != dev->nr_tags || tag_nth(dev, nt))
+		FAIL("tag slots hold %u live tags, nr_tags=%u", nt, dev->nr_tags);
 	return 0;
 }
 

@@ -84,7 +84,7 @@ struct host {
 
 struct tag {
 	struct tag *hnext;          /* hash chain */
-	struct tag *prev, *next;    /* live tags in creation order */
+	uint32_t slot;              /* position in dev->tag_slot (creation order) */
 	uint8_t id[CXLDCD_TAG_SIZE];
 	bool sharable, fm_ref;
 	uint32_t nr_allocs;
@@ -128,7 +128,14 @@ struct cxldcd_dev {
 	struct owner *owners;       /* nr_hosts + 1; the last is the FM */
 	struct tag **tag_hash;
 	uint32_t tag_hash_mask;
-	struct tag *tag_first, *tag_last;
+	/*
+	 * Live tags in creation order: slots [0, tag_used) of tag_slot (NULL
+	 * where a tag went), with a Fenwick tree of live slots (tag_fw, 1-based)
+	 * so the n-th live tag is found in O(log n).  tag_cap is a power of two.
+	 */
+	struct tag **tag_slot;
+	uint32_t *tag_fw;
+	uint32_t tag_used, tag_cap;
 	uint32_t nr_tags, tag_gen;
 	uint32_t nr_pending, nr_accepted, nr_orphans;
 	uint64_t next_group_id;
@@ -226,6 +233,12 @@ int tag_table_init(struct cxldcd_dev *dev);
 void tag_table_fini(struct cxldcd_dev *dev);
 struct tag *tag_find(const struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE]);
 struct tag *tag_new(struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE], bool sharable);
+/* Room for k more tag_link() calls.  0 or -ENOMEM (tags unchanged). */
+int tag_reserve(struct cxldcd_dev *dev, uint32_t k);
+/* The idx-th live tag in creation order, or NULL.  O(log n). */
+struct tag *tag_nth(const struct cxldcd_dev *dev, uint32_t idx);
+/* The live tag after t in creation order, or NULL. */
+struct tag *tag_after(const struct cxldcd_dev *dev, const struct tag *t);
 void tag_link(struct cxldcd_dev *dev, struct tag *t);
 void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t);
 void tag_remember_release(struct cxldcd_dev *dev, uint16_t host, const struct tag *t);

@@ -5,6 +5,13 @@
  * queries (5608h-style list, status), the FM reference commands 5606h/5607h
  * (CXL r3.2 §7.6.7.6.7-8), and a bounded memory of released (host, tag)
  * pairs for core_tag_status().
+ *
+ * Creation order (5608h paging, the QMP query, checkpoints) is an array of
+ * slots filled in creation order, a departed tag leaving a hole, with a
+ * Fenwick tree counting the live slots: the n-th live tag is a descent of
+ * O(log n) and the one after a tag is usually the next slot.  The array
+ * grows (or is compacted) in tag_reserve() before an add commits, and is
+ * compacted in place when three quarters of it are holes.
  */
 #include "core/model.h"
 
@@ -34,13 +41,122 @@ int tag_table_init(struct cxldcd_dev *dev)
 
 void tag_table_fini(struct cxldcd_dev *dev)
 {
-	struct tag *t, *nx;
-
-	for (t = dev->tag_first; t; t = nx) {
-		nx = t->next;
-		core_free(dev, t);
-	}
+	for (uint32_t s = 0; s < dev->tag_used; s++)
+		core_free(dev, dev->tag_slot[s]);
+	core_free(dev, dev->tag_slot);
+	core_free(dev, dev->tag_fw);
 	core_free(dev, dev->tag_hash);
+}
+
+/* ------------------------------------------------------------ creation order */
+
+static void fw_add(struct cxldcd_dev *dev, uint32_t s, bool inc)
+{
+	for (uint32_t i = s + 1; i <= dev->tag_cap; i += i & -i) {
+		if (inc)
+			dev->tag_fw[i]++;
+		else
+			dev->tag_fw[i]--;
+	}
+}
+
+/* Live tags in slots [0, s). */
+static uint32_t fw_prefix(const struct cxldcd_dev *dev, uint32_t s)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = s; i; i &= i - 1)
+		n += dev->tag_fw[i];
+	return n;
+}
+
+/* The slot of the idx-th live tag (idx < nr_tags). */
+static uint32_t fw_find(const struct cxldcd_dev *dev, uint32_t idx)
+{
+	uint32_t pos = 0;
+
+	for (uint32_t step = dev->tag_cap; step; step >>= 1)
+		if (pos + step <= dev->tag_cap && dev->tag_fw[pos + step] <= idx) {
+			pos += step;
+			idx -= dev->tag_fw[pos];
+		}
+	return pos;
+}
+
+/*
+ * Move the live tags to the front of slot[] (which may be dev->tag_slot
+ * itself), in order, and rebuild fw[] (cap + 1 entries) over them.
+ */
+static void compact_into(struct cxldcd_dev *dev, struct tag **slot, uint32_t *fw, uint32_t cap)
+{
+	uint32_t w = 0;
+
+	for (uint32_t r = 0; r < dev->tag_used; r++) {
+		struct tag *t = dev->tag_slot[r];
+
+		if (!t)
+			continue;
+		t->slot = w;
+		slot[w++] = t;
+	}
+	for (uint32_t r = w; r < dev->tag_used && slot == dev->tag_slot; r++)
+		slot[r] = NULL;
+	memset(fw, 0, sizeof(*fw) * (cap + 1u));
+	for (uint32_t i = 1; i <= cap; i++) {
+		uint32_t j = i + (i & -i);
+
+		fw[i] += i <= w;
+		if (j <= cap)
+			fw[j] += fw[i];
+	}
+	dev->tag_used = w;
+}
+
+int tag_reserve(struct cxldcd_dev *dev, uint32_t k)
+{
+	uint64_t want = 2 * ((uint64_t)dev->nr_tags + k);
+	uint32_t cap = dev->tag_cap ? dev->tag_cap : 16;
+	struct tag **slot;
+	uint32_t *fw;
+
+	if (k <= dev->tag_cap - dev->tag_used)
+		return 0;
+	if ((uint64_t)dev->nr_tags + k <= dev->tag_cap / 2) {
+		compact_into(dev, dev->tag_slot, dev->tag_fw, dev->tag_cap);
+		return 0;
+	}
+	while (cap < want && cap <= UINT32_MAX / 4)
+		cap <<= 1;
+	if (cap < want)
+		return -ENOMEM;
+	slot = core_zalloc(dev, sizeof(*slot) * cap);
+	fw = core_zalloc(dev, sizeof(*fw) * (cap + 1u));
+	if (!slot || !fw) {
+		core_free(dev, slot);
+		core_free(dev, fw);
+		return -ENOMEM;
+	}
+	compact_into(dev, slot, fw, cap);
+	core_free(dev, dev->tag_slot);
+	core_free(dev, dev->tag_fw);
+	dev->tag_slot = slot;
+	dev->tag_fw = fw;
+	dev->tag_cap = cap;
+	return 0;
+}
+
+struct tag *tag_nth(const struct cxldcd_dev *dev, uint32_t idx)
+{
+	return idx < dev->nr_tags ? dev->tag_slot[fw_find(dev, idx)] : NULL;
+}
+
+struct tag *tag_after(const struct cxldcd_dev *dev, const struct tag *t)
+{
+	/* Holes are few but may cluster: look a few slots ahead, then descend. */
+	for (uint32_t s = t->slot + 1, k = 0; s < dev->tag_used && k < 8; s++, k++)
+		if (dev->tag_slot[s])
+			return dev->tag_slot[s];
+	return tag_nth(dev, fw_prefix(dev, t->slot + 1));
 }
 
 struct tag *tag_find(const struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE])
@@ -70,13 +186,9 @@ void tag_link(struct cxldcd_dev *dev, struct tag *t)
 
 	t->hnext = dev->tag_hash[b];
 	dev->tag_hash[b] = t;
-	t->next = NULL;
-	t->prev = dev->tag_last;
-	if (dev->tag_last)
-		dev->tag_last->next = t;
-	else
-		dev->tag_first = t;
-	dev->tag_last = t;
+	t->slot = dev->tag_used++;
+	dev->tag_slot[t->slot] = t;
+	fw_add(dev, t->slot, true);
 	dev->nr_tags++;
 	dev->tag_gen++;
 }
@@ -88,17 +200,15 @@ void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t)
 	while (*pp != t)
 		pp = &(*pp)->hnext;
 	*pp = t->hnext;
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		dev->tag_first = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	else
-		dev->tag_last = t->prev;
+	dev->tag_slot[t->slot] = NULL;
+	fw_add(dev, t->slot, false);
+	while (dev->tag_used && !dev->tag_slot[dev->tag_used - 1])
+		dev->tag_used--;
 	dev->nr_tags--;
 	dev->tag_gen++;
 	core_free(dev, t);
+	if (dev->tag_used > 64 && dev->nr_tags < dev->tag_used / 4)
+		compact_into(dev, dev->tag_slot, dev->tag_fw, dev->tag_cap);
 }
 
 void tag_remember_release(struct cxldcd_dev *dev, uint16_t host, const struct tag *t)
@@ -159,15 +269,14 @@ uint32_t core_tag_generation(const struct cxldcd_dev *dev)
 enum cxldcd_rc core_tag_list(const struct cxldcd_dev *dev, uint32_t start, uint32_t max,
 			     struct core_tag_info *out, uint32_t *nr_out)
 {
-	const struct tag *t = dev->tag_first;
+	const struct tag *t;
 	uint32_t i;
 
 	*nr_out = 0;
 	if (start > dev->nr_tags)
 		return CXLDCD_RC_INVALID_INPUT;
-	for (i = 0; t && i < start; i++)
-		t = t->next;
-	for (i = 0; t && i < max; t = t->next)
+	t = max ? tag_nth(dev, start) : NULL;
+	for (i = 0; t && i < max; t = i < max ? tag_after(dev, t) : NULL)
 		fill(dev, t, &out[i++]);
 	*nr_out = i;
 	return CXLDCD_RC_SUCCESS;

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-index.c - the model's indexes behind its paged queries: live tags in
+ * creation order (core_tag_list) and each host's pending groups
+ * (core_pending_get/find/extents).  Random sequences (fixed seeds) against a
+ * plain reference list: every page at every start is the reference's slice,
+ * a full paging returns each item exactly once, and growing an index with
+ * its allocation failing changes nothing.
+ */
+#include <errno.h>
+
+#include "common.h"
+
+#define NT 2048u /* 2 MiB blocks in region 0 */
+
+static uint64_t rng;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)((rng >> 33) % n);
+}
+
+static void big(struct cxldcd_dev_cfg *c)
+{
+	c->evlog_depth = 65535;
+	c->max_tags = NT;
+	c->pending_timeout_ms = 1;
+}
+
+static void tag_of(uint8_t tag[16], uint32_t v)
+{
+	memset(tag, 0, 16);
+	tag[0] = 0x5a;
+	/* differ only in the last bytes: the worst case for a weak hash */
+	tag[12] = (uint8_t)(v >> 24);
+	tag[13] = (uint8_t)(v >> 16);
+	tag[14] = (uint8_t)(v >> 8);
+	tag[15] = (uint8_t)v;
+}
+
+/* ------------------------------------------------------------ tags */
+
+struct rtag {
+	uint32_t v;     /* tag value (tag_of) */
+	uint16_t host;
+	uint32_t block; /* DPA / 2 MiB in region 0 */
+};
+
+struct tref {
+	struct rtag t[NT];
+	uint32_t n;
+	bool used[NT];
+	uint32_t next_v;
+};
+
+static void tag_add(struct tenv *e, struct tref *r)
+{
+	uint32_t b = rnd(NT);
+	struct rtag *t = &r->t[r->n];
+	struct cxldcd_extent x = { .len = 2 * MiB };
+
+	while (r->used[b])
+		b = (b + 1) % NT;
+	t->v = ++r->next_v;
+	t->host = (uint16_t)rnd(2);
+	t->block = b;
+	x.dpa = b * 2 * MiB;
+	tag_of(x.tag, t->v);
+	assert_int_equal(add_ext(e, t->host, &x, 1), CXLDCD_RC_SUCCESS);
+	assert_int_equal(accept_all(e, t->host), CXLDCD_RC_SUCCESS);
+	r->used[b] = true;
+	r->n++;
+}
+
+static void tag_drop(struct tenv *e, struct tref *r)
+{
+	uint32_t i = rnd(r->n);
+	struct rtag *t = &r->t[i];
+
+	assert_int_equal(rel_dc(e, t->host, t->block * 2 * MiB, 2 * MiB), CXLDCD_RC_SUCCESS);
+	r->used[t->block] = false;
+	memmove(t, t + 1, sizeof(*t) * (r->n - i - 1));
+	r->n--;
+}
+
+static void page_check(struct tenv *e, const struct tref *r, uint32_t start, uint32_t max)
+{
+	static struct core_tag_info ti[16];
+	uint8_t want[16];
+	uint32_t n;
+
+	assert_true(max <= 16);
+	assert_int_equal(core_tag_list(e->dev, start, max, ti, &n), CXLDCD_RC_SUCCESS);
+	assert_int_equal(n, start + max <= r->n ? max : r->n - start);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct rtag *t = &r->t[start + i];
+
+		tag_of(want, t->v);
+		assert_memory_equal(ti[i].tag, want, 16);
+		assert_int_equal(ti[i].accepted_map[0], 1u << t->host);
+		assert_int_equal(ti[i].nr_extents, 1);
+	}
+}
+
+/* Paging with pages of max: every tag exactly once, in creation order. */
+static void full_scan(struct tenv *e, const struct tref *r, uint32_t max)
+{
+	uint32_t at = 0;
+
+	while (at < r->n) {
+		page_check(e, r, at, max);
+		at += max;
+	}
+	page_check(e, r, r->n, max); /* start == count: an empty page */
+}
+
+static void test_tag_pages_agree_with_reference(void **state)
+{
+	struct tenv *e = tenv_new(big);
+	static struct tref r;
+	struct core_tag_info ti;
+	uint32_t n;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	rng = 42;
+	/* Grow to ~1000, shrink to ~10 (compacting the index), grow again. */
+	for (uint32_t step = 0; step < 6000; step++) {
+		uint32_t phase = step / 1500, p_add = phase % 2 ? 15 : 80;
+
+		if (r.n < NT - 1 && (!r.n || rnd(100) < p_add))
+			tag_add(e, &r);
+		else
+			tag_drop(e, &r);
+		if (step % 4 == 0) {
+			drain(e, 0);
+			drain(e, 1);
+			drain(e, CORE_OWNER_FM);
+		}
+		assert_int_equal(core_tag_count(e->dev), r.n);
+		page_check(e, &r, rnd(r.n + 1), 1 + rnd(16));
+		if (step % 500 == 0) {
+			full_scan(e, &r, 1 + rnd(7));
+			assert_invariants(e->dev);
+		}
+	}
+	full_scan(e, &r, 16);
+	assert_int_equal(core_tag_list(e->dev, r.n + 1, 1, &ti, &n), CXLDCD_RC_INVALID_INPUT);
+	assert_int_equal(n, 0);
+	assert_invariants(e->dev);
+	tenv_free(e);
+}
+
+/* ------------------------------------------------------------ pending groups */
+
+struct rgroup {
+	uint64_t id, offered_ns;
+	uint32_t nr;
+	uint64_t dpa[2];
+};
+
+struct gref {
+	struct rgroup g[512];
+	uint32_t n;
+	uint64_t next_block;
+};
+
+static void group_add(struct tenv *e, struct gref *r)
+{
+	struct rgroup *g = &r->g[r->n];
+	struct cxldcd_extent x[2] = { { .len = 2 * MiB }, { .len = 2 * MiB } };
+	struct core_add_req req = { .host = 0, .policy = CXLDCD_ADD_PRESCRIPTIVE, .extents = x };
+
+	g->nr = 1 + rnd(2);
+	g->offered_ns = rnd(10) * 1000000ull; /* not monotonic: timeouts hit the middle too */
+	for (uint32_t i = 0; i < g->nr; i++) {
+		x[i].dpa = g->dpa[i] = r->next_block++ % NT * 2 * MiB;
+		assert_true(r->next_block < NT);
+	}
+	req.nr_extents = g->nr;
+	core_dev_set_time(e->dev, g->offered_ns);
+	assert_int_equal(core_add(e->dev, &req, &g->id, &e->diag), CXLDCD_RC_SUCCESS);
+	assert_true(!r->n || g->id > r->g[r->n - 1].id);
+	r->n++;
+}
+
+static void group_check(struct tenv *e, const struct gref *r)
+{
+	struct core_group_info gi;
+	struct cxldcd_extent x[2];
+	uint32_t idx, n;
+
+	assert_int_equal(core_pending_count(e->dev, 0), r->n);
+	for (uint32_t i = 0; i < r->n; i++) {
+		assert_int_equal(core_pending_get(e->dev, 0, i, &gi), 0);
+		assert_true(gi.id == r->g[i].id && gi.offered_ns == r->g[i].offered_ns);
+		assert_int_equal(gi.nr_extents, r->g[i].nr);
+		assert_int_equal(core_pending_find(e->dev, 0, r->g[i].id, &idx), 0);
+		assert_int_equal(idx, i);
+		assert_int_equal(core_pending_extents(e->dev, 0, i, 0, 2, x, &n), CXLDCD_RC_SUCCESS);
+		assert_int_equal(n, r->g[i].nr);
+		for (uint32_t k = 0; k < n; k++)
+			assert_true(x[k].dpa == r->g[i].dpa[k]);
+		assert_int_equal(core_pending_extents(e->dev, 0, i, 1, 2, x, &n), CXLDCD_RC_SUCCESS);
+		assert_int_equal(n, r->g[i].nr - 1);
+	}
+	assert_int_equal(core_pending_get(e->dev, 0, r->n, &gi), -EINVAL);
+	assert_int_equal(core_pending_extents(e->dev, 0, r->n, 0, 2, x, &n), CXLDCD_RC_INVALID_INPUT);
+	assert_int_equal(core_pending_find(e->dev, 0, 0, &idx), -ENOENT);
+	assert_int_equal(core_pending_find(e->dev, 0, UINT64_MAX, &idx), -ENOENT);
+	assert_int_equal(core_pending_find(e->dev, 7, 1, &idx), -ENOENT);
+}
+
+static void test_pending_groups_agree_with_reference(void **state)
+{
+	struct tenv *e = tenv_new(big);
+	static struct gref r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	rng = 7;
+	for (uint32_t step = 0; step < 1200; step++) {
+		uint32_t op = rnd(100);
+
+		if (r.n < 64 && op < 60) {
+			group_add(e, &r);
+		} else if (r.n && op < 80) {
+			/* the host answers its oldest group */
+			assert_int_equal(rnd(2) ? accept_all(e, 0) : reject(e, 0), CXLDCD_RC_SUCCESS);
+			memmove(r.g, r.g + 1, sizeof(r.g[0]) * --r.n);
+		} else if (r.n) {
+			uint64_t now = rnd(12) * 1000000ull, limit = 1000000ull;
+			uint32_t w = 0, gone = 0;
+
+			for (uint32_t i = 0; i < r.n; i++) {
+				if (now > r.g[i].offered_ns && now - r.g[i].offered_ns > limit)
+					gone++;
+				else
+					r.g[w++] = r.g[i];
+			}
+			assert_int_equal(core_tick(e->dev, now), gone);
+			r.n = w;
+		}
+		/* offers used blocks round-robin: release the accepted ones now and then */
+		if (r.next_block >= NT - 8) {
+			struct cxldcd_extent x[64];
+			uint32_t n;
+
+			while (core_extent_list(e->dev, 0, 0, 64, x, &n) == CXLDCD_RC_SUCCESS && n)
+				for (uint32_t i = 0; i < n; i++)
+					assert_int_equal(rel_dc(e, 0, x[i].dpa, x[i].len), CXLDCD_RC_SUCCESS);
+			while (r.n) {
+				assert_int_equal(reject(e, 0), CXLDCD_RC_SUCCESS);
+				memmove(r.g, r.g + 1, sizeof(r.g[0]) * --r.n);
+			}
+			r.next_block = 0;
+		}
+		drain(e, 0);
+		drain(e, CORE_OWNER_FM);
+		group_check(e, &r);
+		if (step % 100 == 0)
+			assert_invariants(e->dev);
+	}
+	assert_invariants(e->dev);
+	tenv_free(e);
+}
+
+/* ------------------------------------------------------------ allocation failure */
+
+/* An add that must grow an index (tag slots, the host's group ring), each allocation failing in turn. */
+static void grow_sweep(uint32_t nr_before, bool new_tag)
+{
+	for (uint64_t k = 1;; k++) {
+		struct tenv *e = tenv_new(big);
+		struct cxldcd_extent x = { .dpa = 1000 * 2 * MiB, .len = 2 * MiB };
+		struct core_tag_info before[NT / 64], after[NT / 64];
+		uint32_t nb, na;
+		uint64_t fp;
+		enum cxldcd_rc rc;
+
+		for (uint32_t i = 0; i < nr_before; i++) {
+			struct cxldcd_extent y = { .dpa = i * 2 * MiB, .len = 2 * MiB };
+
+			tag_of(y.tag, i + 1);
+			assert_int_equal(add_ext(e, 0, &y, 1), CXLDCD_RC_SUCCESS);
+		}
+		if (new_tag)
+			tag_of(x.tag, 9999);
+		assert_int_equal(core_tag_list(e->dev, 0, NT / 64, before, &nb), CXLDCD_RC_SUCCESS);
+		fp = fingerprint(e->dev);
+		e->ta.fail_at = e->ta.nr_allocs + k;
+		rc = add_ext(e, 0, &x, 1);
+		e->ta.fail_at = 0;
+		assert_invariants(e->dev);
+		if (rc == CXLDCD_RC_SUCCESS) {
+			assert_true(k > 1);
+			assert_int_equal(core_pending_count(e->dev, 0), nr_before + 1);
+			assert_int_equal(core_tag_count(e->dev), nr_before + new_tag);
+			tenv_free(e);
+			return;
+		}
+		assert_int_equal(rc, CXLDCD_RC_INTERNAL_ERROR);
+		assert_true(fingerprint(e->dev) == fp);
+		assert_int_equal(core_pending_count(e->dev, 0), nr_before);
+		assert_int_equal(core_tag_list(e->dev, 0, NT / 64, after, &na), CXLDCD_RC_SUCCESS);
+		assert_int_equal(na, nb);
+		assert_memory_equal(after, before, sizeof(before[0]) * nb);
+		assert_int_equal(add_ext(e, 0, &x, 1), CXLDCD_RC_SUCCESS);
+		assert_invariants(e->dev);
+		tenv_free(e);
+	}
+}
+
+static void test_tag_index_growth_out_of_memory_changes_nothing(void **state)
+{
+	(void)state;
+	for (uint32_t n = 14; n <= 18; n++)
+		grow_sweep(n, true);
+}
+
+static void test_group_ring_growth_out_of_memory_changes_nothing(void **state)
+{
+	(void)state;
+	for (uint32_t n = 7; n <= 9; n++)
+		grow_sweep(n, false);
+	grow_sweep(16, false);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tag_pages_agree_with_reference),
+		cmocka_unit_test(test_pending_groups_agree_with_reference),
+		cmocka_unit_test(test_tag_index_growth_out_of_memory_changes_nothing),
+		cmocka_unit_test(test_group_ring_growth_out_of_memory_changes_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
