@@ -132,6 +132,8 @@ struct mem_backend *mem_registry_find(const struct mem_registry *reg, const char
 struct mem_backend *mem_registry_find_tag(const struct mem_registry *reg,
 					  const uint8_t tag[CXLDCD_TAG_SIZE]);
 uint32_t mem_registry_count(const struct mem_registry *reg);
+/* Longest chain of the tag (by_tag) or id hash table: for tests of the hash spread. */
+uint32_t mem_registry_longest_chain(const struct mem_registry *reg, bool by_tag);
 /* Iterate in creation order: first(reg), then next(reg, b) until NULL.  Do not delete while iterating. */
 struct mem_backend *mem_registry_first(const struct mem_registry *reg);
 struct mem_backend *mem_registry_next(const struct mem_registry *reg, const struct mem_backend *b);

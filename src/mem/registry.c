@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * registry.c - the set of memory backends of a daemon, indexed by id and by
- * tag.  Two chained hash tables (FNV-1a over the id, the tag's own bytes for
- * the tag) give O(1) lookups; a list keeps creation order for query-memdev.
+ * tag.  Two chained hash tables (FNV-1a over the id's or the tag's bytes,
+ * mixed) give O(1) lookups; a list keeps creation order for query-memdev.
  * Rules: ids are unique, and a tag belongs to at most one backend.  A
  * backend cannot be deleted while accepted extents are bound to it or a
  * device uses it as its volatile-dc-memdev.
@@ -22,28 +22,39 @@ struct mem_registry {
 	struct mem_backend *head, *tail;
 };
 
+/* Spread every input bit over the low bits the bucket mask keeps (murmur3's finalizer). */
+static uint32_t mix(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
 static uint32_t hash_id(const char *s)
 {
 	uint32_t h = 2166136261u;
 
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
+	return mix(h);
 }
 
+/*
+ * FNV-1a over every byte, then mixed: tags that differ in any byte, the
+ * last ones included, land in different buckets.  (Folding 32-bit words
+ * with a multiply kept a difference in a word's high byte out of the low
+ * bits, so tags differing only there shared one chain.)
+ */
 static uint32_t hash_tag(const uint8_t *t)
 {
-	uint32_t h;
+	uint32_t h = 2166136261u;
 
-	/* UUIDs are random enough: fold the bytes. */
-	memcpy(&h, t, sizeof(h));
-	for (unsigned int i = 4; i < CXLDCD_TAG_SIZE; i += 4) {
-		uint32_t w;
-
-		memcpy(&w, t + i, sizeof(w));
-		h = (h ^ w) * 16777619u;
-	}
-	return h;
+	for (unsigned int i = 0; i < CXLDCD_TAG_SIZE; i++)
+		h = (h ^ t[i]) * 16777619u;
+	return mix(h);
 }
 
 int mem_registry_new(struct mem_registry **out)
@@ -239,6 +250,22 @@ int mem_registry_del(struct mem_registry *reg, const char *id, char *err, size_t
 uint32_t mem_registry_count(const struct mem_registry *reg)
 {
 	return reg->count;
+}
+
+uint32_t mem_registry_longest_chain(const struct mem_registry *reg, bool by_tag)
+{
+	uint32_t longest = 0;
+
+	for (uint32_t i = 0; i < reg->nr_buckets; i++) {
+		uint32_t n = 0;
+
+		for (const struct mem_backend *b = by_tag ? reg->by_tag[i] : reg->by_id[i]; b;
+		     b = by_tag ? b->tag_next : b->id_next)
+			n++;
+		if (n > longest)
+			longest = n;
+	}
+	return longest;
 }
 
 struct mem_backend *mem_registry_first(const struct mem_registry *reg)

@@ -234,6 +234,29 @@ static void test_lookup_by_id_and_tag(void **state)
 	assert_int_equal(mem_registry_count(f->reg), 200);
 }
 
+/* Tags (and ids) that differ only in their last bytes still spread over the buckets. */
+static void test_hash_spreads_tags_differing_in_last_bytes(void **state)
+{
+	struct fx *f = *state;
+	char name[16], t[37];
+
+	for (int i = 0; i < 2048; i++) {
+		snprintf(name, sizeof(name), "b%d", i);
+		snprintf(t, sizeof(t), "00000000-0000-4000-8000-%012x", (i + 1) << (i & 1 ? 0 : 16));
+		assert_int_equal(add(f, MEM_TYPE_RAM, name, 4096, t), 0);
+	}
+	/* 2048 entries in >= 2048 buckets: a fair hash keeps chains short */
+	assert_in_range(mem_registry_longest_chain(f->reg, true), 1, 8);
+	assert_in_range(mem_registry_longest_chain(f->reg, false), 1, 8);
+	snprintf(t, sizeof(t), "00000000-0000-4000-8000-%012x", 7 << 16);
+	{
+		uint8_t tag[16];
+
+		assert_int_equal(mem_tag_parse(t, tag, NULL, 0), 0);
+		assert_string_equal(mem_backend_id(mem_registry_find_tag(f->reg, tag)), "b6");
+	}
+}
+
 static void test_file_backend_contents_persist_across_reopen(void **state)
 {
 	struct fx *f = *state;
@@ -400,6 +423,7 @@ int main(void)
 		T(test_bad_properties_are_refused),
 		T(test_hugetlb_memfd_works_or_fails_cleanly),
 		T(test_lookup_by_id_and_tag),
+		T(test_hash_spreads_tags_differing_in_last_bytes),
 		T(test_file_backend_contents_persist_across_reopen),
 		T(test_file_backend_in_a_directory_is_unnamed),
 		T(test_missing_file_directory_is_an_error),
