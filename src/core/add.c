@@ -362,7 +362,8 @@ static struct group *reserve(struct add_ctx *c)
 			goto err;
 	}
 	if (reserve_nodes(c) || pending_reserve(c->dev, c->req->host) ||
-	    tag_reserve(c->dev, c->new_tags))
+	    tag_reserve(c->dev, c->new_tags) ||
+	    evlog_reserve(c->dev, c->req->host, CXLDCD_LOG_DC, c->n))
 		goto err;
 	return g;
 err:

@@ -37,6 +37,9 @@ enum cxldcd_rc core_region_set_config(struct cxldcd_dev *dev, uint8_t region, ui
 		if (!evlog_free_slots(dev, h, CXLDCD_LOG_DC))
 			return core_diag(diag, CXLDCD_RC_RETRY_REQUIRED, -1,
 					 "region=%u host=%u dc event log is full", region, h);
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		if (evlog_reserve(dev, h, CXLDCD_LOG_DC, 1))
+			return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	r->block_size = block_size;
 	r->sanitize_on_release = sanitize_on_release;
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)

@@ -6,7 +6,9 @@
  * construction of Dynamic Capacity Event Records (Table 8-62).
  *
  * A log never overwrites: a record arriving at a full log is dropped and
- * counted as overflow.  Operations that must not lose records (5604h, 5605h
+ * counted as overflow.  A ring is allocated on first use and doubles as it
+ * fills, up to the configured depth: an idle log costs nothing, a deep one
+ * only what it has held.  Operations that must not lose records (5604h, 5605h
  * not forced, 5602h) check free slots first and answer Retry Required.
  */
 #include "core/model.h"
@@ -36,15 +38,9 @@ int evlog_init(struct cxldcd_dev *dev)
 	dev->owners = core_zalloc(dev, sizeof(*dev->owners) * n);
 	if (!dev->owners)
 		return -ENOMEM;
-	for (uint32_t o = 0; o < n; o++) {
-		struct evlog *l = &dev->owners[o].logs[CXLDCD_LOG_DC];
-
+	for (uint32_t o = 0; o < n; o++)
 		for (unsigned k = 0; k < CXLDCD_NR_LOGS; k++)
 			dev->owners[o].logs[k].next_handle = 1;
-		l->rec = core_zalloc(dev, sizeof(*l->rec) * dev->cfg.evlog_depth);
-		if (!l->rec)
-			return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -65,6 +61,34 @@ uint32_t evlog_free_slots(const struct cxldcd_dev *dev, uint16_t owner, uint8_t 
 	return l ? dev->cfg.evlog_depth - l->count : 0;
 }
 
+int evlog_reserve(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, uint32_t n)
+{
+	struct evlog *l = get_log(dev, owner, log);
+	uint32_t depth = dev->cfg.evlog_depth, want, cap;
+	struct cxldcd_event *nw;
+
+	if (!l)
+		return -EINVAL;
+	want = n < depth - l->count ? l->count + n : depth;
+	if (want <= l->cap)
+		return 0;
+	cap = l->cap ? l->cap : 16;
+	while (cap < want)
+		cap *= 2;
+	if (cap > depth)
+		cap = depth;
+	nw = core_zalloc(dev, sizeof(*nw) * cap);
+	if (!nw)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < l->count; i++)
+		nw[i] = l->rec[(l->head + i) % l->cap];
+	core_free(dev, l->rec);
+	l->rec = nw;
+	l->cap = cap;
+	l->head = 0;
+	return 0;
+}
+
 static void overflow(struct cxldcd_dev *dev, struct evlog *l)
 {
 	if (!l->overflow)
@@ -81,7 +105,8 @@ void evlog_append(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, struct cx
 
 	if (!l) /* callers pass valid owners; without this gcc -O2 plants a trap on the NULL path */
 		return;
-	if (!l->rec || l->count == dev->cfg.evlog_depth) {
+	if (l->count == dev->cfg.evlog_depth ||
+	    (l->count == l->cap && evlog_reserve(dev, owner, log, 1))) {
 		overflow(dev, l);
 		return;
 	}
@@ -90,7 +115,7 @@ void evlog_append(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, struct cx
 	if (!l->next_handle)
 		l->next_handle = 1;
 	ev->timestamp_ns = dev->now;
-	l->rec[(l->head + l->count) % dev->cfg.evlog_depth] = *ev;
+	l->rec[(l->head + l->count) % l->cap] = *ev;
 	l->count++;
 	for (uint32_t i = 0; i < dev->nr_obs; i++)
 		if (dev->obs[i].ops->event_logged)
@@ -139,7 +164,7 @@ enum cxldcd_rc core_evlog_get(const struct cxldcd_dev *dev, uint16_t owner, uint
 	if (!l)
 		return CXLDCD_RC_INVALID_INPUT;
 	for (i = 0; i < max && i < l->count; i++)
-		out[i] = l->rec[(l->head + i) % dev->cfg.evlog_depth];
+		out[i] = l->rec[(l->head + i) % l->cap];
 	*nr_out = i;
 	if (st) {
 		st->overflow = l->overflow;
@@ -177,7 +202,7 @@ enum cxldcd_rc core_evlog_clear(struct cxldcd_dev *dev, uint16_t owner, uint8_t 
 		return core_diag(diag, CXLDCD_RC_INVALID_HANDLE, -1,
 				 "%u handles but log=%u holds %u records", n, log, l->count);
 	for (uint32_t i = 0; i < n; i++) {
-		uint16_t want = l->rec[(l->head + i) % dev->cfg.evlog_depth].handle;
+		uint16_t want = l->rec[(l->head + i) % l->cap].handle;
 
 		if (!handles[i] || handles[i] != want)
 			return core_diag(diag, CXLDCD_RC_INVALID_HANDLE, (int32_t)i,
@@ -186,7 +211,7 @@ enum cxldcd_rc core_evlog_clear(struct cxldcd_dev *dev, uint16_t owner, uint8_t 
 	}
 	if (!n)
 		return CXLDCD_RC_SUCCESS;
-	l->head = (l->head + n) % dev->cfg.evlog_depth;
+	l->head = (l->head + n) % l->cap;
 	l->count -= n;
 	reset_overflow(l);
 	return CXLDCD_RC_SUCCESS;
@@ -220,11 +245,8 @@ enum cxldcd_rc core_evlog_inject(struct cxldcd_dev *dev, uint16_t owner, uint8_t
 
 	if (!l)
 		return CXLDCD_RC_INVALID_INPUT;
-	if (!l->rec) {
-		l->rec = core_zalloc(dev, sizeof(*l->rec) * dev->cfg.evlog_depth);
-		if (!l->rec)
-			return CXLDCD_RC_INTERNAL_ERROR;
-	}
+	if (evlog_reserve(dev, owner, log, 1))
+		return CXLDCD_RC_INTERNAL_ERROR;
 	evlog_append(dev, owner, log, &copy);
 	return CXLDCD_RC_SUCCESS;
 }

@@ -94,8 +94,8 @@ struct tag {
 };
 
 struct evlog {
-	struct cxldcd_event *rec;   /* ring of depth records; NULL until first use (non-DC) */
-	uint32_t head, count;
+	struct cxldcd_event *rec;   /* ring of cap records, grown on demand up to the depth; NULL until used */
+	uint32_t cap, head, count;
 	uint16_t next_handle;
 	bool overflow;
 	uint16_t ovf_count;
@@ -249,6 +249,13 @@ int tag_holder(const struct cxldcd_dev *dev, const struct tag *t);
 int evlog_init(struct cxldcd_dev *dev);
 void evlog_fini(struct cxldcd_dev *dev);
 uint32_t evlog_free_slots(const struct cxldcd_dev *dev, uint16_t owner, uint8_t log);
+/*
+ * Grow the ring so n more records (at most the free slots) append without
+ * allocating.  0 or -ENOMEM (the log unchanged).  Call before a commit that
+ * logs; an append that finds the ring full grows it itself and counts an
+ * overflow only if that fails.
+ */
+int evlog_reserve(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, uint32_t n);
 void evlog_append(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, struct cxldcd_event *ev);
 /* Log a DC record (counts taken now) to owner's DC log. */
 void evlog_dc(struct cxldcd_dev *dev, uint16_t owner, uint8_t type, uint16_t host_id,

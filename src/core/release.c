@@ -342,7 +342,8 @@ enum cxldcd_rc core_release_dc(struct cxldcd_dev *dev, uint16_t host, const stru
 		/* Record the FM's view of each piece before the extents change. */
 		struct cxldcd_extent *ev = core_zalloc(dev, sizeof(*ev) * s.nc);
 
-		if (!ev) {
+		if (!ev || evlog_reserve(dev, CORE_OWNER_FM, CXLDCD_LOG_DC, s.nc)) {
+			core_free(dev, ev);
 			rc = core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 		} else {
 			for (uint32_t i = 0; i < s.nc; i++) {
@@ -476,13 +477,18 @@ enum cxldcd_rc core_release(struct cxldcd_dev *dev, const struct core_release_re
 				       evlog_free_slots(dev, req->host, CXLDCD_LOG_DC), s.nc);
 			goto out;
 		}
+		if (evlog_reserve(dev, req->host, CXLDCD_LOG_DC, s.nc)) {
+			rc = core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+			goto out;
+		}
 		mark_sanitize(&s, req->sanitize);
 		release_request(&s);
 		goto out;
 	}
 	if ((rc = plan(&s, &sp, diag)))
 		goto out;
-	if (!(ev = core_zalloc(dev, sizeof(*ev) * (s.nc ? s.nc : 1)))) {
+	if (!(ev = core_zalloc(dev, sizeof(*ev) * (s.nc ? s.nc : 1))) ||
+	    evlog_reserve(dev, req->host, CXLDCD_LOG_DC, s.nc)) {
 		rc = core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 		goto out;
 	}

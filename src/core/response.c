@@ -332,7 +332,8 @@ enum cxldcd_rc core_add_response(struct cxldcd_dev *dev, uint16_t host, const st
 				 "host=%u group=%llu is dead (forced release)",
 			       host, X64(s.g->id));
 	} else if (!(rc = prepare(&s, all, diag))) {
-		if (spare_reserve(dev, &sp, s.extra, s.extra) || tree_reserve(dev, s.extra))
+		if (spare_reserve(dev, &sp, s.extra, s.extra) || tree_reserve(dev, s.extra) ||
+		    evlog_reserve(dev, CORE_OWNER_FM, CXLDCD_LOG_DC, s.n))
 			rc = core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 		else
 			accept_commit(&s, &sp);

@@ -178,6 +178,83 @@ static void test_region_reconfig_logs_to_every_host(void **state)
 	EXPECT_FAIL(e, add1(e, 0, 0, 2 * MiB, 0), CXLDCD_RC_INVALID_EXTENT_LIST);
 }
 
+static void depth100(struct cxldcd_dev_cfg *c)
+{
+	c->evlog_depth = 100;
+}
+
+static void depth_max(struct cxldcd_dev_cfg *c)
+{
+	c->evlog_depth = 65535;
+}
+
+/* A deep log costs nothing until used: rings are not allocated (and zeroed) up front. */
+static void test_evlog_rings_are_not_allocated_up_front(void **state)
+{
+	struct tenv *shallow = tenv_new(depth4), *deep = tenv_new(depth_max);
+
+	(void)state;
+	assert_true(deep->ta.live_bytes - shallow->ta.live_bytes < 1024);
+	tenv_free(shallow);
+	tenv_free(deep);
+}
+
+/* Growing a ring whose records wrap keeps their order, handles and the depth limit. */
+static void test_evlog_ring_grows_keeping_order(void **state)
+{
+	struct tenv *e = tenv_new(depth100);
+	struct cxldcd_event ev = info_ev(), out[100];
+	struct core_evlog_status st;
+	uint16_t h[7];
+	uint32_t n;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(core_evlog_inject(e->dev, 0, CXLDCD_LOG_INFO, &ev), 0);
+	for (uint16_t i = 0; i < 7; i++)
+		h[i] = (uint16_t)(i + 1);
+	assert_int_equal(core_evlog_clear(e->dev, 0, CXLDCD_LOG_INFO, false, h, 7, NULL), 0);
+	for (int i = 0; i < 97; i++)
+		assert_int_equal(core_evlog_inject(e->dev, 0, CXLDCD_LOG_INFO, &ev), 0);
+	assert_int_equal(core_evlog_get(e->dev, 0, CXLDCD_LOG_INFO, 100, out, &n, &st), 0);
+	assert_int_equal(n, 100);
+	assert_false(st.overflow);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(out[i].handle, 8 + i);
+		assert_int_equal(out[i].data[0], 0x42);
+	}
+	/* full at the depth: the next record overflows */
+	assert_int_equal(core_evlog_inject(e->dev, 0, CXLDCD_LOG_INFO, &ev), 0);
+	assert_int_equal(core_evlog_get(e->dev, 0, CXLDCD_LOG_INFO, 100, out, &n, &st), 0);
+	assert_int_equal(n, 100);
+	assert_true(st.overflow);
+	assert_int_equal(st.overflow_count, 1);
+	tenv_free(e);
+}
+
+/* A ring that cannot grow leaves the log as it was. */
+static void test_evlog_growth_out_of_memory_changes_nothing(void **state)
+{
+	struct tenv *e = tenv_new(depth100);
+	struct cxldcd_event ev = info_ev(), out[100];
+	struct core_evlog_status st;
+	uint32_t n;
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(core_evlog_inject(e->dev, 1, CXLDCD_LOG_WARN, &ev), 0);
+	e->ta.fail_at = e->ta.nr_allocs + 1;
+	assert_int_equal(core_evlog_inject(e->dev, 1, CXLDCD_LOG_WARN, &ev), CXLDCD_RC_INTERNAL_ERROR);
+	e->ta.fail_at = 0;
+	assert_int_equal(core_evlog_get(e->dev, 1, CXLDCD_LOG_WARN, 100, out, &n, &st), 0);
+	assert_int_equal(n, 16);
+	assert_false(st.overflow);
+	assert_int_equal(out[15].handle, 16);
+	assert_int_equal(core_evlog_inject(e->dev, 1, CXLDCD_LOG_WARN, &ev), 0);
+	assert_int_equal(core_evlog_count(e->dev, 1, CXLDCD_LOG_WARN), 17);
+	tenv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +264,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_evlog_handles_skip_zero_on_wrap, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_policy_rejects_reserved_modes, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_region_reconfig_logs_to_every_host, setup4, teardown),
+		cmocka_unit_test(test_evlog_rings_are_not_allocated_up_front),
+		cmocka_unit_test(test_evlog_ring_grows_keeping_order),
+		cmocka_unit_test(test_evlog_growth_out_of_memory_changes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
