@@ -67,6 +67,8 @@ uint32_t core_tick(struct cxldcd_dev *dev, uint64_t now_ns)
 			uint64_t id = g->id;
 
 			if (now_ns <= g->offered_ns || now_ns - g->offered_ns <= limit) {
+				if (!dev->hosts[h].gq_unordered)
+					break; /* offer times increase: the rest are in time too */
 				at++;
 				continue;
 			}

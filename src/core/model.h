@@ -77,6 +77,7 @@ struct host {
 	uint32_t gen;
 	struct group **gq;          /* pending groups in offer order: a ring of gq_cap (power of two) */
 	uint32_t gq_head, gq_cap, nr_groups;
+	bool gq_unordered;          /* some group was offered earlier than the one before it */
 	struct cxldcd_range *staged;
 	uint32_t nr_staged, cap_staged;
 	int stage_kind;

@@ -5,6 +5,9 @@
  * array read and a group is found by id with a binary search (ids increase
  * in offer order).  The host answers the oldest group (pop at the front);
  * only a timeout removes one from elsewhere, shifting the shorter side.
+ * While offer times only increase along the queue (the clock did not step
+ * back), the groups core_tick() expires are a prefix and it stops at the
+ * first one still in time.
  * The ring grows before an add commits (pending_reserve()), so a failed
  * allocation leaves every queue as it was.
  */
@@ -42,6 +45,8 @@ void pending_push(struct cxldcd_dev *dev, uint16_t host, struct group *g)
 {
 	struct host *h = &dev->hosts[host];
 
+	if (h->nr_groups && g->offered_ns < h->gq[slot(h, h->nr_groups - 1)]->offered_ns)
+		h->gq_unordered = true;
 	h->gq[slot(h, h->nr_groups)] = g;
 	h->nr_groups++;
 }
@@ -90,8 +95,10 @@ void pending_remove(struct cxldcd_dev *dev, uint16_t host, uint32_t idx)
 			h->gq[slot(h, i)] = h->gq[slot(h, i + 1)];
 	}
 	h->nr_groups--;
-	if (!h->nr_groups)
+	if (!h->nr_groups) {
 		h->gq_head = 0;
+		h->gq_unordered = false;
+	}
 	core_free(dev, g);
 }
 

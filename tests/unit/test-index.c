@@ -166,6 +166,9 @@ struct gref {
 	uint64_t next_block;
 };
 
+static bool monotonic; /* offer times only increase (core_tick() stops early) */
+static uint64_t clock_ns;
+
 static void group_add(struct tenv *e, struct gref *r)
 {
 	struct rgroup *g = &r->g[r->n];
@@ -173,7 +176,8 @@ static void group_add(struct tenv *e, struct gref *r)
 	struct core_add_req req = { .host = 0, .policy = CXLDCD_ADD_PRESCRIPTIVE, .extents = x };
 
 	g->nr = 1 + rnd(2);
-	g->offered_ns = rnd(10) * 1000000ull; /* not monotonic: timeouts hit the middle too */
+	/* not monotonic: timeouts hit the middle of the queue too */
+	g->offered_ns = monotonic ? (clock_ns += rnd(3) * 200000ull) : rnd(10) * 1000000ull;
 	for (uint32_t i = 0; i < g->nr; i++) {
 		x[i].dpa = g->dpa[i] = r->next_block++ % NT * 2 * MiB;
 		assert_true(r->next_block < NT);
@@ -212,14 +216,15 @@ static void group_check(struct tenv *e, const struct gref *r)
 	assert_int_equal(core_pending_find(e->dev, 7, 1, &idx), -ENOENT);
 }
 
-static void test_pending_groups_agree_with_reference(void **state)
+static void pending_run(bool mono)
 {
 	struct tenv *e = tenv_new(big);
 	static struct gref r;
 
-	(void)state;
 	memset(&r, 0, sizeof(r));
 	rng = 7;
+	monotonic = mono;
+	clock_ns = 0;
 	for (uint32_t step = 0; step < 1200; step++) {
 		uint32_t op = rnd(100);
 
@@ -230,7 +235,8 @@ static void test_pending_groups_agree_with_reference(void **state)
 			assert_int_equal(rnd(2) ? accept_all(e, 0) : reject(e, 0), CXLDCD_RC_SUCCESS);
 			memmove(r.g, r.g + 1, sizeof(r.g[0]) * --r.n);
 		} else if (r.n) {
-			uint64_t now = rnd(12) * 1000000ull, limit = 1000000ull;
+			uint64_t limit = 1000000ull;
+			uint64_t now = monotonic ? clock_ns + rnd(4) * 200000ull : rnd(12) * 1000000ull;
 			uint32_t w = 0, gone = 0;
 
 			for (uint32_t i = 0; i < r.n; i++) {
@@ -264,6 +270,18 @@ static void test_pending_groups_agree_with_reference(void **state)
 	}
 	assert_invariants(e->dev);
 	tenv_free(e);
+}
+
+static void test_pending_groups_agree_with_reference(void **state)
+{
+	(void)state;
+	pending_run(false);
+}
+
+static void test_pending_groups_in_time_order_agree_with_reference(void **state)
+{
+	(void)state;
+	pending_run(true);
 }
 
 /* ------------------------------------------------------------ allocation failure */
@@ -332,6 +350,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tag_pages_agree_with_reference),
 		cmocka_unit_test(test_pending_groups_agree_with_reference),
+		cmocka_unit_test(test_pending_groups_in_time_order_agree_with_reference),
 		cmocka_unit_test(test_tag_index_growth_out_of_memory_changes_nothing),
 		cmocka_unit_test(test_group_ring_growth_out_of_memory_changes_nothing),
 	};
