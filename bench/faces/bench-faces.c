@@ -1,0 +1,1045 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-faces.c - what one operation costs at each face of the real daemon
+ * (QMP, the FM socket, the host link) with 1,000 and with 100,000 resident
+ * tagged extents, and the ratio of the two.
+ *
+ * One `cxldcd` (fork/exec, private temp directory, --state in it: every
+ * change is journaled, as a user with persistent state runs it) with one
+ * 2 MiB-block DC region, one host, event-log-depth=65535.  In this process:
+ * a QMP client, a raw CCI client on the FM socket and the host,
+ * libcxldcd-host with accept-all (no direct mapping).
+ *
+ * Resident items: extent i of host 0 is block i with a tag of its own
+ * (populated with pipelined 5604h, accepted by the host).  Each operation
+ * is sent K times, pipelined (all K requests written, then the K replies
+ * read), on a distinct target, with the host not answering meanwhile; the
+ * figure is the batch time / K.  Afterwards the host is let answer and the
+ * state is put back (untimed), so both sizes see the same state apart from
+ * N.  The host-link row is closed loop instead: 5604h of one extent -> the
+ * host accepts -> Add DC Response succeeds, one at a time.  Restart: SIGTERM,
+ * then exec until the first FM answer (journal replay included).  RSS per
+ * extent: daemon VmRSS growth from 10,000 to the big size over the extents
+ * added.
+ *
+ * Usage: bench-faces [-s small] [-b big] [-k ops] [-v]
+ * defaults: -s 1000 -b 100000 -k 200.  The daemon is $CXLDCD, else the one
+ * this build made.  The daemon and its directory are removed on every exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cci/codec.h"
+#include "cci/dcd.h"
+#include "cci/fm-dcd.h"
+#include "cci/msg.h"
+#include "common/wire.h"
+#include "cxldcd/cxldcd-host.h"
+#include "cxldcd/spec.h"
+#include "cxldcd/types.h"
+
+#ifndef CXLDCD_PATH
+#define CXLDCD_PATH "cxldcd"
+#endif
+
+#define BLK (2ull << 20)
+#define MBOX_BYTES 4096u
+#define FM_BUF (12u + MBOX_BYTES)
+#define WAIT_S 300.0
+#define WINDOW 64u          /* populate: 5604h in flight */
+#define PAGE 64u            /* 5603h / 5608h page */
+#define DEV "d0"
+
+static bool verbose;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ------------------------------------------------------------ the daemon */
+
+struct daemon {
+	pid_t pid;
+	char dir[64];
+	char fm[128], host[128], qmp[128], log[128], state[128];
+	uint64_t blocks;
+};
+
+static struct daemon *live;
+
+static void daemon_kill(struct daemon *d)
+{
+	if (d->pid > 0) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, NULL, 0);
+		d->pid = 0;
+	}
+}
+
+static void cleanup(void)
+{
+	char cmd[160];
+
+	if (!live)
+		return;
+	daemon_kill(live);
+	if (live->dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", live->dir);
+		if (system(cmd))
+			fprintf(stderr, "bench-faces: could not remove %s\n", live->dir);
+		live->dir[0] = 0;
+	}
+}
+
+static void on_signal(int sig)
+{
+	if (live)
+		daemon_kill(live); /* async-signal-safe part; atexit is skipped */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void log_tail(void)
+{
+	char buf[2048];
+	int fd = live ? open(live->log, O_RDONLY) : -1;
+	off_t end;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	end = lseek(fd, 0, SEEK_END);
+	lseek(fd, end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		fprintf(stderr, "--- cxldcd log (tail):\n%s---\n", buf);
+	}
+}
+
+static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "bench-faces: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	log_tail();
+	exit(1);
+}
+
+static void daemon_exec(struct daemon *d)
+{
+	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
+	uint64_t size = (d->blocks * BLK + (256ull << 20) - 1) & ~((256ull << 20) - 1);
+	char obj[160], dev[320], fm[160], qmp[200];
+	pid_t parent = getpid();
+
+	snprintf(obj, sizeof(obj), "memory-backend-memfd,id=m0,size=%llu,share=on",
+		 (unsigned long long)size);
+	snprintf(dev, sizeof(dev),
+		 "cxl-type3,id=" DEV ",num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,"
+		 "dc-block-size=2M,max-extents=%llu,max-tags=%llu,event-log-depth=65535,"
+		 "mbox-payload-size=4K",
+		 (unsigned long long)d->blocks, (unsigned long long)d->blocks);
+	snprintf(fm, sizeof(fm), "unix:%s", d->fm);
+	snprintf(qmp, sizeof(qmp), "unix:%s,server,wait=off", d->qmp);
+
+	const char *argv[] = { bin, "-object", obj, "-device", dev, "--fm", fm, "--host-socket",
+			       d->host, "-qmp", qmp, "--state", d->state, NULL };
+
+	d->pid = fork();
+	if (d->pid < 0)
+		die("fork: %s", strerror(errno));
+	if (d->pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+}
+
+static void daemon_start(struct daemon *d, uint64_t blocks)
+{
+	memset(d, 0, sizeof(*d));
+	d->blocks = blocks;
+	snprintf(d->dir, sizeof(d->dir), "/tmp/cxldcd-faces-XXXXXX");
+	if (!mkdtemp(d->dir))
+		die("mkdtemp: %s", strerror(errno));
+	snprintf(d->fm, sizeof(d->fm), "%s/fm.sock", d->dir);
+	snprintf(d->host, sizeof(d->host), "%s/host.sock", d->dir);
+	snprintf(d->qmp, sizeof(d->qmp), "%s/qmp.sock", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/stderr.log", d->dir);
+	snprintf(d->state, sizeof(d->state), "%s/state", d->dir);
+	live = d;
+	daemon_exec(d);
+}
+
+/* SIGTERM and wait for the exit (a clean shutdown). */
+static void daemon_term(struct daemon *d)
+{
+	double until = now_s() + 60;
+
+	kill(d->pid, SIGTERM);
+	while (waitpid(d->pid, NULL, WNOHANG) != d->pid) {
+		if (now_s() > until)
+			die("cxldcd did not exit within 60 s of SIGTERM");
+		usleep(2000);
+	}
+	d->pid = 0;
+}
+
+static long rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static int unix_connect(const char *path, pid_t pid)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	double until = now_s() + WAIT_S;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
+	while (now_s() < until) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), st;
+
+		if (fd < 0)
+			die("socket: %s", strerror(errno));
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		close(fd);
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			live->pid = 0;
+			die("cxldcd exited (%s %d)", WIFEXITED(st) ? "status" : "signal",
+			    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		}
+		usleep(1000);
+	}
+	die("cannot connect to %s", path);
+}
+
+/* ------------------------------------------------------------ context */
+
+struct ctx {
+	struct daemon d;
+	struct cxldcd_host *h;
+	int fm, qmp;
+	uint64_t base;
+	/* FM */
+	uint8_t rbuf[FM_BUF];
+	size_t rlen;
+	uint64_t fm_sent, fm_done;
+	uint16_t fm_tag, fm_rc;
+	uint8_t fm_out[FM_BUF];
+	size_t fm_out_len;
+	/* QMP */
+	char *qbuf;
+	size_t qlen, qcap;
+	uint64_t q_replies, q_errors;
+	char q_first_error[256];
+	/* host */
+	uint64_t added, released;
+};
+
+static void on_event(void *opaque, const struct cxldcd_host_event *ev)
+{
+	struct ctx *x = opaque;
+
+	if (ev->type == CXLDCD_HOST_EV_GROUP_ADDED)
+		x->added++;
+	else if (ev->type == CXLDCD_HOST_EV_GROUP_RELEASED || ev->type == CXLDCD_HOST_EV_RANGE_RELEASED)
+		x->released++;
+	else if (ev->type != CXLDCD_HOST_EV_READY && verbose)
+		fprintf(stderr, "bench-faces: host event %s: %s\n", cxldcd_host_event_name(ev->type),
+			ev->text ? ev->text : "");
+}
+
+static void send_all(int fd, const void *buf, size_t len, const char *what)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t k = send(fd, (const char *)buf + off, len - off, MSG_NOSIGNAL);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			die("%s send: %s", what, strerror(errno));
+		off += (size_t)k;
+	}
+}
+
+/* ---- FM */
+
+static void fm_send(struct ctx *x, uint16_t opcode, const uint8_t *payload, size_t len)
+{
+	uint8_t msg[FM_BUF];
+	struct cci_hdr hd = { .category = CCI_CAT_REQUEST, .tag = (uint8_t)++x->fm_tag,
+			      .opcode = opcode, .payload_len = (uint32_t)len };
+
+	if (len > MBOX_BYTES || cci_enc_hdr(&hd, msg, sizeof(msg)))
+		die("fm request 0x%04x does not fit", opcode);
+	memcpy(msg + 12, payload, len);
+	send_all(x->fm, msg, 12 + len, "fm");
+	x->fm_sent++;
+}
+
+static void fm_read(struct ctx *x)
+{
+	ssize_t k = recv(x->fm, x->rbuf + x->rlen, sizeof(x->rbuf) - x->rlen, MSG_DONTWAIT);
+
+	if (k == 0)
+		die("fm socket closed by the daemon");
+	if (k < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		die("fm recv: %s", strerror(errno));
+	}
+	x->rlen += (size_t)k;
+	for (;;) {
+		struct cci_hdr hd;
+		size_t total;
+
+		if (x->rlen < 12)
+			return;
+		cci_dec_hdr(x->rbuf, x->rlen, &hd);
+		total = 12 + hd.payload_len;
+		if (total > sizeof(x->rbuf))
+			die("fm response of %zu bytes", total);
+		if (x->rlen < total)
+			return;
+		if (hd.rc && !x->fm_rc) {
+			x->fm_rc = hd.rc;
+			fprintf(stderr, "bench-faces: fm 0x%04x returned %s\n", hd.opcode,
+				cxldcd_rc_str(hd.rc));
+		}
+		memcpy(x->fm_out, x->rbuf + 12, hd.payload_len);
+		x->fm_out_len = hd.payload_len;
+		memmove(x->rbuf, x->rbuf + total, x->rlen - total);
+		x->rlen -= total;
+		x->fm_done++;
+	}
+}
+
+/* ---- QMP: one JSON object per line */
+
+static void qmp_read(struct ctx *x)
+{
+	char *nl;
+	ssize_t k;
+
+	if (x->qcap - x->qlen < 65536) {
+		x->qcap = x->qcap ? x->qcap * 2 : 1 << 20;
+		x->qbuf = realloc(x->qbuf, x->qcap);
+		if (!x->qbuf)
+			die("out of memory");
+	}
+	k = recv(x->qmp, x->qbuf + x->qlen, x->qcap - x->qlen - 1, MSG_DONTWAIT);
+	if (k == 0)
+		die("qmp socket closed by the daemon");
+	if (k < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		die("qmp recv: %s", strerror(errno));
+	}
+	x->qlen += (size_t)k;
+	x->qbuf[x->qlen] = 0;
+	while ((nl = memchr(x->qbuf, '\n', x->qlen))) {
+		size_t n = (size_t)(nl - x->qbuf) + 1;
+
+		*nl = 0;
+		if (!strncmp(x->qbuf, "{\"return\"", 9)) {
+			x->q_replies++;
+		} else if (!strncmp(x->qbuf, "{\"error\"", 8)) {
+			x->q_replies++;
+			if (!x->q_errors++)
+				snprintf(x->q_first_error, sizeof(x->q_first_error), "%.200s", x->qbuf);
+		}
+		memmove(x->qbuf, x->qbuf + n, x->qlen - n);
+		x->qlen -= n;
+	}
+}
+
+/* Poll the sockets; host: also let the host library work. */
+static void pump(struct ctx *x, bool host, int timeout_ms)
+{
+	struct pollfd p[3] = { { .fd = x->fm, .events = POLLIN }, { .fd = x->qmp, .events = POLLIN },
+			       { .fd = host && x->h ? cxldcd_host_get_fd(x->h) : -1,
+				 .events = POLLIN } };
+	int r = poll(p, 3, timeout_ms);
+
+	if (r < 0 && errno != EINTR)
+		die("poll: %s", strerror(errno));
+	if (r <= 0)
+		return;
+	if (p[0].revents)
+		fm_read(x);
+	if (p[1].revents)
+		qmp_read(x);
+	if (p[2].revents && cxldcd_host_process(x->h) < 0)
+		die("host failed: state %d", cxldcd_host_get_state(x->h));
+}
+
+static void fm_wait(struct ctx *x, bool host, const char *what)
+{
+	double until = now_s() + WAIT_S;
+
+	while (x->fm_done < x->fm_sent) {
+		if (now_s() > until)
+			die("%s: no FM answer within %.0f s", what, WAIT_S);
+		pump(x, host, 100);
+	}
+	if (x->fm_rc)
+		die("%s failed: fm rc 0x%x", what, x->fm_rc);
+}
+
+static void qmp_wait(struct ctx *x, uint64_t replies, const char *what)
+{
+	double until = now_s() + WAIT_S;
+
+	while (x->q_replies < replies) {
+		if (now_s() > until)
+			die("%s: no QMP answer within %.0f s", what, WAIT_S);
+		pump(x, false, 100);
+	}
+	if (x->q_errors)
+		die("%s failed: %s", what, x->q_first_error);
+}
+
+static void make_tag(uint8_t tag[CXLDCD_TAG_SIZE], uint64_t n)
+{
+	static const uint8_t head[8] = { 0xfa, 0xce, 0x5b, 0xe0, 0x00, 0x00, 0x40, 0x00 };
+
+	memcpy(tag, head, 8);
+	tag[8] = 0x80;
+	tag[9] = 0;
+	for (int i = 0; i < 6; i++)
+		tag[15 - i] = (uint8_t)(n >> (8 * i));
+}
+
+static void tag_str(char out[37], uint64_t n)
+{
+	uint8_t t[CXLDCD_TAG_SIZE];
+	char *p = out;
+
+	make_tag(t, n);
+	for (int i = 0; i < 16; i++) {
+		p += sprintf(p, "%02x", t[i]);
+		if (i == 3 || i == 5 || i == 7 || i == 9)
+			*p++ = '-';
+	}
+}
+
+/* The tag of resident block b, and of scratch item s. */
+#define RTAG(b) ((uint64_t)(b) + 1)
+#define STAG(s) ((uint64_t)(s) + 0x100000000ull)
+
+/* ---- FM requests */
+
+static void fm_add(struct ctx *x, uint64_t blk, uint64_t tagn)
+{
+	struct cxldcd_extent e = { .dpa = x->base + blk * BLK, .len = BLK };
+	struct cci_initiate_add_in in = { .host = 0, .policy = CXLDCD_ADD_PRESCRIPTIVE, .nr = 1 };
+	uint8_t buf[256];
+	struct wwr w;
+
+	make_tag(e.tag, tagn);
+	wwr_init(&w, buf, sizeof(buf));
+	if (cci_enc_initiate_add_in(&w, &in, &e))
+		die("cannot encode 5604h");
+	fm_send(x, CXLDCD_OP_FM_INITIATE_DC_ADD, buf, w.off);
+}
+
+static void fm_release_tag(struct ctx *x, uint64_t tagn)
+{
+	struct cci_initiate_release_in in = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED };
+	uint8_t buf[CCI_INITIATE_HDR];
+	struct wwr w;
+
+	make_tag(in.tag, tagn);
+	wwr_init(&w, buf, sizeof(buf));
+	if (cci_enc_initiate_release_in(&w, &in, NULL))
+		die("cannot encode 5605h");
+	fm_send(x, CXLDCD_OP_FM_INITIATE_DC_RELEASE, buf, w.off);
+}
+
+static void fm_extents(struct ctx *x, uint32_t start, uint32_t count)
+{
+	struct cci_region_extents_in in = { .host = 0, .count = count, .start = start };
+	uint8_t buf[CCI_REGION_EXTENTS_IN_SIZE];
+	struct wwr w;
+
+	wwr_init(&w, buf, sizeof(buf));
+	cci_enc_region_extents_in(&w, &in);
+	fm_send(x, CXLDCD_OP_FM_GET_DC_REGION_EXTENT_LISTS, buf, w.off);
+}
+
+static void fm_tags(struct ctx *x, uint32_t start, uint32_t max)
+{
+	struct cci_list_tags_in in = { .start = start, .max = max };
+	uint8_t buf[16];
+	struct wwr w;
+
+	wwr_init(&w, buf, sizeof(buf));
+	cci_enc_list_tags_in(&w, &in);
+	fm_send(x, CXLDCD_OP_FM_DC_LIST_TAGS, buf, w.off);
+}
+
+/* Host 0's accepted extents, as 5603h counts them. */
+static uint32_t resident(struct ctx *x, bool host)
+{
+	struct cci_region_extents_out out;
+
+	fm_extents(x, 0, 0);
+	fm_wait(x, host, "5603h");
+	if (cci_dec_region_extents_out(x->fm_out, x->fm_out_len, &out, NULL, 0))
+		die("malformed 5603h response");
+	return out.total;
+}
+
+/* Let the host answer everything until `want` extents are resident. */
+static void settle(struct ctx *x, uint32_t want, const char *what)
+{
+	double until = now_s() + WAIT_S, next = 0;
+
+	for (;;) {
+		pump(x, true, 5);
+		if (now_s() < next)
+			continue;
+		if (resident(x, true) == want)
+			return;
+		if (now_s() > until)
+			die("%s: %u extents resident, %u expected", what, resident(x, true), want);
+		next = now_s() + 0.02;
+	}
+}
+
+/* Blocks [from, to) resident, block b with tag RTAG(b): pipelined 5604h, host accepting. */
+static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_after)
+{
+	for (uint32_t b = from; b < to;) {
+		uint32_t end = b + WINDOW < to ? b + WINDOW : to;
+
+		for (; b < end; b++)
+			fm_add(x, b, RTAG(b));
+		fm_wait(x, true, "populate");
+	}
+	settle(x, total_after, "populate");
+}
+
+/* ---- connections */
+
+static void host_up(struct ctx *x)
+{
+	struct cxldcd_host_cfg cfg = { .host_id = 0, .accept = CXLDCD_HOST_ACCEPT_ALL,
+				       .no_mapping = true, .event_fn = on_event,
+				       .socket_path = x->d.host, .event_opaque = x };
+	struct cxldcd_host_dev_info info;
+	int rc = -1;
+
+	for (int i = 0; i < 500 && rc; i++) {
+		rc = cxldcd_host_new(&cfg, &x->h);
+		if (rc)
+			usleep(10000);
+	}
+	if (rc)
+		die("cxldcd_host_new: %s", strerror(-rc));
+	if ((rc = cxldcd_host_wait_ready(x->h, (int)(WAIT_S * 1000))))
+		die("host bring-up: %s", strerror(-rc));
+	if (cxldcd_host_get_dev_info(x->h, &info) || info.nr_regions != 1)
+		die("unexpected device configuration");
+	x->base = info.regions[0].base;
+}
+
+static void qmp_up(struct ctx *x)
+{
+	static const char caps[] = "{\"execute\":\"qmp_capabilities\"}\n";
+	double until = now_s() + WAIT_S;
+
+	x->qmp = unix_connect(x->d.qmp, x->d.pid);
+	x->qlen = 0;
+	x->q_replies = x->q_errors = 0;
+	send_all(x->qmp, caps, sizeof(caps) - 1, "qmp");
+	while (x->q_replies < 1 && now_s() < until)
+		pump(x, false, 100);
+	if (x->q_replies < 1 || x->q_errors)
+		die("qmp_capabilities: %s", x->q_errors ? x->q_first_error : "no answer");
+	x->q_replies = 0;
+}
+
+static void connect_all(struct ctx *x)
+{
+	x->fm = unix_connect(x->d.fm, x->d.pid);
+	x->rlen = 0;
+	x->fm_sent = x->fm_done = 0;
+	x->fm_rc = 0;
+	qmp_up(x);
+	host_up(x);
+}
+
+static void disconnect_all(struct ctx *x)
+{
+	cxldcd_host_free(x->h);
+	x->h = NULL;
+	close(x->fm);
+	close(x->qmp);
+	x->fm = x->qmp = -1;
+}
+
+/* ------------------------------------------------------------ operations */
+
+struct run {
+	uint32_t n;                     /* resident extents */
+	uint32_t k;                     /* operations per batch */
+	uint32_t scratch;               /* first scratch block (free) */
+	uint64_t seq;                   /* scratch tags handed out */
+};
+
+typedef void gen_fn(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap);
+
+/* Pipelined QMP batch: K commands written, then K replies read.  Return s per command. */
+static double qmp_batch(struct ctx *x, struct run *r, gen_fn *gen, const char *what)
+{
+	size_t cap = (size_t)r->k * 512, len = 0;
+	char *out = malloc(cap);
+	uint64_t want = x->q_replies + r->k;
+	double t0;
+
+	if (!out)
+		die("out of memory");
+	for (uint32_t i = 0; i < r->k; i++) {
+		gen(x, r, i, out + len, cap - len);
+		len += strlen(out + len);
+	}
+	t0 = now_s();
+	send_all(x->qmp, out, len, "qmp");
+	qmp_wait(x, want, what);
+	free(out);
+	return (now_s() - t0) / r->k;
+}
+
+/* Resident block targeted by operation i: spread over the whole set. */
+static uint32_t target(const struct run *r, uint32_t i)
+{
+	return (uint32_t)((uint64_t)i * r->n / r->k + (r->n / r->k) / 2);
+}
+
+static void gen_add_tagged(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap)
+{
+	char t[37];
+
+	(void)x;
+	tag_str(t, STAG(r->seq + i));
+	snprintf(buf, cap,
+		 "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"" DEV "\","
+		 "\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"%s\","
+		 "\"extents\":[{\"offset\":%llu,\"len\":%llu}]}}\n",
+		 t, (unsigned long long)((r->scratch + i) * BLK), (unsigned long long)BLK);
+}
+
+static void gen_add_free(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap)
+{
+	(void)x;
+	(void)r;
+	(void)i;
+	snprintf(buf, cap,
+		 "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"" DEV "\","
+		 "\"host-id\":0,\"selection-policy\":\"free\",\"region\":0,"
+		 "\"extents\":[{\"offset\":0,\"len\":%llu}]}}\n", (unsigned long long)BLK);
+}
+
+static void gen_rel_tag(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap)
+{
+	char t[37];
+
+	(void)x;
+	tag_str(t, RTAG(target(r, i)));
+	snprintf(buf, cap,
+		 "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"" DEV "\","
+		 "\"host-id\":0,\"removal-policy\":\"tag-based\",\"region\":0,\"tag\":\"%s\"}}\n", t);
+}
+
+static void gen_rel_presc(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap)
+{
+	(void)x;
+	snprintf(buf, cap,
+		 "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"" DEV "\","
+		 "\"host-id\":0,\"removal-policy\":\"prescriptive\",\"region\":0,"
+		 "\"extents\":[{\"offset\":%llu,\"len\":%llu}]}}\n",
+		 (unsigned long long)(target(r, i) * BLK), (unsigned long long)BLK);
+}
+
+static void gen_status(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap)
+{
+	char t[37];
+
+	(void)x;
+	tag_str(t, RTAG(target(r, i)));
+	snprintf(buf, cap,
+		 "{\"execute\":\"cxl-release-dynamic-capacity-status\",\"arguments\":{\"path\":\"" DEV
+		 "\",\"host-id\":0,\"tag\":\"%s\"}}\n", t);
+}
+
+static void gen_query(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap)
+{
+	(void)x;
+	(void)r;
+	(void)i;
+	snprintf(buf, cap, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"" DEV
+		 "\"}}\n");
+}
+
+static void gen_object_add(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap)
+{
+	char t[37];
+
+	(void)x;
+	tag_str(t, STAG(r->seq + i));
+	snprintf(buf, cap,
+		 "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\","
+		 "\"id\":\"fb%llu\",\"size\":%llu,\"tag\":\"%s\"}}\n",
+		 (unsigned long long)(r->seq + i), (unsigned long long)BLK, t);
+}
+
+static void gen_object_del(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap)
+{
+	(void)x;
+	snprintf(buf, cap, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"fb%llu\"}}\n",
+		 (unsigned long long)(r->seq + i));
+}
+
+/* Put back the K released resident targets (untimed). */
+static void restore_targets(struct ctx *x, struct run *r)
+{
+	settle(x, r->n - r->k, "release");
+	for (uint32_t i = 0; i < r->k; i++)
+		fm_add(x, target(r, i), RTAG(target(r, i)));
+	fm_wait(x, true, "restore");
+	settle(x, r->n, "restore");
+}
+
+/* Release the K scratch items with tags STAG(seq..seq+K) (untimed), then move seq on. */
+static void drop_scratch(struct ctx *x, struct run *r)
+{
+	settle(x, r->n + r->k, "scratch add");
+	for (uint32_t i = 0; i < r->k; i++)
+		fm_release_tag(x, STAG(r->seq + i));
+	fm_wait(x, true, "scratch release");
+	settle(x, r->n, "scratch release");
+	r->seq += r->k;
+}
+
+enum op {
+	OP_QMP_ADD, OP_QMP_ADD_FREE, OP_QMP_REL_PRESC, OP_QMP_REL_TAG, OP_QMP_STATUS, OP_QMP_QUERY,
+	OP_OBJ_ADD, OP_OBJ_DEL, OP_FM_ADD, OP_FM_REL, OP_FM_EXTENTS, OP_FM_TAGS, OP_HOST_ADD,
+	OP_RESTART, NR_OPS
+};
+
+static const char *const op_name[NR_OPS] = {
+	[OP_QMP_ADD] = "QMP cxl-add-dynamic-capacity prescriptive, tagged",
+	[OP_QMP_ADD_FREE] = "QMP cxl-add-dynamic-capacity free",
+	[OP_QMP_REL_PRESC] = "QMP cxl-release-dynamic-capacity prescriptive",
+	[OP_QMP_REL_TAG] = "QMP cxl-release-dynamic-capacity tag-based",
+	[OP_QMP_STATUS] = "QMP cxl-release-dynamic-capacity-status",
+	[OP_QMP_QUERY] = "QMP query-cxl-dynamic-capacity (whole answer)",
+	[OP_OBJ_ADD] = "QMP object-add (memory-backend-ram, tagged)",
+	[OP_OBJ_DEL] = "QMP object-del",
+	[OP_FM_ADD] = "FM 5604h add, 1 tagged extent",
+	[OP_FM_REL] = "FM 5605h release, tag-based",
+	[OP_FM_EXTENTS] = "FM 5603h page of 64 extents, random start",
+	[OP_FM_TAGS] = "FM 5608h page of 64 tags, random start",
+	[OP_HOST_ADD] = "host link: 5604h -> host accepts -> committed",
+	[OP_RESTART] = "restart (SIGTERM, exec, journal replay, first FM answer)",
+};
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+/* Pipelined FM batch of K requests made by fn; s per request. */
+static double fm_batch(struct ctx *x, struct run *r, void (*fn)(struct ctx *, struct run *, uint32_t),
+		       const char *what)
+{
+	double t0 = now_s();
+
+	for (uint32_t i = 0; i < r->k; i++)
+		fn(x, r, i);
+	fm_wait(x, false, what);
+	return (now_s() - t0) / r->k;
+}
+
+static void fm_op_add(struct ctx *x, struct run *r, uint32_t i)
+{
+	fm_add(x, r->scratch + i, STAG(r->seq + i));
+}
+
+static void fm_op_rel(struct ctx *x, struct run *r, uint32_t i)
+{
+	fm_release_tag(x, STAG(r->seq + i));
+}
+
+static void fm_op_extents(struct ctx *x, struct run *r, uint32_t i)
+{
+	(void)i;
+	fm_extents(x, rnd(r->n - PAGE), PAGE);
+}
+
+static void fm_op_tags(struct ctx *x, struct run *r, uint32_t i)
+{
+	(void)i;
+	fm_tags(x, rnd(r->n - PAGE), PAGE);
+}
+
+static void measure(struct ctx *x, struct run *r, double *t, bool query)
+{
+	double t0;
+
+	t[OP_QMP_ADD] = qmp_batch(x, r, gen_add_tagged, op_name[OP_QMP_ADD]);
+	drop_scratch(x, r);
+
+	/* free policy: untagged; the device picks the lowest free blocks (the scratch area) */
+	t[OP_QMP_ADD_FREE] = qmp_batch(x, r, gen_add_free, op_name[OP_QMP_ADD_FREE]);
+	settle(x, r->n + r->k, "free add");
+	{
+		struct cxldcd_extent *e = calloc(r->k, sizeof(*e));
+		struct cci_region_extents_out out;
+
+		/* release them prescriptively through the FM: 5603h tells where they are */
+		if (!e)
+			die("out of memory");
+		for (uint32_t got = 0; got < r->k; got += out.returned) {
+			fm_extents(x, r->n + got, r->k - got < PAGE ? r->k - got : PAGE);
+			fm_wait(x, false, "5603h");
+			if (cci_dec_region_extents_out(x->fm_out, x->fm_out_len, &out, e + got,
+						       r->k - got) || !out.returned)
+				die("malformed 5603h response");
+		}
+		for (uint32_t i = 0; i < r->k; i++) {
+			struct cci_initiate_release_in in = { .host = 0,
+							      .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+							      .nr = 1 };
+			uint8_t buf[256];
+			struct wwr w;
+
+			wwr_init(&w, buf, sizeof(buf));
+			if (cci_enc_initiate_release_in(&w, &in, &e[i]))
+				die("cannot encode 5605h");
+			fm_send(x, CXLDCD_OP_FM_INITIATE_DC_RELEASE, buf, w.off);
+		}
+		free(e);
+		fm_wait(x, true, "free release");
+		settle(x, r->n, "free release");
+	}
+
+	t[OP_QMP_REL_PRESC] = qmp_batch(x, r, gen_rel_presc, op_name[OP_QMP_REL_PRESC]);
+	restore_targets(x, r);
+	t[OP_QMP_REL_TAG] = qmp_batch(x, r, gen_rel_tag, op_name[OP_QMP_REL_TAG]);
+	restore_targets(x, r);
+	t[OP_QMP_STATUS] = qmp_batch(x, r, gen_status, op_name[OP_QMP_STATUS]);
+
+	t[OP_QMP_QUERY] = -1;
+	if (query) {
+		uint32_t k = r->k;
+
+		r->k = 10;
+		t[OP_QMP_QUERY] = qmp_batch(x, r, gen_query, op_name[OP_QMP_QUERY]);
+		r->k = k;
+	}
+
+	t[OP_OBJ_ADD] = qmp_batch(x, r, gen_object_add, op_name[OP_OBJ_ADD]);
+	t[OP_OBJ_DEL] = qmp_batch(x, r, gen_object_del, op_name[OP_OBJ_DEL]);
+	r->seq += r->k;
+
+	t[OP_FM_ADD] = fm_batch(x, r, fm_op_add, op_name[OP_FM_ADD]);
+	settle(x, r->n + r->k, "fm add");
+	t[OP_FM_REL] = fm_batch(x, r, fm_op_rel, op_name[OP_FM_REL]);
+	settle(x, r->n, "fm release");
+	r->seq += r->k;
+	t[OP_FM_EXTENTS] = fm_batch(x, r, fm_op_extents, op_name[OP_FM_EXTENTS]);
+	t[OP_FM_TAGS] = fm_batch(x, r, fm_op_tags, op_name[OP_FM_TAGS]);
+
+	t0 = now_s();
+	for (uint32_t i = 0; i < r->k; i++) {
+		uint64_t want = x->added + 1;
+		double until = now_s() + WAIT_S;
+
+		fm_add(x, r->scratch + i, STAG(r->seq + i));
+		while (x->fm_done < x->fm_sent || x->added < want) {
+			if (now_s() > until || x->fm_rc)
+				die("host-link add: no commit");
+			pump(x, true, 100);
+		}
+	}
+	t[OP_HOST_ADD] = (now_s() - t0) / r->k;
+	drop_scratch(x, r);
+}
+
+static double restart(struct ctx *x)
+{
+	double t0;
+
+	disconnect_all(x);
+	daemon_term(&x->d);
+	t0 = now_s();
+	daemon_exec(&x->d);
+	x->fm = unix_connect(x->d.fm, x->d.pid);
+	x->rlen = 0;
+	x->fm_sent = x->fm_done = 0;
+	fm_extents(x, 0, 0);
+	fm_wait(x, false, "restart");
+	t0 = now_s() - t0;
+	close(x->fm);
+	connect_all(x);
+	return t0;
+}
+
+static double load1(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
+static uint32_t arg_u32(const char *s, uint32_t min)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*end || v < min || v > 10000000ul) {
+		fprintf(stderr, "usage: bench-faces [-s small] [-b big] [-k ops] [-v]\n");
+		exit(2);
+	}
+	return (uint32_t)v;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t small = 1000, big = 100000, k = 200, mid = 10000;
+	static struct ctx x;
+	struct run r;
+	double ts[NR_OPS], tb[NR_OPS], l0 = load1(), t_start = now_s(), t_pop;
+	long rss_mid, rss_big;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "s:b:k:v")) != -1) {
+		switch (opt) {
+		case 's': small = arg_u32(optarg, 2 * PAGE); break;
+		case 'b': big = arg_u32(optarg, 2 * PAGE); break;
+		case 'k': k = arg_u32(optarg, 1); break;
+		case 'v': verbose = true; break;
+		default: arg_u32("x", 0);
+		}
+	}
+	if (k > small / 2)
+		k = small / 2;
+	if (big < small)
+		big = small;
+	mid = mid < small ? small : mid > big ? big : mid;
+	atexit(cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = (struct run){ .n = small, .k = k, .scratch = big + 64, .seq = 0 };
+	daemon_start(&x.d, (uint64_t)big + 64 + 2u * k + 64);
+	connect_all(&x);
+	printf("bench-faces: cxldcd %s with --state; one region of 2 MiB blocks, 1 host "
+	       "(libcxldcd-host, accept all, no mapping), event-log-depth=65535\n",
+	       getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH);
+	printf("resident: extent i = block i with its own tag; %u operations per batch, "
+	       "pipelined, on distinct targets; load average %.2f at start\n", k, l0);
+	fflush(stdout);
+
+	populate(&x, 0, small, small);
+	measure(&x, &r, ts, true);
+	ts[OP_RESTART] = restart(&x);
+	if (verbose)
+		fprintf(stderr, "bench-faces: %u done\n", small);
+
+	t_pop = now_s();
+	populate(&x, small, mid, mid);
+	rss_mid = rss_kib(x.d.pid);
+	populate(&x, mid, big, big);
+	rss_big = rss_kib(x.d.pid);
+	t_pop = now_s() - t_pop;
+	r.n = big;
+	measure(&x, &r, tb, false);
+	tb[OP_RESTART] = restart(&x);
+
+	printf("\n| operation | %u | %u | ratio |\n|---|---|---|---|\n", small, big);
+	for (int i = 0; i < NR_OPS; i++) {
+		double us = i == OP_RESTART ? 1e3 : 1e6;
+		const char *unit = i == OP_RESTART ? "ms" : "µs";
+
+		if (tb[i] < 0) {
+			printf("| %s | %.1f %s | not measured | |\n", op_name[i], ts[i] * us, unit);
+			continue;
+		}
+		printf("| %s | %.1f %s | %.1f %s | %.2f |\n", op_name[i], ts[i] * us, unit,
+		       tb[i] * us, unit, tb[i] / ts[i]);
+	}
+	printf("\nRSS per resident tagged extent (daemon VmRSS %u -> %u extents): %.0f B "
+	       "(%ld -> %ld KiB)\n", mid, big,
+	       big > mid ? (double)(rss_big - rss_mid) * 1024.0 / (big - mid) : 0.0, rss_mid,
+	       rss_big);
+	printf("populate %u -> %u: %.1f s (%.0f extents/s, pipelined 5604h + host accept)\n", small,
+	       big, t_pop, (big - small) / t_pop);
+	printf("load average %.2f at start, %.2f at end; %.0f s in all\n", l0, load1(),
+	       now_s() - t_start);
+	disconnect_all(&x);
+	daemon_term(&x.d);
+	return 0;
+}
