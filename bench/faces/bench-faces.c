@@ -4,11 +4,15 @@
  * (QMP, the FM socket, the host link) with 1,000 and with 100,000 resident
  * tagged extents, and the ratio of the two.
  *
- * One `cxldcd` (fork/exec, private temp directory, --state in it: every
- * change is journaled, as a user with persistent state runs it) with one
- * 2 MiB-block DC region, one host, event-log-depth=65535.  In this process:
- * a QMP client, a raw CCI client on the FM socket and the host,
- * libcxldcd-host with accept-all (no direct mapping).
+ * Two `cxldcd`s, one per size, run side by side (fork/exec, private
+ * directory, --state in it, on /dev/shm by default: every change is
+ * journaled as with persistent state, and the disk's fsync latency - which
+ * other processes on a shared machine move a lot - is left out), each with
+ * one 2 MiB-block DC region, one host, event-log-depth=65535.  In this
+ * process, per daemon: a QMP client, a raw CCI client on the FM socket and
+ * the host, libcxldcd-host with accept-all (no direct mapping).  Each
+ * repetition measures the small daemon, then the big one, so load drifts
+ * reach both; the medians are printed.
  *
  * Resident items: extent i of host 0 is block i with a tag of its own
  * (populated with pipelined 5604h, accepted by the host).  Each operation
@@ -22,8 +26,8 @@
  * extent: daemon VmRSS growth from 10,000 to the big size over the extents
  * added.
  *
- * Usage: bench-faces [-s small] [-b big] [-k ops] [-v]
- * defaults: -s 1000 -b 100000 -k 200.  The daemon is $CXLDCD, else the one
+ * Usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d state_root] [-v]
+ * defaults: -s 1000 -b 100000 -k 200 -r 3 -d /dev/shm (else /tmp).  The daemon is $CXLDCD, else the one
  * this build made.  The daemon and its directory are removed on every exit.
  */
 #include <errno.h>
@@ -83,7 +87,8 @@ struct daemon {
 	uint64_t blocks;
 };
 
-static struct daemon *live;
+static struct daemon *live[2];   /* for the exit paths */
+static const char *state_root = "/dev/shm";
 
 static void daemon_kill(struct daemon *d)
 {
@@ -98,29 +103,32 @@ static void cleanup(void)
 {
 	char cmd[160];
 
-	if (!live)
-		return;
-	daemon_kill(live);
-	if (live->dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", live->dir);
-		if (system(cmd))
-			fprintf(stderr, "bench-faces: could not remove %s\n", live->dir);
-		live->dir[0] = 0;
+	for (int i = 0; i < 2; i++) {
+		if (!live[i])
+			continue;
+		daemon_kill(live[i]);
+		if (live[i]->dir[0]) {
+			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", live[i]->dir);
+			if (system(cmd))
+				fprintf(stderr, "bench-faces: could not remove %s\n", live[i]->dir);
+			live[i]->dir[0] = 0;
+		}
 	}
 }
 
 static void on_signal(int sig)
 {
-	if (live)
-		daemon_kill(live); /* async-signal-safe part; atexit is skipped */
+	for (int i = 0; i < 2; i++)
+		if (live[i])
+			daemon_kill(live[i]); /* async-signal-safe part; atexit is skipped */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-static void log_tail(void)
+static void log_tail(const struct daemon *d)
 {
 	char buf[2048];
-	int fd = live ? open(live->log, O_RDONLY) : -1;
+	int fd = d ? open(d->log, O_RDONLY) : -1;
 	off_t end;
 	ssize_t n;
 
@@ -145,7 +153,8 @@ static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt,
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	log_tail();
+	log_tail(live[0]);
+	log_tail(live[1]);
 	exit(1);
 }
 
@@ -187,11 +196,11 @@ static void daemon_exec(struct daemon *d)
 	}
 }
 
-static void daemon_start(struct daemon *d, uint64_t blocks)
+static void daemon_start(struct daemon *d, int slot, uint64_t blocks)
 {
 	memset(d, 0, sizeof(*d));
 	d->blocks = blocks;
-	snprintf(d->dir, sizeof(d->dir), "/tmp/cxldcd-faces-XXXXXX");
+	snprintf(d->dir, sizeof(d->dir), "%.40s/cxldcd-faces-XXXXXX", state_root);
 	if (!mkdtemp(d->dir))
 		die("mkdtemp: %s", strerror(errno));
 	snprintf(d->fm, sizeof(d->fm), "%s/fm.sock", d->dir);
@@ -199,7 +208,7 @@ static void daemon_start(struct daemon *d, uint64_t blocks)
 	snprintf(d->qmp, sizeof(d->qmp), "%s/qmp.sock", d->dir);
 	snprintf(d->log, sizeof(d->log), "%s/stderr.log", d->dir);
 	snprintf(d->state, sizeof(d->state), "%s/state", d->dir);
-	live = d;
+	live[slot] = d;
 	daemon_exec(d);
 }
 
@@ -234,7 +243,7 @@ static long rss_kib(pid_t pid)
 	return kib;
 }
 
-static int unix_connect(const char *path, pid_t pid)
+static int unix_connect(struct daemon *d, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	double until = now_s() + WAIT_S;
@@ -248,8 +257,8 @@ static int unix_connect(const char *path, pid_t pid)
 		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			return fd;
 		close(fd);
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			live->pid = 0;
+		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+			d->pid = 0;
 			die("cxldcd exited (%s %d)", WIFEXITED(st) ? "status" : "signal",
 			    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		}
@@ -607,7 +616,7 @@ static void qmp_up(struct ctx *x)
 	static const char caps[] = "{\"execute\":\"qmp_capabilities\"}\n";
 	double until = now_s() + WAIT_S;
 
-	x->qmp = unix_connect(x->d.qmp, x->d.pid);
+	x->qmp = unix_connect(&x->d, x->d.qmp);
 	x->qlen = 0;
 	x->q_replies = x->q_errors = 0;
 	send_all(x->qmp, caps, sizeof(caps) - 1, "qmp");
@@ -620,7 +629,7 @@ static void qmp_up(struct ctx *x)
 
 static void connect_all(struct ctx *x)
 {
-	x->fm = unix_connect(x->d.fm, x->d.pid);
+	x->fm = unix_connect(&x->d, x->d.fm);
 	x->rlen = 0;
 	x->fm_sent = x->fm_done = 0;
 	x->fm_rc = 0;
@@ -961,7 +970,7 @@ static double restart(struct ctx *x)
 	daemon_term(&x->d);
 	t0 = now_s();
 	daemon_exec(&x->d);
-	x->fm = unix_connect(x->d.fm, x->d.pid);
+	x->fm = unix_connect(&x->d, x->d.fm);
 	x->rlen = 0;
 	x->fm_sent = x->fm_done = 0;
 	fm_extents(x, 0, 0);
@@ -991,88 +1000,117 @@ static uint32_t arg_u32(const char *s, uint32_t min)
 	unsigned long v = strtoul(s, &end, 10);
 
 	if (*end || v < min || v > 10000000ul) {
-		fprintf(stderr, "usage: bench-faces [-s small] [-b big] [-k ops] [-v]\n");
+		fprintf(stderr, "usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d dir] [-v]\n");
 		exit(2);
 	}
 	return (uint32_t)v;
 }
 
+static double median3(double *v, uint32_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 int main(int argc, char **argv)
 {
-	uint32_t small = 1000, big = 100000, k = 200, mid = 10000;
-	static struct ctx x;
-	struct run r;
-	double ts[NR_OPS], tb[NR_OPS], l0 = load1(), t_start = now_s(), t_pop;
+	uint32_t small = 1000, big = 100000, k = 200, mid = 10000, reps = 3;
+	static struct ctx xs, xb;
+	struct run rs, rb;
+	static double ts[NR_OPS][16], tb[NR_OPS][16];
+	double l0 = load1(), t_start = now_s(), t_pop, lmax = l0;
 	long rss_mid, rss_big;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:b:k:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:k:r:d:v")) != -1) {
 		switch (opt) {
 		case 's': small = arg_u32(optarg, 2 * PAGE); break;
 		case 'b': big = arg_u32(optarg, 2 * PAGE); break;
 		case 'k': k = arg_u32(optarg, 1); break;
+		case 'r': reps = arg_u32(optarg, 1); break;
+		case 'd': state_root = optarg; break;
 		case 'v': verbose = true; break;
 		default: arg_u32("x", 0);
 		}
 	}
+	if (reps > 16)
+		reps = 16;
 	if (k > small / 2)
 		k = small / 2;
 	if (big < small)
 		big = small;
 	mid = mid < small ? small : mid > big ? big : mid;
+	if (access(state_root, W_OK))
+		state_root = "/tmp";
 	atexit(cleanup);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	r = (struct run){ .n = small, .k = k, .scratch = big + 64, .seq = 0 };
-	daemon_start(&x.d, (uint64_t)big + 64 + 2u * k + 64);
-	connect_all(&x);
-	printf("bench-faces: cxldcd %s with --state; one region of 2 MiB blocks, 1 host "
-	       "(libcxldcd-host, accept all, no mapping), event-log-depth=65535\n",
-	       getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH);
-	printf("resident: extent i = block i with its own tag; %u operations per batch, "
-	       "pipelined, on distinct targets; load average %.2f at start\n", k, l0);
+	printf("bench-faces: cxldcd %s, two daemons (%u and %u resident extents), each with "
+	       "--state in %s; one region of 2 MiB blocks, 1 host (libcxldcd-host, accept all, "
+	       "no mapping), event-log-depth=65535\n",
+	       getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH, small, big, state_root);
+	printf("resident: extent i = block i with its own tag; %u operations per batch "
+	       "(read-only: median of 3 x %u), pipelined, on distinct targets; %u repetitions, "
+	       "small and big interleaved, medians; load average %.2f at start\n",
+	       k, 5 * k, reps, l0);
 	fflush(stdout);
 
-	populate(&x, 0, small, small);
-	measure(&x, &r, ts, true);
-	ts[OP_RESTART] = restart(&x);
-	if (verbose)
-		fprintf(stderr, "bench-faces: %u done\n", small);
-
+	rs = (struct run){ .n = small, .k = k, .scratch = small + 64 + 2 * k, .seq = 0 };
+	rb = (struct run){ .n = big, .k = k, .scratch = big + 64, .seq = 0 };
+	daemon_start(&xs.d, 0, (uint64_t)small + 64 + 2u * k + 64 + 2u * k + 64);
+	daemon_start(&xb.d, 1, (uint64_t)big + 64 + 2u * k + 64);
+	connect_all(&xs);
+	connect_all(&xb);
+	populate(&xs, 0, small, small);
 	t_pop = now_s();
-	populate(&x, small, mid, mid);
-	rss_mid = rss_kib(x.d.pid);
-	populate(&x, mid, big, big);
-	rss_big = rss_kib(x.d.pid);
+	populate(&xb, 0, mid, mid);
+	rss_mid = rss_kib(xb.d.pid);
+	populate(&xb, mid, big, big);
+	rss_big = rss_kib(xb.d.pid);
 	t_pop = now_s() - t_pop;
-	r.n = big;
-	measure(&x, &r, tb, false);
-	tb[OP_RESTART] = restart(&x);
+
+	for (uint32_t i = 0; i < reps; i++) {
+		double l = load1(), t[NR_OPS] = { 0 };
+
+		lmax = l > lmax ? l : lmax;
+		measure(&xs, &rs, t, true);
+		for (int o = 0; o < NR_OPS; o++)
+			ts[o][i] = t[o];
+		measure(&xb, &rb, t, false);
+		for (int o = 0; o < NR_OPS; o++)
+			tb[o][i] = t[o];
+		ts[OP_RESTART][i] = restart(&xs);
+		tb[OP_RESTART][i] = restart(&xb);
+		if (verbose)
+			fprintf(stderr, "bench-faces: repetition %u done\n", i + 1);
+	}
 
 	printf("\n| operation | %u | %u | ratio |\n|---|---|---|---|\n", small, big);
-	for (int i = 0; i < NR_OPS; i++) {
-		double us = i == OP_RESTART ? 1e3 : 1e6;
-		const char *unit = i == OP_RESTART ? "ms" : "µs";
+	for (int o = 0; o < NR_OPS; o++) {
+		double us = o == OP_RESTART ? 1e3 : 1e6, s_med = median3(ts[o], reps);
+		const char *unit = o == OP_RESTART ? "ms" : "µs";
 
-		if (tb[i] < 0) {
-			printf("| %s | %.1f %s | not measured | |\n", op_name[i], ts[i] * us, unit);
+		if (tb[o][0] < 0) {
+			printf("| %s | %.1f %s | not measured | |\n", op_name[o], s_med * us, unit);
 			continue;
 		}
-		printf("| %s | %.1f %s | %.1f %s | %.2f |\n", op_name[i], ts[i] * us, unit,
-		       tb[i] * us, unit, tb[i] / ts[i]);
+		printf("| %s | %.1f %s | %.1f %s | %.2f |\n", op_name[o], s_med * us, unit,
+		       median3(tb[o], reps) * us, unit, median3(tb[o], reps) / s_med);
 	}
 	printf("\nRSS per resident tagged extent (daemon VmRSS %u -> %u extents): %.0f B "
 	       "(%ld -> %ld KiB)\n", mid, big,
 	       big > mid ? (double)(rss_big - rss_mid) * 1024.0 / (big - mid) : 0.0, rss_mid,
 	       rss_big);
-	printf("populate %u -> %u: %.1f s (%.0f extents/s, pipelined 5604h + host accept)\n", small,
-	       big, t_pop, (big - small) / t_pop);
-	printf("load average %.2f at start, %.2f at end; %.0f s in all\n", l0, load1(),
-	       now_s() - t_start);
-	disconnect_all(&x);
-	daemon_term(&x.d);
+	printf("populate 0 -> %u: %.1f s (%.0f extents/s, 5604h + host accept, 64 in flight)\n",
+	       big, t_pop, big / t_pop);
+	printf("load average %.2f at start, %.2f at most between repetitions, %.2f at end; "
+	       "%.0f s in all\n", l0, lmax, load1(), now_s() - t_start);
+	disconnect_all(&xs);
+	disconnect_all(&xb);
+	daemon_term(&xs.d);
+	daemon_term(&xb.d);
 	return 0;
 }
