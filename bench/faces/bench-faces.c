@@ -49,6 +49,7 @@
 
 #include "cci/codec.h"
 #include "cci/dcd.h"
+#include "cci/events.h"
 #include "cci/fm-dcd.h"
 #include "cci/msg.h"
 #include "common/wire.h"
@@ -564,6 +565,38 @@ static void settle(struct ctx *x, uint32_t want, const char *what)
 }
 
 /*
+ * Empty the FM's own DC log (Add Capacity Response / Capacity Released
+ * records nobody else reads), so a full log does not stand in for memory
+ * per extent.
+ */
+static void fm_drain(struct ctx *x)
+{
+	static struct cxldcd_event ev[MBOX_BYTES / CXLDCD_EVENT_RECORD_SIZE];
+	uint8_t log = CXLDCD_LOG_DC;
+
+	for (;;) {
+		struct cci_get_events_out o;
+		struct cci_clear_events_in in = { .log = CXLDCD_LOG_DC };
+		uint8_t buf[CCI_CLEAR_EVENTS_HDR + 2 * 255];
+		struct wwr w;
+
+		fm_send(x, CXLDCD_OP_GET_EVENT_RECORDS, &log, 1);
+		fm_wait(x, true, "fm get event records");
+		if (cci_dec_get_events_out(x->fm_out, x->fm_out_len, &o, ev,
+					   sizeof(ev) / sizeof(ev[0])))
+			die("malformed get event records output");
+		if (!o.nr_records)
+			return;
+		for (uint16_t i = 0; i < o.nr_records; i++)
+			in.handles[in.nr_handles++] = ev[i].handle;
+		wwr_init(&w, buf, sizeof(buf));
+		cci_enc_clear_events_in(&w, &in);
+		fm_send(x, CXLDCD_OP_CLEAR_EVENT_RECORDS, buf, w.off);
+		fm_wait(x, true, "fm clear event records");
+	}
+}
+
+/*
  * Blocks [from, to) resident, block b with tag RTAG(b): 5604h with at most
  * WINDOW offers the host has not accepted yet (the host's DC log is the limit).
  */
@@ -580,11 +613,14 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 			pump(x, true, 100);
 		}
 		fm_add(x, b, RTAG(b));
+		if (b % 1024 == 0)
+			fm_drain(x);
 		if (verbose && b % 10000 == 0)
 			fprintf(stderr, "bench-faces: populating %u\n", b);
 	}
 	fm_wait(x, true, "populate");
 	settle(x, total_after, "populate");
+	fm_drain(x);
 }
 
 /* ---- connections */

@@ -276,8 +276,13 @@ enum cxldcd_rc core_tag_list(const struct cxldcd_dev *dev, uint32_t start, uint3
 	if (start > dev->nr_tags)
 		return CXLDCD_RC_INVALID_INPUT;
 	t = max ? tag_nth(dev, start) : NULL;
-	for (i = 0; t && i < max; t = i < max ? tag_after(dev, t) : NULL)
+	for (uint32_t s = t ? t->slot + 1 : dev->tag_used; s < dev->tag_used && s <= t->slot + 8; s++)
+		__builtin_prefetch(dev->tag_slot[s]);
+	for (i = 0; t && i < max; t = i < max ? tag_after(dev, t) : NULL) {
+		if (t->slot + 8 < dev->tag_used)
+			__builtin_prefetch(dev->tag_slot[t->slot + 8]); /* a page outgrows the cache */
 		fill(dev, t, &out[i++]);
+	}
 	*nr_out = i;
 	return CXLDCD_RC_SUCCESS;
 }
