@@ -828,7 +828,7 @@ static void drop_scratch(struct ctx *x, struct run *r)
 enum op {
 	OP_QMP_ADD, OP_QMP_ADD_FREE, OP_QMP_REL_PRESC, OP_QMP_REL_TAG, OP_QMP_STATUS, OP_QMP_QUERY,
 	OP_OBJ_ADD, OP_OBJ_DEL, OP_FM_ADD, OP_FM_REL, OP_FM_EXTENTS, OP_FM_TAGS, OP_HOST_ADD,
-	OP_RESTART, NR_OPS
+	OP_RESTART, OP_REPLAY, NR_OPS
 };
 
 static const char *const op_name[NR_OPS] = {
@@ -846,6 +846,7 @@ static const char *const op_name[NR_OPS] = {
 	[OP_FM_TAGS] = "FM 5608h page of 64 tags, random start",
 	[OP_HOST_ADD] = "host link: 5604h -> host accepts -> committed",
 	[OP_RESTART] = "restart (SIGTERM, exec, journal replay, first FM answer)",
+	[OP_REPLAY] = "restart per journal record replayed",
 };
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -998,6 +999,30 @@ static void measure(struct ctx *x, struct run *r, double *t, bool query)
 	drop_scratch(x, r);
 }
 
+/* Journal records the last start replayed, from the daemon's log ("N journal record(s) replayed"). */
+static double replayed_records(const struct daemon *d)
+{
+	FILE *f = fopen(d->log, "r");
+	char line[512];
+	double n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, " journal record(s) replayed");
+		unsigned long v;
+
+		if (!p)
+			continue;
+		*p = 0;
+		p = strrchr(line, ' ');
+		if (p && sscanf(p + 1, "%lu", &v) == 1)
+			n = (double)v;
+	}
+	fclose(f);
+	return n;
+}
+
 static double restart(struct ctx *x)
 {
 	double t0;
@@ -1054,7 +1079,7 @@ int main(int argc, char **argv)
 	static struct ctx xs, xb;
 	struct run rs, rb;
 	static double ts[NR_OPS][16], tb[NR_OPS][16];
-	double l0 = load1(), t_start = now_s(), t_pop, lmax = l0;
+	double l0 = load1(), t_start = now_s(), t_pop, lmax = l0, nrec_s = 0, nrec_b = 0;
 	long rss_mid, rss_big;
 	int opt;
 
@@ -1120,6 +1145,10 @@ int main(int argc, char **argv)
 			tb[o][i] = t[o];
 		ts[OP_RESTART][i] = restart(&xs);
 		tb[OP_RESTART][i] = restart(&xb);
+		nrec_s = replayed_records(&xs.d);
+		nrec_b = replayed_records(&xb.d);
+		ts[OP_REPLAY][i] = nrec_s ? ts[OP_RESTART][i] / nrec_s : -1;
+		tb[OP_REPLAY][i] = nrec_b ? tb[OP_RESTART][i] / nrec_b : -1;
 		if (verbose)
 			fprintf(stderr, "bench-faces: repetition %u done\n", i + 1);
 	}
@@ -1136,7 +1165,9 @@ int main(int argc, char **argv)
 		printf("| %s | %.1f %s | %.1f %s | %.2f |\n", op_name[o], s_med * us, unit,
 		       median3(tb[o], reps) * us, unit, median3(tb[o], reps) / s_med);
 	}
-	printf("\nRSS per resident tagged extent (daemon VmRSS %u -> %u extents): %.0f B "
+	printf("\njournal records replayed at the last restart: %.0f (small), %.0f (big)\n", nrec_s,
+	       nrec_b);
+	printf("RSS per resident tagged extent (daemon VmRSS %u -> %u extents): %.0f B "
 	       "(%ld -> %ld KiB)\n", mid, big,
 	       big > mid ? (double)(rss_big - rss_mid) * 1024.0 / (big - mid) : 0.0, rss_mid,
 	       rss_big);
