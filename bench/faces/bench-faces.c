@@ -27,7 +27,8 @@
  * added.
  *
  * Usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d state_root] [-v]
- * defaults: -s 1000 -b 100000 -k 200 -r 3 -d /dev/shm (else /tmp).  The daemon is $CXLDCD, else the one
+ * defaults: -s 1000 -b 100000 -k 200 -r 5 -d /dev/shm (else /tmp).  -x S: after
+ * populating, send 5603h pages to the big daemon for S seconds (to profile it).  The daemon is $CXLDCD, else the one
  * this build made.  The daemon and its directory are removed on every exit.
  */
 #include <errno.h>
@@ -1075,7 +1076,7 @@ static double median3(double *v, uint32_t n)
 
 int main(int argc, char **argv)
 {
-	uint32_t small = 1000, big = 100000, k = 200, mid = 10000, reps = 3;
+	uint32_t small = 1000, big = 100000, k = 200, mid = 10000, reps = 5, hold = 0;
 	static struct ctx xs, xb;
 	struct run rs, rb;
 	static double ts[NR_OPS][16], tb[NR_OPS][16];
@@ -1083,13 +1084,14 @@ int main(int argc, char **argv)
 	long rss_mid, rss_big;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:b:k:r:d:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:k:r:d:x:v")) != -1) {
 		switch (opt) {
 		case 's': small = arg_u32(optarg, 2 * PAGE); break;
 		case 'b': big = arg_u32(optarg, 2 * PAGE); break;
 		case 'k': k = arg_u32(optarg, 1); break;
 		case 'r': reps = arg_u32(optarg, 1); break;
 		case 'd': state_root = optarg; break;
+		case 'x': hold = arg_u32(optarg, 1); break;
 		case 'v': verbose = true; break;
 		default: arg_u32("x", 0);
 		}
@@ -1133,6 +1135,15 @@ int main(int argc, char **argv)
 	rss_big = rss_kib(xb.d.pid);
 	t_pop = now_s() - t_pop;
 
+	if (hold) {
+		/* -x S: 5603h pages at the big daemon for S seconds (to profile it) */
+		double until = now_s() + hold;
+
+		fprintf(stderr, "bench-faces: big daemon pid %d\n", (int)xb.d.pid);
+		while (now_s() < until)
+			fm_batch(&xb, &rb, fm_op_extents, "5603h loop");
+		return 0;
+	}
 	for (uint32_t i = 0; i < reps; i++) {
 		double l = load1(), t[NR_OPS] = { 0 };
 

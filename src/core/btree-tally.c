@@ -70,6 +70,14 @@ bool bt_tally_nth(const struct bt_tree *t, uint32_t col, uint32_t idx, struct bt
 		c->lv[d++].i = j;
 		n = n->in.child[j];
 	}
+	/*
+	 * The leaf is scanned value by value; once the tree outgrows the cache
+	 * each counts() costs misses, so start them all first, in parallel.
+	 */
+	for (uint32_t i = 0; i < n->n; i++)
+		__builtin_prefetch(n->l.val[i]);
+	for (uint32_t i = 0; i < n->n && t->pool->ops->warm; i++)
+		t->pool->ops->warm(n->l.val[i]);
 	for (uint32_t i = 0; i < n->n; i++) {
 		if (!t->pool->ops->counts(n->l.val[i], col))
 			continue;

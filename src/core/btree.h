@@ -63,6 +63,8 @@ struct bt_tally_ops {
 	/* Call add(ctx, col) once per count of val in col (at most BT_TALLY_MAX per col). */
 	void (*tally)(const void *val, void (*add)(void *ctx, uint32_t col), void *ctx);
 	bool (*counts)(const void *val, uint32_t col); /* val counts in col */
+	/* Optional: start loading what counts() reads beyond val itself (a prefetch). */
+	void (*warm)(const void *val);
 };
 
 /* Free nodes by size (bt_kind()): internal ones carry tally rows as wide as their level needs. */
@@ -155,6 +157,19 @@ static inline const struct bt_node *bt_leaf(const struct bt_cur *c)
 static inline uint32_t bt_pos(const struct bt_cur *c)
 {
 	return c->lv[c->depth - 1].i;
+}
+
+/* The leaf after c's, when it shares c's parent (else NULL): for prefetching. */
+static inline const struct bt_node *bt_leaf_after(const struct bt_cur *c)
+{
+	const struct bt_node *p;
+	uint32_t i;
+
+	if (c->depth < 2)
+		return NULL;
+	p = c->lv[c->depth - 2].n;
+	i = c->lv[c->depth - 2].i + 1;
+	return i < p->n ? p->in.child[i] : NULL;
 }
 
 static inline void *bt_val(const struct bt_cur *c)

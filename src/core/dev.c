@@ -397,18 +397,34 @@ static bool host_next(struct host_walk *w)
 /*
  * A page of extents reads three objects per entry (allocation, hold, tag),
  * each a cache miss once the state outgrows the cache: start loading the
- * allocations 8 entries ahead and what they point to 4 ahead.
+ * allocations 8 entries ahead and what they point to 4 ahead (into the next
+ * leaf too).  The first call loads the whole first stretch.
  */
-static void warm_ahead(const struct host_walk *w, bool first)
+static const struct alloc *ahead(const struct host_walk *w, uint32_t d)
 {
 	const struct bt_node *l = bt_leaf(&w->c);
-	uint32_t p = bt_pos(&w->c);
+	uint32_t p = bt_pos(&w->c) + d;
 
-	for (uint32_t j = first ? p + 1 : p + 8; j <= p + 8 && j < l->n; j++)
-		__builtin_prefetch(l->l.val[j]);
-	if (p + 4 < l->n) {
-		const struct alloc *a = l->l.val[p + 4];
+	if (p < l->n)
+		return l->l.val[p];
+	l = bt_leaf_after(&w->c);
+	p -= bt_leaf(&w->c)->n;
+	return l && p < l->n ? l->l.val[p] : NULL;
+}
 
+static void warm_ahead(const struct host_walk *w, bool first)
+{
+	for (uint32_t d = first ? 1 : 8; d <= 8; d++) {
+		const struct alloc *a = ahead(w, d);
+
+		if (a)
+			__builtin_prefetch(a);
+	}
+	for (uint32_t d = first ? 0 : 4; d <= 4; d++) {
+		const struct alloc *a = ahead(w, d);
+
+		if (!a)
+			continue;
 		__builtin_prefetch(a->holders);
 		if (a->tag)
 			__builtin_prefetch(a->tag);

@@ -133,7 +133,13 @@ static bool alloc_counts(const void *val, uint32_t host)
 	return false;
 }
 
-const struct bt_tally_ops region_tally_ops = { .tally = alloc_tally, .counts = alloc_counts };
+static void alloc_warm(const void *val)
+{
+	__builtin_prefetch(((const struct alloc *)val)->holders);
+}
+
+const struct bt_tally_ops region_tally_ops = { .tally = alloc_tally, .counts = alloc_counts,
+					       .warm = alloc_warm };
 
 /* x just became accepted (delta 1) or stops being (-1). */
 static void host_count(struct cxldcd_dev *dev, const struct hx *x, int32_t delta)
