@@ -27,9 +27,10 @@
  * added.
  *
  * Usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d state_root] [-v]
- * defaults: -s 1000 -b 100000 -k 200 -r 5 -d /dev/shm (else /tmp).  -x S: after
- * populating, send 5603h pages to the big daemon for S seconds (to profile it).  The daemon is $CXLDCD, else the one
- * this build made.  The daemon and its directory are removed on every exit.
+ * defaults: -s 1000 -b 100000 -k 200 -r 5 -d /dev/shm (else /tmp).
+ * -x S: after populating, send 5603h pages to the big daemon for S seconds
+ * (to profile it).  The daemon is $CXLDCD, else the one this build made.
+ * The daemons and their directories are removed on every exit.
  */
 #include <errno.h>
 #include <fcntl.h>
