@@ -115,7 +115,8 @@ static int check_tags(const struct cxldcd_dev *dev, char *msg, size_t cap)
 		if (tag_find(dev, t->id) != t)
 			FAIL("tag missing from hash");
 		for (const struct alloc *a = t->first; a; a = a->tag_next, na++) {
-			if (a->tag != t || (a->tag_next && a->tag_next->tag_prev != a))
+			if (a->tag != t || (a->tag_next && a->tag_next->tag_prev != a) ||
+			    (!a->tag_next && t->first->tag_prev != a))
 				FAIL("tag list broken");
 			if (dev->cfg.regions[a->region].sharable != t->sharable)
 				FAIL("tag sharable flag disagrees with region=%u", a->region);

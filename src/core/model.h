@@ -43,7 +43,7 @@ struct alloc {
 	uint64_t dpa, len;          /* also the key and end of its entry in region->allocs */
 	uint64_t tag_offset;
 	struct tag *tag;            /* NULL: untagged */
-	struct alloc *tag_prev, *tag_next;
+	struct alloc *tag_prev, *tag_next; /* the tag's first allocation: tag_prev is its last */
 	struct hx *holders;         /* linked through hx->a_next */
 	uint16_t seq;
 	uint8_t region;
@@ -90,7 +90,7 @@ struct tag {
 	bool sharable, fm_ref;
 	uint32_t nr_allocs;
 	uint64_t bytes, next_offset;
-	struct alloc *first, *last;
+	struct alloc *first;        /* its tag_prev is the last (see alloc_link()) */
 	uint32_t cnt[];             /* [2*host]: pending hx, [2*host+1]: accepted hx */
 };
 

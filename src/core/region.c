@@ -105,13 +105,16 @@ void alloc_link(struct cxldcd_dev *dev, struct alloc *a)
 	region_insert(dev, a);
 	if (!t)
 		return;
+	/* The first allocation's tag_prev is the last one: appending is O(1). */
 	a->tag_next = NULL;
-	a->tag_prev = t->last;
-	if (t->last)
-		t->last->tag_next = a;
-	else
+	if (t->first) {
+		a->tag_prev = t->first->tag_prev;
+		a->tag_prev->tag_next = a;
+		t->first->tag_prev = a;
+	} else {
+		a->tag_prev = a;
 		t->first = a;
-	t->last = a;
+	}
 	t->nr_allocs++;
 	t->bytes += a->len;
 	dev->tag_gen++;
@@ -201,14 +204,14 @@ void alloc_free(struct cxldcd_dev *dev, struct alloc *a)
 	if (a->orphan)
 		dev->nr_orphans--;
 	if (t) {
-		if (a->tag_prev)
-			a->tag_prev->tag_next = a->tag_next;
-		else
+		if (a == t->first)
 			t->first = a->tag_next;
+		else
+			a->tag_prev->tag_next = a->tag_next;
 		if (a->tag_next)
 			a->tag_next->tag_prev = a->tag_prev;
-		else
-			t->last = a->tag_prev;
+		else if (t->first)
+			t->first->tag_prev = a->tag_prev; /* a was the last */
 		t->nr_allocs--;
 		t->bytes -= a->len;
 		dev->tag_gen++;
