@@ -38,8 +38,13 @@ static bool tally_down(const struct bt_pool *pl, struct bt_cur *c, struct bt_nod
 	for (;; d++, from = 0) {
 		uint32_t i = from;
 
-		while (i < n->n && !(n->leaf ? pl->ops->counts(n->l.val[i], col) : bt_tally_get(n, i, col) > 0))
-			i++;
+		if (n->leaf && d > 0 && pl->ops->unit &&
+		    bt_tally_get(c->lv[d - 1].n, c->lv[d - 1].i, col) == n->n)
+			; /* every value of this leaf counts: i = from */
+		else
+			while (i < n->n && !(n->leaf ? pl->ops->counts(n->l.val[i], col)
+						     : bt_tally_get(n, i, col) > 0))
+				i++;
 		if (i == n->n)
 			return false;
 		c->lv[d].n = n;
@@ -55,7 +60,7 @@ static bool tally_down(const struct bt_pool *pl, struct bt_cur *c, struct bt_nod
 bool bt_tally_nth(const struct bt_tree *t, uint32_t col, uint32_t idx, struct bt_cur *c)
 {
 	struct bt_node *n = t->root;
-	uint32_t d = 0;
+	uint32_t d = 0, leaf_tally = UINT32_MAX;
 
 	if (!n)
 		return false;
@@ -68,7 +73,17 @@ bool bt_tally_nth(const struct bt_tree *t, uint32_t col, uint32_t idx, struct bt
 			return false;
 		c->lv[d].n = n;
 		c->lv[d++].i = j;
+		leaf_tally = bt_tally_get(n, j, col);
 		n = n->in.child[j];
+	}
+	if (t->pool->ops->unit && leaf_tally == n->n) {
+		/* every value of the leaf counts: the idx-th is at idx */
+		if (idx >= n->n)
+			return false;
+		c->lv[d].n = n;
+		c->lv[d].i = idx;
+		c->depth = d + 1;
+		return true;
 	}
 	/*
 	 * The leaf is scanned value by value; once the tree outgrows the cache

@@ -65,6 +65,11 @@ struct bt_tally_ops {
 	bool (*counts)(const void *val, uint32_t col); /* val counts in col */
 	/* Optional: start loading what counts() reads beyond val itself (a prefetch). */
 	void (*warm)(const void *val);
+	/*
+	 * A value counts at most once in a column: a leaf whose tally equals its
+	 * size then counts every value, and walks skip counts() there.
+	 */
+	bool unit;
 };
 
 /* Free nodes by size (bt_kind()): internal ones carry tally rows as wide as their level needs. */

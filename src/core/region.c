@@ -141,8 +141,9 @@ static void alloc_warm(const void *val)
 	__builtin_prefetch(((const struct alloc *)val)->holders);
 }
 
+/* A host holds an allocation at most once: a value counts at most once per column. */
 const struct bt_tally_ops region_tally_ops = { .tally = alloc_tally, .counts = alloc_counts,
-					       .warm = alloc_warm };
+					       .warm = alloc_warm, .unit = true };
 
 /* x just became accepted (delta 1) or stops being (-1). */
 static void host_count(struct cxldcd_dev *dev, const struct hx *x, int32_t delta)
