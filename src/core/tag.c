@@ -276,11 +276,11 @@ enum cxldcd_rc core_tag_list(const struct cxldcd_dev *dev, uint32_t start, uint3
 	if (start > dev->nr_tags)
 		return CXLDCD_RC_INVALID_INPUT;
 	t = max ? tag_nth(dev, start) : NULL;
-	for (uint32_t s = t ? t->slot + 1 : dev->tag_used; s < dev->tag_used && s <= t->slot + 8; s++)
+	for (uint32_t s = t ? t->slot + 1 : dev->tag_used; s < dev->tag_used && s <= t->slot + 16; s++)
 		__builtin_prefetch(dev->tag_slot[s]);
 	for (i = 0; t && i < max; t = i < max ? tag_after(dev, t) : NULL) {
-		if (t->slot + 8 < dev->tag_used)
-			__builtin_prefetch(dev->tag_slot[t->slot + 8]); /* a page outgrows the cache */
+		if (t->slot + 16 < dev->tag_used)
+			__builtin_prefetch(dev->tag_slot[t->slot + 16]); /* a page outgrows the cache */
 		fill(dev, t, &out[i++]);
 	}
 	*nr_out = i;
