@@ -153,7 +153,7 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	P32(&w, dev->tag_gen);
 	/* tags, creation order */
 	P32(&w, dev->nr_tags);
-	for (const struct tag *t = dev->tag_first; t; t = t->next) {
+	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t)) {
 		put(&w, t->id, CXLDCD_TAG_SIZE);
 		P8(&w, t->sharable | t->fm_ref << 1);
 		P64(&w, t->next_offset);
@@ -166,7 +166,9 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 
 		P32(&w, hs->gen);
 		P32(&w, hs->nr_groups);
-		for (const struct group *g = hs->head; g; g = g->next) {
+		for (uint32_t i = 0; i < hs->nr_groups; i++) {
+			const struct group *g = pending_at(dev, h, i);
+
 			P64(&w, g->id);
 			P64(&w, g->offered_ns);
 			P8(&w, g->dead);
@@ -186,7 +188,7 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 			n++;
 	P32(&w, n);
 	ti = 0;
-	for (const struct tag *t = dev->tag_first; t; t = t->next, ti++)
+	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t), ti++)
 		for (const struct alloc *a = t->first; a; a = a->tag_next)
 			put_alloc(&w, dev, a, ti);
 	for (uint8_t r = 0; r < c->nr_regions; r++)
@@ -208,7 +210,7 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 			P64(&w, l->ovf_last);
 			P32(&w, l->count);
 			for (uint32_t i = 0; i < l->count; i++)
-				put_event(&w, &l->rec[(l->head + i) % c->evlog_depth]);
+				put_event(&w, &l->rec[(l->head + i) % l->cap]);
 		}
 	}
 	/* releases remembered for core_tag_status(), oldest first */
@@ -385,6 +387,10 @@ static int read_tags(struct rctx *x)
 		t->next_offset = G64(&x->r);
 		x->tag_bytes[i] = G64(&x->r);
 		x->tag_allocs[i] = G32(&x->r);
+		if (tag_reserve(dev, 1)) {
+			core_free(dev, t);
+			return -ENOMEM;
+		}
 		tag_link(dev, t);
 		x->tags[i] = t;
 	}
@@ -424,13 +430,12 @@ static int read_hosts(struct rctx *x)
 			if (!g)
 				return -ENOMEM;
 			*g = (struct group){ .id = id, .offered_ns = at, .dead = dead, .nr = nr };
-			/* the FIFO as add.c's commit() links it */
-			if (hs->tail)
-				hs->tail->next = g;
-			else
-				hs->head = g;
-			hs->tail = g;
-			hs->nr_groups++;
+			/* queued as add.c's commit() queues it */
+			if (pending_reserve(dev, h)) {
+				core_free(dev, g);
+				return -ENOMEM;
+			}
+			pending_push(dev, h, g);
 			x->groups[h][x->nr_groups[h]++] = g;
 		}
 		kind = G8(&x->r);
@@ -586,11 +591,8 @@ static int read_logs(struct rctx *x)
 			n = G32(&x->r);
 			if (x->r.bad || !next || ovf > 1 || n > dev->cfg.evlog_depth)
 				return bad(x, "event log");
-			if (n && !l->rec) {
-				l->rec = core_zalloc(dev, sizeof(*l->rec) * dev->cfg.evlog_depth);
-				if (!l->rec)
-					return -ENOMEM;
-			}
+			if (n && evlog_reserve(dev, owner, k, n))
+				return -ENOMEM;
 			for (uint32_t i = 0; i < n; i++) {
 				struct cxldcd_event ev;
 

@@ -3,9 +3,7 @@
  * request.c - the bracket around every request that reaches a device: model
  * time before it runs, the journal record of its input BEFORE it runs (on
  * stable storage before the model applies it, docs/persistence.md), the QMP
- * events of what it did after that, and checkpoints every N records (N
- * grows with the state, so a checkpoint's O(state) cost stays O(1) per
- * record).
+ * events of what it did after that, and checkpoints every N records.
  *
  * Journaling the input first is what makes a failing store harmless: when
  * the commit fails (disk full, EIO, EFBIG) the request is refused before the
@@ -232,28 +230,9 @@ void srv_checkpoint(struct server_ctx *s)
 	s->since_ckpt = 0;
 }
 
-/*
- * Records between checkpoints: ckpt_every, or twice the extents and tags
- * the devices hold if that is more.  A checkpoint writes the whole state;
- * spread over at least as many records, it costs O(1) per record.
- */
-static uint64_t ckpt_interval(const struct server_ctx *s)
-{
-	uint64_t items = 0;
-
-	for (size_t i = 0; i < s->nr_devs; i++) {
-		struct core_counts c;
-
-		core_counts_get(s->devs[i]->dev, &c);
-		items += (uint64_t)(c.total_extents - c.avail_extents) + (c.total_tags - c.avail_tags);
-	}
-	return 2 * items > s->ckpt_every ? 2 * items : s->ckpt_every;
-}
-
 void srv_request_end(struct server_ctx *s)
 {
 	srv_events_flush(s);
-	if (!s->replaying && s->ckpt_every && s->since_ckpt >= s->ckpt_every &&
-	    s->since_ckpt >= ckpt_interval(s))
+	if (!s->replaying && s->ckpt_every && s->since_ckpt >= s->ckpt_every)
 		srv_checkpoint(s);
 }
