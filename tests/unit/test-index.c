@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-index.c - the model's indexes behind its paged queries: live tags in
- * creation order (core_tag_list) and each host's pending groups
- * (core_pending_get/find/extents).  Random sequences (fixed seeds) against a
+ * creation order (core_tag_list), each host's pending groups
+ * (core_pending_get/find/extents) and each host's accepted extents
+ * (core_extent_list, through the region trees' per-host tallies).  Random sequences (fixed seeds) against a
  * plain reference list: every page at every start is the reference's slice,
  * a full paging returns each item exactly once, and growing an index with
  * its allocation failing changes nothing.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "common.h"
 
@@ -115,6 +117,42 @@ static void full_scan(struct tenv *e, const struct tref *r, uint32_t max)
 	page_check(e, r, r->n, max); /* start == count: an empty page */
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * A host's accepted extents in DPA order from a random start (the per-host
+ * tallies of the region tree, several levels deep here), against the
+ * reference; also the page at start == count and past it.
+ */
+static void extent_page_check(struct tenv *e, const struct tref *r, uint16_t h)
+{
+	static uint32_t blocks[NT];
+	static struct cxldcd_extent x[64];
+	static struct core_extent_info xi[64];
+	uint32_t nb = 0, start, max, n;
+
+	for (uint32_t i = 0; i < r->n; i++)
+		if (r->t[i].host == h)
+			blocks[nb++] = r->t[i].block;
+	qsort(blocks, nb, sizeof(blocks[0]), cmp_u32);
+	assert_int_equal(core_extent_count(e->dev, h), nb);
+	start = rnd(nb + 1);
+	max = 1 + rnd(64);
+	assert_int_equal(core_extent_list(e->dev, h, start, max, x, &n), CXLDCD_RC_SUCCESS);
+	assert_int_equal(n, start + max <= nb ? max : nb - start);
+	for (uint32_t i = 0; i < n; i++)
+		assert_true(x[i].dpa == blocks[start + i] * 2 * MiB && x[i].len == 2 * MiB);
+	assert_int_equal(core_extent_list_info(e->dev, h, start, max, xi, &n), CXLDCD_RC_SUCCESS);
+	for (uint32_t i = 0; i < n; i++)
+		assert_true(xi[i].ext.dpa == blocks[start + i] * 2 * MiB && xi[i].host == h);
+	assert_int_equal(core_extent_list(e->dev, h, nb + 1, 1, x, &n), CXLDCD_RC_INVALID_INPUT);
+}
+
 static void test_tag_pages_agree_with_reference(void **state)
 {
 	struct tenv *e = tenv_new(big);
@@ -140,6 +178,8 @@ static void test_tag_pages_agree_with_reference(void **state)
 		}
 		assert_int_equal(core_tag_count(e->dev), r.n);
 		page_check(e, &r, rnd(r.n + 1), 1 + rnd(16));
+		if (step % 3 == 0)
+			extent_page_check(e, &r, (uint16_t)rnd(2));
 		if (step % 500 == 0) {
 			full_scan(e, &r, 1 + rnd(7));
 			assert_invariants(e->dev);
