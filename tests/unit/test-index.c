@@ -65,7 +65,8 @@ static void tag_add(struct tenv *e, struct tref *r)
 	while (r->used[b])
 		b = (b + 1) % NT;
 	t->v = ++r->next_v;
-	t->host = (uint16_t)rnd(2);
+	/* hosts own long runs of blocks: leaves held by one host, and leaves shared */
+	t->host = (uint16_t)(b / 300 % 2 ? rnd(2) : b / 600 % 2);
 	t->block = b;
 	x.dpa = b * 2 * MiB;
 	tag_of(x.tag, t->v);
