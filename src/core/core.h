@@ -362,6 +362,12 @@ enum cxldcd_rc core_tag_list(const struct cxldcd_dev *dev, uint32_t start, uint3
 			     struct core_tag_info *out, uint32_t *nr_out);
 int core_tag_get(const struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE],
 		 struct core_tag_info *out); /* 0 or -ENOENT */
+/*
+ * The tag's position in the core_tag_list() order in *idx (a page can start
+ * there).  0 or -ENOENT.  O(log n); core_tag_list() from any start is
+ * O(log n + page).
+ */
+int core_tag_index(const struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE], uint32_t *idx);
 
 enum core_tag_state {
 	CORE_TAG_NOT_FOUND = 0,     /* the host never had the tag (or it was never seen) */

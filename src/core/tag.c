@@ -298,6 +298,16 @@ int core_tag_get(const struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE
 	return 0;
 }
 
+int core_tag_index(const struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE], uint32_t *idx)
+{
+	const struct tag *t = tag_find(dev, tag);
+
+	if (!t)
+		return -ENOENT;
+	*idx = fw_prefix(dev, t->slot);
+	return 0;
+}
+
 const char *core_tag_state_str(enum core_tag_state s)
 {
 	switch (s) {

@@ -98,9 +98,12 @@ static void page_check(struct tenv *e, const struct tref *r, uint32_t start, uin
 	assert_int_equal(n, start + max <= r->n ? max : r->n - start);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct rtag *t = &r->t[start + i];
+		uint32_t at;
 
 		tag_of(want, t->v);
 		assert_memory_equal(ti[i].tag, want, 16);
+		assert_int_equal(core_tag_index(e->dev, want, &at), 0);
+		assert_int_equal(at, start + i);
 		assert_int_equal(ti[i].accepted_map[0], 1u << t->host);
 		assert_int_equal(ti[i].nr_extents, 1);
 	}
@@ -189,6 +192,14 @@ static void test_tag_pages_agree_with_reference(void **state)
 	full_scan(e, &r, 16);
 	assert_int_equal(core_tag_list(e->dev, r.n + 1, 1, &ti, &n), CXLDCD_RC_INVALID_INPUT);
 	assert_int_equal(n, 0);
+	{
+		uint8_t gone[16];
+		uint32_t at = 7;
+
+		tag_of(gone, r.next_v + 1); /* never created */
+		assert_int_equal(core_tag_index(e->dev, gone, &at), -ENOENT);
+		assert_int_equal(at, 7);
+	}
 	assert_invariants(e->dev);
 	tenv_free(e);
 }
