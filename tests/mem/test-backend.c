@@ -252,7 +252,7 @@ static void test_hash_spreads_tags_differing_in_last_bytes(void **state)
 	{
 		uint8_t tag[16];
 
-		assert_int_equal(mem_tag_parse(t, tag, NULL, 0), 0);
+		assert_int_equal(common_tag_parse(t, tag, NULL, 0), 0);
 		assert_string_equal(mem_backend_id(mem_registry_find_tag(f->reg, tag)), "b6");
 	}
 }
