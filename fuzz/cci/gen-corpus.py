@@ -58,6 +58,15 @@ dispatch = {
     'supported-logs': step(FM, 0x0400),
     'get-log': step(H0, 0x0401, CEL + struct.pack('<II', 0, 56)),
     'identify-memdev': step(H0, 0x4000),
+    'fw-info': step(H0, 0x0200),
+    'timestamp': step(H0, 0x0301, struct.pack('<Q', 1_700_000_000_000_000_000)) + step(H0, 0x0300),
+    'partition-info': step(H1, 0x4100),
+    'lsa': step(H0, 0x4103, struct.pack('<I4x', 0x10) + b'label') + step(H0, 0x4102, struct.pack('<II', 0, 0x40)),
+    'health': step(H0, 0x4200),
+    'alert-cfg': step(H0, 0x4202, struct.pack('<BBBxHHHH', 0x1f, 0x1f, 90, 70, 0, 10, 10)) + step(H0, 0x4201),
+    'poison': step(H0, 0x4301, struct.pack('<Q', 0x1000))
+              + step(H0, 0x4300, struct.pack('<QQ', 0, 0x1000000))
+              + step(H0, 0x4302, struct.pack('<Q', 0x1000) + bytes(64)),
     'dc-config': step(H0, 0x4800, bytes([8, 0])),
     'dc-extents': step(H0, 0x4801, struct.pack('<II', 16, 0)),
     'dcd-info': step(FM, 0x5600),

@@ -36,7 +36,8 @@ enum cxldcd_rc cci_put_extents(struct cci_call *c, uint16_t host, uint32_t start
 /*
  * Identify Memory Device: Total/Volatile Capacity report the static
  * capacity only; dynamic capacity is discovered with 4800h (as QEMU and the
- * Linux driver do).  Every event log holds evlog_depth records.
+ * Linux driver do).  Every event log holds evlog_depth records.  The poison
+ * list holds CORE_POISON_MAX ranges, and as many may be injected.
  */
 enum cxldcd_rc cci_cmd_identify_memdev(struct cci_call *c)
 {
@@ -50,6 +51,9 @@ enum cxldcd_rc cci_cmd_identify_memdev(struct cci_call *c)
 		.fail_log_size = depth,
 		.fatal_log_size = depth,
 		.dc_log_size = depth,
+		.lsa_size = cfg->lsa_size,
+		.poison_list_max = CORE_POISON_MAX,
+		.inject_poison_limit = CORE_POISON_MAX,
 	};
 
 	memcpy(id.fw_revision, "cxldcd 0.1.0", sizeof("cxldcd 0.1.0"));

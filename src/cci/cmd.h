@@ -96,6 +96,10 @@ cci_handler_fn cci_cmd_get_events, cci_cmd_clear_events, cci_cmd_get_irq_policy,
 	cci_cmd_set_irq_policy;
 cci_handler_fn cci_cmd_identify_memdev, cci_cmd_get_dc_config, cci_cmd_get_dc_extents,
 	cci_cmd_add_dc_rsp, cci_cmd_release_dc;
+cci_handler_fn cci_cmd_get_fw_info, cci_cmd_get_timestamp, cci_cmd_set_timestamp,
+	cci_cmd_get_partition_info, cci_cmd_get_lsa, cci_cmd_set_lsa, cci_cmd_get_health_info,
+	cci_cmd_get_alert_cfg, cci_cmd_set_alert_cfg, cci_cmd_get_poison_list,
+	cci_cmd_inject_poison, cci_cmd_clear_poison;
 cci_handler_fn cci_cmd_fm_dcd_info, cci_cmd_fm_host_region_cfg, cci_cmd_fm_set_region_cfg,
 	cci_cmd_fm_region_extents, cci_cmd_fm_initiate_add, cci_cmd_fm_initiate_release,
 	cci_cmd_fm_add_ref, cci_cmd_fm_remove_ref, cci_cmd_fm_list_tags;

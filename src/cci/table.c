@@ -20,10 +20,13 @@
 #include "cci/events.h"
 #include "cci/fm-dcd.h"
 #include "cci/generic.h"
+#include "cci/memdev.h"
 
 #define EFF_NONE 0u
 #define EFF_ICC CCI_EFF_IMMEDIATE_CONFIG_CHANGE
 #define EFF_ILC CCI_EFF_IMMEDIATE_LOG_CHANGE
+#define EFF_IPC CCI_EFF_IMMEDIATE_POLICY_CHANGE
+#define EFF_IDC CCI_EFF_IMMEDIATE_DATA_CHANGE
 /* 5602h/5604h/5605h (CXL r3.2 §7.6.7.6.3/5/6): config change after cold,
  * conventional and CXL reset; immediate config change; immediate data change. */
 #define EFF_FM_CFG                                                                       \
@@ -48,12 +51,35 @@ static const struct cci_cmd table[] = {
 	  cci_cmd_get_irq_policy, 0, 0, 0, EFF_NONE, BOTH },
 	{ CXLDCD_OP_SET_EVENT_INTERRUPT_POLICY, "Set Event Interrupt Policy",
 	  cci_cmd_set_irq_policy, CCI_IRQ_POLICY_MIN, CCI_IRQ_POLICY_SIZE, 0, EFF_ICC, BOTH },
+	{ CXLDCD_OP_GET_FW_INFO, "Get FW Info", cci_cmd_get_fw_info, 0, 0, 0, EFF_NONE, CMD_MBOX },
+	{ CXLDCD_OP_GET_TIMESTAMP, "Get Timestamp", cci_cmd_get_timestamp, 0, 0, 0, EFF_NONE,
+	  CMD_MBOX },
+	{ CXLDCD_OP_SET_TIMESTAMP, "Set Timestamp", cci_cmd_set_timestamp, CCI_TIMESTAMP_SIZE,
+	  CCI_TIMESTAMP_SIZE, 0, EFF_IPC, CMD_MBOX },
 	{ CXLDCD_OP_GET_SUPPORTED_LOGS, "Get Supported Logs", cci_cmd_get_supported_logs, 0, 0, 0,
 	  EFF_NONE, BOTH },
 	{ CXLDCD_OP_GET_LOG, "Get Log", cci_cmd_get_log, CCI_GET_LOG_IN_SIZE, CCI_GET_LOG_IN_SIZE,
 	  0, EFF_NONE, BOTH },
 	{ CXLDCD_OP_IDENTIFY_MEMORY_DEVICE, "Identify Memory Device", cci_cmd_identify_memdev, 0,
 	  0, 0, EFF_NONE, CMD_MBOX },
+	{ CXLDCD_OP_GET_PARTITION_INFO, "Get Partition Info", cci_cmd_get_partition_info, 0, 0, 0,
+	  EFF_NONE, CMD_MBOX },
+	{ CXLDCD_OP_GET_LSA, "Get LSA", cci_cmd_get_lsa, CCI_GET_LSA_IN_SIZE, CCI_GET_LSA_IN_SIZE, 0,
+	  EFF_NONE, CMD_MBOX },
+	{ CXLDCD_OP_SET_LSA, "Set LSA", cci_cmd_set_lsa, CCI_SET_LSA_HDR, CCI_VAR, 1,
+	  EFF_ICC | EFF_IDC, CMD_MBOX },
+	{ CXLDCD_OP_GET_HEALTH_INFO, "Get Health Info", cci_cmd_get_health_info, 0, 0, 0, EFF_NONE,
+	  CMD_MBOX },
+	{ CXLDCD_OP_GET_ALERT_CONFIG, "Get Alert Configuration", cci_cmd_get_alert_cfg, 0, 0, 0,
+	  EFF_NONE, CMD_MBOX },
+	{ CXLDCD_OP_SET_ALERT_CONFIG, "Set Alert Configuration", cci_cmd_set_alert_cfg,
+	  CCI_SET_ALERT_CFG_SIZE, CCI_SET_ALERT_CFG_SIZE, 0, EFF_IPC, CMD_MBOX },
+	{ CXLDCD_OP_GET_POISON_LIST, "Get Poison List", cci_cmd_get_poison_list,
+	  CCI_POISON_LIST_IN_SIZE, CCI_POISON_LIST_IN_SIZE, 0, EFF_NONE, CMD_MBOX },
+	{ CXLDCD_OP_INJECT_POISON, "Inject Poison", cci_cmd_inject_poison, CCI_INJECT_POISON_SIZE,
+	  CCI_INJECT_POISON_SIZE, 0, EFF_IDC, CMD_MBOX },
+	{ CXLDCD_OP_CLEAR_POISON, "Clear Poison", cci_cmd_clear_poison, CCI_CLEAR_POISON_SIZE,
+	  CCI_CLEAR_POISON_SIZE, 0, EFF_IDC, CMD_MBOX },
 	{ CXLDCD_OP_GET_DC_CONFIG, "Get Dynamic Capacity Configuration", cci_cmd_get_dc_config,
 	  CCI_DC_CONFIG_IN_SIZE, CCI_DC_CONFIG_IN_SIZE, 0, EFF_NONE, CMD_MBOX },
 	{ CXLDCD_OP_GET_DC_EXTENT_LIST, "Get Dynamic Capacity Extent List",

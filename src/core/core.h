@@ -126,6 +126,7 @@ struct cxldcd_dev_cfg {
 	bool seq_one_based;            /* shared sequence 1..n (Linux v10) instead of 0..n-1 */
 	uint64_t pending_timeout_ms;   /* core_tick() expires pending groups older; 0 = never */
 	uint64_t serial;               /* device serial number, reported by Identify (0001h) */
+	uint32_t lsa_size;             /* Label Storage Area bytes (4102h/4103h); 0 = none */
 	const struct cxldcd_allocator *alloc; /* borrowed; must outlive the device */
 };
 
@@ -440,6 +441,74 @@ int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cx
 
 /* No host has a 4802h/4803h More chain staged (a quiet moment for a snapshot). */
 bool core_staging_idle(const struct cxldcd_dev *dev);
+
+/* ------------------------------------------------------ memory-device state */
+
+/*
+ * Poison (CXL r3.2 §8.2.10.9.4), device-wide and per DPA, at most
+ * CORE_POISON_MAX disjoint ranges of 64-byte multiples.  owner: a host may
+ * touch only the DPA it can access (static capacity and its accepted
+ * extents); CORE_OWNER_FM reaches every DPA the device decodes.  Errors:
+ * Invalid Input (unaligned or empty), Invalid Physical Address (not
+ * accessible), Inject Poison Limit (list full), Resources Exhausted (a clear
+ * that would split a range when the list is full).
+ */
+#define CORE_POISON_MAX 64u
+#define CORE_POISON_SRC_UNKNOWN 0u
+#define CORE_POISON_SRC_EXTERNAL 1u
+#define CORE_POISON_SRC_INTERNAL 2u
+#define CORE_POISON_SRC_INJECTED 3u
+#define CORE_POISON_SRC_VENDOR 7u
+
+struct core_poison {
+	uint64_t dpa, len;          /* bytes, 64-byte multiples */
+	uint8_t source;             /* CORE_POISON_SRC_* (Error Source of a Media Error Record) */
+};
+
+enum cxldcd_rc core_poison_inject(struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa,
+				  uint64_t len, uint8_t source, struct cxldcd_diag *diag);
+enum cxldcd_rc core_poison_clear(struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa,
+				 uint64_t len, struct cxldcd_diag *diag);
+/*
+ * The pieces of poison inside [dpa, dpa+len) that owner can access, in DPA
+ * order, up to max; *more when some were left out.  Return: pieces written.
+ */
+uint32_t core_poison_list(const struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa, uint64_t len,
+			  struct core_poison *out, uint32_t max, bool *more);
+/* Some poison overlaps [dpa, dpa+len) (slow-path reads). */
+bool core_poison_test(const struct cxldcd_dev *dev, uint64_t dpa, uint64_t len);
+uint32_t core_poison_count(const struct cxldcd_dev *dev);
+/* Drop poison in [dpa, dpa+len): the range was sanitized. */
+void core_poison_forget(struct cxldcd_dev *dev, uint64_t dpa, uint64_t len);
+
+/* Timestamp (0300h/0301h): 0 until set, then advances with core_dev_set_time(). */
+uint64_t core_timestamp_get(const struct cxldcd_dev *dev);
+enum cxldcd_rc core_timestamp_set(struct cxldcd_dev *dev, uint64_t ts_ns);
+
+/* Label Storage Area of cfg.lsa_size bytes (zeros until written).  Out of range: Invalid Input. */
+enum cxldcd_rc core_lsa_read(const struct cxldcd_dev *dev, uint32_t offset, uint32_t len,
+			     uint8_t *out, struct cxldcd_diag *diag);
+enum cxldcd_rc core_lsa_write(struct cxldcd_dev *dev, uint32_t offset, uint32_t len,
+			      const uint8_t *data, struct cxldcd_diag *diag);
+
+/* Alerts (4201h/4202h alert bits). */
+#define CORE_ALERT_LIFE_USED (1u << 0)
+#define CORE_ALERT_OVER_TEMP (1u << 1)
+#define CORE_ALERT_UNDER_TEMP (1u << 2)
+#define CORE_ALERT_CORR_VOLATILE (1u << 3)
+#define CORE_ALERT_CORR_PERSISTENT (1u << 4)
+#define CORE_ALERT_ALL 0x1fu
+
+struct core_alert_cfg {
+	uint8_t enabled;            /* CORE_ALERT_* programmable warnings enabled */
+	uint8_t life_used_crit, life_used_warn;     /* percent */
+	uint16_t over_temp_crit, under_temp_crit;   /* degrees C, two's complement */
+	uint16_t over_temp_warn, under_temp_warn;
+	uint16_t corr_volatile_warn, corr_persistent_warn;
+};
+void core_alert_get(const struct cxldcd_dev *dev, struct core_alert_cfg *out);
+enum cxldcd_rc core_alert_set(struct cxldcd_dev *dev, uint8_t valid, uint8_t enable,
+			      const struct core_alert_cfg *thr, struct cxldcd_diag *diag);
 
 /* ------------------------------------------------------------- debugging */
 

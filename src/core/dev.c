@@ -186,6 +186,8 @@ void obs_revoked(struct cxldcd_dev *dev, const struct core_extent_info *x)
 
 void obs_freed(struct cxldcd_dev *dev, const struct core_extent_info *x)
 {
+	if (x->sanitize)    /* sanitized capacity comes back clean */
+		core_poison_forget(dev, x->ext.dpa, x->ext.len);
 	FOR_OBS(dev, capacity_freed, x);
 }
 
@@ -282,6 +284,8 @@ void core_dev_free(struct cxldcd_dev *dev)
 	}
 	tag_table_fini(dev);
 	evlog_fini(dev);
+	poison_fini(dev);
+	memdev_fini(dev);
 	core_free(dev, dev->hosts);
 	core_free(dev, dev->rel);
 	bt_pool_fini(&dev->pool);

@@ -38,6 +38,8 @@
 
 struct tag;
 struct group;
+struct poison_list;
+struct memdev_state;
 
 struct alloc {
 	uint64_t dpa, len;          /* also the key and end of its entry in region->allocs */
@@ -144,6 +146,8 @@ struct cxldcd_dev {
 	uint32_t nr_obs;
 	struct released *rel;
 	uint32_t rel_head, rel_count;
+	struct poison_list *poison;  /* poison.c; NULL until the first injection */
+	struct memdev_state *memdev; /* memdev.c; NULL until first set */
 };
 
 /* Spare objects reserved before a commit (validate-then-commit). */
@@ -175,6 +179,10 @@ void obs_released(struct cxldcd_dev *dev, const struct core_extent_info *x);
 void obs_revoked(struct cxldcd_dev *dev, const struct core_extent_info *x);
 void obs_freed(struct cxldcd_dev *dev, const struct core_extent_info *x);
 void obs_answered(struct cxldcd_dev *dev, uint16_t host, uint64_t id, uint32_t off, uint32_t acc);
+
+/* ------------------------------------------------------------ poison.c, memdev.c */
+void poison_fini(struct cxldcd_dev *dev);
+void memdev_fini(struct cxldcd_dev *dev);
 
 /* ------------------------------------------------------------ region.c */
 static inline uint64_t alloc_end(const struct alloc *a)

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-memdev.c - handlers of the memory-device commands beyond Dynamic
+ * Capacity (memdev.h), served on host mailboxes only: the FM CCI has no
+ * host identity for poison or labels, and answers Unsupported Mailbox or
+ * CCI (15h) as for 48xxh.
+ */
+#include <string.h>
+
+#include "cci/cmd.h"
+#include "cci/memdev.h"
+
+#define FW_REVISION "cxldcd 0.1.0"
+#define TEMP_NOT_IMPLEMENTED 0xffffu
+
+/* One slot, slot 1 active, no staged slot, no online activation. */
+enum cxldcd_rc cci_cmd_get_fw_info(struct cci_call *c)
+{
+	struct cci_fw_info fw = { .slots_supported = 1, .slot_info = 1 };
+
+	memcpy(fw.rev[0], FW_REVISION, sizeof(FW_REVISION));
+	cci_enc_fw_info_out(c->out, &fw);
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc cci_cmd_get_timestamp(struct cci_call *c)
+{
+	cci_enc_timestamp(c->out, core_timestamp_get(c->dev));
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc cci_cmd_set_timestamp(struct cci_call *c)
+{
+	uint64_t ts;
+	int err = cci_dec_timestamp(c->in, c->in_len, &ts);
+
+	if (err)
+		return cci_dec_rc(err);
+	return core_timestamp_set(c->dev, ts);
+}
+
+/* Static capacity is volatile and not partitionable: no change is ever pending. */
+enum cxldcd_rc cci_cmd_get_partition_info(struct cci_call *c)
+{
+	struct cci_partition_info pi = {
+		.active_volatile = core_dev_cfg(c->dev)->static_capacity,
+	};
+
+	cci_enc_partition_info_out(c->out, &pi);
+	return CXLDCD_RC_SUCCESS;
+}
+
+/* Get LSA: beyond the LSA, or more than one response carries: Invalid Input. */
+enum cxldcd_rc cci_cmd_get_lsa(struct cci_call *c)
+{
+	struct cci_lsa_range in;
+	int err = cci_dec_get_lsa_in(c->in, c->in_len, &in);
+	uint8_t *dst;
+
+	if (err)
+		return cci_dec_rc(err);
+	if (in.length > wwr_left(c->out))
+		return CXLDCD_RC_INVALID_INPUT;
+	dst = c->out->p + c->out->off;
+	if (core_lsa_read(c->dev, in.offset, in.length, dst, NULL) != CXLDCD_RC_SUCCESS)
+		return CXLDCD_RC_INVALID_INPUT;
+	c->out->off += in.length;
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc cci_cmd_set_lsa(struct cci_call *c)
+{
+	struct cci_lsa_range in;
+	const uint8_t *data;
+	int err = cci_dec_set_lsa_in(c->in, c->in_len, &in, &data);
+
+	if (err)
+		return cci_dec_rc(err);
+	return core_lsa_write(c->dev, in.offset, in.length, data, NULL);
+}
+
+/* Health: normal, media ready, no life used reported, no temperature sensor. */
+enum cxldcd_rc cci_cmd_get_health_info(struct cci_call *c)
+{
+	struct cci_health_info h = { .temperature = TEMP_NOT_IMPLEMENTED };
+
+	cci_enc_health_info_out(c->out, &h);
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc cci_cmd_get_alert_cfg(struct cci_call *c)
+{
+	struct core_alert_cfg a;
+	struct cci_alert_cfg out;
+
+	core_alert_get(c->dev, &a);
+	out = (struct cci_alert_cfg){
+		.valid_alerts = a.enabled,
+		.programmable_alerts = CORE_ALERT_ALL,
+		.life_used_crit = a.life_used_crit,
+		.life_used_warn = a.life_used_warn,
+		.over_temp_crit = a.over_temp_crit,
+		.under_temp_crit = a.under_temp_crit,
+		.over_temp_warn = a.over_temp_warn,
+		.under_temp_warn = a.under_temp_warn,
+		.corr_volatile_warn = a.corr_volatile_warn,
+		.corr_persistent_warn = a.corr_persistent_warn,
+	};
+	cci_enc_alert_cfg_out(c->out, &out);
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc cci_cmd_set_alert_cfg(struct cci_call *c)
+{
+	struct cci_set_alert_cfg in;
+	struct core_alert_cfg thr = { 0 };
+	int err = cci_dec_set_alert_cfg_in(c->in, c->in_len, &in);
+
+	if (err)
+		return cci_dec_rc(err);
+	thr.life_used_warn = in.life_used_warn;
+	thr.over_temp_warn = in.over_temp_warn;
+	thr.under_temp_warn = in.under_temp_warn;
+	thr.corr_volatile_warn = in.corr_volatile_warn;
+	thr.corr_persistent_warn = in.corr_persistent_warn;
+	return core_alert_set(c->dev, in.valid_actions, in.enable_actions, &thr, NULL);
+}
+
+/*
+ * Get Poison List: the poison in the range that this host can access, as
+ * many records as fit; More Media Error Records when some did not.
+ */
+enum cxldcd_rc cci_cmd_get_poison_list(struct cci_call *c)
+{
+	struct cci_poison_range in;
+	struct core_poison p[CORE_POISON_MAX];
+	struct cci_poison_list_hdr h = { 0 };
+	bool more;
+	uint32_t n, fit;
+	int err = cci_dec_poison_list_in(c->in, c->in_len, &in);
+
+	if (err)
+		return cci_dec_rc(err);
+	fit = min_u32(cci_fit(c->out, CCI_POISON_LIST_HDR, CCI_MEDIA_ERROR_SIZE), CORE_POISON_MAX);
+	n = core_poison_list(c->dev, c->owner, in.dpa, in.len, p, fit, &more);
+	h.flags = more ? CCI_POISON_MORE : 0;
+	h.count = (uint16_t)n;
+	cci_enc_poison_list_hdr(c->out, &h);
+	for (uint32_t i = 0; i < n; i++) {
+		struct cci_media_error e = { p[i].dpa, p[i].source, p[i].len };
+
+		cci_enc_media_error(c->out, &e);
+	}
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc cci_cmd_inject_poison(struct cci_call *c)
+{
+	uint64_t dpa;
+	int err = cci_dec_inject_poison_in(c->in, c->in_len, &dpa);
+
+	if (err)
+		return cci_dec_rc(err);
+	return core_poison_inject(c->dev, c->owner, dpa, CCI_POISON_GRAN, CORE_POISON_SRC_INJECTED,
+				  NULL);
+}
+
+/*
+ * Clear Poison: COMPAT: the 64 bytes of write data are not written; the
+ * mailbox has no path to the memory backend (the host writes the line
+ * itself once the poison is cleared).
+ */
+enum cxldcd_rc cci_cmd_clear_poison(struct cci_call *c)
+{
+	struct cci_clear_poison in;
+	int err = cci_dec_clear_poison_in(c->in, c->in_len, &in);
+
+	if (err)
+		return cci_dec_rc(err);
+	return core_poison_clear(c->dev, c->owner, in.dpa, CCI_POISON_GRAN, NULL);
+}

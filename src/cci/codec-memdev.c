@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * codec-memdev.c - codecs of the memory-device commands in memdev.h.
+ * Each payload's spec table precedes its pair of functions.
+ */
+#include "cci/memdev.h"
+
+/* Bits 5:0 of a DPA field are reserved (64-byte granularity), ignored on input. */
+#define DPA_MASK (~(uint64_t)(CCI_POISON_GRAN - 1))
+#define SOURCE_MASK 0x7u
+
+/*
+ * Get FW Info output (CXL r3.2 §8.2.10.3.1), 0x50 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   1    FW Slots Supported
+ *   0x01   1    FW Slot Info (2:0 active slot, 5:3 staged slot)
+ *   0x02   1    FW Activation Capabilities (bit 0 online activation)
+ *   0x03   0xD  Reserved
+ *   0x10   0x10 Slot 1 FW Revision (ASCII, NUL padded)
+ *   0x20   0x10 Slot 2 FW Revision
+ *   0x30   0x10 Slot 3 FW Revision
+ *   0x40   0x10 Slot 4 FW Revision
+ */
+int cci_enc_fw_info_out(struct wwr *w, const struct cci_fw_info *fw)
+{
+	wwr_u8(w, fw->slots_supported);
+	wwr_u8(w, fw->slot_info);
+	wwr_u8(w, fw->activation_caps);
+	wwr_zero(w, 0xd);
+	for (unsigned i = 0; i < CCI_FW_SLOTS; i++)
+		wwr_bytes(w, fw->rev[i], CCI_FW_REV_SIZE);
+	return wwr_result(w);
+}
+
+int cci_dec_fw_info_out(const uint8_t *p, size_t len, struct cci_fw_info *fw)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	fw->slots_supported = wrd_u8(&r);
+	fw->slot_info = wrd_u8(&r);
+	fw->activation_caps = wrd_u8(&r);
+	wrd_skip(&r, 0xd);
+	for (unsigned i = 0; i < CCI_FW_SLOTS; i++)
+		wrd_bytes(&r, fw->rev[i], CCI_FW_REV_SIZE);
+	return wrd_result(&r);
+}
+
+/*
+ * Get Timestamp output / Set Timestamp input (§8.2.10.4.1/2), 8 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   8    Timestamp (ns since midnight 1 Jan 1970 UTC)
+ */
+int cci_enc_timestamp(struct wwr *w, uint64_t ts_ns)
+{
+	wwr_u64le(w, ts_ns);
+	return wwr_result(w);
+}
+
+int cci_dec_timestamp(const uint8_t *p, size_t len, uint64_t *ts_ns)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	*ts_ns = wrd_u64le(&r);
+	return wrd_result(&r);
+}
+
+/*
+ * Get Partition Info output (§8.2.10.9.2.1), 0x20 bytes, all
+ * in multiples of 256 MB:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   8    Active Volatile Capacity
+ *   0x08   8    Active Persistent Capacity
+ *   0x10   8    Next Volatile Capacity (0: no change pending)
+ *   0x18   8    Next Persistent Capacity
+ */
+int cci_enc_partition_info_out(struct wwr *w, const struct cci_partition_info *pi)
+{
+	wwr_u64le(w, pi->active_volatile >> CCI_256MB_SHIFT);
+	wwr_u64le(w, pi->active_persistent >> CCI_256MB_SHIFT);
+	wwr_u64le(w, pi->next_volatile >> CCI_256MB_SHIFT);
+	wwr_u64le(w, pi->next_persistent >> CCI_256MB_SHIFT);
+	return wwr_result(w);
+}
+
+static uint64_t units(struct wrd *r, int *err)
+{
+	uint64_t u = wrd_u64le(r);
+
+	if (u > (UINT64_MAX >> CCI_256MB_SHIFT))
+		*err = -EINVAL;
+	return u << CCI_256MB_SHIFT;
+}
+
+int cci_dec_partition_info_out(const uint8_t *p, size_t len, struct cci_partition_info *pi)
+{
+	struct wrd r;
+	int err = 0;
+
+	wrd_init(&r, p, len);
+	pi->active_volatile = units(&r, &err);
+	pi->active_persistent = units(&r, &err);
+	pi->next_volatile = units(&r, &err);
+	pi->next_persistent = units(&r, &err);
+	if (!wrd_done(&r))
+		return -EMSGSIZE;
+	return err;
+}
+
+/*
+ * Get LSA input (§8.2.10.9.2.3), 8 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   4    Offset
+ *   0x04   4    Length
+ *
+ * Set LSA input (§8.2.10.9.2.4), 8 + N bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   4    Offset
+ *   0x04   4    Reserved
+ *   0x08   N    Data
+ */
+int cci_enc_get_lsa_in(struct wwr *w, const struct cci_lsa_range *in)
+{
+	wwr_u32le(w, in->offset);
+	wwr_u32le(w, in->length);
+	return wwr_result(w);
+}
+
+int cci_dec_get_lsa_in(const uint8_t *p, size_t len, struct cci_lsa_range *in)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	in->offset = wrd_u32le(&r);
+	in->length = wrd_u32le(&r);
+	return wrd_result(&r);
+}
+
+int cci_enc_set_lsa_in(struct wwr *w, uint32_t offset, const uint8_t *data, uint32_t n)
+{
+	wwr_u32le(w, offset);
+	wwr_zero(w, 4);
+	wwr_bytes(w, data, n);
+	return wwr_result(w);
+}
+
+int cci_dec_set_lsa_in(const uint8_t *p, size_t len, struct cci_lsa_range *in,
+		       const uint8_t **data)
+{
+	struct wrd r;
+
+	if (len < CCI_SET_LSA_HDR || len - CCI_SET_LSA_HDR > UINT32_MAX)
+		return -EMSGSIZE;
+	wrd_init(&r, p, len);
+	in->offset = wrd_u32le(&r);
+	wrd_skip(&r, 4);
+	in->length = (uint32_t)wrd_left(&r);
+	*data = wrd_ptr(&r, in->length);
+	return wrd_result(&r);
+}
+
+/*
+ * Get Health Info output (§8.2.10.9.3.1), 0x12 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   1    Health Status
+ *   0x01   1    Media Status
+ *   0x02   1    Additional Status
+ *   0x03   1    Life Used (percent; FFh = not implemented)
+ *   0x04   2    Device Temperature (C, two's complement; FFFFh = not implemented)
+ *   0x06   4    Dirty Shutdown Count
+ *   0x0A   4    Corrected Volatile Error Count
+ *   0x0E   4    Corrected Persistent Error Count
+ */
+int cci_enc_health_info_out(struct wwr *w, const struct cci_health_info *h)
+{
+	wwr_u8(w, h->health_status);
+	wwr_u8(w, h->media_status);
+	wwr_u8(w, h->additional_status);
+	wwr_u8(w, h->life_used);
+	wwr_u16le(w, h->temperature);
+	wwr_u32le(w, h->dirty_shutdowns);
+	wwr_u32le(w, h->corrected_volatile);
+	wwr_u32le(w, h->corrected_persistent);
+	return wwr_result(w);
+}
+
+int cci_dec_health_info_out(const uint8_t *p, size_t len, struct cci_health_info *h)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	h->health_status = wrd_u8(&r);
+	h->media_status = wrd_u8(&r);
+	h->additional_status = wrd_u8(&r);
+	h->life_used = wrd_u8(&r);
+	h->temperature = wrd_u16le(&r);
+	h->dirty_shutdowns = wrd_u32le(&r);
+	h->corrected_volatile = wrd_u32le(&r);
+	h->corrected_persistent = wrd_u32le(&r);
+	return wrd_result(&r);
+}
+
+/*
+ * Get Alert Configuration output (§8.2.10.9.3.2), 0x10 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   1    Valid Alerts
+ *   0x01   1    Programmable Alerts
+ *   0x02   1    Life Used Critical Alert Threshold
+ *   0x03   1    Life Used Programmable Warning Threshold
+ *   0x04   2    Device Over-Temperature Critical Alert Threshold
+ *   0x06   2    Device Under-Temperature Critical Alert Threshold
+ *   0x08   2    Device Over-Temperature Programmable Warning Threshold
+ *   0x0A   2    Device Under-Temperature Programmable Warning Threshold
+ *   0x0C   2    Corrected Volatile Memory Error Programmable Warning Threshold
+ *   0x0E   2    Corrected Persistent Memory Error Programmable Warning Threshold
+ */
+int cci_enc_alert_cfg_out(struct wwr *w, const struct cci_alert_cfg *a)
+{
+	wwr_u8(w, a->valid_alerts);
+	wwr_u8(w, a->programmable_alerts);
+	wwr_u8(w, a->life_used_crit);
+	wwr_u8(w, a->life_used_warn);
+	wwr_u16le(w, a->over_temp_crit);
+	wwr_u16le(w, a->under_temp_crit);
+	wwr_u16le(w, a->over_temp_warn);
+	wwr_u16le(w, a->under_temp_warn);
+	wwr_u16le(w, a->corr_volatile_warn);
+	wwr_u16le(w, a->corr_persistent_warn);
+	return wwr_result(w);
+}
+
+int cci_dec_alert_cfg_out(const uint8_t *p, size_t len, struct cci_alert_cfg *a)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	a->valid_alerts = wrd_u8(&r);
+	a->programmable_alerts = wrd_u8(&r);
+	a->life_used_crit = wrd_u8(&r);
+	a->life_used_warn = wrd_u8(&r);
+	a->over_temp_crit = wrd_u16le(&r);
+	a->under_temp_crit = wrd_u16le(&r);
+	a->over_temp_warn = wrd_u16le(&r);
+	a->under_temp_warn = wrd_u16le(&r);
+	a->corr_volatile_warn = wrd_u16le(&r);
+	a->corr_persistent_warn = wrd_u16le(&r);
+	return wrd_result(&r);
+}
+
+/*
+ * Set Alert Configuration input (§8.2.10.9.3.3), 0x0C bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   1    Valid Alert Actions
+ *   0x01   1    Enable Alert Actions
+ *   0x02   1    Life Used Programmable Warning Threshold
+ *   0x03   1    Reserved
+ *   0x04   2    Device Over-Temperature Programmable Warning Threshold
+ *   0x06   2    Device Under-Temperature Programmable Warning Threshold
+ *   0x08   2    Corrected Volatile Memory Error Programmable Warning Threshold
+ *   0x0A   2    Corrected Persistent Memory Error Programmable Warning Threshold
+ */
+int cci_enc_set_alert_cfg_in(struct wwr *w, const struct cci_set_alert_cfg *a)
+{
+	wwr_u8(w, a->valid_actions);
+	wwr_u8(w, a->enable_actions);
+	wwr_u8(w, a->life_used_warn);
+	wwr_zero(w, 1);
+	wwr_u16le(w, a->over_temp_warn);
+	wwr_u16le(w, a->under_temp_warn);
+	wwr_u16le(w, a->corr_volatile_warn);
+	wwr_u16le(w, a->corr_persistent_warn);
+	return wwr_result(w);
+}
+
+int cci_dec_set_alert_cfg_in(const uint8_t *p, size_t len, struct cci_set_alert_cfg *a)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	a->valid_actions = wrd_u8(&r);
+	a->enable_actions = wrd_u8(&r);
+	a->life_used_warn = wrd_u8(&r);
+	wrd_skip(&r, 1);
+	a->over_temp_warn = wrd_u16le(&r);
+	a->under_temp_warn = wrd_u16le(&r);
+	a->corr_volatile_warn = wrd_u16le(&r);
+	a->corr_persistent_warn = wrd_u16le(&r);
+	return wrd_result(&r);
+}
+
+/*
+ * Get Poison List input (§8.2.10.9.4.1), 0x10 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   8    Get Poison List Physical Address (bits 5:0 reserved)
+ *   0x08   8    Get Poison List Physical Address Length (64-byte units)
+ */
+int cci_enc_poison_list_in(struct wwr *w, const struct cci_poison_range *in)
+{
+	wwr_u64le(w, in->dpa & DPA_MASK);
+	wwr_u64le(w, in->len / CCI_POISON_GRAN);
+	return wwr_result(w);
+}
+
+int cci_dec_poison_list_in(const uint8_t *p, size_t len, struct cci_poison_range *in)
+{
+	struct wrd r;
+	uint64_t n;
+
+	wrd_init(&r, p, len);
+	in->dpa = wrd_u64le(&r) & DPA_MASK;
+	n = wrd_u64le(&r);
+	if (!wrd_done(&r))
+		return -EMSGSIZE;
+	if (n > UINT64_MAX / CCI_POISON_GRAN || in->dpa > UINT64_MAX - n * CCI_POISON_GRAN)
+		return -EINVAL;
+	in->len = n * CCI_POISON_GRAN;
+	return 0;
+}
+
+/*
+ * Get Poison List output (same section), 0x20 + 0x10 * count bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   1    Poison List Flags (0 more records, 1 overflow, 2 scan in progress)
+ *   0x01   1    Reserved
+ *   0x02   8    Overflow Timestamp
+ *   0x0A   2    Media Error Record Count
+ *   0x0C   0x14 Reserved
+ *   0x20   ...  Media Error Records:
+ *   +0x0   8      Media Error Address (2:0 error source, 5:3 reserved, 63:6 DPA)
+ *   +0x8   4      Media Error Length (64-byte units)
+ *   +0xC   4      Reserved
+ */
+int cci_enc_poison_list_hdr(struct wwr *w, const struct cci_poison_list_hdr *h)
+{
+	wwr_u8(w, h->flags);
+	wwr_zero(w, 1);
+	wwr_u64le(w, h->overflow_ts);
+	wwr_u16le(w, h->count);
+	wwr_zero(w, 0x14);
+	return wwr_result(w);
+}
+
+int cci_enc_media_error(struct wwr *w, const struct cci_media_error *e)
+{
+	wwr_u64le(w, (e->dpa & DPA_MASK) | (e->source & SOURCE_MASK));
+	wwr_u32le(w, (uint32_t)(e->len / CCI_POISON_GRAN));
+	wwr_zero(w, 4);
+	return wwr_result(w);
+}
+
+int cci_dec_poison_list_out(const uint8_t *p, size_t len, struct cci_poison_list_hdr *h,
+			    struct cci_media_error *e, uint16_t cap)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	h->flags = wrd_u8(&r);
+	wrd_skip(&r, 1);
+	h->overflow_ts = wrd_u64le(&r);
+	h->count = wrd_u16le(&r);
+	wrd_skip(&r, 0x14);
+	if (r.bad || wrd_left(&r) != (size_t)h->count * CCI_MEDIA_ERROR_SIZE)
+		return -EMSGSIZE;
+	if (h->count > cap)
+		return -ENOBUFS;
+	for (uint16_t i = 0; i < h->count; i++) {
+		uint64_t a = wrd_u64le(&r);
+
+		e[i].dpa = a & DPA_MASK;
+		e[i].source = (uint8_t)(a & SOURCE_MASK);
+		e[i].len = (uint64_t)wrd_u32le(&r) * CCI_POISON_GRAN;
+		wrd_skip(&r, 4);
+	}
+	return wrd_result(&r);
+}
+
+/*
+ * Inject Poison input (§8.2.10.9.4.2), 8 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   8    Inject Poison Physical Address (bits 5:0 reserved)
+ */
+int cci_enc_inject_poison_in(struct wwr *w, uint64_t dpa)
+{
+	wwr_u64le(w, dpa & DPA_MASK);
+	return wwr_result(w);
+}
+
+int cci_dec_inject_poison_in(const uint8_t *p, size_t len, uint64_t *dpa)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	*dpa = wrd_u64le(&r) & DPA_MASK;
+	return wrd_result(&r);
+}
+
+/*
+ * Clear Poison input (§8.2.10.9.4.3), 0x48 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   8    Clear Poison Physical Address (bits 5:0 reserved)
+ *   0x08   0x40 Clear Poison Write Data
+ */
+int cci_enc_clear_poison_in(struct wwr *w, const struct cci_clear_poison *in)
+{
+	wwr_u64le(w, in->dpa & DPA_MASK);
+	wwr_bytes(w, in->data, sizeof(in->data));
+	return wwr_result(w);
+}
+
+int cci_dec_clear_poison_in(const uint8_t *p, size_t len, struct cci_clear_poison *in)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	in->dpa = wrd_u64le(&r) & DPA_MASK;
+	wrd_bytes(&r, in->data, sizeof(in->data));
+	return wrd_result(&r);
+}

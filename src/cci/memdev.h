@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memdev.h - native forms of the memory-device commands beyond Dynamic
+ * Capacity: Get FW Info (0200h), Get/Set Timestamp (0300h/0301h), Get
+ * Partition Info (4100h), Get/Set LSA (4102h/4103h), Get Health Info
+ * (4200h), Get/Set Alert Configuration (4201h/4202h) and the poison
+ * commands 4300h-4302h.  Codecs in codec-memdev.c.
+ */
+#ifndef CXLDCD_CCI_MEMDEV_H
+#define CXLDCD_CCI_MEMDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cci/codec.h"
+
+#define CCI_FW_INFO_SIZE 0x50u
+#define CCI_FW_REV_SIZE 0x10u
+#define CCI_FW_SLOTS 4u
+#define CCI_TIMESTAMP_SIZE 8u
+#define CCI_PARTITION_INFO_SIZE 0x20u
+#define CCI_GET_LSA_IN_SIZE 8u
+#define CCI_SET_LSA_HDR 8u
+#define CCI_HEALTH_INFO_SIZE 0x12u
+#define CCI_ALERT_CFG_SIZE 0x10u
+#define CCI_SET_ALERT_CFG_SIZE 0x0cu
+#define CCI_POISON_LIST_IN_SIZE 0x10u
+#define CCI_POISON_LIST_HDR 0x20u
+#define CCI_MEDIA_ERROR_SIZE 0x10u
+#define CCI_INJECT_POISON_SIZE 8u
+#define CCI_CLEAR_POISON_SIZE 0x48u
+#define CCI_POISON_GRAN 64u
+
+/* Poison List Flags */
+#define CCI_POISON_MORE (1u << 0)
+#define CCI_POISON_OVERFLOW (1u << 1)
+#define CCI_POISON_SCAN_IN_PROGRESS (1u << 2)
+
+struct cci_fw_info {
+	uint8_t slots_supported;
+	uint8_t slot_info;          /* bits 2:0 active slot, 5:3 staged slot */
+	uint8_t activation_caps;    /* bit 0: online activation */
+	uint8_t rev[CCI_FW_SLOTS][CCI_FW_REV_SIZE];
+};
+
+struct cci_partition_info {     /* bytes, multiples of 256 MB */
+	uint64_t active_volatile, active_persistent;
+	uint64_t next_volatile, next_persistent;
+};
+
+struct cci_lsa_range {          /* 4102h input; 4103h header (length = data bytes) */
+	uint32_t offset;
+	uint32_t length;
+};
+
+struct cci_health_info {
+	uint8_t health_status;
+	uint8_t media_status;
+	uint8_t additional_status;
+	uint8_t life_used;
+	uint16_t temperature;
+	uint32_t dirty_shutdowns;
+	uint32_t corrected_volatile;
+	uint32_t corrected_persistent;
+};
+
+struct cci_alert_cfg {
+	uint8_t valid_alerts;
+	uint8_t programmable_alerts;
+	uint8_t life_used_crit, life_used_warn;
+	uint16_t over_temp_crit, under_temp_crit;
+	uint16_t over_temp_warn, under_temp_warn;
+	uint16_t corr_volatile_warn, corr_persistent_warn;
+};
+
+struct cci_set_alert_cfg {
+	uint8_t valid_actions;
+	uint8_t enable_actions;
+	uint8_t life_used_warn;
+	uint16_t over_temp_warn, under_temp_warn;
+	uint16_t corr_volatile_warn, corr_persistent_warn;
+};
+
+struct cci_poison_range {       /* 4300h input: bytes */
+	uint64_t dpa, len;
+};
+
+struct cci_poison_list_hdr {
+	uint8_t flags;              /* CCI_POISON_* */
+	uint64_t overflow_ts;
+	uint16_t count;
+};
+
+struct cci_media_error {
+	uint64_t dpa;               /* 64-byte aligned */
+	uint8_t source;             /* bits 2:0 of the address field */
+	uint64_t len;               /* bytes, 64-byte multiple */
+};
+
+struct cci_clear_poison {
+	uint64_t dpa;
+	uint8_t data[CCI_POISON_GRAN];
+};
+
+int cci_enc_fw_info_out(struct wwr *w, const struct cci_fw_info *fw);
+int cci_dec_fw_info_out(const uint8_t *p, size_t len, struct cci_fw_info *fw);
+
+/* 0300h output, 0301h input: nanoseconds since 1970 UTC. */
+int cci_enc_timestamp(struct wwr *w, uint64_t ts_ns);
+int cci_dec_timestamp(const uint8_t *p, size_t len, uint64_t *ts_ns);
+
+int cci_enc_partition_info_out(struct wwr *w, const struct cci_partition_info *pi);
+int cci_dec_partition_info_out(const uint8_t *p, size_t len, struct cci_partition_info *pi);
+
+int cci_enc_get_lsa_in(struct wwr *w, const struct cci_lsa_range *in);
+int cci_dec_get_lsa_in(const uint8_t *p, size_t len, struct cci_lsa_range *in);
+/* 4103h: header then data; *data borrows p. */
+int cci_enc_set_lsa_in(struct wwr *w, uint32_t offset, const uint8_t *data, uint32_t n);
+int cci_dec_set_lsa_in(const uint8_t *p, size_t len, struct cci_lsa_range *in,
+		       const uint8_t **data);
+
+int cci_enc_health_info_out(struct wwr *w, const struct cci_health_info *h);
+int cci_dec_health_info_out(const uint8_t *p, size_t len, struct cci_health_info *h);
+
+int cci_enc_alert_cfg_out(struct wwr *w, const struct cci_alert_cfg *a);
+int cci_dec_alert_cfg_out(const uint8_t *p, size_t len, struct cci_alert_cfg *a);
+int cci_enc_set_alert_cfg_in(struct wwr *w, const struct cci_set_alert_cfg *a);
+int cci_dec_set_alert_cfg_in(const uint8_t *p, size_t len, struct cci_set_alert_cfg *a);
+
+/* 4300h input: -EINVAL when the range wraps. */
+int cci_enc_poison_list_in(struct wwr *w, const struct cci_poison_range *in);
+int cci_dec_poison_list_in(const uint8_t *p, size_t len, struct cci_poison_range *in);
+int cci_enc_poison_list_hdr(struct wwr *w, const struct cci_poison_list_hdr *h);
+int cci_enc_media_error(struct wwr *w, const struct cci_media_error *e);
+/* Header, then up to cap records copied; -ENOBUFS when more are on the wire. */
+int cci_dec_poison_list_out(const uint8_t *p, size_t len, struct cci_poison_list_hdr *h,
+			    struct cci_media_error *e, uint16_t cap);
+
+int cci_enc_inject_poison_in(struct wwr *w, uint64_t dpa);
+int cci_dec_inject_poison_in(const uint8_t *p, size_t len, uint64_t *dpa);
+int cci_enc_clear_poison_in(struct wwr *w, const struct cci_clear_poison *in);
+int cci_dec_clear_poison_in(const uint8_t *p, size_t len, struct cci_clear_poison *in);
+
+#endif /* CXLDCD_CCI_MEMDEV_H */

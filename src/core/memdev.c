@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memdev.c - memory-device state that is not capacity: the timestamp
+ * (0300h/0301h), the Label Storage Area (4102h/4103h) and the alert
+ * configuration (4201h/4202h), CXL r3.2 §8.2.10.4 and §8.2.10.9.
+ *
+ * Time comes from core_dev_set_time(): a set timestamp advances with it.
+ * The LSA is cfg.lsa_size bytes of zeros until written; it is allocated on
+ * the first write (a device that is never labelled costs nothing).
+ */
+#include "core/model.h"
+
+struct memdev_state {
+	bool ts_set;
+	uint64_t ts_value, ts_at;       /* host's timestamp, and dev->now when it was set */
+	struct core_alert_cfg alert;
+	uint8_t *lsa;                   /* cfg.lsa_size bytes once written */
+};
+
+/* Life used 100%, over 85 C, under -10 C: fixed critical thresholds. */
+static const struct core_alert_cfg alert_default = {
+	.life_used_crit = 100,
+	.over_temp_crit = 85,
+	.under_temp_crit = (uint16_t)-10,
+};
+
+void memdev_fini(struct cxldcd_dev *dev)
+{
+	if (!dev->memdev)
+		return;
+	core_free(dev, dev->memdev->lsa);
+	core_free(dev, dev->memdev);
+	dev->memdev = NULL;
+}
+
+static struct memdev_state *state(struct cxldcd_dev *dev)
+{
+	if (!dev->memdev) {
+		dev->memdev = core_zalloc(dev, sizeof(*dev->memdev));
+		if (dev->memdev)
+			dev->memdev->alert = alert_default;
+	}
+	return dev->memdev;
+}
+
+uint64_t core_timestamp_get(const struct cxldcd_dev *dev)
+{
+	const struct memdev_state *m = dev->memdev;
+
+	if (!m || !m->ts_set)
+		return 0;
+	return m->ts_value + (dev->now > m->ts_at ? dev->now - m->ts_at : 0);
+}
+
+enum cxldcd_rc core_timestamp_set(struct cxldcd_dev *dev, uint64_t ts_ns)
+{
+	struct memdev_state *m = state(dev);
+
+	if (!m)
+		return CXLDCD_RC_INTERNAL_ERROR;
+	m->ts_set = true;
+	m->ts_value = ts_ns;
+	m->ts_at = dev->now;
+	return CXLDCD_RC_SUCCESS;
+}
+
+static enum cxldcd_rc lsa_check(const struct cxldcd_dev *dev, uint32_t offset, uint32_t len,
+				struct cxldcd_diag *diag)
+{
+	uint32_t size = dev->cfg.lsa_size;
+
+	if (offset > size || len > size - offset)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+				 "offset=0x%x len=0x%x beyond lsa_size=0x%x", offset, len, size);
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc core_lsa_read(const struct cxldcd_dev *dev, uint32_t offset, uint32_t len,
+			     uint8_t *out, struct cxldcd_diag *diag)
+{
+	enum cxldcd_rc rc = lsa_check(dev, offset, len, diag);
+
+	if (rc != CXLDCD_RC_SUCCESS)
+		return rc;
+	if (dev->memdev && dev->memdev->lsa)
+		memcpy(out, dev->memdev->lsa + offset, len);
+	else
+		memset(out, 0, len);
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc core_lsa_write(struct cxldcd_dev *dev, uint32_t offset, uint32_t len,
+			      const uint8_t *data, struct cxldcd_diag *diag)
+{
+	enum cxldcd_rc rc = lsa_check(dev, offset, len, diag);
+	struct memdev_state *m;
+
+	if (rc != CXLDCD_RC_SUCCESS)
+		return rc;
+	m = state(dev);
+	if (m && !m->lsa)
+		m->lsa = core_zalloc(dev, dev->cfg.lsa_size ? dev->cfg.lsa_size : 1);
+	if (!m || !m->lsa)
+		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	memcpy(m->lsa + offset, data, len);
+	return CXLDCD_RC_SUCCESS;
+}
+
+void core_alert_get(const struct cxldcd_dev *dev, struct core_alert_cfg *out)
+{
+	*out = dev->memdev ? dev->memdev->alert : alert_default;
+}
+
+/*
+ * Set Alert Configuration: for each alert whose bit is set in valid, enable
+ * takes the bit's value and, when enabling, the warning threshold.  A life
+ * used warning at or above the critical threshold, or a temperature warning
+ * beyond its critical one, is Invalid Input (nothing changes).
+ */
+enum cxldcd_rc core_alert_set(struct cxldcd_dev *dev, uint8_t valid, uint8_t enable,
+			      const struct core_alert_cfg *thr, struct cxldcd_diag *diag)
+{
+	struct core_alert_cfg a;
+	struct memdev_state *m;
+	uint8_t on = valid & enable;
+
+	core_alert_get(dev, &a);
+	if ((on & CORE_ALERT_LIFE_USED) && thr->life_used_warn >= a.life_used_crit)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+				 "life_used_warn=%u not below critical=%u", thr->life_used_warn,
+				 a.life_used_crit);
+	if ((on & CORE_ALERT_OVER_TEMP) && (int16_t)thr->over_temp_warn >= (int16_t)a.over_temp_crit)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+				 "over_temp_warn=%d not below critical=%d", (int16_t)thr->over_temp_warn,
+				 (int16_t)a.over_temp_crit);
+	if ((on & CORE_ALERT_UNDER_TEMP) &&
+	    (int16_t)thr->under_temp_warn <= (int16_t)a.under_temp_crit)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+				 "under_temp_warn=%d not above critical=%d",
+				 (int16_t)thr->under_temp_warn, (int16_t)a.under_temp_crit);
+	m = state(dev);
+	if (!m)
+		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	valid &= CORE_ALERT_ALL;
+	m->alert.enabled = (uint8_t)((m->alert.enabled & ~valid) | on);
+	if (on & CORE_ALERT_LIFE_USED)
+		m->alert.life_used_warn = thr->life_used_warn;
+	if (on & CORE_ALERT_OVER_TEMP)
+		m->alert.over_temp_warn = thr->over_temp_warn;
+	if (on & CORE_ALERT_UNDER_TEMP)
+		m->alert.under_temp_warn = thr->under_temp_warn;
+	if (on & CORE_ALERT_CORR_VOLATILE)
+		m->alert.corr_volatile_warn = thr->corr_volatile_warn;
+	if (on & CORE_ALERT_CORR_PERSISTENT)
+		m->alert.corr_persistent_warn = thr->corr_persistent_warn;
+	return CXLDCD_RC_SUCCESS;
+}

@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-cci-memdev.c - the memory-device commands beyond Dynamic Capacity
+ * (0200h, 0300h/0301h, 4100h, 4102h/4103h, 4200h-4202h, 4300h-4302h):
+ * golden vectors laid out from the spec tables at explicit offsets, every
+ * input one byte short and one byte long, round trips of the codecs, and
+ * the model behind them (poison per DPA and per host, sanitize, LSA,
+ * timestamp, alerts).
+ */
+#include "fixture.h"
+
+#include "cci/memdev.h"
+
+#define LSA_SIZE 0x400u
+
+static int setup_lsa(void **state)
+{
+	struct fx *f;
+
+	setup(state);
+	f = *state;
+	cci_ctx_free(f->mb[0]);
+	cci_ctx_free(f->mb[1]);
+	cci_ctx_free(f->fm);
+	core_dev_free(f->dev);
+	{
+		struct cxldcd_dev_cfg cfg;
+
+		core_cfg_default(&cfg);
+		cfg.static_capacity = 1 * GIB;
+		cfg.serial = FX_SERIAL;
+		cfg.lsa_size = LSA_SIZE;
+		cfg.regions[0].sanitize_on_release = true;
+		assert_int_equal(core_dev_new(&cfg, &f->dev, NULL), 0);
+	}
+	core_dev_set_time(f->dev, NOW);
+	assert_int_equal(cci_ctx_new(f->dev, CCI_MAILBOX, 0, &f->mb[0]), 0);
+	assert_int_equal(cci_ctx_new(f->dev, CCI_MAILBOX, 1, &f->mb[1]), 0);
+	assert_int_equal(cci_ctx_new(f->dev, CCI_FM, 0, &f->fm), 0);
+	return 0;
+}
+
+/* Every fixed-size input: one byte short and one byte long is Invalid Payload Length. */
+static void test_sizes_and_ccis(void **state)
+{
+	static const struct { uint16_t op; size_t n; } in[] = {
+		{ 0x0200, 0 }, { 0x0300, 0 }, { 0x0301, 8 }, { 0x4100, 0 }, { 0x4102, 8 },
+		{ 0x4200, 0 }, { 0x4201, 0 }, { 0x4202, 0x0c }, { 0x4300, 0x10 }, { 0x4301, 8 },
+		{ 0x4302, 0x48 },
+	};
+	struct fx *f = *state;
+	uint8_t buf[0x49] = { 0 };
+
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		if (in[i].n)
+			assert_int_equal(msg(f, f->mb[0], in[i].op, buf, in[i].n - 1), 0x16);
+		assert_int_equal(msg(f, f->mb[0], in[i].op, buf, in[i].n + 1), 0x16);
+		assert_int_equal(msg(f, f->fm, in[i].op, buf, in[i].n), 0x15);
+	}
+	assert_int_equal(msg(f, f->mb[0], 0x4103, buf, 7), 0x16);     /* Set LSA header */
+	assert_int_equal(msg(f, f->fm, 0x4103, buf, 8), 0x15);
+	assert_int_equal(core_poison_count(f->dev), 0);
+}
+
+static void test_fw_info_golden(void **state)
+{
+	struct fx *f = *state;
+	uint8_t want[0x50] = { 0 };
+	struct cci_fw_info fw;
+
+	g8(want, 0x00, 1);                      /* one slot */
+	g8(want, 0x01, 1);                      /* slot 1 active, none staged */
+	g8(want, 0x02, 0);                      /* no online activation */
+	memcpy(want + 0x10, "cxldcd 0.1.0", 12);
+	assert_int_equal(msg(f, f->mb[0], 0x0200, NULL, 0), 0);
+	expect_rsp(f, want, sizeof(want));
+	assert_int_equal(cci_dec_fw_info_out(want, sizeof(want), &fw), 0);
+	assert_int_equal(fw.slot_info, 1);
+	assert_string_equal((char *)fw.rev[0], "cxldcd 0.1.0");
+	assert_int_equal(cci_dec_fw_info_out(want, sizeof(want) - 1, &fw), -EMSGSIZE);
+}
+
+static void test_timestamp(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[8], want[8] = { 0 };
+	uint64_t ts;
+
+	assert_int_equal(msg(f, f->mb[0], 0x0300, NULL, 0), 0);
+	expect_rsp(f, want, 8);                 /* never set: 0 */
+	g64(in, 0, 0x17f0000000000000ull);
+	assert_int_equal(msg(f, f->mb[0], 0x0301, in, 8), 0);
+	assert_int_equal(f->out_len, 0);
+	core_dev_set_time(f->dev, NOW + 5000);  /* the device clock advances 5 us */
+	g64(want, 0, 0x17f0000000000000ull + 5000);
+	assert_int_equal(msg(f, f->mb[1], 0x0300, NULL, 0), 0);
+	expect_rsp(f, want, 8);                 /* one device timestamp for every host */
+	assert_int_equal(cci_dec_timestamp(want, 8, &ts), 0);
+	assert_int_equal(ts, 0x17f0000000000000ull + 5000);
+	assert_int_equal(cci_dec_timestamp(want, 7, &ts), -EMSGSIZE);
+}
+
+static void test_partition_info_golden(void **state)
+{
+	struct fx *f = *state;
+	uint8_t want[0x20] = { 0 };
+	struct cci_partition_info pi;
+
+	g64(want, 0x00, 4);                     /* 1 GiB static, volatile: 4 x 256 MB */
+	assert_int_equal(msg(f, f->mb[1], 0x4100, NULL, 0), 0);
+	expect_rsp(f, want, sizeof(want));
+	assert_int_equal(cci_dec_partition_info_out(want, sizeof(want), &pi), 0);
+	assert_int_equal(pi.active_volatile, GIB);
+	g64(want, 0x18, UINT64_MAX);
+	assert_int_equal(cci_dec_partition_info_out(want, sizeof(want), &pi), -EINVAL);
+}
+
+static void test_lsa(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[8 + 5], get[8], want[0x20] = { 0 };
+
+	g32(get, 0, 0x0e);
+	g32(get, 4, 0x20);
+	assert_int_equal(msg(f, f->mb[0], 0x4102, get, 8), 0);
+	expect_rsp(f, want, 0x20);              /* zeros until written */
+	g32(in, 0, 0x10);
+	g32(in, 4, 0xdeadbeef);                 /* reserved: ignored */
+	memcpy(in + 8, "label", 5);
+	assert_int_equal(msg(f, f->mb[0], 0x4103, in, sizeof(in)), 0);
+	memcpy(want + 2, "label", 5);
+	assert_int_equal(msg(f, f->mb[1], 0x4102, get, 8), 0);
+	expect_rsp(f, want, 0x20);
+	/* the last byte is in, one past is not; nothing written on error */
+	g32(get, 0, LSA_SIZE - 1);
+	g32(get, 4, 1);
+	assert_int_equal(msg(f, f->mb[0], 0x4102, get, 8), 0);
+	g32(get, 4, 2);
+	assert_int_equal(msg(f, f->mb[0], 0x4102, get, 8), 0x02);
+	g32(in, 0, LSA_SIZE - 4);
+	assert_int_equal(msg(f, f->mb[0], 0x4103, in, sizeof(in)), 0x02);
+	g32(get, 0, LSA_SIZE - 5);
+	g32(get, 4, 5);
+	assert_int_equal(msg(f, f->mb[0], 0x4102, get, 8), 0);
+	expect_rsp(f, (uint8_t[5]){ 0 }, 5);
+	g32(get, 0, 0xffffffff);                /* wrapping offset + length */
+	g32(get, 4, 2);
+	assert_int_equal(msg(f, f->mb[0], 0x4102, get, 8), 0x02);
+	g32(get, 0, 0);
+	g32(get, 4, 4096);                      /* more than a response carries */
+	assert_int_equal(msg(f, f->mb[0], 0x4102, get, 8), 0x02);
+}
+
+static void test_lsa_absent(void **state)
+{
+	struct fx *f = *state;                  /* lsa_size 0: every access is out of range */
+	uint8_t get[8] = { 0 };
+
+	g32(get, 4, 1);
+	assert_int_equal(msg(f, f->mb[0], 0x4102, get, 8), 0x02);
+	g32(get, 4, 0);
+	assert_int_equal(msg(f, f->mb[0], 0x4102, get, 8), 0);
+	assert_int_equal(f->out_len, 0);
+}
+
+static void test_health_golden(void **state)
+{
+	struct fx *f = *state;
+	uint8_t want[0x12] = { 0 };
+	struct cci_health_info h;
+
+	g16(want, 0x04, 0xffff);                /* no temperature sensor */
+	assert_int_equal(msg(f, f->mb[0], 0x4200, NULL, 0), 0);
+	expect_rsp(f, want, sizeof(want));
+	assert_int_equal(cci_dec_health_info_out(want, sizeof(want), &h), 0);
+	assert_int_equal(h.temperature, 0xffff);
+	assert_int_equal(cci_dec_health_info_out(want, sizeof(want) - 1, &h), -EMSGSIZE);
+}
+
+static void test_alert_config(void **state)
+{
+	struct fx *f = *state;
+	uint8_t want[0x10] = { 0 }, in[0x0c] = { 0 };
+
+	g8(want, 0x00, 0);                      /* none enabled */
+	g8(want, 0x01, 0x1f);                   /* all five programmable */
+	g8(want, 0x02, 100);
+	g16(want, 0x04, 85);
+	g16(want, 0x06, (uint16_t)-10);
+	assert_int_equal(msg(f, f->mb[0], 0x4201, NULL, 0), 0);
+	expect_rsp(f, want, sizeof(want));
+
+	g8(in, 0x00, 0x0b);                     /* life used, over-temp, corrected volatile */
+	g8(in, 0x01, 0x0b);
+	g8(in, 0x02, 90);
+	g8(in, 0x03, 0xee);                     /* reserved */
+	g16(in, 0x04, 70);
+	g16(in, 0x06, 5);                       /* under-temp: not valid, ignored */
+	g16(in, 0x08, 1000);
+	g16(in, 0x0a, 7);
+	assert_int_equal(msg(f, f->mb[0], 0x4202, in, sizeof(in)), 0);
+	g8(want, 0x00, 0x0b);
+	g8(want, 0x03, 90);
+	g16(want, 0x08, 70);
+	g16(want, 0x0c, 1000);
+	assert_int_equal(msg(f, f->mb[1], 0x4201, NULL, 0), 0);
+	expect_rsp(f, want, sizeof(want));
+
+	g8(in, 0x02, 100);                      /* warning at the critical threshold */
+	assert_int_equal(msg(f, f->mb[0], 0x4202, in, sizeof(in)), 0x02);
+	g8(in, 0x02, 90);
+	g16(in, 0x04, 85);
+	assert_int_equal(msg(f, f->mb[0], 0x4202, in, sizeof(in)), 0x02);
+	g8(in, 0x00, 0x04);                     /* under-temp at -10: not above critical */
+	g8(in, 0x01, 0x04);
+	g16(in, 0x06, (uint16_t)-10);
+	assert_int_equal(msg(f, f->mb[0], 0x4202, in, sizeof(in)), 0x02);
+	assert_int_equal(msg(f, f->mb[1], 0x4201, NULL, 0), 0);
+	expect_rsp(f, want, sizeof(want));      /* unchanged by the failures */
+	g8(in, 0x00, 0x01);                     /* disable life used only */
+	g8(in, 0x01, 0x00);
+	assert_int_equal(msg(f, f->mb[0], 0x4202, in, sizeof(in)), 0);
+	assert_int_equal(msg(f, f->mb[1], 0x4201, NULL, 0), 0);
+	assert_int_equal(f->out[0], 0x0a);
+}
+
+static void poison_list_in(uint8_t *in, uint64_t dpa, uint64_t units)
+{
+	g64(in, 0, dpa);
+	g64(in, 8, units);
+}
+
+static void test_poison_golden(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[0x10], inj[8], clr[0x48] = { 0 }, want[0x20 + 2 * 0x10] = { 0 };
+
+	g64(inj, 0, 0x1000 | 0x3f);             /* bits 5:0 reserved: ignored */
+	assert_int_equal(msg(f, f->mb[0], 0x4301, inj, 8), 0);
+	assert_int_equal(f->out_len, 0);
+	g64(inj, 0, 0x1040);                    /* adjacent: one range of 128 bytes */
+	assert_int_equal(msg(f, f->mb[0], 0x4301, inj, 8), 0);
+	g64(inj, 0, 0x3000);
+	assert_int_equal(msg(f, f->mb[1], 0x4301, inj, 8), 0);
+	assert_int_equal(msg(f, f->mb[1], 0x4301, inj, 8), 0);  /* again: no change */
+	assert_int_equal(core_poison_count(f->dev), 2);
+
+	poison_list_in(in, 0, GIB / 64);
+	g16(want, 0x0a, 2);
+	g64(want, 0x20, 0x1000 | 3);            /* source 011b: injected */
+	g32(want, 0x28, 2);                     /* 2 x 64 bytes */
+	g64(want, 0x30, 0x3000 | 3);
+	g32(want, 0x38, 1);
+	assert_int_equal(msg(f, f->mb[0], 0x4300, in, sizeof(in)), 0);
+	expect_rsp(f, want, sizeof(want));
+	/* a window clips records to itself */
+	poison_list_in(in, 0x1040, 4);
+	memset(want, 0, sizeof(want));
+	g16(want, 0x0a, 1);
+	g64(want, 0x20, 0x1040 | 3);
+	g32(want, 0x28, 1);
+	assert_int_equal(msg(f, f->mb[0], 0x4300, in, sizeof(in)), 0);
+	expect_rsp(f, want, 0x30);
+	poison_list_in(in, 0xffffffffffffffc0ull, 2);   /* wraps */
+	assert_int_equal(msg(f, f->mb[0], 0x4300, in, sizeof(in)), 0x02);
+
+	/* clear the first half of the first range */
+	g64(clr, 0, 0x1000);
+	memset(clr + 8, 0xa5, 64);
+	assert_int_equal(msg(f, f->mb[1], 0x4302, clr, sizeof(clr)), 0);
+	poison_list_in(in, 0x1000, 0x1000 / 64);
+	assert_int_equal(msg(f, f->mb[0], 0x4300, in, sizeof(in)), 0);
+	expect_rsp(f, want, 0x30);
+	/* beyond the static capacity and outside any accepted extent */
+	g64(inj, 0, R0);
+	assert_int_equal(msg(f, f->mb[0], 0x4301, inj, 8), 0x0f);
+	g64(inj, 0, 100 * GIB);
+	assert_int_equal(msg(f, f->mb[0], 0x4301, inj, 8), 0x0f);
+	g64(clr, 0, R0);
+	assert_int_equal(msg(f, f->mb[0], 0x4302, clr, sizeof(clr)), 0x0f);
+	assert_int_equal(core_poison_count(f->dev), 2);
+}
+
+static void test_poison_list_full(void **state)
+{
+	struct fx *f = *state;
+	uint8_t inj[8], in[0x10];
+
+	for (uint32_t i = 0; i < CORE_POISON_MAX; i++) {
+		g64(inj, 0, 0x10000 + 0x1000ull * i);
+		assert_int_equal(msg(f, f->mb[0], 0x4301, inj, 8), 0);
+	}
+	g64(inj, 0, 0x10000 + 0x1000ull * CORE_POISON_MAX);
+	assert_int_equal(msg(f, f->mb[0], 0x4301, inj, 8), 0x10);
+	g64(inj, 0, 0x10040);                   /* joins an existing range: fine */
+	assert_int_equal(msg(f, f->mb[0], 0x4301, inj, 8), 0);
+	assert_int_equal(core_poison_count(f->dev), CORE_POISON_MAX);
+	/* the 64 records fit a 2 KiB response: no More flag */
+	poison_list_in(in, 0, GIB / 64);
+	assert_int_equal(msg(f, f->mb[0], 0x4300, in, sizeof(in)), 0);
+	assert_int_equal(f->out[0], 0);
+	assert_int_equal(r16(f->out, 0x0a), CORE_POISON_MAX);
+	assert_int_equal(f->out_len, 0x20 + 0x10 * CORE_POISON_MAX);
+	/* a 256-byte response limit: 14 records and More */
+	assert_int_equal(msg(f, f->mb[0], 0x0004, (uint8_t[]){ 8 }, 1), 0);
+	assert_int_equal(msg(f, f->mb[0], 0x4300, in, sizeof(in)), 0);
+	assert_int_equal(f->out[0], 0x01);
+	assert_int_equal(r16(f->out, 0x0a), 14);
+	assert_int_equal(f->out_len, 0x20 + 0x10 * 14);
+}
+
+/* Accept [dpa, dpa+len) on host through the model. */
+static void give(struct fx *f, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	struct cxldcd_extent e = { .dpa = dpa, .len = len };
+	struct core_add_req req = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE,
+				    .nr_extents = 1, .extents = &e };
+	struct cxldcd_range r = { dpa, len };
+
+	assert_int_equal(core_add(f->dev, &req, NULL, NULL), 0);
+	assert_int_equal(core_add_response(f->dev, host, &r, 1, false, NULL), 0);
+}
+
+static void test_poison_on_dynamic_capacity(void **state)
+{
+	struct fx *f = *state;
+	uint8_t inj[8], in[0x10];
+	struct core_poison p[4];
+	bool more;
+
+	give(f, 0, R0, 2 * MIB);
+	give(f, 1, R0 + 2 * MIB, 2 * MIB);
+	/* host 0 may poison its own extent, not host 1's */
+	g64(inj, 0, R0 + 0x1000);
+	assert_int_equal(msg(f, f->mb[0], 0x4301, inj, 8), 0);
+	g64(inj, 0, R0 + 2 * MIB);
+	assert_int_equal(msg(f, f->mb[0], 0x4301, inj, 8), 0x0f);
+	/* the FM poisons across both hosts' extents */
+	assert_int_equal(core_poison_inject(f->dev, CORE_OWNER_FM, R0 + 2 * MIB - 0x100, 0x200,
+					    CORE_POISON_SRC_INJECTED, NULL), 0);
+	/* each host sees only its own part */
+	poison_list_in(in, R0, 4 * MIB / 64);
+	assert_int_equal(msg(f, f->mb[1], 0x4300, in, sizeof(in)), 0);
+	assert_int_equal(r16(f->out, 0x0a), 1);
+	assert_int_equal(r64(f->out, 0x20), (R0 + 2 * MIB) | 3);
+	assert_int_equal(r32(f->out, 0x28), 0x100 / 64);
+	assert_int_equal(msg(f, f->mb[0], 0x4300, in, sizeof(in)), 0);
+	assert_int_equal(r16(f->out, 0x0a), 2);
+	assert_int_equal(r64(f->out, 0x20), (R0 + 0x1000) | 3);
+	assert_int_equal(r64(f->out, 0x30), (R0 + 2 * MIB - 0x100) | 3);
+	assert_int_equal(r32(f->out, 0x38), 0x100 / 64);
+	/* the reads of a poisoned DPA are detectable */
+	assert_true(core_poison_test(f->dev, R0 + 0x1000, 1));
+	assert_false(core_poison_test(f->dev, R0 + 0x1040, 0x40));
+
+	/* host 1 releases its extent: region 0 sanitizes on release -> clean */
+	{
+		struct cxldcd_range r = { R0 + 2 * MIB, 2 * MIB };
+
+		assert_int_equal(core_release_dc(f->dev, 1, &r, 1, false, NULL), 0);
+	}
+	assert_int_equal(core_poison_list(f->dev, CORE_OWNER_FM, R0, 4 * MIB, p, 4, &more), 2);
+	assert_int_equal(p[1].dpa, R0 + 2 * MIB - 0x100);
+	assert_int_equal(p[1].len, 0x100);
+	assert_int_equal(msg(f, f->mb[1], 0x4300, in, sizeof(in)), 0);
+	assert_int_equal(r16(f->out, 0x0a), 0);
+	/* given again, the capacity is clean */
+	give(f, 1, R0 + 2 * MIB, 2 * MIB);
+	assert_int_equal(msg(f, f->mb[1], 0x4300, in, sizeof(in)), 0);
+	assert_int_equal(r16(f->out, 0x0a), 0);
+}
+
+static void test_poison_kept_without_sanitize(void **state)
+{
+	struct fx *f = *state;                  /* region 0 of the default fixture: no sanitize */
+	struct cxldcd_range r = { R0, 2 * MIB };
+
+	give(f, 0, R0, 2 * MIB);
+	assert_int_equal(core_poison_inject(f->dev, 0, R0, 64, CORE_POISON_SRC_INJECTED, NULL), 0);
+	assert_int_equal(core_release_dc(f->dev, 0, &r, 1, false, NULL), 0);
+	assert_int_equal(core_poison_count(f->dev), 1);
+	assert_true(core_poison_test(f->dev, R0, 64));
+	give(f, 1, R0, 2 * MIB);                /* the next owner sees it */
+	assert_int_equal(msg(f, f->mb[1], 0x4300,
+			     (uint8_t[16]){ 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0x80 }, 16), 0);
+	assert_int_equal(r16(f->out, 0x0a), 1);
+}
+
+/* ------------------------------------------------------------ codecs */
+
+static void test_codec_round_trips(void **state)
+{
+	uint8_t b[0x100];
+	struct wwr w;
+	struct cci_set_alert_cfg a = { 0x1f, 0x15, 50, 60, (uint16_t)-5, 7, 8 }, a2;
+	struct cci_lsa_range lr = { 0x12, 0x34 }, lr2;
+	struct cci_poison_range pr = { 0x40000040, 0x1000 }, pr2;
+	struct cci_clear_poison cp = { .dpa = 0x80 }, cp2;
+	struct cci_poison_list_hdr h = { .flags = 3, .overflow_ts = 99, .count = 1 }, h2;
+	struct cci_media_error e = { 0x1000, 3, 0x80 }, e2;
+	const uint8_t *data;
+	uint64_t dpa;
+
+	(void)state;
+	(void)h2;
+	wwr_init(&w, b, sizeof(b));
+	assert_int_equal(cci_enc_set_alert_cfg_in(&w, &a), 0);
+	assert_int_equal(w.off, 0x0c);
+	assert_int_equal(cci_dec_set_alert_cfg_in(b, w.off, &a2), 0);
+	assert_memory_equal(&a, &a2, sizeof(a));
+	assert_int_equal(cci_dec_set_alert_cfg_in(b, w.off - 1, &a2), -EMSGSIZE);
+
+	wwr_init(&w, b, sizeof(b));
+	assert_int_equal(cci_enc_get_lsa_in(&w, &lr), 0);
+	assert_int_equal(cci_dec_get_lsa_in(b, w.off, &lr2), 0);
+	assert_int_equal(lr2.offset, 0x12);
+	assert_int_equal(lr2.length, 0x34);
+	assert_int_equal(cci_dec_get_lsa_in(b, w.off - 1, &lr2), -EMSGSIZE);
+
+	wwr_init(&w, b, sizeof(b));
+	assert_int_equal(cci_enc_set_lsa_in(&w, 0x20, (const uint8_t *)"abc", 3), 0);
+	assert_int_equal(w.off, 11);
+	assert_int_equal(cci_dec_set_lsa_in(b, w.off, &lr2, &data), 0);
+	assert_int_equal(lr2.offset, 0x20);
+	assert_int_equal(lr2.length, 3);
+	assert_memory_equal(data, "abc", 3);
+	assert_int_equal(cci_dec_set_lsa_in(b, 7, &lr2, &data), -EMSGSIZE);
+
+	wwr_init(&w, b, sizeof(b));
+	assert_int_equal(cci_enc_poison_list_in(&w, &pr), 0);
+	assert_int_equal(r64(b, 8), 0x1000 / 64);
+	assert_int_equal(cci_dec_poison_list_in(b, w.off, &pr2), 0);
+	assert_memory_equal(&pr, &pr2, sizeof(pr));
+	assert_int_equal(cci_dec_poison_list_in(b, w.off - 1, &pr2), -EMSGSIZE);
+
+	wwr_init(&w, b, sizeof(b));
+	assert_int_equal(cci_enc_inject_poison_in(&w, 0x1040), 0);
+	assert_int_equal(cci_dec_inject_poison_in(b, w.off, &dpa), 0);
+	assert_int_equal(dpa, 0x1040);
+	assert_int_equal(cci_dec_inject_poison_in(b, w.off - 1, &dpa), -EMSGSIZE);
+
+	memset(cp.data, 0x5a, sizeof(cp.data));
+	wwr_init(&w, b, sizeof(b));
+	assert_int_equal(cci_enc_clear_poison_in(&w, &cp), 0);
+	assert_int_equal(w.off, 0x48);
+	assert_int_equal(cci_dec_clear_poison_in(b, w.off, &cp2), 0);
+	assert_memory_equal(&cp, &cp2, sizeof(cp));
+	assert_int_equal(cci_dec_clear_poison_in(b, w.off - 1, &cp2), -EMSGSIZE);
+
+	/* poison list output: golden header, then a record */
+	{
+		uint8_t want[0x30] = { 0 };
+		struct cci_poison_list_hdr hd;
+		struct cci_media_error ed[1];
+
+		g8(want, 0x00, 3);
+		g64(want, 0x02, 99);
+		g16(want, 0x0a, 1);
+		g64(want, 0x20, 0x1000 | 3);
+		g32(want, 0x28, 2);
+		wwr_init(&w, b, sizeof(b));
+		assert_int_equal(cci_enc_poison_list_hdr(&w, &h), 0);
+		assert_int_equal(cci_enc_media_error(&w, &e), 0);
+		assert_int_equal(w.off, sizeof(want));
+		assert_bytes_equal(b, want, sizeof(want));
+		assert_int_equal(cci_dec_poison_list_out(b, w.off, &hd, ed, 1), 0);
+		assert_int_equal(hd.overflow_ts, 99);
+		e2 = ed[0];
+		assert_int_equal(e2.dpa, e.dpa);
+		assert_int_equal(e2.source, e.source);
+		assert_int_equal(e2.len, e.len);
+		assert_int_equal(cci_dec_poison_list_out(b, w.off - 1, &hd, ed, 1), -EMSGSIZE);
+		assert_int_equal(cci_dec_poison_list_out(b, w.off, &hd, ed, 0), -ENOBUFS);
+	}
+	/* encoders stop at the end of the buffer */
+	wwr_init(&w, b, 0x4f);
+	assert_int_equal(cci_enc_fw_info_out(&w, &(struct cci_fw_info){ 0 }), -ENOBUFS);
+	wwr_init(&w, b, 0x11);
+	assert_int_equal(cci_enc_health_info_out(&w, &(struct cci_health_info){ 0 }), -ENOBUFS);
+	wwr_init(&w, b, 0x0f);
+	assert_int_equal(cci_enc_alert_cfg_out(&w, &(struct cci_alert_cfg){ 0 }), -ENOBUFS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sizes_and_ccis, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fw_info_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timestamp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partition_info_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lsa, setup_lsa, teardown),
+		cmocka_unit_test_setup_teardown(test_lsa_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_health_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alert_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poison_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poison_list_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poison_on_dynamic_capacity, setup_lsa, teardown),
+		cmocka_unit_test_setup_teardown(test_poison_kept_without_sanitize, setup, teardown),
+		cmocka_unit_test(test_codec_round_trips),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
