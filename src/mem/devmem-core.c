@@ -36,6 +36,11 @@ static void on_freed(void *opaque, const struct core_extent_info *x)
 	mem_dev_sanitize(opaque, x);
 }
 
+static bool poisoned(const void *model, uint64_t dpa, uint64_t len)
+{
+	return core_poison_test(model, dpa, len);
+}
+
 static const struct core_observer mem_observer = {
 	.check_add = on_check_add,
 	.extent_accepted = on_accepted,
@@ -70,6 +75,8 @@ int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct m
 		mem_dev_free(md);
 		return rc;
 	}
+	md->poisoned = poisoned;
+	md->model = dev;
 	*out = md;
 	return 0;
 }

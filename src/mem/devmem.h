@@ -26,6 +26,9 @@ struct mem_dev {
 	struct mem_bind *spare;        /* so that unbind (which may split) never allocates */
 	struct mem_dev_stats stats;
 	char last_err[256];
+	/* Media poison (set by mem_dev_new from the model; NULL = none): slow-path reads fail. */
+	bool (*poisoned)(const void *model, uint64_t dpa, uint64_t len);
+	const void *model;
 };
 
 /* The fd and offset where the live bytes of b's first byte are. */

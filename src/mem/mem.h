@@ -285,7 +285,8 @@ int mem_dev_segments(const struct mem_dev *md, uint16_t host, uint64_t dpa, uint
  * The whole range is checked before any byte moves (CXL r3.2 §9.13.3):
  *   -EFAULT  part of the range is not accepted by host: a write is dropped
  *            (nothing written); a read is poison (buf untouched, never
- *            another host's data);
+ *            another host's data); a read of DPA on the model's poison
+ *            list is poison too;
  *   -EACCES  write into a read-only region;
  *   -EINVAL  bad host or dpa+len overflow; -EIO on a backend I/O error.
  * A range may span several adjacent extents.

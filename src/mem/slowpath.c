@@ -10,7 +10,8 @@
  * write nothing.  A read of unallocated capacity returns poison here (an
  * error, the buffer untouched): it can never observe another host's data.
  * COMPAT: the read result for unallocated DPA is left to Table 8-27, which
- * we treat as poison.
+ * we treat as poison.  A read touching DPA on the device's poison list
+ * (4301h, cxl-inject-poison) fails the same way, as a poisoned line does.
  *
  * The whole range is checked before the first byte moves, so a failed call
  * has no effect.  I/O goes through pread/pwrite on the fd where the live
@@ -84,6 +85,11 @@ static int transfer(struct mem_dev *md, uint16_t host, uint64_t dpa, uint8_t *bu
 	rc = check_range(md, host, dpa, len, write, err, cap);
 	if (rc)
 		return rc;
+	if (!write && md->poisoned && md->poisoned(md->model, dpa, len)) {
+		mem_errf(err, cap, "read of host=%u dpa=0x%llx len=0x%zx: poison (media error)", host,
+			 (unsigned long long)dpa, len);
+		return -EFAULT;
+	}
 	t = &md->trees[host];
 	end = dpa + len;
 	for (b = mem_bind_find(t, cur); cur < end; b = mem_bind_next(t, b)) {

@@ -396,6 +396,33 @@ static void test_sync_binds_the_final_accepted_state_of_a_replayed_model(void **
 	assert_string_equal((char *)win(f, 0, f->base[0] + 4 * MiB), "kept");
 }
 
+/* A slow-path read that touches a poisoned line fails; its neighbours and writes do not. */
+static void test_slow_path_read_of_poisoned_dpa_fails(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_extent e;
+	char buf[128];
+
+	make(f, MEM_DEV_TAGGED);
+	backend(f, "tm0", 2 * MiB, TAG_A);
+	e = ext(f->base[0], 2 * MiB, TAG_A, 0);
+	assert_int_equal(add(f, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	assert_int_equal(mem_write(f->md, 0, e.dpa + 0x1000, "ok", 3, NULL, 0), 0);
+	assert_int_equal(core_poison_inject(f->dev, 0, e.dpa + 0x1040, 64, CORE_POISON_SRC_INJECTED,
+					    NULL), CXLDCD_RC_SUCCESS);
+	assert_int_equal(mem_read(f->md, 0, e.dpa + 0x1000, buf, 3, NULL, 0), 0);
+	assert_string_equal(buf, "ok");
+	assert_int_equal(mem_read(f->md, 0, e.dpa + 0x1000, buf, 0x41, f->err, sizeof(f->err)),
+			 -EFAULT);
+	assert_non_null(strstr(f->err, "poison (media error)"));
+	assert_int_equal(mem_read(f->md, 0, e.dpa + 0x107f, buf, 1, NULL, 0), -EFAULT);
+	assert_int_equal(mem_write(f->md, 0, e.dpa + 0x1040, "w", 1, NULL, 0), 0);
+	assert_int_equal(core_poison_clear(f->dev, 0, e.dpa + 0x1040, 64, NULL), CXLDCD_RC_SUCCESS);
+	assert_int_equal(mem_read(f->md, 0, e.dpa + 0x1040, buf, 2, NULL, 0), 0);
+	assert_string_equal(buf, "w");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +435,7 @@ int main(void)
 		T(test_single_backing_maps_dpa_minus_region0_base),
 		T(test_rejected_offer_binds_nothing),
 		T(test_sync_binds_the_final_accepted_state_of_a_replayed_model),
+		T(test_slow_path_read_of_poisoned_dpa_fails),
 #undef T
 	};
 
