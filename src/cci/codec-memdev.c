@@ -429,3 +429,91 @@ int cci_dec_clear_poison_in(const uint8_t *p, size_t len, struct cci_clear_poiso
 	wrd_bytes(&r, in->data, sizeof(in->data));
 	return wrd_result(&r);
 }
+
+/*
+ * General Media Event Record (§8.2.10.2.1.1), UUID
+ * fbcd0a77-c260-417f-85a9-088b1621eba6, event-specific part at 0x30:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x30   8    Physical Address (DPA; low bits: flags)
+ *   0x38   1    Memory Event Descriptor
+ *   0x39   1    Memory Event Type
+ *   0x3A   1    Transaction Type
+ *   0x3B   2    Validity Flags
+ *   0x3D   1    Channel
+ *   0x3E   1    Rank
+ *   0x3F   3    Device
+ *   0x42   0x10 Component Identifier
+ *   0x52   0x2E Reserved
+ */
+int cci_enc_gm_event(struct wwr *w, const struct cci_gm_event *e)
+{
+	wwr_u64le(w, e->dpa);
+	wwr_u8(w, e->descriptor);
+	wwr_u8(w, e->type);
+	wwr_u8(w, e->transaction_type);
+	wwr_u16le(w, e->validity);
+	wwr_u8(w, e->channel);
+	wwr_u8(w, e->rank);
+	wwr_u24le(w, e->device);
+	wwr_bytes(w, e->component_id, CCI_COMPONENT_ID_SIZE);
+	wwr_zero(w, 0x2e);
+	return wwr_result(w);
+}
+
+/*
+ * DRAM Event Record (§8.2.10.2.1.2), UUID
+ * 601dcbb3-9c06-4eab-b8af-4e9bfb5c9624, event-specific part at 0x30:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x30   8    Physical Address
+ *   0x38   1    Memory Event Descriptor
+ *   0x39   1    Memory Event Type
+ *   0x3A   1    Transaction Type
+ *   0x3B   2    Validity Flags
+ *   0x3D   1    Channel
+ *   0x3E   1    Rank
+ *   0x3F   3    Nibble Mask
+ *   0x42   1    Bank Group
+ *   0x43   1    Bank
+ *   0x44   3    Row
+ *   0x47   2    Column
+ *   0x49   0x20 Correction Mask (4 x 8 bytes)
+ *   0x69   0x17 Reserved
+ */
+int cci_enc_dram_event(struct wwr *w, const struct cci_dram_event *e)
+{
+	wwr_u64le(w, e->dpa);
+	wwr_u8(w, e->descriptor);
+	wwr_u8(w, e->type);
+	wwr_u8(w, e->transaction_type);
+	wwr_u16le(w, e->validity);
+	wwr_u8(w, e->channel);
+	wwr_u8(w, e->rank);
+	wwr_u24le(w, e->nibble_mask);
+	wwr_u8(w, e->bank_group);
+	wwr_u8(w, e->bank);
+	wwr_u24le(w, e->row);
+	wwr_u16le(w, e->column);
+	for (unsigned i = 0; i < CCI_CORRECTION_MASKS; i++)
+		wwr_u64le(w, e->correction_mask[i]);
+	wwr_zero(w, 0x17);
+	return wwr_result(w);
+}
+
+/*
+ * Memory Module Event Record (§8.2.10.2.1.3), UUID
+ * fe927475-dd59-4339-a586-79bab113b774, event-specific part at 0x30:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x30   1    Device Event Type
+ *   0x31   0x12 Device Health Information (the Get Health Info output)
+ *   0x43   0x3D Reserved
+ */
+int cci_enc_mm_event(struct wwr *w, const struct cci_mm_event *e)
+{
+	wwr_u8(w, e->type);
+	cci_enc_health_info_out(w, &e->health);
+	wwr_zero(w, 0x3d);
+	return wwr_result(w);
+}

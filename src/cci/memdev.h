@@ -102,6 +102,52 @@ struct cci_clear_poison {
 	uint8_t data[CCI_POISON_GRAN];
 };
 
+/* Media event records (§8.2.10.2.1.1-3): the 0x50 bytes after the common header. */
+#define CCI_GM_EVENT_UUID                                                                  \
+	{ 0xfb, 0xcd, 0x0a, 0x77, 0xc2, 0x60, 0x41, 0x7f,                                 \
+	  0x85, 0xa9, 0x08, 0x8b, 0x16, 0x21, 0xeb, 0xa6 }
+#define CCI_DRAM_EVENT_UUID                                                                \
+	{ 0x60, 0x1d, 0xcb, 0xb3, 0x9c, 0x06, 0x4e, 0xab,                                 \
+	  0xb8, 0xaf, 0x4e, 0x9b, 0xfb, 0x5c, 0x96, 0x24 }
+#define CCI_MM_EVENT_UUID                                                                  \
+	{ 0xfe, 0x92, 0x74, 0x75, 0xdd, 0x59, 0x43, 0x39,                                 \
+	  0xa5, 0x86, 0x79, 0xba, 0xb1, 0x13, 0xb7, 0x74 }
+#define CCI_EVENT_DATA_SIZE 0x50u
+#define CCI_COMPONENT_ID_SIZE 0x10u
+#define CCI_CORRECTION_MASKS 4u
+
+struct cci_gm_event {
+	uint64_t dpa;               /* with its low flag bits */
+	uint8_t descriptor, type, transaction_type;
+	uint16_t validity;          /* 0 channel, 1 rank, 2 device, 3 component id */
+	uint8_t channel, rank;
+	uint32_t device;            /* 24 bits */
+	uint8_t component_id[CCI_COMPONENT_ID_SIZE];
+};
+
+struct cci_dram_event {
+	uint64_t dpa;
+	uint8_t descriptor, type, transaction_type;
+	uint16_t validity;          /* 0 channel, 1 rank, 2 nibble, 3 bank group, 4 bank, 5 row,
+				       6 column, 7 correction mask */
+	uint8_t channel, rank;
+	uint32_t nibble_mask;       /* 24 bits */
+	uint8_t bank_group, bank;
+	uint32_t row;               /* 24 bits */
+	uint16_t column;
+	uint64_t correction_mask[CCI_CORRECTION_MASKS];
+};
+
+struct cci_mm_event {
+	uint8_t type;
+	struct cci_health_info health;
+};
+
+/* Each writes exactly CCI_EVENT_DATA_SIZE bytes (the rest reserved, zero). */
+int cci_enc_gm_event(struct wwr *w, const struct cci_gm_event *e);
+int cci_enc_dram_event(struct wwr *w, const struct cci_dram_event *e);
+int cci_enc_mm_event(struct wwr *w, const struct cci_mm_event *e);
+
 int cci_enc_fw_info_out(struct wwr *w, const struct cci_fw_info *fw);
 int cci_dec_fw_info_out(const uint8_t *p, size_t len, struct cci_fw_info *fw);
 

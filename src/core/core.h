@@ -478,6 +478,8 @@ uint32_t core_poison_list(const struct cxldcd_dev *dev, uint16_t owner, uint64_t
 /* Some poison overlaps [dpa, dpa+len) (slow-path reads). */
 bool core_poison_test(const struct cxldcd_dev *dev, uint64_t dpa, uint64_t len);
 uint32_t core_poison_count(const struct cxldcd_dev *dev);
+/* host can access every byte of [dpa, dpa+len): static capacity or its accepted extents. */
+bool core_host_can_access(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa, uint64_t len);
 /* Drop poison in [dpa, dpa+len): the range was sanitized. */
 void core_poison_forget(struct cxldcd_dev *dev, uint64_t dpa, uint64_t len);
 

@@ -20,6 +20,8 @@
 #include "qmp-dcd.h"
 #include "qmp-discovery.h"
 
+#include "qmp-inject.h"
+
 /* Journal marker: half-received QMP mailbox chains were dropped by a restart. */
 #define DISCARD_CHAINS "x-cxldcd-discard-chains"
 
@@ -38,6 +40,18 @@ static const struct qmp_cmd server_cmds[] = {
 	{ .name = "query-cxl-faults", .fn = qmp_query_faults, .args = qmp_query_faults_args },
 	{ .name = "qom-list", .fn = qmp_qom_list, .args = qmp_qom_list_args },
 	{ .name = "query-cxl-devices", .fn = qmp_query_cxl_devices },
+
+	{ .name = "cxl-inject-poison", .fn = qmp_inject_poison, .args = qmp_inject_poison_args },
+	{ .name = "cxl-inject-general-media-event", .fn = qmp_inject_gm_event,
+	  .args = qmp_inject_gm_event_args },
+	{ .name = "cxl-inject-dram-event", .fn = qmp_inject_dram_event,
+	  .args = qmp_inject_dram_event_args },
+	{ .name = "cxl-inject-memory-module-event", .fn = qmp_inject_mm_event,
+	  .args = qmp_inject_mm_event_args },
+	{ .name = "cxl-inject-uncorrectable-errors", .fn = qmp_inject_uncor_errors,
+	  .args = qmp_inject_uncor_errors_args },
+	{ .name = "cxl-inject-correctable-error", .fn = qmp_inject_cor_error,
+	  .args = qmp_inject_cor_error_args },
 	{ .name = NULL },
 };
 

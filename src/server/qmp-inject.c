@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qmp-inject.c - QEMU's RAS injection commands (qapi/cxl.json, since 8.0/
+ * 8.1): cxl-inject-poison, cxl-inject-general-media-event,
+ * cxl-inject-dram-event, cxl-inject-memory-module-event, and the two AER
+ * commands cxl-inject-uncorrectable-errors / cxl-inject-correctable-error.
+ *
+ * QEMU's argument names, types and error texts.  A command that changes the
+ * device is journaled (srv_journal_qmp), so poison and injected records
+ * survive a restart with --state.
+ *
+ * Event records go to the hosts that can access the record's DPA (static
+ * capacity: every host; dynamic capacity: the hosts that accepted it); when
+ * no host can (free capacity), and for memory-module events, to every host.
+ * COMPAT: QEMU has one host and logs there.  Each host's log raises its
+ * interrupt as for any record (Set Event Interrupt Policy, host link).
+ *
+ * COMPAT: cxldcd has no PCIe function, so no AER or CXL RAS capability
+ * registers: the two AER commands check their arguments and answer an error
+ * saying so, rather than dropping the error silently.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cci/memdev.h"
+#include "common/wire.h"
+#include "qmp/qmp.h"
+#include "daemon.h"
+#include "qmp-dcd.h"
+#include "qmp-inject.h"
+
+typedef int inject_fn(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err);
+
+static const char *const event_log[] = { "informational", "warning", "failure", "fatal", NULL };
+
+/* Resolve, run, journal what changed: the request bracket of every command here. */
+static int run(struct server_ctx *s, const char *name, json_t *args, struct qmp_error *err,
+	       inject_fn *fn)
+{
+	struct dcd *dv;
+	int rc;
+
+	srv_request_begin(s);
+	dv = dcd_find(s, qmp_arg_str(args, "path", NULL));
+	if (!dv) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "Unable to resolve path");
+		rc = -ENOENT;
+	} else {
+		rc = fn(s, dv, args, err);
+	}
+	if (rc == 0 && srv_journal_qmp(s, name, args)) {
+		qmp_error_set(err, QMP_ERR_GENERIC,
+			      "internal error: the request could not be stored; the daemon is stopping");
+		rc = -EIO;
+	}
+	srv_request_end(s);
+	return rc;
+}
+
+/* ---- cxl-inject-poison -------------------------------------------------- */
+
+/*
+ * QEMU's checks and texts first (length, alignment, path, overlap); then the
+ * model's: the range must be device capacity, and the list has room.  The
+ * poison is device-wide (the FM's reach) with Error Source Internal, as
+ * QEMU marks QMP-injected poison.
+ */
+static int inject_poison(struct server_ctx *s, struct dcd *dv, json_t *args,
+			 struct qmp_error *err)
+{
+	uint64_t start = qmp_arg_uint(args, "start", 0), len = qmp_arg_uint(args, "length", 0);
+	struct cxldcd_diag diag = { 0 };
+	struct core_poison p;
+	bool more;
+
+	(void)s;
+	if (core_poison_list(dv->dev, CORE_OWNER_FM, start, len, &p, 1, &more) || more) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "Overlap with existing poisoned region not supported");
+		return -EEXIST;
+	}
+	if (core_poison_inject(dv->dev, CORE_OWNER_FM, start, len, CORE_POISON_SRC_INTERNAL,
+			       &diag) != CXLDCD_RC_SUCCESS) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "%s", diag.text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int qmp_inject_poison(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	uint64_t start = qmp_arg_uint(args, "start", 0), len = qmp_arg_uint(args, "length", 0);
+
+	*ret = NULL;
+	if (len % 64) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "Poison injection must be in multiples of 64 bytes");
+		return -EINVAL;
+	}
+	if (start % 64) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "Poison start address must be 64 byte aligned");
+		return -EINVAL;
+	}
+	return run(opaque, "cxl-inject-poison", args, err, inject_poison);
+}
+
+/* ---- event records ------------------------------------------------------ */
+
+/*
+ * Log one record to the hosts that can access dpa (all hosts when none can,
+ * or when dpa is UINT64_MAX: a record about the whole module).
+ */
+static int log_record(struct dcd *dv, json_t *args, const uint8_t uuid[16], const uint8_t *data,
+		      uint64_t dpa, struct qmp_error *err)
+{
+	const struct cxldcd_dev_cfg *cfg = core_dev_cfg(dv->dev);
+	uint8_t log = (uint8_t)qmp_arg_enum(args, "log", event_log, 0);
+	struct cxldcd_event ev = { .length = 0x80 };
+	bool any = false;
+
+	memcpy(ev.uuid, uuid, 16);
+	memcpy(ev.data, data, sizeof(ev.data));
+	ev.flags = (uint32_t)qmp_arg_uint(args, "flags", 0);
+	for (uint16_t h = 0; dpa != UINT64_MAX && h < cfg->nr_hosts; h++)
+		any |= core_host_can_access(dv->dev, h, dpa & ~63ull, 64);
+	for (uint16_t h = 0; h < cfg->nr_hosts; h++) {
+		if (any && !core_host_can_access(dv->dev, h, dpa & ~63ull, 64))
+			continue;
+		if (core_evlog_inject(dv->dev, h, log, &ev) != CXLDCD_RC_SUCCESS) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "host-id=%u: cannot log the record", h);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Optional uint8/16/24/32 argument: its value, and its validity bit in *v. */
+static uint32_t opt(json_t *args, const char *name, uint16_t bit, uint16_t *v)
+{
+	if (!json_object_get(args, name))
+		return 0;
+	*v |= bit;
+	return (uint32_t)qmp_arg_uint(args, name, 0);
+}
+
+static int gm_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err)
+{
+	static const uint8_t uuid[16] = CCI_GM_EVENT_UUID;
+	struct cci_gm_event e = { 0 };
+	const char *cid = qmp_arg_str(args, "component-id", NULL);
+	uint8_t data[CCI_EVENT_DATA_SIZE];
+	struct wwr w;
+
+	(void)s;
+	e.dpa = qmp_arg_uint(args, "dpa", 0);
+	e.descriptor = (uint8_t)qmp_arg_uint(args, "descriptor", 0);
+	e.type = (uint8_t)qmp_arg_uint(args, "type", 0);
+	e.transaction_type = (uint8_t)qmp_arg_uint(args, "transaction-type", 0);
+	e.channel = (uint8_t)opt(args, "channel", 1u << 0, &e.validity);
+	e.rank = (uint8_t)opt(args, "rank", 1u << 1, &e.validity);
+	e.device = opt(args, "device", 1u << 2, &e.validity) & 0xffffffu;
+	if (cid) {
+		/* COMPAT: QEMU truncates a longer id silently; we refuse it */
+		if (strlen(cid) > CCI_COMPONENT_ID_SIZE) {
+			qmp_error_set(err, QMP_ERR_GENERIC,
+				      "component-id is longer than %u bytes", CCI_COMPONENT_ID_SIZE);
+			return -EINVAL;
+		}
+		memcpy(e.component_id, cid, strlen(cid));
+		e.validity |= 1u << 3;
+	}
+	wwr_init(&w, data, sizeof(data));
+	cci_enc_gm_event(&w, &e);
+	return log_record(dv, args, uuid, data, e.dpa, err);
+}
+
+static int dram_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err)
+{
+	static const uint8_t uuid[16] = CCI_DRAM_EVENT_UUID;
+	struct cci_dram_event e = { 0 };
+	json_t *masks = json_object_get(args, "correction-mask");
+	uint8_t data[CCI_EVENT_DATA_SIZE];
+	struct wwr w;
+
+	(void)s;
+	e.dpa = qmp_arg_uint(args, "dpa", 0);
+	e.descriptor = (uint8_t)qmp_arg_uint(args, "descriptor", 0);
+	e.type = (uint8_t)qmp_arg_uint(args, "type", 0);
+	e.transaction_type = (uint8_t)qmp_arg_uint(args, "transaction-type", 0);
+	e.channel = (uint8_t)opt(args, "channel", 1u << 0, &e.validity);
+	e.rank = (uint8_t)opt(args, "rank", 1u << 1, &e.validity);
+	e.nibble_mask = opt(args, "nibble-mask", 1u << 2, &e.validity) & 0xffffffu;
+	e.bank_group = (uint8_t)opt(args, "bank-group", 1u << 3, &e.validity);
+	e.bank = (uint8_t)opt(args, "bank", 1u << 4, &e.validity);
+	e.row = opt(args, "row", 1u << 5, &e.validity) & 0xffffffu;
+	e.column = (uint16_t)opt(args, "column", 1u << 6, &e.validity);
+	if (masks) {
+		/* COMPAT: QEMU ignores masks past the fourth; we refuse them */
+		if (json_array_size(masks) > CCI_CORRECTION_MASKS) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "correction-mask holds at most %u values",
+				      CCI_CORRECTION_MASKS);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < json_array_size(masks); i++)
+			e.correction_mask[i] = (uint64_t)json_integer_value(json_array_get(masks, i));
+		e.validity |= 1u << 7;
+	}
+	wwr_init(&w, data, sizeof(data));
+	cci_enc_dram_event(&w, &e);
+	return log_record(dv, args, uuid, data, e.dpa, err);
+}
+
+static int mm_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err)
+{
+	static const uint8_t uuid[16] = CCI_MM_EVENT_UUID;
+	int64_t temp = qmp_arg_int(args, "temperature", 0);
+	struct cci_mm_event e = { 0 };
+	uint8_t data[CCI_EVENT_DATA_SIZE];
+	struct wwr w;
+
+	(void)s;
+	if (temp < INT16_MIN || temp > INT16_MAX) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "Parameter 'temperature' expects int16_t");
+		return -EINVAL;
+	}
+	e.type = (uint8_t)qmp_arg_uint(args, "type", 0);
+	e.health.health_status = (uint8_t)qmp_arg_uint(args, "health-status", 0);
+	e.health.media_status = (uint8_t)qmp_arg_uint(args, "media-status", 0);
+	e.health.additional_status = (uint8_t)qmp_arg_uint(args, "additional-status", 0);
+	e.health.life_used = (uint8_t)qmp_arg_uint(args, "life-used", 0);
+	e.health.temperature = (uint16_t)(int16_t)temp;
+	e.health.dirty_shutdowns = (uint32_t)qmp_arg_uint(args, "dirty-shutdown-count", 0);
+	e.health.corrected_volatile =
+		(uint32_t)qmp_arg_uint(args, "corrected-volatile-error-count", 0);
+	e.health.corrected_persistent =
+		(uint32_t)qmp_arg_uint(args, "corrected-persistent-error-count", 0);
+	wwr_init(&w, data, sizeof(data));
+	cci_enc_mm_event(&w, &e);
+	return log_record(dv, args, uuid, data, UINT64_MAX, err);
+}
+
+static int no_aer(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err)
+{
+	(void)s;
+	(void)args;
+	qmp_error_set(err, QMP_ERR_GENERIC,
+		      "%s is not a PCIe function: it has no AER or CXL RAS capability to inject into",
+		      dv->path);
+	return -ENOTSUP;
+}
+
+int qmp_inject_gm_event(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	*ret = NULL;
+	return run(opaque, "cxl-inject-general-media-event", args, err, gm_event);
+}
+
+int qmp_inject_dram_event(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	*ret = NULL;
+	return run(opaque, "cxl-inject-dram-event", args, err, dram_event);
+}
+
+int qmp_inject_mm_event(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	*ret = NULL;
+	return run(opaque, "cxl-inject-memory-module-event", args, err, mm_event);
+}
+
+int qmp_inject_uncor_errors(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	*ret = NULL;
+	return run(opaque, "cxl-inject-uncorrectable-errors", args, err, no_aer);
+}
+
+int qmp_inject_cor_error(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	*ret = NULL;
+	return run(opaque, "cxl-inject-correctable-error", args, err, no_aer);
+}
+
+/* ---- schemas (qapi/cxl.json) -------------------------------------------- */
+
+const struct qmp_arg qmp_inject_poison_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG("start", QMP_T_UINT64),
+	QMP_ARG("length", QMP_T_UINT64),
+	QMP_ARG_END
+};
+
+const struct qmp_arg qmp_inject_gm_event_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG_ENUM("log", event_log),
+	QMP_ARG("flags", QMP_T_UINT8),
+	QMP_ARG("dpa", QMP_T_UINT64),
+	QMP_ARG("descriptor", QMP_T_UINT8),
+	QMP_ARG("type", QMP_T_UINT8),
+	QMP_ARG("transaction-type", QMP_T_UINT8),
+	QMP_OPT("channel", QMP_T_UINT8),
+	QMP_OPT("rank", QMP_T_UINT8),
+	QMP_OPT("device", QMP_T_UINT32),
+	QMP_OPT("component-id", QMP_T_STR),
+	QMP_ARG_END
+};
+
+const struct qmp_arg qmp_inject_dram_event_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG_ENUM("log", event_log),
+	QMP_ARG("flags", QMP_T_UINT8),
+	QMP_ARG("dpa", QMP_T_UINT64),
+	QMP_ARG("descriptor", QMP_T_UINT8),
+	QMP_ARG("type", QMP_T_UINT8),
+	QMP_ARG("transaction-type", QMP_T_UINT8),
+	QMP_OPT("channel", QMP_T_UINT8),
+	QMP_OPT("rank", QMP_T_UINT8),
+	QMP_OPT("nibble-mask", QMP_T_UINT32),
+	QMP_OPT("bank-group", QMP_T_UINT8),
+	QMP_OPT("bank", QMP_T_UINT8),
+	QMP_OPT("row", QMP_T_UINT32),
+	QMP_OPT("column", QMP_T_UINT16),
+	QMP_OPT_ARRAY("correction-mask", QMP_T_UINT64),
+	QMP_ARG_END
+};
+
+const struct qmp_arg qmp_inject_mm_event_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG_ENUM("log", event_log),
+	QMP_ARG("flags", QMP_T_UINT8),
+	QMP_ARG("type", QMP_T_UINT8),
+	QMP_ARG("health-status", QMP_T_UINT8),
+	QMP_ARG("media-status", QMP_T_UINT8),
+	QMP_ARG("additional-status", QMP_T_UINT8),
+	QMP_ARG("life-used", QMP_T_UINT8),
+	QMP_ARG("temperature", QMP_T_INT),
+	QMP_ARG("dirty-shutdown-count", QMP_T_UINT32),
+	QMP_ARG("corrected-volatile-error-count", QMP_T_UINT32),
+	QMP_ARG("corrected-persistent-error-count", QMP_T_UINT32),
+	QMP_ARG_END
+};
+
+static const char *const uncor_type[] = {
+	"cache-data-parity", "cache-address-parity", "cache-be-parity", "cache-data-ecc",
+	"mem-data-parity", "mem-address-parity", "mem-be-parity", "mem-data-ecc",
+	"reinit-threshold", "rsvd-encoding", "poison-received", "receiver-overflow",
+	"internal", "cxl-ide-tx", "cxl-ide-rx", NULL
+};
+
+static const struct qmp_arg uncor_record[] = {
+	QMP_ARG_ENUM("type", uncor_type),
+	QMP_ARG_ARRAY("header", QMP_T_UINT32),
+	QMP_ARG_END
+};
+
+const struct qmp_arg qmp_inject_uncor_errors_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG_ARRAY_OF("errors", uncor_record),
+	QMP_ARG_END
+};
+
+static const char *const cor_type[] = { "cache-data-ecc", "mem-data-ecc", "crc-threshold",
+					"retry-threshold", "cache-poison-received",
+					"mem-poison-received", "physical", NULL };
+
+const struct qmp_arg qmp_inject_cor_error_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG_ENUM("type", cor_type),
+	QMP_ARG_END
+};

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-inject.c - integration: QEMU's cxl-inject-* commands against the
+ * real daemon, each pasted from QEMU's documentation unchanged; a host
+ * (played over cxl-cci-request) reads the records with Get Event Records
+ * and the poison with Get Poison List; both survive a restart with --state.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dev-util.h"
+
+#define MEM "/machine/peripheral/cxl-mem0"
+
+static const uint8_t GM_UUID[16] = { 0xfb, 0xcd, 0x0a, 0x77, 0xc2, 0x60, 0x41, 0x7f,
+				     0x85, 0xa9, 0x08, 0x8b, 0x16, 0x21, 0xeb, 0xa6 };
+static const uint8_t DRAM_UUID[16] = { 0x60, 0x1d, 0xcb, 0xb3, 0x9c, 0x06, 0x4e, 0xab,
+				       0xb8, 0xaf, 0x4e, 0x9b, 0xfb, 0x5c, 0x96, 0x24 };
+static const uint8_t MM_UUID[16] = { 0xfe, 0x92, 0x74, 0x75, 0xdd, 0x59, 0x43, 0x39,
+				     0xa5, 0x86, 0x79, 0xba, 0xb1, 0x13, 0xb7, 0x74 };
+
+struct args {
+	char state[200];
+	const char *argv[12];
+};
+
+static struct qmp_client *start(struct dproc *p, struct args *a)
+{
+	struct qmp_client *c;
+	int n = 0;
+
+	a->argv[n++] = "-object";
+	a->argv[n++] = "memory-backend-ram,id=mem0,size=1G,share=on";
+	a->argv[n++] = "-device";
+	a->argv[n++] = "cxl-type3,id=cxl-mem0,volatile-dc-memdev=mem0,num-dc-regions=1,num-hosts=2";
+	a->argv[n++] = "--state";
+	a->argv[n++] = p->state;
+	a->argv[n] = NULL;
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	c = dproc_connect(p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(p));
+	return c;
+}
+
+/* Get Event Records (0100h) of one log of host, without clearing. */
+static uint16_t read_log(struct qmp_client *c, int host, uint8_t log, struct cxldcd_event *ev,
+			 uint16_t cap)
+{
+	uint8_t out[4096];
+	struct cci_get_events_out h;
+	size_t n;
+
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", host, 0x0100, &log, 1, out, &n), 0);
+	assert_int_equal(cci_dec_get_events_out(out, n, &h, ev, cap), 0);
+	return h.nr_records;
+}
+
+/* Get Poison List (4300h) of host over the first 4 MiB: records into out. */
+static uint16_t poison_list(struct qmp_client *c, int host, uint8_t *out)
+{
+	uint8_t in[16] = { 0 };
+	size_t n;
+
+	put64(in + 8, 4 * MiB / 64);
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", host, 0x4300, in, 16, out, &n), 0);
+	assert_true(n >= 0x20);
+	return (uint16_t)(out[0x0a] | out[0x0b] << 8);
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void check_records(struct qmp_client *c, int host)
+{
+	struct cxldcd_event ev[8];
+
+	assert_int_equal(read_log(c, host, CXLDCD_LOG_INFO, ev, 8), 3);
+	assert_memory_equal(ev[0].uuid, GM_UUID, 16);
+	assert_int_equal(ev[0].length, 0x80);
+	assert_int_equal(ev[0].flags, 1);
+	assert_int_equal(le64(ev[0].data), 1000);               /* 0x30 DPA */
+	assert_int_equal(ev[0].data[0x08], 3);                  /* descriptor */
+	assert_int_equal(ev[0].data[0x09], 3);                  /* type */
+	assert_int_equal(ev[0].data[0x0a], 192);                /* transaction type */
+	assert_int_equal(ev[0].data[0x0b], 0x0d);               /* channel, device, component id */
+	assert_int_equal(ev[0].data[0x0d], 3);
+	assert_int_equal(ev[0].data[0x0f], 5);
+	assert_memory_equal(ev[0].data + 0x12, "iras mem", 9);
+	assert_memory_equal(ev[1].uuid, DRAM_UUID, 16);
+	assert_int_equal(ev[1].data[0x0b], 0xff);               /* every optional field given */
+	assert_int_equal(ev[1].data[0x0e], 17);                 /* rank */
+	assert_int_equal(ev[1].data[0x12], 7);                  /* bank group */
+	assert_int_equal(ev[1].data[0x13], 11);                 /* bank */
+	assert_int_equal(ev[1].data[0x17], 77);                 /* column */
+	assert_int_equal(le64(ev[1].data + 0x19 + 24), 66);     /* fourth correction mask */
+	assert_memory_equal(ev[2].uuid, MM_UUID, 16);
+	assert_int_equal(ev[2].data[0x00], 3);                  /* device event type */
+	assert_int_equal(ev[2].data[0x01], 3);                  /* health status */
+	assert_int_equal(ev[2].data[0x02], 7);                  /* media status */
+	assert_int_equal(ev[2].data[0x04], 30);                 /* life used */
+	assert_int_equal(ev[2].data[0x05] | ev[2].data[0x06] << 8, 0xfff1); /* -15 C */
+	assert_int_equal(ev[2].data[0x0b] | ev[2].data[0x0c] << 8, 3233);
+}
+
+static void test_qemu_injection_session(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	uint8_t pl[4096], acc[8 + 0x18] = { 0 };
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	c = start(&p, &a);
+	/* host 0 gets the first 2 MiB of the region (DPA 0) */
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"" MEM
+			  "\",\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,"
+			  "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	put32(acc, 1);
+	put64(acc + 8 + 8, 2 * MiB);
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4802, acc, sizeof(acc), NULL, NULL), 0);
+
+	/* QEMU's documented commands, unchanged */
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-general-media-event\", \"arguments\": {"
+		"\"path\": \"/machine/peripheral/cxl-mem0\", \"log\": \"informational\", \"flags\": 1,"
+		"\"dpa\": 1000, \"descriptor\": 3, \"type\": 3, \"transaction-type\": 192,"
+		"\"channel\": 3, \"device\": 5, \"component-id\": \"iras mem\"}}", TMO));
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-dram-event\", \"arguments\": {"
+		"\"path\": \"/machine/peripheral/cxl-mem0\", \"log\": \"informational\", \"flags\": 1,"
+		"\"dpa\": 1000, \"descriptor\": 3, \"type\": 3, \"transaction-type\": 192,"
+		"\"channel\": 3, \"rank\": 17, \"nibble-mask\": 37421234, \"bank-group\": 7,"
+		"\"bank\": 11, \"row\": 2, \"column\": 77, \"correction-mask\": [33, 44, 55, 66]}}", TMO));
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-memory-module-event\", \"arguments\": {"
+		"\"path\": \"/machine/peripheral/cxl-mem0\", \"log\": \"informational\", \"flags\": 1,"
+		"\"type\": 3, \"health-status\": 3, \"media-status\": 7, \"additional-status\": 33,"
+		"\"life-used\": 30, \"temperature\": -15, \"dirty-shutdown-count\": 4,"
+		"\"corrected-volatile-error-count\": 3233,"
+		"\"corrected-persistent-error-count\": 1300}}", TMO));
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-poison\", \"arguments\": {"
+		"\"path\": \"/machine/peripheral/cxl-mem0\", \"start\": 2048, \"length\": 256}}", TMO));
+	expect_err_part(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\","
+		"\"arguments\": {\"path\": \"/machine/peripheral/cxl-mem0\", \"errors\": ["
+		"{\"type\": \"cache-address-parity\", \"header\": [3, 4]},"
+		"{\"type\": \"cache-data-parity\", \"header\": [0, 1]},"
+		"{\"type\": \"cxl-ide-tx\", \"header\": [0, 1, 2, 3, 4]}]}}", TMO),
+		"no AER or CXL RAS capability");
+	expect_err_part(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-correctable-error\","
+		"\"arguments\": {\"path\": \"/machine/peripheral/cxl-mem0\", \"type\": \"physical\"}}",
+		TMO), "no AER or CXL RAS capability");
+
+	/* QEMU's error texts and checks */
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"" MEM
+				  "\",\"start\":2048,\"length\":100}}", TMO),
+		   "Poison injection must be in multiples of 64 bytes");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"" MEM
+				  "\",\"start\":2049,\"length\":64}}", TMO),
+		   "Poison start address must be 64 byte aligned");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":"
+				  "\"/machine/peripheral/nope\",\"start\":0,\"length\":64}}", TMO),
+		   "Unable to resolve path");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"" MEM
+				  "\",\"start\":2240,\"length\":128}}", TMO),
+		   "Overlap with existing poisoned region not supported");
+	expect_err_part(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-general-media-event\",\"arguments\":{"
+		"\"path\":\"" MEM "\",\"log\":\"loud\",\"flags\":1,\"dpa\":0,\"descriptor\":0,\"type\":0,"
+		"\"transaction-type\":0}}", TMO), "log");
+	expect_err_part(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-memory-module-event\",\"arguments\":{"
+		"\"path\":\"" MEM "\",\"log\":\"fatal\",\"flags\":1,\"type\":3,\"health-status\":3,"
+		"\"media-status\":7,\"additional-status\":33,\"life-used\":30,\"temperature\":40000,"
+		"\"dirty-shutdown-count\":4,\"corrected-volatile-error-count\":1,"
+		"\"corrected-persistent-error-count\":1}}", TMO), "int16");
+
+	/* the hosts read what was injected */
+	check_records(c, 0);
+	{
+		struct cxldcd_event ev[8];  /* DPA 1000 is host 0's: host 1 gets the module record only */
+
+		assert_int_equal(read_log(c, 1, CXLDCD_LOG_INFO, ev, 8), 1);
+		assert_memory_equal(ev[0].uuid, MM_UUID, 16);
+	}
+	assert_int_equal(poison_list(c, 0, pl), 1);
+	assert_int_equal(le64(pl + 0x20), 2048 | 2);            /* source: internal */
+	assert_int_equal(pl[0x28], 4);                          /* 4 x 64 bytes */
+	assert_int_equal(poison_list(c, 1, pl), 0);             /* not host 1's capacity */
+
+	/* restart from --state: records and poison are back */
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	c = start(&p, &a);
+	check_records(c, 0);
+	assert_int_equal(poison_list(c, 0, pl), 1);
+	assert_int_equal(le64(pl + 0x20), 2048 | 2);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qemu_injection_session),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, dproc_reap_all);
+}
