@@ -67,6 +67,11 @@ dispatch = {
     'poison': step(H0, 0x4301, struct.pack('<Q', 0x1000))
               + step(H0, 0x4300, struct.pack('<QQ', 0, 0x1000000))
               + step(H0, 0x4302, struct.pack('<Q', 0x1000) + bytes(64)),
+    'scan-media': step(H0, 0x4303, struct.pack('<QQ', 0, 0x1000))
+                  + step(H0, 0x4304, struct.pack('<QQB', 0, 0x1000, 0))
+                  + step(H0, 0x0002)
+                  + step(H0, 0x0005)
+                  + step(H0, 0x4305),
     'dc-config': step(H0, 0x4800, bytes([8, 0])),
     'dc-extents': step(H0, 0x4801, struct.pack('<II', 16, 0)),
     'dcd-info': step(FM, 0x5600),

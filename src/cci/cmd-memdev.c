@@ -179,3 +179,76 @@ enum cxldcd_rc cci_cmd_clear_poison(struct cci_call *c)
 		return cci_dec_rc(err);
 	return core_poison_clear(c->dev, c->owner, in.dpa, CCI_POISON_GRAN, NULL);
 }
+
+/* Background Operation Status: the last background command of this mailbox. */
+enum cxldcd_rc cci_cmd_bg_status(struct cci_call *c)
+{
+	struct core_bg_status st;
+	struct cci_bg_status out;
+
+	core_bg_status(c->dev, c->owner, &st);
+	out = (struct cci_bg_status){ .running = st.running, .percent = st.percent,
+				      .opcode = st.opcode, .rc = (uint16_t)st.rc };
+	cci_enc_bg_status(c->out, &out);
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc cci_cmd_bg_abort(struct cci_call *c)
+{
+	return core_bg_abort(c->dev, c->owner);
+}
+
+enum cxldcd_rc cci_cmd_get_scan_caps(struct cci_call *c)
+{
+	struct cci_poison_range in;
+	uint64_t ms;
+	int err = cci_dec_poison_list_in(c->in, c->in_len, &in);
+
+	if (err)
+		return cci_dec_rc(err);
+	if (!in.len || !core_host_can_access(c->dev, c->owner, in.dpa, in.len))
+		return CXLDCD_RC_INVALID_PA;
+	ms = core_scan_media_estimate_ms(in.len);
+	cci_enc_scan_caps_out(c->out, ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms);
+	return CXLDCD_RC_SUCCESS;
+}
+
+/*
+ * Scan Media: starts in the background (01h).  The No Event Log flag is
+ * accepted; COMPAT: no media event records are logged by a scan either way.
+ */
+enum cxldcd_rc cci_cmd_scan_media(struct cci_call *c)
+{
+	struct cci_scan_media_in in;
+	enum cxldcd_rc rc;
+	int err = cci_dec_scan_media_in(c->in, c->in_len, &in);
+
+	if (err)
+		return cci_dec_rc(err);
+	rc = core_scan_media_start(c->dev, c->owner, in.range.dpa, in.range.len, NULL);
+	return rc == CXLDCD_RC_SUCCESS ? CXLDCD_RC_BG_STARTED : rc;
+}
+
+enum cxldcd_rc cci_cmd_get_scan_results(struct cci_call *c)
+{
+	struct core_scan_results r;
+	struct cci_scan_results_hdr h = { 0 };
+	uint32_t n;
+	enum cxldcd_rc rc = core_scan_media_results(c->dev, c->owner, &r);
+
+	if (rc != CXLDCD_RC_SUCCESS)
+		return rc;
+	n = min_u32(r.nr, cci_fit(c->out, CCI_SCAN_RESULTS_HDR, CCI_MEDIA_ERROR_SIZE));
+	h.restart_dpa = r.restart_dpa;
+	h.restart_len = r.restart_len;
+	h.flags = (uint8_t)((r.more || n < r.nr ? CCI_SCAN_MORE : 0) |
+			    (r.stopped ? CCI_SCAN_STOPPED : 0));
+	h.count = (uint16_t)n;
+	cci_enc_scan_results_hdr(c->out, &h);
+	for (uint32_t i = 0; i < n; i++) {
+		struct cci_media_error e = { r.rec[i].dpa, r.rec[i].source, r.rec[i].len };
+
+		cci_enc_media_error(c->out, &e);
+	}
+	return CXLDCD_RC_SUCCESS;
+}

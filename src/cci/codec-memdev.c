@@ -517,3 +517,103 @@ int cci_enc_mm_event(struct wwr *w, const struct cci_mm_event *e)
 	wwr_zero(w, 0x3d);
 	return wwr_result(w);
 }
+
+/*
+ * Background Operation Status output (§8.2.10.1.x), 8 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   1    Background Operation Status (bit 0 in progress, 7:1 percent complete)
+ *   0x01   1    Reserved
+ *   0x02   2    Command Opcode
+ *   0x04   2    Return Code
+ *   0x06   2    Vendor Specific Extended Status
+ */
+int cci_enc_bg_status(struct wwr *w, const struct cci_bg_status *st)
+{
+	wwr_u8(w, (uint8_t)((st->running ? 1u : 0u) | (uint8_t)(st->percent << 1)));
+	wwr_zero(w, 1);
+	wwr_u16le(w, st->opcode);
+	wwr_u16le(w, st->rc);
+	wwr_u16le(w, st->vendor_status);
+	return wwr_result(w);
+}
+
+int cci_dec_bg_status(const uint8_t *p, size_t len, struct cci_bg_status *st)
+{
+	struct wrd r;
+	uint8_t b;
+
+	wrd_init(&r, p, len);
+	b = wrd_u8(&r);
+	st->running = b & 1u;
+	st->percent = b >> 1;
+	wrd_skip(&r, 1);
+	st->opcode = wrd_u16le(&r);
+	st->rc = wrd_u16le(&r);
+	st->vendor_status = wrd_u16le(&r);
+	if (!wrd_done(&r))
+		return -EMSGSIZE;
+	return st->percent > 100 ? -EINVAL : 0;
+}
+
+/*
+ * Get Scan Media Capabilities (§8.2.10.9.4.4): input as Get Poison List
+ * (DPA, length in 64-byte units); output 4 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   4    Estimated Scan Media Time (ms)
+ */
+int cci_enc_scan_caps_out(struct wwr *w, uint32_t estimate_ms)
+{
+	wwr_u32le(w, estimate_ms);
+	return wwr_result(w);
+}
+
+/*
+ * Scan Media input (§8.2.10.9.4.5), 0x11 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   8    Scan Media Physical Address (bits 5:0 reserved)
+ *   0x08   8    Scan Media Physical Address Length (64-byte units)
+ *   0x10   1    Scan Media Flags (bit 0: no event log)
+ */
+int cci_enc_scan_media_in(struct wwr *w, const struct cci_scan_media_in *in)
+{
+	cci_enc_poison_list_in(w, &in->range);
+	wwr_u8(w, in->flags);
+	return wwr_result(w);
+}
+
+int cci_dec_scan_media_in(const uint8_t *p, size_t len, struct cci_scan_media_in *in)
+{
+	int err;
+
+	if (len != CCI_SCAN_MEDIA_IN_SIZE)
+		return -EMSGSIZE;
+	err = cci_dec_poison_list_in(p, CCI_POISON_LIST_IN_SIZE, &in->range);
+	in->flags = p[CCI_POISON_LIST_IN_SIZE];
+	return err;
+}
+
+/*
+ * Get Scan Media Results output (§8.2.10.9.4.6), 0x20 + 0x10 * count:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   8    Scan Media Restart Physical Address
+ *   0x08   8    Scan Media Restart Physical Address Length (64-byte units)
+ *   0x10   1    Scan Media Flags (bit 0 more records, bit 1 scan stopped prematurely)
+ *   0x11   1    Reserved
+ *   0x12   2    Media Error Record Count
+ *   0x14   0xC  Reserved
+ *   0x20   ...  Media Error Records, as Get Poison List's
+ */
+int cci_enc_scan_results_hdr(struct wwr *w, const struct cci_scan_results_hdr *h)
+{
+	wwr_u64le(w, h->restart_dpa & DPA_MASK);
+	wwr_u64le(w, h->restart_len / CCI_POISON_GRAN);
+	wwr_u8(w, h->flags);
+	wwr_zero(w, 1);
+	wwr_u16le(w, h->count);
+	wwr_zero(w, 0xc);
+	return wwr_result(w);
+}

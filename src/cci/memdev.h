@@ -31,6 +31,14 @@
 #define CCI_CLEAR_POISON_SIZE 0x48u
 #define CCI_POISON_GRAN 64u
 
+#define CCI_BG_STATUS_SIZE 8u
+#define CCI_SCAN_CAPS_OUT_SIZE 4u
+#define CCI_SCAN_MEDIA_IN_SIZE 0x11u
+#define CCI_SCAN_RESULTS_HDR 0x20u
+#define CCI_SCAN_NO_EVENT_LOG (1u << 0)
+#define CCI_SCAN_MORE (1u << 0)
+#define CCI_SCAN_STOPPED (1u << 1)
+
 /* Poison List Flags */
 #define CCI_POISON_MORE (1u << 0)
 #define CCI_POISON_OVERFLOW (1u << 1)
@@ -147,6 +155,32 @@ struct cci_mm_event {
 int cci_enc_gm_event(struct wwr *w, const struct cci_gm_event *e);
 int cci_enc_dram_event(struct wwr *w, const struct cci_dram_event *e);
 int cci_enc_mm_event(struct wwr *w, const struct cci_mm_event *e);
+
+struct cci_bg_status {
+	bool running;
+	uint8_t percent;
+	uint16_t opcode;
+	uint16_t rc;
+	uint16_t vendor_status;
+};
+
+struct cci_scan_media_in {
+	struct cci_poison_range range;
+	uint8_t flags;              /* CCI_SCAN_NO_EVENT_LOG */
+};
+
+struct cci_scan_results_hdr {
+	uint64_t restart_dpa, restart_len;  /* bytes */
+	uint8_t flags;              /* CCI_SCAN_MORE, CCI_SCAN_STOPPED */
+	uint16_t count;
+};
+
+int cci_enc_bg_status(struct wwr *w, const struct cci_bg_status *st);
+int cci_dec_bg_status(const uint8_t *p, size_t len, struct cci_bg_status *st);
+int cci_enc_scan_caps_out(struct wwr *w, uint32_t estimate_ms);
+int cci_enc_scan_media_in(struct wwr *w, const struct cci_scan_media_in *in);
+int cci_dec_scan_media_in(const uint8_t *p, size_t len, struct cci_scan_media_in *in);
+int cci_enc_scan_results_hdr(struct wwr *w, const struct cci_scan_results_hdr *h);
 
 int cci_enc_fw_info_out(struct wwr *w, const struct cci_fw_info *fw);
 int cci_dec_fw_info_out(const uint8_t *p, size_t len, struct cci_fw_info *fw);

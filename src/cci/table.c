@@ -9,6 +9,11 @@
  * bits).  COMPAT: QEMU reports Immediate Data Change for 4802h/4803h; the
  * spec says Immediate Configuration Change, which we report.
  *
+ * The memory-device commands (0002h/0005h, 02xxh, 03xxh, 41xxh-43xxh) are
+ * served on host mailboxes only (cmd-memdev.c).  Scan Media's effects are
+ * Background Operation and Abort supported; 0005h changes the running
+ * operation's state (Immediate Configuration Change, so it is journaled).
+ *
  * 48xxh is served only on host mailboxes: 4802h is prohibited on MCTP CCIs
  * (CXL r3.2 Table 8-141 notes, reference §2) and the FM CCI has no host
  * identity to answer for; the FM reads extents with 5603h instead.
@@ -27,6 +32,7 @@
 #define EFF_ILC CCI_EFF_IMMEDIATE_LOG_CHANGE
 #define EFF_IPC CCI_EFF_IMMEDIATE_POLICY_CHANGE
 #define EFF_IDC CCI_EFF_IMMEDIATE_DATA_CHANGE
+#define EFF_BG (CCI_EFF_BACKGROUND_OP | CCI_EFF_ABORT_BG_SUPPORTED)
 /* 5602h/5604h/5605h (CXL r3.2 §7.6.7.6.3/5/6): config change after cold,
  * conventional and CXL reset; immediate config change; immediate data change. */
 #define EFF_FM_CFG                                                                       \
@@ -39,10 +45,14 @@
 
 static const struct cci_cmd table[] = {
 	{ CXLDCD_OP_IDENTIFY, "Identify", cci_cmd_identify, 0, 0, 0, EFF_NONE, BOTH },
+	{ CXLDCD_OP_BG_OP_STATUS, "Background Operation Status", cci_cmd_bg_status, 0, 0, 0,
+	  EFF_NONE, CMD_MBOX },
 	{ CXLDCD_OP_GET_RESPONSE_MSG_LIMIT, "Get Response Message Limit", cci_cmd_get_rsp_limit,
 	  0, 0, 0, EFF_NONE, BOTH },
 	{ CXLDCD_OP_SET_RESPONSE_MSG_LIMIT, "Set Response Message Limit", cci_cmd_set_rsp_limit,
 	  CCI_RSP_LIMIT_SIZE, CCI_RSP_LIMIT_SIZE, 0, EFF_ICC, BOTH },
+	{ CXLDCD_OP_BG_OP_ABORT, "Request Abort Background Operation", cci_cmd_bg_abort, 0, 0, 0,
+	  EFF_ICC, CMD_MBOX },
 	{ CXLDCD_OP_GET_EVENT_RECORDS, "Get Event Records", cci_cmd_get_events, 1, 1, 0, EFF_NONE,
 	  BOTH },
 	{ CXLDCD_OP_CLEAR_EVENT_RECORDS, "Clear Event Records", cci_cmd_clear_events,
@@ -80,6 +90,12 @@ static const struct cci_cmd table[] = {
 	  CCI_INJECT_POISON_SIZE, 0, EFF_IDC, CMD_MBOX },
 	{ CXLDCD_OP_CLEAR_POISON, "Clear Poison", cci_cmd_clear_poison, CCI_CLEAR_POISON_SIZE,
 	  CCI_CLEAR_POISON_SIZE, 0, EFF_IDC, CMD_MBOX },
+	{ CXLDCD_OP_GET_SCAN_MEDIA_CAPS, "Get Scan Media Capabilities", cci_cmd_get_scan_caps,
+	  CCI_POISON_LIST_IN_SIZE, CCI_POISON_LIST_IN_SIZE, 0, EFF_NONE, CMD_MBOX },
+	{ CXLDCD_OP_SCAN_MEDIA, "Scan Media", cci_cmd_scan_media, CCI_SCAN_MEDIA_IN_SIZE,
+	  CCI_SCAN_MEDIA_IN_SIZE, 0, EFF_BG, CMD_MBOX },
+	{ CXLDCD_OP_GET_SCAN_MEDIA_RESULTS, "Get Scan Media Results", cci_cmd_get_scan_results, 0,
+	  0, 0, EFF_NONE, CMD_MBOX },
 	{ CXLDCD_OP_GET_DC_CONFIG, "Get Dynamic Capacity Configuration", cci_cmd_get_dc_config,
 	  CCI_DC_CONFIG_IN_SIZE, CCI_DC_CONFIG_IN_SIZE, 0, EFF_NONE, CMD_MBOX },
 	{ CXLDCD_OP_GET_DC_EXTENT_LIST, "Get Dynamic Capacity Extent List",

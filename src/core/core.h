@@ -483,6 +483,38 @@ bool core_host_can_access(const struct cxldcd_dev *dev, uint16_t host, uint64_t 
 /* Drop poison in [dpa, dpa+len): the range was sanitized. */
 void core_poison_forget(struct cxldcd_dev *dev, uint64_t dpa, uint64_t len);
 
+/*
+ * Background operations of a host's mailbox (0002h/0005h) and Scan Media
+ * (4303h-4305h).  Progress follows model time; Scan Media runs at
+ * CORE_SCAN_BYTES_PER_MS and its results are the host's poison in the range.
+ */
+#define CORE_SCAN_BYTES_PER_MS (64ull << 20)
+
+struct core_bg_status {
+	uint16_t opcode;            /* last background command; 0 = none */
+	bool running;
+	uint8_t percent;            /* 0..100 */
+	enum cxldcd_rc rc;          /* of the finished operation (Aborted when aborted) */
+};
+void core_bg_status(const struct cxldcd_dev *dev, uint16_t host, struct core_bg_status *st);
+bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t host);
+/* Abort the running operation (Success also when none runs). */
+enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t host);
+
+uint64_t core_scan_media_estimate_ms(uint64_t len);
+/* Busy while an operation runs; Invalid Physical Address outside the host's capacity. */
+enum cxldcd_rc core_scan_media_start(struct cxldcd_dev *dev, uint16_t host, uint64_t dpa,
+				     uint64_t len, struct cxldcd_diag *diag);
+struct core_scan_results {
+	bool more, stopped;
+	uint64_t restart_dpa, restart_len;
+	uint32_t nr;
+	const struct core_poison *rec; /* owned by dev; valid until the next scan */
+};
+/* Invalid Input when no scan ran, Busy while it runs. */
+enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t host,
+				       struct core_scan_results *out);
+
 /* Timestamp (0300h/0301h): 0 until set, then advances with core_dev_set_time(). */
 uint64_t core_timestamp_get(const struct cxldcd_dev *dev);
 enum cxldcd_rc core_timestamp_set(struct cxldcd_dev *dev, uint64_t ts_ns);

@@ -40,6 +40,7 @@ struct tag;
 struct group;
 struct poison_list;
 struct memdev_state;
+struct bgop;
 
 struct alloc {
 	uint64_t dpa, len;          /* also the key and end of its entry in region->allocs */
@@ -148,6 +149,7 @@ struct cxldcd_dev {
 	uint32_t rel_head, rel_count;
 	struct poison_list *poison;  /* poison.c; NULL until the first injection */
 	struct memdev_state *memdev; /* memdev.c; NULL until first set */
+	struct bgop **bg;            /* bgop.c: [nr_hosts], NULL until the first operation */
 };
 
 /* Spare objects reserved before a commit (validate-then-commit). */
@@ -180,9 +182,10 @@ void obs_revoked(struct cxldcd_dev *dev, const struct core_extent_info *x);
 void obs_freed(struct cxldcd_dev *dev, const struct core_extent_info *x);
 void obs_answered(struct cxldcd_dev *dev, uint16_t host, uint64_t id, uint32_t off, uint32_t acc);
 
-/* ------------------------------------------------------------ poison.c, memdev.c */
+/* ------------------------------------------------------------ poison.c, memdev.c, bgop.c */
 void poison_fini(struct cxldcd_dev *dev);
 void memdev_fini(struct cxldcd_dev *dev);
+void bgop_fini(struct cxldcd_dev *dev);
 
 /* ------------------------------------------------------------ region.c */
 static inline uint64_t alloc_end(const struct alloc *a)

@@ -46,7 +46,8 @@ static void test_sizes_and_ccis(void **state)
 	static const struct { uint16_t op; size_t n; } in[] = {
 		{ 0x0200, 0 }, { 0x0300, 0 }, { 0x0301, 8 }, { 0x4100, 0 }, { 0x4102, 8 },
 		{ 0x4200, 0 }, { 0x4201, 0 }, { 0x4202, 0x0c }, { 0x4300, 0x10 }, { 0x4301, 8 },
-		{ 0x4302, 0x48 },
+		{ 0x4302, 0x48 }, { 0x0002, 0 }, { 0x0005, 0 }, { 0x4303, 0x10 }, { 0x4304, 0x11 },
+		{ 0x4305, 0 },
 	};
 	struct fx *f = *state;
 	uint8_t buf[0x49] = { 0 };
@@ -386,6 +387,83 @@ static void test_poison_kept_without_sanitize(void **state)
 	assert_int_equal(r16(f->out, 0x0a), 1);
 }
 
+static void scan_in(uint8_t *in, uint64_t dpa, uint64_t units, uint8_t flags)
+{
+	g64(in, 0, dpa);
+	g64(in, 8, units);
+	g8(in, 0x10, flags);
+}
+
+/* Scan Media in the background: status, progress with time, results, abort. */
+static void test_scan_media(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[0x11], want[0x40] = { 0 };
+
+	/* nothing ran yet */
+	assert_int_equal(msg(f, f->mb[0], 0x0002, NULL, 0), 0);
+	expect_rsp(f, want, 8);
+	assert_int_equal(msg(f, f->mb[0], 0x4305, NULL, 0), 0x02);
+	assert_int_equal(core_poison_inject(f->dev, 0, 0x1000, 0x80, CORE_POISON_SRC_INJECTED, NULL), 0);
+	assert_int_equal(core_poison_inject(f->dev, 0, 0x30000000, 0x40, CORE_POISON_SRC_INJECTED,
+					    NULL), 0);
+
+	/* capabilities: 1 GiB at 64 MiB/ms = 16 ms */
+	scan_in(in, 0, GIB / 64, 0);
+	assert_int_equal(msg(f, f->mb[0], 0x4303, in, 0x10), 0);
+	g32(want, 0, 16);
+	expect_rsp(f, want, 4);
+	scan_in(in, R0, 64 / 64, 0);            /* not the host's */
+	assert_int_equal(msg(f, f->mb[0], 0x4303, in, 0x10), 0x0f);
+	assert_int_equal(msg(f, f->mb[0], 0x4304, in, 0x11), 0x0f);
+
+	scan_in(in, 0, GIB / 64, 1);
+	assert_int_equal(msg(f, f->mb[0], 0x4304, in, 0x11), 0x01);     /* started */
+	assert_int_equal(msg(f, f->mb[0], 0x4304, in, 0x11), 0x06);     /* one at a time */
+	assert_int_equal(msg(f, f->mb[0], 0x4305, NULL, 0), 0x06);
+	core_dev_set_time(f->dev, NOW + 4000000);                       /* 4 of 16 ms */
+	memset(want, 0, sizeof(want));
+	g8(want, 0, 1 | (25 << 1));
+	g16(want, 2, 0x4304);
+	assert_int_equal(msg(f, f->mb[0], 0x0002, NULL, 0), 0);
+	expect_rsp(f, want, 8);
+	assert_int_equal(msg(f, f->mb[1], 0x0002, NULL, 0), 0);         /* per mailbox */
+	assert_int_equal(f->out[0], 0);
+	core_dev_set_time(f->dev, NOW + 16000000);
+	g8(want, 0, 100 << 1);
+	assert_int_equal(msg(f, f->mb[0], 0x0002, NULL, 0), 0);
+	expect_rsp(f, want, 8);
+	memset(want, 0, sizeof(want));
+	g16(want, 0x12, 2);
+	g64(want, 0x20, 0x1000 | 3);
+	g32(want, 0x28, 2);
+	g64(want, 0x30, 0x30000000 | 3);
+	g32(want, 0x38, 1);
+	assert_int_equal(msg(f, f->mb[0], 0x4305, NULL, 0), 0);
+	expect_rsp(f, want, 0x40);
+
+	/* abort at half: stopped, restart at the unscanned half, Aborted status */
+	assert_int_equal(msg(f, f->mb[0], 0x4304, in, 0x11), 0x01);
+	core_dev_set_time(f->dev, NOW + 24000000);
+	assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0);
+	memset(want, 0, sizeof(want));
+	g8(want, 0, 50 << 1);
+	g16(want, 2, 0x4304);
+	g16(want, 4, 0x12);
+	assert_int_equal(msg(f, f->mb[0], 0x0002, NULL, 0), 0);
+	expect_rsp(f, want, 8);
+	memset(want, 0, sizeof(want));
+	g64(want, 0x00, GIB / 2);
+	g64(want, 0x08, GIB / 2 / 64);
+	g8(want, 0x10, 0x02);
+	g16(want, 0x12, 1);
+	g64(want, 0x20, 0x1000 | 3);
+	g32(want, 0x28, 2);
+	assert_int_equal(msg(f, f->mb[0], 0x4305, NULL, 0), 0);
+	expect_rsp(f, want, 0x30);
+	assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0);         /* nothing running */
+}
+
 /* ------------------------------------------------------------ codecs */
 
 static void test_codec_round_trips(void **state)
@@ -496,6 +574,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poison_list_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poison_on_dynamic_capacity, setup_lsa, teardown),
 		cmocka_unit_test_setup_teardown(test_poison_kept_without_sanitize, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_media, setup, teardown),
 		cmocka_unit_test(test_codec_round_trips),
 	};
 

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bgop.c - background operations of a host's mailbox (CXL r3.2 §8.2.10.1:
+ * one at a time per CCI; status 0002h, abort 0005h).  The one background
+ * command served is Scan Media (4304h); its results (4305h) are the poison
+ * the host can access in the scanned range.
+ *
+ * Progress is a function of model time only (core_dev_set_time): an
+ * operation started at t0 lasting d is p% done at t0 + d*p/100 and complete
+ * at t0 + d.  The results are taken when the scan starts, so nothing needs
+ * to happen at completion and a journal replay reaches the same state
+ * whatever the daemon's timer did.
+ */
+#include "core/model.h"
+
+struct bgop {
+	uint16_t opcode;            /* 0: none ever started */
+	uint64_t start_ns, dur_ns;
+	bool aborted;
+	uint64_t abort_ns;
+	uint64_t dpa, len;          /* scanned range */
+	uint32_t n;
+	bool more;
+	struct core_poison rec[CORE_POISON_MAX];
+};
+
+void bgop_fini(struct cxldcd_dev *dev)
+{
+	for (uint16_t h = 0; dev->bg && h < dev->cfg.nr_hosts; h++)
+		core_free(dev, dev->bg[h]);
+	core_free(dev, dev->bg);
+	dev->bg = NULL;
+}
+
+static const struct bgop *get(const struct cxldcd_dev *dev, uint16_t host)
+{
+	return dev->bg && core_host_ok(dev, host) ? dev->bg[host] : NULL;
+}
+
+static bool running(const struct cxldcd_dev *dev, const struct bgop *b)
+{
+	return b && b->opcode && !b->aborted && dev->now < b->start_ns + b->dur_ns;
+}
+
+uint64_t core_scan_media_estimate_ms(uint64_t len)
+{
+	return (len + CORE_SCAN_BYTES_PER_MS - 1) / CORE_SCAN_BYTES_PER_MS;
+}
+
+void core_bg_status(const struct cxldcd_dev *dev, uint16_t host, struct core_bg_status *st)
+{
+	const struct bgop *b = get(dev, host);
+	uint64_t end;
+
+	*st = (struct core_bg_status){ 0 };
+	if (!b || !b->opcode)
+		return;
+	st->opcode = b->opcode;
+	end = b->aborted ? b->abort_ns : b->start_ns + b->dur_ns;
+	st->running = running(dev, b);
+	if (st->running)
+		st->percent = (uint8_t)((dev->now - b->start_ns) * 100 / b->dur_ns);
+	else
+		st->percent = b->aborted ? (uint8_t)((end - b->start_ns) * 100 / b->dur_ns) : 100;
+	st->rc = st->running ? CXLDCD_RC_SUCCESS :
+				b->aborted ? CXLDCD_RC_ABORTED : CXLDCD_RC_SUCCESS;
+}
+
+bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t host)
+{
+	return running(dev, get(dev, host));
+}
+
+enum cxldcd_rc core_scan_media_start(struct cxldcd_dev *dev, uint16_t host, uint64_t dpa,
+				     uint64_t len, struct cxldcd_diag *diag)
+{
+	struct bgop *b;
+	uint64_t end;
+
+	if (!core_host_ok(dev, host))
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u unknown", host);
+	if (core_bg_busy(dev, host))
+		return core_diag(diag, CXLDCD_RC_BUSY, -1, "a background operation is running");
+	if (!len || __builtin_add_overflow(dpa, len, &end) ||
+	    !core_host_can_access(dev, host, dpa, len))
+		return core_diag(diag, CXLDCD_RC_INVALID_PA, -1,
+				 "dpa=0x%llx len=0x%llx not accessible to host=%u",
+				 (unsigned long long)dpa, (unsigned long long)len, host);
+	if (!dev->bg) {
+		dev->bg = core_zalloc(dev, sizeof(*dev->bg) * dev->cfg.nr_hosts);
+		if (!dev->bg)
+			return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	}
+	if (!dev->bg[host]) {
+		dev->bg[host] = core_zalloc(dev, sizeof(*dev->bg[host]));
+		if (!dev->bg[host])
+			return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	}
+	b = dev->bg[host];
+	b->opcode = CXLDCD_OP_SCAN_MEDIA;
+	b->start_ns = dev->now;
+	b->dur_ns = core_scan_media_estimate_ms(len) * 1000000u;
+	b->aborted = false;
+	b->dpa = dpa;
+	b->len = len;
+	b->n = core_poison_list(dev, host, dpa, len, b->rec, CORE_POISON_MAX, &b->more);
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t host)
+{
+	struct bgop *b = dev->bg && core_host_ok(dev, host) ? dev->bg[host] : NULL;
+
+	if (!running(dev, b))
+		return CXLDCD_RC_SUCCESS;   /* nothing to abort */
+	b->aborted = true;
+	b->abort_ns = dev->now;
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t host,
+				       struct core_scan_results *out)
+{
+	const struct bgop *b = get(dev, host);
+	uint64_t done;
+
+	if (!b || b->opcode != CXLDCD_OP_SCAN_MEDIA)
+		return CXLDCD_RC_INVALID_INPUT;     /* no scan ran */
+	if (running(dev, b))
+		return CXLDCD_RC_BUSY;
+	*out = (struct core_scan_results){ .more = b->more, .nr = b->n, .rec = b->rec };
+	if (b->aborted) {   /* the part not scanned is where to restart */
+		done = (b->abort_ns - b->start_ns) * b->len / b->dur_ns;
+		done &= ~63ull;
+		out->stopped = true;
+		out->restart_dpa = b->dpa + done;
+		out->restart_len = b->len - done;
+		while (out->nr && out->rec[out->nr - 1].dpa >= out->restart_dpa)
+			out->nr--;
+	}
+	return CXLDCD_RC_SUCCESS;
+}
