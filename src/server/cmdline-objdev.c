@@ -284,6 +284,19 @@ static const struct devprop dev_props[] = {
 	DP("trusted-hosts", P_BOOL, trusted_hosts, 0, 1, CMDLINE_DEV_TRUSTED_HOSTS),
 	/* COMPAT: QEMU needs bus= to place the device; we have no PCI topology. */
 	DP("bus", P_STR, bus, 0, 0, CMDLINE_DEV_BUS),
+	/* QEMU's Label Storage Area backend: its size is the LSA size (4102h/4103h). */
+	DP("lsa", P_STR, lsa, 0, 0, CMDLINE_DEV_LSA),
+};
+
+/*
+ * COMPAT: QEMU properties of the PCI function and its link that mean nothing
+ * for a standalone device: accepted (any value) and ignored, so QEMU
+ * command lines paste unchanged (docs/cmdline.md).
+ */
+static const char *const ignored_props[] = {
+	"addr", "multifunction", "rombar", "romfile", "x-speed", "x-width", "hdm-db", "cdat",
+	"failover_pair_id", "acpi-index", "x-pcie-lnksta-dllla", "x-pcie-extcap-init",
+	NULL,
 };
 
 static bool pow2(uint64_t v)
@@ -341,6 +354,9 @@ static int dev_prop(struct cmdline_ctx *c, struct cmdline_device *d, const char 
 		d->set |= p->bit;
 		return 0;
 	}
+	for (size_t i = 0; ignored_props[i]; i++)
+		if (!strcmp(ignored_props[i], key))
+			return 0;
 	return cmdline_fail(c, "unknown property '%s'", key);
 }
 
@@ -369,6 +385,7 @@ void cmdline_device_free(struct cmdline_device *d)
 	free(d->id);
 	free(d->volatile_dc_memdev);
 	free(d->bus);
+	free(d->lsa);
 	cmdline_kv_free(&kv);
 }
 

@@ -77,6 +77,7 @@ enum {
 	CMDLINE_DEV_SN = 1u << 13,
 	CMDLINE_DEV_BUS = 1u << 14,
 	CMDLINE_DEV_TRUSTED_HOSTS = 1u << 15,
+	CMDLINE_DEV_LSA = 1u << 16,
 };
 
 /* -device cxl-type3: values of properties not given are 0 (model defaults apply). */
@@ -98,6 +99,7 @@ struct cmdline_device {
 	uint64_t sn;
 	char *bus;                      /* COMPAT: accepted and ignored */
 	bool trusted_hosts;             /* hosts get the whole backend fd (docs/memory.md) */
+	char *lsa;                      /* an -object id: its size is the Label Storage Area's */
 	uint32_t set;                   /* CMDLINE_DEV_* */
 	struct cmdline_prop *props;     /* every property but the driver, in order */
 	size_t nr_props;

@@ -105,6 +105,16 @@ static int device_cfg(struct server_ctx *s, const struct cmdline_device *d,
 	if (rc)
 		return rc;
 	core_cfg_default(cfg);
+	if (d->lsa) {   /* COMPAT: the label bytes live in the model (and --state), not in the backend */
+		struct mem_backend *b = mem_registry_find(s->reg, d->lsa);
+
+		if (!b || mem_backend_size(b) > UINT32_MAX) {
+			snprintf(err, cap, "-device %s: lsa '%s' %s", d->id, d->lsa,
+				 b ? "is larger than 4 GiB" : "not found");
+			return -EINVAL;
+		}
+		cfg->lsa_size = (uint32_t)mem_backend_size(b);
+	}
 	cfg->nr_regions = (uint8_t)d->num_dc_regions;
 	for (unsigned i = 0; i < cfg->nr_regions; i++) {
 		struct core_region_cfg *r = &cfg->regions[i];

@@ -212,10 +212,53 @@ static void test_qemu_injection_session(void **state)
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 }
 
+/*
+ * A QEMU-style line: bus=, x-speed=, x-width=, hdm-db= and cdat= accepted and
+ * ignored; lsa= sizes the Label Storage Area, which a host writes and reads.
+ */
+static void test_qemu_line_with_lsa_and_ignored_properties(void **state)
+{
+	static const char *const argv[] = {
+		"-object", "memory-backend-ram,id=vmem0,share=on,size=512M",
+		"-object", "memory-backend-ram,id=cxl-lsa0,share=on,size=256K",
+		"-device", "cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-mem0,"
+			   "num-dc-regions=2,lsa=cxl-lsa0,x-speed=32,x-width=16,hdm-db=on,cdat=none",
+		NULL
+	};
+	struct dproc p;
+	struct qmp_client *c;
+	uint8_t out[4096], set[8 + 4] = { 0 }, get[8] = { 0 };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	assert_int_equal(dproc_start(&p, argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(&p));
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4000, NULL, 0, out, &n), 0);
+	assert_int_equal(n, 0x45);
+	assert_int_equal(out[0x38] | out[0x39] << 8 | out[0x3a] << 16, 256 * 1024);  /* LSA size */
+	put32(set, 256 * 1024 - 4);
+	memcpy(set + 8, "labl", 4);
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4103, set, sizeof(set), NULL, NULL), 0);
+	put32(get, 256 * 1024 - 4);
+	put32(get + 4, 4);
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4102, get, 8, out, &n), 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, "labl", 4);
+	put32(get + 4, 5);                      /* one past the end */
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4102, get, 8, out, &n), 0x02);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_injection_session),
+		cmocka_unit_test(test_qemu_line_with_lsa_and_ignored_properties),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, dproc_reap_all);
