@@ -13,16 +13,6 @@
  */
 #include "core/model.h"
 
-struct bgop {
-	uint16_t opcode;            /* 0: none ever started */
-	uint64_t start_ns, dur_ns;
-	bool aborted;
-	uint64_t abort_ns;
-	uint64_t dpa, len;          /* scanned range */
-	uint32_t n;
-	bool more;
-	struct core_poison rec[CORE_POISON_MAX];
-};
 
 void bgop_fini(struct cxldcd_dev *dev)
 {

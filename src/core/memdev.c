@@ -10,12 +10,6 @@
  */
 #include "core/model.h"
 
-struct memdev_state {
-	bool ts_set;
-	uint64_t ts_value, ts_at;       /* host's timestamp, and dev->now when it was set */
-	struct core_alert_cfg alert;
-	uint8_t *lsa;                   /* cfg.lsa_size bytes once written */
-};
 
 /* Life used 100%, over 85 C, under -10 C: fixed critical thresholds. */
 static const struct core_alert_cfg alert_default = {

@@ -183,6 +183,36 @@ void obs_freed(struct cxldcd_dev *dev, const struct core_extent_info *x);
 void obs_answered(struct cxldcd_dev *dev, uint16_t host, uint64_t id, uint32_t off, uint32_t acc);
 
 /* ------------------------------------------------------------ poison.c, memdev.c, bgop.c */
+struct poison_list {
+	struct core_poison e[CORE_POISON_MAX];
+	uint32_t n;
+};
+
+struct memdev_state {
+	bool ts_set;
+	uint64_t ts_value, ts_at;       /* host's timestamp, and dev->now when it was set */
+	struct core_alert_cfg alert;
+	uint8_t *lsa;                   /* cfg.lsa_size bytes once written */
+};
+
+struct bgop {
+	uint16_t opcode;            /* 0: none ever started */
+	uint64_t start_ns, dur_ns;
+	bool aborted;
+	uint64_t abort_ns;
+	uint64_t dpa, len;          /* scanned range */
+	uint32_t n;
+	bool more;
+	struct core_poison rec[CORE_POISON_MAX];
+};
+
+/*
+ * Their state as bytes for core_snapshot() (memdev-snap.c): *out malloc()ed,
+ * *len 0 (and *out NULL) when the device has none of it.  0 or -ENOMEM.
+ * memdev_snap_get() loads it into a new device: 0 or -EINVAL.
+ */
+int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len);
+int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len);
 void poison_fini(struct cxldcd_dev *dev);
 void memdev_fini(struct cxldcd_dev *dev);
 void bgop_fini(struct cxldcd_dev *dev);

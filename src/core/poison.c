@@ -14,10 +14,6 @@
 
 #define GRAN 64u
 
-struct poison_list {
-	struct core_poison e[CORE_POISON_MAX];
-	uint32_t n;
-};
 
 void poison_fini(struct cxldcd_dev *dev)
 {

@@ -9,7 +9,9 @@
  * host's pending groups (FIFO, ids, ages, Dead) and More-chain staging,
  * generation numbers, the next group id, the remembered releases, and
  * every event log with its records, handles, timestamps, next handle,
- * overflow state and interrupt policy.  Counts and indexes (trees, tallies,
+ * overflow state and interrupt policy, and last, only when the device has
+ * any, the memory-device state (memdev-snap.c: poison, LSA, timestamp,
+ * alerts, background operations).  Counts and indexes (trees, tallies,
  * tag hash, per-tag counters) are not written: restore rebuilds them
  * through the same constructors the operations use (tag_new/tag_link,
  * alloc_link, hx_attach, evlog_append), so the bytes do not depend on how
@@ -220,6 +222,19 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 
 		P16(&w, r->host);
 		put(&w, r->tag, CXLDCD_TAG_SIZE);
+	}
+	/* memory-device state (poison, LSA, timestamp, alerts, background ops), only when any */
+	{
+		uint8_t *md = NULL;
+		size_t md_len = 0;
+
+		if (memdev_snap_put(dev, &md, &md_len))
+			w.oom = true;
+		if (md_len) {
+			P32(&w, md_len);
+			put(&w, md, md_len);
+		}
+		free(md);
 	}
 	if (w.oom) {
 		free(w.p);
@@ -663,8 +678,15 @@ int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cx
 		rc = read_logs(&x);
 	if (!rc)
 		rc = read_released(&x);
-	if (!rc && x.r.off != x.r.len)
-		rc = bad(&x, "trailing bytes");
+	if (!rc && x.r.off != x.r.len) {   /* the memory-device section, when present */
+		uint32_t md_len = G32(&x.r);
+
+		if (x.r.bad || md_len != x.r.len - x.r.off ||
+		    memdev_snap_get(dev, x.r.p + x.r.off, md_len))
+			rc = bad(&x, "memory-device state");
+		else
+			x.r.off += md_len;
+	}
 	if (!rc) {
 		char msg[160];
 

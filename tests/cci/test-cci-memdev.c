@@ -464,6 +464,53 @@ static void test_scan_media(void **state)
 	assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0);         /* nothing running */
 }
 
+/* The memory-device state is in the model's snapshot and comes back whole. */
+static void test_snapshot_keeps_memdev_state(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_dev *d2;
+	uint8_t *a = NULL, *b = NULL, *plain = NULL, in[0x11], ts[8], lsa[8 + 4];
+	size_t na, nb, nplain;
+	struct cxldcd_dev_cfg cfg = *core_dev_cfg(f->dev);
+
+	assert_int_equal(core_snapshot(f->dev, &plain, &nplain), 0);   /* nothing set: no section */
+	assert_int_equal(core_poison_inject(f->dev, 0, 0x1000, 0x80, CORE_POISON_SRC_INJECTED, NULL), 0);
+	g64(ts, 0, 12345);
+	assert_int_equal(msg(f, f->mb[0], 0x0301, ts, 8), 0);
+	g32(lsa, 0, 8);
+	g32(lsa, 4, 0);
+	memcpy(lsa + 8, "LSA!", 4);
+	assert_int_equal(msg(f, f->mb[0], 0x4103, lsa, sizeof(lsa)), 0);
+	scan_in(in, 0, GIB / 64, 0);
+	assert_int_equal(msg(f, f->mb[1], 0x4304, in, 0x11), 0x01);
+	assert_int_equal(core_snapshot(f->dev, &a, &na), 0);
+	assert_true(na > nplain);
+	assert_memory_equal(a + 8, plain + 8, 4);       /* same version: the section is appended */
+
+	assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+	assert_int_equal(core_restore(d2, a, na, NULL), 0);
+	assert_int_equal(core_snapshot(d2, &b, &nb), 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	assert_int_equal(core_timestamp_get(d2), 12345);
+	assert_true(core_poison_test(d2, 0x1040, 1));
+	assert_true(core_bg_busy(d2, 1));
+	{
+		uint8_t got[4];
+
+		assert_int_equal(core_lsa_read(d2, 8, 4, got, NULL), 0);
+		assert_memory_equal(got, "LSA!", 4);
+	}
+	core_dev_free(d2);
+	/* a damaged section is refused */
+	assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+	assert_int_equal(core_restore(d2, a, na - 1, NULL), -EINVAL);
+	core_dev_free(d2);
+	free(a);
+	free(b);
+	free(plain);
+}
+
 /* ------------------------------------------------------------ codecs */
 
 static void test_codec_round_trips(void **state)
@@ -575,6 +622,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poison_on_dynamic_capacity, setup_lsa, teardown),
 		cmocka_unit_test_setup_teardown(test_poison_kept_without_sanitize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_media, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_keeps_memdev_state, setup_lsa, teardown),
 		cmocka_unit_test(test_codec_round_trips),
 	};
 

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memdev-snap.c - the memory-device state (poison.c, memdev.c, bgop.c) as
+ * bytes for core_snapshot(), and back.  Little-endian:
+ *
+ *   u8  present: bit 0 poison list, bit 1 memdev state, bit 2 background ops
+ *   poison:  u32 n, n x { u64 dpa, u64 len, u8 source }
+ *   memdev:  u8 ts_set, u64 ts_value, u64 ts_at, u8 enabled, u8 life_used_crit,
+ *            u8 life_used_warn, 6 x u16 (over/under crit, over/under warn,
+ *            corrected volatile/persistent warn), u8 has_lsa, lsa_size bytes
+ *   bg:      per host: u8 present; { u16 opcode, u64 start, u64 dur, u8 aborted,
+ *            u64 abort_ns, u64 dpa, u64 len, u8 more, u32 n, n x poison record }
+ */
+#include <stdlib.h>
+
+#include "core/model.h"
+
+struct out {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void put(struct out *o, uint64_t v, unsigned bytes)
+{
+	if (o->len + bytes > o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 256;
+		uint8_t *p;
+
+		while (cap < o->len + bytes)
+			cap *= 2;
+		p = o->oom ? NULL : realloc(o->p, cap);
+		if (!p) {
+			o->oom = true;
+			return;
+		}
+		o->p = p;
+		o->cap = cap;
+	}
+	for (unsigned i = 0; i < bytes; i++)
+		o->p[o->len++] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_poison(struct out *o, const struct core_poison *p, uint32_t n)
+{
+	put(o, n, 4);
+	for (uint32_t i = 0; i < n; i++) {
+		put(o, p[i].dpa, 8);
+		put(o, p[i].len, 8);
+		put(o, p[i].source, 1);
+	}
+}
+
+int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
+{
+	const struct memdev_state *m = dev->memdev;
+	struct out o = { 0 };
+
+	*out = NULL;
+	*len = 0;
+	if (!dev->poison && !m && !dev->bg)
+		return 0;
+	put(&o, (dev->poison ? 1u : 0u) | (m ? 2u : 0u) | (dev->bg ? 4u : 0u), 1);
+	if (dev->poison)
+		put_poison(&o, dev->poison->e, dev->poison->n);
+	if (m) {
+		const struct core_alert_cfg *a = &m->alert;
+
+		put(&o, m->ts_set, 1);
+		put(&o, m->ts_value, 8);
+		put(&o, m->ts_at, 8);
+		put(&o, a->enabled, 1);
+		put(&o, a->life_used_crit, 1);
+		put(&o, a->life_used_warn, 1);
+		put(&o, a->over_temp_crit, 2);
+		put(&o, a->under_temp_crit, 2);
+		put(&o, a->over_temp_warn, 2);
+		put(&o, a->under_temp_warn, 2);
+		put(&o, a->corr_volatile_warn, 2);
+		put(&o, a->corr_persistent_warn, 2);
+		put(&o, m->lsa != NULL, 1);
+		for (uint32_t i = 0; m->lsa && i < dev->cfg.lsa_size; i++)
+			put(&o, m->lsa[i], 1);
+	}
+	for (uint16_t h = 0; dev->bg && h < dev->cfg.nr_hosts; h++) {
+		const struct bgop *b = dev->bg[h];
+
+		put(&o, b != NULL, 1);
+		if (!b)
+			continue;
+		put(&o, b->opcode, 2);
+		put(&o, b->start_ns, 8);
+		put(&o, b->dur_ns, 8);
+		put(&o, b->aborted, 1);
+		put(&o, b->abort_ns, 8);
+		put(&o, b->dpa, 8);
+		put(&o, b->len, 8);
+		put(&o, b->more, 1);
+		put_poison(&o, b->rec, b->n);
+	}
+	if (o.oom) {
+		free(o.p);
+		return -ENOMEM;
+	}
+	*out = o.p;
+	*len = o.len;
+	return 0;
+}
+
+struct in {
+	const uint8_t *p;
+	size_t len, off;
+	bool bad;
+};
+
+static uint64_t get(struct in *r, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	if (r->bad || r->len - r->off < bytes) {
+		r->bad = true;
+		return 0;
+	}
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint64_t)r->p[r->off++] << (8 * i);
+	return v;
+}
+
+static uint32_t get_poison(struct in *r, struct core_poison *p)
+{
+	uint32_t n = (uint32_t)get(r, 4);
+
+	if (n > CORE_POISON_MAX) {
+		r->bad = true;
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		p[i].dpa = get(r, 8);
+		p[i].len = get(r, 8);
+		p[i].source = (uint8_t)get(r, 1);
+	}
+	return n;
+}
+
+static void *zalloc_or_bad(struct cxldcd_dev *dev, struct in *r, size_t size)
+{
+	void *p = r->bad ? NULL : core_zalloc(dev, size);
+
+	if (!p)
+		r->bad = true;
+	return p;
+}
+
+int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
+{
+	struct in r = { .p = p, .len = len };
+	uint8_t present = (uint8_t)get(&r, 1);
+
+	if (present & 1u) {
+		dev->poison = zalloc_or_bad(dev, &r, sizeof(*dev->poison));
+		if (dev->poison)
+			dev->poison->n = get_poison(&r, dev->poison->e);
+	}
+	if (present & 2u) {
+		struct memdev_state *m = dev->memdev = zalloc_or_bad(dev, &r, sizeof(*dev->memdev));
+
+		if (m) {
+			struct core_alert_cfg *a = &m->alert;
+
+			m->ts_set = get(&r, 1);
+			m->ts_value = get(&r, 8);
+			m->ts_at = get(&r, 8);
+			a->enabled = (uint8_t)get(&r, 1);
+			a->life_used_crit = (uint8_t)get(&r, 1);
+			a->life_used_warn = (uint8_t)get(&r, 1);
+			a->over_temp_crit = (uint16_t)get(&r, 2);
+			a->under_temp_crit = (uint16_t)get(&r, 2);
+			a->over_temp_warn = (uint16_t)get(&r, 2);
+			a->under_temp_warn = (uint16_t)get(&r, 2);
+			a->corr_volatile_warn = (uint16_t)get(&r, 2);
+			a->corr_persistent_warn = (uint16_t)get(&r, 2);
+			if (get(&r, 1)) {
+				m->lsa = zalloc_or_bad(dev, &r, dev->cfg.lsa_size ? dev->cfg.lsa_size : 1);
+				for (uint32_t i = 0; m->lsa && i < dev->cfg.lsa_size; i++)
+					m->lsa[i] = (uint8_t)get(&r, 1);
+			}
+		}
+	}
+	if (present & 4u) {
+		dev->bg = zalloc_or_bad(dev, &r, sizeof(*dev->bg) * dev->cfg.nr_hosts);
+		for (uint16_t h = 0; dev->bg && h < dev->cfg.nr_hosts && !r.bad; h++) {
+			struct bgop *b;
+
+			if (!get(&r, 1))
+				continue;
+			b = dev->bg[h] = zalloc_or_bad(dev, &r, sizeof(*b));
+			if (!b)
+				break;
+			b->opcode = (uint16_t)get(&r, 2);
+			b->start_ns = get(&r, 8);
+			b->dur_ns = get(&r, 8);
+			b->aborted = get(&r, 1);
+			b->abort_ns = get(&r, 8);
+			b->dpa = get(&r, 8);
+			b->len = get(&r, 8);
+			b->more = get(&r, 1);
+			b->n = get_poison(&r, b->rec);
+			if (!b->dur_ns)
+				r.bad = true;
+		}
+	}
+	return r.bad || r.off != r.len || (present & ~7u) ? -EINVAL : 0;
+}
