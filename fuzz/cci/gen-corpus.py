@@ -72,6 +72,9 @@ dispatch = {
                   + step(H0, 0x0002)
                   + step(H0, 0x0005)
                   + step(H0, 0x4305),
+    'features': step(H0, 0x0500, struct.pack('<IH2x', 8, 0))
+                + step(H0, 0x0501, bytes(16) + struct.pack('<HHB', 0, 4, 0))
+                + step(H0, 0x0502, bytes(16) + struct.pack('<IHB9x', 0, 0, 1) + b'ab'),
     'dc-config': step(H0, 0x4800, bytes([8, 0])),
     'dc-extents': step(H0, 0x4801, struct.pack('<II', 16, 0)),
     'dcd-info': step(FM, 0x5600),

@@ -617,3 +617,85 @@ int cci_enc_scan_results_hdr(struct wwr *w, const struct cci_scan_results_hdr *h
 	wwr_zero(w, 0xc);
 	return wwr_result(w);
 }
+
+/*
+ * Get Supported Features input (§8.2.10.6.1), 8 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   4    Count (bytes of output the caller takes)
+ *   0x04   2    Starting Feature Index
+ *   0x06   2    Reserved
+ *
+ * Output header, 8 bytes, then 0x30-byte Supported Feature Entries:
+ *
+ *   0x00   2    Number of Supported Feature Entries (in this output)
+ *   0x02   2    Device Supported Features (total)
+ *   0x04   4    Reserved
+ */
+int cci_dec_get_supp_features_in(const uint8_t *p, size_t len, struct cci_get_supp_features_in *in)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	in->count = wrd_u32le(&r);
+	in->start_index = wrd_u16le(&r);
+	wrd_skip(&r, 2);
+	return wrd_result(&r);
+}
+
+int cci_enc_supp_features_hdr(struct wwr *w, uint16_t nr_entries, uint16_t nr_supported)
+{
+	wwr_u16le(w, nr_entries);
+	wwr_u16le(w, nr_supported);
+	wwr_zero(w, 4);
+	return wwr_result(w);
+}
+
+/*
+ * Get Feature input (§8.2.10.6.2), 0x15 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   0x10 Feature Identifier (UUID)
+ *   0x10   2    Offset
+ *   0x12   2    Count
+ *   0x14   1    Selection (current, default, saved)
+ */
+int cci_dec_get_feature_in(const uint8_t *p, size_t len, struct cci_get_feature_in *in)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	wrd_bytes(&r, in->uuid, 16);
+	in->offset = wrd_u16le(&r);
+	in->count = wrd_u16le(&r);
+	in->selection = wrd_u8(&r);
+	return wrd_result(&r);
+}
+
+/*
+ * Set Feature input (§8.2.10.6.3), 0x20 + N bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   0x10 Feature Identifier (UUID)
+ *   0x10   4    Set Feature Flags (data transfer action, saved across reset)
+ *   0x14   2    Offset
+ *   0x16   1    Version
+ *   0x17   9    Reserved
+ *   0x20   N    Feature Data
+ */
+int cci_dec_set_feature_in(const uint8_t *p, size_t len, struct cci_set_feature_in *in)
+{
+	struct wrd r;
+
+	if (len < CCI_SET_FEATURE_HDR || len - CCI_SET_FEATURE_HDR > UINT32_MAX)
+		return -EMSGSIZE;
+	wrd_init(&r, p, len);
+	wrd_bytes(&r, in->uuid, 16);
+	in->flags = wrd_u32le(&r);
+	in->offset = wrd_u16le(&r);
+	in->version = wrd_u8(&r);
+	wrd_skip(&r, 9);
+	in->data_len = (uint32_t)wrd_left(&r);
+	in->data = wrd_ptr(&r, in->data_len);
+	return wrd_result(&r);
+}

@@ -39,6 +39,11 @@
 #define CCI_SCAN_MORE (1u << 0)
 #define CCI_SCAN_STOPPED (1u << 1)
 
+#define CCI_GET_SUPP_FEATURES_IN_SIZE 8u
+#define CCI_SUPP_FEATURES_HDR 8u
+#define CCI_GET_FEATURE_IN_SIZE 0x15u
+#define CCI_SET_FEATURE_HDR 0x20u
+
 /* Poison List Flags */
 #define CCI_POISON_MORE (1u << 0)
 #define CCI_POISON_OVERFLOW (1u << 1)
@@ -155,6 +160,32 @@ struct cci_mm_event {
 int cci_enc_gm_event(struct wwr *w, const struct cci_gm_event *e);
 int cci_enc_dram_event(struct wwr *w, const struct cci_dram_event *e);
 int cci_enc_mm_event(struct wwr *w, const struct cci_mm_event *e);
+
+struct cci_get_supp_features_in {
+	uint32_t count;             /* bytes of output wanted */
+	uint16_t start_index;
+};
+
+struct cci_get_feature_in {
+	uint8_t uuid[16];
+	uint16_t offset, count;
+	uint8_t selection;
+};
+
+struct cci_set_feature_in {
+	uint8_t uuid[16];
+	uint32_t flags;
+	uint16_t offset;
+	uint8_t version;
+	uint32_t data_len;          /* bytes after the header */
+	const uint8_t *data;        /* borrowed */
+};
+
+int cci_dec_get_supp_features_in(const uint8_t *p, size_t len, struct cci_get_supp_features_in *in);
+/* Header only: entries follow (none today). */
+int cci_enc_supp_features_hdr(struct wwr *w, uint16_t nr_entries, uint16_t nr_supported);
+int cci_dec_get_feature_in(const uint8_t *p, size_t len, struct cci_get_feature_in *in);
+int cci_dec_set_feature_in(const uint8_t *p, size_t len, struct cci_set_feature_in *in);
 
 struct cci_bg_status {
 	bool running;

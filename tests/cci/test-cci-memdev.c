@@ -47,7 +47,7 @@ static void test_sizes_and_ccis(void **state)
 		{ 0x0200, 0 }, { 0x0300, 0 }, { 0x0301, 8 }, { 0x4100, 0 }, { 0x4102, 8 },
 		{ 0x4200, 0 }, { 0x4201, 0 }, { 0x4202, 0x0c }, { 0x4300, 0x10 }, { 0x4301, 8 },
 		{ 0x4302, 0x48 }, { 0x0002, 0 }, { 0x0005, 0 }, { 0x4303, 0x10 }, { 0x4304, 0x11 },
-		{ 0x4305, 0 },
+		{ 0x4305, 0 }, { 0x0500, 8 }, { 0x0501, 0x15 },
 	};
 	struct fx *f = *state;
 	uint8_t buf[0x49] = { 0 };
@@ -464,6 +464,30 @@ static void test_scan_media(void **state)
 	assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0);         /* nothing running */
 }
 
+/* Features: none supported; the empty list, and Unsupported for any identifier. */
+static void test_features(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[0x20 + 2] = { 0 }, want[8] = { 0 };
+
+	g32(in, 0, 8);
+	assert_int_equal(msg(f, f->mb[0], 0x0500, in, 8), 0);
+	expect_rsp(f, want, 8);                 /* 0 entries, 0 supported */
+	g32(in, 0, 0x1000);
+	assert_int_equal(msg(f, f->mb[0], 0x0500, in, 8), 0);
+	expect_rsp(f, want, 8);
+	g32(in, 0, 7);                          /* not even the header */
+	assert_int_equal(msg(f, f->mb[0], 0x0500, in, 8), 0x02);
+	g32(in, 0, 8);
+	g16(in, 4, 1);                          /* past the list */
+	assert_int_equal(msg(f, f->mb[0], 0x0500, in, 8), 0x02);
+	memset(in, 0x5a, 16);
+	assert_int_equal(msg(f, f->mb[0], 0x0501, in, 0x15), 0x03);
+	assert_int_equal(msg(f, f->mb[0], 0x0502, in, 0x22), 0x03);
+	assert_int_equal(msg(f, f->mb[0], 0x0502, in, 0x1f), 0x16);
+	assert_int_equal(msg(f, f->fm, 0x0502, in, 0x20), 0x15);
+}
+
 /* The memory-device state is in the model's snapshot and comes back whole. */
 static void test_snapshot_keeps_memdev_state(void **state)
 {
@@ -622,6 +646,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poison_on_dynamic_capacity, setup_lsa, teardown),
 		cmocka_unit_test_setup_teardown(test_poison_kept_without_sanitize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_media, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_keeps_memdev_state, setup_lsa, teardown),
 		cmocka_unit_test(test_codec_round_trips),
 	};
