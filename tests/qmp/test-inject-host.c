@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-inject-host.c - integration: a real host agent (libcxldcd-host over
+ * --host-socket) accepts capacity; cxl-inject-poison on part of it makes
+ * the agent's slow-path reads of that line fail as poison while the lines
+ * around it read back; Clear Poison from the host's mailbox makes it
+ * readable again.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cxldcd/cxldcd-host.h"
+#include "dev-util.h"
+
+#define MEM "/machine/peripheral/cxl-mem0"
+
+static void test_host_read_of_poisoned_line_fails(void **state)
+{
+	const char *argv[] = {
+		"-object", "memory-backend-ram,id=mem0,size=256M,share=on",
+		"-device", "cxl-type3,id=cxl-mem0,volatile-dc-memdev=mem0,num-dc-regions=1,num-hosts=2",
+		"--host-socket", NULL, NULL
+	};
+	struct cxldcd_host_cfg cfg = { .host_id = 0, .accept = CXLDCD_HOST_ACCEPT_ALL };
+	struct cxldcd_host *h = NULL;
+	struct dproc p;
+	struct qmp_client *c;
+	uint8_t buf[64], clr[0x48] = { 0 };
+	json_t *q;
+	int rc = -1;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	argv[5] = p.host;
+	assert_int_equal(dproc_start(&p, argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(&p));
+	cfg.socket_path = p.host;
+	for (int i = 0; i < 200 && rc; i++) {
+		rc = cxldcd_host_new(&cfg, &h);
+		if (rc)
+			poll(NULL, 0, 25);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(cxldcd_host_wait_ready(h, TMO), 0);
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"" MEM
+			  "\",\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,"
+			  "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	for (int i = 0; i < 500; i++) {      /* the agent accepts */
+		size_t n;
+
+		cxldcd_host_run_once(h, 20);
+		q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"" MEM "\"}}", TMO));
+		n = json_array_size(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "extents"));
+		json_decref(q);
+		if (n == 1)
+			break;
+	}
+	assert_int_equal(cxldcd_host_write(h, 0x1000, "before", 7, TMO), 0);
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"" MEM
+			  "\",\"start\":4096,\"length\":64}}", TMO));
+	assert_int_equal(cxldcd_host_read(h, 0x1000, buf, 7, TMO), -EFAULT);
+	assert_int_equal(cxldcd_host_read(h, 0x0fc0, buf, 0x41, TMO), -EFAULT);
+	assert_int_equal(cxldcd_host_read(h, 0x1040, buf, 64, TMO), 0);
+	assert_int_equal(cxldcd_host_read(h, 0x0fc0, buf, 64, TMO), 0);
+	/* the host clears it (4302h); its data is readable again */
+	put64(clr, 0x1000);
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4302, clr, sizeof(clr), NULL, NULL), 0);
+	assert_int_equal(cxldcd_host_read(h, 0x1000, buf, 7, TMO), 0);
+	assert_string_equal((char *)buf, "before");
+	cxldcd_host_free(h);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_host_read_of_poisoned_line_fails),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, dproc_reap_all);
+}
