@@ -286,6 +286,8 @@ static const struct devprop dev_props[] = {
 	DP("bus", P_STR, bus, 0, 0, CMDLINE_DEV_BUS),
 	/* QEMU's Label Storage Area backend: its size is the LSA size (4102h/4103h). */
 	DP("lsa", P_STR, lsa, 0, 0, CMDLINE_DEV_LSA),
+	/* QEMU's static volatile capacity: its size, before the DC regions (docs/cmdline.md). */
+	DP("volatile-memdev", P_STR, volatile_memdev, 0, 0, CMDLINE_DEV_VOLATILE_MEMDEV),
 };
 
 /*
@@ -386,6 +388,7 @@ void cmdline_device_free(struct cmdline_device *d)
 	free(d->volatile_dc_memdev);
 	free(d->bus);
 	free(d->lsa);
+	free(d->volatile_memdev);
 	cmdline_kv_free(&kv);
 }
 

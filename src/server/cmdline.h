@@ -78,6 +78,7 @@ enum {
 	CMDLINE_DEV_BUS = 1u << 14,
 	CMDLINE_DEV_TRUSTED_HOSTS = 1u << 15,
 	CMDLINE_DEV_LSA = 1u << 16,
+	CMDLINE_DEV_VOLATILE_MEMDEV = 1u << 17,
 };
 
 /* -device cxl-type3: values of properties not given are 0 (model defaults apply). */
@@ -100,6 +101,7 @@ struct cmdline_device {
 	char *bus;                      /* COMPAT: accepted and ignored */
 	bool trusted_hosts;             /* hosts get the whole backend fd (docs/memory.md) */
 	char *lsa;                      /* an -object id: its size is the Label Storage Area's */
+	char *volatile_memdev;          /* an -object id: its size is the static capacity */
 	uint32_t set;                   /* CMDLINE_DEV_* */
 	struct cmdline_prop *props;     /* every property but the driver, in order */
 	size_t nr_props;

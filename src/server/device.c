@@ -115,6 +115,17 @@ static int device_cfg(struct server_ctx *s, const struct cmdline_device *d,
 		}
 		cfg->lsa_size = (uint32_t)mem_backend_size(b);
 	}
+	if (d->volatile_memdev) {   /* static capacity at DPA 0, the DC regions after it */
+		struct mem_backend *b = mem_registry_find(s->reg, d->volatile_memdev);
+
+		if (!b || mem_backend_size(b) % CXLDCD_REGION_ALIGN) {
+			snprintf(err, cap, "-device %s: volatile-memdev '%s' %s", d->id,
+				 d->volatile_memdev,
+				 b ? "size is not a multiple of 256 MiB" : "not found");
+			return -EINVAL;
+		}
+		cfg->static_capacity = mem_backend_size(b);
+	}
 	cfg->nr_regions = (uint8_t)d->num_dc_regions;
 	for (unsigned i = 0; i < cfg->nr_regions; i++) {
 		struct core_region_cfg *r = &cfg->regions[i];

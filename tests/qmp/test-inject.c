@@ -254,11 +254,64 @@ static void test_qemu_line_with_lsa_and_ignored_properties(void **state)
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 }
 
+/* QEMU's DCD documentation line with static capacity next to DC regions starts unchanged. */
+static void test_qemu_line_with_volatile_memdev(void **state)
+{
+	static const char *const argv[] = {
+		"-object", "memory-backend-ram,id=cxl-mem1,share=on,size=256M",
+		"-object", "memory-backend-ram,id=vmem0,share=on,size=512M",
+		"-object", "memory-backend-ram,id=cxl-lsa1,share=on,size=64K",
+		"-device", "cxl-type3,bus=root_port13,volatile-memdev=cxl-mem1,id=cxl-mem0,"
+			   "lsa=cxl-lsa1,volatile-dc-memdev=vmem0,num-dc-regions=2",
+		NULL
+	};
+	struct dproc p;
+	struct qmp_client *c;
+	uint8_t out[4096], in[2] = { 2, 0 };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	assert_int_equal(dproc_start(&p, argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(&p));
+	/* Identify Memory Device: total = volatile = 1 x 256 MB, LSA 64 KiB */
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4000, NULL, 0, out, &n), 0);
+	assert_int_equal(le64(out + 0x10), 1);
+	assert_int_equal(le64(out + 0x18), 1);
+	assert_int_equal(le64(out + 0x20), 0);
+	assert_int_equal(out[0x38] | out[0x39] << 8 | out[0x3a] << 16, 64 * 1024);
+	/* Get Partition Info: active volatile 1 x 256 MB */
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4100, NULL, 0, out, &n), 0);
+	assert_int_equal(n, 0x20);
+	assert_int_equal(le64(out), 1);
+	assert_int_equal(le64(out + 8), 0);
+	/* Get DC Configuration: region 0 starts after the static capacity */
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4800, in, 2, out, &n), 0);
+	assert_int_equal(out[0], 2);
+	assert_int_equal(le64(out + 8), 256 * MiB);
+	assert_int_equal(le64(out + 8 + 0x28), 512 * MiB);
+	/* static capacity is every host's: poison there is listed to it */
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"" MEM
+			  "\",\"start\":4096,\"length\":64}}", TMO));
+	{
+		uint8_t pl[4096];
+
+		assert_int_equal(poison_list(c, 0, pl), 1);
+		assert_int_equal(le64(pl + 0x20), 4096 | 2);
+	}
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_injection_session),
 		cmocka_unit_test(test_qemu_line_with_lsa_and_ignored_properties),
+		cmocka_unit_test(test_qemu_line_with_volatile_memdev),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, dproc_reap_all);
