@@ -75,6 +75,9 @@ dispatch = {
     'features': step(H0, 0x0500, struct.pack('<IH2x', 8, 0))
                 + step(H0, 0x0501, bytes(16) + struct.pack('<HHB', 0, 4, 0))
                 + step(H0, 0x0502, bytes(16) + struct.pack('<IHB9x', 0, 0, 1) + b'ab'),
+    'sanitize': step(H1, 0x4301, struct.pack('<Q', 0x2000))
+                + step(H1, 0x4400) + step(H1, 0x0002) + step(H1, 0x0005)
+                + step(H1, 0x4401, flags=0x08) + step(H1, 0x4300, struct.pack('<QQ', 0, 0x1000000)),
     'dc-config': step(H0, 0x4800, bytes([8, 0])),
     'dc-extents': step(H0, 0x4801, struct.pack('<II', 16, 0)),
     'dcd-info': step(FM, 0x5600),

@@ -288,3 +288,22 @@ enum cxldcd_rc cci_cmd_set_feature(struct cci_call *c)
 
 	return err ? cci_dec_rc(err) : CXLDCD_RC_UNSUPPORTED;
 }
+
+/*
+ * Sanitize (background) and Secure Erase: every byte this host can access
+ * is zeroed and its poison dropped when the command is accepted; Sanitize
+ * then reports progress for a time and cannot be aborted.  COMPAT: MLD
+ * semantics: only this host's capacity (static capacity included in the
+ * poison it clears) is affected, never another host's.
+ */
+enum cxldcd_rc cci_cmd_sanitize(struct cci_call *c)
+{
+	enum cxldcd_rc rc = core_sanitize_start(c->dev, c->owner, NULL);
+
+	return rc == CXLDCD_RC_SUCCESS ? CXLDCD_RC_BG_STARTED : rc;
+}
+
+enum cxldcd_rc cci_cmd_secure_erase(struct cci_call *c)
+{
+	return core_secure_erase(c->dev, c->owner, NULL);
+}

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bgop.c - background operations of a host's mailbox (CXL r3.2 §8.2.10.1:
- * one at a time per CCI; status 0002h, abort 0005h).  The one background
- * command served is Scan Media (4304h); its results (4305h) are the poison
- * the host can access in the scanned range.
+ * one at a time per CCI; status 0002h, abort 0005h): Scan Media (4304h),
+ * whose results (4305h) are the poison the host can access in the scanned
+ * range, and Sanitize (4400h), which erases at once and then "runs".
  *
  * Progress is a function of model time only (core_dev_set_time): an
  * operation started at t0 lasting d is p% done at t0 + d*p/100 and complete
@@ -61,6 +61,68 @@ bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t host)
 	return running(dev, get(dev, host));
 }
 
+/* A host's bgop, made on first use; NULL: out of memory. */
+static struct bgop *slot(struct cxldcd_dev *dev, uint16_t host)
+{
+	if (!dev->bg)
+		dev->bg = core_zalloc(dev, sizeof(*dev->bg) * dev->cfg.nr_hosts);
+	if (dev->bg && !dev->bg[host])
+		dev->bg[host] = core_zalloc(dev, sizeof(*dev->bg[host]));
+	return dev->bg ? dev->bg[host] : NULL;
+}
+
+struct erase {
+	struct cxldcd_dev *dev;
+	uint16_t host;
+	uint64_t bytes;
+};
+
+static bool erase_piece(void *opaque, uint64_t dpa, uint64_t len)
+{
+	struct erase *e = opaque;
+	struct cxldcd_dev *dev = e->dev;
+
+	core_poison_forget(dev, dpa, len);
+	for (uint32_t i = 0; i < dev->nr_obs; i++)
+		if (dev->obs[i].ops->media_sanitized)
+			dev->obs[i].ops->media_sanitized(dev->obs[i].opaque, e->host, dpa, len);
+	e->bytes += len;
+	return true;
+}
+
+static enum cxldcd_rc erase(struct cxldcd_dev *dev, uint16_t host, bool background,
+			    struct cxldcd_diag *diag)
+{
+	struct erase e = { .dev = dev, .host = host };
+	struct bgop *b;
+
+	if (!core_host_ok(dev, host))
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u unknown", host);
+	if (core_bg_busy(dev, host))
+		return core_diag(diag, CXLDCD_RC_BUSY, -1, "a background operation is running");
+	b = background ? slot(dev, host) : NULL;
+	if (background && !b)
+		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	core_host_pieces(dev, host, 0, UINT64_MAX, erase_piece, &e);
+	if (b) {
+		*b = (struct bgop){ .opcode = CXLDCD_OP_SANITIZE, .start_ns = dev->now };
+		b->dur_ns = core_scan_media_estimate_ms(e.bytes) * 1000000u;
+		if (!b->dur_ns)
+			b->dur_ns = 1000000u;
+	}
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc core_sanitize_start(struct cxldcd_dev *dev, uint16_t host, struct cxldcd_diag *diag)
+{
+	return erase(dev, host, true, diag);
+}
+
+enum cxldcd_rc core_secure_erase(struct cxldcd_dev *dev, uint16_t host, struct cxldcd_diag *diag)
+{
+	return erase(dev, host, false, diag);
+}
+
 enum cxldcd_rc core_scan_media_start(struct cxldcd_dev *dev, uint16_t host, uint64_t dpa,
 				     uint64_t len, struct cxldcd_diag *diag)
 {
@@ -76,17 +138,9 @@ enum cxldcd_rc core_scan_media_start(struct cxldcd_dev *dev, uint16_t host, uint
 		return core_diag(diag, CXLDCD_RC_INVALID_PA, -1,
 				 "dpa=0x%llx len=0x%llx not accessible to host=%u",
 				 (unsigned long long)dpa, (unsigned long long)len, host);
-	if (!dev->bg) {
-		dev->bg = core_zalloc(dev, sizeof(*dev->bg) * dev->cfg.nr_hosts);
-		if (!dev->bg)
-			return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
-	}
-	if (!dev->bg[host]) {
-		dev->bg[host] = core_zalloc(dev, sizeof(*dev->bg[host]));
-		if (!dev->bg[host])
-			return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
-	}
-	b = dev->bg[host];
+	b = slot(dev, host);
+	if (!b)
+		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	b->opcode = CXLDCD_OP_SCAN_MEDIA;
 	b->start_ns = dev->now;
 	b->dur_ns = core_scan_media_estimate_ms(len) * 1000000u;
@@ -103,6 +157,8 @@ enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t host)
 
 	if (!running(dev, b))
 		return CXLDCD_RC_SUCCESS;   /* nothing to abort */
+	if (b->opcode == CXLDCD_OP_SANITIZE)
+		return CXLDCD_RC_REQUEST_ABORT_NOT_SUPPORTED;
 	b->aborted = true;
 	b->abort_ns = dev->now;
 	return CXLDCD_RC_SUCCESS;

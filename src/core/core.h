@@ -205,6 +205,8 @@ struct core_observer {
 	void (*log_nonempty)(void *opaque, uint16_t owner, uint8_t log);
 	/* Region block size / sanitize flag changed. */
 	void (*region_configured)(void *opaque, uint8_t region);
+	/* Sanitize (4400h) / Secure Erase (4401h) by host: zero this range of its capacity. */
+	void (*media_sanitized)(void *opaque, uint16_t host, uint64_t dpa, uint64_t len);
 };
 
 /* Register an observer (up to 8).  ops and opaque are borrowed for the device's life. Return 0 or -ENOSPC. */
@@ -498,8 +500,18 @@ struct core_bg_status {
 };
 void core_bg_status(const struct cxldcd_dev *dev, uint16_t host, struct core_bg_status *st);
 bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t host);
-/* Abort the running operation (Success also when none runs). */
+/* Abort the running operation (Success also when none runs; Sanitize: Request Abort Not Supported). */
 enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t host);
+
+/*
+ * Sanitize (4400h, background) and Secure Erase (4401h, immediate) from
+ * host: all capacity the host can access loses its data (media_sanitized
+ * per piece) and its poison, at once; Sanitize then runs for a time
+ * proportional to that capacity and cannot be aborted.  Busy while a
+ * background operation runs.
+ */
+enum cxldcd_rc core_sanitize_start(struct cxldcd_dev *dev, uint16_t host, struct cxldcd_diag *diag);
+enum cxldcd_rc core_secure_erase(struct cxldcd_dev *dev, uint16_t host, struct cxldcd_diag *diag);
 
 uint64_t core_scan_media_estimate_ms(uint64_t len);
 /* Busy while an operation runs; Invalid Physical Address outside the host's capacity. */

@@ -211,6 +211,15 @@ struct bgop {
  * *len 0 (and *out NULL) when the device has none of it.  0 or -ENOMEM.
  * memdev_snap_get() loads it into a new device: 0 or -EINVAL.
  */
+/*
+ * Call fn on each piece of [dpa, dpa+len) that owner can access (static
+ * capacity, its accepted extents; CORE_OWNER_FM: all of it), in region
+ * order.  Returns false as soon as fn does.
+ */
+typedef bool piece_fn(void *opaque, uint64_t dpa, uint64_t len);
+bool core_host_pieces(const struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa, uint64_t len,
+		      piece_fn *fn, void *opaque);
+
 int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len);
 int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len);
 void poison_fini(struct cxldcd_dev *dev);

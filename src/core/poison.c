@@ -37,9 +37,7 @@ static bool decoded(const struct cxldcd_dev *dev, uint64_t dpa, uint64_t len)
  * Call fn on each piece of [dpa, dpa+len) that owner can access, in DPA
  * order.  Returns false as soon as fn does.
  */
-typedef bool piece_fn(void *opaque, uint64_t dpa, uint64_t len);
-
-static bool each_piece(const struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa, uint64_t len,
+bool core_host_pieces(const struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa, uint64_t len,
 		       piece_fn *fn, void *opaque)
 {
 	uint64_t end = dpa + len, st = dev->cfg.static_capacity;
@@ -85,7 +83,7 @@ static bool accessible(const struct cxldcd_dev *dev, uint16_t owner, uint64_t dp
 
 	if (!decoded(dev, dpa, len))
 		return false;
-	return each_piece(dev, owner, dpa, len, cover_piece, &c) && c.next == dpa + len;
+	return core_host_pieces(dev, owner, dpa, len, cover_piece, &c) && c.next == dpa + len;
 }
 
 bool core_host_can_access(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa, uint64_t len)
@@ -258,7 +256,7 @@ uint32_t core_poison_list(const struct cxldcd_dev *dev, uint16_t owner, uint64_t
 
 		l.p = p;
 		if (s < e)
-			each_piece(dev, owner, s, e - s, list_piece, &l);
+			core_host_pieces(dev, owner, s, e - s, list_piece, &l);
 	}
 	*more = l.more;
 	return l.n;

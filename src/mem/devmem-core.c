@@ -36,6 +36,22 @@ static void on_freed(void *opaque, const struct core_extent_info *x)
 	mem_dev_sanitize(opaque, x);
 }
 
+/*
+ * Sanitize / Secure Erase by a host: zero what it holds of the range, through
+ * the slow path (the live pages), 64 KiB at a time.  Capacity the host has
+ * no binding for (static capacity) is skipped.
+ */
+static void on_media_sanitized(void *opaque, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	static const uint8_t zero[64 * 1024];
+
+	for (uint64_t off = 0; off < len; off += sizeof(zero)) {
+		uint64_t n = len - off < sizeof(zero) ? len - off : sizeof(zero);
+
+		(void)mem_write(opaque, host, dpa + off, zero, (size_t)n, NULL, 0);
+	}
+}
+
 static bool poisoned(const void *model, uint64_t dpa, uint64_t len)
 {
 	return core_poison_test(model, dpa, len);
@@ -47,6 +63,7 @@ static const struct core_observer mem_observer = {
 	.extent_released = on_released,
 	.extent_revoked = on_released,
 	.capacity_freed = on_freed,
+	.media_sanitized = on_media_sanitized,
 };
 
 int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct mem_dev_cfg *cfg,

@@ -5,9 +5,9 @@
  * cxl-inject-dram-event, cxl-inject-memory-module-event, and the two AER
  * commands cxl-inject-uncorrectable-errors / cxl-inject-correctable-error.
  *
- * QEMU's argument names, types and error texts.  A command that changes the
- * device is journaled (srv_journal_qmp), so poison and injected records
- * survive a restart with --state.
+ * QEMU's argument names, types and error texts.  Every command that reaches
+ * the device is journaled before it runs (srv_journal_qmp), so poison and
+ * injected records survive a restart with --state.
  *
  * Event records go to the hosts that can access the record's DPA (static
  * capacity: every host; dynamic capacity: the hosts that accepted it); when
@@ -34,7 +34,12 @@ typedef int inject_fn(struct server_ctx *s, struct dcd *dv, json_t *args, struct
 
 static const char *const event_log[] = { "informational", "warning", "failure", "fatal", NULL };
 
-/* Resolve, run, journal what changed: the request bracket of every command here. */
+/*
+ * Resolve, journal, run: journaled before the model runs it (a request the
+ * store cannot hold is refused unapplied), as every device command is; one
+ * that then fails changed nothing and fails again on replay.  COMPAT with
+ * qmp-dcd.c: these commands are not grouped into the loop round's commit.
+ */
 static int run(struct server_ctx *s, const char *name, json_t *args, struct qmp_error *err,
 	       inject_fn *fn)
 {
@@ -46,13 +51,13 @@ static int run(struct server_ctx *s, const char *name, json_t *args, struct qmp_
 	if (!dv) {
 		qmp_error_set(err, QMP_ERR_GENERIC, "Unable to resolve path");
 		rc = -ENOENT;
+	} else if (srv_journal_qmp(s, name, args)) {
+		char msg[SRV_ERR_MAX];
+
+		qmp_error_set(err, QMP_ERR_GENERIC, "%s", srv_store_error_text(s, msg, sizeof(msg)));
+		rc = -EIO;
 	} else {
 		rc = fn(s, dv, args, err);
-	}
-	if (rc == 0 && srv_journal_qmp(s, name, args)) {
-		qmp_error_set(err, QMP_ERR_GENERIC,
-			      "internal error: the request could not be stored; the daemon is stopping");
-		rc = -EIO;
 	}
 	srv_request_end(s);
 	return rc;

@@ -47,7 +47,7 @@ static void test_sizes_and_ccis(void **state)
 		{ 0x0200, 0 }, { 0x0300, 0 }, { 0x0301, 8 }, { 0x4100, 0 }, { 0x4102, 8 },
 		{ 0x4200, 0 }, { 0x4201, 0 }, { 0x4202, 0x0c }, { 0x4300, 0x10 }, { 0x4301, 8 },
 		{ 0x4302, 0x48 }, { 0x0002, 0 }, { 0x0005, 0 }, { 0x4303, 0x10 }, { 0x4304, 0x11 },
-		{ 0x4305, 0 }, { 0x0500, 8 }, { 0x0501, 0x15 },
+		{ 0x4305, 0 }, { 0x0500, 8 }, { 0x0501, 0x15 }, { 0x4400, 0 }, { 0x4401, 0 },
 	};
 	struct fx *f = *state;
 	uint8_t buf[0x49] = { 0 };
@@ -464,6 +464,41 @@ static void test_scan_media(void **state)
 	assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0);         /* nothing running */
 }
 
+/* Sanitize / Secure Erase: the host's capacity loses its poison at once; others keep theirs. */
+static void test_sanitize_and_secure_erase(void **state)
+{
+	struct fx *f = *state;
+	uint8_t want[8] = { 0 }, in[0x11];
+
+	give(f, 0, R0, 2 * MIB);
+	give(f, 1, R0 + 2 * MIB, 2 * MIB);
+	assert_int_equal(core_poison_inject(f->dev, 0, R0 + 0x1000, 64, CORE_POISON_SRC_INJECTED, NULL), 0);
+	assert_int_equal(core_poison_inject(f->dev, 1, R0 + 2 * MIB, 64, CORE_POISON_SRC_INJECTED, NULL), 0);
+	assert_int_equal(core_poison_inject(f->dev, 0, 0x1000, 64, CORE_POISON_SRC_INJECTED, NULL), 0);
+	/* host 0 holds 1 GiB static + 2 MiB: 17 ms at 64 MiB/ms */
+	assert_int_equal(msg(f, f->mb[0], 0x4400, NULL, 0), 0x01);
+	assert_int_equal(core_poison_count(f->dev), 1);             /* host 1's is left */
+	assert_true(core_poison_test(f->dev, R0 + 2 * MIB, 64));
+	assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0x20);  /* cannot abort */
+	scan_in(in, 0, 1, 0);
+	assert_int_equal(msg(f, f->mb[0], 0x4304, in, 0x11), 0x06);
+	assert_int_equal(msg(f, f->mb[0], 0x4401, NULL, 0), 0x06);
+	g8(want, 0, 1);
+	g16(want, 2, 0x4400);
+	assert_int_equal(msg(f, f->mb[0], 0x0002, NULL, 0), 0);
+	expect_rsp(f, want, 8);
+	core_dev_set_time(f->dev, NOW + 17000000);
+	g8(want, 0, 100 << 1);
+	assert_int_equal(msg(f, f->mb[0], 0x0002, NULL, 0), 0);
+	expect_rsp(f, want, 8);
+	/* Secure Erase is immediate: host 1's poison goes */
+	assert_int_equal(msg(f, f->mb[1], 0x4401, NULL, 0), 0);
+	assert_int_equal(f->out_len, 0);
+	assert_int_equal(core_poison_count(f->dev), 0);
+	assert_int_equal(msg(f, f->mb[1], 0x0002, NULL, 0), 0);     /* not a background op */
+	assert_int_equal(f->out[0], 0);
+}
+
 /* Features: none supported; the empty list, and Unsupported for any identifier. */
 static void test_features(void **state)
 {
@@ -652,6 +687,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poison_on_dynamic_capacity, setup_lsa, teardown),
 		cmocka_unit_test_setup_teardown(test_poison_kept_without_sanitize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_media, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sanitize_and_secure_erase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_keeps_memdev_state, setup_lsa, teardown),
 		cmocka_unit_test(test_codec_round_trips),

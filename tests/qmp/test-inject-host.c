@@ -4,7 +4,7 @@
  * --host-socket) accepts capacity; cxl-inject-poison on part of it makes
  * the agent's slow-path reads of that line fail as poison while the lines
  * around it read back; Clear Poison from the host's mailbox makes it
- * readable again.
+ * readable again; Sanitize (4400h) zeroes what the host holds.
  */
 #include <errno.h>
 #include <poll.h>
@@ -80,6 +80,11 @@ static void test_host_read_of_poisoned_line_fails(void **state)
 	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4302, clr, sizeof(clr), NULL, NULL), 0);
 	assert_int_equal(cxldcd_host_read(h, 0x1000, buf, 7, TMO), 0);
 	assert_string_equal((char *)buf, "before");
+	/* Sanitize (4400h) from the host's mailbox: its capacity reads back as zeros */
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4400, NULL, 0, NULL, NULL), 0x01);
+	memset(buf, 0xff, sizeof(buf));
+	assert_int_equal(cxldcd_host_read(h, 0x1000, buf, 7, TMO), 0);
+	assert_memory_equal(buf, (uint8_t[7]){ 0 }, 7);
 	cxldcd_host_free(h);
 	qmp_client_free(c);
 	kill(p.pid, SIGTERM);
