@@ -472,7 +472,7 @@ static void test_device_errors_name_the_property(void **state)
 {
 	(void)state;
 	EXPECT_ERR(L("-device", "unknown device type 'virtio-net'"), "-device", "virtio-net,id=n0");
-	EXPECT_ERR(L("unknown property 'volatile-memdev'"), "-object", OBJ, "-device", DEV ",volatile-memdev=m0");
+	EXPECT_ERR(L("unknown property 'persistent-memdev'"), "-object", OBJ, "-device", DEV ",persistent-memdev=m0");
 	EXPECT_ERR(L("id= is required"), "-object", OBJ, "-device", "cxl-type3,num-dc-regions=1,volatile-dc-memdev=m0");
 	EXPECT_ERR(L("num-dc-regions= is required"), "-device", "cxl-type3,id=d0,dc-regions-total-size=1G");
 	EXPECT_ERR(L("'9' for 'num-dc-regions' is out of range 1..8"), "-device", "cxl-type3,id=d0,num-dc-regions=9,dc-regions-total-size=1G");
