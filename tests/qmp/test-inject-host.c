@@ -4,7 +4,8 @@
  * --host-socket) accepts capacity; cxl-inject-poison on part of it makes
  * the agent's slow-path reads of that line fail as poison while the lines
  * around it read back; Clear Poison from the host's mailbox makes it
- * readable again; Sanitize (4400h) zeroes what the host holds.
+ * readable again; Sanitize (4400h) zeroes what the host holds; an injected
+ * event record raises the agent's interrupt.
  */
 #include <errno.h>
 #include <poll.h>
@@ -85,6 +86,30 @@ static void test_host_read_of_poisoned_line_fails(void **state)
 	memset(buf, 0xff, sizeof(buf));
 	assert_int_equal(cxldcd_host_read(h, 0x1000, buf, 7, TMO), 0);
 	assert_memory_equal(buf, (uint8_t[7]){ 0 }, 7);
+	/*
+	 * An injected record raises the host's interrupt: enable the Informational
+	 * log's (MSI, 01b) on host 0, inject, and the agent counts an IRQ.
+	 */
+	{
+		struct cxldcd_host_stats st0, st1;
+		uint8_t pol[5] = { 0x01, 0, 0, 0, 0x01 };
+
+		assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x0103, pol, 5, NULL, NULL), 0);
+		cxldcd_host_get_stats(h, &st0);
+		ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-memory-module-event\", \"arguments\": {"
+			"\"path\": \"/machine/peripheral/cxl-mem0\", \"log\": \"informational\", \"flags\": 1,"
+			"\"type\": 3, \"health-status\": 3, \"media-status\": 7, \"additional-status\": 33,"
+			"\"life-used\": 30, \"temperature\": -15, \"dirty-shutdown-count\": 4,"
+			"\"corrected-volatile-error-count\": 3233,"
+			"\"corrected-persistent-error-count\": 1300}}", TMO));
+		for (int i = 0; i < 100; i++) {
+			cxldcd_host_run_once(h, 20);
+			cxldcd_host_get_stats(h, &st1);
+			if (st1.irqs > st0.irqs)
+				break;
+		}
+		assert_int_equal(st1.irqs, st0.irqs + 1);
+	}
 	cxldcd_host_free(h);
 	qmp_client_free(c);
 	kill(p.pid, SIGTERM);
