@@ -662,6 +662,93 @@ static void test_codec_round_trips(void **state)
 		assert_int_equal(cci_dec_poison_list_out(b, w.off - 1, &hd, ed, 1), -EMSGSIZE);
 		assert_int_equal(cci_dec_poison_list_out(b, w.off, &hd, ed, 0), -ENOBUFS);
 	}
+	/* media event records: the 0x50 bytes after the common header, laid out by offset */
+	{
+		uint8_t want[0x50], got[0x50];
+		struct cci_gm_event gm = { .dpa = 0x1000 | 1, .descriptor = 3, .type = 2,
+					   .transaction_type = 0xc0, .validity = 0x0f, .channel = 3,
+					   .rank = 4, .device = 0xabcdef };
+		struct cci_dram_event dr = { .dpa = 0x2000, .descriptor = 1, .type = 2,
+					     .transaction_type = 3, .validity = 0xff, .channel = 5,
+					     .rank = 6, .nibble_mask = 0x123456, .bank_group = 7,
+					     .bank = 8, .row = 0x654321, .column = 0x9abc,
+					     .correction_mask = { 1, 2, 3, 0x0102030405060708ull } };
+		struct cci_mm_event mm = { .type = 2, .health = { 1, 2, 3, 40, 0xfff1, 5, 6, 7 } };
+
+		memcpy(gm.component_id, "iras mem", 8);
+		memset(want, 0, sizeof(want));
+		g64(want, 0x00, 0x1001);
+		g8(want, 0x08, 3);
+		g8(want, 0x09, 2);
+		g8(want, 0x0a, 0xc0);
+		g16(want, 0x0b, 0x0f);
+		g8(want, 0x0d, 3);
+		g8(want, 0x0e, 4);
+		g24(want, 0x0f, 0xabcdef);
+		memcpy(want + 0x12, "iras mem", 8);
+		wwr_init(&w, got, sizeof(got));
+		assert_int_equal(cci_enc_gm_event(&w, &gm), 0);
+		assert_int_equal(w.off, 0x50);
+		assert_bytes_equal(got, want, 0x50);
+
+		memset(want, 0, sizeof(want));
+		g64(want, 0x00, 0x2000);
+		g8(want, 0x08, 1);
+		g8(want, 0x09, 2);
+		g8(want, 0x0a, 3);
+		g16(want, 0x0b, 0xff);
+		g8(want, 0x0d, 5);
+		g8(want, 0x0e, 6);
+		g24(want, 0x0f, 0x123456);
+		g8(want, 0x12, 7);
+		g8(want, 0x13, 8);
+		g24(want, 0x14, 0x654321);
+		g16(want, 0x17, 0x9abc);
+		g64(want, 0x19, 1);
+		g64(want, 0x21, 2);
+		g64(want, 0x29, 3);
+		g64(want, 0x31, 0x0102030405060708ull);
+		wwr_init(&w, got, sizeof(got));
+		assert_int_equal(cci_enc_dram_event(&w, &dr), 0);
+		assert_int_equal(w.off, 0x50);
+		assert_bytes_equal(got, want, 0x50);
+
+		memset(want, 0, sizeof(want));
+		g8(want, 0x00, 2);
+		g8(want, 0x01, 1);
+		g8(want, 0x02, 2);
+		g8(want, 0x03, 3);
+		g8(want, 0x04, 40);
+		g16(want, 0x05, 0xfff1);
+		g32(want, 0x07, 5);
+		g32(want, 0x0b, 6);
+		g32(want, 0x0f, 7);
+		wwr_init(&w, got, sizeof(got));
+		assert_int_equal(cci_enc_mm_event(&w, &mm), 0);
+		assert_int_equal(w.off, 0x50);
+		assert_bytes_equal(got, want, 0x50);
+		wwr_init(&w, got, 0x4f);
+		assert_int_equal(cci_enc_mm_event(&w, &mm), -ENOBUFS);
+	}
+	/* Background Operation Status: golden and round trip */
+	{
+		struct cci_bg_status st = { true, 42, 0x4304, 0, 0 }, st2;
+		uint8_t want[8] = { 0 };
+
+		g8(want, 0, 1 | 42 << 1);
+		g16(want, 2, 0x4304);
+		wwr_init(&w, b, sizeof(b));
+		assert_int_equal(cci_enc_bg_status(&w, &st), 0);
+		assert_int_equal(w.off, 8);
+		assert_bytes_equal(b, want, 8);
+		assert_int_equal(cci_dec_bg_status(b, 8, &st2), 0);
+		assert_true(st2.running);
+		assert_int_equal(st2.percent, 42);
+		assert_int_equal(st2.opcode, 0x4304);
+		assert_int_equal(cci_dec_bg_status(b, 7, &st2), -EMSGSIZE);
+		b[0] = 101 << 1;
+		assert_int_equal(cci_dec_bg_status(b, 8, &st2), -EINVAL);
+	}
 	/* encoders stop at the end of the buffer */
 	wwr_init(&w, b, 0x4f);
 	assert_int_equal(cci_enc_fw_info_out(&w, &(struct cci_fw_info){ 0 }), -ENOBUFS);
