@@ -176,7 +176,9 @@ enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t ho
 		return CXLDCD_RC_BUSY;
 	*out = (struct core_scan_results){ .more = b->more, .nr = b->n, .rec = b->rec };
 	if (b->aborted) {   /* the part not scanned is where to restart */
-		done = (b->abort_ns - b->start_ns) * b->len / b->dur_ns;
+		uint64_t pct = (b->abort_ns - b->start_ns) * 100 / b->dur_ns;   /* no overflow */
+
+		done = b->len / 100 * pct + b->len % 100 * pct / 100;
 		done &= ~63ull;
 		out->stopped = true;
 		out->restart_dpa = b->dpa + done;
