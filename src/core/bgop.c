@@ -64,10 +64,16 @@ bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t host)
 /* A host's bgop, made on first use; NULL: out of memory. */
 static struct bgop *slot(struct cxldcd_dev *dev, uint16_t host)
 {
-	if (!dev->bg)
+	bool fresh = !dev->bg;
+
+	if (fresh)
 		dev->bg = core_zalloc(dev, sizeof(*dev->bg) * dev->cfg.nr_hosts);
 	if (dev->bg && !dev->bg[host])
 		dev->bg[host] = core_zalloc(dev, sizeof(*dev->bg[host]));
+	if (fresh && dev->bg && !dev->bg[host]) {   /* leave no trace (snapshots) */
+		core_free(dev, dev->bg);
+		dev->bg = NULL;
+	}
 	return dev->bg ? dev->bg[host] : NULL;
 }
 

@@ -88,14 +88,19 @@ enum cxldcd_rc core_lsa_write(struct cxldcd_dev *dev, uint32_t offset, uint32_t 
 {
 	enum cxldcd_rc rc = lsa_check(dev, offset, len, diag);
 	struct memdev_state *m;
+	bool fresh;
 
 	if (rc != CXLDCD_RC_SUCCESS)
 		return rc;
+	fresh = !dev->memdev;
 	m = state(dev);
 	if (m && !m->lsa)
 		m->lsa = core_zalloc(dev, dev->cfg.lsa_size ? dev->cfg.lsa_size : 1);
-	if (!m || !m->lsa)
+	if (!m || !m->lsa) {
+		if (fresh)      /* leave no trace (snapshots) */
+			memdev_fini(dev);
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	}
 	memcpy(m->lsa + offset, data, len);
 	return CXLDCD_RC_SUCCESS;
 }
