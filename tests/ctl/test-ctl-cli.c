@@ -900,6 +900,33 @@ static void test_cci_prints_return_code_and_payload(void **state)
 	qmp_client_free(c);
 }
 
+/* inject-poison, then a host lists it by name over its mailbox (get-poison-list). */
+static void test_inject_poison_and_list_it(void **state)
+{
+	static const char *const dev[] = {
+		"-object", "memory-backend-ram,id=m0,share=on,size=256M",
+		"-device", "cxl-type3,id=cxl-mem0,volatile-dc-memdev=m0,num-dc-regions=1", NULL
+	};
+	struct dproc p;
+	struct qmp_client *c;
+	struct run *rp;
+
+	(void)state;
+	c = start_dev(&p, dev);
+	rp = OK(&p, "inject-poison", "--device", "cxl-mem0", "--start", "0x800", "--length", "256");
+	assert_string_equal(rp->out, "poisoned dpa=0x800 len=0x100\n");
+	rp = FAILS(&p, "inject-poison", "--device", "cxl-mem0", "--start", "0x840", "--length", "64");
+	assert_non_null(strstr(rp->err, "Overlap with existing poisoned region not supported"));
+	rp = USAGE(&p, "inject-poison", "--device", "cxl-mem0", "--start", "0x800");
+	assert_non_null(strstr(rp->err, "--start and --length are required"));
+	/* host 0 has no capacity there yet: an empty list (flags 0, count 0) */
+	rp = OK(&p, "cci", "--device", "cxl-mem0", "--cci", "mailbox", "--host", "0",
+		"get-poison-list", "00000000000000000000010000000000");
+	assert_true(!strncmp(rp->out, "Success\n0000  00 00 00 00 00 00 00 00 00 00 00 00",
+			     strlen("Success\n0000  00 00 00 00 00 00 00 00 00 00 00 00")));
+	qmp_client_free(c);
+}
+
 /* ---- help --------------------------------------------------------------------- */
 
 static void test_help_and_version(void **state)
@@ -941,6 +968,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_events_name_any_case_and_qmp_file_name, dproc_reap_all),
 		cmocka_unit_test_teardown(test_map_draws_capacity_and_writes_svg, dproc_reap_all),
 		cmocka_unit_test_teardown(test_top_redraws_on_events_in_a_terminal, dproc_reap_all),
+		cmocka_unit_test_teardown(test_inject_poison_and_list_it, dproc_reap_all),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
