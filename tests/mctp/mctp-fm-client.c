@@ -152,7 +152,8 @@ static int cmd_on(struct ep *e, uint8_t type, uint16_t op, const void *in, size_
 	put16(req + 3, op);
 	put16(req + 5, (uint16_t)in_len);
 	req[7] = (uint8_t)(in_len >> 16);
-	memcpy(req + HDR, in, in_len);
+	if (in_len)
+		memcpy(req + HDR, in, in_len);
 	if (sendto(sd, req, HDR + in_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
 		printf("sendto: %s\n", strerror(errno));
 		return -1;
