@@ -26,30 +26,13 @@
 #include <cmocka.h>
 
 #include "dev-util.h"
+#include "state-args.h"
 
-#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
 #define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2"
 
-struct args {
-	char obj[300];
-	const char *argv[12];
-};
-
-static void make_args(struct args *a, struct dproc *p)
+static void make_args(struct state_args *a, struct dproc *p)
 {
-	int n = 0;
-
-	snprintf(a->obj, sizeof(a->obj),
-		 "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A, p->dir);
-	a->argv[n++] = "-object";
-	a->argv[n++] = a->obj;
-	a->argv[n++] = "-device";
-	a->argv[n++] = DEV;
-	a->argv[n++] = "--state";
-	a->argv[n++] = p->state;
-	a->argv[n++] = "--fm";
-	a->argv[n++] = p->fm_arg;
-	a->argv[n] = NULL;
+	state_args(a, p, NULL, DEV, "--fm", p->fm_arg);
 }
 
 static char ctl_path[200];
@@ -70,7 +53,7 @@ static void fault(const char *what)
 }
 
 /* Start with the shim preloaded (the environment is the child's at fork). */
-static void start_faulty(struct dproc *p, struct args *a)
+static void start_faulty(struct dproc *p, struct state_args *a)
 {
 	const char *shim = getenv("FAULTFS");
 
@@ -153,7 +136,7 @@ static int fm_add_ref(int fd)
 static void test_full_disk_refuses_changes_unapplied_and_recovers(void **state)
 {
 	struct dproc p;
-	struct args a;
+	struct state_args a;
 	struct qmp_client *c;
 	json_t *r, *ev;
 	int fm;
@@ -232,7 +215,7 @@ static void test_store_files_are_owner_only_in_a_0755_directory(void **state)
 	static const char *const names[] = { "cxldcd.db", "cxldcd.db-wal", "cxldcd.db-shm",
 					     "cxldcd.lock" };
 	struct dproc p;
-	struct args a;
+	struct state_args a;
 	struct qmp_client *c;
 	char path[300];
 	struct stat sb;
@@ -259,7 +242,7 @@ static void test_store_files_are_owner_only_in_a_0755_directory(void **state)
 static void test_damaged_store_refuses_to_start(void **state)
 {
 	struct dproc p;
-	struct args a;
+	struct state_args a;
 	struct qmp_client *c;
 	char db[300];
 	struct stat sb;
@@ -297,7 +280,7 @@ static void test_damaged_store_refuses_to_start(void **state)
 static void test_vanished_backend_path_fails_that_backend_only(void **state)
 {
 	struct dproc p;
-	struct args a;
+	struct state_args a;
 	struct qmp_client *c;
 	char sub[200], cmd[600];
 	json_t *r;
@@ -341,7 +324,7 @@ static void test_requests_of_one_round_share_one_commit(void **state)
 {
 	enum { NC = 4 };
 	struct dproc p;
-	struct args a;
+	struct state_args a;
 	struct qmp_client *c;
 	char syncs[200];
 	int fd[NC];

@@ -33,9 +33,8 @@
 #include <cmocka.h>
 
 #include "dev-util.h"
+#include "state-args.h"
 
-#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
-#define TAG_B "0e4a0b4c-1f2a-4d55-9a8e-31e0c8a1b2c3"
 #define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=8G,num-hosts=2,max-extents=8192,event-log-depth=4096"
 #define SLOTS 4000           /* DPA slots of 2 MiB for adds: slot k at k * 2 MiB */
 #define PER_ROUND 60
@@ -48,30 +47,9 @@ static uint32_t rnd(uint32_t n)
 	return (uint32_t)((rng >> 33) % n);
 }
 
-struct args {
-	char obj_a[300], obj_b[300];
-	const char *argv[12];
-};
-
-static void make_args(struct args *a, struct dproc *p)
+static void make_args(struct state_args *a, struct dproc *p)
 {
-	int n = 0;
-
-	snprintf(a->obj_a, sizeof(a->obj_a),
-		 "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A, p->dir);
-	snprintf(a->obj_b, sizeof(a->obj_b),
-		 "memory-backend-file,id=fb,size=8G,share=on,mem-path=%s/b.mem,tag=" TAG_B, p->dir);
-	a->argv[n++] = "-object";
-	a->argv[n++] = a->obj_a;
-	a->argv[n++] = "-object";
-	a->argv[n++] = a->obj_b;
-	a->argv[n++] = "-device";
-	a->argv[n++] = DEV;
-	a->argv[n++] = "--state";
-	a->argv[n++] = p->state;
-	a->argv[n++] = "--fm";
-	a->argv[n++] = p->fm_arg;
-	a->argv[n] = NULL;
+	state_args(a, p, "8G", DEV, "--fm", p->fm_arg);
 }
 
 /* Host 1's extents, pending or accepted, as a slot bitmap; the device query as JSON. */
@@ -167,7 +145,7 @@ static void test_random_kills_keep_every_acknowledged_request(void **state)
 	uint8_t acked[SLOTS] = { 0 }, sent[SLOTS] = { 0 }, have[SLOTS];
 	uint32_t next = 0;
 	struct dproc p;
-	struct args a;
+	struct state_args a;
 
 	(void)state;
 	rng = getenv("CXLDCD_KILL_SEED") ? strtoull(getenv("CXLDCD_KILL_SEED"), NULL, 10) : 4242;

@@ -26,34 +26,11 @@
 #include <cmocka.h>
 
 #include "dev-util.h"
+#include "state-args.h"
 
-#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
-#define TAG_B "0e4a0b4c-1f2a-4d55-9a8e-31e0c8a1b2c3"
-
-struct args {
-	char obj_a[300], obj_b[300], state[200];
-	const char *argv[16];
-};
-
-static void make_args(struct args *a, struct dproc *p, const char *device)
+static void make_args(struct state_args *a, struct dproc *p, const char *device)
 {
-	int n = 0;
-
-	snprintf(a->obj_a, sizeof(a->obj_a),
-		 "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A, p->dir);
-	snprintf(a->obj_b, sizeof(a->obj_b),
-		 "memory-backend-file,id=fb,size=512M,share=on,mem-path=%s/b.mem,tag=" TAG_B, p->dir);
-	a->argv[n++] = "-object";
-	a->argv[n++] = a->obj_a;
-	a->argv[n++] = "-object";
-	a->argv[n++] = a->obj_b;
-	a->argv[n++] = "-device";
-	a->argv[n++] = device;
-	a->argv[n++] = "--state";
-	a->argv[n++] = p->state;
-	a->argv[n++] = "--fm";
-	a->argv[n++] = p->fm_arg;
-	a->argv[n] = NULL;
+	state_args(a, p, "512M", device, "--fm", p->fm_arg);
 }
 
 #define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2,sanitize-on-release=on"
@@ -142,7 +119,7 @@ static void test_kill9_during_a_stream_keeps_every_acknowledged_request(void **s
 {
 	enum { N = 80 };
 	struct dproc p;
-	struct args a;
+	struct state_args a;
 	struct qmp_client *c;
 	json_t *before, *after, *r;
 	char *batch = malloc(N * 300);
@@ -276,7 +253,7 @@ static void test_kill9_during_a_stream_keeps_every_acknowledged_request(void **s
 static void test_restart_with_other_arguments_is_refused(void **state)
 {
 	struct dproc p;
-	struct args a;
+	struct state_args a;
 	struct qmp_client *c;
 
 	(void)state;
@@ -302,7 +279,7 @@ static void test_restart_with_other_arguments_is_refused(void **state)
 static void test_restart_with_the_same_configuration_spelt_otherwise(void **state)
 {
 	struct dproc p;
-	struct args a;
+	struct state_args a;
 	struct qmp_client *c;
 	json_t *before, *after;
 
@@ -398,7 +375,7 @@ static size_t count_files(const char *dir, const char *prefix)
 static void test_snapshot_plus_journal_tail_restores_the_same_state(void **state)
 {
 	struct dproc p;
-	struct args a;
+	struct state_args a;
 	struct qmp_client *c;
 	json_t *before, *after;
 	char *tb, *ta;

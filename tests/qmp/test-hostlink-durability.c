@@ -20,35 +20,13 @@
 
 #include "cxldcd/cxldcd-host.h"
 #include "dev-util.h"
+#include "state-args.h"
 
-#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
-#define TAG_B "0e4a0b4c-1f2a-4d55-9a8e-31e0c8a1b2c3"
 #define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2"
 
-struct args {
-	char obj_a[300], obj_b[300];
-	const char *argv[16];
-};
-
-static void make_args(struct args *a, struct dproc *p)
+static void make_args(struct state_args *a, struct dproc *p)
 {
-	int n = 0;
-
-	snprintf(a->obj_a, sizeof(a->obj_a),
-		 "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A, p->dir);
-	snprintf(a->obj_b, sizeof(a->obj_b),
-		 "memory-backend-file,id=fb,size=64M,share=on,mem-path=%s/b.mem,tag=" TAG_B, p->dir);
-	a->argv[n++] = "-object";
-	a->argv[n++] = a->obj_a;
-	a->argv[n++] = "-object";
-	a->argv[n++] = a->obj_b;
-	a->argv[n++] = "-device";
-	a->argv[n++] = DEV;
-	a->argv[n++] = "--state";
-	a->argv[n++] = p->state;
-	a->argv[n++] = "--host-socket";
-	a->argv[n++] = p->host;
-	a->argv[n] = NULL;
+	state_args(a, p, "64M", DEV, "--host-socket", p->host);
 }
 
 static uint64_t now_ms(void)
@@ -122,7 +100,7 @@ static void test_host_link_acceptance_survives_kill9(void **state)
 {
 	struct cxldcd_host_group_info groups[4];
 	struct dproc p;
-	struct args a;
+	struct state_args a;
 	struct qmp_client *c;
 	struct cxldcd_host *h;
 	size_t ext, pend;
