@@ -41,18 +41,6 @@ static const char *const tagged_dev[] = {
 	NULL
 };
 
-static struct qmp_client *start_dev(struct dproc *p, const char *const *args)
-{
-	struct qmp_client *c;
-
-	assert_int_equal(dproc_init(p), 0);
-	assert_int_equal(dproc_start(p, args), 0);
-	c = dproc_connect(p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(p));
-	return c;
-}
-
 /* Wait until @n QMP sessions have negotiated (the daemon logs each). */
 static void wait_sessions(struct dproc *p, int n)
 {

@@ -73,14 +73,25 @@ static inline void put64(uint8_t *p, uint64_t v)
 	put32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* One CCI command over QMP; returns the CXL return code, output in out. */
-static inline int qmp_cci(struct qmp_client *c, const char *dev, const char *cci, int host, uint16_t op,
-			  const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len)
+/* Start a daemon with @args and connect to its QMP socket (fails the test if it does not come up). */
+static inline struct qmp_client *start_dev(struct dproc *p, const char *const *args)
+{
+	struct qmp_client *c;
+
+	assert_int_equal(dproc_init(p), 0);
+	assert_int_equal(dproc_start(p, args), 0);
+	c = dproc_connect(p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(p));
+	return c;
+}
+
+/* One CCI command over QMP (cxl-cci-request); the successful reply. */
+static inline json_t *qmp_cci_reply(struct qmp_client *c, const char *dev, const char *cci, int host,
+				    uint16_t op, const uint8_t *in, size_t in_len)
 {
 	char *hex = malloc(2 * in_len + 1), host_arg[32] = "";
-	const char *ph;
 	json_t *r;
-	int rc;
 
 	assert_non_null(hex);
 	for (size_t i = 0; i < in_len; i++)
@@ -92,6 +103,17 @@ static inline int qmp_cci(struct qmp_client *c, const char *dev, const char *cci
 		"{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"%s\",\"cci\":\"%s\"%s,\"opcode\":%u,\"payload\":\"%s\"}}",
 		dev, cci, host_arg, op, hex));
 	free(hex);
+	return r;
+}
+
+/* One CCI command over QMP; returns the CXL return code, output in out. */
+static inline int qmp_cci(struct qmp_client *c, const char *dev, const char *cci, int host, uint16_t op,
+			  const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len)
+{
+	json_t *r = qmp_cci_reply(c, dev, cci, host, op, in, in_len);
+	const char *ph;
+	int rc;
+
 	rc = (int)json_integer_value(json_object_get(json_object_get(r, "return"), "return-code"));
 	ph = json_string_value(json_object_get(json_object_get(r, "return"), "payload"));
 	assert_non_null(ph);

@@ -26,18 +26,6 @@
 #define TAG_B "0e4a0b4c-1f2a-4d55-9a8e-31e0c8a1b2c3"
 #define VMEM "/machine/peripheral/cxl-vmem0"
 
-static struct qmp_client *start_dev(struct dproc *p, const char *const *args)
-{
-	struct qmp_client *c;
-
-	assert_int_equal(dproc_init(p), 0);
-	assert_int_equal(dproc_start(p, args), 0);
-	c = dproc_connect(p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(p));
-	return c;
-}
-
 /* A tag-backed device (the series' shape): one 4 GiB region, 2 hosts. */
 static const char *const tagged_dev[] = {
 	"-device", "cxl-type3,id=cxl-vmem0,num-dc-regions=1,dc-regions-total-size=4G,num-hosts=2",

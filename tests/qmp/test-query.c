@@ -21,18 +21,6 @@
 #define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
 #define TAG_B "0e4a0b4c-1f2a-4d55-9a8e-31e0c8a1b2c3"
 
-static struct qmp_client *start_dev(struct dproc *p, const char *const *args)
-{
-	struct qmp_client *c;
-
-	assert_int_equal(dproc_init(p), 0);
-	assert_int_equal(dproc_start(p, args), 0);
-	c = dproc_connect(p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(p));
-	return c;
-}
-
 static json_t *query(struct qmp_client *c, const char *extra)
 {
 	return expect_ok(qmp_client_cmdf(c, TMO,

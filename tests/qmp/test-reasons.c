@@ -106,20 +106,9 @@ static void fm_exchange(int fd, uint16_t op, const uint8_t *in, size_t len, uint
 static void cci_expect(struct qmp_client *c, const char *dev, const char *cci, int host, uint16_t op,
 		       const uint8_t *in, size_t len, uint16_t want_rc, const char *reason)
 {
-	char *hex = malloc(2 * len + 1), host_arg[32] = "";
-	json_t *r, *ret;
+	json_t *r = qmp_cci_reply(c, dev, cci, host, op, in, len);
+	json_t *ret = json_object_get(r, "return");
 
-	assert_non_null(hex);
-	for (size_t i = 0; i < len; i++)
-		sprintf(hex + 2 * i, "%02x", in[i]);
-	hex[2 * len] = 0;
-	if (host >= 0)
-		snprintf(host_arg, sizeof(host_arg), ",\"host-id\":%d", host);
-	r = expect_ok(qmp_client_cmdf(c, TMO,
-		"{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"%s\",\"cci\":\"%s\"%s,\"opcode\":%u,\"payload\":\"%s\"}}",
-		dev, cci, host_arg, op, hex));
-	free(hex);
-	ret = json_object_get(r, "return");
 	if (json_integer_value(json_object_get(ret, "return-code")) != want_rc)
 		fail_msg("%04xh, want rc %u reason %s: %s", op, want_rc, reason, json_dumps(ret, JSON_COMPACT));
 	if (!json_object_get(ret, "reason"))
