@@ -49,21 +49,34 @@ struct fx {
 
 #define FX_SERIAL 0x0123456789abcdefull
 
-static int setup(void **state)
+/* The fixture's configuration: the defaults with 1 GiB static capacity and serial FX_SERIAL. */
+static void fx_cfg(struct cxldcd_dev_cfg *cfg)
 {
-	struct cxldcd_dev_cfg cfg;
+	core_cfg_default(cfg);
+	cfg->static_capacity = 1 * GIB;
+	cfg->serial = FX_SERIAL;
+}
+
+/* The fixture on a device made from @cfg (a setup for a variant of fx_cfg()). */
+static int setup_cfg(void **state, const struct cxldcd_dev_cfg *cfg)
+{
 	struct fx *f = calloc(1, sizeof(*f));
 
-	core_cfg_default(&cfg);
-	cfg.static_capacity = 1 * GIB;
-	cfg.serial = FX_SERIAL;
-	assert_int_equal(core_dev_new(&cfg, &f->dev, NULL), 0);
+	assert_int_equal(core_dev_new(cfg, &f->dev, NULL), 0);
 	core_dev_set_time(f->dev, NOW);
 	assert_int_equal(cci_ctx_new(f->dev, CCI_MAILBOX, 0, &f->mb[0]), 0);
 	assert_int_equal(cci_ctx_new(f->dev, CCI_MAILBOX, 1, &f->mb[1]), 0);
 	assert_int_equal(cci_ctx_new(f->dev, CCI_FM, 0, &f->fm), 0);
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	struct cxldcd_dev_cfg cfg;
+
+	fx_cfg(&cfg);
+	return setup_cfg(state, &cfg);
 }
 
 static int teardown(void **state)

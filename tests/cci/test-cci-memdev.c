@@ -15,29 +15,12 @@
 
 static int setup_lsa(void **state)
 {
-	struct fx *f;
+	struct cxldcd_dev_cfg cfg;
 
-	setup(state);
-	f = *state;
-	cci_ctx_free(f->mb[0]);
-	cci_ctx_free(f->mb[1]);
-	cci_ctx_free(f->fm);
-	core_dev_free(f->dev);
-	{
-		struct cxldcd_dev_cfg cfg;
-
-		core_cfg_default(&cfg);
-		cfg.static_capacity = 1 * GIB;
-		cfg.serial = FX_SERIAL;
-		cfg.lsa_size = LSA_SIZE;
-		cfg.regions[0].sanitize_on_release = true;
-		assert_int_equal(core_dev_new(&cfg, &f->dev, NULL), 0);
-	}
-	core_dev_set_time(f->dev, NOW);
-	assert_int_equal(cci_ctx_new(f->dev, CCI_MAILBOX, 0, &f->mb[0]), 0);
-	assert_int_equal(cci_ctx_new(f->dev, CCI_MAILBOX, 1, &f->mb[1]), 0);
-	assert_int_equal(cci_ctx_new(f->dev, CCI_FM, 0, &f->fm), 0);
-	return 0;
+	fx_cfg(&cfg);
+	cfg.lsa_size = LSA_SIZE;
+	cfg.regions[0].sanitize_on_release = true;
+	return setup_cfg(state, &cfg);
 }
 
 /* Every fixed-size input: one byte short and one byte long is Invalid Payload Length. */
