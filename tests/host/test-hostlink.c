@@ -29,6 +29,7 @@
 
 #include "cci/msg.h"
 #include "hostlink/proto.h"
+#include "../support/hl-raw.h"
 #include "hx.h"
 
 static int raw_connect(const char *path)
@@ -40,18 +41,6 @@ static int raw_connect(const char *path)
 	strcpy(sa.sun_path, path);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	return fd;
-}
-
-static void raw_send(int fd, uint8_t type, uint32_t seq, const void *p, size_t len)
-{
-	uint8_t buf[512];
-	struct wwr w;
-
-	wwr_init(&w, buf, sizeof(buf));
-	hl_msg_begin(&w, type, seq);
-	wwr_bytes(&w, p, len);
-	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(fd, buf, w.off), (ssize_t)w.off);
 }
 
 /* Read one message while pumping the server.  Return type, or -1 on EOF, 0 on timeout. */
@@ -97,7 +86,7 @@ static void hello(struct hx *x, int fd, uint16_t host, uint16_t *status)
 	uint8_t p[64] = { 1, 0, (uint8_t)host, (uint8_t)(host >> 8), 1, 0, 0, 0 };
 	uint32_t len;
 
-	raw_send(fd, HL_HELLO, 1, p, 8);
+	hl_raw_send(fd, HL_HELLO, 1, p, 8);
 	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_HELLO_ACK);
 	assert_int_equal(len, HL_HELLO_ACK_SIZE);
 	*status = (uint16_t)(p[0] | p[1] << 8);
@@ -142,25 +131,25 @@ static void test_messages_before_hello_and_wrong_sizes_are_violations(void **sta
 	uint16_t status;
 	int fd = raw_connect(x->sock);
 
-	raw_send(fd, HL_CCI_REQ, 1, p, 12);
+	hl_raw_send(fd, HL_CCI_REQ, 1, p, 12);
 	expect_error_then_eof(x, fd);
 	close(fd);
 
 	fd = raw_connect(x->sock);
-	raw_send(fd, HL_HELLO, 1, p, 7); /* short hello */
+	hl_raw_send(fd, HL_HELLO, 1, p, 7); /* short hello */
 	expect_error_then_eof(x, fd);
 	close(fd);
 
 	fd = raw_connect(x->sock);
 	hello(x, fd, 0, &status);
 	assert_int_equal(status, 0);
-	raw_send(fd, HL_MAP, 2, p, HL_MAP_SIZE); /* device-only type from the host */
+	hl_raw_send(fd, HL_MAP, 2, p, HL_MAP_SIZE); /* device-only type from the host */
 	expect_error_then_eof(x, fd);
 	close(fd);
 
 	fd = raw_connect(x->sock);
 	hello(x, fd, 0, &status);
-	raw_send(fd, HL_CCI_REQ, 2, p, 0); /* empty cci message: cannot be answered */
+	hl_raw_send(fd, HL_CCI_REQ, 2, p, 0); /* empty cci message: cannot be answered */
 	expect_error_then_eof(x, fd);
 	close(fd);
 }
@@ -261,17 +250,17 @@ static void test_slow_path_errors_come_back_as_status(void **state)
 
 	hello(x, fd, 0, &status);
 	p[8] = 0x10; /* read 16 bytes at DPA 0: not accepted */
-	raw_send(fd, HL_READ_REQ, 2, p, HL_IO_REQ_SIZE);
+	hl_raw_send(fd, HL_READ_REQ, 2, p, HL_IO_REQ_SIZE);
 	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_READ_RSP);
 	assert_int_equal(len, 8);
 	assert_int_equal(p[0], HL_S_FAULT);
 	memset(p, 0, sizeof(p)); /* length 0 */
-	raw_send(fd, HL_READ_REQ, 3, p, HL_IO_REQ_SIZE);
+	hl_raw_send(fd, HL_READ_REQ, 3, p, HL_IO_REQ_SIZE);
 	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_READ_RSP);
 	assert_int_equal(p[0], HL_S_INVAL);
 	memset(p, 0, sizeof(p));
 	p[8] = 0x20; /* write claims 32 bytes, carries 4 */
-	raw_send(fd, HL_WRITE_REQ, 4, p, HL_IO_REQ_SIZE + 4);
+	hl_raw_send(fd, HL_WRITE_REQ, 4, p, HL_IO_REQ_SIZE + 4);
 	expect_error_then_eof(x, fd);
 	close(fd);
 }
@@ -284,7 +273,7 @@ static void cci_send(int fd, uint32_t seq, uint16_t opcode, const uint8_t *in, u
 
 	assert_int_equal(cci_enc_hdr(&h, msg, sizeof(msg)), 0);
 	memcpy(msg + 12, in, n);
-	raw_send(fd, HL_CCI_REQ, seq, msg, 12 + n);
+	hl_raw_send(fd, HL_CCI_REQ, seq, msg, 12 + n);
 }
 
 static void test_irq_honours_the_interrupt_policy(void **state)

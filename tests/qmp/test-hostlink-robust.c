@@ -43,6 +43,7 @@
 
 #include "dproc.h"
 #include "hostlink/proto.h"
+#include "../support/hl-raw.h"
 #include "qmp-client.h"
 
 #define TMO 5000
@@ -121,18 +122,6 @@ static uint16_t tcp_port_from_log(struct dproc *p)
 	return (uint16_t)port;
 }
 
-static void send_msg(int fd, uint8_t type, uint32_t seq, const void *p, size_t len)
-{
-	uint8_t buf[64];
-	struct wwr w;
-
-	wwr_init(&w, buf, sizeof(buf));
-	hl_msg_begin(&w, type, seq);
-	wwr_bytes(&w, p, len);
-	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(fd, buf, w.off), (ssize_t)w.off);
-}
-
 /* Read one whole message (blocking, bounded).  Return its type, -1 on EOF or timeout. */
 static int recv_msg(int fd, uint8_t *payload, size_t cap, int ms)
 {
@@ -164,7 +153,7 @@ static int hello(int fd, uint16_t host)
 {
 	uint8_t p[64] = { HL_VERSION, 0, (uint8_t)host, (uint8_t)(host >> 8), 0, 0, 0, 0 };
 
-	send_msg(fd, HL_HELLO, 1, p, HL_HELLO_SIZE);
+	hl_raw_send(fd, HL_HELLO, 1, p, HL_HELLO_SIZE);
 	if (recv_msg(fd, p, sizeof(p), TMO) != HL_HELLO_ACK)
 		return -1;
 	return p[0] | p[1] << 8;
