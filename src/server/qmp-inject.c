@@ -292,31 +292,27 @@ const struct qmp_arg qmp_inject_poison_args[] = {
 	QMP_ARG_END
 };
 
+/* The arguments General Media and DRAM events share (QEMU's order). */
+#define MEDIA_EVENT_ARGS                                \
+	QMP_ARG("path", QMP_T_STR),                     \
+	QMP_ARG_ENUM("log", event_log),                 \
+	QMP_ARG("flags", QMP_T_UINT8),                  \
+	QMP_ARG("dpa", QMP_T_UINT64),                   \
+	QMP_ARG("descriptor", QMP_T_UINT8),             \
+	QMP_ARG("type", QMP_T_UINT8),                   \
+	QMP_ARG("transaction-type", QMP_T_UINT8),       \
+	QMP_OPT("channel", QMP_T_UINT8),                \
+	QMP_OPT("rank", QMP_T_UINT8)
+
 const struct qmp_arg qmp_inject_gm_event_args[] = {
-	QMP_ARG("path", QMP_T_STR),
-	QMP_ARG_ENUM("log", event_log),
-	QMP_ARG("flags", QMP_T_UINT8),
-	QMP_ARG("dpa", QMP_T_UINT64),
-	QMP_ARG("descriptor", QMP_T_UINT8),
-	QMP_ARG("type", QMP_T_UINT8),
-	QMP_ARG("transaction-type", QMP_T_UINT8),
-	QMP_OPT("channel", QMP_T_UINT8),
-	QMP_OPT("rank", QMP_T_UINT8),
+	MEDIA_EVENT_ARGS,
 	QMP_OPT("device", QMP_T_UINT32),
 	QMP_OPT("component-id", QMP_T_STR),
 	QMP_ARG_END
 };
 
 const struct qmp_arg qmp_inject_dram_event_args[] = {
-	QMP_ARG("path", QMP_T_STR),
-	QMP_ARG_ENUM("log", event_log),
-	QMP_ARG("flags", QMP_T_UINT8),
-	QMP_ARG("dpa", QMP_T_UINT64),
-	QMP_ARG("descriptor", QMP_T_UINT8),
-	QMP_ARG("type", QMP_T_UINT8),
-	QMP_ARG("transaction-type", QMP_T_UINT8),
-	QMP_OPT("channel", QMP_T_UINT8),
-	QMP_OPT("rank", QMP_T_UINT8),
+	MEDIA_EVENT_ARGS,
 	QMP_OPT("nibble-mask", QMP_T_UINT32),
 	QMP_OPT("bank-group", QMP_T_UINT8),
 	QMP_OPT("bank", QMP_T_UINT8),
