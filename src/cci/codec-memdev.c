@@ -430,6 +430,18 @@ int cci_dec_clear_poison_in(const uint8_t *p, size_t len, struct cci_clear_poiso
 	return wrd_result(&r);
 }
 
+/* 0x30-0x3E of General Media and DRAM Event Records (tables below): 0x0F bytes. */
+static void enc_media_event_head(struct wwr *w, const struct cci_media_event_head *h)
+{
+	wwr_u64le(w, h->dpa);
+	wwr_u8(w, h->descriptor);
+	wwr_u8(w, h->type);
+	wwr_u8(w, h->transaction_type);
+	wwr_u16le(w, h->validity);
+	wwr_u8(w, h->channel);
+	wwr_u8(w, h->rank);
+}
+
 /*
  * General Media Event Record (§8.2.10.2.1.1), UUID
  * fbcd0a77-c260-417f-85a9-088b1621eba6, event-specific part at 0x30:
@@ -448,13 +460,7 @@ int cci_dec_clear_poison_in(const uint8_t *p, size_t len, struct cci_clear_poiso
  */
 int cci_enc_gm_event(struct wwr *w, const struct cci_gm_event *e)
 {
-	wwr_u64le(w, e->dpa);
-	wwr_u8(w, e->descriptor);
-	wwr_u8(w, e->type);
-	wwr_u8(w, e->transaction_type);
-	wwr_u16le(w, e->validity);
-	wwr_u8(w, e->channel);
-	wwr_u8(w, e->rank);
+	enc_media_event_head(w, &e->head);
 	wwr_u24le(w, e->device);
 	wwr_bytes(w, e->component_id, CCI_COMPONENT_ID_SIZE);
 	wwr_zero(w, 0x2e);
@@ -483,13 +489,7 @@ int cci_enc_gm_event(struct wwr *w, const struct cci_gm_event *e)
  */
 int cci_enc_dram_event(struct wwr *w, const struct cci_dram_event *e)
 {
-	wwr_u64le(w, e->dpa);
-	wwr_u8(w, e->descriptor);
-	wwr_u8(w, e->type);
-	wwr_u8(w, e->transaction_type);
-	wwr_u16le(w, e->validity);
-	wwr_u8(w, e->channel);
-	wwr_u8(w, e->rank);
+	enc_media_event_head(w, &e->head);
 	wwr_u24le(w, e->nibble_mask);
 	wwr_u8(w, e->bank_group);
 	wwr_u8(w, e->bank);

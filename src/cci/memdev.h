@@ -129,21 +129,23 @@ struct cci_clear_poison {
 #define CCI_COMPONENT_ID_SIZE 0x10u
 #define CCI_CORRECTION_MASKS 4u
 
-struct cci_gm_event {
+/* The fields at 0x30-0x3E that General Media and DRAM Event Records share. */
+struct cci_media_event_head {
 	uint64_t dpa;               /* with its low flag bits */
 	uint8_t descriptor, type, transaction_type;
-	uint16_t validity;          /* 0 channel, 1 rank, 2 device, 3 component id */
+	uint16_t validity;          /* bits: see each record */
 	uint8_t channel, rank;
+};
+
+struct cci_gm_event {
+	struct cci_media_event_head head; /* validity: 0 channel, 1 rank, 2 device, 3 component id */
 	uint32_t device;            /* 24 bits */
 	uint8_t component_id[CCI_COMPONENT_ID_SIZE];
 };
 
 struct cci_dram_event {
-	uint64_t dpa;
-	uint8_t descriptor, type, transaction_type;
-	uint16_t validity;          /* 0 channel, 1 rank, 2 nibble, 3 bank group, 4 bank, 5 row,
-				       6 column, 7 correction mask */
-	uint8_t channel, rank;
+	struct cci_media_event_head head; /* validity: 0 channel, 1 rank, 2 nibble, 3 bank group,
+					     4 bank, 5 row, 6 column, 7 correction mask */
 	uint32_t nibble_mask;       /* 24 bits */
 	uint8_t bank_group, bank;
 	uint32_t row;               /* 24 bits */

@@ -147,6 +147,20 @@ static uint32_t opt(json_t *args, const char *name, uint16_t bit, uint16_t *v)
 	return (uint32_t)qmp_arg_uint(args, name, 0);
 }
 
+/*
+ * The arguments General Media and DRAM events share (MEDIA_EVENT_ARGS);
+ * channel and rank are validity bits 0 and 1 in both records.
+ */
+static void media_event_head(json_t *args, struct cci_media_event_head *h)
+{
+	h->dpa = qmp_arg_uint(args, "dpa", 0);
+	h->descriptor = (uint8_t)qmp_arg_uint(args, "descriptor", 0);
+	h->type = (uint8_t)qmp_arg_uint(args, "type", 0);
+	h->transaction_type = (uint8_t)qmp_arg_uint(args, "transaction-type", 0);
+	h->channel = (uint8_t)opt(args, "channel", 1u << 0, &h->validity);
+	h->rank = (uint8_t)opt(args, "rank", 1u << 1, &h->validity);
+}
+
 static int gm_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err)
 {
 	static const uint8_t uuid[16] = CCI_GM_EVENT_UUID;
@@ -156,13 +170,8 @@ static int gm_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct q
 	struct wwr w;
 
 	(void)s;
-	e.dpa = qmp_arg_uint(args, "dpa", 0);
-	e.descriptor = (uint8_t)qmp_arg_uint(args, "descriptor", 0);
-	e.type = (uint8_t)qmp_arg_uint(args, "type", 0);
-	e.transaction_type = (uint8_t)qmp_arg_uint(args, "transaction-type", 0);
-	e.channel = (uint8_t)opt(args, "channel", 1u << 0, &e.validity);
-	e.rank = (uint8_t)opt(args, "rank", 1u << 1, &e.validity);
-	e.device = opt(args, "device", 1u << 2, &e.validity) & 0xffffffu;
+	media_event_head(args, &e.head);
+	e.device = opt(args, "device", 1u << 2, &e.head.validity) & 0xffffffu;
 	if (cid) {
 		/* COMPAT: QEMU truncates a longer id silently; we refuse it */
 		if (strlen(cid) > CCI_COMPONENT_ID_SIZE) {
@@ -171,11 +180,11 @@ static int gm_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct q
 			return -EINVAL;
 		}
 		memcpy(e.component_id, cid, strlen(cid));
-		e.validity |= 1u << 3;
+		e.head.validity |= 1u << 3;
 	}
 	wwr_init(&w, data, sizeof(data));
 	cci_enc_gm_event(&w, &e);
-	return log_record(dv, args, uuid, data, e.dpa, err);
+	return log_record(dv, args, uuid, data, e.head.dpa, err);
 }
 
 static int dram_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err)
@@ -187,17 +196,12 @@ static int dram_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct
 	struct wwr w;
 
 	(void)s;
-	e.dpa = qmp_arg_uint(args, "dpa", 0);
-	e.descriptor = (uint8_t)qmp_arg_uint(args, "descriptor", 0);
-	e.type = (uint8_t)qmp_arg_uint(args, "type", 0);
-	e.transaction_type = (uint8_t)qmp_arg_uint(args, "transaction-type", 0);
-	e.channel = (uint8_t)opt(args, "channel", 1u << 0, &e.validity);
-	e.rank = (uint8_t)opt(args, "rank", 1u << 1, &e.validity);
-	e.nibble_mask = opt(args, "nibble-mask", 1u << 2, &e.validity) & 0xffffffu;
-	e.bank_group = (uint8_t)opt(args, "bank-group", 1u << 3, &e.validity);
-	e.bank = (uint8_t)opt(args, "bank", 1u << 4, &e.validity);
-	e.row = opt(args, "row", 1u << 5, &e.validity) & 0xffffffu;
-	e.column = (uint16_t)opt(args, "column", 1u << 6, &e.validity);
+	media_event_head(args, &e.head);
+	e.nibble_mask = opt(args, "nibble-mask", 1u << 2, &e.head.validity) & 0xffffffu;
+	e.bank_group = (uint8_t)opt(args, "bank-group", 1u << 3, &e.head.validity);
+	e.bank = (uint8_t)opt(args, "bank", 1u << 4, &e.head.validity);
+	e.row = opt(args, "row", 1u << 5, &e.head.validity) & 0xffffffu;
+	e.column = (uint16_t)opt(args, "column", 1u << 6, &e.head.validity);
 	if (masks) {
 		/* COMPAT: QEMU ignores masks past the fourth; we refuse them */
 		if (json_array_size(masks) > CCI_CORRECTION_MASKS) {
@@ -207,11 +211,11 @@ static int dram_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct
 		}
 		for (size_t i = 0; i < json_array_size(masks); i++)
 			e.correction_mask[i] = (uint64_t)json_integer_value(json_array_get(masks, i));
-		e.validity |= 1u << 7;
+		e.head.validity |= 1u << 7;
 	}
 	wwr_init(&w, data, sizeof(data));
 	cci_enc_dram_event(&w, &e);
-	return log_record(dv, args, uuid, data, e.dpa, err);
+	return log_record(dv, args, uuid, data, e.head.dpa, err);
 }
 
 static int mm_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err)

@@ -648,12 +648,14 @@ static void test_codec_round_trips(void **state)
 	/* media event records: the 0x50 bytes after the common header, laid out by offset */
 	{
 		uint8_t want[0x50], got[0x50];
-		struct cci_gm_event gm = { .dpa = 0x1000 | 1, .descriptor = 3, .type = 2,
-					   .transaction_type = 0xc0, .validity = 0x0f, .channel = 3,
-					   .rank = 4, .device = 0xabcdef };
-		struct cci_dram_event dr = { .dpa = 0x2000, .descriptor = 1, .type = 2,
-					     .transaction_type = 3, .validity = 0xff, .channel = 5,
-					     .rank = 6, .nibble_mask = 0x123456, .bank_group = 7,
+		struct cci_gm_event gm = { .head = { .dpa = 0x1000 | 1, .descriptor = 3, .type = 2,
+						     .transaction_type = 0xc0, .validity = 0x0f,
+						     .channel = 3, .rank = 4 },
+					   .device = 0xabcdef };
+		struct cci_dram_event dr = { .head = { .dpa = 0x2000, .descriptor = 1, .type = 2,
+						       .transaction_type = 3, .validity = 0xff,
+						       .channel = 5, .rank = 6 },
+					     .nibble_mask = 0x123456, .bank_group = 7,
 					     .bank = 8, .row = 0x654321, .column = 0x9abc,
 					     .correction_mask = { 1, 2, 3, 0x0102030405060708ull } };
 		struct cci_mm_event mm = { .type = 2, .health = { 1, 2, 3, 40, 0xfff1, 5, 6, 7 } };
