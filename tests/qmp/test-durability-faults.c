@@ -26,7 +26,7 @@
 #include <cmocka.h>
 
 #include "dev-util.h"
-#include "state-args.h"
+#include "state-util.h"
 
 #define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2"
 
@@ -73,15 +73,6 @@ static size_t file_size(const char *path)
 	struct stat sb;
 
 	return stat(path, &sb) ? 0 : (size_t)sb.st_size;
-}
-
-static json_t *host0_extents(struct qmp_client *c)
-{
-	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
-	json_t *x = json_deep_copy(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "extents"));
-
-	json_decref(q);
-	return x;
 }
 
 static size_t nr_host0_extents(struct qmp_client *c)

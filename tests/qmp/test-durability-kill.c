@@ -33,7 +33,7 @@
 #include <cmocka.h>
 
 #include "dev-util.h"
-#include "state-args.h"
+#include "state-util.h"
 
 #define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=8G,num-hosts=2,max-extents=8192,event-log-depth=4096"
 #define SLOTS 4000           /* DPA slots of 2 MiB for adds: slot k at k * 2 MiB */
@@ -74,19 +74,7 @@ static json_t *dump(struct qmp_client *c)
 	json_t *q = query(c, slots), *all = json_pack("{s:O}", "query", ret_of(q));
 
 	json_decref(q);
-	for (int h = 0; h < 2; h++) {
-		uint8_t in[1] = { CXLDCD_LOG_DC }, out[4096];
-		char key[16], *hex;
-		size_t n;
-
-		assert_int_equal(qmp_cci(c, "d0", "mailbox", h, 0x0100, in, 1, out, &n), 0);
-		hex = calloc(1, 2 * n + 1);
-		for (size_t i = 0; i < n; i++)
-			sprintf(hex + 2 * i, "%02x", out[i]);
-		snprintf(key, sizeof(key), "dclog%d", h);
-		json_object_set_new(all, key, json_string(hex));
-		free(hex);
-	}
+	add_dc_logs(c, all);
 	return all;
 }
 

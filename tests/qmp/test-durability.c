@@ -26,7 +26,7 @@
 #include <cmocka.h>
 
 #include "dev-util.h"
-#include "state-args.h"
+#include "state-util.h"
 
 static void make_args(struct state_args *a, struct dproc *p, const char *device)
 {
@@ -42,15 +42,6 @@ static int fm_connect(const char *path)
 	if (fd < 0)
 		fail_msg("cannot connect to %s", path);
 	return fd;
-}
-
-static json_t *host0_extents(struct qmp_client *c)
-{
-	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
-	json_t *x = json_deep_copy(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "extents"));
-
-	json_decref(q);
-	return x;
 }
 
 static size_t host1_pending(struct qmp_client *c)
@@ -335,19 +326,7 @@ static json_t *dump(struct qmp_client *c)
 	json_t *all = json_pack("{s:O}", "query", ret_of(q));
 
 	json_decref(q);
-	for (int h = 0; h < 2; h++) {
-		uint8_t in[1] = { CXLDCD_LOG_DC }, out[4096];
-		size_t n;
-		char key[16], *hex;
-
-		assert_int_equal(qmp_cci(c, "d0", "mailbox", h, 0x0100, in, 1, out, &n), 0);
-		hex = calloc(1, 2 * n + 1);
-		for (size_t i = 0; i < n; i++)
-			sprintf(hex + 2 * i, "%02x", out[i]);
-		snprintf(key, sizeof(key), "dclog%d", h);
-		json_object_set_new(all, key, json_string(hex));
-		free(hex);
-	}
+	add_dc_logs(c, all);
 	return all;
 }
 

@@ -20,7 +20,7 @@
 
 #include "cxldcd/cxldcd-host.h"
 #include "dev-util.h"
-#include "state-args.h"
+#include "state-util.h"
 
 #define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2"
 

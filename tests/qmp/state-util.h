@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * state-util.h - helpers of the --state integration tests
+ * (test-durability*.c, test-hostlink-durability.c): the daemon arguments
+ * (file backend fa of 64 MiB with TAG_A in the daemon's directory,
+ * optionally fb with TAG_B, one -device, --state DIR/state and one socket
+ * option) and what a restart is compared by, for device d0.
+ */
+#ifndef CXLDCD_TESTS_STATE_UTIL_H
+#define CXLDCD_TESTS_STATE_UTIL_H
+
+#include <stdio.h>
+
+#include "dev-util.h"
+#include "dproc.h"
+
+#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
+#define TAG_B "0e4a0b4c-1f2a-4d55-9a8e-31e0c8a1b2c3"
+
+struct state_args {
+	char obj_a[300], obj_b[300];
+	const char *argv[16];
+};
+
+/*
+ * Fill @a for daemon @p: fb of @b_size ("512M", ...) unless NULL, @device,
+ * then @sock_opt @sock_arg (e.g. "--fm", p->fm_arg).
+ */
+static inline void state_args(struct state_args *a, const struct dproc *p, const char *b_size,
+			      const char *device, const char *sock_opt, const char *sock_arg)
+{
+	int n = 0;
+
+	snprintf(a->obj_a, sizeof(a->obj_a),
+		 "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A, p->dir);
+	a->argv[n++] = "-object";
+	a->argv[n++] = a->obj_a;
+	if (b_size) {
+		snprintf(a->obj_b, sizeof(a->obj_b),
+			 "memory-backend-file,id=fb,size=%s,share=on,mem-path=%s/b.mem,tag=" TAG_B,
+			 b_size, p->dir);
+		a->argv[n++] = "-object";
+		a->argv[n++] = a->obj_b;
+	}
+	a->argv[n++] = "-device";
+	a->argv[n++] = device;
+	a->argv[n++] = "--state";
+	a->argv[n++] = p->state;
+	a->argv[n++] = sock_opt;
+	a->argv[n++] = sock_arg;
+	a->argv[n] = NULL;
+}
+
+/* Host 0's accepted extents (a copy of the device query's array). */
+static inline json_t *host0_extents(struct qmp_client *c)
+{
+	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	json_t *x = json_deep_copy(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "extents"));
+
+	json_decref(q);
+	return x;
+}
+
+/* Add hosts 0 and 1's DC logs (read, not cleared) to @all as hex strings "dclog0", "dclog1". */
+static inline void add_dc_logs(struct qmp_client *c, json_t *all)
+{
+	for (int h = 0; h < 2; h++) {
+		uint8_t in[1] = { CXLDCD_LOG_DC }, out[4096];
+		char key[16], *hex;
+		size_t n;
+
+		assert_int_equal(qmp_cci(c, "d0", "mailbox", h, 0x0100, in, 1, out, &n), 0);
+		hex = calloc(1, 2 * n + 1);
+		for (size_t i = 0; i < n; i++)
+			sprintf(hex + 2 * i, "%02x", out[i]);
+		snprintf(key, sizeof(key), "dclog%d", h);
+		json_object_set_new(all, key, json_string(hex));
+		free(hex);
+	}
+}
+
+#endif
