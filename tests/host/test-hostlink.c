@@ -52,16 +52,15 @@ static int raw_recv(struct hx *x, int fd, uint8_t *payload, size_t cap, uint32_t
 
 	for (int i = 0; i < ms / 5; i++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
+		int rc;
 
 		hx_pump(x, 5);
 		if (poll(&p, 1, 0) <= 0)
 			continue;
-		n = read(fd, buf + got, sizeof(buf) - got);
-		if (n <= 0)
+		rc = hl_raw_read(fd, buf, sizeof(buf), &got, &h);
+		if (rc < 0)
 			return -1;
-		got += (size_t)n;
-		if (hl_dec_hdr(buf, got, &h) || got < HL_HDR_SIZE + h.len)
+		if (!rc)
 			continue;
 		assert_true(h.len <= cap);
 		memcpy(payload, buf + HL_HDR_SIZE, h.len);

@@ -132,15 +132,14 @@ static int recv_msg(int fd, uint8_t *payload, size_t cap, int ms)
 
 	while (now_ms() < end) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		ssize_t n;
+		int rc;
 
 		if (poll(&pf, 1, 50) <= 0)
 			continue;
-		n = read(fd, buf + got, sizeof(buf) - got);
-		if (n <= 0)
+		rc = hl_raw_read(fd, buf, sizeof(buf), &got, &h);
+		if (rc < 0)
 			return -1;
-		got += (size_t)n;
-		if (hl_dec_hdr(buf, got, &h) || got < HL_HDR_SIZE + h.len)
+		if (!rc)
 			continue;
 		memcpy(payload, buf + HL_HDR_SIZE, h.len < cap ? h.len : cap);
 		return h.type;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hl-raw.h - a raw host-link client's send, for tests that play a host (or
- * a hostile one) byte by byte against the daemon's --host-socket.
+ * hl-raw.h - a raw host-link client's send and read, for tests that play a
+ * host (or a hostile one) byte by byte against the daemon's --host-socket.
  * Include after <cmocka.h>.
  */
 #ifndef CXLDCD_TESTS_HL_RAW_H
@@ -24,6 +24,21 @@ static inline void hl_raw_send(int fd, uint8_t type, uint32_t seq, const void *p
 	wwr_bytes(&w, p, len);
 	assert_int_equal(hl_msg_end(&w), 0);
 	assert_int_equal(write(fd, buf, w.off), (ssize_t)w.off);
+}
+
+/*
+ * One read from @fd into @buf (*got bytes there already, @cap in all).
+ * Return 1 when @buf holds a whole message (its header in *h), 0 when more
+ * is needed, -1 on EOF or a read error.
+ */
+static inline int hl_raw_read(int fd, uint8_t *buf, size_t cap, size_t *got, struct hl_hdr *h)
+{
+	ssize_t n = read(fd, buf + *got, cap - *got);
+
+	if (n <= 0)
+		return -1;
+	*got += (size_t)n;
+	return !hl_dec_hdr(buf, *got, h) && *got >= HL_HDR_SIZE + h->len;
 }
 
 #endif
