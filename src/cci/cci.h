@@ -22,6 +22,8 @@ struct cxldcd_dev;
 enum cci_kind {
 	CCI_MAILBOX,    /* a host's memory-device mailbox: generic, events, logs, 40xxh, 48xxh */
 	CCI_FM,         /* the fabric manager's FM-API CCI: generic, events, logs, 56xxh */
+	CCI_MCTP,       /* the Type 3 device's MCTP-based CCI (message type 08h): generic,
+			 * events, logs and the memory-device commands allowed on MCTP */
 };
 
 struct cci_ctx;
@@ -30,8 +32,8 @@ struct cci_ctx;
  * cci_ctx_new() - create a CCI instance.
  * @dev: the device; borrowed, must outlive the context.
  * @kind: which CCI.
- * @host: the LD-ID whose mailbox this is (CCI_MAILBOX); ignored for CCI_FM,
- *        whose event logs are the FM's (CORE_OWNER_FM).
+ * @host: the LD-ID whose mailbox this is (CCI_MAILBOX); ignored for CCI_FM
+ *        and CCI_MCTP, whose event logs are the FM's (CORE_OWNER_FM).
  * @out: receives the context; caller frees with cci_ctx_free().
  *
  * Return: 0, -EINVAL (bad kind or host), -ENOMEM.

@@ -41,7 +41,7 @@ int cci_ctx_new(struct cxldcd_dev *dev, enum cci_kind kind, uint16_t host, struc
 	struct cci_ctx *ctx;
 	uint32_t mbox;
 
-	if (!dev || !out || (kind != CCI_MAILBOX && kind != CCI_FM))
+	if (!dev || !out || (kind != CCI_MAILBOX && kind != CCI_FM && kind != CCI_MCTP))
 		return -EINVAL;
 	cfg = core_dev_cfg(dev);
 	if (kind == CCI_MAILBOX && host >= cfg->nr_hosts)
@@ -52,7 +52,7 @@ int cci_ctx_new(struct cxldcd_dev *dev, enum cci_kind kind, uint16_t host, struc
 	mbox = cfg->mbox_payload_size ? cfg->mbox_payload_size : DEFAULT_MBOX_SIZE;
 	ctx->dev = dev;
 	ctx->kind = kind;
-	ctx->owner = kind == CCI_FM ? CORE_OWNER_FM : host;
+	ctx->owner = kind == CCI_MAILBOX ? host : CORE_OWNER_FM;
 	ctx->mbox_log2 = log2_floor(mbox);
 	if (ctx->mbox_log2 > CCI_RSP_LIMIT_MAX)
 		ctx->mbox_log2 = CCI_RSP_LIMIT_MAX;

@@ -17,6 +17,8 @@
  * 48xxh is served only on host mailboxes: 4802h is prohibited on MCTP CCIs
  * (CXL r3.2 Table 8-141 notes, reference §2) and the FM CCI has no host
  * identity to answer for; the FM reads extents with 5603h instead.
+ * CMD_MCTP marks what the Type 3 device's own MCTP-based CCI (CCI_MCTP,
+ * message type 08h) serves: the generic commands and 4000h.
  */
 #include <stdlib.h>
 
@@ -40,7 +42,9 @@
 	 CCI_EFF_IMMEDIATE_DATA_CHANGE | CCI_EFF_CEL_11_10_VALID |                         \
 	 CCI_EFF_CONFIG_CHANGE_CONV_RESET | CCI_EFF_CONFIG_CHANGE_CXL_RESET)
 
-#define BOTH (CMD_MBOX | CMD_FM)
+/* Generic commands: every CCI.  CMD_MCTP per the spec's MCTP notes
+ * (docs/conformance.md, "Which CCI serves what"). */
+#define BOTH (CMD_MBOX | CMD_FM | CMD_MCTP)
 #define FMAPI (CMD_FM | CMD_FMAPI)
 
 static const struct cci_cmd table[] = {
@@ -77,7 +81,7 @@ static const struct cci_cmd table[] = {
 	{ CXLDCD_OP_SET_FEATURE, "Set Feature", cci_cmd_set_feature, CCI_SET_FEATURE_HDR, CCI_VAR, 1,
 	  EFF_ICC | EFF_IPC, CMD_MBOX },
 	{ CXLDCD_OP_IDENTIFY_MEMORY_DEVICE, "Identify Memory Device", cci_cmd_identify_memdev, 0,
-	  0, 0, EFF_NONE, CMD_MBOX },
+	  0, 0, EFF_NONE, CMD_MBOX | CMD_MCTP },
 	{ CXLDCD_OP_GET_PARTITION_INFO, "Get Partition Info", cci_cmd_get_partition_info, 0, 0, 0,
 	  EFF_NONE, CMD_MBOX },
 	{ CXLDCD_OP_GET_LSA, "Get LSA", cci_cmd_get_lsa, CCI_GET_LSA_IN_SIZE, CCI_GET_LSA_IN_SIZE, 0,
@@ -159,9 +163,17 @@ const struct cci_cmd *cci_cmd_find(uint16_t opcode)
 		       cmp_opcode);
 }
 
+/* The table flag that says a command is served on each kind of CCI. */
+static const uint16_t served_flag[] = {
+	[CCI_MAILBOX] = CMD_MBOX,
+	[CCI_FM] = CMD_FM,
+	[CCI_MCTP] = CMD_MCTP,
+};
+
 bool cci_cmd_served(const struct cci_cmd *cmd, enum cci_kind kind)
 {
-	return (cmd->flags & (kind == CCI_FM ? CMD_FM : CMD_MBOX)) != 0;
+	return (unsigned)kind < sizeof(served_flag) / sizeof(served_flag[0]) &&
+	       (cmd->flags & served_flag[kind]) != 0;
 }
 
 const char *cci_opcode_name(uint16_t opcode)

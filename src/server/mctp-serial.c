@@ -27,6 +27,7 @@
 #include "cci/cci.h"
 #include "cci/msg.h"
 #include "mctp/endpoint.h"
+#include "mctp/mctp.h"
 #include "store/store.h"
 #include "cmdline.h"
 #include "daemon.h"
@@ -43,7 +44,8 @@ struct mctp_pty {
 	size_t out_len, out_cap;
 	bool watch_out;         /* LOOP_OUT is watched (out_len != 0) */
 	char name[64];
-	struct cci_ctx *cci;
+	struct cci_ctx *fm;     /* 07h: the FM-API of the FM-owned LD */
+	struct cci_ctx *mctp;   /* 08h: the Type 3 device's own MCTP-based CCI */
 	struct mctp_serial_ep ep;
 	bool ep_ready;
 };
@@ -72,7 +74,8 @@ static int run_cci(void *opaque, uint8_t type, const uint8_t *req, size_t len, u
 		srv_request_end(s);
 		return rc;
 	}
-	rc = cci_handle_msg(p->cci, req, len, rsp, cap, rsp_len);
+	rc = cci_handle_msg(type == MCTP_TYPE_CXL_FMAPI ? p->fm : p->mctp, req, len, rsp, cap,
+			    rsp_len);
 	if (!rc) {
 		cci_dec_hdr(rsp, *rsp_len, &rs);
 		if (s->cfg->trace & CMDLINE_TRACE_CCI)
@@ -177,7 +180,8 @@ int mctp_pty_new(struct server_ctx *s, struct dcd *dv, uint8_t eid, struct mctp_
 	p->dv = dv;
 	p->master = p->slave = -1;
 	max_msg = CXLDCD_CCI_HDR_SIZE + core_dev_cfg(dv->dev)->mbox_payload_size;
-	if ((rc = open_pty(p)) || (rc = cci_ctx_new(dv->dev, CCI_FM, 0, &p->cci)) ||
+	if ((rc = open_pty(p)) || (rc = cci_ctx_new(dv->dev, CCI_FM, 0, &p->fm)) ||
+	    (rc = cci_ctx_new(dv->dev, CCI_MCTP, 0, &p->mctp)) ||
 	    (rc = mctp_serial_ep_init(&p->ep, max_msg, &ep_ops, p)))
 		goto fail;
 	p->ep_ready = true;
@@ -203,7 +207,8 @@ void mctp_pty_free(struct mctp_pty *p)
 		close(p->slave);
 	if (p->ep_ready)
 		mctp_serial_ep_fini(&p->ep);
-	cci_ctx_free(p->cci);
+	cci_ctx_free(p->fm);
+	cci_ctx_free(p->mctp);
 	free(p->outq);
 	free(p);
 }

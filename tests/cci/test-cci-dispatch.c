@@ -143,6 +143,12 @@ static const uint16_t FM_CEL[][2] = {
 	{ 0x5606, 0x2 }, { 0x5607, 0x6 }, { 0x5608, 0 },
 };
 
+/* The Type 3 device's MCTP-based CCI: generic commands and 4000h, nothing of 48xxh or 56xxh. */
+static const uint16_t MCTP_CEL[][2] = {
+	{ 0x0001, 0 }, { 0x0003, 0 }, { 0x0004, 0x2 }, { 0x0100, 0 }, { 0x0101, 0x10 },
+	{ 0x0102, 0 }, { 0x0103, 0x2 }, { 0x0400, 0 }, { 0x0401, 0 }, { 0x4000, 0 },
+};
+
 static void check_cel(struct fx *f, struct cci_ctx *ctx, const uint16_t (*cel)[2], size_t n)
 {
 	uint8_t want[0x1c] = { 0 }, in[0x18] = { 0 }, log[256] = { 0 };
@@ -180,6 +186,38 @@ static void test_cel_lists_exactly_this_ccis_commands(void **state)
 
 	check_cel(f, f->mb[1], MBOX_CEL, sizeof(MBOX_CEL) / sizeof(MBOX_CEL[0]));
 	check_cel(f, f->fm, FM_CEL, sizeof(FM_CEL) / sizeof(FM_CEL[0]));
+}
+
+static void test_mctp_cci_serves_generic_and_4000h_and_its_own_cel(void **state)
+{
+	struct fx *f = *state;
+	struct cci_ctx *mc;
+	uint8_t mbox_id[0x45], add[0x20] = { 0 };
+
+	assert_int_equal(cci_ctx_new(f->dev, (enum cci_kind)3, 0, &mc), -EINVAL);
+	assert_int_equal(cci_ctx_new(f->dev, CCI_MCTP, 0, &mc), 0);
+	/* Identify Memory Device: the same 0x45 bytes as on a host mailbox. */
+	assert_int_equal(msg(f, f->mb[0], 0x4000, NULL, 0), 0);
+	assert_int_equal(f->out_len, sizeof(mbox_id));
+	memcpy(mbox_id, f->out, sizeof(mbox_id));
+	assert_int_equal(msg(f, mc, 0x4000, NULL, 0), 0);
+	expect_rsp(f, mbox_id, sizeof(mbox_id));
+	/* Identify: a Type 3 component. */
+	assert_int_equal(msg(f, mc, 0x0001, NULL, 0), 0);
+	assert_int_equal(f->out_len, 0x12);
+	assert_int_equal(f->out[0x11], 0x03);
+	/* 48xxh (4802h prohibited on MCTP) and the FM-API: not this CCI's. */
+	assert_int_equal(msg(f, mc, 0x4800, (uint8_t[]){ 8, 0 }, 2), 0x15);
+	assert_int_equal(msg(f, mc, 0x4801, add, 8), 0x15);
+	assert_int_equal(msg(f, mc, 0x4802, add, 8), 0x15);
+	assert_int_equal(msg(f, mc, 0x4803, add, 8), 0x15);
+	assert_int_equal(msg(f, mc, 0x5600, NULL, 0), 0x15);
+	assert_int_equal(msg(f, mc, 0x5604, add, sizeof(add)), 0x15);
+	assert_int_equal(msg(f, mc, 0x1234, NULL, 0), 0x03);
+	check_cel(f, mc, MCTP_CEL, sizeof(MCTP_CEL) / sizeof(MCTP_CEL[0]));
+	/* The FM CCI next to it is unchanged: 4000h still not served there. */
+	assert_int_equal(msg(f, f->fm, 0x4000, NULL, 0), 0x15);
+	cci_ctx_free(mc);
 }
 
 /* ----------------------------------------------------------------- events */
@@ -554,6 +592,7 @@ int main(int argc, char **argv)
 		T(test_identify_golden),
 		T(test_response_message_limit),
 		T(test_cel_lists_exactly_this_ccis_commands),
+		T(test_mctp_cci_serves_generic_and_4000h_and_its_own_cel),
 		T(test_events_error_paths),
 		T(test_irq_policy_set_get),
 		T(test_identify_memdev_golden),

@@ -321,6 +321,67 @@ static void test_cci_on_both_bindings_and_a_bad_frame_costs_nothing_else(void **
 	close(p.fd);
 }
 
+/*
+ * 08h reaches the Type 3 device's own MCTP-based CCI: Identify Memory Device
+ * answered, 4802h (prohibited on MCTP) Unsupported Mailbox or CCI, a CEL of
+ * exactly that CCI's commands; 07h still reaches the FM-API.
+ */
+static void test_08h_is_the_type3_mctp_cci_and_07h_the_fm_api(void **state)
+{
+	static const uint16_t cel[] = { 0x0001, 0x0003, 0x0004, 0x0100, 0x0101,
+					0x0102, 0x0103, 0x0400, 0x0401, 0x4000 };
+	static const uint8_t cel_uuid[16] = { 0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
+					      0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17 };
+	struct e2e *e = *state;
+	struct peer p;
+	uint8_t m[64];
+	size_t n;
+
+	start(e, &p);
+	n = cci_req(m, 0x08, 0x40, 0x4000, 0);
+	send_msg(&p, 0x00, 1, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0);
+	assert_int_equal(p.rx_len, 1 + 12 + 0x45);
+	assert_int_equal(p.rx[0], 0x08);
+	assert_int_equal(p.rx[2], 0x40);
+	assert_int_equal(p.rx[4] | p.rx[5] << 8, 0x4000);
+	assert_memory_equal(p.rx + 13, "cxldcd ", 7);      /* FW Revision */
+	assert_int_equal(p.rx[13 + 0x43] | p.rx[13 + 0x44] << 8,
+			 p.rx[13 + 0x30] | p.rx[13 + 0x31] << 8); /* DC log = info log depth */
+	assert_true((p.rx[13 + 0x30] | p.rx[13 + 0x31] << 8) > 0);
+
+	n = cci_req(m, 0x08, 0x41, 0x4802, 8);
+	send_msg(&p, 0x00, 2, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0x15);
+	assert_int_equal(p.rx_len, 1 + 12);
+
+	/* Get Log (CEL) on 08h: exactly the MCTP CCI's commands. */
+	n = cci_req(m, 0x08, 0x42, 0x0401, 0x18);
+	memset(m + 13, 0, 0x18);
+	memcpy(m + 13, cel_uuid, 16);
+	m[13 + 0x14] = (uint8_t)sizeof(cel) * 2;             /* 4 bytes per entry */
+	send_msg(&p, 0x00, 3, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0);
+	assert_int_equal(p.rx_len, 1 + 12 + 4 * (sizeof(cel) / sizeof(cel[0])));
+	for (size_t i = 0; i < sizeof(cel) / sizeof(cel[0]); i++)
+		assert_int_equal(p.rx[13 + 4 * i] | p.rx[14 + 4 * i] << 8, cel[i]);
+
+	/* 07h: the FM-API as before; 4000h as 07h is the wrong binding. */
+	n = cci_req(m, 0x07, 0x43, 0x5600, 0);
+	send_msg(&p, 0x00, 4, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0);
+	assert_int_equal(p.rx_len, 1 + 12 + 0x54);
+	n = cci_req(m, 0x07, 0x44, 0x4000, 0);
+	send_msg(&p, 0x00, 5, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0x03);
+	close(p.fd);
+}
+
 /* 5604h Prescriptive with 50 extents: 12 + 0x20 + 50 * 0x28 = 2044 bytes, about 2 KiB. */
 static size_t big_add(uint8_t *m, uint8_t tag, uint16_t op)
 {
@@ -507,6 +568,8 @@ int main(void)
 						e2e_setup, e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_a_slow_reader_loses_no_response, e2e_setup,
 						e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_08h_is_the_type3_mctp_cci_and_07h_the_fm_api,
+						e2e_setup, e2e_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
