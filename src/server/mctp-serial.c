@@ -6,8 +6,11 @@
  * serial line discipline (docs/mctp.md).  The protocol is src/mctp
  * (endpoint.c); this file only moves bytes and runs CCI messages.
  *
- * CCI messages of both bindings (07h, 08h) run on one FM CCI context, the
- * FM-owned LD's MCTP CCI, journaled like the FM socket's (fm.c).  The
+ * CCI messages of type 07h (FM-API) run on an FM CCI context, the FM-owned
+ * LD's FM-API; type 08h on a CCI_MCTP context, the Type 3 device's own
+ * MCTP-based CCI.  Both are journaled like the FM socket's (fm.c): both act
+ * for the FM (CORE_OWNER_FM), and replay runs them on the FM CCI, which
+ * serves every state-changing command the MCTP CCI serves.  The
  * terminal is raw (no echo, no translation); the daemon keeps the slave
  * side open so reading the master never fails while no peer is attached.
  * Writes never block the loop: what the terminal cannot take now waits in
