@@ -40,7 +40,8 @@ struct fm_listen;
 #define SRV_ERR_MAX 512
 
 /* Journal ports of STORE_REC_CCI records. */
-#define SRV_PORT_FM 1         /* a message on an FM socket connection */
+#define SRV_PORT_FM 1         /* a message on an FM socket connection (or MCTP type 07h) */
+#define SRV_PORT_MCTP 3       /* a message of MCTP type 08h: the Type 3 MCTP-based CCI */
 /*
  * Journal port of STORE_REC_HOSTLINK records: a host's CCI message on the
  * host link (record host = the host id), or, with no data, the discard of
@@ -62,6 +63,7 @@ struct dcd {
 	struct cci_ctx *qmp_fm;       /* cxl-cci-request cci=fm */
 	struct cci_ctx **qmp_mbox;    /* [nr_hosts]: cxl-cci-request cci=mailbox, made on first use */
 	struct cci_ctx *replay_fm;    /* FM-socket records during replay */
+	struct cci_ctx *replay_mctp;  /* MCTP CCI (08h) records during replay */
 	struct cci_ctx **replay_mbox; /* [nr_hosts]: host-link records during replay, made on first use */
 	struct hostlink *hl;          /* its --host-socket listeners (unix and tcp), NULL if none */
 	uint64_t hl_timer;            /* the loop timer hl asked for (hostlink_tick()) */

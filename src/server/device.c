@@ -197,7 +197,9 @@ static int dcd_new(struct server_ctx *s, const struct cmdline_device *d, uint32_
 		return rc;
 	}
 	if ((rc = cci_ctx_new(dv->dev, CCI_FM, 0, &dv->qmp_fm)) ||
-	    (rc = cci_ctx_new(dv->dev, CCI_FM, 0, &dv->replay_fm)) || (rc = dcd_events_attach(dv))) {
+	    (rc = cci_ctx_new(dv->dev, CCI_FM, 0, &dv->replay_fm)) ||
+	    (rc = cci_ctx_new(dv->dev, CCI_MCTP, 0, &dv->replay_mctp)) ||
+	    (rc = dcd_events_attach(dv))) {
 		snprintf(err, cap, "-device %s: %s", d->id, strerror(-rc));
 		return rc;
 	}
@@ -325,6 +327,7 @@ static void dcd_free(struct dcd *dv)
 		cci_ctx_free(dv->replay_mbox[h]);
 	cci_ctx_free(dv->qmp_fm);
 	cci_ctx_free(dv->replay_fm);
+	cci_ctx_free(dv->replay_mctp);
 	core_dev_free(dv->dev);          /* observers point at md and hl: free them after */
 	mem_dev_free(dv->md);
 	if (dv->hl_timer_set)

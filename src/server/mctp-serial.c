@@ -8,9 +8,9 @@
  *
  * CCI messages of type 07h (FM-API) run on an FM CCI context, the FM-owned
  * LD's FM-API; type 08h on a CCI_MCTP context, the Type 3 device's own
- * MCTP-based CCI.  Both are journaled like the FM socket's (fm.c): both act
- * for the FM (CORE_OWNER_FM), and replay runs them on the FM CCI, which
- * serves every state-changing command the MCTP CCI serves.  The
+ * MCTP-based CCI.  Both are journaled like the FM socket's (fm.c), 08h
+ * under its own port (SRV_PORT_MCTP) so replay runs it on a CCI_MCTP
+ * context.  The
  * terminal is raw (no echo, no translation); the daemon keeps the slave
  * side open so reading the master never fails while no peer is attached.
  * Writes never block the loop: what the terminal cannot take now waits in
@@ -69,7 +69,8 @@ static int run_cci(void *opaque, uint8_t type, const uint8_t *req, size_t len, u
 	 */
 	if (len >= CXLDCD_CCI_HDR_SIZE && len == CXLDCD_CCI_HDR_SIZE + rq.payload_len &&
 	    !cci_opcode_is_read(rq.opcode) &&
-	    srv_journal(s, STORE_REC_CCI, p->dv->index, SRV_PORT_FM, 0, req, len)) {
+	    srv_journal(s, STORE_REC_CCI, p->dv->index,
+			type == MCTP_TYPE_CXL_FMAPI ? SRV_PORT_FM : SRV_PORT_MCTP, 0, req, len)) {
 		rs = (struct cci_hdr){ .category = CCI_CAT_RESPONSE, .tag = rq.tag, .opcode = rq.opcode,
 				       .rc = CXLDCD_RC_INTERNAL_ERROR };
 		rc = cci_enc_hdr(&rs, rsp, cap);

@@ -92,7 +92,7 @@ static int replay_cci(struct server_ctx *s, const struct store_rec *rec, char *e
 	size_t rsp_cap, rsp_len;
 	int rc;
 
-	if (!dv || rec->port != SRV_PORT_FM) {
+	if (!dv || (rec->port != SRV_PORT_FM && rec->port != SRV_PORT_MCTP)) {
 		snprintf(err, cap, "cci record for dev=%u port=%u does not match this configuration",
 			 rec->dev, rec->port);
 		return -EIO;
@@ -102,7 +102,8 @@ static int replay_cci(struct server_ctx *s, const struct store_rec *rec, char *e
 	if (!rsp)
 		return -ENOMEM;
 	srv_request_begin(s);
-	rc = cci_handle_msg(dv->replay_fm, rec->data, rec->len, rsp, rsp_cap, &rsp_len);
+	rc = cci_handle_msg(rec->port == SRV_PORT_MCTP ? dv->replay_mctp : dv->replay_fm, rec->data,
+			    rec->len, rsp, rsp_cap, &rsp_len);
 	free(rsp);
 	if (rc)
 		snprintf(err, cap, "cci record not answerable: %s", strerror(-rc));

@@ -528,6 +528,34 @@ static void test_a_change_made_over_the_line_survives_kill9(void **state)
 	assert_int_equal(pending_of_host0(e), 1);
 }
 
+/* A change made on the MCTP CCI (08h) is journaled under its own port and replayed there. */
+static void test_a_change_on_the_mctp_cci_survives_kill9(void **state)
+{
+	static const uint8_t policy[5] = { 0x01, 0x11, 0x21, 0x31, 0x00 };
+	struct e2e *e = *state;
+	struct peer p;
+	uint8_t m[64];
+	size_t n;
+
+	e->with_state = true;
+	start(e, &p);
+	n = cci_req(m, 0x08, 0x50, 0x0103, sizeof(policy));
+	memcpy(m + 13, policy, sizeof(policy));
+	send_msg(&p, 0x00, 1, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0);
+	close(p.fd);
+	e2e_restart_daemon(e, true);
+	peer_open(e, &p);
+	n = cci_req(m, 0x08, 0x51, 0x0102, 0);
+	send_msg(&p, 0x00, 2, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0);
+	assert_int_equal(p.rx_len, 1 + 12 + sizeof(policy));
+	assert_memory_equal(p.rx + 13, policy, sizeof(policy));
+	close(p.fd);
+}
+
 static void test_eid_given_on_the_command_line_is_answered_at_once(void **state)
 {
 	static const char *const more[] = { "--mctp-serial", "pty,eid=42", NULL };
@@ -569,6 +597,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_slow_reader_loses_no_response, e2e_setup,
 						e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_08h_is_the_type3_mctp_cci_and_07h_the_fm_api,
+						e2e_setup, e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_a_change_on_the_mctp_cci_survives_kill9,
 						e2e_setup, e2e_teardown),
 	};
 
