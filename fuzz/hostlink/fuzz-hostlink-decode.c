@@ -140,6 +140,26 @@ static void error_msg(const uint8_t *p, size_t n, unsigned sel)
 		die("round trip differs", sel);
 }
 
+static void diag_msg(const uint8_t *p, size_t n, unsigned sel)
+{
+	struct hl_diag a, b;
+	struct wwr w;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (hl_dec_diag(p, n, &a))
+		return;
+	if (a.text_len > HL_DIAG_TEXT_MAX || (a.text_len && a.text + a.text_len != p + n) ||
+	    !a.rc || !a.name[0] || strnlen(a.name, sizeof(a.name)) == sizeof(a.name))
+		die("accepted a diag outside its rules", sel);
+	wwr_init(&w, enc, ENC_CAP);
+	finish(&w, hl_enc_diag(&w, &a), n, sel);
+	if (hl_dec_diag(enc, w.off, &b) || a.opcode != b.opcode || a.rc != b.rc ||
+	    a.reason != b.reason || a.index != b.index || strcmp(a.name, b.name) ||
+	    a.text_len != b.text_len || (a.text_len && memcmp(a.text, b.text, a.text_len)))
+		die("round trip differs", sel);
+}
+
 static void app_list(const uint8_t *p, size_t n, unsigned sel)
 {
 	static struct hl_app_entry a[HL_APP_MAX_ENTRIES], b[HL_APP_MAX_ENTRIES];
@@ -239,7 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	sel = data[0] % 16u;
+	sel = data[0] % 17u;
 	p = data + 1;
 	n = size - 1;
 	switch (sel) {
@@ -285,6 +305,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 14:
 		status_msg(p, n, sel);
+		break;
+	case 16:
+		diag_msg(p, n, sel);
 		break;
 	default:
 		names(p, n);

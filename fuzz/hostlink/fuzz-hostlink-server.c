@@ -159,6 +159,7 @@ static void check_msg(struct client *c, const struct hl_hdr *h, const uint8_t *p
 	struct hl_map map;
 	struct hl_unmap unmap;
 	struct hl_io_rsp io;
+	struct hl_diag diag;
 	uint32_t status;
 	const uint8_t *text;
 	size_t text_len;
@@ -193,6 +194,10 @@ static void check_msg(struct client *c, const struct hl_hdr *h, const uint8_t *p
 		if (hl_dec_io_rsp(p, h->len, &io) || (h->type == HL_WRITE_RSP && io.len) ||
 		    (io.status && io.len))
 			die("bad READ_RSP/WRITE_RSP");
+		break;
+	case HL_DIAG:
+		if (hl_dec_diag(p, h->len, &diag))
+			die("bad DIAG");
 		break;
 	case HL_ERROR:
 		if (hl_dec_error(p, h->len, &status, &text, &text_len) || !text_len)

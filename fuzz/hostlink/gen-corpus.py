@@ -89,6 +89,9 @@ server = {
     'hello-two-hosts': bytes([0]) + H0 + H1 + link(1, HELLO, hello(1)),
     'hello-refused': bytes([0]) + link(0, HELLO, hello(5)) + link(1, HELLO, hello(0, version=2)),
     'identify': bytes([0]) + H0 + cci(0, 0x0001) + cci(0, 0x4800, bytes([8, 0])),
+    # HELLO asks for DIAG (flags bit 1): a 4803h of a range not held gets DIAG, then CCI_RSP
+    'diag-refusal': bytes([0]) + link(0, HELLO, hello(0, flags=3))
+                    + cci(0, 0x4803, dc_rsp([upd(R0, 2 * MIB)])),
     'add-accept-map': bytes([0]) + H0 + IRQ_ON + fm(0x5604, add(0, 2, E))
                       + cci(0, 0x0100, bytes([4])) + ACCEPT_ALL
                       + cci(0, 0x4801, struct.pack('<II', 16, 0)),
@@ -160,6 +163,8 @@ decode = {
     'close-req': dec(13, struct.pack('<Q', 3)),
     'close-rsp': dec(14, struct.pack('<I4x', 8)),
     'status-names': dec(15, struct.pack('<I', 13)),
+    'diag': dec(16, struct.pack('<HHHxxiI32s', 0x4803, 0x0f, 16, 0, 0, b'not-held')
+                + b'extent 0 is not held by host 0'),
 }
 
 for target, seeds in (('hostlink-server', server), ('hostlink-decode', decode)):

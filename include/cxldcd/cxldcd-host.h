@@ -102,6 +102,9 @@ struct cxldcd_host_event {
 	uint16_t cxl_rc;               /* CMD_FAILED */
 	int err;                       /* -errno for FAILED / DEVICE_ERROR */
 	const char *text;              /* borrowed; one line, no trailing newline */
+	/* CMD_FAILED: the device's reason ("not-held"), when it
+	 * gave one (docs/model.md "Why a request failed"); else NULL.  Borrowed. */
+	const char *reason;
 };
 
 typedef void cxldcd_host_event_fn(void *opaque, const struct cxldcd_host_event *ev);
@@ -225,6 +228,23 @@ struct cxldcd_host_stats {
 };
 CXLDCD_EXPORT void cxldcd_host_get_stats(const struct cxldcd_host *h,
 					 struct cxldcd_host_stats *out);
+
+/* The device's verdict on a failed CCI command (docs/host-link.md, DIAG). */
+struct cxldcd_host_diag {
+	uint16_t opcode;
+	uint16_t cxl_rc;
+	uint16_t reason_code;          /* the device's reason number */
+	int32_t index;                 /* failing extent list index, -1: none */
+	char reason[32];               /* kebab-case name: "not-held", "still-pending", ... */
+	char text[193];                /* the device's sentence */
+};
+/**
+ * cxldcd_host_last_diag() - why the most recent failed CCI command failed.
+ * Kept until the next command fails.
+ * Return: 0; -ENOENT when no command failed yet, the last failure came without
+ * a reason, or the device does not send reasons (it predates DIAG).
+ */
+CXLDCD_EXPORT int cxldcd_host_last_diag(const struct cxldcd_host *h, struct cxldcd_host_diag *out);
 
 /* Parse / format a tag UUID ("5be13bce-ae34-4a77-b6c3-16df975fcf1a"). */
 CXLDCD_EXPORT int cxldcd_tag_parse(const char *s, uint8_t tag[CXLDCD_HOST_TAG_SIZE]);

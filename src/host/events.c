@@ -367,6 +367,7 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 	const struct cont_add_rsp *k = &c->k.u.add_rsp;
 	uint64_t token = k->token;
 	struct group *g, *next;
+	char why[256];
 
 	(void)out;
 	(void)len;
@@ -402,8 +403,9 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 		if (h->failed_token == token) {
 			h->st.groups_rejected++;
 			host_emit(h, CXLDCD_HOST_EV_GROUP_REJECTED, g, g->ext[0].dpa, g->info.size,
-				  "device refused the add dc response (rc=0x%02x)%s", rc,
-				  rc == CXLDCD_RC_INVALID_PA ? ": group dead, answered empty" : "");
+				  "device refused the add dc response (rc=0x%02x)%s%s", rc,
+				  rc == CXLDCD_RC_INVALID_PA ? ": group dead, answered empty" : "",
+				  host_diag_suffix(h, CXLDCD_OP_ADD_DC_RESPONSE, rc, why, sizeof(why)));
 			group_free(h, g);
 			continue;
 		}

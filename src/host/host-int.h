@@ -207,6 +207,12 @@ struct cxldcd_host {
 	int tfd;                    /* timerfd */
 	bool is_unix;
 	bool mapping;
+	bool diag_on;               /* the device sends DIAG (HELLO_ACK) */
+	bool diag_in_valid;         /* diag_in is for the inflight command */
+	struct cxldcd_host_diag diag_in;  /* DIAG received, its CCI_RSP not yet */
+	bool diag_valid;
+	struct cxldcd_host_diag diag;     /* the last failed command's reason */
+	uint32_t diag_seq;
 	uint32_t mbox;              /* mailbox payload size */
 	uint64_t span_base, span_size;
 	uint8_t nr_regions;
@@ -265,6 +271,13 @@ uint64_t host_now_ms(void);
 void host_fail(struct cxldcd_host *h, int err, const char *why);
 void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struct group *g,
 	       uint64_t dpa, uint64_t len, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/*
+ * The device's reason for the last failed command when it is this opcode and
+ * rc (DIAG), else NULL; the suffix form is ": reason=NAME (text)" or "".
+ */
+const char *host_diag_reason(const struct cxldcd_host *h, uint16_t opcode, uint16_t rc);
+const char *host_diag_suffix(const struct cxldcd_host *h, uint16_t opcode, uint16_t rc,
+			     char *buf, size_t size);
 void host_emit_rc(struct cxldcd_host *h, uint16_t opcode, uint16_t rc, const char *what);
 /* Queue a CCI command (in borrowed, copied) with its continuation.  Return 0 or -errno (failed). */
 int host_cmd(struct cxldcd_host *h, uint16_t opcode, const void *in, size_t in_len,

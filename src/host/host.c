@@ -63,6 +63,7 @@ static void on_hello_ack(struct cxldcd_host *h, const struct hl_hdr *hd, const u
 	}
 	h->mbox = a.mbox_payload_size;
 	h->mapping = (a.flags & HL_ACK_F_MAP) && h->is_unix && !h->cfg.no_mapping;
+	h->diag_on = a.flags & HL_ACK_F_DIAG;
 	h->span_base = a.span_base;
 	h->span_size = a.span_size;
 	host_log(h, LOG_INFO, "host=%u connected mbox=%u mapping=%s", h->cfg.host_id, h->mbox,
@@ -86,7 +87,35 @@ static void on_cci_rsp(struct cxldcd_host *h, const struct hl_hdr *hd, const uin
 		host_fail(h, -EPROTO, "malformed cci response");
 		return;
 	}
+	if (ch.rc) {  /* a failure keeps its DIAG (if any) until the next failure */
+		h->diag_valid = h->diag_in_valid && h->diag_seq == hd->seq &&
+				h->diag_in.cxl_rc == ch.rc;
+		if (h->diag_valid)
+			h->diag = h->diag_in;
+	}
+	h->diag_in_valid = false;
 	link_complete(h, 0, ch.rc, p + CXLDCD_CCI_HDR_SIZE, ch.payload_len);
+}
+
+/* DIAG: the reason for the CCI_RSP that follows (same sequence number). */
+static void on_diag(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct cmd *c = h->inflight;
+	struct hl_diag m;
+
+	if (!h->diag_on || !c || c->kind != CMD_CCI || c->seq != hd->seq ||
+	    hl_dec_diag(p, hd->len, &m) || m.opcode != c->opcode) {
+		host_fail(h, -EPROTO, "unexpected or malformed diag");
+		return;
+	}
+	h->diag_in = (struct cxldcd_host_diag){ .opcode = m.opcode, .cxl_rc = m.rc,
+						 .reason_code = m.reason, .index = m.index };
+	snprintf(h->diag_in.reason, sizeof(h->diag_in.reason), "%s", m.name);
+	if (m.text_len)
+		memcpy(h->diag_in.text, m.text, m.text_len);  /* <= HL_DIAG_TEXT_MAX: fits */
+	h->diag_in.text[m.text_len] = '\0';
+	h->diag_in_valid = true;
+	h->diag_seq = hd->seq;
 }
 
 static void on_io_rsp(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
@@ -180,6 +209,9 @@ static void on_message(struct cxldcd_host *h, const struct hl_hdr *hd, const uin
 	case HL_READ_RSP:
 	case HL_WRITE_RSP:
 		on_io_rsp(h, hd, p);
+		break;
+	case HL_DIAG:
+		on_diag(h, hd, p);
 		break;
 	case HL_IRQ:
 		if (hl_dec_irq(p, hd->len, &irq)) {
@@ -348,7 +380,8 @@ static int connect_tcp(const char *addr, uint16_t port)
 static int send_hello(struct cxldcd_host *h)
 {
 	struct hl_hello m = { .version = HL_VERSION, .host_id = h->cfg.host_id,
-			      .flags = h->is_unix && !h->cfg.no_mapping ? HL_HELLO_F_MAP : 0 };
+			      .flags = (h->is_unix && !h->cfg.no_mapping ? HL_HELLO_F_MAP : 0) |
+				       HL_HELLO_F_DIAG };
 	uint8_t *p = link_reserve(h, HL_HDR_SIZE + HL_HELLO_SIZE);
 	struct wwr w;
 
@@ -560,6 +593,14 @@ int cxldcd_host_get_dev_info(const struct cxldcd_host *h, struct cxldcd_host_dev
 		out->regions[i].len = h->regions[i].len;
 		out->regions[i].block_size = h->regions[i].block_size;
 	}
+	return 0;
+}
+
+int cxldcd_host_last_diag(const struct cxldcd_host *h, struct cxldcd_host_diag *out)
+{
+	if (!h->diag_valid)
+		return -ENOENT;
+	*out = h->diag;
 	return 0;
 }
 

@@ -68,16 +68,33 @@ void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struc
 		h->cfg.event_fn(h->cfg.event_opaque, &ev);
 }
 
+const char *host_diag_reason(const struct cxldcd_host *h, uint16_t opcode, uint16_t rc)
+{
+	return h->diag_valid && h->diag.opcode == opcode && h->diag.cxl_rc == rc ? h->diag.reason
+										 : NULL;
+}
+
+const char *host_diag_suffix(const struct cxldcd_host *h, uint16_t opcode, uint16_t rc,
+			     char *buf, size_t size)
+{
+	if (!host_diag_reason(h, opcode, rc))
+		return "";
+	snprintf(buf, size, ": reason=%s (%s)", h->diag.reason, h->diag.text);
+	return buf;
+}
+
 void host_emit_rc(struct cxldcd_host *h, uint16_t opcode, uint16_t rc, const char *what)
 {
 	struct cxldcd_host_event ev = { .type = CXLDCD_HOST_EV_CMD_FAILED, .opcode = opcode,
 					.cxl_rc = rc };
-	char text[256];
+	char text[512], why[256];
 
 	h->st.cmd_failures++;
-	snprintf(text, sizeof(text), "%s opcode=0x%04x rc=0x%02x (%s)", what, opcode, rc,
-		 cxldcd_rc_str((enum cxldcd_rc)rc));
+
+	snprintf(text, sizeof(text), "%s opcode=0x%04x rc=0x%02x (%s)%s", what, opcode, rc,
+		 cxldcd_rc_str((enum cxldcd_rc)rc), host_diag_suffix(h, opcode, rc, why, sizeof(why)));
 	ev.text = text;
+	ev.reason = host_diag_reason(h, opcode, rc);
 	host_log(h, LOG_WARNING, "cmd-failed: %s", text);
 	if (h->cfg.event_fn)
 		h->cfg.event_fn(h->cfg.event_opaque, &ev);

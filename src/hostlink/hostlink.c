@@ -70,6 +70,7 @@ struct conn {
 	bool is_unix;
 	bool hello;                 /* HELLO accepted */
 	bool mapping;               /* direct mapping granted */
+	bool diag;                  /* the host asked for DIAG before failed CCI responses */
 	bool dead;                  /* close at the next safe point */
 	bool was_full;              /* the queue reached backpressure since it was last empty */
 	uint16_t host;
@@ -563,12 +564,39 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	c->host = m.host_id;
 	c->hello = true;
 	c->mapping = c->is_unix && (m.flags & HL_HELLO_F_MAP) && hl->cfg.md;
-	a.flags = c->mapping ? HL_ACK_F_MAP : 0;
+	c->diag = m.flags & HL_HELLO_F_DIAG;
+	a.flags = (c->mapping ? HL_ACK_F_MAP : 0) | (c->diag ? HL_ACK_F_DIAG : 0);
 	hl->by_host[c->host] = c;
 	hlog(hl, LOG_INFO, "host=%u connected mapping=%s", c->host, c->mapping ? "on" : "off");
 	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, -1);
 	if (c->mapping)
 		replay_maps(c);
+}
+
+static int enc_diag_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_diag(w, arg);
+}
+
+/*
+ * DIAG right before a failed CCI_RSP (same sequence number), for a host that
+ * asked for it in HELLO: the model's reason for the refusal.
+ */
+static void send_diag(struct conn *c, uint32_t seq, const uint8_t *req, size_t req_len,
+		      const uint8_t *rsp, size_t rsp_len)
+{
+	const struct cxldcd_diag *d = cci_ctx_diag(c->cci);
+	struct cci_hdr rq, rs;
+	struct hl_diag m;
+
+	if (!c->diag || !d->reason || cci_dec_hdr(rsp, rsp_len, &rs) || !rs.rc ||
+	    cci_dec_hdr(req, req_len, &rq))
+		return;
+	m = (struct hl_diag){ .opcode = rq.opcode, .rc = rs.rc, .reason = (uint16_t)d->reason,
+			      .index = d->index, .text = (const uint8_t *)d->text,
+			      .text_len = strnlen(d->text, sizeof(d->text)) };
+	snprintf(m.name, sizeof(m.name), "%s", core_reason_str(d->reason));
+	conn_send(c, HL_DIAG, seq, HL_DIAG_HDR + HL_DIAG_TEXT_MAX, enc_diag_cb, &m, -1);
 }
 
 static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
@@ -619,6 +647,7 @@ static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		c->dead = true;
 		return;
 	}
+	send_diag(c, h->seq, p, h->len, m->data + HL_HDR_SIZE, rsp_len);
 send:
 	wwr_init(&w, m->data, HL_HDR_SIZE + rsp_len);
 	hl_msg_begin(&w, HL_CCI_RSP, h->seq);

@@ -63,6 +63,7 @@ const char *hl_type_name(uint8_t type)
 	case HL_READ_RSP: return "read-rsp";
 	case HL_WRITE_REQ: return "write-req";
 	case HL_WRITE_RSP: return "write-rsp";
+	case HL_DIAG: return "diag";
 	case HL_ERROR: return "error";
 	case HL_APP_LIST_REQ: return "app-list-req";
 	case HL_APP_LIST_RSP: return "app-list-rsp";
@@ -352,6 +353,57 @@ int hl_dec_error(const uint8_t *p, size_t len, uint32_t *status, const uint8_t *
 		return -EMSGSIZE;
 	*text_len = wrd_left(&r);
 	*text = *text_len ? wrd_ptr(&r, *text_len) : NULL;
+	return 0;
+}
+
+/*
+ * DIAG: 0x00 opcode(2) 0x02 rc(2) 0x04 reason(2) 0x06 rsvd(2) 0x08 index(4,
+ * 0xffffffff none) 0x0C rsvd(4) 0x10 name(32, NUL-padded) 0x30 text(n <= 192).
+ */
+int hl_enc_diag(struct wwr *w, const struct hl_diag *m)
+{
+	char name[HL_DIAG_NAME_SIZE] = { 0 };
+	size_t n = m->text ? m->text_len : 0;
+
+	memcpy(name, m->name, strnlen(m->name, sizeof(name) - 1));
+	wwr_u16le(w, m->opcode);
+	wwr_u16le(w, m->rc);
+	wwr_u16le(w, m->reason);
+	wwr_u16le(w, 0);
+	wwr_u32le(w, (uint32_t)m->index);
+	wwr_u32le(w, 0);
+	wwr_bytes(w, name, sizeof(name));
+	wwr_bytes(w, m->text, n < HL_DIAG_TEXT_MAX ? n : HL_DIAG_TEXT_MAX);
+	return w->bad ? -ENOBUFS : 0;
+}
+
+int hl_dec_diag(const uint8_t *p, size_t len, struct hl_diag *m)
+{
+	struct wrd r;
+	const uint8_t *name;
+	size_t i;
+
+	if (len < HL_DIAG_HDR || len > HL_DIAG_HDR + HL_DIAG_TEXT_MAX)
+		return -EMSGSIZE;
+	wrd_init(&r, p, len);
+	m->opcode = wrd_u16le(&r);
+	m->rc = wrd_u16le(&r);
+	m->reason = wrd_u16le(&r);
+	wrd_u16le(&r);
+	m->index = (int32_t)wrd_u32le(&r);
+	wrd_u32le(&r);
+	name = wrd_ptr(&r, HL_DIAG_NAME_SIZE);
+	if (r.bad)
+		return -EMSGSIZE;
+	for (i = 0; i < HL_DIAG_NAME_SIZE && name[i]; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '-'))
+			return -EPROTO;
+	if (!m->rc || !i || i == HL_DIAG_NAME_SIZE)
+		return -EPROTO;
+	memcpy(m->name, name, i + 1);
+	m->text_len = wrd_left(&r);
+	m->text = m->text_len ? wrd_ptr(&r, m->text_len) : NULL;
 	return 0;
 }
 

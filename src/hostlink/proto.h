@@ -42,6 +42,7 @@ enum hl_type {
 	HL_READ_RSP = 0x09,
 	HL_WRITE_REQ = 0x0a,
 	HL_WRITE_RSP = 0x0b,
+	HL_DIAG = 0x0c,             /* device -> host: why the next CCI_RSP failed (negotiated) */
 	HL_ERROR = 0x0f,
 	HL_APP_LIST_REQ = 0x20,
 	HL_APP_LIST_RSP = 0x21,
@@ -91,6 +92,9 @@ struct hl_hdr {
 #define HL_IO_REQ_SIZE 0x10u
 #define HL_IO_RSP_SIZE 8u
 #define HL_ERROR_HDR 4u
+#define HL_DIAG_HDR 0x30u
+#define HL_DIAG_NAME_SIZE 32u        /* reason name, NUL-padded */
+#define HL_DIAG_TEXT_MAX 192u
 #define HL_APP_LIST_HDR 8u
 #define HL_APP_ENTRY_SIZE 0x30u
 #define HL_APP_OPEN_REQ_SIZE 0x18u
@@ -101,7 +105,9 @@ struct hl_hdr {
 #define HL_APP_REVOKE_SIZE 8u
 
 #define HL_HELLO_F_MAP 0x1u
+#define HL_HELLO_F_DIAG 0x2u        /* the host understands DIAG */
 #define HL_ACK_F_MAP 0x1u
+#define HL_ACK_F_DIAG 0x2u          /* the device sends DIAG before failed CCI responses */
 #define HL_MAP_F_WRITABLE 0x1u
 #define HL_UNMAP_RELEASED 1u
 #define HL_UNMAP_REVOKED 2u
@@ -149,6 +155,17 @@ struct hl_io_rsp {
 	uint32_t status;
 	uint32_t len;
 	const uint8_t *data;        /* READ_RSP: borrowed view */
+};
+
+/* DIAG: the model's verdict on the CCI request whose response follows. */
+struct hl_diag {
+	uint16_t opcode;
+	uint16_t rc;                /* CXL return code, != 0 */
+	uint16_t reason;            /* enum core_reason value */
+	int32_t index;              /* failing list index, -1 none */
+	char name[HL_DIAG_NAME_SIZE]; /* "not-held": NUL-terminated */
+	const uint8_t *text;        /* borrowed view of text_len bytes, not NUL-terminated */
+	size_t text_len;
 };
 
 struct hl_app_entry {
@@ -215,6 +232,11 @@ int hl_enc_error(struct wwr *w, uint32_t status, const char *text);
 /* text: borrowed view of *text_len bytes (not NUL-terminated). */
 int hl_dec_error(const uint8_t *p, size_t len, uint32_t *status, const uint8_t **text,
 		 size_t *text_len);
+/* name longer than 31 bytes or text longer than HL_DIAG_TEXT_MAX: cut. */
+int hl_enc_diag(struct wwr *w, const struct hl_diag *m);
+/* -EMSGSIZE: shorter than 0x30 or text above HL_DIAG_TEXT_MAX; -EPROTO: rc 0,
+ * or a name that is empty, not NUL-terminated or not [a-z0-9-]. */
+int hl_dec_diag(const uint8_t *p, size_t len, struct hl_diag *m);
 
 int hl_enc_app_entry(struct wwr *w, const struct hl_app_entry *e);
 /* LIST_RSP: copies up to cap entries; *n = entries on the wire (-ENOBUFS when > cap). */

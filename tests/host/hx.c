@@ -46,6 +46,7 @@ static void on_event(void *opaque, const struct cxldcd_host_event *ev)
 	e->len = ev->len;
 	e->group_id = ev->group ? ev->group->id : 0;
 	snprintf(e->text, sizeof(e->text), "%s", ev->text ? ev->text : "");
+	snprintf(e->reason, sizeof(e->reason), "%s", ev->reason ? ev->reason : "");
 }
 
 static void on_log(void *opaque, int level, const char *msg)

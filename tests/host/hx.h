@@ -24,7 +24,8 @@ struct hx_ev {
 	enum cxldcd_host_event_type type;
 	uint64_t dpa, len;
 	uint64_t group_id;
-	char text[256];
+	char text[384];
+	char reason[32];            /* ev->reason, "" when NULL */
 };
 
 struct hx {

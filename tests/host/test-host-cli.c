@@ -220,6 +220,38 @@ static void test_cli_messages_say_what_to_do(void **state)
 	assert_int_equal(wait_child(x, &agent, NULL, 5000), 0);
 }
 
+/*
+ * A refusal's reason from the device (DIAG) is on the agent's error lines:
+ * a forced release makes the first offer Dead, the agent's answer to it is
+ * refused with Invalid Physical Address, and both the cmd-failed and the
+ * group-rejected line say reason=group-dead.
+ */
+static void test_cli_error_lines_carry_the_device_reason(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent a = hx_ext(x->base[0], 2 * MiB, TAG_A, 0);
+	struct cxldcd_extent b = hx_ext(x->base[0] + 8 * MiB, 2 * MiB, TAG_B, 0);
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED,
+				       .forced = true };
+	char *agent_argv[] = { (char *)cli, "--connect", x->sock, "--host-id", "0", NULL };
+	struct cxldcd_diag diag;
+	struct child agent;
+
+	assert_int_equal(hx_add(x, 0, &a, 1), CXLDCD_RC_SUCCESS);
+	memcpy(rq.tag, a.tag, 16);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_int_equal(hx_add(x, 0, &b, 1), CXLDCD_RC_SUCCESS);
+	spawn(&agent, agent_argv);
+	assert_int_equal(wait_child(x, &agent, "group-added tag=" TAG_B, 5000), 0);
+	assert_non_null(strstr(agent.buf, "cmd-failed tag=- add dc response opcode=0x4802 rc=0x0f "
+					  "(Invalid Physical Address): reason=group-dead ("));
+	assert_non_null(strstr(agent.buf, "group-rejected tag=" TAG_A " device refused the add dc "
+					  "response (rc=0x0f): group dead, answered empty: "
+					  "reason=group-dead ("));
+	kill(agent.pid, SIGTERM);
+	assert_int_equal(wait_child(x, &agent, NULL, 5000), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +259,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_cli_byte_pattern_untagged_group_clean_verbose,
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_messages_say_what_to_do, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_error_lines_carry_the_device_reason, hx_setup,
+						hx_teardown),
 	};
 
 	if (argc < 2) {

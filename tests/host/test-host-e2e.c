@@ -330,6 +330,47 @@ static void test_dead_group_is_answered_empty_then_the_next_group(void **state)
 }
 
 /*
+ * The device's reason for a refusal reaches the library's caller (DIAG,
+ * docs/host-link.md): in the CMD_FAILED event, in the group-rejected text,
+ * and from cxldcd_host_last_diag(), which keeps it past later successes.
+ */
+static void test_refusal_reason_reaches_the_caller(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent a = hx_ext(x->base[0], 2 * MiB, TAG_A, 0);
+	struct cxldcd_extent b = hx_ext(x->base[0] + 8 * MiB, 2 * MiB, TAG_B, 0);
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED,
+				       .forced = true };
+	struct cxldcd_host_diag d;
+	struct cxldcd_diag diag;
+	int i;
+
+	assert_int_equal(hx_add(x, 0, &a, 1), CXLDCD_RC_SUCCESS);
+	memcpy(rq.tag, a.tag, 16);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_int_equal(hx_add(x, 0, &b, 1), CXLDCD_RC_SUCCESS);
+	hx_host_start(x);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 200);
+	i = hx_first(x, CXLDCD_HOST_EV_CMD_FAILED);
+	assert_true(i >= 0);
+	assert_string_equal(x->ev[i].reason, "group-dead");
+	assert_non_null(strstr(x->ev[i].text, "opcode=0x4802 rc=0x0f"));
+	assert_non_null(strstr(x->ev[i].text, ": reason=group-dead ("));
+	i = hx_first(x, CXLDCD_HOST_EV_GROUP_REJECTED);
+	assert_true(i >= 0);
+	assert_non_null(strstr(x->ev[i].text, "group dead, answered empty: reason=group-dead ("));
+	/* the empty answer and B's list succeeded since: the reason is still the refusal's */
+	assert_int_equal(cxldcd_host_last_diag(x->h, &d), 0);
+	assert_int_equal(d.opcode, CXLDCD_OP_ADD_DC_RESPONSE);
+	assert_int_equal(d.cxl_rc, CXLDCD_RC_INVALID_PA);
+	assert_int_equal(d.reason_code, CORE_REASON_GROUP_DEAD);
+	assert_string_equal(d.reason, "group-dead");
+	assert_true(d.text[0] != '\0');
+	assert_int_equal(core_tag_status(x->dev, 0, -1, b.tag), CORE_TAG_COMMITTED);
+}
+
+/*
  * A forced release of one extent of a group, then a tag-based release: the
  * host lists only the extent it still holds, the device takes the list, and
  * nothing is left release-pending.
@@ -693,6 +734,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_is_deferred_while_open_and_completes_on_close, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_unsolicited_release_gives_the_group_back, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_forced_release_unmaps_before_the_record, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_reason_reaches_the_caller, hx_setup,
+						hx_teardown),
 		cmocka_unit_test_setup_teardown(test_dead_group_is_answered_empty_then_the_next_group, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_forced_partial_then_tag_release_lists_only_what_is_held, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_forced_release_inside_an_extent_splits_it, hx_setup, hx_teardown),

@@ -236,6 +236,78 @@ static void test_error_message(void **state)
 			 -EMSGSIZE);
 }
 
+/* DIAG (docs/host-link.md): golden bytes, every truncation, the limits and the name rule. */
+static void test_diag_message(void **state)
+{
+	struct hl_diag m = { .opcode = 0x4803, .rc = 0x1e, .reason = 16, .index = 2,
+			     .name = "not-held", .text = (const uint8_t *)"extent 2 not held",
+			     .text_len = 17 },
+		       d;
+	uint8_t buf[HL_DIAG_HDR + HL_DIAG_TEXT_MAX + 8], want[HL_DIAG_HDR + 17] = { 0 };
+	char long_text[HL_DIAG_TEXT_MAX + 10];
+	struct wwr w;
+
+	(void)state;
+	want[0] = 0x03;
+	want[1] = 0x48;
+	want[2] = 0x1e;
+	want[4] = 16;
+	put32(want + 0x08, 2);
+	memcpy(want + 0x10, "not-held", 8);
+	memcpy(want + 0x30, "extent 2 not held", 17);
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(hl_enc_diag(&w, &m), 0);
+	assert_int_equal(w.off, sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	assert_int_equal(hl_dec_diag(buf, w.off, &d), 0);
+	assert_int_equal(d.opcode, 0x4803);
+	assert_int_equal(d.rc, 0x1e);
+	assert_int_equal(d.reason, 16);
+	assert_int_equal(d.index, 2);
+	assert_string_equal(d.name, "not-held");
+	assert_int_equal(d.text_len, 17);
+	assert_memory_equal(d.text, "extent 2 not held", 17);
+	for (size_t n = 0; n < HL_DIAG_HDR; n++)
+		assert_int_equal(hl_dec_diag(buf, n, &d), -EMSGSIZE);
+
+	/* no index: 0xffffffff; an empty text */
+	m.index = -1;
+	m.text_len = 0;
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(hl_enc_diag(&w, &m), 0);
+	assert_int_equal(w.off, HL_DIAG_HDR);
+	assert_memory_equal(buf + 8, "\xff\xff\xff\xff", 4);
+	assert_int_equal(hl_dec_diag(buf, HL_DIAG_HDR, &d), 0);
+	assert_int_equal(d.index, -1);
+	assert_null(d.text);
+
+	/* text: cut to 192 by the encoder, more refused by the decoder */
+	memset(long_text, 'x', sizeof(long_text));
+	m.text = (const uint8_t *)long_text;
+	m.text_len = sizeof(long_text);
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(hl_enc_diag(&w, &m), 0);
+	assert_int_equal(w.off, HL_DIAG_HDR + HL_DIAG_TEXT_MAX);
+	assert_int_equal(hl_dec_diag(buf, w.off, &d), 0);
+	buf[w.off] = 'x';
+	assert_int_equal(hl_dec_diag(buf, w.off + 1, &d), -EMSGSIZE);
+
+	/* rc 0, an empty name, a name without NUL, a name with other bytes: -EPROTO */
+	buf[2] = 0;
+	assert_int_equal(hl_dec_diag(buf, HL_DIAG_HDR, &d), -EPROTO);
+	buf[2] = 0x1e;
+	memset(buf + 0x10, 0, HL_DIAG_NAME_SIZE);
+	assert_int_equal(hl_dec_diag(buf, HL_DIAG_HDR, &d), -EPROTO);
+	memset(buf + 0x10, 'a', HL_DIAG_NAME_SIZE);
+	assert_int_equal(hl_dec_diag(buf, HL_DIAG_HDR, &d), -EPROTO);
+	memset(buf + 0x10, 0, HL_DIAG_NAME_SIZE);
+	memcpy(buf + 0x10, "Not held", 8);
+	assert_int_equal(hl_dec_diag(buf, HL_DIAG_HDR, &d), -EPROTO);
+	memcpy(buf + 0x10, "not-held", 8);
+	assert_int_equal(hl_dec_diag(buf, HL_DIAG_HDR, &d), 0);
+	assert_string_equal(hl_type_name(HL_DIAG), "diag");
+}
+
 static void test_app_messages(void **state)
 {
 	struct hl_app_entry e = { .size = 0x600000, .id = 7, .nr_extents = 2,
@@ -306,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_irq_map_unmap_bytes),
 		cmocka_unit_test(test_read_write_requests_and_responses),
 		cmocka_unit_test(test_error_message),
+		cmocka_unit_test(test_diag_message),
 		cmocka_unit_test(test_app_messages),
 		cmocka_unit_test(test_status_errno_mapping),
 	};

@@ -43,6 +43,8 @@ static int raw_connect(const char *path)
 	return fd;
 }
 
+static uint32_t raw_last_seq;       /* sequence number of the last message raw_recv() read */
+
 /* Read one message while pumping the server.  Return type, or -1 on EOF, 0 on timeout. */
 static int raw_recv(struct hx *x, int fd, uint8_t *payload, size_t cap, uint32_t *len, int ms)
 {
@@ -57,7 +59,11 @@ static int raw_recv(struct hx *x, int fd, uint8_t *payload, size_t cap, uint32_t
 		hx_pump(x, 5);
 		if (poll(&p, 1, 0) <= 0)
 			continue;
-		rc = hl_raw_read(fd, buf, sizeof(buf), &got, &h);
+		/* no further than this message: the next one stays in the socket */
+		size_t want = got < HL_HDR_SIZE || hl_dec_hdr(buf, got, &h) ? HL_HDR_SIZE
+									    : HL_HDR_SIZE + h.len;
+
+		rc = hl_raw_read(fd, buf, want < sizeof(buf) ? want : sizeof(buf), &got, &h);
 		if (rc < 0)
 			return -1;
 		if (!rc)
@@ -65,6 +71,7 @@ static int raw_recv(struct hx *x, int fd, uint8_t *payload, size_t cap, uint32_t
 		assert_true(h.len <= cap);
 		memcpy(payload, buf + HL_HDR_SIZE, h.len);
 		*len = h.len;
+		raw_last_seq = h.seq;
 		return h.type;
 	}
 	return 0;
@@ -80,15 +87,24 @@ static void expect_error_then_eof(struct hx *x, int fd)
 	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), -1);
 }
 
-static void hello(struct hx *x, int fd, uint16_t host, uint16_t *status)
+/* HELLO with flags; return the ACK's status, its flags in *ack_flags. */
+static uint16_t hello_flags(struct hx *x, int fd, uint16_t host, uint8_t flags, uint32_t *ack_flags)
 {
-	uint8_t p[64] = { 1, 0, (uint8_t)host, (uint8_t)(host >> 8), 1, 0, 0, 0 };
+	uint8_t p[64] = { 1, 0, (uint8_t)host, (uint8_t)(host >> 8), flags, 0, 0, 0 };
 	uint32_t len;
 
 	hl_raw_send(fd, HL_HELLO, 1, p, 8);
 	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_HELLO_ACK);
 	assert_int_equal(len, HL_HELLO_ACK_SIZE);
-	*status = (uint16_t)(p[0] | p[1] << 8);
+	*ack_flags = (uint32_t)(p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24);
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static void hello(struct hx *x, int fd, uint16_t host, uint16_t *status)
+{
+	uint32_t flags;
+
+	*status = hello_flags(x, fd, host, HL_HELLO_F_MAP, &flags);
 }
 
 static void test_bad_magic_is_a_violation_and_the_server_goes_on(void **state)
@@ -303,12 +319,10 @@ static void test_irq_honours_the_interrupt_policy(void **state)
 	close(fd);
 }
 
-/* 4802h with @n ranges (More clear); return the response's CXL return code. */
-static uint8_t raw_add_rsp(struct hx *x, int fd, uint32_t seq, const struct cxldcd_extent *e,
-			   uint32_t n)
+/* Send 4802h with @n ranges (More clear). */
+static void raw_add_rsp_send(int fd, uint32_t seq, const struct cxldcd_extent *e, uint32_t n)
 {
-	uint8_t in[8 + 24 * 2] = { 0 }, p[256];
-	uint32_t len;
+	uint8_t in[8 + 24 * 2] = { 0 };
 
 	assert_true(n <= 2);
 	in[0] = (uint8_t)n;
@@ -319,6 +333,16 @@ static uint8_t raw_add_rsp(struct hx *x, int fd, uint32_t seq, const struct cxld
 		}
 	}
 	cci_send(fd, seq, CXLDCD_OP_ADD_DC_RESPONSE, in, 8 + 24 * n);
+}
+
+/* 4802h with @n ranges (More clear); return the response's CXL return code. */
+static uint8_t raw_add_rsp(struct hx *x, int fd, uint32_t seq, const struct cxldcd_extent *e,
+			   uint32_t n)
+{
+	uint8_t p[256];
+	uint32_t len;
+
+	raw_add_rsp_send(fd, seq, e, n);
 	for (;;) {
 		int t = raw_recv(x, fd, p, sizeof(p), &len, 1000);
 
@@ -326,6 +350,77 @@ static uint8_t raw_add_rsp(struct hx *x, int fd, uint32_t seq, const struct cxld
 		if (t == HL_CCI_RSP)
 			return p[8];
 	}
+}
+
+/* 4803h of one range: the raw message */
+static void raw_release(int fd, uint32_t seq, uint64_t dpa, uint64_t len)
+{
+	uint8_t in[8 + 24] = { 1 };
+
+	for (unsigned b = 0; b < 8; b++) {
+		in[8 + b] = (uint8_t)(dpa >> (8 * b));
+		in[16 + b] = (uint8_t)(len >> (8 * b));
+	}
+	cci_send(fd, seq, CXLDCD_OP_RELEASE_DC, in, sizeof(in));
+}
+
+/*
+ * DIAG (docs/host-link.md): a host that asks for it in HELLO gets the
+ * model's reason right before a failed CCI response, with the same sequence
+ * number; a successful response comes alone; a host that does not ask (every
+ * host before DIAG) never sees one.
+ */
+static void test_diag_precedes_a_failed_response_only_when_asked(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e = hx_ext(x->base[1], 2 * MiB, NULL, 0);
+	uint8_t p[512], pol[5] = { 0 };
+	struct hl_diag d;
+	uint32_t len, flags;
+	int fd = raw_connect(x->sock), old = raw_connect(x->sock);
+
+	assert_int_equal(hello_flags(x, fd, 0, HL_HELLO_F_MAP | HL_HELLO_F_DIAG, &flags), 0);
+	assert_int_equal(flags, HL_ACK_F_MAP | HL_ACK_F_DIAG);
+	/* 4803h of a range host 0 does not hold */
+	raw_release(fd, 7, x->base[0], 2 * MiB);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_DIAG);
+	assert_int_equal(raw_last_seq, 7);
+	assert_int_equal(hl_dec_diag(p, len, &d), 0);
+	assert_int_equal(d.opcode, CXLDCD_OP_RELEASE_DC);
+	assert_int_equal(d.rc, CXLDCD_RC_INVALID_PA);
+	assert_int_equal(d.reason, CORE_REASON_NOT_HELD);
+	assert_string_equal(d.name, "not-held");
+	assert_int_equal(d.index, 0);
+	assert_true(d.text_len > 0);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_CCI_RSP);
+	assert_int_equal(raw_last_seq, 7);
+	assert_int_equal(p[8], CXLDCD_RC_INVALID_PA);
+	/* a success: the response alone */
+	cci_send(fd, 8, CXLDCD_OP_SET_EVENT_INTERRUPT_POLICY, pol, 5);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_CCI_RSP);
+	assert_int_equal(p[8], 0);
+	/* 4802h accepting more than the offer: refused with its reason */
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	e.len = 4 * MiB;
+	raw_add_rsp_send(fd, 9, &e, 1);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_DIAG);
+	assert_int_equal(raw_last_seq, 9);
+	assert_int_equal(hl_dec_diag(p, len, &d), 0);
+	assert_int_equal(d.opcode, CXLDCD_OP_ADD_DC_RESPONSE);
+	assert_int_equal(d.rc, CXLDCD_RC_INVALID_PA);
+	assert_string_equal(d.name, "not-held");
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_CCI_RSP);
+	assert_int_equal(p[8], d.rc);
+
+	/* the old host: the same refusal, no DIAG */
+	assert_int_equal(hello_flags(x, old, 1, HL_HELLO_F_MAP, &flags), 0);
+	assert_int_equal(flags, HL_ACK_F_MAP);
+	raw_release(old, 2, x->base[0], 2 * MiB);
+	assert_int_equal(raw_recv(x, old, p, sizeof(p), &len, 1000), HL_CCI_RSP);
+	assert_int_equal(p[8], CXLDCD_RC_INVALID_PA);
+	assert_int_equal(raw_recv(x, old, p, sizeof(p), &len, 100), 0);  /* nothing else */
+	close(old);
+	close(fd);
 }
 
 /*
@@ -601,6 +696,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_descriptors_from_the_host_drop_it, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_path_errors_come_back_as_status, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_irq_honours_the_interrupt_policy, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_diag_precedes_a_failed_response_only_when_asked,
+						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_dead_group_takes_only_the_empty_answer, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_bogus_event_record_count_is_rejected, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_bogus_region_fails_bringup_cleanly, hx_setup, hx_teardown),
