@@ -412,6 +412,17 @@ static void test_diag_precedes_a_failed_response_only_when_asked(void **state)
 	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_CCI_RSP);
 	assert_int_equal(p[8], d.rc);
 
+	/* an unclassified refusal: reason "other", no list index (0103h, FW interrupt for the DC log) */
+	pol[CXLDCD_LOG_DC] = 2;
+	cci_send(fd, 10, CXLDCD_OP_SET_EVENT_INTERRUPT_POLICY, pol, 5);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_DIAG);
+	assert_int_equal(hl_dec_diag(p, len, &d), 0);
+	assert_int_equal(d.rc, CXLDCD_RC_INVALID_INPUT);
+	assert_string_equal(d.name, "other");
+	assert_int_equal(d.index, CXLDCD_LOG_DC);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_CCI_RSP);
+	assert_int_equal(p[8], CXLDCD_RC_INVALID_INPUT);
+
 	/* the old host: the same refusal, no DIAG */
 	assert_int_equal(hello_flags(x, old, 1, HL_HELLO_F_MAP, &flags), 0);
 	assert_int_equal(flags, HL_ACK_F_MAP);

@@ -298,6 +298,13 @@ static void test_release_reasons_at_every_face(void **state)
 	/* Host face (4802h through the host's mailbox): nothing offered to host 1. */
 	memset(p, 0, 8);
 	cci_expect(f.c, "d0", "mailbox", 1, 0x4802, p, 8, CXLDCD_RC_INVALID_INPUT, "no-pending-add");
+	/*
+	 * "other": a refusal the model does not classify further, e.g. 0103h
+	 * asking FW interrupts (10b) for the DC log; the text says why.
+	 */
+	memset(p, 0, 5);
+	p[CXLDCD_LOG_DC] = 2;
+	cci_expect(f.c, "d0", "mailbox", 1, 0x0103, p, 5, CXLDCD_RC_INVALID_INPUT, "other");
 
 	close(f.fm);
 	qmp_client_free(f.c);

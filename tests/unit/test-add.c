@@ -276,11 +276,36 @@ static void test_add_reports_the_first_failure_in_list_order(void **state)
 	assert_string_equal(core_reason_str(CORE_REASON_COUNT), "unknown");
 }
 
+/*
+ * A policy outside the enums: the model's own check (the faces' codecs and
+ * QMP's enum parsing refuse such values before the model sees them).
+ */
+static void test_invalid_policies_are_refused_with_their_reason(void **state)
+{
+	struct tenv *e = *state;
+	struct cxldcd_extent x = { .dpa = 0, .len = 2 * MiB };
+	struct core_add_req add = { .host = 0, .policy = (enum cxldcd_add_policy)7, .region = 0,
+				    .length = 2 * MiB, .nr_extents = 1, .extents = &x };
+	struct core_release_req rel = { .host = 0, .policy = (enum cxldcd_release_policy)5,
+					.nr_extents = 1, .extents = &x };
+
+	assert_int_equal(add1(e, 0, 0, 2 * MiB, 0), 0);
+	assert_int_equal(accept_all(e, 0), 0);
+	EXPECT_FAIL(e, core_add(e->dev, &add, NULL, &e->diag), CXLDCD_RC_INVALID_INPUT);
+	assert_int_equal(e->diag.reason, CORE_REASON_INVALID_POLICY);
+	EXPECT_FAIL(e, core_release(e->dev, &rel, &e->diag), CXLDCD_RC_INVALID_INPUT);
+	assert_int_equal(e->diag.reason, CORE_REASON_INVALID_POLICY);
+	assert_string_equal(core_reason_str(CORE_REASON_INVALID_POLICY), "invalid-policy");
+	assert_int_equal(core_extent_count(e->dev, 0), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_add_prescriptive_queues_group_and_more_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_rejects_bad_host_and_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_policies_are_refused_with_their_reason, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_add_prescriptive_rejects_malformed_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_rejects_overlap_with_pending_or_accepted_capacity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_tag_in_use_by_other_host_is_invalid_input, setup, teardown),

@@ -101,6 +101,7 @@ static void sweep(op_fn *op)
 			return;
 		}
 		assert_int_equal(rc, CXLDCD_RC_INTERNAL_ERROR);
+		assert_int_equal(e->diag.reason, CORE_REASON_NO_MEMORY);
 		assert_true(fingerprint(e->dev) == fp);
 		/* and the model still works afterwards */
 		assert_int_equal(op(e), CXLDCD_RC_SUCCESS);

@@ -160,6 +160,8 @@ static void test_response_more_chain_is_applied_on_the_last_part(void **state)
 	assert_int_equal(core_pending_count(e->dev, 0), 1);
 	/* A 4803h in the middle of an open 4802h chain is refused. */
 	EXPECT_FAIL(e, rel_dc(e, 0, 0, 2 * MiB), CXLDCD_RC_INVALID_INPUT);
+	assert_int_equal(e->diag.reason, CORE_REASON_CHAIN_CONFLICT);
+	assert_string_equal(core_reason_str(e->diag.reason), "chain-conflict");
 	assert_int_equal(core_add_response(e->dev, 0, &b, 1, false, &e->diag), 0);
 	assert_int_equal(core_extent_count(e->dev, 0), 2);
 	/* Discarded chains leave nothing behind. */
