@@ -337,7 +337,8 @@ struct core_group_info {
 };
 /*
  * Pending groups of a host, oldest first.  Indexed: the idx-th group is O(1),
- * a group by id O(log n), a page of its extents O(page).
+ * a group by id O(log n), a page of its extents O(page), the group of the
+ * host's n-th pending extent O(log n).
  */
 uint32_t core_pending_count(const struct cxldcd_dev *dev, uint16_t host);
 int core_pending_get(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
@@ -348,6 +349,15 @@ int core_pending_find(const struct cxldcd_dev *dev, uint16_t host, uint64_t grou
 enum cxldcd_rc core_pending_extents(const struct cxldcd_dev *dev, uint16_t host, uint32_t idx,
 				    uint32_t start, uint32_t max, struct cxldcd_extent *out,
 				    uint32_t *nr_out);
+/*
+ * The host's pending extents, numbered across its groups (oldest group first,
+ * each group's in offer order): their number, O(1), and where the pos-th one
+ * is: its group's index in *idx and its place in that group in *off,
+ * O(log n) in the number of groups.  0 or -ENOENT (pos >= total).
+ */
+uint64_t core_pending_extent_total(const struct cxldcd_dev *dev, uint16_t host);
+int core_pending_locate(const struct cxldcd_dev *dev, uint16_t host, uint64_t pos,
+			uint32_t *idx, uint32_t *off);
 
 struct core_tag_info {
 	uint8_t tag[CXLDCD_TAG_SIZE];

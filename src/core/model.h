@@ -79,6 +79,8 @@ struct host {
 	uint32_t nr_acc;            /* accepted holds */
 	uint32_t gen;
 	struct group **gq;          /* pending groups in offer order: a ring of gq_cap (power of two) */
+	uint64_t *gq_before;        /* same slots: pending extents queued before the group, plus a
+				     * per-host constant (position = gq_before[i] - gq_before[head]) */
 	uint32_t gq_head, gq_cap, nr_groups;
 	bool gq_unordered;          /* some group was offered earlier than the one before it */
 	struct cxldcd_range *staged;

@@ -10,6 +10,12 @@
  * first one still in time.
  * The ring grows before an add commits (pending_reserve()), so a failed
  * allocation leaves every queue as it was.
+ *
+ * Beside each group the ring keeps a prefix count (gq_before): the host's
+ * pending extents queued before it, plus a constant, so the k-th pending
+ * extent of the host is found by a binary search over the groups.  A push
+ * sets it from the group before; popping the oldest changes nothing; a
+ * removal from the middle adjusts the side it shifts anyway.
  */
 #include "core/model.h"
 
@@ -22,6 +28,7 @@ int pending_reserve(struct cxldcd_dev *dev, uint16_t host)
 {
 	struct host *h = &dev->hosts[host];
 	struct group **nw;
+	uint64_t *nb;
 	uint32_t cap;
 
 	if (h->nr_groups < h->gq_cap)
@@ -30,12 +37,19 @@ int pending_reserve(struct cxldcd_dev *dev, uint16_t host)
 		return -ENOMEM;
 	cap = h->gq_cap ? h->gq_cap * 2 : 8;
 	nw = core_zalloc(dev, sizeof(*nw) * cap);
-	if (!nw)
+	nb = nw ? core_zalloc(dev, sizeof(*nb) * cap) : NULL;
+	if (!nb) {
+		core_free(dev, nw);
 		return -ENOMEM;
-	for (uint32_t i = 0; i < h->nr_groups; i++)
+	}
+	for (uint32_t i = 0; i < h->nr_groups; i++) {
 		nw[i] = h->gq[slot(h, i)];
+		nb[i] = h->gq_before[slot(h, i)];
+	}
 	core_free(dev, h->gq);
+	core_free(dev, h->gq_before);
 	h->gq = nw;
+	h->gq_before = nb;
 	h->gq_cap = cap;
 	h->gq_head = 0;
 	return 0;
@@ -45,8 +59,11 @@ void pending_push(struct cxldcd_dev *dev, uint16_t host, struct group *g)
 {
 	struct host *h = &dev->hosts[host];
 
-	if (h->nr_groups && g->offered_ns < h->gq[slot(h, h->nr_groups - 1)]->offered_ns)
+	uint32_t last = h->nr_groups ? slot(h, h->nr_groups - 1) : 0;
+
+	if (h->nr_groups && g->offered_ns < h->gq[last]->offered_ns)
 		h->gq_unordered = true;
+	h->gq_before[slot(h, h->nr_groups)] = h->nr_groups ? h->gq_before[last] + h->gq[last]->nr : 0;
 	h->gq[slot(h, h->nr_groups)] = g;
 	h->nr_groups++;
 }
@@ -86,13 +103,18 @@ void pending_remove(struct cxldcd_dev *dev, uint16_t host, uint32_t idx)
 	struct host *h = &dev->hosts[host];
 	struct group *g = h->gq[slot(h, idx)];
 
+	/* the side that moves takes g's extents into its prefix counts */
 	if (idx < h->nr_groups / 2) {
-		for (uint32_t i = idx; i > 0; i--)
+		for (uint32_t i = idx; i > 0; i--) {
 			h->gq[slot(h, i)] = h->gq[slot(h, i - 1)];
+			h->gq_before[slot(h, i)] = h->gq_before[slot(h, i - 1)] + g->nr;
+		}
 		h->gq_head = slot(h, 1);
 	} else {
-		for (uint32_t i = idx; i + 1 < h->nr_groups; i++)
+		for (uint32_t i = idx; i + 1 < h->nr_groups; i++) {
 			h->gq[slot(h, i)] = h->gq[slot(h, i + 1)];
+			h->gq_before[slot(h, i)] = h->gq_before[slot(h, i + 1)] - g->nr;
+		}
 	}
 	h->nr_groups--;
 	if (!h->nr_groups) {
@@ -118,7 +140,9 @@ void pending_fini(struct cxldcd_dev *dev, uint16_t host)
 	for (uint32_t i = 0; i < h->nr_groups; i++)
 		core_free(dev, h->gq[slot(h, i)]);
 	core_free(dev, h->gq);
+	core_free(dev, h->gq_before);
 	h->gq = NULL;
+	h->gq_before = NULL;
 	h->nr_groups = h->gq_cap = h->gq_head = 0;
 }
 
@@ -171,4 +195,48 @@ enum cxldcd_rc core_pending_extents(const struct cxldcd_dev *dev, uint16_t host,
 	}
 	*nr_out = i;
 	return CXLDCD_RC_SUCCESS;
+}
+
+/* Pending extents before the idx-th group (idx <= nr_groups). */
+static uint64_t before(const struct host *h, uint32_t idx)
+{
+	uint64_t base = h->gq_before[h->gq_head];
+
+	if (idx < h->nr_groups)
+		return h->gq_before[slot(h, idx)] - base;
+	return h->gq_before[slot(h, idx - 1)] + h->gq[slot(h, idx - 1)]->nr - base;
+}
+
+uint64_t core_pending_extent_total(const struct cxldcd_dev *dev, uint16_t host)
+{
+	const struct host *h;
+
+	if (!core_host_ok(dev, host))
+		return 0;
+	h = &dev->hosts[host];
+	return h->nr_groups ? before(h, h->nr_groups) : 0;
+}
+
+int core_pending_locate(const struct cxldcd_dev *dev, uint16_t host, uint64_t pos,
+			uint32_t *idx, uint32_t *off)
+{
+	const struct host *h;
+	uint32_t lo = 0, hi;
+
+	if (pos >= core_pending_extent_total(dev, host))
+		return -ENOENT;
+	h = &dev->hosts[host];
+	/* the last group that starts at or before pos */
+	hi = h->nr_groups - 1;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo + 1) / 2;
+
+		if (before(h, mid) <= pos)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	*idx = lo;
+	*off = (uint32_t)(pos - before(h, lo));
+	return 0;
 }

@@ -11,7 +11,9 @@
  * a page of what is kept, each item exactly once across pages while the
  * device does not change (the per-host "generation" and "tag-generation"
  * say when it did).  Unfiltered, a page costs O(page + log n) for the
- * accepted extents; the filters visit every item of the lists they filter.
+ * accepted extents and the pending ones (core_pending_locate() finds the
+ * group and place of the page's first pending extent); the filters visit
+ * every item of the lists they filter.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -147,31 +149,49 @@ static json_t *accepted_json(struct page *pg, uint16_t host)
 static json_t *pending_json(struct page *pg, uint16_t host)
 {
 	const struct dcd *dv = pg->dv;
+	uint64_t total = core_pending_extent_total(dv->dev, host), first = 0, pos = 0;
+	uint32_t g = 0, off = 0;
+	bool done = false;
 	json_t *a = json_array();
 
 	if (!a)
 		pg->fail = true;
-	for (uint32_t g = 0; a && !pg->fail && g < core_pending_count(dv->dev, host); g++) {
+	/* Unfiltered: the page's first extent is located by index (O(log n)), the rest is skipped. */
+	if (!filtered(pg)) {
+		if (skip_run(pg, total, &first))
+			return a;
+		if (core_pending_locate(dv->dev, host, first, &g, &off))
+			return a;
+		pg->idx += first;
+		pos = first;
+	}
+	for (; a && !pg->fail && !done && g < core_pending_count(dv->dev, host); g++, off = 0) {
 		struct core_group_info gi;
 		struct cxldcd_extent e[EXT_PAGE];
-		uint64_t first = 0;
-		uint32_t start, n = 0;
-		json_t *ext;
+		uint32_t start = off, n = 0;
+		json_t *ext = json_array();
 
 		core_pending_get(dv->dev, host, g, &gi);
-		if (!filtered(pg) && skip_run(pg, gi.nr_extents, &first))
-			continue;
-		ext = json_array();
-		start = filtered(pg) ? 0 : (uint32_t)first;
-		pg->idx += filtered(pg) ? 0 : first;
 		do {
 			if (!ext || core_pending_extents(dv->dev, host, g, start, EXT_PAGE, e, &n))
 				break;
-			for (uint32_t i = 0; i < n; i++)
-				if ((!filtered(pg) || ext_matches(pg, &e[i])) && take(pg))
+			for (uint32_t i = 0; i < n && !done; i++) {
+				if (filtered(pg)) {
+					if (ext_matches(pg, &e[i]) && take(pg))
+						append(pg, ext, dcd_extent_json(dv, &e[i]));
+					continue;
+				}
+				if (past_end(pg)) {  /* count the rest without visiting it */
+					pg->idx += total - pos;
+					done = true;
+					break;
+				}
+				if (take(pg))
 					append(pg, ext, dcd_extent_json(dv, &e[i]));
+				pos++;
+			}
 			start += n;
-		} while (n == EXT_PAGE);
+		} while (!done && n == EXT_PAGE);
 		if (!json_array_size(ext)) {
 			json_decref(ext);
 			continue;

@@ -142,6 +142,89 @@ static void test_pages_return_every_item_exactly_once(void **state)
 	qmp_client_free(c);
 }
 
+/* The pending extents of an answer's hosts as "g<group> <dpa>", appended to out. */
+static size_t pending_items(json_t *ret, char out[][64], size_t n)
+{
+	size_t i, j, k;
+	json_t *h, *g, *y;
+
+	json_array_foreach(json_object_get(ret, "hosts"), i, h)
+		json_array_foreach(json_object_get(h, "pending"), j, g)
+			json_array_foreach(json_object_get(g, "extents"), k, y)
+				snprintf(out[n++], 64, "g%lld %lld",
+					 (long long)json_integer_value(json_object_get(g, "group")),
+					 (long long)json_integer_value(json_object_get(y, "dpa")));
+	return n;
+}
+
+/*
+ * Pending groups of 1, 3, 2 and 4 extents on host 1: a page that starts at
+ * any pending extent (found by index, docs/qmp.md) holds exactly the
+ * extents of the whole answer from there, each under its own group.
+ */
+static void test_pages_start_at_any_pending_extent(void **state)
+{
+	static const char *const args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2",
+		NULL
+	};
+	static const unsigned sizes[] = { 1, 3, 2, 4 };
+	static char all[16][64], page[16][64];
+	struct dproc p;
+	struct qmp_client *c;
+	unsigned blk = 0;
+	size_t na;
+	json_t *q;
+	char extra[128];
+
+	(void)state;
+	c = start_dev(&p, args);
+	ok(qmp_client_cmd(c, ADD(0, "", X(0)), TMO)); /* host 0's: counted before host 1's */
+	for (unsigned g = 0; g < 4; g++) {
+		char cmd[1024];
+		size_t len = (size_t)snprintf(cmd, sizeof(cmd), "{\"execute\":\"cxl-add-dynamic-capacity\","
+					      "\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
+					      "\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[");
+
+		for (unsigned i = 0; i < sizes[g]; i++, blk++)
+			len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s{\"offset\":%u,\"len\":2097152}",
+						i ? "," : "", (16 + 2 * blk) * 2097152u);
+		snprintf(cmd + len, sizeof(cmd) - len, "]}}");
+		ok(qmp_client_cmd(c, cmd, TMO));
+	}
+	q = query(c, ",\"host-id\":1");
+	na = pending_items(ret_of(q), all, 0);
+	json_decref(q);
+	assert_int_equal(na, 10);
+	for (unsigned count = 1; count <= 4; count++) {
+		for (unsigned start = 0; start <= na; start++) {
+			size_t want = start + count <= na ? count : na - start;
+
+			snprintf(extra, sizeof(extra), ",\"host-id\":1,\"start-index\":%u,\"max-count\":%u",
+				 start, count);
+			q = query(c, extra);
+			assert_int_equal(json_integer_value(json_object_get(ret_of(q), "total-items")), na);
+			assert_int_equal(pending_items(ret_of(q), page, 0), want);
+			for (size_t i = 0; i < want; i++)
+				assert_string_equal(page[i], all[start + i]);
+			if (start + count < na)
+				assert_int_equal(json_integer_value(json_object_get(ret_of(q), "next-index")),
+						 start + count);
+			else
+				assert_null(json_object_get(ret_of(q), "next-index"));
+			json_decref(q);
+		}
+	}
+	/* unfiltered: host 0's pending extent is item 0, host 1's start at 1 */
+	q = query(c, ",\"start-index\":5,\"max-count\":2");
+	assert_int_equal(pending_items(ret_of(q), page, 0), 2);
+	assert_string_equal(page[0], all[4]);
+	assert_string_equal(page[1], all[5]);
+	json_decref(q);
+	qmp_client_free(c);
+}
+
 /* One prescriptive add of n 4 KiB extents on host, from block first (~33 bytes per extent). */
 static void add_many(struct qmp_client *c, int host, uint64_t first, unsigned n)
 {
@@ -205,6 +288,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_pages_return_every_item_exactly_once, dproc_reap_all),
+		cmocka_unit_test_teardown(test_pages_start_at_any_pending_extent, dproc_reap_all),
 		cmocka_unit_test_teardown(test_answer_over_the_session_cap_is_an_error, dproc_reap_all),
 	};
 
