@@ -59,14 +59,15 @@ int cxldcd_host_serve_apps(struct cxldcd_host *h, const char *path)
 
 	if (!h || !path || h->app_listen >= 0)
 		return -EINVAL;
-	fd = usock_listen(path, 8);
+	fd = usock_listen_own(path, 8, &h->app_own);
 	if (fd < 0)
 		return fd;
 	h->app_path = strdup(path);
 	rc = h->app_path ? host_epoll_add(h, fd) : -ENOMEM;
 	if (rc) {
 		close(fd);
-		unlink(path);
+		sockpolicy_release(path, &h->app_own);
+		h->app_own.valid = false;
 		free(h->app_path);
 		h->app_path = NULL;
 		return rc;
@@ -362,8 +363,9 @@ void apps_fini(struct cxldcd_host *h)
 		close(h->app_listen);
 		h->app_listen = -1;
 	}
-	if (h->app_path)
-		unlink(h->app_path);
+	/* only the socket file we bound: another agent may have replaced it (common/sockpolicy.h) */
+	sockpolicy_release(h->app_path, &h->app_own);
+	h->app_own.valid = false;
 	free(h->app_path);
 	h->app_path = NULL;
 }

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <syslog.h>
 
+#include "common/sockpolicy.h"
 #include "cxldcd/cxldcd-host.h"
 #include "cxldcd/spec.h"
 #include "cxldcd/types.h"
@@ -256,6 +257,7 @@ struct cxldcd_host {
 	/* apps */
 	int app_listen;
 	char *app_path;
+	struct sockpolicy_owned app_own; /* the socket file we bound at app_path */
 	struct app_conn *apps;
 	uint64_t *revq;             /* ids of groups revoked, to announce to applications */
 	uint32_t nr_revq, cap_revq;

@@ -505,6 +505,43 @@ static void test_application_keeps_nothing_after_a_forced_release(void **state)
 	}
 }
 
+/*
+ * The agent removes its application socket at exit only if the file at the
+ * path is still the one it bound: another agent that took over the path
+ * (after this one's socket was removed and a new one made there) keeps its own.
+ */
+static void test_agent_exit_removes_only_its_own_app_socket(void **state)
+{
+	struct hx *x = *state;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat a, b;
+	int other;
+
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	/* someone else's socket replaces ours at the path */
+	assert_int_equal(unlink(x->app_sock), 0);
+	other = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(other >= 0);
+	strcpy(sa.sun_path, x->app_sock);
+	assert_int_equal(bind(other, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(other, 1), 0);
+	assert_int_equal(stat(x->app_sock, &a), 0);
+	hx_host_stop(x);
+	assert_int_equal(stat(x->app_sock, &b), 0); /* still there: not ours */
+	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	close(other);
+	unlink(x->app_sock);
+
+	/* our own socket is removed at exit */
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	assert_int_equal(stat(x->app_sock, &a), 0);
+	hx_host_stop(x);
+	assert_int_equal(stat(x->app_sock, &b), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
 static int setup_trusted(void **state)
 {
 	struct hx *x = calloc(1, sizeof(*x));
@@ -571,6 +608,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_application_keeps_nothing_after_a_forced_release, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_released_data_reaches_the_next_owner_unless_sanitized, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_hosts_never_get_the_backend_fd, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_agent_exit_removes_only_its_own_app_socket, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_hosts_get_the_backend_fd, setup_trusted, hx_teardown),
 	};
 
