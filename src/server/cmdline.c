@@ -224,13 +224,26 @@ static int add_addr(struct cmdline_ctx *c, struct sock_addr **arr, size_t *nr,
 	return 0;
 }
 
-/* -qmp unix:PATH,server,wait=off | tcp:HOST:PORT,server=on,nowait */
+/* One -qmp listener and its max-conns (0: default). */
+static int add_qmp(struct cmdline_ctx *c, const struct sock_addr *a, uint32_t max_conns)
+{
+	uint32_t *m = realloc(c->cfg->qmp_max_conns, (c->cfg->nr_qmp + 1) * sizeof(*m));
+
+	if (!m)
+		return cmdline_oom(c);
+	c->cfg->qmp_max_conns = m;
+	m[c->cfg->nr_qmp] = max_conns;
+	return add_addr(c, &c->cfg->qmp, &c->cfg->nr_qmp, a);
+}
+
+/* -qmp unix:PATH,server,wait=off[,max-conns=N] | tcp:HOST:PORT,server=on,nowait */
 static int opt_qmp(struct cmdline_ctx *c, const char *arg)
 {
 	struct cmdline_kv kv = { 0 };
 	struct sock_addr a;
 	char aerr[256];
 	bool server = false, wait = false;
+	uint32_t max_conns = 0;
 	int rc = cmdline_split_kv(c, arg, "addr", &kv);
 
 	if (!rc && strcmp(kv.p[0].key, "addr"))
@@ -238,8 +251,16 @@ static int opt_qmp(struct cmdline_ctx *c, const char *arg)
 	for (size_t i = 1; !rc && i < kv.n; i++) {
 		const char *k = kv.p[i].key, *v = kv.p[i].value;
 
-		if (strcmp(k, "server") && strcmp(k, "wait"))
-			rc = cmdline_fail(c, "unknown option '%s' (server, wait)", k);
+		uint64_t u = 0;
+
+		if (!strcmp(k, "max-conns")) {
+			if (cmdline_parse_u64(v, &u) || !u || u > UINT32_MAX)
+				rc = cmdline_fail(c, "invalid value '%s' for '%s' (1..%u)", v, k,
+						  UINT32_MAX);
+			else
+				max_conns = (uint32_t)u;
+		} else if (strcmp(k, "server") && strcmp(k, "wait"))
+			rc = cmdline_fail(c, "unknown option '%s' (server, wait, max-conns)", k);
 		else if (cmdline_parse_bool(v, strcmp(k, "server") ? &wait : &server))
 			rc = cmdline_fail(c, "invalid value '%s' for '%s' (on/off)", v, k);
 	}
@@ -258,7 +279,7 @@ static int opt_qmp(struct cmdline_ctx *c, const char *arg)
 		rc = cmdline_fail(c, "only server mode is supported: add ',server,wait=off'");
 		goto out;
 	}
-	rc = add_addr(c, &c->cfg->qmp, &c->cfg->nr_qmp, &a);
+	rc = add_qmp(c, &a, max_conns);
 out:
 	cmdline_kv_free(&kv);
 	return rc;
@@ -292,8 +313,8 @@ static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link
 		const char *key = kv.p[k].key, *v = kv.p[k].value;
 		uint64_t u = 0;
 
-		if (host_link && (!strcmp(key, "max-conns") || !strcmp(key, "hello-timeout-ms"))) {
-			/* Host-link listener limits (docs/host-link.md "Robustness"). */
+		if (!strcmp(key, "max-conns") || (host_link && !strcmp(key, "hello-timeout-ms"))) {
+			/* Listener limits (docs/cmdline.md; docs/host-link.md "Robustness"). */
 			if (cmdline_parse_u64(v, &u) || !u || u > UINT32_MAX)
 				rc = cmdline_fail(c, "invalid value '%s' for '%s' (1..%u)", v, key,
 						  UINT32_MAX);
@@ -303,7 +324,7 @@ static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link
 				l->hello_timeout_ms = (uint32_t)u;
 		} else if (strcmp(key, "device")) {
 			rc = cmdline_fail(c, host_link ? "unknown option '%s' (device, max-conns, hello-timeout-ms)"
-						       : "unknown option '%s' (device)", key);
+						       : "unknown option '%s' (device, max-conns)", key);
 		}
 		else if (!cmdline_id_ok(v))
 			rc = cmdline_fail(c, "invalid device id '%s'", v);
@@ -625,7 +646,7 @@ static int apply_defaults(struct cmdline_ctx *c, const char *rundir, bool no_arg
 	if (!rc && !cfg->nr_host && !cfg->no_host)
 		rc = add_device_defaults(c, rundir, "host", &cfg->host, &cfg->nr_host);
 	if (!rc && !cfg->nr_qmp && !(rc = default_path(c, rundir, "qmp.sock", a.path)))
-		rc = add_addr(c, &cfg->qmp, &cfg->nr_qmp, &a);
+		rc = add_qmp(c, &a, 0);
 	if (!rc && cfg->uses_runtime_dir)
 		rc = (cfg->runtime_dir = strdup(rundir)) ? 0 : cmdline_oom(c);
 	return rc;
@@ -751,6 +772,7 @@ void cmdline_fini(struct cmdline_cfg *cfg)
 	free(cfg->objects);
 	free(cfg->devices);
 	free(cfg->qmp);
+	free(cfg->qmp_max_conns);
 	for (size_t i = 0; i < cfg->nr_fm; i++)
 		listener_free(&cfg->fm[i]);
 	for (size_t i = 0; i < cfg->nr_host; i++)
@@ -794,11 +816,12 @@ const char *cmdline_usage(void)
 "          [,event-log-depth=N][,mbox-payload-size=SIZE][,seq-one-based=on]\n"
 "          [,sanitize-on-release=on][,sharable=on][,pending-timeout-ms=MS][,sn=N]\n"
 "                       a DCD (several allowed)\n"
-"  -qmp unix:PATH,server,wait=off | tcp:HOST:PORT,server,wait=off\n"
+"  -qmp unix:PATH,server,wait=off | tcp:HOST:PORT,server,wait=off [,max-conns=N]\n"
 "                       a QMP listener (several allowed; TCP binds 127.0.0.1\n"
-"                       unless HOST is given)\n"
-"  --fm unix:PATH|tcp:HOST:PORT[,device=ID] | none\n"
-"                       a fabric-manager (FM-API CCI) listener (several allowed)\n"
+"                       unless HOST is given; max-conns (64) per listener)\n"
+"  --fm unix:PATH|tcp:HOST:PORT[,device=ID][,max-conns=N] | none\n"
+"                       a fabric-manager (FM-API CCI) listener (several allowed;\n"
+"                       max-conns (64) per listener)\n"
 "  --host-socket PATH|unix:PATH|tcp:HOST:PORT[,device=ID][,max-conns=N]\n"
 "          [,hello-timeout-ms=MS] | none\n"
 "                       a host-link listener (several allowed; TCP: IPv4, slow\n"

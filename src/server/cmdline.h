@@ -108,7 +108,7 @@ struct cmdline_device {
 };
 
 /*
- * --fm ADDR[,device=ID] / --host-socket ADDR[,device=ID][,max-conns=N]
+ * --fm ADDR[,device=ID][,max-conns=N] / --host-socket ADDR[,device=ID][,max-conns=N]
  * [,hello-timeout-ms=MS]: one listener and
  * the -device it serves.  A --host-socket ADDR may be a bare PATH (Unix);
  * its TCP addresses are IPv4 (empty host: 127.0.0.1).
@@ -118,7 +118,7 @@ struct cmdline_listener {
 	char *device;                   /* device=ID as written; NULL: the first -device */
 	size_t dev;                     /* index in cmdline_cfg.devices of the device served */
 	char *arg;                      /* the option's value as written (messages) */
-	uint32_t max_conns;             /* --host-socket max-conns=; 0: default */
+	uint32_t max_conns;             /* max-conns=; 0: default */
 	uint32_t hello_timeout_ms;      /* --host-socket hello-timeout-ms=; 0: default */
 	unsigned eid;                   /* --mctp-serial eid=N, 0 if not given */
 };
@@ -129,6 +129,7 @@ struct cmdline_cfg {
 	struct cmdline_device *devices;
 	size_t nr_devices;
 	struct sock_addr *qmp;          /* -qmp, in order */
+	uint32_t *qmp_max_conns;        /* -qmp max-conns=, one per qmp; 0: default */
 	size_t nr_qmp;
 	struct cmdline_listener *fm;    /* --fm, in order */
 	size_t nr_fm;

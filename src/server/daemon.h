@@ -216,5 +216,7 @@ int fm_listen_new(struct server_ctx *s, const struct sock_addr *addr, struct dcd
 		  struct fm_listen **out);
 void fm_listen_free(struct fm_listen *fl);
 void fm_listen_addr(const struct fm_listen *fl, char *buf, size_t len);
+/* Connections kept (0: default, 64); at the limit newcomers are refused. */
+void fm_listen_set_max_conns(struct fm_listen *fl, uint32_t max);
 
 #endif

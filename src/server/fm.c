@@ -290,6 +290,7 @@ static void on_accept(void *opaque, struct sock_conn *sc)
 	if (!c->buf || !c->rsp || cci_ctx_new(fl->dv->dev, CCI_FM, 0, &c->cci))
 		goto fail;
 	sock_conn_set_ops(sc, &fm_conn_ops, c);
+	sock_conn_set_established(sc); /* no handshake: at the limit, newcomers are refused */
 	srv_log(fl->s->log, LOG_INFO, "fm[%s]: connected to device %s", sock_conn_name(sc),
 		fl->dv->id);
 	return;
@@ -328,6 +329,11 @@ void fm_listen_free(struct fm_listen *fl)
 		return;
 	sock_listener_free(fl->ls);
 	free(fl);
+}
+
+void fm_listen_set_max_conns(struct fm_listen *fl, uint32_t max)
+{
+	sock_listener_set_max_conns(fl->ls, max);
 }
 
 void fm_listen_addr(const struct fm_listen *fl, char *buf, size_t len)

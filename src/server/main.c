@@ -527,6 +527,7 @@ static int start_fm(struct daemon *d)
 			return rc;
 		}
 		d->nr_fm_ls++;
+		fm_listen_set_max_conns(d->fm_ls[i], l->max_conns);
 		fm_listen_addr(d->fm_ls[i], addr, sizeof(addr));
 		srv_log(&d->log, LOG_NOTICE, "fm: listening on %s (device %s)", addr, dv->id);
 	}
@@ -606,6 +607,7 @@ static int start(struct daemon *d)
 			return rc;
 		}
 		d->nr_qmp_ls++;
+		qmp_listen_set_max_conns(d->qmp_ls[i], d->cfg.qmp_max_conns[i]);
 		qmp_listen_addr(d->qmp_ls[i], addr, sizeof(addr));
 		srv_log(&d->log, LOG_NOTICE, "qmp: listening on %s", addr);
 	}

@@ -37,6 +37,8 @@ static void client_data(void *opaque, struct sock_conn *c, const uint8_t *buf, s
 
 	if (qmp_session_feed(cl->session, buf, len) < 0)
 		sock_conn_close(c);
+	else if (qmp_session_is_negotiated(cl->session))
+		sock_conn_set_established(c); /* no longer evicted for a newcomer */
 }
 
 static void client_close(void *opaque, struct sock_conn *c)
@@ -100,6 +102,11 @@ void qmp_listen_free(struct qmp_listen *ql)
 		return;
 	sock_listener_free(ql->ls);
 	free(ql);
+}
+
+void qmp_listen_set_max_conns(struct qmp_listen *ql, uint32_t max)
+{
+	sock_listener_set_max_conns(ql->ls, max);
 }
 
 void qmp_listen_addr(const struct qmp_listen *ql, char *buf, size_t len)

@@ -26,6 +26,13 @@ int qmp_listen_new(struct loop *l, struct qmp_server *qmp, const struct sock_add
 /** qmp_listen_free() - flush and close clients, remove the socket file. */
 void qmp_listen_free(struct qmp_listen *ql);
 
+/**
+ * qmp_listen_set_max_conns() - sessions kept open (0: default, 64); at the
+ * limit the oldest session that has not run qmp_capabilities is dropped
+ * for a newcomer, and with none such the newcomer is refused.
+ */
+void qmp_listen_set_max_conns(struct qmp_listen *ql, uint32_t max);
+
 /** qmp_listen_addr() - bound address ("tcp:127.0.0.1:43117"). */
 void qmp_listen_addr(const struct qmp_listen *ql, char *buf, size_t len);
 

@@ -34,6 +34,7 @@ struct sock_conn {
 	char *out;
 	size_t out_off, out_len, out_cap, out_max;
 	bool closing;
+	bool established;               /* sock_conn_set_established() */
 	bool timer_set;
 	uint64_t timer_id;
 	const struct sock_conn_ops *ops;
@@ -48,6 +49,7 @@ struct sock_listener {
 	int fd;
 	struct sockpolicy_owned own;    /* the Unix socket file we created */
 	size_t outbuf_max;
+	uint32_t max_conns;             /* sock_listener_set_max_conns() */
 	bool paused;                    /* out of fds: not watching, see pause_accept() */
 	bool starved_logged;            /* the one log line of this shortage is out */
 	bool retry_set;
@@ -398,10 +400,49 @@ static void conn_label(struct sock_listener *ls, struct sock_conn *c,
 	}
 }
 
+/*
+ * Room for one more connection?  At max_conns live (not closing) ones, the
+ * oldest that has not finished its handshake is closed to make room (the
+ * list is newest first); with none such, the newcomer is refused.
+ */
+static bool admit(struct sock_listener *ls)
+{
+	struct sock_conn *victim = NULL;
+	uint32_t live = 0;
+	char addr[300];
+
+	for (struct sock_conn *c = ls->conns; c; c = c->next) {
+		if (c->closing)
+			continue;
+		live++;
+		if (!c->established)
+			victim = c;
+	}
+	if (live < ls->max_conns)
+		return true;
+	sock_addr_str(&ls->addr, addr, sizeof(addr));
+	if (!victim) {
+		srv_log(ls->log, LOG_DEBUG,
+			"%s: listener full (max-conns=%u, none awaiting a handshake): refusing a connection",
+			addr, ls->max_conns);
+		return false;
+	}
+	srv_log(ls->log, LOG_DEBUG,
+		"%s: listener full (max-conns=%u): dropping %s, which has not finished its handshake",
+		addr, ls->max_conns, victim->name);
+	sock_conn_close(victim);
+	return true;
+}
+
 static void accept_one(struct sock_listener *ls, int fd, const struct sockaddr_storage *ss)
 {
-	struct sock_conn *c = calloc(1, sizeof(*c));
+	struct sock_conn *c;
 
+	if (!admit(ls)) {
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
 	if (!c || loop_add_fd(ls->loop, fd, LOOP_IN, on_conn, c)) {
 		srv_log(ls->log, LOG_WARNING, "cannot take a new connection: out of memory");
 		free(c);
@@ -515,6 +556,7 @@ int sock_listen(struct loop *l, const struct sock_addr *addr, const struct srv_l
 	ls->accept = accept;
 	ls->opaque = opaque;
 	ls->outbuf_max = SOCK_OUTBUF_DEFAULT;
+	ls->max_conns = SOCK_MAX_CONNS_DEFAULT;
 	ls->fd = -1;
 	rc = addr->kind == SOCK_UNIX ? listen_unix(ls) : listen_tcp(ls);
 	if (rc)
@@ -575,4 +617,14 @@ void sock_listener_addr(const struct sock_listener *ls, char *buf, size_t len)
 void sock_listener_set_outbuf_max(struct sock_listener *ls, size_t max)
 {
 	ls->outbuf_max = max;
+}
+
+void sock_listener_set_max_conns(struct sock_listener *ls, uint32_t max)
+{
+	ls->max_conns = max ? max : SOCK_MAX_CONNS_DEFAULT;
+}
+
+void sock_conn_set_established(struct sock_conn *c)
+{
+	c->established = true;
 }

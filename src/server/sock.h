@@ -25,6 +25,7 @@ struct sock_conn;
 
 #define SOCK_PATH_MAX 108
 #define SOCK_OUTBUF_DEFAULT (8u << 20)
+#define SOCK_MAX_CONNS_DEFAULT 64u     /* connections one listener keeps (max-conns=) */
 
 enum sock_kind { SOCK_UNIX = 1, SOCK_TCP };
 
@@ -87,6 +88,22 @@ void sock_listener_addr(const struct sock_listener *ls, char *buf, size_t len);
 
 /** sock_listener_set_outbuf_max() - cap for each new connection's output buffer. */
 void sock_listener_set_outbuf_max(struct sock_listener *ls, size_t max);
+
+/**
+ * sock_listener_set_max_conns() - connections @ls keeps open (0: the
+ * default, SOCK_MAX_CONNS_DEFAULT).  When a new one arrives at the limit,
+ * the oldest connection not yet marked with sock_conn_set_established() is
+ * closed to make room; if every connection is established, the new one is
+ * refused.  Either way one line is logged at debug level (peer-driven).
+ */
+void sock_listener_set_max_conns(struct sock_listener *ls, uint32_t max);
+
+/**
+ * sock_conn_set_established() - @c finished its protocol's handshake (QMP:
+ * capabilities negotiated): it is no longer evicted for a newcomer.  A
+ * protocol without a handshake marks every connection at accept.
+ */
+void sock_conn_set_established(struct sock_conn *c);
 
 void sock_conn_set_ops(struct sock_conn *c, const struct sock_conn_ops *ops, void *opaque);
 

@@ -290,6 +290,26 @@ static void test_host_socket_limits_are_per_listener(void **state)
 	cmdline_fini(&cfg);
 }
 
+/* QMP and FM listener limits: per listener, 0 (the default) when not given. */
+static void test_qmp_and_fm_limits_are_per_listener(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-qmp",
+			       "unix:/tmp/q.sock,server,wait=off,max-conns=7", "-qmp",
+			       "tcp:127.0.0.1:0,server=on,wait=off", "--fm", "unix:/tmp/f.sock,max-conns=2",
+			       "--fm", "tcp:127.0.0.1:0", NULL), 0);
+	assert_int_equal(cfg.nr_qmp, 2);
+	assert_int_equal(cfg.qmp_max_conns[0], 7);
+	assert_int_equal(cfg.qmp_max_conns[1], 0);
+	assert_int_equal(cfg.nr_fm, 2);
+	assert_int_equal(cfg.fm[0].max_conns, 2);
+	assert_int_equal(cfg.fm[1].max_conns, 0);
+	cmdline_fini(&cfg);
+}
+
 static void test_listener_errors_name_the_listener(void **state)
 {
 	(void)state;
@@ -301,15 +321,21 @@ static void test_listener_errors_name_the_listener(void **state)
 	EXPECT_ERR(L("--fm 'unix:/tmp/f.sock,device=d0'", "device 'd0' is not a -device id"), "--fm",
 		   "unix:/tmp/f.sock,device=d0");
 	EXPECT_ERR(L("--host-socket", "there is no -device to serve"), "--host-socket", "/tmp/h.sock");
-	EXPECT_ERR(L("--fm", "unknown option 'dev' (device)"), "--fm", "unix:/tmp/f.sock,dev=d0");
+	EXPECT_ERR(L("--fm", "unknown option 'dev' (device, max-conns)"), "--fm", "unix:/tmp/f.sock,dev=d0");
 	EXPECT_ERR(L("--host-socket", "unknown option 'server' (device, max-conns, hello-timeout-ms)"),
 		   "--host-socket", "unix:/tmp/h.sock,server");
 	EXPECT_ERR(L("--host-socket", "invalid value '0' for 'max-conns' (1..4294967295)"),
 		   "--host-socket", "unix:/tmp/h.sock,max-conns=0");
 	EXPECT_ERR(L("--host-socket", "invalid value '5s' for 'hello-timeout-ms'"), "--host-socket",
 		   "unix:/tmp/h.sock,hello-timeout-ms=5s");
-	EXPECT_ERR(L("--fm", "unknown option 'max-conns' (device)"), "--fm",
-		   "unix:/tmp/f.sock,max-conns=4");
+	EXPECT_ERR(L("--fm", "unknown option 'hello-timeout-ms' (device, max-conns)"), "--fm",
+		   "unix:/tmp/f.sock,hello-timeout-ms=4");
+	EXPECT_ERR(L("--fm", "invalid value '0' for 'max-conns' (1..4294967295)"), "--fm",
+		   "unix:/tmp/f.sock,max-conns=0");
+	EXPECT_ERR(L("-qmp", "invalid value 'x' for 'max-conns' (1..4294967295)"), "-qmp",
+		   "unix:/tmp/q.sock,server,wait=off,max-conns=x");
+	EXPECT_ERR(L("-qmp", "unknown option 'hello-timeout-ms' (server, wait, max-conns)"), "-qmp",
+		   "unix:/tmp/q.sock,server,hello-timeout-ms=4");
 	EXPECT_ERR(L("--host-socket", "invalid device id '0d'"), "--host-socket", "/tmp/h.sock,device=0d");
 	EXPECT_ERR(L("--host-socket", "property 'device' given twice"), "--host-socket",
 		   "/tmp/h.sock,device=d0,device=d0");
@@ -529,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_log_daemon_options),
 		cmocka_unit_test(test_listeners_name_their_device),
 		cmocka_unit_test(test_host_socket_limits_are_per_listener),
+		cmocka_unit_test(test_qmp_and_fm_limits_are_per_listener),
 		cmocka_unit_test(test_listener_errors_name_the_listener),
 		cmocka_unit_test(test_mctp_serial_takes_pty_and_a_device),
 		cmocka_unit_test(test_help_and_version),
