@@ -225,6 +225,7 @@ struct cxldcd_host_stats {
 	uint64_t groups_added, groups_rejected, groups_released;
 	uint64_t device_errors, chain_timeouts, cmd_failures;
 	uint64_t dead_group_answers;   /* empty Add DC Responses after Invalid PA (Dead groups) */
+	uint64_t pauses, remaps;       /* a shared range moved to a fresh grant (host-link.md "Moves") */
 };
 CXLDCD_EXPORT void cxldcd_host_get_stats(const struct cxldcd_host *h,
 					 struct cxldcd_host_stats *out);

@@ -652,6 +652,60 @@ void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool 
 	free(v);
 }
 
+void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
+{
+	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
+	     n = rindex_next_overlap(n, dpa, len)) {
+		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
+		uint64_t xend = x->rn.start + x->rn.len;
+		uint64_t a = x->rn.start > dpa ? x->rn.start : dpa;
+		uint64_t b = xend < dpa + len ? xend : dpa + len;
+
+		if (a < b && x->g->map)
+			mprotect(x->g->map + x->goff + (a - x->rn.start), b - a, PROT_READ);
+	}
+}
+
+void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
+{
+	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
+	     n = rindex_next_overlap(n, dpa, len)) {
+		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
+		uint64_t xend = x->rn.start + x->rn.len;
+		uint64_t a = x->rn.start > dpa ? x->rn.start : dpa;
+		uint64_t b = xend < dpa + len ? xend : dpa + len;
+
+		if (a >= b || !x->g->map)
+			continue;
+		for (uint64_t cur = a; cur < b;) {
+			const struct segment *s = segment_at(h, cur);
+			uint8_t *at = x->g->map + x->goff + (cur - x->rn.start);
+			uint64_t send, piece;
+			int prot;
+
+			if (!s) {
+				/* no segment: inaccessible, as when the device never mapped it */
+				mmap(at, b - cur, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+				     MAP_NORESERVE, -1, 0);
+				break;
+			}
+			send = s->rn.start + s->rn.len;
+			piece = (send < b ? send : b) - cur;
+			prot = PROT_READ | (s->writable ? PROT_WRITE : 0);
+			if (mmap(at, piece, prot, MAP_SHARED | MAP_FIXED, s->file->fd,
+				 (off_t)(s->offset + (cur - s->rn.start))) == MAP_FAILED) {
+				host_log(h, LOG_WARNING, "group id=%llu remap failed: %s",
+					 (unsigned long long)x->g->info.id, strerror(errno));
+				mmap(at, piece, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+				     MAP_NORESERVE, -1, 0);
+			}
+			cur += piece;
+		}
+		if (x->g->state == G_ACTIVE)
+			groups_note_revoked(h, x->g->info.id); /* the applications' maps are stale */
+	}
+}
+
 void groups_note_revoked(struct cxldcd_host *h, uint64_t id)
 {
 	uint64_t *nq;

@@ -333,6 +333,14 @@ uint64_t host_max_extents(const struct cxldcd_host *h);
 void segments_drop(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 /* Inaccessible pages over [dpa, dpa+len) in every mapping; revoked: announce it. */
 void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked);
+/* A move's PAUSE: every mapping of [dpa, dpa+len) read-only (docs/host-link.md "Moves"). */
+void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
+/*
+ * A move's REMAP: map [dpa, dpa+len) again, in place, from the segments now
+ * there (segments_add() first); applications holding a group hit are told
+ * REVOKE (their mappings are of the old grant).
+ */
+void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 /* Remember that group id was revoked, for the applications (apps_announce()). */
 void groups_note_revoked(struct cxldcd_host *h, uint64_t id);
 /* Segments covering g in group order: (group offset, seg index, delta).  Return count or -ENODEV. */

@@ -173,6 +173,65 @@ static void on_unmap(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8
 	segments_drop(h, m.dpa, m.len);
 }
 
+/* Answer a move's PAUSE or REMAP (docs/host-link.md "Moves"). */
+static void send_move_ack(struct cxldcd_host *h, uint64_t id, uint32_t phase)
+{
+	const struct hl_move_ack a = { .id = id, .phase = phase };
+	uint8_t *p = link_reserve(h, HL_HDR_SIZE + HL_MOVE_ACK_SIZE);
+	struct wwr w;
+
+	if (!p) {
+		host_fail(h, -ENOMEM, "out of memory");
+		return;
+	}
+	wwr_init(&w, p, HL_HDR_SIZE + HL_MOVE_ACK_SIZE);
+	hl_msg_begin(&w, HL_MOVE_ACK, 0);
+	hl_enc_move_ack(&w, &a);
+	if (hl_msg_end(&w))
+		return;
+	h->olen += w.off;
+	link_flush(h);
+}
+
+/* PAUSE: stop writing the range (read-only), then say so. */
+static void on_pause(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct hl_pause m;
+
+	if (!h->mapping || hl_dec_pause(p, hd->len, &m)) {
+		host_fail(h, -EPROTO, h->mapping ? "malformed pause" : "pause while mapping is off");
+		return;
+	}
+	h->st.pauses++;
+	groups_pause_range(h, m.dpa, m.len);
+	send_move_ack(h, m.id, HL_MOVE_PAUSED);
+}
+
+/* REMAP: the range's new fd replaces the old one in place, writable again. */
+static void on_remap(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct hl_remap m;
+	int fd;
+
+	if (!h->nr_fds) {
+		host_fail(h, -EPROTO, "remap without a file descriptor");
+		return;
+	}
+	fd = h->fds[0];
+	memmove(h->fds, h->fds + 1, (h->nr_fds - 1) * sizeof(int));
+	h->nr_fds--;
+	if (!h->mapping || hl_dec_remap(p, hd->len, &m)) {
+		close(fd);
+		host_fail(h, -EPROTO, h->mapping ? "malformed remap" : "remap while mapping is off");
+		return;
+	}
+	h->st.remaps++;
+	if (segments_add(h, m.map.dpa, m.map.len, m.map.offset, fd, m.map.flags & HL_MAP_F_WRITABLE))
+		close(fd);
+	groups_remap_range(h, m.map.dpa, m.map.len);
+	send_move_ack(h, m.id, HL_MOVE_REMAPPED);
+}
+
 /*
  * ERROR with status OK is the device's goodbye: it closes the link cleanly
  * (the daemon is stopping; docs/host-link.md).  Anything else is a protocol
@@ -227,6 +286,12 @@ static void on_message(struct cxldcd_host *h, const struct hl_hdr *hd, const uin
 		break;
 	case HL_UNMAP:
 		on_unmap(h, hd, p);
+		break;
+	case HL_PAUSE:
+		on_pause(h, hd, p);
+		break;
+	case HL_REMAP:
+		on_remap(h, hd, p);
 		break;
 	case HL_ERROR:
 		on_error(h, hd, p);

@@ -53,6 +53,8 @@
 /* Out of fds: try accepting again this often (and whenever a connection closes). */
 #define ACCEPT_RETRY_MS 250u
 #define RECV_ROUNDS 16
+/* A sharer has this long to answer PAUSE, then REMAP (docs/host-link.md "Moves"). */
+#define MOVE_TIMEOUT_MS 2000u
 
 struct outmsg {
 	struct outmsg *next;
@@ -94,8 +96,30 @@ struct listener {
 	struct hostlink_limits lim;
 };
 
+/* One sharer binding of a move: what it was sent and whether it answered. */
+struct move_peer {
+	uint16_t host;
+	const struct conn *c;       /* sent to (compared only: it may be gone) */
+	uint64_t dpa, len;
+	uint32_t waiting;           /* answers still due in this phase */
+};
+
+/*
+ * Moving the sharers of a shared grant off it after a forced release of
+ * another sharer (mem_dev_move_*()): PAUSE each, switch, REMAP each, finish.
+ */
+struct move {
+	struct move *next;
+	uint64_t id;
+	uint32_t phase;             /* HL_MOVE_PAUSED or HL_MOVE_REMAPPED: the answers awaited */
+	uint64_t due_ms;            /* the phase ends then, answered or not */
+	uint32_t nr;
+	struct move_peer *p;
+};
+
 struct hostlink {
 	struct hostlink_cfg cfg;
+	struct move *moves;
 	struct core_observer obs;
 	struct listener *listeners;
 	struct conn *conns;
@@ -444,6 +468,249 @@ static void send_unmap(struct hostlink *hl, const struct core_extent_info *x, ui
 	hl->st.unmaps++;
 }
 
+/* ------------------------------------------------------------ moves */
+
+static uint64_t now_ms(void);
+static void wake_at(struct hostlink *hl, uint64_t due_ms);
+static void move_advance(struct hostlink *hl, struct move *m);
+
+static int enc_pause_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_pause(w, arg);
+}
+
+static int enc_remap_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_remap(w, arg);
+}
+
+/* The sharers of move m's grant now, into m->p (answers none yet).  Return 0 or -errno. */
+static int move_load(struct hostlink *hl, struct move *m)
+{
+	uint32_t n = 0, got;
+	int rc = mem_dev_move_sharers(hl->cfg.md, m->id, NULL, 0, &n);
+	struct mem_move_sharer *s;
+
+	if (rc)
+		return rc;
+	s = calloc(n ? n : 1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	rc = mem_dev_move_sharers(hl->cfg.md, m->id, s, n, &got);
+	if (!rc) {
+		struct move_peer *p = calloc(n ? n : 1, sizeof(*p));
+
+		if (!p) {
+			rc = -ENOMEM;
+		} else {
+			free(m->p);
+			m->p = p;
+			m->nr = got < n ? got : n;
+			for (uint32_t i = 0; i < m->nr; i++)
+				p[i] = (struct move_peer){ .host = s[i].host, .dpa = s[i].dpa,
+							   .len = s[i].len };
+		}
+	}
+	free(s);
+	return rc;
+}
+
+static bool move_answered(const struct hostlink *hl, const struct move *m)
+{
+	for (uint32_t i = 0; i < m->nr; i++)
+		if (m->p[i].waiting && conn_of_host(hl, m->p[i].host) == m->p[i].c)
+			return false;
+	return true;
+}
+
+static void move_free(struct move *m)
+{
+	free(m->p);
+	free(m);
+}
+
+/* Start moves for every grant a forced release left shared. */
+static void moves_take(struct hostlink *hl)
+{
+	uint64_t id;
+
+	while (hl->cfg.md && (id = mem_dev_move_take(hl->cfg.md))) {
+		struct move *m = calloc(1, sizeof(*m));
+
+		if (m)
+			m->id = id;
+		if (!m || move_load(hl, m)) {
+			hlog(hl, LOG_WARNING, "move %llu: out of memory: the sharers keep the old grant",
+			     (unsigned long long)id);
+			if (m)
+				move_free(m);
+			mem_dev_move_finish(hl->cfg.md, id);
+			continue;
+		}
+		m->phase = HL_MOVE_PAUSED;
+		m->due_ms = now_ms() + MOVE_TIMEOUT_MS;
+		m->next = hl->moves;
+		hl->moves = m;
+		for (uint32_t i = 0; i < m->nr; i++) {
+			struct conn *c = conn_of_host(hl, m->p[i].host);
+			struct hl_pause pm = { .dpa = m->p[i].dpa, .len = m->p[i].len, .id = id };
+
+			if (!c || !c->mapping)
+				continue; /* nothing mapped: the slow path switches with the grant */
+			m->p[i].c = c;
+			m->p[i].waiting = 1;
+			conn_send(c, HL_PAUSE, next_seq(c), HL_PAUSE_SIZE, enc_pause_cb, &pm, -1);
+		}
+		hlog(hl, LOG_INFO, "move %llu: a forced release left a shared grant to %u binding(s): pausing them",
+		     (unsigned long long)id, m->nr);
+		if (move_answered(hl, m))
+			move_advance(hl, m);
+		else
+			wake_at(hl, m->due_ms);
+	}
+}
+
+static void move_end(struct hostlink *hl, struct move *m)
+{
+	for (struct move **pp = &hl->moves; *pp; pp = &(*pp)->next) {
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	}
+	mem_dev_move_finish(hl->cfg.md, m->id);
+	move_free(m);
+	moves_take(hl); /* a forced release during the move may have marked the fresh grant */
+}
+
+/* Send REMAPs of peer p's range (its segments now) on c; return how many. */
+static uint32_t send_remaps(struct hostlink *hl, struct conn *c, const struct move_peer *p,
+			    uint64_t id)
+{
+	struct mem_segment segs[8];
+	uint32_t n = 0, sent = 0;
+	char err[160];
+
+	if (mem_dev_segments(hl->cfg.md, p->host, p->dpa, p->len, segs, 8, &n, err, sizeof(err))) {
+		hl->st.map_errors++;
+		hlog(hl, LOG_WARNING, "move %llu: host=%u dpa=0x%llx not remappable: %s",
+		     (unsigned long long)id, p->host, (unsigned long long)p->dpa, err);
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct hl_remap rm = { .map = { .dpa = segs[i].dpa, .len = segs[i].len,
+						.offset = segs[i].offset,
+						.flags = segs[i].writable ? HL_MAP_F_WRITABLE : 0 },
+				       .id = id };
+		int fd = mem_segment_fd(&segs[i]);
+
+		if (fd < 0) {
+			hl->st.map_errors++;
+			c->dead = true;
+			break;
+		}
+		if (conn_send(c, HL_REMAP, next_seq(c), HL_REMAP_SIZE, enc_remap_cb, &rm, fd) == 0)
+			sent++;
+	}
+	return sent;
+}
+
+/* The phase of m is over (every sharer answered, or its time ran out). */
+static void move_advance(struct hostlink *hl, struct move *m)
+{
+	int rc;
+
+	if (m->phase == HL_MOVE_REMAPPED) {
+		move_end(hl, m);
+		return;
+	}
+	rc = mem_dev_move_switch(hl->cfg.md, m->id);
+	if (rc == -ENOENT) {
+		move_end(hl, m); /* the last sharer left: the grant was punched */
+		return;
+	}
+	if (rc) {
+		/* the sharers resume on the old grant (their REMAP carries it) */
+		hlog(hl, LOG_WARNING, "move %llu: cannot make a fresh grant: %s", (unsigned long long)m->id,
+		     mem_dev_last_error(hl->cfg.md));
+	} else {
+		hl->st.moves++;
+	}
+	if (move_load(hl, m)) {
+		move_end(hl, m);
+		return;
+	}
+	m->phase = HL_MOVE_REMAPPED;
+	m->due_ms = now_ms() + MOVE_TIMEOUT_MS;
+	for (uint32_t i = 0; i < m->nr; i++) {
+		struct conn *c = conn_of_host(hl, m->p[i].host);
+
+		if (!c || !c->mapping)
+			continue;
+		m->p[i].c = c;
+		m->p[i].waiting = send_remaps(hl, c, &m->p[i], m->id);
+	}
+	if (move_answered(hl, m))
+		move_end(hl, m);
+	else
+		wake_at(hl, m->due_ms);
+}
+
+static void on_move_ack(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
+{
+	struct hostlink *hl = c->hl;
+	struct hl_move_ack a;
+	struct move *m;
+
+	if (hl_dec_move_ack(p, h->len, &a)) {
+		violation(c, "malformed move-ack");
+		return;
+	}
+	for (m = hl->moves; m && m->id != a.id; m = m->next)
+		;
+	if (!m || m->phase != a.phase)
+		return; /* late: that phase ended without it */
+	for (uint32_t i = 0; i < m->nr; i++) {
+		if (m->p[i].c == c && m->p[i].waiting) {
+			m->p[i].waiting--;
+			break;
+		}
+	}
+	if (move_answered(hl, m))
+		move_advance(hl, m);
+}
+
+/* Phases whose time ran out end now; return the next due time (0: none). */
+static uint64_t moves_tick(struct hostlink *hl, uint64_t now)
+{
+	uint64_t next = 0;
+	bool again = true;
+
+	while (again) {
+		again = false;
+		next = 0;
+		for (struct move *m = hl->moves; m; m = m->next) {
+			if (m->due_ms > now) {
+				if (!next || m->due_ms < next)
+					next = m->due_ms;
+				continue;
+			}
+			for (uint32_t i = 0; i < m->nr; i++) {
+				if (m->p[i].waiting && conn_of_host(hl, m->p[i].host) == m->p[i].c) {
+					hl->st.move_timeouts++;
+					hlog(hl, LOG_WARNING, "move %llu: host=%u did not answer %s in %u ms: going on without it",
+					     (unsigned long long)m->id, m->p[i].host,
+					     m->phase == HL_MOVE_PAUSED ? "pause" : "remap", MOVE_TIMEOUT_MS);
+				}
+			}
+			move_advance(hl, m); /* may free m and start others: look again */
+			again = true;
+			break;
+		}
+	}
+	return next;
+}
+
 /* ------------------------------------------------------------ observer */
 
 static void obs_accepted(void *opaque, const struct core_extent_info *x)
@@ -463,6 +730,7 @@ static void obs_released(void *opaque, const struct core_extent_info *x)
 static void obs_revoked(void *opaque, const struct core_extent_info *x)
 {
 	send_unmap(opaque, x, HL_UNMAP_REVOKED);
+	moves_take(opaque); /* a shared grant left to others: move them (docs/host-link.md) */
 }
 
 static int enc_irq_cb(struct wwr *w, const void *arg)
@@ -727,6 +995,9 @@ static void on_message(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		break;
 	case HL_WRITE_REQ:
 		on_io(c, h, p, true);
+		break;
+	case HL_MOVE_ACK:
+		on_move_ack(c, h, p);
 		break;
 	case HL_ERROR:
 		hlog(c->hl, LOG_INFO, "host=%u sent error, closing", c->host);
@@ -1169,6 +1440,12 @@ void hostlink_free(struct hostlink *hl)
 		free(l->path);
 		free(l);
 	}
+	while (hl->moves) {
+		struct move *m = hl->moves;
+
+		hl->moves = m->next;
+		move_free(m);
+	}
 	free(hl->by_host);
 	free(hl->faults);
 	free(hl);
@@ -1239,6 +1516,12 @@ int64_t hostlink_tick(struct hostlink *hl)
 		} else if (!next || c->hello_due_ms < next) {
 			next = c->hello_due_ms;
 		}
+	}
+	if (hl->moves) {
+		uint64_t due = moves_tick(hl, now);
+
+		if (due && (!next || due < next))
+			next = due;
 	}
 	reap(hl);
 	if (hl->retry_due_ms && (!next || hl->retry_due_ms < next))

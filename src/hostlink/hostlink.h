@@ -196,6 +196,8 @@ struct hostlink_stats {
 	uint64_t irqs, maps, unmaps;
 	uint64_t violations;        /* connections dropped for protocol violations */
 	uint64_t map_errors;        /* accepted capacity with no segment to send */
+	uint64_t moves;             /* shared grants whose sharers were moved (forced release) */
+	uint64_t move_timeouts;     /* sharers that did not answer PAUSE or REMAP in time */
 };
 void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out);
 

@@ -64,6 +64,9 @@ const char *hl_type_name(uint8_t type)
 	case HL_WRITE_REQ: return "write-req";
 	case HL_WRITE_RSP: return "write-rsp";
 	case HL_DIAG: return "diag";
+	case HL_PAUSE: return "pause";
+	case HL_MOVE_ACK: return "move-ack";
+	case HL_REMAP: return "remap";
 	case HL_ERROR: return "error";
 	case HL_APP_LIST_REQ: return "app-list-req";
 	case HL_APP_LIST_RSP: return "app-list-rsp";
@@ -248,6 +251,83 @@ int hl_dec_map(const uint8_t *p, size_t len, struct hl_map *m)
 	    __builtin_add_overflow(m->offset, m->len, &end))
 		return -EINVAL;
 	return 0;
+}
+
+/* PAUSE: 0x00 dpa(8) 0x08 len(8) 0x10 move id(8) */
+int hl_enc_pause(struct wwr *w, const struct hl_pause *m)
+{
+	wwr_u64le(w, m->dpa);
+	wwr_u64le(w, m->len);
+	wwr_u64le(w, m->id);
+	return w->bad ? -ENOBUFS : 0;
+}
+
+int hl_dec_pause(const uint8_t *p, size_t len, struct hl_pause *m)
+{
+	struct wrd r;
+	uint64_t end;
+	int err;
+
+	wrd_init(&r, p, len);
+	m->dpa = wrd_u64le(&r);
+	m->len = wrd_u64le(&r);
+	m->id = wrd_u64le(&r);
+	err = fixed_result(&r);
+	if (err)
+		return err;
+	if (!m->len || !m->id || __builtin_add_overflow(m->dpa, m->len, &end))
+		return -EINVAL;
+	return 0;
+}
+
+/* MOVE_ACK: 0x00 move id(8) 0x08 phase(4) 0x0c rsvd(4) */
+int hl_enc_move_ack(struct wwr *w, const struct hl_move_ack *m)
+{
+	wwr_u64le(w, m->id);
+	wwr_u32le(w, m->phase);
+	wwr_zero(w, 4);
+	return w->bad ? -ENOBUFS : 0;
+}
+
+int hl_dec_move_ack(const uint8_t *p, size_t len, struct hl_move_ack *m)
+{
+	struct wrd r;
+	int err;
+
+	wrd_init(&r, p, len);
+	m->id = wrd_u64le(&r);
+	m->phase = wrd_u32le(&r);
+	wrd_skip(&r, 4);
+	err = fixed_result(&r);
+	if (err)
+		return err;
+	if (!m->id || (m->phase != HL_MOVE_PAUSED && m->phase != HL_MOVE_REMAPPED))
+		return -EINVAL;
+	return 0;
+}
+
+/* REMAP: 0x00 a MAP payload (0x20) 0x20 move id(8) */
+int hl_enc_remap(struct wwr *w, const struct hl_remap *m)
+{
+	hl_enc_map(w, &m->map);
+	wwr_u64le(w, m->id);
+	return w->bad ? -ENOBUFS : 0;
+}
+
+int hl_dec_remap(const uint8_t *p, size_t len, struct hl_remap *m)
+{
+	struct wrd r;
+	int err;
+
+	if (len != HL_REMAP_SIZE)
+		return -EMSGSIZE;
+	err = hl_dec_map(p, HL_MAP_SIZE, &m->map);
+	if (err)
+		return err;
+	wrd_init(&r, p + HL_MAP_SIZE, len - HL_MAP_SIZE);
+	m->id = wrd_u64le(&r);
+	err = fixed_result(&r);
+	return err ? err : m->id ? 0 : -EINVAL;
 }
 
 /* UNMAP: 0x00 dpa(8) 0x08 len(8) 0x10 reason(4) 0x14 rsvd(4) */

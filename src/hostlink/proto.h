@@ -44,6 +44,9 @@ enum hl_type {
 	HL_WRITE_RSP = 0x0b,
 	HL_DIAG = 0x0c,             /* device -> host: why the next CCI_RSP failed (negotiated) */
 	HL_ERROR = 0x0f,
+	HL_PAUSE = 0x10,            /* device -> host: stop writing a shared range (a move) */
+	HL_MOVE_ACK = 0x11,         /* host -> device: paused, or remapped */
+	HL_REMAP = 0x12,            /* device -> host: the range's new fd (SCM_RIGHTS), map it in place */
 	HL_APP_LIST_REQ = 0x20,
 	HL_APP_LIST_RSP = 0x21,
 	HL_APP_OPEN_REQ = 0x22,
@@ -103,6 +106,11 @@ struct hl_hdr {
 #define HL_APP_CLOSE_REQ_SIZE 8u
 #define HL_APP_CLOSE_RSP_SIZE 8u
 #define HL_APP_REVOKE_SIZE 8u
+#define HL_PAUSE_SIZE 0x18u
+#define HL_MOVE_ACK_SIZE 0x10u
+#define HL_REMAP_SIZE 0x28u
+#define HL_MOVE_PAUSED 1u           /* hl_move_ack.phase */
+#define HL_MOVE_REMAPPED 2u
 
 #define HL_HELLO_F_MAP 0x1u
 #define HL_HELLO_F_DIAG 0x2u        /* the host understands DIAG */
@@ -143,6 +151,22 @@ struct hl_map {
 struct hl_unmap {
 	uint64_t dpa, len;
 	uint32_t reason;
+};
+
+/* PAUSE: the device moves the sharers of [dpa, dpa+len) to a fresh grant (move id). */
+struct hl_pause {
+	uint64_t dpa, len, id;
+};
+
+struct hl_move_ack {
+	uint64_t id;
+	uint32_t phase;             /* HL_MOVE_PAUSED or HL_MOVE_REMAPPED */
+};
+
+/* REMAP: a MAP that replaces the fd of a range already mapped, in place. */
+struct hl_remap {
+	struct hl_map map;
+	uint64_t id;
 };
 
 struct hl_io_req {
@@ -222,6 +246,12 @@ int hl_enc_map(struct wwr *w, const struct hl_map *m);
 int hl_dec_map(const uint8_t *p, size_t len, struct hl_map *m);
 int hl_enc_unmap(struct wwr *w, const struct hl_unmap *m);
 int hl_dec_unmap(const uint8_t *p, size_t len, struct hl_unmap *m);
+int hl_enc_pause(struct wwr *w, const struct hl_pause *m);
+int hl_dec_pause(const uint8_t *p, size_t len, struct hl_pause *m);
+int hl_enc_move_ack(struct wwr *w, const struct hl_move_ack *m);
+int hl_dec_move_ack(const uint8_t *p, size_t len, struct hl_move_ack *m);
+int hl_enc_remap(struct wwr *w, const struct hl_remap *m);
+int hl_dec_remap(const uint8_t *p, size_t len, struct hl_remap *m);
 /* READ_REQ (data NULL) and WRITE_REQ (len bytes of data follow). */
 int hl_enc_io_req(struct wwr *w, const struct hl_io_req *m);
 int hl_dec_io_req(const uint8_t *p, size_t len, bool with_data, struct hl_io_req *m);

@@ -186,6 +186,12 @@ void mem_dev_free(struct mem_dev *md)
 	for (unsigned int h = 0; md->views && h < md->layout.nr_hosts; h++)
 		free_stores(md, md->views[h]);
 	free_stores(md, md->grants);
+	while (md->retired) { /* their sharers' bytes are in the fresh grants */
+		struct mem_store *r = md->retired;
+
+		md->retired = r->next;
+		mem_store_free(r);
+	}
 	if (md->backing)
 		md->backing->users--;
 	free(md->spare);
@@ -415,6 +421,9 @@ static void store_put(struct mem_dev *md, struct mem_bind *b)
 	int rc = 0;
 
 	b->st = NULL;
+	if (st && st->refs > 1 && st->shared && md->unbinding_forced && !md->trusted &&
+	    (!st->move_id || st->move_new))
+		st->move_wanted = true; /* the revoked host may keep its fd: move the others */
 	if (!st || --st->refs)
 		return;
 	if (st->shared) {
@@ -599,6 +608,145 @@ int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x)
 		any = true;
 	}
 	return any ? 0 : -ENOENT;
+}
+
+int mem_dev_unbind_forced(struct mem_dev *md, const struct core_extent_info *x)
+{
+	int rc;
+
+	md->unbinding_forced = true;
+	rc = mem_dev_unbind(md, x);
+	md->unbinding_forced = false;
+	return rc;
+}
+
+/* ------------------------------------------------ moving a grant's sharers */
+
+uint64_t mem_dev_move_take(struct mem_dev *md)
+{
+	for (struct mem_store *st = md->grants; st; st = st->next) {
+		if (st->move_wanted && !st->move_id) {
+			st->move_wanted = false;
+			st->move_id = ++md->next_move_id;
+			return st->move_id;
+		}
+	}
+	return 0;
+}
+
+static struct mem_store *grant_of_move(const struct mem_dev *md, uint64_t id)
+{
+	for (struct mem_store *st = md->grants; st; st = st->next)
+		if (st->move_id == id)
+			return st;
+	return NULL;
+}
+
+int mem_dev_move_sharers(const struct mem_dev *md, uint64_t id, struct mem_move_sharer *out,
+			 uint32_t max, uint32_t *nr)
+{
+	const struct mem_store *st = id ? grant_of_move(md, id) : NULL;
+	uint32_t n = 0;
+
+	*nr = 0;
+	if (!st)
+		return -ENOENT;
+	for (uint16_t h = 0; h < md->layout.nr_hosts; h++) {
+		const struct bind_tree *t = &md->trees[h];
+
+		for (const struct mem_bind *b = mem_bind_first_from(t, 0); b; b = mem_bind_next(t, b)) {
+			if (b->st != st)
+				continue;
+			if (n < max)
+				out[n] = (struct mem_move_sharer){ .host = h, .dpa = b->dpa, .len = b->len };
+			n++;
+		}
+	}
+	*nr = n;
+	return 0;
+}
+
+int mem_dev_move_switch(struct mem_dev *md, uint64_t id)
+{
+	struct mem_store *old = id ? grant_of_move(md, id) : NULL, *st;
+	char msg[256];
+	int rc;
+
+	if (!old)
+		return -ENOENT;
+	if (old->move_new)
+		return -EALREADY;
+	rc = mem_store_new(old->be, old->base, old->len, true, 0, &st, msg, sizeof(msg));
+	if (!rc) {
+		rc = mem_fd_copy(old->fd, 0, st->fd, 0, old->len, old->be->page_size, false);
+		if (rc) {
+			md->stats.copy_errors++;
+			snprintf(msg, sizeof(msg), "moving the sharers of a shared grant of backend %s offset=0x%llx: %s",
+				 old->be->id, (unsigned long long)old->base, strerror(-rc));
+			mem_store_free(st);
+		}
+	}
+	if (rc) {
+		note(md, msg);
+		return rc;
+	}
+	st->writable = old->writable;
+	st->move_id = id;
+	st->move_new = true;
+	for (uint16_t h = 0; h < md->layout.nr_hosts; h++) {
+		struct bind_tree *t = &md->trees[h];
+
+		for (struct mem_bind *b = mem_bind_first_from(t, 0); b; b = mem_bind_next(t, b)) {
+			if (b->st != old)
+				continue;
+			b->st = st;
+			st->refs++;
+			old->refs--;
+			if (b->mapped && mem_window_map(&md->wins[h], b->dpa, b->len, st->fd,
+							mem_bind_off(b), b->writable, msg, sizeof(msg))) {
+				md->stats.map_errors++;
+				note(md, msg);
+			}
+		}
+	}
+	/* the fresh grant takes the old one's place; the old one waits, retired */
+	for (struct mem_store **p = &md->grants; *p; p = &(*p)->next) {
+		if (*p == old) {
+			*p = old->next;
+			break;
+		}
+	}
+	st->next = md->grants;
+	md->grants = st;
+	old->next = md->retired;
+	md->retired = old;
+	md->stats.nr_stores++;
+	md->stats.moves++;
+	return 0;
+}
+
+void mem_dev_move_finish(struct mem_dev *md, uint64_t id)
+{
+	struct mem_store *st = id ? grant_of_move(md, id) : NULL;
+
+	if (st) {
+		st->move_id = 0;
+		st->move_new = false;
+	}
+	for (struct mem_store **p = &md->retired; id && *p; p = &(*p)->next) {
+		struct mem_store *r = *p;
+
+		if (r->move_id != id)
+			continue;
+		*p = r->next;
+		if (mem_fd_punch(r->fd, 0, r->size, r->be->page_size)) {
+			md->stats.copy_errors++;
+			note(md, "punching a retired shared grant failed: its kept fds may still show the data");
+		}
+		md->stats.nr_stores--;
+		mem_store_free(r);
+		return;
+	}
 }
 
 int mem_dev_sanitize(struct mem_dev *md, const struct core_extent_info *x)

@@ -234,6 +234,41 @@ int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err
  */
 int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x);
 /*
+ * mem_dev_unbind_forced() - the extent_revoked observer: mem_dev_unbind(),
+ * and a shared grant the host leaves while other hosts still share it is
+ * marked to be moved (docs/memory.md "Moving the sharers"): the revoked
+ * host may have kept an fd of it, so the others must get a fresh one.
+ */
+int mem_dev_unbind_forced(struct mem_dev *md, const struct core_extent_info *x);
+
+/*
+ * Moving the sharers of a shared grant off it (docs/memory.md).  The caller
+ * (the host link) runs the protocol: pause the sharers, switch, hand out the
+ * new fd, finish.  Ids are never 0.
+ *
+ * mem_dev_move_take() - the next grant marked by mem_dev_unbind_forced() and
+ *   not yet taken: its move id (0: none).  Trusted devices never mark.
+ * mem_dev_move_sharers() - the bindings that use move id's live grant now
+ *   (its sharers), up to max into out; *nr: how many there are.  Return 0
+ *   or -ENOENT (the grant is gone: its last sharer left, so it was punched).
+ * mem_dev_move_switch() - a fresh grant gets a copy of the old one's bytes
+ *   and every binding of the old one (host windows remapped); the old grant
+ *   is kept, retired, for mem_dev_move_finish().  Return 0, -ENOENT (gone),
+ *   -EALREADY (switched before) or -errno (nothing changed; message in
+ *   mem_dev_last_error()).
+ * mem_dev_move_finish() - punch and close the retired grant of move id (and
+ *   forget the id): whatever kept its fd sees fresh pages.  No-op when none.
+ */
+struct mem_move_sharer {
+	uint16_t host;
+	uint64_t dpa, len;
+};
+uint64_t mem_dev_move_take(struct mem_dev *md);
+int mem_dev_move_sharers(const struct mem_dev *md, uint64_t id, struct mem_move_sharer *out,
+			 uint32_t max, uint32_t *nr);
+int mem_dev_move_switch(struct mem_dev *md, uint64_t id);
+void mem_dev_move_finish(struct mem_dev *md, uint64_t id);
+/*
  * mem_dev_sanitize() - the capacity_freed observer: when x->sanitize, zero
  * the range in its backend (single: dpa - region0.base; tagged: the backend
  * of x->ext.tag at x->tag_offset).  Return: 0 (also when there is nothing to
@@ -305,6 +340,7 @@ struct mem_dev_stats {
 	uint64_t sanitize_errors;
 	uint64_t copy_errors;    /* copy into or back from a view / shared grant failed */
 	uint32_t nr_stores;      /* live views and shared grants (one fd each) */
+	uint64_t moves;          /* shared grants whose sharers were moved to a fresh one */
 };
 void mem_dev_stats_get(const struct mem_dev *md, struct mem_dev_stats *out);
 /* The message of the last error in an observer callback ("" if none); owned by md. */

@@ -34,6 +34,9 @@ struct mem_store {
 	bool writable;           /* a shared grant in a writable region: copied back when it goes */
 	uint16_t host;           /* a view's host */
 	uint32_t refs;           /* bindings that use it */
+	uint64_t move_id;        /* a shared grant its sharers are being moved off (or onto); 0: none */
+	bool move_wanted;        /* a forced release left it shared: mem_dev_move_take() */
+	bool move_new;           /* the fresh grant of move_id (switched), until it finishes */
 	struct mem_store *next;  /* the mem_dev's list (views of one host, or grants) */
 };
 

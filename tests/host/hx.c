@@ -79,6 +79,8 @@ void hx_init_opts(struct hx *x, const struct hx_opts *o)
 	}
 	cfg.regions[0].sharable = true; /* shared sequences: tagged groups live in region 0 */
 	cfg.pending_timeout_ms = o->pending_timeout_ms;
+	if (o->nr_hosts)
+		cfg.nr_hosts = o->nr_hosts;
 	mc.trusted = o->trusted_hosts;
 	assert_int_equal(core_dev_new(&cfg, &x->dev, &diag), 0);
 	for (uint8_t r = 0; r < 2; r++) {

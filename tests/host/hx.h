@@ -55,6 +55,7 @@ struct hx_opts {
 	const struct core_observer *obs; /* borrowed; registered after the fixture's own */
 	void *obs_opaque;
 	bool trusted_hosts;              /* mem_dev_cfg.trusted: hosts get the backend fd */
+	uint16_t nr_hosts;               /* 0: the default (2) */
 };
 void hx_init_opts(struct hx *x, const struct hx_opts *o);
 void hx_fini(struct hx *x);

@@ -106,8 +106,8 @@ static int raw_next(struct hx *x, struct raw *r, uint8_t want, uint8_t *payload,
 		       r->got >= HL_HDR_SIZE + h.len) {
 			int mfd = -1;
 
-			if (h.type == HL_MAP) {
-				assert_true(r->nr_fds > 0); /* exactly one fd per MAP */
+			if (h.type == HL_MAP || h.type == HL_REMAP) {
+				assert_true(r->nr_fds > 0); /* exactly one fd per MAP and REMAP */
 				mfd = r->fds[0];
 				memmove(r->fds, r->fds + 1, --r->nr_fds * sizeof(int));
 			}
@@ -542,6 +542,333 @@ static void test_agent_exit_removes_only_its_own_app_socket(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* ------------------------------------- a forced release of one sharer moves the others */
+
+#define PAT3 0xc7 /* the remaining sharers' data after the move */
+
+static int setup_three(void **state)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+	struct hx_opts o = { .nr_hosts = 3 };
+
+	assert_non_null(x);
+	hx_init_opts(x, &o);
+	*state = x;
+	return 0;
+}
+
+static int setup_three_trusted(void **state)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+	struct hx_opts o = { .nr_hosts = 3, .trusted_hosts = true };
+
+	assert_non_null(x);
+	hx_init_opts(x, &o);
+	*state = x;
+	return 0;
+}
+
+static void send_move_ack(struct raw *r, uint64_t id, uint32_t phase)
+{
+	const struct hl_move_ack a = { .id = id, .phase = phase };
+	uint8_t msg[64];
+	struct wwr w;
+
+	wwr_init(&w, msg, sizeof(msg));
+	hl_msg_begin(&w, HL_MOVE_ACK, ++r->seq);
+	assert_int_equal(hl_enc_move_ack(&w, &a), 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(r->sock, msg, w.off), (ssize_t)w.off);
+}
+
+/* Host h (raw) joins tag A's allocation at [d, d+len) with enable-shared. */
+static void join_shared(struct hx *x, struct raw *r, uint16_t h, uint64_t d, uint64_t len,
+			struct map_fd *m)
+{
+	struct core_add_req req = { .host = h, .policy = CXLDCD_ADD_ENABLE_SHARED };
+	struct cxldcd_diag diag;
+
+	assert_int_equal(cxldcd_tag_parse(TAG_A, req.tag), 0);
+	assert_int_equal(core_add(x->dev, &req, NULL, &diag), CXLDCD_RC_SUCCESS);
+	raw_accept(x, r, d, len, m);
+}
+
+/* Raw hosts 0, 1, 2 share tag A's allocation [d, d+len) (host 0 first), each mapping it. */
+static void three_sharers(struct hx *x, uint64_t d, uint64_t len, struct raw r[3],
+			  struct map_fd m[3], uint8_t *p[3])
+{
+	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
+	uint8_t buf[64];
+
+	for (uint16_t i = 0; i < 3; i++) {
+		raw_open(x, &r[i], i);
+		assert_int_equal(raw_next(x, &r[i], HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	}
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	raw_accept(x, &r[0], d, len, &m[0]);
+	join_shared(x, &r[1], 1, d, len, &m[1]);
+	join_shared(x, &r[2], 2, d, len, &m[2]);
+	for (int i = 0; i < 3; i++)
+		p[i] = map_it(&m[i]);
+}
+
+/* The PAUSE r gets: for [d, d+len); return its move id. */
+static uint64_t expect_pause(struct hx *x, struct raw *r, uint64_t d, uint64_t len)
+{
+	uint8_t pl[64];
+	struct hl_pause pm;
+
+	assert_int_equal(raw_next(x, r, HL_PAUSE, pl, sizeof(pl), NULL), 0);
+	assert_int_equal(hl_dec_pause(pl, HL_PAUSE_SIZE, &pm), 0);
+	assert_int_equal(pm.dpa, d);
+	assert_int_equal(pm.len, len);
+	return pm.id;
+}
+
+/* The REMAP r gets for [d, d+len) of move id: its fd, mapped in place at p, as the library does. */
+static int expect_remap(struct hx *x, struct raw *r, uint64_t d, uint64_t len, uint64_t id,
+			uint8_t *p, int old_fd)
+{
+	uint8_t pl[64];
+	struct hl_remap rm;
+	struct stat a, b;
+	int fd = -1;
+
+	assert_int_equal(raw_next(x, r, HL_REMAP, pl, sizeof(pl), &fd), 0);
+	assert_int_equal(hl_dec_remap(pl, HL_REMAP_SIZE, &rm), 0);
+	assert_int_equal(rm.map.dpa, d);
+	assert_int_equal(rm.map.len, len);
+	assert_int_equal(rm.id, id);
+	assert_true(rm.map.flags & HL_MAP_F_WRITABLE);
+	assert_true(fd >= 0);
+	/* a fresh grant of exactly the allocation, not the one the revoked host kept */
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(fstat(old_fd, &b), 0);
+	assert_false(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	assert_int_equal(a.st_size, len);
+	assert_true(mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+			 (off_t)rm.map.offset) == p);
+	return fd;
+}
+
+/* Every byte of fd (whole, fstat size): none is v. */
+static void fd_has_none_of(int fd, uint8_t v)
+{
+	uint8_t chunk[65536];
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	for (off_t off = 0; off < st.st_size; off += (off_t)sizeof(chunk)) {
+		ssize_t n = pread(fd, chunk, sizeof(chunk), off);
+
+		assert_true(n > 0);
+		assert_null(memchr(chunk, v, (size_t)n));
+	}
+}
+
+/*
+ * Three sharers; host 0 is forced out and keeps its fd and mapping.  Hosts
+ * 1 and 2 are paused, moved to a fresh grant in place, and keep sharing:
+ * what they wrote before survives; host 0 sees nothing of theirs (before or
+ * after), and its writes reach neither of them nor the slow path.
+ */
+static void test_a_forced_out_sharer_keeps_nothing_of_the_others(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 64 * MiB, len = 2 * MiB;
+	struct mem_dev_stats ms;
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t *p[3];
+	uint64_t id;
+	int nfd[3] = { -1, -1, -1 };
+
+	three_sharers(x, d, len, r, m, p);
+	memset(p[1], PAT1, MiB);
+	memset(p[2] + MiB, PAT2, MiB);
+	assert_true(all_are(p[0], MiB, PAT1) && all_are(p[0] + MiB, MiB, PAT2));
+
+	force_release(x, 0, d, len, false);
+	id = expect_pause(x, &r[1], d, len);
+	assert_int_equal(expect_pause(x, &r[2], d, len), id);
+	mem_dev_stats_get(x->md, &ms);
+	assert_int_equal(ms.moves, 0); /* nothing moves before both have paused */
+	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
+	send_move_ack(&r[2], id, HL_MOVE_PAUSED);
+	for (int h = 1; h < 3; h++) {
+		nfd[h] = expect_remap(x, &r[h], d, len, id, p[h], m[0].fd);
+		send_move_ack(&r[h], id, HL_MOVE_REMAPPED);
+	}
+	hx_pump(x, 50);
+	mem_dev_stats_get(x->md, &ms);
+	assert_int_equal(ms.moves, 1);
+
+	/* what they wrote before the move is theirs still */
+	for (int h = 1; h < 3; h++)
+		assert_true(all_are(p[h], MiB, PAT1) && all_are(p[h] + MiB, MiB, PAT2));
+	/* the forced-out host's fd and mapping hold none of it any more */
+	assert_null(memchr(p[0], PAT1, len));
+	assert_null(memchr(p[0], PAT2, len));
+	fd_has_none_of(m[0].fd, PAT1);
+	fd_has_none_of(m[0].fd, PAT2);
+	/* they keep sharing; host 0 sees none of it and reaches none of them */
+	memset(p[1], PAT3, len);
+	assert_true(all_are(p[2], len, PAT3));
+	assert_null(memchr(p[0], PAT3, len));
+	fd_has_none_of(m[0].fd, PAT3);
+	memset(p[0], EVIL, len);
+	assert_int_equal(pwrite(m[0].fd, p[0], len, 0), (ssize_t)len);
+	assert_true(all_are(p[1], len, PAT3));
+	assert_true(all_are(p[2], len, PAT3));
+	expect_slow_path(x, 1, d, len, PAT3);
+	expect_slow_path(x, 2, d, len, PAT3);
+
+	for (int i = 0; i < 3; i++) {
+		munmap(p[i], len);
+		close(m[i].fd);
+		if (nfd[i] >= 0)
+			close(nfd[i]);
+		raw_close(&r[i]);
+	}
+}
+
+/*
+ * A sharer that answers neither PAUSE nor REMAP does not hold the move up:
+ * after the timeout (2 s each) the device moves on without it, the other
+ * sharer is moved, and the old grant is punched.
+ */
+static void test_a_silent_sharer_does_not_hold_the_move(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 96 * MiB, len = 2 * MiB;
+	struct hostlink_stats hs;
+	struct mem_dev_stats ms;
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t *p[3];
+	uint64_t id;
+	int nfd = -1;
+
+	three_sharers(x, d, len, r, m, p);
+	memset(p[1], PAT1, len);
+	force_release(x, 0, d, len, false);
+	id = expect_pause(x, &r[1], d, len);
+	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
+	/* host 2 says nothing */
+	for (int i = 0; i < 25; i++) {
+		hx_pump(x, 10);
+		usleep(100000); /* past the 2 s a sharer has to answer */
+	}
+	nfd = expect_remap(x, &r[1], d, len, id, p[1], m[0].fd);
+	send_move_ack(&r[1], id, HL_MOVE_REMAPPED);
+	for (int i = 0; i < 25; i++) {
+		hx_pump(x, 10);
+		usleep(100000); /* past the 2 s a sharer has to answer */
+	}
+	hostlink_stats_get(x->hl, &hs);
+	assert_int_equal(hs.moves, 1);
+	assert_int_equal(hs.move_timeouts, 2); /* host 2: pause, then remap */
+	mem_dev_stats_get(x->md, &ms);
+	assert_int_equal(ms.moves, 1);
+	assert_true(all_are(p[1], len, PAT1));
+	assert_null(memchr(p[0], PAT1, len)); /* the old grant is punched */
+	memset(p[1], PAT3, len);
+	expect_slow_path(x, 2, d, len, PAT3); /* host 2's binding moved with the grant */
+	for (int i = 0; i < 3; i++) {
+		munmap(p[i], len);
+		close(m[i].fd);
+		raw_close(&r[i]);
+	}
+	close(nfd);
+}
+
+/*
+ * The real agent as a sharer (host 0), with raw host 1; host 2 is forced
+ * out.  The agent pauses and remaps its group mapping in place by itself:
+ * the same address keeps the data and shares host 1's later writes, and
+ * host 2's kept mapping sees none of them.
+ */
+static void test_the_agent_moves_its_group_mapping_in_place(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
+	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
+	struct cxldcd_host_stats st;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t buf[64], tag[16], *g, *p1, *p2;
+	uint64_t id, size;
+	void *addr;
+	int nfd;
+
+	hx_host_start(x);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 100);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
+	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
+	assert_int_equal(size, len);
+	g = addr;
+	raw_open(x, &r1, 1);
+	raw_open(x, &r2, 2);
+	assert_int_equal(raw_next(x, &r1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, &r2, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	join_shared(x, &r1, 1, d, len, &m1);
+	join_shared(x, &r2, 2, d, len, &m2);
+	p1 = map_it(&m1);
+	p2 = map_it(&m2);
+	memset(g, PAT1, len);
+	assert_true(all_are(p1, len, PAT1) && all_are(p2, len, PAT1));
+
+	force_release(x, 2, d, len, false);
+	id = expect_pause(x, &r1, d, len);
+	send_move_ack(&r1, id, HL_MOVE_PAUSED);
+	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
+	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	hx_pump(x, 100);
+	cxldcd_host_get_stats(x->h, &st);
+	assert_int_equal(st.pauses, 1);
+	assert_int_equal(st.remaps, 1);
+	assert_true(all_are(g, len, PAT1)); /* same address, same data */
+	memset(p1, PAT3, len);
+	assert_true(all_are(g, len, PAT3)); /* still sharing with host 1 */
+	memset(g, PAT2, MiB);               /* and writable again */
+	assert_true(all_are(p1, MiB, PAT2));
+	assert_null(memchr(p2, PAT3, len)); /* host 2 kept nothing */
+	assert_null(memchr(p2, PAT2, len));
+	memset(p2, EVIL, len);
+	assert_true(all_are(g + MiB, MiB, PAT3));
+	munmap(p1, len);
+	munmap(p2, len);
+	close(m1.fd);
+	close(m2.fd);
+	close(nfd);
+	raw_close(&r1);
+	raw_close(&r2);
+}
+
+/* trusted-hosts=on keeps the old behaviour: one backend fd, nothing moves. */
+static void test_trusted_sharers_are_not_moved(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 64 * MiB, len = 2 * MiB;
+	struct mem_dev_stats ms;
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t *p[3], pl[64];
+
+	three_sharers(x, d, len, r, m, p);
+	force_release(x, 0, d, len, false);
+	assert_int_equal(raw_next(x, &r[1], HL_PAUSE, pl, sizeof(pl), NULL), -1);
+	mem_dev_stats_get(x->md, &ms);
+	assert_int_equal(ms.moves, 0);
+	for (int i = 0; i < 3; i++) {
+		munmap(p[i], len);
+		close(m[i].fd);
+		raw_close(&r[i]);
+	}
+}
+
 static int setup_trusted(void **state)
 {
 	struct hx *x = calloc(1, sizeof(*x));
@@ -609,6 +936,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_released_data_reaches_the_next_owner_unless_sanitized, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_hosts_never_get_the_backend_fd, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_agent_exit_removes_only_its_own_app_socket, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_forced_out_sharer_keeps_nothing_of_the_others, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_silent_sharer_does_not_hold_the_move, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_the_agent_moves_its_group_mapping_in_place, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_trusted_sharers_are_not_moved, setup_three_trusted, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_hosts_get_the_backend_fd, setup_trusted, hx_teardown),
 	};
 
