@@ -82,6 +82,9 @@ static void check_truncations(const uint8_t *p, size_t len, dec_fn *dec)
 		struct hl_map d;
 		struct hl_unmap e;
 		struct hl_app_open_req f;
+		struct hl_pause g;
+		struct hl_move_ack h;
+		struct hl_remap i;
 	} out;
 
 	for (size_t n = 0; n < len; n++)
@@ -179,6 +182,61 @@ static void test_irq_map_unmap_bytes(void **state)
 	assert_int_equal(hl_dec_unmap(buf, HL_UNMAP_SIZE, &du), 0);
 	assert_int_equal(du.reason, 2);
 	check_truncations(buf, HL_UNMAP_SIZE, (dec_fn *)hl_dec_unmap);
+}
+
+/* PAUSE, MOVE_ACK and REMAP as docs/host-link.md lays them out (a move). */
+static void test_move_messages_bytes(void **state)
+{
+	struct hl_pause pm = { .dpa = 0x10000000, .len = 0x200000, .id = 7 }, dp;
+	struct hl_move_ack a = { .id = 7, .phase = HL_MOVE_REMAPPED }, da;
+	struct hl_remap rm = { .map = { .dpa = 0x10000000, .len = 0x200000, .offset = 0,
+					.flags = HL_MAP_F_WRITABLE },
+			       .id = 7 }, dr;
+	uint8_t buf[64], want[0x28] = { 0 };
+	struct wwr w;
+
+	(void)state;
+	put64(want, 0x10000000);
+	put64(want + 8, 0x200000);
+	put64(want + 0x10, 7);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_pause(&w, &pm);
+	assert_int_equal(w.off, HL_PAUSE_SIZE);
+	assert_memory_equal(buf, want, HL_PAUSE_SIZE);
+	assert_int_equal(hl_dec_pause(buf, HL_PAUSE_SIZE, &dp), 0);
+	assert_int_equal(dp.id, 7);
+	check_truncations(buf, HL_PAUSE_SIZE, (dec_fn *)hl_dec_pause);
+	put64(buf + 0x10, 0); /* id 0 */
+	assert_int_equal(hl_dec_pause(buf, HL_PAUSE_SIZE, &dp), -EINVAL);
+
+	memset(want, 0, sizeof(want));
+	put64(want, 7);
+	want[8] = 2;
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_move_ack(&w, &a);
+	assert_int_equal(w.off, HL_MOVE_ACK_SIZE);
+	assert_memory_equal(buf, want, HL_MOVE_ACK_SIZE);
+	assert_int_equal(hl_dec_move_ack(buf, HL_MOVE_ACK_SIZE, &da), 0);
+	assert_int_equal(da.phase, HL_MOVE_REMAPPED);
+	check_truncations(buf, HL_MOVE_ACK_SIZE, (dec_fn *)hl_dec_move_ack);
+	buf[8] = 3; /* no such phase */
+	assert_int_equal(hl_dec_move_ack(buf, HL_MOVE_ACK_SIZE, &da), -EINVAL);
+
+	memset(want, 0, sizeof(want));
+	put64(want, 0x10000000);
+	put64(want + 8, 0x200000);
+	want[0x18] = 1;
+	put64(want + 0x20, 7);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_remap(&w, &rm);
+	assert_int_equal(w.off, HL_REMAP_SIZE);
+	assert_memory_equal(buf, want, HL_REMAP_SIZE);
+	assert_int_equal(hl_dec_remap(buf, HL_REMAP_SIZE, &dr), 0);
+	assert_int_equal(dr.id, 7);
+	assert_int_equal(dr.map.len, 0x200000);
+	check_truncations(buf, HL_REMAP_SIZE, (dec_fn *)hl_dec_remap);
+	put64(buf + 8, 0); /* length 0 */
+	assert_int_equal(hl_dec_remap(buf, HL_REMAP_SIZE, &dr), -EINVAL);
 }
 
 static void test_read_write_requests_and_responses(void **state)
@@ -376,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_header_rejects_bad_magic_version_and_length),
 		cmocka_unit_test(test_hello_and_ack_bytes),
 		cmocka_unit_test(test_irq_map_unmap_bytes),
+		cmocka_unit_test(test_move_messages_bytes),
 		cmocka_unit_test(test_read_write_requests_and_responses),
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test(test_diag_message),
