@@ -48,7 +48,7 @@ static uint64_t now_ms(void)
 
 static void start(struct dproc *p, const char *const *extra)
 {
-	const char *argv[32] = { "--trace=qmp", "-object", OBJ, "-device", DEV };
+	const char *argv[32] = { "--log-level=debug", "-object", OBJ, "-device", DEV };
 	struct qmp_client *c;
 	int n = 5;
 
