@@ -496,37 +496,53 @@ static void set_gaps(const struct bt_tree *t, struct bt_cur *c)
 
 void bt_need(const struct bt_tree *t, uint32_t k, struct bt_need *need)
 {
-	uint64_t n = (uint64_t)t->count + k, m = 2 * BT_MIN, s = k, per = BT_MIN;
+	uint64_t n = (uint64_t)t->count + k, m = BT_MIN, s = k, per = BT_MIN;
 	uint32_t h = 1;
 
 	if (!k)
 		return;
-	while (m <= n) {
+	/*
+	 * A tree of h levels holds more than BT_MIN^(h-1) entries: every node
+	 * but the root and the last one of each level (see split_at_end())
+	 * has BT_MIN or more.
+	 */
+	while (m < n) {
 		h++;
 		m *= BT_MIN;
 	}
 	/*
-	 * Each split at a level takes BT_MIN additions out of the slack of
-	 * that level's nodes, and a level starts with at most one node per
-	 * BT_MIN^(L+1) entries, so the splits at level L are at most
-	 * min(splits below, nodes + splits below / BT_MIN).  Plus the root of
-	 * an empty tree (a leaf) and one new root per level the tree may grow.
+	 * A split in the middle takes BT_MIN additions out of the slack of
+	 * a level's nodes; a split at the end leaves a full node behind (one
+	 * more split without slack) and a node of one entry, which needs
+	 * BT_B - 1 additions to split again.  A level starts with at most one
+	 * node per BT_MIN^(L+1) entries plus its last one (and rounding), so
+	 * the splits at level L are at most min(splits below, nodes + 3 +
+	 * 2 * splits below / BT_MIN).  Plus the root of an empty tree (a leaf)
+	 * and one new root per level the tree may grow.
 	 */
 	need->n[0] += !t->root;
 	for (uint32_t L = 1; L <= h; L++)
 		need->n[bt_kind(L)]++;
 	for (uint32_t L = 0; L < h; L++, per *= BT_MIN) {
-		uint64_t cap = t->count / per + 1 + s / BT_MIN;
+		uint64_t cap = t->count / per + 3 + 2 * s / BT_MIN;
 
 		s = cap < s ? cap : s;
 		need->n[bt_kind(L)] += s;
 	}
 }
 
-static struct bt_node *split(struct bt_pool *p, struct bt_node *n)
+/*
+ * Split the full node n, moving its upper half to a new right sibling; or,
+ * at_end (the addition goes past the last entry of the tree's last node
+ * of its level), moving nothing: n stays full and the addition starts the
+ * new node.  Extents added in DPA order so fill their leaves instead of
+ * leaving them half empty.  Only the last node of a level can hold fewer
+ * than BT_MIN entries that way; removal treats it like any other.
+ */
+static struct bt_node *split(struct bt_pool *p, struct bt_node *n, bool at_end)
 {
 	struct bt_node *r = node_get(p, n->lvl);
-	uint32_t h = n->n / 2;
+	uint32_t h = at_end ? n->n : n->n / 2;
 
 	move(r, 0, n, h, n->n - h);
 	r->n = n->n - h;
@@ -553,7 +569,8 @@ static void child_put(const struct bt_pool *pl, struct bt_node *n, uint32_t j, s
 }
 
 /* Insert into the subtree n; return the new right sibling when n split. */
-static struct bt_node *ins(struct bt_tree *t, struct bt_node *n, uint64_t s, uint64_t e, void *v)
+static struct bt_node *ins(struct bt_tree *t, struct bt_node *n, bool last, uint64_t s, uint64_t e,
+			  void *v)
 {
 	struct bt_node *r = NULL, *cr;
 	uint32_t j;
@@ -561,8 +578,10 @@ static struct bt_node *ins(struct bt_tree *t, struct bt_node *n, uint64_t s, uin
 	if (n->leaf) {
 		j = upper(n, 0, s);
 		if (n->n == BT_B) {
-			r = split(t->pool, n);
-			if (j > n->n) {
+			bool at_end = last && j == n->n;
+
+			r = split(t->pool, n, at_end);
+			if (at_end || j > n->n) {
 				leaf_put(r, j - n->n, s, e, v);
 				return r;
 			}
@@ -572,7 +591,7 @@ static struct bt_node *ins(struct bt_tree *t, struct bt_node *n, uint64_t s, uin
 	}
 	j = child_of(n, s);
 	warm(n->in.child[j]);
-	cr = ins(t, n->in.child[j], s, e, v);
+	cr = ins(t, n->in.child[j], last && j + 1 == n->n, s, e, v);
 	if (!cr) {
 		/* A gap of 0 raises no maximum; only the first key may move. */
 		n->in.cnt[j]++;
@@ -581,8 +600,10 @@ static struct bt_node *ins(struct bt_tree *t, struct bt_node *n, uint64_t s, uin
 	}
 	sum(t->pool, n, j++);
 	if (n->n == BT_B) {
-		r = split(t->pool, n);
-		if (j > n->n) {
+		bool at_end = last && j == n->n;
+
+		r = split(t->pool, n, at_end);
+		if (at_end || j > n->n) {
 			child_put(t->pool, r, j - n->n, cr);
 			return r;
 		}
@@ -600,7 +621,7 @@ void bt_insert(struct bt_tree *t, uint64_t start, uint64_t end, void *val)
 		t->root = node_get(t->pool, 0);
 		t->height = 1;
 	}
-	r = ins(t, t->root, start, end, val);
+	r = ins(t, t->root, true, start, end, val);
 	if (r) {
 		struct bt_node *nr = node_get(t->pool, t->root->lvl + 1u);
 
@@ -665,9 +686,14 @@ static void rem(struct bt_tree *t, struct bt_node *n, uint64_t s)
 	warm(c);
 	rem(t, c, s);
 	n->in.cnt[j]--;
-	if (c->n < BT_MIN) {
+	if (!c->n) {
+		/* c was the last node of its level (see split()), so n is too. */
+		n->n--;
+		node_put(t->pool, c);
+	} else if (c->n < BT_MIN && n->n > 1) {
 		rebalance(t, n, j);
 	} else {
+		/* c (and n, if it is its only child) may be the last of its level. */
 		n->key[j] = c->key[0];
 		n->in.maxgap[j] = nmax(c);
 	}
@@ -753,13 +779,15 @@ static int chk_row(const struct chk *k, const struct bt_node *n, uint32_t j)
 	return 0;
 }
 
-static int chk_node(struct chk *k, const struct bt_node *n, uint32_t d, uint32_t *cnt, uint64_t *mg)
+/* last: n is the last node of its level, the one node that may hold fewer than BT_MIN. */
+static int chk_node(struct chk *k, const struct bt_node *n, uint32_t d, bool last, uint32_t *cnt,
+		    uint64_t *mg)
 {
 	bool root = d == 0;
 
 	*cnt = 0;
 	*mg = 0;
-	if (!n->n || n->n > BT_B || (!root && n->n < BT_MIN) || (root && !n->leaf && n->n < 2) ||
+	if (!n->n || n->n > BT_B || (!root && !last && n->n < BT_MIN) || (root && !n->leaf && n->n < 2) ||
 	    n->leaf != !n->lvl || n->lvl + d + 1 != k->t->height)
 		return -1;
 	if (n->leaf) {
@@ -771,7 +799,7 @@ static int chk_node(struct chk *k, const struct bt_node *n, uint32_t d, uint32_t
 		uint32_t cc;
 		uint64_t cm;
 
-		if (chk_node(k, c, d + 1, &cc, &cm) || n->in.cnt[j] != cc || n->in.maxgap[j] != cm ||
+		if (chk_node(k, c, d + 1, last && j + 1 == n->n, &cc, &cm) || n->in.cnt[j] != cc || n->in.maxgap[j] != cm ||
 		    n->key[j] != c->key[0] || n->cols != k->t->pool->cols || chk_row(k, n, j))
 			return -1;
 		*cnt += cc;
@@ -788,7 +816,7 @@ int bt_check(const struct bt_tree *t)
 
 	if (!t->root)
 		return t->count || t->height ? -1 : 0;
-	if (chk_node(&k, t->root, 0, &cnt, &mg))
+	if (chk_node(&k, t->root, 0, true, &cnt, &mg))
 		return -1;
 	return cnt == t->count ? 0 : -1;
 }

@@ -331,7 +331,66 @@ static void test_btree_reserve_bound_holds(void **s)
 		bt_pool_trim(&p, 0);
 		assert_true(pooled(&p) == 0);
 	}
+	/*
+	 * The worst batch for splits at the end: each append past the last
+	 * key leaves a full node behind, and the next insert lands in it.
+	 */
+	for (uint32_t k = 2; k < 5000; k = k * 3 + 2) {
+		struct bt_need need = need_of(&t, k);
+		uint32_t base = 100000000 + k * 10000;
+
+		assert_int_equal(bt_pool_reserve(&p, &need), 0);
+		memcpy(before, p.nfree, sizeof(before));
+		for (uint32_t i = 0; i < k; i++) {
+			uint64_t key = 4ull * (base + i / 2) - (i % 2 ? 2 : 0);
+
+			bt_insert(&t, key, key + 1, NULL);
+		}
+		assert_true(took_within(&p, before, &need));
+		assert_int_equal(bt_check(&t), 0);
+		bt_pool_trim(&p, 0);
+	}
 	assert_int_equal(bt_check(&t), 0);
+	bt_fini(&t);
+	bt_pool_fini(&p);
+}
+
+/*
+ * Entries added in key order fill their nodes: BT_B * BT_B of them make a
+ * tree of two levels (half-full leaves would need three).  Removing them
+ * again, in order or from the middle, keeps the tree whole.
+ */
+static void test_btree_in_order_inserts_fill_nodes(void **s)
+{
+	const uint32_t n = BT_B * BT_B;
+	struct bt_pool p;
+	struct bt_tree t;
+	struct bt_cur c;
+
+	(void)s;
+	bt_pool_init(&p, p_alloc, p_free, NULL, 0, NULL);
+	bt_init(&t, &p, 0, true);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(reserve(&t, 1), 0);
+		bt_insert(&t, 2ull * i, 2ull * i + 1, NULL);
+	}
+	assert_int_equal(t.height, 2);
+	assert_int_equal(bt_check(&t), 0);
+	/* one more starts a last leaf of one entry, then a root of two children */
+	assert_int_equal(reserve(&t, 1), 0);
+	bt_insert(&t, 2ull * n, 2ull * n + 1, NULL);
+	assert_int_equal(t.height, 3);
+	assert_int_equal(bt_check(&t), 0);
+	assert_true(bt_nth(&t, n, &c) && bt_start(&c) == 2ull * n);
+	/* removing the lone last entry drops its leaf and its parent */
+	bt_remove(&t, 2ull * n);
+	assert_int_equal(t.height, 2);
+	assert_int_equal(bt_check(&t), 0);
+	for (uint32_t i = 0; i + 1 < n; i += 3) {
+		bt_remove(&t, 2ull * (n - 1 - i));
+		assert_int_equal(bt_check(&t), 0);
+	}
+	assert_true(bt_first(&t, &c) && bt_start(&c) == 0);
 	bt_fini(&t);
 	bt_pool_fini(&p);
 }
@@ -375,7 +434,8 @@ static void test_btree_tallies_on_five_levels(void **s)
 	(void)s;
 	bt_pool_init(&p, p_alloc, p_free, NULL, COLS, &col_ops);
 	bt_init(&t, &p, 0, true);
-	for (uint32_t i = 0; i < BIG; i++) {
+	/* in descending order, so nodes split in the middle and the tree grows tall */
+	for (uint32_t i = BIG; i-- > 0;) {
 		uint32_t col = i / 7 % COLS;
 
 		/* a value counts nothing when it arrives; then it starts counting */
@@ -426,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_btree_tallies_match_reference),
 		cmocka_unit_test(test_btree_reserve_bound_holds),
 		cmocka_unit_test(test_btree_tallies_on_five_levels),
+		cmocka_unit_test(test_btree_in_order_inserts_fill_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
