@@ -725,6 +725,7 @@ static void obs_accepted(void *opaque, const struct core_extent_info *x)
 static void obs_released(void *opaque, const struct core_extent_info *x)
 {
 	send_unmap(opaque, x, HL_UNMAP_RELEASED);
+	moves_take(opaque); /* the releasing host may keep its fd: move the others */
 }
 
 static void obs_revoked(void *opaque, const struct core_extent_info *x)

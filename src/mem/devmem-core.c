@@ -26,15 +26,13 @@ static void on_accepted(void *opaque, const struct core_extent_info *x)
 	mem_dev_bind(opaque, x, NULL, 0);
 }
 
+/*
+ * Released or revoked alike: a shared grant the host leaves to other sharers
+ * is marked to be moved (mem_dev_move_take()).
+ */
 static void on_released(void *opaque, const struct core_extent_info *x)
 {
 	mem_dev_unbind(opaque, x);
-}
-
-/* A forced release: a shared grant it leaves to other sharers is to be moved (mem_dev_move_take()). */
-static void on_revoked(void *opaque, const struct core_extent_info *x)
-{
-	mem_dev_unbind_forced(opaque, x);
 }
 
 static void on_freed(void *opaque, const struct core_extent_info *x)
@@ -67,7 +65,7 @@ static const struct core_observer mem_observer = {
 	.check_add = on_check_add,
 	.extent_accepted = on_accepted,
 	.extent_released = on_released,
-	.extent_revoked = on_revoked,
+	.extent_revoked = on_released,
 	.capacity_freed = on_freed,
 	.media_sanitized = on_media_sanitized,
 };

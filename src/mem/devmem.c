@@ -421,9 +421,9 @@ static void store_put(struct mem_dev *md, struct mem_bind *b)
 	int rc = 0;
 
 	b->st = NULL;
-	if (st && st->refs > 1 && st->shared && md->unbinding_forced && !md->trusted &&
-	    (!st->move_id || st->move_new))
-		st->move_wanted = true; /* the revoked host may keep its fd: move the others */
+	/* A host that lets go (released or revoked) may keep its fd: move the others. */
+	if (st && st->refs > 1 && st->shared && !md->trusted && (!st->move_id || st->move_new))
+		st->move_wanted = true;
 	if (!st || --st->refs)
 		return;
 	if (st->shared) {
@@ -608,16 +608,6 @@ int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x)
 		any = true;
 	}
 	return any ? 0 : -ENOENT;
-}
-
-int mem_dev_unbind_forced(struct mem_dev *md, const struct core_extent_info *x)
-{
-	int rc;
-
-	md->unbinding_forced = true;
-	rc = mem_dev_unbind(md, x);
-	md->unbinding_forced = false;
-	return rc;
 }
 
 /* ------------------------------------------------ moving a grant's sharers */

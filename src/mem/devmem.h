@@ -26,7 +26,6 @@ struct mem_dev {
 	struct mem_store *retired;     /* grants whose sharers moved to a fresh one, until
 				      * mem_dev_move_finish() punches them */
 	uint64_t next_move_id;
-	bool unbinding_forced;         /* inside the extent_revoked observer */
 	struct mem_bind *spare;        /* so that unbind (which may split) never allocates */
 	struct mem_dev_stats stats;
 	char last_err[256];

@@ -229,24 +229,20 @@ int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err
 /*
  * mem_dev_unbind() - the extent_released / extent_revoked observer: make
  * [x->ext.dpa, +len) of x->host inaccessible (window re-reserved PROT_NONE
- * first), then drop or trim the bindings it covers.  Never allocates.
+ * first), then drop or trim the bindings it covers.  Never allocates.  A
+ * shared grant the host leaves while other hosts still share it is marked to
+ * be moved (docs/memory.md "Moving the sharers"): the host that let go may
+ * have kept an fd of it, so the others must get a fresh one.
  * Return: 0, or -ENOENT when nothing of the range was bound.
  */
 int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x);
-/*
- * mem_dev_unbind_forced() - the extent_revoked observer: mem_dev_unbind(),
- * and a shared grant the host leaves while other hosts still share it is
- * marked to be moved (docs/memory.md "Moving the sharers"): the revoked
- * host may have kept an fd of it, so the others must get a fresh one.
- */
-int mem_dev_unbind_forced(struct mem_dev *md, const struct core_extent_info *x);
 
 /*
  * Moving the sharers of a shared grant off it (docs/memory.md).  The caller
  * (the host link) runs the protocol: pause the sharers, switch, hand out the
  * new fd, finish.  Ids are never 0.
  *
- * mem_dev_move_take() - the next grant marked by mem_dev_unbind_forced() and
+ * mem_dev_move_take() - the next grant marked by mem_dev_unbind() and
  *   not yet taken: its move id (0: none).  Trusted devices never mark.
  * mem_dev_move_sharers() - the bindings that use move id's live grant now
  *   (its sharers), up to max into out; *nr: how many there are.  Return 0

@@ -140,27 +140,41 @@ static int raw_next(struct hx *x, struct raw *r, uint8_t want, uint8_t *payload,
 	return -1;
 }
 
-/* Accept [dpa, dpa+len) with 4802h; collect its MAP (one segment expected). */
-static void raw_accept(struct hx *x, struct raw *r, uint64_t dpa, uint64_t len, struct map_fd *out)
+/* Send 4802h or 4803h with the one-extent list [dpa, dpa+len). */
+static void raw_extent_cmd(struct raw *r, uint16_t opcode, uint64_t dpa, uint64_t len)
 {
-	uint8_t p[8 + 0x18] = { 1 }, msg[64], rsp[64];
-	struct cci_hdr h = { .category = CCI_CAT_REQUEST, .tag = 1,
-			     .opcode = CXLDCD_OP_ADD_DC_RESPONSE, .payload_len = sizeof(p) };
+	uint8_t p[8 + 0x18] = { 1 }, msg[64], frame[128];
+	struct cci_hdr h = { .category = CCI_CAT_REQUEST, .tag = 1, .opcode = opcode,
+			     .payload_len = sizeof(p) };
 	struct wwr w;
 
 	put_le64(p + 8, dpa);
 	put_le64(p + 16, len);
 	assert_int_equal(cci_enc_hdr(&h, msg, sizeof(msg)), 0);
 	memcpy(msg + 12, p, sizeof(p));
-	{
-		uint8_t frame[128];
+	wwr_init(&w, frame, sizeof(frame));
+	hl_msg_begin(&w, HL_CCI_REQ, ++r->seq);
+	wwr_bytes(&w, msg, 12 + sizeof(p));
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(r->sock, frame, w.off), (ssize_t)w.off);
+}
 
-		wwr_init(&w, frame, sizeof(frame));
-		hl_msg_begin(&w, HL_CCI_REQ, ++r->seq);
-		wwr_bytes(&w, msg, 12 + sizeof(p));
-		assert_int_equal(hl_msg_end(&w), 0);
-		assert_int_equal(write(r->sock, frame, w.off), (ssize_t)w.off);
-	}
+/* Release [dpa, dpa+len) with 4803h, as a host does of its own accord. */
+static void raw_release(struct hx *x, struct raw *r, uint64_t dpa, uint64_t len)
+{
+	uint8_t rsp[64];
+
+	raw_extent_cmd(r, CXLDCD_OP_RELEASE_DC, dpa, len);
+	assert_int_equal(raw_next(x, r, HL_CCI_RSP, rsp, sizeof(rsp), NULL), 0);
+	assert_int_equal(rsp[8] | rsp[9] << 8, 0); /* return code: Success */
+}
+
+/* Accept [dpa, dpa+len) with 4802h; collect its MAP (one segment expected). */
+static void raw_accept(struct hx *x, struct raw *r, uint64_t dpa, uint64_t len, struct map_fd *out)
+{
+	uint8_t rsp[64];
+
+	raw_extent_cmd(r, CXLDCD_OP_ADD_DC_RESPONSE, dpa, len);
 	/* MAPs caused by a command are queued before its response (host-link.md) */
 	assert_int_equal(raw_next(x, r, HL_MAP, rsp, sizeof(rsp), &out->fd), 0);
 	assert_int_equal(hl_dec_map(rsp, HL_MAP_SIZE, &out->m), 0);
@@ -733,6 +747,56 @@ static void test_a_forced_out_sharer_keeps_nothing_of_the_others(void **state)
 }
 
 /*
+ * A sharer that releases its share of its own accord (4803h) while the others
+ * keep it may still hold the grant's fd: the others are moved just as after a
+ * forced release, so that fd reaches nothing they write afterwards.
+ */
+static void test_a_sharer_that_releases_keeps_nothing_of_the_others(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
+	struct mem_dev_stats ms;
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t *p[3];
+	uint64_t id;
+	int nfd[3] = { -1, -1, -1 };
+
+	three_sharers(x, d, len, r, m, p);
+	memset(p[1], PAT1, len);
+	raw_release(x, &r[0], d, len);
+	id = expect_pause(x, &r[1], d, len);
+	assert_int_equal(expect_pause(x, &r[2], d, len), id);
+	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
+	send_move_ack(&r[2], id, HL_MOVE_PAUSED);
+	for (int h = 1; h < 3; h++) {
+		nfd[h] = expect_remap(x, &r[h], d, len, id, p[h], m[0].fd);
+		send_move_ack(&r[h], id, HL_MOVE_REMAPPED);
+	}
+	hx_pump(x, 50);
+	mem_dev_stats_get(x->md, &ms);
+	assert_int_equal(ms.moves, 1);
+	assert_true(all_are(p[1], len, PAT1) && all_are(p[2], len, PAT1));
+	assert_null(memchr(p[0], PAT1, len));
+	fd_has_none_of(m[0].fd, PAT1);
+	memset(p[2], PAT3, len);
+	assert_true(all_are(p[1], len, PAT3));
+	fd_has_none_of(m[0].fd, PAT3);
+	memset(p[0], EVIL, len);
+	assert_int_equal(pwrite(m[0].fd, p[0], len, 0), (ssize_t)len);
+	assert_true(all_are(p[1], len, PAT3) && all_are(p[2], len, PAT3));
+	expect_slow_path(x, 1, d, len, PAT3);
+
+	for (int i = 0; i < 3; i++) {
+		munmap(p[i], len);
+		close(m[i].fd);
+		if (nfd[i] >= 0)
+			close(nfd[i]);
+		raw_close(&r[i]);
+	}
+}
+
+/*
  * A sharer that answers neither PAUSE nor REMAP does not hold the move up:
  * after the timeout (2 s each) the device moves on without it, the other
  * sharer is moved, and the old grant is punched.
@@ -937,6 +1001,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_untrusted_hosts_never_get_the_backend_fd, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_agent_exit_removes_only_its_own_app_socket, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_forced_out_sharer_keeps_nothing_of_the_others, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_sharer_that_releases_keeps_nothing_of_the_others, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_silent_sharer_does_not_hold_the_move, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_the_agent_moves_its_group_mapping_in_place, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_sharers_are_not_moved, setup_three_trusted, hx_teardown),
