@@ -400,6 +400,19 @@ static int opt_fm(struct cmdline_ctx *c, const char *arg)
 	return add_listener(c, arg, false, &c->cfg->fm, &c->cfg->nr_fm);
 }
 
+/*
+ * --mctp-cci ADDR[,device=ID] | none: the Type 3 MCTP-based CCI (what MCTP
+ * message type 08h reaches) on a stream, framed like --fm.
+ */
+static int opt_mctp_cci(struct cmdline_ctx *c, const char *arg)
+{
+	if (!strcmp(arg, "none")) {
+		c->cfg->no_mctp_cci = true;
+		return 0;
+	}
+	return add_listener(c, arg, false, &c->cfg->mctp_cci, &c->cfg->nr_mctp_cci);
+}
+
 static int opt_host_socket(struct cmdline_ctx *c, const char *arg)
 {
 	if (!strcmp(arg, "none")) {
@@ -526,7 +539,7 @@ static const struct option_def {
 	{ "fm", opt_fm }, { "host-socket", opt_host_socket }, { "state", opt_state },
 	{ "trace", opt_trace }, { "pidfile", opt_pidfile }, { "log-file", opt_log_file },
 	{ "log-level", opt_log_level }, { "daemonize", NULL }, { "mctp-serial", opt_mctp_serial },
-	{ "help", NULL }, { "h", NULL }, { "version", NULL }, { "V", NULL },
+	{ "mctp-cci", opt_mctp_cci }, { "help", NULL }, { "h", NULL }, { "version", NULL }, { "V", NULL },
 };
 
 /* Resolve each listener's device=ID (default: the first -device). */
@@ -556,6 +569,9 @@ static int check_listeners(struct cmdline_ctx *c, const char *opt, struct cmdlin
 static int cross_check(struct cmdline_ctx *c)
 {
 	int rc = check_listeners(c, "--fm", c->cfg->fm, c->cfg->nr_fm);
+
+	if (!rc)
+		rc = check_listeners(c, "--mctp-cci", c->cfg->mctp_cci, c->cfg->nr_mctp_cci);
 
 	if (!rc)
 		rc = check_listeners(c, "--host-socket", c->cfg->host, c->cfg->nr_host);
@@ -628,6 +644,7 @@ static int apply_defaults(struct cmdline_ctx *c, const char *rundir, bool no_arg
 {
 	struct cmdline_cfg *cfg = c->cfg;
 	struct sock_addr a = { .kind = SOCK_UNIX };
+	bool fm_default;
 	int rc = 0;
 
 	c->opt = NULL;
@@ -641,8 +658,12 @@ static int apply_defaults(struct cmdline_ctx *c, const char *rundir, bool no_arg
 			rc = cmdline_opt_device(c, c->arg);
 		c->opt = NULL;
 	}
-	if (!rc && !cfg->nr_fm && !cfg->no_fm)
+	/* The MCTP CCI sockets go next to default FM sockets only. */
+	fm_default = !cfg->nr_fm && !cfg->no_fm;
+	if (!rc && fm_default)
 		rc = add_device_defaults(c, rundir, "fm", &cfg->fm, &cfg->nr_fm);
+	if (!rc && fm_default && !cfg->nr_mctp_cci && !cfg->no_mctp_cci)
+		rc = add_device_defaults(c, rundir, "mctp", &cfg->mctp_cci, &cfg->nr_mctp_cci);
 	if (!rc && !cfg->nr_host && !cfg->no_host)
 		rc = add_device_defaults(c, rundir, "host", &cfg->host, &cfg->nr_host);
 	if (!rc && !cfg->nr_qmp && !(rc = default_path(c, rundir, "qmp.sock", a.path)))
@@ -659,7 +680,7 @@ static int apply_defaults(struct cmdline_ctx *c, const char *rundir, bool no_arg
 static int check_unix_paths(struct cmdline_ctx *c)
 {
 	const struct cmdline_cfg *cfg = c->cfg;
-	size_t nr = cfg->nr_qmp + cfg->nr_fm + cfg->nr_host, n = 0;
+	size_t nr = cfg->nr_qmp + cfg->nr_fm + cfg->nr_mctp_cci + cfg->nr_host, n = 0;
 	const struct sock_addr **a = malloc((nr ? nr : 1) * sizeof(*a));
 	const char **opt = malloc((nr ? nr : 1) * sizeof(*opt));
 	int rc = 0;
@@ -676,6 +697,10 @@ static int check_unix_paths(struct cmdline_ctx *c)
 	for (size_t i = 0; i < cfg->nr_fm; i++) {
 		a[n] = &cfg->fm[i].addr;
 		opt[n++] = "--fm";
+	}
+	for (size_t i = 0; i < cfg->nr_mctp_cci; i++) {
+		a[n] = &cfg->mctp_cci[i].addr;
+		opt[n++] = "--mctp-cci";
 	}
 	for (size_t i = 0; i < cfg->nr_host; i++) {
 		a[n] = &cfg->host[i].addr;
@@ -775,11 +800,14 @@ void cmdline_fini(struct cmdline_cfg *cfg)
 	free(cfg->qmp_max_conns);
 	for (size_t i = 0; i < cfg->nr_fm; i++)
 		listener_free(&cfg->fm[i]);
+	for (size_t i = 0; i < cfg->nr_mctp_cci; i++)
+		listener_free(&cfg->mctp_cci[i]);
 	for (size_t i = 0; i < cfg->nr_host; i++)
 		listener_free(&cfg->host[i]);
 	for (size_t i = 0; i < cfg->nr_mctp_serial; i++)
 		listener_free(&cfg->mctp_serial[i]);
 	free(cfg->fm);
+	free(cfg->mctp_cci);
 	free(cfg->host);
 	free(cfg->mctp_serial);
 	free(cfg->state_dir);
@@ -822,6 +850,9 @@ const char *cmdline_usage(void)
 "  --fm unix:PATH|tcp:HOST:PORT[,device=ID][,max-conns=N] | none\n"
 "                       a fabric-manager (FM-API CCI) listener (several allowed;\n"
 "                       max-conns (64) per listener)\n"
+"  --mctp-cci unix:PATH|tcp:HOST:PORT[,device=ID][,max-conns=N] | none\n"
+"                       a Type 3 MCTP-based CCI listener (MCTP type 08h; framed\n"
+"                       like --fm; several allowed)\n"
 "  --host-socket PATH|unix:PATH|tcp:HOST:PORT[,device=ID][,max-conns=N]\n"
 "          [,hello-timeout-ms=MS] | none\n"
 "                       a host-link listener (several allowed; TCP: IPv4, slow\n"
@@ -842,6 +873,7 @@ const char *cmdline_usage(void)
 "Without arguments: a default device (2 DC regions of 4 GiB on a memfd,\n"
 "2 hosts).  Sockets not given go to $XDG_RUNTIME_DIR/cxldcd (or\n"
 "/tmp/cxldcd-UID): qmp.sock without -qmp; without --fm (--host-socket), each\n"
-"-device gets fm.sock and host.sock (the first) or fm-ID.sock, host-ID.sock.\n"
+"-device gets fm.sock and host.sock (the first) or fm-ID.sock, host-ID.sock,\n"
+"and, without --fm and --mctp-cci, mctp.sock (mctp-ID.sock) next to them.\n"
 "SIGTERM/SIGINT stop cleanly (SHUTDOWN event); SIGHUP reopens the log file.\n";
 }

@@ -108,7 +108,8 @@ struct cmdline_device {
 };
 
 /*
- * --fm ADDR[,device=ID][,max-conns=N] / --host-socket ADDR[,device=ID][,max-conns=N]
+ * --fm ADDR[,device=ID][,max-conns=N] / --mctp-cci (the same) /
+ * --host-socket ADDR[,device=ID][,max-conns=N]
  * [,hello-timeout-ms=MS]: one listener and
  * the -device it serves.  A --host-socket ADDR may be a bare PATH (Unix);
  * its TCP addresses are IPv4 (empty host: 127.0.0.1).
@@ -133,6 +134,8 @@ struct cmdline_cfg {
 	size_t nr_qmp;
 	struct cmdline_listener *fm;    /* --fm, in order */
 	size_t nr_fm;
+	struct cmdline_listener *mctp_cci; /* --mctp-cci, in order */
+	size_t nr_mctp_cci;
 	struct cmdline_listener *host;  /* --host-socket, in order */
 	size_t nr_host;
 	struct cmdline_listener *mctp_serial; /* --mctp-serial pty: addr unused */
@@ -140,6 +143,7 @@ struct cmdline_cfg {
 	char *state_dir;                /* --state, NULL if none */
 	unsigned trace;                 /* CMDLINE_TRACE_* */
 	bool no_fm, no_host;            /* --fm none, --host-socket none: no default listeners */
+	bool no_mctp_cci;               /* --mctp-cci none */
 	char *pidfile;                  /* --pidfile, NULL if none */
 	char *log_file;                 /* --log-file, NULL: stderr */
 	int log_level;                  /* --log-level as a syslog LOG_* value */
@@ -161,7 +165,8 @@ struct cmdline_cfg {
  * 2 hosts, QMP, FM and host-link sockets in @runtime_dir.  Without -qmp,
  * a QMP socket in @runtime_dir is configured; without any --fm (resp.
  * --host-socket) every -device gets one in @runtime_dir: fm.sock and
- * host.sock for the first, fm-ID.sock and host-ID.sock for the others.
+ * host.sock for the first, fm-ID.sock and host-ID.sock for the others;
+ * without --fm and --mctp-cci, also mctp.sock (mctp-ID.sock) next to them.
  * Return: 0 or -EINVAL (bad argument) or -ENOMEM.
  */
 int cmdline_parse(int argc, char *const argv[], const char *runtime_dir,

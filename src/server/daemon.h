@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "cci/cci.h"
 #include "core/core.h"
 #include "mem/mem.h"
 #include "hostlink/hostlink.h"
@@ -209,11 +210,11 @@ char *srv_config_text(const struct cmdline_cfg *cfg);
 /* Run a journaled QMP command text again (replay).  Return 0 or -EIO with err. */
 int server_replay_qmp(struct server_ctx *s, const char *text, size_t len, char *err, size_t cap);
 
-/* ---- fm.c: FM-API sockets ---------------------------------------------- */
+/* ---- fm.c: FM-API and MCTP-CCI sockets ---------------------------------------------- */
 
 struct sock_addr;
 int fm_listen_new(struct server_ctx *s, const struct sock_addr *addr, struct dcd *dv,
-		  struct fm_listen **out);
+		  enum cci_kind kind, struct fm_listen **out);
 void fm_listen_free(struct fm_listen *fl);
 void fm_listen_addr(const struct fm_listen *fl, char *buf, size_t len);
 /* Connections kept (0: default, 64); at the limit newcomers are refused. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fm.c - the fabric manager's FM-API CCI over a stream socket (--fm).
+ * fm.c - the fabric manager's FM-API CCI over a stream socket (--fm), and
+ * the Type 3 MCTP-based CCI over one (--mctp-cci: what MCTP type 08h reaches).
  *
  * Framing: CCI messages exactly as CXL r3.2 §7.6.3 (Table 7-14) lays them
  * out, back to back: a 12-byte header whose bytes 5-7 carry the payload
@@ -36,6 +37,9 @@ struct fm_listen {
 	struct server_ctx *s;
 	struct dcd *dv;
 	struct sock_listener *ls;
+	enum cci_kind kind;     /* CCI_FM (--fm) or CCI_MCTP (--mctp-cci) */
+	uint8_t port;           /* journal port: SRV_PORT_FM or SRV_PORT_MCTP */
+	const char *name;       /* log prefix: "fm" or "mctp-cci" */
 };
 
 struct fm_conn {
@@ -79,8 +83,8 @@ static void execute(struct fm_conn *c, const uint8_t *req, size_t len)
 	cci_dec_hdr(req, len, &rq);
 	rc = cci_handle_msg(c->cci, req, len, c->rsp, c->max_msg, &rsp_len);
 	if (rc) {
-		srv_log(s->log, LOG_DEBUG, "fm[%s]: message not answerable (%s): closing",
-			c->gone ? "closed" : sock_conn_name(c->conn), strerror(-rc));
+		srv_log(s->log, LOG_DEBUG, "%s[%s]: message not answerable (%s): closing",
+			c->fl->name, c->gone ? "closed" : sock_conn_name(c->conn), strerror(-rc));
 		srv_request_end(s);
 		if (!c->gone)
 			sock_conn_close(c->conn);
@@ -90,8 +94,8 @@ static void execute(struct fm_conn *c, const uint8_t *req, size_t len)
 	if (tracing(s)) {
 		const struct cxldcd_diag *d = cci_ctx_diag(c->cci);
 
-		srv_log(s->log, LOG_DEBUG, "fm[%s]: %04Xh in=%u -> %s out=%zu%s%s%s%s%s",
-			c->gone ? "closed" : sock_conn_name(c->conn), rq.opcode, rq.payload_len,
+		srv_log(s->log, LOG_DEBUG, "%s[%s]: %04Xh in=%u -> %s out=%zu%s%s%s%s%s",
+			c->fl->name, c->gone ? "closed" : sock_conn_name(c->conn), rq.opcode, rq.payload_len,
 			cxldcd_rc_str(rs.rc), rsp_len - CXLDCD_CCI_HDR_SIZE,
 			d->reason ? " reason=" : "", d->reason ? core_reason_str(d->reason) : "",
 			d->reason ? " (" : "", d->reason ? d->text : "", d->reason ? ")" : "");
@@ -158,16 +162,16 @@ static bool send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
 	/* A whole message that can change the device: durable before it runs. */
 	journal = len == CXLDCD_CCI_HDR_SIZE + rq.payload_len && !cci_opcode_is_read(rq.opcode);
 	if (journal && srv_grouping(s) && req == c->buf &&
-	    !srv_group_add(s, STORE_REC_CCI, c->fl->dv->index, SRV_PORT_FM, 0, req, len,
+	    !srv_group_add(s, STORE_REC_CCI, c->fl->dv->index, c->fl->port, 0, req, len,
 			   grouped_done, c)) {
 		c->waiting = true;
 		return true;
 	}
-	if (journal && srv_journal(s, STORE_REC_CCI, c->fl->dv->index, SRV_PORT_FM, 0, req, len)) {
+	if (journal && srv_journal(s, STORE_REC_CCI, c->fl->dv->index, c->fl->port, 0, req, len)) {
 		size_t rsp_len = refuse(c, &rq, CXLDCD_RC_INTERNAL_ERROR);
 
-		srv_log(s->log, LOG_DEBUG, "fm[%s]: %04Xh refused: the store cannot commit",
-			sock_conn_name(c->conn), rq.opcode);
+		srv_log(s->log, LOG_DEBUG, "%s[%s]: %04Xh refused: the store cannot commit",
+			c->fl->name, sock_conn_name(c->conn), rq.opcode);
 		srv_request_end(s);
 		sock_conn_write(c->conn, c->rsp, rsp_len);
 		return false;
@@ -199,8 +203,8 @@ static size_t feed(struct fm_conn *c, const uint8_t *p, size_t n)
 		return k;
 	cci_dec_hdr(c->buf, c->len, &h);
 	if (h.category != CCI_CAT_REQUEST) {
-		srv_log(c->fl->s->log, LOG_DEBUG, "fm[%s]: category=%u is not a request: closing",
-			sock_conn_name(c->conn), h.category);
+		srv_log(c->fl->s->log, LOG_DEBUG, "%s[%s]: category=%u is not a request: closing",
+			c->fl->name, sock_conn_name(c->conn), h.category);
 		sock_conn_close(c->conn);
 		return n;
 	}
@@ -227,8 +231,8 @@ static void hold(struct fm_conn *c, const uint8_t *buf, size_t len)
 			cap *= 2;
 		p = realloc(c->held, cap);
 		if (!p) {
-			srv_log(c->fl->s->log, LOG_ERR, "fm[%s]: out of memory: closing",
-				sock_conn_name(c->conn));
+			srv_log(c->fl->s->log, LOG_ERR, "%s[%s]: out of memory: closing",
+				c->fl->name, sock_conn_name(c->conn));
 			sock_conn_close(c->conn);
 			return;
 		}
@@ -261,7 +265,8 @@ static void conn_close(void *opaque, struct sock_conn *sc)
 {
 	struct fm_conn *c = opaque;
 
-	srv_log(c->fl->s->log, LOG_INFO, "fm[%s]: disconnected", sock_conn_name(sc));
+	srv_log(c->fl->s->log, LOG_INFO, "%s[%s]: disconnected", c->fl->name,
+		sock_conn_name(sc));
 	if (c->waiting) {       /* its journaled request still runs: free it after */
 		c->gone = true;
 		c->conn = NULL;
@@ -287,12 +292,12 @@ static void on_accept(void *opaque, struct sock_conn *sc)
 	c->max_msg = CXLDCD_CCI_HDR_SIZE + core_dev_cfg(fl->dv->dev)->mbox_payload_size;
 	c->buf = malloc(c->max_msg);
 	c->rsp = malloc(c->max_msg);
-	if (!c->buf || !c->rsp || cci_ctx_new(fl->dv->dev, CCI_FM, 0, &c->cci))
+	if (!c->buf || !c->rsp || cci_ctx_new(fl->dv->dev, fl->kind, 0, &c->cci))
 		goto fail;
 	sock_conn_set_ops(sc, &fm_conn_ops, c);
 	sock_conn_set_established(sc); /* no handshake: at the limit, newcomers are refused */
-	srv_log(fl->s->log, LOG_INFO, "fm[%s]: connected to device %s", sock_conn_name(sc),
-		fl->dv->id);
+	srv_log(fl->s->log, LOG_INFO, "%s[%s]: connected to device %s", fl->name,
+		sock_conn_name(sc), fl->dv->id);
 	return;
 fail:
 	if (c) {
@@ -303,8 +308,14 @@ fail:
 	sock_conn_close(sc);
 }
 
+/*
+ * A listener whose connections each get a CCI context of @kind: CCI_FM for
+ * --fm (journal port SRV_PORT_FM), CCI_MCTP for --mctp-cci, the Type 3
+ * MCTP-based CCI that MCTP message type 08h reaches (SRV_PORT_MCTP, replayed
+ * on a CCI_MCTP context like --mctp-serial's 08h).  Same framing for both.
+ */
 int fm_listen_new(struct server_ctx *s, const struct sock_addr *addr, struct dcd *dv,
-		  struct fm_listen **out)
+		  enum cci_kind kind, struct fm_listen **out)
 {
 	struct fm_listen *fl = calloc(1, sizeof(*fl));
 	int rc;
@@ -314,6 +325,9 @@ int fm_listen_new(struct server_ctx *s, const struct sock_addr *addr, struct dcd
 		return -ENOMEM;
 	fl->s = s;
 	fl->dv = dv;
+	fl->kind = kind;
+	fl->port = kind == CCI_MCTP ? SRV_PORT_MCTP : SRV_PORT_FM;
+	fl->name = kind == CCI_MCTP ? "mctp-cci" : "fm";
 	rc = sock_listen(s->loop, addr, s->log, on_accept, fl, &fl->ls);
 	if (rc) {
 		free(fl);

@@ -47,6 +47,8 @@ struct daemon {
 	size_t nr_qmp_ls;
 	struct fm_listen **fm_ls;
 	size_t nr_fm_ls;
+	struct fm_listen **mctp_cci_ls;   /* --mctp-cci */
+	size_t nr_mctp_cci_ls;
 	struct mctp_pty **mctp;
 	size_t nr_mctp;
 	struct srv_log log;
@@ -505,33 +507,47 @@ static int build_devices(struct daemon *d)
 	return start_hostlinks(d);
 }
 
-static int start_fm(struct daemon *d)
+/* Open @nr listeners of @kind (--fm or --mctp-cci) into @ls, counting in @nr_ls. */
+static int start_cci_listeners(struct daemon *d, const struct cmdline_listener *cfg, size_t nr,
+			       enum cci_kind kind, struct fm_listen ***ls, size_t *nr_ls)
 {
+	const char *opt = kind == CCI_MCTP ? "--mctp-cci" : "--fm";
+	const char *name = kind == CCI_MCTP ? "mctp-cci" : "fm";
 	char addr[300];
 	int rc;
 
-	d->fm_ls = calloc(d->cfg.nr_fm ? d->cfg.nr_fm : 1, sizeof(*d->fm_ls));
-	if (!d->fm_ls)
+	*ls = calloc(nr ? nr : 1, sizeof(**ls));
+	if (!*ls)
 		return -ENOMEM;
-	for (size_t i = 0; i < d->cfg.nr_fm; i++) {
-		const struct cmdline_listener *l = &d->cfg.fm[i];
+	for (size_t i = 0; i < nr; i++) {
+		const struct cmdline_listener *l = &cfg[i];
 		struct dcd *dv = d->ctx.devs[l->dev];     /* cmdline_parse() checked device= */
 
-		rc = fm_listen_new(&d->ctx, &l->addr, dv, &d->fm_ls[i]);
+		rc = fm_listen_new(&d->ctx, &l->addr, dv, kind, &(*ls)[i]);
 		if (rc) {
 			char msg[400];
 
-			fprintf(stderr, "cxldcd: --fm %s: cannot listen: %s\n", l->arg,
+			fprintf(stderr, "cxldcd: %s %s: cannot listen: %s\n", opt, l->arg,
 				sockpolicy_strerror(rc, l->addr.kind == SOCK_UNIX ? l->addr.path : NULL,
 						    msg, sizeof(msg)));
 			return rc;
 		}
-		d->nr_fm_ls++;
-		fm_listen_set_max_conns(d->fm_ls[i], l->max_conns);
-		fm_listen_addr(d->fm_ls[i], addr, sizeof(addr));
-		srv_log(&d->log, LOG_NOTICE, "fm: listening on %s (device %s)", addr, dv->id);
+		(*nr_ls)++;
+		fm_listen_set_max_conns((*ls)[i], l->max_conns);
+		fm_listen_addr((*ls)[i], addr, sizeof(addr));
+		srv_log(&d->log, LOG_NOTICE, "%s: listening on %s (device %s)", name, addr, dv->id);
 	}
 	return 0;
+}
+
+static int start_fm(struct daemon *d)
+{
+	int rc = start_cci_listeners(d, d->cfg.fm, d->cfg.nr_fm, CCI_FM, &d->fm_ls, &d->nr_fm_ls);
+
+	if (!rc)
+		rc = start_cci_listeners(d, d->cfg.mctp_cci, d->cfg.nr_mctp_cci, CCI_MCTP,
+					 &d->mctp_cci_ls, &d->nr_mctp_cci_ls);
+	return rc;
 }
 
 static int start_mctp_serial(struct daemon *d)
@@ -626,6 +642,9 @@ static void stop(struct daemon *d)
 	for (size_t i = 0; i < d->nr_fm_ls; i++)
 		fm_listen_free(d->fm_ls[i]);
 	free(d->fm_ls);
+	for (size_t i = 0; i < d->nr_mctp_cci_ls; i++)
+		fm_listen_free(d->mctp_cci_ls[i]);
+	free(d->mctp_cci_ls);
 	for (size_t i = 0; i < d->nr_mctp; i++)
 		mctp_pty_free(d->mctp[i]);
 	free(d->mctp);

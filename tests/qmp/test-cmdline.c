@@ -227,6 +227,52 @@ static void test_log_daemon_options(void **state)
 
 #define DEV1 "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=4G"
 
+/*
+ * --mctp-cci: the Type 3 MCTP CCI listeners; by default mctp.sock and
+ * mctp-ID.sock next to default FM sockets, none next to an explicit --fm.
+ */
+static void test_mctp_cci_listeners_and_their_defaults(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-device", DEV1, NULL), 0);
+	assert_int_equal(cfg.nr_mctp_cci, 2);
+	assert_string_equal(cfg.mctp_cci[0].addr.path, "/run/user/1000/cxldcd/mctp.sock");
+	assert_int_equal(cfg.mctp_cci[0].dev, 0);
+	assert_string_equal(cfg.mctp_cci[1].addr.path, "/run/user/1000/cxldcd/mctp-d1.sock");
+	assert_int_equal(cfg.mctp_cci[1].dev, 1);
+	cmdline_fini(&cfg);
+
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-device", DEV1,
+			       "--mctp-cci", "unix:/tmp/m1.sock,device=d1",
+			       "--mctp-cci=tcp::0", NULL), 0);
+	assert_int_equal(cfg.nr_mctp_cci, 2);
+	assert_string_equal(cfg.mctp_cci[0].addr.path, "/tmp/m1.sock");
+	assert_int_equal(cfg.mctp_cci[0].dev, 1);
+	assert_int_equal(cfg.mctp_cci[1].addr.kind, SOCK_TCP);
+	assert_int_equal(cfg.mctp_cci[1].dev, 0);
+	assert_int_equal(cfg.nr_fm, 2);         /* the FM sockets still default */
+	cmdline_fini(&cfg);
+
+	/* An explicit --fm, or --mctp-cci none: no MCTP CCI socket. */
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "--fm",
+			       "unix:/tmp/f.sock", NULL), 0);
+	assert_int_equal(cfg.nr_mctp_cci, 0);
+	cmdline_fini(&cfg);
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "--mctp-cci", "none",
+			       NULL), 0);
+	assert_int_equal(cfg.nr_mctp_cci, 0);
+	assert_int_equal(cfg.nr_fm, 1);
+	cmdline_fini(&cfg);
+
+	EXPECT_ERR(L("--mctp-cci", "nope"), "-object", OBJ, "-device", DEV, "--mctp-cci",
+		   "unix:/tmp/m.sock,device=nope");
+	EXPECT_ERR(L("'/tmp/x.sock' is given twice (--fm and --mctp-cci)"), "-object", OBJ,
+		   "-device", DEV, "--fm", "unix:/tmp/x.sock", "--mctp-cci", "unix:/tmp/x.sock");
+}
+
 static void test_listeners_name_their_device(void **state)
 {
 	struct cmdline_cfg cfg;
@@ -554,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_sockets_default_to_runtime_dir_when_absent),
 		cmocka_unit_test(test_log_daemon_options),
 		cmocka_unit_test(test_listeners_name_their_device),
+		cmocka_unit_test(test_mctp_cci_listeners_and_their_defaults),
 		cmocka_unit_test(test_host_socket_limits_are_per_listener),
 		cmocka_unit_test(test_qmp_and_fm_limits_are_per_listener),
 		cmocka_unit_test(test_listener_errors_name_the_listener),
