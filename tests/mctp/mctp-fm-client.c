@@ -19,6 +19,7 @@
  *   mctp-fm-client EID tags                      (5608h)
  *   mctp-fm-client EID release HOST TAG LEN      (5605h, tag-based)
  *   mctp-fm-client EID binding                   (opcodes on the wrong type)
+ *   mctp-fm-client EID mctp-cci                  (Type 3 commands on 08h, FM-API on 07h)
  *   mctp-fm-client EID socket-api                (kernel socket semantics)
  *   mctp-fm-client EID routes                    (print $CXLDCD_MCTP_ROUTES)
  *   mctp-fm-client EID bench N                   (N Identify round trips, timed)
@@ -332,6 +333,32 @@ static void binding(struct ep *e)
 	CHECK(rc3 == 0x15 && len3 == 0, "get dc config on 08h rc=%d", rc3);
 }
 
+/*
+ * What the Type 3 MCTP-based CCI (08h) serves: Identify Memory Device
+ * (4000h) in full, as hex; Get DC Configuration (4802h) not (15h); and the
+ * FM-API still on 07h (Get DCD Info, 5600h).
+ */
+static void mctp_cci(struct ep *e)
+{
+	uint8_t out[256], in[8] = { 1, 0 };
+	size_t len = 0;
+	int rc;
+
+	rc = cmd_on(e, TYPE_CCI, 0x4000, NULL, 0, out, sizeof(out), &len);
+	printf("memdev-on-08h rc=%d len=0x%zx hex=", rc, len);
+	for (size_t i = 0; rc == 0 && i < len; i++)
+		printf("%02x", out[i]);
+	printf("\n");
+	CHECK(rc == 0 && len == 0x45, "identify memory device on 08h rc=%d len=%zu", rc, len);
+	len = 1;
+	rc = cmd_on(e, TYPE_CCI, 0x4802, in, sizeof(in), out, sizeof(out), &len);
+	printf("dc-config-4802-on-08h rc=%d len=%zu\n", rc, len);
+	len = 1;
+	rc = cmd_on(e, TYPE_FMAPI, 0x5600, NULL, 0, out, sizeof(out), &len);
+	printf("dcd-info-on-07h rc=%d len=0x%zx\n", rc, len);
+	CHECK(rc == 0 && len == 0x54, "get dcd info on 07h rc=%d len=%zu", rc, len);
+}
+
 /* ---- the socket API ----------------------------------------------------- */
 
 static ssize_t send_identify(int sd, uint8_t eid, uint8_t tagbits, uint8_t cci_tag)
@@ -577,6 +604,8 @@ int main(int argc, char **argv)
 		tags(&e);
 	} else if (!strcmp(c, "bench") && argc == 4) {
 		bench(&e, atol(argv[3]));
+	} else if (!strcmp(c, "mctp-cci")) {
+		mctp_cci(&e);
 	} else if (!strcmp(c, "binding")) {
 		binding(&e);
 	} else if (!strcmp(c, "socket-api")) {

@@ -4,7 +4,8 @@
  * uses the socket API as libcxlmi does) run under cxldcd-mctp-run against
  * the real daemon's FM socket, with a cxldcd-host agent accepting: probe,
  * the FM DCD flow (5604h add, host accept, 5603h/5608h show the tag,
- * 5605h tag-based release), the 07h/08h bindings, the kernel's socket
+ * 5605h tag-based release), the 07h/08h bindings, 08h on the daemon's
+ * --mctp-cci socket (the Type 3 MCTP CCI), the kernel's socket
  * semantics, and the wrapper's own argument checks.
  */
 #include <errno.h>
@@ -157,6 +158,58 @@ static void test_each_binding_refuses_the_other_bindings_command_sets(void **sta
 	assert_non_null(strstr(out, "binding identify-on-07h=3 dcd-info-on-08h=3 dc-config-on-08h=21\n"));
 }
 
+/*
+ * The daemon's --mctp-cci socket, given to the wrapper with --mctp-cci (or
+ * found as mctp.sock next to fm.sock): 08h reaches the Type 3 MCTP CCI, so
+ * Identify Memory Device answers as the host mailbox does, 4802h is not
+ * there (15h), the CEL is exactly the CCI_MCTP set; 07h is still the FM-API.
+ */
+static void test_08h_reaches_the_mctp_cci_socket(void **state)
+{
+	struct e2e *e = *state;
+	char fm_arg[120], mctp_arg[120], expect[400];
+	const char *args[] = { "--fm", fm_arg, "--mctp-cci", mctp_arg, "--eid", "9", "--",
+			       getenv("MCTP_FM_CLIENT"), "9", "mctp-cci", NULL };
+	const char *found[] = { "--fm", fm_arg, "--eid", "9", "--",
+				getenv("MCTP_FM_CLIENT"), "9", "probe", NULL };
+	const char *routes[] = { "--fm", fm_arg, "--eid", "9", "--",
+				 getenv("MCTP_FM_CLIENT"), "9", "routes", NULL };
+	json_t *r;
+
+	/* No --fm: the default fm.sock and mctp.sock in $XDG_RUNTIME_DIR/cxldcd. */
+	e2e_start_daemon(e, "cxl-type3,id=" DEV_ID ",num-dc-regions=1,dc-regions-total-size=1G,"
+			    "num-hosts=2", NULL);
+	snprintf(fm_arg, sizeof(fm_arg), "unix:%s/cxldcd/fm.sock", e->d.dir);
+	snprintf(mctp_arg, sizeof(mctp_arg), "unix:%s/cxldcd/mctp.sock", e->d.dir);
+	snprintf(expect, sizeof(expect), "mctp-cci: listening on %s (device " DEV_ID ")",
+		 mctp_arg);
+	if (!strstr(dproc_log(&e->d), expect))
+		fail_msg("no '%s':\n%s", expect, dproc_log(&e->d));
+	if (run(out, args))
+		fail_msg("mctp-cci failed:\n%s\n%s", out, dproc_log(&e->d));
+	r = qmp_ok(e, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"" DEV_PATH
+		      "\",\"cci\":\"mailbox\",\"host-id\":0,\"opcode\":16384}}");
+	snprintf(expect, sizeof(expect), "memdev-on-08h rc=0 len=0x45 hex=%s\n",
+		 json_string_value(json_object_get(RET(r), "payload")));
+	json_decref(r);
+	for (char *p = expect; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
+	if (!strstr(out, expect))
+		fail_msg("not '%s':\n%s", expect, out);
+	assert_non_null(strstr(out, "dc-config-4802-on-08h rc=21 len=0\n"));
+	assert_non_null(strstr(out, "dcd-info-on-07h rc=0 len=0x54\n"));
+
+	/* No --mctp-cci: DIR/mctp.sock next to --fm unix:DIR/fm.sock serves 08h. */
+	assert_int_equal(run(out, routes), 0);
+	snprintf(expect, sizeof(expect), "9=%s|%s\n", fm_arg, mctp_arg);
+	assert_string_equal(out, expect);
+	if (run(out, found))
+		fail_msg("probe failed:\n%s\n%s", out, dproc_log(&e->d));
+	if (!strstr(out, "cel 0001 0003 0004 0100 0101 0102 0103 0400 0401 4000\n"))
+		fail_msg("CEL over 08h is not the MCTP CCI's:\n%s", out);
+	assert_non_null(strstr(out, "dcd hosts=2 regions=1\n"));
+}
+
 static void test_sockets_behave_as_the_kernels(void **state)
 {
 	struct e2e *e = *state;
@@ -244,6 +297,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_each_binding_refuses_the_other_bindings_command_sets, e2e_setup,
 			e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_08h_reaches_the_mctp_cci_socket, e2e_setup,
+						e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_sockets_behave_as_the_kernels, e2e_setup,
 						e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_two_eids_reach_two_devices, e2e_setup,

@@ -6,14 +6,17 @@
  * socket(AF_MCTP, SOCK_DGRAM, 0) returns one end of an AF_UNIX datagram
  * socketpair, so poll/select/epoll, O_NONBLOCK, SO_RCVTIMEO and close-on-exec
  * are the kernel's own.  sendto()/sendmsg() screen the CCI message as every
- * cxldcd MCTP transport does (src/mctp/binding.c), write it to the cxldcd FM
- * socket that serves the destination EID (one stream connection per socket
- * and EID, opened on first use), read the one response and queue it, with
+ * cxldcd MCTP transport does (src/mctp/binding.c), write it to the cxldcd
+ * socket that serves the destination EID and message type (07h: the FM
+ * socket; 08h: the MCTP CCI socket when the route has one, else the FM
+ * socket; one stream connection per socket, EID and type, opened on first
+ * use), read the one response and queue it, with
  * its source address, as one datagram on the other end of the pair.
  * recv*()/read() strip that address again: one call returns one whole
  * message, with MSG_TRUNC, MSG_PEEK and MSG_DONTWAIT as af_mctp.c has them.
  *
- * Routes come from CXLDCD_MCTP_ROUTES="EID=ADDR[;EID=ADDR...]" with ADDR
+ * Routes come from CXLDCD_MCTP_ROUTES="EID=ADDR[|ADDR08][;EID=...]" with
+ * ADDR (the FM socket) and ADDR08 (the MCTP CCI socket, for type 08h)
  * unix:PATH or tcp:HOST:PORT (set by cxldcd-mctp-run).  The network is
  * the kernel's default one (1); MCTP_NET_ANY means it.
  *
@@ -80,13 +83,14 @@ struct meta {
 
 struct route {
 	uint8_t eid;
-	char addr[200];
+	char addr[200];         /* the FM socket: type 07h (and 08h without addr08) */
+	char addr08[200];       /* the MCTP CCI socket: type 08h; "" if none */
 	uint8_t prealloc;       /* tags handed out by SIOCMCTPALLOCTAG (bit per tag) */
 };
 
 struct msock {
 	int peer;               /* our end of the pair: responses are written here */
-	int conn[MAX_ROUTES];   /* FM socket connection per route, -1 until used */
+	int conn[MAX_ROUTES][2]; /* per route: [0] addr, [1] addr08 connection; -1 until used */
 	uint8_t prealloc[MAX_ROUTES]; /* this socket's share of route.prealloc */
 	uint8_t next_tag;
 	bool bound;
@@ -152,20 +156,25 @@ static void parse_routes(void)
 		return;
 	for (item = strtok_r(copy, ";", &save); item && g.nr_routes < MAX_ROUTES;
 	     item = strtok_r(NULL, ";", &save)) {
-		char *eq = strchr(item, '='), *end;
+		char *eq = strchr(item, '='), *end, *bar;
 		unsigned long eid;
 
 		if (!eq)
 			continue;
 		*eq = '\0';
+		bar = strchr(eq + 1, '|');
+		if (bar)
+			*bar++ = '\0';
 		eid = strtoul(item, &end, 0);
 		if (*end || eid < MCTP_EID_FIRST || eid >= MCTP_EID_BROADCAST ||
-		    strlen(eq + 1) >= sizeof(g.routes[0].addr)) {
+		    strlen(eq + 1) >= sizeof(g.routes[0].addr) ||
+		    (bar && strlen(bar) >= sizeof(g.routes[0].addr08))) {
 			warn("cxldcd-mctp: ignoring route '%s'", item);
 			continue;
 		}
 		g.routes[g.nr_routes].eid = (uint8_t)eid;
 		strcpy(g.routes[g.nr_routes].addr, eq + 1);
+		strcpy(g.routes[g.nr_routes].addr08, bar ? bar : "");
 		g.nr_routes++;
 	}
 	free(copy);
@@ -219,30 +228,46 @@ static int route_of(unsigned net, uint8_t eid)
 	return -1;
 }
 
-/* ---- the FM socket ----------------------------------------------------- */
+/* ---- the FM and MCTP CCI sockets --------------------------------------- */
 
-static int conn_of(struct msock *ms, int r)
+/* Which of route @r's sockets serves message @type: 1 (addr08) or 0 (addr). */
+static int face_of(int r, uint8_t type)
 {
-	const char *addr = g.routes[r].addr;
-
-	if (ms->conn[r] >= 0)
-		return ms->conn[r];
-	if (!strncmp(addr, "unix:", 5))
-		ms->conn[r] = fmlink_dial_unix(addr + 5);
-	else if (!strncmp(addr, "tcp:", 4))
-		ms->conn[r] = fmlink_dial_tcp(addr + 4);
-	else
-		errno = EINVAL;
-	if (ms->conn[r] < 0)
-		warn("cxldcd-mctp: eid %u: cannot reach %s: %s", g.routes[r].eid, addr,
-		     strerror(errno));
-	return ms->conn[r];
+	return type == MCTP_TYPE_CXL_CCI && g.routes[r].addr08[0] ? 1 : 0;
 }
 
-/* One request, one response message; *rsp is malloc'ed.  Return its length or -1. */
-static ssize_t exchange(struct msock *ms, int r, const uint8_t *req, size_t len, uint8_t **rsp)
+static const char *face_addr(int r, int face)
 {
-	int fd = conn_of(ms, r);
+	return face ? g.routes[r].addr08 : g.routes[r].addr;
+}
+
+static int conn_of(struct msock *ms, int r, int face)
+{
+	const char *addr = face_addr(r, face);
+	int *fd = &ms->conn[r][face];
+
+	if (*fd >= 0)
+		return *fd;
+	if (!strncmp(addr, "unix:", 5))
+		*fd = fmlink_dial_unix(addr + 5);
+	else if (!strncmp(addr, "tcp:", 4))
+		*fd = fmlink_dial_tcp(addr + 4);
+	else
+		errno = EINVAL;
+	if (*fd < 0)
+		warn("cxldcd-mctp: eid %u: cannot reach %s: %s", g.routes[r].eid, addr,
+		     strerror(errno));
+	return *fd;
+}
+
+/*
+ * One request of MCTP message @type, one response message; *rsp is
+ * malloc'ed.  Return its length or -1.
+ */
+static ssize_t exchange(struct msock *ms, int r, uint8_t type, const uint8_t *req, size_t len,
+			uint8_t **rsp)
+{
+	int face = face_of(r, type), fd = conn_of(ms, r, face);
 	ssize_t n;
 
 	*rsp = NULL;
@@ -252,9 +277,9 @@ static ssize_t exchange(struct msock *ms, int r, const uint8_t *req, size_t len,
 	if (n >= 0)
 		return n;
 	warn("cxldcd-mctp: eid %u: no response from %s: message lost", g.routes[r].eid,
-	     g.routes[r].addr);
+	     face_addr(r, face));
 	g.close(fd);
-	ms->conn[r] = -1;
+	ms->conn[r][face] = -1;
 	return -1;
 }
 
@@ -301,7 +326,7 @@ EXPORT int socket(int domain, int type, int protocol)
 	}
 	ms->peer = sv[1];
 	for (unsigned i = 0; i < MAX_ROUTES; i++)
-		ms->conn[i] = -1;
+		ms->conn[i][0] = ms->conn[i][1] = -1;
 	pthread_mutex_lock(&g.lock);
 	if (g.socks[sv[0]]) {
 		/*
@@ -327,8 +352,9 @@ static void forget(int fd)
 		pthread_mutex_lock(&g.lock);
 		g.socks[fd] = NULL;
 		for (unsigned i = 0; i < MAX_ROUTES; i++) {
-			if (ms->conn[i] >= 0)
-				g.close(ms->conn[i]);
+			for (int f = 0; f < 2; f++)
+				if (ms->conn[i][f] >= 0)
+					g.close(ms->conn[i][f]);
 			g.routes[i].prealloc &= (uint8_t)~ms->prealloc[i];
 		}
 		pthread_mutex_unlock(&g.lock);
@@ -571,7 +597,7 @@ static ssize_t mctp_send(struct msock *ms, const struct msghdr *mh)
 	}
 	switch (mctp_cci_screen(sa->smctp_type, msg, len, local)) {
 	case MCTP_CCI_FORWARD:
-		rsp_len = exchange(ms, r, msg, len, &rsp);
+		rsp_len = exchange(ms, r, sa->smctp_type, msg, len, &rsp);
 		break;
 	case MCTP_CCI_ANSWERED:
 		deliver(ms, &m, local, sizeof(local));

@@ -3,10 +3,13 @@
  * run.c - cxldcd-mctp-run: run an unmodified program whose Linux AF_MCTP
  * datagram sockets reach cxldcd FM sockets (docs/mctp.md).
  *
- *   cxldcd-mctp-run --fm unix:PATH [--eid N] [--fm ADDR [--eid N]]... -- PROGRAM ARGS...
+ *   cxldcd-mctp-run --fm unix:PATH [--mctp-cci ADDR] [--eid N] [--fm ...]... -- PROGRAM ARGS...
  *
  * Each --fm is one MCTP endpoint; the --eid after it names it (default 8,
- * then the next free number).  The routes go to libcxldcd-mctp.so in
+ * then the next free number).  Message type 07h goes to the --fm socket,
+ * 08h to the --mctp-cci socket after it (the Type 3 MCTP-based CCI); without
+ * one, an --fm unix:DIR/fm.sock uses DIR/mctp.sock when that exists, and
+ * otherwise 08h goes to the --fm socket too (the FM-API CCI answers it).  The routes go to libcxldcd-mctp.so in
  * CXLDCD_MCTP_ROUTES; the library is preloaded with LD_PRELOAD (any
  * LD_PRELOAD already set is kept after it).  The library is looked up as
  * $CXLDCD_MCTP_PRELOAD, then next to this executable, then in the
@@ -29,15 +32,19 @@
 
 struct route {
 	const char *addr;
+	const char *addr08;     /* --mctp-cci, NULL if not given */
+	char guess[PATH_MAX];   /* unix:DIR/mctp.sock next to an --fm unix:DIR/fm.sock */
 	int eid;                /* -1 until given or assigned */
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: cxldcd-mctp-run --fm unix:PATH|tcp:HOST:PORT [--eid N] "
-		   "[--fm ADDR [--eid N]]... -- PROGRAM [ARGS...]\n"
-		   "Runs PROGRAM with its AF_MCTP sockets (message types 07h, 08h) connected to\n"
-		   "the cxldcd FM sockets, one MCTP endpoint (EID 8..254, default 8) per --fm.\n");
+	fprintf(f, "usage: cxldcd-mctp-run --fm unix:PATH|tcp:HOST:PORT [--mctp-cci ADDR] "
+		   "[--eid N] [--fm ADDR [--mctp-cci ADDR] [--eid N]]... -- PROGRAM [ARGS...]\n"
+		   "Runs PROGRAM with its AF_MCTP sockets connected to cxldcd, one MCTP endpoint\n"
+		   "(EID 8..254, default 8) per --fm: type 07h to the --fm socket, 08h to the\n"
+		   "--mctp-cci socket (default: mctp.sock next to an --fm unix:DIR/fm.sock if it\n"
+		   "exists, else the --fm socket).\n");
 }
 
 static int bad(const char *what, const char *arg)
@@ -77,15 +84,33 @@ static const char *find_lib(char *buf, size_t cap)
 	return buf;
 }
 
-static int set_env(const struct route *r, unsigned n)
+/* The 08h address of @r: --mctp-cci, else DIR/mctp.sock next to DIR/fm.sock if it exists. */
+static const char *addr08_of(struct route *r)
 {
-	char routes[MAX_ROUTES * 220] = "", lib[PATH_MAX + 32], *pre;
+	const char *slash;
+
+	if (r->addr08)
+		return r->addr08;
+	if (strncmp(r->addr, "unix:", 5))
+		return NULL;
+	slash = strrchr(r->addr, '/');
+	if (strcmp(slash ? slash + 1 : r->addr + 5, "fm.sock"))
+		return NULL;
+	snprintf(r->guess, sizeof(r->guess), "%.*smctp.sock",
+		 (int)(slash ? slash + 1 - r->addr : 5), r->addr);
+	return access(r->guess + 5, F_OK) ? NULL : r->guess;
+}
+
+static int set_env(struct route *r, unsigned n)
+{
+	char routes[MAX_ROUTES * 420] = "", lib[PATH_MAX + 32], *pre;
 	const char *old = getenv("LD_PRELOAD"), *path;
 	size_t off = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		int k = snprintf(routes + off, sizeof(routes) - off, "%s%d=%s", i ? ";" : "",
-				 r[i].eid, r[i].addr);
+		const char *a08 = addr08_of(&r[i]);
+		int k = snprintf(routes + off, sizeof(routes) - off, "%s%d=%s%s%s", i ? ";" : "",
+				 r[i].eid, r[i].addr, a08 ? "|" : "", a08 ? a08 : "");
 
 		if (k < 0 || (size_t)k >= sizeof(routes) - off)
 			return bad("address too long", r[i].addr);
@@ -128,7 +153,15 @@ int main(int argc, char **argv)
 				return bad("too many endpoints at", argv[i + 1]);
 			if (strncmp(argv[i + 1], "unix:", 5) && strncmp(argv[i + 1], "tcp:", 4))
 				return bad("address is not unix:PATH or tcp:HOST:PORT", argv[i + 1]);
-			r[n++] = (struct route){ .addr = argv[++i], .eid = -1 };
+			r[n].addr = argv[++i];
+			r[n].addr08 = NULL;
+			r[n++].eid = -1;
+		} else if (!strcmp(argv[i], "--mctp-cci")) {
+			if (!n || r[n - 1].addr08)
+				return bad("--mctp-cci must follow its --fm:", argv[i + 1]);
+			if (strncmp(argv[i + 1], "unix:", 5) && strncmp(argv[i + 1], "tcp:", 4))
+				return bad("address is not unix:PATH or tcp:HOST:PORT", argv[i + 1]);
+			r[n - 1].addr08 = argv[++i];
 		} else if (!strcmp(argv[i], "--eid")) {
 			char *end;
 			long eid = strtol(argv[++i], &end, 0);
