@@ -18,12 +18,12 @@ _cxldcd()
 		compopt -o nospace 2>/dev/null; return ;;
 	-device)
 		COMPREPLY=($(compgen -W "cxl-type3,id=" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
-	-qmp | --fm)
+	-qmp | --fm | --mctp-cci)
 		COMPREPLY=($(compgen -W "unix: tcp:" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
 	--mctp-serial)
 		COMPREPLY=($(compgen -W "pty pty,device= pty,eid=" -- "$cur")); return ;;
 	esac
-	COMPREPLY=($(compgen -W "-object -device -qmp --fm --host-socket --mctp-serial --state --trace
+	COMPREPLY=($(compgen -W "-object -device -qmp --fm --mctp-cci --host-socket --mctp-serial --state --trace
 		--log-level --log-file --daemonize --pidfile --help --version" -- "$cur"))
 }
 
@@ -110,12 +110,12 @@ _cxldcd_mctp_run()
 		fi
 	done
 	case $prev in
-	--fm)
+	--fm | --mctp-cci)
 		COMPREPLY=($(compgen -W "unix: tcp:" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
 	--eid)
 		return ;;
 	esac
-	COMPREPLY=($(compgen -W "--fm --eid --help --" -- "$cur"))
+	COMPREPLY=($(compgen -W "--fm --mctp-cci --eid --help --" -- "$cur"))
 }
 
 complete -F _cxldcd cxldcd

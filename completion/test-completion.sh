@@ -27,8 +27,12 @@ expect _cxldcd "cxldcd --log-level in" info
 expect _cxldcd "cxldcd --dae" --daemonize
 expect _cxldcd "cxldcd --mctp" --mctp-serial
 expect _cxldcd "cxldcd --mctp-serial p" pty
+expect _cxldcd "cxldcd --mctp" --mctp-cci
+expect _cxldcd "cxldcd --mctp-cci u" unix:
 expect _cxldcd_mctp_run "cxldcd-mctp-run --e" --eid
 expect _cxldcd_mctp_run "cxldcd-mctp-run --fm u" unix:
+expect _cxldcd_mctp_run "cxldcd-mctp-run --fm unix:x --mc" --mctp-cci
+expect _cxldcd_mctp_run "cxldcd-mctp-run --fm unix:x --mctp-cci t" tcp:
 expect _cxldcd_mctp_run "cxldcd-mctp-run --fm unix:x -- ba" bash
 expect _cxldcd_host "cxldcd-host --acc" --accept
 expect _cxldcd_host "cxldcd-host --agent-socket a.sock ver" verify
