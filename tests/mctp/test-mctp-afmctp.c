@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -210,6 +212,57 @@ static void test_08h_reaches_the_mctp_cci_socket(void **state)
 	assert_non_null(strstr(out, "dcd hosts=2 regions=1\n"));
 }
 
+/* One CCI request on a fresh connection to unix @path; the response in rsp. */
+static ssize_t raw_cci(const char *path, uint16_t op, const uint8_t *in, size_t in_len,
+		       uint8_t *rsp, size_t cap)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t req[64] = { 0 };
+	ssize_t n = 0, k;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_true(fd >= 0 && in_len <= sizeof(req) - 12);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	req[3] = (uint8_t)op;
+	req[4] = (uint8_t)(op >> 8);
+	req[5] = (uint8_t)in_len;
+	memcpy(req + 12, in, in_len);
+	assert_int_equal(write(fd, req, 12 + in_len), (ssize_t)(12 + in_len));
+	while (n < 12 || n < 12 + (rsp[5] | rsp[6] << 8)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, E2E_TMO) != 1 || (k = read(fd, rsp + n, cap - (size_t)n)) <= 0)
+			break;
+		n += k;
+	}
+	close(fd);
+	return n;
+}
+
+/* Set Event Interrupt Policy on the --mctp-cci socket is journaled and replayed. */
+static void test_a_change_on_the_mctp_cci_socket_survives_kill9(void **state)
+{
+	static const uint8_t policy[5] = { 0x01, 0x11, 0x21, 0x31, 0x00 };
+	struct e2e *e = *state;
+	char path[120];
+	uint8_t rsp[128];
+
+	e->with_state = true;
+	e2e_start_daemon(e, "cxl-type3,id=" DEV_ID ",num-dc-regions=1,dc-regions-total-size=1G",
+			 NULL);
+	snprintf(path, sizeof(path), "%s/cxldcd/mctp.sock", e->d.dir);
+	assert_int_equal(raw_cci(path, 0x0103, policy, sizeof(policy), rsp, sizeof(rsp)), 12);
+	assert_int_equal(rsp[8] | rsp[9] << 8, 0);
+	e2e_restart_daemon(e, true);
+	assert_int_equal(raw_cci(path, 0x0102, NULL, 0, rsp, sizeof(rsp)), 12 + sizeof(policy));
+	assert_int_equal(rsp[8] | rsp[9] << 8, 0);
+	assert_memory_equal(rsp + 12, policy, sizeof(policy));
+	/* Identify Memory Device: the MCTP CCI serves it (the FM CCI would not). */
+	assert_int_equal(raw_cci(path, 0x4000, NULL, 0, rsp, sizeof(rsp)), 12 + 0x45);
+	assert_int_equal(rsp[8] | rsp[9] << 8, 0);
+}
+
 static void test_sockets_behave_as_the_kernels(void **state)
 {
 	struct e2e *e = *state;
@@ -299,6 +352,8 @@ int main(void)
 			e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_08h_reaches_the_mctp_cci_socket, e2e_setup,
 						e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_a_change_on_the_mctp_cci_socket_survives_kill9,
+						e2e_setup, e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_sockets_behave_as_the_kernels, e2e_setup,
 						e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_two_eids_reach_two_devices, e2e_setup,
