@@ -291,7 +291,11 @@ static void test_two_eids_reach_two_devices(void **state)
 		"--fm", NULL, "--fm", NULL, NULL,
 	};
 
-	snprintf(fm1, sizeof(fm1), "%s/fm1.sock", e->d.dir);
+	char dir1[] = "/tmp/cxldcd-mctp-eid-XXXXXX";
+
+	/* e->d.dir is made by e2e_start_daemon(): the second socket needs a place first */
+	assert_non_null(mkdtemp(dir1));
+	snprintf(fm1, sizeof(fm1), "%s/fm1.sock", dir1);
 	snprintf(fm1_arg, sizeof(fm1_arg), "unix:%s,device=d1", fm1);
 	snprintf(route1, sizeof(route1), "unix:%s", fm1);
 	more[3] = e->d.fm_arg;
@@ -306,6 +310,8 @@ static void test_two_eids_reach_two_devices(void **state)
 	args[10] = "8";
 	assert_int_equal(run(out, args), 0);
 	assert_non_null(strstr(out, "dcd hosts=2 regions=1\n"));
+	unlink(fm1);
+	rmdir(dir1);
 }
 
 static void test_device_gone_is_a_lost_message_not_a_crash(void **state)
