@@ -34,6 +34,9 @@ struct qmp_server {
 	void *log_opaque;
 	int log_level;
 
+	qmp_gate_fn *gate;
+	void *gate_opaque;
+
 	bool quit_requested;            /* set by "quit", acted on after the reply */
 	/* the request being handled (for qmp_defer()) */
 	struct qmp_session *cur;

@@ -214,6 +214,15 @@ void qmp_server_free(struct qmp_server *srv);
  */
 void qmp_server_set_log(struct qmp_server *srv, qmp_log_fn *fn, void *opaque, int max_level);
 
+/*
+ * A gate asked before every registered command other than the built-ins runs
+ * (after its arguments are checked): false refuses it with @err filled.
+ */
+typedef bool qmp_gate_fn(void *opaque, const char *name, struct qmp_error *err);
+
+/** qmp_server_set_gate() - install @fn (NULL: every command runs). */
+void qmp_server_set_gate(struct qmp_server *srv, qmp_gate_fn *fn, void *opaque);
+
 /**
  * qmp_server_register() - add one command.
  * @cmd: must outlive the server (a static const table entry): its name,

@@ -106,6 +106,12 @@ void qmp_server_set_log(struct qmp_server *srv, qmp_log_fn *fn, void *opaque, in
 	srv->log_level = max_level;
 }
 
+void qmp_server_set_gate(struct qmp_server *srv, qmp_gate_fn *fn, void *opaque)
+{
+	srv->gate = fn;
+	srv->gate_opaque = opaque;
+}
+
 const struct qmp_entry *qmp_server_lookup(const struct qmp_server *srv, const char *name)
 {
 	for (size_t i = 0; i < srv->nr_cmds; i++)

@@ -204,6 +204,9 @@ static int run(struct qmp_session *s, const char *name, json_t *args, json_t **r
 		return -1;
 	if (strcmp(name, "qmp_capabilities") == 0)
 		return capabilities(s, args, err);
+	if (s->srv->gate && e->opaque != s->srv &&
+	    !s->srv->gate(s->srv->gate_opaque, name, err))
+		return -1;
 	err->cls = QMP_ERR_GENERIC;
 	err->desc[0] = 0;
 	if (e->cmd->fn(e->opaque, args, ret, err) == 0)

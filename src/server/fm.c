@@ -158,6 +158,12 @@ static bool send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
 	bool journal;
 
 	cci_dec_hdr(req, len, &rq);
+	if (s->starting) {              /* --state is being restored: nothing runs yet */
+		size_t rsp_len = refuse(c, &rq, CXLDCD_RC_BUSY);
+
+		sock_conn_write(c->conn, c->rsp, rsp_len);
+		return false;
+	}
 	srv_request_begin(s);
 	/* A whole message that can change the device: durable before it runs. */
 	journal = len == CXLDCD_CCI_HDR_SIZE + rq.payload_len && !cci_opcode_is_read(rq.opcode);

@@ -475,6 +475,9 @@ static int fail(struct daemon *d, int rc, const char *what)
 	return rc;
 }
 
+static int start_fm(struct daemon *d);
+static int start_qmp(struct daemon *d);
+
 static int build_devices(struct daemon *d)
 {
 	struct server_ctx *s = &d->ctx;
@@ -495,9 +498,15 @@ static int build_devices(struct daemon *d)
 	d->err[0] = 0;
 	if ((rc = dcd_create_all(s, d->err, sizeof(d->err))))
 		return fail(d, rc, "cannot create the devices");
+	/* The sockets exist during the replay and answer that the device is starting. */
+	if ((rc = start_fm(d)) || (rc = start_qmp(d)))
+		return rc;
 	if (d->cfg.state_dir) {
 		d->err[0] = 0;
-		if ((rc = srv_state_open(s, d->cfg.state_dir, d->err, sizeof(d->err))))
+		s->starting = true;
+		rc = srv_state_open(s, d->cfg.state_dir, d->err, sizeof(d->err));
+		s->starting = false;
+		if (rc)
 			return fail(d, rc, "cannot restore the state");
 	}
 	d->err[0] = 0;
@@ -573,39 +582,11 @@ static int start_mctp_serial(struct daemon *d)
 	return 0;
 }
 
-static int start(struct daemon *d)
+/* The -qmp listeners. */
+static int start_qmp(struct daemon *d)
 {
-	const struct qmp_server_cfg qcfg = {
-		.package = "cxldcd " CXLDCD_VERSION,
-		.quit = on_quit,
-		.quit_opaque = d,
-	};
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	int rc;
 
-	if ((rc = loop_new(&d->loop)) || (rc = qmp_server_new(&qcfg, &d->qmp)))
-		return rc;
-	qmp_server_set_log(d->qmp, log_stderr, d,
-			   d->cfg.trace & CMDLINE_TRACE_QMP ? LOG_DEBUG : d->log.max_level);
-	d->ctx.qmp = d->qmp;
-	d->ctx.cfg = &d->cfg;
-	loop_set_after_dispatch(d->loop, group_flush, &d->ctx);
-	d->ctx.log = &d->log;
-	d->ctx.loop = d->loop;
-	d->ctx.ckpt_every = 0;          /* readable checkpoints only at shutdown: they stall requests */
-	d->ctx.snap_every = SNAPSHOT_EVERY;
-	if (getenv("CXLDCD_SNAPSHOT_EVERY"))    /* tests and benchmarks */
-		d->ctx.snap_every = strtoull(getenv("CXLDCD_SNAPSHOT_EVERY"), NULL, 10);
-	d->ctx.snap_fd = -1;
-	d->ctx.objects = json_array();
-	if ((rc = server_register_commands(d->qmp, &d->ctx)))
-		return rc;
-	if ((rc = loop_watch_signals(d->loop, sigs, 3, on_signal, d)))
-		return rc;
-	if ((rc = build_devices(d)) || (rc = start_fm(d)) || (rc = start_mctp_serial(d)))
-		return rc;
-	if (tick_period_ms(&d->ctx))
-		loop_add_timer(d->loop, tick_period_ms(&d->ctx), on_tick, &d->ctx, &d->ctx.tick_timer);
 	d->qmp_ls = calloc(d->cfg.nr_qmp, sizeof(*d->qmp_ls));
 	if (!d->qmp_ls)
 		return -ENOMEM;
@@ -627,6 +608,61 @@ static int start(struct daemon *d)
 		qmp_listen_addr(d->qmp_ls[i], addr, sizeof(addr));
 		srv_log(&d->log, LOG_NOTICE, "qmp: listening on %s", addr);
 	}
+	return 0;
+}
+
+/*
+ * While --state is restored the sockets answer, but nothing runs: QMP
+ * commands other than the built-ins are refused with this text, FM
+ * requests with Busy (fm.c).  docs/persistence.md.
+ */
+static bool qmp_gate(void *opaque, const char *name, struct qmp_error *err)
+{
+	struct server_ctx *s = opaque;
+
+	(void)name;
+	if (!s->starting)
+		return true;
+	qmp_error_set(err, QMP_ERR_GENERIC,
+		      "device is starting: replaying the state journal (record %llu of %llu)",
+		      (unsigned long long)s->replay_seq, (unsigned long long)s->replay_last);
+	return false;
+}
+
+static int start(struct daemon *d)
+{
+	const struct qmp_server_cfg qcfg = {
+		.package = "cxldcd " CXLDCD_VERSION,
+		.quit = on_quit,
+		.quit_opaque = d,
+	};
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	int rc;
+
+	if ((rc = loop_new(&d->loop)) || (rc = qmp_server_new(&qcfg, &d->qmp)))
+		return rc;
+	qmp_server_set_log(d->qmp, log_stderr, d,
+			   d->cfg.trace & CMDLINE_TRACE_QMP ? LOG_DEBUG : d->log.max_level);
+	d->ctx.qmp = d->qmp;
+	qmp_server_set_gate(d->qmp, qmp_gate, &d->ctx);
+	d->ctx.cfg = &d->cfg;
+	loop_set_after_dispatch(d->loop, group_flush, &d->ctx);
+	d->ctx.log = &d->log;
+	d->ctx.loop = d->loop;
+	d->ctx.ckpt_every = 0;          /* readable checkpoints only at shutdown: they stall requests */
+	d->ctx.snap_every = SNAPSHOT_EVERY;
+	if (getenv("CXLDCD_SNAPSHOT_EVERY"))    /* tests and benchmarks */
+		d->ctx.snap_every = strtoull(getenv("CXLDCD_SNAPSHOT_EVERY"), NULL, 10);
+	d->ctx.snap_fd = -1;
+	d->ctx.objects = json_array();
+	if ((rc = server_register_commands(d->qmp, &d->ctx)))
+		return rc;
+	if ((rc = loop_watch_signals(d->loop, sigs, 3, on_signal, d)))
+		return rc;
+	if ((rc = build_devices(d)) || (rc = start_mctp_serial(d)))
+		return rc;
+	if (tick_period_ms(&d->ctx))
+		loop_add_timer(d->loop, tick_period_ms(&d->ctx), on_tick, &d->ctx, &d->ctx.tick_timer);
 	return 0;
 }
 

@@ -203,6 +203,12 @@ static int replay_one(void *opaque, const struct store_rec *rec)
 		return -EIO;
 	}
 	r->n++;
+	s->replay_seq = rec->seq;
+	/* Every 10 ms the loop answers clients "starting" (main.c); nothing they send runs. */
+	if (s->loop && (r->n & 63) == 0 && loop_now_ms() - s->replay_pump_ms >= 10) {
+		loop_run_once(s->loop, 0);
+		s->replay_pump_ms = loop_now_ms();
+	}
 	return 0;
 }
 
@@ -706,6 +712,8 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 		s->replaying = false;
 		return rc;
 	}
+	s->replay_last = store_journal_count(s->st);
+	s->replay_pump_ms = loop_now_ms();
 	rc = store_journal_replay(s->st, replay_one, &r);
 	if (rc && rc != -EIO)
 		rc = -EIO;

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-starting.c - the sockets of cxldcd --state exist while the journal
+ * is replayed and answer that the device is starting (docs/persistence.md,
+ * "While the state is restored"): QMP greets, the built-ins run, every other
+ * command gets a GenericError naming the replay; an FM request gets Busy
+ * (0006h).  After the replay both serve normally.  The journal (200,000
+ * records, no snapshot) is written straight into the store.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+static char dir[64];
+static pid_t pid;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void start(void)
+{
+	const char *bin = getenv("CXLDCD");
+	char qmp[120], fm[120], host[120], st[100], log[100];
+	const char *argv[] = { bin, "-device", "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2",
+			       "--state", st, "-qmp", qmp, "--fm", fm, "--host-socket", host, NULL };
+
+	assert_non_null(bin);
+	snprintf(qmp, sizeof(qmp), "unix:%s/qmp.sock,server,wait=off", dir);
+	snprintf(fm, sizeof(fm), "unix:%s/fm.sock,device=d0", dir);
+	snprintf(host, sizeof(host), "%s/host.sock", dir);
+	snprintf(st, sizeof(st), "%s/state", dir);
+	snprintf(log, sizeof(log), "%s/stderr.log", dir);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "0", 1);      /* no snapshot: the whole journal replays */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+}
+
+static int connect_to(const char *name, double limit_s)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	double t0 = now_s();
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, name);
+	while (now_s() - t0 < limit_s) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+		usleep(200);
+	}
+	fail_msg("cannot connect to %s/%s", dir, name);
+	return -1;
+}
+
+/* Read until @want appears in what was read (or 10 s pass); the text read. */
+static void read_until(int fd, const char *want, char *buf, size_t cap)
+{
+	size_t got = 0;
+	double t0 = now_s();
+
+	buf[0] = 0;
+	while (!strstr(buf, want) && now_s() - t0 < 10) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t k;
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		k = read(fd, buf + got, cap - 1 - got);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+		buf[got] = 0;
+	}
+	if (!strstr(buf, want))
+		fail_msg("no \"%s\" in: %s", want, buf);
+}
+
+static void send_str(int fd, const char *s)
+{
+	assert_int_equal(send(fd, s, strlen(s), MSG_NOSIGNAL), (ssize_t)strlen(s));
+}
+
+/* FM Identify (0001h), no payload; the return code of the response. */
+static unsigned fm_identify_rc(int fd, uint8_t tag)
+{
+	uint8_t msg[12] = { 0, tag, 0, 0x01, 0x00 }, rsp[12];
+	size_t got = 0;
+
+	assert_int_equal(send(fd, msg, 12, MSG_NOSIGNAL), 12);
+	while (got < 12) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t k;
+
+		assert_true(poll(&pfd, 1, 10000) > 0);
+		k = read(fd, rsp + got, 12 - got);
+		assert_true(k > 0);
+		got += (size_t)k;
+	}
+	assert_int_equal(rsp[0], 0x01);
+	assert_int_equal(rsp[1], tag);
+	return rsp[8] | (unsigned)rsp[9] << 8;
+}
+
+static void append(uint64_t n)
+{
+	char path[100], err[256];
+	struct store *st;
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_begin(st), 0);
+	for (uint64_t i = 0; i < n; i++) {
+		char text[256];
+		struct store_rec r = { .time_ns = 1700000000000000000ull + i, .kind = STORE_REC_QMP };
+
+		snprintf(text, sizeof(text),
+			 "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
+			 "\"host-id\":%d,\"opcode\":259,\"payload\":\"0%d000000\"}}", (int)(i & 1), (int)(i % 3 == 0));
+		r.data = (const uint8_t *)text;
+		r.len = strlen(text);
+		assert_int_equal(store_journal_append(st, &r), 0);
+	}
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+}
+
+static void quit(int fd)
+{
+	char buf[8192];
+
+	send_str(fd, "{\"execute\":\"quit\"}");
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	pid = 0;
+}
+
+static void test_sockets_answer_starting_during_replay(void **state)
+{
+	char buf[16384], cmd[100];
+	int q, f;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/cxldcd-tstart-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	start();                                  /* a store with this configuration */
+	q = connect_to("qmp.sock", 10);
+	read_until(q, "\"QMP\"", buf, sizeof(buf));
+	send_str(q, "{\"execute\":\"qmp_capabilities\"}");
+	read_until(q, "\"return\"", buf, sizeof(buf));
+	quit(q);
+	append(200000);
+
+	start();
+	q = connect_to("qmp.sock", 10);
+	f = connect_to("fm.sock", 10);
+	read_until(q, "\"QMP\"", buf, sizeof(buf));
+	send_str(q, "{\"execute\":\"qmp_capabilities\"}");
+	read_until(q, "\"return\"", buf, sizeof(buf));
+	send_str(q, "{\"execute\":\"query-version\",\"id\":1}");
+	read_until(q, "\"id\": 1", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"qemu\""));
+	send_str(q, "{\"execute\":\"query-cxl-devices\",\"id\":2}");
+	read_until(q, "\"id\": 2", buf, sizeof(buf));
+	if (!strstr(buf, "device is starting: replaying the state journal (record "))
+		fail_msg("the replay was over before the first command (make the journal longer): %s", buf);
+	assert_non_null(strstr(buf, "of 200000)"));
+	assert_non_null(strstr(buf, "GenericError"));
+	assert_int_equal(fm_identify_rc(f, 7), 0x0006);   /* Busy */
+
+	/* After the replay: normal service on the same connections. */
+	for (double t0 = now_s();; usleep(20000)) {
+		send_str(q, "{\"execute\":\"query-cxl-devices\",\"id\":3}");
+		read_until(q, "\"id\": 3", buf, sizeof(buf));
+		if (strstr(buf, "\"return\""))
+			break;
+		assert_true(now_s() - t0 < 60);
+	}
+	assert_int_equal(fm_identify_rc(f, 8), 0x0000);
+	close(f);
+	quit(q);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sockets_answer_starting_during_replay),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
