@@ -9,8 +9,9 @@
  *
  * The journal is written straight into the store of a real daemon (QMP
  * cxl-cci-request Set Event Interrupt Policy records, which replay through
- * the whole QMP path); restart time is from exec to the QMP greeting (the
- * sockets open after replay).  The daemon is $CXLDCD, else this build's.
+ * the whole QMP path); restart time is from exec to the first device
+ * command answered (the sockets open before the replay and answer
+ * "device is starting" meanwhile).  The daemon is $CXLDCD, else this build's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +110,27 @@ static int greet(double limit_s)
 	die("no QMP greeting within %.0f s (see %s/stderr.log)", limit_s, dir);
 }
 
+/* Negotiate, then ask until a device command is answered (the replay is over); @fd. */
+static int serving(int fd)
+{
+	static const char caps[] = "{\"execute\":\"qmp_capabilities\"}";
+	static const char q[] = "{\"execute\":\"query-cxl-devices\"}";
+	char buf[65536];
+
+	if (write(fd, caps, sizeof(caps) - 1) < 0 || read(fd, buf, sizeof(buf)) <= 0)
+		die("qmp_capabilities: no answer");
+	for (;;) {
+		ssize_t k;
+
+		if (write(fd, q, sizeof(q) - 1) < 0 || (k = read(fd, buf, sizeof(buf) - 1)) <= 0)
+			die("query-cxl-devices: no answer");
+		buf[k] = 0;
+		if (strstr(buf, "\"return\""))
+			return fd;
+		usleep(500);
+	}
+}
+
 static void quit(int fd)
 {
 	static const char q[] = "{\"execute\":\"qmp_capabilities\"}{\"execute\":\"quit\"}";
@@ -174,7 +196,7 @@ static void run(uint64_t n)
 	append(n);
 	t0 = now_s();
 	start("0");
-	fd = greet(600);
+	fd = serving(greet(600));
 	full = now_s() - t0;
 	/* A round of the loop starts the snapshot; wait until it is recorded. */
 	quit(fd);
@@ -189,7 +211,7 @@ static void run(uint64_t n)
 	append(1000);                         /* a tail after the snapshot */
 	t0 = now_s();
 	start("0");
-	fd = greet(600);
+	fd = serving(greet(600));
 	snap = now_s() - t0;
 	quit(fd);
 	printf("%8llu journaled requests: restart %7.3f s replaying all, %7.3f s from the snapshot + 1000 records\n",
