@@ -66,7 +66,8 @@ static void start(const char *snap_every)
 	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
 	char qmp[120], st[100], log[100];
 	const char *argv[] = { bin, "-device", "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2",
-			       "--state", st, "-qmp", qmp, NULL };
+			       "--state", st, "-qmp", qmp, "--log-level", "info", "--fm", "none",
+			       "--host-socket", "none", NULL };
 
 	snprintf(qmp, sizeof(qmp), "unix:%s/qmp.sock,server,wait=off", dir);
 	snprintf(st, sizeof(st), "%s/state", dir);

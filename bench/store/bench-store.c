@@ -137,6 +137,8 @@ static void daemon_start(bool state, uint32_t nr_blocks)
 	argv[n++] = fm;
 	argv[n++] = "-qmp";
 	argv[n++] = qmp;
+	argv[n++] = "--host-socket";    /* no default socket in the runtime directory */
+	argv[n++] = "none";
 	if (state) {
 		argv[n++] = "--state";
 		argv[n++] = st;

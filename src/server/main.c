@@ -753,8 +753,11 @@ int main(int argc, char **argv)
 	rc = start(&d);
 	if (rc == 0)
 		rc = d.cfg.daemonize ? daemonize(&d) : write_pidfile(&d);
-	if (rc == 0)
+	if (rc == 0) {
+		/* The replay is over and nothing runs yet: a quiet point for a due snapshot. */
+		srv_snapshot_maybe(&d.ctx);
 		rc = loop_run(d.loop);
+	}
 	if (rc)
 		srv_log(&d.log, LOG_ERR, "stopping after error: %s", strerror(-rc));
 	stop(&d);

@@ -227,7 +227,8 @@ static ssize_t raw_cci(const char *path, uint16_t op, const uint8_t *in, size_t 
 	req[3] = (uint8_t)op;
 	req[4] = (uint8_t)(op >> 8);
 	req[5] = (uint8_t)in_len;
-	memcpy(req + 12, in, in_len);
+	if (in_len)
+		memcpy(req + 12, in, in_len);
 	assert_int_equal(write(fd, req, 12 + in_len), (ssize_t)(12 + in_len));
 	while (n < 12 || n < 12 + (rsp[5] | rsp[6] << 8)) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
