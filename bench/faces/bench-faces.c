@@ -363,8 +363,9 @@ static void fm_read(struct ctx *x)
 			return;
 		if (hd.rc && !x->fm_rc) {
 			x->fm_rc = hd.rc;
-			fprintf(stderr, "bench-faces: fm 0x%04x returned %s\n", hd.opcode,
-				cxldcd_rc_str(hd.rc));
+			if (hd.rc != CXLDCD_RC_BUSY)     /* Busy: still replaying (restart) */
+				fprintf(stderr, "bench-faces: fm 0x%04x returned %s\n", hd.opcode,
+					cxldcd_rc_str(hd.rc));
 		}
 		memcpy(x->fm_out, x->rbuf + 12, hd.payload_len);
 		x->fm_out_len = hd.payload_len;
@@ -1029,8 +1030,20 @@ static double restart(struct ctx *x)
 	x->fm = unix_connect(&x->d, x->d.fm);
 	x->rlen = 0;
 	x->fm_sent = x->fm_done = 0;
-	fm_extents(x, 0, 0);
-	fm_wait(x, false, "restart");
+	/* The FM socket is up during the replay and answers Busy until it is over. */
+	for (double until = now_s() + WAIT_S;; usleep(200)) {
+		x->fm_rc = 0;
+		fm_extents(x, 0, 0);
+		while (x->fm_done < x->fm_sent) {
+			if (now_s() > until)
+				die("restart: no FM answer within %.0f s", WAIT_S);
+			pump(x, false, 100);
+		}
+		if (x->fm_rc != CXLDCD_RC_BUSY)
+			break;
+	}
+	if (x->fm_rc)
+		die("restart failed: fm rc 0x%x", x->fm_rc);
 	t0 = now_s() - t0;
 	close(x->fm);
 	connect_all(x);
