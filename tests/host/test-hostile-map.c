@@ -681,29 +681,15 @@ static void fd_has_none_of(int fd, uint8_t v)
 }
 
 /*
- * Three sharers; host 0 is forced out and keeps its fd and mapping.  Hosts
- * 1 and 2 are paused, moved to a fresh grant in place, and keep sharing:
- * what they wrote before survives; host 0 sees nothing of theirs (before or
- * after), and its writes reach neither of them nor the slow path.
+ * Host 0 has let the allocation go: hosts 1 and 2 are paused, answer, get the
+ * fresh grant (REMAP) in place, answer again; then the move is done.
  */
-static void test_a_forced_out_sharer_keeps_nothing_of_the_others(void **state)
+static void move_both(struct hx *x, uint64_t d, uint64_t len, struct raw r[3],
+		      const struct map_fd m[3], uint8_t *p[3], int nfd[3])
 {
-	struct hx *x = *state;
-	const uint64_t d = x->base[0] + 64 * MiB, len = 2 * MiB;
 	struct mem_dev_stats ms;
-	struct map_fd m[3];
-	struct raw r[3];
-	uint8_t *p[3];
-	uint64_t id;
-	int nfd[3] = { -1, -1, -1 };
+	uint64_t id = expect_pause(x, &r[1], d, len);
 
-	three_sharers(x, d, len, r, m, p);
-	memset(p[1], PAT1, MiB);
-	memset(p[2] + MiB, PAT2, MiB);
-	assert_true(all_are(p[0], MiB, PAT1) && all_are(p[0] + MiB, MiB, PAT2));
-
-	force_release(x, 0, d, len, false);
-	id = expect_pause(x, &r[1], d, len);
 	assert_int_equal(expect_pause(x, &r[2], d, len), id);
 	mem_dev_stats_get(x->md, &ms);
 	assert_int_equal(ms.moves, 0); /* nothing moves before both have paused */
@@ -716,6 +702,42 @@ static void test_a_forced_out_sharer_keeps_nothing_of_the_others(void **state)
 	hx_pump(x, 50);
 	mem_dev_stats_get(x->md, &ms);
 	assert_int_equal(ms.moves, 1);
+}
+
+static void close_sharers(uint64_t len, struct raw r[3], struct map_fd m[3], uint8_t *p[3],
+			  const int nfd[3])
+{
+	for (int i = 0; i < 3; i++) {
+		munmap(p[i], len);
+		close(m[i].fd);
+		if (nfd[i] >= 0)
+			close(nfd[i]);
+		raw_close(&r[i]);
+	}
+}
+
+/*
+ * Three sharers; host 0 is forced out and keeps its fd and mapping.  Hosts
+ * 1 and 2 are paused, moved to a fresh grant in place, and keep sharing:
+ * what they wrote before survives; host 0 sees nothing of theirs (before or
+ * after), and its writes reach neither of them nor the slow path.
+ */
+static void test_a_forced_out_sharer_keeps_nothing_of_the_others(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 64 * MiB, len = 2 * MiB;
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t *p[3];
+	int nfd[3] = { -1, -1, -1 };
+
+	three_sharers(x, d, len, r, m, p);
+	memset(p[1], PAT1, MiB);
+	memset(p[2] + MiB, PAT2, MiB);
+	assert_true(all_are(p[0], MiB, PAT1) && all_are(p[0] + MiB, MiB, PAT2));
+
+	force_release(x, 0, d, len, false);
+	move_both(x, d, len, r, m, p, nfd);
 
 	/* what they wrote before the move is theirs still */
 	for (int h = 1; h < 3; h++)
@@ -737,13 +759,7 @@ static void test_a_forced_out_sharer_keeps_nothing_of_the_others(void **state)
 	expect_slow_path(x, 1, d, len, PAT3);
 	expect_slow_path(x, 2, d, len, PAT3);
 
-	for (int i = 0; i < 3; i++) {
-		munmap(p[i], len);
-		close(m[i].fd);
-		if (nfd[i] >= 0)
-			close(nfd[i]);
-		raw_close(&r[i]);
-	}
+	close_sharers(len, r, m, p, nfd);
 }
 
 /*
@@ -755,27 +771,15 @@ static void test_a_sharer_that_releases_keeps_nothing_of_the_others(void **state
 {
 	struct hx *x = *state;
 	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
-	struct mem_dev_stats ms;
 	struct map_fd m[3];
 	struct raw r[3];
 	uint8_t *p[3];
-	uint64_t id;
 	int nfd[3] = { -1, -1, -1 };
 
 	three_sharers(x, d, len, r, m, p);
 	memset(p[1], PAT1, len);
 	raw_release(x, &r[0], d, len);
-	id = expect_pause(x, &r[1], d, len);
-	assert_int_equal(expect_pause(x, &r[2], d, len), id);
-	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
-	send_move_ack(&r[2], id, HL_MOVE_PAUSED);
-	for (int h = 1; h < 3; h++) {
-		nfd[h] = expect_remap(x, &r[h], d, len, id, p[h], m[0].fd);
-		send_move_ack(&r[h], id, HL_MOVE_REMAPPED);
-	}
-	hx_pump(x, 50);
-	mem_dev_stats_get(x->md, &ms);
-	assert_int_equal(ms.moves, 1);
+	move_both(x, d, len, r, m, p, nfd);
 	assert_true(all_are(p[1], len, PAT1) && all_are(p[2], len, PAT1));
 	assert_null(memchr(p[0], PAT1, len));
 	fd_has_none_of(m[0].fd, PAT1);
@@ -787,13 +791,7 @@ static void test_a_sharer_that_releases_keeps_nothing_of_the_others(void **state
 	assert_true(all_are(p[1], len, PAT3) && all_are(p[2], len, PAT3));
 	expect_slow_path(x, 1, d, len, PAT3);
 
-	for (int i = 0; i < 3; i++) {
-		munmap(p[i], len);
-		close(m[i].fd);
-		if (nfd[i] >= 0)
-			close(nfd[i]);
-		raw_close(&r[i]);
-	}
+	close_sharers(len, r, m, p, nfd);
 }
 
 /*
