@@ -42,11 +42,11 @@
 #include <cmocka.h>
 
 #include "dproc.h"
+#include "sock-util.h"
 #include "hostlink/proto.h"
 #include "../support/hl-raw.h"
 #include "qmp-client.h"
 
-#define TMO 5000
 
 /* The daemon under test is built like this test: with or without a sanitizer. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -59,44 +59,11 @@
 #ifndef SANITIZED
 #define SANITIZED 0
 #endif
-#define OBJ "memory-backend-memfd,id=m0,size=256M"
-#define DEV "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2"
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Start with @extra (NULL-terminated) after the memory and device; wait for QMP. */
+/* Start with @extra after the memory and device; wait for QMP. */
 static void start(struct dproc *p, const char *const *extra)
 {
-	const char *argv[32] = { "-object", OBJ, "-device", DEV };
-	struct qmp_client *c;
-	int n = 4;
-
-	for (; extra && *extra && n < 31; extra++)
-		argv[n++] = *extra;
-	argv[n] = NULL;
-	assert_int_equal(dproc_start(p, argv), 0);
-	c = dproc_connect(p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(p));
-	qmp_client_free(c);
-}
-
-static int unix_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		fail_msg("connect %s: %s", path, strerror(errno));
-	return fd;
+	sock_start(p, NULL, extra);
 }
 
 static int tcp_connect(uint16_t port)
@@ -153,27 +120,9 @@ static int hello(int fd, uint16_t host)
 	uint8_t p[64] = { HL_VERSION, 0, (uint8_t)host, (uint8_t)(host >> 8), 0, 0, 0, 0 };
 
 	hl_raw_send(fd, HL_HELLO, 1, p, HL_HELLO_SIZE);
-	if (recv_msg(fd, p, sizeof(p), TMO) != HL_HELLO_ACK)
+	if (recv_msg(fd, p, sizeof(p), SOCK_TMO) != HL_HELLO_ACK)
 		return -1;
 	return p[0] | p[1] << 8;
-}
-
-/* True when the peer closed @fd within @ms (anything sent before is skipped). */
-static bool closed_within(int fd, int ms)
-{
-	uint64_t end = now_ms() + (uint64_t)ms;
-	uint8_t buf[1024];
-
-	do {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		int left = (int)(end - now_ms());
-
-		if (poll(&pf, 1, left > 0 ? left : 0) <= 0)
-			return false;
-		if (read(fd, buf, sizeof(buf)) <= 0)
-			return true;
-	} while (now_ms() < end);
-	return false;
 }
 
 /* ---- connection limits and the HELLO timeout ------------------------------ */
@@ -326,7 +275,7 @@ static void test_a_read_flood_without_reading_keeps_rss_bounded(void **state)
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		assert_int_equal(poll(&pf, 1, TMO), 1);
+		assert_int_equal(poll(&pf, 1, SOCK_TMO), 1);
 		n = read(fd, drain, sizeof(drain));
 		assert_true(n > 0);
 		got += (uint64_t)n;
@@ -444,24 +393,24 @@ static void test_a_second_daemon_on_a_live_socket_refuses_to_start(void **state)
 	start(&a, (const char *const[]){ "--host-socket", a.host, "--fm", a.fm_arg, NULL });
 	assert_int_equal(lstat(a.host, &st0), 0);
 	/* the same host-link path */
-	assert_int_equal(dproc_start(&b, (const char *const[]){ "-object", OBJ, "-device", DEV,
+	assert_int_equal(dproc_start(&b, (const char *const[]){ "-object", SOCK_OBJ, "-device", SOCK_DEV,
 								"--host-socket", a.host, NULL }), 0);
-	assert_int_equal(dproc_wait_exit(&b, TMO), 1);
+	assert_int_equal(dproc_wait_exit(&b, SOCK_TMO), 1);
 	snprintf(msg, sizeof(msg), "socket %s is in use by another process", a.host);
 	if (!strstr(dproc_log(&b), msg))
 		fail_msg("no '%s' in: %s", msg, dproc_log(&b));
 	assert_int_equal(access(b.qmp, F_OK), -1);   /* its own socket went with it */
 	/* the same QMP path, second -qmp */
 	snprintf(qmp_b, sizeof(qmp_b), "unix:%s,server,wait=off", a.qmp);
-	assert_int_equal(dproc_start(&b, (const char *const[]){ "-object", OBJ, "-device", DEV,
+	assert_int_equal(dproc_start(&b, (const char *const[]){ "-object", SOCK_OBJ, "-device", SOCK_DEV,
 								"-qmp", qmp_b, NULL }), 0);
-	assert_int_equal(dproc_wait_exit(&b, TMO), 1);
+	assert_int_equal(dproc_wait_exit(&b, SOCK_TMO), 1);
 	snprintf(msg, sizeof(msg), "socket %s is in use by another process", a.qmp);
 	assert_non_null(strstr(dproc_log(&b), msg));
 	/* the same FM path */
-	assert_int_equal(dproc_start(&b, (const char *const[]){ "-object", OBJ, "-device", DEV,
+	assert_int_equal(dproc_start(&b, (const char *const[]){ "-object", SOCK_OBJ, "-device", SOCK_DEV,
 								"--fm", a.fm_arg, NULL }), 0);
-	assert_int_equal(dproc_wait_exit(&b, TMO), 1);
+	assert_int_equal(dproc_wait_exit(&b, SOCK_TMO), 1);
 	snprintf(msg, sizeof(msg), "--fm %s: cannot listen: socket %s is in use by another process",
 		 a.fm_arg, a.fm);
 	assert_non_null(strstr(dproc_log(&b), msg));
@@ -472,7 +421,7 @@ static void test_a_second_daemon_on_a_live_socket_refuses_to_start(void **state)
 	fd = unix_connect(a.host);
 	assert_int_equal(hello(fd, 0), 0);
 	close(fd);
-	qmp_client_free(dproc_connect(&a, TMO));
+	qmp_client_free(dproc_connect(&a, SOCK_TMO));
 }
 
 static void test_a_stale_socket_is_replaced_and_a_file_refused(void **state)
@@ -498,9 +447,9 @@ static void test_a_stale_socket_is_replaced_and_a_file_refused(void **state)
 	fd = open(q.host, O_WRONLY | O_CREAT, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(dproc_start(&q, (const char *const[]){ "-object", OBJ, "-device", DEV,
+	assert_int_equal(dproc_start(&q, (const char *const[]){ "-object", SOCK_OBJ, "-device", SOCK_DEV,
 								"--host-socket", q.host, NULL }), 0);
-	assert_int_equal(dproc_wait_exit(&q, TMO), 1);
+	assert_int_equal(dproc_wait_exit(&q, SOCK_TMO), 1);
 	snprintf(msg, sizeof(msg), "%s exists and is not a socket", q.host);
 	assert_non_null(strstr(dproc_log(&q), msg));
 	assert_int_equal(access(q.host, F_OK), 0);
@@ -519,13 +468,13 @@ static void test_a_daemon_removes_only_the_socket_it_created(void **state)
 	assert_int_equal(unlink(a.host), 0);
 	start(&b, (const char *const[]){ "--host-socket", a.host, NULL });
 	kill(a.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&a, TMO), 0);
+	assert_int_equal(dproc_wait_exit(&a, SOCK_TMO), 0);
 	assert_int_equal(access(a.host, F_OK), 0);    /* b's, still there */
 	fd = unix_connect(a.host);
 	assert_int_equal(hello(fd, 0), 0);
 	close(fd);
 	kill(b.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&b, TMO), 0);
+	assert_int_equal(dproc_wait_exit(&b, SOCK_TMO), 0);
 	assert_int_equal(access(a.host, F_OK), -1);   /* and b removes its own */
 }
 
@@ -548,15 +497,15 @@ static void test_object_add_refuses_special_files(void **state)
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	start(&p, NULL);
-	c = dproc_connect(&p, TMO);
+	c = dproc_connect(&p, SOCK_TMO);
 	assert_non_null(c);
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":"
 				  "\"memory-backend-file\",\"id\":\"f0\",\"size\":2097152,"
-				  "\"mem-path\":\"/proc/self/mem\"}}", TMO),
+				  "\"mem-path\":\"/proc/self/mem\"}}", SOCK_TMO),
 		   "mem-path=/proc/self/mem is a kernel interface file");
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":"
 				  "\"memory-backend-file\",\"id\":\"f0\",\"size\":2097152,"
-				  "\"mem-path\":\"/dev/null\"}}", TMO),
+				  "\"mem-path\":\"/dev/null\"}}", SOCK_TMO),
 		   "mem-path=/dev/null is a character device, not a regular file");
 	qmp_client_free(c);
 }

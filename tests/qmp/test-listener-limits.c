@@ -32,64 +32,16 @@
 #include <jansson.h>
 
 #include "dproc.h"
+#include "sock-util.h"
 #include "qmp-client.h"
 
-#define TMO 5000
-#define OBJ "memory-backend-memfd,id=m0,size=256M"
-#define DEV "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2"
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
+/* Start with @extra after the memory and device, logging debug lines; wait for QMP. */
 static void start(struct dproc *p, const char *const *extra)
 {
-	const char *argv[32] = { "--log-level=debug", "-object", OBJ, "-device", DEV };
-	struct qmp_client *c;
-	int n = 5;
+	static const char *const lead[] = { "--log-level=debug", NULL };
 
-	for (; extra && *extra && n < 31; extra++)
-		argv[n++] = *extra;
-	argv[n] = NULL;
-	assert_int_equal(dproc_start(p, argv), 0);
-	c = dproc_connect(p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(p));
-	qmp_client_free(c);
-}
-
-static int unix_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		fail_msg("connect %s: %s", path, strerror(errno));
-	return fd;
-}
-
-/* True when the peer closed @fd within @ms (anything sent before is skipped). */
-static bool closed_within(int fd, int ms)
-{
-	uint64_t end = now_ms() + (uint64_t)ms;
-	uint8_t buf[1024];
-
-	do {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		int left = (int)(end - now_ms());
-
-		if (poll(&pf, 1, left > 0 ? left : 0) <= 0)
-			return false;
-		if (read(fd, buf, sizeof(buf)) <= 0)
-			return true;
-	} while (now_ms() < end);
-	return false;
+	sock_start(p, lead, extra);
 }
 
 /* A QMP connection that got its greeting (so the daemon accepted it) and said nothing. */
@@ -98,7 +50,7 @@ static int qmp_idle(const char *path)
 	struct pollfd pf = { .fd = unix_connect(path), .events = POLLIN };
 	char buf[4096];
 
-	assert_int_equal(poll(&pf, 1, TMO), 1);
+	assert_int_equal(poll(&pf, 1, SOCK_TMO), 1);
 	assert_true(read(pf.fd, buf, sizeof(buf)) > 0); /* {"QMP": ...} */
 	return pf.fd;
 }
@@ -107,14 +59,14 @@ static struct qmp_client *qmp_negotiated(const char *path)
 {
 	struct qmp_client *c;
 
-	assert_int_equal(qmp_client_connect_unix(path, TMO, &c), 0);
-	assert_int_equal(qmp_client_negotiate(c, TMO), 0);
+	assert_int_equal(qmp_client_connect_unix(path, SOCK_TMO, &c), 0);
+	assert_int_equal(qmp_client_negotiate(c, SOCK_TMO), 0);
 	return c;
 }
 
 static void assert_works(struct qmp_client *c)
 {
-	json_t *r = qmp_client_cmd(c, "{\"execute\":\"query-version\"}", TMO);
+	json_t *r = qmp_client_cmd(c, "{\"execute\":\"query-version\"}", SOCK_TMO);
 
 	assert_non_null(r);
 	assert_non_null(json_object_get(r, "return"));
@@ -174,7 +126,7 @@ static void test_qmp_drops_the_oldest_unnegotiated_session_then_refuses(void **s
 	assert_works(n2);
 	assert_works(n3);
 	/* the daemon's other -qmp listener has its own limit (the default) */
-	qmp_client_free(dproc_connect(&p, TMO));
+	qmp_client_free(dproc_connect(&p, SOCK_TMO));
 	/* one gone: room again */
 	qmp_client_free(n1);
 	usleep(200000);
@@ -224,9 +176,9 @@ static void test_max_conns_zero_is_refused(void **state)
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	snprintf(arg, sizeof(arg), "%s,max-conns=0", p.fm_arg);
-	assert_int_equal(dproc_start(&p, (const char *const[]){ "-object", OBJ, "-device", DEV,
+	assert_int_equal(dproc_start(&p, (const char *const[]){ "-object", SOCK_OBJ, "-device", SOCK_DEV,
 								"--fm", arg, NULL }), 0);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 2);
+	assert_int_equal(dproc_wait_exit(&p, SOCK_TMO), 2);
 	assert_non_null(strstr(dproc_log(&p), "invalid value '0' for 'max-conns' (1..4294967295)"));
 }
 
