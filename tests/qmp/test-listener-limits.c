@@ -35,7 +35,6 @@
 #include "sock-util.h"
 #include "qmp-client.h"
 
-
 /* Start with @extra after the memory and device, logging debug lines; wait for QMP. */
 static void start(struct dproc *p, const char *const *extra)
 {
