@@ -942,23 +942,30 @@ static int setup_trusted(void **state)
 	return 0;
 }
 
-static void test_trusted_hosts_get_the_backend_fd(void **state)
+/* Host 0 accepts 2 MiB of mem0 (raw): is the fd it is sent mem0's own file? */
+static bool accepted_fd_is_the_backend(struct hx *x, struct raw *h0, struct map_fd *m)
 {
-	struct hx *x = *state;
 	struct mem_backend_info bi;
-	struct map_fd m;
-	struct raw h0;
 	struct stat a, b;
 	uint8_t buf[64];
 
-	raw_open(x, &h0, 0);
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	raw_open(x, h0, 0);
+	assert_int_equal(raw_next(x, h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
 	add(x, 0, x->base[1], 2 * MiB);
-	raw_accept(x, &h0, x->base[1], 2 * MiB, &m);
+	raw_accept(x, h0, x->base[1], 2 * MiB, m);
 	mem_backend_get_info(mem_registry_find(x->reg, "mem0"), &bi);
-	assert_int_equal(fstat(m.fd, &a), 0);
+	assert_int_equal(fstat(m->fd, &a), 0);
 	assert_int_equal(fstat(bi.fd, &b), 0);
-	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+static void test_trusted_hosts_get_the_backend_fd(void **state)
+{
+	struct hx *x = *state;
+	struct map_fd m;
+	struct raw h0;
+
+	assert_true(accepted_fd_is_the_backend(x, &h0, &m));
 	assert_int_equal(m.m.offset, x->base[1] - x->base[0]);
 	close(m.fd);
 	raw_close(&h0);
@@ -967,20 +974,10 @@ static void test_trusted_hosts_get_the_backend_fd(void **state)
 static void test_untrusted_hosts_never_get_the_backend_fd(void **state)
 {
 	struct hx *x = *state;
-	struct mem_backend_info bi;
 	struct map_fd m;
 	struct raw h0;
-	struct stat a, b;
-	uint8_t buf[64];
 
-	raw_open(x, &h0, 0);
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	add(x, 0, x->base[1], 2 * MiB);
-	raw_accept(x, &h0, x->base[1], 2 * MiB, &m);
-	mem_backend_get_info(mem_registry_find(x->reg, "mem0"), &bi);
-	assert_int_equal(fstat(m.fd, &a), 0);
-	assert_int_equal(fstat(bi.fd, &b), 0);
-	assert_false(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	assert_false(accepted_fd_is_the_backend(x, &h0, &m));
 	/* sealed: the host cannot shrink it under the daemon's own mappings */
 	assert_int_equal(ftruncate(m.fd, 0), -1);
 	assert_int_equal(errno, EPERM);
