@@ -93,8 +93,6 @@ struct server_ctx {
 	char store_err[256];          /* the store's message of that failure */
 	uint64_t now_ns;              /* model time of the current request */
 	json_t *events;               /* [{"event", "data"}] queued until the request ends */
-	uint64_t since_ckpt;          /* journal records since the last checkpoint */
-	uint64_t ckpt_every;          /* checkpoint every N records (0: only at shutdown) */
 	uint64_t tick_timer;
 	bool tick_armed;
 	struct srv_group_item *group;       /* inputs waiting for the next group commit */
@@ -106,8 +104,6 @@ struct server_ctx {
 	int snap_fd;                        /* its pipe: EOF when it is done */
 	uint64_t snap_pending_seq;          /* what it covers */
 	bool trimming;                      /* journal rows behind the snapshot left to delete */
-	uint64_t nr_group_commits;          /* commits that carried grouped inputs */
-	uint64_t nr_grouped;                /* inputs they carried */
 };
 
 /* ---- request.c: the request bracket ------------------------------------ */
@@ -146,9 +142,9 @@ bool srv_grouping(const struct server_ctx *s);
 /* srv_request_begin() at the given model time (a grouped input's record time). */
 void srv_request_begin_at(struct server_ctx *s, uint64_t now_ns);
 
-/* Emit the queued events (dropped in replay); checkpoint when due. */
+/* Emit the queued events (dropped in replay). */
 void srv_request_end(struct server_ctx *s);
-/* Write a checkpoint of every device (between requests). */
+/* Write a readable checkpoint of every device (at a clean stop). */
 void srv_checkpoint(struct server_ctx *s);
 /* Wall clock, ns. */
 uint64_t srv_wall_ns(void);

@@ -649,7 +649,6 @@ static int start(struct daemon *d)
 	loop_set_after_dispatch(d->loop, group_flush, &d->ctx);
 	d->ctx.log = &d->log;
 	d->ctx.loop = d->loop;
-	d->ctx.ckpt_every = 0;          /* readable checkpoints only at shutdown: they stall requests */
 	d->ctx.snap_every = SNAPSHOT_EVERY;
 	if (getenv("CXLDCD_SNAPSHOT_EVERY"))    /* tests and benchmarks */
 		d->ctx.snap_every = strtoull(getenv("CXLDCD_SNAPSHOT_EVERY"), NULL, 10);

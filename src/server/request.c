@@ -104,7 +104,6 @@ int srv_journal(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port
 		srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
 	s->store_failing = false;
 	clear_owed_drops(s);
-	s->since_ckpt++;
 	return 0;
 }
 
@@ -192,9 +191,6 @@ void srv_group_flush(struct server_ctx *s)
 				srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
 			s->store_failing = false;
 			clear_owed_drops(s);
-			s->since_ckpt += n;
-			s->nr_group_commits++;
-			s->nr_grouped += n;
 		}
 		/* In journal order: each runs at its record's model time. */
 		while (batch) {
@@ -227,12 +223,9 @@ void srv_checkpoint(struct server_ctx *s)
 			srv_log(s->log, LOG_WARNING, "state: checkpoint of %s failed: %s", s->devs[i]->id,
 				store_last_error(s->st));
 	}
-	s->since_ckpt = 0;
 }
 
 void srv_request_end(struct server_ctx *s)
 {
 	srv_events_flush(s);
-	if (!s->replaying && s->ckpt_every && s->since_ckpt >= s->ckpt_every)
-		srv_checkpoint(s);
 }
