@@ -59,8 +59,7 @@ static char *hex_encode(const uint8_t *p, size_t n)
 	return s;
 }
 
-static int cci_request(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
-		       bool *changed)
+static int cci_request(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err)
 {
 	struct dcd *dv = dcd_resolve(s, args, err);
 	int kind = qmp_arg_enum(args, "cci", cci_kind, 0);
@@ -69,7 +68,6 @@ static int cci_request(struct server_ctx *s, json_t *args, json_t **ret, struct 
 	uint8_t *in = NULL, *out = NULL;
 	struct cci_ctx *ctx;
 	enum cxldcd_rc rc;
-	bool was_open = false;
 	char *hex;
 	int ret_rc = -EINVAL;
 
@@ -98,10 +96,7 @@ static int cci_request(struct server_ctx *s, json_t *args, json_t **ret, struct 
 			      "payload must be a hex string of at most %zu bytes (mbox-payload-size)", cap);
 		goto out;
 	}
-	was_open = cci_ctx_chain_open(ctx);
 	rc = cci_execute(ctx, op, in, in_len, out, cap, &out_len);
-	/* A part of a chain or anything after one changes the staging, whatever its rc. */
-	*changed = (rc == CXLDCD_RC_SUCCESS && !cci_opcode_is_read(op)) || was_open;
 	hex = hex_encode(out, out_len);
 	*ret = json_pack("{s:i, s:s, s:s}", "return-code", rc, "return-code-name", cxldcd_rc_str(rc),
 			 "payload", hex ? hex : "");

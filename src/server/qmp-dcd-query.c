@@ -297,8 +297,7 @@ static int page_args(const struct dcd *dv, json_t *args, struct page *pg, struct
 	return 0;
 }
 
-static int query_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
-		    bool *changed)
+static int query_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err)
 {
 	struct dcd *dv = dcd_resolve(s, args, err);
 	const struct cxldcd_dev_cfg *cfg;
@@ -306,7 +305,6 @@ static int query_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp
 	struct page pg;
 	json_t *hosts, *r;
 
-	(void)changed;
 	if (!dv || page_args(dv, args, &pg, err))
 		return -EINVAL;
 	cfg = core_dev_cfg(dv->dev);

@@ -190,7 +190,6 @@ static void run_deferred(void *opaque, int rc)
 	struct deferred_cmd *dc = opaque;
 	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
 	json_t *ret = NULL;
-	bool changed = false;
 
 	if (rc) {
 		char msg[SRV_ERR_MAX];
@@ -198,7 +197,7 @@ static void run_deferred(void *opaque, int rc)
 		qmp_error_set(&err, QMP_ERR_GENERIC, "%s", srv_store_error_text(dc->s, msg, sizeof(msg)));
 	} else {
 		/* srv_group_flush() set the record's model time */
-		rc = dc->fn(dc->s, dc->args, &ret, &err, &changed);
+		rc = dc->fn(dc->s, dc->args, &ret, &err);
 		srv_request_end(dc->s);
 	}
 	if (rc) {
@@ -247,8 +246,7 @@ static int defer(struct server_ctx *s, const char *name, json_t *args, dcd_cmd_f
 int dcd_run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
 	       struct qmp_error *err, dcd_cmd_fn *fn, enum dcd_journal when)
 {
-	bool changed = false,
-	     journal = when == DCD_J_ALWAYS || (when == DCD_J_CCI && dcd_cci_mutates(s, args));
+	bool journal = when == DCD_J_ALWAYS || (when == DCD_J_CCI && dcd_cci_mutates(s, args));
 	int rc;
 
 	srv_request_begin(s);
@@ -261,7 +259,7 @@ int dcd_run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
 		srv_request_end(s);
 		return -EIO;
 	}
-	rc = fn(s, args, ret, err, &changed);
+	rc = fn(s, args, ret, err);
 	srv_request_end(s);
 	return rc;
 }
@@ -305,8 +303,7 @@ static int need_extents(json_t *args, json_t **list, struct qmp_error *err)
 	return -EINVAL;
 }
 
-static int add_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
-		  bool *changed)
+static int add_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err)
 {
 	struct core_add_req req = { 0 };
 	struct core_region_info ri;
@@ -345,7 +342,6 @@ static int add_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_e
 	free(ext);
 	if (rc)
 		return model_error(&diag, req.policy == CXLDCD_ADD_PRESCRIPTIVE, false, err);
-	*changed = true;
 	return 0;
 }
 
@@ -353,8 +349,7 @@ static int add_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_e
 
 static const char *const rm_policy[] = { "tag-based", "prescriptive", NULL };
 
-static int release_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
-		      bool *changed)
+static int release_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err)
 {
 	struct core_release_req req = { 0 };
 	struct core_region_info ri;
@@ -393,7 +388,6 @@ static int release_dc(struct server_ctx *s, json_t *args, json_t **ret, struct q
 	free(ext);
 	if (rc)
 		return model_error(&diag, req.policy == CXLDCD_RELEASE_PRESCRIPTIVE, true, err);
-	*changed = true;
 	return 0;
 }
 
@@ -421,8 +415,7 @@ static const char *status_message(enum core_tag_state st, char *buf, size_t cap,
 	return buf;
 }
 
-static int release_status(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
-			  bool *changed)
+static int release_status(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err)
 {
 	struct dcd *dv = dcd_resolve(s, args, err);
 	struct core_region_info ri;
@@ -432,7 +425,6 @@ static int release_status(struct server_ctx *s, json_t *args, json_t **ret, stru
 	uint16_t host;
 	bool has_tag;
 
-	(void)changed;
 	if (!dv || dcd_check_host(dv, args, &host, err) ||
 	    (json_object_get(args, "region") && dcd_check_region(dv, args, &region, &ri, err)) ||
 	    dcd_parse_tag(args, tag, &has_tag, err))

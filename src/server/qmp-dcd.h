@@ -43,9 +43,8 @@ int dcd_check_region(const struct dcd *dv, json_t *args, uint8_t *region,
 		     struct core_region_info *ri, struct qmp_error *err);
 int dcd_parse_tag(json_t *args, uint8_t tag[16], bool *has, struct qmp_error *err);
 
-/* A device command's body: fills *ret, sets *changed when it changed the device. */
-typedef int dcd_cmd_fn(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
-		       bool *changed);
+/* A device command's body: fills *ret (whether it is journaled is dcd_run()'s `when`). */
+typedef int dcd_cmd_fn(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err);
 /* When a command is journaled: never (queries), always, or as dcd_cci_mutates() says. */
 enum dcd_journal { DCD_J_NEVER, DCD_J_ALWAYS, DCD_J_CCI };
 /*
