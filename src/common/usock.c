@@ -43,8 +43,3 @@ int usock_listen_own(const char *path, int backlog, struct sockpolicy_owned *own
 	}
 	return fd;
 }
-
-int usock_listen(const char *path, int backlog)
-{
-	return usock_listen_own(path, backlog, NULL);
-}

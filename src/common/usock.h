@@ -21,7 +21,4 @@
  */
 int usock_listen_own(const char *path, int backlog, struct sockpolicy_owned *own);
 
-/* usock_listen() - usock_listen_own() without recording the socket file. */
-int usock_listen(const char *path, int backlog);
-
 #endif /* CXLDCD_COMMON_USOCK_H */

@@ -261,7 +261,6 @@ struct cxldcd_host {
 	struct app_conn *apps;
 	uint64_t *revq;             /* ids of groups revoked, to announce to applications */
 	uint32_t nr_revq, cap_revq;
-	bool bye;                   /* the device closed the link cleanly */
 	struct cxldcd_host_stats st;
 	int handled;
 };

@@ -240,7 +240,6 @@ static void on_remap(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8
 static void on_error(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
 {
 	if (hd->len >= HL_ERROR_HDR && !p[0] && !p[1] && !p[2] && !p[3]) {
-		h->bye = true;
 		host_fail(h, -ESHUTDOWN, "device closed the link cleanly");
 		return;
 	}
