@@ -60,3 +60,11 @@ int cci_enc_hdr(const struct cci_hdr *h, uint8_t *out, size_t cap)
 	wwr_u16le(&w, h->vendor_status);
 	return w.bad ? -EMSGSIZE : 0;
 }
+
+int cci_enc_refusal(const struct cci_hdr *rq, uint16_t rc, uint8_t *out, size_t cap)
+{
+	struct cci_hdr rs = { .category = CCI_CAT_RESPONSE, .tag = rq->tag, .opcode = rq->opcode,
+			      .rc = rc };
+
+	return cci_enc_hdr(&rs, out, cap);
+}

@@ -40,4 +40,10 @@ int cci_dec_hdr(const uint8_t *p, size_t len, struct cci_hdr *h);
  */
 int cci_enc_hdr(const struct cci_hdr *h, uint8_t *out, size_t cap);
 
+/*
+ * cci_enc_refusal() - the header-only response to request @rq with return code
+ * @rc (the request was not run).  Return: as cci_enc_hdr().
+ */
+int cci_enc_refusal(const struct cci_hdr *rq, uint16_t rc, uint8_t *out, size_t cap);
+
 #endif /* CXLDCD_CCI_MSG_H */

@@ -887,12 +887,10 @@ static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 							  was_open) : 0;
 
 	if (refuse) {   /* not run: a header-only response with that return code */
-		struct cci_hdr rq = { 0 }, rs = { 0 };
+		struct cci_hdr rq = { 0 };
 
 		cci_dec_hdr(p, h->len, &rq);
-		rs = (struct cci_hdr){ .category = CCI_CAT_RESPONSE, .tag = rq.tag,
-				       .opcode = rq.opcode, .rc = refuse };
-		cci_enc_hdr(&rs, m->data + HL_HDR_SIZE, cap);
+		cci_enc_refusal(&rq, refuse, m->data + HL_HDR_SIZE, cap);
 		rsp_len = CXLDCD_CCI_HDR_SIZE;
 		goto send;
 	}

@@ -16,14 +16,7 @@ uint8_t mctp_cci_type_of(uint16_t opcode)
 
 static void answer(const struct cci_hdr *rq, enum cxldcd_rc rc, uint8_t rsp[12])
 {
-	struct cci_hdr rs = {
-		.category = CCI_CAT_RESPONSE,
-		.tag = rq->tag,
-		.opcode = rq->opcode,
-		.rc = (uint16_t)rc,
-	};
-
-	cci_enc_hdr(&rs, rsp, CXLDCD_CCI_HDR_SIZE);
+	cci_enc_refusal(rq, (uint16_t)rc, rsp, CXLDCD_CCI_HDR_SIZE);
 }
 
 enum mctp_cci_verdict mctp_cci_screen(uint8_t type, const uint8_t *msg, size_t len,

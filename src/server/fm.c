@@ -65,10 +65,7 @@ static bool tracing(const struct server_ctx *s)
 /* A header-only response with rc (the request was not run). */
 static size_t refuse(struct fm_conn *c, const struct cci_hdr *rq, uint16_t rc)
 {
-	struct cci_hdr rs = { .category = CCI_CAT_RESPONSE, .tag = rq->tag, .opcode = rq->opcode,
-			      .rc = rc };
-
-	cci_enc_hdr(&rs, c->rsp, c->max_msg);
+	cci_enc_refusal(rq, rc, c->rsp, c->max_msg);
 	return CXLDCD_CCI_HDR_SIZE;
 }
 

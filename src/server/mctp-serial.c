@@ -71,9 +71,7 @@ static int run_cci(void *opaque, uint8_t type, const uint8_t *req, size_t len, u
 	    !cci_opcode_is_read(rq.opcode) &&
 	    srv_journal(s, STORE_REC_CCI, p->dv->index,
 			type == MCTP_TYPE_CXL_FMAPI ? SRV_PORT_FM : SRV_PORT_MCTP, 0, req, len)) {
-		rs = (struct cci_hdr){ .category = CCI_CAT_RESPONSE, .tag = rq.tag, .opcode = rq.opcode,
-				       .rc = CXLDCD_RC_INTERNAL_ERROR };
-		rc = cci_enc_hdr(&rs, rsp, cap);
+		rc = cci_enc_refusal(&rq, CXLDCD_RC_INTERNAL_ERROR, rsp, cap);
 		*rsp_len = CXLDCD_CCI_HDR_SIZE;
 		srv_request_end(s);
 		return rc;

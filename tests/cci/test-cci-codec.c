@@ -160,6 +160,23 @@ static void test_hdr_golden_and_roundtrip(void **state)
 	assert_int_equal(cci_enc_hdr(&h, got, sizeof(got)), -ERANGE);
 }
 
+/* A refusal answers the request's tag and opcode with rc and nothing else. */
+static void test_refusal_is_a_header_only_response(void **state)
+{
+	struct cci_hdr rq = { CCI_CAT_REQUEST, 0x33, 0x5604, 0x40, true, 0, 0x1234 };
+	uint8_t want[12] = { 0 }, got[12];
+
+	(void)state;
+	g8(want, 0x0, 0x01);
+	g8(want, 0x1, 0x33);
+	g16(want, 0x3, 0x5604);
+	g16(want, 0x8, 0x0006);
+	memset(got, 0xa5, sizeof(got));
+	assert_int_equal(cci_enc_refusal(&rq, 0x0006, got, sizeof(got)), 0);
+	assert_bytes_equal(got, want, 12);
+	assert_int_equal(cci_enc_refusal(&rq, 0x0006, got, 11), -EMSGSIZE);
+}
+
 static void test_hdr_ignores_reserved_bits(void **state)
 {
 	uint8_t b[12] = { 0xf0, 7, 0xff, 0x01, 0x00, 0x00, 0x00, 0x60, 0, 0, 0, 0 };
@@ -985,6 +1002,7 @@ int main(void)
 		cmocka_unit_test(test_wire_checked_math_detects_overflow),
 		cmocka_unit_test(test_wire_hexdump_formats_lines),
 		cmocka_unit_test(test_hdr_golden_and_roundtrip),
+		cmocka_unit_test(test_refusal_is_a_header_only_response),
 		cmocka_unit_test(test_hdr_ignores_reserved_bits),
 		cmocka_unit_test(test_identify_golden),
 		cmocka_unit_test(test_rsp_limit_range),
