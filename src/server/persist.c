@@ -35,6 +35,7 @@
 
 #include <uuid/uuid.h>
 
+#include "common/wire.h"
 #include "cci/cci.h"
 #include "store/store.h"
 #include "cmdline.h"
@@ -332,8 +333,7 @@ static void out_u(struct obuf *o, uint64_t v, unsigned bytes)
 {
 	uint8_t b[8];
 
-	for (unsigned i = 0; i < bytes; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
+	put_le64(b, v);         /* little-endian: its first @bytes bytes are v's low bytes */
 	out(o, b, bytes);
 }
 
@@ -541,38 +541,6 @@ void srv_snapshot_stop(struct server_ctx *s)
 
 /* ---- loading ------------------------------------------------------------- */
 
-struct ibuf {
-	const uint8_t *p;
-	size_t len, off;
-	bool bad;
-};
-
-static uint64_t in_u(struct ibuf *b, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	if (b->bad || b->len - b->off < bytes) {
-		b->bad = true;
-		return 0;
-	}
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)b->p[b->off + i] << (8 * i);
-	b->off += bytes;
-	return v;
-}
-
-static const uint8_t *in_p(struct ibuf *b, uint64_t n)
-{
-	const uint8_t *p = b->p + b->off;
-
-	if (b->bad || b->len - b->off < n) {
-		b->bad = true;
-		return NULL;
-	}
-	b->off += n;
-	return p;
-}
-
 static int read_file(const char *path, uint8_t **out, size_t *len)
 {
 	struct stat sb;
@@ -617,7 +585,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	uint64_t seq;
 	uint8_t *p = NULL;
 	size_t len = 0;
-	struct ibuf b;
+	struct wrd b;
 	int rc = store_snapshot_get(s->st, &seq, &name);
 
 	if (rc) {
@@ -635,24 +603,22 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 			 path, strerror(-rc));
 		return -EIO;
 	}
-	b = (struct ibuf){ .p = p, .len = len };
 	rc = -EIO;
 	if (len < 24 || memcmp(p, SNAP_FILE_MAGIC, 8) ||
-	    store_crc32(0, p, len - 4) != (uint32_t)(p[len - 4] | p[len - 3] << 8 |
-						     p[len - 2] << 16 | (uint32_t)p[len - 1] << 24)) {
+	    store_crc32(0, p, len - 4) != get_le32(p + len - 4)) {
 		snprintf(err, cap, "snapshot %s: damaged (%zu bytes; bad magic or checksum)", path, len);
 		goto out;
 	}
-	b.len = len - 4;
-	b.off = 8;
-	if (in_u(&b, 8) != seq) {
+	wrd_init(&b, p, len - 4);
+	wrd_skip(&b, 8);        /* the magic */
+	if (wrd_u64le(&b) != seq) {
 		snprintf(err, cap, "snapshot %s: it does not hold journal seq=%llu", path,
 			 (unsigned long long)seq);
 		goto out;
 	}
-	for (uint32_t i = 0, n = (uint32_t)in_u(&b, 4); !b.bad && i < n; i++) {
-		uint32_t k = (uint32_t)in_u(&b, 4);
-		const uint8_t *t = in_p(&b, k);
+	for (uint32_t i = 0, n = wrd_u32le(&b); !b.bad && i < n; i++) {
+		uint32_t k = wrd_u32le(&b);
+		const uint8_t *t = wrd_ptr(&b, k);
 		json_t *o = t ? json_loadb((const char *)t, k, 0, NULL) : NULL;
 		char msg[SRV_ERR_MAX];
 
@@ -664,14 +630,14 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		}
 		json_decref(o);
 	}
-	if (in_u(&b, 4) != s->nr_devs) {
+	if (wrd_u32le(&b) != s->nr_devs) {
 		snprintf(err, cap, "snapshot %s: device count does not match", path);
 		goto out;
 	}
 	for (size_t d = 0; d < s->nr_devs; d++) {
-		uint32_t idx = (uint32_t)in_u(&b, 4);
-		uint64_t n = in_u(&b, 8);
-		const uint8_t *q = in_p(&b, n);
+		uint32_t idx = wrd_u32le(&b);
+		uint64_t n = wrd_u64le(&b);
+		const uint8_t *q = wrd_ptr(&b, (size_t)n);
 		struct cxldcd_diag diag = { 0 };
 
 		if (!q || idx != s->devs[d]->index ||
@@ -681,7 +647,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 			goto out;
 		}
 	}
-	if (b.bad || b.off != b.len) {
+	if (!wrd_done(&b)) {
 		snprintf(err, cap, "snapshot %s: damaged (bad length)", path);
 		goto out;
 	}
