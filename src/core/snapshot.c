@@ -318,8 +318,6 @@ struct rctx {
 	uint32_t nr_tags;
 	uint64_t *tag_bytes;        /* as written, checked after the allocations */
 	uint32_t *tag_allocs;
-	struct group ***groups;     /* [host][i], FIFO = increasing id */
-	uint32_t *nr_groups;
 };
 
 static int bad(struct rctx *x, const char *what)
@@ -328,22 +326,12 @@ static int bad(struct rctx *x, const char *what)
 	return -EINVAL;
 }
 
-static struct group *group_by_id(struct rctx *x, uint16_t host, uint64_t id)
+/* The host's restored pending group with this id (the device is new: the ring holds only them). */
+static struct group *group_by_id(const struct rctx *x, uint16_t host, uint64_t id)
 {
-	uint32_t lo = 0, hi = x->nr_groups[host];
+	int32_t i = pending_find(x->dev, host, id);
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		struct group *g = x->groups[host][mid];
-
-		if (g->id == id)
-			return g;
-		if (g->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return i < 0 ? NULL : pending_at(x->dev, host, (uint32_t)i);
 }
 
 static int read_config(struct rctx *x)
@@ -417,10 +405,6 @@ static int read_hosts(struct rctx *x)
 	struct cxldcd_dev *dev = x->dev;
 	uint16_t nh = dev->cfg.nr_hosts;
 
-	x->groups = calloc(nh, sizeof(*x->groups));
-	x->nr_groups = calloc(nh, sizeof(*x->nr_groups));
-	if (!x->groups || !x->nr_groups)
-		return -ENOMEM;
 	for (uint16_t h = 0; h < nh; h++) {
 		struct host *hs = &dev->hosts[h];
 		uint32_t ng, kind, ns;
@@ -429,9 +413,6 @@ static int read_hosts(struct rctx *x)
 		ng = G32(&x->r);
 		if (x->r.bad || ng > dev->cfg.max_extents)
 			return bad(x, "group count");
-		x->groups[h] = calloc(ng + 1u, sizeof(**x->groups));
-		if (!x->groups[h])
-			return -ENOMEM;
 		for (uint32_t i = 0; i < ng; i++) {
 			uint64_t id = G64(&x->r), at = G64(&x->r);
 			uint8_t dead = G8(&x->r);
@@ -439,7 +420,7 @@ static int read_hosts(struct rctx *x)
 			struct group *g;
 
 			if (x->r.bad || !nr || nr > dev->cfg.max_extents || dead > 1 ||
-			    id >= dev->next_group_id || (i && id <= x->groups[h][i - 1]->id))
+			    id >= dev->next_group_id || (i && id <= pending_at(dev, h, i - 1)->id))
 				return bad(x, "pending group");
 			g = core_zalloc(dev, sizeof(*g) + sizeof(g->x[0]) * nr);
 			if (!g)
@@ -451,7 +432,6 @@ static int read_hosts(struct rctx *x)
 				return -ENOMEM;
 			}
 			pending_push(dev, h, g);
-			x->groups[h][x->nr_groups[h]++] = g;
 		}
 		kind = G8(&x->r);
 		ns = G32(&x->r);
@@ -577,9 +557,9 @@ static int read_allocs(struct rctx *x)
 		if (x->tags[i]->bytes != x->tag_bytes[i] || x->tags[i]->nr_allocs != x->tag_allocs[i])
 			return bad(x, "tag totals do not match its allocations");
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
-		for (uint32_t i = 0; i < x->nr_groups[h]; i++)
-			for (uint32_t k = 0; k < x->groups[h][i]->nr; k++)
-				if (!x->groups[h][i]->x[k])
+		for (uint32_t i = 0; i < dev->hosts[h].nr_groups; i++)
+			for (uint32_t k = 0; k < pending_at(dev, h, i)->nr; k++)
+				if (!pending_at(dev, h, i)->x[k])
 					return bad(x, "pending group with a missing extent");
 	return x->r.bad ? bad(x, "truncated") : 0;
 }
@@ -699,10 +679,6 @@ int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cx
 	free(x.tags);
 	free(x.tag_bytes);
 	free(x.tag_allocs);
-	for (uint16_t h = 0; x.groups && h < dev->cfg.nr_hosts; h++)
-		free(x.groups[h]);
-	free(x.groups);
-	free(x.nr_groups);
 	return rc;
 }
 
