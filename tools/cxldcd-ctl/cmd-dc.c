@@ -489,23 +489,6 @@ const struct ctl_cmd ctl_cmd_status = {
 
 /* ---- list ----------------------------------------------------------------- */
 
-static uint64_t u64(json_t *o, const char *key)
-{
-	return (uint64_t)json_integer_value(json_object_get(o, key));
-}
-
-static const char *str(json_t *o, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : dflt;
-}
-
-static const char *sz(uint64_t v, char *buf)
-{
-	return ctl_fmt_size(v, buf, 24);
-}
-
 /*
  * "host 0", "hosts 0,1" from an array of host ids, "-" when empty: the
  * word says these are ids, not a count.
@@ -557,11 +540,11 @@ static int list_regions(json_t *q)
 			flags[strlen(flags) - 1] = 0;
 		if (!t)
 			break;
-		table_cell(t, "%" PRIu64, u64(r, "region"));
-		table_cell(t, "0x%" PRIx64, u64(r, "base"));
-		table_cell(t, "%s", sz(u64(r, "len"), b1));
-		table_cell(t, "%s", sz(u64(r, "block-size"), b2));
-		table_cell(t, "%s", sz(u64(r, "allocated"), b3));
+		table_cell(t, "%" PRIu64, ctl_u64(r, "region"));
+		table_cell(t, "0x%" PRIx64, ctl_u64(r, "base"));
+		table_cell(t, "%s", ctl_sz(ctl_u64(r, "len"), b1));
+		table_cell(t, "%s", ctl_sz(ctl_u64(r, "block-size"), b2));
+		table_cell(t, "%s", ctl_sz(ctl_u64(r, "allocated"), b3));
 		table_cell(t, "%s", flags[0] ? flags : "-");
 	}
 	return print_table(t);
@@ -569,7 +552,7 @@ static int list_regions(json_t *q)
 
 static bool want_host(const struct ctl_devopt *d, json_t *h)
 {
-	return !d->has_host || u64(h, "host-id") == d->host;
+	return !d->has_host || ctl_u64(h, "host-id") == d->host;
 }
 
 static void extent_row(struct table *t, uint64_t host, json_t *e, const char *state)
@@ -577,12 +560,12 @@ static void extent_row(struct table *t, uint64_t host, json_t *e, const char *st
 	char b[24];
 
 	table_cell(t, "%" PRIu64, host);
-	table_cell(t, "0x%" PRIx64, u64(e, "dpa"));
-	table_cell(t, "%s", sz(u64(e, "len"), b));
+	table_cell(t, "0x%" PRIx64, ctl_u64(e, "dpa"));
+	table_cell(t, "%s", ctl_sz(ctl_u64(e, "len"), b));
 	table_cell(t, "%lld", (long long)json_integer_value(json_object_get(e, "region")));
-	table_cell(t, "0x%" PRIx64, u64(e, "offset"));
-	table_cell(t, "%s", str(e, "tag", "-"));
-	table_cell(t, "%" PRIu64, u64(e, "shared-seq"));
+	table_cell(t, "0x%" PRIx64, ctl_u64(e, "offset"));
+	table_cell(t, "%s", ctl_str(e, "tag", "-"));
+	table_cell(t, "%" PRIu64, ctl_u64(e, "shared-seq"));
 	table_cell(t, "%s", state);
 }
 
@@ -595,7 +578,7 @@ static int list_extents(json_t *q, const struct ctl_devopt *d)
 	json_t *host, *e, *g;
 
 	json_array_foreach(json_object_get(q, "hosts"), i, host) {
-		uint64_t id = u64(host, "host-id");
+		uint64_t id = ctl_u64(host, "host-id");
 
 		if (!t || !want_host(d, host))
 			continue;
@@ -607,7 +590,7 @@ static int list_extents(json_t *q, const struct ctl_devopt *d)
 
 			snprintf(state, sizeof(state), "%s (group %" PRIu64 ")",
 				 json_is_true(json_object_get(g, "dead")) ? "dead" : "pending",
-				 u64(g, "group"));
+				 ctl_u64(g, "group"));
 			json_array_foreach(json_object_get(g, "extents"), k, e)
 				extent_row(t, id, e, state);
 		}
@@ -635,14 +618,14 @@ static int list_hosts(json_t *q, const struct ctl_devopt *d)
 		if (!t || !want_host(d, host))
 			continue;
 		json_array_foreach(json_object_get(host, "extents"), j, e)
-			bytes += u64(e, "len");
-		table_cell(t, "%" PRIu64, u64(host, "host-id"));
-		table_cell(t, "%" PRIu64, u64(host, "generation"));
+			bytes += ctl_u64(e, "len");
+		table_cell(t, "%" PRIu64, ctl_u64(host, "host-id"));
+		table_cell(t, "%" PRIu64, ctl_u64(host, "generation"));
 		/* a boolean, or 0/1 from daemons before it was one */
 		table_cell(t, "%s", json_is_true(json_object_get(host, "connected")) ||
-					    u64(host, "connected") ? "yes" : "no");
+					    ctl_u64(host, "connected") ? "yes" : "no");
 		table_cell(t, "%zu", json_array_size(json_object_get(host, "extents")));
-		table_cell(t, "%s", sz(bytes, b));
+		table_cell(t, "%s", ctl_sz(bytes, b));
 		table_cell(t, "%zu", json_array_size(json_object_get(host, "pending")));
 	}
 	return print_table(t);
@@ -662,16 +645,16 @@ static int list_groups(json_t *q, const struct ctl_devopt *d)
 			continue;
 		json_array_foreach(json_object_get(host, "pending"), j, g) {
 			int64_t age = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec -
-				      (int64_t)u64(g, "offered-ns");
+				      (int64_t)ctl_u64(g, "offered-ns");
 			uint64_t bytes = 0;
 			char b[24];
 
 			json_array_foreach(json_object_get(g, "extents"), k, e)
-				bytes += u64(e, "len");
-			table_cell(t, "%" PRIu64, u64(host, "host-id"));
-			table_cell(t, "%" PRIu64, u64(g, "group"));
+				bytes += ctl_u64(e, "len");
+			table_cell(t, "%" PRIu64, ctl_u64(host, "host-id"));
+			table_cell(t, "%" PRIu64, ctl_u64(g, "group"));
 			table_cell(t, "%zu", json_array_size(json_object_get(g, "extents")));
-			table_cell(t, "%s", sz(bytes, b));
+			table_cell(t, "%s", ctl_sz(bytes, b));
 			table_cell(t, "%.1fs", age > 0 ? (double)age / 1e9 : 0.0);
 			table_cell(t, "%s", json_is_true(json_object_get(g, "dead")) ? "dead" : "pending");
 		}
@@ -702,10 +685,10 @@ static int list_tags(json_t *q)
 			 json_is_true(json_object_get(g, "fm-reference")) ? "fm-ref," : "");
 		if (flags[0])
 			flags[strlen(flags) - 1] = 0;
-		table_cell(t, "%s", str(g, "tag", "?"));
-		table_cell(t, "%s", str(g, "memdev", "-"));
-		table_cell(t, "%" PRIu64, u64(g, "extents"));
-		table_cell(t, "%s", sz(u64(g, "bytes"), b));
+		table_cell(t, "%s", ctl_str(g, "tag", "?"));
+		table_cell(t, "%s", ctl_str(g, "memdev", "-"));
+		table_cell(t, "%" PRIu64, ctl_u64(g, "extents"));
+		table_cell(t, "%s", ctl_sz(ctl_u64(g, "bytes"), b));
 		table_cell(t, "%s", host_list(json_object_get(g, "accepted-hosts"), h1, sizeof(h1)));
 		table_cell(t, "%s", host_list(json_object_get(g, "pending-hosts"), h2, sizeof(h2)));
 		table_cell(t, "%s", flags[0] ? flags : "-");
@@ -723,14 +706,14 @@ static int print_list(json_t *q, const struct ctl_devopt *d)
 	json_t *cnt = json_object_get(q, "counts");
 	int rc = 0;
 
-	printf("device %s  path=%s  mode=%s%s%s  hosts=%" PRIu64 "\n", str(q, "id", "?"),
-	       str(q, "path", "?"), str(q, "mode", "?"), json_is_string(json_object_get(q, "memdev")) ?
-	       "  memdev=" : "", str(q, "memdev", ""), u64(q, "num-hosts"));
+	printf("device %s  path=%s  mode=%s%s%s  hosts=%" PRIu64 "\n", ctl_str(q, "id", "?"),
+	       ctl_str(q, "path", "?"), ctl_str(q, "mode", "?"), json_is_string(json_object_get(q, "memdev")) ?
+	       "  memdev=" : "", ctl_str(q, "memdev", ""), ctl_u64(q, "num-hosts"));
 	printf("extents %" PRIu64 "/%" PRIu64 " in use  tags %" PRIu64 "/%" PRIu64
 	       " in use  tag-generation=%" PRIu64 "\n\n",
-	       u64(cnt, "total-extents") - u64(cnt, "available-extents"), u64(cnt, "total-extents"),
-	       u64(cnt, "total-tags") - u64(cnt, "available-tags"), u64(cnt, "total-tags"),
-	       u64(q, "tag-generation"));
+	       ctl_u64(cnt, "total-extents") - ctl_u64(cnt, "available-extents"), ctl_u64(cnt, "total-extents"),
+	       ctl_u64(cnt, "total-tags") - ctl_u64(cnt, "available-tags"), ctl_u64(cnt, "total-tags"),
+	       ctl_u64(q, "tag-generation"));
 	rc |= list_regions(q);
 	printf("\n");
 	rc |= list_hosts(q, d);
@@ -756,7 +739,7 @@ int ctl_all_devices(struct ctl *c, json_t **ids)
 	if ((rc = ctl_call(c, "qom-list", args, &ret)))
 		return rc;
 	json_array_foreach(ret, i, p)
-		if (!strcmp(str(p, "type", ""), "child<cxl-type3>"))
+		if (!strcmp(ctl_str(p, "type", ""), "child<cxl-type3>"))
 			json_array_append(*ids, json_object_get(p, "name"));
 	return 0;
 }
@@ -768,12 +751,12 @@ static int list_one(struct ctl *c, const struct ctl_devopt *d, const char *devic
 
 	if ((rc = ctl_query_dev(c, device, &ret)))
 		return rc;
-	if (d->has_host && d->host >= u64(ret, "num-hosts") && d->device)
+	if (d->has_host && d->host >= ctl_u64(ret, "num-hosts") && d->device)
 		return ctl_fail(c, "host=%" PRIu64 " is out of range: the device has num-hosts=%" PRIu64,
-				d->host, u64(ret, "num-hosts"));
-	if (d->has_host && d->host >= u64(ret, "num-hosts"))
+				d->host, ctl_u64(ret, "num-hosts"));
+	if (d->has_host && d->host >= ctl_u64(ret, "num-hosts"))
 		return ctl_fail(c, "host=%" PRIu64 " is out of range: device %s has num-hosts=%" PRIu64,
-				d->host, device, u64(ret, "num-hosts"));
+				d->host, device, ctl_u64(ret, "num-hosts"));
 	if (all)
 		return json_array_append(all, ret) ? ctl_fail(c, "out of memory") : 0;
 	if (c->json) {

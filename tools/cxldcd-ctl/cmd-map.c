@@ -52,18 +52,6 @@ struct spans {
 	size_t n, cap;
 };
 
-static uint64_t u64(json_t *o, const char *key)
-{
-	return (uint64_t)json_integer_value(json_object_get(o, key));
-}
-
-static const char *str(json_t *o, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : dflt;
-}
-
 static int spans_add(struct spans *v, json_t *e, unsigned host, enum span_kind kind)
 {
 	if (v->n == v->cap) {
@@ -75,7 +63,7 @@ static int spans_add(struct spans *v, json_t *e, unsigned host, enum span_kind k
 		v->s = n;
 		v->cap = cap;
 	}
-	v->s[v->n++] = (struct span){ .dpa = u64(e, "dpa"), .len = u64(e, "len"), .host = host,
+	v->s[v->n++] = (struct span){ .dpa = ctl_u64(e, "dpa"), .len = ctl_u64(e, "len"), .host = host,
 				      .kind = kind, .tag = json_string_value(json_object_get(e, "tag")) };
 	return 0;
 }
@@ -87,7 +75,7 @@ static int collect(json_t *q, struct spans *v)
 	json_t *h, *e, *g;
 
 	json_array_foreach(json_object_get(q, "hosts"), i, h) {
-		unsigned host = (unsigned)u64(h, "host-id");
+		unsigned host = (unsigned)ctl_u64(h, "host-id");
 
 		json_array_foreach(json_object_get(h, "extents"), j, e)
 			if (spans_add(v, e, host,
@@ -205,11 +193,6 @@ static void print_bar(const struct cell *cells, unsigned width, bool colour)
 	fputs("|\n", stdout);
 }
 
-static const char *size_str(uint64_t v, char *buf)
-{
-	return ctl_fmt_size(v, buf, 24);
-}
-
 /* "  0x0  ...  0x100000000": the region's first and last addresses under the bar. */
 static void print_scale(uint64_t base, uint64_t len, unsigned width)
 {
@@ -239,14 +222,14 @@ static int map_text(json_t *q, unsigned width, bool colour)
 	}
 	printf("device %s  %zu region(s)  %" PRIu64 " host(s)   0-9a-z host holding it, * shared, "
 	       "+ offered, . free\n",
-	       str(q, "id", "?"), json_array_size(json_object_get(q, "regions")),
-	       u64(q, "num-hosts"));
+	       ctl_str(q, "id", "?"), json_array_size(json_object_get(q, "regions")),
+	       ctl_u64(q, "num-hosts"));
 	json_array_foreach(json_object_get(q, "regions"), i, r) {
-		uint64_t base = u64(r, "base"), len = u64(r, "len");
+		uint64_t base = ctl_u64(r, "base"), len = ctl_u64(r, "len");
 
 		printf("\nregion %" PRIu64 "  %s at 0x%" PRIx64 ", block %s, %s allocated%s\n",
-		       u64(r, "region"), size_str(len, b1), base, size_str(u64(r, "block-size"), b2),
-		       size_str(u64(r, "allocated"), b3),
+		       ctl_u64(r, "region"), ctl_sz(len, b1), base, ctl_sz(ctl_u64(r, "block-size"), b2),
+		       ctl_sz(ctl_u64(r, "allocated"), b3),
 		       json_is_true(json_object_get(r, "sharable")) ? ", sharable" : "");
 		paint(cells, width, base, len, &v, per_host);
 		print_bar(cells, width, colour);
@@ -254,7 +237,7 @@ static int map_text(json_t *q, unsigned width, bool colour)
 	}
 	printf("\nhosts\n");
 	json_array_foreach(json_object_get(q, "hosts"), i, h) {
-		uint64_t acc = 0, pend = 0, host = u64(h, "host-id");
+		uint64_t acc = 0, pend = 0, host = ctl_u64(h, "host-id");
 
 		for (size_t k = 0; k < v.n; k++)
 			if (v.s[k].host == host)
@@ -264,24 +247,24 @@ static int map_text(json_t *q, unsigned width, bool colour)
 		else
 			printf("  %c", host_sym((unsigned)host));
 		printf("  host %" PRIu64 "  %s  holds %s, offered %s\n", host,
-		       json_is_true(json_object_get(h, "connected")) || u64(h, "connected")
+		       json_is_true(json_object_get(h, "connected")) || ctl_u64(h, "connected")
 			       ? "connected   " : "disconnected",
-		       size_str(acc, b1), size_str(pend, b2));
+		       ctl_sz(acc, b1), ctl_sz(pend, b2));
 	}
 	printf("\ntags\n");
 	if (!json_array_size(json_object_get(q, "tags")))
 		printf("  (none)\n");
 	json_array_foreach(json_object_get(q, "tags"), i, t) {
-		const char *tag = str(t, "tag", "?");
+		const char *tag = ctl_str(t, "tag", "?");
 
-		printf("  %s  %s  %s\n", tag, str(t, "memdev", "-"), size_str(u64(t, "bytes"), b1));
+		printf("  %s  %s  %s\n", tag, ctl_str(t, "memdev", "-"), ctl_sz(ctl_u64(t, "bytes"), b1));
 		for (j = 0; j < v.n; j++) {
 			const struct span *s = &v.s[j];
 
 			if (!s->tag || strcmp(s->tag, tag))
 				continue;
 			printf("      host %u  0x%" PRIx64 "+%s  %s\n", s->host, s->dpa,
-			       size_str(s->len, b2),
+			       ctl_sz(s->len, b2),
 			       s->kind == SPAN_PENDING ? "offered"
 			       : s->kind == SPAN_RELEASE_PENDING ? "release-pending" : "accepted");
 		}
@@ -328,20 +311,20 @@ static int svg_device(FILE *f, json_t *q, int y)
 		return -1;
 	}
 	fprintf(f, "<g class=\"device\" data-id=\"");
-	svg_text(f, str(q, "id", "?"));
+	svg_text(f, ctl_str(q, "id", "?"));
 	fprintf(f, "\">\n<text x=\"10\" y=\"%d\" font-weight=\"bold\">device ", y + 14);
-	svg_text(f, str(q, "id", "?"));
+	svg_text(f, ctl_str(q, "id", "?"));
 	fprintf(f, "</text>\n");
 	y += 24;
 	json_array_foreach(json_object_get(q, "regions"), i, r) {
-		uint64_t base = u64(r, "base"), len = u64(r, "len");
+		uint64_t base = ctl_u64(r, "base"), len = ctl_u64(r, "len");
 
 		if (!len)
 			continue;
 		fprintf(f, "<g class=\"region\" data-region=\"%" PRIu64 "\" data-base=\"%" PRIu64
-			   "\" data-len=\"%" PRIu64 "\">\n", u64(r, "region"), base, len);
+			   "\" data-len=\"%" PRIu64 "\">\n", ctl_u64(r, "region"), base, len);
 		fprintf(f, "<text x=\"10\" y=\"%d\">region %" PRIu64 " (%s)</text>\n", y + 20,
-			u64(r, "region"), size_str(len, b1));
+			ctl_u64(r, "region"), ctl_sz(len, b1));
 		fprintf(f, "<rect class=\"free\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"30\" "
 			   "fill=\"#eeeeee\" stroke=\"#999999\"/>\n", SVG_BAR_X, y + 4, SVG_BAR_W);
 		for (size_t k = 0; k < v.n; k++) {
@@ -366,7 +349,7 @@ static int svg_device(FILE *f, json_t *q, int y)
 					: s->kind == SPAN_RELEASE_PENDING ? " opacity=\"0.5\"" : "");
 			fprintf(f, "<title>host %u %s 0x%" PRIx64 "+%s%s%s</title></rect>\n", s->host,
 				s->kind == SPAN_PENDING ? "offered" : "holds", s->dpa,
-				size_str(s->len, b1), s->tag ? " tag " : "", s->tag ? s->tag : "");
+				ctl_sz(s->len, b1), s->tag ? " tag " : "", s->tag ? s->tag : "");
 		}
 		/* ranges two hosts hold: hatched on top */
 		for (size_t a = 0; a < v.n; a++)
@@ -411,8 +394,8 @@ static int write_svg(struct ctl *c, const char *path, json_t *replies)
 		int n = (int)json_array_size(json_object_get(q, "regions"));
 
 		y += 24 + 56 * n;
-		if ((int)u64(q, "num-hosts") > hosts)
-			hosts = (int)u64(q, "num-hosts");
+		if ((int)ctl_u64(q, "num-hosts") > hosts)
+			hosts = (int)ctl_u64(q, "num-hosts");
 	}
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -674,7 +657,7 @@ static int run_top(struct ctl *c, int argc, char **argv)
 
 				strftime(t, sizeof(t), "%H:%M:%S", localtime(&sec));
 				snprintf(events[nr_events % TOP_EVENTS], sizeof(events[0]), "%s %s %.200s", t,
-					 str(e, "event", "?"), data ? data : "");
+					 ctl_str(e, "event", "?"), data ? data : "");
 				nr_events++;
 				free(data);
 				json_decref(e);

@@ -120,6 +120,25 @@ int ctl_devopt_set(struct ctl *c, struct ctl_devopt *d, int opt, const char *val
 char *ctl_dev_path(const char *device);
 
 /* Cleanups for tools only (style B.5). */
+/* Members of a query's JSON: an integer (0 when absent), a string or @dflt. */
+static inline uint64_t ctl_u64(json_t *o, const char *key)
+{
+	return (uint64_t)json_integer_value(json_object_get(o, key));
+}
+
+static inline const char *ctl_str(json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : dflt;
+}
+
+/* ctl_fmt_size() into a caller's 24-byte buffer. */
+static inline const char *ctl_sz(uint64_t v, char *buf)
+{
+	return ctl_fmt_size(v, buf, 24);
+}
+
 static inline void ctl_json_decrefp(json_t **j)
 {
 	json_decref(*j);
