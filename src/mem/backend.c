@@ -31,6 +31,7 @@
 
 #include "common/tag.h"
 #include "mem/backend.h"
+#include "mem/store.h"
 
 #ifndef MFD_HUGE_SHIFT
 #define MFD_HUGE_SHIFT 26
@@ -468,29 +469,10 @@ int mem_backend_busy_msg(const struct mem_backend *b, char *err, size_t cap)
 
 /* ---------------------------------------------------------------- zeroing */
 
-static int zero_by_map(struct mem_backend *b, uint64_t off, uint64_t len)
-{
-	uint64_t start = off & ~(b->page_size - 1);
-	uint64_t span = off + len - start;
-	uint8_t *m;
-
-	span = (span + b->page_size - 1) & ~(b->page_size - 1);
-	m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, (off_t)start);
-	if (m == MAP_FAILED)
-		return -errno;
-	memset(m + (off - start), 0, len);
-	munmap(m, span);
-	return 0;
-}
-
 int mem_backend_zero(struct mem_backend *b, uint64_t off, uint64_t len)
 {
 	if (off > b->size || len > b->size - off)
 		return -EINVAL;
-	if (!len)
-		return 0;
-	/* Punching a hole zeroes (and frees) the range on memfd, tmpfs and most file systems. */
-	if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) == 0)
-		return 0;
-	return zero_by_map(b, off, len);
+	/* A hole zeroes (and frees) the range; else a mapping is zeroed (mem_fd_punch()). */
+	return mem_fd_punch(b->fd, off, len, b->page_size);
 }
