@@ -254,42 +254,6 @@ enum cxldcd_rc cci_cmd_get_scan_results(struct cci_call *c)
 }
 
 /*
- * Features (0500h-0502h): cxldcd has no settable device features (patrol
- * scrub, ECS, repair belong to media it does not have), so the list is
- * empty and any Feature Identifier is Unsupported (as QEMU answers an
- * unknown one).  Get Supported Features: Count below the header or a
- * Starting Feature Index past the list: Invalid Input.
- */
-enum cxldcd_rc cci_cmd_get_supp_features(struct cci_call *c)
-{
-	struct cci_get_supp_features_in in;
-	int err = cci_dec_get_supp_features_in(c->in, c->in_len, &in);
-
-	if (err)
-		return cci_dec_rc(err);
-	if (in.count < CCI_SUPP_FEATURES_HDR || in.start_index > 0)
-		return CXLDCD_RC_INVALID_INPUT;
-	cci_enc_supp_features_hdr(c->out, 0, 0);
-	return CXLDCD_RC_SUCCESS;
-}
-
-enum cxldcd_rc cci_cmd_get_feature(struct cci_call *c)
-{
-	struct cci_get_feature_in in;
-	int err = cci_dec_get_feature_in(c->in, c->in_len, &in);
-
-	return err ? cci_dec_rc(err) : CXLDCD_RC_UNSUPPORTED;
-}
-
-enum cxldcd_rc cci_cmd_set_feature(struct cci_call *c)
-{
-	struct cci_set_feature_in in;
-	int err = cci_dec_set_feature_in(c->in, c->in_len, &in);
-
-	return err ? cci_dec_rc(err) : CXLDCD_RC_UNSUPPORTED;
-}
-
-/*
  * Sanitize (background) and Secure Erase: every byte this host can access
  * is zeroed and its poison dropped when the command is accepted; Sanitize
  * then reports progress for a time and cannot be aborted.  COMPAT: MLD

@@ -184,7 +184,7 @@ struct cci_set_feature_in {
 };
 
 int cci_dec_get_supp_features_in(const uint8_t *p, size_t len, struct cci_get_supp_features_in *in);
-/* Header only: entries follow (none today). */
+/* Header only: Supported Feature Entries follow (feat.h). */
 int cci_enc_supp_features_hdr(struct wwr *w, uint16_t nr_entries, uint16_t nr_supported);
 int cci_dec_get_feature_in(const uint8_t *p, size_t len, struct cci_get_feature_in *in);
 int cci_dec_set_feature_in(const uint8_t *p, size_t len, struct cci_set_feature_in *in);

@@ -566,6 +566,102 @@ void core_alert_get(const struct cxldcd_dev *dev, struct core_alert_cfg *out);
 enum cxldcd_rc core_alert_set(struct cxldcd_dev *dev, uint8_t valid, uint8_t enable,
 			      const struct core_alert_cfg *thr, struct cxldcd_diag *diag);
 
+/* ------------------------------------------------------------- features.c */
+
+/*
+ * The memory-device features served by Get/Set Feature (0500h-0502h): patrol
+ * scrub control and DDR5 ECS control (CXL r3.2 §8.2.10.9.11.1-2).  One
+ * device-wide setting each, with a current, a default and a saved value;
+ * src/cci lays them out as Feature data.
+ */
+enum core_feature {
+	CORE_FEAT_PATROL_SCRUB,
+	CORE_FEAT_ECS,
+	CORE_NR_FEATURES,
+};
+
+enum core_feat_sel {            /* Get Feature Selection */
+	CORE_FEAT_CURRENT = 0,
+	CORE_FEAT_DEFAULT = 1,
+	CORE_FEAT_SAVED = 2,
+};
+
+#define CORE_SCRUB_MIN_CYCLE_H 1u       /* shortest scrub cycle the device supports */
+#define CORE_SCRUB_DEFAULT_CYCLE_H 12u
+#define CORE_ECS_FRUS 3u                /* media FRUs with ECS settings */
+#define CORE_ECS_LOG_PER_DRAM 0u        /* ECS log entry types */
+#define CORE_ECS_LOG_PER_FRU 1u
+#define CORE_ECS_THRESHOLD_256 3u       /* ECS threshold count codes (256, 1024, 4096 errors) */
+#define CORE_ECS_THRESHOLD_1024 4u
+#define CORE_ECS_THRESHOLD_4096 5u
+
+struct core_scrub {
+	uint8_t cycle_h;            /* hours, CORE_SCRUB_MIN_CYCLE_H..255 */
+	bool enabled;
+};
+
+struct core_ecs {
+	uint8_t log_entry_type;     /* CORE_ECS_LOG_* */
+	uint8_t threshold[CORE_ECS_FRUS];       /* CORE_ECS_THRESHOLD_* */
+	bool count_codewords[CORE_ECS_FRUS];    /* ECS mode: false counts rows */
+};
+
+struct core_features {
+	struct core_scrub scrub;
+	struct core_ecs ecs;
+};
+
+void core_features_get(const struct cxldcd_dev *dev, enum core_feat_sel sel,
+		       struct core_features *out);
+/*
+ * Set feature f to its part of v (the other features' parts are ignored);
+ * save: the saved value too.  A value out of range: Invalid Input, nothing
+ * changes.
+ */
+enum cxldcd_rc core_features_set(struct cxldcd_dev *dev, enum core_feature f,
+				 const struct core_features *v, bool save, struct cxldcd_diag *diag);
+
+/*
+ * Set Feature data transfer (CXL r3.2 §8.2.10.6.3): Feature data arrives
+ * whole (Full) or in parts (Initiate, Continue..., Finish; Abort drops it),
+ * one transfer at a time per device, owned by the CCI owner that began it.
+ */
+enum core_feat_action {
+	CORE_FEAT_FULL = 0,
+	CORE_FEAT_INITIATE = 1,
+	CORE_FEAT_CONTINUE = 2,
+	CORE_FEAT_FINISH = 3,
+	CORE_FEAT_ABORT = 4,
+};
+#define CORE_FEAT_DATA_MAX 32u          /* the largest Set Feature Size of any feature */
+
+struct core_feat_part {
+	uint16_t owner;
+	enum core_feature feature;
+	enum core_feat_action action;
+	uint16_t offset;            /* of data within the Feature data */
+	const uint8_t *data;        /* borrowed */
+	uint32_t len;
+	uint16_t size;              /* the feature's Set Feature Size, <= CORE_FEAT_DATA_MAX */
+};
+
+/*
+ * Check one part against the transfer in progress, changing nothing.  When
+ * it completes the data (Full, Finish), the whole Feature data (size bytes)
+ * is copied to whole and *complete is set.  Errors: another transfer in
+ * progress (Feature Transfer in Progress), a part with no transfer begun or
+ * not following the bytes received (Feature Transfer Out of Order), an
+ * Initiate or Full offset other than 0 (Invalid Input), data beyond the
+ * size or a completed transfer short of it (Invalid Payload Length).
+ */
+enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct core_feat_part *p,
+				    uint8_t whole[CORE_FEAT_DATA_MAX], bool *complete,
+				    struct cxldcd_diag *diag);
+/* Record a part core_feat_xfer_check() accepted (its data applied when complete).  Cannot fail. */
+void core_feat_xfer_commit(struct cxldcd_dev *dev, const struct core_feat_part *p);
+/* A transfer in progress: its owner and feature (false when none). */
+bool core_feat_xfer_active(const struct cxldcd_dev *dev, uint16_t *owner, enum core_feature *f);
+
 /* ------------------------------------------------------------- debugging */
 
 /*

@@ -3,13 +3,19 @@
  * memdev-snap.c - the memory-device state (poison.c, memdev.c, bgop.c) as
  * bytes for core_snapshot(), and back.  Little-endian:
  *
- *   u8  present: bit 0 poison list, bit 1 memdev state, bit 2 background ops
+ *   u8  present: bit 0 poison list, bit 1 memdev state, bit 2 background ops,
+ *            bit 3 features
  *   poison:  u32 n, n x { u64 dpa, u64 len, u8 source }
  *   memdev:  u8 ts_set, u64 ts_value, u64 ts_at, u8 enabled, u8 life_used_crit,
  *            u8 life_used_warn, 6 x u16 (over/under crit, over/under warn,
  *            corrected volatile/persistent warn), u8 has_lsa, lsa_size bytes
  *   bg:      per host: u8 present; { u16 opcode, u64 start, u64 dur, u8 aborted,
  *            u64 abort_ns, u64 dpa, u64 len, u8 more, u32 n, n x poison record }
+ *   features: u8 set, then (set) current and saved values, each
+ *            { u8 scrub cycle, u8 scrub enabled, u8 ecs log entry type,
+ *              CORE_ECS_FRUS x { u8 threshold, u8 count codewords } };
+ *            u8 transfer; (transfer) u16 owner, u8 feature, u16 size, u16 got,
+ *            got data bytes
  */
 #include <stdlib.h>
 
@@ -51,16 +57,46 @@ static void put_poison(struct out *o, const struct core_poison *p, uint32_t n)
 	}
 }
 
+static void put_values(struct out *o, const struct core_features *v)
+{
+	put(o, v->scrub.cycle_h, 1);
+	put(o, v->scrub.enabled, 1);
+	put(o, v->ecs.log_entry_type, 1);
+	for (uint32_t i = 0; i < CORE_ECS_FRUS; i++) {
+		put(o, v->ecs.threshold[i], 1);
+		put(o, v->ecs.count_codewords[i], 1);
+	}
+}
+
+static void put_features(struct out *o, const struct feat_state *s)
+{
+	put(o, s->set, 1);
+	if (s->set) {
+		put_values(o, &s->cur);
+		put_values(o, &s->saved);
+	}
+	put(o, s->xfer, 1);
+	if (!s->xfer)
+		return;
+	put(o, s->xfer_owner, 2);
+	put(o, s->xfer_feature, 1);
+	put(o, s->xfer_size, 2);
+	put(o, s->xfer_got, 2);
+	for (uint32_t i = 0; i < s->xfer_got; i++)
+		put(o, s->xfer_buf[i], 1);
+}
+
 int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 {
 	const struct memdev_state *m = dev->memdev;
 	struct out o = { 0 };
+	bool feat = dev->feat.set || dev->feat.xfer;
 
 	*out = NULL;
 	*len = 0;
-	if (!dev->poison && !m && !dev->bg)
+	if (!dev->poison && !m && !dev->bg && !feat)
 		return 0;
-	put(&o, (dev->poison ? 1u : 0u) | (m ? 2u : 0u) | (dev->bg ? 4u : 0u), 1);
+	put(&o, (dev->poison ? 1u : 0u) | (m ? 2u : 0u) | (dev->bg ? 4u : 0u) | (feat ? 8u : 0u), 1);
 	if (dev->poison)
 		put_poison(&o, dev->poison->e, dev->poison->n);
 	if (m) {
@@ -98,6 +134,8 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 		put(&o, b->more, 1);
 		put_poison(&o, b->rec, b->n);
 	}
+	if (feat)
+		put_features(&o, &dev->feat);
 	if (o.oom) {
 		free(o.p);
 		return -ENOMEM;
@@ -149,6 +187,53 @@ static void *zalloc_or_bad(struct cxldcd_dev *dev, struct in *r, size_t size)
 	if (!p)
 		r->bad = true;
 	return p;
+}
+
+static uint8_t get_bool(struct in *r)
+{
+	uint64_t v = get(r, 1);
+
+	if (v > 1)
+		r->bad = true;
+	return (uint8_t)v;
+}
+
+static void get_values(struct in *r, struct core_features *v)
+{
+	v->scrub.cycle_h = (uint8_t)get(r, 1);
+	v->scrub.enabled = get_bool(r);
+	v->ecs.log_entry_type = (uint8_t)get(r, 1);
+	for (uint32_t i = 0; i < CORE_ECS_FRUS; i++) {
+		v->ecs.threshold[i] = (uint8_t)get(r, 1);
+		v->ecs.count_codewords[i] = get_bool(r);
+	}
+	if (feat_validate(CORE_FEAT_PATROL_SCRUB, v, NULL) ||
+	    feat_validate(CORE_FEAT_ECS, v, NULL))
+		r->bad = true;
+}
+
+/* The values are checked as Set Feature checks them; a transfer must fit its buffer. */
+static void get_features(struct in *r, struct feat_state *s)
+{
+	s->set = get_bool(r);
+	if (s->set) {
+		get_values(r, &s->cur);
+		get_values(r, &s->saved);
+	}
+	s->xfer = get_bool(r);
+	if (!s->xfer || r->bad)
+		return;
+	s->xfer_owner = (uint16_t)get(r, 2);
+	s->xfer_feature = (uint8_t)get(r, 1);
+	s->xfer_size = (uint16_t)get(r, 2);
+	s->xfer_got = (uint16_t)get(r, 2);
+	if (s->xfer_feature >= CORE_NR_FEATURES || !s->xfer_size ||
+	    s->xfer_size > CORE_FEAT_DATA_MAX || s->xfer_got > s->xfer_size) {
+		r->bad = true;
+		return;
+	}
+	for (uint32_t i = 0; i < s->xfer_got; i++)
+		s->xfer_buf[i] = (uint8_t)get(r, 1);
 }
 
 int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
@@ -209,5 +294,7 @@ int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
 				r.bad = true;
 		}
 	}
-	return r.bad || r.off != r.len || (present & ~7u) ? -EINVAL : 0;
+	if (present & 8u)
+		get_features(&r, &dev->feat);
+	return r.bad || r.off != r.len || (present & ~15u) ? -EINVAL : 0;
 }

@@ -123,6 +123,16 @@ struct obs {
 	void *opaque;
 };
 
+/* features.c: embedded in the device (small, no allocation). */
+struct feat_state {
+	bool set;                       /* cur/saved hold values (else both are the defaults) */
+	struct core_features cur, saved;
+	bool xfer;                      /* a Set Feature transfer is in progress */
+	uint16_t xfer_owner;
+	uint8_t xfer_feature;           /* enum core_feature */
+	uint16_t xfer_size, xfer_got;   /* Set Feature Size, bytes received */
+	uint8_t xfer_buf[CORE_FEAT_DATA_MAX];
+};
 struct cxldcd_dev {
 	struct cxldcd_dev_cfg cfg;
 	struct cxldcd_allocator al;
@@ -152,6 +162,7 @@ struct cxldcd_dev {
 	struct poison_list *poison;  /* poison.c; NULL until the first injection */
 	struct memdev_state *memdev; /* memdev.c; NULL until first set */
 	struct bgop **bg;            /* bgop.c: [nr_hosts], NULL until the first operation */
+	struct feat_state feat;      /* features.c */
 };
 
 /* Spare objects reserved before a commit (validate-then-commit). */
@@ -196,6 +207,10 @@ struct memdev_state {
 	struct core_alert_cfg alert;
 	uint8_t *lsa;                   /* cfg.lsa_size bytes once written */
 };
+
+/* 0 or Invalid Input (diag) when v's part for feature f is out of range. */
+enum cxldcd_rc feat_validate(enum core_feature f, const struct core_features *v,
+			     struct cxldcd_diag *diag);
 
 struct bgop {
 	uint16_t opcode;            /* 0: none ever started */

@@ -482,30 +482,6 @@ static void test_sanitize_and_secure_erase(void **state)
 	assert_int_equal(f->out[0], 0);
 }
 
-/* Features: none supported; the empty list, and Unsupported for any identifier. */
-static void test_features(void **state)
-{
-	struct fx *f = *state;
-	uint8_t in[0x20 + 2] = { 0 }, want[8] = { 0 };
-
-	g32(in, 0, 8);
-	assert_int_equal(msg(f, f->mb[0], 0x0500, in, 8), 0);
-	expect_rsp(f, want, 8);                 /* 0 entries, 0 supported */
-	g32(in, 0, 0x1000);
-	assert_int_equal(msg(f, f->mb[0], 0x0500, in, 8), 0);
-	expect_rsp(f, want, 8);
-	g32(in, 0, 7);                          /* not even the header */
-	assert_int_equal(msg(f, f->mb[0], 0x0500, in, 8), 0x02);
-	g32(in, 0, 8);
-	g16(in, 4, 1);                          /* past the list */
-	assert_int_equal(msg(f, f->mb[0], 0x0500, in, 8), 0x02);
-	memset(in, 0x5a, 16);
-	assert_int_equal(msg(f, f->mb[0], 0x0501, in, 0x15), 0x03);
-	assert_int_equal(msg(f, f->mb[0], 0x0502, in, 0x22), 0x03);
-	assert_int_equal(msg(f, f->mb[0], 0x0502, in, 0x1f), 0x16);
-	assert_int_equal(msg(f, f->fm, 0x0502, in, 0x20), 0x15);
-}
-
 /* The memory-device state is in the model's snapshot and comes back whole. */
 static void test_snapshot_keeps_memdev_state(void **state)
 {
@@ -760,7 +736,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poison_kept_without_sanitize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_media, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sanitize_and_secure_erase, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_keeps_memdev_state, setup_lsa, teardown),
 		cmocka_unit_test(test_codec_round_trips),
 	};

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-features.c - the Features command set (CXL r3.2 §8.2.10.6): Get
+ * Supported Features (0500h), Get Feature (0501h), Set Feature (0502h), on
+ * host mailboxes, for the two memory-device features cxldcd serves:
+ *
+ *   index 0  Device Patrol Scrub Control (§8.2.10.9.11.1)
+ *   index 1  DDR5 ECS Control, 3 media FRUs (§8.2.10.9.11.2)
+ *
+ * The values live in the model (core/features.c), device-wide; this file
+ * holds what the Supported Feature Entries say about them and the Feature
+ * data layouts' mapping to the model.  Both features are changeable, with
+ * default and saved selections; Set Feature Effects: Immediate Configuration
+ * Change (CEL[11:10] valid, no reset needed).
+ *
+ * Memory sparing and soft/hard PPR (§8.2.10.7.2) are not listed: they only
+ * describe the Perform Maintenance operations (0600h), which cxldcd does not
+ * serve.
+ */
+#include <string.h>
+
+#include "cci/cmd.h"
+#include "cci/feat.h"
+#include "cci/generic.h"
+#include "cci/memdev.h"
+
+#define FEAT_VERSION 1u
+#define FEAT_ATTRS (CCI_FEAT_CHANGEABLE | CCI_FEAT_DEFAULT_SEL | CCI_FEAT_SAVED_SEL)
+#define FEAT_EFFECTS (CCI_EFF_IMMEDIATE_CONFIG_CHANGE | CCI_EFF_CEL_11_10_VALID)
+
+struct feat_desc {
+	uint8_t uuid[16];
+	enum core_feature id;
+	uint16_t get_size, set_size;
+	/* Readable attributes of v; writable attributes over v (-EINVAL: not allowed). */
+	int (*enc)(struct wwr *w, const struct core_features *v);
+	int (*dec)(const uint8_t *p, size_t len, struct core_features *v);
+};
+
+/*
+ * COMPAT: no realtime report capability (QEMU sets it for both features):
+ * cxldcd logs no scrub or ECS events.
+ */
+static int enc_scrub(struct wwr *w, const struct core_features *v)
+{
+	struct cci_scrub_rd a = {
+		.caps = CCI_SCRUB_CAP_CHANGEABLE,
+		.cycle_h = v->scrub.cycle_h,
+		.min_cycle_h = CORE_SCRUB_MIN_CYCLE_H,
+		.flags = v->scrub.enabled ? CCI_SCRUB_ENABLED : 0,
+	};
+
+	return cci_enc_scrub_rd(w, &a);
+}
+
+static int dec_scrub(const uint8_t *p, size_t len, struct core_features *v)
+{
+	struct cci_scrub_wr a;
+	int err = cci_dec_scrub_wr(p, len, &a);
+
+	v->scrub.cycle_h = a.cycle_h;
+	v->scrub.enabled = (a.flags & CCI_SCRUB_ENABLED) != 0;
+	return err;
+}
+
+static int enc_ecs(struct wwr *w, const struct core_features *v)
+{
+	struct cci_ecs_rd a = { .log_caps = v->ecs.log_entry_type, .nr_frus = CORE_ECS_FRUS };
+
+	for (uint32_t i = 0; i < CORE_ECS_FRUS; i++)
+		a.fru[i].config = (uint16_t)(v->ecs.threshold[i] |
+					     (v->ecs.count_codewords[i] ? CCI_ECS_MODE_CODEWORDS : 0));
+	return cci_enc_ecs_rd(w, &a);
+}
+
+/*
+ * The ECS Log Capabilities and each FRU's threshold and mode are taken; the
+ * model rejects reserved values.  COMPAT: Reset ECS Counter is accepted and
+ * not kept (there is no counter, and it reads back 0; QEMU stores the bit).
+ */
+static int dec_ecs(const uint8_t *p, size_t len, struct core_features *v)
+{
+	struct cci_ecs_wr a;
+	int err = cci_dec_ecs_wr(p, len, CORE_ECS_FRUS, &a);
+
+	v->ecs.log_entry_type = a.log_caps & CCI_ECS_LOG_TYPE_MASK;
+	for (uint32_t i = 0; i < CORE_ECS_FRUS; i++) {
+		v->ecs.threshold[i] = (uint8_t)(a.config[i] & CCI_ECS_THRESHOLD_MASK);
+		v->ecs.count_codewords[i] = (a.config[i] & CCI_ECS_MODE_CODEWORDS) != 0;
+	}
+	return err;
+}
+
+static const struct feat_desc features[] = {
+	{ CCI_PATROL_SCRUB_UUID, CORE_FEAT_PATROL_SCRUB, CCI_SCRUB_RD_SIZE, CCI_SCRUB_WR_SIZE,
+	  enc_scrub, dec_scrub },
+	{ CCI_ECS_UUID, CORE_FEAT_ECS, CCI_ECS_RD_SIZE(CORE_ECS_FRUS),
+	  CCI_ECS_WR_SIZE(CORE_ECS_FRUS), enc_ecs, dec_ecs },
+};
+#define NR_FEATURES ((uint16_t)(sizeof(features) / sizeof(features[0])))
+_Static_assert(CORE_ECS_FRUS <= CCI_ECS_FRUS_MAX, "ECS FRUs fit the codec");
+_Static_assert(CCI_ECS_WR_SIZE(CORE_ECS_FRUS) <= CORE_FEAT_DATA_MAX, "set data fits the model");
+
+static const struct feat_desc *find(const uint8_t uuid[16])
+{
+	for (uint16_t i = 0; i < NR_FEATURES; i++)
+		if (!memcmp(features[i].uuid, uuid, 16))
+			return &features[i];
+	return NULL;
+}
+
+/*
+ * Get Supported Features: Count below the 8-byte header, or a Starting
+ * Feature Index past the list: Invalid Input.  Entries: as many as Count
+ * asks for and the response holds.
+ */
+enum cxldcd_rc cci_cmd_get_supp_features(struct cci_call *c)
+{
+	struct cci_get_supp_features_in in;
+	uint32_t n;
+	int err = cci_dec_get_supp_features_in(c->in, c->in_len, &in);
+
+	if (err)
+		return cci_dec_rc(err);
+	if (in.count < CCI_SUPP_FEATURES_HDR || in.start_index >= NR_FEATURES)
+		return CXLDCD_RC_INVALID_INPUT;
+	n = min_u32((in.count - CCI_SUPP_FEATURES_HDR) / CCI_FEAT_ENTRY_SIZE,
+		    (uint32_t)(NR_FEATURES - in.start_index));
+	n = min_u32(n, cci_fit(c->out, CCI_SUPP_FEATURES_HDR, CCI_FEAT_ENTRY_SIZE));
+	cci_enc_supp_features_hdr(c->out, (uint16_t)n, NR_FEATURES);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct feat_desc *d = &features[in.start_index + i];
+		struct cci_feat_entry e = {
+			.index = (uint16_t)(in.start_index + i),
+			.get_size = d->get_size,
+			.set_size = d->set_size,
+			.attr_flags = FEAT_ATTRS,
+			.get_version = FEAT_VERSION,
+			.set_version = FEAT_VERSION,
+			.effects = FEAT_EFFECTS,
+		};
+
+		memcpy(e.uuid, d->uuid, 16);
+		cci_enc_feat_entry(c->out, &e);
+	}
+	return CXLDCD_RC_SUCCESS;
+}
+
+/*
+ * Get Feature: unknown identifier: Unsupported; Selection other than
+ * current, default or saved: Unsupported Feature Selection Value; Offset at
+ * or past the Get Feature Size: Invalid Input.  Returns min(Count, size -
+ * Offset) bytes.  COMPAT: a feature in the middle of a Set Feature transfer
+ * still reads its current value (QEMU answers Feature Transfer in Progress).
+ */
+enum cxldcd_rc cci_cmd_get_feature(struct cci_call *c)
+{
+	struct cci_get_feature_in in;
+	const struct feat_desc *d;
+	struct core_features v;
+	uint8_t buf[CCI_ECS_RD_SIZE(CCI_ECS_FRUS_MAX)];
+	struct wwr w;
+	uint32_t n;
+	int err = cci_dec_get_feature_in(c->in, c->in_len, &in);
+
+	if (err)
+		return cci_dec_rc(err);
+	d = find(in.uuid);
+	if (!d)
+		return CXLDCD_RC_UNSUPPORTED;
+	if (in.selection > CORE_FEAT_SAVED)
+		return CXLDCD_RC_UNSUPPORTED_FEATURE_SELECTION;
+	if (in.offset >= d->get_size)
+		return CXLDCD_RC_INVALID_INPUT;
+	core_features_get(c->dev, (enum core_feat_sel)in.selection, &v);
+	wwr_init(&w, buf, sizeof(buf));
+	if (d->enc(&w, &v) || w.off != d->get_size)
+		return CXLDCD_RC_INTERNAL_ERROR;
+	n = min_u32(in.count, (uint32_t)(d->get_size - in.offset));
+	if (n > wwr_left(c->out))
+		n = (uint32_t)wwr_left(c->out);
+	wwr_bytes(c->out, buf + in.offset, n);
+	return CXLDCD_RC_SUCCESS;
+}
+
+/*
+ * Set Feature: unknown identifier: Unsupported; a Set Feature Version other
+ * than 1: Unsupported Feature Version (COMPAT: QEMU says Unsupported); a
+ * reserved data transfer action: Invalid Input.  The transfer rules are the
+ * model's (core_feat_xfer_check()).  Once the data is complete (Full, or
+ * Finish) it is applied, and saved too with Saved Across Reset; a value out
+ * of range fails the part that completes it and leaves the transfer open.
+ */
+enum cxldcd_rc cci_cmd_set_feature(struct cci_call *c)
+{
+	struct cci_set_feature_in in;
+	const struct feat_desc *d;
+	struct core_feat_part part;
+	struct core_features v;
+	uint8_t whole[CORE_FEAT_DATA_MAX];
+	uint32_t action;
+	bool complete;
+	enum cxldcd_rc rc;
+	int err = cci_dec_set_feature_in(c->in, c->in_len, &in);
+
+	if (err)
+		return cci_dec_rc(err);
+	d = find(in.uuid);
+	if (!d)
+		return CXLDCD_RC_UNSUPPORTED;
+	if (in.version != FEAT_VERSION)
+		return CXLDCD_RC_UNSUPPORTED_FEATURE_VERSION;
+	action = in.flags & CCI_SET_FEAT_ACTION_MASK;
+	if (action > CORE_FEAT_ABORT)
+		return CXLDCD_RC_INVALID_INPUT;
+	part = (struct core_feat_part){ .owner = c->owner, .feature = d->id,
+					.action = (enum core_feat_action)action,
+					.offset = in.offset, .data = in.data, .len = in.data_len,
+					.size = d->set_size };
+	rc = core_feat_xfer_check(c->dev, &part, whole, &complete, &c->ctx->diag);
+	if (rc != CXLDCD_RC_SUCCESS)
+		return rc;
+	if (complete) {
+		core_features_get(c->dev, CORE_FEAT_CURRENT, &v);
+		if (d->dec(whole, d->set_size, &v))
+			return CXLDCD_RC_INVALID_INPUT;
+		rc = core_features_set(c->dev, d->id, &v, (in.flags & CCI_SET_FEAT_SAVED) != 0,
+				       &c->ctx->diag);
+		if (rc != CXLDCD_RC_SUCCESS)
+			return rc;
+	}
+	core_feat_xfer_commit(c->dev, &part);
+	return CXLDCD_RC_SUCCESS;
+}

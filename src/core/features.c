@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * features.c - the device's settable features (CXL r3.2 §8.2.10.6 and
+ * §8.2.10.9.11): patrol scrub control and DDR5 ECS control, and the state
+ * of a Set Feature data transfer sent in parts.
+ *
+ * Each feature has three values (Get Feature Selection): the default, fixed
+ * here; the current one, which Set Feature changes; and the saved one, the
+ * value the device would come back with after a reset, which Set Feature
+ * changes when its Saved Across Reset flag is set.  cxldcd models no reset,
+ * so the saved value is only reported.  The settings are bookkeeping: there
+ * is no media to scrub, and no ECS counter ever moves.
+ *
+ * What this is not: the Feature data layouts (src/cci/codec-features.c) or
+ * the list of features with their sizes and versions (src/cci/cmd-features.c).
+ */
+#include "core/model.h"
+
+static const struct core_features feat_default = {
+	.scrub = { .cycle_h = CORE_SCRUB_DEFAULT_CYCLE_H, .enabled = false },
+	.ecs = {
+		.log_entry_type = CORE_ECS_LOG_PER_FRU,
+		.threshold = { CORE_ECS_THRESHOLD_256, CORE_ECS_THRESHOLD_256,
+			       CORE_ECS_THRESHOLD_256 },
+	},
+};
+_Static_assert(CORE_ECS_FRUS == 3, "feat_default lists one threshold per FRU");
+
+void core_features_get(const struct cxldcd_dev *dev, enum core_feat_sel sel,
+		       struct core_features *out)
+{
+	const struct feat_state *s = &dev->feat;
+
+	if (sel == CORE_FEAT_DEFAULT || !s->set)
+		*out = feat_default;
+	else
+		*out = sel == CORE_FEAT_SAVED ? s->saved : s->cur;
+}
+
+static bool threshold_ok(uint8_t t)
+{
+	return t == CORE_ECS_THRESHOLD_256 || t == CORE_ECS_THRESHOLD_1024 ||
+	       t == CORE_ECS_THRESHOLD_4096;
+}
+
+enum cxldcd_rc feat_validate(enum core_feature f, const struct core_features *v,
+			     struct cxldcd_diag *diag)
+{
+	switch (f) {
+	case CORE_FEAT_PATROL_SCRUB:
+		if (v->scrub.cycle_h < CORE_SCRUB_MIN_CYCLE_H)
+			return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+					 "scrub_cycle=%u below the minimum of %u hours",
+					 v->scrub.cycle_h, CORE_SCRUB_MIN_CYCLE_H);
+		return CXLDCD_RC_SUCCESS;
+	case CORE_FEAT_ECS:
+		if (v->ecs.log_entry_type > CORE_ECS_LOG_PER_FRU)
+			return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+					 "ecs log_entry_type=%u reserved", v->ecs.log_entry_type);
+		for (uint32_t i = 0; i < CORE_ECS_FRUS; i++)
+			if (!threshold_ok(v->ecs.threshold[i]))
+				return core_diag(diag, CXLDCD_RC_INVALID_INPUT, (int32_t)i,
+						 "ecs fru=%u threshold_count=%u reserved", i,
+						 v->ecs.threshold[i]);
+		return CXLDCD_RC_SUCCESS;
+	case CORE_NR_FEATURES:
+		break;
+	}
+	return core_diag(diag, CXLDCD_RC_UNSUPPORTED, -1, "feature=%d unknown", (int)f);
+}
+
+static void copy_part(enum core_feature f, struct core_features *dst,
+		      const struct core_features *src)
+{
+	if (f == CORE_FEAT_PATROL_SCRUB)
+		dst->scrub = src->scrub;
+	else
+		dst->ecs = src->ecs;
+}
+
+enum cxldcd_rc core_features_set(struct cxldcd_dev *dev, enum core_feature f,
+				 const struct core_features *v, bool save, struct cxldcd_diag *diag)
+{
+	struct feat_state *s = &dev->feat;
+	enum cxldcd_rc rc = feat_validate(f, v, diag);
+
+	if (rc != CXLDCD_RC_SUCCESS)
+		return rc;
+	if (!s->set) {
+		s->cur = feat_default;
+		s->saved = feat_default;
+		s->set = true;
+	}
+	copy_part(f, &s->cur, v);
+	if (save)
+		copy_part(f, &s->saved, v);
+	return CXLDCD_RC_SUCCESS;
+}
+
+/* ------------------------------------------------------------ data transfer */
+
+static bool xfer_mine(const struct feat_state *s, const struct core_feat_part *p)
+{
+	return s->xfer && s->xfer_owner == p->owner && s->xfer_feature == (uint8_t)p->feature;
+}
+
+/* The transfer state a part may act on: in progress, out of order, or fine. */
+static enum cxldcd_rc check_order(const struct feat_state *s, const struct core_feat_part *p,
+				  struct cxldcd_diag *diag)
+{
+	bool begins = p->action == CORE_FEAT_FULL || p->action == CORE_FEAT_INITIATE;
+
+	if (s->xfer && (begins || !xfer_mine(s, p)))
+		return core_diag(diag, CXLDCD_RC_FEATURE_TRANSFER_IN_PROGRESS, -1,
+				 "owner=%u has a transfer of feature=%u in progress", s->xfer_owner,
+				 s->xfer_feature);
+	if (!begins && !s->xfer)
+		return core_diag(diag, CXLDCD_RC_FEATURE_TRANSFER_OUT_OF_ORDER, -1,
+				 "action=%d with no transfer initiated", (int)p->action);
+	if (begins && p->offset != 0)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+				 "offset=0x%x: a transfer begins at 0", p->offset);
+	if (!begins && p->action != CORE_FEAT_ABORT && p->offset != s->xfer_got)
+		return core_diag(diag, CXLDCD_RC_FEATURE_TRANSFER_OUT_OF_ORDER, -1,
+				 "offset=0x%x but 0x%x bytes received", p->offset, s->xfer_got);
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct core_feat_part *p,
+				    uint8_t whole[CORE_FEAT_DATA_MAX], bool *complete,
+				    struct cxldcd_diag *diag)
+{
+	const struct feat_state *s = &dev->feat;
+	bool completes = p->action == CORE_FEAT_FULL || p->action == CORE_FEAT_FINISH;
+	uint32_t got = p->action == CORE_FEAT_FULL || p->action == CORE_FEAT_INITIATE ? 0 : s->xfer_got;
+	enum cxldcd_rc rc;
+
+	*complete = false;
+	if (p->size == 0 || p->size > CORE_FEAT_DATA_MAX || (unsigned)p->action > CORE_FEAT_ABORT)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "size=%u action=%d", p->size,
+				 (int)p->action);
+	rc = check_order(s, p, diag);
+	if (rc != CXLDCD_RC_SUCCESS || p->action == CORE_FEAT_ABORT)
+		return rc;
+	if (p->len > (uint32_t)p->size - got)
+		return core_diag(diag, CXLDCD_RC_INVALID_PAYLOAD_LENGTH, -1,
+				 "offset=0x%x len=0x%x beyond set_feature_size=0x%x", got, p->len,
+				 p->size);
+	if (completes && got + p->len != p->size)
+		return core_diag(diag, CXLDCD_RC_INVALID_PAYLOAD_LENGTH, -1,
+				 "0x%x bytes of set_feature_size=0x%x", got + p->len, p->size);
+	if (completes) {
+		memcpy(whole, s->xfer_buf, got);
+		if (p->len)
+			memcpy(whole + got, p->data, p->len);
+		*complete = true;
+	}
+	return CXLDCD_RC_SUCCESS;
+}
+
+void core_feat_xfer_commit(struct cxldcd_dev *dev, const struct core_feat_part *p)
+{
+	struct feat_state *s = &dev->feat;
+
+	switch (p->action) {
+	case CORE_FEAT_INITIATE:
+		s->xfer = true;
+		s->xfer_owner = p->owner;
+		s->xfer_feature = (uint8_t)p->feature;
+		s->xfer_size = p->size;
+		s->xfer_got = 0;
+		memset(s->xfer_buf, 0, sizeof(s->xfer_buf));
+		/* fall through */
+	case CORE_FEAT_CONTINUE:
+		if (p->len)
+			memcpy(s->xfer_buf + s->xfer_got, p->data, p->len);
+		s->xfer_got = (uint16_t)(s->xfer_got + p->len);
+		return;
+	case CORE_FEAT_FULL:
+	case CORE_FEAT_FINISH:
+	case CORE_FEAT_ABORT:
+		s->xfer = false;
+		s->xfer_owner = 0;
+		s->xfer_feature = 0;
+		s->xfer_size = 0;
+		s->xfer_got = 0;
+		memset(s->xfer_buf, 0, sizeof(s->xfer_buf));
+		return;
+	}
+}
+
+bool core_feat_xfer_active(const struct cxldcd_dev *dev, uint16_t *owner, enum core_feature *f)
+{
+	const struct feat_state *s = &dev->feat;
+
+	if (owner)
+		*owner = s->xfer_owner;
+	if (f)
+		*f = (enum core_feature)s->xfer_feature;
+	return s->xfer;
+}
