@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-features.c - integration: the patrol scrub and ECS features against
+ * the real daemon (Set Feature / Get Feature over cxl-cci-request, as a
+ * host's mailbox).  The values, and a multi-part transfer left open, come
+ * back after SIGKILL (journal replay) and after SIGTERM (snapshot) with
+ * --state.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dev-util.h"
+
+#define MEM "/machine/peripheral/cxl-mem0"
+
+static const uint8_t SCRUB_UUID[16] = { 0x96, 0xda, 0xd7, 0xd6, 0xfd, 0xe8, 0x48, 0x2b,
+					0xa7, 0x33, 0x75, 0x77, 0x4e, 0x06, 0xdb, 0x8a };
+static const uint8_t ECS_UUID[16] = { 0xe5, 0xb1, 0x3f, 0x22, 0x23, 0x28, 0x4a, 0x14,
+				      0xb8, 0xba, 0xb9, 0x69, 0x1e, 0x89, 0x33, 0x86 };
+
+static struct qmp_client *start(struct dproc *p, const char **argv)
+{
+	struct qmp_client *c;
+	int n = 0;
+
+	argv[n++] = "-object";
+	argv[n++] = "memory-backend-ram,id=mem0,size=1G,share=on";
+	argv[n++] = "-device";
+	argv[n++] = "cxl-type3,id=cxl-mem0,volatile-dc-memdev=mem0,num-dc-regions=1,num-hosts=2";
+	argv[n++] = "--state";
+	argv[n++] = p->state;
+	argv[n] = NULL;
+	assert_int_equal(dproc_start(p, argv), 0);
+	c = dproc_connect(p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(p));
+	return c;
+}
+
+static int set_feat(struct qmp_client *c, int host, const uint8_t uuid[16], uint32_t flags,
+		    uint16_t off, const uint8_t *data, size_t n)
+{
+	uint8_t in[0x20 + 16] = { 0 };
+
+	memcpy(in, uuid, 16);
+	put32(in + 0x10, flags);
+	in[0x14] = (uint8_t)off;
+	in[0x16] = 1;                           /* version */
+	memcpy(in + 0x20, data, n);
+	return qmp_cci(c, MEM, "mailbox", host, 0x0502, in, 0x20 + n, NULL, NULL);
+}
+
+/* Get Feature, all of the data, selection sel: its length. */
+static size_t get_feat(struct qmp_client *c, const uint8_t uuid[16], uint8_t sel, uint8_t *out)
+{
+	uint8_t in[0x15] = { 0 };
+	size_t n;
+
+	memcpy(in, uuid, 16);
+	in[0x12] = 0x40;                        /* count */
+	in[0x14] = sel;
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 1, 0x0501, in, sizeof(in), out, &n), 0);
+	return n;
+}
+
+static void check(struct qmp_client *c)
+{
+	uint8_t out[64];
+
+	assert_int_equal(get_feat(c, SCRUB_UUID, 0, out), 4);
+	assert_memory_equal(out, ((uint8_t[]){ 0x01, 36, 1, 1 }), 4);
+	assert_int_equal(get_feat(c, SCRUB_UUID, 2, out), 4);   /* saved */
+	assert_memory_equal(out, ((uint8_t[]){ 0x01, 6, 1, 0 }), 4);
+	assert_int_equal(get_feat(c, ECS_UUID, 0, out), 0x0d);
+	assert_int_equal(out[0], 1);                            /* the open transfer not applied */
+	assert_int_equal(out[2], 3);
+}
+
+static void test_features_survive_restart(void **state)
+{
+	struct dproc p;
+	const char *argv[12];
+	struct qmp_client *c;
+	uint8_t out[64];
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	c = start(&p, argv);
+	assert_int_equal(set_feat(c, 0, SCRUB_UUID, 0x8, 0, (uint8_t[]){ 6, 0 }, 2), 0);
+	assert_int_equal(set_feat(c, 0, SCRUB_UUID, 0, 0, (uint8_t[]){ 36, 1 }, 2), 0);
+	assert_int_equal(set_feat(c, 1, ECS_UUID, 1, 0, (uint8_t[]){ 0, 5, 0 }, 3), 0);
+	assert_int_equal(set_feat(c, 0, SCRUB_UUID, 0, 0, (uint8_t[]){ 0, 1 }, 2), 0x1b);
+	check(c);
+	/* SIGKILL: the journal brings it all back */
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	c = start(&p, argv);
+	check(c);
+	/* SIGTERM: from the snapshot */
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	c = start(&p, argv);
+	check(c);
+	/* the transfer is still host 1's: it finishes it */
+	assert_int_equal(set_feat(c, 0, ECS_UUID, 3, 3, (uint8_t[]){ 4, 0, 0x0b, 0 }, 4), 0x1b);
+	assert_int_equal(set_feat(c, 1, ECS_UUID, 3, 3, (uint8_t[]){ 4, 0, 0x0b, 0 }, 4), 0);
+	assert_int_equal(get_feat(c, ECS_UUID, 0, out), 0x0d);
+	assert_memory_equal(out, ((uint8_t[]){ 0, 0, 5, 0, 0, 0, 4, 0, 0, 0, 0x0b, 0, 0 }), 0x0d);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_features_survive_restart),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, dproc_reap_all);
+}
