@@ -16,6 +16,8 @@ R0 = 0x10000000          # fuzz device: 256 MiB static, 256 MiB regions
 R1 = 0x20000000          # region 1 is sharable
 TAG = bytes(range(0x40, 0x50))
 CEL = bytes.fromhex('0da9c0b5bf414b788f7996b1623b3f17')
+SCRUB = bytes.fromhex('96dad7d6fde8482ba73375774e06db8a')   # patrol scrub control
+ECS = bytes.fromhex('e5b13f2223284a14b8bab9691e893386')     # DDR5 ECS control
 H0, H1, FM = 0, 1, 2
 
 
@@ -72,9 +74,12 @@ dispatch = {
                   + step(H0, 0x0002)
                   + step(H0, 0x0005)
                   + step(H0, 0x4305),
-    'features': step(H0, 0x0500, struct.pack('<IH2x', 8, 0))
-                + step(H0, 0x0501, bytes(16) + struct.pack('<HHB', 0, 4, 0))
-                + step(H0, 0x0502, bytes(16) + struct.pack('<IHB9x', 0, 0, 1) + b'ab'),
+    'features': step(H0, 0x0500, struct.pack('<IH2x', 8 + 2 * 0x30, 0))
+                + step(H0, 0x0501, SCRUB + struct.pack('<HHB', 0, 4, 0))
+                + step(H0, 0x0502, SCRUB + struct.pack('<IHB9x', 8, 0, 1) + bytes([24, 1]))
+                + step(H0, 0x0502, ECS + struct.pack('<IHB9x', 1, 0, 1) + bytes([1, 4, 0]))
+                + step(H0, 0x0502, ECS + struct.pack('<IHB9x', 3, 3, 1) + bytes([5, 0, 3, 8]))
+                + step(H1, 0x0501, ECS + struct.pack('<HHB', 0, 0x0d, 2)),
     'sanitize': step(H1, 0x4301, struct.pack('<Q', 0x2000))
                 + step(H1, 0x4400) + step(H1, 0x0002) + step(H1, 0x0005)
                 + step(H1, 0x4401, flags=0x08) + step(H1, 0x4300, struct.pack('<QQ', 0, 0x1000000)),
