@@ -158,35 +158,34 @@ enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct c
 	return CXLDCD_RC_SUCCESS;
 }
 
+static void xfer_clear(struct feat_state *s)
+{
+	s->xfer = false;
+	s->xfer_owner = 0;
+	s->xfer_feature = 0;
+	s->xfer_size = 0;
+	s->xfer_got = 0;
+	memset(s->xfer_buf, 0, sizeof(s->xfer_buf));
+}
+
 void core_feat_xfer_commit(struct cxldcd_dev *dev, const struct core_feat_part *p)
 {
 	struct feat_state *s = &dev->feat;
 
-	switch (p->action) {
-	case CORE_FEAT_INITIATE:
+	if (p->action != CORE_FEAT_INITIATE && p->action != CORE_FEAT_CONTINUE) {
+		xfer_clear(s);          /* Full, Finish (applied by the caller), Abort */
+		return;
+	}
+	if (p->action == CORE_FEAT_INITIATE) {
+		xfer_clear(s);
 		s->xfer = true;
 		s->xfer_owner = p->owner;
 		s->xfer_feature = (uint8_t)p->feature;
 		s->xfer_size = p->size;
-		s->xfer_got = 0;
-		memset(s->xfer_buf, 0, sizeof(s->xfer_buf));
-		/* fall through */
-	case CORE_FEAT_CONTINUE:
-		if (p->len)
-			memcpy(s->xfer_buf + s->xfer_got, p->data, p->len);
-		s->xfer_got = (uint16_t)(s->xfer_got + p->len);
-		return;
-	case CORE_FEAT_FULL:
-	case CORE_FEAT_FINISH:
-	case CORE_FEAT_ABORT:
-		s->xfer = false;
-		s->xfer_owner = 0;
-		s->xfer_feature = 0;
-		s->xfer_size = 0;
-		s->xfer_got = 0;
-		memset(s->xfer_buf, 0, sizeof(s->xfer_buf));
-		return;
 	}
+	if (p->len)
+		memcpy(s->xfer_buf + s->xfer_got, p->data, p->len);
+	s->xfer_got = (uint16_t)(s->xfer_got + p->len);
 }
 
 bool core_feat_xfer_active(const struct cxldcd_dev *dev, uint16_t *owner, enum core_feature *f)

@@ -51,7 +51,8 @@ static uint16_t set_feat(struct fx *f, struct cci_ctx *ctx, const uint8_t uuid[1
 	g32(in, 0x10, flags);
 	g16(in, 0x14, off);
 	g8(in, 0x16, version);
-	memcpy(in + 0x20, data, n);
+	if (n)
+		memcpy(in + 0x20, data, n);
 	return msg(f, ctx, 0x0502, in, 0x20 + n);
 }
 
@@ -309,7 +310,7 @@ static void test_set_ecs_in_parts(void **state)
 static void test_transfer_order_errors(void **state)
 {
 	struct fx *f = *state;
-	uint8_t d[7] = { 1, 4, 0, 4, 0, 4, 0 };
+	uint8_t d[8] = { 1, 4, 0, 4, 0, 4, 0, 0 };
 	uint16_t owner;
 	enum core_feature which;
 
