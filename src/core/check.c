@@ -174,6 +174,8 @@ int core_check_invariants(const struct cxldcd_dev *dev, char *msg, size_t cap)
 		FAIL("used extents %u exceed max_extents=%u", core_used_extents(dev), dev->cfg.max_extents);
 	if (dev->nr_tags > dev->cfg.max_tags)
 		FAIL("tags %u exceed max_tags=%u", dev->nr_tags, dev->cfg.max_tags);
+	if (!feat_consistent(dev))
+		FAIL("feature values or Set Feature transfer state out of range");
 	if (msg && cap)
 		msg[0] = 0;
 	return 0;

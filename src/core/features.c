@@ -198,3 +198,18 @@ bool core_feat_xfer_active(const struct cxldcd_dev *dev, uint16_t *owner, enum c
 		*f = (enum core_feature)s->xfer_feature;
 	return s->xfer;
 }
+
+bool feat_consistent(const struct cxldcd_dev *dev)
+{
+	const struct feat_state *s = &dev->feat;
+
+	if (s->set && (feat_validate(CORE_FEAT_PATROL_SCRUB, &s->cur, NULL) ||
+		       feat_validate(CORE_FEAT_ECS, &s->cur, NULL) ||
+		       feat_validate(CORE_FEAT_PATROL_SCRUB, &s->saved, NULL) ||
+		       feat_validate(CORE_FEAT_ECS, &s->saved, NULL)))
+		return false;
+	if (!s->xfer)
+		return !s->xfer_got && !s->xfer_size;
+	return s->xfer_feature < CORE_NR_FEATURES && s->xfer_size && s->xfer_size <= CORE_FEAT_DATA_MAX &&
+	       s->xfer_got <= s->xfer_size;
+}

@@ -211,6 +211,8 @@ struct memdev_state {
 /* 0 or Invalid Input (diag) when v's part for feature f is out of range. */
 enum cxldcd_rc feat_validate(enum core_feature f, const struct core_features *v,
 			     struct cxldcd_diag *diag);
+/* The feature values are valid and the transfer state fits its buffer (check.c). */
+bool feat_consistent(const struct cxldcd_dev *dev);
 
 struct bgop {
 	uint16_t opcode;            /* 0: none ever started */
