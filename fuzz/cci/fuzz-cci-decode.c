@@ -4,15 +4,18 @@
  * Byte 0 selects the decoder, the rest is the payload.  Decoders must never
  * read past the bytes given (ASan), and an accepted input must survive
  * decode -> encode -> decode unchanged (the encoded form is canonical:
- * reserved bits zero).
+ * reserved bits zero).  Selectors 00h-3Fh: inputs, 40h-7Fh: the Features
+ * set (0500h-0502h inputs, entries and Feature data), 80h and up: outputs.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cci/dcd.h"
 #include "cci/events.h"
+#include "cci/feat.h"
 #include "cci/fm-dcd.h"
 #include "cci/generic.h"
+#include "cci/memdev.h"
 #include "cci/msg.h"
 
 #define MAXREC 64
@@ -197,6 +200,45 @@ static void inputs(uint8_t sel, const uint8_t *p, size_t n)
 	}
 }
 
+/* Decode, encode, decode, encode: the two encodings must match. */
+#define RT(dec, enc, type, ...)                                                            \
+	do {                                                                               \
+		type a, b;                                                                 \
+		struct wwr w;                                                              \
+		size_t l1;                                                                 \
+		if (dec(p, n, __VA_ARGS__ &a) != 0)                                        \
+			break;                                                             \
+		wwr_init(&w, enc1, sizeof(enc1));                                          \
+		if (enc(&w, &a) != 0)                                                      \
+			abort();                                                           \
+		l1 = w.off;                                                                \
+		if (dec(enc1, l1, __VA_ARGS__ &b) != 0)                                    \
+			abort();                                                           \
+		wwr_init(&w, enc2, sizeof(enc2));                                          \
+		enc(&w, &b);                                                               \
+		same(l1, w.off);                                                           \
+	} while (0)
+
+static void features(uint8_t sel, const uint8_t *p, size_t n)
+{
+	union {
+		struct cci_get_supp_features_in gs;
+		struct cci_get_feature_in gf;
+		struct cci_set_feature_in sf;
+	} u;
+
+	switch (sel % 8) {
+	case 0: (void)cci_dec_get_supp_features_in(p, n, &u.gs); break;
+	case 1: (void)cci_dec_get_feature_in(p, n, &u.gf); break;
+	case 2: (void)cci_dec_set_feature_in(p, n, &u.sf); break;
+	case 3: RT(cci_dec_feat_entry, cci_enc_feat_entry, struct cci_feat_entry, ); break;
+	case 4: RT(cci_dec_scrub_rd, cci_enc_scrub_rd, struct cci_scrub_rd, ); break;
+	case 5: RT(cci_dec_scrub_wr, cci_enc_scrub_wr, struct cci_scrub_wr, ); break;
+	case 6: RT(cci_dec_ecs_rd, cci_enc_ecs_rd, struct cci_ecs_rd, (uint8_t)((n - 1) / 4),); break;
+	default: RT(cci_dec_ecs_wr, cci_enc_ecs_wr, struct cci_ecs_wr, (uint8_t)((n - 1) / 2),); break;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -212,6 +254,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data + 1, size - 1);
 	if (data[0] & 0x80)
 		outputs(data[0] & 0x7f, copy, size - 1);
+	else if (data[0] & 0x40)
+		features(data[0], copy, size - 1);
 	else
 		inputs(data[0], copy, size - 1);
 	free(copy);
