@@ -226,6 +226,9 @@ static void features(uint8_t sel, const uint8_t *p, size_t n)
 		struct cci_get_feature_in gf;
 		struct cci_set_feature_in sf;
 	} u;
+	/* ECS FRU counts the length implies (a wrong one fails the first decode) */
+	uint8_t frus_rd = (uint8_t)(n ? (n - 1) / 4 : 0xff);
+	uint8_t frus_wr = (uint8_t)(n ? (n - 1) / 2 : 0xff);
 
 	switch (sel % 8) {
 	case 0: (void)cci_dec_get_supp_features_in(p, n, &u.gs); break;
@@ -234,8 +237,8 @@ static void features(uint8_t sel, const uint8_t *p, size_t n)
 	case 3: RT(cci_dec_feat_entry, cci_enc_feat_entry, struct cci_feat_entry, ); break;
 	case 4: RT(cci_dec_scrub_rd, cci_enc_scrub_rd, struct cci_scrub_rd, ); break;
 	case 5: RT(cci_dec_scrub_wr, cci_enc_scrub_wr, struct cci_scrub_wr, ); break;
-	case 6: RT(cci_dec_ecs_rd, cci_enc_ecs_rd, struct cci_ecs_rd, (uint8_t)((n - 1) / 4),); break;
-	default: RT(cci_dec_ecs_wr, cci_enc_ecs_wr, struct cci_ecs_wr, (uint8_t)((n - 1) / 2),); break;
+	case 6: RT(cci_dec_ecs_rd, cci_enc_ecs_rd, struct cci_ecs_rd, frus_rd,); break;
+	default: RT(cci_dec_ecs_wr, cci_enc_ecs_wr, struct cci_ecs_wr, frus_wr,); break;
 	}
 }
 

@@ -67,9 +67,11 @@ static int enc_ecs(struct wwr *w, const struct core_features *v)
 {
 	struct cci_ecs_rd a = { .log_caps = v->ecs.log_entry_type, .nr_frus = CORE_ECS_FRUS };
 
-	for (uint32_t i = 0; i < CORE_ECS_FRUS; i++)
-		a.fru[i].config = (uint16_t)(v->ecs.threshold[i] |
-					     (v->ecs.count_codewords[i] ? CCI_ECS_MODE_CODEWORDS : 0));
+	for (uint32_t i = 0; i < CORE_ECS_FRUS; i++) {
+		uint16_t mode = v->ecs.count_codewords[i] ? CCI_ECS_MODE_CODEWORDS : 0;
+
+		a.fru[i].config = (uint16_t)(v->ecs.threshold[i] | mode);
+	}
 	return cci_enc_ecs_rd(w, &a);
 }
 

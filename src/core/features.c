@@ -132,7 +132,8 @@ enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct c
 {
 	const struct feat_state *s = &dev->feat;
 	bool completes = p->action == CORE_FEAT_FULL || p->action == CORE_FEAT_FINISH;
-	uint32_t got = p->action == CORE_FEAT_FULL || p->action == CORE_FEAT_INITIATE ? 0 : s->xfer_got;
+	bool begins = p->action == CORE_FEAT_FULL || p->action == CORE_FEAT_INITIATE;
+	uint32_t got = begins ? 0 : s->xfer_got;
 	enum cxldcd_rc rc;
 
 	*complete = false;
@@ -210,6 +211,6 @@ bool feat_consistent(const struct cxldcd_dev *dev)
 		return false;
 	if (!s->xfer)
 		return !s->xfer_got && !s->xfer_size;
-	return s->xfer_feature < CORE_NR_FEATURES && s->xfer_size && s->xfer_size <= CORE_FEAT_DATA_MAX &&
-	       s->xfer_got <= s->xfer_size;
+	return s->xfer_feature < CORE_NR_FEATURES && s->xfer_size &&
+	       s->xfer_size <= CORE_FEAT_DATA_MAX && s->xfer_got <= s->xfer_size;
 }

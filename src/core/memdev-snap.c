@@ -96,7 +96,8 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	*len = 0;
 	if (!dev->poison && !m && !dev->bg && !feat)
 		return 0;
-	put(&o, (dev->poison ? 1u : 0u) | (m ? 2u : 0u) | (dev->bg ? 4u : 0u) | (feat ? 8u : 0u), 1);
+	put(&o, (dev->poison ? 1u : 0u) | (m ? 2u : 0u) | (dev->bg ? 4u : 0u) | (feat ? 8u : 0u),
+	    1);
 	if (dev->poison)
 		put_poison(&o, dev->poison->e, dev->poison->n);
 	if (m) {

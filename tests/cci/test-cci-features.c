@@ -89,6 +89,7 @@ static void expect_ecs(struct fx *f, uint8_t sel, uint8_t log_type, const uint16
 }
 
 static const uint16_t ECS_DEFAULT[3] = { 3, 3, 3 };
+static const uint8_t SCRUB_24_ON[2] = { 24, 1 };    /* writable: 24 hours, enabled */
 
 /* ------------------------------------------------ 0500h */
 
@@ -101,7 +102,7 @@ static void entry(uint8_t *w, const uint8_t uuid[16], uint16_t index, uint16_t g
 	g32(w, 0x16, 0x61);                     /* changeable, default and saved selection */
 	g8(w, 0x1a, 1);                         /* Get Feature Version */
 	g8(w, 0x1b, 1);                         /* Set Feature Version */
-	g16(w, 0x1c, 0x0202);                   /* Immediate Configuration Change, CEL[11:10] valid */
+	g16(w, 0x1c, 0x0202);                   /* Immediate Config Change, CEL[11:10] valid */
 }
 
 static void test_supported_features_golden(void **state)
@@ -246,10 +247,9 @@ static void test_set_feature_errors(void **state)
 	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0, 0, 2, (uint8_t[]){ 24, 1 }, 2), 0x19);
 	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0, 0, 0, (uint8_t[]){ 24, 1 }, 2), 0x19);
 	for (uint32_t a = 5; a < 8; a++)        /* reserved actions */
-		assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, a, 0, 1, (uint8_t[]){ 24, 1 }, 2),
-				 0x02);
+		assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, a, 0, 1, SCRUB_24_ON, 2), 0x02);
 	/* out of range: cycle below the 1-hour minimum; ECS reserved codes */
-	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0x8, 0, 1, (uint8_t[]){ 0, 1 }, 2), 0x02);
+	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 8, 0, 1, (uint8_t[]){ 0, 1 }, 2), 0x02);
 	g8(d, 0, 2);                            /* log entry type 10b */
 	g16(d, 1, 3);
 	g16(d, 3, 3);
@@ -292,7 +292,7 @@ static void test_set_ecs_in_parts(void **state)
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 1, 0, 1, d, 3), 0);   /* Initiate */
 	assert_true(core_feat_xfer_active(f->dev, NULL, NULL));
 	expect_ecs(f, 0, 1, ECS_DEFAULT);       /* nothing applied yet */
-	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 2, 3, 1, d + 3, 1), 0);       /* Continue */
+	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 2, 3, 1, d + 3, 1), 0);   /* Continue */
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 2, 4, 1, NULL, 0), 0);        /* empty */
 	expect_ecs(f, 0, 1, ECS_DEFAULT);
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 3 | 0x8, 4, 1, d + 4, 3), 0); /* Finish */
@@ -389,8 +389,9 @@ static void test_snapshot_keeps_features(void **state)
 	/* the snapshot ends with the transfer: its 3 data bytes; break the saved ECS threshold */
 	assert_memory_equal(a + na - 3, ((uint8_t[]){ 0, 5, 0 }), 3);
 	{
-		/* feature section: ..., saved { cycle, enabled, log type, 3 x { threshold, mode } },
-		 * u8 xfer, u16 owner, u8 feature, u16 size, u16 got, 3 bytes */
+		/* feature section: ..., saved { cycle, enabled, log type,
+		 * 3 x { threshold, mode } }, u8 xfer, u16 owner, u8 feature, u16 size,
+		 * u16 got, 3 bytes */
 		size_t thr = na - 3 - 8 - 6;   /* saved ECS FRU 0 threshold */
 
 		assert_int_equal(a[thr], 3);
