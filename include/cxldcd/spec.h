@@ -165,4 +165,54 @@ enum cxldcd_release_policy {
 	{ 0xca, 0x95, 0xaf, 0xa7, 0xf1, 0x83, 0x40, 0x18, 0x8c, 0x2f, 0x95, 0x26, 0x8e, \
 	  0x10, 0x1a, 0x2a }
 
+/*
+ * CXL RAS Capability Structure, CXL r3.2 §8.2.4.17: register offsets in the
+ * structure (bytes), the defined status bits and the Error Capability and
+ * Control fields.
+ */
+#define CXLDCD_RAS_UNC_STATUS 0x00u         /* Uncorrectable Error Status, RW1CS */
+#define CXLDCD_RAS_UNC_MASK 0x04u           /* Uncorrectable Error Mask, RWS */
+#define CXLDCD_RAS_UNC_SEVERITY 0x08u       /* Uncorrectable Error Severity, RWS */
+#define CXLDCD_RAS_COR_STATUS 0x0cu         /* Correctable Error Status, RW1CS */
+#define CXLDCD_RAS_COR_MASK 0x10u           /* Correctable Error Mask, RWS */
+#define CXLDCD_RAS_CAP_CTRL 0x14u           /* Error Capability and Control */
+#define CXLDCD_RAS_HEADER_LOG 0x18u         /* Header Log, 16 DWORDs, ROS */
+#define CXLDCD_RAS_HEADER_DWORDS 16u
+#define CXLDCD_RAS_SIZE 0x58u
+#define CXLDCD_RAS_UNC_BITS 0x1cfffu        /* status bits 11:0, 16:14 */
+#define CXLDCD_RAS_COR_BITS 0x7fu           /* status bits 6:0 */
+#define CXLDCD_RAS_FEP_MASK 0x3fu           /* First Error Pointer, bits 5:0 */
+#define CXLDCD_RAS_FEP_NONE 63u             /* points at no status bit (PCIe r6.0 §6.2.4.2) */
+#define CXLDCD_RAS_MULTI_HEADER (1u << 9)   /* Multiple Header Recording Capability */
+
+/* Uncorrectable Error Status bits (bit numbers) */
+enum cxldcd_ras_unc {
+	CXLDCD_RAS_UNC_CACHE_DATA_PARITY = 0,
+	CXLDCD_RAS_UNC_CACHE_ADDRESS_PARITY = 1,
+	CXLDCD_RAS_UNC_CACHE_BE_PARITY = 2,
+	CXLDCD_RAS_UNC_CACHE_DATA_ECC = 3,
+	CXLDCD_RAS_UNC_MEM_DATA_PARITY = 4,
+	CXLDCD_RAS_UNC_MEM_ADDRESS_PARITY = 5,
+	CXLDCD_RAS_UNC_MEM_BE_PARITY = 6,
+	CXLDCD_RAS_UNC_MEM_DATA_ECC = 7,
+	CXLDCD_RAS_UNC_REINIT_THRESHOLD = 8,
+	CXLDCD_RAS_UNC_RSVD_ENCODING = 9,
+	CXLDCD_RAS_UNC_POISON_RECEIVED = 10,
+	CXLDCD_RAS_UNC_RECEIVER_OVERFLOW = 11,
+	CXLDCD_RAS_UNC_INTERNAL = 14,
+	CXLDCD_RAS_UNC_IDE_TX = 15,
+	CXLDCD_RAS_UNC_IDE_RX = 16,
+};
+
+/* Correctable Error Status bits (bit numbers) */
+enum cxldcd_ras_cor {
+	CXLDCD_RAS_COR_CACHE_DATA_ECC = 0,
+	CXLDCD_RAS_COR_MEM_DATA_ECC = 1,
+	CXLDCD_RAS_COR_CRC_THRESHOLD = 2,
+	CXLDCD_RAS_COR_RETRY_THRESHOLD = 3,
+	CXLDCD_RAS_COR_CACHE_POISON_RECEIVED = 4,
+	CXLDCD_RAS_COR_MEM_POISON_RECEIVED = 5,
+	CXLDCD_RAS_COR_PHYSICAL = 6,
+};
+
 #endif /* CXLDCD_SPEC_H */

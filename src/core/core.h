@@ -207,6 +207,12 @@ struct core_observer {
 	void (*region_configured)(void *opaque, uint8_t region);
 	/* Sanitize (4400h) / Secure Erase (4401h) by host: zero this range of its capacity. */
 	void (*media_sanitized)(void *opaque, uint16_t host, uint64_t dpa, uint64_t len);
+	/*
+	 * The host's RAS registers report an error (ras.c): the PCIe AER
+	 * message, uncorrectable internal (uncorrectable) or correctable
+	 * internal.  The host reads and clears the registers.
+	 */
+	void (*ras_error)(void *opaque, uint16_t host, bool uncorrectable);
 };
 
 /* Register an observer (up to 8).  ops and opaque are borrowed for the device's life. Return 0 or -ENOSPC. */
@@ -661,6 +667,65 @@ enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct c
 void core_feat_xfer_commit(struct cxldcd_dev *dev, const struct core_feat_part *p);
 /* A transfer in progress: its owner and feature (false when none). */
 bool core_feat_xfer_active(const struct cxldcd_dev *dev, uint16_t *owner, enum core_feature *f);
+
+/* ------------------------------------------------------------------- RAS */
+
+/*
+ * The CXL RAS Capability Structure (CXL r3.2 §8.2.4.17) of each host's
+ * device (ras.c): every host sees its own LD, so each host has its own
+ * registers.  Masks and severity start all set (the spec's and QEMU's
+ * default: nothing is reported until the host unmasks), Error Capability
+ * and Control reads Multiple Header Recording Capability with the First
+ * Error Pointer 0.
+ *
+ * Uncorrectable errors are recorded in order, each with its header log
+ * (QEMU's multiple header recording): the status is the OR of the recorded
+ * errors, the First Error Pointer and the Header Log show the oldest.  An
+ * error masked when it is injected is not recorded (QEMU).  Not in
+ * snapshots: the registers are volatile across a daemon restart (a power
+ * cycle) and kept across a host's disconnects (a link reset: sticky).
+ */
+#define CORE_RAS_QUEUE_MAX 32u      /* uncorrectable errors recorded per host */
+#define CORE_RAS_ALL_HOSTS 0xffffu
+
+struct core_ras_regs {
+	uint32_t unc_status, unc_mask, unc_severity;
+	uint32_t cor_status, cor_mask;
+	uint32_t cap_ctrl;
+	uint32_t header_log[CXLDCD_RAS_HEADER_DWORDS];
+};
+
+struct core_uncor_error {
+	uint8_t bit;                /* enum cxldcd_ras_unc */
+	uint32_t header[CXLDCD_RAS_HEADER_DWORDS];
+};
+
+/* The host's registers (an invalid host: all zero). */
+void core_ras_get(const struct cxldcd_dev *dev, uint16_t host, struct core_ras_regs *out);
+/*
+ * Record n uncorrectable errors on host (CORE_RAS_ALL_HOSTS: on every host),
+ * in order; masked ones are skipped.  The ras_error observer runs for each
+ * host whose status is then non-zero (QEMU raises AER whenever it is).
+ * Invalid Input: a bit that is not an uncorrectable status bit, an invalid
+ * host; Resources Exhausted: more than CORE_RAS_QUEUE_MAX recorded.
+ */
+enum cxldcd_rc core_ras_inject_uncor(struct cxldcd_dev *dev, uint16_t host,
+				     const struct core_uncor_error *e, uint32_t n,
+				     struct cxldcd_diag *diag);
+/* Set a correctable status bit (enum cxldcd_ras_cor) unless masked; ras_error when set. */
+enum cxldcd_rc core_ras_inject_cor(struct cxldcd_dev *dev, uint16_t host, uint8_t bit,
+				   struct cxldcd_diag *diag);
+/*
+ * A 32-bit register write by the host at offset (CXLDCD_RAS_*): status
+ * registers are write-1-to-clear (Uncorrectable: writing exactly the First
+ * Error Pointer's bit drops the oldest record and shows the next one; any
+ * other value drops every record whose bit is written, QEMU's choice),
+ * masks and severity take the defined bits, the rest is read-only (the
+ * write is ignored).  Invalid Input: offset not 4-aligned or past the
+ * structure, invalid host.
+ */
+enum cxldcd_rc core_ras_write(struct cxldcd_dev *dev, uint16_t host, uint32_t offset,
+			      uint32_t value, struct cxldcd_diag *diag);
 
 /* ------------------------------------------------------------- debugging */
 

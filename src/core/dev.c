@@ -287,6 +287,7 @@ void core_dev_free(struct cxldcd_dev *dev)
 	poison_fini(dev);
 	memdev_fini(dev);
 	bgop_fini(dev);
+	ras_fini(dev);
 	core_free(dev, dev->hosts);
 	core_free(dev, dev->rel);
 	bt_pool_fini(&dev->pool);

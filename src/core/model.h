@@ -41,6 +41,7 @@ struct group;
 struct poison_list;
 struct memdev_state;
 struct bgop;
+struct ras;
 
 struct alloc {
 	uint64_t dpa, len;          /* also the key and end of its entry in region->allocs */
@@ -163,6 +164,7 @@ struct cxldcd_dev {
 	struct memdev_state *memdev; /* memdev.c; NULL until first set */
 	struct bgop **bg;            /* bgop.c: [nr_hosts], NULL until the first operation */
 	struct feat_state feat;      /* features.c */
+	struct ras **ras;            /* ras.c: [nr_hosts], NULL until first written */
 };
 
 /* Spare objects reserved before a commit (validate-then-commit). */
@@ -244,6 +246,7 @@ int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len);
 void poison_fini(struct cxldcd_dev *dev);
 void memdev_fini(struct cxldcd_dev *dev);
 void bgop_fini(struct cxldcd_dev *dev);
+void ras_fini(struct cxldcd_dev *dev);
 
 /* ------------------------------------------------------------ region.c */
 static inline uint64_t alloc_end(const struct alloc *a)
