@@ -92,6 +92,22 @@ enum cxldcd_host_event_type {
 	CXLDCD_HOST_EV_CMD_FAILED,         /* a command returned a CXL error; cxl_rc, opcode */
 	CXLDCD_HOST_EV_REGION_UPDATED,     /* Region Configuration Updated record */
 	CXLDCD_HOST_EV_FAILED,             /* fatal: link lost, protocol violation, bring-up */
+	CXLDCD_HOST_EV_RAS_UNCORRECTABLE,  /* AER: uncorrectable CXL RAS error, read and cleared; ras */
+	CXLDCD_HOST_EV_RAS_CORRECTABLE,    /* AER: correctable CXL RAS error, read and cleared; ras */
+};
+
+/*
+ * A CXL RAS error the library handled the way Linux's cxl_pci does on an
+ * AER (docs/host.md): read the device's RAS Capability registers, report
+ * them (the fields of Linux's cxl_aer_uncorrectable_error /
+ * cxl_aer_correctable_error trace events), then write the status back
+ * (write-1-to-clear).
+ */
+struct cxldcd_host_ras_error {
+	uint32_t status;               /* the status bits that were set (and are now cleared) */
+	uint32_t first_error;          /* uncorrectable: the First Error Pointer's bit as a mask */
+	uint32_t header_log[16];       /* uncorrectable: the Header Log (of the first error) */
+	uint64_t serial;               /* the device's serial number (Identify 0001h) */
 };
 
 struct cxldcd_host_event {
@@ -105,6 +121,7 @@ struct cxldcd_host_event {
 	/* CMD_FAILED: the device's reason ("not-held"), when it
 	 * gave one (docs/model.md "Why a request failed"); else NULL.  Borrowed. */
 	const char *reason;
+	const struct cxldcd_host_ras_error *ras; /* EV_RAS_*; borrowed; else NULL */
 };
 
 typedef void cxldcd_host_event_fn(void *opaque, const struct cxldcd_host_event *ev);
@@ -132,6 +149,11 @@ struct cxldcd_host_cfg {
 	cxldcd_log_fn *log_fn;         /* optional: silent by default */
 	void *log_opaque;
 	int log_level;                 /* max syslog level passed to log_fn */
+	/*
+	 * Do not ask for RAS_IRQ and leave the RAS masks as they are (the
+	 * default: unmask every error at connect and handle each RAS_IRQ).
+	 */
+	bool no_ras;
 };
 
 /**
@@ -246,6 +268,49 @@ struct cxldcd_host_diag {
  * a reason, or the device does not send reasons (it predates DIAG).
  */
 CXLDCD_EXPORT int cxldcd_host_last_diag(const struct cxldcd_host *h, struct cxldcd_host_diag *out);
+
+/*
+ * The CXL RAS Capability Structure of the host's device (CXL r3.2
+ * §8.2.4.17; offsets CXLDCD_RAS_* of cxldcd/spec.h).
+ */
+struct cxldcd_host_ras_regs {
+	uint32_t unc_status, unc_mask, unc_severity;
+	uint32_t cor_status, cor_mask;
+	uint32_t cap_ctrl;             /* bits 5:0 First Error Pointer */
+	uint32_t header_log[16];
+};
+/*
+ * Asynchronous forms: queued with the CCI commands, @done runs from
+ * process() (err 0, -EINVAL for an offset the device refused, -ECONNRESET
+ * when the link went first); @out is borrowed until then.  Return: 0
+ * (queued); -EAGAIN before HELLO_ACK; -EINVAL; -ENOMEM; the failure.
+ */
+CXLDCD_EXPORT int cxldcd_host_ras_read_async(struct cxldcd_host *h,
+					     struct cxldcd_host_ras_regs *out,
+					     cxldcd_host_io_fn *done, void *opaque);
+CXLDCD_EXPORT int cxldcd_host_ras_write_async(struct cxldcd_host *h, uint32_t offset,
+					      uint32_t value, cxldcd_host_io_fn *done,
+					      void *opaque);
+/**
+ * cxldcd_host_ras_read() - read the RAS registers (blocking, bounded by
+ * cfg.cmd_timeout_ms).  Return: 0; -EAGAIN before HELLO_ACK; -errno when the
+ * link failed.
+ */
+CXLDCD_EXPORT int cxldcd_host_ras_read(struct cxldcd_host *h, struct cxldcd_host_ras_regs *out);
+/**
+ * cxldcd_host_ras_write() - write one 32-bit RAS register at @offset
+ * (status registers: write 1 to clear; masks and severity: set).  Blocking,
+ * as cxldcd_host_ras_read().  Return: 0; -EINVAL (the device refused the
+ * offset); -EAGAIN; -errno.
+ */
+CXLDCD_EXPORT int cxldcd_host_ras_write(struct cxldcd_host *h, uint32_t offset, uint32_t value);
+/*
+ * Names of the status bits set in @status, Linux's trace event words joined
+ * by " | " ("Cache Data Parity Error | Component Specific Error"), into @out
+ * (always NUL-terminated).  Return: the length written.
+ */
+CXLDCD_EXPORT size_t cxldcd_ras_format(bool uncorrectable, uint32_t status, char *out,
+				       size_t size);
 
 /* Parse / format a tag UUID ("5be13bce-ae34-4a77-b6c3-16df975fcf1a"). */
 CXLDCD_EXPORT int cxldcd_tag_parse(const char *s, uint8_t tag[CXLDCD_HOST_TAG_SIZE]);

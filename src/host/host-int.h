@@ -5,6 +5,9 @@
  *
  *   link.c     log, events to the user, failure, the command queue and the
  *              link's output (no protocol knowledge beyond framing)
+ *   ras.c      CXL RAS errors (RAS_IRQ, the AER message): unmask at
+ *              connect, read the registers, report, clear (as Linux's
+ *              cxl_pci does)
  *   groups.c   data: tag groups, their extents (per-extent state), MAP
  *              segments, contiguous mappings, revocations to announce
  *   release.c  every release path: Release DC (4803h) lists, device release
@@ -62,7 +65,7 @@ struct cmd;
 typedef void cmd_done_fn(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
 			 const uint8_t *out, size_t out_len);
 
-enum cmd_kind { CMD_CCI, CMD_READ, CMD_WRITE };
+enum cmd_kind { CMD_CCI, CMD_READ, CMD_WRITE, CMD_RAS_READ, CMD_RAS_WRITE };
 
 /* What a command's completion needs to know, one struct per kind. */
 enum cont_kind {
@@ -214,6 +217,10 @@ struct cxldcd_host {
 	bool diag_valid;
 	struct cxldcd_host_diag diag;     /* the last failed command's reason */
 	uint32_t diag_seq;
+	bool ras_on;                /* the device sends RAS_IRQ (HELLO_ACK) */
+	uint8_t ras_buf[0x58];      /* RAS_READ_RSP of the library's own reads */
+	uint64_t serial;            /* Identify (0001h), read at the first RAS error */
+	bool serial_known;
 	uint32_t mbox;              /* mailbox payload size */
 	uint64_t span_base, span_size;
 	uint8_t nr_regions;
@@ -296,6 +303,19 @@ uint8_t *link_reserve(struct cxldcd_host *h, size_t cap);
 void link_flush(struct cxldcd_host *h);
 int host_epoll_add(struct cxldcd_host *h, int fd);
 void host_epoll_del(struct cxldcd_host *h, int fd);
+
+/* ras.c */
+/*
+ * Queue a RAS register read (kind CMD_RAS_READ: the 0x58 raw bytes into buf)
+ * or write (CMD_RAS_WRITE: offset, value).  done(opaque, err) runs when it
+ * is answered or dropped.  Return 0 or -errno.
+ */
+int ras_submit(struct cxldcd_host *h, enum cmd_kind kind, uint32_t offset, uint32_t value,
+	       void *buf, cxldcd_host_io_fn *done, void *opaque);
+/* Right after HELLO_ACK: unmask every error (Linux cxl_pci_ras_unmask()), unless cfg.no_ras. */
+void ras_connect(struct cxldcd_host *h);
+/* RAS_IRQ: read, report (EV_RAS_*), clear. */
+void ras_irq(struct cxldcd_host *h, bool uncorrectable);
 
 /* groups.c */
 bool tag_is_null(const uint8_t *tag);

@@ -64,11 +64,13 @@ static void on_hello_ack(struct cxldcd_host *h, const struct hl_hdr *hd, const u
 	h->mbox = a.mbox_payload_size;
 	h->mapping = (a.flags & HL_ACK_F_MAP) && h->is_unix && !h->cfg.no_mapping;
 	h->diag_on = a.flags & HL_ACK_F_DIAG;
+	h->ras_on = (a.flags & HL_ACK_F_RAS) && !h->cfg.no_ras;
 	h->span_base = a.span_base;
 	h->span_size = a.span_size;
 	host_log(h, LOG_INFO, "host=%u connected mbox=%u mapping=%s", h->cfg.host_id, h->mbox,
 		 h->mapping ? "on" : "off");
 	h->state = CXLDCD_HOST_BRINGUP;
+	ras_connect(h);
 	bringup_start(h);
 }
 
@@ -237,6 +239,33 @@ static void on_remap(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8
  * (the daemon is stopping; docs/host-link.md).  Anything else is a protocol
  * error the device saw.
  */
+/* RAS_READ_RSP / RAS_WRITE_RSP: the answer to the RAS command in flight. */
+static void on_ras_rsp(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct cmd *c = h->inflight;
+	bool rd = hd->type == HL_RAS_READ_RSP;
+	uint32_t status = HL_S_OK;
+
+	if (!c || c->seq != hd->seq || c->kind != (rd ? CMD_RAS_READ : CMD_RAS_WRITE) ||
+	    (rd ? hd->len != HL_RAS_READ_RSP_SIZE : hl_dec_status_msg(p, hd->len, &status) != 0)) {
+		host_fail(h, -EPROTO, "unexpected or malformed ras response");
+		return;
+	}
+	link_complete(h, hl_status_errno(status), 0, p, rd ? hd->len : 0);
+}
+
+static void on_ras_irq(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct hl_ras_irq m;
+
+	if (!h->ras_on || hl_dec_ras_irq(p, hd->len, &m)) {
+		host_fail(h, -EPROTO, "unexpected or malformed ras irq");
+		return;
+	}
+	h->st.irqs++;
+	ras_irq(h, m.uncor_status != 0);
+}
+
 static void on_error(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
 {
 	if (hd->len >= HL_ERROR_HDR && !p[0] && !p[1] && !p[2] && !p[3]) {
@@ -291,6 +320,13 @@ static void on_message(struct cxldcd_host *h, const struct hl_hdr *hd, const uin
 		break;
 	case HL_REMAP:
 		on_remap(h, hd, p);
+		break;
+	case HL_RAS_IRQ:
+		on_ras_irq(h, hd, p);
+		break;
+	case HL_RAS_READ_RSP:
+	case HL_RAS_WRITE_RSP:
+		on_ras_rsp(h, hd, p);
 		break;
 	case HL_ERROR:
 		on_error(h, hd, p);
@@ -445,7 +481,7 @@ static int send_hello(struct cxldcd_host *h)
 {
 	struct hl_hello m = { .version = HL_VERSION, .host_id = h->cfg.host_id,
 			      .flags = (h->is_unix && !h->cfg.no_mapping ? HL_HELLO_F_MAP : 0) |
-				       HL_HELLO_F_DIAG };
+				       HL_HELLO_F_DIAG | (h->cfg.no_ras ? 0 : HL_HELLO_F_RAS) };
 	uint8_t *p = link_reserve(h, HL_HDR_SIZE + HL_HELLO_SIZE);
 	struct wwr w;
 
@@ -789,6 +825,91 @@ int cxldcd_host_write(struct cxldcd_host *h, uint64_t dpa, const void *buf, uint
 	return io_blocking(h, true, dpa, (void *)buf, len, timeout_ms);
 }
 
+/* ------------------------------------------------------------ RAS registers */
+
+/* A read in flight: the raw registers, decoded into the caller's struct when answered. */
+struct ras_read {
+	uint8_t raw[HL_RAS_READ_RSP_SIZE];
+	struct cxldcd_host_ras_regs *out;
+	cxldcd_host_io_fn *done;
+	void *opaque;
+};
+
+static void ras_read_cb(void *opaque, int err)
+{
+	struct ras_read *rr = opaque;
+	struct hl_ras_regs r;
+
+	if (!err && hl_dec_ras_regs(rr->raw, sizeof(rr->raw), &r))
+		err = -EPROTO;
+	if (!err) {
+		*rr->out = (struct cxldcd_host_ras_regs){
+			.unc_status = r.unc_status, .unc_mask = r.unc_mask,
+			.unc_severity = r.unc_severity, .cor_status = r.cor_status,
+			.cor_mask = r.cor_mask, .cap_ctrl = r.cap_ctrl };
+		memcpy(rr->out->header_log, r.header_log, sizeof(rr->out->header_log));
+	}
+	if (rr->done)
+		rr->done(rr->opaque, err);
+	free(rr);
+}
+
+int cxldcd_host_ras_read_async(struct cxldcd_host *h, struct cxldcd_host_ras_regs *out,
+			       cxldcd_host_io_fn *done, void *opaque)
+{
+	struct ras_read *rr;
+	int rc;
+
+	if (!out)
+		return -EINVAL;
+	rr = calloc(1, sizeof(*rr));
+	if (!rr)
+		return -ENOMEM;
+	*rr = (struct ras_read){ .out = out, .done = done, .opaque = opaque };
+	rc = ras_submit(h, CMD_RAS_READ, 0, 0, rr->raw, ras_read_cb, rr);
+	if (rc) {
+		free(rr);
+		return rc;
+	}
+	host_kick(h);
+	return 0;
+}
+
+int cxldcd_host_ras_write_async(struct cxldcd_host *h, uint32_t offset, uint32_t value,
+				cxldcd_host_io_fn *done, void *opaque)
+{
+	int rc = ras_submit(h, CMD_RAS_WRITE, offset, value, NULL, done, opaque);
+
+	if (!rc)
+		host_kick(h);
+	return rc;
+}
+
+/* Wait for a RAS command: the command deadline (cmd_timeout_ms) bounds it. */
+static int ras_wait(struct cxldcd_host *h, int rc, struct io_wait *iw)
+{
+	while (!rc && !iw->done) {
+		rc = cxldcd_host_run_once(h, 1000);
+		if (rc > 0)
+			rc = 0;
+	}
+	return rc ? rc : iw->err;
+}
+
+int cxldcd_host_ras_read(struct cxldcd_host *h, struct cxldcd_host_ras_regs *out)
+{
+	struct io_wait iw = { 0 };
+
+	return ras_wait(h, cxldcd_host_ras_read_async(h, out, io_wait_cb, &iw), &iw);
+}
+
+int cxldcd_host_ras_write(struct cxldcd_host *h, uint32_t offset, uint32_t value)
+{
+	struct io_wait iw = { 0 };
+
+	return ras_wait(h, cxldcd_host_ras_write_async(h, offset, value, io_wait_cb, &iw), &iw);
+}
+
 /* ------------------------------------------------------------ names */
 
 const char *cxldcd_host_event_name(enum cxldcd_host_event_type t)
@@ -807,6 +928,8 @@ const char *cxldcd_host_event_name(enum cxldcd_host_event_type t)
 		[CXLDCD_HOST_EV_CMD_FAILED] = "cmd-failed",
 		[CXLDCD_HOST_EV_REGION_UPDATED] = "region-updated",
 		[CXLDCD_HOST_EV_FAILED] = "failed",
+		[CXLDCD_HOST_EV_RAS_UNCORRECTABLE] = "ras-uncorrectable",
+		[CXLDCD_HOST_EV_RAS_CORRECTABLE] = "ras-correctable",
 	};
 
 	if ((unsigned)t < sizeof(names) / sizeof(names[0]) && names[t])

@@ -256,7 +256,11 @@ static int encode_cmd(struct cxldcd_host *h, struct cmd *c)
 		w.off += CXLDCD_CCI_HDR_SIZE;
 		wwr_bytes(&w, c->in, c->in_len);
 	} else {
-		hl_msg_begin(&w, c->kind == CMD_READ ? HL_READ_REQ : HL_WRITE_REQ, c->seq);
+		hl_msg_begin(&w, c->kind == CMD_READ      ? HL_READ_REQ :
+				 c->kind == CMD_WRITE     ? HL_WRITE_REQ :
+				 c->kind == CMD_RAS_READ  ? HL_RAS_READ_REQ :
+							    HL_RAS_WRITE_REQ,
+			     c->seq);
 		wwr_bytes(&w, c->in, c->in_len);
 	}
 	if (hl_msg_end(&w))
@@ -300,7 +304,7 @@ void link_complete(struct cxldcd_host *h, int err, uint16_t rc, const uint8_t *o
 		if (c->done)
 			c->done(h, c, err, rc, out, len);
 	} else {
-		if (!err && c->kind == CMD_READ)
+		if (!err && (c->kind == CMD_READ || c->kind == CMD_RAS_READ))
 			memcpy(c->buf, out, len);
 		if (c->io_done)
 			c->io_done(c->io_opaque, err);

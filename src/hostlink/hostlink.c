@@ -73,6 +73,7 @@ struct conn {
 	bool hello;                 /* HELLO accepted */
 	bool mapping;               /* direct mapping granted */
 	bool diag;                  /* the host asked for DIAG before failed CCI responses */
+	bool ras;                   /* the host asked for RAS_IRQ */
 	bool dead;                  /* close at the next safe point */
 	bool was_full;              /* the queue reached backpressure since it was last empty */
 	uint16_t host;
@@ -759,6 +760,94 @@ static void obs_log_nonempty(void *opaque, uint16_t owner, uint8_t log)
 	hl->st.irqs++;
 }
 
+/* ------------------------------------------------------------ RAS */
+
+static int enc_ras_irq_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_ras_irq(w, arg);
+}
+
+/*
+ * The host's RAS registers report an error: RAS_IRQ, the AER message
+ * (uncorrectable or correctable internal error), to a host that asked.
+ */
+static void send_ras_irq(struct conn *c, bool uncorrectable)
+{
+	struct hl_ras_irq m = { 0 };
+
+	if (!c || !c->ras)
+		return;
+	if (uncorrectable)
+		m.uncor_status = HL_AER_UNC_INTERNAL;
+	else
+		m.cor_status = HL_AER_COR_INTERNAL;
+	conn_send(c, HL_RAS_IRQ, next_seq(c), HL_RAS_IRQ_SIZE, enc_ras_irq_cb, &m, -1);
+	c->hl->st.irqs++;
+}
+
+static void obs_ras_error(void *opaque, uint16_t host, bool uncorrectable)
+{
+	send_ras_irq(conn_of_host(opaque, host), uncorrectable);
+}
+
+/* Status still set when a host connects (sticky across the link reset): tell it again. */
+static void replay_ras(struct conn *c)
+{
+	struct core_ras_regs r;
+
+	core_ras_get(c->hl->cfg.dev, c->host, &r);
+	if (r.unc_status)
+		send_ras_irq(c, true);
+	if (r.cor_status)
+		send_ras_irq(c, false);
+}
+
+static int enc_ras_regs_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_ras_regs(w, arg);
+}
+
+static int enc_status_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_status_msg(w, *(const uint32_t *)arg);
+}
+
+static void on_ras_read(struct conn *c, const struct hl_hdr *h)
+{
+	struct core_ras_regs r;
+	struct hl_ras_regs m;
+
+	if (h->len) {
+		violation(c, "ras-read-req payload length=%u, expected 0", h->len);
+		return;
+	}
+	core_ras_get(c->hl->cfg.dev, c->host, &r);
+	m.unc_status = r.unc_status;
+	m.unc_mask = r.unc_mask;
+	m.unc_severity = r.unc_severity;
+	m.cor_status = r.cor_status;
+	m.cor_mask = r.cor_mask;
+	m.cap_ctrl = r.cap_ctrl;
+	memcpy(m.header_log, r.header_log, sizeof(m.header_log));
+	conn_send(c, HL_RAS_READ_RSP, h->seq, HL_RAS_READ_RSP_SIZE, enc_ras_regs_cb, &m, -1);
+}
+
+/* Not journaled: the RAS registers are volatile across a daemon restart (core.h). */
+static void on_ras_write(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
+{
+	struct hl_ras_write m;
+	uint32_t status = HL_S_OK;
+
+	if (hl_dec_ras_write(p, h->len, &m)) {
+		violation(c, "ras-write-req payload length=%u, expected %u", h->len,
+			  HL_RAS_WRITE_REQ_SIZE);
+		return;
+	}
+	if (core_ras_write(c->hl->cfg.dev, c->host, m.offset, m.value, NULL) != CXLDCD_RC_SUCCESS)
+		status = HL_S_INVAL;
+	conn_send(c, HL_RAS_WRITE_RSP, h->seq, HL_RAS_WRITE_RSP_SIZE, enc_status_cb, &status, -1);
+}
+
 /* ------------------------------------------------------------ messages */
 
 static int enc_ack_cb(struct wwr *w, const void *arg)
@@ -834,12 +923,15 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	c->hello = true;
 	c->mapping = c->is_unix && (m.flags & HL_HELLO_F_MAP) && hl->cfg.md;
 	c->diag = m.flags & HL_HELLO_F_DIAG;
-	a.flags = (c->mapping ? HL_ACK_F_MAP : 0) | (c->diag ? HL_ACK_F_DIAG : 0);
+	c->ras = m.flags & HL_HELLO_F_RAS;
+	a.flags = (c->mapping ? HL_ACK_F_MAP : 0) | (c->diag ? HL_ACK_F_DIAG : 0) |
+		  (c->ras ? HL_ACK_F_RAS : 0);
 	hl->by_host[c->host] = c;
 	hlog(hl, LOG_INFO, "host=%u connected mapping=%s", c->host, c->mapping ? "on" : "off");
 	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, -1);
 	if (c->mapping)
 		replay_maps(c);
+	replay_ras(c);
 }
 
 static int enc_diag_cb(struct wwr *w, const void *arg)
@@ -997,6 +1089,12 @@ static void on_message(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		break;
 	case HL_MOVE_ACK:
 		on_move_ack(c, h, p);
+		break;
+	case HL_RAS_READ_REQ:
+		on_ras_read(c, h);
+		break;
+	case HL_RAS_WRITE_REQ:
+		on_ras_write(c, h, p);
 		break;
 	case HL_ERROR:
 		hlog(c->hl, LOG_INFO, "host=%u sent error, closing", c->host);
@@ -1396,6 +1494,7 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 	hl->obs.extent_released = obs_released;
 	hl->obs.extent_revoked = obs_revoked;
 	hl->obs.log_nonempty = obs_log_nonempty;
+	hl->obs.ras_error = obs_ras_error;
 	rc = core_observer_add(cfg->dev, &hl->obs, hl);
 	if (rc) {
 		free(hl->by_host);

@@ -67,6 +67,11 @@ const char *hl_type_name(uint8_t type)
 	case HL_PAUSE: return "pause";
 	case HL_MOVE_ACK: return "move-ack";
 	case HL_REMAP: return "remap";
+	case HL_RAS_IRQ: return "ras-irq";
+	case HL_RAS_READ_REQ: return "ras-read-req";
+	case HL_RAS_READ_RSP: return "ras-read-rsp";
+	case HL_RAS_WRITE_REQ: return "ras-write-req";
+	case HL_RAS_WRITE_RSP: return "ras-write-rsp";
 	case HL_ERROR: return "error";
 	case HL_APP_LIST_REQ: return "app-list-req";
 	case HL_APP_LIST_RSP: return "app-list-rsp";
@@ -618,6 +623,98 @@ int hl_dec_u64_msg(const uint8_t *p, size_t len, uint64_t *v)
 
 	wrd_init(&r, p, len);
 	*v = wrd_u64le(&r);
+	return fixed_result(&r);
+}
+
+/*
+ * RAS_IRQ (CXL RAS error, the AER message), 8 bytes:
+ *   OFFSET SIZE FIELD
+ *   0x00   4    AER Uncorrectable Error Status: 0 or bit 22 (Uncorrectable Internal Error)
+ *   0x04   4    AER Correctable Error Status: 0 or bit 14 (Corrected Internal Error)
+ */
+int hl_enc_ras_irq(struct wwr *w, const struct hl_ras_irq *m)
+{
+	wwr_u32le(w, m->uncor_status);
+	wwr_u32le(w, m->cor_status);
+	return w->bad ? -ENOBUFS : 0;
+}
+
+int hl_dec_ras_irq(const uint8_t *p, size_t len, struct hl_ras_irq *m)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	m->uncor_status = wrd_u32le(&r);
+	m->cor_status = wrd_u32le(&r);
+	if (!wrd_done(&r))
+		return -EMSGSIZE;
+	if ((m->uncor_status != 0) == (m->cor_status != 0) ||
+	    (m->uncor_status & ~HL_AER_UNC_INTERNAL) || (m->cor_status & ~HL_AER_COR_INTERNAL))
+		return -EPROTO;
+	return 0;
+}
+
+/*
+ * RAS_READ_RSP, 0x58 bytes: the CXL RAS Capability Structure, CXL r3.2
+ * §8.2.4.17 (register order and offsets of the structure):
+ *   OFFSET SIZE FIELD
+ *   0x00   4    Uncorrectable Error Status
+ *   0x04   4    Uncorrectable Error Mask
+ *   0x08   4    Uncorrectable Error Severity
+ *   0x0C   4    Correctable Error Status
+ *   0x10   4    Correctable Error Mask
+ *   0x14   4    Error Capability and Control (bits 5:0 First Error Pointer)
+ *   0x18   64   Header Log (16 DWORDs)
+ */
+int hl_enc_ras_regs(struct wwr *w, const struct hl_ras_regs *m)
+{
+	wwr_u32le(w, m->unc_status);
+	wwr_u32le(w, m->unc_mask);
+	wwr_u32le(w, m->unc_severity);
+	wwr_u32le(w, m->cor_status);
+	wwr_u32le(w, m->cor_mask);
+	wwr_u32le(w, m->cap_ctrl);
+	for (uint32_t i = 0; i < CXLDCD_RAS_HEADER_DWORDS; i++)
+		wwr_u32le(w, m->header_log[i]);
+	return w->bad ? -ENOBUFS : 0;
+}
+
+int hl_dec_ras_regs(const uint8_t *p, size_t len, struct hl_ras_regs *m)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	m->unc_status = wrd_u32le(&r);
+	m->unc_mask = wrd_u32le(&r);
+	m->unc_severity = wrd_u32le(&r);
+	m->cor_status = wrd_u32le(&r);
+	m->cor_mask = wrd_u32le(&r);
+	m->cap_ctrl = wrd_u32le(&r);
+	for (uint32_t i = 0; i < CXLDCD_RAS_HEADER_DWORDS; i++)
+		m->header_log[i] = wrd_u32le(&r);
+	return fixed_result(&r);
+}
+
+/*
+ * RAS_WRITE_REQ, 8 bytes:
+ *   OFFSET SIZE FIELD
+ *   0x00   4    register offset in the RAS Capability Structure
+ *   0x04   4    value
+ */
+int hl_enc_ras_write(struct wwr *w, const struct hl_ras_write *m)
+{
+	wwr_u32le(w, m->offset);
+	wwr_u32le(w, m->value);
+	return w->bad ? -ENOBUFS : 0;
+}
+
+int hl_dec_ras_write(const uint8_t *p, size_t len, struct hl_ras_write *m)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	m->offset = wrd_u32le(&r);
+	m->value = wrd_u32le(&r);
 	return fixed_result(&r);
 }
 

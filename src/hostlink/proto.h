@@ -47,6 +47,11 @@ enum hl_type {
 	HL_PAUSE = 0x10,            /* device -> host: stop writing a shared range (a move) */
 	HL_MOVE_ACK = 0x11,         /* host -> device: paused, or remapped */
 	HL_REMAP = 0x12,            /* device -> host: the range's new fd (SCM_RIGHTS), map it in place */
+	HL_RAS_IRQ = 0x13,          /* device -> host: the RAS registers report an error (AER) */
+	HL_RAS_READ_REQ = 0x14,     /* host -> device: read the RAS capability registers */
+	HL_RAS_READ_RSP = 0x15,
+	HL_RAS_WRITE_REQ = 0x16,    /* host -> device: write one RAS register (RW1C status, masks) */
+	HL_RAS_WRITE_RSP = 0x17,
 	HL_APP_LIST_REQ = 0x20,
 	HL_APP_LIST_RSP = 0x21,
 	HL_APP_OPEN_REQ = 0x22,
@@ -109,13 +114,22 @@ struct hl_hdr {
 #define HL_PAUSE_SIZE 0x18u
 #define HL_MOVE_ACK_SIZE 0x10u
 #define HL_REMAP_SIZE 0x28u
+#define HL_RAS_IRQ_SIZE 8u
+#define HL_RAS_READ_RSP_SIZE 0x58u   /* CXLDCD_RAS_SIZE */
+#define HL_RAS_WRITE_REQ_SIZE 8u
+#define HL_RAS_WRITE_RSP_SIZE 8u
 #define HL_MOVE_PAUSED 1u           /* hl_move_ack.phase */
 #define HL_MOVE_REMAPPED 2u
 
 #define HL_HELLO_F_MAP 0x1u
 #define HL_HELLO_F_DIAG 0x2u        /* the host understands DIAG */
+#define HL_HELLO_F_RAS 0x4u         /* the host understands RAS_IRQ */
 #define HL_ACK_F_MAP 0x1u
 #define HL_ACK_F_DIAG 0x2u          /* the device sends DIAG before failed CCI responses */
+#define HL_ACK_F_RAS 0x4u           /* the device sends RAS_IRQ */
+/* RAS_IRQ: the PCIe AER status bit the error would set (PCIe r6.0 §7.8.4) */
+#define HL_AER_UNC_INTERNAL (1u << 22) /* Uncorrectable Internal Error */
+#define HL_AER_COR_INTERNAL (1u << 14) /* Corrected Internal Error */
 #define HL_MAP_F_WRITABLE 0x1u
 #define HL_UNMAP_RELEASED 1u
 #define HL_UNMAP_REVOKED 2u
@@ -167,6 +181,26 @@ struct hl_move_ack {
 struct hl_remap {
 	struct hl_map map;
 	uint64_t id;
+};
+
+/* RAS_IRQ: exactly one of the two is set (its one defined bit). */
+struct hl_ras_irq {
+	uint32_t uncor_status;      /* 0 or HL_AER_UNC_INTERNAL */
+	uint32_t cor_status;        /* 0 or HL_AER_COR_INTERNAL */
+};
+
+/* RAS_READ_RSP: the CXL RAS Capability Structure (CXL r3.2 §8.2.4.17). */
+struct hl_ras_regs {
+	uint32_t unc_status, unc_mask, unc_severity;
+	uint32_t cor_status, cor_mask;
+	uint32_t cap_ctrl;
+	uint32_t header_log[CXLDCD_RAS_HEADER_DWORDS];
+};
+
+/* RAS_WRITE_REQ: a 32-bit write at offset (CXLDCD_RAS_*) in the structure. */
+struct hl_ras_write {
+	uint32_t offset;
+	uint32_t value;
 };
 
 struct hl_io_req {
@@ -268,6 +302,15 @@ int hl_enc_diag(struct wwr *w, const struct hl_diag *m);
  * or a name that is empty, not NUL-terminated or not [a-z0-9-]. */
 int hl_dec_diag(const uint8_t *p, size_t len, struct hl_diag *m);
 
+int hl_enc_ras_irq(struct wwr *w, const struct hl_ras_irq *m);
+/* -EPROTO: both or neither set, or a bit other than the defined one. */
+int hl_dec_ras_irq(const uint8_t *p, size_t len, struct hl_ras_irq *m);
+int hl_enc_ras_regs(struct wwr *w, const struct hl_ras_regs *m);
+int hl_dec_ras_regs(const uint8_t *p, size_t len, struct hl_ras_regs *m);
+int hl_enc_ras_write(struct wwr *w, const struct hl_ras_write *m);
+int hl_dec_ras_write(const uint8_t *p, size_t len, struct hl_ras_write *m);
+/* RAS_WRITE_RSP is a status message (hl_enc_status_msg / hl_dec_status_msg). */
+
 int hl_enc_app_entry(struct wwr *w, const struct hl_app_entry *e);
 /* LIST_RSP: copies up to cap entries; *n = entries on the wire (-ENOBUFS when > cap). */
 int hl_dec_app_list(const uint8_t *p, size_t len, struct hl_app_entry *e, uint32_t cap,
@@ -280,7 +323,7 @@ int hl_dec_app_open_rsp(const uint8_t *p, size_t len, struct hl_app_open_rsp *m,
 			struct hl_app_seg *s, uint32_t cap);
 int hl_enc_u64_msg(struct wwr *w, uint64_t v);          /* CLOSE_REQ */
 int hl_dec_u64_msg(const uint8_t *p, size_t len, uint64_t *v);
-int hl_enc_status_msg(struct wwr *w, uint32_t status);  /* CLOSE_RSP */
+int hl_enc_status_msg(struct wwr *w, uint32_t status);  /* CLOSE_RSP, RAS_WRITE_RSP */
 int hl_dec_status_msg(const uint8_t *p, size_t len, uint32_t *status);
 
 /* ------------------------------------------------------------- messages */

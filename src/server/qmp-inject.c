@@ -15,9 +15,11 @@
  * COMPAT: QEMU has one host and logs there.  Each host's log raises its
  * interrupt as for any record (Set Event Interrupt Policy, host link).
  *
- * COMPAT: cxldcd has no PCIe function, so no AER or CXL RAS capability
- * registers: the two AER commands check their arguments and answer an error
- * saying so, rather than dropping the error silently.
+ * The two AER commands set the CXL RAS Capability registers of every
+ * host's device (src/core/ras.c; optional host-id, ours: one host's) as
+ * QEMU does, and the host link tells each host (RAS_IRQ, the AER message).
+ * They are not journaled: the RAS registers are volatile across a daemon
+ * restart, as RW1CS/RWS bits are across a power cycle.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -247,16 +249,6 @@ static int mm_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct q
 	return log_record(dv, args, uuid, data, UINT64_MAX, err);
 }
 
-static int no_aer(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err)
-{
-	(void)s;
-	(void)args;
-	qmp_error_set(err, QMP_ERR_GENERIC,
-		      "%s is not a PCIe function: it has no AER or CXL RAS capability to inject into",
-		      dv->path);
-	return -ENOTSUP;
-}
-
 int qmp_inject_gm_event(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 {
 	*ret = NULL;
@@ -275,16 +267,137 @@ int qmp_inject_mm_event(void *opaque, json_t *args, json_t **ret, struct qmp_err
 	return run(opaque, "cxl-inject-memory-module-event", args, err, mm_event);
 }
 
+/* ---- AER: the CXL RAS capability (src/core/ras.c) ----------------------- */
+
+static const char *const uncor_type[] = {
+	"cache-data-parity", "cache-address-parity", "cache-be-parity", "cache-data-ecc",
+	"mem-data-parity", "mem-address-parity", "mem-be-parity", "mem-data-ecc",
+	"reinit-threshold", "rsvd-encoding", "poison-received", "receiver-overflow",
+	"internal", "cxl-ide-tx", "cxl-ide-rx", NULL
+};
+
+/* Uncorrectable Error Status bit of each CxlUncorErrorType (CXL r3.2 §8.2.4.17.1). */
+static const uint8_t uncor_bit[] = {
+	CXLDCD_RAS_UNC_CACHE_DATA_PARITY, CXLDCD_RAS_UNC_CACHE_ADDRESS_PARITY,
+	CXLDCD_RAS_UNC_CACHE_BE_PARITY, CXLDCD_RAS_UNC_CACHE_DATA_ECC,
+	CXLDCD_RAS_UNC_MEM_DATA_PARITY, CXLDCD_RAS_UNC_MEM_ADDRESS_PARITY,
+	CXLDCD_RAS_UNC_MEM_BE_PARITY, CXLDCD_RAS_UNC_MEM_DATA_ECC,
+	CXLDCD_RAS_UNC_REINIT_THRESHOLD, CXLDCD_RAS_UNC_RSVD_ENCODING,
+	CXLDCD_RAS_UNC_POISON_RECEIVED, CXLDCD_RAS_UNC_RECEIVER_OVERFLOW,
+	CXLDCD_RAS_UNC_INTERNAL, CXLDCD_RAS_UNC_IDE_TX, CXLDCD_RAS_UNC_IDE_RX,
+};
+
+/* The enum order is the status bit order (CXL r3.2 §8.2.4.17.4). */
+static const char *const cor_type[] = { "cache-data-ecc", "mem-data-ecc", "crc-threshold",
+					"retry-threshold", "cache-poison-received",
+					"mem-poison-received", "physical", NULL };
+
+/* QEMU accepts up to 32 header DWORDs (its example sends 32). */
+#define UNCOR_HEADER_MAX 32u
+
+/*
+ * The device and the host(s) of an AER injection, not journaled: the RAS
+ * registers are volatile across a daemon restart (docs/qmp.md).  *host:
+ * the optional host-id (ours), else CORE_RAS_ALL_HOSTS.
+ */
+static struct dcd *aer_target(struct server_ctx *s, json_t *args, uint16_t *host,
+			      struct qmp_error *err)
+{
+	struct dcd *dv = dcd_find(s, qmp_arg_str(args, "path", NULL));
+	uint16_t nr;
+
+	if (!dv) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "Unable to resolve path");
+		return NULL;
+	}
+	*host = CORE_RAS_ALL_HOSTS;
+	if (!json_object_get(args, "host-id"))
+		return dv;
+	*host = (uint16_t)qmp_arg_uint(args, "host-id", 0);
+	nr = core_dev_cfg(dv->dev)->nr_hosts;
+	if (*host >= nr) {
+		qmp_error_set(err, QMP_ERR_GENERIC,
+			      "host-id=%u is out of range: the device has num-hosts=%u", *host, nr);
+		return NULL;
+	}
+	return dv;
+}
+
+/*
+ * COMPAT: QEMU keeps up to 32 header DWORDs and stores all 32 from the Header
+ * Log's offset on, past the end of the RAS capability (whose Header Log is
+ * 16 DWORDs, CXL r3.2 §8.2.4.17.7); we keep the first 16.  More than 32 is
+ * refused with QEMU's text (QEMU drops the rest).
+ */
+static int uncor_records(json_t *list, struct core_uncor_error *out, struct qmp_error *err)
+{
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		json_t *rec = json_array_get(list, i), *hdr = json_object_get(rec, "header");
+		int type = qmp_arg_enum(rec, "type", uncor_type, 0);
+
+		if (json_array_size(hdr) > UNCOR_HEADER_MAX) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "Header must be 32 DWORD or less");
+			return -EINVAL;
+		}
+		out[i] = (struct core_uncor_error){ .bit = uncor_bit[type] };
+		for (size_t j = 0; j < json_array_size(hdr) && j < CXLDCD_RAS_HEADER_DWORDS; j++)
+			out[i].header[j] = (uint32_t)json_integer_value(json_array_get(hdr, j));
+	}
+	return 0;
+}
+
 int qmp_inject_uncor_errors(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 {
+	struct server_ctx *s = opaque;
+	json_t *list = json_object_get(args, "errors");
+	size_t n = json_array_size(list);
+	struct core_uncor_error e[CORE_RAS_QUEUE_MAX];
+	struct cxldcd_diag diag = { 0 };
+	struct dcd *dv;
+	uint16_t host;
+	int rc = -EINVAL;
+
 	*ret = NULL;
-	return run(opaque, "cxl-inject-uncorrectable-errors", args, err, no_aer);
+	/* COMPAT: QEMU records any number; the device records CORE_RAS_QUEUE_MAX per host */
+	if (n > CORE_RAS_QUEUE_MAX) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "at most %u errors can be injected at once",
+			      CORE_RAS_QUEUE_MAX);
+		return -EINVAL;
+	}
+	srv_request_begin(s);
+	dv = aer_target(s, args, &host, err);
+	if (dv && !uncor_records(list, e, err)) {
+		rc = 0;
+		if (core_ras_inject_uncor(dv->dev, host, e, (uint32_t)n, &diag) != CXLDCD_RC_SUCCESS) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "%s", diag.text);
+			rc = -ENOSPC;
+		}
+	}
+	srv_request_end(s);
+	return rc;
 }
 
 int qmp_inject_cor_error(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 {
+	struct server_ctx *s = opaque;
+	int type = qmp_arg_enum(args, "type", cor_type, 0);
+	struct cxldcd_diag diag = { 0 };
+	struct dcd *dv;
+	uint16_t host;
+	int rc = -EINVAL;
+
 	*ret = NULL;
-	return run(opaque, "cxl-inject-correctable-error", args, err, no_aer);
+	srv_request_begin(s);
+	dv = aer_target(s, args, &host, err);
+	if (dv) {
+		rc = 0;
+		if (core_ras_inject_cor(dv->dev, host, (uint8_t)type, &diag) != CXLDCD_RC_SUCCESS) {
+			qmp_error_set(err, QMP_ERR_GENERIC, "%s", diag.text);
+			rc = -EINVAL;
+		}
+	}
+	srv_request_end(s);
+	return rc;
 }
 
 /* ---- schemas (qapi/cxl.json) -------------------------------------------- */
@@ -342,13 +455,6 @@ const struct qmp_arg qmp_inject_mm_event_args[] = {
 	QMP_ARG_END
 };
 
-static const char *const uncor_type[] = {
-	"cache-data-parity", "cache-address-parity", "cache-be-parity", "cache-data-ecc",
-	"mem-data-parity", "mem-address-parity", "mem-be-parity", "mem-data-ecc",
-	"reinit-threshold", "rsvd-encoding", "poison-received", "receiver-overflow",
-	"internal", "cxl-ide-tx", "cxl-ide-rx", NULL
-};
-
 static const struct qmp_arg uncor_record[] = {
 	QMP_ARG_ENUM("type", uncor_type),
 	QMP_ARG_ARRAY("header", QMP_T_UINT32),
@@ -358,15 +464,13 @@ static const struct qmp_arg uncor_record[] = {
 const struct qmp_arg qmp_inject_uncor_errors_args[] = {
 	QMP_ARG("path", QMP_T_STR),
 	QMP_ARG_ARRAY_OF("errors", uncor_record),
+	QMP_OPT("host-id", QMP_T_UINT16),   /* ours: one host's device, not every host's */
 	QMP_ARG_END
 };
-
-static const char *const cor_type[] = { "cache-data-ecc", "mem-data-ecc", "crc-threshold",
-					"retry-threshold", "cache-poison-received",
-					"mem-poison-received", "physical", NULL };
 
 const struct qmp_arg qmp_inject_cor_error_args[] = {
 	QMP_ARG("path", QMP_T_STR),
 	QMP_ARG_ENUM("type", cor_type),
+	QMP_OPT("host-id", QMP_T_UINT16),   /* ours */
 	QMP_ARG_END
 };

@@ -116,11 +116,30 @@ static int parse_u64(const char *s, uint64_t *out, bool suffix)
 	return 0;
 }
 
+/*
+ * A CXL RAS error the library read and cleared: one line in the shape of
+ * Linux's cxl_aer_uncorrectable_error / cxl_aer_correctable_error trace
+ * events (TP_printk), memdev memN for host id N, host the link.
+ */
+static void print_ras(const struct cxldcd_host_event *ev)
+{
+	bool unc = ev->type == CXLDCD_HOST_EV_RAS_UNCORRECTABLE;
+
+	printf("cxl_aer_%s_error: memdev=mem%u host=%s serial=%llu: %s\n",
+	       unc ? "uncorrectable" : "correctable", agent.host_id, agent.link,
+	       (unsigned long long)ev->ras->serial, ev->text);
+	fflush(stdout);
+}
+
 static void on_event(void *opaque, const struct cxldcd_host_event *ev)
 {
 	char tag[37] = "-";
 
 	(void)opaque;
+	if (ev->ras) {
+		print_ras(ev);
+		return;
+	}
 	if (ev->group && ev->group->tagged)
 		cxldcd_tag_format(ev->group->tag, tag);
 	printf("%s tag=%s %s\n", cxldcd_host_event_name(ev->type), tag, ev->text ? ev->text : "");
@@ -140,7 +159,7 @@ static void on_log(void *opaque, int level, const char *msg)
 					      "notice", "info", "debug" };
 
 	(void)opaque;
-	for (int t = CXLDCD_HOST_EV_READY; t <= CXLDCD_HOST_EV_FAILED; t++) {
+	for (int t = CXLDCD_HOST_EV_READY; t <= CXLDCD_HOST_EV_RAS_CORRECTABLE; t++) {
 		const char *n = cxldcd_host_event_name((enum cxldcd_host_event_type)t);
 		size_t len = strlen(n);
 
