@@ -133,6 +133,49 @@ static void test_cli_agent_fill_verify_list(void **state)
 }
 
 /*
+ * A CXL RAS error: the agent unmasks at connect, and on the AER message
+ * prints one line per error in the shape of Linux's cxl_aer_*_error trace
+ * events, then clears the status (the device's registers read 0 again).
+ */
+static void test_cli_prints_ras_errors_as_linux_trace_events(void **state)
+{
+	struct hx *x = *state;
+	char link[128];
+	char *agent_argv[] = { (char *)cli, "--connect", x->sock, "--host-id", "1", NULL };
+	struct core_uncor_error e[2] = { { .bit = CXLDCD_RAS_UNC_CACHE_ADDRESS_PARITY,
+					   .header = { 3, 4 } },
+					 { .bit = CXLDCD_RAS_UNC_INTERNAL, .header = { 1, 2, 4 } } };
+	char want[512];
+	struct core_ras_regs r;
+	struct child agent;
+
+	snprintf(link, sizeof(link), "unix:%s", x->sock);
+	spawn(&agent, agent_argv);
+	assert_int_equal(wait_child(x, &agent, "ready", 5000), 0);
+	assert_int_equal(core_ras_inject_uncor(x->dev, 1, e, 2, NULL), CXLDCD_RC_SUCCESS);
+	snprintf(want, sizeof(want),
+		 "cxl_aer_uncorrectable_error: memdev=mem1 host=%s serial=%llu: status: "
+		 "'Cache Address Parity Error | Component Specific Error' first_error: "
+		 "'Cache Address Parity Error'\n", link,
+		 (unsigned long long)core_dev_cfg(x->dev)->serial);
+	assert_int_equal(wait_child(x, &agent, want, 5000), 0);
+	assert_int_equal(core_ras_inject_cor(x->dev, 1, CXLDCD_RAS_COR_PHYSICAL, NULL),
+			 CXLDCD_RC_SUCCESS);
+	snprintf(want, sizeof(want),
+		 "cxl_aer_correctable_error: memdev=mem1 host=%s serial=%llu: status: "
+		 "'Received Error From Physical Layer'\n", link,
+		 (unsigned long long)core_dev_cfg(x->dev)->serial);
+	assert_int_equal(wait_child(x, &agent, want, 5000), 0);
+	hx_pump(x, 100);
+	core_ras_get(x->dev, 1, &r);
+	assert_int_equal(r.unc_status, 0);
+	assert_int_equal(r.cor_status, 0);
+	assert_int_equal(r.unc_mask, 0);
+	kill(agent.pid, SIGTERM);
+	assert_int_equal(wait_child(x, &agent, NULL, 5000), 0);
+}
+
+/*
  * PATTERN 0xa5 is the byte A5h (a text pattern of that byte verifies it),
  * an untagged group is filled and verified by id=N, and -v prints each
  * event once, with no raw "<6>" level prefix.
@@ -255,6 +298,8 @@ static void test_cli_error_lines_carry_the_device_reason(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cli_prints_ras_errors_as_linux_trace_events,
+						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_agent_fill_verify_list, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_byte_pattern_untagged_group_clean_verbose,
 						hx_setup, hx_teardown),

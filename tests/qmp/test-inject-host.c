@@ -116,10 +116,147 @@ static void test_host_read_of_poisoned_line_fails(void **state)
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 }
 
+/* QEMU's examples (hw/mem/cxl_type3 RAS injection series), byte for byte. */
+static const char QEMU_UNCOR[] =
+	"{ \"execute\": \"cxl-inject-uncorrectable-errors\",\n"
+	"  \"arguments\": {\n"
+	"    \"path\": \"/machine/peripheral/cxl-pmem0\",\n"
+	"    \"errors\": [\n"
+	"        {\n"
+	"            \"type\": \"cache-address-parity\",\n"
+	"            \"header\": [ 3, 4]\n"
+	"        },\n"
+	"        {\n"
+	"            \"type\": \"cache-data-parity\",\n"
+	"            \"header\": [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31]\n"
+	"        },\n"
+	"        {\n"
+	"            \"type\": \"internal\",\n"
+	"            \"header\": [ 1, 2, 4]\n"
+	"        }\n"
+	"        ]\n"
+	"  }}";
+static const char QEMU_COR[] =
+	"{ \"execute\": \"cxl-inject-correctable-error\",\n"
+	"    \"arguments\": {\n"
+	"        \"path\": \"/machine/peripheral/cxl-pmem0\",\n"
+	"        \"type\": \"physical\"\n"
+	"    } }";
+
+struct ras_log {
+	unsigned unc, cor;
+	struct cxldcd_host_ras_error last_unc, last_cor;
+};
+
+static void on_ras(void *opaque, const struct cxldcd_host_event *ev)
+{
+	struct ras_log *l = opaque;
+
+	if (ev->type == CXLDCD_HOST_EV_RAS_UNCORRECTABLE) {
+		l->unc++;
+		l->last_unc = *ev->ras;
+	} else if (ev->type == CXLDCD_HOST_EV_RAS_CORRECTABLE) {
+		l->cor++;
+		l->last_cor = *ev->ras;
+	}
+}
+
+static void run_until(struct cxldcd_host *h, const unsigned *n, unsigned want)
+{
+	for (int i = 0; i < 250 && *n < want; i++)
+		cxldcd_host_run_once(h, 20);
+	assert_int_equal(*n, want);
+}
+
+/*
+ * The real daemon and a real agent: QEMU's commands unchanged record the
+ * errors (the agent unmasked them at connect, as cxl_pci does), the agent
+ * gets RAS_IRQ, reads status, first error and header log, and clears them;
+ * host 1, whose agent asked for no RAS, keeps its masks and so records nothing.
+ */
+static void test_qemu_aer_injection_reaches_the_host_agent(void **state)
+{
+	const char *argv[] = {
+		"-object", "memory-backend-ram,id=mem0,size=256M,share=on",
+		"-device", "cxl-type3,id=cxl-pmem0,volatile-dc-memdev=mem0,num-dc-regions=1,num-hosts=2,sn=0x1234",
+		"--host-socket", NULL, NULL
+	};
+	struct ras_log log = { 0 };
+	struct cxldcd_host_cfg cfg = { .host_id = 0, .event_fn = on_ras, .event_opaque = &log };
+	struct cxldcd_host_cfg cfg1 = { .host_id = 1, .no_ras = true };
+	struct cxldcd_host *h = NULL, *h1 = NULL;
+	struct cxldcd_host_ras_regs r;
+	struct dproc p;
+	struct qmp_client *c;
+	int rc = -1;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	argv[5] = p.host;
+	assert_int_equal(dproc_start(&p, argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(&p));
+	cfg.socket_path = cfg1.socket_path = p.host;
+	for (int i = 0; i < 200 && rc; i++) {
+		rc = cxldcd_host_new(&cfg, &h);
+		if (rc)
+			poll(NULL, 0, 25);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(cxldcd_host_wait_ready(h, TMO), 0);
+	assert_int_equal(cxldcd_host_new(&cfg1, &h1), 0);
+	assert_int_equal(cxldcd_host_wait_ready(h1, TMO), 0);
+
+	ok(qmp_client_cmd(c, QEMU_UNCOR, TMO));
+	run_until(h, &log.unc, 1);
+	assert_int_equal(log.last_unc.status, (1u << 1) | (1u << 0) | (1u << 14));
+	assert_int_equal(log.last_unc.first_error, 1u << 1);   /* cache-address-parity, first */
+	assert_int_equal(log.last_unc.header_log[0], 3);
+	assert_int_equal(log.last_unc.header_log[1], 4);
+	assert_int_equal(log.last_unc.header_log[2], 0);
+	assert_int_equal(log.last_unc.serial, 0x1234);
+	ok(qmp_client_cmd(c, QEMU_COR, TMO));
+	run_until(h, &log.cor, 1);
+	assert_int_equal(log.last_cor.status, 1u << 6);
+	/* the agent cleared them: status 0, the First Error Pointer at no bit */
+	assert_int_equal(cxldcd_host_ras_read(h, &r), 0);
+	assert_int_equal(r.unc_status, 0);
+	assert_int_equal(r.cor_status, 0);
+	assert_int_equal(r.cap_ctrl, 0x200 | 63);
+	assert_int_equal(r.unc_mask, 0);
+	/* host 1 kept the reset masks: nothing recorded there */
+	assert_int_equal(cxldcd_host_ras_read(h1, &r), 0);
+	assert_int_equal(r.unc_mask, 0x1cfff);
+	assert_int_equal(r.unc_status, 0);
+	/* host-id (ours) aims at one host's device; the second error's header is kept */
+	assert_int_equal(cxldcd_host_ras_write(h1, 0x04, 0), 0);
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\", \"arguments\": {"
+			  "\"path\": \"cxl-pmem0\", \"host-id\": 1, \"errors\": ["
+			  "{\"type\": \"mem-data-ecc\", \"header\": [7]},"
+			  "{\"type\": \"cxl-ide-rx\", \"header\": [8, 9]}]}}", TMO));
+	assert_int_equal(cxldcd_host_ras_read(h1, &r), 0);
+	assert_int_equal(r.unc_status, (1u << 7) | (1u << 16));
+	assert_int_equal(r.cap_ctrl & 0x3f, 7);
+	assert_int_equal(r.header_log[0], 7);
+	assert_int_equal(cxldcd_host_ras_write(h1, 0x00, 1u << 7), 0);
+	assert_int_equal(cxldcd_host_ras_read(h1, &r), 0);
+	assert_int_equal(r.unc_status, 1u << 16);
+	assert_int_equal(r.header_log[0], 8);
+	assert_int_equal(r.header_log[1], 9);
+	assert_int_equal(log.unc, 1);       /* host 0 was not aimed at */
+	cxldcd_host_free(h);
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_read_of_poisoned_line_fails),
+		cmocka_unit_test(test_qemu_aer_injection_reaches_the_host_agent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, dproc_reap_all);

@@ -154,15 +154,51 @@ static void test_qemu_injection_session(void **state)
 		"\"corrected-persistent-error-count\": 1300}}", TMO));
 	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-poison\", \"arguments\": {"
 		"\"path\": \"/machine/peripheral/cxl-mem0\", \"start\": 2048, \"length\": 256}}", TMO));
-	expect_err_part(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\","
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\","
 		"\"arguments\": {\"path\": \"/machine/peripheral/cxl-mem0\", \"errors\": ["
 		"{\"type\": \"cache-address-parity\", \"header\": [3, 4]},"
-		"{\"type\": \"cache-data-parity\", \"header\": [0, 1]},"
-		"{\"type\": \"cxl-ide-tx\", \"header\": [0, 1, 2, 3, 4]}]}}", TMO),
-		"no AER or CXL RAS capability");
-	expect_err_part(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-correctable-error\","
+		"{\"type\": \"cache-data-parity\", \"header\": [0,1,2,3,4,5,6,7,8,9,10,11,12,13,"
+		"14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31]},"
+		"{\"type\": \"internal\", \"header\": [1, 2, 4]}]}}", TMO));
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-correctable-error\","
 		"\"arguments\": {\"path\": \"/machine/peripheral/cxl-mem0\", \"type\": \"physical\"}}",
-		TMO), "no AER or CXL RAS capability");
+		TMO));
+	/* the AER commands' checks (the registers: tests/qmp/test-inject-host.c) */
+	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-correctable-error\","
+		"\"arguments\": {\"path\": \"/machine/peripheral/nope\", \"type\": \"physical\"}}",
+		TMO), "Unable to resolve path");
+	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\","
+		"\"arguments\": {\"path\": \"/machine/peripheral/nope\", \"errors\": []}}", TMO),
+		"Unable to resolve path");
+	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-correctable-error\","
+		"\"arguments\": {\"path\": \"" MEM "\", \"type\": \"loud\"}}", TMO), "Parameter 'type' does not accept value 'loud'");
+	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\","
+		"\"arguments\": {\"path\": \"" MEM "\", \"errors\": [{\"type\": \"loud\","
+		"\"header\": []}]}}", TMO), "Parameter 'errors[0].type' does not accept value 'loud'");
+	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\","
+		"\"arguments\": {\"path\": \"" MEM "\", \"errors\": [{\"type\": \"internal\"}]}}",
+		TMO), "Parameter 'errors[0].header' is missing");
+	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\","
+		"\"arguments\": {\"path\": \"" MEM "\", \"errors\": [{\"type\": \"internal\","
+		"\"header\": [4294967296]}]}}", TMO), "Parameter 'errors[0].header[0]' expects uint32_t");
+	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\","
+		"\"arguments\": {\"path\": \"" MEM "\", \"errors\": [{\"type\": \"internal\","
+		"\"header\": [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,"
+		"26,27,28,29,30,31,32]}]}}", TMO), "Header must be 32 DWORD or less");
+	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-correctable-error\","
+		"\"arguments\": {\"path\": \"" MEM "\", \"type\": \"physical\", \"host-id\": 2}}",
+		TMO), "host-id=2 is out of range: the device has num-hosts=2");
+	{
+		char cmd[4096];
+		int n = snprintf(cmd, sizeof(cmd), "{\"execute\": \"cxl-inject-uncorrectable-errors\","
+				 "\"arguments\": {\"path\": \"" MEM "\", \"errors\": [");
+
+		for (int i = 0; i < 33; i++)
+			n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, "%s{\"type\": \"internal\", "
+				      "\"header\": []}", i ? "," : "");
+		snprintf(cmd + n, sizeof(cmd) - (size_t)n, "]}}");
+		expect_err(qmp_client_cmd(c, cmd, TMO), "at most 32 errors can be injected at once");
+	}
 
 	/* QEMU's error texts and checks */
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"" MEM
