@@ -85,6 +85,9 @@ static void check_truncations(const uint8_t *p, size_t len, dec_fn *dec)
 		struct hl_pause g;
 		struct hl_move_ack h;
 		struct hl_remap i;
+		struct hl_ras_irq j;
+		struct hl_ras_regs k;
+		struct hl_ras_write l;
 	} out;
 
 	for (size_t n = 0; n < len; n++)
@@ -414,6 +417,70 @@ static void test_app_messages(void **state)
 	assert_int_equal(hl_dec_app_open_rsp(buf, w.off, &drs, ds, 2), -EINVAL);
 }
 
+/* RAS_IRQ, RAS_READ_RSP, RAS_WRITE_REQ: docs/host-link.md tables. */
+static void test_ras_messages_bytes(void **state)
+{
+	struct hl_ras_irq irq = { .uncor_status = 1u << 22 }, di;
+	struct hl_ras_regs r = { .unc_status = 0x4003, .unc_mask = 0, .unc_severity = 0x1cfff,
+				 .cor_status = 0x40, .cor_mask = 0x7f, .cap_ctrl = 0x201 }, dr;
+	struct hl_ras_write wr = { .offset = 0x0c, .value = 0x40 }, dw;
+	uint8_t buf[0x60], want[0x58] = { 0 };
+	struct wwr w;
+
+	(void)state;
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_ras_irq(&w, &irq);
+	want[2] = 0x40;                              /* bit 22 */
+	assert_int_equal(w.off, HL_RAS_IRQ_SIZE);
+	assert_memory_equal(buf, want, HL_RAS_IRQ_SIZE);
+	assert_int_equal(hl_dec_ras_irq(buf, HL_RAS_IRQ_SIZE, &di), 0);
+	assert_int_equal(di.uncor_status, 1u << 22);
+	check_truncations(buf, HL_RAS_IRQ_SIZE, (dec_fn *)hl_dec_ras_irq);
+	memset(buf, 0, 8);
+	buf[5] = 0x40;                               /* correctable: bit 14 at 0x04 */
+	assert_int_equal(hl_dec_ras_irq(buf, 8, &di), 0);
+	assert_int_equal(di.cor_status, 1u << 14);
+	buf[2] = 0x40;                               /* both */
+	assert_int_equal(hl_dec_ras_irq(buf, 8, &di), -EPROTO);
+	memset(buf, 0, 8);                           /* neither */
+	assert_int_equal(hl_dec_ras_irq(buf, 8, &di), -EPROTO);
+	buf[0] = 1;                                  /* another bit */
+	assert_int_equal(hl_dec_ras_irq(buf, 8, &di), -EPROTO);
+
+	for (int i = 0; i < 16; i++)
+		r.header_log[i] = 0x11111111u * (uint32_t)(i % 15 + 1);
+	memset(want, 0, sizeof(want));
+	put32(want + 0x00, 0x4003);
+	put32(want + 0x08, 0x1cfff);
+	put32(want + 0x0c, 0x40);
+	put32(want + 0x10, 0x7f);
+	put32(want + 0x14, 0x201);
+	for (int i = 0; i < 16; i++)
+		put32(want + 0x18 + 4 * i, 0x11111111u * (uint32_t)(i % 15 + 1));
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_ras_regs(&w, &r);
+	assert_int_equal(w.off, HL_RAS_READ_RSP_SIZE);
+	assert_memory_equal(buf, want, HL_RAS_READ_RSP_SIZE);
+	assert_int_equal(hl_dec_ras_regs(buf, HL_RAS_READ_RSP_SIZE, &dr), 0);
+	assert_memory_equal(&dr, &r, sizeof(r));
+	assert_int_equal(hl_dec_ras_regs(buf, HL_RAS_READ_RSP_SIZE + 1, &dr), -EMSGSIZE);
+	check_truncations(buf, HL_RAS_READ_RSP_SIZE, (dec_fn *)hl_dec_ras_regs);
+
+	memset(want, 0, sizeof(want));
+	want[0] = 0x0c;
+	want[4] = 0x40;
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_ras_write(&w, &wr);
+	assert_int_equal(w.off, HL_RAS_WRITE_REQ_SIZE);
+	assert_memory_equal(buf, want, HL_RAS_WRITE_REQ_SIZE);
+	assert_int_equal(hl_dec_ras_write(buf, 8, &dw), 0);
+	assert_int_equal(dw.value, 0x40);
+	assert_int_equal(hl_dec_ras_write(buf, 9, &dw), -EMSGSIZE);
+	check_truncations(buf, HL_RAS_WRITE_REQ_SIZE, (dec_fn *)hl_dec_ras_write);
+	assert_string_equal(hl_type_name(HL_RAS_IRQ), "ras-irq");
+	assert_string_equal(hl_type_name(HL_RAS_WRITE_RSP), "ras-write-rsp");
+}
+
 static void test_status_errno_mapping(void **state)
 {
 	(void)state;
@@ -439,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test(test_diag_message),
 		cmocka_unit_test(test_app_messages),
+		cmocka_unit_test(test_ras_messages_bytes),
 		cmocka_unit_test(test_status_errno_mapping),
 	};
 
