@@ -915,6 +915,54 @@ static void test_inject_poison_and_list_it(void **state)
 	qmp_client_free(c);
 }
 
+/*
+ * inject-uncorrectable-errors / inject-correctable-error: QEMU's commands
+ * built from options (the daemon's checks and texts come back as they are;
+ * the registers they set: tests/qmp/test-inject-host.c).
+ */
+static void test_inject_aer_errors(void **state)
+{
+	static const char *const dev[] = {
+		"-object", "memory-backend-ram,id=m0,share=on,size=256M",
+		"-device", "cxl-type3,id=cxl-mem0,volatile-dc-memdev=m0,num-dc-regions=1,num-hosts=2",
+		NULL
+	};
+	struct dproc p;
+	struct qmp_client *c;
+	struct run *rp;
+
+	(void)state;
+	c = start_dev(&p, dev);
+	rp = OK(&p, "inject-uncorrectable-errors", "--device", "cxl-mem0",
+		"--error", "cache-address-parity:3,4", "--error", "internal:0x1,2,4",
+		"--error", "cxl-ide-rx");
+	assert_string_equal(rp->out, "injected 3 uncorrectable errors\n");
+	rp = OK(&p, "--json", "inject-uncorrectable-errors", "--device", "cxl-mem0", "--host", "1",
+		"--error", "mem-data-ecc:7");
+	assert_string_equal(rp->out, "{}\n");
+	rp = FAILS(&p, "inject-uncorrectable-errors", "--device", "cxl-mem0", "--host", "2",
+		   "--error", "internal");
+	assert_non_null(strstr(rp->err, "host-id=2 is out of range: the device has num-hosts=2"));
+	rp = FAILS(&p, "inject-uncorrectable-errors", "--device", "cxl-mem0", "--error", "bogus:1");
+	assert_non_null(strstr(rp->err, "Parameter 'errors[0].type' does not accept value 'bogus'"));
+	rp = USAGE(&p, "inject-uncorrectable-errors", "--device", "cxl-mem0", "--error", "internal:1,x");
+	assert_non_null(strstr(rp->err, "header DWORDs are 32-bit numbers"));
+	rp = USAGE(&p, "inject-uncorrectable-errors", "--device", "cxl-mem0", "--error",
+		   "internal:0x100000000");
+	assert_non_null(strstr(rp->err, "header DWORDs are 32-bit numbers"));
+	rp = USAGE(&p, "inject-uncorrectable-errors", "--device", "cxl-mem0");
+	assert_non_null(strstr(rp->err, "at least one --error"));
+	rp = OK(&p, "inject-correctable-error", "--device", "cxl-mem0", "--type", "physical");
+	assert_string_equal(rp->out, "injected correctable error type=physical\n");
+	rp = FAILS(&p, "inject-correctable-error", "--device", "nope", "--type", "physical");
+	assert_non_null(strstr(rp->err, "Unable to resolve path"));
+	rp = FAILS(&p, "inject-correctable-error", "--device", "cxl-mem0", "--type", "loud");
+	assert_non_null(strstr(rp->err, "Parameter 'type' does not accept value 'loud'"));
+	rp = USAGE(&p, "inject-correctable-error", "--device", "cxl-mem0");
+	assert_non_null(strstr(rp->err, "--device and --type are required"));
+	qmp_client_free(c);
+}
+
 /* ---- help --------------------------------------------------------------------- */
 
 static void test_help_and_version(void **state)
@@ -957,6 +1005,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_map_draws_capacity_and_writes_svg, dproc_reap_all),
 		cmocka_unit_test_teardown(test_top_redraws_on_events_in_a_terminal, dproc_reap_all),
 		cmocka_unit_test_teardown(test_inject_poison_and_list_it, dproc_reap_all),
+		cmocka_unit_test_teardown(test_inject_aer_errors, dproc_reap_all),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
