@@ -160,6 +160,8 @@ static void check_msg(struct client *c, const struct hl_hdr *h, const uint8_t *p
 	struct hl_unmap unmap;
 	struct hl_io_rsp io;
 	struct hl_diag diag;
+	struct hl_ras_irq ras_irq;
+	struct hl_ras_regs ras_regs;
 	uint32_t status;
 	const uint8_t *text;
 	size_t text_len;
@@ -198,6 +200,19 @@ static void check_msg(struct client *c, const struct hl_hdr *h, const uint8_t *p
 	case HL_DIAG:
 		if (hl_dec_diag(p, h->len, &diag))
 			die("bad DIAG");
+		break;
+	case HL_RAS_IRQ:
+		if (hl_dec_ras_irq(p, h->len, &ras_irq))
+			die("bad RAS_IRQ");
+		break;
+	case HL_RAS_READ_RSP:
+		if (hl_dec_ras_regs(p, h->len, &ras_regs))
+			die("bad RAS_READ_RSP");
+		break;
+	case HL_RAS_WRITE_RSP:
+		if (hl_dec_status_msg(p, h->len, &status) ||
+		    (status != HL_S_OK && status != HL_S_INVAL))
+			die("bad RAS_WRITE_RSP");
 		break;
 	case HL_ERROR:
 		if (hl_dec_error(p, h->len, &status, &text, &text_len) || !text_len)
