@@ -287,6 +287,9 @@ static const uint8_t uncor_bit[] = {
 	CXLDCD_RAS_UNC_INTERNAL, CXLDCD_RAS_UNC_IDE_TX, CXLDCD_RAS_UNC_IDE_RX,
 };
 
+_Static_assert(sizeof(uncor_bit) == sizeof(uncor_type) / sizeof(uncor_type[0]) - 1,
+	       "one status bit per CxlUncorErrorType");
+
 /* The enum order is the status bit order (CXL r3.2 §8.2.4.17.4). */
 static const char *const cor_type[] = { "cache-data-ecc", "mem-data-ecc", "crc-threshold",
 					"retry-threshold", "cache-poison-received",
