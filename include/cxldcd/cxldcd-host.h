@@ -150,8 +150,9 @@ struct cxldcd_host_cfg {
 	void *log_opaque;
 	int log_level;                 /* max syslog level passed to log_fn */
 	/*
-	 * Do not ask for RAS_IRQ and leave the RAS masks as they are (the
-	 * default: unmask every error at connect and handle each RAS_IRQ).
+	 * Leave the RAS masks as they are and ignore RAS_IRQ (the default:
+	 * unmask every error at connect, and on each RAS_IRQ read, report and
+	 * clear).  The register API below works either way.
 	 */
 	bool no_ras;
 };
@@ -283,7 +284,8 @@ struct cxldcd_host_ras_regs {
  * Asynchronous forms: queued with the CCI commands, @done runs from
  * process() (err 0, -EINVAL for an offset the device refused, -ECONNRESET
  * when the link went first); @out is borrowed until then.  Return: 0
- * (queued); -EAGAIN before HELLO_ACK; -EINVAL; -ENOMEM; the failure.
+ * (queued); -EAGAIN before HELLO_ACK; -EOPNOTSUPP when the device has no
+ * RAS messages (it predates them); -EINVAL; -ENOMEM; the failure.
  */
 CXLDCD_EXPORT int cxldcd_host_ras_read_async(struct cxldcd_host *h,
 					     struct cxldcd_host_ras_regs *out,

@@ -217,7 +217,8 @@ struct cxldcd_host {
 	bool diag_valid;
 	struct cxldcd_host_diag diag;     /* the last failed command's reason */
 	uint32_t diag_seq;
-	bool ras_on;                /* the device sends RAS_IRQ (HELLO_ACK) */
+	bool ras_dev;               /* the device serves RAS messages and sends RAS_IRQ (HELLO_ACK) */
+	bool ras_on;                /* ras_dev and not cfg.no_ras: the library handles RAS_IRQ */
 	uint8_t ras_buf[0x58];      /* RAS_READ_RSP of the library's own reads */
 	uint64_t serial;            /* Identify (0001h), read at the first RAS error */
 	bool serial_known;

@@ -64,7 +64,8 @@ static void on_hello_ack(struct cxldcd_host *h, const struct hl_hdr *hd, const u
 	h->mbox = a.mbox_payload_size;
 	h->mapping = (a.flags & HL_ACK_F_MAP) && h->is_unix && !h->cfg.no_mapping;
 	h->diag_on = a.flags & HL_ACK_F_DIAG;
-	h->ras_on = (a.flags & HL_ACK_F_RAS) && !h->cfg.no_ras;
+	h->ras_dev = a.flags & HL_ACK_F_RAS;
+	h->ras_on = h->ras_dev && !h->cfg.no_ras;
 	h->span_base = a.span_base;
 	h->span_size = a.span_size;
 	host_log(h, LOG_INFO, "host=%u connected mbox=%u mapping=%s", h->cfg.host_id, h->mbox,
@@ -258,12 +259,13 @@ static void on_ras_irq(struct cxldcd_host *h, const struct hl_hdr *hd, const uin
 {
 	struct hl_ras_irq m;
 
-	if (!h->ras_on || hl_dec_ras_irq(p, hd->len, &m)) {
+	if (!h->ras_dev || hl_dec_ras_irq(p, hd->len, &m)) {
 		host_fail(h, -EPROTO, "unexpected or malformed ras irq");
 		return;
 	}
 	h->st.irqs++;
-	ras_irq(h, m.uncor_status != 0);
+	if (h->ras_on)      /* cfg.no_ras: the application handles the registers itself */
+		ras_irq(h, m.uncor_status != 0);
 }
 
 static void on_error(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
@@ -481,7 +483,7 @@ static int send_hello(struct cxldcd_host *h)
 {
 	struct hl_hello m = { .version = HL_VERSION, .host_id = h->cfg.host_id,
 			      .flags = (h->is_unix && !h->cfg.no_mapping ? HL_HELLO_F_MAP : 0) |
-				       HL_HELLO_F_DIAG | (h->cfg.no_ras ? 0 : HL_HELLO_F_RAS) };
+				       HL_HELLO_F_DIAG | HL_HELLO_F_RAS };
 	uint8_t *p = link_reserve(h, HL_HDR_SIZE + HL_HELLO_SIZE);
 	struct wwr w;
 

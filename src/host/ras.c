@@ -85,6 +85,8 @@ int ras_submit(struct cxldcd_host *h, enum cmd_kind kind, uint32_t offset, uint3
 		return h->fail_err;
 	if (h->state == CXLDCD_HOST_CONNECTING)
 		return -EAGAIN;
+	if (!h->ras_dev)
+		return -EOPNOTSUPP;     /* a device from before RAS messages would close the link */
 	c = calloc(1, sizeof(*c) + (write ? HL_RAS_WRITE_REQ_SIZE : 0));
 	if (!c)
 		return -ENOMEM;

@@ -364,7 +364,7 @@ static void test_library_reads_reports_and_clears(void **state)
 	hx_host_stop(x);
 }
 
-/* no_ras: no RAS_IRQ asked for, the masks stay as the device has them. */
+/* no_ras: RAS_IRQ ignored, the masks stay as the device has them; the register API works. */
 static void test_library_without_ras_leaves_the_masks(void **state)
 {
 	struct hx *x = *state;

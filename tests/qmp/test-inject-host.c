@@ -172,7 +172,7 @@ static void run_until(struct cxldcd_host *h, const unsigned *n, unsigned want)
  * The real daemon and a real agent: QEMU's commands unchanged record the
  * errors (the agent unmasked them at connect, as cxl_pci does), the agent
  * gets RAS_IRQ, reads status, first error and header log, and clears them;
- * host 1, whose agent asked for no RAS, keeps its masks and so records nothing.
+ * host 1, whose agent has no_ras, keeps its masks and so records nothing.
  */
 static void test_qemu_aer_injection_reaches_the_host_agent(void **state)
 {
