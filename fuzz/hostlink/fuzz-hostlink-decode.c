@@ -259,7 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	sel = data[0] % 17u;
+	sel = data[0] % 20u;
 	p = data + 1;
 	n = size - 1;
 	switch (sel) {
@@ -308,6 +308,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 16:
 		diag_msg(p, n, sel);
+		break;
+	case 17:
+		ROUND_TRIP(17, struct hl_ras_irq, hl_dec_ras_irq, hl_enc_ras_irq);
+		break;
+	case 18:
+		ROUND_TRIP(18, struct hl_ras_regs, hl_dec_ras_regs, hl_enc_ras_regs);
+		break;
+	case 19:
+		ROUND_TRIP(19, struct hl_ras_write, hl_dec_ras_write, hl_enc_ras_write);
 		break;
 	default:
 		names(p, n);

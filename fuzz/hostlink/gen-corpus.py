@@ -129,6 +129,9 @@ server = {
                         + link(0, WRITE_REQ, io(R1, 4, b'abcd')),
     'disconnect-qmp': bytes([0]) + H0 + H1 + ctl(0, 3, 0) + ctl(0, 3, 1) + ctl(0, 2),
     'error-from-host': bytes([0]) + H0 + link(0, ERROR, struct.pack('<I', 11) + b'bye'),
+    'ras-registers': bytes([0]) + link(0, HELLO, hello(0, 5)) + link(0, 0x16, struct.pack('<II', 4, 0))
+                     + link(0, 0x14) + link(0, 0x16, struct.pack('<II', 0x58, 0))
+                     + link(0, 0x16, struct.pack('<II', 0, 0xffffffff)) + link(0, 0x16, b'abcd'),
 }
 
 
@@ -165,6 +168,10 @@ decode = {
     'status-names': dec(15, struct.pack('<I', 13)),
     'diag': dec(16, struct.pack('<HHHxxiI32s', 0x4803, 0x0f, 16, 0, 0, b'not-held')
                 + b'extent 0 is not held by host 0'),
+    'ras-irq': dec(17, struct.pack('<II', 1 << 22, 0)),
+    'ras-regs': dec(18, struct.pack('<6I', 0x4003, 0, 0x1cfff, 0x40, 0x7f, 0x201)
+                    + struct.pack('<16I', *range(3, 19))),
+    'ras-write': dec(19, struct.pack('<II', 0x0c, 0x40)),
 }
 
 for target, seeds in (('hostlink-server', server), ('hostlink-decode', decode)):
