@@ -52,6 +52,7 @@ static const struct qmp_cmd server_cmds[] = {
 	  .args = qmp_inject_uncor_errors_args },
 	{ .name = "cxl-inject-correctable-error", .fn = qmp_inject_cor_error,
 	  .args = qmp_inject_cor_error_args },
+	{ .name = "query-cxl-ras", .fn = qmp_query_ras, .args = qmp_query_ras_args },
 	{ .name = NULL },
 };
 

@@ -403,6 +403,60 @@ int qmp_inject_cor_error(void *opaque, json_t *args, json_t **ret, struct qmp_er
 	return rc;
 }
 
+/* One host's registers as query-cxl-ras shows them; NULL: out of memory. */
+static json_t *ras_json(const struct cxldcd_dev *dev, uint16_t host)
+{
+	struct core_ras_regs r;
+	json_t *o, *log = json_array();
+
+	core_ras_get(dev, host, &r);
+	for (unsigned i = 0; log && i < CXLDCD_RAS_HEADER_DWORDS; i++)
+		json_array_append_new(log, json_integer(r.header_log[i]));
+	o = log ? json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "host-id", host,
+			    "uncorrectable-status", (json_int_t)r.unc_status,
+			    "uncorrectable-mask", (json_int_t)r.unc_mask,
+			    "uncorrectable-severity", (json_int_t)r.unc_severity,
+			    "correctable-status", (json_int_t)r.cor_status,
+			    "correctable-mask", (json_int_t)r.cor_mask,
+			    "capability-control", (json_int_t)r.cap_ctrl,
+			    "first-error-pointer", (json_int_t)(r.cap_ctrl & CXLDCD_RAS_FEP_MASK),
+			    "header-log", log) : NULL;
+	return o;
+}
+
+/* query-cxl-ras (ours): each host's RAS Capability registers, as the host reads them. */
+int qmp_query_ras(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	struct dcd *dv;
+	uint16_t host, lo, hi;
+	json_t *list;
+
+	*ret = NULL;
+	dv = aer_target(opaque, args, &host, err);
+	if (!dv)
+		return -EINVAL;
+	lo = host == CORE_RAS_ALL_HOSTS ? 0 : host;
+	hi = host == CORE_RAS_ALL_HOSTS ? core_dev_cfg(dv->dev)->nr_hosts : (uint16_t)(host + 1);
+	list = json_array();
+	for (uint16_t h = lo; list && h < hi; h++)
+		if (json_array_append_new(list, ras_json(dv->dev, h))) {
+			json_decref(list);
+			list = NULL;
+		}
+	if (!list) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
+		return -ENOMEM;
+	}
+	*ret = list;
+	return 0;
+}
+
+const struct qmp_arg qmp_query_ras_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_OPT("host-id", QMP_T_UINT16),
+	QMP_ARG_END
+};
+
 /* ---- schemas (qapi/cxl.json) -------------------------------------------- */
 
 const struct qmp_arg qmp_inject_poison_args[] = {

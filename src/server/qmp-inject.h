@@ -9,9 +9,9 @@
 #include "qmp/qmp.h"
 
 qmp_handler_fn qmp_inject_poison, qmp_inject_gm_event, qmp_inject_dram_event,
-	qmp_inject_mm_event, qmp_inject_uncor_errors, qmp_inject_cor_error;
+	qmp_inject_mm_event, qmp_inject_uncor_errors, qmp_inject_cor_error, qmp_query_ras;
 extern const struct qmp_arg qmp_inject_poison_args[], qmp_inject_gm_event_args[],
 	qmp_inject_dram_event_args[], qmp_inject_mm_event_args[], qmp_inject_uncor_errors_args[],
-	qmp_inject_cor_error_args[];
+	qmp_inject_cor_error_args[], qmp_query_ras_args[];
 
 #endif

@@ -245,6 +245,18 @@ static void test_qemu_aer_injection_reaches_the_host_agent(void **state)
 	assert_int_equal(r.header_log[0], 8);
 	assert_int_equal(r.header_log[1], 9);
 	assert_int_equal(log.unc, 1);       /* host 0 was not aimed at */
+	{       /* query-cxl-ras shows what host 1 reads */
+		json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\": \"query-cxl-ras\", \"arguments\": "
+						     "{\"path\": \"cxl-pmem0\", \"host-id\": 1}}", TMO));
+		json_t *q1 = json_array_get(ret_of(q), 0);
+
+		assert_int_equal(json_array_size(ret_of(q)), 1);
+		assert_int_equal(json_integer_value(json_object_get(q1, "uncorrectable-status")), 1u << 16);
+		assert_int_equal(json_integer_value(json_object_get(q1, "first-error-pointer")), 16);
+		assert_int_equal(json_integer_value(json_array_get(json_object_get(q1, "header-log"), 1)), 9);
+		assert_int_equal(json_integer_value(json_object_get(q1, "uncorrectable-mask")), 0);
+		json_decref(q);
+	}
 	cxldcd_host_free(h);
 	cxldcd_host_free(h1);
 	qmp_client_free(c);

@@ -163,6 +163,31 @@ static void test_qemu_injection_session(void **state)
 	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-correctable-error\","
 		"\"arguments\": {\"path\": \"/machine/peripheral/cxl-mem0\", \"type\": \"physical\"}}",
 		TMO));
+	/*
+	 * No host unmasked anything: both were masked on both hosts and recorded
+	 * nowhere (QEMU before the guest's cxl_pci unmasks); query-cxl-ras shows
+	 * the reset values.
+	 */
+	{
+		json_t *r = expect_ok(qmp_client_cmd(c, "{\"execute\": \"query-cxl-ras\", \"arguments\": "
+						     "{\"path\": \"cxl-mem0\"}}", TMO));
+		json_t *l = ret_of(r), *h1 = json_array_get(l, 1);
+
+		assert_int_equal(json_array_size(l), 2);
+		assert_int_equal(json_integer_value(json_object_get(h1, "host-id")), 1);
+		assert_int_equal(json_integer_value(json_object_get(h1, "uncorrectable-status")), 0);
+		assert_int_equal(json_integer_value(json_object_get(h1, "uncorrectable-mask")), 0x1cfff);
+		assert_int_equal(json_integer_value(json_object_get(h1, "uncorrectable-severity")), 0x1cfff);
+		assert_int_equal(json_integer_value(json_object_get(h1, "correctable-status")), 0);
+		assert_int_equal(json_integer_value(json_object_get(h1, "correctable-mask")), 0x7f);
+		assert_int_equal(json_integer_value(json_object_get(h1, "capability-control")), 0x200);
+		assert_int_equal(json_integer_value(json_object_get(h1, "first-error-pointer")), 0);
+		assert_int_equal(json_array_size(json_object_get(h1, "header-log")), 16);
+		json_decref(r);
+		expect_err(qmp_client_cmd(c, "{\"execute\": \"query-cxl-ras\", \"arguments\": "
+					  "{\"path\": \"cxl-mem0\", \"host-id\": 2}}", TMO),
+			   "host-id=2 is out of range: the device has num-hosts=2");
+	}
 	/* the AER commands' checks (the registers: tests/qmp/test-inject-host.c) */
 	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-correctable-error\","
 		"\"arguments\": {\"path\": \"/machine/peripheral/nope\", \"type\": \"physical\"}}",
