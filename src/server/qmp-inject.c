@@ -361,14 +361,14 @@ int qmp_inject_uncor_errors(void *opaque, json_t *args, json_t **ret, struct qmp
 	int rc = -EINVAL;
 
 	*ret = NULL;
-	/* COMPAT: QEMU records any number; the device records CORE_RAS_QUEUE_MAX per host */
-	if (n > CORE_RAS_QUEUE_MAX) {
-		qmp_error_set(err, QMP_ERR_GENERIC, "at most %u errors can be injected at once",
-			      CORE_RAS_QUEUE_MAX);
-		return -EINVAL;
-	}
 	srv_request_begin(s);
 	dv = aer_target(s, args, &host, err);
+	/* COMPAT: QEMU records any number; the device records CORE_RAS_QUEUE_MAX per host */
+	if (dv && n > CORE_RAS_QUEUE_MAX) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "at most %u errors can be injected at once",
+			      CORE_RAS_QUEUE_MAX);
+		dv = NULL;
+	}
 	if (dv && !uncor_records(list, e, err)) {
 		rc = 0;
 		if (core_ras_inject_uncor(dv->dev, host, e, (uint32_t)n, &diag) != CXLDCD_RC_SUCCESS) {
