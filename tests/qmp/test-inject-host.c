@@ -264,11 +264,102 @@ static void test_qemu_aer_injection_reaches_the_host_agent(void **state)
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 }
 
+static json_t *ras_of(struct qmp_client *c, int host)
+{
+	json_t *q = expect_ok(qmp_client_cmdf(c, TMO, "{\"execute\": \"query-cxl-ras\", "
+					      "\"arguments\": {\"path\": \"cxl-pmem0\", \"host-id\": %d}}",
+					      host));
+	json_t *h = json_incref(json_array_get(ret_of(q), 0));
+
+	json_decref(q);
+	return h;
+}
+
+static json_int_t reg(json_t *h, const char *name)
+{
+	return json_integer_value(json_object_get(h, name));
+}
+
+/*
+ * --state: the RAS registers are volatile across a restart (the device's
+ * power cycle), so a restarted daemon shows the reset values; across the
+ * host's reconnect (a link reset) they stay, and the host is told again.
+ */
+static void test_ras_registers_start_over_after_a_restart(void **state)
+{
+	const char *argv[] = {
+		"-object", "memory-backend-ram,id=mem0,size=256M,share=on",
+		"-device", "cxl-type3,id=cxl-pmem0,volatile-dc-memdev=mem0,num-dc-regions=1,num-hosts=2",
+		"--host-socket", NULL, "--state", NULL, NULL
+	};
+	struct ras_log log = { 0 };
+	struct cxldcd_host_cfg cfg = { .host_id = 1, .no_ras = true };
+	struct cxldcd_host *h = NULL;
+	struct dproc p;
+	struct qmp_client *c;
+	json_t *r;
+	int rc = -1;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	argv[5] = p.host;
+	argv[7] = p.state;
+	assert_int_equal(dproc_start(&p, argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(&p));
+	cfg.socket_path = p.host;
+	for (int i = 0; i < 200 && rc; i++) {
+		rc = cxldcd_host_new(&cfg, &h);
+		if (rc)
+			poll(NULL, 0, 25);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(cxldcd_host_wait_ready(h, TMO), 0);
+	assert_int_equal(cxldcd_host_ras_write(h, 0x04, 0), 0);
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\", \"arguments\": {"
+			  "\"path\": \"cxl-pmem0\", \"errors\": [{\"type\": \"internal\", \"header\": [5]}]}}",
+			  TMO));
+	cxldcd_host_free(h);
+	/* the host reconnects (link reset): still there, and told again */
+	cfg = (struct cxldcd_host_cfg){ .host_id = 1, .socket_path = p.host, .event_fn = on_ras,
+					.event_opaque = &log };
+	assert_int_equal(cxldcd_host_new(&cfg, &h), 0);
+	assert_int_equal(cxldcd_host_wait_ready(h, TMO), 0);
+	run_until(h, &log.unc, 1);
+	assert_int_equal(log.last_unc.status, 1u << 14);
+	assert_int_equal(log.last_unc.header_log[0], 5);
+	cxldcd_host_free(h);
+	/* host 1 cleared it; its mask stays 0 until the restart */
+	r = ras_of(c, 1);
+	assert_int_equal(reg(r, "uncorrectable-status"), 0);    /* the agent cleared it */
+	assert_int_equal(reg(r, "uncorrectable-mask"), 0);
+	json_decref(r);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	/* restart from --state: reset values */
+	assert_int_equal(dproc_start(&p, argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("daemon did not restart: %s", dproc_log(&p));
+	r = ras_of(c, 1);
+	assert_int_equal(reg(r, "uncorrectable-mask"), 0x1cfff);
+	assert_int_equal(reg(r, "correctable-mask"), 0x7f);
+	assert_int_equal(reg(r, "capability-control"), 0x200);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(r, "header-log"), 0)), 0);
+	json_decref(r);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_read_of_poisoned_line_fails),
 		cmocka_unit_test(test_qemu_aer_injection_reaches_the_host_agent),
+		cmocka_unit_test(test_ras_registers_start_over_after_a_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, dproc_reap_all);
