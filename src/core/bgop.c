@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bgop.c - background operations of a host's mailbox (CXL r3.2 §8.2.10.1:
- * one at a time per CCI; status 0002h, abort 0005h): Scan Media (4304h),
- * whose results (4305h) are the poison the host can access in the scanned
- * range, and Sanitize (4400h), which erases at once and then "runs".
+ * bgop.c - background operations of a CCI (CXL r3.2 §8.2.10.1: one at a
+ * time per CCI; status 0002h, abort 0005h): Scan Media (4304h), whose
+ * results (4305h) are the poison the caller can access in the scanned range,
+ * Sanitize (4400h) and Media Operations (4402h), which erase at once and then
+ * "run".  Each host's mailbox has a slot, and the Type 3 device's MCTP-based
+ * CCI (owner CORE_OWNER_FM) one more, after the hosts'.
  *
  * Progress is a function of model time only (core_dev_set_time): an
  * operation started at t0 lasting d is p% done at t0 + d*p/100 and complete
@@ -16,15 +18,27 @@
 
 void bgop_fini(struct cxldcd_dev *dev)
 {
-	for (uint16_t h = 0; dev->bg && h < dev->cfg.nr_hosts; h++)
-		core_free(dev, dev->bg[h]);
+	for (uint32_t i = 0; dev->bg && i < BG_SLOTS(dev); i++)
+		core_free(dev, dev->bg[i]);
 	core_free(dev, dev->bg);
 	dev->bg = NULL;
 }
 
-static const struct bgop *get(const struct cxldcd_dev *dev, uint16_t host)
+/* owner: a host or CORE_OWNER_FM. */
+static bool owner_ok(const struct cxldcd_dev *dev, uint16_t owner)
 {
-	return dev->bg && core_host_ok(dev, host) ? dev->bg[host] : NULL;
+	return owner == CORE_OWNER_FM || core_host_ok(dev, owner);
+}
+
+/* The slot of owner's CCI: the host's index, or the last one for CORE_OWNER_FM. */
+static uint32_t slot_of(const struct cxldcd_dev *dev, uint16_t owner)
+{
+	return owner == CORE_OWNER_FM ? dev->cfg.nr_hosts : owner;
+}
+
+static const struct bgop *get(const struct cxldcd_dev *dev, uint16_t owner)
+{
+	return dev->bg && owner_ok(dev, owner) ? dev->bg[slot_of(dev, owner)] : NULL;
 }
 
 static bool running(const struct cxldcd_dev *dev, const struct bgop *b)
@@ -37,9 +51,9 @@ uint64_t core_scan_media_estimate_ms(uint64_t len)
 	return (len + CORE_SCAN_BYTES_PER_MS - 1) / CORE_SCAN_BYTES_PER_MS;
 }
 
-void core_bg_status(const struct cxldcd_dev *dev, uint16_t host, struct core_bg_status *st)
+void core_bg_status(const struct cxldcd_dev *dev, uint16_t owner, struct core_bg_status *st)
 {
-	const struct bgop *b = get(dev, host);
+	const struct bgop *b = get(dev, owner);
 	uint64_t end;
 
 	*st = (struct core_bg_status){ 0 };
@@ -56,39 +70,40 @@ void core_bg_status(const struct cxldcd_dev *dev, uint16_t host, struct core_bg_
 				b->aborted ? CXLDCD_RC_ABORTED : CXLDCD_RC_SUCCESS;
 }
 
-bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t host)
+bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t owner)
 {
-	return running(dev, get(dev, host));
+	return running(dev, get(dev, owner));
 }
 
-/* A host's bgop, made on first use; NULL: out of memory. */
-static struct bgop *slot(struct cxldcd_dev *dev, uint16_t host)
+/* owner's bgop, made on first use; NULL: out of memory. */
+static struct bgop *slot(struct cxldcd_dev *dev, uint16_t owner)
 {
+	uint32_t i = slot_of(dev, owner);
 	bool fresh = !dev->bg;
 
 	if (fresh)
-		dev->bg = core_zalloc(dev, sizeof(*dev->bg) * dev->cfg.nr_hosts);
-	if (dev->bg && !dev->bg[host])
-		dev->bg[host] = core_zalloc(dev, sizeof(*dev->bg[host]));
-	if (fresh && dev->bg && !dev->bg[host]) {   /* leave no trace (snapshots) */
+		dev->bg = core_zalloc(dev, sizeof(*dev->bg) * BG_SLOTS(dev));
+	if (dev->bg && !dev->bg[i])
+		dev->bg[i] = core_zalloc(dev, sizeof(*dev->bg[i]));
+	if (fresh && dev->bg && !dev->bg[i]) {      /* leave no trace (snapshots) */
 		core_free(dev, dev->bg);
 		dev->bg = NULL;
 	}
-	return dev->bg ? dev->bg[host] : NULL;
+	return dev->bg ? dev->bg[i] : NULL;
 }
 
 struct erase {
 	struct cxldcd_dev *dev;
-	uint16_t host;
+	uint16_t host;              /* whose binding the zeros go through */
 	uint64_t bytes;
 };
 
-static bool erase_piece(void *opaque, uint64_t dpa, uint64_t len)
+/* Zero a piece of e->host's capacity through its binding (media_sanitized). */
+static bool zero_piece(void *opaque, uint64_t dpa, uint64_t len)
 {
 	struct erase *e = opaque;
 	struct cxldcd_dev *dev = e->dev;
 
-	core_poison_forget(dev, dpa, len);
 	for (uint32_t i = 0; i < dev->nr_obs; i++)
 		if (dev->obs[i].ops->media_sanitized)
 			dev->obs[i].ops->media_sanitized(dev->obs[i].opaque, e->host, dpa, len);
@@ -96,55 +111,124 @@ static bool erase_piece(void *opaque, uint64_t dpa, uint64_t len)
 	return true;
 }
 
-static enum cxldcd_rc erase(struct cxldcd_dev *dev, uint16_t host, bool background,
+static bool erase_piece(void *opaque, uint64_t dpa, uint64_t len)
+{
+	struct erase *e = opaque;
+
+	core_poison_forget(e->dev, dpa, len);
+	return zero_piece(opaque, dpa, len);
+}
+
+/*
+ * Erase what owner reaches of [dpa, dpa+len): its poison is dropped and its
+ * data zeroed through the holder's binding.  A host erases its own pieces;
+ * CORE_OWNER_FM (the device's MCTP-based CCI: the whole device) drops all
+ * poison in the range and zeroes every host's pieces.  Return: bytes zeroed.
+ */
+static uint64_t erase_range(struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa, uint64_t len)
+{
+	struct erase e = { .dev = dev, .host = owner };
+
+	if (owner != CORE_OWNER_FM) {
+		core_host_pieces(dev, owner, dpa, len, erase_piece, &e);
+		return e.bytes;
+	}
+	core_poison_forget(dev, dpa, len);
+	for (e.host = 0; e.host < dev->cfg.nr_hosts; e.host++)
+		core_host_pieces(dev, e.host, dpa, len, zero_piece, &e);
+	return e.bytes;
+}
+
+/* b reports opcode as running from now for the time bytes take (at least 1 ms). */
+static void run_for(const struct cxldcd_dev *dev, struct bgop *b, uint16_t opcode, uint64_t bytes)
+{
+	*b = (struct bgop){ .opcode = opcode, .start_ns = dev->now };
+	b->dur_ns = core_scan_media_estimate_ms(bytes) * 1000000u;
+	if (!b->dur_ns)
+		b->dur_ns = 1000000u;
+}
+
+static enum cxldcd_rc erase(struct cxldcd_dev *dev, uint16_t owner, bool background,
 			    struct cxldcd_diag *diag)
 {
-	struct erase e = { .dev = dev, .host = host };
 	struct bgop *b;
+	uint64_t bytes;
 
-	if (!core_host_ok(dev, host))
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u unknown", host);
-	if (core_bg_busy(dev, host))
+	if (!owner_ok(dev, owner))
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u unknown", owner);
+	if (core_bg_busy(dev, owner))
 		return core_diag(diag, CXLDCD_RC_BUSY, -1, "a background operation is running");
-	b = background ? slot(dev, host) : NULL;
+	b = background ? slot(dev, owner) : NULL;
 	if (background && !b)
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
-	core_host_pieces(dev, host, 0, UINT64_MAX, erase_piece, &e);
-	if (b) {
-		*b = (struct bgop){ .opcode = CXLDCD_OP_SANITIZE, .start_ns = dev->now };
-		b->dur_ns = core_scan_media_estimate_ms(e.bytes) * 1000000u;
-		if (!b->dur_ns)
-			b->dur_ns = 1000000u;
-	}
+	bytes = erase_range(dev, owner, 0, UINT64_MAX);
+	if (b)
+		run_for(dev, b, CXLDCD_OP_SANITIZE, bytes);
 	return CXLDCD_RC_SUCCESS;
 }
 
-enum cxldcd_rc core_sanitize_start(struct cxldcd_dev *dev, uint16_t host, struct cxldcd_diag *diag)
+enum cxldcd_rc core_sanitize_start(struct cxldcd_dev *dev, uint16_t owner, struct cxldcd_diag *diag)
 {
-	return erase(dev, host, true, diag);
+	return erase(dev, owner, true, diag);
 }
 
-enum cxldcd_rc core_secure_erase(struct cxldcd_dev *dev, uint16_t host, struct cxldcd_diag *diag)
+enum cxldcd_rc core_secure_erase(struct cxldcd_dev *dev, uint16_t owner, struct cxldcd_diag *diag)
 {
-	return erase(dev, host, false, diag);
+	return erase(dev, owner, false, diag);
 }
 
-enum cxldcd_rc core_scan_media_start(struct cxldcd_dev *dev, uint16_t host, uint64_t dpa,
+enum cxldcd_rc core_media_op(struct cxldcd_dev *dev, uint16_t owner, const struct cxldcd_range *rg,
+			     uint32_t n, bool *started, struct cxldcd_diag *diag)
+{
+	struct bgop *b;
+	uint64_t bytes = 0, end;
+
+	*started = false;
+	if (!owner_ok(dev, owner))
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u unknown", owner);
+	for (uint32_t i = 0; i < n; i++) {
+		if (!rg[i].len || rg[i].dpa % CORE_MEDIA_OP_GRAN || rg[i].len % CORE_MEDIA_OP_GRAN)
+			return core_diag(diag, CXLDCD_RC_INVALID_INPUT, (int32_t)i,
+					 "range %u dpa=0x%llx len=0x%llx not a multiple of %u bytes",
+					 i, (unsigned long long)rg[i].dpa,
+					 (unsigned long long)rg[i].len, CORE_MEDIA_OP_GRAN);
+		if (__builtin_add_overflow(rg[i].dpa, rg[i].len, &end) ||
+		    !core_host_can_access(dev, owner, rg[i].dpa, rg[i].len))
+			return core_diag(diag, CXLDCD_RC_INVALID_INPUT, (int32_t)i,
+					 "range %u dpa=0x%llx len=0x%llx not accessible to the caller",
+					 i, (unsigned long long)rg[i].dpa,
+					 (unsigned long long)rg[i].len);
+	}
+	if (!n)
+		return CXLDCD_RC_SUCCESS;
+	if (core_bg_busy(dev, owner))
+		return core_diag(diag, CXLDCD_RC_BUSY, -1, "a background operation is running");
+	b = slot(dev, owner);
+	if (!b)
+		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	for (uint32_t i = 0; i < n; i++)
+		bytes += erase_range(dev, owner, rg[i].dpa, rg[i].len);
+	run_for(dev, b, CXLDCD_OP_MEDIA_OPERATIONS, bytes);
+	*started = true;
+	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc core_scan_media_start(struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa,
 				     uint64_t len, struct cxldcd_diag *diag)
 {
 	struct bgop *b;
 	uint64_t end;
 
-	if (!core_host_ok(dev, host))
-		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u unknown", host);
-	if (core_bg_busy(dev, host))
+	if (!owner_ok(dev, owner))
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u unknown", owner);
+	if (core_bg_busy(dev, owner))
 		return core_diag(diag, CXLDCD_RC_BUSY, -1, "a background operation is running");
 	if (!len || __builtin_add_overflow(dpa, len, &end) ||
-	    !core_host_can_access(dev, host, dpa, len))
+	    !core_host_can_access(dev, owner, dpa, len))
 		return core_diag(diag, CXLDCD_RC_INVALID_PA, -1,
-				 "dpa=0x%llx len=0x%llx not accessible to host=%u",
-				 (unsigned long long)dpa, (unsigned long long)len, host);
-	b = slot(dev, host);
+				 "dpa=0x%llx len=0x%llx not accessible to the caller",
+				 (unsigned long long)dpa, (unsigned long long)len);
+	b = slot(dev, owner);
 	if (!b)
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	b->opcode = CXLDCD_OP_SCAN_MEDIA;
@@ -153,27 +237,28 @@ enum cxldcd_rc core_scan_media_start(struct cxldcd_dev *dev, uint16_t host, uint
 	b->aborted = false;
 	b->dpa = dpa;
 	b->len = len;
-	b->n = core_poison_list(dev, host, dpa, len, b->rec, CORE_POISON_MAX, &b->more);
+	b->n = core_poison_list(dev, owner, dpa, len, b->rec, CORE_POISON_MAX, &b->more);
 	return CXLDCD_RC_SUCCESS;
 }
 
-enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t host)
+/* Sanitize and Media Operations do not list Abort in their Command Effects. */
+enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t owner)
 {
-	struct bgop *b = dev->bg && core_host_ok(dev, host) ? dev->bg[host] : NULL;
+	struct bgop *b = dev->bg && owner_ok(dev, owner) ? dev->bg[slot_of(dev, owner)] : NULL;
 
 	if (!running(dev, b))
 		return CXLDCD_RC_SUCCESS;   /* nothing to abort */
-	if (b->opcode == CXLDCD_OP_SANITIZE)
+	if (b->opcode == CXLDCD_OP_SANITIZE || b->opcode == CXLDCD_OP_MEDIA_OPERATIONS)
 		return CXLDCD_RC_REQUEST_ABORT_NOT_SUPPORTED;
 	b->aborted = true;
 	b->abort_ns = dev->now;
 	return CXLDCD_RC_SUCCESS;
 }
 
-enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t host,
+enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t owner,
 				       struct core_scan_results *out)
 {
-	const struct bgop *b = get(dev, host);
+	const struct bgop *b = get(dev, owner);
 	uint64_t done;
 
 	if (!b || b->opcode != CXLDCD_OP_SCAN_MEDIA)

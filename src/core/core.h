@@ -205,7 +205,7 @@ struct core_observer {
 	void (*log_nonempty)(void *opaque, uint16_t owner, uint8_t log);
 	/* Region block size / sanitize flag changed. */
 	void (*region_configured)(void *opaque, uint8_t region);
-	/* Sanitize (4400h) / Secure Erase (4401h) by host: zero this range of its capacity. */
+	/* Sanitize, Secure Erase, Media Operations (4400h-4402h): zero this range of host's capacity. */
 	void (*media_sanitized)(void *opaque, uint16_t host, uint64_t dpa, uint64_t len);
 	/*
 	 * The host's RAS registers report an error (ras.c): the PCIe AER
@@ -496,15 +496,20 @@ uint32_t core_poison_list(const struct cxldcd_dev *dev, uint16_t owner, uint64_t
 /* Some poison overlaps [dpa, dpa+len) (slow-path reads). */
 bool core_poison_test(const struct cxldcd_dev *dev, uint64_t dpa, uint64_t len);
 uint32_t core_poison_count(const struct cxldcd_dev *dev);
-/* host can access every byte of [dpa, dpa+len): static capacity or its accepted extents. */
+/*
+ * host can access every byte of [dpa, dpa+len): static capacity or its
+ * accepted extents; CORE_OWNER_FM: DPA the device decodes.  False when len is 0.
+ */
 bool core_host_can_access(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa, uint64_t len);
 /* Drop poison in [dpa, dpa+len): the range was sanitized. */
 void core_poison_forget(struct cxldcd_dev *dev, uint64_t dpa, uint64_t len);
 
 /*
- * Background operations of a host's mailbox (0002h/0005h) and Scan Media
- * (4303h-4305h).  Progress follows model time; Scan Media runs at
- * CORE_SCAN_BYTES_PER_MS and its results are the host's poison in the range.
+ * Background operations (0002h/0005h) and Scan Media (4303h-4305h) of a CCI:
+ * host (its mailbox) or CORE_OWNER_FM (the Type 3 device's MCTP-based CCI,
+ * which reaches the whole device).  One at a time per CCI.  Progress follows
+ * model time; Scan Media runs at CORE_SCAN_BYTES_PER_MS and its results are
+ * the caller's poison in the range.
  */
 #define CORE_SCAN_BYTES_PER_MS (64ull << 20)
 
@@ -516,18 +521,37 @@ struct core_bg_status {
 };
 void core_bg_status(const struct cxldcd_dev *dev, uint16_t host, struct core_bg_status *st);
 bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t host);
-/* Abort the running operation (Success also when none runs; Sanitize: Request Abort Not Supported). */
+/*
+ * Abort the running operation (Success also when none runs; Sanitize and
+ * Media Operations: Request Abort Not Supported).
+ */
 enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t host);
 
 /*
  * Sanitize (4400h, background) and Secure Erase (4401h, immediate) from
  * host: all capacity the host can access loses its data (media_sanitized
  * per piece) and its poison, at once; Sanitize then runs for a time
- * proportional to that capacity and cannot be aborted.  Busy while a
- * background operation runs.
+ * proportional to that capacity and cannot be aborted.  From CORE_OWNER_FM
+ * (the MCTP CCI): the whole device, every host's capacity zeroed through
+ * its binding and all poison dropped.  Busy while a background operation
+ * runs on that CCI.
  */
 enum cxldcd_rc core_sanitize_start(struct cxldcd_dev *dev, uint16_t host, struct cxldcd_diag *diag);
 enum cxldcd_rc core_secure_erase(struct cxldcd_dev *dev, uint16_t host, struct cxldcd_diag *diag);
+
+/*
+ * Media Operations (4402h) Sanitize and Zero on n DPA ranges.  Each range
+ * must be non-empty, a multiple of CORE_MEDIA_OP_GRAN in start and length,
+ * and inside what owner can access (core_host_can_access()); else Invalid
+ * Input (diag index = the range), nothing done.  n == 0: Success, nothing
+ * runs.  Otherwise Busy while a background operation runs on owner's CCI;
+ * else the ranges lose their data (media_sanitized) and poison at once and
+ * a background operation (opcode 4402h, not abortable) reports progress for
+ * a time proportional to their bytes: *started.
+ */
+#define CORE_MEDIA_OP_GRAN 64u
+enum cxldcd_rc core_media_op(struct cxldcd_dev *dev, uint16_t owner, const struct cxldcd_range *rg,
+			     uint32_t n, bool *started, struct cxldcd_diag *diag);
 
 uint64_t core_scan_media_estimate_ms(uint64_t len);
 /* Busy while an operation runs; Invalid Physical Address outside the host's capacity. */

@@ -4,13 +4,14 @@
  * bytes for core_snapshot(), and back.  Little-endian:
  *
  *   u8  present: bit 0 poison list, bit 1 memdev state, bit 2 background ops,
- *            bit 3 features
+ *            bit 3 features, bit 4 a background op of the MCTP CCI (only with bit 2)
  *   poison:  u32 n, n x { u64 dpa, u64 len, u8 source }
  *   memdev:  u8 ts_set, u64 ts_value, u64 ts_at, u8 enabled, u8 life_used_crit,
  *            u8 life_used_warn, 6 x u16 (over/under crit, over/under warn,
  *            corrected volatile/persistent warn), u8 has_lsa, lsa_size bytes
  *   bg:      per host: u8 present; { u16 opcode, u64 start, u64 dur, u8 aborted,
  *            u64 abort_ns, u64 dpa, u64 len, u8 more, u32 n, n x poison record }
+ *   mctp bg: (bit 4) the MCTP CCI's { ... } as a host's, without the present byte
  *   features: u8 set, then (set) current and saved values, each
  *            { u8 scrub cycle, u8 scrub enabled, u8 ecs log entry type,
  *              CORE_ECS_FRUS x { u8 threshold, u8 count codewords } };
@@ -86,9 +87,23 @@ static void put_features(struct out *o, const struct feat_state *s)
 		put(o, s->xfer_buf[i], 1);
 }
 
+static void put_bgop(struct out *o, const struct bgop *b)
+{
+	put(o, b->opcode, 2);
+	put(o, b->start_ns, 8);
+	put(o, b->dur_ns, 8);
+	put(o, b->aborted, 1);
+	put(o, b->abort_ns, 8);
+	put(o, b->dpa, 8);
+	put(o, b->len, 8);
+	put(o, b->more, 1);
+	put_poison(o, b->rec, b->n);
+}
+
 int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 {
 	const struct memdev_state *m = dev->memdev;
+	const struct bgop *mctp = dev->bg ? dev->bg[dev->cfg.nr_hosts] : NULL;
 	struct out o = { 0 };
 	bool feat = dev->feat.set || dev->feat.xfer;
 
@@ -96,7 +111,8 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	*len = 0;
 	if (!dev->poison && !m && !dev->bg && !feat)
 		return 0;
-	put(&o, (dev->poison ? 1u : 0u) | (m ? 2u : 0u) | (dev->bg ? 4u : 0u) | (feat ? 8u : 0u),
+	put(&o, (dev->poison ? 1u : 0u) | (m ? 2u : 0u) | (dev->bg ? 4u : 0u) | (feat ? 8u : 0u) |
+			(mctp ? 16u : 0u),
 	    1);
 	if (dev->poison)
 		put_poison(&o, dev->poison->e, dev->poison->n);
@@ -123,18 +139,11 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 		const struct bgop *b = dev->bg[h];
 
 		put(&o, b != NULL, 1);
-		if (!b)
-			continue;
-		put(&o, b->opcode, 2);
-		put(&o, b->start_ns, 8);
-		put(&o, b->dur_ns, 8);
-		put(&o, b->aborted, 1);
-		put(&o, b->abort_ns, 8);
-		put(&o, b->dpa, 8);
-		put(&o, b->len, 8);
-		put(&o, b->more, 1);
-		put_poison(&o, b->rec, b->n);
+		if (b)
+			put_bgop(&o, b);
 	}
+	if (mctp)
+		put_bgop(&o, mctp);
 	if (feat)
 		put_features(&o, &dev->feat);
 	if (o.oom) {
@@ -237,6 +246,26 @@ static void get_features(struct in *r, struct feat_state *s)
 		s->xfer_buf[i] = (uint8_t)get(r, 1);
 }
 
+/* One background operation into a new *slot (bad: r->bad set). */
+static void get_bgop(struct cxldcd_dev *dev, struct in *r, struct bgop **slot)
+{
+	struct bgop *b = *slot = zalloc_or_bad(dev, r, sizeof(*b));
+
+	if (!b)
+		return;
+	b->opcode = (uint16_t)get(r, 2);
+	b->start_ns = get(r, 8);
+	b->dur_ns = get(r, 8);
+	b->aborted = get(r, 1);
+	b->abort_ns = get(r, 8);
+	b->dpa = get(r, 8);
+	b->len = get(r, 8);
+	b->more = get(r, 1);
+	b->n = get_poison(r, b->rec);
+	if (!b->dur_ns)
+		r->bad = true;
+}
+
 int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
 {
 	struct in r = { .p = p, .len = len };
@@ -273,29 +302,14 @@ int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
 		}
 	}
 	if (present & 4u) {
-		dev->bg = zalloc_or_bad(dev, &r, sizeof(*dev->bg) * dev->cfg.nr_hosts);
-		for (uint16_t h = 0; dev->bg && h < dev->cfg.nr_hosts && !r.bad; h++) {
-			struct bgop *b;
-
-			if (!get(&r, 1))
-				continue;
-			b = dev->bg[h] = zalloc_or_bad(dev, &r, sizeof(*b));
-			if (!b)
-				break;
-			b->opcode = (uint16_t)get(&r, 2);
-			b->start_ns = get(&r, 8);
-			b->dur_ns = get(&r, 8);
-			b->aborted = get(&r, 1);
-			b->abort_ns = get(&r, 8);
-			b->dpa = get(&r, 8);
-			b->len = get(&r, 8);
-			b->more = get(&r, 1);
-			b->n = get_poison(&r, b->rec);
-			if (!b->dur_ns)
-				r.bad = true;
-		}
+		dev->bg = zalloc_or_bad(dev, &r, sizeof(*dev->bg) * BG_SLOTS(dev));
+		for (uint16_t h = 0; dev->bg && h < dev->cfg.nr_hosts && !r.bad; h++)
+			if (get(&r, 1))
+				get_bgop(dev, &r, &dev->bg[h]);
+		if (dev->bg && (present & 16u))
+			get_bgop(dev, &r, &dev->bg[dev->cfg.nr_hosts]);
 	}
 	if (present & 8u)
 		get_features(&r, &dev->feat);
-	return r.bad || r.off != r.len || (present & ~15u) ? -EINVAL : 0;
+	return r.bad || r.off != r.len || (present & ~31u) || (present & 20u) == 16u ? -EINVAL : 0;
 }

@@ -162,7 +162,7 @@ struct cxldcd_dev {
 	uint32_t rel_head, rel_count;
 	struct poison_list *poison;  /* poison.c; NULL until the first injection */
 	struct memdev_state *memdev; /* memdev.c; NULL until first set */
-	struct bgop **bg;            /* bgop.c: [nr_hosts], NULL until the first operation */
+	struct bgop **bg;            /* bgop.c: [BG_SLOTS], NULL until the first operation */
 	struct feat_state feat;      /* features.c */
 	struct ras **ras;            /* ras.c: [nr_hosts], NULL until first written */
 };
@@ -215,6 +215,9 @@ enum cxldcd_rc feat_validate(enum core_feature f, const struct core_features *v,
 			     struct cxldcd_diag *diag);
 /* The feature values are valid and the transfer state fits its buffer (check.c). */
 bool feat_consistent(const struct cxldcd_dev *dev);
+
+/* Background-operation slots: one per host's mailbox, then the MCTP CCI's (CORE_OWNER_FM). */
+#define BG_SLOTS(dev) ((uint32_t)(dev)->cfg.nr_hosts + 1u)
 
 struct bgop {
 	uint16_t opcode;            /* 0: none ever started */

@@ -88,7 +88,8 @@ static bool accessible(const struct cxldcd_dev *dev, uint16_t owner, uint64_t dp
 
 bool core_host_can_access(const struct cxldcd_dev *dev, uint16_t host, uint64_t dpa, uint64_t len)
 {
-	return core_host_ok(dev, host) && len && accessible(dev, host, dpa, len);
+	return (host == CORE_OWNER_FM || core_host_ok(dev, host)) && len &&
+	       accessible(dev, host, dpa, len);
 }
 
 static enum cxldcd_rc check_range(const struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa,
