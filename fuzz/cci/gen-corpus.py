@@ -83,6 +83,11 @@ dispatch = {
     'sanitize': step(H1, 0x4301, struct.pack('<Q', 0x2000))
                 + step(H1, 0x4400) + step(H1, 0x0002) + step(H1, 0x0005)
                 + step(H1, 0x4401, flags=0x08) + step(H1, 0x4300, struct.pack('<QQ', 0, 0x1000000)),
+    'media-ops': step(H0, 0x4402, struct.pack('<BB2xIHH', 0, 0, 0, 0, 8))
+                 + step(H0, 0x4301, struct.pack('<Q', 0x3000))
+                 + step(H0, 0x4402, struct.pack('<BB2xIQQ', 1, 1, 1, 0x3000, 0x1000))
+                 + step(H0, 0x0002) + step(H0, 0x0005)
+                 + step(H0, 0x4402, struct.pack('<BB2xIQQ', 1, 0, 1, 0x2000, 0x40), flags=0x08),
     'dc-config': step(H0, 0x4800, bytes([8, 0])),
     'dc-extents': step(H0, 0x4801, struct.pack('<II', 16, 0)),
     'dcd-info': step(FM, 0x5600),

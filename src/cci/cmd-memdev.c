@@ -5,6 +5,7 @@
  * host identity for poison or labels, and answers Unsupported Mailbox or
  * CCI (15h) as for 48xxh.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cci/cmd.h"
@@ -270,4 +271,76 @@ enum cxldcd_rc cci_cmd_sanitize(struct cci_call *c)
 enum cxldcd_rc cci_cmd_secure_erase(struct cci_call *c)
 {
 	return core_secure_erase(c->dev, c->owner, NULL);
+}
+
+/*
+ * Media Operations (4402h).  Discovery lists what runs here, Discovery
+ * itself excepted (as the spec says; COMPAT: QEMU lists it too).  Sanitize
+ * and Zero both zero the ranges and drop their poison, as Sanitize does, and
+ * run in the background.  An unknown Class/Subclass is Invalid Input, as the
+ * spec says (COMPAT: QEMU answers Unsupported).
+ */
+static const struct cci_media_op_entry media_ops[] = {
+	{ CCI_MEDIA_OP_CLASS_SANITIZE, CCI_MEDIA_OP_SANITIZE_SANITIZE },
+	{ CCI_MEDIA_OP_CLASS_SANITIZE, CCI_MEDIA_OP_SANITIZE_ZERO },
+};
+#define NR_MEDIA_OPS ((uint32_t)(sizeof(media_ops) / sizeof(media_ops[0])))
+
+/* DPA Range Count other than 0, or Start Index past the list: Invalid Input. */
+static enum cxldcd_rc media_op_discovery(struct cci_call *c, const struct cci_media_op_in *in)
+{
+	struct cci_media_op_discovery a;
+	uint32_t n;
+	int err = cci_dec_media_op_discovery_args(in->args, in->args_len, &a);
+
+	if (in->nr_ranges)
+		return CXLDCD_RC_INVALID_INPUT;
+	if (err)
+		return cci_dec_rc(err);
+	if (a.start_index > NR_MEDIA_OPS)
+		return CXLDCD_RC_INVALID_INPUT;
+	n = min_u32(a.nr_ops, NR_MEDIA_OPS - a.start_index);
+	n = min_u32(n, cci_fit(c->out, CCI_MEDIA_OP_DISCOVERY_HDR, CCI_MEDIA_OP_ENTRY_SIZE));
+	cci_enc_media_op_discovery_hdr(c->out, CORE_MEDIA_OP_GRAN, NR_MEDIA_OPS, (uint16_t)n);
+	for (uint32_t i = 0; i < n; i++)
+		cci_enc_media_op_entry(c->out, &media_ops[a.start_index + i]);
+	return CXLDCD_RC_SUCCESS;
+}
+
+/* Sanitize / Zero: no operation-specific arguments, so the list ends the payload. */
+static enum cxldcd_rc media_op_erase(struct cci_call *c, const struct cci_media_op_in *in)
+{
+	struct cxldcd_range *r = NULL;
+	enum cxldcd_rc rc;
+	bool started;
+
+	if (in->args_len)
+		return CXLDCD_RC_INVALID_PAYLOAD_LENGTH;
+	if (in->nr_ranges) {
+		r = calloc(in->nr_ranges, sizeof(*r));  /* bounded: the list was received */
+		if (!r)
+			return CXLDCD_RC_INTERNAL_ERROR;
+		for (uint32_t i = 0; i < in->nr_ranges; i++)
+			cci_dec_media_op_range(in->ranges, i, &r[i]);
+	}
+	rc = core_media_op(c->dev, c->owner, r, in->nr_ranges, &started, &c->ctx->diag);
+	free(r);
+	return rc == CXLDCD_RC_SUCCESS && started ? CXLDCD_RC_BG_STARTED : rc;
+}
+
+enum cxldcd_rc cci_cmd_media_operations(struct cci_call *c)
+{
+	struct cci_media_op_in in;
+	int err = cci_dec_media_op_in(c->in, c->in_len, &in);
+
+	if (err)
+		return cci_dec_rc(err);
+	if (in.op_class == CCI_MEDIA_OP_CLASS_GENERAL &&
+	    in.subclass == CCI_MEDIA_OP_GENERAL_DISCOVERY)
+		return media_op_discovery(c, &in);
+	if (in.op_class == CCI_MEDIA_OP_CLASS_SANITIZE &&
+	    (in.subclass == CCI_MEDIA_OP_SANITIZE_SANITIZE ||
+	     in.subclass == CCI_MEDIA_OP_SANITIZE_ZERO))
+		return media_op_erase(c, &in);
+	return CXLDCD_RC_INVALID_INPUT;
 }

@@ -699,3 +699,107 @@ int cci_dec_set_feature_in(const uint8_t *p, size_t len, struct cci_set_feature_
 	in->data = wrd_ptr(&r, in->data_len);
 	return wrd_result(&r);
 }
+
+/*
+ * Media Operations input (CXL r3.2 §8.2.10.9.5.3; r3.1 Tables 8-147/8-148):
+ *
+ *   OFFSET SIZE     FIELD
+ *   0x00   1        Media Operation Class
+ *   0x01   1        Media Operation Subclass
+ *   0x02   2        Reserved
+ *   0x04   4        DPA Range Count (0: no list)
+ *   0x08   0x10 x N DPA Range List:
+ *                     0x00 8  Starting DPA (bits 5:0 reserved)
+ *                     0x08 8  Length (bytes)
+ *   ...    varies   Operation-specific arguments
+ */
+int cci_enc_media_op_in(struct wwr *w, uint8_t op_class, uint8_t subclass,
+			const struct cxldcd_range *rg, uint32_t n)
+{
+	wwr_u8(w, op_class);
+	wwr_u8(w, subclass);
+	wwr_zero(w, 2);
+	wwr_u32le(w, n);
+	for (uint32_t i = 0; i < n; i++) {
+		wwr_u64le(w, rg[i].dpa);
+		wwr_u64le(w, rg[i].len);
+	}
+	return wwr_result(w);
+}
+
+int cci_dec_media_op_in(const uint8_t *p, size_t len, struct cci_media_op_in *in)
+{
+	struct wrd r;
+	size_t need;
+
+	wrd_init(&r, p, len);
+	in->op_class = wrd_u8(&r);
+	in->subclass = wrd_u8(&r);
+	wrd_skip(&r, 2);
+	in->nr_ranges = wrd_u32le(&r);
+	if (r.bad ||
+	    size_muladd_overflow(CCI_MEDIA_OP_HDR, in->nr_ranges, CCI_MEDIA_OP_RANGE_SIZE, &need) ||
+	    need > len)
+		return -EMSGSIZE;
+	in->ranges = wrd_ptr(&r, need - CCI_MEDIA_OP_HDR);
+	in->args_len = len - need;
+	in->args = wrd_ptr(&r, in->args_len);
+	return r.bad ? -EMSGSIZE : 0;
+}
+
+void cci_dec_media_op_range(const uint8_t *list, uint32_t i, struct cxldcd_range *r)
+{
+	const uint8_t *e = list + (size_t)i * CCI_MEDIA_OP_RANGE_SIZE;
+
+	r->dpa = get_le64(e) & DPA_MASK;
+	r->len = get_le64(e + 8);
+}
+
+/*
+ * Discovery operation-specific arguments (r3.1 Table 8-150), 4 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   2    Start Index
+ *   0x02   2    Number of Supported Operations (most to return)
+ */
+int cci_enc_media_op_discovery_args(struct wwr *w, const struct cci_media_op_discovery *a)
+{
+	wwr_u16le(w, a->start_index);
+	wwr_u16le(w, a->nr_ops);
+	return wwr_result(w);
+}
+
+int cci_dec_media_op_discovery_args(const uint8_t *p, size_t len, struct cci_media_op_discovery *a)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	a->start_index = wrd_u16le(&r);
+	a->nr_ops = wrd_u16le(&r);
+	return wrd_result(&r);
+}
+
+/*
+ * Discovery output (r3.1 Tables 8-151/8-152):
+ *
+ *   OFFSET SIZE    FIELD
+ *   0x00   8       DPA Range Granularity (bytes, power of 2, multiple of 40h)
+ *   0x08   2       Total Number of Supported Operations
+ *   0x0A   2       Number of Supported Operations (entries that follow)
+ *   0x0C   2 x N   Supported Operations List: { Class, Subclass }
+ */
+int cci_enc_media_op_discovery_hdr(struct wwr *w, uint64_t granularity, uint16_t total,
+				   uint16_t n)
+{
+	wwr_u64le(w, granularity);
+	wwr_u16le(w, total);
+	wwr_u16le(w, n);
+	return wwr_result(w);
+}
+
+int cci_enc_media_op_entry(struct wwr *w, const struct cci_media_op_entry *e)
+{
+	wwr_u8(w, e->op_class);
+	wwr_u8(w, e->subclass);
+	return wwr_result(w);
+}

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cci/codec.h"
+#include "cxldcd/types.h"
 
 #define CCI_FW_INFO_SIZE 0x50u
 #define CCI_FW_REV_SIZE 0x10u
@@ -253,5 +254,51 @@ int cci_enc_inject_poison_in(struct wwr *w, uint64_t dpa);
 int cci_dec_inject_poison_in(const uint8_t *p, size_t len, uint64_t *dpa);
 int cci_enc_clear_poison_in(struct wwr *w, const struct cci_clear_poison *in);
 int cci_dec_clear_poison_in(const uint8_t *p, size_t len, struct cci_clear_poison *in);
+
+/*
+ * Media Operations (4402h, CXL r3.2 §8.2.10.9.5.3): Class/Subclass, a DPA
+ * range list, then operation-specific arguments.  cxldcd serves General /
+ * Discovery and Sanitize / Sanitize and Zero.
+ */
+#define CCI_MEDIA_OP_HDR 8u
+#define CCI_MEDIA_OP_RANGE_SIZE 0x10u
+#define CCI_MEDIA_OP_DISCOVERY_ARGS 4u
+#define CCI_MEDIA_OP_DISCOVERY_HDR 0x0cu
+#define CCI_MEDIA_OP_ENTRY_SIZE 2u
+#define CCI_MEDIA_OP_CLASS_GENERAL 0x00u
+#define CCI_MEDIA_OP_GENERAL_DISCOVERY 0x00u
+#define CCI_MEDIA_OP_CLASS_SANITIZE 0x01u
+#define CCI_MEDIA_OP_SANITIZE_SANITIZE 0x00u
+#define CCI_MEDIA_OP_SANITIZE_ZERO 0x01u
+
+struct cci_media_op_in {
+	uint8_t op_class, subclass;
+	uint32_t nr_ranges;         /* DPA Range Count */
+	const uint8_t *ranges;      /* nr_ranges x CCI_MEDIA_OP_RANGE_SIZE, borrowed */
+	const uint8_t *args;        /* operation-specific arguments after the list, borrowed */
+	size_t args_len;
+};
+
+struct cci_media_op_discovery {  /* Discovery's operation-specific arguments */
+	uint16_t start_index;
+	uint16_t nr_ops;            /* Number of Supported Operations: at most this many */
+};
+
+struct cci_media_op_entry {
+	uint8_t op_class, subclass;
+};
+
+/* Header and list; the range list must fit in len (-EMSGSIZE), what follows is args. */
+int cci_enc_media_op_in(struct wwr *w, uint8_t op_class, uint8_t subclass,
+			const struct cxldcd_range *rg, uint32_t n);
+int cci_dec_media_op_in(const uint8_t *p, size_t len, struct cci_media_op_in *in);
+/* Range i of a list cci_dec_media_op_in() bounded; Starting DPA bits 5:0 are reserved. */
+void cci_dec_media_op_range(const uint8_t *list, uint32_t i, struct cxldcd_range *r);
+int cci_enc_media_op_discovery_args(struct wwr *w, const struct cci_media_op_discovery *a);
+int cci_dec_media_op_discovery_args(const uint8_t *p, size_t len, struct cci_media_op_discovery *a);
+/* Discovery output header; entries follow. */
+int cci_enc_media_op_discovery_hdr(struct wwr *w, uint64_t granularity, uint16_t total,
+				   uint16_t n);
+int cci_enc_media_op_entry(struct wwr *w, const struct cci_media_op_entry *e);
 
 #endif /* CXLDCD_CCI_MEMDEV_H */
