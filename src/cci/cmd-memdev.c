@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-memdev.c - handlers of the memory-device commands beyond Dynamic
- * Capacity (memdev.h), served on host mailboxes only: the FM CCI has no
- * host identity for poison or labels, and answers Unsupported Mailbox or
- * CCI (15h) as for 48xxh.
+ * Capacity (memdev.h), served on host mailboxes (owner: the host) and, where
+ * the spec allows them there, on the Type 3 MCTP CCI (owner CORE_OWNER_FM:
+ * the whole device).  The FM CCI has no host identity for poison or labels,
+ * and answers Unsupported Mailbox or CCI (15h) as for 48xxh.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -9,16 +9,19 @@
  * bits).  COMPAT: QEMU reports Immediate Data Change for 4802h/4803h; the
  * spec says Immediate Configuration Change, which we report.
  *
- * The memory-device commands (0002h/0005h, 02xxh, 03xxh, 41xxh-43xxh) are
- * served on host mailboxes only (cmd-memdev.c).  Scan Media's effects are
- * Background Operation and Abort supported; 0005h changes the running
- * operation's state (Immediate Configuration Change, so it is journaled).
+ * Scan Media's effects are Background Operation and Abort supported; 0005h
+ * changes the running operation's state (Immediate Configuration Change, so
+ * it is journaled).
  *
- * 48xxh is served only on host mailboxes: 4802h is prohibited on MCTP CCIs
- * (CXL r3.2 Table 8-141 notes, reference §2) and the FM CCI has no host
- * identity to answer for; the FM reads extents with 5603h instead.
  * CMD_MCTP marks what the Type 3 device's own MCTP-based CCI (CCI_MCTP,
- * message type 08h) serves: the generic commands and 4000h.
+ * message type 08h) serves: every command cxldcd implements that the "Type
+ * 3 MCTP" column of the spec's opcode tables does not prohibit (CXL r3.2
+ * Table 8-49 for generic commands; for memory-device commands r3.1 Table
+ * 8-126, whose rows r3.2 Table 8-141 keeps; docs/conformance.md, "Which CCI
+ * serves what").  Prohibited there, so 15h: 0102h/0103h (MCTP has
+ * 0104h/0105h instead), 4301h Inject Poison, 4402h Media Operations and
+ * 48xxh.  48xxh and the memory-device commands are not on the FM CCI, which
+ * has no host identity to answer for; the FM reads extents with 5603h.
  */
 #include <stdlib.h>
 
@@ -46,70 +49,74 @@
  * (docs/conformance.md, "Which CCI serves what"). */
 #define BOTH (CMD_MBOX | CMD_FM | CMD_MCTP)
 #define FMAPI (CMD_FM | CMD_FMAPI)
+/* Host mailboxes and the Type 3 MCTP CCI, not the FM CCI. */
+#define MEMDEV (CMD_MBOX | CMD_MCTP)
+/* Prohibited on the Type 3 MCTP CCI ("P" in its column): every other CCI. */
+#define NOT_MCTP (CMD_MBOX | CMD_FM)
 
 static const struct cci_cmd table[] = {
 	{ CXLDCD_OP_IDENTIFY, "Identify", cci_cmd_identify, 0, 0, 0, EFF_NONE, BOTH },
 	{ CXLDCD_OP_BG_OP_STATUS, "Background Operation Status", cci_cmd_bg_status, 0, 0, 0,
-	  EFF_NONE, CMD_MBOX },
+	  EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_RESPONSE_MSG_LIMIT, "Get Response Message Limit", cci_cmd_get_rsp_limit,
 	  0, 0, 0, EFF_NONE, BOTH },
 	{ CXLDCD_OP_SET_RESPONSE_MSG_LIMIT, "Set Response Message Limit", cci_cmd_set_rsp_limit,
 	  CCI_RSP_LIMIT_SIZE, CCI_RSP_LIMIT_SIZE, 0, EFF_ICC, BOTH },
 	{ CXLDCD_OP_BG_OP_ABORT, "Request Abort Background Operation", cci_cmd_bg_abort, 0, 0, 0,
-	  EFF_ICC, CMD_MBOX },
+	  EFF_ICC, MEMDEV },
 	{ CXLDCD_OP_GET_EVENT_RECORDS, "Get Event Records", cci_cmd_get_events, 1, 1, 0, EFF_NONE,
 	  BOTH },
 	{ CXLDCD_OP_CLEAR_EVENT_RECORDS, "Clear Event Records", cci_cmd_clear_events,
 	  CCI_CLEAR_EVENTS_HDR, CCI_VAR, 2, EFF_ILC, BOTH },
 	{ CXLDCD_OP_GET_EVENT_INTERRUPT_POLICY, "Get Event Interrupt Policy",
-	  cci_cmd_get_irq_policy, 0, 0, 0, EFF_NONE, BOTH },
+	  cci_cmd_get_irq_policy, 0, 0, 0, EFF_NONE, NOT_MCTP },
 	{ CXLDCD_OP_SET_EVENT_INTERRUPT_POLICY, "Set Event Interrupt Policy",
-	  cci_cmd_set_irq_policy, CCI_IRQ_POLICY_MIN, CCI_IRQ_POLICY_SIZE, 0, EFF_ICC, BOTH },
-	{ CXLDCD_OP_GET_FW_INFO, "Get FW Info", cci_cmd_get_fw_info, 0, 0, 0, EFF_NONE, CMD_MBOX },
+	  cci_cmd_set_irq_policy, CCI_IRQ_POLICY_MIN, CCI_IRQ_POLICY_SIZE, 0, EFF_ICC, NOT_MCTP },
+	{ CXLDCD_OP_GET_FW_INFO, "Get FW Info", cci_cmd_get_fw_info, 0, 0, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_TIMESTAMP, "Get Timestamp", cci_cmd_get_timestamp, 0, 0, 0, EFF_NONE,
-	  CMD_MBOX },
+	  MEMDEV },
 	{ CXLDCD_OP_SET_TIMESTAMP, "Set Timestamp", cci_cmd_set_timestamp, CCI_TIMESTAMP_SIZE,
-	  CCI_TIMESTAMP_SIZE, 0, EFF_IPC, CMD_MBOX },
+	  CCI_TIMESTAMP_SIZE, 0, EFF_IPC, MEMDEV },
 	{ CXLDCD_OP_GET_SUPPORTED_LOGS, "Get Supported Logs", cci_cmd_get_supported_logs, 0, 0, 0,
 	  EFF_NONE, BOTH },
 	{ CXLDCD_OP_GET_LOG, "Get Log", cci_cmd_get_log, CCI_GET_LOG_IN_SIZE, CCI_GET_LOG_IN_SIZE,
 	  0, EFF_NONE, BOTH },
 	{ CXLDCD_OP_GET_SUPPORTED_FEATURES, "Get Supported Features", cci_cmd_get_supp_features,
-	  CCI_GET_SUPP_FEATURES_IN_SIZE, CCI_GET_SUPP_FEATURES_IN_SIZE, 0, EFF_NONE, CMD_MBOX },
+	  CCI_GET_SUPP_FEATURES_IN_SIZE, CCI_GET_SUPP_FEATURES_IN_SIZE, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_FEATURE, "Get Feature", cci_cmd_get_feature, CCI_GET_FEATURE_IN_SIZE,
-	  CCI_GET_FEATURE_IN_SIZE, 0, EFF_NONE, CMD_MBOX },
+	  CCI_GET_FEATURE_IN_SIZE, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_SET_FEATURE, "Set Feature", cci_cmd_set_feature, CCI_SET_FEATURE_HDR, CCI_VAR, 1,
-	  EFF_ICC | EFF_IPC, CMD_MBOX },
+	  EFF_ICC | EFF_IPC, MEMDEV },
 	{ CXLDCD_OP_IDENTIFY_MEMORY_DEVICE, "Identify Memory Device", cci_cmd_identify_memdev, 0,
-	  0, 0, EFF_NONE, CMD_MBOX | CMD_MCTP },
+	  0, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_PARTITION_INFO, "Get Partition Info", cci_cmd_get_partition_info, 0, 0, 0,
-	  EFF_NONE, CMD_MBOX },
+	  EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_LSA, "Get LSA", cci_cmd_get_lsa, CCI_GET_LSA_IN_SIZE, CCI_GET_LSA_IN_SIZE, 0,
-	  EFF_NONE, CMD_MBOX },
+	  EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_SET_LSA, "Set LSA", cci_cmd_set_lsa, CCI_SET_LSA_HDR, CCI_VAR, 1,
-	  EFF_ICC | EFF_IDC, CMD_MBOX },
+	  EFF_ICC | EFF_IDC, MEMDEV },
 	{ CXLDCD_OP_GET_HEALTH_INFO, "Get Health Info", cci_cmd_get_health_info, 0, 0, 0, EFF_NONE,
-	  CMD_MBOX },
+	  MEMDEV },
 	{ CXLDCD_OP_GET_ALERT_CONFIG, "Get Alert Configuration", cci_cmd_get_alert_cfg, 0, 0, 0,
-	  EFF_NONE, CMD_MBOX },
+	  EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_SET_ALERT_CONFIG, "Set Alert Configuration", cci_cmd_set_alert_cfg,
-	  CCI_SET_ALERT_CFG_SIZE, CCI_SET_ALERT_CFG_SIZE, 0, EFF_IPC, CMD_MBOX },
+	  CCI_SET_ALERT_CFG_SIZE, CCI_SET_ALERT_CFG_SIZE, 0, EFF_IPC, MEMDEV },
 	{ CXLDCD_OP_GET_POISON_LIST, "Get Poison List", cci_cmd_get_poison_list,
-	  CCI_POISON_LIST_IN_SIZE, CCI_POISON_LIST_IN_SIZE, 0, EFF_NONE, CMD_MBOX },
+	  CCI_POISON_LIST_IN_SIZE, CCI_POISON_LIST_IN_SIZE, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_INJECT_POISON, "Inject Poison", cci_cmd_inject_poison, CCI_INJECT_POISON_SIZE,
 	  CCI_INJECT_POISON_SIZE, 0, EFF_IDC, CMD_MBOX },
 	{ CXLDCD_OP_CLEAR_POISON, "Clear Poison", cci_cmd_clear_poison, CCI_CLEAR_POISON_SIZE,
-	  CCI_CLEAR_POISON_SIZE, 0, EFF_IDC, CMD_MBOX },
+	  CCI_CLEAR_POISON_SIZE, 0, EFF_IDC, MEMDEV },
 	{ CXLDCD_OP_GET_SCAN_MEDIA_CAPS, "Get Scan Media Capabilities", cci_cmd_get_scan_caps,
-	  CCI_POISON_LIST_IN_SIZE, CCI_POISON_LIST_IN_SIZE, 0, EFF_NONE, CMD_MBOX },
+	  CCI_POISON_LIST_IN_SIZE, CCI_POISON_LIST_IN_SIZE, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_SCAN_MEDIA, "Scan Media", cci_cmd_scan_media, CCI_SCAN_MEDIA_IN_SIZE,
-	  CCI_SCAN_MEDIA_IN_SIZE, 0, EFF_BG, CMD_MBOX },
+	  CCI_SCAN_MEDIA_IN_SIZE, 0, EFF_BG, MEMDEV },
 	{ CXLDCD_OP_GET_SCAN_MEDIA_RESULTS, "Get Scan Media Results", cci_cmd_get_scan_results, 0,
-	  0, 0, EFF_NONE, CMD_MBOX },
+	  0, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_SANITIZE, "Sanitize", cci_cmd_sanitize, 0, 0, 0,
-	  EFF_IDC | CCI_EFF_SECURITY_STATE_CHANGE | CCI_EFF_BACKGROUND_OP, CMD_MBOX },
+	  EFF_IDC | CCI_EFF_SECURITY_STATE_CHANGE | CCI_EFF_BACKGROUND_OP, MEMDEV },
 	{ CXLDCD_OP_SECURE_ERASE, "Secure Erase", cci_cmd_secure_erase, 0, 0, 0,
-	  EFF_IDC | CCI_EFF_SECURITY_STATE_CHANGE, CMD_MBOX },
+	  EFF_IDC | CCI_EFF_SECURITY_STATE_CHANGE, MEMDEV },
 	{ CXLDCD_OP_MEDIA_OPERATIONS, "Media Operations", cci_cmd_media_operations,
 	  CCI_MEDIA_OP_HDR, CCI_VAR, CCI_MEDIA_OP_RANGE_SIZE, EFF_IDC | CCI_EFF_BACKGROUND_OP,
 	  CMD_MBOX },

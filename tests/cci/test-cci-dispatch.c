@@ -144,10 +144,17 @@ static const uint16_t FM_CEL[][2] = {
 	{ 0x5606, 0x2 }, { 0x5607, 0x6 }, { 0x5608, 0 },
 };
 
-/* The Type 3 device's MCTP-based CCI: generic commands and 4000h, nothing of 48xxh or 56xxh. */
+/*
+ * The Type 3 device's MCTP-based CCI: what the spec allows there (no
+ * 0102h/0103h, 4301h, 4402h, 48xxh; test-cci-mctp.c), nothing of 56xxh.
+ */
 static const uint16_t MCTP_CEL[][2] = {
-	{ 0x0001, 0 }, { 0x0003, 0 }, { 0x0004, 0x2 }, { 0x0100, 0 }, { 0x0101, 0x10 },
-	{ 0x0102, 0 }, { 0x0103, 0x2 }, { 0x0400, 0 }, { 0x0401, 0 }, { 0x4000, 0 },
+	{ 0x0001, 0 }, { 0x0002, 0 }, { 0x0003, 0 }, { 0x0004, 0x2 }, { 0x0005, 0x2 },
+	{ 0x0100, 0 }, { 0x0101, 0x10 }, { 0x0200, 0 }, { 0x0300, 0 }, { 0x0301, 0x8 },
+	{ 0x0400, 0 }, { 0x0401, 0 }, { 0x0500, 0 }, { 0x0501, 0 }, { 0x0502, 0xa },
+	{ 0x4000, 0 }, { 0x4100, 0 }, { 0x4102, 0 }, { 0x4103, 0x6 }, { 0x4200, 0 },
+	{ 0x4201, 0 }, { 0x4202, 0x8 }, { 0x4300, 0 }, { 0x4302, 0x4 }, { 0x4303, 0 },
+	{ 0x4304, 0x140 }, { 0x4305, 0 }, { 0x4400, 0x64 }, { 0x4401, 0x24 },
 };
 
 static void check_cel(struct fx *f, struct cci_ctx *ctx, const uint16_t (*cel)[2], size_t n)
@@ -189,7 +196,7 @@ static void test_cel_lists_exactly_this_ccis_commands(void **state)
 	check_cel(f, f->fm, FM_CEL, sizeof(FM_CEL) / sizeof(FM_CEL[0]));
 }
 
-static void test_mctp_cci_serves_generic_and_4000h_and_its_own_cel(void **state)
+static void test_mctp_cci_serves_what_the_spec_allows_and_its_own_cel(void **state)
 {
 	struct fx *f = *state;
 	struct cci_ctx *mc;
@@ -207,7 +214,7 @@ static void test_mctp_cci_serves_generic_and_4000h_and_its_own_cel(void **state)
 	assert_int_equal(msg(f, mc, 0x0001, NULL, 0), 0);
 	assert_int_equal(f->out_len, 0x12);
 	assert_int_equal(f->out[0x11], 0x03);
-	/* 48xxh (4802h prohibited on MCTP) and the FM-API: not this CCI's. */
+	/* 48xxh (prohibited on MCTP) and the FM-API: not this CCI's. */
 	assert_int_equal(msg(f, mc, 0x4800, (uint8_t[]){ 8, 0 }, 2), 0x15);
 	assert_int_equal(msg(f, mc, 0x4801, add, 8), 0x15);
 	assert_int_equal(msg(f, mc, 0x4802, add, 8), 0x15);
@@ -595,7 +602,7 @@ int main(int argc, char **argv)
 		T(test_identify_golden),
 		T(test_response_message_limit),
 		T(test_cel_lists_exactly_this_ccis_commands),
-		T(test_mctp_cci_serves_generic_and_4000h_and_its_own_cel),
+		T(test_mctp_cci_serves_what_the_spec_allows_and_its_own_cel),
 		T(test_events_error_paths),
 		T(test_irq_policy_set_get),
 		T(test_identify_memdev_golden),

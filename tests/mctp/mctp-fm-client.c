@@ -338,6 +338,59 @@ static void binding(struct ep *e)
  * (4000h) in full, as hex; Get DC Configuration (4802h) not (15h); and the
  * FM-API still on 07h (Get DCD Info, 5600h).
  */
+/*
+ * One request of each command the spec allows on the Type 3 MCTP-based CCI
+ * (CXL r3.2 Table 8-49 / r3.1 Table 8-126, not "P") that cxldcd implements,
+ * then of each it prohibits there: the allowed ones answer (not 15h; 0501h
+ * and 0502h say Unsupported for the unknown feature asked), the prohibited
+ * ones 15h.  Background operations may answer Busy.
+ */
+static const struct {
+	uint16_t op;
+	bool allowed;
+	uint8_t n;
+	uint8_t in[0x48];
+} mctp_ops[] = {
+	{ 0x0001, true, 0, { 0 } }, { 0x0002, true, 0, { 0 } }, { 0x0003, true, 0, { 0 } },
+	{ 0x0004, true, 1, { 10 } }, { 0x0005, true, 0, { 0 } }, { 0x0100, true, 1, { 0 } },
+	{ 0x0101, true, 6, { 0 } }, { 0x0200, true, 0, { 0 } }, { 0x0300, true, 0, { 0 } },
+	{ 0x0301, true, 8, { 0, 0, 0, 0, 0, 0, 0, 0x17 } }, { 0x0400, true, 0, { 0 } },
+	{ 0x0401, true, 0x18, { 0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78, 0x8f, 0x79, 0x96,
+				0xb1, 0x62, 0x3b, 0x3f, 0x17, 0, 0, 0, 0, 4 } },
+	{ 0x0500, true, 8, { 8 } }, { 0x0501, true, 0x15, { 0x5a } }, { 0x0502, true, 0x20, { 0x5a } },
+	{ 0x4000, true, 0, { 0 } }, { 0x4100, true, 0, { 0 } }, { 0x4102, true, 8, { 0 } },
+	{ 0x4103, true, 8, { 0 } }, { 0x4200, true, 0, { 0 } }, { 0x4201, true, 0, { 0 } },
+	{ 0x4202, true, 0x0c, { 0 } }, { 0x4300, true, 0x10, { 0, 0, 0, 0, 0, 0, 0, 0, 1 } },
+	{ 0x4302, true, 0x48, { 0 } }, { 0x4303, true, 0x10, { 0, 0, 0, 0, 0, 0, 0, 0, 1 } },
+	{ 0x4304, true, 0x11, { 0, 0, 0, 0, 0, 0, 0, 0, 1 } }, { 0x4305, true, 0, { 0 } },
+	{ 0x4400, true, 0, { 0 } }, { 0x4401, true, 0, { 0 } },
+	{ 0x0102, false, 0, { 0 } }, { 0x0103, false, 4, { 0 } }, { 0x4301, false, 8, { 0 } },
+	{ 0x4402, false, 0x0c, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8 } }, { 0x4800, false, 2, { 8 } },
+	{ 0x4801, false, 8, { 8 } }, { 0x4802, false, 8, { 0 } }, { 0x4803, false, 8, { 0 } },
+};
+
+static void mctp_cci_ops(struct ep *e)
+{
+	uint8_t out[256];
+	unsigned ok = 0, refused = 0;
+
+	printf("mctp-cci-ops");
+	for (size_t i = 0; i < sizeof(mctp_ops) / sizeof(mctp_ops[0]); i++) {
+		size_t len = 0;
+		int rc = cmd_on(e, TYPE_CCI, mctp_ops[i].op, mctp_ops[i].in, mctp_ops[i].n, out,
+				sizeof(out), &len);
+
+		printf(" %04x:%02x", mctp_ops[i].op, (unsigned)rc & 0xffu);
+		if (mctp_ops[i].allowed)
+			ok += rc >= 0 && rc != 0x15;
+		else
+			refused += rc == 0x15;
+	}
+	printf("\nmctp-cci allowed-answered=%u prohibited-15h=%u\n", ok, refused);
+	CHECK(ok == 29 && refused == 8, "allowed answered %u of 29, prohibited 15h %u of 8", ok,
+	      refused);
+}
+
 static void mctp_cci(struct ep *e)
 {
 	uint8_t out[256], in[8] = { 1, 0 };
@@ -357,6 +410,7 @@ static void mctp_cci(struct ep *e)
 	rc = cmd_on(e, TYPE_FMAPI, 0x5600, NULL, 0, out, sizeof(out), &len);
 	printf("dcd-info-on-07h rc=%d len=0x%zx\n", rc, len);
 	CHECK(rc == 0 && len == 0x54, "get dcd info on 07h rc=%d len=%zu", rc, len);
+	mctp_cci_ops(e);
 }
 
 /* ---- the socket API ----------------------------------------------------- */

@@ -200,6 +200,10 @@ static void test_08h_reaches_the_mctp_cci_socket(void **state)
 		fail_msg("not '%s':\n%s", expect, out);
 	assert_non_null(strstr(out, "dc-config-4802-on-08h rc=21 len=0\n"));
 	assert_non_null(strstr(out, "dcd-info-on-07h rc=0 len=0x54\n"));
+	/* every command allowed on the Type 3 MCTP CCI answers, every prohibited one 15h */
+	assert_non_null(strstr(out, " 0102:15 0103:15 4301:15 4402:15 4800:15 4801:15 4802:15 "
+				    "4803:15\n"));
+	assert_non_null(strstr(out, "mctp-cci allowed-answered=29 prohibited-15h=8\n"));
 
 	/* No --mctp-cci: DIR/mctp.sock next to --fm unix:DIR/fm.sock serves 08h. */
 	assert_int_equal(run(out, routes), 0);
@@ -207,7 +211,9 @@ static void test_08h_reaches_the_mctp_cci_socket(void **state)
 	assert_string_equal(out, expect);
 	if (run(out, found))
 		fail_msg("probe failed:\n%s\n%s", out, dproc_log(&e->d));
-	if (!strstr(out, "cel 0001 0003 0004 0100 0101 0102 0103 0400 0401 4000\n"))
+	if (!strstr(out, "cel 0001 0002 0003 0004 0005 0100 0101 0200 0300 0301 0400 0401 0500 "
+			 "0501 0502 4000 4100 4102 4103 4200 4201 4202 4300 4302 4303 4304 4305 "
+			 "4400 4401\n"))
 		fail_msg("CEL over 08h is not the MCTP CCI's:\n%s", out);
 	assert_non_null(strstr(out, "dcd hosts=2 regions=1\n"));
 }
@@ -241,10 +247,14 @@ static ssize_t raw_cci(const char *path, uint16_t op, const uint8_t *in, size_t 
 	return n;
 }
 
-/* Set Event Interrupt Policy on the --mctp-cci socket is journaled and replayed. */
+/*
+ * Set Alert Configuration on the --mctp-cci socket is journaled and replayed.
+ * (Set Event Interrupt Policy is prohibited on MCTP: 15h there.)
+ */
 static void test_a_change_on_the_mctp_cci_socket_survives_kill9(void **state)
 {
-	static const uint8_t policy[5] = { 0x01, 0x11, 0x21, 0x31, 0x00 };
+	/* valid: life used; enabled: life used; warning threshold 70 % */
+	static const uint8_t alert[0x0c] = { 0x01, 0x01, 70 };
 	struct e2e *e = *state;
 	char path[120];
 	uint8_t rsp[128];
@@ -253,12 +263,15 @@ static void test_a_change_on_the_mctp_cci_socket_survives_kill9(void **state)
 	e2e_start_daemon(e, "cxl-type3,id=" DEV_ID ",num-dc-regions=1,dc-regions-total-size=1G",
 			 NULL);
 	snprintf(path, sizeof(path), "%s/cxldcd/mctp.sock", e->d.dir);
-	assert_int_equal(raw_cci(path, 0x0103, policy, sizeof(policy), rsp, sizeof(rsp)), 12);
+	assert_int_equal(raw_cci(path, 0x0103, alert, 5, rsp, sizeof(rsp)), 12);
+	assert_int_equal(rsp[8] | rsp[9] << 8, 0x15);
+	assert_int_equal(raw_cci(path, 0x4202, alert, sizeof(alert), rsp, sizeof(rsp)), 12);
 	assert_int_equal(rsp[8] | rsp[9] << 8, 0);
 	e2e_restart_daemon(e, true);
-	assert_int_equal(raw_cci(path, 0x0102, NULL, 0, rsp, sizeof(rsp)), 12 + sizeof(policy));
+	assert_int_equal(raw_cci(path, 0x4201, NULL, 0, rsp, sizeof(rsp)), 12 + 0x10);
 	assert_int_equal(rsp[8] | rsp[9] << 8, 0);
-	assert_memory_equal(rsp + 12, policy, sizeof(policy));
+	assert_int_equal(rsp[12 + 0x00], 0x01);        /* Valid Alerts: life used */
+	assert_int_equal(rsp[12 + 0x03], 70);          /* Life Used Programmable Warning */
 	/* Identify Memory Device: the MCTP CCI serves it (the FM CCI would not). */
 	assert_int_equal(raw_cci(path, 0x4000, NULL, 0, rsp, sizeof(rsp)), 12 + 0x45);
 	assert_int_equal(rsp[8] | rsp[9] << 8, 0);

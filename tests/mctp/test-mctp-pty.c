@@ -328,8 +328,11 @@ static void test_cci_on_both_bindings_and_a_bad_frame_costs_nothing_else(void **
  */
 static void test_08h_is_the_type3_mctp_cci_and_07h_the_fm_api(void **state)
 {
-	static const uint16_t cel[] = { 0x0001, 0x0003, 0x0004, 0x0100, 0x0101,
-					0x0102, 0x0103, 0x0400, 0x0401, 0x4000 };
+	static const uint16_t cel[] = {
+		0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0100, 0x0101, 0x0200, 0x0300, 0x0301,
+		0x0400, 0x0401, 0x0500, 0x0501, 0x0502, 0x4000, 0x4100, 0x4102, 0x4103, 0x4200,
+		0x4201, 0x4202, 0x4300, 0x4302, 0x4303, 0x4304, 0x4305, 0x4400, 0x4401,
+	};
 	static const uint8_t cel_uuid[16] = { 0x0d, 0xa9, 0xc0, 0xb5, 0xbf, 0x41, 0x4b, 0x78,
 					      0x8f, 0x79, 0x96, 0xb1, 0x62, 0x3b, 0x3f, 0x17 };
 	struct e2e *e = *state;
@@ -528,10 +531,15 @@ static void test_a_change_made_over_the_line_survives_kill9(void **state)
 	assert_int_equal(pending_of_host0(e), 1);
 }
 
-/* A change made on the MCTP CCI (08h) is journaled under its own port and replayed there. */
+/*
+ * A change made on the MCTP CCI (08h) is journaled under its own port and
+ * replayed there: Set Alert Configuration (Set Event Interrupt Policy is
+ * prohibited on MCTP: 15h).
+ */
 static void test_a_change_on_the_mctp_cci_survives_kill9(void **state)
 {
-	static const uint8_t policy[5] = { 0x01, 0x11, 0x21, 0x31, 0x00 };
+	/* valid: life used; enabled: life used; warning threshold 70 % */
+	static const uint8_t alert[0x0c] = { 0x01, 0x01, 70 };
 	struct e2e *e = *state;
 	struct peer p;
 	uint8_t m[64];
@@ -539,20 +547,26 @@ static void test_a_change_on_the_mctp_cci_survives_kill9(void **state)
 
 	e->with_state = true;
 	start(e, &p);
-	n = cci_req(m, 0x08, 0x50, 0x0103, sizeof(policy));
-	memcpy(m + 13, policy, sizeof(policy));
+	n = cci_req(m, 0x08, 0x4f, 0x0103, 5);
+	memset(m + 13, 0, 5);
 	send_msg(&p, 0x00, 1, m, n);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0x15);
+	n = cci_req(m, 0x08, 0x50, 0x4202, sizeof(alert));
+	memcpy(m + 13, alert, sizeof(alert));
+	send_msg(&p, 0x00, 2, m, n);
 	assert_true(recv_msg(&p, E2E_TMO));
 	assert_int_equal(rsp_rc(&p), 0);
 	close(p.fd);
 	e2e_restart_daemon(e, true);
 	peer_open(e, &p);
-	n = cci_req(m, 0x08, 0x51, 0x0102, 0);
-	send_msg(&p, 0x00, 2, m, n);
+	n = cci_req(m, 0x08, 0x51, 0x4201, 0);
+	send_msg(&p, 0x00, 3, m, n);
 	assert_true(recv_msg(&p, E2E_TMO));
 	assert_int_equal(rsp_rc(&p), 0);
-	assert_int_equal(p.rx_len, 1 + 12 + sizeof(policy));
-	assert_memory_equal(p.rx + 13, policy, sizeof(policy));
+	assert_int_equal(p.rx_len, 1 + 12 + 0x10);
+	assert_int_equal(p.rx[13 + 0x00], 0x01);           /* Valid Alerts: life used */
+	assert_int_equal(p.rx[13 + 0x03], 70);             /* Life Used Programmable Warning */
 	close(p.fd);
 }
 
