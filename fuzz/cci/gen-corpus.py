@@ -59,6 +59,7 @@ dispatch = {
     'set-irq-4': step(H0, 0x0103, bytes([1, 0, 0, 0])),
     'supported-logs': step(FM, 0x0400),
     'get-log': step(H0, 0x0401, CEL + struct.pack('<II', 0, 56)),
+    'logs-sub-list': step(FM, 0x0405, bytes([1, 0])) + step(H1, 0x0405, bytes([4, 1])),
     'identify-memdev': step(H0, 0x4000),
     'fw-info': step(H0, 0x0200),
     'timestamp': step(H0, 0x0301, struct.pack('<Q', 1_700_000_000_000_000_000)) + step(H0, 0x0300),

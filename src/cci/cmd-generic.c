@@ -76,6 +76,28 @@ enum cxldcd_rc cci_cmd_get_supported_logs(struct cci_call *c)
 }
 
 /*
+ * Get Supported Logs Sub-List: the same one-entry list as 0400h, from Start
+ * Log Entry Index, at most the Maximum asked.  A start past the list, or a
+ * maximum of 0 (the spec's minimum is 1 and it lists no Invalid Input for
+ * this command), returns no entries.
+ */
+enum cxldcd_rc cci_cmd_get_logs_sub_list(struct cci_call *c)
+{
+	struct cci_log_entry cel = { .size = cel_size(c->ctx->kind) };
+	struct cci_logs_sub_list_in in;
+	uint32_t n;
+	int err = cci_dec_logs_sub_list_in(c->in, c->in_len, &in);
+
+	if (err)
+		return cci_dec_rc(err);
+	memcpy(cel.uuid, cci_cel_uuid, sizeof(cel.uuid));
+	n = in.start_index < 1 ? min_u32(in.max_entries, 1) : 0;
+	n = min_u32(n, cci_fit(c->out, CCI_LOGS_SUB_LIST_HDR, CCI_LOG_ENTRY_SIZE));
+	cci_enc_logs_sub_list_out(c->out, &cel, (uint8_t)n, 1, in.start_index);
+	return CXLDCD_RC_SUCCESS;
+}
+
+/*
  * Get Log: only the CEL exists (other UUIDs: Invalid Log).  Offset/Length
  * beyond the log, or more than one response can carry: Invalid Input
  * (CXL r3.2 §8.2.10.5.2).

@@ -92,7 +92,7 @@ enum cxldcd_rc cci_put_extents(struct cci_call *c, uint16_t host, uint32_t start
 
 /* Handlers (cmd-*.c) */
 cci_handler_fn cci_cmd_identify, cci_cmd_get_rsp_limit, cci_cmd_set_rsp_limit;
-cci_handler_fn cci_cmd_get_supported_logs, cci_cmd_get_log;
+cci_handler_fn cci_cmd_get_supported_logs, cci_cmd_get_log, cci_cmd_get_logs_sub_list;
 cci_handler_fn cci_cmd_get_events, cci_cmd_clear_events, cci_cmd_get_irq_policy,
 	cci_cmd_set_irq_policy;
 cci_handler_fn cci_cmd_identify_memdev, cci_cmd_get_dc_config, cci_cmd_get_dc_extents,

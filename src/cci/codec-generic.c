@@ -116,6 +116,56 @@ int cci_dec_supported_logs_out(const uint8_t *p, size_t len, struct cci_log_entr
 }
 
 /*
+ * Get Supported Logs Sub-List (0405h), CXL r3.2 §8.2.10.5.6 (r3.1 Tables
+ * 8-93/8-94).  Input, 2 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   1    Maximum Number of Supported Log Entries
+ *   0x01   1    Start Log Entry Index
+ *
+ * Output:
+ *
+ *   OFFSET SIZE     FIELD
+ *   0x00   1        Number of Supported Log Entries (returned)
+ *   0x01   1        Reserved
+ *   0x02   2        Total Number of Supported Log Entries
+ *   0x04   1        Start Log Entry Index
+ *   0x05   3        Reserved
+ *   0x08   0x14 x N Supported Log Entry (as 0400h)
+ */
+int cci_enc_logs_sub_list_in(struct wwr *w, const struct cci_logs_sub_list_in *in)
+{
+	wwr_u8(w, in->max_entries);
+	wwr_u8(w, in->start_index);
+	return wwr_result(w);
+}
+
+int cci_dec_logs_sub_list_in(const uint8_t *p, size_t len, struct cci_logs_sub_list_in *in)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	in->max_entries = wrd_u8(&r);
+	in->start_index = wrd_u8(&r);
+	return wrd_result(&r);
+}
+
+int cci_enc_logs_sub_list_out(struct wwr *w, const struct cci_log_entry *e, uint8_t n,
+			      uint16_t total, uint8_t start)
+{
+	wwr_u8(w, n);
+	wwr_zero(w, 1);
+	wwr_u16le(w, total);
+	wwr_u8(w, start);
+	wwr_zero(w, 3);
+	for (uint8_t i = 0; i < n; i++) {
+		wwr_bytes(w, e[i].uuid, 16);
+		wwr_u32le(w, e[i].size);
+	}
+	return wwr_result(w);
+}
+
+/*
  * Get Log (0401h) input, CXL r3.2 §8.2.10.5.2, Table 8-84:
  *
  *   OFFSET SIZE FIELD

@@ -20,6 +20,8 @@
 #define CCI_SUPPORTED_LOGS_HDR 8u
 #define CCI_LOG_ENTRY_SIZE 0x14u
 #define CCI_GET_LOG_IN_SIZE 0x18u
+#define CCI_LOGS_SUB_LIST_IN_SIZE 2u
+#define CCI_LOGS_SUB_LIST_HDR 8u
 #define CCI_CEL_ENTRY_SIZE 4u
 #define CCI_COMPONENT_TYPE3 0x03u
 
@@ -77,6 +79,18 @@ int cci_enc_supported_logs_out(struct wwr *w, const struct cci_log_entry *e, uin
 /* Copies up to cap entries; *n = entries on the wire. */
 int cci_dec_supported_logs_out(const uint8_t *p, size_t len, struct cci_log_entry *e, uint16_t cap,
 			       uint16_t *n);
+
+/* 0405h: Maximum Number of Supported Log Entries, Start Log Entry Index. */
+struct cci_logs_sub_list_in {
+	uint8_t max_entries;
+	uint8_t start_index;
+};
+
+int cci_enc_logs_sub_list_in(struct wwr *w, const struct cci_logs_sub_list_in *in);
+int cci_dec_logs_sub_list_in(const uint8_t *p, size_t len, struct cci_logs_sub_list_in *in);
+/* n entries of a list of total, the first of which is entry start. */
+int cci_enc_logs_sub_list_out(struct wwr *w, const struct cci_log_entry *e, uint8_t n,
+			      uint16_t total, uint8_t start);
 
 int cci_enc_get_log_in(struct wwr *w, const struct cci_get_log_in *in);
 int cci_dec_get_log_in(const uint8_t *p, size_t len, struct cci_get_log_in *in);

@@ -81,6 +81,10 @@ static const struct cci_cmd table[] = {
 	  EFF_NONE, BOTH },
 	{ CXLDCD_OP_GET_LOG, "Get Log", cci_cmd_get_log, CCI_GET_LOG_IN_SIZE, CCI_GET_LOG_IN_SIZE,
 	  0, EFF_NONE, BOTH },
+	/* Table 8-49 note 4: a Type 3 device with 0400h on an MCTP CCI also has 0405h. */
+	{ CXLDCD_OP_GET_SUPPORTED_LOGS_SUB_LIST, "Get Supported Logs Sub-List",
+	  cci_cmd_get_logs_sub_list, CCI_LOGS_SUB_LIST_IN_SIZE, CCI_LOGS_SUB_LIST_IN_SIZE, 0,
+	  EFF_NONE, BOTH },
 	{ CXLDCD_OP_GET_SUPPORTED_FEATURES, "Get Supported Features", cci_cmd_get_supp_features,
 	  CCI_GET_SUPP_FEATURES_IN_SIZE, CCI_GET_SUPP_FEATURES_IN_SIZE, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_FEATURE, "Get Feature", cci_cmd_get_feature, CCI_GET_FEATURE_IN_SIZE,

@@ -130,7 +130,7 @@ static void test_response_message_limit(void **state)
 static const uint16_t MBOX_CEL[][2] = {
 	{ 0x0001, 0 }, { 0x0002, 0 }, { 0x0003, 0 }, { 0x0004, 0x2 }, { 0x0005, 0x2 },
 	{ 0x0100, 0 }, { 0x0101, 0x10 }, { 0x0102, 0 }, { 0x0103, 0x2 }, { 0x0200, 0 },
-	{ 0x0300, 0 }, { 0x0301, 0x8 }, { 0x0400, 0 }, { 0x0401, 0 }, { 0x0500, 0 },
+	{ 0x0300, 0 }, { 0x0301, 0x8 }, { 0x0400, 0 }, { 0x0401, 0 }, { 0x0405, 0 }, { 0x0500, 0 },
 	{ 0x0501, 0 }, { 0x0502, 0xa }, { 0x4000, 0 }, { 0x4100, 0 }, { 0x4102, 0 },
 	{ 0x4103, 0x6 }, { 0x4200, 0 }, { 0x4201, 0 }, { 0x4202, 0x8 }, { 0x4300, 0 },
 	{ 0x4301, 0x4 }, { 0x4302, 0x4 }, { 0x4303, 0 }, { 0x4304, 0x140 }, { 0x4305, 0 },
@@ -139,7 +139,7 @@ static const uint16_t MBOX_CEL[][2] = {
 };
 static const uint16_t FM_CEL[][2] = {
 	{ 0x0001, 0 }, { 0x0003, 0 }, { 0x0004, 0x2 }, { 0x0100, 0 }, { 0x0101, 0x10 },
-	{ 0x0102, 0 }, { 0x0103, 0x2 }, { 0x0400, 0 }, { 0x0401, 0 }, { 0x5600, 0 },
+	{ 0x0102, 0 }, { 0x0103, 0x2 }, { 0x0400, 0 }, { 0x0401, 0 }, { 0x0405, 0 }, { 0x5600, 0 },
 	{ 0x5601, 0 }, { 0x5602, 0xe07 }, { 0x5603, 0 }, { 0x5604, 0xe07 }, { 0x5605, 0xe07 },
 	{ 0x5606, 0x2 }, { 0x5607, 0x6 }, { 0x5608, 0 },
 };
@@ -151,7 +151,7 @@ static const uint16_t FM_CEL[][2] = {
 static const uint16_t MCTP_CEL[][2] = {
 	{ 0x0001, 0 }, { 0x0002, 0 }, { 0x0003, 0 }, { 0x0004, 0x2 }, { 0x0005, 0x2 },
 	{ 0x0100, 0 }, { 0x0101, 0x10 }, { 0x0200, 0 }, { 0x0300, 0 }, { 0x0301, 0x8 },
-	{ 0x0400, 0 }, { 0x0401, 0 }, { 0x0500, 0 }, { 0x0501, 0 }, { 0x0502, 0xa },
+	{ 0x0400, 0 }, { 0x0401, 0 }, { 0x0405, 0 }, { 0x0500, 0 }, { 0x0501, 0 }, { 0x0502, 0xa },
 	{ 0x4000, 0 }, { 0x4100, 0 }, { 0x4102, 0 }, { 0x4103, 0x6 }, { 0x4200, 0 },
 	{ 0x4201, 0 }, { 0x4202, 0x8 }, { 0x4300, 0 }, { 0x4302, 0x4 }, { 0x4303, 0 },
 	{ 0x4304, 0x140 }, { 0x4305, 0 }, { 0x4400, 0x64 }, { 0x4401, 0x24 },
@@ -194,6 +194,40 @@ static void test_cel_lists_exactly_this_ccis_commands(void **state)
 
 	check_cel(f, f->mb[1], MBOX_CEL, sizeof(MBOX_CEL) / sizeof(MBOX_CEL[0]));
 	check_cel(f, f->fm, FM_CEL, sizeof(FM_CEL) / sizeof(FM_CEL[0]));
+}
+
+/*
+ * Get Supported Logs Sub-List (0405h): the CEL entry of 0400h, from Start
+ * Log Entry Index, at most the Maximum asked; same on every CCI.
+ */
+static void test_supported_logs_sub_list_golden(void **state)
+{
+	struct fx *f = *state;
+	uint8_t want[8 + 0x14] = { 0 };
+	const uint32_t cel_bytes = 4 * (uint32_t)(sizeof(MBOX_CEL) / sizeof(MBOX_CEL[0]));
+
+	g8(want, 0x00, 1);                      /* Number of Supported Log Entries */
+	g16(want, 0x02, 1);                     /* Total */
+	g8(want, 0x04, 0);                      /* Start Log Entry Index */
+	memcpy(want + 0x08, CEL_UUID, 16);
+	g32(want, 0x18, cel_bytes);
+	assert_int_equal(msg(f, f->mb[0], 0x0405, (uint8_t[]){ 1, 0 }, 2), 0);
+	expect_rsp(f, want, sizeof(want));
+	assert_int_equal(msg(f, f->mb[0], 0x0405, (uint8_t[]){ 0xff, 0 }, 2), 0);
+	expect_rsp(f, want, sizeof(want));
+	/* the same entry as Get Supported Logs */
+	assert_int_equal(msg(f, f->mb[0], 0x0400, NULL, 0), 0);
+	assert_bytes_equal(f->out + 8, want + 8, 0x14);
+	/* past the list, or none asked: the header alone */
+	g8(want, 0x00, 0);
+	g8(want, 0x04, 1);
+	assert_int_equal(msg(f, f->mb[0], 0x0405, (uint8_t[]){ 4, 1 }, 2), 0);
+	expect_rsp(f, want, 8);
+	g8(want, 0x04, 0);
+	assert_int_equal(msg(f, f->fm, 0x0405, (uint8_t[]){ 0, 0 }, 2), 0);
+	expect_rsp(f, want, 8);
+	assert_int_equal(msg(f, f->mb[0], 0x0405, (uint8_t[]){ 1 }, 1), 0x16);
+	assert_int_equal(msg(f, f->mb[0], 0x0405, (uint8_t[]){ 1, 0, 0 }, 3), 0x16);
 }
 
 static void test_mctp_cci_serves_what_the_spec_allows_and_its_own_cel(void **state)
@@ -510,6 +544,7 @@ static const uint16_t GOLDEN[] = {
 	0x4400, 0x4401, 0x4800, 0x4801, 0x4802, 0x4803, 0x5600, 0x5601, 0x5602, 0x5603, 0x5604, 0x5605,
 	0x5606, 0x5607, 0x5608,
 	0x4402,                                 /* test-cci-media-ops.c */
+	0x0405,
 };
 
 /* Mark the opcodes the dispatch seed corpus exercises (step format of fuzz-cci-dispatch.c). */
@@ -602,6 +637,7 @@ int main(int argc, char **argv)
 		T(test_identify_golden),
 		T(test_response_message_limit),
 		T(test_cel_lists_exactly_this_ccis_commands),
+		T(test_supported_logs_sub_list_golden),
 		T(test_mctp_cci_serves_what_the_spec_allows_and_its_own_cel),
 		T(test_events_error_paths),
 		T(test_irq_policy_set_get),
