@@ -174,6 +174,8 @@ static void test_opcode_is_hex_or_a_name(void **state)
 	assert_string_equal(ctl_opcode_name(0x4803), "release-dc");
 	assert_string_equal(ctl_opcode_name(0x4300), "get-poison-list");
 	assert_string_equal(ctl_opcode_name(0x4400), "sanitize");
+	assert_string_equal(ctl_opcode_name(0x4402), "media-operations");
+	assert_string_equal(ctl_opcode_name(0x0405), "get-supported-logs-sub-list");
 	assert_null(ctl_opcode_name(0xffff));
 	op = 7;
 	assert_int_equal(ctl_parse_opcode("10000", &op), -ERANGE);
