@@ -291,6 +291,33 @@ static void test_snapshot_keeps_its_background_op(void **state)
 	free(b);
 }
 
+/* The device's features over MCTP: the same list and the same values as on a host mailbox. */
+static void test_features_are_the_devices(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[0x15] = { 0 }, mb[BUF];
+	size_t n;
+
+	g32(in, 0, 0x100);                      /* Count: room for every entry */
+	assert_int_equal(msg(f, f->mb[0], 0x0500, in, 8), 0);
+	n = f->out_len;
+	memcpy(mb, f->out, n);
+	assert_true(n >= 8 + 0x30 && r16(mb, 2) > 0);   /* some features, an entry at least */
+	assert_int_equal(msg(f, mc, 0x0500, in, 8), 0);
+	expect_rsp(f, mb, n);
+	/* Get Feature of the first one (Current value), all of it */
+	memcpy(in, mb + 8, 16);                 /* Feature Identifier */
+	g16(in, 0x10, 0);                       /* Offset */
+	g16(in, 0x12, r16(mb, 8 + 0x12));       /* Count = Get Feature Size */
+	g8(in, 0x14, 0);                        /* Selection: Current */
+	assert_int_equal(msg(f, f->mb[0], 0x0501, in, sizeof(in)), 0);
+	n = f->out_len;
+	memcpy(mb, f->out, n);
+	assert_true(n > 0);
+	assert_int_equal(msg(f, mc, 0x0501, in, sizeof(in)), 0);
+	expect_rsp(f, mb, n);
+}
+
 /* Without an LSA (lsa_size 0), Get LSA over MCTP is Invalid Input, as on a mailbox. */
 static void test_no_lsa_is_invalid_input_as_on_a_mailbox(void **state)
 {
@@ -313,6 +340,7 @@ int main(void)
 		T(test_sanitize_is_the_whole_device),
 		T(test_scan_media_sees_every_host),
 		T(test_snapshot_keeps_its_background_op),
+		T(test_features_are_the_devices),
 		cmocka_unit_test_setup_teardown(test_no_lsa_is_invalid_input_as_on_a_mailbox, setup,
 						teardown),
 	};
