@@ -5,7 +5,8 @@
  * the model's invariants must hold (else abort()).
  *
  * Input: a sequence of steps, each
- *   byte 0      bits 1:0 CCI (0 host 0 mailbox, 1 host 1 mailbox, 2-3 FM);
+ *   byte 0      bits 1:0 CCI (0 host 0 mailbox, 1 host 1 mailbox, 2 FM, 3 the
+ *               Type 3 MCTP CCI);
  *               bit 2 raw (the step's payload is the whole message, header
  *               included); bit 3 advance the clock and run core_tick()
  *   bytes 1-2   opcode (little endian; ignored when raw)
@@ -84,13 +85,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cxldcd_dev *dev = make_dev();
-	struct cci_ctx *ctx[3];
+	struct cci_ctx *ctx[4];
 	uint64_t now = 1;
 	size_t off = 0;
 	uint8_t tag = 0;
 
 	if (cci_ctx_new(dev, CCI_MAILBOX, 0, &ctx[0]) || cci_ctx_new(dev, CCI_MAILBOX, 1, &ctx[1]) ||
-	    cci_ctx_new(dev, CCI_FM, 0, &ctx[2]))
+	    cci_ctx_new(dev, CCI_FM, 0, &ctx[2]) || cci_ctx_new(dev, CCI_MCTP, 0, &ctx[3]))
 		abort();
 	core_dev_set_time(dev, now);
 	while (size - off >= 5) {
@@ -108,11 +109,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			core_tick(dev, now);
 			check(dev);
 		}
-		step(ctx[which > 2 ? 2 : which], flags, op, data + off, n, tag++);
+		step(ctx[which], flags, op, data + off, n, tag++);
 		off += n;
 		check(dev);
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		cci_ctx_free(ctx[i]);
 	check(dev);
 	core_dev_free(dev);

@@ -18,7 +18,7 @@ TAG = bytes(range(0x40, 0x50))
 CEL = bytes.fromhex('0da9c0b5bf414b788f7996b1623b3f17')
 SCRUB = bytes.fromhex('96dad7d6fde8482ba73375774e06db8a')   # patrol scrub control
 ECS = bytes.fromhex('e5b13f2223284a14b8bab9691e893386')     # DDR5 ECS control
-H0, H1, FM = 0, 1, 2
+H0, H1, FM, MCTP = 0, 1, 2, 3
 
 
 def step(cci, op, payload=b'', flags=0):
@@ -89,6 +89,12 @@ dispatch = {
                  + step(H0, 0x4402, struct.pack('<BB2xIQQ', 1, 1, 1, 0x3000, 0x1000))
                  + step(H0, 0x0002) + step(H0, 0x0005)
                  + step(H0, 0x4402, struct.pack('<BB2xIQQ', 1, 0, 1, 0x2000, 0x40), flags=0x08),
+    'mctp-cci': step(H0, 0x4301, struct.pack('<Q', 0x1000))
+                + step(MCTP, 0x4300, struct.pack('<QQ', 0, 0x1000000))
+                + step(MCTP, 0x4304, struct.pack('<QQB', 0, 0x1000, 0))
+                + step(MCTP, 0x0002) + step(MCTP, 0x4305, flags=0x08)
+                + step(MCTP, 0x4400) + step(MCTP, 0x0005) + step(MCTP, 0x4402, bytes(12))
+                + step(MCTP, 0x4401, flags=0x08),
     'dc-config': step(H0, 0x4800, bytes([8, 0])),
     'dc-extents': step(H0, 0x4801, struct.pack('<II', 16, 0)),
     'dcd-info': step(FM, 0x5600),
