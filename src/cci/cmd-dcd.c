@@ -34,9 +34,10 @@ enum cxldcd_rc cci_put_extents(struct cci_call *c, uint16_t host, uint32_t start
 }
 
 /*
- * Identify Memory Device: Total/Volatile Capacity report the static
- * capacity only; dynamic capacity is discovered with 4800h (as QEMU and the
- * Linux driver do).  Every event log holds evlog_depth records.  The poison
+ * Identify Memory Device: Total Capacity is the static capacity only, split
+ * into Volatile Only (volatile-memdev) and Persistent Only (persistent-memdev)
+ * with nothing partitionable (Partition Alignment 0); dynamic capacity is
+ * discovered with 4800h (as QEMU and the Linux driver do).  Every event log holds evlog_depth records.  The poison
  * list holds CORE_POISON_MAX ranges, and as many may be injected.
  */
 enum cxldcd_rc cci_cmd_identify_memdev(struct cci_call *c)
@@ -45,7 +46,8 @@ enum cxldcd_rc cci_cmd_identify_memdev(struct cci_call *c)
 	uint16_t depth = (uint16_t)min_u32(cfg->evlog_depth, UINT16_MAX);
 	struct cci_identify_memdev id = {
 		.total_capacity = cfg->static_capacity,
-		.volatile_capacity = cfg->static_capacity,
+		.volatile_capacity = cfg->static_capacity - cfg->persistent_capacity,
+		.persistent_capacity = cfg->persistent_capacity,
 		.info_log_size = depth,
 		.warn_log_size = depth,
 		.fail_log_size = depth,

@@ -41,11 +41,17 @@ enum cxldcd_rc cci_cmd_set_timestamp(struct cci_call *c)
 	return core_timestamp_set(c->dev, ts);
 }
 
-/* Static capacity is volatile and not partitionable: no change is ever pending. */
+/*
+ * Static capacity is volatile-only (volatile-memdev) then persistent-only
+ * (persistent-memdev), none of it partitionable: no change is ever pending
+ * (Next = 0), as QEMU reports it.
+ */
 enum cxldcd_rc cci_cmd_get_partition_info(struct cci_call *c)
 {
+	const struct cxldcd_dev_cfg *cfg = core_dev_cfg(c->dev);
 	struct cci_partition_info pi = {
-		.active_volatile = core_dev_cfg(c->dev)->static_capacity,
+		.active_volatile = cfg->static_capacity - cfg->persistent_capacity,
+		.active_persistent = cfg->persistent_capacity,
 	};
 
 	cci_enc_partition_info_out(c->out, &pi);

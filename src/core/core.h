@@ -116,6 +116,12 @@ struct core_region_cfg {
 
 struct cxldcd_dev_cfg {
 	uint64_t static_capacity;      /* bytes of static (non-DC) capacity before region 0 */
+	/*
+	 * Bytes of static_capacity that are persistent: its end, DPA
+	 * static_capacity - persistent_capacity up to static_capacity (QEMU's
+	 * layout: volatile-memdev at DPA 0, persistent-memdev after it).
+	 */
+	uint64_t persistent_capacity;
 	uint8_t nr_regions;            /* 1..8 */
 	struct core_region_cfg regions[CXLDCD_MAX_REGIONS];
 	uint16_t nr_hosts;             /* LD-IDs, 1..256 */

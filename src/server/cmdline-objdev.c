@@ -286,8 +286,14 @@ static const struct devprop dev_props[] = {
 	DP("bus", P_STR, bus, 0, 0, CMDLINE_DEV_BUS),
 	/* QEMU's Label Storage Area backend: its size is the LSA size (4102h/4103h). */
 	DP("lsa", P_STR, lsa, 0, 0, CMDLINE_DEV_LSA),
-	/* QEMU's static volatile capacity: its size, before the DC regions (docs/cmdline.md). */
+	/*
+	 * QEMU's static capacity (docs/cmdline.md): volatile at DPA 0, then
+	 * persistent, then the DC regions.  memdev= is QEMU's older name for
+	 * persistent-memdev.
+	 */
 	DP("volatile-memdev", P_STR, volatile_memdev, 0, 0, CMDLINE_DEV_VOLATILE_MEMDEV),
+	DP("persistent-memdev", P_STR, persistent_memdev, 0, 0, CMDLINE_DEV_PERSISTENT_MEMDEV),
+	DP("memdev", P_STR, persistent_memdev, 0, 0, CMDLINE_DEV_MEMDEV),
 };
 
 /*
@@ -345,10 +351,13 @@ static int dev_prop(struct cmdline_ctx *c, struct cmdline_device *d, const char 
 		if (strcmp(p->name, key))
 			continue;
 		if (p->kind == P_STR) {
-			char *dup = strdup(v);
+			char *dup = strdup(v), *old;
 
 			if (!dup)
 				return cmdline_oom(c);
+			/* given twice, or memdev= with persistent-memdev=: the last one stays */
+			memcpy(&old, (char *)d + p->off, sizeof(old));
+			free(old);
 			memcpy((char *)d + p->off, &dup, sizeof(dup));
 		} else if ((rc = dev_number(c, d, p, v))) {
 			return rc;
@@ -374,6 +383,11 @@ static int dev_check(struct cmdline_ctx *c, const struct cmdline_device *d)
 		return cmdline_fail(c, "give volatile-dc-memdev or dc-regions-total-size, not both");
 	if (!(d->set & (CMDLINE_DEV_VOLATILE_DC_MEMDEV | CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE)))
 		return cmdline_fail(c, "volatile-dc-memdev=ID or dc-regions-total-size=SIZE is required");
+	/* QEMU's own checks and texts (hw/mem/cxl_type3.c) */
+	if ((d->set & CMDLINE_DEV_MEMDEV) && (d->set & CMDLINE_DEV_PERSISTENT_MEMDEV))
+		return cmdline_fail(c, "[memdev] cannot be used with new [persistent-memdev] property");
+	if (d->persistent_memdev && !d->lsa)
+		return cmdline_fail(c, "lsa property must be set for persistent devices");
 	for (size_t i = 0; i < c->cfg->nr_devices; i++)
 		if (!strcmp(c->cfg->devices[i].id, d->id))
 			return cmdline_fail(c, "duplicate device id '%s'", d->id);
@@ -389,6 +403,7 @@ void cmdline_device_free(struct cmdline_device *d)
 	free(d->bus);
 	free(d->lsa);
 	free(d->volatile_memdev);
+	free(d->persistent_memdev);
 	cmdline_kv_free(&kv);
 }
 

@@ -79,6 +79,8 @@ enum {
 	CMDLINE_DEV_TRUSTED_HOSTS = 1u << 15,
 	CMDLINE_DEV_LSA = 1u << 16,
 	CMDLINE_DEV_VOLATILE_MEMDEV = 1u << 17,
+	CMDLINE_DEV_PERSISTENT_MEMDEV = 1u << 18,
+	CMDLINE_DEV_MEMDEV = 1u << 19,
 };
 
 /* -device cxl-type3: values of properties not given are 0 (model defaults apply). */
@@ -101,7 +103,10 @@ struct cmdline_device {
 	char *bus;                      /* COMPAT: accepted and ignored */
 	bool trusted_hosts;             /* hosts get the whole backend fd (docs/memory.md) */
 	char *lsa;                      /* an -object id: its size is the Label Storage Area's */
-	char *volatile_memdev;          /* an -object id: its size is the static capacity */
+	char *volatile_memdev;          /* an -object id: static volatile capacity at DPA 0 */
+	/* an -object id: static persistent capacity after the volatile one (QEMU's
+	 * legacy memdev= is stored here too: it means persistent-memdev) */
+	char *persistent_memdev;
 	uint32_t set;                   /* CMDLINE_DEV_* */
 	struct cmdline_prop *props;     /* every property but the driver, in order */
 	size_t nr_props;

@@ -96,6 +96,55 @@ static int region_len(struct server_ctx *s, const struct cmdline_device *d, uint
 	return 0;
 }
 
+/* The size of static memdev @id (property @prop): a multiple of 256 MiB.  0 or -EINVAL. */
+static int static_size(struct server_ctx *s, const struct cmdline_device *d, const char *prop,
+		       const char *id, uint64_t *size, char *err, size_t cap)
+{
+	struct mem_backend *b = mem_registry_find(s->reg, id);
+
+	if (!b || mem_backend_size(b) % CXLDCD_REGION_ALIGN) {
+		snprintf(err, cap, "-device %s: %s '%s' %s", d->id, prop, id,
+			 b ? "size is not a multiple of 256 MiB" : "not found");
+		return -EINVAL;
+	}
+	*size = mem_backend_size(b);
+	return 0;
+}
+
+/*
+ * Static capacity, QEMU's layout: volatile-memdev at DPA 0, persistent-memdev
+ * right after it, the DC regions after both.  A backend serves one purpose
+ * only (QEMU: "memory backend ID can't be used multiple times.").
+ */
+static int static_cfg(struct server_ctx *s, const struct cmdline_device *d,
+		      struct cxldcd_dev_cfg *cfg, char *err, size_t cap)
+{
+	const char *use[] = { d->volatile_memdev, d->persistent_memdev, d->volatile_dc_memdev, d->lsa };
+	uint64_t v = 0, p = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < 4; i++)
+		for (size_t j = i + 1; j < 4; j++)
+			if (use[i] && use[j] && !strcmp(use[i], use[j])) {
+				snprintf(err, cap, "-device %s: memory backend %s can't be used multiple times.",
+					 d->id, use[i]);
+				return -EINVAL;
+			}
+	if (d->volatile_memdev)
+		rc = static_size(s, d, "volatile-memdev", d->volatile_memdev, &v, err, cap);
+	if (!rc && d->persistent_memdev)
+		rc = static_size(s, d, "persistent-memdev", d->persistent_memdev, &p, err, cap);
+	if (rc)
+		return rc;
+	if (v + p < v) {
+		snprintf(err, cap, "-device %s: static capacity overflows the DPA space", d->id);
+		return -EINVAL;
+	}
+	cfg->static_capacity = v + p;
+	cfg->persistent_capacity = p;
+	return 0;
+}
+
 static int device_cfg(struct server_ctx *s, const struct cmdline_device *d,
 		      struct cxldcd_dev_cfg *cfg, char *err, size_t cap)
 {
@@ -115,17 +164,9 @@ static int device_cfg(struct server_ctx *s, const struct cmdline_device *d,
 		}
 		cfg->lsa_size = (uint32_t)mem_backend_size(b);
 	}
-	if (d->volatile_memdev) {   /* static capacity at DPA 0, the DC regions after it */
-		struct mem_backend *b = mem_registry_find(s->reg, d->volatile_memdev);
-
-		if (!b || mem_backend_size(b) % CXLDCD_REGION_ALIGN) {
-			snprintf(err, cap, "-device %s: volatile-memdev '%s' %s", d->id,
-				 d->volatile_memdev,
-				 b ? "size is not a multiple of 256 MiB" : "not found");
-			return -EINVAL;
-		}
-		cfg->static_capacity = mem_backend_size(b);
-	}
+	rc = static_cfg(s, d, cfg, err, cap);
+	if (rc)
+		return rc;
 	cfg->nr_regions = (uint8_t)d->num_dc_regions;
 	for (unsigned i = 0; i < cfg->nr_regions; i++) {
 		struct core_region_cfg *r = &cfg->regions[i];

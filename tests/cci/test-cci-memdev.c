@@ -99,6 +99,62 @@ static void test_partition_info_golden(void **state)
 	assert_int_equal(cci_dec_partition_info_out(want, sizeof(want), &pi), -EINVAL);
 }
 
+/* QEMU's layout: 1 GiB volatile-memdev, 512 MiB persistent-memdev, the DC regions after both. */
+static int setup_pmem(void **state)
+{
+	struct cxldcd_dev_cfg cfg;
+
+	fx_cfg(&cfg);
+	cfg.static_capacity = GIB + 512 * MIB;
+	cfg.persistent_capacity = 512 * MIB;
+	cfg.lsa_size = LSA_SIZE;
+	return setup_cfg(state, &cfg);
+}
+
+/*
+ * Identify Memory Device (CXL r3.2 §8.2.10.9.1.1, Table 8-142) and Get
+ * Partition Info (§8.2.10.9.2.1, Table 8-146) with both static memdevs: total
+ * = volatile only + persistent only, nothing partitionable (alignment 0, no
+ * next partition); every host sees the same; DC region 0 starts after both.
+ */
+static void test_identify_and_partition_info_with_both_memdevs(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id[0x45] = { 0 }, pi[0x20] = { 0 }, cfg_in[2] = { 1, 0 };
+	struct cci_partition_info d;
+
+	memcpy(id, "cxldcd 0.1.0", 12);
+	g64(id, 0x10, 6);                       /* Total Capacity: 1.5 GiB = 6 x 256 MB */
+	g64(id, 0x18, 4);                       /* Volatile Only Capacity: 1 GiB */
+	g64(id, 0x20, 2);                       /* Persistent Only Capacity: 512 MiB */
+	g64(id, 0x28, 0);                       /* Partition Alignment: not partitionable */
+	g16(id, 0x30, 256);
+	g16(id, 0x32, 256);
+	g16(id, 0x34, 256);
+	g16(id, 0x36, 256);
+	g32(id, 0x38, LSA_SIZE);                /* LSA Size */
+	g24(id, 0x3c, 64);
+	g16(id, 0x3f, 64);
+	g16(id, 0x43, 256);
+	g64(pi, 0x00, 4);                       /* Active Volatile Capacity */
+	g64(pi, 0x08, 2);                       /* Active Persistent Capacity */
+	g64(pi, 0x10, 0);                       /* Next Volatile Capacity */
+	g64(pi, 0x18, 0);                       /* Next Persistent Capacity */
+	for (int h = 0; h < 2; h++) {
+		assert_int_equal(msg(f, f->mb[h], 0x4000, NULL, 0), 0);
+		expect_rsp(f, id, sizeof(id));
+		assert_int_equal(msg(f, f->mb[h], 0x4100, NULL, 0), 0);
+		expect_rsp(f, pi, sizeof(pi));
+	}
+	assert_int_equal(cci_dec_partition_info_out(pi, sizeof(pi), &d), 0);
+	assert_int_equal(d.active_volatile, GIB);
+	assert_int_equal(d.active_persistent, 512 * MIB);
+	/* Get DC Configuration: region 0's base is right after the persistent capacity */
+	assert_int_equal(msg(f, f->mb[0], 0x4800, cfg_in, sizeof(cfg_in)), 0);
+	assert_true(f->out_len >= 8 + 0x28);
+	assert_memory_equal(f->out + 8, ((uint8_t[8]){ 0, 0, 0, 0x60, 0, 0, 0, 0 }), 8);
+}
+
 static void test_lsa(void **state)
 {
 	struct fx *f = *state;
@@ -726,6 +782,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fw_info_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timestamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partition_info_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identify_and_partition_info_with_both_memdevs,
+						setup_pmem, teardown),
 		cmocka_unit_test_setup_teardown(test_lsa, setup_lsa, teardown),
 		cmocka_unit_test_setup_teardown(test_lsa_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_golden, setup, teardown),

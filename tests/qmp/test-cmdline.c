@@ -540,11 +540,45 @@ static void test_object_errors_name_the_property(void **state)
 		   "{\"qom-type\":\"memory-backend-ram\",\"id\":\"a\",\"size\":[1]}");
 }
 
+/* QEMU's static capacity properties and the PCI ones it ignores, on one line with DC regions. */
+static void test_static_memdevs_and_ignored_qemu_properties(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device",
+			       "cxl-type3,bus=rp0,volatile-memdev=v0,persistent-memdev=p0,lsa=l0,"
+			       "id=d0,num-dc-regions=2,volatile-dc-memdev=m0,sn=7,x-speed=32,"
+			       "x-width=16,hdm-db=on,cdat=/x.dat,addr=0x0,multifunction=off",
+			       NULL), 0);
+
+	assert_int_equal(cfg.nr_devices, 1);
+	assert_string_equal(cfg.devices[0].volatile_memdev, "v0");
+	assert_string_equal(cfg.devices[0].persistent_memdev, "p0");
+	assert_string_equal(cfg.devices[0].lsa, "l0");
+	assert_int_equal(cfg.devices[0].sn, 7);
+	cmdline_fini(&cfg);
+	/* memdev= is QEMU's older name of persistent-memdev */
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device",
+			       "cxl-type3,memdev=p0,lsa=l0,id=d0,num-dc-regions=1,volatile-dc-memdev=m0",
+			       NULL), 0);
+	assert_string_equal(cfg.devices[0].persistent_memdev, "p0");
+	assert_true(cfg.devices[0].set & CMDLINE_DEV_MEMDEV);
+	cmdline_fini(&cfg);
+}
+
 static void test_device_errors_name_the_property(void **state)
 {
 	(void)state;
 	EXPECT_ERR(L("-device", "unknown device type 'virtio-net'"), "-device", "virtio-net,id=n0");
-	EXPECT_ERR(L("unknown property 'persistent-memdev'"), "-object", OBJ, "-device", DEV ",persistent-memdev=m0");
+	/* QEMU's own texts: a persistent memdev needs an lsa; memdev= is its older name */
+	EXPECT_ERR(L("lsa property must be set for persistent devices"), "-object", OBJ, "-device",
+		   DEV ",persistent-memdev=p0");
+	EXPECT_ERR(L("lsa property must be set for persistent devices"), "-object", OBJ, "-device",
+		   DEV ",memdev=p0");
+	EXPECT_ERR(L("[memdev] cannot be used with new [persistent-memdev] property"), "-object", OBJ,
+		   "-device", DEV ",memdev=p0,persistent-memdev=p1,lsa=l0");
 	EXPECT_ERR(L("id= is required"), "-object", OBJ, "-device", "cxl-type3,num-dc-regions=1,volatile-dc-memdev=m0");
 	EXPECT_ERR(L("num-dc-regions= is required"), "-device", "cxl-type3,id=d0,dc-regions-total-size=1G");
 	EXPECT_ERR(L("'9' for 'num-dc-regions' is out of range 1..8"), "-device", "cxl-type3,id=d0,num-dc-regions=9,dc-regions-total-size=1G");
@@ -610,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_runtime_dir_follows_xdg),
 		cmocka_unit_test(test_option_errors_name_the_option),
 		cmocka_unit_test(test_object_errors_name_the_property),
+		cmocka_unit_test(test_static_memdevs_and_ignored_qemu_properties),
 		cmocka_unit_test(test_device_errors_name_the_property),
 		cmocka_unit_test(test_socket_errors_name_the_address),
 	};
