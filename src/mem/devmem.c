@@ -131,6 +131,9 @@ int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg
 		if (rc)
 			goto err;
 	}
+	rc = mem_static_attach(md, cfg, err, cap);
+	if (rc)
+		goto err;
 	*out = md;
 	return 0;
 err:
@@ -181,6 +184,7 @@ void mem_dev_free(struct mem_dev *md)
 		return;
 	for (unsigned int h = 0; md->trees && h < md->layout.nr_hosts; h++)
 		free_tree(md, md->trees[h].root);
+	mem_static_detach(md);
 	for (unsigned int h = 0; md->wins && h < md->layout.nr_hosts; h++)
 		mem_window_release(&md->wins[h]);
 	for (unsigned int h = 0; md->views && h < md->layout.nr_hosts; h++)

@@ -11,6 +11,13 @@
 #include "mem/store.h"
 #include "mem/window.h"
 
+/* One static backend (docs/memory.md "Static capacity"): DPA [dpa, dpa+len) is its [0, len). */
+struct mem_static {
+	struct mem_backend *be;        /* pinned (users++) */
+	uint64_t dpa, len;
+	struct mem_store *st;          /* the live pages, shared by every host; NULL when trusted */
+};
+
 struct mem_dev {
 	struct mem_layout layout;
 	enum mem_dev_mode mode;
@@ -29,6 +36,10 @@ struct mem_dev {
 	struct mem_bind *spare;        /* so that unbind (which may split) never allocates */
 	struct mem_dev_stats stats;
 	char last_err[256];
+	struct mem_static statics[2];  /* volatile, persistent: those present, in DPA order */
+	uint8_t nr_statics;
+	uint64_t static_end;           /* DPA where static capacity ends (0: none) */
+	struct mem_window *swins;      /* [nr_hosts]: static windows (direct_map) */
 	/* Media poison (set by mem_dev_new from the model; NULL = none): slow-path reads fail. */
 	bool (*poisoned)(const void *model, uint64_t dpa, uint64_t len);
 	const void *model;
@@ -44,5 +55,9 @@ static inline uint64_t mem_bind_off(const struct mem_bind *b)
 {
 	return b->st ? b->off - b->st->base : b->off;
 }
+
+/* static.c: bind every host to the static capacity; write it back and let go. */
+int mem_static_attach(struct mem_dev *md, const struct mem_dev_cfg *cfg, char *err, size_t cap);
+void mem_static_detach(struct mem_dev *md);
 
 #endif /* CXLDCD_MEM_DEVMEM_H */

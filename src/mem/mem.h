@@ -159,6 +159,15 @@ struct mem_dev_cfg {
 	 * host can reach nothing else through; see docs/memory.md "Trust model".
 	 */
 	bool trusted;
+	/*
+	 * Static capacity (QEMU's volatile-memdev and persistent-memdev): ids
+	 * of backends, borrowed; NULL: none.  The volatile one is DPA 0 up to
+	 * its size, the persistent one follows; both end at or before region
+	 * 0's base.  Every host reaches all of it, through its window, MAP
+	 * and the slow path (docs/memory.md "Static capacity").
+	 */
+	const char *volatile_memdev;
+	const char *persistent_memdev;
 };
 
 /* The DC layout a mem_dev needs; mem_dev_new() takes it from the model. */
@@ -279,6 +288,16 @@ int mem_dev_sanitize(struct mem_dev *md, const struct core_extent_info *x);
  * Return: 0, -EINVAL (bad host, or direct_map off), -ENOMEM.
  */
 int mem_dev_window(struct mem_dev *md, uint16_t host, void **base, uint64_t *size);
+
+/*
+ * mem_dev_static_window() - the host's window of the static capacity: DPA d
+ * (below mem_dev_static_size()) is at base + d.  Reserved and mapped when the
+ * mem_dev is made (direct_map).  Return: 0, -EINVAL (bad host, direct_map off),
+ * -ENOENT (no static capacity).
+ */
+int mem_dev_static_window(struct mem_dev *md, uint16_t host, void **base, uint64_t *size);
+/* Bytes of static capacity (DPA 0 up to it), 0 when none. */
+uint64_t mem_dev_static_size(const struct mem_dev *md);
 
 /* One piece of a DPA range: map len bytes of fd at offset (host link, SCM_RIGHTS). */
 struct mem_segment {

@@ -272,8 +272,12 @@ int dcd_attach_memory(struct server_ctx *s, char *err, size_t cap)
 {
 	for (size_t i = 0; i < s->nr_devs; i++) {
 		struct dcd *dv = s->devs[i];
+		const struct cmdline_device *cd = dv->index < s->cfg->nr_devices ?
+						  &s->cfg->devices[dv->index] : NULL;
 		struct mem_dev_cfg mc = { .mode = dv->mode, .memdev = dv->memdev, .direct_map = false,
-					  .trusted = dv->trusted_hosts };
+					  .trusted = dv->trusted_hosts,
+					  .volatile_memdev = cd ? cd->volatile_memdev : NULL,
+					  .persistent_memdev = cd ? cd->persistent_memdev : NULL };
 		char msg[SRV_ERR_MAX];
 		int rc = mem_dev_new(dv->dev, s->reg, &mc, &dv->md, msg, sizeof(msg));
 
