@@ -195,6 +195,7 @@ struct cxldcd_host_dev_info {
 	struct {
 		uint64_t base, decode_len, len, block_size;
 	} regions[8];
+	uint64_t static_size;          /* static capacity: DPA 0 up to it, every host's (0: none) */
 };
 CXLDCD_EXPORT int cxldcd_host_get_dev_info(const struct cxldcd_host *h,
 					   struct cxldcd_host_dev_info *out);
@@ -223,6 +224,18 @@ CXLDCD_EXPORT int cxldcd_host_group_close(struct cxldcd_host *h, uint64_t id);
  */
 CXLDCD_EXPORT int cxldcd_host_group_release(struct cxldcd_host *h,
 					    const uint8_t tag[CXLDCD_HOST_TAG_SIZE], uint64_t id);
+
+/**
+ * cxldcd_host_static_map() - the device's static capacity (volatile-memdev,
+ * then persistent-memdev: DPA 0 up to dev_info.static_size), which every host
+ * of the device reaches, as one mapping: DPA d is at *addr + d.  Made on the
+ * first call from the MAPs the device sent at connect, owned by the library
+ * until cxldcd_host_free().  Slow-path hosts use cxldcd_host_read()/write()
+ * at those DPAs instead.
+ * Return: 0; -EAGAIN (not connected); -ENOENT (no static capacity); -ENODEV
+ * (no direct mapping, or the device sent no MAP of it); -ENOMEM.
+ */
+CXLDCD_EXPORT int cxldcd_host_static_map(struct cxldcd_host *h, void **addr, uint64_t *size);
 
 /* Slow path by DPA (mapping off, TCP hosts).  done is called from process(). */
 typedef void cxldcd_host_io_fn(void *opaque, int err);

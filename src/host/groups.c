@@ -828,6 +828,9 @@ void groups_fini(struct cxldcd_host *h)
 
 	while (h->groups)
 		group_free(h, h->groups);
+	if (h->static_map)
+		munmap(h->static_map, h->static_size);
+	h->static_map = NULL;
 	while ((n = rindex_first(&h->segs)))
 		segment_free(h, seg_of(n));
 	htab_fini(&h->group_ids);
@@ -869,5 +872,47 @@ int cxldcd_host_group_open(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_
 		*addr = g->map;
 	if (size)
 		*size = g->info.size;
+	return 0;
+}
+
+/*
+ * Static capacity (docs/host.md): every host's, DPA 0 up to static_size,
+ * mapped from the MAP segments the device sent at connect; made once, kept
+ * until cxldcd_host_free().
+ */
+int cxldcd_host_static_map(struct cxldcd_host *h, void **addr, uint64_t *size)
+{
+	uint8_t *base;
+
+	if (h->state == CXLDCD_HOST_CONNECTING || h->state == CXLDCD_HOST_FAILED)
+		return -EAGAIN;
+	if (!h->static_size)
+		return -ENOENT;
+	if (!h->mapping)
+		return -ENODEV;
+	if (!h->static_map) {
+		base = mmap(NULL, h->static_size, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (base == MAP_FAILED)
+			return -ENOMEM;
+		for (uint64_t cur = 0; cur < h->static_size;) {
+			const struct segment *s = segment_at(h, cur);
+			uint64_t send = s ? s->rn.start + s->rn.len : 0;
+			uint64_t len = (send < h->static_size ? send : h->static_size) - cur;
+			int prot = PROT_READ | (s && s->writable ? PROT_WRITE : 0);
+
+			if (!s || mmap(base + cur, len, prot, MAP_SHARED | MAP_FIXED, s->file->fd,
+				       (off_t)(s->offset + (cur - s->rn.start))) == MAP_FAILED) {
+				munmap(base, h->static_size);
+				return -ENODEV;
+			}
+			cur += len;
+		}
+		h->static_map = base;
+	}
+	if (addr)
+		*addr = h->static_map;
+	if (size)
+		*size = h->static_size;
 	return 0;
 }

@@ -224,6 +224,8 @@ struct cxldcd_host {
 	bool serial_known;
 	uint32_t mbox;              /* mailbox payload size */
 	uint64_t span_base, span_size;
+	uint64_t static_size;       /* static capacity, DPA 0 up to it (HELLO_ACK) */
+	uint8_t *static_map;        /* its mapping, made by cxldcd_host_static_map() */
 	uint8_t nr_regions;
 	struct host_region regions[CXLDCD_MAX_REGIONS];
 	uint32_t seq;

@@ -68,6 +68,7 @@ static void on_hello_ack(struct cxldcd_host *h, const struct hl_hdr *hd, const u
 	h->ras_on = h->ras_dev && !h->cfg.no_ras;
 	h->span_base = a.span_base;
 	h->span_size = a.span_size;
+	h->static_size = a.static_size;
 	host_log(h, LOG_INFO, "host=%u connected mbox=%u mapping=%s", h->cfg.host_id, h->mbox,
 		 h->mapping ? "on" : "off");
 	h->state = CXLDCD_HOST_BRINGUP;
@@ -689,6 +690,7 @@ int cxldcd_host_get_dev_info(const struct cxldcd_host *h, struct cxldcd_host_dev
 	out->span_base = h->span_base;
 	out->span_size = h->span_size;
 	out->mapping = h->mapping;
+	out->static_size = h->static_size;
 	for (unsigned i = 0; i < h->nr_regions && i < 8; i++) {
 		out->regions[i].base = h->regions[i].base;
 		out->regions[i].decode_len = h->regions[i].decode_len;

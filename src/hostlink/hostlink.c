@@ -870,14 +870,23 @@ static void fill_ack(const struct hostlink *hl, struct hl_hello_ack *a)
 		a->span_base = first.base;
 		a->span_size = last.base + last.decode_len - first.base;
 	}
+	a->static_size = cfg->static_capacity;
 }
 
-/* Already-accepted capacity of a (re)connecting host, as MAPs. */
+/*
+ * Static capacity (every host's, docs/memory.md) then already-accepted
+ * capacity of a (re)connecting host, as MAPs.
+ */
 static void replay_maps(struct conn *c)
 {
 	struct core_extent_info x[16];
 	uint32_t start = 0, n;
+	uint64_t st = core_dev_cfg(c->hl->cfg.dev)->static_capacity;
 
+	if (st) {
+		x[0] = (struct core_extent_info){ .host = c->host, .ext = { .dpa = 0, .len = st } };
+		send_maps(c, &x[0]);
+	}
 	for (;;) {
 		if (core_extent_list_info(c->hl->cfg.dev, c->host, start, 16, x, &n) !=
 			    CXLDCD_RC_SUCCESS ||

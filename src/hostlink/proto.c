@@ -169,7 +169,8 @@ int hl_dec_hello(const uint8_t *p, size_t len, struct hl_hello *m)
 /*
  * HELLO_ACK: 0x00 status(2) 0x02 version(2) 0x04 flags(4) 0x08 mailbox
  * payload size(4) 0x0C nr regions(1) 0x0D rsvd(1) 0x0E nr hosts(2) 0x10 span
- * base(8) 0x18 span size(8) 0x20 rsvd(8)
+ * base(8) 0x18 span size(8) 0x20 static capacity size(8; was reserved, so a
+ * device that predates it says 0: none)
  */
 int hl_enc_hello_ack(struct wwr *w, const struct hl_hello_ack *m)
 {
@@ -182,7 +183,7 @@ int hl_enc_hello_ack(struct wwr *w, const struct hl_hello_ack *m)
 	wwr_u16le(w, m->nr_hosts);
 	wwr_u64le(w, m->span_base);
 	wwr_u64le(w, m->span_size);
-	wwr_zero(w, 8);
+	wwr_u64le(w, m->static_size);
 	return w->bad ? -ENOBUFS : 0;
 }
 
@@ -200,7 +201,7 @@ int hl_dec_hello_ack(const uint8_t *p, size_t len, struct hl_hello_ack *m)
 	m->nr_hosts = wrd_u16le(&r);
 	m->span_base = wrd_u64le(&r);
 	m->span_size = wrd_u64le(&r);
-	wrd_skip(&r, 8);
+	m->static_size = wrd_u64le(&r);
 	return fixed_result(&r);
 }
 

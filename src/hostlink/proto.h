@@ -149,6 +149,7 @@ struct hl_hello_ack {
 	uint16_t nr_hosts;
 	uint64_t span_base;
 	uint64_t span_size;
+	uint64_t static_size;       /* static capacity, DPA 0 up to it; every host's (0: none) */
 };
 
 struct hl_irq {

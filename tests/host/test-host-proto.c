@@ -103,7 +103,8 @@ static void test_hello_and_ack_bytes(void **state)
 	struct hl_hello m = { .version = 1, .host_id = 0x0102, .flags = HL_HELLO_F_MAP }, d;
 	struct hl_hello_ack a = { .status = 2, .version = 1, .flags = 1, .mbox_payload_size = 2048,
 				  .nr_regions = 3, .nr_hosts = 0x0304,
-				  .span_base = 0x1122334455667788ull, .span_size = 0x40000000 },
+				  .span_base = 0x1122334455667788ull, .span_size = 0x40000000,
+				  .static_size = 0x30000000 },
 			    da;
 	uint8_t buf[64], want_h[8] = { 1, 0, 2, 1, 1, 0, 0, 0 }, want_a[HL_HELLO_ACK_SIZE] = { 0 };
 	struct wwr w;
@@ -126,6 +127,7 @@ static void test_hello_and_ack_bytes(void **state)
 	want_a[0x0f] = 0x03;
 	put64(want_a + 0x10, 0x1122334455667788ull);
 	put64(want_a + 0x18, 0x40000000);
+	put64(want_a + 0x20, 0x30000000);      /* static capacity: 768 MiB */
 	wwr_init(&w, buf, sizeof(buf));
 	assert_int_equal(hl_enc_hello_ack(&w, &a), 0);
 	assert_int_equal(w.off, HL_HELLO_ACK_SIZE);
@@ -133,6 +135,7 @@ static void test_hello_and_ack_bytes(void **state)
 	assert_int_equal(hl_dec_hello_ack(buf, HL_HELLO_ACK_SIZE, &da), 0);
 	assert_int_equal(da.span_base, a.span_base);
 	assert_int_equal(da.nr_hosts, 0x0304);
+	assert_int_equal(da.static_size, 0x30000000);
 	check_truncations(buf, HL_HELLO_ACK_SIZE, (dec_fn *)hl_dec_hello_ack);
 }
 
