@@ -18,6 +18,11 @@
  *       one-shot commands through a running agent's application socket;
  *       GROUP is a tag (UUID) or id=N (untagged groups), PATTERN is 0xHEX
  *       (bytes) or text (docs/host.md)
+ *   cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N [--no-mapping]
+ *               static-fill|static-verify DPA LEN PATTERN
+ *       one-shot: connect as host N (no agent of that host may run), fill
+ *       or verify [DPA, DPA+LEN) of the device's static capacity
+ *       (volatile-memdev, persistent-memdev), mapped or by the slow path
  *
  * Exit status: 0 success, 1 failure (link, device, verify mismatch), 2 bad
  * arguments.
@@ -49,6 +54,7 @@ static struct {
 	const char *link;          /* "unix:PATH" or "tcp:HOST:PORT" */
 	unsigned host_id;
 	char failed[384];
+	struct cxldcd_host *h;     /* the connection, for the ready line's static capacity */
 } agent;
 
 static void on_signal(int sig)
@@ -67,6 +73,8 @@ static void usage(FILE *f)
 		"       cxldcd-host --agent-socket PATH list\n"
 		"       cxldcd-host --agent-socket PATH fill GROUP PATTERN\n"
 		"       cxldcd-host --agent-socket PATH verify GROUP PATTERN\n"
+		"       cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N [--no-mapping]\n"
+		"                   static-fill|static-verify DPA LEN PATTERN\n"
 		"       cxldcd-host --help | --version\n"
 		"\n"
 		"Without --connect or --tcp the agent connects to the default host link,\n"
@@ -143,6 +151,14 @@ static void on_event(void *opaque, const struct cxldcd_host_event *ev)
 	if (ev->group && ev->group->tagged)
 		cxldcd_tag_format(ev->group->tag, tag);
 	printf("%s tag=%s %s\n", cxldcd_host_event_name(ev->type), tag, ev->text ? ev->text : "");
+	if (ev->type == CXLDCD_HOST_EV_READY && agent.h) {
+		struct cxldcd_host_dev_info di;
+
+		/* static capacity: every host's, at DPA 0 (docs/host.md) */
+		if (!cxldcd_host_get_dev_info(agent.h, &di) && di.static_size)
+			printf("static tag=- dpa=0x0 len=0x%llx %s\n",
+			       (unsigned long long)di.static_size, di.mapping ? "mapped" : "slow-path");
+	}
 	fflush(stdout);
 	if (ev->type == CXLDCD_HOST_EV_FAILED && ev->text)
 		snprintf(agent.failed, sizeof(agent.failed), "%s", ev->text);
@@ -268,6 +284,7 @@ static int agent_connect(const struct cxldcd_host_cfg *c, const char *agent_sock
 		*h = NULL;
 		return rc;
 	}
+	agent.h = *h;
 	if (agent_sock && (rc = cxldcd_host_serve_apps(*h, agent_sock))) {
 		fprintf(stderr, "cxldcd-host: --agent-socket %s: %s%s\n", agent_sock, strerror(-rc),
 			rc == -EADDRINUSE ? " (another agent serves it: stop it or choose another path)"
@@ -456,6 +473,68 @@ static int cmd_fill_verify(struct cxldcd_app *app, bool verify, const char *grou
 	return bad ? 1 : 0;
 }
 
+/*
+ * static-fill / static-verify DPA LEN PATTERN: as host c->host_id, through
+ * the static mapping when the device gave one, else the slow path (1 MiB at
+ * a time).  The pattern starts at DPA 0, so a verify of any sub-range of a
+ * fill matches.
+ */
+static int cmd_static(struct cxldcd_host_cfg *c, bool verify, uint64_t dpa, uint64_t len,
+		      const uint8_t *pat, int plen)
+{
+	const char *name = verify ? "static-verify" : "static-fill";
+	struct cxldcd_host_dev_info di;
+	struct cxldcd_host *h = NULL;
+	uint8_t *map = NULL, *buf = malloc(1u << 20);
+	uint64_t bad = 0, size;
+	int rc = buf ? cxldcd_host_new(c, &h) : -ENOMEM;
+
+	if (!rc)
+		rc = cxldcd_host_wait_ready(h, 10000);
+	if (!rc)
+		rc = cxldcd_host_get_dev_info(h, &di);
+	if (!rc && (dpa > di.static_size || len > di.static_size - dpa || !len)) {
+		fprintf(stderr, "cxldcd-host: %s: dpa=0x%llx len=0x%llx is outside the static capacity (0x%llx bytes at DPA 0)\n",
+			name, (unsigned long long)dpa, (unsigned long long)len,
+			(unsigned long long)di.static_size);
+		cxldcd_host_free(h);
+		free(buf);
+		return 1;
+	}
+	if (!rc && cxldcd_host_static_map(h, (void **)&map, &size))
+		map = NULL;
+	for (uint64_t off = 0; !rc && off < len;) {
+		uint32_t n = len - off < (1u << 20) ? (uint32_t)(len - off) : 1u << 20;
+		uint8_t *p = map ? map + dpa + off : buf;
+
+		if (!map && verify)
+			rc = cxldcd_host_read(h, dpa + off, buf, n, 10000);
+		for (uint32_t i = 0; !rc && i < n; i++) {
+			uint8_t want = pat[(dpa + off + i) % (uint64_t)plen];
+
+			if (!verify)
+				p[i] = want;
+			else if (p[i] != want && !bad++)
+				fprintf(stderr, "cxldcd-host: mismatch at dpa 0x%llx: 0x%02x, expected 0x%02x\n",
+					(unsigned long long)(dpa + off + i), p[i], want);
+		}
+		if (!rc && !map && !verify)
+			rc = cxldcd_host_write(h, dpa + off, buf, n, 10000);
+		off += n;
+	}
+	cxldcd_host_free(h);
+	free(buf);
+	if (rc) {
+		fprintf(stderr, "cxldcd-host: %s %s (host id %u): %s\n", name, agent.link,
+			c->host_id, strerror(-rc));
+		return 1;
+	}
+	printf("%s dpa=0x%llx len=0x%llx %s%s\n", name, (unsigned long long)dpa,
+	       (unsigned long long)len, map ? "mapped" : "slow-path",
+	       verify ? (bad ? " MISMATCH" : " ok") : "");
+	return bad ? 1 : 0;
+}
+
 /* --tcp HOST:PORT: HOST may be a name; the library takes an IPv4 address. */
 static int parse_tcp(const char *arg, char addr[INET_ADDRSTRLEN], uint16_t *port)
 {
@@ -481,6 +560,55 @@ static int parse_tcp(const char *arg, char addr[INET_ADDRSTRLEN], uint16_t *port
 		return bad_args("--tcp '%s': '%s': %s", arg, host, gai_strerror(rc));
 	*port = (uint16_t)v;
 	return 0;
+}
+
+/* Where the one-shot static commands connect: as the agent would. */
+static int link_of(struct cxldcd_host_cfg *c, bool have_id, char *link, char *def)
+{
+	if (c->socket_path && c->tcp_addr)
+		return bad_args("give --connect PATH or --tcp HOST:PORT, not both");
+	if (!have_id)
+		return bad_args("--host-id N is required (the host's LD-ID, 0..num-hosts-1)");
+	if (!c->socket_path && !c->tcp_addr) {
+		if (rundir_path("host.sock", def, 256))
+			return bad_args("the default host link path is too long: give --connect PATH");
+		c->socket_path = def;
+	}
+	if (c->socket_path)
+		snprintf(link, 300, "unix:%s", c->socket_path);
+	else
+		snprintf(link, 300, "tcp:%s:%u", c->tcp_addr, c->tcp_port);
+	agent.link = link;
+	agent.host_id = c->host_id;
+	return 0;
+}
+
+/* static-fill|static-verify DPA LEN PATTERN (argv[0] is the command). */
+static int static_main(struct cxldcd_host_cfg *c, bool have_id, int argc, char **argv, char *link,
+		       char *def)
+{
+	bool verify = !strcmp(argv[0], "static-verify");
+	uint8_t pat[PATTERN_MAX];
+	uint64_t dpa, len;
+	int plen, rc;
+
+	if (!verify && strcmp(argv[0], "static-fill"))
+		return bad_args("unknown command '%s' (list, fill, verify, static-fill, static-verify)",
+				argv[0]);
+	if (argc != 4)
+		return bad_args("%s takes DPA LEN PATTERN", argv[0]);
+	if (parse_u64(argv[1], &dpa, true) || parse_u64(argv[2], &len, true))
+		return bad_args("%s: DPA '%s' and LEN '%s' must be numbers (K/M/G suffix)", argv[0],
+				argv[1], argv[2]);
+	plen = parse_pattern(argv[3], pat);
+	if (plen < 0)
+		return bad_args("PATTERN '%s': expected 0x and pairs of hex digits (0xa5), or 1..%d bytes of text",
+				argv[3], PATTERN_MAX);
+	rc = link_of(c, have_id, link, def);
+	if (rc)
+		return rc;
+	c->event_fn = NULL;     /* one line of result, not the agent's events */
+	return cmd_static(c, verify, dpa, len, pat, plen);
 }
 
 int main(int argc, char **argv)
@@ -565,6 +693,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind < argc && !strncmp(argv[optind], "static-", 7))
+		return static_main(&c, have_id, argc - optind, argv + optind, link, def);
 	if (optind < argc) {
 		const char *cmd = argv[optind];
 		int nargs = argc - optind - 1;

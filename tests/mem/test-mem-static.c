@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-static.c - static capacity of a mem_dev (QEMU's volatile-memdev at
+ * test-mem-static.c - static capacity of a mem_dev (QEMU's volatile-memdev at
  * DPA 0, persistent-memdev after it; docs/memory.md "Static capacity"):
  * every host reaches it through the slow path, its window and MAP segments;
  * untrusted hosts get a store, never the backend; a file backend gets the

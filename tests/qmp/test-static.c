@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-static.c - integration: static capacity next to DC regions against
+ * the real daemon.  A QEMU command line with volatile-memdev,
+ * persistent-memdev, lsa, DC regions and QEMU's PCI properties starts
+ * unchanged, and Identify Memory Device, Get Partition Info and Get DC
+ * Configuration agree with QEMU's layout (volatile, persistent, DC).  Real
+ * hosts (libcxldcd-host in this process) reach the static capacity: one
+ * through its mapping, one through the slow path, each seeing the other's
+ * writes; the persistent part, a memory-backend-file, keeps what they wrote
+ * across a restart of the daemon with --state.  The cxldcd-host CLI
+ * ($CXLDCD_HOST) fills and verifies static capacity, mapped and by the slow
+ * path.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cxldcd/cxldcd-host.h"
+#include "dev-util.h"
+
+#define PATH "/machine/peripheral/cxl-dcd0"
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+struct line {
+	char pmem[256], lsa[256];
+	const char *argv[24];
+};
+
+/*
+ * QEMU's line (docs/cmdline.md): 256 MiB volatile, 256 MiB persistent in a
+ * file, an LSA, two DC regions over 512 MiB; @extra: more arguments.
+ */
+static void qemu_line(struct line *l, const struct dproc *p, const char *device,
+		      const char *const *extra)
+{
+	int n = 0;
+
+	snprintf(l->pmem, sizeof(l->pmem),
+		 "memory-backend-file,id=cxl-mem2,share=on,mem-path=%s/pmem0.raw,size=256M", p->dir);
+	snprintf(l->lsa, sizeof(l->lsa),
+		 "memory-backend-file,id=cxl-lsa1,share=on,mem-path=%s/lsa0.raw,size=256M", p->dir);
+	l->argv[n++] = "-object";
+	l->argv[n++] = "memory-backend-ram,id=cxl-mem1,share=on,size=256M";
+	l->argv[n++] = "-object";
+	l->argv[n++] = l->pmem;
+	l->argv[n++] = "-object";
+	l->argv[n++] = l->lsa;
+	l->argv[n++] = "-object";
+	l->argv[n++] = "memory-backend-ram,id=cxl-dc0,share=on,size=512M";
+	l->argv[n++] = "-device";
+	l->argv[n++] = device;
+	while (extra && *extra)
+		l->argv[n++] = *extra++;
+	l->argv[n] = NULL;
+}
+
+#define QEMU_DEV "cxl-type3,bus=root_port13,volatile-memdev=cxl-mem1,persistent-memdev=cxl-mem2," \
+		 "id=cxl-dcd0,lsa=cxl-lsa1,volatile-dc-memdev=cxl-dc0,num-dc-regions=2,sn=99," \
+		 "x-speed=32,x-width=16,hdm-db=on,addr=0x0"
+
+static void test_qemu_line_with_both_memdevs_lsa_and_dc_regions(void **state)
+{
+	struct dproc p;
+	struct line l;
+	struct qmp_client *c;
+	uint8_t out[4096], in[2] = { 2, 0 };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	qemu_line(&l, &p, QEMU_DEV, NULL);
+	c = start_dev(&p, l.argv);
+	/* Identify Memory Device: total 2, volatile only 1, persistent only 1 (x 256 MB), align 0 */
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4000, NULL, 0, out, &n), 0);
+	assert_int_equal(n, 0x45);
+	assert_int_equal(le64(out + 0x10), 2);
+	assert_int_equal(le64(out + 0x18), 1);
+	assert_int_equal(le64(out + 0x20), 1);
+	assert_int_equal(le64(out + 0x28), 0);
+	assert_int_equal(out[0x38] | out[0x39] << 8 | out[0x3a] << 16 | (uint32_t)out[0x3b] << 24,
+			 256 * MiB);
+	/* Get Partition Info: active volatile 1, active persistent 1, nothing next */
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4100, NULL, 0, out, &n), 0);
+	assert_int_equal(n, 0x20);
+	assert_int_equal(le64(out), 1);
+	assert_int_equal(le64(out + 8), 1);
+	assert_int_equal(le64(out + 0x10), 0);
+	assert_int_equal(le64(out + 0x18), 0);
+	/* Get DC Configuration: the regions start after volatile + persistent */
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4800, in, 2, out, &n), 0);
+	assert_int_equal(out[0], 2);
+	assert_int_equal(le64(out + 8), 512 * MiB);
+	assert_int_equal(le64(out + 8 + 0x28), 768 * MiB);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
+/* QEMU's own refusals, with its texts. */
+static void test_qemu_refusals(void **state)
+{
+	struct dproc p;
+	struct line l;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	qemu_line(&l, &p, "cxl-type3,id=d0,persistent-memdev=cxl-mem2,volatile-dc-memdev=cxl-dc0,"
+			  "num-dc-regions=1", NULL);
+	assert_int_equal(dproc_start(&p, l.argv), 0);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 2);
+	assert_non_null(strstr(dproc_log(&p), "lsa property must be set for persistent devices"));
+	qemu_line(&l, &p, "cxl-type3,id=d0,volatile-memdev=cxl-mem1,persistent-memdev=cxl-mem1,"
+			  "lsa=cxl-lsa1,volatile-dc-memdev=cxl-dc0,num-dc-regions=1", NULL);
+	assert_int_equal(dproc_start(&p, l.argv), 0);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 1);
+	assert_non_null(strstr(dproc_log(&p), "memory backend cxl-mem1 can't be used multiple times."));
+}
+
+static struct cxldcd_host *host_up(const struct dproc *p, uint16_t id, bool mapping)
+{
+	struct cxldcd_host_cfg cfg = { .socket_path = p->host, .host_id = id, .no_mapping = !mapping,
+				       .accept = CXLDCD_HOST_ACCEPT_ALL };
+	struct cxldcd_host *h = NULL;
+	int rc = -1;
+
+	for (int i = 0; i < 200 && rc; i++) {   /* the daemon may still be starting */
+		rc = cxldcd_host_new(&cfg, &h);
+		if (rc)
+			poll(NULL, 0, 25);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(cxldcd_host_wait_ready(h, TMO), 0);
+	return h;
+}
+
+/*
+ * Hosts reach static capacity: host 0 maps it, host 1 uses the slow path,
+ * each sees the other's bytes; persistent bytes survive a restart.
+ */
+static void test_hosts_share_static_capacity_and_pmem_survives_a_restart(void **state)
+{
+	const char *extra[] = { "--host-socket", NULL, "--state", NULL, NULL };
+	struct cxldcd_host_dev_info info;
+	struct cxldcd_host *h0, *h1;
+	struct dproc p;
+	struct line l;
+	struct qmp_client *c;
+	uint8_t buf[16] = { 0 };
+	uint8_t *m;
+	void *addr;
+	uint64_t size;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	extra[1] = p.host;
+	extra[3] = p.state;
+	qemu_line(&l, &p, QEMU_DEV ",num-hosts=2", extra);
+	c = start_dev(&p, l.argv);
+	h0 = host_up(&p, 0, true);
+	h1 = host_up(&p, 1, false);
+	assert_int_equal(cxldcd_host_get_dev_info(h1, &info), 0);
+	assert_int_equal(info.static_size, 512 * MiB);
+	assert_false(info.mapping);
+	assert_int_equal(cxldcd_host_static_map(h1, &addr, &size), -ENODEV);
+	assert_int_equal(cxldcd_host_static_map(h0, &addr, &size), 0);
+	assert_int_equal(size, 512 * MiB);
+	m = addr;
+	/* host 0 writes volatile and persistent capacity through its mapping */
+	memcpy(m + 0x1000, "volatile", 8);
+	memcpy(m + 256 * MiB + 0x2000, "persistent", 10);
+	assert_int_equal(cxldcd_host_read(h1, 0x1000, buf, 8, TMO), 0);
+	assert_memory_equal(buf, "volatile", 8);
+	assert_int_equal(cxldcd_host_read(h1, 256 * MiB + 0x2000, buf, 10, TMO), 0);
+	assert_memory_equal(buf, "persistent", 10);
+	/* host 1 writes through the slow path; host 0 sees it at once */
+	assert_int_equal(cxldcd_host_write(h1, 256 * MiB + 0x3000, "from-h1", 7, TMO), 0);
+	assert_memory_equal(m + 256 * MiB + 0x3000, "from-h1", 7);
+	/* the end of the static capacity is the end: DC capacity not accepted stays closed */
+	assert_int_equal(cxldcd_host_read(h1, 512 * MiB - 4, buf, 8, TMO), -EFAULT);
+	cxldcd_host_free(h0);
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+
+	/* the same line again: the persistent bytes are back, the volatile ones are not */
+	c = start_dev(&p, l.argv);
+	h1 = host_up(&p, 1, false);
+	assert_int_equal(cxldcd_host_read(h1, 256 * MiB + 0x2000, buf, 10, TMO), 0);
+	assert_memory_equal(buf, "persistent", 10);
+	assert_int_equal(cxldcd_host_read(h1, 256 * MiB + 0x3000, buf, 7, TMO), 0);
+	assert_memory_equal(buf, "from-h1", 7);
+	assert_int_equal(cxldcd_host_read(h1, 0x1000, buf, 8, TMO), 0);
+	assert_memory_equal(buf, (uint8_t[8]){ 0 }, 8);
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
+/* Run the CLI through the shell; its first output line in @out.  Return its exit status. */
+static int cli(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	FILE *f;
+	int n, st;
+
+	n = snprintf(cmd, sizeof(cmd), "%s ", getenv("CXLDCD_HOST"));
+	va_start(ap, fmt);
+	vsnprintf(cmd + n, sizeof(cmd) - (size_t)n, fmt, ap);
+	va_end(ap);
+	strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	out[0] = '\0';
+	if (!fgets(out, (int)cap, f))
+		out[0] = '\0';
+	while (fgetc(f) != EOF)
+		;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* cxldcd-host static-fill / static-verify: mapped and slow path see one copy. */
+static void test_cli_fills_and_verifies_static_capacity(void **state)
+{
+	const char *extra[] = { "--host-socket", NULL, NULL };
+	char out[512];
+	struct dproc p;
+	struct line l;
+	struct qmp_client *c;
+
+	(void)state;
+	assert_non_null(getenv("CXLDCD_HOST"));
+	assert_int_equal(dproc_init(&p), 0);
+	extra[1] = p.host;
+	qemu_line(&l, &p, QEMU_DEV ",num-hosts=2", extra);
+	c = start_dev(&p, l.argv);
+	assert_int_equal(cli(out, sizeof(out), "--connect %s --host-id 0 static-fill 0x10001000 64K 0xc0ffee",
+			     p.host), 0);
+	assert_string_equal(out, "static-fill dpa=0x10001000 len=0x10000 mapped\n");
+	assert_int_equal(cli(out, sizeof(out), "--connect %s --host-id 1 --no-mapping static-verify 0x10002000 4K 0xc0ffee",
+			     p.host), 0);
+	assert_string_equal(out, "static-verify dpa=0x10002000 len=0x1000 slow-path ok\n");
+	assert_int_equal(cli(out, sizeof(out), "--connect %s --host-id 1 static-verify 0x10001000 4K 0xbad0",
+			     p.host), 1);
+	assert_string_equal(out, "cxldcd-host: mismatch at dpa 0x10001000: 0xee, expected 0xba\n");
+	assert_int_equal(cli(out, sizeof(out), "--connect %s --host-id 1 static-fill 0x1ffff000 8K x",
+			     p.host), 1);
+	assert_non_null(strstr(out, "is outside the static capacity (0x20000000 bytes at DPA 0)"));
+	assert_int_equal(cli(out, sizeof(out), "--connect %s --host-id 1 static-fill 0 4K", p.host), 2);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qemu_line_with_both_memdevs_lsa_and_dc_regions),
+		cmocka_unit_test(test_qemu_refusals),
+		cmocka_unit_test(test_hosts_share_static_capacity_and_pmem_survives_a_restart),
+		cmocka_unit_test(test_cli_fills_and_verifies_static_capacity),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, dproc_reap_all);
+}
