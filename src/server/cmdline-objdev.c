@@ -302,8 +302,12 @@ static const struct devprop dev_props[] = {
  * command lines paste unchanged (docs/cmdline.md).
  */
 static const char *const ignored_props[] = {
-	"addr", "multifunction", "rombar", "romfile", "x-speed", "x-width", "hdm-db", "cdat",
-	"failover_pair_id", "acpi-index", "x-pcie-lnksta-dllla", "x-pcie-extcap-init",
+	/* cxl-type3's own: link speed and width, CDAT file, SPDM port, HDM-DB (proposed) */
+	"x-speed", "x-width", "cdat", "spdm", "hdm-db",
+	/* every PCI device's */
+	"addr", "multifunction", "rombar", "romfile", "romsize", "failover_pair_id", "acpi-index",
+	"x-pcie-lnksta-dllla", "x-pcie-extcap-init", "x-pcie-err-unc-mask", "x-pcie-ari-nextfn-1",
+	"x-pcie-ext-tag", "x-max-bounce-buffer-size",
 	NULL,
 };
 

@@ -550,7 +550,10 @@ static void test_static_memdevs_and_ignored_qemu_properties(void **state)
 	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device",
 			       "cxl-type3,bus=rp0,volatile-memdev=v0,persistent-memdev=p0,lsa=l0,"
 			       "id=d0,num-dc-regions=2,volatile-dc-memdev=m0,sn=7,x-speed=32,"
-			       "x-width=16,hdm-db=on,cdat=/x.dat,addr=0x0,multifunction=off",
+			       "x-width=16,hdm-db=on,cdat=/x.dat,spdm=2323,addr=0x0,multifunction=off,"
+			       "rombar=0,romfile=,romsize=0,failover_pair_id=x,acpi-index=1,"
+			       "x-pcie-lnksta-dllla=on,x-pcie-extcap-init=on,x-pcie-err-unc-mask=on,"
+			       "x-pcie-ari-nextfn-1=off,x-pcie-ext-tag=on,x-max-bounce-buffer-size=4096",
 			       NULL), 0);
 
 	assert_int_equal(cfg.nr_devices, 1);
