@@ -41,19 +41,13 @@ static void on_freed(void *opaque, const struct core_extent_info *x)
 }
 
 /*
- * Sanitize / Secure Erase by a host: zero what it holds of the range, through
- * the slow path (the live pages), 64 KiB at a time.  Capacity the host has
- * no binding for (static capacity) is skipped.
+ * Sanitize / Secure Erase by a host: zero what it holds of the range where
+ * the live pages are (its views, shared grants, the static capacity's store;
+ * the backend when trusted), by punching.
  */
 static void on_media_sanitized(void *opaque, uint16_t host, uint64_t dpa, uint64_t len)
 {
-	static const uint8_t zero[64 * 1024];
-
-	for (uint64_t off = 0; off < len; off += sizeof(zero)) {
-		uint64_t n = len - off < sizeof(zero) ? len - off : sizeof(zero);
-
-		(void)mem_write(opaque, host, dpa + off, zero, (size_t)n, NULL, 0);
-	}
+	(void)mem_zero(opaque, host, dpa, len);
 }
 
 static bool poisoned(const void *model, uint64_t dpa, uint64_t len)

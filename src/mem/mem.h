@@ -346,6 +346,15 @@ int mem_read(struct mem_dev *md, uint16_t host, uint64_t dpa, void *buf, size_t 
 int mem_write(struct mem_dev *md, uint16_t host, uint64_t dpa, const void *buf, size_t len,
 	      char *err, size_t cap);
 
+/*
+ * mem_zero() - Sanitize / Secure Erase of what host holds of [dpa, dpa+len)
+ * (static capacity included): its live pages are punched, zeros from then
+ * on for every path and sharer.  Read-only capacity and ranges the host does
+ * not hold are left alone.  Return 0, -EINVAL (bad host, overflow) or the
+ * first -errno of a punch.
+ */
+int mem_zero(struct mem_dev *md, uint16_t host, uint64_t dpa, uint64_t len);
+
 struct mem_dev_stats {
 	uint32_t nr_bound;       /* bindings, all hosts */
 	uint32_t nr_mapped;      /* of them mapped in a window */

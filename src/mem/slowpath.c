@@ -109,6 +109,36 @@ static int transfer(struct mem_dev *md, uint16_t host, uint64_t dpa, uint8_t *bu
 	return 0;
 }
 
+/*
+ * Zero what host holds of [dpa, dpa+len) where its live pages are, by
+ * punching (mem_fd_punch(): a hole, else written zeros), so zeroing a large
+ * range costs no memory.  Ranges the host does not hold are skipped.
+ */
+int mem_zero(struct mem_dev *md, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	uint64_t end = dpa + len;
+	const struct bind_tree *t;
+	const struct mem_bind *b;
+	int first = 0;
+
+	if (host >= md->layout.nr_hosts || end < dpa)
+		return -EINVAL;
+	t = &md->trees[host];
+	for (b = mem_bind_first_from(t, dpa); b && b->dpa < end; b = mem_bind_next(t, b)) {
+		uint64_t s = b->dpa > dpa ? b->dpa : dpa;
+		uint64_t e = b->dpa + b->len < end ? b->dpa + b->len : end;
+		int rc;
+
+		if (!b->writable)
+			continue;
+		rc = mem_fd_punch(mem_bind_fd(b), mem_bind_off(b) + (s - b->dpa), e - s,
+				  b->be->page_size);
+		if (rc && !first)
+			first = rc;
+	}
+	return first;
+}
+
 int mem_read(struct mem_dev *md, uint16_t host, uint64_t dpa, void *buf, size_t len, char *err,
 	     size_t cap)
 {

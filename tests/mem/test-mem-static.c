@@ -181,6 +181,25 @@ static void test_file_backend_keeps_data_across_a_restart(void **state)
 	assert_memory_equal(buf, "persist", 7);
 }
 
+/* Sanitize / Secure Erase (mem_zero()): punched, so every host and path reads zeros. */
+static void test_zero_erases_static_capacity_for_every_host(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[8] = { 1 };
+	void *w;
+	uint64_t size;
+
+	backends(f);
+	dev(f, false);
+	assert_int_equal(mem_write(f->md, 0, VSZ - 4, "ABCDEFGH", 8, f->err, sizeof(f->err)), 0);
+	assert_int_equal(mem_zero(f->md, 1, 0, UINT64_MAX / 2), 0);
+	assert_int_equal(mem_read(f->md, 2, VSZ - 4, buf, 8, f->err, sizeof(f->err)), 0);
+	assert_memory_equal(buf, (uint8_t[8]){ 0 }, 8);
+	assert_int_equal(mem_dev_static_window(f->md, 0, &w, &size), 0);
+	assert_memory_equal((uint8_t *)w + VSZ - 4, (uint8_t[8]){ 0 }, 8);
+	assert_int_equal(mem_zero(f->md, 3, 0, 8), -EINVAL);
+}
+
 static void test_static_backends_are_pinned_and_checked(void **state)
 {
 	struct fx *f = *state;
@@ -217,6 +236,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_segments_are_the_store_not_the_backend, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_file_backend_keeps_data_across_a_restart, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_zero_erases_static_capacity_for_every_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_static_backends_are_pinned_and_checked, setup,
 						teardown),

@@ -269,6 +269,11 @@ static void test_cli_fills_and_verifies_static_capacity(void **state)
 			     p.host), 1);
 	assert_non_null(strstr(out, "is outside the static capacity (0x20000000 bytes at DPA 0)"));
 	assert_int_equal(cli(out, sizeof(out), "--connect %s --host-id 1 static-fill 0 4K", p.host), 2);
+	/* Sanitize by host 0 erases the static capacity (every host's, as QEMU erases its device) */
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4400, NULL, 0, NULL, NULL), 0x01);
+	assert_int_equal(cli(out, sizeof(out), "--connect %s --host-id 1 --no-mapping static-verify 0x10001000 64K 0x00",
+			     p.host), 0);
+	assert_string_equal(out, "static-verify dpa=0x10001000 len=0x10000 slow-path ok\n");
 	qmp_client_free(c);
 	kill(p.pid, SIGTERM);
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
