@@ -113,7 +113,7 @@ static int setup_pmem(void **state)
 
 /*
  * Identify Memory Device (CXL r3.2 §8.2.10.9.1.1, Table 8-142) and Get
- * Partition Info (§8.2.10.9.2.1, Table 8-146) with both static memdevs: total
+ * Partition Info (§8.2.10.9.2.1) with both static memdevs: total
  * = volatile only + persistent only, nothing partitionable (alignment 0, no
  * next partition); every host sees the same; DC region 0 starts after both.
  */
