@@ -218,6 +218,7 @@ static void test_hosts_share_static_capacity_and_pmem_survives_a_restart(void **
 }
 
 /* Run the CLI through the shell; its first output line in @out.  Return its exit status. */
+__attribute__((format(printf, 3, 4)))
 static int cli(char *out, size_t cap, const char *fmt, ...)
 {
 	char cmd[1024];
