@@ -211,13 +211,18 @@ static void describe_devices(struct daemon *d)
 	for (size_t i = 0; i < d->ctx.nr_devs; i++) {
 		const struct dcd *dv = d->ctx.devs[i];
 		const struct cxldcd_dev_cfg *c = core_dev_cfg(dv->dev);
+		char st[96] = "";
 
+		if (c->static_capacity)   /* docs/memory.md "Static capacity" */
+			snprintf(st, sizeof(st), ", static capacity %llu MiB volatile + %llu MiB persistent",
+				 (unsigned long long)((c->static_capacity - c->persistent_capacity) >> 20),
+				 (unsigned long long)(c->persistent_capacity >> 20));
 		srv_log(&d->log, LOG_NOTICE,
-			"device %s (%s): %u DC region(s) of %llu MiB, block %llu KiB, %u host(s), %s%s",
+			"device %s (%s): %u DC region(s) of %llu MiB, block %llu KiB, %u host(s), %s%s%s",
 			dv->id, dv->path, c->nr_regions, (unsigned long long)(c->regions[0].len >> 20),
 			(unsigned long long)(c->regions[0].block_size >> 10), c->nr_hosts,
 			dv->memdev ? "volatile-dc-memdev=" : "memory by tag",
-			dv->memdev ? dv->memdev : "");
+			dv->memdev ? dv->memdev : "", st);
 	}
 }
 

@@ -89,6 +89,9 @@ static void test_qemu_line_with_both_memdevs_lsa_and_dc_regions(void **state)
 	assert_int_equal(dproc_init(&p), 0);
 	qemu_line(&l, &p, QEMU_DEV, NULL);
 	c = start_dev(&p, l.argv);
+	assert_non_null(strstr(dproc_log(&p), "device cxl-dcd0 (" PATH "): 2 DC region(s) of 256 MiB, "
+				"block 2048 KiB, 1 host(s), volatile-dc-memdev=cxl-dc0, static capacity "
+				"256 MiB volatile + 256 MiB persistent"));
 	/* Identify Memory Device: total 2, volatile only 1, persistent only 1 (x 256 MB), align 0 */
 	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4000, NULL, 0, out, &n), 0);
 	assert_int_equal(n, 0x45);
