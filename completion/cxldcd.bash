@@ -89,9 +89,12 @@ _cxldcd_host()
 		COMPREPLY=($(compgen -W "all none tags= limit=" -- "$cur")); return ;;
 	list | fill | verify)
 		[[ $prev == list ]] || COMPREPLY=($(compgen -W "id=" -- "$cur")); return ;;
+	static-fill | static-verify)
+		return ;;
 	esac
 	COMPREPLY=($(compgen -W "--connect --tcp --host-id --accept --agent-socket --chain-timeout
-		--chain-cap --seq-one-based --no-mapping --verbose --help --version list fill verify" -- "$cur"))
+		--chain-cap --seq-one-based --no-mapping --verbose --help --version list fill verify
+		static-fill static-verify" -- "$cur"))
 }
 
 _cxldcd_mctp_run()

@@ -37,5 +37,6 @@ expect _cxldcd_mctp_run "cxldcd-mctp-run --fm unix:x -- ba" bash
 expect _cxldcd_host "cxldcd-host --acc" --accept
 expect _cxldcd_host "cxldcd-host --agent-socket a.sock ver" verify
 expect _cxldcd_host "cxldcd-host --vers" --version
+expect _cxldcd_host "cxldcd-host --host-id 1 static-v" static-verify
 [ $fail -eq 0 ] && echo "completion: ok"
 exit $fail

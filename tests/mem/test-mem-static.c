@@ -200,6 +200,28 @@ static void test_zero_erases_static_capacity_for_every_host(void **state)
 	assert_int_equal(mem_zero(f->md, 3, 0, 8), -EINVAL);
 }
 
+/* persistent-memdev alone starts at DPA 0 (QEMU's layout without a volatile-memdev). */
+static void test_persistent_alone_starts_at_dpa_0(void **state)
+{
+	struct fx *f = *state;
+	struct mem_dev_cfg cfg = { .mode = MEM_DEV_TAGGED, .persistent_memdev = "pmem" };
+	struct mem_segment s[2];
+	uint8_t buf[4];
+	uint32_t n = 0;
+
+	add(f, MEM_TYPE_FILE, "pmem", PSZ, f->path);
+	assert_int_equal(mem_dev_new_layout(&f->layout, f->reg, &cfg, &f->md, f->err,
+					    sizeof(f->err)), 0);
+	assert_int_equal(mem_dev_static_size(f->md), PSZ);
+	assert_int_equal(mem_dev_segments(f->md, 2, 0, PSZ, s, 2, &n, f->err, sizeof(f->err)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(s[0].backend_id, "pmem");
+	assert_int_equal(mem_write(f->md, 1, 0, "pm0", 3, f->err, sizeof(f->err)), 0);
+	assert_int_equal(mem_read(f->md, 0, 0, buf, 3, f->err, sizeof(f->err)), 0);
+	assert_memory_equal(buf, "pm0", 3);
+	assert_int_equal(mem_read(f->md, 0, PSZ, buf, 1, f->err, sizeof(f->err)), -EFAULT);
+}
+
 static void test_static_backends_are_pinned_and_checked(void **state)
 {
 	struct fx *f = *state;
@@ -239,6 +261,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_zero_erases_static_capacity_for_every_host, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_persistent_alone_starts_at_dpa_0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_static_backends_are_pinned_and_checked, setup,
 						teardown),
 	};
