@@ -121,13 +121,12 @@ static void test_every_host_reaches_static_capacity(void **state)
 static void test_segments_are_the_store_not_the_backend(void **state)
 {
 	struct fx *f = *state;
-	struct mem_backend *pm = mem_registry_find(f->reg, "pmem");
+	struct mem_backend *pm;
 	struct mem_segment s[4];
 	struct stat a, b;
 	uint32_t n = 0;
 	int fd;
 
-	(void)pm;
 	backends(f);
 	dev(f, false);
 	pm = mem_registry_find(f->reg, "pmem");
