@@ -219,6 +219,8 @@ struct core_observer {
 	 * internal.  The host reads and clears the registers.
 	 */
 	void (*ras_error)(void *opaque, uint16_t host, bool uncorrectable);
+	/* Set LSA (4103h) wrote len bytes at offset of the Label Storage Area (data borrowed). */
+	void (*lsa_written)(void *opaque, uint32_t offset, uint32_t len, const uint8_t *data);
 };
 
 /* Register an observer (up to 8).  ops and opaque are borrowed for the device's life. Return 0 or -ENOSPC. */

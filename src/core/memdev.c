@@ -6,7 +6,9 @@
  *
  * Time comes from core_dev_set_time(): a set timestamp advances with it.
  * The LSA is cfg.lsa_size bytes of zeros until written; it is allocated on
- * the first write (a device that is never labelled costs nothing).
+ * the first write (a device that is never labelled costs nothing).  Every
+ * write is told to the lsa_written observers (the daemon keeps a file-backed
+ * LSA in its file, as QEMU does).
  */
 #include "core/model.h"
 
@@ -102,6 +104,9 @@ enum cxldcd_rc core_lsa_write(struct cxldcd_dev *dev, uint32_t offset, uint32_t 
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	}
 	memcpy(m->lsa + offset, data, len);
+	for (uint32_t i = 0; i < dev->nr_obs; i++)
+		if (dev->obs[i].ops->lsa_written)
+			dev->obs[i].ops->lsa_written(dev->obs[i].opaque, offset, len, data);
 	return CXLDCD_RC_SUCCESS;
 }
 

@@ -450,7 +450,7 @@ int mem_backend_busy_msg(const struct mem_backend *b, char *err, size_t cap)
 	if (!err || !cap)
 		return -EBUSY;
 	if (!b->nr_bound) {
-		mem_errf(err, cap, "backend %s is in use as volatile-dc-memdev", b->id);
+		mem_errf(err, cap, "backend %s is in use as a device's volatile-dc-memdev or lsa", b->id);
 		return -EBUSY;
 	}
 	mem_errf(err, cap, "backend %s is bound to", b->id);

@@ -10,7 +10,9 @@
  * after capacity_freed has returned, so sanitize is complete before reuse.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mem/devmem.h"
 
@@ -50,6 +52,82 @@ static void on_media_sanitized(void *opaque, uint16_t host, uint64_t dpa, uint64
 	(void)mem_zero(opaque, host, dpa, len);
 }
 
+/*
+ * Set LSA: the label bytes go to the lsa backend too, so a memory-backend-file
+ * keeps them across restarts, as QEMU's LSA does.  An I/O error is counted
+ * (the model, and --state, still have the bytes).
+ */
+static void on_lsa_written(void *opaque, uint32_t offset, uint32_t len, const uint8_t *data)
+{
+	struct mem_dev *md = opaque;
+
+	if (md->lsa && offset <= md->lsa->size && len <= md->lsa->size - offset &&
+	    pwrite(md->lsa->fd, data, len, (off_t)offset) != (ssize_t)len) {
+		md->stats.copy_errors++;
+		snprintf(md->last_err, sizeof(md->last_err),
+			 "lsa write offset=0x%x len=0x%x to backend %s failed", offset, len,
+			 md->lsa->id);
+	}
+}
+
+/*
+ * What a file-backed LSA holds becomes the model's LSA (the file is the
+ * truth: it outlives the daemon, with or without --state).  Holes and zero
+ * chunks are skipped, so an empty file costs nothing.
+ */
+static int lsa_load(struct mem_dev *md, struct cxldcd_dev *dev, char *err, size_t cap)
+{
+	uint8_t buf[4096];
+	uint64_t size = md->lsa->size < core_dev_cfg(dev)->lsa_size ? md->lsa->size
+								     : core_dev_cfg(dev)->lsa_size;
+
+	if (!md->lsa->mem_path)
+		return 0;
+	for (uint64_t off = 0; off < size; off += sizeof(buf)) {
+		off_t d = lseek(md->lsa->fd, (off_t)off, SEEK_DATA);
+		size_t n;
+		ssize_t got;
+
+		if (d < 0 || (uint64_t)d >= size)
+			break;          /* ENXIO: holes up to the end */
+		off = (uint64_t)d & ~(uint64_t)(sizeof(buf) - 1);
+		n = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+		got = pread(md->lsa->fd, buf, n, (off_t)off);
+		if (got != (ssize_t)n) {
+			mem_errf(err, cap, "lsa=%s: cannot read offset=0x%llx", md->lsa->id,
+				 (unsigned long long)off);
+			return -EIO;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (!buf[i])
+				continue;
+			if (core_lsa_write(dev, (uint32_t)off, (uint32_t)n, buf, NULL) !=
+			    CXLDCD_RC_SUCCESS) {
+				mem_errf(err, cap, "lsa=%s: out of memory", md->lsa->id);
+				return -ENOMEM;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+static int lsa_attach(struct mem_dev *md, struct cxldcd_dev *dev, const char *id, char *err,
+		      size_t cap)
+{
+	struct mem_backend *b = id ? mem_registry_find(md->reg, id) : NULL;
+
+	if (!id)
+		return 0;
+	if (!b) {
+		mem_errf(err, cap, "lsa=%s: no such memory backend", id);
+		return -EINVAL;
+	}
+	md->lsa = b;
+	b->users++;
+	return lsa_load(md, dev, err, cap);
+}
+
 static bool poisoned(const void *model, uint64_t dpa, uint64_t len)
 {
 	return core_poison_test(model, dpa, len);
@@ -62,6 +140,7 @@ static const struct core_observer mem_observer = {
 	.extent_revoked = on_released,
 	.capacity_freed = on_freed,
 	.media_sanitized = on_media_sanitized,
+	.lsa_written = on_lsa_written,
 };
 
 int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct mem_dev_cfg *cfg,
@@ -84,6 +163,11 @@ int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct m
 	rc = mem_dev_new_layout(&l, reg, cfg, &md, err, cap);
 	if (rc)
 		return rc;
+	rc = lsa_attach(md, dev, cfg->lsa, err, cap);   /* before the observer: no write back */
+	if (rc) {
+		mem_dev_free(md);
+		return rc;
+	}
 	rc = core_observer_add(dev, &mem_observer, md);
 	if (rc) {
 		mem_errf(err, cap, "cannot observe the device model: no observer slot left");

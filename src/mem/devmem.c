@@ -198,6 +198,8 @@ void mem_dev_free(struct mem_dev *md)
 	}
 	if (md->backing)
 		md->backing->users--;
+	if (md->lsa)
+		md->lsa->users--;
 	free(md->spare);
 	free(md->views);
 	free(md->wins);

@@ -40,6 +40,7 @@ struct mem_dev {
 	uint8_t nr_statics;
 	uint64_t static_end;           /* DPA where static capacity ends (0: none) */
 	struct mem_window *swins;      /* [nr_hosts]: static windows (direct_map) */
+	struct mem_backend *lsa;       /* the Label Storage Area's backend, pinned; NULL: none */
 	/* Media poison (set by mem_dev_new from the model; NULL = none): slow-path reads fail. */
 	bool (*poisoned)(const void *model, uint64_t dpa, uint64_t len);
 	const void *model;

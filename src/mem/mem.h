@@ -168,6 +168,13 @@ struct mem_dev_cfg {
 	 */
 	const char *volatile_memdev;
 	const char *persistent_memdev;
+	/*
+	 * QEMU's lsa: id of the Label Storage Area backend, borrowed; NULL:
+	 * none.  mem_dev_new() loads what a memory-backend-file holds into the
+	 * model's LSA and writes every Set LSA through to the backend
+	 * (docs/memory.md "Label Storage Area").  mem_dev_new_layout() ignores it.
+	 */
+	const char *lsa;
 };
 
 /* The DC layout a mem_dev needs; mem_dev_new() takes it from the model. */

@@ -277,7 +277,8 @@ int dcd_attach_memory(struct server_ctx *s, char *err, size_t cap)
 		struct mem_dev_cfg mc = { .mode = dv->mode, .memdev = dv->memdev, .direct_map = false,
 					  .trusted = dv->trusted_hosts,
 					  .volatile_memdev = cd ? cd->volatile_memdev : NULL,
-					  .persistent_memdev = cd ? cd->persistent_memdev : NULL };
+					  .persistent_memdev = cd ? cd->persistent_memdev : NULL,
+					  .lsa = cd ? cd->lsa : NULL };
 		char msg[SRV_ERR_MAX];
 		int rc = mem_dev_new(dv->dev, s->reg, &mc, &dv->md, msg, sizeof(msg));
 

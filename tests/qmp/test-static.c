@@ -73,6 +73,18 @@ static void qemu_line(struct line *l, const struct dproc *p, const char *device,
 	l->argv[n] = NULL;
 }
 
+/* Start the daemon of @p (made once by dproc_init(): files and sockets stay put across restarts). */
+static struct qmp_client *start(struct dproc *p, const char *const *argv)
+{
+	struct qmp_client *c;
+
+	assert_int_equal(dproc_start(p, argv), 0);
+	c = dproc_connect(p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(p));
+	return c;
+}
+
 #define QEMU_DEV "cxl-type3,bus=root_port13,volatile-memdev=cxl-mem1,persistent-memdev=cxl-mem2," \
 		 "id=cxl-dcd0,lsa=cxl-lsa1,volatile-dc-memdev=cxl-dc0,num-dc-regions=2,sn=99," \
 		 "x-speed=32,x-width=16,hdm-db=on,addr=0x0"
@@ -88,7 +100,7 @@ static void test_qemu_line_with_both_memdevs_lsa_and_dc_regions(void **state)
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	qemu_line(&l, &p, QEMU_DEV, NULL);
-	c = start_dev(&p, l.argv);
+	c = start(&p, l.argv);
 	assert_non_null(strstr(dproc_log(&p), "device cxl-dcd0 (" PATH "): 2 DC region(s) of 256 MiB, "
 				"block 2048 KiB, 1 host(s), volatile-dc-memdev=cxl-dc0, static capacity "
 				"256 MiB volatile + 256 MiB persistent"));
@@ -113,6 +125,48 @@ static void test_qemu_line_with_both_memdevs_lsa_and_dc_regions(void **state)
 	assert_int_equal(out[0], 2);
 	assert_int_equal(le64(out + 8), 512 * MiB);
 	assert_int_equal(le64(out + 8 + 0x28), 768 * MiB);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
+/*
+ * The LSA lives in its memory-backend-file, as QEMU's does: Set LSA writes
+ * through, and a daemon started again (no --state) reads the labels back.
+ */
+static void test_lsa_file_keeps_labels_across_a_restart(void **state)
+{
+	struct dproc p;
+	struct line l;
+	struct qmp_client *c;
+	uint8_t set[8 + 5] = { 0 }, get[8] = { 0 }, out[64], disk[5] = { 0 };
+	char path[200];
+	size_t n;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	qemu_line(&l, &p, QEMU_DEV, NULL);
+	c = start(&p, l.argv);
+	put32(set, 0x1000);                     /* Set LSA: offset, reserved, data */
+	memcpy(set + 8, "label", 5);
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4103, set, sizeof(set), out, &n), 0);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	snprintf(path, sizeof(path), "%s/lsa0.raw", p.dir);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		fail_msg("%s: %s", path, strerror(errno));
+	assert_int_equal(pread(fd, disk, 5, 0x1000), 5);
+	close(fd);
+	assert_memory_equal(disk, "label", 5);
+	c = start(&p, l.argv);
+	put32(get, 0x1000 - 2);                 /* Get LSA: offset, length */
+	put32(get + 4, 9);
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4102, get, 8, out, &n), 0);
+	assert_int_equal(n, 9);
+	assert_memory_equal(out, ((uint8_t[9]){ 0, 0, 'l', 'a', 'b', 'e', 'l', 0, 0 }), 9);
 	qmp_client_free(c);
 	kill(p.pid, SIGTERM);
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
@@ -177,7 +231,7 @@ static void test_hosts_share_static_capacity_and_pmem_survives_a_restart(void **
 	extra[1] = p.host;
 	extra[3] = p.state;
 	qemu_line(&l, &p, QEMU_DEV ",num-hosts=2", extra);
-	c = start_dev(&p, l.argv);
+	c = start(&p, l.argv);
 	h0 = host_up(&p, 0, true);
 	h1 = host_up(&p, 1, false);
 	assert_int_equal(cxldcd_host_get_dev_info(h1, &info), 0);
@@ -206,7 +260,7 @@ static void test_hosts_share_static_capacity_and_pmem_survives_a_restart(void **
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 
 	/* the same line again: the persistent bytes are back, the volatile ones are not */
-	c = start_dev(&p, l.argv);
+	c = start(&p, l.argv);
 	h1 = host_up(&p, 1, false);
 	assert_int_equal(cxldcd_host_read(h1, 256 * MiB + 0x2000, buf, 10, TMO), 0);
 	assert_memory_equal(buf, "persistent", 10);
@@ -259,7 +313,7 @@ static void test_cli_fills_and_verifies_static_capacity(void **state)
 	assert_int_equal(dproc_init(&p), 0);
 	extra[1] = p.host;
 	qemu_line(&l, &p, QEMU_DEV ",num-hosts=2", extra);
-	c = start_dev(&p, l.argv);
+	c = start(&p, l.argv);
 	assert_int_equal(cli(out, sizeof(out), "--connect %s --host-id 0 static-fill 0x10001000 64K 0xc0ffee",
 			     p.host), 0);
 	assert_string_equal(out, "static-fill dpa=0x10001000 len=0x10000 mapped\n");
@@ -288,6 +342,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_line_with_both_memdevs_lsa_and_dc_regions),
 		cmocka_unit_test(test_qemu_refusals),
+		cmocka_unit_test(test_lsa_file_keeps_labels_across_a_restart),
 		cmocka_unit_test(test_hosts_share_static_capacity_and_pmem_survives_a_restart),
 		cmocka_unit_test(test_cli_fills_and_verifies_static_capacity),
 	};
