@@ -16,6 +16,8 @@
  *    host's window (a reserved PROT_NONE virtual range the size of the DC
  *    decode span), provides the slow path (read/write by DPA, with the access
  *    check of CXL r3.2 §9.13.3) and zeroes released capacity when asked.
+ *    Static capacity (volatile-memdev, persistent-memdev) is bound to every
+ *    host for the mem_dev's life and reached through the same paths.
  *
  * A mem_dev follows the device model only through a struct core_observer
  * (mem_dev_new() registers it).  The observer handlers are public too

@@ -30,6 +30,7 @@ static int add_backend(struct mem_dev *md, const char *prop, const char *id, cha
 {
 	struct mem_backend *b = mem_registry_find(md->reg, id);
 	struct mem_static *s = &md->statics[md->nr_statics];
+	int rc;
 
 	if (!b) {
 		mem_errf(err, cap, "%s=%s: no such memory backend", prop, id);
@@ -49,11 +50,14 @@ static int add_backend(struct mem_dev *md, const char *prop, const char *id, cha
 	if (md->trusted)
 		return 0;
 	/* a memfd backend gives its pages up to the store; a file keeps them until written back */
-	if (mem_store_new(b, 0, b->size, true, 0, &s->st, err, cap))
-		return -ENOMEM;
-	if (mem_fd_copy(b->fd, 0, s->st->fd, 0, b->size, b->page_size, false)) {
-		mem_errf(err, cap, "%s=%s: cannot copy the backend into its store", prop, id);
-		return -EIO;
+	rc = mem_store_new(b, 0, b->size, true, 0, &s->st, err, cap);
+	if (rc)
+		return rc;
+	rc = mem_fd_copy(b->fd, 0, s->st->fd, 0, b->size, b->page_size, false);
+	if (rc) {
+		mem_errf(err, cap, "%s=%s: cannot copy the backend into its store: %s", prop, id,
+			 strerror(-rc));
+		return rc;
 	}
 	if (!b->mem_path)
 		mem_backend_zero(b, 0, b->size);
