@@ -37,8 +37,9 @@ enum cxldcd_rc cci_put_extents(struct cci_call *c, uint16_t host, uint32_t start
  * Identify Memory Device: Total Capacity is the static capacity only, split
  * into Volatile Only (volatile-memdev) and Persistent Only (persistent-memdev)
  * with nothing partitionable (Partition Alignment 0); dynamic capacity is
- * discovered with 4800h (as QEMU and the Linux driver do).  Every event log holds evlog_depth records.  The poison
- * list holds CORE_POISON_MAX ranges, and as many may be injected.
+ * discovered with 4800h (as QEMU and the Linux driver do).  Every event log
+ * holds evlog_depth records.  The poison list holds CORE_POISON_MAX ranges,
+ * and as many may be injected.
  */
 enum cxldcd_rc cci_cmd_identify_memdev(struct cci_call *c)
 {

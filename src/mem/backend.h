@@ -43,7 +43,10 @@ void mem_backend_bind_link(struct mem_backend *b, struct mem_bind *x);
 void mem_backend_bind_unlink(struct mem_backend *b, struct mem_bind *x);
 /* Zero [off, off+len): punch a hole, else write zeros.  Return 0 or -errno. */
 int mem_backend_zero(struct mem_backend *b, uint64_t off, uint64_t len);
-/* "bound to host=0 dpa=0x... len=0x..., ..." or "in use as a device's volatile-dc-memdev or lsa".  0 if free. */
+/*
+ * "bound to host=0 dpa=0x... len=0x..., ..." or "in use as a device's
+ * volatile-dc-memdev or lsa".  0 if free.
+ */
 int mem_backend_busy_msg(const struct mem_backend *b, char *err, size_t cap);
 
 /* printf into an optional message buffer. */

@@ -66,7 +66,8 @@ static int add_backend(struct mem_dev *md, const char *prop, const char *id, cha
 }
 
 /* Host h's binding of static backend s, mapped in h's static window with direct_map. */
-static int bind_host(struct mem_dev *md, const struct mem_static *s, uint16_t h, char *err, size_t cap)
+static int bind_host(struct mem_dev *md, const struct mem_static *s, uint16_t h, char *err,
+		     size_t cap)
 {
 	struct mem_bind *nb = calloc(1, sizeof(*nb));
 	int rc;

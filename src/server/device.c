@@ -119,7 +119,8 @@ static int static_size(struct server_ctx *s, const struct cmdline_device *d, con
 static int static_cfg(struct server_ctx *s, const struct cmdline_device *d,
 		      struct cxldcd_dev_cfg *cfg, char *err, size_t cap)
 {
-	const char *use[] = { d->volatile_memdev, d->persistent_memdev, d->volatile_dc_memdev, d->lsa };
+	const char *use[] = { d->volatile_memdev, d->persistent_memdev, d->volatile_dc_memdev,
+			      d->lsa };
 	uint64_t v = 0, p = 0;
 	int rc = 0;
 
