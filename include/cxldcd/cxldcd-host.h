@@ -195,7 +195,6 @@ struct cxldcd_host_dev_info {
 	struct {
 		uint64_t base, decode_len, len, block_size;
 	} regions[8];
-	uint64_t static_size;          /* static capacity: DPA 0 up to it, every host's (0: none) */
 };
 CXLDCD_EXPORT int cxldcd_host_get_dev_info(const struct cxldcd_host *h,
 					   struct cxldcd_host_dev_info *out);
@@ -225,10 +224,15 @@ CXLDCD_EXPORT int cxldcd_host_group_close(struct cxldcd_host *h, uint64_t id);
 CXLDCD_EXPORT int cxldcd_host_group_release(struct cxldcd_host *h,
 					    const uint8_t tag[CXLDCD_HOST_TAG_SIZE], uint64_t id);
 
+/*
+ * cxldcd_host_static_size() - bytes of the device's static capacity
+ * (volatile-memdev, then persistent-memdev), DPA 0 up to it, which every host
+ * of the device reaches (HELLO_ACK); 0: none, or not connected yet.
+ */
+CXLDCD_EXPORT uint64_t cxldcd_host_static_size(const struct cxldcd_host *h);
 /**
- * cxldcd_host_static_map() - the device's static capacity (volatile-memdev,
- * then persistent-memdev: DPA 0 up to dev_info.static_size), which every host
- * of the device reaches, as one mapping: DPA d is at *addr + d.  Made on the
+ * cxldcd_host_static_map() - the device's static capacity (DPA 0 up to
+ * cxldcd_host_static_size()) as one mapping: DPA d is at *addr + d.  Made on the
  * first call from the MAPs the device sent at connect, owned by the library
  * until cxldcd_host_free().  Slow-path hosts use cxldcd_host_read()/write()
  * at those DPAs instead.

@@ -880,6 +880,11 @@ int cxldcd_host_group_open(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_
  * mapped from the MAP segments the device sent at connect; made once, kept
  * until cxldcd_host_free().
  */
+uint64_t cxldcd_host_static_size(const struct cxldcd_host *h)
+{
+	return h->state == CXLDCD_HOST_CONNECTING ? 0 : h->static_size;
+}
+
 int cxldcd_host_static_map(struct cxldcd_host *h, void **addr, uint64_t *size)
 {
 	uint8_t *base;

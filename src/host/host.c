@@ -690,7 +690,6 @@ int cxldcd_host_get_dev_info(const struct cxldcd_host *h, struct cxldcd_host_dev
 	out->span_base = h->span_base;
 	out->span_size = h->span_size;
 	out->mapping = h->mapping;
-	out->static_size = h->static_size;
 	for (unsigned i = 0; i < h->nr_regions && i < 8; i++) {
 		out->regions[i].base = h->regions[i].base;
 		out->regions[i].decode_len = h->regions[i].decode_len;

@@ -235,7 +235,7 @@ static void test_hosts_share_static_capacity_and_pmem_survives_a_restart(void **
 	h0 = host_up(&p, 0, true);
 	h1 = host_up(&p, 1, false);
 	assert_int_equal(cxldcd_host_get_dev_info(h1, &info), 0);
-	assert_int_equal(info.static_size, 512 * MiB);
+	assert_int_equal(cxldcd_host_static_size(h1), 512 * MiB);
 	assert_false(info.mapping);
 	assert_int_equal(cxldcd_host_static_map(h1, &addr, &size), -ENODEV);
 	assert_int_equal(cxldcd_host_static_map(h0, &addr, &size), 0);

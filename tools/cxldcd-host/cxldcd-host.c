@@ -155,9 +155,10 @@ static void on_event(void *opaque, const struct cxldcd_host_event *ev)
 		struct cxldcd_host_dev_info di;
 
 		/* static capacity: every host's, at DPA 0 (docs/host.md) */
-		if (!cxldcd_host_get_dev_info(agent.h, &di) && di.static_size)
+		if (!cxldcd_host_get_dev_info(agent.h, &di) && cxldcd_host_static_size(agent.h))
 			printf("static tag=- dpa=0x0 len=0x%llx %s\n",
-			       (unsigned long long)di.static_size, di.mapping ? "mapped" : "slow-path");
+			       (unsigned long long)cxldcd_host_static_size(agent.h),
+			       di.mapping ? "mapped" : "slow-path");
 	}
 	fflush(stdout);
 	if (ev->type == CXLDCD_HOST_EV_FAILED && ev->text)
@@ -483,20 +484,19 @@ static int cmd_static(struct cxldcd_host_cfg *c, bool verify, uint64_t dpa, uint
 		      const uint8_t *pat, int plen)
 {
 	const char *name = verify ? "static-verify" : "static-fill";
-	struct cxldcd_host_dev_info di;
 	struct cxldcd_host *h = NULL;
 	uint8_t *map = NULL, *buf = malloc(1u << 20);
-	uint64_t bad = 0, size;
+	uint64_t bad = 0, size, st = 0;
 	int rc = buf ? cxldcd_host_new(c, &h) : -ENOMEM;
 
 	if (!rc)
 		rc = cxldcd_host_wait_ready(h, 10000);
 	if (!rc)
-		rc = cxldcd_host_get_dev_info(h, &di);
-	if (!rc && (dpa > di.static_size || len > di.static_size - dpa || !len)) {
+		st = cxldcd_host_static_size(h);
+	if (!rc && (dpa > st || len > st - dpa || !len)) {
 		fprintf(stderr, "cxldcd-host: %s: dpa=0x%llx len=0x%llx is outside the static capacity (0x%llx bytes at DPA 0)\n",
 			name, (unsigned long long)dpa, (unsigned long long)len,
-			(unsigned long long)di.static_size);
+			(unsigned long long)st);
 		cxldcd_host_free(h);
 		free(buf);
 		return 1;
