@@ -36,7 +36,8 @@ enum cxldcd_rc cci_put_extents(struct cci_call *c, uint16_t host, uint32_t start
 /*
  * Identify Memory Device: Total Capacity is the static capacity only, split
  * into Volatile Only (volatile-memdev) and Persistent Only (persistent-memdev)
- * with nothing partitionable (Partition Alignment 0); dynamic capacity is
+ * with nothing partitionable (Partition Alignment 0), or none for a host
+ * that does not reach the static capacity (static-host=); dynamic capacity is
  * discovered with 4800h (as QEMU and the Linux driver do).  Every event log
  * holds evlog_depth records.  The poison list holds CORE_POISON_MAX ranges,
  * and as many may be injected.
@@ -45,10 +46,11 @@ enum cxldcd_rc cci_cmd_identify_memdev(struct cci_call *c)
 {
 	const struct cxldcd_dev_cfg *cfg = core_dev_cfg(c->dev);
 	uint16_t depth = (uint16_t)min_u32(cfg->evlog_depth, UINT16_MAX);
+	uint64_t st = core_static_capacity_of(c->dev, c->owner);   /* static-host= */
 	struct cci_identify_memdev id = {
-		.total_capacity = cfg->static_capacity,
-		.volatile_capacity = cfg->static_capacity - cfg->persistent_capacity,
-		.persistent_capacity = cfg->persistent_capacity,
+		.total_capacity = st,
+		.volatile_capacity = st ? st - cfg->persistent_capacity : 0,
+		.persistent_capacity = st ? cfg->persistent_capacity : 0,
 		.info_log_size = depth,
 		.warn_log_size = depth,
 		.fail_log_size = depth,

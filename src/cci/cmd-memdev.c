@@ -44,14 +44,15 @@ enum cxldcd_rc cci_cmd_set_timestamp(struct cci_call *c)
 /*
  * Static capacity is volatile-only (volatile-memdev) then persistent-only
  * (persistent-memdev), none of it partitionable: no change is ever pending
- * (Next = 0), as QEMU reports it.
+ * (Next = 0), as QEMU reports it; none for a host that does not reach it.
  */
 enum cxldcd_rc cci_cmd_get_partition_info(struct cci_call *c)
 {
 	const struct cxldcd_dev_cfg *cfg = core_dev_cfg(c->dev);
+	uint64_t st = core_static_capacity_of(c->dev, c->owner);   /* static-host= */
 	struct cci_partition_info pi = {
-		.active_volatile = cfg->static_capacity - cfg->persistent_capacity,
-		.active_persistent = cfg->persistent_capacity,
+		.active_volatile = st ? st - cfg->persistent_capacity : 0,
+		.active_persistent = st ? cfg->persistent_capacity : 0,
 	};
 
 	cci_enc_partition_info_out(c->out, &pi);

@@ -113,6 +113,8 @@ int core_cfg_validate(const struct cxldcd_dev_cfg *cfg, struct cxldcd_dev_cfg *r
 
 	if (c.nr_regions < 1 || c.nr_regions > CXLDCD_MAX_REGIONS)
 		return bad(diag, "nr_regions=%u not in 1..8", c.nr_regions);
+	if (c.static_host_only && c.static_host >= c.nr_hosts)
+		return bad(diag, "static_host=%u not below nr_hosts=%u", c.static_host, c.nr_hosts);
 	if (c.persistent_capacity > c.static_capacity)
 		return bad(diag, "persistent_capacity=0x%llx exceeds static_capacity=0x%llx",
 			   (unsigned long long)c.persistent_capacity,

@@ -122,6 +122,12 @@ struct cxldcd_dev_cfg {
 	 * layout: volatile-memdev at DPA 0, persistent-memdev after it).
 	 */
 	uint64_t persistent_capacity;
+	/*
+	 * Who reaches the static capacity: every host (false, the default), or
+	 * only static_host (true; the others see a device without any).
+	 */
+	bool static_host_only;
+	uint16_t static_host;
 	uint8_t nr_regions;            /* 1..8 */
 	struct core_region_cfg regions[CXLDCD_MAX_REGIONS];
 	uint16_t nr_hosts;             /* LD-IDs, 1..256 */
@@ -504,6 +510,8 @@ uint32_t core_poison_list(const struct cxldcd_dev *dev, uint16_t owner, uint64_t
 /* Some poison overlaps [dpa, dpa+len) (slow-path reads). */
 bool core_poison_test(const struct cxldcd_dev *dev, uint64_t dpa, uint64_t len);
 uint32_t core_poison_count(const struct cxldcd_dev *dev);
+/* Bytes of static capacity owner reaches: all of it, or 0 (static_host_only, another host). */
+uint64_t core_static_capacity_of(const struct cxldcd_dev *dev, uint16_t owner);
 /*
  * host can access every byte of [dpa, dpa+len): static capacity or its
  * accepted extents; CORE_OWNER_FM: DPA the device decodes.  False when len is 0.

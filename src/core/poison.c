@@ -33,6 +33,13 @@ static bool decoded(const struct cxldcd_dev *dev, uint64_t dpa, uint64_t len)
 	return core_region_of(dev, dpa, len) >= 0;
 }
 
+uint64_t core_static_capacity_of(const struct cxldcd_dev *dev, uint16_t owner)
+{
+	if (dev->cfg.static_host_only && owner != CORE_OWNER_FM && owner != dev->cfg.static_host)
+		return 0;
+	return dev->cfg.static_capacity;
+}
+
 /*
  * Call fn on each piece of [dpa, dpa+len) that owner can access, in DPA
  * order.  Returns false as soon as fn does.
@@ -40,7 +47,7 @@ static bool decoded(const struct cxldcd_dev *dev, uint64_t dpa, uint64_t len)
 bool core_host_pieces(const struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa, uint64_t len,
 		       piece_fn *fn, void *opaque)
 {
-	uint64_t end = dpa + len, st = dev->cfg.static_capacity;
+	uint64_t end = dpa + len, st = core_static_capacity_of(dev, owner);
 
 	if (owner == CORE_OWNER_FM)
 		return fn(opaque, dpa, len);

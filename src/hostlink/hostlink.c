@@ -870,7 +870,6 @@ static void fill_ack(const struct hostlink *hl, struct hl_hello_ack *a)
 		a->span_base = first.base;
 		a->span_size = last.base + last.decode_len - first.base;
 	}
-	a->static_size = cfg->static_capacity;
 }
 
 /*
@@ -881,7 +880,7 @@ static void replay_maps(struct conn *c)
 {
 	struct core_extent_info x[16];
 	uint32_t start = 0, n;
-	uint64_t st = core_dev_cfg(c->hl->cfg.dev)->static_capacity;
+	uint64_t st = core_static_capacity_of(c->hl->cfg.dev, c->host);
 
 	if (st) {
 		x[0] = (struct core_extent_info){ .host = c->host, .ext = { .dpa = 0, .len = st } };
@@ -930,6 +929,7 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	}
 	c->host = m.host_id;
 	c->hello = true;
+	a.static_size = core_static_capacity_of(hl->cfg.dev, c->host);   /* 0: static-host= other */
 	c->mapping = c->is_unix && (m.flags & HL_HELLO_F_MAP) && hl->cfg.md;
 	c->diag = m.flags & HL_HELLO_F_DIAG;
 	c->ras = m.flags & HL_HELLO_F_RAS;

@@ -170,6 +170,9 @@ struct mem_dev_cfg {
 	 */
 	const char *volatile_memdev;
 	const char *persistent_memdev;
+	/* static-host=N: only host static_host reaches the static capacity (else every host) */
+	bool static_host_only;
+	uint16_t static_host;
 	/*
 	 * QEMU's lsa: id of the Label Storage Area backend, borrowed; NULL:
 	 * none.  mem_dev_new() loads what a memory-backend-file holds into the

@@ -6,8 +6,9 @@
  * Static capacity is not dynamic: nothing adds or releases it, and every
  * host of the device reaches all of it (the model already lists its poison
  * to every host and lets every host inject and clear poison there;
- * docs/memory.md "Static capacity").  So each host's binding table holds one
- * binding per static backend from the start to the end of the mem_dev, and
+ * docs/memory.md "Static capacity") - or, with static-host=N, host N only.
+ * So each such host's binding table holds one binding per static backend
+ * from the start to the end of the mem_dev, and
  * the same paths as for DC capacity serve it: the slow path, MAP segments
  * (mem_dev_segments()) and, with direct_map, a window per host.
  *
@@ -109,9 +110,15 @@ int mem_static_attach(struct mem_dev *md, const struct mem_dev_cfg *cfg, char *e
 		rc = add_backend(md, "volatile-memdev", cfg->volatile_memdev, err, cap);
 	if (!rc && cfg->persistent_memdev)
 		rc = add_backend(md, "persistent-memdev", cfg->persistent_memdev, err, cap);
+	if (!rc && cfg->static_host_only && cfg->static_host >= md->layout.nr_hosts) {
+		mem_errf(err, cap, "static-host=%u: the device has %u host(s)", cfg->static_host,
+			 md->layout.nr_hosts);
+		rc = -EINVAL;
+	}
 	for (uint8_t i = 0; !rc && i < md->nr_statics; i++)
 		for (uint16_t h = 0; !rc && h < md->layout.nr_hosts; h++)
-			rc = bind_host(md, &md->statics[i], h, err, cap);
+			if (!cfg->static_host_only || h == cfg->static_host)
+				rc = bind_host(md, &md->statics[i], h, err, cap);
 	return rc;
 }
 
@@ -143,7 +150,7 @@ int mem_dev_static_window(struct mem_dev *md, uint16_t host, void **base, uint64
 	if (host >= md->layout.nr_hosts || !md->direct_map)
 		return -EINVAL;
 	if (!md->static_end || !md->swins[host].base)
-		return -ENOENT;
+		return -ENOENT;         /* none, or not this host's (static-host=) */
 	*base = md->swins[host].base;
 	*size = md->swins[host].size;
 	return 0;

@@ -294,6 +294,8 @@ static const struct devprop dev_props[] = {
 	DP("volatile-memdev", P_STR, volatile_memdev, 0, 0, CMDLINE_DEV_VOLATILE_MEMDEV),
 	DP("persistent-memdev", P_STR, persistent_memdev, 0, 0, CMDLINE_DEV_PERSISTENT_MEMDEV),
 	DP("memdev", P_STR, persistent_memdev, 0, 0, CMDLINE_DEV_MEMDEV),
+	/* Not in QEMU: only host N reaches the static capacity (default: every host). */
+	DP("static-host", P_U32, static_host, 0, CXLDCD_MAX_HOSTS - 1, CMDLINE_DEV_STATIC_HOST),
 };
 
 /*
@@ -392,6 +394,8 @@ static int dev_check(struct cmdline_ctx *c, const struct cmdline_device *d)
 		return cmdline_fail(c, "[memdev] cannot be used with new [persistent-memdev] property");
 	if (d->persistent_memdev && !d->lsa)
 		return cmdline_fail(c, "lsa property must be set for persistent devices");
+	if ((d->set & CMDLINE_DEV_STATIC_HOST) && !d->volatile_memdev && !d->persistent_memdev)
+		return cmdline_fail(c, "static-host= needs static capacity (volatile-memdev or persistent-memdev)");
 	for (size_t i = 0; i < c->cfg->nr_devices; i++)
 		if (!strcmp(c->cfg->devices[i].id, d->id))
 			return cmdline_fail(c, "duplicate device id '%s'", d->id);

@@ -81,6 +81,7 @@ enum {
 	CMDLINE_DEV_VOLATILE_MEMDEV = 1u << 17,
 	CMDLINE_DEV_PERSISTENT_MEMDEV = 1u << 18,
 	CMDLINE_DEV_MEMDEV = 1u << 19,
+	CMDLINE_DEV_STATIC_HOST = 1u << 20,
 };
 
 /* -device cxl-type3: values of properties not given are 0 (model defaults apply). */
@@ -107,6 +108,7 @@ struct cmdline_device {
 	/* an -object id: static persistent capacity after the volatile one (QEMU's
 	 * legacy memdev= is stored here too: it means persistent-memdev) */
 	char *persistent_memdev;
+	uint32_t static_host;           /* static-host=N: only host N reaches the static capacity */
 	uint32_t set;                   /* CMDLINE_DEV_* */
 	struct cmdline_prop *props;     /* every property but the driver, in order */
 	size_t nr_props;

@@ -143,6 +143,8 @@ static int static_cfg(struct server_ctx *s, const struct cmdline_device *d,
 	}
 	cfg->static_capacity = v + p;
 	cfg->persistent_capacity = p;
+	cfg->static_host_only = d->set & CMDLINE_DEV_STATIC_HOST;
+	cfg->static_host = (uint16_t)d->static_host;
 	return 0;
 }
 
@@ -279,7 +281,9 @@ int dcd_attach_memory(struct server_ctx *s, char *err, size_t cap)
 					  .trusted = dv->trusted_hosts,
 					  .volatile_memdev = cd ? cd->volatile_memdev : NULL,
 					  .persistent_memdev = cd ? cd->persistent_memdev : NULL,
-					  .lsa = cd ? cd->lsa : NULL };
+					  .lsa = cd ? cd->lsa : NULL,
+					  .static_host_only = core_dev_cfg(dv->dev)->static_host_only,
+					  .static_host = core_dev_cfg(dv->dev)->static_host };
 		char msg[SRV_ERR_MAX];
 		int rc = mem_dev_new(dv->dev, s->reg, &mc, &dv->md, msg, sizeof(msg));
 

@@ -155,6 +155,39 @@ static void test_identify_and_partition_info_with_both_memdevs(void **state)
 	assert_memory_equal(f->out + 8, ((uint8_t[8]){ 0, 0, 0, 0x60, 0, 0, 0, 0 }), 8);
 }
 
+/* static-host=0: host 1 reaches no static capacity: none in Identify and 4100h, Invalid PA for poison. */
+static int setup_static_host0(void **state)
+{
+	struct cxldcd_dev_cfg cfg;
+
+	fx_cfg(&cfg);
+	cfg.static_host_only = true;
+	cfg.static_host = 0;
+	return setup_cfg(state, &cfg);
+}
+
+static void test_static_host_only_leaves_other_hosts_without(void **state)
+{
+	struct fx *f = *state;
+	uint8_t pi[0x20] = { 0 }, dpa[8] = { 0 };
+
+	g64(pi, 0x00, 4);                       /* host 0: 1 GiB volatile */
+	assert_int_equal(msg(f, f->mb[0], 0x4100, NULL, 0), 0);
+	expect_rsp(f, pi, sizeof(pi));
+	g64(pi, 0x00, 0);                       /* host 1: none */
+	assert_int_equal(msg(f, f->mb[1], 0x4100, NULL, 0), 0);
+	expect_rsp(f, pi, sizeof(pi));
+	assert_int_equal(msg(f, f->mb[1], 0x4000, NULL, 0), 0);
+	assert_memory_equal(f->out + 0x10, ((uint8_t[16]){ 0 }), 16);   /* Total, Volatile Only */
+	assert_int_equal(msg(f, f->mb[0], 0x4000, NULL, 0), 0);
+	assert_int_equal(f->out[0x10], 4);
+	g64(dpa, 0, 0x1000);                    /* Inject Poison in static capacity */
+	assert_int_equal(msg(f, f->mb[1], 0x4301, dpa, 8), 0x0f);
+	assert_int_equal(core_poison_count(f->dev), 0);
+	assert_int_equal(msg(f, f->mb[0], 0x4301, dpa, 8), 0);
+	assert_int_equal(core_poison_count(f->dev), 1);
+}
+
 static void test_lsa(void **state)
 {
 	struct fx *f = *state;
@@ -784,6 +817,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_partition_info_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identify_and_partition_info_with_both_memdevs,
 						setup_pmem, teardown),
+		cmocka_unit_test_setup_teardown(test_static_host_only_leaves_other_hosts_without,
+						setup_static_host0, teardown),
 		cmocka_unit_test_setup_teardown(test_lsa, setup_lsa, teardown),
 		cmocka_unit_test_setup_teardown(test_lsa_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_golden, setup, teardown),

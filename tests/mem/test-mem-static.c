@@ -221,6 +221,41 @@ static void test_persistent_alone_starts_at_dpa_0(void **state)
 	assert_int_equal(mem_read(f->md, 0, PSZ, buf, 1, f->err, sizeof(f->err)), -EFAULT);
 }
 
+/* static-host=N: only host N reaches it; the others see nothing there, by any path. */
+static void test_static_host_only(void **state)
+{
+	struct fx *f = *state;
+	struct mem_dev_cfg cfg = { .mode = MEM_DEV_TAGGED, .direct_map = true,
+				   .volatile_memdev = "vmem", .persistent_memdev = "pmem",
+				   .static_host_only = true, .static_host = 1 };
+	struct mem_segment s[2];
+	uint8_t buf[4];
+	uint32_t n;
+	void *w;
+	uint64_t size;
+
+	backends(f);
+	assert_int_equal(mem_dev_new_layout(&f->layout, f->reg, &cfg, &f->md, f->err,
+					    sizeof(f->err)), 0);
+	assert_int_equal(mem_write(f->md, 1, 0, "one", 3, f->err, sizeof(f->err)), 0);
+	assert_int_equal(mem_read(f->md, 1, 0, buf, 3, f->err, sizeof(f->err)), 0);
+	assert_memory_equal(buf, "one", 3);
+	for (uint16_t h = 0; h < 3; h += 2) {
+		assert_int_equal(mem_read(f->md, h, 0, buf, 3, f->err, sizeof(f->err)), -EFAULT);
+		assert_int_equal(mem_write(f->md, h, VSZ, "x", 1, f->err, sizeof(f->err)), -EFAULT);
+		assert_int_equal(mem_dev_segments(f->md, h, 0, VSZ, s, 2, &n, f->err,
+						  sizeof(f->err)), -EFAULT);
+		assert_int_equal(mem_dev_static_window(f->md, h, &w, &size), -ENOENT);
+	}
+	assert_int_equal(mem_dev_static_window(f->md, 1, &w, &size), 0);
+	mem_dev_free(f->md);
+	f->md = NULL;
+	cfg.static_host = 3;
+	assert_int_equal(mem_dev_new_layout(&f->layout, f->reg, &cfg, &f->md, f->err,
+					    sizeof(f->err)), -EINVAL);
+	assert_non_null(strstr(f->err, "static-host=3: the device has 3 host(s)"));
+}
+
 static void test_static_backends_are_pinned_and_checked(void **state)
 {
 	struct fx *f = *state;
@@ -261,6 +296,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_erases_static_capacity_for_every_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_persistent_alone_starts_at_dpa_0, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_static_host_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_static_backends_are_pinned_and_checked, setup,
 						teardown),
 	};

@@ -580,6 +580,10 @@ static void test_device_errors_name_the_property(void **state)
 		   DEV ",persistent-memdev=p0");
 	EXPECT_ERR(L("lsa property must be set for persistent devices"), "-object", OBJ, "-device",
 		   DEV ",memdev=p0");
+	EXPECT_ERR(L("static-host= needs static capacity (volatile-memdev or persistent-memdev)"),
+		   "-object", OBJ, "-device", DEV ",static-host=0");
+	EXPECT_ERR(L("'256' for 'static-host' is out of range 0..255"), "-object", OBJ, "-device",
+		   DEV ",volatile-memdev=v0,static-host=256");
 	EXPECT_ERR(L("[memdev] cannot be used with new [persistent-memdev] property"), "-object", OBJ,
 		   "-device", DEV ",memdev=p0,persistent-memdev=p1,lsa=l0");
 	EXPECT_ERR(L("id= is required"), "-object", OBJ, "-device", "cxl-type3,num-dc-regions=1,volatile-dc-memdev=m0");

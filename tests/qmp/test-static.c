@@ -274,6 +274,50 @@ static void test_hosts_share_static_capacity_and_pmem_survives_a_restart(void **
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 }
 
+/* static-host=0: QEMU's one owner; host 1 reaches no static capacity by any path. */
+static void test_static_host_excludes_the_other_hosts(void **state)
+{
+	const char *extra[] = { "--host-socket", NULL, NULL };
+	struct cxldcd_host *h0, *h1;
+	struct dproc p;
+	struct line l;
+	struct qmp_client *c;
+	uint8_t buf[8], out[4096];
+	void *addr;
+	uint64_t size;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	extra[1] = p.host;
+	qemu_line(&l, &p, QEMU_DEV ",num-hosts=2,static-host=0", extra);
+	c = start(&p, l.argv);
+	h0 = host_up(&p, 0, true);
+	h1 = host_up(&p, 1, true);
+	assert_int_equal(cxldcd_host_static_size(h0), 512 * MiB);
+	assert_int_equal(cxldcd_host_static_map(h0, &addr, &size), 0);
+	memcpy(addr, "host0", 5);
+	assert_int_equal(cxldcd_host_static_size(h1), 0);
+	assert_int_equal(cxldcd_host_static_map(h1, &addr, &size), -ENOENT);
+	assert_int_equal(cxldcd_host_read(h1, 0, buf, 5, TMO), -EFAULT);
+	assert_int_equal(cxldcd_host_write(h1, 256 * MiB, "x", 1, TMO), -EFAULT);
+	assert_int_equal(cxldcd_host_read(h0, 0, buf, 5, TMO), 0);
+	assert_memory_equal(buf, "host0", 5);
+	/* Identify Memory Device and Get Partition Info: host 1 has none */
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 1, 0x4000, NULL, 0, out, &n), 0);
+	assert_int_equal(le64(out + 0x10), 0);
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 1, 0x4100, NULL, 0, out, &n), 0);
+	assert_int_equal(le64(out), 0);
+	assert_int_equal(le64(out + 8), 0);
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4000, NULL, 0, out, &n), 0);
+	assert_int_equal(le64(out + 0x10), 2);
+	cxldcd_host_free(h0);
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
 /* Run the CLI through the shell; its first output line in @out.  Return its exit status. */
 __attribute__((format(printf, 3, 4)))
 static int cli(char *out, size_t cap, const char *fmt, ...)
@@ -344,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_qemu_refusals),
 		cmocka_unit_test(test_lsa_file_keeps_labels_across_a_restart),
 		cmocka_unit_test(test_hosts_share_static_capacity_and_pmem_survives_a_restart),
+		cmocka_unit_test(test_static_host_excludes_the_other_hosts),
 		cmocka_unit_test(test_cli_fills_and_verifies_static_capacity),
 	};
 

@@ -60,6 +60,7 @@ static void test_cfg_names_each_bad_field(void **state)
 	BAD(c.regions[1].base = 2 * GiB, "regions[1].base");
 	BAD((c.static_capacity = 1 * GiB, c.regions[0].base = 256 * MiB), "regions[0].base");
 	BAD((c.static_capacity = 256 * MiB, c.persistent_capacity = 512 * MiB), "persistent_capacity");
+	BAD((c.static_host_only = true, c.static_host = 2), "static_host=2 not below nr_hosts=2");
 	BAD(c.nr_hosts = 0, "nr_hosts");
 	BAD(c.nr_hosts = 257, "nr_hosts");
 	BAD(c.max_extents = 0, "max_extents");
