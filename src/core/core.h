@@ -175,6 +175,13 @@ struct core_extent_info {
 	bool sharable;
 	bool release_pending;     /* a Release Capacity record was sent, no Release DC yet */
 	bool sanitize;            /* sanitize when this capacity is finally freed */
+	/*
+	 * The allocation ext is part of, as it stands when the call is made
+	 * (equal to ext unless a release cuts a piece out of an extent: then
+	 * the whole extent, before this request's cuts).  0 length when the
+	 * info describes no allocation (an offer's veto).
+	 */
+	uint64_t whole_dpa, whole_len;
 };
 
 /*

@@ -143,6 +143,8 @@ void core_alloc_info(const struct cxldcd_dev *dev, const struct alloc *a, uint64
 	out->tag_offset = a->tag ? a->tag_offset + (dpa - a->dpa) : 0;
 	out->sharable = dev->cfg.regions[a->region].sharable;
 	out->sanitize = a->sanitize || dev->cfg.regions[a->region].sanitize_on_release;
+	out->whole_dpa = a->dpa;
+	out->whole_len = a->len;
 }
 
 void core_info(const struct cxldcd_dev *dev, const struct hx *x, struct core_extent_info *out)

@@ -424,7 +424,6 @@ void mem_backend_bind_link(struct mem_backend *b, struct mem_bind *x)
 	if (b->binds)
 		b->binds->be_prev = x;
 	b->binds = x;
-	b->nr_bound++;
 }
 
 void mem_backend_bind_unlink(struct mem_backend *b, struct mem_bind *x)
@@ -436,34 +435,35 @@ void mem_backend_bind_unlink(struct mem_backend *b, struct mem_bind *x)
 	if (x->be_next)
 		x->be_next->be_prev = x->be_prev;
 	x->be_prev = x->be_next = NULL;
-	b->nr_bound--;
 }
 
 int mem_backend_busy_msg(const struct mem_backend *b, char *err, size_t cap)
 {
 	enum { SHOW = 4 };
+	const struct mem_bind *x;
 	size_t used = 0;
 	uint32_t shown = 0;
 
-	if (!b->nr_bound && !b->users)
+	if (!b->binds && !b->users)
 		return 0;
 	if (!err || !cap)
 		return -EBUSY;
-	if (!b->nr_bound) {
+	if (!b->binds) {
 		mem_errf(err, cap, "backend %s is in use as a device's volatile-dc-memdev or lsa", b->id);
 		return -EBUSY;
 	}
 	mem_errf(err, cap, "backend %s is bound to", b->id);
 	used = strlen(err);
-	for (const struct mem_bind *x = b->binds; x && shown < SHOW && used < cap; x = x->be_next) {
+	for (x = b->binds; x && shown < SHOW && used < cap; x = x->be_next) {
 		int n = snprintf(err + used, cap - used, "%s host=%u dpa=0x%llx len=0x%llx",
 				 shown ? "," : "", x->host, (unsigned long long)x->dpa,
 				 (unsigned long long)x->len);
 		used += n > 0 ? (size_t)n : 0;
 		shown++;
 	}
-	if (b->nr_bound > shown && used < cap)
-		snprintf(err + used, cap - used, " and %u more extent(s)", b->nr_bound - shown);
+	/* A binding may cover several adjacent extents (devmem.c merges them). */
+	if (x && used < cap)
+		snprintf(err + used, cap - used, " and more, %u extent(s) in all", b->nr_bound);
 	return -EBUSY;
 }
 

@@ -4,7 +4,8 @@
  * accepted [dpa, dpa+len) and it lives at offset off of backend be".  The
  * bindings of a host never overlap, so an AVL tree keyed by start DPA finds
  * the binding holding any address in O(log n).  Nodes are intrusive and
- * owned by the mem_dev; the tree only links them.
+ * owned by the mem_dev; the tree only links them.  One node may stand for
+ * several accepted extents back to back (devmem.c merges them).
  */
 #ifndef CXLDCD_MEM_BIND_H
 #define CXLDCD_MEM_BIND_H

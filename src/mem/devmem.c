@@ -481,6 +481,56 @@ static void view_release(struct mem_dev *md, const struct mem_bind *b, uint64_t 
 	}
 }
 
+/* Bound (and mapped) extents: delta for the extents b stands for. */
+static void count(struct mem_dev *md, const struct mem_bind *b, int32_t delta)
+{
+	md->stats.nr_bound += (uint32_t)delta;
+	b->be->nr_bound += (uint32_t)delta;
+	if (b->mapped)
+		md->stats.nr_mapped += (uint32_t)delta;
+}
+
+/*
+ * l and r (r just after l) can be one binding: the same backend bytes, store,
+ * access and region, back to back.  Shared grants are left apart: their
+ * bindings are what moving the sharers reports and remaps.
+ */
+static bool mergeable(const struct mem_bind *l, const struct mem_bind *r)
+{
+	return l->dpa + l->len == r->dpa && l->be == r->be && l->off + l->len == r->off &&
+	       l->st == r->st && (!l->st || !l->st->shared) && l->writable == r->writable &&
+	       l->mapped == r->mapped && l->region == r->region;
+}
+
+/* l takes r (just after it) in: one node, one store reference. */
+static void absorb(struct bind_tree *t, struct mem_bind *l, struct mem_bind *r)
+{
+	mem_bind_remove(t, r);
+	mem_backend_bind_unlink(r->be, r);
+	if (r->st)
+		r->st->refs--; /* l holds one */
+	l->len += r->len;
+	free(r);
+}
+
+/*
+ * Like the kernel's VMAs, adjacent bindings that differ only in their range
+ * are one node: a host accepting a run of extents costs one node, not one
+ * per extent.  Unbinding splits them again (cut_bind()).
+ */
+static void merge_around(struct bind_tree *t, struct mem_bind *b)
+{
+	struct mem_bind *l = b->dpa ? mem_bind_find(t, b->dpa - 1) : NULL;
+	struct mem_bind *r = mem_bind_find(t, b->dpa + b->len);
+
+	if (l && mergeable(l, b)) {
+		absorb(t, l, b);
+		b = l;
+	}
+	if (r && mergeable(b, r))
+		absorb(t, b, r);
+}
+
 int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err, size_t cap)
 {
 	char msg[256] = "";
@@ -522,16 +572,14 @@ int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err
 		goto fail;
 	}
 	mem_backend_bind_link(be, nb);
-	md->stats.nr_bound++;
-	if (md->direct_map) {
-		rc = map_bind(md, nb, msg, sizeof(msg));
-		if (rc) {
-			note(md, msg);
-			mem_errf(err, cap, "%s", msg);
-			return rc;
-		}
+	count(md, nb, 1);
+	rc = md->direct_map ? map_bind(md, nb, msg, sizeof(msg)) : 0;
+	merge_around(&md->trees[x->host], nb);
+	if (rc) {
+		note(md, msg);
+		mem_errf(err, cap, "%s", msg);
 	}
-	return 0;
+	return rc;
 fail:
 	md->stats.bind_errors++;
 	note(md, msg);
@@ -544,9 +592,6 @@ static void drop_bind(struct mem_dev *md, struct bind_tree *t, struct mem_bind *
 	store_put(md, b);
 	mem_bind_remove(t, b);
 	mem_backend_bind_unlink(b->be, b);
-	md->stats.nr_bound--;
-	if (b->mapped)
-		md->stats.nr_mapped--;
 	free(b);
 }
 
@@ -577,11 +622,25 @@ static void cut_bind(struct mem_dev *md, struct bind_tree *t, struct mem_bind *b
 		mem_backend_bind_link(tail->be, tail);
 		if (tail->st)
 			tail->st->refs++;
-		md->stats.nr_bound++;
-		if (tail->mapped)
-			md->stats.nr_mapped++;
 		md->spare = calloc(1, sizeof(*md->spare)); /* NULL is retried at the next bind */
 	}
+}
+
+/*
+ * How many extents taking [d, e) out of b adds: an extent taken whole goes
+ * (-1), a piece off its front or back leaves one (0), a piece out of its
+ * middle leaves two (+1).  b may hold several extents, so where the extent
+ * starts and ends comes from x (whole_dpa/len: the extent before this
+ * request's cuts), or from b's own ends (an earlier cut made them extent
+ * ends); without whole_len, [d, e) is taken as the whole extent.
+ */
+static int32_t cut_delta(const struct mem_bind *b, const struct core_extent_info *x, uint64_t d,
+			 uint64_t e)
+{
+	uint64_t ws = x->whole_len ? x->whole_dpa : d, we = x->whole_len ? ws + x->whole_len : e;
+	bool head = d <= b->dpa || d == ws, tail = e >= b->dpa + b->len || e == we;
+
+	return head && tail ? -1 : head || tail ? 0 : 1;
 }
 
 int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x)
@@ -602,6 +661,9 @@ int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x)
 	}
 	for (b = mem_bind_first_from(t, d); b && b->dpa < e; b = next) {
 		next = mem_bind_next(t, b);
+		if (!md->spare && d > b->dpa && e < b->dpa + b->len)
+			md->spare = calloc(1, sizeof(*md->spare));
+		count(md, b, cut_delta(b, x, d, e));
 		if (!md->spare && d > b->dpa && e < b->dpa + b->len) {
 			/* cannot split without memory: keep it safe, drop it whole */
 			snprintf(md->last_err, sizeof(md->last_err), X_FMT ": out of memory, dropped the whole binding", X_ARGS(x));

@@ -423,6 +423,71 @@ static void test_slow_path_read_of_poisoned_dpa_fails(void **state)
 	assert_string_equal(buf, "w");
 }
 
+static uint32_t bound_extents(struct fx *f, const char *id)
+{
+	struct mem_backend_info bi;
+	struct mem_dev_stats st;
+
+	mem_backend_get_info(mem_registry_find(f->reg, id), &bi);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, bi.nr_bound);
+	assert_int_equal(st.nr_mapped, bi.nr_bound);
+	return bi.nr_bound;
+}
+
+/*
+ * Three extents accepted back to back are one binding (object-del names one
+ * range), yet still count as three bound extents; cutting pieces out of them
+ * counts as the model does (a piece out of the middle leaves two extents)
+ * and takes access away from exactly the pieces.
+ */
+static void test_adjacent_extents_share_one_binding_and_still_count_each(void **state)
+{
+	const uint64_t u = 2 * MiB, x = 4 * u; /* block, extent */
+	struct fx *f = *state;
+	struct cxldcd_extent e[3];
+	uint64_t b;
+	char want[96];
+
+	make(f, MEM_DEV_SINGLE);
+	b = f->base[0];
+	for (int i = 0; i < 3; i++)
+		e[i] = ext(b + (uint64_t)i * x, x, NULL, 0);
+	assert_int_equal(add(f, 0, e, 3), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	assert_int_equal(bound_extents(f, "mem0"), 3);
+	assert_int_equal(mem_registry_del(f->reg, "mem0", f->err, sizeof(f->err)), -EBUSY);
+	snprintf(want, sizeof(want), "is bound to host=0 dpa=0x%llx len=0x%llx",
+		 (unsigned long long)b, (unsigned long long)(3 * x));
+	assert_non_null(strstr(f->err, want));
+	assert_null(strchr(f->err, ','));
+	for (int i = 0; i < 3; i++)
+		win(f, 0, b + (uint64_t)i * x + x - 1)[0] = (uint8_t)('a' + i);
+
+	release_dc(f, 0, b + x + u, 2 * u); /* out of the middle one */
+	assert_int_equal(bound_extents(f, "mem0"), 4);
+	assert_int_equal(touch_in_child(win(f, 0, b + x + u)), SIGSEGV);
+	assert_int_equal(touch_in_child(win(f, 0, b + x + 3 * u - 1)), SIGSEGV);
+	assert_int_equal(win(f, 0, b + x - 1)[0], 'a');
+	assert_int_equal(win(f, 0, b + 2 * x - 1)[0], 'b');
+	assert_int_equal(win(f, 0, b + 3 * x - 1)[0], 'c');
+	release_dc(f, 0, b + 2 * x, x); /* the third, whole */
+	assert_int_equal(bound_extents(f, "mem0"), 3);
+	assert_int_equal(touch_in_child(win(f, 0, b + 3 * x - 1)), SIGSEGV);
+	release_dc(f, 0, b, u); /* off the front of the first */
+	assert_int_equal(bound_extents(f, "mem0"), 3);
+	assert_int_equal(touch_in_child(win(f, 0, b)), SIGSEGV);
+	assert_int_equal(win(f, 0, b + x - 1)[0], 'a');
+	release_dc(f, 0, b + x + 3 * u, u); /* the middle one's tail */
+	assert_int_equal(bound_extents(f, "mem0"), 2);
+	release_dc(f, 0, b + u, 3 * u);
+	release_dc(f, 0, b + x, u);
+	assert_int_equal(bound_extents(f, "mem0"), 0);
+	assert_int_equal(mem_read(f->md, 0, b + x, want, 1, NULL, 0), -EFAULT);
+	assert_int_equal(mem_registry_del(f->reg, "mem0", f->err, sizeof(f->err)), -EBUSY);
+	assert_non_null(strstr(f->err, "in use as volatile-dc-memdev"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +501,7 @@ int main(void)
 		T(test_rejected_offer_binds_nothing),
 		T(test_sync_binds_the_final_accepted_state_of_a_replayed_model),
 		T(test_slow_path_read_of_poisoned_dpa_fails),
+		T(test_adjacent_extents_share_one_binding_and_still_count_each),
 #undef T
 	};
 
