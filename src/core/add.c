@@ -320,9 +320,9 @@ static enum cxldcd_rc check_tags(struct add_ctx *c, struct cxldcd_diag *diag)
 static void ctx_free(struct add_ctx *c)
 {
 	for (uint32_t i = 0; c->of && i < c->n; i++) {
-		core_free(c->dev, c->of[i].a);
+		alloc_del(c->dev, c->of[i].a);
 		if (c->of[i].new_tag)
-			core_free(c->dev, c->of[i].t);
+			tag_del(c->dev, c->of[i].t);
 	}
 	core_free(c->dev, c->of);
 	core_free(c->dev, c->ord);
@@ -354,9 +354,9 @@ static struct group *reserve(struct add_ctx *c)
 	for (i = 0; i < c->n; i++) {
 		struct offer *o = &c->of[i];
 
-		if (!(g->x[i] = core_zalloc(c->dev, sizeof(struct hx))))
+		if (!(g->x[i] = hx_new(c->dev)))
 			goto err;
-		if (!o->existing && !(o->a = core_zalloc(c->dev, sizeof(struct alloc))))
+		if (!o->existing && !(o->a = alloc_new(c->dev)))
 			goto err;
 		if (o->new_tag && !(o->t = tag_new(c->dev, o->tag, c->dev->cfg.regions[o->region].sharable)))
 			goto err;
@@ -368,7 +368,7 @@ static struct group *reserve(struct add_ctx *c)
 	return g;
 err:
 	for (i = 0; i < c->n; i++)
-		core_free(c->dev, g->x[i]);
+		hx_del(c->dev, g->x[i]);
 	core_free(c->dev, g);
 	return NULL;
 }
@@ -418,8 +418,8 @@ static void commit(struct add_ctx *c, struct group *g)
 			continue;
 		if (!o->t && o->tag)  /* later members of a new tag group */
 			o->t = c->of[c->ord[j - 1]].t;
-		*o->a = (struct alloc){ .dpa = o->dpa, .len = o->len, .tag = o->t, .seq = o->seq,
-					.region = o->region, .tag_offset = o->tag_offset };
+		SLAB_SET(o->a, .dpa = o->dpa, .len = o->len, .tag = o->t, .seq = o->seq,
+			 .region = o->region, .tag_offset = o->tag_offset);
 		alloc_link(dev, o->a);
 		if (o->t)
 			o->t->next_offset = o->tag_offset + o->len;
@@ -514,7 +514,7 @@ enum cxldcd_rc core_add(struct cxldcd_dev *dev, const struct core_add_req *req,
 		rc = core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	if (!rc && (rc = veto(&c, diag))) {
 		for (uint32_t i = 0; i < c.n; i++)
-			core_free(dev, g->x[i]);
+			hx_del(dev, g->x[i]);
 		core_free(dev, g);
 	}
 	if (!rc) {

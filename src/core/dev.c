@@ -241,6 +241,10 @@ int core_dev_new(const struct cxldcd_dev_cfg *cfg, struct cxldcd_dev **out, stru
 	dev->cfg = c;
 	dev->al = al;
 	dev->next_group_id = 1;
+	slab_init(&dev->allocs, sizeof(struct alloc), offsetof(struct alloc, slab));
+	slab_init(&dev->holds, sizeof(struct hx), offsetof(struct hx, slab));
+	slab_init(&dev->tags, sizeof(struct tag) + sizeof(uint32_t) * 2u * c.nr_hosts,
+		  offsetof(struct tag, slab));
 	bt_pool_init(&dev->pool, pool_alloc, pool_free, dev, c.nr_hosts, &region_tally_ops);
 	for (unsigned i = 0; i < c.nr_regions; i++)
 		bt_init(&dev->reg[i].allocs, &dev->pool, c.regions[i].base, true);
@@ -267,9 +271,9 @@ static void free_allocs(struct cxldcd_dev *dev, struct region *r)
 			struct hx *x = a->holders;
 
 			a->holders = x->a_next;
-			core_free(dev, x);
+			hx_del(dev, x);
 		}
-		core_free(dev, a);
+		alloc_del(dev, a);
 	}
 	bt_fini(&r->allocs);
 }
@@ -285,6 +289,9 @@ void core_dev_free(struct cxldcd_dev *dev)
 		core_free(dev, dev->hosts[h].staged);
 	}
 	tag_table_fini(dev);
+	slab_fini(dev, &dev->allocs);
+	slab_fini(dev, &dev->holds);
+	slab_fini(dev, &dev->tags);
 	evlog_fini(dev);
 	poison_fini(dev);
 	memdev_fini(dev);

@@ -43,6 +43,12 @@ struct memdev_state;
 struct bgop;
 struct ras;
 
+/*
+ * Allocations, holds and tags live in slabs (slab.c): each keeps the index
+ * of its slab page in `slab`, which a whole-struct assignment must keep
+ * (SLAB_SET()).  The flags are one-bit fields so that struct alloc stays at
+ * 64 bytes with it.
+ */
 struct alloc {
 	uint64_t dpa, len;          /* also the key and end of its entry in region->allocs */
 	uint64_t tag_offset;
@@ -51,9 +57,10 @@ struct alloc {
 	struct hx *holders;         /* linked through hx->a_next */
 	uint16_t seq;
 	uint8_t region;
-	bool sanitize;              /* a release asked to sanitize */
-	bool accessed;              /* some host accepted it: sanitize applies when freed */
-	bool orphan;                /* no holder; kept by the FM reference of its tag */
+	bool sanitize : 1;          /* a release asked to sanitize */
+	bool accessed : 1;          /* some host accepted it: sanitize applies when freed */
+	bool orphan : 1;            /* no holder; kept by the FM reference of its tag */
+	uint32_t slab;
 };
 
 struct hx {
@@ -62,7 +69,18 @@ struct hx {
 	struct group *g;            /* pending: its group; accepted: NULL */
 	uint16_t host;
 	bool release_pending;
+	uint32_t slab;
 };
+
+_Static_assert(sizeof(struct alloc) <= 64 && sizeof(struct hx) <= 32, "one slab slot each");
+
+/* *obj = (its type){ fields... }, keeping obj->slab. */
+#define SLAB_SET(obj, ...)                                                  \
+	do {                                                                \
+		uint32_t slab_keep_ = (obj)->slab;                          \
+		*(obj) = (__typeof__(*(obj))){ __VA_ARGS__ };               \
+		(obj)->slab = slab_keep_;                                   \
+	} while (0)
 
 struct group {
 	uint64_t id, offered_ns;
@@ -95,6 +113,7 @@ struct tag {
 	uint8_t id[CXLDCD_TAG_SIZE];
 	bool sharable, fm_ref;
 	uint32_t nr_allocs;
+	uint32_t slab;
 	uint64_t bytes, next_offset;
 	struct alloc *first;        /* its tag_prev is the last (see alloc_link()) */
 	uint32_t cnt[];             /* [2*host]: pending hx, [2*host+1]: accepted hx */
@@ -134,9 +153,23 @@ struct feat_state {
 	uint16_t xfer_size, xfer_got;   /* Set Feature Size, bytes received */
 	uint8_t xfer_buf[CORE_FEAT_DATA_MAX];
 };
+
+/* ------------------------------------------------------------ slab.c */
+#define SLAB_PER_PAGE 64u
+struct slab_page;
+struct slab {
+	uint32_t size, idx_off;     /* object bytes (multiple of 8); where it keeps its page index */
+	struct slab_page **pages;
+	uint32_t nr_pages, cap_pages;
+	struct slab_page *partial;  /* pages with a free object */
+	struct slab_page *empty;    /* the one page with no live object kept, or NULL */
+	uint32_t live;
+};
+
 struct cxldcd_dev {
 	struct cxldcd_dev_cfg cfg;
 	struct cxldcd_allocator al;
+	struct slab allocs, holds, tags; /* struct alloc, struct hx, struct tag + its counts */
 	uint64_t now;
 	struct region reg[CXLDCD_MAX_REGIONS];
 	struct bt_pool pool;        /* nodes of every tree; one tally column per host */
@@ -173,6 +206,33 @@ struct spare {
 	struct hx **x;
 	uint32_t na, nx;
 };
+
+void slab_init(struct slab *s, size_t size, size_t idx_off);
+/* A zeroed object (its page index set), or NULL. */
+void *slab_zalloc(struct cxldcd_dev *dev, struct slab *s);
+void slab_free(struct cxldcd_dev *dev, struct slab *s, void *p);
+/* Give every page back (live objects included). */
+void slab_fini(struct cxldcd_dev *dev, struct slab *s);
+
+static inline struct alloc *alloc_new(struct cxldcd_dev *dev)
+{
+	return slab_zalloc(dev, &dev->allocs);
+}
+
+static inline void alloc_del(struct cxldcd_dev *dev, struct alloc *a)
+{
+	slab_free(dev, &dev->allocs, a);
+}
+
+static inline struct hx *hx_new(struct cxldcd_dev *dev)
+{
+	return slab_zalloc(dev, &dev->holds);
+}
+
+static inline void hx_del(struct cxldcd_dev *dev, struct hx *x)
+{
+	slab_free(dev, &dev->holds, x);
+}
 
 /* ------------------------------------------------------------ dev.c */
 void *core_zalloc(struct cxldcd_dev *dev, size_t size);
@@ -309,6 +369,8 @@ int tag_table_init(struct cxldcd_dev *dev);
 void tag_table_fini(struct cxldcd_dev *dev);
 struct tag *tag_find(const struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE]);
 struct tag *tag_new(struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE], bool sharable);
+/* Free a tag entry tag_link() never linked (NULL: no-op). */
+void tag_del(struct cxldcd_dev *dev, struct tag *t);
 /* Room for k more tag_link() calls.  0 or -ENOMEM (tags unchanged). */
 int tag_reserve(struct cxldcd_dev *dev, uint32_t k);
 /* The idx-th live tag in creation order, or NULL.  O(log n). */

@@ -219,7 +219,7 @@ void alloc_free(struct cxldcd_dev *dev, struct alloc *a)
 		if (!t->nr_allocs)
 			tag_unlink_free(dev, t);
 	}
-	core_free(dev, a);
+	alloc_del(dev, a);
 	obs_freed(dev, &info);
 }
 
@@ -254,7 +254,7 @@ void hx_drop(struct cxldcd_dev *dev, struct hx *x)
 	}
 	if (t)
 		dev->tag_gen++;
-	core_free(dev, x);
+	hx_del(dev, x);
 	if (a->holders)
 		return;
 	if (t && t->fm_ref) {
@@ -286,11 +286,11 @@ void hx_split_keep(struct cxldcd_dev *dev, struct hx *x, const struct cxldcd_ran
 		struct alloc *na = sp->a[--sp->na];
 		struct hx *nx = sp->x[--sp->nx];
 
-		*na = (struct alloc){ .dpa = keep[i].dpa, .len = keep[i].len, .tag = a->tag,
-				      .seq = a->seq, .region = a->region, .sanitize = a->sanitize,
-				      .tag_offset = orig_off + (keep[i].dpa - orig_dpa) };
+		SLAB_SET(na, .dpa = keep[i].dpa, .len = keep[i].len, .tag = a->tag, .seq = a->seq,
+			 .region = a->region, .sanitize = a->sanitize,
+			 .tag_offset = orig_off + (keep[i].dpa - orig_dpa));
 		alloc_link(dev, na);
-		*nx = (struct hx){ .release_pending = x->release_pending };
+		SLAB_SET(nx, .release_pending = x->release_pending);
 		hx_attach(dev, nx, na, x->host, NULL);
 	}
 	/* Report the pieces between the kept ranges as freed. */
@@ -316,10 +316,10 @@ int spare_reserve(struct cxldcd_dev *dev, struct spare *sp, uint32_t na, uint32_
 	if (nx && !(sp->x = core_zalloc(dev, sizeof(*sp->x) * nx)))
 		goto err;
 	for (; sp->na < na; sp->na++)
-		if (!(sp->a[sp->na] = core_zalloc(dev, sizeof(struct alloc))))
+		if (!(sp->a[sp->na] = alloc_new(dev)))
 			goto err;
 	for (; sp->nx < nx; sp->nx++)
-		if (!(sp->x[sp->nx] = core_zalloc(dev, sizeof(struct hx))))
+		if (!(sp->x[sp->nx] = hx_new(dev)))
 			goto err;
 	return 0;
 err:
@@ -345,9 +345,9 @@ void tree_trim(struct cxldcd_dev *dev)
 void spare_release(struct cxldcd_dev *dev, struct spare *sp)
 {
 	while (sp->na)
-		core_free(dev, sp->a[--sp->na]);
+		alloc_del(dev, sp->a[--sp->na]);
 	while (sp->nx)
-		core_free(dev, sp->x[--sp->nx]);
+		hx_del(dev, sp->x[--sp->nx]);
 	core_free(dev, sp->a);
 	core_free(dev, sp->x);
 	sp->a = NULL;

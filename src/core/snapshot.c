@@ -391,7 +391,7 @@ static int read_tags(struct rctx *x)
 		x->tag_bytes[i] = G64(&x->r);
 		x->tag_allocs[i] = G32(&x->r);
 		if (tag_reserve(dev, 1)) {
-			core_free(dev, t);
+			tag_del(dev, t);
 			return -ENOMEM;
 		}
 		tag_link(dev, t);
@@ -496,13 +496,13 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 		if (x->r.bad || h->host >= dev->cfg.nr_hosts || h->fl > 3)
 			return bad(x, "holder");
 	}
-	a = core_zalloc(dev, sizeof(*a));
+	a = alloc_new(dev);
 	if (!a || tree_reserve(dev, 1)) {
-		core_free(dev, a);
+		alloc_del(dev, a);
 		return -ENOMEM;
 	}
-	*a = (struct alloc){ .dpa = dpa, .len = len, .tag = ti == NO_TAG ? NULL : x->tags[ti],
-			     .seq = seq, .region = region, .tag_offset = toff };
+	SLAB_SET(a, .dpa = dpa, .len = len, .tag = ti == NO_TAG ? NULL : x->tags[ti], .seq = seq,
+		 .region = region, .tag_offset = toff);
 	alloc_link(dev, a);
 	/* hx_attach() puts a holder first: attach them last to first */
 	for (uint32_t i = nh; i-- > 0;) {
@@ -517,7 +517,7 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 		}
 		if (alloc_holder(a, h->host))
 			return bad(x, "two holds of one host");
-		hx = core_zalloc(dev, sizeof(*hx));
+		hx = hx_new(dev);
 		if (!hx)
 			return -ENOMEM;
 		hx_attach(dev, hx, a, h->host, g);

@@ -42,7 +42,7 @@ int tag_table_init(struct cxldcd_dev *dev)
 void tag_table_fini(struct cxldcd_dev *dev)
 {
 	for (uint32_t s = 0; s < dev->tag_used; s++)
-		core_free(dev, dev->tag_slot[s]);
+		tag_del(dev, dev->tag_slot[s]);
 	core_free(dev, dev->tag_slot);
 	core_free(dev, dev->tag_fw);
 	core_free(dev, dev->tag_hash);
@@ -171,13 +171,18 @@ struct tag *tag_find(const struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_S
 
 struct tag *tag_new(struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE], bool sharable)
 {
-	struct tag *t = core_zalloc(dev, sizeof(*t) + sizeof(uint32_t) * 2u * dev->cfg.nr_hosts);
+	struct tag *t = slab_zalloc(dev, &dev->tags);
 
 	if (!t)
 		return NULL;
 	memcpy(t->id, id, CXLDCD_TAG_SIZE);
 	t->sharable = sharable;
 	return t;
+}
+
+void tag_del(struct cxldcd_dev *dev, struct tag *t)
+{
+	slab_free(dev, &dev->tags, t);
 }
 
 void tag_link(struct cxldcd_dev *dev, struct tag *t)
@@ -206,7 +211,7 @@ void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t)
 		dev->tag_used--;
 	dev->nr_tags--;
 	dev->tag_gen++;
-	core_free(dev, t);
+	tag_del(dev, t);
 	if (dev->tag_used > 64 && dev->nr_tags < dev->tag_used / 4)
 		compact_into(dev, dev->tag_slot, dev->tag_fw, dev->tag_cap);
 }
