@@ -181,7 +181,7 @@ struct cxldcd_dev {
 	/*
 	 * Live tags in creation order: slots [0, tag_used) of tag_slot (NULL
 	 * where a tag went), with a Fenwick tree of live slots (tag_fw, 1-based)
-	 * so the n-th live tag is found in O(log n).  tag_cap is a power of two.
+	 * so the n-th live tag is found in O(log n).
 	 */
 	struct tag **tag_slot;
 	uint32_t *tag_fw;

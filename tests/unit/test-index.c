@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "common.h"
+#include "core/model.h"
 
 #define NT 2048u /* 2 MiB blocks in region 0 */
 
@@ -397,6 +398,30 @@ static void test_group_ring_growth_out_of_memory_changes_nothing(void **state)
 	grow_sweep(16, false);
 }
 
+/*
+ * The creation-order slots (12 bytes each) grow to 1.5 times the live tags,
+ * not to a power of two at least twice that: while tags only come, never
+ * more than 1.5 slots a tag (plus the first 16), and the pages stay right.
+ */
+static void test_tag_slots_stay_within_one_and_a_half_a_tag(void **state)
+{
+	static struct tref r;
+	struct tenv *e = tenv_new(big);
+
+	(void)state;
+	rng = 7;
+	memset(&r, 0, sizeof(r));
+	for (uint32_t i = 0; i < 1500; i++) {
+		tag_add(e, &r);
+		drain(e, r.t[r.n - 1].host);
+		assert_true(e->dev->tag_cap <= 16 || 2 * (uint64_t)e->dev->tag_cap <= 3 * (uint64_t)r.n + 3);
+	}
+	for (uint32_t s = 0; s < r.n; s += 97)
+		page_check(e, &r, s, 16);
+	assert_invariants(e->dev);
+	tenv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_pending_groups_in_time_order_agree_with_reference),
 		cmocka_unit_test(test_tag_index_growth_out_of_memory_changes_nothing),
 		cmocka_unit_test(test_group_ring_growth_out_of_memory_changes_nothing),
+		cmocka_unit_test(test_tag_slots_stay_within_one_and_a_half_a_tag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
