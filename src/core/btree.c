@@ -4,9 +4,12 @@
  * btree.h).  Internal separators are exact (key[j] is the first start in
  * child j), so a descent by start never needs to look sideways.  Structural
  * changes (insert, remove, split, merge) keep counts and maxima exact for the
- * gaps as stored; the gaps that an insert or removal changes (the entry's own
- * and its successor's) are then set through a cursor and their paths
- * refreshed.
+ * gaps as they stand; the gaps that an insert or removal changes (the
+ * entry's own and its successor's) are then set through a cursor and their
+ * paths refreshed.  A gap is derived (btree.h): within a leaf it follows its
+ * neighbours by itself, and a leaf's lo moves with its first entry
+ * (move()); only a first entry whose predecessor changed in another leaf
+ * needs lo set (set_gap()).
  */
 #include <assert.h>
 #include <errno.h>
@@ -33,11 +36,16 @@ void bt_pool_init(struct bt_pool *p, void *(*alloc)(void *, size_t), void (*rele
  */
 #define ROWS_MIN 128u
 
+/* A leaf stops after its part of the union (the internal part is larger). */
+#define LEAF_SIZE (offsetof(struct bt_node, l) + sizeof(((struct bt_node *)0)->l))
+
 static size_t node_size(const struct bt_pool *p, uint32_t k)
 {
 	size_t rows = (size_t)BT_B * p->cols * bt_tw(k);
 
-	return sizeof(struct bt_node) + (!k || !rows ? 0 : rows < ROWS_MIN ? ROWS_MIN : rows);
+	if (!k)
+		return LEAF_SIZE;
+	return sizeof(struct bt_node) + (!rows ? 0 : rows < ROWS_MIN ? ROWS_MIN : rows);
 }
 
 static int fill(struct bt_pool *p, uint32_t k, uint64_t want)
@@ -106,6 +114,8 @@ static struct bt_node *node_get(struct bt_pool *p, uint32_t lvl)
 	n->leaf = !lvl;
 	n->lvl = (uint8_t)lvl;
 	n->cols = lvl ? p->cols : 0;
+	if (!lvl)
+		n->l.lo = 0;
 	return n;
 }
 
@@ -144,14 +154,22 @@ void bt_fini(struct bt_tree *t)
 	t->height = t->count = 0;
 }
 
-/* Copy k entries (or children) from s[si..] to d[di..]; s may be d. */
+/*
+ * Copy k entries (or children) from s[si..] to d[di..]; s may be d.  Entries
+ * that land first in a leaf bring their gap along: d's lo becomes the end
+ * before s[si] (also when k is 0 and d is a fresh leaf to append to).  A
+ * removal that shifts the rest of a leaf down keeps lo itself (rem()).
+ */
 static void move(struct bt_node *d, uint32_t di, const struct bt_node *s, uint32_t si, uint32_t k)
 {
 	memmove(&d->key[di], &s->key[si], k * sizeof(d->key[0]));
 	if (s->leaf) {
+		uint64_t lo = si ? s->l.end[si - 1] : s->l.lo;
+
 		memmove(&d->l.end[di], &s->l.end[si], k * sizeof(d->l.end[0]));
-		memmove(&d->l.gap[di], &s->l.gap[si], k * sizeof(d->l.gap[0]));
 		memmove(&d->l.val[di], &s->l.val[si], k * sizeof(d->l.val[0]));
+		if (!di && (k || d != s))
+			d->l.lo = lo;
 	} else {
 		memmove(&d->in.maxgap[di], &s->in.maxgap[si], k * sizeof(d->in.maxgap[0]));
 		memmove(&d->in.child[di], &s->in.child[si], k * sizeof(d->in.child[0]));
@@ -176,11 +194,13 @@ static uint32_t ncount(const struct bt_node *n)
 
 static uint64_t nmax(const struct bt_node *n)
 {
-	const uint64_t *g = n->leaf ? n->l.gap : n->in.maxgap;
 	uint64_t m = 0;
 
-	for (uint32_t j = 0; j < n->n; j++)
-		m = g[j] > m ? g[j] : m;
+	for (uint32_t j = 0; j < n->n; j++) {
+		uint64_t g = n->leaf ? bt_leaf_gap(n, j) : n->in.maxgap[j];
+
+		m = g > m ? g : m;
+	}
 	return m;
 }
 
@@ -420,10 +440,9 @@ bool bt_nth(const struct bt_tree *t, uint32_t idx, struct bt_cur *c)
 static bool gap_down(struct bt_cur *c, struct bt_node *n, uint32_t d, uint32_t from, uint64_t min)
 {
 	for (;; d++, from = 0) {
-		const uint64_t *g = n->leaf ? n->l.gap : n->in.maxgap;
 		uint32_t i = from;
 
-		while (i < n->n && g[i] < min)
+		while (i < n->n && (n->leaf ? bt_leaf_gap(n, i) : n->in.maxgap[i]) < min)
 			i++;
 		if (i == n->n)
 			return false;
@@ -466,21 +485,16 @@ static void refresh(struct bt_cur *c)
 	}
 }
 
-/* Recompute the gap of the entry at c from its predecessor. */
+/* The gap of the entry at c follows its predecessor: set lo if it is first in its leaf. */
 static void set_gap(const struct bt_tree *t, struct bt_cur *c)
 {
 	struct bt_node *n = c->lv[c->depth - 1].n;
-	uint32_t i = bt_pos(c);
-	uint64_t lo;
 
-	if (i > 0) {
-		lo = n->l.end[i - 1];
-	} else {
+	if (!bt_pos(c)) {
 		struct bt_cur p = *c;
 
-		lo = bt_prev(&p) ? bt_end(&p) : t->base;
+		n->l.lo = bt_prev(&p) ? bt_end(&p) : t->base;
 	}
-	n->l.gap[i] = n->key[i] - lo;
 	refresh(c);
 }
 
@@ -554,8 +568,7 @@ static void leaf_put(struct bt_node *n, uint32_t j, uint64_t s, uint64_t e, void
 {
 	move(n, j + 1, n, j, n->n - j);
 	n->key[j] = s;
-	n->l.end[j] = e;
-	n->l.gap[j] = 0; /* set by set_gaps() once the tree is whole again */
+	n->l.end[j] = e; /* its gap (and its successor's) is right once set_gaps() ran */
 	n->l.val[j] = v;
 	n->n++;
 }
@@ -676,8 +689,11 @@ static void rem(struct bt_tree *t, struct bt_node *n, uint64_t s)
 	uint32_t j;
 
 	if (n->leaf) {
+		uint64_t lo = n->l.lo; /* the entry going takes its end with it, not lo */
+
 		j = upper(n, 0, s) - 1;
 		move(n, j, n, j + 1, n->n - j - 1);
+		n->l.lo = lo;
 		n->n--;
 		return;
 	}
@@ -754,9 +770,9 @@ static int chk_leaf(struct chk *k, const struct bt_node *n, uint64_t *mg)
 
 		if (n->key[i] >= n->l.end[i] || n->key[i] < lo)
 			return -1;
-		if (n->l.gap[i] != (k->t->gaps ? n->key[i] - lo : 0))
+		if (k->t->gaps && bt_leaf_gap(n, i) != n->key[i] - lo)
 			return -1;
-		*mg = n->l.gap[i] > *mg ? n->l.gap[i] : *mg;
+		*mg = bt_leaf_gap(n, i) > *mg ? bt_leaf_gap(n, i) : *mg;
 		k->prev_end = n->l.end[i];
 		k->started = true;
 	}
@@ -799,7 +815,8 @@ static int chk_node(struct chk *k, const struct bt_node *n, uint32_t d, bool las
 		uint32_t cc;
 		uint64_t cm;
 
-		if (chk_node(k, c, d + 1, last && j + 1 == n->n, &cc, &cm) || n->in.cnt[j] != cc || n->in.maxgap[j] != cm ||
+		if (chk_node(k, c, d + 1, last && j + 1 == n->n, &cc, &cm) || n->in.cnt[j] != cc ||
+		    (k->t->gaps && n->in.maxgap[j] != cm) ||
 		    n->key[j] != c->key[0] || n->cols != k->t->pool->cols || chk_row(k, n, j))
 			return -1;
 		*cnt += cc;

@@ -44,10 +44,16 @@ struct bt_node {
 	uint64_t key[BT_B]; /* leaf: start; internal: first start of each child */
 	union {
 		/* what a descent reads first comes first (see warm() in btree.c) */
+		/*
+		 * An entry's gap is not stored: it is its start minus the end
+		 * before it, end[i - 1], or lo for the first (the end of the
+		 * previous leaf's last entry, or the tree's base).  8 bytes an
+		 * entry less; bt_leaf_gap().
+		 */
 		struct {
 			uint64_t end[BT_B];
 			void *val[BT_B];
-			uint64_t gap[BT_B];
+			uint64_t lo;
 		} l;
 		struct {
 			struct bt_node *child[BT_B];
@@ -192,9 +198,15 @@ static inline uint64_t bt_end(const struct bt_cur *c)
 	return bt_leaf(c)->l.end[bt_pos(c)];
 }
 
+/* Gap of entry i of leaf n (trees built with gaps). */
+static inline uint64_t bt_leaf_gap(const struct bt_node *n, uint32_t i)
+{
+	return n->key[i] - (i ? n->l.end[i - 1] : n->l.lo);
+}
+
 static inline uint64_t bt_gap(const struct bt_cur *c)
 {
-	return bt_leaf(c)->l.gap[bt_pos(c)];
+	return bt_leaf_gap(bt_leaf(c), bt_pos(c));
 }
 
 /* Pool size class of a node of level lvl. */
