@@ -485,7 +485,7 @@ static void test_adjacent_extents_share_one_binding_and_still_count_each(void **
 	assert_int_equal(bound_extents(f, "mem0"), 0);
 	assert_int_equal(mem_read(f->md, 0, b + x, want, 1, NULL, 0), -EFAULT);
 	assert_int_equal(mem_registry_del(f->reg, "mem0", f->err, sizeof(f->err)), -EBUSY);
-	assert_non_null(strstr(f->err, "in use as volatile-dc-memdev"));
+	assert_non_null(strstr(f->err, "in use as a device's volatile-dc-memdev"));
 }
 
 int main(void)
