@@ -53,7 +53,8 @@ static void on_hello_ack(struct cxldcd_host *h, const struct hl_hdr *hd, const u
 		return;
 	}
 	if (a.status) {
-		host_fail(h, hl_status_errno(a.status), "device refused hello");
+		host_fail(h, hl_status_errno(a.status), a.status == HL_S_STARTING
+			  ? "device is starting" : "device refused hello");
 		return;
 	}
 	if (a.mbox_payload_size < 256 || a.mbox_payload_size > (1u << 20) ||
@@ -271,8 +272,20 @@ static void on_ras_irq(struct cxldcd_host *h, const struct hl_hdr *hd, const uin
 
 static void on_error(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
 {
+	const uint8_t *text;
+	uint32_t status;
+	size_t len;
+	char why[HL_ERROR_TEXT_MAX + 1];
+
 	if (hd->len >= HL_ERROR_HDR && !p[0] && !p[1] && !p[2] && !p[3]) {
 		host_fail(h, -ESHUTDOWN, "device closed the link cleanly");
+		return;
+	}
+	/* The answer to HELLO while the device restores its state: try again later. */
+	if (h->state == CXLDCD_HOST_CONNECTING && !hl_dec_error(p, hd->len, &status, &text, &len) &&
+	    status == HL_S_STARTING) {
+		snprintf(why, sizeof(why), "%.*s", (int)len, (const char *)text);
+		host_fail(h, -EAGAIN, len ? why : "device is starting");
 		return;
 	}
 	host_fail(h, -EPROTO, "device reported a protocol error");

@@ -128,6 +128,7 @@ struct hostlink {
 	struct cci_faults *faults;  /* [nr_hosts]: fault injection for each host's connections */
 	uint16_t nr_hosts;
 	uint32_t nr_conns;
+	bool starting;              /* not started yet: HELLO is refused with STARTING */
 	bool starved_logged;        /* the one line of this fd shortage is out */
 	uint64_t retry_due_ms;      /* paused listeners are retried then; 0: none paused */
 	uint64_t wake_due_ms;       /* the caller's wake request stands for then; 0: none */
@@ -897,6 +898,34 @@ static void replay_maps(struct conn *c)
 	}
 }
 
+static int enc_starting_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_error(w, HL_S_STARTING, arg);
+}
+
+/*
+ * While the device is restored (hostlink_started() not called yet): an
+ * ERROR with status STARTING and the caller's text (which record the
+ * replay is at), then the HELLO_ACK with that status, and close.  The
+ * host tries again later (docs/host-link.md, HELLO_ACK).
+ */
+static void refuse_starting(struct conn *c, const struct hl_hdr *h)
+{
+	struct hostlink *hl = c->hl;
+	struct hl_hello_ack a;
+	char text[HL_ERROR_TEXT_MAX] = "device is starting: its state is being restored";
+
+	if (hl->cfg.starting_text)
+		hl->cfg.starting_text(hl->cfg.hook_opaque, text, sizeof(text));
+	fill_ack(hl, &a);
+	a.status = HL_S_STARTING;
+	hlog(hl, LOG_INFO, "hello refused: %s", text);
+	conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_starting_cb,
+		  text, -1);
+	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, -1);
+	c->dead = true;
+}
+
 static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 {
 	struct hostlink *hl = c->hl;
@@ -909,6 +938,10 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	}
 	if (hl_dec_hello(p, h->len, &m)) {
 		violation(c, "hello payload length=%u, expected %u", h->len, HL_HELLO_SIZE);
+		return;
+	}
+	if (hl->starting) {
+		refuse_starting(c, h);
 		return;
 	}
 	fill_ack(hl, &a);
@@ -1504,7 +1537,8 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 	hl->obs.extent_revoked = obs_revoked;
 	hl->obs.log_nonempty = obs_log_nonempty;
 	hl->obs.ras_error = obs_ras_error;
-	rc = core_observer_add(cfg->dev, &hl->obs, hl);
+	hl->starting = cfg->starting;
+	rc = hl->starting ? 0 : core_observer_add(cfg->dev, &hl->obs, hl);
 	if (rc) {
 		free(hl->by_host);
 		free(hl->faults);
@@ -1512,6 +1546,20 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 		return rc;
 	}
 	*out = hl;
+	return 0;
+}
+
+int hostlink_started(struct hostlink *hl, struct mem_dev *md)
+{
+	int rc;
+
+	if (!hl->starting)
+		return 0;
+	rc = core_observer_add(hl->cfg.dev, &hl->obs, hl);
+	if (rc)
+		return rc;
+	hl->cfg.md = md;
+	hl->starting = false;
 	return 0;
 }
 

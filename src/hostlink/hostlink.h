@@ -105,6 +105,15 @@ struct hostlink_cfg {
 			 const uint8_t *rsp, size_t rsp_len, bool chain_was_open);
 	void (*chain_dropped)(void *opaque, uint16_t host);
 	void *hook_opaque;
+	/*
+	 * starting: the hostlink is made while the device is still being
+	 * restored (--state replay): it listens at once, but registers no
+	 * observer and refuses every HELLO with status STARTING (after an
+	 * ERROR of that status whose text starting_text() writes, may be
+	 * NULL) until hostlink_started().
+	 */
+	bool starting;
+	void (*starting_text)(void *opaque, char *buf, size_t cap);
 };
 
 /**
@@ -118,6 +127,14 @@ struct hostlink_cfg {
  * Return: 0, -EINVAL (no dev), -ENOSPC (no observer slot), -ENOMEM.
  */
 int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out);
+/**
+ * hostlink_started() - the device is restored: attach @md (may be NULL, as
+ * cfg.md), register the core observer and admit HELLOs from now on.  For a
+ * hostlink made with cfg.starting; a no-op otherwise.  Call it after
+ * mem_dev_new() of the device (the same observer order as hostlink_new()).
+ * Return: 0, -ENOSPC (no observer slot).
+ */
+int hostlink_started(struct hostlink *hl, struct mem_dev *md);
 /* Close every connection and listener (NULL is a no-op). */
 void hostlink_free(struct hostlink *hl);
 

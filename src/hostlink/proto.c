@@ -28,6 +28,7 @@ int hl_status_errno(uint32_t status)
 	case HL_S_PROTO: return -EPROTO;
 	case HL_S_NOMEM: return -ENOMEM;
 	case HL_S_NOMAP: return -ENODEV;
+	case HL_S_STARTING: return -EAGAIN;
 	default: return -EPROTO;
 	}
 }
@@ -45,6 +46,7 @@ uint32_t hl_errno_status(int neg_errno)
 	case -EPROTO: return HL_S_PROTO;
 	case -ENOMEM: return HL_S_NOMEM;
 	case -ENODEV: return HL_S_NOMAP;
+	case -EAGAIN: return HL_S_STARTING;
 	default: return HL_S_IO;
 	}
 }

@@ -76,6 +76,7 @@ enum hl_status {
 	HL_S_PROTO = 11,
 	HL_S_NOMEM = 12,
 	HL_S_NOMAP = 13,
+	HL_S_STARTING = 14,         /* HELLO: the device is restoring its state; retry */
 };
 
 /* status -> -errno (unknown values: -EPROTO) and back (unknown errno: HL_S_IO). */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * main.c - the cxldcd daemon: parse the command line, build the memory
- * backends and devices, replay the --state journal, attach memory and the
- * host links, open the FM and QMP listeners (each --fm and --host-socket
+ * backends and devices, open the FM, QMP and host-link listeners (they
+ * answer "starting" meanwhile), replay the --state journal, attach memory
+ * and start the host links (each --fm and --host-socket
  * serves the device its device=ID names, by default the first), run the
  * loop (with the pending-timeout tick), shut down cleanly on quit, SIGINT
  * or SIGTERM (SHUTDOWN event, checkpoint, remove our Unix sockets and the
@@ -330,15 +331,32 @@ static void hl_chain_dropped(void *opaque, uint16_t host)
 		dv->drop_owed[host] = true;
 }
 
-/* The host link of @dv, made at its first --host-socket: one per device, all its listeners. */
+/* What a client that connects while --state is restored is told (QMP, host link). */
+static void starting_text(const struct server_ctx *s, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "device is starting: replaying the state journal (record %llu of %llu)",
+		 (unsigned long long)s->replay_seq, (unsigned long long)s->replay_last);
+}
+
+static void hl_starting_text(void *opaque, char *buf, size_t cap)
+{
+	starting_text(((struct dcd *)opaque)->srv, buf, cap);
+}
+
+/*
+ * The host link of @dv, made at its first --host-socket: one per device, all
+ * its listeners.  It listens before the state is restored and refuses HELLO
+ * as "starting" until hostlink_started() (after the replay, with the memory).
+ */
 static int dcd_hostlink(struct daemon *d, struct dcd *dv)
 {
 	struct hostlink_cfg hc = {
-		.dev = dv->dev, .md = dv->md, .watch = &hl_watch, .watch_opaque = dv,
+		.dev = dv->dev, .watch = &hl_watch, .watch_opaque = dv,
 		.log = hl_log, .log_opaque = dv,
 		.cci_before = hl_cci_before, .cci_after = hl_cci_after,
 		.chain_dropped = hl_chain_dropped, .hook_opaque = dv,
 		.log_level = d->cfg.trace & CMDLINE_TRACE_HOST ? LOG_DEBUG : d->log.max_level,
+		.starting = true, .starting_text = hl_starting_text,
 	};
 
 	return dv->hl ? 0 : hostlink_new(&hc, &dv->hl);
@@ -504,7 +522,7 @@ static int build_devices(struct daemon *d)
 	if ((rc = dcd_create_all(s, d->err, sizeof(d->err))))
 		return fail(d, rc, "cannot create the devices");
 	/* The sockets exist during the replay and answer that the device is starting. */
-	if ((rc = start_fm(d)) || (rc = start_qmp(d)))
+	if ((rc = start_fm(d)) || (rc = start_qmp(d)) || (rc = start_hostlinks(d)))
 		return rc;
 	if (d->cfg.state_dir) {
 		d->err[0] = 0;
@@ -517,8 +535,13 @@ static int build_devices(struct daemon *d)
 	d->err[0] = 0;
 	if ((rc = dcd_attach_memory(s, d->err, sizeof(d->err))))
 		return fail(d, rc, "cannot attach memory");
+	/* After each device's memory: the host link's observer comes after the mem_dev's. */
+	for (size_t i = 0; i < s->nr_devs; i++) {
+		if (s->devs[i]->hl && (rc = hostlink_started(s->devs[i]->hl, s->devs[i]->md)))
+			return fail(d, rc, "cannot start the host link");
+	}
 	describe_devices(d);
-	return start_hostlinks(d);
+	return 0;
 }
 
 /* Open @nr listeners of @kind (--fm or --mctp-cci) into @ls, counting in @nr_ls. */
@@ -625,12 +648,13 @@ static bool qmp_gate(void *opaque, const char *name, struct qmp_error *err)
 {
 	struct server_ctx *s = opaque;
 
+	char text[200];
+
 	(void)name;
 	if (!s->starting)
 		return true;
-	qmp_error_set(err, QMP_ERR_GENERIC,
-		      "device is starting: replaying the state journal (record %llu of %llu)",
-		      (unsigned long long)s->replay_seq, (unsigned long long)s->replay_last);
+	starting_text(s, text, sizeof(text));
+	qmp_error_set(err, QMP_ERR_GENERIC, "%s", text);
 	return false;
 }
 

@@ -4,8 +4,11 @@
  * is replayed and answer that the device is starting (docs/persistence.md,
  * "While the state is restored"): QMP greets, the built-ins run, every other
  * command gets a GenericError naming the replay; an FM request gets Busy
- * (0006h).  After the replay both serve normally.  The journal (200,000
- * records, no snapshot) is written straight into the store.
+ * (0006h); a host's HELLO gets STARTING, which libcxldcd-host reports as
+ * -EAGAIN with the daemon's text, and the cxldcd-host agent waits (--wait)
+ * and connects once the replay is over.  After the replay every socket
+ * serves normally.  The journal (200,000 records, no snapshot) is written
+ * straight into the store.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +30,7 @@
 
 #include <cmocka.h>
 
+#include "cxldcd/cxldcd-host.h"
 #include "store/store.h"
 
 static char dir[64];
@@ -172,10 +176,82 @@ static void quit(int fd)
 	pid = 0;
 }
 
+/* The text of the last FAILED event of a host (libcxldcd-host). */
+static char host_failed[300];
+
+static void on_host_event(void *opaque, const struct cxldcd_host_event *ev)
+{
+	(void)opaque;
+	if (ev->type == CXLDCD_HOST_EV_FAILED)
+		snprintf(host_failed, sizeof(host_failed), "%s", ev->text ? ev->text : "");
+}
+
+/* Connect host @id through libcxldcd-host; the result of waiting for READY. */
+static int host_connect(uint16_t id, struct cxldcd_host **h)
+{
+	char path[100];
+	struct cxldcd_host_cfg cfg = { .host_id = id, .socket_path = path,
+				       .event_fn = on_host_event };
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/host.sock", dir);
+	host_failed[0] = 0;
+	rc = cxldcd_host_new(&cfg, h);
+	if (rc)
+		return rc;
+	return cxldcd_host_wait_ready(*h, 10000);
+}
+
+/* The cxldcd-host agent as host @id with --wait 60, its stdout in DIR/agent.out. */
+static pid_t agent_start(unsigned id)
+{
+	const char *bin = getenv("CXLDCD_HOST");
+	char sock[100], out[100], idtxt[8];
+	pid_t p;
+
+	assert_non_null(bin);
+	snprintf(sock, sizeof(sock), "%s/host.sock", dir);
+	snprintf(out, sizeof(out), "%s/agent.out", dir);
+	snprintf(idtxt, sizeof(idtxt), "%u", id);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (fd >= 0)
+			dup2(fd, 1);
+		execl(bin, bin, "--connect", sock, "--host-id", idtxt, "--wait", "60", (char *)NULL);
+		_exit(127);
+	}
+	return p;
+}
+
+/* Wait (up to 30 s) until DIR/agent.out holds @want; its text in buf. */
+static void agent_wait_for(const char *want, char *buf, size_t cap)
+{
+	char path[100];
+
+	snprintf(path, sizeof(path), "%s/agent.out", dir);
+	for (double t0 = now_s(); now_s() - t0 < 30; usleep(20000)) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		buf[n] = 0;
+		if (strstr(buf, want))
+			return;
+	}
+	fail_msg("the agent did not print \"%s\": %s", want, buf);
+}
+
 static void test_sockets_answer_starting_during_replay(void **state)
 {
 	char buf[16384], cmd[100];
-	int q, f;
+	struct cxldcd_host *h = NULL;
+	pid_t agent;
+	int q, f, status;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/cxldcd-tstart-XXXXXX");
@@ -204,6 +280,16 @@ static void test_sockets_answer_starting_during_replay(void **state)
 	assert_non_null(strstr(buf, "of 200000)"));
 	assert_non_null(strstr(buf, "GenericError"));
 	assert_int_equal(fm_identify_rc(f, 7), 0x0006);   /* Busy */
+	/* A host's HELLO: refused as starting, -EAGAIN with the daemon's text. */
+	assert_int_equal(host_connect(0, &h), -EAGAIN);
+	if (!strstr(host_failed, "device is starting: replaying the state journal (record "))
+		fail_msg("host refusal text: %s", host_failed);
+	assert_non_null(strstr(host_failed, "of 200000)"));
+	cxldcd_host_free(h);
+	/* The agent waits for the device instead of failing. */
+	agent = agent_start(1);
+	agent_wait_for("starting tag=- device is starting: replaying the state journal", buf,
+		       sizeof(buf));
 
 	/* After the replay: normal service on the same connections. */
 	for (double t0 = now_s();; usleep(20000)) {
@@ -214,6 +300,12 @@ static void test_sockets_answer_starting_during_replay(void **state)
 		assert_true(now_s() - t0 < 60);
 	}
 	assert_int_equal(fm_identify_rc(f, 8), 0x0000);
+	assert_int_equal(host_connect(0, &h), 0);
+	cxldcd_host_free(h);
+	agent_wait_for("ready tag=-", buf, sizeof(buf));
+	kill(agent, SIGTERM);
+	assert_int_equal(waitpid(agent, &status, 0), agent);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(f);
 	quit(q);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -5,13 +5,15 @@
  *   cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N
  *               [--accept all|none|tags=UUID[,UUID...]|limit=SIZE]
  *               [--agent-socket PATH] [--chain-timeout MS] [--chain-cap N]
- *               [--seq-one-based] [--no-mapping] [-v]
+ *               [--seq-one-based] [--no-mapping] [--wait SECONDS] [-v]
  *       run the agent: one line per event on stdout, until SIGINT/SIGTERM;
  *       when the device goes away it reconnects with backoff and replays
  *       (link-closed: clean stop of the daemon; link-lost: crash);
  *       without --connect or --tcp, the daemon's default host link
  *       (src/common/rundir.c: $XDG_RUNTIME_DIR/cxldcd/host.sock, else
- *       /tmp/cxldcd-$UID/host.sock)
+ *       /tmp/cxldcd-$UID/host.sock); a device that is still restoring
+ *       its --state answers HELLO "starting": the agent tries again for up
+ *       to --wait SECONDS (default 60, 0: fail at once)
  *   cxldcd-host --agent-socket PATH list
  *   cxldcd-host --agent-socket PATH fill GROUP PATTERN
  *   cxldcd-host --agent-socket PATH verify GROUP PATTERN
@@ -40,12 +42,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "common/rundir.h"
 #include "cxldcd/cxldcd-host.h"
 
 #define CXLDCD_HOST_VERSION "0.1.0"
 #define PATTERN_MAX 4096
+/* --wait: how long a device that answers "starting" is waited for, seconds. */
+#define WAIT_DEFAULT_S 60u
 
 static volatile sig_atomic_t stop;
 
@@ -69,7 +74,7 @@ static void usage(FILE *f)
 		"usage: cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N\n"
 		"                   [--accept all|none|tags=UUID[,UUID...]|limit=SIZE]\n"
 		"                   [--agent-socket PATH] [--chain-timeout MS] [--chain-cap N]\n"
-		"                   [--seq-one-based] [--no-mapping] [-v]\n"
+		"                   [--seq-one-based] [--no-mapping] [--wait SECONDS] [-v]\n"
 		"       cxldcd-host --agent-socket PATH list\n"
 		"       cxldcd-host --agent-socket PATH fill GROUP PATTERN\n"
 		"       cxldcd-host --agent-socket PATH verify GROUP PATTERN\n"
@@ -82,6 +87,8 @@ static void usage(FILE *f)
 		"XDG_RUNTIME_DIR).  --accept defaults to all.  GROUP: a tag (UUID) or id=N\n"
 		"from 'list' (untagged groups).  PATTERN: 0xHEX is bytes (0xa5 is the byte\n"
 		"A5h, 0xdeadbeef four bytes), anything else its text; repeated over the group.\n"
+		"--wait: while the device restores its state it answers \"starting\"; the\n"
+		"agent tries again for up to SECONDS (default 60; 0: fail at once).\n"
 		"See docs/host.md.\n");
 }
 
@@ -148,6 +155,13 @@ static void on_event(void *opaque, const struct cxldcd_host_event *ev)
 		print_ras(ev);
 		return;
 	}
+	if (ev->type == CXLDCD_HOST_EV_FAILED && ev->err == -EAGAIN) {
+		/* the device is restoring its state: run_agent() tries again */
+		printf("starting tag=- %s\n", ev->text ? ev->text : "device is starting");
+		fflush(stdout);
+		snprintf(agent.failed, sizeof(agent.failed), "%s", ev->text ? ev->text : "");
+		return;
+	}
 	if (ev->group && ev->group->tagged)
 		cxldcd_tag_format(ev->group->tag, tag);
 	printf("%s tag=%s %s\n", cxldcd_host_event_name(ev->type), tag, ev->text ? ev->text : "");
@@ -206,6 +220,8 @@ static const char *link_hint(int rc, bool connecting)
 	case -ECONNRESET:
 	case -EPIPE:
 		return "the daemon closed the link (stopped or restarted?)";
+	case -EAGAIN:
+		return "the device was still restoring its state (--state replay) when --wait ran out: give it longer with --wait SECONDS";
 	default:
 		return NULL;
 	}
@@ -261,7 +277,15 @@ static int parse_accept(const char *s, struct cxldcd_host_cfg *c, uint8_t (**tag
 static bool link_lost(int err)
 {
 	return err == -ECONNRESET || err == -ESHUTDOWN || err == -ETIMEDOUT || err == -EPIPE ||
-	       err == -ECONNREFUSED || err == -ENOENT || err == -EBUSY;
+	       err == -ECONNREFUSED || err == -ENOENT || err == -EBUSY || err == -EAGAIN;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* Sleep up to ms, waking on a stop signal. */
@@ -302,14 +326,17 @@ static int agent_connect(const struct cxldcd_host_cfg *c, const char *agent_sock
  * the device closes it cleanly (the daemon stops), it reconnects with
  * backoff (100 ms doubling to 2 s) and bring-up replays what the device
  * holds (4801h) and drains its log, as after a restart of the agent.  A
- * device the bring-up refuses ends the agent (exit 1).
+ * device the bring-up refuses ends the agent (exit 1).  Before the first
+ * bring-up, a device that answers "starting" (-EAGAIN: it replays its
+ * --state) is tried again the same way for up to @wait_s seconds.
  */
-static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock)
+static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock, unsigned wait_s)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cxldcd_host *h;
 	unsigned backoff = 100;
 	bool was_ready = false;
+	double deadline = mono_s() + wait_s;
 	int rc;
 
 	sigaction(SIGINT, &sa, NULL);
@@ -333,17 +360,22 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock)
 			continue;
 		cxldcd_host_free(h);
 		h = NULL;
-		if (!was_ready || !link_lost(rc))
+		if (rc == -EAGAIN && !was_ready) {      /* starting (on_event said so): wait */
+			if (mono_s() >= deadline)
+				return link_failed("link to", rc, false);
+		} else if (!was_ready || !link_lost(rc)) {
 			return link_failed("link to", rc, false);
-		if (rc == -ESHUTDOWN)
-			printf("link-closed tag=- device closed the link cleanly, reconnecting\n");
-		else
-			printf("link-lost tag=- link lost: %s, reconnecting\n", strerror(-rc));
-		fflush(stdout);
-		if (rc == -ESHUTDOWN)
-			fprintf(stderr, "cxldcd-host: device closed the link cleanly, reconnecting\n");
-		else
-			fprintf(stderr, "cxldcd-host: link lost: %s, reconnecting\n", strerror(-rc));
+		} else if (rc != -EAGAIN) {
+			if (rc == -ESHUTDOWN)
+				printf("link-closed tag=- device closed the link cleanly, reconnecting\n");
+			else
+				printf("link-lost tag=- link lost: %s, reconnecting\n", strerror(-rc));
+			fflush(stdout);
+			if (rc == -ESHUTDOWN)
+				fprintf(stderr, "cxldcd-host: device closed the link cleanly, reconnecting\n");
+			else
+				fprintf(stderr, "cxldcd-host: link lost: %s, reconnecting\n", strerror(-rc));
+		}
 		while (!stop && !h) {
 			nap(backoff);
 			backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
@@ -352,11 +384,12 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock)
 			rc = agent_connect(c, agent_sock, &h);
 			if (rc > 0)
 				return 1;
-			if (rc && !link_lost(rc))
+			if (rc && (!link_lost(rc) || (!was_ready && mono_s() >= deadline)))
 				return link_failed("cannot reconnect to", rc, true);
 		}
-		if (h) {
+		if (h)
 			agent.failed[0] = '\0';
+		if (h && was_ready) {
 			printf("reconnected tag=- host=%u\n", c->host_id);
 			fflush(stdout);
 		}
@@ -623,6 +656,7 @@ int main(int argc, char **argv)
 		{ "chain-cap", required_argument, NULL, 'C' },
 		{ "seq-one-based", no_argument, NULL, '1' },
 		{ "no-mapping", no_argument, NULL, 'n' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -633,6 +667,7 @@ int main(int argc, char **argv)
 	uint8_t (*tags)[16] = NULL;
 	char tcp_addr[INET_ADDRSTRLEN], link[300], def[256];
 	bool have_id = false;
+	unsigned wait_s = WAIT_DEFAULT_S;
 	uint64_t v;
 	int o, rc;
 
@@ -677,6 +712,11 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			c.no_mapping = true;
+			break;
+		case 'w':
+			if (parse_u64(optarg, &v, false) || v > 86400)
+				return bad_args("--wait '%s': expected seconds, 0..86400", optarg);
+			wait_s = (unsigned)v;
 			break;
 		case 'v':
 			c.log_fn = on_log;
@@ -747,7 +787,7 @@ int main(int argc, char **argv)
 		snprintf(link, sizeof(link), "tcp:%s:%u", c.tcp_addr, c.tcp_port);
 	agent.link = link;
 	agent.host_id = c.host_id;
-	rc = run_agent(&c, agent_sock);
+	rc = run_agent(&c, agent_sock, wait_s);
 	free(tags);
 	return rc;
 }
