@@ -93,7 +93,7 @@ _cxldcd_host()
 		return ;;
 	esac
 	COMPREPLY=($(compgen -W "--connect --tcp --host-id --accept --agent-socket --chain-timeout
-		--chain-cap --seq-one-based --no-mapping --verbose --help --version list fill verify
+		--chain-cap --seq-one-based --no-mapping --wait --verbose --help --version list fill verify
 		static-fill static-verify" -- "$cur"))
 }
 
