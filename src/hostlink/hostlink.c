@@ -76,6 +76,7 @@ struct conn {
 	bool ras;                   /* the host asked for RAS_IRQ */
 	bool dead;                  /* close at the next safe point */
 	bool was_full;              /* the queue reached backpressure since it was last empty */
+	bool waiting;               /* the CCI request at rbuf[0] waits for hostlink_cci_resume() */
 	uint16_t host;
 	struct cci_ctx *cci;
 	uint8_t *rbuf;
@@ -167,7 +168,7 @@ static unsigned conn_wanted(const struct conn *c)
 
 	if (c->dead)
 		return 0;
-	if (!conn_full(c))
+	if (!conn_full(c) && !c->waiting)    /* a waiting request holds the rest back */
 		ev |= HOSTLINK_IN;
 	if (c->oq_head)
 		ev |= HOSTLINK_OUT;
@@ -1002,10 +1003,13 @@ static void send_diag(struct conn *c, uint32_t seq, const uint8_t *req, size_t r
 	conn_send(c, HL_DIAG, seq, HL_DIAG_HDR + HL_DIAG_TEXT_MAX, enc_diag_cb, &m, -1);
 }
 
-static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
+/* Run one CCI request (or answer it with @refuse, unrun) and queue its response. */
+static void cci_run(struct conn *c, const struct hl_hdr *h, const uint8_t *p, uint16_t refuse)
 {
 	size_t cap = CXLDCD_CCI_HDR_SIZE + cci_ctx_max_payload(c->cci);
 	struct outmsg *m = outmsg_new(HL_HDR_SIZE + cap), *small;
+	const struct hostlink_cfg *hc = &c->hl->cfg;
+	bool was_open = cci_ctx_chain_open(c->cci);
 	struct wwr w;
 	size_t rsp_len = 0;
 	int rc;
@@ -1014,12 +1018,6 @@ static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		c->dead = true;
 		return;
 	}
-	const struct hostlink_cfg *hc = &c->hl->cfg;
-	bool was_open = cci_ctx_chain_open(c->cci);
-
-	uint16_t refuse = hc->cci_before ? hc->cci_before(hc->hook_opaque, c->host, p, h->len,
-							  was_open) : 0;
-
 	if (refuse) {   /* not run: a header-only response with that return code */
 		struct cci_hdr rq = { 0 };
 
@@ -1057,6 +1055,19 @@ send:
 	m->len = w.off;
 	small = realloc(m, sizeof(*m) + m->len);
 	conn_queue(c, small ? small : m);
+}
+
+static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
+{
+	const struct hostlink_cfg *hc = &c->hl->cfg;
+	uint16_t refuse = hc->cci_before ? hc->cci_before(hc->hook_opaque, c->host, p, h->len,
+							  cci_ctx_chain_open(c->cci)) : 0;
+
+	if (refuse == HOSTLINK_CCI_DEFER) {     /* stays at the head of rbuf until resumed */
+		c->waiting = true;
+		return;
+	}
+	cci_run(c, h, p, refuse);
 }
 
 static void on_io(struct conn *c, const struct hl_hdr *h, const uint8_t *p, bool write)
@@ -1153,7 +1164,7 @@ static void conn_parse(struct conn *c)
 {
 	size_t off = 0;
 
-	while (!c->dead && !conn_full(c)) {
+	while (!c->dead && !conn_full(c) && !c->waiting) {
 		struct hl_hdr h;
 		int rc = hl_dec_hdr(c->rbuf + off, c->rlen - off, &h);
 
@@ -1183,6 +1194,8 @@ static void conn_parse(struct conn *c)
 			break;
 		}
 		on_message(c, &h, c->rbuf + off + HL_HDR_SIZE);
+		if (c->waiting)
+			break;
 		off += HL_HDR_SIZE + h.len;
 	}
 	if (off) {
@@ -1613,7 +1626,7 @@ static void reap(struct hostlink *hl)
 
 	for (; c; c = next) {
 		next = c->next;
-		if (c->dead) {
+		if (c->dead && !c->waiting) {   /* a waiting request runs first (resume) */
 			/* best effort: push out a queued ERROR or refused HELLO_ACK */
 			c->dead = false;
 			conn_flush(c);
@@ -1721,6 +1734,32 @@ unsigned hostlink_poll_events(short revents)
 int hostlink_host_connected(const struct hostlink *hl, uint16_t host)
 {
 	return conn_of_host(hl, host) != NULL;
+}
+
+int hostlink_cci_resume(struct hostlink *hl, uint16_t host, uint16_t refuse)
+{
+	struct conn *c;
+	struct hl_hdr h;
+	size_t n;
+
+	for (c = hl->conns; c && !(c->waiting && c->host == host); c = c->next)
+		;
+	if (!c)
+		return -ENOENT;
+	c->waiting = false;
+	if (!hl_dec_hdr(c->rbuf, c->rlen, &h)) {   /* parsed whole before it waited */
+		/* It runs even when the peer is gone: it is in the caller's journal. */
+		cci_run(c, &h, c->rbuf + HL_HDR_SIZE, refuse);
+		n = HL_HDR_SIZE + (size_t)h.len;
+		memmove(c->rbuf, c->rbuf + n, c->rlen - n);
+		c->rlen -= n;
+	}
+	if (!c->dead)
+		conn_parse(c);      /* what arrived behind it */
+	if (!c->dead)
+		conn_rewatch(c);
+	reap(hl);
+	return 0;
 }
 
 int hostlink_disconnect(struct hostlink *hl, uint16_t host)

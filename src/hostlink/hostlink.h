@@ -98,6 +98,10 @@ struct hostlink_cfg {
 	 * the connection (its effect could not be made durable).
 	 * chain_dropped(): a host's connection closed while a More chain was
 	 * open, so its staging was discarded.
+	 * cci_before() may also return HOSTLINK_CCI_DEFER: the request waits
+	 * (the connection reads nothing more, and stays open even when the peer
+	 * goes) until the caller calls hostlink_cci_resume() for that host,
+	 * which runs it then (group commit: acknowledged only once durable).
 	 */
 	uint16_t (*cci_before)(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
 			       bool chain_open);
@@ -135,6 +139,16 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out);
  * Return: 0, -ENOSPC (no observer slot).
  */
 int hostlink_started(struct hostlink *hl, struct mem_dev *md);
+/* cci_before(): the request waits for hostlink_cci_resume() (not a CXL return code). */
+#define HOSTLINK_CCI_DEFER 0xffffu
+/**
+ * hostlink_cci_resume() - run the CCI request of @host that cci_before()
+ * deferred, or, when @refuse is not Success, answer it with that return
+ * code unrun; then go on with what the connection sent behind it.  The
+ * request runs even if its peer has gone meanwhile.
+ * Return: 0, -ENOENT (no request of that host waits).
+ */
+int hostlink_cci_resume(struct hostlink *hl, uint16_t host, uint16_t refuse);
 /* Close every connection and listener (NULL is a no-op). */
 void hostlink_free(struct hostlink *hl);
 

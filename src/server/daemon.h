@@ -69,6 +69,7 @@ struct dcd {
 	struct hostlink *hl;          /* its --host-socket listeners (unix and tcp), NULL if none */
 	uint64_t hl_timer;            /* the loop timer hl asked for (hostlink_tick()) */
 	bool hl_timer_set;
+	bool tick_queued;             /* a due tick waits for its group commit */
 	bool *drop_owed;              /* [nr_hosts]: a chain drop not yet journaled (store failing) */
 	/* what the observers saw during the current request (events.c) */
 	json_t *acc;                  /* accepted extents, until group_answered */
@@ -111,14 +112,29 @@ struct server_ctx {
 /* Set the model time of every device (wall clock, or s->now_ns in replay). */
 void srv_request_begin(struct server_ctx *s);
 /*
- * Journal one input and commit it, before the model runs it (a no-op without
- * a store or during replay).  On failure (-ENOSPC, -EIO, ...) the caller must
- * not run the request and answers with an error (srv_store_error_text(), or
- * CCI Internal Error); the daemon keeps running and the next call tries the
- * store again.  Return 0 or -errno.
+ * Journal one input and commit it now, before the model runs it (a no-op
+ * without a store or during replay): srv_group_add() + srv_group_flush(),
+ * so it shares the commit with whatever this round queued before it (and
+ * those run first).  For faces that must answer before they return (MCTP
+ * serial, the restart marker); the others queue and are answered from
+ * done().  On failure (-ENOSPC, -EIO, ...) the caller must not run the
+ * request and answers with an error (srv_store_error_text(), or CCI
+ * Internal Error); the daemon keeps running and the next call tries the
+ * store again.  On return the model time is the record's.  Return 0 or -errno.
  */
 int srv_journal(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port, uint32_t host,
 		const void *data, size_t len);
+/*
+ * Whether a CCI message must be journaled before it runs, on every face
+ * (FM socket, MCTP, host link; QMP cxl-cci-request through
+ * srv_opcode_journaled()): a whole message whose opcode is not a pure read
+ * (cci_opcode_is_read(): the command table's CEL effects), or any message
+ * while a More chain is open on its context (it changes the staging
+ * whatever its return code).
+ */
+bool srv_cci_journaled(const uint8_t *msg, size_t len, bool chain_open);
+/* The same on an opcode alone (QMP cxl-cci-request, before it is encoded). */
+bool srv_opcode_journaled(uint16_t opcode, bool chain_open);
 /* The QMP error text of a request refused because the store failed (in buf). */
 const char *srv_store_error_text(struct server_ctx *s, char *buf, size_t cap);
 /*
@@ -130,8 +146,7 @@ const char *srv_store_error_text(struct server_ctx *s, char *buf, size_t cap);
  * failed (refuse it, srv_store_error_text()).  Callbacks may queue more
  * inputs (a client's next request): they wait for the next call, which the
  * loop makes after its next round (which then does not block).
- * Return 0 or -ENOMEM (then nothing was queued; journal it alone with
- * srv_journal()).
+ * Return 0 or -ENOMEM (then nothing was queued: refuse the request).
  */
 typedef void srv_group_done_fn(void *opaque, int rc);
 int srv_group_add(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port, uint32_t host,

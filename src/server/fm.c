@@ -163,14 +163,14 @@ static bool send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
 	}
 	srv_request_begin(s);
 	/* A whole message that can change the device: durable before it runs. */
-	journal = len == CXLDCD_CCI_HDR_SIZE + rq.payload_len && !cci_opcode_is_read(rq.opcode);
-	if (journal && srv_grouping(s) && req == c->buf &&
+	journal = srv_grouping(s) && srv_cci_journaled(req, len, cci_ctx_chain_open(c->cci));
+	if (journal && req == c->buf &&
 	    !srv_group_add(s, STORE_REC_CCI, c->fl->dv->index, c->fl->port, 0, req, len,
 			   grouped_done, c)) {
 		c->waiting = true;
 		return true;
 	}
-	if (journal && srv_journal(s, STORE_REC_CCI, c->fl->dv->index, c->fl->port, 0, req, len)) {
+	if (journal) {          /* out of memory: refused unrun, as when the store fails */
 		size_t rsp_len = refuse(c, &rq, CXLDCD_RC_INTERNAL_ERROR);
 
 		srv_log(s->log, LOG_DEBUG, "%s[%s]: %04Xh refused: the store cannot commit",

@@ -308,8 +308,9 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	}
 	for (int i = 0; i < n; i++)
 		dispatch(l, &ev[i]);
-	l->after_busy = l->after_fn && l->after_fn(l, l->after_opaque);
 	run_timers(l);
+	/* After the timers too: what they queued (a due tick) is flushed this round. */
+	l->after_busy = l->after_fn && l->after_fn(l, l->after_opaque);
 	return n;
 }
 

@@ -58,7 +58,7 @@ int loop_watch_signals(struct loop *l, const int *sigs, size_t n, loop_signal_fn
 int loop_run_once(struct loop *l, int timeout_ms);
 /*
  * Call fn(l, opaque) once per round, after the ready fds were dispatched and
- * before the timers (the daemon's group commit).  When it returns true (it
+ * the due timers ran (the daemon's group commit).  When it returns true (it
  * has more to do), the next round polls without waiting.  One hook; NULL
  * removes it.
  */

@@ -290,26 +290,47 @@ static void hl_log(void *opaque, int level, const char *msg)
 	srv_log(dv->srv->log, level, "host link %s: %s", dv->id, msg);
 }
 
+/* A host's CCI request waiting for its group commit. */
+struct hl_waiting {
+	struct dcd *dv;
+	uint16_t host;
+};
+
+/* Its commit returned (model time = its record's): run it, or refuse it unrun. */
+static void hl_cci_done(void *opaque, int rc)
+{
+	struct hl_waiting *w = opaque;
+
+	hostlink_cci_resume(w->dv->hl, w->host, rc ? CXLDCD_RC_INTERNAL_ERROR : CXLDCD_RC_SUCCESS);
+	free(w);
+}
+
 /*
- * Host-link journaling: a host's CCI message is journaled (durable before the
- * model runs it) when it can change state (its opcode is not a pure read), or
- * when a More chain is open (it then changes the staging whatever its rc).
- * When the store cannot commit, the request is answered Internal Error
- * without running (docs/persistence.md, "When the store fails").
+ * Host-link journaling: a host's CCI message that srv_cci_journaled() names
+ * joins the loop round's group commit and runs when it returned
+ * (HOSTLINK_CCI_DEFER: the connection holds the host's further requests
+ * meanwhile).  When the store cannot commit, the request is answered
+ * Internal Error without running (docs/persistence.md, "When the store fails").
  */
 static uint16_t hl_cci_before(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
 			      bool chain_open)
 {
 	struct dcd *dv = opaque;
-	struct cci_hdr rq = { 0 };
+	struct hl_waiting *w;
 
 	srv_request_begin(dv->srv);
-	if (cci_dec_hdr(req, req_len, &rq))
-		return CXLDCD_RC_SUCCESS;   /* not answerable: the host link closes it */
-	if ((!cci_opcode_is_read(rq.opcode) || chain_open) &&
-	    srv_journal(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host, req, req_len))
+	if (!srv_grouping(dv->srv) || !srv_cci_journaled(req, req_len, chain_open))
+		return CXLDCD_RC_SUCCESS;
+	w = malloc(sizeof(*w));
+	if (!w)
 		return CXLDCD_RC_INTERNAL_ERROR;
-	return CXLDCD_RC_SUCCESS;
+	*w = (struct hl_waiting){ .dv = dv, .host = host };
+	if (srv_group_add(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host, req,
+			  req_len, hl_cci_done, w)) {
+		free(w);
+		return CXLDCD_RC_INTERNAL_ERROR;
+	}
+	return HOSTLINK_CCI_DEFER;
 }
 
 static int hl_cci_after(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
@@ -322,13 +343,34 @@ static int hl_cci_after(void *opaque, uint16_t host, const uint8_t *req, size_t 
 	return 0;
 }
 
-/* The staging is gone already: a failed record is owed and goes with the next one. */
+static void hl_drop_done(void *opaque, int rc)
+{
+	struct hl_waiting *w = opaque;
+
+	if (rc)
+		w->dv->drop_owed[w->host] = true;
+	free(w);
+}
+
+/*
+ * The staging is gone already: its record joins the group; when it cannot
+ * be stored it is owed and goes with the next commit (append_owed_drops()).
+ */
 static void hl_chain_dropped(void *opaque, uint16_t host)
 {
 	struct dcd *dv = opaque;
+	struct hl_waiting *w;
 
-	if (srv_journal(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host, NULL, 0))
+	if (!srv_grouping(dv->srv))
+		return;
+	w = malloc(sizeof(*w));
+	if (w)
+		*w = (struct hl_waiting){ .dv = dv, .host = host };
+	if (!w || srv_group_add(dv->srv, STORE_REC_HOSTLINK, dv->index, SRV_PORT_HOSTLINK, host,
+				NULL, 0, hl_drop_done, w)) {
+		free(w);
 		dv->drop_owed[host] = true;
+	}
 }
 
 /* What a client that connects while --state is restored is told (QMP, host link). */
@@ -472,6 +514,18 @@ static bool tick_due(const struct cxldcd_dev *dev, uint64_t now_ns)
 	return false;
 }
 
+/* A due tick's commit returned (model time = its record's): expire. */
+static void tick_done(void *opaque, int rc)
+{
+	struct dcd *dv = opaque;
+
+	dv->tick_queued = false;
+	if (rc)
+		return;         /* not stored: the expiry waits for the next tick */
+	core_tick(dv->dev, dv->srv->now_ns);
+	srv_request_end(dv->srv);
+}
+
 static void on_tick(struct loop *l, void *opaque)
 {
 	struct server_ctx *s = opaque;
@@ -479,13 +533,17 @@ static void on_tick(struct loop *l, void *opaque)
 	for (size_t i = 0; i < s->nr_devs; i++) {
 		struct dcd *dv = s->devs[i];
 
-		if (!core_dev_cfg(dv->dev)->pending_timeout_ms)
+		if (!core_dev_cfg(dv->dev)->pending_timeout_ms || dv->tick_queued)
 			continue;
 		srv_request_begin(s);
-		if (tick_due(dv->dev, s->now_ns) &&
-		    !srv_journal(s, STORE_REC_TICK, dv->index, 0, 0, NULL, 0))
+		if (!tick_due(dv->dev, s->now_ns))
+			continue;
+		if (!srv_grouping(s)) {
 			core_tick(dv->dev, s->now_ns);
-		srv_request_end(s);
+			srv_request_end(s);
+		} else if (!srv_group_add(s, STORE_REC_TICK, dv->index, 0, 0, NULL, 0, tick_done, dv)) {
+			dv->tick_queued = true;         /* joins this round's group commit */
+		}
 	}
 	loop_add_timer(l, tick_period_ms(s), on_tick, s, &s->tick_timer);
 }

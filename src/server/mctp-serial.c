@@ -67,8 +67,8 @@ static int run_cci(void *opaque, uint8_t type, const uint8_t *req, size_t len, u
 	 * Journaled before it runs (docs/persistence.md); when the store
 	 * cannot commit it is answered Internal Error, unrun.
 	 */
-	if (len >= CXLDCD_CCI_HDR_SIZE && len == CXLDCD_CCI_HDR_SIZE + rq.payload_len &&
-	    !cci_opcode_is_read(rq.opcode) &&
+	if (srv_cci_journaled(req, len, cci_ctx_chain_open(type == MCTP_TYPE_CXL_FMAPI ? p->fm
+											 : p->mctp)) &&
 	    srv_journal(s, STORE_REC_CCI, p->dv->index,
 			type == MCTP_TYPE_CXL_FMAPI ? SRV_PORT_FM : SRV_PORT_MCTP, 0, req, len)) {
 		rc = cci_enc_refusal(&rq, CXLDCD_RC_INTERNAL_ERROR, rsp, cap);

@@ -121,10 +121,9 @@ bool dcd_cci_mutates(struct server_ctx *s, json_t *args)
 
 	if (!dv)
 		return false;
-	if (qmp_arg_enum(args, "cci", cci_kind, 0) == 0 && host < core_dev_cfg(dv->dev)->nr_hosts &&
-	    cci_ctx_chain_open(dv->qmp_mbox[host]))
-		return true;
-	return !cci_opcode_is_read(op);
+	return srv_opcode_journaled(op, qmp_arg_enum(args, "cci", cci_kind, 0) == 0 &&
+					host < core_dev_cfg(dv->dev)->nr_hosts &&
+					cci_ctx_chain_open(dv->qmp_mbox[host]));
 }
 
 int qmp_cci_request(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)

@@ -182,8 +182,21 @@ struct deferred_cmd {
 	struct server_ctx *s;
 	struct qmp_deferred *d;
 	dcd_cmd_fn *fn;
+	dcd_dev_fn *dev_fn;     /* instead of fn: the body of dcd_run_dev() */
 	json_t *args;
 };
+
+/* Run the body of a command (model time set; journaled, or nothing to journal). */
+static int run_body(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err,
+		    dcd_cmd_fn *fn, dcd_dev_fn *dev_fn)
+{
+	struct dcd *dv;
+
+	if (fn)
+		return fn(s, args, ret, err);
+	dv = dcd_find(s, qmp_arg_str(args, "path", NULL));   /* devices never go away */
+	return dv ? dev_fn(s, dv, args, err) : -ENOENT;
+}
 
 static void run_deferred(void *opaque, int rc)
 {
@@ -197,7 +210,7 @@ static void run_deferred(void *opaque, int rc)
 		qmp_error_set(&err, QMP_ERR_GENERIC, "%s", srv_store_error_text(dc->s, msg, sizeof(msg)));
 	} else {
 		/* srv_group_flush() set the record's model time */
-		rc = dc->fn(dc->s, dc->args, &ret, &err);
+		rc = run_body(dc->s, dc->args, &ret, &err, dc->fn, dc->dev_fn);
 		srv_request_end(dc->s);
 	}
 	if (rc) {
@@ -210,7 +223,8 @@ static void run_deferred(void *opaque, int rc)
 }
 
 /* Queue the command for the next group commit and answer it after; -errno if it cannot be. */
-static int defer(struct server_ctx *s, const char *name, json_t *args, dcd_cmd_fn *fn)
+static int defer(struct server_ctx *s, const char *name, json_t *args, dcd_cmd_fn *fn,
+		 dcd_dev_fn *dev_fn)
 {
 	struct deferred_cmd *dc = calloc(1, sizeof(*dc));
 	char *text = srv_qmp_record(name, args);
@@ -222,6 +236,7 @@ static int defer(struct server_ctx *s, const char *name, json_t *args, dcd_cmd_f
 	}
 	dc->s = s;
 	dc->fn = fn;
+	dc->dev_fn = dev_fn;
 	dc->args = json_incref(args);
 	if (srv_group_add(s, STORE_REC_QMP, 0, 0, 0, text, strlen(text), run_deferred, dc)) {
 		/* qmp_defer() was called: the answer must come through qmp_complete() */
@@ -243,24 +258,42 @@ static int defer(struct server_ctx *s, const char *name, json_t *args, dcd_cmd_f
  * (QMP_DEFER).  A journaled command that then fails in the model changed
  * nothing and fails again on replay.
  */
-int dcd_run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
-	       struct qmp_error *err, dcd_cmd_fn *fn, enum dcd_journal when)
+static int run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
+	       struct qmp_error *err, dcd_cmd_fn *fn, dcd_dev_fn *dev_fn, bool journal)
 {
-	bool journal = when == DCD_J_ALWAYS || (when == DCD_J_CCI && dcd_cci_mutates(s, args));
 	int rc;
 
 	srv_request_begin(s);
-	if (journal && srv_grouping(s) && defer(s, name, args, fn) == 0)
-		return QMP_DEFER;
-	if (journal && srv_journal_qmp(s, name, args)) {
-		char msg[SRV_ERR_MAX];
-
-		qmp_error_set(err, QMP_ERR_GENERIC, "%s", srv_store_error_text(s, msg, sizeof(msg)));
-		srv_request_end(s);
-		return -EIO;
+	if (journal && srv_grouping(s)) {
+		if (defer(s, name, args, fn, dev_fn) == 0)
+			return QMP_DEFER;
+		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
+		return -ENOMEM;
 	}
-	rc = fn(s, args, ret, err);
+	rc = run_body(s, args, ret, err, fn, dev_fn);
 	srv_request_end(s);
+	return rc;
+}
+
+int dcd_run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
+	    struct qmp_error *err, dcd_cmd_fn *fn, enum dcd_journal when)
+{
+	return run(s, name, args, ret, err, fn, NULL,
+		   when == DCD_J_ALWAYS || (when == DCD_J_CCI && dcd_cci_mutates(s, args)));
+}
+
+int dcd_run_dev(struct server_ctx *s, const char *name, json_t *args, struct qmp_error *err,
+		dcd_dev_fn *fn)
+{
+	json_t *ret = NULL;
+	int rc;
+
+	if (!dcd_find(s, qmp_arg_str(args, "path", NULL))) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "Unable to resolve path");
+		return -ENOENT;
+	}
+	rc = run(s, name, args, &ret, err, NULL, fn, true);
+	json_decref(ret);
 	return rc;
 }
 

@@ -54,6 +54,14 @@ enum dcd_journal { DCD_J_NEVER, DCD_J_ALWAYS, DCD_J_CCI };
  */
 int dcd_run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
 	    struct qmp_error *err, dcd_cmd_fn *fn, enum dcd_journal when);
+/*
+ * The same for a command on the device its "path" names, always journaled
+ * (RAS injection, qmp-inject.c): a path that resolves to no device is
+ * refused first ("Unable to resolve path"), unjournaled; fn returns nothing.
+ */
+typedef int dcd_dev_fn(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err);
+int dcd_run_dev(struct server_ctx *s, const char *name, json_t *args, struct qmp_error *err,
+		dcd_dev_fn *fn);
 
 /* qmp-object.c */
 qmp_handler_fn qmp_object_add, qmp_object_del, qmp_query_memdev;

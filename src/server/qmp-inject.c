@@ -32,37 +32,20 @@
 #include "qmp-dcd.h"
 #include "qmp-inject.h"
 
-typedef int inject_fn(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err);
+typedef dcd_dev_fn inject_fn;
 
 static const char *const event_log[] = { "informational", "warning", "failure", "fatal", NULL };
 
 /*
- * Resolve, journal, run: journaled before the model runs it (a request the
- * store cannot hold is refused unapplied), as every device command is; one
- * that then fails changed nothing and fails again on replay.  COMPAT with
- * qmp-dcd.c: these commands are not grouped into the loop round's commit.
+ * Resolve, journal, run (dcd_run_dev(), as every device command): joins the
+ * loop round's group commit and runs once it is durable (a request the store
+ * cannot hold is refused unapplied); one that then fails changed nothing and
+ * fails again on replay.
  */
 static int run(struct server_ctx *s, const char *name, json_t *args, struct qmp_error *err,
 	       inject_fn *fn)
 {
-	struct dcd *dv;
-	int rc;
-
-	srv_request_begin(s);
-	dv = dcd_find(s, qmp_arg_str(args, "path", NULL));
-	if (!dv) {
-		qmp_error_set(err, QMP_ERR_GENERIC, "Unable to resolve path");
-		rc = -ENOENT;
-	} else if (srv_journal_qmp(s, name, args)) {
-		char msg[SRV_ERR_MAX];
-
-		qmp_error_set(err, QMP_ERR_GENERIC, "%s", srv_store_error_text(s, msg, sizeof(msg)));
-		rc = -EIO;
-	} else {
-		rc = fn(s, dv, args, err);
-	}
-	srv_request_end(s);
-	return rc;
+	return dcd_run_dev(s, name, args, err, fn);
 }
 
 /* ---- cxl-inject-poison -------------------------------------------------- */

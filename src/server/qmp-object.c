@@ -51,15 +51,6 @@ int srv_object_add(struct server_ctx *s, json_t *args, char *err, size_t cap)
 		rc = tmp.nr_objects ? 0 : rc;
 		goto out;
 	}
-	/* Made first (it may fail on the file system), journaled, undone if not stored. */
-	if (srv_journal(s, STORE_REC_OBJECT_ADD, 0, 0, 0, text, strlen(text))) {
-		char msg[SRV_ERR_MAX];
-
-		mem_registry_del(s->reg, tmp.objects[0].id, msg, sizeof(msg));
-		snprintf(err, cap, "%s", srv_store_error_text(s, msg, sizeof(msg)));
-		rc = -EIO;
-		goto out;
-	}
 	/* A snapshot makes the live object-add backends again (persist.c). */
 	if (s->objects)
 		json_array_append_new(s->objects, json_deep_copy(args));
@@ -96,40 +87,31 @@ static bool tag_pending(struct server_ctx *s, const struct mem_backend_info *bi,
 	return false;
 }
 
-int srv_object_del(struct server_ctx *s, const char *id, char *err, size_t cap)
+/* What refuses an object-del before anything is journaled: unknown, or a tag pending. */
+static int object_del_check(struct server_ctx *s, const char *id, struct mem_backend_info *bi,
+			    char *err, size_t cap)
 {
 	struct mem_backend *b = mem_registry_find(s->reg, id);
-	struct mem_backend_info bi;
 	char msg[SRV_ERR_MAX - 64];
-	json_t *rec;
-	char *text;
-	int rc;
 
 	if (!b) {
 		snprintf(err, cap, "object '%s' not found", id);
 		return -ENOENT;
 	}
-	mem_backend_get_info(b, &bi);
-	if (tag_pending(s, &bi, msg, sizeof(msg))) {
+	mem_backend_get_info(b, bi);
+	if (tag_pending(s, bi, msg, sizeof(msg))) {
 		snprintf(err, cap, "object '%s' is in use, can not be deleted: %s", id, msg);
 		return -EBUSY;
 	}
-	/*
-	 * Journaled before it runs (a busy backend is refused below without a
-	 * record); should the registry still refuse, replay refuses the same.
-	 */
-	if (!s->replaying && s->st && !bi.in_use && !bi.nr_bound) {
-		rec = json_pack("{s:s}", "id", id);
-		text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
-		json_decref(rec);
-		rc = text ? srv_journal(s, STORE_REC_OBJECT_DEL, 0, 0, 0, text, strlen(text)) : -ENOMEM;
-		free(text);
-		if (rc) {
-			snprintf(err, cap, "%s", srv_store_error_text(s, msg, sizeof(msg)));
-			return -EIO;
-		}
-	}
-	rc = mem_registry_del(s->reg, id, msg, sizeof(msg));
+	return 0;
+}
+
+/* Remove the backend (the registry refuses one bound or in use). */
+static int object_del_do(struct server_ctx *s, const char *id, char *err, size_t cap)
+{
+	char msg[SRV_ERR_MAX - 64];
+	int rc = mem_registry_del(s->reg, id, msg, sizeof(msg));
+
 	if (rc) {
 		if (rc == -EBUSY)
 			snprintf(err, cap, "object '%s' is in use, can not be deleted: %s", id, msg);
@@ -148,6 +130,85 @@ int srv_object_del(struct server_ctx *s, const char *id, char *err, size_t cap)
 	return 0;
 }
 
+int srv_object_del(struct server_ctx *s, const char *id, char *err, size_t cap)
+{
+	struct mem_backend_info bi;
+	int rc = object_del_check(s, id, &bi, err, cap);
+
+	return rc ? rc : object_del_do(s, id, err, cap);
+}
+
+/* ---- QMP: journaled in the loop round's group commit, answered after it -- */
+
+/* An object-add or object-del waiting for its commit. */
+struct object_cmd {
+	struct server_ctx *s;
+	struct qmp_deferred *d;
+	char *id;
+};
+
+static void object_done(struct object_cmd *oc, int rc, const char *msg)
+{
+	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
+
+	if (rc)
+		qmp_error_set(&err, QMP_ERR_GENERIC, "%s", msg);
+	qmp_complete(oc->d, rc, NULL, &err);
+	free(oc->id);
+	free(oc);
+}
+
+/* The record of a made backend is durable, or not: then the backend goes again. */
+static void object_add_done(void *opaque, int rc)
+{
+	struct object_cmd *oc = opaque;
+	char msg[SRV_ERR_MAX];
+
+	if (rc) {
+		srv_object_del(oc->s, oc->id, msg, sizeof(msg));
+		srv_store_error_text(oc->s, msg, sizeof(msg));
+		rc = -EIO;
+	}
+	object_done(oc, rc, msg);
+}
+
+/* The record is durable: remove it now (a refusal then is a refusal on replay too). */
+static void object_del_done(void *opaque, int rc)
+{
+	struct object_cmd *oc = opaque;
+	char msg[SRV_ERR_MAX];
+
+	if (rc) {
+		srv_store_error_text(oc->s, msg, sizeof(msg));
+		rc = -EIO;
+	} else {
+		rc = object_del_do(oc->s, oc->id, msg, sizeof(msg));
+		srv_request_end(oc->s);
+	}
+	object_done(oc, rc, msg);
+}
+
+/* Queue @text for the group commit and answer from done(); -ENOMEM if it cannot be. */
+static int object_defer(struct server_ctx *s, uint32_t kind, const char *id, json_t *rec,
+			srv_group_done_fn *done)
+{
+	struct object_cmd *oc = calloc(1, sizeof(*oc));
+	char *text = json_dumps(rec, JSON_COMPACT);
+
+	if (!oc || !text || !(oc->id = strdup(id)) || !(oc->d = qmp_defer(s->qmp))) {
+		if (oc)
+			free(oc->id);
+		free(oc);
+		free(text);
+		return -ENOMEM;
+	}
+	oc->s = s;
+	if (srv_group_add(s, kind, 0, 0, 0, text, strlen(text), done, oc))
+		done(oc, -ENOMEM);  /* qmp_defer() was called: answer through qmp_complete() */
+	free(text);
+	return 0;
+}
+
 int qmp_object_add(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 {
 	struct server_ctx *s = opaque;
@@ -156,7 +217,17 @@ int qmp_object_add(void *opaque, json_t *args, json_t **ret, struct qmp_error *e
 
 	(void)ret;
 	srv_request_begin(s);
+	/* Made first (it may fail on the file system), journaled, undone if not stored. */
 	rc = srv_object_add(s, args, msg, sizeof(msg));
+	if (!rc && srv_grouping(s)) {
+		const char *id = json_string_value(json_object_get(args, "id"));
+
+		if (object_defer(s, STORE_REC_OBJECT_ADD, id, args, object_add_done) == 0)
+			return QMP_DEFER;
+		srv_object_del(s, id, msg, sizeof(msg));
+		snprintf(msg, sizeof(msg), "out of memory");
+		rc = -ENOMEM;
+	}
 	if (rc)
 		qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
 	srv_request_end(s);
@@ -169,9 +240,28 @@ int qmp_object_del(void *opaque, json_t *args, json_t **ret, struct qmp_error *e
 	char msg[SRV_ERR_MAX];
 	int rc;
 
+	const char *id = qmp_arg_str(args, "id", "");
+	struct mem_backend_info bi;
+	json_t *rec;
+
 	(void)ret;
 	srv_request_begin(s);
-	rc = srv_object_del(s, qmp_arg_str(args, "id", ""), msg, sizeof(msg));
+	rc = object_del_check(s, id, &bi, msg, sizeof(msg));
+	/*
+	 * Journaled before it runs, unless the registry will refuse it (bound
+	 * or in use: refused now, no record); should it still refuse after the
+	 * commit, replay refuses the same.
+	 */
+	if (!rc && srv_grouping(s) && !bi.in_use && !bi.nr_bound) {
+		rec = json_pack("{s:s}", "id", id);
+		rc = rec ? object_defer(s, STORE_REC_OBJECT_DEL, id, rec, object_del_done) : -ENOMEM;
+		json_decref(rec);
+		if (!rc)
+			return QMP_DEFER;
+		snprintf(msg, sizeof(msg), "out of memory");
+	} else if (!rc) {
+		rc = object_del_do(s, id, msg, sizeof(msg));
+	}
 	if (rc)
 		qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
 	srv_request_end(s);

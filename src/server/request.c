@@ -3,7 +3,10 @@
  * request.c - the bracket around every request that reaches a device: model
  * time before it runs, the journal record of its input BEFORE it runs (on
  * stable storage before the model applies it, docs/persistence.md), the QMP
- * events of what it did after that, and checkpoints every N records.
+ * events of what it did after that.  One commit path: every record joins
+ * the loop round's group (srv_group_add()) and srv_group_flush() commits
+ * it; srv_journal() is the same group, flushed at once, for the faces that
+ * must answer before they return.
  *
  * Journaling the input first is what makes a failing store harmless: when
  * the commit fails (disk full, EIO, EFBIG) the request is refused before the
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cci/msg.h"
 #include "store/store.h"
 #include "daemon.h"
 #include "loop.h"
@@ -70,41 +74,6 @@ static void clear_owed_drops(struct server_ctx *s)
 		if (s->devs[i]->drop_owed)
 			memset(s->devs[i]->drop_owed, 0,
 			       core_dev_cfg(s->devs[i]->dev)->nr_hosts * sizeof(bool));
-}
-
-int srv_journal(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port, uint32_t host,
-		const void *data, size_t len)
-{
-	struct store_rec rec = { .time_ns = s->now_ns, .kind = kind, .dev = dev, .port = port,
-				 .host = host, .data = data, .len = len };
-	int rc;
-
-	if (!s->st || s->replaying)
-		return 0;
-	rc = store_begin(s->st);
-	if (!rc) {
-		rc = append_owed_drops(s);
-		if (!rc)
-			rc = store_journal_append(s->st, &rec);
-		if (!rc)
-			rc = store_commit(s->st);   /* rolls back by itself on failure */
-		else
-			store_rollback(s->st);
-	}
-	if (rc) {
-		snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
-		if (!s->store_failing)
-			srv_log(s->log, LOG_ERR,
-				"state: cannot store a request (%s): %s; mutating requests are refused until the store accepts writes again",
-				store_rec_kind_str(kind), s->store_err);
-		s->store_failing = true;
-		return rc;
-	}
-	if (s->store_failing)
-		srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
-	s->store_failing = false;
-	clear_owed_drops(s);
-	return 0;
 }
 
 /* ---- group commit ------------------------------------------------------- */
@@ -202,6 +171,50 @@ void srv_group_flush(struct server_ctx *s)
 			free(it);
 		}
 	}
+}
+
+/* srv_journal(): the outcome of its one record. */
+struct sync_rec {
+	int rc;
+};
+
+static void sync_done(void *opaque, int rc)
+{
+	((struct sync_rec *)opaque)->rc = rc;
+}
+
+int srv_journal(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t port, uint32_t host,
+		const void *data, size_t len)
+{
+	struct sync_rec r = { 0 };
+	int rc;
+
+	if (!srv_grouping(s))
+		return 0;
+	rc = srv_group_add(s, kind, dev, port, host, data, len, sync_done, &r);
+	if (rc) {
+		snprintf(s->store_err, sizeof(s->store_err), "out of memory");
+		return rc;
+	}
+	srv_group_flush(s);     /* what the round queued so far shares this commit */
+	return r.rc;
+}
+
+bool srv_opcode_journaled(uint16_t opcode, bool chain_open)
+{
+	return chain_open || !cci_opcode_is_read(opcode);
+}
+
+bool srv_cci_journaled(const uint8_t *msg, size_t len, bool chain_open)
+{
+	struct cci_hdr h;
+
+	if (cci_dec_hdr(msg, len, &h))
+		return false;       /* not answerable: the face closes the connection */
+	if (chain_open)
+		return true;        /* even a refused message discards the staging */
+	/* A message whose length disagrees with its header is refused, unrun. */
+	return len == CXLDCD_CCI_HDR_SIZE + (size_t)h.payload_len && !cci_opcode_is_read(h.opcode);
 }
 
 const char *srv_store_error_text(struct server_ctx *s, char *buf, size_t cap)

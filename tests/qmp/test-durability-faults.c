@@ -21,9 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "hostlink/proto.h"
+#include "store/store.h"
 
 #include "dev-util.h"
 #include "state-util.h"
@@ -124,6 +129,29 @@ static int fm_add_ref(int fd)
 	return rsp[8] | rsp[9] << 8;
 }
 
+/* SIGSTOP @pid and wait until it is stopped (kill() returns before it is). */
+static void stop_daemon(pid_t pid)
+{
+	char path[64], st[512];
+
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 2000; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(st, 1, sizeof(st) - 1, f) : 0;
+		char *rp;
+
+		if (f)
+			fclose(f);
+		st[n] = 0;
+		rp = strrchr(st, ')');
+		if (rp && rp[1] == ' ' && rp[2] == 'T')
+			return;
+		usleep(1000);
+	}
+	fail_msg("the daemon did not stop");
+}
+
 static void test_full_disk_refuses_changes_unapplied_and_recovers(void **state)
 {
 	struct dproc p;
@@ -156,6 +184,18 @@ static void test_full_disk_refuses_changes_unapplied_and_recovers(void **state)
 	/* A host's Clear Event Records is a change too: refused, QMP error text. */
 	expect_err_part(qmp_client_cmd(c, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\",\"host-id\":0,\"opcode\":257,\"payload\":\"040000000000\"}}", TMO),
 			"the request was not applied");
+
+	/* object-add: the backend made for it goes again; object-del keeps it. */
+	r = qmp_client_cmdf(c, TMO, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"rx\",\"size\":268435456}}");
+	expect_err_part(r, "the request was not applied");
+	r = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-memdev\"}", TMO));
+	{
+		char *t = json_dumps(ret_of(r), 0);
+
+		assert_null(strstr(t, "\"rx\""));
+		free(t);
+	}
+	json_decref(r);
 
 	/* EIO and EFBIG the same. */
 	fault("EIO");
@@ -334,7 +374,7 @@ static void test_requests_of_one_round_share_one_commit(void **state)
 		assert_true((fd[i] = dproc_connect_unix(p.fm, TMO)) >= 0);
 	assert_int_not_equal(fm_add_ref(fd[0]), 0x04);   /* the connections are set up */
 	before = file_size(syncs);
-	assert_int_equal(kill(p.pid, SIGSTOP), 0);
+	stop_daemon(p.pid);
 	for (int i = 0; i < NC; i++) {
 		static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
 						 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
@@ -362,6 +402,214 @@ static void test_requests_of_one_round_share_one_commit(void **state)
 	qmp_client_free(c);
 }
 
+/* A raw host-link connection of @host, past HELLO (mapping off). */
+static int hl_open(const char *path, uint16_t host)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct hl_hello m = { .version = HL_VERSION, .host_id = host };
+	uint8_t buf[256];
+	struct hl_hdr h;
+	struct wwr w;
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_HELLO, 1);
+	hl_enc_hello(&w, &m);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(fd, buf, w.off), (ssize_t)w.off);
+	n = read(fd, buf, sizeof(buf));
+	assert_true(n >= (ssize_t)(HL_HDR_SIZE + HL_HELLO_ACK_SIZE));
+	assert_int_equal(hl_dec_hdr(buf, (size_t)n, &h), 0);
+	assert_int_equal(h.type, HL_HELLO_ACK);
+	assert_int_equal(buf[HL_HDR_SIZE] | buf[HL_HDR_SIZE + 1] << 8, 0);   /* status OK */
+	return fd;
+}
+
+/* Send a 4802h Add DC Response with no extent (journaled; refused by the model: none pending). */
+static void hl_send_add_rsp(int fd, uint8_t tag)
+{
+	uint8_t buf[64], cci[12 + 8] = { 0 };
+	struct wwr w;
+
+	cci[1] = tag;
+	put16(cci + 3, 0x4802);
+	cci[5] = 8;
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_CCI_REQ, 2);
+	wwr_bytes(&w, cci, sizeof(cci));
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(fd, buf, w.off), (ssize_t)w.off);
+}
+
+/* The CCI return code of the next CCI_RSP on a host-link connection. */
+static unsigned hl_read_rc(int fd, uint8_t tag)
+{
+	uint8_t buf[4096];
+	size_t got = 0;
+	struct hl_hdr h;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
+
+		assert_true(n > 0);
+		got += (size_t)n;
+		while (got >= HL_HDR_SIZE && !hl_dec_hdr(buf, got, &h) && got >= HL_HDR_SIZE + h.len) {
+			if (h.type == HL_CCI_RSP) {
+				assert_int_equal(buf[HL_HDR_SIZE + 1], tag);
+				return buf[HL_HDR_SIZE + 8] | buf[HL_HDR_SIZE + 9] << 8;
+			}
+			memmove(buf, buf + HL_HDR_SIZE + h.len, got - HL_HDR_SIZE - h.len);
+			got -= HL_HDR_SIZE + h.len;
+		}
+	}
+}
+
+/*
+ * Group commit on every face: a QMP command, an FM request, a RAS injection
+ * (QMP) and two hosts' CCI requests on the host link, all ready in the same
+ * loop round (the daemon is stopped while they are sent), share one commit:
+ * one WAL sync for five requests, each answered after it.
+ */
+static void test_every_face_shares_the_round_commit(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c, *c2;
+	char syncs[200], hsock[200];
+	int fm, h0, h1;
+	size_t before, after;
+	json_t *r;
+	static const char *poison =
+		"{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"d0\",\"start\":4096,\"length\":64},\"id\":\"p\"}";
+	static const char *add_b =
+		"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
+		"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+		"\"extents\":[{\"offset\":4194304,\"len\":2097152}]},\"id\":\"a\"}";
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	snprintf(hsock, sizeof(hsock), "%s/host.sock", p.dir);
+	a.argv[8] = "--host-socket";
+	a.argv[9] = hsock;
+	a.argv[10] = NULL;
+	snprintf(syncs, sizeof(syncs), "%s/syncs", p.dir);
+	setenv("CXLDCD_FAULTFS_SYNCS", syncs, 1);
+	start_faulty(&p, &a);
+	unsetenv("CXLDCD_FAULTFS_SYNCS");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_non_null(c2 = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
+	assert_true((fm = dproc_connect_unix(p.fm, TMO)) >= 0);
+	assert_int_not_equal(fm_add_ref(fm), 0x04);  /* the connection is set up */
+	h0 = hl_open(hsock, 0);
+	h1 = hl_open(hsock, 1);
+	/* a round trip: the daemon is past h1's reads (it may read on after HELLO) */
+	ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO));
+	before = file_size(syncs);
+	stop_daemon(p.pid);
+	assert_int_equal(qmp_client_send_raw(c, add_b, strlen(add_b)), 0);
+	assert_int_equal(qmp_client_send_raw(c2, poison, strlen(poison)), 0);
+	{
+		uint8_t req[12 + 16] = { 0 };
+		static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
+						 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
+
+		req[1] = 9;
+		put16(req + 3, 0x5607);
+		req[5] = 16;
+		memcpy(req + 12, tag, 16);
+		assert_int_equal(write(fm, req, sizeof(req)), (ssize_t)sizeof(req));
+	}
+	hl_send_add_rsp(h0, 3);
+	hl_send_add_rsp(h1, 4);
+	usleep(100000);                              /* all of it in the socket buffers */
+	assert_int_equal(kill(p.pid, SIGCONT), 0);
+	for (int i = 0; i < 2; i++) {
+		while ((r = qmp_client_recv(i ? c2 : c, TMO)) && json_object_get(r, "event"))
+			json_decref(r);
+		/* answered (the model may refuse it), not refused by the store */
+		if (!r || (!json_object_get(r, "return") &&
+			   strstr(qmp_client_err_desc(r), "state store")))
+			fail_msg("%s", r ? json_dumps(r, 0) : "no answer");
+		json_decref(r);
+	}
+	{
+		uint8_t rsp[64];
+
+		assert_true(read(fm, rsp, sizeof(rsp)) >= 12);
+		assert_int_equal(rsp[1], 9);
+		assert_int_not_equal(rsp[8], 0x04);
+	}
+	assert_int_not_equal(hl_read_rc(h0, 3), 0x04);   /* not Internal Error: it ran */
+	assert_int_not_equal(hl_read_rc(h1, 4), 0x04);
+	after = file_size(syncs);
+	print_message("WAL syncs for 5 requests of one round on every face: %zu\n", after - before);
+
+	assert_int_equal(after - before, 1);
+	close(fm);
+	close(h0);
+	close(h1);
+	qmp_client_free(c2);
+	qmp_client_free(c);
+}
+
+static int count_ticks(void *opaque, const struct store_rec *rec)
+{
+	*(unsigned *)opaque += rec->kind == STORE_REC_TICK;
+	return 0;
+}
+
+/*
+ * The pending-timeout tick joins the group commit like a request: an offer
+ * nobody answers expires (its group leaves the pending list) once its
+ * record is durable, and the expiry is there after SIGKILL and restart.
+ */
+static void test_pending_timeout_expiry_is_journaled(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	size_t nr_pending = 1;
+	json_t *q;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV ",pending-timeout-ms=100", "--fm", p.fm_arg);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));            /* offered to host 0, never answered */
+	for (int i = 0; i < 300 && nr_pending; i++) {
+		usleep(10000);
+		q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+		nr_pending = json_array_size(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "pending"));
+		json_decref(q);
+	}
+	assert_int_equal(nr_pending, 0);              /* expired */
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	{
+		struct store *st;
+		char err[256];
+		unsigned ticks = 0;
+
+		assert_int_equal(store_open(p.state, &st, err, sizeof(err)), 0);
+		assert_int_equal(store_journal_replay(st, count_ticks, &ticks), 0);
+		assert_int_equal(ticks, 1);           /* the expiry's record */
+		store_close(st);
+	}
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "pending")), 0);
+	json_decref(q);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +620,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_damaged_store_refuses_to_start, dproc_reap_all),
 		cmocka_unit_test_teardown(test_requests_of_one_round_share_one_commit,
 					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_every_face_shares_the_round_commit, dproc_reap_all),
+		cmocka_unit_test_teardown(test_pending_timeout_expiry_is_journaled, dproc_reap_all),
 		cmocka_unit_test_teardown(test_vanished_backend_path_fails_that_backend_only,
 					  dproc_reap_all),
 	};
