@@ -6,6 +6,10 @@
  * records journaled after the snapshot).
  *
  *   bench-restart [N ...]        (default: 10000 100000 1000000)
+ *   bench-restart -q N           quit time only, with N accepted extents
+ *
+ * Then (by default) the time of a clean quit with 100,000 accepted extents
+ * of host 0 in the model: from the quit command to the daemon's exit.
  *
  * The journal is written straight into the store of a real daemon (QMP
  * cxl-cci-request Set Event Interrupt Policy records, which replay through
@@ -36,6 +40,9 @@
 
 static char dir[64];
 static pid_t pid;
+/* The daemon's -object (or NULL) and -device; start() uses them. */
+static const char *object;
+static char device[300] = "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2";
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -65,9 +72,9 @@ static void start(const char *snap_every)
 {
 	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
 	char qmp[120], st[100], log[100];
-	const char *argv[] = { bin, "-device", "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2",
+	const char *argv[] = { bin, "-device", device,
 			       "--state", st, "-qmp", qmp, "--log-level", "info", "--fm", "none",
-			       "--host-socket", "none", NULL };
+			       "--host-socket", "none", object ? "-object" : NULL, object, NULL };
 
 	snprintf(qmp, sizeof(qmp), "unix:%s/qmp.sock,server,wait=off", dir);
 	snprintf(st, sizeof(st), "%s/state", dir);
@@ -222,16 +229,182 @@ static void run(uint64_t n)
 		fprintf(stderr, "bench-restart: cannot remove %s\n", dir);
 }
 
+/* One journal record (QMP text) appended to the store and committed. */
+static void append_text(struct store *st, const char *text, uint64_t i)
+{
+	struct store_rec r = { .time_ns = 1700000000000000000ull + i, .kind = STORE_REC_QMP,
+			       .data = (const uint8_t *)text, .len = strlen(text) };
+
+	if (store_journal_append(st, &r))
+		die("append: %s", store_last_error(st));
+}
+
+static char *hex_of(const uint8_t *p, size_t n)
+{
+	char *h = malloc(2 * n + 1);
+
+	if (!h)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++)
+		sprintf(h + 2 * i, "%02x", p[i]);
+	return h;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Extents per host: one Add Capacity record each in a DC log of 65535. */
+#define PER_HOST 50000u
+
+static uint64_t append_host(struct store *st, uint64_t h, uint64_t base, uint64_t m, uint64_t seq);
+
+/*
+ * The journal of n accepted 2 MiB extents, PER_HOST per host: for each
+ * host one QMP add of its extents, then the host's 4802h
+ * (cxl-cci-request) accepting all of them, in 1 MiB payloads chained with
+ * More.
+ */
+static void append_extents(uint64_t n)
+{
+	char path[100], err[256];
+	struct store *st;
+	uint64_t seq = 0;
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	if (store_open(path, &st, err, sizeof(err)) || store_begin(st))
+		die("%s", err);
+	for (uint64_t h = 0, base = 0; base < n; h++, base += PER_HOST)
+		seq = append_host(st, h, base, n - base < PER_HOST ? n - base : PER_HOST, seq);
+	if (store_commit(st))
+		die("commit: %s", store_last_error(st));
+	store_close(st);
+}
+
+/* Host h's add of m extents from block base, and its acceptance; the next seq. */
+static uint64_t append_host(struct store *st, uint64_t h, uint64_t base, uint64_t m, uint64_t seq)
+{
+	const uint64_t per = (1048576 - 8) / 0x18, blk = 2ull << 20;
+	char *text = malloc(200 + m * 64), *p;
+
+	if (!text)
+		die("out of memory");
+	p = text + sprintf(text, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			   "\"host-id\":%llu,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[",
+			   (unsigned long long)h);
+	for (uint64_t i = 0; i < m; i++)
+		p += sprintf(p, "%s{\"offset\":%llu,\"len\":%llu}", i ? "," : "",
+			     (unsigned long long)((base + i) * blk), (unsigned long long)blk);
+	sprintf(p, "]}}");
+	append_text(st, text, seq++);
+	free(text);
+	for (uint64_t i = 0; i < m; i += per) {
+		uint64_t k = m - i < per ? m - i : per;
+		uint8_t *pl = calloc(1, 8 + k * 0x18);
+		char *hex, *cmd;
+
+		if (!pl)
+			die("out of memory");
+		pl[0] = (uint8_t)k;
+		pl[1] = (uint8_t)(k >> 8);
+		pl[2] = (uint8_t)(k >> 16);
+		pl[4] = i + k < m;                    /* More */
+		for (uint64_t j = 0; j < k; j++) {
+			put64(pl + 8 + j * 0x18, (base + i + j) * blk);
+			put64(pl + 8 + j * 0x18 + 8, blk);
+		}
+		hex = hex_of(pl, 8 + k * 0x18);
+		cmd = malloc(strlen(hex) + 200);
+		if (!cmd)
+			die("out of memory");
+		sprintf(cmd, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
+			"\"host-id\":%llu,\"opcode\":18434,\"payload\":\"%s\"}}", (unsigned long long)h, hex);
+		append_text(st, cmd, seq++);
+		free(cmd);
+		free(hex);
+		free(pl);
+	}
+	return seq;
+}
+
+/* Extents the model holds (total - available of its counts: one page of the query). */
+static uint64_t accepted(int fd)
+{
+	static const char q[] = "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"max-count\":1}}";
+	char buf[65536], *t, *a;
+	size_t len = 0;
+
+	if (write(fd, q, sizeof(q) - 1) < 0)
+		die("query: %s", strerror(errno));
+	for (;;) {
+		ssize_t k = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+		if (k <= 0)
+			die("query: no answer");
+		len += (size_t)k;
+		buf[len] = 0;
+		t = strstr(buf, "\"total-extents\": ");
+		a = strstr(buf, "\"available-extents\": ");
+		if (t && a && strchr(a, '\n'))
+			return strtoull(t + 17, NULL, 10) - strtoull(a + 21, NULL, 10);
+		if (len + 1 >= sizeof(buf))       /* earlier answers: keep the last 4 KiB */
+			memmove(buf, buf + len - 4096, 4096), len = 4096;
+	}
+}
+
+/* A clean quit (QMP quit, or SIGTERM) with n accepted extents: seconds to the exit. */
+static void quit_time(uint64_t n)
+{
+	char cmd[120], obj[200];
+	uint64_t gib = (n * 2 + 1023) / 1024;    /* the memfd: n 2 MiB blocks, whole GiB */
+	double t0;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/cxldcd-bquit-XXXXXX");
+	if (!mkdtemp(dir))
+		die("mkdtemp: %s", strerror(errno));
+	snprintf(obj, sizeof(obj), "memory-backend-memfd,id=m0,size=%lluG,share=on",
+		 (unsigned long long)gib);
+	snprintf(device, sizeof(device),
+		 "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=%llu,dc-block-size=2M,"
+		 "max-extents=%llu,mbox-payload-size=1M,event-log-depth=65535",
+		 (unsigned long long)(n + PER_HOST - 1) / PER_HOST, (unsigned long long)n + 64);
+	object = obj;
+	start("0");
+	quit(greet(10));                      /* a store with this configuration */
+	append_extents(n);
+	start("0");
+	fd = serving(greet(600));
+	if (accepted(fd) != n)
+		die("the model holds %llu accepted extents, not %llu (see %s/stderr.log)",
+		    (unsigned long long)accepted(fd), (unsigned long long)n, dir);
+	t0 = now_s();
+	quit(fd);
+	printf("%8llu accepted extents: clean quit %7.3f s\n", (unsigned long long)n, now_s() - t0);
+	object = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench-restart: cannot remove %s\n", dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const uint64_t def[] = { 10000, 100000, 1000000 };
 
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 2 && !strcmp(argv[1], "-q")) {
+		quit_time(strtoull(argv[2], NULL, 10));
+		return 0;
+	}
 	if (argc > 1)
 		for (int i = 1; i < argc; i++)
 			run(strtoull(argv[i], NULL, 10));
 	else
 		for (size_t i = 0; i < sizeof(def) / sizeof(def[0]); i++)
 			run(def[i]);
+	if (argc <= 1)
+		quit_time(100000);
 	return 0;
 }

@@ -159,8 +159,6 @@ void srv_request_begin_at(struct server_ctx *s, uint64_t now_ns);
 
 /* Emit the queued events (dropped in replay). */
 void srv_request_end(struct server_ctx *s);
-/* Write a readable checkpoint of every device (at a clean stop). */
-void srv_checkpoint(struct server_ctx *s);
 /* Wall clock, ns. */
 uint64_t srv_wall_ns(void);
 

@@ -225,19 +225,6 @@ const char *srv_store_error_text(struct server_ctx *s, char *buf, size_t cap)
 	return buf;
 }
 
-void srv_checkpoint(struct server_ctx *s)
-{
-	if (!s->st || s->store_failing)
-		return;
-	for (size_t i = 0; i < s->nr_devs; i++) {
-		int rc = store_checkpoint(s->st, s->devs[i]->index, s->devs[i]->dev);
-
-		if (rc)
-			srv_log(s->log, LOG_WARNING, "state: checkpoint of %s failed: %s", s->devs[i]->id,
-				store_last_error(s->st));
-	}
-}
-
 void srv_request_end(struct server_ctx *s)
 {
 	srv_events_flush(s);
