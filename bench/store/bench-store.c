@@ -3,14 +3,20 @@
  * bench-store.c - what --state costs at the sockets (docs/persistence.md,
  * "Group commit"): per-request latency with 1 client and throughput with 4
  * clients, for FM 5604h (Initiate Dynamic Capacity Add, one 2 MiB extent,
- * prescriptive) and for QMP cxl-add-dynamic-capacity, each with and
- * without --state.  Every request is a new pending offer to host 0 (no host
- * answers), so each one is journaled and committed.
+ * prescriptive) and for QMP cxl-add-dynamic-capacity, each without
+ * --state, with --state and group commit, and with --state and group
+ * commit off (the bench knob $CXLDCD_GROUP_COMMIT=off: one commit per
+ * request, as before group commit).  Every add is a new pending offer to
+ * host 0 (no host answers), so each one is journaled and committed.  The
+ * "mixed" lines run 4 clients of different faces at once: QMP add, FM
+ * 5604h and two hosts (1 and 2) on the host link, each sending Set Event
+ * Interrupt Policy (0103h, journaled).
  *
  *   bench-store [-n REQUESTS] [-c CLIENTS]
  *
  * One more FM line runs with a snapshot every 100 records
- * ($CXLDCD_SNAPSHOT_EVERY): its p99 shows whether requests wait on them.
+ * ($CXLDCD_SNAPSHOT_EVERY): its p99, next to the line without snapshots,
+ * shows whether requests wait on them.
  *
  * The daemon is $CXLDCD, else this build's.  Its state directory is under
  * $TMPDIR (default /tmp): the figures are those of that file system's
@@ -32,6 +38,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "hostlink/proto.h"
 
 #ifndef CXLDCD_PATH
 #define CXLDCD_PATH "cxldcd"
@@ -107,10 +115,19 @@ static int connect_unix(const char *path)
 	die("cannot connect to %s", path);
 }
 
-static void daemon_start(bool state, uint32_t nr_blocks)
+/* How a run stores: no --state, --state with group commit, --state one commit each. */
+enum mode { NOSTATE, GROUP, ONEBYONE };
+
+static const char *mode_name(enum mode m)
 {
+	return m == NOSTATE ? "no state" : m == GROUP ? "--state" : "--state, group commit off";
+}
+
+static void daemon_start(enum mode m, uint32_t nr_blocks)
+{
+	bool state = m != NOSTATE;
 	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
-	char obj[200], dev[300], fm[120], qmp[120], st[100];
+	char obj[200], dev[300], fm[120], qmp[120], st[100], host[120];
 	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	const char *argv[16];
 	int n = 0;
@@ -124,10 +141,11 @@ static void daemon_start(bool state, uint32_t nr_blocks)
 		 (unsigned long long)nr_blocks * BLK);
 	snprintf(dev, sizeof(dev),
 		 "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,"
-		 "num-hosts=1,dc-block-size=2M,max-extents=%u,event-log-depth=65535", nr_blocks + 64);
+		 "num-hosts=3,dc-block-size=2M,max-extents=%u,event-log-depth=65535", nr_blocks + 64);
 	snprintf(fm, sizeof(fm), "unix:%s/fm.sock", dir);
 	snprintf(qmp, sizeof(qmp), "unix:%s/qmp.sock,server,wait=off", dir);
 	snprintf(st, sizeof(st), "%s/state", dir);
+	snprintf(host, sizeof(host), "%s/host.sock", dir);
 	argv[n++] = bin;
 	argv[n++] = "-object";
 	argv[n++] = obj;
@@ -137,14 +155,17 @@ static void daemon_start(bool state, uint32_t nr_blocks)
 	argv[n++] = fm;
 	argv[n++] = "-qmp";
 	argv[n++] = qmp;
-	argv[n++] = "--host-socket";    /* no default socket in the runtime directory */
-	argv[n++] = "none";
+	argv[n++] = "--host-socket";
+	argv[n++] = host;
 	if (state) {
 		argv[n++] = "--state";
 		argv[n++] = st;
 	}
 	argv[n] = NULL;
+	if (m == ONEBYONE)
+		setenv("CXLDCD_GROUP_COMMIT", "off", 1);
 	daemon_pid = fork();
+	unsetenv("CXLDCD_GROUP_COMMIT");
 	if (daemon_pid < 0)
 		die("fork: %s", strerror(errno));
 	if (daemon_pid == 0) {
@@ -177,33 +198,6 @@ static void put64(uint8_t *p, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* One 5604h of one extent at block blk; wait for its response (Success required). */
-static void fm_add(int fd, uint32_t blk)
-{
-	uint8_t m[12 + 0x48] = { 0 }, rsp[64];
-	size_t got = 0;
-
-	m[1] = (uint8_t)blk;
-	put16(m + 3, 0x5604);
-	m[5] = 0x48;
-	m[12 + 2] = 2;                         /* prescriptive, host 0 */
-	m[12 + 0x1c] = 1;                      /* one extent */
-	put64(m + 12 + 0x20, (uint64_t)blk * BLK);
-	put64(m + 12 + 0x28, BLK);
-	put64(m + 12 + 0x30, 0xb5000000ull + blk);   /* a tag per request */
-	if (write(fd, m, sizeof(m)) != (ssize_t)sizeof(m))
-		die("fm write: %s", strerror(errno));
-	while (got < 12) {
-		ssize_t k = read(fd, rsp + got, 12 - got);
-
-		if (k <= 0)
-			die("fm read: %s", k ? strerror(errno) : "EOF");
-		got += (size_t)k;
-	}
-	if (rsp[8] || rsp[9])
-		die("5604h at block %u: return code %u", blk, rsp[8] | rsp[9] << 8);
 }
 
 /* ---------------------------------------------------------------- QMP add */
@@ -260,21 +254,83 @@ static void qmp_open(struct qc *q)
 	qmp_cmd(q, "{\"execute\":\"qmp_capabilities\"}\n");
 }
 
-static void qmp_add(struct qc *q, uint32_t blk)
-{
-	char cmd[400];
+/* ---------------------------------------------------------------- hosts */
 
-	snprintf(cmd, sizeof(cmd),
-		 "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
-		 "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"b5000000-0000-0000-0000-%012x\","
-		 "\"extents\":[{\"offset\":%llu,\"len\":%llu}]}}\n",
-		 blk, (unsigned long long)blk * BLK, BLK);
-	qmp_cmd(q, cmd);
+/* Host @id on the host link, past HELLO (no mapping). */
+static int host_open(uint16_t id)
+{
+	struct hl_hello m = { .version = HL_VERSION, .host_id = id };
+	uint8_t buf[256];
+	char path[120];
+	struct hl_hdr h;
+	struct wwr w;
+	size_t got = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/host.sock", dir);
+	fd = connect_unix(path);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_HELLO, 1);
+	hl_enc_hello(&w, &m);
+	if (hl_msg_end(&w) || write(fd, buf, w.off) != (ssize_t)w.off)
+		die("hello: %s", strerror(errno));
+	while (got < HL_HDR_SIZE + HL_HELLO_ACK_SIZE) {
+		ssize_t k = read(fd, buf + got, sizeof(buf) - got);
+
+		if (k <= 0)
+			die("hello-ack: %s", k ? strerror(errno) : "EOF");
+		got += (size_t)k;
+	}
+	if (hl_dec_hdr(buf, got, &h) || h.type != HL_HELLO_ACK || buf[HL_HDR_SIZE] || buf[HL_HDR_SIZE + 1])
+		die("host %u refused", id);
+	return fd;
+}
+
+/* Set Event Interrupt Policy (0103h): a journaled host request that always succeeds. */
+static void host_send(int fd)
+{
+	uint8_t buf[64], cci[12 + 5] = { 0 };
+	struct wwr w;
+
+	put16(cci + 3, 0x0103);
+	cci[5] = 5;
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_CCI_REQ, 2);
+	wwr_bytes(&w, cci, sizeof(cci));
+	if (hl_msg_end(&w) || write(fd, buf, w.off) != (ssize_t)w.off)
+		die("host write: %s", strerror(errno));
+}
+
+/* Read up to and including the next CCI_RSP (Success required). */
+static void host_recv(int fd)
+{
+	uint8_t buf[4096];
+	size_t got = 0;
+	struct hl_hdr h;
+
+	for (;;) {
+		while (got >= HL_HDR_SIZE && !hl_dec_hdr(buf, got, &h) && got >= HL_HDR_SIZE + h.len) {
+			if (h.type == HL_CCI_RSP) {
+				if (buf[HL_HDR_SIZE + 8] || buf[HL_HDR_SIZE + 9])
+					die("host 0103h: return code %u", buf[HL_HDR_SIZE + 8]);
+				if (got != HL_HDR_SIZE + h.len)
+					die("host: more than one answer");
+				return;
+			}
+			memmove(buf, buf + HL_HDR_SIZE + h.len, got - HL_HDR_SIZE - h.len);
+			got -= HL_HDR_SIZE + h.len;
+		}
+		ssize_t k = read(fd, buf + got, sizeof(buf) - got);
+
+		if (k <= 0)
+			die("host read: %s", k ? strerror(errno) : "EOF");
+		got += (size_t)k;
+	}
 }
 
 /* ---------------------------------------------------------------- runs */
 
-enum face { FM, QMP };
+enum face { FM, QMP, HOST };
 
 struct client {
 	enum face face;
@@ -282,7 +338,7 @@ struct client {
 	struct qc q;
 };
 
-static void client_open(struct client *c, enum face f)
+static void client_open(struct client *c, enum face f, uint16_t host)
 {
 	char path[120];
 
@@ -290,22 +346,81 @@ static void client_open(struct client *c, enum face f)
 	if (f == FM) {
 		snprintf(path, sizeof(path), "%s/fm.sock", dir);
 		c->fd = connect_unix(path);
-	} else {
+	} else if (f == QMP) {
 		qmp_open(&c->q);
 		c->fd = c->q.fd;
+	} else {
+		c->fd = host_open(host);
 	}
 }
 
-static void one(struct client *c, uint32_t blk)
+/* Send one request (an add of block blk, or the host's 0103h) without waiting. */
+static void client_send(struct client *c, uint32_t blk)
 {
-	if (c->face == FM)
-		fm_add(c->fd, blk);
-	else
-		qmp_add(&c->q, blk);
+	if (c->face == FM) {
+		uint8_t m[12 + 0x48] = { 0 };
+
+		m[1] = (uint8_t)blk;
+		put16(m + 3, 0x5604);
+		m[5] = 0x48;
+		m[12 + 2] = 2;                         /* prescriptive, host 0 */
+		m[12 + 0x1c] = 1;                      /* one extent */
+		put64(m + 12 + 0x20, (uint64_t)blk * BLK);
+		put64(m + 12 + 0x28, BLK);
+		put64(m + 12 + 0x30, 0xb5000000ull + blk);   /* a tag per request */
+		if (write(c->fd, m, sizeof(m)) != (ssize_t)sizeof(m))
+			die("fm write: %s", strerror(errno));
+	} else if (c->face == QMP) {
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd),
+			 "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+			 "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"b5000000-0000-0000-0000-%012x\","
+			 "\"extents\":[{\"offset\":%llu,\"len\":%llu}]}}\n",
+			 blk, (unsigned long long)blk * BLK, BLK);
+		if (write(c->fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+			die("qmp write: %s", strerror(errno));
+	} else {
+		host_send(c->fd);
+	}
+}
+
+/* Wait for the answer of the request sent (success required). */
+static void client_recv(struct client *c)
+{
+	if (c->face == FM) {
+		uint8_t rsp[64];
+		size_t got = 0;
+
+		while (got < 12) {
+			ssize_t k = read(c->fd, rsp + got, 12 - got);
+
+			if (k <= 0)
+				die("fm read: %s", k ? strerror(errno) : "EOF");
+			got += (size_t)k;
+		}
+		if (rsp[8] || rsp[9])
+			die("5604h: return code %u", rsp[8] | rsp[9] << 8);
+	} else if (c->face == QMP) {
+		char line[8192];
+
+		do
+			qmp_line(&c->q, line, sizeof(line));
+		while (strstr(line, "\"event\""));
+		if (!strstr(line, "\"return\""))
+			die("qmp add: %s", line);
+	} else {
+		host_recv(c->fd);
+	}
+}
+
+static const char *face_name(enum face f)
+{
+	return f == FM ? "FM" : f == QMP ? "QMP" : "host";
 }
 
 /* 1 client, n requests one after the other: p50/p99 latency in µs (snap: $CXLDCD_SNAPSHOT_EVERY). */
-static void latency(enum face f, bool state, uint32_t n, const char *snap)
+static void latency(enum face f, enum mode m, uint32_t n, const char *snap)
 {
 	struct client c;
 	double *lat = malloc(n * sizeof(*lat)), t0;
@@ -313,18 +428,19 @@ static void latency(enum face f, bool state, uint32_t n, const char *snap)
 	if (!lat)
 		die("out of memory");
 	setenv("CXLDCD_SNAPSHOT_EVERY", snap ? snap : "0", 1);
-	daemon_start(state, 2 * n + 64);
+	daemon_start(m, 2 * n + 64);
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");
-	client_open(&c, f);
+	client_open(&c, f, 1);
 	for (uint32_t i = 0; i < n; i++) {
 		t0 = now_s();
-		one(&c, i);
+		client_send(&c, i);
+		client_recv(&c);
 		lat[i] = (now_s() - t0) * 1e6;
 	}
 	qsort(lat, n, sizeof(*lat), cmp_dbl);
-	printf("%-4s %-9s 1 client : p50 %7.1f us  p99 %7.1f us  (%u requests%s%s)\n",
-	       f == FM ? "FM" : "QMP", state ? "--state" : "no state", lat[n / 2],
-	       lat[(size_t)(n * 0.99)], n, snap ? ", a snapshot every " : "", snap ? snap : "");
+	printf("%-5s %-26s 1 client : p50 %7.1f us  p99 %7.1f us  (%u requests%s%s)\n",
+	       face_name(f), mode_name(m), lat[n / 2], lat[(size_t)(n * 0.99)], n,
+	       snap ? ", a snapshot every " : "", snap ? snap : "");
 	close(c.fd);
 	cleanup();
 	free(lat);
@@ -333,77 +449,30 @@ static void latency(enum face f, bool state, uint32_t n, const char *snap)
 /*
  * nc clients, each one request at a time (a closed loop) in turn: the
  * clients' requests are written before any answer is read, so they arrive
- * together as they would from independent clients.
+ * together as they would from independent clients.  face[i] is client i's
+ * face (hosts are 1, 2, ...).
  */
-static void throughput(enum face f, bool state, uint32_t n, int nc)
+static void throughput(const enum face *face, int nc, enum mode m, uint32_t n, const char *what)
 {
 	struct client c[MAXC];
 	uint32_t rounds = n / (uint32_t)nc, blk = 0;
+	uint16_t host = 1;
 	double t0, dt;
 
-	daemon_start(state, 2 * n + 64);
+	daemon_start(m, 2 * n + 64);
 	for (int i = 0; i < nc; i++)
-		client_open(&c[i], f);
+		client_open(&c[i], face[i], face[i] == HOST ? host++ : 0);
 	t0 = now_s();
 	for (uint32_t r = 0; r < rounds; r++) {
-		/* pipelining across clients: all send, then all wait */
-		for (int i = 0; i < nc; i++) {
-			if (f == FM) {
-				uint8_t m[12 + 0x48] = { 0 };
-				uint32_t b = blk + (uint32_t)i;
-
-				m[1] = (uint8_t)b;
-				put16(m + 3, 0x5604);
-				m[5] = 0x48;
-				m[12 + 2] = 2;
-				m[12 + 0x1c] = 1;
-				put64(m + 12 + 0x20, (uint64_t)b * BLK);
-				put64(m + 12 + 0x28, BLK);
-				put64(m + 12 + 0x30, 0xb5000000ull + b);
-				if (write(c[i].fd, m, sizeof(m)) != (ssize_t)sizeof(m))
-					die("fm write");
-			} else {
-				char cmd[400];
-				uint32_t b = blk + (uint32_t)i;
-
-				snprintf(cmd, sizeof(cmd),
-					 "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
-					 "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"b5000000-0000-0000-0000-%012x\","
-					 "\"extents\":[{\"offset\":%llu,\"len\":%llu}]}}\n",
-					 b, (unsigned long long)b * BLK, BLK);
-				if (write(c[i].fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
-					die("qmp write");
-			}
-		}
-		for (int i = 0; i < nc; i++) {
-			if (f == FM) {
-				uint8_t rsp[64];
-				size_t got = 0;
-
-				while (got < 12) {
-					ssize_t k = read(c[i].fd, rsp + got, 12 - got);
-
-					if (k <= 0)
-						die("fm read");
-					got += (size_t)k;
-				}
-				if (rsp[8])
-					die("5604h: return code %u", rsp[8]);
-			} else {
-				char line[8192];
-
-				do
-					qmp_line(&c[i].q, line, sizeof(line));
-				while (strstr(line, "\"event\""));
-				if (!strstr(line, "\"return\""))
-					die("qmp add: %s", line);
-			}
-		}
+		for (int i = 0; i < nc; i++)     /* all send, then all wait */
+			client_send(&c[i], blk + (uint32_t)i);
+		for (int i = 0; i < nc; i++)
+			client_recv(&c[i]);
 		blk += (uint32_t)nc;
 	}
 	dt = now_s() - t0;
-	printf("%-4s %-9s %d clients: %8.0f requests/s  (%u requests)\n", f == FM ? "FM" : "QMP",
-	       state ? "--state" : "no state", nc, rounds * nc / dt, rounds * nc);
+	printf("%-5s %-26s %d clients: %8.0f requests/s  (%u requests%s)\n", what, mode_name(m), nc,
+	       rounds * nc / dt, rounds * nc, face[0] != face[nc - 1] ? ": QMP, FM, 2 hosts" : "");
 	for (int i = 0; i < nc; i++)
 		close(c[i].fd);
 	cleanup();
@@ -411,6 +480,7 @@ static void throughput(enum face f, bool state, uint32_t n, int nc)
 
 int main(int argc, char **argv)
 {
+	static const enum face mixed[4] = { QMP, FM, HOST, HOST };
 	uint32_t n = 1000;
 	int nc = 4, opt;
 
@@ -426,12 +496,18 @@ int main(int argc, char **argv)
 		die("-n must be >= 10, -c 1..%d", MAXC);
 	signal(SIGPIPE, SIG_IGN);
 	for (int f = FM; f <= QMP; f++) {
-		latency((enum face)f, false, n, NULL);
-		latency((enum face)f, true, n, NULL);
+		enum face same[MAXC];
+
+		for (int i = 0; i < nc; i++)
+			same[i] = (enum face)f;
+		for (int m = NOSTATE; m <= ONEBYONE; m++)
+			latency((enum face)f, (enum mode)m, n, NULL);
 		if (f == FM)   /* no request waits on a snapshot: p99 with one every 100 records */
-			latency((enum face)f, true, n, "100");
-		throughput((enum face)f, false, n, nc);
-		throughput((enum face)f, true, n, nc);
+			latency((enum face)f, GROUP, n, "100");
+		for (int m = NOSTATE; m <= ONEBYONE; m++)
+			throughput(same, nc, (enum mode)m, n, face_name((enum face)f));
 	}
+	for (int m = NOSTATE; m <= ONEBYONE; m++)
+		throughput(mixed, 4, (enum mode)m, n, "mixed");
 	return 0;
 }

@@ -739,6 +739,9 @@ static int start(struct daemon *d)
 	if (getenv("CXLDCD_SNAPSHOT_EVERY"))    /* tests and benchmarks */
 		d->ctx.snap_every = strtoull(getenv("CXLDCD_SNAPSHOT_EVERY"), NULL, 10);
 	d->ctx.snap_fd = -1;
+	/* Benchmarks only (bench-store): every request in its own commit, as before group commit. */
+	d->ctx.group_one_by_one = getenv("CXLDCD_GROUP_COMMIT") &&
+				  !strcmp(getenv("CXLDCD_GROUP_COMMIT"), "off");
 	d->ctx.objects = json_array();
 	if ((rc = server_register_commands(d->qmp, &d->ctx)))
 		return rc;

@@ -131,6 +131,39 @@ static int group_commit(struct server_ctx *s, struct srv_group_item *batch)
 	return rc;
 }
 
+/* Commit @batch in one transaction, then run (or refuse) each of it in order. */
+static void flush_batch(struct server_ctx *s, struct srv_group_item *batch)
+{
+	struct srv_group_item *it;
+	uint64_t n = 0;
+	int rc = group_commit(s, batch);
+
+	for (it = batch; it; it = it->next)
+		n++;
+	if (rc) {
+		snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
+		if (!s->store_failing)
+			srv_log(s->log, LOG_ERR,
+				"state: cannot store %llu request(s): %s; mutating requests are refused until the store accepts writes again",
+				(unsigned long long)n, s->store_err);
+		s->store_failing = true;
+	} else {
+		if (s->store_failing)
+			srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
+		s->store_failing = false;
+		clear_owed_drops(s);
+	}
+	/* In journal order: each runs at its record's model time. */
+	while (batch) {
+		it = batch;
+		batch = it->next;
+		if (!rc)
+			srv_request_begin_at(s, it->rec.time_ns);
+		it->done(it->opaque, rc);
+		free(it);
+	}
+}
+
 void srv_group_flush(struct server_ctx *s)
 {
 	/*
@@ -138,38 +171,21 @@ void srv_group_flush(struct server_ctx *s)
 	 * every ready socket was read again (fair to other clients, and more
 	 * requests share that commit).
 	 */
-	if (s->group) {
-		struct srv_group_item *batch = s->group, *it;
-		uint64_t n = 0;
-		int rc;
+	struct srv_group_item *batch = s->group, *it;
 
-		s->group = NULL;
-		s->group_tail = &s->group;
-		rc = group_commit(s, batch);
-		for (it = batch; it; it = it->next)
-			n++;
-		if (rc) {
-			snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
-			if (!s->store_failing)
-				srv_log(s->log, LOG_ERR,
-					"state: cannot store %llu request(s): %s; mutating requests are refused until the store accepts writes again",
-					(unsigned long long)n, s->store_err);
-			s->store_failing = true;
-		} else {
-			if (s->store_failing)
-				srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
-			s->store_failing = false;
-			clear_owed_drops(s);
-		}
-		/* In journal order: each runs at its record's model time. */
-		while (batch) {
-			it = batch;
-			batch = it->next;
-			if (!rc)
-				srv_request_begin_at(s, it->rec.time_ns);
-			it->done(it->opaque, rc);
-			free(it);
-		}
+	s->group = NULL;
+	s->group_tail = &s->group;
+	if (!s->group_one_by_one) {
+		if (batch)
+			flush_batch(s, batch);
+		return;
+	}
+	/* The benchmark knob ($CXLDCD_GROUP_COMMIT=off): one commit per request. */
+	while (batch) {
+		it = batch;
+		batch = it->next;
+		it->next = NULL;
+		flush_batch(s, it);
 	}
 }
 
