@@ -12,7 +12,8 @@
  * 5604h and two hosts (1 and 2) on the host link, each sending Set Event
  * Interrupt Policy (0103h, journaled).
  *
- *   bench-store [-n REQUESTS] [-c CLIENTS]
+ *   bench-store [-n REQUESTS] [-c CLIENTS] [-o fm|qmp|mixed] [-m 0|1|2]
+ *       -o, -m: only those lines (-m: 0 no state, 1 group commit, 2 group commit off)
  *
  * One more FM line runs with a snapshot every 100 records
  * ($CXLDCD_SNAPSHOT_EVERY): its p99, next to the line without snapshots,
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -483,31 +485,41 @@ int main(int argc, char **argv)
 	static const enum face mixed[4] = { QMP, FM, HOST, HOST };
 	uint32_t n = 1000;
 	int nc = 4, opt;
+	const char *only = NULL;
+	int m0 = NOSTATE, m1 = ONEBYONE;
 
-	while ((opt = getopt(argc, argv, "n:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:o:m:")) != -1) {
 		if (opt == 'n')
 			n = (uint32_t)strtoul(optarg, NULL, 10);
 		else if (opt == 'c')
 			nc = atoi(optarg);
+		else if (opt == 'o')
+			only = optarg;
+		else if (opt == 'm')
+			m0 = m1 = atoi(optarg);
 		else
-			die("usage: bench-store [-n REQUESTS] [-c CLIENTS]");
+			die("usage: bench-store [-n REQUESTS] [-c CLIENTS] [-o fm|qmp|mixed] [-m 0|1|2]");
 	}
+	if (m0 < NOSTATE || m0 > ONEBYONE)
+		die("-m is 0, 1 or 2");
 	if (n < 10 || nc < 1 || nc > MAXC)
 		die("-n must be >= 10, -c 1..%d", MAXC);
 	signal(SIGPIPE, SIG_IGN);
 	for (int f = FM; f <= QMP; f++) {
 		enum face same[MAXC];
 
+		if (only && strcasecmp(only, face_name((enum face)f)))
+			continue;
 		for (int i = 0; i < nc; i++)
 			same[i] = (enum face)f;
-		for (int m = NOSTATE; m <= ONEBYONE; m++)
+		for (int m = m0; m <= m1; m++)
 			latency((enum face)f, (enum mode)m, n, NULL);
-		if (f == FM)   /* no request waits on a snapshot: p99 with one every 100 records */
+		if (f == FM && m0 <= GROUP && m1 >= GROUP)   /* no request waits on a snapshot */
 			latency((enum face)f, GROUP, n, "100");
-		for (int m = NOSTATE; m <= ONEBYONE; m++)
+		for (int m = m0; m <= m1; m++)
 			throughput(same, nc, (enum mode)m, n, face_name((enum face)f));
 	}
-	for (int m = NOSTATE; m <= ONEBYONE; m++)
+	for (int m = m0; m <= m1 && (!only || !strcmp(only, "mixed")); m++)
 		throughput(mixed, 4, (enum mode)m, n, "mixed");
 	return 0;
 }
