@@ -8,10 +8,16 @@
  * Every request that reaches a device runs as:
  *
  *	srv_request_begin(s);              model time = wall clock (or the record's time in replay)
- *	srv_journal(s, ...);               when it can change something: its input, durable
- *	                                   BEFORE the model sees it; on failure refuse it unapplied
+ *	srv_group_add(s, ..., done, op);   when it can change something: its input joins the
+ *	                                   loop round's group commit; the face holds the client
+ *	done(op, rc):                      after the commit: rc 0 = durable, model time = the
+ *	                                   record's: run it; else refuse it unapplied
  *	... run it through the model ...
  *	srv_request_end(s);                QMP events of what happened (dropped during replay)
+ *
+ * Without a store (or in replay) nothing is queued and the request runs at
+ * once.  srv_journal() is the same group flushed at once, for faces that
+ * must answer before they return.
  *
  * Nothing here is thread-safe: everything runs on the one loop.
  */
