@@ -623,15 +623,35 @@ enum cxldcd_rc core_alert_set(struct cxldcd_dev *dev, uint8_t valid, uint8_t ena
 
 /*
  * The memory-device features served by Get/Set Feature (0500h-0502h): patrol
- * scrub control and DDR5 ECS control (CXL r3.2 §8.2.10.9.11.1-2).  One
+ * scrub control and DDR5 ECS control (CXL r3.2 §8.2.10.9.11.1-2), and the
+ * features of the repairs Perform Maintenance (0600h) runs: soft and hard
+ * PPR and the four memory sparing granularities (§8.2.10.7.2).  One
  * device-wide setting each, with a current, a default and a saved value;
  * src/cci lays them out as Feature data.
  */
 enum core_feature {
 	CORE_FEAT_PATROL_SCRUB,
 	CORE_FEAT_ECS,
+	CORE_FEAT_SPPR,                 /* the repair features, in enum core_repair order */
+	CORE_FEAT_HPPR,
+	CORE_FEAT_SPARE_CACHELINE,
+	CORE_FEAT_SPARE_ROW,
+	CORE_FEAT_SPARE_BANK,
+	CORE_FEAT_SPARE_RANK,
 	CORE_NR_FEATURES,
 };
+
+/* Maintenance operations (class/subclass of CXL r3.2 Table 8-125) cxldcd performs. */
+enum core_repair {
+	CORE_REPAIR_SPPR,               /* class 01h PPR: subclass 00h soft, 01h hard */
+	CORE_REPAIR_HPPR,
+	CORE_REPAIR_CACHELINE,          /* class 02h memory sparing: subclasses 00h-03h */
+	CORE_REPAIR_ROW,
+	CORE_REPAIR_BANK,
+	CORE_REPAIR_RANK,
+	CORE_NR_REPAIRS,
+};
+#define CORE_FEAT_REPAIR(r) ((enum core_feature)(CORE_FEAT_SPPR + (r)))
 
 enum core_feat_sel {            /* Get Feature Selection */
 	CORE_FEAT_CURRENT = 0,
@@ -659,9 +679,22 @@ struct core_ecs {
 	bool count_codewords[CORE_ECS_FRUS];    /* ECS mode: false counts rows */
 };
 
+/*
+ * The writable settings of a repair feature (Operation Mode bit 0; PPR
+ * Operation Mode bits 0-1).  The device advertises none of the capabilities
+ * they enable (no device-initiated repair, no Memory Sparing Event Records,
+ * no repair at boot), so a value with any of them set is out of range.
+ */
+struct core_repair_mode {
+	bool dev_initiated;         /* device-initiated maintenance */
+	bool sparing_events;        /* PPR: log a Memory Sparing Event Record per repair */
+	bool at_boot;               /* PPR: device-initiated repair at boot */
+};
+
 struct core_features {
 	struct core_scrub scrub;
 	struct core_ecs ecs;
+	struct core_repair_mode repair[CORE_NR_REPAIRS];
 };
 
 void core_features_get(const struct cxldcd_dev *dev, enum core_feat_sel sel,
@@ -773,6 +806,30 @@ enum cxldcd_rc core_ras_inject_cor(struct cxldcd_dev *dev, uint16_t host, uint8_
  */
 enum cxldcd_rc core_ras_write(struct cxldcd_dev *dev, uint16_t host, uint32_t offset,
 			      uint32_t value, struct cxldcd_diag *diag);
+
+/* ------------------------------------------------------------- maint.c */
+
+/*
+ * Perform Maintenance (0600h, CXL r3.2 §8.2.10.7.1) from host: a repair of
+ * the media, counted per kind.  PPR names a DPA the host can access (static
+ * capacity, its accepted extents); memory sparing names DRAM coordinates
+ * (channel, rank, bank, row, ...), which cxldcd has no geometry to check.
+ * A query (Query Resources) checks the request and repairs nothing.  The
+ * data is kept and stays accessible (the features' Restriction Flags are
+ * 0), poison included: a repair fixes the media, not the data.  Errors:
+ * Busy while a background operation runs on this host's mailbox, Invalid
+ * Physical Address for a PPR DPA the host cannot access.
+ */
+struct core_maint_op {
+	enum core_repair what;
+	bool query;                 /* Query Resources */
+	bool hard;                  /* memory sparing: Hard Sparing (else soft) */
+	uint64_t dpa;               /* PPR */
+};
+enum cxldcd_rc core_maint_perform(struct cxldcd_dev *dev, uint16_t host,
+				  const struct core_maint_op *op, struct cxldcd_diag *diag);
+/* Repairs of kind r performed since the device was made (saturates at UINT32_MAX). */
+uint32_t core_maint_count(const struct cxldcd_dev *dev, enum core_repair r);
 
 /* ------------------------------------------------------------- debugging */
 

@@ -2,7 +2,9 @@
 /*
  * features.c - the device's settable features (CXL r3.2 §8.2.10.6 and
  * §8.2.10.9.11): patrol scrub control and DDR5 ECS control, and the state
- * of a Set Feature data transfer sent in parts.
+ * of a Set Feature data transfer sent in parts; and the settings of the
+ * repair features (soft/hard PPR, memory sparing, §8.2.10.7.2), whose
+ * repairs maint.c performs.
  *
  * Each feature has three values (Get Feature Selection): the default, fixed
  * here; the current one, which Set Feature changes; and the saved one, the
@@ -43,6 +45,16 @@ static bool threshold_ok(uint8_t t)
 	       t == CORE_ECS_THRESHOLD_4096;
 }
 
+/* Each setting needs a capability the repair features do not advertise. */
+static enum cxldcd_rc repair_validate(const struct core_repair_mode *m, struct cxldcd_diag *diag)
+{
+	if (m->dev_initiated || m->sparing_events || m->at_boot)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
+				 "dev_initiated=%d sparing_events=%d at_boot=%d: not supported",
+				 m->dev_initiated, m->sparing_events, m->at_boot);
+	return CXLDCD_RC_SUCCESS;
+}
+
 enum cxldcd_rc feat_validate(enum core_feature f, const struct core_features *v,
 			     struct cxldcd_diag *diag)
 {
@@ -53,6 +65,13 @@ enum cxldcd_rc feat_validate(enum core_feature f, const struct core_features *v,
 					 "scrub_cycle=%u below the minimum of %u hours",
 					 v->scrub.cycle_h, CORE_SCRUB_MIN_CYCLE_H);
 		return CXLDCD_RC_SUCCESS;
+	case CORE_FEAT_SPPR:
+	case CORE_FEAT_HPPR:
+	case CORE_FEAT_SPARE_CACHELINE:
+	case CORE_FEAT_SPARE_ROW:
+	case CORE_FEAT_SPARE_BANK:
+	case CORE_FEAT_SPARE_RANK:
+		return repair_validate(&v->repair[f - CORE_FEAT_SPPR], diag);
 	case CORE_FEAT_ECS:
 		if (v->ecs.log_entry_type > CORE_ECS_LOG_PER_FRU)
 			return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
@@ -74,8 +93,10 @@ static void copy_part(enum core_feature f, struct core_features *dst,
 {
 	if (f == CORE_FEAT_PATROL_SCRUB)
 		dst->scrub = src->scrub;
-	else
+	else if (f == CORE_FEAT_ECS)
 		dst->ecs = src->ecs;
+	else
+		dst->repair[f - CORE_FEAT_SPPR] = src->repair[f - CORE_FEAT_SPPR];
 }
 
 enum cxldcd_rc core_features_set(struct cxldcd_dev *dev, enum core_feature f,
@@ -204,11 +225,10 @@ bool feat_consistent(const struct cxldcd_dev *dev)
 {
 	const struct feat_state *s = &dev->feat;
 
-	if (s->set && (feat_validate(CORE_FEAT_PATROL_SCRUB, &s->cur, NULL) ||
-		       feat_validate(CORE_FEAT_ECS, &s->cur, NULL) ||
-		       feat_validate(CORE_FEAT_PATROL_SCRUB, &s->saved, NULL) ||
-		       feat_validate(CORE_FEAT_ECS, &s->saved, NULL)))
-		return false;
+	for (int f = 0; s->set && f < CORE_NR_FEATURES; f++)
+		if (feat_validate((enum core_feature)f, &s->cur, NULL) ||
+		    feat_validate((enum core_feature)f, &s->saved, NULL))
+			return false;
 	if (!s->xfer)
 		return !s->xfer_got && !s->xfer_size;
 	return s->xfer_feature < CORE_NR_FEATURES && s->xfer_size &&

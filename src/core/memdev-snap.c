@@ -4,7 +4,8 @@
  * bytes for core_snapshot(), and back.  Little-endian:
  *
  *   u8  present: bit 0 poison list, bit 1 memdev state, bit 2 background ops,
- *            bit 3 features, bit 4 a background op of the MCTP CCI (only with bit 2)
+ *            bit 3 features, bit 4 a background op of the MCTP CCI (only with bit 2),
+ *            bit 5 repairs
  *   poison:  u32 n, n x { u64 dpa, u64 len, u8 source }
  *   memdev:  u8 ts_set, u64 ts_value, u64 ts_at, u8 enabled, u8 life_used_crit,
  *            u8 life_used_warn, 6 x u16 (over/under crit, over/under warn,
@@ -17,6 +18,9 @@
  *              CORE_ECS_FRUS x { u8 threshold, u8 count codewords } };
  *            u8 transfer; (transfer) u16 owner, u8 feature, u16 size, u16 got,
  *            got data bytes
+ *   repairs: (bit 5) CORE_NR_REPAIRS x { u8 current mode, u8 saved mode,
+ *            u32 repairs performed }; a mode is bit 0 device-initiated, bit 1
+ *            sparing events, bit 2 at boot (an older file without it: all 0)
  */
 #include <stdlib.h>
 
@@ -100,20 +104,44 @@ static void put_bgop(struct out *o, const struct bgop *b)
 	put_poison(o, b->rec, b->n);
 }
 
+static uint8_t mode_bits(const struct core_repair_mode *m)
+{
+	return (uint8_t)((m->dev_initiated ? 1u : 0u) | (m->sparing_events ? 2u : 0u) |
+			 (m->at_boot ? 4u : 0u));
+}
+
+/* Repair counts, or repair feature settings other than the defaults (all 0). */
+static bool has_repairs(const struct feat_state *s)
+{
+	for (uint32_t r = 0; r < CORE_NR_REPAIRS; r++)
+		if (s->repairs[r] || mode_bits(&s->cur.repair[r]) || mode_bits(&s->saved.repair[r]))
+			return true;
+	return false;
+}
+
+static void put_repairs(struct out *o, const struct feat_state *s)
+{
+	for (uint32_t r = 0; r < CORE_NR_REPAIRS; r++) {
+		put(o, mode_bits(&s->cur.repair[r]), 1);
+		put(o, mode_bits(&s->saved.repair[r]), 1);
+		put(o, s->repairs[r], 4);
+	}
+}
+
 int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 {
 	const struct memdev_state *m = dev->memdev;
 	const struct bgop *mctp = dev->bg ? dev->bg[dev->cfg.nr_hosts] : NULL;
 	struct out o = { 0 };
 	bool feat = dev->feat.set || dev->feat.xfer;
+	bool repairs = has_repairs(&dev->feat);
 
 	*out = NULL;
 	*len = 0;
-	if (!dev->poison && !m && !dev->bg && !feat)
+	if (!dev->poison && !m && !dev->bg && !feat && !repairs)
 		return 0;
 	put(&o, (dev->poison ? 1u : 0u) | (m ? 2u : 0u) | (dev->bg ? 4u : 0u) | (feat ? 8u : 0u) |
-			(mctp ? 16u : 0u),
-	    1);
+		(mctp ? 16u : 0u) | (repairs ? 32u : 0u), 1);
 	if (dev->poison)
 		put_poison(&o, dev->poison->e, dev->poison->n);
 	if (m) {
@@ -146,6 +174,8 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 		put_bgop(&o, mctp);
 	if (feat)
 		put_features(&o, &dev->feat);
+	if (repairs)
+		put_repairs(&o, &dev->feat);
 	if (o.oom) {
 		free(o.p);
 		return -ENOMEM;
@@ -266,6 +296,31 @@ static void get_bgop(struct cxldcd_dev *dev, struct in *r, struct bgop **slot)
 		r->bad = true;
 }
 
+static void get_mode(struct in *r, struct core_repair_mode *m)
+{
+	uint64_t v = get(r, 1);
+
+	if (v > 7)
+		r->bad = true;
+	*m = (struct core_repair_mode){ .dev_initiated = v & 1, .sparing_events = (v & 2) != 0,
+					.at_boot = (v & 4) != 0 };
+}
+
+/* The settings are checked as Set Feature checks them (the feature values must be set first). */
+static void get_repairs(struct in *r, struct feat_state *s)
+{
+	for (uint32_t i = 0; i < CORE_NR_REPAIRS; i++) {
+		get_mode(r, &s->cur.repair[i]);
+		get_mode(r, &s->saved.repair[i]);
+		s->repairs[i] = (uint32_t)get(r, 4);
+		if ((mode_bits(&s->cur.repair[i]) || mode_bits(&s->saved.repair[i])) && !s->set)
+			r->bad = true;
+		if (feat_validate(CORE_FEAT_REPAIR(i), &s->cur, NULL) ||
+		    feat_validate(CORE_FEAT_REPAIR(i), &s->saved, NULL))
+			r->bad = true;
+	}
+}
+
 int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
 {
 	struct in r = { .p = p, .len = len };
@@ -311,5 +366,9 @@ int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
 	}
 	if (present & 8u)
 		get_features(&r, &dev->feat);
-	return r.bad || r.off != r.len || (present & ~31u) || (present & 20u) == 16u ? -EINVAL : 0;
+	if (present & 32u)
+		get_repairs(&r, &dev->feat);
+	if ((present & ~63u) || (present & 20u) == 16u)
+		r.bad = true;
+	return r.bad || r.off != r.len ? -EINVAL : 0;
 }
