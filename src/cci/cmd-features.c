@@ -27,6 +27,8 @@
 #define FEAT_VERSION 1u
 #define FEAT_ATTRS (CCI_FEAT_CHANGEABLE | CCI_FEAT_DEFAULT_SEL | CCI_FEAT_SAVED_SEL)
 #define FEAT_EFFECTS (CCI_EFF_IMMEDIATE_CONFIG_CHANGE | CCI_EFF_CEL_11_10_VALID)
+_Static_assert((FEAT_EFFECTS & ~CCI_EFF_CEL_11_10_VALID) == CCI_EFF_IMMEDIATE_CONFIG_CHANGE,
+	       "0502h's CEL effects in table.c are the union of the features' effects");
 
 struct feat_desc {
 	uint8_t uuid[16];

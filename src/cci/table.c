@@ -9,6 +9,12 @@
  * bits).  COMPAT: QEMU reports Immediate Data Change for 4802h/4803h; the
  * spec says Immediate Configuration Change, which we report.
  *
+ * 0502h reports what it can do on this device: Set Feature changes
+ * configuration only (the union of the Set Feature Effects of the features
+ * served; cmd-features.c asserts it).  COMPAT: QEMU reports the worst case
+ * over every feature the spec defines (Immediate Configuration, Data,
+ * Policy and Log Change, Security State Change).
+ *
  * Scan Media's effects are Background Operation and Abort supported; 0005h
  * changes the running operation's state (Immediate Configuration Change, so
  * it is journaled).
@@ -90,7 +96,7 @@ static const struct cci_cmd table[] = {
 	{ CXLDCD_OP_GET_FEATURE, "Get Feature", cci_cmd_get_feature, CCI_GET_FEATURE_IN_SIZE,
 	  CCI_GET_FEATURE_IN_SIZE, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_SET_FEATURE, "Set Feature", cci_cmd_set_feature, CCI_SET_FEATURE_HDR, CCI_VAR, 1,
-	  EFF_ICC | EFF_IPC, MEMDEV },
+	  EFF_ICC, MEMDEV },
 	{ CXLDCD_OP_IDENTIFY_MEMORY_DEVICE, "Identify Memory Device", cci_cmd_identify_memdev, 0,
 	  0, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_PARTITION_INFO, "Get Partition Info", cci_cmd_get_partition_info, 0, 0, 0,
