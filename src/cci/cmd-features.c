@@ -2,20 +2,20 @@
 /*
  * cmd-features.c - the Features command set (CXL r3.2 §8.2.10.6): Get
  * Supported Features (0500h), Get Feature (0501h), Set Feature (0502h), on
- * host mailboxes, for the two memory-device features cxldcd serves:
+ * host mailboxes, for the memory-device features cxldcd serves (those
+ * Linux's CXL EDAC driver reads):
  *
  *   index 0  Device Patrol Scrub Control (§8.2.10.9.11.1)
  *   index 1  DDR5 ECS Control, 3 media FRUs (§8.2.10.9.11.2)
+ *   index 2  sPPR, 3  hPPR (§8.2.10.7.2.1-2)
+ *   index 4-7  Cacheline, Row, Bank, Rank Memory Sparing (§8.2.10.7.2.3)
  *
  * The values live in the model (core/features.c), device-wide; this file
  * holds what the Supported Feature Entries say about them and the Feature
- * data layouts' mapping to the model.  Both features are changeable, with
- * default and saved selections; Set Feature Effects: Immediate Configuration
- * Change (CEL[11:10] valid, no reset needed).
- *
- * Memory sparing and soft/hard PPR (§8.2.10.7.2) are not listed: they only
- * describe the Perform Maintenance operations (0600h), which cxldcd does not
- * serve.
+ * data layouts' mapping to the model.  All are changeable, with default and
+ * saved selections; Set Feature Effects: Immediate Configuration Change
+ * (CEL[11:10] valid, no reset needed).  The repair features describe the
+ * operations Perform Maintenance (0600h, cmd-maint.c) runs.
  */
 #include <string.h>
 
@@ -24,26 +24,32 @@
 #include "cci/generic.h"
 #include "cci/memdev.h"
 
+/*
+ * Feature versions: 1 for scrub, ECS and memory sparing; 3 for the PPR
+ * features, whose layout (PPR Flags bits 2-3, PPR Operation Mode) is the
+ * third revision (the versions QEMU and Linux use).
+ */
 #define FEAT_VERSION 1u
+#define PPR_VERSION 3u
 #define FEAT_ATTRS (CCI_FEAT_CHANGEABLE | CCI_FEAT_DEFAULT_SEL | CCI_FEAT_SAVED_SEL)
 #define FEAT_EFFECTS (CCI_EFF_IMMEDIATE_CONFIG_CHANGE | CCI_EFF_CEL_11_10_VALID)
-_Static_assert((FEAT_EFFECTS & ~CCI_EFF_CEL_11_10_VALID) == CCI_EFF_IMMEDIATE_CONFIG_CHANGE,
-	       "0502h's CEL effects in table.c are the union of the features' effects");
 
 struct feat_desc {
 	uint8_t uuid[16];
 	enum core_feature id;
 	uint16_t get_size, set_size;
+	uint8_t version;                /* Get and Set Feature Version */
 	/* Readable attributes of v; writable attributes over v (-EINVAL: not allowed). */
-	int (*enc)(struct wwr *w, const struct core_features *v);
-	int (*dec)(const uint8_t *p, size_t len, struct core_features *v);
+	int (*enc)(const struct feat_desc *d, struct wwr *w, const struct core_features *v);
+	int (*dec)(const struct feat_desc *d, const uint8_t *p, size_t len,
+		   struct core_features *v);
 };
 
 /*
  * COMPAT: no realtime report capability (QEMU sets it for both features):
  * cxldcd logs no scrub or ECS events.
  */
-static int enc_scrub(struct wwr *w, const struct core_features *v)
+static int enc_scrub(const struct feat_desc *d, struct wwr *w, const struct core_features *v)
 {
 	struct cci_scrub_rd a = {
 		.caps = CCI_SCRUB_CAP_CHANGEABLE,
@@ -52,23 +58,27 @@ static int enc_scrub(struct wwr *w, const struct core_features *v)
 		.flags = v->scrub.enabled ? CCI_SCRUB_ENABLED : 0,
 	};
 
+	(void)d;
 	return cci_enc_scrub_rd(w, &a);
 }
 
-static int dec_scrub(const uint8_t *p, size_t len, struct core_features *v)
+static int dec_scrub(const struct feat_desc *d, const uint8_t *p, size_t len,
+		     struct core_features *v)
 {
 	struct cci_scrub_wr a;
 	int err = cci_dec_scrub_wr(p, len, &a);
 
+	(void)d;
 	v->scrub.cycle_h = a.cycle_h;
 	v->scrub.enabled = (a.flags & CCI_SCRUB_ENABLED) != 0;
 	return err;
 }
 
-static int enc_ecs(struct wwr *w, const struct core_features *v)
+static int enc_ecs(const struct feat_desc *d, struct wwr *w, const struct core_features *v)
 {
 	struct cci_ecs_rd a = { .log_caps = v->ecs.log_entry_type, .nr_frus = CORE_ECS_FRUS };
 
+	(void)d;
 	for (uint32_t i = 0; i < CORE_ECS_FRUS; i++) {
 		uint16_t mode = v->ecs.count_codewords[i] ? CCI_ECS_MODE_CODEWORDS : 0;
 
@@ -82,11 +92,13 @@ static int enc_ecs(struct wwr *w, const struct core_features *v)
  * model rejects reserved values.  COMPAT: Reset ECS Counter is accepted and
  * not kept (there is no counter, and it reads back 0; QEMU stores the bit).
  */
-static int dec_ecs(const uint8_t *p, size_t len, struct core_features *v)
+static int dec_ecs(const struct feat_desc *d, const uint8_t *p, size_t len,
+		   struct core_features *v)
 {
 	struct cci_ecs_wr a;
 	int err = cci_dec_ecs_wr(p, len, CORE_ECS_FRUS, &a);
 
+	(void)d;
 	v->ecs.log_entry_type = a.log_caps & CCI_ECS_LOG_TYPE_MASK;
 	for (uint32_t i = 0; i < CORE_ECS_FRUS; i++) {
 		v->ecs.threshold[i] = (uint8_t)(a.config[i] & CCI_ECS_THRESHOLD_MASK);
@@ -95,11 +107,75 @@ static int dec_ecs(const uint8_t *p, size_t len, struct core_features *v)
 	return err;
 }
 
+/*
+ * Repair features: no device-initiated repair, DPA and nibble mask
+ * supported (PPR), no Memory Sparing Event Records, no repair at boot;
+ * Restriction Flags 0 (media accessible and data retained during a repair:
+ * the model has nothing to take offline), and soft and hard sparing both
+ * supported.  Maximum Maintenance Operation Latency 5 (100 ms, QEMU's
+ * value); the repair itself completes at once (maint.c).
+ */
+#define REPAIR_MAX_LATENCY 5u
+#define CLASS_PPR 1u
+#define CLASS_SPARING 2u
+
+static bool is_ppr(const struct feat_desc *d)
+{
+	return d->id == CORE_FEAT_SPPR || d->id == CORE_FEAT_HPPR;
+}
+
+static int enc_repair(const struct feat_desc *d, struct wwr *w, const struct core_features *v)
+{
+	const struct core_repair_mode *m = &v->repair[d->id - CORE_FEAT_SPPR];
+	bool ppr = is_ppr(d);
+	enum core_feature first = ppr ? CORE_FEAT_SPPR : CORE_FEAT_SPARE_CACHELINE;
+	struct cci_repair_rd a = {
+		.ppr = ppr,
+		.max_latency = REPAIR_MAX_LATENCY,
+		.op_mode = m->dev_initiated ? CCI_REPAIR_DEV_INITIATED : 0,
+		.op_class = ppr ? CLASS_PPR : CLASS_SPARING,
+		.op_subclass = (uint8_t)(d->id - first),
+		.ppr_flags = CCI_PPR_DPA | CCI_PPR_NIBBLE,
+		.restriction = ppr ? 0 : CCI_SPARING_HARD | CCI_SPARING_SOFT,
+		.ppr_op_mode = (uint8_t)((m->sparing_events ? CCI_PPR_MODE_SPARING_EVENTS : 0) |
+					 (m->at_boot ? CCI_PPR_MODE_AT_BOOT : 0)),
+	};
+
+	return cci_enc_repair_rd(w, &a);
+}
+
+/* Operation Mode bits 15:1 and PPR Operation Mode bits 7:2 are reserved: ignored. */
+static int dec_repair(const struct feat_desc *d, const uint8_t *p, size_t len,
+		      struct core_features *v)
+{
+	struct cci_repair_wr a = { .ppr = is_ppr(d) };
+	int err = cci_dec_repair_wr(p, len, &a);
+
+	v->repair[d->id - CORE_FEAT_SPPR] = (struct core_repair_mode){
+		.dev_initiated = (a.op_mode & CCI_REPAIR_DEV_INITIATED) != 0,
+		.sparing_events = (a.ppr_op_mode & CCI_PPR_MODE_SPARING_EVENTS) != 0,
+		.at_boot = (a.ppr_op_mode & CCI_PPR_MODE_AT_BOOT) != 0,
+	};
+	return err;
+}
+
+#define PPR_FEAT(uuid, id)                                                                 \
+	{ uuid, id, CCI_PPR_RD_SIZE, CCI_PPR_WR_SIZE, PPR_VERSION, enc_repair, dec_repair }
+#define SPARING_FEAT(uuid, id)                                                             \
+	{ uuid, id, CCI_SPARING_RD_SIZE, CCI_SPARING_WR_SIZE, FEAT_VERSION, enc_repair,     \
+	  dec_repair }
+
 static const struct feat_desc features[] = {
 	{ CCI_PATROL_SCRUB_UUID, CORE_FEAT_PATROL_SCRUB, CCI_SCRUB_RD_SIZE, CCI_SCRUB_WR_SIZE,
-	  enc_scrub, dec_scrub },
+	  FEAT_VERSION, enc_scrub, dec_scrub },
 	{ CCI_ECS_UUID, CORE_FEAT_ECS, CCI_ECS_RD_SIZE(CORE_ECS_FRUS),
-	  CCI_ECS_WR_SIZE(CORE_ECS_FRUS), enc_ecs, dec_ecs },
+	  CCI_ECS_WR_SIZE(CORE_ECS_FRUS), FEAT_VERSION, enc_ecs, dec_ecs },
+	PPR_FEAT(CCI_SPPR_UUID, CORE_FEAT_SPPR),
+	PPR_FEAT(CCI_HPPR_UUID, CORE_FEAT_HPPR),
+	SPARING_FEAT(CCI_CACHELINE_SPARING_UUID, CORE_FEAT_SPARE_CACHELINE),
+	SPARING_FEAT(CCI_ROW_SPARING_UUID, CORE_FEAT_SPARE_ROW),
+	SPARING_FEAT(CCI_BANK_SPARING_UUID, CORE_FEAT_SPARE_BANK),
+	SPARING_FEAT(CCI_RANK_SPARING_UUID, CORE_FEAT_SPARE_RANK),
 };
 #define NR_FEATURES ((uint16_t)(sizeof(features) / sizeof(features[0])))
 _Static_assert(CORE_ECS_FRUS <= CCI_ECS_FRUS_MAX, "ECS FRUs fit the codec");
@@ -139,8 +215,8 @@ enum cxldcd_rc cci_cmd_get_supp_features(struct cci_call *c)
 			.get_size = d->get_size,
 			.set_size = d->set_size,
 			.attr_flags = FEAT_ATTRS,
-			.get_version = FEAT_VERSION,
-			.set_version = FEAT_VERSION,
+			.get_version = d->version,
+			.set_version = d->version,
 			.effects = FEAT_EFFECTS,
 		};
 
@@ -178,7 +254,7 @@ enum cxldcd_rc cci_cmd_get_feature(struct cci_call *c)
 		return CXLDCD_RC_INVALID_INPUT;
 	core_features_get(c->dev, (enum core_feat_sel)in.selection, &v);
 	wwr_init(&w, buf, sizeof(buf));
-	if (d->enc(&w, &v) || w.off != d->get_size)
+	if (d->enc(d, &w, &v) || w.off != d->get_size)
 		return CXLDCD_RC_INTERNAL_ERROR;
 	n = min_u32(in.count, (uint32_t)(d->get_size - in.offset));
 	if (n > wwr_left(c->out))
@@ -189,7 +265,8 @@ enum cxldcd_rc cci_cmd_get_feature(struct cci_call *c)
 
 /*
  * Set Feature: unknown identifier: Unsupported; a Set Feature Version other
- * than 1: Unsupported Feature Version (COMPAT: QEMU says Unsupported); a
+ * than the feature's: Unsupported Feature Version (COMPAT: QEMU says
+ * Unsupported); a
  * reserved data transfer action: Invalid Input.  The transfer rules are the
  * model's (core_feat_xfer_check()).  Once the data is complete (Full, or
  * Finish) it is applied, and saved too with Saved Across Reset; a value out
@@ -212,7 +289,7 @@ enum cxldcd_rc cci_cmd_set_feature(struct cci_call *c)
 	d = find(in.uuid);
 	if (!d)
 		return CXLDCD_RC_UNSUPPORTED;
-	if (in.version != FEAT_VERSION)
+	if (in.version != d->version)
 		return CXLDCD_RC_UNSUPPORTED_FEATURE_VERSION;
 	action = in.flags & CCI_SET_FEAT_ACTION_MASK;
 	if (action > CORE_FEAT_ABORT)
@@ -226,7 +303,7 @@ enum cxldcd_rc cci_cmd_set_feature(struct cci_call *c)
 		return rc;
 	if (complete) {
 		core_features_get(c->dev, CORE_FEAT_CURRENT, &v);
-		if (d->dec(whole, d->set_size, &v))
+		if (d->dec(d, whole, d->set_size, &v))
 			return CXLDCD_RC_INVALID_INPUT;
 		rc = core_features_set(c->dev, d->id, &v, (in.flags & CCI_SET_FEAT_SAVED) != 0,
 				       &c->ctx->diag);

@@ -178,3 +178,78 @@ int cci_dec_ecs_wr(const uint8_t *p, size_t len, uint8_t nr_frus, struct cci_ecs
 		a->config[i] = wrd_u16le(&r);
 	return wrd_result(&r);
 }
+
+/*
+ * sPPR / hPPR Feature Readable Attributes (CXL r3.2 §8.2.10.7.2.1-2, Tables
+ * 8-128 and 8-131), 0x14 bytes, and Memory Sparing Feature Readable
+ * Attributes (§8.2.10.7.2.3, Table 8-134), 0x13 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   1    Maximum Maintenance Operation Latency
+ *   0x01   2    Operation Capabilities (bit 0 device-initiated supported)
+ *   0x03   2    Operation Mode (bit 0 device-initiated enabled)
+ *   0x05   1    Maintenance Operation Class
+ *   0x06   1    Maintenance Operation Subclass
+ *   0x07   9    Reserved
+ *   0x10   1    PPR: PPR Flags (bit 0 DPA, 1 nibble mask, 2 Memory Sparing Event
+ *               Record, 3 device-initiated at boot); sparing: Reserved
+ *   0x11   2    Restriction Flags (bit 0 media not accessible during the operation;
+ *               PPR: bit 2 data not retained; sparing: bit 1 hard, bit 2 soft
+ *               sparing supported)
+ *   0x13   1    PPR only: PPR Operation Mode (bit 0 Memory Sparing Event Record
+ *               enabled, bit 1 device-initiated at boot enabled)
+ *
+ * Writable Attributes (Tables 8-129, 8-132, 8-135): 0x00 2 Operation Mode;
+ * PPR only: 0x02 1 PPR Operation Mode.
+ */
+int cci_enc_repair_rd(struct wwr *w, const struct cci_repair_rd *a)
+{
+	wwr_u8(w, a->max_latency);
+	wwr_u16le(w, a->op_caps);
+	wwr_u16le(w, a->op_mode);
+	wwr_u8(w, a->op_class);
+	wwr_u8(w, a->op_subclass);
+	wwr_zero(w, 9);
+	wwr_u8(w, a->ppr ? a->ppr_flags : 0);
+	wwr_u16le(w, a->restriction);
+	if (a->ppr)
+		wwr_u8(w, a->ppr_op_mode);
+	return wwr_result(w);
+}
+
+int cci_dec_repair_rd(const uint8_t *p, size_t len, struct cci_repair_rd *a)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	a->max_latency = wrd_u8(&r);
+	a->op_caps = wrd_u16le(&r);
+	a->op_mode = wrd_u16le(&r);
+	a->op_class = wrd_u8(&r);
+	a->op_subclass = wrd_u8(&r);
+	wrd_skip(&r, 9);
+	a->ppr_flags = wrd_u8(&r);
+	a->restriction = wrd_u16le(&r);
+	a->ppr_op_mode = a->ppr ? wrd_u8(&r) : 0;
+	if (!a->ppr)
+		a->ppr_flags = 0;
+	return wrd_result(&r);
+}
+
+int cci_enc_repair_wr(struct wwr *w, const struct cci_repair_wr *a)
+{
+	wwr_u16le(w, a->op_mode);
+	if (a->ppr)
+		wwr_u8(w, a->ppr_op_mode);
+	return wwr_result(w);
+}
+
+int cci_dec_repair_wr(const uint8_t *p, size_t len, struct cci_repair_wr *a)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	a->op_mode = wrd_u16le(&r);
+	a->ppr_op_mode = a->ppr ? wrd_u8(&r) : 0;
+	return wrd_result(&r);
+}

@@ -9,11 +9,14 @@
  * bits).  COMPAT: QEMU reports Immediate Data Change for 4802h/4803h; the
  * spec says Immediate Configuration Change, which we report.
  *
- * 0502h reports what it can do on this device: Set Feature changes
- * configuration only (the union of the Set Feature Effects of the features
- * served; cmd-features.c asserts it).  COMPAT: QEMU reports the worst case
- * over every feature the spec defines (Immediate Configuration, Data,
- * Policy and Log Change, Security State Change).
+ * 0502h and 0600h report what they can do on this device: Set Feature
+ * changes configuration only (the union of the Set Feature Effects of the
+ * features served, cmd-features.c asserts it), and a repair changes
+ * configuration only (data kept, no log, done at once).  COMPAT: QEMU
+ * reports the worst case over every feature the spec defines for 0502h
+ * (Immediate Configuration, Data, Policy and Log Change, Security State
+ * Change) and Immediate Configuration, Data and Log Change plus Background
+ * Operation for 0600h.
  *
  * Scan Media's effects are Background Operation and Abort supported; 0005h
  * changes the running operation's state (Immediate Configuration Change, so
@@ -36,6 +39,7 @@
 #include "cci/events.h"
 #include "cci/fm-dcd.h"
 #include "cci/generic.h"
+#include "cci/maint.h"
 #include "cci/memdev.h"
 
 #define EFF_NONE 0u
@@ -97,6 +101,8 @@ static const struct cci_cmd table[] = {
 	  CCI_GET_FEATURE_IN_SIZE, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_SET_FEATURE, "Set Feature", cci_cmd_set_feature, CCI_SET_FEATURE_HDR, CCI_VAR, 1,
 	  EFF_ICC, MEMDEV },
+	{ CXLDCD_OP_PERFORM_MAINTENANCE, "Perform Maintenance", cci_cmd_perform_maintenance,
+	  CCI_MAINT_HDR, CCI_VAR, 1, EFF_ICC, CMD_MBOX },
 	{ CXLDCD_OP_IDENTIFY_MEMORY_DEVICE, "Identify Memory Device", cci_cmd_identify_memdev, 0,
 	  0, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_PARTITION_INFO, "Get Partition Info", cci_cmd_get_partition_info, 0, 0, 0,

@@ -186,6 +186,7 @@ const struct ctl_opcode_name ctl_opcode_names[] = {
 	{ "get-supported-features", CXLDCD_OP_GET_SUPPORTED_FEATURES },
 	{ "get-feature", CXLDCD_OP_GET_FEATURE },
 	{ "set-feature", CXLDCD_OP_SET_FEATURE },
+	{ "perform-maintenance", CXLDCD_OP_PERFORM_MAINTENANCE },
 	{ "get-partition-info", CXLDCD_OP_GET_PARTITION_INFO },
 	{ "get-lsa", CXLDCD_OP_GET_LSA },
 	{ "set-lsa", CXLDCD_OP_SET_LSA },

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-cci-maint.c - the repair features (sPPR, hPPR, cacheline/row/bank/rank
+ * memory sparing) served by 0500h-0502h and Perform Maintenance (0600h):
+ * golden vectors laid out from the spec tables at explicit offsets (CXL r3.2
+ * Table 8-109 entries, Tables 8-128/8-129, 8-131/8-132, 8-134/8-135 Feature
+ * data, Tables 8-117 to 8-120 0600h inputs), every error with the model
+ * unchanged (snapshot bytes compared), the repair counts in the snapshot,
+ * and 0502h's CEL effects against the features' Set Feature Effects.
+ */
+#include "fixture.h"
+
+#include "cci/cmd.h"
+#include "cci/feat.h"
+#include "cci/generic.h"
+#include "cci/maint.h"
+
+static const uint8_t REPAIR_UUID[6][16] = {
+	{ 0x89, 0x2b, 0xa4, 0x75, 0xfa, 0xd8, 0x47, 0x4e, 0x9d, 0x3e, 0x69, 0x2c, 0x91, 0x75,
+	  0x68, 0xbb },             /* 892ba475-fad8-474e-9d3e-692c917568bb sPPR */
+	{ 0x80, 0xea, 0x45, 0x21, 0x78, 0x6f, 0x41, 0x27, 0xaf, 0xb1, 0xec, 0x74, 0x59, 0xfb,
+	  0x0e, 0x24 },             /* 80ea4521-786f-4127-afb1-ec7459fb0e24 hPPR */
+	{ 0x96, 0xc3, 0x33, 0x86, 0x91, 0xdd, 0x44, 0xc7, 0x9e, 0xcb, 0xfd, 0xaf, 0x65, 0x03,
+	  0xba, 0xc4 },             /* 96c33386-91dd-44c7-9ecb-fdaf6503bac4 cacheline */
+	{ 0x45, 0x0e, 0xbf, 0x67, 0xb1, 0x35, 0x4f, 0x97, 0xa4, 0x98, 0xc2, 0xd5, 0x7f, 0x27,
+	  0x9b, 0xed },             /* 450ebf67-b135-4f97-a498-c2d57f279bed row */
+	{ 0x78, 0xb7, 0x96, 0x36, 0x90, 0xac, 0x4b, 0x64, 0xa4, 0xef, 0xfa, 0xac, 0x5d, 0x18,
+	  0xa8, 0x63 },             /* 78b79636-90ac-4b64-a4ef-faac5d18a863 bank */
+	{ 0x34, 0xdb, 0xaf, 0xf5, 0x05, 0x52, 0x42, 0x81, 0x8f, 0x76, 0xda, 0x0b, 0x5e, 0x7a,
+	  0x76, 0xa7 },             /* 34dbaff5-0552-4281-8f76-da0b5e7a76a7 rank */
+};
+
+static bool is_ppr(unsigned r)
+{
+	return r < 2;
+}
+
+static uint16_t get_feat(struct fx *f, struct cci_ctx *ctx, const uint8_t uuid[16], uint16_t off,
+			 uint16_t count, uint8_t sel)
+{
+	uint8_t in[0x15] = { 0 };
+
+	memcpy(in, uuid, 16);
+	g16(in, 0x10, off);
+	g16(in, 0x12, count);
+	g8(in, 0x14, sel);
+	return msg(f, ctx, 0x0501, in, sizeof(in));
+}
+
+static uint16_t set_feat(struct fx *f, const uint8_t uuid[16], uint32_t flags, uint8_t version,
+			 const uint8_t *data, size_t n)
+{
+	uint8_t in[0x20 + 8] = { 0 };
+
+	memcpy(in, uuid, 16);
+	g32(in, 0x10, flags);
+	g16(in, 0x14, 0);
+	g8(in, 0x16, version);
+	memcpy(in + 0x20, data, n);
+	return msg(f, f->mb[0], 0x0502, in, 0x20 + n);
+}
+
+/* Readable attributes of repair r (Tables 8-128, 8-131, 8-134) as the device reports them. */
+static size_t want_rd(uint8_t *w, unsigned r)
+{
+	memset(w, 0, 0x14);
+	g8(w, 0x00, 5);                         /* Maximum Maintenance Operation Latency */
+	g16(w, 0x01, 0);                        /* no device-initiated repair */
+	g16(w, 0x03, 0);
+	g8(w, 0x05, is_ppr(r) ? 1 : 2);         /* class: PPR, memory sparing */
+	g8(w, 0x06, (uint8_t)(is_ppr(r) ? r : r - 2));
+	if (!is_ppr(r)) {
+		g16(w, 0x11, 0x0006);           /* hard and soft sparing, media accessible */
+		return 0x13;
+	}
+	g8(w, 0x10, 0x03);                      /* DPA and nibble mask supported */
+	g16(w, 0x11, 0);                        /* media accessible, data retained */
+	g8(w, 0x13, 0);                         /* PPR Operation Mode */
+	return 0x14;
+}
+
+/* Perform Maintenance PPR input (Tables 8-117, 8-118/8-119). */
+static uint16_t ppr(struct fx *f, struct cci_ctx *ctx, uint8_t subclass, uint8_t flags,
+		    uint64_t dpa, uint32_t nibbles)
+{
+	uint8_t in[14] = { 0 };
+
+	g8(in, 0, 1);
+	g8(in, 1, subclass);
+	g8(in, 2, flags);
+	g64(in, 3, dpa);
+	g24(in, 0x0b, nibbles);
+	return msg(f, ctx, 0x0600, in, sizeof(in));
+}
+
+/* Perform Maintenance memory sparing input (Table 8-120). */
+static uint16_t spare(struct fx *f, uint8_t subclass, uint8_t flags)
+{
+	uint8_t in[16] = { 0 };
+
+	g8(in, 0, 2);
+	g8(in, 1, subclass);
+	g8(in, 2 + 0x00, flags);
+	g8(in, 2 + 0x01, 1);                    /* channel */
+	g8(in, 2 + 0x02, 2);                    /* rank */
+	g24(in, 2 + 0x03, 0xa59c);              /* nibble mask */
+	g8(in, 2 + 0x06, 3);                    /* bank group */
+	g8(in, 2 + 0x07, 4);                    /* bank */
+	g24(in, 2 + 0x08, 0x12345);             /* row */
+	g16(in, 2 + 0x0b, 0x0708);              /* column */
+	g8(in, 2 + 0x0d, 1);                    /* sub-channel */
+	return msg(f, f->mb[0], 0x0600, in, sizeof(in));
+}
+
+static void expect_counts(struct fx *f, const uint32_t want[CORE_NR_REPAIRS])
+{
+	for (unsigned r = 0; r < CORE_NR_REPAIRS; r++)
+		assert_int_equal(core_maint_count(f->dev, (enum core_repair)r), want[r]);
+}
+
+/* ------------------------------------------------ the features */
+
+static void test_repair_entries_golden(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[8] = { 0 }, want[8 + 6 * 0x30] = { 0 };
+
+	g32(in, 0, sizeof(want));
+	g16(in, 4, 2);                          /* from index 2 */
+	g16(want, 0, 6);
+	g16(want, 2, 8);
+	for (unsigned r = 0; r < 6; r++) {
+		uint8_t *e = want + 8 + 0x30 * r;
+
+		memcpy(e, REPAIR_UUID[r], 16);
+		g16(e, 0x10, (uint16_t)(2 + r));
+		g16(e, 0x12, is_ppr(r) ? 0x14 : 0x13);      /* Get Feature Size */
+		g16(e, 0x14, is_ppr(r) ? 3 : 2);            /* Set Feature Size */
+		g32(e, 0x16, 0x61);
+		g8(e, 0x1a, is_ppr(r) ? 3 : 1);             /* versions */
+		g8(e, 0x1b, is_ppr(r) ? 3 : 1);
+		g16(e, 0x1c, 0x0202);
+	}
+	assert_int_equal(msg(f, f->mb[0], 0x0500, in, 8), 0);
+	expect_rsp(f, want, sizeof(want));
+}
+
+static void test_repair_feature_data_golden(void **state)
+{
+	struct fx *f = *state;
+	uint8_t w[0x14];
+
+	for (unsigned r = 0; r < 6; r++) {
+		size_t n = want_rd(w, r);
+
+		for (uint8_t sel = 0; sel < 3; sel++) {
+			struct cci_ctx *mb = f->mb[r & 1];
+
+			assert_int_equal(get_feat(f, mb, REPAIR_UUID[r], 0, 0x40, sel), 0);
+			expect_rsp(f, w, n);
+		}
+		assert_int_equal(get_feat(f, f->mb[0], REPAIR_UUID[r], 0x11, 2, 0), 0);
+		expect_rsp(f, w + 0x11, 2);     /* Restriction Flags alone */
+		assert_int_equal(get_feat(f, f->mb[0], REPAIR_UUID[r], (uint16_t)n, 1, 0), 0x02);
+	}
+}
+
+/* Set Feature: the settings needing capabilities the device lacks are refused. */
+static void test_set_repair_features(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *a = NULL, *b = NULL, w[0x14];
+	size_t na, nb;
+
+	static const uint8_t DEV_INIT[3] = { 1, 0, 0 }, EVENTS[3] = { 0, 0, 1 },
+			     AT_BOOT[3] = { 0, 0, 2 };
+
+	for (unsigned r = 0; r < 6; r++) {
+		const uint8_t *u = REPAIR_UUID[r];
+		uint8_t v = is_ppr(r) ? 3 : 1, other = is_ppr(r) ? 1 : 3;
+		size_t n = is_ppr(r) ? 3 : 2;
+
+		/* reserved bits (Operation Mode 15:1, PPR Operation Mode 7:2) are ignored */
+		assert_int_equal(set_feat(f, REPAIR_UUID[r], 0x8, v,
+					  (uint8_t[]){ 0xfe, 0xff, 0xfc }, n), 0);
+		assert_int_equal(core_snapshot(f->dev, &a, &na), 0);
+		/* device-initiated mode, sparing events, repair at boot: Invalid Input */
+		assert_int_equal(set_feat(f, u, 0, v, DEV_INIT, n), 0x02);
+		if (is_ppr(r)) {
+			assert_int_equal(set_feat(f, u, 0, v, EVENTS, 3), 0x02);
+			assert_int_equal(set_feat(f, u, 0, v, AT_BOOT, 3), 0x02);
+		}
+		assert_int_equal(set_feat(f, REPAIR_UUID[r], 0, other, (uint8_t[]){ 0, 0, 0 }, n),
+				 0x19);         /* Unsupported Feature Version */
+		assert_int_equal(set_feat(f, REPAIR_UUID[r], 0, v, (uint8_t[]){ 0, 0, 0 }, n - 1),
+				 0x16);         /* short of the Set Feature Size */
+		assert_int_equal(core_snapshot(f->dev, &b, &nb), 0);
+		assert_int_equal(na, nb);
+		assert_memory_equal(a, b, na);
+		free(a);
+		free(b);
+		for (uint8_t sel = 0; sel < 3; sel += 2) {
+			size_t m = want_rd(w, r);
+
+			assert_int_equal(get_feat(f, f->mb[0], REPAIR_UUID[r], 0, 0x40, sel), 0);
+			expect_rsp(f, w, m);
+		}
+	}
+}
+
+/* CEL effects of 0502h: exactly what the features' Set Feature Effects say. */
+static void test_set_feature_cel_effects_are_the_features(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[8] = { 0 };
+	uint16_t all = 0;
+
+	g32(in, 0, 8 + 8 * 0x30);
+	assert_int_equal(msg(f, f->mb[0], 0x0500, in, 8), 0);
+	for (unsigned i = 0; i < r16(f->out, 0); i++)
+		all |= r16(f->out, 8 + 0x30 * i + 0x1c);
+	all &= (uint16_t)~CCI_EFF_CEL_11_10_VALID;
+	assert_int_equal(all, CCI_EFF_IMMEDIATE_CONFIG_CHANGE);
+	assert_int_equal(cci_cmd_find(0x0502)->effects, all);
+	assert_int_equal(cci_cmd_find(0x0600)->effects, CCI_EFF_IMMEDIATE_CONFIG_CHANGE);
+	assert_int_equal(cci_cmd_find(0x0600)->flags & (CMD_MBOX | CMD_FM | CMD_MCTP), CMD_MBOX);
+}
+
+/* ------------------------------------------------ 0600h */
+
+static void test_perform_ppr(void **state)
+{
+	struct fx *f = *state;
+	uint32_t want[CORE_NR_REPAIRS] = { 0 };
+
+	assert_int_equal(ppr(f, f->mb[0], 0, 0, 0x1000, 0), 0);          /* soft */
+	assert_int_equal(f->out_len, 0);
+	want[CORE_REPAIR_SPPR] = 1;
+	expect_counts(f, want);
+	assert_int_equal(ppr(f, f->mb[1], 1, 0, GIB - 1, 0xffffff), 0);  /* hard, last byte */
+	want[CORE_REPAIR_HPPR] = 1;
+	expect_counts(f, want);
+	assert_int_equal(ppr(f, f->mb[0], 0, 0xfe, 0x40, 0x1), 0);       /* reserved flags */
+	want[CORE_REPAIR_SPPR] = 2;
+	expect_counts(f, want);
+	/* Query Resources: checked, nothing repaired */
+	assert_int_equal(ppr(f, f->mb[0], 1, 0x01, 0x2000, 0), 0);
+	expect_counts(f, want);
+	assert_int_equal(ppr(f, f->mb[0], 1, 0x01, GIB, 0), 0x0f);
+	/* class 00h: no operation */
+	assert_int_equal(msg(f, f->mb[0], 0x0600, (uint8_t[]){ 0, 0 }, 2), 0);
+	expect_counts(f, want);
+}
+
+static void test_perform_sparing(void **state)
+{
+	struct fx *f = *state;
+	uint32_t want[CORE_NR_REPAIRS] = { 0 };
+
+	for (uint8_t sub = 0; sub < 4; sub++) {
+		assert_int_equal(spare(f, sub, 0x0c), 0);               /* soft */
+		assert_int_equal(spare(f, sub, 0x0e), 0);               /* hard */
+		assert_int_equal(spare(f, sub, 0x01), 0);               /* query */
+		want[CORE_REPAIR_CACHELINE + sub] = 2;
+		expect_counts(f, want);
+	}
+}
+
+static void test_perform_errors_change_nothing(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *a = NULL, *b = NULL, in[17] = { 1, 0 }, scan[0x11] = { 0 };
+	uint32_t want[CORE_NR_REPAIRS] = { 0 };
+	size_t na, nb;
+
+	assert_int_equal(core_snapshot(f->dev, &a, &na), 0);
+	assert_int_equal(ppr(f, f->mb[0], 2, 0, 0x1000, 0), 0x02);      /* subclass */
+	assert_int_equal(spare(f, 4, 0), 0x02);
+	assert_int_equal(spare(f, 0xff, 0), 0x02);
+	in[0] = 3;                                                      /* built-in test */
+	assert_int_equal(msg(f, f->mb[0], 0x0600, in, 2), 0x03);
+	in[0] = 4;
+	assert_int_equal(msg(f, f->mb[0], 0x0600, in, 2), 0x02);
+	in[0] = 0xff;
+	assert_int_equal(msg(f, f->mb[0], 0x0600, in, 16), 0x02);
+	/* a DPA the host cannot access: its DC region (no extent), past the device */
+	assert_int_equal(ppr(f, f->mb[0], 0, 0, R0, 0), 0x0f);
+	assert_int_equal(ppr(f, f->mb[1], 1, 0, UINT64_MAX, 0), 0x0f);
+	/* payload sizes: PPR 14, sparing 16, at least the 2-byte header */
+	in[0] = 1;
+	assert_int_equal(msg(f, f->mb[0], 0x0600, in, 13), 0x16);
+	assert_int_equal(msg(f, f->mb[0], 0x0600, in, 15), 0x16);
+	in[0] = 2;
+	assert_int_equal(msg(f, f->mb[0], 0x0600, in, 15), 0x16);
+	assert_int_equal(msg(f, f->mb[0], 0x0600, in, 17), 0x16);
+	assert_int_not_equal(msg(f, f->mb[0], 0x0600, in, 1), 0);
+	/* not on the FM CCI */
+	assert_int_equal(msg(f, f->fm, 0x0600, (uint8_t[]){ 0, 0 }, 2), 0x15);
+	assert_int_equal(core_snapshot(f->dev, &b, &nb), 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	free(b);
+	/* Busy while a Scan Media runs on this mailbox; the other host's is free */
+	g64(scan, 0, 0);
+	g64(scan, 8, GIB / 64);
+	assert_int_equal(msg(f, f->mb[0], 0x4304, scan, sizeof(scan)), 0x01);
+	assert_int_equal(ppr(f, f->mb[0], 0, 0, 0x1000, 0), 0x06);
+	assert_int_equal(spare(f, 0, 0), 0x06);
+	expect_counts(f, want);
+	assert_int_equal(ppr(f, f->mb[1], 0, 0, 0x1000, 0), 0);
+	free(a);
+}
+
+/* ------------------------------------------------ model */
+
+static void test_repairs_and_settings_in_the_snapshot(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_dev_cfg cfg = *core_dev_cfg(f->dev);
+	struct cxldcd_dev *d2;
+	uint8_t *a = NULL, *b = NULL;
+	size_t na, nb;
+
+	assert_int_equal(ppr(f, f->mb[0], 1, 0, 0x1000, 0), 0);
+	assert_int_equal(spare(f, 3, 0x02), 0);
+	assert_int_equal(spare(f, 3, 0), 0);
+	assert_int_equal(core_snapshot(f->dev, &a, &na), 0);
+	assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+	assert_int_equal(core_restore(d2, a, na, NULL), 0);
+	assert_int_equal(core_maint_count(d2, CORE_REPAIR_HPPR), 1);
+	assert_int_equal(core_maint_count(d2, CORE_REPAIR_RANK), 2);
+	assert_int_equal(core_maint_count(d2, CORE_REPAIR_SPPR), 0);
+	assert_int_equal(core_snapshot(d2, &b, &nb), 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	core_dev_free(d2);
+	/* the section ends with the rank sparing { cur, saved, u32 count }: a mode out of range */
+	assert_int_equal(r32(a, na - 4), 2);
+	a[na - 6] = 1;                          /* current: device-initiated */
+	assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+	assert_int_not_equal(core_restore(d2, a, na, NULL), 0);
+	core_dev_free(d2);
+	free(a);
+	free(b);
+}
+
+/* ------------------------------------------------ codecs */
+
+static void test_maint_codec_round_trips(void **state)
+{
+	uint8_t buf[0x20];
+	struct wwr w;
+	struct cci_maint_in p = { .op_class = 1, .op_subclass = 1, .flags = 1,
+				  .nibble_mask = 0xabcdef, .dpa = 0x1122334455667788ull },
+			    s = { .op_class = 2, .op_subclass = 3, .flags = 0xe, .channel = 1,
+				  .rank = 2, .nibble_mask = 0x123456, .bank_group = 3, .bank = 4,
+				  .row = 0xfedcba, .column = 0x0708, .sub_channel = 9 },
+			    o;
+	struct cci_repair_rd rd = { .ppr = true, .max_latency = 5, .op_caps = 1, .op_mode = 1,
+				    .op_class = 1, .op_subclass = 1, .ppr_flags = 0xf,
+				    .restriction = 5, .ppr_op_mode = 3 },
+			     rd2 = { .ppr = true };
+	struct cci_repair_wr wr = { .ppr = true, .op_mode = 0x8001, .ppr_op_mode = 2 },
+			     wr2 = { .ppr = true };
+
+	(void)state;
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(cci_enc_maint_in(&w, &p), 0);
+	assert_int_equal(w.off, 14);
+	assert_memory_equal(buf, ((uint8_t[]){ 1, 1, 1, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22,
+					       0x11, 0xef, 0xcd, 0xab }), 14);
+	assert_int_equal(cci_dec_maint_in(buf, 14, &o), 0);
+	assert_memory_equal(&o, &p, sizeof(o));
+	for (size_t n = 0; n < 14; n++)
+		assert_int_equal(cci_dec_maint_in(buf, n, &o), -EMSGSIZE);
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(cci_enc_maint_in(&w, &s), 0);
+	assert_int_equal(w.off, 16);
+	assert_memory_equal(buf, ((uint8_t[]){ 2, 3, 0xe, 1, 2, 0x56, 0x34, 0x12, 3, 4, 0xba, 0xdc,
+					       0xfe, 0x08, 0x07, 9 }), 16);
+	assert_int_equal(cci_dec_maint_in(buf, 16, &o), 0);
+	assert_memory_equal(&o, &s, sizeof(o));
+	for (size_t n = 0; n < 16; n++)
+		assert_int_equal(cci_dec_maint_in(buf, n, &o), -EMSGSIZE);
+	/* the repair features' data */
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(cci_enc_repair_rd(&w, &rd), 0);
+	assert_int_equal(w.off, CCI_PPR_RD_SIZE);
+	assert_int_equal(cci_dec_repair_rd(buf, CCI_PPR_RD_SIZE, &rd2), 0);
+	assert_memory_equal(&rd, &rd2, sizeof(rd));
+	for (size_t n = 0; n < CCI_PPR_RD_SIZE; n++)
+		assert_int_equal(cci_dec_repair_rd(buf, n, &rd2), -EMSGSIZE);
+	rd.ppr = rd2.ppr = false;
+	rd.ppr_flags = rd.ppr_op_mode = 0;
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(cci_enc_repair_rd(&w, &rd), 0);
+	assert_int_equal(w.off, CCI_SPARING_RD_SIZE);
+	assert_int_equal(cci_dec_repair_rd(buf, CCI_SPARING_RD_SIZE, &rd2), 0);
+	assert_memory_equal(&rd, &rd2, sizeof(rd));
+	assert_int_equal(cci_dec_repair_rd(buf, CCI_PPR_RD_SIZE, &rd2), -EMSGSIZE);
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(cci_enc_repair_wr(&w, &wr), 0);
+	assert_memory_equal(buf, ((uint8_t[]){ 0x01, 0x80, 2 }), 3);
+	assert_int_equal(cci_dec_repair_wr(buf, 3, &wr2), 0);
+	assert_memory_equal(&wr, &wr2, sizeof(wr));
+	assert_int_equal(cci_dec_repair_wr(buf, 2, &wr2), -EMSGSIZE);
+	wr2.ppr = false;
+	assert_int_equal(cci_dec_repair_wr(buf, 3, &wr2), -EMSGSIZE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_repair_entries_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repair_feature_data_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_repair_features, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_feature_cel_effects_are_the_features,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_perform_ppr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_perform_sparing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_perform_errors_change_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_repairs_and_settings_in_the_snapshot, setup,
+						teardown),
+		cmocka_unit_test(test_maint_codec_round_trips),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
