@@ -5,7 +5,8 @@
  * read past the bytes given (ASan), and an accepted input must survive
  * decode -> encode -> decode unchanged (the encoded form is canonical:
  * reserved bits zero).  Selectors 00h-3Fh: inputs, 40h-7Fh: the Features
- * set (0500h-0502h inputs, entries and Feature data), 80h and up: outputs.
+ * set (0500h-0502h inputs, entries and Feature data) and the 0600h input,
+ * 80h and up: outputs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "cci/feat.h"
 #include "cci/fm-dcd.h"
 #include "cci/generic.h"
+#include "cci/maint.h"
 #include "cci/memdev.h"
 #include "cci/msg.h"
 
@@ -219,6 +221,30 @@ static void inputs(uint8_t sel, const uint8_t *p, size_t n)
 		same(l1, w.off);                                                           \
 	} while (0)
 
+/* Repair feature data, PPR or memory sparing layout: decode, encode, decode, encode. */
+static void rt_repair(bool ppr, bool readable, const uint8_t *p, size_t n)
+{
+	struct cci_repair_rd ra = { .ppr = ppr }, rb = { .ppr = ppr };
+	struct cci_repair_wr wa = { .ppr = ppr }, wb = { .ppr = ppr };
+	struct wwr w;
+	size_t l1;
+
+	if (readable ? cci_dec_repair_rd(p, n, &ra) : cci_dec_repair_wr(p, n, &wa))
+		return;
+	wwr_init(&w, enc1, sizeof(enc1));
+	if (readable ? cci_enc_repair_rd(&w, &ra) : cci_enc_repair_wr(&w, &wa))
+		abort();
+	l1 = w.off;
+	if (readable ? cci_dec_repair_rd(enc1, l1, &rb) : cci_dec_repair_wr(enc1, l1, &wb))
+		abort();
+	wwr_init(&w, enc2, sizeof(enc2));
+	if (readable)
+		cci_enc_repair_rd(&w, &rb);
+	else
+		cci_enc_repair_wr(&w, &wb);
+	same(l1, w.off);
+}
+
 static void features(uint8_t sel, const uint8_t *p, size_t n)
 {
 	union {
@@ -230,7 +256,7 @@ static void features(uint8_t sel, const uint8_t *p, size_t n)
 	uint8_t frus_rd = (uint8_t)(n ? (n - 1) / 4 : 0xff);
 	uint8_t frus_wr = (uint8_t)(n ? (n - 1) / 2 : 0xff);
 
-	switch (sel % 8) {
+	switch (sel % 16) {
 	case 0: (void)cci_dec_get_supp_features_in(p, n, &u.gs); break;
 	case 1: (void)cci_dec_get_feature_in(p, n, &u.gf); break;
 	case 2: (void)cci_dec_set_feature_in(p, n, &u.sf); break;
@@ -238,7 +264,9 @@ static void features(uint8_t sel, const uint8_t *p, size_t n)
 	case 4: RT(cci_dec_scrub_rd, cci_enc_scrub_rd, struct cci_scrub_rd, ); break;
 	case 5: RT(cci_dec_scrub_wr, cci_enc_scrub_wr, struct cci_scrub_wr, ); break;
 	case 6: RT(cci_dec_ecs_rd, cci_enc_ecs_rd, struct cci_ecs_rd, frus_rd,); break;
-	default: RT(cci_dec_ecs_wr, cci_enc_ecs_wr, struct cci_ecs_wr, frus_wr,); break;
+	case 7: RT(cci_dec_ecs_wr, cci_enc_ecs_wr, struct cci_ecs_wr, frus_wr,); break;
+	case 8: RT(cci_dec_maint_in, cci_enc_maint_in, struct cci_maint_in, ); break;
+	default: rt_repair(sel & 1, sel & 2, p, n); break;     /* 9h-Fh */
 	}
 }
 

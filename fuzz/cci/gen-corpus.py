@@ -18,6 +18,8 @@ TAG = bytes(range(0x40, 0x50))
 CEL = bytes.fromhex('0da9c0b5bf414b788f7996b1623b3f17')
 SCRUB = bytes.fromhex('96dad7d6fde8482ba73375774e06db8a')   # patrol scrub control
 ECS = bytes.fromhex('e5b13f2223284a14b8bab9691e893386')     # DDR5 ECS control
+SPPR = bytes.fromhex('892ba475fad8474e9d3e692c917568bb')    # soft PPR
+RANK = bytes.fromhex('34dbaff5055242818f76da0b5e7a76a7')    # rank memory sparing
 H0, H1, FM, MCTP = 0, 1, 2, 3
 
 
@@ -81,6 +83,14 @@ dispatch = {
                 + step(H0, 0x0502, ECS + struct.pack('<IHB9x', 1, 0, 1) + bytes([1, 4, 0]))
                 + step(H0, 0x0502, ECS + struct.pack('<IHB9x', 3, 3, 1) + bytes([5, 0, 3, 8]))
                 + step(H1, 0x0501, ECS + struct.pack('<HHB', 0, 0x0d, 2)),
+    'maintenance': step(H0, 0x0500, struct.pack('<IH2x', 8 + 6 * 0x30, 2))
+                   + step(H0, 0x0501, SPPR + struct.pack('<HHB', 0, 0x14, 0))
+                   + step(H0, 0x0502, SPPR + struct.pack('<IHB9x', 8, 0, 3) + bytes([0, 0, 0]))
+                   + step(H1, 0x0502, RANK + struct.pack('<IHB9x', 0, 0, 1) + bytes([0, 0]))
+                   + step(H0, 0x0600, struct.pack('<BBBQ3s', 1, 0, 0, 0x1000, b'\x9c\xa5\0'))
+                   + step(H1, 0x0600, struct.pack('<BBBBB3sBB3sHB', 2, 1, 0xe, 1, 2, b'\x9c\xa5\0',
+                                                  3, 4, b'\x45\x23\x01', 0x708, 1))
+                   + step(H0, 0x0600, struct.pack('<BBBQ3s', 1, 1, 1, 0x2000, bytes(3))),
     'sanitize': step(H1, 0x4301, struct.pack('<Q', 0x2000))
                 + step(H1, 0x4400) + step(H1, 0x0002) + step(H1, 0x0005)
                 + step(H1, 0x4401, flags=0x08) + step(H1, 0x4300, struct.pack('<QQ', 0, 0x1000000)),
@@ -169,6 +179,13 @@ decode = {
     'scrub-wr': dec(0x45, bytes([24, 1])),
     'ecs-rd': dec(0x46, bytes([1]) + bytes([0, 3, 0, 0]) * 3),
     'ecs-wr': dec(0x47, bytes([1]) + struct.pack('<HHH', 3, 4, 5 | 8)),
+    'maint-ppr-in': dec(0x48, struct.pack('<BBBQ3s', 1, 1, 0, 0x1000, b'\x01\x02\x03')),
+    'maint-sparing-in': dec(0x48, struct.pack('<BBBBB3sBB3sHB', 2, 0, 0xc, 1, 2, b'\x01\0\0',
+                                              3, 4, b'\x05\0\0', 6, 7)),
+    'ppr-rd': dec(0x4b, bytes([5, 0, 0, 0, 0, 1, 0]) + bytes(9) + bytes([3, 0, 0, 0])),
+    'sparing-rd': dec(0x4a, bytes([5, 0, 0, 0, 0, 2, 3]) + bytes(9) + bytes([0, 6, 0])),
+    'ppr-wr': dec(0x49, bytes([0, 0, 0])),
+    'sparing-wr': dec(0x4c, bytes([0, 0])),
     'identify-out': dec(0x80, struct.pack('<HHHHQBB', 0x1e98, 0x0d93, 0, 0, 1, 11, 3)),
     'logs-out': dec(0x81, struct.pack('<H6x16sI', 1, CEL, 56)),
     'events-out': dec(0x82, struct.pack('<BxHQQH10x', 2, 0, 0, 0, 1) + bytes(0x80)),
