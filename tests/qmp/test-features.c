@@ -4,7 +4,8 @@
  * the real daemon (Set Feature / Get Feature over cxl-cci-request, as a
  * host's mailbox).  The values, and a multi-part transfer left open, come
  * back after SIGKILL (journal replay) and after SIGTERM (snapshot) with
- * --state.
+ * --state; so do Perform Maintenance repairs (0600h) and the repair
+ * features' settings, refused requests included.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -121,10 +122,82 @@ static void test_features_survive_restart(void **state)
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 }
 
+static const uint8_t SPPR_UUID[16] = { 0x89, 0x2b, 0xa4, 0x75, 0xfa, 0xd8, 0x47, 0x4e,
+				       0x9d, 0x3e, 0x69, 0x2c, 0x91, 0x75, 0x68, 0xbb };
+static const uint8_t ROW_UUID[16] = { 0x45, 0x0e, 0xbf, 0x67, 0xb1, 0x35, 0x4f, 0x97,
+				      0xa4, 0x98, 0xc2, 0xd5, 0x7f, 0x27, 0x9b, 0xed };
+
+/* Perform Maintenance: class 02h memory sparing (14-byte input), or class 01h PPR at dpa. */
+static int maint(struct qmp_client *c, int host, uint8_t cls, uint8_t sub, uint8_t flags,
+		 uint64_t dpa)
+{
+	uint8_t in[16] = { cls, sub, flags };
+
+	if (cls == 1) {
+		put64(in + 3, dpa);
+		return qmp_cci(c, MEM, "mailbox", host, 0x0600, in, 14, NULL, NULL);
+	}
+	in[3] = 1;                              /* channel */
+	in[4] = 2;                              /* rank */
+	return qmp_cci(c, MEM, "mailbox", host, 0x0600, in, 16, NULL, NULL);
+}
+
+static void check_repair_features(struct qmp_client *c)
+{
+	uint8_t out[64], want[0x14] = { 5, 0, 0, 0, 0, 1, 0 };
+
+	want[0x10] = 0x03;                      /* DPA and nibble mask supported */
+	for (uint8_t sel = 0; sel < 3; sel++) {
+		assert_int_equal(get_feat(c, SPPR_UUID, sel, out), 0x14);
+		assert_memory_equal(out, want, 0x14);
+	}
+	assert_int_equal(get_feat(c, ROW_UUID, 2, out), 0x13);
+	assert_int_equal(out[5], 2);            /* memory sparing */
+	assert_int_equal(out[6], 1);            /* row */
+	assert_int_equal(out[0x11], 0x06);      /* hard and soft sparing */
+}
+
+/* The journal replays 0600h (and a refused one) the same way; the snapshot loads. */
+static void test_repairs_survive_restart(void **state)
+{
+	struct dproc p;
+	const char *argv[12];
+	struct qmp_client *c;
+	uint8_t in[0x23] = { 0 };
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	c = start(&p, argv);
+	memcpy(in, SPPR_UUID, 16);
+	put32(in + 0x10, 0x8);                  /* Full, saved across reset */
+	in[0x16] = 3;                           /* sPPR version */
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x0502, in, 0x23, NULL, NULL), 0);
+	assert_int_equal(maint(c, 0, 2, 1, 0x02, 0), 0);        /* hard row sparing */
+	assert_int_equal(maint(c, 1, 2, 3, 0x00, 0), 0);        /* soft rank sparing */
+	assert_int_equal(maint(c, 0, 1, 0, 0x00, 0), 0x0f);     /* no capacity at DPA 0 yet */
+	assert_int_equal(maint(c, 0, 3, 0, 0x00, 0), 0x03);     /* built-in test */
+	check_repair_features(c);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	c = start(&p, argv);
+	check_repair_features(c);
+	assert_int_equal(maint(c, 1, 2, 0, 0x01, 0), 0);        /* a query */
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	c = start(&p, argv);
+	check_repair_features(c);
+	assert_int_equal(maint(c, 0, 2, 2, 0x00, 0), 0);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_features_survive_restart),
+		cmocka_unit_test(test_repairs_survive_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, dproc_reap_all);
