@@ -252,6 +252,38 @@ static void test_perform_ppr(void **state)
 	expect_counts(f, want);
 }
 
+/* Accept [dpa, dpa+len) on host through the model. */
+static void give(struct fx *f, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	struct cxldcd_extent e = { .dpa = dpa, .len = len };
+	struct core_add_req req = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE,
+				    .nr_extents = 1, .extents = &e };
+	struct cxldcd_range r = { dpa, len };
+
+	assert_int_equal(core_add(f->dev, &req, NULL, NULL), 0);
+	assert_int_equal(core_add_response(f->dev, host, &r, 1, false, NULL), 0);
+}
+
+/* PPR on dynamic capacity: only its holder repairs it; the poison there stays. */
+static void test_ppr_on_accepted_extent_keeps_poison(void **state)
+{
+	struct fx *f = *state;
+	uint32_t want[CORE_NR_REPAIRS] = { 0 };
+
+	give(f, 0, R0, 2 * MIB);
+	assert_int_equal(core_poison_inject(f->dev, 0, R0 + 0x40, 64, CORE_POISON_SRC_INJECTED,
+					    NULL), 0);
+	assert_int_equal(ppr(f, f->mb[1], 0, 0, R0 + 0x40, 0), 0x0f);   /* not host 1's */
+	assert_int_equal(ppr(f, f->mb[0], 1, 0, R0 + 2 * MIB, 0), 0x0f); /* past the extent */
+	expect_counts(f, want);
+	assert_int_equal(ppr(f, f->mb[0], 1, 0, R0 + 0x40, 0), 0);
+	assert_int_equal(ppr(f, f->mb[0], 0, 0, R0 + 2 * MIB - 1, 0), 0);
+	want[CORE_REPAIR_SPPR] = want[CORE_REPAIR_HPPR] = 1;
+	expect_counts(f, want);
+	assert_int_equal(core_poison_count(f->dev), 1);
+	assert_true(core_poison_test(f->dev, R0 + 0x40, 64));
+}
+
 static void test_perform_sparing(void **state)
 {
 	struct fx *f = *state;
@@ -417,6 +449,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_set_feature_cel_effects_are_the_features,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_perform_ppr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ppr_on_accepted_extent_keeps_poison, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_perform_sparing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_perform_errors_change_nothing, setup,
 						teardown),
