@@ -32,6 +32,7 @@ struct add_ctx {
 	uint32_t n;
 	uint32_t *ord;          /* offers sorted by (tag, seq, index) */
 	uint32_t new_tags;
+	uint32_t new_pairs;     /* tags the host holds nothing of yet (tag-host.c index) */
 };
 
 #define X64(v) ((unsigned long long)(v))
@@ -200,6 +201,7 @@ static enum cxldcd_rc by_tag(struct add_ctx *c, struct cxldcd_diag *diag)
 		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_STILL_PENDING, -1,
 				   "host=%u enable shared access: tag already pending", h);
 	c->n = t->nr_allocs;
+	c->new_pairs = 1;
 	c->of = core_zalloc(c->dev, sizeof(*c->of) * c->n);
 	if (!c->of)
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
@@ -278,6 +280,7 @@ static enum cxldcd_rc tag_group(struct add_ctx *c, uint32_t s, uint32_t e, struc
 				 "host=%u tag in use by host=%d", c->req->host, holder);
 	if (!t)
 		c->new_tags++;
+	c->new_pairs += !t || (!t->cnt[2 * c->req->host] && !t->cnt[2 * c->req->host + 1]);
 	off = t ? t->next_offset : 0;
 	for (uint32_t j = s; j < e; j++) {
 		struct offer *o = &c->of[c->ord[j]];
@@ -363,6 +366,7 @@ static struct group *reserve(struct add_ctx *c)
 	}
 	if (reserve_nodes(c) || pending_reserve(c->dev, c->req->host) ||
 	    tag_reserve(c->dev, c->new_tags) ||
+	    tag_host_reserve(c->dev, c->req->host, c->new_pairs, c->new_pairs == c->new_tags) ||
 	    evlog_reserve(c->dev, c->req->host, CXLDCD_LOG_DC, c->n))
 		goto err;
 	return g;

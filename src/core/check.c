@@ -152,7 +152,7 @@ static int check_tags(const struct cxldcd_dev *dev, char *msg, size_t cap)
 	}
 	if (nt != dev->nr_tags || tag_nth(dev, nt))
 		FAIL("tag slots hold %u live tags, nr_tags=%u", nt, dev->nr_tags);
-	return 0;
+	return tag_host_check(dev, msg, cap);
 }
 
 int core_check_invariants(const struct cxldcd_dev *dev, char *msg, size_t cap)

@@ -408,6 +408,17 @@ int core_tag_get(const struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE
  * O(log n + page).
  */
 int core_tag_index(const struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE], uint32_t *idx);
+/**
+ * core_tag_list_host() - a page of the live tags @host holds (pending or
+ * accepted), in the core_tag_list() order: entries [@start, @start + @max)
+ * of that list into @out (caller's, @max entries), their number in *@nr_out.
+ * core_tag_count_host() is the length of the list (0 for an invalid host).
+ * Return: CXLDCD_RC_SUCCESS, or CXLDCD_RC_INVALID_INPUT for an invalid host
+ * or @start beyond the list.  O(log n + page), whatever other hosts hold.
+ */
+uint32_t core_tag_count_host(const struct cxldcd_dev *dev, uint16_t host);
+enum cxldcd_rc core_tag_list_host(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
+				  uint32_t max, struct core_tag_info *out, uint32_t *nr_out);
 
 enum core_tag_state {
 	CORE_TAG_NOT_FOUND = 0,     /* the host never had the tag (or it was never seen) */

@@ -42,6 +42,7 @@ struct poison_list;
 struct memdev_state;
 struct bgop;
 struct ras;
+struct tag_hosts;
 
 /*
  * Allocations, holds and tags live in slabs (slab.c): each keeps the index
@@ -188,6 +189,7 @@ struct cxldcd_dev {
 	uint32_t *tag_fw;
 	uint32_t tag_used, tag_cap;
 	uint32_t nr_tags, tag_gen;
+	struct tag_hosts *th;       /* tag-host.c: per host, the slots of the tags it holds */
 	uint32_t nr_pending, nr_accepted, nr_orphans;
 	uint64_t next_group_id;
 	struct obs obs[MAX_OBSERVERS];
@@ -383,6 +385,32 @@ void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t);
 void tag_remember_release(struct cxldcd_dev *dev, uint16_t host, const struct tag *t);
 /* The host that holds (pending or accepted) a non-sharable tag, or -1. */
 int tag_holder(const struct cxldcd_dev *dev, const struct tag *t);
+
+/* Fill out for t (core_tag_list()'s record). */
+void tag_info(const struct cxldcd_dev *dev, const struct tag *t, struct core_tag_info *out);
+/* Live tags in slots [0, s): the number slot s gets when the slots are compacted. */
+uint32_t tag_live_before(const struct cxldcd_dev *dev, uint32_t s);
+
+/* ------------------------------------------------------------ tag-host.c */
+int tag_host_init(struct cxldcd_dev *dev);
+void tag_host_fini(struct cxldcd_dev *dev);
+/*
+ * Room for k more (host, tag) pairs on host (pools the index nodes their
+ * insertion can take).  tail: every one of them is a tag created after all
+ * the host holds now.  0 or -ENOMEM (nothing changed).
+ */
+int tag_host_reserve(struct cxldcd_dev *dev, uint16_t host, uint32_t k, bool tail);
+/* Give pooled index nodes beyond keep back. */
+void tag_host_trim(struct cxldcd_dev *dev, uint32_t keep);
+/* Call after a hold of t on host was counted in t->cnt (indexes a new pair). */
+void tag_host_held(struct cxldcd_dev *dev, const struct tag *t, uint16_t host);
+/* Call after a hold of t on host was uncounted (drops a pair that went to zero). */
+void tag_host_dropped(struct cxldcd_dev *dev, const struct tag *t, uint16_t host);
+/* Slots are about to be compacted (tag.c): renumber the stored ones. */
+void tag_host_renumber(struct cxldcd_dev *dev);
+int tag_host_check(const struct cxldcd_dev *dev, char *msg, size_t cap);
+/* Bytes of index nodes in use (tests). */
+size_t tag_host_bytes(const struct cxldcd_dev *dev);
 
 /* ------------------------------------------------------------ evlog.c */
 int evlog_init(struct cxldcd_dev *dev);

@@ -167,14 +167,18 @@ void hx_attach(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t h
 		dev->tag_gen++;
 	if (g) {
 		dev->nr_pending++;
-		if (a->tag)
+		if (a->tag) {
 			a->tag->cnt[2 * host]++;
+			tag_host_held(dev, a->tag, host);
+		}
 		return;
 	}
 	a->accessed = true;
 	dev->nr_accepted++;
-	if (a->tag)
+	if (a->tag) {
 		a->tag->cnt[2 * host + 1]++;
+		tag_host_held(dev, a->tag, host);
+	}
 	host_count(dev, x, 1);
 }
 
@@ -252,8 +256,10 @@ void hx_drop(struct cxldcd_dev *dev, struct hx *x)
 		if (t && !--t->cnt[2 * h + 1] && !t->cnt[2 * h])
 			tag_remember_release(dev, h, t);
 	}
-	if (t)
+	if (t) {
+		tag_host_dropped(dev, t, h);
 		dev->tag_gen++;
+	}
 	hx_del(dev, x);
 	if (a->holders)
 		return;
@@ -340,6 +346,7 @@ int tree_reserve(struct cxldcd_dev *dev, uint32_t region_k)
 void tree_trim(struct cxldcd_dev *dev)
 {
 	bt_pool_trim(&dev->pool, TREE_KEEP);
+	tag_host_trim(dev, TREE_KEEP);
 }
 
 void spare_release(struct cxldcd_dev *dev, struct spare *sp)

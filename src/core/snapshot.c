@@ -518,8 +518,11 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 		if (alloc_holder(a, h->host))
 			return bad(x, "two holds of one host");
 		hx = hx_new(dev);
-		if (!hx)
+		if (!hx || (a->tag && tag_host_reserve(dev, h->host, 1, false))) {
+			if (hx)
+				hx_del(dev, hx);
 			return -ENOMEM;
+		}
 		hx_attach(dev, hx, a, h->host, g);
 		hx->release_pending = h->fl & 1;
 		if (g)

@@ -36,11 +36,12 @@ int tag_table_init(struct cxldcd_dev *dev)
 	if (!dev->tag_hash)
 		return -ENOMEM;
 	dev->tag_hash_mask = n - 1;
-	return 0;
+	return tag_host_init(dev);
 }
 
 void tag_table_fini(struct cxldcd_dev *dev)
 {
+	tag_host_fini(dev);
 	for (uint32_t s = 0; s < dev->tag_used; s++)
 		tag_del(dev, dev->tag_slot[s]);
 	core_free(dev, dev->tag_slot);
@@ -70,6 +71,11 @@ static uint32_t fw_prefix(const struct cxldcd_dev *dev, uint32_t s)
 	return n;
 }
 
+uint32_t tag_live_before(const struct cxldcd_dev *dev, uint32_t s)
+{
+	return fw_prefix(dev, s);
+}
+
 /* The slot of the idx-th live tag (idx < nr_tags). */
 static uint32_t fw_find(const struct cxldcd_dev *dev, uint32_t idx)
 {
@@ -92,6 +98,7 @@ static void compact_into(struct cxldcd_dev *dev, struct tag **slot, uint32_t *fw
 {
 	uint32_t w = 0;
 
+	tag_host_renumber(dev);
 	for (uint32_t r = 0; r < dev->tag_used; r++) {
 		struct tag *t = dev->tag_slot[r];
 
@@ -252,7 +259,7 @@ int tag_holder(const struct cxldcd_dev *dev, const struct tag *t)
 
 /* ------------------------------------------------------------ queries */
 
-static void fill(const struct cxldcd_dev *dev, const struct tag *t, struct core_tag_info *out)
+void tag_info(const struct cxldcd_dev *dev, const struct tag *t, struct core_tag_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	memcpy(out->tag, t->id, CXLDCD_TAG_SIZE);
@@ -293,7 +300,7 @@ enum cxldcd_rc core_tag_list(const struct cxldcd_dev *dev, uint32_t start, uint3
 	for (i = 0; t && i < max; t = i < max ? tag_after(dev, t) : NULL) {
 		if (t->slot + 16 < dev->tag_used)
 			__builtin_prefetch(dev->tag_slot[t->slot + 16]); /* a page outgrows the cache */
-		fill(dev, t, &out[i++]);
+		tag_info(dev, t, &out[i++]);
 	}
 	*nr_out = i;
 	return CXLDCD_RC_SUCCESS;
@@ -306,7 +313,7 @@ int core_tag_get(const struct cxldcd_dev *dev, const uint8_t tag[CXLDCD_TAG_SIZE
 
 	if (!t)
 		return -ENOENT;
-	fill(dev, t, out);
+	tag_info(dev, t, out);
 	return 0;
 }
 

@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tag-host.c - the tags each host holds: per host, the creation-order slots
+ * (struct tag slot) of the tags it holds pending or accepted (cnt[2h] or
+ * cnt[2h+1] non-zero), so a page of one host's tags (the host-id filter of
+ * query-cxl-dynamic-capacity) starts in O(log n) and costs O(page), however
+ * many tags other hosts hold.  It is not a second tag table: the tags stay
+ * in tag.c, this only orders the (host, tag) pairs.
+ *
+ * Each host has a counted B+tree of uint32_t slots: leaves of up to
+ * TH_LEAF slots, internal nodes of up to TH_FAN children with, per child,
+ * the number of slots below it (the n-th slot is a descent) and a lower
+ * bound of its slots (above every slot of the child before; the first
+ * child's bound equals its own first bound when it is internal).  Every node
+ * is 128 bytes and, but for the root, at least half full, so a (host, tag)
+ * pair costs at most 128 / 15 bytes of leaf plus about 2.5 of the levels
+ * above: under 16 bytes, and a host that holds nothing costs no node.
+ *
+ * Inserting never allocates: a pair appears when a commit attaches a hold
+ * (hx_attach()), so the add reserves the nodes first (tag_host_reserve());
+ * removing only returns nodes to the device's pool of spare ones, which
+ * tag_host_trim() gives back.  When tag.c compacts its slot array (slots
+ * renumbered, order kept), tag_host_renumber() maps every stored slot, and
+ * every bound, to its new number first.
+ */
+#include <assert.h>
+#include <stdio.h>
+
+#include "core/model.h"
+
+#define TH_LEAF 30u                   /* slots per leaf */
+#define TH_FAN 7u                     /* children per internal node */
+#define TH_MIN_LEAF ((TH_LEAF + 1) / 2)
+#define TH_MIN_FAN ((TH_FAN + 1) / 2)
+#define TH_MAX_H 24u                  /* levels: TH_MIN_FAN^22 * TH_MIN_LEAF > 2^32 slots */
+
+struct th_node {
+	uint32_t n;                                 /* slots (leaf) or children */
+	union {
+		uint32_t key[TH_LEAF];              /* leaf: slots, ascending */
+		struct {
+			struct th_node *child[TH_FAN];
+			uint32_t low[TH_FAN];       /* lower bound of the child's slots */
+			uint32_t cnt[TH_FAN];       /* slots below the child */
+		} in;
+		struct th_node *next_free;          /* in the pool */
+	};
+};
+
+_Static_assert(sizeof(struct th_node) == 128, "a tag-host node is two cache lines");
+
+struct th_tree {
+	struct th_node *root;
+	uint32_t height;                            /* 0: empty, 1: the root is a leaf */
+	uint32_t count;
+};
+
+struct tag_hosts {
+	struct th_node *free;                       /* spare nodes */
+	uint32_t nfree;
+	uint32_t nodes;                             /* in the trees */
+	struct th_tree t[];                         /* one per host */
+};
+
+struct th_path {
+	uint32_t depth;
+	struct {
+		struct th_node *n;
+		uint32_t i;
+	} lv[TH_MAX_H];
+};
+
+/* ------------------------------------------------------------ nodes */
+
+static struct th_node *node_get(struct tag_hosts *th)
+{
+	struct th_node *n = th->free;
+
+	assert(n); /* tag_host_reserve() before the commit */
+	th->free = n->next_free;
+	th->nfree--;
+	th->nodes++;
+	memset(n, 0, sizeof(*n));
+	return n;
+}
+
+static void node_put(struct tag_hosts *th, struct th_node *n)
+{
+	n->next_free = th->free;
+	th->free = n;
+	th->nfree++;
+	th->nodes--;
+}
+
+static uint32_t node_count(const struct th_node *n, bool leaf)
+{
+	uint32_t c = 0;
+
+	if (leaf)
+		return n->n;
+	for (uint32_t j = 0; j < n->n; j++)
+		c += n->in.cnt[j];
+	return c;
+}
+
+static uint32_t node_low(const struct th_node *n, bool leaf)
+{
+	return leaf ? n->key[0] : n->in.low[0];
+}
+
+int tag_host_init(struct cxldcd_dev *dev)
+{
+	dev->th = core_zalloc(dev, sizeof(*dev->th) + sizeof(dev->th->t[0]) * dev->cfg.nr_hosts);
+	return dev->th ? 0 : -ENOMEM;
+}
+
+static void free_tree(struct cxldcd_dev *dev, struct th_node *n, uint32_t height)
+{
+	for (uint32_t j = 0; height > 1 && j < n->n; j++)
+		free_tree(dev, n->in.child[j], height - 1);
+	core_free(dev, n);
+}
+
+void tag_host_fini(struct cxldcd_dev *dev)
+{
+	if (!dev->th)
+		return;
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		if (dev->th->t[h].root)
+			free_tree(dev, dev->th->t[h].root, dev->th->t[h].height);
+	tag_host_trim(dev, 0);
+	core_free(dev, dev->th);
+	dev->th = NULL;
+}
+
+/*
+ * Nodes k inserts into a tree of this height can take: each may split a
+ * leaf and every node above it and add a root.  When every key is above
+ * the ones present (tail), they all land in the rightmost nodes, each new
+ * node at least half full: about k / 16 leaves and a quarter as many nodes
+ * per level above.
+ */
+static uint64_t need(const struct th_tree *t, uint32_t k, bool tail)
+{
+	uint64_t total = 0, m = (k + TH_MIN_LEAF - 1) / TH_MIN_LEAF + 1;
+	uint32_t levels = t->height + 2;
+
+	for (uint32_t v = k; v; v >>= 1)
+		levels++;
+	if (!k)
+		return 0;
+	if (!tail)
+		return (uint64_t)k * levels + 1;
+	for (uint32_t l = 0; l < levels; l++) {
+		total += m;
+		m = (m + TH_MIN_FAN - 1) / TH_MIN_FAN + 1;
+	}
+	return total;
+}
+
+int tag_host_reserve(struct cxldcd_dev *dev, uint16_t host, uint32_t k, bool tail)
+{
+	struct tag_hosts *th = dev->th;
+	uint64_t want = need(&th->t[host], k, tail);
+
+	while (th->nfree < want) {
+		struct th_node *n = core_zalloc(dev, sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		n->next_free = th->free;
+		th->free = n;
+		th->nfree++;
+	}
+	return 0;
+}
+
+void tag_host_trim(struct cxldcd_dev *dev, uint32_t keep)
+{
+	struct tag_hosts *th = dev->th;
+
+	while (th && th->nfree > keep) {
+		struct th_node *n = th->free;
+
+		th->free = n->next_free;
+		th->nfree--;
+		core_free(dev, n);
+	}
+}
+
+/* ------------------------------------------------------------ insert */
+
+/* Put (c, low, cnt) at child position at of internal node p, which has room. */
+static void in_put(struct th_node *p, uint32_t at, struct th_node *c, uint32_t low, uint32_t cnt)
+{
+	uint32_t k = p->n - at;
+
+	memmove(&p->in.child[at + 1], &p->in.child[at], k * sizeof(p->in.child[0]));
+	memmove(&p->in.low[at + 1], &p->in.low[at], k * sizeof(p->in.low[0]));
+	memmove(&p->in.cnt[at + 1], &p->in.cnt[at], k * sizeof(p->in.cnt[0]));
+	p->in.child[at] = c;
+	p->in.low[at] = low;
+	p->in.cnt[at] = cnt;
+	p->n++;
+}
+
+/* Leaf l is full: key goes at pos, the upper half moves to a new leaf (returned). */
+static struct th_node *leaf_split(struct tag_hosts *th, struct th_node *l, uint32_t pos, uint32_t key)
+{
+	uint32_t all[TH_LEAF + 1];
+	struct th_node *r = node_get(th);
+
+	memcpy(all, l->key, pos * sizeof(all[0]));
+	all[pos] = key;
+	memcpy(&all[pos + 1], &l->key[pos], (TH_LEAF - pos) * sizeof(all[0]));
+	l->n = TH_MIN_LEAF;
+	r->n = TH_LEAF + 1 - TH_MIN_LEAF;
+	memcpy(l->key, all, l->n * sizeof(all[0]));
+	memcpy(r->key, &all[l->n], r->n * sizeof(all[0]));
+	return r;
+}
+
+/* Internal node p is full: (c, low, cnt) goes at at, the upper half moves to a new node. */
+static struct th_node *in_split(struct tag_hosts *th, struct th_node *p, uint32_t at,
+				struct th_node *c, uint32_t low, uint32_t cnt)
+{
+	struct th_node *ch[TH_FAN + 1], *r = node_get(th);
+	uint32_t lo[TH_FAN + 1], cn[TH_FAN + 1], w = 0;
+
+	for (uint32_t j = 0; j <= TH_FAN; j++) {
+		uint32_t s = j < at ? j : j - 1;
+
+		if (j == at) {
+			ch[j] = c;
+			lo[j] = low;
+			cn[j] = cnt;
+			continue;
+		}
+		ch[j] = p->in.child[s];
+		lo[j] = p->in.low[s];
+		cn[j] = p->in.cnt[s];
+	}
+	p->n = TH_MIN_FAN;
+	r->n = TH_FAN + 1 - TH_MIN_FAN;
+	for (uint32_t j = 0; j <= TH_FAN; j++, w++) {
+		struct th_node *d = j < TH_MIN_FAN ? p : r;
+
+		if (j == TH_MIN_FAN)
+			w = 0;
+		d->in.child[w] = ch[j];
+		d->in.low[w] = lo[j];
+		d->in.cnt[w] = cn[j];
+	}
+	return r;
+}
+
+/* Index of the child of p whose range holds key (the first when key is below them all). */
+static uint32_t in_pick(const struct th_node *p, uint32_t key)
+{
+	uint32_t j = p->n - 1;
+
+	while (j && p->in.low[j] > key)
+		j--;
+	return j;
+}
+
+/* Position of the first slot of leaf l not below key. */
+static uint32_t leaf_pos(const struct th_node *l, uint32_t key)
+{
+	uint32_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (l->key[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void tree_insert(struct tag_hosts *th, struct th_tree *t, uint32_t key)
+{
+	struct th_path p = { 0 };
+	struct th_node *n = t->root, *split;
+	uint32_t pos, lvl;
+
+	t->count++;
+	if (!n) {
+		n = t->root = node_get(th);
+		n->key[0] = key;
+		n->n = 1;
+		t->height = 1;
+		return;
+	}
+	for (lvl = t->height; lvl > 1; lvl--) {
+		uint32_t j = in_pick(n, key);
+
+		if (key < n->in.low[j])
+			n->in.low[j] = key; /* a new smallest slot (j == 0) */
+		n->in.cnt[j]++;
+		p.lv[p.depth].n = n;
+		p.lv[p.depth++].i = j;
+		n = n->in.child[j];
+	}
+	pos = leaf_pos(n, key);
+	assert(pos == n->n || n->key[pos] != key);
+	if (n->n < TH_LEAF) {
+		memmove(&n->key[pos + 1], &n->key[pos], (n->n - pos) * sizeof(n->key[0]));
+		n->key[pos] = key;
+		n->n++;
+		return;
+	}
+	split = leaf_split(th, n, pos, key);
+	/* Hand the new right node up until a parent has room. */
+	for (bool leaf = true;; leaf = false) {
+		uint32_t rc = node_count(split, leaf), rl = node_low(split, leaf);
+		struct th_node *par, *nr;
+		uint32_t j;
+
+		if (!p.depth) {
+			struct th_node *root = node_get(th);
+
+			root->in.child[0] = n;
+			root->in.low[0] = node_low(n, leaf);
+			root->in.cnt[0] = node_count(n, leaf);
+			root->in.child[1] = split;
+			root->in.low[1] = rl;
+			root->in.cnt[1] = rc;
+			root->n = 2;
+			t->root = root;
+			t->height++;
+			return;
+		}
+		par = p.lv[--p.depth].n;
+		j = p.lv[p.depth].i;
+		par->in.cnt[j] -= rc;
+		if (par->n < TH_FAN) {
+			in_put(par, j + 1, split, rl, rc);
+			return;
+		}
+		nr = in_split(th, par, j + 1, split, rl, rc);
+		n = par;
+		split = nr;
+	}
+}
+
+/* ------------------------------------------------------------ remove */
+
+static void in_cut(struct th_node *p, uint32_t at)
+{
+	uint32_t k = p->n - at - 1;
+
+	memmove(&p->in.child[at], &p->in.child[at + 1], k * sizeof(p->in.child[0]));
+	memmove(&p->in.low[at], &p->in.low[at + 1], k * sizeof(p->in.low[0]));
+	memmove(&p->in.cnt[at], &p->in.cnt[at + 1], k * sizeof(p->in.cnt[0]));
+	p->n--;
+}
+
+/* Leaf children j-1 (a) and j (b) of p: move one slot from the fuller into the other. */
+static void leaf_borrow(struct th_node *p, uint32_t j, bool from_left)
+{
+	struct th_node *a = p->in.child[j - 1], *b = p->in.child[j];
+
+	if (from_left) {
+		memmove(&b->key[1], &b->key[0], b->n * sizeof(b->key[0]));
+		b->key[0] = a->key[--a->n];
+		b->n++;
+		p->in.low[j] = b->key[0];
+		p->in.cnt[j - 1]--;
+		p->in.cnt[j]++;
+		return;
+	}
+	a->key[a->n++] = b->key[0];
+	memmove(&b->key[0], &b->key[1], --b->n * sizeof(b->key[0]));
+	p->in.low[j] = b->key[0];
+	p->in.cnt[j - 1]++;
+	p->in.cnt[j]--;
+}
+
+/* Internal children j-1 (a) and j (b) of p: move one child across. */
+static void in_borrow(struct th_node *p, uint32_t j, bool from_left)
+{
+	struct th_node *a = p->in.child[j - 1], *b = p->in.child[j];
+	uint32_t c;
+
+	if (from_left) {
+		uint32_t k = a->n - 1;
+
+		c = a->in.cnt[k];
+		in_put(b, 0, a->in.child[k], a->in.low[k], c);
+		a->n--;
+		p->in.low[j] = b->in.low[0];
+		p->in.cnt[j - 1] -= c;
+		p->in.cnt[j] += c;
+		return;
+	}
+	c = b->in.cnt[0];
+	a->in.child[a->n] = b->in.child[0];
+	a->in.low[a->n] = b->in.low[0];
+	a->in.cnt[a->n++] = c;
+	in_cut(b, 0);
+	p->in.low[j] = b->in.low[0];
+	p->in.cnt[j - 1] += c;
+	p->in.cnt[j] -= c;
+}
+
+/* Children j-1 (a) and j (b) of p fit in one node: b joins a and goes. */
+static void merge(struct tag_hosts *th, struct th_node *p, uint32_t j, bool leaf)
+{
+	struct th_node *a = p->in.child[j - 1], *b = p->in.child[j];
+
+	if (leaf) {
+		memcpy(&a->key[a->n], b->key, b->n * sizeof(b->key[0]));
+	} else {
+		memcpy(&a->in.child[a->n], b->in.child, b->n * sizeof(b->in.child[0]));
+		memcpy(&a->in.low[a->n], b->in.low, b->n * sizeof(b->in.low[0]));
+		memcpy(&a->in.cnt[a->n], b->in.cnt, b->n * sizeof(b->in.cnt[0]));
+	}
+	a->n += b->n;
+	p->in.cnt[j - 1] += p->in.cnt[j];
+	in_cut(p, j);
+	node_put(th, b);
+}
+
+static void tree_remove(struct tag_hosts *th, struct th_tree *t, uint32_t key)
+{
+	struct th_path p = { 0 };
+	struct th_node *n = t->root;
+	uint32_t pos;
+	bool leaf = true;
+
+	for (uint32_t lvl = t->height; lvl > 1; lvl--) {
+		uint32_t j = in_pick(n, key);
+
+		n->in.cnt[j]--;
+		p.lv[p.depth].n = n;
+		p.lv[p.depth++].i = j;
+		n = n->in.child[j];
+	}
+	pos = leaf_pos(n, key);
+	assert(pos < n->n && n->key[pos] == key);
+	memmove(&n->key[pos], &n->key[pos + 1], (n->n - pos - 1) * sizeof(n->key[0]));
+	n->n--;
+	t->count--;
+	/* Refill or merge upwards while a node is under half full. */
+	while (p.depth && n->n < (leaf ? TH_MIN_LEAF : TH_MIN_FAN)) {
+		struct th_node *par = p.lv[--p.depth].n;
+		uint32_t j = p.lv[p.depth].i, min = leaf ? TH_MIN_LEAF : TH_MIN_FAN;
+		/* the sibling to the left when there is one, else to the right */
+		uint32_t b = j ? j : 1;
+		struct th_node *sib = par->in.child[j ? j - 1 : 1];
+
+		if (sib->n > min) {
+			if (leaf)
+				leaf_borrow(par, b, j != 0);
+			else
+				in_borrow(par, b, j != 0);
+			return;
+		}
+		merge(th, par, b, leaf);
+		n = par;
+		leaf = false;
+	}
+	if (t->height > 1 && t->root->n == 1) {
+		struct th_node *old = t->root;
+
+		t->root = old->in.child[0];
+		t->height--;
+		node_put(th, old);
+	} else if (t->height == 1 && !t->root->n) {
+		node_put(th, t->root);
+		t->root = NULL;
+		t->height = 0;
+	}
+}
+
+/* ------------------------------------------------------------ hooks */
+
+void tag_host_held(struct cxldcd_dev *dev, const struct tag *t, uint16_t host)
+{
+	if (t->cnt[2 * host] + t->cnt[2 * host + 1] == 1)
+		tree_insert(dev->th, &dev->th->t[host], t->slot);
+}
+
+void tag_host_dropped(struct cxldcd_dev *dev, const struct tag *t, uint16_t host)
+{
+	if (!t->cnt[2 * host] && !t->cnt[2 * host + 1])
+		tree_remove(dev->th, &dev->th->t[host], t->slot);
+}
+
+static void renumber(const struct cxldcd_dev *dev, struct th_node *n, uint32_t height)
+{
+	if (height == 1) {
+		for (uint32_t i = 0; i < n->n; i++)
+			n->key[i] = tag_live_before(dev, n->key[i]);
+		return;
+	}
+	for (uint32_t j = 0; j < n->n; j++) {
+		n->in.low[j] = tag_live_before(dev, n->in.low[j]);
+		renumber(dev, n->in.child[j], height - 1);
+	}
+}
+
+void tag_host_renumber(struct cxldcd_dev *dev)
+{
+	if (dev->tag_used == dev->nr_tags)
+		return; /* no hole: every slot keeps its number */
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		if (dev->th->t[h].root)
+			renumber(dev, dev->th->t[h].root, dev->th->t[h].height);
+}
+
+/* ------------------------------------------------------------ paging */
+
+/* Position p at the idx-th slot of t (idx < count). */
+static void seek_nth(const struct th_tree *t, uint32_t idx, struct th_path *p)
+{
+	struct th_node *n = t->root;
+
+	p->depth = 0;
+	for (uint32_t lvl = t->height; lvl > 1; lvl--) {
+		uint32_t j = 0;
+
+		while (idx >= n->in.cnt[j])
+			idx -= n->in.cnt[j++];
+		p->lv[p->depth].n = n;
+		p->lv[p->depth++].i = j;
+		n = n->in.child[j];
+	}
+	p->lv[p->depth].n = n;
+	p->lv[p->depth++].i = idx;
+}
+
+/* Step p to the next slot; false past the last. */
+static bool step(struct th_path *p)
+{
+	uint32_t d = p->depth - 1;
+
+	if (++p->lv[d].i < p->lv[d].n->n)
+		return true;
+	while (d && ++p->lv[d - 1].i >= p->lv[d - 1].n->n)
+		d--;
+	if (!d)
+		return false;
+	for (; d < p->depth; d++) {
+		p->lv[d].n = p->lv[d - 1].n->in.child[p->lv[d - 1].i];
+		p->lv[d].i = 0;
+	}
+	return true;
+}
+
+uint32_t core_tag_count_host(const struct cxldcd_dev *dev, uint16_t host)
+{
+	return core_host_ok(dev, host) ? dev->th->t[host].count : 0;
+}
+
+enum cxldcd_rc core_tag_list_host(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
+				  uint32_t max, struct core_tag_info *out, uint32_t *nr_out)
+{
+	const struct th_tree *t;
+	struct th_path p;
+	uint32_t i = 0;
+
+	*nr_out = 0;
+	if (!core_host_ok(dev, host))
+		return CXLDCD_RC_INVALID_INPUT;
+	t = &dev->th->t[host];
+	if (start > t->count)
+		return CXLDCD_RC_INVALID_INPUT;
+	if (!max || start == t->count)
+		return CXLDCD_RC_SUCCESS;
+	seek_nth(t, start, &p);
+	do {
+		const struct th_node *l = p.lv[p.depth - 1].n;
+
+		tag_info(dev, dev->tag_slot[l->key[p.lv[p.depth - 1].i]], &out[i++]);
+	} while (i < max && step(&p));
+	*nr_out = i;
+	return CXLDCD_RC_SUCCESS;
+}
+
+/* ------------------------------------------------------------ checks */
+
+#define FAIL(...)                                         \
+	do {                                              \
+		if (msg && cap)                           \
+			snprintf(msg, cap, __VA_ARGS__);  \
+		return -1;                                \
+	} while (0)
+
+/*
+ * Subtree n of this height: every slot in [lo, hi), ascending, held by
+ * host; fill, counts and bounds right.  Adds its slots to *count and its
+ * nodes to *nodes.
+ */
+static int check_node(const struct cxldcd_dev *dev, uint16_t host, const struct th_node *n,
+		      uint32_t height, bool root, uint64_t lo, uint64_t hi, uint32_t *prev,
+		      bool *any, uint32_t *count, uint32_t *nodes, char *msg, size_t cap)
+{
+	bool leaf = height == 1;
+	uint32_t min = root ? (leaf ? 1 : 2) : leaf ? TH_MIN_LEAF : TH_MIN_FAN;
+
+	(*nodes)++;
+	if (n->n < min || n->n > (leaf ? TH_LEAF : TH_FAN))
+		FAIL("host=%u tag index node of %u entries", host, n->n);
+	for (uint32_t j = 0; j < n->n; j++) {
+		uint64_t clo = leaf ? lo : n->in.low[j], chi = leaf || j + 1 == n->n ? hi : n->in.low[j + 1];
+		uint32_t before = *count;
+		const struct tag *t;
+
+		if (!leaf) {
+			if (clo < lo || chi > hi || clo >= chi)
+				FAIL("host=%u tag index bounds out of order", host);
+			if (height > 2 && n->in.child[j]->in.low[0] != n->in.low[j])
+				FAIL("host=%u tag index bound differs from its child's", host);
+			if (check_node(dev, host, n->in.child[j], height - 1, false, clo, chi, prev, any,
+				       count, nodes, msg, cap))
+				return -1;
+			if (*count - before != n->in.cnt[j])
+				FAIL("host=%u tag index count %u, holds %u", host, n->in.cnt[j],
+				     *count - before);
+			continue;
+		}
+		if (n->key[j] < lo || n->key[j] >= hi || (*any && n->key[j] <= *prev))
+			FAIL("host=%u tag index slot %u out of order", host, n->key[j]);
+		t = n->key[j] < dev->tag_used ? dev->tag_slot[n->key[j]] : NULL;
+		if (!t || (!t->cnt[2 * host] && !t->cnt[2 * host + 1]))
+			FAIL("host=%u tag index has slot %u, a tag it does not hold", host, n->key[j]);
+		*prev = n->key[j];
+		*any = true;
+		(*count)++;
+	}
+	return 0;
+}
+
+int tag_host_check(const struct cxldcd_dev *dev, char *msg, size_t cap)
+{
+	uint32_t nodes = 0;
+
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++) {
+		const struct th_tree *t = &dev->th->t[h];
+		uint32_t count = 0, held = 0, prev = 0;
+		bool any = false;
+
+		if (!t->root != !t->height || (t->height > 1 && t->root->n < 2))
+			FAIL("host=%u tag index root", h);
+		if (t->root && check_node(dev, h, t->root, t->height, true, 0, UINT64_MAX, &prev, &any,
+					  &count, &nodes, msg, cap))
+			return -1;
+		for (const struct tag *g = tag_nth(dev, 0); g; g = tag_after(dev, g))
+			held += g->cnt[2 * h] || g->cnt[2 * h + 1];
+		if (count != t->count || count != held)
+			FAIL("host=%u tag index holds %u (count %u), the host holds %u tags", h, count,
+			     t->count, held);
+	}
+	if (nodes != dev->th->nodes)
+		FAIL("tag index nodes %u, counted %u", dev->th->nodes, nodes);
+	return 0;
+}
+
+size_t tag_host_bytes(const struct cxldcd_dev *dev)
+{
+	return (size_t)dev->th->nodes * sizeof(struct th_node);
+}
