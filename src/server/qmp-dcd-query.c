@@ -10,10 +10,12 @@
  * (host-id, region, tag) keep some of them; start-index and max-count return
  * a page of what is kept, each item exactly once across pages while the
  * device does not change (the per-host "generation" and "tag-generation"
- * say when it did).  Unfiltered, a page costs O(page + log n) for the
- * accepted extents and the pending ones (core_pending_locate() finds the
- * group and place of the page's first pending extent); the filters visit
- * every item of the lists they filter.
+ * say when it did).  Unfiltered or filtered by host-id, a page costs
+ * O(page + log n): the accepted extents and the pending ones are found by
+ * index (core_pending_locate() finds the group and place of the page's first
+ * pending extent), and so are the tags (core_tag_list_host() pages the tags
+ * one host holds); the region and tag filters visit every extent of the
+ * lists they filter.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -231,11 +233,21 @@ static bool tag_on_host(const struct core_tag_info *t, int host)
 	return host < 0 || ((t->accepted_map[host / 8] | t->pending_map[host / 8]) & (1u << (host % 8)));
 }
 
+/* A page of the tags core_tag_list_host(): host < 0 pages every tag (core_tag_list()). */
+static enum cxldcd_rc tag_page(const struct dcd *dv, int host, uint32_t start, uint32_t max,
+			       struct core_tag_info *out, uint32_t *nr_out)
+{
+	if (host < 0)
+		return core_tag_list(dv->dev, start, max, out, nr_out);
+	return core_tag_list_host(dv->dev, (uint16_t)host, start, max, out, nr_out);
+}
+
+/* The live tags, or those the host holds: paged by index, O(page + log n) either way. */
 static json_t *tags_json(struct page *pg)
 {
 	const struct dcd *dv = pg->dv;
 	struct core_tag_info t[EXT_PAGE];
-	uint32_t count = core_tag_count(dv->dev), n = 0;
+	uint32_t count, n = 0;
 	uint64_t first = 0, pos;
 	json_t *a = json_array();
 
@@ -247,22 +259,23 @@ static json_t *tags_json(struct page *pg)
 			append(pg, a, tag_json(dv, t));
 		return a;
 	}
-	if (pg->host < 0 && skip_run(pg, count, &first))
+	count = pg->host < 0 ? core_tag_count(dv->dev) : core_tag_count_host(dv->dev, (uint16_t)pg->host);
+	if (skip_run(pg, count, &first))
 		return a;
-	pos = pg->host < 0 ? first : 0;
-	pg->idx += pg->host < 0 ? first : 0;
-	while (a && !pg->fail && pos < count) {
-		if (core_tag_list(dv->dev, (uint32_t)pos, EXT_PAGE, t, &n) || !n)
+	pos = first;
+	pg->idx += first;
+	while (a && !pg->fail && pos < count && !past_end(pg)) {
+		uint64_t want = pg->max - (pg->idx - pg->start); /* skip_run() brought idx to start */
+
+		if (tag_page(dv, pg->host, (uint32_t)pos, want < EXT_PAGE ? (uint32_t)want : EXT_PAGE, t, &n) ||
+		    !n)
 			break;
 		for (uint32_t i = 0; i < n; i++)
-			if (tag_on_host(&t[i], pg->host) && take(pg))
+			if (take(pg))
 				append(pg, a, tag_json(dv, &t[i]));
-		if (pg->host < 0 && past_end(pg)) {
-			pg->idx += count - (pos + n);
-			break;
-		}
 		pos += n;
 	}
+	pg->idx += count - pos;
 	return a;
 }
 

@@ -225,6 +225,94 @@ static void test_pages_start_at_any_pending_extent(void **state)
 	qmp_client_free(c);
 }
 
+/* The tags of an answer, in order, as strings into out; their number. */
+static size_t tag_items(json_t *ret, char out[][64])
+{
+	size_t i, n = 0;
+	json_t *x;
+
+	json_array_foreach(json_object_get(ret, "tags"), i, x)
+		snprintf(out[n++], 64, "%s", json_string_value(json_object_get(x, "tag")));
+	return n;
+}
+
+/*
+ * 40 tags offered to three hosts in an irregular order: the host-id filter
+ * pages through one host's tags (core_tag_list_host()) from any start, and
+ * they are exactly the tags whose pending-hosts list that host, in the
+ * unfiltered order.
+ */
+static void test_host_filter_pages_that_hosts_tags(void **state)
+{
+	static const char *const args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=3",
+		NULL
+	};
+	static char all[64][64], mine[64][64], page[64][64];
+	struct dproc p;
+	struct qmp_client *c;
+	char extra[160];
+	json_t *q, *t;
+	size_t na, i;
+
+	(void)state;
+	c = start_dev(&p, args);
+	for (unsigned k = 0; k < 40; k++)
+		ok(qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+				   "\"path\":\"d0\",\"host-id\":%u,\"selection-policy\":\"prescriptive\","
+				   "\"region\":0,\"tag\":\"00000000-0000-4000-8000-0000000000%02x\","
+				   "\"extents\":[{\"offset\":%u,\"len\":2097152}]}}",
+				   k % 5 == 4 ? 0 : k * 7 % 3, k, k * 2097152u));
+	q = query(c, "");
+	na = tag_items(ret_of(q), all);
+	assert_int_equal(na, 40);
+	for (uint16_t h = 0; h < 3; h++) {
+		size_t nm = 0;
+
+		json_array_foreach(json_object_get(ret_of(q), "tags"), i, t) {
+			json_t *ph = json_object_get(t, "pending-hosts");
+
+			if (json_array_size(ph) == 1 && json_integer_value(json_array_get(ph, 0)) == h)
+				snprintf(mine[nm++], 64, "%s", all[i]);
+		}
+		assert_true(nm >= 8);
+		/* the host's items: its nm pending extents, then its nm tags */
+		for (unsigned count = 1; count <= 5; count++) {
+			for (size_t start = 0; start <= nm; start++) {
+				size_t want = start + count <= nm ? count : nm - start;
+				json_t *r;
+
+				snprintf(extra, sizeof(extra), ",\"host-id\":%u,\"start-index\":%zu,"
+					 "\"max-count\":%u", h, nm + start, count);
+				r = query(c, extra);
+				assert_int_equal(json_integer_value(json_object_get(ret_of(r), "total-items")),
+						 2 * nm);
+				assert_int_equal(json_integer_value(json_object_get(ret_of(r), "returned-items")),
+						 want);
+				assert_int_equal(tag_items(ret_of(r), page), want);
+				for (size_t j = 0; j < want; j++)
+					assert_string_equal(page[j], mine[start + j]);
+				if (start + count < nm)
+					assert_int_equal(json_integer_value(json_object_get(ret_of(r), "next-index")),
+							 nm + start + count);
+				else
+					assert_null(json_object_get(ret_of(r), "next-index"));
+				json_decref(r);
+			}
+		}
+		/* a page across the boundary: the last pending extent, then the first tag */
+		snprintf(extra, sizeof(extra), ",\"host-id\":%u,\"start-index\":%zu,\"max-count\":2",
+			 h, nm - 1);
+		t = query(c, extra);
+		assert_int_equal(tag_items(ret_of(t), page), 1);
+		assert_string_equal(page[0], mine[0]);
+		json_decref(t);
+	}
+	json_decref(q);
+	qmp_client_free(c);
+}
+
 /* One prescriptive add of n 4 KiB extents on host, from block first (~33 bytes per extent). */
 static void add_many(struct qmp_client *c, int host, uint64_t first, unsigned n)
 {
@@ -289,6 +377,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_pages_return_every_item_exactly_once, dproc_reap_all),
 		cmocka_unit_test_teardown(test_pages_start_at_any_pending_extent, dproc_reap_all),
+		cmocka_unit_test_teardown(test_host_filter_pages_that_hosts_tags, dproc_reap_all),
 		cmocka_unit_test_teardown(test_answer_over_the_session_cap_is_an_error, dproc_reap_all),
 	};
 
