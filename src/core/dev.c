@@ -410,11 +410,12 @@ static bool host_next(struct host_walk *w)
 }
 
 /*
- * A page of extents reads three objects per entry (allocation, hold, tag),
- * each a cache miss once the state outgrows the cache: start loading the
- * allocations 16 entries ahead and what they point to 8 ahead (into the
- * next leaf too; a step that hits the cache takes a few ns, a miss ~100).
- * The first call loads the whole first stretch.
+ * A page of extents reads up to three objects per entry (allocation, hold,
+ * tag; core_extent_list() skips the hold), each a cache miss once the state
+ * outgrows the cache: start loading the allocations 16 entries ahead and
+ * what they point to 8 ahead (into the next leaf too; a step that hits the
+ * cache takes a few ns, a miss ~100).  The first call loads the whole first
+ * stretch.
  */
 static const struct alloc *ahead(const struct host_walk *w, uint32_t d)
 {
@@ -428,7 +429,7 @@ static const struct alloc *ahead(const struct host_walk *w, uint32_t d)
 	return l && p < l->n ? l->l.val[p] : NULL;
 }
 
-static void warm_ahead(const struct host_walk *w, bool first)
+static void warm_ahead(const struct host_walk *w, bool first, bool holds)
 {
 	for (uint32_t d = first ? 1 : 16; d <= 16; d++) {
 		const struct alloc *a = ahead(w, d);
@@ -441,7 +442,8 @@ static void warm_ahead(const struct host_walk *w, bool first)
 
 		if (!a)
 			continue;
-		__builtin_prefetch(a->holders);
+		if (holds)
+			__builtin_prefetch(a->holders);
 		if (a->tag)
 			__builtin_prefetch(a->tag);
 	}
@@ -462,7 +464,7 @@ enum cxldcd_rc core_extent_list_info(const struct cxldcd_dev *dev, uint16_t host
 	if (!core_host_ok(dev, host) || start > dev->hosts[host].nr_acc)
 		return CXLDCD_RC_INVALID_INPUT;
 	for (bool ok = max && host_seek(&w, start); ok; ok = i < max && host_next(&w)) {
-		warm_ahead(&w, !i);
+		warm_ahead(&w, !i, true);
 		core_info(dev, host_hold(&w), &out[i++]);
 	}
 	*nr_out = i;
@@ -480,8 +482,11 @@ enum cxldcd_rc core_extent_list(const struct cxldcd_dev *dev, uint16_t host, uin
 	if (!core_host_ok(dev, host) || start > dev->hosts[host].nr_acc)
 		return CXLDCD_RC_INVALID_INPUT;
 	for (bool ok = max && host_seek(&w, start); ok; ok = i < max && host_next(&w)) {
-		warm_ahead(&w, !i);
-		core_info(dev, host_hold(&w), &info);
+		const struct alloc *a = bt_val(&w.c);
+
+		/* the extent is the allocation's: no need to load the hold (one miss less per entry) */
+		warm_ahead(&w, !i, false);
+		core_alloc_info(dev, a, a->dpa, a->len, &info);
 		out[i++] = info.ext;
 	}
 	*nr_out = i;
