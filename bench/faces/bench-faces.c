@@ -8,14 +8,21 @@
  * directory, --state in it, on /dev/shm by default: every change is
  * journaled as with persistent state, and the disk's fsync latency - which
  * other processes on a shared machine move a lot - is left out), each with
- * one 2 MiB-block DC region, one host, event-log-depth=65535.  In this
+ * one 2 MiB-block DC region, two hosts, event-log-depth=65535.  In this
  * process, per daemon: a QMP client, a raw CCI client on the FM socket and
- * the host, libcxldcd-host with accept-all (no direct mapping).  Each
- * repetition measures the small daemon, then the big one, so load drifts
- * reach both; the medians are printed.
+ * host 0, libcxldcd-host with accept-all (no direct mapping).  Each
+ * step of a repetition (a batch, then putting the state back) runs on one
+ * daemon and at once on the other, the first one alternating, so load
+ * drifts reach both; the medians of the repetitions are printed.  Read-only
+ * rows (status, query pages, 5603h, 5608h) alternate finer: a warm-up batch
+ * on each, then ROUNDS short batches on each, the median of the rounds (a
+ * load change between the two sizes was what moved their ratios most).
  *
  * Resident items: extent i of host 0 is block i with a tag of its own
- * (populated with pipelined 5604h, accepted by the host).  Each operation
+ * (populated with pipelined 5604h, accepted by the host).  Host 1 has no
+ * agent: it holds a tenth as many tags (at least 128), each offered to it
+ * with one extent after host 0's and left pending, so a page filtered by
+ * host-id=1 must skip host 0's tags.  Each operation
  * is sent K times, pipelined (all K requests written, then the K replies
  * read), on a distinct target, with the host not answering meanwhile; the
  * figure is the batch time / K.  Afterwards the host is let answer and the
@@ -88,7 +95,8 @@ struct daemon {
 	pid_t pid;
 	char dir[64];
 	char fm[128], host[128], qmp[128], log[128], state[128];
-	uint64_t blocks;
+	uint64_t blocks;            /* the last h1_blocks of them are host 1's */
+	uint64_t h1_blocks;
 };
 
 static struct daemon *live[2];   /* for the exit paths */
@@ -172,7 +180,7 @@ static void daemon_exec(struct daemon *d)
 	snprintf(obj, sizeof(obj), "memory-backend-memfd,id=m0,size=%llu,share=on",
 		 (unsigned long long)size);
 	snprintf(dev, sizeof(dev),
-		 "cxl-type3,id=" DEV ",num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,"
+		 "cxl-type3,id=" DEV ",num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2,"
 		 "dc-block-size=2M,max-extents=%llu,max-tags=%llu,event-log-depth=65535,"
 		 "mbox-payload-size=4K",
 		 (unsigned long long)d->blocks, (unsigned long long)d->blocks);
@@ -200,10 +208,11 @@ static void daemon_exec(struct daemon *d)
 	}
 }
 
-static void daemon_start(struct daemon *d, int slot, uint64_t blocks)
+static void daemon_start(struct daemon *d, int slot, uint64_t blocks, uint64_t h1_blocks)
 {
 	memset(d, 0, sizeof(*d));
-	d->blocks = blocks;
+	d->blocks = blocks + h1_blocks;
+	d->h1_blocks = h1_blocks;
 	snprintf(d->dir, sizeof(d->dir), "%.40s/cxldcd-faces-XXXXXX", state_root);
 	if (!mkdtemp(d->dir))
 		die("mkdtemp: %s", strerror(errno));
@@ -490,10 +499,10 @@ static void tag_str(char out[37], uint64_t n)
 
 /* ---- FM requests */
 
-static void fm_add(struct ctx *x, uint64_t blk, uint64_t tagn)
+static void fm_add_to(struct ctx *x, uint16_t host, uint64_t blk, uint64_t tagn)
 {
 	struct cxldcd_extent e = { .dpa = x->base + blk * BLK, .len = BLK };
-	struct cci_initiate_add_in in = { .host = 0, .policy = CXLDCD_ADD_PRESCRIPTIVE, .nr = 1 };
+	struct cci_initiate_add_in in = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE, .nr = 1 };
 	uint8_t buf[256];
 	struct wwr w;
 
@@ -502,6 +511,11 @@ static void fm_add(struct ctx *x, uint64_t blk, uint64_t tagn)
 	if (cci_enc_initiate_add_in(&w, &in, &e))
 		die("cannot encode 5604h");
 	fm_send(x, CXLDCD_OP_FM_INITIATE_DC_ADD, buf, w.off);
+}
+
+static void fm_add(struct ctx *x, uint64_t blk, uint64_t tagn)
+{
+	fm_add_to(x, 0, blk, tagn);
 }
 
 static void fm_release_tag(struct ctx *x, uint64_t tagn)
@@ -627,6 +641,27 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 	fm_drain(x);
 }
 
+/* The tag of host 1's block j. */
+#define H1TAG(j) ((uint64_t)(j) + 0x200000000ull)
+
+/*
+ * Host 1 (no agent: its offers stay pending, which holds the tag as much as
+ * accepting it) gets its own h1_blocks tagged extents, created after host
+ * 0's: the host-id filter must skip host 0's tags to page host 1's.
+ */
+static void populate_host1(struct ctx *x)
+{
+	uint64_t first = x->d.blocks - x->d.h1_blocks;
+
+	for (uint64_t j = 0; j < x->d.h1_blocks; j++) {
+		fm_add_to(x, 1, first + j, H1TAG(j));
+		if (j % WINDOW == WINDOW - 1)
+			fm_wait(x, true, "populate host 1");
+	}
+	fm_wait(x, true, "populate host 1");
+	fm_drain(x);
+}
+
 /* ---- connections */
 
 static void host_up(struct ctx *x)
@@ -690,6 +725,7 @@ static void disconnect_all(struct ctx *x)
 
 struct run {
 	uint32_t n;                     /* resident extents */
+	uint32_t n1;                    /* host 1's tags (pending offers) */
 	uint32_t k;                     /* operations per batch */
 	uint32_t scratch;               /* first scratch block (free) */
 	uint64_t seq;                   /* scratch tags handed out */
@@ -788,6 +824,18 @@ static void gen_query(struct ctx *x, struct run *r, uint32_t i, char *buf, size_
 		 "\",\"start-index\":%u,\"max-count\":64}}\n", target(r, i));
 }
 
+/*
+ * A page of 64 of host 1's tags (host-id filter): its items are its pending
+ * extents, then its tags; the page starts among the tags, spread over them.
+ */
+static void gen_query_host(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap)
+{
+	(void)x;
+	snprintf(buf, cap, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"" DEV
+		 "\",\"host-id\":1,\"start-index\":%llu,\"max-count\":64}}\n",
+		 (unsigned long long)r->n1 + (uint64_t)i * (r->n1 - PAGE) / r->k);
+}
+
 static void gen_object_add(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap)
 {
 	char t[37];
@@ -830,7 +878,7 @@ static void drop_scratch(struct ctx *x, struct run *r)
 
 enum op {
 	OP_QMP_ADD, OP_QMP_ADD_FREE, OP_QMP_REL_PRESC, OP_QMP_REL_TAG, OP_QMP_STATUS, OP_QMP_QUERY,
-	OP_OBJ_ADD, OP_OBJ_DEL, OP_FM_ADD, OP_FM_REL, OP_FM_EXTENTS, OP_FM_TAGS, OP_HOST_ADD,
+	OP_QMP_QUERY_HOST, OP_OBJ_ADD, OP_OBJ_DEL, OP_FM_ADD, OP_FM_REL, OP_FM_EXTENTS, OP_FM_TAGS, OP_HOST_ADD,
 	OP_RESTART, OP_REPLAY, NR_OPS
 };
 
@@ -841,6 +889,7 @@ static const char *const op_name[NR_OPS] = {
 	[OP_QMP_REL_TAG] = "QMP cxl-release-dynamic-capacity tag-based",
 	[OP_QMP_STATUS] = "QMP cxl-release-dynamic-capacity-status",
 	[OP_QMP_QUERY] = "QMP query-cxl-dynamic-capacity, page of 64",
+	[OP_QMP_QUERY_HOST] = "QMP query-cxl-dynamic-capacity page filtered by host-id (64 of host 1's tags)",
 	[OP_OBJ_ADD] = "QMP object-add (memory-backend-ram, tagged)",
 	[OP_OBJ_DEL] = "QMP object-del",
 	[OP_FM_ADD] = "FM 5604h add, 1 tagged extent",
@@ -903,28 +952,116 @@ static int cmp_dbl(const void *a, const void *b)
 	return (p > q) - (p < q);
 }
 
-/* Read-only operations are cheap: median of 3 batches of 5 K. */
-static double read_only(struct ctx *x, struct run *r, gen_fn *gen,
-			void (*fn)(struct ctx *, struct run *, uint32_t))
-{
-	uint32_t k = r->k;
-	double v[3];
+#define ROUNDS 15u
 
-	r->k = 5 * k;
-	for (int i = 0; i < 3; i++)
-		v[i] = gen ? qmp_batch(x, r, gen, "read-only QMP") : fm_batch(x, r, fn, "read-only FM");
-	r->k = k;
-	qsort(v, 3, sizeof(v[0]), cmp_dbl);
-	return v[1];
+static double median3(double *v, uint32_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void measure(struct ctx *x, struct run *r, double *t)
+static double batch(struct ctx *x, struct run *r, gen_fn *gen,
+		    void (*fn)(struct ctx *, struct run *, uint32_t))
+{
+	return gen ? qmp_batch(x, r, gen, "read-only QMP") : fm_batch(x, r, fn, "read-only FM");
+}
+
+/*
+ * A read-only row, both daemons at once: a batch of K/2 on each (not
+ * timed: caches and buffers warm), then ROUNDS rounds of a batch of K/2 on
+ * each, alternating which goes first, so a change of load in between
+ * reaches both sizes alike; the median of each daemon's rounds.  Short
+ * batches (about a millisecond for the FM pages) mostly run within one
+ * scheduler slice on a loaded machine; the median drops those that did not.
+ */
+static void read_pair(struct ctx *xs, struct run *rs, struct ctx *xb, struct run *rb, gen_fn *gen,
+		      void (*fn)(struct ctx *, struct run *, uint32_t), double *ts, double *tb)
+{
+	uint32_t ks = rs->k, kb = rb->k;
+	double vs[ROUNDS], vb[ROUNDS];
+
+	rs->k = ks / 2 ? ks / 2 : 1;
+	rb->k = kb / 2 ? kb / 2 : 1;
+	batch(xs, rs, gen, fn);
+	batch(xb, rb, gen, fn);
+	for (uint32_t i = 0; i < ROUNDS; i++) {
+		if (i % 2) {
+			vb[i] = batch(xb, rb, gen, fn);
+			vs[i] = batch(xs, rs, gen, fn);
+		} else {
+			vs[i] = batch(xs, rs, gen, fn);
+			vb[i] = batch(xb, rb, gen, fn);
+		}
+	}
+	rs->k = ks;
+	rb->k = kb;
+	*ts = median3(vs, ROUNDS);
+	*tb = median3(vb, ROUNDS);
+}
+
+/* The read-only rows of repetition i into ts[][i] and tb[][i]. */
+static void measure_reads(struct ctx *xs, struct run *rs, struct ctx *xb, struct run *rb,
+			  double ts[][16], double tb[][16], uint32_t i)
+{
+	read_pair(xs, rs, xb, rb, gen_status, NULL, &ts[OP_QMP_STATUS][i], &tb[OP_QMP_STATUS][i]);
+	read_pair(xs, rs, xb, rb, gen_query, NULL, &ts[OP_QMP_QUERY][i], &tb[OP_QMP_QUERY][i]);
+	read_pair(xs, rs, xb, rb, gen_query_host, NULL, &ts[OP_QMP_QUERY_HOST][i],
+		  &tb[OP_QMP_QUERY_HOST][i]);
+	read_pair(xs, rs, xb, rb, NULL, fm_op_extents, &ts[OP_FM_EXTENTS][i], &tb[OP_FM_EXTENTS][i]);
+	read_pair(xs, rs, xb, rb, NULL, fm_op_tags, &ts[OP_FM_TAGS][i], &tb[OP_FM_TAGS][i]);
+}
+
+/* The rows that change state, in NR_STEPS steps, each putting the state back (untimed). */
+#define NR_STEPS 7
+
+static void measure_step(struct ctx *x, struct run *r, double *t, int step)
 {
 	double t0;
 
-	t[OP_QMP_ADD] = qmp_batch(x, r, gen_add_tagged, op_name[OP_QMP_ADD]);
-	drop_scratch(x, r);
+	switch (step) {
+	case 0:
+		t[OP_QMP_ADD] = qmp_batch(x, r, gen_add_tagged, op_name[OP_QMP_ADD]);
+		drop_scratch(x, r);
+		return;
+	case 1:
+		break;
+	case 2:
+		t[OP_QMP_REL_PRESC] = qmp_batch(x, r, gen_rel_presc, op_name[OP_QMP_REL_PRESC]);
+		restore_targets(x, r);
+		return;
+	case 3:
+		t[OP_QMP_REL_TAG] = qmp_batch(x, r, gen_rel_tag, op_name[OP_QMP_REL_TAG]);
+		restore_targets(x, r);
+		return;
+	case 4:
+		t[OP_OBJ_ADD] = qmp_batch(x, r, gen_object_add, op_name[OP_OBJ_ADD]);
+		t[OP_OBJ_DEL] = qmp_batch(x, r, gen_object_del, op_name[OP_OBJ_DEL]);
+		r->seq += r->k;
+		return;
+	case 5:
+		t[OP_FM_ADD] = fm_batch(x, r, fm_op_add, op_name[OP_FM_ADD]);
+		settle(x, r->n + r->k, "fm add");
+		t[OP_FM_REL] = fm_batch(x, r, fm_op_rel, op_name[OP_FM_REL]);
+		settle(x, r->n, "fm release");
+		r->seq += r->k;
+		return;
+	default:
+		t0 = now_s();
+		for (uint32_t i = 0; i < r->k; i++) {
+			uint64_t want = x->added + 1;
+			double until = now_s() + WAIT_S;
 
+			fm_add(x, r->scratch + i, STAG(r->seq + i));
+			while (x->fm_done < x->fm_sent || x->added < want) {
+				if (now_s() > until || x->fm_rc)
+					die("host-link add: no commit");
+				pump(x, true, 100);
+			}
+		}
+		t[OP_HOST_ADD] = (now_s() - t0) / r->k;
+		drop_scratch(x, r);
+		return;
+	}
 	/* free policy: untagged; the device picks the lowest free blocks (the scratch area) */
 	t[OP_QMP_ADD_FREE] = qmp_batch(x, r, gen_add_free, op_name[OP_QMP_ADD_FREE]);
 	settle(x, r->n + r->k, "free add");
@@ -958,41 +1095,6 @@ static void measure(struct ctx *x, struct run *r, double *t)
 		fm_wait(x, true, "free release");
 		settle(x, r->n, "free release");
 	}
-
-	t[OP_QMP_REL_PRESC] = qmp_batch(x, r, gen_rel_presc, op_name[OP_QMP_REL_PRESC]);
-	restore_targets(x, r);
-	t[OP_QMP_REL_TAG] = qmp_batch(x, r, gen_rel_tag, op_name[OP_QMP_REL_TAG]);
-	restore_targets(x, r);
-	t[OP_QMP_STATUS] = read_only(x, r, gen_status, NULL);
-
-	t[OP_QMP_QUERY] = read_only(x, r, gen_query, NULL);
-
-	t[OP_OBJ_ADD] = qmp_batch(x, r, gen_object_add, op_name[OP_OBJ_ADD]);
-	t[OP_OBJ_DEL] = qmp_batch(x, r, gen_object_del, op_name[OP_OBJ_DEL]);
-	r->seq += r->k;
-
-	t[OP_FM_ADD] = fm_batch(x, r, fm_op_add, op_name[OP_FM_ADD]);
-	settle(x, r->n + r->k, "fm add");
-	t[OP_FM_REL] = fm_batch(x, r, fm_op_rel, op_name[OP_FM_REL]);
-	settle(x, r->n, "fm release");
-	r->seq += r->k;
-	t[OP_FM_EXTENTS] = read_only(x, r, NULL, fm_op_extents);
-	t[OP_FM_TAGS] = read_only(x, r, NULL, fm_op_tags);
-
-	t0 = now_s();
-	for (uint32_t i = 0; i < r->k; i++) {
-		uint64_t want = x->added + 1;
-		double until = now_s() + WAIT_S;
-
-		fm_add(x, r->scratch + i, STAG(r->seq + i));
-		while (x->fm_done < x->fm_sent || x->added < want) {
-			if (now_s() > until || x->fm_rc)
-				die("host-link add: no commit");
-			pump(x, true, 100);
-		}
-	}
-	t[OP_HOST_ADD] = (now_s() - t0) / r->k;
-	drop_scratch(x, r);
 }
 
 /* Journal records the last start replayed, from the daemon's log ("N journal record(s) replayed"). */
@@ -1075,11 +1177,6 @@ static uint32_t arg_u32(const char *s, uint32_t min)
 	return (uint32_t)v;
 }
 
-static double median3(double *v, uint32_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_dbl);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 int main(int argc, char **argv)
 {
@@ -1119,19 +1216,22 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	printf("bench-faces: cxldcd %s, two daemons (%u and %u resident extents), each with "
-	       "--state in %s; one region of 2 MiB blocks, 1 host (libcxldcd-host, accept all, "
-	       "no mapping), event-log-depth=65535\n",
+	       "--state in %s; one region of 2 MiB blocks, 2 hosts (host 0: libcxldcd-host, accept "
+	       "all, no mapping; host 1: no agent), event-log-depth=65535\n",
 	       getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH, small, big, state_root);
-	printf("resident: extent i = block i with its own tag; %u operations per batch "
-	       "(read-only: median of 3 x %u), pipelined, on distinct targets; %u repetitions, "
-	       "small and big interleaved, medians; load average %.2f at start\n",
-	       k, 5 * k, reps, l0);
+	printf("resident: extent i of host 0 = block i with its own tag; host 1: a tenth as many "
+	       "tags (>= %u), pending; %u operations per batch, pipelined, on distinct targets, "
+	       "each step on both daemons back to back (read-only: a warm-up batch, then median of "
+	       "%u batches of %u on each, alternating); %u repetitions, medians; load average %.2f "
+	       "at start\n", 2 * PAGE, k, ROUNDS, k / 2 ? k / 2 : 1, reps, l0);
 	fflush(stdout);
 
-	rs = (struct run){ .n = small, .k = k, .scratch = small + 64 + 2 * k, .seq = 0 };
-	rb = (struct run){ .n = big, .k = k, .scratch = big + 64, .seq = 0 };
-	daemon_start(&xs.d, 0, (uint64_t)small + 64 + 2u * k + 64 + 2u * k + 64);
-	daemon_start(&xb.d, 1, (uint64_t)big + 64 + 2u * k + 64);
+	rs = (struct run){ .n = small, .n1 = small / 10 < 2 * PAGE ? 2 * PAGE : small / 10, .k = k,
+			   .scratch = small + 64 + 2 * k, .seq = 0 };
+	rb = (struct run){ .n = big, .n1 = big / 10 < 2 * PAGE ? 2 * PAGE : big / 10, .k = k,
+			   .scratch = big + 64, .seq = 0 };
+	daemon_start(&xs.d, 0, (uint64_t)small + 64 + 2u * k + 64 + 2u * k + 64, rs.n1);
+	daemon_start(&xb.d, 1, (uint64_t)big + 64 + 2u * k + 64, rb.n1);
 	connect_all(&xs);
 	connect_all(&xb);
 	populate(&xs, 0, small, small);
@@ -1141,6 +1241,8 @@ int main(int argc, char **argv)
 	populate(&xb, mid, big, big);
 	rss_big = rss_kib(xb.d.pid);
 	t_pop = now_s() - t_pop;
+	populate_host1(&xs);
+	populate_host1(&xb);
 
 	if (hold) {
 		/* -x S: 5603h pages at the big daemon for S seconds (to profile it) */
@@ -1152,15 +1254,24 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (uint32_t i = 0; i < reps; i++) {
-		double l = load1(), t[NR_OPS] = { 0 };
+		double l = load1(), t[NR_OPS] = { 0 }, u[NR_OPS] = { 0 };
 
 		lmax = l > lmax ? l : lmax;
-		measure(&xs, &rs, t);
-		for (int o = 0; o < NR_OPS; o++)
-			ts[o][i] = t[o];
-		measure(&xb, &rb, t);
-		for (int o = 0; o < NR_OPS; o++)
+		/* each step on both daemons back to back, the first one alternating */
+		for (int st = 0; st < NR_STEPS; st++) {
+			if ((i + (uint32_t)st) % 2) {
+				measure_step(&xb, &rb, t, st);
+				measure_step(&xs, &rs, u, st);
+			} else {
+				measure_step(&xs, &rs, u, st);
+				measure_step(&xb, &rb, t, st);
+			}
+		}
+		for (int o = 0; o < NR_OPS; o++) {
+			ts[o][i] = u[o];
 			tb[o][i] = t[o];
+		}
+		measure_reads(&xs, &rs, &xb, &rb, ts, tb, i);
 		ts[OP_RESTART][i] = restart(&xs);
 		tb[OP_RESTART][i] = restart(&xb);
 		nrec_s = replayed_records(&xs.d);

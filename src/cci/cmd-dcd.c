@@ -9,7 +9,7 @@
 #include "cci/cmd.h"
 #include "cci/dcd.h"
 
-#define CHUNK 32u
+#define CHUNK 64u /* extents per core_extent_list() call: one descent per 64 */
 
 enum cxldcd_rc cci_put_extents(struct cci_call *c, uint16_t host, uint32_t start, uint32_t want,
 			       uint32_t *got)

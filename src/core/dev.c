@@ -410,12 +410,11 @@ static bool host_next(struct host_walk *w)
 }
 
 /*
- * A page of extents reads up to three objects per entry (allocation, hold,
- * tag; core_extent_list() skips the hold), each a cache miss once the state
- * outgrows the cache: start loading the allocations 16 entries ahead and
- * what they point to 8 ahead (into the next leaf too; a step that hits the
- * cache takes a few ns, a miss ~100).  The first call loads the whole first
- * stretch.
+ * A page of extents with their holds reads three objects per entry
+ * (allocation, hold, tag), each a cache miss once the state outgrows the
+ * cache: start loading the allocations 16 entries ahead and what they point
+ * to 8 ahead (into the next leaf too; a step that hits the cache takes a few
+ * ns, a miss ~100).  The first call loads the whole first stretch.
  */
 static const struct alloc *ahead(const struct host_walk *w, uint32_t d)
 {
@@ -429,7 +428,7 @@ static const struct alloc *ahead(const struct host_walk *w, uint32_t d)
 	return l && p < l->n ? l->l.val[p] : NULL;
 }
 
-static void warm_ahead(const struct host_walk *w, bool first, bool holds)
+static void warm_ahead(const struct host_walk *w, bool first)
 {
 	for (uint32_t d = first ? 1 : 16; d <= 16; d++) {
 		const struct alloc *a = ahead(w, d);
@@ -442,8 +441,7 @@ static void warm_ahead(const struct host_walk *w, bool first, bool holds)
 
 		if (!a)
 			continue;
-		if (holds)
-			__builtin_prefetch(a->holders);
+		__builtin_prefetch(a->holders);
 		if (a->tag)
 			__builtin_prefetch(a->tag);
 	}
@@ -464,17 +462,27 @@ enum cxldcd_rc core_extent_list_info(const struct cxldcd_dev *dev, uint16_t host
 	if (!core_host_ok(dev, host) || start > dev->hosts[host].nr_acc)
 		return CXLDCD_RC_INVALID_INPUT;
 	for (bool ok = max && host_seek(&w, start); ok; ok = i < max && host_next(&w)) {
-		warm_ahead(&w, !i, true);
+		warm_ahead(&w, !i);
 		core_info(dev, host_hold(&w), &out[i++]);
 	}
 	*nr_out = i;
 	return CXLDCD_RC_SUCCESS;
 }
 
+/*
+ * A page of extents (4801h, 5603h): the walk reads only tree leaves, so
+ * gather up to LIST_BATCH allocations first, start loading them all, then
+ * their tags, then read them: the misses of a batch overlap instead of
+ * following one another (what a page costs once the state outgrows the
+ * cache).  The extent is the allocation's, so the host's hold is not read.
+ */
+#define LIST_BATCH 64u
+
 enum cxldcd_rc core_extent_list(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
 				uint32_t max, struct cxldcd_extent *out, uint32_t *nr_out)
 {
 	struct host_walk w = { .dev = dev, .host = host };
+	const struct alloc *a[LIST_BATCH];
 	struct core_extent_info info;
 	uint32_t i = 0;
 
@@ -482,12 +490,21 @@ enum cxldcd_rc core_extent_list(const struct cxldcd_dev *dev, uint16_t host, uin
 	if (!core_host_ok(dev, host) || start > dev->hosts[host].nr_acc)
 		return CXLDCD_RC_INVALID_INPUT;
 	for (bool ok = max && host_seek(&w, start); ok; ok = i < max && host_next(&w)) {
-		const struct alloc *a = bt_val(&w.c);
+		uint32_t n = 0;
 
-		/* the extent is the allocation's: no need to load the hold (one miss less per entry) */
-		warm_ahead(&w, !i, false);
-		core_alloc_info(dev, a, a->dpa, a->len, &info);
-		out[i++] = info.ext;
+		do {
+			a[n] = bt_val(&w.c);
+			__builtin_prefetch(a[n++]);
+		} while (n < LIST_BATCH && i + n < max && (ok = host_next(&w)));
+		for (uint32_t j = 0; j < n; j++)
+			if (a[j]->tag)
+				__builtin_prefetch(a[j]->tag);
+		for (uint32_t j = 0; j < n; j++) {
+			core_alloc_info(dev, a[j], a[j]->dpa, a[j]->len, &info);
+			out[i++] = info.ext;
+		}
+		if (!ok)
+			break;
 	}
 	*nr_out = i;
 	return CXLDCD_RC_SUCCESS;
