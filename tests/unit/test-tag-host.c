@@ -6,8 +6,9 @@
  * rejects, host and FM releases, through growth and shrinkage that compact
  * the tag slots, against a brute-force oracle (every live tag from
  * core_tag_list(), kept when its pending or accepted map has the host).
- * Also the memory bound (at most 16 bytes per (host, tag) pair, none for a
- * host that holds nothing) and the argument checks.
+ * Also the index after a snapshot is restored, the memory bound (at most
+ * 16 bytes per (host, tag) pair, none for a host that holds nothing) and
+ * the argument checks.
  */
 #include <stdlib.h>
 
@@ -281,6 +282,52 @@ static void test_host_pages_agree_with_oracle(void **state)
 	tenv_free(e);
 }
 
+/* A snapshot restored: the index is rebuilt through the same holds, every host's list equal. */
+static void test_restore_rebuilds_the_index(void **state)
+{
+	static struct core_tag_info want[MAXT], got[MAXT];
+	struct tenv *e = tenv_new(cfg4), *f = tenv_new(cfg4);
+	uint8_t *snap;
+	size_t len;
+	uint32_t nw, ng;
+
+	(void)state;
+	rng = 11;
+	next_tag = 0;
+	memset(used, 0, sizeof(used));
+	for (uint32_t step = 0; step < 3000; step++) {
+		uint32_t p = rnd(100);
+
+		if (p < 45)
+			op_add_new(e);
+		else if (p < 60)
+			op_add_more(e);
+		else if (p < 80)
+			op_answer(e);
+		else if (p < 85)
+			op_release(e);
+		else
+			op_host_release(e);
+		if (step % 8 == 0)
+			for (uint16_t h = 0; h < NH; h++)
+				drain(e, h);
+	}
+	assert_true(core_tag_count(e->dev) > 500);
+	assert_int_equal(core_snapshot(e->dev, &snap, &len), 0);
+	assert_int_equal(core_restore(f->dev, snap, len, &f->diag), 0);
+	free(snap);
+	assert_invariants(f->dev);
+	for (uint16_t h = 0; h < NH; h++) {
+		assert_int_equal(core_tag_list_host(e->dev, h, 0, MAXT, want, &nw), CXLDCD_RC_SUCCESS);
+		assert_int_equal(core_tag_list_host(f->dev, h, 0, MAXT, got, &ng), CXLDCD_RC_SUCCESS);
+		assert_int_equal(ng, nw);
+		assert_true(nw > 50);
+		assert_memory_equal(got, want, sizeof(got[0]) * nw);
+	}
+	tenv_free(e);
+	tenv_free(f);
+}
+
 /* ------------------------------------------------------------ memory */
 
 static size_t pairs(struct tenv *e)
@@ -387,6 +434,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_pages_agree_with_oracle),
+		cmocka_unit_test(test_restore_rebuilds_the_index),
 		cmocka_unit_test(test_index_costs_at_most_16_bytes_per_pair),
 		cmocka_unit_test(test_list_host_checks_its_arguments),
 	};
