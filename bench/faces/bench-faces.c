@@ -11,9 +11,10 @@
  * one 2 MiB-block DC region, two hosts, event-log-depth=65535.  In this
  * process, per daemon: a QMP client, a raw CCI client on the FM socket and
  * host 0, libcxldcd-host with accept-all (no direct mapping).  Each
- * step of a repetition (a batch, then putting the state back) runs on one
- * daemon and at once on the other, the first one alternating, so load
- * drifts reach both; the medians of the repetitions are printed.  Read-only
+ * step of a repetition (a batch, then putting the state back) runs in SUB
+ * parts, each on one daemon and at once on the other, the first one
+ * alternating, so load drifts reach both; the median of the parts, then the
+ * medians of the repetitions are printed.  Read-only
  * rows (status, query pages, 5603h, 5608h) alternate finer: a warm-up batch
  * on each, then ROUNDS short batches on each, the median of the rounds (a
  * load change between the two sizes was what moved their ratios most).
@@ -22,10 +23,10 @@
  * (populated with pipelined 5604h, accepted by the host).  Host 1 has no
  * agent: it holds a tenth as many tags (at least 128), each offered to it
  * with one extent after host 0's and left pending, so a page filtered by
- * host-id=1 must skip host 0's tags.  Each operation
- * is sent K times, pipelined (all K requests written, then the K replies
- * read), on a distinct target, with the host not answering meanwhile; the
- * figure is the batch time / K.  Afterwards the host is let answer and the
+ * host-id=1 must skip host 0's tags.  Each operation is sent K/SUB times
+ * per part, pipelined (all requests written, then the replies read), on a
+ * distinct target, with the host not answering meanwhile; the figure is the
+ * batch time / K/SUB.  Afterwards the host is let answer and the
  * state is put back (untimed), so both sizes see the same state apart from
  * N.  The host-link row is closed loop instead: 5604h of one extent -> the
  * host accepts -> Add DC Response succeeds, one at a time.  Restart: SIGTERM,
@@ -34,13 +35,19 @@
  * RSS per extent: daemon VmRSS growth from 10,000 to the big size over the
  * extents added.
  *
- * Usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d state_root] [-v]
- * defaults: -s 1000 -b 100000 -k 200 -r 5 -d /dev/shm (else /tmp).
+ * This process and both daemons run on one CPU (-c N, default 0; -c none:
+ * anywhere), so whatever else runs there reaches both sizes alike: on a
+ * loaded 2-CPU machine the scheduler otherwise put the two daemons beside
+ * different neighbours for long stretches.
+ *
+ * Usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d state_root] [-c cpu|none] [-v]
+ * defaults: -s 1000 -b 100000 -k 200 -r 5 -d /dev/shm (else /tmp) -c 0.
  * -x S: after populating, send 5603h pages to the big daemon for S seconds
  * (to profile it).  The daemon is $CXLDCD, else the one this build made.
  * The daemons and their directories are removed on every exit.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -952,7 +959,7 @@ static int cmp_dbl(const void *a, const void *b)
 	return (p > q) - (p < q);
 }
 
-#define ROUNDS 15u
+#define ROUNDS 31u
 
 static double median3(double *v, uint32_t n)
 {
@@ -967,11 +974,11 @@ static double batch(struct ctx *x, struct run *r, gen_fn *gen,
 }
 
 /*
- * A read-only row, both daemons at once: a batch of K/2 on each (not
- * timed: caches and buffers warm), then ROUNDS rounds of a batch of K/2 on
+ * A read-only row, both daemons at once: a batch of K/8 on each (not
+ * timed: caches and buffers warm), then ROUNDS rounds of a batch of K/8 on
  * each, alternating which goes first, so a change of load in between
  * reaches both sizes alike; the median of each daemon's rounds.  Short
- * batches (about a millisecond for the FM pages) mostly run within one
+ * batches (a fraction of a millisecond for the FM pages) mostly run within one
  * scheduler slice on a loaded machine; the median drops those that did not.
  */
 static void read_pair(struct ctx *xs, struct run *rs, struct ctx *xb, struct run *rb, gen_fn *gen,
@@ -980,8 +987,8 @@ static void read_pair(struct ctx *xs, struct run *rs, struct ctx *xb, struct run
 	uint32_t ks = rs->k, kb = rb->k;
 	double vs[ROUNDS], vb[ROUNDS];
 
-	rs->k = ks / 2 ? ks / 2 : 1;
-	rb->k = kb / 2 ? kb / 2 : 1;
+	rs->k = ks / 8 ? ks / 8 : 1;
+	rb->k = kb / 8 ? kb / 8 : 1;
 	batch(xs, rs, gen, fn);
 	batch(xb, rb, gen, fn);
 	for (uint32_t i = 0; i < ROUNDS; i++) {
@@ -1097,6 +1104,46 @@ static void measure_step(struct ctx *x, struct run *r, double *t, int step)
 	}
 }
 
+#define SUB 8u
+
+/*
+ * The rows that change state, repetition i: each step in SUB parts of K/SUB
+ * operations, each part on one daemon and at once on the other (the first
+ * alternating), state put back after each; the median of the parts.
+ */
+static void measure_steps(struct ctx *xs, struct run *rs, struct ctx *xb, struct run *rb,
+			  double ts[][16], double tb[][16], uint32_t i)
+{
+	uint32_t k = rs->k;
+	double u[SUB][NR_OPS], t[SUB][NR_OPS], vs[SUB], vb[SUB];
+
+	rs->k = rb->k = k / SUB ? k / SUB : 1;
+	for (int st = 0; st < NR_STEPS; st++) {
+		for (uint32_t p = 0; p < SUB; p++) {
+			for (int o = 0; o < NR_OPS; o++)
+				u[p][o] = t[p][o] = -1;
+			if ((i + (uint32_t)st + p) % 2) {
+				measure_step(xb, rb, t[p], st);
+				measure_step(xs, rs, u[p], st);
+			} else {
+				measure_step(xs, rs, u[p], st);
+				measure_step(xb, rb, t[p], st);
+			}
+		}
+		for (int o = 0; o < NR_OPS; o++) {
+			if (u[0][o] < 0)
+				continue;
+			for (uint32_t p = 0; p < SUB; p++) {
+				vs[p] = u[p][o];
+				vb[p] = t[p][o];
+			}
+			ts[o][i] = median3(vs, SUB);
+			tb[o][i] = median3(vb, SUB);
+		}
+	}
+	rs->k = rb->k = k;
+}
+
 /* Journal records the last start replayed, from the daemon's log ("N journal record(s) replayed"). */
 static double replayed_records(const struct daemon *d)
 {
@@ -1171,7 +1218,8 @@ static uint32_t arg_u32(const char *s, uint32_t min)
 	unsigned long v = strtoul(s, &end, 10);
 
 	if (*end || v < min || v > 10000000ul) {
-		fprintf(stderr, "usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d dir] [-v]\n");
+		fprintf(stderr, "usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d dir] "
+			"[-c cpu|none] [-v]\n");
 		exit(2);
 	}
 	return (uint32_t)v;
@@ -1181,6 +1229,7 @@ static uint32_t arg_u32(const char *s, uint32_t min)
 int main(int argc, char **argv)
 {
 	uint32_t small = 1000, big = 100000, k = 200, mid = 10000, reps = 5, hold = 0;
+	int cpu = 0;
 	static struct ctx xs, xb;
 	struct run rs, rb;
 	static double ts[NR_OPS][16], tb[NR_OPS][16];
@@ -1188,7 +1237,7 @@ int main(int argc, char **argv)
 	long rss_mid, rss_big;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:b:k:r:d:x:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:k:r:d:x:c:v")) != -1) {
 		switch (opt) {
 		case 's': small = arg_u32(optarg, 2 * PAGE); break;
 		case 'b': big = arg_u32(optarg, 2 * PAGE); break;
@@ -1196,6 +1245,7 @@ int main(int argc, char **argv)
 		case 'r': reps = arg_u32(optarg, 1); break;
 		case 'd': state_root = optarg; break;
 		case 'x': hold = arg_u32(optarg, 1); break;
+		case 'c': cpu = !strcmp(optarg, "none") ? -1 : (int)arg_u32(optarg, 0); break;
 		case 'v': verbose = true; break;
 		default: arg_u32("x", 0);
 		}
@@ -1209,6 +1259,15 @@ int main(int argc, char **argv)
 	mid = mid < small ? small : mid > big ? big : mid;
 	if (access(state_root, W_OK))
 		state_root = "/tmp";
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		/* this process and both daemons (inherited) share one CPU: the same load reaches both sizes */
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			fprintf(stderr, "bench-faces: cannot pin to cpu %d: %s\n", cpu, strerror(errno));
+	}
 	atexit(cleanup);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -1217,13 +1276,15 @@ int main(int argc, char **argv)
 
 	printf("bench-faces: cxldcd %s, two daemons (%u and %u resident extents), each with "
 	       "--state in %s; one region of 2 MiB blocks, 2 hosts (host 0: libcxldcd-host, accept "
-	       "all, no mapping; host 1: no agent), event-log-depth=65535\n",
-	       getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH, small, big, state_root);
+	       "all, no mapping; host 1: no agent), event-log-depth=65535; %s %d\n",
+	       getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH, small, big, state_root,
+	       cpu >= 0 ? "all on cpu" : "not pinned", cpu);
 	printf("resident: extent i of host 0 = block i with its own tag; host 1: a tenth as many "
-	       "tags (>= %u), pending; %u operations per batch, pipelined, on distinct targets, "
-	       "each step on both daemons back to back (read-only: a warm-up batch, then median of "
-	       "%u batches of %u on each, alternating); %u repetitions, medians; load average %.2f "
-	       "at start\n", 2 * PAGE, k, ROUNDS, k / 2 ? k / 2 : 1, reps, l0);
+	       "tags (>= %u), pending; %u operations per step, pipelined, on distinct targets, in "
+	       "%u parts, each on both daemons back to back, median of the parts (read-only: a "
+	       "warm-up batch, then median of %u batches of %u on each, alternating); %u "
+	       "repetitions, medians; load average %.2f at start\n", 2 * PAGE, k, SUB, ROUNDS,
+	       k / 8 ? k / 8 : 1, reps, l0);
 	fflush(stdout);
 
 	rs = (struct run){ .n = small, .n1 = small / 10 < 2 * PAGE ? 2 * PAGE : small / 10, .k = k,
@@ -1254,23 +1315,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (uint32_t i = 0; i < reps; i++) {
-		double l = load1(), t[NR_OPS] = { 0 }, u[NR_OPS] = { 0 };
+		double l = load1();
 
 		lmax = l > lmax ? l : lmax;
-		/* each step on both daemons back to back, the first one alternating */
-		for (int st = 0; st < NR_STEPS; st++) {
-			if ((i + (uint32_t)st) % 2) {
-				measure_step(&xb, &rb, t, st);
-				measure_step(&xs, &rs, u, st);
-			} else {
-				measure_step(&xs, &rs, u, st);
-				measure_step(&xb, &rb, t, st);
-			}
-		}
-		for (int o = 0; o < NR_OPS; o++) {
-			ts[o][i] = u[o];
-			tb[o][i] = t[o];
-		}
+		measure_steps(&xs, &rs, &xb, &rb, ts, tb, i);
 		measure_reads(&xs, &rs, &xb, &rb, ts, tb, i);
 		ts[OP_RESTART][i] = restart(&xs);
 		tb[OP_RESTART][i] = restart(&xb);
