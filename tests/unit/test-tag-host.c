@@ -6,7 +6,8 @@
  * rejects, host and FM releases, through growth and shrinkage that compact
  * the tag slots, against a brute-force oracle (every live tag from
  * core_tag_list(), kept when its pending or accepted map has the host).
- * Also the index after a snapshot is restored, the memory bound (at most
+ * Also the index after a snapshot is restored, adds that grow it with an
+ * allocation failing (nothing changes), the memory bound (at most
  * 16 bytes per (host, tag) pair, none for a host that holds nothing) and
  * the argument checks.
  */
@@ -328,6 +329,107 @@ static void test_restore_rebuilds_the_index(void **state)
 	tenv_free(f);
 }
 
+/* ------------------------------------------------------------ out of memory */
+
+/*
+ * Host 0 holds 600 tags (an index three levels deep), host 1 every other
+ * one of 60 sharable tags held by host 2: room for the index to split.
+ */
+static struct tenv *populated(void)
+{
+	struct tenv *e = tenv_new(cfg4);
+	struct cxldcd_extent x[60];
+
+	next_tag = 0;
+	for (uint32_t r = 0; r < 10; r++) {
+		for (uint32_t i = 0; i < 60; i++) {
+			x[i] = (struct cxldcd_extent){ .dpa = (uint64_t)(r * 60 + i) * 2 * MiB, .len = 2 * MiB };
+			new_tag(x[i].tag);
+		}
+		assert_int_equal(add_ext(e, 0, x, 60), CXLDCD_RC_SUCCESS);
+	}
+	for (uint32_t i = 0; i < 60; i++) {
+		x[i] = (struct cxldcd_extent){ .dpa = R1 + (uint64_t)i * 2 * MiB, .len = 2 * MiB,
+					       .shared_seq = e->cfg.seq_one_based };
+		new_tag(x[i].tag);
+		assert_int_equal(add_ext(e, 2, &x[i], 1), CXLDCD_RC_SUCCESS);
+		if (i % 2) {
+			struct core_add_req req = { .host = 1, .policy = CXLDCD_ADD_ENABLE_SHARED };
+
+			memcpy(req.tag, x[i].tag, 16);
+			assert_int_equal(core_add(e->dev, &req, NULL, &e->diag), CXLDCD_RC_SUCCESS);
+		}
+	}
+	drain(e, 0);
+	drain(e, 1);
+	drain(e, 2);
+	return e;
+}
+
+/* 40 new tags on host 0 in one request: the index grows at its tail. */
+static enum cxldcd_rc op_add_40(struct tenv *e)
+{
+	struct cxldcd_extent x[40];
+	uint32_t save = next_tag;
+
+	next_tag = 10000;
+	for (uint32_t i = 0; i < 40; i++) {
+		x[i] = (struct cxldcd_extent){ .dpa = (uint64_t)(1000 + i) * 2 * MiB, .len = 2 * MiB };
+		new_tag(x[i].tag);
+	}
+	next_tag = save;
+	return add_ext(e, 0, x, 40);
+}
+
+/* Sharable tag 600 + 30 (created in the middle of host 1's) offered to host 1. */
+static enum cxldcd_rc op_share_middle(struct tenv *e)
+{
+	struct core_add_req req = { .host = 1, .policy = CXLDCD_ADD_ENABLE_SHARED };
+	uint32_t save = next_tag;
+
+	next_tag = 600 + 30;
+	new_tag(req.tag);
+	next_tag = save;
+	return core_add(e->dev, &req, NULL, &e->diag);
+}
+
+static void sweep(enum cxldcd_rc (*op)(struct tenv *e))
+{
+	for (uint64_t n = 1;; n++) {
+		struct tenv *e = populated();
+		uint64_t fp = fingerprint(e->dev);
+		uint32_t before[NH];
+		enum cxldcd_rc rc;
+
+		for (uint16_t h = 0; h < NH; h++)
+			before[h] = core_tag_count_host(e->dev, h);
+		e->ta.fail_at = e->ta.nr_allocs + n;
+		rc = op(e);
+		e->ta.fail_at = 0;
+		assert_invariants(e->dev);
+		if (rc == CXLDCD_RC_SUCCESS) {
+			assert_true(core_tag_count_host(e->dev, 0) + core_tag_count_host(e->dev, 1) ==
+				    before[0] + before[1] + 1 || core_tag_count_host(e->dev, 0) == before[0] + 40);
+			tenv_free(e);
+			return;
+		}
+		assert_int_equal(rc, CXLDCD_RC_INTERNAL_ERROR);
+		assert_true(fingerprint(e->dev) == fp);
+		for (uint16_t h = 0; h < NH; h++)
+			assert_int_equal(core_tag_count_host(e->dev, h), before[h]);
+		assert_int_equal(op(e), CXLDCD_RC_SUCCESS);
+		assert_invariants(e->dev);
+		tenv_free(e);
+	}
+}
+
+static void test_index_growth_out_of_memory_changes_nothing(void **state)
+{
+	(void)state;
+	sweep(op_add_40);
+	sweep(op_share_middle);
+}
+
 /* ------------------------------------------------------------ memory */
 
 static size_t pairs(struct tenv *e)
@@ -435,6 +537,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_pages_agree_with_oracle),
 		cmocka_unit_test(test_restore_rebuilds_the_index),
+		cmocka_unit_test(test_index_growth_out_of_memory_changes_nothing),
 		cmocka_unit_test(test_index_costs_at_most_16_bytes_per_pair),
 		cmocka_unit_test(test_list_host_checks_its_arguments),
 	};
