@@ -12,9 +12,13 @@
  * the number of slots below it (the n-th slot is a descent) and a lower
  * bound of its slots (above every slot of the child before; the first
  * child's bound equals its own first bound when it is internal).  Every node
- * is 128 bytes and, but for the root, at least half full, so a (host, tag)
- * pair costs at most 128 / 15 bytes of leaf plus about 2.5 of the levels
- * above: under 16 bytes, and a host that holds nothing costs no node.
+ * is 128 bytes and, but for the root and the last node of each level, at
+ * least half full, so a (host, tag) pair costs at most 128 / 15 bytes of
+ * leaf plus about 2.5 of the levels above: under 16 bytes (and a few nodes
+ * per host), and a host that holds nothing costs no node.  New tags come
+ * last in creation order: the last leaf, when full, keeps its slots and the
+ * new one starts a leaf of its own, so a host's tags taken in creation order
+ * fill their leaves (about 4.5 bytes per pair).
  *
  * Inserting never allocates: a pair appears when a commit attaches a hold
  * (hx_attach()), so the add reserves the nodes first (tag_host_reserve());
@@ -137,12 +141,12 @@ void tag_host_fini(struct cxldcd_dev *dev)
  * Nodes k inserts into a tree of this height can take: each may split a
  * leaf and every node above it and add a root.  When every key is above
  * the ones present (tail), they all land in the rightmost nodes, each new
- * node at least half full: about k / 16 leaves and a quarter as many nodes
- * per level above.
+ * node at least half full but the last of its level: about k / 15 + 2
+ * leaves and a quarter as many (+ 2) nodes per level above.
  */
 static uint64_t need(const struct th_tree *t, uint32_t k, bool tail)
 {
-	uint64_t total = 0, m = (k + TH_MIN_LEAF - 1) / TH_MIN_LEAF + 1;
+	uint64_t total = 0, m = (k + TH_MIN_LEAF - 1) / TH_MIN_LEAF + 2;
 	uint32_t levels = t->height + 2;
 
 	for (uint32_t v = k; v; v >>= 1)
@@ -153,7 +157,7 @@ static uint64_t need(const struct th_tree *t, uint32_t k, bool tail)
 		return (uint64_t)k * levels + 1;
 	for (uint32_t l = 0; l < levels; l++) {
 		total += m;
-		m = (m + TH_MIN_FAN - 1) / TH_MIN_FAN + 1;
+		m = (m + TH_MIN_FAN - 1) / TH_MIN_FAN + 2;
 	}
 	return total;
 }
@@ -204,8 +208,9 @@ static void in_put(struct th_node *p, uint32_t at, struct th_node *c, uint32_t l
 	p->n++;
 }
 
-/* Leaf l is full: key goes at pos, the upper half moves to a new leaf (returned). */
-static struct th_node *leaf_split(struct tag_hosts *th, struct th_node *l, uint32_t pos, uint32_t key)
+/* Leaf l is full: key goes at pos, all but the first keep move to a new leaf (returned). */
+static struct th_node *leaf_split(struct tag_hosts *th, struct th_node *l, uint32_t pos, uint32_t key,
+				  uint32_t keep)
 {
 	uint32_t all[TH_LEAF + 1];
 	struct th_node *r = node_get(th);
@@ -213,16 +218,16 @@ static struct th_node *leaf_split(struct tag_hosts *th, struct th_node *l, uint3
 	memcpy(all, l->key, pos * sizeof(all[0]));
 	all[pos] = key;
 	memcpy(&all[pos + 1], &l->key[pos], (TH_LEAF - pos) * sizeof(all[0]));
-	l->n = TH_MIN_LEAF;
-	r->n = TH_LEAF + 1 - TH_MIN_LEAF;
+	l->n = keep;
+	r->n = TH_LEAF + 1 - keep;
 	memcpy(l->key, all, l->n * sizeof(all[0]));
 	memcpy(r->key, &all[l->n], r->n * sizeof(all[0]));
 	return r;
 }
 
-/* Internal node p is full: (c, low, cnt) goes at at, the upper half moves to a new node. */
+/* Internal node p is full: (c, low, cnt) goes at at, all but the first keep move to a new node. */
 static struct th_node *in_split(struct tag_hosts *th, struct th_node *p, uint32_t at,
-				struct th_node *c, uint32_t low, uint32_t cnt)
+				struct th_node *c, uint32_t low, uint32_t cnt, uint32_t keep)
 {
 	struct th_node *ch[TH_FAN + 1], *r = node_get(th);
 	uint32_t lo[TH_FAN + 1], cn[TH_FAN + 1], w = 0;
@@ -240,12 +245,12 @@ static struct th_node *in_split(struct tag_hosts *th, struct th_node *p, uint32_
 		lo[j] = p->in.low[s];
 		cn[j] = p->in.cnt[s];
 	}
-	p->n = TH_MIN_FAN;
-	r->n = TH_FAN + 1 - TH_MIN_FAN;
+	p->n = keep;
+	r->n = TH_FAN + 1 - keep;
 	for (uint32_t j = 0; j <= TH_FAN; j++, w++) {
-		struct th_node *d = j < TH_MIN_FAN ? p : r;
+		struct th_node *d = j < keep ? p : r;
 
-		if (j == TH_MIN_FAN)
+		if (j == keep)
 			w = 0;
 		d->in.child[w] = ch[j];
 		d->in.low[w] = lo[j];
@@ -285,6 +290,7 @@ static void tree_insert(struct tag_hosts *th, struct th_tree *t, uint32_t key)
 	struct th_path p = { 0 };
 	struct th_node *n = t->root, *split;
 	uint32_t pos, lvl;
+	bool last = true; /* n is the last node of its level */
 
 	t->count++;
 	if (!n) {
@@ -302,6 +308,7 @@ static void tree_insert(struct tag_hosts *th, struct th_tree *t, uint32_t key)
 		n->in.cnt[j]++;
 		p.lv[p.depth].n = n;
 		p.lv[p.depth++].i = j;
+		last = last && j + 1 == n->n;
 		n = n->in.child[j];
 	}
 	pos = leaf_pos(n, key);
@@ -312,7 +319,13 @@ static void tree_insert(struct tag_hosts *th, struct th_tree *t, uint32_t key)
 		n->n++;
 		return;
 	}
-	split = leaf_split(th, n, pos, key);
+	/*
+	 * A tag newer than every other the host holds goes after the last
+	 * slot: keep the last leaf full and start a new one (and so on up),
+	 * so leaves filled in creation order stay full, not half full.
+	 */
+	last = last && pos == TH_LEAF;
+	split = leaf_split(th, n, pos, key, last ? TH_LEAF : TH_MIN_LEAF);
 	/* Hand the new right node up until a parent has room. */
 	for (bool leaf = true;; leaf = false) {
 		uint32_t rc = node_count(split, leaf), rl = node_low(split, leaf);
@@ -340,7 +353,7 @@ static void tree_insert(struct tag_hosts *th, struct th_tree *t, uint32_t key)
 			in_put(par, j + 1, split, rl, rc);
 			return;
 		}
-		nr = in_split(th, par, j + 1, split, rl, rc);
+		nr = in_split(th, par, j + 1, split, rl, rc, last ? TH_FAN : TH_MIN_FAN);
 		n = par;
 		split = nr;
 	}
@@ -450,8 +463,26 @@ static void tree_remove(struct tag_hosts *th, struct th_tree *t, uint32_t key)
 		uint32_t j = p.lv[p.depth].i, min = leaf ? TH_MIN_LEAF : TH_MIN_FAN;
 		/* the sibling to the left when there is one, else to the right */
 		uint32_t b = j ? j : 1;
-		struct th_node *sib = par->in.child[j ? j - 1 : 1];
+		struct th_node *sib;
 
+		if (!n->n) {
+			/* an empty node goes (the last of a level can get there); par keeps its bound */
+			uint32_t low = par->in.low[0];
+
+			in_cut(par, j);
+			par->in.low[0] = low;
+			node_put(th, n);
+			n = par;
+			leaf = false;
+			continue;
+		}
+		if (par->n == 1) {
+			/* the last node of a level may have one child: n is last too, mend par */
+			n = par;
+			leaf = false;
+			continue;
+		}
+		sib = par->in.child[j ? j - 1 : 1];
 		if (sib->n > min) {
 			if (leaf)
 				leaf_borrow(par, b, j != 0);
@@ -463,13 +494,14 @@ static void tree_remove(struct tag_hosts *th, struct th_tree *t, uint32_t key)
 		n = par;
 		leaf = false;
 	}
-	if (t->height > 1 && t->root->n == 1) {
+	while (t->height > 1 && t->root->n == 1) {
 		struct th_node *old = t->root;
 
 		t->root = old->in.child[0];
 		t->height--;
 		node_put(th, old);
-	} else if (t->height == 1 && !t->root->n) {
+	}
+	if (!t->root->n) { /* the last slot went */
 		node_put(th, t->root);
 		t->root = NULL;
 		t->height = 0;
@@ -591,16 +623,16 @@ enum cxldcd_rc core_tag_list_host(const struct cxldcd_dev *dev, uint16_t host, u
 	} while (0)
 
 /*
- * Subtree n of this height: every slot in [lo, hi), ascending, held by
- * host; fill, counts and bounds right.  Adds its slots to *count and its
+ * Subtree n of this height (last: the last node of its level): every slot
+ * in [lo, hi), ascending, held by host; fill, counts and bounds right.  Adds its slots to *count and its
  * nodes to *nodes.
  */
 static int check_node(const struct cxldcd_dev *dev, uint16_t host, const struct th_node *n,
-		      uint32_t height, bool root, uint64_t lo, uint64_t hi, uint32_t *prev,
+		      uint32_t height, bool root, bool last, uint64_t lo, uint64_t hi, uint32_t *prev,
 		      bool *any, uint32_t *count, uint32_t *nodes, char *msg, size_t cap)
 {
 	bool leaf = height == 1;
-	uint32_t min = root ? (leaf ? 1 : 2) : leaf ? TH_MIN_LEAF : TH_MIN_FAN;
+	uint32_t min = root ? (leaf ? 1 : 2) : last ? 1 : leaf ? TH_MIN_LEAF : TH_MIN_FAN;
 
 	(*nodes)++;
 	if (n->n < min || n->n > (leaf ? TH_LEAF : TH_FAN))
@@ -615,8 +647,8 @@ static int check_node(const struct cxldcd_dev *dev, uint16_t host, const struct 
 				FAIL("host=%u tag index bounds out of order", host);
 			if (height > 2 && n->in.child[j]->in.low[0] != n->in.low[j])
 				FAIL("host=%u tag index bound differs from its child's", host);
-			if (check_node(dev, host, n->in.child[j], height - 1, false, clo, chi, prev, any,
-				       count, nodes, msg, cap))
+			if (check_node(dev, host, n->in.child[j], height - 1, false, last && j + 1 == n->n,
+				       clo, chi, prev, any, count, nodes, msg, cap))
 				return -1;
 			if (*count - before != n->in.cnt[j])
 				FAIL("host=%u tag index count %u, holds %u", host, n->in.cnt[j],
@@ -646,8 +678,8 @@ int tag_host_check(const struct cxldcd_dev *dev, char *msg, size_t cap)
 
 		if (!t->root != !t->height || (t->height > 1 && t->root->n < 2))
 			FAIL("host=%u tag index root", h);
-		if (t->root && check_node(dev, h, t->root, t->height, true, 0, UINT64_MAX, &prev, &any,
-					  &count, &nodes, msg, cap))
+		if (t->root && check_node(dev, h, t->root, t->height, true, true, 0, UINT64_MAX, &prev,
+					  &any, &count, &nodes, msg, cap))
 			return -1;
 		for (const struct tag *g = tag_nth(dev, 0); g; g = tag_after(dev, g))
 			held += g->cnt[2 * h] || g->cnt[2 * h + 1];

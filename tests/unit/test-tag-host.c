@@ -329,6 +329,46 @@ static void test_restore_rebuilds_the_index(void **state)
 	tenv_free(f);
 }
 
+/*
+ * Tags added in creation order keep the last leaf full and start a new one
+ * (and so on up): 211 = 7 * 30 + 1 tags leave a last leaf of one slot under
+ * a last internal node of one child.  Releasing from the end, then from
+ * everywhere, mends those nodes.
+ */
+static void test_last_nodes_may_be_nearly_empty(void **state)
+{
+	struct tenv *e = tenv_new(cfg4);
+	struct cxldcd_extent x;
+	uint32_t left = 211;
+	bool gone[211] = { 0 };
+
+	(void)state;
+	next_tag = 0;
+	for (uint32_t i = 0; i < 211; i++) {
+		x = (struct cxldcd_extent){ .dpa = (uint64_t)i * 2 * MiB, .len = 2 * MiB };
+		new_tag(x.tag);
+		assert_int_equal(add_ext(e, 0, &x, 1), CXLDCD_RC_SUCCESS);
+		assert_int_equal(accept_all(e, 0), CXLDCD_RC_SUCCESS);
+	}
+	assert_invariants(e->dev);
+	assert_int_equal(tag_host_bytes(e->dev), (8 + 2 + 1) * 128); /* 8 leaves, 2 + 1 above */
+	check_host(e, 0, true);
+	rng = 5;
+	for (uint32_t k = 0; k < 200; k++) {
+		uint32_t i = k < 40 ? 210 - k : rnd(211);
+
+		while (gone[i])
+			i = (i + 1) % 211;
+		assert_int_equal(rel_dc(e, 0, (uint64_t)i * 2 * MiB, 2 * MiB), CXLDCD_RC_SUCCESS);
+		gone[i] = true;
+		left--;
+		assert_invariants(e->dev);
+		assert_int_equal(core_tag_count_host(e->dev, 0), left);
+		check_host(e, 0, k % 20 == 0);
+	}
+	tenv_free(e);
+}
+
 /* ------------------------------------------------------------ out of memory */
 
 /*
@@ -537,6 +577,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_pages_agree_with_oracle),
 		cmocka_unit_test(test_restore_rebuilds_the_index),
+		cmocka_unit_test(test_last_nodes_may_be_nearly_empty),
 		cmocka_unit_test(test_index_growth_out_of_memory_changes_nothing),
 		cmocka_unit_test(test_index_costs_at_most_16_bytes_per_pair),
 		cmocka_unit_test(test_list_host_checks_its_arguments),
