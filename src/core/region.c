@@ -10,6 +10,9 @@
 
 /* Pooled tree nodes kept between operations: a one-extent insert needs about 10. */
 #define TREE_KEEP 16u
+/* Spare tag-host nodes kept (128 B each): a one-tag add reserves about 3 per
+ * level of the tree, so 16 would be allocated and given back at every add. */
+#define TAG_HOST_KEEP 64u
 
 uint64_t region_end(const struct cxldcd_dev *dev, uint8_t r)
 {
@@ -346,7 +349,7 @@ int tree_reserve(struct cxldcd_dev *dev, uint32_t region_k)
 void tree_trim(struct cxldcd_dev *dev)
 {
 	bt_pool_trim(&dev->pool, TREE_KEEP);
-	tag_host_trim(dev, TREE_KEEP);
+	tag_host_trim(dev, TAG_HOST_KEEP);
 }
 
 void spare_release(struct cxldcd_dev *dev, struct spare *sp)
