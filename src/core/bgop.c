@@ -162,6 +162,7 @@ static enum cxldcd_rc erase(struct cxldcd_dev *dev, uint16_t owner, bool backgro
 	if (background && !b)
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	bytes = erase_range(dev, owner, 0, UINT64_MAX);
+	evlog_discard(dev, owner);
 	if (b)
 		run_for(dev, b, CXLDCD_OP_SANITIZE, bytes);
 	return CXLDCD_RC_SUCCESS;
@@ -208,6 +209,7 @@ enum cxldcd_rc core_media_op(struct cxldcd_dev *dev, uint16_t owner, const struc
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	for (uint32_t i = 0; i < n; i++)
 		bytes += erase_range(dev, owner, rg[i].dpa, rg[i].len);
+	evlog_discard(dev, owner);
 	run_for(dev, b, CXLDCD_OP_MEDIA_OPERATIONS, bytes);
 	*started = true;
 	return CXLDCD_RC_SUCCESS;

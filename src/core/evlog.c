@@ -89,6 +89,29 @@ int evlog_reserve(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, uint32_t 
 	return 0;
 }
 
+/*
+ * Sanitize, Secure Erase and Media Operations' Sanitize/Zero delete every
+ * event record (CXL r3.2 §8.2.10.9.5.1, "all event logs"): of the host that
+ * asked, or of every owner when the device's MCTP CCI (CORE_OWNER_FM) erases
+ * the whole device.  Handles go on from where they were; overflow is
+ * forgotten with the records.
+ */
+void evlog_discard(struct cxldcd_dev *dev, uint16_t owner)
+{
+	uint32_t first = owner == CORE_OWNER_FM ? 0 : (uint32_t)owner_idx(dev, owner);
+	uint32_t last = owner == CORE_OWNER_FM ? dev->cfg.nr_hosts : first;
+
+	if (owner != CORE_OWNER_FM && owner_idx(dev, owner) < 0)
+		return;
+	for (uint32_t o = first; o <= last; o++)
+		for (unsigned k = 0; k < CXLDCD_NR_LOGS; k++) {
+			struct evlog *l = &dev->owners[o].logs[k];
+
+			core_free(dev, l->rec);
+			*l = (struct evlog){ .next_handle = l->next_handle };
+		}
+}
+
 static void overflow(struct cxldcd_dev *dev, struct evlog *l)
 {
 	if (!l->overflow)

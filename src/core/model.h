@@ -424,6 +424,7 @@ uint32_t evlog_free_slots(const struct cxldcd_dev *dev, uint16_t owner, uint8_t 
  */
 int evlog_reserve(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, uint32_t n);
 void evlog_append(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, struct cxldcd_event *ev);
+void evlog_discard(struct cxldcd_dev *dev, uint16_t owner);
 /* Log a DC record (counts taken now) to owner's DC log. */
 void evlog_dc(struct cxldcd_dev *dev, uint16_t owner, uint8_t type, uint16_t host_id,
 	      uint8_t region, const struct cxldcd_extent *x, bool more);

@@ -213,8 +213,17 @@ static void test_sanitize_is_the_whole_device(void **state)
 	assert_int_equal(msg(f, f->mb[0], 0x4300, in, 0x10), 0);
 	assert_int_equal(r16(f->out, 0x0a), 2);
 
+	for (uint16_t o = 0; o < 3; o++) {
+		struct cxldcd_event ev = { .length = 0x80 };
+
+		assert_int_equal(core_evlog_inject(f->dev, o < 2 ? o : CORE_OWNER_FM, CXLDCD_LOG_FAIL, &ev), 0);
+	}
 	assert_int_equal(msg(f, mc, 0x4400, NULL, 0), 0x01);
 	assert_int_equal(core_poison_count(f->dev), 0);
+	/* the whole device: every owner's event logs are deleted (§8.2.10.9.5.1) */
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_FAIL), 0);
+	assert_int_equal(core_evlog_count(f->dev, 1, CXLDCD_LOG_FAIL), 0);
+	assert_int_equal(core_evlog_count(f->dev, CORE_OWNER_FM, CXLDCD_LOG_FAIL), 0);
 	for (unsigned i = 0; i < log.n; i++) {
 		h0 |= log.host[i] == 0 && log.dpa[i] == R0 && log.len[i] == 2 * MIB;
 		h1 |= log.host[i] == 1 && log.dpa[i] == R0 + 2 * MIB && log.len[i] == 2 * MIB;

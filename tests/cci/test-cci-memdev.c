@@ -547,8 +547,32 @@ static void test_sanitize_and_secure_erase(void **state)
 	assert_int_equal(core_poison_inject(f->dev, 0, R0 + 0x1000, 64, CORE_POISON_SRC_INJECTED, NULL), 0);
 	assert_int_equal(core_poison_inject(f->dev, 1, R0 + 2 * MIB, 64, CORE_POISON_SRC_INJECTED, NULL), 0);
 	assert_int_equal(core_poison_inject(f->dev, 0, 0x1000, 64, CORE_POISON_SRC_INJECTED, NULL), 0);
+	for (uint16_t h = 0; h < 2; h++) {
+		struct cxldcd_event ev = { .length = 0x80 };
+
+		assert_int_equal(core_evlog_inject(f->dev, h, CXLDCD_LOG_INFO, &ev), 0);
+		assert_int_equal(core_evlog_inject(f->dev, h, CXLDCD_LOG_WARN, &ev), 0);
+	}
 	/* host 0 holds 1 GiB static + 2 MiB: 17 ms at 64 MiB/ms */
 	assert_int_equal(msg(f, f->mb[0], 0x4400, NULL, 0), 0x01);
+	/* §8.2.10.9.5.1: the event logs are deleted, the asking host's only */
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_INFO), 0);
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_WARN), 0);
+	assert_int_equal(core_evlog_status_bits(f->dev, 0), 0);
+	assert_int_equal(core_evlog_count(f->dev, 1, CXLDCD_LOG_INFO), 1);
+	assert_int_equal(core_evlog_count(f->dev, 1, CXLDCD_LOG_WARN), 1);
+	{
+		struct cxldcd_event ev = { .length = 0x80 };
+
+		/* handles go on: the next record is not handle 1 again */
+		struct core_evlog_status st;
+		uint32_t n = 0;
+
+		assert_int_equal(core_evlog_inject(f->dev, 0, CXLDCD_LOG_INFO, &ev), 0);
+		assert_int_equal(core_evlog_get(f->dev, 0, CXLDCD_LOG_INFO, 1, &ev, &n, &st), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(ev.handle, 2);
+	}
 	assert_int_equal(core_poison_count(f->dev), 1);             /* host 1's is left */
 	assert_true(core_poison_test(f->dev, R0 + 2 * MIB, 64));
 	assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0x20);  /* cannot abort */
@@ -567,6 +591,9 @@ static void test_sanitize_and_secure_erase(void **state)
 	assert_int_equal(msg(f, f->mb[1], 0x4401, NULL, 0), 0);
 	assert_int_equal(f->out_len, 0);
 	assert_int_equal(core_poison_count(f->dev), 0);
+	assert_int_equal(core_evlog_count(f->dev, 1, CXLDCD_LOG_INFO), 0);
+	assert_int_equal(core_evlog_count(f->dev, 1, CXLDCD_LOG_WARN), 0);
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_INFO), 1);
 	assert_int_equal(msg(f, f->mb[1], 0x0002, NULL, 0), 0);     /* not a background op */
 	assert_int_equal(f->out[0], 0);
 }
