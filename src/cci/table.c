@@ -102,7 +102,7 @@ static const struct cci_cmd table[] = {
 	{ CXLDCD_OP_SET_FEATURE, "Set Feature", cci_cmd_set_feature, CCI_SET_FEATURE_HDR, CCI_VAR, 1,
 	  EFF_ICC, MEMDEV },
 	{ CXLDCD_OP_PERFORM_MAINTENANCE, "Perform Maintenance", cci_cmd_perform_maintenance,
-	  CCI_MAINT_HDR, CCI_VAR, 1, EFF_ICC, CMD_MBOX },
+	  CCI_MAINT_HDR, CCI_VAR, 1, EFF_ICC, MEMDEV },
 	{ CXLDCD_OP_IDENTIFY_MEMORY_DEVICE, "Identify Memory Device", cci_cmd_identify_memdev, 0,
 	  0, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_PARTITION_INFO, "Get Partition Info", cci_cmd_get_partition_info, 0, 0, 0,

@@ -22,7 +22,8 @@ enum cxldcd_rc core_maint_perform(struct cxldcd_dev *dev, uint16_t host,
 {
 	bool ppr = op->what == CORE_REPAIR_SPPR || op->what == CORE_REPAIR_HPPR;
 
-	if (!core_host_ok(dev, host))
+	/* host: a host's mailbox, or CORE_OWNER_FM, the MCTP CCI (any decoded DPA) */
+	if (host != CORE_OWNER_FM && !core_host_ok(dev, host))
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "host=%u unknown", host);
 	if ((unsigned)op->what >= CORE_NR_REPAIRS)
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "repair=%d unknown",

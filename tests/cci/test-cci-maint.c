@@ -223,7 +223,9 @@ static void test_set_feature_cel_effects_are_the_features(void **state)
 	assert_int_equal(all, CCI_EFF_IMMEDIATE_CONFIG_CHANGE);
 	assert_int_equal(cci_cmd_find(0x0502)->effects, all);
 	assert_int_equal(cci_cmd_find(0x0600)->effects, CCI_EFF_IMMEDIATE_CONFIG_CHANGE);
-	assert_int_equal(cci_cmd_find(0x0600)->flags & (CMD_MBOX | CMD_FM | CMD_MCTP), CMD_MBOX);
+	/* r3.2 Table 8-49: 0600h is O on a Type 3 device's mailbox and MCTP CCI */
+	assert_int_equal(cci_cmd_find(0x0600)->flags & (CMD_MBOX | CMD_FM | CMD_MCTP),
+			 CMD_MBOX | CMD_MCTP);
 }
 
 /* ------------------------------------------------ 0600h */
@@ -282,6 +284,25 @@ static void test_ppr_on_accepted_extent_keeps_poison(void **state)
 	expect_counts(f, want);
 	assert_int_equal(core_poison_count(f->dev), 1);
 	assert_true(core_poison_test(f->dev, R0 + 0x40, 64));
+}
+
+/* On the device's MCTP CCI (r3.2 Table 8-49: O) a repair may name any DPA the device decodes. */
+static void test_ppr_over_mctp_reaches_the_whole_device(void **state)
+{
+	struct fx *f = *state;
+	uint32_t want[CORE_NR_REPAIRS] = { 0 };
+	struct cci_ctx *mc;
+
+	assert_int_equal(cci_ctx_new(f->dev, CCI_MCTP, 0, &mc), 0);
+	give(f, 1, R0, 2 * MIB);
+	assert_int_equal(ppr(f, f->mb[0], 0, 0, R0 + 0x40, 0), 0x0f);   /* host 1's, not 0's */
+	assert_int_equal(ppr(f, mc, 0, 0, R0 + 0x40, 0), 0);             /* the whole device */
+	assert_int_equal(ppr(f, mc, 1, 0, 0x1000, 0), 0);                /* static capacity */
+	want[CORE_REPAIR_SPPR] = want[CORE_REPAIR_HPPR] = 1;
+	expect_counts(f, want);
+	assert_int_equal(ppr(f, mc, 0, 0, 1ull << 60, 0), 0x0f);         /* decodes nothing */
+	expect_counts(f, want);
+	cci_ctx_free(mc);
 }
 
 static void test_perform_sparing(void **state)
@@ -450,6 +471,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_perform_ppr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ppr_on_accepted_extent_keeps_poison, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ppr_over_mctp_reaches_the_whole_device, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_perform_sparing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_perform_errors_change_nothing, setup,
