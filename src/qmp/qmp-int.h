@@ -63,6 +63,7 @@ struct qmp_session {
 	struct qmp_session *prev, *next;
 	qmp_write_fn *write;
 	qmp_room_fn *room;              /* NULL: unbounded */
+	qmp_busy_fn *busy;              /* NULL: never busy */
 	void *opaque;
 	struct qmp_framer fr;
 	bool negotiated;
@@ -71,6 +72,8 @@ struct qmp_session {
 	char name[64];
 	struct qmp_deferred *pending;   /* a deferred request not answered yet */
 	struct qmp_held *held, **held_tail;
+	size_t held_bytes;              /* text held in @held */
+	bool draining;                  /* drain_held() is running */
 };
 
 void qmp_log(struct qmp_server *srv, int level, const char *fmt, ...)

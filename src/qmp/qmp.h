@@ -269,13 +269,30 @@ int qmp_session_new(struct qmp_server *srv, const char *name, qmp_write_fn *writ
 		    void *opaque, struct qmp_session **out);
 
 /*
- * How many bytes a write may add now (the owner's output bound less what it
- * still holds), called with the write callback's opaque.  A reply that does
- * not fit is replaced by a GenericError naming its size (events are not
- * checked: a client that does not read them is the client's problem).
+ * The largest one reply may be (the owner's bound on a message), called
+ * with the write callback's opaque.  A longer reply is replaced by a
+ * GenericError naming its size (events are not checked).
  */
 typedef size_t qmp_room_fn(void *opaque);
 void qmp_session_set_room(struct qmp_session *s, qmp_room_fn *room);
+
+/*
+ * Backpressure: true while the owner holds too much unsent output.  Requests
+ * that complete meanwhile are held, in order, and run by
+ * qmp_session_resume() once the owner has sent enough.
+ */
+typedef bool qmp_busy_fn(void *opaque);
+void qmp_session_set_busy(struct qmp_session *s, qmp_busy_fn *busy);
+
+/**
+ * qmp_session_resume() - run the held requests, in order, until the owner
+ * is busy again or one is deferred.  Never from inside the session's own
+ * callbacks.
+ */
+void qmp_session_resume(struct qmp_session *s);
+
+/** qmp_session_held_bytes() - bytes of requests received and held, not yet run. */
+size_t qmp_session_held_bytes(const struct qmp_session *s);
 
 /** qmp_session_free() - detach and free; NULL is a no-op.  Never from inside its own callbacks. */
 void qmp_session_free(struct qmp_session *s);

@@ -77,8 +77,10 @@ static void send_error(struct qmp_session *s, json_t *id, const struct qmp_error
 }
 
 /*
- * A reply the session cannot take now (qmp_session_set_room()) becomes an
- * error that says why: the daemon never loses a client over its own answer.
+ * A reply longer than the owner takes at all (qmp_session_set_room())
+ * becomes an error that says why: the daemon never loses a client over its
+ * own answer.  Replies that merely wait behind others are held back by
+ * qmp_session_set_busy() instead.
  */
 static void send_return(struct qmp_session *s, json_t *id, json_t *ret, const char *name)
 {
@@ -104,7 +106,7 @@ static void send_return(struct qmp_session *s, json_t *id, json_t *ret, const ch
 		return;
 	}
 	free(text);
-	qmp_log(s->srv, LOG_WARNING, "qmp[%s]: reply to %s of %zu bytes exceeds the %zu bytes the session can take: answered with an error",
+	qmp_log(s->srv, LOG_WARNING, "qmp[%s]: reply to %s of %zu bytes exceeds the %zu bytes a reply may take: answered with an error",
 		s->name, name, len, room);
 	qmp_error_set(&err, QMP_ERR_GENERIC,
 		      "the reply to %s is %zu bytes, more than the %zu bytes this session can take; ask for less: use the command's filters or paging (start-index, max-count)",
@@ -299,14 +301,20 @@ static void process(struct qmp_session *s, const char *msg, size_t len, const ch
 	}
 }
 
+static bool busy(struct qmp_session *s)
+{
+	return s->busy && s->busy(s->opaque);
+}
+
 static void on_frame(void *opaque, const char *msg, size_t len, const char *error)
 {
 	struct qmp_session *s = opaque;
 
 	if (s->closed)
 		return;
-	if (s->pending || s->held) {
-		/* A deferred request is not answered yet: hold this one, in order. */
+	if (s->pending || s->held || busy(s)) {
+		/* A deferred request is not answered yet, or the client has not read
+		 * what came before: hold this one, in order. */
 		const char *text = msg ? msg : error;
 		size_t n = msg ? len : strlen(error);
 		struct qmp_held *h = malloc(sizeof(*h) + n + 1);
@@ -320,11 +328,34 @@ static void on_frame(void *opaque, const char *msg, size_t len, const char *erro
 		h->len = msg ? len : SIZE_MAX;   /* SIZE_MAX: a framing error */
 		memcpy(h->msg, text, n);
 		h->msg[n] = 0;
+		s->held_bytes += n;
 		*s->held_tail = h;
 		s->held_tail = &h->next;
 		return;
 	}
 	process(s, msg, len, error);
+}
+
+/* Go on with the held requests until one defers again or the owner is busy. */
+static void drain_held(struct qmp_session *s)
+{
+	if (s->draining)        /* a held request's reply completed another one */
+		return;
+	s->draining = true;
+	while (s->held && !s->pending && !s->closed && !busy(s)) {
+		struct qmp_held *h = s->held;
+
+		s->held = h->next;
+		if (!s->held)
+			s->held_tail = &s->held;
+		s->held_bytes -= h->len == SIZE_MAX ? strlen(h->msg) : h->len;
+		if (h->len == SIZE_MAX)
+			process(s, NULL, 0, h->msg);
+		else
+			process(s, h->msg, h->len, NULL);
+		free(h);
+	}
+	s->draining = false;
 }
 
 struct qmp_deferred *qmp_defer(struct qmp_server *srv)
@@ -367,19 +398,22 @@ void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_
 	}
 	json_decref(d->id);
 	free(d);
-	/* Go on with the held requests until one defers again. */
-	while (s->held && !s->pending && !s->closed) {
-		struct qmp_held *h = s->held;
+	drain_held(s);
+}
 
-		s->held = h->next;
-		if (!s->held)
-			s->held_tail = &s->held;
-		if (h->len == SIZE_MAX)
-			process(s, NULL, 0, h->msg);
-		else
-			process(s, h->msg, h->len, NULL);
-		free(h);
-	}
+void qmp_session_resume(struct qmp_session *s)
+{
+	drain_held(s);
+}
+
+size_t qmp_session_held_bytes(const struct qmp_session *s)
+{
+	return s->held_bytes;
+}
+
+void qmp_session_set_busy(struct qmp_session *s, qmp_busy_fn *fn)
+{
+	s->busy = fn;
 }
 
 int qmp_session_new(struct qmp_server *srv, const char *name, qmp_write_fn *write,

@@ -31,6 +31,27 @@ static size_t client_room(void *opaque)
 	return sock_conn_room(((struct qmp_client *)opaque)->conn);
 }
 
+/* Backpressure (sock.h): the client has not read enough of its replies yet. */
+static bool client_busy(void *opaque)
+{
+	return sock_conn_backlogged(((struct qmp_client *)opaque)->conn);
+}
+
+static size_t client_held(void *opaque, struct sock_conn *c)
+{
+	(void)c;
+	return qmp_session_held_bytes(((struct qmp_client *)opaque)->session);
+}
+
+static void client_drained(void *opaque, struct sock_conn *c)
+{
+	struct qmp_client *cl = opaque;
+
+	qmp_session_resume(cl->session);
+	if (qmp_session_is_closed(cl->session))
+		sock_conn_close(c);
+}
+
 static void client_data(void *opaque, struct sock_conn *c, const uint8_t *buf, size_t len)
 {
 	struct qmp_client *cl = opaque;
@@ -53,6 +74,8 @@ static void client_close(void *opaque, struct sock_conn *c)
 static const struct sock_conn_ops client_ops = {
 	.on_data = client_data,
 	.on_close = client_close,
+	.held = client_held,
+	.on_drained = client_drained,
 };
 
 static void on_accept(void *opaque, struct sock_conn *c)
@@ -71,6 +94,7 @@ static void on_accept(void *opaque, struct sock_conn *c)
 		return;
 	}
 	qmp_session_set_room(cl->session, client_room);
+	qmp_session_set_busy(cl->session, client_busy);
 	sock_conn_set_ops(c, &client_ops, cl);
 	if (qmp_session_is_closed(cl->session))
 		sock_conn_close(c);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 /* Out of fds: try accepting again this often (and whenever a connection closes). */
 #define ACCEPT_RETRY_MS 250
 #define SOCK_OUT_KEEP 65536   /* output buffer kept between bursts */
+#define SOCK_TRIM_AFTER (1u << 20)   /* a message this long sent at once ends a burst too */
 
 struct sock_conn {
 	struct sock_listener *ls;
@@ -36,6 +38,8 @@ struct sock_conn {
 	bool closing;
 	bool established;               /* sock_conn_set_established() */
 	bool timer_set;
+	bool backlogged;                /* out_len reached the high mark, not yet the low one */
+	bool reading;                   /* LOOP_IN is in the watch */
 	uint64_t timer_id;
 	const struct sock_conn_ops *ops;
 	void *opaque;
@@ -244,6 +248,50 @@ static void close_for(struct sock_conn *c, const char *why)
 	sock_conn_close(c);
 }
 
+/*
+ * A freed burst buffer goes back to the system: glibc raises its mmap
+ * threshold after freeing a large mapped block, so the next burst's buffer
+ * lives in the heap, which free() alone does not shrink.
+ */
+static void give_back_memory(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+/* High and low marks of backpressure (sock.h): an eighth and a 32nd of the cap. */
+static size_t high_mark(const struct sock_conn *c)
+{
+	return c->out_max / 8;
+}
+
+static size_t low_mark(const struct sock_conn *c)
+{
+	return c->out_max / 32;
+}
+
+static size_t input_held(const struct sock_conn *c)
+{
+	return c->ops && c->ops->held ? c->ops->held(c->opaque, (struct sock_conn *)c) : 0;
+}
+
+/*
+ * Watch for input unless backlogged with SOCK_IN_HOLD_MAX bytes of input
+ * already held by the protocol: the rest of the peer's requests then wait in
+ * the kernel (the peer's writes block) until its replies drain.
+ */
+static void rewatch(struct sock_conn *c)
+{
+	bool reading = !(c->backlogged && input_held(c) >= SOCK_IN_HOLD_MAX);
+	unsigned ev = (reading ? LOOP_IN : 0) | (c->out_len ? LOOP_OUT : 0);
+
+	if (c->closing)
+		return;
+	c->reading = reading;
+	loop_mod_fd(c->ls->loop, c->fd, ev);
+}
+
 /* Send queued bytes; return false when the connection must go. */
 static bool flush(struct sock_conn *c)
 {
@@ -264,13 +312,24 @@ static bool flush(struct sock_conn *c)
 		free(c->out);
 		c->out = NULL;
 		c->out_cap = 0;
+		give_back_memory();
 	}
 	return true;
 }
 
 size_t sock_conn_room(const struct sock_conn *c)
 {
-	return c->closing || c->out_len > c->out_max ? 0 : c->out_max - c->out_len;
+	return c->closing ? 0 : c->out_max;
+}
+
+bool sock_conn_backlogged(const struct sock_conn *c)
+{
+	return c->backlogged;
+}
+
+size_t sock_conn_queued(const struct sock_conn *c)
+{
+	return c->out_len;
 }
 
 size_t sock_conn_out_cap(const struct sock_conn *c)
@@ -280,7 +339,11 @@ size_t sock_conn_out_cap(const struct sock_conn *c)
 
 static int queue(struct sock_conn *c, const char *buf, size_t len)
 {
-	if (len > c->out_max - c->out_len) {
+	/* Replies stop at high mark + cap (sock.h); only unread events get here. */
+	if (len > 2 * c->out_max - c->out_len) {
+		srv_log(c->ls->log, LOG_WARNING,
+			"%s: dropping the connection: %zu bytes of output unread, more than %zu (peer not reading)",
+			c->name, c->out_len + len, 2 * c->out_max);
 		close_for(c, "output buffer limit exceeded (peer not reading)");
 		return -ENOBUFS;
 	}
@@ -306,6 +369,8 @@ static int queue(struct sock_conn *c, const char *buf, size_t len)
 	}
 	memcpy(c->out + c->out_off + c->out_len, buf, len);
 	c->out_len += len;
+	if (c->out_len >= high_mark(c))
+		c->backlogged = true;
 	return 0;
 }
 
@@ -331,12 +396,25 @@ int sock_conn_write(struct sock_conn *c, const void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
-	if (!len)
+	if (!len) {
+		/* A big message went out at once: what built it is free now, give it back. */
+		if (was_empty && p - (const char *)buf >= SOCK_TRIM_AFTER)
+			give_back_memory();
 		return 0;
+	}
 	rc = queue(c, p, len);
-	if (rc == 0 && was_empty)
-		loop_mod_fd(c->ls->loop, c->fd, LOOP_IN | LOOP_OUT);
+	if (rc == 0 && (was_empty || (c->backlogged && c->reading)))
+		rewatch(c);
 	return rc;
+}
+
+/* Output fell to the low mark after a backlog: the protocol takes its held input again. */
+static void drained(struct sock_conn *c)
+{
+	c->backlogged = false;
+	if (c->ops && c->ops->on_drained)
+		c->ops->on_drained(c->opaque, c);
+	rewatch(c);
 }
 
 static void on_conn(struct loop *l, int fd, unsigned events, void *opaque)
@@ -352,10 +430,14 @@ static void on_conn(struct loop *l, int fd, unsigned events, void *opaque)
 			close_for(c, "write failed");
 			return;
 		}
-		if (!c->out_len)
-			loop_mod_fd(c->ls->loop, fd, LOOP_IN);
+		if (c->backlogged && c->out_len <= low_mark(c))
+			drained(c);
+		else if (!c->out_len)
+			rewatch(c);
+		if (c->closing)
+			return;
 	}
-	if (events & (LOOP_IN | LOOP_ERR)) {
+	if ((events & (LOOP_IN | LOOP_ERR)) && c->reading) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -364,6 +446,8 @@ static void on_conn(struct loop *l, int fd, unsigned events, void *opaque)
 		}
 		if (n > 0 && c->ops && c->ops->on_data)
 			c->ops->on_data(c->opaque, c, buf, (size_t)n);
+		if (c->backlogged && c->reading)
+			rewatch(c);
 	}
 }
 
@@ -451,6 +535,7 @@ static void accept_one(struct sock_listener *ls, int fd, const struct sockaddr_s
 	}
 	c->ls = ls;
 	c->fd = fd;
+	c->reading = true;
 	c->out_max = ls->outbuf_max;
 	ls->nr_accepted++;
 	conn_label(ls, c, ss);

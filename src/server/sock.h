@@ -4,10 +4,21 @@
  * buffered non-blocking output, on the daemon loop.
  *
  * A slow or vanished peer never blocks or kills the daemon: writes never
- * block (unsent bytes wait in a per-connection buffer with a hard cap; over
- * the cap the connection is dropped), SIGPIPE is avoided with MSG_NOSIGNAL,
- * and closing is deferred to a safe point of the loop so a connection can be
- * closed from inside any callback.
+ * block (unsent bytes wait in a per-connection buffer), SIGPIPE is avoided
+ * with MSG_NOSIGNAL, and closing is deferred to a safe point of the loop so
+ * a connection can be closed from inside any callback.
+ *
+ * Backpressure.  Each connection has a cap (SOCK_OUTBUF_DEFAULT, 8 MiB): the
+ * largest one message may be.  Once an eighth of it is queued (the high
+ * mark, 1 MiB) the connection is backlogged: its protocol runs no further
+ * request (sock_conn_backlogged()) and keeps what arrives (ops->held), and
+ * once it holds SOCK_IN_HOLD_MAX bytes the connection is no longer read, so
+ * the peer's own writes block.  When the queue falls to a 32nd of the cap
+ * (the low mark, 256 KiB), ops->on_drained runs the held requests and
+ * reading resumes.  Replies alone so never queue more than high mark + cap
+ * (9 MiB): a peer that pipelines requests and reads late is never dropped.
+ * A queue that would pass twice the cap (16 MiB) drops the connection with
+ * a warning: only output the peer did not ask for (events) gets there.
  * What it is not: a protocol.  Bytes go up through on_data.
  */
 #ifndef CXLDCD_SERVER_SOCK_H
@@ -26,6 +37,8 @@ struct sock_conn;
 #define SOCK_PATH_MAX 108
 #define SOCK_OUTBUF_DEFAULT (8u << 20)
 #define SOCK_MAX_CONNS_DEFAULT 64u     /* connections one listener keeps (max-conns=) */
+/* Input a backlogged connection's protocol may hold before reading stops. */
+#define SOCK_IN_HOLD_MAX (1u << 20)
 
 enum sock_kind { SOCK_UNIX = 1, SOCK_TCP };
 
@@ -57,6 +70,10 @@ struct sock_conn_ops {
 	/* The connection is going away (peer closed, error, overflow, close
 	 * request); called once at a safe point, then the connection is freed. */
 	void (*on_close)(void *opaque, struct sock_conn *c);
+	/* Optional: bytes of received input the protocol holds unprocessed. */
+	size_t (*held)(void *opaque, struct sock_conn *c);
+	/* Optional: a backlog drained to the low mark; run the held input. */
+	void (*on_drained)(void *opaque, struct sock_conn *c);
 };
 
 /**
@@ -110,12 +127,21 @@ void sock_conn_set_ops(struct sock_conn *c, const struct sock_conn_ops *ops, voi
 /**
  * sock_conn_write() - send @len bytes or queue them.
  * Return: 0; -EPIPE if the connection is closing; -ENOBUFS if the queue
- * would exceed its cap (the connection is then being closed).
+ * would pass twice the cap (the connection is then being closed).
  */
 int sock_conn_write(struct sock_conn *c, const void *buf, size_t len);
 
-/** sock_conn_room() - bytes sock_conn_write() can still queue without exceeding the cap. */
+/** sock_conn_room() - the largest one message may be (the cap); 0 when closing. */
 size_t sock_conn_room(const struct sock_conn *c);
+
+/**
+ * sock_conn_backlogged() - the queue reached the high mark and has not yet
+ * fallen to the low mark: run no further request of this peer now.
+ */
+bool sock_conn_backlogged(const struct sock_conn *c);
+
+/** sock_conn_queued() - bytes queued and not yet sent. */
+size_t sock_conn_queued(const struct sock_conn *c);
 
 /** sock_conn_out_cap() - bytes allocated for queued output (0 when idle after a burst). */
 size_t sock_conn_out_cap(const struct sock_conn *c);
