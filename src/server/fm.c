@@ -19,7 +19,11 @@
  * A request that can change the device (its opcode is not a pure read) is
  * journaled before the model runs it (request.c); when the store cannot
  * commit, it is answered Internal Error (0004h) with no payload, unapplied.
- * Peers that vanish mid-message are simply dropped.
+ * Peers that vanish mid-message are simply dropped.  A peer that pipelines
+ * requests and reads its responses late is held back, never dropped: once
+ * its unsent responses pass the connection's high mark, further requests
+ * wait (up to SOCK_IN_HOLD_MAX bytes held here, the rest in the kernel)
+ * until they drain (sock.h, "Backpressure").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -113,6 +117,20 @@ static void conn_free(struct fm_conn *c)
 
 static void conn_feed(struct fm_conn *c, const uint8_t *buf, size_t len);
 
+/* Go on with the bytes held while a request waited or the peer's replies piled up. */
+static void feed_held(struct fm_conn *c)
+{
+	uint8_t *held = c->held;
+	size_t n = c->held_len;
+
+	if (!n)
+		return;
+	c->held = NULL;
+	c->held_len = c->held_cap = 0;
+	conn_feed(c, held, n);
+	free(held);
+}
+
 /* The group commit holding c->buf returned: run it (or refuse it), then go on. */
 static void grouped_done(void *opaque, int rc)
 {
@@ -133,15 +151,7 @@ static void grouped_done(void *opaque, int rc)
 		conn_free(c);
 		return;
 	}
-	if (c->held_len) {
-		uint8_t *held = c->held;
-		size_t n = c->held_len;
-
-		c->held = NULL;
-		c->held_len = c->held_cap = 0;
-		conn_feed(c, held, n);
-		free(held);
-	}
+	feed_held(c);
 }
 
 /*
@@ -246,9 +256,14 @@ static void hold(struct fm_conn *c, const uint8_t *buf, size_t len)
 	c->held_len += len;
 }
 
+/*
+ * Requests run while their replies can be queued without backlog (sock.h:
+ * a peer that pipelines and reads late is never dropped); the rest is held
+ * until the replies drain.
+ */
 static void conn_feed(struct fm_conn *c, const uint8_t *buf, size_t len)
 {
-	while (len && !c->waiting) {
+	while (len && !c->waiting && !sock_conn_backlogged(c->conn)) {
 		size_t k = feed(c, buf, len);
 
 		buf += k;
@@ -262,6 +277,21 @@ static void conn_data(void *opaque, struct sock_conn *sc, const uint8_t *buf, si
 {
 	(void)sc;
 	conn_feed(opaque, buf, len);
+}
+
+static size_t conn_held(void *opaque, struct sock_conn *sc)
+{
+	(void)sc;
+	return ((struct fm_conn *)opaque)->held_len;
+}
+
+static void conn_drained(void *opaque, struct sock_conn *sc)
+{
+	struct fm_conn *c = opaque;
+
+	(void)sc;
+	if (!c->waiting)        /* else grouped_done() goes on with them */
+		feed_held(c);
 }
 
 static void conn_close(void *opaque, struct sock_conn *sc)
@@ -281,6 +311,8 @@ static void conn_close(void *opaque, struct sock_conn *sc)
 static const struct sock_conn_ops fm_conn_ops = {
 	.on_data = conn_data,
 	.on_close = conn_close,
+	.held = conn_held,
+	.on_drained = conn_drained,
 };
 
 static void on_accept(void *opaque, struct sock_conn *sc)
