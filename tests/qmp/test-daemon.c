@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -306,30 +308,89 @@ static void test_client_vanishing_mid_message_is_harmless(void **state)
 	cleanup(&p);
 }
 
-static void test_client_that_never_reads_is_dropped(void **state)
+/*
+ * A client that sends requests and does not read their replies is held back,
+ * not dropped (backpressure, src/server/sock.h): once 1 MiB of its replies
+ * wait, the daemon stops taking its requests, so its own sends block; other
+ * clients are served meanwhile.  When it reads, it gets every reply, in
+ * order.  Before: the daemon closed it at the 8 MiB output cap.
+ */
+static void test_client_that_never_reads_is_held_back_not_dropped(void **state)
 {
+	enum { N = 16 };
 	struct proc p;
 	struct qmp_client *slow, *b;
-	size_t id_len = 900 * 1024;
-	char *req = malloc(id_len + 64);
-	int n;
+	size_t id_len = 900 * 1024, len, off = 0, got = 0, replies = 0, cap = 4u << 20;
+	char *req = malloc(N * (id_len + 64)), *in = malloc(cap);
+	int fd, fl;
 
 	(void)state;
+	assert_non_null(req);
+	assert_non_null(in);
 	start(&p);
 	slow = connect_negotiated(&p);
 	b = connect_negotiated(&p);
-	/* Each request echoes a 900 KiB id: 16 of them exceed the 8 MiB output cap. */
-	n = snprintf(req, 64, "{\"execute\":\"query-version\",\"id\":\"");
-	memset(req + n, 'x', id_len);
-	memcpy(req + n + id_len, "\"}", 3);
-	for (int i = 0; i < 16; i++)
-		if (qmp_client_send_raw(slow, req, strlen(req)) < 0)
-			break;   /* already dropped */
+	/* Each request echoes a 900 KiB id: 16 replies are 14 MiB, over the 8 MiB cap. */
+	len = 0;
+	for (int i = 0; i < N; i++) {
+		len += (size_t)sprintf(req + len, "{\"execute\":\"query-version\",\"id\":\"%c", 'a' + i);
+		memset(req + len, 'x', id_len);
+		len += id_len;
+		len += (size_t)sprintf(req + len, "\"}");
+	}
+	fd = qmp_client_fd(slow);
+	fl = fcntl(fd, F_GETFL);
+	assert_int_equal(fcntl(fd, F_SETFL, fl | O_NONBLOCK), 0);
+	/* Send without reading until the daemon stops taking bytes. */
+	for (int idle = 0; off < len && idle < 20;) {
+		ssize_t k = send(fd, req + off, len - off, MSG_NOSIGNAL);
+
+		if (k > 0) {
+			off += (size_t)k;
+			idle = 0;
+		} else {
+			assert_true(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+			idle++;
+			usleep(20000);
+		}
+	}
+	assert_true(off < len);            /* held back: its writes block */
 	expect_alive(b);
-	assert_int_equal(qmp_client_wait_eof(slow, TMO), 0);
+	/* Not closed: the rest goes in as it reads, and every reply comes, in order. */
+	while (replies < N) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN | (off < len ? POLLOUT : 0) };
+		char *nl;
+		ssize_t k;
+
+		assert_true(poll(&pfd, 1, TMO) > 0);
+		if ((pfd.revents & POLLOUT) && off < len) {
+			k = send(fd, req + off, len - off, MSG_NOSIGNAL);
+			if (k > 0)
+				off += (size_t)k;
+		}
+		if (!(pfd.revents & (POLLIN | POLLHUP)))
+			continue;
+		k = read(fd, in + got, cap - got);
+		assert_true(k > 0);                 /* EOF: dropped */
+		got += (size_t)k;
+		while ((nl = memchr(in, '\n', got))) {
+			size_t n = (size_t)(nl - in) + 1;
+			char want[32];
+
+			snprintf(want, sizeof(want), "{\"return\": {");
+			assert_memory_equal(in, want, strlen(want));
+			snprintf(want, sizeof(want), "\"id\": \"%c", (int)('a' + replies));
+			assert_non_null(memmem(in, n, want, strlen(want)));
+			memmove(in, in + n, got - n);
+			got -= n;
+			replies++;
+		}
+		assert_true(got < cap);
+	}
 	expect_alive(b);
-	assert_non_null(strstr(read_log(&p), "disconnected"));
+	assert_null(strstr(read_log(&p), "dropping the connection"));
 	free(req);
+	free(in);
 	qmp_client_free(slow);
 	qmp_client_free(b);
 	cleanup(&p);
@@ -698,7 +759,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bad_input_gets_errors_and_the_connection_survives, reap_all),
 		cmocka_unit_test_teardown(test_concurrent_clients_get_their_own_replies, reap_all),
 		cmocka_unit_test_teardown(test_client_vanishing_mid_message_is_harmless, reap_all),
-		cmocka_unit_test_teardown(test_client_that_never_reads_is_dropped, reap_all),
+		cmocka_unit_test_teardown(test_client_that_never_reads_is_held_back_not_dropped, reap_all),
 		cmocka_unit_test_teardown(test_quit_exits_zero_and_removes_the_socket, reap_all),
 		cmocka_unit_test_teardown(test_sigterm_exits_zero_and_removes_the_socket, reap_all),
 		cmocka_unit_test_teardown(test_tcp_listener_on_loopback_ephemeral_port, reap_all),

@@ -514,6 +514,52 @@ static void test_reply_over_the_room_is_an_error_not_a_disconnect(void **state)
 	json_decref(r);
 }
 
+static bool owner_busy;
+
+static bool busy_hook(void *opaque)
+{
+	(void)opaque;
+	return owner_busy;
+}
+
+/*
+ * Backpressure: while the owner is busy, complete requests are held, in
+ * order, unanswered (and counted); qmp_session_resume() runs them once it is
+ * not.  Before: every request was answered at once, whatever the owner held.
+ */
+static void test_busy_owner_holds_requests_until_resumed(void **state)
+{
+	static const char q[] = "{\"execute\":\"query-version\",\"id\":1}"
+				"{\"execute\":\"query-version\",\"id\":2}"
+				"{\"execute\":\"query-version\",\"id\":3}";
+	struct tsess *t = *state;
+	json_t *r;
+
+	qmp_session_set_busy(t->s, busy_hook);
+	owner_busy = true;
+	tsess_feed(t, q);
+	assert_null(tsess_pop(t));
+	assert_int_equal(qmp_session_held_bytes(t->s), strlen(q));
+	/* Still busy: nothing runs. */
+	qmp_session_resume(t->s);
+	assert_null(tsess_pop(t));
+	owner_busy = false;
+	qmp_session_resume(t->s);
+	for (int id = 1; id <= 3; id++) {
+		r = tsess_pop(t);
+		assert_non_null(json_object_get(r, "return"));
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), id);
+		json_decref(r);
+	}
+	assert_null(tsess_pop(t));
+	assert_int_equal(qmp_session_held_bytes(t->s), 0);
+	assert_false(qmp_session_is_closed(t->s));
+	/* Not busy: answered at once. */
+	r = tsess_cmd(t, "{\"execute\":\"query-version\",\"id\":4}");
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 4);
+	json_decref(r);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TN(f) cmocka_unit_test_setup_teardown(f, setup_negotiated, teardown)
 
@@ -526,6 +572,7 @@ int main(void)
 		T(test_capabilities_enable_unknown_is_refused),
 		T(test_exec_oob_needs_the_oob_capability),
 		TN(test_exec_oob_without_capability_is_unexpected),
+		TN(test_busy_owner_holds_requests_until_resumed),
 		TN(test_id_of_any_type_is_echoed),
 		TN(test_malformed_requests_get_qemu_texts),
 		TN(test_json_syntax_error_then_recovery),

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-backpressure.c - integration: a client that pipelines many requests
+ * whose replies add up to more than the 8 MiB a connection may queue, and
+ * reads only once it has sent them all, gets every reply, whole and in
+ * order, and keeps its connection (the daemon holds its requests back while
+ * the replies wait, src/server/sock.h "Backpressure").  QMP with pages of
+ * query-cxl-dynamic-capacity, the FM socket with 5603h.  Afterwards the
+ * daemon's memory is back near where it was before the burst.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dev-util.h"
+
+static long rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* A blocking send that fails the test instead of hanging (a deadlock). */
+static void send_within(int fd, const void *buf, size_t len, int seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+	const char *p = buf;
+
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			fail_msg("send blocked or failed with %zu bytes left: %s", len, strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* The next reply (events skipped), or a failure naming what came instead. */
+static json_t *next_reply(struct qmp_client *c)
+{
+	for (;;) {
+		json_t *j = qmp_client_recv(c, 30000);
+
+		if (!j)
+			fail_msg("no reply: the daemon closed the session or went silent");
+		if (!json_object_get(j, "event"))
+			return j;
+		json_decref(j);
+	}
+}
+
+static void add_pending(struct qmp_client *c, int host, uint64_t first, unsigned n)
+{
+	size_t cap = 256 + 40u * n, len;
+	char *b = malloc(cap);
+
+	assert_non_null(b);
+	len = (size_t)snprintf(b, cap, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			       "\"host-id\":%d,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[", host);
+	for (unsigned i = 0; i < n; i++)
+		len += (size_t)snprintf(b + len, cap - len, "%s{\"offset\":%llu,\"len\":4096}", i ? "," : "",
+					(unsigned long long)((first + i) * 4096));
+	snprintf(b + len, cap - len, "]}}");
+	ok(qmp_client_cmd(c, b, 30000));
+	free(b);
+}
+
+#define PAGE "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"," \
+	     "\"start-index\":%u,\"max-count\":100},\"id\":%u}\n"
+
+/*
+ * 2,000 pages of 100 pending extents (about 7.7 KB each, 15 MB in all) sent
+ * in one go, then read: every one is a full page, in order, no error; the
+ * session stays open; RSS after the burst is within 3 MiB of before.
+ * Before: the 8 MiB queue filled, later pages were answered "the reply ...
+ * is N bytes, more than the M bytes this session can take", then the
+ * session was closed.
+ */
+static void test_pipelined_query_pages_all_answered_in_order(void **state)
+{
+	static const char *const args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2,"
+			   "dc-block-size=4096,max-extents=4096,event-log-depth=65535",
+		NULL
+	};
+	enum { N = 2000, ITEMS = 1000 };
+	struct dproc p;
+	struct qmp_client *c;
+	size_t cap = (size_t)N * 160, len = 0, bytes = 0;
+	char *b = malloc(cap);
+	long base, after;
+	json_t *r;
+
+	(void)state;
+	assert_non_null(b);
+	c = start_dev(&p, args);
+	add_pending(c, 1, 0, ITEMS);
+	/* Warm up: one page, so the base includes what any query allocates. */
+	json_decref(expect_ok(qmp_client_cmdf(c, TMO, PAGE, 0u, 0u)));
+	base = rss_kib(p.pid);
+	for (unsigned i = 0; i < N; i++)
+		len += (size_t)snprintf(b + len, cap - len, PAGE, (i * 100) % (ITEMS - 100), i);
+	send_within(qmp_client_fd(c), b, len, 20);
+	for (unsigned i = 0; i < N; i++) {
+		json_t *ret;
+		char *text;
+
+		r = next_reply(c);
+		if (!json_object_get(r, "return"))
+			fail_msg("reply %u: %.300s", i, (text = json_dumps(r, JSON_COMPACT)));
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), i);
+		ret = json_object_get(r, "return");
+		assert_int_equal(json_integer_value(json_object_get(ret, "returned-items")), 100);
+		assert_int_equal(json_integer_value(json_object_get(ret, "start-index")),
+				 (i * 100) % (ITEMS - 100));
+		text = json_dumps(r, JSON_COMPACT);
+		bytes += strlen(text);
+		free(text);
+		json_decref(r);
+	}
+	assert_true(bytes > 8388608u + (4u << 20));   /* far more than the cap went through */
+	/* Still the same session. */
+	json_decref(expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-version\"}", TMO)));
+	after = rss_kib(p.pid);
+	for (int i = 0; i < 50 && after - base >= 3 * 1024; i++) {
+		usleep(20000);
+		after = rss_kib(p.pid);
+	}
+	if (after - base >= 3 * 1024)
+		fail_msg("RSS %ld KiB before the burst, %ld KiB after", base, after);
+	assert_null(strstr(dproc_log(&p), "bytes this session can take"));
+	assert_null(strstr(dproc_log(&p), "dropping the connection"));
+	free(b);
+	qmp_client_free(c);
+}
+
+#define FULL "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}\n"
+
+static size_t pending_extents(json_t *ret)
+{
+	size_t i, j, n = 0;
+	json_t *h, *g;
+
+	json_array_foreach(json_object_get(ret, "hosts"), i, h)
+		json_array_foreach(json_object_get(h, "pending"), j, g)
+			n += json_array_size(json_object_get(g, "extents"));
+	return n;
+}
+
+/*
+ * A reply of several MiB left unread grows the daemon's RSS; once read, the
+ * connection's buffer and what built the answer go back to the system (RSS
+ * within 2 MiB of before), the second time as the first.  Before: RSS stayed
+ * about 48 MiB above (glibc keeps freed heap memory unless it is trimmed).
+ */
+static void test_output_buffer_shrinks_back_after_a_big_reply(void **state)
+{
+	static const char *const args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2,"
+			   "dc-block-size=4096,max-extents=80000,event-log-depth=65535",
+		NULL
+	};
+	struct dproc p;
+	struct qmp_client *c;
+	long base, peak, after;
+	json_t *r;
+
+	(void)state;
+	c = start_dev(&p, args);
+	for (unsigned k = 0; k < 8; k++)
+		add_pending(c, 1, k * 8000, 8000);   /* 64,000 pending: a ~5 MB answer */
+	json_decref(expect_ok(qmp_client_cmdf(c, TMO, PAGE, 0u, 0u)));
+	base = rss_kib(p.pid);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(qmp_client_send_raw(c, FULL, strlen(FULL)), 0);
+		peak = 0;
+		for (int i = 0; i < 100 && peak - base < 4 * 1024; i++) {
+			usleep(20000);
+			peak = rss_kib(p.pid);
+		}
+		if (peak - base < 4 * 1024)
+			fail_msg("round %d: RSS %ld -> %ld KiB: the unread answer is not queued", round,
+				 base, peak);
+		r = next_reply(c);
+		assert_int_equal(pending_extents(ret_of(r)), 64000);
+		json_decref(r);
+		after = rss_kib(p.pid);
+		for (int i = 0; i < 50 && after - base >= 2 * 1024; i++) {
+			usleep(20000);
+			after = rss_kib(p.pid);
+		}
+		if (after - base >= 2 * 1024)
+			fail_msg("round %d: RSS %ld KiB before, %ld at the peak, %ld after", round, base,
+				 peak, after);
+	}
+	qmp_client_free(c);
+}
+
+/* ---- FM ---------------------------------------------------------------- */
+
+static void fm_hdr(uint8_t *h, uint8_t tag, uint16_t op, uint32_t len)
+{
+	memset(h, 0, 12);
+	h[1] = tag;
+	put16(h + 3, op);
+	h[5] = (uint8_t)len;
+	h[6] = (uint8_t)(len >> 8);
+	h[7] = (uint8_t)((len >> 16) & 0x1f);
+}
+
+static size_t recv_n(int fd, uint8_t *p, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t k;
+
+		if (poll(&pfd, 1, 30000) <= 0)
+			break;
+		k = read(fd, p + got, n - got);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	return got;
+}
+
+/*
+ * 8,000 pipelined 5603h (60 extents each, 2,436-byte responses, 19.5 MB in
+ * all) sent in one go, then read: each a full Success response with the
+ * request's tag, in order; the connection stays.  Before: the 8 MiB queue
+ * overflowed and the daemon closed the connection.
+ */
+static void test_pipelined_fm_extent_lists_all_answered_in_order(void **state)
+{
+	static const char *const base_args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2,"
+			   "dc-block-size=4096,mbox-payload-size=16384",
+		"--fm", NULL, NULL
+	};
+	enum { N = 8000, EXT = 60, RSP = 12 + 0x18 + EXT * 0x28 };
+	const char *args[sizeof(base_args) / sizeof(base_args[0])];
+	uint8_t *req = calloc(N, 24), rsp[RSP];
+	struct dproc p;
+	struct qmp_client *c;
+	int fd;
+
+	(void)state;
+	assert_non_null(req);
+	memcpy(args, base_args, sizeof(base_args));
+	assert_int_equal(dproc_init(&p), 0);
+	args[5] = p.fm_arg;
+	assert_int_equal(dproc_start(&p, args), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("daemon did not start: %s", dproc_log(&p));
+	add_pending(c, 1, 0, EXT);
+	assert_int_equal(host_answer_all(c, "d0", 1), EXT);
+	fd = dproc_connect_unix(p.fm, 5000);
+	assert_true(fd >= 0);
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t *m = req + 24u * i;
+
+		fm_hdr(m, (uint8_t)i, 0x5603, 12);
+		put16(m + 12, 1);          /* host 1 */
+		put32(m + 16, EXT);        /* up to EXT extents from index 0 */
+	}
+	send_within(fd, req, 24u * N, 20);
+	for (unsigned i = 0; i < N; i++) {
+		if (recv_n(fd, rsp, RSP) != RSP)
+			fail_msg("response %u missing: the daemon closed the connection", i);
+		assert_int_equal(rsp[0], 0x01);                       /* response */
+		assert_int_equal(rsp[1], (uint8_t)i);                 /* tag, in order */
+		assert_int_equal(rsp[3] | rsp[4] << 8, 0x5603);
+		assert_int_equal(rsp[5] | rsp[6] << 8 | (rsp[7] & 0x1f) << 16, RSP - 12);
+		assert_int_equal(rsp[8] | rsp[9] << 8, 0);            /* Success */
+		assert_int_equal(rsp[12 + 8], EXT);                   /* returned */
+	}
+	close(fd);
+	assert_null(strstr(dproc_log(&p), "dropping the connection"));
+	free(req);
+	qmp_client_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_pipelined_query_pages_all_answered_in_order,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_output_buffer_shrinks_back_after_a_big_reply,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_pipelined_fm_extent_lists_all_answered_in_order,
+					  dproc_reap_all),
+	};
+
+	return cmocka_run_group_tests_name("backpressure", tests, NULL, NULL);
+}
