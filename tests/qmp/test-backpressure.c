@@ -24,6 +24,18 @@
 
 #include "dev-util.h"
 
+/* A sanitizer's allocator keeps freed memory in quarantine: RSS says nothing then. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static long rss_kib(pid_t pid)
 {
 	char path[64], line[256];
@@ -151,7 +163,7 @@ static void test_pipelined_query_pages_all_answered_in_order(void **state)
 		usleep(20000);
 		after = rss_kib(p.pid);
 	}
-	if (after - base >= 3 * 1024)
+	if (!SANITIZED && after - base >= 3 * 1024)
 		fail_msg("RSS %ld KiB before the burst, %ld KiB after", base, after);
 	assert_null(strstr(dproc_log(&p), "bytes this session can take"));
 	assert_null(strstr(dproc_log(&p), "dropping the connection"));
@@ -204,7 +216,7 @@ static void test_output_buffer_shrinks_back_after_a_big_reply(void **state)
 			usleep(20000);
 			peak = rss_kib(p.pid);
 		}
-		if (peak - base < 4 * 1024)
+		if (!SANITIZED && peak - base < 4 * 1024)
 			fail_msg("round %d: RSS %ld -> %ld KiB: the unread answer is not queued", round,
 				 base, peak);
 		r = next_reply(c);
@@ -215,7 +227,7 @@ static void test_output_buffer_shrinks_back_after_a_big_reply(void **state)
 			usleep(20000);
 			after = rss_kib(p.pid);
 		}
-		if (after - base >= 2 * 1024)
+		if (!SANITIZED && after - base >= 2 * 1024)
 			fail_msg("round %d: RSS %ld KiB before, %ld at the peak, %ld after", round, base,
 				 peak, after);
 	}
@@ -263,7 +275,7 @@ static void test_pipelined_fm_extent_lists_all_answered_in_order(void **state)
 	static const char *const base_args[] = {
 		"-object", "memory-backend-memfd,id=m0,size=1G",
 		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2,"
-			   "dc-block-size=4096,mbox-payload-size=16384",
+			   "dc-block-size=4096,mbox-payload-size=4096",
 		"--fm", NULL, NULL
 	};
 	enum { N = 8000, EXT = 60, RSP = 12 + 0x18 + EXT * 0x28 };
@@ -282,8 +294,11 @@ static void test_pipelined_fm_extent_lists_all_answered_in_order(void **state)
 	c = dproc_connect(&p, TMO);
 	if (!c)
 		fail_msg("daemon did not start: %s", dproc_log(&p));
-	add_pending(c, 1, 0, EXT);
-	assert_int_equal(host_answer_all(c, "d0", 1), EXT);
+	/* Two offers of EXT / 2: each one chain the host reads in one 0100h (31 records at most). */
+	add_pending(c, 1, 0, EXT / 2);
+	assert_int_equal(host_answer_all(c, "d0", 1), EXT / 2);
+	add_pending(c, 1, EXT / 2, EXT / 2);
+	assert_int_equal(host_answer_all(c, "d0", 1), EXT / 2);
 	fd = dproc_connect_unix(p.fm, 5000);
 	assert_true(fd >= 0);
 	for (unsigned i = 0; i < N; i++) {
