@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -270,6 +271,166 @@ static void test_output_buffer_shrinks_after_a_burst(void **state)
 	loop_free(l);
 }
 
+/* A protocol that honours backpressure: each byte is a request answered by 16 bytes. */
+struct bp {
+	struct sock_conn *conn;
+	uint8_t *held;                  /* requests not run yet, in order */
+	size_t nheld, cap_held;
+	size_t ran;                     /* requests answered */
+	int drains, closes;
+	bool max_held_seen;
+};
+
+static void bp_run(struct bp *b)
+{
+	size_t i = 0;
+
+	while (i < b->nheld && !sock_conn_backlogged(b->conn)) {
+		char rsp[16];
+
+		memset(rsp, 'a' + (int)(b->held[i] % 26), sizeof(rsp));
+		assert_int_equal(sock_conn_write(b->conn, rsp, sizeof(rsp)), 0);
+		b->ran++;
+		i++;
+	}
+	memmove(b->held, b->held + i, b->nheld - i);
+	b->nheld -= i;
+}
+
+static void bp_data(void *opaque, struct sock_conn *c, const uint8_t *buf, size_t len)
+{
+	struct bp *b = opaque;
+
+	(void)c;
+	if (b->nheld + len > b->cap_held) {
+		b->cap_held = (b->nheld + len) * 2;
+		b->held = realloc(b->held, b->cap_held);
+		assert_non_null(b->held);
+	}
+	memcpy(b->held + b->nheld, buf, len);
+	b->nheld += len;
+	bp_run(b);
+	if (b->nheld >= SOCK_IN_HOLD_MAX)
+		b->max_held_seen = true;
+}
+
+static size_t bp_held(void *opaque, struct sock_conn *c)
+{
+	(void)c;
+	return ((struct bp *)opaque)->nheld;
+}
+
+static void bp_drained(void *opaque, struct sock_conn *c)
+{
+	struct bp *b = opaque;
+
+	(void)c;
+	b->drains++;
+	bp_run(b);
+}
+
+static void bp_close(void *opaque, struct sock_conn *c)
+{
+	(void)c;
+	((struct bp *)opaque)->closes++;
+}
+
+static const struct sock_conn_ops bp_ops = {
+	.on_data = bp_data, .on_close = bp_close, .held = bp_held, .on_drained = bp_drained,
+};
+
+static void bp_accept(void *opaque, struct sock_conn *c)
+{
+	struct bp *b = opaque;
+
+	b->conn = c;
+	sock_conn_set_ops(c, &bp_ops, b);
+}
+
+/*
+ * Backpressure at the socket layer (cap 64 KiB: high mark 8 KiB, low 2 KiB):
+ * a peer that writes 4 MiB of requests without reading is not dropped; the
+ * connection stops being read once the protocol holds SOCK_IN_HOLD_MAX, so
+ * the peer's writes block; as it reads, on_drained runs the held requests
+ * and reading resumes, until every request is answered, in order.
+ */
+static void test_backlogged_peer_is_held_back_then_served_in_order(void **state)
+{
+	char dir[] = "/tmp/cxldcd-sock-XXXXXX", path[128], err[128];
+	enum { TOTAL = 4u << 20 };
+	uint8_t *req = malloc(TOTAL), rsp[65536];
+	size_t sent = 0, got = 0;
+	struct sock_listener *ls;
+	struct sock_addr a;
+	struct bp b = { 0 };
+	struct loop *l;
+	int fd, stalls = 0;
+
+	(void)state;
+	assert_non_null(req);
+	for (size_t i = 0; i < TOTAL; i++)
+		req[i] = (uint8_t)(i % 251);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "unix:%s/s.sock", dir);
+	assert_int_equal(sock_addr_parse(path, &a, err, sizeof(err)), 0);
+	assert_int_equal(loop_new(&l), 0);
+	assert_int_equal(sock_listen(l, &a, NULL, bp_accept, &b, &ls), 0);
+	sock_listener_set_outbuf_max(ls, 64u << 10);
+	fd = connect_to(a.path);
+	for (int i = 0; i < 20 && !b.conn; i++)
+		loop_run_once(l, 50);
+	assert_non_null(b.conn);
+	/* Write without reading until nothing more goes in for a while. */
+	while (sent < TOTAL && stalls < 20) {
+		ssize_t n = send(fd, req + sent, TOTAL - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n > 0) {
+			sent += (size_t)n;
+			stalls = 0;
+		} else {
+			stalls++;
+		}
+		loop_run_once(l, 5);
+	}
+	assert_true(sent < TOTAL);                 /* held back */
+	assert_true(b.max_held_seen);              /* after holding SOCK_IN_HOLD_MAX */
+	assert_true(b.nheld < SOCK_IN_HOLD_MAX + 65536);  /* and one read at most past it */
+	assert_true(sock_conn_queued(b.conn) <= (8u << 10) + 16);
+	assert_int_equal(b.closes, 0);
+	/* Read everything; the rest of the requests goes in as room appears. */
+	while (got < (size_t)TOTAL * 16) {
+		ssize_t n = recv(fd, rsp, sizeof(rsp), MSG_DONTWAIT);
+
+		if (n > 0) {
+			for (ssize_t i = 0; i < n; i++) {
+				size_t k = (got + (size_t)i) / 16;
+
+				if (rsp[i] != 'a' + (k % 251) % 26)
+					fail_msg("reply byte %zu is '%c', expected the answer to request %zu",
+						 got + (size_t)i, rsp[i], k);
+			}
+			got += (size_t)n;
+		} else {
+			assert_true(n < 0 && errno == EAGAIN);
+		}
+		if (sent < TOTAL) {
+			n = send(fd, req + sent, TOTAL - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		loop_run_once(l, 0);
+		assert_int_equal(b.closes, 0);
+	}
+	assert_int_equal(b.ran, TOTAL);
+	assert_true(b.drains > 0);
+	close(fd);
+	sock_listener_free(ls);
+	free(b.held);
+	free(req);
+	rmdir(dir);
+	loop_free(l);
+}
+
 static void test_listen_refuses_a_regular_file(void **state)
 {
 	char path[] = "/tmp/cxldcd-file-XXXXXX";
@@ -396,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_signals_arrive_through_the_loop),
 		cmocka_unit_test(test_slow_peer_is_dropped_at_the_output_cap),
 		cmocka_unit_test(test_output_buffer_shrinks_after_a_burst),
+		cmocka_unit_test(test_backlogged_peer_is_held_back_then_served_in_order),
 		cmocka_unit_test(test_listen_refuses_a_regular_file),
 		cmocka_unit_test(test_tcp_listener_reports_its_port),
 		cmocka_unit_test(test_sockpolicy_claims_only_free_or_stale_paths),
