@@ -105,6 +105,7 @@ struct server_ctx {
 	struct srv_group_item *group;       /* inputs waiting for the next group commit */
 	struct srv_group_item **group_tail;
 	bool group_one_by_one;              /* bench knob $CXLDCD_GROUP_COMMIT=off: a commit each */
+	uint64_t nr_commits, nr_committed;  /* group commits that succeeded, the inputs they held */
 	json_t *objects;                    /* arguments of the live object-add backends */
 	uint64_t snap_every;                /* journal records between snapshots (0: never) */
 	uint64_t snap_seq;                  /* journal seq of the newest snapshot */

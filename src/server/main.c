@@ -758,6 +758,10 @@ static void stop(struct daemon *d)
 {
 	while (d->ctx.group)              /* nothing queued is left unjournaled or unanswered */
 		srv_group_flush(&d->ctx);
+	if (d->ctx.nr_commits)            /* how well group commit grouped (bench-store reads it) */
+		srv_log(&d->log, LOG_NOTICE, "state: %llu requests journaled in %llu commits (%.2f per commit)",
+			(unsigned long long)d->ctx.nr_committed, (unsigned long long)d->ctx.nr_commits,
+			(double)d->ctx.nr_committed / (double)d->ctx.nr_commits);
 	/*
 	 * No checkpoint: every commit is on disk already (synchronous=FULL),
 	 * and restart = the newest snapshot + the journal after it, bounded by

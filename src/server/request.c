@@ -152,6 +152,8 @@ static void flush_batch(struct server_ctx *s, struct srv_group_item *batch)
 			srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
 		s->store_failing = false;
 		clear_owed_drops(s);
+		s->nr_commits++;
+		s->nr_committed += n;
 	}
 	/* In journal order: each runs at its record's model time. */
 	while (batch) {
