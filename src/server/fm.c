@@ -26,6 +26,7 @@
  * until they drain (sock.h, "Backpressure").
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,19 +47,34 @@ struct fm_listen {
 	const char *name;       /* log prefix: "fm" or "mctp-cci" */
 };
 
+/*
+ * Requests of one connection that can join one group commit: a client that
+ * pipelines mutating requests gets them journaled together (bounded, so a
+ * round's memory per connection stays bounded).
+ */
+#define FM_MAX_QUEUED 64
+
 struct fm_conn {
 	struct fm_listen *fl;
 	struct sock_conn *conn;
 	struct cci_ctx *cci;
 	size_t max_msg;        /* 12 + mailbox payload size */
-	uint8_t *buf;          /* one request */
+	uint8_t *buf;          /* the request being received */
 	size_t len;
 	size_t skip;           /* payload bytes of an oversized request still to discard */
 	uint8_t *rsp;
-	bool waiting;          /* buf is in the group commit: input is held until it ran */
-	bool gone;             /* the connection closed while waiting: free after it ran */
-	uint8_t *held;         /* bytes received while waiting */
+	unsigned nr_queued;    /* requests in the group commit, not run yet */
+	bool blocked;          /* buf holds a request that waits until they ran */
+	bool gone;             /* the connection closed while requests were queued: free after */
+	uint8_t *held;         /* bytes received while blocked */
 	size_t held_len, held_cap;
+};
+
+/* One request in the group commit (a copy: the connection reads on meanwhile). */
+struct fm_queued {
+	struct fm_conn *c;
+	size_t len;
+	uint8_t msg[];
 };
 
 static bool tracing(const struct server_ctx *s)
@@ -116,6 +132,7 @@ static void conn_free(struct fm_conn *c)
 }
 
 static void conn_feed(struct fm_conn *c, const uint8_t *buf, size_t len);
+static bool take(struct fm_conn *c);
 
 /* Go on with the bytes held while a request waited or the peer's replies piled up. */
 static void feed_held(struct fm_conn *c)
@@ -131,34 +148,56 @@ static void feed_held(struct fm_conn *c)
 	free(held);
 }
 
-/* The group commit holding c->buf returned: run it (or refuse it), then go on. */
+/* The group commit holding q returned: run it (or refuse it), then go on. */
 static void grouped_done(void *opaque, int rc)
 {
-	struct fm_conn *c = opaque;
+	struct fm_queued *q = opaque;
+	struct fm_conn *c = q->c;
 	struct cci_hdr rq = { 0 };
 
 	if (rc) {
-		cci_dec_hdr(c->buf, c->len, &rq);
+		cci_dec_hdr(q->msg, q->len, &rq);
 		if (!c->gone)
 			sock_conn_write(c->conn, c->rsp, refuse(c, &rq, CXLDCD_RC_INTERNAL_ERROR));
 	} else {
 		/* Journaled: it runs even if its connection closed meanwhile. */
-		execute(c, c->buf, c->len);
+		execute(c, q->msg, q->len);
 	}
-	c->len = 0;
-	c->waiting = false;
+	free(q);
+	if (--c->nr_queued)
+		return;         /* the next one of this connection is in the same or next commit */
 	if (c->gone) {
 		conn_free(c);
 		return;
 	}
-	feed_held(c);
+	if (c->blocked)         /* what waited for the queued ones: now its turn */
+		c->blocked = !take(c);
+	if (!c->blocked)
+		feed_held(c);
 }
 
-/*
- * One request: journaled first when it can change the device, and then run.
- * Return: true when it waits for the loop round's group commit.
- */
-static bool send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
+/* Queue a whole journaled request for the loop round's group commit; -ENOMEM if it cannot be. */
+static int queue(struct fm_conn *c, const uint8_t *req, size_t len)
+{
+	struct server_ctx *s = c->fl->s;
+	struct fm_queued *q = malloc(sizeof(*q) + len);
+
+	if (!q)
+		return -ENOMEM;
+	q->c = c;
+	q->len = len;
+	memcpy(q->msg, req, len);
+	if (srv_group_add(s, STORE_REC_CCI, c->fl->dv->index, c->fl->port, 0, req, len,
+			  grouped_done, q)) {
+		free(q);
+		return -ENOMEM;
+	}
+	c->nr_queued++;
+	return 0;
+}
+
+/* One request: journaled first when it can change the device (queued), else run now. */
+static void send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
 {
 	struct server_ctx *s = c->fl->s;
 	struct cci_hdr rq = { 0 };
@@ -169,17 +208,13 @@ static bool send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
 		size_t rsp_len = refuse(c, &rq, CXLDCD_RC_BUSY);
 
 		sock_conn_write(c->conn, c->rsp, rsp_len);
-		return false;
+		return;
 	}
 	srv_request_begin(s);
-	/* A whole message that can change the device: durable before it runs. */
+	/* A message that can change the device: durable before it runs. */
 	journal = srv_grouping(s) && srv_cci_journaled(req, len, cci_ctx_chain_open(c->cci));
-	if (journal && req == c->buf &&
-	    !srv_group_add(s, STORE_REC_CCI, c->fl->dv->index, c->fl->port, 0, req, len,
-			   grouped_done, c)) {
-		c->waiting = true;
-		return true;
-	}
+	if (journal && !queue(c, req, len))
+		return;
 	if (journal) {          /* out of memory: refused unrun, as when the store fails */
 		size_t rsp_len = refuse(c, &rq, CXLDCD_RC_INTERNAL_ERROR);
 
@@ -187,10 +222,46 @@ static bool send_rsp(struct fm_conn *c, const uint8_t *req, size_t len)
 			c->fl->name, sock_conn_name(c->conn), rq.opcode);
 		srv_request_end(s);
 		sock_conn_write(c->conn, c->rsp, rsp_len);
-		return false;
+		return;
 	}
 	execute(c, req, len);
-	return false;
+}
+
+/*
+ * c->buf holds a whole header (and its payload when it fits): answer it, or
+ * queue it.  While earlier requests of the connection are queued, only a
+ * whole request that is journaled whatever the chain state (its opcode
+ * changes state) may join them; anything else (a read that must see their
+ * effect, a malformed header) waits until they ran, so answers keep the
+ * requests' order.  Return: false when it waits (c->buf kept).
+ */
+static bool take(struct fm_conn *c)
+{
+	struct cci_hdr h;
+	bool oversized;
+
+	cci_dec_hdr(c->buf, c->len, &h);
+	oversized = CXLDCD_CCI_HDR_SIZE + (size_t)h.payload_len > c->max_msg;
+	if (c->nr_queued && (h.category != CCI_CAT_REQUEST || oversized ||
+			     c->nr_queued >= FM_MAX_QUEUED || !srv_cci_journaled(c->buf, c->len, false)))
+		return false;
+	if (h.category != CCI_CAT_REQUEST) {
+		srv_log(c->fl->s->log, LOG_DEBUG, "%s[%s]: category=%u is not a request: closing",
+			c->fl->name, sock_conn_name(c->conn), h.category);
+		sock_conn_close(c->conn);
+		c->len = 0;
+		c->skip = SIZE_MAX;     /* nothing after it is read */
+		return true;
+	}
+	if (oversized) {
+		/* Answer the header alone: Invalid Payload Length; then skip the payload. */
+		send_rsp(c, c->buf, CXLDCD_CCI_HDR_SIZE);
+		c->skip = h.payload_len;
+	} else {
+		send_rsp(c, c->buf, c->len);
+	}
+	c->len = 0;
+	return true;
 }
 
 /* Consume what can be consumed of [p, p+n); return bytes used. */
@@ -215,25 +286,13 @@ static size_t feed(struct fm_conn *c, const uint8_t *p, size_t n)
 	if (c->len < CXLDCD_CCI_HDR_SIZE)
 		return k;
 	cci_dec_hdr(c->buf, c->len, &h);
-	if (h.category != CCI_CAT_REQUEST) {
-		srv_log(c->fl->s->log, LOG_DEBUG, "%s[%s]: category=%u is not a request: closing",
-			c->fl->name, sock_conn_name(c->conn), h.category);
-		sock_conn_close(c->conn);
-		return n;
-	}
-	if (CXLDCD_CCI_HDR_SIZE + (size_t)h.payload_len > c->max_msg) {
-		/* Answer the header alone: Invalid Payload Length; then skip the payload. */
-		send_rsp(c, c->buf, CXLDCD_CCI_HDR_SIZE);     /* not whole: never grouped */
-		c->skip = h.payload_len;
-		c->len = 0;
-		return k;
-	}
-	if (c->len == CXLDCD_CCI_HDR_SIZE + h.payload_len && !send_rsp(c, c->buf, c->len))
-		c->len = 0;
+	if (h.category != CCI_CAT_REQUEST || CXLDCD_CCI_HDR_SIZE + (size_t)h.payload_len > c->max_msg ||
+	    c->len == CXLDCD_CCI_HDR_SIZE + h.payload_len)
+		c->blocked = !take(c);
 	return k;
 }
 
-/* Keep bytes that arrive while a request waits for its commit. */
+/* Keep bytes that arrive while a request waits for the ones queued before it. */
 static void hold(struct fm_conn *c, const uint8_t *buf, size_t len)
 {
 	if (c->held_len + len > c->held_cap) {
@@ -259,11 +318,16 @@ static void hold(struct fm_conn *c, const uint8_t *buf, size_t len)
 /*
  * Requests run while their replies can be queued without backlog (sock.h:
  * a peer that pipelines and reads late is never dropped); the rest is held
- * until the replies drain.
+ * until the replies drain, or until the requests queued before them ran.
+ * Bytes arriving while some are held go behind them.
  */
 static void conn_feed(struct fm_conn *c, const uint8_t *buf, size_t len)
 {
-	while (len && !c->waiting && !sock_conn_backlogged(c->conn)) {
+	if (c->held_len) {
+		hold(c, buf, len);
+		return;
+	}
+	while (len && !c->blocked && !sock_conn_backlogged(c->conn)) {
 		size_t k = feed(c, buf, len);
 
 		buf += k;
@@ -290,7 +354,7 @@ static void conn_drained(void *opaque, struct sock_conn *sc)
 	struct fm_conn *c = opaque;
 
 	(void)sc;
-	if (!c->waiting)        /* else grouped_done() goes on with them */
+	if (!c->blocked)        /* else grouped_done() goes on with them */
 		feed_held(c);
 }
 
@@ -300,7 +364,7 @@ static void conn_close(void *opaque, struct sock_conn *sc)
 
 	srv_log(c->fl->s->log, LOG_INFO, "%s[%s]: disconnected", c->fl->name,
 		sock_conn_name(sc));
-	if (c->waiting) {       /* its journaled request still runs: free it after */
+	if (c->nr_queued) {     /* its journaled requests still run: free it after */
 		c->gone = true;
 		c->conn = NULL;
 		return;
