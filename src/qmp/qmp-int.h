@@ -42,6 +42,7 @@ struct qmp_server {
 	struct qmp_session *cur;
 	json_t *cur_id;
 	const char *cur_name;
+	unsigned cur_flags;
 	bool cur_deferred;
 };
 
@@ -52,10 +53,20 @@ struct qmp_held {
 	char msg[];
 };
 
+/*
+ * A request of a session whose answer is not sent yet, in the session's
+ * answer queue: deferred (waiting for qmp_complete()), or done (answered,
+ * waiting for the requests before it: answers keep the requests' order).
+ */
 struct qmp_deferred {
+	struct qmp_deferred *next;
 	struct qmp_session *s;          /* NULL once the session closed */
 	json_t *id;
 	char name[64];
+	bool done;
+	int rc;
+	json_t *ret;
+	struct qmp_error err;
 };
 
 struct qmp_session {
@@ -70,7 +81,8 @@ struct qmp_session {
 	bool oob;
 	bool closed;
 	char name[64];
-	struct qmp_deferred *pending;   /* a deferred request not answered yet */
+	struct qmp_deferred *pending, **pending_tail;   /* requests not answered yet, in order */
+	unsigned nr_pending;
 	struct qmp_held *held, **held_tail;
 	size_t held_bytes;              /* text held in @held */
 	bool draining;                  /* drain_held() is running */

@@ -144,8 +144,11 @@ typedef int qmp_handler_fn(void *opaque, json_t *args, json_t **ret, struct qmp_
 /*
  * A handler may answer later: it calls qmp_defer() and returns QMP_DEFER.
  * The session then holds its further requests (in order) until
- * qmp_complete() answers the deferred one.  The daemon uses this to journal
- * the requests of several clients in one commit (group commit).
+ * qmp_complete() answers the deferred one, except those of commands flagged
+ * QMP_CMD_QUEUES, which may start meanwhile (pipelining; at most
+ * QMP_MAX_QUEUED unanswered per session).  Answers are sent in the order of
+ * the requests.  The daemon uses this to journal the requests of several
+ * clients, and several requests of one client, in one commit (group commit).
  */
 #define QMP_DEFER 1
 struct qmp_deferred;
@@ -167,6 +170,22 @@ void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_
 
 /* The arguments may contain members the schema does not declare. */
 #define QMP_CMD_ALLOW_EXTRA (1u << 0)
+/*
+ * The handler only defers the request (qmp_defer()) or refuses it on its
+ * arguments alone, reading and changing nothing before its deferred run:
+ * it may start while earlier requests of its session are unanswered.
+ */
+#define QMP_CMD_QUEUES (1u << 1)
+/* Unanswered requests one session may have (more are held until some are answered). */
+#define QMP_MAX_QUEUED 64u
+/* Flag bits from here up are the registrant's: the library only hands them back. */
+#define QMP_CMD_OWNER_SHIFT 16
+
+/**
+ * qmp_current_flags() - inside a handler run by a session: the flags of its
+ * command-table entry (QMP_CMD_*, and the registrant's bits); 0 outside one.
+ */
+unsigned qmp_current_flags(const struct qmp_server *srv);
 
 struct qmp_cmd {
 	const char *name;

@@ -191,6 +191,7 @@ static int run(struct qmp_session *s, const char *name, json_t *args, json_t **r
 	       struct qmp_error *err)
 {
 	const struct qmp_entry *e = qmp_server_lookup(s->srv, name);
+	int rc;
 
 	if (!s->negotiated && strcmp(name, "qmp_capabilities") != 0) {
 		qmp_error_set(err, QMP_ERR_COMMAND_NOT_FOUND,
@@ -211,7 +212,10 @@ static int run(struct qmp_session *s, const char *name, json_t *args, json_t **r
 		return -1;
 	err->cls = QMP_ERR_GENERIC;
 	err->desc[0] = 0;
-	if (e->cmd->fn(e->opaque, args, ret, err) == 0)
+	s->srv->cur_flags = e->cmd->flags;
+	rc = e->cmd->fn(e->opaque, args, ret, err);
+	s->srv->cur_flags = 0;
+	if (rc == 0)
 		return 0;
 	if (!err->desc[0])
 		snprintf(err->desc, sizeof(err->desc), "command %s failed", name);
@@ -219,6 +223,9 @@ static int run(struct qmp_session *s, const char *name, json_t *args, json_t **r
 	*ret = NULL;
 	return -1;
 }
+
+static void queue_answer(struct qmp_session *s, json_t *id, const char *name, int rc, json_t *ret,
+			 const struct qmp_error *err);
 
 static void handle(struct qmp_session *s, json_t *req)
 {
@@ -256,8 +263,11 @@ static void handle(struct qmp_session *s, json_t *req)
 	rc = run(s, name, args, &ret, &err);
 	s->srv->cur = NULL;
 	if (s->srv->cur_deferred) {
-		/* answered by qmp_complete(); until then the session holds its input */
+		/* answered by qmp_complete(), in order */
 		json_decref(ret);
+	} else if (s->pending) {
+		/* behind unanswered requests: its answer waits for theirs */
+		queue_answer(s, id, name, rc, ret, &err);
 	} else if (rc == 0) {
 		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s ok", s->name, name);
 		send_return(s, id, ret, name);
@@ -269,24 +279,52 @@ static void handle(struct qmp_session *s, json_t *req)
 	json_decref(args);
 }
 
-static void process(struct qmp_session *s, const char *msg, size_t len, const char *error)
+/*
+ * Whether @req may start now: always when the session has no unanswered
+ * request; behind them only a well-formed execute of a QMP_CMD_QUEUES
+ * command (anything else waits, so it sees their effects).
+ */
+static bool may_start(struct qmp_session *s, json_t *req)
+{
+	struct qmp_error err;
+	const struct qmp_entry *e;
+	const char *name;
+	bool oob = false;
+
+	if (!s->pending)
+		return true;
+	if (!req || !json_is_object(req) || !s->negotiated || s->nr_pending >= QMP_MAX_QUEUED)
+		return false;
+	name = check_request(s, req, &oob, &err);
+	e = name && !oob ? qmp_server_lookup(s->srv, name) : NULL;
+	return e && (e->cmd->flags & QMP_CMD_QUEUES);
+}
+
+/* Run one framed message.  Return: false when it must wait (not run; keep it). */
+static bool process(struct qmp_session *s, const char *msg, size_t len, const char *error)
 {
 	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
 	json_error_t jerr;
 	json_t *req;
 
 	if (!msg) {
+		if (s->pending)
+			return false;
 		qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: <- framing error: %s", s->name, error);
 		qmp_error_set(&err, QMP_ERR_GENERIC, "%s", error);
 		send_error(s, NULL, &err);
-		return;
+		return true;
+	}
+	req = json_loadb(msg, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (!may_start(s, req)) {
+		json_decref(req);
+		return false;
 	}
 	qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: <- %.*s", s->name, (int)(len > 4096 ? 4096 : len), msg);
-	req = json_loadb(msg, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!req) {
 		qmp_error_set(&err, QMP_ERR_GENERIC, "JSON parse error, %s", jerr.text);
 		send_error(s, NULL, &err);
-		return;
+		return true;
 	}
 	handle(s, req);
 	json_decref(req);
@@ -299,6 +337,28 @@ static void process(struct qmp_session *s, const char *msg, size_t len, const ch
 		if (s->srv->quit)
 			s->srv->quit(s->srv->quit_opaque);
 	}
+	return true;
+}
+
+/* Keep a frame that must wait, in order. */
+static void hold(struct qmp_session *s, const char *msg, size_t len, const char *error)
+{
+	const char *text = msg ? msg : error;
+	size_t n = msg ? len : strlen(error);
+	struct qmp_held *h = malloc(sizeof(*h) + n + 1);
+
+	if (!h) {
+		qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory holding a request: closing", s->name);
+		s->closed = true;
+		return;
+	}
+	h->next = NULL;
+	h->len = msg ? len : SIZE_MAX;   /* SIZE_MAX: a framing error */
+	memcpy(h->msg, text, n);
+	h->msg[n] = 0;
+	s->held_bytes += n;
+	*s->held_tail = h;
+	s->held_tail = &h->next;
 }
 
 static bool busy(struct qmp_session *s)
@@ -312,50 +372,91 @@ static void on_frame(void *opaque, const char *msg, size_t len, const char *erro
 
 	if (s->closed)
 		return;
-	if (s->pending || s->held || busy(s)) {
-		/* A deferred request is not answered yet, or the client has not read
-		 * what came before: hold this one, in order. */
-		const char *text = msg ? msg : error;
-		size_t n = msg ? len : strlen(error);
-		struct qmp_held *h = malloc(sizeof(*h) + n + 1);
-
-		if (!h) {
-			qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory holding a request: closing", s->name);
-			s->closed = true;
-			return;
-		}
-		h->next = NULL;
-		h->len = msg ? len : SIZE_MAX;   /* SIZE_MAX: a framing error */
-		memcpy(h->msg, text, n);
-		h->msg[n] = 0;
-		s->held_bytes += n;
-		*s->held_tail = h;
-		s->held_tail = &h->next;
-		return;
-	}
-	process(s, msg, len, error);
+	/*
+	 * Behind held frames, the client has not read what came before, or not
+	 * allowed to start yet (behind unanswered requests): hold it, in order.
+	 */
+	if (s->held || busy(s) || !process(s, msg, len, error))
+		hold(s, msg, len, error);
 }
 
-/* Go on with the held requests until one defers again or the owner is busy. */
+/* Run held frames until one must wait again or the owner is busy. */
 static void drain_held(struct qmp_session *s)
 {
-	if (s->draining)        /* a held request's reply completed another one */
-		return;
+	if (s->draining)
+		return;         /* a held request's reply completed another one: the outer loop goes on */
 	s->draining = true;
-	while (s->held && !s->pending && !s->closed && !busy(s)) {
+	while (s->held && !s->closed && !busy(s)) {
 		struct qmp_held *h = s->held;
 
+		if (!process(s, h->len == SIZE_MAX ? NULL : h->msg, h->len, h->msg))
+			break;
 		s->held = h->next;
 		if (!s->held)
 			s->held_tail = &s->held;
 		s->held_bytes -= h->len == SIZE_MAX ? strlen(h->msg) : h->len;
-		if (h->len == SIZE_MAX)
-			process(s, NULL, 0, h->msg);
-		else
-			process(s, h->msg, h->len, NULL);
 		free(h);
 	}
 	s->draining = false;
+}
+
+/* Append an answer slot to the session's answer queue; NULL on out of memory. */
+static struct qmp_deferred *slot_new(struct qmp_session *s, json_t *id, const char *name)
+{
+	struct qmp_deferred *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->s = s;
+	d->id = json_incref(id);
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	*s->pending_tail = d;
+	s->pending_tail = &d->next;
+	s->nr_pending++;
+	return d;
+}
+
+/* Send the answers at the head of the queue that are done. */
+static void send_ready(struct qmp_session *s)
+{
+	while (s->pending && s->pending->done) {
+		struct qmp_deferred *d = s->pending;
+
+		s->pending = d->next;
+		if (!s->pending)
+			s->pending_tail = &s->pending;
+		s->nr_pending--;
+		if (d->rc == 0) {
+			qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s ok", s->name, d->name);
+			send_return(s, d->id, d->ret, d->name);
+		} else {
+			qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s failed: %s: %s", s->name, d->name,
+				qmp_err_class_str(d->err.cls), d->err.desc);
+			send_error(s, d->id, &d->err);
+			json_decref(d->ret);
+		}
+		json_decref(d->id);
+		free(d);
+	}
+}
+
+static void queue_answer(struct qmp_session *s, json_t *id, const char *name, int rc, json_t *ret,
+			 const struct qmp_error *err)
+{
+	struct qmp_deferred *d = slot_new(s, id, name);
+
+	if (!d) {
+		qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory queueing an answer: closing", s->name);
+		json_decref(ret);
+		s->closed = true;
+		return;
+	}
+	d->done = true;
+	d->rc = rc;
+	d->ret = rc ? NULL : ret;
+	if (rc)
+		json_decref(ret);
+	d->err = *err;
 }
 
 struct qmp_deferred *qmp_defer(struct qmp_server *srv)
@@ -363,16 +464,11 @@ struct qmp_deferred *qmp_defer(struct qmp_server *srv)
 	struct qmp_session *s = srv->cur;
 	struct qmp_deferred *d;
 
-	if (!s || srv->cur_deferred || s->pending)
+	if (!s || srv->cur_deferred)
 		return NULL;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return NULL;
-	d->s = s;
-	d->id = json_incref(srv->cur_id);
-	snprintf(d->name, sizeof(d->name), "%s", srv->cur_name);
-	s->pending = d;
-	srv->cur_deferred = true;
+	d = slot_new(s, srv->cur_id, srv->cur_name);
+	if (d)
+		srv->cur_deferred = true;
 	return d;
 }
 
@@ -386,19 +482,19 @@ void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_
 		free(d);
 		return;
 	}
-	s->pending = NULL;
-	if (rc == 0) {
-		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s ok", s->name, d->name);
-		send_return(s, d->id, ret, d->name);
-	} else {
-		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s failed: %s: %s", s->name, d->name,
-			qmp_err_class_str(err->cls), err->desc);
-		send_error(s, d->id, err);
-		json_decref(ret);
-	}
-	json_decref(d->id);
-	free(d);
+	d->done = true;
+	d->rc = rc;
+	d->ret = ret;
+	if (rc)
+		d->err = *err;
+	send_ready(s);
+	/* Go on with the held requests until one must wait again. */
 	drain_held(s);
+}
+
+unsigned qmp_current_flags(const struct qmp_server *srv)
+{
+	return srv->cur ? srv->cur_flags : 0;
 }
 
 void qmp_session_resume(struct qmp_session *s)
@@ -429,6 +525,7 @@ int qmp_session_new(struct qmp_server *srv, const char *name, qmp_write_fn *writ
 	s->opaque = opaque;
 	snprintf(s->name, sizeof(s->name), "%s", name ? name : "?");
 	s->held_tail = &s->held;
+	s->pending_tail = &s->pending;
 	qmp_framer_init(&s->fr, srv->max_msg, on_frame, s);
 	s->next = srv->sessions;
 	if (srv->sessions)
@@ -457,8 +554,18 @@ void qmp_session_free(struct qmp_session *s)
 	srv->nr_sessions--;
 	qmp_log(srv, LOG_INFO, "qmp[%s]: session closed", s->name);
 	qmp_framer_fini(&s->fr);
-	if (s->pending)
-		s->pending->s = NULL;   /* qmp_complete() will only free it */
+	while (s->pending) {
+		struct qmp_deferred *d = s->pending;
+
+		s->pending = d->next;
+		if (d->done) {
+			json_decref(d->ret);
+			json_decref(d->id);
+			free(d);
+		} else {
+			d->s = NULL;    /* qmp_complete() will only free it */
+		}
+	}
 	while (s->held) {
 		struct qmp_held *h = s->held;
 

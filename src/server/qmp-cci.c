@@ -128,7 +128,7 @@ bool dcd_cci_mutates(struct server_ctx *s, json_t *args)
 
 int qmp_cci_request(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 {
-	return dcd_run(opaque, "cxl-cci-request", args, ret, err, cci_request, DCD_J_CCI);
+	return dcd_run(opaque, "cxl-cci-request", args, ret, err, cci_request);
 }
 
 const struct qmp_arg qmp_cci_request_args[] = {

@@ -364,7 +364,7 @@ static int query_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp
 
 int qmp_query_dc(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 {
-	return dcd_run(opaque, "query-cxl-dynamic-capacity", args, ret, err, query_dc, DCD_J_NEVER);
+	return dcd_run(opaque, "query-cxl-dynamic-capacity", args, ret, err, query_dc);
 }
 
 const struct qmp_arg qmp_query_dc_args[] = {

@@ -259,12 +259,12 @@ static int defer(struct server_ctx *s, const char *name, json_t *args, dcd_cmd_f
  * nothing and fails again on replay.
  */
 static int run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
-	       struct qmp_error *err, dcd_cmd_fn *fn, dcd_dev_fn *dev_fn, bool journal)
+	       struct qmp_error *err, dcd_cmd_fn *fn, dcd_dev_fn *dev_fn)
 {
 	int rc;
 
 	srv_request_begin(s);
-	if (journal && srv_grouping(s)) {
+	if (srv_grouping(s) && srv_qmp_journaled(s, args)) {
 		if (defer(s, name, args, fn, dev_fn) == 0)
 			return QMP_DEFER;
 		qmp_error_set(err, QMP_ERR_GENERIC, "out of memory");
@@ -275,11 +275,19 @@ static int run(struct server_ctx *s, const char *name, json_t *args, json_t **re
 	return rc;
 }
 
-int dcd_run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
-	    struct qmp_error *err, dcd_cmd_fn *fn, enum dcd_journal when)
+bool srv_qmp_journaled(struct server_ctx *s, json_t *args)
 {
-	return run(s, name, args, ret, err, fn, NULL,
-		   when == DCD_J_ALWAYS || (when == DCD_J_CCI && dcd_cci_mutates(s, args)));
+	unsigned flags = qmp_current_flags(s->qmp);
+
+	if (flags & SRV_QMP_JOURNALED)
+		return true;
+	return (flags & SRV_QMP_JOURNALED_CCI) && dcd_cci_mutates(s, args);
+}
+
+int dcd_run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
+	    struct qmp_error *err, dcd_cmd_fn *fn)
+{
+	return run(s, name, args, ret, err, fn, NULL);
 }
 
 int dcd_run_dev(struct server_ctx *s, const char *name, json_t *args, struct qmp_error *err,
@@ -292,7 +300,7 @@ int dcd_run_dev(struct server_ctx *s, const char *name, json_t *args, struct qmp
 		qmp_error_set(err, QMP_ERR_GENERIC, "Unable to resolve path");
 		return -ENOENT;
 	}
-	rc = run(s, name, args, &ret, err, NULL, fn, true);
+	rc = run(s, name, args, &ret, err, NULL, fn);
 	json_decref(ret);
 	return rc;
 }
@@ -470,15 +478,15 @@ static int release_status(struct server_ctx *s, json_t *args, json_t **ret, stru
 
 /* ---- handlers ----------------------------------------------------------- */
 
-#define DCD_HANDLER(fn, name, when)                                                        \
+#define DCD_HANDLER(fn, name)                                                              \
 	int qmp_##fn(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)       \
 	{                                                                                  \
-		return dcd_run(opaque, name, args, ret, err, fn, when);                     \
+		return dcd_run(opaque, name, args, ret, err, fn);                           \
 	}
 
-DCD_HANDLER(add_dc, "cxl-add-dynamic-capacity", DCD_J_ALWAYS)
-DCD_HANDLER(release_dc, "cxl-release-dynamic-capacity", DCD_J_ALWAYS)
-DCD_HANDLER(release_status, "cxl-release-dynamic-capacity-status", DCD_J_NEVER)
+DCD_HANDLER(add_dc, "cxl-add-dynamic-capacity")
+DCD_HANDLER(release_dc, "cxl-release-dynamic-capacity")
+DCD_HANDLER(release_status, "cxl-release-dynamic-capacity-status")
 
 /* ---- schemas ------------------------------------------------------------ */
 

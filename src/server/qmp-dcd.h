@@ -43,21 +43,33 @@ int dcd_check_region(const struct dcd *dv, json_t *args, uint8_t *region,
 		     struct core_region_info *ri, struct qmp_error *err);
 int dcd_parse_tag(json_t *args, uint8_t tag[16], bool *has, struct qmp_error *err);
 
-/* A device command's body: fills *ret (whether it is journaled is dcd_run()'s `when`). */
-typedef int dcd_cmd_fn(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err);
-/* When a command is journaled: never (queries), always, or as dcd_cci_mutates() says. */
-enum dcd_journal { DCD_J_NEVER, DCD_J_ALWAYS, DCD_J_CCI };
 /*
- * The request bracket: time, journal (before the model runs it), run fn,
- * events; with a store the command joins the loop round's group commit and
- * is answered after it (QMP_DEFER).
+ * Command-table flags (commands.c, the registrant's bits of qmp_cmd.flags):
+ * the command changes durable state and is journaled before it runs;
+ * or (cxl-cci-request) it is when its CCI message is (dcd_cci_mutates()).
+ */
+#define SRV_QMP_JOURNALED (1u << QMP_CMD_OWNER_SHIFT)
+#define SRV_QMP_JOURNALED_CCI (2u << QMP_CMD_OWNER_SHIFT)
+/*
+ * Whether the command being run must be journaled, from its table flags
+ * (qmp_current_flags()) and, for SRV_QMP_JOURNALED_CCI, its arguments.
+ */
+bool srv_qmp_journaled(struct server_ctx *s, json_t *args);
+
+/* A device command's body: fills *ret (whether it is journaled is its table row's flag). */
+typedef int dcd_cmd_fn(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_error *err);
+/*
+ * The request bracket: time, journal (before the model runs it, when the
+ * command table says so: srv_qmp_journaled()), run fn, events; with a
+ * store a journaled command joins the loop round's group commit and is
+ * answered after it (QMP_DEFER).
  */
 int dcd_run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
-	    struct qmp_error *err, dcd_cmd_fn *fn, enum dcd_journal when);
+	    struct qmp_error *err, dcd_cmd_fn *fn);
 /*
- * The same for a command on the device its "path" names, always journaled
- * (RAS injection, qmp-inject.c): a path that resolves to no device is
- * refused first ("Unable to resolve path"), unjournaled; fn returns nothing.
+ * The same for a command on the device its "path" names (RAS injection,
+ * qmp-inject.c): a path that resolves to no device is refused first
+ * ("Unable to resolve path"), unjournaled; fn returns nothing.
  */
 typedef int dcd_dev_fn(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err);
 int dcd_run_dev(struct server_ctx *s, const char *name, json_t *args, struct qmp_error *err,

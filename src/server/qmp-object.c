@@ -219,7 +219,7 @@ int qmp_object_add(void *opaque, json_t *args, json_t **ret, struct qmp_error *e
 	srv_request_begin(s);
 	/* Made first (it may fail on the file system), journaled, undone if not stored. */
 	rc = srv_object_add(s, args, msg, sizeof(msg));
-	if (!rc && srv_grouping(s)) {
+	if (!rc && srv_grouping(s) && srv_qmp_journaled(s, args)) {
 		const char *id = json_string_value(json_object_get(args, "id"));
 
 		if (object_defer(s, STORE_REC_OBJECT_ADD, id, args, object_add_done) == 0)
@@ -252,7 +252,7 @@ int qmp_object_del(void *opaque, json_t *args, json_t **ret, struct qmp_error *e
 	 * or in use: refused now, no record); should it still refuse after the
 	 * commit, replay refuses the same.
 	 */
-	if (!rc && srv_grouping(s) && !bi.in_use && !bi.nr_bound) {
+	if (!rc && srv_grouping(s) && srv_qmp_journaled(s, args) && !bi.in_use && !bi.nr_bound) {
 		rec = json_pack("{s:s}", "id", id);
 		rc = rec ? object_defer(s, STORE_REC_OBJECT_DEL, id, rec, object_del_done) : -ENOMEM;
 		json_decref(rec);

@@ -402,6 +402,198 @@ static void test_requests_of_one_round_share_one_commit(void **state)
 	qmp_client_free(c);
 }
 
+
+/* Start with the WAL-sync counter of the shim; return the counter file's path in syncs. */
+static void start_counting(struct dproc *p, struct state_args *a, char *syncs, size_t cap)
+{
+	snprintf(syncs, cap, "%s/syncs", p->dir);
+	setenv("CXLDCD_FAULTFS_SYNCS", syncs, 1);
+	start_faulty(p, a);
+	unsetenv("CXLDCD_FAULTFS_SYNCS");
+}
+
+/* n whole 5607h DC Remove Reference messages (journaled) back to back, tags 0..n-1. */
+static size_t fm_remove_refs(uint8_t *buf, unsigned n)
+{
+	static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
+					 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
+
+	memset(buf, 0, n * 28u);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *m = buf + i * 28u;
+
+		m[1] = (uint8_t)i;
+		put16(m + 3, 0x5607);
+		m[5] = 16;
+		memcpy(m + 12, tag, 16);
+	}
+	return n * 28u;
+}
+
+/*
+ * One FM connection that pipelines 16 mutating requests: they share one
+ * group commit (one WAL sync; before, each waited for the one ahead of it
+ * and got a commit of its own), and are answered in order.  A read sent
+ * behind them (5603h Get Host DC Region Configuration... here 5601h Get DC
+ * Region Configuration? no: 4001h-free) waits until they ran.
+ */
+static void test_pipelined_fm_requests_of_one_connection_share_one_commit(void **state)
+{
+	enum { N = 16 };
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	char syncs[200];
+	uint8_t req[N * 28], rsp[64];
+	size_t before, after, len;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	start_counting(&p, &a, syncs, sizeof(syncs));
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
+	assert_true((fd = dproc_connect_unix(p.fm, TMO)) >= 0);
+	assert_int_not_equal(fm_add_ref(fd), 0x04);  /* the connection is set up */
+	before = file_size(syncs);
+	stop_daemon(p.pid);
+	len = fm_remove_refs(req, N);
+	assert_int_equal(write(fd, req, len), (ssize_t)len);
+	assert_int_equal(kill(p.pid, SIGCONT), 0);
+	for (int i = 0; i < N; i++) {
+		size_t got = 0;
+
+		while (got < 12) {
+			ssize_t n = read(fd, rsp + got, 12 - got);
+
+			assert_true(n > 0);
+			got += (size_t)n;
+		}
+		assert_int_equal(rsp[1], i);                 /* in order */
+		assert_int_not_equal(rsp[8], 0x04);          /* not refused by the store */
+	}
+	after = file_size(syncs);
+	print_message("WAL syncs for %d pipelined FM requests of one connection: %zu\n", N,
+		      after - before);
+	assert_true(after - before >= 1 && after - before <= 2);
+	close(fd);
+	qmp_client_free(c);
+}
+
+/*
+ * One QMP session that pipelines 16 adds (with ids), then a query: the adds
+ * share one group commit, are answered in order, and the query, held until
+ * they ran, sees all 16 offers.
+ */
+static void test_pipelined_qmp_adds_of_one_session_share_one_commit(void **state)
+{
+	enum { N = 16 };
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	char syncs[200], *batch = malloc(N * 300 + 200);
+	size_t before, after, off = 0;
+	json_t *r;
+
+	(void)state;
+	assert_non_null(batch);
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, "64M", DEV, "--fm", p.fm_arg);
+	start_counting(&p, &a, syncs, sizeof(syncs));
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
+	for (int k = 0; k < N; k++)
+		off += (size_t)sprintf(batch + off,
+			"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
+			"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\","
+			"\"extents\":[{\"offset\":%llu,\"len\":2097152}]},\"id\":%d}",
+			(unsigned long long)(64 + 2 * k) << 20, k);
+	off += (size_t)sprintf(batch + off,
+		"{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"},\"id\":\"q\"}");
+	before = file_size(syncs);
+	stop_daemon(p.pid);
+	assert_int_equal(qmp_client_send_raw(c, batch, off), 0);
+	assert_int_equal(kill(p.pid, SIGCONT), 0);
+	for (int k = 0; k < N; k++) {
+		r = qmp_client_recv(c, TMO);                 /* replies only: no event is emitted here */
+		assert_non_null(r);
+		if (!json_object_get(r, "return"))
+			fail_msg("add %d: %s", k, qmp_client_err_desc(r));
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), k);
+		json_decref(r);
+	}
+	r = qmp_client_recv(c, TMO);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "q");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(ret_of(r), "hosts"), 1),
+							 "pending")), N);
+	json_decref(r);
+	after = file_size(syncs);
+	print_message("WAL syncs for %d pipelined QMP adds of one session: %zu\n", N, after - before);
+	assert_true(after - before >= 1 && after - before <= 2);
+	qmp_client_free(c);
+	free(batch);
+}
+
+static int count_records(void *opaque, const struct store_rec *rec)
+{
+	json_t **texts = opaque;
+
+	json_array_append_new(*texts, json_stringn((const char *)rec->data, rec->len));
+	return 0;
+}
+
+/*
+ * The command table decides journaling: every read-only QMP command (and
+ * the volatile RAS-register injection) leaves no journal record, a mutating
+ * command exactly one, whatever the order.
+ */
+static void test_read_only_qmp_commands_make_no_journal_record(void **state)
+{
+	static const char *const reads[] = {
+		"{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}",
+		"{\"execute\":\"cxl-release-dynamic-capacity-status\",\"arguments\":{\"path\":\"d0\","
+		"\"host-id\":0,\"tag\":\"" TAG_A "\"}}",
+		"{\"execute\":\"query-memdev\"}",
+		"{\"execute\":\"query-cxl-devices\"}",
+		"{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"/machine/peripheral\"}}",
+		"{\"execute\":\"query-cxl-ras\",\"arguments\":{\"path\":\"d0\"}}",
+		"{\"execute\":\"query-cxl-faults\",\"arguments\":{\"path\":\"d0\"}}",
+		"{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
+		"\"host-id\":0,\"opcode\":18432,\"payload\":\"0100\"}}",   /* 4800h Get DC Config */
+		"{\"execute\":\"cxl-inject-correctable-error\",\"arguments\":{\"path\":\"d0\","
+		"\"type\":\"cache-data-ecc\"}}",
+		"{\"execute\":\"query-version\"}",
+	};
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	struct store *st;
+	char err[256];
+	json_t *texts = json_array();
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
+		ok(qmp_client_cmd(c, reads[i], TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
+		ok(qmp_client_cmd(c, reads[i], TMO));
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	assert_int_equal(store_open(p.state, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_journal_replay(st, count_records, &texts), 0);
+	store_close(st);
+	assert_int_equal(json_array_size(texts), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(texts, 0)),
+			       "\"execute\":\"cxl-add-dynamic-capacity\""));
+	json_decref(texts);
+}
+
 /* A raw host-link connection of @host, past HELLO (mapping off). */
 static int hl_open(const char *path, uint16_t host)
 {
@@ -621,6 +813,12 @@ int main(void)
 		cmocka_unit_test_teardown(test_requests_of_one_round_share_one_commit,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_every_face_shares_the_round_commit, dproc_reap_all),
+		cmocka_unit_test_teardown(test_pipelined_fm_requests_of_one_connection_share_one_commit,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_pipelined_qmp_adds_of_one_session_share_one_commit,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_read_only_qmp_commands_make_no_journal_record,
+					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_pending_timeout_expiry_is_journaled, dproc_reap_all),
 		cmocka_unit_test_teardown(test_vanished_backend_path_fails_that_backend_only,
 					  dproc_reap_all),
