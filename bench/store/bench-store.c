@@ -12,7 +12,16 @@
  * 5604h and two hosts (1 and 2) on the host link, each sending Set Event
  * Interrupt Policy (0103h, journaled).
  *
- *   bench-store [-n REQUESTS] [-c CLIENTS] [-o fm|qmp|mixed] [-m 0|1|2]
+ * The "pipelined" lines run the same 4 clients, each keeping D requests in
+ * flight (-d, default 32: QMP commands with ids, FM messages back to back
+ * on the stream; a host keeps 1, as its mailbox runs one command at a
+ * time).  With --state they end with the daemon's own count of requests
+ * per commit (its log line at quit).  Closed-loop clients (one request
+ * each) bound a commit to 4 requests, so throughput <= 4 / fsync latency;
+ * pipelined clients let a commit carry what arrived during the last fsync.
+ *
+ *   bench-store [-n REQUESTS] [-c CLIENTS] [-d DEPTH] [-p REQUESTS] [-o fm|qmp|mixed] [-m 0|1|2]
+ *       -p: requests of a pipelined line (default 4 x -n)
  *       -o, -m: only those lines (-m: 0 no state, 1 group commit, 2 group commit off)
  *
  * One more FM line runs with a snapshot every 100 records
@@ -167,7 +176,8 @@ static void daemon_start(enum mode m, uint32_t nr_blocks)
 	if (m == ONEBYONE)
 		setenv("CXLDCD_GROUP_COMMIT", "off", 1);
 	daemon_pid = fork();
-	unsetenv("CXLDCD_GROUP_COMMIT");
+	if (daemon_pid != 0)            /* the parent's: the child keeps it for execv */
+		unsetenv("CXLDCD_GROUP_COMMIT");
 	if (daemon_pid < 0)
 		die("fork: %s", strerror(errno));
 	if (daemon_pid == 0) {
@@ -254,6 +264,36 @@ static void qmp_open(struct qc *q)
 	q->len = 0;
 	qmp_line(q, line, sizeof(line));   /* greeting */
 	qmp_cmd(q, "{\"execute\":\"qmp_capabilities\"}\n");
+}
+
+/*
+ * Quit the daemon over QMP and read its "requests journaled in N commits
+ * (X per commit)" log line into out ("" without --state).
+ */
+static void daemon_quit(char *out, size_t cap)
+{
+	struct qc q;
+	char path[100], line[256];
+	FILE *f;
+
+	out[0] = 0;
+	qmp_open(&q);
+	qmp_cmd(&q, "{\"execute\":\"quit\"}\n");
+	close(q.fd);
+	waitpid(daemon_pid, NULL, 0);
+	daemon_pid = 0;
+	snprintf(path, sizeof(path), "%s/stderr.log", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "state: ");
+
+		if (p && strstr(p, "per commit)")) {
+			p[strcspn(p, "\n")] = 0;
+			snprintf(out, cap, "; %s", p + 7);
+		}
+	}
+	if (f)
+		fclose(f);
 }
 
 /* ---------------------------------------------------------------- hosts */
@@ -378,8 +418,8 @@ static void client_send(struct client *c, uint32_t blk)
 		snprintf(cmd, sizeof(cmd),
 			 "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
 			 "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"b5000000-0000-0000-0000-%012x\","
-			 "\"extents\":[{\"offset\":%llu,\"len\":%llu}]}}\n",
-			 blk, (unsigned long long)blk * BLK, BLK);
+			 "\"extents\":[{\"offset\":%llu,\"len\":%llu}]},\"id\":%u}\n",
+			 blk, (unsigned long long)blk * BLK, BLK, blk);
 		if (write(c->fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
 			die("qmp write: %s", strerror(errno));
 	} else {
@@ -459,6 +499,7 @@ static void throughput(const enum face *face, int nc, enum mode m, uint32_t n, c
 	struct client c[MAXC];
 	uint32_t rounds = n / (uint32_t)nc, blk = 0;
 	uint16_t host = 1;
+	char stats[200];
 	double t0, dt;
 
 	daemon_start(m, 2 * n + 64);
@@ -473,8 +514,80 @@ static void throughput(const enum face *face, int nc, enum mode m, uint32_t n, c
 		blk += (uint32_t)nc;
 	}
 	dt = now_s() - t0;
-	printf("%-5s %-26s %d clients: %8.0f requests/s  (%u requests%s)\n", what, mode_name(m), nc,
-	       rounds * nc / dt, rounds * nc, face[0] != face[nc - 1] ? ": QMP, FM, 2 hosts" : "");
+	daemon_quit(stats, sizeof(stats));
+	printf("%-5s %-26s %d clients: %8.0f requests/s  (%u requests%s%s)\n", what, mode_name(m), nc,
+	       rounds * nc / dt, rounds * nc, face[0] != face[nc - 1] ? ": QMP, FM, 2 hosts" : "",
+	       stats);
+	for (int i = 0; i < nc; i++)
+		close(c[i].fd);
+	cleanup();
+}
+
+/* An answer is ready to read without blocking (QMP may have it buffered already). */
+static bool client_buffered(const struct client *c)
+{
+	return c->face == QMP && memchr(c->q.buf, '\n', c->q.len);
+}
+
+/*
+ * nc clients, each keeping up to depth requests in flight: as soon as an
+ * answer arrives its client sends the next request.  Hosts keep 1 (their
+ * mailbox runs one command at a time) and send until the others are done.
+ */
+static void pipelined(const enum face *face, int nc, enum mode m, uint32_t n, uint32_t depth,
+		      const char *what)
+{
+	struct client c[MAXC];
+	uint32_t quota = n / (uint32_t)nc, sent[MAXC] = { 0 }, done[MAXC] = { 0 }, blk = 0, left = 0;
+	uint32_t total = 0;
+	uint16_t host = 1;
+	char stats[200];
+	double t0, dt;
+
+	daemon_start(m, 2 * n + 64);
+	for (int i = 0; i < nc; i++) {
+		client_open(&c[i], face[i], face[i] == HOST ? host++ : 0);
+		left += face[i] == HOST ? 0 : quota;
+	}
+	t0 = now_s();
+	for (int i = 0; i < nc; i++)
+		for (uint32_t k = 0; k < (face[i] == HOST ? 1 : depth) && sent[i] < quota; k++, sent[i]++)
+			client_send(&c[i], blk++);
+	while (left) {
+		struct pollfd pfd[MAXC];
+		bool ready = false;
+
+		for (int i = 0; i < nc; i++) {
+			pfd[i] = (struct pollfd){ .fd = done[i] < sent[i] ? c[i].fd : -1, .events = POLLIN };
+			ready |= done[i] < sent[i] && client_buffered(&c[i]);
+		}
+		if (poll(pfd, (nfds_t)nc, ready ? 0 : 10000) < 0)
+			die("poll: %s", strerror(errno));
+		for (int i = 0; i < nc; i++) {
+			if (done[i] == sent[i] || !((pfd[i].revents & (POLLIN | POLLHUP)) || client_buffered(&c[i])))
+				continue;
+			client_recv(&c[i]);
+			done[i]++;
+			if (face[i] != HOST)
+				left--;
+			if (left && (face[i] == HOST || sent[i] < quota)) {
+				client_send(&c[i], face[i] == HOST ? 0 : blk++);
+				sent[i]++;
+			}
+		}
+	}
+	for (int i = 0; i < nc; i++) {
+		while (done[i] < sent[i]) {
+			client_recv(&c[i]);
+			done[i]++;
+		}
+		total += done[i];
+	}
+	dt = now_s() - t0;
+	daemon_quit(stats, sizeof(stats));
+	printf("%-5s %-26s %d clients: %8.0f requests/s  (%u requests, %u in flight each%s%s)\n", what,
+	       mode_name(m), nc, total / dt, total, depth,
+	       face[0] != face[nc - 1] ? ": QMP, FM, 2 hosts with 1" : "", stats);
 	for (int i = 0; i < nc; i++)
 		close(c[i].fd);
 	cleanup();
@@ -483,14 +596,18 @@ static void throughput(const enum face *face, int nc, enum mode m, uint32_t n, c
 int main(int argc, char **argv)
 {
 	static const enum face mixed[4] = { QMP, FM, HOST, HOST };
-	uint32_t n = 1000;
+	uint32_t n = 1000, depth = 32, np = 0;
 	int nc = 4, opt;
 	const char *only = NULL;
 	int m0 = NOSTATE, m1 = ONEBYONE;
 
-	while ((opt = getopt(argc, argv, "n:c:o:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:d:p:o:m:")) != -1) {
 		if (opt == 'n')
 			n = (uint32_t)strtoul(optarg, NULL, 10);
+		else if (opt == 'd')
+			depth = (uint32_t)strtoul(optarg, NULL, 10);
+		else if (opt == 'p')
+			np = (uint32_t)strtoul(optarg, NULL, 10);
 		else if (opt == 'c')
 			nc = atoi(optarg);
 		else if (opt == 'o')
@@ -498,12 +615,14 @@ int main(int argc, char **argv)
 		else if (opt == 'm')
 			m0 = m1 = atoi(optarg);
 		else
-			die("usage: bench-store [-n REQUESTS] [-c CLIENTS] [-o fm|qmp|mixed] [-m 0|1|2]");
+			die("usage: bench-store [-n REQUESTS] [-c CLIENTS] [-d DEPTH] [-p REQUESTS] [-o fm|qmp|mixed] [-m 0|1|2]");
 	}
 	if (m0 < NOSTATE || m0 > ONEBYONE)
 		die("-m is 0, 1 or 2");
-	if (n < 10 || nc < 1 || nc > MAXC)
-		die("-n must be >= 10, -c 1..%d", MAXC);
+	if (!np)
+		np = 4 * n;
+	if (n < 10 || np < 10 || nc < 1 || nc > MAXC || depth < 1)
+		die("-n and -p must be >= 10, -c 1..%d, -d >= 1", MAXC);
 	signal(SIGPIPE, SIG_IGN);
 	for (int f = FM; f <= QMP; f++) {
 		enum face same[MAXC];
@@ -518,8 +637,12 @@ int main(int argc, char **argv)
 			latency((enum face)f, GROUP, n, "100");
 		for (int m = m0; m <= m1; m++)
 			throughput(same, nc, (enum mode)m, n, face_name((enum face)f));
+		for (int m = m0; m <= m1; m++)
+			pipelined(same, nc, (enum mode)m, np, depth, face_name((enum face)f));
 	}
 	for (int m = m0; m <= m1 && (!only || !strcmp(only, "mixed")); m++)
 		throughput(mixed, 4, (enum mode)m, n, "mixed");
+	for (int m = m0; m <= m1 && (!only || !strcmp(only, "mixed")); m++)
+		pipelined(mixed, 4, (enum mode)m, np, depth, "mixed");
 	return 0;
 }
