@@ -481,6 +481,84 @@ static void test_deferred_answer_holds_later_requests_in_order(void **state)
 	qmp_complete(x.d, 0, NULL, NULL);
 }
 
+/* x-queue: QMP_CMD_QUEUES; defers each request, or refuses {"bad":true} on its arguments. */
+struct queue_ctx {
+	struct qmp_server *srv;
+	struct qmp_deferred *d[8];
+	unsigned n;
+	unsigned flags_seen;
+};
+
+static int queue_handler(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	struct queue_ctx *x = opaque;
+
+	(void)ret;
+	x->flags_seen = qmp_current_flags(x->srv);
+	if (json_is_true(json_object_get(args, "bad"))) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "bad argument");
+		return -1;
+	}
+	x->d[x->n] = qmp_defer(x->srv);
+	assert_non_null(x->d[x->n]);
+	x->n++;
+	return QMP_DEFER;
+}
+
+#define X_OWNER_BIT (1u << QMP_CMD_OWNER_SHIFT)
+static const struct qmp_cmd queue_cmd = { .name = "x-queue", .fn = queue_handler,
+					  .flags = QMP_CMD_QUEUES | QMP_CMD_ALLOW_EXTRA | X_OWNER_BIT };
+
+/*
+ * QMP_CMD_QUEUES commands start while earlier ones of the session wait
+ * (all three are deferred at once, an argument refusal behind them waits
+ * for their answers); a command without the flag waits until every earlier
+ * one is answered; answers keep the requests' order whatever order the
+ * deferred ones complete in.  The handler sees its row's flags.
+ */
+static void test_queued_commands_start_behind_deferred_ones_answers_in_order(void **state)
+{
+	struct tsess *t = *state;
+	struct queue_ctx x = { .srv = t->srv };
+	json_t *r;
+
+	assert_int_equal(qmp_server_register(t->srv, &queue_cmd, &x), 0);
+	tsess_feed(t, "{\"execute\":\"x-queue\",\"id\":1}{\"execute\":\"x-queue\",\"id\":2}"
+		      "{\"execute\":\"x-queue\",\"arguments\":{\"bad\":true},\"id\":3}"
+		      "{\"execute\":\"x-queue\",\"id\":4}"
+		      "{\"execute\":\"query-version\",\"id\":5}{\"execute\":\"x-queue\",\"id\":6}");
+	assert_int_equal(x.n, 3);                  /* 1, 2 and 4 deferred; 5 waits, so does 6 */
+	assert_int_equal(x.flags_seen, QMP_CMD_QUEUES | QMP_CMD_ALLOW_EXTRA | X_OWNER_BIT);
+	assert_int_equal(qmp_current_flags(t->srv), 0);
+	assert_null(tsess_pop(t));                 /* 3's refusal waits for 1 and 2 */
+	qmp_complete(x.d[1], 0, json_pack("{s:i}", "k", 2), NULL);
+	assert_null(tsess_pop(t));                 /* 2 is done but 1 is not */
+	qmp_complete(x.d[0], 0, json_pack("{s:i}", "k", 1), NULL);
+	for (int id = 1; id <= 2; id++) {
+		r = tsess_pop(t);
+		assert_int_equal(json_integer_value(json_object_get(r, "id")), id);
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "return"), "k")), id);
+		json_decref(r);
+	}
+	r = tsess_pop(t);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 3);
+	expect_error(r, "GenericError", "bad argument");
+	assert_null(tsess_pop(t));                 /* 4 not answered: 5 not run yet */
+	qmp_complete(x.d[2], 0, NULL, NULL);
+	r = tsess_pop(t);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 4);
+	json_decref(r);
+	r = tsess_pop(t);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 5);
+	json_decref(r);
+	assert_int_equal(x.n, 4);                  /* 6 started after 5 */
+	assert_null(tsess_pop(t));
+	/* Deferred, then the session closes with it unanswered: nothing is sent. */
+	qmp_session_free(t->s);
+	t->s = NULL;
+	qmp_complete(x.d[3], 0, NULL, NULL);
+}
+
 static size_t room_left = 300;
 
 static size_t small_room(void *opaque)
@@ -591,6 +669,7 @@ int main(void)
 		TN(test_reply_over_the_room_is_an_error_not_a_disconnect),
 		cmocka_unit_test(test_error_helpers),
 		TN(test_deferred_answer_holds_later_requests_in_order),
+		TN(test_queued_commands_start_behind_deferred_ones_answers_in_order),
 	};
 
 	return cmocka_run_group_tests_name("qmp-proto", tests, NULL, NULL);
