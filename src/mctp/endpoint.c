@@ -45,11 +45,15 @@ static int emit(void *opaque, const uint8_t *pkt, size_t len)
 	return n ? ep->ops->write(ep->opaque, frame, n) : -EMSGSIZE;
 }
 
+static void reply_to(struct mctp_serial_ep *ep, uint8_t src, uint8_t tag, size_t len)
+{
+	mctp_fragment(ep->ctrl.eid, src, tag, false, ep->rsp, len, MCTP_BASELINE_MTU, emit, ep);
+	ep->requests++;
+}
+
 static void reply(struct mctp_serial_ep *ep, const struct mctp_msg *m, size_t len)
 {
-	mctp_fragment(ep->ctrl.eid, m->src, m->tag, false, ep->rsp, len, MCTP_BASELINE_MTU, emit,
-		      ep);
-	ep->requests++;
+	reply_to(ep, m->src, m->tag, len);
 }
 
 static void dispatch(struct mctp_serial_ep *ep, const struct mctp_msg *m)
@@ -57,6 +61,7 @@ static void dispatch(struct mctp_serial_ep *ep, const struct mctp_msg *m)
 	uint8_t type = m->data[0];
 	const uint8_t *body = m->data + 1;
 	size_t n = m->len - 1, rsp_len = 0;
+	int rc;
 
 	if (!m->to)
 		return;                 /* a response: we asked nothing */
@@ -76,22 +81,41 @@ static void dispatch(struct mctp_serial_ep *ep, const struct mctp_msg *m)
 		reply(ep, m, 1 + 12);
 		break;
 	case MCTP_CCI_FORWARD:
-		if (!ep->ops->cci(ep->opaque, type, body, n, ep->rsp + 1, ep->rsp_cap - 1, &rsp_len))
+		rc = ep->ops->cci(ep->opaque, type, body, n, ep->rsp + 1, ep->rsp_cap - 1, &rsp_len);
+		if (rc == MCTP_EP_DEFER) {
+			ep->waiting = true;
+			ep->wait_src = m->src;
+			ep->wait_tag = m->tag;
+			ep->wait_type = type;
+		} else if (!rc) {
 			reply(ep, m, 1 + rsp_len);
+		}
 		break;
 	case MCTP_CCI_DROP:
 		break;
 	}
 }
 
-void mctp_serial_ep_input(struct mctp_serial_ep *ep, const uint8_t *p, size_t n)
+size_t mctp_serial_ep_input(struct mctp_serial_ep *ep, const uint8_t *p, size_t n)
 {
 	struct mctp_msg m;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
+	for (i = 0; i < n && !ep->waiting; i++) {
 		if (!mctp_serial_rx_byte(&ep->rx, p[i]))
 			continue;
 		if (mctp_reasm_packet(&ep->reasm, ep->ctrl.eid, ep->rx.pkt, ep->rx.len, &m))
 			dispatch(ep, &m);
 	}
+	return i;
+}
+
+void mctp_serial_ep_answer(struct mctp_serial_ep *ep, int rc, size_t rsp_len)
+{
+	if (!ep->waiting)
+		return;
+	ep->waiting = false;
+	ep->rsp[0] = ep->wait_type;
+	if (!rc)
+		reply_to(ep, ep->wait_src, ep->wait_tag, 1 + rsp_len);
 }

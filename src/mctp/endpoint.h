@@ -11,6 +11,7 @@
 #ifndef CXLDCD_MCTP_ENDPOINT_H
 #define CXLDCD_MCTP_ENDPOINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,13 +23,17 @@ struct mctp_serial_ep_ops {
 	/*
 	 * One CCI request message (12-byte header + payload); the whole
 	 * response message into @rsp (@cap bytes).  Return: 0 with *rsp_len
-	 * set, or negative: no response.
+	 * set, negative: no response, or MCTP_EP_DEFER: the response comes
+	 * later, written into @rsp (valid until then), through
+	 * mctp_serial_ep_answer(); the endpoint takes no input meanwhile.
 	 */
 	int (*cci)(void *opaque, uint8_t type, const uint8_t *req, size_t len, uint8_t *rsp,
 		   size_t cap, size_t *rsp_len);
 	/* Send bytes on the line.  Return: 0 or -errno. */
 	int (*write)(void *opaque, const uint8_t *p, size_t len);
 };
+
+#define MCTP_EP_DEFER 1
 
 struct mctp_serial_ep {
 	struct mctp_serial_rx rx;
@@ -39,6 +44,8 @@ struct mctp_serial_ep {
 	uint8_t *rsp;           /* type byte + one CCI response message */
 	size_t rsp_cap;
 	uint64_t requests;      /* messages answered */
+	bool waiting;           /* a deferred CCI request is not answered yet */
+	uint8_t wait_src, wait_tag, wait_type;
 };
 
 /*
@@ -50,7 +57,18 @@ int mctp_serial_ep_init(struct mctp_serial_ep *ep, size_t max_cci_msg,
 			const struct mctp_serial_ep_ops *ops, void *opaque);
 void mctp_serial_ep_fini(struct mctp_serial_ep *ep);
 
-/* Feed bytes read from the line; answers every message they complete. */
-void mctp_serial_ep_input(struct mctp_serial_ep *ep, const uint8_t *p, size_t n);
+/*
+ * Feed bytes read from the line; answers every message they complete.
+ * Return: the bytes taken; fewer than @n when a CCI request was deferred
+ * (the owner keeps the rest and feeds it after mctp_serial_ep_answer()).
+ */
+size_t mctp_serial_ep_input(struct mctp_serial_ep *ep, const uint8_t *p, size_t n);
+
+/*
+ * mctp_serial_ep_answer() - the deferred CCI request's response is in the
+ * buffer the cci op was given: @rc 0 sends its @rsp_len bytes, negative
+ * sends nothing.  The endpoint then takes input again.
+ */
+void mctp_serial_ep_answer(struct mctp_serial_ep *ep, int rc, size_t rsp_len);
 
 #endif /* CXLDCD_MCTP_ENDPOINT_H */

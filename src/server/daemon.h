@@ -16,8 +16,8 @@
  *	srv_request_end(s);                QMP events of what happened (dropped during replay)
  *
  * Without a store (or in replay) nothing is queued and the request runs at
- * once.  srv_journal() is the same group flushed at once, for faces that
- * must answer before they return.
+ * once.  srv_journal() is the same group flushed at once, for a record
+ * that cannot wait (the restart marker).
  *
  * Nothing here is thread-safe: everything runs on the one loop.
  */
@@ -123,9 +123,8 @@ void srv_request_begin(struct server_ctx *s);
  * Journal one input and commit it now, before the model runs it (a no-op
  * without a store or during replay): srv_group_add() + srv_group_flush(),
  * so it shares the commit with whatever this round queued before it (and
- * those run first).  For faces that must answer before they return (MCTP
- * serial, the restart marker); the others queue and are answered from
- * done().  On failure (-ENOSPC, -EIO, ...) the caller must not run the
+ * those run first).  For a record that cannot wait for the round (the
+ * restart marker); requests queue and are answered from done().  On failure (-ENOSPC, -EIO, ...) the caller must not run the
  * request and answers with an error (srv_store_error_text(), or CCI
  * Internal Error); the daemon keeps running and the next call tries the
  * store again.  On return the model time is the record's.  Return 0 or -errno.

@@ -10,7 +10,9 @@
  * LD's FM-API; type 08h on a CCI_MCTP context, the Type 3 device's own
  * MCTP-based CCI.  Both are journaled like the FM socket's (fm.c), 08h
  * under its own port (SRV_PORT_MCTP) so replay runs it on a CCI_MCTP
- * context.  The
+ * context: a journaled request joins the loop round's group commit and is
+ * answered after it (the endpoint defers it, MCTP_EP_DEFER, and takes no
+ * more input meanwhile: what the line sends waits in held).  The
  * terminal is raw (no echo, no translation); the daemon keeps the slave
  * side open so reading the master never fails while no peer is attached.
  * Writes never block the loop: what the terminal cannot take now waits in
@@ -51,41 +53,99 @@ struct mctp_pty {
 	struct cci_ctx *mctp;   /* 08h: the Type 3 device's own MCTP-based CCI */
 	struct mctp_serial_ep ep;
 	bool ep_ready;
+	/* the deferred request (in the group commit) and where its answer goes */
+	uint8_t *wait_req;
+	size_t wait_len;
+	uint8_t *wait_rsp;
+	size_t wait_cap;
+	struct cci_ctx *wait_ctx;
+	uint8_t *held;          /* line bytes received while it waits */
+	size_t held_len, held_cap;
 };
+
+static void feed(struct mctp_pty *p, const uint8_t *buf, size_t n);
+
+/* Run one request now (model time set) and encode its response. */
+static int execute(struct mctp_pty *p, struct cci_ctx *ctx, const uint8_t *req, size_t len,
+		   uint8_t *rsp, size_t cap, size_t *rsp_len)
+{
+	struct server_ctx *s = p->s;
+	struct cci_hdr rq = { 0 }, rs = { 0 };
+	int rc;
+
+	cci_dec_hdr(req, len, &rq);
+	rc = cci_handle_msg(ctx, req, len, rsp, cap, rsp_len);
+	if (!rc) {
+		cci_dec_hdr(rsp, *rsp_len, &rs);
+		if (s->cfg->trace & CMDLINE_TRACE_CCI)
+			srv_log(s->log, LOG_DEBUG, "mctp-serial[%s]: type %02Xh %04Xh in=%u -> %s",
+				p->name, ctx == p->fm ? MCTP_TYPE_CXL_FMAPI : MCTP_TYPE_CXL_CCI,
+				rq.opcode, rq.payload_len, cxldcd_rc_str(rs.rc));
+	}
+	srv_request_end(s);
+	return rc;
+}
+
+/* The group commit holding the deferred request returned: run it (or refuse it), answer. */
+static void grouped_done(void *opaque, int rc)
+{
+	struct mctp_pty *p = opaque;
+	struct cci_hdr rq = { 0 };
+	size_t rsp_len = CXLDCD_CCI_HDR_SIZE;
+	uint8_t *held = p->held;
+	size_t n = p->held_len;
+
+	if (rc) {               /* not stored: Internal Error, unrun */
+		cci_dec_hdr(p->wait_req, p->wait_len, &rq);
+		rc = cci_enc_refusal(&rq, CXLDCD_RC_INTERNAL_ERROR, p->wait_rsp, p->wait_cap);
+	} else {
+		rc = execute(p, p->wait_ctx, p->wait_req, p->wait_len, p->wait_rsp, p->wait_cap,
+			     &rsp_len);
+	}
+	free(p->wait_req);
+	p->wait_req = NULL;
+	mctp_serial_ep_answer(&p->ep, rc, rsp_len);
+	p->held = NULL;
+	p->held_len = p->held_cap = 0;
+	if (n)
+		feed(p, held, n);
+	free(held);
+}
 
 static int run_cci(void *opaque, uint8_t type, const uint8_t *req, size_t len, uint8_t *rsp,
 		   size_t cap, size_t *rsp_len)
 {
 	struct mctp_pty *p = opaque;
 	struct server_ctx *s = p->s;
-	struct cci_hdr rq = { 0 }, rs = { 0 };
-	int rc;
+	struct cci_ctx *ctx = type == MCTP_TYPE_CXL_FMAPI ? p->fm : p->mctp;
+	struct cci_hdr rq = { 0 };
 
-	cci_dec_hdr(req, len, &rq);
 	srv_request_begin(s);
+	if (!srv_grouping(s) || !srv_cci_journaled(req, len, cci_ctx_chain_open(ctx)))
+		return execute(p, ctx, req, len, rsp, cap, rsp_len);
 	/*
-	 * Journaled before it runs (docs/persistence.md); when the store
-	 * cannot commit it is answered Internal Error, unrun.
+	 * Journaled before it runs (docs/persistence.md), in the round's group
+	 * commit; when the store cannot commit (or no memory to queue it) it
+	 * is answered Internal Error, unrun.
 	 */
-	if (srv_cci_journaled(req, len, cci_ctx_chain_open(type == MCTP_TYPE_CXL_FMAPI ? p->fm
-											 : p->mctp)) &&
-	    srv_journal(s, STORE_REC_CCI, p->dv->index,
-			type == MCTP_TYPE_CXL_FMAPI ? SRV_PORT_FM : SRV_PORT_MCTP, 0, req, len)) {
-		rc = cci_enc_refusal(&rq, CXLDCD_RC_INTERNAL_ERROR, rsp, cap);
-		*rsp_len = CXLDCD_CCI_HDR_SIZE;
-		srv_request_end(s);
-		return rc;
+	p->wait_req = malloc(len);
+	if (p->wait_req) {
+		memcpy(p->wait_req, req, len);
+		p->wait_len = len;
+		p->wait_rsp = rsp;
+		p->wait_cap = cap;
+		p->wait_ctx = ctx;
+		if (!srv_group_add(s, STORE_REC_CCI, p->dv->index,
+				   type == MCTP_TYPE_CXL_FMAPI ? SRV_PORT_FM : SRV_PORT_MCTP, 0, req, len,
+				   grouped_done, p))
+			return MCTP_EP_DEFER;
+		free(p->wait_req);
+		p->wait_req = NULL;
 	}
-	rc = cci_handle_msg(type == MCTP_TYPE_CXL_FMAPI ? p->fm : p->mctp, req, len, rsp, cap,
-			    rsp_len);
-	if (!rc) {
-		cci_dec_hdr(rsp, *rsp_len, &rs);
-		if (s->cfg->trace & CMDLINE_TRACE_CCI)
-			srv_log(s->log, LOG_DEBUG, "mctp-serial[%s]: type %02Xh %04Xh in=%u -> %s",
-				p->name, type, rq.opcode, rq.payload_len, cxldcd_rc_str(rs.rc));
-	}
+	cci_dec_hdr(req, len, &rq);
+	*rsp_len = CXLDCD_CCI_HDR_SIZE;
 	srv_request_end(s);
-	return rc;
+	return cci_enc_refusal(&rq, CXLDCD_RC_INTERNAL_ERROR, rsp, cap);
 }
 
 /* Write what the queue holds; watch LOOP_OUT while something is left. */
@@ -151,7 +211,33 @@ static void on_event(struct loop *l, int fd, unsigned events, void *opaque)
 	if (!(events & (LOOP_IN | LOOP_ERR)))
 		return;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		mctp_serial_ep_input(&p->ep, buf, (size_t)n);
+		feed(p, buf, (size_t)n);
+}
+
+/* Bytes from the line: to the endpoint, or held while a request waits for its commit. */
+static void feed(struct mctp_pty *p, const uint8_t *buf, size_t n)
+{
+	size_t k = p->ep.waiting ? 0 : mctp_serial_ep_input(&p->ep, buf, n);
+	size_t cap = p->held_cap ? p->held_cap : 4096;
+	uint8_t *q;
+
+	if (k == n)
+		return;
+	if (n - k > OUTQ_MAX - p->held_len) {   /* as on a serial line: lost, the peer times out */
+		srv_log(p->s->log, LOG_DEBUG, "mctp-serial[%s]: input queue full: bytes lost", p->name);
+		return;
+	}
+	while (cap < p->held_len + n - k)
+		cap *= 2;
+	if (cap != p->held_cap) {
+		q = realloc(p->held, cap);
+		if (!q)
+			return;
+		p->held = q;
+		p->held_cap = cap;
+	}
+	memcpy(p->held + p->held_len, buf + k, n - k);
+	p->held_len += n - k;
 }
 
 static int open_pty(struct mctp_pty *p)
@@ -212,6 +298,8 @@ void mctp_pty_free(struct mctp_pty *p)
 	cci_ctx_free(p->fm);
 	cci_ctx_free(p->mctp);
 	free(p->outq);
+	free(p->wait_req);
+	free(p->held);
 	free(p);
 }
 

@@ -5,8 +5,8 @@
  * stable storage before the model applies it, docs/persistence.md), the QMP
  * events of what it did after that.  One commit path: every record joins
  * the loop round's group (srv_group_add()) and srv_group_flush() commits
- * it; srv_journal() is the same group, flushed at once, for the faces that
- * must answer before they return.
+ * it; srv_journal() is the same group, flushed at once, for a record that
+ * cannot wait (the restart marker).
  *
  * Journaling the input first is what makes a failing store harmless: when
  * the commit fails (disk full, EIO, EFBIG) the request is refused before the

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -570,6 +571,69 @@ static void test_a_change_on_the_mctp_cci_survives_kill9(void **state)
 	close(p.fd);
 }
 
+/* SIGSTOP @pid and wait until it is stopped (kill() returns before it is). */
+static void stop_daemon(pid_t pid)
+{
+	char path[64], st[512];
+
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 2000; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(st, 1, sizeof(st) - 1, f) : 0;
+		char *rp;
+
+		if (f)
+			fclose(f);
+		st[n] = 0;
+		rp = strrchr(st, ')');
+		if (rp && rp[1] == ' ' && rp[2] == 'T')
+			return;
+		usleep(1000);
+	}
+	fail_msg("the daemon did not stop");
+}
+
+/*
+ * A journaled request on the line joins the loop round's group commit like
+ * the other faces': an FM 5604h over MCTP and a journaled QMP
+ * cxl-cci-request (0103h) that arrive together are journaled in one commit
+ * (the daemon's count at quit: before, the line committed on its own).
+ */
+static void test_a_line_request_shares_the_round_commit(void **state)
+{
+	static uint8_t m[4096];
+	struct e2e *e = *state;
+	struct peer p;
+	json_t *r;
+	size_t n;
+	static const char qmp[] =
+		"{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"" DEV_ID "\","
+		"\"cci\":\"mailbox\",\"host-id\":1,\"opcode\":259,\"payload\":\"0000000000\"},\"id\":7}";
+
+	e->with_state = true;
+	start(e, &p);
+	stop_daemon(e->d.pid);
+	n = big_add(m, 0x40, 0x5604);
+	send_msg(&p, 0x00, 1, m, n);
+	assert_int_equal(qmp_client_send_raw(e->c, qmp, strlen(qmp)), 0);
+	usleep(200000);         /* the tty layer moves the frames to the daemon's side */
+	assert_int_equal(kill(e->d.pid, SIGCONT), 0);
+	assert_true(recv_msg(&p, E2E_TMO));
+	assert_int_equal(rsp_rc(&p), 0);
+	r = qmp_client_recv(e->c, E2E_TMO);
+	assert_non_null(r);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 7);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "return"), "return-code")), 0);
+	json_decref(r);
+	json_decref(qmp_ok(e, "{\"execute\":\"quit\"}"));
+	assert_int_equal(dproc_wait_exit(&e->d, E2E_TMO), 0);
+	if (!strstr(dproc_log(&e->d), "state: 2 requests journaled in 1 commits"))
+		fail_msg("not one commit: %s", strstr(dproc_log(&e->d), "requests journaled") ?
+			 strstr(dproc_log(&e->d), "requests journaled") - 2 : "(no count)");
+	close(p.fd);
+}
+
 static void test_eid_given_on_the_command_line_is_answered_at_once(void **state)
 {
 	static const char *const more[] = { "--mctp-serial", "pty,eid=42", NULL };
@@ -613,6 +677,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_08h_is_the_type3_mctp_cci_and_07h_the_fm_api,
 						e2e_setup, e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_a_change_on_the_mctp_cci_survives_kill9,
+						e2e_setup, e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_a_line_request_shares_the_round_commit,
 						e2e_setup, e2e_teardown),
 	};
 
