@@ -15,7 +15,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 BENCH_BUILD ?= build-bench
 FUZZ_SECONDS ?= 60
-FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_SMOKE_SECONDS ?= 8
 SANCC := $(shell command -v clang >/dev/null 2>&1 && echo clang || echo cc)
 # Jobs for ninja, meson test and the fuzzers: make's own -jN when given
 # (read in the recipes, where make 4.3 puts it in MAKEFLAGS), else one per
