@@ -17,12 +17,16 @@ BENCH_BUILD ?= build-bench
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 8
 SANCC := $(shell command -v clang >/dev/null 2>&1 && echo clang || echo cc)
-# Jobs for ninja, meson test and the fuzzers: make's own -jN when given
-# (read in the recipes, where make 4.3 puts it in MAKEFLAGS), else one per
-# CPU, or JOBS=N.  The targets themselves run one after the other
-# (.NOTPARALLEL): the parallelism is inside ninja, meson test and the fuzzers.
+# Jobs for ninja and the fuzzers: make's own -jN when given (read in the
+# recipes, where make 4.3 puts it in MAKEFLAGS), else one per CPU, or JOBS=N.
+# meson test runs TEST_JOBS tests at a time, twice JOBS: most tests wait on
+# sockets, timers and child daemons rather than compute (the gcc suite keeps
+# about a third of two cores busy), so their waits overlap.  The targets
+# themselves run one after the other (.NOTPARALLEL): the parallelism is inside
+# ninja, meson test and the fuzzers.
 MAKE_JOBS = $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS)))
 JOBS ?= $(or $(MAKE_JOBS),$(shell nproc 2>/dev/null || echo 2))
+TEST_JOBS ?= $(shell echo $$(( 2 * $(JOBS) )))
 .NOTPARALLEL:
 HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo yes)
 
@@ -54,11 +58,11 @@ check: check-build check-asan fuzz-smoke
 	@scripts/test-summary.py $(BUILD) $(ASAN_BUILD)
 
 check-build: build
-	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes $(JOBS)
+	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes $(TEST_JOBS)
 
 check-asan: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
-	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes $(JOBS)
+	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes $(TEST_JOBS)
 
 # The random-kill durability test for many rounds (make check runs 6).
 KILL_ROUNDS ?= 60
