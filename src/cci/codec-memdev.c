@@ -456,14 +456,20 @@ static void enc_media_event_head(struct wwr *w, const struct cci_media_event_hea
  *   0x3E   1    Rank
  *   0x3F   3    Device
  *   0x42   0x10 Component Identifier
- *   0x52   0x2E Reserved
+ *   0x52   1    Advanced Programmable CME Threshold Event Flags (r3.2)
+ *   0x53   3    Corrected Memory Error Count at Event (r3.2)
+ *   0x56   1    Memory Event Sub-Type (r3.2)
+ *   0x57   0x29 Reserved
  */
 int cci_enc_gm_event(struct wwr *w, const struct cci_gm_event *e)
 {
 	enc_media_event_head(w, &e->head);
 	wwr_u24le(w, e->device);
 	wwr_bytes(w, e->component_id, CCI_COMPONENT_ID_SIZE);
-	wwr_zero(w, 0x2e);
+	wwr_u8(w, e->cme_ev_flags);
+	wwr_u24le(w, e->cme_count);
+	wwr_u8(w, e->sub_type);
+	wwr_zero(w, 0x29);
 	return wwr_result(w);
 }
 
@@ -485,7 +491,12 @@ int cci_enc_gm_event(struct wwr *w, const struct cci_gm_event *e)
  *   0x44   3    Row
  *   0x47   2    Column
  *   0x49   0x20 Correction Mask (4 x 8 bytes)
- *   0x69   0x17 Reserved
+ *   0x69   0x10 Component Identifier (r3.2)
+ *   0x79   1    Sub-Channel (r3.2)
+ *   0x7A   1    Advanced Programmable CME Threshold Event Flags (r3.2)
+ *   0x7B   3    Corrected Volatile Memory Error Count at Event (r3.2)
+ *   0x7E   1    Memory Event Sub-Type (r3.2)
+ *   0x7F   1    Reserved
  */
 int cci_enc_dram_event(struct wwr *w, const struct cci_dram_event *e)
 {
@@ -497,7 +508,12 @@ int cci_enc_dram_event(struct wwr *w, const struct cci_dram_event *e)
 	wwr_u16le(w, e->column);
 	for (unsigned i = 0; i < CCI_CORRECTION_MASKS; i++)
 		wwr_u64le(w, e->correction_mask[i]);
-	wwr_zero(w, 0x17);
+	wwr_bytes(w, e->component_id, CCI_COMPONENT_ID_SIZE);
+	wwr_u8(w, e->sub_channel);
+	wwr_u8(w, e->cme_ev_flags);
+	wwr_u24le(w, e->cvme_count);
+	wwr_u8(w, e->sub_type);
+	wwr_zero(w, 1);
 	return wwr_result(w);
 }
 
@@ -508,13 +524,19 @@ int cci_enc_dram_event(struct wwr *w, const struct cci_dram_event *e)
  *   OFFSET SIZE FIELD
  *   0x30   1    Device Event Type
  *   0x31   0x12 Device Health Information (the Get Health Info output)
- *   0x43   0x3D Reserved
+ *   0x43   2    Validity Flags (r3.2)
+ *   0x45   0x10 Component Identifier (r3.2)
+ *   0x55   1    Device Event Sub-Type (r3.2)
+ *   0x56   0x2A Reserved
  */
 int cci_enc_mm_event(struct wwr *w, const struct cci_mm_event *e)
 {
 	wwr_u8(w, e->type);
 	cci_enc_health_info_out(w, &e->health);
-	wwr_zero(w, 0x3d);
+	wwr_u16le(w, e->validity);
+	wwr_bytes(w, e->component_id, CCI_COMPONENT_ID_SIZE);
+	wwr_u8(w, e->sub_type);
+	wwr_zero(w, 0x2a);
 	return wwr_result(w);
 }
 

@@ -139,24 +139,37 @@ struct cci_media_event_head {
 };
 
 struct cci_gm_event {
-	struct cci_media_event_head head; /* validity: 0 channel, 1 rank, 2 device, 3 component id */
+	struct cci_media_event_head head; /* validity: 0 channel, 1 rank, 2 device, 3 component id,
+					     4 component id format (PLDM) */
 	uint32_t device;            /* 24 bits */
 	uint8_t component_id[CCI_COMPONENT_ID_SIZE];
+	uint8_t cme_ev_flags;       /* r3.2: Advanced Programmable CME Threshold Event Flags */
+	uint32_t cme_count;         /* r3.2: Corrected Memory Error Count at Event, 24 bits */
+	uint8_t sub_type;           /* r3.2: Memory Event Sub-Type */
 };
 
 struct cci_dram_event {
 	struct cci_media_event_head head; /* validity: 0 channel, 1 rank, 2 nibble, 3 bank group,
-					     4 bank, 5 row, 6 column, 7 correction mask */
+					     4 bank, 5 row, 6 column, 7 correction mask,
+					     8 component id, 9 its format (PLDM), 10 sub-channel */
 	uint32_t nibble_mask;       /* 24 bits */
 	uint8_t bank_group, bank;
 	uint32_t row;               /* 24 bits */
 	uint16_t column;
 	uint64_t correction_mask[CCI_CORRECTION_MASKS];
+	uint8_t component_id[CCI_COMPONENT_ID_SIZE];   /* r3.2 from here on */
+	uint8_t sub_channel;
+	uint8_t cme_ev_flags;
+	uint32_t cvme_count;        /* 24 bits */
+	uint8_t sub_type;
 };
 
 struct cci_mm_event {
 	uint8_t type;
 	struct cci_health_info health;
+	uint16_t validity;          /* r3.2: 0 component id, 1 its format (PLDM) */
+	uint8_t component_id[CCI_COMPONENT_ID_SIZE];
+	uint8_t sub_type;           /* r3.2: Device Event Sub-Type */
 };
 
 /* Each writes exactly CCI_EVENT_DATA_SIZE bytes (the rest reserved, zero). */

@@ -5,6 +5,12 @@
  * cxl-inject-dram-event, cxl-inject-memory-module-event, and the two AER
  * commands cxl-inject-uncorrectable-errors / cxl-inject-correctable-error.
  *
+ * The event commands take QEMU's CXL r3.2 arguments too (the 2025-26
+ * series by Shiju Jose and Jonathan Cameron): CXLCommonEventBase's flags as
+ * uint32 and optional maint-op-class, maint-op-subclass, ld-id and head-id
+ * (CXL r3.2 Table 8-55), and each record's new fields (Tables 8-57 to 8-59);
+ * calls without them produce the r3.1 records unchanged.
+ *
  * QEMU's argument names, types and error texts.  Every command that reaches
  * the device is journaled before it runs (srv_journal_qmp), so poison and
  * injected records survive a restart with --state.
@@ -95,6 +101,36 @@ int qmp_inject_poison(void *opaque, json_t *args, json_t **ret, struct qmp_error
 
 /* ---- event records ------------------------------------------------------ */
 
+/* Common Event Record flags (CXL r3.2 Table 8-55, 0x11) the optional header arguments set. */
+#define EVF_MAINT_SUBCLASS_VALID (1u << 6)
+#define EVF_HEAD_ID_VALID (1u << 8)
+
+/*
+ * The common header arguments (QEMU's CXLCommonEventBase): flags (uint32;
+ * the record keeps 24 bits, as QEMU stores it), and the r3.2 optional
+ * maint-op-class (no valid bit: 0 when absent), maint-op-subclass, ld-id
+ * and head-id, each setting its valid bit in the flags.
+ */
+static void event_header(json_t *args, struct cxldcd_event *ev)
+{
+	uint32_t flags = (uint32_t)qmp_arg_uint(args, "flags", 0);
+
+	ev->maint_class = (uint8_t)qmp_arg_uint(args, "maint-op-class", 0);
+	if (json_object_get(args, "maint-op-subclass")) {
+		ev->maint_subclass = (uint8_t)qmp_arg_uint(args, "maint-op-subclass", 0);
+		flags |= EVF_MAINT_SUBCLASS_VALID;
+	}
+	if (json_object_get(args, "ld-id")) {
+		ev->ld_id = (uint16_t)qmp_arg_uint(args, "ld-id", 0);
+		flags |= CXLDCD_EVF_LD_ID_VALID;
+	}
+	if (json_object_get(args, "head-id")) {
+		ev->head_id = (uint8_t)qmp_arg_uint(args, "head-id", 0);
+		flags |= EVF_HEAD_ID_VALID;
+	}
+	ev->flags = flags & 0xffffffu;
+}
+
 /*
  * Log one record to the hosts that can access dpa (all hosts when none can,
  * or when dpa is UINT64_MAX: a record about the whole module).
@@ -109,7 +145,7 @@ static int log_record(struct dcd *dv, json_t *args, const uint8_t uuid[16], cons
 
 	memcpy(ev.uuid, uuid, 16);
 	memcpy(ev.data, data, sizeof(ev.data));
-	ev.flags = (uint32_t)qmp_arg_uint(args, "flags", 0);
+	event_header(args, &ev);
 	for (uint16_t h = 0; dpa != UINT64_MAX && h < cfg->nr_hosts; h++)
 		any |= core_host_can_access(dv->dev, h, dpa & ~63ull, 64);
 	for (uint16_t h = 0; h < cfg->nr_hosts; h++) {
@@ -146,27 +182,60 @@ static void media_event_head(json_t *args, struct cci_media_event_head *h)
 	h->rank = (uint8_t)opt(args, "rank", 1u << 1, &h->validity);
 }
 
+/* Memory Event Descriptor bit QEMU sets when a CME count is given (threshold event). */
+#define MEDIA_DESC_THRESHOLD_EVENT (1u << 1)
+
+/*
+ * The optional component-id into id[] with validity bit `bit`, and
+ * is-comp-id-pldm (r3.2) as the next bit, which QEMU sets only with an id.
+ */
+static int component_id(json_t *args, uint8_t id[CCI_COMPONENT_ID_SIZE], uint16_t bit,
+			uint16_t *validity, struct qmp_error *err)
+{
+	const char *cid = qmp_arg_str(args, "component-id", NULL);
+
+	if (!cid)
+		return 0;
+	/* COMPAT: QEMU truncates a longer id silently; we refuse it */
+	if (strlen(cid) > CCI_COMPONENT_ID_SIZE) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "component-id is longer than %u bytes",
+			      CCI_COMPONENT_ID_SIZE);
+		return -EINVAL;
+	}
+	memcpy(id, cid, strlen(cid));
+	*validity |= bit;
+	if (qmp_arg_bool(args, "is-comp-id-pldm", false))
+		*validity |= (uint16_t)(bit << 1);
+	return 0;
+}
+
+/*
+ * A corrected-error count (cme-count, cvme-count; r3.2): 24 bits in the
+ * record; giving one marks the record a threshold event, as QEMU does.
+ */
+static uint32_t cme_count(json_t *args, const char *name, struct cci_media_event_head *h)
+{
+	if (!json_object_get(args, name))
+		return 0;
+	h->descriptor |= MEDIA_DESC_THRESHOLD_EVENT;
+	return (uint32_t)qmp_arg_uint(args, name, 0) & 0xffffffu;
+}
+
 static int gm_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err)
 {
 	static const uint8_t uuid[16] = CCI_GM_EVENT_UUID;
 	struct cci_gm_event e = { 0 };
-	const char *cid = qmp_arg_str(args, "component-id", NULL);
 	uint8_t data[CCI_EVENT_DATA_SIZE];
 	struct wwr w;
 
 	(void)s;
 	media_event_head(args, &e.head);
 	e.device = opt(args, "device", 1u << 2, &e.head.validity) & 0xffffffu;
-	if (cid) {
-		/* COMPAT: QEMU truncates a longer id silently; we refuse it */
-		if (strlen(cid) > CCI_COMPONENT_ID_SIZE) {
-			qmp_error_set(err, QMP_ERR_GENERIC,
-				      "component-id is longer than %u bytes", CCI_COMPONENT_ID_SIZE);
-			return -EINVAL;
-		}
-		memcpy(e.component_id, cid, strlen(cid));
-		e.head.validity |= 1u << 3;
-	}
+	if (component_id(args, e.component_id, 1u << 3, &e.head.validity, err))
+		return -EINVAL;
+	e.cme_ev_flags = (uint8_t)qmp_arg_uint(args, "cme-ev-flags", 0);
+	e.cme_count = cme_count(args, "cme-count", &e.head);
+	e.sub_type = (uint8_t)qmp_arg_uint(args, "sub-type", 0);
 	wwr_init(&w, data, sizeof(data));
 	cci_enc_gm_event(&w, &e);
 	return log_record(dv, args, uuid, data, e.head.dpa, err);
@@ -198,6 +267,12 @@ static int dram_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct
 			e.correction_mask[i] = (uint64_t)json_integer_value(json_array_get(masks, i));
 		e.head.validity |= 1u << 7;
 	}
+	if (component_id(args, e.component_id, 1u << 8, &e.head.validity, err))
+		return -EINVAL;
+	e.sub_channel = (uint8_t)opt(args, "sub-channel", 1u << 10, &e.head.validity);
+	e.cme_ev_flags = (uint8_t)qmp_arg_uint(args, "cme-ev-flags", 0);
+	e.cvme_count = cme_count(args, "cvme-count", &e.head);
+	e.sub_type = (uint8_t)qmp_arg_uint(args, "sub-type", 0);
 	wwr_init(&w, data, sizeof(data));
 	cci_enc_dram_event(&w, &e);
 	return log_record(dv, args, uuid, data, e.head.dpa, err);
@@ -227,6 +302,9 @@ static int mm_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct q
 		(uint32_t)qmp_arg_uint(args, "corrected-volatile-error-count", 0);
 	e.health.corrected_persistent =
 		(uint32_t)qmp_arg_uint(args, "corrected-persistent-error-count", 0);
+	if (component_id(args, e.component_id, 1u << 0, &e.validity, err))
+		return -EINVAL;
+	e.sub_type = (uint8_t)qmp_arg_uint(args, "sub-type", 0);
 	wwr_init(&w, data, sizeof(data));
 	cci_enc_mm_event(&w, &e);
 	return log_record(dv, args, uuid, data, UINT64_MAX, err);
@@ -449,11 +527,29 @@ const struct qmp_arg qmp_inject_poison_args[] = {
 	QMP_ARG_END
 };
 
-/* The arguments General Media and DRAM events share (QEMU's order). */
-#define MEDIA_EVENT_ARGS                                \
+/* QEMU's CXLCommonEventBase: every event command's first arguments. */
+#define COMMON_EVENT_ARGS                               \
 	QMP_ARG("path", QMP_T_STR),                     \
 	QMP_ARG_ENUM("log", event_log),                 \
-	QMP_ARG("flags", QMP_T_UINT8),                  \
+	QMP_ARG("flags", QMP_T_UINT32),                 \
+	QMP_OPT("maint-op-class", QMP_T_UINT8),         \
+	QMP_OPT("maint-op-subclass", QMP_T_UINT8),      \
+	QMP_OPT("ld-id", QMP_T_UINT16),                 \
+	QMP_OPT("head-id", QMP_T_UINT8)
+
+/*
+ * The r3.2 arguments every record takes (the component id and its format,
+ * the sub-type).  COMPAT: QEMU's r3.2 series makes sub-type mandatory;
+ * ours defaults to 0 so that older calls keep working.
+ */
+#define R32_EVENT_ARGS                                  \
+	QMP_OPT("component-id", QMP_T_STR),             \
+	QMP_OPT("is-comp-id-pldm", QMP_T_BOOL),         \
+	QMP_OPT("sub-type", QMP_T_UINT8)
+
+/* The arguments General Media and DRAM events share (QEMU's order). */
+#define MEDIA_EVENT_ARGS                                \
+	COMMON_EVENT_ARGS,                              \
 	QMP_ARG("dpa", QMP_T_UINT64),                   \
 	QMP_ARG("descriptor", QMP_T_UINT8),             \
 	QMP_ARG("type", QMP_T_UINT8),                   \
@@ -464,7 +560,9 @@ const struct qmp_arg qmp_inject_poison_args[] = {
 const struct qmp_arg qmp_inject_gm_event_args[] = {
 	MEDIA_EVENT_ARGS,
 	QMP_OPT("device", QMP_T_UINT32),
-	QMP_OPT("component-id", QMP_T_STR),
+	R32_EVENT_ARGS,
+	QMP_OPT("cme-ev-flags", QMP_T_UINT8),
+	QMP_OPT("cme-count", QMP_T_UINT32),
 	QMP_ARG_END
 };
 
@@ -476,13 +574,15 @@ const struct qmp_arg qmp_inject_dram_event_args[] = {
 	QMP_OPT("row", QMP_T_UINT32),
 	QMP_OPT("column", QMP_T_UINT16),
 	QMP_OPT_ARRAY("correction-mask", QMP_T_UINT64),
+	R32_EVENT_ARGS,
+	QMP_OPT("sub-channel", QMP_T_UINT8),
+	QMP_OPT("cme-ev-flags", QMP_T_UINT8),
+	QMP_OPT("cvme-count", QMP_T_UINT32),
 	QMP_ARG_END
 };
 
 const struct qmp_arg qmp_inject_mm_event_args[] = {
-	QMP_ARG("path", QMP_T_STR),
-	QMP_ARG_ENUM("log", event_log),
-	QMP_ARG("flags", QMP_T_UINT8),
+	COMMON_EVENT_ARGS,
 	QMP_ARG("type", QMP_T_UINT8),
 	QMP_ARG("health-status", QMP_T_UINT8),
 	QMP_ARG("media-status", QMP_T_UINT8),
@@ -492,6 +592,7 @@ const struct qmp_arg qmp_inject_mm_event_args[] = {
 	QMP_ARG("dirty-shutdown-count", QMP_T_UINT32),
 	QMP_ARG("corrected-volatile-error-count", QMP_T_UINT32),
 	QMP_ARG("corrected-persistent-error-count", QMP_T_UINT32),
+	R32_EVENT_ARGS,
 	QMP_ARG_END
 };
 

@@ -806,6 +806,50 @@ static void test_codec_round_trips(void **state)
 		assert_bytes_equal(got, want, 0x50);
 		wwr_init(&w, got, 0x4f);
 		assert_int_equal(cci_enc_mm_event(&w, &mm), -ENOBUFS);
+
+		/* the r3.2 fields (Tables 8-57, 8-58, 8-59), on top of the r3.1 bytes above */
+		wwr_init(&w, want, sizeof(want));
+		assert_int_equal(cci_enc_gm_event(&w, &gm), 0);
+		g8(want, 0x22, 0x5a);
+		g24(want, 0x23, 0x010203);
+		g8(want, 0x26, 4);
+		gm.cme_ev_flags = 0x5a;
+		gm.cme_count = 0x010203;
+		gm.sub_type = 4;
+		wwr_init(&w, got, sizeof(got));
+		assert_int_equal(cci_enc_gm_event(&w, &gm), 0);
+		assert_int_equal(w.off, 0x50);
+		assert_bytes_equal(got, want, 0x50);
+
+		wwr_init(&w, want, sizeof(want));
+		assert_int_equal(cci_enc_dram_event(&w, &dr), 0);
+		memcpy(dr.component_id, "dimm7", 5);
+		dr.sub_channel = 9;
+		dr.cme_ev_flags = 0x11;
+		dr.cvme_count = 0xa0b0c0;
+		dr.sub_type = 3;
+		memcpy(want + 0x39, "dimm7", 5);
+		g8(want, 0x49, 9);
+		g8(want, 0x4a, 0x11);
+		g24(want, 0x4b, 0xa0b0c0);
+		g8(want, 0x4e, 3);
+		wwr_init(&w, got, sizeof(got));
+		assert_int_equal(cci_enc_dram_event(&w, &dr), 0);
+		assert_int_equal(w.off, 0x50);
+		assert_bytes_equal(got, want, 0x50);
+
+		wwr_init(&w, want, sizeof(want));
+		assert_int_equal(cci_enc_mm_event(&w, &mm), 0);
+		mm.validity = 0x3;
+		memcpy(mm.component_id, "module0", 7);
+		mm.sub_type = 2;
+		g16(want, 0x13, 0x3);
+		memcpy(want + 0x15, "module0", 7);
+		g8(want, 0x25, 2);
+		wwr_init(&w, got, sizeof(got));
+		assert_int_equal(cci_enc_mm_event(&w, &mm), 0);
+		assert_int_equal(w.off, 0x50);
+		assert_bytes_equal(got, want, 0x50);
 	}
 	/* Background Operation Status: golden and round trip */
 	{

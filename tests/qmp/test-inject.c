@@ -367,10 +367,192 @@ static void test_qemu_line_with_volatile_memdev(void **state)
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * The common header of a record injected with none of the r3.2 optional
+ * arguments: flags as given, the maintenance/LD/head fields zero.
+ */
+static void check_plain_header(const struct cxldcd_event *ev, uint32_t flags)
+{
+	assert_int_equal(ev->flags, flags);
+	assert_int_equal(ev->maint_class, 0);
+	assert_int_equal(ev->maint_subclass, 0);
+	assert_int_equal(ev->ld_id, 0);
+	assert_int_equal(ev->head_id, 0);
+}
+
+/*
+ * QEMU's r3.2 event arguments (CXLCommonEventBase's flags as uint32 and its
+ * optional maint-op-class, maint-op-subclass, ld-id, head-id; the General
+ * Media, DRAM and Memory Module records' new fields): a host reads each at
+ * its CXL r3.2 offset (Tables 8-55, 8-57, 8-58, 8-59) with its valid bit;
+ * calls without them give the r3.1 bytes; out-of-range values get QEMU's
+ * errors and log nothing.
+ */
+static void test_r32_event_arguments(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	struct cxldcd_event ev[8];
+	const uint8_t *d;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	c = start(&p, &a);
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-general-media-event\", \"arguments\": {"
+		"\"path\": \"" MEM "\", \"log\": \"warning\", \"flags\": 1,"
+		"\"maint-op-class\": 2, \"maint-op-subclass\": 4, \"ld-id\": 4660, \"head-id\": 5,"
+		"\"dpa\": 1000, \"descriptor\": 1, \"type\": 3, \"transaction-type\": 192,"
+		"\"channel\": 3, \"device\": 5, \"component-id\": \"iras mem\","
+		"\"is-comp-id-pldm\": true, \"cme-ev-flags\": 6, \"cme-count\": 1193046,"
+		"\"sub-type\": 7}}", TMO));
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-dram-event\", \"arguments\": {"
+		"\"path\": \"" MEM "\", \"log\": \"warning\", \"flags\": 1, \"ld-id\": 3,"
+		"\"dpa\": 1000, \"descriptor\": 1, \"type\": 3, \"transaction-type\": 192,"
+		"\"channel\": 3, \"rank\": 17, \"nibble-mask\": 37421234, \"bank-group\": 7,"
+		"\"bank\": 11, \"row\": 2, \"column\": 77, \"correction-mask\": [33, 44, 55, 66],"
+		"\"component-id\": \"dimm7\", \"sub-channel\": 9, \"cme-ev-flags\": 1,"
+		"\"cvme-count\": 258, \"sub-type\": 3}}", TMO));
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-memory-module-event\", \"arguments\": {"
+		"\"path\": \"" MEM "\", \"log\": \"warning\", \"flags\": 1, \"head-id\": 1,"
+		"\"maint-op-class\": 1,"
+		"\"type\": 3, \"health-status\": 3, \"media-status\": 7, \"additional-status\": 33,"
+		"\"life-used\": 30, \"temperature\": -15, \"dirty-shutdown-count\": 4,"
+		"\"corrected-volatile-error-count\": 3233,"
+		"\"corrected-persistent-error-count\": 1300,"
+		"\"component-id\": \"module0\", \"is-comp-id-pldm\": true, \"sub-type\": 2}}", TMO));
+	/* the same calls without the r3.2 arguments (QEMU's 8.1 examples) */
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-general-media-event\", \"arguments\": {"
+		"\"path\": \"" MEM "\", \"log\": \"warning\", \"flags\": 1,"
+		"\"dpa\": 1000, \"descriptor\": 1, \"type\": 3, \"transaction-type\": 192,"
+		"\"channel\": 3, \"device\": 5, \"component-id\": \"iras mem\"}}", TMO));
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-dram-event\", \"arguments\": {"
+		"\"path\": \"" MEM "\", \"log\": \"warning\", \"flags\": 1,"
+		"\"dpa\": 1000, \"descriptor\": 1, \"type\": 3, \"transaction-type\": 192,"
+		"\"channel\": 3, \"rank\": 17, \"nibble-mask\": 37421234, \"bank-group\": 7,"
+		"\"bank\": 11, \"row\": 2, \"column\": 77, \"correction-mask\": [33, 44, 55, 66]}}", TMO));
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-memory-module-event\", \"arguments\": {"
+		"\"path\": \"" MEM "\", \"log\": \"warning\", \"flags\": 1,"
+		"\"type\": 3, \"health-status\": 3, \"media-status\": 7, \"additional-status\": 33,"
+		"\"life-used\": 30, \"temperature\": -15, \"dirty-shutdown-count\": 4,"
+		"\"corrected-volatile-error-count\": 3233,"
+		"\"corrected-persistent-error-count\": 1300}}", TMO));
+	/* flags is uint32 now; the record keeps its 24 bits, as QEMU stores it */
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-memory-module-event\", \"arguments\": {"
+		"\"path\": \"" MEM "\", \"log\": \"warning\", \"flags\": 4278190089,"
+		"\"type\": 3, \"health-status\": 3, \"media-status\": 7, \"additional-status\": 33,"
+		"\"life-used\": 30, \"temperature\": -15, \"dirty-shutdown-count\": 4,"
+		"\"corrected-volatile-error-count\": 3233,"
+		"\"corrected-persistent-error-count\": 1300}}", TMO));
+
+	/* out of range: QEMU's texts, and nothing logged */
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-general-media-event\",\"arguments\":{"
+		"\"path\":\"" MEM "\",\"log\":\"warning\",\"flags\":4294967296,\"dpa\":0,"
+		"\"descriptor\":0,\"type\":0,\"transaction-type\":0}}", TMO),
+		"Parameter 'flags' expects uint32_t");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-general-media-event\",\"arguments\":{"
+		"\"path\":\"" MEM "\",\"log\":\"warning\",\"flags\":1,\"ld-id\":65536,\"dpa\":0,"
+		"\"descriptor\":0,\"type\":0,\"transaction-type\":0}}", TMO),
+		"Parameter 'ld-id' expects uint16_t");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-dram-event\",\"arguments\":{"
+		"\"path\":\"" MEM "\",\"log\":\"warning\",\"flags\":1,\"head-id\":256,\"dpa\":0,"
+		"\"descriptor\":0,\"type\":0,\"transaction-type\":0}}", TMO),
+		"Parameter 'head-id' expects uint8_t");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-dram-event\",\"arguments\":{"
+		"\"path\":\"" MEM "\",\"log\":\"warning\",\"flags\":1,\"cvme-count\":4294967296,"
+		"\"dpa\":0,\"descriptor\":0,\"type\":0,\"transaction-type\":0}}", TMO),
+		"Parameter 'cvme-count' expects uint32_t");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-memory-module-event\",\"arguments\":{"
+		"\"path\":\"" MEM "\",\"log\":\"warning\",\"flags\":1,\"maint-op-class\":-1,"
+		"\"type\":3,\"health-status\":3,\"media-status\":7,\"additional-status\":33,"
+		"\"life-used\":30,\"temperature\":1,\"dirty-shutdown-count\":4,"
+		"\"corrected-volatile-error-count\":1,\"corrected-persistent-error-count\":1}}", TMO),
+		"Parameter 'maint-op-class' expects uint8_t");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-general-media-event\",\"arguments\":{"
+		"\"path\":\"" MEM "\",\"log\":\"warning\",\"flags\":1,\"is-comp-id-pldm\":1,"
+		"\"dpa\":0,\"descriptor\":0,\"type\":0,\"transaction-type\":0}}", TMO),
+		"Invalid parameter type for 'is-comp-id-pldm', expected: boolean");
+
+	assert_int_equal(read_log(c, 0, CXLDCD_LOG_WARN, ev, 8), 7);
+	/* General Media with every r3.2 argument */
+	d = ev[0].data;
+	assert_memory_equal(ev[0].uuid, GM_UUID, 16);
+	assert_int_equal(ev[0].flags, 1 | 1u << 6 | 1u << 7 | 1u << 8); /* + 3 valid bits */
+	assert_int_equal(ev[0].maint_class, 2);                 /* 0x20 */
+	assert_int_equal(ev[0].maint_subclass, 4);              /* 0x21 */
+	assert_int_equal(ev[0].ld_id, 4660);                    /* 0x22 */
+	assert_int_equal(ev[0].head_id, 5);                     /* 0x24 */
+	assert_int_equal(d[0x08], 1 | 2);                       /* descriptor + threshold event */
+	assert_int_equal(d[0x0b] | d[0x0c] << 8, 0x1d);         /* channel, device, id, PLDM */
+	assert_memory_equal(d + 0x12, "iras mem", 9);           /* 0x42 */
+	assert_int_equal(d[0x22], 6);                           /* 0x52 CME event flags */
+	assert_int_equal(d[0x23] | d[0x24] << 8 | d[0x25] << 16, 1193046); /* 0x53 */
+	assert_int_equal(d[0x26], 7);                           /* 0x56 sub-type */
+	assert_true(all_zero(d + 0x27, 0x29));
+	/* DRAM */
+	d = ev[1].data;
+	assert_memory_equal(ev[1].uuid, DRAM_UUID, 16);
+	assert_int_equal(ev[1].flags, 1 | 1u << 7);
+	assert_int_equal(ev[1].ld_id, 3);
+	assert_int_equal(ev[1].maint_subclass, 0);
+	assert_int_equal(ev[1].head_id, 0);
+	assert_int_equal(d[0x08], 1 | 2);
+	assert_int_equal(d[0x0b] | d[0x0c] << 8, 0x5ff);        /* + component id, sub-channel */
+	assert_int_equal(le64(d + 0x19 + 24), 66);
+	assert_memory_equal(d + 0x39, "dimm7", 6);              /* 0x69 component id */
+	assert_int_equal(d[0x49], 9);                           /* 0x79 sub-channel */
+	assert_int_equal(d[0x4a], 1);                           /* 0x7A CME event flags */
+	assert_int_equal(d[0x4b] | d[0x4c] << 8 | d[0x4d] << 16, 258); /* 0x7B CVME count */
+	assert_int_equal(d[0x4e], 3);                           /* 0x7E sub-type */
+	assert_int_equal(d[0x4f], 0);
+	/* Memory Module */
+	d = ev[2].data;
+	assert_memory_equal(ev[2].uuid, MM_UUID, 16);
+	assert_int_equal(ev[2].flags, 1 | 1u << 8);
+	assert_int_equal(ev[2].head_id, 1);
+	assert_int_equal(ev[2].maint_class, 1);                 /* no valid bit of its own */
+	assert_int_equal(d[0x0b] | d[0x0c] << 8, 3233);
+	assert_int_equal(d[0x13] | d[0x14] << 8, 0x3);          /* 0x43: component id, PLDM */
+	assert_memory_equal(d + 0x15, "module0", 8);            /* 0x45 */
+	assert_int_equal(d[0x25], 2);                           /* 0x55 sub-type */
+	assert_true(all_zero(d + 0x26, 0x2a));
+	/* without the r3.2 arguments: the r3.1 records, all new bytes zero */
+	for (int i = 3; i < 6; i++)
+		check_plain_header(&ev[i], 1);
+	d = ev[3].data;
+	assert_int_equal(d[0x08], 1);
+	assert_int_equal(d[0x0b] | d[0x0c] << 8, 0x0d);
+	assert_memory_equal(d + 0x12, "iras mem", 9);
+	assert_true(all_zero(d + 0x22, 0x2e));
+	d = ev[4].data;
+	assert_int_equal(d[0x08], 1);
+	assert_int_equal(d[0x0b] | d[0x0c] << 8, 0xff);
+	assert_int_equal(le64(d + 0x19 + 24), 66);
+	assert_true(all_zero(d + 0x39, 0x17));
+	d = ev[5].data;
+	assert_int_equal(d[0x0b] | d[0x0c] << 8, 3233);
+	assert_true(all_zero(d + 0x13, 0x3d));
+	check_plain_header(&ev[6], 9);                          /* 0xff000009: 24 bits kept */
+	assert_memory_equal(ev[6].data, ev[5].data, sizeof(ev[5].data));
+
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_injection_session),
+		cmocka_unit_test(test_r32_event_arguments),
 		cmocka_unit_test(test_qemu_line_with_lsa_and_ignored_properties),
 		cmocka_unit_test(test_qemu_line_with_volatile_memdev),
 	};
