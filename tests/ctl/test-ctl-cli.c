@@ -888,6 +888,62 @@ static void test_cci_prints_return_code_and_payload(void **state)
 	qmp_client_free(c);
 }
 
+/*
+ * inject-event: QEMU's three event commands with their CXL r3.2 arguments as
+ * options; a host reads the record (get-event-records) with the common
+ * header's maintenance class/subclass, LD ID, head ID and their valid flags.
+ */
+static void test_inject_event_with_r32_arguments(void **state)
+{
+	static const char *const dev[] = {
+		"-object", "memory-backend-ram,id=m0,share=on,size=256M",
+		"-device", "cxl-type3,id=cxl-mem0,volatile-dc-memdev=m0,num-dc-regions=1", NULL
+	};
+	struct dproc p;
+	struct qmp_client *c;
+	struct run *rp;
+
+	(void)state;
+	c = start_dev(&p, dev);
+	rp = OK(&p, "inject-event", "--device", "cxl-mem0", "--kind", "general-media",
+		"--log", "failure", "--flags", "2", "--maint-op-class", "2", "--maint-op-subclass",
+		"4", "--ld-id", "0x1234", "--head-id", "5", "--dpa", "0x1000", "--descriptor", "1",
+		"--type", "3", "--transaction-type", "192", "--device-mask", "5",
+		"--component-id", "iras mem", "--is-comp-id-pldm", "--cme-count", "0x123456",
+		"--sub-type", "7");
+	assert_string_equal(rp->out, "injected general-media event in log failure\n");
+	rp = OK(&p, "inject-event", "--device", "cxl-mem0", "--kind", "dram", "--log", "failure",
+		"--flags", "2", "--dpa", "0", "--descriptor", "0", "--type", "0",
+		"--transaction-type", "0", "--correction-mask", "1,2,3,4", "--sub-channel", "9");
+	rp = OK(&p, "inject-event", "--device", "cxl-mem0", "--kind", "memory-module",
+		"--log", "failure", "--flags", "2", "--type", "3", "--health-status", "3",
+		"--media-status", "7", "--additional-status", "33", "--life-used", "30",
+		"--temperature", "-15", "--dirty-shutdown-count", "4",
+		"--corrected-volatile-error-count", "1", "--corrected-persistent-error-count", "1");
+	rp = FAILS(&p, "inject-event", "--device", "cxl-mem0", "--kind", "dram", "--log", "failure",
+		   "--flags", "2", "--head-id", "256", "--dpa", "0", "--descriptor", "0",
+		   "--type", "0", "--transaction-type", "0");
+	assert_non_null(strstr(rp->err, "Parameter 'head-id' expects uint8_t"));
+	rp = FAILS(&p, "inject-event", "--device", "cxl-mem0", "--kind", "memory-module",
+		   "--log", "failure", "--flags", "2", "--type", "3", "--health-status", "3",
+		   "--media-status", "7", "--additional-status", "33", "--life-used", "30",
+		   "--temperature", "-15", "--dirty-shutdown-count", "4",
+		   "--corrected-volatile-error-count", "1", "--corrected-persistent-error-count", "1",
+		   "--sub-channel", "1");
+	assert_non_null(strstr(rp->err, "Parameter 'sub-channel' is unexpected"));
+	rp = USAGE(&p, "inject-event", "--device", "cxl-mem0", "--kind", "sparing");
+	assert_non_null(strstr(rp->err, "--kind general-media|dram|memory-module"));
+	rp = USAGE(&p, "inject-event", "--device", "cxl-mem0", "--kind", "dram", "--row", "x");
+	assert_non_null(strstr(rp->err, "--row 'x': expected a number"));
+	/* the host's Failure log: 3 records; the first's header flags c2 01 00, then at 0x20 */
+	rp = OK(&p, "cci", "--device", "cxl-mem0", "--cci", "mailbox", "--host", "0",
+		"get-event-records", "02");
+	assert_non_null(strstr(rp->out, "0020  fb cd 0a 77 c2 60 41 7f 85 a9 08 8b 16 21 eb a6"));
+	assert_non_null(strstr(rp->out, "0030  80 c2 01 00 01 00 00 00"));
+	assert_non_null(strstr(rp->out, "0040  02 04 34 12 05 00 00 00 00 00 00 00 00 00 00 00"));
+	qmp_client_free(c);
+}
+
 /* inject-poison, then a host lists it by name over its mailbox (get-poison-list). */
 static void test_inject_poison_and_list_it(void **state)
 {
@@ -1005,6 +1061,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_map_draws_capacity_and_writes_svg, dproc_reap_all),
 		cmocka_unit_test_teardown(test_top_redraws_on_events_in_a_terminal, dproc_reap_all),
 		cmocka_unit_test_teardown(test_inject_poison_and_list_it, dproc_reap_all),
+		cmocka_unit_test_teardown(test_inject_event_with_r32_arguments, dproc_reap_all),
 		cmocka_unit_test_teardown(test_inject_aer_errors, dproc_reap_all),
 	};
 
