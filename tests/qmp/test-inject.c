@@ -394,7 +394,7 @@ static void check_plain_header(const struct cxldcd_event *ev, uint32_t flags)
  * Media, DRAM and Memory Module records' new fields): a host reads each at
  * its CXL r3.2 offset (Tables 8-55, 8-57, 8-58, 8-59) with its valid bit;
  * calls without them give the r3.1 bytes; out-of-range values get QEMU's
- * errors and log nothing.
+ * errors and log nothing; all of it survives a restart with --state.
  */
 static void test_r32_event_arguments(void **state)
 {
@@ -543,6 +543,24 @@ static void test_r32_event_arguments(void **state)
 	check_plain_header(&ev[6], 9);                          /* 0xff000009: 24 bits kept */
 	assert_memory_equal(ev[6].data, ev[5].data, sizeof(ev[5].data));
 
+	/* restart from --state: the r3.2 header fields and record bytes are back */
+	{
+		struct cxldcd_event again[8];
+
+		qmp_client_free(c);
+		kill(p.pid, SIGTERM);
+		assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+		c = start(&p, &a);
+		assert_int_equal(read_log(c, 0, CXLDCD_LOG_WARN, again, 8), 7);
+		for (int i = 0; i < 7; i++) {
+			assert_int_equal(again[i].flags, ev[i].flags);
+			assert_int_equal(again[i].maint_class, ev[i].maint_class);
+			assert_int_equal(again[i].maint_subclass, ev[i].maint_subclass);
+			assert_int_equal(again[i].ld_id, ev[i].ld_id);
+			assert_int_equal(again[i].head_id, ev[i].head_id);
+			assert_memory_equal(again[i].data, ev[i].data, sizeof(ev[i].data));
+		}
+	}
 	qmp_client_free(c);
 	kill(p.pid, SIGTERM);
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
