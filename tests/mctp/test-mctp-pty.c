@@ -571,29 +571,6 @@ static void test_a_change_on_the_mctp_cci_survives_kill9(void **state)
 	close(p.fd);
 }
 
-/* SIGSTOP @pid and wait until it is stopped (kill() returns before it is). */
-static void stop_daemon(pid_t pid)
-{
-	char path[64], st[512];
-
-	assert_int_equal(kill(pid, SIGSTOP), 0);
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	for (int i = 0; i < 2000; i++) {
-		FILE *f = fopen(path, "r");
-		size_t n = f ? fread(st, 1, sizeof(st) - 1, f) : 0;
-		char *rp;
-
-		if (f)
-			fclose(f);
-		st[n] = 0;
-		rp = strrchr(st, ')');
-		if (rp && rp[1] == ' ' && rp[2] == 'T')
-			return;
-		usleep(1000);
-	}
-	fail_msg("the daemon did not stop");
-}
-
 /*
  * A journaled request on the line joins the loop round's group commit like
  * the other faces': an FM 5604h over MCTP and a journaled QMP
@@ -613,7 +590,7 @@ static void test_a_line_request_shares_the_round_commit(void **state)
 
 	e->with_state = true;
 	start(e, &p);
-	stop_daemon(e->d.pid);
+	assert_int_equal(dproc_sigstop(&e->d), 0);
 	n = big_add(m, 0x40, 0x5604);
 	send_msg(&p, 0x00, 1, m, n);
 	assert_int_equal(qmp_client_send_raw(e->c, qmp, strlen(qmp)), 0);

@@ -129,29 +129,6 @@ static int fm_add_ref(int fd)
 	return rsp[8] | rsp[9] << 8;
 }
 
-/* SIGSTOP @pid and wait until it is stopped (kill() returns before it is). */
-static void stop_daemon(pid_t pid)
-{
-	char path[64], st[512];
-
-	assert_int_equal(kill(pid, SIGSTOP), 0);
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	for (int i = 0; i < 2000; i++) {
-		FILE *f = fopen(path, "r");
-		size_t n = f ? fread(st, 1, sizeof(st) - 1, f) : 0;
-		char *rp;
-
-		if (f)
-			fclose(f);
-		st[n] = 0;
-		rp = strrchr(st, ')');
-		if (rp && rp[1] == ' ' && rp[2] == 'T')
-			return;
-		usleep(1000);
-	}
-	fail_msg("the daemon did not stop");
-}
-
 static void test_full_disk_refuses_changes_unapplied_and_recovers(void **state)
 {
 	struct dproc p;
@@ -374,7 +351,7 @@ static void test_requests_of_one_round_share_one_commit(void **state)
 		assert_true((fd[i] = dproc_connect_unix(p.fm, TMO)) >= 0);
 	assert_int_not_equal(fm_add_ref(fd[0]), 0x04);   /* the connections are set up */
 	before = file_size(syncs);
-	stop_daemon(p.pid);
+	assert_int_equal(dproc_sigstop(&p), 0);
 	for (int i = 0; i < NC; i++) {
 		static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
 						 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
@@ -457,7 +434,7 @@ static void test_pipelined_fm_requests_of_one_connection_share_one_commit(void *
 	assert_true((fd = dproc_connect_unix(p.fm, TMO)) >= 0);
 	assert_int_not_equal(fm_add_ref(fd), 0x04);  /* the connection is set up */
 	before = file_size(syncs);
-	stop_daemon(p.pid);
+	assert_int_equal(dproc_sigstop(&p), 0);
 	len = fm_remove_refs(req, N);
 	assert_int_equal(write(fd, req, len), (ssize_t)len);
 	assert_int_equal(kill(p.pid, SIGCONT), 0);
@@ -512,7 +489,7 @@ static void test_pipelined_qmp_adds_of_one_session_share_one_commit(void **state
 	off += (size_t)sprintf(batch + off,
 		"{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"},\"id\":\"q\"}");
 	before = file_size(syncs);
-	stop_daemon(p.pid);
+	assert_int_equal(dproc_sigstop(&p), 0);
 	assert_int_equal(qmp_client_send_raw(c, batch, off), 0);
 	assert_int_equal(kill(p.pid, SIGCONT), 0);
 	for (int k = 0; k < N; k++) {
@@ -703,7 +680,7 @@ static void test_every_face_shares_the_round_commit(void **state)
 	/* a round trip: the daemon is past h1's reads (it may read on after HELLO) */
 	ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO));
 	before = file_size(syncs);
-	stop_daemon(p.pid);
+	assert_int_equal(dproc_sigstop(&p), 0);
 	assert_int_equal(qmp_client_send_raw(c, add_b, strlen(add_b)), 0);
 	assert_int_equal(qmp_client_send_raw(c2, poison, strlen(poison)), 0);
 	{

@@ -125,6 +125,29 @@ void dproc_kill9(struct dproc *p)
 	p->pid = 0;
 }
 
+int dproc_sigstop(struct dproc *p)
+{
+	char path[64], st[512];
+
+	if (kill(p->pid, SIGSTOP))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
+	for (int i = 0; i < 2000; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(st, 1, sizeof(st) - 1, f) : 0;
+		char *rp;
+
+		if (f)
+			fclose(f);
+		st[n] = 0;
+		rp = strrchr(st, ')');
+		if (rp && rp[1] == ' ' && rp[2] == 'T')
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
 const char *dproc_log(struct dproc *p)
 {
 	static char buf[65536];

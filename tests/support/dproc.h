@@ -40,6 +40,8 @@ int dproc_connect_unix(const char *path, int timeout_ms);
 int dproc_wait_exit(struct dproc *p, int timeout_ms);
 /* SIGKILL and reap (the files stay). */
 void dproc_kill9(struct dproc *p);
+/* SIGSTOP the daemon and wait until it is stopped (kill() returns before it is); -1 on timeout. */
+int dproc_sigstop(struct dproc *p);
 /* The stderr log (static buffer, last 64 KiB). */
 const char *dproc_log(struct dproc *p);
 /* Kill every daemon started and remove every directory made (a teardown). */
