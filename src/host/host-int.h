@@ -212,11 +212,10 @@ struct cxldcd_host {
 	bool is_unix;
 	bool mapping;
 	bool diag_on;               /* the device sends DIAG (HELLO_ACK) */
-	bool diag_in_valid;         /* diag_in is for the inflight command */
+	bool diag_in_valid;         /* diag_in is for the inflight command (its seq) */
 	struct cxldcd_host_diag diag_in;  /* DIAG received, its CCI_RSP not yet */
 	bool diag_valid;
 	struct cxldcd_host_diag diag;     /* the last failed command's reason */
-	uint32_t diag_seq;
 	bool ras_dev;               /* the device serves RAS messages and sends RAS_IRQ (HELLO_ACK) */
 	bool ras_on;                /* ras_dev and not cfg.no_ras: the library handles RAS_IRQ */
 	uint8_t ras_buf[0x58];      /* RAS_READ_RSP of the library's own reads */

@@ -93,8 +93,12 @@ static void on_cci_rsp(struct cxldcd_host *h, const struct hl_hdr *hd, const uin
 		return;
 	}
 	if (ch.rc) {  /* a failure keeps its DIAG (if any) until the next failure */
-		h->diag_valid = h->diag_in_valid && h->diag_seq == hd->seq &&
-				h->diag_in.cxl_rc == ch.rc;
+		/*
+		 * diag_in is this command's: on_diag() took it only for the
+		 * command in flight, and nothing but this answer or a failure of
+		 * the link ends that command.
+		 */
+		h->diag_valid = h->diag_in_valid && h->diag_in.cxl_rc == ch.rc;
 		if (h->diag_valid)
 			h->diag = h->diag_in;
 	}
@@ -120,7 +124,6 @@ static void on_diag(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_
 		memcpy(h->diag_in.text, m.text, m.text_len);  /* <= HL_DIAG_TEXT_MAX: fits */
 	h->diag_in.text[m.text_len] = '\0';
 	h->diag_in_valid = true;
-	h->diag_seq = hd->seq;
 }
 
 static void on_io_rsp(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
