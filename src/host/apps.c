@@ -288,6 +288,13 @@ static void app_read(struct cxldcd_host *h, struct app_conn *a)
 
 void apps_announce(struct cxldcd_host *h)
 {
+	/*
+	 * Nothing revoked since the last call: nothing to send, and no
+	 * application died here (apps_process_fd() frees the ones that die
+	 * while it serves them), so an idle loop costs nothing.
+	 */
+	if (!h->nr_revq)
+		return;
 	for (uint32_t i = 0; i < h->nr_revq; i++) {
 		for (struct app_conn *a = h->apps; a; a = a->next) {
 			uint8_t buf[HL_HDR_SIZE + HL_APP_REVOKE_SIZE];
