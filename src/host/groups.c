@@ -581,35 +581,38 @@ static int cmp_group_id(const void *a, const void *b)
 	return x->info.id < y->info.id ? -1 : x->info.id > y->info.id;
 }
 
-/* Remember g once in *v (grown as needed; a failed growth forgets g). */
-static void hit_add(struct group ***v, size_t *k, size_t *cap, struct group *g)
+/* Remember g once in *v (grown as needed).  Return false when it cannot grow. */
+static bool hit_add(struct group ***v, size_t *k, size_t *cap, struct group *g)
 {
 	if (g->mark)
-		return;
+		return true;
 	if (*k == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
 		struct group **nv = realloc(*v, ncap * sizeof(**v));
 
 		if (!nv)
-			return;
+			return false;
 		*v = nv;
 		*cap = ncap;
 	}
 	g->mark = true;
 	(*v)[(*k)++] = g;
+	return true;
 }
 
 /*
  * Replace the part of each extent inside [dpa, dpa+len) with inaccessible
  * pages.  When want_hits, *v receives the groups hit, oldest first (the
- * order a walk of the list reports them in); return their count.
+ * order a walk of the list reports them in), and *lost tells whether one
+ * was left out for want of memory; return their count.
  */
 static size_t unmap_extents(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool want_hits,
-			    struct group ***v)
+			    struct group ***v, bool *lost)
 {
 	size_t k = 0, cap = 0;
 
 	*v = NULL;
+	*lost = false;
 	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
 	     n = rindex_next_overlap(n, dpa, len)) {
 		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
@@ -622,8 +625,8 @@ static size_t unmap_extents(struct cxldcd_host *h, uint64_t dpa, uint64_t len, b
 		if (x->g->map)
 			mmap(x->g->map + x->goff + (a - x->rn.start), b - a, PROT_NONE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-		if (want_hits)
-			hit_add(v, &k, &cap, x->g);
+		if (want_hits && !hit_add(v, &k, &cap, x->g))
+			*lost = true;
 	}
 	for (size_t i = 0; i < k; i++)
 		(*v)[i]->mark = false;
@@ -632,12 +635,14 @@ static size_t unmap_extents(struct cxldcd_host *h, uint64_t dpa, uint64_t len, b
 	return k;
 }
 
-void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked)
+ssize_t groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked,
+			   struct group ***hits)
 {
 	struct group **v;
-	size_t k = unmap_extents(h, dpa, len, revoked, &v);
+	bool lost;
+	size_t k = unmap_extents(h, dpa, len, revoked || hits, &v, &lost);
 
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0; revoked && i < k; i++) {
 		struct group *g = v[i];
 
 		if (g->state != G_ACTIVE)
@@ -649,7 +654,12 @@ void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool 
 			  (unsigned long long)g->info.id, (unsigned long long)dpa,
 			  (unsigned long long)len);
 	}
-	free(v);
+	if (!hits) {
+		free(v);
+		return 0;
+	}
+	*hits = v;
+	return lost ? -ENOMEM : (ssize_t)k;
 }
 
 void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <syslog.h>
+#include <sys/types.h>
 
 #include "common/sockpolicy.h"
 #include "cxldcd/cxldcd-host.h"
@@ -352,8 +353,15 @@ int segments_add(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t off
 uint64_t host_max_segments(const struct cxldcd_host *h);
 uint64_t host_max_extents(const struct cxldcd_host *h);
 void segments_drop(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
-/* Inaccessible pages over [dpa, dpa+len) in every mapping; revoked: announce it. */
-void groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked);
+/*
+ * Inaccessible pages over [dpa, dpa+len) in every mapping; revoked: announce
+ * it to the active groups hit.  hits (NULL: not wanted) receives every group
+ * hit, in any state, oldest first (caller frees, even on error).  Return the
+ * number of groups hit (0 when hits is NULL), or -ENOMEM when one could not
+ * be remembered (the pages are inaccessible all the same).
+ */
+ssize_t groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked,
+			   struct group ***hits);
 /* A move's PAUSE: every mapping of [dpa, dpa+len) read-only (docs/host-link.md "Moves"). */
 void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 /*

@@ -177,7 +177,7 @@ static void on_unmap(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8
 		return;
 	}
 	h->st.unmaps++;
-	groups_unmap_range(h, m.dpa, m.len, m.reason == HL_UNMAP_REVOKED);
+	groups_unmap_range(h, m.dpa, m.len, m.reason == HL_UNMAP_REVOKED, NULL);
 	segments_drop(h, m.dpa, m.len);
 }
 

@@ -249,35 +249,18 @@ void release_chain(struct cxldcd_host *h, const struct cxldcd_extent *ext, uint3
 
 void release_forced(struct cxldcd_host *h, const struct cxldcd_extent *x)
 {
-	struct group *g = group_by_dpa(h, x->dpa, x->len), **hit = NULL;
-	size_t k = 0, cap = 0;
-
+	struct group **hit;
 	/* The device unmapped first (UNMAP precedes the record); make sure anyway. */
-	groups_unmap_range(h, x->dpa, x->len, true);
+	ssize_t k = groups_unmap_range(h, x->dpa, x->len, true, &hit);
+	struct group *g = k > 0 ? hit[0] : NULL; /* the oldest group hit */
+
 	segments_drop(h, x->dpa, x->len);
 	host_emit(h, CXLDCD_HOST_EV_FORCED_RELEASE, g, x->dpa, x->len, "dpa=0x%llx len=0x%llx%s",
 		  (unsigned long long)x->dpa, (unsigned long long)x->len, g ? "" : " (no group)");
+	if (k < 0)
+		host_fail(h, -ENOMEM, "out of memory");
 	/* a record may span several groups: each one loses its part */
-	for (struct rnode *n = rindex_first_overlap(&h->extents, x->dpa, x->len); n;
-	     n = rindex_next_overlap(n, x->dpa, x->len)) {
-		g = rnode_entry(n, struct ext_node, rn)->g;
-		if (g->mark)
-			continue;
-		if (k == cap) {
-			struct group **nv = realloc(hit, (cap = cap ? cap * 2 : 4) * sizeof(*nv));
-
-			if (!nv) {
-				host_fail(h, -ENOMEM, "out of memory");
-				break;
-			}
-			hit = nv;
-		}
-		g->mark = true;
-		hit[k++] = g;
-	}
-	for (size_t i = 0; i < k; i++)
-		hit[i]->mark = false;
-	for (size_t i = 0; i < k && h->state != CXLDCD_HOST_FAILED; i++) {
+	for (ssize_t i = 0; i < k && h->state != CXLDCD_HOST_FAILED; i++) {
 		g = hit[i];
 		g->info.revoked = true;
 		if (group_revoke_range(h, g, x->dpa, x->len)) {

@@ -445,6 +445,43 @@ static void test_forced_release_inside_an_extent_splits_it(void **state)
 	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
 }
 
+/*
+ * A forced release record across two groups (the end of one, the start of
+ * the next): each group loses its part and keeps the rest, the record's
+ * event names the older group, and the host stays up.
+ */
+static void test_forced_release_across_two_groups_revokes_each_part(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e[2] = { hx_ext(x->base[1], 4 * MiB, NULL, 0),
+				      hx_ext(x->base[1] + 4 * MiB, 4 * MiB, NULL, 0) };
+	struct cxldcd_extent cut = hx_ext(x->base[1] + 2 * MiB, 4 * MiB, NULL, 0);
+	struct cxldcd_host_group_info g[3];
+	int forced;
+
+	hx_host_start(x);
+	assert_int_equal(hx_add(x, 0, e, 2), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 1, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(cxldcd_host_list_groups(x->h, g, 3), 2);
+	assert_false(g[0].revoked || g[1].revoked);
+	hx_inject(x, 0, CXLDCD_DC_EV_FORCED_RELEASE, &cut, false);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, 0, 3000));
+	hx_pump(x, 200);
+	forced = hx_first(x, CXLDCD_HOST_EV_FORCED_RELEASE);
+	assert_int_equal(x->ev[forced].group_id, g[0].id);
+	assert_int_equal(x->ev[forced].dpa, cut.dpa);
+	assert_int_equal(x->ev[forced].len, cut.len);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_REVOKED), 2);
+	assert_int_equal(cxldcd_host_list_groups(x->h, g, 3), 2);
+	for (int i = 0; i < 2; i++) {
+		assert_true(g[i].revoked);
+		assert_int_equal(g[i].nr_extents, 2);   /* the live half, the revoked half */
+		assert_int_equal(g[i].size, 4 * MiB);
+	}
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
 static void test_restart_replays_existing_extents_without_add_response(void **state)
 {
 	struct hx *x = *state;
@@ -739,6 +776,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dead_group_is_answered_empty_then_the_next_group, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_forced_partial_then_tag_release_lists_only_what_is_held, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_forced_release_inside_an_extent_splits_it, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_forced_release_across_two_groups_revokes_each_part, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_restart_replays_existing_extents_without_add_response, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_second_connection_for_a_host_is_refused, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_tag_group_is_rejected, hx_setup, hx_teardown),
