@@ -232,6 +232,36 @@ static const struct segment *segment_at(const struct cxldcd_host *h, uint64_t dp
 	return seg_of(rindex_first_overlap(&h->segs, dpa, 1));
 }
 
+/*
+ * The piece of [cur, end) that the segment at cur covers (group_offset 0).
+ * Return 0, or -ENODEV when no segment holds cur.
+ */
+static int segment_piece(const struct cxldcd_host *h, uint64_t cur, uint64_t end,
+			 struct gseg *p)
+{
+	const struct segment *s = segment_at(h, cur);
+	uint64_t send;
+
+	if (!s)
+		return -ENODEV;
+	send = s->rn.start + s->rn.len;
+	*p = (struct gseg){ .len = (send < end ? send : end) - cur,
+			    .file_offset = s->offset + (cur - s->rn.start), .fd = s->file->fd,
+			    .writable = s->writable };
+	return 0;
+}
+
+/* mmap p over at, shared, with the segment's access.  Return 0 or -errno. */
+static int map_piece(uint8_t *at, const struct gseg *p)
+{
+	int prot = PROT_READ | (p->writable ? PROT_WRITE : 0);
+
+	if (mmap(at, p->len, prot, MAP_SHARED | MAP_FIXED, p->fd, (off_t)p->file_offset) ==
+	    MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
 int group_segments(const struct cxldcd_host *h, const struct group *g, struct gseg *out,
 		   uint32_t cap)
 {
@@ -242,19 +272,15 @@ int group_segments(const struct cxldcd_host *h, const struct group *g, struct gs
 		uint64_t cur = g->ext[i].dpa, end = g->ext[i].dpa + g->ext[i].len;
 
 		while (cur < end) {
-			const struct segment *s = segment_at(h, cur);
-			uint64_t piece, send;
+			struct gseg p;
 
-			if (!s)
+			if (segment_piece(h, cur, end, &p))
 				return -ENODEV;
 			if (k == cap)
 				return -E2BIG;
-			send = s->rn.start + s->rn.len;
-			piece = (send < end ? send : end) - cur;
-			out[k++] = (struct gseg){ goff + (cur - g->ext[i].dpa), piece,
-						  s->offset + (cur - s->rn.start), s->file->fd,
-						  s->writable };
-			cur += piece;
+			p.group_offset = goff + (cur - g->ext[i].dpa);
+			out[k++] = p;
+			cur += p.len;
 		}
 		goff += g->ext[i].len;
 	}
@@ -495,12 +521,11 @@ static void map_group(struct cxldcd_host *h, struct group *g)
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		int prot = PROT_READ | (s[i].writable ? PROT_WRITE : 0);
+		int err = map_piece(base + s[i].group_offset, &s[i]);
 
-		if (mmap(base + s[i].group_offset, s[i].len, prot, MAP_SHARED | MAP_FIXED, s[i].fd,
-			 (off_t)s[i].file_offset) == MAP_FAILED) {
+		if (err) {
 			host_log(h, LOG_WARNING, "group id=%llu mmap failed: %s",
-				 (unsigned long long)g->info.id, strerror(errno));
+				 (unsigned long long)g->info.id, strerror(-err));
 			munmap(base, g->info.size);
 			free(s);
 			return;
@@ -688,28 +713,24 @@ void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 		if (a >= b || !x->g->map)
 			continue;
 		for (uint64_t cur = a; cur < b;) {
-			const struct segment *s = segment_at(h, cur);
 			uint8_t *at = x->g->map + x->goff + (cur - x->rn.start);
-			uint64_t send, piece;
-			int prot;
+			struct gseg p;
+			int err;
 
-			if (!s) {
+			if (segment_piece(h, cur, b, &p)) {
 				/* no segment: inaccessible, as when the device never mapped it */
 				mmap(at, b - cur, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
 				     MAP_NORESERVE, -1, 0);
 				break;
 			}
-			send = s->rn.start + s->rn.len;
-			piece = (send < b ? send : b) - cur;
-			prot = PROT_READ | (s->writable ? PROT_WRITE : 0);
-			if (mmap(at, piece, prot, MAP_SHARED | MAP_FIXED, s->file->fd,
-				 (off_t)(s->offset + (cur - s->rn.start))) == MAP_FAILED) {
+			err = map_piece(at, &p);
+			if (err) {
 				host_log(h, LOG_WARNING, "group id=%llu remap failed: %s",
-					 (unsigned long long)x->g->info.id, strerror(errno));
-				mmap(at, piece, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+					 (unsigned long long)x->g->info.id, strerror(-err));
+				mmap(at, p.len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
 				     MAP_NORESERVE, -1, 0);
 			}
-			cur += piece;
+			cur += p.len;
 		}
 		if (x->g->state == G_ACTIVE)
 			groups_note_revoked(h, x->g->info.id); /* the applications' maps are stale */
@@ -911,17 +932,13 @@ int cxldcd_host_static_map(struct cxldcd_host *h, void **addr, uint64_t *size)
 		if (base == MAP_FAILED)
 			return -ENOMEM;
 		for (uint64_t cur = 0; cur < h->static_size;) {
-			const struct segment *s = segment_at(h, cur);
-			uint64_t send = s ? s->rn.start + s->rn.len : 0;
-			uint64_t len = (send < h->static_size ? send : h->static_size) - cur;
-			int prot = PROT_READ | (s && s->writable ? PROT_WRITE : 0);
+			struct gseg p;
 
-			if (!s || mmap(base + cur, len, prot, MAP_SHARED | MAP_FIXED, s->file->fd,
-				       (off_t)(s->offset + (cur - s->rn.start))) == MAP_FAILED) {
+			if (segment_piece(h, cur, h->static_size, &p) || map_piece(base + cur, &p)) {
 				munmap(base, h->static_size);
 				return -ENODEV;
 			}
-			cur += len;
+			cur += p.len;
 		}
 		h->static_map = base;
 	}
