@@ -421,7 +421,6 @@ struct group *group_new(struct cxldcd_host *h, const struct cxldcd_extent *e, ui
 	g->info.tagged = !tag_is_null(e[0].tag);
 	g->info.region = region;
 	g->info.nr_extents = n;
-	g->nr_live = n;
 	for (uint32_t i = 0; i < n; i++)
 		g->info.size += e[i].len;
 	g->state = G_ADDING;
@@ -761,15 +760,17 @@ static bool ext_live(enum ext_state st)
 	return st == X_ACCEPTED || st == X_RELEASE_PENDING;
 }
 
-void group_ext_set(struct group *g, uint32_t i, enum ext_state st)
+/*
+ * Derived from the extents' states, not kept beside them: a group whose
+ * first extent is live (the usual case) answers at once, and every other
+ * caller has just walked the group's extents anyway.
+ */
+bool group_live(const struct group *g)
 {
-	bool was = ext_live(g->xn[i].st), now = ext_live(st);
-
-	g->xn[i].st = st;
-	if (was && !now)
-		g->nr_live--;
-	else if (!was && now)
-		g->nr_live++;
+	for (uint32_t i = 0; i < g->nr; i++)
+		if (ext_live(g->xn[i].st))
+			return true;
+	return false;
 }
 
 /* Pieces of extent x cut by [dpa, end): up to 3 (before, inside, after). */
@@ -818,7 +819,7 @@ int group_revoke_range(struct cxldcd_host *h, struct group *g, uint64_t dpa, uin
 		for (uint32_t i = 0; i < g->nr; i++) {
 			cut(&g->ext[i], dpa, end, piece, inside);
 			if (inside[0] && ext_live(g->xn[i].st))
-				group_ext_set(g, i, X_REVOKED);
+				g->xn[i].st = X_REVOKED;
 		}
 		return 0;
 	}
@@ -844,9 +845,6 @@ int group_revoke_range(struct cxldcd_host *h, struct group *g, uint64_t dpa, uin
 	g->xn = nx;
 	g->nr = cnt;
 	g->info.nr_extents = cnt;
-	g->nr_live = 0;
-	for (uint32_t i = 0; i < cnt; i++)
-		g->nr_live += ext_live(nx[i].st);
 	/* the pieces tile what the extents covered: they cannot meet anything else */
 	if (index_add(h, g))
 		host_fail(h, -EEXIST, "internal: extents overlap");

@@ -183,7 +183,6 @@ struct group {
 	struct ext_node *xn;        /* xn[i] indexes ext[i] */
 	uint8_t *map;               /* contiguous mapping (NULL: not mapped) */
 	uint32_t open_local;        /* opens in this process */
-	uint32_t nr_live;           /* extents X_ACCEPTED or X_RELEASE_PENDING */
 };
 
 struct host_region {
@@ -337,8 +336,8 @@ struct group *group_by_dpa(const struct cxldcd_host *h, uint64_t dpa, uint64_t l
 bool group_overlaps_any(const struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 /* The extent that starts at dpa, or NULL. */
 const struct ext_node *extent_at(const struct cxldcd_host *h, uint64_t dpa);
-/* Set extent i of g to st (keeps nr_live). */
-void group_ext_set(struct group *g, uint32_t i, enum ext_state st);
+/* Whether an extent of g is X_ACCEPTED or X_RELEASE_PENDING. */
+bool group_live(const struct group *g);
 /*
  * Mark the parts of g's extents inside [dpa, dpa+len) revoked, splitting an
  * extent the range cuts (the device splits it the same way).  Return 0 or

@@ -66,7 +66,7 @@ void dc_list_send(struct cxldcd_host *h, uint16_t opcode, const struct cxldcd_ra
 
 static void group_done_if_empty(struct cxldcd_host *h, struct group *g)
 {
-	if (!g->nr_live && !g->info.open_count)
+	if (!g->info.open_count && !group_live(g))
 		group_free(h, g);
 }
 
@@ -99,7 +99,7 @@ static void done_release(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 	for (uint32_t i = 0; i < g->nr; i++) {
 		if (g->xn[i].st != X_RELEASE_PENDING)
 			continue;
-		group_ext_set(g, i, X_RELEASED);
+		g->xn[i].st = X_RELEASED;
 		n++;
 		size += g->ext[i].len;
 	}
@@ -137,7 +137,7 @@ void group_release(struct cxldcd_host *h, struct group *g)
 		if (g->xn[i].st != X_ACCEPTED)
 			continue;
 		r[n++] = (struct cxldcd_range){ g->ext[i].dpa, g->ext[i].len };
-		group_ext_set(g, i, X_RELEASE_PENDING);
+		g->xn[i].st = X_RELEASE_PENDING;
 	}
 	g->state = G_RELEASING;
 	if (n)

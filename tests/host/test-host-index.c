@@ -8,7 +8,9 @@
  *    tree's shape (order, parent links, heights, balance) after every step;
  *  - htab: insert, remove, lookup of every node with a key, through growth;
  *  - events_tag_groups: the split of a chain into tag groups, in the order
- *    the old quadratic walk produced.
+ *    the old quadratic walk produced;
+ *  - group_live: a group's liveness, derived from its extents' states,
+ *    against a per-block reference through splits and releases.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -330,6 +332,70 @@ static void test_tag_groups_match_the_quadratic_walk(void **state)
 	}
 }
 
+/*
+ * group_live() against a per-block reference, through forced releases of
+ * random ranges (which split extents) and extents going release-pending
+ * then released: a group is live while one of its blocks is accepted or
+ * pending.  The group's extents keep tiling what it was given.
+ */
+static void test_group_live_follows_revocations_and_releases(void **state)
+{
+	enum { NX = 16, BLK = 4, NB = NX * BLK };
+
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		struct cxldcd_host *h = calloc(1, sizeof(*h));
+		struct cxldcd_extent e[NX];
+		bool live[NB];
+		struct group *g;
+
+		assert_non_null(h);
+		groups_init(h);
+		memset(e, 0, sizeof(e));
+		for (uint32_t i = 0; i < NX; i++) {
+			e[i].dpa = 0x1000 + i * BLK;
+			e[i].len = BLK;
+		}
+		for (int b = 0; b < NB; b++)
+			live[b] = true;
+		g = group_new(h, e, NX, 0);
+		assert_non_null(g);
+		for (int step = 0; step < 40; step++) {
+			bool any = false;
+			uint64_t covered = 0;
+
+			if (rnd_below(2)) {
+				uint64_t a = rnd_below(NB), len = rnd_below(NB - a) + 1;
+
+				assert_int_equal(group_revoke_range(h, g, 0x1000 + a, len), 0);
+				for (uint64_t b = a; b < a + len; b++)
+					live[b] = false;
+			} else {
+				uint32_t i = (uint32_t)rnd_below(g->nr);
+				struct ext_node *x = &g->xn[i];
+
+				if (x->st == X_ACCEPTED) {
+					x->st = X_RELEASE_PENDING;
+				} else if (x->st == X_RELEASE_PENDING) {
+					x->st = X_RELEASED;
+					for (uint64_t b = 0; b < g->ext[i].len; b++)
+						live[g->ext[i].dpa - 0x1000 + b] = false;
+				}
+			}
+			for (int b = 0; b < NB; b++)
+				any |= live[b];
+			for (uint32_t i = 0; i < g->nr; i++) {
+				assert_int_equal(g->ext[i].dpa, 0x1000 + covered);
+				covered += g->ext[i].len;
+			}
+			assert_int_equal(covered, NB);
+			assert_int_equal(group_live(g), any);
+		}
+		groups_fini(h);
+		free(h);
+	}
+}
+
 /* The public tag helpers: 8-4-4-4-12 hex digits, either case; lower case out. */
 static void test_tag_parse_and_format_round_trip(void **state)
 {
@@ -361,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_rindex_refuses_empty_and_wrapping_ranges),
 		cmocka_unit_test(test_htab_matches_a_linear_scan_over_random_operations),
 		cmocka_unit_test(test_tag_groups_match_the_quadratic_walk),
+		cmocka_unit_test(test_group_live_follows_revocations_and_releases),
 		cmocka_unit_test(test_tag_parse_and_format_round_trip),
 	};
 
