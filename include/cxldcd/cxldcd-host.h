@@ -167,6 +167,13 @@ struct cxldcd_host_cfg {
 CXLDCD_EXPORT int cxldcd_host_new(const struct cxldcd_host_cfg *cfg, struct cxldcd_host **out);
 /* Unmap every group, close the link and the app socket.  NULL is a no-op. */
 CXLDCD_EXPORT void cxldcd_host_free(struct cxldcd_host *h);
+/**
+ * cxldcd_host_set_log_events() - whether events are also logged.
+ * @on: true (the default): each event is logged too, as "NAME: text" at
+ * LOG_INFO (LOG_WARNING for device-error and failed); false: events reach
+ * cfg.event_fn only, and the log carries the library's other lines.
+ */
+CXLDCD_EXPORT void cxldcd_host_set_log_events(struct cxldcd_host *h, bool on);
 
 /* One fd to poll for POLLIN (an epoll set of the library's fds and timers). */
 CXLDCD_EXPORT int cxldcd_host_get_fd(const struct cxldcd_host *h);

@@ -211,6 +211,7 @@ struct cxldcd_host {
 	int tfd;                    /* timerfd */
 	bool is_unix;
 	bool mapping;
+	bool no_event_log;          /* events reach the event callback only (set_log_events) */
 	bool diag_on;               /* the device sends DIAG (HELLO_ACK) */
 	bool diag_in_valid;         /* diag_in is for the inflight command (its seq) */
 	struct cxldcd_host_diag diag_in;  /* DIAG received, its CCI_RSP not yet */

@@ -591,6 +591,11 @@ err:
 	return rc;
 }
 
+void cxldcd_host_set_log_events(struct cxldcd_host *h, bool on)
+{
+	h->no_event_log = !on;
+}
+
 void cxldcd_host_free(struct cxldcd_host *h)
 {
 	if (!h)

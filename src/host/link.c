@@ -61,9 +61,10 @@ void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struc
 		h->st.device_errors++;
 		ev.err = -EPROTO;
 	}
-	host_log(h, t == CXLDCD_HOST_EV_DEVICE_ERROR || t == CXLDCD_HOST_EV_FAILED ? LOG_WARNING
-										   : LOG_INFO,
-		 "%s: %s", cxldcd_host_event_name(t), text);
+	if (!h->no_event_log)
+		host_log(h, t == CXLDCD_HOST_EV_DEVICE_ERROR || t == CXLDCD_HOST_EV_FAILED
+				    ? LOG_WARNING : LOG_INFO,
+			 "%s: %s", cxldcd_host_event_name(t), text);
 	if (h->cfg.event_fn)
 		h->cfg.event_fn(h->cfg.event_opaque, &ev);
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -75,6 +76,53 @@ static void test_bringup_reads_regions_and_sets_dc_interrupt(void **state)
 	assert_int_equal(pol[CXLDCD_LOG_DC] & 3, 1);
 	assert_true(hostlink_host_connected(x->hl, 0));
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
+}
+
+struct logbuf {
+	char text[4096];
+	size_t len;
+};
+
+static void log_to_buf(void *opaque, int level, const char *msg)
+{
+	struct logbuf *b = opaque;
+	int n = snprintf(b->text + b->len, sizeof(b->text) - b->len, "<%d>%s\n", level, msg);
+
+	if (n > 0 && (size_t)n < sizeof(b->text) - b->len)
+		b->len += (size_t)n;
+}
+
+/*
+ * Events are logged as "NAME: text" too, unless cxldcd_host_set_log_events()
+ * turns that off: then they reach the event callback only and the log keeps
+ * the library's other lines.
+ */
+static void test_set_log_events_keeps_events_out_of_the_log(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e = hx_ext(x->base[1], 2 * MiB, NULL, 0);
+	struct logbuf on = { .len = 0 }, off = { .len = 0 };
+	char want[64];
+
+	x->hcfg.log_fn = log_to_buf;
+	x->hcfg.log_level = LOG_DEBUG;
+	x->hcfg.log_opaque = &on;
+	hx_host_start(x);
+	snprintf(want, sizeof(want), "<%d>ready: ", LOG_INFO);
+	assert_non_null(strstr(on.text, want));
+	assert_non_null(strstr(on.text, "host=0 connected"));
+	hx_host_stop(x);
+
+	x->hcfg.log_opaque = &off;
+	assert_int_equal(cxldcd_host_new(&x->hcfg, &x->h), 0);
+	cxldcd_host_set_log_events(x->h, false);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_READY, 1, 5000));
+	hx_pump(x, 200);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	assert_non_null(strstr(off.text, "host=0 connected"));
+	assert_null(strstr(off.text, "ready: "));
+	assert_null(strstr(off.text, "group-added: "));
 }
 
 static void test_add_accepts_and_maps_group_contiguously_in_sequence_order(void **state)
@@ -762,6 +810,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bringup_reads_regions_and_sets_dc_interrupt, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_set_log_events_keeps_events_out_of_the_log, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_add_accepts_and_maps_group_contiguously_in_sequence_order, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_accept_none_rejects_everything, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_limit_accepts_part_of_a_chain, hx_setup, hx_teardown),

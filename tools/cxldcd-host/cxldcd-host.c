@@ -180,9 +180,9 @@ static void on_event(void *opaque, const struct cxldcd_host_event *ev)
 }
 
 /*
- * -v: the library's log on stderr with syslog level names.  The library also
- * logs every event ("NAME: text"); on_event() already printed those on
- * stdout, so they are not printed twice.
+ * -v: the library's log on stderr with syslog level names.  Events are not
+ * in it (cxldcd_host_set_log_events(false) at every connect): on_event()
+ * prints them on stdout, once.
  */
 static void on_log(void *opaque, int level, const char *msg)
 {
@@ -190,13 +190,6 @@ static void on_log(void *opaque, int level, const char *msg)
 					      "notice", "info", "debug" };
 
 	(void)opaque;
-	for (int t = CXLDCD_HOST_EV_READY; t <= CXLDCD_HOST_EV_RAS_CORRECTABLE; t++) {
-		const char *n = cxldcd_host_event_name((enum cxldcd_host_event_type)t);
-		size_t len = strlen(n);
-
-		if (!strncmp(msg, n, len) && msg[len] == ':')
-			return;
-	}
 	fprintf(stderr, "cxldcd-host: %s: %s\n", names[level & 7], msg);
 }
 
@@ -309,6 +302,7 @@ static int agent_connect(const struct cxldcd_host_cfg *c, const char *agent_sock
 		*h = NULL;
 		return rc;
 	}
+	cxldcd_host_set_log_events(*h, false);
 	agent.h = *h;
 	if (agent_sock && (rc = cxldcd_host_serve_apps(*h, agent_sock))) {
 		fprintf(stderr, "cxldcd-host: --agent-socket %s: %s%s\n", agent_sock, strerror(-rc),
@@ -522,8 +516,10 @@ static int cmd_static(struct cxldcd_host_cfg *c, bool verify, uint64_t dpa, uint
 	uint64_t bad = 0, size, st = 0;
 	int rc = buf ? cxldcd_host_new(c, &h) : -ENOMEM;
 
-	if (!rc)
+	if (!rc) {
+		cxldcd_host_set_log_events(h, false);
 		rc = cxldcd_host_wait_ready(h, 10000);
+	}
 	if (!rc)
 		st = cxldcd_host_static_size(h);
 	if (!rc && (dpa > st || len > st - dpa || !len)) {
