@@ -12,10 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "../support/hl-raw.h"
 
 static void on_answered(void *opaque, uint16_t host, uint64_t group_id, uint32_t nr_offered,
 			uint32_t nr_accepted)
@@ -303,4 +307,59 @@ void hx_inject(struct hx *x, uint16_t host, uint8_t type, const struct cxldcd_ex
 	ev.dc_flags = more ? CXLDCD_DC_EVF_MORE : 0;
 	ev.dc_extent = *e;
 	assert_int_equal(core_evlog_inject(x->dev, host, CXLDCD_LOG_DC, &ev), CXLDCD_RC_SUCCESS);
+}
+
+int hx_raw_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_true(strlen(path) < sizeof(sa.sun_path));
+	strcpy(sa.sun_path, path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+int hx_raw_recv(struct hx *x, int fd, uint8_t *p, size_t cap, uint32_t *len, uint32_t *seq,
+		int ms)
+{
+	uint8_t buf[4096];
+	size_t got = 0;
+	struct hl_hdr h;
+
+	for (int i = 0; i < ms / 5; i++) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		size_t want;
+		int rc;
+
+		hx_pump(x, 5);
+		if (poll(&pf, 1, 0) <= 0)
+			continue;
+		want = got < HL_HDR_SIZE || hl_dec_hdr(buf, got, &h) ? HL_HDR_SIZE : HL_HDR_SIZE + h.len;
+		rc = hl_raw_read(fd, buf, want < sizeof(buf) ? want : sizeof(buf), &got, &h);
+		if (rc < 0)
+			return -1;
+		if (!rc)
+			continue;
+		assert_true(h.len <= cap);
+		memcpy(p, buf + HL_HDR_SIZE, h.len);
+		*len = h.len;
+		if (seq)
+			*seq = h.seq;
+		return h.type;
+	}
+	return 0;
+}
+
+uint16_t hx_raw_hello(struct hx *x, int fd, uint16_t host, uint8_t flags, uint32_t *ack_flags)
+{
+	uint8_t p[64] = { 1, 0, (uint8_t)host, (uint8_t)(host >> 8), flags, 0, 0, 0 };
+	uint32_t len;
+
+	hl_raw_send(fd, HL_HELLO, 1, p, 8);
+	assert_int_equal(hx_raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), HL_HELLO_ACK);
+	assert_int_equal(len, HL_HELLO_ACK_SIZE);
+	*ack_flags = (uint32_t)(p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24);
+	return (uint16_t)(p[0] | p[1] << 8);
 }

@@ -83,4 +83,18 @@ enum cxldcd_rc hx_add(struct hx *x, uint16_t host, const struct cxldcd_extent *e
 /* Inject a raw DC record into host's DC log. */
 void hx_inject(struct hx *x, uint16_t host, uint8_t type, const struct cxldcd_extent *e, bool more);
 
+/* A raw host-link client, for tests that play the host byte by byte. */
+/* Connect to the Unix socket path (asserts): the fd. */
+int hx_raw_connect(const char *path);
+/*
+ * Read one message from fd, no further (the next one stays in the socket),
+ * pumping both loops for up to ms.  Return its type (payload in p, at most
+ * cap bytes; its length in *len; its sequence number in *seq unless NULL),
+ * -1 on EOF, 0 on timeout.
+ */
+int hx_raw_recv(struct hx *x, int fd, uint8_t *p, size_t cap, uint32_t *len, uint32_t *seq,
+		int ms);
+/* HELLO for host with flags: the HELLO_ACK's status, its flags in *ack_flags. */
+uint16_t hx_raw_hello(struct hx *x, int fd, uint16_t host, uint8_t flags, uint32_t *ack_flags);
+
 #endif

@@ -16,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -26,64 +24,18 @@
 #include "../support/hl-raw.h"
 #include "hx.h"
 
-static int raw_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	strcpy(sa.sun_path, path);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
-}
-
-/* One message while pumping the server: its type (payload in p), -1 EOF, 0 timeout. */
-static int raw_recv(struct hx *x, int fd, uint8_t *p, size_t cap, uint32_t *len, uint32_t *seq,
-		    int ms)
-{
-	uint8_t buf[1024];
-	size_t got = 0;
-	struct hl_hdr h;
-
-	for (int i = 0; i < ms / 5; i++) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		size_t want;
-		int rc;
-
-		hx_pump(x, 5);
-		if (poll(&pf, 1, 0) <= 0)
-			continue;
-		want = got < HL_HDR_SIZE || hl_dec_hdr(buf, got, &h) ? HL_HDR_SIZE : HL_HDR_SIZE + h.len;
-		rc = hl_raw_read(fd, buf, want, &got, &h);
-		if (rc < 0)
-			return -1;
-		if (!rc)
-			continue;
-		assert_true(h.len <= cap);
-		memcpy(p, buf + HL_HDR_SIZE, h.len);
-		*len = h.len;
-		if (seq)
-			*seq = h.seq;
-		return h.type;
-	}
-	return 0;
-}
-
 static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* HELLO for host with flags; return the ACK's flags. */
+/* HELLO for host with flags (accepted): the ACK's flags. */
 static uint32_t raw_hello(struct hx *x, int fd, uint16_t host, uint8_t flags)
 {
-	uint8_t p[64] = { 1, 0, (uint8_t)host, (uint8_t)(host >> 8), flags, 0, 0, 0 };
-	uint32_t len;
+	uint32_t ack_flags;
 
-	hl_raw_send(fd, HL_HELLO, 1, p, 8);
-	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), HL_HELLO_ACK);
-	assert_int_equal(p[0] | p[1] << 8, 0);
-	return le32(p + 4);
+	assert_int_equal(hx_raw_hello(x, fd, host, flags, &ack_flags), 0);
+	return ack_flags;
 }
 
 /* RAS_WRITE_REQ (offset, value): the RAS_WRITE_RSP status. */
@@ -94,7 +46,7 @@ static uint32_t raw_ras_write(struct hx *x, int fd, uint32_t seq, uint32_t off, 
 	uint32_t len, rseq;
 
 	hl_raw_send(fd, HL_RAS_WRITE_REQ, seq, p, 8);
-	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, &rseq, 1000), HL_RAS_WRITE_RSP);
+	assert_int_equal(hx_raw_recv(x, fd, p, sizeof(p), &len, &rseq, 1000), HL_RAS_WRITE_RSP);
 	assert_int_equal(len, 8);
 	assert_int_equal(rseq, seq);
 	assert_int_equal(le32(p + 4), 0);       /* reserved */
@@ -107,7 +59,7 @@ static void raw_ras_read(struct hx *x, int fd, uint32_t seq, uint8_t regs[0x58])
 	uint32_t len, rseq;
 
 	hl_raw_send(fd, HL_RAS_READ_REQ, seq, NULL, 0);
-	assert_int_equal(raw_recv(x, fd, regs, 0x58, &len, &rseq, 1000), HL_RAS_READ_RSP);
+	assert_int_equal(hx_raw_recv(x, fd, regs, 0x58, &len, &rseq, 1000), HL_RAS_READ_RSP);
 	assert_int_equal(len, 0x58);
 	assert_int_equal(rseq, seq);
 }
@@ -134,7 +86,7 @@ static void test_ras_messages_on_the_wire(void **state)
 					 uerr(CXLDCD_RAS_UNC_INTERNAL, 0x100, 16) };
 	uint8_t p[0x58], r[0x58];
 	uint32_t len;
-	int fd = raw_connect(x->sock), fd1 = raw_connect(x->sock);
+	int fd = hx_raw_connect(x->sock), fd1 = hx_raw_connect(x->sock);
 
 	assert_int_equal(raw_hello(x, fd, 0, HL_HELLO_F_RAS) & HL_ACK_F_RAS, HL_ACK_F_RAS);
 	assert_int_equal(raw_hello(x, fd1, 1, 0) & HL_ACK_F_RAS, 0);
@@ -147,17 +99,17 @@ static void test_ras_messages_on_the_wire(void **state)
 	assert_int_equal(le32(r + 0x14), 0x200);
 	/* masked: nothing recorded, no message */
 	assert_int_equal(core_ras_inject_uncor(x->dev, 0, e, 2, NULL), CXLDCD_RC_SUCCESS);
-	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, NULL, 100), 0);
+	assert_int_equal(hx_raw_recv(x, fd, p, sizeof(p), &len, NULL, 100), 0);
 	assert_int_equal(raw_ras_write(x, fd, 3, CXLDCD_RAS_UNC_MASK, 0), HL_S_OK);
 	assert_int_equal(raw_ras_write(x, fd, 4, CXLDCD_RAS_COR_MASK, 0), HL_S_OK);
 	assert_int_equal(raw_ras_write(x, fd1, 2, CXLDCD_RAS_UNC_MASK, 0), HL_S_OK);
 	assert_int_equal(core_ras_inject_uncor(x->dev, CORE_RAS_ALL_HOSTS, e, 2, NULL),
 			 CXLDCD_RC_SUCCESS);
-	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), HL_RAS_IRQ);
+	assert_int_equal(hx_raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), HL_RAS_IRQ);
 	assert_int_equal(len, HL_RAS_IRQ_SIZE);
 	assert_int_equal(le32(p), 1u << 22);
 	assert_int_equal(le32(p + 4), 0);
-	assert_int_equal(raw_recv(x, fd1, p, sizeof(p), &len, NULL, 100), 0); /* did not ask */
+	assert_int_equal(hx_raw_recv(x, fd1, p, sizeof(p), &len, NULL, 100), 0); /* did not ask */
 	raw_ras_read(x, fd, 5, r);
 	assert_int_equal(le32(r + 0x00), (1u << 1) | (1u << 14));
 	assert_int_equal(le32(r + 0x04), 0);
@@ -179,7 +131,7 @@ static void test_ras_messages_on_the_wire(void **state)
 	/* correctable: bit 14 of the AER correctable status */
 	assert_int_equal(core_ras_inject_cor(x->dev, 0, CXLDCD_RAS_COR_PHYSICAL, NULL),
 			 CXLDCD_RC_SUCCESS);
-	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), HL_RAS_IRQ);
+	assert_int_equal(hx_raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), HL_RAS_IRQ);
 	assert_int_equal(le32(p), 0);
 	assert_int_equal(le32(p + 4), 1u << 14);
 	raw_ras_read(x, fd, 10, r);
@@ -195,10 +147,10 @@ static void test_ras_messages_on_the_wire(void **state)
 	assert_int_equal(le32(r + 0x00), (1u << 1) | (1u << 14));
 	/* a RAS_WRITE_REQ of the wrong size, a RAS_READ_REQ with a payload: violations */
 	hl_raw_send(fd, HL_RAS_WRITE_REQ, 15, p, 4);
-	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), HL_ERROR);
-	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), -1);
+	assert_int_equal(hx_raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), HL_ERROR);
+	assert_int_equal(hx_raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), -1);
 	hl_raw_send(fd1, HL_RAS_READ_REQ, 4, p, 4);
-	assert_int_equal(raw_recv(x, fd1, p, sizeof(p), &len, NULL, 1000), HL_ERROR);
+	assert_int_equal(hx_raw_recv(x, fd1, p, sizeof(p), &len, NULL, 1000), HL_ERROR);
 	close(fd);
 	close(fd1);
 }
@@ -214,9 +166,9 @@ static void test_ras_status_is_told_again_at_connect(void **state)
 
 	assert_int_equal(core_ras_write(x->dev, 0, CXLDCD_RAS_UNC_MASK, 0, NULL), CXLDCD_RC_SUCCESS);
 	assert_int_equal(core_ras_inject_uncor(x->dev, 0, &e, 1, NULL), CXLDCD_RC_SUCCESS);
-	fd = raw_connect(x->sock);
+	fd = hx_raw_connect(x->sock);
 	raw_hello(x, fd, 0, HL_HELLO_F_RAS);
-	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), HL_RAS_IRQ);
+	assert_int_equal(hx_raw_recv(x, fd, p, sizeof(p), &len, NULL, 1000), HL_RAS_IRQ);
 	assert_int_equal(le32(p), 1u << 22);
 	close(fd);
 }

@@ -42,6 +42,7 @@
 
 #include "cci/msg.h"
 #include "hostlink/proto.h"
+#include "../support/hl-raw.h"
 #include "hx.h"
 
 #define PAT1 0xa5 /* host 1's first data */
@@ -65,22 +66,11 @@ struct map_fd {
 
 static void raw_open(struct hx *x, struct raw *r, uint16_t host)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint8_t p[HL_HELLO_SIZE] = { 1, 0, (uint8_t)host, (uint8_t)(host >> 8), HL_HELLO_F_MAP };
-	struct wwr w;
-	uint8_t msg[64];
 
-	(void)x;
 	memset(r, 0, sizeof(*r));
-	r->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(r->sock >= 0);
-	strcpy(sa.sun_path, x->sock);
-	assert_int_equal(connect(r->sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	wwr_init(&w, msg, sizeof(msg));
-	hl_msg_begin(&w, HL_HELLO, ++r->seq);
-	wwr_bytes(&w, p, sizeof(p));
-	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(r->sock, msg, w.off), (ssize_t)w.off);
+	r->sock = hx_raw_connect(x->sock);
+	hl_raw_send(r->sock, HL_HELLO, ++r->seq, p, sizeof(p));
 }
 
 static void raw_close(struct raw *r)

@@ -32,49 +32,12 @@
 #include "../support/hl-raw.h"
 #include "hx.h"
 
-static int raw_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	strcpy(sa.sun_path, path);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
-}
-
 static uint32_t raw_last_seq;       /* sequence number of the last message raw_recv() read */
 
-/* Read one message while pumping the server.  Return type, or -1 on EOF, 0 on timeout. */
+/* hx_raw_recv(), noting the sequence number in raw_last_seq. */
 static int raw_recv(struct hx *x, int fd, uint8_t *payload, size_t cap, uint32_t *len, int ms)
 {
-	uint8_t buf[4096];
-	size_t got = 0;
-	struct hl_hdr h;
-
-	for (int i = 0; i < ms / 5; i++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int rc;
-
-		hx_pump(x, 5);
-		if (poll(&p, 1, 0) <= 0)
-			continue;
-		/* no further than this message: the next one stays in the socket */
-		size_t want = got < HL_HDR_SIZE || hl_dec_hdr(buf, got, &h) ? HL_HDR_SIZE
-									    : HL_HDR_SIZE + h.len;
-
-		rc = hl_raw_read(fd, buf, want < sizeof(buf) ? want : sizeof(buf), &got, &h);
-		if (rc < 0)
-			return -1;
-		if (!rc)
-			continue;
-		assert_true(h.len <= cap);
-		memcpy(payload, buf + HL_HDR_SIZE, h.len);
-		*len = h.len;
-		raw_last_seq = h.seq;
-		return h.type;
-	}
-	return 0;
+	return hx_raw_recv(x, fd, payload, cap, len, &raw_last_seq, ms);
 }
 
 static void expect_error_then_eof(struct hx *x, int fd)
@@ -87,24 +50,11 @@ static void expect_error_then_eof(struct hx *x, int fd)
 	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), -1);
 }
 
-/* HELLO with flags; return the ACK's status, its flags in *ack_flags. */
-static uint16_t hello_flags(struct hx *x, int fd, uint16_t host, uint8_t flags, uint32_t *ack_flags)
-{
-	uint8_t p[64] = { 1, 0, (uint8_t)host, (uint8_t)(host >> 8), flags, 0, 0, 0 };
-	uint32_t len;
-
-	hl_raw_send(fd, HL_HELLO, 1, p, 8);
-	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 1000), HL_HELLO_ACK);
-	assert_int_equal(len, HL_HELLO_ACK_SIZE);
-	*ack_flags = (uint32_t)(p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24);
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
 static void hello(struct hx *x, int fd, uint16_t host, uint16_t *status)
 {
 	uint32_t flags;
 
-	*status = hello_flags(x, fd, host, HL_HELLO_F_MAP, &flags);
+	*status = hx_raw_hello(x, fd, host, HL_HELLO_F_MAP, &flags);
 }
 
 static void test_bad_magic_is_a_violation_and_the_server_goes_on(void **state)
@@ -112,7 +62,7 @@ static void test_bad_magic_is_a_violation_and_the_server_goes_on(void **state)
 	struct hx *x = *state;
 	struct hostlink_stats st;
 	uint8_t junk[32];
-	int fd = raw_connect(x->sock);
+	int fd = hx_raw_connect(x->sock);
 
 	memset(junk, 0x41, sizeof(junk));
 	assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
@@ -128,7 +78,7 @@ static void test_oversize_length_is_refused_without_waiting(void **state)
 {
 	struct hx *x = *state;
 	uint8_t h[HL_HDR_SIZE] = { 0x43, 0x58, 0x48, 0x4c, 1, HL_HELLO };
-	int fd = raw_connect(x->sock);
+	int fd = hx_raw_connect(x->sock);
 
 	h[12] = 0xff;
 	h[13] = 0xff;
@@ -144,25 +94,25 @@ static void test_messages_before_hello_and_wrong_sizes_are_violations(void **sta
 	struct hx *x = *state;
 	uint8_t p[64] = { 0 };
 	uint16_t status;
-	int fd = raw_connect(x->sock);
+	int fd = hx_raw_connect(x->sock);
 
 	hl_raw_send(fd, HL_CCI_REQ, 1, p, 12);
 	expect_error_then_eof(x, fd);
 	close(fd);
 
-	fd = raw_connect(x->sock);
+	fd = hx_raw_connect(x->sock);
 	hl_raw_send(fd, HL_HELLO, 1, p, 7); /* short hello */
 	expect_error_then_eof(x, fd);
 	close(fd);
 
-	fd = raw_connect(x->sock);
+	fd = hx_raw_connect(x->sock);
 	hello(x, fd, 0, &status);
 	assert_int_equal(status, 0);
 	hl_raw_send(fd, HL_MAP, 2, p, HL_MAP_SIZE); /* device-only type from the host */
 	expect_error_then_eof(x, fd);
 	close(fd);
 
-	fd = raw_connect(x->sock);
+	fd = hx_raw_connect(x->sock);
 	hello(x, fd, 0, &status);
 	hl_raw_send(fd, HL_CCI_REQ, 2, p, 0); /* empty cci message: cannot be answered */
 	expect_error_then_eof(x, fd);
@@ -175,16 +125,16 @@ static void test_unknown_and_duplicate_host_ids_are_refused(void **state)
 	uint8_t p[64];
 	uint32_t len;
 	uint16_t status;
-	int a = raw_connect(x->sock), b, c;
+	int a = hx_raw_connect(x->sock), b, c;
 
 	hello(x, a, 5, &status);
 	assert_int_equal(status, HL_S_UNKNOWN_HOST);
 	assert_int_equal(raw_recv(x, a, p, sizeof(p), &len, 500), -1);
 	close(a);
-	b = raw_connect(x->sock);
+	b = hx_raw_connect(x->sock);
 	hello(x, b, 1, &status);
 	assert_int_equal(status, 0);
-	c = raw_connect(x->sock);
+	c = hx_raw_connect(x->sock);
 	hello(x, c, 1, &status);
 	assert_int_equal(status, HL_S_HOST_CONNECTED);
 	close(c);
@@ -206,12 +156,12 @@ static void test_listener_limits_evict_the_oldest_and_time_out_the_idle(void **s
 
 	snprintf(path, sizeof(path), "%s/limited.sock", x->dir);
 	assert_int_equal(hostlink_listen_unix(x->hl, path, &lim), 0);
-	host = raw_connect(x->sock);    /* the default listener: not counted below */
-	a = raw_connect(path);
+	host = hx_raw_connect(x->sock);    /* the default listener: not counted below */
+	a = hx_raw_connect(path);
 	hx_pump(x, 20);
-	b = raw_connect(path);
+	b = hx_raw_connect(path);
 	hx_pump(x, 20);
-	c = raw_connect(path);          /* full: a, the oldest without HELLO, goes */
+	c = hx_raw_connect(path);          /* full: a, the oldest without HELLO, goes */
 	hx_pump(x, 20);
 	hostlink_stats_get(x->hl, &st);
 	assert_int_equal(st.evicted, 1);
@@ -219,7 +169,7 @@ static void test_listener_limits_evict_the_oldest_and_time_out_the_idle(void **s
 	assert_int_equal(raw_recv(x, a, (uint8_t[8]){ 0 }, 8, (uint32_t[1]){ 0 }, 200), -1);
 	hello(x, c, 1, &status);        /* c is past HELLO: only b may go now */
 	assert_int_equal(status, 0);
-	d = raw_connect(path);
+	d = hx_raw_connect(path);
 	hx_pump(x, 20);
 	hostlink_stats_get(x->hl, &st);
 	assert_int_equal(st.evicted, 2);
@@ -247,7 +197,7 @@ static void test_file_descriptors_from_the_host_drop_it(void **state)
 	struct hx *x = *state;
 	uint8_t p[64] = { 0 };
 	uint16_t status;
-	int fd = raw_connect(x->sock), devnull = 0;
+	int fd = hx_raw_connect(x->sock), devnull = 0;
 
 	hello(x, fd, 0, &status);
 	assert_int_equal(hl_send(fd, p, 1, &devnull, 1), 1);
@@ -261,7 +211,7 @@ static void test_slow_path_errors_come_back_as_status(void **state)
 	uint8_t p[64] = { 0 };
 	uint32_t len;
 	uint16_t status;
-	int fd = raw_connect(x->sock);
+	int fd = hx_raw_connect(x->sock);
 
 	hello(x, fd, 0, &status);
 	p[8] = 0x10; /* read 16 bytes at DPA 0: not accepted */
@@ -298,7 +248,7 @@ static void test_irq_honours_the_interrupt_policy(void **state)
 	uint8_t pol[5] = { 0, 0, 0, 0, 0x01 }, p[256], clr[8] = { 4, 0, 1, 0, 0, 0, 1, 0 };
 	uint32_t len;
 	uint16_t status;
-	int fd = raw_connect(x->sock);
+	int fd = hx_raw_connect(x->sock);
 
 	hello(x, fd, 0, &status);
 	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
@@ -377,9 +327,9 @@ static void test_diag_precedes_a_failed_response_only_when_asked(void **state)
 	uint8_t p[512], pol[5] = { 0 };
 	struct hl_diag d;
 	uint32_t len, flags;
-	int fd = raw_connect(x->sock), old = raw_connect(x->sock);
+	int fd = hx_raw_connect(x->sock), old = hx_raw_connect(x->sock);
 
-	assert_int_equal(hello_flags(x, fd, 0, HL_HELLO_F_MAP | HL_HELLO_F_DIAG, &flags), 0);
+	assert_int_equal(hx_raw_hello(x, fd, 0, HL_HELLO_F_MAP | HL_HELLO_F_DIAG, &flags), 0);
 	assert_int_equal(flags, HL_ACK_F_MAP | HL_ACK_F_DIAG);
 	/* 4803h of a range host 0 does not hold */
 	raw_release(fd, 7, x->base[0], 2 * MiB);
@@ -424,7 +374,7 @@ static void test_diag_precedes_a_failed_response_only_when_asked(void **state)
 	assert_int_equal(p[8], CXLDCD_RC_INVALID_INPUT);
 
 	/* the old host: the same refusal, no DIAG */
-	assert_int_equal(hello_flags(x, old, 1, HL_HELLO_F_MAP, &flags), 0);
+	assert_int_equal(hx_raw_hello(x, old, 1, HL_HELLO_F_MAP, &flags), 0);
 	assert_int_equal(flags, HL_ACK_F_MAP);
 	raw_release(old, 2, x->base[0], 2 * MiB);
 	assert_int_equal(raw_recv(x, old, p, sizeof(p), &len, 1000), HL_CCI_RSP);
@@ -451,7 +401,7 @@ static void test_dead_group_takes_only_the_empty_answer(void **state)
 	struct cxldcd_extent got[4];
 	uint32_t nr = 0;
 	uint16_t status;
-	int fd = raw_connect(x->sock);
+	int fd = hx_raw_connect(x->sock);
 
 	hello(x, fd, 0, &status);
 	assert_int_equal(status, 0);
