@@ -641,7 +641,7 @@ int cxldcd_app_list(struct cxldcd_app *app, struct cxldcd_host_group_info *out, 
 	hl_msg_begin(&w, HL_APP_LIST_REQ, ++app->seq);
 	hl_msg_end(&w);
 	rc = exchange(app, req, w.off, HL_APP_LIST_RSP, &hd, fds, &nfd);
-	close_fds(fds, rc ? nfd : nfd);
+	close_fds(fds, nfd);
 	if (rc)
 		return rc;
 	if (nfd) {
