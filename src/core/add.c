@@ -80,31 +80,6 @@ static enum core_reason held(const struct cxldcd_dev *dev, uint8_t r, uint16_t h
 	return *who ? CORE_REASON_HELD_ELSEWHERE : CORE_REASON_NONE;
 }
 
-/* Where extent i lies: its region, or a reason (zero length, unaligned, beyond). */
-static enum core_reason place(const struct cxldcd_dev *dev, const struct core_add_req *req,
-			      const struct cxldcd_extent *e, int *reg)
-{
-	const struct core_region_cfg *rc;
-
-	if (!e->len)
-		return CORE_REASON_ZERO_LENGTH;
-	if (req->in_region) {
-		rc = &dev->cfg.regions[req->region];
-		if ((e->dpa | e->len) % rc->block_size)
-			return CORE_REASON_UNALIGNED;
-		if (e->dpa < rc->base || e->dpa - rc->base > rc->len || e->len > rc->len - (e->dpa - rc->base))
-			return CORE_REASON_BEYOND_REGION;
-		*reg = req->region;
-		return CORE_REASON_NONE;
-	}
-	*reg = core_region_of(dev, e->dpa, e->len);
-	if (*reg < 0)
-		return CORE_REASON_BEYOND_REGION;
-	if ((e->dpa | e->len) % dev->cfg.regions[*reg].block_size)
-		return CORE_REASON_UNALIGNED;
-	return CORE_REASON_NONE;
-}
-
 /* Every check of a prescriptive list, extent by extent in list order (core.h). */
 static enum cxldcd_rc prescriptive(struct add_ctx *c, struct cxldcd_diag *diag)
 {
@@ -122,7 +97,7 @@ static enum cxldcd_rc prescriptive(struct add_ctx *c, struct cxldcd_diag *diag)
 		enum core_reason why;
 		int r = -1;
 
-		why = place(dev, req, e, &r);
+		why = region_place(dev, req->in_region ? req->region : -1, e->dpa, e->len, &r);
 		if (why)
 			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, why, (int32_t)i,
 					   "extent=%u dpa=0x%llx len=0x%llx %s", i, X64(e->dpa), X64(e->len),

@@ -320,6 +320,16 @@ static inline uint64_t alloc_end(const struct alloc *a)
 	return a->dpa + a->len;
 }
 uint64_t region_end(const struct cxldcd_dev *dev, uint8_t r);
+/*
+ * Where [dpa, dpa + len) lies, the one placement check of add, release and
+ * response: its region in *reg, or why not.  named >= 0 (a valid region
+ * index, QMP's region argument) requires that region and checks alignment
+ * before bounds; named < 0 finds the region holding the whole range, then
+ * checks alignment.  Zero length comes first either way.  *reg is set
+ * whenever the region is known, even with CORE_REASON_UNALIGNED.
+ */
+enum core_reason region_place(const struct cxldcd_dev *dev, int named, uint64_t dpa, uint64_t len,
+			      int *reg);
 /* First allocation of region r ending above dpa (the first that can overlap [dpa, ...)). */
 struct alloc *region_lookup(const struct cxldcd_dev *dev, uint8_t r, uint64_t dpa);
 /* An allocation of region r overlapping [dpa, dpa + len), or NULL. */

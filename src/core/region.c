@@ -19,6 +19,32 @@ uint64_t region_end(const struct cxldcd_dev *dev, uint8_t r)
 	return dev->cfg.regions[r].base + dev->cfg.regions[r].len;
 }
 
+enum core_reason region_place(const struct cxldcd_dev *dev, int named, uint64_t dpa, uint64_t len,
+			      int *reg)
+{
+	const struct core_region_cfg *rc;
+
+	if (!len)
+		return CORE_REASON_ZERO_LENGTH;
+	if (named >= 0) {
+		/* QEMU checks a named region's block size before its bounds. */
+		rc = &dev->cfg.regions[named];
+		if ((dpa | len) % rc->block_size)
+			return CORE_REASON_UNALIGNED;
+		/* Written so that dpa + len never wraps. */
+		if (dpa < rc->base || dpa - rc->base > rc->len || len > rc->len - (dpa - rc->base))
+			return CORE_REASON_BEYOND_REGION;
+		*reg = named;
+		return CORE_REASON_NONE;
+	}
+	*reg = core_region_of(dev, dpa, len);
+	if (*reg < 0)
+		return CORE_REASON_BEYOND_REGION;
+	if ((dpa | len) % dev->cfg.regions[*reg].block_size)
+		return CORE_REASON_UNALIGNED;
+	return CORE_REASON_NONE;
+}
+
 static struct bt_tree *allocs(struct cxldcd_dev *dev, uint8_t r)
 {
 	return &dev->reg[r].allocs;

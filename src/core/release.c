@@ -88,31 +88,6 @@ static enum core_reason hold(const struct rel *s, int reg, const struct cxldcd_r
 	return gap || pos < end ? CORE_REASON_NOT_HELD : CORE_REASON_NONE;
 }
 
-/* Where range r lies: its region, or a reason (zero length, unaligned, beyond). */
-static enum core_reason place(const struct rel *s, const struct rules *k, const struct cxldcd_range *r,
-			      int *reg)
-{
-	const struct core_region_cfg *rc;
-
-	if (!r->len)
-		return CORE_REASON_ZERO_LENGTH;
-	if (k->in_region) {
-		rc = &s->dev->cfg.regions[k->region];
-		if ((r->dpa | r->len) % rc->block_size)
-			return CORE_REASON_UNALIGNED;
-		if (r->dpa < rc->base || r->dpa - rc->base > rc->len || r->len > rc->len - (r->dpa - rc->base))
-			return CORE_REASON_BEYOND_REGION;
-		*reg = k->region;
-		return CORE_REASON_NONE;
-	}
-	*reg = core_region_of(s->dev, r->dpa, r->len);
-	if (*reg < 0)
-		return CORE_REASON_BEYOND_REGION;
-	if ((r->dpa | r->len) % s->dev->cfg.regions[*reg].block_size)
-		return CORE_REASON_UNALIGNED;
-	return CORE_REASON_NONE;
-}
-
 /*
  * Check every range in list order, each completely before the next (core.h:
  * zero length, alignment, region, the list, then the host's hold), then sort
@@ -139,7 +114,7 @@ static enum cxldcd_rc check_ranges(struct rel *s, const struct cxldcd_range *r, 
 		enum core_reason why;
 		int reg = -1;
 
-		why = place(s, k, &r[i], &reg);
+		why = region_place(s->dev, k->in_region ? k->region : -1, r[i].dpa, r[i].len, &reg);
 		if (why)
 			return core_reject(diag, why == CORE_REASON_BEYOND_REGION ? k->beyond_rc
 					   : CXLDCD_RC_INVALID_EXTENT_LIST, why, (int32_t)i,

@@ -185,16 +185,17 @@ static enum cxldcd_rc check_ranges(struct rsp *s, struct cxldcd_diag *diag)
 {
 	for (uint32_t i = 0; i < s->n; i++) {
 		const struct cxldcd_range *r = &s->r[i];
-		int reg = core_region_of(s->dev, r->dpa, r->len);
+		int reg = -1;
+		enum core_reason why = region_place(s->dev, -1, r->dpa, r->len, &reg);
 
-		if (!r->len)
+		if (why == CORE_REASON_ZERO_LENGTH)
 			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_ZERO_LENGTH, -1,
 					   "host=%u dpa=0x%llx len=0 invalid", s->host, X64(r->dpa));
-		if (reg < 0)
+		if (why == CORE_REASON_BEYOND_REGION)
 			return core_reject(diag, CXLDCD_RC_INVALID_PA, CORE_REASON_BEYOND_REGION, -1,
 					 "host=%u dpa=0x%llx len=0x%llx outside the offered extents",
 					 s->host, X64(r->dpa), X64(r->len));
-		if ((r->dpa | r->len) % s->dev->cfg.regions[reg].block_size)
+		if (why == CORE_REASON_UNALIGNED)
 			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_UNALIGNED, -1,
 					 "host=%u region=%d dpa=0x%llx len=0x%llx not block aligned",
 					 s->host, reg, X64(r->dpa), X64(r->len));

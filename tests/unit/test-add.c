@@ -235,6 +235,39 @@ static void test_add_ids_are_unique_and_increasing(void **state)
 }
 
 /*
+ * Where one extent lies (region_place(), shared with release and response):
+ * zero length before anything; a named region (QMP) checks its block size
+ * before its bounds, any region checks bounds first; a range that wraps
+ * past 2^64 is never inside a region.
+ */
+static void test_add_places_an_extent_in_qemu_order(void **state)
+{
+	struct tenv *e = *state;
+	static const struct {
+		uint64_t dpa, len;
+		enum core_reason named, any;
+	} v[] = {
+		{ MiB, 0, CORE_REASON_ZERO_LENGTH, CORE_REASON_ZERO_LENGTH },
+		{ 4 * GiB - MiB, 2 * MiB, CORE_REASON_UNALIGNED, CORE_REASON_BEYOND_REGION },
+		{ 4 * GiB - 2 * MiB, 4 * MiB, CORE_REASON_BEYOND_REGION, CORE_REASON_BEYOND_REGION },
+		{ UINT64_MAX - 2 * MiB + 1, 4 * MiB, CORE_REASON_BEYOND_REGION, CORE_REASON_BEYOND_REGION },
+		{ MiB, 2 * MiB, CORE_REASON_UNALIGNED, CORE_REASON_UNALIGNED },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct cxldcd_extent x = { .dpa = v[i].dpa, .len = v[i].len };
+		struct core_add_req req = { .host = 0, .policy = CXLDCD_ADD_PRESCRIPTIVE, .nr_extents = 1,
+					    .extents = &x, .in_region = true, .region = 0 };
+
+		EXPECT_FAIL(e, core_add(e->dev, &req, NULL, &e->diag), CXLDCD_RC_INVALID_EXTENT_LIST);
+		assert_int_equal(e->diag.reason, v[i].named);
+		req.in_region = false;
+		EXPECT_FAIL(e, core_add(e->dev, &req, NULL, &e->diag), CXLDCD_RC_INVALID_EXTENT_LIST);
+		assert_int_equal(e->diag.reason, v[i].any);
+	}
+}
+
+/*
  * The first failure in list order, each extent checked completely before the
  * next, is the one reported (reason and index): what QEMU reports for its
  * inputs.
@@ -304,6 +337,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_add_prescriptive_queues_group_and_more_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_rejects_bad_host_and_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_places_an_extent_in_qemu_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_policies_are_refused_with_their_reason, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_add_prescriptive_rejects_malformed_lists, setup, teardown),
