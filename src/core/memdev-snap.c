@@ -26,81 +26,55 @@
 
 #include "core/model.h"
 
-struct out {
-	uint8_t *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct out *o, uint64_t v, unsigned bytes)
+static void put_poison(struct snap_wr *o, const struct core_poison *p, uint32_t n)
 {
-	if (o->len + bytes > o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 256;
-		uint8_t *p;
-
-		while (cap < o->len + bytes)
-			cap *= 2;
-		p = o->oom ? NULL : realloc(o->p, cap);
-		if (!p) {
-			o->oom = true;
-			return;
-		}
-		o->p = p;
-		o->cap = cap;
-	}
-	for (unsigned i = 0; i < bytes; i++)
-		o->p[o->len++] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_poison(struct out *o, const struct core_poison *p, uint32_t n)
-{
-	put(o, n, 4);
+	snap_put_u(o, n, 4);
 	for (uint32_t i = 0; i < n; i++) {
-		put(o, p[i].dpa, 8);
-		put(o, p[i].len, 8);
-		put(o, p[i].source, 1);
+		snap_put_u(o, p[i].dpa, 8);
+		snap_put_u(o, p[i].len, 8);
+		snap_put_u(o, p[i].source, 1);
 	}
 }
 
-static void put_values(struct out *o, const struct core_features *v)
+static void put_values(struct snap_wr *o, const struct core_features *v)
 {
-	put(o, v->scrub.cycle_h, 1);
-	put(o, v->scrub.enabled, 1);
-	put(o, v->ecs.log_entry_type, 1);
+	snap_put_u(o, v->scrub.cycle_h, 1);
+	snap_put_u(o, v->scrub.enabled, 1);
+	snap_put_u(o, v->ecs.log_entry_type, 1);
 	for (uint32_t i = 0; i < CORE_ECS_FRUS; i++) {
-		put(o, v->ecs.threshold[i], 1);
-		put(o, v->ecs.count_codewords[i], 1);
+		snap_put_u(o, v->ecs.threshold[i], 1);
+		snap_put_u(o, v->ecs.count_codewords[i], 1);
 	}
 }
 
-static void put_features(struct out *o, const struct feat_state *s)
+static void put_features(struct snap_wr *o, const struct feat_state *s)
 {
-	put(o, s->set, 1);
+	snap_put_u(o, s->set, 1);
 	if (s->set) {
 		put_values(o, &s->cur);
 		put_values(o, &s->saved);
 	}
-	put(o, s->xfer, 1);
+	snap_put_u(o, s->xfer, 1);
 	if (!s->xfer)
 		return;
-	put(o, s->xfer_owner, 2);
-	put(o, s->xfer_feature, 1);
-	put(o, s->xfer_size, 2);
-	put(o, s->xfer_got, 2);
+	snap_put_u(o, s->xfer_owner, 2);
+	snap_put_u(o, s->xfer_feature, 1);
+	snap_put_u(o, s->xfer_size, 2);
+	snap_put_u(o, s->xfer_got, 2);
 	for (uint32_t i = 0; i < s->xfer_got; i++)
-		put(o, s->xfer_buf[i], 1);
+		snap_put_u(o, s->xfer_buf[i], 1);
 }
 
-static void put_bgop(struct out *o, const struct bgop *b)
+static void put_bgop(struct snap_wr *o, const struct bgop *b)
 {
-	put(o, b->opcode, 2);
-	put(o, b->start_ns, 8);
-	put(o, b->dur_ns, 8);
-	put(o, b->aborted, 1);
-	put(o, b->abort_ns, 8);
-	put(o, b->dpa, 8);
-	put(o, b->len, 8);
-	put(o, b->more, 1);
+	snap_put_u(o, b->opcode, 2);
+	snap_put_u(o, b->start_ns, 8);
+	snap_put_u(o, b->dur_ns, 8);
+	snap_put_u(o, b->aborted, 1);
+	snap_put_u(o, b->abort_ns, 8);
+	snap_put_u(o, b->dpa, 8);
+	snap_put_u(o, b->len, 8);
+	snap_put_u(o, b->more, 1);
 	put_poison(o, b->rec, b->n);
 }
 
@@ -119,12 +93,12 @@ static bool has_repairs(const struct feat_state *s)
 	return false;
 }
 
-static void put_repairs(struct out *o, const struct feat_state *s)
+static void put_repairs(struct snap_wr *o, const struct feat_state *s)
 {
 	for (uint32_t r = 0; r < CORE_NR_REPAIRS; r++) {
-		put(o, mode_bits(&s->cur.repair[r]), 1);
-		put(o, mode_bits(&s->saved.repair[r]), 1);
-		put(o, s->repairs[r], 4);
+		snap_put_u(o, mode_bits(&s->cur.repair[r]), 1);
+		snap_put_u(o, mode_bits(&s->saved.repair[r]), 1);
+		snap_put_u(o, s->repairs[r], 4);
 	}
 }
 
@@ -132,7 +106,7 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 {
 	const struct memdev_state *m = dev->memdev;
 	const struct bgop *mctp = dev->bg ? dev->bg[dev->cfg.nr_hosts] : NULL;
-	struct out o = { 0 };
+	struct snap_wr o = { 0 };
 	bool feat = dev->feat.set || dev->feat.xfer;
 	bool repairs = has_repairs(&dev->feat);
 
@@ -140,33 +114,33 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	*len = 0;
 	if (!dev->poison && !m && !dev->bg && !feat && !repairs)
 		return 0;
-	put(&o, (dev->poison ? 1u : 0u) | (m ? 2u : 0u) | (dev->bg ? 4u : 0u) | (feat ? 8u : 0u) |
+	snap_put_u(&o, (dev->poison ? 1u : 0u) | (m ? 2u : 0u) | (dev->bg ? 4u : 0u) | (feat ? 8u : 0u) |
 		(mctp ? 16u : 0u) | (repairs ? 32u : 0u), 1);
 	if (dev->poison)
 		put_poison(&o, dev->poison->e, dev->poison->n);
 	if (m) {
 		const struct core_alert_cfg *a = &m->alert;
 
-		put(&o, m->ts_set, 1);
-		put(&o, m->ts_value, 8);
-		put(&o, m->ts_at, 8);
-		put(&o, a->enabled, 1);
-		put(&o, a->life_used_crit, 1);
-		put(&o, a->life_used_warn, 1);
-		put(&o, a->over_temp_crit, 2);
-		put(&o, a->under_temp_crit, 2);
-		put(&o, a->over_temp_warn, 2);
-		put(&o, a->under_temp_warn, 2);
-		put(&o, a->corr_volatile_warn, 2);
-		put(&o, a->corr_persistent_warn, 2);
-		put(&o, m->lsa != NULL, 1);
-		for (uint32_t i = 0; m->lsa && i < dev->cfg.lsa_size; i++)
-			put(&o, m->lsa[i], 1);
+		snap_put_u(&o, m->ts_set, 1);
+		snap_put_u(&o, m->ts_value, 8);
+		snap_put_u(&o, m->ts_at, 8);
+		snap_put_u(&o, a->enabled, 1);
+		snap_put_u(&o, a->life_used_crit, 1);
+		snap_put_u(&o, a->life_used_warn, 1);
+		snap_put_u(&o, a->over_temp_crit, 2);
+		snap_put_u(&o, a->under_temp_crit, 2);
+		snap_put_u(&o, a->over_temp_warn, 2);
+		snap_put_u(&o, a->under_temp_warn, 2);
+		snap_put_u(&o, a->corr_volatile_warn, 2);
+		snap_put_u(&o, a->corr_persistent_warn, 2);
+		snap_put_u(&o, m->lsa != NULL, 1);
+		if (m->lsa)
+			snap_put(&o, m->lsa, dev->cfg.lsa_size);
 	}
 	for (uint16_t h = 0; dev->bg && h < dev->cfg.nr_hosts; h++) {
 		const struct bgop *b = dev->bg[h];
 
-		put(&o, b != NULL, 1);
+		snap_put_u(&o, b != NULL, 1);
 		if (b)
 			put_bgop(&o, b);
 	}
@@ -185,42 +159,23 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	return 0;
 }
 
-struct in {
-	const uint8_t *p;
-	size_t len, off;
-	bool bad;
-};
-
-static uint64_t get(struct in *r, unsigned bytes)
+static uint32_t get_poison(struct snap_rd *r, struct core_poison *p)
 {
-	uint64_t v = 0;
-
-	if (r->bad || r->len - r->off < bytes) {
-		r->bad = true;
-		return 0;
-	}
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)r->p[r->off++] << (8 * i);
-	return v;
-}
-
-static uint32_t get_poison(struct in *r, struct core_poison *p)
-{
-	uint32_t n = (uint32_t)get(r, 4);
+	uint32_t n = (uint32_t)snap_get_u(r, 4);
 
 	if (n > CORE_POISON_MAX) {
 		r->bad = true;
 		return 0;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		p[i].dpa = get(r, 8);
-		p[i].len = get(r, 8);
-		p[i].source = (uint8_t)get(r, 1);
+		p[i].dpa = snap_get_u(r, 8);
+		p[i].len = snap_get_u(r, 8);
+		p[i].source = (uint8_t)snap_get_u(r, 1);
 	}
 	return n;
 }
 
-static void *zalloc_or_bad(struct cxldcd_dev *dev, struct in *r, size_t size)
+static void *zalloc_or_bad(struct cxldcd_dev *dev, struct snap_rd *r, size_t size)
 {
 	void *p = r->bad ? NULL : core_zalloc(dev, size);
 
@@ -229,22 +184,22 @@ static void *zalloc_or_bad(struct cxldcd_dev *dev, struct in *r, size_t size)
 	return p;
 }
 
-static uint8_t get_bool(struct in *r)
+static uint8_t get_bool(struct snap_rd *r)
 {
-	uint64_t v = get(r, 1);
+	uint64_t v = snap_get_u(r, 1);
 
 	if (v > 1)
 		r->bad = true;
 	return (uint8_t)v;
 }
 
-static void get_values(struct in *r, struct core_features *v)
+static void get_values(struct snap_rd *r, struct core_features *v)
 {
-	v->scrub.cycle_h = (uint8_t)get(r, 1);
+	v->scrub.cycle_h = (uint8_t)snap_get_u(r, 1);
 	v->scrub.enabled = get_bool(r);
-	v->ecs.log_entry_type = (uint8_t)get(r, 1);
+	v->ecs.log_entry_type = (uint8_t)snap_get_u(r, 1);
 	for (uint32_t i = 0; i < CORE_ECS_FRUS; i++) {
-		v->ecs.threshold[i] = (uint8_t)get(r, 1);
+		v->ecs.threshold[i] = (uint8_t)snap_get_u(r, 1);
 		v->ecs.count_codewords[i] = get_bool(r);
 	}
 	if (feat_validate(CORE_FEAT_PATROL_SCRUB, v, NULL) ||
@@ -253,7 +208,7 @@ static void get_values(struct in *r, struct core_features *v)
 }
 
 /* The values are checked as Set Feature checks them; a transfer must fit its buffer. */
-static void get_features(struct in *r, struct feat_state *s)
+static void get_features(struct snap_rd *r, struct feat_state *s)
 {
 	s->set = get_bool(r);
 	if (s->set) {
@@ -263,42 +218,42 @@ static void get_features(struct in *r, struct feat_state *s)
 	s->xfer = get_bool(r);
 	if (!s->xfer || r->bad)
 		return;
-	s->xfer_owner = (uint16_t)get(r, 2);
-	s->xfer_feature = (uint8_t)get(r, 1);
-	s->xfer_size = (uint16_t)get(r, 2);
-	s->xfer_got = (uint16_t)get(r, 2);
+	s->xfer_owner = (uint16_t)snap_get_u(r, 2);
+	s->xfer_feature = (uint8_t)snap_get_u(r, 1);
+	s->xfer_size = (uint16_t)snap_get_u(r, 2);
+	s->xfer_got = (uint16_t)snap_get_u(r, 2);
 	if (s->xfer_feature >= CORE_NR_FEATURES || !s->xfer_size ||
 	    s->xfer_size > CORE_FEAT_DATA_MAX || s->xfer_got > s->xfer_size) {
 		r->bad = true;
 		return;
 	}
 	for (uint32_t i = 0; i < s->xfer_got; i++)
-		s->xfer_buf[i] = (uint8_t)get(r, 1);
+		s->xfer_buf[i] = (uint8_t)snap_get_u(r, 1);
 }
 
 /* One background operation into a new *slot (bad: r->bad set). */
-static void get_bgop(struct cxldcd_dev *dev, struct in *r, struct bgop **slot)
+static void get_bgop(struct cxldcd_dev *dev, struct snap_rd *r, struct bgop **slot)
 {
 	struct bgop *b = *slot = zalloc_or_bad(dev, r, sizeof(*b));
 
 	if (!b)
 		return;
-	b->opcode = (uint16_t)get(r, 2);
-	b->start_ns = get(r, 8);
-	b->dur_ns = get(r, 8);
-	b->aborted = get(r, 1);
-	b->abort_ns = get(r, 8);
-	b->dpa = get(r, 8);
-	b->len = get(r, 8);
-	b->more = get(r, 1);
+	b->opcode = (uint16_t)snap_get_u(r, 2);
+	b->start_ns = snap_get_u(r, 8);
+	b->dur_ns = snap_get_u(r, 8);
+	b->aborted = snap_get_u(r, 1);
+	b->abort_ns = snap_get_u(r, 8);
+	b->dpa = snap_get_u(r, 8);
+	b->len = snap_get_u(r, 8);
+	b->more = snap_get_u(r, 1);
 	b->n = get_poison(r, b->rec);
 	if (!b->dur_ns)
 		r->bad = true;
 }
 
-static void get_mode(struct in *r, struct core_repair_mode *m)
+static void get_mode(struct snap_rd *r, struct core_repair_mode *m)
 {
-	uint64_t v = get(r, 1);
+	uint64_t v = snap_get_u(r, 1);
 
 	if (v > 7)
 		r->bad = true;
@@ -307,12 +262,12 @@ static void get_mode(struct in *r, struct core_repair_mode *m)
 }
 
 /* The settings are checked as Set Feature checks them (the feature values must be set first). */
-static void get_repairs(struct in *r, struct feat_state *s)
+static void get_repairs(struct snap_rd *r, struct feat_state *s)
 {
 	for (uint32_t i = 0; i < CORE_NR_REPAIRS; i++) {
 		get_mode(r, &s->cur.repair[i]);
 		get_mode(r, &s->saved.repair[i]);
-		s->repairs[i] = (uint32_t)get(r, 4);
+		s->repairs[i] = (uint32_t)snap_get_u(r, 4);
 		if ((mode_bits(&s->cur.repair[i]) || mode_bits(&s->saved.repair[i])) && !s->set)
 			r->bad = true;
 		if (feat_validate(CORE_FEAT_REPAIR(i), &s->cur, NULL) ||
@@ -323,8 +278,8 @@ static void get_repairs(struct in *r, struct feat_state *s)
 
 int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
 {
-	struct in r = { .p = p, .len = len };
-	uint8_t present = (uint8_t)get(&r, 1);
+	struct snap_rd r = { .p = p, .len = len };
+	uint8_t present = (uint8_t)snap_get_u(&r, 1);
 
 	if (present & 1u) {
 		dev->poison = zalloc_or_bad(dev, &r, sizeof(*dev->poison));
@@ -337,29 +292,29 @@ int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
 		if (m) {
 			struct core_alert_cfg *a = &m->alert;
 
-			m->ts_set = get(&r, 1);
-			m->ts_value = get(&r, 8);
-			m->ts_at = get(&r, 8);
-			a->enabled = (uint8_t)get(&r, 1);
-			a->life_used_crit = (uint8_t)get(&r, 1);
-			a->life_used_warn = (uint8_t)get(&r, 1);
-			a->over_temp_crit = (uint16_t)get(&r, 2);
-			a->under_temp_crit = (uint16_t)get(&r, 2);
-			a->over_temp_warn = (uint16_t)get(&r, 2);
-			a->under_temp_warn = (uint16_t)get(&r, 2);
-			a->corr_volatile_warn = (uint16_t)get(&r, 2);
-			a->corr_persistent_warn = (uint16_t)get(&r, 2);
-			if (get(&r, 1)) {
+			m->ts_set = snap_get_u(&r, 1);
+			m->ts_value = snap_get_u(&r, 8);
+			m->ts_at = snap_get_u(&r, 8);
+			a->enabled = (uint8_t)snap_get_u(&r, 1);
+			a->life_used_crit = (uint8_t)snap_get_u(&r, 1);
+			a->life_used_warn = (uint8_t)snap_get_u(&r, 1);
+			a->over_temp_crit = (uint16_t)snap_get_u(&r, 2);
+			a->under_temp_crit = (uint16_t)snap_get_u(&r, 2);
+			a->over_temp_warn = (uint16_t)snap_get_u(&r, 2);
+			a->under_temp_warn = (uint16_t)snap_get_u(&r, 2);
+			a->corr_volatile_warn = (uint16_t)snap_get_u(&r, 2);
+			a->corr_persistent_warn = (uint16_t)snap_get_u(&r, 2);
+			if (snap_get_u(&r, 1)) {
 				m->lsa = zalloc_or_bad(dev, &r, dev->cfg.lsa_size ? dev->cfg.lsa_size : 1);
-				for (uint32_t i = 0; m->lsa && i < dev->cfg.lsa_size; i++)
-					m->lsa[i] = (uint8_t)get(&r, 1);
+				if (m->lsa)
+					snap_get(&r, m->lsa, dev->cfg.lsa_size);
 			}
 		}
 	}
 	if (present & 4u) {
 		dev->bg = zalloc_or_bad(dev, &r, sizeof(*dev->bg) * BG_SLOTS(dev));
 		for (uint16_t h = 0; dev->bg && h < dev->cfg.nr_hosts && !r.bad; h++)
-			if (get(&r, 1))
+			if (snap_get_u(&r, 1))
 				get_bgop(dev, &r, &dev->bg[h]);
 		if (dev->bg && (present & 16u))
 			get_bgop(dev, &r, &dev->bg[dev->cfg.nr_hosts]);

@@ -294,11 +294,6 @@ struct bgop {
 };
 
 /*
- * Their state as bytes for core_snapshot() (memdev-snap.c): *out malloc()ed,
- * *len 0 (and *out NULL) when the device has none of it.  0 or -ENOMEM.
- * memdev_snap_get() loads it into a new device: 0 or -EINVAL.
- */
-/*
  * Call fn on each piece of [dpa, dpa+len) that owner can access (static
  * capacity, its accepted extents; CORE_OWNER_FM: all of it), in region
  * order.  Returns false as soon as fn does.
@@ -307,6 +302,33 @@ typedef bool piece_fn(void *opaque, uint64_t dpa, uint64_t len);
 bool core_host_pieces(const struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa, uint64_t len,
 		      piece_fn *fn, void *opaque);
 
+/*
+ * Snapshot bytes (snapshot.c), little-endian, shared by snapshot.c and
+ * memdev-snap.c.  The writer grows a malloc()ed buffer; a failed growth sets
+ * the sticky oom and later writes do nothing.  The reader reads borrowed
+ * bytes; a read past the end sets the sticky bad and yields zeros.
+ */
+struct snap_wr {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+};
+void snap_put(struct snap_wr *w, const void *src, size_t n);
+/* The low `bytes` bytes of v, least significant first. */
+void snap_put_u(struct snap_wr *w, uint64_t v, unsigned bytes);
+struct snap_rd {
+	const uint8_t *p;
+	size_t len, off;
+	bool bad;
+};
+uint64_t snap_get_u(struct snap_rd *r, unsigned bytes);
+void snap_get(struct snap_rd *r, void *dst, size_t n);
+
+/*
+ * Their state as bytes for core_snapshot() (memdev-snap.c): *out malloc()ed,
+ * *len 0 (and *out NULL) when the device has none of it.  0 or -ENOMEM.
+ * memdev_snap_get() loads it into a new device: 0 or -EINVAL.
+ */
 int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len);
 int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len);
 void poison_fini(struct cxldcd_dev *dev);

@@ -32,13 +32,7 @@
 
 /* ------------------------------------------------------------ writer */
 
-struct wbuf {
-	uint8_t *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct wbuf *w, const void *src, size_t n)
+void snap_put(struct snap_wr *w, const void *src, size_t n)
 {
 	if (w->oom)
 		return;
@@ -60,23 +54,23 @@ static void put(struct wbuf *w, const void *src, size_t n)
 	w->len += n;
 }
 
-static void put_u(struct wbuf *w, uint64_t v, unsigned bytes)
+void snap_put_u(struct snap_wr *w, uint64_t v, unsigned bytes)
 {
 	uint8_t b[8];
 
 	for (unsigned i = 0; i < bytes; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
-	put(w, b, bytes);
+	snap_put(w, b, bytes);
 }
 
-#define P8(w, v) put_u(w, (uint64_t)(v), 1)
-#define P16(w, v) put_u(w, (uint64_t)(v), 2)
-#define P32(w, v) put_u(w, (uint64_t)(v), 4)
-#define P64(w, v) put_u(w, (uint64_t)(v), 8)
+#define P8(w, v) snap_put_u(w, (uint64_t)(v), 1)
+#define P16(w, v) snap_put_u(w, (uint64_t)(v), 2)
+#define P32(w, v) snap_put_u(w, (uint64_t)(v), 4)
+#define P64(w, v) snap_put_u(w, (uint64_t)(v), 8)
 
-static void put_event(struct wbuf *w, const struct cxldcd_event *e)
+static void put_event(struct snap_wr *w, const struct cxldcd_event *e)
 {
-	put(w, e->uuid, sizeof(e->uuid));
+	snap_put(w, e->uuid, sizeof(e->uuid));
 	P8(w, e->length);
 	P32(w, e->flags);
 	P16(w, e->handle);
@@ -93,14 +87,14 @@ static void put_event(struct wbuf *w, const struct cxldcd_event *e)
 	P8(w, e->dc_flags);
 	P64(w, e->dc_extent.dpa);
 	P64(w, e->dc_extent.len);
-	put(w, e->dc_extent.tag, CXLDCD_TAG_SIZE);
+	snap_put(w, e->dc_extent.tag, CXLDCD_TAG_SIZE);
 	P16(w, e->dc_extent.shared_seq);
 	P32(w, e->dc_avail_extents);
 	P32(w, e->dc_avail_tags);
-	put(w, e->data, sizeof(e->data));
+	snap_put(w, e->data, sizeof(e->data));
 }
 
-static void put_alloc(struct wbuf *w, const struct cxldcd_dev *dev, const struct alloc *a,
+static void put_alloc(struct snap_wr *w, const struct cxldcd_dev *dev, const struct alloc *a,
 		      uint32_t tag_idx)
 {
 	uint32_t n = 0;
@@ -132,12 +126,12 @@ static void put_alloc(struct wbuf *w, const struct cxldcd_dev *dev, const struct
 int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 {
 	const struct cxldcd_dev_cfg *c = &dev->cfg;
-	struct wbuf w = { 0 };
+	struct snap_wr w = { 0 };
 	uint32_t n, ti;
 
 	*out = NULL;
 	*len = 0;
-	put(&w, SNAP_MAGIC, 8);
+	snap_put(&w, SNAP_MAGIC, 8);
 	P32(&w, SNAP_VERSION);
 	P8(&w, c->nr_regions);
 	P16(&w, c->nr_hosts);
@@ -156,7 +150,7 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	/* tags, creation order */
 	P32(&w, dev->nr_tags);
 	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t)) {
-		put(&w, t->id, CXLDCD_TAG_SIZE);
+		snap_put(&w, t->id, CXLDCD_TAG_SIZE);
 		P8(&w, t->sharable | t->fm_ref << 1);
 		P64(&w, t->next_offset);
 		P64(&w, t->bytes);
@@ -201,7 +195,7 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	for (uint32_t o = 0; o <= c->nr_hosts; o++) {
 		const struct owner *ow = &dev->owners[o];
 
-		put(&w, ow->irq, CXLDCD_NR_LOGS);
+		snap_put(&w, ow->irq, CXLDCD_NR_LOGS);
 		for (unsigned k = 0; k < CXLDCD_NR_LOGS; k++) {
 			const struct evlog *l = &ow->logs[k];
 
@@ -221,7 +215,7 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 		const struct released *r = &dev->rel[(dev->rel_head + i) % RELEASED_MEMORY];
 
 		P16(&w, r->host);
-		put(&w, r->tag, CXLDCD_TAG_SIZE);
+		snap_put(&w, r->tag, CXLDCD_TAG_SIZE);
 	}
 	/* memory-device state (poison, LSA, timestamp, alerts, background ops), only when any */
 	{
@@ -232,7 +226,7 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 			w.oom = true;
 		if (md_len) {
 			P32(&w, md_len);
-			put(&w, md, md_len);
+			snap_put(&w, md, md_len);
 		}
 		free(md);
 	}
@@ -247,13 +241,7 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 
 /* ------------------------------------------------------------ reader */
 
-struct rbuf {
-	const uint8_t *p;
-	size_t len, off;
-	bool bad;
-};
-
-static uint64_t get_u(struct rbuf *r, unsigned bytes)
+uint64_t snap_get_u(struct snap_rd *r, unsigned bytes)
 {
 	uint64_t v = 0;
 
@@ -267,7 +255,7 @@ static uint64_t get_u(struct rbuf *r, unsigned bytes)
 	return v;
 }
 
-static void get(struct rbuf *r, void *dst, size_t n)
+void snap_get(struct snap_rd *r, void *dst, size_t n)
 {
 	if (r->bad || r->len - r->off < n) {
 		r->bad = true;
@@ -278,15 +266,15 @@ static void get(struct rbuf *r, void *dst, size_t n)
 	r->off += n;
 }
 
-#define G8(r) ((uint8_t)get_u(r, 1))
-#define G16(r) ((uint16_t)get_u(r, 2))
-#define G32(r) ((uint32_t)get_u(r, 4))
-#define G64(r) get_u(r, 8)
+#define G8(r) ((uint8_t)snap_get_u(r, 1))
+#define G16(r) ((uint16_t)snap_get_u(r, 2))
+#define G32(r) ((uint32_t)snap_get_u(r, 4))
+#define G64(r) snap_get_u(r, 8)
 
-static void get_event(struct rbuf *r, struct cxldcd_event *e)
+static void get_event(struct snap_rd *r, struct cxldcd_event *e)
 {
 	memset(e, 0, sizeof(*e));
-	get(r, e->uuid, sizeof(e->uuid));
+	snap_get(r, e->uuid, sizeof(e->uuid));
 	e->length = G8(r);
 	e->flags = G32(r);
 	e->handle = G16(r);
@@ -303,16 +291,16 @@ static void get_event(struct rbuf *r, struct cxldcd_event *e)
 	e->dc_flags = G8(r);
 	e->dc_extent.dpa = G64(r);
 	e->dc_extent.len = G64(r);
-	get(r, e->dc_extent.tag, CXLDCD_TAG_SIZE);
+	snap_get(r, e->dc_extent.tag, CXLDCD_TAG_SIZE);
 	e->dc_extent.shared_seq = G16(r);
 	e->dc_avail_extents = G32(r);
 	e->dc_avail_tags = G32(r);
-	get(r, e->data, sizeof(e->data));
+	snap_get(r, e->data, sizeof(e->data));
 }
 
 struct rctx {
 	struct cxldcd_dev *dev;
-	struct rbuf r;
+	struct snap_rd r;
 	struct cxldcd_diag *diag;
 	struct tag **tags;          /* [nr_tags] in creation order */
 	uint32_t nr_tags;
@@ -340,7 +328,7 @@ static int read_config(struct rctx *x)
 	struct cxldcd_dev_cfg *c = &dev->cfg;
 	char magic[8];
 
-	get(&x->r, magic, 8);
+	snap_get(&x->r, magic, 8);
 	if (x->r.bad || memcmp(magic, SNAP_MAGIC, 8))
 		return bad(x, "not a cxldcd snapshot");
 	if (G32(&x->r) != SNAP_VERSION)
@@ -379,7 +367,7 @@ static int read_tags(struct rctx *x)
 		uint8_t id[CXLDCD_TAG_SIZE], fl;
 		struct tag *t;
 
-		get(&x->r, id, sizeof(id));
+		snap_get(&x->r, id, sizeof(id));
 		fl = G8(&x->r);
 		if (x->r.bad || core_tag_null(id) || tag_find(dev, id) || fl > 3)
 			return bad(x, "tag");
@@ -575,7 +563,7 @@ static int read_logs(struct rctx *x)
 		struct owner *ow = &dev->owners[o];
 		uint16_t owner = o == dev->cfg.nr_hosts ? CORE_OWNER_FM : (uint16_t)o;
 
-		get(&x->r, ow->irq, CXLDCD_NR_LOGS);
+		snap_get(&x->r, ow->irq, CXLDCD_NR_LOGS);
 		for (uint8_t k = 0; k < CXLDCD_NR_LOGS; k++) {
 			struct evlog *l = &ow->logs[k];
 			uint16_t next = G16(&x->r), ovf_count;
@@ -621,7 +609,7 @@ static int read_released(struct rctx *x)
 		return bad(x, "released tags");
 	for (uint32_t i = 0; i < n; i++) {
 		dev->rel[i].host = G16(&x->r);
-		get(&x->r, dev->rel[i].tag, CXLDCD_TAG_SIZE);
+		snap_get(&x->r, dev->rel[i].tag, CXLDCD_TAG_SIZE);
 	}
 	dev->rel_head = 0;
 	dev->rel_count = n;
