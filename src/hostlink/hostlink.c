@@ -50,6 +50,12 @@
 
 #define DEFAULT_MAX_OUT (16u << 20)
 #define RBUF_INITIAL 4096u
+/*
+ * A receive buffer grown for a big message is kept while messages keep
+ * coming (a stream of big WRITEs reuses it) and shrinks back to RBUF_INITIAL
+ * once the connection has had nothing buffered for this long.
+ */
+#define RBUF_IDLE_MS 1000u
 /* Out of fds: try accepting again this often (and whenever a connection closes). */
 #define ACCEPT_RETRY_MS 250u
 #define RECV_ROUNDS 16
@@ -81,6 +87,7 @@ struct conn {
 	struct cci_ctx *cci;
 	uint8_t *rbuf;
 	size_t rlen, rcap;
+	uint64_t rbuf_idle_due_ms;  /* rbuf (grown) shrinks then if still empty; 0: none */
 	struct outmsg *oq_head, *oq_tail;
 	size_t oq_bytes;            /* allocated for the queue: outmsg_cost() of each */
 	uint32_t seq_out;
@@ -1203,13 +1210,9 @@ static void conn_parse(struct conn *c)
 		c->rlen -= off;
 	}
 	if (!c->rlen && c->rcap > RBUF_INITIAL) {
-		/* A big WRITE went through: give its buffer back. */
-		uint8_t *nb = realloc(c->rbuf, RBUF_INITIAL);
-
-		if (nb) {
-			c->rbuf = nb;
-			c->rcap = RBUF_INITIAL;
-		}
+		/* Big messages went through: keep their buffer until the connection is idle. */
+		c->rbuf_idle_due_ms = now_ms() + RBUF_IDLE_MS;
+		wake_at(c->hl, c->rbuf_idle_due_ms);
 	}
 	end_burst_if_idle(c);
 }
@@ -1665,6 +1668,29 @@ int hostlink_process_fd(struct hostlink *hl, int fd, unsigned events)
 	return 0;
 }
 
+/*
+ * Give back a grown receive buffer once the connection has been idle for
+ * RBUF_IDLE_MS; return when to look again (0: nothing to wait for).
+ */
+static uint64_t rbuf_tick(struct conn *c, uint64_t now)
+{
+	uint8_t *nb;
+
+	if (!c->rbuf_idle_due_ms)
+		return 0;
+	if (c->rbuf_idle_due_ms > now)
+		return c->rbuf_idle_due_ms;
+	c->rbuf_idle_due_ms = 0;
+	if (c->rlen || c->rcap <= RBUF_INITIAL)
+		return 0;   /* a message is arriving: due again once it is parsed */
+	nb = realloc(c->rbuf, RBUF_INITIAL);
+	if (nb) {
+		c->rbuf = nb;
+		c->rcap = RBUF_INITIAL;
+	}
+	return 0;
+}
+
 int64_t hostlink_tick(struct hostlink *hl)
 {
 	uint64_t now = now_ms(), next = 0;
@@ -1673,6 +1699,10 @@ int64_t hostlink_tick(struct hostlink *hl)
 	if (hl->retry_due_ms && hl->retry_due_ms <= now)
 		resume_accept(hl);
 	for (struct conn *c = hl->conns; c; c = c->next) {
+		uint64_t due = c->dead ? 0 : rbuf_tick(c, now);
+
+		if (due && (!next || due < next))
+			next = due;
 		if (c->hello || c->dead)
 			continue;
 		if (c->hello_due_ms <= now) {
@@ -1788,6 +1818,9 @@ void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out)
 	out->nr_hosts = 0;
 	for (uint16_t i = 0; i < hl->nr_hosts; i++)
 		out->nr_hosts += hl->by_host[i] != NULL;
+	out->rbuf_bytes = 0;
+	for (const struct conn *c = hl->conns; c; c = c->next)
+		out->rbuf_bytes += c->rcap;
 }
 
 int hostlink_set_faults(struct hostlink *hl, uint16_t host, const struct cci_faults *f)

@@ -40,7 +40,8 @@ struct hostlink;
  * watching fd for events; mod: change the events; del: stop watching (the
  * hostlink closes the fd right after).  Return 0 or -errno (add/mod).
  * wake (may be NULL): call hostlink_tick() once, @delay_ms from now; a new
- * request replaces the previous one (HELLO deadlines, accept retries).
+ * request replaces the previous one (HELLO deadlines, accept retries, idle
+ * receive buffers).
  * Without it the caller calls hostlink_tick() often (poll()-based callers:
  * every round).
  */
@@ -175,8 +176,9 @@ int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, ui
 int hostlink_listen_fd(struct hostlink *hl, int fd, int is_unix);
 
 /**
- * hostlink_tick() - close connections past their HELLO deadline and retry
- * listeners paused for want of file descriptors.  Cheap when there is
+ * hostlink_tick() - close connections past their HELLO deadline, retry
+ * listeners paused for want of file descriptors and shrink receive buffers
+ * grown for big messages once idle.  Cheap when there is
  * nothing to do.  Return: milliseconds until it has work again, or -1.
  */
 int64_t hostlink_tick(struct hostlink *hl);
@@ -229,6 +231,7 @@ struct hostlink_stats {
 	uint64_t map_errors;        /* accepted capacity with no segment to send */
 	uint64_t moves;             /* shared grants whose sharers were moved (forced release) */
 	uint64_t move_timeouts;     /* sharers that did not answer PAUSE or REMAP in time */
+	uint64_t rbuf_bytes;        /* receive buffers held now, all connections */
 };
 void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out);
 

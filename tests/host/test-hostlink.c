@@ -230,6 +230,66 @@ static void test_slow_path_errors_come_back_as_status(void **state)
 	close(fd);
 }
 
+/* A WRITE_REQ of n bytes at DPA 0 (not accepted: answered HL_S_FAULT). */
+static void big_write(struct hx *x, int fd, uint32_t seq, uint32_t n)
+{
+	size_t cap = HL_HDR_SIZE + HL_IO_REQ_SIZE + n;
+	uint8_t *buf = calloc(1, cap), p[64];
+	struct wwr w;
+	uint32_t len;
+
+	assert_non_null(buf);
+	wwr_init(&w, buf, cap);
+	hl_msg_begin(&w, HL_WRITE_REQ, seq);
+	wwr_u64le(&w, 0);      /* dpa */
+	wwr_u32le(&w, n);      /* len */
+	wwr_zero(&w, 4 + n);   /* reserved, data */
+	assert_int_equal(hl_msg_end(&w), 0);
+	for (size_t off = 0; off < w.off;) {
+		ssize_t k = send(fd, buf + off, w.off - off, MSG_DONTWAIT);
+
+		if (k < 0) {
+			assert_int_equal(errno, EAGAIN);
+			hx_pump(x, 5);
+			continue;
+		}
+		off += (size_t)k;
+	}
+	free(buf);
+	assert_int_equal(raw_recv(x, fd, p, sizeof(p), &len, 2000), HL_WRITE_RSP);
+	assert_int_equal(p[0], HL_S_FAULT);
+}
+
+/*
+ * A receive buffer grown for a big message stays for the next one (no
+ * realloc per message in a stream of big WRITEs) and shrinks back once the
+ * connection has been idle for a second.
+ */
+static void test_a_grown_receive_buffer_shrinks_only_when_idle(void **state)
+{
+	struct hx *x = *state;
+	struct hostlink_stats st;
+	uint16_t status;
+	uint64_t base;
+	int fd = hx_raw_connect(x->sock);
+
+	hello(x, fd, 0, &status);
+	hostlink_stats_get(x->hl, &st);
+	base = st.rbuf_bytes;
+	big_write(x, fd, 2, 256 * 1024);
+	hostlink_stats_get(x->hl, &st);
+	assert_true(st.rbuf_bytes > 256 * 1024);
+	big_write(x, fd, 3, 256 * 1024);
+	hostlink_stats_get(x->hl, &st);
+	assert_true(st.rbuf_bytes > 256 * 1024);
+	for (int i = 0; i < 40 && st.rbuf_bytes != base; i++) {
+		hx_pump(x, 50);
+		hostlink_stats_get(x->hl, &st);
+	}
+	assert_int_equal(st.rbuf_bytes, base);
+	close(fd);
+}
+
 static void cci_send(int fd, uint32_t seq, uint16_t opcode, const uint8_t *in, uint32_t n)
 {
 	uint8_t msg[64];
@@ -656,6 +716,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listener_limits_evict_the_oldest_and_time_out_the_idle, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_file_descriptors_from_the_host_drop_it, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_path_errors_come_back_as_status, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_grown_receive_buffer_shrinks_only_when_idle, hx_setup,
+						hx_teardown),
 		cmocka_unit_test_setup_teardown(test_irq_honours_the_interrupt_policy, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_diag_precedes_a_failed_response_only_when_asked,
 						hx_setup, hx_teardown),
