@@ -69,6 +69,7 @@
 #include "cxldcd/cxldcd-host.h"
 #include "cxldcd/spec.h"
 #include "cxldcd/types.h"
+#include "fm-client.h"
 
 #ifndef CXLDCD_PATH
 #define CXLDCD_PATH "cxldcd"
@@ -79,7 +80,7 @@
 #define MBOX_BYTES 4096u
 #define MAX_CHAIN 100u
 #define WAIT_MS 20000                 /* any single wait; beyond it the run fails */
-#define FM_BUF (12u + MBOX_BYTES)
+_Static_assert(MBOX_BYTES == FM_MBOX_BYTES, "the FM client's buffers hold one mailbox");
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -299,17 +300,9 @@ static void daemon_stop(struct daemon *d)
 struct ctx {
 	struct daemon d;
 	struct cxldcd_host *h;
-	int fm;
+	struct fm_client fm;
 	uint64_t base;                 /* region 0 base (DPA) */
-	/* FM input */
-	uint8_t rbuf[FM_BUF];
-	size_t rlen;
-	uint64_t fm_sent, fm_done;
 	double t_fm;                   /* when the last FM response was read */
-	uint8_t fm_tag;
-	uint16_t fm_rc;                /* first non-zero return code seen */
-	uint8_t fm_out[FM_BUF];        /* payload of the last response */
-	size_t fm_out_len;
 	/* host events */
 	uint64_t added, released;
 	bool failed;
@@ -363,72 +356,44 @@ static int fm_connect(struct daemon *d)
 	die("cannot connect to %s", d->fm);
 }
 
+/* Every failed request is reported; the time of the last response is kept. */
+static void on_fm_rsp(void *opaque, uint16_t opcode, uint16_t rc)
+{
+	struct ctx *x = opaque;
+
+	if (rc)
+		fprintf(stderr, "bench-e2e: fm 0x%04x returned %s (0x%x)\n", opcode, cxldcd_rc_str(rc), rc);
+	x->t_fm = now_s();
+}
+
 /* Blocking send of one CCI request (the socket stays blocking: short writes loop). */
 static void fm_send(struct ctx *x, uint16_t opcode, const uint8_t *payload, size_t len)
 {
-	uint8_t msg[FM_BUF];
-	struct cci_hdr hd = { .category = CCI_CAT_REQUEST, .tag = ++x->fm_tag, .opcode = opcode,
-			      .payload_len = (uint32_t)len };
-	size_t off = 0;
+	int rc = fm_client_send(&x->fm, opcode, payload, len);
 
-	if (len > MBOX_BYTES || cci_enc_hdr(&hd, msg, sizeof(msg)))
+	if (rc == -EMSGSIZE)
 		die("fm request 0x%04x of %zu bytes does not fit", opcode, len);
-	memcpy(msg + 12, payload, len);
-	while (off < 12 + len) {
-		ssize_t k = send(x->fm, msg + off, 12 + len - off, MSG_NOSIGNAL);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			die("fm send: %s", strerror(errno));
-		off += (size_t)k;
-	}
-	x->fm_sent++;
+	if (rc)
+		die("fm send: %s", strerror(-rc));
 }
 
 /* Read what the FM socket has; consume whole responses. */
 static void fm_read(struct ctx *x)
 {
-	ssize_t k = recv(x->fm, x->rbuf + x->rlen, sizeof(x->rbuf) - x->rlen, MSG_DONTWAIT);
+	int rc = fm_client_read(&x->fm);
 
-	if (k == 0)
+	if (rc == -ECONNRESET)
 		die("fm socket closed by the daemon");
-	if (k < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		die("fm recv: %s", strerror(errno));
-	}
-	x->rlen += (size_t)k;
-	for (;;) {
-		struct cci_hdr hd;
-		size_t total;
-
-		if (x->rlen < 12)
-			return;
-		cci_dec_hdr(x->rbuf, x->rlen, &hd);
-		total = 12 + hd.payload_len;
-		if (total > sizeof(x->rbuf))
-			die("fm response of %zu bytes", total);
-		if (x->rlen < total)
-			return;
-		if (hd.rc && !x->fm_rc)
-			x->fm_rc = hd.rc;
-		if (hd.rc)
-			fprintf(stderr, "bench-e2e: fm 0x%04x returned %s (0x%x)\n", hd.opcode,
-				cxldcd_rc_str(hd.rc), hd.rc);
-		memcpy(x->fm_out, x->rbuf + 12, hd.payload_len);
-		x->fm_out_len = hd.payload_len;
-		memmove(x->rbuf, x->rbuf + total, x->rlen - total);
-		x->rlen -= total;
-		x->fm_done++;
-		x->t_fm = now_s();
-	}
+	if (rc == -EMSGSIZE)
+		die("fm response larger than %u bytes", FM_BUF);
+	if (rc)
+		die("fm recv: %s", strerror(-rc));
 }
 
 /* One poll over both sockets, then handle what is ready. */
 static void pump(struct ctx *x, int timeout_ms)
 {
-	struct pollfd p[2] = { { .fd = x->fm, .events = POLLIN },
+	struct pollfd p[2] = { { .fd = x->fm.fd, .events = POLLIN },
 			       { .fd = cxldcd_host_get_fd(x->h), .events = POLLIN } };
 	int r = poll(p, 2, timeout_ms);
 
@@ -447,19 +412,19 @@ static void wait_for(struct ctx *x, uint64_t added, uint64_t released, const cha
 {
 	double until = now_s() + WAIT_MS / 1000.0;
 
-	while (x->fm_done < x->fm_sent || x->added < added || x->released < released) {
-		if (x->failed || x->fm_rc)
-			die("%s failed (fm rc 0x%x)", what, x->fm_rc);
+	while (x->fm.done < x->fm.sent || x->added < added || x->released < released) {
+		if (x->failed || x->fm.rc)
+			die("%s failed (fm rc 0x%x)", what, x->fm.rc);
 		if (now_s() > until)
 			die("%s: no completion within %d ms (fm %llu/%llu, added %llu/%llu, "
-			    "released %llu/%llu)", what, WAIT_MS, (unsigned long long)x->fm_done,
-			    (unsigned long long)x->fm_sent, (unsigned long long)x->added,
+			    "released %llu/%llu)", what, WAIT_MS, (unsigned long long)x->fm.done,
+			    (unsigned long long)x->fm.sent, (unsigned long long)x->added,
 			    (unsigned long long)added, (unsigned long long)x->released,
 			    (unsigned long long)released);
 		pump(x, 100);
 	}
-	if (x->failed || x->fm_rc)
-		die("%s failed (fm rc 0x%x)", what, x->fm_rc);
+	if (x->failed || x->fm.rc)
+		die("%s failed (fm rc 0x%x)", what, x->fm.rc);
 }
 
 static void make_tag(uint8_t tag[CXLDCD_TAG_SIZE], uint64_t n)
@@ -518,8 +483,8 @@ static uint32_t fm_host_extents(struct ctx *x)
 	cci_enc_region_extents_in(&w, &in);
 	fm_send(x, CXLDCD_OP_FM_GET_DC_REGION_EXTENT_LISTS, buf, w.off);
 	wait_for(x, x->added, x->released, "5603h");
-	if (cci_dec_region_extents_out(x->fm_out, x->fm_out_len, &out, NULL, 0))
-		die("malformed 5603h response (%zu bytes)", x->fm_out_len);
+	if (cci_dec_region_extents_out(x->fm.out, x->fm.out_len, &out, NULL, 0))
+		die("malformed 5603h response (%zu bytes)", x->fm.out_len);
 	return out.total;
 }
 
@@ -531,9 +496,11 @@ static void ctx_up(struct ctx *x, uint64_t extents, uint32_t tags, bool mapping)
 	int rc = -1;
 
 	memset(x, 0, sizeof(*x));
-	x->fm = -1;
+	x->fm.fd = -1;
+	x->fm.on_rsp = on_fm_rsp;
+	x->fm.opaque = x;
 	daemon_start(&x->d, extents, tags);
-	x->fm = fm_connect(&x->d);  /* the FM socket exists once the daemon listens */
+	x->fm.fd = fm_connect(&x->d);  /* the FM socket exists once the daemon listens */
 	cfg.socket_path = x->d.host;
 	cfg.event_opaque = x;
 	for (int i = 0; i < 200 && rc; i++) {
@@ -559,9 +526,9 @@ static void ctx_down(struct ctx *x)
 {
 	cxldcd_host_free(x->h);
 	x->h = NULL;
-	if (x->fm >= 0)
-		close(x->fm);
-	x->fm = -1;
+	if (x->fm.fd >= 0)
+		close(x->fm.fd);
+	x->fm.fd = -1;
 	daemon_stop(&x->d);
 }
 

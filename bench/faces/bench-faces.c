@@ -73,14 +73,13 @@
 #include "cxldcd/cxldcd-host.h"
 #include "cxldcd/spec.h"
 #include "cxldcd/types.h"
+#include "fm-client.h"
 
 #ifndef CXLDCD_PATH
 #define CXLDCD_PATH "cxldcd"
 #endif
 
 #define BLK (2ull << 20)
-#define MBOX_BYTES 4096u
-#define FM_BUF (12u + MBOX_BYTES)
 #define WAIT_S 300.0
 #define WINDOW 64u          /* populate: 5604h in flight */
 #define PAGE 64u            /* 5603h / 5608h page */
@@ -292,15 +291,9 @@ static int unix_connect(struct daemon *d, const char *path)
 struct ctx {
 	struct daemon d;
 	struct cxldcd_host *h;
-	int fm, qmp;
+	struct fm_client fm;
+	int qmp;
 	uint64_t base;
-	/* FM */
-	uint8_t rbuf[FM_BUF];
-	size_t rlen;
-	uint64_t fm_sent, fm_done;
-	uint16_t fm_tag, fm_rc;
-	uint8_t fm_out[FM_BUF];
-	size_t fm_out_len;
 	/* QMP */
 	char *qbuf;
 	size_t qlen, qcap;
@@ -340,55 +333,35 @@ static void send_all(int fd, const void *buf, size_t len, const char *what)
 
 /* ---- FM */
 
+/* A failed request is reported once, unless Busy (the daemon still replaying, restart). */
+static void on_fm_rsp(void *opaque, uint16_t opcode, uint16_t rc)
+{
+	struct ctx *x = opaque;
+
+	if (rc && !x->fm.rc && rc != CXLDCD_RC_BUSY)
+		fprintf(stderr, "bench-faces: fm 0x%04x returned %s\n", opcode, cxldcd_rc_str(rc));
+}
+
 static void fm_send(struct ctx *x, uint16_t opcode, const uint8_t *payload, size_t len)
 {
-	uint8_t msg[FM_BUF];
-	struct cci_hdr hd = { .category = CCI_CAT_REQUEST, .tag = (uint8_t)++x->fm_tag,
-			      .opcode = opcode, .payload_len = (uint32_t)len };
+	int rc = fm_client_send(&x->fm, opcode, payload, len);
 
-	if (len > MBOX_BYTES || cci_enc_hdr(&hd, msg, sizeof(msg)))
+	if (rc == -EMSGSIZE)
 		die("fm request 0x%04x does not fit", opcode);
-	memcpy(msg + 12, payload, len);
-	send_all(x->fm, msg, 12 + len, "fm");
-	x->fm_sent++;
+	if (rc)
+		die("fm send: %s", strerror(-rc));
 }
 
 static void fm_read(struct ctx *x)
 {
-	ssize_t k = recv(x->fm, x->rbuf + x->rlen, sizeof(x->rbuf) - x->rlen, MSG_DONTWAIT);
+	int rc = fm_client_read(&x->fm);
 
-	if (k == 0)
+	if (rc == -ECONNRESET)
 		die("fm socket closed by the daemon");
-	if (k < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		die("fm recv: %s", strerror(errno));
-	}
-	x->rlen += (size_t)k;
-	for (;;) {
-		struct cci_hdr hd;
-		size_t total;
-
-		if (x->rlen < 12)
-			return;
-		cci_dec_hdr(x->rbuf, x->rlen, &hd);
-		total = 12 + hd.payload_len;
-		if (total > sizeof(x->rbuf))
-			die("fm response of %zu bytes", total);
-		if (x->rlen < total)
-			return;
-		if (hd.rc && !x->fm_rc) {
-			x->fm_rc = hd.rc;
-			if (hd.rc != CXLDCD_RC_BUSY)     /* Busy: still replaying (restart) */
-				fprintf(stderr, "bench-faces: fm 0x%04x returned %s\n", hd.opcode,
-					cxldcd_rc_str(hd.rc));
-		}
-		memcpy(x->fm_out, x->rbuf + 12, hd.payload_len);
-		x->fm_out_len = hd.payload_len;
-		memmove(x->rbuf, x->rbuf + total, x->rlen - total);
-		x->rlen -= total;
-		x->fm_done++;
-	}
+	if (rc == -EMSGSIZE)
+		die("fm response larger than %u bytes", FM_BUF);
+	if (rc)
+		die("fm recv: %s", strerror(-rc));
 }
 
 /* ---- QMP: one JSON object per line */
@@ -433,7 +406,7 @@ static void qmp_read(struct ctx *x)
 /* Poll the sockets; host: also let the host library work. */
 static void pump(struct ctx *x, bool host, int timeout_ms)
 {
-	struct pollfd p[3] = { { .fd = x->fm, .events = POLLIN }, { .fd = x->qmp, .events = POLLIN },
+	struct pollfd p[3] = { { .fd = x->fm.fd, .events = POLLIN }, { .fd = x->qmp, .events = POLLIN },
 			       { .fd = host && x->h ? cxldcd_host_get_fd(x->h) : -1,
 				 .events = POLLIN } };
 	int r = poll(p, 3, timeout_ms);
@@ -454,13 +427,13 @@ static void fm_wait(struct ctx *x, bool host, const char *what)
 {
 	double until = now_s() + WAIT_S;
 
-	while (x->fm_done < x->fm_sent) {
+	while (x->fm.done < x->fm.sent) {
 		if (now_s() > until)
 			die("%s: no FM answer within %.0f s", what, WAIT_S);
 		pump(x, host, 100);
 	}
-	if (x->fm_rc)
-		die("%s failed: fm rc 0x%x", what, x->fm_rc);
+	if (x->fm.rc)
+		die("%s failed: fm rc 0x%x", what, x->fm.rc);
 }
 
 static void qmp_wait(struct ctx *x, uint64_t replies, const char *what)
@@ -567,7 +540,7 @@ static uint32_t resident(struct ctx *x, bool host)
 
 	fm_extents(x, 0, 0);
 	fm_wait(x, host, "5603h");
-	if (cci_dec_region_extents_out(x->fm_out, x->fm_out_len, &out, NULL, 0))
+	if (cci_dec_region_extents_out(x->fm.out, x->fm.out_len, &out, NULL, 0))
 		die("malformed 5603h response");
 	return out.total;
 }
@@ -596,7 +569,7 @@ static void settle(struct ctx *x, uint32_t want, const char *what)
  */
 static void fm_drain(struct ctx *x)
 {
-	static struct cxldcd_event ev[MBOX_BYTES / CXLDCD_EVENT_RECORD_SIZE];
+	static struct cxldcd_event ev[FM_MBOX_BYTES / CXLDCD_EVENT_RECORD_SIZE];
 	uint8_t log = CXLDCD_LOG_DC;
 
 	for (;;) {
@@ -607,7 +580,7 @@ static void fm_drain(struct ctx *x)
 
 		fm_send(x, CXLDCD_OP_GET_EVENT_RECORDS, &log, 1);
 		fm_wait(x, true, "fm get event records");
-		if (cci_dec_get_events_out(x->fm_out, x->fm_out_len, &o, ev,
+		if (cci_dec_get_events_out(x->fm.out, x->fm.out_len, &o, ev,
 					   sizeof(ev) / sizeof(ev[0])))
 			die("malformed get event records output");
 		if (!o.nr_records)
@@ -633,7 +606,7 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 		double until = now_s() + WAIT_S;
 
 		while ((b - from) - (x->added - base) >= WINDOW) {
-			if (now_s() > until || x->fm_rc)
+			if (now_s() > until || x->fm.rc)
 				die("populate: the host accepted nothing for %.0f s (block %u)", WAIT_S, b);
 			pump(x, true, 100);
 		}
@@ -711,10 +684,12 @@ static void qmp_up(struct ctx *x)
 
 static void connect_all(struct ctx *x)
 {
-	x->fm = unix_connect(&x->d, x->d.fm);
-	x->rlen = 0;
-	x->fm_sent = x->fm_done = 0;
-	x->fm_rc = 0;
+	x->fm.fd = unix_connect(&x->d, x->d.fm);
+	x->fm.rlen = 0;
+	x->fm.on_rsp = on_fm_rsp;
+	x->fm.opaque = x;
+	x->fm.sent = x->fm.done = 0;
+	x->fm.rc = 0;
 	qmp_up(x);
 	host_up(x);
 }
@@ -723,9 +698,9 @@ static void disconnect_all(struct ctx *x)
 {
 	cxldcd_host_free(x->h);
 	x->h = NULL;
-	close(x->fm);
+	close(x->fm.fd);
 	close(x->qmp);
-	x->fm = x->qmp = -1;
+	x->fm.fd = x->qmp = -1;
 }
 
 /* ------------------------------------------------------------ operations */
@@ -1059,8 +1034,8 @@ static void measure_step(struct ctx *x, struct run *r, double *t, int step)
 			double until = now_s() + WAIT_S;
 
 			fm_add(x, r->scratch + i, STAG(r->seq + i));
-			while (x->fm_done < x->fm_sent || x->added < want) {
-				if (now_s() > until || x->fm_rc)
+			while (x->fm.done < x->fm.sent || x->added < want) {
+				if (now_s() > until || x->fm.rc)
 					die("host-link add: no commit");
 				pump(x, true, 100);
 			}
@@ -1082,7 +1057,7 @@ static void measure_step(struct ctx *x, struct run *r, double *t, int step)
 		for (uint32_t got = 0; got < r->k; got += out.returned) {
 			fm_extents(x, r->n + got, r->k - got < PAGE ? r->k - got : PAGE);
 			fm_wait(x, false, "5603h");
-			if (cci_dec_region_extents_out(x->fm_out, x->fm_out_len, &out, e + got,
+			if (cci_dec_region_extents_out(x->fm.out, x->fm.out_len, &out, e + got,
 						       r->k - got) || !out.returned)
 				die("malformed 5603h response");
 		}
@@ -1176,25 +1151,27 @@ static double restart(struct ctx *x)
 	daemon_term(&x->d);
 	t0 = now_s();
 	daemon_exec(&x->d);
-	x->fm = unix_connect(&x->d, x->d.fm);
-	x->rlen = 0;
-	x->fm_sent = x->fm_done = 0;
+	x->fm.fd = unix_connect(&x->d, x->d.fm);
+	x->fm.rlen = 0;
+	x->fm.on_rsp = on_fm_rsp;
+	x->fm.opaque = x;
+	x->fm.sent = x->fm.done = 0;
 	/* The FM socket is up during the replay and answers Busy until it is over. */
 	for (double until = now_s() + WAIT_S;; usleep(200)) {
-		x->fm_rc = 0;
+		x->fm.rc = 0;
 		fm_extents(x, 0, 0);
-		while (x->fm_done < x->fm_sent) {
+		while (x->fm.done < x->fm.sent) {
 			if (now_s() > until)
 				die("restart: no FM answer within %.0f s", WAIT_S);
 			pump(x, false, 100);
 		}
-		if (x->fm_rc != CXLDCD_RC_BUSY)
+		if (x->fm.rc != CXLDCD_RC_BUSY)
 			break;
 	}
-	if (x->fm_rc)
-		die("restart failed: fm rc 0x%x", x->fm_rc);
+	if (x->fm.rc)
+		die("restart failed: fm rc 0x%x", x->fm.rc);
 	t0 = now_s() - t0;
-	close(x->fm);
+	close(x->fm.fd);
 	connect_all(x);
 	return t0;
 }
