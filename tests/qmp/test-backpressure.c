@@ -24,33 +24,6 @@
 
 #include "dev-util.h"
 
-/* A sanitizer's allocator keeps freed memory in quarantine: RSS says nothing then. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
-
-static long rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
 
 /* A blocking send that fails the test instead of hanging (a deadlock). */
 static void send_within(int fd, const void *buf, size_t len, int seconds)
@@ -134,7 +107,8 @@ static void test_pipelined_query_pages_all_answered_in_order(void **state)
 	add_pending(c, 1, 0, ITEMS);
 	/* Warm up: one page, so the base includes what any query allocates. */
 	json_decref(expect_ok(qmp_client_cmdf(c, TMO, PAGE, 0u, 0u)));
-	base = rss_kib(p.pid);
+	base = dproc_rss_kib(p.pid);
+	assert_true(base > 0);
 	for (unsigned i = 0; i < N; i++)
 		len += (size_t)snprintf(b + len, cap - len, PAGE, (i * 100) % (ITEMS - 100), i);
 	send_within(qmp_client_fd(c), b, len, 20);
@@ -158,12 +132,12 @@ static void test_pipelined_query_pages_all_answered_in_order(void **state)
 	assert_true(bytes > 8388608u + (4u << 20));   /* far more than the cap went through */
 	/* Still the same session. */
 	json_decref(expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-version\"}", TMO)));
-	after = rss_kib(p.pid);
+	after = dproc_rss_kib(p.pid);
 	for (int i = 0; i < 50 && after - base >= 3 * 1024; i++) {
 		usleep(20000);
-		after = rss_kib(p.pid);
+		after = dproc_rss_kib(p.pid);
 	}
-	if (!SANITIZED && after - base >= 3 * 1024)
+	if (!DPROC_SANITIZED && after - base >= 3 * 1024)
 		fail_msg("RSS %ld KiB before the burst, %ld KiB after", base, after);
 	assert_null(strstr(dproc_log(&p), "bytes this session can take"));
 	assert_null(strstr(dproc_log(&p), "dropping the connection"));
@@ -208,26 +182,27 @@ static void test_output_buffer_shrinks_back_after_a_big_reply(void **state)
 	for (unsigned k = 0; k < 8; k++)
 		add_pending(c, 1, k * 8000, 8000);   /* 64,000 pending: a ~5 MB answer */
 	json_decref(expect_ok(qmp_client_cmdf(c, TMO, PAGE, 0u, 0u)));
-	base = rss_kib(p.pid);
+	base = dproc_rss_kib(p.pid);
+	assert_true(base > 0);
 	for (int round = 0; round < 2; round++) {
 		assert_int_equal(qmp_client_send_raw(c, FULL, strlen(FULL)), 0);
 		peak = 0;
 		for (int i = 0; i < 100 && peak - base < 4 * 1024; i++) {
 			usleep(20000);
-			peak = rss_kib(p.pid);
+			peak = dproc_rss_kib(p.pid);
 		}
-		if (!SANITIZED && peak - base < 4 * 1024)
+		if (!DPROC_SANITIZED && peak - base < 4 * 1024)
 			fail_msg("round %d: RSS %ld -> %ld KiB: the unread answer is not queued", round,
 				 base, peak);
 		r = next_reply(c);
 		assert_int_equal(pending_extents(ret_of(r)), 64000);
 		json_decref(r);
-		after = rss_kib(p.pid);
+		after = dproc_rss_kib(p.pid);
 		for (int i = 0; i < 50 && after - base >= 2 * 1024; i++) {
 			usleep(20000);
-			after = rss_kib(p.pid);
+			after = dproc_rss_kib(p.pid);
 		}
-		if (!SANITIZED && after - base >= 2 * 1024)
+		if (!DPROC_SANITIZED && after - base >= 2 * 1024)
 			fail_msg("round %d: RSS %ld KiB before, %ld at the peak, %ld after", round, base,
 				 peak, after);
 	}

@@ -48,17 +48,6 @@
 #include "qmp-client.h"
 
 
-/* The daemon under test is built like this test: with or without a sanitizer. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
 
 /* Start with @extra after the memory and device; wait for QMP. */
 static void start(struct dproc *p, const char *const *extra)
@@ -206,22 +195,6 @@ static void test_a_tcp_flood_does_not_block_the_unix_listener(void **state)
 
 /* ---- output queue bound ------------------------------------------------- */
 
-static long rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
 static void test_a_read_flood_without_reading_keeps_rss_bounded(void **state)
 {
 	struct dproc p;
@@ -238,7 +211,8 @@ static void test_a_read_flood_without_reading_keeps_rss_bounded(void **state)
 	assert_int_equal(hello(fd, 0), 0);
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	base = rss_kib(p.pid);
+	base = dproc_rss_kib(p.pid);
+	assert_true(base > 0);
 	/* 1-byte reads of DPA 0 (nothing accepted there: an error reply, as small) */
 	wwr_init(&w, req, sizeof(req));
 	hl_msg_begin(&w, HL_READ_REQ, 7);
@@ -257,13 +231,13 @@ static void test_a_read_flood_without_reading_keeps_rss_bounded(void **state)
 		}
 		assert_true(n < 0);   /* whole messages: the buffer takes multiples of 32 */
 		assert_true(errno == EAGAIN);
-		r = rss_kib(p.pid);
+		r = dproc_rss_kib(p.pid);
 		peak = r > peak ? r : peak;
 		if (peak - base > 64 * 1024)
 			break;
 		usleep(20 * 1000);
 	}
-	after = rss_kib(p.pid);
+	after = dproc_rss_kib(p.pid);
 	peak = after > peak ? after : peak;
 	print_message("read flood: %llu requests sent, RSS %ld -> %ld KiB\n",
 		      (unsigned long long)sent, base, peak);
@@ -282,10 +256,10 @@ static void test_a_read_flood_without_reading_keeps_rss_bounded(void **state)
 	}
 	/* the last reply is out before the daemon frees it: give it a moment
 	 * (up to 5 s: on a loaded machine the daemon may not run for a while) */
-	for (int i = 0; i < 250 && (after = rss_kib(p.pid)) - base >= 4 * 1024; i++)
+	for (int i = 0; i < 250 && (after = dproc_rss_kib(p.pid)) - base >= 4 * 1024; i++)
 		usleep(20 * 1000);
 	print_message("after draining: RSS %ld KiB\n", after);
-#if !SANITIZED     /* a sanitizer's allocator keeps freed memory in quarantine */
+#if !DPROC_SANITIZED     /* a sanitizer's allocator keeps freed memory in quarantine */
 	assert_true(after - base < 4 * 1024);
 #endif
 	assert_false(closed_within(fd, 0));

@@ -148,6 +148,23 @@ int dproc_sigstop(struct dproc *p)
 	return -1;
 }
 
+long dproc_rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
 const char *dproc_log(struct dproc *p)
 {
 	static char buf[65536];

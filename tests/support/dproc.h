@@ -13,6 +13,22 @@
 
 #include "qmp-client.h"
 
+/*
+ * DPROC_SANITIZED: 1 when this test (and so the daemon, built alike) runs
+ * under AddressSanitizer, whose allocator keeps freed memory in quarantine:
+ * RSS then says nothing about memory given back.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define DPROC_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DPROC_SANITIZED 1
+#endif
+#endif
+#ifndef DPROC_SANITIZED
+#define DPROC_SANITIZED 0
+#endif
+
 struct dproc {
 	pid_t pid;
 	char dir[64];
@@ -44,6 +60,8 @@ void dproc_kill9(struct dproc *p);
 int dproc_sigstop(struct dproc *p);
 /* The stderr log (static buffer, last 64 KiB). */
 const char *dproc_log(struct dproc *p);
+/* The daemon's resident set (VmRSS) in KiB, or -1 when /proc does not say. */
+long dproc_rss_kib(pid_t pid);
 /* Kill every daemon started and remove every directory made (a teardown). */
 int dproc_reap_all(void **state);
 
