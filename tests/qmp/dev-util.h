@@ -225,4 +225,24 @@ static inline char *tag_status(struct qmp_client *c, const char *dev, int host, 
 	return buf;
 }
 
+/*
+ * One prescriptive add on device "d0": n 4 KiB extents for host, from 4 KiB
+ * block first on (~33 bytes of JSON per extent).
+ */
+static inline void add_4k_extents(struct qmp_client *c, int host, uint64_t first, unsigned n)
+{
+	size_t cap = 256 + 40u * n, len;
+	char *b = malloc(cap);
+
+	assert_non_null(b);
+	len = (size_t)snprintf(b, cap, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			       "\"host-id\":%d,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[", host);
+	for (unsigned i = 0; i < n; i++)
+		len += (size_t)snprintf(b + len, cap - len, "%s{\"offset\":%llu,\"len\":4096}", i ? "," : "",
+					(unsigned long long)((first + i) * 4096));
+	snprintf(b + len, cap - len, "]}}");
+	ok(qmp_client_cmd(c, b, 30000));
+	free(b);
+}
+
 #endif

@@ -58,22 +58,6 @@ static json_t *next_reply(struct qmp_client *c)
 	}
 }
 
-static void add_pending(struct qmp_client *c, int host, uint64_t first, unsigned n)
-{
-	size_t cap = 256 + 40u * n, len;
-	char *b = malloc(cap);
-
-	assert_non_null(b);
-	len = (size_t)snprintf(b, cap, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
-			       "\"host-id\":%d,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[", host);
-	for (unsigned i = 0; i < n; i++)
-		len += (size_t)snprintf(b + len, cap - len, "%s{\"offset\":%llu,\"len\":4096}", i ? "," : "",
-					(unsigned long long)((first + i) * 4096));
-	snprintf(b + len, cap - len, "]}}");
-	ok(qmp_client_cmd(c, b, 30000));
-	free(b);
-}
-
 #define PAGE "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"," \
 	     "\"start-index\":%u,\"max-count\":100},\"id\":%u}\n"
 
@@ -104,7 +88,7 @@ static void test_pipelined_query_pages_all_answered_in_order(void **state)
 	(void)state;
 	assert_non_null(b);
 	c = start_dev(&p, args);
-	add_pending(c, 1, 0, ITEMS);
+	add_4k_extents(c, 1, 0, ITEMS);
 	/* Warm up: one page, so the base includes what any query allocates. */
 	json_decref(expect_ok(qmp_client_cmdf(c, TMO, PAGE, 0u, 0u)));
 	base = dproc_rss_kib(p.pid);
@@ -180,7 +164,7 @@ static void test_output_buffer_shrinks_back_after_a_big_reply(void **state)
 	(void)state;
 	c = start_dev(&p, args);
 	for (unsigned k = 0; k < 8; k++)
-		add_pending(c, 1, k * 8000, 8000);   /* 64,000 pending: a ~5 MB answer */
+		add_4k_extents(c, 1, k * 8000, 8000);   /* 64,000 pending: a ~5 MB answer */
 	json_decref(expect_ok(qmp_client_cmdf(c, TMO, PAGE, 0u, 0u)));
 	base = dproc_rss_kib(p.pid);
 	assert_true(base > 0);
@@ -270,9 +254,9 @@ static void test_pipelined_fm_extent_lists_all_answered_in_order(void **state)
 	if (!c)
 		fail_msg("daemon did not start: %s", dproc_log(&p));
 	/* Two offers of EXT / 2: each one chain the host reads in one 0100h (31 records at most). */
-	add_pending(c, 1, 0, EXT / 2);
+	add_4k_extents(c, 1, 0, EXT / 2);
 	assert_int_equal(host_answer_all(c, "d0", 1), EXT / 2);
-	add_pending(c, 1, EXT / 2, EXT / 2);
+	add_4k_extents(c, 1, EXT / 2, EXT / 2);
 	assert_int_equal(host_answer_all(c, "d0", 1), EXT / 2);
 	fd = dproc_connect_unix(p.fm, 5000);
 	assert_true(fd >= 0);

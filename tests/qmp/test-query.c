@@ -390,23 +390,6 @@ static void test_host_filter_page_does_not_walk_other_hosts_tags(void **state)
 	qmp_client_free(c);
 }
 
-/* One prescriptive add of n 4 KiB extents on host, from block first (~33 bytes per extent). */
-static void add_many(struct qmp_client *c, int host, uint64_t first, unsigned n)
-{
-	size_t cap = 256 + 40u * n, len;
-	char *b = malloc(cap);
-
-	assert_non_null(b);
-	len = (size_t)snprintf(b, cap, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
-			       "\"host-id\":%d,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[", host);
-	for (unsigned i = 0; i < n; i++)
-		len += (size_t)snprintf(b + len, cap - len, "%s{\"offset\":%llu,\"len\":4096}", i ? "," : "",
-					(unsigned long long)((first + i) * 4096));
-	snprintf(b + len, cap - len, "]}}");
-	ok(qmp_client_cmd(c, b, 30000));
-	free(b);
-}
-
 /*
  * 162,000 pending extents make an answer of about 13 MB, more than the 8 MiB a
  * session may queue: the daemon answers with an error naming the size and
@@ -430,7 +413,7 @@ static void test_answer_over_the_session_cap_is_an_error(void **state)
 	c = start_dev(&p, args);
 	for (int h = 0; h < 3; h++)
 		for (int k = 0; k < 2; k++)
-			add_many(c, h, (uint64_t)(2 * h + k) * PER, PER);
+			add_4k_extents(c, h, (uint64_t)(2 * h + k) * PER, PER);
 	r = qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", 30000);
 	assert_non_null(r);
 	desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
