@@ -212,6 +212,18 @@ static inline json_t *ret_of(json_t *r)
 	return json_object_get(r, "return");
 }
 
+/* Extents of hosts[host] in query-cxl-dynamic-capacity of dev. */
+static inline size_t qmp_host_extent_count(struct qmp_client *c, const char *dev, size_t host)
+{
+	json_t *q = expect_ok(qmp_client_cmdf(c, TMO, "{\"execute\":\"query-cxl-dynamic-capacity\","
+					     "\"arguments\":{\"path\":\"%s\"}}", dev));
+	size_t n = json_array_size(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"),
+								   host), "extents"));
+
+	json_decref(q);
+	return n;
+}
+
 /* Status string of cxl-release-dynamic-capacity-status. */
 static inline char *tag_status(struct qmp_client *c, const char *dev, int host, const char *tag)
 {

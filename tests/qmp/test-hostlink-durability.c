@@ -20,6 +20,7 @@
 
 #include "cxldcd/cxldcd-host.h"
 #include "dev-util.h"
+#include "dproc-host.h"
 #include "state-util.h"
 
 #define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2"
@@ -53,16 +54,8 @@ static struct cxldcd_host *host_up(struct dproc *p)
 		cfg.log_level = 7;
 	}
 	struct cxldcd_host *h = NULL;
-	int rc = -1;
 
-	/* The daemon may still be starting: retry the connection for a while. */
-	for (int i = 0; i < 200 && rc; i++) {
-		rc = cxldcd_host_new(&cfg, &h);
-		if (rc)
-			poll(NULL, 0, 25);
-	}
-	assert_int_equal(rc, 0);
-	assert_int_equal(cxldcd_host_wait_ready(h, TMO), 0);
+	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);   /* the daemon may still be starting */
 	return h;
 }
 

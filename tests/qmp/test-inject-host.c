@@ -23,6 +23,7 @@
 
 #include "cxldcd/cxldcd-host.h"
 #include "dev-util.h"
+#include "dproc-host.h"
 
 #define MEM "/machine/peripheral/cxl-mem0"
 
@@ -38,8 +39,6 @@ static void test_host_read_of_poisoned_line_fails(void **state)
 	struct dproc p;
 	struct qmp_client *c;
 	uint8_t buf[64], clr[0x48] = { 0 };
-	json_t *q;
-	int rc = -1;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
@@ -49,24 +48,13 @@ static void test_host_read_of_poisoned_line_fails(void **state)
 	if (!c)
 		fail_msg("daemon did not start: %s", dproc_log(&p));
 	cfg.socket_path = p.host;
-	for (int i = 0; i < 200 && rc; i++) {
-		rc = cxldcd_host_new(&cfg, &h);
-		if (rc)
-			poll(NULL, 0, 25);
-	}
-	assert_int_equal(rc, 0);
-	assert_int_equal(cxldcd_host_wait_ready(h, TMO), 0);
+	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
 	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"" MEM
 			  "\",\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,"
 			  "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
 	for (int i = 0; i < 500; i++) {      /* the agent accepts */
-		size_t n;
-
 		cxldcd_host_run_once(h, 20);
-		q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"" MEM "\"}}", TMO));
-		n = json_array_size(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "extents"));
-		json_decref(q);
-		if (n == 1)
+		if (qmp_host_extent_count(c, MEM, 0) == 1)
 			break;
 	}
 	assert_int_equal(cxldcd_host_write(h, 0x1000, "before", 7, TMO), 0);
@@ -188,7 +176,6 @@ static void test_qemu_aer_injection_reaches_the_host_agent(void **state)
 	struct cxldcd_host_ras_regs r;
 	struct dproc p;
 	struct qmp_client *c;
-	int rc = -1;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
@@ -198,13 +185,7 @@ static void test_qemu_aer_injection_reaches_the_host_agent(void **state)
 	if (!c)
 		fail_msg("daemon did not start: %s", dproc_log(&p));
 	cfg.socket_path = cfg1.socket_path = p.host;
-	for (int i = 0; i < 200 && rc; i++) {
-		rc = cxldcd_host_new(&cfg, &h);
-		if (rc)
-			poll(NULL, 0, 25);
-	}
-	assert_int_equal(rc, 0);
-	assert_int_equal(cxldcd_host_wait_ready(h, TMO), 0);
+	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
 	assert_int_equal(cxldcd_host_new(&cfg1, &h1), 0);
 	assert_int_equal(cxldcd_host_wait_ready(h1, TMO), 0);
 
@@ -298,7 +279,6 @@ static void test_ras_registers_start_over_after_a_restart(void **state)
 	struct dproc p;
 	struct qmp_client *c;
 	json_t *r;
-	int rc = -1;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
@@ -309,13 +289,7 @@ static void test_ras_registers_start_over_after_a_restart(void **state)
 	if (!c)
 		fail_msg("daemon did not start: %s", dproc_log(&p));
 	cfg.socket_path = p.host;
-	for (int i = 0; i < 200 && rc; i++) {
-		rc = cxldcd_host_new(&cfg, &h);
-		if (rc)
-			poll(NULL, 0, 25);
-	}
-	assert_int_equal(rc, 0);
-	assert_int_equal(cxldcd_host_wait_ready(h, TMO), 0);
+	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
 	assert_int_equal(cxldcd_host_ras_write(h, 0x04, 0), 0);
 	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\", \"arguments\": {"
 			  "\"path\": \"cxl-pmem0\", \"errors\": [{\"type\": \"internal\", \"header\": [5]}]}}",

@@ -28,6 +28,7 @@
 
 #include "cxldcd/cxldcd-host.h"
 #include "dev-util.h"
+#include "dproc-host.h"
 
 #define PATH "/machine/peripheral/cxl-dcd0"
 
@@ -197,15 +198,8 @@ static struct cxldcd_host *host_up(const struct dproc *p, uint16_t id, bool mapp
 	struct cxldcd_host_cfg cfg = { .socket_path = p->host, .host_id = id, .no_mapping = !mapping,
 				       .accept = CXLDCD_HOST_ACCEPT_ALL };
 	struct cxldcd_host *h = NULL;
-	int rc = -1;
 
-	for (int i = 0; i < 200 && rc; i++) {   /* the daemon may still be starting */
-		rc = cxldcd_host_new(&cfg, &h);
-		if (rc)
-			poll(NULL, 0, 25);
-	}
-	assert_int_equal(rc, 0);
-	assert_int_equal(cxldcd_host_wait_ready(h, TMO), 0);
+	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);   /* the daemon may still be starting */
 	return h;
 }
 
