@@ -50,7 +50,6 @@ typedef enum cxldcd_rc cci_handler_fn(struct cci_call *call);
 #define CMD_MBOX (1u << 0)      /* served on host mailboxes */
 #define CMD_FM (1u << 1)        /* served on the FM CCI */
 #define CMD_MORE (1u << 2)      /* payloads may be chained with the More flag */
-#define CMD_FMAPI (1u << 3)     /* FM-API command set (MCTP message type 07h) */
 #define CMD_MCTP (1u << 4)      /* allowed and served on the Type 3 MCTP-based CCI (08h) */
 
 struct cci_cmd {

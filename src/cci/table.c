@@ -58,7 +58,8 @@
 /* Generic commands: every CCI.  CMD_MCTP per the spec's MCTP notes
  * (docs/conformance.md, "Which CCI serves what"). */
 #define BOTH (CMD_MBOX | CMD_FM | CMD_MCTP)
-#define FMAPI (CMD_FM | CMD_FMAPI)
+/* FM-API commands: the FM CCI only (carried as MCTP type 07h: mctp_cci_type_of()). */
+#define FMAPI CMD_FM
 /* Host mailboxes and the Type 3 MCTP CCI, not the FM CCI. */
 #define MEMDEV (CMD_MBOX | CMD_MCTP)
 /* Prohibited on the Type 3 MCTP CCI ("P" in its column): every other CCI. */
