@@ -91,6 +91,18 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Accept [dpa, dpa+len) on host through the model (a prescriptive add, answered). */
+__attribute__((unused)) static void give(struct fx *f, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	struct cxldcd_extent e = { .dpa = dpa, .len = len };
+	struct core_add_req req = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE,
+				    .nr_extents = 1, .extents = &e };
+	struct cxldcd_range r = { dpa, len };
+
+	assert_int_equal(core_add(f->dev, &req, NULL, NULL), 0);
+	assert_int_equal(core_add_response(f->dev, host, &r, 1, false, NULL), 0);
+}
+
 static void invariants(struct fx *f)
 {
 	char msg[256];

@@ -254,18 +254,6 @@ static void test_perform_ppr(void **state)
 	expect_counts(f, want);
 }
 
-/* Accept [dpa, dpa+len) on host through the model. */
-static void give(struct fx *f, uint16_t host, uint64_t dpa, uint64_t len)
-{
-	struct cxldcd_extent e = { .dpa = dpa, .len = len };
-	struct core_add_req req = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE,
-				    .nr_extents = 1, .extents = &e };
-	struct cxldcd_range r = { dpa, len };
-
-	assert_int_equal(core_add(f->dev, &req, NULL, NULL), 0);
-	assert_int_equal(core_add_response(f->dev, host, &r, 1, false, NULL), 0);
-}
-
 /* PPR on dynamic capacity: only its holder repairs it; the poison there stays. */
 static void test_ppr_on_accepted_extent_keeps_poison(void **state)
 {

@@ -176,17 +176,6 @@ static void on_zero(void *opaque, uint16_t host, uint64_t dpa, uint64_t len)
 
 static const struct core_observer zero_obs = { .media_sanitized = on_zero };
 
-static void give(struct fx *f, uint16_t host, uint64_t dpa, uint64_t len)
-{
-	struct cxldcd_extent e = { .dpa = dpa, .len = len };
-	struct core_add_req req = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE,
-				    .nr_extents = 1, .extents = &e };
-	struct cxldcd_range r = { dpa, len };
-
-	assert_int_equal(core_add(f->dev, &req, NULL, NULL), 0);
-	assert_int_equal(core_add_response(f->dev, host, &r, 1, false, NULL), 0);
-}
-
 static void range_in(uint8_t *in, uint64_t dpa, uint64_t len)
 {
 	g64(in, 0, dpa);

@@ -33,17 +33,6 @@ static void on_zero(void *opaque, uint16_t host, uint64_t dpa, uint64_t len)
 
 static const struct core_observer zero_obs = { .media_sanitized = on_zero };
 
-static void give(struct fx *f, uint16_t host, uint64_t dpa, uint64_t len)
-{
-	struct cxldcd_extent e = { .dpa = dpa, .len = len };
-	struct core_add_req req = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE,
-				    .nr_extents = 1, .extents = &e };
-	struct cxldcd_range r = { dpa, len };
-
-	assert_int_equal(core_add(f->dev, &req, NULL, NULL), 0);
-	assert_int_equal(core_add_response(f->dev, host, &r, 1, false, NULL), 0);
-}
-
 /* Header at explicit offsets (Table 8-147): class, subclass, reserved, range count. */
 static size_t hdr(uint8_t *in, uint8_t cls, uint8_t sub, uint32_t count)
 {
