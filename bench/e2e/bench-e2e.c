@@ -70,6 +70,7 @@
 #include "cxldcd/spec.h"
 #include "cxldcd/types.h"
 #include "fm-client.h"
+#include "util.h"
 
 #ifndef CXLDCD_PATH
 #define CXLDCD_PATH "cxldcd"
@@ -83,14 +84,6 @@
 _Static_assert(MBOX_BYTES == FM_MBOX_BYTES, "the FM client's buffers hold one mailbox");
 
 /* ------------------------------------------------------------ small helpers */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* CPU time of this process (the host library and the FM client), s. */
 static double self_cpu_s(void)
@@ -118,17 +111,10 @@ static double pid_cpu_s(pid_t pid)
 	return (double)ns * 1e-9;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Sort v[0..n) and return the median. */
 static double median(double *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_dbl);
+	qsort(v, n, sizeof(*v), bench_cmp_dbl);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -196,25 +182,6 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static void print_log_tail(const struct daemon *d)
-{
-	char buf[4096];
-	int fd = open(d->log, O_RDONLY);
-	off_t end;
-	ssize_t n;
-
-	if (fd < 0)
-		return;
-	end = lseek(fd, 0, SEEK_END);
-	lseek(fd, end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0, SEEK_SET);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n > 0) {
-		buf[n] = 0;
-		fprintf(stderr, "--- cxldcd log (tail):\n%s---\n", buf);
-	}
-}
-
 static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -225,7 +192,7 @@ static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt,
 	va_end(ap);
 	fputc('\n', stderr);
 	if (live_daemon)
-		print_log_tail(live_daemon);
+		bench_log_tail(live_daemon->log);
 	exit(1); /* atexit removes the daemon */
 }
 
@@ -333,27 +300,15 @@ static void on_event(void *opaque, const struct cxldcd_host_event *ev)
 /* Connect to the daemon's FM socket while it starts (5 s); stop early if it exited. */
 static int fm_connect(struct daemon *d)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int st = 0, fd = bench_connect_unix(d->fm, &d->pid, 5.0, &st);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", d->fm);
-	for (int i = 0; i < 1000; i++) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), st;
-
-		if (fd < 0)
-			die("socket: %s", strerror(errno));
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
-		close(fd);
-		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
-			d->pid = 0;
-			die("cxldcd exited at start (%s %d%s)", WIFEXITED(st) ? "status" : "signal",
-			    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
-			    WIFEXITED(st) && WEXITSTATUS(st) == 127 ? ": cannot execute it; set CXLDCD"
-								   : "");
-		}
-		usleep(5000);
-	}
-	die("cannot connect to %s", d->fm);
+	if (fd == -2)
+		die("cxldcd exited at start (%s %d%s)", WIFEXITED(st) ? "status" : "signal",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+		    WIFEXITED(st) && WEXITSTATUS(st) == 127 ? ": cannot execute it; set CXLDCD" : "");
+	if (fd < 0)
+		die("cannot connect to %s", d->fm);
+	return fd;
 }
 
 /* Every failed request is reported; the time of the last response is kept. */
@@ -363,7 +318,7 @@ static void on_fm_rsp(void *opaque, uint16_t opcode, uint16_t rc)
 
 	if (rc)
 		fprintf(stderr, "bench-e2e: fm 0x%04x returned %s (0x%x)\n", opcode, cxldcd_rc_str(rc), rc);
-	x->t_fm = now_s();
+	x->t_fm = bench_now_s();
 }
 
 /* Blocking send of one CCI request (the socket stays blocking: short writes loop). */
@@ -410,12 +365,12 @@ static void pump(struct ctx *x, int timeout_ms)
 /* Pump until the FM has every answer and the host counters reach the targets. */
 static void wait_for(struct ctx *x, uint64_t added, uint64_t released, const char *what)
 {
-	double until = now_s() + WAIT_MS / 1000.0;
+	double until = bench_now_s() + WAIT_MS / 1000.0;
 
 	while (x->fm.done < x->fm.sent || x->added < added || x->released < released) {
 		if (x->failed || x->fm.rc)
 			die("%s failed (fm rc 0x%x)", what, x->fm.rc);
-		if (now_s() > until)
+		if (bench_now_s() > until)
 			die("%s: no completion within %d ms (fm %llu/%llu, added %llu/%llu, "
 			    "released %llu/%llu)", what, WAIT_MS, (unsigned long long)x->fm.done,
 			    (unsigned long long)x->fm.sent, (unsigned long long)x->added,
@@ -538,14 +493,14 @@ static void add_chains(struct ctx *x, uint64_t *blk, uint32_t n, uint32_t chains
 	uint8_t tag[CXLDCD_TAG_SIZE];
 
 	for (uint32_t c = 0; c < chains; c++) {
-		double t0 = lat ? now_s() : 0;
+		double t0 = lat ? bench_now_s() : 0;
 
 		make_tag(tag, ++x->tag_seq);
 		fm_add(x, *blk, n, tag);
 		wait_for(x, x->added + 1, x->released, "add chain");
 		*blk += n;
 		if (lat)
-			lat[c] = now_s() - t0;
+			lat[c] = bench_now_s() - t0;
 	}
 }
 
@@ -589,9 +544,9 @@ static struct add_result run_add(uint32_t n, uint32_t extents, bool mapping)
 	add_chains(x, &blk, n, warm, NULL);
 	d0 = pid_cpu_s(x->d.pid);
 	c0 = self_cpu_s();
-	t0 = now_s();
+	t0 = bench_now_s();
 	add_chains(x, &blk, n, chains, lat);
-	t1 = now_s();
+	t1 = bench_now_s();
 	c1 = self_cpu_s();
 	d1 = pid_cpu_s(x->d.pid);
 	res.rate = (double)chains * n / (t1 - t0);
@@ -603,7 +558,7 @@ static struct add_result run_add(uint32_t n, uint32_t extents, bool mapping)
 	if (held != blk)
 		die("device holds %u accepted extents, %llu expected", held, (unsigned long long)blk);
 	ctx_down(x);
-	qsort(lat, chains, sizeof(*lat), cmp_dbl);
+	qsort(lat, chains, sizeof(*lat), bench_cmp_dbl);
 	res.p50 = pct(lat, chains, 0.5);
 	res.p99 = pct(lat, chains, 0.99);
 	if (verbose)
@@ -643,10 +598,10 @@ static struct rel_result run_release(struct ctx *x, uint64_t rblk, uint32_t reps
 		wait_for(x, x->added + 1, x->released, "add of the release tag");
 		d0 = pid_cpu_s(x->d.pid);
 		c0 = self_cpu_s();
-		t0 = now_s();
+		t0 = bench_now_s();
 		fm_release_tag(x, tag);
 		wait_for(x, x->added, x->released + 1, "tag release");
-		t[i] = now_s() - t0;
+		t[i] = bench_now_s() - t0;
 		ch[i] = self_cpu_s() - c0;
 		cd[i] = pid_cpu_s(x->d.pid) - d0;
 		tf[i] = x->t_fm - t0;
@@ -709,7 +664,7 @@ int main(int argc, char **argv)
 	uint32_t reps = 15, extents = 2000, rel_reps = 15, small = 1000, big = 100000;
 	bool modes[2] = { true, true }; /* [0] nomap, [1] map */
 	struct add_result (*res)[3][2];
-	double t_start = now_s(), l0 = load1();
+	double t_start = bench_now_s(), l0 = load1();
 	int opt;
 
 	while ((opt = getopt(argc, argv, "r:e:R:s:b:m:v")) != -1) {
@@ -817,10 +772,10 @@ int main(int argc, char **argv)
 		}
 		rb = run_release(x, 0, rel_reps);
 		for (size_t i = 0; i < 3; i++) {
-			double t0 = now_s();
+			double t0 = bench_now_s();
 
 			add_chains(x, &blk, ns[i], probe[i] / ns[i], NULL);
-			big_rate[i] = probe[i] / (now_s() - t0);
+			big_rate[i] = probe[i] / (bench_now_s() - t0);
 		}
 		ctx_down(x);
 		free(lat);
@@ -849,7 +804,7 @@ int main(int argc, char **argv)
 		       "extents)\n", big, big_rate[0], big_rate[1], big_rate[2], probe[0], probe[1],
 		       probe[2]);
 	}
-	printf("\ntotal %.1f s; load average %.2f at start, %.2f at end\n", now_s() - t_start, l0,
+	printf("\ntotal %.1f s; load average %.2f at start, %.2f at end\n", bench_now_s() - t_start, l0,
 	       load1());
 	free(res);
 	return 0;

@@ -74,6 +74,7 @@
 #include "cxldcd/spec.h"
 #include "cxldcd/types.h"
 #include "fm-client.h"
+#include "util.h"
 
 #ifndef CXLDCD_PATH
 #define CXLDCD_PATH "cxldcd"
@@ -86,14 +87,6 @@
 #define DEV "d0"
 
 static bool verbose;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ------------------------------------------------------------ the daemon */
 
@@ -143,25 +136,6 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static void log_tail(const struct daemon *d)
-{
-	char buf[2048];
-	int fd = d ? open(d->log, O_RDONLY) : -1;
-	off_t end;
-	ssize_t n;
-
-	if (fd < 0)
-		return;
-	end = lseek(fd, 0, SEEK_END);
-	lseek(fd, end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0, SEEK_SET);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n > 0) {
-		buf[n] = 0;
-		fprintf(stderr, "--- cxldcd log (tail):\n%s---\n", buf);
-	}
-}
-
 static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -171,8 +145,8 @@ static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt,
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	log_tail(live[0]);
-	log_tail(live[1]);
+	bench_log_tail(live[0] ? live[0]->log : NULL);
+	bench_log_tail(live[1] ? live[1]->log : NULL);
 	exit(1);
 }
 
@@ -234,56 +208,28 @@ static void daemon_start(struct daemon *d, int slot, uint64_t blocks, uint64_t h
 /* SIGTERM and wait for the exit (a clean shutdown). */
 static void daemon_term(struct daemon *d)
 {
-	double until = now_s() + 60;
+	double until = bench_now_s() + 60;
 
 	kill(d->pid, SIGTERM);
 	while (waitpid(d->pid, NULL, WNOHANG) != d->pid) {
-		if (now_s() > until)
+		if (bench_now_s() > until)
 			die("cxldcd did not exit within 60 s of SIGTERM");
 		usleep(2000);
 	}
 	d->pid = 0;
 }
 
-static long rss_kib(pid_t pid)
+/* Connect to path, the daemon d is about to create; die if it exits meanwhile. */
+static int daemon_connect(struct daemon *d, const char *path)
 {
-	char path[64], line[256];
-	long kib = -1;
-	FILE *f;
+	int st = 0, fd = bench_connect_unix(path, &d->pid, WAIT_S, &st);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
-static int unix_connect(struct daemon *d, const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	double until = now_s() + WAIT_S;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
-	while (now_s() < until) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), st;
-
-		if (fd < 0)
-			die("socket: %s", strerror(errno));
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
-		close(fd);
-		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
-			d->pid = 0;
-			die("cxldcd exited (%s %d)", WIFEXITED(st) ? "status" : "signal",
-			    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-		}
-		usleep(1000);
-	}
-	die("cannot connect to %s", path);
+	if (fd == -2)
+		die("cxldcd exited (%s %d)", WIFEXITED(st) ? "status" : "signal",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	if (fd < 0)
+		die("cannot connect to %s", path);
+	return fd;
 }
 
 /* ------------------------------------------------------------ context */
@@ -425,10 +371,10 @@ static void pump(struct ctx *x, bool host, int timeout_ms)
 
 static void fm_wait(struct ctx *x, bool host, const char *what)
 {
-	double until = now_s() + WAIT_S;
+	double until = bench_now_s() + WAIT_S;
 
 	while (x->fm.done < x->fm.sent) {
-		if (now_s() > until)
+		if (bench_now_s() > until)
 			die("%s: no FM answer within %.0f s", what, WAIT_S);
 		pump(x, host, 100);
 	}
@@ -438,10 +384,10 @@ static void fm_wait(struct ctx *x, bool host, const char *what)
 
 static void qmp_wait(struct ctx *x, uint64_t replies, const char *what)
 {
-	double until = now_s() + WAIT_S;
+	double until = bench_now_s() + WAIT_S;
 
 	while (x->q_replies < replies) {
-		if (now_s() > until)
+		if (bench_now_s() > until)
 			die("%s: no QMP answer within %.0f s", what, WAIT_S);
 		pump(x, false, 100);
 	}
@@ -548,17 +494,17 @@ static uint32_t resident(struct ctx *x, bool host)
 /* Let the host answer everything until `want` extents are resident. */
 static void settle(struct ctx *x, uint32_t want, const char *what)
 {
-	double until = now_s() + WAIT_S, next = 0;
+	double until = bench_now_s() + WAIT_S, next = 0;
 
 	for (;;) {
 		pump(x, true, 5);
-		if (now_s() < next)
+		if (bench_now_s() < next)
 			continue;
 		if (resident(x, true) == want)
 			return;
-		if (now_s() > until)
+		if (bench_now_s() > until)
 			die("%s: %u extents resident, %u expected", what, resident(x, true), want);
-		next = now_s() + 0.02;
+		next = bench_now_s() + 0.02;
 	}
 }
 
@@ -603,10 +549,10 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 	uint64_t base = x->added;
 
 	for (uint32_t b = from; b < to; b++) {
-		double until = now_s() + WAIT_S;
+		double until = bench_now_s() + WAIT_S;
 
 		while ((b - from) - (x->added - base) >= WINDOW) {
-			if (now_s() > until || x->fm.rc)
+			if (bench_now_s() > until || x->fm.rc)
 				die("populate: the host accepted nothing for %.0f s (block %u)", WAIT_S, b);
 			pump(x, true, 100);
 		}
@@ -669,13 +615,13 @@ static void host_up(struct ctx *x)
 static void qmp_up(struct ctx *x)
 {
 	static const char caps[] = "{\"execute\":\"qmp_capabilities\"}\n";
-	double until = now_s() + WAIT_S;
+	double until = bench_now_s() + WAIT_S;
 
-	x->qmp = unix_connect(&x->d, x->d.qmp);
+	x->qmp = daemon_connect(&x->d, x->d.qmp);
 	x->qlen = 0;
 	x->q_replies = x->q_errors = 0;
 	send_all(x->qmp, caps, sizeof(caps) - 1, "qmp");
-	while (x->q_replies < 1 && now_s() < until)
+	while (x->q_replies < 1 && bench_now_s() < until)
 		pump(x, false, 100);
 	if (x->q_replies < 1 || x->q_errors)
 		die("qmp_capabilities: %s", x->q_errors ? x->q_first_error : "no answer");
@@ -684,7 +630,7 @@ static void qmp_up(struct ctx *x)
 
 static void connect_all(struct ctx *x)
 {
-	x->fm.fd = unix_connect(&x->d, x->d.fm);
+	x->fm.fd = daemon_connect(&x->d, x->d.fm);
 	x->fm.rlen = 0;
 	x->fm.on_rsp = on_fm_rsp;
 	x->fm.opaque = x;
@@ -729,11 +675,11 @@ static double qmp_batch(struct ctx *x, struct run *r, gen_fn *gen, const char *w
 		gen(x, r, i, out + len, cap - len);
 		len += strlen(out + len);
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	send_all(x->qmp, out, len, "qmp");
 	qmp_wait(x, want, what);
 	free(out);
-	return (now_s() - t0) / r->k;
+	return (bench_now_s() - t0) / r->k;
 }
 
 /* Resident block targeted by operation i: spread over the whole set. */
@@ -897,12 +843,12 @@ static uint32_t rnd(uint32_t n)
 static double fm_batch(struct ctx *x, struct run *r, void (*fn)(struct ctx *, struct run *, uint32_t),
 		       const char *what)
 {
-	double t0 = now_s();
+	double t0 = bench_now_s();
 
 	for (uint32_t i = 0; i < r->k; i++)
 		fn(x, r, i);
 	fm_wait(x, false, what);
-	return (now_s() - t0) / r->k;
+	return (bench_now_s() - t0) / r->k;
 }
 
 static void fm_op_add(struct ctx *x, struct run *r, uint32_t i)
@@ -927,18 +873,11 @@ static void fm_op_tags(struct ctx *x, struct run *r, uint32_t i)
 	fm_tags(x, rnd(r->n - PAGE), PAGE);
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double p = *(const double *)a, q = *(const double *)b;
-
-	return (p > q) - (p < q);
-}
-
 #define ROUNDS 31u
 
 static double median3(double *v, uint32_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_dbl);
+	qsort(v, n, sizeof(*v), bench_cmp_dbl);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -1028,19 +967,19 @@ static void measure_step(struct ctx *x, struct run *r, double *t, int step)
 		r->seq += r->k;
 		return;
 	default:
-		t0 = now_s();
+		t0 = bench_now_s();
 		for (uint32_t i = 0; i < r->k; i++) {
 			uint64_t want = x->added + 1;
-			double until = now_s() + WAIT_S;
+			double until = bench_now_s() + WAIT_S;
 
 			fm_add(x, r->scratch + i, STAG(r->seq + i));
 			while (x->fm.done < x->fm.sent || x->added < want) {
-				if (now_s() > until || x->fm.rc)
+				if (bench_now_s() > until || x->fm.rc)
 					die("host-link add: no commit");
 				pump(x, true, 100);
 			}
 		}
-		t[OP_HOST_ADD] = (now_s() - t0) / r->k;
+		t[OP_HOST_ADD] = (bench_now_s() - t0) / r->k;
 		drop_scratch(x, r);
 		return;
 	}
@@ -1149,19 +1088,19 @@ static double restart(struct ctx *x)
 
 	disconnect_all(x);
 	daemon_term(&x->d);
-	t0 = now_s();
+	t0 = bench_now_s();
 	daemon_exec(&x->d);
-	x->fm.fd = unix_connect(&x->d, x->d.fm);
+	x->fm.fd = daemon_connect(&x->d, x->d.fm);
 	x->fm.rlen = 0;
 	x->fm.on_rsp = on_fm_rsp;
 	x->fm.opaque = x;
 	x->fm.sent = x->fm.done = 0;
 	/* The FM socket is up during the replay and answers Busy until it is over. */
-	for (double until = now_s() + WAIT_S;; usleep(200)) {
+	for (double until = bench_now_s() + WAIT_S;; usleep(200)) {
 		x->fm.rc = 0;
 		fm_extents(x, 0, 0);
 		while (x->fm.done < x->fm.sent) {
-			if (now_s() > until)
+			if (bench_now_s() > until)
 				die("restart: no FM answer within %.0f s", WAIT_S);
 			pump(x, false, 100);
 		}
@@ -1170,7 +1109,7 @@ static double restart(struct ctx *x)
 	}
 	if (x->fm.rc)
 		die("restart failed: fm rc 0x%x", x->fm.rc);
-	t0 = now_s() - t0;
+	t0 = bench_now_s() - t0;
 	close(x->fm.fd);
 	connect_all(x);
 	return t0;
@@ -1210,7 +1149,7 @@ int main(int argc, char **argv)
 	static struct ctx xs, xb;
 	struct run rs, rb;
 	static double ts[NR_OPS][16], tb[NR_OPS][16];
-	double l0 = load1(), t_start = now_s(), t_pop, lmax = l0, nrec_s = 0, nrec_b = 0;
+	double l0 = load1(), t_start = bench_now_s(), t_pop, lmax = l0, nrec_s = 0, nrec_b = 0;
 	long rss_mid, rss_big;
 	int opt;
 
@@ -1273,21 +1212,21 @@ int main(int argc, char **argv)
 	connect_all(&xs);
 	connect_all(&xb);
 	populate(&xs, 0, small, small);
-	t_pop = now_s();
+	t_pop = bench_now_s();
 	populate(&xb, 0, mid, mid);
-	rss_mid = rss_kib(xb.d.pid);
+	rss_mid = bench_rss_kib(xb.d.pid);
 	populate(&xb, mid, big, big);
-	rss_big = rss_kib(xb.d.pid);
-	t_pop = now_s() - t_pop;
+	rss_big = bench_rss_kib(xb.d.pid);
+	t_pop = bench_now_s() - t_pop;
 	populate_host1(&xs);
 	populate_host1(&xb);
 
 	if (hold) {
 		/* -x S: 5603h pages at the big daemon for S seconds (to profile it) */
-		double until = now_s() + hold;
+		double until = bench_now_s() + hold;
 
 		fprintf(stderr, "bench-faces: big daemon pid %d\n", (int)xb.d.pid);
-		while (now_s() < until)
+		while (bench_now_s() < until)
 			fm_batch(&xb, &rb, fm_op_extents, "5603h loop");
 		return 0;
 	}
@@ -1329,7 +1268,7 @@ int main(int argc, char **argv)
 	printf("populate 0 -> %u: %.1f s (%.0f extents/s, 5604h + host accept, 64 in flight)\n",
 	       big, t_pop, big / t_pop);
 	printf("load average %.2f at start, %.2f at most between repetitions, %.2f at end; "
-	       "%.0f s in all\n", l0, lmax, load1(), now_s() - t_start);
+	       "%.0f s in all\n", l0, lmax, load1(), bench_now_s() - t_start);
 	disconnect_all(&xs);
 	disconnect_all(&xb);
 	daemon_term(&xs.d);

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "util.h"
 
 #ifndef CXLDCD_PATH
 #define CXLDCD_PATH "cxldcd"
@@ -58,14 +59,6 @@ static void die(const char *fmt, ...)
 	if (pid > 0)
 		kill(pid, SIGKILL);
 	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static void start(const char *snap_every)
@@ -100,11 +93,11 @@ static void start(const char *snap_every)
 static int greet(double limit_s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	char buf[4096];
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/qmp.sock", dir);
-	while (now_s() - t0 < limit_s) {
+	while (bench_now_s() - t0 < limit_s) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
@@ -202,25 +195,25 @@ static void run(uint64_t n)
 	start("0");
 	quit(greet(10));                      /* a store with this configuration */
 	append(n);
-	t0 = now_s();
+	t0 = bench_now_s();
 	start("0");
 	fd = serving(greet(600));
-	full = now_s() - t0;
+	full = bench_now_s() - t0;
 	/* A round of the loop starts the snapshot; wait until it is recorded. */
 	quit(fd);
 	start("1");
 	fd = greet(600);
 	if (write(fd, "{\"execute\":\"qmp_capabilities\"}", 30) < 0)
 		die("write");
-	for (t0 = now_s(); !snapshot_recorded(); usleep(10000))
-		if (now_s() - t0 > 600)
+	for (t0 = bench_now_s(); !snapshot_recorded(); usleep(10000))
+		if (bench_now_s() - t0 > 600)
 			die("no snapshot");
 	quit(fd);
 	append(1000);                         /* a tail after the snapshot */
-	t0 = now_s();
+	t0 = bench_now_s();
 	start("0");
 	fd = serving(greet(600));
-	snap = now_s() - t0;
+	snap = bench_now_s() - t0;
 	quit(fd);
 	printf("%8llu journaled requests: restart %7.3f s replaying all, %7.3f s from the snapshot + 1000 records\n",
 	       (unsigned long long)n, full, snap);
@@ -380,9 +373,9 @@ static void quit_time(uint64_t n)
 	if (accepted(fd) != n)
 		die("the model holds %llu accepted extents, not %llu (see %s/stderr.log)",
 		    (unsigned long long)accepted(fd), (unsigned long long)n, dir);
-	t0 = now_s();
+	t0 = bench_now_s();
 	quit(fd);
-	printf("%8llu accepted extents: clean quit %7.3f s\n", (unsigned long long)n, now_s() - t0);
+	printf("%8llu accepted extents: clean quit %7.3f s\n", (unsigned long long)n, bench_now_s() - t0);
 	object = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "hostlink/proto.h"
+#include "util.h"
 
 #ifndef CXLDCD_PATH
 #define CXLDCD_PATH "cxldcd"
@@ -94,36 +95,13 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int connect_unix(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = bench_connect_unix(path, NULL, 5.0, NULL);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	for (int i = 0; i < 500; i++) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
-		if (fd >= 0)
-			close(fd);
-		usleep(10000);
-	}
-	die("cannot connect to %s", path);
+	if (fd < 0)
+		die("cannot connect to %s", path);
+	return fd;
 }
 
 /* How a run stores: no --state, --state with group commit, --state one commit each. */
@@ -474,12 +452,12 @@ static void latency(enum face f, enum mode m, uint32_t n, const char *snap)
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");
 	client_open(&c, f, 1);
 	for (uint32_t i = 0; i < n; i++) {
-		t0 = now_s();
+		t0 = bench_now_s();
 		client_send(&c, i);
 		client_recv(&c);
-		lat[i] = (now_s() - t0) * 1e6;
+		lat[i] = (bench_now_s() - t0) * 1e6;
 	}
-	qsort(lat, n, sizeof(*lat), cmp_dbl);
+	qsort(lat, n, sizeof(*lat), bench_cmp_dbl);
 	printf("%-5s %-26s 1 client : p50 %7.1f us  p99 %7.1f us  (%u requests%s%s)\n",
 	       face_name(f), mode_name(m), lat[n / 2], lat[(size_t)(n * 0.99)], n,
 	       snap ? ", a snapshot every " : "", snap ? snap : "");
@@ -505,7 +483,7 @@ static void throughput(const enum face *face, int nc, enum mode m, uint32_t n, c
 	daemon_start(m, 2 * n + 64);
 	for (int i = 0; i < nc; i++)
 		client_open(&c[i], face[i], face[i] == HOST ? host++ : 0);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (uint32_t r = 0; r < rounds; r++) {
 		for (int i = 0; i < nc; i++)     /* all send, then all wait */
 			client_send(&c[i], blk + (uint32_t)i);
@@ -513,7 +491,7 @@ static void throughput(const enum face *face, int nc, enum mode m, uint32_t n, c
 			client_recv(&c[i]);
 		blk += (uint32_t)nc;
 	}
-	dt = now_s() - t0;
+	dt = bench_now_s() - t0;
 	daemon_quit(stats, sizeof(stats));
 	printf("%-5s %-26s %d clients: %8.0f requests/s  (%u requests%s%s)\n", what, mode_name(m), nc,
 	       rounds * nc / dt, rounds * nc, face[0] != face[nc - 1] ? ": QMP, FM, 2 hosts" : "",
@@ -549,7 +527,7 @@ static void pipelined(const enum face *face, int nc, enum mode m, uint32_t n, ui
 		client_open(&c[i], face[i], face[i] == HOST ? host++ : 0);
 		left += face[i] == HOST ? 0 : quota;
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (int i = 0; i < nc; i++)
 		for (uint32_t k = 0; k < (face[i] == HOST ? 1 : depth) && sent[i] < quota; k++, sent[i]++)
 			client_send(&c[i], blk++);
@@ -583,7 +561,7 @@ static void pipelined(const enum face *face, int nc, enum mode m, uint32_t n, ui
 		}
 		total += done[i];
 	}
-	dt = now_s() - t0;
+	dt = bench_now_s() - t0;
 	daemon_quit(stats, sizeof(stats));
 	printf("%-5s %-26s %d clients: %8.0f requests/s  (%u requests, %u in flight each%s%s)\n", what,
 	       mode_name(m), nc, total / dt, total, depth,

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* util.c - see util.h. */
+#include "util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+double bench_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int bench_cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void bench_log_tail(const char *path)
+{
+	char buf[4096];
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	off_t end;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	end = lseek(fd, 0, SEEK_END);
+	lseek(fd, end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		fprintf(stderr, "--- cxldcd log (tail):\n%s---\n", buf);
+	}
+}
+
+long bench_rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+int bench_connect_unix(const char *path, pid_t *pid, double wait_s, int *status)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	double until = bench_now_s() + wait_s;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
+	do {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+		if (pid && *pid > 0 && waitpid(*pid, status, WNOHANG) == *pid) {
+			*pid = 0;
+			return -2;
+		}
+		usleep(2000);
+	} while (bench_now_s() < until);
+	return -1;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util.h - small pieces the benchmarks that drive the real daemon share:
+ * the clock, a comparison for qsort, the tail of a daemon's log, its RSS,
+ * and connecting to a socket the daemon is about to create.
+ */
+#ifndef CXLDCD_BENCH_UTIL_H
+#define CXLDCD_BENCH_UTIL_H
+
+#include <sys/types.h>
+
+/* CLOCK_MONOTONIC in seconds. */
+double bench_now_s(void);
+/* qsort comparison of doubles, ascending. */
+int bench_cmp_dbl(const void *a, const void *b);
+/* Print the last (at most 4 KiB) of the log file at path on stderr; nothing if it is missing. */
+void bench_log_tail(const char *path);
+/* VmRSS of pid in KiB, or -1. */
+long bench_rss_kib(pid_t pid);
+/*
+ * Connect to the Unix socket at path, retrying for wait_s seconds while the
+ * daemon *pid (when pid is not NULL) starts.  Return the fd; -1 when the
+ * time ran out; -2 when the daemon exited meanwhile (reaped: *pid is set to
+ * 0 and its wait status stored in *status).
+ */
+int bench_connect_unix(const char *path, pid_t *pid, double wait_s, int *status);
+
+#endif /* CXLDCD_BENCH_UTIL_H */
