@@ -8,13 +8,6 @@
 
 #include "core/model.h"
 
-#define FAIL(...)                                  \
-	do {                                       \
-		if (msg && cap)                    \
-			snprintf(msg, cap, __VA_ARGS__); \
-		return -1;                         \
-	} while (0)
-
 static int check_alloc(const struct cxldcd_dev *dev, const struct alloc *a, uint32_t *pend,
 		       uint32_t *acc, char *msg, size_t cap)
 {
@@ -23,18 +16,18 @@ static int check_alloc(const struct cxldcd_dev *dev, const struct alloc *a, uint
 
 	if (!a->len || (a->dpa | a->len) % rc->block_size || a->dpa < rc->base ||
 	    alloc_end(a) > rc->base + rc->len)
-		FAIL("alloc dpa=0x%llx len=0x%llx misplaced", (unsigned long long)a->dpa,
+		CHECK_FAIL("alloc dpa=0x%llx len=0x%llx misplaced", (unsigned long long)a->dpa,
 		     (unsigned long long)a->len);
 	if (a->orphan != !a->holders || (a->orphan && !(a->tag && a->tag->fm_ref)))
-		FAIL("alloc dpa=0x%llx has no holder and no fm reference", (unsigned long long)a->dpa);
+		CHECK_FAIL("alloc dpa=0x%llx has no holder and no fm reference", (unsigned long long)a->dpa);
 	if (a->tag && !rc->sharable && a->seq)
-		FAIL("alloc dpa=0x%llx non-sharable with seq", (unsigned long long)a->dpa);
+		CHECK_FAIL("alloc dpa=0x%llx non-sharable with seq", (unsigned long long)a->dpa);
 	for (const struct hx *x = a->holders; x; x = x->a_next) {
 		if (x->a != a || x->host >= dev->cfg.nr_hosts)
-			FAIL("hx of alloc dpa=0x%llx inconsistent", (unsigned long long)a->dpa);
+			CHECK_FAIL("hx of alloc dpa=0x%llx inconsistent", (unsigned long long)a->dpa);
 		for (const struct hx *y = x->a_next; y; y = y->a_next)
 			if (y->host == x->host)
-				FAIL("host=%u holds alloc dpa=0x%llx twice", x->host,
+				CHECK_FAIL("host=%u holds alloc dpa=0x%llx twice", x->host,
 				     (unsigned long long)a->dpa);
 		if (x->g)
 			(*pend)++;
@@ -43,7 +36,7 @@ static int check_alloc(const struct cxldcd_dev *dev, const struct alloc *a, uint
 		nh++;
 	}
 	if (nh > 1 && !rc->sharable)
-		FAIL("non-sharable alloc dpa=0x%llx has %u holders", (unsigned long long)a->dpa, nh);
+		CHECK_FAIL("non-sharable alloc dpa=0x%llx has %u holders", (unsigned long long)a->dpa, nh);
 	return 0;
 }
 
@@ -55,13 +48,13 @@ static int check_regions(const struct cxldcd_dev *dev, uint32_t *pend, uint32_t 
 		struct bt_cur c;
 
 		if (bt_check(&dev->reg[r].allocs))
-			FAIL("region=%u tree malformed", r);
+			CHECK_FAIL("region=%u tree malformed", r);
 		for (bool ok = bt_first(&dev->reg[r].allocs, &c); ok; ok = bt_next(&c)) {
 			const struct alloc *a = bt_val(&c);
 
 			if (a->region != r || a->dpa < prev_end || bt_gap(&c) != a->dpa - prev_end ||
 			    bt_start(&c) != a->dpa || bt_end(&c) != alloc_end(a))
-				FAIL("region=%u alloc dpa=0x%llx overlaps or bad gap", r,
+				CHECK_FAIL("region=%u alloc dpa=0x%llx overlaps or bad gap", r,
 				     (unsigned long long)a->dpa);
 			if (check_alloc(dev, a, pend, acc, msg, cap))
 				return -1;
@@ -70,7 +63,7 @@ static int check_regions(const struct cxldcd_dev *dev, uint32_t *pend, uint32_t 
 			bytes += a->len;
 		}
 		if (bytes != dev->reg[r].allocated)
-			FAIL("region=%u allocated bytes mismatch", r);
+			CHECK_FAIL("region=%u allocated bytes mismatch", r);
 	}
 	return 0;
 }
@@ -85,20 +78,20 @@ static int check_hosts(const struct cxldcd_dev *dev, uint32_t *pend, char *msg, 
 		for (uint8_t r = 0; r < dev->cfg.nr_regions; r++)
 			nacc += bt_tally_count(&dev->reg[r].allocs, h);
 		if (nacc != ho->nr_acc)
-			FAIL("host=%u nr_acc=%u, tallied %u", h, ho->nr_acc, nacc);
+			CHECK_FAIL("host=%u nr_acc=%u, tallied %u", h, ho->nr_acc, nacc);
 		for (const struct group *g; (g = pending_at(dev, h, ng)); ng++) {
 			if (ng && pending_at(dev, h, ng - 1)->id >= g->id)
-				FAIL("host=%u group ids out of offer order", h);
+				CHECK_FAIL("host=%u group ids out of offer order", h);
 			if (pending_find(dev, h, g->id) != (int32_t)ng)
-				FAIL("host=%u group=%llu not found by id", h, (unsigned long long)g->id);
+				CHECK_FAIL("host=%u group=%llu not found by id", h, (unsigned long long)g->id);
 			for (uint32_t i = 0; i < g->nr; i++, (*pend)++)
 				if (g->x[i]->g != g || g->x[i]->host != h ||
 				    alloc_holder(g->x[i]->a, h) != g->x[i])
-					FAIL("host=%u group=%llu extent %u inconsistent", h,
+					CHECK_FAIL("host=%u group=%llu extent %u inconsistent", h,
 					     (unsigned long long)g->id, i);
 		}
 		if (ng != ho->nr_groups)
-			FAIL("host=%u nr_groups=%u counted %u", h, ho->nr_groups, ng);
+			CHECK_FAIL("host=%u nr_groups=%u counted %u", h, ho->nr_groups, ng);
 	}
 	return 0;
 }
@@ -113,45 +106,45 @@ static int check_tags(const struct cxldcd_dev *dev, char *msg, size_t cap)
 
 		memset(cnt, 0, sizeof(cnt));
 		if (tag_find(dev, t->id) != t)
-			FAIL("tag missing from hash");
+			CHECK_FAIL("tag missing from hash");
 		for (const struct alloc *a = t->first; a; a = a->tag_next, na++) {
 			if (a->tag != t || (a->tag_next && a->tag_next->tag_prev != a) ||
 			    (!a->tag_next && t->first->tag_prev != a))
-				FAIL("tag list broken");
+				CHECK_FAIL("tag list broken");
 			if (dev->cfg.regions[a->region].sharable != t->sharable)
-				FAIL("tag sharable flag disagrees with region=%u", a->region);
+				CHECK_FAIL("tag sharable flag disagrees with region=%u", a->region);
 			bytes += a->len;
 			for (const struct hx *x = a->holders; x; x = x->a_next)
 				cnt[2 * x->host + (x->g ? 0u : 1u)]++;
 		}
 		if (!na || na != t->nr_allocs || bytes != t->bytes)
-			FAIL("tag nr_allocs=%u bytes=0x%llx recount %u 0x%llx", t->nr_allocs,
+			CHECK_FAIL("tag nr_allocs=%u bytes=0x%llx recount %u 0x%llx", t->nr_allocs,
 			     (unsigned long long)t->bytes, na, (unsigned long long)bytes);
 		if (memcmp(cnt, t->cnt, sizeof(uint32_t) * 2u * dev->cfg.nr_hosts))
-			FAIL("tag per-host counts disagree");
+			CHECK_FAIL("tag per-host counts disagree");
 		if (!t->sharable && tag_holder(dev, t) >= 0) {
 			for (uint16_t h = (uint16_t)(tag_holder(dev, t) + 1); h < dev->cfg.nr_hosts; h++)
 				if (cnt[2 * h] || cnt[2 * h + 1])
-					FAIL("non-sharable tag held by two hosts");
+					CHECK_FAIL("non-sharable tag held by two hosts");
 		}
 	}
 	if (nt != dev->nr_tags)
-		FAIL("nr_tags=%u counted %u", dev->nr_tags, nt);
+		CHECK_FAIL("nr_tags=%u counted %u", dev->nr_tags, nt);
 	/* The creation-order index: slots agree with their tags, the n-th lookup with a count. */
 	nt = 0;
 	if (dev->tag_used > dev->tag_cap || (dev->tag_used && !dev->tag_slot[dev->tag_used - 1]))
-		FAIL("tag slots used=%u cap=%u", dev->tag_used, dev->tag_cap);
+		CHECK_FAIL("tag slots used=%u cap=%u", dev->tag_used, dev->tag_cap);
 	for (uint32_t s = 0; s < dev->tag_used; s++) {
 		const struct tag *t = dev->tag_slot[s];
 
 		if (!t)
 			continue;
 		if (t->slot != s || tag_nth(dev, nt) != t || tag_find(dev, t->id) != t)
-			FAIL("tag slot %u index disagrees (live %u)", s, nt);
+			CHECK_FAIL("tag slot %u index disagrees (live %u)", s, nt);
 		nt++;
 	}
 	if (nt != dev->nr_tags || tag_nth(dev, nt))
-		FAIL("tag slots hold %u live tags, nr_tags=%u", nt, dev->nr_tags);
+		CHECK_FAIL("tag slots hold %u live tags, nr_tags=%u", nt, dev->nr_tags);
 	return tag_host_check(dev, msg, cap);
 }
 
@@ -165,17 +158,17 @@ int core_check_invariants(const struct cxldcd_dev *dev, char *msg, size_t cap)
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
 		tacc += dev->hosts[h].nr_acc;
 	if (pend != dev->nr_pending || gpend != pend)
-		FAIL("pending count %u, holders %u, groups %u", dev->nr_pending, pend, gpend);
+		CHECK_FAIL("pending count %u, holders %u, groups %u", dev->nr_pending, pend, gpend);
 	if (acc != dev->nr_accepted || tacc != acc)
-		FAIL("accepted count %u, holders %u, trees %u", dev->nr_accepted, acc, tacc);
+		CHECK_FAIL("accepted count %u, holders %u, trees %u", dev->nr_accepted, acc, tacc);
 	if (orph != dev->nr_orphans)
-		FAIL("orphan count %u, counted %u", dev->nr_orphans, orph);
+		CHECK_FAIL("orphan count %u, counted %u", dev->nr_orphans, orph);
 	if (core_used_extents(dev) > dev->cfg.max_extents)
-		FAIL("used extents %u exceed max_extents=%u", core_used_extents(dev), dev->cfg.max_extents);
+		CHECK_FAIL("used extents %u exceed max_extents=%u", core_used_extents(dev), dev->cfg.max_extents);
 	if (dev->nr_tags > dev->cfg.max_tags)
-		FAIL("tags %u exceed max_tags=%u", dev->nr_tags, dev->cfg.max_tags);
+		CHECK_FAIL("tags %u exceed max_tags=%u", dev->nr_tags, dev->cfg.max_tags);
 	if (!feat_consistent(dev))
-		FAIL("feature values or Set Feature transfer state out of range");
+		CHECK_FAIL("feature values or Set Feature transfer state out of range");
 	if (msg && cap)
 		msg[0] = 0;
 	return 0;

@@ -441,6 +441,16 @@ void tag_host_dropped(struct cxldcd_dev *dev, const struct tag *t, uint16_t host
 /* Slots are about to be compacted (tag.c): renumber the stored ones. */
 void tag_host_renumber(struct cxldcd_dev *dev);
 int tag_host_check(const struct cxldcd_dev *dev, char *msg, size_t cap);
+/*
+ * In an invariant check taking (char *msg, size_t cap): say what is wrong in
+ * msg and return -1 (check.c, tag-host.c).
+ */
+#define CHECK_FAIL(...)                                   \
+	do {                                              \
+		if (msg && cap)                           \
+			snprintf(msg, cap, __VA_ARGS__);  \
+		return -1;                                \
+	} while (0)
 /* Bytes of index nodes in use (tests). */
 size_t tag_host_bytes(const struct cxldcd_dev *dev);
 

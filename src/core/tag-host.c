@@ -209,8 +209,8 @@ static void in_put(struct th_node *p, uint32_t at, struct th_node *c, uint32_t l
 }
 
 /* Leaf l is full: key goes at pos, all but the first keep move to a new leaf (returned). */
-static struct th_node *leaf_split(struct tag_hosts *th, struct th_node *l, uint32_t pos, uint32_t key,
-				  uint32_t keep)
+static struct th_node *leaf_split(struct tag_hosts *th, struct th_node *l, uint32_t pos,
+				  uint32_t key, uint32_t keep)
 {
 	uint32_t all[TH_LEAF + 1];
 	struct th_node *r = node_get(th);
@@ -615,17 +615,10 @@ enum cxldcd_rc core_tag_list_host(const struct cxldcd_dev *dev, uint16_t host, u
 
 /* ------------------------------------------------------------ checks */
 
-#define FAIL(...)                                         \
-	do {                                              \
-		if (msg && cap)                           \
-			snprintf(msg, cap, __VA_ARGS__);  \
-		return -1;                                \
-	} while (0)
-
 /*
  * Subtree n of this height (last: the last node of its level): every slot
- * in [lo, hi), ascending, held by host; fill, counts and bounds right.  Adds its slots to *count and its
- * nodes to *nodes.
+ * in [lo, hi), ascending, held by host; fill, counts and bounds right.
+ * Adds its slots to *count and its nodes to *nodes.
  */
 static int check_node(const struct cxldcd_dev *dev, uint16_t host, const struct th_node *n,
 		      uint32_t height, bool root, bool last, uint64_t lo, uint64_t hi, uint32_t *prev,
@@ -636,7 +629,7 @@ static int check_node(const struct cxldcd_dev *dev, uint16_t host, const struct 
 
 	(*nodes)++;
 	if (n->n < min || n->n > (leaf ? TH_LEAF : TH_FAN))
-		FAIL("host=%u tag index node of %u entries", host, n->n);
+		CHECK_FAIL("host=%u tag index node of %u entries", host, n->n);
 	for (uint32_t j = 0; j < n->n; j++) {
 		uint64_t clo = leaf ? lo : n->in.low[j], chi = leaf || j + 1 == n->n ? hi : n->in.low[j + 1];
 		uint32_t before = *count;
@@ -644,22 +637,22 @@ static int check_node(const struct cxldcd_dev *dev, uint16_t host, const struct 
 
 		if (!leaf) {
 			if (clo < lo || chi > hi || clo >= chi)
-				FAIL("host=%u tag index bounds out of order", host);
+				CHECK_FAIL("host=%u tag index bounds out of order", host);
 			if (height > 2 && n->in.child[j]->in.low[0] != n->in.low[j])
-				FAIL("host=%u tag index bound differs from its child's", host);
+				CHECK_FAIL("host=%u tag index bound differs from its child's", host);
 			if (check_node(dev, host, n->in.child[j], height - 1, false, last && j + 1 == n->n,
 				       clo, chi, prev, any, count, nodes, msg, cap))
 				return -1;
 			if (*count - before != n->in.cnt[j])
-				FAIL("host=%u tag index count %u, holds %u", host, n->in.cnt[j],
+				CHECK_FAIL("host=%u tag index count %u, holds %u", host, n->in.cnt[j],
 				     *count - before);
 			continue;
 		}
 		if (n->key[j] < lo || n->key[j] >= hi || (*any && n->key[j] <= *prev))
-			FAIL("host=%u tag index slot %u out of order", host, n->key[j]);
+			CHECK_FAIL("host=%u tag index slot %u out of order", host, n->key[j]);
 		t = n->key[j] < dev->tag_used ? dev->tag_slot[n->key[j]] : NULL;
 		if (!t || (!t->cnt[2 * host] && !t->cnt[2 * host + 1]))
-			FAIL("host=%u tag index has slot %u, a tag it does not hold", host, n->key[j]);
+			CHECK_FAIL("host=%u tag index has slot %u, a tag it does not hold", host, n->key[j]);
 		*prev = n->key[j];
 		*any = true;
 		(*count)++;
@@ -677,18 +670,18 @@ int tag_host_check(const struct cxldcd_dev *dev, char *msg, size_t cap)
 		bool any = false;
 
 		if (!t->root != !t->height || (t->height > 1 && t->root->n < 2))
-			FAIL("host=%u tag index root", h);
+			CHECK_FAIL("host=%u tag index root", h);
 		if (t->root && check_node(dev, h, t->root, t->height, true, true, 0, UINT64_MAX, &prev,
 					  &any, &count, &nodes, msg, cap))
 			return -1;
 		for (const struct tag *g = tag_nth(dev, 0); g; g = tag_after(dev, g))
 			held += g->cnt[2 * h] || g->cnt[2 * h + 1];
 		if (count != t->count || count != held)
-			FAIL("host=%u tag index holds %u (count %u), the host holds %u tags", h, count,
+			CHECK_FAIL("host=%u tag index holds %u (count %u), the host holds %u tags", h, count,
 			     t->count, held);
 	}
 	if (nodes != dev->th->nodes)
-		FAIL("tag index nodes %u, counted %u", dev->th->nodes, nodes);
+		CHECK_FAIL("tag index nodes %u, counted %u", dev->th->nodes, nodes);
 	return 0;
 }
 
