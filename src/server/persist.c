@@ -35,6 +35,7 @@
 
 #include <uuid/uuid.h>
 
+#include "common/fdio.h"
 #include "common/wire.h"
 #include "cci/cci.h"
 #include "store/store.h"
@@ -379,21 +380,6 @@ static int snap_build(struct server_ctx *s, uint64_t seq, struct obuf *o)
 	return o->oom ? -ENOMEM : 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* In the child: write DIR/NAME whole or not at all.  Return 0 or an errno. */
 static int snap_write(const char *dir, const char *name, const struct obuf *o)
 {
@@ -405,7 +391,7 @@ static int snap_write(const char *dir, const char *name, const struct obuf *o)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return errno;
-	if (write_all(fd, o->p, o->len) || fdatasync(fd))
+	if (fd_write_all(fd, o->p, o->len) || fdatasync(fd))
 		e = errno ? errno : EIO;
 	if (close(fd) && !e)
 		e = errno;

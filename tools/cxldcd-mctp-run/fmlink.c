@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cci/msg.h"
+#include "common/fdio.h"
 
 int fmlink_dial_unix(const char *path)
 {
@@ -66,21 +67,6 @@ int fmlink_dial_tcp(const char *hostport)
 	return fd;
 }
 
-static int put_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int get_all(int fd, uint8_t *p, size_t n, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -110,7 +96,7 @@ ssize_t fmlink_exchange(int fd, const uint8_t *req, size_t len, int timeout_ms, 
 	struct cci_hdr h;
 
 	*rsp = NULL;
-	if (put_all(fd, req, len) || get_all(fd, hdr, sizeof(hdr), timeout_ms) ||
+	if (fd_write_all(fd, req, len) || get_all(fd, hdr, sizeof(hdr), timeout_ms) ||
 	    cci_dec_hdr(hdr, sizeof(hdr), &h))
 		return -1;
 	*rsp = malloc(sizeof(hdr) + h.payload_len);
