@@ -340,6 +340,27 @@ static void test_forced_release_unmaps_before_the_record(void **state)
 }
 
 /*
+ * Tag A offered to host 0 and force-released before the host is up (its
+ * group is Dead), then tag B offered; the host starts and answers both.
+ */
+static void dead_a_then_b(struct hx *x, struct cxldcd_extent *a, struct cxldcd_extent *b)
+{
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED,
+				       .forced = true };
+	struct cxldcd_diag diag;
+
+	*a = hx_ext(x->base[0], 2 * MiB, TAG_A, 0);
+	*b = hx_ext(x->base[0] + 8 * MiB, 2 * MiB, TAG_B, 0);
+	assert_int_equal(hx_add(x, 0, a, 1), CXLDCD_RC_SUCCESS);
+	memcpy(rq.tag, a->tag, 16);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_int_equal(hx_add(x, 0, b, 1), CXLDCD_RC_SUCCESS);
+	hx_host_start(x);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 200);
+}
+
+/*
  * Tag A is offered before the host is up and force-released (the device's
  * group is Dead), tag B is offered.  The host's answer for A is refused with
  * Invalid PA; the library answers A again with an empty list and B goes
@@ -348,21 +369,11 @@ static void test_forced_release_unmaps_before_the_record(void **state)
 static void test_dead_group_is_answered_empty_then_the_next_group(void **state)
 {
 	struct hx *x = *state;
-	struct cxldcd_extent a = hx_ext(x->base[0], 2 * MiB, TAG_A, 0);
-	struct cxldcd_extent b = hx_ext(x->base[0] + 8 * MiB, 2 * MiB, TAG_B, 0);
-	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED,
-				       .forced = true };
+	struct cxldcd_extent a, b;
 	struct cxldcd_host_stats st;
-	struct cxldcd_diag diag;
 	int rej;
 
-	assert_int_equal(hx_add(x, 0, &a, 1), CXLDCD_RC_SUCCESS);
-	memcpy(rq.tag, a.tag, 16);
-	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
-	assert_int_equal(hx_add(x, 0, &b, 1), CXLDCD_RC_SUCCESS);
-	hx_host_start(x);
-	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
-	hx_pump(x, 200);
+	dead_a_then_b(x, &a, &b);
 	rej = hx_first(x, CXLDCD_HOST_EV_GROUP_REJECTED);
 	assert_true(rej >= 0);
 	assert_non_null(strstr(x->ev[rej].text, "group dead, answered empty"));
@@ -385,21 +396,11 @@ static void test_dead_group_is_answered_empty_then_the_next_group(void **state)
 static void test_refusal_reason_reaches_the_caller(void **state)
 {
 	struct hx *x = *state;
-	struct cxldcd_extent a = hx_ext(x->base[0], 2 * MiB, TAG_A, 0);
-	struct cxldcd_extent b = hx_ext(x->base[0] + 8 * MiB, 2 * MiB, TAG_B, 0);
-	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED,
-				       .forced = true };
+	struct cxldcd_extent a, b;
 	struct cxldcd_host_diag d;
-	struct cxldcd_diag diag;
 	int i;
 
-	assert_int_equal(hx_add(x, 0, &a, 1), CXLDCD_RC_SUCCESS);
-	memcpy(rq.tag, a.tag, 16);
-	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
-	assert_int_equal(hx_add(x, 0, &b, 1), CXLDCD_RC_SUCCESS);
-	hx_host_start(x);
-	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
-	hx_pump(x, 200);
+	dead_a_then_b(x, &a, &b);
 	i = hx_first(x, CXLDCD_HOST_EV_CMD_FAILED);
 	assert_true(i >= 0);
 	assert_string_equal(x->ev[i].reason, "group-dead");
