@@ -73,17 +73,26 @@ static inline void put64(uint8_t *p, uint64_t v)
 	put32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* Start a daemon with @args and connect to its QMP socket (fails the test if it does not come up). */
-static inline struct qmp_client *start_dev(struct dproc *p, const char *const *args)
+/*
+ * Start the daemon of @p (dproc_init() done: @args may name its paths) with
+ * @args and connect to its QMP socket (fails the test if it does not come up).
+ */
+static inline struct qmp_client *connect_dev(struct dproc *p, const char *const *args)
 {
 	struct qmp_client *c;
 
-	assert_int_equal(dproc_init(p), 0);
 	assert_int_equal(dproc_start(p, args), 0);
 	c = dproc_connect(p, TMO);
 	if (!c)
 		fail_msg("daemon did not start: %s", dproc_log(p));
 	return c;
+}
+
+/* Start a daemon with @args and connect to its QMP socket (fails the test if it does not come up). */
+static inline struct qmp_client *start_dev(struct dproc *p, const char *const *args)
+{
+	assert_int_equal(dproc_init(p), 0);
+	return connect_dev(p, args);
 }
 
 /* One CCI command over QMP (cxl-cci-request); the successful reply. */

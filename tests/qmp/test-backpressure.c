@@ -249,10 +249,7 @@ static void test_pipelined_fm_extent_lists_all_answered_in_order(void **state)
 	memcpy(args, base_args, sizeof(base_args));
 	assert_int_equal(dproc_init(&p), 0);
 	args[5] = p.fm_arg;
-	assert_int_equal(dproc_start(&p, args), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(&p));
+	c = connect_dev(&p, args);
 	/* Two offers of EXT / 2: each one chain the host reads in one 0100h (31 records at most). */
 	add_4k_extents(c, 1, 0, EXT / 2);
 	assert_int_equal(host_answer_all(c, "d0", 1), EXT / 2);

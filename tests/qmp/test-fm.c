@@ -101,10 +101,7 @@ static struct qmp_client *start_fm(struct dproc *p)
 	memcpy(args, fm_dev, sizeof(fm_dev));
 	assert_int_equal(dproc_init(p), 0);
 	args[5] = p->fm_arg;
-	assert_int_equal(dproc_start(p, args), 0);
-	c = dproc_connect(p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(p));
+	c = connect_dev(p, args);
 	return c;
 }
 

@@ -43,10 +43,7 @@ static void test_host_read_of_poisoned_line_fails(void **state)
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	argv[5] = p.host;
-	assert_int_equal(dproc_start(&p, argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(&p));
+	c = connect_dev(&p, argv);
 	cfg.socket_path = p.host;
 	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
 	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"" MEM
@@ -180,10 +177,7 @@ static void test_qemu_aer_injection_reaches_the_host_agent(void **state)
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	argv[5] = p.host;
-	assert_int_equal(dproc_start(&p, argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(&p));
+	c = connect_dev(&p, argv);
 	cfg.socket_path = cfg1.socket_path = p.host;
 	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
 	assert_int_equal(cxldcd_host_new(&cfg1, &h1), 0);
@@ -284,10 +278,7 @@ static void test_ras_registers_start_over_after_a_restart(void **state)
 	assert_int_equal(dproc_init(&p), 0);
 	argv[5] = p.host;
 	argv[7] = p.state;
-	assert_int_equal(dproc_start(&p, argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(&p));
+	c = connect_dev(&p, argv);
 	cfg.socket_path = p.host;
 	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
 	assert_int_equal(cxldcd_host_ras_write(h, 0x04, 0), 0);

@@ -45,10 +45,7 @@ static struct qmp_client *start(struct dproc *p, struct args *a)
 	a->argv[n++] = "--state";
 	a->argv[n++] = p->state;
 	a->argv[n] = NULL;
-	assert_int_equal(dproc_start(p, a->argv), 0);
-	c = dproc_connect(p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(p));
+	c = connect_dev(p, a->argv);
 	return c;
 }
 
@@ -293,10 +290,7 @@ static void test_qemu_line_with_lsa_and_ignored_properties(void **state)
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
-	assert_int_equal(dproc_start(&p, argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(&p));
+	c = connect_dev(&p, argv);
 	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4000, NULL, 0, out, &n), 0);
 	assert_int_equal(n, 0x45);
 	assert_int_equal(out[0x38] | out[0x39] << 8 | out[0x3a] << 16, 256 * 1024);  /* LSA size */
@@ -333,10 +327,7 @@ static void test_qemu_line_with_volatile_memdev(void **state)
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
-	assert_int_equal(dproc_start(&p, argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(&p));
+	c = connect_dev(&p, argv);
 	/* Identify Memory Device: total = volatile = 1 x 256 MB, LSA 64 KiB */
 	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4000, NULL, 0, out, &n), 0);
 	assert_int_equal(le64(out + 0x10), 1);

@@ -56,10 +56,7 @@ static void test_zero_reads_back_zeros_through_the_backend(void **state)
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	argv[5] = p.host;
-	assert_int_equal(dproc_start(&p, argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(&p));
+	c = connect_dev(&p, argv);
 	cfg.socket_path = p.host;
 	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
 	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"" MEM

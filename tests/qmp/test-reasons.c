@@ -172,10 +172,7 @@ static void start(struct face *f)
 	memcpy(args, devs, sizeof(devs));
 	assert_int_equal(dproc_init(&f->p), 0);
 	args[9] = f->p.fm_arg;
-	assert_int_equal(dproc_start(&f->p, args), 0);
-	f->c = dproc_connect(&f->p, TMO);
-	if (!f->c)
-		fail_msg("daemon did not start: %s", dproc_log(&f->p));
+	f->c = connect_dev(&f->p, args);
 	f->fm = dproc_connect_unix(f->p.fm, 5000);
 	assert_true(f->fm >= 0);
 }
@@ -405,10 +402,7 @@ static void test_limit_and_tag_reasons_at_every_face(void **state)
 	memcpy(args, small, sizeof(small));
 	assert_int_equal(dproc_init(&f.p), 0);
 	args[10] = f.p.fm_arg;
-	assert_int_equal(dproc_start(&f.p, args), 0);
-	f.c = dproc_connect(&f.p, TMO);
-	if (!f.c)
-		fail_msg("daemon did not start: %s", dproc_log(&f.p));
+	f.c = connect_dev(&f.p, args);
 	f.fm = dproc_connect_unix(f.p.fm, 5000);
 	assert_true(f.fm >= 0);
 

@@ -79,10 +79,7 @@ static struct qmp_client *start(struct dproc *p, const char *const *argv)
 {
 	struct qmp_client *c;
 
-	assert_int_equal(dproc_start(p, argv), 0);
-	c = dproc_connect(p, TMO);
-	if (!c)
-		fail_msg("daemon did not start: %s", dproc_log(p));
+	c = connect_dev(p, argv);
 	return c;
 }
 
