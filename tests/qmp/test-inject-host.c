@@ -22,8 +22,7 @@
 #include <cmocka.h>
 
 #include "cxldcd/cxldcd-host.h"
-#include "dev-util.h"
-#include "dproc-host.h"
+#include "host-util.h"
 
 #define MEM "/machine/peripheral/cxl-mem0"
 
@@ -46,14 +45,7 @@ static void test_host_read_of_poisoned_line_fails(void **state)
 	c = connect_dev(&p, argv);
 	cfg.socket_path = p.host;
 	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
-	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"" MEM
-			  "\",\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,"
-			  "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
-	for (int i = 0; i < 500; i++) {      /* the agent accepts */
-		cxldcd_host_run_once(h, 20);
-		if (qmp_host_extent_count(c, MEM, 0) == 1)
-			break;
-	}
+	give_host0_2m(c, MEM, h);
 	assert_int_equal(cxldcd_host_write(h, 0x1000, "before", 7, TMO), 0);
 	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"" MEM
 			  "\",\"start\":4096,\"length\":64}}", TMO));
