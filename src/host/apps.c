@@ -466,8 +466,7 @@ static int revoke_maps(struct cxldcd_app *app, uint64_t id)
 	for (struct app_mapping *m = app->maps; m; m = m->next) {
 		if (m->id != id || m->revoked)
 			continue;
-		if (mmap(m->addr, m->size, PROT_NONE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED)
+		if (host_map_none(m->addr, m->size))
 			continue;
 		m->revoked = true;
 		n++;

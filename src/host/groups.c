@@ -251,6 +251,14 @@ static int segment_piece(const struct cxldcd_host *h, uint64_t cur, uint64_t end
 	return 0;
 }
 
+int host_map_none(void *at, size_t len)
+{
+	if (mmap(at, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+		 0) == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
 /* mmap p over at, shared, with the segment's access.  Return 0 or -errno. */
 static int map_piece(uint8_t *at, const struct gseg *p)
 {
@@ -624,6 +632,17 @@ static bool hit_add(struct group ***v, size_t *k, size_t *cap, struct group *g)
 	return true;
 }
 
+/* The part [*a, *b) of extent x inside [dpa, dpa+len); false when empty (a query that wraps). */
+static bool ext_clip(const struct ext_node *x, uint64_t dpa, uint64_t len, uint64_t *a,
+		     uint64_t *b)
+{
+	uint64_t xend = x->rn.start + x->rn.len;
+
+	*a = x->rn.start > dpa ? x->rn.start : dpa;
+	*b = xend < dpa + len ? xend : dpa + len;
+	return *a < *b;
+}
+
 /*
  * Replace the part of each extent inside [dpa, dpa+len) with inaccessible
  * pages.  When want_hits, *v receives the groups hit, oldest first (the
@@ -640,15 +659,12 @@ static size_t unmap_extents(struct cxldcd_host *h, uint64_t dpa, uint64_t len, b
 	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
 	     n = rindex_next_overlap(n, dpa, len)) {
 		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
-		uint64_t xend = x->rn.start + x->rn.len;
-		uint64_t a = x->rn.start > dpa ? x->rn.start : dpa;
-		uint64_t b = xend < dpa + len ? xend : dpa + len;
+		uint64_t a, b;
 
-		if (a >= b)
-			continue; /* only a query whose end wraps */
+		if (!ext_clip(x, dpa, len, &a, &b))
+			continue;
 		if (x->g->map)
-			mmap(x->g->map + x->goff + (a - x->rn.start), b - a, PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+			host_map_none(x->g->map + x->goff + (a - x->rn.start), b - a);
 		if (want_hits && !hit_add(v, &k, &cap, x->g))
 			*lost = true;
 	}
@@ -691,11 +707,9 @@ void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
 	     n = rindex_next_overlap(n, dpa, len)) {
 		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
-		uint64_t xend = x->rn.start + x->rn.len;
-		uint64_t a = x->rn.start > dpa ? x->rn.start : dpa;
-		uint64_t b = xend < dpa + len ? xend : dpa + len;
+		uint64_t a, b;
 
-		if (a < b && x->g->map)
+		if (ext_clip(x, dpa, len, &a, &b) && x->g->map)
 			mprotect(x->g->map + x->goff + (a - x->rn.start), b - a, PROT_READ);
 	}
 }
@@ -705,11 +719,9 @@ void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
 	     n = rindex_next_overlap(n, dpa, len)) {
 		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
-		uint64_t xend = x->rn.start + x->rn.len;
-		uint64_t a = x->rn.start > dpa ? x->rn.start : dpa;
-		uint64_t b = xend < dpa + len ? xend : dpa + len;
+		uint64_t a, b;
 
-		if (a >= b || !x->g->map)
+		if (!ext_clip(x, dpa, len, &a, &b) || !x->g->map)
 			continue;
 		for (uint64_t cur = a; cur < b;) {
 			uint8_t *at = x->g->map + x->goff + (cur - x->rn.start);
@@ -718,16 +730,14 @@ void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 
 			if (segment_piece(h, cur, b, &p)) {
 				/* no segment: inaccessible, as when the device never mapped it */
-				mmap(at, b - cur, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
-				     MAP_NORESERVE, -1, 0);
+				host_map_none(at, b - cur);
 				break;
 			}
 			err = map_piece(at, &p);
 			if (err) {
 				host_log(h, LOG_WARNING, "group id=%llu remap failed: %s",
 					 (unsigned long long)x->g->info.id, strerror(-err));
-				mmap(at, p.len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
-				     MAP_NORESERVE, -1, 0);
+				host_map_none(at, p.len);
 			}
 			cur += p.len;
 		}

@@ -322,6 +322,8 @@ void ras_irq(struct cxldcd_host *h, bool uncorrectable);
 
 /* groups.c */
 bool tag_is_null(const uint8_t *tag);
+/* Replace [at, at+len) with inaccessible pages (anonymous PROT_NONE).  Return 0 or -errno. */
+int host_map_none(void *at, size_t len);
 void groups_init(struct cxldcd_host *h);
 struct group *group_new(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
 			uint8_t region);
