@@ -58,6 +58,8 @@ struct sock_listener {
 	bool starved_logged;            /* the one log line of this shortage is out */
 	bool retry_set;
 	uint64_t retry_timer;
+	bool trim_set;                  /* give_back_memory() after this round (trim_after_round()) */
+	uint64_t trim_timer;
 	sock_accept_fn *accept;
 	void *opaque;
 	struct sock_conn *conns;
@@ -260,6 +262,30 @@ static void give_back_memory(void)
 #endif
 }
 
+static void on_trim_timer(struct loop *l, void *opaque)
+{
+	struct sock_listener *ls = opaque;
+
+	(void)l;
+	ls->trim_set = false;
+	give_back_memory();
+}
+
+/*
+ * A big message went out at once: its sender still holds what built it
+ * (the text, the JSON), freed when the callback returns.  Give the memory
+ * back after this round of callbacks, not now (at once if no timer).
+ */
+static void trim_after_round(struct sock_listener *ls)
+{
+	if (ls->trim_set)
+		return;
+	if (loop_add_timer(ls->loop, 0, on_trim_timer, ls, &ls->trim_timer) == 0)
+		ls->trim_set = true;
+	else
+		give_back_memory();
+}
+
 /* High and low marks of backpressure (sock.h): an eighth and a 32nd of the cap. */
 static size_t high_mark(const struct sock_conn *c)
 {
@@ -397,9 +423,8 @@ int sock_conn_write(struct sock_conn *c, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	if (!len) {
-		/* A big message went out at once: what built it is free now, give it back. */
 		if (was_empty && p - (const char *)buf >= SOCK_TRIM_AFTER)
-			give_back_memory();
+			trim_after_round(c->ls);
 		return 0;
 	}
 	rc = queue(c, p, len);
@@ -669,6 +694,8 @@ void sock_listener_free(struct sock_listener *ls)
 	}
 	if (ls->retry_set)
 		loop_del_timer(ls->loop, ls->retry_timer);
+	if (ls->trim_set)
+		loop_del_timer(ls->loop, ls->trim_timer);
 	loop_del_fd(ls->loop, ls->fd);
 	close(ls->fd);
 	sockpolicy_release(ls->addr.path, &ls->own);
