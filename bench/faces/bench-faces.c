@@ -1058,28 +1058,51 @@ static void measure_steps(struct ctx *xs, struct run *rs, struct ctx *xb, struct
 	rs->k = rb->k = k;
 }
 
-/* Journal records the last start replayed, from the daemon's log ("N journal record(s) replayed"). */
-static double replayed_records(const struct daemon *d)
+/*
+ * What the last start did, from the daemon's log: journal records replayed
+ * and the time it took ("N journal record(s) replayed in T ms"), and the
+ * time to load the snapshot ("snapshot ... loaded (journal seq=S) in T ms";
+ * 0 when there was none) and to bind the accepted extents to memory
+ * ("N accepted extent(s) bound to memory in T ms").
+ */
+struct start_log {
+	double records, replay_ms, snap_ms, bind_ms;
+};
+
+static struct start_log last_start(const struct daemon *d)
 {
+	struct start_log r = { 0 };
 	FILE *f = fopen(d->log, "r");
 	char line[512];
-	double n = 0;
 
 	if (!f)
-		return 0;
+		return r;
 	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, " journal record(s) replayed");
-		unsigned long v;
+		unsigned long v, ms;
+		char *p;
 
-		if (!p)
+		if ((p = strstr(line, " bound to memory in ")) &&
+		    sscanf(p, " bound to memory in %lu ms", &ms) == 1) {
+			r.bind_ms = (double)ms;
+			continue;
+		}
+		if (strstr(line, "state: snapshot ") && (p = strstr(line, ") in ")) &&
+		    sscanf(p, ") in %lu ms", &ms) == 1) {
+			r.snap_ms = (double)ms;
+			continue;
+		}
+		p = strstr(line, " journal record(s) replayed in ");
+		if (!p || sscanf(p, " journal record(s) replayed in %lu ms", &ms) != 1)
 			continue;
 		*p = 0;
 		p = strrchr(line, ' ');
-		if (p && sscanf(p + 1, "%lu", &v) == 1)
-			n = (double)v;
+		if (p && sscanf(p + 1, "%lu", &v) == 1) {
+			r.records = (double)v;
+			r.replay_ms = (double)ms;
+		}
 	}
 	fclose(f);
-	return n;
+	return r;
 }
 
 static double restart(struct ctx *x)
@@ -1149,7 +1172,8 @@ int main(int argc, char **argv)
 	static struct ctx xs, xb;
 	struct run rs, rb;
 	static double ts[NR_OPS][16], tb[NR_OPS][16];
-	double l0 = load1(), t_start = bench_now_s(), t_pop, lmax = l0, nrec_s = 0, nrec_b = 0;
+	double l0 = load1(), t_start = bench_now_s(), t_pop, lmax = l0;
+	struct start_log ls = { 0 }, lb = { 0 };
 	long rss_mid, rss_big;
 	int opt;
 
@@ -1238,11 +1262,11 @@ int main(int argc, char **argv)
 		measure_reads(&xs, &rs, &xb, &rb, ts, tb, i);
 		ts[OP_RESTART][i] = restart(&xs);
 		tb[OP_RESTART][i] = restart(&xb);
-		nrec_s = replayed_records(&xs.d);
-		nrec_b = replayed_records(&xb.d);
+		ls = last_start(&xs.d);
+		lb = last_start(&xb.d);
 		/* a restart loads the last snapshot (the resident state) and replays the rest */
-		ts[OP_REPLAY][i] = ts[OP_RESTART][i] / (nrec_s + rs.n);
-		tb[OP_REPLAY][i] = tb[OP_RESTART][i] / (nrec_b + rb.n);
+		ts[OP_REPLAY][i] = ts[OP_RESTART][i] / (ls.records + rs.n);
+		tb[OP_REPLAY][i] = tb[OP_RESTART][i] / (lb.records + rb.n);
 		if (verbose)
 			fprintf(stderr, "bench-faces: repetition %u done\n", i + 1);
 	}
@@ -1259,8 +1283,10 @@ int main(int argc, char **argv)
 		printf("| %s | %.1f %s | %.1f %s | %.2f |\n", op_name[o], s_med * us, unit,
 		       median3(tb[o], reps) * us, unit, median3(tb[o], reps) / s_med);
 	}
-	printf("\njournal records replayed at the last restart: %.0f (small), %.0f (big)\n", nrec_s,
-	       nrec_b);
+	printf("\nlast restart, small: snapshot load %.0f ms, %.0f journal records replayed in %.0f ms,"
+	       " memory bound in %.0f ms; big: snapshot load %.0f ms, %.0f records replayed in %.0f ms,"
+	       " memory bound in %.0f ms\n", ls.snap_ms, ls.records, ls.replay_ms, ls.bind_ms,
+	       lb.snap_ms, lb.records, lb.replay_ms, lb.bind_ms);
 	printf("RSS per resident tagged extent (daemon VmRSS %u -> %u extents): %.0f B "
 	       "(%ld -> %ld KiB)\n", mid, big,
 	       big > mid ? (double)(rss_big - rss_mid) * 1024.0 / (big - mid) : 0.0, rss_mid,

@@ -291,10 +291,17 @@ int dcd_attach_memory(struct server_ctx *s, char *err, size_t cap)
 			snprintf(err, cap, "-device %s: %s", dv->id, msg);
 			return rc;
 		}
+		uint64_t t0 = loop_now_ms();
+		struct mem_dev_stats st;
+
 		rc = mem_dev_sync(dv->md, dv->dev, msg, sizeof(msg));
 		if (rc)
 			srv_log(s->log, LOG_WARNING, "device %s: restoring memory bindings: %s", dv->id,
 				msg);
+		mem_dev_stats_get(dv->md, &st);
+		if (st.nr_bound)
+			srv_log(s->log, LOG_NOTICE, "device %s: %u accepted extent(s) bound to memory in %llu ms",
+				dv->id, st.nr_bound, (unsigned long long)(loop_now_ms() - t0));
 	}
 	return 0;
 }

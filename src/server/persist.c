@@ -567,6 +567,7 @@ static void snap_tidy(const char *dir, const char *keep)
 /* Load the newest snapshot into the fresh devices; 0, or -errno with err set. */
 static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
+	uint64_t t0 = loop_now_ms();
 	char *name = NULL, path[4096];
 	uint64_t seq;
 	uint8_t *p = NULL;
@@ -640,8 +641,8 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	s->snap_seq = seq;
 	s->trimming = true;         /* whatever a previous run left behind */
 	rc = 0;
-	srv_log(s->log, LOG_NOTICE, "state: snapshot %s loaded (journal seq=%llu)", path,
-		(unsigned long long)seq);
+	srv_log(s->log, LOG_NOTICE, "state: snapshot %s loaded (journal seq=%llu) in %llu ms", path,
+		(unsigned long long)seq, (unsigned long long)(loop_now_ms() - t0));
 out:
 	free(p);
 	return rc;
@@ -650,6 +651,7 @@ out:
 int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
 	struct replay r = { .s = s, .err = err, .cap = cap };
+	uint64_t t0;
 	int rc = store_open(dir, &s->st, err, cap);
 
 	if (rc)
@@ -665,7 +667,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 		return rc;
 	}
 	s->replay_last = store_journal_count(s->st);
-	s->replay_pump_ms = loop_now_ms();
+	s->replay_pump_ms = t0 = loop_now_ms();
 	rc = store_journal_replay(s->st, replay_one, &r);
 	if (rc && rc != -EIO)
 		rc = -EIO;
@@ -677,7 +679,8 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	}
 	s->replaying = false;
 	if (!rc)
-		srv_log(s->log, LOG_NOTICE, "state: %s: %llu journal record(s) replayed", store_path(s->st),
-			(unsigned long long)r.n);
+		srv_log(s->log, LOG_NOTICE, "state: %s: %llu journal record(s) replayed in %llu ms",
+			store_path(s->st), (unsigned long long)r.n,
+			(unsigned long long)(loop_now_ms() - t0));
 	return rc;
 }
