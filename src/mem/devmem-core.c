@@ -190,17 +190,16 @@ int mem_dev_sync(struct mem_dev *md, const struct cxldcd_dev *dev, char *err, si
 		uint32_t start = 0, n = 0;
 
 		do {
+			char msg[256];
+			int rc;
+
 			if (core_extent_list_info(dev, h, start, 64, x, &n) != CXLDCD_RC_SUCCESS)
 				break;
-			for (uint32_t i = 0; i < n; i++) {
-				char msg[256];
-				int rc = mem_dev_bind(md, &x[i], msg, sizeof(msg));
-
-				/* -EEXIST: already bound (sync twice); keep the first real error. */
-				if (rc && rc != -EEXIST && !first) {
-					first = rc;
-					mem_errf(err, cap, "%s", msg);
-				}
+			rc = mem_dev_bind_many(md, x, n, msg, sizeof(msg));
+			/* -EEXIST: already bound (sync twice); keep the first real error. */
+			if (rc && rc != -EEXIST && !first) {
+				first = rc;
+				mem_errf(err, cap, "%s", msg);
 			}
 			start += n;
 		} while (n);

@@ -302,7 +302,8 @@ int mem_dev_window(struct mem_dev *md, uint16_t host, void **base, uint64_t *siz
 	return 0;
 }
 
-static int map_bind(struct mem_dev *md, struct mem_bind *nb, char *err, size_t cap)
+/* Map nb, standing for nr extents, into its host's window. */
+static int map_bind(struct mem_dev *md, struct mem_bind *nb, uint32_t nr, char *err, size_t cap)
 {
 	struct mem_window *w = window_get(md, nb->host, err, cap);
 	int rc;
@@ -315,7 +316,7 @@ static int map_bind(struct mem_dev *md, struct mem_bind *nb, char *err, size_t c
 		return rc;
 	}
 	nb->mapped = true;
-	md->stats.nr_mapped++;
+	md->stats.nr_mapped += nr;
 	return 0;
 }
 
@@ -531,30 +532,45 @@ static void merge_around(struct bind_tree *t, struct mem_bind *b)
 		absorb(t, b, r);
 }
 
-int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err, size_t cap)
+/* Whether x can be bound at all; then its backend and offset.  0 or -errno (msg). */
+static int bind_check(const struct mem_dev *md, const struct core_extent_info *x,
+		      struct mem_backend **be, uint64_t *off, char *msg, size_t cap)
 {
-	char msg[256] = "";
-	struct mem_backend *be;
-	struct mem_bind *nb;
-	uint64_t off;
+	if (x->host >= md->layout.nr_hosts || x->region >= md->layout.nr_regions || !x->ext.len) {
+		snprintf(msg, cap, X_FMT " region=%u: no such host or region", X_ARGS(x), x->region);
+		return -EINVAL;
+	}
+	return resolve(md, x, be, off, msg, cap);
+}
+
+/* A bind failed before binding anything: count it and keep its message. */
+static int bind_fail(struct mem_dev *md, int rc, const char *msg)
+{
+	md->stats.bind_errors++;
+	note(md, msg);
+	return rc;
+}
+
+/*
+ * Bind x, which bind_check() resolved to be at off, standing for nr extents
+ * (a run of back-to-back extents bound at once: one store copy, one node).
+ * 0, or -errno with the message in msg; *bound says whether x is bound
+ * anyway (the mapping was refused, counted and noted), else nothing changed
+ * and nothing was counted.
+ */
+static int bind_run(struct mem_dev *md, const struct core_extent_info *x, struct mem_backend *be,
+		    uint64_t off, uint32_t nr, char *msg, size_t cap, bool *bound)
+{
+	struct mem_bind *nb = calloc(1, sizeof(*nb));
 	int rc;
 
-	if (x->host >= md->layout.nr_hosts || x->region >= md->layout.nr_regions || !x->ext.len) {
-		snprintf(msg, sizeof(msg), X_FMT " region=%u: no such host or region", X_ARGS(x), x->region);
-		rc = -EINVAL;
-		goto fail;
-	}
-	rc = resolve(md, x, &be, &off, msg, sizeof(msg));
-	if (rc)
-		goto fail;
-	nb = calloc(1, sizeof(*nb));
+	*bound = false;
 	if (!md->spare)
 		md->spare = calloc(1, sizeof(*md->spare));
 	if (!nb || !md->spare) {
 		free(nb);
-		snprintf(msg, sizeof(msg), X_FMT ": out of memory", X_ARGS(x));
-		rc = -ENOMEM;
-		goto fail;
+		snprintf(msg, cap, X_FMT ": out of memory", X_ARGS(x));
+		return -ENOMEM;
 	}
 	*nb = (struct mem_bind){ .dpa = x->ext.dpa, .len = x->ext.len, .off = off, .be = be,
 				 .host = x->host, .region = x->region,
@@ -562,29 +578,90 @@ int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err
 	rc = mem_bind_insert(&md->trees[x->host], nb);
 	if (rc) {
 		free(nb);
-		snprintf(msg, sizeof(msg), X_FMT ": overlaps a range already bound to the host", X_ARGS(x));
-		goto fail;
+		snprintf(msg, cap, X_FMT ": overlaps a range already bound to the host", X_ARGS(x));
+		return rc;
 	}
-	rc = store_get(md, x, nb, msg, sizeof(msg));
+	rc = store_get(md, x, nb, msg, cap);
 	if (rc) {
 		mem_bind_remove(&md->trees[x->host], nb);
 		free(nb);
-		goto fail;
+		return rc;
 	}
+	*bound = true;
 	mem_backend_bind_link(be, nb);
-	count(md, nb, 1);
-	rc = md->direct_map ? map_bind(md, nb, msg, sizeof(msg)) : 0;
+	count(md, nb, (int32_t)nr);
+	rc = md->direct_map ? map_bind(md, nb, nr, msg, cap) : 0;
 	merge_around(&md->trees[x->host], nb);
-	if (rc) {
+	if (rc)
 		note(md, msg);
+	return rc;
+}
+
+int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err, size_t cap)
+{
+	char msg[256] = "";
+	struct mem_backend *be;
+	uint64_t off;
+	bool bound = false;
+	int rc = bind_check(md, x, &be, &off, msg, sizeof(msg));
+
+	if (!rc)
+		rc = bind_run(md, x, be, off, 1, msg, sizeof(msg), &bound);
+	if (rc && !bound)
+		bind_fail(md, rc, msg);
+	if (rc)
 		mem_errf(err, cap, "%s", msg);
+	return rc;
+}
+
+/*
+ * Whether x (resolved to be at off) goes on the run r (resolved to rbe at
+ * roff): back to back in the DPA and in one backend, same host and region,
+ * neither sharable (a shared grant is one store per range).
+ */
+static bool run_extends(const struct core_extent_info *r, const struct mem_backend *rbe,
+			uint64_t roff, const struct core_extent_info *x, const struct mem_backend *be,
+			uint64_t off)
+{
+	return r->host == x->host && r->region == x->region && !r->sharable && !x->sharable &&
+	       rbe == be && r->ext.dpa + r->ext.len == x->ext.dpa && roff + r->ext.len == off;
+}
+
+int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint32_t n, char *err,
+		      size_t cap)
+{
+	char msg[256];
+	int ret = 0;
+
+	for (uint32_t i = 0, nr; i < n; i += nr) {
+		struct core_extent_info run = x[i];
+		struct mem_backend *rbe, *be;
+		uint64_t roff, off;
+		bool bound = false;
+		int rc = 0;
+
+		nr = 1;
+		if (!bind_check(md, &x[i], &rbe, &roff, msg, sizeof(msg))) {
+			while (i + nr < n && !bind_check(md, &x[i + nr], &be, &off, msg, sizeof(msg)) &&
+			       run_extends(&run, rbe, roff, &x[i + nr], be, off))
+				run.ext.len += x[i + nr++].ext.len;
+			if (nr > 1)
+				rc = bind_run(md, &run, rbe, roff, nr, msg, sizeof(msg), &bound);
+		}
+		/* One extent, or a run that could not be bound: each on its own, for its own error. */
+		for (uint32_t k = i; !bound && k < i + nr; k++) {
+			rc = mem_dev_bind(md, &x[k], msg, sizeof(msg));
+			if (rc && (!ret || ret == -EEXIST) && rc != ret) {
+				ret = rc;
+				mem_errf(err, cap, "%s", msg);
+			}
+		}
+		if (bound && rc && (!ret || ret == -EEXIST)) {
+			ret = rc;
+			mem_errf(err, cap, "%s", msg);
+		}
 	}
-	return rc;
-fail:
-	md->stats.bind_errors++;
-	note(md, msg);
-	mem_errf(err, cap, "%s", msg);
-	return rc;
+	return ret;
 }
 
 static void drop_bind(struct mem_dev *md, struct bind_tree *t, struct mem_bind *b)

@@ -250,6 +250,16 @@ enum cxldcd_rc mem_dev_check_add(struct mem_dev *md, const struct core_extent_in
  */
 int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err, size_t cap);
 /*
+ * mem_dev_bind_many() - mem_dev_bind() of n extents, in one pass: a run of
+ * extents back to back in the DPA and in one backend (same host and region,
+ * not sharable) is bound as one range, so restoring a million extents costs
+ * a store copy per run, not per extent.  Every extent that can be bound is,
+ * as with mem_dev_bind().  Return 0, or the first error other than -EEXIST
+ * (already bound), else -EEXIST; its message in err.
+ */
+int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint32_t n, char *err,
+		      size_t cap);
+/*
  * mem_dev_unbind() - the extent_released / extent_revoked observer: make
  * [x->ext.dpa, +len) of x->host inaccessible (window re-reserved PROT_NONE
  * first), then drop, trim or split the bindings it covers (a spare node is

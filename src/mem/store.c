@@ -173,12 +173,21 @@ int mem_fd_copy(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off, uint
 	return 0;
 }
 
+bool mem_fd_has_data(int fd, uint64_t off, uint64_t len)
+{
+	off_t d = lseek(fd, (off_t)off, SEEK_DATA);
+
+	if (d < 0)
+		return errno != ENXIO;  /* ENXIO: holes to the end; else no hole support */
+	return (uint64_t)d - off < len;
+}
+
 int mem_fd_punch(int fd, uint64_t off, uint64_t len, uint64_t page_size)
 {
 	uint64_t span, delta;
 	uint8_t *m;
 
-	if (!len)
+	if (!len || !mem_fd_has_data(fd, off, len))
 		return 0;
 	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) == 0)
 		return 0;

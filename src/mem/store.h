@@ -60,7 +60,15 @@ void mem_store_free(struct mem_store *s);
  */
 int mem_fd_copy(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off, uint64_t len,
 		uint64_t page_size, bool holes);
-/* Zero [off, off+len) of fd: punch a hole, else write zeros.  Return 0 or -errno. */
+/*
+ * Whether [off, off+len) of fd may hold data: false only when SEEK_DATA says
+ * it is all holes (one lseek, far cheaper than a punch on shmem).
+ */
+bool mem_fd_has_data(int fd, uint64_t off, uint64_t len);
+/*
+ * Zero [off, off+len) of fd: nothing when it is all holes already, else punch
+ * a hole, else write zeros.  Return 0 or -errno.
+ */
 int mem_fd_punch(int fd, uint64_t off, uint64_t len, uint64_t page_size);
 
 #endif /* CXLDCD_MEM_STORE_H */

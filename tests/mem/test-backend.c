@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 
 #include "common/tag.h"
 #include "mem/mem.h"
+#include "mem/store.h"
 
 #define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
 #define TAG_B "0f8c4d1e-2a3b-4c5d-8e9f-a0b1c2d3e4f5"
@@ -409,6 +411,39 @@ static void test_tag_format_round_trips(void **state)
 	assert_string_equal(s, TAG_A);
 }
 
+/*
+ * mem_fd_punch() punches only where there is data (one SEEK_DATA first:
+ * binding a million extents of fresh capacity must not cost a million
+ * punches), and what it punches reads back as zeros.
+ */
+static void test_punch_finds_data_and_zeroes_it(void **state)
+{
+	int fd = memfd_create("punch", MFD_CLOEXEC);
+	uint8_t c = 0x5a;
+	struct stat sb;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)(4 * MiB)), 0);
+	assert_false(mem_fd_has_data(fd, 0, 4 * MiB));
+	assert_int_equal(pwrite(fd, &c, 1, (off_t)(2 * MiB)), 1);
+	assert_false(mem_fd_has_data(fd, 0, 2 * MiB));
+	assert_true(mem_fd_has_data(fd, 0, 2 * MiB + 1));
+	assert_true(mem_fd_has_data(fd, 2 * MiB, 1));
+	assert_false(mem_fd_has_data(fd, 3 * MiB, MiB));
+	assert_int_equal(mem_fd_punch(fd, 0, 2 * MiB, 4096), 0);  /* holes: nothing to do */
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_blocks, 8);                          /* the one page written */
+	assert_int_equal(mem_fd_punch(fd, MiB, 2 * MiB, 4096), 0);
+	assert_false(mem_fd_has_data(fd, 0, 4 * MiB));
+	c = 1;
+	assert_int_equal(pread(fd, &c, 1, (off_t)(2 * MiB)), 1);
+	assert_int_equal(c, 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_blocks, 0);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +467,7 @@ int main(void)
 		T(test_existing_larger_or_empty_file_is_used),
 		T(test_failed_huge_file_backend_leaves_nothing_behind),
 		T(test_tag_format_round_trips),
+		T(test_punch_finds_data_and_zeroes_it),
 #undef T
 	};
 

@@ -488,6 +488,65 @@ static void test_adjacent_extents_share_one_binding_and_still_count_each(void **
 	assert_non_null(strstr(f->err, "in use as a device's volatile-dc-memdev"));
 }
 
+/*
+ * Restart binds runs at once (mem_dev_bind_many()): back-to-back extents of
+ * one tag are one store copy and still count each; a run stops at another
+ * backend; an extent whose backend is gone fails alone (the first error is
+ * its), and the ones after it are bound all the same; bytes written to the
+ * backends before the restart are seen at every extent.
+ */
+static void test_sync_binds_runs_of_extents_at_once_and_fails_only_the_broken_ones(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_dev_cfg cfg;
+	struct core_region_info ri;
+	struct mem_dev_cfg mc = { .mode = MEM_DEV_TAGGED, .direct_map = true };
+	struct cxldcd_extent e[3];
+	struct mem_dev_stats st;
+	uint64_t b;
+	int fd_a;
+
+	core_cfg_default(&cfg);
+	assert_int_equal(core_dev_new(&cfg, &f->dev, &f->diag), 0);
+	assert_int_equal(core_region_get(f->dev, 0, &ri), 0);
+	b = f->base[0] = ri.base;
+	fd_a = backend(f, "tm0", 16 * MiB, TAG_A);
+	backend(f, "tm1", 2 * MiB, TAG_B);
+	for (int i = 0; i < 4; i++) {
+		char c = (char)('a' + i);
+
+		assert_int_equal(pwrite(fd_a, &c, 1, (off_t)((uint64_t)i * 2 * MiB + (uint64_t)i)), 1);
+	}
+	for (int i = 0; i < 3; i++)
+		e[i] = ext(b + (uint64_t)i * 2 * MiB, 2 * MiB, TAG_A, 0);
+	assert_int_equal(add(f, 0, e, 3), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	e[0] = ext(b + 6 * MiB, 2 * MiB, TAG_B, 0);
+	assert_int_equal(add(f, 0, e, 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	e[0] = ext(b + 8 * MiB, 2 * MiB, TAG_A, 0); /* tag offset 6 MiB */
+	assert_int_equal(add(f, 0, e, 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	assert_int_equal(mem_registry_del(f->reg, "tm1", f->err, sizeof(f->err)), 0);
+
+	assert_int_equal(mem_dev_new(f->dev, f->reg, &mc, &f->md, f->err, sizeof(f->err)), 0);
+	assert_int_equal(mem_dev_sync(f->md, f->dev, f->err, sizeof(f->err)), -ENOENT);
+	assert_non_null(strstr(f->err, "no memory backend has tag=" TAG_B));
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, 4);
+	assert_int_equal(st.bind_errors, 1);
+	assert_int_equal(bound_extents(f, "tm0"), 4);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(win(f, 0, b + (uint64_t)i * 2 * MiB + (uint64_t)i)[0], 'a' + i);
+	assert_int_equal(win(f, 0, b + 8 * MiB + 3)[0], 'd');
+	assert_int_equal(touch_in_child(win(f, 0, b + 6 * MiB)), SIGSEGV);
+	/* one node for the run: a release out of its middle still counts per extent */
+	release_dc(f, 0, b + 2 * MiB, 2 * MiB);
+	assert_int_equal(bound_extents(f, "tm0"), 3);
+	assert_int_equal(touch_in_child(win(f, 0, b + 2 * MiB)), SIGSEGV);
+	assert_int_equal(win(f, 0, b + 4 * MiB + 2)[0], 'c');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +559,7 @@ int main(void)
 		T(test_single_backing_maps_dpa_minus_region0_base),
 		T(test_rejected_offer_binds_nothing),
 		T(test_sync_binds_the_final_accepted_state_of_a_replayed_model),
+		T(test_sync_binds_runs_of_extents_at_once_and_fails_only_the_broken_ones),
 		T(test_slow_path_read_of_poisoned_dpa_fails),
 		T(test_adjacent_extents_share_one_binding_and_still_count_each),
 #undef T
