@@ -22,55 +22,26 @@
 /* SQLite's default SQLITE_MAX_LENGTH is 1e9; stay clear of it. */
 #define STORE_MAX_REC_LEN ((size_t)1 << 30)
 
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;   /* Castagnoli, reflected */
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t crc_update(uint32_t c, const uint8_t *p, size_t n)
-{
-	while (n--)
-		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
-	return c;
-}
-
-uint32_t store_crc32c(uint32_t c, const void *p, size_t n)
-{
-	if (!crc_table[1])
-		crc_init();
-	return ~crc_update(~c, p, n);
-}
-
 static uint32_t crc_u64(uint32_t c, uint64_t v)
 {
 	uint8_t b[8];
 
 	for (int i = 0; i < 8; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
-	return crc_update(c, b, sizeof(b));
+	return store_crc32c_update(c, b, sizeof(b));
 }
 
 uint32_t store_rec_crc(const struct store_rec *rec)
 {
 	uint32_t c = 0xffffffffu;
 
-	if (!crc_table[1])
-		crc_init();
 	c = crc_u64(c, rec->seq);
 	c = crc_u64(c, rec->time_ns);
 	c = crc_u64(c, (uint64_t)rec->kind | (uint64_t)rec->dev << 32);
 	c = crc_u64(c, (uint64_t)rec->port | (uint64_t)rec->host << 32);
 	c = crc_u64(c, rec->len);
 	if (rec->len)
-		c = crc_update(c, rec->data, rec->len);
+		c = store_crc32c_update(c, rec->data, rec->len);
 	return ~c;
 }
 

@@ -55,8 +55,12 @@ int store_schema_init(struct store *st);
 
 /* journal.c: load nr_committed and check the journal's shape. */
 int store_journal_load(struct store *st);
-/* journal.c: CRC32C (Castagnoli) of bytes, continuing c (start with 0). */
+/* crc32c.c: CRC32C (Castagnoli) of bytes, continuing c (start with 0). */
 uint32_t store_crc32c(uint32_t c, const void *p, size_t n);
+/* crc32c.c: the raw register update (no pre/post inversion), fastest path. */
+uint32_t store_crc32c_update(uint32_t c, const void *p, size_t n);
+/* crc32c.c: the same update in software (slicing by 8), whatever the CPU has. */
+uint32_t store_crc32c_soft(uint32_t c, const uint8_t *p, size_t n);
 /* store.c: one integer from meta (0 when absent); 0 or -errno. */
 int store_meta_get(struct store *st, const char *key, uint64_t *out);
 /* journal.c: CRC32C (Castagnoli) of the record's fields and bytes. */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * crc32c.c - CRC32C (Castagnoli, reflected polynomial 0x82f63b78), the
+ * checksum of journal records and snapshot files.
+ *
+ * A restart checks the whole snapshot file (tens of MB at a million
+ * extents), so the CRC runs at memory speed where it can: the SSE4.2 crc32
+ * instruction (8 bytes per step) when the CPU has it, else slicing by 8
+ * with eight 256-entry tables.  Both give the same value as the bitwise
+ * definition (tests/unit/test-crc32c.c).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "store/store-int.h"
+
+static uint32_t crc_tab[8][256];
+static bool crc_hw;
+
+/* Before main(): the tables are read-only from then on, whoever calls. */
+__attribute__((constructor)) static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+		crc_tab[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	__builtin_cpu_init();
+	crc_hw = __builtin_cpu_supports("sse4.2");
+#endif
+}
+
+uint32_t store_crc32c_soft(uint32_t c, const uint8_t *p, size_t n)
+{
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		v = __builtin_bswap64(v);
+#endif
+		v ^= c;
+		c = crc_tab[7][v & 0xff] ^ crc_tab[6][(v >> 8) & 0xff] ^
+		    crc_tab[5][(v >> 16) & 0xff] ^ crc_tab[4][(v >> 24) & 0xff] ^
+		    crc_tab[3][(v >> 32) & 0xff] ^ crc_tab[2][(v >> 40) & 0xff] ^
+		    crc_tab[1][(v >> 48) & 0xff] ^ crc_tab[0][v >> 56];
+	}
+	while (n--)
+		c = crc_tab[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+	return c;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("sse4.2"))) static uint32_t crc_sse42(uint32_t c, const uint8_t *p, size_t n)
+{
+	uint64_t c64 = c;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		c64 = __builtin_ia32_crc32di(c64, v);
+	}
+	c = (uint32_t)c64;
+	while (n--)
+		c = __builtin_ia32_crc32qi(c, *p++);
+	return c;
+}
+#endif
+
+uint32_t store_crc32c_update(uint32_t c, const void *p, size_t n)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	if (crc_hw)
+		return crc_sse42(c, p, n);
+#endif
+	return store_crc32c_soft(c, p, n);
+}
+
+uint32_t store_crc32c(uint32_t c, const void *p, size_t n)
+{
+	return ~store_crc32c_update(~c, p, n);
+}
