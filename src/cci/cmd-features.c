@@ -12,10 +12,10 @@
  *
  * The values live in the model (core/features.c), device-wide; this file
  * holds what the Supported Feature Entries say about them and the Feature
- * data layouts' mapping to the model.  All are changeable, with default and
- * saved selections; Set Feature Effects: Immediate Configuration Change
- * (CEL[11:10] valid, no reset needed).  The repair features describe the
- * operations Perform Maintenance (0600h, cmd-maint.c) runs.
+ * data layouts' mapping to the model.  All are changeable, with a default
+ * selection; Set Feature Effects: Immediate Configuration Change (CEL[11:10]
+ * valid, no reset needed).  The repair features describe the operations
+ * Perform Maintenance (0600h, cmd-maint.c) runs.
  */
 #include <string.h>
 
@@ -31,7 +31,6 @@
  */
 #define FEAT_VERSION 1u
 #define PPR_VERSION 3u
-#define FEAT_ATTRS (CCI_FEAT_CHANGEABLE | CCI_FEAT_DEFAULT_SEL | CCI_FEAT_SAVED_SEL)
 #define FEAT_EFFECTS (CCI_EFF_IMMEDIATE_CONFIG_CHANGE | CCI_EFF_CEL_11_10_VALID)
 
 struct feat_desc {
@@ -39,6 +38,7 @@ struct feat_desc {
 	enum core_feature id;
 	uint16_t get_size, set_size;
 	uint8_t version;                /* Get and Set Feature Version */
+	uint32_t attrs;                 /* Attribute Flags (CCI_FEAT_*) */
 	/* Readable attributes of v; writable attributes over v (-EINVAL: not allowed). */
 	int (*enc)(const struct feat_desc *d, struct wwr *w, const struct core_features *v);
 	int (*dec)(const struct feat_desc *d, const uint8_t *p, size_t len,
@@ -159,17 +159,34 @@ static int dec_repair(const struct feat_desc *d, const uint8_t *p, size_t len,
 	return err;
 }
 
+/*
+ * Attribute Flags, as CXL r3.2 fixes or allows them per feature:
+ * - scrub and ECS (Tables 8-221, 8-224): changeable, Deepest Reset
+ *   Persistence 000b (any reset restores the default), Default Selection
+ *   supported, Saved Selection not: 21h;
+ * - sPPR, hPPR (Tables 8-127, 8-130): Saved Selection is the vendor's choice,
+ *   and with it the persistence is 010b (hot reset): 65h;
+ * - memory sparing (Table 8-133): persistence 000b, Saved Selection the
+ *   vendor's choice: 61h.
+ * COMPAT: QEMU reports 01h for scrub and ECS, 21h for the repair features.
+ */
+#define ATTRS_FIXED (CCI_FEAT_CHANGEABLE | CCI_FEAT_DEFAULT_SEL)
+#define ATTRS_PPR                                                                          \
+	(ATTRS_FIXED | CCI_FEAT_SAVED_SEL | CCI_FEAT_RESET_PERSIST(CCI_FEAT_PERSIST_HOT_RESET))
+#define ATTRS_SPARING (ATTRS_FIXED | CCI_FEAT_SAVED_SEL)
+
 #define PPR_FEAT(uuid, id)                                                                 \
-	{ uuid, id, CCI_PPR_RD_SIZE, CCI_PPR_WR_SIZE, PPR_VERSION, enc_repair, dec_repair }
-#define SPARING_FEAT(uuid, id)                                                             \
-	{ uuid, id, CCI_SPARING_RD_SIZE, CCI_SPARING_WR_SIZE, FEAT_VERSION, enc_repair,     \
+	{ uuid, id, CCI_PPR_RD_SIZE, CCI_PPR_WR_SIZE, PPR_VERSION, ATTRS_PPR, enc_repair,   \
 	  dec_repair }
+#define SPARING_FEAT(uuid, id)                                                             \
+	{ uuid, id, CCI_SPARING_RD_SIZE, CCI_SPARING_WR_SIZE, FEAT_VERSION, ATTRS_SPARING,  \
+	  enc_repair, dec_repair }
 
 static const struct feat_desc features[] = {
 	{ CCI_PATROL_SCRUB_UUID, CORE_FEAT_PATROL_SCRUB, CCI_SCRUB_RD_SIZE, CCI_SCRUB_WR_SIZE,
-	  FEAT_VERSION, enc_scrub, dec_scrub },
+	  FEAT_VERSION, ATTRS_FIXED, enc_scrub, dec_scrub },
 	{ CCI_ECS_UUID, CORE_FEAT_ECS, CCI_ECS_RD_SIZE(CORE_ECS_FRUS),
-	  CCI_ECS_WR_SIZE(CORE_ECS_FRUS), FEAT_VERSION, enc_ecs, dec_ecs },
+	  CCI_ECS_WR_SIZE(CORE_ECS_FRUS), FEAT_VERSION, ATTRS_FIXED, enc_ecs, dec_ecs },
 	PPR_FEAT(CCI_SPPR_UUID, CORE_FEAT_SPPR),
 	PPR_FEAT(CCI_HPPR_UUID, CORE_FEAT_HPPR),
 	SPARING_FEAT(CCI_CACHELINE_SPARING_UUID, CORE_FEAT_SPARE_CACHELINE),
@@ -214,7 +231,7 @@ enum cxldcd_rc cci_cmd_get_supp_features(struct cci_call *c)
 			.index = (uint16_t)(in.start_index + i),
 			.get_size = d->get_size,
 			.set_size = d->set_size,
-			.attr_flags = FEAT_ATTRS,
+			.attr_flags = d->attrs,
 			.get_version = d->version,
 			.set_version = d->version,
 			.effects = FEAT_EFFECTS,
@@ -226,9 +243,20 @@ enum cxldcd_rc cci_cmd_get_supp_features(struct cci_call *c)
 	return CXLDCD_RC_SUCCESS;
 }
 
+/* Whether the feature's entry offers Get Feature selection sel. */
+static bool selectable(const struct feat_desc *d, uint8_t sel)
+{
+	if (sel == CORE_FEAT_CURRENT)
+		return true;
+	if (sel == CORE_FEAT_DEFAULT)
+		return (d->attrs & CCI_FEAT_DEFAULT_SEL) != 0;
+	return sel == CORE_FEAT_SAVED && (d->attrs & CCI_FEAT_SAVED_SEL) != 0;
+}
+
 /*
- * Get Feature: unknown identifier: Unsupported; Selection other than
- * current, default or saved: Unsupported Feature Selection Value; Offset at
+ * Get Feature: unknown identifier: Unsupported; a Selection other than
+ * current, default or saved, or one the feature's Attribute Flags do not
+ * offer (saved, for scrub and ECS): Unsupported Feature Selection Value; Offset at
  * or past the Get Feature Size: Invalid Input.  Returns min(Count, size -
  * Offset) bytes.  COMPAT: a feature in the middle of a Set Feature transfer
  * still reads its current value (QEMU answers Feature Transfer in Progress).
@@ -248,7 +276,7 @@ enum cxldcd_rc cci_cmd_get_feature(struct cci_call *c)
 	d = find(in.uuid);
 	if (!d)
 		return CXLDCD_RC_UNSUPPORTED;
-	if (in.selection > CORE_FEAT_SAVED)
+	if (!selectable(d, in.selection))
 		return CXLDCD_RC_UNSUPPORTED_FEATURE_SELECTION;
 	if (in.offset >= d->get_size)
 		return CXLDCD_RC_INVALID_INPUT;
@@ -269,8 +297,10 @@ enum cxldcd_rc cci_cmd_get_feature(struct cci_call *c)
  * Unsupported); a
  * reserved data transfer action: Invalid Input.  The transfer rules are the
  * model's (core_feat_xfer_check()).  Once the data is complete (Full, or
- * Finish) it is applied, and saved too with Saved Across Reset; a value out
- * of range fails the part that completes it and leaves the transfer open.
+ * Finish) it is applied, and saved too with Saved Across Reset if the
+ * feature has a saved selection (scrub and ECS have none: their Deepest
+ * Reset Persistence is None, so the flag is ignored); a value out of range
+ * fails the part that completes it and leaves the transfer open.
  */
 enum cxldcd_rc cci_cmd_set_feature(struct cci_call *c)
 {
@@ -305,7 +335,8 @@ enum cxldcd_rc cci_cmd_set_feature(struct cci_call *c)
 		core_features_get(c->dev, CORE_FEAT_CURRENT, &v);
 		if (d->dec(d, whole, d->set_size, &v))
 			return CXLDCD_RC_INVALID_INPUT;
-		rc = core_features_set(c->dev, d->id, &v, (in.flags & CCI_SET_FEAT_SAVED) != 0,
+		rc = core_features_set(c->dev, d->id, &v,
+				       (in.flags & CCI_SET_FEAT_SAVED) && (d->attrs & CCI_FEAT_SAVED_SEL),
 				       &c->ctx->diag);
 		if (rc != CXLDCD_RC_SUCCESS)
 			return rc;

@@ -17,7 +17,8 @@
  *   0x10   2    Feature Index
  *   0x12   2    Get Feature Size
  *   0x14   2    Set Feature Size
- *   0x16   4    Attribute Flags (bit 0 changeable, 3:1 deepest reset persistence,
+ *   0x16   4    Attribute Flags (bit 0 changeable, 3:1 deepest reset persistence:
+ *               000b none, 001b CXL reset, 010b hot, 011b warm, 100b cold reset;
  *               4 persists across FW update, 5 default selection, 6 saved selection)
  *   0x1A   1    Get Feature Version
  *   0x1B   1    Set Feature Version

@@ -18,10 +18,17 @@
 
 #define CCI_FEAT_ENTRY_SIZE 0x30u
 
-/* Supported Feature Entry: Attribute Flags */
+/* Supported Feature Entry: Attribute Flags (CXL r3.2 Table 8-109) */
 #define CCI_FEAT_CHANGEABLE (1u << 0)
 #define CCI_FEAT_RESET_PERSIST_SHIFT 1        /* bits 3:1 Deepest Reset Persistence */
 #define CCI_FEAT_RESET_PERSIST_MASK (7u << 1)
+/* Deepest Reset Persistence values: the deepest reset the current value survives */
+#define CCI_FEAT_PERSIST_NONE 0u              /* any reset restores the default value */
+#define CCI_FEAT_PERSIST_CXL_RESET 1u
+#define CCI_FEAT_PERSIST_HOT_RESET 2u
+#define CCI_FEAT_PERSIST_WARM_RESET 3u
+#define CCI_FEAT_PERSIST_COLD_RESET 4u
+#define CCI_FEAT_RESET_PERSIST(v) ((uint32_t)(v) << CCI_FEAT_RESET_PERSIST_SHIFT)
 #define CCI_FEAT_PERSIST_FW_UPDATE (1u << 4)
 #define CCI_FEAT_DEFAULT_SEL (1u << 5)        /* Default Selection supported */
 #define CCI_FEAT_SAVED_SEL (1u << 6)          /* Saved Selection supported */

@@ -136,7 +136,10 @@ static void test_repair_entries_golden(void **state)
 		g16(e, 0x10, (uint16_t)(2 + r));
 		g16(e, 0x12, is_ppr(r) ? 0x14 : 0x13);      /* Get Feature Size */
 		g16(e, 0x14, is_ppr(r) ? 3 : 2);            /* Set Feature Size */
-		g32(e, 0x16, 0x61);
+		/* changeable, default and saved selection; with saved selection the PPR
+		 * features' Deepest Reset Persistence is 010b, hot reset (r3.2 Tables
+		 * 8-127, 8-130); memory sparing's is 000b (Table 8-133) */
+		g32(e, 0x16, is_ppr(r) ? 0x65 : 0x61);
 		g8(e, 0x1a, is_ppr(r) ? 3 : 1);             /* versions */
 		g8(e, 0x1b, is_ppr(r) ? 3 : 1);
 		g16(e, 0x1c, 0x0202);

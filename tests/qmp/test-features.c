@@ -70,14 +70,26 @@ static size_t get_feat(struct qmp_client *c, const uint8_t uuid[16], uint8_t sel
 	return n;
 }
 
+/* Get Feature's return code for selection sel. */
+static int feat_rc(struct qmp_client *c, const uint8_t uuid[16], uint8_t sel)
+{
+	uint8_t in[0x15] = { 0 };
+
+	memcpy(in, uuid, 16);
+	in[0x12] = 0x40;
+	in[0x14] = sel;
+	return qmp_cci(c, MEM, "mailbox", 1, 0x0501, in, sizeof(in), NULL, NULL);
+}
+
 static void check(struct qmp_client *c)
 {
 	uint8_t out[64];
 
 	assert_int_equal(get_feat(c, SCRUB_UUID, 0, out), 4);
 	assert_memory_equal(out, ((uint8_t[]){ 0x01, 36, 1, 1 }), 4);
-	assert_int_equal(get_feat(c, SCRUB_UUID, 2, out), 4);   /* saved */
-	assert_memory_equal(out, ((uint8_t[]){ 0x01, 6, 1, 0 }), 4);
+	assert_int_equal(get_feat(c, SCRUB_UUID, 1, out), 4);   /* default */
+	assert_memory_equal(out, ((uint8_t[]){ 0x01, 12, 1, 0 }), 4);
+	assert_int_equal(feat_rc(c, SCRUB_UUID, 2), 0x1a);      /* no saved selection */
 	assert_int_equal(get_feat(c, ECS_UUID, 0, out), 0x0d);
 	assert_int_equal(out[0], 1);                            /* the open transfer not applied */
 	assert_int_equal(out[2], 3);
