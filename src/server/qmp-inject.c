@@ -5,10 +5,12 @@
  * cxl-inject-dram-event, cxl-inject-memory-module-event, and the two AER
  * commands cxl-inject-uncorrectable-errors / cxl-inject-correctable-error.
  *
- * The event commands take QEMU's CXL r3.2 arguments too (the 2025-26
- * series by Shiju Jose and Jonathan Cameron): CXLCommonEventBase's flags as
- * uint32 and optional maint-op-class, maint-op-subclass, ld-id and head-id
- * (CXL r3.2 Table 8-55), and each record's new fields (Tables 8-57 to 8-59);
+ * The event commands take QEMU's CXL r3.2 arguments too (Shiju Jose's
+ * "cxl: r3.2 specification event updates", posted by Jonathan Cameron, v4
+ * 2026-01-19): CXLCommonEventBase's flags as uint32 and optional
+ * maint-op-class, maint-op-subclass, ld-id and head-id (CXL r3.2 Table 8-55),
+ * and each record's new fields (Tables 8-57 to 8-59), with the names, types,
+ * valid bits and offsets of that series' qapi/cxl.json and cxl_type3.c;
  * calls without them produce the r3.1 records unchanged.
  *
  * QEMU's argument names, types and error texts.  Every command that reaches
@@ -182,7 +184,7 @@ static void media_event_head(json_t *args, struct cci_media_event_head *h)
 	h->rank = (uint8_t)opt(args, "rank", 1u << 1, &h->validity);
 }
 
-/* Memory Event Descriptor bit QEMU sets when a CME count is given (threshold event). */
+/* Memory Event Descriptor bit 1, Threshold Event (CXL r3.2 Tables 8-57, 8-58). */
 #define MEDIA_DESC_THRESHOLD_EVENT (1u << 1)
 
 /*
@@ -196,7 +198,11 @@ static int component_id(json_t *args, uint8_t id[CCI_COMPONENT_ID_SIZE], uint16_
 
 	if (!cid)
 		return 0;
-	/* COMPAT: QEMU truncates a longer id silently; we refuse it */
+	/*
+	 * COMPAT: QEMU copies at most 15 bytes (strncpy of size - 1), so it
+	 * drops the 16th byte of a 16-byte id and the rest of a longer one
+	 * silently; we keep all 16 (the field's size) and refuse a longer id.
+	 */
 	if (strlen(cid) > CCI_COMPONENT_ID_SIZE) {
 		qmp_error_set(err, QMP_ERR_GENERIC, "component-id is longer than %u bytes",
 			      CCI_COMPONENT_ID_SIZE);
@@ -211,7 +217,10 @@ static int component_id(json_t *args, uint8_t id[CCI_COMPONENT_ID_SIZE], uint16_
 
 /*
  * A corrected-error count (cme-count, cvme-count; r3.2): 24 bits in the
- * record; giving one marks the record a threshold event, as QEMU does.
+ * record, valid only with the Memory Event Descriptor's Threshold Event bit
+ * (Tables 8-57, 8-58), which giving one sets.  COMPAT: QEMU means to set it
+ * too but ORs it into its copy of the argument after storing the descriptor
+ * in the record, so its records keep the descriptor as given.
  */
 static uint32_t cme_count(json_t *args, const char *name, struct cci_media_event_head *h)
 {
@@ -539,8 +548,9 @@ const struct qmp_arg qmp_inject_poison_args[] = {
 
 /*
  * The r3.2 arguments every record takes (the component id and its format,
- * the sub-type).  COMPAT: QEMU's r3.2 series makes sub-type mandatory;
- * ours defaults to 0 so that older calls keep working.
+ * the sub-type).  COMPAT: QEMU's r3.2 series makes sub-type mandatory
+ * ('sub-type': 'uint8' in all three); ours defaults to 0 so that older
+ * calls keep working.
  */
 #define R32_EVENT_ARGS                                  \
 	QMP_OPT("component-id", QMP_T_STR),             \
