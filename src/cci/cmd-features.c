@@ -297,8 +297,9 @@ enum cxldcd_rc cci_cmd_get_feature(struct cci_call *c)
  * Unsupported); a
  * reserved data transfer action: Invalid Input.  The transfer rules are the
  * model's (core_feat_xfer_check()).  Once the data is complete (Full, or
- * Finish) it is applied, and saved too with Saved Across Reset if the
- * feature has a saved selection (scrub and ECS have none: their Deepest
+ * Finish) it is applied, and saved too if the Full or the Initiate had Saved
+ * Across Reset (the flag of Continue and Finish is ignored) and the feature
+ * has a saved selection (scrub and ECS have none: their Deepest
  * Reset Persistence is None, so the flag is ignored); a value out of range
  * fails the part that completes it and leaves the transfer open.
  */
@@ -310,7 +311,7 @@ enum cxldcd_rc cci_cmd_set_feature(struct cci_call *c)
 	struct core_features v;
 	uint8_t whole[CORE_FEAT_DATA_MAX];
 	uint32_t action;
-	bool complete;
+	bool complete, save;
 	enum cxldcd_rc rc;
 	int err = cci_dec_set_feature_in(c->in, c->in_len, &in);
 
@@ -327,16 +328,15 @@ enum cxldcd_rc cci_cmd_set_feature(struct cci_call *c)
 	part = (struct core_feat_part){ .owner = c->owner, .feature = d->id,
 					.action = (enum core_feat_action)action,
 					.offset = in.offset, .data = in.data, .len = in.data_len,
-					.size = d->set_size };
-	rc = core_feat_xfer_check(c->dev, &part, whole, &complete, &c->ctx->diag);
+					.size = d->set_size, .save = in.flags & CCI_SET_FEAT_SAVED };
+	rc = core_feat_xfer_check(c->dev, &part, whole, &complete, &save, &c->ctx->diag);
 	if (rc != CXLDCD_RC_SUCCESS)
 		return rc;
 	if (complete) {
 		core_features_get(c->dev, CORE_FEAT_CURRENT, &v);
 		if (d->dec(d, whole, d->set_size, &v))
 			return CXLDCD_RC_INVALID_INPUT;
-		rc = core_features_set(c->dev, d->id, &v,
-				       (in.flags & CCI_SET_FEAT_SAVED) && (d->attrs & CCI_FEAT_SAVED_SEL),
+		rc = core_features_set(c->dev, d->id, &v, save && (d->attrs & CCI_FEAT_SAVED_SEL),
 				       &c->ctx->diag);
 		if (rc != CXLDCD_RC_SUCCESS)
 			return rc;

@@ -740,19 +740,22 @@ struct core_feat_part {
 	const uint8_t *data;        /* borrowed */
 	uint32_t len;
 	uint16_t size;              /* the feature's Set Feature Size, <= CORE_FEAT_DATA_MAX */
+	bool save;                  /* its Saved Across Reset flag */
 };
 
 /*
  * Check one part against the transfer in progress, changing nothing.  When
  * it completes the data (Full, Finish), the whole Feature data (size bytes)
- * is copied to whole and *complete is set.  Errors: another transfer in
+ * is copied to whole, *complete is set and *save says whether the data is
+ * saved across reset: the flag of the Full, or of the Initiate that began
+ * the transfer (CXL r3.2 §8.2.10.6.3: valid only with those actions).  Errors: another transfer in
  * progress (Feature Transfer in Progress), a part with no transfer begun or
  * not following the bytes received (Feature Transfer Out of Order), an
  * Initiate or Full offset other than 0 (Invalid Input), data beyond the
  * size or a completed transfer short of it (Invalid Payload Length).
  */
 enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct core_feat_part *p,
-				    uint8_t whole[CORE_FEAT_DATA_MAX], bool *complete,
+				    uint8_t whole[CORE_FEAT_DATA_MAX], bool *complete, bool *save,
 				    struct cxldcd_diag *diag);
 /* Record a part core_feat_xfer_check() accepted (its data applied when complete).  Cannot fail. */
 void core_feat_xfer_commit(struct cxldcd_dev *dev, const struct core_feat_part *p);

@@ -148,7 +148,7 @@ static enum cxldcd_rc check_order(const struct feat_state *s, const struct core_
 }
 
 enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct core_feat_part *p,
-				    uint8_t whole[CORE_FEAT_DATA_MAX], bool *complete,
+				    uint8_t whole[CORE_FEAT_DATA_MAX], bool *complete, bool *save,
 				    struct cxldcd_diag *diag)
 {
 	const struct feat_state *s = &dev->feat;
@@ -158,6 +158,7 @@ enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct c
 	enum cxldcd_rc rc;
 
 	*complete = false;
+	*save = false;
 	if (p->size == 0 || p->size > CORE_FEAT_DATA_MAX || (unsigned)p->action > CORE_FEAT_ABORT)
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "size=%u action=%d", p->size,
 				 (int)p->action);
@@ -176,6 +177,7 @@ enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct c
 		if (p->len)
 			memcpy(whole + got, p->data, p->len);
 		*complete = true;
+		*save = begins ? p->save : s->xfer_save;
 	}
 	return CXLDCD_RC_SUCCESS;
 }
@@ -187,6 +189,7 @@ static void xfer_clear(struct feat_state *s)
 	s->xfer_feature = 0;
 	s->xfer_size = 0;
 	s->xfer_got = 0;
+	s->xfer_save = false;
 	memset(s->xfer_buf, 0, sizeof(s->xfer_buf));
 }
 
@@ -204,6 +207,7 @@ void core_feat_xfer_commit(struct cxldcd_dev *dev, const struct core_feat_part *
 		s->xfer_owner = p->owner;
 		s->xfer_feature = (uint8_t)p->feature;
 		s->xfer_size = p->size;
+		s->xfer_save = p->save;
 	}
 	if (p->len)
 		memcpy(s->xfer_buf + s->xfer_got, p->data, p->len);
@@ -230,7 +234,7 @@ bool feat_consistent(const struct cxldcd_dev *dev)
 		    feat_validate((enum core_feature)f, &s->saved, NULL))
 			return false;
 	if (!s->xfer)
-		return !s->xfer_got && !s->xfer_size;
+		return !s->xfer_got && !s->xfer_size && !s->xfer_save;
 	return s->xfer_feature < CORE_NR_FEATURES && s->xfer_size &&
 	       s->xfer_size <= CORE_FEAT_DATA_MAX && s->xfer_got <= s->xfer_size;
 }

@@ -54,7 +54,8 @@ static void put_features(struct snap_wr *o, const struct feat_state *s)
 		put_values(o, &s->cur);
 		put_values(o, &s->saved);
 	}
-	snap_put_u(o, s->xfer, 1);
+	/* bit 0: a transfer is open; bit 1: its Initiate asked to save (0 or 1 before) */
+	snap_put_u(o, (uint64_t)s->xfer | (uint64_t)s->xfer_save << 1, 1);
 	if (!s->xfer)
 		return;
 	snap_put_u(o, s->xfer_owner, 2);
@@ -210,12 +211,18 @@ static void get_values(struct snap_rd *r, struct core_features *v)
 /* The values are checked as Set Feature checks them; a transfer must fit its buffer. */
 static void get_features(struct snap_rd *r, struct feat_state *s)
 {
+	uint64_t v;
+
 	s->set = get_bool(r);
 	if (s->set) {
 		get_values(r, &s->cur);
 		get_values(r, &s->saved);
 	}
-	s->xfer = get_bool(r);
+	v = snap_get_u(r, 1);
+	if (v > 3 || v == 2)
+		r->bad = true;
+	s->xfer = v & 1;
+	s->xfer_save = v >> 1;
 	if (!s->xfer || r->bad)
 		return;
 	s->xfer_owner = (uint16_t)snap_get_u(r, 2);

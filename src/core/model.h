@@ -152,6 +152,7 @@ struct feat_state {
 	uint16_t xfer_owner;
 	uint8_t xfer_feature;           /* enum core_feature */
 	uint16_t xfer_size, xfer_got;   /* Set Feature Size, bytes received */
+	bool xfer_save;                 /* the Initiate's Saved Across Reset flag */
 	uint8_t xfer_buf[CORE_FEAT_DATA_MAX];
 	uint32_t repairs[CORE_NR_REPAIRS];      /* maint.c: performed, per kind */
 };

@@ -428,6 +428,66 @@ static void test_snapshot_keeps_features(void **state)
 	free(b);
 }
 
+/*
+ * Saved Across Reset counts on the Full or the Initiate only (CXL r3.2
+ * §8.2.10.6.3), so a transfer keeps its Initiate's flag until Finish, in
+ * snapshots too (bit 1 of the transfer byte); the Finish's flag is ignored.
+ */
+static void test_saved_across_reset_is_the_initiates(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_dev_cfg cfg = *core_dev_cfg(f->dev);
+	static const uint8_t data[3] = { 0, 0, 0 };
+	struct core_feat_part p = { .owner = 0, .feature = CORE_FEAT_SPPR, .data = data,
+				    .size = 3 };
+	uint8_t whole[CORE_FEAT_DATA_MAX], *a = NULL;
+	bool complete, save;
+	struct cxldcd_dev *d2;
+	size_t na;
+
+	(void)f;
+	for (int init_save = 0; init_save < 2; init_save++) {
+		p.action = CORE_FEAT_INITIATE;
+		p.offset = 0;
+		p.len = 1;
+		p.save = init_save;
+		assert_int_equal(core_feat_xfer_check(f->dev, &p, whole, &complete, &save, NULL), 0);
+		assert_false(complete);
+		assert_false(save);
+		core_feat_xfer_commit(f->dev, &p);
+		/* the snapshot's transfer byte: bit 0 open, bit 1 the Initiate's flag */
+		assert_int_equal(core_snapshot(f->dev, &a, &na), 0);
+		assert_int_equal(a[na - 1 - 2 - 2 - 1 - 2 - 1], 1 | init_save << 1);
+		assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+		assert_int_equal(core_restore(d2, a, na, NULL), 0);
+		p.action = CORE_FEAT_FINISH;
+		p.offset = 1;
+		p.len = 2;
+		p.save = !init_save;
+		for (struct cxldcd_dev *d = f->dev; d; d = d == f->dev ? d2 : NULL) {
+			assert_int_equal(core_feat_xfer_check(d, &p, whole, &complete, &save, NULL), 0);
+			assert_true(complete);
+			assert_int_equal(save, init_save);
+		}
+		core_dev_free(d2);
+		/* bit 1 without bit 0, or any other bit: refused */
+		for (uint8_t bad = 2; bad < 8; bad += 2) {
+			a[na - 1 - 2 - 2 - 1 - 2 - 1] = bad | (bad == 2 ? 0 : 1);
+			assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+			assert_int_equal(core_restore(d2, a, na, NULL), -EINVAL);
+			core_dev_free(d2);
+		}
+		free(a);
+		core_feat_xfer_commit(f->dev, &p);
+		assert_false(core_feat_xfer_active(f->dev, NULL, NULL));
+	}
+	/* Full: its own flag */
+	p = (struct core_feat_part){ .feature = CORE_FEAT_SPPR, .action = CORE_FEAT_FULL,
+				     .data = data, .len = 3, .size = 3, .save = true };
+	assert_int_equal(core_feat_xfer_check(f->dev, &p, whole, &complete, &save, NULL), 0);
+	assert_true(complete && save);
+}
+
 /* ------------------------------------------------ codecs */
 
 static void test_codec_round_trips(void **state)
@@ -504,6 +564,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_set_feature_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_ecs_in_parts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transfer_order_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_saved_across_reset_is_the_initiates, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_keeps_features, setup, teardown),
 		cmocka_unit_test(test_codec_round_trips),
 	};
