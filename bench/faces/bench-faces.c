@@ -35,12 +35,23 @@
  * RSS per extent: daemon VmRSS growth from 10,000 to the big size over the
  * extents added.
  *
+ * The order of the resident extents (-o): address (the default: extent i is
+ * block i, accepted in address order, so the memory side holds them as one
+ * binding, as the kernel merges adjacent VMAs); shuffled (block i still, but
+ * each range [0, 10,000) and [10,000, big) accepted in a pseudo-random order:
+ * runs form and join as the gaps fill); gaps (extent i is block 2i: no two
+ * are adjacent, so each keeps a binding of its own - the worst case for
+ * memory per extent; the free-policy add row is not measured, since the
+ * device would pick the gaps).  -m: memory only - populate the big daemon,
+ * print the RSS per extent and stop (no small daemon, no timed rows).
+ *
  * This process and both daemons run on one CPU (-c N, default 0; -c none:
  * anywhere), so whatever else runs there reaches both sizes alike: on a
  * loaded 2-CPU machine the scheduler otherwise put the two daemons beside
  * different neighbours for long stretches.
  *
- * Usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d state_root] [-c cpu|none] [-v]
+ * Usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d state_root] [-c cpu|none]
+ *                    [-o address|shuffled|gaps] [-m] [-v]
  * defaults: -s 1000 -b 100000 -k 200 -r 5 -d /dev/shm (else /tmp) -c 0.
  * -x S: after populating, send 5603h pages to the big daemon for S seconds
  * (to profile it).  The daemon is $CXLDCD, else the one this build made.
@@ -87,6 +98,16 @@
 #define DEV "d0"
 
 static bool verbose;
+
+/* -o: the order of host 0's resident extents (header comment) */
+static enum { ORDER_ADDRESS, ORDER_SHUFFLED, ORDER_GAPS } order;
+static const char *const order_name[] = { "address", "shuffled", "gaps" };
+
+/* The block of resident extent b: b, or 2b with -o gaps. */
+static uint64_t rblock(uint64_t b)
+{
+	return order == ORDER_GAPS ? 2 * b : b;
+}
 
 /* ------------------------------------------------------------ the daemon */
 
@@ -544,24 +565,44 @@ static void fm_drain(struct ctx *x)
  * Blocks [from, to) resident, block b with tag RTAG(b): 5604h with at most
  * WINDOW offers the host has not accepted yet (the host's DC log is the limit).
  */
+static uint32_t rnd(uint32_t n);
+
+/*
+ * Resident extents [from, to), extent b with tag RTAG(b) at block rblock(b):
+ * 5604h with at most WINDOW offers the host has not accepted yet (the host's
+ * DC log is the limit); -o shuffled: in a pseudo-random order.
+ */
 static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_after)
 {
 	uint64_t base = x->added;
+	uint32_t *seq = malloc(((size_t)to - from) * sizeof(*seq));
 
-	for (uint32_t b = from; b < to; b++) {
+	if (!seq)
+		die("out of memory");
+	for (uint32_t i = 0; i < to - from; i++)
+		seq[i] = from + i;
+	for (uint32_t i = to - from; order == ORDER_SHUFFLED && i > 1; i--) {
+		uint32_t j = rnd(i), t = seq[i - 1];
+
+		seq[i - 1] = seq[j];
+		seq[j] = t;
+	}
+	for (uint32_t i = 0; i < to - from; i++) {
 		double until = bench_now_s() + WAIT_S;
+		uint32_t b = seq[i];
 
-		while ((b - from) - (x->added - base) >= WINDOW) {
+		while (i - (x->added - base) >= WINDOW) {
 			if (bench_now_s() > until || x->fm.rc)
 				die("populate: the host accepted nothing for %.0f s (block %u)", WAIT_S, b);
 			pump(x, true, 100);
 		}
-		fm_add(x, b, RTAG(b));
-		if (b % 1024 == 0)
+		fm_add(x, rblock(b), RTAG(b));
+		if (i % 1024 == 0)
 			fm_drain(x);
-		if (verbose && b % 10000 == 0)
-			fprintf(stderr, "bench-faces: populating %u\n", b);
+		if (verbose && i % 10000 == 0)
+			fprintf(stderr, "bench-faces: populating %u\n", from + i);
 	}
+	free(seq);
 	fm_wait(x, true, "populate");
 	settle(x, total_after, "populate");
 	fm_drain(x);
@@ -730,7 +771,7 @@ static void gen_rel_presc(struct ctx *x, struct run *r, uint32_t i, char *buf, s
 		 "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"" DEV "\","
 		 "\"host-id\":0,\"removal-policy\":\"prescriptive\",\"region\":0,"
 		 "\"extents\":[{\"offset\":%llu,\"len\":%llu}]}}\n",
-		 (unsigned long long)(target(r, i) * BLK), (unsigned long long)BLK);
+		 (unsigned long long)(rblock(target(r, i)) * BLK), (unsigned long long)BLK);
 }
 
 static void gen_status(struct ctx *x, struct run *r, uint32_t i, char *buf, size_t cap)
@@ -788,7 +829,7 @@ static void restore_targets(struct ctx *x, struct run *r)
 {
 	settle(x, r->n - r->k, "release");
 	for (uint32_t i = 0; i < r->k; i++)
-		fm_add(x, target(r, i), RTAG(target(r, i)));
+		fm_add(x, rblock(target(r, i)), RTAG(target(r, i)));
 	fm_wait(x, true, "restore");
 	settle(x, r->n, "restore");
 }
@@ -945,6 +986,8 @@ static void measure_step(struct ctx *x, struct run *r, double *t, int step)
 		drop_scratch(x, r);
 		return;
 	case 1:
+		if (order == ORDER_GAPS)
+			return; /* free would pick the gaps between the resident extents */
 		break;
 	case 2:
 		t[OP_QMP_REL_PRESC] = qmp_batch(x, r, gen_rel_presc, op_name[OP_QMP_REL_PRESC]);
@@ -1158,12 +1201,43 @@ static uint32_t arg_u32(const char *s, uint32_t min)
 
 	if (*end || v < min || v > 10000000ul) {
 		fprintf(stderr, "usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d dir] "
-			"[-c cpu|none] [-v]\n");
+			"[-c cpu|none] [-o address|shuffled|gaps] [-m] [-v]\n");
 		exit(2);
 	}
 	return (uint32_t)v;
 }
 
+static int arg_order(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, order_name[i]))
+			return i;
+	arg_u32("x", 0);
+	return 0;
+}
+
+/*
+ * -m: only the big daemon, populated in the order of -o; RSS per extent.
+ * Host 1 is left empty (it does not change host 0's memory per extent).
+ */
+static void mem_only_run(struct ctx *xb, uint32_t mid, uint32_t big)
+{
+	double t0 = bench_now_s();
+	long rss_mid, rss_big;
+
+	daemon_start(&xb->d, 1, rblock(big) + 64, 0);
+	connect_all(xb);
+	populate(xb, 0, mid, mid);
+	rss_mid = bench_rss_kib(xb->d.pid);
+	populate(xb, mid, big, big);
+	rss_big = bench_rss_kib(xb->d.pid);
+	printf("RSS per resident tagged extent, order %s (daemon VmRSS %u -> %u extents): %.0f B "
+	       "(%ld -> %ld KiB); populated in %.1f s\n", order_name[order], mid, big,
+	       big > mid ? (double)(rss_big - rss_mid) * 1024.0 / (big - mid) : 0.0, rss_mid,
+	       rss_big, bench_now_s() - t0);
+	disconnect_all(xb);
+	daemon_term(&xb->d);
+}
 
 int main(int argc, char **argv)
 {
@@ -1175,9 +1249,10 @@ int main(int argc, char **argv)
 	double l0 = load1(), t_start = bench_now_s(), t_pop, lmax = l0;
 	struct start_log ls = { 0 }, lb = { 0 };
 	long rss_mid, rss_big;
+	bool mem_only = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:b:k:r:d:x:c:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:k:r:d:x:c:o:mv")) != -1) {
 		switch (opt) {
 		case 's': small = arg_u32(optarg, 2 * PAGE); break;
 		case 'b': big = arg_u32(optarg, 2 * PAGE); break;
@@ -1186,6 +1261,8 @@ int main(int argc, char **argv)
 		case 'd': state_root = optarg; break;
 		case 'x': hold = arg_u32(optarg, 1); break;
 		case 'c': cpu = !strcmp(optarg, "none") ? -1 : (int)arg_u32(optarg, 0); break;
+		case 'o': order = arg_order(optarg); break;
+		case 'm': mem_only = true; break;
 		case 'v': verbose = true; break;
 		default: arg_u32("x", 0);
 		}
@@ -1214,25 +1291,30 @@ int main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (mem_only) {
+		mem_only_run(&xb, mid, big);
+		return 0;
+	}
 	printf("bench-faces: cxldcd %s, two daemons (%u and %u resident extents), each with "
 	       "--state in %s; one region of 2 MiB blocks, 2 hosts (host 0: libcxldcd-host, accept "
 	       "all, no mapping; host 1: no agent), event-log-depth=65535; %s %d\n",
 	       getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH, small, big, state_root,
 	       cpu >= 0 ? "all on cpu" : "not pinned", cpu);
-	printf("resident: extent i of host 0 = block i with its own tag; host 1: a tenth as many "
+	printf("resident: extent i of host 0 = block %s with its own tag, order %s; host 1: a tenth as many "
 	       "tags (>= %u), pending; %u operations per step, pipelined, on distinct targets, in "
 	       "%u parts, each on both daemons back to back, median of the parts (read-only: a "
 	       "warm-up batch, then median of %u batches of %u on each, alternating); %u "
-	       "repetitions, medians; load average %.2f at start\n", 2 * PAGE, k, SUB, ROUNDS,
+	       "repetitions, medians; load average %.2f at start\n",
+	       order == ORDER_GAPS ? "2i" : "i", order_name[order], 2 * PAGE, k, SUB, ROUNDS,
 	       k / 8 ? k / 8 : 1, reps, l0);
 	fflush(stdout);
 
 	rs = (struct run){ .n = small, .n1 = small / 10 < 2 * PAGE ? 2 * PAGE : small / 10, .k = k,
-			   .scratch = small + 64 + 2 * k, .seq = 0 };
+			   .scratch = (uint32_t)rblock(small) + 64 + 2 * k, .seq = 0 };
 	rb = (struct run){ .n = big, .n1 = big / 10 < 2 * PAGE ? 2 * PAGE : big / 10, .k = k,
-			   .scratch = big + 64, .seq = 0 };
-	daemon_start(&xs.d, 0, (uint64_t)small + 64 + 2u * k + 64 + 2u * k + 64, rs.n1);
-	daemon_start(&xb.d, 1, (uint64_t)big + 64 + 2u * k + 64, rb.n1);
+			   .scratch = (uint32_t)rblock(big) + 64, .seq = 0 };
+	daemon_start(&xs.d, 0, rblock(small) + 64 + 2u * k + 64 + 2u * k + 64, rs.n1);
+	daemon_start(&xb.d, 1, rblock(big) + 64 + 2u * k + 64, rb.n1);
 	connect_all(&xs);
 	connect_all(&xb);
 	populate(&xs, 0, small, small);
@@ -1276,6 +1358,10 @@ int main(int argc, char **argv)
 		double us = o == OP_RESTART ? 1e3 : 1e6, s_med = median3(ts[o], reps);
 		const char *unit = o == OP_RESTART ? "ms" : "µs";
 
+		if (order == ORDER_GAPS && o == OP_QMP_ADD_FREE) {
+			printf("| %s | not measured (-o gaps) | | |\n", op_name[o]);
+			continue;
+		}
 		if (tb[o][0] < 0) {
 			printf("| %s | %.1f %s | not measured | |\n", op_name[o], s_med * us, unit);
 			continue;
@@ -1287,8 +1373,8 @@ int main(int argc, char **argv)
 	       " memory bound in %.0f ms; big: snapshot load %.0f ms, %.0f records replayed in %.0f ms,"
 	       " memory bound in %.0f ms\n", ls.snap_ms, ls.records, ls.replay_ms, ls.bind_ms,
 	       lb.snap_ms, lb.records, lb.replay_ms, lb.bind_ms);
-	printf("RSS per resident tagged extent (daemon VmRSS %u -> %u extents): %.0f B "
-	       "(%ld -> %ld KiB)\n", mid, big,
+	printf("RSS per resident tagged extent, order %s (daemon VmRSS %u -> %u extents): %.0f B "
+	       "(%ld -> %ld KiB)\n", order_name[order], mid, big,
 	       big > mid ? (double)(rss_big - rss_mid) * 1024.0 / (big - mid) : 0.0, rss_mid,
 	       rss_big);
 	printf("populate 0 -> %u: %.1f s (%.0f extents/s, 5604h + host accept, 64 in flight)\n",
