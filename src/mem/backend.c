@@ -417,7 +417,7 @@ uint64_t mem_backend_size(const struct mem_backend *b)
 
 /* ------------------------------------------------------------- bindings */
 
-void mem_backend_bind_link(struct mem_backend *b, struct mem_bind *x)
+void mem_backend_bind_link(struct mem_backend *b, struct bind_run *x)
 {
 	x->be_prev = NULL;
 	x->be_next = b->binds;
@@ -426,7 +426,7 @@ void mem_backend_bind_link(struct mem_backend *b, struct mem_bind *x)
 	b->binds = x;
 }
 
-void mem_backend_bind_unlink(struct mem_backend *b, struct mem_bind *x)
+void mem_backend_bind_unlink(struct mem_backend *b, struct bind_run *x)
 {
 	if (x->be_prev)
 		x->be_prev->be_next = x->be_next;
@@ -437,12 +437,22 @@ void mem_backend_bind_unlink(struct mem_backend *b, struct mem_bind *x)
 	x->be_prev = x->be_next = NULL;
 }
 
+void mem_backend_bind_moved(struct mem_backend *b, struct bind_run *x)
+{
+	if (x->be_prev)
+		x->be_prev->be_next = x;
+	else
+		b->binds = x;
+	if (x->be_next)
+		x->be_next->be_prev = x;
+}
+
 int mem_backend_busy_msg(const struct mem_backend *b, char *err, size_t cap)
 {
 	enum { SHOW = 4 };
-	const struct mem_bind *x;
+	const struct bind_run *x;
 	size_t used = 0;
-	uint32_t shown = 0;
+	uint32_t shown = 0, i = 0;
 
 	if (!b->binds && !b->users)
 		return 0;
@@ -454,14 +464,18 @@ int mem_backend_busy_msg(const struct mem_backend *b, char *err, size_t cap)
 	}
 	mem_errf(err, cap, "backend %s is bound to", b->id);
 	used = strlen(err);
-	for (x = b->binds; x && shown < SHOW && used < cap; x = x->be_next) {
+	for (x = b->binds; x && shown < SHOW && used < cap;) {
 		int n = snprintf(err + used, cap - used, "%s host=%u dpa=0x%llx len=0x%llx",
-				 shown ? "," : "", x->host, (unsigned long long)x->dpa,
-				 (unsigned long long)x->len);
+				 shown ? "," : "", x->host, (unsigned long long)x->r[i].dpa,
+				 (unsigned long long)x->r[i].len);
 		used += n > 0 ? (size_t)n : 0;
 		shown++;
+		if (++i == x->nr) {
+			x = x->be_next;
+			i = 0;
+		}
 	}
-	/* A binding may cover several adjacent extents (devmem.c merges them). */
+	/* A binding may cover several adjacent extents (bind.c merges them). */
 	if (x && used < cap)
 		snprintf(err + used, cap - used, " and more, %u extent(s) in all", b->nr_bound);
 	return -EBUSY;

@@ -27,7 +27,7 @@ struct mem_backend {
 	struct mem_backend *id_next, *tag_next;
 	struct mem_backend *prev, *next;
 	/* users */
-	struct mem_bind *binds;    /* bindings on this backend, newest first */
+	struct bind_run *binds;    /* runs of bindings on this backend, newest first */
 	uint32_t nr_bound;         /* accepted extents bound to it (a binding may hold several) */
 	uint32_t users;            /* devices using it as volatile-dc-memdev */
 };
@@ -39,9 +39,13 @@ struct mem_backend {
  */
 void mem_backend_discard(struct mem_backend *b);
 
-/* Link or unlink a binding in b's list; nr_bound (extents) is the caller's to count. */
-void mem_backend_bind_link(struct mem_backend *b, struct mem_bind *x);
-void mem_backend_bind_unlink(struct mem_backend *b, struct mem_bind *x);
+/*
+ * Link or unlink a run of bindings in b's list; nr_bound (extents) is the
+ * caller's to count.  moved: x was reallocated, its neighbours point at it again.
+ */
+void mem_backend_bind_link(struct mem_backend *b, struct bind_run *x);
+void mem_backend_bind_unlink(struct mem_backend *b, struct bind_run *x);
+void mem_backend_bind_moved(struct mem_backend *b, struct bind_run *x);
 /* Zero [off, off+len): punch a hole, else write zeros.  Return 0 or -errno. */
 int mem_backend_zero(struct mem_backend *b, uint64_t off, uint64_t len);
 /*

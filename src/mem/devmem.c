@@ -121,8 +121,7 @@ int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg
 	md->trees = calloc(layout->nr_hosts, sizeof(*md->trees));
 	md->wins = calloc(layout->nr_hosts, sizeof(*md->wins));
 	md->views = calloc(layout->nr_hosts, sizeof(*md->views));
-	md->spare = calloc(1, sizeof(*md->spare));
-	if (!md->trees || !md->wins || !md->views || !md->spare) {
+	if (!md->trees || !md->wins || !md->views) {
 		rc = -ENOMEM;
 		goto err;
 	}
@@ -147,22 +146,13 @@ static bool is_file(const struct mem_backend *b)
 }
 
 /* Clean stop: the live bytes of a view binding go back into its file. */
-static void flush_view(struct mem_dev *md, const struct mem_bind *n)
+static void flush_view(void *opaque, const struct mem_bind *n)
 {
+	struct mem_dev *md = opaque;
+
 	if (n->st && !n->st->shared && n->writable && is_file(n->be) &&
 	    mem_fd_copy(n->st->fd, mem_bind_off(n), n->be->fd, n->off, n->len, n->be->page_size, true))
 		md->stats.copy_errors++;
-}
-
-static void free_tree(struct mem_dev *md, struct mem_bind *n)
-{
-	if (!n)
-		return;
-	free_tree(md, n->left);
-	free_tree(md, n->right);
-	flush_view(md, n);
-	mem_backend_bind_unlink(n->be, n);
-	free(n);
 }
 
 static void free_stores(struct mem_dev *md, struct mem_store *s)
@@ -183,7 +173,7 @@ void mem_dev_free(struct mem_dev *md)
 	if (!md)
 		return;
 	for (unsigned int h = 0; md->trees && h < md->layout.nr_hosts; h++)
-		free_tree(md, md->trees[h].root);
+		mem_bind_clear(&md->trees[h], flush_view, md);
 	mem_static_detach(md);
 	for (unsigned int h = 0; md->wins && h < md->layout.nr_hosts; h++)
 		mem_window_release(&md->wins[h]);
@@ -200,7 +190,6 @@ void mem_dev_free(struct mem_dev *md)
 		md->backing->users--;
 	if (md->lsa)
 		md->lsa->users--;
-	free(md->spare);
 	free(md->views);
 	free(md->wins);
 	free(md->trees);
@@ -491,47 +480,6 @@ static void count(struct mem_dev *md, const struct mem_bind *b, int32_t delta)
 		md->stats.nr_mapped += (uint32_t)delta;
 }
 
-/*
- * l and r (r just after l) can be one binding: the same backend bytes, store,
- * access and region, back to back.  Shared grants are left apart: their
- * bindings are what moving the sharers reports and remaps.
- */
-static bool mergeable(const struct mem_bind *l, const struct mem_bind *r)
-{
-	return l->dpa + l->len == r->dpa && l->be == r->be && l->off + l->len == r->off &&
-	       l->st == r->st && (!l->st || !l->st->shared) && l->writable == r->writable &&
-	       l->mapped == r->mapped && l->region == r->region;
-}
-
-/* l takes r (just after it) in: one node, one store reference. */
-static void absorb(struct bind_tree *t, struct mem_bind *l, struct mem_bind *r)
-{
-	mem_bind_remove(t, r);
-	mem_backend_bind_unlink(r->be, r);
-	if (r->st)
-		r->st->refs--; /* l holds one */
-	l->len += r->len;
-	free(r);
-}
-
-/*
- * Like the kernel's VMAs, adjacent bindings that differ only in their range
- * are one node: a host accepting a run of extents costs one node, not one
- * per extent.  Unbinding splits them again (cut_bind()).
- */
-static void merge_around(struct bind_tree *t, struct mem_bind *b)
-{
-	struct mem_bind *l = b->dpa ? mem_bind_find(t, b->dpa - 1) : NULL;
-	struct mem_bind *r = mem_bind_find(t, b->dpa + b->len);
-
-	if (l && mergeable(l, b)) {
-		absorb(t, l, b);
-		b = l;
-	}
-	if (r && mergeable(b, r))
-		absorb(t, b, r);
-}
-
 /* Whether x can be bound at all; then its backend and offset.  0 or -errno (msg). */
 static int bind_check(const struct mem_dev *md, const struct core_extent_info *x,
 		      struct mem_backend **be, uint64_t *off, char *msg, size_t cap)
@@ -553,7 +501,7 @@ static int bind_fail(struct mem_dev *md, int rc, const char *msg)
 
 /*
  * Bind x, which bind_check() resolved to be at off, standing for nr extents
- * (a run of back-to-back extents bound at once: one store copy, one node).
+ * (a run of back-to-back extents bound at once: one store copy, one range).
  * 0, or -errno with the message in msg; *bound says whether x is bound
  * anyway (the mapping was refused, counted and noted), else nothing changed
  * and nothing was counted.
@@ -561,40 +509,40 @@ static int bind_fail(struct mem_dev *md, int rc, const char *msg)
 static int bind_run(struct mem_dev *md, const struct core_extent_info *x, struct mem_backend *be,
 		    uint64_t off, uint32_t nr, char *msg, size_t cap, bool *bound)
 {
-	struct mem_bind *nb = calloc(1, sizeof(*nb));
-	int rc;
+	struct bind_tree *t = &md->trees[x->host];
+	struct mem_bind nb = { .dpa = x->ext.dpa, .len = x->ext.len, .off = off, .be = be,
+			       .host = x->host, .region = x->region,
+			       .writable = !md->layout.regions[x->region].read_only };
+	int rc, map_rc;
 
 	*bound = false;
-	if (!md->spare)
-		md->spare = calloc(1, sizeof(*md->spare));
-	if (!nb || !md->spare) {
-		free(nb);
+	if (mem_bind_overlaps(t, x->ext.dpa, x->ext.len)) {
+		snprintf(msg, cap, X_FMT ": overlaps a range already bound to the host", X_ARGS(x));
+		return -EEXIST;
+	}
+	rc = store_get(md, x, &nb, msg, cap);
+	if (rc)
+		return rc;
+	count(md, &nb, (int32_t)nr);
+	map_rc = md->direct_map ? map_bind(md, &nb, nr, msg, cap) : 0;
+	/* the table packs it with bindings that differ only in their range (bind.h) */
+	rc = mem_bind_add(t, &nb);
+	if (rc) {
+		/* undone: unmapped, uncounted, the store reference given back */
+		if (nb.mapped && mem_window_unmap(&md->wins[x->host], nb.dpa, nb.len, msg, cap))
+			md->stats.unmap_errors++;
+		count(md, &nb, -(int32_t)nr);
+		if (nb.st && nb.st->refs > 1)
+			nb.st->refs--; /* others hold it: no release of theirs to note */
+		else
+			store_put(md, &nb);
 		snprintf(msg, cap, X_FMT ": out of memory", X_ARGS(x));
 		return -ENOMEM;
 	}
-	*nb = (struct mem_bind){ .dpa = x->ext.dpa, .len = x->ext.len, .off = off, .be = be,
-				 .host = x->host, .region = x->region,
-				 .writable = !md->layout.regions[x->region].read_only };
-	rc = mem_bind_insert(&md->trees[x->host], nb);
-	if (rc) {
-		free(nb);
-		snprintf(msg, cap, X_FMT ": overlaps a range already bound to the host", X_ARGS(x));
-		return rc;
-	}
-	rc = store_get(md, x, nb, msg, cap);
-	if (rc) {
-		mem_bind_remove(&md->trees[x->host], nb);
-		free(nb);
-		return rc;
-	}
 	*bound = true;
-	mem_backend_bind_link(be, nb);
-	count(md, nb, (int32_t)nr);
-	rc = md->direct_map ? map_bind(md, nb, nr, msg, cap) : 0;
-	merge_around(&md->trees[x->host], nb);
-	if (rc)
+	if (map_rc)
 		note(md, msg);
-	return rc;
+	return map_rc;
 }
 
 int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err, size_t cap)
@@ -664,43 +612,12 @@ int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint
 	return ret;
 }
 
-static void drop_bind(struct mem_dev *md, struct bind_tree *t, struct mem_bind *b)
+/* A run of bindings is gone (mem_bind_cut()): its store reference goes back. */
+static void put_run(void *opaque, const struct mem_bind *b)
 {
-	store_put(md, b);
-	mem_bind_remove(t, b);
-	mem_backend_bind_unlink(b->be, b);
-	free(b);
-}
+	struct mem_bind copy = *b;
 
-/* Take [d, e) out of b, which overlaps it. */
-static void cut_bind(struct mem_dev *md, struct bind_tree *t, struct mem_bind *b, uint64_t d, uint64_t e)
-{
-	uint64_t b_end = b->dpa + b->len;
-	struct mem_bind *tail;
-
-	if (d <= b->dpa && e >= b_end) {
-		drop_bind(md, t, b);
-	} else if (d <= b->dpa) {
-		/* front cut: the key grows but stays below the next node */
-		b->off += e - b->dpa;
-		b->len = b_end - e;
-		b->dpa = e;
-	} else if (e >= b_end) {
-		b->len = d - b->dpa;
-	} else {
-		tail = md->spare;
-		md->spare = NULL;
-		*tail = *b;
-		tail->dpa = e;
-		tail->len = b_end - e;
-		tail->off = b->off + (e - b->dpa);
-		b->len = d - b->dpa;
-		mem_bind_insert(t, tail); /* cannot overlap: it was part of b */
-		mem_backend_bind_link(tail->be, tail);
-		if (tail->st)
-			tail->st->refs++;
-		md->spare = calloc(1, sizeof(*md->spare)); /* NULL is retried at the next bind */
-	}
+	store_put(opaque, &copy);
 }
 
 /*
@@ -722,11 +639,12 @@ static int32_t cut_delta(const struct mem_bind *b, const struct core_extent_info
 
 int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x)
 {
-	uint64_t d = x->ext.dpa, e = x->ext.dpa + x->ext.len;
+	uint64_t d = x->ext.dpa, e = x->ext.dpa + x->ext.len, cut_d = d, cut_e = e;
 	struct bind_tree *t;
-	struct mem_bind *b, *next;
+	struct bind_pos p;
+	struct mem_bind b;
 	char msg[256];
-	bool any = false;
+	bool any = false, split_ok;
 
 	if (x->host >= md->layout.nr_hosts || e < d)
 		return -EINVAL;
@@ -736,22 +654,21 @@ int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x)
 		md->stats.unmap_errors++;
 		note(md, msg);
 	}
-	for (b = mem_bind_first_from(t, d); b && b->dpa < e; b = next) {
-		next = mem_bind_next(t, b);
-		if (!md->spare && d > b->dpa && e < b->dpa + b->len)
-			md->spare = calloc(1, sizeof(*md->spare));
-		count(md, b, cut_delta(b, x, d, e));
-		if (!md->spare && d > b->dpa && e < b->dpa + b->len) {
+	split_ok = !mem_bind_reserve(t, d, e);
+	for (bool ok = mem_bind_seek(t, d, &p, &b); ok && b.dpa < e; ok = mem_bind_step(t, &p, &b)) {
+		count(md, &b, cut_delta(&b, x, d, e));
+		if (!split_ok && d > b.dpa && e < b.dpa + b.len) {
 			/* cannot split without memory: keep it safe, drop it whole */
 			snprintf(md->last_err, sizeof(md->last_err), X_FMT ": out of memory, dropped the whole binding", X_ARGS(x));
-			view_release(md, b, b->dpa, b->dpa + b->len, x->sanitize);
-			drop_bind(md, t, b);
+			view_release(md, &b, b.dpa, b.dpa + b.len, x->sanitize);
+			cut_d = b.dpa;
+			cut_e = b.dpa + b.len;
 		} else {
-			view_release(md, b, d, e, x->sanitize);
-			cut_bind(md, t, b, d, e);
+			view_release(md, &b, d, e, x->sanitize);
 		}
 		any = true;
 	}
+	mem_bind_cut(t, cut_d, cut_e, put_run, md);
 	return any ? 0 : -ENOENT;
 }
 
@@ -788,12 +705,14 @@ int mem_dev_move_sharers(const struct mem_dev *md, uint64_t id, struct mem_move_
 		return -ENOENT;
 	for (uint16_t h = 0; h < md->layout.nr_hosts; h++) {
 		const struct bind_tree *t = &md->trees[h];
+		struct bind_pos p;
+		struct mem_bind b;
 
-		for (const struct mem_bind *b = mem_bind_first_from(t, 0); b; b = mem_bind_next(t, b)) {
-			if (b->st != st)
+		for (bool ok = mem_bind_seek(t, 0, &p, &b); ok; ok = mem_bind_step(t, &p, &b)) {
+			if (b.st != st)
 				continue;
 			if (n < max)
-				out[n] = (struct mem_move_sharer){ .host = h, .dpa = b->dpa, .len = b->len };
+				out[n] = (struct mem_move_sharer){ .host = h, .dpa = b.dpa, .len = b.len };
 			n++;
 		}
 	}
@@ -830,15 +749,18 @@ int mem_dev_move_switch(struct mem_dev *md, uint64_t id)
 	st->move_new = true;
 	for (uint16_t h = 0; h < md->layout.nr_hosts; h++) {
 		struct bind_tree *t = &md->trees[h];
+		struct bind_pos p;
+		struct mem_bind b;
 
-		for (struct mem_bind *b = mem_bind_first_from(t, 0); b; b = mem_bind_next(t, b)) {
-			if (b->st != old)
+		for (bool ok = mem_bind_seek(t, 0, &p, &b); ok; ok = mem_bind_step(t, &p, &b)) {
+			if (b.st != old)
 				continue;
-			b->st = st;
+			mem_bind_set_store(&p, st);
+			b.st = st;
 			st->refs++;
 			old->refs--;
-			if (b->mapped && mem_window_map(&md->wins[h], b->dpa, b->len, st->fd,
-							mem_bind_off(b), b->writable, msg, sizeof(msg))) {
+			if (b.mapped && mem_window_map(&md->wins[h], b.dpa, b.len, st->fd,
+						       mem_bind_off(&b), b.writable, msg, sizeof(msg))) {
 				md->stats.map_errors++;
 				note(md, msg);
 			}
@@ -918,32 +840,34 @@ int mem_dev_segments(const struct mem_dev *md, uint16_t host, uint64_t dpa, uint
 	uint64_t cur = dpa, end = dpa + len;
 	struct mem_segment last = { 0 };
 	const struct bind_tree *t;
-	const struct mem_bind *b;
+	struct bind_pos p;
+	struct mem_bind b;
 	uint32_t n = 0;
+	bool ok;
 
 	*nr_out = 0;
 	if (host >= md->layout.nr_hosts || !len || end < dpa)
 		return -EINVAL;
 	t = &md->trees[host];
-	for (b = mem_bind_find(t, cur); cur < end; b = mem_bind_next(t, b)) {
+	for (ok = mem_bind_seek(t, cur, &p, &b); cur < end; ok = mem_bind_step(t, &p, &b)) {
 		uint64_t take, off;
 
-		if (!b || b->dpa > cur) {
+		if (!ok || b.dpa > cur) {
 			mem_errf(err, cap, "host=%u dpa=0x%llx is not accepted by the host", host,
 				 (unsigned long long)cur);
 			return -EFAULT;
 		}
-		take = b->dpa + b->len - cur;
+		take = b.dpa + b.len - cur;
 		if (take > end - cur)
 			take = end - cur;
-		off = mem_bind_off(b) + (cur - b->dpa);
-		if (n && last.fd == mem_bind_fd(b) && last.offset + last.len == off &&
-		    last.writable == b->writable) {
+		off = mem_bind_off(&b) + (cur - b.dpa);
+		if (n && last.fd == mem_bind_fd(&b) && last.offset + last.len == off &&
+		    last.writable == b.writable) {
 			last.len += take;
 		} else {
-			last = (struct mem_segment){ .dpa = cur, .len = take, .fd = mem_bind_fd(b),
-						     .offset = off, .writable = b->writable,
-						     .scoped = b->st != NULL, .backend_id = b->be->id };
+			last = (struct mem_segment){ .dpa = cur, .len = take, .fd = mem_bind_fd(&b),
+						     .offset = off, .writable = b.writable,
+						     .scoped = b.st != NULL, .backend_id = b.be->id };
 			n++;
 		}
 		if (n <= max)

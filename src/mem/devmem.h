@@ -33,7 +33,6 @@ struct mem_dev {
 	struct mem_store *retired;     /* grants whose sharers moved to a fresh one, until
 				      * mem_dev_move_finish() punches them */
 	uint64_t next_move_id;
-	struct mem_bind *spare;        /* so that unbind (which may split) never allocates */
 	struct mem_dev_stats stats;
 	char last_err[256];
 	struct mem_static statics[2];  /* volatile, persistent: those present, in DPA order */

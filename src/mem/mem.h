@@ -243,10 +243,13 @@ enum cxldcd_rc mem_dev_check_add(struct mem_dev *md, const struct core_extent_in
  * mem_dev_bind() - the extent_accepted observer: bind x (for x->host) to its
  * backend and, with direct_map, map it into the host's window.  A binding
  * back to back with a neighbour of the host (same backend, store, access)
- * becomes one node with it; the counts stay per extent.
+ * becomes one range with it, and bindings that differ only in their range
+ * share a run of the table even with gaps between them (bind.h); the counts
+ * stay per extent.
  * Return: 0; -EEXIST (overlaps a binding of that host); -ENOENT (no backend
  * any more: the range stays inaccessible); -ENOMEM (mmap refused, e.g.
- * vm.max_map_count: the binding is kept for the slow path, not mapped).
+ * vm.max_map_count: the binding is kept for the slow path, not mapped; or
+ * no memory for the table: nothing bound).
  */
 int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err, size_t cap);
 /*
@@ -262,8 +265,8 @@ int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint
 /*
  * mem_dev_unbind() - the extent_released / extent_revoked observer: make
  * [x->ext.dpa, +len) of x->host inaccessible (window re-reserved PROT_NONE
- * first), then drop, trim or split the bindings it covers (a spare node is
- * kept for the split; it is allocated again only if that failed).  A
+ * first), then drop, trim or split the bindings it covers (room for the
+ * one split is reserved first; without it the binding goes whole).  A
  * shared grant the host leaves while other hosts still share it is marked to
  * be moved (docs/memory.md "Moving the sharers"): the host that let go may
  * have kept an fd of it, so the others must get a fresh one.
@@ -381,7 +384,7 @@ int mem_write(struct mem_dev *md, uint16_t host, uint64_t dpa, const void *buf, 
 int mem_zero(struct mem_dev *md, uint16_t host, uint64_t dpa, uint64_t len);
 
 struct mem_dev_stats {
-	uint32_t nr_bound;       /* bound extents, all hosts (adjacent ones may share a node) */
+	uint32_t nr_bound;       /* bound extents, all hosts (adjacent ones may share a range) */
 	uint32_t nr_mapped;      /* of them mapped in a window */
 	uint64_t bind_errors;    /* accepted extents that could not be bound */
 	uint64_t map_errors;     /* bound but not mapped (mmap refused) */

@@ -29,10 +29,12 @@ static int check_range(struct mem_dev *md, uint16_t host, uint64_t dpa, size_t l
 {
 	uint64_t cur = dpa, end = dpa + len;
 	const struct bind_tree *t = &md->trees[host];
-	const struct mem_bind *b;
+	struct bind_pos p;
+	struct mem_bind b;
+	bool ok;
 
-	for (b = mem_bind_find(t, cur); cur < end; b = mem_bind_next(t, b)) {
-		if (!b || b->dpa > cur) {
+	for (ok = mem_bind_seek(t, cur, &p, &b); cur < end; ok = mem_bind_step(t, &p, &b)) {
+		if (!ok || b.dpa > cur) {
 			if (write)
 				mem_errf(err, cap, "write to host=%u dpa=0x%llx dropped: not accepted by the host",
 					 host, (unsigned long long)cur);
@@ -41,12 +43,12 @@ static int check_range(struct mem_dev *md, uint16_t host, uint64_t dpa, size_t l
 					 host, (unsigned long long)cur);
 			return -EFAULT;
 		}
-		if (write && !b->writable) {
+		if (write && !b.writable) {
 			mem_errf(err, cap, "write to host=%u dpa=0x%llx dropped: region=%u is read-only",
-				 host, (unsigned long long)cur, b->region);
+				 host, (unsigned long long)cur, b.region);
 			return -EACCES;
 		}
-		cur = b->dpa + b->len;
+		cur = b.dpa + b.len;
 	}
 	return 0;
 }
@@ -72,7 +74,8 @@ static int transfer(struct mem_dev *md, uint16_t host, uint64_t dpa, uint8_t *bu
 {
 	uint64_t cur = dpa, end;
 	const struct bind_tree *t;
-	const struct mem_bind *b;
+	struct bind_pos p;
+	struct mem_bind b;
 	int rc;
 
 	if (host >= md->layout.nr_hosts || dpa + len < dpa) {
@@ -92,16 +95,17 @@ static int transfer(struct mem_dev *md, uint16_t host, uint64_t dpa, uint8_t *bu
 	}
 	t = &md->trees[host];
 	end = dpa + len;
-	for (b = mem_bind_find(t, cur); cur < end; b = mem_bind_next(t, b)) {
-		uint64_t take = b->dpa + b->len - cur;
+	/* check_range() found every byte bound: each step finds the next piece */
+	for (mem_bind_seek(t, cur, &p, &b); cur < end; mem_bind_step(t, &p, &b)) {
+		uint64_t take = b.dpa + b.len - cur;
 
 		if (take > end - cur)
 			take = end - cur;
-		rc = io_full(mem_bind_fd(b), buf + (cur - dpa), (size_t)take,
-			     mem_bind_off(b) + (cur - b->dpa), write);
+		rc = io_full(mem_bind_fd(&b), buf + (cur - dpa), (size_t)take,
+			     mem_bind_off(&b) + (cur - b.dpa), write);
 		if (rc) {
 			mem_errf(err, cap, "%s of host=%u dpa=0x%llx in backend %s failed",
-				 write ? "write" : "read", host, (unsigned long long)cur, b->be->id);
+				 write ? "write" : "read", host, (unsigned long long)cur, b.be->id);
 			return rc;
 		}
 		cur += take;
@@ -118,21 +122,23 @@ int mem_zero(struct mem_dev *md, uint16_t host, uint64_t dpa, uint64_t len)
 {
 	uint64_t end = dpa + len;
 	const struct bind_tree *t;
-	const struct mem_bind *b;
+	struct bind_pos p;
+	struct mem_bind b;
 	int first = 0;
 
 	if (host >= md->layout.nr_hosts || end < dpa)
 		return -EINVAL;
 	t = &md->trees[host];
-	for (b = mem_bind_first_from(t, dpa); b && b->dpa < end; b = mem_bind_next(t, b)) {
-		uint64_t s = b->dpa > dpa ? b->dpa : dpa;
-		uint64_t e = b->dpa + b->len < end ? b->dpa + b->len : end;
+	for (bool ok = mem_bind_seek(t, dpa, &p, &b); ok && b.dpa < end;
+	     ok = mem_bind_step(t, &p, &b)) {
+		uint64_t s = b.dpa > dpa ? b.dpa : dpa;
+		uint64_t e = b.dpa + b.len < end ? b.dpa + b.len : end;
 		int rc;
 
-		if (!b->writable)
+		if (!b.writable)
 			continue;
-		rc = mem_fd_punch(mem_bind_fd(b), mem_bind_off(b) + (s - b->dpa), e - s,
-				  b->be->page_size);
+		rc = mem_fd_punch(mem_bind_fd(&b), mem_bind_off(&b) + (s - b.dpa), e - s,
+				  b.be->page_size);
 		if (rc && !first)
 			first = rc;
 	}

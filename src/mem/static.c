@@ -70,30 +70,25 @@ static int add_backend(struct mem_dev *md, const char *prop, const char *id, cha
 static int bind_host(struct mem_dev *md, const struct mem_static *s, uint16_t h, char *err,
 		     size_t cap)
 {
-	struct mem_bind *nb = calloc(1, sizeof(*nb));
+	struct mem_bind nb = { .dpa = s->dpa, .len = s->len, .off = 0, .be = s->be, .st = s->st,
+			       .host = h, .region = UINT8_MAX, .writable = true };
 	int rc;
 
-	if (!nb)
-		return -ENOMEM;
-	*nb = (struct mem_bind){ .dpa = s->dpa, .len = s->len, .off = 0, .be = s->be, .st = s->st,
-				 .host = h, .region = UINT8_MAX, .writable = true };
-	rc = mem_bind_insert(&md->trees[h], nb);
-	if (rc) {
-		free(nb);
-		return rc;
+	if (md->direct_map) {
+		if (!md->swins[h].base &&
+		    (rc = mem_window_reserve(&md->swins[h], 0, md->static_end, err, cap)))
+			return rc;
+		rc = mem_window_map(&md->swins[h], s->dpa, s->len, mem_bind_fd(&nb),
+				    mem_bind_off(&nb), true, err, cap);
+		if (rc)
+			return rc;
+		nb.mapped = true;
 	}
-	mem_backend_bind_link(s->be, nb);
 	if (s->st)
-		s->st->refs++;
-	if (!md->direct_map)
-		return 0;
-	if (!md->swins[h].base &&
-	    (rc = mem_window_reserve(&md->swins[h], 0, md->static_end, err, cap)))
-		return rc;
-	rc = mem_window_map(&md->swins[h], s->dpa, s->len, mem_bind_fd(nb), mem_bind_off(nb), true,
-			    err, cap);
-	if (!rc)
-		nb->mapped = true;
+		s->st->refs++; /* the table's */
+	rc = mem_bind_add(&md->trees[h], &nb);
+	if (rc && s->st)
+		s->st->refs--;
 	return rc;
 }
 
