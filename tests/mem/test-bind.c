@@ -316,6 +316,38 @@ static void test_cuts_trim_drop_and_split(void **state)
 	assert_true(f->puts >= 3);
 }
 
+/*
+ * A cut that must split a binding, with no room reserved (what unbind does
+ * when mem_bind_reserve() found no memory): the binding goes whole, never
+ * half-cut, and a run left empty is put.
+ */
+static void test_cut_without_room_drops_the_binding_whole(void **state)
+{
+	struct fx *f = *state;
+	static int map[16];
+
+	assert_int_equal(add(f, A_VIEW, 0, 4), 0);
+	assert_int_equal(add(f, A_VIEW, 6, 4), 0); /* the run is full: 2 ranges, room for 2 */
+	assert_int_equal(add(f, A_SHARED, 12, 3), 0);
+	for (int i = 0; i < 4; i++)
+		map[i] = map[6 + i] = A_VIEW;
+	map[12] = map[13] = map[14] = A_SHARED;
+	check(f, map, 16);
+	mem_bind_cut(&f->t, BASE + 7 * PG, BASE + 8 * PG, put, f);
+	map[6] = map[7] = map[8] = map[9] = 0;
+	check(f, map, 16);
+	assert_int_equal(f->puts, 0);
+	mem_bind_cut(&f->t, BASE + 13 * PG, BASE + 14 * PG, put, f);
+	map[12] = map[13] = map[14] = 0;
+	check(f, map, 16);
+	assert_int_equal(f->puts, 1);
+	assert_int_equal(f->grant.refs, 0);
+	/* with room reserved, the same cut splits */
+	cut(f, 1, 2);
+	map[1] = map[2] = 0;
+	check(f, map, 16);
+}
+
 /* Random adds and cuts of every attribute against the page map. */
 static void test_random_adds_and_cuts_match_a_page_map(void **state)
 {
@@ -361,6 +393,7 @@ int main(void)
 		T(test_gapped_bindings_out_of_order_pack_into_runs),
 		T(test_other_attributes_in_a_hole_split_the_run),
 		T(test_cuts_trim_drop_and_split),
+		T(test_cut_without_room_drops_the_binding_whole),
 		T(test_random_adds_and_cuts_match_a_page_map),
 #undef T
 	};
