@@ -536,8 +536,11 @@ static int bind_run(struct mem_dev *md, const struct core_extent_info *x, struct
 			nb.st->refs--; /* others hold it: no release of theirs to note */
 		else
 			store_put(md, &nb);
-		snprintf(msg, cap, X_FMT ": out of memory", X_ARGS(x));
-		return -ENOMEM;
+		if (rc == -ENOMEM)
+			snprintf(msg, cap, X_FMT ": out of memory", X_ARGS(x));
+		else
+			snprintf(msg, cap, X_FMT ": not a range of the device", X_ARGS(x));
+		return rc;
 	}
 	*bound = true;
 	if (map_rc)
