@@ -36,6 +36,7 @@ int cmdline_split_kv(struct cmdline_ctx *c, const char *s, const char *implied,
 		     struct cmdline_kv *kv);
 int cmdline_parse_u64(const char *s, uint64_t *out);
 bool cmdline_id_ok(const char *id);
+int cmdline_ignore(struct cmdline_ctx *c);
 
 /* cmdline-objdev.c */
 int cmdline_opt_object(struct cmdline_ctx *c, const char *arg);

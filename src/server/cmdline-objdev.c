@@ -415,6 +415,23 @@ void cmdline_device_free(struct cmdline_device *d)
 	cmdline_kv_free(&kv);
 }
 
+/*
+ * COMPAT: QEMU's CXL topology around a cxl-type3 (host bridge, root port,
+ * switch ports and switch CCI): a standalone device sits on no bus, so these
+ * are accepted and ignored, and QEMU's CXL command lines paste whole.
+ */
+static const char *const topology_devices[] = {
+	"pxb-cxl", "cxl-rp", "cxl-upstream", "cxl-downstream", "cxl-switch-mailbox-cci", NULL,
+};
+
+static bool is_topology_device(const char *drv)
+{
+	for (size_t i = 0; topology_devices[i]; i++)
+		if (!strcmp(topology_devices[i], drv))
+			return true;
+	return false;
+}
+
 int cmdline_opt_device(struct cmdline_ctx *c, const char *arg)
 {
 	struct cmdline_device d = { 0 }, *n;
@@ -425,8 +442,14 @@ int cmdline_opt_device(struct cmdline_ctx *c, const char *arg)
 	if (rc)
 		goto out;
 	drv = cmdline_kv_get(&kv, "driver");
+	if (drv && is_topology_device(drv)) {
+		rc = cmdline_ignore(c);
+		goto out;
+	}
 	if (!drv || strcmp(drv, "cxl-type3")) {
-		rc = cmdline_fail(c, "unknown device type '%s' (only cxl-type3)", drv ? drv : "");
+		rc = cmdline_fail(c, "unknown device type '%s' (cxl-type3; QEMU's pxb-cxl, cxl-rp, "
+				  "cxl-upstream, cxl-downstream and cxl-switch-mailbox-cci are ignored)",
+				  drv ? drv : "");
 		goto out;
 	}
 	for (size_t i = 0; i < kv.n && !rc; i++) {

@@ -119,6 +119,24 @@ bool cmdline_id_ok(const char *id)
 	return true;
 }
 
+/*
+ * COMPAT: keep the option being parsed ("-device pxb-cxl,...") in
+ * cfg->ignored; the daemon logs that it ignores it.
+ */
+int cmdline_ignore(struct cmdline_ctx *c)
+{
+	struct cmdline_cfg *cfg = c->cfg;
+	char **n = realloc(cfg->ignored, (cfg->nr_ignored + 1) * sizeof(*n));
+
+	if (!n)
+		return cmdline_oom(c);
+	cfg->ignored = n;
+	if (asprintf(&n[cfg->nr_ignored], "%s %s", c->opt, c->arg) < 0)
+		return cmdline_oom(c);
+	cfg->nr_ignored++;
+	return 0;
+}
+
 /* ---- KEY=VALUE lists ------------------------------------------------ */
 
 void cmdline_kv_free(struct cmdline_kv *kv)
@@ -478,6 +496,13 @@ static int opt_state(struct cmdline_ctx *c, const char *arg)
 	return set_path(c, &c->cfg->state_dir, arg);
 }
 
+/* COMPAT: QEMU's -M/-machine (q35,cxl=on; cxl-fmw.N.*): there is no machine here. */
+static int opt_machine(struct cmdline_ctx *c, const char *arg)
+{
+	(void)arg;
+	return cmdline_ignore(c);
+}
+
 static int opt_pidfile(struct cmdline_ctx *c, const char *arg)
 {
 	return set_path(c, &c->cfg->pidfile, arg);
@@ -539,7 +564,8 @@ static const struct option_def {
 	{ "fm", opt_fm }, { "host-socket", opt_host_socket }, { "state", opt_state },
 	{ "trace", opt_trace }, { "pidfile", opt_pidfile }, { "log-file", opt_log_file },
 	{ "log-level", opt_log_level }, { "daemonize", NULL }, { "mctp-serial", opt_mctp_serial },
-	{ "mctp-cci", opt_mctp_cci }, { "help", NULL }, { "h", NULL }, { "version", NULL }, { "V", NULL },
+	{ "mctp-cci", opt_mctp_cci }, { "M", opt_machine }, { "machine", opt_machine },
+	{ "help", NULL }, { "h", NULL }, { "version", NULL }, { "V", NULL },
 };
 
 /* Resolve each listener's device=ID (default: the first -device). */
@@ -814,6 +840,9 @@ void cmdline_fini(struct cmdline_cfg *cfg)
 	free(cfg->pidfile);
 	free(cfg->log_file);
 	free(cfg->runtime_dir);
+	for (size_t i = 0; i < cfg->nr_ignored; i++)
+		free(cfg->ignored[i]);
+	free(cfg->ignored);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -844,6 +873,9 @@ const char *cmdline_usage(void)
 "          [,event-log-depth=N][,mbox-payload-size=SIZE][,seq-one-based=on]\n"
 "          [,sanitize-on-release=on][,sharable=on][,pending-timeout-ms=MS][,sn=N]\n"
 "                       a DCD (several allowed)\n"
+"  -M ..., -machine ..., -device pxb-cxl|cxl-rp|cxl-upstream|cxl-downstream|\n"
+"          cxl-switch-mailbox-cci,...\n"
+"                       QEMU's machine and CXL topology: accepted and ignored\n"
 "  -qmp unix:PATH,server,wait=off | tcp:HOST:PORT,server,wait=off [,max-conns=N]\n"
 "                       a QMP listener (several allowed; TCP binds 127.0.0.1\n"
 "                       unless HOST is given; max-conns (64) per listener)\n"

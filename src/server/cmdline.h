@@ -158,6 +158,13 @@ struct cmdline_cfg {
 	bool daemonize;                 /* --daemonize */
 	bool help, version;
 	bool defaults;                  /* no arguments: default device and sockets */
+	/*
+	 * COMPAT: QEMU options that describe the machine and its CXL topology
+	 * (-M/-machine, -device pxb-cxl, cxl-rp, cxl-upstream, ...): accepted and
+	 * ignored, each kept as written ("-device pxb-cxl,...") for the log.
+	 */
+	char **ignored;
+	size_t nr_ignored;
 	bool uses_runtime_dir;          /* some default path lives in runtime_dir */
 	char *runtime_dir;
 };

@@ -506,7 +506,7 @@ static void test_runtime_dir_follows_xdg(void **state)
 static void test_option_errors_name_the_option(void **state)
 {
 	(void)state;
-	EXPECT_ERR(L("unknown option '-M'"), "-M", "q35");
+	EXPECT_ERR(L("unknown option '-m'"), "-m", "4G");      /* QEMU's guest RAM: no guest here */
 	EXPECT_ERR(L("unexpected argument 'stray'"), "stray");
 	EXPECT_ERR(L("option '-qmp' needs a value"), "-qmp");
 	EXPECT_ERR(L("option '--version' takes no value"), "--version=1");
@@ -569,6 +569,50 @@ static void test_static_memdevs_and_ignored_qemu_properties(void **state)
 	assert_string_equal(cfg.devices[0].persistent_memdev, "p0");
 	assert_true(cfg.devices[0].set & CMDLINE_DEV_MEMDEV);
 	cmdline_fini(&cfg);
+}
+
+/*
+ * QEMU's CXL DCD example pastes whole: the machine (-M) and the CXL topology
+ * (pxb-cxl, cxl-rp, switch ports) are kept, as written, only to be logged as
+ * ignored; the cxl-type3 is the one device.  Other device types stay errors.
+ */
+static void test_qemu_machine_and_cxl_topology_are_ignored(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "-M", "q35,cxl=on",
+			       "-object", "memory-backend-ram,id=vmem0,share=on,size=4G",
+			       "-device", "pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1",
+			       "-device", "cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2",
+			       "-device", "cxl-upstream,port=2,sn=1234,bus=root_port13,id=us0",
+			       "-device", "cxl-downstream,port=0,bus=us0,id=swport0,chassis=0,slot=4",
+			       "-device", "cxl-switch-mailbox-cci,bus=root_port13,target=us0,id=swcci0",
+			       "-device", "cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-dcd0,"
+			       "num-dc-regions=2",
+			       "-machine", "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G", NULL), 0);
+	assert_int_equal(cfg.nr_devices, 1);
+	assert_string_equal(cfg.devices[0].id, "cxl-dcd0");
+	assert_int_equal(cfg.nr_ignored, 7);
+	assert_string_equal(cfg.ignored[0], "-M q35,cxl=on");
+	assert_string_equal(cfg.ignored[1], "-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1");
+	assert_string_equal(cfg.ignored[2],
+			    "-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2");
+	assert_string_equal(cfg.ignored[6], "-machine cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G");
+	/* the default sockets still come, for the one device */
+	assert_int_equal(cfg.nr_fm, 1);
+	assert_int_equal(cfg.nr_host, 1);
+	assert_int_equal(cfg.nr_qmp, 1);
+	cmdline_fini(&cfg);
+	assert_int_equal(parse(&cfg, err, "--M=q35", "-device", "cxl-type3,id=d0,num-dc-regions=1,"
+			       "dc-regions-total-size=1G", NULL), 0);
+	assert_int_equal(cfg.nr_ignored, 1);
+	assert_string_equal(cfg.ignored[0], "--M q35");
+	cmdline_fini(&cfg);
+	EXPECT_ERR(L("-device", "unknown device type 'cxl-type2'", "pxb-cxl"), "-device",
+		   "cxl-type2,id=t2");
+	EXPECT_ERR(L("option '-M' needs a value"), "-M");
 }
 
 static void test_device_errors_name_the_property(void **state)
@@ -652,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_option_errors_name_the_option),
 		cmocka_unit_test(test_object_errors_name_the_property),
 		cmocka_unit_test(test_static_memdevs_and_ignored_qemu_properties),
+		cmocka_unit_test(test_qemu_machine_and_cxl_topology_are_ignored),
 		cmocka_unit_test(test_device_errors_name_the_property),
 		cmocka_unit_test(test_socket_errors_name_the_address),
 	};

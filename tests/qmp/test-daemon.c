@@ -632,6 +632,54 @@ static void test_every_device_gets_default_sockets_unless_none(void **state)
 	cleanup(&p);
 }
 
+/*
+ * A user pastes the CXL part of QEMU's DCD example (machine, host bridge,
+ * root port, cxl-type3) and nothing else: the daemon starts, says which
+ * options it ignores and where every socket is, and SIGINT stops it with a
+ * log line, exit status 0 and no socket file left.
+ */
+static void test_pasted_qemu_line_names_its_sockets_and_stops_on_sigint(void **state)
+{
+	const char *args[] = {
+		"-M", "q35,cxl=on",
+		"-object", "memory-backend-ram,id=vmem0,share=on,size=4G",
+		"-device", "pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1",
+		"-device", "cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2",
+		"-device", "cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-dcd0,num-dc-regions=2",
+		"-M", "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G", NULL,
+	};
+	static const char *const socks[][2] = {
+		{ "qmp: listening on unix:", "qmp.sock" },
+		{ "fm: listening on unix:", "fm.sock" },
+		{ "mctp-cci: listening on unix:", "mctp.sock" },
+		{ "host link: listening on unix:", "host.sock" },
+	};
+	char want[300];
+	struct proc p;
+
+	(void)state;
+	proc_init(&p);
+	spawn(&p, args);
+	assert_true(log_has(&p, "device cxl-dcd0 (/machine/peripheral/cxl-dcd0): 2 DC region(s) of "
+			    "2048 MiB"));
+	assert_true(log_has(&p, "ignoring -device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1: "
+			    "a standalone device has no machine or CXL topology"));
+	assert_true(log_has(&p, "ignoring -M q35,cxl=on"));
+	assert_true(log_has(&p, "ignoring -device cxl-rp,"));
+	assert_true(log_has(&p, "ignoring -M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G"));
+	for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+		snprintf(want, sizeof(want), "%s%s/cxldcd/%s", socks[i][0], p.dir, socks[i][1]);
+		assert_true(log_has(&p, want));
+		assert_true(in_rundir(&p, socks[i][1]));
+	}
+	kill(p.pid, SIGINT);
+	assert_int_equal(wait_exit(&p, TMO), 0);
+	assert_non_null(strstr(read_log(&p), "cxldcd: received Interrupt, shutting down"));
+	for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++)
+		assert_false(in_rundir(&p, socks[i][1]));
+	cleanup(&p);
+}
+
 /* Routine requests log nothing at the default level; --log-level=info shows them. */
 static void test_quiet_by_default_log_level_info_shows_requests(void **state)
 {
@@ -768,6 +816,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_stale_socket_is_replaced_live_one_refused, reap_all),
 		cmocka_unit_test_teardown(test_signal_sends_shutdown_and_leaves_no_socket, reap_all),
 		cmocka_unit_test_teardown(test_every_device_gets_default_sockets_unless_none, reap_all),
+		cmocka_unit_test_teardown(test_pasted_qemu_line_names_its_sockets_and_stops_on_sigint,
+					  reap_all),
 		cmocka_unit_test_teardown(test_quiet_by_default_log_level_info_shows_requests, reap_all),
 		cmocka_unit_test_teardown(test_sighup_reopens_the_log_file, reap_all),
 		cmocka_unit_test_teardown(test_daemonize_and_pidfile, reap_all),
