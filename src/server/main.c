@@ -56,6 +56,7 @@ struct daemon {
 	struct server_ctx ctx;
 	bool timestamps;
 	bool pidfile_written;
+	bool said_why;          /* a failure to start already printed its reason */
 	char err[SRV_ERR_MAX + 256];
 };
 
@@ -154,6 +155,7 @@ static int write_pidfile(struct daemon *d)
 		rc = -errno;
 	if (rc) {
 		fprintf(stderr, "cxldcd: --pidfile %s: %s\n", d->cfg.pidfile, strerror(-rc));
+		d->said_why = true;
 		return rc;
 	}
 	d->pidfile_written = true;
@@ -439,8 +441,10 @@ static int start_hostlinks(struct daemon *d)
 		uint16_t port = 0;
 		int rc;
 
-		if (l->addr.kind == SOCK_TCP && (rc = hostlink_ipv4(l, ip)))
+		if (l->addr.kind == SOCK_TCP && (rc = hostlink_ipv4(l, ip))) {
+			d->said_why = true;
 			return rc;
+		}
 		rc = dcd_hostlink(d, dv);
 		if (!rc && l->addr.kind == SOCK_UNIX) {
 			rc = hostlink_listen_unix(dv->hl, l->addr.path, &lim);
@@ -454,6 +458,7 @@ static int start_hostlinks(struct daemon *d)
 			fprintf(stderr, "cxldcd: --host-socket %s: cannot listen: %s\n", l->arg,
 				sockpolicy_strerror(rc, l->addr.kind == SOCK_UNIX ? l->addr.path : NULL,
 						    msg, sizeof(msg)));
+			d->said_why = true;
 			return rc;
 		}
 		srv_log(&d->log, LOG_NOTICE, "host link: listening on %s (device %s)", addr, dv->id);
@@ -552,6 +557,7 @@ static void on_tick(struct loop *l, void *opaque)
 static int fail(struct daemon *d, int rc, const char *what)
 {
 	fprintf(stderr, "cxldcd: %s%s%s\n", what, d->err[0] ? ": " : "", d->err);
+	d->said_why = true;
 	return rc;
 }
 
@@ -624,6 +630,7 @@ static int start_cci_listeners(struct daemon *d, const struct cmdline_listener *
 			fprintf(stderr, "cxldcd: %s %s: cannot listen: %s\n", opt, l->arg,
 				sockpolicy_strerror(rc, l->addr.kind == SOCK_UNIX ? l->addr.path : NULL,
 						    msg, sizeof(msg)));
+			d->said_why = true;
 			return rc;
 		}
 		(*nr_ls)++;
@@ -658,6 +665,7 @@ static int start_mctp_serial(struct daemon *d)
 		rc = mctp_pty_new(&d->ctx, dv, (uint8_t)l->eid, &d->mctp[i]);
 		if (rc) {
 			fprintf(stderr, "cxldcd: --mctp-serial %s: %s\n", l->arg, strerror(-rc));
+			d->said_why = true;
 			return rc;
 		}
 		d->nr_mctp++;
@@ -686,6 +694,7 @@ static int start_qmp(struct daemon *d)
 			fprintf(stderr, "cxldcd: -qmp %s: cannot listen: %s\n", addr,
 				sockpolicy_strerror(rc, d->cfg.qmp[i].kind == SOCK_UNIX ?
 						    d->cfg.qmp[i].path : NULL, msg, sizeof(msg)));
+			d->said_why = true;
 			return rc;
 		}
 		d->nr_qmp_ls++;
@@ -854,13 +863,15 @@ int main(int argc, char **argv)
 	rc = start(&d);
 	if (rc == 0)
 		rc = d.cfg.daemonize ? daemonize(&d) : write_pidfile(&d);
+	if (rc && !d.said_why)     /* most failures to start have said why (once is enough) */
+		srv_log(&d.log, LOG_ERR, "cannot start: %s", strerror(-rc));
 	if (rc == 0) {
 		/* The replay is over and nothing runs yet: a quiet point for a due snapshot. */
 		srv_snapshot_maybe(&d.ctx);
 		rc = loop_run(d.loop);
+		if (rc)
+			srv_log(&d.log, LOG_ERR, "stopping after error: %s", strerror(-rc));
 	}
-	if (rc)
-		srv_log(&d.log, LOG_ERR, "stopping after error: %s", strerror(-rc));
 	stop(&d);
 	return rc ? 1 : 0;
 }

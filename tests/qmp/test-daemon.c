@@ -680,6 +680,49 @@ static void test_pasted_qemu_line_names_its_sockets_and_stops_on_sigint(void **s
 	cleanup(&p);
 }
 
+/*
+ * A daemon that cannot start says why in one line and exits 1; the sockets
+ * it had opened before (the defaults in the runtime directory) are gone.
+ * It used to add "stopping after error: File exists" (or "Cannot assign
+ * requested address" for a host name that does not resolve).
+ */
+static void test_failure_to_start_says_why_once(void **state)
+{
+	char file[200], arg[220];
+	const char *args[] = { "-device", DEV0, "--host-socket", arg, NULL };
+	const char *tcp[] = { "-device", DEV0, "--host-socket", "tcp:nonexistent.invalid:4444", NULL };
+	struct proc p;
+	const char *log;
+	int fd;
+
+	(void)state;
+	proc_init(&p);
+	snprintf(file, sizeof(file), "%s/file.sock", p.dir);
+	snprintf(arg, sizeof(arg), "%s", file);
+	fd = open(file, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	spawn(&p, args);
+	assert_int_equal(wait_exit(&p, TMO), 1);
+	log = read_log(&p);
+	assert_non_null(strstr(log, "cannot listen: "));
+	assert_non_null(strstr(log, "file.sock exists and is not a socket"));
+	assert_null(strstr(log, "stopping after error"));
+	assert_null(strstr(log, "cannot start"));
+	assert_false(in_rundir(&p, "qmp.sock") || in_rundir(&p, "fm.sock") ||
+		     in_rundir(&p, "mctp.sock"));
+	cleanup(&p);
+
+	proc_init(&p);
+	spawn(&p, tcp);
+	assert_int_equal(wait_exit(&p, TMO), 1);
+	log = read_log(&p);
+	assert_non_null(strstr(log, "cxldcd: --host-socket tcp:nonexistent.invalid:4444: cannot resolve "
+			       "'nonexistent.invalid' to an IPv4 address"));
+	assert_null(strstr(log, "stopping after error"));
+	cleanup(&p);
+}
+
 /* Routine requests log nothing at the default level; --log-level=info shows them. */
 static void test_quiet_by_default_log_level_info_shows_requests(void **state)
 {
@@ -818,6 +861,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_every_device_gets_default_sockets_unless_none, reap_all),
 		cmocka_unit_test_teardown(test_pasted_qemu_line_names_its_sockets_and_stops_on_sigint,
 					  reap_all),
+		cmocka_unit_test_teardown(test_failure_to_start_says_why_once, reap_all),
 		cmocka_unit_test_teardown(test_quiet_by_default_log_level_info_shows_requests, reap_all),
 		cmocka_unit_test_teardown(test_sighup_reopens_the_log_file, reap_all),
 		cmocka_unit_test_teardown(test_daemonize_and_pidfile, reap_all),
