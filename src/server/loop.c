@@ -239,6 +239,14 @@ int loop_watch_signals(struct loop *l, const int *sigs, size_t n, loop_signal_fn
 	return rc;
 }
 
+int loop_signals_after_fork(struct loop *l)
+{
+	if (l->sigfd < 0)
+		return 0;
+	loop_del_fd(l, l->sigfd);
+	return loop_add_fd(l, l->sigfd, LOOP_IN, on_signal, NULL);
+}
+
 /* Milliseconds until the first timer is due, capped by @timeout_ms. */
 static int wait_ms(struct loop *l, int timeout_ms)
 {

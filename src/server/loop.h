@@ -54,6 +54,14 @@ int loop_del_timer(struct loop *l, uint64_t id);
 int loop_watch_signals(struct loop *l, const int *sigs, size_t n, loop_signal_fn *fn,
 		       void *opaque);
 
+/**
+ * loop_signals_after_fork() - in a child of fork(), make the signalfd of
+ * loop_watch_signals() wake this process's loop: epoll hears a signalfd
+ * for the process that added it, so the child adds it again.  Return 0 or
+ * -errno.
+ */
+int loop_signals_after_fork(struct loop *l);
+
 /** loop_run_once() - wait up to @timeout_ms (-1: until something happens), dispatch. */
 int loop_run_once(struct loop *l, int timeout_ms);
 /*

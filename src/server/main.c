@@ -190,6 +190,9 @@ static int daemonize(struct daemon *d)
 	close(p[0]);
 	if (setsid() < 0)
 		return -errno;
+	/* else SIGTERM, SIGINT and SIGHUP would wake the parent's epoll, not ours */
+	if ((rc = loop_signals_after_fork(d->loop)))
+		return rc;
 	if ((rc = write_pidfile(d)))
 		return rc;
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -843,6 +843,54 @@ static void test_daemonize_and_pidfile(void **state)
 	cleanup(&p);
 }
 
+/*
+ * A daemonized cxldcd hears its signals: SIGHUP reopens the log file,
+ * SIGTERM stops it cleanly (log line, pid file and socket removed).  The
+ * child used to miss them: its signalfd sat in an epoll set the parent had
+ * filled, so only the parent, gone, would have been woken.
+ */
+static void test_daemonized_daemon_stops_on_sigterm(void **state)
+{
+	char qmp[200], pidf[200], logf[200];
+	const char *args[] = { "-qmp", qmp, "--daemonize", "--pidfile", pidf, "--log-file", logf,
+			       NULL };
+	struct proc p;
+	long pid = 0;
+	FILE *f;
+	char text[4096];
+	size_t n = 0;
+
+	(void)state;
+	proc_init(&p);
+	snprintf(qmp, sizeof(qmp), "unix:%s,server,wait=off", p.sock);
+	snprintf(pidf, sizeof(pidf), "%s/cxldcd.pid", p.dir);
+	snprintf(logf, sizeof(logf), "%s/daemon.log", p.dir);
+	spawn(&p, args);
+	assert_int_equal(wait_exit(&p, TMO), 0);
+	f = fopen(pidf, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	assert_true(pid > 1 && kill((pid_t)pid, 0) == 0);
+	if (nr_spawned < 16)
+		spawned[nr_spawned++] = (pid_t)pid;    /* not our child: the teardown kills it */
+	assert_int_equal(kill((pid_t)pid, SIGHUP), 0);
+	assert_int_equal(kill((pid_t)pid, SIGTERM), 0);
+	for (int i = 0; i < TMO / 10 && kill((pid_t)pid, 0) == 0; i++)
+		usleep(10000);
+	assert_int_equal(kill((pid_t)pid, 0), -1);
+	assert_int_equal(access(pidf, F_OK), -1);
+	assert_int_equal(access(p.sock, F_OK), -1);
+	f = fopen(logf, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	assert_non_null(strstr(text, "SIGHUP: log file reopened"));
+	assert_non_null(strstr(text, "received Terminated, shutting down"));
+	cleanup(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -865,6 +913,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_quiet_by_default_log_level_info_shows_requests, reap_all),
 		cmocka_unit_test_teardown(test_sighup_reopens_the_log_file, reap_all),
 		cmocka_unit_test_teardown(test_daemonize_and_pidfile, reap_all),
+		cmocka_unit_test_teardown(test_daemonized_daemon_stops_on_sigterm, reap_all),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
