@@ -118,7 +118,7 @@ _cxldcd_mctp_run()
 	--eid)
 		return ;;
 	esac
-	COMPREPLY=($(compgen -W "--fm --mctp-cci --eid --help --" -- "$cur"))
+	COMPREPLY=($(compgen -W "--fm --mctp-cci --eid --help --version --" -- "$cur"))
 }
 
 complete -F _cxldcd cxldcd

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define MAX_ROUTES 16
+#define MCTP_RUN_VERSION "0.1.0"
 #define LIB_NAME "libcxldcd-mctp.so"
 
 #ifndef CXLDCD_MCTP_LIBDIR
@@ -44,7 +45,13 @@ static void usage(FILE *f)
 		   "Runs PROGRAM with its AF_MCTP sockets connected to cxldcd, one MCTP endpoint\n"
 		   "(EID 8..254, default 8) per --fm: type 07h to the --fm socket, 08h to the\n"
 		   "--mctp-cci socket (default: mctp.sock next to an --fm unix:DIR/fm.sock if it\n"
-		   "exists, else the --fm socket).\n");
+		   "exists, else the --fm socket).\n"
+		   "       cxldcd-mctp-run --help | --version\n");
+}
+
+static bool takes_value(const char *opt)
+{
+	return !strcmp(opt, "--fm") || !strcmp(opt, "--mctp-cci") || !strcmp(opt, "--eid");
 }
 
 static int bad(const char *what, const char *arg)
@@ -146,6 +153,14 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("cxldcd-mctp-run " MCTP_RUN_VERSION "\n");
+			return 0;
+		}
+		if (!takes_value(argv[i])) {
+			usage(stderr);
+			return bad("unknown option", argv[i]);
+		}
 		if (i + 1 >= argc || !strcmp(argv[i + 1], "--"))
 			return bad("missing value for", argv[i]);
 		if (!strcmp(argv[i], "--fm")) {
@@ -173,9 +188,6 @@ int main(int argc, char **argv)
 			if (eid_used(r, n, (int)eid))
 				return bad("EID given twice:", argv[i]);
 			r[n - 1].eid = (int)eid;
-		} else {
-			usage(stderr);
-			return bad("unknown option", argv[i]);
 		}
 	}
 	if (!n || i + 1 >= argc) {
