@@ -67,7 +67,7 @@ int qmp_qom_list(void *opaque, json_t *args, json_t **ret, struct qmp_error *err
 	return 0;
 }
 
-/* The addresses of the --fm or --host-socket listeners serving device @index. */
+/* The addresses of the --fm, --host-socket or --mctp-cci listeners serving device @index. */
 static json_t *sockets_of(const struct cmdline_listener *ls, size_t nr, size_t index)
 {
 	json_t *a = json_array();
@@ -105,6 +105,9 @@ int qmp_query_cxl_devices(void *opaque, json_t *args, json_t **ret, struct qmp_e
 			      "dc-block-size", (json_int_t)c->regions[0].block_size,
 			      "fm-sockets", sockets_of(s->cfg->fm, s->cfg->nr_fm, i),
 			      "host-sockets", sockets_of(s->cfg->host, s->cfg->nr_host, i));
+		if (d)
+			json_object_set_new(d, "mctp-cci-sockets",
+					    sockets_of(s->cfg->mctp_cci, s->cfg->nr_mctp_cci, i));
 		if (d && dv->memdev)
 			json_object_set_new(d, "volatile-dc-memdev", json_string(dv->memdev));
 		json_array_append_new(a, d);

@@ -542,6 +542,10 @@ static void test_discovery_and_list_of_every_device(void **state)
 	snprintf(want, sizeof(want), "unix:%s/cxldcd/host-d1.sock", p.dir);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "host-sockets"), 0)),
 			    want);
+	snprintf(want, sizeof(want), "unix:%s/cxldcd/mctp-d1.sock", p.dir);
+	assert_int_equal(json_array_size(json_object_get(d, "mctp-cci-sockets")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "mctp-cci-sockets"), 0)),
+			    want);
 	d = json_array_get(json_object_get(j, "return"), 0);
 	assert_string_equal(json_string_value(json_object_get(d, "volatile-dc-memdev")), "m0");
 	json_decref(j);
