@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-restore.c - cost of core_restore() (the snapshot load of a daemon
+ * restart) per item of state, at a small and a big device.
+ *
+ * The device: one region of 64 KiB blocks, two hosts.  N resident extents,
+ * each with a tag of its own, offered to host 0 in groups of BATCH and
+ * accepted; then N / 10 one-extent groups, each with a tag of its own,
+ * offered to host 1 and left pending.  The DC logs are drained, so the
+ * snapshot is the extents, tags, holds and groups.  The device is
+ * snapshotted once; each repetition restores it into a fresh device
+ * (core_dev_new() is not timed, core_restore() is, its core_check_invariants()
+ * included) and the median is printed per item (an item: a resident
+ * extent or a pending tag, N + N / 10 of them), in wall time and in the
+ * thread's CPU time (steadier on a shared machine).
+ *
+ * Usage: bench-restore [reps [small [big]]]   (defaults 7 1000 100000;
+ * build with --buildtype=release to measure).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/core.h"
+
+#define BLK (64ull << 10)
+#define BATCH 1000u
+#define MAX_REPS 31u
+
+static double now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void die(const char *what, const struct cxldcd_diag *d)
+{
+	fprintf(stderr, "bench-restore: %s failed: %s\n", what, d->text);
+	exit(1);
+}
+
+static void drain(struct cxldcd_dev *dev, uint16_t owner)
+{
+	static struct cxldcd_event ev[4096];
+	static uint16_t hd[4096];
+	uint32_t n;
+
+	do {
+		core_evlog_get(dev, owner, 4, 4096, ev, &n, NULL);
+		for (uint32_t i = 0; i < n; i++)
+			hd[i] = ev[i].handle;
+		core_evlog_clear(dev, owner, 4, false, hd, n, NULL);
+	} while (n);
+}
+
+/* A tag of its own for item i: every byte depends on i. */
+static void tag_of(uint32_t i, uint8_t t[CXLDCD_TAG_SIZE])
+{
+	uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ull + 1, y = x ^ (x >> 29) ^ 0xabcdefull;
+
+	memcpy(t, &x, 8);
+	memcpy(t + 8, &y, 8);
+}
+
+static struct cxldcd_dev *new_dev(uint32_t n)
+{
+	struct cxldcd_dev_cfg cfg;
+	struct cxldcd_dev *dev;
+	struct cxldcd_diag d;
+
+	core_cfg_default(&cfg);
+	cfg.nr_regions = 1;
+	cfg.regions[0].len = cfg.regions[0].decode_len = 256ull << 30;
+	cfg.regions[0].block_size = BLK;
+	cfg.regions[0].supported_block_mask = BLK;
+	cfg.nr_hosts = 2;
+	cfg.max_extents = n + n / 10 + 16;
+	cfg.max_tags = n + n / 10 + 16;
+	cfg.evlog_depth = 4096;
+	if (core_dev_new(&cfg, &dev, &d))
+		die("dev_new", &d);
+	return dev;
+}
+
+/* Items 0..n-1 accepted by host 0 (block 2i), then n/10 pending on host 1 (block 2i+1). */
+static void populate(struct cxldcd_dev *dev, uint32_t n)
+{
+	static struct cxldcd_extent x[BATCH];
+	static struct cxldcd_range r[BATCH];
+	struct core_add_req req = { .policy = CXLDCD_ADD_PRESCRIPTIVE, .extents = x };
+	struct cxldcd_diag d;
+
+	for (uint32_t done = 0; done < n; done += req.nr_extents) {
+		req.nr_extents = n - done < BATCH ? n - done : BATCH;
+		for (uint32_t i = 0; i < req.nr_extents; i++) {
+			x[i] = (struct cxldcd_extent){ .dpa = 2ull * (done + i) * BLK, .len = BLK };
+			tag_of(done + i, x[i].tag);
+			r[i] = (struct cxldcd_range){ x[i].dpa, BLK };
+		}
+		if (core_add(dev, &req, NULL, &d))
+			die("add", &d);
+		if (core_add_response(dev, 0, r, req.nr_extents, false, &d))
+			die("accept", &d);
+		drain(dev, 0);
+		drain(dev, CORE_OWNER_FM);
+	}
+	req.host = 1;
+	req.nr_extents = 1;
+	for (uint32_t i = 0; i < n / 10; i++) {
+		x[0] = (struct cxldcd_extent){ .dpa = (2ull * i + 1) * BLK, .len = BLK };
+		tag_of(n + i, x[0].tag);
+		if (core_add(dev, &req, NULL, &d))
+			die("pending add", &d);
+		if (i % 1024 == 1023)
+			drain(dev, 1);
+	}
+	drain(dev, 1);
+	drain(dev, CORE_OWNER_FM);
+}
+
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct result {
+	uint32_t items;
+	size_t bytes;
+	double ns[MAX_REPS], cpu_ns[MAX_REPS]; /* wall and thread CPU time, sorted */
+	double med, cpu_med;
+};
+
+static double median(double *v, uint32_t n)
+{
+	qsort(v, n, sizeof(*v), dcmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void run(uint32_t n, uint32_t reps, struct result *res)
+{
+	struct cxldcd_dev *a = new_dev(n);
+	struct cxldcd_diag d;
+	uint8_t *snap;
+	size_t len;
+
+	populate(a, n);
+	if (core_snapshot(a, &snap, &len))
+		die("snapshot", &(struct cxldcd_diag){ .text = "out of memory" });
+	res->items = n + n / 10;
+	res->bytes = len;
+	/* One untimed restore first: the allocator's free lists and the caches. */
+	for (uint32_t i = 0; i <= reps; i++) {
+		struct cxldcd_dev *b = new_dev(n);
+		double t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+
+		if (core_restore(b, snap, len, &d))
+			die("restore", &d);
+		if (i) {
+			res->ns[i - 1] = now_ns(CLOCK_MONOTONIC) - t0;
+			res->cpu_ns[i - 1] = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+		}
+		core_dev_free(b);
+	}
+	res->med = median(res->ns, reps);
+	res->cpu_med = median(res->cpu_ns, reps);
+	free(snap);
+	core_dev_free(a);
+}
+
+static void row(const struct result *r, uint32_t reps)
+{
+	printf("%-8u %10zu %9.3f ms (%8.3f-%8.3f) %8.1f ns %9.3f ms %8.1f ns\n", r->items, r->bytes,
+	       r->med / 1e6, r->ns[0] / 1e6, r->ns[reps - 1] / 1e6, r->med / r->items, r->cpu_med / 1e6,
+	       r->cpu_med / r->items);
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t reps = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 7;
+	uint32_t small_n = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 1000;
+	uint32_t big_n = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 100000;
+	static struct result small, big;
+
+	if (!reps || reps > MAX_REPS || !small_n || !big_n) {
+		fprintf(stderr, "usage: bench-restore [reps (1..%u) [small [big]]]\n", MAX_REPS);
+		return 2;
+	}
+	run(small_n, reps, &small);
+	run(big_n, reps, &big);
+	printf("core_restore(): N tagged extents accepted by host 0 + N/10 one-extent tags pending on host 1;"
+	       " median (min-max) of %u restores\n", reps);
+	printf("items    snap bytes  wall: restore (min-max)           per item  cpu: restore  per item\n");
+	row(&small, reps);
+	row(&big, reps);
+	printf("ratio per item %u/%u (medians): wall %.2f, cpu %.2f\n", big.items, small.items,
+	       (big.med / big.items) / (small.med / small.items),
+	       (big.cpu_med / big.items) / (small.cpu_med / small.items));
+	return 0;
+}
