@@ -650,6 +650,73 @@ void bt_insert(struct bt_tree *t, uint64_t start, uint64_t end, void *val)
 		set_gaps(t, &c);
 }
 
+/* ------------------------------------------------------------ bulk build */
+
+/* Nodes of each level when k entries fill them bottom-up (see bt_build()). */
+void bt_build_need(uint32_t k, struct bt_need *need)
+{
+	uint64_t nodes = (k + BT_B - 1) / BT_B;
+
+	for (uint32_t lvl = 0; nodes; lvl++) {
+		need->n[bt_kind(lvl)] += nodes;
+		nodes = nodes > 1 ? (nodes + BT_B - 1) / BT_B : 0;
+	}
+}
+
+/*
+ * Child c, complete, goes last in the open (rightmost) node of level lvl;
+ * a full one is complete too, goes up the same way, and a new one opens.
+ */
+static void build_push(struct bt_tree *t, struct bt_node **open, uint32_t lvl, struct bt_node *c)
+{
+	struct bt_node *p = open[lvl];
+
+	if (!p || p->n == BT_B) {
+		if (p)
+			build_push(t, open, lvl + 1, p);
+		p = open[lvl] = node_get(t->pool, lvl);
+	}
+	p->in.child[p->n] = c;
+	sum(t->pool, p, p->n++);
+}
+
+/*
+ * Leaves left to right, each handed to its parent once the next one starts
+ * (a parent sums a child when it takes it), and the parents up the same
+ * way; at the end the open node of each level goes up while a level above
+ * it exists.  The open node of the top level is the root.
+ */
+void bt_build(struct bt_tree *t, const struct bt_entry *e, uint32_t k)
+{
+	struct bt_node *open[BT_MAX_H] = { 0 };
+	uint64_t lo = t->base;
+	uint32_t lvl;
+
+	assert(!t->root);
+	if (!k)
+		return;
+	for (uint32_t i = 0; i < k; i += BT_B) {
+		struct bt_node *n = node_get(t->pool, 0);
+
+		n->n = k - i < BT_B ? k - i : BT_B;
+		n->l.lo = lo;
+		for (uint32_t j = 0; j < n->n; j++) {
+			n->key[j] = e[i + j].start;
+			n->l.end[j] = e[i + j].end;
+			n->l.val[j] = e[i + j].val;
+		}
+		lo = n->l.end[n->n - 1];
+		if (open[0])
+			build_push(t, open, 1, open[0]);
+		open[0] = n;
+	}
+	for (lvl = 0; open[lvl + 1]; lvl++)
+		build_push(t, open, lvl + 1, open[lvl]);
+	t->root = open[lvl];
+	t->height = lvl + 1;
+	t->count = k;
+}
+
 /* ------------------------------------------------------------ remove */
 
 /* Child j of p fell below BT_MIN: merge it with a sibling or borrow from one. */

@@ -140,6 +140,23 @@ void bt_need(const struct bt_tree *t, uint32_t k, struct bt_need *n);
  * pooled nodes.  val counts nothing in the tallies yet (bt_tally_add() then).
  */
 void bt_insert(struct bt_tree *t, uint64_t start, uint64_t end, void *val);
+/* One entry of bt_build(). */
+struct bt_entry {
+	uint64_t start, end;
+	void *val;
+};
+
+/* Add to *n the nodes bt_build() of k entries takes from the pool. */
+void bt_build_need(uint32_t k, struct bt_need *n);
+/*
+ * Fill the empty tree t with e[0..k): ascending by start, disjoint, none
+ * starting below t's base (the caller checked).  Every node is full but the
+ * last of its level: the tree k bt_insert() calls in ascending order make
+ * (split() at the end), built bottom-up in O(k) instead.  The values count
+ * in the tallies as they are now (the ops' tally()), so no bt_tally_add()
+ * follows.  Needs bt_build_need(k) pooled nodes.
+ */
+void bt_build(struct bt_tree *t, const struct bt_entry *e, uint32_t k);
 /* Remove the entry starting at start (it must exist). */
 void bt_remove(struct bt_tree *t, uint64_t start);
 /* The entry at old_start becomes [start, end), start >= old_start, inside its old gap and range. */

@@ -501,6 +501,120 @@ static void test_btree_tallies_on_five_levels(void **s)
 	bt_pool_fini(&p);
 }
 
+/* Subtrees a and b are alike node for node: shape, keys, ends, values, gaps, counts, tallies. */
+static void same_nodes(const struct bt_node *a, const struct bt_node *b)
+{
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->lvl, b->lvl);
+	assert_int_equal(a->leaf, b->leaf);
+	assert_int_equal(a->cols, b->cols);
+	assert_memory_equal(a->key, b->key, a->n * sizeof(a->key[0]));
+	if (a->leaf) {
+		assert_memory_equal(a->l.end, b->l.end, a->n * sizeof(a->l.end[0]));
+		assert_memory_equal(a->l.val, b->l.val, a->n * sizeof(a->l.val[0]));
+		assert_true(a->l.lo == b->l.lo);
+		return;
+	}
+	assert_memory_equal(a->in.cnt, b->in.cnt, a->n * sizeof(a->in.cnt[0]));
+	assert_memory_equal(a->in.maxgap, b->in.maxgap, a->n * sizeof(a->in.maxgap[0]));
+	assert_memory_equal(bt_rows(a), bt_rows(b), (size_t)a->n * a->cols * bt_tw(a->lvl));
+	for (uint32_t j = 0; j < a->n; j++)
+		same_nodes(a->in.child[j], b->in.child[j]);
+}
+
+static uint64_t pool_nodes(const struct bt_pool *p)
+{
+	uint64_t n = 0;
+
+	for (uint32_t k = 0; k < BT_KINDS; k++)
+		n += p->nfree[k];
+	return n;
+}
+
+/*
+ * bt_build() of k sorted ranges (random gaps and lengths, values counting
+ * in random columns or none) gives, node for node, the tree that k
+ * ascending bt_insert() and bt_tally_add() calls give; it takes exactly
+ * bt_build_need() nodes, passes bt_check(), and later inserts, removals and
+ * queries work on it as on any other.
+ */
+static void test_btree_build_equals_ascending_inserts(void **s)
+{
+	static const uint32_t sizes[] = { 0, 1, 31, 32, 33, 1023, 1024, 1025, 32 * 32 + 1, 32768, 32769, BIG };
+	static struct bt_entry e[BIG];
+	static int none = -1;
+	struct bt_pool p;
+
+	(void)s;
+	bt_pool_init(&p, p_alloc, p_free, NULL, COLS, &col_ops);
+	for (uint32_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		uint32_t k = sizes[z];
+		uint64_t at = BASE + rnd(4) * UNIT;
+		struct bt_need need = { 0 };
+		struct bt_tree a, b;
+		struct bt_cur c;
+		uint64_t before;
+
+		for (uint32_t i = 0; i < k; i++) {
+			uint64_t len = (1 + rnd(3)) * UNIT;
+
+			big_col[i] = (int)rnd(COLS + 1) - 1;
+			e[i] = (struct bt_entry){ .start = at, .end = at + len, .val = &big_col[i] };
+			at += len + rnd(3) * UNIT;
+		}
+		bt_init(&a, &p, BASE, true);
+		for (uint32_t i = 0; i < k; i++) {
+			int col = big_col[i];
+
+			big_col[i] = -1;
+			assert_int_equal(reserve(&a, 1), 0);
+			bt_insert(&a, e[i].start, e[i].end, e[i].val);
+			big_col[i] = col;
+			if (col >= 0)
+				bt_tally_add(&a, e[i].start, (uint32_t)col, 1);
+		}
+		bt_pool_trim(&p, 0);
+		bt_init(&b, &p, BASE, true);
+		bt_build_need(k, &need);
+		assert_int_equal(bt_pool_reserve(&p, &need), 0);
+		before = pool_nodes(&p);
+		bt_build(&b, e, k);
+		assert_true(before - pool_nodes(&p) == need.n[0] + need.n[1] + need.n[2] + need.n[3]);
+		assert_int_equal(pool_nodes(&p), 0);
+		assert_int_equal(bt_check(&b), 0);
+		assert_int_equal(b.height, a.height);
+		assert_int_equal(bt_count(&b), k);
+		if (k)
+			same_nodes(a.root, b.root);
+		else
+			assert_null(b.root);
+		bt_fini(&a);
+		/* It is a tree like any other: a removal, an insert in a gap and at the end, queries. */
+		if (k > 2) {
+			uint32_t mid = k / 2;
+			int col = big_col[mid];
+
+			/* a value stops counting before it goes, starts after it arrives */
+			if (col >= 0)
+				bt_tally_add(&b, e[mid].start, (uint32_t)col, -1);
+			bt_remove(&b, e[mid].start);
+			assert_int_equal(reserve(&b, 2), 0);
+			big_col[mid] = -1;
+			bt_insert(&b, e[mid].start, e[mid].end, e[mid].val);
+			big_col[mid] = col;
+			if (col >= 0)
+				bt_tally_add(&b, e[mid].start, (uint32_t)col, 1);
+			bt_insert(&b, at, at + UNIT, &none);
+			assert_int_equal(bt_check(&b), 0);
+			assert_true(bt_seek(&b, e[mid].start, &c) && bt_val(&c) == e[mid].val);
+			assert_true(bt_nth(&b, k, &c) && bt_start(&c) == at);
+		}
+		bt_fini(&b);
+		bt_pool_trim(&p, 0);
+	}
+	bt_pool_fini(&p);
+}
+
 /*
  * A leaf does not store gaps (derived from the ends), so it is 24 bytes an
  * entry plus a header and lo: 64 Ki ranges inserted in order (full leaves)
@@ -550,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_btree_tallies_on_five_levels),
 		cmocka_unit_test(test_btree_in_order_inserts_fill_nodes),
 		cmocka_unit_test(test_btree_leaves_take_24_bytes_an_entry),
+		cmocka_unit_test(test_btree_build_equals_ascending_inserts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
