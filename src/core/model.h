@@ -423,6 +423,16 @@ int tag_holder(const struct cxldcd_dev *dev, const struct tag *t);
 void tag_info(const struct cxldcd_dev *dev, const struct tag *t, struct core_tag_info *out);
 /* Live tags in slots [0, s): the number slot s gets when the slots are compacted. */
 uint32_t tag_live_before(const struct cxldcd_dev *dev, uint32_t s);
+/*
+ * Invariant checks (check.c), taking (msg, cap) as CHECK_FAIL() below does.
+ * tag_order_check(): the creation-order slots are where their tags say, the
+ * Fenwick counts (tag_nth()) are exactly the live slots, nr_tags counts
+ * them; O(slots).  tag_hash_check(): the hash holds exactly the live tags,
+ * each once, in the bucket of its id, no two with one id, so tag_find()
+ * finds each; O(buckets + tags + pairs in one chain).
+ */
+int tag_order_check(const struct cxldcd_dev *dev, char *msg, size_t cap);
+int tag_hash_check(const struct cxldcd_dev *dev, char *msg, size_t cap);
 
 /* ------------------------------------------------------------ tag-host.c */
 int tag_host_init(struct cxldcd_dev *dev);

@@ -13,6 +13,8 @@
  * grows (or is compacted) in tag_reserve() before an add commits, and is
  * compacted in place when three quarters of it are holes.
  */
+#include <stdio.h>
+
 #include "core/model.h"
 
 #define MAX_BUCKETS (1u << 16)
@@ -255,6 +257,108 @@ int tag_holder(const struct cxldcd_dev *dev, const struct tag *t)
 		if (t->cnt[2 * h] || t->cnt[2 * h + 1])
 			return h;
 	return -1;
+}
+
+/* ------------------------------------------------------------ checks */
+
+int tag_order_check(const struct cxldcd_dev *dev, char *msg, size_t cap)
+{
+	uint32_t live = 0;
+
+	if (dev->tag_used > dev->tag_cap || (dev->tag_used && !dev->tag_slot[dev->tag_used - 1]))
+		CHECK_FAIL("tag slots used=%u cap=%u", dev->tag_used, dev->tag_cap);
+	/*
+	 * fw[i] counts the live slots of (i - lowbit(i), i]: slot i - 1 and the
+	 * ranges of fw[i - k], k = 1, 2, 4, ... below lowbit(i).  Checked from
+	 * the bottom up, each is then right (about two reads a slot).
+	 */
+	for (uint32_t i = 1; i <= dev->tag_cap; i++) {
+		const struct tag *t = dev->tag_slot[i - 1];
+		uint32_t want = t != NULL;
+
+		if (t && (i > dev->tag_used || t->slot != i - 1))
+			CHECK_FAIL("tag slot %u holds a tag of slot %u (used %u)", i - 1, t->slot, dev->tag_used);
+		for (uint32_t k = 1; k < (i & -i); k <<= 1)
+			want += dev->tag_fw[i - k];
+		if (dev->tag_fw[i] != want)
+			CHECK_FAIL("tag order count %u at %u, live %u", dev->tag_fw[i], i, want);
+		live += t != NULL;
+	}
+	if (live != dev->nr_tags)
+		CHECK_FAIL("tag slots hold %u live tags, nr_tags=%u", live, dev->nr_tags);
+	return 0;
+}
+
+/*
+ * Chains walked at once.  A chain is a line of cache misses (its tags lie
+ * anywhere); walking HASH_LANES of them in turn, each lane's next tag
+ * fetched while the others are checked, keeps that many misses in flight.
+ */
+#define HASH_LANES 16u
+
+struct hash_lane {
+	uint32_t b;                 /* its bucket */
+	const struct tag *t;        /* its next tag (fetching), NULL: no more buckets */
+};
+
+/* Give lane l the next non-empty bucket from *next on, and fetch its first tag. */
+static void lane_next_bucket(const struct cxldcd_dev *dev, struct hash_lane *l, uint32_t *next)
+{
+	while (*next <= dev->tag_hash_mask && !dev->tag_hash[*next])
+		(*next)++;
+	l->t = NULL;
+	if (*next > dev->tag_hash_mask)
+		return;
+	l->b = (*next)++;
+	l->t = dev->tag_hash[l->b];
+	__builtin_prefetch(l->t);
+}
+
+/* One tag t of chain b (the tags before it in the chain are checked). */
+static int hash_entry_check(const struct cxldcd_dev *dev, uint32_t b, const struct tag *t, char *msg,
+			    size_t cap)
+{
+	if ((hash(t->id) & dev->tag_hash_mask) != b)
+		CHECK_FAIL("tag hash bucket %u holds a tag of another bucket", b);
+	if (t->slot >= dev->tag_used || dev->tag_slot[t->slot] != t)
+		CHECK_FAIL("tag hash bucket %u holds a tag that is not live", b);
+	for (const struct tag *u = dev->tag_hash[b]; u != t; u = u->hnext)
+		if (!memcmp(u->id, t->id, CXLDCD_TAG_SIZE))
+			CHECK_FAIL("two live tags with one id");
+	return 0;
+}
+
+int tag_hash_check(const struct cxldcd_dev *dev, char *msg, size_t cap)
+{
+	struct hash_lane lane[HASH_LANES];
+	uint32_t seen = 0, next = 0, active = 0;
+
+	for (uint32_t i = 0; i < HASH_LANES; i++) {
+		lane_next_bucket(dev, &lane[i], &next);
+		active += lane[i].t != NULL;
+	}
+	while (active) {
+		for (uint32_t i = 0; i < HASH_LANES; i++) {
+			struct hash_lane *l = &lane[i];
+
+			if (!l->t)
+				continue;
+			/* more entries than tags: a cycle, or a tag twice */
+			if (++seen > dev->nr_tags)
+				CHECK_FAIL("tag hash holds more than nr_tags=%u", dev->nr_tags);
+			if (hash_entry_check(dev, l->b, l->t, msg, cap))
+				return -1;
+			l->t = l->t->hnext;
+			if (l->t)
+				__builtin_prefetch(l->t);
+			else
+				lane_next_bucket(dev, l, &next);
+			active -= l->t == NULL;
+		}
+	}
+	if (seen != dev->nr_tags)
+		CHECK_FAIL("tag hash holds %u tags, nr_tags=%u", seen, dev->nr_tags);
+	return 0;
 }
 
 /* ------------------------------------------------------------ queries */
