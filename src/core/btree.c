@@ -228,6 +228,18 @@ static void row_inc(void *ctx, uint32_t col)
 	bt_tally_set(r->n, r->j, col, bt_tally_get(r->n, r->j, col) + 1);
 }
 
+/*
+ * Start loading the values of leaf c, and what the ops read beyond them,
+ * all at once: walking them one by one would wait for each in turn.
+ */
+static void warm_vals(const struct bt_pool *pl, const struct bt_node *c)
+{
+	for (uint32_t i = 0; i < c->n; i++)
+		__builtin_prefetch(c->l.val[i]);
+	for (uint32_t i = 0; i < c->n && pl->ops->warm; i++)
+		pl->ops->warm(c->l.val[i]);
+}
+
 /* Recompute p's tally row of child j from the child. */
 static void sum_row(const struct bt_pool *pl, struct bt_node *p, uint32_t j)
 {
@@ -238,6 +250,7 @@ static void sum_row(const struct bt_pool *pl, struct bt_node *p, uint32_t j)
 	if (c->leaf) {
 		struct row_at r = { p, j };
 
+		warm_vals(pl, c);
 		for (uint32_t i = 0; i < c->n; i++)
 			pl->ops->tally(c->l.val[i], row_inc, &r);
 		return;
@@ -704,6 +717,7 @@ void bt_build(struct bt_tree *t, const struct bt_entry *e, uint32_t k)
 			n->key[j] = e[i + j].start;
 			n->l.end[j] = e[i + j].end;
 			n->l.val[j] = e[i + j].val;
+			__builtin_prefetch(n->l.val[j]); /* tallied when the next leaf is made */
 		}
 		lo = n->l.end[n->n - 1];
 		if (open[0])
@@ -851,6 +865,8 @@ static int chk_row(const struct chk *k, const struct bt_node *n, uint32_t j)
 {
 	const struct bt_node *c = n->in.child[j];
 
+	if (c->leaf && n->cols)
+		warm_vals(k->t->pool, c);
 	for (uint32_t col = 0; col < n->cols; col++) {
 		uint32_t want = 0;
 

@@ -371,8 +371,25 @@ bool region_next_free(const struct cxldcd_dev *dev, uint8_t r, struct free_iter 
 struct hx *alloc_holder(const struct alloc *a, uint16_t host);
 /* Link a new allocation (region tree + tag list). */
 void alloc_link(struct cxldcd_dev *dev, struct alloc *a);
+/* Its tag list only: alloc_link() without the region tree (restore: region_build()). */
+void alloc_tag_link(struct cxldcd_dev *dev, struct alloc *a);
 /* Attach hx to a as pending in group g (or accepted when g == NULL). */
 void hx_attach(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t host, struct group *g);
+/*
+ * hx_attach() but for the region tree's tally: for an allocation not in its
+ * tree yet, which region_build() then tallies.
+ */
+void hx_hold(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t host, struct group *g);
+/*
+ * Put allocations linked by alloc_tag_link() only, their holders attached
+ * by hx_hold(), in the empty region trees at once (restore).  e[0..n): each
+ * one's range (inside its region) and the struct alloc, in any order; tmp:
+ * n entries of scratch; both end up reordered.  Sorted by start (O(n) when
+ * they come in a few ascending runs, O(n log n) at worst), then each tree
+ * built bottom-up with its tallies (bt_build()).  -EINVAL when two
+ * overlap, -ENOMEM; the trees stay empty then.
+ */
+int region_build(struct cxldcd_dev *dev, struct bt_entry *e, struct bt_entry *tmp, uint32_t n);
 void hx_accept(struct cxldcd_dev *dev, struct hx *x);
 /*
  * Drop hx (its memory is freed); frees the allocation (capacity_freed) when

@@ -6,6 +6,8 @@
  * keyed by DPA; every entry carries the free bytes just below it (its gap),
  * so the lowest free range of a given size is found in O(log n).
  */
+#include <assert.h>
+
 #include "core/model.h"
 
 /* Pooled tree nodes kept between operations: a one-extent insert needs about 10. */
@@ -129,9 +131,14 @@ struct hx *alloc_holder(const struct alloc *a, uint16_t host)
 
 void alloc_link(struct cxldcd_dev *dev, struct alloc *a)
 {
+	region_insert(dev, a);
+	alloc_tag_link(dev, a);
+}
+
+void alloc_tag_link(struct cxldcd_dev *dev, struct alloc *a)
+{
 	struct tag *t = a->tag;
 
-	region_insert(dev, a);
 	if (!t)
 		return;
 	/* The first allocation's tag_prev is the last one: appending is O(1). */
@@ -183,6 +190,13 @@ static void host_count(struct cxldcd_dev *dev, const struct hx *x, int32_t delta
 
 void hx_attach(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t host, struct group *g)
 {
+	hx_hold(dev, x, a, host, g);
+	if (!g)
+		bt_tally_add(allocs(dev, a->region), a->dpa, host, 1);
+}
+
+void hx_hold(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t host, struct group *g)
+{
 	x->a = a;
 	x->host = host;
 	x->g = g;
@@ -204,11 +218,11 @@ void hx_attach(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t h
 	}
 	a->accessed = true;
 	dev->nr_accepted++;
+	dev->hosts[host].nr_acc++;
 	if (a->tag) {
 		a->tag->cnt[2 * host + 1]++;
 		tag_host_held(dev, a->tag, host);
 	}
-	host_count(dev, x, 1);
 }
 
 void hx_accept(struct cxldcd_dev *dev, struct hx *x)
@@ -341,6 +355,119 @@ void hx_split_keep(struct cxldcd_dev *dev, struct hx *x, const struct cxldcd_ran
 		if (i < nk)
 			pos = keep[i].dpa + keep[i].len;
 	}
+}
+
+/* ------------------------------------------------------------ bulk build (restore) */
+
+#define SORT_BLOCK 32u /* sorted by insertion first: merging starts from runs this long */
+
+/* e[0..n) by start, n small. */
+static void insertion_sort(struct bt_entry *e, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		struct bt_entry v = e[i];
+		uint32_t j = i;
+
+		for (; j && e[j - 1].start > v.start; j--)
+			e[j] = e[j - 1];
+		e[j] = v;
+	}
+}
+
+/* End of the ascending run of e[0..n) that starts at i. */
+static uint32_t run_end(const struct bt_entry *e, uint32_t i, uint32_t n)
+{
+	while (++i < n && e[i].start >= e[i - 1].start)
+		;
+	return i;
+}
+
+/* a[0..na) and b[0..nb), each ascending, into d; a's first on equal starts. */
+static void merge(struct bt_entry *d, const struct bt_entry *a, uint32_t na, const struct bt_entry *b,
+		  uint32_t nb)
+{
+	uint32_t i = 0, j = 0;
+
+	while (i < na && j < nb)
+		*d++ = b[j].start < a[i].start ? b[j++] : a[i++];
+	memcpy(d, a + i, (na - i) * sizeof(*d));
+	memcpy(d + (na - i), b + j, (nb - j) * sizeof(*d));
+}
+
+/*
+ * e[0..n) by start: blocks of SORT_BLOCK by insertion, then ascending runs
+ * merged two by two into the other buffer until one run is left.  What
+ * restore reads comes in a few long runs (allocations in their tags'
+ * creation order), so this is usually one or two passes; any order is
+ * O(n log n).  Returns the sorted array, e or tmp (n entries).
+ */
+static struct bt_entry *sort_by_start(struct bt_entry *e, struct bt_entry *tmp, uint32_t n)
+{
+	uint32_t merges;
+
+	for (uint32_t i = 0; i < n; i += SORT_BLOCK)
+		insertion_sort(e + i, n - i < SORT_BLOCK ? n - i : SORT_BLOCK);
+	do {
+		struct bt_entry *t;
+		uint32_t m, j;
+
+		merges = 0;
+		for (uint32_t i = 0; i < n; i = j, merges++) {
+			m = run_end(e, i, n);
+			if (m == n && !i)
+				return e; /* one run: sorted */
+			j = m < n ? run_end(e, m, n) : n;
+			merge(tmp + i, e + i, m - i, e + m, j - m);
+		}
+		t = e;
+		e = tmp;
+		tmp = t;
+	} while (merges > 1);
+	return e;
+}
+
+/* First index of the sorted e[0..n) starting at or above dpa. */
+static uint32_t first_from(const struct bt_entry *e, uint32_t n, uint64_t dpa)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (e[mid].start < dpa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int region_build(struct cxldcd_dev *dev, struct bt_entry *e, struct bt_entry *tmp, uint32_t n)
+{
+	struct bt_need need = { 0 };
+	uint32_t lo[CXLDCD_MAX_REGIONS], hi[CXLDCD_MAX_REGIONS];
+	uint64_t bytes[CXLDCD_MAX_REGIONS] = { 0 };
+	struct bt_entry *s = sort_by_start(e, tmp, n);
+
+	/* Regions are disjoint: each one's allocations are one slice of the sorted entries. */
+	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
+		assert(!dev->reg[r].allocs.root);
+		lo[r] = first_from(s, n, dev->cfg.regions[r].base);
+		hi[r] = first_from(s, n, region_end(dev, r));
+		for (uint32_t i = lo[r]; i < hi[r]; i++) {
+			if (i > lo[r] && s[i].start < s[i - 1].end)
+				return -EINVAL;
+			bytes[r] += s[i].end - s[i].start;
+		}
+		bt_build_need(hi[r] - lo[r], &need);
+	}
+	if (bt_pool_reserve(&dev->pool, &need))
+		return -ENOMEM;
+	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
+		bt_build(allocs(dev, r), s + lo[r], hi[r] - lo[r]);
+		dev->reg[r].allocated = bytes[r];
+	}
+	return 0;
 }
 
 int spare_reserve(struct cxldcd_dev *dev, struct spare *sp, uint32_t na, uint32_t nx)

@@ -298,6 +298,10 @@ static void get_event(struct snap_rd *r, struct cxldcd_event *e)
 	snap_get(r, e->data, sizeof(e->data));
 }
 
+/* Bytes a tag and an allocation take at least (so a count can be checked against what is left). */
+#define TAG_BYTES (CXLDCD_TAG_SIZE + 1u + 8u + 8u + 4u)
+#define ALLOC_BYTES (1u + 8u + 8u + 4u + 8u + 2u + 1u + 4u)
+
 struct rctx {
 	struct cxldcd_dev *dev;
 	struct snap_rd r;
@@ -306,6 +310,9 @@ struct rctx {
 	uint32_t nr_tags;
 	uint64_t *tag_bytes;        /* as written, checked after the allocations */
 	uint32_t *tag_allocs;
+	struct bt_entry *ents, *tmp; /* the allocations read, for region_build(); its scratch */
+	uint32_t nr_ents;
+	uint32_t last_group[CXLDCD_MAX_HOSTS]; /* per host: the pending group a holder named last */
 };
 
 static int bad(struct rctx *x, const char *what)
@@ -314,12 +321,30 @@ static int bad(struct rctx *x, const char *what)
 	return -EINVAL;
 }
 
-/* The host's restored pending group with this id (the device is new: the ring holds only them). */
-static struct group *group_by_id(const struct rctx *x, uint16_t host, uint64_t id)
+/*
+ * The host's restored pending group with this id (the device is new: the
+ * ring holds only them).  Holders usually name the group of the one before
+ * or the next (tags are created as they are offered): those are tried
+ * before the search.
+ */
+static struct group *group_by_id(struct rctx *x, uint16_t host, uint64_t id)
 {
-	int32_t i = pending_find(x->dev, host, id);
+	uint32_t last = x->last_group[host];
+	struct group *g;
+	int32_t i;
 
-	return i < 0 ? NULL : pending_at(x->dev, host, (uint32_t)i);
+	for (uint32_t k = last; k <= last + 1; k++) {
+		g = pending_at(x->dev, host, k);
+		if (g && g->id == id) {
+			x->last_group[host] = k;
+			return g;
+		}
+	}
+	i = pending_find(x->dev, host, id);
+	if (i < 0)
+		return NULL;
+	x->last_group[host] = (uint32_t)i;
+	return pending_at(x->dev, host, (uint32_t)i);
 }
 
 static int read_config(struct rctx *x)
@@ -356,12 +381,13 @@ static int read_tags(struct rctx *x)
 	struct cxldcd_dev *dev = x->dev;
 
 	x->nr_tags = G32(&x->r);
-	if (x->r.bad || x->nr_tags > dev->cfg.max_tags)
+	if (x->r.bad || x->nr_tags > dev->cfg.max_tags || x->nr_tags > (x->r.len - x->r.off) / TAG_BYTES)
 		return bad(x, "tag count");
 	x->tags = calloc(x->nr_tags + 1u, sizeof(*x->tags));
 	x->tag_bytes = calloc(x->nr_tags + 1u, sizeof(*x->tag_bytes));
 	x->tag_allocs = calloc(x->nr_tags + 1u, sizeof(*x->tag_allocs));
-	if (!x->tags || !x->tag_bytes || !x->tag_allocs)
+	/* the creation-order slots for all of them at once (tag_reserve(dev, 1) below is then a compare) */
+	if (!x->tags || !x->tag_bytes || !x->tag_allocs || tag_reserve(dev, x->nr_tags))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < x->nr_tags; i++) {
 		uint8_t id[CXLDCD_TAG_SIZE], fl;
@@ -369,7 +395,12 @@ static int read_tags(struct rctx *x)
 
 		snap_get(&x->r, id, sizeof(id));
 		fl = G8(&x->r);
-		if (x->r.bad || core_tag_null(id) || tag_find(dev, id) || fl > 3)
+		/*
+		 * Two tags with one id are refused by core_check_invariants() at the
+		 * end (tag_hash_check()): a lookup per tag here would cost a walk of
+		 * its hash chain, cache misses, for nothing in a sound snapshot.
+		 */
+		if (x->r.bad || core_tag_null(id) || fl > 3)
 			return bad(x, "tag");
 		t = tag_new(dev, id, fl & 1);
 		if (!t)
@@ -461,10 +492,11 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 
 	fl = G8(&x->r);
 	nh = G32(&x->r);
+	/* overlaps are refused once all are read, sorted (region_build()) */
 	if (x->r.bad || region >= dev->cfg.nr_regions || !len || fl > 7 ||
 	    (ti != NO_TAG && ti >= x->nr_tags) || nh > (uint32_t)dev->cfg.nr_hosts ||
 	    dpa < dev->cfg.regions[region].base || dpa >= region_end(dev, region) ||
-	    len > region_end(dev, region) - dpa || region_overlap(dev, region, dpa, len))
+	    len > region_end(dev, region) - dpa)
 		return bad(x, "allocation");
 	if (nh > *hcap) {
 		struct hold *p = realloc(*hbuf, sizeof(**hbuf) * nh);
@@ -485,13 +517,13 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 			return bad(x, "holder");
 	}
 	a = alloc_new(dev);
-	if (!a || tree_reserve(dev, 1)) {
-		alloc_del(dev, a);
+	if (!a)
 		return -ENOMEM;
-	}
 	SLAB_SET(a, .dpa = dpa, .len = len, .tag = ti == NO_TAG ? NULL : x->tags[ti], .seq = seq,
 		 .region = region, .tag_offset = toff);
-	alloc_link(dev, a);
+	/* its tag's list now, the region tree once all are read (region_build()) */
+	alloc_tag_link(dev, a);
+	x->ents[x->nr_ents++] = (struct bt_entry){ .start = dpa, .end = dpa + len, .val = a };
 	/* hx_attach() puts a holder first: attach them last to first */
 	for (uint32_t i = nh; i-- > 0;) {
 		struct hold *h = &(*hbuf)[i];
@@ -511,7 +543,7 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 				hx_del(dev, hx);
 			return -ENOMEM;
 		}
-		hx_attach(dev, hx, a, h->host, g);
+		hx_hold(dev, hx, a, h->host, g); /* region_build() tallies the accepted ones */
 		hx->release_pending = h->fl & 1;
 		if (g)
 			g->x[h->slot] = hx;
@@ -536,11 +568,20 @@ static int read_allocs(struct rctx *x)
 	struct hold *hbuf = NULL;
 	int rc = 0;
 
-	if (x->r.bad || n > dev->cfg.max_extents)
+	if (x->r.bad || n > dev->cfg.max_extents || n > (x->r.len - x->r.off) / ALLOC_BYTES)
 		return bad(x, "allocation count");
+	x->ents = malloc(sizeof(*x->ents) * (n + 1u));
+	x->tmp = malloc(sizeof(*x->tmp) * (n + 1u));
+	if (!x->ents || !x->tmp)
+		return -ENOMEM;
 	for (uint32_t i = 0; !rc && i < n; i++)
 		rc = read_alloc(x, &hbuf, &hcap);
 	free(hbuf);
+	if (!rc) {
+		rc = region_build(dev, x->ents, x->tmp, x->nr_ents);
+		if (rc == -EINVAL)
+			rc = bad(x, "allocation"); /* two overlap */
+	}
 	tree_trim(dev);
 	if (rc)
 		return rc;
@@ -670,6 +711,8 @@ int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cx
 	free(x.tags);
 	free(x.tag_bytes);
 	free(x.tag_allocs);
+	free(x.ents);
+	free(x.tmp);
 	return rc;
 }
 

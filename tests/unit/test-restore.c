@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-restore.c - how core_restore() (src/core/snapshot.c) rebuilds the
+ * indexes: the allocations are read in snapshot order (tags in creation
+ * order, each tag's in its order, then the untagged ones), linked to their
+ * tags and holders, then sorted and the region trees built at once
+ * (region_build(), bt_build()); the invariant check that ends every restore
+ * walks the tag hash and the creation-order counts in O(n)
+ * (tag_hash_check(), tag_order_check()).
+ *
+ * A device whose tags were created in no address order restores to the same
+ * state, and keeps behaving the same; snapshots edited at the byte level
+ * (overlapping allocations in either order, allocations out of address
+ * order, two tags with one id, counts beyond the bytes left) are refused or
+ * restored as before the bulk build; every allocation failure during a
+ * restore is an error without a leak; and the cheaper checks still catch a
+ * tag hash or creation-order index that is wrong.
+ */
+#include <stdlib.h>
+
+#include "common.h"
+#include "core/model.h"
+
+#define BLK (2 * MiB)
+#define R1 (4 * GiB)     /* region 1: sharable */
+#define MAXA 512u
+
+static void cfg3(struct cxldcd_dev_cfg *c)
+{
+	c->nr_hosts = 3;
+	c->regions[1].sharable = true;
+	c->evlog_depth = 1024;
+}
+
+/* ------------------------------------------------------------ snapshot layout (docs/persistence.md) */
+
+struct layout {
+	size_t tag[MAXA];        /* offset of each tag record */
+	size_t alloc_count;      /* offset of the allocation count */
+	size_t alloc[MAXA];      /* offset of each allocation record */
+	uint32_t nr_tags, nr_allocs;
+};
+
+static uint64_t get_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Where the tags and allocations of a snapshot of a cfg3() device are. */
+static void parse(const uint8_t *s, size_t len, struct layout *l)
+{
+	size_t off = 27 + 2 * 25 + 20;   /* magic, version, configuration, regions, now/group id/tag gen */
+
+	l->nr_tags = (uint32_t)get_le(s + off, 4);
+	off += 4;
+	assert_true(l->nr_tags <= MAXA);
+	for (uint32_t i = 0; i < l->nr_tags; i++, off += 37)
+		l->tag[i] = off;
+	for (uint32_t h = 0; h < 3; h++) {
+		uint32_t ng = (uint32_t)get_le(s + off + 4, 4), ns;
+
+		off += 8 + (size_t)ng * 21;
+		ns = (uint32_t)get_le(s + off + 1, 4);
+		off += 5 + (size_t)ns * 16;
+	}
+	l->alloc_count = off;
+	l->nr_allocs = (uint32_t)get_le(s + off, 4);
+	off += 4;
+	assert_true(l->nr_allocs <= MAXA);
+	for (uint32_t i = 0; i < l->nr_allocs; i++) {
+		l->alloc[i] = off;
+		off += 36 + 15 * get_le(s + off + 32, 4);
+	}
+	assert_true(off <= len);
+}
+
+static uint64_t alloc_dpa(const uint8_t *s, const struct layout *l, uint32_t i)
+{
+	return get_le(s + l->alloc[i] + 1, 8);
+}
+
+static uint32_t alloc_tag(const uint8_t *s, const struct layout *l, uint32_t i)
+{
+	return (uint32_t)get_le(s + l->alloc[i] + 17, 4);
+}
+
+/* ------------------------------------------------------------ fixtures */
+
+static struct tenv *device(void)
+{
+	return tenv_new(cfg3);
+}
+
+static void snap(struct tenv *e, uint8_t **s, size_t *n)
+{
+	assert_int_equal(core_snapshot(e->dev, s, n), 0);
+}
+
+static void tag_n(uint8_t t[16], uint32_t v)
+{
+	memset(t, 0, 16);
+	t[0] = 0x5e;
+	t[14] = (uint8_t)(v >> 8);
+	t[15] = (uint8_t)v;
+}
+
+/*
+ * Tags created in falling and scattered address order over both regions:
+ * one-extent tags accepted on three hosts, a tag of three extents out of
+ * address order, a sharable tag accepted by two hosts, one kept only by its
+ * FM reference, untagged extents, then one-extent tags left pending on the
+ * three hosts in the gaps between the first ones, and two untagged extents
+ * pending in one group.
+ */
+static void populate(struct tenv *e)
+{
+	struct cxldcd_extent x[3] = { 0 };
+	struct core_add_req sh = { .host = 2, .policy = CXLDCD_ADD_ENABLE_SHARED };
+	uint32_t v = 1;
+
+	for (uint32_t i = 0; i < 120; i++, v++) {
+		uint16_t h = (uint16_t)(i % 3);
+
+		memset(x, 0, sizeof(x));
+		x[0].dpa = (uint64_t)(300 - 2 * i) * BLK;          /* falling */
+		x[0].len = BLK;
+		tag_n(x[0].tag, v);
+		assert_int_equal(add_ext(e, h, x, 1), 0);
+		assert_int_equal(accept_all(e, h), 0);
+	}
+	/* one tag, three extents, its list not in address order */
+	memset(x, 0, sizeof(x));
+	x[0] = (struct cxldcd_extent){ .dpa = 401 * BLK, .len = BLK };
+	x[1] = (struct cxldcd_extent){ .dpa = 5 * BLK, .len = 2 * BLK };
+	x[2] = (struct cxldcd_extent){ .dpa = 503 * BLK, .len = BLK };
+	for (int k = 0; k < 3; k++)
+		tag_n(x[k].tag, v);
+	v++;
+	assert_int_equal(add_ext(e, 1, x, 3), 0);
+	assert_int_equal(accept_all(e, 1), 0);
+	/* sharable: accepted by hosts 0 and 2 */
+	memset(x, 0, sizeof(x));
+	x[0] = (struct cxldcd_extent){ .dpa = R1 + 40 * BLK, .len = BLK, .shared_seq = 1 };
+	x[1] = (struct cxldcd_extent){ .dpa = R1 + 20 * BLK, .len = BLK, .shared_seq = 0 };
+	tag_n(x[0].tag, v);
+	tag_n(x[1].tag, v);
+	tag_n(sh.tag, v);
+	v++;
+	assert_int_equal(add_ext(e, 0, x, 2), 0);
+	assert_int_equal(accept_all(e, 0), 0);
+	assert_int_equal(core_add(e->dev, &sh, NULL, &e->diag), 0);
+	assert_int_equal(accept_all(e, 2), 0);
+	/* sharable, held by nobody but its FM reference */
+	memset(x, 0, sizeof(x));
+	x[0] = (struct cxldcd_extent){ .dpa = R1 + 2 * BLK, .len = BLK };
+	tag_n(x[0].tag, v);
+	assert_int_equal(add_ext(e, 1, x, 1), 0);
+	assert_int_equal(accept_all(e, 1), 0);
+	assert_int_equal(core_tag_add_ref(e->dev, x[0].tag, &e->diag), 0);
+	assert_int_equal(rel_dc(e, 1, R1 + 2 * BLK, BLK), 0);
+	v++;
+	/* untagged: accepted, and pending two to a group */
+	assert_int_equal(add1(e, 2, 700 * BLK, BLK, 0), 0);
+	assert_int_equal(accept_all(e, 2), 0);
+	assert_int_equal(add1(e, 0, 3 * BLK, BLK, 0), 0);
+	assert_int_equal(accept_all(e, 0), 0);
+	/* left pending: tags in falling order between the accepted ones, then two untagged in a group */
+	for (uint32_t i = 0; i < 40; i++, v++) {
+		memset(x, 0, sizeof(x));
+		x[0].dpa = (uint64_t)(301 - 2 * i) * BLK;
+		x[0].len = BLK;
+		tag_n(x[0].tag, v);
+		assert_int_equal(add_ext(e, (uint16_t)(i % 3), x, 1), 0);
+	}
+	memset(x, 0, sizeof(x));
+	x[0] = (struct cxldcd_extent){ .dpa = 650 * BLK, .len = BLK };
+	x[1] = (struct cxldcd_extent){ .dpa = 1 * BLK, .len = BLK };
+	assert_int_equal(add_ext(e, 1, x, 2), 0);
+	assert_invariants(e->dev);
+}
+
+/* Restore s into a new device: 0 or the error (diag in e). */
+static int restore_into(struct tenv **out, const uint8_t *s, size_t n)
+{
+	struct tenv *b = device();
+	int rc = core_restore(b->dev, s, n, &b->diag);
+
+	*out = b;
+	return rc;
+}
+
+static void expect_same(struct tenv *a, struct tenv *b)
+{
+	uint8_t *sa, *sb;
+	size_t na, nb;
+
+	snap(a, &sa, &na);
+	snap(b, &sb, &nb);
+	assert_int_equal(na, nb);
+	assert_memory_equal(sa, sb, na);
+	assert_true(fingerprint(a->dev) == fingerprint(b->dev));
+	free(sa);
+	free(sb);
+}
+
+/* ------------------------------------------------------------ tests */
+
+/*
+ * The snapshot lists the allocations in no address order; the restored
+ * device is the same state, its trees pass the check, and the same
+ * operations (first-fit adds that search the gaps, answers, releases of
+ * extents of every kind) then do the same on both.
+ */
+static void test_restore_of_tags_in_no_address_order_is_the_same_device(void **state)
+{
+	struct tenv *a = device(), *b;
+	struct core_add_req fr = { .policy = CXLDCD_ADD_FREE, .length = BLK };
+	uint8_t *s;
+	size_t n;
+	struct layout l;
+	bool unordered = false;
+
+	(void)state;
+	populate(a);
+	snap(a, &s, &n);
+	parse(s, n, &l);
+	for (uint32_t i = 1; i < l.nr_allocs; i++)
+		unordered |= alloc_dpa(s, &l, i) < alloc_dpa(s, &l, i - 1);
+	assert_true(unordered);
+	assert_int_equal(restore_into(&b, s, n), 0);
+	assert_invariants(b->dev);
+	expect_same(a, b);
+	for (uint16_t h = 0; h < 3; h++) {
+		struct tenv *d[2] = { a, b };
+
+		for (int k = 0; k < 2; k++) {
+			fr.host = h;
+			assert_int_equal(core_add(d[k]->dev, &fr, NULL, &d[k]->diag), 0);
+			assert_int_equal(accept_all(d[k], h), 0);
+			assert_int_equal(rel_dc(d[k], h, (uint64_t)(300 - 2 * (h + 3)) * BLK, BLK), 0);
+			assert_int_equal(rel_dc(d[k], 1, 5 * BLK, 2 * BLK), 0 == h ? 0 : CXLDCD_RC_INVALID_PA);
+			assert_invariants(d[k]->dev);
+		}
+		expect_same(a, b);
+	}
+	free(s);
+	tenv_free(a);
+	tenv_free(b);
+}
+
+/*
+ * An allocation moved onto another one is refused whether the one it
+ * overlaps comes before or after it in the snapshot, and whether it starts
+ * at the same address or inside it.
+ */
+static void test_restore_refuses_overlapping_allocations_in_either_order(void **state)
+{
+	struct tenv *a = device(), *b;
+	uint8_t *s, *bad;
+	size_t n;
+	struct layout l;
+	uint32_t pairs[][2] = { { 0, 5 }, { 5, 0 }, { 3, 90 }, { 90, 3 } };
+
+	(void)state;
+	populate(a);
+	snap(a, &s, &n);
+	parse(s, n, &l);
+	bad = malloc(n);
+	for (uint32_t k = 0; k < 4; k++) {
+		for (uint64_t into = 0; into < BLK; into += BLK / 2) {
+			uint32_t i = pairs[k][0], j = pairs[k][1];
+
+			memcpy(bad, s, n);
+			/* i (tagged, one block) now starts inside j */
+			assert_true(alloc_tag(s, &l, i) != UINT32_MAX);
+			put_le(bad + l.alloc[i] + 1, alloc_dpa(s, &l, j) + into, 8);
+			assert_int_equal(restore_into(&b, bad, n), -EINVAL);
+			assert_int_equal(b->diag.rc, CXLDCD_RC_INVALID_INPUT);
+			assert_string_equal(b->diag.text, "snapshot: allocation");
+			tenv_free(b);
+		}
+	}
+	free(bad);
+	free(s);
+	tenv_free(a);
+}
+
+/*
+ * The untagged allocations come by address; given out of order they are
+ * still accepted (as before), and the restored device writes them in
+ * order again: the original bytes.
+ */
+static void test_restore_accepts_untagged_allocations_out_of_address_order(void **state)
+{
+	struct tenv *a = device(), *b;
+	uint8_t *s, *swapped, *again;
+	size_t n, n2;
+	struct layout l;
+	uint32_t u;
+
+	(void)state;
+	populate(a);
+	snap(a, &s, &n);
+	parse(s, n, &l);
+	/* the last two records are untagged, one holder each: swap them */
+	u = l.nr_allocs - 2;
+	assert_true(alloc_tag(s, &l, u) == UINT32_MAX && alloc_tag(s, &l, u + 1) == UINT32_MAX);
+	assert_true(alloc_dpa(s, &l, u) < alloc_dpa(s, &l, u + 1));
+	assert_int_equal(get_le(s + l.alloc[u] + 32, 4), 1);
+	assert_int_equal(get_le(s + l.alloc[u + 1] + 32, 4), 1);
+	swapped = malloc(n);
+	memcpy(swapped, s, n);
+	memcpy(swapped + l.alloc[u], s + l.alloc[u + 1], 36 + 15);
+	memcpy(swapped + l.alloc[u] + 36 + 15, s + l.alloc[u], 36 + 15);
+	assert_true(memcmp(swapped, s, n) != 0);
+	assert_int_equal(restore_into(&b, swapped, n), 0);
+	assert_invariants(b->dev);
+	snap(b, &again, &n2);
+	assert_int_equal(n2, n);
+	assert_memory_equal(again, s, n);
+	free(again);
+	free(swapped);
+	free(s);
+	tenv_free(a);
+	tenv_free(b);
+}
+
+/* Two tags with one id: refused by the check that ends the restore (not looked up one by one). */
+static void test_restore_refuses_two_tags_with_one_id(void **state)
+{
+	struct tenv *a = device(), *b;
+	uint8_t *s;
+	size_t n;
+	struct layout l;
+
+	(void)state;
+	populate(a);
+	snap(a, &s, &n);
+	parse(s, n, &l);
+	for (uint32_t k = 1; k < l.nr_tags; k += 37) {
+		uint8_t keep[16];
+
+		memcpy(keep, s + l.tag[k], 16);
+		memcpy(s + l.tag[k], s + l.tag[k - 1], 16);
+		assert_int_equal(restore_into(&b, s, n), -EINVAL);
+		assert_int_equal(b->diag.rc, CXLDCD_RC_INVALID_INPUT);
+		assert_non_null(strstr(b->diag.text, "two live tags with one id"));
+		tenv_free(b);
+		memcpy(s + l.tag[k], keep, 16);
+	}
+	assert_int_equal(restore_into(&b, s, n), 0);
+	tenv_free(b);
+	free(s);
+	tenv_free(a);
+}
+
+/* A tag or allocation count the bytes left cannot hold is refused before anything is sized by it. */
+static void test_restore_refuses_counts_beyond_the_bytes_left(void **state)
+{
+	struct tenv *a = device(), *b;
+	uint8_t *s;
+	size_t n;
+	struct layout l;
+
+	(void)state;
+	populate(a);
+	snap(a, &s, &n);
+	parse(s, n, &l);
+	put_le(s + l.alloc_count, l.nr_allocs + (n - l.alloc_count) / 36, 4);
+	assert_int_equal(restore_into(&b, s, n), -EINVAL);
+	assert_string_equal(b->diag.text, "snapshot: allocation count");
+	tenv_free(b);
+	put_le(s + l.alloc_count, l.nr_allocs, 4);
+	put_le(s + l.tag[0] - 4, 4000, 4);    /* under max_tags (4096), over the bytes */
+	assert_int_equal(restore_into(&b, s, 27 + 50 + 20 + 4 + 37 * 100), -EINVAL);
+	assert_string_equal(b->diag.text, "snapshot: tag count");
+	tenv_free(b);
+	free(s);
+	tenv_free(a);
+}
+
+/* Every allocation a restore makes fails in turn: an error, nothing leaked (tenv_free() checks). */
+static void test_restore_with_each_allocation_failing_is_an_error_without_leak(void **state)
+{
+	struct tenv *a = device(), *b;
+	uint64_t total;
+	uint8_t *s;
+	size_t n;
+
+	(void)state;
+	populate(a);
+	snap(a, &s, &n);
+	b = device();
+	total = b->ta.nr_allocs;
+	assert_int_equal(core_restore(b->dev, s, n, &b->diag), 0);
+	total = b->ta.nr_allocs - total;
+	tenv_free(b);
+	assert_true(total > 10);
+	for (uint64_t k = 1; k <= total; k++) {
+		b = device();
+		b->ta.fail_at = b->ta.nr_allocs + k;
+		assert_int_not_equal(core_restore(b->dev, s, n, &b->diag), 0);
+		tenv_free(b);
+	}
+	free(s);
+	tenv_free(a);
+}
+
+/* The O(n) checks still catch what a lookup per tag caught: a tag out of its bucket, or counted wrong. */
+static void test_invariants_catch_a_broken_tag_hash_or_order_index(void **state)
+{
+	struct tenv *a = device();
+	struct cxldcd_dev *d;
+	struct tag *t, **pp, *dup;
+	char msg[200];
+	uint32_t b;
+
+	(void)state;
+	populate(a);
+	d = a->dev;
+	t = tag_nth(d, 7);
+	assert_non_null(t);
+	for (b = 0; b <= d->tag_hash_mask; b++) {
+		for (pp = &d->tag_hash[b]; *pp && *pp != t; pp = &(*pp)->hnext)
+			;
+		if (*pp)
+			break;
+	}
+	assert_true(b <= d->tag_hash_mask);
+	/* missing from its chain */
+	*pp = t->hnext;
+	assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "tag hash holds"));
+	/* in another bucket */
+	t->hnext = d->tag_hash[(b + 1) & d->tag_hash_mask];
+	d->tag_hash[(b + 1) & d->tag_hash_mask] = t;
+	assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "another bucket"));
+	d->tag_hash[(b + 1) & d->tag_hash_mask] = t->hnext;
+	/* twice in its own chain (a cycle through it) */
+	t->hnext = d->tag_hash[b];
+	d->tag_hash[b] = t;
+	dup = t->hnext;
+	t->hnext = t;
+	assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "more than nr_tags"));
+	t->hnext = dup;
+	assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), 0);
+	/* a creation-order count off by one */
+	d->tag_fw[4]++;
+	assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "tag order count"));
+	d->tag_fw[4]--;
+	assert_invariants(d);
+	tenv_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_restore_of_tags_in_no_address_order_is_the_same_device),
+		cmocka_unit_test(test_restore_refuses_overlapping_allocations_in_either_order),
+		cmocka_unit_test(test_restore_accepts_untagged_allocations_out_of_address_order),
+		cmocka_unit_test(test_restore_refuses_two_tags_with_one_id),
+		cmocka_unit_test(test_restore_refuses_counts_beyond_the_bytes_left),
+		cmocka_unit_test(test_restore_with_each_allocation_failing_is_an_error_without_leak),
+		cmocka_unit_test(test_invariants_catch_a_broken_tag_hash_or_order_index),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
