@@ -662,11 +662,15 @@ static int check_node(const struct cxldcd_dev *dev, uint16_t host, const struct 
 
 int tag_host_check(const struct cxldcd_dev *dev, char *msg, size_t cap)
 {
-	uint32_t nodes = 0;
+	uint32_t nodes = 0, held[CXLDCD_MAX_HOSTS] = { 0 };
 
+	/* The tags each host holds, all hosts in one pass over the tags. */
+	for (const struct tag *g = tag_nth(dev, 0); g; g = tag_after(dev, g))
+		for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+			held[h] += g->cnt[2 * h] || g->cnt[2 * h + 1];
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++) {
 		const struct th_tree *t = &dev->th->t[h];
-		uint32_t count = 0, held = 0, prev = 0;
+		uint32_t count = 0, prev = 0;
 		bool any = false;
 
 		if (!t->root != !t->height || (t->height > 1 && t->root->n < 2))
@@ -674,11 +678,9 @@ int tag_host_check(const struct cxldcd_dev *dev, char *msg, size_t cap)
 		if (t->root && check_node(dev, h, t->root, t->height, true, true, 0, UINT64_MAX, &prev,
 					  &any, &count, &nodes, msg, cap))
 			return -1;
-		for (const struct tag *g = tag_nth(dev, 0); g; g = tag_after(dev, g))
-			held += g->cnt[2 * h] || g->cnt[2 * h + 1];
-		if (count != t->count || count != held)
+		if (count != t->count || count != held[h])
 			CHECK_FAIL("host=%u tag index holds %u (count %u), the host holds %u tags", h, count,
-			     t->count, held);
+			     t->count, held[h]);
 	}
 	if (nodes != dev->th->nodes)
 		CHECK_FAIL("tag index nodes %u, counted %u", dev->th->nodes, nodes);
