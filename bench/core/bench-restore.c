@@ -12,7 +12,9 @@
  * (core_dev_new() is not timed, core_restore() is, its core_check_invariants()
  * included) and the median is printed per item (an item: a resident
  * extent or a pending tag, N + N / 10 of them), in wall time and in the
- * thread's CPU time (steadier on a shared machine).
+ * thread's CPU time (steadier on a shared machine).  The last column is the
+ * CPU time per item of one more core_check_invariants() on the restored
+ * device (the check restore runs last, timed alone).
  *
  * Usage: bench-restore [reps [small [big]]]   (defaults 7 1000 100000;
  * build with --buildtype=release to measure).
@@ -132,7 +134,8 @@ struct result {
 	uint32_t items;
 	size_t bytes;
 	double ns[MAX_REPS], cpu_ns[MAX_REPS]; /* wall and thread CPU time, sorted */
-	double med, cpu_med;
+	double chk_ns[MAX_REPS];            /* CPU time of one more core_check_invariants() */
+	double med, cpu_med, chk_med;
 };
 
 static double median(double *v, uint32_t n)
@@ -163,20 +166,25 @@ static void run(uint32_t n, uint32_t reps, struct result *res)
 		if (i) {
 			res->ns[i - 1] = now_ns(CLOCK_MONOTONIC) - t0;
 			res->cpu_ns[i - 1] = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+			c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+			if (core_check_invariants(b, d.text, sizeof(d.text)))
+				die("check", &d);
+			res->chk_ns[i - 1] = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
 		}
 		core_dev_free(b);
 	}
 	res->med = median(res->ns, reps);
 	res->cpu_med = median(res->cpu_ns, reps);
+	res->chk_med = median(res->chk_ns, reps);
 	free(snap);
 	core_dev_free(a);
 }
 
 static void row(const struct result *r, uint32_t reps)
 {
-	printf("%-8u %10zu %9.3f ms (%8.3f-%8.3f) %8.1f ns %9.3f ms %8.1f ns\n", r->items, r->bytes,
-	       r->med / 1e6, r->ns[0] / 1e6, r->ns[reps - 1] / 1e6, r->med / r->items, r->cpu_med / 1e6,
-	       r->cpu_med / r->items);
+	printf("%-8u %10zu %9.3f ms (%8.3f-%8.3f) %7.1f ns %9.3f ms (%8.3f) %7.1f ns %7.1f ns\n",
+	       r->items, r->bytes, r->med / 1e6, r->ns[0] / 1e6, r->ns[reps - 1] / 1e6, r->med / r->items,
+	       r->cpu_med / 1e6, r->cpu_ns[0] / 1e6, r->cpu_med / r->items, r->chk_med / r->items);
 }
 
 int main(int argc, char **argv)
@@ -194,7 +202,8 @@ int main(int argc, char **argv)
 	run(big_n, reps, &big);
 	printf("core_restore(): N tagged extents accepted by host 0 + N/10 one-extent tags pending on host 1;"
 	       " median (min-max) of %u restores\n", reps);
-	printf("items    snap bytes  wall: restore (min-max)           per item  cpu: restore  per item\n");
+	printf("items    snap bytes  wall: restore (min-max)          per item  cpu: restore (min)"
+	       "        per item    check\n");
 	row(&small, reps);
 	row(&big, reps);
 	printf("ratio per item %u/%u (medians): wall %.2f, cpu %.2f\n", big.items, small.items,
