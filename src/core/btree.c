@@ -842,6 +842,8 @@ struct chk {
 	const struct bt_tree *t;
 	uint64_t prev_end;
 	bool started;
+	bt_visit_fn *visit;
+	void *ctx;
 };
 
 static int chk_leaf(struct chk *k, const struct bt_node *n, uint64_t *mg)
@@ -852,6 +854,8 @@ static int chk_leaf(struct chk *k, const struct bt_node *n, uint64_t *mg)
 		if (n->key[i] >= n->l.end[i] || n->key[i] < lo)
 			return -1;
 		if (k->t->gaps && bt_leaf_gap(n, i) != n->key[i] - lo)
+			return -1;
+		if (k->visit && k->visit(k->ctx, n->key[i], n->l.end[i], n->l.val[i]))
 			return -1;
 		*mg = bt_leaf_gap(n, i) > *mg ? bt_leaf_gap(n, i) : *mg;
 		k->prev_end = n->l.end[i];
@@ -865,8 +869,6 @@ static int chk_row(const struct chk *k, const struct bt_node *n, uint32_t j)
 {
 	const struct bt_node *c = n->in.child[j];
 
-	if (c->leaf && n->cols)
-		warm_vals(k->t->pool, c);
 	for (uint32_t col = 0; col < n->cols; col++) {
 		uint32_t want = 0;
 
@@ -876,6 +878,28 @@ static int chk_row(const struct chk *k, const struct bt_node *n, uint32_t j)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * Before leaf j of n is checked (its values visited, then counted for n's
+ * row): fetch the values of leaf j + 1 and what the ops read beyond leaf
+ * j's, fetched one leaf before (both for the first), so the walk in order
+ * keeps the misses of about two leaves in flight instead of taking them
+ * one by one.
+ */
+static void warm_next(const struct chk *k, const struct bt_node *n, uint32_t j)
+{
+	const struct bt_node *c = n->in.child[j];
+
+	if (!k->visit && !n->cols)
+		return; /* no value is read */
+	if (!j)
+		for (uint32_t i = 0; i < c->n; i++)
+			__builtin_prefetch(c->l.val[i]);
+	for (uint32_t i = 0; j + 1 < n->n && i < n->in.child[j + 1]->n; i++)
+		__builtin_prefetch(n->in.child[j + 1]->l.val[i]);
+	for (uint32_t i = 0; i < c->n && k->t->pool->ops && k->t->pool->ops->warm; i++)
+		k->t->pool->ops->warm(c->l.val[i]);
 }
 
 /* last: n is the last node of its level, the one node that may hold fewer than BT_MIN. */
@@ -898,6 +922,8 @@ static int chk_node(struct chk *k, const struct bt_node *n, uint32_t d, bool las
 		uint32_t cc;
 		uint64_t cm;
 
+		if (c->leaf)
+			warm_next(k, n, j);
 		if (chk_node(k, c, d + 1, last && j + 1 == n->n, &cc, &cm) || n->in.cnt[j] != cc ||
 		    (k->t->gaps && n->in.maxgap[j] != cm) ||
 		    n->key[j] != c->key[0] || n->cols != k->t->pool->cols || chk_row(k, n, j))
@@ -910,7 +936,12 @@ static int chk_node(struct chk *k, const struct bt_node *n, uint32_t d, bool las
 
 int bt_check(const struct bt_tree *t)
 {
-	struct chk k = { .t = t };
+	return bt_check_visit(t, NULL, NULL);
+}
+
+int bt_check_visit(const struct bt_tree *t, bt_visit_fn *visit, void *ctx)
+{
+	struct chk k = { .t = t, .visit = visit, .ctx = ctx };
 	uint32_t cnt;
 	uint64_t mg;
 

@@ -297,5 +297,13 @@ bool bt_tally_next(struct bt_cur *c, const struct bt_tree *t, uint32_t col);
 
 /* Recheck order, disjointness, fill, uniform depth, counts, separators, gaps and tallies.  0 or -1. */
 int bt_check(const struct bt_tree *t);
+/* An entry, in order: 0 goes on, anything else stops the check (its result -1). */
+typedef int bt_visit_fn(void *ctx, uint64_t start, uint64_t end, void *val);
+/*
+ * bt_check() that also calls visit on every entry in order, before the tally
+ * row over its leaf is rechecked: one walk over the values for both, and
+ * the values of the next leaf are fetched while one leaf is visited.
+ */
+int bt_check_visit(const struct bt_tree *t, bt_visit_fn *visit, void *ctx);
 
 #endif /* CXLDCD_CORE_BTREE_H */

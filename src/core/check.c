@@ -41,46 +41,51 @@ static int check_alloc(const struct cxldcd_dev *dev, const struct alloc *a, uint
 	return 0;
 }
 
-/*
- * At the first entry of a leaf: fetch the holders of its allocations
- * (fetched themselves one leaf before) and the allocations of the next
- * leaf, so a walk in DPA order does not wait for each in turn.
- */
-static void warm_leaves(const struct bt_cur *c)
-{
-	const struct bt_node *l = bt_leaf(c), *next = bt_leaf_after(c);
+struct region_walk {
+	const struct cxldcd_dev *dev;
+	uint8_t r;
+	uint64_t prev_end, bytes;
+	uint32_t *pend, *acc, *orph;
+	char *msg;
+	size_t cap;
+	bool said;                  /* msg says what is wrong */
+};
 
-	for (uint32_t i = 0; i < l->n; i++)
-		region_tally_ops.warm(l->l.val[i]);
-	for (uint32_t i = 0; next && i < next->n; i++)
-		__builtin_prefetch(next->l.val[i]);
+/* One allocation of the region tree, in DPA order (bt_check_visit()). */
+static int visit_alloc(void *ctx, uint64_t start, uint64_t end, void *val)
+{
+	struct region_walk *w = ctx;
+	const struct alloc *a = val;
+	char *msg = w->msg;
+	size_t cap = w->cap;
+
+	w->said = true;
+	/* bt_check() holds the gap to start minus the end before, which this ties to the allocations */
+	if (a->region != w->r || a->dpa < w->prev_end || start != a->dpa || end != alloc_end(a))
+		CHECK_FAIL("region=%u alloc dpa=0x%llx overlaps or bad gap", w->r, (unsigned long long)a->dpa);
+	if (check_alloc(w->dev, a, w->pend, w->acc, msg, cap))
+		return -1;
+	w->said = false;
+	*w->orph += a->orphan;
+	w->prev_end = alloc_end(a);
+	w->bytes += a->len;
+	return 0;
 }
 
+/* Each region tree rechecked and its allocations with it, in one walk. */
 static int check_regions(const struct cxldcd_dev *dev, uint32_t *pend, uint32_t *acc,
 			 uint32_t *orph, char *msg, size_t cap)
 {
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
-		uint64_t prev_end = dev->cfg.regions[r].base, bytes = 0;
-		struct bt_cur c;
+		struct region_walk w = { .dev = dev, .r = r, .prev_end = dev->cfg.regions[r].base,
+					 .pend = pend, .acc = acc, .orph = orph, .msg = msg, .cap = cap };
 
-		if (bt_check(&dev->reg[r].allocs))
-			CHECK_FAIL("region=%u tree malformed", r);
-		for (bool ok = bt_first(&dev->reg[r].allocs, &c); ok; ok = bt_next(&c)) {
-			const struct alloc *a = bt_val(&c);
-
-			if (!bt_pos(&c))
-				warm_leaves(&c);
-			if (a->region != r || a->dpa < prev_end || bt_gap(&c) != a->dpa - prev_end ||
-			    bt_start(&c) != a->dpa || bt_end(&c) != alloc_end(a))
-				CHECK_FAIL("region=%u alloc dpa=0x%llx overlaps or bad gap", r,
-				     (unsigned long long)a->dpa);
-			if (check_alloc(dev, a, pend, acc, msg, cap))
+		if (bt_check_visit(&dev->reg[r].allocs, visit_alloc, &w)) {
+			if (w.said)
 				return -1;
-			*orph += a->orphan;
-			prev_end = alloc_end(a);
-			bytes += a->len;
+			CHECK_FAIL("region=%u tree malformed", r);
 		}
-		if (bytes != dev->reg[r].allocated)
+		if (w.bytes != dev->reg[r].allocated)
 			CHECK_FAIL("region=%u allocated bytes mismatch", r);
 	}
 	return 0;

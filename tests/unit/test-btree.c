@@ -615,6 +615,47 @@ static void test_btree_build_equals_ascending_inserts(void **s)
 	bt_pool_fini(&p);
 }
 
+struct visits {
+	uint32_t n, stop_at;
+	uint64_t prev_end;
+	bool in_order;
+};
+
+static int count_visit(void *ctx, uint64_t start, uint64_t end, void *val)
+{
+	struct visits *v = ctx;
+
+	v->in_order &= start >= v->prev_end && end > start && val == &big_col[v->n];
+	v->prev_end = end;
+	return ++v->n == v->stop_at ? 1 : 0;
+}
+
+/* bt_check_visit() visits every entry once, in order, and a visit that says stop fails the check. */
+static void test_btree_check_visits_every_entry_in_order(void **s)
+{
+	const uint32_t k = 5000;
+	struct bt_pool p;
+	struct bt_tree t;
+	struct visits v = { .in_order = true };
+
+	(void)s;
+	bt_pool_init(&p, p_alloc, p_free, NULL, COLS, &col_ops);
+	bt_init(&t, &p, 0, true);
+	for (uint32_t i = 0; i < k; i++) {
+		big_col[i] = -1;
+		assert_int_equal(reserve(&t, 1), 0);
+		bt_insert(&t, 3ull * i, 3ull * i + 2, &big_col[i]);
+	}
+	assert_int_equal(bt_check_visit(&t, count_visit, &v), 0);
+	assert_int_equal(v.n, k);
+	assert_true(v.in_order);
+	v = (struct visits){ .in_order = true, .stop_at = 1234 };
+	assert_int_equal(bt_check_visit(&t, count_visit, &v), -1);
+	assert_int_equal(v.n, 1234);
+	bt_fini(&t);
+	bt_pool_fini(&p);
+}
+
 /*
  * A leaf does not store gaps (derived from the ends), so it is 24 bytes an
  * entry plus a header and lo: 64 Ki ranges inserted in order (full leaves)
@@ -665,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_btree_in_order_inserts_fill_nodes),
 		cmocka_unit_test(test_btree_leaves_take_24_bytes_an_entry),
 		cmocka_unit_test(test_btree_build_equals_ascending_inserts),
+		cmocka_unit_test(test_btree_check_visits_every_entry_in_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

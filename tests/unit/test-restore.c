@@ -416,7 +416,11 @@ static void test_restore_with_each_allocation_failing_is_an_error_without_leak(v
 	tenv_free(a);
 }
 
-/* The O(n) checks still catch what a lookup per tag caught: a tag out of its bucket, or counted wrong. */
+/*
+ * The O(n) checks still catch what a lookup per tag caught (a tag out of
+ * its bucket, or counted wrong), and the region walk inside the tree check
+ * what the separate walk caught.
+ */
 static void test_invariants_catch_a_broken_tag_hash_or_order_index(void **state)
 {
 	struct tenv *a = device();
@@ -461,6 +465,17 @@ static void test_invariants_catch_a_broken_tag_hash_or_order_index(void **state)
 	assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), -1);
 	assert_non_null(strstr(msg, "tag order count"));
 	d->tag_fw[4]--;
+	assert_invariants(d);
+	/* an allocation that disagrees with its tree entry (the region walk visits it) */
+	{
+		struct alloc *x = region_lookup(d, 0, 100 * BLK);
+
+		assert_non_null(x);
+		x->len += BLK;
+		assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), -1);
+		assert_non_null(strstr(msg, "overlaps or bad gap"));
+		x->len -= BLK;
+	}
 	assert_invariants(d);
 	tenv_free(a);
 }
