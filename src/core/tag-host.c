@@ -287,11 +287,12 @@ static uint32_t leaf_pos(const struct th_node *l, uint32_t key)
 
 static void tree_insert(struct tag_hosts *th, struct th_tree *t, uint32_t key)
 {
-	struct th_path p = { 0 };
+	struct th_path p; /* lv[] is written before it is read: not zeroed (384 bytes an insert) */
 	struct th_node *n = t->root, *split;
 	uint32_t pos, lvl;
 	bool last = true; /* n is the last node of its level */
 
+	p.depth = 0;
 	t->count++;
 	if (!n) {
 		n = t->root = node_get(th);
@@ -439,11 +440,12 @@ static void merge(struct tag_hosts *th, struct th_node *p, uint32_t j, bool leaf
 
 static void tree_remove(struct tag_hosts *th, struct th_tree *t, uint32_t key)
 {
-	struct th_path p = { 0 };
+	struct th_path p; /* as in tree_insert() */
 	struct th_node *n = t->root;
 	uint32_t pos;
 	bool leaf = true;
 
+	p.depth = 0;
 	for (uint32_t lvl = t->height; lvl > 1; lvl--) {
 		uint32_t j = in_pick(n, key);
 
