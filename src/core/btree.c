@@ -228,18 +228,6 @@ static void row_inc(void *ctx, uint32_t col)
 	bt_tally_set(r->n, r->j, col, bt_tally_get(r->n, r->j, col) + 1);
 }
 
-/*
- * Start loading the values of leaf c, and what the ops read beyond them,
- * all at once: walking them one by one would wait for each in turn.
- */
-static void warm_vals(const struct bt_pool *pl, const struct bt_node *c)
-{
-	for (uint32_t i = 0; i < c->n; i++)
-		__builtin_prefetch(c->l.val[i]);
-	for (uint32_t i = 0; i < c->n && pl->ops->warm; i++)
-		pl->ops->warm(c->l.val[i]);
-}
-
 /* Recompute p's tally row of child j from the child. */
 static void sum_row(const struct bt_pool *pl, struct bt_node *p, uint32_t j)
 {
@@ -250,7 +238,6 @@ static void sum_row(const struct bt_pool *pl, struct bt_node *p, uint32_t j)
 	if (c->leaf) {
 		struct row_at r = { p, j };
 
-		warm_vals(pl, c);
 		for (uint32_t i = 0; i < c->n; i++)
 			pl->ops->tally(c->l.val[i], row_inc, &r);
 		return;
@@ -713,11 +700,21 @@ void bt_build(struct bt_tree *t, const struct bt_entry *e, uint32_t k)
 
 		n->n = k - i < BT_B ? k - i : BT_B;
 		n->l.lo = lo;
+		/*
+		 * A leaf's values are tallied when the next leaf is made: fetch
+		 * the values of the next leaf now, and what the ops read beyond
+		 * this leaf's (fetched one leaf ago), so no tally waits.
+		 */
+		for (uint32_t j = 0; !i && j < n->n; j++)
+			__builtin_prefetch(e[j].val);
+		for (uint32_t j = i + BT_B; j < k && j < i + 2 * BT_B; j++)
+			__builtin_prefetch(e[j].val);
 		for (uint32_t j = 0; j < n->n; j++) {
 			n->key[j] = e[i + j].start;
 			n->l.end[j] = e[i + j].end;
 			n->l.val[j] = e[i + j].val;
-			__builtin_prefetch(n->l.val[j]); /* tallied when the next leaf is made */
+			if (t->pool->ops && t->pool->ops->warm)
+				t->pool->ops->warm(n->l.val[j]);
 		}
 		lo = n->l.end[n->n - 1];
 		if (open[0])
@@ -880,26 +877,35 @@ static int chk_row(const struct chk *k, const struct bt_node *n, uint32_t j)
 	return 0;
 }
 
+static void fetch_vals(const struct bt_node *n, uint32_t j)
+{
+	for (uint32_t i = 0; j < n->n && i < n->in.child[j]->n; i++)
+		__builtin_prefetch(n->in.child[j]->l.val[i]);
+}
+
+static void warm_vals(const struct bt_pool *pl, const struct bt_node *n, uint32_t j)
+{
+	for (uint32_t i = 0; j < n->n && i < n->in.child[j]->n && pl->ops && pl->ops->warm; i++)
+		pl->ops->warm(n->in.child[j]->l.val[i]);
+}
+
 /*
  * Before leaf j of n is checked (its values visited, then counted for n's
- * row): fetch the values of leaf j + 1 and what the ops read beyond leaf
- * j's, fetched one leaf before (both for the first), so the walk in order
- * keeps the misses of about two leaves in flight instead of taking them
- * one by one.
+ * row): fetch the values of leaf j + 2, and what the ops read beyond the
+ * values of leaf j + 1 (fetched one leaf before), so the walk in order
+ * finds both in the cache instead of waiting for each value in turn.
  */
 static void warm_next(const struct chk *k, const struct bt_node *n, uint32_t j)
 {
-	const struct bt_node *c = n->in.child[j];
-
 	if (!k->visit && !n->cols)
 		return; /* no value is read */
-	if (!j)
-		for (uint32_t i = 0; i < c->n; i++)
-			__builtin_prefetch(c->l.val[i]);
-	for (uint32_t i = 0; j + 1 < n->n && i < n->in.child[j + 1]->n; i++)
-		__builtin_prefetch(n->in.child[j + 1]->l.val[i]);
-	for (uint32_t i = 0; i < c->n && k->t->pool->ops && k->t->pool->ops->warm; i++)
-		k->t->pool->ops->warm(c->l.val[i]);
+	if (!j) {
+		fetch_vals(n, 0);
+		fetch_vals(n, 1);
+		warm_vals(k->t->pool, n, 0);
+	}
+	fetch_vals(n, j + 2);
+	warm_vals(k->t->pool, n, j + 1);
 }
 
 /* last: n is the last node of its level, the one node that may hold fewer than BT_MIN. */

@@ -361,13 +361,15 @@ void hx_split_keep(struct cxldcd_dev *dev, struct hx *x, const struct cxldcd_ran
 
 #define SORT_BLOCK 32u /* sorted by insertion first: merging starts from runs this long */
 
-/* e[0..n) by start, n small. */
+/* e[0..n) by start, n small.  An entry already in place is not rewritten. */
 static void insertion_sort(struct bt_entry *e, uint32_t n)
 {
 	for (uint32_t i = 1; i < n; i++) {
 		struct bt_entry v = e[i];
 		uint32_t j = i;
 
+		if (e[i - 1].start <= v.start)
+			continue;
 		for (; j && e[j - 1].start > v.start; j--)
 			e[j] = e[j - 1];
 		e[j] = v;
