@@ -12,10 +12,15 @@
  * overflow state and interrupt policy, and last, only when the device has
  * any, the memory-device state (memdev-snap.c: poison, LSA, timestamp,
  * alerts, background operations).  Counts and indexes (trees, tallies,
- * tag hash, per-tag counters) are not written: restore rebuilds them
- * through the same constructors the operations use (tag_new/tag_link,
- * alloc_link, hx_attach, evlog_append), so the bytes do not depend on how
- * the model indexes its state.
+ * tag hash, per-tag counters) are not written, so the bytes do not depend
+ * on how the model indexes its state.  Restore rebuilds them with the
+ * constructors the operations use (tag_new/tag_link, evlog_append), except
+ * the region trees: each allocation is linked to its tag and holders as it
+ * is read (alloc_tag_link, hx_hold), then all are sorted by address and
+ * each tree built at once with its tallies (region_build), which also
+ * refuses overlaps: O(n) for what a snapshot lists in a few address-ordered
+ * runs, where an insert each cost a descent and a tally update.  The
+ * invariant check that ends a restore is O(n) too.
  *
  * Layout: little-endian, "CXLDSNAP" + u32 version, the configuration it
  * belongs to (checked on restore), then the sections in the order above.
