@@ -11,8 +11,9 @@
  * A device whose tags were created in no address order restores to the same
  * state, and keeps behaving the same; snapshots edited at the byte level
  * (overlapping allocations in either order, allocations out of address
- * order, two tags with one id, counts beyond the bytes left) are refused or
- * restored as before the bulk build; every allocation failure during a
+ * order, bits flipped in allocation records, two tags with one id, counts
+ * beyond the bytes left) are refused or restored as before the bulk build
+ * (or, for the last two, refused with their own reason); every allocation failure during a
  * restore is an error without a leak; and the cheaper checks still catch a
  * tag hash or creation-order index that is wrong.
  */
@@ -335,6 +336,54 @@ static void test_restore_accepts_untagged_allocations_out_of_address_order(void 
 	tenv_free(b);
 }
 
+/*
+ * Bit flips in the addresses, lengths, tag indexes and holder counts of the
+ * allocations (what the sort and the tree build take): each snapshot is
+ * refused or restores a consistent device, never crashes.
+ */
+static void test_restore_of_flipped_allocation_fields_is_refused_or_consistent(void **state)
+{
+	struct tenv *a = device(), *b;
+	static const uint8_t fields[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 17, 18, 32 };
+	uint64_t rng = 0x2545f4914f6cdd1dull;
+	uint8_t *s, *bad;
+	size_t n;
+	struct layout l;
+	char msg[200];
+	uint32_t refused = 0, restored = 0;
+
+	(void)state;
+	populate(a);
+	snap(a, &s, &n);
+	parse(s, n, &l);
+	bad = malloc(n);
+	for (uint32_t k = 0; k < 600; k++) {
+		uint32_t i;
+		uint8_t f;
+
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		i = (uint32_t)(rng % l.nr_allocs);
+		f = fields[(rng >> 20) % sizeof(fields)];
+		memcpy(bad, s, n);
+		bad[l.alloc[i] + f] ^= (uint8_t)(1u << ((rng >> 40) % 8));
+		if (restore_into(&b, bad, n)) {
+			refused++;
+		} else {
+			restored++;
+			if (core_check_invariants(b->dev, msg, sizeof(msg)))
+				fail_msg("flip %u accepted an inconsistent state: %s", k, msg);
+		}
+		tenv_free(b);
+	}
+	print_message("%u refused, %u restored\n", refused, restored);
+	assert_true(refused > 0 && restored > 0);
+	free(bad);
+	free(s);
+	tenv_free(a);
+}
+
 /* Two tags with one id: refused by the check that ends the restore (not looked up one by one). */
 static void test_restore_refuses_two_tags_with_one_id(void **state)
 {
@@ -486,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_restore_of_tags_in_no_address_order_is_the_same_device),
 		cmocka_unit_test(test_restore_refuses_overlapping_allocations_in_either_order),
 		cmocka_unit_test(test_restore_accepts_untagged_allocations_out_of_address_order),
+		cmocka_unit_test(test_restore_of_flipped_allocation_fields_is_refused_or_consistent),
 		cmocka_unit_test(test_restore_refuses_two_tags_with_one_id),
 		cmocka_unit_test(test_restore_refuses_counts_beyond_the_bytes_left),
 		cmocka_unit_test(test_restore_with_each_allocation_failing_is_an_error_without_leak),
