@@ -663,26 +663,56 @@ void bt_build_need(uint32_t k, struct bt_need *need)
 	}
 }
 
+/* Row j of p (a parent of leaves) from the entries of its leaf j, e[0..n). */
+static void row_of_entries(const struct bt_pool *pl, struct bt_node *p, uint32_t j,
+			   const struct bt_entry *e, uint32_t n)
+{
+	struct row_at r = { p, j };
+	size_t row = (size_t)p->cols * bt_tw(p->lvl);
+
+	memset((char *)bt_rows(p) + j * row, 0, row);
+	for (uint32_t i = 0; i < n; i++) {
+		if (e[i].col == BT_COL_OPS) {
+			pl->ops->tally(e[i].val, row_inc, &r);
+		} else if (e[i].col != BT_COL_NONE) {
+			assert(e[i].col < p->cols);
+			row_inc(&r, e[i].col);
+		}
+	}
+}
+
 /*
  * Child c, complete, goes last in the open (rightmost) node of level lvl;
  * a full one is complete too, goes up the same way, and a new one opens.
+ * A leaf (lvl 1) comes with its entries, which give its tally row.
  */
-static void build_push(struct bt_tree *t, struct bt_node **open, uint32_t lvl, struct bt_node *c)
+static void build_push(struct bt_tree *t, struct bt_node **open, uint32_t lvl, struct bt_node *c,
+		       const struct bt_entry *e)
 {
 	struct bt_node *p = open[lvl];
 
 	if (!p || p->n == BT_B) {
 		if (p)
-			build_push(t, open, lvl + 1, p);
+			build_push(t, open, lvl + 1, p, NULL);
 		p = open[lvl] = node_get(t->pool, lvl);
 	}
 	p->in.child[p->n] = c;
-	sum(t->pool, p, p->n++);
+	if (!e) {
+		sum(t->pool, p, p->n++);
+		return;
+	}
+	p->key[p->n] = c->key[0];
+	p->in.cnt[p->n] = c->n;
+	p->in.maxgap[p->n] = nmax(c);
+	if (p->cols)
+		row_of_entries(t->pool, p, p->n, e, c->n);
+	p->n++;
 }
 
 /*
  * Leaves left to right, each handed to its parent once the next one starts
- * (a parent sums a child when it takes it), and the parents up the same
+ * (a parent sums a child when it takes it: a leaf's row from its entries,
+ * so the values themselves are not read), and the parents up the same
  * way; at the end the open node of each level goes up while a level above
  * it exists.  The open node of the top level is the root.
  */
@@ -700,29 +730,23 @@ void bt_build(struct bt_tree *t, const struct bt_entry *e, uint32_t k)
 
 		n->n = k - i < BT_B ? k - i : BT_B;
 		n->l.lo = lo;
-		/*
-		 * A leaf's values are tallied when the next leaf is made: fetch
-		 * the values of the next leaf now, and what the ops read beyond
-		 * this leaf's (fetched one leaf ago), so no tally waits.
-		 */
-		for (uint32_t j = 0; !i && j < n->n; j++)
-			__builtin_prefetch(e[j].val);
-		for (uint32_t j = i + BT_B; j < k && j < i + 2 * BT_B; j++)
-			__builtin_prefetch(e[j].val);
 		for (uint32_t j = 0; j < n->n; j++) {
 			n->key[j] = e[i + j].start;
 			n->l.end[j] = e[i + j].end;
 			n->l.val[j] = e[i + j].val;
-			if (t->pool->ops && t->pool->ops->warm)
-				t->pool->ops->warm(n->l.val[j]);
 		}
 		lo = n->l.end[n->n - 1];
 		if (open[0])
-			build_push(t, open, 1, open[0]);
+			build_push(t, open, 1, open[0], e + i - BT_B);
 		open[0] = n;
 	}
-	for (lvl = 0; open[lvl + 1]; lvl++)
-		build_push(t, open, lvl + 1, open[lvl]);
+	lvl = 0;
+	if (open[1]) {
+		/* the last leaf, whose entries start at the last multiple of BT_B */
+		build_push(t, open, 1, open[0], e + (k - 1) / BT_B * BT_B);
+		for (lvl = 1; open[lvl + 1]; lvl++)
+			build_push(t, open, lvl + 1, open[lvl], NULL);
+	}
 	t->root = open[lvl];
 	t->height = lvl + 1;
 	t->count = k;

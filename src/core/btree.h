@@ -144,7 +144,10 @@ void bt_insert(struct bt_tree *t, uint64_t start, uint64_t end, void *val);
 struct bt_entry {
 	uint64_t start, end;
 	void *val;
+	uint32_t col;       /* the one column val counts once in, BT_COL_NONE or BT_COL_OPS */
 };
+#define BT_COL_NONE UINT32_MAX        /* val counts in no column */
+#define BT_COL_OPS (UINT32_MAX - 1u)  /* ask the ops (tally()) how val counts */
 
 /* Add to *n the nodes bt_build() of k entries takes from the pool. */
 void bt_build_need(uint32_t k, struct bt_need *n);
@@ -153,8 +156,9 @@ void bt_build_need(uint32_t k, struct bt_need *n);
  * starting below t's base (the caller checked).  Every node is full but the
  * last of its level: the tree k bt_insert() calls in ascending order make
  * (split() at the end), built bottom-up in O(k) instead.  The values count
- * in the tallies as they are now (the ops' tally()), so no bt_tally_add()
- * follows.  Needs bt_build_need(k) pooled nodes.
+ * in the tallies as each entry's col says (the caller knows it, so the
+ * values are not read; BT_COL_OPS: as the ops' tally() says now), so no
+ * bt_tally_add() follows.  Needs bt_build_need(k) pooled nodes.
  */
 void bt_build(struct bt_tree *t, const struct bt_entry *e, uint32_t k);
 /* Remove the entry starting at start (it must exist). */

@@ -493,6 +493,7 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 	uint32_t ti = G32(&x->r), nh;
 	uint64_t toff = G64(&x->r);
 	uint16_t seq = G16(&x->r);
+	uint32_t col = BT_COL_NONE; /* the one host that accepted it, if one did */
 	struct alloc *a;
 
 	fl = G8(&x->r);
@@ -520,6 +521,8 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 		h->slot = G32(&x->r);
 		if (x->r.bad || h->host >= dev->cfg.nr_hosts || h->fl > 3)
 			return bad(x, "holder");
+		if (!(h->fl & 2)) /* accepted: counts in its host's tally (region_tally_ops) */
+			col = col == BT_COL_NONE ? h->host : BT_COL_OPS;
 	}
 	a = alloc_new(dev);
 	if (!a)
@@ -528,7 +531,7 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 		 .region = region, .tag_offset = toff);
 	/* its tag's list now, the region tree once all are read (region_build()) */
 	alloc_tag_link(dev, a);
-	x->ents[x->nr_ents++] = (struct bt_entry){ .start = dpa, .end = dpa + len, .val = a };
+	x->ents[x->nr_ents++] = (struct bt_entry){ .start = dpa, .end = dpa + len, .val = a, .col = col };
 	/* hx_attach() puts a holder first: attach them last to first */
 	for (uint32_t i = nh; i-- > 0;) {
 		struct hold *h = &(*hbuf)[i];
