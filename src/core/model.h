@@ -376,8 +376,9 @@ void alloc_tag_link(struct cxldcd_dev *dev, struct alloc *a);
 /* Attach hx to a as pending in group g (or accepted when g == NULL). */
 void hx_attach(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t host, struct group *g);
 /*
- * hx_attach() but for the region tree's tally: for an allocation not in its
- * tree yet, which region_build() then tallies.
+ * hx_attach() but for the indexes: the region tree's tally and the
+ * tag-host pair.  Restore holds every hold this way, then builds the
+ * indexes at once (region_build(), tag_host_build()).
  */
 void hx_hold(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t host, struct group *g);
 /*
@@ -464,6 +465,14 @@ int tag_host_reserve(struct cxldcd_dev *dev, uint16_t host, uint32_t k, bool tai
 void tag_host_trim(struct cxldcd_dev *dev, uint32_t keep);
 /* Call after a hold of t on host was counted in t->cnt (indexes a new pair). */
 void tag_host_held(struct cxldcd_dev *dev, const struct tag *t, uint16_t host);
+/*
+ * Index every (host, tag) pair the tags' counts hold, into empty indexes
+ * (restore, after hx_hold() of every hold): one pass over the tags in
+ * creation order, each host's nodes filled left to right, the shape
+ * tag_host_held() in creation order gives.  0 or -ENOMEM (then nothing is
+ * indexed).
+ */
+int tag_host_build(struct cxldcd_dev *dev);
 /* Call after a hold of t on host was uncounted (drops a pair that went to zero). */
 void tag_host_dropped(struct cxldcd_dev *dev, const struct tag *t, uint16_t host);
 /* Slots are about to be compacted (tag.c): renumber the stored ones. */

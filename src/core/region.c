@@ -191,6 +191,8 @@ static void host_count(struct cxldcd_dev *dev, const struct hx *x, int32_t delta
 void hx_attach(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t host, struct group *g)
 {
 	hx_hold(dev, x, a, host, g);
+	if (a->tag)
+		tag_host_held(dev, a->tag, host);
 	if (!g)
 		bt_tally_add(allocs(dev, a->region), a->dpa, host, 1);
 }
@@ -210,19 +212,15 @@ void hx_hold(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t hos
 		dev->tag_gen++;
 	if (g) {
 		dev->nr_pending++;
-		if (a->tag) {
+		if (a->tag)
 			a->tag->cnt[2 * host]++;
-			tag_host_held(dev, a->tag, host);
-		}
 		return;
 	}
 	a->accessed = true;
 	dev->nr_accepted++;
 	dev->hosts[host].nr_acc++;
-	if (a->tag) {
+	if (a->tag)
 		a->tag->cnt[2 * host + 1]++;
-		tag_host_held(dev, a->tag, host);
-	}
 }
 
 void hx_accept(struct cxldcd_dev *dev, struct hx *x)

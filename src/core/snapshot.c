@@ -15,10 +15,11 @@
  * tag hash, per-tag counters) are not written, so the bytes do not depend
  * on how the model indexes its state.  Restore rebuilds them with the
  * constructors the operations use (tag_new/tag_link, evlog_append), except
- * the region trees: each allocation is linked to its tag and holders as it
- * is read (alloc_tag_link, hx_hold), then all are sorted by address and
- * each tree built at once with its tallies (region_build), which also
- * refuses overlaps: O(n) for what a snapshot lists in a few address-ordered
+ * the indexes of holds: each allocation is linked to its tag and holders
+ * as it is read (alloc_tag_link, hx_hold), then all are sorted by address
+ * and each region tree built at once with its tallies (region_build), which
+ * also refuses overlaps, and each host's index of the tags it holds too
+ * (tag_host_build): O(n) for what a snapshot lists in a few address-ordered
  * runs, where an insert each cost a descent and a tally update.  The
  * invariant check that ends a restore is O(n) too.
  *
@@ -546,12 +547,9 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 		if (alloc_holder(a, h->host))
 			return bad(x, "two holds of one host");
 		hx = hx_new(dev);
-		if (!hx || (a->tag && tag_host_reserve(dev, h->host, 1, false))) {
-			if (hx)
-				hx_del(dev, hx);
+		if (!hx)
 			return -ENOMEM;
-		}
-		hx_hold(dev, hx, a, h->host, g); /* region_build() tallies the accepted ones */
+		hx_hold(dev, hx, a, h->host, g); /* indexed once all are read (read_allocs()) */
 		hx->release_pending = h->fl & 1;
 		if (g)
 			g->x[h->slot] = hx;
@@ -590,6 +588,8 @@ static int read_allocs(struct rctx *x)
 		if (rc == -EINVAL)
 			rc = bad(x, "allocation"); /* two overlap */
 	}
+	if (!rc)
+		rc = tag_host_build(dev);
 	tree_trim(dev);
 	if (rc)
 		return rc;

@@ -162,10 +162,10 @@ static uint64_t need(const struct th_tree *t, uint32_t k, bool tail)
 	return total;
 }
 
-int tag_host_reserve(struct cxldcd_dev *dev, uint16_t host, uint32_t k, bool tail)
+/* At least want spare nodes.  0 or -ENOMEM (those added stay spare). */
+static int pool_to(struct cxldcd_dev *dev, uint64_t want)
 {
 	struct tag_hosts *th = dev->th;
-	uint64_t want = need(&th->t[host], k, tail);
 
 	while (th->nfree < want) {
 		struct th_node *n = core_zalloc(dev, sizeof(*n));
@@ -177,6 +177,11 @@ int tag_host_reserve(struct cxldcd_dev *dev, uint16_t host, uint32_t k, bool tai
 		th->nfree++;
 	}
 	return 0;
+}
+
+int tag_host_reserve(struct cxldcd_dev *dev, uint16_t host, uint32_t k, bool tail)
+{
+	return pool_to(dev, need(&dev->th->t[host], k, tail));
 }
 
 void tag_host_trim(struct cxldcd_dev *dev, uint32_t keep)
@@ -358,6 +363,92 @@ static void tree_insert(struct tag_hosts *th, struct th_tree *t, uint32_t key)
 		n = par;
 		split = nr;
 	}
+}
+
+/* ------------------------------------------------------------ bulk build */
+
+/* A host's nodes being filled: the rightmost of each level (NULL: none yet). */
+struct th_open {
+	struct th_node *n[TH_MAX_H];
+};
+
+/* c, complete, goes last in the open node of level lvl (2: parents of leaves); a full one goes up. */
+static void build_push(struct tag_hosts *th, struct th_open *o, uint32_t lvl, struct th_node *c)
+{
+	struct th_node *p = o->n[lvl - 1];
+	bool leaf = lvl == 2;
+
+	if (!p || p->n == TH_FAN) {
+		if (p)
+			build_push(th, o, lvl + 1, p);
+		p = o->n[lvl - 1] = node_get(th);
+	}
+	p->in.child[p->n] = c;
+	p->in.low[p->n] = node_low(c, leaf);
+	p->in.cnt[p->n] = node_count(c, leaf);
+	p->n++;
+}
+
+/* The next slot of the host (above all before it). */
+static void build_add(struct tag_hosts *th, struct th_open *o, uint32_t slot)
+{
+	struct th_node *l = o->n[0];
+
+	if (!l || l->n == TH_LEAF) {
+		if (l)
+			build_push(th, o, 2, l);
+		l = o->n[0] = node_get(th);
+	}
+	l->key[l->n++] = slot;
+}
+
+/* The open nodes go up while a level above them exists; the top one is the root. */
+static void build_end(struct tag_hosts *th, struct th_open *o, struct th_tree *t)
+{
+	uint32_t lvl = 1;
+
+	if (!o->n[0])
+		return;
+	for (; o->n[lvl]; lvl++)
+		build_push(th, o, lvl + 1, o->n[lvl - 1]);
+	t->root = o->n[lvl - 1];
+	t->height = lvl;
+}
+
+int tag_host_build(struct cxldcd_dev *dev)
+{
+	uint16_t nh = dev->cfg.nr_hosts;
+	uint32_t k[CXLDCD_MAX_HOSTS] = { 0 };
+	uint64_t want = 0;
+	struct th_open *o;
+
+	for (uint32_t s = 0; s < dev->tag_used; s++)
+		for (uint16_t h = 0; dev->tag_slot[s] && h < nh; h++)
+			k[h] += dev->tag_slot[s]->cnt[2 * h] || dev->tag_slot[s]->cnt[2 * h + 1];
+	/* nodes: every level full but its last */
+	for (uint16_t h = 0; h < nh; h++) {
+		uint64_t n = (k[h] + TH_LEAF - 1) / TH_LEAF;
+
+		assert(!dev->th->t[h].root);
+		for (; n > 1; n = (n + TH_FAN - 1) / TH_FAN)
+			want += n;
+		want += n;
+	}
+	o = core_zalloc(dev, sizeof(*o) * nh);
+	if (!o || pool_to(dev, want)) {
+		core_free(dev, o);
+		return -ENOMEM;
+	}
+	for (uint32_t s = 0; s < dev->tag_used; s++)
+		for (uint16_t h = 0; dev->tag_slot[s] && h < nh; h++)
+			if (dev->tag_slot[s]->cnt[2 * h] || dev->tag_slot[s]->cnt[2 * h + 1])
+				build_add(dev->th, &o[h], s);
+	for (uint16_t h = 0; h < nh; h++) {
+		build_end(dev->th, &o[h], &dev->th->t[h]);
+		dev->th->t[h].count = k[h];
+	}
+	core_free(dev, o);
+	return 0;
 }
 
 /* ------------------------------------------------------------ remove */

@@ -4,7 +4,8 @@
  * indexes: the allocations are read in snapshot order (tags in creation
  * order, each tag's in its order, then the untagged ones), linked to their
  * tags and holders, then sorted and the region trees built at once
- * (region_build(), bt_build()); the invariant check that ends every restore
+ * (region_build(), bt_build()), and each host's index of the tags it holds
+ * (tag_host_build()); the invariant check that ends every restore
  * walks the tag hash and the creation-order counts in O(n)
  * (tag_hash_check(), tag_order_check()).
  *
@@ -384,6 +385,60 @@ static void test_restore_of_flipped_allocation_fields_is_refused_or_consistent(v
 	tenv_free(a);
 }
 
+/*
+ * The index of the tags a host holds, built at once by the restore, is the
+ * one the adds built (tags held in creation order, nothing released):
+ * as many nodes, the same pages; then adds and releases keep it sound.
+ * 211 = 7 * 30 + 1 leaves a last leaf of one slot under a last node of one
+ * child.
+ */
+static void test_restored_tag_host_index_is_the_one_adds_build(void **state)
+{
+	static const uint32_t sizes[] = { 1, 30, 31, 211, 1500 };
+	static struct core_tag_info la[1600], lb[1600];
+
+	(void)state;
+	for (uint32_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		struct tenv *a = device(), *b;
+		struct cxldcd_extent x = { .len = BLK };
+		uint32_t na, nb;
+		uint8_t *s;
+		size_t n;
+
+		for (uint32_t i = 0; i < sizes[z]; i++) {
+			x.dpa = (uint64_t)(2 * i) * BLK;
+			tag_n(x.tag, i + 1);
+			assert_int_equal(add_ext(a, (uint16_t)(i % 7 == 3), &x, 1), 0);
+			assert_int_equal(accept_all(a, (uint16_t)(i % 7 == 3)), 0);
+			if (i % 64 == 63)
+				for (uint16_t o = 0; o < 2; o++)
+					drain(a, o);
+			if (i % 64 == 63)
+				drain(a, CORE_OWNER_FM);
+		}
+		snap(a, &s, &n);
+		assert_int_equal(restore_into(&b, s, n), 0);
+		assert_invariants(b->dev);
+		assert_int_equal(tag_host_bytes(b->dev), tag_host_bytes(a->dev));
+		for (uint16_t h = 0; h < 3; h++) {
+			assert_int_equal(core_tag_list_host(a->dev, h, 0, 1600, la, &na), 0);
+			assert_int_equal(core_tag_list_host(b->dev, h, 0, 1600, lb, &nb), 0);
+			assert_int_equal(na, nb);
+			assert_memory_equal(la, lb, sizeof(la[0]) * na);
+		}
+		/* a new tag on host 0, host 1 lets go of its first: the index follows */
+		x.dpa = (uint64_t)(2 * sizes[z] + 1) * BLK;
+		tag_n(x.tag, 5000);
+		assert_int_equal(add_ext(b, 0, &x, 1), 0);
+		if (sizes[z] > 3)
+			assert_int_equal(rel_dc(b, 1, 6 * BLK, BLK), 0);
+		assert_invariants(b->dev);
+		free(s);
+		tenv_free(a);
+		tenv_free(b);
+	}
+}
+
 /* Two tags with one id: refused by the check that ends the restore (not looked up one by one). */
 static void test_restore_refuses_two_tags_with_one_id(void **state)
 {
@@ -536,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_restore_refuses_overlapping_allocations_in_either_order),
 		cmocka_unit_test(test_restore_accepts_untagged_allocations_out_of_address_order),
 		cmocka_unit_test(test_restore_of_flipped_allocation_fields_is_refused_or_consistent),
+		cmocka_unit_test(test_restored_tag_host_index_is_the_one_adds_build),
 		cmocka_unit_test(test_restore_refuses_two_tags_with_one_id),
 		cmocka_unit_test(test_restore_refuses_counts_beyond_the_bytes_left),
 		cmocka_unit_test(test_restore_with_each_allocation_failing_is_an_error_without_leak),
