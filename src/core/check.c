@@ -119,42 +119,56 @@ static int check_hosts(const struct cxldcd_dev *dev, uint32_t *pend, char *msg, 
 	return 0;
 }
 
+/* One live tag against its allocations and holders; adds to held[h] when host h holds it. */
+static int check_tag(const struct cxldcd_dev *dev, const struct tag *t, uint32_t *held, char *msg,
+		     size_t cap)
+{
+	uint32_t cnt[2 * CXLDCD_MAX_HOSTS], na = 0, nc = 2u * dev->cfg.nr_hosts;
+	uint64_t bytes = 0;
+
+	memset(cnt, 0, sizeof(cnt[0]) * nc);
+	for (const struct alloc *a = t->first; a; a = a->tag_next, na++) {
+		if (a->tag != t || (a->tag_next && a->tag_next->tag_prev != a) ||
+		    (!a->tag_next && t->first->tag_prev != a))
+			CHECK_FAIL("tag list broken");
+		if (dev->cfg.regions[a->region].sharable != t->sharable)
+			CHECK_FAIL("tag sharable flag disagrees with region=%u", a->region);
+		bytes += a->len;
+		for (const struct hx *x = a->holders; x; x = x->a_next)
+			cnt[2 * x->host + (x->g ? 0u : 1u)]++;
+	}
+	if (!na || na != t->nr_allocs || bytes != t->bytes)
+		CHECK_FAIL("tag nr_allocs=%u bytes=0x%llx recount %u 0x%llx", t->nr_allocs,
+		     (unsigned long long)t->bytes, na, (unsigned long long)bytes);
+	if (memcmp(cnt, t->cnt, sizeof(cnt[0]) * nc))
+		CHECK_FAIL("tag per-host counts disagree");
+	if (!t->sharable && tag_holder(dev, t) >= 0) {
+		for (uint16_t h = (uint16_t)(tag_holder(dev, t) + 1); h < dev->cfg.nr_hosts; h++)
+			if (cnt[2 * h] || cnt[2 * h + 1])
+				CHECK_FAIL("non-sharable tag held by two hosts");
+	}
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		held[h] += cnt[2 * h] || cnt[2 * h + 1];
+	return 0;
+}
+
 static int check_tags(const struct cxldcd_dev *dev, char *msg, size_t cap)
 {
-	uint32_t cnt[2 * CXLDCD_MAX_HOSTS], nt = 0;
+	uint32_t held[CXLDCD_MAX_HOSTS] = { 0 }, nt = 0;
 
-	/* The indexes first (the walk below uses the creation order), each in O(n). */
+	/* The indexes first, each in O(n): then the slots hold the live tags in creation order. */
 	if (tag_order_check(dev, msg, cap) || tag_hash_check(dev, msg, cap))
 		return -1;
-	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t), nt++) {
-		uint32_t na = 0;
-		uint64_t bytes = 0;
-
-		memset(cnt, 0, sizeof(uint32_t) * 2u * dev->cfg.nr_hosts);
-		for (const struct alloc *a = t->first; a; a = a->tag_next, na++) {
-			if (a->tag != t || (a->tag_next && a->tag_next->tag_prev != a) ||
-			    (!a->tag_next && t->first->tag_prev != a))
-				CHECK_FAIL("tag list broken");
-			if (dev->cfg.regions[a->region].sharable != t->sharable)
-				CHECK_FAIL("tag sharable flag disagrees with region=%u", a->region);
-			bytes += a->len;
-			for (const struct hx *x = a->holders; x; x = x->a_next)
-				cnt[2 * x->host + (x->g ? 0u : 1u)]++;
-		}
-		if (!na || na != t->nr_allocs || bytes != t->bytes)
-			CHECK_FAIL("tag nr_allocs=%u bytes=0x%llx recount %u 0x%llx", t->nr_allocs,
-			     (unsigned long long)t->bytes, na, (unsigned long long)bytes);
-		if (memcmp(cnt, t->cnt, sizeof(uint32_t) * 2u * dev->cfg.nr_hosts))
-			CHECK_FAIL("tag per-host counts disagree");
-		if (!t->sharable && tag_holder(dev, t) >= 0) {
-			for (uint16_t h = (uint16_t)(tag_holder(dev, t) + 1); h < dev->cfg.nr_hosts; h++)
-				if (cnt[2 * h] || cnt[2 * h + 1])
-					CHECK_FAIL("non-sharable tag held by two hosts");
-		}
+	for (uint32_t s = 0; s < dev->tag_used; s++) {
+		if (!dev->tag_slot[s])
+			continue;
+		if (check_tag(dev, dev->tag_slot[s], held, msg, cap))
+			return -1;
+		nt++;
 	}
 	if (nt != dev->nr_tags)
 		CHECK_FAIL("nr_tags=%u counted %u", dev->nr_tags, nt);
-	return tag_host_check(dev, msg, cap);
+	return tag_host_check(dev, held, msg, cap);
 }
 
 int core_check_invariants(const struct cxldcd_dev *dev, char *msg, size_t cap)

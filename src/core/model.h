@@ -477,7 +477,8 @@ int tag_host_build(struct cxldcd_dev *dev);
 void tag_host_dropped(struct cxldcd_dev *dev, const struct tag *t, uint16_t host);
 /* Slots are about to be compacted (tag.c): renumber the stored ones. */
 void tag_host_renumber(struct cxldcd_dev *dev);
-int tag_host_check(const struct cxldcd_dev *dev, char *msg, size_t cap);
+/* The indexes hold exactly held[h] tags of host h, the tags it holds (check.c counts them). */
+int tag_host_check(const struct cxldcd_dev *dev, const uint32_t *held, char *msg, size_t cap);
 /*
  * In an invariant check taking (char *msg, size_t cap): say what is wrong in
  * msg and return -1 (check.c, tag-host.c).

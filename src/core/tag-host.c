@@ -753,14 +753,10 @@ static int check_node(const struct cxldcd_dev *dev, uint16_t host, const struct 
 	return 0;
 }
 
-int tag_host_check(const struct cxldcd_dev *dev, char *msg, size_t cap)
+int tag_host_check(const struct cxldcd_dev *dev, const uint32_t *held, char *msg, size_t cap)
 {
-	uint32_t nodes = 0, held[CXLDCD_MAX_HOSTS] = { 0 };
+	uint32_t nodes = 0;
 
-	/* The tags each host holds, all hosts in one pass over the tags. */
-	for (const struct tag *g = tag_nth(dev, 0); g; g = tag_after(dev, g))
-		for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
-			held[h] += g->cnt[2 * h] || g->cnt[2 * h + 1];
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++) {
 		const struct th_tree *t = &dev->th->t[h];
 		uint32_t count = 0, prev = 0;
