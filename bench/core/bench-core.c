@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "core/core.h"
+#include "drain.h"
 
 #define BLK (64ull << 10)
 #define BATCH 1000u
@@ -75,20 +76,6 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static void drain(struct cxldcd_dev *dev, uint16_t owner)
-{
-	static struct cxldcd_event ev[4096];
-	static uint16_t hd[4096];
-	uint32_t n;
-
-	do {
-		core_evlog_get(dev, owner, 4, 4096, ev, &n, NULL);
-		for (uint32_t i = 0; i < n; i++)
-			hd[i] = ev[i].handle;
-		core_evlog_clear(dev, owner, 4, false, hd, n, NULL);
-	} while (n);
-}
-
 static void die(const char *what, struct cxldcd_diag *d)
 {
 	fprintf(stderr, "bench-core: %s failed: %s\n", what, d->text);
@@ -119,9 +106,9 @@ static void populate_hosts(struct cxldcd_dev *dev, uint32_t n, uint16_t hosts)
 			die("populate add", &d);
 		if (core_add_response(dev, req.host, r, req.nr_extents, false, &d))
 			die("populate accept", &d);
-		drain(dev, req.host);
+		bench_drain_dc_log(dev, req.host);
 		if (req.host == hosts - 1 || done + req.nr_extents == n)
-			drain(dev, CORE_OWNER_FM);
+			bench_drain_dc_log(dev, CORE_OWNER_FM);
 	}
 }
 
@@ -141,8 +128,8 @@ struct result {
 /* Empty both DC logs, so that every timed phase starts alike. */
 static void drain_all(struct cxldcd_dev *dev)
 {
-	drain(dev, 0);
-	drain(dev, CORE_OWNER_FM);
+	bench_drain_dc_log(dev, 0);
+	bench_drain_dc_log(dev, CORE_OWNER_FM);
 }
 
 /*

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "core/core.h"
+#include "drain.h"
 
 #define BLK (64ull << 10)
 #define BATCH 1000u
@@ -42,20 +43,6 @@ static void die(const char *what, const struct cxldcd_diag *d)
 {
 	fprintf(stderr, "bench-restore: %s failed: %s\n", what, d->text);
 	exit(1);
-}
-
-static void drain(struct cxldcd_dev *dev, uint16_t owner)
-{
-	static struct cxldcd_event ev[4096];
-	static uint16_t hd[4096];
-	uint32_t n;
-
-	do {
-		core_evlog_get(dev, owner, 4, 4096, ev, &n, NULL);
-		for (uint32_t i = 0; i < n; i++)
-			hd[i] = ev[i].handle;
-		core_evlog_clear(dev, owner, 4, false, hd, n, NULL);
-	} while (n);
 }
 
 /* A tag of its own for item i: every byte depends on i. */
@@ -106,8 +93,8 @@ static void populate(struct cxldcd_dev *dev, uint32_t n)
 			die("add", &d);
 		if (core_add_response(dev, 0, r, req.nr_extents, false, &d))
 			die("accept", &d);
-		drain(dev, 0);
-		drain(dev, CORE_OWNER_FM);
+		bench_drain_dc_log(dev, 0);
+		bench_drain_dc_log(dev, CORE_OWNER_FM);
 	}
 	req.host = 1;
 	req.nr_extents = 1;
@@ -117,10 +104,10 @@ static void populate(struct cxldcd_dev *dev, uint32_t n)
 		if (core_add(dev, &req, NULL, &d))
 			die("pending add", &d);
 		if (i % 1024 == 1023)
-			drain(dev, 1);
+			bench_drain_dc_log(dev, 1);
 	}
-	drain(dev, 1);
-	drain(dev, CORE_OWNER_FM);
+	bench_drain_dc_log(dev, 1);
+	bench_drain_dc_log(dev, CORE_OWNER_FM);
 }
 
 static int dcmp(const void *a, const void *b)
