@@ -802,6 +802,27 @@ static void test_sighup_reopens_the_log_file(void **state)
 }
 
 /*
+ * Start a --daemonize cxldcd with args, wait for the parent to exit 0 and
+ * return the daemon's pid from pidf (alive; the teardown kills it).
+ */
+static long spawn_daemonized(struct proc *p, const char **args, const char *pidf)
+{
+	long pid = 0;
+	FILE *f;
+
+	spawn(p, args);
+	assert_int_equal(wait_exit(p, TMO), 0);
+	f = fopen(pidf, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	assert_true(pid > 1 && kill((pid_t)pid, 0) == 0);
+	if (nr_spawned < 16)
+		spawned[nr_spawned++] = (pid_t)pid;    /* not our child: the teardown kills it */
+	return pid;
+}
+
+/*
  * --daemonize returns once the sockets listen (status 0) and --pidfile
  * names the daemon; quit removes the pid file and the socket.
  */
@@ -811,24 +832,15 @@ static void test_daemonize_and_pidfile(void **state)
 	const char *args[] = { "-qmp", qmp, "--daemonize", "--pidfile", pidf, NULL };
 	struct proc p;
 	struct qmp_client *c;
-	long pid = 0;
-	FILE *f;
+	long pid;
 	json_t *r;
 
 	(void)state;
 	proc_init(&p);
 	snprintf(qmp, sizeof(qmp), "unix:%s,server,wait=off", p.sock);
 	snprintf(pidf, sizeof(pidf), "%s/cxldcd.pid", p.dir);
-	spawn(&p, args);
-	assert_int_equal(wait_exit(&p, TMO), 0);
 	/* Listening and the pid file written before the parent returned: no retry. */
-	f = fopen(pidf, "r");
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%ld", &pid), 1);
-	fclose(f);
-	assert_true(pid > 1 && kill((pid_t)pid, 0) == 0);
-	if (nr_spawned < 16)
-		spawned[nr_spawned++] = (pid_t)pid;    /* not our child: the teardown kills it */
+	pid = spawn_daemonized(&p, args, pidf);
 	assert_int_equal(qmp_client_connect_unix(p.sock, 0, &c), 0);
 	assert_int_equal(qmp_client_negotiate(c, TMO), 0);
 	r = qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO);
@@ -865,15 +877,7 @@ static void test_daemonized_daemon_stops_on_sigterm(void **state)
 	snprintf(qmp, sizeof(qmp), "unix:%s,server,wait=off", p.sock);
 	snprintf(pidf, sizeof(pidf), "%s/cxldcd.pid", p.dir);
 	snprintf(logf, sizeof(logf), "%s/daemon.log", p.dir);
-	spawn(&p, args);
-	assert_int_equal(wait_exit(&p, TMO), 0);
-	f = fopen(pidf, "r");
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%ld", &pid), 1);
-	fclose(f);
-	assert_true(pid > 1 && kill((pid_t)pid, 0) == 0);
-	if (nr_spawned < 16)
-		spawned[nr_spawned++] = (pid_t)pid;    /* not our child: the teardown kills it */
+	pid = spawn_daemonized(&p, args, pidf);
 	assert_int_equal(kill((pid_t)pid, SIGHUP), 0);
 	assert_int_equal(kill((pid_t)pid, SIGTERM), 0);
 	for (int i = 0; i < TMO / 10 && kill((pid_t)pid, 0) == 0; i++)
