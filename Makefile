@@ -23,7 +23,8 @@ SANCC := $(shell command -v clang >/dev/null 2>&1 && echo clang || echo cc)
 # sockets, timers and child daemons rather than compute (the gcc suite keeps
 # about a third of two cores busy), so their waits overlap.  The targets
 # themselves run one after the other (.NOTPARALLEL): the parallelism is inside
-# ninja, meson test and the fuzzers.
+# ninja, meson test and the fuzzers, and in make check, whose script
+# (scripts/check.sh) runs each test suite while the next tree builds.
 MAKE_JOBS = $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS)))
 JOBS ?= $(or $(MAKE_JOBS),$(shell nproc 2>/dev/null || echo 2))
 TEST_JOBS ?= $(shell echo $$(( 2 * $(JOBS) )))
@@ -33,7 +34,7 @@ HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo yes)
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
-.PHONY: all build check check-build check-asan check-durability-long fuzz fuzz-smoke bench demo demo-embedded install clean
+.PHONY: all build asan-build fuzz-build check check-build check-asan check-durability-long fuzz fuzz-smoke bench demo demo-embedded install clean
 
 all: build
 
@@ -54,14 +55,19 @@ $(FUZZ_BUILD)/build.ninja:
 $(BENCH_BUILD)/build.ninja:
 	$(MESON) setup $(BENCH_BUILD) --buildtype=release -Dtests=false
 
-check: check-build check-asan fuzz-smoke
-	@scripts/test-summary.py $(BUILD) $(ASAN_BUILD)
+# check-build, check-asan and fuzz-smoke, each test run beside the next
+# build (scripts/check.sh), then one closing line from scripts/test-summary.py.
+check:
+	@MAKE='$(MAKE)' BUILD='$(BUILD)' ASAN_BUILD='$(ASAN_BUILD)' HAVE_CLANG='$(HAVE_CLANG)' \
+		scripts/check.sh
 
 check-build: build
 	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes $(TEST_JOBS)
 
-check-asan: $(ASAN_BUILD)/build.ninja
+asan-build: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
+
+check-asan: asan-build
 	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes $(TEST_JOBS)
 
 # The random-kill durability test for many rounds (make check runs 6).
@@ -79,8 +85,10 @@ else
 endif
 
 # Only the fuzz targets (alias 'fuzzers'), run $(JOBS) at a time.
-fuzz: $(FUZZ_BUILD)/build.ninja
+fuzz-build: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) -j $(JOBS) fuzzers
+
+fuzz: fuzz-build
 	scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(JOBS)
 
 bench: $(BENCH_BUILD)/build.ninja
