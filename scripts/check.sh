@@ -25,7 +25,7 @@ bg_pid=
 # this script is interrupted or fails.
 stop_bg() {
 	if [ -n "$bg_pid" ]; then
-		kill -TERM -- "-$bg_pid" 2>/dev/null
+		kill -TERM "-$bg_pid" 2>/dev/null
 		wait "$bg_pid" 2>/dev/null
 		bg_pid=
 	fi
