@@ -335,8 +335,11 @@ static void store_drop(struct mem_dev *md, struct mem_store **head, struct mem_s
 static int copy_in(struct mem_store *st, uint64_t soff, struct mem_backend *be, uint64_t off,
 		   uint64_t len, bool writable)
 {
-	int rc = mem_fd_copy(be->fd, off, st->fd, soff, len, be->page_size, false);
+	int rc;
 
+	if (!mem_fd_has_data(be->fd, off, len))
+		return 0;       /* fresh or sanitized capacity: one lseek, not a copy and a punch */
+	rc = mem_fd_copy(be->fd, off, st->fd, soff, len, be->page_size, false);
 	if (!rc && writable && !is_file(be))
 		mem_backend_zero(be, off, len); /* only saves memory: the copy back rewrites it all */
 	return rc;
