@@ -4,118 +4,19 @@
  * fed a stream of CCI messages through cci_handle_msg(); after every message
  * the model's invariants must hold (else abort()).
  *
- * Input: a sequence of steps, each
- *   byte 0      bits 1:0 CCI (0 host 0 mailbox, 1 host 1 mailbox, 2 FM, 3 the
- *               Type 3 MCTP CCI);
- *               bit 2 raw (the step's payload is the whole message, header
- *               included); bit 3 advance the clock and run core_tick()
- *   bytes 1-2   opcode (little endian; ignored when raw)
- *   bytes 3-4   payload length n (little endian; clamped to what is left)
- *   n bytes     payload
- * The device is small (256 MiB regions, 8-record logs) so that limits,
- * overflows and splits are reached quickly.
+ * Input: a sequence of steps (format and device in steps.c).
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "cci/cci.h"
 #include "core/core.h"
-
-#define RSP_CAP (12 + 4096)
-
-static struct cxldcd_dev *make_dev(void)
-{
-	struct cxldcd_dev_cfg cfg;
-	struct cxldcd_dev *dev = NULL;
-
-	core_cfg_default(&cfg);
-	cfg.static_capacity = 1ull << 28;
-	for (unsigned i = 0; i < cfg.nr_regions; i++) {
-		cfg.regions[i].len = 1ull << 28;
-		cfg.regions[i].decode_len = 1ull << 28;
-	}
-	cfg.regions[1].sharable = true;
-	cfg.max_extents = 64;
-	cfg.max_tags = 8;
-	cfg.evlog_depth = 8;
-	cfg.mbox_payload_size = 2048;
-	cfg.pending_timeout_ms = 1000;
-	if (core_dev_new(&cfg, &dev, NULL) != 0)
-		abort();
-	return dev;
-}
-
-static void check(struct cxldcd_dev *dev)
-{
-	char msg[256];
-
-	if (core_check_invariants(dev, msg, sizeof(msg)) != 0) {
-		fprintf(stderr, "invariant broken: %s\n", msg);
-		abort();
-	}
-}
-
-static void step(struct cci_ctx *ctx, uint8_t flags, uint16_t op, const uint8_t *pl, size_t n,
-		 uint8_t tag)
-{
-	static uint8_t req[12 + 65536], rsp[RSP_CAP];
-	size_t rsp_len = 0;
-	int rc;
-
-	if (flags & 0x04) {
-		rc = cci_handle_msg(ctx, pl, n, rsp, sizeof(rsp), &rsp_len);
-	} else {
-		memset(req, 0, 12);
-		req[1] = tag;
-		req[3] = (uint8_t)op;
-		req[4] = (uint8_t)(op >> 8);
-		req[5] = (uint8_t)n;
-		req[6] = (uint8_t)(n >> 8);
-		memcpy(req + 12, pl, n);
-		rc = cci_handle_msg(ctx, req, 12 + n, rsp, sizeof(rsp), &rsp_len);
-	}
-	if (rc == 0 && (rsp_len < 12 || rsp_len > sizeof(rsp)))
-		abort();
-}
+#include "steps.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cxldcd_dev *dev = make_dev();
-	struct cci_ctx *ctx[4];
+	struct cxldcd_dev *dev = fz_dev_new();
 	uint64_t now = 1;
-	size_t off = 0;
-	uint8_t tag = 0;
 
-	if (cci_ctx_new(dev, CCI_MAILBOX, 0, &ctx[0]) || cci_ctx_new(dev, CCI_MAILBOX, 1, &ctx[1]) ||
-	    cci_ctx_new(dev, CCI_FM, 0, &ctx[2]) || cci_ctx_new(dev, CCI_MCTP, 0, &ctx[3]))
-		abort();
-	core_dev_set_time(dev, now);
-	while (size - off >= 5) {
-		uint8_t flags = data[off];
-		uint16_t op = (uint16_t)(data[off + 1] | (data[off + 2] << 8));
-		size_t n = (size_t)(data[off + 3] | (data[off + 4] << 8));
-		unsigned which = flags & 3u;
-
-		off += 5;
-		if (n > size - off)
-			n = size - off;
-		if (flags & 0x08) {
-			now += 600ull * 1000 * 1000;
-			core_dev_set_time(dev, now);
-			core_tick(dev, now);
-			check(dev);
-		}
-		step(ctx[which], flags, op, data + off, n, tag++);
-		off += n;
-		check(dev);
-	}
-	for (int i = 0; i < 4; i++)
-		cci_ctx_free(ctx[i]);
-	check(dev);
+	fz_run_steps(dev, data, size, &now);
 	core_dev_free(dev);
 	return 0;
 }

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * steps.h - the small device and the CCI step stream that fuzz-cci-dispatch
+ * and fuzz-snapshot share (format in fuzz-cci-dispatch.c).
+ */
+#ifndef CXLDCD_FUZZ_STEPS_H
+#define CXLDCD_FUZZ_STEPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cxldcd_dev;
+
+/* The fuzz device: 256 MiB static and regions, region 1 sharable, small limits. */
+struct cxldcd_dev *fz_dev_new(void);
+/* abort() unless core_check_invariants() holds. */
+void fz_check(const struct cxldcd_dev *dev);
+/*
+ * Run the step stream through the four CCIs of dev (two host mailboxes, the
+ * FM and the MCTP CCI), clock starting at *now (advanced by tick steps);
+ * invariants are checked after every step.
+ */
+void fz_run_steps(struct cxldcd_dev *dev, const uint8_t *data, size_t size, uint64_t *now);
+
+#endif
