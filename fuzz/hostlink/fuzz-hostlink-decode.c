@@ -259,7 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	sel = data[0] % 20u;
+	sel = data[0] % 23u;
 	p = data + 1;
 	n = size - 1;
 	switch (sel) {
@@ -317,6 +317,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 19:
 		ROUND_TRIP(19, struct hl_ras_write, hl_dec_ras_write, hl_enc_ras_write);
+		break;
+	case 20:
+		ROUND_TRIP(20, struct hl_pause, hl_dec_pause, hl_enc_pause);
+		break;
+	case 21:
+		ROUND_TRIP(21, struct hl_move_ack, hl_dec_move_ack, hl_enc_move_ack);
+		break;
+	case 22:
+		ROUND_TRIP(22, struct hl_remap, hl_dec_remap, hl_enc_remap);
 		break;
 	default:
 		names(p, n);

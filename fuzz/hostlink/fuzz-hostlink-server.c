@@ -80,7 +80,8 @@ struct client {
 	bool eof;
 	uint8_t *rx;            /* [RX_CAP] */
 	size_t rlen;
-	uint64_t maps, fds;
+	uint64_t maps, fds;     /* MAP and REMAP messages, fds received */
+	uint64_t pauses, remaps;
 };
 
 struct fz {
@@ -158,6 +159,8 @@ static void check_msg(struct client *c, const struct hl_hdr *h, const uint8_t *p
 	struct hl_irq irq;
 	struct hl_map map;
 	struct hl_unmap unmap;
+	struct hl_pause pause;
+	struct hl_remap remap;
 	struct hl_io_rsp io;
 	struct hl_diag diag;
 	struct hl_ras_irq ras_irq;
@@ -190,6 +193,17 @@ static void check_msg(struct client *c, const struct hl_hdr *h, const uint8_t *p
 		if (hl_dec_unmap(p, h->len, &unmap) ||
 		    (unmap.reason != HL_UNMAP_RELEASED && unmap.reason != HL_UNMAP_REVOKED))
 			die("bad UNMAP");
+		break;
+	case HL_PAUSE:
+		if (hl_dec_pause(p, h->len, &pause) || !pause.id || !pause.len)
+			die("bad PAUSE");
+		c->pauses++;
+		break;
+	case HL_REMAP:
+		if (hl_dec_remap(p, h->len, &remap) || !remap.id)
+			die("bad REMAP");
+		c->maps++;      /* it carries the new fd, as MAP does */
+		c->remaps++;
 		break;
 	case HL_READ_RSP:
 	case HL_WRITE_RSP:
@@ -251,7 +265,7 @@ static void client_close(struct client *c)
 	c->fd = -1;
 	c->rlen = 0;
 	c->eof = false;
-	c->maps = c->fds = 0;
+	c->maps = c->fds = c->pauses = c->remaps = 0;
 }
 
 /* Read what the device sent.  Return true if anything arrived. */
@@ -501,6 +515,12 @@ static void control(struct fz *z, struct client *c, uint8_t b)
 
 /* ------------------------------------------------------------ setup */
 
+static void log_stderr(void *opaque, int level, const char *msg)
+{
+	(void)opaque;
+	fprintf(stderr, "hostlink <%d>: %s\n", level, msg);
+}
+
 static void setup(struct fz *z, uint8_t conf)
 {
 	struct cxldcd_dev_cfg cfg;
@@ -541,6 +561,10 @@ static void setup(struct fz *z, uint8_t conf)
 	hc.cci_after = hook_after;
 	hc.chain_dropped = hook_chain_dropped;
 	hc.hook_opaque = z;
+	if (getenv("CXLDCD_FUZZ_VERBOSE")) {
+		hc.log = log_stderr;
+		hc.log_level = 7;
+	}
 	if (hostlink_new(&hc, &z->hl))
 		die("hostlink_new");
 	if (cci_ctx_new(z->dev, CCI_FM, 0, &z->fm))
@@ -576,11 +600,15 @@ static void teardown(struct fz *z)
 
 		hostlink_stats_get(z->hl, &st);
 		fprintf(stderr, "conns=%u hosts=%u in=%llu out=%llu irqs=%llu maps=%llu unmaps=%llu "
-			"violations=%llu map_errors=%llu extents=%u+%u\n", st.nr_conns, st.nr_hosts,
+			"violations=%llu map_errors=%llu moves=%llu pauses=%llu remaps=%llu "
+			"extents=%u+%u\n", st.nr_conns, st.nr_hosts,
 			(unsigned long long)st.msgs_in, (unsigned long long)st.msgs_out,
 			(unsigned long long)st.irqs, (unsigned long long)st.maps,
 			(unsigned long long)st.unmaps, (unsigned long long)st.violations,
-			(unsigned long long)st.map_errors, core_extent_count(z->dev, 0),
+			(unsigned long long)st.map_errors, (unsigned long long)st.moves,
+			(unsigned long long)(z->cl[0].pauses + z->cl[1].pauses),
+			(unsigned long long)(z->cl[0].remaps + z->cl[1].remaps),
+			core_extent_count(z->dev, 0),
 			core_extent_count(z->dev, 1));
 	}
 	for (int i = 0; i < NR_CLIENTS; i++) {

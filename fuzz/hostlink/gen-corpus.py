@@ -16,7 +16,7 @@ MIB = 1 << 20
 R0 = 0x10000000          # fuzz device: 256 MiB static, 256 MiB regions
 R1 = 0x20000000          # region 1 is sharable
 TAG = bytes(range(0x40, 0x50))
-HELLO, CCI_REQ, READ_REQ, WRITE_REQ, ERROR = 0x01, 0x03, 0x08, 0x0a, 0x0f
+HELLO, CCI_REQ, READ_REQ, WRITE_REQ, ERROR, MOVE_ACK = 0x01, 0x03, 0x08, 0x0a, 0x0f, 0x11
 
 # ---- fuzz-hostlink-server steps (op byte: bit 0 client, bits 3:1 kind)
 
@@ -129,6 +129,24 @@ server = {
                         + link(0, WRITE_REQ, io(R1, 4, b'abcd')),
     'disconnect-qmp': bytes([0]) + H0 + H1 + ctl(0, 3, 0) + ctl(0, 3, 1) + ctl(0, 2),
     'error-from-host': bytes([0]) + H0 + link(0, ERROR, struct.pack('<I', 11) + b'bye'),
+    # Both hosts map one shared allocation of region 1; a forced release of
+    # host 1's moves host 0 (PAUSE, MOVE_ACK 1, REMAP, MOVE_ACK 2; move id 1).
+    'shared-move': bytes([0]) + H0 + H1 + fm(0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
+                   + cci(0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                   + fm(0x5604, add(1, 3, region=1, tag=TAG))
+                   + cci(1, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                   + fm(0x5605, release(1, 0x11, [extent(R1, 2 * MIB)]))
+                   + link(0, MOVE_ACK, struct.pack('<QI4x', 1, 1))
+                   + link(0, MOVE_ACK, struct.pack('<QI4x', 1, 2))
+                   + link(0, MOVE_ACK, struct.pack('<QI4x', 0, 3)),
+    # host 1 releases its share itself (4803h): host 0 moves; it never answers (tick)
+    'shared-release-move': bytes([4]) + H0 + H1 + fm(0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
+                           + cci(0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                           + fm(0x5604, add(1, 3, region=1, tag=TAG))
+                           + cci(1, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                           + fm(0x5605, release(1, 0x01, [extent(R1, 2 * MIB)]))
+                           + cci(1, 0x4803, dc_rsp([upd(R1, 2 * MIB)]))
+                           + ctl(0, 4, 31) + ctl(0, 4, 31) + ctl(0, 4, 31),
     'ras-registers': bytes([0]) + link(0, HELLO, hello(0, 5)) + link(0, 0x16, struct.pack('<II', 4, 0))
                      + link(0, 0x14) + link(0, 0x16, struct.pack('<II', 0x58, 0))
                      + link(0, 0x16, struct.pack('<II', 0, 0xffffffff)) + link(0, 0x16, b'abcd'),
@@ -172,6 +190,9 @@ decode = {
     'ras-regs': dec(18, struct.pack('<6I', 0x4003, 0, 0x1cfff, 0x40, 0x7f, 0x201)
                     + struct.pack('<16I', *range(3, 19))),
     'ras-write': dec(19, struct.pack('<II', 0x0c, 0x40)),
+    'pause': dec(20, struct.pack('<QQQ', R1, 2 * MIB, 1)),
+    'move-ack': dec(21, struct.pack('<QI4x', 1, 2)),
+    'remap': dec(22, struct.pack('<QQQI4xQ', R1, 2 * MIB, 0, 1, 3)),
 }
 
 for target, seeds in (('hostlink-server', server), ('hostlink-decode', decode)):
