@@ -197,7 +197,44 @@ errors = [
     req('query-commands'), req('query-version'), req('quit'),
 ]
 
+# Media, RAS and discovery: every inject-* command, the queries they feed.
+inject = [
+    req('qom-list', {'path': '/machine/peripheral'}),
+    req('qom-list', {'path': DCD}),
+    req('query-cxl-devices'),
+    req('cxl-inject-poison', {'path': DCD, 'start': 0x1000, 'length': 0x40}),
+    req('cxl-inject-poison', {'path': DCD, 'start': 3, 'length': 0x40}),
+    cci(DCD, 'mailbox', 0x4300, struct.pack('<QQ', 0, 0x100000).hex(), host=0),
+    req('cxl-inject-general-media-event', {'path': DCD, 'log': 'informational', 'flags': 1, 'dpa': 0x1000,
+                                           'descriptor': 3, 'type': 0, 'transaction-type': 192,
+                                           'channel': 1, 'rank': 0, 'device': 5,
+                                           'component-id': 'comp-id-01', 'is-comp-id-pldm': False,
+                                           'sub-type': 1, 'cme-ev-flags': 1, 'cme-count': 7}),
+    req('cxl-inject-dram-event', {'path': VMEM, 'log': 'failure', 'flags': 1, 'dpa': 0x2000, 'descriptor': 1,
+                                  'type': 2, 'transaction-type': 1, 'channel': 2, 'rank': 3, 'nibble-mask': 0x10,
+                                  'bank-group': 1, 'bank': 2, 'row': 40, 'column': 7,
+                                  'correction-mask': [1, 2, 3, 4], 'sub-channel': 1, 'cvme-count': 3,
+                                  'maint-op-class': 1, 'maint-op-subclass': 0, 'ld-id': 0, 'head-id': 0}),
+    req('cxl-inject-memory-module-event', {'path': DCD, 'log': 'warning', 'flags': 0, 'type': 1,
+                                           'health-status': 2, 'media-status': 0, 'additional-status': 1,
+                                           'life-used': 30, 'temperature': -5, 'dirty-shutdown-count': 1,
+                                           'corrected-volatile-error-count': 2,
+                                           'corrected-persistent-error-count': 3}),
+    cci(DCD, 'mailbox', 0x0100, '00', host=1),
+    req('cxl-inject-uncorrectable-errors', {'path': DCD, 'errors': [
+        {'type': 'cache-data-parity', 'header': [1, 2, 3]},
+        {'type': 'internal', 'header': list(range(32))}]}),
+    req('cxl-inject-uncorrectable-errors', {'path': VMEM, 'host-id': 1, 'errors': [
+        {'type': 'cxl-ide-rx', 'header': []}]}),
+    req('cxl-inject-correctable-error', {'path': DCD, 'type': 'mem-data-ecc'}),
+    req('cxl-inject-correctable-error', {'path': VMEM, 'type': 'physical', 'host-id': 0}),
+    req('query-cxl-ras', {'path': DCD}),
+    req('query-cxl-ras', {'path': VMEM, 'host-id': 1}),
+    req('cxl-inject-correctable-error', {'path': DCD, 'type': 'nope', 'host-id': 9}),
+]
+
 qmp_seeds = {
+    'inject': session(inject),
     'tagged-session': session(tagged),
     'qemu-doc-session': session(qemu_doc),
     'policies': session(policies, chunk=7),
