@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Write the seed corpora of fuzz-cmdline and fuzz-qmp-device.
+"""Write the seed corpora of fuzz-cmdline, fuzz-qmp-device and fuzz-state.
 
 fuzz-cmdline: command lines (NUL-separated arguments) taken from
 tests/qmp/test-cmdline.c, docs/qmp.md and the QEMU documentation.
@@ -9,11 +9,17 @@ fuzz-qmp-device: byte 0 is the feed chunk size - 1, then real QMP sessions
 target's devices cxl-vmem0 (tag-backed, 4 GiB region) and cxl-dcd0
 (volatile-dc-memdev, two 256 MiB regions).  No memory-backend-file /
 mem-path: the target skips inputs that could name a file.
-Run from anywhere: python3 fuzz/server/gen-corpus.py
+fuzz-state: --state journals (records in the format of fuzz-state.c) of
+the same requests as the daemon journals them; given the path of a
+fuzz-state build, also a snapshot-file seed of the state each restores to
+(the target writes it: CXLDCD_FUZZ_STATE_SEED).
+Run from anywhere: python3 fuzz/server/gen-corpus.py [build/fuzz/fuzz-state]
 """
 import json
 import os
 import struct
+import subprocess
+import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'corpus')
 TAG_A = '5be13bce-ae34-4a77-b6c3-16df975fcf1a'
@@ -246,11 +252,86 @@ qmp_seeds = {
     'oob-id': session([req('query-memdev', rid={'n': 1}), '{"exec-oob": "query-memdev"}', '[1, 2]', '{']),
 }
 
+# ---- fuzz-state: journal records (kind, dev, port, host, u16le length, data)
+REC_CCI, REC_QMP, REC_TICK, REC_OBJ_ADD, REC_OBJ_DEL, REC_HOSTLINK = 1, 2, 3, 4, 5, 6
+PORT_FM, PORT_HOSTLINK, PORT_MCTP = 1, 2, 3
+DEV_VMEM, DEV_DCD = 0, 1
+
+
+def rec(kind, data=b'', dev=0, port=0, host=0):
+    return struct.pack('<BBBBH', kind, dev, port, host, len(data)) + data
+
+
+def qmp_rec(name, args):
+    return rec(REC_QMP, json.dumps({'execute': name, 'arguments': args}, separators=(',', ':')).encode())
+
+
+def cci_msg(op, payload=b'', tag=0):
+    return struct.pack('<BBxHI4x', 0, tag, op, len(payload)) + payload
+
+
+def upd(ranges, more=False):
+    return bytes.fromhex(upd_hex(ranges, more))
+
+
+def fm_add(host, policy, exts, region=0, tag=b'\0' * 16):
+    return struct.pack('<HBBQ16sI', host, policy, region, 0, tag, len(exts)) + b''.join(
+        struct.pack('<QQ16sH6x', o, ln, tag, 0) for o, ln in exts)
+
+
+state_seeds = {
+    'qmp-add-accept-release': bytes([0]) + b''.join([
+        qmp_rec('cxl-add-dynamic-capacity', json.loads(qemu_doc[0])['arguments']),
+        rec(REC_HOSTLINK, cci_msg(0x4802, upd([(D0, 128 * MIB), (D0 + 128 * MIB, 128 * MIB)])), DEV_DCD,
+            PORT_HOSTLINK, 0),
+        qmp_rec('cxl-release-dynamic-capacity', json.loads(qemu_doc[2])['arguments']),
+        rec(REC_HOSTLINK, cci_msg(0x4803, upd([(D0 + 128 * MIB, 128 * MIB)])), DEV_DCD, PORT_HOSTLINK, 0),
+        rec(REC_TICK, dev=DEV_DCD),
+    ]),
+    'fm-mctp-cci': bytes([0]) + b''.join([
+        rec(REC_CCI, cci_msg(0x5604, fm_add(1, 2, [(D1, 2 * MIB), (D1 + 4 * MIB, 2 * MIB)], region=1)),
+            DEV_DCD, PORT_FM),
+        rec(REC_HOSTLINK, cci_msg(0x4802, upd([(D1, 2 * MIB)], more=True)), DEV_DCD, PORT_HOSTLINK, 1),
+        rec(REC_HOSTLINK, b'', DEV_DCD, PORT_HOSTLINK, 1),     # the host's connection closed mid-chain
+        rec(REC_CCI, cci_msg(0x4301, struct.pack('<Q', 0x1000)), DEV_DCD, PORT_MCTP),
+        rec(REC_CCI, cci_msg(0x0103, bytes([1, 1, 1, 1, 1])), DEV_DCD, PORT_MCTP),
+        rec(REC_TICK, dev=DEV_DCD),
+    ]),
+    'objects-tagged': bytes([0]) + b''.join([
+        rec(REC_OBJ_ADD, json.dumps({'qom-type': 'memory-backend-memfd', 'id': 'tm0', 'size': GIB,
+                                     'tag': TAG_A}).encode()),
+        qmp_rec('cxl-add-dynamic-capacity', json.loads(add_tagged(TAG_A, 0))['arguments']),
+        rec(REC_HOSTLINK, cci_msg(0x4802, upd([(V0, GIB)])), DEV_VMEM, PORT_HOSTLINK, 0),
+        rec(REC_OBJ_ADD, json.dumps({'qom-type': 'memory-backend-ram', 'id': 'tm1', 'size': GIB}).encode()),
+        rec(REC_OBJ_DEL, json.dumps({'id': 'tm1'}).encode()),
+        rec(REC_OBJ_DEL, json.dumps({'id': 'tm0'}).encode()),
+    ]),
+    'discard-chains': bytes([0]) + b''.join([
+        qmp_rec('cxl-add-dynamic-capacity', json.loads(chains[0])['arguments']),
+        qmp_rec('cxl-cci-request', json.loads(chains[1])['arguments']),
+        qmp_rec('x-cxldcd-discard-chains', {}),
+        qmp_rec('cxl-inject-poison', {'path': DCD, 'start': 0x1000, 'length': 0x40}),
+        qmp_rec('cxl-inject-fault', {'path': VMEM, 'host-id': 0, 'fault': 'unclosed-chain'}),
+    ]),
+    'bad-records': bytes([0]) + b''.join([
+        rec(REC_TICK, dev=9), rec(REC_QMP, b'{"execute":"nope","arguments":{}}'),
+    ]),
+}
+
 for target, seeds in (('cmdline', {k: b''.join(a.encode() + b'\0' for a in v) for k, v in cmdlines.items()}),
-                      ('qmp-device', qmp_seeds)):
+                      ('qmp-device', qmp_seeds), ('state', state_seeds)):
     d = os.path.join(ROOT, target)
     os.makedirs(d, exist_ok=True)
     for name, data in seeds.items():
         with open(os.path.join(d, 'seed-' + name), 'wb') as f:
             f.write(data)
     print(f'{target}: {len(seeds)} seeds')
+
+# Snapshot-file seeds: the state each journal seed restores to, written by the target.
+if len(sys.argv) > 1:
+    d = os.path.join(ROOT, 'state')
+    for name in list(state_seeds):
+        out = os.path.join(d, 'seed-snapshot-' + name)
+        subprocess.run([sys.argv[1], os.path.join(d, 'seed-' + name)], env=dict(os.environ, CXLDCD_FUZZ_STATE_SEED=out),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        print(f'state: {name}: ' + ('snapshot seed' if os.path.exists(out) else 'not restorable'))

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fz-daemon.c - the daemon's server context for the fuzz targets
+ * (fz-daemon.h).
+ *
+ * Safety: memory-backend-file creates and truncates the file at mem-path, so
+ * the targets skip inputs that could spell mem-path (the literal key, or any
+ * \u escape): the fuzzer must never touch files.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qmp/qmp.h"
+#include "server/commands.h"
+#include "fz-daemon.h"
+
+static const char *const daemon_argv[] = {
+	"cxldcd",
+	"-object", "memory-backend-memfd,id=vmem0,size=512M",
+	"-device", "cxl-type3,id=cxl-vmem0,num-dc-regions=1,dc-regions-total-size=4G,num-hosts=2,"
+		   "max-extents=64,max-tags=8,event-log-depth=8",
+	"-device", "cxl-type3,id=cxl-dcd0,volatile-dc-memdev=vmem0,num-dc-regions=2,num-hosts=2,"
+		   "max-extents=64,event-log-depth=8,sanitize-on-release=on",
+	"-qmp", "unix:/nonexistent/cxldcd-fuzz.sock,server=on,wait=off",
+};
+
+void fz_die(const char *what, const char *detail)
+{
+	fprintf(stderr, "fuzz: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+	abort();
+}
+
+void fz_daemon_check(struct fz_daemon *d)
+{
+	char msg[256];
+
+	for (size_t i = 0; i < d->s.nr_devs; i++) {
+		if (core_check_invariants(d->s.devs[i]->dev, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "device %s: invariant broken: %s\n", d->s.devs[i]->id, msg);
+			abort();
+		}
+	}
+}
+
+bool fz_touches_files(const uint8_t *data, size_t size)
+{
+	static const char *const bad[] = { "mem-path", "\\u" };
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+		if (memmem(data, size, bad[k], strlen(bad[k])))
+			return true;
+	return false;
+}
+
+/* As src/server/main.c start() and build_devices(), without sockets, loop or store. */
+void fz_daemon_build(struct fz_daemon *d)
+{
+	struct server_ctx *s = &d->s;
+	char err[CMDLINE_ERR_MAX + SRV_ERR_MAX];
+
+	memset(d, 0, sizeof(*d));
+	if (cmdline_parse((int)(sizeof(daemon_argv) / sizeof(daemon_argv[0])),
+			  (char *const *)daemon_argv, "/nonexistent", &d->cfg, err, sizeof(err)))
+		fz_die("cmdline_parse", err);
+	if (qmp_server_new(&(struct qmp_server_cfg){ .package = "cxldcd-fuzz", .max_msg = 8192 },
+			   &d->qmp))
+		fz_die("qmp_server_new", NULL);
+	s->qmp = d->qmp;
+	s->cfg = &d->cfg;
+	if (server_register_commands(d->qmp, s))
+		fz_die("server_register_commands", NULL);
+	if (mem_registry_new(&s->reg))
+		fz_die("mem_registry_new", NULL);
+	for (size_t i = 0; i < d->cfg.nr_objects; i++)
+		if (srv_backend_add(s, &d->cfg.objects[i], err, sizeof(err)))
+			fz_die("srv_backend_add", err);
+	if (dcd_create_all(s, err, sizeof(err)))
+		fz_die("devices", err);
+}
+
+void fz_daemon_attach(struct fz_daemon *d)
+{
+	struct server_ctx *s = &d->s;
+	char err[SRV_ERR_MAX];
+	struct hostlink_cfg hc = { 0 };
+
+	if (dcd_attach_memory(s, err, sizeof(err)))
+		fz_die("dcd_attach_memory", err);
+	hc.dev = s->devs[0]->dev;
+	hc.md = s->devs[0]->md;
+	if (hostlink_new(&hc, &s->devs[0]->hl))
+		fz_die("hostlink_new", NULL);
+}
+
+void fz_daemon_free(struct fz_daemon *d)
+{
+	dcd_free_all(&d->s);
+	mem_registry_free(d->s.reg);
+	json_decref(d->s.events);
+	json_decref(d->s.objects);
+	qmp_server_free(d->qmp);
+	cmdline_fini(&d->cfg);
+}

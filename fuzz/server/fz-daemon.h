@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fz-daemon.h - the daemon's server context as src/server/main.c builds it,
+ * without sockets, loop or store, for fuzz-qmp-device and fuzz-state: a
+ * fixed command line, its backends and devices, the QMP commands.
+ *
+ * Devices: "cxl-vmem0", tag-backed (one 4 GiB region, memory comes by tag
+ * through object-add), 2 hosts; "cxl-dcd0", volatile-dc-memdev=vmem0 (a
+ * 512 MiB memfd, two 256 MiB regions), 2 hosts.
+ */
+#ifndef CXLDCD_FUZZ_FZ_DAEMON_H
+#define CXLDCD_FUZZ_FZ_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/cmdline.h"
+#include "server/daemon.h"
+
+struct fz_daemon {
+	struct cmdline_cfg cfg;
+	struct qmp_server *qmp;
+	struct server_ctx s;
+};
+
+void fz_die(const char *what, const char *detail);
+/* Up to dcd_create_all(): the devices exist, no memory attached (as before a --state replay). */
+void fz_daemon_build(struct fz_daemon *d);
+/* dcd_attach_memory(), then a hostlink without listeners on the first device. */
+void fz_daemon_attach(struct fz_daemon *d);
+/* abort() unless every device's invariants hold. */
+void fz_daemon_check(struct fz_daemon *d);
+/* As src/server/main.c stop(). */
+void fz_daemon_free(struct fz_daemon *d);
+/* Could the input name a file backend's path ("mem-path", or any \u escape)? */
+bool fz_touches_files(const uint8_t *data, size_t size);
+
+#endif
