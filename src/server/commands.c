@@ -100,7 +100,9 @@ int server_replay_qmp(struct server_ctx *s, const char *text, size_t len, char *
 
 	args = json_object_get(req, "arguments");
 	if (!name || !json_is_object(args)) {
-		snprintf(err, cap, "journaled QMP record is not a command: %.80s", text);
+		/* the record's bytes are not NUL-terminated: quote at most len of them */
+		snprintf(err, cap, "journaled QMP record is not a command: %.*s",
+			 (int)(len < 80 ? len : 80), text);
 		goto out;
 	}
 	if (!strcmp(name, DISCARD_CHAINS)) {
