@@ -607,12 +607,13 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		uint32_t k = wrd_u32le(&b);
 		const uint8_t *t = wrd_ptr(&b, k);
 		json_t *o = t ? json_loadb((const char *)t, k, 0, NULL) : NULL;
+		bool is_obj = json_is_object(o);
 		char msg[SRV_ERR_MAX];
 
-		if (!json_is_object(o) || srv_object_add(s, o, msg, sizeof(msg))) {
+		if (!is_obj || srv_object_add(s, o, msg, sizeof(msg))) {
 			json_decref(o);
 			snprintf(err, cap, "snapshot %s: backend %u: %s", path, i,
-				 json_is_object(o) ? msg : "not JSON");
+				 is_obj ? msg : "not JSON");
 			goto out;
 		}
 		json_decref(o);
