@@ -54,13 +54,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char nego[] = "{\"execute\":\"qmp_capabilities\"}";
 	struct fz_daemon d;
 	struct qmp_session *sess;
+	char err[SRV_ERR_MAX];
 	size_t chunk, off = 1;
 
 	if (size < 1 || fz_touches_files(data, size))
 		return 0;
 	chunk = (size_t)data[0] + 1;
 	fz_daemon_build(&d);
-	fz_daemon_attach(&d);
+	if (fz_daemon_attach(&d, err, sizeof(err)))
+		fz_die("dcd_attach_memory", err);
 	if (qmp_session_new(d.qmp, "fuzz", out_check, NULL, &sess))
 		fz_die("qmp_session_new", NULL);
 	qmp_session_feed(sess, nego, sizeof(nego) - 1);

@@ -15,8 +15,8 @@
  * it: the fuzzer's bytes are what replay and restore parse.
  *
  * Checked: srv_state_open() returns 0, or a negative errno with a message;
- * on success every device's invariants hold and memory attaches; no crash,
- * no leak.
+ * on success every device's invariants hold and dcd_attach_memory() either
+ * attaches the memory or says why not; no crash, no leak.
  *
  * Input: byte 0 bit 0: a snapshot file is present; then, if so, its length
  * L (u32le, clamped) and L bytes: the file between the magic and the CRC
@@ -258,9 +258,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_die("a refused state without a negative errno and a message", err);
 	if (!rc) {
 		fz_daemon_check(&d);
-		fz_daemon_attach(&d);
+		/* the daemon stops with a message when the restored state's memory is gone */
+		err[0] = 0;
+		rc = fz_daemon_attach(&d, err, sizeof(err));
+		if (rc && (rc > 0 || !err[0]))
+			fz_die("memory refused without a negative errno and a message", err);
 		fz_daemon_check(&d);
-		if (seed)
+		if (!rc && seed)
 			write_seed(seed, &d);
 	}
 	store_close(d.s.st);

@@ -79,18 +79,19 @@ void fz_daemon_build(struct fz_daemon *d)
 		fz_die("devices", err);
 }
 
-void fz_daemon_attach(struct fz_daemon *d)
+int fz_daemon_attach(struct fz_daemon *d, char *err, size_t cap)
 {
 	struct server_ctx *s = &d->s;
-	char err[SRV_ERR_MAX];
 	struct hostlink_cfg hc = { 0 };
+	int rc = dcd_attach_memory(s, err, cap);
 
-	if (dcd_attach_memory(s, err, sizeof(err)))
-		fz_die("dcd_attach_memory", err);
+	if (rc)
+		return rc;
 	hc.dev = s->devs[0]->dev;
 	hc.md = s->devs[0]->md;
 	if (hostlink_new(&hc, &s->devs[0]->hl))
 		fz_die("hostlink_new", NULL);
+	return 0;
 }
 
 void fz_daemon_free(struct fz_daemon *d)

@@ -27,8 +27,11 @@ struct fz_daemon {
 void fz_die(const char *what, const char *detail);
 /* Up to dcd_create_all(): the devices exist, no memory attached (as before a --state replay). */
 void fz_daemon_build(struct fz_daemon *d);
-/* dcd_attach_memory(), then a hostlink without listeners on the first device. */
-void fz_daemon_attach(struct fz_daemon *d);
+/*
+ * dcd_attach_memory(), then a hostlink without listeners on the first
+ * device.  Return 0, or dcd_attach_memory()'s error (err says why).
+ */
+int fz_daemon_attach(struct fz_daemon *d, char *err, size_t cap);
 /* abort() unless every device's invariants hold. */
 void fz_daemon_check(struct fz_daemon *d);
 /* As src/server/main.c stop(). */
