@@ -145,6 +145,26 @@ dispatch = {
     'overflow': b''.join(step(FM, 0x5604, add(0, 2, [extent(R0 + 2 * MIB * i, 2 * MIB)]))
                          for i in range(10)) + step(H0, 0x0100, bytes([4]))
                 + step(H0, 0x0101, struct.pack('<BBB3x', 4, 1, 0)),
+    # refusals: an empty Release DC list, a region or policy out of range, a
+    # second shared add to a host that holds the tag, overlapping ranges
+    'release-empty': step(H0, 0x4803, dc_rsp([])),
+    'add-bad-region': step(FM, 0x5604, add(0, 0, region=9, length=2 * MIB)),
+    'add-bad-policy': step(FM, 0x5604, add(0, 7, E[:1])),
+    'shared-twice': step(FM, 0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
+                    + step(H0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                    + step(FM, 0x5604, add(1, 3, region=1, tag=TAG))
+                    + step(H1, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                    + step(FM, 0x5604, add(1, 3, region=1, tag=TAG)),
+    'release-overlap': step(FM, 0x5604, add(1, 2, E))
+                       + step(H1, 0x4802, dc_rsp([upd(R0, 2 * MIB), upd(R0 + 4 * MIB, 4 * MIB)]))
+                       + step(FM, 0x5605, release(1, 0x01, [E[1], extent(R0 + 5 * MIB, MIB)]))
+                       + step(H1, 0x4803, dc_rsp([upd(R0, 2 * MIB), upd(R0 + MIB, MIB)])),
+    # the poison list full: 63 single ranges and one of 192 bytes; a split and a new range refused
+    'poison-full': b''.join(step(H0, 0x4301, struct.pack('<Q', 0x100000 + 256 * i)) for i in range(63))
+                   + b''.join(step(H0, 0x4301, struct.pack('<Q', 0x200000 + 64 * i)) for i in range(3))
+                   + step(H0, 0x4302, struct.pack('<Q', 0x200040) + bytes(64))
+                   + step(H0, 0x4301, struct.pack('<Q', 0x300000))
+                   + step(H0, 0x4300, struct.pack('<QQ', 0, 0x1000000)),
 }
 
 
