@@ -23,23 +23,28 @@
 
 #define RSP_CAP (12 + 4096)
 
+void fz_dev_cfg(struct cxldcd_dev_cfg *cfg)
+{
+	core_cfg_default(cfg);
+	cfg->static_capacity = 1ull << 28;
+	for (unsigned i = 0; i < cfg->nr_regions; i++) {
+		cfg->regions[i].len = 1ull << 28;
+		cfg->regions[i].decode_len = 1ull << 28;
+	}
+	cfg->regions[1].sharable = true;
+	cfg->max_extents = 64;
+	cfg->max_tags = 8;
+	cfg->evlog_depth = 8;
+	cfg->mbox_payload_size = 2048;
+	cfg->pending_timeout_ms = 1000;
+}
+
 struct cxldcd_dev *fz_dev_new(void)
 {
 	struct cxldcd_dev_cfg cfg;
 	struct cxldcd_dev *dev = NULL;
 
-	core_cfg_default(&cfg);
-	cfg.static_capacity = 1ull << 28;
-	for (unsigned i = 0; i < cfg.nr_regions; i++) {
-		cfg.regions[i].len = 1ull << 28;
-		cfg.regions[i].decode_len = 1ull << 28;
-	}
-	cfg.regions[1].sharable = true;
-	cfg.max_extents = 64;
-	cfg.max_tags = 8;
-	cfg.evlog_depth = 8;
-	cfg.mbox_payload_size = 2048;
-	cfg.pending_timeout_ms = 1000;
+	fz_dev_cfg(&cfg);
 	if (core_dev_new(&cfg, &dev, NULL) != 0)
 		abort();
 	return dev;

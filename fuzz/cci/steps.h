@@ -10,8 +10,15 @@
 #include <stdint.h>
 
 struct cxldcd_dev;
+struct cxldcd_dev_cfg;
 
-/* The fuzz device: 256 MiB static and regions, region 1 sharable, small limits. */
+/*
+ * The fuzz device's configuration: 256 MiB static and regions, region 1
+ * sharable, small limits (64 extents, 8 tags, 8 events a log), a 2 KiB
+ * mailbox, 1 s pending timeout.
+ */
+void fz_dev_cfg(struct cxldcd_dev_cfg *cfg);
+/* A device of that configuration. */
 struct cxldcd_dev *fz_dev_new(void);
 /* abort() unless core_check_invariants() holds. */
 void fz_check(const struct cxldcd_dev *dev);

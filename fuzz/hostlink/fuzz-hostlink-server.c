@@ -65,6 +65,7 @@
 #include "hostlink/hostlink.h"
 #include "hostlink/proto.h"
 #include "mem/mem.h"
+#include "../cci/steps.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -531,17 +532,8 @@ static void setup(struct fz *z, uint8_t conf)
 	char err[256];
 
 	memset(z, 0, sizeof(*z));
-	core_cfg_default(&cfg);
-	cfg.static_capacity = 1ull << 28;
-	for (unsigned i = 0; i < cfg.nr_regions; i++) {
-		cfg.regions[i].len = 1ull << 28;
-		cfg.regions[i].decode_len = 1ull << 28;
-	}
-	cfg.regions[1].sharable = true;
+	fz_dev_cfg(&cfg);
 	cfg.regions[1].read_only = (conf & 8) != 0;
-	cfg.max_extents = 64;
-	cfg.max_tags = 8;
-	cfg.evlog_depth = 8;
 	cfg.mbox_payload_size = MBOX_PAYLOAD;
 	cfg.pending_timeout_ms = (conf & 4) ? 1000 : 0;
 	if (core_dev_new(&cfg, &z->dev, &diag) != 0)

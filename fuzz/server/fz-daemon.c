@@ -96,10 +96,7 @@ int fz_daemon_attach(struct fz_daemon *d, char *err, size_t cap)
 
 void fz_daemon_free(struct fz_daemon *d)
 {
-	dcd_free_all(&d->s);
-	mem_registry_free(d->s.reg);
-	json_decref(d->s.events);
-	json_decref(d->s.objects);
+	srv_ctx_fini(&d->s);
 	qmp_server_free(d->qmp);
 	cmdline_fini(&d->cfg);
 }

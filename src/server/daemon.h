@@ -179,6 +179,12 @@ int dcd_create_all(struct server_ctx *s, char *err, size_t cap);
 int dcd_attach_memory(struct server_ctx *s, char *err, size_t cap);
 /* Disconnect hosts, free contexts, models, memory, host links (in that order). */
 void dcd_free_all(struct server_ctx *s);
+/*
+ * Free what a server context owns: its devices (after every user of their
+ * CCI contexts), then the backend registry, the store, and the QMP event
+ * and object lists.  The loop, listeners and QMP server are the caller's.
+ */
+void srv_ctx_fini(struct server_ctx *s);
 /* "/machine/peripheral/ID" or "ID"; NULL if none. */
 struct dcd *dcd_find(struct server_ctx *s, const char *path);
 /* The QMP mailbox context of host (created on first use); NULL on -ENOMEM. */

@@ -23,6 +23,7 @@
 #include "cmdline.h"
 #include "daemon.h"
 #include "loop.h"
+#include "store/store.h"
 
 #define MIB (1ull << 20)
 #define GIB (1ull << 30)
@@ -410,4 +411,17 @@ void dcd_free_all(struct server_ctx *s)
 	free(s->devs);
 	s->devs = NULL;
 	s->nr_devs = 0;
+}
+
+void srv_ctx_fini(struct server_ctx *s)
+{
+	dcd_free_all(s);                /* before the registry: bindings pin backends */
+	mem_registry_free(s->reg);
+	s->reg = NULL;
+	store_close(s->st);
+	s->st = NULL;
+	json_decref(s->events);
+	s->events = NULL;
+	json_decref(s->objects);
+	s->objects = NULL;
 }

@@ -794,11 +794,7 @@ static void stop(struct daemon *d)
 	for (size_t i = 0; i < d->nr_mctp; i++)
 		mctp_pty_free(d->mctp[i]);
 	free(d->mctp);
-	dcd_free_all(&d->ctx);          /* after every CCI context user, before the registry */
-	mem_registry_free(d->ctx.reg);
-	store_close(d->ctx.st);
-	json_decref(d->ctx.events);
-	json_decref(d->ctx.objects);
+	srv_ctx_fini(&d->ctx);          /* after every CCI context user */
 	qmp_server_free(d->qmp);
 	loop_free(d->loop);
 	if (d->pidfile_written)

@@ -111,11 +111,7 @@ static void daemon_free(struct daemon *d)
 {
 	char cmd[128];
 
-	store_close(d->s.st);
-	dcd_free_all(&d->s);
-	mem_registry_free(d->s.reg);
-	json_decref(d->s.events);
-	json_decref(d->s.objects);
+	srv_ctx_fini(&d->s);
 	qmp_server_free(d->qmp);
 	cmdline_fini(&d->cfg);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", d->dir);
