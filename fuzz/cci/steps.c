@@ -60,6 +60,18 @@ void fz_check(const struct cxldcd_dev *dev)
 	}
 }
 
+void fz_cci_frame(uint8_t *req, uint8_t tag, uint16_t op, const uint8_t *pl, size_t n)
+{
+	memset(req, 0, 12);
+	req[1] = tag;
+	req[3] = (uint8_t)op;
+	req[4] = (uint8_t)(op >> 8);
+	req[5] = (uint8_t)n;
+	req[6] = (uint8_t)(n >> 8);
+	req[7] = (uint8_t)(n >> 16);
+	memcpy(req + 12, pl, n);
+}
+
 static void step(struct cci_ctx *ctx, uint8_t flags, uint16_t op, const uint8_t *pl, size_t n,
 		 uint8_t tag)
 {
@@ -70,13 +82,7 @@ static void step(struct cci_ctx *ctx, uint8_t flags, uint16_t op, const uint8_t 
 	if (flags & 0x04) {
 		rc = cci_handle_msg(ctx, pl, n, rsp, sizeof(rsp), &rsp_len);
 	} else {
-		memset(req, 0, 12);
-		req[1] = tag;
-		req[3] = (uint8_t)op;
-		req[4] = (uint8_t)(op >> 8);
-		req[5] = (uint8_t)n;
-		req[6] = (uint8_t)(n >> 8);
-		memcpy(req + 12, pl, n);
+		fz_cci_frame(req, tag, op, pl, n);
 		rc = cci_handle_msg(ctx, req, 12 + n, rsp, sizeof(rsp), &rsp_len);
 	}
 	if (rc == 0 && (rsp_len < 12 || rsp_len > sizeof(rsp)))

@@ -20,6 +20,11 @@ struct cxldcd_dev_cfg;
 void fz_dev_cfg(struct cxldcd_dev_cfg *cfg);
 /* A device of that configuration. */
 struct cxldcd_dev *fz_dev_new(void);
+/*
+ * A CCI request at req (room for 12 + n bytes): the 12-byte message header
+ * (category request, tag, opcode op, payload length n) and the n bytes of pl.
+ */
+void fz_cci_frame(uint8_t *req, uint8_t tag, uint16_t op, const uint8_t *pl, size_t n);
 /* abort() unless core_check_invariants() holds. */
 void fz_check(const struct cxldcd_dev *dev);
 /*

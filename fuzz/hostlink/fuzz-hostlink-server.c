@@ -398,25 +398,13 @@ static void send_hello(struct fz *z, struct client *c, uint16_t host, bool map)
 	send_msg(z, c, HL_HELLO, sizeof(p), p, sizeof(p), sizeof(p));
 }
 
-static void build_cci(uint8_t *req, uint8_t tag, uint16_t op, const uint8_t *pl, size_t n)
-{
-	memset(req, 0, 12);
-	req[1] = tag;
-	req[3] = (uint8_t)op;
-	req[4] = (uint8_t)(op >> 8);
-	req[5] = (uint8_t)n;
-	req[6] = (uint8_t)(n >> 8);
-	req[7] = (uint8_t)(n >> 16);
-	memcpy(req + 12, pl, n);
-}
-
 static void send_cci(struct fz *z, struct client *c, uint16_t op, const uint8_t *pl, size_t n)
 {
 	uint8_t *req = msg_buf + HL_HDR_SIZE;   /* built in place behind the link header */
 	struct hl_hdr h = { .type = HL_CCI_REQ, .seq = ++z->seq, .len = (uint32_t)(12 + n) };
 	struct wwr w;
 
-	build_cci(req, z->tag++, op, pl, n);
+	fz_cci_frame(req, z->tag++, op, pl, n);
 	wwr_init(&w, msg_buf, HL_HDR_SIZE);
 	hl_enc_hdr(&w, &h);
 	client_write(z, c, msg_buf, HL_HDR_SIZE + 12 + n);
@@ -427,7 +415,7 @@ static void fm_cci(struct fz *z, uint16_t op, const uint8_t *pl, size_t n)
 	static uint8_t rsp[12 + MBOX_PAYLOAD];
 	size_t rsp_len = 0;
 
-	build_cci(msg_buf, z->tag++, op, pl, n);
+	fz_cci_frame(msg_buf, z->tag++, op, pl, n);
 	core_dev_set_time(z->dev, z->now);
 	if (cci_handle_msg(z->fm, msg_buf, 12 + n, rsp, sizeof(rsp), &rsp_len) == 0 &&
 	    (rsp_len < 12 || rsp_len > sizeof(rsp)))
