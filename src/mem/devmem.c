@@ -581,38 +581,63 @@ static bool run_extends(const struct core_extent_info *r, const struct mem_backe
 	       rbe == be && r->ext.dpa + r->ext.len == x->ext.dpa && roff + r->ext.len == off;
 }
 
+/*
+ * After a bind_run(): a failure that bound nothing is counted (bind_fail());
+ * the first error other than -EEXIST (else -EEXIST) is kept, with its message.
+ */
+static void bind_done(struct mem_dev *md, int rc, bool bound, const char *msg, int *ret, char *err,
+		      size_t cap)
+{
+	if (rc && !bound)
+		bind_fail(md, rc, msg);
+	if (rc && (!*ret || (*ret == -EEXIST && rc != -EEXIST))) {
+		*ret = rc;
+		mem_errf(err, cap, "%s", msg);
+	}
+}
+
+#define BIND_BATCH 64u
+
 int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint32_t n, char *err,
 		      size_t cap)
 {
+	struct mem_backend *be[BIND_BATCH];
+	uint64_t off[BIND_BATCH];
+	bool ok[BIND_BATCH];
 	char msg[256];
 	int ret = 0;
 
-	for (uint32_t i = 0, nr; i < n; i += nr) {
-		struct core_extent_info run = x[i];
-		struct mem_backend *rbe, *be;
-		uint64_t roff, off;
-		bool bound = false;
-		int rc = 0;
+	for (uint32_t base = 0; base < n; base += BIND_BATCH, x += BIND_BATCH) {
+		uint32_t m = n - base < BIND_BATCH ? n - base : BIND_BATCH;
 
-		nr = 1;
-		if (!bind_check(md, &x[i], &rbe, &roff, msg, sizeof(msg))) {
-			while (i + nr < n && !bind_check(md, &x[i + nr], &be, &off, msg, sizeof(msg)) &&
-			       run_extends(&run, rbe, roff, &x[i + nr], be, off))
-				run.ext.len += x[i + nr++].ext.len;
-			if (nr > 1)
-				rc = bind_run(md, &run, rbe, roff, nr, msg, sizeof(msg), &bound);
-		}
-		/* One extent, or a run that could not be bound: each on its own, for its own error. */
-		for (uint32_t k = i; !bound && k < i + nr; k++) {
-			rc = mem_dev_bind(md, &x[k], msg, sizeof(msg));
-			if (rc && (!ret || ret == -EEXIST) && rc != ret) {
-				ret = rc;
-				mem_errf(err, cap, "%s", msg);
+		/* Each extent resolved once; one that cannot be bound says why below. */
+		for (uint32_t k = 0; k < m; k++)
+			ok[k] = !bind_check(md, &x[k], &be[k], &off[k], msg, sizeof(msg));
+		for (uint32_t i = 0, nr; i < m; i += nr) {
+			struct core_extent_info run = x[i];
+			bool bound = false;
+			int rc;
+
+			if (!ok[i]) {        /* again, for its message; counted there */
+				nr = 1;
+				rc = mem_dev_bind(md, &x[i], msg, sizeof(msg));
+				bind_done(md, rc, true, msg, &ret, err, cap);
+				continue;
 			}
-		}
-		if (bound && rc && (!ret || ret == -EEXIST)) {
-			ret = rc;
-			mem_errf(err, cap, "%s", msg);
+			for (nr = 1; i + nr < m && ok[i + nr] &&
+				     run_extends(&run, be[i], off[i], &x[i + nr], be[i + nr], off[i + nr]);
+			     nr++)
+				run.ext.len += x[i + nr].ext.len;
+			rc = bind_run(md, &run, be[i], off[i], nr, msg, sizeof(msg), &bound);
+			if (bound || nr == 1) {
+				bind_done(md, rc, bound, msg, &ret, err, cap);
+				continue;
+			}
+			/* A run that could not be bound: each extent on its own, for its own error. */
+			for (uint32_t k = i; k < i + nr; k++) {
+				rc = bind_run(md, &x[k], be[k], off[k], 1, msg, sizeof(msg), &bound);
+				bind_done(md, rc, bound, msg, &ret, err, cap);
+			}
 		}
 	}
 	return ret;

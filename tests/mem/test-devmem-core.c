@@ -540,6 +540,14 @@ static void test_sync_binds_runs_of_extents_at_once_and_fails_only_the_broken_on
 		assert_int_equal(win(f, 0, b + (uint64_t)i * 2 * MiB + (uint64_t)i)[0], 'a' + i);
 	assert_int_equal(win(f, 0, b + 8 * MiB + 3)[0], 'd');
 	assert_int_equal(touch_in_child(win(f, 0, b + 6 * MiB)), SIGSEGV);
+	/* again: the run is bound already, so each of its extents is tried alone (-EEXIST each) */
+	win(f, 0, b + 2 * MiB + 1)[0] = 'B';
+	assert_int_equal(mem_dev_sync(f->md, f->dev, f->err, sizeof(f->err)), -ENOENT);
+	assert_non_null(strstr(f->err, "no memory backend has tag=" TAG_B));
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, 4);
+	assert_int_equal(st.bind_errors, 6);
+	assert_int_equal(win(f, 0, b + 2 * MiB + 1)[0], 'B');
 	/* one node for the run: a release out of its middle still counts per extent */
 	release_dc(f, 0, b + 2 * MiB, 2 * MiB);
 	assert_int_equal(bound_extents(f, "tm0"), 3);
