@@ -9,7 +9,6 @@
  * daemon's memory is back near where it was before the burst.
  */
 #include <errno.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "cci-raw.h"
 #include "dev-util.h"
 
 
@@ -196,34 +196,6 @@ static void test_output_buffer_shrinks_back_after_a_big_reply(void **state)
 
 /* ---- FM ---------------------------------------------------------------- */
 
-static void fm_hdr(uint8_t *h, uint8_t tag, uint16_t op, uint32_t len)
-{
-	memset(h, 0, 12);
-	h[1] = tag;
-	put16(h + 3, op);
-	h[5] = (uint8_t)len;
-	h[6] = (uint8_t)(len >> 8);
-	h[7] = (uint8_t)((len >> 16) & 0x1f);
-}
-
-static size_t recv_n(int fd, uint8_t *p, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t k;
-
-		if (poll(&pfd, 1, 30000) <= 0)
-			break;
-		k = read(fd, p + got, n - got);
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	return got;
-}
-
 /*
  * 8,000 pipelined 5603h (60 extents each, 2,436-byte responses, 19.5 MB in
  * all) sent in one go, then read: each a full Success response with the
@@ -261,13 +233,13 @@ static void test_pipelined_fm_extent_lists_all_answered_in_order(void **state)
 	for (unsigned i = 0; i < N; i++) {
 		uint8_t *m = req + 24u * i;
 
-		fm_hdr(m, (uint8_t)i, 0x5603, 12);
+		cci_raw_hdr(m, (uint8_t)i, 0x5603, 12);
 		put16(m + 12, 1);          /* host 1 */
 		put32(m + 16, EXT);        /* up to EXT extents from index 0 */
 	}
 	send_within(fd, req, 24u * N, 20);
 	for (unsigned i = 0; i < N; i++) {
-		if (recv_n(fd, rsp, RSP) != RSP)
+		if (cci_raw_recv(fd, rsp, RSP, 30000) != RSP)
 			fail_msg("response %u missing: the daemon closed the connection", i);
 		assert_int_equal(rsp[0], 0x01);                       /* response */
 		assert_int_equal(rsp[1], (uint8_t)i);                 /* tag, in order */

@@ -8,7 +8,6 @@
  * mid-message is harmless, and several FM clients work at once.
  */
 #include <errno.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "cci-raw.h"
 #include "dev-util.h"
 
 static const char *const fm_dev[] = {
@@ -44,51 +44,22 @@ static void send_all(int fd, const uint8_t *p, size_t n)
 	assert_int_equal(send(fd, p, n, MSG_NOSIGNAL), (ssize_t)n);
 }
 
-/* Read exactly n bytes (bounded wait); return bytes read (< n on EOF/timeout). */
-static size_t recv_n(int fd, uint8_t *p, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t k;
-
-		if (poll(&pfd, 1, TMO) <= 0)
-			break;
-		k = read(fd, p + got, n - got);
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	return got;
-}
-
-static void hdr(uint8_t *h, uint8_t tag, uint16_t op, uint32_t len)
-{
-	memset(h, 0, 12);
-	h[1] = tag;
-	put16(h + 3, op);
-	h[5] = (uint8_t)len;
-	h[6] = (uint8_t)(len >> 8);
-	h[7] = (uint8_t)((len >> 16) & 0x1f);
-}
-
 /* Send a request and check the whole response: header fields and payload bytes. */
 static void exchange(int fd, uint8_t tag, uint16_t op, const uint8_t *in, size_t in_len, uint16_t rc,
 		     const uint8_t *out, size_t out_len)
 {
 	uint8_t msg[4096], rsp[4096], want[12];
 
-	hdr(msg, tag, op, (uint32_t)in_len);
+	cci_raw_hdr(msg, tag, op, (uint32_t)in_len);
 	if (in_len)
 		memcpy(msg + 12, in, in_len);
 	send_all(fd, msg, 12 + in_len);
-	assert_int_equal(recv_n(fd, rsp, 12), 12);
-	hdr(want, tag, op, (uint32_t)out_len);
+	assert_int_equal(cci_raw_recv(fd, rsp, 12, TMO), 12);
+	cci_raw_hdr(want, tag, op, (uint32_t)out_len);
 	want[0] = 0x01;   /* category: response */
 	put16(want + 8, rc);
 	assert_memory_equal(rsp, want, 12);
-	assert_int_equal(recv_n(fd, rsp + 12, out_len), out_len);
+	assert_int_equal(cci_raw_recv(fd, rsp + 12, out_len, TMO), out_len);
 	if (out_len)
 		assert_memory_equal(rsp + 12, out, out_len);
 }
@@ -164,34 +135,34 @@ static void test_fm_stream_survives_bad_peers(void **state)
 	c = start_fm(&p);
 	fd = fm_connect(p.fm);
 	/* A header announcing 4096 bytes (> mbox-payload-size 2048): Invalid Payload Length, payload skipped. */
-	hdr(msg, 7, 0x0001, 4096);
+	cci_raw_hdr(msg, 7, 0x0001, 4096);
 	send_all(fd, msg, sizeof(msg));
-	assert_int_equal(recv_n(fd, rsp, 12), 12);
+	assert_int_equal(cci_raw_recv(fd, rsp, 12, TMO), 12);
 	assert_int_equal(rsp[1], 7);
 	assert_int_equal(rsp[8], 0x16);
 	/* In sync: Identify answers (0x12 bytes). */
-	hdr(msg, 8, 0x0001, 0);
+	cci_raw_hdr(msg, 8, 0x0001, 0);
 	send_all(fd, msg, 12);
-	assert_int_equal(recv_n(fd, rsp, 12), 12);
+	assert_int_equal(cci_raw_recv(fd, rsp, 12, TMO), 12);
 	assert_int_equal(rsp[8], 0);
 	assert_int_equal(rsp[5], 0x12);
-	assert_int_equal(recv_n(fd, id_out, 0x12), 0x12);
+	assert_int_equal(cci_raw_recv(fd, id_out, 0x12, TMO), 0x12);
 	/* Half a message, then gone. */
 	fd2 = fm_connect(p.fm);
 	send_all(fd2, msg, 7);
 	close(fd2);
 	/* A response (category 1) cannot be answered: the connection is closed. */
 	fd2 = fm_connect(p.fm);
-	hdr(msg, 9, 0x0001, 0);
+	cci_raw_hdr(msg, 9, 0x0001, 0);
 	msg[0] = 1;
 	send_all(fd2, msg, 12);
-	assert_int_equal(recv_n(fd2, rsp, 1), 0);
+	assert_int_equal(cci_raw_recv(fd2, rsp, 1, TMO), 0);
 	close(fd2);
 	/* Byte by byte still works. */
-	hdr(msg, 10, 0x0001, 0);
+	cci_raw_hdr(msg, 10, 0x0001, 0);
 	for (int i = 0; i < 12; i++)
 		send_all(fd, msg + i, 1);
-	assert_int_equal(recv_n(fd, rsp, 12 + 0x12), 12 + 0x12);
+	assert_int_equal(cci_raw_recv(fd, rsp, 12 + 0x12, TMO), 12 + 0x12);
 	assert_int_equal(rsp[1], 10);
 	close(fd);
 	ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
@@ -211,12 +182,12 @@ static void test_several_fm_clients_pipelined(void **state)
 	for (int i = 0; i < CLIENTS; i++)
 		fd[i] = fm_connect(p.fm);
 	for (int k = 0; k < PER; k++)
-		hdr(buf + 12 * k, (uint8_t)k, 0x5600, 0);
+		cci_raw_hdr(buf + 12 * k, (uint8_t)k, 0x5600, 0);
 	for (int i = 0; i < CLIENTS; i++)
 		send_all(fd[i], buf, PER * 12);
 	for (int i = 0; i < CLIENTS; i++) {
 		for (int k = 0; k < PER; k++) {
-			assert_int_equal(recv_n(fd[i], rsp, sizeof(rsp)), sizeof(rsp));
+			assert_int_equal(cci_raw_recv(fd[i], rsp, sizeof(rsp), TMO), sizeof(rsp));
 			assert_int_equal(rsp[1], (uint8_t)k);
 			assert_int_equal(rsp[8], 0);
 		}

@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "cxldcd/cxldcd-host.h"
+#include "cci-raw.h"
 #include "dev-util.h"
 
 struct args {
@@ -129,41 +130,22 @@ static int fm_connect(const char *arg)
 	return fd;
 }
 
-static size_t recv_n(int fd, uint8_t *p, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t k;
-
-		if (poll(&pfd, 1, TMO) <= 0)
-			break;
-		k = read(fd, p + got, n - got);
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	return got;
-}
-
 /* 5600h Get DCD Info over the FM socket at @arg: number of hosts and of regions. */
 static void fm_dcd_info(const char *arg, unsigned *hosts, unsigned *regions)
 {
-	uint8_t req[12] = { 0 }, rsp[12 + 256];
+	uint8_t req[12], rsp[12 + 256];
 	size_t len;
 	int fd = fm_connect(arg);
 
-	req[1] = 0x21;                  /* tag */
-	put16(req + 3, 0x5600);
+	cci_raw_hdr(req, 0x21, 0x5600, 0);
 	assert_int_equal(send(fd, req, sizeof(req), MSG_NOSIGNAL), (ssize_t)sizeof(req));
-	assert_int_equal(recv_n(fd, rsp, 12), 12);
+	assert_int_equal(cci_raw_recv(fd, rsp, 12, TMO), 12);
 	assert_int_equal(rsp[0], 0x01);  /* response */
 	assert_int_equal(rsp[1], 0x21);
 	assert_int_equal(rsp[8] | rsp[9] << 8, 0);
 	len = rsp[5] | (size_t)rsp[6] << 8 | (size_t)(rsp[7] & 0x1f) << 16;
 	assert_true(len >= 2 && len <= 256);
-	assert_int_equal(recv_n(fd, rsp + 12, len), len);
+	assert_int_equal(cci_raw_recv(fd, rsp + 12, len, TMO), len);
 	*hosts = rsp[12];
 	*regions = rsp[13];
 	close(fd);
