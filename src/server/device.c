@@ -286,15 +286,15 @@ int dcd_attach_memory(struct server_ctx *s, char *err, size_t cap)
 					  .static_host_only = core_dev_cfg(dv->dev)->static_host_only,
 					  .static_host = core_dev_cfg(dv->dev)->static_host };
 		char msg[SRV_ERR_MAX];
+		struct mem_dev_stats st;
+		uint64_t t0;
 		int rc = mem_dev_new(dv->dev, s->reg, &mc, &dv->md, msg, sizeof(msg));
 
 		if (rc) {
 			snprintf(err, cap, "-device %s: %s", dv->id, msg);
 			return rc;
 		}
-		uint64_t t0 = loop_now_ms();
-		struct mem_dev_stats st;
-
+		t0 = loop_now_ms();
 		rc = mem_dev_sync(dv->md, dv->dev, msg, sizeof(msg));
 		if (rc)
 			srv_log(s->log, LOG_WARNING, "device %s: restoring memory bindings: %s", dv->id,

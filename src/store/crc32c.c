@@ -7,7 +7,7 @@
  * extents), so the CRC runs at memory speed where it can: the SSE4.2 crc32
  * instruction (8 bytes per step) when the CPU has it, else slicing by 8
  * with eight 256-entry tables.  Both give the same value as the bitwise
- * definition (tests/unit/test-crc32c.c).
+ * definition (tests/store/test-crc32c.c).
  */
 #include <stdbool.h>
 #include <stdint.h>
