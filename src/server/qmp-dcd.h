@@ -67,9 +67,16 @@ typedef int dcd_cmd_fn(struct server_ctx *s, json_t *args, json_t **ret, struct 
 int dcd_run(struct server_ctx *s, const char *name, json_t *args, json_t **ret,
 	    struct qmp_error *err, dcd_cmd_fn *fn);
 /*
- * The same for a command on the device its "path" names (RAS injection,
- * qmp-inject.c): a path that resolves to no device is refused first
- * ("Unable to resolve path"), unjournaled; fn returns nothing.
+ * The device "path" of a RAS injection (qmp-inject.c) with QEMU's texts:
+ * "Unable to resolve path", or "Path does not point to a CXL type 3
+ * device" for a container of the QOM tree qom-list shows ("/", "/machine",
+ * "/machine/peripheral", qmp-discovery.c).  NULL with err set on either.
+ */
+struct dcd *dcd_resolve_inject(struct server_ctx *s, json_t *args, struct qmp_error *err);
+/*
+ * The same bracket for a command on the device its "path" names (RAS
+ * injection): a path dcd_resolve_inject() refuses is refused first,
+ * unjournaled; fn returns nothing.
  */
 typedef int dcd_dev_fn(struct server_ctx *s, struct dcd *dv, json_t *args, struct qmp_error *err);
 int dcd_run_dev(struct server_ctx *s, const char *name, json_t *args, struct qmp_error *err,

@@ -296,10 +296,6 @@ static int mm_event(struct server_ctx *s, struct dcd *dv, json_t *args, struct q
 	struct wwr w;
 
 	(void)s;
-	if (temp < INT16_MIN || temp > INT16_MAX) {
-		qmp_error_set(err, QMP_ERR_GENERIC, "Parameter 'temperature' expects int16_t");
-		return -EINVAL;
-	}
 	e.type = (uint8_t)qmp_arg_uint(args, "type", 0);
 	e.health.health_status = (uint8_t)qmp_arg_uint(args, "health-status", 0);
 	e.health.media_status = (uint8_t)qmp_arg_uint(args, "media-status", 0);
@@ -333,7 +329,14 @@ int qmp_inject_dram_event(void *opaque, json_t *args, json_t **ret, struct qmp_e
 
 int qmp_inject_mm_event(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 {
+	int64_t temp = qmp_arg_int(args, "temperature", 0);
+
 	*ret = NULL;
+	/* An argument's type (int16) is checked before the path, as QEMU's visitor does. */
+	if (temp < INT16_MIN || temp > INT16_MAX) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "Parameter 'temperature' expects int16_t");
+		return -EINVAL;
+	}
 	return run(opaque, "cxl-inject-memory-module-event", args, err, mm_event);
 }
 
@@ -376,13 +379,11 @@ static const char *const cor_type[] = { "cache-data-ecc", "mem-data-ecc", "crc-t
 static struct dcd *aer_target(struct server_ctx *s, json_t *args, uint16_t *host,
 			      struct qmp_error *err)
 {
-	struct dcd *dv = dcd_find(s, qmp_arg_str(args, "path", NULL));
+	struct dcd *dv = dcd_resolve_inject(s, args, err);
 	uint16_t nr;
 
-	if (!dv) {
-		qmp_error_set(err, QMP_ERR_GENERIC, "Unable to resolve path");
+	if (!dv)
 		return NULL;
-	}
 	*host = CORE_RAS_ALL_HOSTS;
 	if (!json_object_get(args, "host-id"))
 		return dv;

@@ -557,11 +557,90 @@ static void test_r32_event_arguments(void **state)
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 }
 
+/*
+ * QEMU's resolution texts (hw/mem/cxl_type3.c, qmp_cxl_inject_*): a path
+ * to no object is "Unable to resolve path"; a path to an object that is
+ * not a cxl-type3, here the containers qom-list shows, "Path does not
+ * point to a CXL type 3 device".  An argument's type is checked before the
+ * path, as QEMU's visitor does.  Nothing is logged, poisoned or recorded.
+ */
+#define CMD_AT "{\"execute\": \"%s\", \"arguments\": {\"path\": \"%s\", %s}}"
+
+static void test_qemu_path_and_argument_texts(void **state)
+{
+	static const char *const containers[] = { "/", "/machine", "/machine/", "/machine/peripheral",
+						  "//machine//peripheral/", "machine", "peripheral",
+						  "machine/peripheral" };
+	static const char *const nowhere[] = { "", "/nosuch", "/machine/nosuch", "nosuch",
+					       "/peripheral", "/machine/peripheral/nosuch",
+					       "peripheral/machine" };
+	/* each command: its name, then its arguments after "path" */
+	static const char *const cmds[][2] = {
+		{ "cxl-inject-poison", "\"start\": 2048, \"length\": 256" },
+		{ "cxl-inject-general-media-event", "\"log\": \"informational\", \"flags\": 1,"
+		  " \"dpa\": 1000, \"descriptor\": 3, \"type\": 3, \"transaction-type\": 192" },
+		{ "cxl-inject-dram-event", "\"log\": \"informational\", \"flags\": 1,"
+		  " \"dpa\": 1000, \"descriptor\": 3, \"type\": 3, \"transaction-type\": 192" },
+		{ "cxl-inject-memory-module-event", "\"log\": \"informational\", \"flags\": 1,"
+		  " \"type\": 3, \"health-status\": 3, \"media-status\": 7, \"additional-status\": 33,"
+		  " \"life-used\": 30, \"temperature\": -15, \"dirty-shutdown-count\": 1,"
+		  " \"corrected-volatile-error-count\": 2, \"corrected-persistent-error-count\": 3" },
+		{ "cxl-inject-uncorrectable-errors", "\"errors\": [{\"type\": \"internal\", \"header\": [1]}]" },
+		{ "cxl-inject-correctable-error", "\"type\": \"physical\"" },
+	};
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	struct cxldcd_event ev[4];
+	uint8_t out[4096];
+	json_t *r;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	c = start(&p, &a);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		for (size_t j = 0; j < sizeof(containers) / sizeof(containers[0]); j++)
+			expect_err(qmp_client_cmdf(c, TMO, CMD_AT, cmds[i][0], containers[j], cmds[i][1]),
+				   "Path does not point to a CXL type 3 device");
+		for (size_t j = 0; j < sizeof(nowhere) / sizeof(nowhere[0]); j++)
+			expect_err(qmp_client_cmdf(c, TMO, CMD_AT, cmds[i][0], nowhere[j], cmds[i][1]),
+				   "Unable to resolve path");
+	}
+	/* QEMU's order: length and alignment before the path. */
+	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-poison\", \"arguments\": {"
+		"\"path\": \"/machine\", \"start\": 2048, \"length\": 100}}", TMO),
+		"Poison injection must be in multiples of 64 bytes");
+	/* int16 is checked by the visitor, before the path. */
+	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-memory-module-event\", \"arguments\": {"
+		"\"path\": \"nosuch\", \"log\": \"informational\", \"flags\": 1, \"type\": 3,"
+		" \"health-status\": 3, \"media-status\": 7, \"additional-status\": 33, \"life-used\": 30,"
+		" \"temperature\": 40000, \"dirty-shutdown-count\": 1, \"corrected-volatile-error-count\": 2,"
+		" \"corrected-persistent-error-count\": 3}}", TMO),
+		"Parameter 'temperature' expects int16_t");
+	/* Nothing happened: no record, no poison, no RAS status, on either host. */
+	for (int h = 0; h < 2; h++) {
+		assert_int_equal(read_log(c, h, CXLDCD_LOG_INFO, ev, 4), 0);
+		assert_int_equal(poison_list(c, h, out), 0);
+	}
+	r = expect_ok(qmp_client_cmd(c, "{\"execute\": \"query-cxl-ras\", \"arguments\": {\"path\": \"" MEM "\"}}", TMO));
+	for (size_t h = 0; h < 2; h++) {
+		json_t *regs = json_array_get(ret_of(r), h);
+
+		assert_int_equal(json_integer_value(json_object_get(regs, "uncorrectable-status")), 0);
+		assert_int_equal(json_integer_value(json_object_get(regs, "correctable-status")), 0);
+	}
+	json_decref(r);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_injection_session),
 		cmocka_unit_test(test_r32_event_arguments),
+		cmocka_unit_test(test_qemu_path_and_argument_texts),
 		cmocka_unit_test(test_qemu_line_with_lsa_and_ignored_properties),
 		cmocka_unit_test(test_qemu_line_with_volatile_memdev),
 	};
