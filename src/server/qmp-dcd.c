@@ -425,6 +425,8 @@ static int add_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_e
 	} else if (req.policy == CXLDCD_ADD_PRESCRIPTIVE) {
 		uint16_t seq0 = core_dev_cfg(dv->dev)->seq_one_based ? 1 : 0;
 
+		if (!json_array_size(list))
+			return 0;       /* QEMU: an empty list offers nothing and succeeds */
 		if (extents_abs(&ri, list, req.tag, seq0, &ext, &req.nr_extents, err))
 			return -EINVAL;
 		req.extents = ext;
@@ -469,8 +471,11 @@ static int release_dc(struct server_ctx *s, json_t *args, json_t **ret, struct q
 		if (extents_total(list, &req.length, err))
 			return -EINVAL;
 	} else {
-		if (need_extents(args, &list, err) ||
-		    extents_abs(&ri, list, req.tag, 0, &ext, &req.nr_extents, err))
+		if (need_extents(args, &list, err))
+			return -EINVAL;
+		if (!json_array_size(list))
+			return 0;       /* QEMU: an empty list releases nothing and succeeds */
+		if (extents_abs(&ri, list, req.tag, 0, &ext, &req.nr_extents, err))
 			return -EINVAL;
 		req.extents = ext;
 		req.region = region;

@@ -291,6 +291,8 @@ static void test_device_command_errors(void **state)
 	};
 	struct dproc p;
 	struct qmp_client *c;
+	struct cxldcd_event ev[8];
+	json_t *q;
 	const char *pre = "\"selection-policy\":\"prescriptive\",\"region\":0,";
 
 	(void)state;
@@ -320,6 +322,14 @@ static void test_device_command_errors(void **state)
 		   "tag is required for selection-policy enable-shared-access");
 	expect_err_part(qmp_client_cmd(c, ADD(D0 "\"selection-policy\":\"free\",\"region\":0,\"extents\":[{\"offset\":0,\"len\":1073741824}]"), TMO),
 			"not enough");
+	/* QEMU: an empty prescriptive list offers or releases nothing, and succeeds. */
+	ok(qmp_client_cmdf(c, TMO, ADD(D0 "%s\"extents\":[]"), pre));
+	ok(qmp_client_cmd(c, REL(D0 "\"removal-policy\":\"prescriptive\",\"region\":0,\"extents\":[]"), TMO));
+	q = query(c, "d0");
+	assert_int_equal(json_array_size(json_object_get(host_of(q, 0), "pending")), 0);
+	assert_int_equal(json_array_size(json_object_get(host_of(q, 0), "extents")), 0);
+	json_decref(q);
+	assert_int_equal(host_read_dc_log(c, "d0", 0, ev, 8), 0);
 	/* State: pending, then accepted. */
 	ok(qmp_client_cmdf(c, TMO, ADD(D0 "%s\"extents\":[{\"offset\":0,\"len\":2097152}]"), pre));
 	expect_err(qmp_client_cmdf(c, TMO, ADD(D0 "%s\"extents\":[{\"offset\":0,\"len\":2097152}]"), pre),
