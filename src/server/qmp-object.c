@@ -147,12 +147,29 @@ struct object_cmd {
 	char *id;
 };
 
+/*
+ * The error of a refused object-add or object-del.  A backend in use gets
+ * QEMU's exact text (user_creatable_del()); why it is in use (bound extents,
+ * a device's memdev, a pending tag: query-memdev and
+ * query-cxl-dynamic-capacity show it) goes to the debug log.
+ */
+static void object_error(struct server_ctx *s, const char *id, int rc, const char *msg,
+			 struct qmp_error *err)
+{
+	if (rc != -EBUSY) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
+		return;
+	}
+	srv_log(s->log, LOG_DEBUG, "object-del %s: %s", id, msg);
+	qmp_error_set(err, QMP_ERR_GENERIC, "object '%s' is in use, can not be deleted", id);
+}
+
 static void object_done(struct object_cmd *oc, int rc, const char *msg)
 {
 	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
 
 	if (rc)
-		qmp_error_set(&err, QMP_ERR_GENERIC, "%s", msg);
+		object_error(oc->s, oc->id, rc, msg, &err);
 	qmp_complete(oc->d, rc, NULL, &err);
 	free(oc->id);
 	free(oc);
@@ -209,6 +226,27 @@ static int object_defer(struct server_ctx *s, uint32_t kind, const char *id, jso
 	return 0;
 }
 
+/*
+ * QEMU's texts for what its object-add refuses once the arguments are
+ * valid, in its order: an id already in use (object_property_try_add() on
+ * the /objects container), then a size of 0 (the backend's alloc).
+ */
+static int object_add_check(struct server_ctx *s, json_t *args, char *err, size_t cap)
+{
+	const char *id = json_string_value(json_object_get(args, "id"));
+	json_t *size = json_object_get(args, "size");
+
+	if (id && mem_registry_find(s->reg, id)) {
+		snprintf(err, cap, "attempt to add duplicate property '%s' to object (type 'container')", id);
+		return -EEXIST;
+	}
+	if (json_is_integer(size) && json_integer_value(size) == 0) {
+		snprintf(err, cap, "can't create backend with size 0");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int qmp_object_add(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 {
 	struct server_ctx *s = opaque;
@@ -218,7 +256,9 @@ int qmp_object_add(void *opaque, json_t *args, json_t **ret, struct qmp_error *e
 	(void)ret;
 	srv_request_begin(s);
 	/* Made first (it may fail on the file system), journaled, undone if not stored. */
-	rc = srv_object_add(s, args, msg, sizeof(msg));
+	rc = object_add_check(s, args, msg, sizeof(msg));
+	if (!rc)
+		rc = srv_object_add(s, args, msg, sizeof(msg));
 	if (!rc && srv_grouping(s) && srv_qmp_journaled(s, args)) {
 		const char *id = json_string_value(json_object_get(args, "id"));
 
@@ -263,7 +303,7 @@ int qmp_object_del(void *opaque, json_t *args, json_t **ret, struct qmp_error *e
 		rc = object_del_do(s, id, msg, sizeof(msg));
 	}
 	if (rc)
-		qmp_error_set(err, QMP_ERR_GENERIC, "%s", msg);
+		object_error(s, id, rc, msg, err);
 	srv_request_end(s);
 	return rc;
 }

@@ -73,8 +73,9 @@ static void test_tagged_memory_session(void **state)
 	add_tagged(c, TAG_B, GiB);
 	assert_string_equal(tag_status(c, VMEM, 0, TAG_A), "pending");
 	/* An offered tag keeps its backend. */
-	expect_err_part(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"tm0\"}}", TMO),
-			"object 'tm0' is in use, can not be deleted: tag=" TAG_A " has capacity pending on host=0");
+	/* QEMU's exact text (user_creatable_del()); the debug log says why. */
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"tm0\"}}", TMO),
+		   "object 'tm0' is in use, can not be deleted");
 
 	/* The host reads both Add Capacity records (tags on them), clears them, accepts each group. */
 	assert_int_equal(host_read_dc_log(c, VMEM, 0, ev, 8), 2);
@@ -98,8 +99,11 @@ static void test_tagged_memory_session(void **state)
 	json_decref(q);
 
 	/* Bound backends cannot go. */
-	expect_err_part(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"tm0\"}}", TMO),
-			"object 'tm0' is in use, can not be deleted: backend tm0 is bound to host=0");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"tm0\"}}", TMO),
+		   "object 'tm0' is in use, can not be deleted");
+	q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-memdev\"}", TMO));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(ret_of(q), 0), "bound-extents")), 1);
+	json_decref(q);
 
 	/* Tag-based release of A: the host gets a Release Capacity record with the tag. */
 	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"" VMEM "\","
@@ -118,8 +122,8 @@ static void test_tagged_memory_session(void **state)
 
 	/* Now tm0 can go; tm1 (still bound) cannot. */
 	ok(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"tm0\"}}", TMO));
-	expect_err_part(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"tm1\"}}", TMO),
-			"is in use, can not be deleted");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"tm1\"}}", TMO),
+		   "object 'tm1' is in use, can not be deleted");
 	q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-memdev\"}", TMO));
 	assert_int_equal(json_array_size(ret_of(q)), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(ret_of(q), 0), "tag")), TAG_B);
@@ -379,7 +383,9 @@ static void test_device_command_errors(void **state)
 	assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0xabcd, NULL, 0, NULL, NULL), 0x03);
 	/* Backends. */
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m0\",\"size\":2097152}}", TMO),
-		   "a memory backend with id=m0 already exists");
+		   "attempt to add duplicate property 'm0' to object (type 'container')");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"x\",\"size\":0}}", TMO),
+		   "can't create backend with size 0");
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"x\"}}", TMO),
 		   "Parameter 'size' is missing");
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"x\",\"size\":2097152,\"tag\":\"zz\"}}", TMO),
@@ -392,8 +398,8 @@ static void test_device_command_errors(void **state)
 		   "unknown property 'bogus'");
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"nope\"}}", TMO),
 		   "object 'nope' not found");
-	expect_err_part(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"m0\"}}", TMO),
-			"object 'm0' is in use, can not be deleted");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"m0\"}}", TMO),
+		   "object 'm0' is in use, can not be deleted");
 	/* Still serving. */
 	ok(qmp_client_cmd(c, "{\"execute\":\"query-memdev\"}", TMO));
 	qmp_client_free(c);
