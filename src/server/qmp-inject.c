@@ -5,9 +5,10 @@
  * cxl-inject-dram-event, cxl-inject-memory-module-event, and the two AER
  * commands cxl-inject-uncorrectable-errors / cxl-inject-correctable-error.
  *
- * The event commands take QEMU's CXL r3.2 arguments too (Shiju Jose's
- * "cxl: r3.2 specification event updates", posted by Jonathan Cameron, v4
- * 2026-01-19): CXLCommonEventBase's flags as uint32 and optional
+ * The event commands take QEMU's CXL r3.2 arguments (Shiju Jose's "cxl:
+ * r3.2 specification event updates", merged on QEMU master in Feb 2026,
+ * commits 2fc064e23ecb..1fc57dd25094): CXLCommonEventBase's flags as uint32
+ * and optional
  * maint-op-class, maint-op-subclass, ld-id and head-id (CXL r3.2 Table 8-55),
  * and each record's new fields (Tables 8-57 to 8-59), with the names, types,
  * valid bits and offsets of that series' qapi/cxl.json and cxl_type3.c;
@@ -549,9 +550,9 @@ const struct qmp_arg qmp_inject_poison_args[] = {
 
 /*
  * The r3.2 arguments every record takes (the component id and its format,
- * the sub-type).  COMPAT: QEMU's r3.2 series makes sub-type mandatory
- * ('sub-type': 'uint8' in all three); ours defaults to 0 so that older
- * calls keep working.
+ * the sub-type).  COMPAT: QEMU master makes sub-type mandatory
+ * ('sub-type': 'uint8' in all three) since the r3.2 series; ours defaults
+ * to 0, so calls written for QEMU before it (8.1 .. 10.x) keep working.
  */
 #define R32_EVENT_ARGS                                  \
 	QMP_OPT("component-id", QMP_T_STR),             \
