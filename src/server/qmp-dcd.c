@@ -522,9 +522,14 @@ static int release_status(struct server_ctx *s, json_t *args, json_t **ret, stru
 	uint16_t host;
 	bool has_tag;
 
-	if (!dv || dcd_check_host(dv, args, &host, err) ||
-	    (json_object_get(args, "region") && dcd_check_region(dv, args, &region, &ri, err)) ||
-	    dcd_parse_tag(args, tag, &has_tag, err))
+	if (!dv || dcd_check_host(dv, args, &host, err))
+		return -EINVAL;
+	/* The RFC's text for this command (its add and release say "region id ...") */
+	if (json_object_get(args, "region") && dcd_check_region(dv, args, &region, &ri, err)) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "Region id is too large");
+		return -EINVAL;
+	}
+	if (dcd_parse_tag(args, tag, &has_tag, err))
 		return -EINVAL;
 	st = core_tag_status(dv->dev, host, json_object_get(args, "region") ? region : -1, tag);
 	*ret = json_pack("{s:s, s:s}", "status", core_tag_state_str(st), "message",

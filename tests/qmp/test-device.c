@@ -367,6 +367,9 @@ static void test_device_command_errors(void **state)
 		   "Parameter 'tag' is missing");
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-release-dynamic-capacity-status\",\"arguments\":{\"path\":\"zz\",\"host-id\":0,\"tag\":\"" TAG_A "\"}}", TMO),
 		   "Unable to resolve CXL type 3 device");
+	/* the tagged-memory RFC's text for this command */
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-release-dynamic-capacity-status\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,\"region\":1,\"tag\":\"" TAG_A "\"}}", TMO),
+		   "Region id is too large");
 	expect_err_part(qmp_client_cmd(c, "{\"execute\":\"cxl-release-dynamic-capacity-status\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,\"tag\":\"nope\"}}", TMO),
 			"is not a valid UUID");
 	/* query and cci-request. */
