@@ -219,9 +219,7 @@ static int component_id(json_t *args, uint8_t id[CCI_COMPONENT_ID_SIZE], uint16_
 /*
  * A corrected-error count (cme-count, cvme-count; r3.2): 24 bits in the
  * record, valid only with the Memory Event Descriptor's Threshold Event bit
- * (Tables 8-57, 8-58), which giving one sets.  COMPAT: QEMU means to set it
- * too but ORs it into its copy of the argument after storing the descriptor
- * in the record, so its records keep the descriptor as given.
+ * (Tables 8-57, 8-58), which giving one sets, as QEMU master does.
  */
 static uint32_t cme_count(json_t *args, const char *name, struct cci_media_event_head *h)
 {
