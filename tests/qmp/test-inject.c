@@ -617,6 +617,9 @@ static void test_qemu_path_and_argument_texts(void **state)
 		" \"temperature\": 40000, \"dirty-shutdown-count\": 1, \"corrected-volatile-error-count\": 2,"
 		" \"corrected-persistent-error-count\": 3}}", TMO),
 		"Parameter 'temperature' expects int16_t");
+	/* QEMU accepts a length of 0; it poisons nothing. */
+	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-poison\", \"arguments\": {"
+		"\"path\": \"" MEM "\", \"start\": 2048, \"length\": 0}}", TMO));
 	/* Nothing happened: no record, no poison, no RAS status, on either host. */
 	for (int h = 0; h < 2; h++) {
 		assert_int_equal(read_log(c, h, CXLDCD_LOG_INFO, ev, 4), 0);
