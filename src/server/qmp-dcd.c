@@ -425,8 +425,9 @@ static int add_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_e
 	} else if (req.policy == CXLDCD_ADD_PRESCRIPTIVE) {
 		uint16_t seq0 = core_dev_cfg(dv->dev)->seq_one_based ? 1 : 0;
 
+		/* COMPAT: QEMU takes an empty list and offers nothing; the FM's 5604h refuses it */
 		if (!json_array_size(list))
-			return 0;       /* QEMU: an empty list offers nothing and succeeds */
+			return 0;
 		if (extents_abs(&ri, list, req.tag, seq0, &ext, &req.nr_extents, err))
 			return -EINVAL;
 		req.extents = ext;
@@ -473,8 +474,9 @@ static int release_dc(struct server_ctx *s, json_t *args, json_t **ret, struct q
 	} else {
 		if (need_extents(args, &list, err))
 			return -EINVAL;
+		/* COMPAT: as for add, QEMU takes an empty list (5605h refuses it) */
 		if (!json_array_size(list))
-			return 0;       /* QEMU: an empty list releases nothing and succeeds */
+			return 0;
 		if (extents_abs(&ri, list, req.tag, 0, &ext, &req.nr_extents, err))
 			return -EINVAL;
 		req.extents = ext;

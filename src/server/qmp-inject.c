@@ -74,7 +74,7 @@ static int inject_poison(struct server_ctx *s, struct dcd *dv, json_t *args,
 	bool more;
 
 	(void)s;
-	/* QEMU accepts a length of 0 (a multiple of 64) and lists an empty range; nothing here */
+	/* COMPAT: QEMU takes a length of 0 (a multiple of 64) and lists an empty range; we add none */
 	if (!len)
 		return 0;
 	if (core_poison_list(dv->dev, CORE_OWNER_FM, start, len, &p, 1, &more) || more) {
