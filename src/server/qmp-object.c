@@ -8,6 +8,8 @@
  * object-del is refused while the backend is bound to accepted extents
  * (src/mem) and, here, while its tag has capacity pending on any host: an
  * offer made against a backend must still find it when the host accepts.
+ * Refusals QEMU also makes get QEMU's texts (an id in use, size 0, unknown
+ * id, in use: docs/qmp.md); why a backend is in use goes to the debug log.
  */
 #include <errno.h>
 #include <stdio.h>
