@@ -108,7 +108,7 @@ static int props_check(const struct mem_backend_props *p, const char *type, char
 		return -EINVAL;
 	}
 	if (p->size == 0) {
-		mem_errf(err, cap, "backend %s: size must be greater than 0", p->id);
+		mem_errf(err, cap, "can't create backend with size 0");    /* QEMU's text */
 		return -EINVAL;
 	}
 	if (type == types[3] && !p->tag) {

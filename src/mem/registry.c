@@ -150,12 +150,15 @@ struct mem_backend *mem_registry_find_tag(const struct mem_registry *reg,
 	return NULL;
 }
 
+/* QEMU's text for an object id in use (object_property_try_add() on /objects): -object and object-add. */
+#define QEMU_DUP_ID "attempt to add duplicate property '%s' to object (type 'container')"
+
 int mem_registry_insert(struct mem_registry *reg, struct mem_backend *b, char *err, size_t cap)
 {
 	struct mem_backend *other;
 
 	if (mem_registry_find(reg, b->id)) {
-		mem_errf(err, cap, "a memory backend with id=%s already exists", b->id);
+		mem_errf(err, cap, QEMU_DUP_ID, b->id);
 		return -EEXIST;
 	}
 	if (b->has_tag && (other = mem_registry_find_tag(reg, b->tag))) {
@@ -184,7 +187,7 @@ int mem_registry_add(struct mem_registry *reg, const struct mem_backend_props *p
 
 	/* Check the id first, so a duplicate never creates (or truncates) a file. */
 	if (p->id && mem_registry_find(reg, p->id)) {
-		mem_errf(err, cap, "a memory backend with id=%s already exists", p->id);
+		mem_errf(err, cap, QEMU_DUP_ID, p->id);
 		return -EEXIST;
 	}
 	if (p->tag) {

@@ -118,9 +118,7 @@ static int object_fill(struct cmdline_ctx *c, struct cmdline_object *o, const st
 		return cmdline_fail(c, "invalid id '%s' (a letter, then letters, digits, '-', '.', '_')", v);
 	if (!(v = cmdline_kv_get(kv, "size")))
 		return cmdline_fail(c, "size= is required");
-	cmdline_parse_size(v, &o->size);
-	if (!o->size)
-		return cmdline_fail(c, "size must not be 0");
+	cmdline_parse_size(v, &o->size);   /* 0: the backend refuses it, after the id (QEMU's order) */
 	o->share = o->type == CMDLINE_OBJ_MEMFD;
 	if ((v = cmdline_kv_get(kv, "share")))
 		cmdline_parse_bool(v, &o->share);

@@ -228,27 +228,6 @@ static int object_defer(struct server_ctx *s, uint32_t kind, const char *id, jso
 	return 0;
 }
 
-/*
- * QEMU's texts for what its object-add refuses once the arguments are
- * valid, in its order: an id already in use (object_property_try_add() on
- * the /objects container), then a size of 0 (the backend's alloc).
- */
-static int object_add_check(struct server_ctx *s, json_t *args, char *err, size_t cap)
-{
-	const char *id = json_string_value(json_object_get(args, "id"));
-	json_t *size = json_object_get(args, "size");
-
-	if (id && mem_registry_find(s->reg, id)) {
-		snprintf(err, cap, "attempt to add duplicate property '%s' to object (type 'container')", id);
-		return -EEXIST;
-	}
-	if (json_is_integer(size) && json_integer_value(size) == 0) {
-		snprintf(err, cap, "can't create backend with size 0");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int qmp_object_add(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 {
 	struct server_ctx *s = opaque;
@@ -258,9 +237,7 @@ int qmp_object_add(void *opaque, json_t *args, json_t **ret, struct qmp_error *e
 	(void)ret;
 	srv_request_begin(s);
 	/* Made first (it may fail on the file system), journaled, undone if not stored. */
-	rc = object_add_check(s, args, msg, sizeof(msg));
-	if (!rc)
-		rc = srv_object_add(s, args, msg, sizeof(msg));
+	rc = srv_object_add(s, args, msg, sizeof(msg));
 	if (!rc && srv_grouping(s) && srv_qmp_journaled(s, args)) {
 		const char *id = json_string_value(json_object_get(args, "id"));
 

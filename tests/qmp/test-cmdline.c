@@ -525,7 +525,6 @@ static void test_object_errors_name_the_property(void **state)
 	EXPECT_ERR(L("invalid id '0a'"), "-object", "memory-backend-ram,id=0a,size=1G");
 	EXPECT_ERR(L("size= is required"), "-object", "memory-backend-ram,id=a");
 	EXPECT_ERR(L("invalid size '4X' for 'size'"), "-object", "memory-backend-ram,id=a,size=4X");
-	EXPECT_ERR(L("size must not be 0"), "-object", "memory-backend-ram,id=a,size=0");
 	EXPECT_ERR(L("invalid value 'maybe' for 'share'"), "-object", "memory-backend-ram,id=a,size=1G,share=maybe");
 	EXPECT_ERR(L("invalid UUID 'xyz' for 'tag'"), "-object", "memory-backend-ram,id=a,size=1G,tag=xyz");
 	EXPECT_ERR(L("unknown property 'mem-path'"), "-object", "memory-backend-ram,id=a,size=1G,mem-path=/x");

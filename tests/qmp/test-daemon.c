@@ -691,6 +691,7 @@ static void test_failure_to_start_says_why_once(void **state)
 	char file[200], arg[220];
 	const char *args[] = { "-device", DEV0, "--host-socket", arg, NULL };
 	const char *tcp[] = { "-device", DEV0, "--host-socket", "tcp:nonexistent.invalid:4444", NULL };
+	const char *zero[] = { "-object", "memory-backend-ram,id=z,size=0", NULL };
 	struct proc p;
 	const char *log;
 	int fd;
@@ -720,6 +721,14 @@ static void test_failure_to_start_says_why_once(void **state)
 	assert_non_null(strstr(log, "cxldcd: --host-socket tcp:nonexistent.invalid:4444: cannot resolve "
 			       "'nonexistent.invalid' to an IPv4 address"));
 	assert_null(strstr(log, "stopping after error"));
+	cleanup(&p);
+
+	/* a backend of size 0: the backend refuses it, with QEMU's text */
+	proc_init(&p);
+	spawn(&p, zero);
+	assert_int_equal(wait_exit(&p, TMO), 1);
+	log = read_log(&p);
+	assert_non_null(strstr(log, "cxldcd: -object z: can't create backend with size 0\n"));
 	cleanup(&p);
 }
 
