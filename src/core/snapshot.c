@@ -247,20 +247,6 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 
 /* ------------------------------------------------------------ reader */
 
-uint64_t snap_get_u(struct snap_rd *r, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	if (r->bad || r->len - r->off < bytes) {
-		r->bad = true;
-		return 0;
-	}
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)r->p[r->off + i] << (8 * i);
-	r->off += bytes;
-	return v;
-}
-
 void snap_get(struct snap_rd *r, void *dst, size_t n)
 {
 	if (r->bad || r->len - r->off < n) {
