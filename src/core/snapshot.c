@@ -20,8 +20,17 @@
  * and each region tree built at once with its tallies (region_build), which
  * also refuses overlaps, and each host's index of the tags it holds too
  * (tag_host_build): O(n) for what a snapshot lists in a few address-ordered
- * runs, where an insert each cost a descent and a tally update.  The
- * invariant check that ends a restore is O(n) too.
+ * runs, where an insert each cost a descent and a tally update.
+ *
+ * What is read is untrusted (a file).  Each record is checked as it is read
+ * against everything core_check_invariants() asks of it (bounds, block
+ * alignment, holders, sharing, a tag's totals, its one host when it is not
+ * sharable), the indexes are built by the constructors the operations use,
+ * and the whole is then checked only for what no one record shows: two tags
+ * with one id (tag_hash_check()), the extent limit, the feature state.  The
+ * full check walked every structure again and was half of a restore; the
+ * tests and the fuzz target (fuzz/core/fuzz-snapshot.c) run it after every
+ * restore that succeeds, so a snapshot these checks miss is a finding.
  *
  * Layout: little-endian, "CXLDSNAP" + u32 version, the configuration it
  * belongs to (checked on restore), then the sections in the order above.
@@ -401,6 +410,10 @@ static int read_tags(struct rctx *x)
 		t->next_offset = G64(&x->r);
 		x->tag_bytes[i] = G64(&x->r);
 		x->tag_allocs[i] = G32(&x->r);
+		if (!x->r.bad && !x->tag_allocs[i]) {   /* a live tag names capacity */
+			tag_del(dev, t);
+			return bad(x, "tag without allocations");
+		}
 		if (tag_reserve(dev, 1)) {
 			tag_del(dev, t);
 			return -ENOMEM;
@@ -481,7 +494,9 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 	uint64_t toff = G64(&x->r);
 	uint16_t seq = G16(&x->r);
 	uint32_t col = BT_COL_NONE; /* the one host that accepted it, if one did */
+	struct tag *t;
 	struct alloc *a;
+	bool sharable;
 
 	fl = G8(&x->r);
 	nh = G32(&x->r);
@@ -489,8 +504,13 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 	if (x->r.bad || region >= dev->cfg.nr_regions || !len || fl > 7 ||
 	    (ti != NO_TAG && ti >= x->nr_tags) || nh > (uint32_t)dev->cfg.nr_hosts ||
 	    dpa < dev->cfg.regions[region].base || dpa >= region_end(dev, region) ||
-	    len > region_end(dev, region) - dpa)
+	    len > region_end(dev, region) - dpa || (dpa | len) % dev->cfg.regions[region].block_size)
 		return bad(x, "allocation");
+	t = ti == NO_TAG ? NULL : x->tags[ti];
+	sharable = dev->cfg.regions[region].sharable;
+	/* what core_check_invariants() would find wrong in it (check_alloc(), check_tag()) */
+	if ((t && t->sharable != sharable) || (t && !sharable && seq) || (nh > 1 && !sharable))
+		return bad(x, "allocation's sharing");
 	if (nh > *hcap) {
 		struct hold *p = realloc(*hbuf, sizeof(**hbuf) * nh);
 
@@ -508,13 +528,16 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 		h->slot = G32(&x->r);
 		if (x->r.bad || h->host >= dev->cfg.nr_hosts || h->fl > 3)
 			return bad(x, "holder");
+		/* a tag that is not sharable is one host's: nh <= 1 here, so one per allocation */
+		if (t && !sharable && tag_holder(dev, t) >= 0 && tag_holder(dev, t) != h->host)
+			return bad(x, "non-sharable tag held by two hosts");
 		if (!(h->fl & 2)) /* accepted: counts in its host's tally (region_tally_ops) */
 			col = col == BT_COL_NONE ? h->host : BT_COL_OPS;
 	}
 	a = alloc_new(dev);
 	if (!a)
 		return -ENOMEM;
-	SLAB_SET(a, .dpa = dpa, .len = len, .tag = ti == NO_TAG ? NULL : x->tags[ti], .seq = seq,
+	SLAB_SET(a, .dpa = dpa, .len = len, .tag = t, .seq = seq,
 		 .region = region, .tag_offset = toff);
 	/* its tag's list now, the region tree once all are read (region_build()) */
 	alloc_tag_link(dev, a);
@@ -698,8 +721,13 @@ int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cx
 
 		dev->now = now;
 		dev->tag_gen = tag_gen;
-		if (core_check_invariants(dev, msg, sizeof(msg)))
+		/* what no one record shows (see the head of this file) */
+		if (tag_hash_check(dev, msg, sizeof(msg)))
 			rc = bad(&x, msg);
+		else if (core_used_extents(dev) > dev->cfg.max_extents)
+			rc = bad(&x, "more extents than max_extents");
+		else if (!feat_consistent(dev))
+			rc = bad(&x, "feature state");
 	}
 	dev->nr_obs = nr_obs;
 	free(x.tags);

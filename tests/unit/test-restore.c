@@ -468,6 +468,140 @@ static void test_restore_refuses_two_tags_with_one_id(void **state)
 	tenv_free(a);
 }
 
+/* Restore an edited copy of s: refused with this reason. */
+static void expect_refused(const uint8_t *s, size_t n, const char *why)
+{
+	struct tenv *b;
+
+	assert_int_equal(restore_into(&b, s, n), -EINVAL);
+	assert_int_equal(b->diag.rc, CXLDCD_RC_INVALID_INPUT);
+	assert_string_equal(b->diag.text, why);
+	tenv_free(b);
+}
+
+/* The first allocation record with tag index ti (tags are in creation order: see populate()). */
+static uint32_t alloc_of_tag(const uint8_t *s, const struct layout *l, uint32_t ti, uint32_t nth)
+{
+	for (uint32_t i = 0; i < l->nr_allocs; i++)
+		if (alloc_tag(s, l, i) == ti && !nth--)
+			return i;
+	fail_msg("no allocation %u of tag %u", nth, ti);
+	return 0;
+}
+
+/*
+ * The restore checks each record as it reads it for everything the full
+ * invariant check would find wrong in it, and no longer walks the whole
+ * state again: a misaligned length, a shared-extent sequence number in a
+ * region that is not sharable, a sharable tag in such a region, a tag that
+ * names no allocation, a second holder in such a region, and a tag that
+ * is not sharable held by a second host are each refused with their reason.
+ * (Tags 0-119 are one extent each in region 0, tag 120 three extents of
+ * host 1, tag 121 sharable in region 1.)
+ */
+static void test_restore_refuses_what_one_record_shows_wrong(void **state)
+{
+	struct tenv *a = device(), *b;
+	uint8_t *s, *e, *grown;
+	size_t n;
+	struct layout l;
+	uint32_t i, j;
+
+	(void)state;
+	populate(a);
+	snap(a, &s, &n);
+	parse(s, n, &l);
+	e = malloc(n + 15);
+	i = alloc_of_tag(s, &l, 0, 0);
+	assert_int_equal(get_le(s + l.alloc[i] + 32, 4), 1);
+
+	memcpy(e, s, n);
+	put_le(e + l.alloc[i] + 9, BLK + 4096, 8);           /* length not a whole block */
+	expect_refused(e, n, "snapshot: allocation");
+
+	memcpy(e, s, n);
+	put_le(e + l.alloc[i] + 29, 1, 2);                   /* shared_seq, region 0 */
+	expect_refused(e, n, "snapshot: allocation's sharing");
+
+	memcpy(e, s, n);
+	put_le(e + l.alloc[i] + 17, 121, 4);                 /* the sharable tag, region 0 */
+	expect_refused(e, n, "snapshot: allocation's sharing");
+
+	memcpy(e, s, n);
+	put_le(e + l.tag[5] + 33, 0, 4);                     /* tag 5 names no allocation */
+	expect_refused(e, n, "snapshot: tag without allocations");
+
+	memcpy(e, s, n);
+	j = alloc_of_tag(s, &l, 120, 1);                     /* tag 120's second: host 1 -> 0 */
+	assert_int_equal(get_le(s + l.alloc[j] + 36, 2), 1);
+	put_le(e + l.alloc[j] + 36, 0, 2);
+	expect_refused(e, n, "snapshot: non-sharable tag held by two hosts");
+
+	/* a second (accepted) holder of allocation i, region 0 */
+	grown = e;
+	memcpy(grown, s, l.alloc[i] + 51);
+	put_le(grown + l.alloc[i] + 32, 2, 4);
+	memset(grown + l.alloc[i] + 51, 0, 15);
+	put_le(grown + l.alloc[i] + 51, (get_le(s + l.alloc[i] + 36, 2) + 1) % 3, 2);
+	memcpy(grown + l.alloc[i] + 66, s + l.alloc[i] + 51, n - l.alloc[i] - 51);
+	expect_refused(grown, n + 15, "snapshot: allocation's sharing");
+
+	/* the untouched snapshot still restores, whole */
+	assert_int_equal(restore_into(&b, s, n), 0);
+	assert_invariants(b->dev);
+	expect_same(a, b);
+	tenv_free(b);
+	free(e);
+	free(s);
+	tenv_free(a);
+}
+
+/*
+ * Any one bit of the snapshot flipped (header, tags, groups, allocations
+ * and their holders, event logs): refused, or restored to a device the full
+ * invariant check finds sound.  This is the check the restore no longer
+ * runs, as an oracle; fuzz-snapshot does the same with any bytes.
+ */
+static void test_restore_of_any_flipped_bit_is_refused_or_sound(void **state)
+{
+	struct tenv *a = device(), *b;
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	uint8_t *s, *bad;
+	size_t n;
+	char msg[200];
+	uint32_t refused = 0, restored = 0;
+
+	(void)state;
+	populate(a);
+	snap(a, &s, &n);
+	bad = malloc(n);
+	for (uint32_t k = 0; k < 4000; k++) {
+		size_t at;
+
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		at = (size_t)(rng % n);
+		memcpy(bad, s, n);
+		bad[at] ^= (uint8_t)(1u << ((rng >> 40) % 8));
+		if (restore_into(&b, bad, n)) {
+			refused++;
+			assert_true(b->diag.text[0] != 0);
+		} else {
+			restored++;
+			if (core_check_invariants(b->dev, msg, sizeof(msg)))
+				fail_msg("bit %u of byte %zu accepted an unsound state: %s",
+					 (unsigned)((rng >> 40) % 8), at, msg);
+		}
+		tenv_free(b);
+	}
+	print_message("%u refused, %u restored\n", refused, restored);
+	assert_true(refused > 0 && restored > 0);
+	free(bad);
+	free(s);
+	tenv_free(a);
+}
+
 /* A tag or allocation count the bytes left cannot hold is refused before anything is sized by it. */
 static void test_restore_refuses_counts_beyond_the_bytes_left(void **state)
 {
@@ -593,6 +727,8 @@ int main(void)
 		cmocka_unit_test(test_restore_of_flipped_allocation_fields_is_refused_or_consistent),
 		cmocka_unit_test(test_restored_tag_host_index_is_the_one_adds_build),
 		cmocka_unit_test(test_restore_refuses_two_tags_with_one_id),
+		cmocka_unit_test(test_restore_refuses_what_one_record_shows_wrong),
+		cmocka_unit_test(test_restore_of_any_flipped_bit_is_refused_or_sound),
 		cmocka_unit_test(test_restore_refuses_counts_beyond_the_bytes_left),
 		cmocka_unit_test(test_restore_with_each_allocation_failing_is_an_error_without_leak),
 		cmocka_unit_test(test_invariants_catch_a_broken_tag_hash_or_order_index),
