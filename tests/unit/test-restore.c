@@ -5,18 +5,18 @@
  * order, each tag's in its order, then the untagged ones), linked to their
  * tags and holders, then sorted and the region trees built at once
  * (region_build(), bt_build()), and each host's index of the tags it holds
- * (tag_host_build()); the invariant check that ends every restore
- * walks the tag hash and the creation-order counts in O(n)
- * (tag_hash_check(), tag_order_check()).
+ * (tag_host_build()); each record is checked as it is read, and at the end
+ * only what no one record shows (tag_hash_check(): two tags with one id).
  *
  * A device whose tags were created in no address order restores to the same
  * state, and keeps behaving the same; snapshots edited at the byte level
  * (overlapping allocations in either order, allocations out of address
- * order, bits flipped in allocation records, two tags with one id, counts
- * beyond the bytes left) are refused or restored as before the bulk build
- * (or, for the last two, refused with their own reason); every allocation failure during a
- * restore is an error without a leak; and the cheaper checks still catch a
- * tag hash or creation-order index that is wrong.
+ * order, bits flipped in allocation records or anywhere, two tags with one
+ * id, counts beyond the bytes left, each record-level fault) are refused or
+ * restored to a state the full invariant check (the oracle here) finds
+ * sound; every allocation failure during a restore is an error without a
+ * leak; and the O(n) checks still catch a tag hash or creation-order index
+ * that is wrong.
  */
 #include <stdlib.h>
 
@@ -439,7 +439,7 @@ static void test_restored_tag_host_index_is_the_one_adds_build(void **state)
 	}
 }
 
-/* Two tags with one id: refused by the check that ends the restore (not looked up one by one). */
+/* Two tags with one id: refused by the one check that ends the restore (not looked up one by one). */
 static void test_restore_refuses_two_tags_with_one_id(void **state)
 {
 	struct tenv *a = device(), *b;
