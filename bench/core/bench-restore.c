@@ -9,12 +9,13 @@
  * offered to host 1 and left pending.  The DC logs are drained, so the
  * snapshot is the extents, tags, holds and groups.  The device is
  * snapshotted once; each repetition restores it into a fresh device
- * (core_dev_new() is not timed, core_restore() is, its core_check_invariants()
- * included) and the median is printed per item (an item: a resident
+ * (core_dev_new() is not timed, core_restore() is, with the checks it makes
+ * as it reads) and the median is printed per item (an item: a resident
  * extent or a pending tag, N + N / 10 of them), in wall time and in the
  * thread's CPU time (steadier on a shared machine).  The last column is the
- * CPU time per item of one more core_check_invariants() on the restored
- * device (the check restore runs last, timed alone).
+ * CPU time per item of a core_check_invariants() on the restored device:
+ * the full walk a restore no longer makes (the tests and fuzzers do), timed
+ * alone, and a check that the restore was sound.
  *
  * Usage: bench-restore [reps [small [big]]]   (defaults 7 1000 100000;
  * build with --buildtype=release to measure).
