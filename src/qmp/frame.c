@@ -29,11 +29,22 @@ void qmp_framer_fini(struct qmp_framer *f)
 	f->len = f->cap = 0;
 }
 
+/* Forget the id of the message that ended or was dropped. */
+static void id_clear(struct qmp_framer *f)
+{
+	f->top_obj = f->want_key = f->in_key = f->key_bad = false;
+	f->id_next = f->in_id = f->id_ok = f->id_long = false;
+	f->key_pos = 0;
+	f->id_len = 0;
+}
+
 static void reset(struct qmp_framer *f)
 {
 	f->len = 0;
 	f->depth = 0;
 	f->in_str = f->esc = f->scalar = f->discarding = false;
+	f->error[0] = 0;
+	id_clear(f);
 	if (f->cap > IDLE_CAP) {
 		free(f->buf);
 		f->buf = NULL;
@@ -52,10 +63,8 @@ static int put(struct qmp_framer *f, char c)
 	if (f->discarding)
 		return 0;
 	if (f->len >= f->max) {
-		char msg[96];
-
-		snprintf(msg, sizeof(msg), "JSON parse error, message exceeds %zu bytes", f->max);
-		fail(f, msg);
+		snprintf(f->error, sizeof(f->error), "JSON parse error, message exceeds %zu bytes",
+			 f->max);
 		f->len = 0;
 		f->discarding = true;
 		return 0;
@@ -76,6 +85,10 @@ static int put(struct qmp_framer *f, char c)
 	return 0;
 }
 
+/*
+ * The end of a message: hand it out, or the error that made it skipped
+ * (with its id, see qmp_framer_id()).
+ */
 static void deliver(struct qmp_framer *f)
 {
 	bool skipped = f->discarding;
@@ -84,8 +97,12 @@ static void deliver(struct qmp_framer *f)
 	f->len = 0;
 	f->depth = 0;
 	f->scalar = f->in_str = f->esc = f->discarding = false;
-	if (!skipped && len)
+	if (skipped)
+		fail(f, f->error);
+	else if (len)
 		f->fn(f->opaque, f->buf, len, NULL);
+	f->error[0] = 0;
+	id_clear(f);
 	if (f->cap > IDLE_CAP)
 		reset(f);
 }
@@ -121,6 +138,81 @@ static bool string_byte(struct qmp_framer *f, char c)
 	return false;
 }
 
+/* Copy a byte of the id's value; the value ends at ',' or '}' of the top level. */
+static void id_byte(struct qmp_framer *f, char c)
+{
+	if (f->depth == 1 && !f->in_str && (c == ',' || c == '}')) {
+		while (f->id_len && is_space(f->id[f->id_len - 1]))
+			f->id_len--;
+		f->in_id = false;
+		f->id_ok = f->id_len && !f->id_long;
+		return;
+	}
+	if (!f->id_len && is_space(c))
+		return;
+	if (f->id_len < sizeof(f->id))
+		f->id[f->id_len++] = c;
+	else
+		f->id_long = true;
+}
+
+/* A byte of a top-level key: does the key read "id" (unescaped)? */
+static void key_byte(struct qmp_framer *f, char c)
+{
+	if (f->esc || c == '\\') {
+		f->key_bad = true;
+	} else if (c == '"') {
+		f->in_key = false;
+		f->id_next = !f->key_bad && f->key_pos == 2;
+	} else if (f->key_pos < 2 && c == "id"[f->key_pos]) {
+		f->key_pos++;
+	} else {
+		f->key_bad = true;
+	}
+}
+
+/*
+ * Follow the top-level object's members to find "id" (called for each byte
+ * of a container, before the byte changes depth or string state).
+ */
+static void track_id(struct qmp_framer *f, char c)
+{
+	if (f->in_id)
+		id_byte(f, c);
+	if (f->depth != 1 || !f->top_obj)
+		return;
+	if (f->in_key) {
+		key_byte(f, c);
+		return;
+	}
+	if (f->in_str)
+		return;
+	if (c == '"' && f->want_key) {
+		f->in_key = true;
+		f->key_bad = false;
+		f->key_pos = 0;
+		f->want_key = false;
+	} else if (c == ':') {
+		if (f->id_next) {
+			f->in_id = true;
+			f->id_ok = f->id_long = false;
+			f->id_len = 0;
+		}
+		f->id_next = false;
+	} else if (c == ',') {
+		f->want_key = true;
+	}
+}
+
+bool qmp_framer_id(const struct qmp_framer *f, const char **id, size_t *len)
+{
+	if (!f->id_ok)
+		return false;
+	*id = f->id;
+	*len = f->id_len;
+	return true;
+}
+
 /* A byte of a container (depth > 0). */
 static int container_byte(struct qmp_framer *f, char c)
 {
@@ -128,6 +220,7 @@ static int container_byte(struct qmp_framer *f, char c)
 
 	if (rc)
 		return rc;
+	track_id(f, c);
 	if (f->in_str) {
 		string_byte(f, c);
 		return 0;
@@ -136,7 +229,8 @@ static int container_byte(struct qmp_framer *f, char c)
 		f->in_str = true;
 	} else if (c == '{' || c == '[') {
 		if (++f->depth > QMP_MAX_DEPTH && !f->discarding) {
-			fail(f, "JSON parse error, nesting depth limit exceeded");
+			snprintf(f->error, sizeof(f->error), "%s",
+				 "JSON parse error, nesting depth limit exceeded");
 			f->discarding = true;
 			f->len = 0;
 		}
@@ -154,6 +248,7 @@ static int top_byte(struct qmp_framer *f, char c)
 		return 1;
 	if (c == '{' || c == '[') {
 		f->depth = 1;
+		f->top_obj = f->want_key = c == '{';
 		return put(f, c) ? -ENOMEM : 1;
 	}
 	f->scalar = true;
@@ -190,6 +285,10 @@ static int byte(struct qmp_framer *f, unsigned char uc)
 	int rc;
 
 	if (is_reset_byte(uc)) {
+		/* a skipped message cut short: its error first, with its id if seen */
+		if (f->discarding)
+			fail(f, f->error);
+		id_clear(f);
 		if (!f->after_reset) {
 			char msg[64];
 

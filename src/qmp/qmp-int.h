@@ -49,7 +49,8 @@ struct qmp_server {
 /* A frame held while the session waits for a deferred answer. */
 struct qmp_held {
 	struct qmp_held *next;
-	size_t len;
+	size_t len;                     /* SIZE_MAX: a framing error, whose text is msg */
+	size_t id_len;                  /* SIZE_MAX: no id; else the id's text follows msg's NUL */
 	char msg[];
 };
 

@@ -11,7 +11,9 @@
  *   negotiation mode      CommandNotFound "Expecting capabilities negotiation with 'qmp_capabilities'"
  *   command known         CommandNotFound "The command x has not been found"
  *   arguments (schema.c)  "Parameter 'x' is missing" ...
- * Everything but a syntax error echoes the request's "id", whatever its type.
+ * Everything echoes the request's "id", whatever its type; a syntax error
+ * (a message too long, too deep or not JSON) echoes the id the framer read
+ * while it went by, if it read one (qmp_framer_id()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +21,12 @@
 #include <string.h>
 
 #include "qmp-int.h"
+
+/* The text of a request's "id" as the framer read it; text NULL: none. */
+struct frame_id {
+	const char *text;
+	size_t len;
+};
 
 /* Write one encoded message (text is freed) as a CRLF-terminated line. */
 static void send_text(struct qmp_session *s, char *text)
@@ -300,8 +308,25 @@ static bool may_start(struct qmp_session *s, json_t *req)
 	return e && (e->cmd->flags & QMP_CMD_QUEUES);
 }
 
+/*
+ * A syntax error answers with the id the framer read from the message
+ * (qmp_framer_id()), when it read one that parses: QEMU's Python QMP
+ * library takes an error without an id for a server parse failure and drops
+ * the connection, though only this one request was refused.
+ */
+static void send_syntax_error(struct qmp_session *s, const struct frame_id *fid,
+			      const struct qmp_error *err)
+{
+	json_t *id = fid->text ? json_loadb(fid->text, fid->len, JSON_DECODE_ANY |
+					    JSON_REJECT_DUPLICATES, NULL) : NULL;
+
+	send_error(s, id, err);
+	json_decref(id);
+}
+
 /* Run one framed message.  Return: false when it must wait (not run; keep it). */
-static bool process(struct qmp_session *s, const char *msg, size_t len, const char *error)
+static bool process(struct qmp_session *s, const char *msg, size_t len, const char *error,
+		    const struct frame_id *fid)
 {
 	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
 	json_error_t jerr;
@@ -312,7 +337,7 @@ static bool process(struct qmp_session *s, const char *msg, size_t len, const ch
 			return false;
 		qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: <- framing error: %s", s->name, error);
 		qmp_error_set(&err, QMP_ERR_GENERIC, "%s", error);
-		send_error(s, NULL, &err);
+		send_syntax_error(s, fid, &err);
 		return true;
 	}
 	req = json_loadb(msg, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
@@ -323,7 +348,7 @@ static bool process(struct qmp_session *s, const char *msg, size_t len, const ch
 	qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: <- %.*s", s->name, (int)(len > 4096 ? 4096 : len), msg);
 	if (!req) {
 		qmp_error_set(&err, QMP_ERR_GENERIC, "JSON parse error, %s", jerr.text);
-		send_error(s, NULL, &err);
+		send_syntax_error(s, fid, &err);
 		return true;
 	}
 	handle(s, req);
@@ -340,12 +365,13 @@ static bool process(struct qmp_session *s, const char *msg, size_t len, const ch
 	return true;
 }
 
-/* Keep a frame that must wait, in order. */
-static void hold(struct qmp_session *s, const char *msg, size_t len, const char *error)
+/* Keep a frame that must wait, in order, with the id the framer read. */
+static void hold(struct qmp_session *s, const char *msg, size_t len, const char *error,
+		 const struct frame_id *fid)
 {
 	const char *text = msg ? msg : error;
-	size_t n = msg ? len : strlen(error);
-	struct qmp_held *h = malloc(sizeof(*h) + n + 1);
+	size_t n = msg ? len : strlen(error), idn = fid->text ? fid->len : 0;
+	struct qmp_held *h = malloc(sizeof(*h) + n + 1 + idn);
 
 	if (!h) {
 		qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory holding a request: closing", s->name);
@@ -353,9 +379,12 @@ static void hold(struct qmp_session *s, const char *msg, size_t len, const char 
 		return;
 	}
 	h->next = NULL;
-	h->len = msg ? len : SIZE_MAX;   /* SIZE_MAX: a framing error */
+	h->len = msg ? len : SIZE_MAX;
+	h->id_len = fid->text ? idn : SIZE_MAX;
 	memcpy(h->msg, text, n);
 	h->msg[n] = 0;
+	if (idn)
+		memcpy(h->msg + n + 1, fid->text, idn);
 	s->held_bytes += n;
 	*s->held_tail = h;
 	s->held_tail = &h->next;
@@ -369,15 +398,18 @@ static bool busy(struct qmp_session *s)
 static void on_frame(void *opaque, const char *msg, size_t len, const char *error)
 {
 	struct qmp_session *s = opaque;
+	struct frame_id fid = { 0 };
 
 	if (s->closed)
 		return;
+	if (!qmp_framer_id(&s->fr, &fid.text, &fid.len))
+		fid.text = NULL;
 	/*
 	 * Behind held frames, the client has not read what came before, or not
 	 * allowed to start yet (behind unanswered requests): hold it, in order.
 	 */
-	if (s->held || busy(s) || !process(s, msg, len, error))
-		hold(s, msg, len, error);
+	if (s->held || busy(s) || !process(s, msg, len, error, &fid))
+		hold(s, msg, len, error, &fid);
 }
 
 /* Run held frames until one must wait again or the owner is busy. */
@@ -388,13 +420,19 @@ static void drain_held(struct qmp_session *s)
 	s->draining = true;
 	while (s->held && !s->closed && !busy(s)) {
 		struct qmp_held *h = s->held;
+		size_t n = h->len == SIZE_MAX ? strlen(h->msg) : h->len;
+		struct frame_id fid = { 0 };
 
-		if (!process(s, h->len == SIZE_MAX ? NULL : h->msg, h->len, h->msg))
+		if (h->id_len != SIZE_MAX) {
+			fid.text = h->msg + n + 1;
+			fid.len = h->id_len;
+		}
+		if (!process(s, h->len == SIZE_MAX ? NULL : h->msg, h->len, h->msg, &fid))
 			break;
 		s->held = h->next;
 		if (!s->held)
 			s->held_tail = &s->held;
-		s->held_bytes -= h->len == SIZE_MAX ? strlen(h->msg) : h->len;
+		s->held_bytes -= n;
 		free(h);
 	}
 	s->draining = false;
