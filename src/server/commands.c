@@ -58,6 +58,7 @@ static const struct qmp_cmd server_cmds[] = {
 	{ .name = "cxl-inject-fault", .fn = qmp_inject_fault, .args = qmp_inject_fault_args },
 	{ .name = "query-cxl-faults", .fn = qmp_query_faults, .args = qmp_query_faults_args },
 	{ .name = "qom-list", .fn = qmp_qom_list, .args = qmp_qom_list_args },
+	{ .name = "qom-get", .fn = qmp_qom_get, .args = qmp_qom_get_args },
 	{ .name = "query-cxl-devices", .fn = qmp_query_cxl_devices },
 
 	{ .name = "cxl-inject-poison", .fn = qmp_inject_poison, .args = qmp_inject_poison_args,

@@ -7,11 +7,14 @@
  * "/machine/peripheral" holds one child<cxl-type3> per -device, so a QEMU
  * client that lists /machine/peripheral finds the ids to put in
  * "/machine/peripheral/ID" paths.  A device's own path lists the few
- * properties we model.  query-cxl-devices is the typed form: every device
- * with its geometry and the sockets that serve it.  Nothing here changes
- * state.
+ * properties we model, and qom-get reads each property qom-list lists, as
+ * QEMU's qom tools (qom-get, qom-tree) expect.  query-cxl-devices is the
+ * typed form: every device with its geometry and the sockets that serve it.
+ * Nothing here changes state.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/core.h"
@@ -26,6 +29,38 @@ const struct qmp_arg qmp_qom_list_args[] = {
 	QMP_ARG_END
 };
 
+const struct qmp_arg qmp_qom_get_args[] = {
+	QMP_ARG("path", QMP_T_STR),
+	QMP_ARG("property", QMP_T_STR),
+	QMP_ARG_END
+};
+
+/* The objects of our QOM tree. */
+enum qom_node {
+	QOM_NONE,
+	QOM_ROOT,          /* "/" */
+	QOM_MACHINE,       /* "/machine" */
+	QOM_PERIPHERAL,    /* "/machine/peripheral" */
+	QOM_DEVICE,        /* "/machine/peripheral/ID" (or the bare id) */
+};
+
+/* Which object @path names (QEMU accepts a trailing '/' on a container); *dv for a device. */
+static enum qom_node qom_resolve(struct server_ctx *s, const char *path, struct dcd **dv)
+{
+	size_t plen = strlen(path);
+
+	while (plen > 1 && path[plen - 1] == '/')
+		plen--;
+	if (plen == 1 && path[0] == '/')
+		return QOM_ROOT;
+	if (plen == strlen("/machine") && !strncmp(path, "/machine", plen))
+		return QOM_MACHINE;
+	if (plen == strlen(PERIPHERAL) && !strncmp(path, PERIPHERAL, plen))
+		return QOM_PERIPHERAL;
+	*dv = dcd_find(s, path);
+	return *dv ? QOM_DEVICE : QOM_NONE;
+}
+
 static int prop(json_t *a, const char *name, const char *type)
 {
 	return json_array_append_new(a, json_pack("{s:s, s:s}", "name", name, "type", type));
@@ -35,36 +70,114 @@ int qmp_qom_list(void *opaque, json_t *args, json_t **ret, struct qmp_error *err
 {
 	struct server_ctx *s = opaque;
 	const char *path = qmp_arg_str(args, "path", "");
-	size_t plen = strlen(path);
-	json_t *a = json_array();
-	struct dcd *dv;
+	struct dcd *dv = NULL;
+	enum qom_node node = qom_resolve(s, path, &dv);
+	json_t *a;
 
+	if (node == QOM_NONE) {
+		qmp_error_set(err, QMP_ERR_DEVICE_NOT_FOUND, "Device '%s' not found", path);
+		return -ENOENT;
+	}
+	a = json_array();
 	if (!a)
 		return -ENOMEM;
-	/* QEMU accepts a trailing '/' on a container path. */
-	while (plen > 1 && path[plen - 1] == '/')
-		plen--;
 	prop(a, "type", "string");
-	if (plen == 1 && path[0] == '/') {
+	if (node == QOM_ROOT) {
 		prop(a, "machine", "child<container>");
-	} else if (plen == strlen("/machine") && !strncmp(path, "/machine", plen)) {
+	} else if (node == QOM_MACHINE) {
 		prop(a, "peripheral", "child<container>");
-	} else if (plen == strlen(PERIPHERAL) && !strncmp(path, PERIPHERAL, plen)) {
+	} else if (node == QOM_PERIPHERAL) {
 		for (size_t i = 0; i < s->nr_devs; i++)
 			prop(a, s->devs[i]->id, "child<cxl-type3>");
-	} else if ((dv = dcd_find(s, path))) {
+	} else {
 		prop(a, "num-dc-regions", "uint8");
 		prop(a, "num-hosts", "uint16");
 		prop(a, "sn", "uint64");
 		if (dv->memdev)
 			prop(a, "volatile-dc-memdev", "link<memory-backend>");
-	} else {
-		json_decref(a);
-		qmp_error_set(err, QMP_ERR_DEVICE_NOT_FOUND, "Device '%s' not found", path);
-		return -ENOENT;
 	}
 	*ret = a;
 	return 0;
+}
+
+/* A property of a device; NULL (and *missing) when it has none of that name. */
+static json_t *device_prop(const struct dcd *dv, const char *name, bool *missing,
+			   struct qmp_error *err)
+{
+	const struct cxldcd_dev_cfg *c = core_dev_cfg(dv->dev);
+	char link[512];
+
+	*missing = false;
+	if (!strcmp(name, "num-dc-regions"))
+		return json_integer(c->nr_regions);
+	if (!strcmp(name, "num-hosts"))
+		return json_integer(c->nr_hosts);
+	if (!strcmp(name, "sn")) {
+		if (c->serial <= INT64_MAX)
+			return json_integer((json_int_t)c->serial);
+		/* jansson's integers are signed 64-bit (docs/qmp.md, "Error texts") */
+		qmp_error_set(err, QMP_ERR_GENERIC,
+			      "Property 'cxl-type3.sn' is %" PRIu64 ", above the 2^63-1 this daemon's JSON can carry",
+			      c->serial);
+		return NULL;
+	}
+	if (!strcmp(name, "volatile-dc-memdev") && dv->memdev) {
+		/* a link reads as its target's path; QEMU's backends live in /objects */
+		snprintf(link, sizeof(link), "/objects/%s", dv->memdev);
+		return json_string(link);
+	}
+	*missing = true;
+	return NULL;
+}
+
+/* A child of a container: its path; NULL when there is none of that name. */
+static json_t *child_prop(struct server_ctx *s, enum qom_node node, const char *name)
+{
+	if (node == QOM_ROOT && !strcmp(name, "machine"))
+		return json_string("/machine");
+	if (node == QOM_MACHINE && !strcmp(name, "peripheral"))
+		return json_string(PERIPHERAL);
+	if (node == QOM_PERIPHERAL)
+		for (size_t i = 0; i < s->nr_devs; i++)
+			if (!strcmp(s->devs[i]->id, name))
+				return json_string(s->devs[i]->path);
+	return NULL;
+}
+
+/*
+ * qom-get reads what qom-list lists: "type" (the object's type name), a
+ * child (its path, as QEMU reads a child<> property), a device's numbers and
+ * its memdev link ("/objects/ID").  Unknown paths and properties get QEMU's
+ * texts.
+ */
+int qmp_qom_get(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	struct server_ctx *s = opaque;
+	const char *path = qmp_arg_str(args, "path", "");
+	const char *name = qmp_arg_str(args, "property", "");
+	struct dcd *dv = NULL;
+	enum qom_node node = qom_resolve(s, path, &dv);
+	const char *type = node == QOM_DEVICE ? "cxl-type3" : "container";
+	bool missing = true;
+	json_t *v;
+
+	if (node == QOM_NONE) {
+		qmp_error_set(err, QMP_ERR_DEVICE_NOT_FOUND, "Device '%s' not found", path);
+		return -ENOENT;
+	}
+	if (!strcmp(name, "type"))
+		v = json_string(type);
+	else if (node == QOM_DEVICE)
+		v = device_prop(dv, name, &missing, err);
+	else
+		v = child_prop(s, node, name);
+	if (v) {
+		*ret = v;
+		return 0;
+	}
+	if (node != QOM_DEVICE || missing)
+		qmp_error_set(err, QMP_ERR_GENERIC, "Property '%s.%s' not found", type, name);
+	return -EINVAL;
 }
 
 /* The addresses of the --fm, --host-socket or --mctp-cci listeners serving device @index. */

@@ -2,7 +2,8 @@
 /*
  * qmp-discovery.h - how a client attaching to a running daemon finds its
  * devices (docs/qmp.md, "Discovery"): QEMU's qom-list on
- * /machine/peripheral, and query-cxl-devices (ours, typed).
+ * /machine/peripheral and qom-get of what it lists, and query-cxl-devices
+ * (ours, typed).
  */
 #ifndef CXLDCD_SERVER_QMP_DISCOVERY_H
 #define CXLDCD_SERVER_QMP_DISCOVERY_H
@@ -11,6 +12,8 @@
 
 extern const struct qmp_arg qmp_qom_list_args[];
 int qmp_qom_list(void *opaque, json_t *args, json_t **ret, struct qmp_error *err);
+extern const struct qmp_arg qmp_qom_get_args[];
+int qmp_qom_get(void *opaque, json_t *args, json_t **ret, struct qmp_error *err);
 int qmp_query_cxl_devices(void *opaque, json_t *args, json_t **ret, struct qmp_error *err);
 
 #endif
