@@ -78,8 +78,8 @@ struct dcd {
 	bool tick_queued;             /* a due tick waits for its group commit */
 	bool *drop_owed;              /* [nr_hosts]: a chain drop not yet journaled (store failing) */
 	/* what the observers saw during the current request (events.c) */
-	json_t *acc;                  /* accepted extents, until group_answered */
-	json_t *rel, *rev;            /* {"host": [extents]} released / revoked */
+	json_t *acc;                  /* {"extents": [...]} accepted, until group_answered */
+	json_t *rel, *rev;            /* {"host": {"extents": [...]}} released / revoked */
 };
 
 /* What command handlers and the other faces reach. */

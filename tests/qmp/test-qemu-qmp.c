@@ -400,6 +400,99 @@ static void test_refused_syntax_names_the_request(void **state)
 	qmp_client_free(c);
 }
 
+/* Append to @buf (at *len, @cap bytes): printf. */
+static void cat(char *buf, size_t *len, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < cap - *len);
+	*len += (size_t)n;
+}
+
+/* An event of @name whose extents list is capped; return its total (listed + omitted). */
+static long long capped_event(struct qmp_client *c, const char *name, size_t listed, long long omitted)
+{
+	json_t *e = qmp_client_event(c, name, TMO), *d;
+	char *text;
+	long long total;
+
+	if (!e)
+		fail_msg("no %s", name);
+	d = json_object_get(e, "data");
+	assert_int_equal(json_array_size(json_object_get(d, "extents")), listed);
+	assert_int_equal(json_integer_value(json_object_get(d, "extents-omitted")), omitted);
+	/* the line as the daemon writes it (jansson, ", " and ": ") */
+	text = json_dumps(e, JSON_ENSURE_ASCII);
+	assert_true(strlen(text) < 1536 * 1024);
+	free(text);
+	total = (long long)json_array_size(json_object_get(d, "extents")) +
+		json_integer_value(json_object_get(d, "extents-omitted"));
+	json_decref(e);
+	return total;
+}
+
+/*
+ * An event is a line every client must read whole: qemu.qmp reads at most
+ * 10 MiB, the daemon lets a connection leave at most 16 MiB unread.  A
+ * forced tag-based release listed every extent of the tag: 160,000 made one
+ * event of 20.8 MB, qemu.qmp failed on it (DeserializationError) and the
+ * daemon dropped every client.  Events now list 8192 extents at most and
+ * count the rest in "extents-omitted".  Before: 9000 and 27,000 listed.
+ */
+static void test_events_list_at_most_8192_extents(void **state)
+{
+	enum { PER = 9000, ROUNDS = 3 };
+	static const char *const args[] = {
+		"-object", "memory-backend-memfd,id=tm0,size=1G,tag=5be13bce-ae34-4a77-b6c3-16df975fcf1a",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,dc-block-size=4096,"
+			   "max-extents=100000,event-log-depth=65535,mbox-payload-size=1M",
+		"--fm", "none", "--host-socket", "none", "--mctp-cci", "none",
+		NULL
+	};
+	size_t cap = 64 * PER + 4096, len;
+	char *req = malloc(cap);
+	struct dproc p;
+	struct qmp_client *c;
+
+	(void)state;
+	assert_non_null(req);
+	c = start_dev(&p, args);
+	for (int k = 0; k < ROUNDS; k++) {
+		len = 0;
+		cat(req, &len, cap, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+		    "\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,"
+		    "\"tag\":\"5be13bce-ae34-4a77-b6c3-16df975fcf1a\",\"extents\":[");
+		for (int i = 0; i < PER; i++)
+			cat(req, &len, cap, "%s{\"offset\":%d,\"len\":4096}", i ? "," : "", (k * PER + i) * 8192);
+		cat(req, &len, cap, "]}}");
+		ok(qmp_client_cmd(c, req, TMO));
+		/* the host accepts all of it: 4802h, one range per extent */
+		len = 0;
+		cat(req, &len, cap, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
+		    "\"host-id\":0,\"opcode\":18434,\"payload\":\"%02x%02x000000000000", PER & 0xff, PER >> 8);
+		for (int i = 0; i < PER; i++) {
+			uint64_t dpa = (uint64_t)(k * PER + i) * 8192;
+
+			for (int b = 0; b < 8; b++)
+				cat(req, &len, cap, "%02x", (unsigned)(dpa >> (8 * b)) & 0xff);
+			cat(req, &len, cap, "0010000000000000" "0000000000000000");
+		}
+		cat(req, &len, cap, "\"}}");
+		ok(qmp_client_cmd(c, req, TMO));
+		assert_int_equal(capped_event(c, "CXL_DC_CAPACITY_ACCEPTED", 8192, PER - 8192), PER);
+	}
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			  "\"host-id\":0,\"removal-policy\":\"tag-based\",\"forced-removal\":true,\"region\":0,"
+			  "\"tag\":\"5be13bce-ae34-4a77-b6c3-16df975fcf1a\"}}", TMO));
+	assert_int_equal(capped_event(c, "CXL_DC_FORCED_RELEASE", 8192, ROUNDS * PER - 8192), ROUNDS * PER);
+	free(req);
+	qmp_client_free(c);
+}
+
 /* Each line of the log that names connection @conn is a routine one. */
 static void log_is_routine(struct dproc *p, const char *conn)
 {
@@ -478,6 +571,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_qmp_shell_command_forms, dproc_reap_all),
 		cmocka_unit_test_teardown(test_qom_get_reads_what_qom_list_lists, dproc_reap_all),
 		cmocka_unit_test_teardown(test_refused_syntax_names_the_request, dproc_reap_all),
+		cmocka_unit_test_teardown(test_events_list_at_most_8192_extents, dproc_reap_all),
 		cmocka_unit_test_teardown(test_disconnect_and_quit, dproc_reap_all),
 	};
 
