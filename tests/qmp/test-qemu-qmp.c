@@ -402,6 +402,9 @@ static void test_refused_syntax_names_the_request(void **state)
 
 /* Append to @buf (at *len, @cap bytes): printf. */
 static void cat(char *buf, size_t *len, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void cat(char *buf, size_t *len, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
 	int n;

@@ -295,6 +295,7 @@ static void test_too_deep_and_cut_messages_keep_their_id(void **state)
 	assert_int_equal(c.nr_errs, 1);
 	assert_string_equal(c.errs[0], "JSON parse error, nesting depth limit exceeded");
 	assert_string_equal(c.ids[0], "9");
+	qmp_framer_fini(&f);
 	/* cut by a reset byte: the pending error, then the reset's */
 	framer_with_ids(&f, &c, 16);
 	feed(&f, "{\"id\":\"k\",\"pad\":\"0123456789abcdef");
