@@ -9,7 +9,9 @@
  *   "Parameter 'x' is missing"
  *   "Parameter 'x' is unexpected"
  *   "Invalid parameter type for 'x', expected: integer"
- *   "Parameter 'x' expects uint8_t"
+ *   "Parameter 'x' expects uint64" (an unsigned one given no integer)
+ *   "Parameter 'x' expects uint8_t" (out of range: the bare name, "null"
+ *   for a list element)
  *   "Parameter 'x' does not accept value 'y'"
  * Nested members are named "extents[0].len" as QEMU does.
  */
@@ -39,18 +41,30 @@ static int range_error(struct qmp_error *err, const char *path, const char *ctyp
 	return -EINVAL;
 }
 
+/*
+ * An unsigned argument, as QEMU's visitor reads one: first as a uint64
+ * (anything but an integer: "Parameter 'a.b[0].c' expects uint64", the
+ * whole path), then its range for a narrower type, named by the member's
+ * own name only, "null" for a list element ("Parameter 'c' expects
+ * uint8_t"; visit_type_uintN() gets the bare name).
+ */
 static int check_uint(json_t *v, const char *path, uint64_t max, const char *ctype,
 		      struct qmp_error *err)
 {
+	const char *name;
 	json_int_t x;
 
 	if (!json_is_integer(v))
-		return type_error(err, path, "integer");
+		return range_error(err, path, "uint64");
 	x = json_integer_value(v);
 	/* COMPAT: QEMU wraps negative values into uint64; we refuse them. */
-	if (x < 0 || (uint64_t)x > max)
-		return range_error(err, path, ctype);
-	return 0;
+	if (x < 0 && max == UINT64_MAX)
+		return range_error(err, path, "uint64");
+	if (x >= 0 && (uint64_t)x <= max)
+		return 0;
+	name = strrchr(path, '.');
+	name = name ? name + 1 : path;
+	return range_error(err, name[strlen(name) - 1] == ']' ? "null" : name, ctype);
 }
 
 static int check_enum(const struct qmp_arg *a, json_t *v, const char *path,

@@ -202,7 +202,7 @@ static void test_qemu_injection_session(void **state)
 		TMO), "Parameter 'errors[0].header' is missing");
 	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\","
 		"\"arguments\": {\"path\": \"" MEM "\", \"errors\": [{\"type\": \"internal\","
-		"\"header\": [4294967296]}]}}", TMO), "Parameter 'errors[0].header[0]' expects uint32_t");
+		"\"header\": [4294967296]}]}}", TMO), "Parameter 'null' expects uint32_t");
 	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-uncorrectable-errors\","
 		"\"arguments\": {\"path\": \"" MEM "\", \"errors\": [{\"type\": \"internal\","
 		"\"header\": [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,"

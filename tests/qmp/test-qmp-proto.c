@@ -14,6 +14,7 @@ static const char *const colours[] = { "red", "green", NULL };
 static const struct qmp_arg ext_fields[] = {
 	QMP_ARG("offset", QMP_T_UINT64),
 	QMP_ARG("len", QMP_T_UINT64),
+	QMP_OPT("port", QMP_T_UINT16),
 	QMP_ARG_END
 };
 static const struct qmp_arg inner_fields[] = {
@@ -32,6 +33,7 @@ static const struct qmp_arg all_args[] = {
 	QMP_OPT_ENUM("colour", colours),
 	QMP_OPT_ARRAY_OF("extents", ext_fields),
 	QMP_OPT_ARRAY("names", QMP_T_STR),
+	QMP_OPT_ARRAY("bytes", QMP_T_UINT8),
 	QMP_ARG_STRUCT("inner", inner_fields),
 	QMP_OPT("obj", QMP_T_OBJECT),
 	QMP_OPT("any", QMP_T_ANY),
@@ -305,8 +307,8 @@ static void test_wrong_types_get_qemu_texts(void **state)
 	struct tsess *t = *state;
 
 	args_error(t, "\"s\":1,\"u8\":1", "Invalid parameter type for 's', expected: string");
-	args_error(t, "\"s\":\"x\",\"u8\":\"1\"", "Invalid parameter type for 'u8', expected: integer");
-	args_error(t, "\"s\":\"x\",\"u8\":1.0", "Invalid parameter type for 'u8', expected: integer");
+	args_error(t, "\"s\":\"x\",\"u8\":\"1\"", "Parameter 'u8' expects uint64");   /* QEMU's visitor */
+	args_error(t, "\"s\":\"x\",\"u8\":1.0", "Parameter 'u8' expects uint64");
 	args_error(t, BASE ",\"i\":true", "Invalid parameter type for 'i', expected: integer");
 	args_error(t, BASE ",\"b\":0", "Invalid parameter type for 'b', expected: boolean");
 	args_error(t, BASE ",\"n\":\"1\"", "Invalid parameter type for 'n', expected: number");
@@ -328,6 +330,13 @@ static void test_out_of_range_integers_are_refused(void **state)
 	args_error(t, BASE ",\"u32\":4294967296", "Parameter 'u32' expects uint32_t");
 	args_error(t, BASE ",\"u64\":-1", "Parameter 'u64' expects uint64");
 	args_error(t, BASE ",\"extents\":[{\"offset\":-2,\"len\":1}]", "Parameter 'extents[0].offset' expects uint64");
+	/* as QEMU's visitor: no integer names the whole path; a narrower range, the member alone or null */
+	args_error(t, BASE ",\"extents\":[{\"offset\":0,\"len\":1},{\"offset\":0,\"len\":\"1\"}]",
+		   "Parameter 'extents[1].len' expects uint64");
+	args_error(t, BASE ",\"extents\":[{\"offset\":0,\"len\":1,\"port\":65536}]",
+		   "Parameter 'port' expects uint16_t");
+	args_error(t, BASE ",\"bytes\":[1,256]", "Parameter 'null' expects uint8_t");
+	args_error(t, BASE ",\"bytes\":[1,true]", "Parameter 'bytes[1]' expects uint64");
 	args_error(t, BASE ",\"colour\":\"blue\"", "Parameter 'colour' does not accept value 'blue'");
 }
 
