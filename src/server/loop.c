@@ -6,7 +6,9 @@
  * that also travels in the epoll cookie, so an event fetched for an fd that
  * was removed (or removed and reused) during the same round is recognised as
  * stale and dropped.  Timers are an unsorted list scanned once per round:
- * the daemon has a handful.
+ * the daemon has a handful.  Deferred work (struct loop_defer) is a list of
+ * the nodes queued this round, so the end of a round touches only those
+ * (the connections with replies to send), never every watch.
  */
 #include <errno.h>
 #include <signal.h>
@@ -49,8 +51,64 @@ struct loop {
 	loop_after_fn *after_fn;
 	void *after_opaque;
 	bool after_busy;            /* the hook has more to do: do not block */
+	struct loop_defer deferred; /* circular list head of queued nodes (fn unused) */
 	int stop;
 };
+
+void loop_defer_init(struct loop_defer *d, loop_defer_fn *fn, void *opaque)
+{
+	d->prev = d->next = NULL;
+	d->fn = fn;
+	d->opaque = opaque;
+}
+
+void loop_defer(struct loop *l, struct loop_defer *d)
+{
+	if (d->next)
+		return;
+	d->prev = l->deferred.prev;
+	d->next = &l->deferred;
+	d->prev->next = d;
+	l->deferred.prev = d;
+}
+
+void loop_defer_cancel(struct loop_defer *d)
+{
+	if (!d->next)
+		return;
+	d->prev->next = d->next;
+	d->next->prev = d->prev;
+	d->prev = d->next = NULL;
+}
+
+static bool deferred_any(const struct loop *l)
+{
+	return l->deferred.next != &l->deferred;
+}
+
+/*
+ * Run what was deferred until now, once each.  The queue moves to a local
+ * head first: a node queued again by a callback waits for the next round,
+ * and one cancelled meanwhile simply leaves the local list.
+ */
+static void run_deferred(struct loop *l)
+{
+	struct loop_defer batch;
+
+	if (!deferred_any(l))
+		return;
+	batch.next = l->deferred.next;
+	batch.prev = l->deferred.prev;
+	batch.next->prev = &batch;
+	batch.prev->next = &batch;
+	l->deferred.next = l->deferred.prev = &l->deferred;
+	while (batch.next != &batch) {
+		struct loop_defer *d = batch.next;
+
+		loop_defer_cancel(d);
+		d->fn(l, d->opaque);
+	}
+}
 
 void loop_set_after_dispatch(struct loop *l, loop_after_fn *fn, void *opaque)
 {
@@ -74,6 +132,7 @@ int loop_new(struct loop **out)
 	if (!l)
 		return -ENOMEM;
 	l->sigfd = -1;
+	l->deferred.next = l->deferred.prev = &l->deferred;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0) {
 		int rc = -errno;
@@ -89,6 +148,8 @@ void loop_free(struct loop *l)
 {
 	if (!l)
 		return;
+	while (deferred_any(l))          /* their owners may still cancel them */
+		loop_defer_cancel(l->deferred.next);
 	while (l->timers) {
 		struct timer *t = l->timers;
 
@@ -307,7 +368,8 @@ static void dispatch(struct loop *l, const struct epoll_event *ev)
 int loop_run_once(struct loop *l, int timeout_ms)
 {
 	struct epoll_event ev[MAX_EVENTS];
-	int n = epoll_wait(l->epfd, ev, MAX_EVENTS, l->after_busy ? 0 : wait_ms(l, timeout_ms));
+	bool busy = l->after_busy || deferred_any(l);
+	int n = epoll_wait(l->epfd, ev, MAX_EVENTS, busy ? 0 : wait_ms(l, timeout_ms));
 
 	if (n < 0) {
 		if (errno == EINTR)
@@ -319,6 +381,8 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	run_timers(l);
 	/* After the timers too: what they queued (a due tick) is flushed this round. */
 	l->after_busy = l->after_fn && l->after_fn(l, l->after_opaque);
+	/* Last: the replies of this round's requests, the group commit's included. */
+	run_deferred(l);
 	return n;
 }
 

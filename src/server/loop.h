@@ -72,6 +72,30 @@ int loop_run_once(struct loop *l, int timeout_ms);
  */
 typedef bool loop_after_fn(struct loop *l, void *opaque);
 void loop_set_after_dispatch(struct loop *l, loop_after_fn *fn, void *opaque);
+/*
+ * Work put off to the end of the round: what many callbacks of one round
+ * each ask for is done once, before the loop next waits (the sockets send a
+ * connection's replies this way, sock.c).  A struct loop_defer lives in the
+ * caller's object (owned by it); loop_defer() queues it once, whatever the
+ * number of calls, and fn(l, opaque) runs once at the end of the round,
+ * after the after-dispatch hook, with the node already off the queue.  A
+ * node queued by one of these callbacks, or outside loop_run_once(), runs
+ * at the end of the next round, which then polls without waiting.
+ */
+typedef void loop_defer_fn(struct loop *l, void *opaque);
+struct loop_defer {
+	struct loop_defer *prev, *next;     /* NULL: not queued */
+	loop_defer_fn *fn;
+	void *opaque;
+};
+void loop_defer_init(struct loop_defer *d, loop_defer_fn *fn, void *opaque);
+void loop_defer(struct loop *l, struct loop_defer *d);
+/* Take @d off the queue if it is on it; call it before freeing what holds it. */
+void loop_defer_cancel(struct loop_defer *d);
+static inline bool loop_deferred(const struct loop_defer *d)
+{
+	return d->next != NULL;
+}
 /** loop_run() - dispatch until loop_stop().  Return: 0 or -errno. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
