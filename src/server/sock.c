@@ -2,6 +2,12 @@
 /*
  * sock.c - Unix/TCP listeners and buffered non-blocking connections on the
  * daemon loop.  See sock.h for the guarantees.
+ *
+ * Output of a connection is in one of three states: none queued; queued
+ * this round and not tried yet (the connection's loop_defer node is queued:
+ * the end of the round sends it, one send() for all the replies a pipelined
+ * peer's read produced); or queued behind a send() that would have blocked
+ * (LOOP_OUT is watched, and on_conn() sends it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +34,8 @@
 #define ACCEPT_RETRY_MS 250
 #define SOCK_OUT_KEEP 65536   /* output buffer kept between bursts */
 #define SOCK_TRIM_AFTER (1u << 20)   /* a message this long sent at once ends a burst too */
+/* A round's replies are sent at its end, or at once when this much is queued. */
+#define SOCK_FLUSH_AT SOCK_OUT_KEEP
 
 struct sock_conn {
 	struct sock_listener *ls;
@@ -41,6 +49,7 @@ struct sock_conn {
 	bool backlogged;                /* out_len reached the high mark, not yet the low one */
 	bool reading;                   /* LOOP_IN is in the watch */
 	uint64_t timer_id;
+	struct loop_defer round_end;    /* queued: output to send at the end of the round */
 	const struct sock_conn_ops *ops;
 	void *opaque;
 	char name[96];
@@ -201,10 +210,17 @@ void sock_addr_str(const struct sock_addr *a, char *buf, size_t len)
 
 /* ---- connections ---------------------------------------------------- */
 
+static bool flush(struct sock_conn *c);
+
 static void conn_destroy(struct sock_conn *c)
 {
 	struct sock_listener *ls = c->ls;
 
+	/* Written before the close was asked for (a reply, then close): it goes first. */
+	if (loop_deferred(&c->round_end)) {
+		loop_defer_cancel(&c->round_end);
+		flush(c);
+	}
 	if (c->timer_set)
 		loop_del_timer(ls->loop, c->timer_id);
 	if (c->ops && c->ops->on_close)
@@ -297,6 +313,22 @@ static size_t low_mark(const struct sock_conn *c)
 	return c->out_max / 32;
 }
 
+/*
+ * Queued this much, send now.  At most the high mark, so output that waits
+ * for the end of the round never makes a connection backlogged: only a
+ * peer that does not read does.
+ */
+static size_t flush_at(const struct sock_conn *c)
+{
+	return high_mark(c) < SOCK_FLUSH_AT ? high_mark(c) : SOCK_FLUSH_AT;
+}
+
+/* Output queued, and none of it waits for the end of the round: LOOP_OUT is (to be) watched. */
+static bool waiting_out(const struct sock_conn *c)
+{
+	return c->out_len && !loop_deferred(&c->round_end);
+}
+
 static size_t input_held(const struct sock_conn *c)
 {
 	return c->ops && c->ops->held ? c->ops->held(c->opaque, (struct sock_conn *)c) : 0;
@@ -310,7 +342,7 @@ static size_t input_held(const struct sock_conn *c)
 static void rewatch(struct sock_conn *c)
 {
 	bool reading = !(c->backlogged && input_held(c) >= SOCK_IN_HOLD_MAX);
-	unsigned ev = (reading ? LOOP_IN : 0) | (c->out_len ? LOOP_OUT : 0);
+	unsigned ev = (reading ? LOOP_IN : 0) | (waiting_out(c) ? LOOP_OUT : 0);
 
 	if (c->closing)
 		return;
@@ -318,20 +350,37 @@ static void rewatch(struct sock_conn *c)
 	loop_mod_fd(c->ls->loop, c->fd, ev);
 }
 
-/* Send queued bytes; return false when the connection must go. */
-static bool flush(struct sock_conn *c)
+/* Send what the socket takes now of @len bytes; return how many, or -1 when the connection must go. */
+static ssize_t send_some(int fd, const char *p, size_t len)
 {
-	while (c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = send(fd, p + done, len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno == EAGAIN || errno == EWOULDBLOCK;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -1;
 		}
-		c->out_off += (size_t)n;
-		c->out_len -= (size_t)n;
+		done += (size_t)n;
 	}
+	return (ssize_t)done;
+}
+
+/* Send queued bytes; return false when the connection must go. */
+static bool flush(struct sock_conn *c)
+{
+	ssize_t n = send_some(c->fd, c->out + c->out_off, c->out_len);
+
+	if (n < 0)
+		return false;
+	c->out_off += (size_t)n;
+	c->out_len -= (size_t)n;
+	if (c->out_len)
+		return true;
 	c->out_off = 0;
 	/* A burst is over: give its buffer back rather than keep every client at its peak. */
 	if (c->out_cap > SOCK_OUT_KEEP) {
@@ -400,36 +449,56 @@ static int queue(struct sock_conn *c, const char *buf, size_t len)
 	return 0;
 }
 
+/* The end of a round: send what it queued; what the socket does not take waits for LOOP_OUT. */
+static void on_round_end(struct loop *l, void *opaque)
+{
+	struct sock_conn *c = opaque;
+
+	(void)l;
+	if (!flush(c))
+		close_for(c, "write failed");
+	else if (c->out_len)
+		rewatch(c);
+}
+
 int sock_conn_write(struct sock_conn *c, const void *buf, size_t len)
 {
 	const char *p = buf;
 	bool was_empty = c->out_len == 0;
+	ssize_t n = 0;
 	int rc;
 
 	if (c->closing)
 		return -EPIPE;
-	while (was_empty && len) {
-		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			close_for(c, "write failed");
-			return -EPIPE;
-		}
-		p += n;
-		len -= (size_t)n;
+	if (!len)
+		return 0;
+	/* Behind output that waits for LOOP_OUT, or with the rest of this round's replies. */
+	if (waiting_out(c) || c->out_len + len < flush_at(c)) {
+		rc = queue(c, p, len);
+		if (rc == 0 && was_empty)
+			loop_defer(c->ls->loop, &c->round_end);
+		if (rc == 0 && c->backlogged && c->reading)
+			rewatch(c);
+		return rc;
 	}
-	if (!len) {
-		if (was_empty && p - (const char *)buf >= SOCK_TRIM_AFTER)
+	/* Enough for a send of its own: what the round queued first, then @buf as it is. */
+	loop_defer_cancel(&c->round_end);
+	if (!flush(c))
+		n = -1;
+	else if (!c->out_len)
+		n = send_some(c->fd, p, len);
+	if (n < 0) {
+		close_for(c, "write failed");
+		return -EPIPE;
+	}
+	if ((size_t)n == len) {
+		if (n >= SOCK_TRIM_AFTER)
 			trim_after_round(c->ls);
 		return 0;
 	}
-	rc = queue(c, p, len);
-	if (rc == 0 && (was_empty || (c->backlogged && c->reading)))
-		rewatch(c);
+	rc = queue(c, p + n, len - (size_t)n);
+	if (rc == 0)
+		rewatch(c);     /* the socket is full: LOOP_OUT */
 	return rc;
 }
 
@@ -561,6 +630,7 @@ static void accept_one(struct sock_listener *ls, int fd, const struct sockaddr_s
 	c->ls = ls;
 	c->fd = fd;
 	c->reading = true;
+	loop_defer_init(&c->round_end, on_round_end, c);
 	c->out_max = ls->outbuf_max;
 	ls->nr_accepted++;
 	conn_label(ls, c, ss);

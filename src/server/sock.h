@@ -8,6 +8,14 @@
  * with MSG_NOSIGNAL, and closing is deferred to a safe point of the loop so
  * a connection can be closed from inside any callback.
  *
+ * Writes of one loop round are sent together, in order, at its end (a
+ * loop_defer node per connection with output queued, loop.h): a peer that
+ * pipelines requests gets the replies of one read in one send(), not one
+ * each.  Once 64 KiB are queued (or the high mark, if lower) they go at
+ * once, so a round never holds more than that per connection.  A
+ * connection closed in the round still sends what was written before the
+ * close; sock_listener_free() sends what each one can without blocking.
+ *
  * Backpressure.  Each connection has a cap (SOCK_OUTBUF_DEFAULT, 8 MiB): the
  * largest one message may be.  Once an eighth of it is queued (the high
  * mark, 1 MiB) the connection is backlogged: its protocol runs no further
@@ -125,9 +133,12 @@ void sock_conn_set_established(struct sock_conn *c);
 void sock_conn_set_ops(struct sock_conn *c, const struct sock_conn_ops *ops, void *opaque);
 
 /**
- * sock_conn_write() - send @len bytes or queue them.
- * Return: 0; -EPIPE if the connection is closing; -ENOBUFS if the queue
- * would pass twice the cap (the connection is then being closed).
+ * sock_conn_write() - queue @len bytes, sent at the end of the loop round
+ * (at once when enough is queued, see above).  A peer found gone (EPIPE,
+ * ECONNRESET) at that send gets the connection closed, as at any send.
+ * Return: 0; -EPIPE if the connection is closing or a send now failed;
+ * -ENOBUFS if the queue would pass twice the cap (the connection is then
+ * being closed); -ENOMEM.
  */
 int sock_conn_write(struct sock_conn *c, const void *buf, size_t len);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-loop.c - the event loop (fd watches, timers, removal during a round,
- * signals) and the socket layer in-process (buffered writes, the output cap,
- * deferred close, listener teardown, the socket-path policy).
+ * signals, work deferred to the end of a round) and the socket layer
+ * in-process (buffered writes, a round's replies sent together at its end,
+ * the output cap, deferred close, listener teardown, the socket-path policy).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -125,6 +127,109 @@ static void test_signals_arrive_through_the_loop(void **state)
 		loop_run_once(l, 50);
 	assert_int_equal(got, SIGUSR1);
 	loop_free(l);
+}
+
+/* ---- work deferred to the end of a round -------------------------------- */
+
+struct dfr {
+	struct loop_defer node;
+	int runs;
+	int after_calls_seen;           /* t->after_calls when it ran */
+	bool again;                     /* queue itself again from its callback */
+};
+
+struct dfr_test {
+	struct dfr a, b;
+	int after_calls;
+	int pipe_w;
+};
+
+static struct dfr_test *dfr_t;
+
+static void dfr_run(struct loop *l, void *opaque)
+{
+	struct dfr *d = opaque;
+
+	d->runs++;
+	d->after_calls_seen = dfr_t->after_calls;
+	if (d->again) {
+		d->again = false;
+		loop_defer(l, &d->node);
+	}
+}
+
+static bool dfr_after(struct loop *l, void *opaque)
+{
+	(void)l;
+	((struct dfr_test *)opaque)->after_calls++;
+	return false;
+}
+
+/* An fd callback that defers a three times and b once, then cancels b. */
+static void dfr_fd(struct loop *l, int fd, unsigned events, void *opaque)
+{
+	struct dfr_test *t = opaque;
+	char c;
+
+	(void)events;
+	assert_int_equal(read(fd, &c, 1), 1);
+	for (int i = 0; i < 3; i++)
+		loop_defer(l, &t->a.node);
+	loop_defer(l, &t->b.node);
+	assert_true(loop_deferred(&t->a.node));
+	loop_defer_cancel(&t->b.node);
+	assert_false(loop_deferred(&t->b.node));
+	assert_int_equal(t->a.runs, 0);         /* not during the round */
+}
+
+/*
+ * loop_defer(): however often a node is queued in a round, it runs once, at
+ * the end, after the after-dispatch hook; a cancelled one does not run; one
+ * queued again by its callback (or outside a round) runs at the end of the
+ * next round, which does not wait for an fd or a timer.
+ */
+static void test_deferred_work_runs_once_at_the_end_of_the_round(void **state)
+{
+	struct dfr_test t = { 0 };
+	struct loop *l;
+	uint64_t t0;
+	int p[2];
+
+	(void)state;
+	dfr_t = &t;
+	loop_defer_init(&t.a.node, dfr_run, &t.a);
+	loop_defer_init(&t.b.node, dfr_run, &t.b);
+	assert_int_equal(loop_new(&l), 0);
+	loop_set_after_dispatch(l, dfr_after, &t);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(loop_add_fd(l, p[0], LOOP_IN, dfr_fd, &t), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	t.a.again = true;
+	assert_int_equal(loop_run_once(l, 1000), 1);
+	assert_int_equal(t.a.runs, 1);
+	assert_int_equal(t.a.after_calls_seen, 1);   /* after the hook of its round */
+	assert_int_equal(t.b.runs, 0);
+	/* a queued itself again: the next round runs it without waiting 10 s. */
+	assert_true(loop_deferred(&t.a.node));
+	t0 = loop_now_ms();
+	assert_int_equal(loop_run_once(l, 10000), 0);
+	assert_true(loop_now_ms() - t0 < 5000);
+	assert_int_equal(t.a.runs, 2);
+	assert_false(loop_deferred(&t.a.node));
+	/* Queued outside a round: the same. */
+	loop_defer(l, &t.b.node);
+	t0 = loop_now_ms();
+	assert_int_equal(loop_run_once(l, 10000), 0);
+	assert_true(loop_now_ms() - t0 < 5000);
+	assert_int_equal(t.b.runs, 1);
+	assert_int_equal(t.a.runs, 2);
+	/* Still queued when the loop goes: off the queue, its owner may cancel it. */
+	loop_defer(l, &t.a.node);
+	loop_free(l);
+	assert_false(loop_deferred(&t.a.node));
+	loop_defer_cancel(&t.a.node);
+	close(p[0]);
+	close(p[1]);
 }
 
 /* ---- sockets ---------------------------------------------------------- */
@@ -431,6 +536,217 @@ static void test_backlogged_peer_is_held_back_then_served_in_order(void **state)
 	loop_free(l);
 }
 
+/*
+ * A protocol that answers each byte with rsp_len bytes of 'a' + (its index
+ * % 26) and notes, after each write, what its peer could already read and
+ * what the connection holds queued.
+ */
+struct rnd {
+	struct sock_conn *conn;
+	int peer;                       /* the client's end */
+	size_t rsp_len;
+	size_t answered;
+	size_t peer_max;                /* most bytes readable by the peer during a callback */
+	size_t queued_max;              /* most bytes queued after a write */
+	bool close_after;               /* close the connection after answering a read */
+	int closes;
+	char dir[64];
+};
+
+static size_t readable(int fd)
+{
+	int n = 0;
+
+	assert_int_equal(ioctl(fd, FIONREAD, &n), 0);
+	return (size_t)n;
+}
+
+static void rnd_data(void *opaque, struct sock_conn *c, const uint8_t *buf, size_t len)
+{
+	struct rnd *r = opaque;
+	char rsp[2048];
+
+	(void)buf;
+	assert_true(r->rsp_len <= sizeof(rsp));
+	for (size_t i = 0; i < len; i++) {
+		memset(rsp, 'a' + (int)(r->answered % 26), r->rsp_len);
+		assert_int_equal(sock_conn_write(c, rsp, r->rsp_len), 0);
+		r->answered++;
+		if (readable(r->peer) > r->peer_max)
+			r->peer_max = readable(r->peer);
+		if (sock_conn_queued(c) > r->queued_max)
+			r->queued_max = sock_conn_queued(c);
+	}
+	if (r->close_after)
+		sock_conn_close(c);
+}
+
+static void rnd_close(void *opaque, struct sock_conn *c)
+{
+	(void)c;
+	((struct rnd *)opaque)->closes++;
+}
+
+static const struct sock_conn_ops rnd_ops = { .on_data = rnd_data, .on_close = rnd_close };
+
+static void rnd_accept(void *opaque, struct sock_conn *c)
+{
+	struct rnd *r = opaque;
+
+	r->conn = c;
+	sock_conn_set_ops(c, &rnd_ops, r);
+}
+
+/* A listener in a fresh directory, r->peer connected and accepted. */
+static struct sock_listener *rnd_start(struct loop *l, struct rnd *r)
+{
+	struct sock_listener *ls;
+	struct sock_addr a;
+	char path[128], err[128];
+
+	snprintf(r->dir, sizeof(r->dir), "/tmp/cxldcd-sock-XXXXXX");
+	assert_non_null(mkdtemp(r->dir));
+	snprintf(path, sizeof(path), "unix:%s/s.sock", r->dir);
+	assert_int_equal(sock_addr_parse(path, &a, err, sizeof(err)), 0);
+	assert_int_equal(sock_listen(l, &a, NULL, rnd_accept, r, &ls), 0);
+	r->peer = connect_to(a.path);
+	for (int i = 0; i < 20 && !r->conn; i++)
+		loop_run_once(l, 50);
+	assert_non_null(r->conn);
+	return ls;
+}
+
+static void rnd_stop(struct loop *l, struct sock_listener *ls, struct rnd *r)
+{
+	sock_listener_free(ls);
+	close(r->peer);
+	rmdir(r->dir);
+	loop_free(l);
+}
+
+/* Read @n bytes the peer already holds (one recv), and check they are replies first, first + 1, .... */
+static void expect_replies(struct rnd *r, size_t first, size_t n)
+{
+	static char got[1u << 17];
+
+	assert_true(r->rsp_len * n <= sizeof(got));
+	assert_int_equal(recv(r->peer, got, sizeof(got), MSG_DONTWAIT), (ssize_t)(r->rsp_len * n));
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < r->rsp_len; i++)
+			if (got[k * r->rsp_len + i] != 'a' + (int)((first + k) % 26))
+				fail_msg("reply %zu byte %zu is '%c'", first + k, i, got[k * r->rsp_len + i]);
+}
+
+/*
+ * 200 requests in one read: their 200 replies are queued while the round
+ * runs (the peer can read nothing yet) and leave together at its end; the
+ * peer then holds all 3,200 bytes, in order.  Before, each reply was sent
+ * by its own send() as soon as it was written.
+ */
+static void test_replies_of_one_round_leave_together_at_its_end(void **state)
+{
+	struct rnd r = { .rsp_len = 16 };
+	struct sock_listener *ls;
+	struct loop *l;
+	char req[200];
+
+	(void)state;
+	assert_int_equal(loop_new(&l), 0);
+	ls = rnd_start(l, &r);
+	memset(req, 'q', sizeof(req));
+	assert_int_equal(write(r.peer, req, sizeof(req)), (ssize_t)sizeof(req));
+	for (int i = 0; i < 20 && r.answered < sizeof(req); i++)
+		loop_run_once(l, 50);
+	assert_int_equal(r.answered, sizeof(req));
+	assert_int_equal(r.peer_max, 0);                  /* nothing left during the round */
+	assert_int_equal(r.queued_max, 16 * sizeof(req)); /* all of it queued... */
+	assert_int_equal(sock_conn_queued(r.conn), 0);    /* ...and sent when it ended */
+	assert_int_equal(readable(r.peer), 16 * sizeof(req));
+	expect_replies(&r, 0, sizeof(req));
+	assert_int_equal(r.closes, 0);
+	rnd_stop(l, ls, &r);
+}
+
+/*
+ * A round that writes more than 64 KiB does not hold it all to its end:
+ * once 64 KiB are queued they are sent at once, so the queue of a peer that
+ * reads stays below that; everything arrives, in order.
+ */
+static void test_a_round_sends_at_once_past_64k_queued(void **state)
+{
+	struct rnd r = { .rsp_len = 1000 };
+	struct sock_listener *ls;
+	struct loop *l;
+	char req[96];
+
+	(void)state;
+	assert_int_equal(loop_new(&l), 0);
+	ls = rnd_start(l, &r);
+	memset(req, 'q', sizeof(req));
+	assert_int_equal(write(r.peer, req, sizeof(req)), (ssize_t)sizeof(req));
+	for (int i = 0; i < 20 && r.answered < sizeof(req); i++)
+		loop_run_once(l, 50);
+	assert_int_equal(r.answered, sizeof(req));
+	assert_true(r.peer_max >= 64000);                 /* sent during the round */
+	assert_true(r.queued_max < 65536);
+	assert_int_equal(readable(r.peer), 1000 * sizeof(req));
+	expect_replies(&r, 0, sizeof(req));
+	rnd_stop(l, ls, &r);
+}
+
+/* Replies written, then the connection closed in the same callback: the replies go out, then EOF. */
+static void test_replies_written_before_a_close_still_go_out(void **state)
+{
+	struct rnd r = { .rsp_len = 16, .close_after = true };
+	struct sock_listener *ls;
+	struct loop *l;
+	char c;
+
+	(void)state;
+	assert_int_equal(loop_new(&l), 0);
+	ls = rnd_start(l, &r);
+	assert_int_equal(write(r.peer, "qqq", 3), 3);
+	for (int i = 0; i < 20 && !r.closes; i++)
+		loop_run_once(l, 50);
+	assert_int_equal(r.closes, 1);
+	expect_replies(&r, 0, 3);
+	assert_int_equal(recv(r.peer, &c, 1, MSG_DONTWAIT), 0);
+	rnd_stop(l, ls, &r);
+}
+
+/*
+ * Written outside a round (no callback running): the next round sends it
+ * without waiting for an event; and what is still queued when the listener
+ * is freed (the daemon's shutdown) is sent before the connection closes.
+ */
+static void test_output_written_outside_a_round_is_sent_by_the_next_round_or_teardown(void **state)
+{
+	struct rnd r = { .rsp_len = 5 };
+	struct sock_listener *ls;
+	struct loop *l;
+	uint64_t t0;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(loop_new(&l), 0);
+	ls = rnd_start(l, &r);
+	assert_int_equal(sock_conn_write(r.conn, "aaaaa", 5), 0);
+	assert_int_equal(readable(r.peer), 0);
+	t0 = loop_now_ms();
+	assert_int_equal(loop_run_once(l, 10000), 0);
+	assert_true(loop_now_ms() - t0 < 5000);
+	expect_replies(&r, 0, 1);
+	assert_int_equal(sock_conn_write(r.conn, "bbbbb", 5), 0);
+	sock_listener_free(ls);
+	assert_int_equal(r.closes, 1);
+	assert_int_equal(recv(r.peer, buf, sizeof(buf), MSG_DONTWAIT), 5);
+	assert_memory_equal(buf, "bbbbb", 5);
+	assert_int_equal(recv(r.peer, buf, sizeof(buf), MSG_DONTWAIT), 0);
+	close(r.peer);
+	rmdir(r.dir);
+	loop_free(l);
+}
+
 static void test_listen_refuses_a_regular_file(void **state)
 {
 	char path[] = "/tmp/cxldcd-file-XXXXXX";
@@ -555,9 +871,14 @@ int main(void)
 		cmocka_unit_test(test_fd_watch_and_removal_during_a_round),
 		cmocka_unit_test(test_timers_fire_in_order_and_stop_the_loop),
 		cmocka_unit_test(test_signals_arrive_through_the_loop),
+		cmocka_unit_test(test_deferred_work_runs_once_at_the_end_of_the_round),
 		cmocka_unit_test(test_slow_peer_is_dropped_at_the_output_cap),
 		cmocka_unit_test(test_output_buffer_shrinks_after_a_burst),
 		cmocka_unit_test(test_backlogged_peer_is_held_back_then_served_in_order),
+		cmocka_unit_test(test_replies_of_one_round_leave_together_at_its_end),
+		cmocka_unit_test(test_a_round_sends_at_once_past_64k_queued),
+		cmocka_unit_test(test_replies_written_before_a_close_still_go_out),
+		cmocka_unit_test(test_output_written_outside_a_round_is_sent_by_the_next_round_or_teardown),
 		cmocka_unit_test(test_listen_refuses_a_regular_file),
 		cmocka_unit_test(test_tcp_listener_reports_its_port),
 		cmocka_unit_test(test_sockpolicy_claims_only_free_or_stale_paths),
