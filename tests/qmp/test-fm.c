@@ -5,7 +5,9 @@
  * tables (CXL r3.2 §7.6.3 Table 7-14, §7.6.7.6.1/4/5 Tables 7-63, 7-68..70),
  * independently of the codecs.  Also: the stream stays in sync after an
  * oversized message, a non-request closes the connection, a peer vanishing
- * mid-message is harmless, and several FM clients work at once.
+ * mid-message is harmless, several FM clients work at once, and a batch of
+ * mixed requests in one write is answered whole and in order, also when the
+ * daemon is stopped by SIGTERM right after reading it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -197,12 +199,116 @@ static void test_several_fm_clients_pipelined(void **state)
 	qmp_client_free(c);
 }
 
+/*
+ * Request k of a mixed batch: 5604h (one 2 MiB extent at block @first + k/3
+ * offered to host 1: journaled, answered from the group commit), 5600h or
+ * 5603h (run at once, after the adds before them).  Its length.
+ */
+static size_t mixed_req(uint8_t *m, unsigned k, unsigned first)
+{
+	static const uint16_t ops[3] = { 0x5604, 0x5600, 0x5603 };
+	uint32_t len = k % 3 == 0 ? 0x48 : k % 3 == 1 ? 0 : 0x0c;
+
+	memset(m, 0, 12 + len);
+	cci_raw_hdr(m, (uint8_t)k, ops[k % 3], len);
+	put16(m + 12, 1);                       /* host 1 (5604h, 5603h) */
+	if (k % 3 == 0) {
+		m[12 + 0x02] = 2;               /* prescriptive */
+		put32(m + 12 + 0x1c, 1);
+		put64(m + 12 + 0x20, (uint64_t)(first + k / 3) << 21);
+		put64(m + 12 + 0x28, 2 * MiB);
+	} else if (k % 3 == 2) {
+		put32(m + 12 + 0x04, 16);       /* up to 16 extents from 0 */
+	}
+	return 12 + len;
+}
+
+/* Read the response to request @k of a mixed batch: whole, Success. */
+static void expect_mixed_one(int fd, unsigned k)
+{
+	static const uint16_t ops[3] = { 0x5604, 0x5600, 0x5603 };
+	static const uint32_t out_len[3] = { 0, 0x54, 0x18 };   /* host 1 has no extent yet */
+	uint8_t rsp[12 + 0x54];
+
+	if (cci_raw_recv(fd, rsp, 12, TMO) != 12)
+		fail_msg("response to request %u missing", k);
+	assert_int_equal(rsp[0], 0x01);
+	assert_int_equal(rsp[1], (uint8_t)k);
+	assert_int_equal(rsp[3] | rsp[4] << 8, ops[k % 3]);
+	assert_int_equal(rsp[5] | rsp[6] << 8 | (rsp[7] & 0x1f) << 16, out_len[k % 3]);
+	assert_int_equal(rsp[8] | rsp[9] << 8, 0);
+	assert_int_equal(cci_raw_recv(fd, rsp + 12, out_len[k % 3], TMO), out_len[k % 3]);
+}
+
+/* The @n responses of a mixed batch, in order. */
+static void expect_mixed(int fd, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		expect_mixed_one(fd, k);
+}
+
+/*
+ * 60 requests in one write, with --state: reads answered at once, adds
+ * from the group commit at the end of the loop round, reads behind an add
+ * after it; one flush per connection and round sends them, whole and in
+ * order.  Then a second batch reaches a stopped daemon together with
+ * SIGTERM: every answer, the group commit's included, is still sent before
+ * the connection closes, and the daemon exits 0.
+ */
+static void test_mixed_batch_in_one_write_answered_in_order_and_at_sigterm(void **state)
+{
+	enum { N = 60 };
+	const char *args[sizeof(fm_dev) / sizeof(fm_dev[0]) + 2];
+	uint8_t *buf = malloc(N * (12 + 0x48)), c1;
+	struct dproc p;
+	struct qmp_client *c;
+	size_t len = 0;
+	int fd;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_int_equal(dproc_init(&p), 0);
+	memcpy(args, fm_dev, sizeof(fm_dev));
+	args[5] = p.fm_arg;
+	args[6] = "--state";
+	args[7] = p.state;
+	args[8] = NULL;
+	c = connect_dev(&p, args);
+	fd = fm_connect(p.fm);
+	for (unsigned k = 0; k < N; k++)
+		len += mixed_req(buf + len, k, 1);
+	send_all(fd, buf, len);
+	expect_mixed(fd, N);
+	close(fd);
+	qmp_client_free(c);
+
+	fd = fm_connect(p.fm);
+	/* One answer first: the daemon has accepted the connection, so it reads it in the next round. */
+	len = mixed_req(buf, 1, 0);
+	send_all(fd, buf, len);
+	expect_mixed_one(fd, 1);
+	len = 0;
+	for (unsigned k = 0; k < N; k++)
+		len += mixed_req(buf + len, k, 1 + N);
+	assert_int_equal(dproc_sigstop(&p), 0);
+	send_all(fd, buf, len);
+	assert_int_equal(kill(p.pid, SIGTERM), 0);
+	assert_int_equal(kill(p.pid, SIGCONT), 0);
+	expect_mixed(fd, N);
+	assert_int_equal(cci_raw_recv(fd, &c1, 1, TMO), 0);     /* then EOF */
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	close(fd);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_fm_get_dcd_info_add_and_extent_lists_byte_exact, dproc_reap_all),
 		cmocka_unit_test_teardown(test_fm_stream_survives_bad_peers, dproc_reap_all),
 		cmocka_unit_test_teardown(test_several_fm_clients_pipelined, dproc_reap_all),
+		cmocka_unit_test_teardown(test_mixed_batch_in_one_write_answered_in_order_and_at_sigterm,
+					  dproc_reap_all),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
