@@ -379,9 +379,15 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	for (int i = 0; i < n; i++)
 		dispatch(l, &ev[i]);
 	run_timers(l);
+	/*
+	 * What is ready goes before the hook, which may wait for a disk (the
+	 * group commit's sync): a reply to a read does not wait for another
+	 * client's write to be durable.  Then what the hook produced (the
+	 * answers of the requests it committed).
+	 */
+	run_deferred(l);
 	/* After the timers too: what they queued (a due tick) is flushed this round. */
 	l->after_busy = l->after_fn && l->after_fn(l, l->after_opaque);
-	/* Last: the replies of this round's requests, the group commit's included. */
 	run_deferred(l);
 	return n;
 }

@@ -77,10 +77,12 @@ void loop_set_after_dispatch(struct loop *l, loop_after_fn *fn, void *opaque);
  * each ask for is done once, before the loop next waits (the sockets send a
  * connection's replies this way, sock.c).  A struct loop_defer lives in the
  * caller's object (owned by it); loop_defer() queues it once, whatever the
- * number of calls, and fn(l, opaque) runs once at the end of the round,
- * after the after-dispatch hook, with the node already off the queue.  A
- * node queued by one of these callbacks, or outside loop_run_once(), runs
- * at the end of the next round, which then polls without waiting.
+ * number of calls, and fn(l, opaque) runs once, with the node already off
+ * the queue: after the fd callbacks and timers, before the after-dispatch
+ * hook (which may wait on a disk); a node queued by the hook runs right
+ * after it.  A node queued by one of these fn calls runs at the next of
+ * these two points; one queued after the second (or outside
+ * loop_run_once()) in the next round, which then polls without waiting.
  */
 typedef void loop_defer_fn(struct loop *l, void *opaque);
 struct loop_defer {

@@ -6,7 +6,8 @@
  * Output of a connection is in one of three states: none queued; queued
  * this round and not tried yet (the connection's loop_defer node is queued:
  * the end of the round sends it, one send() for all the replies a pipelined
- * peer's read produced); or queued behind a send() that would have blocked
+ * peer's read produced, or two when the group commit answered some of
+ * them); or queued behind a send() that would have blocked
  * (LOOP_OUT is watched, and on_conn() sends it).
  */
 #include <errno.h>

@@ -11,7 +11,10 @@
  * Writes of one loop round are sent together, in order, at its end (a
  * loop_defer node per connection with output queued, loop.h): a peer that
  * pipelines requests gets the replies of one read in one send(), not one
- * each.  Once 64 KiB are queued (or the high mark, if lower) they go at
+ * each.  The end of a round is before the daemon's group commit and again
+ * after it (loop_set_after_dispatch()): a reply that is ready does not wait
+ * for the disk, and the commit's answers leave right after it.  Once 64 KiB
+ * are queued (or the high mark, if lower) they go at
  * once, so a round never holds more than that per connection.  A
  * connection closed in the round still sends what was written before the
  * close; sock_listener_free() sends what each one can without blocking.

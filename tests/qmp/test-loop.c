@@ -134,14 +134,13 @@ static void test_signals_arrive_through_the_loop(void **state)
 struct dfr {
 	struct loop_defer node;
 	int runs;
-	int after_calls_seen;           /* t->after_calls when it ran */
-	bool again;                     /* queue itself again from its callback */
+	int after_calls_seen;           /* dfr_t->after_calls when it last ran */
+	int again;                      /* queue itself again from its callback this often */
 };
 
 struct dfr_test {
-	struct dfr a, b;
+	struct dfr a, b, c;
 	int after_calls;
-	int pipe_w;
 };
 
 static struct dfr_test *dfr_t;
@@ -153,15 +152,18 @@ static void dfr_run(struct loop *l, void *opaque)
 	d->runs++;
 	d->after_calls_seen = dfr_t->after_calls;
 	if (d->again) {
-		d->again = false;
+		d->again--;
 		loop_defer(l, &d->node);
 	}
 }
 
+/* The after-dispatch hook: counts its calls and defers c on its first. */
 static bool dfr_after(struct loop *l, void *opaque)
 {
-	(void)l;
-	((struct dfr_test *)opaque)->after_calls++;
+	struct dfr_test *t = opaque;
+
+	if (!t->after_calls++)
+		loop_defer(l, &t->c.node);
 	return false;
 }
 
@@ -179,14 +181,16 @@ static void dfr_fd(struct loop *l, int fd, unsigned events, void *opaque)
 	assert_true(loop_deferred(&t->a.node));
 	loop_defer_cancel(&t->b.node);
 	assert_false(loop_deferred(&t->b.node));
-	assert_int_equal(t->a.runs, 0);         /* not during the round */
+	assert_int_equal(t->a.runs, 0);         /* not during the fd callbacks */
 }
 
 /*
- * loop_defer(): however often a node is queued in a round, it runs once, at
- * the end, after the after-dispatch hook; a cancelled one does not run; one
- * queued again by its callback (or outside a round) runs at the end of the
- * next round, which does not wait for an fd or a timer.
+ * loop_defer(): however often a node is queued by the fd callbacks of a
+ * round, it runs once, after them and before the after-dispatch hook (which
+ * may wait on a disk); one the hook queues runs right after the hook; a
+ * cancelled one does not run.  One queued again by its callback runs at the
+ * next of those two points; one queued after the last (or outside a round)
+ * runs in the next round, which does not wait for an fd or a timer.
  */
 static void test_deferred_work_runs_once_at_the_end_of_the_round(void **state)
 {
@@ -199,22 +203,26 @@ static void test_deferred_work_runs_once_at_the_end_of_the_round(void **state)
 	dfr_t = &t;
 	loop_defer_init(&t.a.node, dfr_run, &t.a);
 	loop_defer_init(&t.b.node, dfr_run, &t.b);
+	loop_defer_init(&t.c.node, dfr_run, &t.c);
 	assert_int_equal(loop_new(&l), 0);
 	loop_set_after_dispatch(l, dfr_after, &t);
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(loop_add_fd(l, p[0], LOOP_IN, dfr_fd, &t), 0);
 	assert_int_equal(write(p[1], "x", 1), 1);
-	t.a.again = true;
+	t.a.again = 2;
 	assert_int_equal(loop_run_once(l, 1000), 1);
-	assert_int_equal(t.a.runs, 1);
-	assert_int_equal(t.a.after_calls_seen, 1);   /* after the hook of its round */
+	assert_int_equal(t.a.runs, 2);                  /* before the hook, again after it */
+	assert_int_equal(t.a.after_calls_seen, 1);
 	assert_int_equal(t.b.runs, 0);
-	/* a queued itself again: the next round runs it without waiting 10 s. */
+	assert_int_equal(t.c.runs, 1);                  /* queued by the hook: after it */
+	assert_int_equal(t.c.after_calls_seen, 1);
+	/* a queued itself again after the hook: the next round runs it without waiting 10 s. */
 	assert_true(loop_deferred(&t.a.node));
 	t0 = loop_now_ms();
 	assert_int_equal(loop_run_once(l, 10000), 0);
 	assert_true(loop_now_ms() - t0 < 5000);
-	assert_int_equal(t.a.runs, 2);
+	assert_int_equal(t.a.runs, 3);
+	assert_int_equal(t.a.after_calls_seen, 1);      /* before the second round's hook */
 	assert_false(loop_deferred(&t.a.node));
 	/* Queued outside a round: the same. */
 	loop_defer(l, &t.b.node);
@@ -222,7 +230,8 @@ static void test_deferred_work_runs_once_at_the_end_of_the_round(void **state)
 	assert_int_equal(loop_run_once(l, 10000), 0);
 	assert_true(loop_now_ms() - t0 < 5000);
 	assert_int_equal(t.b.runs, 1);
-	assert_int_equal(t.a.runs, 2);
+	assert_int_equal(t.a.runs, 3);
+	assert_int_equal(t.c.runs, 1);
 	/* Still queued when the loop goes: off the queue, its owner may cancel it. */
 	loop_defer(l, &t.a.node);
 	loop_free(l);
