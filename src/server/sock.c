@@ -374,14 +374,17 @@ static ssize_t send_some(int fd, const char *p, size_t len)
 /* Send queued bytes; return false when the connection must go. */
 static bool flush(struct sock_conn *c)
 {
-	ssize_t n = send_some(c->fd, c->out + c->out_off, c->out_len);
+	/* nothing queued: c->out may be NULL, and NULL + 0 is undefined */
+	if (c->out_len) {
+		ssize_t n = send_some(c->fd, c->out + c->out_off, c->out_len);
 
-	if (n < 0)
-		return false;
-	c->out_off += (size_t)n;
-	c->out_len -= (size_t)n;
-	if (c->out_len)
-		return true;
+		if (n < 0)
+			return false;
+		c->out_off += (size_t)n;
+		c->out_len -= (size_t)n;
+		if (c->out_len)
+			return true;
+	}
 	c->out_off = 0;
 	/* A burst is over: give its buffer back rather than keep every client at its peak. */
 	if (c->out_cap > SOCK_OUT_KEEP) {
