@@ -175,18 +175,34 @@ void hx_host_cfg(struct hx *x, struct cxldcd_host_cfg *c)
 	}
 }
 
-static void pump_once(struct hx *x, int timeout_ms, int *moved)
+/*
+ * One round: poll the hostlink's fds, the host's and the caller's @extra
+ * (@n of them; their revents are left for the caller) for up to
+ * @timeout_ms, and serve the first two.  *moved counts the hostlink and
+ * host fds that were ready.
+ */
+static void pump_once_with(struct hx *x, struct pollfd *extra, size_t n_extra, int timeout_ms,
+			   int *moved)
 {
 	struct pollfd fds[64];
-	size_t n = hostlink_pollfds(x->hl, fds, 63);
+	size_t n = hostlink_pollfds(x->hl, fds, 63), own;
 
 	assert_true(n < 63);
 	if (x->h)
 		fds[n++] = (struct pollfd){ .fd = cxldcd_host_get_fd(x->h), .events = POLLIN };
+	own = n;
+	assert_true(own + n_extra <= 64);
+	for (size_t i = 0; i < n_extra; i++)
+		fds[n++] = (struct pollfd){ .fd = extra[i].fd, .events = extra[i].events };
 	hostlink_tick(x->hl);   /* HELLO deadlines, accept retries */
-	if (poll(fds, (nfds_t)n, timeout_ms) <= 0)
+	if (poll(fds, (nfds_t)n, timeout_ms) <= 0) {
+		for (size_t i = 0; i < n_extra; i++)
+			extra[i].revents = 0;
 		return;
-	for (size_t i = 0; i < n; i++) {
+	}
+	for (size_t i = 0; i < n_extra; i++)
+		extra[i].revents = fds[own + i].revents;
+	for (size_t i = 0; i < own; i++) {
 		if (!fds[i].revents)
 			continue;
 		*moved += 1;
@@ -197,7 +213,22 @@ static void pump_once(struct hx *x, int timeout_ms, int *moved)
 	}
 }
 
-static uint64_t now_ms(void)
+static void pump_once(struct hx *x, int timeout_ms, int *moved)
+{
+	pump_once_with(x, NULL, 0, timeout_ms, moved);
+}
+
+bool hx_pump_round(struct hx *x, struct pollfd *extra, size_t n, int timeout_ms)
+{
+	int moved = 0;
+
+	pump_once_with(x, extra, n, timeout_ms, &moved);
+	if (x->h)
+		cxldcd_host_process(x->h); /* timers and queued commands */
+	return moved || (x->h && !cxldcd_host_idle(x->h));
+}
+
+uint64_t hx_now_ms(void)
 {
 	struct timespec ts;
 
@@ -207,10 +238,10 @@ static uint64_t now_ms(void)
 
 void hx_pump(struct hx *x, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
+	uint64_t end = hx_now_ms() + (uint64_t)ms;
 	int quiet = 0;
 
-	while (now_ms() < end) {
+	while (hx_now_ms() < end) {
 		int moved = 0;
 
 		pump_once(x, 10, &moved);
@@ -244,9 +275,9 @@ int hx_first(const struct hx *x, enum cxldcd_host_event_type t)
 
 bool hx_pump_for(struct hx *x, enum cxldcd_host_event_type t, unsigned have, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
+	uint64_t end = hx_now_ms() + (uint64_t)ms;
 
-	while (now_ms() < end) {
+	while (hx_now_ms() < end) {
 		int moved = 0;
 
 		if (hx_count(x, t) > have)
@@ -324,18 +355,22 @@ int hx_raw_connect(const char *path)
 int hx_raw_recv(struct hx *x, int fd, uint8_t *p, size_t cap, uint32_t *len, uint32_t *seq,
 		int ms)
 {
+	uint64_t end = hx_now_ms() + (uint64_t)(ms > 0 ? ms : 0);
 	uint8_t buf[4096];
 	size_t got = 0;
 	struct hl_hdr h;
 
-	for (int i = 0; i < ms / 5; i++) {
+	for (;;) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		size_t want;
 		int rc;
 
-		hx_pump(x, 5);
-		if (poll(&pf, 1, 0) <= 0)
+		hx_pump_round(x, &pf, 1, 5);
+		if (!pf.revents) {
+			if (hx_now_ms() >= end)
+				return 0;
 			continue;
+		}
 		want = got < HL_HDR_SIZE || hl_dec_hdr(buf, got, &h) ? HL_HDR_SIZE : HL_HDR_SIZE + h.len;
 		rc = hl_raw_read(fd, buf, want < sizeof(buf) ? want : sizeof(buf), &got, &h);
 		if (rc < 0)
@@ -349,7 +384,6 @@ int hx_raw_recv(struct hx *x, int fd, uint8_t *p, size_t cap, uint32_t *len, uin
 			*seq = h.seq;
 		return h.type;
 	}
-	return 0;
 }
 
 uint16_t hx_raw_hello(struct hx *x, int fd, uint16_t host, uint8_t flags, uint32_t *ack_flags)

@@ -7,7 +7,9 @@
 #ifndef CXLDCD_TESTS_HOST_HX_H
 #define CXLDCD_TESTS_HOST_HX_H
 
+#include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/core.h"
@@ -71,6 +73,15 @@ void hx_host_start(struct hx *x);
 void hx_host_stop(struct hx *x);
 /* Pump both loops for up to ms, stopping early when idle (host idle, nothing moved). */
 void hx_pump(struct hx *x, int ms);
+/* CLOCK_MONOTONIC in milliseconds (deadlines). */
+uint64_t hx_now_ms(void);
+/*
+ * One round of both loops that also polls the caller's @extra fds (@n;
+ * their revents are set for the caller to serve) for up to timeout_ms.
+ * Return whether anything moved (a hostlink or host fd was ready, or the
+ * host has work in flight): false means both sides are idle.
+ */
+bool hx_pump_round(struct hx *x, struct pollfd *extra, size_t n, int timeout_ms);
 /* Pump until an event of type t has been recorded (count > have) or ms passed. */
 bool hx_pump_for(struct hx *x, enum cxldcd_host_event_type t, unsigned have, int ms);
 unsigned hx_count(const struct hx *x, enum cxldcd_host_event_type t);
