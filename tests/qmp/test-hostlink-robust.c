@@ -167,24 +167,6 @@ static void wait_accepted(uint16_t port)
 	}
 }
 
-/* The scheduler state of @pid's main thread (/proc/PID/stat: R, S, D, T, ...). */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[1024], *s;
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	s = strrchr(buf, ')');
-	assert_true(s && s[1] == ' ');
-	return s[2];
-}
-
 /* A 1-byte READ_REQ of DPA 0 on @fd (past HELLO) and its answer (an error: nothing there). */
 static void read_round_trip(int fd, uint32_t seq)
 {
@@ -340,7 +322,7 @@ static void test_a_read_flood_without_reading_keeps_rss_bounded(void **state)
 		peak = r > peak ? r : peak;
 		if (peak - base > 64 * 1024)
 			break;
-		if (poll(&pf, 1, 20) == 0 && proc_state(p.pid) == 'S') {
+		if (poll(&pf, 1, 20) == 0 && dproc_state(p.pid) == 'S') {
 			if (++held == 3)
 				break;
 		} else {

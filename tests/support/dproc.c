@@ -125,23 +125,29 @@ void dproc_kill9(struct dproc *p)
 	p->pid = 0;
 }
 
+char dproc_state(pid_t pid)
+{
+	char path[64], st[512], *rp;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(st, 1, sizeof(st) - 1, f);
+	fclose(f);
+	st[n] = 0;
+	rp = strrchr(st, ')');
+	return rp && rp[1] == ' ' ? rp[2] : 0;
+}
+
 int dproc_sigstop(struct dproc *p)
 {
-	char path[64], st[512];
-
 	if (kill(p->pid, SIGSTOP))
 		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
 	for (int i = 0; i < 2000; i++) {
-		FILE *f = fopen(path, "r");
-		size_t n = f ? fread(st, 1, sizeof(st) - 1, f) : 0;
-		char *rp;
-
-		if (f)
-			fclose(f);
-		st[n] = 0;
-		rp = strrchr(st, ')');
-		if (rp && rp[1] == ' ' && rp[2] == 'T')
+		if (dproc_state(p->pid) == 'T')
 			return 0;
 		usleep(1000);
 	}

@@ -56,6 +56,12 @@ int dproc_connect_unix(const char *path, int timeout_ms);
 int dproc_wait_exit(struct dproc *p, int timeout_ms);
 /* SIGKILL and reap (the files stay). */
 void dproc_kill9(struct dproc *p);
+/*
+ * The scheduler state of @pid's main thread (/proc/PID/stat): 'R' running,
+ * 'S' sleeping, 'T' stopped, 'Z' exited and not yet reaped, ...; 0 when
+ * there is no such process.
+ */
+char dproc_state(pid_t pid);
 /* SIGSTOP the daemon and wait until it is stopped (kill() returns before it is); -1 on timeout. */
 int dproc_sigstop(struct dproc *p);
 /* The stderr log (static buffer, last 64 KiB). */
