@@ -454,10 +454,10 @@ static void test_events_are_bounded_by_count_timeout_and_signals(void **state)
 
 	(void)state;
 	c = start_dev(&p, tagged_dev);
-	rp = OK(&p, "events", "--timeout", "0.2");
+	rp = OK(&p, "events", "--timeout", "0.05");
 	assert_string_equal(rp->out, "");
-	rp = FAILS(&p, "events", "--count", "1", "--timeout", "0.3");
-	assert_string_equal(rp->err, "cxldcd-ctl: events: 0 of 1 event(s) within 0.300 s\n");
+	rp = FAILS(&p, "events", "--count", "1", "--timeout", "0.1");
+	assert_string_equal(rp->err, "cxldcd-ctl: events: 0 of 1 event(s) within 0.100 s\n");
 
 	snprintf(qmp, sizeof(qmp), "unix:%s", p.qmp);
 	spawn_ctl(&ch, NULL, NULL, (const char *const[]){ "--qmp", qmp, "events", "--follow", NULL });
