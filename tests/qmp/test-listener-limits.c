@@ -31,6 +31,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "cci-raw.h"
 #include "dproc.h"
 #include "sock-util.h"
 #include "qmp-client.h"
@@ -72,6 +73,22 @@ static void assert_works(struct qmp_client *c)
 	json_decref(r);
 }
 
+/*
+ * FM Identify (0001h) on @fd, answered with Success.  The daemon serves its
+ * fds in rounds: an answer means the round that read the request is over,
+ * with whatever else was ready then (a close, an accept).
+ */
+static void fm_identify(int fd, uint8_t tag)
+{
+	uint8_t msg[12], rsp[12 + 0x12];
+
+	cci_raw_hdr(msg, tag, 0x0001, 0);
+	assert_int_equal(send(fd, msg, sizeof(msg), MSG_NOSIGNAL), (ssize_t)sizeof(msg));
+	assert_int_equal(cci_raw_recv(fd, rsp, sizeof(rsp), SOCK_TMO), sizeof(rsp));
+	assert_int_equal(rsp[1], tag);
+	assert_int_equal(rsp[8], 0);
+}
+
 /* Wait until the log holds @n lines containing @key. */
 static bool log_has(struct dproc *p, const char *key, int n, int ms)
 {
@@ -111,7 +128,10 @@ static void test_qmp_drops_the_oldest_unnegotiated_session_then_refuses(void **s
 	/* full (3): the un-negotiated u1 goes for u2 */
 	u2 = qmp_idle(path);
 	assert_true(closed_within(u1, 2000));
-	assert_false(closed_within(u2, 200));
+	/* two answers later (two rounds of the daemon's loop) u2 is still there */
+	assert_works(n1);
+	assert_works(n1);
+	assert_false(closed_within(u2, 0));
 	/* and u2 for n3, which negotiates */
 	n3 = qmp_negotiated(path);
 	assert_true(closed_within(u2, 2000));
@@ -126,9 +146,10 @@ static void test_qmp_drops_the_oldest_unnegotiated_session_then_refuses(void **s
 	assert_works(n3);
 	/* the daemon's other -qmp listener has its own limit (the default) */
 	qmp_client_free(dproc_connect(&p, SOCK_TMO));
-	/* one gone: room again */
+	/* one gone (the daemon has seen it once it answered twice more): room again */
 	qmp_client_free(n1);
-	usleep(200000);
+	assert_works(n2);
+	assert_works(n2);
 	n1 = qmp_negotiated(path);
 	assert_works(n1);
 	close(u1);
@@ -155,12 +176,19 @@ static void test_fm_refuses_beyond_its_limit(void **state)
 	c = unix_connect(p.fm);
 	assert_true(closed_within(c, 2000));
 	assert_true(log_has(&p, "none awaiting a handshake): refusing a connection", 1, 2000));
-	assert_false(closed_within(a, 200));
+	/* a and b are still served, two rounds later */
+	fm_identify(a, 1);
+	fm_identify(b, 2);
+	fm_identify(a, 3);
 	assert_false(closed_within(b, 0));
+	/* a gone (seen once b is answered twice more): room for d, which is served */
 	close(a);
-	usleep(200000);
+	fm_identify(b, 4);
+	fm_identify(b, 5);
 	d = unix_connect(p.fm);
-	assert_false(closed_within(d, 500));
+	fm_identify(d, 6);
+	fm_identify(d, 7);
+	assert_false(closed_within(d, 0));
 	assert_false(closed_within(b, 0));
 	close(b);
 	close(c);
