@@ -410,7 +410,24 @@ static void test_snapshot_plus_journal_tail_restores_the_same_state(void **state
 			host_read_dc_log(c, "d0", h, ev, 64);   /* read and clear */
 		}
 	}
-	usleep(300 * 1000);    /* let the last snapshot child finish (not required) */
+	/*
+	 * Let the last snapshot child finish (not required): a round trip lets
+	 * the daemon finish the round that may fork one, then wait for it to
+	 * have no child.  Without /proc/PID/task/PID/children, 300 ms.
+	 */
+	for (int i = 0;; i++) {
+		int kids;
+
+		json_decref(expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-version\"}", TMO)));
+		kids = dproc_children(p.pid);
+		if (kids < 0)
+			usleep(300 * 1000);
+		if (kids <= 0)
+			break;
+		if (i == TMO / 2)
+			fail_msg("the daemon still has %d child process(es) after %d s", kids, TMO / 1000);
+		usleep(2000);
+	}
 	before = dump(c);
 	qmp_client_free(c);
 	dproc_kill9(&p);

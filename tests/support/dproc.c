@@ -142,6 +142,22 @@ char dproc_state(pid_t pid)
 	return rp && rp[1] == ' ' ? rp[2] : 0;
 }
 
+int dproc_children(pid_t pid)
+{
+	char path[80];
+	int n = 0, c;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%d", &c) == 1)
+		n++;
+	fclose(f);
+	return n;
+}
+
 int dproc_sigstop(struct dproc *p)
 {
 	if (kill(p->pid, SIGSTOP))

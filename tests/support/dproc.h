@@ -62,6 +62,11 @@ void dproc_kill9(struct dproc *p);
  * there is no such process.
  */
 char dproc_state(pid_t pid);
+/*
+ * The child processes of @pid's main thread (/proc/PID/task/PID/children:
+ * a snapshot child, ...), or -1 when the kernel does not say.
+ */
+int dproc_children(pid_t pid);
 /* SIGSTOP the daemon and wait until it is stopped (kill() returns before it is); -1 on timeout. */
 int dproc_sigstop(struct dproc *p);
 /* The stderr log (static buffer, last 64 KiB). */
