@@ -696,7 +696,7 @@ static void test_every_face_shares_the_round_commit(void **state)
 	}
 	hl_send_add_rsp(h0, 3);
 	hl_send_add_rsp(h1, 4);
-	usleep(100000);                              /* all of it in the socket buffers */
+	/* all of it is in the socket buffers: a Unix-socket write has returned only then */
 	assert_int_equal(kill(p.pid, SIGCONT), 0);
 	for (int i = 0; i < 2; i++) {
 		while ((r = qmp_client_recv(i ? c2 : c, TMO)) && json_object_get(r, "event"))
