@@ -23,6 +23,9 @@
  *   mctp-fm-client EID socket-api                (kernel socket semantics)
  *   mctp-fm-client EID routes                    (print $CXLDCD_MCTP_ROUTES)
  *   mctp-fm-client EID bench N                   (N Identify round trips, timed)
+ *
+ * $MCTP_FM_CLIENT_TIMEOUT_MS replaces the 2 s a request waits for its
+ * response (a test that expects a lost message need not wait 2 s).
  */
 #include <errno.h>
 #include <poll.h>
@@ -50,6 +53,8 @@
 #define TIMEOUT_MS 2000
 #define HDR 12
 #define MAX_MSG (HDR + 4096)
+
+static int timeout_ms = TIMEOUT_MS;   /* a request's wait for its response */
 
 struct ep {
 	uint8_t eid;
@@ -159,7 +164,7 @@ static int cmd_on(struct ep *e, uint8_t type, uint16_t op, const void *in, size_
 		printf("sendto: %s\n", strerror(errno));
 		return -1;
 	}
-	if (poll(&pfd, 1, TIMEOUT_MS) != 1) {
+	if (poll(&pfd, 1, timeout_ms) != 1) {
 		printf("timeout on %04Xh\n", op);
 		return -1;
 	}
@@ -642,6 +647,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getenv("MCTP_FM_CLIENT_TIMEOUT_MS"))
+		timeout_ms = atoi(getenv("MCTP_FM_CLIENT_TIMEOUT_MS"));
 	if (!strcmp(c, "routes")) {
 		printf("%s\n", getenv("CXLDCD_MCTP_ROUTES") ? getenv("CXLDCD_MCTP_ROUTES") : "");
 		return 0;
