@@ -236,6 +236,13 @@ uint64_t hx_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/*
+ * Idle is three rounds in a row with nothing ready and the host idle.  In
+ * one process over Unix sockets a write is readable at once, so after a
+ * first quiet round of 10 ms two more of 1 ms make sure; loopback TCP may
+ * deliver a little later (network softirq work deferred under load), so a
+ * fixture with a TCP listener keeps 10 ms for all three.
+ */
 void hx_pump(struct hx *x, int ms)
 {
 	uint64_t end = hx_now_ms() + (uint64_t)ms;
@@ -244,7 +251,7 @@ void hx_pump(struct hx *x, int ms)
 	while (hx_now_ms() < end) {
 		int moved = 0;
 
-		pump_once(x, 10, &moved);
+		pump_once(x, quiet && !x->hl_port ? 1 : 10, &moved);
 		if (x->h)
 			cxldcd_host_process(x->h); /* timers and queued commands */
 		if (!moved && (!x->h || cxldcd_host_idle(x->h)))
