@@ -136,7 +136,9 @@ else ok "host 1 can no longer read tag A"; fi
 ctl backend-del tm0 && ok "tm0 unbound: deleted" || bad "tm0 still bound"
 
 step "QMP events the orchestrator saw"
-sleep 0.2
+# the events --follow process writes them as they come: wait for the last one (10 s)
+i=0
+while ! grep -q CXL_DC_FORCED_RELEASE "$dir/events.log" && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
 sed 's/^/             /' "$dir/events.log"
 grep -q CXL_DC_CAPACITY_ACCEPTED "$dir/events.log" && grep -q CXL_DC_CAPACITY_RELEASED "$dir/events.log" &&
 	grep -q CXL_DC_FORCED_RELEASE "$dir/events.log" && ok "accepted, released and forced-release events" ||
