@@ -480,7 +480,7 @@ static void send_unmap(struct hostlink *hl, const struct core_extent_info *x, ui
 
 /* ------------------------------------------------------------ moves */
 
-static uint64_t now_ms(void);
+static uint64_t now_ms(const struct hostlink *hl);
 static void wake_at(struct hostlink *hl, uint64_t due_ms);
 static void move_advance(struct hostlink *hl, struct move *m);
 
@@ -558,7 +558,7 @@ static void moves_take(struct hostlink *hl)
 			continue;
 		}
 		m->phase = HL_MOVE_PAUSED;
-		m->due_ms = now_ms() + MOVE_TIMEOUT_MS;
+		m->due_ms = now_ms(hl) + MOVE_TIMEOUT_MS;
 		m->next = hl->moves;
 		hl->moves = m;
 		for (uint32_t i = 0; i < m->nr; i++) {
@@ -651,7 +651,7 @@ static void move_advance(struct hostlink *hl, struct move *m)
 		return;
 	}
 	m->phase = HL_MOVE_REMAPPED;
-	m->due_ms = now_ms() + MOVE_TIMEOUT_MS;
+	m->due_ms = now_ms(hl) + MOVE_TIMEOUT_MS;
 	for (uint32_t i = 0; i < m->nr; i++) {
 		struct conn *c = conn_of_host(hl, m->p[i].host);
 
@@ -1211,7 +1211,7 @@ static void conn_parse(struct conn *c)
 	}
 	if (!c->rlen && c->rcap > RBUF_INITIAL) {
 		/* Big messages went through: keep their buffer until the connection is idle. */
-		c->rbuf_idle_due_ms = now_ms() + RBUF_IDLE_MS;
+		c->rbuf_idle_due_ms = now_ms(c->hl) + RBUF_IDLE_MS;
 		wake_at(c->hl, c->rbuf_idle_due_ms);
 	}
 	end_burst_if_idle(c);
@@ -1255,10 +1255,13 @@ static void conn_read(struct conn *c)
 
 /* ------------------------------------------------------------ timers */
 
-static uint64_t now_ms(void)
+/* The caller's clock (cfg.clock), else CLOCK_MONOTONIC. */
+static uint64_t now_ms(const struct hostlink *hl)
 {
 	struct timespec ts;
 
+	if (hl->cfg.clock)
+		return hl->cfg.clock(hl->cfg.clock_opaque);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
@@ -1267,7 +1270,7 @@ static uint64_t now_ms(void)
 static void wake_at(struct hostlink *hl, uint64_t due_ms)
 {
 	const struct hostlink_watch_ops *w = hl->cfg.watch;
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(hl);
 
 	if (hl->wake_due_ms && hl->wake_due_ms <= due_ms)
 		return;
@@ -1311,7 +1314,7 @@ static void pause_accept(struct hostlink *hl, struct listener *l, int err)
 	l->paused = true;
 	watch_listener(hl, l, 0);
 	if (!hl->retry_due_ms)
-		hl->retry_due_ms = now_ms() + ACCEPT_RETRY_MS;
+		hl->retry_due_ms = now_ms(hl) + ACCEPT_RETRY_MS;
 	wake_at(hl, hl->retry_due_ms);
 }
 
@@ -1383,7 +1386,7 @@ static struct conn *conn_new(struct hostlink *hl, struct listener *l, int fd)
 	c->is_unix = l->is_unix;
 	c->rcap = RBUF_INITIAL;
 	c->watched = HOSTLINK_IN;
-	c->hello_due_ms = now_ms() + l->lim.hello_timeout_ms;
+	c->hello_due_ms = now_ms(hl) + l->lim.hello_timeout_ms;
 	if (hl->cfg.watch && hl->cfg.watch->add &&
 	    hl->cfg.watch->add(hl->cfg.watch_opaque, fd, HOSTLINK_IN)) {
 		free(c->rbuf);
@@ -1693,7 +1696,7 @@ static uint64_t rbuf_tick(struct conn *c, uint64_t now)
 
 int64_t hostlink_tick(struct hostlink *hl)
 {
-	uint64_t now = now_ms(), next = 0;
+	uint64_t now = now_ms(hl), next = 0;
 
 	hl->wake_due_ms = 0;
 	if (hl->retry_due_ms && hl->retry_due_ms <= now)

@@ -69,6 +69,8 @@ struct hostlink_limits {
 };
 
 typedef void hostlink_log_fn(void *opaque, int level, const char *msg);
+/* Milliseconds on a clock that never goes back (cfg.clock). */
+typedef uint64_t hostlink_clock_fn(void *opaque);
 
 struct hostlink_cfg {
 	struct cxldcd_dev *dev;     /* borrowed; must outlive the hostlink */
@@ -78,6 +80,14 @@ struct hostlink_cfg {
 	hostlink_log_fn *log;       /* may be NULL: silent */
 	void *log_opaque;
 	int log_level;              /* syslog level cut, e.g. LOG_INFO */
+	/*
+	 * The clock of every deadline (HELLO, move phases, accept retries, idle
+	 * receive buffers); may be NULL: CLOCK_MONOTONIC.  Set by callers that
+	 * drive time themselves (tests, the fuzz target); wake() delays and
+	 * hostlink_tick()'s return are on this clock.
+	 */
+	hostlink_clock_fn *clock;
+	void *clock_opaque;
 	/*
 	 * Per-connection output bound, in bytes actually allocated for queued
 	 * messages; 0 = 16 MiB.  Above half of it the connection is not read
