@@ -4,7 +4,8 @@
  * fed a stream of CCI messages through cci_handle_msg(); after every message
  * the model's invariants must hold (else abort()).
  *
- * Input: a sequence of steps (format and device in steps.c).
+ * Input: byte 0 picks the device: bit 0 the many-tags one (else the small
+ * one; steps.h); then a sequence of steps (format and devices in steps.c).
  */
 #include "core/core.h"
 #include "steps.h"
@@ -13,10 +14,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cxldcd_dev *dev = fz_dev_new();
+	struct cxldcd_dev *dev;
 	uint64_t now = 1;
 
-	fz_run_steps(dev, data, size, &now);
+	if (size < 1)
+		return 0;
+	dev = fz_dev_new(data[0] & 1);
+	fz_run_steps(dev, data + 1, size - 1, &now);
 	core_dev_free(dev);
 	return 0;
 }

@@ -3,8 +3,11 @@
 """Write the seed corpora of fuzz-cci-dispatch and fuzz-cci-decode.
 
 Seeds are valid messages for every command (and a few short flows) in the
-step format documented in fuzz-cci-dispatch.c, laid out by hand from the spec
+step format documented in fuzz/cci/steps.c, laid out by hand from the spec
 tables: struct.pack with explicit little-endian formats, no project code.
+A cci-dispatch input starts with the device byte: 0 the small device, 1 the
+many-tags one, whose seeds fill the tag space with list steps (an extent-list
+description, fuzz/cci/steps.h, that the target expands).
 Run from anywhere: python3 fuzz/cci/gen-corpus.py
 """
 import os
@@ -23,8 +26,31 @@ RANK = bytes.fromhex('34dbaff5055242818f76da0b5e7a76a7')    # rank memory sparin
 H0, H1, FM, MCTP = 0, 1, 2, 3
 
 
+LIST = 0x10             # step flag: the payload is an extent-list description
+TICK = 0x08             # step flag: advance the clock 600 ms and core_tick()
+
+
 def step(cci, op, payload=b'', flags=0):
     return struct.pack('<BHH', cci | flags, op, len(payload)) + payload
+
+
+def lst(head, byte2, region, n, first, blocks=1, gap=0, per_tag=1, tag=0):
+    """An extent-list description (steps.h): n extents of blocks blocks from
+    block first of the region, gap blocks apart, per_tag extents a tag from
+    tag on.  head: the Host ID (56xxh) or the More flag (48xxh)."""
+    return struct.pack('<BBBBHBBBH', head, byte2, region, n, first, blocks, gap, per_tag, tag)
+
+
+def grow(host, region, groups, n=50, tag0=0):
+    """groups FM adds of n one-block extents each, back to back, a tag each."""
+    return b''.join(step(FM, 0x5604, lst(host, 2, region, n, g * n, tag=tag0 + g * n), LIST)
+                    for g in range(groups))
+
+
+def answer(host, region, groups, op, n=50, first_group=0):
+    """The host accepts (4802h) or releases (4803h) those groups' extents, a group a step."""
+    return b''.join(step(host, op, lst(0, 0, region, n, g * n), LIST)
+                    for g in range(first_group, first_group + groups))
 
 
 def extent(dpa, length, tag=b'\0' * 16, seq=0):
@@ -217,6 +243,53 @@ decode = {
     'region-extents-out': dec(0x88, struct.pack('<H2xIIII4x', 1, 0, 1, 1, 2) + E[1]),
     'list-tags-out': dec(0x89, struct.pack('<IIIB3x', 1, 1, 1, 3) + TAG + bytes(0x44)),
 }
+
+# The many-tags device (device byte 1): a host's tag index grows past one
+# leaf (30 tags), one internal level (210) and two (1470), then shrinks by
+# releases, rejections, forced removals and pending timeouts.
+many_tags = {
+    # 1500 pending tags on host 0 (height 4); 10 groups accepted and then
+    # released; the 20 others time out
+    'tags-grow': grow(H0, 0, 30) + answer(H0, 0, 10, 0x4802) + answer(H0, 0, 10, 0x4803)
+                 + step(H0, 0x0001, flags=TICK) + step(H0, 0x0001, flags=TICK),
+    # 250 tags (height 3) accepted on host 1, then released tag by tag from
+    # the front: forced, or asked and released by the host
+    'tags-release-by-tag': grow(H1, 1, 5, tag0=0x1000) + answer(H1, 1, 5, 0x4802)
+                           + b''.join(step(FM, 0x5605, lst(1, 0x10 if i % 2 else 0, 1, 0, 0,
+                                                           tag=0x1000 + i), LIST)
+                                      + (b'' if i % 2 else step(H1, 0x4803, lst(0, 0, 1, 1, i), LIST))
+                                      for i in range(0, 250, 3)),
+    # both hosts, interleaved tags: host 0 odd groups rejected, a pending
+    # group forced out (Dead) and answered empty
+    'tags-two-hosts': grow(H0, 0, 8) + grow(H1, 1, 8, tag0=0x8000)
+                      + b''.join(step(H0, 0x4802, lst(0, 0, 0, 50 if g % 2 == 0 else 0, g * 50), LIST)
+                                 for g in range(8))
+                      + step(FM, 0x5605, lst(1, 0x11, 1, 50, 0), LIST)
+                      + step(H1, 0x4802, dc_rsp([]))
+                      + answer(H1, 1, 7, 0x4802, first_group=1),
+    # sharable region: tags of two extents each, host 1 joins some of them
+    'tags-shared': step(FM, 0x5604, lst(0, 2, 1, 50, 0, per_tag=2, tag=0x4000), LIST)
+                   + step(H0, 0x4802, lst(0, 0, 1, 50, 0), LIST)
+                   + b''.join(step(FM, 0x5604, lst(1, 3, 1, 0, 0, tag=0x4000 + i), LIST)
+                              for i in range(0, 25, 2))
+                   + b''.join(step(H1, 0x4802, lst(0, 0, 1, 2, 2 * i), LIST)
+                              for i in range(0, 25, 2))
+                   + step(FM, 0x5605, lst(0, 0x10, 1, 0, 0, blocks=2, tag=0x4002), LIST),
+    # Free and Contiguous adds of one tag each, a forced Tag-based release of
+    # some (their groups Dead), then the host rejects the first groups
+    'tags-free': b''.join(step(FM, 0x5604, lst(0, i % 2, 0, 0, 0, blocks=3, tag=0x2000 + i), LIST)
+                          for i in range(40))
+                 + b''.join(step(FM, 0x5605, lst(0, 0x10, 0, 0, 0, blocks=3, tag=0x2000 + i), LIST)
+                            for i in range(0, 40, 4))
+                 + b''.join(step(H0, 0x4802, dc_rsp([])) for i in range(12)),
+    # 40 tags on host 0 (two leaves), half accepted, the DC log cleared: its
+    # snapshot is small enough for a restore seed (fuzz/core/gen-corpus.sh)
+    'tags-snap': grow(H0, 0, 2, n=20) + answer(H0, 0, 1, 0x4802, n=20)
+                 + step(H0, 0x0101, struct.pack('<BBB3x', 4, 0, 40) + struct.pack('<40H', *range(1, 41))),
+}
+
+dispatch = {name: b'\0' + data for name, data in dispatch.items()}
+dispatch.update({name: b'\1' + data for name, data in many_tags.items()})
 
 for target, seeds in (('cci-dispatch', dispatch), ('cci-decode', decode)):
     d = os.path.join(ROOT, target)

@@ -6,6 +6,7 @@
 #ifndef CXLDCD_FUZZ_STEPS_H
 #define CXLDCD_FUZZ_STEPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,11 +16,40 @@ struct cxldcd_dev_cfg;
 /*
  * The fuzz device's configuration: 256 MiB static and regions, region 1
  * sharable, small limits (64 extents, 8 tags, 8 events a log), a 2 KiB
- * mailbox, 1 s pending timeout.
+ * mailbox, 1 s pending timeout.  many_tags: 64 KiB blocks (4096 a
+ * region), 4096 extents, 2048 tags, 4096 events a log, so that a host's
+ * tag index (src/core/tag-host.c) splits and merges several levels deep.
  */
-void fz_dev_cfg(struct cxldcd_dev_cfg *cfg);
+void fz_dev_cfg(struct cxldcd_dev_cfg *cfg, bool many_tags);
 /* A device of that configuration. */
-struct cxldcd_dev *fz_dev_new(void);
+struct cxldcd_dev *fz_dev_new(bool many_tags);
+/* Tag v of the fuzz tag space: v (u16le) in bytes 0-1, then a fixed pattern (never all zero). */
+void fz_tag(uint8_t tag[16], uint16_t v);
+/*
+ * An extent-list description, FZ_LIST_DESC_SIZE bytes (missing ones are 0):
+ *   0     Host ID (56xxh layout) / bit 0 More (48xxh)
+ *   1     56xxh byte 2: selection policy or release flags
+ *   2     region r (56xxh byte 3; the extents lie in region r % nr_regions)
+ *   3     number of extents N (clamped to what fits in cap)
+ *   4-5   first block b (u16le) within the region
+ *   6     blocks per extent l (0 = 1)
+ *   7     blocks of gap between extents g
+ *   8     extents per tag k (0 = 1)
+ *   9-10  first tag t (u16le)
+ * Extent i covers blocks b + i(l + g) .. + l of the region, with tag
+ * fz_tag(t + i / k) and shared sequence i % k.
+ */
+#define FZ_LIST_DESC_SIZE 11
+/*
+ * fz_list_payload() - the payload of op for the extents of desc, written to
+ * out (cap bytes): for 48xxh (4802h/4803h) the Updated Extent list, else the
+ * 5604h/5605h layout (Length = the extents' total, Tag = fz_tag(t), then the
+ * extents; with N = 0 the fixed part alone, Length = l blocks: a Free,
+ * Contiguous, Enable Shared Access or Tag-based request for tag t).
+ * Return: its length.
+ */
+size_t fz_list_payload(const struct cxldcd_dev_cfg *cfg, uint16_t op, const uint8_t *desc,
+		       size_t desc_len, uint8_t *out, size_t cap);
 /*
  * A CCI request at req (room for 12 + n bytes): the 12-byte message header
  * (category request, tag, opcode op, payload length n) and the n bytes of pl.

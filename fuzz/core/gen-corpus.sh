@@ -3,8 +3,9 @@
 #
 # gen-corpus.sh FUZZ-SNAPSHOT - write the seed corpus of fuzz-snapshot from
 # the seeds of fuzz-cci-dispatch: for each, a round-trip input (mode byte 1,
-# then the steps) and a restore input (mode byte 0, the length, the
-# snapshot of the device those steps left), written by the target itself
+# plus 2 for the many-tags device: the seed's device byte; then the steps)
+# and a restore input (mode byte 0 or 2, the length, the snapshot of the
+# device those steps left), written by the target itself
 # (CXLDCD_FUZZ_SNAPSHOT_SEED, see fuzz-snapshot.c).  FUZZ-SNAPSHOT is either
 # build of the target (libFuzzer or the replayer).
 # Run from anywhere: fuzz/core/gen-corpus.sh build/fuzz/fuzz-snapshot
@@ -14,11 +15,20 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/corpus/snapshot
 mkdir -p "$out"
 n=0
+big=0
 for f in "$root"/corpus/cci-dispatch/seed-*; do
 	name=${f##*/seed-}
-	{ printf '\001'; cat "$f"; } >"$out/seed-steps-$name"
+	dev=$(od -An -tu1 -N1 "$f" | tr -d ' ')
+	mode=$((1 | (dev & 1) << 1))
+	{ printf "\\$(printf %o "$mode")"; tail -c +2 "$f"; } >"$out/seed-steps-$name"
 	CXLDCD_FUZZ_SNAPSHOT_SEED="$out/seed-restore-$name" "$exe" "$out/seed-steps-$name" \
 		>/dev/null 2>&1
 	n=$((n + 1))
+	# a restore seed past the target's -max_len (docs/fuzzing.md) would only
+	# raise libFuzzer's default input length for every input
+	if [ "$(wc -c <"$out/seed-restore-$name")" -gt 8192 ]; then
+		rm -f "$out/seed-restore-$name"
+		big=$((big + 1))
+	fi
 done
-echo "snapshot: $((2 * n)) seeds"
+echo "snapshot: $((2 * n - big)) seeds ($big restore seeds over 8192 bytes left out)"

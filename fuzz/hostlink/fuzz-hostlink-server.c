@@ -520,7 +520,7 @@ static void setup(struct fz *z, uint8_t conf)
 	char err[256];
 
 	memset(z, 0, sizeof(*z));
-	fz_dev_cfg(&cfg);
+	fz_dev_cfg(&cfg, false);
 	cfg.regions[1].read_only = (conf & 8) != 0;
 	cfg.mbox_payload_size = MBOX_PAYLOAD;
 	cfg.pending_timeout_ms = (conf & 4) ? 1000 : 0;
