@@ -4,8 +4,11 @@
  * link (src/hostlink/hostlink.c): one live device (2 hosts, two 256 MiB DC
  * regions), a mem_dev on a 512 MiB memfd backend and a hostlink, reached
  * the way a host reaches it: a client socket connected to a listener that
- * the hostlink accepts (hostlink_listen_fd() on an abstract Unix socket; no
- * test seam).  The fuzzer plays up to two hosts and the fabric manager.
+ * the hostlink accepts (hostlink_listen_fd() on an abstract Unix socket).
+ * The one seam is the clock: the hostlink's deadlines (HELLO, move phases,
+ * idle receive buffers) run on the target's clock (hostlink_cfg.clock),
+ * which only control 4 advances.  The fuzzer plays up to two hosts and the
+ * fabric manager.
  *
  * After every step: no crash, the model's invariants hold
  * (core_check_invariants(), else abort()), and every byte the device sent is
@@ -17,8 +20,11 @@
  *   bit 1  no memory attached (md NULL: no MAP, slow path answers NOMAP)
  *   bit 2  pending timeout 1000 ms (control 4 advances the clock)
  *   bit 3  region 1 read-only
+ *   bit 4  the many-tags device (../cci/steps.h; else the small one)
  * then steps, each starting with an op byte: bit 0 the client (0 or 1; a
- * client connects on first use), bits 3:1 the kind:
+ * client connects on first use), bit 4 list (kinds 2, 3 and 5: the n
+ * payload bytes are an extent-list description, expanded by
+ * fz_list_payload()), bits 3:1 the kind:
  *   0, 1  link message: type (1), n (u16le), n payload bytes; the header is
  *         valid and its length is n
  *   2, 3  CCI request in a CCI_REQ: opcode (u16le), n (u16le), n payload
@@ -37,7 +43,8 @@
  *             chance to notice before the next step)
  *           2 shutdown(SHUT_WR) the client
  *           3 hostlink_disconnect(host v&1)
- *           4 advance the clock by (v+1) x 100 ms and core_tick()
+ *           4 advance the clock by (v+1) x 100 ms, core_tick() and
+ *             hostlink_tick()
  *           5 fault (v>>1)&7 on host v&1, count v>>4 (0 = until cleared)
  *           6 v&1: toggle a failing cci_after hook (journal failure);
  *             else clear the faults of host (v>>1)&1
@@ -102,6 +109,7 @@ struct fz {
 
 static uint8_t *rx_bufs[NR_CLIENTS];
 static uint8_t *msg_buf;        /* one outgoing message */
+static uint8_t list_buf[MBOX_PAYLOAD];  /* a payload fz_list_payload() wrote */
 static unsigned instance;
 
 static void check(const struct fz *z)
@@ -121,6 +129,14 @@ static void die(const char *what)
 }
 
 /* ------------------------------------------------------------ hooks */
+
+/* The hostlink's clock (hostlink_cfg.clock): the target's, in ms. */
+static uint64_t hook_clock(void *opaque)
+{
+	const struct fz *z = opaque;
+
+	return z->now / (1000 * 1000);
+}
 
 static uint16_t hook_before(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
 			    bool chain_open)
@@ -477,6 +493,7 @@ static void control(struct fz *z, struct client *c, uint8_t b)
 		z->now += (v + 1ull) * 100 * 1000 * 1000;
 		core_dev_set_time(z->dev, z->now);
 		core_tick(z->dev, z->now);
+		hostlink_tick(z->hl);
 		pump(z);
 		break;
 	case 5:
@@ -520,7 +537,7 @@ static void setup(struct fz *z, uint8_t conf)
 	char err[256];
 
 	memset(z, 0, sizeof(*z));
-	fz_dev_cfg(&cfg, false);
+	fz_dev_cfg(&cfg, (conf & 16) != 0);
 	cfg.regions[1].read_only = (conf & 8) != 0;
 	cfg.mbox_payload_size = MBOX_PAYLOAD;
 	cfg.pending_timeout_ms = (conf & 4) ? 1000 : 0;
@@ -541,6 +558,8 @@ static void setup(struct fz *z, uint8_t conf)
 	hc.cci_after = hook_after;
 	hc.chain_dropped = hook_chain_dropped;
 	hc.hook_opaque = z;
+	hc.clock = hook_clock;
+	hc.clock_opaque = z;
 	if (getenv("CXLDCD_FUZZ_VERBOSE")) {
 		hc.log = log_stderr;
 		hc.log_level = 7;
@@ -663,19 +682,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 2:
 		case 3:
-		case 5:
+		case 5: {
+			const uint8_t *pl = data + off + 4;
+			size_t pl_len;
+
 			if (left < 4)
 				goto done;
 			n = get16(data + off + 2);
 			n = n > left - 4 ? left - 4 : n;
+			pl_len = n;
+			if (op & 16) {
+				pl_len = fz_list_payload(core_dev_cfg(z.dev), get16(data + off), pl, n,
+							 list_buf, MBOX_PAYLOAD);
+				pl = list_buf;
+			}
 			if (kind == 5) {
-				fm_cci(&z, get16(data + off), data + off + 4, n);
+				fm_cci(&z, get16(data + off), pl, pl_len);
 			} else {
 				client_ensure(&z, c);
-				send_cci(&z, c, get16(data + off), data + off + 4, n);
+				send_cci(&z, c, get16(data + off), pl, pl_len);
 			}
 			off += 4 + n;
 			break;
+		}
 		case 4:
 			if (left < 2)
 				goto done;

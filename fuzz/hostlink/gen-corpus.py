@@ -18,7 +18,12 @@ R1 = 0x20000000          # region 1 is sharable
 TAG = bytes(range(0x40, 0x50))
 HELLO, CCI_REQ, READ_REQ, WRITE_REQ, ERROR, MOVE_ACK = 0x01, 0x03, 0x08, 0x0a, 0x0f, 0x11
 
-# ---- fuzz-hostlink-server steps (op byte: bit 0 client, bits 3:1 kind)
+# ---- fuzz-hostlink-server steps (op byte: bit 0 client, bits 3:1 kind,
+# bit 4 list: the payload of kinds 2, 3 and 5 is an extent-list description)
+
+LIST = 0x10
+MANY_TAGS = 0x10        # configuration byte: the many-tags device (64 KiB blocks)
+BLK = 64 * 1024
 
 
 def link(cl, typ, payload=b''):
@@ -35,6 +40,19 @@ def raw(cl, data):
 
 def fm(op, payload=b''):
     return struct.pack('<BHH', 5 << 1, op, len(payload)) + payload
+
+
+def lst(head, byte2, region, n, first, blocks=1, gap=0, per_tag=1, tag=0):
+    """An extent-list description (fuzz/cci/steps.h), expanded by the target."""
+    return struct.pack('<BBBBHBBBH', head, byte2, region, n, first, blocks, gap, per_tag, tag)
+
+
+def cci_list(cl, op, desc):
+    return struct.pack('<BHH', cl | 2 << 1 | LIST, op, len(desc)) + desc
+
+
+def fm_list(op, desc):
+    return struct.pack('<BHH', 5 << 1 | LIST, op, len(desc)) + desc
 
 
 def ctl(cl, action, v=0):
@@ -147,6 +165,37 @@ server = {
                            + fm(0x5605, release(1, 0x01, [extent(R1, 2 * MIB)]))
                            + cci(1, 0x4803, dc_rsp([upd(R1, 2 * MIB)]))
                            + ctl(0, 4, 31) + ctl(0, 4, 31) + ctl(0, 4, 31),
+    # the clock (control 4: (v+1) x 100 ms, then core_tick() and
+    # hostlink_tick()): client 1 never says HELLO and is closed after 5 s
+    'hello-timeout': bytes([0]) + H0 + ctl(1, 0) + ctl(0, 4, 24) + ctl(0, 4, 23) + ctl(0, 4, 0)
+                     + cci(0, 0x0001),
+    # a 1 MiB WRITE_REQ grows the receive buffer; it shrinks once idle for 1 s
+    'rbuf-idle': bytes([0]) + link(0, HELLO, hello(0, flags=0)) + fm(0x5604, add(0, 2, E[:1]))
+                 + cci(0, 0x4802, dc_rsp([upd(R0, 2 * MIB)]))
+                 + big(0, WRITE_REQ, 0x10 + 0x100000, io(R0, 0x100000))
+                 + ctl(0, 4, 4) + ctl(0, 4, 4) + ctl(0, 4, 0) + link(0, READ_REQ, io(R0, 8)),
+    # a sharer that answers neither PAUSE nor REMAP: each phase ends after 2 s
+    'move-silent': bytes([0]) + H0 + H1 + fm(0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
+                   + cci(0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                   + fm(0x5604, add(1, 3, region=1, tag=TAG))
+                   + cci(1, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                   + fm(0x5605, release(1, 0x11, [extent(R1, 2 * MIB)]))
+                   + ctl(0, 4, 18) + ctl(0, 4, 0) + ctl(0, 4, 19),
+    # the many-tags device: 50 tagged extents mapped at once, released in
+    # part by the host, the rest forced out by tag
+    'tags-map-many': bytes([MANY_TAGS]) + H0 + IRQ_ON + fm_list(0x5604, lst(0, 2, 0, 50, 0, tag=0x100))
+                     + cci_list(0, 0x4802, lst(0, 0, 0, 50, 0))
+                     + cci_list(0, 0x4803, lst(0, 0, 0, 20, 0, gap=1))
+                     + b''.join(fm_list(0x5605, lst(0, 0x10, 0, 0, 0, tag=0x100 + i)) for i in range(1, 40, 2)),
+    # 12 shared tags of region 1 mapped by both hosts; host 1 forced out of
+    # some: host 0 is moved (answers none: the clock ends each phase)
+    'tags-shared-move': bytes([MANY_TAGS]) + H0 + H1
+                        + fm_list(0x5604, lst(0, 2, 1, 12, 0, tag=0x200))
+                        + cci_list(0, 0x4802, lst(0, 0, 1, 12, 0))
+                        + b''.join(fm_list(0x5604, lst(1, 3, 1, 0, 0, tag=0x200 + i)) for i in range(12))
+                        + b''.join(cci_list(1, 0x4802, lst(0, 0, 1, 1, i)) for i in range(12))
+                        + b''.join(fm_list(0x5605, lst(1, 0x10, 1, 0, 0, tag=0x200 + i)) for i in range(0, 12, 3))
+                        + ctl(0, 4, 19) + ctl(0, 4, 19),
     'ras-registers': bytes([0]) + link(0, HELLO, hello(0, 5)) + link(0, 0x16, struct.pack('<II', 4, 0))
                      + link(0, 0x14) + link(0, 0x16, struct.pack('<II', 0x58, 0))
                      + link(0, 0x16, struct.pack('<II', 0, 0xffffffff)) + link(0, 0x16, b'abcd'),
