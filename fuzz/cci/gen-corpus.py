@@ -282,10 +282,18 @@ many_tags = {
                  + b''.join(step(FM, 0x5605, lst(0, 0x10, 0, 0, 0, blocks=3, tag=0x2000 + i), LIST)
                             for i in range(0, 40, 4))
                  + b''.join(step(H0, 0x4802, dc_rsp([])) for i in range(12)),
-    # 40 tags on host 0 (two leaves), half accepted, the DC log cleared: its
+    # the last leaf of a level holds one tag (31 on host 1; 211 on host 0:
+    # a second node above it too) and gives it back: the emptied nodes go
+    'tags-last-leaf': grow(H1, 1, 1, n=31, tag0=0x3000) + answer(H1, 1, 1, 0x4802, n=31)
+                      + step(H1, 0x4803, lst(0, 0, 1, 1, 30), LIST)
+                      + grow(H0, 0, 4) + step(FM, 0x5604, lst(0, 2, 0, 11, 200, tag=200), LIST)
+                      + answer(H0, 0, 4, 0x4802) + step(H0, 0x4802, lst(0, 0, 0, 11, 200), LIST)
+                      + step(H0, 0x4803, lst(0, 0, 0, 1, 210), LIST)
+                      + step(H0, 0x4803, lst(0, 0, 0, 30, 180), LIST),
+    # 32 tags pending on host 0 (two leaves), the DC log cleared: its
     # snapshot is small enough for a restore seed (fuzz/core/gen-corpus.sh)
-    'tags-snap': grow(H0, 0, 2, n=20) + answer(H0, 0, 1, 0x4802, n=20)
-                 + step(H0, 0x0101, struct.pack('<BBB3x', 4, 0, 40) + struct.pack('<40H', *range(1, 41))),
+    'tags-snap': grow(H0, 0, 1, n=32)
+                 + step(H0, 0x0101, struct.pack('<BBB3x', 4, 0, 32) + struct.pack('<32H', *range(1, 33))),
 }
 
 dispatch = {name: b'\0' + data for name, data in dispatch.items()}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * steps.h - the small device and the CCI step stream that fuzz-cci-dispatch
- * and fuzz-snapshot share (format in fuzz-cci-dispatch.c).
+ * steps.h - the fuzz devices and the CCI step stream that fuzz-cci-dispatch
+ * and fuzz-snapshot share (format in steps.c), and the extent lists that
+ * list steps expand (there and in fuzz-hostlink-server).
  */
 #ifndef CXLDCD_FUZZ_STEPS_H
 #define CXLDCD_FUZZ_STEPS_H
