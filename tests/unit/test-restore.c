@@ -337,6 +337,42 @@ static void test_restore_accepts_untagged_allocations_out_of_address_order(void 
 	tenv_free(b);
 }
 
+/* Bit flips (xorshift positions) restored one by one: refused with a reason, or sound. */
+struct flips {
+	uint64_t rng;
+	uint32_t refused, restored;
+};
+
+static uint64_t next_rng(struct flips *f)
+{
+	f->rng ^= f->rng << 13;
+	f->rng ^= f->rng >> 7;
+	f->rng ^= f->rng << 17;
+	return f->rng;
+}
+
+/* s with bit `bit` of byte `at` flipped: refused with a reason, or a device the full check passes. */
+static void flip_one(struct flips *f, const uint8_t *s, size_t n, size_t at, unsigned bit)
+{
+	uint8_t *bad = malloc(n);
+	struct tenv *b;
+	char msg[200];
+
+	assert_non_null(bad);
+	memcpy(bad, s, n);
+	bad[at] ^= (uint8_t)(1u << bit);
+	if (restore_into(&b, bad, n)) {
+		f->refused++;
+		assert_true(b->diag.text[0] != 0);
+	} else {
+		f->restored++;
+		if (core_check_invariants(b->dev, msg, sizeof(msg)))
+			fail_msg("bit %u of byte %zu accepted an unsound state: %s", bit, at, msg);
+	}
+	tenv_free(b);
+	free(bad);
+}
+
 /*
  * Bit flips in the addresses, lengths, tag indexes and holder counts of the
  * allocations (what the sort and the tree build take): each snapshot is
@@ -344,43 +380,25 @@ static void test_restore_accepts_untagged_allocations_out_of_address_order(void 
  */
 static void test_restore_of_flipped_allocation_fields_is_refused_or_consistent(void **state)
 {
-	struct tenv *a = device(), *b;
+	struct tenv *a = device();
 	static const uint8_t fields[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 17, 18, 32 };
-	uint64_t rng = 0x2545f4914f6cdd1dull;
-	uint8_t *s, *bad;
+	struct flips f = { .rng = 0x2545f4914f6cdd1dull };
+	uint8_t *s;
 	size_t n;
 	struct layout l;
-	char msg[200];
-	uint32_t refused = 0, restored = 0;
 
 	(void)state;
 	populate(a);
 	snap(a, &s, &n);
 	parse(s, n, &l);
-	bad = malloc(n);
 	for (uint32_t k = 0; k < 600; k++) {
-		uint32_t i;
-		uint8_t f;
+		uint64_t x = next_rng(&f);
+		uint32_t i = (uint32_t)(x % l.nr_allocs);
 
-		rng ^= rng << 13;
-		rng ^= rng >> 7;
-		rng ^= rng << 17;
-		i = (uint32_t)(rng % l.nr_allocs);
-		f = fields[(rng >> 20) % sizeof(fields)];
-		memcpy(bad, s, n);
-		bad[l.alloc[i] + f] ^= (uint8_t)(1u << ((rng >> 40) % 8));
-		if (restore_into(&b, bad, n)) {
-			refused++;
-		} else {
-			restored++;
-			if (core_check_invariants(b->dev, msg, sizeof(msg)))
-				fail_msg("flip %u accepted an inconsistent state: %s", k, msg);
-		}
-		tenv_free(b);
+		flip_one(&f, s, n, l.alloc[i] + fields[(x >> 20) % sizeof(fields)], (x >> 40) % 8);
 	}
-	print_message("%u refused, %u restored\n", refused, restored);
-	assert_true(refused > 0 && restored > 0);
-	free(bad);
+	print_message("%u refused, %u restored\n", f.refused, f.restored);
+	assert_true(f.refused > 0 && f.restored > 0);
 	free(s);
 	tenv_free(a);
 }
@@ -564,40 +582,21 @@ static void test_restore_refuses_what_one_record_shows_wrong(void **state)
  */
 static void test_restore_of_any_flipped_bit_is_refused_or_sound(void **state)
 {
-	struct tenv *a = device(), *b;
-	uint64_t rng = 0x9e3779b97f4a7c15ull;
-	uint8_t *s, *bad;
+	struct tenv *a = device();
+	struct flips f = { .rng = 0x9e3779b97f4a7c15ull };
+	uint8_t *s;
 	size_t n;
-	char msg[200];
-	uint32_t refused = 0, restored = 0;
 
 	(void)state;
 	populate(a);
 	snap(a, &s, &n);
-	bad = malloc(n);
 	for (uint32_t k = 0; k < 4000; k++) {
-		size_t at;
+		uint64_t x = next_rng(&f);
 
-		rng ^= rng << 13;
-		rng ^= rng >> 7;
-		rng ^= rng << 17;
-		at = (size_t)(rng % n);
-		memcpy(bad, s, n);
-		bad[at] ^= (uint8_t)(1u << ((rng >> 40) % 8));
-		if (restore_into(&b, bad, n)) {
-			refused++;
-			assert_true(b->diag.text[0] != 0);
-		} else {
-			restored++;
-			if (core_check_invariants(b->dev, msg, sizeof(msg)))
-				fail_msg("bit %u of byte %zu accepted an unsound state: %s",
-					 (unsigned)((rng >> 40) % 8), at, msg);
-		}
-		tenv_free(b);
+		flip_one(&f, s, n, (size_t)(x % n), (x >> 40) % 8);
 	}
-	print_message("%u refused, %u restored\n", refused, restored);
-	assert_true(refused > 0 && restored > 0);
-	free(bad);
+	print_message("%u refused, %u restored\n", f.refused, f.restored);
+	assert_true(f.refused > 0 && f.restored > 0);
 	free(s);
 	tenv_free(a);
 }
