@@ -35,6 +35,12 @@
 
 #define APP_RBUF 256u
 #define APP_TIMEOUT_MS 5000
+/*
+ * How long an OPEN of a group that a move has paused waits for the move's
+ * REMAP: the device sends it within its 2 s pause phase and a copy; below
+ * APP_TIMEOUT_MS, so the application gets an answer, not a timeout.
+ */
+#define APP_MOVE_WAIT_MS 4000u
 
 struct app_hold {
 	uint64_t id;
@@ -49,6 +55,16 @@ struct app_conn {
 	struct app_hold *holds;
 	uint32_t nr_holds;
 	bool dead;
+	/*
+	 * An OPEN of a group a move has paused: answered once the REMAP has
+	 * replaced the paused segments, or at wait_due_ms.  Meanwhile the
+	 * connection is out of the epoll set (its next requests wait in the
+	 * socket).
+	 */
+	bool waiting;
+	uint32_t wait_seq;
+	struct hl_app_open_req wait_rq;
+	uint64_t wait_due_ms;
 };
 
 /* ------------------------------------------------------------ agent side */
@@ -152,10 +168,24 @@ static int hold(struct app_conn *a, uint64_t id)
 	return 0;
 }
 
-static void on_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq, const uint8_t *p,
-		    uint32_t len)
+static bool any_paused(const struct gseg *gs, int n)
 {
-	struct hl_app_open_req rq;
+	for (int i = 0; i < n; i++)
+		if (gs[i].paused)
+			return true;
+	return false;
+}
+
+/*
+ * Answer OPEN rq, or, when may_wait and a move has paused part of the group,
+ * put it off (return false): the segments are of the grant the move retires,
+ * which the device punches once the move ends.  Handing them out would give
+ * the application a mapping that turns to zeros under it (and writes that
+ * miss the move's copy); after the REMAP it gets the fresh grant.
+ */
+static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
+			const struct hl_app_open_req *rq, bool may_wait)
+{
 	struct hl_app_open_rsp rs = { 0 };
 	struct gseg gs[HL_APP_MAX_SEGS];
 	struct hl_app_seg seg[HL_APP_MAX_SEGS];
@@ -165,19 +195,22 @@ static void on_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq, con
 	struct wwr w;
 	int n = 0;
 
-	if (hl_dec_app_open_req(p, len, &rq)) {
-		a->dead = true;
-		return;
-	}
-	g = group_find(h, rq.tag, rq.id);
+	g = group_find(h, rq->tag, rq->id);
 	if (!g || g->state != G_ACTIVE)
 		rs.status = HL_S_NOENT;
 	else if (g->info.release_pending || g->info.revoked)
 		rs.status = HL_S_BUSY;
 	else if ((n = group_segments(h, g, gs, HL_APP_MAX_SEGS)) < 0)
 		rs.status = n == -E2BIG ? HL_S_TOOBIG : HL_S_NOMAP;
+	else if (any_paused(gs, n) && may_wait)
+		return false;
+	else if (any_paused(gs, n))
+		rs.status = HL_S_BUSY; /* no REMAP came: the old grant is no one's to hand out */
 	else if (hold(a, g->info.id))
 		rs.status = HL_S_NOMEM;
+	if (rs.status == HL_S_BUSY && g && !g->info.release_pending && !g->info.revoked)
+		host_log(h, LOG_WARNING, "group id=%llu: a move paused it and no REMAP came in %u ms: open refused",
+			 (unsigned long long)g->info.id, APP_MOVE_WAIT_MS);
 	if (!rs.status) {
 		rs.nr_segs = (uint32_t)n;
 		rs.size = g->info.size;
@@ -195,6 +228,27 @@ static void on_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq, con
 	hl_enc_app_open_rsp(&w, &rs, seg);
 	hl_msg_end(&w);
 	app_send(a, buf, w.off, fds, rs.nr_segs);
+	return true;
+}
+
+static void on_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq, const uint8_t *p,
+		    uint32_t len)
+{
+	struct hl_app_open_req rq;
+
+	if (hl_dec_app_open_req(p, len, &rq)) {
+		a->dead = true;
+		return;
+	}
+	if (answer_open(h, a, seq, &rq, true))
+		return;
+	host_epoll_del(h, a->fd);
+	h->nr_app_waiting++;
+	a->waiting = true;
+	a->wait_seq = seq;
+	a->wait_rq = rq;
+	a->wait_due_ms = host_now_ms() + APP_MOVE_WAIT_MS;
+	host_log(h, LOG_INFO, "application fd=%d: open waits for a move's remap", a->fd);
 }
 
 static int unhold(struct cxldcd_host *h, struct app_conn *a, uint64_t id)
@@ -236,29 +290,20 @@ static void app_free(struct cxldcd_host *h, struct app_conn *a)
 	for (uint32_t i = 0; i < a->nr_holds; i++)
 		while (a->holds[i].n)
 			unhold(h, a, a->holds[i].id);
+	if (a->waiting)
+		h->nr_app_waiting--;
 	host_epoll_del(h, a->fd);
 	close(a->fd);
 	free(a->holds);
 	free(a);
 }
 
-static void app_read(struct cxldcd_host *h, struct app_conn *a)
+/* Serve the whole requests in rbuf, up to one that has to wait. */
+static void app_parse(struct cxldcd_host *h, struct app_conn *a)
 {
 	size_t off = 0;
-	unsigned nfd = 0;
-	int fds[4];
-	ssize_t n = hl_recv(a->fd, a->rbuf + a->rlen, APP_RBUF - a->rlen, fds, &nfd, 4);
 
-	for (unsigned i = 0; i < nfd; i++)
-		close(fds[i]);
-	if (n == -EAGAIN)
-		return;
-	if (n <= 0 || nfd) {
-		a->dead = true;
-		return;
-	}
-	a->rlen += (size_t)n;
-	while (!a->dead) {
+	while (!a->dead && !a->waiting) {
 		struct hl_hdr hd;
 		int rc = hl_dec_hdr(a->rbuf + off, a->rlen - off, &hd);
 
@@ -284,6 +329,24 @@ static void app_read(struct cxldcd_host *h, struct app_conn *a)
 	}
 	memmove(a->rbuf, a->rbuf + off, a->rlen - off);
 	a->rlen -= off;
+}
+
+static void app_read(struct cxldcd_host *h, struct app_conn *a)
+{
+	unsigned nfd = 0;
+	int fds[4];
+	ssize_t n = hl_recv(a->fd, a->rbuf + a->rlen, APP_RBUF - a->rlen, fds, &nfd, 4);
+
+	for (unsigned i = 0; i < nfd; i++)
+		close(fds[i]);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0 || nfd) {
+		a->dead = true;
+		return;
+	}
+	a->rlen += (size_t)n;
+	app_parse(h, a);
 }
 
 void apps_announce(struct cxldcd_host *h)
@@ -320,6 +383,37 @@ void apps_announce(struct cxldcd_host *h)
 		if (a->dead)
 			app_free(h, a);
 	}
+}
+
+void apps_resume(struct cxldcd_host *h)
+{
+	uint64_t now;
+
+	if (!h->nr_app_waiting)
+		return;
+	now = host_now_ms();
+	for (struct app_conn *a = h->apps, *next; a; a = next) {
+		next = a->next;
+		if (!a->waiting || !answer_open(h, a, a->wait_seq, &a->wait_rq, now < a->wait_due_ms))
+			continue;
+		a->waiting = false;
+		h->nr_app_waiting--;
+		if (host_epoll_add(h, a->fd))
+			a->dead = true;
+		app_parse(h, a); /* requests buffered behind the OPEN; the socket's come by epoll */
+		if (a->dead)
+			app_free(h, a);
+	}
+}
+
+uint64_t apps_deadline(const struct cxldcd_host *h)
+{
+	uint64_t due = 0;
+
+	for (const struct app_conn *a = h->apps; a && h->nr_app_waiting; a = a->next)
+		if (a->waiting && (!due || a->wait_due_ms < due))
+			due = a->wait_due_ms;
+	return due;
 }
 
 bool apps_owns_fd(const struct cxldcd_host *h, int fd)

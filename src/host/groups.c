@@ -185,7 +185,7 @@ static void segment_split_tail(struct cxldcd_host *h, struct segment *s, uint64_
 		return;
 	*t = (struct segment){ .rn = { .start = end, .len = send - end },
 			       .offset = s->offset + (end - s->rn.start), .file = s->file,
-			       .writable = s->writable };
+			       .writable = s->writable, .paused = s->paused };
 	if (rindex_insert(&h->segs, &t->rn)) {
 		free(t);
 		return;
@@ -247,7 +247,7 @@ static int segment_piece(const struct cxldcd_host *h, uint64_t cur, uint64_t end
 	send = s->rn.start + s->rn.len;
 	*p = (struct gseg){ .len = (send < end ? send : end) - cur,
 			    .file_offset = s->offset + (cur - s->rn.start), .fd = s->file->fd,
-			    .writable = s->writable };
+			    .writable = s->writable, .paused = s->paused };
 	return 0;
 }
 
@@ -704,6 +704,10 @@ ssize_t groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bo
 
 void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 {
+	/* an application must not be handed the grant being retired (apps.c waits) */
+	for (struct rnode *n = rindex_first_overlap(&h->segs, dpa, len); n;
+	     n = rindex_next_overlap(n, dpa, len))
+		seg_of(n)->paused = true;
 	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
 	     n = rindex_next_overlap(n, dpa, len)) {
 		struct ext_node *x = rnode_entry(n, struct ext_node, rn);

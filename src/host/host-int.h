@@ -142,6 +142,7 @@ struct segment {
 	uint64_t offset;
 	struct backing *file;
 	bool writable;
+	bool paused;                /* a move's PAUSE: its file is the grant being retired (REMAP replaces it) */
 };
 
 enum group_state {
@@ -269,6 +270,7 @@ struct cxldcd_host {
 	char *app_path;
 	struct sockpolicy_owned app_own; /* the socket file we bound at app_path */
 	struct app_conn *apps;
+	uint32_t nr_app_waiting;    /* applications whose OPEN waits for a move's REMAP */
 	uint64_t *revq;             /* ids of groups revoked, to announce to applications */
 	uint32_t nr_revq, cap_revq;
 	struct cxldcd_host_stats st;
@@ -364,7 +366,10 @@ void segments_drop(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
  */
 ssize_t groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked,
 			   struct group ***hits);
-/* A move's PAUSE: every mapping of [dpa, dpa+len) read-only (docs/host-link.md "Moves"). */
+/*
+ * A move's PAUSE: every mapping of [dpa, dpa+len) read-only, and its segments
+ * paused until the REMAP replaces them (docs/host-link.md "Moves").
+ */
 void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 /*
  * A move's REMAP: map [dpa, dpa+len) again, in place, from the segments now
@@ -374,11 +379,15 @@ void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 /* Remember that group id was revoked, for the applications (apps_announce()). */
 void groups_note_revoked(struct cxldcd_host *h, uint64_t id);
-/* Segments covering g in group order: (group offset, seg index, delta).  Return count or -ENODEV. */
+/*
+ * Segments covering g in group order: (group offset, seg index, delta).  Return count or -ENODEV.
+ * paused: the piece is of a segment a move paused (its grant is being retired).
+ */
 struct gseg {
 	uint64_t group_offset, len, file_offset;
 	int fd;
 	bool writable;
+	bool paused;
 };
 int group_segments(const struct cxldcd_host *h, const struct group *g, struct gseg *out,
 		   uint32_t cap);
@@ -424,6 +433,12 @@ void apps_process_fd(struct cxldcd_host *h, int fd);
 bool apps_owns_fd(const struct cxldcd_host *h, int fd);
 /* Send REVOKE for every group in h->revq to the applications that opened it. */
 void apps_announce(struct cxldcd_host *h);
+/*
+ * Answer the OPENs that wait for a move's REMAP (apps.c) once it has come,
+ * or their time ran out; apps_deadline(): the earliest such time, 0: none.
+ */
+void apps_resume(struct cxldcd_host *h);
+uint64_t apps_deadline(const struct cxldcd_host *h);
 void apps_fini(struct cxldcd_host *h);
 
 #endif /* CXLDCD_HOST_INT_H */

@@ -237,6 +237,8 @@ static void on_remap(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8
 	if (segments_add(h, m.map.dpa, m.map.len, m.map.offset, fd, m.map.flags & HL_MAP_F_WRITABLE))
 		close(fd);
 	groups_remap_range(h, m.map.dpa, m.map.len);
+	/* the applications hear REVOKE before the device may punch the old grant */
+	apps_announce(h);
 	send_move_ack(h, m.id, HL_MOVE_REMAPPED);
 }
 
@@ -430,10 +432,12 @@ static void read_link(struct cxldcd_host *h)
 static void arm_timer(struct cxldcd_host *h)
 {
 	struct itimerspec its = { 0 };
-	uint64_t dl = events_deadline(h), now = host_now_ms();
+	uint64_t dl = events_deadline(h), apps = apps_deadline(h), now = host_now_ms();
 
 	if (h->inflight && (!dl || h->deadline_ms < dl))
 		dl = h->deadline_ms;
+	if (apps && (!dl || apps < dl))
+		dl = apps;
 	if (dl) {
 		uint64_t d = dl > now ? dl - now : 1;
 
@@ -636,6 +640,10 @@ int cxldcd_host_process(struct cxldcd_host *h)
 	if (h->state == CXLDCD_HOST_FAILED)
 		return h->fail_err;
 	n = epoll_wait(h->ep, evs, 16, 0);
+	/*
+	 * The device's messages first: an application's request is served
+	 * after whatever the device said before it (a move's PAUSE, an UNMAP).
+	 */
 	for (int i = 0; i < n && h->state != CXLDCD_HOST_FAILED; i++) {
 		int fd = evs[i].data.fd;
 
@@ -646,13 +654,16 @@ int cxldcd_host_process(struct cxldcd_host *h)
 				read_link(h);
 		} else if (fd == h->tfd) {
 			check_timers(h);
-		} else {
-			apps_process_fd(h, fd);
 		}
 	}
+	for (int i = 0; i < n && h->state != CXLDCD_HOST_FAILED; i++)
+		if (evs[i].data.fd != h->sock && evs[i].data.fd != h->tfd)
+			apps_process_fd(h, evs[i].data.fd);
 	if (h->state != CXLDCD_HOST_FAILED)
 		check_timers(h);
 	apps_announce(h);
+	if (h->state != CXLDCD_HOST_FAILED)
+		apps_resume(h);
 	link_send_next(h);
 	if (h->state == CXLDCD_HOST_FAILED) {
 		link_drop_queue(h);

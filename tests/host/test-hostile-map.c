@@ -1010,6 +1010,215 @@ static void test_untrusted_hosts_never_get_the_backend_fd(void **state)
 	raw_close(&h0);
 }
 
+/* ------------------------- an application opens a group while a move is under way */
+
+/* Send an application OPEN of tag A on the agent's socket fd (raw bytes: the agent runs here). */
+static void app_send_open(int fd, uint32_t seq)
+{
+	struct hl_app_open_req rq = { .id = 0 };
+	uint8_t msg[HL_HDR_SIZE + HL_APP_OPEN_REQ_SIZE];
+	struct wwr w;
+
+	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
+	wwr_init(&w, msg, sizeof(msg));
+	hl_msg_begin(&w, HL_APP_OPEN_REQ, seq);
+	assert_int_equal(hl_enc_app_open_req(&w, &rq), 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(fd, msg, w.off), (ssize_t)w.off);
+}
+
+/* Whether the agent has sent anything on the application socket fd. */
+static bool app_has_input(int fd)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+	return poll(&pf, 1, 0) == 1;
+}
+
+/*
+ * The OPEN_RSP on fd (pumping for up to 2 s): status OK, one segment of
+ * len bytes; its fd in *seg_fd.
+ */
+static void app_expect_open_rsp(struct hx *x, int fd, uint32_t seq, uint64_t len, int *seg_fd)
+{
+	uint8_t buf[HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + 4 * HL_APP_SEG_SIZE];
+	struct hl_app_open_rsp rs;
+	struct hl_app_seg seg[4];
+	struct hl_hdr h;
+	int fds[4];
+	unsigned nfd = 0;
+	ssize_t n;
+
+	for (int i = 0; i < 200 && !app_has_input(fd); i++)
+		hx_pump(x, 10);
+	n = hl_recv(fd, buf, sizeof(buf), fds, &nfd, 4);
+	assert_true(n >= (ssize_t)HL_HDR_SIZE);
+	assert_int_equal(hl_dec_hdr(buf, (size_t)n, &h), 0);
+	assert_int_equal(h.type, HL_APP_OPEN_RSP);
+	assert_int_equal(h.seq, seq);
+	assert_int_equal((size_t)n, HL_HDR_SIZE + h.len);
+	assert_int_equal(hl_dec_app_open_rsp(buf + HL_HDR_SIZE, h.len, &rs, seg, 4), 0);
+	assert_int_equal(rs.status, HL_S_OK);
+	assert_int_equal(rs.nr_segs, 1);
+	assert_int_equal(nfd, 1);
+	assert_int_equal(rs.size, len);
+	assert_int_equal(seg[0].len, len);
+	*seg_fd = fds[0];
+}
+
+/* Whether two fds are of one file. */
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	assert_int_equal(fstat(a, &sa), 0);
+	assert_int_equal(fstat(b, &sb), 0);
+	return sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+}
+
+/*
+ * The real agent (host 0, application socket) shares tag A with raw hosts 1
+ * and 2 and writes PAT1 through its group mapping; host 2 releases its share
+ * (4803h), as host 0 does in scripts/demo.sh.  The move is held in its pause
+ * phase (raw host 1 has not answered PAUSE); the agent has paused.  Returns
+ * the move id; *m2 is host 2's MAP (its fd is the grant being retired).
+ */
+static uint64_t agent_paused_by_a_release(struct hx *x, uint64_t d, uint64_t len, struct raw *r1,
+					  struct raw *r2, struct map_fd *m1, struct map_fd *m2,
+					  uint8_t **p1)
+{
+	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
+	struct cxldcd_host_stats st;
+	uint8_t buf[64], tag[16];
+	uint64_t size, id;
+	void *addr;
+
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 100);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
+	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
+	assert_int_equal(size, len);
+	memset(addr, PAT1, len);
+	raw_open(x, r1, 1);
+	raw_open(x, r2, 2);
+	assert_int_equal(raw_next(x, r1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, r2, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	join_shared(x, r1, 1, d, len, m1);
+	join_shared(x, r2, 2, d, len, m2);
+	*p1 = map_it(m1);
+	assert_true(all_are(*p1, len, PAT1));
+
+	raw_release(x, r2, d, len);
+	id = expect_pause(x, r1, d, len);
+	for (int i = 0; i < 100; i++) {
+		cxldcd_host_get_stats(x->h, &st);
+		if (st.pauses)
+			break;
+		hx_pump(x, 10);
+	}
+	assert_int_equal(st.pauses, 1);
+	assert_int_equal(st.remaps, 0);
+	return id;
+}
+
+static void close_move(uint64_t len, struct raw *r1, struct raw *r2, struct map_fd *m1,
+		       struct map_fd *m2, uint8_t *p1, int nfd)
+{
+	munmap(p1, len);
+	close(m1->fd);
+	close(m2->fd);
+	close(nfd);
+	raw_close(r1);
+	raw_close(r2);
+}
+
+/*
+ * An application that opens the group while a move has it paused (scripts/
+ * demo.sh: host 1 verifies right after host 0's release) is not handed the
+ * grant the move retires: that grant is punched when the move ends, and a
+ * mapping of it would read zeros ("host 1 lost the data").  The agent
+ * answers once the REMAP came, with the fresh grant, which keeps the data
+ * and is shared with the other sharers; no REVOKE follows.
+ */
+static void test_an_open_during_a_move_waits_for_the_fresh_grant(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
+	struct hostlink_stats hs;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t *p1, *a;
+	uint64_t id = agent_paused_by_a_release(x, d, len, &r1, &r2, &m1, &m2, &p1);
+	int app = hx_raw_connect(x->app_sock), nfd, sfd;
+
+	app_send_open(app, 1);
+	hx_pump(x, 100);
+	assert_false(app_has_input(app)); /* the old grant is not handed out */
+
+	send_move_ack(&r1, id, HL_MOVE_PAUSED);
+	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
+	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	app_expect_open_rsp(x, app, 1, len, &sfd);
+	hx_pump(x, 100);
+	hostlink_stats_get(x->hl, &hs);
+	assert_int_equal(hs.moves, 1); /* the move is over: the old grant is punched */
+	assert_true(same_file(sfd, nfd));
+	assert_false(same_file(sfd, m2.fd));
+	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+	assert_true(a != MAP_FAILED);
+	assert_true(all_are(a, len, PAT1)); /* the data, not the punched grant's zeros */
+	memset(p1, PAT3, len);
+	assert_true(all_are(a, len, PAT3)); /* shared with host 1 */
+	hx_pump(x, 50);
+	assert_false(app_has_input(app)); /* and not revoked */
+	munmap(a, len);
+	close(sfd);
+	close(app);
+	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+}
+
+/*
+ * The REMAP and an application's OPEN reach the agent together: the agent
+ * reads the device first, answers with the fresh grant, and tells REVOKE
+ * only to applications that held the old one; this one's fresh mapping is
+ * not revoked.
+ */
+static void test_an_open_beside_the_remap_gets_the_fresh_grant_unrevoked(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
+	struct cxldcd_host *agent;
+	struct cxldcd_host_stats st;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t *p1;
+	uint64_t id = agent_paused_by_a_release(x, d, len, &r1, &r2, &m1, &m2, &p1);
+	int app = hx_raw_connect(x->app_sock), nfd, sfd;
+
+	hx_pump(x, 50); /* the agent accepts the application */
+	/* the device alone runs (hx_pump() without x->h): REMAP waits in the agent's socket */
+	agent = x->h;
+	x->h = NULL;
+	send_move_ack(&r1, id, HL_MOVE_PAUSED);
+	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
+	x->h = agent;
+	app_send_open(app, 1);
+	cxldcd_host_process(x->h); /* one round sees both */
+	cxldcd_host_get_stats(x->h, &st);
+	assert_int_equal(st.remaps, 1);
+	app_expect_open_rsp(x, app, 1, len, &sfd);
+	assert_true(same_file(sfd, nfd));
+	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	hx_pump(x, 100);
+	assert_false(app_has_input(app));
+	close(sfd);
+	close(app);
+	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1024,6 +1233,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_sharer_that_releases_keeps_nothing_of_the_others, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_silent_sharer_does_not_hold_the_move, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_the_agent_moves_its_group_mapping_in_place, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_an_open_during_a_move_waits_for_the_fresh_grant, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_an_open_beside_the_remap_gets_the_fresh_grant_unrevoked, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_sharers_are_not_moved, setup_three_trusted, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_hosts_get_the_backend_fd, setup_trusted, hx_teardown),
 	};
