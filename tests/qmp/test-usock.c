@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-usock.c - usock_listen_own(): the socket path appears only once the
+ * socket listens.  This file's listen() stands in for libc's (the calls in
+ * src/common/usock.c come here): it notes whether the path was already
+ * there, which a client would have found refusing (scripts/demo.sh: "host
+ * agents did not start", Connection refused), and can put another file at
+ * the path at that moment, as a second daemon starting at once would.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/usock.h"
+
+enum squat { SQUAT_NONE, SQUAT_SOCKET, SQUAT_FILE };
+
+static struct {
+	const char *path;           /* the path usock_listen_own() was given */
+	unsigned calls;             /* listen() calls */
+	unsigned path_there;        /* ... with something at path already */
+	enum squat squat;           /* what to put at path in listen() */
+	int squat_fd;
+} w = { .squat_fd = -1 };
+
+static int bind_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || syscall(SYS_listen, fd, 4) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int listen(int fd, int backlog)
+{
+	struct stat st;
+
+	if (w.path) {
+		w.calls++;
+		w.path_there += lstat(w.path, &st) == 0;
+		if (w.squat == SQUAT_SOCKET)
+			w.squat_fd = bind_unix(w.path);
+		else if (w.squat == SQUAT_FILE)
+			w.squat_fd = open(w.path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	}
+	return (int)syscall(SYS_listen, fd, backlog);
+}
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return rc < 0 ? -errno : 0;
+}
+
+/* The names in dir, other than . and .., joined by spaces. */
+static void dir_names(const char *dir, char *out, size_t cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	assert_non_null(d);
+	out[0] = '\0';
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			snprintf(out + strlen(out), cap - strlen(out), "%s%s", out[0] ? " " : "",
+				 e->d_name);
+	closedir(d);
+}
+
+static int setup(void **state)
+{
+	static char dir[64];
+
+	snprintf(dir, sizeof(dir), "/tmp/cxldcd-usock-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	*state = dir;
+	w = (typeof(w)){ .squat_fd = -1 };
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[96];
+
+	if (w.squat_fd >= 0)
+		close(w.squat_fd);
+	w.path = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", (const char *)*state);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static void test_the_path_appears_listening(void **state)
+{
+	char path[96], names[256];
+	struct sockpolicy_owned own;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/host.sock", (const char *)*state);
+	w.path = path;
+	fd = usock_listen_own(path, 8, &own);
+	assert_true(fd >= 0);
+	assert_int_equal(w.calls, 1);
+	assert_int_equal(w.path_there, 0); /* nobody could find it refusing */
+	assert_int_equal(connect_unix(path), 0);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_nlink, 1);
+	dir_names(*state, names, sizeof(names));
+	assert_string_equal(names, "host.sock"); /* no temporary name left */
+	/* the recorded identity is the file at the path: release removes it */
+	assert_true(own.valid);
+	sockpolicy_release(path, &own);
+	assert_int_equal(access(path, F_OK), -1);
+	close(fd);
+}
+
+/* Another process's socket appears at the path meanwhile: it stays, and we say so. */
+static void test_a_socket_that_came_first_is_kept(void **state)
+{
+	char path[96], names[256];
+	struct sockpolicy_owned own;
+
+	snprintf(path, sizeof(path), "%s/qmp.sock", (const char *)*state);
+	w.path = path;
+	w.squat = SQUAT_SOCKET;
+	assert_int_equal(usock_listen_own(path, 8, &own), -EADDRINUSE);
+	assert_true(w.squat_fd >= 0);
+	assert_false(own.valid);
+	assert_int_equal(connect_unix(path), 0); /* the other one's, still listening */
+	dir_names(*state, names, sizeof(names));
+	assert_string_equal(names, "qmp.sock");
+}
+
+static void test_a_file_that_came_first_is_kept(void **state)
+{
+	char path[96], names[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/fm.sock", (const char *)*state);
+	w.path = path;
+	w.squat = SQUAT_FILE;
+	assert_int_equal(usock_listen_own(path, 8, NULL), -EEXIST);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	dir_names(*state, names, sizeof(names));
+	assert_string_equal(names, "fm.sock");
+}
+
+/* A path with no room beside it for the temporary name is bound in place, as before. */
+static void test_a_path_too_long_for_a_temporary_name_still_listens(void **state)
+{
+	struct sockaddr_un sa;
+	char path[sizeof(sa.sun_path)];
+	size_t dlen = strlen(*state);
+	int fd;
+
+	memset(path, 'x', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	memcpy(path, *state, dlen);
+	path[dlen] = '/';
+	w.path = path;
+	fd = usock_listen_own(path, 8, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(w.calls, 1);
+	assert_int_equal(connect_unix(path), 0);
+	close(fd);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_the_path_appears_listening, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_socket_that_came_first_is_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_file_that_came_first_is_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_path_too_long_for_a_temporary_name_still_listens, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
