@@ -352,7 +352,10 @@ struct cxldcd_app_map {
 	uint64_t id;
 };
 
-/* Blocking; timeout per exchange 5 s.  Caller frees with cxldcd_app_free(). */
+/*
+ * Blocking; timeout per exchange 5 s (an open: 35 s, as the agent holds it
+ * while a move has the group paused).  Caller frees with cxldcd_app_free().
+ */
 CXLDCD_EXPORT int cxldcd_app_connect(const char *path, struct cxldcd_app **out);
 CXLDCD_EXPORT void cxldcd_app_free(struct cxldcd_app *app);
 /* Return: number of groups (may exceed cap) or -errno. */

@@ -12,7 +12,8 @@
  * revoked (forced release), every application holding it gets REVOKE.
  *
  * Client side (cxldcd_app_*): blocking calls with a 5 s deadline per
- * exchange; the client maps the segments MAP_FIXED into one reservation,
+ * exchange (an OPEN: 35 s, the agent holds it while a move is under way);
+ * the client maps the segments MAP_FIXED into one reservation,
  * exactly as the agent maps its own view, remembers its maps, and on REVOKE
  * (read by cxldcd_app_process() or during any exchange) replaces them with
  * PROT_NONE pages.  Calls link.c, groups.c and release.c (host-int.h).
@@ -37,10 +38,13 @@
 #define APP_TIMEOUT_MS 5000
 /*
  * How long an OPEN of a group that a move has paused waits for the move's
- * REMAP: the device sends it within its 2 s pause phase and a copy; below
- * APP_TIMEOUT_MS, so the application gets an answer, not a timeout.
+ * REMAP.  The device sends it after its pause phase (2 s at most) and a copy
+ * of the allocation, in the device's time: on a loaded machine that can be
+ * seconds more.  This only bounds a device that never sends it.  The
+ * application waits for the answer that long and an exchange more.
  */
-#define APP_MOVE_WAIT_MS 4000u
+#define APP_MOVE_WAIT_MS 30000u
+#define APP_OPEN_TIMEOUT_MS ((int)APP_MOVE_WAIT_MS + APP_TIMEOUT_MS)
 
 struct app_hold {
 	uint64_t id;
@@ -176,6 +180,14 @@ static bool any_paused(const struct gseg *gs, int n)
 	return false;
 }
 
+/* The time for a REMAP ran out: the old grant is no one's to hand out. */
+static uint32_t refuse_stale(const struct cxldcd_host *h, const struct group *g)
+{
+	host_log(h, LOG_WARNING, "group id=%llu: a move paused it and no REMAP came in %u ms: open refused",
+		 (unsigned long long)g->info.id, APP_MOVE_WAIT_MS);
+	return HL_S_BUSY;
+}
+
 /*
  * Answer OPEN rq, or, when may_wait and a move has paused part of the group,
  * put it off (return false): the segments are of the grant the move retires,
@@ -205,12 +217,9 @@ static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
 	else if (any_paused(gs, n) && may_wait)
 		return false;
 	else if (any_paused(gs, n))
-		rs.status = HL_S_BUSY; /* no REMAP came: the old grant is no one's to hand out */
+		rs.status = refuse_stale(h, g); /* no REMAP came */
 	else if (hold(a, g->info.id))
 		rs.status = HL_S_NOMEM;
-	if (rs.status == HL_S_BUSY && g && !g->info.release_pending && !g->info.revoked)
-		host_log(h, LOG_WARNING, "group id=%llu: a move paused it and no REMAP came in %u ms: open refused",
-			 (unsigned long long)g->info.id, APP_MOVE_WAIT_MS);
 	if (!rs.status) {
 		rs.nr_segs = (uint32_t)n;
 		rs.size = g->info.size;
@@ -542,10 +551,10 @@ int cxldcd_app_get_fd(const struct cxldcd_app *app)
 	return app->fd;
 }
 
-static int wait_fd(int fd, short ev)
+static int wait_fd(int fd, short ev, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = ev };
-	int r = poll(&p, 1, APP_TIMEOUT_MS);
+	int r = poll(&p, 1, timeout_ms);
 
 	if (r < 0)
 		return -errno;
@@ -672,9 +681,12 @@ int cxldcd_app_process(struct cxldcd_app *app)
 	}
 }
 
-/* Send a request and read the whole reply (payload in app->rbuf + HDR, consumed by the next call). */
+/*
+ * Send a request and read the whole reply (payload in app->rbuf + HDR,
+ * consumed by the next call), waiting up to timeout_ms at a time for it.
+ */
 static int exchange(struct cxldcd_app *app, const uint8_t *req, size_t len, uint8_t want_type,
-		    struct hl_hdr *hd, int *fds, unsigned *nfd)
+		    struct hl_hdr *hd, int *fds, unsigned *nfd, int timeout_ms)
 {
 	size_t off = 0;
 	bool more;
@@ -684,7 +696,7 @@ static int exchange(struct cxldcd_app *app, const uint8_t *req, size_t len, uint
 		ssize_t n = hl_send(app->fd, req + off, len - off, NULL, 0);
 
 		if (n == -EAGAIN) {
-			if ((rc = wait_fd(app->fd, POLLOUT)))
+			if ((rc = wait_fd(app->fd, POLLOUT, APP_TIMEOUT_MS)))
 				return rc;
 			continue;
 		}
@@ -701,7 +713,7 @@ static int exchange(struct cxldcd_app *app, const uint8_t *req, size_t len, uint
 			return rc;
 		if (more)
 			break;
-		if ((rc = wait_fd(app->fd, POLLIN)))
+		if ((rc = wait_fd(app->fd, POLLIN, timeout_ms)))
 			return rc;
 		n = fill(app, fds, nfd);
 		if (n < 0)
@@ -733,7 +745,7 @@ int cxldcd_app_list(struct cxldcd_app *app, struct cxldcd_host_group_info *out, 
 	wwr_init(&w, req, sizeof(req));
 	hl_msg_begin(&w, HL_APP_LIST_REQ, ++app->seq);
 	hl_msg_end(&w);
-	rc = exchange(app, req, w.off, HL_APP_LIST_RSP, &hd, fds, &nfd);
+	rc = exchange(app, req, w.off, HL_APP_LIST_RSP, &hd, fds, &nfd, APP_TIMEOUT_MS);
 	close_fds(fds, nfd);
 	if (rc)
 		return rc;
@@ -779,7 +791,7 @@ static int send_close(struct cxldcd_app *app, uint64_t id)
 	hl_msg_begin(&w, HL_APP_CLOSE_REQ, ++app->seq);
 	hl_enc_u64_msg(&w, id);
 	hl_msg_end(&w);
-	rc = exchange(app, req, w.off, HL_APP_CLOSE_RSP, &hd, fds, &nfd);
+	rc = exchange(app, req, w.off, HL_APP_CLOSE_RSP, &hd, fds, &nfd, APP_TIMEOUT_MS);
 	close_fds(fds, nfd);
 	if (rc)
 		return rc;
@@ -810,7 +822,8 @@ int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SI
 	hl_msg_begin(&w, HL_APP_OPEN_REQ, ++app->seq);
 	hl_enc_app_open_req(&w, &rq);
 	hl_msg_end(&w);
-	rc = exchange(app, req, w.off, HL_APP_OPEN_RSP, &hd, fds, &nfd);
+	/* the agent holds an OPEN while a move has the group paused */
+	rc = exchange(app, req, w.off, HL_APP_OPEN_RSP, &hd, fds, &nfd, APP_OPEN_TIMEOUT_MS);
 	if (rc)
 		goto out;
 	rc = hl_dec_app_open_rsp(app->rbuf + HL_HDR_SIZE, hd.len, &rs, seg, HL_APP_MAX_SEGS);
