@@ -1109,7 +1109,7 @@ static void measure_steps(struct ctx *xs, struct run *rs, struct ctx *xb, struct
  * ("N accepted extent(s) bound to memory in T ms").
  */
 struct start_log {
-	double records, replay_ms, snap_ms, bind_ms;
+	double records, replay_ms, snap_ms, bind_ms, read_ms, restore_ms;
 };
 
 static struct start_log last_start(const struct daemon *d)
@@ -1131,7 +1131,15 @@ static struct start_log last_start(const struct daemon *d)
 		}
 		if (strstr(line, "state: snapshot ") && (p = strstr(line, ") in ")) &&
 		    sscanf(p, ") in %lu ms", &ms) == 1) {
+			unsigned long rd, rs;
+
 			r.snap_ms = (double)ms;
+			/* "(N bytes read in R ms, devices restored in D ms)" */
+			if ((p = strstr(p, " bytes read in ")) &&
+			    sscanf(p, " bytes read in %lu ms, devices restored in %lu ms", &rd, &rs) == 2) {
+				r.read_ms = (double)rd;
+				r.restore_ms = (double)rs;
+			}
 			continue;
 		}
 		p = strstr(line, " journal record(s) replayed in ");
@@ -1370,9 +1378,10 @@ int main(int argc, char **argv)
 		       median3(tb[o], reps) * us, unit, median3(tb[o], reps) / s_med);
 	}
 	printf("\nlast restart, small: snapshot load %.0f ms, %.0f journal records replayed in %.0f ms,"
-	       " memory bound in %.0f ms; big: snapshot load %.0f ms, %.0f records replayed in %.0f ms,"
-	       " memory bound in %.0f ms\n", ls.snap_ms, ls.records, ls.replay_ms, ls.bind_ms,
-	       lb.snap_ms, lb.records, lb.replay_ms, lb.bind_ms);
+	       " memory bound in %.0f ms; big: snapshot load %.0f ms (file read %.0f ms, model "
+	       "restored %.0f ms), %.0f records replayed in %.0f ms, memory bound in %.0f ms\n",
+	       ls.snap_ms, ls.records, ls.replay_ms, ls.bind_ms, lb.snap_ms, lb.read_ms, lb.restore_ms,
+	       lb.records, lb.replay_ms, lb.bind_ms);
 	printf("RSS per resident tagged extent, order %s (daemon VmRSS %u -> %u extents): %.0f B "
 	       "(%ld -> %ld KiB)\n", order_name[order], mid, big,
 	       big > mid ? (double)(rss_big - rss_mid) * 1024.0 / (big - mid) : 0.0, rss_mid,

@@ -567,7 +567,7 @@ static void snap_tidy(const char *dir, const char *keep)
 /* Load the newest snapshot into the fresh devices; 0, or -errno with err set. */
 static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
-	uint64_t t0 = loop_now_ms();
+	uint64_t t0 = loop_now_ms(), t_read, t_dev = 0;
 	char *name = NULL, path[4096];
 	uint64_t seq;
 	uint8_t *p = NULL;
@@ -585,6 +585,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	free(name);
 	rc = read_file(path, &p, &len);
+	t_read = loop_now_ms();
 	if (rc) {
 		snprintf(err, cap, "snapshot %s: %s (the journal before it is gone: restore the file)",
 			 path, strerror(-rc));
@@ -627,6 +628,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		uint64_t n = wrd_u64le(&b);
 		const uint8_t *q = wrd_ptr(&b, (size_t)n);
 		struct cxldcd_diag diag = { 0 };
+		uint64_t t1 = loop_now_ms();
 
 		if (!q || idx != s->devs[d]->index ||
 		    core_restore(s->devs[d]->dev, q, (size_t)n, &diag)) {
@@ -634,6 +636,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 				 diag.text[0] ? diag.text : "truncated");
 			goto out;
 		}
+		t_dev += loop_now_ms() - t1;
 	}
 	if (!wrd_done(&b)) {
 		snprintf(err, cap, "snapshot %s: damaged (bad length)", path);
@@ -642,8 +645,10 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	s->snap_seq = seq;
 	s->trimming = true;         /* whatever a previous run left behind */
 	rc = 0;
-	srv_log(s->log, LOG_NOTICE, "state: snapshot %s loaded (journal seq=%llu) in %llu ms", path,
-		(unsigned long long)seq, (unsigned long long)(loop_now_ms() - t0));
+	srv_log(s->log, LOG_NOTICE, "state: snapshot %s loaded (journal seq=%llu) in %llu ms "
+		"(%zu bytes read in %llu ms, devices restored in %llu ms)", path,
+		(unsigned long long)seq, (unsigned long long)(loop_now_ms() - t0), len,
+		(unsigned long long)(t_read - t0), (unsigned long long)t_dev);
 out:
 	free(p);
 	return rc;
