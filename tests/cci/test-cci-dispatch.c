@@ -549,7 +549,10 @@ static const uint16_t GOLDEN[] = {
 	0x0405,
 };
 
-/* Mark the opcodes the dispatch seed corpus exercises (step format of fuzz-cci-dispatch.c). */
+/*
+ * Mark the opcodes the dispatch seed corpus exercises (fuzz-cci-dispatch.c:
+ * a device byte, then steps of fuzz/cci/steps.c).
+ */
 static void scan_seeds(bool seen[65536])
 {
 	DIR *d = opendir(seed_dir);
@@ -559,7 +562,7 @@ static void scan_seeds(bool seen[65536])
 	while ((e = readdir(d))) {
 		char path[4096];
 		uint8_t buf[65536];
-		size_t n, off = 0;
+		size_t n, off = 1;      /* after the device byte */
 		FILE *fp;
 
 		if (e->d_name[0] == '.')
@@ -569,7 +572,7 @@ static void scan_seeds(bool seen[65536])
 		assert_non_null(fp);
 		n = fread(buf, 1, sizeof(buf), fp);
 		fclose(fp);
-		while (n - off >= 5) {
+		while (n >= off + 5) {
 			size_t len = r16(buf, off + 3);
 
 			if (!(buf[off] & 0x04))
