@@ -7,8 +7,8 @@
  * Checked: no crash, no leak; the return is 0, -EINVAL or -ENOMEM; an error
  * comes with a non-empty message that fits the buffer; a success without
  * --help/--version is consistent (every --fm / --host-socket serves an
- * existing device, every device has an id, -object ids are set, sizes
- * non-zero, a QMP socket is configured); cmdline_fini()
+ * existing device, every device has an id, -object ids are set (a size
+ * of 0 is the backend's to refuse), a QMP socket is configured); cmdline_fini()
  * leaves the config zeroed.  Each argument is also fed to the value parsers
  * (cmdline_parse_size(), cmdline_parse_bool()) and to cmdline_parse_object()
  * (QMP object-add's path: KEY=VALUE or JSON).
@@ -46,9 +46,10 @@ static void check_cfg(const struct cmdline_cfg *cfg)
 {
 	if (cfg->help || cfg->version)
 		return;   /* parsing stops there: nothing is cross-checked (the daemon exits) */
+	/* a size of 0 parses: the backend refuses it, after the id (QEMU's order) */
 	for (size_t i = 0; i < cfg->nr_objects; i++)
-		if (!cfg->objects[i].id || !cfg->objects[i].id[0] || !cfg->objects[i].size)
-			die("object without id or size", cfg->objects[i].id);
+		if (!cfg->objects[i].id || !cfg->objects[i].id[0])
+			die("object without id", cfg->objects[i].id);
 	for (size_t i = 0; i < cfg->nr_devices; i++)
 		if (!cfg->devices[i].id || !cfg->devices[i].id[0])
 			die("device without id", NULL);
