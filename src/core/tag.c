@@ -17,7 +17,16 @@
 
 #include "core/model.h"
 
-#define MAX_BUCKETS (1u << 16)
+/*
+ * The hash has a bucket per live tag or more (a power of two, from
+ * MIN_BUCKETS): tag_reserve() doubles it before an add or a restore would
+ * pass one tag per bucket, so a lookup walks about one entry at any count.
+ * It was sized once from max_tags and capped at 65,536 buckets: 15 entries
+ * a chain at a million tags, and 512 KiB zeroed up front for any device
+ * configured for as many.
+ */
+#define MIN_BUCKETS 16u
+#define MAX_BUCKETS (1u << 26)
 
 /*
  * The tag as two 64-bit words, each multiplied in and its high half folded
@@ -44,15 +53,39 @@ static uint32_t hash(const uint8_t id[CXLDCD_TAG_SIZE])
 
 int tag_table_init(struct cxldcd_dev *dev)
 {
-	uint32_t n = 16;
-
-	while (n < dev->cfg.max_tags && n < MAX_BUCKETS)
-		n <<= 1;
-	dev->tag_hash = core_zalloc(dev, sizeof(*dev->tag_hash) * n);
+	dev->tag_hash = core_zalloc(dev, sizeof(*dev->tag_hash) * MIN_BUCKETS);
 	if (!dev->tag_hash)
 		return -ENOMEM;
-	dev->tag_hash_mask = n - 1;
+	dev->tag_hash_mask = MIN_BUCKETS - 1;
 	return tag_host_init(dev);
+}
+
+/* At least a bucket per tag for n live tags: the table doubled (rehashed) as often as needed. */
+static int hash_reserve(struct cxldcd_dev *dev, uint64_t n)
+{
+	uint32_t have = dev->tag_hash_mask + 1, want = have;
+	struct tag **h;
+
+	while (want < n && want < MAX_BUCKETS)
+		want <<= 1;
+	if (want == have)
+		return 0;
+	h = core_zalloc(dev, sizeof(*h) * want);
+	if (!h)
+		return -ENOMEM;
+	for (uint32_t b = 0; b < have; b++) {
+		for (struct tag *t = dev->tag_hash[b], *next; t; t = next) {
+			uint32_t nb = hash(t->id) & (want - 1);
+
+			next = t->hnext;
+			t->hnext = h[nb];
+			h[nb] = t;
+		}
+	}
+	core_free(dev, dev->tag_hash);
+	dev->tag_hash = h;
+	dev->tag_hash_mask = want - 1;
+	return 0;
 }
 
 void tag_table_fini(struct cxldcd_dev *dev)
@@ -150,6 +183,8 @@ int tag_reserve(struct cxldcd_dev *dev, uint32_t k)
 	struct tag **slot;
 	uint32_t *fw;
 
+	if (hash_reserve(dev, live))
+		return -ENOMEM;
 	if (k <= dev->tag_cap - dev->tag_used)
 		return 0;
 	if (3 * live <= 2 * (uint64_t)dev->tag_cap) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test-tags.c - sharable tags, enable shared access, FM references, tag status. */
 #include "common.h"
+#include "core/model.h"
 
 static void sharable(struct cxldcd_dev_cfg *c)
 {
@@ -254,9 +255,109 @@ static void test_tag_list_pages_in_creation_order(void **state)
 	assert_int_equal(core_tag_list(e->dev, 3, 4, ti, &n), CXLDCD_RC_INVALID_INPUT);
 }
 
+static void many_tags(struct cxldcd_dev_cfg *c)
+{
+	c->nr_regions = 1;
+	c->regions[0].len = c->regions[0].decode_len = 64 * GiB;   /* 32,768 blocks */
+	c->max_tags = 16384;
+	c->max_extents = 16384;
+	c->evlog_depth = 4096;
+}
+
+/* The longest chain of the tag hash, and the number of tags in it. */
+static uint32_t longest_chain(const struct cxldcd_dev *d, uint32_t *total)
+{
+	uint32_t most = 0;
+
+	*total = 0;
+	for (uint32_t b = 0; b <= d->tag_hash_mask; b++) {
+		uint32_t n = 0;
+
+		for (const struct tag *t = d->tag_hash[b]; t; t = t->hnext)
+			n++;
+		most = n > most ? n : most;
+		*total += n;
+	}
+	return most;
+}
+
+/*
+ * The tag hash grows with the tags (it was sized once from max_tags, at
+ * most 65,536 buckets): 16 buckets for a new device, at least one per tag
+ * after 5,000 one-extent tags, short chains, every tag found; an add that
+ * cannot get the bigger table fails and changes nothing.
+ */
+static void test_tag_hash_grows_with_the_tags(void **state)
+{
+	struct tenv *e = tenv_new(many_tags);
+	struct cxldcd_extent x[100];
+	uint32_t total, v = 0;
+
+	(void)state;
+	assert_int_equal(e->dev->tag_hash_mask + 1, 16);
+	for (uint32_t k = 0; k < 50; k++) {
+		for (uint32_t i = 0; i < 100; i++, v++) {
+			memset(&x[i], 0, sizeof(x[i]));
+			x[i].dpa = (uint64_t)v * 2 * MiB;
+			x[i].len = 2 * MiB;
+			x[i].tag[0] = 0x7a;
+			x[i].tag[14] = (uint8_t)(v >> 8);
+			x[i].tag[15] = (uint8_t)v;
+		}
+		assert_int_equal(add_ext(e, 0, x, 100), 0);
+		assert_int_equal(accept_all(e, 0), 0);
+		drain(e, 0);
+		drain(e, CORE_OWNER_FM);
+	}
+	assert_int_equal(e->dev->nr_tags, 5000);
+	assert_true(e->dev->tag_hash_mask + 1 >= 5000);
+	assert_true(longest_chain(e->dev, &total) <= 8);
+	assert_int_equal(total, 5000);
+	for (uint32_t i = 0; i < 5000; i++) {
+		uint8_t id[16] = { 0x7a };
+
+		id[14] = (uint8_t)(i >> 8);
+		id[15] = (uint8_t)i;
+		assert_non_null(tag_find(e->dev, id));
+	}
+	assert_invariants(e->dev);
+
+	/* the add that passes a tag per bucket: the new table is its first allocation, and fails */
+	for (uint32_t i = 0; i < 100; i++, v++) {
+		memset(&x[i], 0, sizeof(x[i]));
+		x[i].dpa = (uint64_t)v * 2 * MiB;
+		x[i].len = 2 * MiB;
+		x[i].tag[0] = 0x7b;
+		x[i].tag[15] = (uint8_t)i;
+	}
+	while (e->dev->nr_tags + 100 <= e->dev->tag_hash_mask + 1) {
+		assert_int_equal(add_ext(e, 0, x, 100), 0);
+		assert_int_equal(accept_all(e, 0), 0);
+		drain(e, 0);
+		drain(e, CORE_OWNER_FM);
+		for (uint32_t i = 0; i < 100; i++, v++) {
+			x[i].dpa = (uint64_t)v * 2 * MiB;
+			x[i].tag[14]++;
+		}
+	}
+	{
+		uint32_t mask = e->dev->tag_hash_mask;
+
+		e->ta.fail_at = e->ta.nr_allocs + 1;
+		EXPECT_FAIL(e, add_ext(e, 0, x, 100), CXLDCD_RC_INTERNAL_ERROR);
+		assert_int_equal(e->dev->tag_hash_mask, mask);
+		e->ta.fail_at = 0;
+		assert_int_equal(add_ext(e, 0, x, 100), 0);
+		assert_int_equal(e->dev->tag_hash_mask, 2 * mask + 1);
+	}
+	assert_invariants(e->dev);
+	tenv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tag_hash_grows_with_the_tags),
 		cmocka_unit_test_setup_teardown(test_sharable_add_requires_tag_and_dense_sequences, setup_sh, teardown),
 		cmocka_unit_test_setup_teardown(test_tag_offsets_follow_sequence_order, setup_sh, teardown),
 		cmocka_unit_test_setup_teardown(test_enable_shared_access_offers_same_extents_to_another_host, setup_sh, teardown),
