@@ -8,6 +8,7 @@
 
 #include "mem/mem.h"
 #include "mem/bind.h"
+#include "mem/store.h"
 
 struct mem_backend {
 	char *id;
@@ -30,6 +31,7 @@ struct mem_backend {
 	struct bind_run *binds;    /* runs of bindings on this backend, newest first */
 	uint32_t nr_bound;         /* accepted extents bound to it (a binding may hold several) */
 	uint32_t users;            /* devices using it as volatile-dc-memdev */
+	struct mem_fd_scan scan;   /* of fd, in the current bind pass (store.h) */
 };
 
 /*

@@ -186,6 +186,8 @@ int mem_dev_sync(struct mem_dev *md, const struct cxldcd_dev *dev, char *err, si
 	struct core_extent_info x[64];
 	int first = 0;
 
+	/* one bind pass: what it learns of the backends' and views' holes serves every extent */
+	md->pass = mem_pass_new();
 	for (uint16_t h = 0; h < nr_hosts; h++) {
 		uint32_t start = 0, n = 0;
 
@@ -204,5 +206,6 @@ int mem_dev_sync(struct mem_dev *md, const struct cxldcd_dev *dev, char *err, si
 			start += n;
 		} while (n);
 	}
+	md->pass = 0;
 	return first;
 }

@@ -324,6 +324,13 @@ static void store_drop(struct mem_dev *md, struct mem_store **head, struct mem_s
 	mem_store_free(s);
 }
 
+uint64_t mem_pass_new(void)
+{
+	static uint64_t last;
+
+	return ++last;
+}
+
 /*
  * The backend's bytes of [off, off+len) move into the store at soff (which
  * is all holes).  A memory-backend-file keeps its copy (it outlives a
@@ -332,14 +339,17 @@ static void store_drop(struct mem_dev *md, struct mem_store **head, struct mem_s
  * back.  Copies back punch where the store has holes, so whatever the
  * backend kept is rewritten whole.
  */
-static int copy_in(struct mem_store *st, uint64_t soff, struct mem_backend *be, uint64_t off,
-		   uint64_t len, bool writable)
+static int copy_in(const struct mem_dev *md, struct mem_store *st, uint64_t soff,
+		   struct mem_backend *be, uint64_t off, uint64_t len, bool writable)
 {
 	int rc;
 
-	if (!mem_fd_has_data(be->fd, off, len))
-		return 0;       /* fresh or sanitized capacity: one lseek, not a copy and a punch */
+	/* fresh or sanitized capacity: no copy, no punch (in a pass, often no lseek either) */
+	if (!mem_fd_scan_has_data(&be->scan, md->pass, be->fd, off, len))
+		return 0;
 	rc = mem_fd_copy(be->fd, off, st->fd, soff, len, be->page_size, false);
+	mem_fd_scan_wrote(&st->scan, soff, len);
+	/* giving the range up only takes data away: what be->scan knows stays true */
 	if (!rc && writable && !is_file(be))
 		mem_backend_zero(be, off, len); /* only saves memory: the copy back rewrites it all */
 	return rc;
@@ -394,9 +404,11 @@ static int store_get(struct mem_dev *md, const struct core_extent_info *x, struc
 		return 0; /* the sharers' pages are live already */
 	}
 	/* A view range may hold what the host wrote there while it did not hold it. */
-	rc = x->sharable ? 0 : mem_fd_punch(st->fd, nb->off, nb->len, be->page_size);
+	rc = 0;
+	if (!x->sharable && mem_fd_scan_has_data(&st->scan, md->pass, st->fd, nb->off, nb->len))
+		rc = mem_fd_punch(st->fd, nb->off, nb->len, be->page_size);
 	if (!rc)
-		rc = copy_in(st, nb->off - st->base, be, nb->off, nb->len, nb->writable);
+		rc = copy_in(md, st, nb->off - st->base, be, nb->off, nb->len, nb->writable);
 	if (rc) {
 		md->stats.copy_errors++;
 		mem_errf(err, cap, X_FMT ": cannot copy backend %s into the host's %s: %s", X_ARGS(x),
@@ -426,9 +438,11 @@ static void store_put(struct mem_dev *md, struct mem_bind *b)
 	if (!st || --st->refs)
 		return;
 	if (st->shared) {
-		if (st->writable)
+		if (st->writable) {
 			rc = mem_fd_copy(st->fd, 0, st->be->fd, st->base, st->len, st->be->page_size,
 					 true);
+			mem_fd_scan_wrote(&st->be->scan, st->base, st->len);
+		}
 		if (!rc)
 			rc = mem_fd_punch(st->fd, 0, st->size, st->be->page_size);
 		if (rc) {
@@ -461,8 +475,10 @@ static void view_release(struct mem_dev *md, const struct mem_bind *b, uint64_t 
 	e = e < b->dpa + b->len ? e : b->dpa + b->len;
 	soff = mem_bind_off(b) + (d - b->dpa);
 	boff = b->off + (d - b->dpa);
-	if (b->writable && !sanitize)
+	if (b->writable && !sanitize) {
 		rc = mem_fd_copy(b->st->fd, soff, b->be->fd, boff, e - d, b->be->page_size, true);
+		mem_fd_scan_wrote(&b->be->scan, boff, e - d);
+	}
 	if (!rc)
 		rc = mem_fd_punch(b->st->fd, soff, e - d, b->be->page_size);
 	if (rc) {
@@ -603,10 +619,12 @@ int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint
 {
 	struct mem_backend *be[BIND_BATCH];
 	uint64_t off[BIND_BATCH];
-	bool ok[BIND_BATCH];
+	bool ok[BIND_BATCH], own_pass = !md->pass;
 	char msg[256];
 	int ret = 0;
 
+	if (own_pass)
+		md->pass = mem_pass_new(); /* unless mem_dev_sync() runs one */
 	for (uint32_t base = 0; base < n; base += BIND_BATCH, x += BIND_BATCH) {
 		uint32_t m = n - base < BIND_BATCH ? n - base : BIND_BATCH;
 
@@ -640,6 +658,8 @@ int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint
 			}
 		}
 	}
+	if (own_pass)
+		md->pass = 0;
 	return ret;
 }
 

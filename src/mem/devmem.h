@@ -43,6 +43,7 @@ struct mem_dev {
 	/* Media poison (set by mem_dev_new from the model; NULL = none): slow-path reads fail. */
 	bool (*poisoned)(const void *model, uint64_t dpa, uint64_t len);
 	const void *model;
+	uint64_t pass;                 /* the bind pass under way (mem_pass_new()); 0: none */
 };
 
 /* The fd and offset where the live bytes of b's first byte are. */
@@ -55,6 +56,13 @@ static inline uint64_t mem_bind_off(const struct mem_bind *b)
 {
 	return b->st ? b->off - b->st->base : b->off;
 }
+
+/*
+ * A new bind pass id, never 0, never one used before in this process: the
+ * scans (store.h) kept in backends and stores are trusted only within the
+ * pass that made them, whichever device made them.
+ */
+uint64_t mem_pass_new(void);
 
 /* static.c: bind every host to the static capacity; write it back and let go. */
 int mem_static_attach(struct mem_dev *md, const struct mem_dev_cfg *cfg, char *err, size_t cap);

@@ -256,9 +256,13 @@ int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err
  * mem_dev_bind_many() - mem_dev_bind() of n extents, in one pass: a run of
  * extents back to back in the DPA and in one backend (same host and region,
  * not sharable) is bound as one range, so restoring a million extents costs
- * a store copy per run, not per extent.  Every extent that can be bound is,
- * as with mem_dev_bind().  Return 0, or the first error other than -EEXIST
- * (already bound), else -EEXIST; its message in err.
+ * a store copy per run, not per extent.  Whether a backend or view range
+ * holds data (copy it, punch it) is read from one SEEK_DATA/SEEK_HOLE walk
+ * per file for the pass (a whole mem_dev_sync() is one pass), not asked per
+ * extent: extents in DPA order with holes between them cost no lseek each.
+ * Every extent that can be bound is, as with mem_dev_bind().  Return 0, or
+ * the first error other than -EEXIST (already bound), else -EEXIST; its
+ * message in err.
  */
 int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint32_t n, char *err,
 		      size_t cap);

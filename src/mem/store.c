@@ -182,6 +182,59 @@ bool mem_fd_has_data(int fd, uint64_t off, uint64_t len)
 	return (uint64_t)d - off < len;
 }
 
+/*
+ * Walk fd from p: s knows [p, the end of the first data segment at or after
+ * p), or that there is none (data == end == UINT64_MAX).
+ */
+static void scan_walk(struct mem_fd_scan *s, int fd, uint64_t p)
+{
+	off_t d = lseek(fd, (off_t)p, SEEK_DATA), h;
+
+	s->from = p;
+	if (d < 0) {
+		/* ENXIO: holes to the end of the file; else no hole support: all data */
+		s->data = errno == ENXIO ? UINT64_MAX : p;
+		s->end = UINT64_MAX;
+		return;
+	}
+	s->data = (uint64_t)d > p ? (uint64_t)d : p;
+	h = lseek(fd, (off_t)s->data, SEEK_HOLE);
+	s->end = h > 0 && (uint64_t)h > s->data ? (uint64_t)h : UINT64_MAX; /* no hole: data to the end */
+}
+
+bool mem_fd_scan_has_data(struct mem_fd_scan *s, uint64_t pass, int fd, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len;
+
+	if (!pass || !len || end < off)
+		return mem_fd_has_data(fd, off, len);
+	if (s->pass != pass)
+		*s = (struct mem_fd_scan){ .pass = pass }; /* knows nothing: [0, 0) */
+	if (off < s->from || off >= s->end)
+		scan_walk(s, fd, off);
+	/*
+	 * s->from <= off < s->end, and s ends with data unless it is holes to the
+	 * end of the file (data == end == UINT64_MAX): the range has data unless
+	 * it ends before s's data starts.
+	 */
+	return s->data < s->end && end > s->data;
+}
+
+void mem_fd_scan_wrote(struct mem_fd_scan *s, uint64_t off, uint64_t len)
+{
+	uint64_t e = off + len;
+
+	if (!s->pass || (e >= off && (e <= s->from || off >= s->end)))
+		return;
+	if (e < off || e >= s->end) {
+		s->pass = 0;
+		return;
+	}
+	s->from = e;
+	if (s->data < e)
+		s->data = e;
+}
+
 int mem_fd_punch(int fd, uint64_t off, uint64_t len, uint64_t page_size)
 {
 	uint64_t span, delta;

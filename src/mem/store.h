@@ -24,6 +24,21 @@
 
 struct mem_backend;
 
+/*
+ * What SEEK_DATA/SEEK_HOLE said about one stretch of an fd, kept for one
+ * bind pass (mem_dev_sync(), mem_dev_bind_many()): [from, data) is holes,
+ * [data, end) data, end UINT64_MAX: to the end of the file (data == end ==
+ * UINT64_MAX: holes to the end).  The pass asks about ranges in offset
+ * order, so one walk answers every range up to the end of the next data
+ * segment: O(data segments) lseeks, not two per extent.  It stays true
+ * while the only writes are the pass's own, which are told
+ * (mem_fd_scan_wrote()), and is not used by another pass (pass differs).
+ */
+struct mem_fd_scan {
+	uint64_t pass;           /* the pass it belongs to; 0: none */
+	uint64_t from, data, end;
+};
+
 struct mem_store {
 	int fd;                  /* owned */
 	struct mem_backend *be;  /* whose bytes it holds; borrowed (pinned by the bindings) */
@@ -38,6 +53,7 @@ struct mem_store {
 	bool move_wanted;        /* a forced release left it shared: mem_dev_move_take() */
 	bool move_new;           /* the fresh grant of move_id (switched), until it finishes */
 	struct mem_store *next;  /* the mem_dev's list (views of one host, or grants) */
+	struct mem_fd_scan scan; /* of fd, in the current bind pass */
 };
 
 /*
@@ -65,6 +81,19 @@ int mem_fd_copy(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off, uint
  * it is all holes (one lseek, far cheaper than a punch on shmem).
  */
 bool mem_fd_has_data(int fd, uint64_t off, uint64_t len);
+/*
+ * mem_fd_scan_has_data() - mem_fd_has_data() within bind pass `pass` (0: no
+ * pass, ask the fd), answered from *s where it knows the range, else from a
+ * walk of fd starting at off (SEEK_DATA, then SEEK_HOLE after the data it
+ * finds), kept in *s for the next range.  Ranges asked about in increasing
+ * offset order cost one walk per data segment; going back walks again.
+ */
+bool mem_fd_scan_has_data(struct mem_fd_scan *s, uint64_t pass, int fd, uint64_t off, uint64_t len);
+/*
+ * mem_fd_scan_wrote() - [off, off+len) of s's fd was written: what s knows
+ * up to off+len is forgotten (a range there is walked again if asked about).
+ */
+void mem_fd_scan_wrote(struct mem_fd_scan *s, uint64_t off, uint64_t len);
 /*
  * Zero [off, off+len) of fd: nothing when it is all holes already, else punch
  * a hole, else write zeros.  Return 0 or -errno.

@@ -444,6 +444,102 @@ static void test_punch_finds_data_and_zeroes_it(void **state)
 	close(fd);
 }
 
+/* A pseudo-random number below n. */
+static uint64_t rnd(uint32_t *seed, uint64_t n)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 8) % n;
+}
+
+/* An offset near a page edge (edges are where a wrong merge shows), or anywhere. */
+static uint64_t edgy(uint32_t *seed, uint64_t page)
+{
+	uint64_t o = rnd(seed, 4);
+
+	return o == 0 ? 0 : o == 1 ? 1 : o == 2 ? page - 1 : rnd(seed, page);
+}
+
+static void scan_agrees(struct mem_fd_scan *s, uint64_t pass, int fd, uint64_t off, uint64_t len)
+{
+	bool want = mem_fd_has_data(fd, off, len);
+
+	if (mem_fd_scan_has_data(s, pass, fd, off, len) != want)
+		fail_msg("pass %llu off=0x%llx len=0x%llx: scan says %d, SEEK_DATA %d",
+			 (unsigned long long)pass, (unsigned long long)off, (unsigned long long)len,
+			 !want, want);
+}
+
+/*
+ * mem_fd_scan_has_data() (one walk per data segment in a pass) answers what
+ * mem_fd_has_data() (a SEEK_DATA per range) does: data in runs of pages at
+ * random places and in the last page, ranges in offset order and out of it,
+ * starting and ending on, before and after page edges; ranges ending where
+ * data starts, starting where it ends, inside one run, across a hole into
+ * the next.  A write it is told about (mem_fd_scan_wrote()) is seen at once;
+ * one it is not told about is seen by the next pass.
+ */
+static void test_scan_answers_as_seek_data_does(void **state)
+{
+	enum { PAGES = 512 };
+	const uint64_t pg = 4096, size = PAGES * pg;
+	int fd = memfd_create("scan", MFD_CLOEXEC);
+	struct mem_fd_scan s = { 0 };
+	uint32_t seed = 4242;
+	uint64_t pass = 1, off;
+	uint8_t c = 0x5a;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	/* no data at all: one answer for the whole file */
+	scan_agrees(&s, pass, fd, 0, size);
+	scan_agrees(&s, pass, fd, size - 1, 1);
+	for (int i = 0; i < 40; i++) {
+		uint64_t p = rnd(&seed, PAGES - 8), n = 1 + rnd(&seed, 6);
+
+		for (uint64_t k = p; k < p + n; k++)
+			assert_int_equal(pwrite(fd, &c, 1, (off_t)(k * pg + rnd(&seed, pg))), 1);
+	}
+	assert_int_equal(pwrite(fd, &c, 1, (off_t)(size - 1)), 1);
+	for (pass = 2; pass < 50; pass++) {
+		/* forward, as a bind pass goes: small steps, some ranges touching, some not */
+		off = 0;
+		while (off < size) {
+			uint64_t len = rnd(&seed, 3) * pg + edgy(&seed, pg);
+
+			len = len ? len : 1;
+			if (len > size - off)
+				len = size - off;
+			scan_agrees(&s, pass, fd, off, len);
+			off += rnd(&seed, 2) ? len : len + rnd(&seed, 2) * pg + edgy(&seed, pg);
+		}
+		/* back and forth */
+		for (int i = 0; i < 200; i++) {
+			off = rnd(&seed, PAGES) * pg + edgy(&seed, pg);
+			scan_agrees(&s, pass, fd, off, 1 + rnd(&seed, size - off));
+		}
+	}
+	/* a write inside what the scan knows as holes: told, it is seen at once */
+	pass++;
+	assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)size), 0);
+	assert_false(mem_fd_scan_has_data(&s, pass, fd, 0, pg));
+	assert_false(mem_fd_scan_has_data(&s, pass, fd, 8 * pg, pg));
+	assert_int_equal(pwrite(fd, &c, 1, (off_t)(8 * pg)), 1);
+	mem_fd_scan_wrote(&s, 8 * pg, 1);
+	assert_true(mem_fd_scan_has_data(&s, pass, fd, 8 * pg, pg));
+	assert_false(mem_fd_scan_has_data(&s, pass, fd, 9 * pg, pg));
+	assert_true(mem_fd_scan_has_data(&s, pass, fd, 7 * pg + 1, pg));
+	/* not told: this pass still says holes there; the next one reads the file again */
+	assert_false(mem_fd_scan_has_data(&s, pass, fd, 20 * pg, pg));
+	assert_int_equal(pwrite(fd, &c, 1, (off_t)(20 * pg + pg - 1)), 1);
+	assert_false(mem_fd_scan_has_data(&s, pass, fd, 20 * pg, pg));
+	assert_true(mem_fd_scan_has_data(&s, pass + 1, fd, 20 * pg, pg));
+	/* no pass: the file is asked */
+	assert_int_equal(pwrite(fd, &c, 1, (off_t)(30 * pg)), 1);
+	assert_true(mem_fd_scan_has_data(&s, 0, fd, 30 * pg, pg));
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +564,7 @@ int main(void)
 		T(test_failed_huge_file_backend_leaves_nothing_behind),
 		T(test_tag_format_round_trips),
 		T(test_punch_finds_data_and_zeroes_it),
+		T(test_scan_answers_as_seek_data_does),
 #undef T
 	};
 

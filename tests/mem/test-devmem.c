@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,6 +151,19 @@ static void fill(uint8_t *p, size_t n, uint8_t seed)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = (uint8_t)(seed + i * 7);
+}
+
+/*
+ * Every lseek() of this program, src/mem's included (it is linked in
+ * statically), goes through here: SEEK_DATA and SEEK_HOLE are counted.
+ */
+static unsigned long nr_seeks;
+
+off_t lseek(int fd, off_t off, int whence)
+{
+	if (whence == SEEK_DATA || whence == SEEK_HOLE)
+		nr_seeks++;
+	return (off_t)syscall(SYS_lseek, fd, off, whence);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -831,6 +845,166 @@ static void test_host_punching_its_view_zeroes_the_file_at_release(void **state)
 	rmdir(dir);
 }
 
+/* ------------------------------------- restart binding (mem_dev_bind_many()) */
+
+#define PG 4096ull
+
+/* Extent k of the gap-spaced set: pages [3k, 3k+2) of region 0, then a page of gap. */
+static struct core_extent_info gap_x(uint16_t host, uint64_t k)
+{
+	return xi(host, R0 + 3 * k * PG, 2 * PG, NULL, 0);
+}
+
+/* Bytes [off, off+len) of the backend fd and of ref, its copy, set to a pattern. */
+static void put(int fd, uint8_t *ref, uint64_t off, uint64_t len, uint8_t seed)
+{
+	fill(ref + off, len, seed);
+	assert_int_equal(pwrite(fd, ref + off, len, (off_t)off), (ssize_t)len);
+}
+
+/* Host h reads [dpa, dpa+len) as ref has it (ref: bytes from region 0's start). */
+static void reads_as(struct fx *f, uint16_t host, uint64_t dpa, uint64_t len, const uint8_t *ref)
+{
+	uint8_t buf[2 * PG];
+
+	assert_true(len <= sizeof(buf));
+	assert_int_equal(mem_read(f->md, host, dpa, buf, len, NULL, 0), 0);
+	assert_memory_equal(buf, ref + (dpa - R0), len);
+}
+
+/*
+ * What a restart does: mem_dev_bind_many() of every accepted extent, host 0
+ * (upper half of the set) then host 1 (lower half, so the backend is asked
+ * about offsets below the ones before).  The backend has data at the first
+ * byte of one extent, the last byte of another, across the gap between two,
+ * in the middle of the set, and nowhere else: each extent reads back exactly
+ * the backend's bytes.  Then data written to the backend between two passes
+ * is found by the second, though the first one saw holes there.
+ */
+static void test_restart_binding_of_gapped_extents_finds_data_wherever_it_is(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 200, H = N / 2 };
+	static uint8_t ref[3 * N * PG];
+	struct core_extent_info x[N];
+	struct mem_dev_stats st;
+	int fd;
+
+	single_dev(f);
+	fd = mem_backend_fd(mem_registry_find(f->reg, "mem0"));
+	memset(ref, 0, sizeof(ref));
+	put(fd, ref, 3 * (H + 10) * PG, 1, 0x11);                       /* first byte */
+	put(fd, ref, 3 * (H + 11) * PG + 2 * PG - 1, 1, 0x22);          /* last byte */
+	put(fd, ref, 3 * (H + 30) * PG + PG + 100, 2 * PG, 0x33);       /* 30 -> gap -> 31 */
+	put(fd, ref, 3 * (H + 60) * PG + PG - 8, 16, 0x44);             /* middle of the set */
+	put(fd, ref, 3 * 5 * PG, 3, 0x55);                              /* host 1 */
+	put(fd, ref, 3 * 50 * PG + 7, 2 * PG - 7, 0x66);                /* host 1, to its end */
+	for (uint32_t i = 0; i < N; i++)
+		x[i] = i < H ? gap_x(0, H + i) : gap_x(1, i - H);
+	assert_int_equal(mem_dev_bind_many(f->md, x, N, f->err, sizeof(f->err)), 0);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, N);
+	assert_int_equal(st.bind_errors, 0);
+	for (uint32_t i = 0; i < N; i++)
+		reads_as(f, x[i].host, x[i].ext.dpa, x[i].ext.len, ref);
+	/* the gap between 30 and 31 is no one's */
+	assert_int_equal(mem_read(f->md, 0, R0 + 3 * (H + 30) * PG + 2 * PG, ref, 1, NULL, 0),
+			 -EFAULT);
+
+	/* a second pass, after the backend got data in ranges the first saw as holes */
+	put(fd, ref, 3 * (H + 20) * PG + 2 * PG, 1, 0x77);              /* host 0's gap pages */
+	put(fd, ref, 3 * (H + 80) * PG + 2 * PG + PG - 1, 1, 0x88);
+	put(fd, ref, 3 * (H + 99) * PG + 2 * PG + 9, 9, 0x99);
+	x[0] = xi(0, R0 + 3 * (H + 20) * PG + 2 * PG, PG, NULL, 0);
+	x[1] = xi(0, R0 + 3 * (H + 50) * PG + 2 * PG, PG, NULL, 0);
+	x[2] = xi(0, R0 + 3 * (H + 80) * PG + 2 * PG, PG, NULL, 0);
+	x[3] = xi(0, R0 + 3 * (H + 99) * PG + 2 * PG, PG, NULL, 0);
+	assert_int_equal(mem_dev_bind_many(f->md, x, 4, f->err, sizeof(f->err)), 0);
+	for (uint32_t i = 0; i < 4; i++)
+		reads_as(f, 0, x[i].ext.dpa, x[i].ext.len, ref);
+	/* and the extents around them kept their bytes */
+	reads_as(f, 0, R0 + 3 * (H + 30) * PG, 2 * PG, ref);
+	reads_as(f, 0, R0 + 3 * (H + 31) * PG, 2 * PG, ref);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, N + 4);
+}
+
+/*
+ * A host may write into its view where it holds nothing (it has the fd).
+ * Binding gap-spaced extents over such junk - at an extent's first byte, its
+ * last byte, across the gap between two, in the middle of the set, over
+ * backend data and over holes - punches it: each extent reads back exactly
+ * the backend's bytes.
+ */
+static void test_restart_binding_punches_junk_in_a_view_wherever_it_is(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 120 };
+	static uint8_t ref[3 * N * PG], junk[3 * N * PG];
+	struct core_extent_info x[N];
+	struct mem_segment seg;
+	uint32_t n;
+	int fd, vfd;
+
+	single_dev(f);
+	fd = mem_backend_fd(mem_registry_find(f->reg, "mem0"));
+	x[0] = gap_x(0, 0);
+	assert_int_equal(mem_dev_bind(f->md, &x[0], f->err, sizeof(f->err)), 0); /* the view */
+	assert_int_equal(mem_dev_segments(f->md, 0, R0, 2 * PG, &seg, 1, &n, NULL, 0), 0);
+	vfd = mem_segment_fd(&seg);
+	assert_true(vfd >= 0);
+	memset(ref, 0, sizeof(ref));
+	put(vfd, junk, 3 * 10 * PG, 1, 0xa1);                           /* first byte */
+	put(vfd, junk, 3 * 11 * PG + 2 * PG - 1, 1, 0xa2);              /* last byte */
+	put(vfd, junk, 3 * 30 * PG + PG + 100, 2 * PG, 0xa3);           /* 30 -> gap -> 31 */
+	put(vfd, junk, 3 * 60 * PG + PG - 8, 16, 0xa4);                 /* middle */
+	put(vfd, junk, 3 * 90 * PG, 2 * PG, 0xa5);                      /* all of it ... */
+	put(fd, ref, 3 * 90 * PG + 5, 5, 0xb5);                         /* ... over data */
+	put(fd, ref, 3 * 11 * PG, 3, 0xb2);
+	for (uint32_t i = 1; i < N; i++)
+		x[i - 1] = gap_x(0, i);
+	assert_int_equal(mem_dev_bind_many(f->md, x, N - 1, f->err, sizeof(f->err)), 0);
+	for (uint32_t i = 0; i < N - 1; i++)
+		reads_as(f, 0, x[i].ext.dpa, x[i].ext.len, ref);
+	/* the junk in the gap is still there: nobody holds it, nothing punched it */
+	assert_int_equal(pread(vfd, ref, 1, (off_t)(3 * 30 * PG + 2 * PG)), 1);
+	assert_int_equal(ref[0], junk[3 * 30 * PG + 2 * PG]);
+	close(vfd);
+}
+
+/*
+ * Binding 1,000 gap-spaced extents of fresh capacity (after a restart: the
+ * backend and the view all holes) asks SEEK_DATA/SEEK_HOLE once per file,
+ * not twice per extent; with data in three of them, a walk per data segment
+ * and the copies' own.
+ */
+static void test_restart_binding_of_fresh_gapped_extents_seeks_per_file_not_per_extent(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 1000 };
+	static struct core_extent_info x[N];
+	uint8_t buf[16];
+	int fd;
+
+	single_dev(f);
+	for (uint32_t i = 0; i < N; i++)
+		x[i] = xi(0, R0 + 2 * i * PG, PG, NULL, 0);
+	nr_seeks = 0;
+	assert_int_equal(mem_dev_bind_many(f->md, x, N / 2, f->err, sizeof(f->err)), 0);
+	assert_true(nr_seeks <= 2);
+	/* a second pass on the same (now existing) view: again once per file */
+	fd = mem_backend_fd(mem_registry_find(f->reg, "mem0"));
+	for (uint32_t i = N / 2 + 50; i < N; i += 150)
+		assert_int_equal(pwrite(fd, "data", 5, (off_t)(2 * i * PG + 64)), 5);
+	nr_seeks = 0;
+	assert_int_equal(mem_dev_bind_many(f->md, x + N / 2, N / 2, f->err, sizeof(f->err)), 0);
+	assert_true(nr_seeks <= 2 + 3 * (2 + 4));
+	for (uint32_t i = N / 2; i < N; i += 50) {
+		assert_int_equal(mem_read(f->md, 0, R0 + 2 * i * PG + 64, buf, 5, NULL, 0), 0);
+		assert_string_equal(buf, (i - N / 2) % 150 == 50 ? "data" : "");
+	}
+}
+
 /* 100,000 adjacent page-sized extents: the tree stays fast, the VMAs merge. */
 static void test_hundred_thousand_bound_extents(void **state)
 {
@@ -1038,6 +1212,9 @@ int main(void)
 		T(test_read_only_capacity_gets_a_read_only_fd),
 		T(test_file_backend_gets_live_bytes_back_at_clean_stop),
 		T(test_host_punching_its_view_zeroes_the_file_at_release),
+		T(test_restart_binding_of_gapped_extents_finds_data_wherever_it_is),
+		T(test_restart_binding_punches_junk_in_a_view_wherever_it_is),
+		T(test_restart_binding_of_fresh_gapped_extents_seeks_per_file_not_per_extent),
 		T(test_hundred_thousand_bound_extents),
 		T(test_map_count_exhaustion_fails_cleanly),
 		T(test_gapped_bindings_cost_little_heap_each),
