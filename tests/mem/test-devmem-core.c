@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -166,6 +167,19 @@ static int touch_in_child(volatile uint8_t *p)
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+/*
+ * Every lseek() of this program, src/mem's included (linked in statically),
+ * goes through here: SEEK_DATA and SEEK_HOLE are counted.
+ */
+static unsigned long nr_seeks;
+
+off_t lseek(int fd, off_t off, int whence)
+{
+	if (whence == SEEK_DATA || whence == SEEK_HOLE)
+		nr_seeks++;
+	return (off_t)syscall(SYS_lseek, fd, off, whence);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -396,6 +410,127 @@ static void test_sync_binds_the_final_accepted_state_of_a_replayed_model(void **
 	assert_string_equal((char *)win(f, 0, f->base[0] + 4 * MiB), "kept");
 }
 
+/*
+ * A replayed model (no mem_dev attached) with GAPPED extents per host, each
+ * 2 MiB block 2k (no two adjacent): host 1's at blocks [0, 2 GAPPED), host
+ * 0's above them, on single backing "mem0".  Returns mem0's fd.
+ */
+#define GAPPED 100u
+
+static int gapped_model(struct fx *f)
+{
+	struct cxldcd_dev_cfg cfg;
+	struct core_region_info ri;
+	struct mem_backend_props p = { .type = MEM_TYPE_MEMFD, .id = "mem0" };
+	struct mem_backend *b;
+	struct cxldcd_extent e[10];
+
+	core_cfg_default(&cfg);
+	assert_int_equal(core_dev_new(&cfg, &f->dev, &f->diag), 0);
+	assert_int_equal(core_region_get(f->dev, 0, &ri), 0);
+	f->base[0] = ri.base;
+	assert_int_equal(core_region_get(f->dev, 1, &ri), 0);
+	p.size = ri.base + ri.len - f->base[0];
+	assert_int_equal(mem_registry_add(f->reg, &p, &b, f->err, sizeof(f->err)), 0);
+	for (uint16_t h = 0; h < 2; h++) {
+		uint64_t first = h ? 0 : 2 * GAPPED;
+
+		for (uint64_t k = 0; k < GAPPED; k += 10) {
+			for (uint64_t i = 0; i < 10; i++)
+				e[i] = ext(f->base[0] + (first + 2 * (k + i)) * 2 * MiB, 2 * MiB, NULL, 0);
+			assert_int_equal(add(f, h, e, 10), CXLDCD_RC_SUCCESS);
+			accept_all(f, h);
+		}
+	}
+	return mem_backend_fd(b);
+}
+
+/* DPA of host h's extent k in gapped_model(). */
+static uint64_t gapped_dpa(struct fx *f, uint16_t h, uint64_t k)
+{
+	return f->base[0] + ((h ? 0 : 2 * GAPPED) + 2 * k) * 2 * MiB;
+}
+
+static void sync_gapped(struct fx *f)
+{
+	struct mem_dev_cfg mc = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true };
+	struct mem_dev_stats st;
+
+	assert_int_equal(mem_dev_new(f->dev, f->reg, &mc, &f->md, f->err, sizeof(f->err)), 0);
+	nr_seeks = 0;
+	assert_int_equal(mem_dev_sync(f->md, f->dev, f->err, sizeof(f->err)), 0);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, 2 * GAPPED);
+	assert_int_equal(st.bind_errors, 0);
+}
+
+/*
+ * Restart of gap-spaced extents over a backend with data at the first byte
+ * of one extent, the last byte of another, across the gap between two, and
+ * in the middle of host 1's (asked about after host 0's, which lie above):
+ * each extent reads back the backend's bytes at its ends and where data was
+ * written, zeros elsewhere; the gap stays unreachable.
+ */
+static void test_sync_of_gapped_extents_finds_data_wherever_it_is(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t x = 2 * MiB;
+	char buf[8], *span = malloc(x + 8);
+	int fd = gapped_model(f);
+	uint64_t at[4];
+
+	at[0] = gapped_dpa(f, 0, 40);                    /* first byte */
+	at[1] = gapped_dpa(f, 0, 41) + x - 1;            /* last byte */
+	at[2] = gapped_dpa(f, 1, 50) + x / 2;            /* host 1, middle */
+	at[3] = gapped_dpa(f, 0, GAPPED - 1) + x - 1;    /* the last byte of all */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pwrite(fd, "D", 1, (off_t)(at[i] - f->base[0])), 1);
+	/* one stretch of data from 70's last 4 bytes, over the gap, to 71's first 4 */
+	assert_non_null(span);
+	memset(span, 'S', x + 8);
+	assert_int_equal(pwrite(fd, span, x + 8, (off_t)(gapped_dpa(f, 0, 71) - x - 4 - f->base[0])),
+			 (ssize_t)(x + 8));
+	free(span);
+	sync_gapped(f);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(win(f, i == 2, at[i])[0], 'D');
+	assert_memory_equal(win(f, 0, gapped_dpa(f, 0, 70) + x - 4), "SSSS", 4);
+	assert_memory_equal(win(f, 0, gapped_dpa(f, 0, 71)), "SSSS\0", 5);
+	assert_int_equal(touch_in_child(win(f, 0, gapped_dpa(f, 0, 71) - 1)), SIGSEGV);
+	for (uint16_t h = 0; h < 2; h++) {
+		for (uint64_t k = 0; k < GAPPED; k++) {
+			uint64_t d = gapped_dpa(f, h, k);
+
+			assert_int_equal(mem_read(f->md, h, d + 1, buf, 1, NULL, 0), 0);
+			assert_int_equal(buf[0], h == 0 && k == 71 ? 'S' : 0);
+			assert_int_equal(mem_read(f->md, h, d + x - 2, buf, 1, NULL, 0), 0);
+			assert_int_equal(buf[0], h == 0 && k == 70 ? 'S' : 0);
+		}
+	}
+}
+
+/*
+ * Restart of 200 gap-spaced extents of fresh capacity (two hosts, the
+ * extents read 64 at a time): one SEEK_DATA per file and host, not two per
+ * extent; syncing again finds them bound before asking anything.
+ */
+static void test_sync_of_fresh_gapped_extents_seeks_per_file_not_per_extent(void **state)
+{
+	struct fx *f = *state;
+	struct mem_dev_stats st;
+
+	gapped_model(f);
+	sync_gapped(f);
+	assert_true(nr_seeks <= 4);
+	nr_seeks = 0;
+	assert_int_equal(mem_dev_sync(f->md, f->dev, f->err, sizeof(f->err)), 0);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, 2 * GAPPED);
+	assert_int_equal(st.bind_errors, 2 * GAPPED); /* -EEXIST each */
+	assert_int_equal(nr_seeks, 0);
+	assert_int_equal(touch_in_child(win(f, 1, gapped_dpa(f, 1, 99) + 2 * MiB)), SIGSEGV);
+}
+
 /* A slow-path read that touches a poisoned line fails; its neighbours and writes do not. */
 static void test_slow_path_read_of_poisoned_dpa_fails(void **state)
 {
@@ -568,6 +703,8 @@ int main(void)
 		T(test_rejected_offer_binds_nothing),
 		T(test_sync_binds_the_final_accepted_state_of_a_replayed_model),
 		T(test_sync_binds_runs_of_extents_at_once_and_fails_only_the_broken_ones),
+		T(test_sync_of_gapped_extents_finds_data_wherever_it_is),
+		T(test_sync_of_fresh_gapped_extents_seeks_per_file_not_per_extent),
 		T(test_slow_path_read_of_poisoned_dpa_fails),
 		T(test_adjacent_extents_share_one_binding_and_still_count_each),
 #undef T
