@@ -128,20 +128,22 @@ static struct bind_run *remove_run(struct bind_run *n, const struct bind_run *b,
 	return balance(min);
 }
 
-/* Greatest run with key <= k. */
-static struct bind_run *floor_run(struct bind_run *n, uint64_t k)
+/*
+ * The greatest run with key <= k into *lo, the least with key > k into *hi
+ * (NULL: none), in one walk: both lie on the search path of k.
+ */
+static void around(struct bind_run *n, uint64_t k, struct bind_run **lo, struct bind_run **hi)
 {
-	struct bind_run *best = NULL;
-
+	*lo = *hi = NULL;
 	while (n) {
 		if (key(n) <= k) {
-			best = n;
+			*lo = n;
 			n = n->right;
 		} else {
+			*hi = n;
 			n = n->left;
 		}
 	}
-	return best;
 }
 
 /* Least run with key > k. */
@@ -236,11 +238,12 @@ static void run_free(struct bind_tree *t, struct bind_run *n, uint64_t k)
  */
 static int grow(struct bind_tree *t, struct bind_run **np)
 {
-	struct bind_run *n = *np, **link = link_of(t, key(n)), *m;
+	struct bind_run *n = *np, **link, *m;
 	uint32_t cap = n->cap * 2;
 
 	if (n->nr < n->cap)
 		return 0;
+	link = link_of(t, key(n)); /* a walk from the root: only when it moves */
 	m = realloc(n, run_size(cap));
 	if (!m)
 		return -ENOMEM;
@@ -419,11 +422,12 @@ static int add_between(struct bind_tree *t, struct bind_run *l, struct bind_run 
 int mem_bind_add(struct bind_tree *t, const struct mem_bind *b)
 {
 	uint64_t end = b->dpa + b->len;
-	struct bind_run *l = floor_run(t->root, b->dpa), *r;
+	struct bind_run *l, *r;
 	uint32_t i;
 
 	if (!b->len || end < b->dpa)
 		return -EINVAL;
+	around(t->root, b->dpa, &l, &r);
 	if (l) {
 		i = upper(l, b->dpa);
 		if (l->r[i - 1].dpa + l->r[i - 1].len > b->dpa)
@@ -431,7 +435,6 @@ int mem_bind_add(struct bind_tree *t, const struct mem_bind *b)
 		if (i < l->nr)
 			return l->r[i].dpa < end ? -EEXIST : add_inside(t, l, i, b);
 	}
-	r = above_run(t->root, b->dpa);
 	if (r && key(r) < end)
 		return -EEXIST;
 	return add_between(t, l, r, b);
@@ -556,9 +559,10 @@ void mem_bind_get(const struct bind_pos *p, struct mem_bind *b)
 bool mem_bind_seek(const struct bind_tree *t, uint64_t dpa, struct bind_pos *p,
 		   struct mem_bind *b)
 {
-	struct bind_run *n = floor_run(t->root, dpa);
+	struct bind_run *n, *above;
 	uint32_t i;
 
+	around(t->root, dpa, &n, &above);
 	if (n) {
 		i = upper(n, dpa); /* >= 1: key(n) <= dpa */
 		if (n->r[i - 1].dpa + n->r[i - 1].len > dpa)
@@ -569,10 +573,9 @@ bool mem_bind_seek(const struct bind_tree *t, uint64_t dpa, struct bind_pos *p,
 			return true;
 		}
 	}
-	n = above_run(t->root, dpa);
-	if (!n)
+	if (!above)
 		return false;
-	*p = (struct bind_pos){ .run = n, .i = 0 };
+	*p = (struct bind_pos){ .run = above, .i = 0 };
 	mem_bind_get(p, b);
 	return true;
 }
