@@ -3,7 +3,10 @@
  * test-devmem.c - a mem_dev driven by hand (no model): binding after
  * acceptance, host windows (direct access, faults outside accepted extents),
  * the slow path, sanitize, sharing, backend lifecycle, tag-backed layout,
- * segments for the host link, and a binding table of 100,000 extents.
+ * segments for the host link, a binding table of 100,000 extents, and
+ * restart binding (mem_dev_bind_many()) of gap-spaced extents: data and a
+ * view's junk found wherever they are, SEEK_DATA/SEEK_HOLE per file, not
+ * per extent.
  * Tests that read the backend fd while capacity is bound run with trusted
  * hosts (the backend is then the live memory); the rest, and the trust
  * model's own tests (views, shared grants, copy back), run untrusted.
