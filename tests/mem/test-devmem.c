@@ -858,7 +858,7 @@ static struct core_extent_info gap_x(uint16_t host, uint64_t k)
 	return xi(host, R0 + 3 * k * PG, 2 * PG, NULL, 0);
 }
 
-/* Bytes [off, off+len) of the backend fd and of ref, its copy, set to a pattern. */
+/* Bytes [off, off+len) of fd (a backend or a view) and of ref, its copy, set to a pattern. */
 static void put(int fd, uint8_t *ref, uint64_t off, uint64_t len, uint8_t seed)
 {
 	fill(ref + off, len, seed);
