@@ -53,14 +53,11 @@
 /*
  * A receive buffer grown for a big message is kept while messages keep
  * coming (a stream of big WRITEs reuses it) and shrinks back to RBUF_INITIAL
- * once the connection has had nothing buffered for this long.
+ * once the connection has had nothing buffered for cfg.rbuf_idle_ms.
  */
-#define RBUF_IDLE_MS 1000u
 /* Out of fds: try accepting again this often (and whenever a connection closes). */
 #define ACCEPT_RETRY_MS 250u
 #define RECV_ROUNDS 16
-/* A sharer has this long to answer PAUSE, then REMAP (docs/host-link.md "Moves"). */
-#define MOVE_TIMEOUT_MS 2000u
 
 struct outmsg {
 	struct outmsg *next;
@@ -558,7 +555,7 @@ static void moves_take(struct hostlink *hl)
 			continue;
 		}
 		m->phase = HL_MOVE_PAUSED;
-		m->due_ms = now_ms(hl) + MOVE_TIMEOUT_MS;
+		m->due_ms = now_ms(hl) + hl->cfg.move_timeout_ms;
 		m->next = hl->moves;
 		hl->moves = m;
 		for (uint32_t i = 0; i < m->nr; i++) {
@@ -651,7 +648,7 @@ static void move_advance(struct hostlink *hl, struct move *m)
 		return;
 	}
 	m->phase = HL_MOVE_REMAPPED;
-	m->due_ms = now_ms(hl) + MOVE_TIMEOUT_MS;
+	m->due_ms = now_ms(hl) + hl->cfg.move_timeout_ms;
 	for (uint32_t i = 0; i < m->nr; i++) {
 		struct conn *c = conn_of_host(hl, m->p[i].host);
 
@@ -710,7 +707,8 @@ static uint64_t moves_tick(struct hostlink *hl, uint64_t now)
 					hl->st.move_timeouts++;
 					hlog(hl, LOG_WARNING, "move %llu: host=%u did not answer %s in %u ms: going on without it",
 					     (unsigned long long)m->id, m->p[i].host,
-					     m->phase == HL_MOVE_PAUSED ? "pause" : "remap", MOVE_TIMEOUT_MS);
+					     m->phase == HL_MOVE_PAUSED ? "pause" : "remap",
+					     hl->cfg.move_timeout_ms);
 				}
 			}
 			move_advance(hl, m); /* may free m and start others: look again */
@@ -1211,7 +1209,7 @@ static void conn_parse(struct conn *c)
 	}
 	if (!c->rlen && c->rcap > RBUF_INITIAL) {
 		/* Big messages went through: keep their buffer until the connection is idle. */
-		c->rbuf_idle_due_ms = now_ms(c->hl) + RBUF_IDLE_MS;
+		c->rbuf_idle_due_ms = now_ms(c->hl) + c->hl->cfg.rbuf_idle_ms;
 		wake_at(c->hl, c->rbuf_idle_due_ms);
 	}
 	end_burst_if_idle(c);
@@ -1542,6 +1540,10 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 		hl->cfg.max_conns = HOSTLINK_DEFAULT_MAX_CONNS;
 	if (!hl->cfg.hello_timeout_ms)
 		hl->cfg.hello_timeout_ms = HOSTLINK_DEFAULT_HELLO_TIMEOUT_MS;
+	if (!hl->cfg.move_timeout_ms)
+		hl->cfg.move_timeout_ms = HOSTLINK_DEFAULT_MOVE_TIMEOUT_MS;
+	if (!hl->cfg.rbuf_idle_ms)
+		hl->cfg.rbuf_idle_ms = HOSTLINK_DEFAULT_RBUF_IDLE_MS;
 	hl->nr_hosts = core_dev_cfg(cfg->dev)->nr_hosts;
 	hl->by_host = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->by_host));
 	hl->faults = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->faults));
@@ -1673,7 +1675,7 @@ int hostlink_process_fd(struct hostlink *hl, int fd, unsigned events)
 
 /*
  * Give back a grown receive buffer once the connection has been idle for
- * RBUF_IDLE_MS; return when to look again (0: nothing to wait for).
+ * cfg.rbuf_idle_ms; return when to look again (0: nothing to wait for).
  */
 static uint64_t rbuf_tick(struct conn *c, uint64_t now)
 {

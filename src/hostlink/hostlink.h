@@ -55,6 +55,9 @@ struct hostlink_watch_ops {
 /* Defaults of struct hostlink_limits (docs/host-link.md "Robustness"). */
 #define HOSTLINK_DEFAULT_MAX_CONNS 64u
 #define HOSTLINK_DEFAULT_HELLO_TIMEOUT_MS 5000u
+/* Defaults of hostlink_cfg.move_timeout_ms and .rbuf_idle_ms. */
+#define HOSTLINK_DEFAULT_MOVE_TIMEOUT_MS 2000u
+#define HOSTLINK_DEFAULT_RBUF_IDLE_MS 1000u
 
 /*
  * Limits of one listener.  max_conns: connections accepted on this listener
@@ -99,6 +102,15 @@ struct hostlink_cfg {
 	/* Each listener's limits where hostlink_listen_*() gets none; 0 = the defaults. */
 	uint32_t max_conns;
 	uint32_t hello_timeout_ms;
+	/*
+	 * move_timeout_ms: a sharer has this long to answer PAUSE, then as long
+	 * to answer REMAP (docs/host-link.md "Moves").  rbuf_idle_ms: a receive
+	 * buffer grown for a big message shrinks back once its connection has
+	 * had nothing buffered for this long.  0 = the defaults above (2 s, 1 s);
+	 * tests set short ones.
+	 */
+	uint32_t move_timeout_ms;
+	uint32_t rbuf_idle_ms;
 	/*
 	 * Journaling hooks (all may be NULL).  cci_before() runs before a host's
 	 * CCI request is handled (set the model time, journal it) with whether

@@ -59,6 +59,13 @@ static void on_log(void *opaque, int level, const char *msg)
 	fprintf(stderr, "  [log %d] %s\n", level, msg);
 }
 
+static uint64_t fake_clock(void *opaque)
+{
+	const struct hx *x = opaque;
+
+	return x->clock_ms;
+}
+
 void hx_init(struct hx *x, bool tcp)
 {
 	struct hx_opts o = { .tcp = tcp };
@@ -101,6 +108,13 @@ void hx_init_opts(struct hx *x, const struct hx_opts *o)
 	assert_int_equal(mem_dev_new(x->dev, x->reg, &mc, &x->md, err, sizeof(err)), 0);
 	hc.dev = x->dev;
 	hc.md = x->md;
+	hc.move_timeout_ms = o->move_timeout_ms;
+	hc.rbuf_idle_ms = o->rbuf_idle_ms;
+	if (o->fake_clock) {
+		x->clock_ms = HX_CLOCK_T0;
+		hc.clock = fake_clock;
+		hc.clock_opaque = x;
+	}
 	if (getenv("HX_VERBOSE")) {
 		hc.log = on_log;
 		hc.log_level = 7;

@@ -45,7 +45,15 @@ struct hx {
 	unsigned nr_ev;
 	uint32_t answered;          /* group_answered observer calls */
 	uint32_t hl_port;           /* TCP listener, when asked */
+	/*
+	 * The hostlink's clock with hx_opts.fake_clock (ms; starts at
+	 * HX_CLOCK_T0 and moves only when the test sets it); else unused and
+	 * the hostlink runs on CLOCK_MONOTONIC.
+	 */
+	uint64_t clock_ms;
 };
+
+#define HX_CLOCK_T0 1000u
 
 /* Create device (2 regions x 256 MiB at DPA 0, 2 hosts), memory and server. */
 void hx_init(struct hx *x, bool tcp);
@@ -58,6 +66,9 @@ struct hx_opts {
 	void *obs_opaque;
 	bool trusted_hosts;              /* mem_dev_cfg.trusted: hosts get the backend fd */
 	uint16_t nr_hosts;               /* 0: the default (2) */
+	bool fake_clock;                 /* the hostlink runs on x->clock_ms */
+	uint32_t move_timeout_ms;        /* hostlink_cfg's; 0: the default */
+	uint32_t rbuf_idle_ms;           /* hostlink_cfg's; 0: the default */
 };
 void hx_init_opts(struct hx *x, const struct hx_opts *o);
 void hx_fini(struct hx *x);

@@ -144,9 +144,8 @@ static int raw_next(struct hx *x, struct raw *r, uint8_t want, uint8_t *payload,
 }
 
 /*
- * Pump the server until n sharers in all did not answer a move in time
- * (MOVE_TIMEOUT_MS, 2 s, in src/hostlink/hostlink.c; a phase that times out
- * ends in the same tick), or fail after 10 s.
+ * Pump the server until n sharers in all did not answer a move in time (a
+ * phase that times out ends in the same tick), or fail after 10 s.
  */
 static void wait_move_timeouts(struct hx *x, uint64_t n)
 {
@@ -593,6 +592,21 @@ static int setup_three(void **state)
 	return 0;
 }
 
+/* The move timeout in setup_three_clocked()'s hostlink (hostlink_cfg.move_timeout_ms). */
+#define MOVE_MS 500u
+
+/* Three hosts; the hostlink's clock is x->clock_ms and its move timeout MOVE_MS. */
+static int setup_three_clocked(void **state)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+	struct hx_opts o = { .nr_hosts = 3, .fake_clock = true, .move_timeout_ms = MOVE_MS };
+
+	assert_non_null(x);
+	hx_init_opts(x, &o);
+	*state = x;
+	return 0;
+}
+
 static int setup_three_trusted(void **state)
 {
 	struct hx *x = calloc(1, sizeof(*x));
@@ -818,8 +832,9 @@ static void test_a_sharer_that_releases_keeps_nothing_of_the_others(void **state
 
 /*
  * A sharer that answers neither PAUSE nor REMAP does not hold the move up:
- * after the timeout (2 s each) the device moves on without it, the other
- * sharer is moved, and the old grant is punched.
+ * when each phase's time runs out (MOVE_MS on the hostlink's clock, and not
+ * a millisecond before) the device moves on without it, the other sharer is
+ * moved, and the old grant is punched.
  */
 static void test_a_silent_sharer_does_not_hold_the_move(void **state)
 {
@@ -829,20 +844,34 @@ static void test_a_silent_sharer_does_not_hold_the_move(void **state)
 	struct mem_dev_stats ms;
 	struct map_fd m[3];
 	struct raw r[3];
-	uint8_t *p[3];
-	uint64_t id;
+	uint8_t *p[3], buf[64];
+	uint64_t id, t;
 	int nfd = -1;
 
 	three_sharers(x, d, len, r, m, p);
 	memset(p[1], PAT1, len);
+	t = x->clock_ms; /* the clock stands still: the pause phase starts now */
 	force_release(x, 0, d, len, false);
 	id = expect_pause(x, &r[1], d, len);
 	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
-	/* host 2 says nothing: the pause phase ends when its 2 s run out */
+	/* host 2 says nothing: the pause phase ends when its MOVE_MS run out */
+	x->clock_ms = t + MOVE_MS - 1;
+	assert_int_equal(raw_next_within(x, &r[1], HL_REMAP, buf, sizeof(buf), NULL, 100), -1);
+	hostlink_stats_get(x->hl, &hs);
+	assert_int_equal(hs.move_timeouts, 0);
+	x->clock_ms = t + MOVE_MS;
 	wait_move_timeouts(x, 1);
 	nfd = expect_remap(x, &r[1], d, len, id, p[1], m[0].fd);
 	send_move_ack(&r[1], id, HL_MOVE_REMAPPED);
-	wait_move_timeouts(x, 2); /* and so does the remap phase: the move ends */
+	/* and so does the remap phase, MOVE_MS after it began: the move ends */
+	x->clock_ms = t + 2 * MOVE_MS - 1;
+	hx_pump(x, 100);
+	hostlink_stats_get(x->hl, &hs);
+	assert_int_equal(hs.move_timeouts, 1);
+	assert_int_equal(hs.moves, 1);
+	assert_true(all_are(p[0], len, PAT1)); /* the move is not over: the old grant is whole */
+	x->clock_ms = t + 2 * MOVE_MS;
+	wait_move_timeouts(x, 2);
 	hostlink_stats_get(x->hl, &hs);
 	assert_int_equal(hs.moves, 1);
 	assert_int_equal(hs.move_timeouts, 2); /* host 2: pause, then remap */
@@ -1231,7 +1260,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_agent_exit_removes_only_its_own_app_socket, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_forced_out_sharer_keeps_nothing_of_the_others, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_that_releases_keeps_nothing_of_the_others, setup_three, hx_teardown),
-		cmocka_unit_test_setup_teardown(test_a_silent_sharer_does_not_hold_the_move, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_silent_sharer_does_not_hold_the_move, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_the_agent_moves_its_group_mapping_in_place, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_an_open_during_a_move_waits_for_the_fresh_grant, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_an_open_beside_the_remap_gets_the_fresh_grant_unrevoked, setup_three, hx_teardown),

@@ -36,7 +36,8 @@
 #define MiB (1024ull * 1024)
 #define T0 1000u                    /* the test clock at the start, ms */
 #define HELLO_MS 700u               /* the listener's HELLO deadline */
-#define MOVE_MS 2000u               /* the move phase timeout (docs/host-link.md "Moves") */
+#define MOVE_MS 2000u               /* the default move phase timeout (docs/host-link.md "Moves") */
+#define SHORT_MOVE_MS 300u          /* fx_setup_short_moves()'s hostlink_cfg.move_timeout_ms */
 
 struct client {
 	int fd;
@@ -59,6 +60,7 @@ struct fx {
 	uint64_t wake_delay_ms;         /* the last wake() request */
 	unsigned wakes;
 	uint64_t region0;
+	uint64_t move_ms;               /* the move phase timeout the hostlink should keep */
 };
 
 static uint64_t test_clock(void *opaque)
@@ -76,7 +78,8 @@ static void on_wake(void *opaque, uint64_t delay_ms)
 	f->wakes++;
 }
 
-static int fx_setup(void **state)
+/* The fixture; @move_ms: hostlink_cfg.move_timeout_ms (0: the default, MOVE_MS). */
+static int fx_setup_with(void **state, uint32_t move_ms)
 {
 	static unsigned instance;
 	struct fx *f = calloc(1, sizeof(*f));
@@ -91,6 +94,7 @@ static int fx_setup(void **state)
 
 	assert_non_null(f);
 	f->now_ms = T0;
+	f->move_ms = move_ms ? move_ms : MOVE_MS;
 	core_cfg_default(&cfg);
 	for (int i = 0; i < 2; i++) {
 		cfg.regions[i].len = 256 * MiB;
@@ -111,6 +115,7 @@ static int fx_setup(void **state)
 	hc.clock = test_clock;
 	hc.clock_opaque = f;
 	hc.hello_timeout_ms = HELLO_MS; /* the listeners' (hostlink_listen_fd() takes these) */
+	hc.move_timeout_ms = move_ms;
 	assert_int_equal(hostlink_new(&hc, &f->hl), 0);
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -125,6 +130,16 @@ static int fx_setup(void **state)
 	assert_int_equal(hostlink_listen_fd(f->hl, fd, 1), 0);
 	*state = f;
 	return 0;
+}
+
+static int fx_setup(void **state)
+{
+	return fx_setup_with(state, 0);
+}
+
+static int fx_setup_short_moves(void **state)
+{
+	return fx_setup_with(state, SHORT_MOVE_MS);
 }
 
 static int fx_teardown(void **state)
@@ -297,10 +312,11 @@ static void accept_all(struct fx *f, uint16_t host, uint64_t dpa, uint64_t len)
 
 /*
  * Hosts 0 and 1 share a tagged grant, both mapping it; host 0 is forced
- * out at time t, so host 1 is sent PAUSE with a deadline of t + 2000 ms.
- * Host 1 never answers: the pause phase ends (move_timeouts, then the
- * REMAP) exactly when the clock reaches the deadline, not before; and the
- * remap phase likewise 2000 ms later.
+ * out at time t, so host 1 is sent PAUSE with a deadline of t + the move
+ * timeout (2000 ms by default, else hostlink_cfg.move_timeout_ms).  Host 1
+ * never answers: the pause phase ends (move_timeouts, then the REMAP)
+ * exactly when the clock reaches the deadline, not before; and the remap
+ * phase likewise one move timeout later.
  */
 static void test_a_silent_sharer_times_out_exactly_at_the_move_deadline(void **state)
 {
@@ -340,31 +356,37 @@ static void test_a_silent_sharer_times_out_exactly_at_the_move_deadline(void **s
 	assert_int_equal(core_release(f->dev, &rel, &diag), CXLDCD_RC_SUCCESS);
 	pump(f, c, 2);
 	assert_int_equal(c[1].seen[HL_PAUSE], 1);
-	assert_int_equal(f->wake_delay_ms, MOVE_MS);
+	assert_int_equal(f->wake_delay_ms, f->move_ms);
 
-	f->now_ms = t + MOVE_MS - 1;
+	f->now_ms = t + f->move_ms - 1;
 	hostlink_tick(f->hl);
 	pump(f, c, 2);
 	assert_int_equal(stats(f).move_timeouts, 0);
 	assert_int_equal(c[1].seen[HL_REMAP], 0);
 
-	f->now_ms = t + MOVE_MS;
+	f->now_ms = t + f->move_ms;
 	hostlink_tick(f->hl);
 	pump(f, c, 2);
 	assert_int_equal(stats(f).move_timeouts, 1);
 	assert_int_equal(stats(f).moves, 1);
 	assert_int_equal(c[1].seen[HL_REMAP], 1);
 
-	/* the remap phase started at t + 2000: it has its own 2000 ms */
-	f->now_ms = t + 2 * MOVE_MS - 1;
+	/* the remap phase started at t + f->move_ms: it has its own f->move_ms */
+	f->now_ms = t + 2 * f->move_ms - 1;
 	hostlink_tick(f->hl);
 	assert_int_equal(stats(f).move_timeouts, 1);
-	f->now_ms = t + 2 * MOVE_MS;
+	f->now_ms = t + 2 * f->move_ms;
 	assert_int_equal(hostlink_tick(f->hl), -1); /* the move is over */
 	assert_int_equal(stats(f).move_timeouts, 2);
 	for (int h = 0; h < 2; h++)
 		close(c[h].fd);
 	pump(f, NULL, 0);
+}
+
+/* The same with hostlink_cfg.move_timeout_ms = SHORT_MOVE_MS: each phase ends after it. */
+static void test_a_configured_move_timeout_is_kept_exactly(void **state)
+{
+	test_a_silent_sharer_times_out_exactly_at_the_move_deadline(state);
 }
 
 int main(void)
@@ -376,6 +398,8 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_silent_sharer_times_out_exactly_at_the_move_deadline,
 						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_configured_move_timeout_is_kept_exactly,
+						fx_setup_short_moves, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -259,14 +259,41 @@ static void big_write(struct hx *x, int fd, uint32_t seq, uint32_t n)
 	assert_int_equal(p[0], HL_S_FAULT);
 }
 
+/* The receive buffers' idle time in setup_clocked()'s hostlink (hostlink_cfg.rbuf_idle_ms). */
+#define IDLE_MS 250u
+
+/* The fixture with the hostlink on x->clock_ms and receive buffers idle after IDLE_MS. */
+static int setup_clocked(void **state)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+	struct hx_opts o = { .fake_clock = true, .rbuf_idle_ms = IDLE_MS };
+
+	assert_non_null(x);
+	hx_init_opts(x, &o);
+	*state = x;
+	return 0;
+}
+
+/* The hostlink's receive buffers in all, after pumping both loops. */
+static uint64_t rbuf_bytes_now(struct hx *x)
+{
+	struct hostlink_stats st;
+
+	hx_pump(x, 50);
+	hostlink_stats_get(x->hl, &st);
+	return st.rbuf_bytes;
+}
+
 /*
  * A receive buffer grown for a big message stays for the next one (no
- * realloc per message in a stream of big WRITEs) and shrinks back once the
- * connection has been idle for a second.
+ * realloc per message in a stream of big WRITEs: each one puts the
+ * shrinking off) and shrinks back once the connection has been idle for
+ * IDLE_MS on the hostlink's clock, not a millisecond before.
  */
 static void test_a_grown_receive_buffer_shrinks_only_when_idle(void **state)
 {
 	struct hx *x = *state;
+	const uint64_t t = x->clock_ms; /* the clock stands still until set */
 	struct hostlink_stats st;
 	uint16_t status;
 	uint64_t base;
@@ -276,16 +303,16 @@ static void test_a_grown_receive_buffer_shrinks_only_when_idle(void **state)
 	hostlink_stats_get(x->hl, &st);
 	base = st.rbuf_bytes;
 	big_write(x, fd, 2, 256 * 1024);
-	hostlink_stats_get(x->hl, &st);
-	assert_true(st.rbuf_bytes > 256 * 1024);
-	big_write(x, fd, 3, 256 * 1024);
-	hostlink_stats_get(x->hl, &st);
-	assert_true(st.rbuf_bytes > 256 * 1024);
-	for (uint64_t end = hx_now_ms() + 3000; st.rbuf_bytes != base && hx_now_ms() < end;) {
-		hx_pump(x, 50);
-		hostlink_stats_get(x->hl, &st);
-	}
-	assert_int_equal(st.rbuf_bytes, base);
+	assert_true(rbuf_bytes_now(x) > 256 * 1024);
+	x->clock_ms = t + IDLE_MS - 1;
+	assert_true(rbuf_bytes_now(x) > 256 * 1024);
+	big_write(x, fd, 3, 256 * 1024); /* idle from t + IDLE_MS - 1 again */
+	x->clock_ms = t + IDLE_MS;
+	assert_true(rbuf_bytes_now(x) > 256 * 1024);
+	x->clock_ms = t + 2 * IDLE_MS - 2;
+	assert_true(rbuf_bytes_now(x) > 256 * 1024);
+	x->clock_ms = t + 2 * IDLE_MS - 1;
+	assert_int_equal(rbuf_bytes_now(x), base);
 	close(fd);
 }
 
@@ -769,7 +796,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listener_limits_evict_the_oldest_and_time_out_the_idle, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_file_descriptors_from_the_host_drop_it, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_path_errors_come_back_as_status, hx_setup, hx_teardown),
-		cmocka_unit_test_setup_teardown(test_a_grown_receive_buffer_shrinks_only_when_idle, hx_setup,
+		cmocka_unit_test_setup_teardown(test_a_grown_receive_buffer_shrinks_only_when_idle, setup_clocked,
 						hx_teardown),
 		cmocka_unit_test_setup_teardown(test_irq_honours_the_interrupt_policy, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_diag_precedes_a_failed_response_only_when_asked,
