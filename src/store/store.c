@@ -161,8 +161,36 @@ static int make_dir(const char *dir, char *err, size_t cap)
 	return 0;
 }
 
-/* One daemon per store: SQLite's own locks let several writers take turns. */
-static int lock_dir(struct store *st, char *err, size_t cap)
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Try the lock every 10 ms until @wait_ms have passed; 0 or -errno (EWOULDBLOCK: still held). */
+static int lock_within(int fd, uint32_t wait_ms)
+{
+	uint64_t end = mono_ms() + wait_ms;
+
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		if (e != EWOULDBLOCK || mono_ms() >= end)
+			return -e;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * One daemon per store: SQLite's own locks let several writers take turns.
+ * A daemon killed while its snapshot child was starting leaves the child
+ * holding the lock for a moment (it dies with its parent): wait up to
+ * @wait_ms before calling the store busy.
+ */
+static int lock_dir(struct store *st, uint32_t wait_ms, char *err, size_t cap)
 {
 	char *lock = join(st->dir, "cxldcd.lock");
 	int ret = 0;
@@ -174,19 +202,11 @@ static int lock_dir(struct store *st, char *err, size_t cap)
 		ret = errf(err, cap, -errno, "store lock=%s: %s", lock, strerror(errno));
 		goto out;
 	}
-	/*
-	 * A daemon killed while its snapshot child was starting leaves the
-	 * child holding the lock for a moment (it dies with its parent): wait
-	 * up to 2 s before calling the store busy.
-	 */
-	for (int i = 0; i < 200 && flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++)
-		usleep(10000);
-	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			ret = errf(err, cap, -EBUSY, "store dir=%s is in use by another process", st->dir);
-		else
-			ret = errf(err, cap, -errno, "store lock=%s: flock: %s", lock, strerror(errno));
-	}
+	ret = lock_within(st->lock_fd, wait_ms);
+	if (ret == -EWOULDBLOCK)
+		ret = errf(err, cap, -EBUSY, "store dir=%s is in use by another process", st->dir);
+	else if (ret)
+		ret = errf(err, cap, ret, "store lock=%s: flock: %s", lock, strerror(-ret));
 out:
 	free(lock);
 	return ret;
@@ -319,6 +339,13 @@ static int load_config_flag(struct store *st)
 
 int store_open(const char *dir, struct store **out, char *err, size_t cap)
 {
+	return store_open_with(dir, NULL, out, err, cap);
+}
+
+int store_open_with(const char *dir, const struct store_open_opts *o, struct store **out, char *err,
+		    size_t cap)
+{
+	uint32_t wait_ms = o && o->lock_wait_ms ? o->lock_wait_ms : STORE_DEFAULT_LOCK_WAIT_MS;
 	struct store *st;
 	int ret;
 
@@ -338,7 +365,7 @@ int store_open(const char *dir, struct store **out, char *err, size_t cap)
 		ret = errf(err, cap, -ENOMEM, "out of memory");
 		goto err;
 	}
-	ret = lock_dir(st, err, cap);
+	ret = lock_dir(st, wait_ms, err, cap);
 	if (ret)
 		goto err;
 	bool exists;

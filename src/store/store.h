@@ -74,8 +74,9 @@ struct store_rec {
  * @cap: size of @err.
  *
  * Creates @dir/cxldcd.db on first use (WAL, synchronous=FULL) and takes an
- * exclusive lock on @dir/cxldcd.lock so that only one daemon uses the store.
- * An existing file must be a cxldcd store of a known schema version.
+ * exclusive lock on @dir/cxldcd.lock so that only one daemon uses the store
+ * (held by another process: tried again every 10 ms for up to
+ * STORE_DEFAULT_LOCK_WAIT_MS, 2 s, then -EBUSY).  An existing file must be a cxldcd store of a known schema version.
  *
  * Return: 0; -EBUSY (another process holds the store), -EPROTO (not a cxldcd
  * store, or a schema version this code does not know), -EIO (SQLite failure,
@@ -83,6 +84,28 @@ struct store_rec {
  * mkdir/open.  @err says why.
  */
 int store_open(const char *dir, struct store **out, char *err, size_t cap);
+
+/* Default of store_open_opts.lock_wait_ms (what store_open() waits). */
+#define STORE_DEFAULT_LOCK_WAIT_MS 2000u
+
+/*
+ * Options of store_open_with().  lock_wait_ms: how long to wait for
+ * @dir/cxldcd.lock when another process holds it (a daemon killed while its
+ * snapshot child was starting leaves the child holding it for a moment)
+ * before failing with -EBUSY; 0 = the default.  Tests set a short one.
+ */
+struct store_open_opts {
+	uint32_t lock_wait_ms;
+};
+
+/**
+ * store_open_with() - store_open() with options.
+ * @o: borrowed; NULL = the defaults (exactly store_open()).
+ *
+ * Return: as store_open().
+ */
+int store_open_with(const char *dir, const struct store_open_opts *o, struct store **out, char *err,
+		    size_t cap);
 
 /**
  * store_close() - roll back any open transaction and close.

@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -101,15 +104,76 @@ static void test_open_creates_private_dir_and_db(void **state)
 	free(sub);
 }
 
+/* store_open_with()'s lock wait in these tests (the daemon's is STORE_DEFAULT_LOCK_WAIT_MS). */
+#define LOCK_WAIT_MS 200u
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A second opener waits LOCK_WAIT_MS for the lock, then calls the store busy. */
 static void test_open_refuses_second_user_of_dir(void **state)
 {
+	const struct store_open_opts o = { .lock_wait_ms = LOCK_WAIT_MS };
 	struct fx *f = *state;
 	struct store *other = NULL;
+	uint64_t t;
 
 	open_ok(f);
-	assert_int_equal(store_open(f->dir, &other, f->err, sizeof(f->err)), -EBUSY);
+	t = mono_ms();
+	assert_int_equal(store_open_with(f->dir, &o, &other, f->err, sizeof(f->err)), -EBUSY);
+	t = mono_ms() - t;
+	assert_true(t >= LOCK_WAIT_MS);             /* it waited first */
+	assert_true(t < STORE_DEFAULT_LOCK_WAIT_MS); /* for the wait asked, not the default */
 	assert_null(other);
 	assert_non_null(strstr(f->err, "in use"));
+}
+
+/*
+ * A lock held by another process that lets go within the wait (a dying
+ * snapshot child) does not make the store busy: the open waits and succeeds.
+ */
+static void test_open_waits_for_a_lock_released_in_time(void **state)
+{
+	const struct store_open_opts o = { .lock_wait_ms = 5000 };
+	struct fx *f = *state;
+	char *lock = NULL, c = 0;
+	int held[2], go[2], fd;
+	pid_t pid;
+
+	assert_true(asprintf(&lock, "%s/cxldcd.lock", f->dir) > 0);
+	assert_int_equal(pipe(held), 0);
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+		if (lfd < 0 || flock(lfd, LOCK_EX) < 0 || write(held[1], "h", 1) != 1 ||
+		    read(go[0], &c, 1) != 1)
+			_exit(1);
+		usleep(200 * 1000);
+		_exit(0); /* the lock goes with the process */
+	}
+	assert_int_equal(read(held[0], &c, 1), 1);
+	fd = open(lock, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1); /* held by the child now */
+	assert_int_equal(errno, EWOULDBLOCK);
+	close(fd);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(store_open_with(f->dir, &o, &f->st, f->err, sizeof(f->err)), 0);
+	assert_non_null(f->st);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	for (int i = 0; i < 2; i++) {
+		close(held[i]);
+		close(go[i]);
+	}
+	free(lock);
 }
 
 static void test_open_refuses_file_in_place_of_dir(void **state)
@@ -661,6 +725,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_open_creates_private_dir_and_db),
 		T(test_open_refuses_second_user_of_dir),
+		T(test_open_waits_for_a_lock_released_in_time),
 		T(test_open_refuses_file_in_place_of_dir),
 		T(test_config_set_get_and_compare),
 		T(test_config_set_in_rolled_back_txn_is_not_stored),
