@@ -1464,6 +1464,15 @@ int hostlink_listen_fd(struct hostlink *hl, int fd, int is_unix)
 	return rc ? rc : add_listener(hl, fd, is_unix != 0, NULL, NULL);
 }
 
+/*
+ * The kernel's queue of connections not accepted yet, per listener: room
+ * for every host of a device (up to 256) arriving at once, as a fleet
+ * booting does.  It was 16: past that a TCP host's SYN was dropped and
+ * retried a second later, and a non-blocking Unix connect failed (EAGAIN).
+ * The kernel caps it at net.core.somaxconn (4096 by default).
+ */
+#define HL_BACKLOG 512
+
 int hostlink_listen_unix(struct hostlink *hl, const char *path, const struct hostlink_limits *lim)
 {
 	struct sockpolicy_owned own;
@@ -1471,7 +1480,7 @@ int hostlink_listen_unix(struct hostlink *hl, const char *path, const struct hos
 
 	if (!hl || !path)
 		return -EINVAL;
-	fd = usock_listen_own(path, 16, &own);
+	fd = usock_listen_own(path, HL_BACKLOG, &own);
 	if (fd == -ENAMETOOLONG)
 		return -EINVAL;
 	if (fd < 0)
@@ -1499,7 +1508,7 @@ int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, ui
 	if (fd < 0)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, HL_BACKLOG) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
 		rc = -errno;
 		close(fd);

@@ -403,6 +403,12 @@ static int dcd_hostlink(struct daemon *d, struct dcd *dv)
 		.chain_dropped = hl_chain_dropped, .hook_opaque = dv,
 		.log_level = d->cfg.trace & CMDLINE_TRACE_HOST ? LOG_DEBUG : d->log.max_level,
 		.starting = true, .starting_text = hl_starting_text,
+		/*
+		 * A listener's default: room for every host of the device past
+		 * HELLO, and 64 more for handshakes and idle connections.  It was
+		 * 64 in all: a device of num-hosts=100 refused its 65th host.
+		 */
+		.max_conns = core_dev_cfg(dv->dev)->nr_hosts + HOSTLINK_DEFAULT_MAX_CONNS,
 	};
 
 	return dv->hl ? 0 : hostlink_new(&hc, &dv->hl);
