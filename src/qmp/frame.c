@@ -33,7 +33,7 @@ void qmp_framer_fini(struct qmp_framer *f)
 static void id_clear(struct qmp_framer *f)
 {
 	f->top_obj = f->want_key = f->in_key = f->key_bad = false;
-	f->id_next = f->in_id = f->id_ok = f->id_long = false;
+	f->id_next = f->in_id = f->id_ok = f->id_long = f->id_space = false;
 	f->key_pos = 0;
 	f->id_len = 0;
 }
@@ -138,22 +138,35 @@ static bool string_byte(struct qmp_framer *f, char c)
 	return false;
 }
 
-/* Copy a byte of the id's value; the value ends at ',' or '}' of the top level. */
-static void id_byte(struct qmp_framer *f, char c)
+/* Append a byte to the id (too long: not reported, see qmp_framer_id()). */
+static void id_put(struct qmp_framer *f, char c)
 {
-	if (f->depth == 1 && !f->in_str && (c == ',' || c == '}')) {
-		while (f->id_len && is_space(f->id[f->id_len - 1]))
-			f->id_len--;
-		f->in_id = false;
-		f->id_ok = f->id_len && !f->id_long;
-		return;
-	}
-	if (!f->id_len && is_space(c))
-		return;
 	if (f->id_len < sizeof(f->id))
 		f->id[f->id_len++] = c;
 	else
 		f->id_long = true;
+}
+
+/*
+ * Copy a byte of the id's value; the value ends at ',' or '}' of the top
+ * level.  A run of whitespace outside strings is kept as one space, and
+ * only between tokens, so it does not count towards QMP_FRAME_ID_MAX.
+ */
+static void id_byte(struct qmp_framer *f, char c)
+{
+	if (f->depth == 1 && !f->in_str && (c == ',' || c == '}')) {
+		f->in_id = false;
+		f->id_ok = f->id_len && !f->id_long;
+		return;
+	}
+	if (!f->in_str && is_space(c)) {
+		f->id_space = f->id_len > 0;
+		return;
+	}
+	if (f->id_space)
+		id_put(f, ' ');
+	f->id_space = false;
+	id_put(f, c);
 }
 
 /* A byte of a top-level key: does the key read "id" (unescaped)? */
@@ -195,7 +208,7 @@ static void track_id(struct qmp_framer *f, char c)
 	} else if (c == ':') {
 		if (f->id_next) {
 			f->in_id = true;
-			f->id_ok = f->id_long = false;
+			f->id_ok = f->id_long = f->id_space = false;
 			f->id_len = 0;
 		}
 		f->id_next = false;

@@ -56,6 +56,7 @@ struct qmp_framer {
 	bool in_id;        /* copying the id's value */
 	bool id_ok;        /* id[] holds a whole value */
 	bool id_long;      /* the value did not fit */
+	bool id_space;     /* whitespace outside strings since the last byte kept */
 	size_t id_len;
 	char id[QMP_FRAME_ID_MAX];
 	qmp_frame_fn *fn;

@@ -318,7 +318,7 @@ static void send_syntax_error(struct qmp_session *s, const struct frame_id *fid,
 			      const struct qmp_error *err)
 {
 	json_t *id = fid->text ? json_loadb(fid->text, fid->len, JSON_DECODE_ANY |
-					    JSON_REJECT_DUPLICATES, NULL) : NULL;
+					    JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL) : NULL;
 
 	send_error(s, id, err);
 	json_decref(id);

@@ -275,6 +275,35 @@ static void test_long_id_is_not_reported(void **state)
 	qmp_framer_fini(&f);
 }
 
+/*
+ * Whitespace outside strings is not part of the id: a pretty-printed id, or
+ * one followed by spaces before its ',' or '}', that fits once that is
+ * left out is reported, with each run of whitespace as one space (tokens
+ * stay apart).  Before: the whitespace counted towards QMP_FRAME_ID_MAX and
+ * such an id was not reported.
+ */
+static void test_whitespace_around_an_id_does_not_make_it_long(void **state)
+{
+	char msg[4 * QMP_FRAME_ID_MAX], id[QMP_FRAME_ID_MAX + 1];
+	struct collect c;
+	struct qmp_framer f;
+
+	(void)state;
+	framer_with_ids(&f, &c, 4096);
+	/* a string id of QMP_FRAME_ID_MAX bytes, quotes included, then 300 spaces */
+	snprintf(id, sizeof(id), "\"%0*d\"", QMP_FRAME_ID_MAX - 2, 0);
+	snprintf(msg, sizeof(msg), "{\"id\":%s%300s}", id, "");
+	feed(&f, msg);
+	/* pretty-printed: newlines and indentation inside an object id */
+	feed(&f, "{\"execute\": \"x\",\n    \"id\": {\n\t\t\"n\":\r\n  [ 1,\n 2 ],\n\t\t\"s\": \" a  b \"\n    }\n}");
+	feed(&f, "{\"id\":\n\n-1   ,\"execute\":\"x\"}");
+	assert_int_equal(c.nr_msgs, 3);
+	assert_string_equal(c.ids[0], id);
+	assert_string_equal(c.ids[1], "{ \"n\": [ 1, 2 ], \"s\": \" a  b \" }");
+	assert_string_equal(c.ids[2], "-1");
+	qmp_framer_fini(&f);
+}
+
 /* Too deep: reported at the end, with the id; a reset byte cuts it short. */
 static void test_too_deep_and_cut_messages_keep_their_id(void **state)
 {
@@ -408,6 +437,50 @@ static void test_session_syntax_errors_answer_with_the_request_id(void **state)
 	tsess_fini(&t);
 }
 
+/*
+ * A request's id may hold "\u0000" (requests are read with JSON_ALLOW_NUL,
+ * and a request that parses echoes such an id): a syntax error echoes it
+ * too.  Before: the framer's id was read back without JSON_ALLOW_NUL and
+ * the error went without an id.
+ */
+/* Feed @text and return the "id" of its one reply (decoded with JSON_ALLOW_NUL). */
+static json_t *reply_id_allow_nul(struct tsess *t, const char *text, bool error)
+{
+	json_t *r, *id;
+
+	tsess_feed(t, text);
+	assert_true(t->len > 2 && t->out[t->len - 1] == '\n');
+	r = json_loadb(t->out, t->len, JSON_ALLOW_NUL, NULL);
+	assert_non_null(r);
+	t->len = 0;
+	assert_int_equal(json_object_get(r, "error") != NULL, error);
+	id = json_incref(json_object_get(r, "id"));
+	json_decref(r);
+	return id;
+}
+
+static void test_syntax_error_echoes_an_id_holding_nul(void **state)
+{
+	static const char *const in[] = {
+		"{\"execute\":\"query-version\",\"id\":\"a\\u0000b\"}",
+		"{\"execute\":\"query-version\",\"arguments\":{\"x\":18446744073709551615},\"id\":\"a\\u0000b\"}",
+	};
+	struct tsess t;
+
+	(void)state;
+	tsess_init(&t, 4096);
+	tsess_negotiate(&t);
+	for (size_t i = 0; i < 2; i++) {
+		json_t *id = reply_id_allow_nul(&t, in[i], i == 1);
+
+		assert_non_null(id);
+		assert_int_equal(json_string_length(id), 3);
+		assert_memory_equal(json_string_value(id), "a\0b", 3);
+		json_decref(id);
+	}
+	tsess_fini(&t);
+}
+
 static bool owner_busy;
 
 static bool busy_hook(void *opaque)
@@ -468,8 +541,10 @@ int main(void)
 		cmocka_unit_test(test_oversize_error_comes_at_the_end_with_the_id),
 		cmocka_unit_test(test_id_of_every_json_type_is_read),
 		cmocka_unit_test(test_long_id_is_not_reported),
+		cmocka_unit_test(test_whitespace_around_an_id_does_not_make_it_long),
 		cmocka_unit_test(test_too_deep_and_cut_messages_keep_their_id),
 		cmocka_unit_test(test_session_syntax_errors_answer_with_the_request_id),
+		cmocka_unit_test(test_syntax_error_echoes_an_id_holding_nul),
 		cmocka_unit_test(test_held_syntax_errors_keep_the_id),
 	};
 
