@@ -217,6 +217,11 @@ static void conn_destroy(struct sock_conn *c)
 {
 	struct sock_listener *ls = c->ls;
 
+	/*
+	 * Closing however it got here (sock_listener_free() too): a write from
+	 * on_close is refused, never queued for a round c will not see.
+	 */
+	c->closing = true;
 	/* Written before the close was asked for (a reply, then close): it goes first. */
 	if (loop_deferred(&c->round_end)) {
 		loop_defer_cancel(&c->round_end);

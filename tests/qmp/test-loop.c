@@ -756,6 +756,60 @@ static void test_output_written_outside_a_round_is_sent_by_the_next_round_or_tea
 	loop_free(l);
 }
 
+/* on_close that tries to write: the rc it got, per close. */
+static int close_write_rc[2];
+
+static void write_on_close(void *opaque, struct sock_conn *c)
+{
+	struct rnd *r = opaque;
+
+	close_write_rc[r->closes++] = sock_conn_write(c, "late", 4);
+}
+
+static const struct sock_conn_ops write_on_close_ops = { .on_data = rnd_data, .on_close = write_on_close };
+
+/*
+ * A connection is closing once on_close runs, however it is closed: a write
+ * from on_close is refused (-EPIPE), never queued for an end of round the
+ * freed connection will not see.  Before: at sock_listener_free() it was
+ * accepted and left the connection's node on the loop's deferred list after
+ * the connection was freed (use after free at the next round or loop_free()).
+ */
+static void test_a_write_from_on_close_is_refused(void **state)
+{
+	struct rnd r = { .rsp_len = 4 };
+	struct sock_listener *ls;
+	struct loop *l;
+	char path[160];
+
+	(void)state;
+	assert_int_equal(loop_new(&l), 0);
+	ls = rnd_start(l, &r);
+	sock_conn_set_ops(r.conn, &write_on_close_ops, &r);
+	/* closed by the peer: the close timer runs on_close */
+	close(r.peer);
+	for (int i = 0; i < 20 && !r.closes; i++)
+		loop_run_once(l, 50);
+	assert_int_equal(r.closes, 1);
+	assert_int_equal(close_write_rc[0], -EPIPE);
+	/* closed by the listener's teardown (the daemon's shutdown) */
+	snprintf(path, sizeof(path), "%s/s.sock", r.dir);
+	r.conn = NULL;
+	r.peer = connect_to(path);
+	for (int i = 0; i < 20 && !r.conn; i++)
+		loop_run_once(l, 50);
+	assert_non_null(r.conn);
+	sock_conn_set_ops(r.conn, &write_on_close_ops, &r);
+	sock_listener_free(ls);
+	assert_int_equal(r.closes, 2);
+	assert_int_equal(close_write_rc[1], -EPIPE);
+	assert_int_equal(loop_run_once(l, 0), 0);
+	assert_int_equal(recv(r.peer, path, sizeof(path), MSG_DONTWAIT), 0);   /* EOF, nothing written */
+	close(r.peer);
+	rmdir(r.dir);
+	loop_free(l);
+}
+
 static void test_listen_refuses_a_regular_file(void **state)
 {
 	char path[] = "/tmp/cxldcd-file-XXXXXX";
@@ -888,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_a_round_sends_at_once_past_64k_queued),
 		cmocka_unit_test(test_replies_written_before_a_close_still_go_out),
 		cmocka_unit_test(test_output_written_outside_a_round_is_sent_by_the_next_round_or_teardown),
+		cmocka_unit_test(test_a_write_from_on_close_is_refused),
 		cmocka_unit_test(test_listen_refuses_a_regular_file),
 		cmocka_unit_test(test_tcp_listener_reports_its_port),
 		cmocka_unit_test(test_sockpolicy_claims_only_free_or_stale_paths),
