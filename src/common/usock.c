@@ -20,6 +20,8 @@
 
 #include "usock.h"
 
+#define USOCK_TEMP_TRIES 8
+
 /* A new socket bound at sa (mode 0600) and listening.  Return the fd, or -errno (nothing left). */
 static int bound_socket(const struct sockaddr_un *sa, int backlog)
 {
@@ -65,9 +67,18 @@ static int listen_then_link(const char *path, int backlog)
 	struct stat st;
 	int fd, err;
 
-	if (!temp_name(path, tmp.sun_path, sizeof(tmp.sun_path)))
-		return -ENOTSUP;
-	fd = bound_socket(&tmp, backlog);
+	/*
+	 * The name can be taken: another daemon of the same pid (in another pid
+	 * namespace) at the same time, or one killed before it removed it.
+	 * Another name, then in place as before.
+	 */
+	for (int tries = 0;; tries++) {
+		if (tries == USOCK_TEMP_TRIES || !temp_name(path, tmp.sun_path, sizeof(tmp.sun_path)))
+			return -ENOTSUP;
+		fd = bound_socket(&tmp, backlog);
+		if (fd != -EADDRINUSE)
+			break;
+	}
 	if (fd < 0)
 		return fd;
 	/* link(), not rename(): a socket that appeared at path since the claim is kept */

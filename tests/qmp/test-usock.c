@@ -35,6 +35,7 @@ static struct {
 	unsigned path_there;        /* ... with something at path already */
 	enum squat squat;           /* what to put at path in listen() */
 	int squat_fd;
+	char bound[108];            /* the name the last socket listened at */
 } w = { .squat_fd = -1 };
 
 static int bind_unix(const char *path)
@@ -54,8 +55,12 @@ static int bind_unix(const char *path)
 
 int listen(int fd, int backlog)
 {
+	struct sockaddr_un sa = { 0 };
+	socklen_t sl = sizeof(sa);
 	struct stat st;
 
+	if (getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+		snprintf(w.bound, sizeof(w.bound), "%s", sa.sun_path);
 	if (w.path) {
 		w.calls++;
 		w.path_there += lstat(w.path, &st) == 0;
@@ -197,6 +202,88 @@ static void test_a_path_too_long_for_a_temporary_name_still_listens(void **state
 	unlink(path);
 }
 
+/* "DIR/.usock-PID-N": the N of the name usock_listen_own() listened at last. */
+static unsigned temp_number(void)
+{
+	const char *p = strrchr(w.bound, '-');
+	char pre[32];
+
+	snprintf(pre, sizeof(pre), "/.usock-%ld-", (long)getpid());
+	assert_non_null(strstr(w.bound, pre));
+	assert_non_null(p);
+	return (unsigned)strtoul(p + 1, NULL, 10);
+}
+
+/*
+ * The temporary name is taken (a daemon of the same pid in another pid
+ * namespace sharing the directory, or one killed before it removed it): it
+ * was reported as the path being in use (-EADDRINUSE) and nothing listened.
+ * The next name is used, and the file there is not ours to touch.
+ */
+static void test_a_taken_temporary_name_is_not_the_path_in_use(void **state)
+{
+	char path[96], squat[160], names[256], want[256];
+	unsigned next;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/first.sock", (const char *)*state);
+	fd = usock_listen_own(path, 8, NULL);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	next = temp_number() + 1;
+	snprintf(squat, sizeof(squat), "%s/.usock-%ld-%u", (const char *)*state, (long)getpid(), next);
+	fd = open(squat, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/host.sock", (const char *)*state);
+	w.path = path;
+	fd = usock_listen_own(path, 8, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(w.path_there, 0); /* still listening before the path appears */
+	assert_int_equal(temp_number(), next + 1);
+	assert_int_equal(connect_unix(path), 0);
+	snprintf(want, sizeof(want), ".usock-%ld-%u host.sock", (long)getpid(), next);
+	dir_names(*state, names, sizeof(names));
+	if (strcmp(names, want))
+		snprintf(want, sizeof(want), "host.sock .usock-%ld-%u", (long)getpid(), next);
+	assert_string_equal(names, want); /* the other file kept, no name of ours left */
+	close(fd);
+}
+
+/* Every temporary name it tries is taken: bound in place, as before. */
+static void test_temporary_names_all_taken_still_listen(void **state)
+{
+	char path[96], squat[160];
+	unsigned next;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/first.sock", (const char *)*state);
+	fd = usock_listen_own(path, 8, NULL);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	next = temp_number() + 1;
+	for (unsigned k = next; k < next + 64; k++) {
+		snprintf(squat, sizeof(squat), "%s/.usock-%ld-%u", (const char *)*state,
+			 (long)getpid(), k);
+		fd = open(squat, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "%s/host.sock", (const char *)*state);
+	fd = usock_listen_own(path, 8, NULL);
+	assert_true(fd >= 0);
+	assert_string_equal(w.bound, path);
+	assert_int_equal(connect_unix(path), 0);
+	close(fd);
+	for (unsigned k = next; k < next + 64; k++) {
+		snprintf(squat, sizeof(squat), "%s/.usock-%ld-%u", (const char *)*state,
+			 (long)getpid(), k);
+		assert_int_equal(access(squat, F_OK), 0); /* not ours: kept */
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +291,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_socket_that_came_first_is_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_file_that_came_first_is_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_path_too_long_for_a_temporary_name_still_listens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_taken_temporary_name_is_not_the_path_in_use, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_temporary_names_all_taken_still_listen, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
