@@ -1248,6 +1248,45 @@ static void test_an_open_beside_the_remap_gets_the_fresh_grant_unrevoked(void **
 	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
+/*
+ * Two applications wait for the REMAP on one group, and one of them hangs
+ * up meanwhile (its socket is out of the agent's watch while it waits).
+ * The other gets the fresh grant; the one that left is dropped when its
+ * answer cannot go out, and keeps no open of the group.
+ */
+static void test_two_opens_wait_and_one_that_hangs_up_is_dropped(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
+	struct cxldcd_host_group_info gi[4];
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t *p1;
+	uint64_t id = agent_paused_by_a_release(x, d, len, &r1, &r2, &m1, &m2, &p1);
+	int gone = hx_raw_connect(x->app_sock), app = hx_raw_connect(x->app_sock), nfd, sfd;
+
+	app_send_open(gone, 1);
+	app_send_open(app, 7);
+	hx_pump(x, 100);
+	assert_false(app_has_input(gone));
+	assert_false(app_has_input(app));
+	close(gone);
+	hx_pump(x, 50);
+
+	send_move_ack(&r1, id, HL_MOVE_PAUSED);
+	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
+	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	app_expect_open_rsp(x, app, 7, len, &sfd);
+	assert_true(same_file(sfd, nfd));
+	hx_pump(x, 100);
+	assert_false(app_has_input(app)); /* answered once */
+	assert_int_equal(cxldcd_host_list_groups(x->h, gi, 4), 1);
+	assert_int_equal(gi[0].open_count, 2); /* the agent's own and app's: none of the one gone */
+	close(sfd);
+	close(app);
+	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1264,6 +1303,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_the_agent_moves_its_group_mapping_in_place, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_an_open_during_a_move_waits_for_the_fresh_grant, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_an_open_beside_the_remap_gets_the_fresh_grant_unrevoked, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_two_opens_wait_and_one_that_hangs_up_is_dropped, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_sharers_are_not_moved, setup_three_trusted, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_hosts_get_the_backend_fd, setup_trusted, hx_teardown),
 	};
