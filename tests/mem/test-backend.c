@@ -540,6 +540,52 @@ static void test_scan_answers_as_seek_data_does(void **state)
 	close(fd);
 }
 
+/*
+ * Writes of a pass, each told to the scan (mem_fd_scan_wrote()), between
+ * ranges asked about in random order: every answer is what SEEK_DATA says
+ * (a write anywhere, ranges around, across and beside it, the first and
+ * last byte of the file).
+ */
+static void test_scan_told_of_writes_answers_as_seek_data_does(void **state)
+{
+	enum { PAGES = 256 };
+	const uint64_t pg = 4096, size = PAGES * pg;
+	int fd = memfd_create("scan-writes", MFD_CLOEXEC);
+	struct mem_fd_scan s = { 0 };
+	uint32_t seed = 77;
+	uint8_t c = 0xa5;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	for (uint64_t pass = 1; pass < 40; pass++) {
+		assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+					   (off_t)size), 0);
+		for (int i = 0; i < 300; i++) {
+			uint64_t off = rnd(&seed, PAGES) * pg + edgy(&seed, pg), len;
+
+			if (off >= size)
+				off = size - 1;
+			len = 1 + rnd(&seed, 4) * pg + edgy(&seed, pg);
+			if (len > size - off)
+				len = size - off;
+			if (!rnd(&seed, 4)) {
+				uint64_t w = off + rnd(&seed, len);
+
+				assert_int_equal(pwrite(fd, &c, 1, (off_t)w), 1);
+				/* told of a range around the byte, as a copy of the range is */
+				mem_fd_scan_wrote(&s, off, len);
+				continue;
+			}
+			scan_agrees(&s, pass, fd, off, len);
+		}
+		scan_agrees(&s, pass, fd, 0, 1);
+		scan_agrees(&s, pass, fd, size - 1, 1);
+		scan_agrees(&s, pass, fd, 0, size);
+	}
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +611,7 @@ int main(void)
 		T(test_tag_format_round_trips),
 		T(test_punch_finds_data_and_zeroes_it),
 		T(test_scan_answers_as_seek_data_does),
+		T(test_scan_told_of_writes_answers_as_seek_data_does),
 #undef T
 	};
 
