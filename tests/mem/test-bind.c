@@ -205,6 +205,30 @@ static void check(struct fx *f, const int *map, uint64_t pages)
 	for (uint64_t i = 0; i < pages; i++)
 		want += map[i] != 0;
 	assert_int_equal(seen, want);
+	/*
+	 * A seek anywhere (before the first binding, inside one, in a gap,
+	 * after the last, mid-page): the binding holding it, else the next.
+	 */
+	for (uint64_t i = 0; i <= pages + 1; i++) {
+		uint64_t dpa = BASE - PG + i * PG + (i % 3 ? (i % 3) * 1000 : 0);
+		uint64_t pg = (dpa - (BASE - PG)) / PG, k;
+
+		ok = mem_bind_seek(&f->t, dpa, &p, &b);
+		if (pg >= 1 && pg <= pages && map[pg - 1]) {
+			assert_true(ok);
+			assert_true(b.dpa <= dpa && dpa < b.dpa + b.len);
+			assert_int_equal(attr_of(f, &b), map[pg - 1]);
+			continue;
+		}
+		for (k = pg < 1 ? 0 : pg; k < pages && !map[k]; k++)
+			;
+		if (k >= pages) {
+			assert_false(ok);
+			continue;
+		}
+		assert_true(ok);
+		assert_int_equal(b.dpa, BASE + k * PG);
+	}
 }
 
 /* Every other page, in a scrambled order: no two touch, so runs fill and split. */
@@ -356,6 +380,7 @@ static void test_random_adds_and_cuts_match_a_page_map(void **state)
 	static int map[PAGES];
 	uint32_t seed = 777;
 
+	check(f, map, PAGES); /* the empty table: every seek finds nothing */
 	for (int op = 0; op < OPS; op++) {
 		uint32_t a, n;
 		bool free_run = true;
