@@ -634,6 +634,7 @@ int cxldcd_host_get_fd(const struct cxldcd_host *h)
 int cxldcd_host_process(struct cxldcd_host *h)
 {
 	struct epoll_event evs[16];
+	bool link_seen = false, app_events = false;
 	int n;
 
 	h->handled = 0;
@@ -648,13 +649,26 @@ int cxldcd_host_process(struct cxldcd_host *h)
 		int fd = evs[i].data.fd;
 
 		if (fd == h->sock) {
+			link_seen = true;
 			if (evs[i].events & EPOLLOUT)
 				link_flush(h);
 			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				read_link(h);
 		} else if (fd == h->tfd) {
 			check_timers(h);
+		} else {
+			app_events = true;
 		}
+	}
+	/*
+	 * A round takes 16 events: with more applications ready, the link can
+	 * be left for the next round although its bytes came first.  Look.
+	 */
+	if (app_events && !link_seen && h->sock >= 0 && h->state != CXLDCD_HOST_FAILED) {
+		struct pollfd p = { .fd = h->sock, .events = POLLIN };
+
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR)))
+			read_link(h);
 	}
 	for (int i = 0; i < n && h->state != CXLDCD_HOST_FAILED; i++)
 		if (evs[i].data.fd != h->sock && evs[i].data.fd != h->tfd)

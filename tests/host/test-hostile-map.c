@@ -1056,6 +1056,23 @@ static void app_send_open(int fd, uint32_t seq)
 	assert_int_equal(write(fd, msg, w.off), (ssize_t)w.off);
 }
 
+/* Bytes [from, to) of that OPEN (a request that arrives in pieces). */
+static void app_send_open_part(int fd, uint32_t seq, size_t from, size_t to)
+{
+	struct hl_app_open_req rq = { .id = 0 };
+	uint8_t msg[HL_HDR_SIZE + HL_APP_OPEN_REQ_SIZE];
+	struct wwr w;
+
+	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
+	wwr_init(&w, msg, sizeof(msg));
+	hl_msg_begin(&w, HL_APP_OPEN_REQ, seq);
+	assert_int_equal(hl_enc_app_open_req(&w, &rq), 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	if (to > w.off)
+		to = w.off;
+	assert_int_equal(write(fd, msg + from, to - from), (ssize_t)(to - from));
+}
+
 /* Whether the agent has sent anything on the application socket fd. */
 static bool app_has_input(int fd)
 {
@@ -1287,6 +1304,79 @@ static void test_two_opens_wait_and_one_that_hangs_up_is_dropped(void **state)
 	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
+/*
+ * The PAUSE waits in the agent's link while more application sockets are
+ * ready than one round takes (16), and they are ahead of the link in the
+ * kernel's ready list (they were served last round and are ready again).
+ * The agent still reads the device before it answers any of them: no OPEN
+ * is answered with the grant the move retires.
+ */
+static void test_a_crowd_of_opens_does_not_outrun_the_pause(void **state)
+{
+	enum { APPS = 20 };
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
+	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
+	struct cxldcd_host *agent;
+	struct cxldcd_host_stats st;
+	uint8_t buf[64], tag[16], *p1;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint64_t size, id;
+	int app[APPS], nfd, sfd;
+	void *addr;
+
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 100);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
+	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
+	memset(addr, PAT1, len);
+	raw_open(x, &r1, 1);
+	raw_open(x, &r2, 2);
+	assert_int_equal(raw_next(x, &r1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, &r2, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	join_shared(x, &r1, 1, d, len, &m1);
+	join_shared(x, &r2, 2, d, len, &m2);
+	p1 = map_it(&m1);
+	for (int i = 0; i < APPS; i++) {
+		app[i] = hx_raw_connect(x->app_sock);
+		hx_pump(x, 5); /* accepted (the socket's backlog is short) */
+	}
+	hx_pump(x, 50);
+	/* a first byte each: one round reads 16 of them, which go to the back of the ready list */
+	for (int i = 0; i < APPS; i++)
+		app_send_open_part(app[i], (uint32_t)i + 1, 0, 1);
+	cxldcd_host_process(x->h);
+	/* the device alone: the release, and the PAUSE into the agent's socket */
+	agent = x->h;
+	x->h = NULL;
+	raw_release(x, &r2, d, len);
+	id = expect_pause(x, &r1, d, len);
+	hx_pump(x, 50);
+	x->h = agent;
+	for (int i = 0; i < APPS; i++)
+		app_send_open_part(app[i], (uint32_t)i + 1, 1, SIZE_MAX);
+	cxldcd_host_process(x->h);
+	cxldcd_host_get_stats(x->h, &st);
+	assert_int_equal(st.pauses, 1);
+	for (int i = 0; i < APPS; i++)
+		assert_false(app_has_input(app[i])); /* none answered with the old grant */
+
+	send_move_ack(&r1, id, HL_MOVE_PAUSED);
+	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
+	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	for (int i = 0; i < APPS; i++) {
+		app_expect_open_rsp(x, app[i], (uint32_t)i + 1, len, &sfd);
+		assert_true(same_file(sfd, nfd));
+		close(sfd);
+		close(app[i]);
+	}
+	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1304,6 +1394,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_open_during_a_move_waits_for_the_fresh_grant, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_an_open_beside_the_remap_gets_the_fresh_grant_unrevoked, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_two_opens_wait_and_one_that_hangs_up_is_dropped, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_crowd_of_opens_does_not_outrun_the_pause, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_sharers_are_not_moved, setup_three_trusted, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_hosts_get_the_backend_fd, setup_trusted, hx_teardown),
 	};
