@@ -400,31 +400,33 @@ static void parse_input(struct cxldcd_host *h)
 	}
 }
 
-static void read_link(struct cxldcd_host *h)
+/* Read the link, 16 reads at most; return true when it may hold more (the reads ran out). */
+static bool read_link(struct cxldcd_host *h)
 {
 	for (int round = 0; round < 16 && h->sock >= 0; round++) {
 		ssize_t n = hl_recv(h->sock, h->rbuf + h->rlen, h->rcap - h->rlen, h->fds, &h->nr_fds,
 				    HL_MAX_FDS_QUEUED);
 
 		if (n == -EAGAIN)
-			return;
+			return false;
 		if (n == 0) {
 			host_fail(h, -ECONNRESET, "device link lost: closed without a goodbye");
-			return;
+			return false;
 		}
 		if (n < 0) {
 			host_fail(h, n == -EPROTO ? -EPROTO : -ECONNRESET,
 				  n == -EPROTO ? "too many file descriptors from the device"
 					       : "device link read failed");
-			return;
+			return false;
 		}
 		if (!h->is_unix && h->nr_fds) {
 			host_fail(h, -EPROTO, "file descriptors on a tcp link");
-			return;
+			return false;
 		}
 		h->rlen += (size_t)n;
 		parse_input(h);
 	}
+	return h->sock >= 0;
 }
 
 /* ------------------------------------------------------------ timers */
@@ -634,7 +636,7 @@ int cxldcd_host_get_fd(const struct cxldcd_host *h)
 int cxldcd_host_process(struct cxldcd_host *h)
 {
 	struct epoll_event evs[16];
-	bool link_seen = false, app_events = false;
+	bool link_seen = false, link_more = false, app_events = false;
 	int n;
 
 	h->handled = 0;
@@ -653,7 +655,7 @@ int cxldcd_host_process(struct cxldcd_host *h)
 			if (evs[i].events & EPOLLOUT)
 				link_flush(h);
 			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-				read_link(h);
+				link_more = read_link(h);
 		} else if (fd == h->tfd) {
 			check_timers(h);
 		} else {
@@ -668,15 +670,20 @@ int cxldcd_host_process(struct cxldcd_host *h)
 		struct pollfd p = { .fd = h->sock, .events = POLLIN };
 
 		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR)))
-			read_link(h);
+			link_more = read_link(h);
 	}
-	for (int i = 0; i < n && h->state != CXLDCD_HOST_FAILED; i++)
+	/*
+	 * The link holds more than a round reads (a burst of MAPs, one fd
+	 * each): the applications wait for the next round (their sockets
+	 * stay ready), not to be served before what the device said first.
+	 */
+	for (int i = 0; i < n && !link_more && h->state != CXLDCD_HOST_FAILED; i++)
 		if (evs[i].data.fd != h->sock && evs[i].data.fd != h->tfd)
 			apps_process_fd(h, evs[i].data.fd);
 	if (h->state != CXLDCD_HOST_FAILED)
 		check_timers(h);
 	apps_announce(h);
-	if (h->state != CXLDCD_HOST_FAILED)
+	if (!link_more && h->state != CXLDCD_HOST_FAILED)
 		apps_resume(h);
 	link_send_next(h);
 	if (h->state == CXLDCD_HOST_FAILED) {

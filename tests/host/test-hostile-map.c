@@ -41,6 +41,7 @@
 #include <cmocka.h>
 
 #include "cci/msg.h"
+#include "host/host-int.h"
 #include "hostlink/proto.h"
 #include "../support/hl-raw.h"
 #include "hx.h"
@@ -1377,6 +1378,92 @@ static void test_a_crowd_of_opens_does_not_outrun_the_pause(void **state)
 	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
+/* The type of the next message waiting in the agent's device link, 0: none. */
+static uint8_t link_next_type(const struct cxldcd_host *h)
+{
+	uint8_t b[HL_HDR_SIZE];
+	struct hl_hdr hd;
+	ssize_t n = recv(h->sock, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < (ssize_t)HL_HDR_SIZE || hl_dec_hdr(b, (size_t)n, &hd) == -EPROTO)
+		return 0;
+	return hd.type;
+}
+
+/*
+ * The PAUSE waits in the agent's link behind more messages than one round
+ * reads (MAPs, each with its fd, read one at a time): the agent's
+ * applications wait for the next round rather than be served before it.
+ */
+static void test_an_open_waits_for_a_pause_behind_a_long_burst(void **state)
+{
+	enum { EXTS = 24 };
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
+	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0), more[EXTS];
+	struct cxldcd_host *agent;
+	struct cxldcd_host_stats st;
+	uint8_t buf[64], tag[16], *p1;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint64_t size, id;
+	int app, nfd, sfd, i;
+	void *addr;
+
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 100);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
+	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
+	memset(addr, PAT1, len);
+	raw_open(x, &r1, 1);
+	raw_open(x, &r2, 2);
+	assert_int_equal(raw_next(x, &r1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, &r2, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	join_shared(x, &r1, 1, d, len, &m1);
+	join_shared(x, &r2, 2, d, len, &m2);
+	p1 = map_it(&m1);
+	app = hx_raw_connect(x->app_sock);
+	hx_pump(x, 50);
+
+	/* more capacity for the agent: it accepts, and its MAPs pile up unread */
+	for (i = 0; i < EXTS; i++)
+		more[i] = hx_ext(x->base[0] + 256 * MiB + (uint64_t)i * 4 * MiB, len, NULL, 0);
+	assert_int_equal(hx_add(x, 0, more, EXTS), CXLDCD_RC_SUCCESS);
+	agent = x->h;
+	x->h = NULL;
+	for (i = 0; i < 400 && link_next_type(agent) != HL_MAP; i++) {
+		cxldcd_host_process(agent);
+		hx_pump(x, 5);
+	}
+	assert_int_equal(link_next_type(agent), HL_MAP);
+	raw_release(x, &r2, d, len);
+	id = expect_pause(x, &r1, d, len);
+	hx_pump(x, 50);
+	x->h = agent;
+	app_send_open(app, 1);
+	cxldcd_host_process(x->h);
+	cxldcd_host_get_stats(x->h, &st);
+	assert_false(app_has_input(app)); /* not the old grant */
+	for (i = 0; i < 20 && !st.pauses; i++) {
+		cxldcd_host_process(x->h);
+		cxldcd_host_get_stats(x->h, &st);
+	}
+	assert_int_equal(st.pauses, 1);
+	assert_false(app_has_input(app));
+
+	send_move_ack(&r1, id, HL_MOVE_PAUSED);
+	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
+	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	app_expect_open_rsp(x, app, 1, len, &sfd);
+	assert_true(same_file(sfd, nfd));
+	close(sfd);
+	close(app);
+	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1395,6 +1482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_open_beside_the_remap_gets_the_fresh_grant_unrevoked, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_two_opens_wait_and_one_that_hangs_up_is_dropped, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_crowd_of_opens_does_not_outrun_the_pause, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_an_open_waits_for_a_pause_behind_a_long_burst, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_sharers_are_not_moved, setup_three_trusted, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_hosts_get_the_backend_fd, setup_trusted, hx_teardown),
 	};
