@@ -1124,20 +1124,17 @@ static bool same_file(int a, int b)
 }
 
 /*
- * The real agent (host 0, application socket) shares tag A with raw hosts 1
- * and 2 and writes PAT1 through its group mapping; host 2 releases its share
- * (4803h), as host 0 does in scripts/demo.sh.  The move is held in its pause
- * phase (raw host 1 has not answered PAUSE); the agent has paused.  Returns
- * the move id; *m2 is host 2's MAP (its fd is the grant being retired).
+ * Tag A (one extent at d) shared by the agent (host 0, serving
+ * applications, its group open and filled with PAT1) and raw hosts 1 and
+ * 2, each past HELLO with the extent mapped (*m1, *m2).  Returns host 1's
+ * mapping of it.
  */
-static uint64_t agent_paused_by_a_release(struct hx *x, uint64_t d, uint64_t len, struct raw *r1,
-					  struct raw *r2, struct map_fd *m1, struct map_fd *m2,
-					  uint8_t **p1)
+static uint8_t *shared_by_three(struct hx *x, uint64_t d, uint64_t len, struct raw *r1,
+				struct raw *r2, struct map_fd *m1, struct map_fd *m2)
 {
 	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
-	struct cxldcd_host_stats st;
-	uint8_t buf[64], tag[16];
-	uint64_t size, id;
+	uint8_t buf[64], tag[16], *p1;
+	uint64_t size;
 	void *addr;
 
 	hx_host_start(x);
@@ -1155,9 +1152,26 @@ static uint64_t agent_paused_by_a_release(struct hx *x, uint64_t d, uint64_t len
 	assert_int_equal(raw_next(x, r2, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
 	join_shared(x, r1, 1, d, len, m1);
 	join_shared(x, r2, 2, d, len, m2);
-	*p1 = map_it(m1);
-	assert_true(all_are(*p1, len, PAT1));
+	p1 = map_it(m1);
+	assert_true(all_are(p1, len, PAT1));
+	return p1;
+}
 
+/*
+ * The real agent (host 0, application socket) shares tag A with raw hosts 1
+ * and 2 and writes PAT1 through its group mapping; host 2 releases its share
+ * (4803h), as host 0 does in scripts/demo.sh.  The move is held in its pause
+ * phase (raw host 1 has not answered PAUSE); the agent has paused.  Returns
+ * the move id; *m2 is host 2's MAP (its fd is the grant being retired).
+ */
+static uint64_t agent_paused_by_a_release(struct hx *x, uint64_t d, uint64_t len, struct raw *r1,
+					  struct raw *r2, struct map_fd *m1, struct map_fd *m2,
+					  uint8_t **p1)
+{
+	struct cxldcd_host_stats st;
+	uint64_t id;
+
+	*p1 = shared_by_three(x, d, len, r1, r2, m1, m2);
 	raw_release(x, r2, d, len);
 	id = expect_pause(x, r1, d, len);
 	for (int i = 0; i < 100; i++) {
@@ -1317,31 +1331,15 @@ static void test_a_crowd_of_opens_does_not_outrun_the_pause(void **state)
 	enum { APPS = 20 };
 	struct hx *x = *state;
 	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
-	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
 	struct cxldcd_host *agent;
 	struct cxldcd_host_stats st;
-	uint8_t buf[64], tag[16], *p1;
 	struct map_fd m1, m2;
 	struct raw r1, r2;
-	uint64_t size, id;
+	uint8_t *p1;
+	uint64_t id;
 	int app[APPS], nfd, sfd;
-	void *addr;
 
-	hx_host_start(x);
-	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
-	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
-	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
-	hx_pump(x, 100);
-	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
-	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
-	memset(addr, PAT1, len);
-	raw_open(x, &r1, 1);
-	raw_open(x, &r2, 2);
-	assert_int_equal(raw_next(x, &r1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, &r2, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	join_shared(x, &r1, 1, d, len, &m1);
-	join_shared(x, &r2, 2, d, len, &m2);
-	p1 = map_it(&m1);
+	p1 = shared_by_three(x, d, len, &r1, &r2, &m1, &m2);
 	for (int i = 0; i < APPS; i++) {
 		app[i] = hx_raw_connect(x->app_sock);
 		hx_pump(x, 5); /* accepted (the socket's backlog is short) */
@@ -1400,31 +1398,16 @@ static void test_an_open_waits_for_a_pause_behind_a_long_burst(void **state)
 	enum { EXTS = 24 };
 	struct hx *x = *state;
 	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
-	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0), more[EXTS];
+	struct cxldcd_extent more[EXTS];
 	struct cxldcd_host *agent;
 	struct cxldcd_host_stats st;
-	uint8_t buf[64], tag[16], *p1;
 	struct map_fd m1, m2;
 	struct raw r1, r2;
-	uint64_t size, id;
+	uint8_t *p1;
+	uint64_t id;
 	int app, nfd, sfd, i;
-	void *addr;
 
-	hx_host_start(x);
-	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
-	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
-	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
-	hx_pump(x, 100);
-	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
-	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
-	memset(addr, PAT1, len);
-	raw_open(x, &r1, 1);
-	raw_open(x, &r2, 2);
-	assert_int_equal(raw_next(x, &r1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, &r2, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	join_shared(x, &r1, 1, d, len, &m1);
-	join_shared(x, &r2, 2, d, len, &m2);
-	p1 = map_it(&m1);
+	p1 = shared_by_three(x, d, len, &r1, &r2, &m1, &m2);
 	app = hx_raw_connect(x->app_sock);
 	hx_pump(x, 50);
 
