@@ -55,6 +55,18 @@ struct qmp_held {
 };
 
 /*
+ * What a held frame costs in memory, and what the session counts for it
+ * (qmp_session_held_bytes(), the owner's input limit): the node, its text
+ * and id, and an allocator's header.  Counting the text alone let a client
+ * of one-byte requests hold ~48 times the limit.
+ */
+#define QMP_HELD_ALLOC_HEADER 16u
+static inline size_t qmp_held_cost(size_t text_len, size_t id_len)
+{
+	return sizeof(struct qmp_held) + text_len + 1 + id_len + QMP_HELD_ALLOC_HEADER;
+}
+
+/*
  * A request of a session whose answer is not sent yet, in the session's
  * answer queue: deferred (waiting for qmp_complete()), or done (answered,
  * waiting for the requests before it: answers keep the requests' order).
@@ -85,7 +97,7 @@ struct qmp_session {
 	struct qmp_deferred *pending, **pending_tail;   /* requests not answered yet, in order */
 	unsigned nr_pending;
 	struct qmp_held *held, **held_tail;
-	size_t held_bytes;              /* text held in @held */
+	size_t held_bytes;              /* memory held in @held (qmp_held_cost()) */
 	bool draining;                  /* drain_held() is running */
 };
 

@@ -310,7 +310,7 @@ void qmp_session_set_busy(struct qmp_session *s, qmp_busy_fn *busy);
  */
 void qmp_session_resume(struct qmp_session *s);
 
-/** qmp_session_held_bytes() - bytes of requests received and held, not yet run. */
+/** qmp_session_held_bytes() - memory of the requests received and held, not yet run (text, id, node). */
 size_t qmp_session_held_bytes(const struct qmp_session *s);
 
 /** qmp_session_free() - detach and free; NULL is a no-op.  Never from inside its own callbacks. */

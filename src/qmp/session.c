@@ -385,7 +385,7 @@ static void hold(struct qmp_session *s, const char *msg, size_t len, const char 
 	h->msg[n] = 0;
 	if (idn)
 		memcpy(h->msg + n + 1, fid->text, idn);
-	s->held_bytes += n;
+	s->held_bytes += qmp_held_cost(n, idn);
 	*s->held_tail = h;
 	s->held_tail = &h->next;
 }
@@ -432,7 +432,7 @@ static void drain_held(struct qmp_session *s)
 		s->held = h->next;
 		if (!s->held)
 			s->held_tail = &s->held;
-		s->held_bytes -= n;
+		s->held_bytes -= qmp_held_cost(n, h->id_len == SIZE_MAX ? 0 : h->id_len);
 		free(h);
 	}
 	s->draining = false;

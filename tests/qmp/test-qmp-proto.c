@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "qmp-test-util.h"
+#include "qmp/qmp-int.h"
 
 /* ---- a dummy command with every schema type ------------------------- */
 
@@ -610,6 +611,32 @@ static bool busy_hook(void *opaque)
 }
 
 /*
+ * One-byte requests held while the owner is busy count what holding them
+ * costs, not one byte each: 10,000 of them count 10,000 nodes.  Before,
+ * held_bytes was 10,000 while ~480 KB were allocated, so the owner's 1 MiB
+ * input limit let a client hold ~48 MiB.
+ */
+static void test_held_one_byte_requests_count_their_memory(void **state)
+{
+	struct tsess *t = *state;
+	char *q = malloc(20001);
+
+	assert_non_null(q);
+	for (int i = 0; i < 10000; i++)
+		memcpy(q + 2 * i, "1 ", 2);
+	q[20000] = 0;
+	qmp_session_set_busy(t->s, busy_hook);
+	owner_busy = true;
+	tsess_feed(t, q);
+	assert_int_equal(qmp_session_held_bytes(t->s), 10000 * qmp_held_cost(1, 0));
+	assert_true(qmp_session_held_bytes(t->s) >= 10000 * (sizeof(struct qmp_held) + 2));
+	owner_busy = false;
+	qmp_session_resume(t->s);
+	assert_int_equal(qmp_session_held_bytes(t->s), 0);
+	free(q);
+}
+
+/*
  * Backpressure: while the owner is busy, complete requests are held, in
  * order, unanswered (and counted); qmp_session_resume() runs them once it is
  * not.  Before: every request was answered at once, whatever the owner held.
@@ -626,7 +653,8 @@ static void test_busy_owner_holds_requests_until_resumed(void **state)
 	owner_busy = true;
 	tsess_feed(t, q);
 	assert_null(tsess_pop(t));
-	assert_int_equal(qmp_session_held_bytes(t->s), strlen(q));
+	/* each held frame counts its text, its id's text ("1"), its node and a header */
+	assert_int_equal(qmp_session_held_bytes(t->s), 3 * qmp_held_cost(strlen(q) / 3, 1));
 	/* Still busy: nothing runs. */
 	qmp_session_resume(t->s);
 	assert_null(tsess_pop(t));
@@ -660,6 +688,7 @@ int main(void)
 		T(test_exec_oob_needs_the_oob_capability),
 		TN(test_exec_oob_without_capability_is_unexpected),
 		TN(test_busy_owner_holds_requests_until_resumed),
+		TN(test_held_one_byte_requests_count_their_memory),
 		TN(test_id_of_any_type_is_echoed),
 		TN(test_malformed_requests_get_qemu_texts),
 		TN(test_json_syntax_error_then_recovery),
