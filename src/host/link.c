@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "cci/msg.h"
 #include "hostlink/proto.h"
 
@@ -38,10 +39,7 @@ void host_log(const struct cxldcd_host *h, int level, const char *fmt, ...)
 
 uint64_t host_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return clock_now_ms();
 }
 
 void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struct group *g,

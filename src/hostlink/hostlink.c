@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "cci/cci.h"
 #include "cci/fault.h"
 #include "cci/msg.h"
@@ -1256,12 +1257,7 @@ static void conn_read(struct conn *c)
 /* The caller's clock (cfg.clock), else CLOCK_MONOTONIC. */
 static uint64_t now_ms(const struct hostlink *hl)
 {
-	struct timespec ts;
-
-	if (hl->cfg.clock)
-		return hl->cfg.clock(hl->cfg.clock_opaque);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return hl->cfg.clock ? hl->cfg.clock(hl->cfg.clock_opaque) : clock_now_ms();
 }
 
 /* Ask the caller's loop for a hostlink_tick() at @due_ms, unless one comes earlier. */

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "loop.h"
 
 #define MAX_EVENTS 64
@@ -118,10 +119,7 @@ void loop_set_after_dispatch(struct loop *l, loop_after_fn *fn, void *opaque)
 
 uint64_t loop_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return clock_now_ms();
 }
 
 int loop_new(struct loop **out)

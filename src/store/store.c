@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "store/store-int.h"
 
 /* ------------------------------------------------------------------ errors */
@@ -161,23 +162,15 @@ static int make_dir(const char *dir, char *err, size_t cap)
 	return 0;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Try the lock every 10 ms until @wait_ms have passed; 0 or -errno (EWOULDBLOCK: still held). */
 static int lock_within(int fd, uint32_t wait_ms)
 {
-	uint64_t end = mono_ms() + wait_ms;
+	uint64_t end = clock_now_ms() + wait_ms;
 
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 
-		if (e != EWOULDBLOCK || mono_ms() >= end)
+		if (e != EWOULDBLOCK || clock_now_ms() >= end)
 			return -e;
 		usleep(10000);
 	}
