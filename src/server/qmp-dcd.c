@@ -33,6 +33,7 @@
 #include "store/store.h"
 #include "daemon.h"
 #include "qmp-dcd.h"
+#include "qmp-discovery.h"
 
 /* ---- argument helpers ------------------------------------------------- */
 
@@ -45,55 +46,13 @@ struct dcd *dcd_resolve(struct server_ctx *s, json_t *args, struct qmp_error *er
 	return dv;
 }
 
-/* Component i of the containers' path "/machine/peripheral" is the n bytes at name. */
-static bool qom_part(size_t i, const char *name, size_t n)
-{
-	static const char *const part[] = { "machine", "peripheral" };
-
-	return strlen(part[i]) == n && !memcmp(part[i], name, n);
-}
-
-/*
- * Whether path names one of the QOM containers qom-list shows ("/",
- * "/machine", "/machine/peripheral") as QEMU resolves a path: empty
- * components are skipped, and a relative path is a partial path, the end
- * of a container's absolute path.
- */
-static bool qom_container(const char *path)
-{
-	const char *name[2];
-	size_t len[2], n = 0;
-
-	for (const char *p = path; *p; p += *p == '/') {
-		size_t l = strcspn(p, "/");
-
-		if (l && n == 2)
-			return false;
-		if (l) {
-			name[n] = p;
-			len[n++] = l;
-		}
-		p += l;
-	}
-	/* the container at depth d is /part[0]/.../part[d-1] */
-	for (size_t d = n; d <= 2; d++) {
-		bool match = path[0] == '/' ? d == n : n > 0;
-
-		for (size_t i = 0; match && i < n; i++)
-			match = qom_part(d - n + i, name[i], len[i]);
-		if (match)
-			return true;
-	}
-	return false;
-}
-
 struct dcd *dcd_resolve_inject(struct server_ctx *s, json_t *args, struct qmp_error *err)
 {
 	const char *path = qmp_arg_str(args, "path", "");
 	struct dcd *dv = dcd_find(s, path);
 
 	if (!dv)
-		qmp_error_set(err, QMP_ERR_GENERIC, qom_container(path) ?
+		qmp_error_set(err, QMP_ERR_GENERIC, qom_is_container(path) ?
 			      "Path does not point to a CXL type 3 device" : "Unable to resolve path");
 	return dv;
 }

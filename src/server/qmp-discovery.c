@@ -61,6 +61,50 @@ static enum qom_node qom_resolve(struct server_ctx *s, const char *path, struct 
 	return *dv ? QOM_DEVICE : QOM_NONE;
 }
 
+/* Component i of the containers' path "/machine/peripheral" is the n bytes at name. */
+static bool qom_part(size_t i, const char *name, size_t n)
+{
+	static const char *const part[] = { "machine", "peripheral" };
+
+	return strlen(part[i]) == n && !memcmp(part[i], name, n);
+}
+
+/*
+ * Whether path names one of the containers of the tree above ("/",
+ * "/machine", "/machine/peripheral") as QEMU resolves a path: empty
+ * components are skipped, and a relative path is a partial path, the end
+ * of a container's absolute path.  The injection commands use it for
+ * QEMU's text (qmp-dcd.c, dcd_resolve_inject()); qom-list and qom-get take
+ * the absolute forms qom_resolve() reads.
+ */
+bool qom_is_container(const char *path)
+{
+	const char *name[2];
+	size_t len[2], n = 0;
+
+	for (const char *p = path; *p; p += *p == '/') {
+		size_t l = strcspn(p, "/");
+
+		if (l && n == 2)
+			return false;
+		if (l) {
+			name[n] = p;
+			len[n++] = l;
+		}
+		p += l;
+	}
+	/* the container at depth d is /part[0]/.../part[d-1] */
+	for (size_t d = n; d <= 2; d++) {
+		bool match = path[0] == '/' ? d == n : n > 0;
+
+		for (size_t i = 0; match && i < n; i++)
+			match = qom_part(d - n + i, name[i], len[i]);
+		if (match)
+			return true;
+	}
+	return false;
+}
+
 static int prop(json_t *a, const char *name, const char *type)
 {
 	return json_array_append_new(a, json_pack("{s:s, s:s}", "name", name, "type", type));
