@@ -12,7 +12,9 @@
  * usock_listen_own() - listen on a new Unix stream socket at @path, mode
  * 0600, non-blocking and close-on-exec.  @path is claimed first
  * (sockpolicy_claim(): a stale socket is replaced, a live one or a
- * non-socket refused).
+ * non-socket refused).  Leftover temporary names beside @path
+ * (".usock-PID-N" sockets of this user, 30 s old or more, that nobody
+ * listens on) are removed first.
  * @own: may be NULL; receives the created socket file, for
  *       sockpolicy_release() at exit.
  * Return: the listening fd, or -errno (-EADDRINUSE: a live socket is

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -35,6 +38,7 @@ static struct {
 	unsigned path_there;        /* ... with something at path already */
 	enum squat squat;           /* what to put at path in listen() */
 	int squat_fd;
+	unsigned sweep_at;          /* remove the name being listened at, at this call (1-based) */
 	char bound[108];            /* the name the last socket listened at */
 } w = { .squat_fd = -1 };
 
@@ -64,6 +68,8 @@ int listen(int fd, int backlog)
 	if (w.path) {
 		w.calls++;
 		w.path_there += lstat(w.path, &st) == 0;
+		if (w.calls == w.sweep_at)
+			unlink(w.bound);
 		if (w.squat == SQUAT_SOCKET)
 			w.squat_fd = bind_unix(w.path);
 		else if (w.squat == SQUAT_FILE)
@@ -284,6 +290,160 @@ static void test_temporary_names_all_taken_still_listen(void **state)
 	}
 }
 
+/* A socket file at dir/name that nobody listens on (its owner is gone), made age_sec ago. */
+static void plant_stale(const char *dir, const char *name, long age_sec)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	time_t t = time(NULL) - age_sec;
+	struct timespec ts[2] = { { .tv_sec = t }, { .tv_sec = t } };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, name);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	assert_int_equal(utimensat(AT_FDCWD, sa.sun_path, ts, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+/* A pid no process has: a child that has exited and been reaped. */
+static long dead_pid(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return (long)pid;
+}
+
+/* The number of names in dir, other than . and .. */
+static unsigned count_names(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* Something is at dir/name (not followed), or not. */
+static bool there(const char *dir, const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * Temporary names left by daemons killed before they removed them: the
+ * next listen in the directory removes the old ones nobody listens on,
+ * whatever their PID (dead, or reused by a live process).  Kept: a live
+ * daemon's (listening, whatever its age), a young one (its owner may be
+ * between bind() and listen()), anything that is not a socket (a file, a
+ * directory, a symlink, even to a stale socket) and any name not exactly
+ * ".usock-PID-N".
+ */
+static void test_leftover_temporary_names_are_removed_live_ones_kept(void **state)
+{
+	const char *dir = *state;
+	/* names near ours: each is [0] PID [1] */
+	static const char *const near[][2] = {
+		{ ".usock-", "-08" }, { ".usock-", "-9x" }, { ".usock-", "" }, { ".usock-", "-" },
+		{ "x.usock-", "-9" }, { ".usock--", "-9" }, { ".usock-+", "-9" },
+		{ ".usock-", "-9-9" }, { ".usock-", "-99999999999" },
+	};
+	const struct timespec old[2] = { { .tv_sec = 1 }, { .tv_sec = 1 } };
+	long dead = dead_pid(), live = (long)getppid();
+	char path[160], name[64], gone[4][64], kept[6][64];
+	int fd, live_fd;
+
+	snprintf(gone[0], sizeof(gone[0]), ".usock-%ld-0", dead);
+	snprintf(gone[1], sizeof(gone[1]), ".usock-%ld-7", dead);
+	snprintf(gone[2], sizeof(gone[2]), ".usock-%ld-3", live);   /* pid reused since */
+	snprintf(gone[3], sizeof(gone[3]), ".usock-1-0");           /* a container's daemon */
+	plant_stale(dir, gone[0], 3600);
+	plant_stale(dir, gone[1], 31);
+	plant_stale(dir, gone[2], 3600);
+	plant_stale(dir, gone[3], 3600);
+
+	snprintf(kept[0], sizeof(kept[0]), ".usock-%ld-1", dead);   /* may be before listen() */
+	plant_stale(dir, kept[0], 0);
+	snprintf(kept[1], sizeof(kept[1]), ".usock-%ld-2", live);   /* a live daemon's, old */
+	snprintf(path, sizeof(path), "%s/%s", dir, kept[1]);
+	live_fd = bind_unix(path);
+	assert_true(live_fd >= 0);
+	assert_int_equal(utimensat(AT_FDCWD, path, old, AT_SYMLINK_NOFOLLOW), 0);
+	snprintf(kept[2], sizeof(kept[2]), ".usock-%ld-4", dead);   /* a file */
+	snprintf(path, sizeof(path), "%s/%s", dir, kept[2]);
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(utimensat(AT_FDCWD, path, old, AT_SYMLINK_NOFOLLOW), 0);
+	snprintf(kept[3], sizeof(kept[3]), ".usock-%ld-5", dead);   /* a directory */
+	snprintf(path, sizeof(path), "%s/%s", dir, kept[3]);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(kept[4], sizeof(kept[4]), "target.sock");
+	plant_stale(dir, kept[4], 3600);
+	snprintf(kept[5], sizeof(kept[5]), ".usock-%ld-6", dead);   /* a symlink to a stale socket */
+	snprintf(path, sizeof(path), "%s/%s", dir, kept[5]);
+	assert_int_equal(symlink(kept[4], path), 0);           /* relative: beside it */
+	for (size_t i = 0; i < sizeof(near) / sizeof(near[0]); i++) {
+		snprintf(name, sizeof(name), "%s%ld%s", near[i][0], dead, near[i][1]);
+		plant_stale(dir, name, 3600);
+	}
+
+	snprintf(path, sizeof(path), "%s/host.sock", dir);
+	w.path = path;
+	fd = usock_listen_own(path, 8, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(connect_unix(path), 0);
+
+	for (size_t i = 0; i < 4; i++)
+		assert_false(there(dir, gone[i]));
+	for (size_t i = 0; i < 6; i++)
+		assert_true(there(dir, kept[i]));
+	for (size_t i = 0; i < sizeof(near) / sizeof(near[0]); i++) {
+		snprintf(name, sizeof(name), "%s%ld%s", near[i][0], dead, near[i][1]);
+		assert_true(there(dir, name));
+	}
+	assert_true(there(dir, "host.sock"));
+	assert_int_equal(count_names(dir), 6 + sizeof(near) / sizeof(near[0]) + 1);
+	snprintf(path, sizeof(path), "%s/%s", dir, kept[1]);
+	assert_int_equal(connect_unix(path), 0);                    /* still the live daemon's */
+	close(live_fd);
+	close(fd);
+}
+
+/*
+ * Our temporary name goes before it is linked (another daemon's sweep took
+ * it for a leftover while we were stopped before listen()): the next name
+ * is used; the path was answered -ENOENT.
+ */
+static void test_a_temporary_name_removed_before_the_link_is_replaced(void **state)
+{
+	char path[96], names[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/host.sock", (const char *)*state);
+	w.path = path;
+	w.sweep_at = 1;
+	fd = usock_listen_own(path, 8, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(w.calls, 2);
+	assert_int_equal(w.path_there, 0);
+	assert_int_equal(connect_unix(path), 0);
+	dir_names(*state, names, sizeof(names));
+	assert_string_equal(names, "host.sock");
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +453,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_path_too_long_for_a_temporary_name_still_listens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_taken_temporary_name_is_not_the_path_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_temporary_names_all_taken_still_listen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leftover_temporary_names_are_removed_live_ones_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_temporary_name_removed_before_the_link_is_replaced, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
