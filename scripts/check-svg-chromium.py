@@ -92,7 +92,12 @@ def main():
                "--hide-scrollbars", "--force-device-scale-factor=1",
                f"--user-data-dir={tmp}/profile", f"--window-size={width},{height}",
                f"--screenshot={png}", "file://" + os.path.abspath(args.svg)]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        # Chromium writes outside --user-data-dir too (crash-report settings
+        # under ~/.config, dconf's cache under ~/.cache): a home of its own,
+        # removed with tmp.
+        env = dict(os.environ, HOME=f"{tmp}/home", XDG_CONFIG_HOME=f"{tmp}/home/.config",
+                   XDG_CACHE_HOME=f"{tmp}/home/.cache", XDG_DATA_HOME=f"{tmp}/home/.local/share")
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
         if r.returncode or not os.path.exists(png):
             print(f"check-svg-chromium: chromium failed ({r.returncode}):\n{r.stderr[-2000:]}")
             return 1
