@@ -318,8 +318,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 19:
 		ROUND_TRIP(19, struct hl_ras_write, hl_dec_ras_write, hl_enc_ras_write);
 		break;
-	case 20:
+	case 20: /* PAUSE and MOVE_END share one layout */
 		ROUND_TRIP(20, struct hl_pause, hl_dec_pause, hl_enc_pause);
+		ROUND_TRIP(20, struct hl_move_end, hl_dec_move_end, hl_enc_move_end);
 		break;
 	case 21:
 		ROUND_TRIP(21, struct hl_move_ack, hl_dec_move_ack, hl_enc_move_ack);

@@ -74,6 +74,7 @@ const char *hl_type_name(uint8_t type)
 	case HL_RAS_READ_RSP: return "ras-read-rsp";
 	case HL_RAS_WRITE_REQ: return "ras-write-req";
 	case HL_RAS_WRITE_RSP: return "ras-write-rsp";
+	case HL_MOVE_END: return "move-end";
 	case HL_ERROR: return "error";
 	case HL_APP_LIST_REQ: return "app-list-req";
 	case HL_APP_LIST_RSP: return "app-list-rsp";
@@ -261,31 +262,58 @@ int hl_dec_map(const uint8_t *p, size_t len, struct hl_map *m)
 	return 0;
 }
 
-/* PAUSE: 0x00 dpa(8) 0x08 len(8) 0x10 move id(8) */
-int hl_enc_pause(struct wwr *w, const struct hl_pause *m)
+/*
+ * PAUSE and MOVE_END (the same layout: a MOVE_END echoes the PAUSE it ends):
+ *   OFFSET SIZE FIELD
+ *   0x00   8    DPA
+ *   0x08   8    length (> 0, DPA + length does not wrap)
+ *   0x10   8    move id (never 0)
+ */
+static int enc_move_range(struct wwr *w, uint64_t dpa, uint64_t len, uint64_t id)
 {
-	wwr_u64le(w, m->dpa);
-	wwr_u64le(w, m->len);
-	wwr_u64le(w, m->id);
+	wwr_u64le(w, dpa);
+	wwr_u64le(w, len);
+	wwr_u64le(w, id);
 	return w->bad ? -ENOBUFS : 0;
 }
 
-int hl_dec_pause(const uint8_t *p, size_t len, struct hl_pause *m)
+static int dec_move_range(const uint8_t *p, size_t len, uint64_t *dpa, uint64_t *rlen,
+			  uint64_t *id)
 {
 	struct wrd r;
 	uint64_t end;
 	int err;
 
 	wrd_init(&r, p, len);
-	m->dpa = wrd_u64le(&r);
-	m->len = wrd_u64le(&r);
-	m->id = wrd_u64le(&r);
+	*dpa = wrd_u64le(&r);
+	*rlen = wrd_u64le(&r);
+	*id = wrd_u64le(&r);
 	err = fixed_result(&r);
 	if (err)
 		return err;
-	if (!m->len || !m->id || __builtin_add_overflow(m->dpa, m->len, &end))
+	if (!*rlen || !*id || __builtin_add_overflow(*dpa, *rlen, &end))
 		return -EINVAL;
 	return 0;
+}
+
+int hl_enc_pause(struct wwr *w, const struct hl_pause *m)
+{
+	return enc_move_range(w, m->dpa, m->len, m->id);
+}
+
+int hl_dec_pause(const uint8_t *p, size_t len, struct hl_pause *m)
+{
+	return dec_move_range(p, len, &m->dpa, &m->len, &m->id);
+}
+
+int hl_enc_move_end(struct wwr *w, const struct hl_move_end *m)
+{
+	return enc_move_range(w, m->dpa, m->len, m->id);
+}
+
+int hl_dec_move_end(const uint8_t *p, size_t len, struct hl_move_end *m)
+{
+	return dec_move_range(p, len, &m->dpa, &m->len, &m->id);
 }
 
 /* MOVE_ACK: 0x00 move id(8) 0x08 phase(4) 0x0c rsvd(4) */

@@ -52,6 +52,7 @@ enum hl_type {
 	HL_RAS_READ_RSP = 0x15,
 	HL_RAS_WRITE_REQ = 0x16,    /* host -> device: write one RAS register (RW1C status, masks) */
 	HL_RAS_WRITE_RSP = 0x17,
+	HL_MOVE_END = 0x18,         /* device -> host: a move is over for a PAUSE's range (negotiated) */
 	HL_APP_LIST_REQ = 0x20,
 	HL_APP_LIST_RSP = 0x21,
 	HL_APP_OPEN_REQ = 0x22,
@@ -115,6 +116,7 @@ struct hl_hdr {
 #define HL_PAUSE_SIZE 0x18u
 #define HL_MOVE_ACK_SIZE 0x10u
 #define HL_REMAP_SIZE 0x28u
+#define HL_MOVE_END_SIZE 0x18u
 #define HL_RAS_IRQ_SIZE 8u
 #define HL_RAS_READ_RSP_SIZE 0x58u   /* CXLDCD_RAS_SIZE */
 #define HL_RAS_WRITE_REQ_SIZE 8u
@@ -125,9 +127,11 @@ struct hl_hdr {
 #define HL_HELLO_F_MAP 0x1u
 #define HL_HELLO_F_DIAG 0x2u        /* the host understands DIAG */
 #define HL_HELLO_F_RAS 0x4u         /* the host understands RAS_IRQ */
+#define HL_HELLO_F_MOVE_END 0x8u    /* the host understands MOVE_END */
 #define HL_ACK_F_MAP 0x1u
 #define HL_ACK_F_DIAG 0x2u          /* the device sends DIAG before failed CCI responses */
 #define HL_ACK_F_RAS 0x4u           /* the device sends RAS_IRQ */
+#define HL_ACK_F_MOVE_END 0x8u      /* the device ends every PAUSE with a MOVE_END */
 /* RAS_IRQ: the PCIe AER status bit the error would set (PCIe r6.0 §7.8.4) */
 #define HL_AER_UNC_INTERNAL (1u << 22) /* Uncorrectable Internal Error */
 #define HL_AER_COR_INTERNAL (1u << 14) /* Corrected Internal Error */
@@ -183,6 +187,14 @@ struct hl_move_ack {
 struct hl_remap {
 	struct hl_map map;
 	uint64_t id;
+};
+
+/*
+ * MOVE_END: move id is over for the range of a PAUSE it sent (the same
+ * payload): whatever of it no REMAP replaced has no grant to go to.
+ */
+struct hl_move_end {
+	uint64_t dpa, len, id;
 };
 
 /* RAS_IRQ: exactly one of the two is set (its one defined bit). */
@@ -288,6 +300,8 @@ int hl_enc_move_ack(struct wwr *w, const struct hl_move_ack *m);
 int hl_dec_move_ack(const uint8_t *p, size_t len, struct hl_move_ack *m);
 int hl_enc_remap(struct wwr *w, const struct hl_remap *m);
 int hl_dec_remap(const uint8_t *p, size_t len, struct hl_remap *m);
+int hl_enc_move_end(struct wwr *w, const struct hl_move_end *m);
+int hl_dec_move_end(const uint8_t *p, size_t len, struct hl_move_end *m);
 /* READ_REQ (data NULL) and WRITE_REQ (len bytes of data follow). */
 int hl_enc_io_req(struct wwr *w, const struct hl_io_req *m);
 int hl_dec_io_req(const uint8_t *p, size_t len, bool with_data, struct hl_io_req *m);

@@ -88,6 +88,7 @@ static void check_truncations(const uint8_t *p, size_t len, dec_fn *dec)
 		struct hl_ras_irq j;
 		struct hl_ras_regs k;
 		struct hl_ras_write l;
+		struct hl_move_end m;
 	} out;
 
 	for (size_t n = 0; n < len; n++)
@@ -243,6 +244,47 @@ static void test_move_messages_bytes(void **state)
 	check_truncations(buf, HL_REMAP_SIZE, (dec_fn *)hl_dec_remap);
 	put64(buf + 8, 0); /* length 0 */
 	assert_int_equal(hl_dec_remap(buf, HL_REMAP_SIZE, &dr), -EINVAL);
+}
+
+/*
+ * MOVE_END as docs/host-link.md lays it out: the PAUSE's payload (DPA,
+ * length, move id), type 0x18, asked for with HELLO flag bit 3.
+ */
+static void test_move_end_bytes(void **state)
+{
+	struct hl_move_end e = { .dpa = 0x10000000, .len = 0x200000, .id = 9 }, de;
+	uint8_t buf[64], want[HL_HDR_SIZE + 0x18] = { 0x43, 0x58, 0x48, 0x4c, 1, 0x18 };
+	struct wwr w;
+
+	(void)state;
+	assert_int_equal(HL_MOVE_END, 0x18);
+	assert_int_equal(HL_HELLO_F_MOVE_END, 0x8);
+	assert_int_equal(HL_ACK_F_MOVE_END, 0x8);
+	assert_string_equal(hl_type_name(HL_MOVE_END), "move-end");
+	put32(want + 8, 5);
+	put32(want + 12, 0x18);
+	put64(want + HL_HDR_SIZE, 0x10000000);
+	put64(want + HL_HDR_SIZE + 8, 0x200000);
+	put64(want + HL_HDR_SIZE + 0x10, 9);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_MOVE_END, 5);
+	assert_int_equal(hl_enc_move_end(&w, &e), 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(w.off, HL_HDR_SIZE + HL_MOVE_END_SIZE);
+	assert_memory_equal(buf, want, w.off);
+	assert_int_equal(hl_dec_move_end(buf + HL_HDR_SIZE, HL_MOVE_END_SIZE, &de), 0);
+	assert_int_equal(de.dpa, 0x10000000);
+	assert_int_equal(de.len, 0x200000);
+	assert_int_equal(de.id, 9);
+	check_truncations(buf + HL_HDR_SIZE, HL_MOVE_END_SIZE, (dec_fn *)hl_dec_move_end);
+	put64(buf + HL_HDR_SIZE + 0x10, 0); /* id 0 */
+	assert_int_equal(hl_dec_move_end(buf + HL_HDR_SIZE, HL_MOVE_END_SIZE, &de), -EINVAL);
+	put64(buf + HL_HDR_SIZE + 0x10, 9);
+	put64(buf + HL_HDR_SIZE + 8, 0); /* length 0 */
+	assert_int_equal(hl_dec_move_end(buf + HL_HDR_SIZE, HL_MOVE_END_SIZE, &de), -EINVAL);
+	put64(buf + HL_HDR_SIZE, UINT64_MAX); /* DPA + length wraps */
+	put64(buf + HL_HDR_SIZE + 8, 2);
+	assert_int_equal(hl_dec_move_end(buf + HL_HDR_SIZE, HL_MOVE_END_SIZE, &de), -EINVAL);
 }
 
 static void test_read_write_requests_and_responses(void **state)
@@ -505,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_hello_and_ack_bytes),
 		cmocka_unit_test(test_irq_map_unmap_bytes),
 		cmocka_unit_test(test_move_messages_bytes),
+		cmocka_unit_test(test_move_end_bytes),
 		cmocka_unit_test(test_read_write_requests_and_responses),
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test(test_diag_message),
