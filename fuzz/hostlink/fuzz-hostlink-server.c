@@ -89,7 +89,7 @@ struct client {
 	uint8_t *rx;            /* [RX_CAP] */
 	size_t rlen;
 	uint64_t maps, fds;     /* MAP and REMAP messages, fds received */
-	uint64_t pauses, remaps;
+	uint64_t pauses, remaps, move_ends;
 };
 
 struct fz {
@@ -178,6 +178,7 @@ static void check_msg(struct client *c, const struct hl_hdr *h, const uint8_t *p
 	struct hl_unmap unmap;
 	struct hl_pause pause;
 	struct hl_remap remap;
+	struct hl_move_end move_end;
 	struct hl_io_rsp io;
 	struct hl_diag diag;
 	struct hl_ras_irq ras_irq;
@@ -215,6 +216,11 @@ static void check_msg(struct client *c, const struct hl_hdr *h, const uint8_t *p
 		if (hl_dec_pause(p, h->len, &pause) || !pause.id || !pause.len)
 			die("bad PAUSE");
 		c->pauses++;
+		break;
+	case HL_MOVE_END:
+		/* one per PAUSE, to a client that asked (a mapping HELLO here asks) */
+		if (hl_dec_move_end(p, h->len, &move_end) || ++c->move_ends > c->pauses)
+			die("bad MOVE_END, or one without its PAUSE");
 		break;
 	case HL_REMAP:
 		if (hl_dec_remap(p, h->len, &remap) || !remap.id)
@@ -282,7 +288,7 @@ static void client_close(struct client *c)
 	c->fd = -1;
 	c->rlen = 0;
 	c->eof = false;
-	c->maps = c->fds = c->pauses = c->remaps = 0;
+	c->maps = c->fds = c->pauses = c->remaps = c->move_ends = 0;
 }
 
 /* Read what the device sent.  Return true if anything arrived. */
@@ -406,7 +412,7 @@ static void send_msg(struct fz *z, struct client *c, uint8_t type, uint32_t decl
 static void send_hello(struct fz *z, struct client *c, uint16_t host, bool map)
 {
 	uint8_t p[HL_HELLO_SIZE];
-	struct hl_hello m = { .version = HL_VERSION, .host_id = host, .flags = map ? HL_HELLO_F_MAP : 0 };
+	struct hl_hello m = { .version = HL_VERSION, .host_id = host, .flags = map ? HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END : 0 };
 	struct wwr w;
 
 	wwr_init(&w, p, sizeof(p));
@@ -600,13 +606,14 @@ static void teardown(struct fz *z)
 		hostlink_stats_get(z->hl, &st);
 		fprintf(stderr, "conns=%u hosts=%u in=%llu out=%llu irqs=%llu maps=%llu unmaps=%llu "
 			"violations=%llu map_errors=%llu moves=%llu pauses=%llu remaps=%llu "
-			"extents=%u+%u\n", st.nr_conns, st.nr_hosts,
+			"move_ends=%llu extents=%u+%u\n", st.nr_conns, st.nr_hosts,
 			(unsigned long long)st.msgs_in, (unsigned long long)st.msgs_out,
 			(unsigned long long)st.irqs, (unsigned long long)st.maps,
 			(unsigned long long)st.unmaps, (unsigned long long)st.violations,
 			(unsigned long long)st.map_errors, (unsigned long long)st.moves,
 			(unsigned long long)(z->cl[0].pauses + z->cl[1].pauses),
 			(unsigned long long)(z->cl[0].remaps + z->cl[1].remaps),
+			(unsigned long long)st.move_ends,
 			core_extent_count(z->dev, 0),
 			core_extent_count(z->dev, 1));
 	}

@@ -157,6 +157,17 @@ server = {
                    + link(0, MOVE_ACK, struct.pack('<QI4x', 1, 1))
                    + link(0, MOVE_ACK, struct.pack('<QI4x', 1, 2))
                    + link(0, MOVE_ACK, struct.pack('<QI4x', 0, 3)),
+    # the same with host 0 asking for MOVE_END (HELLO flag bit 3): the move
+    # ends its PAUSE with a MOVE_END after the REMAP; then the clock runs on
+    'shared-move-end': bytes([4]) + link(0, HELLO, hello(0, flags=9)) + H1
+                       + fm(0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
+                       + cci(0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                       + fm(0x5604, add(1, 3, region=1, tag=TAG))
+                       + cci(1, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+                       + fm(0x5605, release(1, 0x11, [extent(R1, 2 * MIB)]))
+                       + link(0, MOVE_ACK, struct.pack('<QI4x', 1, 1))
+                       + link(0, MOVE_ACK, struct.pack('<QI4x', 1, 2))
+                       + ctl(0, 4, 0) + ctl(0, 4, 19) + ctl(0, 4, 19),
     # host 1 releases its share itself (4803h): host 0 moves; it never answers (tick)
     'shared-release-move': bytes([4]) + H0 + H1 + fm(0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
                            + cci(0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
@@ -239,7 +250,7 @@ decode = {
     'ras-regs': dec(18, struct.pack('<6I', 0x4003, 0, 0x1cfff, 0x40, 0x7f, 0x201)
                     + struct.pack('<16I', *range(3, 19))),
     'ras-write': dec(19, struct.pack('<II', 0x0c, 0x40)),
-    'pause': dec(20, struct.pack('<QQQ', R1, 2 * MIB, 1)),
+    'pause': dec(20, struct.pack('<QQQ', R1, 2 * MIB, 1)),  # and MOVE_END (one layout)
     'move-ack': dec(21, struct.pack('<QI4x', 1, 2)),
     'remap': dec(22, struct.pack('<QQQI4xQ', R1, 2 * MIB, 0, 1, 3)),
 }

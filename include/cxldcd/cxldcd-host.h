@@ -127,6 +127,8 @@ struct cxldcd_host_event {
 typedef void cxldcd_host_event_fn(void *opaque, const struct cxldcd_host_event *ev);
 /* Return true to accept the group (called after the ready policy accepted it). */
 typedef bool cxldcd_host_accept_fn(void *opaque, const struct cxldcd_host_group_info *g);
+/* Milliseconds on a clock that never goes back (cxldcd_host_cfg.clock). */
+typedef uint64_t cxldcd_host_clock_fn(void *opaque);
 
 struct cxldcd_host_cfg {
 	const char *socket_path;       /* the device's host-link Unix socket, or: */
@@ -155,6 +157,21 @@ struct cxldcd_host_cfg {
 	 * clear).  The register API below works either way.
 	 */
 	bool no_ras;
+	/*
+	 * How long the agent holds an application's OPEN of a group that a move
+	 * has paused, waiting for the move's REMAP or MOVE_END; then the OPEN
+	 * is refused BUSY.  0 = 30000 (docs/host-link.md "Moves").  Keep it
+	 * below the 35 s cxldcd_app_open() waits for its answer.
+	 */
+	uint32_t move_wait_ms;
+	/*
+	 * The clock of the library's deadlines (device answers, More chains,
+	 * OPENs held for a move); NULL: CLOCK_MONOTONIC.  For callers that
+	 * drive time themselves (tests).  The blocking helpers' timeout_ms
+	 * stays on CLOCK_MONOTONIC.
+	 */
+	cxldcd_host_clock_fn *clock;
+	void *clock_opaque;
 };
 
 /**
@@ -273,6 +290,7 @@ struct cxldcd_host_stats {
 	uint64_t device_errors, chain_timeouts, cmd_failures;
 	uint64_t dead_group_answers;   /* empty Add DC Responses after Invalid PA (Dead groups) */
 	uint64_t pauses, remaps;       /* a shared range moved to a fresh grant (host-link.md "Moves") */
+	uint64_t move_ends;            /* MOVE_ENDs: a move over for a range it paused */
 };
 CXLDCD_EXPORT void cxldcd_host_get_stats(const struct cxldcd_host *h,
 					 struct cxldcd_host_stats *out);

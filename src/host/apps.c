@@ -37,14 +37,10 @@
 #define APP_RBUF 256u
 #define APP_TIMEOUT_MS 5000
 /*
- * How long an OPEN of a group that a move has paused waits for the move's
- * REMAP.  The device sends it after its pause phase (2 s at most) and a copy
- * of the allocation, in the device's time: on a loaded machine that can be
- * seconds more.  This only bounds a device that never sends it.  The
- * application waits for the answer that long and an exchange more.
+ * The application waits for an OPEN's answer as long as the agent holds an
+ * OPEN for a move by default (HOST_DEF_MOVE_WAIT_MS) and an exchange more.
  */
-#define APP_MOVE_WAIT_MS 30000u
-#define APP_OPEN_TIMEOUT_MS ((int)APP_MOVE_WAIT_MS + APP_TIMEOUT_MS)
+#define APP_OPEN_TIMEOUT_MS ((int)HOST_DEF_MOVE_WAIT_MS + APP_TIMEOUT_MS)
 
 struct app_hold {
 	uint64_t id;
@@ -60,8 +56,9 @@ struct app_conn {
 	uint32_t nr_holds;
 	bool dead;
 	/*
-	 * An OPEN of a group a move has paused: answered once the REMAP has
-	 * replaced the paused segments, or at wait_due_ms.  Meanwhile the
+	 * An OPEN of a group a move has paused: answered once the move's REMAP
+	 * or MOVE_END has left no segment of the group paused, or at
+	 * wait_due_ms (cfg.move_wait_ms after it came).  Meanwhile the
 	 * connection is out of the epoll set (its next requests wait in the
 	 * socket).
 	 */
@@ -184,7 +181,7 @@ static bool any_paused(const struct gseg *gs, int n)
 static uint32_t refuse_stale(const struct cxldcd_host *h, const struct group *g)
 {
 	host_log(h, LOG_WARNING, "group id=%llu: a move paused it and no REMAP came in %u ms: open refused",
-		 (unsigned long long)g->info.id, APP_MOVE_WAIT_MS);
+		 (unsigned long long)g->info.id, h->cfg.move_wait_ms);
 	return HL_S_BUSY;
 }
 
@@ -256,7 +253,7 @@ static void on_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq, con
 	a->waiting = true;
 	a->wait_seq = seq;
 	a->wait_rq = rq;
-	a->wait_due_ms = host_now_ms() + APP_MOVE_WAIT_MS;
+	a->wait_due_ms = host_now_ms(h) + h->cfg.move_wait_ms;
 	host_log(h, LOG_INFO, "application fd=%d: open waits for a move's remap", a->fd);
 }
 
@@ -400,7 +397,7 @@ void apps_resume(struct cxldcd_host *h)
 
 	if (!h->nr_app_waiting)
 		return;
-	now = host_now_ms();
+	now = host_now_ms(h);
 	for (struct app_conn *a = h->apps, *next; a; a = next) {
 		next = a->next;
 		if (!a->waiting || !answer_open(h, a, a->wait_seq, &a->wait_rq, now < a->wait_due_ms))

@@ -57,7 +57,7 @@ static bool chain_push(struct cxldcd_host *h, struct chain *c, const struct cxld
 		c->type = ev->dc_type;
 		c->count = 0;
 		c->nr = 0;
-		c->start_ms = host_now_ms();
+		c->start_ms = host_now_ms(h);
 	}
 	if (!c->ext) {
 		c->ext = calloc(h->cfg.chain_cap, sizeof(*c->ext));
@@ -651,7 +651,7 @@ static void drain_done(struct cxldcd_host *h)
 static void drain_failed(struct cxldcd_host *h)
 {
 	h->draining = false;
-	h->drain_retry_ms = host_now_ms() + HOST_DRAIN_RETRY_MS;
+	h->drain_retry_ms = host_now_ms(h) + HOST_DRAIN_RETRY_MS;
 }
 
 static void done_clear(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,

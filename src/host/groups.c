@@ -185,7 +185,7 @@ static void segment_split_tail(struct cxldcd_host *h, struct segment *s, uint64_
 		return;
 	*t = (struct segment){ .rn = { .start = end, .len = send - end },
 			       .offset = s->offset + (end - s->rn.start), .file = s->file,
-			       .writable = s->writable, .paused = s->paused };
+			       .writable = s->writable, .paused_by = s->paused_by };
 	if (rindex_insert(&h->segs, &t->rn)) {
 		free(t);
 		return;
@@ -247,7 +247,7 @@ static int segment_piece(const struct cxldcd_host *h, uint64_t cur, uint64_t end
 	send = s->rn.start + s->rn.len;
 	*p = (struct gseg){ .len = (send < end ? send : end) - cur,
 			    .file_offset = s->offset + (cur - s->rn.start), .fd = s->file->fd,
-			    .writable = s->writable, .paused = s->paused };
+			    .writable = s->writable, .paused = s->paused_by != 0 };
 	return 0;
 }
 
@@ -702,12 +702,12 @@ ssize_t groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bo
 	return lost ? -ENOMEM : (ssize_t)k;
 }
 
-void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
+void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t id)
 {
 	/* an application must not be handed the grant being retired (apps.c waits) */
 	for (struct rnode *n = rindex_first_overlap(&h->segs, dpa, len); n;
 	     n = rindex_next_overlap(n, dpa, len))
-		seg_of(n)->paused = true;
+		seg_of(n)->paused_by = id;
 	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
 	     n = rindex_next_overlap(n, dpa, len)) {
 		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
@@ -748,6 +748,27 @@ void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 		if (x->g->state == G_ACTIVE)
 			groups_note_revoked(h, x->g->info.id); /* the applications' maps are stale */
 	}
+}
+
+bool groups_end_move(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t id)
+{
+	struct rnode *n = rindex_first_overlap(&h->segs, dpa, len);
+	bool any = false;
+
+	while (n) {
+		struct rnode *next = rindex_next_overlap(n, dpa, len);
+		struct segment *s = seg_of(n);
+		uint64_t start = s->rn.start, slen = s->rn.len;
+
+		if (s->paused_by == id) {
+			/* the whole segment: its file is the retired grant, inside the range or not */
+			segments_drop(h, start, slen);
+			groups_remap_range(h, start, slen); /* inaccessible now; applications told */
+			any = true;
+		}
+		n = next;
+	}
+	return any;
 }
 
 void groups_note_revoked(struct cxldcd_host *h, uint64_t id)

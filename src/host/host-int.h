@@ -45,6 +45,14 @@
 #define HOST_DEF_CHAIN_TIMEOUT_MS 20000u
 #define HOST_DEF_CHAIN_CAP 100u
 #define HOST_DEF_CMD_TIMEOUT_MS 5000u
+/*
+ * cfg.move_wait_ms's default: how long an application's OPEN of a group that
+ * a move has paused waits for the move's REMAP or MOVE_END.  The device sends
+ * the REMAP after its pause phase (2 s at most) and a copy of the
+ * allocation, in the device's time: on a loaded machine that can be seconds
+ * more.  This only bounds a device that never ends the move.
+ */
+#define HOST_DEF_MOVE_WAIT_MS 30000u
 #define HOST_EXTENT_ALIGN (2ull << 20)   /* Linux CXL_DCD_EXTENT_ALIGN: 2 MiB */
 #define HOST_SCAN_RETRIES 10
 #define HOST_DRAIN_RETRY_MS 1000u        /* re-read the DC log after a failed Get Event Records */
@@ -142,7 +150,8 @@ struct segment {
 	uint64_t offset;
 	struct backing *file;
 	bool writable;
-	bool paused;                /* a move's PAUSE: its file is the grant being retired (REMAP replaces it) */
+	uint64_t paused_by;         /* a move's PAUSE (its id; 0: none): its file is the grant being
+				     * retired, until a REMAP replaces it or the move's MOVE_END drops it */
 };
 
 enum group_state {
@@ -220,6 +229,7 @@ struct cxldcd_host {
 	struct cxldcd_host_diag diag;     /* the last failed command's reason */
 	bool ras_dev;               /* the device serves RAS messages and sends RAS_IRQ (HELLO_ACK) */
 	bool ras_on;                /* ras_dev and not cfg.no_ras: the library handles RAS_IRQ */
+	bool move_end_on;           /* the device ends every PAUSE with MOVE_END (HELLO_ACK) */
 	uint8_t ras_buf[0x58];      /* RAS_READ_RSP of the library's own reads */
 	uint64_t serial;            /* Identify (0001h), read at the first RAS error */
 	bool serial_known;
@@ -280,7 +290,8 @@ struct cxldcd_host {
 /* link.c */
 __attribute__((format(printf, 3, 4)))
 void host_log(const struct cxldcd_host *h, int level, const char *fmt, ...);
-uint64_t host_now_ms(void);
+/* Now on the library's clock (cfg.clock, else CLOCK_MONOTONIC), in ms. */
+uint64_t host_now_ms(const struct cxldcd_host *h);
 void host_fail(struct cxldcd_host *h, int err, const char *why);
 void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struct group *g,
 	       uint64_t dpa, uint64_t len, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -370,7 +381,14 @@ ssize_t groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bo
  * A move's PAUSE: every mapping of [dpa, dpa+len) read-only, and its segments
  * paused until the REMAP replaces them (docs/host-link.md "Moves").
  */
-void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
+void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t id);
+/*
+ * A move's MOVE_END: the segments of [dpa, dpa+len) that move id paused and
+ * no REMAP replaced go (their grant is retired); their mappings become
+ * inaccessible and applications holding a group hit are told REVOKE.
+ * Return whether any went.
+ */
+bool groups_end_move(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t id);
 /*
  * A move's REMAP: map [dpa, dpa+len) again, in place, from the segments now
  * there (segments_add() first); applications holding a group hit are told

@@ -26,6 +26,7 @@
 #include <uuid/uuid.h>
 
 #include "cci/msg.h"
+#include "common/clock.h"
 #include "hostlink/proto.h"
 
 static void arm_timer(struct cxldcd_host *h);
@@ -67,6 +68,7 @@ static void on_hello_ack(struct cxldcd_host *h, const struct hl_hdr *hd, const u
 	h->diag_on = a.flags & HL_ACK_F_DIAG;
 	h->ras_dev = a.flags & HL_ACK_F_RAS;
 	h->ras_on = h->ras_dev && !h->cfg.no_ras;
+	h->move_end_on = h->mapping && (a.flags & HL_ACK_F_MOVE_END);
 	h->span_base = a.span_base;
 	h->span_size = a.span_size;
 	h->static_size = a.static_size;
@@ -211,7 +213,7 @@ static void on_pause(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8
 		return;
 	}
 	h->st.pauses++;
-	groups_pause_range(h, m.dpa, m.len);
+	groups_pause_range(h, m.dpa, m.len, m.id);
 	send_move_ack(h, m.id, HL_MOVE_PAUSED);
 }
 
@@ -234,12 +236,37 @@ static void on_remap(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8
 		return;
 	}
 	h->st.remaps++;
-	if (segments_add(h, m.map.dpa, m.map.len, m.map.offset, fd, m.map.flags & HL_MAP_F_WRITABLE))
+	if (segments_add(h, m.map.dpa, m.map.len, m.map.offset, fd, m.map.flags & HL_MAP_F_WRITABLE)) {
 		close(fd);
+		/* nothing of the range stays paused: unusable, as a range never mapped */
+		segments_drop(h, m.map.dpa, m.map.len);
+	}
 	groups_remap_range(h, m.map.dpa, m.map.len);
 	/* the applications hear REVOKE before the device may punch the old grant */
 	apps_announce(h);
 	send_move_ack(h, m.id, HL_MOVE_REMAPPED);
+}
+
+/*
+ * MOVE_END: the move is over for the range of one of its PAUSEs.  What of it
+ * is still paused (no REMAP came for it) is of the retired grant: it goes.
+ * The OPENs that waited for the move are answered in this round
+ * (apps_resume()).
+ */
+static void on_move_end(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
+{
+	struct hl_move_end m;
+
+	if (!h->move_end_on || hl_dec_move_end(p, hd->len, &m)) {
+		host_fail(h, -EPROTO, "unexpected or malformed move-end");
+		return;
+	}
+	h->st.move_ends++;
+	if (groups_end_move(h, m.dpa, m.len, m.id)) {
+		host_log(h, LOG_WARNING, "move %llu ended without a remap of dpa=0x%llx len=0x%llx: unmapped",
+			 (unsigned long long)m.id, (unsigned long long)m.dpa,
+			 (unsigned long long)m.len);
+	}
 }
 
 /*
@@ -342,6 +369,9 @@ static void on_message(struct cxldcd_host *h, const struct hl_hdr *hd, const uin
 	case HL_REMAP:
 		on_remap(h, hd, p);
 		break;
+	case HL_MOVE_END:
+		on_move_end(h, hd, p);
+		break;
 	case HL_RAS_IRQ:
 		on_ras_irq(h, hd, p);
 		break;
@@ -434,7 +464,7 @@ static bool read_link(struct cxldcd_host *h)
 static void arm_timer(struct cxldcd_host *h)
 {
 	struct itimerspec its = { 0 };
-	uint64_t dl = events_deadline(h), apps = apps_deadline(h), now = host_now_ms();
+	uint64_t dl = events_deadline(h), apps = apps_deadline(h), now = host_now_ms(h);
 
 	if (h->inflight && (!dl || h->deadline_ms < dl))
 		dl = h->deadline_ms;
@@ -451,7 +481,7 @@ static void arm_timer(struct cxldcd_host *h)
 
 static void check_timers(struct cxldcd_host *h)
 {
-	uint64_t now = host_now_ms(), exp;
+	uint64_t now = host_now_ms(h), exp;
 
 	if (read(h->tfd, &exp, sizeof(exp)) < 0) {
 		/* nothing expired yet: fine */
@@ -506,7 +536,7 @@ static int send_hello(struct cxldcd_host *h)
 {
 	struct hl_hello m = { .version = HL_VERSION, .host_id = h->cfg.host_id,
 			      .flags = (h->is_unix && !h->cfg.no_mapping ? HL_HELLO_F_MAP : 0) |
-				       HL_HELLO_F_DIAG | HL_HELLO_F_RAS };
+				       HL_HELLO_F_DIAG | HL_HELLO_F_RAS | HL_HELLO_F_MOVE_END };
 	uint8_t *p = link_reserve(h, HL_HDR_SIZE + HL_HELLO_SIZE);
 	struct wwr w;
 
@@ -568,6 +598,8 @@ int cxldcd_host_new(const struct cxldcd_host_cfg *cfg, struct cxldcd_host **out)
 		h->cfg.chain_cap = HOST_DEF_CHAIN_CAP;
 	if (!h->cfg.cmd_timeout_ms)
 		h->cfg.cmd_timeout_ms = HOST_DEF_CMD_TIMEOUT_MS;
+	if (!h->cfg.move_wait_ms)
+		h->cfg.move_wait_ms = HOST_DEF_MOVE_WAIT_MS;
 	groups_init(h);
 	h->next_group_id = 1;
 	h->token = 1;
@@ -718,10 +750,10 @@ int cxldcd_host_run_once(struct cxldcd_host *h, int timeout_ms)
 
 int cxldcd_host_wait_ready(struct cxldcd_host *h, int timeout_ms)
 {
-	uint64_t end = host_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
+	uint64_t end = clock_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
 
 	while (h->state != CXLDCD_HOST_READY) {
-		uint64_t now = host_now_ms();
+		uint64_t now = clock_now_ms();
 		int rc;
 
 		if (now >= end)
@@ -855,11 +887,11 @@ static int io_blocking(struct cxldcd_host *h, bool write, uint64_t dpa, void *bu
 		       int timeout_ms)
 {
 	struct io_wait iw = { 0 };
-	uint64_t end = host_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
+	uint64_t end = clock_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
 	int rc = io_submit(h, write, dpa, buf, len, io_wait_cb, &iw);
 
 	while (!rc && !iw.done) {
-		uint64_t now = host_now_ms();
+		uint64_t now = clock_now_ms();
 
 		if (now >= end)
 			return -ETIMEDOUT; /* the request stays queued; buf must stay valid */

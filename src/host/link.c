@@ -37,9 +37,9 @@ void host_log(const struct cxldcd_host *h, int level, const char *fmt, ...)
 	errno = saved;
 }
 
-uint64_t host_now_ms(void)
+uint64_t host_now_ms(const struct cxldcd_host *h)
 {
-	return clock_now_ms();
+	return h->cfg.clock ? h->cfg.clock(h->cfg.clock_opaque) : clock_now_ms();
 }
 
 void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struct group *g,
@@ -289,7 +289,7 @@ void link_send_next(struct cxldcd_host *h)
 		return;
 	}
 	h->inflight = c;
-	h->deadline_ms = host_now_ms() + h->cfg.cmd_timeout_ms;
+	h->deadline_ms = host_now_ms(h) + h->cfg.cmd_timeout_ms;
 	h->st.cmds_sent++;
 	link_flush(h);
 }

@@ -81,7 +81,9 @@ struct conn {
 	bool dead;                  /* close at the next safe point */
 	bool was_full;              /* the queue reached backpressure since it was last empty */
 	bool waiting;               /* the CCI request at rbuf[0] waits for hostlink_cci_resume() */
+	bool move_end;              /* the host asked for MOVE_END (it has mapping) */
 	uint16_t host;
+	uint64_t serial;            /* this connection's number, from 1: moves tell connections apart */
 	struct cci_ctx *cci;
 	uint8_t *rbuf;
 	size_t rlen, rcap;
@@ -106,14 +108,22 @@ struct listener {
 /* One sharer binding of a move: what it was sent and whether it answered. */
 struct move_peer {
 	uint16_t host;
-	const struct conn *c;       /* sent to (compared only: it may be gone) */
+	uint64_t conn;              /* serial of the connection sent to (0: none; it may be gone) */
 	uint64_t dpa, len;
 	uint32_t waiting;           /* answers still due in this phase */
 };
 
+/* A PAUSE a move sent: the move ends it with a MOVE_END on that connection. */
+struct move_pause {
+	uint16_t host;
+	uint64_t conn;              /* serial of the connection it went to */
+	struct hl_pause pm;
+};
+
 /*
  * Moving the sharers of a shared grant off it after a forced release of
- * another sharer (mem_dev_move_*()): PAUSE each, switch, REMAP each, finish.
+ * another sharer (mem_dev_move_*()): PAUSE each, switch, REMAP each, finish,
+ * and end every PAUSE sent (MOVE_END), whichever way the move ends.
  */
 struct move {
 	struct move *next;
@@ -122,6 +132,8 @@ struct move {
 	uint64_t due_ms;            /* the phase ends then, answered or not */
 	uint32_t nr;
 	struct move_peer *p;
+	uint32_t nr_pz, cap_pz;
+	struct move_pause *pz;      /* every PAUSE sent, in order */
 };
 
 struct hostlink {
@@ -138,6 +150,7 @@ struct hostlink {
 	bool starved_logged;        /* the one line of this fd shortage is out */
 	uint64_t retry_due_ms;      /* paused listeners are retried then; 0: none paused */
 	uint64_t wake_due_ms;       /* the caller's wake request stands for then; 0: none */
+	uint64_t conn_serial;       /* the last connection's serial */
 	struct hostlink_stats st;
 };
 
@@ -492,7 +505,29 @@ static int enc_remap_cb(struct wwr *w, const void *arg)
 	return hl_enc_remap(w, arg);
 }
 
-/* The sharers of move m's grant now, into m->p (answers none yet).  Return 0 or -errno. */
+static int enc_move_end_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_move_end(w, arg);
+}
+
+/* The test seam: the -errno a step of a move is to fail with, or 0. */
+static int move_fault(const struct hostlink *hl, enum hostlink_move_step step, uint16_t host)
+{
+	return hl->cfg.move_fault ? hl->cfg.move_fault(hl->cfg.move_fault_opaque, step, host) : 0;
+}
+
+/* The connection a move sent to, if it is still the host's: else NULL. */
+static struct conn *conn_of_serial(const struct hostlink *hl, uint16_t host, uint64_t serial)
+{
+	struct conn *c = conn_of_host(hl, host);
+
+	return c && serial && c->serial == serial ? c : NULL;
+}
+
+/*
+ * The sharers of move m's grant now, into m->p (answers none yet).  Return 0
+ * or -errno; m->p is as it was then.
+ */
 static int move_load(struct hostlink *hl, struct move *m)
 {
 	uint32_t n = 0, got;
@@ -526,7 +561,7 @@ static int move_load(struct hostlink *hl, struct move *m)
 static bool move_answered(const struct hostlink *hl, const struct move *m)
 {
 	for (uint32_t i = 0; i < m->nr; i++)
-		if (m->p[i].waiting && conn_of_host(hl, m->p[i].host) == m->p[i].c)
+		if (m->p[i].waiting && conn_of_serial(hl, m->p[i].host, m->p[i].conn))
 			return false;
 	return true;
 }
@@ -534,7 +569,37 @@ static bool move_answered(const struct hostlink *hl, const struct move *m)
 static void move_free(struct move *m)
 {
 	free(m->p);
+	free(m->pz);
 	free(m);
+}
+
+/*
+ * PAUSE peer i of m on c, and note it: move_end() ends every PAUSE noted,
+ * whichever way the move ends.  One that cannot be noted is not sent (the
+ * peer then moves unpaused, as one that does not answer).
+ */
+static void send_pause(struct hostlink *hl, struct move *m, uint32_t i, struct conn *c)
+{
+	struct move_pause *z;
+
+	if (m->nr_pz == m->cap_pz) {
+		uint32_t ncap = m->cap_pz ? m->cap_pz * 2 : 4;
+
+		z = realloc(m->pz, ncap * sizeof(*z));
+		if (!z) {
+			hlog(hl, LOG_WARNING, "move %llu: out of memory: host=%u moves unpaused",
+			     (unsigned long long)m->id, c->host);
+			return;
+		}
+		m->pz = z;
+		m->cap_pz = ncap;
+	}
+	z = &m->pz[m->nr_pz++];
+	*z = (struct move_pause){ .host = c->host, .conn = c->serial,
+				  .pm = { .dpa = m->p[i].dpa, .len = m->p[i].len, .id = m->id } };
+	m->p[i].conn = c->serial;
+	m->p[i].waiting = 1;
+	conn_send(c, HL_PAUSE, next_seq(c), HL_PAUSE_SIZE, enc_pause_cb, &z->pm, -1);
 }
 
 /* Start moves for every grant a forced release left shared. */
@@ -561,13 +626,9 @@ static void moves_take(struct hostlink *hl)
 		hl->moves = m;
 		for (uint32_t i = 0; i < m->nr; i++) {
 			struct conn *c = conn_of_host(hl, m->p[i].host);
-			struct hl_pause pm = { .dpa = m->p[i].dpa, .len = m->p[i].len, .id = id };
 
-			if (!c || !c->mapping)
-				continue; /* nothing mapped: the slow path switches with the grant */
-			m->p[i].c = c;
-			m->p[i].waiting = 1;
-			conn_send(c, HL_PAUSE, next_seq(c), HL_PAUSE_SIZE, enc_pause_cb, &pm, -1);
+			if (c && c->mapping) /* else nothing mapped: the slow path switches with the grant */
+				send_pause(hl, m, i, c);
 		}
 		hlog(hl, LOG_INFO, "move %llu: a forced release left a shared grant to %u binding(s): pausing them",
 		     (unsigned long long)id, m->nr);
@@ -578,6 +639,42 @@ static void moves_take(struct hostlink *hl)
 	}
 }
 
+/*
+ * A host that (re)connects while a move has the sharers paused got the
+ * grant being retired in its replayed MAPs: pause it as well, so that
+ * nothing it writes misses the copy.  The phase keeps its deadline.
+ */
+static void moves_rejoin(struct conn *c)
+{
+	for (struct move *m = c->hl->moves; m; m = m->next) {
+		if (m->phase != HL_MOVE_PAUSED)
+			continue;
+		for (uint32_t i = 0; i < m->nr; i++)
+			if (m->p[i].host == c->host)
+				send_pause(c->hl, m, i, c);
+	}
+}
+
+/*
+ * Every PAUSE m sent ends: its host, if it asked and is still on the
+ * connection paused, gets a MOVE_END of the same range after m's REMAPs.
+ * Whatever of it no REMAP replaced has no grant to go to.
+ */
+static void end_pauses(struct hostlink *hl, const struct move *m)
+{
+	for (uint32_t i = 0; i < m->nr_pz; i++) {
+		const struct move_pause *z = &m->pz[i];
+		const struct hl_move_end e = { .dpa = z->pm.dpa, .len = z->pm.len, .id = z->pm.id };
+		struct conn *c = conn_of_serial(hl, z->host, z->conn);
+
+		if (!c || !c->move_end)
+			continue;
+		conn_send(c, HL_MOVE_END, next_seq(c), HL_MOVE_END_SIZE, enc_move_end_cb, &e, -1);
+		hl->st.move_ends++;
+	}
+}
+
+/* Every path of a move ends here (hostlink_free() aside: it closes every connection). */
 static void move_end(struct hostlink *hl, struct move *m)
 {
 	for (struct move **pp = &hl->moves; *pp; pp = &(*pp)->next) {
@@ -586,24 +683,49 @@ static void move_end(struct hostlink *hl, struct move *m)
 			break;
 		}
 	}
+	end_pauses(hl, m);
 	mem_dev_move_finish(hl->cfg.md, m->id);
 	move_free(m);
 	moves_take(hl); /* a forced release during the move may have marked the fresh grant */
+}
+
+/* The segments of peer p's range now, into *segs (one, or allocated); 0 or -errno (err). */
+static int remap_segments(struct hostlink *hl, const struct move_peer *p, struct mem_segment *one,
+			  struct mem_segment **segs, uint32_t *n, char *err, size_t cap)
+{
+	int rc = move_fault(hl, HOSTLINK_MOVE_REMAP, p->host);
+
+	*segs = one;
+	if (rc) {
+		snprintf(err, cap, "%s", strerror(-rc));
+		return rc;
+	}
+	rc = mem_dev_segments(hl->cfg.md, p->host, p->dpa, p->len, one, 8, n, err, cap);
+	if (rc == -ENOSPC && *n > 8) {
+		*segs = calloc(*n, sizeof(**segs));
+		if (!*segs) {
+			*segs = one;
+			snprintf(err, cap, "out of memory");
+			return -ENOMEM;
+		}
+		rc = mem_dev_segments(hl->cfg.md, p->host, p->dpa, p->len, *segs, *n, n, err, cap);
+	}
+	return rc;
 }
 
 /* Send REMAPs of peer p's range (its segments now) on c; return how many. */
 static uint32_t send_remaps(struct hostlink *hl, struct conn *c, const struct move_peer *p,
 			    uint64_t id)
 {
-	struct mem_segment segs[8];
+	struct mem_segment one[8], *segs;
 	uint32_t n = 0, sent = 0;
 	char err[160];
 
-	if (mem_dev_segments(hl->cfg.md, p->host, p->dpa, p->len, segs, 8, &n, err, sizeof(err))) {
+	if (remap_segments(hl, p, one, &segs, &n, err, sizeof(err))) {
 		hl->st.map_errors++;
-		hlog(hl, LOG_WARNING, "move %llu: host=%u dpa=0x%llx not remappable: %s",
+		hlog(hl, LOG_WARNING, "move %llu: host=%u dpa=0x%llx not remappable: %s (its MOVE_END ends it)",
 		     (unsigned long long)id, p->host, (unsigned long long)p->dpa, err);
-		return 0;
+		goto out;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct hl_remap rm = { .map = { .dpa = segs[i].dpa, .len = segs[i].len,
@@ -620,6 +742,9 @@ static uint32_t send_remaps(struct hostlink *hl, struct conn *c, const struct mo
 		if (conn_send(c, HL_REMAP, next_seq(c), HL_REMAP_SIZE, enc_remap_cb, &rm, fd) == 0)
 			sent++;
 	}
+out:
+	if (segs != one)
+		free(segs);
 	return sent;
 }
 
@@ -632,7 +757,9 @@ static void move_advance(struct hostlink *hl, struct move *m)
 		move_end(hl, m);
 		return;
 	}
-	rc = mem_dev_move_switch(hl->cfg.md, m->id);
+	rc = move_fault(hl, HOSTLINK_MOVE_SWITCH, 0);
+	if (!rc)
+		rc = mem_dev_move_switch(hl->cfg.md, m->id);
 	if (rc == -ENOENT) {
 		move_end(hl, m); /* the last sharer left: the grant was punched */
 		return;
@@ -640,22 +767,26 @@ static void move_advance(struct hostlink *hl, struct move *m)
 	if (rc) {
 		/* the sharers resume on the old grant (their REMAP carries it) */
 		hlog(hl, LOG_WARNING, "move %llu: cannot make a fresh grant: %s", (unsigned long long)m->id,
-		     mem_dev_last_error(hl->cfg.md));
+		     rc == -EALREADY ? "switched before" : mem_dev_last_error(hl->cfg.md));
 	} else {
 		hl->st.moves++;
 	}
-	if (move_load(hl, m)) {
-		move_end(hl, m);
-		return;
-	}
+	rc = move_fault(hl, HOSTLINK_MOVE_LOAD, 0);
+	if (!rc)
+		rc = move_load(hl, m);
+	if (rc) /* m->p still lists the sharers paused: remap those, onto what holds them now */
+		hlog(hl, LOG_WARNING, "move %llu: cannot read the sharers again: %s: remapping the %u paused",
+		     (unsigned long long)m->id, strerror(-rc), m->nr);
 	m->phase = HL_MOVE_REMAPPED;
 	m->due_ms = now_ms(hl) + hl->cfg.move_timeout_ms;
 	for (uint32_t i = 0; i < m->nr; i++) {
 		struct conn *c = conn_of_host(hl, m->p[i].host);
 
+		m->p[i].conn = 0;
+		m->p[i].waiting = 0;
 		if (!c || !c->mapping)
 			continue;
-		m->p[i].c = c;
+		m->p[i].conn = c->serial;
 		m->p[i].waiting = send_remaps(hl, c, &m->p[i], m->id);
 	}
 	if (move_answered(hl, m))
@@ -679,7 +810,7 @@ static void on_move_ack(struct conn *c, const struct hl_hdr *h, const uint8_t *p
 	if (!m || m->phase != a.phase)
 		return; /* late: that phase ended without it */
 	for (uint32_t i = 0; i < m->nr; i++) {
-		if (m->p[i].c == c && m->p[i].waiting) {
+		if (m->p[i].conn == c->serial && m->p[i].waiting) {
 			m->p[i].waiting--;
 			break;
 		}
@@ -704,7 +835,7 @@ static uint64_t moves_tick(struct hostlink *hl, uint64_t now)
 				continue;
 			}
 			for (uint32_t i = 0; i < m->nr; i++) {
-				if (m->p[i].waiting && conn_of_host(hl, m->p[i].host) == m->p[i].c) {
+				if (m->p[i].waiting && conn_of_serial(hl, m->p[i].host, m->p[i].conn)) {
 					hl->st.move_timeouts++;
 					hlog(hl, LOG_WARNING, "move %llu: host=%u did not answer %s in %u ms: going on without it",
 					     (unsigned long long)m->id, m->p[i].host,
@@ -973,13 +1104,16 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	c->mapping = c->is_unix && (m.flags & HL_HELLO_F_MAP) && hl->cfg.md;
 	c->diag = m.flags & HL_HELLO_F_DIAG;
 	c->ras = m.flags & HL_HELLO_F_RAS;
+	c->move_end = c->mapping && (m.flags & HL_HELLO_F_MOVE_END);
 	a.flags = (c->mapping ? HL_ACK_F_MAP : 0) | (c->diag ? HL_ACK_F_DIAG : 0) |
-		  (c->ras ? HL_ACK_F_RAS : 0);
+		  (c->ras ? HL_ACK_F_RAS : 0) | (c->move_end ? HL_ACK_F_MOVE_END : 0);
 	hl->by_host[c->host] = c;
 	hlog(hl, LOG_INFO, "host=%u connected mapping=%s", c->host, c->mapping ? "on" : "off");
 	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, -1);
-	if (c->mapping)
+	if (c->mapping) {
 		replay_maps(c);
+		moves_rejoin(c);
+	}
 	replay_ras(c);
 }
 
@@ -1377,6 +1511,7 @@ static struct conn *conn_new(struct hostlink *hl, struct listener *l, int fd)
 	c->hl = hl;
 	c->l = l;
 	c->fd = fd;
+	c->serial = ++hl->conn_serial;
 	c->is_unix = l->is_unix;
 	c->rcap = RBUF_INITIAL;
 	c->watched = HOSTLINK_IN;

@@ -72,6 +72,13 @@ struct hostlink_limits {
 };
 
 typedef void hostlink_log_fn(void *opaque, int level, const char *msg);
+
+/* The steps of a move that hostlink_cfg.move_fault can make fail (a test seam). */
+enum hostlink_move_step {
+	HOSTLINK_MOVE_SWITCH,       /* making the fresh grant (as mem_dev_move_switch() failing) */
+	HOSTLINK_MOVE_LOAD,         /* reading the sharers after the switch (as out of memory) */
+	HOSTLINK_MOVE_REMAP,        /* the segments of one sharer's range (as not remappable) */
+};
 /* Milliseconds on a clock that never goes back (cfg.clock). */
 typedef uint64_t hostlink_clock_fn(void *opaque);
 
@@ -111,6 +118,13 @@ struct hostlink_cfg {
 	 */
 	uint32_t move_timeout_ms;
 	uint32_t rbuf_idle_ms;
+	/*
+	 * Test seam (NULL in the daemon): move_fault() returns the -errno that
+	 * a step of a move fails with instead of running, or 0 to run it;
+	 * @host is the sharer (HOSTLINK_MOVE_REMAP), else 0.
+	 */
+	int (*move_fault)(void *opaque, enum hostlink_move_step step, uint16_t host);
+	void *move_fault_opaque;
 	/*
 	 * Journaling hooks (all may be NULL).  cci_before() runs before a host's
 	 * CCI request is handled (set the model time, journal it) with whether
@@ -253,6 +267,7 @@ struct hostlink_stats {
 	uint64_t map_errors;        /* accepted capacity with no segment to send */
 	uint64_t moves;             /* shared grants whose sharers were moved (forced release) */
 	uint64_t move_timeouts;     /* sharers that did not answer PAUSE or REMAP in time */
+	uint64_t move_ends;         /* MOVE_ENDs sent: one per PAUSE, to hosts that asked */
 	uint64_t rbuf_bytes;        /* receive buffers held now, all connections */
 };
 void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out);

@@ -110,6 +110,8 @@ void hx_init_opts(struct hx *x, const struct hx_opts *o)
 	hc.md = x->md;
 	hc.move_timeout_ms = o->move_timeout_ms;
 	hc.rbuf_idle_ms = o->rbuf_idle_ms;
+	hc.move_fault = o->move_fault;
+	hc.move_fault_opaque = o->move_fault_opaque;
 	if (o->fake_clock) {
 		x->clock_ms = HX_CLOCK_T0;
 		hc.clock = fake_clock;

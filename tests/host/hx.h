@@ -69,6 +69,9 @@ struct hx_opts {
 	bool fake_clock;                 /* the hostlink runs on x->clock_ms */
 	uint32_t move_timeout_ms;        /* hostlink_cfg's; 0: the default */
 	uint32_t rbuf_idle_ms;           /* hostlink_cfg's; 0: the default */
+	/* hostlink_cfg.move_fault and its opaque (a move's steps fail on demand); NULL: none */
+	int (*move_fault)(void *opaque, enum hostlink_move_step step, uint16_t host);
+	void *move_fault_opaque;
 };
 void hx_init_opts(struct hx *x, const struct hx_opts *o);
 void hx_fini(struct hx *x);
