@@ -18,7 +18,9 @@
  *    still REMAPs the ones it paused (hostlink_cfg.move_fault makes the
  *    step fail); when it cannot REMAP one, that host's MOVE_END ends the
  *    pause: the agent answers its waiting OPEN at once, never with the
- *    retired grant;
+ *    retired grant; so do the MOVE_ENDs alone when the grant is gone at
+ *    the switch, and when no fresh grant can be made the sharers resume on
+ *    the old one (REMAP, then MOVE_END);
  *  - the agent's wait for a move (cxldcd_host_cfg.move_wait_ms, on its
  *    cfg.clock) refuses a waiting OPEN BUSY at the deadline, not a
  *    millisecond before, and an OPEN after the REMAP reads the data.
@@ -757,6 +759,86 @@ static void test_a_sharer_left_without_a_remap_is_told_the_move_ended(void **sta
 }
 
 /*
+ * No fresh grant can be made (as memfd or the copy failing): the sharers
+ * resume on the old grant, which the move does not punch.  The REMAP carries
+ * it, each PAUSE still ends with a MOVE_END, and the waiting OPEN gets the
+ * old grant with the data (it is live, not retired).
+ */
+static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(void **state)
+{
+	struct mx *mx = *state;
+	struct hx *x = &mx->x;
+	const uint64_t d = x->base[0] + 128 * MiB;
+	struct hostlink_stats hs;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t *p1, *g, *a, pl[64];
+	uint64_t id = agent_paused(x, d, &r1, &r2, &m1, &m2, &p1, &g);
+	int app = hx_raw_connect(x->app_sock), nfd = -1, sfd = -1;
+
+	app_send_open(app, 1);
+	hx_pump(x, 100);
+	assert_false(app_has_input(app));
+	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOMEM };
+	send_move_ack(&r1, id, HL_MOVE_PAUSED);
+	assert_int_equal(raw_take(x, &r1, HL_REMAP, pl, sizeof(pl), &nfd, 3000), HL_REMAP);
+	assert_true(same_file(nfd, m1.fd)); /* the old grant */
+	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	expect_move_end(x, &r1, d, LEN, id);
+	assert_int_equal(app_open_rsp(x, app, 1, 2000, &sfd), HL_S_OK);
+	assert_true(same_file(sfd, m1.fd));
+	hostlink_stats_get(x->hl, &hs);
+	assert_int_equal(hs.moves, 0);
+	for (int i = 0; i < 100 && agent_stats(x).move_ends < 1; i++)
+		hx_pump(x, 10);
+	assert_int_equal(agent_stats(x).remaps, 1);
+	assert_int_equal(agent_stats(x).move_ends, 1);
+	a = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+	assert_true(a != MAP_FAILED);
+	assert_true(all_are(a, LEN, PAT1) && all_are(g, LEN, PAT1)); /* not punched */
+	memset(g, PAT3, LEN); /* the agent writes again */
+	assert_true(all_are(a, LEN, PAT3) && all_are(p1, LEN, PAT3));
+	munmap(a, LEN);
+	close(sfd);
+	close(app);
+	close_agent_move(&r1, &r2, &m1, &m2, p1, nfd);
+}
+
+/*
+ * The grant is gone when the pause phase ends (as when its last sharer has
+ * left; the seam makes the switch say so): the move ends with no REMAP at
+ * all, and the MOVE_ENDs alone end the pauses.  The agent answers the
+ * waiting OPEN at once (NOMAP), never with the grant being retired.
+ */
+static void test_a_move_whose_grant_is_gone_ends_with_move_ends_alone(void **state)
+{
+	struct mx *mx = *state;
+	struct hx *x = &mx->x;
+	const uint64_t d = x->base[0] + 128 * MiB;
+	struct hostlink_stats hs;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t *p1, *g;
+	uint64_t id = agent_paused(x, d, &r1, &r2, &m1, &m2, &p1, &g);
+	int app = hx_raw_connect(x->app_sock), sfd = -1;
+
+	app_send_open(app, 1);
+	hx_pump(x, 100);
+	assert_false(app_has_input(app));
+	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOENT };
+	send_move_ack(&r1, id, HL_MOVE_PAUSED);
+	expect_move_end(x, &r1, d, LEN, id); /* the very next message: no REMAP */
+	assert_int_equal(app_open_rsp(x, app, 1, 2000, &sfd), HL_S_NOMAP);
+	hostlink_stats_get(x->hl, &hs);
+	assert_int_equal(hs.move_ends, 2); /* host 1 and the agent */
+	assert_int_equal(agent_stats(x).remaps, 0);
+	assert_int_equal(agent_stats(x).move_ends, 1);
+	assert_false(readable(g));
+	close(app);
+	close_agent_move(&r1, &r2, &m1, &m2, p1, -1);
+}
+
+/*
  * The agent waits cfg.move_wait_ms (on its cfg.clock) for a move's end
  * before it refuses a waiting OPEN: not one millisecond less.  The move is
  * held in its pause phase (raw host 1 does not answer; the hostlink's
@@ -819,6 +901,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_sharer_that_reconnects_during_the_pause_is_paused_again, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_read_its_sharers_again_still_remaps_them, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_left_without_a_remap_is_told_the_move_ended, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_move_whose_grant_is_gone_ends_with_move_ends_alone, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_waiting_open_is_refused_at_the_move_wait_not_before, setup_three_clocked, hx_teardown),
 	};
 
