@@ -639,19 +639,64 @@ static void moves_take(struct hostlink *hl)
 	}
 }
 
-/*
- * A host that (re)connects while a move has the sharers paused got the
- * grant being retired in its replayed MAPs: pause it as well, so that
- * nothing it writes misses the copy.  The phase keeps its deadline.
- */
-static void moves_rejoin(struct conn *c)
+/* The peer of m for sharer binding s (appended when new): its index, or -1 (no memory). */
+static int move_peer_of(struct move *m, const struct mem_move_sharer *s)
 {
-	for (struct move *m = c->hl->moves; m; m = m->next) {
-		if (m->phase != HL_MOVE_PAUSED)
+	struct move_peer *p;
+
+	for (uint32_t i = 0; i < m->nr; i++)
+		if (m->p[i].host == s->host && m->p[i].dpa == s->dpa)
+			return (int)i;
+	p = realloc(m->p, (m->nr + 1) * sizeof(*p));
+	if (!p)
+		return -1;
+	m->p = p;
+	p[m->nr] = (struct move_peer){ .host = s->host, .dpa = s->dpa, .len = s->len };
+	return (int)m->nr++;
+}
+
+/* Whether m has paused the binding at dpa on the connection of that serial. */
+static bool paused_on(const struct move *m, uint64_t serial, uint64_t dpa)
+{
+	for (uint32_t i = 0; i < m->nr_pz; i++)
+		if (m->pz[i].conn == serial && m->pz[i].pm.dpa == dpa)
+			return true;
+	return false;
+}
+
+/*
+ * c's host was just sent the MAPs of [dpa, end) (it connected: its replay;
+ * or it accepted an extent).  Those of a grant a move has paused are of the
+ * grant being retired: the host is paused as well, on c, so that nothing it
+ * writes misses the copy.  The phase keeps its deadline.
+ */
+static void moves_join(struct conn *c, uint64_t dpa, uint64_t end)
+{
+	struct hostlink *hl = c->hl;
+
+	for (struct move *m = hl->moves; m; m = m->next) {
+		struct mem_move_sharer *s;
+		uint32_t n = 0, got = 0;
+
+		if (m->phase != HL_MOVE_PAUSED || mem_dev_move_sharers(hl->cfg.md, m->id, NULL, 0, &n) ||
+		    !n)
 			continue;
-		for (uint32_t i = 0; i < m->nr; i++)
-			if (m->p[i].host == c->host)
-				send_pause(c->hl, m, i, c);
+		s = calloc(n, sizeof(*s));
+		if (!s || mem_dev_move_sharers(hl->cfg.md, m->id, s, n, &got)) {
+			free(s);
+			continue;
+		}
+		for (uint32_t j = 0; j < n && j < got; j++) {
+			int i;
+
+			if (s[j].host != c->host || s[j].dpa >= end || s[j].dpa + s[j].len <= dpa ||
+			    paused_on(m, c->serial, s[j].dpa))
+				continue;
+			i = move_peer_of(m, &s[j]);
+			if (i >= 0)
+				send_pause(hl, m, (uint32_t)i, c);
+		}
+		free(s);
 	}
 }
 
@@ -858,8 +903,11 @@ static void obs_accepted(void *opaque, const struct core_extent_info *x)
 	struct hostlink *hl = opaque;
 	struct conn *c = conn_of_host(hl, x->host);
 
-	if (c && c->mapping)
+	if (c && c->mapping) {
 		send_maps(c, x);
+		if (hl->moves) /* a sharer that joins a grant being moved is paused too */
+			moves_join(c, x->ext.dpa, x->ext.dpa + x->ext.len);
+	}
 }
 
 static void obs_released(void *opaque, const struct core_extent_info *x)
@@ -1112,7 +1160,7 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, -1);
 	if (c->mapping) {
 		replay_maps(c);
-		moves_rejoin(c);
+		moves_join(c, 0, UINT64_MAX);
 	}
 	replay_ras(c);
 }

@@ -12,8 +12,9 @@
  *  - every PAUSE ends with a MOVE_END after its REMAPs (hosts that did not
  *    ask get none);
  *  - a sharer that reconnects while the move has the others paused is
- *    paused again on its new connection, so nothing it writes misses the
- *    copy, and its PAUSE ends too;
+ *    paused again on its new connection, and one that joins the grant
+ *    then is paused too, so nothing they write misses the copy, and
+ *    their PAUSEs end too;
  *  - when the device cannot read the sharers again after the switch it
  *    still REMAPs the ones it paused (hostlink_cfg.move_fault makes the
  *    step fail); when it cannot REMAP one, that host's MOVE_END ends the
@@ -669,6 +670,84 @@ static void test_a_sharer_that_reconnects_during_the_pause_is_paused_again(void 
 }
 
 /*
+ * Host 2 accepts its share of tag A while the move of hosts 0 and 1 has
+ * host 1 paused: its MAP is of the grant being retired, so a PAUSE follows
+ * it (before the 4802h response); the move waits for its answer too, and
+ * what it wrote before answering is in the copy (the old code left it
+ * unpaused: what it wrote after the copy was lost).
+ */
+static void test_a_sharer_that_joins_during_the_pause_is_paused_too(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 160 * MiB;
+	const uint32_t f = HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END;
+	struct cxldcd_extent e = hx_ext(d, LEN, TAG_A, 0);
+	struct core_add_req req = { .host = 2, .policy = CXLDCD_ADD_ENABLE_SHARED };
+	struct cxldcd_diag diag;
+	struct hostlink_stats hs;
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t buf[64], *p[3];
+	int nfd1, nfd2;
+	uint64_t id;
+
+	for (uint16_t i = 0; i < 3; i++) {
+		raw_open(x, &r[i], i, f);
+		assert_int_equal(raw_take(x, &r[i], HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000),
+				 HL_HELLO_ACK);
+	}
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	raw_accept(x, &r[0], d, LEN, &m[0]);
+	join_shared(x, &r[1], 1, d, LEN, &m[1]);
+	p[0] = map_it(&m[0]);
+	p[1] = map_it(&m[1]);
+	memset(p[1], PAT1, LEN);
+	force_release(x, 0, d, LEN);
+	id = expect_pause(x, &r[1], d, LEN);
+
+	/* host 2 joins now (the hostlink's clock stands still: the pause phase goes on) */
+	assert_int_equal(cxldcd_tag_parse(TAG_A, req.tag), 0);
+	assert_int_equal(core_add(x->dev, &req, NULL, &diag), CXLDCD_RC_SUCCESS);
+	raw_extent_cmd(&r[2], CXLDCD_OP_ADD_DC_RESPONSE, d, LEN);
+	expect_map(x, &r[2], d, LEN, &m[2]);
+	assert_true(same_file(m[2].fd, m[1].fd)); /* the grant being retired */
+	assert_int_equal(raw_take(x, &r[2], 0, buf, sizeof(buf), NULL, 3000), HL_PAUSE);
+	assert_int_equal(raw_take(x, &r[2], 0, buf, sizeof(buf), NULL, 3000), HL_CCI_RSP);
+	assert_int_equal(buf[8] | buf[9] << 8, 0);
+	p[2] = map_it(&m[2]);
+	assert_true(all_are(p[2], LEN, PAT1));
+	memset(p[2], PAT2, MiB); /* before it answers: the copy has it */
+
+	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
+	hx_pump(x, 50);
+	hostlink_stats_get(x->hl, &hs);
+	assert_int_equal(hs.moves, 0); /* host 2 has not answered yet */
+	send_move_ack(&r[2], id, HL_MOVE_PAUSED);
+	nfd1 = expect_remap(x, &r[1], d, LEN, id, p[1], m[0].fd);
+	nfd2 = expect_remap(x, &r[2], d, LEN, id, p[2], m[0].fd);
+	send_move_ack(&r[1], id, HL_MOVE_REMAPPED);
+	send_move_ack(&r[2], id, HL_MOVE_REMAPPED);
+	expect_move_end(x, &r[1], d, LEN, id);
+	expect_move_end(x, &r[2], d, LEN, id);
+	hostlink_stats_get(x->hl, &hs);
+	assert_int_equal(hs.moves, 1);
+	assert_int_equal(hs.move_timeouts, 0);
+	assert_true(all_are(p[1], MiB, PAT2) && all_are(p[1] + MiB, MiB, PAT1));
+	assert_true(all_are(p[2], MiB, PAT2));
+	memset(p[2], PAT3, LEN);
+	assert_true(all_are(p[1], LEN, PAT3));
+	fd_has_none_of(m[0].fd, PAT2); /* the retired grant is punched */
+	fd_has_none_of(m[0].fd, PAT3);
+	close(nfd1);
+	close(nfd2);
+	for (int i = 0; i < 3; i++) {
+		munmap(p[i], LEN);
+		close(m[i].fd);
+		raw_close(&r[i]);
+	}
+}
+
+/*
  * After the switch the device cannot read the grant's sharers again (as
  * out of memory).  The old code ended the move there and sent no REMAP: the
  * agent's segments stayed paused and every OPEN of the group waited 30 s
@@ -899,6 +978,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_every_pause_ends_with_a_move_end_after_its_remaps, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_that_reconnects_during_the_pause_is_paused_again, setup_three_clocked, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_sharer_that_joins_during_the_pause_is_paused_too, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_read_its_sharers_again_still_remaps_them, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_left_without_a_remap_is_told_the_move_ended, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant, setup_three, hx_teardown),
