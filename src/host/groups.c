@@ -262,7 +262,8 @@ int host_map_none(void *at, size_t len)
 /* mmap p over at, shared, with the segment's access.  Return 0 or -errno. */
 static int map_piece(uint8_t *at, const struct gseg *p)
 {
-	int prot = PROT_READ | (p->writable ? PROT_WRITE : 0);
+	/* a piece a move has paused is mapped read-only, as PAUSE made the others */
+	int prot = PROT_READ | (p->writable && !p->paused ? PROT_WRITE : 0);
 
 	if (mmap(at, p->len, prot, MAP_SHARED | MAP_FIXED, p->fd, (off_t)p->file_offset) ==
 	    MAP_FAILED)

@@ -482,6 +482,15 @@ static bool readable(const void *p)
 	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1;
 }
 
+/* Whether this process can write the byte at p (a read-only mapping: no); it writes v. */
+static bool writable(void *p, uint8_t v)
+{
+	struct iovec local = { .iov_base = &v, .iov_len = 1 };
+	struct iovec remote = { .iov_base = p, .iov_len = 1 };
+
+	return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == 1;
+}
+
 /* The agent's stats. */
 static struct cxldcd_host_stats agent_stats(struct hx *x)
 {
@@ -748,6 +757,67 @@ static void test_a_sharer_that_joins_during_the_pause_is_paused_too(void **state
 }
 
 /*
+ * The agent (host 0) accepts its share of tag A while a move has the grant
+ * paused (raw host 2 forced out, raw host 1 not answering yet): its PAUSE
+ * follows its MAP, and the group it maps then is read-only until the REMAP
+ * (the library used to map it writable: what it wrote there after the copy
+ * was lost).  After the REMAP it writes again, shared with host 1.
+ */
+static void test_the_agent_joining_during_the_pause_maps_read_only_until_the_remap(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 192 * MiB;
+	struct cxldcd_extent e = hx_ext(d, LEN, TAG_A, 0);
+	struct core_add_req req = { .host = 0, .policy = CXLDCD_ADD_ENABLE_SHARED };
+	struct cxldcd_diag diag;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t buf[64], tag[16], *p1, *g;
+	uint64_t id, size;
+	void *addr;
+	int nfd;
+
+	hx_host_start(x);
+	raw_open(x, &r1, 1, HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END);
+	raw_open(x, &r2, 2, HL_HELLO_F_MAP);
+	assert_int_equal(raw_take(x, &r1, HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000), HL_HELLO_ACK);
+	assert_int_equal(raw_take(x, &r2, HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000), HL_HELLO_ACK);
+	assert_int_equal(hx_add(x, 1, &e, 1), CXLDCD_RC_SUCCESS);
+	raw_accept(x, &r1, d, LEN, &m1);
+	join_shared(x, &r2, 2, d, LEN, &m2);
+	p1 = map_it(&m1);
+	memset(p1, PAT1, LEN);
+	force_release(x, 2, d, LEN);
+	id = expect_pause(x, &r1, d, LEN);
+
+	assert_int_equal(cxldcd_tag_parse(TAG_A, req.tag), 0);
+	assert_int_equal(core_add(x->dev, &req, NULL, &diag), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 100);
+	assert_int_equal(agent_stats(x).pauses, 1);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
+	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
+	assert_int_equal(size, LEN);
+	g = addr;
+	assert_true(all_are(g, LEN, PAT1));
+	assert_false(writable(g, PAT2)); /* paused: read-only */
+
+	send_move_ack(&r1, id, HL_MOVE_PAUSED);
+	nfd = expect_remap(x, &r1, d, LEN, id, p1, m2.fd);
+	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	expect_move_end(x, &r1, d, LEN, id);
+	for (int i = 0; i < 100 && agent_stats(x).move_ends < 1; i++)
+		hx_pump(x, 10);
+	assert_int_equal(agent_stats(x).remaps, 1);
+	assert_true(all_are(g, LEN, PAT1));
+	assert_true(writable(g, PAT3));
+	memset(g, PAT3, LEN);
+	assert_true(all_are(p1, LEN, PAT3)); /* shared with host 1 on the fresh grant */
+	fd_has_none_of(m2.fd, PAT3);
+	close_agent_move(&r1, &r2, &m1, &m2, p1, nfd);
+}
+
+/*
  * After the switch the device cannot read the grant's sharers again (as
  * out of memory).  The old code ended the move there and sent no REMAP: the
  * agent's segments stayed paused and every OPEN of the group waited 30 s
@@ -979,6 +1049,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_pause_ends_with_a_move_end_after_its_remaps, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_that_reconnects_during_the_pause_is_paused_again, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_that_joins_during_the_pause_is_paused_too, setup_three_clocked, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_the_agent_joining_during_the_pause_maps_read_only_until_the_remap, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_read_its_sharers_again_still_remaps_them, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_left_without_a_remap_is_told_the_move_ended, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant, setup_three, hx_teardown),
