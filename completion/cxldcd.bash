@@ -24,13 +24,14 @@ _cxldcd()
 		COMPREPLY=($(compgen -W "pty pty,device= pty,eid=" -- "$cur")); return ;;
 	esac
 	COMPREPLY=($(compgen -W "-object -device -qmp --fm --mctp-cci --host-socket --mctp-serial --state --trace
-		--log-level --log-file --daemonize --pidfile --help --version" -- "$cur"))
+		--log-level --log-file --daemonize --pidfile -machine --help --version" -- "$cur"))
 }
 
 _cxldcd_ctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local cmds="add release status list map top backends backend-add backend-del events raw cci help"
+	local cmds="add release status list map top backends backend-add backend-del events raw cci
+		inject-poison inject-event inject-uncorrectable-errors inject-correctable-error help"
 	local cmd="" w i
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -56,6 +57,21 @@ _cxldcd_ctl()
 		COMPREPLY=($(compgen -W "CXL_DC_CAPACITY_ACCEPTED CXL_DC_CAPACITY_REJECTED
 			CXL_DC_CAPACITY_RELEASED CXL_DC_FORCED_RELEASE CXL_DC_PENDING_TIMEOUT SHUTDOWN" -- "$cur"))
 		return ;;
+	--kind)
+		COMPREPLY=($(compgen -W "general-media dram memory-module" -- "$cur")); return ;;
+	--log)
+		COMPREPLY=($(compgen -W "informational warning failure fatal" -- "$cur")); return ;;
+	--error)
+		COMPREPLY=($(compgen -W "cache-data-parity cache-address-parity cache-be-parity cache-data-ecc
+			mem-data-parity mem-address-parity mem-be-parity mem-data-ecc reinit-threshold
+			rsvd-encoding poison-received receiver-overflow internal cxl-ide-tx cxl-ide-rx" -- "$cur"))
+		return ;;
+	--type)
+		if [[ $cmd == inject-correctable-error ]]; then
+			COMPREPLY=($(compgen -W "cache-data-ecc mem-data-ecc crc-threshold retry-threshold
+				cache-poison-received mem-poison-received physical" -- "$cur"))
+		fi
+		return ;;
 	esac
 	local opts
 	case $cmd in
@@ -73,6 +89,15 @@ _cxldcd_ctl()
 		opts="--tag --mem-path --share --prop" ;;
 	events) opts="--follow --timeout --count --name" ;;
 	cci) opts="--device --cci --host" ;;
+	inject-poison) opts="--device --start --length" ;;
+	inject-event) opts="--device --kind --log --flags --maint-op-class --maint-op-subclass --ld-id
+		--head-id --dpa --descriptor --type --transaction-type --channel --rank --device-mask
+		--nibble-mask --bank-group --bank --row --column --correction-mask --component-id
+		--is-comp-id-pldm --sub-channel --cme-ev-flags --cme-count --cvme-count --sub-type
+		--health-status --media-status --additional-status --life-used --temperature
+		--dirty-shutdown-count --corrected-volatile-error-count --corrected-persistent-error-count" ;;
+	inject-uncorrectable-errors) opts="--device --host --error" ;;
+	inject-correctable-error) opts="--device --host --type" ;;
 	help) COMPREPLY=($(compgen -W "$cmds" -- "$cur")); return ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts --qmp --json --help" -- "$cur"))
@@ -93,7 +118,7 @@ _cxldcd_host()
 		return ;;
 	esac
 	COMPREPLY=($(compgen -W "--connect --tcp --host-id --accept --agent-socket --chain-timeout
-		--chain-cap --seq-one-based --no-mapping --wait --verbose --help --version list fill verify
+		--chain-cap --seq-one-based --no-mapping --wait -v --verbose --help --version list fill verify
 		static-fill static-verify" -- "$cur"))
 }
 

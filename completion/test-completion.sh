@@ -22,6 +22,11 @@ expect _cxldcd_ctl "cxldcd-ctl --qmp x.sock add --po" --policy
 expect _cxldcd_ctl "cxldcd-ctl add --policy co" contiguous
 expect _cxldcd_ctl "cxldcd-ctl events --name CXL_DC_CAPACITY_A" CXL_DC_CAPACITY_ACCEPTED
 expect _cxldcd_ctl "cxldcd-ctl map --s" --svg
+expect _cxldcd_ctl "cxldcd-ctl inject-p" inject-poison
+expect _cxldcd_ctl "cxldcd-ctl inject-event --kind d" dram
+expect _cxldcd_ctl "cxldcd-ctl inject-event --cme-c" --cme-count
+expect _cxldcd_ctl "cxldcd-ctl inject-correctable-error --type ph" physical
+expect _cxldcd_ctl "cxldcd-ctl inject-uncorrectable-errors --error cxl-ide-r" cxl-ide-rx
 expect _cxldcd "cxldcd --log-l" --log-level
 expect _cxldcd "cxldcd --log-level in" info
 expect _cxldcd "cxldcd --dae" --daemonize
