@@ -901,7 +901,7 @@ const char *cmdline_usage(void)
 "  --log-file FILE      append the log to FILE instead of stderr (reopened on SIGHUP)\n"
 "  --daemonize          detach once every socket listens\n"
 "  --pidfile FILE       write the daemon's pid to FILE (removed at exit)\n"
-"  --help, --version\n"
+"  --help, -h, --version, -V\n"
 "\n"
 "SIZE takes K, M, G, T suffixes; booleans are on/off, yes/no, true/false.\n"
 "Without arguments: a default device (2 DC regions of 4 GiB on a memfd,\n"

@@ -5,7 +5,7 @@
  *   cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N
  *               [--accept all|none|tags=UUID[,UUID...]|limit=SIZE]
  *               [--agent-socket PATH] [--chain-timeout MS] [--chain-cap N]
- *               [--seq-one-based] [--no-mapping] [--wait SECONDS] [-v]
+ *               [--seq-one-based] [--no-mapping] [--wait SECONDS] [-v|--verbose]
  *       run the agent: one line per event on stdout, until SIGINT/SIGTERM;
  *       when the device goes away it reconnects with backoff and replays
  *       (link-closed: clean stop of the daemon; link-lost: crash);
@@ -74,7 +74,7 @@ static void usage(FILE *f)
 		"usage: cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N\n"
 		"                   [--accept all|none|tags=UUID[,UUID...]|limit=SIZE]\n"
 		"                   [--agent-socket PATH] [--chain-timeout MS] [--chain-cap N]\n"
-		"                   [--seq-one-based] [--no-mapping] [--wait SECONDS] [-v]\n"
+		"                   [--seq-one-based] [--no-mapping] [--wait SECONDS] [-v|--verbose]\n"
 		"       cxldcd-host --agent-socket PATH list\n"
 		"       cxldcd-host --agent-socket PATH fill GROUP PATTERN\n"
 		"       cxldcd-host --agent-socket PATH verify GROUP PATTERN\n"

@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		   "(EID 8..254, default 8) per --fm: type 07h to the --fm socket, 08h to the\n"
 		   "--mctp-cci socket (default: mctp.sock next to an --fm unix:DIR/fm.sock if it\n"
 		   "exists, else the --fm socket).\n"
-		   "       cxldcd-mctp-run --help | --version\n");
+		   "       cxldcd-mctp-run -h|--help | -V|--version\n");
 }
 
 static bool takes_value(const char *opt)
