@@ -13,7 +13,9 @@
 # in the bash completion (cxldcd-ctl: in the command's case).  The other
 # way round, the options the man pages define (their option lines), the
 # completion offers, and cmdline.md's and host.md's option headings and rows
-# name must be real.  Prints one line per problem and exits 1 if there is any.
+# name must be real.  The properties of -device cxl-type3 and -object are in
+# cmdline.md's tables.  Prints one line per problem and exits 1 if there is
+# any.
 set -u
 src=$1 cxldcd=$2 ctl=$3 host=$4 mctprun=$5
 fail=0
@@ -84,6 +86,23 @@ done < <(
 	{ grep -E '^\*-' "$src/docs/man/cxldcd.1.scd" | grep -oE '\*--?[A-Za-z][A-Za-z0-9-]*\*' | tr -d '*'
 	  grep -E '^#+ `-' "$src/docs/cmdline.md" | grep -oE '`--?[A-Za-z][A-Za-z0-9-]*' | tr -d '`'
 	  words "$tmp/cxldcd.comp"; } | sort -u)
+
+# The properties of -device cxl-type3 (dev_props[], ignored_props[]) and of
+# -object (the pdef tables) are in cmdline.md's tables (`name`); the device's
+# own ones in the man page too.
+objdev=$src/src/server/cmdline-objdev.c
+grep -oE 'DP\("[a-z-]+"' "$objdev" | grep -oE '[a-z-]+"' | tr -d '"' >"$tmp/dev.props"
+sed -n '/ignored_props\[\] = {/,/^};/p' "$objdev" | grep -oE '"[a-z_-]+"' | tr -d '"' >"$tmp/dev.ignored"
+grep -oE '\{ "[a-z-]+", P_[A-Z0-9]+ \}' "$objdev" | grep -oE '"[a-z-]+"' | tr -d '"' >"$tmp/obj.props"
+[ -s "$tmp/dev.props" ] && [ -s "$tmp/dev.ignored" ] && [ -s "$tmp/obj.props" ] ||
+	problem "no property tables found in src/server/cmdline-objdev.c"
+for p in $(cat "$tmp/dev.props" "$tmp/dev.ignored" "$tmp/obj.props"); do
+	grep -qF "\`$p\`" "$src/docs/cmdline.md" || problem "cxldcd property $p: not in docs/cmdline.md"
+done
+for p in $(cat "$tmp/dev.props"); do
+	grep -qE "(^|[^A-Za-z0-9_-])$p([^A-Za-z0-9_-]|\$)" "$src/docs/man/cxldcd.1.scd" ||
+		problem "cxldcd -device property $p: not in docs/man/cxldcd.1.scd"
+done
 
 # ---- cxldcd-ctl ---------------------------------------------------------------
 "$ctl" --help >"$tmp/ctl.help" || problem "cxldcd-ctl --help failed"
