@@ -592,7 +592,7 @@ const struct ctl_cmd ctl_cmd_cci = {
 "(--cci mailbox, --host required) or on the fabric manager's CCI (--cci fm).\n"
 "OPCODE is hexadecimal as the spec writes it (4800, 0x4800, 4800h) or a\n"
 "name (get-dc-config, get-dcd-info, ...).  HEXPAYLOAD is the input payload,\n"
-"little-endian as on the wire; blanks and ':' between bytes are ignored.\n"
-"Prints the return code's name, then the output payload in hex, 16 bytes a\n"
-"line.  Exit 1 when the return code is not Success.\n",
+"little-endian as on the wire; blanks, ':' and '_' between bytes are\n"
+"ignored.  Prints the return code's name, then the output payload in hex,\n"
+"16 bytes a line.  Exit 1 when the return code is not Success.\n",
 };
