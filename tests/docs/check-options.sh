@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# check-options.sh SRCDIR CXLDCD CXLDCD-CTL CXLDCD-HOST CXLDCD-MCTP-RUN
+# check-options.sh SRCDIR CXLDCD CXLDCD-CTL CXLDCD-HOST CXLDCD-MCTP-RUN CXLDCD-DEMO
 #
 # Every option a program takes is documented, and every option the
 # documentation names exists.  The options come from two places: each
@@ -14,10 +14,11 @@
 # way round, the options the man pages define (their option lines), the
 # completion offers, and cmdline.md's and host.md's option headings and rows
 # name must be real.  The properties of -device cxl-type3 and -object are in
-# cmdline.md's tables.  Prints one line per problem and exits 1 if there is
-# any.
+# cmdline.md's tables; cxldcd-demo's --help options in its man page, and it
+# refuses any other argument.  Prints one line per problem and exits 1 if
+# there is any.
 set -u
-src=$1 cxldcd=$2 ctl=$3 host=$4 mctprun=$5
+src=$1 cxldcd=$2 ctl=$3 host=$4 mctprun=$5 demo=$6
 fail=0
 problem() { echo "check-options: $*"; fail=1; }
 
@@ -200,6 +201,15 @@ done <"$tmp/mctprun.all"
 while read -r o; do
 	grep -qxF -- "$o" "$tmp/mctprun.all" || problem "cxldcd-mctp-run $o: named by the completion, but cxldcd-mctp-run has no such option"
 done < <(words "$tmp/mctprun.comp" | grep -- '^--.')
+
+# ---- cxldcd-demo --------------------------------------------------------------
+# It takes no arguments but --help and --version: those are in its man page,
+# and anything else is refused rather than running the demo.
+"$demo" --help >"$tmp/demo.help" || problem "cxldcd-demo --help failed"
+for o in $(words "$tmp/demo.help" | grep -- '^--'); do
+	named "$o" "$src/docs/man/cxldcd-demo.1.scd" || problem "cxldcd-demo $o: not in docs/man/cxldcd-demo.1.scd"
+done
+"$demo" --no-such-option >/dev/null 2>&1 && problem "cxldcd-demo --no-such-option: not refused"
 
 [ $fail -eq 0 ] && echo "check-options: every option is documented, and every documented option exists"
 exit $fail

@@ -35,6 +35,7 @@
 #include "core/core.h"
 #include "mem/mem.h"
 
+#define DEMO_VERSION "0.1.0"
 #define MiB ((uint64_t)1 << 20)
 #define NR_HOSTS 2
 #define BUF_SIZE 8192
@@ -286,14 +287,43 @@ static void status(struct demo *d, uint16_t host, const uint8_t tag[16], const c
 	check(d, strcmp(s, want) == 0, line);
 }
 
-int main(void)
+/*
+ * The demo takes no arguments: --help and --version answer, anything else
+ * is refused (exit 2) rather than running the demo.  Returns -1 to run it.
+ */
+static int args(int argc, char **argv)
+{
+	if (argc < 2)
+		return -1;
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("usage: cxldcd-demo\n"
+		       "       cxldcd-demo --help | --version\n"
+		       "Runs the capacity story on one embedded device (2 regions of 4 GiB,\n"
+		       "2 hosts): a fabric manager on its FM CCI, two hosts on their mailbox\n"
+		       "CCIs, every request a real CCI payload.  Takes no arguments; exits 0\n"
+		       "when every check passed.  'make demo' runs it with real processes.\n");
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("cxldcd-demo " DEMO_VERSION "\n");
+		return 0;
+	}
+	fprintf(stderr, "cxldcd-demo: unexpected argument '%s' (it takes none; see --help)\n",
+		argv[1]);
+	return 2;
+}
+
+int main(int argc, char **argv)
 {
 	struct demo d = { 0 };
 	struct cxldcd_event ev0[32], ev1[32], evb[32], fmev[32];
 	uint8_t tag_a[16], tag_b[16];
 	uint32_t n0, n1, nb;
 	char err[128];
+	int rc = args(argc, argv);
 
+	if (rc >= 0)
+		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &d.t0);
 	printf("cxldcd demo: one embedded DCD (2 regions of 4 GiB, region 1 sharable, 2 hosts),\n"
 	       "a fabric manager on the FM CCI, hosts on their mailbox CCIs\n");
