@@ -14,7 +14,7 @@
 # way round, the options the man pages define (their option lines), the
 # completion offers, and cmdline.md's and host.md's option headings and rows
 # name must be real.  The properties of -device cxl-type3 and -object are in
-# cmdline.md's tables; cxldcd-demo's --help options in its man page, and it
+# cmdline.md's tables, every QMP command in qmp.md; cxldcd-demo's --help options in its man page, and it
 # refuses any other argument.  Prints one line per problem and exits 1 if
 # there is any.
 set -u
@@ -103,6 +103,15 @@ done
 for p in $(cat "$tmp/dev.props"); do
 	grep -qE "(^|[^A-Za-z0-9_-])$p([^A-Za-z0-9_-]|\$)" "$src/docs/man/cxldcd.1.scd" ||
 		problem "cxldcd -device property $p: not in docs/man/cxldcd.1.scd"
+done
+
+# Every QMP command the daemon registers (a { .name = ..., .fn = ... } row)
+# is in docs/qmp.md.
+grep -ohE '\.name = "[a-z_-]+", \.fn =' "$src"/src/server/*.c "$src"/src/qmp/*.c |
+	grep -oE '"[a-z_-]+"' | tr -d '"' | sort -u >"$tmp/qmp.cmds"
+[ -s "$tmp/qmp.cmds" ] || problem "no QMP command table found in src/server or src/qmp"
+for q in $(cat "$tmp/qmp.cmds"); do
+	grep -qE "\`$q[\` ]|\"$q\"" "$src/docs/qmp.md" || problem "QMP command $q: not in docs/qmp.md"
 done
 
 # ---- cxldcd-ctl ---------------------------------------------------------------
