@@ -447,6 +447,16 @@ void mem_backend_bind_moved(struct mem_backend *b, struct bind_run *x)
 		x->be_next->be_prev = x;
 }
 
+int mem_backend_claim(struct mem_backend *b, char *err, size_t cap)
+{
+	if (b->users || b->binds) {
+		mem_errf(err, cap, "memory backend %s can't be used multiple times.", b->id);
+		return -EBUSY;
+	}
+	b->users++;
+	return 0;
+}
+
 int mem_backend_busy_msg(const struct mem_backend *b, char *err, size_t cap)
 {
 	enum { SHOW = 4 };
@@ -459,7 +469,7 @@ int mem_backend_busy_msg(const struct mem_backend *b, char *err, size_t cap)
 	if (!err || !cap)
 		return -EBUSY;
 	if (!b->binds) {
-		mem_errf(err, cap, "backend %s is in use as a device's volatile-dc-memdev or lsa", b->id);
+		mem_errf(err, cap, "backend %s is in use as a device's volatile-dc-memdev, static capacity or lsa", b->id);
 		return -EBUSY;
 	}
 	mem_errf(err, cap, "backend %s is bound to", b->id);

@@ -30,7 +30,7 @@ struct mem_backend {
 	/* users */
 	struct bind_run *binds;    /* runs of bindings on this backend, newest first */
 	uint32_t nr_bound;         /* accepted extents bound to it (a binding may hold several) */
-	uint32_t users;            /* devices using it as volatile-dc-memdev */
+	uint32_t users;            /* a device's volatile-dc-memdev, static capacity or lsa (at most 1) */
 	struct mem_fd_scan scan;   /* of fd, in the current bind pass (store.h) */
 };
 
@@ -48,11 +48,21 @@ void mem_backend_discard(struct mem_backend *b);
 void mem_backend_bind_link(struct mem_backend *b, struct bind_run *x);
 void mem_backend_bind_unlink(struct mem_backend *b, struct bind_run *x);
 void mem_backend_bind_moved(struct mem_backend *b, struct bind_run *x);
+/*
+ * mem_backend_claim() - b becomes a device's volatile-dc-memdev, static
+ * capacity or lsa (users++).  A backend serves one use only: two devices'
+ * DC memory on one backend, or a backend that is also a tag's DC memory,
+ * would hand one host's bytes to another (docs/memory.md "Trust model").
+ * Return: 0; -EBUSY when b is claimed already or bound to extents (a tag's),
+ * with QEMU's message ("memory backend ID can't be used multiple times.").
+ */
+int mem_backend_claim(struct mem_backend *b, char *err, size_t cap);
+
 /* Zero [off, off+len): punch a hole, else write zeros.  Return 0 or -errno. */
 int mem_backend_zero(struct mem_backend *b, uint64_t off, uint64_t len);
 /*
  * "bound to host=0 dpa=0x... len=0x..., ..." or "in use as a device's
- * volatile-dc-memdev or lsa".  0 if free.
+ * volatile-dc-memdev, static capacity or lsa".  0 if free.
  */
 int mem_backend_busy_msg(const struct mem_backend *b, char *err, size_t cap);
 

@@ -123,8 +123,9 @@ static int lsa_attach(struct mem_dev *md, struct cxldcd_dev *dev, const char *id
 		mem_errf(err, cap, "lsa=%s: no such memory backend", id);
 		return -EINVAL;
 	}
+	if (mem_backend_claim(b, err, cap))
+		return -EBUSY;
 	md->lsa = b;
-	b->users++;
 	return lsa_load(md, dev, err, cap);
 }
 

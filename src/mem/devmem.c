@@ -89,8 +89,9 @@ static int backing_attach(struct mem_dev *md, const char *id, uint64_t cap_end, 
 			 id, (unsigned long long)b->size, (unsigned long long)need);
 		return -EINVAL;
 	}
+	if (mem_backend_claim(b, err, cap))
+		return -EBUSY; /* another device's memory: its hosts' bytes */
 	md->backing = b;
-	b->users++;
 	return 0;
 }
 
@@ -201,7 +202,9 @@ void mem_dev_free(struct mem_dev *md)
 /*
  * Where x lives: backend and offset.  Return 0, -EINVAL (untagged extent on a
  * tag-backed device, or not mappable), -ENOENT (no backend has the tag),
- * -ERANGE (past the backend's end).
+ * -EBUSY (the tag's backend is a device's volatile-dc-memdev, static
+ * capacity or lsa: its bytes are not the tag's), -ERANGE (past the
+ * backend's end).
  */
 static int resolve(const struct mem_dev *md, const struct core_extent_info *x,
 		   struct mem_backend **be, uint64_t *off, char *err, size_t cap)
@@ -223,6 +226,12 @@ static int resolve(const struct mem_dev *md, const struct core_extent_info *x,
 			common_tag_format(x->ext.tag, ts);
 			mem_errf(err, cap, X_FMT ": no memory backend has tag=%s", X_ARGS(x), ts);
 			return -ENOENT;
+		}
+		if (b->users) {
+			common_tag_format(x->ext.tag, ts);
+			mem_errf(err, cap, X_FMT ": tag=%s names backend %s, which is a device's volatile-dc-memdev, static capacity or lsa",
+				 X_ARGS(x), ts, b->id);
+			return -EBUSY;
 		}
 		o = x->tag_offset;
 	}
@@ -255,7 +264,8 @@ enum cxldcd_rc mem_dev_check_add(struct mem_dev *md, const struct core_extent_in
 
 		if (!rc)
 			continue;
-		crc = rc == -ERANGE || rc == -ENOENT ? CXLDCD_RC_INVALID_PA : CXLDCD_RC_INVALID_INPUT;
+		crc = rc == -ERANGE || rc == -ENOENT || rc == -EBUSY ? CXLDCD_RC_INVALID_PA
+								     : CXLDCD_RC_INVALID_INPUT;
 		if (diag) {
 			diag->rc = crc;
 			diag->index = (int32_t)i;

@@ -44,8 +44,9 @@ static int add_backend(struct mem_dev *md, const char *prop, const char *id, cha
 			 (unsigned long long)md->layout.regions[0].base);
 		return -EINVAL;
 	}
+	if (mem_backend_claim(b, err, cap))
+		return -EBUSY;
 	*s = (struct mem_static){ .be = b, .dpa = md->static_end, .len = b->size };
-	b->users++;
 	md->nr_statics++;
 	md->static_end += b->size;
 	if (md->trusted)

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-hostile-backends.c - integration: one memory backend given two uses
+ * (two devices' DC memory, or a device's static capacity and a tag's DC
+ * capacity) must not become a path from one host's bytes to another host.
+ *
+ * Each test starts the real daemon ($CXLDCD) and plays the hosts with
+ * libcxldcd-host (accept all) and the orchestrator over QMP.  A backend
+ * serves one use only (QEMU: "memory backend ID can't be used multiple
+ * times."); before that rule held across devices and tags:
+ *  - two devices whose volatile-dc-memdev is one backend: the next host of
+ *    device d1 offered DPA X read what host 0 of device d0 had written there
+ *    and released;
+ *  - a tagged backend that is also a device's volatile-memdev with
+ *    static-host=1: host 0, which has no static capacity, was offered the
+ *    tag after a restart and read what host 1 wrote into its static capacity.
+ * With the rule the daemon refuses the first (start fails) and the model
+ * refuses the tag's add (Invalid Physical Address), so neither host reads
+ * the other's bytes.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../qmp/host-util.h"
+
+#define TAG_T "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
+#define SECRET 0x5e
+
+static struct cxldcd_host *host_on(const char *sock, uint16_t id)
+{
+	struct cxldcd_host_cfg cfg = { .socket_path = sock, .host_id = id,
+				       .accept = CXLDCD_HOST_ACCEPT_ALL };
+	struct cxldcd_host *h;
+
+	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
+	return h;
+}
+
+static uint64_t region0_base(const struct cxldcd_host *h)
+{
+	struct cxldcd_host_dev_info di;
+
+	assert_int_equal(cxldcd_host_get_dev_info(h, &di), 0);
+	return di.regions[0].base;
+}
+
+/* Offer host @id of @dev 2 MiB at region 0 offset 0 (with @tag unless NULL): the QMP reply. */
+static json_t *offer(struct qmp_client *c, const char *dev, int id, const char *tag)
+{
+	char tagarg[64] = "";
+
+	if (tag)
+		snprintf(tagarg, sizeof(tagarg), ",\"tag\":\"%s\"", tag);
+	return qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			       "\"path\":\"%s\",\"host-id\":%d,\"selection-policy\":\"prescriptive\","
+			       "\"region\":0%s,\"extents\":[{\"offset\":0,\"len\":2097152}]}}",
+			       dev, id, tagarg);
+}
+
+/* Run host h until the device lists n extents for host id. */
+static void run_until(struct qmp_client *c, const char *dev, int id, struct cxldcd_host *h, size_t n)
+{
+	for (int i = 0; i < 500 && qmp_host_extent_count(c, dev, (size_t)id) != n; i++)
+		cxldcd_host_run_once(h, 20);
+	assert_int_equal(qmp_host_extent_count(c, dev, (size_t)id), n);
+}
+
+/* Give back every group of h (Release DC) and run it until the device lists none. */
+static void release_all(struct qmp_client *c, const char *dev, int id, struct cxldcd_host *h)
+{
+	struct cxldcd_host_group_info g[4];
+	uint32_t n = cxldcd_host_list_groups(h, g, 4);
+
+	assert_true(n >= 1 && n <= 4);
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(cxldcd_host_group_release(h, NULL, g[i].id), 0);
+	run_until(c, dev, id, h, 0);
+}
+
+static bool has_byte(const uint8_t *p, size_t n, uint8_t v)
+{
+	return memchr(p, v, n) != NULL;
+}
+
+/*
+ * Start the daemon with @args: 0 and the QMP client in *c, or the exit
+ * status it stopped with (within 2 s) and *c NULL.
+ */
+static int start_or_refuse(struct dproc *p, const char *const *args, struct qmp_client **c)
+{
+	int st;
+
+	*c = NULL;
+	assert_int_equal(dproc_start(p, args), 0);
+	st = dproc_wait_exit(p, 2000);
+	if (st >= 0)
+		return st;
+	*c = dproc_connect(p, TMO);
+	if (!*c)
+		fail_msg("daemon did not come up: %s", dproc_log(p));
+	return 0;
+}
+
+static void test_two_devices_cannot_share_a_dc_backend(void **state)
+{
+	char h0[200], h1[200];
+	const char *args[] = { "-object", "memory-backend-ram,id=m0,size=512M",
+			       "-device", "cxl-type3,id=d0,num-dc-regions=2,volatile-dc-memdev=m0,num-hosts=2",
+			       "-device", "cxl-type3,id=d1,num-dc-regions=2,volatile-dc-memdev=m0,num-hosts=2",
+			       "--host-socket", h0, "--host-socket", h1, "--fm", "none", NULL };
+	struct cxldcd_host *a, *b;
+	struct qmp_client *c;
+	static uint8_t buf[2 * MiB];
+	struct dproc p;
+	int st;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(h0, sizeof(h0), "%s/h0.sock,device=d0", p.dir);
+	snprintf(h1, sizeof(h1), "%s/h1.sock,device=d1", p.dir);
+	st = start_or_refuse(&p, args, &c);
+	if (!c) {
+		assert_int_not_equal(st, 0);
+		assert_non_null(strstr(dproc_log(&p), "memory backend m0 can't be used multiple times"));
+		return;
+	}
+	/* It started: host 0 of d0 writes DPA X and releases it; host 0 of d1 takes its X. */
+	snprintf(h0, sizeof(h0), "%s/h0.sock", p.dir);
+	snprintf(h1, sizeof(h1), "%s/h1.sock", p.dir);
+	a = host_on(h0, 0);
+	b = host_on(h1, 0);
+	ok(offer(c, "d0", 0, NULL));
+	run_until(c, "d0", 0, a, 1);
+	memset(buf, SECRET, sizeof(buf));
+	assert_int_equal(cxldcd_host_write(a, region0_base(a), buf, MiB, TMO), 0);
+	release_all(c, "d0", 0, a);
+	ok(offer(c, "d1", 0, NULL));
+	run_until(c, "d1", 0, b, 1);
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(cxldcd_host_read(b, region0_base(b), buf, MiB, TMO), 0);
+	if (has_byte(buf, MiB, SECRET))
+		fail_msg("host 0 of device d1 read the bytes host 0 of device d0 wrote and released");
+	cxldcd_host_free(a);
+	cxldcd_host_free(b);
+	qmp_client_free(c);
+}
+
+/*
+ * tm0 carries tag T and is d0's volatile-memdev, which only host 1 reaches
+ * (static-host=1).  Host 1 writes its static capacity; after a clean restart
+ * (the file keeps it) the orchestrator offers host 0 tag T.
+ */
+static void test_a_static_backend_is_no_tags_dc_memory(void **state)
+{
+	char obj[300], h[200];
+	const char *args[] = { "-object", obj,
+			       "-device", "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=256M,"
+					  "volatile-memdev=tm0,static-host=1,num-hosts=2",
+			       "--host-socket", h, "--fm", "none", NULL };
+	struct cxldcd_host *h0, *h1;
+	struct qmp_client *c;
+	static uint8_t buf[2 * MiB];
+	struct dproc p;
+	json_t *r;
+	int st;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(obj, sizeof(obj), "memory-backend-file,id=tm0,size=256M,share=on,tag=" TAG_T
+		 ",mem-path=%s/tm0.mem", p.dir);
+	snprintf(h, sizeof(h), "%s/h.sock", p.dir);
+	st = start_or_refuse(&p, args, &c);
+	assert_int_equal(st, 0);
+	h1 = host_on(h, 1);
+	memset(buf, SECRET, sizeof(buf));
+	assert_int_equal(cxldcd_host_write(h1, 0, buf, MiB, TMO), 0); /* static DPA 0 */
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+
+	c = connect_dev(&p, args);
+	h0 = host_on(h, 0);
+	r = offer(c, "d0", 0, TAG_T);
+	if (json_object_get(r, "error")) {
+		expect_err_part(r, "tm0");
+		assert_int_equal(qmp_host_extent_count(c, "d0", 0), 0);
+	} else {
+		json_decref(r);
+		run_until(c, "d0", 0, h0, 1);
+		memset(buf, 0, sizeof(buf));
+		assert_int_equal(cxldcd_host_read(h0, region0_base(h0), buf, MiB, TMO), 0);
+		if (has_byte(buf, MiB, SECRET))
+			fail_msg("host 0 read through tag T what host 1 wrote into its own static capacity");
+	}
+	cxldcd_host_free(h0);
+	qmp_client_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_two_devices_cannot_share_a_dc_backend, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_static_backend_is_no_tags_dc_memory, dproc_reap_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
