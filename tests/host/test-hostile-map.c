@@ -432,6 +432,214 @@ static void test_sharers_map_one_grant_of_exactly_the_shared_capacity(void **sta
 	raw_close(&h1);
 }
 
+static void fd_has_none_of(int fd, uint8_t v);
+
+/* 4802h of [dpa, dpa+len) that the device must refuse: its return code; no MAP comes with it. */
+static uint16_t raw_accept_refused(struct hx *x, struct raw *r, uint64_t dpa, uint64_t len)
+{
+	struct hostlink_stats before, after;
+	uint8_t rsp[64];
+
+	hostlink_stats_get(x->hl, &before);
+	raw_extent_cmd(r, CXLDCD_OP_ADD_DC_RESPONSE, dpa, len);
+	assert_int_equal(raw_next(x, r, HL_CCI_RSP, rsp, sizeof(rsp), NULL), 0);
+	hostlink_stats_get(x->hl, &after);
+	assert_int_equal(after.maps, before.maps);
+	return (uint16_t)(rsp[8] | rsp[9] << 8);
+}
+
+/*
+ * Region 1 sanitizes on release (5602h): host 0 writes its capacity and
+ * gives it back of its own accord (4803h).  Its kept mapping and fd show
+ * none of it, and the next owner, host 1, reads zeros through its MAP and
+ * the slow path.
+ */
+static void test_a_sanitizing_region_gives_released_capacity_back_as_zeros(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[1] + 6 * MiB, len = 4 * MiB;
+	struct cxldcd_diag diag;
+	struct map_fd m0, m1;
+	struct raw h0, h1;
+	uint8_t buf[64], *p0, *p1;
+
+	assert_int_equal(core_region_set_config(x->dev, 1, 2 * MiB, true, &diag), CXLDCD_RC_SUCCESS);
+	raw_open(x, &h0, 0);
+	raw_open(x, &h1, 1);
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	add(x, 0, d, len);
+	raw_accept(x, &h0, d, len, &m0);
+	p0 = map_it(&m0);
+	memset(p0, PAT1, len);
+	raw_release(x, &h0, d, len);
+	assert_true(all_are(p0, len, 0));
+	fd_has_none_of(m0.fd, PAT1);
+	add(x, 1, d, len);
+	raw_accept(x, &h1, d, len, &m1);
+	p1 = map_it(&m1);
+	assert_true(all_are(p1, len, 0));
+	expect_slow_path(x, 1, d, len, 0);
+	fd_has_none_of(m1.fd, PAT1);
+	munmap(p0, len);
+	munmap(p1, len);
+	close(m0.fd);
+	close(m1.fd);
+	raw_close(&h0);
+	raw_close(&h1);
+}
+
+/*
+ * Host 0 gives back the middle 2 MiB of a 6 MiB extent (4803h, the extent
+ * splits) and the orchestrator gives it to host 1, which writes there.
+ * Host 0 keeps its head and tail bytes; through its mapping and fd the
+ * middle shows none of host 1's, its writes there reach nobody, and its
+ * slow path no longer reaches it.
+ */
+static void test_a_released_middle_leaves_its_old_owner_nothing_of_the_next(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[1] + 16 * MiB, mid = d + 2 * MiB, len = 6 * MiB, mlen = 2 * MiB;
+	struct map_fd m0, m1;
+	struct raw h0, h1;
+	uint8_t buf[64], *p0, *p1;
+
+	raw_open(x, &h0, 0);
+	raw_open(x, &h1, 1);
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	add(x, 0, d, len);
+	raw_accept(x, &h0, d, len, &m0);
+	p0 = map_it(&m0);
+	memset(p0, PAT1, len);
+	raw_release(x, &h0, mid, mlen);
+	add(x, 1, mid, mlen);
+	raw_accept(x, &h1, mid, mlen, &m1);
+	p1 = map_it(&m1);
+	assert_true(all_are(p1, mlen, PAT1)); /* no sanitize: the bytes go with the capacity */
+	memset(p1, PAT2, mlen);
+
+	assert_true(all_are(p0, 2 * MiB, PAT1));
+	assert_true(all_are(p0 + 4 * MiB, 2 * MiB, PAT1));
+	expect_slow_path(x, 0, d, 2 * MiB, PAT1);
+	expect_slow_path(x, 0, d + 4 * MiB, 2 * MiB, PAT1);
+	assert_true(all_are(p0 + 2 * MiB, mlen, 0));
+	fd_has_none_of(m0.fd, PAT2);
+	assert_int_equal(mem_read(x->md, 0, mid, buf, sizeof(buf), NULL, 0), -EFAULT);
+	memset(p0 + 2 * MiB, EVIL, mlen);
+	assert_true(all_are(p1, mlen, PAT2));
+	expect_slow_path(x, 1, mid, mlen, PAT2);
+	munmap(p0, len);
+	munmap(p1, mlen);
+	close(m0.fd);
+	close(m1.fd);
+	raw_close(&h0);
+	raw_close(&h1);
+}
+
+/*
+ * Host 0 holds a and b, hangs up keeping its fds and mappings; b is taken
+ * from it meanwhile (forced release) and given to host 1, which writes.
+ * When host 0 connects again the device maps it a alone (its bytes kept);
+ * what it kept of b shows none of host 1's.
+ */
+static void test_a_reconnected_host_is_mapped_only_what_it_holds(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t a = x->base[1] + 32 * MiB, b = a + 4 * MiB, len = 2 * MiB;
+	struct map_fd ma, mb, m1, again;
+	struct raw h0, h1;
+	uint8_t buf[64], *pa, *pb, *p1, *pn;
+
+	raw_open(x, &h0, 0);
+	raw_open(x, &h1, 1);
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	add(x, 0, a, len);
+	raw_accept(x, &h0, a, len, &ma);
+	add(x, 0, b, len);
+	raw_accept(x, &h0, b, len, &mb);
+	pa = map_it(&ma);
+	pb = map_it(&mb);
+	memset(pa, PAT1, len);
+	memset(pb, PAT1, len);
+	close(h0.sock);
+	hx_pump(x, 50);
+
+	force_release(x, 0, b, len, false);
+	add(x, 1, b, len);
+	raw_accept(x, &h1, b, len, &m1);
+	p1 = map_it(&m1);
+	memset(p1, PAT2, len);
+
+	raw_open(x, &h0, 0);
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, &h0, HL_MAP, buf, sizeof(buf), &again.fd), 0);
+	assert_int_equal(hl_dec_map(buf, HL_MAP_SIZE, &again.m), 0);
+	assert_int_equal(again.m.dpa, a);
+	assert_int_equal(again.m.len, len);
+	assert_int_equal(raw_next_within(x, &h0, HL_MAP, buf, sizeof(buf), NULL, 200), -1);
+	pn = map_it(&again);
+	assert_true(all_are(pn, len, PAT1));
+	assert_null(memchr(pb, PAT2, len));
+	fd_has_none_of(mb.fd, PAT2);
+	fd_has_none_of(again.fd, PAT2);
+	memset(pb, EVIL, len);
+	assert_true(all_are(p1, len, PAT2));
+	munmap(pa, len);
+	munmap(pb, len);
+	munmap(pn, len);
+	munmap(p1, len);
+	close(ma.fd);
+	close(mb.fd);
+	close(m1.fd);
+	close(again.fd);
+	raw_close(&h0);
+	raw_close(&h1);
+}
+
+/*
+ * Host 0 accepted d, lost it (forced release), and d is now offered to
+ * host 1.  Host 0 replays its Add DC Response and its Release DC for d:
+ * both are refused, no MAP comes, its slow path stays closed, and host 1
+ * then accepts d whole and alone.
+ */
+static void test_replayed_responses_take_nothing_offered_to_another_host(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[1] + 48 * MiB, len = 2 * MiB;
+	struct map_fd m0, m1;
+	struct raw h0, h1;
+	uint8_t buf[64], *p1;
+
+	raw_open(x, &h0, 0);
+	raw_open(x, &h1, 1);
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	add(x, 0, d, len);
+	raw_accept(x, &h0, d, len, &m0);
+	force_release(x, 0, d, len, false);
+	add(x, 1, d, len);
+
+	assert_int_not_equal(raw_accept_refused(x, &h0, d, len), 0);
+	raw_extent_cmd(&h0, CXLDCD_OP_RELEASE_DC, d, len);
+	assert_int_equal(raw_next(x, &h0, HL_CCI_RSP, buf, sizeof(buf), NULL), 0);
+	assert_int_not_equal(buf[8] | buf[9] << 8, 0);
+	assert_int_equal(mem_read(x->md, 0, d, buf, sizeof(buf), NULL, 0), -EFAULT);
+	assert_int_equal(mem_write(x->md, 0, d, buf, sizeof(buf), NULL, 0), -EFAULT);
+
+	raw_accept(x, &h1, d, len, &m1);
+	p1 = map_it(&m1);
+	memset(p1, PAT2, len);
+	fd_has_none_of(m0.fd, PAT2);
+	expect_slow_path(x, 1, d, len, PAT2);
+	munmap(p1, len);
+	close(m0.fd);
+	close(m1.fd);
+	raw_close(&h0);
+	raw_close(&h1);
+}
+
 /*
  * Wait for one byte from the application while pumping the server.  *st:
  * its wait status once it has exited (-1 before).
@@ -1453,6 +1661,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fds_of_a_hostile_host_reach_only_its_own_capacity, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_forced_release_leaves_the_old_owner_nothing_of_the_new, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_sharers_map_one_grant_of_exactly_the_shared_capacity, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_sanitizing_region_gives_released_capacity_back_as_zeros, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_released_middle_leaves_its_old_owner_nothing_of_the_next, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_reconnected_host_is_mapped_only_what_it_holds, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_replayed_responses_take_nothing_offered_to_another_host, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_application_keeps_nothing_after_a_forced_release, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_released_data_reaches_the_next_owner_unless_sanitized, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_hosts_never_get_the_backend_fd, hx_setup, hx_teardown),
