@@ -17,6 +17,9 @@
  * With the rule the daemon refuses the first (start fails) and the model
  * refuses the tag's add (Invalid Physical Address), so neither host reads
  * the other's bytes.
+ * And a file backend's released capacity on a region that sanitizes on
+ * release reads as zeros to its next owner after a crash and restart with
+ * --state (passes on the old code: a regression test).
  */
 #include <errno.h>
 #include <poll.h>
@@ -208,11 +211,72 @@ static void test_a_static_backend_is_no_tags_dc_memory(void **state)
 	qmp_client_free(c);
 }
 
+/*
+ * Capacity released on a region that sanitizes on release stays zero for the
+ * next owner across a crash and restart with --state.  Host 0 writes its
+ * capacity and the daemon stops cleanly (the file backend gets the bytes);
+ * started again, host 0 gets its capacity back (replay) and gives it back;
+ * the daemon is killed (SIGKILL) and started once more, and host 1 is
+ * offered the same range: it reads zeros, not what the file held.
+ */
+static void test_a_sanitized_release_stays_zero_across_a_restart(void **state)
+{
+	char obj[300], h[200];
+	const char *args[] = { "-object", obj,
+			       "-device", "cxl-type3,id=d0,num-dc-regions=2,volatile-dc-memdev=m0,num-hosts=2,"
+					  "sanitize-on-release=on",
+			       "--host-socket", h, "--fm", "none", "--state", NULL, NULL };
+	struct cxldcd_host *h0, *h1;
+	struct qmp_client *c;
+	static uint8_t buf[2 * MiB];
+	struct dproc p;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(obj, sizeof(obj), "memory-backend-file,id=m0,size=512M,share=on,mem-path=%s/m0.mem",
+		 p.dir);
+	snprintf(h, sizeof(h), "%s/h.sock", p.dir);
+	args[9] = p.state;
+	c = connect_dev(&p, args);
+	h0 = host_on(h, 0);
+	ok(offer(c, "d0", 0, NULL));
+	run_until(c, "d0", 0, h0, 1);
+	memset(buf, SECRET, sizeof(buf));
+	for (uint64_t off = 0; off < sizeof(buf); off += MiB) /* a request moves 1 MiB at most */
+		assert_int_equal(cxldcd_host_write(h0, region0_base(h0) + off, buf, MiB, TMO), 0);
+	cxldcd_host_free(h0);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+
+	c = connect_dev(&p, args);
+	h0 = host_on(h, 0);
+	run_until(c, "d0", 0, h0, 1);
+	release_all(c, "d0", 0, h0);
+	cxldcd_host_free(h0);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+
+	c = connect_dev(&p, args);
+	h1 = host_on(h, 1);
+	ok(offer(c, "d0", 1, NULL));
+	run_until(c, "d0", 1, h1, 1);
+	memset(buf, 0xff, sizeof(buf));
+	for (uint64_t off = 0; off < sizeof(buf); off += MiB)
+		assert_int_equal(cxldcd_host_read(h1, region0_base(h1) + off, buf + off, MiB, TMO), 0);
+	if (has_byte(buf, sizeof(buf), SECRET))
+		fail_msg("host 1 read what host 0 wrote and released on a sanitizing region");
+	assert_null(memchr(buf, 0xff, sizeof(buf)));
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_two_devices_cannot_share_a_dc_backend, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_static_backend_is_no_tags_dc_memory, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_sanitized_release_stays_zero_across_a_restart, dproc_reap_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
