@@ -37,7 +37,8 @@ enum cxldcd_rc cci_put_extents(struct cci_call *c, uint16_t host, uint32_t start
  * Identify Memory Device: Total Capacity is the static capacity only, split
  * into Volatile Only (volatile-memdev) and Persistent Only (persistent-memdev)
  * with nothing partitionable (Partition Alignment 0), or none for a host
- * that does not reach the static capacity (static-host=); dynamic capacity is
+ * that does not reach the static capacity (static-host=), which then has no
+ * LSA either (its labels are the static capacity's); dynamic capacity is
  * discovered with 4800h (as QEMU and the Linux driver do).  Every event log
  * holds evlog_depth records.  The poison list holds CORE_POISON_MAX ranges,
  * and as many may be injected.
@@ -56,7 +57,7 @@ enum cxldcd_rc cci_cmd_identify_memdev(struct cci_call *c)
 		.fail_log_size = depth,
 		.fatal_log_size = depth,
 		.dc_log_size = depth,
-		.lsa_size = cfg->lsa_size,
+		.lsa_size = core_lsa_size_of(c->dev, c->owner),      /* it labels the static capacity */
 		.poison_list_max = CORE_POISON_MAX,
 		.inject_poison_limit = CORE_POISON_MAX,
 	};

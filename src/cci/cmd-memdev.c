@@ -71,7 +71,7 @@ enum cxldcd_rc cci_cmd_get_lsa(struct cci_call *c)
 	if (in.length > wwr_left(c->out))
 		return CXLDCD_RC_INVALID_INPUT;
 	dst = c->out->p + c->out->off;
-	if (core_lsa_read(c->dev, in.offset, in.length, dst, NULL) != CXLDCD_RC_SUCCESS)
+	if (core_lsa_read(c->dev, c->owner, in.offset, in.length, dst, NULL) != CXLDCD_RC_SUCCESS)
 		return CXLDCD_RC_INVALID_INPUT;
 	c->out->off += in.length;
 	return CXLDCD_RC_SUCCESS;
@@ -85,7 +85,7 @@ enum cxldcd_rc cci_cmd_set_lsa(struct cci_call *c)
 
 	if (err)
 		return cci_dec_rc(err);
-	return core_lsa_write(c->dev, in.offset, in.length, data, NULL);
+	return core_lsa_write(c->dev, c->owner, in.offset, in.length, data, NULL);
 }
 
 /* Health: normal, media ready, no life used reported, no temperature sensor. */

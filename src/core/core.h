@@ -605,11 +605,17 @@ enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t ho
 uint64_t core_timestamp_get(const struct cxldcd_dev *dev);
 enum cxldcd_rc core_timestamp_set(struct cxldcd_dev *dev, uint64_t ts_ns);
 
-/* Label Storage Area of cfg.lsa_size bytes (zeros until written).  Out of range: Invalid Input. */
-enum cxldcd_rc core_lsa_read(const struct cxldcd_dev *dev, uint32_t offset, uint32_t len,
-			     uint8_t *out, struct cxldcd_diag *diag);
-enum cxldcd_rc core_lsa_write(struct cxldcd_dev *dev, uint32_t offset, uint32_t len,
-			      const uint8_t *data, struct cxldcd_diag *diag);
+/*
+ * Label Storage Area of cfg.lsa_size bytes (zeros until written), as owner
+ * sees it: it labels the static capacity, so with static-host=N the other
+ * hosts have none (core_lsa_size_of() 0, as core_static_capacity_of()).
+ * Out of range for owner: Invalid Input.
+ */
+uint32_t core_lsa_size_of(const struct cxldcd_dev *dev, uint16_t owner);
+enum cxldcd_rc core_lsa_read(const struct cxldcd_dev *dev, uint16_t owner, uint32_t offset,
+			     uint32_t len, uint8_t *out, struct cxldcd_diag *diag);
+enum cxldcd_rc core_lsa_write(struct cxldcd_dev *dev, uint16_t owner, uint32_t offset,
+			      uint32_t len, const uint8_t *data, struct cxldcd_diag *diag);
 
 /* Alerts (4201h/4202h alert bits). */
 #define CORE_ALERT_LIFE_USED (1u << 0)

@@ -60,10 +60,18 @@ enum cxldcd_rc core_timestamp_set(struct cxldcd_dev *dev, uint64_t ts_ns)
 	return CXLDCD_RC_SUCCESS;
 }
 
-static enum cxldcd_rc lsa_check(const struct cxldcd_dev *dev, uint32_t offset, uint32_t len,
-				struct cxldcd_diag *diag)
+/* The labels describe the static capacity: a host that has none (static-host=N) has no LSA. */
+uint32_t core_lsa_size_of(const struct cxldcd_dev *dev, uint16_t owner)
 {
-	uint32_t size = dev->cfg.lsa_size;
+	if (dev->cfg.static_host_only && !core_static_capacity_of(dev, owner))
+		return 0;
+	return dev->cfg.lsa_size;
+}
+
+static enum cxldcd_rc lsa_check(const struct cxldcd_dev *dev, uint16_t owner, uint32_t offset,
+				uint32_t len, struct cxldcd_diag *diag)
+{
+	uint32_t size = core_lsa_size_of(dev, owner);
 
 	if (offset > size || len > size - offset)
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
@@ -71,10 +79,10 @@ static enum cxldcd_rc lsa_check(const struct cxldcd_dev *dev, uint32_t offset, u
 	return CXLDCD_RC_SUCCESS;
 }
 
-enum cxldcd_rc core_lsa_read(const struct cxldcd_dev *dev, uint32_t offset, uint32_t len,
-			     uint8_t *out, struct cxldcd_diag *diag)
+enum cxldcd_rc core_lsa_read(const struct cxldcd_dev *dev, uint16_t owner, uint32_t offset,
+			     uint32_t len, uint8_t *out, struct cxldcd_diag *diag)
 {
-	enum cxldcd_rc rc = lsa_check(dev, offset, len, diag);
+	enum cxldcd_rc rc = lsa_check(dev, owner, offset, len, diag);
 
 	if (rc != CXLDCD_RC_SUCCESS)
 		return rc;
@@ -85,10 +93,10 @@ enum cxldcd_rc core_lsa_read(const struct cxldcd_dev *dev, uint32_t offset, uint
 	return CXLDCD_RC_SUCCESS;
 }
 
-enum cxldcd_rc core_lsa_write(struct cxldcd_dev *dev, uint32_t offset, uint32_t len,
-			      const uint8_t *data, struct cxldcd_diag *diag)
+enum cxldcd_rc core_lsa_write(struct cxldcd_dev *dev, uint16_t owner, uint32_t offset,
+			      uint32_t len, const uint8_t *data, struct cxldcd_diag *diag)
 {
-	enum cxldcd_rc rc = lsa_check(dev, offset, len, diag);
+	enum cxldcd_rc rc = lsa_check(dev, owner, offset, len, diag);
 	struct memdev_state *m;
 	bool fresh;
 

@@ -101,7 +101,7 @@ static int lsa_load(struct mem_dev *md, struct cxldcd_dev *dev, char *err, size_
 		for (size_t i = 0; i < n; i++) {
 			if (!buf[i])
 				continue;
-			if (core_lsa_write(dev, (uint32_t)off, (uint32_t)n, buf, NULL) !=
+			if (core_lsa_write(dev, CORE_OWNER_FM, (uint32_t)off, (uint32_t)n, buf, NULL) !=
 			    CXLDCD_RC_SUCCESS) {
 				mem_errf(err, cap, "lsa=%s: out of memory", md->lsa->id);
 				return -ENOMEM;

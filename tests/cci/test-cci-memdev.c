@@ -620,7 +620,7 @@ static void test_snapshot_keeps_memdev_state(void **state)
 	{
 		uint8_t got[4];
 
-		assert_int_equal(core_lsa_read(d2, 8, 4, got, NULL), 0);
+		assert_int_equal(core_lsa_read(d2, CORE_OWNER_FM, 8, 4, got, NULL), 0);
 		assert_memory_equal(got, "LSA!", 4);
 	}
 	core_dev_free(d2);

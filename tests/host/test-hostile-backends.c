@@ -2,7 +2,8 @@
 /*
  * test-hostile-backends.c - integration: one memory backend given two uses
  * (two devices' DC memory, or a device's static capacity and a tag's DC
- * capacity) must not become a path from one host's bytes to another host.
+ * capacity), a label area and a restart must not become a path from one
+ * host's bytes to another host.
  *
  * Each test starts the real daemon ($CXLDCD) and plays the hosts with
  * libcxldcd-host (accept all) and the orchestrator over QMP.  A backend
@@ -17,6 +18,9 @@
  * With the rule the daemon refuses the first (start fails) and the model
  * refuses the tag's add (Invalid Physical Address), so neither host reads
  * the other's bytes.
+ * With static-host=1 the Label Storage Area is host 1's too: host 0 read
+ * and overwrote host 1's labels (Get/Set LSA) before the model sized the
+ * LSA per host (core_lsa_size_of()).
  * And a file backend's released capacity on a region that sanitizes on
  * release reads as zeros to its next owner after a crash and restart with
  * --state (passes on the old code: a regression test).
@@ -271,12 +275,58 @@ static void test_a_sanitized_release_stays_zero_across_a_restart(void **state)
 	qmp_client_free(c);
 }
 
+/*
+ * static-host=1: the persistent capacity, and so its Label Storage Area, is
+ * host 1's alone.  Host 1 labels it; host 0, for which the device has no
+ * static capacity, must see no LSA (Identify Memory Device: LSA Size 0),
+ * read none of host 1's label and write none of its own over it.
+ */
+static void test_a_host_without_static_capacity_has_no_label_area(void **state)
+{
+	const char *args[] = { "-object", "memory-backend-ram,id=pm,size=256M",
+			       "-object", "memory-backend-ram,id=lsa0,size=128K",
+			       "-device", "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=256M,"
+					  "persistent-memdev=pm,lsa=lsa0,static-host=1,num-hosts=2",
+			       "--fm", "none", "--host-socket", "none", NULL };
+	static const uint8_t label[16] = "host 1's label";
+	uint8_t set[8 + sizeof(label)] = { 0 }, get[8] = { 0 }, out[256], evil[8 + 16];
+	struct qmp_client *c;
+	struct dproc p;
+	size_t n;
+
+	(void)state;
+	c = start_dev(&p, args);
+	memcpy(set + 8, label, sizeof(label));              /* Set LSA: offset 0, reserved, data */
+	assert_int_equal(qmp_cci(c, "d0", "mailbox", 1, 0x4103, set, sizeof(set), out, &n), 0);
+	put32(get + 4, sizeof(label));                      /* Get LSA: offset 0, length 16 */
+
+	n = 0;
+	if (!qmp_cci(c, "d0", "mailbox", 0, 0x4102, get, sizeof(get), out, &n) && n &&
+	    !memcmp(out, label, sizeof(label)))
+		fail_msg("host 0 read the label host 1 wrote for its own persistent capacity");
+	assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x4000, NULL, 0, out, &n), 0);
+	assert_true(n >= 0x3c);
+	assert_int_equal(out[0x38] | out[0x39] << 8 | out[0x3a] << 16 | (uint32_t)out[0x3b] << 24, 0);
+	memset(evil, 0x66, sizeof(evil));
+	memset(evil, 0, 8);
+	assert_int_not_equal(qmp_cci(c, "d0", "mailbox", 0, 0x4103, evil, sizeof(evil), NULL, NULL), 0);
+
+	assert_int_equal(qmp_cci(c, "d0", "mailbox", 1, 0x4000, NULL, 0, out, &n), 0);
+	assert_int_equal(out[0x38] | out[0x39] << 8 | out[0x3a] << 16 | (uint32_t)out[0x3b] << 24,
+			 128 * 1024);
+	assert_int_equal(qmp_cci(c, "d0", "mailbox", 1, 0x4102, get, sizeof(get), out, &n), 0);
+	assert_int_equal(n, sizeof(label));
+	assert_memory_equal(out, label, sizeof(label));
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_two_devices_cannot_share_a_dc_backend, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_static_backend_is_no_tags_dc_memory, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_sanitized_release_stays_zero_across_a_restart, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_host_without_static_capacity_has_no_label_area, dproc_reap_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
