@@ -1331,6 +1331,78 @@ static bool same_file(int a, int b)
 	return sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
 }
 
+/* CLOSE_REQ for group id on the application socket fd; the CLOSE_RSP's status. */
+static uint32_t app_close(struct hx *x, int fd, uint32_t seq, uint64_t id)
+{
+	uint8_t msg[HL_HDR_SIZE + HL_APP_CLOSE_REQ_SIZE], buf[64];
+	struct hl_hdr h;
+	struct wwr w;
+	ssize_t n;
+
+	wwr_init(&w, msg, sizeof(msg));
+	hl_msg_begin(&w, HL_APP_CLOSE_REQ, seq);
+	assert_int_equal(hl_enc_u64_msg(&w, id), 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(fd, msg, w.off), (ssize_t)w.off);
+	for (int i = 0; i < 200 && !app_has_input(fd); i++)
+		hx_pump(x, 10);
+	n = read(fd, buf, sizeof(buf));
+	assert_int_equal(n, (ssize_t)(HL_HDR_SIZE + HL_APP_CLOSE_RSP_SIZE));
+	assert_int_equal(hl_dec_hdr(buf, (size_t)n, &h), 0);
+	assert_int_equal(h.type, HL_APP_CLOSE_RSP);
+	assert_int_equal(h.seq, seq);
+	return (uint32_t)(buf[HL_HDR_SIZE] | buf[HL_HDR_SIZE + 1] << 8 | buf[HL_HDR_SIZE + 2] << 16 |
+			  (uint32_t)buf[HL_HDR_SIZE + 3] << 24);
+}
+
+/*
+ * Application X opened tag A's group through the agent and writes it;
+ * application Y, which never opened it, closes it (CLOSE_REQ with its id).
+ * The agent refuses (NOENT): X's open still holds the group, so the
+ * orchestrator's release request waits and the device keeps the capacity
+ * the host's (X's bytes in place); when X closes, the release goes through.
+ */
+static void test_an_application_cannot_close_another_applications_open(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 8 * MiB, len = 2 * MiB;
+	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .nr_extents = 1, .extents = &e };
+	struct cxldcd_host_group_info gi;
+	struct cxldcd_diag diag;
+	uint8_t buf[64], *p;
+	int ax, ay, sfd;
+
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	assert_int_equal(cxldcd_host_list_groups(x->h, &gi, 1), 1);
+	ax = hx_raw_connect(x->app_sock);
+	ay = hx_raw_connect(x->app_sock);
+	app_send_open(ax, 1);
+	app_expect_open_rsp(x, ax, 1, len, &sfd);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+	assert_true(p != MAP_FAILED);
+	memset(p, PAT1, len);
+
+	assert_int_equal(app_close(x, ay, 1, gi.id), HL_S_NOENT);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	hx_pump(x, 200);
+	expect_slow_path(x, 0, d, len, PAT1);
+	assert_true(all_are(p, len, PAT1));
+
+	assert_int_equal(app_close(x, ax, 2, gi.id), HL_S_OK);
+	for (int i = 0; i < 100 && !mem_read(x->md, 0, d, buf, sizeof(buf), NULL, 0); i++)
+		hx_pump(x, 10);
+	assert_int_equal(mem_read(x->md, 0, d, buf, sizeof(buf), NULL, 0), -EFAULT);
+	munmap(p, len);
+	close(sfd);
+	close(ax);
+	close(ay);
+}
+
 /*
  * Tag A (one extent at d) shared by the agent (host 0, serving
  * applications, its group open and filled with PAT1) and raw hosts 1 and
@@ -1665,6 +1737,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_released_middle_leaves_its_old_owner_nothing_of_the_next, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_reconnected_host_is_mapped_only_what_it_holds, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_replayed_responses_take_nothing_offered_to_another_host, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_an_application_cannot_close_another_applications_open, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_application_keeps_nothing_after_a_forced_release, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_released_data_reaches_the_next_owner_unless_sanitized, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_hosts_never_get_the_backend_fd, hx_setup, hx_teardown),
