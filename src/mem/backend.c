@@ -449,7 +449,7 @@ void mem_backend_bind_moved(struct mem_backend *b, struct bind_run *x)
 
 int mem_backend_claim(struct mem_backend *b, char *err, size_t cap)
 {
-	if (b->users || b->binds) {
+	if (b->users || b->binds || b->tag_dev) {
 		mem_errf(err, cap, "memory backend %s can't be used multiple times.", b->id);
 		return -EBUSY;
 	}

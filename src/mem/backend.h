@@ -31,6 +31,12 @@ struct mem_backend {
 	struct bind_run *binds;    /* runs of bindings on this backend, newest first */
 	uint32_t nr_bound;         /* accepted extents bound to it (a binding may hold several) */
 	uint32_t users;            /* a device's volatile-dc-memdev, static capacity or lsa (at most 1) */
+	/*
+	 * The tag-backed device whose extents of the backend's tag were bound
+	 * to it first; no other device binds it while that one lives (a tag's
+	 * memory serves one device: a trusted one keeps its fd).
+	 */
+	const struct mem_dev *tag_dev;
 	struct mem_fd_scan scan;   /* of fd, in the current bind pass (store.h) */
 };
 
@@ -53,7 +59,7 @@ void mem_backend_bind_moved(struct mem_backend *b, struct bind_run *x);
  * capacity or lsa (users++).  A backend serves one use only: two devices'
  * DC memory on one backend, or a backend that is also a tag's DC memory,
  * would hand one host's bytes to another (docs/memory.md "Trust model").
- * Return: 0; -EBUSY when b is claimed already or bound to extents (a tag's),
+ * Return: 0; -EBUSY when b is claimed already or a device has bound its tag,
  * with QEMU's message ("memory backend ID can't be used multiple times.").
  */
 int mem_backend_claim(struct mem_backend *b, char *err, size_t cap);

@@ -187,6 +187,10 @@ void mem_dev_free(struct mem_dev *md)
 		md->retired = r->next;
 		mem_store_free(r);
 	}
+	for (struct mem_backend *b = md->reg ? mem_registry_first(md->reg) : NULL; b;
+	     b = mem_registry_next(md->reg, b))
+		if (b->tag_dev == md)
+			b->tag_dev = NULL;
 	if (md->backing)
 		md->backing->users--;
 	if (md->lsa)
@@ -203,8 +207,8 @@ void mem_dev_free(struct mem_dev *md)
  * Where x lives: backend and offset.  Return 0, -EINVAL (untagged extent on a
  * tag-backed device, or not mappable), -ENOENT (no backend has the tag),
  * -EBUSY (the tag's backend is a device's volatile-dc-memdev, static
- * capacity or lsa: its bytes are not the tag's), -ERANGE (past the
- * backend's end).
+ * capacity or lsa, or another device bound the tag first: its bytes are not
+ * this device's tag's), -ERANGE (past the backend's end).
  */
 static int resolve(const struct mem_dev *md, const struct core_extent_info *x,
 		   struct mem_backend **be, uint64_t *off, char *err, size_t cap)
@@ -227,10 +231,11 @@ static int resolve(const struct mem_dev *md, const struct core_extent_info *x,
 			mem_errf(err, cap, X_FMT ": no memory backend has tag=%s", X_ARGS(x), ts);
 			return -ENOENT;
 		}
-		if (b->users) {
+		if (b->users || (b->tag_dev && b->tag_dev != md)) {
 			common_tag_format(x->ext.tag, ts);
-			mem_errf(err, cap, X_FMT ": tag=%s names backend %s, which is a device's volatile-dc-memdev, static capacity or lsa",
-				 X_ARGS(x), ts, b->id);
+			mem_errf(err, cap, X_FMT ": tag=%s names backend %s, which %s", X_ARGS(x), ts, b->id,
+				 b->users ? "is a device's volatile-dc-memdev, static capacity or lsa"
+					  : "holds another device's capacity of the tag");
 			return -EBUSY;
 		}
 		o = x->tag_offset;
@@ -552,6 +557,8 @@ static int bind_run(struct mem_dev *md, const struct core_extent_info *x, struct
 	rc = store_get(md, x, &nb, msg, cap);
 	if (rc)
 		return rc;
+	if (md->mode == MEM_DEV_TAGGED)
+		be->tag_dev = md; /* the tag's memory is this device's from now on */
 	count(md, &nb, (int32_t)nr);
 	map_rc = md->direct_map ? map_bind(md, &nb, nr, msg, cap) : 0;
 	/* the table packs it with bindings that differ only in their range (bind.h) */

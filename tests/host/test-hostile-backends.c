@@ -15,6 +15,9 @@
  *  - a tagged backend that is also a device's volatile-memdev with
  *    static-host=1: host 0, which has no static capacity, was offered the
  *    tag after a restart and read what host 1 wrote into its static capacity.
+ *  - a tagged backend bound by two tag-backed devices: a host of the
+ *    trusted one (it maps the backend itself), forced out of the tag,
+ *    read through the fd it kept what a host of the other device wrote.
  * With the rule the daemon refuses the first (start fails) and the model
  * refuses the tag's add (Invalid Physical Address), so neither host reads
  * the other's bytes.
@@ -40,6 +43,8 @@
 #include <cmocka.h>
 
 #include "../qmp/host-util.h"
+#include "cci-raw.h"
+#include "hl-raw.h"
 
 #define TAG_T "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
 #define SECRET 0x5e
@@ -320,6 +325,144 @@ static void test_a_host_without_static_capacity_has_no_label_area(void **state)
 	qmp_client_free(c);
 }
 
+/* A raw host on the daemon's host link: its socket, unread input, the fds that came. */
+struct rawh {
+	int sock;
+	uint8_t buf[8192];
+	size_t got;
+	int fds[16];
+	unsigned nr_fds;
+};
+
+/*
+ * The next message of type want (others skipped, their fds closed), within
+ * TMO: its payload (at most cap bytes) in p; a MAP's fd in *fd (else -1).
+ */
+static void rawh_next(struct rawh *r, uint8_t want, uint8_t *p, size_t cap, int *fd)
+{
+	for (int i = 0; i < 1000; i++) {
+		struct pollfd pf = { .fd = r->sock, .events = POLLIN };
+		struct hl_hdr h;
+		unsigned nf = 0;
+		ssize_t n;
+
+		while (r->got >= HL_HDR_SIZE && !hl_dec_hdr(r->buf, r->got, &h) &&
+		       r->got >= HL_HDR_SIZE + h.len) {
+			int mfd = -1;
+
+			if (h.type == HL_MAP) {
+				assert_true(r->nr_fds > 0);
+				mfd = r->fds[0];
+				memmove(r->fds, r->fds + 1, --r->nr_fds * sizeof(int));
+			}
+			if (h.type == want)
+				memcpy(p, r->buf + HL_HDR_SIZE, h.len < cap ? h.len : cap);
+			memmove(r->buf, r->buf + HL_HDR_SIZE + h.len, r->got - HL_HDR_SIZE - h.len);
+			r->got -= HL_HDR_SIZE + h.len;
+			if (h.type == want) {
+				if (fd)
+					*fd = mfd;
+				else if (mfd >= 0)
+					close(mfd);
+				return;
+			}
+			if (mfd >= 0)
+				close(mfd);
+		}
+		if (poll(&pf, 1, 10) != 1)
+			continue;
+		n = hl_recv(r->sock, r->buf + r->got, sizeof(r->buf) - r->got, r->fds + r->nr_fds, &nf,
+			    16 - r->nr_fds);
+		assert_true(n > 0);
+		r->got += (size_t)n;
+		r->nr_fds += nf;
+	}
+	fail_msg("no message of type 0x%02x from the daemon", want);
+}
+
+/*
+ * tm0 carries tag T.  Device d1 trusts its hosts (a host maps the backend
+ * itself, and keeps it after a forced release); device d0 does not.  A
+ * hostile host 0 of d1 accepts T, keeps the fd when T is taken from it; the
+ * orchestrator then offers T on d0, whose host 0 writes and releases it.
+ * Through the fd it kept, d1's host must not read what d0's host wrote:
+ * a tag's backend serves one device.
+ */
+static void test_a_tags_backend_serves_one_device(void **state)
+{
+	char h0[200], h1[200];
+	const char *args[] = { "-object", "memory-backend-ram,id=tm0,size=256M,tag=" TAG_T,
+			       "-device", "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=256M,num-hosts=2",
+			       "-device", "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=256M,num-hosts=2,"
+					  "trusted-hosts=on",
+			       "--host-socket", h0, "--host-socket", h1, "--fm", "none", NULL };
+	uint8_t hello[8] = { 1, 0, 0, 0, HL_HELLO_F_MAP }, p[64], req[12 + 8 + 0x18] = { 0 };
+	struct cxldcd_host *a;
+	struct qmp_client *c;
+	static uint8_t buf[2 * MiB];
+	struct rawh r = { 0 };
+	struct hl_map m;
+	struct dproc dp;
+	uint64_t base;
+	json_t *rsp;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&dp), 0);
+	snprintf(h0, sizeof(h0), "%s/h0.sock,device=d0", dp.dir);
+	snprintf(h1, sizeof(h1), "%s/h1.sock,device=d1", dp.dir);
+	c = connect_dev(&dp, args);
+	snprintf(h0, sizeof(h0), "%s/h0.sock", dp.dir);
+	snprintf(h1, sizeof(h1), "%s/h1.sock", dp.dir);
+
+	/* d1's host 0, raw: HELLO with mapping, then T offered and accepted (4802h) */
+	r.sock = dproc_connect_unix(h1, TMO);
+	assert_true(r.sock >= 0);
+	hl_raw_send(r.sock, HL_HELLO, 1, hello, sizeof(hello));
+	rawh_next(&r, HL_HELLO_ACK, p, sizeof(p), NULL);
+	assert_int_equal(p[0] | p[1] << 8, 0);
+	base = (uint64_t)p[0x10] | (uint64_t)p[0x11] << 8 | (uint64_t)p[0x12] << 16 |
+	       (uint64_t)p[0x13] << 24 | (uint64_t)p[0x14] << 32 | (uint64_t)p[0x15] << 40;
+	ok(offer(c, "d1", 0, TAG_T));
+	cci_raw_hdr(req, 1, 0x4802, 8 + 0x18);
+	put32(req + 12, 1);
+	put64(req + 20, base);
+	put64(req + 28, 2 * MiB);
+	hl_raw_send(r.sock, HL_CCI_REQ, 2, req, sizeof(req));
+	rawh_next(&r, HL_MAP, p, sizeof(p), &fd);
+	assert_int_equal(hl_dec_map(p, HL_MAP_SIZE, &m), 0);
+	assert_true(fd >= 0);
+	rawh_next(&r, HL_CCI_RSP, p, sizeof(p), NULL);
+	assert_int_equal(p[8] | p[9] << 8, 0);
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"d1\","
+			  "\"host-id\":0,\"removal-policy\":\"tag-based\",\"forced-removal\":true,"
+			  "\"tag\":\"" TAG_T "\",\"region\":0}}", TMO));
+
+	/* d0's host 0 is offered T, writes it and gives it back */
+	a = host_on(h0, 0);
+	rsp = offer(c, "d0", 0, TAG_T);
+	if (json_object_get(rsp, "error")) {
+		expect_err_part(rsp, "tm0");
+		assert_int_equal(qmp_host_extent_count(c, "d0", 0), 0);
+	} else {
+		json_decref(rsp);
+		run_until(c, "d0", 0, a, 1);
+		memset(buf, SECRET, sizeof(buf));
+		assert_int_equal(cxldcd_host_write(a, region0_base(a), buf, MiB, TMO), 0);
+		release_all(c, "d0", 0, a);
+		memset(buf, 0, sizeof(buf));
+		assert_int_equal(pread(fd, buf, MiB, (off_t)m.offset), (ssize_t)MiB);
+		if (has_byte(buf, MiB, SECRET))
+			fail_msg("host 0 of d1, forced out of tag T, read through its kept fd what host 0 of d0 wrote there");
+	}
+	close(fd);
+	for (unsigned i = 0; i < r.nr_fds; i++)
+		close(r.fds[i]);
+	close(r.sock);
+	cxldcd_host_free(a);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +470,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_static_backend_is_no_tags_dc_memory, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_sanitized_release_stays_zero_across_a_restart, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_host_without_static_capacity_has_no_label_area, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_tags_backend_serves_one_device, dproc_reap_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
