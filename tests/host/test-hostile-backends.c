@@ -81,7 +81,8 @@ static json_t *offer(struct qmp_client *c, const char *dev, int id, const char *
 }
 
 /* Run host h until the device lists n extents for host id. */
-static void run_until(struct qmp_client *c, const char *dev, int id, struct cxldcd_host *h, size_t n)
+static void run_until(struct qmp_client *c, const char *dev, int id, struct cxldcd_host *h,
+		      size_t n)
 {
 	for (int i = 0; i < 500 && qmp_host_extent_count(c, dev, (size_t)id) != n; i++)
 		cxldcd_host_run_once(h, 20);
