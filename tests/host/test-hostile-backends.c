@@ -14,7 +14,7 @@
  *    and released;
  *  - a tagged backend that is also a device's volatile-memdev with
  *    static-host=1: host 0, which has no static capacity, was offered the
- *    tag after a restart and read what host 1 wrote into its static capacity.
+ *    tag after a restart and read what host 1 wrote into its static capacity;
  *  - a tagged backend bound by two tag-backed devices: a host of the
  *    trusted one (it maps the backend itself), forced out of the tag,
  *    read through the fd it kept what a host of the other device wrote.
