@@ -1331,6 +1331,55 @@ static bool same_file(int a, int b)
 	return sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
 }
 
+/*
+ * Host 0 alone holds tag A's sharable allocation, writes it and gives it
+ * back (4803h): as the last sharer it leaves the grant punched.  The
+ * orchestrator offers tag A's range to host 1 (a fresh grant): its fd and
+ * host 0's kept one are different files; host 0's shows nothing, neither
+ * its old bytes nor host 1's, and what it writes there reaches nobody.
+ */
+static void test_the_last_sharer_keeps_nothing_of_the_next(void **state)
+{
+	struct hx *x = *state;
+	const uint64_t d = x->base[0] + 24 * MiB, len = 2 * MiB;
+	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
+	struct map_fd m0, m1;
+	struct raw h0, h1;
+	struct stat a, b;
+	uint8_t buf[64], *p0, *p1;
+
+	raw_open(x, &h0, 0);
+	raw_open(x, &h1, 1);
+	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	raw_accept(x, &h0, d, len, &m0);
+	p0 = map_it(&m0);
+	memset(p0, PAT1, len);
+	raw_release(x, &h0, d, len);
+	assert_true(all_are(p0, len, 0));
+
+	assert_int_equal(hx_add(x, 1, &e, 1), CXLDCD_RC_SUCCESS);
+	raw_accept(x, &h1, d, len, &m1);
+	assert_int_equal(fstat(m0.fd, &a), 0);
+	assert_int_equal(fstat(m1.fd, &b), 0);
+	assert_false(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	p1 = map_it(&m1);
+	assert_true(all_are(p1, len, PAT1)); /* no sanitize: the bytes go with the capacity */
+	memset(p1, PAT2, len);
+	assert_true(all_are(p0, len, 0));
+	fd_has_none_of(m0.fd, PAT2);
+	memset(p0, EVIL, len);
+	assert_true(all_are(p1, len, PAT2));
+	expect_slow_path(x, 1, d, len, PAT2);
+	munmap(p0, len);
+	munmap(p1, len);
+	close(m0.fd);
+	close(m1.fd);
+	raw_close(&h0);
+	raw_close(&h1);
+}
+
 /* CLOSE_REQ for group id on the application socket fd; the CLOSE_RSP's status. */
 static uint32_t app_close(struct hx *x, int fd, uint32_t seq, uint64_t id)
 {
@@ -1738,6 +1787,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_reconnected_host_is_mapped_only_what_it_holds, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_replayed_responses_take_nothing_offered_to_another_host, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_an_application_cannot_close_another_applications_open, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_the_last_sharer_keeps_nothing_of_the_next, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_application_keeps_nothing_after_a_forced_release, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_released_data_reaches_the_next_owner_unless_sanitized, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_hosts_never_get_the_backend_fd, hx_setup, hx_teardown),
