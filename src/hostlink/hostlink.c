@@ -120,20 +120,31 @@ struct move_pause {
 	struct hl_pause pm;
 };
 
+/* struct move.phase of a move waiting for its next attempt (the wire's phases are 1 and 2) */
+#define MOVE_WAITING 0u
+
 /*
- * Moving the sharers of a shared grant off it after a forced release of
- * another sharer (mem_dev_move_*()): PAUSE each, switch, REMAP each, finish,
- * and end every PAUSE sent (MOVE_END), whichever way the move ends.
+ * Moving the sharers of a shared grant off it after another sharer let it
+ * go (mem_dev_move_*()): PAUSE each, switch, REMAP each, finish, and end
+ * every PAUSE sent (MOVE_END), whichever way the attempt ends.  An attempt
+ * that could not switch leaves the sharers on the old grant and waits
+ * (MOVE_WAITING) for the next one, under a new id, until one switches or
+ * the grant is gone.
  */
 struct move {
 	struct move *next;
-	uint64_t id;
-	uint32_t phase;             /* HL_MOVE_PAUSED or HL_MOVE_REMAPPED: the answers awaited */
+	uint64_t id;                /* this attempt's */
+	uint32_t phase;             /* HL_MOVE_PAUSED or HL_MOVE_REMAPPED: the answers awaited;
+				     * MOVE_WAITING: none, the next attempt starts at due_ms */
 	uint64_t due_ms;            /* the phase ends then, answered or not */
 	uint32_t nr;
 	struct move_peer *p;
 	uint32_t nr_pz, cap_pz;
 	struct move_pause *pz;      /* every PAUSE sent, in order */
+	uint32_t attempt;           /* from 1 */
+	uint64_t first_id;          /* the first attempt's id (logs) */
+	uint32_t wait_ms;           /* the last wait before an attempt (0: none yet) */
+	char failed[160];           /* why this attempt cannot switch ("": it can) */
 };
 
 struct hostlink {
@@ -151,6 +162,7 @@ struct hostlink {
 	uint64_t retry_due_ms;      /* paused listeners are retried then; 0: none paused */
 	uint64_t wake_due_ms;       /* the caller's wake request stands for then; 0: none */
 	uint64_t conn_serial;       /* the last connection's serial */
+	uint64_t take_due_ms;       /* marked grants are taken again then (no memory); 0: none */
 	struct hostlink_stats st;
 };
 
@@ -494,6 +506,7 @@ static void send_unmap(struct hostlink *hl, const struct core_extent_info *x, ui
 static uint64_t now_ms(const struct hostlink *hl);
 static void wake_at(struct hostlink *hl, uint64_t due_ms);
 static void move_advance(struct hostlink *hl, struct move *m);
+static void move_end(struct hostlink *hl, struct move *m);
 
 static int enc_pause_cb(struct wwr *w, const void *arg)
 {
@@ -602,40 +615,106 @@ static void send_pause(struct hostlink *hl, struct move *m, uint32_t i, struct c
 	conn_send(c, HL_PAUSE, next_seq(c), HL_PAUSE_SIZE, enc_pause_cb, &z->pm, -1);
 }
 
-/* Start moves for every grant a forced release left shared. */
+static void move_unlink(struct hostlink *hl, struct move *m)
+{
+	for (struct move **pp = &hl->moves; *pp; pp = &(*pp)->next) {
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	}
+}
+
+/*
+ * The attempt of m failed before its sharers could move (m->failed says
+ * why): they go on with the old grant, which the host that let go may
+ * still reach through an fd it kept.  So the move is made again after a
+ * wait that doubles with each failed attempt; m keeps the grant's id
+ * meanwhile (a release by another sharer then is covered by the next
+ * attempt).  No PAUSE of m is open any more.
+ */
+static void move_wait(struct hostlink *hl, struct move *m)
+{
+	m->phase = MOVE_WAITING;
+	free(m->p);
+	m->p = NULL;
+	m->nr = 0;
+	free(m->pz);
+	m->pz = NULL;
+	m->nr_pz = m->cap_pz = 0;
+	m->wait_ms = m->wait_ms ? m->wait_ms * 2 : HOSTLINK_MOVE_RETRY_MIN_MS;
+	if (m->wait_ms > HOSTLINK_MOVE_RETRY_MAX_MS)
+		m->wait_ms = HOSTLINK_MOVE_RETRY_MAX_MS;
+	m->due_ms = now_ms(hl) + m->wait_ms;
+	hl->st.moves_waiting++;
+	hlog(hl, LOG_WARNING, "move %llu: %s: the sharers stay on the old grant, which the host that let it go may still reach: moving them again in %u ms (attempt %u)",
+	     (unsigned long long)m->id, m->failed, m->wait_ms, m->attempt + 1);
+	m->failed[0] = '\0';
+	wake_at(hl, m->due_ms);
+}
+
+/*
+ * Attempt m->attempt of a move (m is on hl->moves): PAUSE every sharer of
+ * its grant that has mapping.  The phase ends when all have answered or
+ * its time runs out (move_advance()).
+ */
+static void move_start(struct hostlink *hl, struct move *m)
+{
+	int rc = move_load(hl, m);
+
+	if (rc == -ENOENT) {
+		move_end(hl, m); /* the last sharer left: the grant was punched */
+		return;
+	}
+	if (rc) {
+		snprintf(m->failed, sizeof(m->failed), "cannot list the sharers: %s", strerror(-rc));
+		move_wait(hl, m);
+		return;
+	}
+	m->phase = HL_MOVE_PAUSED;
+	m->due_ms = now_ms(hl) + hl->cfg.move_timeout_ms;
+	for (uint32_t i = 0; i < m->nr; i++) {
+		struct conn *c = conn_of_host(hl, m->p[i].host);
+
+		if (c && c->mapping) /* else nothing mapped: the slow path switches with the grant */
+			send_pause(hl, m, i, c);
+	}
+	if (m->attempt > 1)
+		hlog(hl, LOG_INFO, "move %llu: attempt %u of move %llu: %u binding(s) share the grant: pausing them",
+		     (unsigned long long)m->id, m->attempt, (unsigned long long)m->first_id, m->nr);
+	else
+		hlog(hl, LOG_INFO, "move %llu: a sharer let a shared grant go, %u binding(s) remain: pausing them",
+		     (unsigned long long)m->id, m->nr);
+	if (move_answered(hl, m))
+		move_advance(hl, m);
+	else
+		wake_at(hl, m->due_ms);
+}
+
+/* Start moves for every grant a release or forced release left shared. */
 static void moves_take(struct hostlink *hl)
 {
-	uint64_t id;
-
-	while (hl->cfg.md && (id = mem_dev_move_take(hl->cfg.md))) {
+	while (hl->cfg.md) {
 		struct move *m = calloc(1, sizeof(*m));
 
-		if (m)
-			m->id = id;
-		if (!m || move_load(hl, m)) {
-			hlog(hl, LOG_WARNING, "move %llu: out of memory: the sharers keep the old grant",
-			     (unsigned long long)id);
-			if (m)
-				move_free(m);
-			mem_dev_move_finish(hl->cfg.md, id);
-			continue;
+		if (!m) {
+			/* the grants stay marked: taken again later (moves_tick()) */
+			hlog(hl, LOG_WARNING, "moves: out of memory: looking for shared grants to move again in %u ms",
+			     HOSTLINK_MOVE_RETRY_MAX_MS);
+			hl->take_due_ms = now_ms(hl) + HOSTLINK_MOVE_RETRY_MAX_MS;
+			wake_at(hl, hl->take_due_ms);
+			return;
 		}
-		m->phase = HL_MOVE_PAUSED;
-		m->due_ms = now_ms(hl) + hl->cfg.move_timeout_ms;
+		m->id = mem_dev_move_take(hl->cfg.md);
+		if (!m->id) {
+			free(m);
+			return;
+		}
+		m->attempt = 1;
+		m->first_id = m->id;
 		m->next = hl->moves;
 		hl->moves = m;
-		for (uint32_t i = 0; i < m->nr; i++) {
-			struct conn *c = conn_of_host(hl, m->p[i].host);
-
-			if (c && c->mapping) /* else nothing mapped: the slow path switches with the grant */
-				send_pause(hl, m, i, c);
-		}
-		hlog(hl, LOG_INFO, "move %llu: a forced release left a shared grant to %u binding(s): pausing them",
-		     (unsigned long long)id, m->nr);
-		if (move_answered(hl, m))
-			move_advance(hl, m);
-		else
-			wake_at(hl, m->due_ms);
+		move_start(hl, m);
 	}
 }
 
@@ -719,19 +798,42 @@ static void end_pauses(struct hostlink *hl, const struct move *m)
 	}
 }
 
-/* Every path of a move ends here (hostlink_free() aside: it closes every connection). */
+/*
+ * Every path of an attempt ends here (hostlink_free() aside: it closes every
+ * connection): its PAUSEs end, and then the move does, or, when the attempt
+ * could not switch, it waits for its next attempt.
+ */
 static void move_end(struct hostlink *hl, struct move *m)
 {
-	for (struct move **pp = &hl->moves; *pp; pp = &(*pp)->next) {
-		if (*pp == m) {
-			*pp = m->next;
-			break;
-		}
-	}
 	end_pauses(hl, m);
-	mem_dev_move_finish(hl->cfg.md, m->id);
-	move_free(m);
-	moves_take(hl); /* a forced release during the move may have marked the fresh grant */
+	if (m->failed[0]) {
+		move_wait(hl, m);
+	} else {
+		move_unlink(hl, m);
+		mem_dev_move_finish(hl->cfg.md, m->id);
+		move_free(m);
+	}
+	moves_take(hl); /* a release during the move may have marked the fresh grant */
+}
+
+/* The wait of m is over: its next attempt, under a new id, unless the grant is gone. */
+static void move_again(struct hostlink *hl, struct move *m)
+{
+	uint64_t id = mem_dev_move_again(hl->cfg.md, m->id);
+
+	hl->st.moves_waiting--;
+	if (!id) {
+		hlog(hl, LOG_INFO, "move %llu: the grant is gone (its last sharer left): nothing to move",
+		     (unsigned long long)m->id);
+		move_unlink(hl, m);
+		mem_dev_move_finish(hl->cfg.md, m->id);
+		move_free(m);
+		return;
+	}
+	hl->st.move_retries++;
+	m->id = id;
+	m->attempt++;
+	move_start(hl, m);
 }
 
 /* The segments of peer p's range now, into *segs (one, or allocated); 0 or -errno (err). */
@@ -796,6 +898,7 @@ out:
 /* The phase of m is over (every sharer answered, or its time ran out). */
 static void move_advance(struct hostlink *hl, struct move *m)
 {
+	bool seam;
 	int rc;
 
 	if (m->phase == HL_MOVE_REMAPPED) {
@@ -803,6 +906,7 @@ static void move_advance(struct hostlink *hl, struct move *m)
 		return;
 	}
 	rc = move_fault(hl, HOSTLINK_MOVE_SWITCH, 0);
+	seam = rc != 0;
 	if (!rc)
 		rc = mem_dev_move_switch(hl->cfg.md, m->id);
 	if (rc == -ENOENT) {
@@ -810,11 +914,15 @@ static void move_advance(struct hostlink *hl, struct move *m)
 		return;
 	}
 	if (rc) {
-		/* the sharers resume on the old grant (their REMAP carries it) */
-		hlog(hl, LOG_WARNING, "move %llu: cannot make a fresh grant: %s", (unsigned long long)m->id,
-		     rc == -EALREADY ? "switched before" : mem_dev_last_error(hl->cfg.md));
+		/* the sharers resume on the old grant (their REMAP carries it); then m waits */
+		snprintf(m->failed, sizeof(m->failed), "cannot make a fresh grant: %s",
+			 rc == -EALREADY ? "switched before" :
+			 seam ? strerror(-rc) : mem_dev_last_error(hl->cfg.md));
 	} else {
 		hl->st.moves++;
+		if (m->attempt > 1)
+			hlog(hl, LOG_INFO, "move %llu: attempt %u of move %llu made a fresh grant: the old one is punched when the sharers have remapped",
+			     (unsigned long long)m->id, m->attempt, (unsigned long long)m->first_id);
 	}
 	rc = move_fault(hl, HOSTLINK_MOVE_LOAD, 0);
 	if (!rc)
@@ -864,20 +972,32 @@ static void on_move_ack(struct conn *c, const struct hl_hdr *h, const uint8_t *p
 		move_advance(hl, m);
 }
 
-/* Phases whose time ran out end now; return the next due time (0: none). */
+/*
+ * Phases whose time ran out end now, and waits that are over start their
+ * next attempt; return the next due time (0: none).
+ */
 static uint64_t moves_tick(struct hostlink *hl, uint64_t now)
 {
 	uint64_t next = 0;
 	bool again = true;
 
+	if (hl->take_due_ms && hl->take_due_ms <= now) {
+		hl->take_due_ms = 0;
+		moves_take(hl);
+	}
 	while (again) {
 		again = false;
-		next = 0;
+		next = hl->take_due_ms;
 		for (struct move *m = hl->moves; m; m = m->next) {
 			if (m->due_ms > now) {
 				if (!next || m->due_ms < next)
 					next = m->due_ms;
 				continue;
+			}
+			if (m->phase == MOVE_WAITING) {
+				move_again(hl, m); /* may free m and start others: look again */
+				again = true;
+				break;
 			}
 			for (uint32_t i = 0; i < m->nr; i++) {
 				if (m->p[i].waiting && conn_of_serial(hl, m->p[i].host, m->p[i].conn)) {
@@ -1908,7 +2028,7 @@ int64_t hostlink_tick(struct hostlink *hl)
 			next = c->hello_due_ms;
 		}
 	}
-	if (hl->moves) {
+	if (hl->moves || hl->take_due_ms) {
 		uint64_t due = moves_tick(hl, now);
 
 		if (due && (!next || due < next))

@@ -58,6 +58,13 @@ struct hostlink_watch_ops {
 /* Defaults of hostlink_cfg.move_timeout_ms and .rbuf_idle_ms. */
 #define HOSTLINK_DEFAULT_MOVE_TIMEOUT_MS 2000u
 #define HOSTLINK_DEFAULT_RBUF_IDLE_MS 1000u
+/*
+ * A move that cannot switch to a fresh grant is made again (docs/host-link.md
+ * "Moves"): this long after its attempt ended, doubling after each failed
+ * attempt, up to the max.
+ */
+#define HOSTLINK_MOVE_RETRY_MIN_MS 100u
+#define HOSTLINK_MOVE_RETRY_MAX_MS 5000u
 
 /*
  * Limits of one listener.  max_conns: connections accepted on this listener
@@ -265,9 +272,11 @@ struct hostlink_stats {
 	uint64_t irqs, maps, unmaps;
 	uint64_t violations;        /* connections dropped for protocol violations */
 	uint64_t map_errors;        /* accepted capacity with no segment to send */
-	uint64_t moves;             /* shared grants whose sharers were moved (forced release) */
+	uint64_t moves;             /* shared grants whose sharers were moved to a fresh one */
 	uint64_t move_timeouts;     /* sharers that did not answer PAUSE or REMAP in time */
 	uint64_t move_ends;         /* MOVE_ENDs sent: one per PAUSE, to hosts that asked */
+	uint64_t move_retries;      /* moves started again after an attempt that could not switch */
+	uint32_t moves_waiting;     /* moves waiting for their next attempt now */
 	uint64_t rbuf_bytes;        /* receive buffers held now, all connections */
 };
 void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out);

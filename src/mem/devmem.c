@@ -809,6 +809,7 @@ int mem_dev_move_switch(struct mem_dev *md, uint64_t id)
 		}
 	}
 	if (rc) {
+		md->stats.move_failures++;
 		note(md, msg);
 		return rc;
 	}
@@ -848,6 +849,17 @@ int mem_dev_move_switch(struct mem_dev *md, uint64_t id)
 	md->stats.nr_stores++;
 	md->stats.moves++;
 	return 0;
+}
+
+uint64_t mem_dev_move_again(struct mem_dev *md, uint64_t id)
+{
+	struct mem_store *st = id ? grant_of_move(md, id) : NULL;
+
+	if (!st || st->move_new)
+		return 0;
+	st->move_wanted = false;
+	st->move_id = ++md->next_move_id;
+	return st->move_id;
 }
 
 void mem_dev_move_finish(struct mem_dev *md, uint64_t id)

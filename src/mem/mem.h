@@ -293,6 +293,12 @@ int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x);
  *   is kept, retired, for mem_dev_move_finish().  Return 0, -ENOENT (gone),
  *   -EALREADY (switched before) or -errno (nothing changed; message in
  *   mem_dev_last_error()).
+ * mem_dev_move_again() - move id could not switch (or not start) and its
+ *   sharers went on with the old grant: the same grant, still needing its
+ *   move, gets a new id for the next attempt (ids are never reused).
+ *   Until then the grant keeps id, so a release by another sharer meanwhile
+ *   marks nothing: the next attempt covers it.  Return the new id, or 0
+ *   when the grant is gone (its last sharer left: it was punched).
  * mem_dev_move_finish() - punch and close the retired grant of move id (and
  *   forget the id): whatever kept its fd sees fresh pages.  No-op when none.
  */
@@ -304,6 +310,7 @@ uint64_t mem_dev_move_take(struct mem_dev *md);
 int mem_dev_move_sharers(const struct mem_dev *md, uint64_t id, struct mem_move_sharer *out,
 			 uint32_t max, uint32_t *nr);
 int mem_dev_move_switch(struct mem_dev *md, uint64_t id);
+uint64_t mem_dev_move_again(struct mem_dev *md, uint64_t id);
 void mem_dev_move_finish(struct mem_dev *md, uint64_t id);
 /*
  * mem_dev_sanitize() - the capacity_freed observer: when x->sanitize, zero
@@ -397,6 +404,7 @@ struct mem_dev_stats {
 	uint64_t copy_errors;    /* copy into or back from a view / shared grant failed */
 	uint32_t nr_stores;      /* live views and shared grants (one fd each) */
 	uint64_t moves;          /* shared grants whose sharers were moved to a fresh one */
+	uint64_t move_failures;  /* moves whose fresh grant could not be made (tried again) */
 };
 void mem_dev_stats_get(const struct mem_dev *md, struct mem_dev_stats *out);
 /* The message of the last error in an observer callback ("" if none); owned by md. */

@@ -22,6 +22,11 @@
  *    retired grant; so do the MOVE_ENDs alone when the grant is gone at
  *    the switch, and when no fresh grant can be made the sharers resume on
  *    the old one (REMAP, then MOVE_END);
+ *  - a move that could not switch is made again, under a new id, at its
+ *    retry time on the hostlink's clock (HOSTLINK_MOVE_RETRY_MIN_MS after
+ *    the failed attempt, doubling), not before, until an attempt switches
+ *    (then the old grant is punched: the host that let go reads zeros) or
+ *    the grant is gone; a sharer that lets go meanwhile is covered by it;
  *  - the agent's wait for a move (cxldcd_host_cfg.move_wait_ms, on its
  *    cfg.clock) refuses a waiting OPEN BUSY at the deadline, not a
  *    millisecond before, and an OPEN after the REMAP reads the data.
@@ -351,6 +356,32 @@ static void expect_move_end(struct hx *x, struct raw *r, uint64_t d, uint64_t le
 	assert_int_equal(e.id, id);
 }
 
+/*
+ * The REMAP r gets for [d, d+len) of move id when no fresh grant could be
+ * made: old_fd's file (the old grant), mapped in place at p.  Return its fd.
+ */
+static int expect_remap_old(struct hx *x, struct raw *r, uint64_t d, uint64_t len, uint64_t id,
+			    uint8_t *p, int old_fd)
+{
+	uint8_t pl[64];
+	struct hl_remap rm;
+	struct stat a, b;
+	int fd = -1;
+
+	assert_int_equal(raw_take(x, r, HL_REMAP, pl, sizeof(pl), &fd, 3000), HL_REMAP);
+	assert_int_equal(hl_dec_remap(pl, HL_REMAP_SIZE, &rm), 0);
+	assert_int_equal(rm.map.dpa, d);
+	assert_int_equal(rm.map.len, len);
+	assert_int_equal(rm.id, id);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(fstat(old_fd, &b), 0);
+	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	assert_true(mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+			 (off_t)rm.map.offset) == p);
+	return fd;
+}
+
 /* r gets nothing more for ms. */
 static void expect_nothing(struct hx *x, struct raw *r, int ms)
 {
@@ -380,6 +411,44 @@ static void fd_has_none_of(int fd, uint8_t v)
 		assert_true(n > 0);
 		assert_null(memchr(chunk, v, (size_t)n));
 	}
+}
+
+static struct hostlink_stats hl_stats(struct hx *x)
+{
+	struct hostlink_stats hs;
+
+	hostlink_stats_get(x->hl, &hs);
+	return hs;
+}
+
+/*
+ * An attempt of a move that cannot switch, for the raw sharers r[first..2]
+ * (each asked for MOVE_END and maps the grant at p[i]): each is PAUSEd and
+ * answers, gets a REMAP of the old grant (old_fd's file) mapped in place,
+ * answers, and gets its MOVE_END.  The hostlink's clock stands still.
+ * Return the attempt's move id.
+ */
+static uint64_t failed_attempt(struct hx *x, struct raw r[3], int first, uint64_t d,
+			       uint8_t *p[3], int old_fd, int nfd[3])
+{
+	uint64_t id = 0;
+
+	for (int i = first; i < 3; i++) {
+		uint64_t got = expect_pause(x, &r[i], d, LEN);
+
+		assert_true(i == first || got == id);
+		id = got;
+		send_move_ack(&r[i], id, HL_MOVE_PAUSED);
+	}
+	for (int i = first; i < 3; i++) {
+		if (nfd[i] >= 0)
+			close(nfd[i]);
+		nfd[i] = expect_remap_old(x, &r[i], d, LEN, id, p[i], old_fd);
+		send_move_ack(&r[i], id, HL_MOVE_REMAPPED);
+	}
+	for (int i = first; i < 3; i++)
+		expect_move_end(x, &r[i], d, LEN, id);
+	return id;
 }
 
 /* Raw hosts 0, 1, 2 (HELLO flags) share tag A's allocation [d, d+len), each mapping it. */
@@ -909,9 +978,13 @@ static void test_a_sharer_left_without_a_remap_is_told_the_move_ended(void **sta
 
 /*
  * No fresh grant can be made (as memfd or the copy failing): the sharers
- * resume on the old grant, which the move does not punch.  The REMAP carries
- * it, each PAUSE still ends with a MOVE_END, and the waiting OPEN gets the
- * old grant with the data (it is live, not retired).
+ * resume on the old grant, which that attempt does not punch.  The REMAP
+ * carries it, each PAUSE still ends with a MOVE_END, and the waiting OPEN
+ * gets the old grant with the data (it is live, not retired).  The next
+ * attempt (the hostlink's clock moved to its time; the old code made
+ * none) moves the agent and host 1 to a fresh grant: the agent keeps its
+ * data and shares its writes with host 1, and host 2, which released,
+ * reaches none of them through the fd it kept.
  */
 static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(void **state)
 {
@@ -922,7 +995,7 @@ static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(
 	struct map_fd m1, m2;
 	struct raw r1, r2;
 	uint8_t *p1, *g, *a, pl[64];
-	uint64_t id = agent_paused(x, d, &r1, &r2, &m1, &m2, &p1, &g);
+	uint64_t id = agent_paused(x, d, &r1, &r2, &m1, &m2, &p1, &g), id2;
 	int app = hx_raw_connect(x->app_sock), nfd = -1, sfd = -1;
 
 	app_send_open(app, 1);
@@ -938,6 +1011,7 @@ static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(
 	assert_true(same_file(sfd, m1.fd));
 	hostlink_stats_get(x->hl, &hs);
 	assert_int_equal(hs.moves, 0);
+	assert_int_equal(hs.moves_waiting, 1);
 	for (int i = 0; i < 100 && agent_stats(x).move_ends < 1; i++)
 		hx_pump(x, 10);
 	assert_int_equal(agent_stats(x).remaps, 1);
@@ -947,6 +1021,32 @@ static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(
 	assert_true(all_are(a, LEN, PAT1) && all_are(g, LEN, PAT1)); /* not punched */
 	memset(g, PAT3, LEN); /* the agent writes again */
 	assert_true(all_are(a, LEN, PAT3) && all_are(p1, LEN, PAT3));
+
+	/* the next attempt switches: the agent answers its PAUSE and REMAP by itself */
+	mx->f.on = false;
+	x->clock_ms += HOSTLINK_MOVE_RETRY_MIN_MS;
+	id2 = expect_pause(x, &r1, d, LEN);
+	assert_true(id2 > id);
+	send_move_ack(&r1, id2, HL_MOVE_PAUSED);
+	close(nfd);
+	nfd = expect_remap(x, &r1, d, LEN, id2, p1, m1.fd);
+	send_move_ack(&r1, id2, HL_MOVE_REMAPPED);
+	expect_move_end(x, &r1, d, LEN, id2);
+	for (int i = 0; i < 100 && agent_stats(x).move_ends < 2; i++)
+		hx_pump(x, 10);
+	assert_int_equal(agent_stats(x).pauses, 2);
+	assert_int_equal(agent_stats(x).remaps, 2);
+	assert_int_equal(agent_stats(x).move_ends, 2);
+	hostlink_stats_get(x->hl, &hs);
+	assert_int_equal(hs.moves, 1);
+	assert_int_equal(hs.move_retries, 1);
+	assert_int_equal(hs.moves_waiting, 0);
+	assert_true(all_are(g, LEN, PAT3) && all_are(p1, LEN, PAT3));
+	memset(g, PAT2, MiB);
+	assert_true(all_are(p1, MiB, PAT2));
+	fd_has_none_of(m2.fd, PAT3); /* host 2 let go: the old grant is punched */
+	fd_has_none_of(m2.fd, PAT2);
+	assert_true(all_are(a, LEN, 0)); /* the application's stale mapping of it too */
 	munmap(a, LEN);
 	close(sfd);
 	close(app);
@@ -1043,6 +1143,198 @@ static void test_a_waiting_open_is_refused_at_the_move_wait_not_before(void **st
 	close_agent_move(&r1, &r2, &m1, &m2, p1, nfd);
 }
 
+/* ------------------------------------------------------------ moves made again */
+
+static void close_three(struct raw r[3], struct map_fd m[3], uint8_t *p[3], int nfd[3])
+{
+	for (int i = 0; i < 3; i++) {
+		munmap(p[i], LEN);
+		close(m[i].fd);
+		if (nfd[i] >= 0)
+			close(nfd[i]);
+		raw_close(&r[i]);
+	}
+}
+
+/*
+ * Host 0 releases its share and no fresh grant can be made (the seam fails
+ * the switch, twice): the sharers resume on the old grant, which host 0's
+ * kept fd still reaches.  The old code left it so for good.  Now the move
+ * is made again HOSTLINK_MOVE_RETRY_MIN_MS after the failed attempt ended,
+ * not a millisecond before, under a new id; failing again, twice that long
+ * after.  The attempt that switches PAUSEs, REMAPs and MOVE_ENDs as any
+ * move and punches the old grant: host 0's mapping and fd read zeros and
+ * none of what the sharers write later; they read their data through the
+ * REMAPped mappings.
+ */
+static void test_a_move_that_cannot_switch_is_made_again_at_its_retry_time(void **state)
+{
+	struct mx *mx = *state;
+	struct hx *x = &mx->x;
+	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
+	const uint32_t f = HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END;
+	const uint32_t flags[3] = { f, f, f };
+	const uint32_t wait1 = HOSTLINK_MOVE_RETRY_MIN_MS, wait2 = 2 * HOSTLINK_MOVE_RETRY_MIN_MS;
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t *p[3];
+	int nfd[3] = { -1, -1, -1 };
+	uint64_t id1, id2, id3;
+
+	three_sharers(x, d, LEN, flags, r, m, p);
+	memset(p[1], PAT1, LEN);
+	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOSPC };
+	raw_release(x, &r[0], d, LEN);
+	id1 = failed_attempt(x, r, 1, d, p, m[0].fd, nfd);
+	assert_int_equal(hl_stats(x).moves_waiting, 1);
+	assert_int_equal(hl_stats(x).move_retries, 0);
+	memset(p[2], PAT2, MiB);
+	assert_true(all_are(p[0], MiB, PAT2)); /* the window the next attempt closes */
+
+	x->clock_ms = t0 + wait1 - 1;
+	expect_nothing(x, &r[1], 100);
+	expect_nothing(x, &r[2], 50);
+	x->clock_ms = t0 + wait1;
+	id2 = failed_attempt(x, r, 1, d, p, m[0].fd, nfd); /* fails again */
+	assert_true(id2 > id1);
+	assert_int_equal(hl_stats(x).move_retries, 1);
+	assert_int_equal(hl_stats(x).moves_waiting, 1);
+
+	x->clock_ms = t0 + wait1 + wait2 - 1;
+	expect_nothing(x, &r[1], 100);
+	expect_nothing(x, &r[2], 50);
+	mx->f.on = false;
+	x->clock_ms = t0 + wait1 + wait2;
+	id3 = expect_pause(x, &r[1], d, LEN);
+	assert_true(id3 > id2);
+	assert_int_equal(expect_pause(x, &r[2], d, LEN), id3);
+	send_move_ack(&r[1], id3, HL_MOVE_PAUSED);
+	send_move_ack(&r[2], id3, HL_MOVE_PAUSED);
+	for (int i = 1; i < 3; i++) {
+		close(nfd[i]);
+		nfd[i] = expect_remap(x, &r[i], d, LEN, id3, p[i], m[0].fd);
+		send_move_ack(&r[i], id3, HL_MOVE_REMAPPED);
+	}
+	expect_move_end(x, &r[1], d, LEN, id3);
+	expect_move_end(x, &r[2], d, LEN, id3);
+	assert_int_equal(mx->f.hits, 2);
+	assert_int_equal(hl_stats(x).moves, 1);
+	assert_int_equal(hl_stats(x).move_retries, 2);
+	assert_int_equal(hl_stats(x).moves_waiting, 0);
+	assert_int_equal(hl_stats(x).move_ends, 6); /* one per PAUSE, three attempts */
+
+	/* the sharers keep their data, on the fresh grant; host 0 is cut off */
+	for (int i = 1; i < 3; i++)
+		assert_true(all_are(p[i], MiB, PAT2) && all_are(p[i] + MiB, MiB, PAT1));
+	assert_true(all_are(p[0], LEN, 0));
+	memset(p[2], PAT3, LEN);
+	assert_true(all_are(p[1], LEN, PAT3));
+	assert_true(all_are(p[0], LEN, 0));
+	fd_has_none_of(m[0].fd, PAT1);
+	fd_has_none_of(m[0].fd, PAT2);
+	fd_has_none_of(m[0].fd, PAT3);
+	memset(p[0], PAT2, LEN); /* and nothing it writes reaches them */
+	assert_true(all_are(p[1], LEN, PAT3));
+	close_three(r, m, p, nfd);
+}
+
+/*
+ * While the move waits for its next attempt (the switch failed when host 0
+ * released), host 1 releases too: that starts no move of its own (the old
+ * code, having given up, started one at once); the next attempt, at its
+ * time, moves host 2 alone and cuts both hosts that let go off the data.
+ */
+static void test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_next_attempt(void **state)
+{
+	struct mx *mx = *state;
+	struct hx *x = &mx->x;
+	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
+	const uint32_t f = HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END;
+	const uint32_t flags[3] = { f, f, f };
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t *p[3];
+	int nfd[3] = { -1, -1, -1 };
+	uint64_t id1, id2;
+
+	three_sharers(x, d, LEN, flags, r, m, p);
+	memset(p[2], PAT1, LEN);
+	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -EMFILE };
+	raw_release(x, &r[0], d, LEN);
+	id1 = failed_attempt(x, r, 1, d, p, m[0].fd, nfd);
+	mx->f.on = false;
+	raw_release(x, &r[1], d, LEN);
+	expect_nothing(x, &r[2], 100); /* no move yet: the waiting one covers it */
+	assert_int_equal(hl_stats(x).moves_waiting, 1);
+
+	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS;
+	id2 = expect_pause(x, &r[2], d, LEN);
+	assert_true(id2 > id1);
+	send_move_ack(&r[2], id2, HL_MOVE_PAUSED);
+	close(nfd[2]);
+	nfd[2] = expect_remap(x, &r[2], d, LEN, id2, p[2], m[0].fd);
+	send_move_ack(&r[2], id2, HL_MOVE_REMAPPED);
+	expect_move_end(x, &r[2], d, LEN, id2);
+	expect_nothing(x, &r[1], 50); /* host 1 let go: not paused */
+	assert_int_equal(hl_stats(x).moves, 1);
+	assert_int_equal(hl_stats(x).move_retries, 1);
+	assert_int_equal(hl_stats(x).moves_waiting, 0);
+
+	assert_true(all_are(p[2], LEN, PAT1));
+	memset(p[2], PAT3, LEN);
+	for (int i = 0; i < 2; i++) { /* both hosts that let go: fresh pages */
+		assert_true(all_are(p[i], LEN, 0));
+		fd_has_none_of(m[i].fd, PAT1);
+		fd_has_none_of(m[i].fd, PAT3);
+	}
+	close_three(r, m, p, nfd);
+}
+
+/*
+ * The move waits for its next attempt (the switch failed when host 0
+ * released) and the grant goes before it: hosts 1 and 2 release too, the
+ * last one punches it.  At the attempt's time nothing is sent to anyone,
+ * the move is over (nothing waits), and host 0's fd reads zeros.
+ */
+static void test_a_move_waiting_for_its_next_attempt_ends_when_its_grant_goes(void **state)
+{
+	struct mx *mx = *state;
+	struct hx *x = &mx->x;
+	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
+	const uint32_t f = HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END;
+	const uint32_t flags[3] = { f, f, f };
+	struct mem_dev_stats ms;
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t *p[3];
+	int nfd[3] = { -1, -1, -1 };
+
+	three_sharers(x, d, LEN, flags, r, m, p);
+	memset(p[1], PAT1, LEN);
+	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOMEM };
+	raw_release(x, &r[0], d, LEN);
+	failed_attempt(x, r, 1, d, p, m[0].fd, nfd);
+	assert_int_equal(hl_stats(x).moves_waiting, 1);
+	raw_release(x, &r[1], d, LEN);
+	expect_nothing(x, &r[2], 50);
+	raw_release(x, &r[2], d, LEN); /* the last sharer: the grant is punched */
+	fd_has_none_of(m[0].fd, PAT1);
+
+	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS;
+	for (int i = 0; i < 3; i++)
+		expect_nothing(x, &r[i], 50);
+	assert_int_equal(mx->f.hits, 1);
+	assert_int_equal(hl_stats(x).moves_waiting, 0);
+	assert_int_equal(hl_stats(x).move_retries, 0);
+	assert_int_equal(hl_stats(x).moves, 0);
+	mem_dev_stats_get(x->md, &ms);
+	assert_int_equal(ms.nr_stores, 0);
+	x->clock_ms += HOSTLINK_MOVE_RETRY_MAX_MS; /* and nothing is tried later */
+	expect_nothing(x, &r[2], 50);
+	assert_true(all_are(p[0], LEN, 0));
+	close_three(r, m, p, nfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1052,9 +1344,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_the_agent_joining_during_the_pause_maps_read_only_until_the_remap, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_read_its_sharers_again_still_remaps_them, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_left_without_a_remap_is_told_the_move_ended, setup_three, hx_teardown),
-		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_whose_grant_is_gone_ends_with_move_ends_alone, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_waiting_open_is_refused_at_the_move_wait_not_before, setup_three_clocked, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_switch_is_made_again_at_its_retry_time, setup_three_clocked, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_next_attempt, setup_three_clocked, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_move_waiting_for_its_next_attempt_ends_when_its_grant_goes, setup_three_clocked, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

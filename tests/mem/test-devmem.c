@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -741,6 +742,76 @@ static void test_shared_grant_is_one_memfd_of_the_allocation(void **state)
 	close(fd1);
 }
 
+/*
+ * Host 0 lets go of a shared grant host 1 keeps; the move's switch fails
+ * for real (out of fds: memfd_create() refused, EMFILE), which changes
+ * nothing and is counted.  The grant keeps its move id (no second mark),
+ * mem_dev_move_again() gives it a new one, and that attempt switches:
+ * host 0's kept fd then reads zeros, host 1 keeps the data.
+ */
+static void test_a_move_that_cannot_switch_can_be_made_again(void **state)
+{
+	struct fx *f = *state;
+	struct core_extent_info h0, h1;
+	struct mem_segment s0;
+	struct mem_dev_stats st;
+	struct rlimit old, low;
+	uint64_t id1, id2;
+	uint32_t n;
+	int fd0, probe;
+	char buf[16];
+
+	backend(f, "tm0", 8 * MiB, TAG_A);
+	layout_init(&f->layout, false);
+	tagged_dev(f);
+	h0 = xi(0, R1, 4 * MiB, TAG_A, 0);
+	h0.sharable = true;
+	h1 = h0;
+	h1.host = 1;
+	assert_int_equal(mem_dev_bind(f->md, &h0, NULL, 0), 0);
+	assert_int_equal(mem_dev_bind(f->md, &h1, NULL, 0), 0);
+	assert_int_equal(mem_dev_segments(f->md, 0, R1, 4 * MiB, &s0, 1, &n, NULL, 0), 0);
+	fd0 = mem_segment_fd(&s0);
+	assert_true(fd0 >= 0);
+	strcpy((char *)win(f, 1, R1 + 4096), "shared data");
+	assert_int_equal(mem_dev_unbind(f->md, &h0), 0);
+	id1 = mem_dev_move_take(f->md);
+	assert_true(id1 != 0);
+
+	/* no fd left for the fresh grant */
+	probe = dup(0);
+	assert_true(probe >= 0);
+	close(probe);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)probe;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(mem_dev_move_switch(f->md, id1), -EMFILE);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.move_failures, 1);
+	assert_int_equal(st.moves, 0);
+	assert_int_equal(st.nr_stores, 1);
+	assert_int_equal(pread(fd0, buf, 12, 4096), 12); /* still the live grant */
+	assert_string_equal(buf, "shared data");
+	assert_int_equal(mem_dev_move_take(f->md), 0); /* still held by its move */
+
+	id2 = mem_dev_move_again(f->md, id1);
+	assert_true(id2 > id1);
+	assert_int_equal(mem_dev_move_again(f->md, id1), 0); /* id1 names nothing now */
+	assert_int_equal(mem_dev_move_switch(f->md, id2), 0);
+	mem_dev_move_finish(f->md, id2);
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.moves, 1);
+	assert_int_equal(st.nr_stores, 1);
+	assert_string_equal((char *)win(f, 1, R1 + 4096), "shared data");
+	assert_int_equal(pread(fd0, buf, 12, 4096), 12);
+	assert_true(buf[0] == 0 && !memcmp(buf, buf + 1, 11)); /* punched: fresh pages */
+	close(fd0);
+	assert_int_equal(mem_dev_unbind(f->md, &h1), 0);
+	assert_int_equal(mem_dev_move_again(f->md, id2), 0); /* no grant: nothing to move */
+}
+
 static void test_read_only_capacity_gets_a_read_only_fd(void **state)
 {
 	struct fx *f = *state;
@@ -1212,6 +1283,7 @@ int main(void)
 		T(test_segments_merge_adjacent_pieces_for_the_host_link),
 		T(test_release_copies_back_unless_sanitized),
 		T(test_shared_grant_is_one_memfd_of_the_allocation),
+		T(test_a_move_that_cannot_switch_can_be_made_again),
 		T(test_read_only_capacity_gets_a_read_only_fd),
 		T(test_file_backend_gets_live_bytes_back_at_clean_stop),
 		T(test_host_punching_its_view_zeroes_the_file_at_release),
