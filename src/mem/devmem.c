@@ -156,6 +156,21 @@ static void flush_view(void *opaque, const struct mem_bind *n)
 		md->stats.copy_errors++;
 }
 
+/*
+ * A shared grant that a host let go while others kept it, and whose sharers
+ * have not moved off it (the move is wanted, under way or waiting for its
+ * next attempt): that host may have kept its fd.
+ */
+static bool left_reachable(const struct mem_store *s)
+{
+	return s->shared && (s->move_wanted || (s->move_id && !s->move_new));
+}
+
+/*
+ * Stores go at a clean stop (file-backed ones written back first).  Those
+ * a host that let go may still reach are punched: it keeps nothing of the
+ * sharers' data past the daemon's life (the next daemon makes new grants).
+ */
 static void free_stores(struct mem_dev *md, struct mem_store *s)
 {
 	while (s) {
@@ -164,6 +179,8 @@ static void free_stores(struct mem_dev *md, struct mem_store *s)
 		if (s->shared && s->writable && is_file(s->be) &&
 		    mem_fd_copy(s->fd, 0, s->be->fd, s->base, s->len, s->be->page_size, true))
 			md->stats.copy_errors++;
+		if (left_reachable(s))
+			mem_fd_punch(s->fd, 0, s->size, s->be->page_size);
 		mem_store_free(s);
 		s = next;
 	}
@@ -185,6 +202,7 @@ void mem_dev_free(struct mem_dev *md)
 		struct mem_store *r = md->retired;
 
 		md->retired = r->next;
+		mem_fd_punch(r->fd, 0, r->size, r->be->page_size);
 		mem_store_free(r);
 	}
 	for (struct mem_backend *b = md->reg ? mem_registry_first(md->reg) : NULL; b;

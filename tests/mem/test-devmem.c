@@ -812,6 +812,57 @@ static void test_a_move_that_cannot_switch_can_be_made_again(void **state)
 	assert_int_equal(mem_dev_move_again(f->md, id2), 0); /* no grant: nothing to move */
 }
 
+/*
+ * The daemon stops while a move of a shared grant is pending (host 0 let
+ * go, host 1 keeps it, no switch yet): the grant goes with the mem_dev
+ * and is punched, so host 0's kept fd keeps nothing of the data past the
+ * daemon's life (the old code closed it as it was).  Host 1's bytes are in
+ * the backend file (written back first).
+ */
+static void test_a_grant_whose_move_is_pending_is_punched_at_stop(void **state)
+{
+	struct fx *f = *state;
+	struct mem_backend_props p = { .type = MEM_TYPE_FILE, .id = "fm0", .size = 8 * MiB,
+				       .tag = TAG_A };
+	struct core_extent_info h0, h1;
+	struct mem_backend *b = NULL;
+	struct mem_segment s0;
+	char path[] = "/tmp/test-devmem-XXXXXX", buf[16];
+	uint32_t n;
+	int fd0, tmp = mkstemp(path);
+
+	assert_true(tmp >= 0);
+	close(tmp);
+	unlink(path);
+	p.mem_path = path;
+	assert_int_equal(mem_registry_add(f->reg, &p, &b, f->err, sizeof(f->err)), 0);
+	layout_init(&f->layout, false);
+	tagged_dev(f);
+	h0 = xi(0, R1, 4 * MiB, TAG_A, 0);
+	h0.sharable = true;
+	h1 = h0;
+	h1.host = 1;
+	assert_int_equal(mem_dev_bind(f->md, &h0, NULL, 0), 0);
+	assert_int_equal(mem_dev_bind(f->md, &h1, NULL, 0), 0);
+	assert_int_equal(mem_dev_segments(f->md, 0, R1, 4 * MiB, &s0, 1, &n, NULL, 0), 0);
+	fd0 = mem_segment_fd(&s0);
+	assert_true(fd0 >= 0);
+	strcpy((char *)win(f, 1, R1 + 4096), "shared data");
+	assert_int_equal(mem_dev_unbind(f->md, &h0), 0);
+	assert_true(mem_dev_move_take(f->md) != 0);
+	assert_int_equal(pread(fd0, buf, 12, 4096), 12);
+	assert_string_equal(buf, "shared data");
+
+	mem_dev_free(f->md);
+	f->md = NULL;
+	assert_int_equal(pread(fd0, buf, 12, 4096), 12);
+	assert_true(buf[0] == 0 && !memcmp(buf, buf + 1, 11));
+	assert_int_equal(pread(mem_backend_fd(b), buf, 12, 4096), 12);
+	assert_string_equal(buf, "shared data");
+	close(fd0);
+	unlink(path);
+}
+
 static void test_read_only_capacity_gets_a_read_only_fd(void **state)
 {
 	struct fx *f = *state;
@@ -1284,6 +1335,7 @@ int main(void)
 		T(test_release_copies_back_unless_sanitized),
 		T(test_shared_grant_is_one_memfd_of_the_allocation),
 		T(test_a_move_that_cannot_switch_can_be_made_again),
+		T(test_a_grant_whose_move_is_pending_is_punched_at_stop),
 		T(test_read_only_capacity_gets_a_read_only_fd),
 		T(test_file_backend_gets_live_bytes_back_at_clean_stop),
 		T(test_host_punching_its_view_zeroes_the_file_at_release),
