@@ -788,6 +788,8 @@ static void test_a_move_that_cannot_switch_can_be_made_again(void **state)
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
 	assert_int_equal(mem_dev_move_switch(f->md, id1), -EMFILE);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_string_equal(mem_dev_last_error(f->md),
+			    "backend tm0: cannot create a shared grant of 0x400000 bytes: Too many open files");
 	mem_dev_stats_get(f->md, &st);
 	assert_int_equal(st.move_failures, 1);
 	assert_int_equal(st.moves, 0);
