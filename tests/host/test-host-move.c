@@ -1291,6 +1291,73 @@ static void test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_ne
 }
 
 /*
+ * Host 2 drops its connection while the move waits for its next attempt
+ * (the switch failed when host 0 released) and connects again: its replayed
+ * MAP is of the old grant, still the live one, and it writes there.  The
+ * next attempt pauses it on its new connection with host 1, and moves both
+ * with what it wrote; host 0 is cut off.
+ */
+static void test_a_sharer_that_reconnects_while_the_move_waits_is_moved_by_its_next_attempt(void **state)
+{
+	struct mx *mx = *state;
+	struct hx *x = &mx->x;
+	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
+	const uint32_t f = HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END;
+	const uint32_t flags[3] = { f, f, f };
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t *p[3], buf[64];
+	int nfd[3] = { -1, -1, -1 };
+	uint64_t id1, id2;
+
+	three_sharers(x, d, LEN, flags, r, m, p);
+	memset(p[1], PAT1, LEN);
+	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOMEM };
+	raw_release(x, &r[0], d, LEN);
+	id1 = failed_attempt(x, r, 1, d, p, m[0].fd, nfd);
+	mx->f.on = false;
+
+	munmap(p[2], LEN);
+	close(m[2].fd);
+	close(nfd[2]);
+	nfd[2] = -1;
+	raw_close(&r[2]);
+	hx_pump(x, 50);
+	raw_open(x, &r[2], 2, f);
+	assert_int_equal(raw_take(x, &r[2], HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000), HL_HELLO_ACK);
+	expect_map(x, &r[2], d, LEN, &m[2]);
+	assert_true(same_file(m[2].fd, m[0].fd)); /* the old grant: the live one */
+	p[2] = map_it(&m[2]);
+	assert_true(all_are(p[2], LEN, PAT1));
+	memset(p[2], PAT2, MiB);
+	expect_nothing(x, &r[2], 50); /* not paused: the move waits */
+
+	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS;
+	id2 = expect_pause(x, &r[1], d, LEN);
+	assert_true(id2 > id1);
+	assert_int_equal(expect_pause(x, &r[2], d, LEN), id2);
+	send_move_ack(&r[1], id2, HL_MOVE_PAUSED);
+	send_move_ack(&r[2], id2, HL_MOVE_PAUSED);
+	for (int i = 1; i < 3; i++) {
+		if (nfd[i] >= 0)
+			close(nfd[i]);
+		nfd[i] = expect_remap(x, &r[i], d, LEN, id2, p[i], m[0].fd);
+		send_move_ack(&r[i], id2, HL_MOVE_REMAPPED);
+	}
+	expect_move_end(x, &r[1], d, LEN, id2);
+	expect_move_end(x, &r[2], d, LEN, id2);
+	assert_int_equal(hl_stats(x).moves, 1);
+	assert_int_equal(hl_stats(x).moves_waiting, 0);
+	assert_true(all_are(p[1], MiB, PAT2) && all_are(p[1] + MiB, MiB, PAT1));
+	memset(p[1], PAT3, LEN);
+	assert_true(all_are(p[2], LEN, PAT3));
+	assert_true(all_are(p[0], LEN, 0));
+	fd_has_none_of(m[0].fd, PAT2);
+	fd_has_none_of(m[0].fd, PAT3);
+	close_three(r, m, p, nfd);
+}
+
+/*
  * The move waits for its next attempt (the switch failed when host 0
  * released) and the grant goes before it: hosts 1 and 2 release too, the
  * last one punches it.  At the attempt's time nothing is sent to anyone,
@@ -1350,6 +1417,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_switch_is_made_again_at_its_retry_time, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_next_attempt, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_waiting_for_its_next_attempt_ends_when_its_grant_goes, setup_three_clocked, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_sharer_that_reconnects_while_the_move_waits_is_moved_by_its_next_attempt, setup_three_clocked, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
