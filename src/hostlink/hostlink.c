@@ -660,7 +660,10 @@ static void move_wait(struct hostlink *hl, struct move *m)
  */
 static void move_start(struct hostlink *hl, struct move *m)
 {
-	int rc = move_load(hl, m);
+	int rc = move_fault(hl, HOSTLINK_MOVE_LIST, 0);
+
+	if (!rc)
+		rc = move_load(hl, m);
 
 	if (rc == -ENOENT) {
 		move_end(hl, m); /* the last sharer left: the grant was punched */

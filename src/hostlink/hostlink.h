@@ -85,6 +85,7 @@ enum hostlink_move_step {
 	HOSTLINK_MOVE_SWITCH,       /* making the fresh grant (as mem_dev_move_switch() failing) */
 	HOSTLINK_MOVE_LOAD,         /* reading the sharers after the switch (as out of memory) */
 	HOSTLINK_MOVE_REMAP,        /* the segments of one sharer's range (as not remappable) */
+	HOSTLINK_MOVE_LIST,         /* listing the sharers as an attempt starts (as out of memory) */
 };
 /* Milliseconds on a clock that never goes back (cfg.clock). */
 typedef uint64_t hostlink_clock_fn(void *opaque);

@@ -26,7 +26,9 @@
  *    retry time on the hostlink's clock (HOSTLINK_MOVE_RETRY_MIN_MS after
  *    the failed attempt, doubling), not before, until an attempt switches
  *    (then the old grant is punched: the host that let go reads zeros) or
- *    the grant is gone; a sharer that lets go meanwhile is covered by it;
+ *    the grant is gone; a sharer that lets go meanwhile is covered by it,
+ *    one that reconnects is paused by it; so is a move that could not even
+ *    list its sharers;
  *  - the agent's wait for a move (cxldcd_host_cfg.move_wait_ms, on its
  *    cfg.clock) refuses a waiting OPEN BUSY at the deadline, not a
  *    millisecond before, and an OPEN after the REMAP reads the data.
@@ -1291,6 +1293,56 @@ static void test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_ne
 }
 
 /*
+ * The move cannot even list the sharers as it starts (as out of memory;
+ * the old code gave the move up there, with no PAUSE and no word): nobody
+ * is paused, the move waits, and its next attempt, at its time, moves
+ * hosts 1 and 2 and cuts host 0 off.
+ */
+static void test_a_move_that_cannot_list_its_sharers_is_made_again(void **state)
+{
+	struct mx *mx = *state;
+	struct hx *x = &mx->x;
+	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
+	const uint32_t f = HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END;
+	const uint32_t flags[3] = { f, f, f };
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t *p[3];
+	int nfd[3] = { -1, -1, -1 };
+	uint64_t id;
+
+	three_sharers(x, d, LEN, flags, r, m, p);
+	memset(p[1], PAT1, LEN);
+	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_LIST, .err = -ENOMEM };
+	raw_release(x, &r[0], d, LEN);
+	expect_nothing(x, &r[1], 50);
+	expect_nothing(x, &r[2], 50);
+	assert_int_equal(mx->f.hits, 1);
+	assert_int_equal(hl_stats(x).moves_waiting, 1);
+	mx->f.on = false;
+	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS - 1;
+	expect_nothing(x, &r[1], 50);
+
+	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS;
+	id = expect_pause(x, &r[1], d, LEN);
+	assert_int_equal(expect_pause(x, &r[2], d, LEN), id);
+	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
+	send_move_ack(&r[2], id, HL_MOVE_PAUSED);
+	for (int i = 1; i < 3; i++) {
+		nfd[i] = expect_remap(x, &r[i], d, LEN, id, p[i], m[0].fd);
+		send_move_ack(&r[i], id, HL_MOVE_REMAPPED);
+	}
+	expect_move_end(x, &r[1], d, LEN, id);
+	expect_move_end(x, &r[2], d, LEN, id);
+	assert_int_equal(hl_stats(x).moves, 1);
+	assert_int_equal(hl_stats(x).move_retries, 1);
+	assert_true(all_are(p[2], LEN, PAT1));
+	assert_true(all_are(p[0], LEN, 0));
+	fd_has_none_of(m[0].fd, PAT1);
+	close_three(r, m, p, nfd);
+}
+
+/*
  * Host 2 drops its connection while the move waits for its next attempt
  * (the switch failed when host 0 released) and connects again: its replayed
  * MAP is of the old grant, still the live one, and it writes there.  The
@@ -1418,6 +1470,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_next_attempt, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_waiting_for_its_next_attempt_ends_when_its_grant_goes, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_that_reconnects_while_the_move_waits_is_moved_by_its_next_attempt, setup_three_clocked, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_list_its_sharers_is_made_again, setup_three_clocked, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
