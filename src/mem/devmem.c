@@ -809,7 +809,7 @@ int mem_dev_move_sharers(const struct mem_dev *md, uint64_t id, struct mem_move_
 int mem_dev_move_switch(struct mem_dev *md, uint64_t id)
 {
 	struct mem_store *old = id ? grant_of_move(md, id) : NULL, *st;
-	char msg[256] = "cannot make a fresh grant: out of memory";
+	char msg[256] = "moving the sharers of a shared grant: out of memory";
 	int rc;
 
 	if (!old)
