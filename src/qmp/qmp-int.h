@@ -40,7 +40,8 @@ struct qmp_server {
 	bool quit_requested;            /* set by "quit", acted on after the reply */
 	/* the request being handled (for qmp_defer()) */
 	struct qmp_session *cur;
-	json_t *cur_id;
+	const char *cur_id;             /* its id's JSON text, NULL: none */
+	const struct qmp_json *cur_doc;
 	const char *cur_name;
 	unsigned cur_flags;
 	bool cur_deferred;
@@ -74,7 +75,7 @@ static inline size_t qmp_held_cost(size_t text_len, size_t id_len)
 struct qmp_deferred {
 	struct qmp_deferred *next;
 	struct qmp_session *s;          /* NULL once the session closed */
-	json_t *id;
+	char *id;                       /* the id's JSON text, NULL: none */
 	char name[64];
 	bool done;
 	int rc;

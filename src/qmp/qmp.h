@@ -75,7 +75,7 @@ enum qmp_type {
 	QMP_T_UINT8,
 	QMP_T_UINT16,
 	QMP_T_UINT32,
-	QMP_T_UINT64,   /* 0..INT64_MAX: jansson integers are signed 64-bit */
+	QMP_T_UINT64,   /* 0..UINT64_MAX (above INT64_MAX: see struct qmp_json) */
 	QMP_T_BOOL,
 	QMP_T_NUMBER,   /* integer or real */
 	QMP_T_ENUM,     /* string, one of .values */
@@ -128,6 +128,53 @@ struct qmp_arg {
  */
 int qmp_schema_check(const struct qmp_arg *schema, json_t *obj, bool allow_extra,
 		     struct qmp_error *err);
+
+/* ----------------------------------------------------------------------
+ * JSON as QMP reads it: unsigned integers above INT64_MAX
+ * ------------------------------------------------------------------- */
+
+/*
+ * jansson's integers are signed 64-bit and it refuses a literal above
+ * INT64_MAX as a syntax error.  QEMU's parser keeps a literal up to
+ * UINT64_MAX as an unsigned number (its uint64 arguments take it, narrower
+ * and signed ones refuse it with their usual texts) and one beyond both
+ * ranges as a double.  qmp_json_load() reads a text the same way with
+ * jansson: a literal in (INT64_MAX, UINT64_MAX] becomes a jansson integer
+ * holding the same 64 bits, so (uint64_t)json_integer_value() and
+ * qmp_arg_uint() read the value sent, and the struct remembers which nodes
+ * those are (for the schema check and for writing them back as sent,
+ * qmp_json_dumps()); a literal beyond both ranges becomes a real.  The
+ * session reads every request this way: handlers see nothing of it.
+ */
+struct qmp_json {
+	json_t *root;           /* owned */
+	json_t **big;           /* the integers above INT64_MAX, sorted by address */
+	size_t nr_big;
+	json_t **anc;           /* the containers holding them, sorted by address */
+	size_t nr_anc;
+};
+
+/**
+ * qmp_json_load() - json_loadb() with @flags, as QMP reads numbers (above).
+ * Return: 0 with @j filled (free with qmp_json_fini()), -EINVAL with @err
+ * set (jansson's), -ENOMEM.
+ */
+int qmp_json_load(struct qmp_json *j, const char *text, size_t len, size_t flags,
+		  json_error_t *err);
+void qmp_json_fini(struct qmp_json *j);
+/** qmp_json_is_big() - @v is one of @j's integers above INT64_MAX (@j may be NULL). */
+bool qmp_json_is_big(const struct qmp_json *j, const json_t *v);
+/**
+ * qmp_json_dumps() - json_dumps() of @v (a node of @j's tree, or a tree
+ * holding such nodes) with JSON_ENCODE_ANY, the integers above INT64_MAX
+ * written as sent.  @j NULL: json_dumps().  No indentation is written.
+ * Return: a string to free(), or NULL.
+ */
+char *qmp_json_dumps(const struct qmp_json *j, const json_t *v, size_t flags);
+
+/** qmp_schema_check_json() - qmp_schema_check() of @obj, a node of @j's tree. */
+int qmp_schema_check_json(const struct qmp_arg *schema, const struct qmp_json *j, json_t *obj,
+			  bool allow_extra, struct qmp_error *err);
 
 /* ----------------------------------------------------------------------
  * Commands
@@ -186,6 +233,13 @@ void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_
  * command-table entry (QMP_CMD_*, and the registrant's bits); 0 outside one.
  */
 unsigned qmp_current_flags(const struct qmp_server *srv);
+
+/**
+ * qmp_request_dumps() - inside a handler: qmp_json_dumps() of @v with the
+ * request being handled, so a record of its arguments (a journal) keeps
+ * every integer as sent; json_dumps() outside one.
+ */
+char *qmp_request_dumps(const struct qmp_server *srv, const json_t *v, size_t flags);
 
 struct qmp_cmd {
 	const char *name;

@@ -25,8 +25,14 @@
 /* Longest member path reported; deeper names are truncated, not refused. */
 #define PATH_MAX_LEN 256
 
-static int check_value(const struct qmp_arg *a, enum qmp_type type, json_t *v,
-		       const char *path, struct qmp_error *err);
+/* What a check reads besides the value: the request's integers above INT64_MAX. */
+struct ctx {
+	const struct qmp_json *doc;
+	struct qmp_error *err;
+};
+
+static int check_value(const struct ctx *c, const struct qmp_arg *a, enum qmp_type type,
+		       json_t *v, const char *path);
 
 static int type_error(struct qmp_error *err, const char *path, const char *expected)
 {
@@ -48,28 +54,32 @@ static int range_error(struct qmp_error *err, const char *path, const char *ctyp
  * own name only, "null" for a list element ("Parameter 'c' expects
  * uint8_t"; visit_type_uintN() gets the bare name).
  */
-static int check_uint(json_t *v, const char *path, uint64_t max, const char *ctype,
-		      struct qmp_error *err)
+static int check_uint(const struct ctx *c, json_t *v, const char *path, uint64_t max,
+		      const char *ctype)
 {
 	const char *name;
 	json_int_t x;
 
 	if (!json_is_integer(v))
-		return range_error(err, path, "uint64");
+		return range_error(c->err, path, "uint64");
 	x = json_integer_value(v);
+	/* above INT64_MAX: the same 64 bits (struct qmp_json) */
+	if (qmp_json_is_big(c->doc, v) && max == UINT64_MAX)
+		return 0;
 	/* COMPAT: QEMU wraps negative values into uint64; we refuse them. */
 	if (x < 0 && max == UINT64_MAX)
-		return range_error(err, path, "uint64");
+		return range_error(c->err, path, "uint64");
 	if (x >= 0 && (uint64_t)x <= max)
 		return 0;
 	name = strrchr(path, '.');
 	name = name ? name + 1 : path;
-	return range_error(err, name[strlen(name) - 1] == ']' ? "null" : name, ctype);
+	return range_error(c->err, name[strlen(name) - 1] == ']' ? "null" : name, ctype);
 }
 
-static int check_enum(const struct qmp_arg *a, json_t *v, const char *path,
-		      struct qmp_error *err)
+static int check_enum(const struct ctx *c, const struct qmp_arg *a, json_t *v,
+		      const char *path)
 {
+	struct qmp_error *err = c->err;
 	const char *s;
 
 	if (!json_is_string(v))
@@ -82,57 +92,61 @@ static int check_enum(const struct qmp_arg *a, json_t *v, const char *path,
 	return -EINVAL;
 }
 
-static int check_array(const struct qmp_arg *a, json_t *v, const char *path,
-		       struct qmp_error *err)
+static int check_array(const struct ctx *c, const struct qmp_arg *a, json_t *v,
+		       const char *path)
 {
 	char sub[PATH_MAX_LEN];
 	size_t i;
 	json_t *e;
 
 	if (!json_is_array(v))
-		return type_error(err, path, "array");
+		return type_error(c->err, path, "array");
 	json_array_foreach(v, i, e) {
 		int rc;
 
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		rc = check_value(a, a->elem, e, sub, err);
+		rc = check_value(c, a, a->elem, e, sub);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-static int check_struct(const struct qmp_arg *fields, json_t *obj, bool allow_extra,
-			const char *prefix, struct qmp_error *err);
+static int check_struct(const struct ctx *c, const struct qmp_arg *fields, json_t *obj,
+			bool allow_extra, const char *prefix);
 
-static int check_value(const struct qmp_arg *a, enum qmp_type type, json_t *v,
-		       const char *path, struct qmp_error *err)
+static int check_value(const struct ctx *c, const struct qmp_arg *a, enum qmp_type type,
+		       json_t *v, const char *path)
 {
+	struct qmp_error *err = c->err;
+
 	switch (type) {
 	case QMP_T_STR:
 		return json_is_string(v) ? 0 : type_error(err, path, "string");
 	case QMP_T_INT:
-		return json_is_integer(v) ? 0 : type_error(err, path, "integer");
+		/* an integer above INT64_MAX is no int64 (QEMU: the same text) */
+		return json_is_integer(v) && !qmp_json_is_big(c->doc, v) ? 0 :
+		       type_error(err, path, "integer");
 	case QMP_T_UINT8:
-		return check_uint(v, path, UINT8_MAX, "uint8_t", err);
+		return check_uint(c, v, path, UINT8_MAX, "uint8_t");
 	case QMP_T_UINT16:
-		return check_uint(v, path, UINT16_MAX, "uint16_t", err);
+		return check_uint(c, v, path, UINT16_MAX, "uint16_t");
 	case QMP_T_UINT32:
-		return check_uint(v, path, UINT32_MAX, "uint32_t", err);
+		return check_uint(c, v, path, UINT32_MAX, "uint32_t");
 	case QMP_T_UINT64:
-		return check_uint(v, path, UINT64_MAX, "uint64", err);
+		return check_uint(c, v, path, UINT64_MAX, "uint64");
 	case QMP_T_BOOL:
 		return json_is_boolean(v) ? 0 : type_error(err, path, "boolean");
 	case QMP_T_NUMBER:
 		return json_is_number(v) ? 0 : type_error(err, path, "number");
 	case QMP_T_ENUM:
-		return check_enum(a, v, path, err);
+		return check_enum(c, a, v, path);
 	case QMP_T_ARRAY:
-		return check_array(a, v, path, err);
+		return check_array(c, a, v, path);
 	case QMP_T_STRUCT:
 		if (!json_is_object(v))
 			return type_error(err, path, "object");
-		return check_struct(a->fields, v, false, path, err);
+		return check_struct(c, a->fields, v, false, path);
 	case QMP_T_OBJECT:
 		return json_is_object(v) ? 0 : type_error(err, path, "object");
 	case QMP_T_ANY:
@@ -158,9 +172,10 @@ static bool declared(const struct qmp_arg *fields, const char *key)
 	return false;
 }
 
-static int check_struct(const struct qmp_arg *fields, json_t *obj, bool allow_extra,
-			const char *prefix, struct qmp_error *err)
+static int check_struct(const struct ctx *c, const struct qmp_arg *fields, json_t *obj,
+			bool allow_extra, const char *prefix)
 {
+	struct qmp_error *err = c->err;
 	char path[PATH_MAX_LEN];
 	const char *key;
 	json_t *v;
@@ -176,7 +191,7 @@ static int check_struct(const struct qmp_arg *fields, json_t *obj, bool allow_ex
 			qmp_error_set(err, QMP_ERR_GENERIC, "Parameter '%s' is missing", path);
 			return -EINVAL;
 		}
-		rc = check_value(a, a->type, v, path, err);
+		rc = check_value(c, a, a->type, v, path);
 		if (rc)
 			return rc;
 	}
@@ -192,14 +207,23 @@ static int check_struct(const struct qmp_arg *fields, json_t *obj, bool allow_ex
 	return 0;
 }
 
-int qmp_schema_check(const struct qmp_arg *schema, json_t *obj, bool allow_extra,
-		     struct qmp_error *err)
+int qmp_schema_check_json(const struct qmp_arg *schema, const struct qmp_json *j, json_t *obj,
+			  bool allow_extra, struct qmp_error *err)
 {
+	struct qmp_error scratch;
+	struct ctx c = { .doc = j, .err = err ? err : &scratch };
+
 	if (!json_is_object(obj)) {
 		qmp_error_set(err, QMP_ERR_GENERIC, "QMP input member 'arguments' must be an object");
 		return -EINVAL;
 	}
-	return check_struct(schema, obj, allow_extra, "", err);
+	return check_struct(&c, schema, obj, allow_extra, "");
+}
+
+int qmp_schema_check(const struct qmp_arg *schema, json_t *obj, bool allow_extra,
+		     struct qmp_error *err)
+{
+	return qmp_schema_check_json(schema, NULL, obj, allow_extra, err);
 }
 
 /* ---- argument accessors for handlers -------------------------------- */
@@ -218,13 +242,12 @@ int64_t qmp_arg_int(json_t *args, const char *name, int64_t def)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
 }
 
+/* Validated: a negative integer here is one above INT64_MAX (struct qmp_json). */
 uint64_t qmp_arg_uint(json_t *args, const char *name, uint64_t def)
 {
 	json_t *v = json_object_get(args, name);
 
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return def;
-	return (uint64_t)json_integer_value(v);
+	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : def;
 }
 
 bool qmp_arg_bool(json_t *args, const char *name, bool def)

@@ -13,7 +13,10 @@
  *   arguments (schema.c)  "Parameter 'x' is missing" ...
  * Everything echoes the request's "id", whatever its type; a syntax error
  * (a message too long, too deep or not JSON) echoes the id the framer read
- * while it went by, if it read one (qmp_framer_id()).
+ * while it went by, if it read one (qmp_framer_id()).  A request is read
+ * with qmp_json_load() (integers up to UINT64_MAX, as QEMU reads them), and
+ * its id is kept as its JSON text (qmp_json_dumps(): such an integer is
+ * echoed as sent), which the reply ends with.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -74,14 +77,42 @@ void qmp_session_send(struct qmp_session *s, json_t *msg)
 		send_text(s, text);
 }
 
-static void send_error(struct qmp_session *s, json_t *id, const struct qmp_error *err)
+/*
+ * Encode a reply (@msg stolen, an object with a member or more) and end it
+ * with the id's text (NULL: none), as jansson writes a last member:
+ * {"return": {}, "id": ID}.
+ */
+static char *encode_reply(struct qmp_session *s, json_t *msg, const char *id)
+{
+	static const char member[] = ", \"id\": ";
+	char *text = encode(s, msg), *line;
+	size_t len, idn;
+
+	if (!text || !id)
+		return text;
+	len = strlen(text);
+	idn = strlen(id);
+	line = realloc(text, len + sizeof(member) + idn + 1);
+	if (!line) {
+		free(text);
+		qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory encoding a reply", s->name);
+		return NULL;
+	}
+	/* overwrite the closing brace */
+	memcpy(line + len - 1, member, sizeof(member) - 1);
+	memcpy(line + len - 1 + sizeof(member) - 1, id, idn);
+	memcpy(line + len - 1 + sizeof(member) - 1 + idn, "}", 2);
+	return line;
+}
+
+static void send_error(struct qmp_session *s, const char *id, const struct qmp_error *err)
 {
 	json_t *rsp = json_pack("{s:{s:s,s:s}}", "error", "class", qmp_err_class_str(err->cls),
 				"desc", err->desc);
+	char *text = encode_reply(s, rsp, id);
 
-	if (rsp && id)
-		json_object_set(rsp, "id", id);
-	qmp_session_send(s, rsp);
+	if (text)
+		send_text(s, text);
 }
 
 /*
@@ -90,21 +121,18 @@ static void send_error(struct qmp_session *s, json_t *id, const struct qmp_error
  * own answer.  Replies that merely wait behind others are held back by
  * qmp_session_set_busy() instead.
  */
-static void send_return(struct qmp_session *s, json_t *id, json_t *ret, const char *name)
+static void send_return(struct qmp_session *s, const char *id, json_t *ret, const char *name)
 {
 	json_t *rsp = json_object();
 	struct qmp_error err;
 	size_t room, len;
 	char *text;
 
-	if (rsp) {
+	if (rsp)
 		json_object_set_new(rsp, "return", ret ? ret : json_object());
-		if (id)
-			json_object_set(rsp, "id", id);
-	} else {
+	else
 		json_decref(ret);
-	}
-	text = encode(s, rsp);
+	text = encode_reply(s, rsp, id);
 	if (!text)
 		return;
 	len = strlen(text) + 2;
@@ -195,8 +223,8 @@ static int capabilities(struct qmp_session *s, json_t *args, struct qmp_error *e
 	return 0;
 }
 
-static int run(struct qmp_session *s, const char *name, json_t *args, json_t **ret,
-	       struct qmp_error *err)
+static int run(struct qmp_session *s, const char *name, const struct qmp_json *doc,
+	       json_t *args, json_t **ret, struct qmp_error *err)
 {
 	const struct qmp_entry *e = qmp_server_lookup(s->srv, name);
 	int rc;
@@ -211,7 +239,7 @@ static int run(struct qmp_session *s, const char *name, json_t *args, json_t **r
 			      name);
 		return -1;
 	}
-	if (qmp_schema_check(e->cmd->args, args, e->cmd->flags & QMP_CMD_ALLOW_EXTRA, err))
+	if (qmp_schema_check_json(e->cmd->args, doc, args, e->cmd->flags & QMP_CMD_ALLOW_EXTRA, err))
 		return -1;
 	if (strcmp(name, "qmp_capabilities") == 0)
 		return capabilities(s, args, err);
@@ -232,14 +260,15 @@ static int run(struct qmp_session *s, const char *name, json_t *args, json_t **r
 	return -1;
 }
 
-static void queue_answer(struct qmp_session *s, json_t *id, const char *name, int rc, json_t *ret,
-			 const struct qmp_error *err);
+static void queue_answer(struct qmp_session *s, const char *id, const char *name, int rc,
+			 json_t *ret, const struct qmp_error *err);
 
-static void handle(struct qmp_session *s, json_t *req)
+static void handle(struct qmp_session *s, const struct qmp_json *doc)
 {
 	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
-	json_t *id = NULL, *args, *ret = NULL;
+	json_t *req = doc->root, *args, *ret = NULL;
 	const char *name;
+	char *id = NULL;
 	bool oob = false;
 	int rc;
 
@@ -248,10 +277,19 @@ static void handle(struct qmp_session *s, json_t *req)
 		send_error(s, NULL, &err);
 		return;
 	}
-	id = json_object_get(req, "id");
+	if (json_object_get(req, "id")) {
+		id = qmp_json_dumps(doc, json_object_get(req, "id"), JSON_ENSURE_ASCII);
+		if (!id) {
+			qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory reading a request's id: closing",
+				s->name);
+			s->closed = true;
+			return;
+		}
+	}
 	name = check_request(s, req, &oob, &err);
 	if (!name) {
 		send_error(s, id, &err);
+		free(id);
 		return;
 	}
 	args = json_object_get(req, "arguments");
@@ -262,14 +300,17 @@ static void handle(struct qmp_session *s, json_t *req)
 	if (!args) {
 		qmp_error_set(&err, QMP_ERR_GENERIC, "out of memory");
 		send_error(s, id, &err);
+		free(id);
 		return;
 	}
 	s->srv->cur = s;
 	s->srv->cur_id = id;
+	s->srv->cur_doc = doc;
 	s->srv->cur_name = name;
 	s->srv->cur_deferred = false;
-	rc = run(s, name, args, &ret, &err);
+	rc = run(s, name, doc, args, &ret, &err);
 	s->srv->cur = NULL;
+	s->srv->cur_doc = NULL;
 	if (s->srv->cur_deferred) {
 		/* answered by qmp_complete(), in order */
 		json_decref(ret);
@@ -285,6 +326,7 @@ static void handle(struct qmp_session *s, json_t *req)
 		send_error(s, id, &err);
 	}
 	json_decref(args);
+	free(id);
 }
 
 /*
@@ -317,11 +359,16 @@ static bool may_start(struct qmp_session *s, json_t *req)
 static void send_syntax_error(struct qmp_session *s, const struct frame_id *fid,
 			      const struct qmp_error *err)
 {
-	json_t *id = fid->text ? json_loadb(fid->text, fid->len, JSON_DECODE_ANY |
-					    JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL) : NULL;
+	struct qmp_json doc = { 0 };
+	json_error_t jerr;
+	char *id = NULL;
 
+	if (fid->text && !qmp_json_load(&doc, fid->text, fid->len, JSON_DECODE_ANY |
+					JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr))
+		id = qmp_json_dumps(&doc, doc.root, JSON_ENSURE_ASCII);
 	send_error(s, id, err);
-	json_decref(id);
+	free(id);
+	qmp_json_fini(&doc);
 }
 
 /* Run one framed message.  Return: false when it must wait (not run; keep it). */
@@ -329,8 +376,8 @@ static bool process(struct qmp_session *s, const char *msg, size_t len, const ch
 		    const struct frame_id *fid)
 {
 	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
+	struct qmp_json doc;
 	json_error_t jerr;
-	json_t *req;
 
 	if (!msg) {
 		if (s->pending)
@@ -340,19 +387,21 @@ static bool process(struct qmp_session *s, const char *msg, size_t len, const ch
 		send_syntax_error(s, fid, &err);
 		return true;
 	}
-	req = json_loadb(msg, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-	if (!may_start(s, req)) {
-		json_decref(req);
+	if (qmp_json_load(&doc, msg, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+			  &jerr))
+		doc.root = NULL;
+	if (!may_start(s, doc.root)) {
+		qmp_json_fini(&doc);
 		return false;
 	}
 	qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: <- %.*s", s->name, (int)(len > 4096 ? 4096 : len), msg);
-	if (!req) {
+	if (!doc.root) {
 		qmp_error_set(&err, QMP_ERR_GENERIC, "JSON parse error, %s", jerr.text);
 		send_syntax_error(s, fid, &err);
 		return true;
 	}
-	handle(s, req);
-	json_decref(req);
+	handle(s, &doc);
+	qmp_json_fini(&doc);
 	if (s->srv->quit_requested) {
 		json_t *data = json_pack("{s:b,s:s}", "guest", 0, "reason", "host-qmp-quit");
 
@@ -439,14 +488,17 @@ static void drain_held(struct qmp_session *s)
 }
 
 /* Append an answer slot to the session's answer queue; NULL on out of memory. */
-static struct qmp_deferred *slot_new(struct qmp_session *s, json_t *id, const char *name)
+static struct qmp_deferred *slot_new(struct qmp_session *s, const char *id, const char *name)
 {
 	struct qmp_deferred *d = calloc(1, sizeof(*d));
 
 	if (!d)
 		return NULL;
+	if (id && !(d->id = strdup(id))) {
+		free(d);
+		return NULL;
+	}
 	d->s = s;
-	d->id = json_incref(id);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	*s->pending_tail = d;
 	s->pending_tail = &d->next;
@@ -473,13 +525,13 @@ static void send_ready(struct qmp_session *s)
 			send_error(s, d->id, &d->err);
 			json_decref(d->ret);
 		}
-		json_decref(d->id);
+		free(d->id);
 		free(d);
 	}
 }
 
-static void queue_answer(struct qmp_session *s, json_t *id, const char *name, int rc, json_t *ret,
-			 const struct qmp_error *err)
+static void queue_answer(struct qmp_session *s, const char *id, const char *name, int rc,
+			 json_t *ret, const struct qmp_error *err)
 {
 	struct qmp_deferred *d = slot_new(s, id, name);
 
@@ -516,7 +568,7 @@ void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_
 
 	if (!s) {
 		json_decref(ret);
-		json_decref(d->id);
+		free(d->id);
 		free(d);
 		return;
 	}
@@ -533,6 +585,11 @@ void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_
 unsigned qmp_current_flags(const struct qmp_server *srv)
 {
 	return srv->cur ? srv->cur_flags : 0;
+}
+
+char *qmp_request_dumps(const struct qmp_server *srv, const json_t *v, size_t flags)
+{
+	return qmp_json_dumps(srv ? srv->cur_doc : NULL, v, flags);
 }
 
 void qmp_session_resume(struct qmp_session *s)
@@ -598,7 +655,7 @@ void qmp_session_free(struct qmp_session *s)
 		s->pending = d->next;
 		if (d->done) {
 			json_decref(d->ret);
-			json_decref(d->id);
+			free(d->id);
 			free(d);
 		} else {
 			d->s = NULL;    /* qmp_complete() will only free it */

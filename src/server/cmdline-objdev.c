@@ -14,6 +14,7 @@
 #include <uuid/uuid.h>
 
 #include "cxldcd/spec.h"
+#include "qmp/qmp.h"
 #include "cmdline-int.h"
 
 /* ---- -object -------------------------------------------------------- */
@@ -165,16 +166,21 @@ static int object_take(struct cmdline_ctx *c, struct cmdline_object *o, struct c
 	return 0;
 }
 
-/* -object '{"qom-type": ..., "id": ..., "size": 1073741824}' (QEMU's JSON form). */
+/*
+ * -object '{"qom-type": ..., "id": ..., "size": 1073741824}' (QEMU's JSON
+ * form), also object-add's arguments: integers up to UINT64_MAX, as QEMU
+ * reads them (qmp_json_load()).
+ */
 static int json_to_kv(struct cmdline_ctx *c, const char *s, struct cmdline_kv *kv)
 {
+	struct qmp_json doc;
 	json_error_t jerr;
-	json_t *o = json_loads(s, 0, &jerr), *v;
+	json_t *o = qmp_json_load(&doc, s, strlen(s), 0, &jerr) ? NULL : doc.root, *v;
 	const char *key;
 	int rc = 0;
 
 	if (!json_is_object(o)) {
-		json_decref(o);
+		qmp_json_fini(&doc);
 		return cmdline_fail(c, "invalid JSON: %s", o ? "not an object" : jerr.text);
 	}
 	json_object_foreach(o, key, v) {
@@ -183,6 +189,9 @@ static int json_to_kv(struct cmdline_ctx *c, const char *s, struct cmdline_kv *k
 
 		if (json_is_string(v))
 			text = json_string_value(v);
+		else if (qmp_json_is_big(&doc, v))
+			snprintf(num, sizeof(num), "%llu",
+				 (unsigned long long)(uint64_t)json_integer_value(v));
 		else if (json_is_integer(v))
 			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		else if (json_is_boolean(v))
@@ -196,7 +205,7 @@ static int json_to_kv(struct cmdline_ctx *c, const char *s, struct cmdline_kv *k
 			break;
 		}
 	}
-	json_decref(o);
+	qmp_json_fini(&doc);
 	return rc;
 }
 

@@ -93,8 +93,9 @@ int server_journal_discard_chains(struct server_ctx *s)
 
 int server_replay_qmp(struct server_ctx *s, const char *text, size_t len, char *err, size_t cap)
 {
-	json_error_t jerr;
-	json_t *req = json_loadb(text, len, 0, &jerr), *args, *ret = NULL;
+	/* read as a session reads a request: integers up to UINT64_MAX (qmp.h) */
+	struct qmp_json doc = { 0 };
+	json_t *req = qmp_json_load(&doc, text, len, 0, NULL) ? NULL : doc.root, *args, *ret = NULL;
 	const char *name = json_string_value(json_object_get(req, "execute"));
 	struct qmp_error qerr = { 0 };
 	int rc = -EIO;
@@ -114,7 +115,7 @@ int server_replay_qmp(struct server_ctx *s, const char *text, size_t len, char *
 	for (const struct qmp_cmd *c = server_cmds; c->name; c++) {
 		if (strcmp(c->name, name))
 			continue;
-		if (qmp_schema_check(c->args, args, c->flags & QMP_CMD_ALLOW_EXTRA, &qerr)) {
+		if (qmp_schema_check_json(c->args, &doc, args, c->flags & QMP_CMD_ALLOW_EXTRA, &qerr)) {
 			snprintf(err, cap, "journaled %s does not match its schema: %s", name, qerr.desc);
 			goto out;
 		}
@@ -129,6 +130,6 @@ int server_replay_qmp(struct server_ctx *s, const char *text, size_t len, char *
 	snprintf(err, cap, "journaled command %s is unknown", name);
 out:
 	json_decref(ret);
-	json_decref(req);
+	qmp_json_fini(&doc);
 	return rc;
 }

@@ -239,7 +239,7 @@ static int defer(struct server_ctx *s, const char *name, json_t *args, dcd_cmd_f
 		 dcd_dev_fn *dev_fn)
 {
 	struct deferred_cmd *dc = calloc(1, sizeof(*dc));
-	char *text = srv_qmp_record(name, args);
+	char *text = srv_qmp_record(s, name, args);
 
 	if (!dc || !text || !(dc->d = qmp_defer(s->qmp))) {
 		free(dc);
@@ -315,11 +315,11 @@ int dcd_run_dev(struct server_ctx *s, const char *name, json_t *args, struct qmp
 	return rc;
 }
 
-char *srv_qmp_record(const char *name, json_t *args)
+char *srv_qmp_record(struct server_ctx *s, const char *name, json_t *args)
 {
 	json_t *o = args ? json_pack("{s:s, s:O}", "execute", name, "arguments", args)
 			 : json_pack("{s:s, s:{}}", "execute", name, "arguments");
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *text = o ? qmp_request_dumps(s->qmp, o, JSON_COMPACT) : NULL;
 
 	json_decref(o);
 	return text;
@@ -332,7 +332,7 @@ int srv_journal_qmp(struct server_ctx *s, const char *name, json_t *args)
 
 	if (!s->st || s->replaying)
 		return 0;
-	text = srv_qmp_record(name, args);
+	text = srv_qmp_record(s, name, args);
 	if (!text)
 		return -ENOMEM;
 	rc = srv_journal(s, STORE_REC_QMP, 0, 0, 0, text, strlen(text));

@@ -92,7 +92,11 @@ extern const struct qmp_arg qmp_inject_fault_args[], qmp_query_faults_args[];
 
 /* Journal a QMP command (name + arguments) as a STORE_REC_QMP record. */
 int srv_journal_qmp(struct server_ctx *s, const char *name, json_t *args);
-/* The journal text of a QMP command: {"execute":name,"arguments":args}; free() it. */
-char *srv_qmp_record(const char *name, json_t *args);
+/*
+ * The journal text of a QMP command: {"execute":name,"arguments":args},
+ * integers above INT64_MAX as the client sent them (qmp_request_dumps());
+ * free() it.
+ */
+char *srv_qmp_record(struct server_ctx *s, const char *name, json_t *args);
 
 #endif

@@ -24,7 +24,8 @@
 int srv_object_add(struct server_ctx *s, json_t *args, char *err, size_t cap)
 {
 	struct cmdline_cfg tmp = { 0 };
-	char *text = json_dumps(args, JSON_COMPACT);
+	/* integers above INT64_MAX as sent (replay: outside a request, as journaled) */
+	char *text = qmp_request_dumps(s->qmp, args, JSON_COMPACT);
 	int rc;
 
 	if (!text) {

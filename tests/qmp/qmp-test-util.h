@@ -99,6 +99,27 @@ static inline json_t *tsess_pop(struct tsess *t)
 	return j;
 }
 
+/*
+ * Pop the next captured line as text, CRLF cut off (free it); NULL if none.
+ * For replies jansson cannot read back (an id above INT64_MAX).
+ */
+static inline char *tsess_pop_text(struct tsess *t)
+{
+	char *nl = t->len ? memchr(t->out, '\n', t->len) : NULL;
+	size_t n;
+	char *line;
+
+	if (!nl)
+		return NULL;
+	n = (size_t)(nl - t->out) + 1;
+	assert_true(n >= 2 && t->out[n - 2] == '\r');
+	line = strndup(t->out, n - 2);
+	assert_non_null(line);
+	memmove(t->out, t->out + n, t->len - n);
+	t->len -= n;
+	return line;
+}
+
 static inline void tsess_feed(struct tsess *t, const char *text)
 {
 	assert_int_equal(qmp_session_feed(t->s, text, strlen(text)), 0);

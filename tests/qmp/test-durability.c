@@ -318,6 +318,51 @@ static void test_restart_with_the_same_configuration_spelt_otherwise(void **stat
 	json_decref(after);
 }
 
+/* @n bytes of @buf hold @pat (@m bytes) somewhere. */
+static bool holds_bytes(const uint8_t *buf, size_t n, const uint8_t *pat, size_t m)
+{
+	for (size_t i = 0; i + m <= n; i++)
+		if (!memcmp(buf + i, pat, m))
+			return true;
+	return false;
+}
+
+/*
+ * A uint64 above 2^63-1 (correction masks of a DRAM event, QEMU takes them
+ * up to 2^64-1) is journaled as sent and replayed: the record read back
+ * after a restart holds the masks.  Before: refused as a syntax error; and
+ * a journal record of -1 would not have matched the schema on replay.
+ */
+static void test_uint64_above_int64_max_is_journaled_as_sent(void **state)
+{
+	static const uint8_t masks[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					   0, 0, 0, 0, 0, 0, 0, 0x80 };
+	uint8_t in[1] = { 0 }, out[4096];
+	struct state_args a;
+	struct qmp_client *c;
+	struct dproc p;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p, DEV);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-dram-event\",\"arguments\":{\"path\":\"d0\","
+		"\"log\":\"informational\",\"flags\":1,\"dpa\":4096,\"descriptor\":0,\"type\":0,"
+		"\"transaction-type\":0,\"correction-mask\":[18446744073709551615,9223372036854775808]}}", TMO));
+	qmp_client_free(c);
+	kill(p.pid, SIGKILL);
+	dproc_wait_exit(&p, TMO);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart refused: %s", dproc_log(&p));
+	assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x0100, in, 1, out, &n), 0);
+	assert_true(holds_bytes(out, n, masks, sizeof(masks)));
+	qmp_client_free(c);
+}
+
 /* Like host_answer_all(), but a refused answer is part of the run, not a failure. */
 static void answer_any(struct qmp_client *c, int host)
 {
@@ -467,6 +512,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_kill9_during_a_stream_keeps_every_acknowledged_request, dproc_reap_all),
 		cmocka_unit_test_teardown(test_restart_with_other_arguments_is_refused, dproc_reap_all),
+		cmocka_unit_test_teardown(test_uint64_above_int64_max_is_journaled_as_sent, dproc_reap_all),
 		cmocka_unit_test_teardown(test_restart_with_the_same_configuration_spelt_otherwise,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_snapshot_plus_journal_tail_restores_the_same_state,

@@ -395,7 +395,7 @@ static void test_session_survives_oversize_and_garbage(void **state)
 
 /*
  * What QEMU's Python QMP library (qemu.qmp) sends that we refuse as a syntax
- * error: a request over the size limit, an integer past int64.  Its reply
+ * error: a request over the size limit, a number past a double's range.  Its reply
  * routing takes an error without an id for a server parse failure and
  * drops the connection (ServerParseError), so the error carries the id of
  * the request.  Before: {"error": ...} without "id".
@@ -415,13 +415,13 @@ static void test_session_syntax_errors_answer_with_the_request_id(void **state)
 	assert_non_null(json_object_get(r, "id"));
 	assert_string_equal(json_string_value(json_object_get(r, "id")), "__qmp#00003");
 	expect_error(r, "GenericError", "JSON parse error, message exceeds 4096 bytes");
-	r = tsess_cmd(&t, "{\"execute\":\"query-version\",\"arguments\":{\"x\":18446744073709551615},\"id\":{\"n\":[7]}}");
+	r = tsess_cmd(&t, "{\"execute\":\"query-version\",\"arguments\":{\"x\":1e400},\"id\":{\"n\":[7]}}");
 	assert_int_equal(json_integer_value(json_array_get(json_object_get(json_object_get(r, "id"), "n"), 0)), 7);
 	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r, "error"), "desc")),
-			       "JSON parse error, too big integer"));
+			       "JSON parse error, real number overflow"));
 	json_decref(r);
 	/* an id jansson cannot take either, and no id at all: no "id" member */
-	r = tsess_cmd(&t, "{\"execute\":\"query-version\",\"id\":18446744073709551616}");
+	r = tsess_cmd(&t, "{\"execute\":\"query-version\",\"id\":1e400}");
 	assert_null(json_object_get(r, "id"));
 	assert_non_null(json_object_get(r, "error"));
 	json_decref(r);

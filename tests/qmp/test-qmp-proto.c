@@ -62,10 +62,30 @@ static const struct qmp_arg fail_args[] = {
 	QMP_OPT("id", QMP_T_STR), QMP_OPT("silent", QMP_T_BOOL), QMP_ARG_END
 };
 
+/*
+ * Returns what a handler reads of the unsigned arguments, as decimal
+ * strings: qmp_arg_uint() and the cast handlers make of nested members.
+ */
+static int read_handler(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	json_t *ext = json_array_get(json_object_get(args, "extents"), 0);
+	char u64[24], off[24], len[24];
+
+	(void)opaque; (void)err;
+	snprintf(u64, sizeof(u64), "%llu", (unsigned long long)qmp_arg_uint(args, "u64", 7));
+	snprintf(off, sizeof(off), "%llu",
+		 (unsigned long long)(uint64_t)json_integer_value(json_object_get(ext, "offset")));
+	snprintf(len, sizeof(len), "%llu",
+		 (unsigned long long)(uint64_t)json_integer_value(json_object_get(ext, "len")));
+	*ret = json_pack("{s:s,s:s,s:s}", "u64", u64, "offset", off, "len", len);
+	return 0;
+}
+
 static const struct qmp_cmd test_cmds[] = {
 	{ .name = "x-all", .fn = echo_handler, .args = all_args },
 	{ .name = "x-fail", .fn = fail_handler, .args = fail_args },
 	{ .name = "x-extra", .fn = echo_handler, .args = fail_args, .flags = QMP_CMD_ALLOW_EXTRA },
+	{ .name = "x-read", .fn = read_handler, .args = all_args },
 };
 
 static int setup(void **state)
@@ -73,7 +93,7 @@ static int setup(void **state)
 	struct tsess *t = calloc(1, sizeof(*t));
 
 	tsess_init(t, 4096);
-	assert_int_equal(qmp_server_register_table(t->srv, test_cmds, 3, NULL), 0);
+	assert_int_equal(qmp_server_register_table(t->srv, test_cmds, 4, NULL), 0);
 	*state = t;
 	return 0;
 }
@@ -232,10 +252,10 @@ static void test_query_commands_lists_registered_commands(void **state)
 	struct tsess *t = *state;
 	json_t *r = tsess_cmd(t, "{\"execute\":\"query-commands\"}"), *e;
 	const char *want[] = { "qmp_capabilities", "query-version", "query-commands", "quit",
-			       "x-all", "x-fail", "x-extra" };
+			       "x-all", "x-fail", "x-extra", "x-read" };
 	size_t i;
 
-	assert_int_equal(json_array_size(json_object_get(r, "return")), 7);
+	assert_int_equal(json_array_size(json_object_get(r, "return")), 8);
 	json_array_foreach(json_object_get(r, "return"), i, e)
 		assert_string_equal(json_string_value(json_object_get(e, "name")), want[i]);
 	json_decref(r);
@@ -339,6 +359,141 @@ static void test_out_of_range_integers_are_refused(void **state)
 	args_error(t, BASE ",\"bytes\":[1,256]", "Parameter 'null' expects uint8_t");
 	args_error(t, BASE ",\"bytes\":[1,true]", "Parameter 'bytes[1]' expects uint64");
 	args_error(t, BASE ",\"colour\":\"blue\"", "Parameter 'colour' does not accept value 'blue'");
+}
+
+/*
+ * An integer above 2^63-1 (jansson's limit) is a uint64 as QEMU reads it:
+ * the handler reads the value sent, at the top level and nested.  Before: a
+ * syntax error ("JSON parse error, too big integer").
+ */
+static void test_uint64_above_int64_max_reaches_the_handler(void **state)
+{
+	struct tsess *t = *state;
+	json_t *r = tsess_cmd(t, "{\"execute\":\"x-read\",\"arguments\":{" BASE
+			      ",\"u64\":18446744073709551615,\"n\":18446744073709551615,"
+			      "\"any\":[9223372036854775808],\"obj\":{\"k\":18446744073709551614},"
+			      "\"extents\":[{\"offset\":18446744073709549568,\"len\":9223372036854775808}]}}");
+	json_t *ret = json_object_get(r, "return");
+
+	assert_non_null(ret);
+	assert_string_equal(qmp_arg_str(ret, "u64", ""), "18446744073709551615");
+	assert_string_equal(qmp_arg_str(ret, "offset", ""), "18446744073709549568");
+	assert_string_equal(qmp_arg_str(ret, "len", ""), "9223372036854775808");
+	json_decref(r);
+	/* 2^63-1 and 0 still read as before */
+	r = tsess_cmd(t, "{\"execute\":\"x-read\",\"arguments\":{" BASE
+		      ",\"u64\":9223372036854775807,\"extents\":[{\"offset\":0,\"len\":1}]}}");
+	assert_string_equal(qmp_arg_str(json_object_get(r, "return"), "u64", ""), "9223372036854775807");
+	assert_string_equal(qmp_arg_str(json_object_get(r, "return"), "offset", ""), "0");
+	json_decref(r);
+}
+
+/*
+ * Where no uint64 is expected, QEMU's texts: a narrower unsigned type's
+ * range error, a signed one's or a string's type error; past UINT64_MAX
+ * (a double to QEMU) no uint64 at all.  -1 stays refused (COMPAT).
+ */
+static void test_integers_above_int64_max_get_qemu_texts(void **state)
+{
+	struct tsess *t = *state;
+
+	args_error(t, "\"s\":\"x\",\"u8\":18446744073709551615", "Parameter 'u8' expects uint8_t");
+	args_error(t, BASE ",\"u16\":9223372036854775808", "Parameter 'u16' expects uint16_t");
+	args_error(t, BASE ",\"u32\":18446744073709551615", "Parameter 'u32' expects uint32_t");
+	args_error(t, BASE ",\"extents\":[{\"offset\":0,\"len\":1,\"port\":18446744073709551615}]",
+		   "Parameter 'port' expects uint16_t");
+	args_error(t, BASE ",\"bytes\":[1,18446744073709551615]", "Parameter 'null' expects uint8_t");
+	args_error(t, BASE ",\"i\":9223372036854775808", "Invalid parameter type for 'i', expected: integer");
+	args_error(t, "\"s\":18446744073709551615,\"u8\":1", "Invalid parameter type for 's', expected: string");
+	args_error(t, BASE ",\"b\":18446744073709551615", "Invalid parameter type for 'b', expected: boolean");
+	args_error(t, BASE ",\"colour\":18446744073709551615", "Invalid parameter type for 'colour', expected: string");
+	args_error(t, BASE ",\"names\":[18446744073709551615]", "Invalid parameter type for 'names[0]', expected: string");
+	args_error(t, BASE ",\"u64\":18446744073709551616", "Parameter 'u64' expects uint64");
+	args_error(t, BASE ",\"extents\":[{\"offset\":0,\"len\":99999999999999999999999}]",
+		   "Parameter 'extents[0].len' expects uint64");
+	args_error(t, BASE ",\"i\":18446744073709551616", "Invalid parameter type for 'i', expected: integer");
+	args_error(t, BASE ",\"u64\":-9223372036854775809", "Parameter 'u64' expects uint64");
+	args_error(t, BASE ",\"u64\":-1", "Parameter 'u64' expects uint64");
+	args_error(t, BASE ",\"zzz\":18446744073709551615", "Parameter 'zzz' is unexpected");
+}
+
+/* Feed @req and check the reply's text is exactly @want. */
+static void reply_text(struct tsess *t, const char *req, const char *want)
+{
+	char *line;
+
+	tsess_feed(t, req);
+	line = tsess_pop_text(t);
+	assert_non_null(line);
+	assert_string_equal(line, want);
+	free(line);
+	assert_null(tsess_pop_text(t));
+}
+
+/* QEMU echoes an id holding an integer above 2^63-1 as sent; so do we, replies and errors. */
+static void test_id_above_int64_max_is_echoed_as_sent(void **state)
+{
+	struct tsess *t = *state;
+
+	reply_text(t, "{\"execute\":\"x-extra\",\"id\":18446744073709551615}",
+		   "{\"return\": {}, \"id\": 18446744073709551615}");
+	reply_text(t, "{\"id\":[9223372036854775808, {\"k\" : 18446744073709551615}, -1, \"\u00e9\"],"
+		      "\"execute\":\"x-fail\",\"arguments\":{\"silent\":true}}",
+		   "{\"error\": {\"class\": \"GenericError\", \"desc\": \"command x-fail failed\"}, "
+		   "\"id\": [9223372036854775808, {\"k\": 18446744073709551615}, -1, \"\\u00E9\"]}");
+	/* refused on its arguments, on its members, and as a syntax error (the framer's id) */
+	reply_text(t, "{\"execute\":\"x-all\",\"arguments\":{\"u8\":1},\"id\":18446744073709551615}",
+		   "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Parameter 's' is missing\"}, "
+		   "\"id\": 18446744073709551615}");
+	reply_text(t, "{\"id\":{\"n\":9223372036854775809},\"zz\":1}",
+		   "{\"error\": {\"class\": \"GenericError\", \"desc\": \"QMP input member 'zz' is unexpected\"}, "
+		   "\"id\": {\"n\": 9223372036854775809}}");
+	tsess_feed(t, "{\"id\":18446744073709551615,\"execute\":\"x-all\",\"arguments\":{\"s\":}}");
+	{
+		char *line = tsess_pop_text(t);
+		const char *tail = ", \"id\": 18446744073709551615}";
+
+		assert_non_null(line);
+		assert_non_null(strstr(line, "JSON parse error"));
+		assert_true(strlen(line) > strlen(tail));
+		assert_string_equal(line + strlen(line) - strlen(tail), tail);
+		free(line);
+	}
+	/* past UINT64_MAX QEMU keeps a double, and echoes one */
+	reply_text(t, "{\"execute\":\"x-extra\",\"id\":18446744073709551616}",
+		   "{\"return\": {}, \"id\": 1.8446744073709552e19}");
+}
+
+/* qmp_json_dumps() writes a tree holding the parsed nodes (a journal record) as sent. */
+static void test_json_dumps_keeps_big_integers_in_wrapping_trees(void **state)
+{
+	static const char text[] = "{\"a\":[1,18446744073709551615],\"b\":{\"c\":-1,\"d\":\"18446744073709551615\"}}";
+	struct qmp_json j;
+	json_error_t err;
+	json_t *wrap;
+	char *out;
+
+	(void)state;
+	assert_int_equal(qmp_json_load(&j, text, strlen(text), 0, &err), 0);
+	assert_int_equal(j.nr_big, 1);
+	assert_true(qmp_json_is_big(&j, json_array_get(json_object_get(j.root, "a"), 1)));
+	assert_false(qmp_json_is_big(&j, json_object_get(json_object_get(j.root, "b"), "c")));
+	out = qmp_json_dumps(&j, j.root, JSON_COMPACT);
+	assert_string_equal(out, text);
+	free(out);
+	wrap = json_pack("{s:s,s:O}", "execute", "x", "arguments", j.root);
+	out = qmp_json_dumps(&j, wrap, JSON_COMPACT);
+	assert_string_equal(out, "{\"execute\":\"x\",\"arguments\":{\"a\":[1,18446744073709551615],"
+			    "\"b\":{\"c\":-1,\"d\":\"18446744073709551615\"}}}");
+	free(out);
+	json_decref(wrap);
+	qmp_json_fini(&j);
+	/* a text with none: jansson's own reading; a malformed one: jansson's error */
+	assert_int_equal(qmp_json_load(&j, "[1]", 3, 0, &err), 0);
+	assert_int_equal(j.nr_big, 0);
+	qmp_json_fini(&j);
+	assert_int_equal(qmp_json_load(&j, "[18446744073709551615,]", 23, 0, &err), -EINVAL);
+	assert_null(j.root);
 }
 
 static void test_allow_extra_passes_undeclared_members(void **state)
@@ -699,6 +854,10 @@ int main(void)
 		TN(test_unexpected_arguments_are_named),
 		TN(test_wrong_types_get_qemu_texts),
 		TN(test_out_of_range_integers_are_refused),
+		TN(test_uint64_above_int64_max_reaches_the_handler),
+		TN(test_integers_above_int64_max_get_qemu_texts),
+		TN(test_id_above_int64_max_is_echoed_as_sent),
+		cmocka_unit_test(test_json_dumps_keeps_big_integers_in_wrapping_trees),
 		TN(test_allow_extra_passes_undeclared_members),
 		TN(test_handler_errors_keep_class_and_text),
 		TN(test_events_reach_only_negotiated_sessions),
