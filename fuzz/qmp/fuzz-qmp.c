@@ -5,9 +5,12 @@
  * with the built-ins plus dummy commands that cover every schema type.
  *
  * Input layout: byte 0 picks the feed chunk size (1..256), byte 1 bit 0
- * says whether session A negotiates first; the rest is the stream.  Session
- * B never negotiates.  Invariant checked on every write: each output is one
- * JSON object followed by CRLF.
+ * says whether session A negotiates first, bit 1 whether A's owner reports
+ * a backlog that comes and goes (events left out and EVENTS_OMITTED, held
+ * requests resumed after each chunk); the rest is the stream.  Session B
+ * never negotiates.  Invariant checked on every write: each output is one
+ * JSON object followed by CRLF (read as a client reads it: integers up to
+ * UINT64_MAX).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +36,27 @@ static int out_check(void *opaque, const char *buf, size_t len)
 		abort();
 	qmp_json_fini(&doc);
 	return 0;
+}
+
+/* Session A's owner with a backlog (byte 1 bit 1): it changes with every question. */
+static unsigned backlog_tick;
+
+static size_t backlog_queued(void *opaque)
+{
+	(void)opaque;
+	return (backlog_tick++ * 97u) % 700u;
+}
+
+static size_t backlog_room(void *opaque)
+{
+	(void)opaque;
+	return 512;
+}
+
+static bool backlog_busy(void *opaque)
+{
+	(void)opaque;
+	return (backlog_tick++ % 5u) < 2;
 }
 
 static const char *const policies[] = { "free", "contiguous", "prescriptive",
@@ -100,6 +124,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (qmp_session_new(srv, "a", out_check, NULL, &a) ||
 	    qmp_session_new(srv, "b", out_check, NULL, &b))
 		abort();
+	backlog_tick = 0;
+	if (data[1] & 2) {
+		qmp_session_set_queued(a, backlog_queued);
+		qmp_session_set_room(a, backlog_room);
+		qmp_session_set_busy(a, backlog_busy);
+	}
 	if (data[1] & 1)
 		qmp_session_feed(a, nego, sizeof(nego) - 1);
 	while (off < size) {
@@ -107,6 +137,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		qmp_session_feed(a, data + off, n);
 		qmp_session_feed(b, data + off, n);
+		if (data[1] & 2)
+			qmp_session_resume(a);
 		off += n;
 	}
 	qmp_server_emit_event(srv, "END", NULL);

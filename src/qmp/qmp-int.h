@@ -89,6 +89,7 @@ struct qmp_session {
 	qmp_write_fn *write;
 	qmp_room_fn *room;              /* NULL: unbounded */
 	qmp_busy_fn *busy;              /* NULL: never busy */
+	qmp_queued_fn *queued;          /* NULL: events always written */
 	void *opaque;
 	struct qmp_framer fr;
 	bool negotiated;
@@ -100,6 +101,12 @@ struct qmp_session {
 	struct qmp_held *held, **held_tail;
 	size_t held_bytes;              /* memory held in @held (qmp_held_cost()) */
 	bool draining;                  /* drain_held() is running */
+	/* events left out while the client did not read (QMP_EVENT_OMITTED) */
+	struct {
+		uint64_t count, bytes;
+		json_t *names;          /* {"NAME": count} */
+		json_t *first, *last;   /* timestamps */
+	} omit;
 };
 
 void qmp_log(struct qmp_server *srv, int level, const char *fmt, ...)
@@ -107,6 +114,17 @@ void qmp_log(struct qmp_server *srv, int level, const char *fmt, ...)
 
 /* Send one message (stolen reference) to @s. */
 void qmp_session_send(struct qmp_session *s, json_t *msg);
+
+/* A timestamp member's value, now: {"seconds": S, "microseconds": U}. */
+json_t *qmp_timestamp(struct qmp_server *srv);
+
+/*
+ * Send an event (@line: its text and CRLF, @len bytes; @ts its timestamp,
+ * borrowed) to @s, or leave it out and count it (qmp_server_emit_event()).
+ * Return: whether it was written.
+ */
+bool qmp_session_event(struct qmp_session *s, const char *name, const char *line, size_t len,
+		       json_t *ts);
 
 /* Register the built-in commands (builtin.c). */
 int qmp_builtins_register(struct qmp_server *srv);

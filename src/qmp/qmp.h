@@ -156,8 +156,10 @@ struct qmp_json {
 
 /**
  * qmp_json_load() - json_loadb() with @flags, as QMP reads numbers (above).
+ * @err: may be NULL
  * Return: 0 with @j filled (free with qmp_json_fini()), -EINVAL with @err
- * set (jansson's), -ENOMEM.
+ * set (jansson's), -ENOMEM.  On failure @j is empty (qmp_json_fini() is a
+ * no-op).
  */
 int qmp_json_load(struct qmp_json *j, const char *text, size_t len, size_t flags,
 		  json_error_t *err);
@@ -313,6 +315,13 @@ int qmp_server_register_table(struct qmp_server *srv, const struct qmp_cmd *cmds
 /**
  * qmp_server_emit_event() - broadcast an event to every negotiated session.
  * @data: borrowed, may be NULL (no "data" member); must be an object
+ * A session whose owner reports its unsent output (qmp_session_set_queued())
+ * gets the event only if it fits in the room beside that output; otherwise
+ * the event is omitted for that session and counted, and once the owner is
+ * no longer busy the session is sent one QMP_EVENT_OMITTED event that says
+ * how many of which were left out (qmp_session_resume(), or before its next
+ * event).  A client that does not read is so never sent more than its room
+ * of events, and loses none silently.
  * Return: number of sessions written to, or -ENOMEM.
  */
 int qmp_server_emit_event(struct qmp_server *srv, const char *name, json_t *data);
@@ -357,10 +366,25 @@ void qmp_session_set_room(struct qmp_session *s, qmp_room_fn *room);
 typedef bool qmp_busy_fn(void *opaque);
 void qmp_session_set_busy(struct qmp_session *s, qmp_busy_fn *busy);
 
+/*
+ * Bytes the owner holds unsent for the session (called with the write
+ * callback's opaque): events are written only while they fit in the room
+ * beside them (qmp_server_emit_event()).  Not set: every event is written.
+ */
+typedef size_t qmp_queued_fn(void *opaque);
+void qmp_session_set_queued(struct qmp_session *s, qmp_queued_fn *queued);
+
+/*
+ * The event a session is sent in place of the events it was not sent:
+ * {"count": N, "bytes": B, "events": {"NAME": n, ...}, "first": TIMESTAMP,
+ * "last": TIMESTAMP} (the timestamps of the first and last left out).
+ */
+#define QMP_EVENT_OMITTED "EVENTS_OMITTED"
+
 /**
- * qmp_session_resume() - run the held requests, in order, until the owner
- * is busy again or one is deferred.  Never from inside the session's own
- * callbacks.
+ * qmp_session_resume() - send the QMP_EVENT_OMITTED event owed, then run
+ * the held requests, in order, until the owner is busy again or one is
+ * deferred.  Never from inside the session's own callbacks.
  */
 void qmp_session_resume(struct qmp_session *s);
 

@@ -158,7 +158,7 @@ size_t qmp_server_nr_sessions(const struct qmp_server *srv)
 	return srv->nr_sessions;
 }
 
-static json_t *timestamp(struct qmp_server *srv)
+json_t *qmp_timestamp(struct qmp_server *srv)
 {
 	struct timespec now;
 
@@ -173,25 +173,38 @@ static json_t *timestamp(struct qmp_server *srv)
 int qmp_server_emit_event(struct qmp_server *srv, const char *name, json_t *data)
 {
 	struct qmp_session *s, *next;
-	json_t *ev;
+	json_t *ev, *ts = qmp_timestamp(srv);
+	char *text, *line;
+	size_t len;
 	int n = 0;
 
 	/* QEMU writes the timestamp first; members are unordered in QMP anyway. */
-	ev = json_pack("{s:o,s:s}", "timestamp", timestamp(srv), "event", name);
-	if (!ev)
-		return -ENOMEM;
-	if (data && json_object_set(ev, "data", data)) {
+	ev = ts ? json_pack("{s:O,s:s}", "timestamp", ts, "event", name) : NULL;
+	if (ev && data && json_object_set(ev, "data", data)) {
 		json_decref(ev);
+		ev = NULL;
+	}
+	/* encoded once for every session: an event may be a megabyte */
+	text = ev ? json_dumps(ev, JSON_ENSURE_ASCII) : NULL;
+	json_decref(ev);
+	len = text ? strlen(text) : 0;
+	line = text ? realloc(text, len + 3) : NULL;
+	if (!line) {
+		free(text);
+		json_decref(ts);
+		qmp_log(srv, LOG_ERR, "qmp: out of memory encoding event %s", name);
 		return -ENOMEM;
 	}
+	memcpy(line + len, "\r\n", 3);
 	qmp_log(srv, LOG_INFO, "qmp: event %s", name);
 	for (s = srv->sessions; s; s = next) {
 		next = s->next;
 		if (!s->negotiated || s->closed)
 			continue;
-		qmp_session_send(s, json_incref(ev));
-		n++;
+		if (qmp_session_event(s, name, line, len + 2, ts))
+			n++;
 	}
-	json_decref(ev);
+	free(line);
+	json_decref(ts);
 	return n;
 }

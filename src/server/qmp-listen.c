@@ -37,6 +37,12 @@ static bool client_busy(void *opaque)
 	return sock_conn_backlogged(((struct qmp_client *)opaque)->conn);
 }
 
+/* Events beside this: the session leaves out what does not fit in the room (qmp.h). */
+static size_t client_queued(void *opaque)
+{
+	return sock_conn_queued(((struct qmp_client *)opaque)->conn);
+}
+
 static size_t client_held(void *opaque, struct sock_conn *c)
 {
 	(void)c;
@@ -95,6 +101,7 @@ static void on_accept(void *opaque, struct sock_conn *c)
 	}
 	qmp_session_set_room(cl->session, client_room);
 	qmp_session_set_busy(cl->session, client_busy);
+	qmp_session_set_queued(cl->session, client_queued);
 	sock_conn_set_ops(c, &client_ops, cl);
 	if (qmp_session_is_closed(cl->session))
 		sock_conn_close(c);

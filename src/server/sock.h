@@ -29,7 +29,9 @@
  * reading resumes.  Replies alone so never queue more than high mark + cap
  * (9 MiB): a peer that pipelines requests and reads late is never dropped.
  * A queue that would pass twice the cap (16 MiB) drops the connection with
- * a warning: only output the peer did not ask for (events) gets there.
+ * a warning: only output the peer did not ask for (events) could get there,
+ * and QMP sessions write events only while they fit in the cap beside the
+ * queue (src/qmp, EVENTS_OMITTED), so this is a last resort.
  * What it is not: a protocol.  Bytes go up through on_data.
  */
 #ifndef CXLDCD_SERVER_SOCK_H

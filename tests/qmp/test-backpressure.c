@@ -6,7 +6,9 @@
  * order, and keeps its connection (the daemon holds its requests back while
  * the replies wait, src/server/sock.h "Backpressure").  QMP with pages of
  * query-cxl-dynamic-capacity, the FM socket with 5603h.  Afterwards the
- * daemon's memory is back near where it was before the burst.
+ * daemon's memory is back near where it was before the burst.  A client
+ * that stops reading while events flood keeps its session and its replies;
+ * the events past its room are counted in one EVENTS_OMITTED.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -254,6 +256,147 @@ static void test_pipelined_fm_extent_lists_all_answered_in_order(void **state)
 	qmp_client_free(c);
 }
 
+/* Append to @buf (at *len, @cap bytes): printf. */
+static void cat(char *buf, size_t *len, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void cat(char *buf, size_t *len, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < cap - *len);
+	*len += (size_t)n;
+}
+
+/* The next event of @c called @name; fails the test if none comes. */
+static void take_event(struct qmp_client *c, const char *name)
+{
+	json_t *e = qmp_client_event(c, name, 30000);
+
+	if (!e)
+		fail_msg("no %s", name);
+	json_decref(e);
+}
+
+/*
+ * A client that stops reading while events flood: 16 rounds of an offer of
+ * 8193 extents to host 0, its acceptance (4802h) and a forced release of
+ * them all, each acceptance and release an event of 8192 extents (about
+ * 650 KB): 32 events, 21 MB.  The client that does not read pipelines a
+ * request each round.  When it reads it is still connected, gets a reply to
+ * every request, in order, the events up to its room (8 MiB) and one
+ * EVENTS_OMITTED that counts the rest, by name: what it got plus what it
+ * was told it missed is every event.  The client that reads gets all 32.
+ * Before: at 16 MiB unread the daemon dropped the client ("dropping the
+ * connection: 17110776 bytes of output unread"), its replies lost with it.
+ */
+static void test_events_past_a_silent_clients_room_are_counted_not_dropped(void **state)
+{
+	static const char *const args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2,"
+			   "dc-block-size=4096,max-extents=20000,event-log-depth=65535,mbox-payload-size=1M",
+		NULL
+	};
+	enum { PER = 8193, ROUNDS = 16 };
+	size_t cap = 64 * PER + 4096, len;
+	char *req = malloc(cap);
+	int rcv = 4096, got_acc = 0, got_rel = 0;
+	struct qmp_client *w, *m;
+	json_int_t omitted = 0;
+	struct dproc p;
+	unsigned next_id = 1;
+	json_t *j, *names = NULL;
+
+	(void)state;
+	assert_non_null(req);
+	w = start_dev(&p, args);
+	assert_int_equal(qmp_client_connect_unix(p.qmp, TMO, &m), 0);
+	assert_int_equal(qmp_client_negotiate(m, TMO), 0);
+	/* the kernel holds little for it: the daemon's queue is what fills */
+	assert_int_equal(setsockopt(qmp_client_fd(m), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)), 0);
+	for (int k = 0; k < ROUNDS; k++) {
+		len = 0;
+		cat(req, &len, cap, "{\"execute\":\"query-version\",\"id\":%u}", k + 1);
+		send_within(qmp_client_fd(m), req, len, 20);
+		len = 0;
+		cat(req, &len, cap, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+		    "\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[");
+		for (int i = 0; i < PER; i++)
+			cat(req, &len, cap, "%s{\"offset\":%d,\"len\":4096}", i ? "," : "", i * 4096);
+		cat(req, &len, cap, "]}}");
+		ok(qmp_client_cmd(w, req, TMO));
+		/* host 0 accepts all of it (4802h, one range per extent) */
+		len = 0;
+		cat(req, &len, cap, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
+		    "\"host-id\":0,\"opcode\":18434,\"payload\":\"%02x%02x000000000000", PER & 0xff, PER >> 8);
+		for (int i = 0; i < PER; i++) {
+			uint64_t dpa = (uint64_t)i * 4096;
+
+			for (int b = 0; b < 8; b++)
+				cat(req, &len, cap, "%02x", (unsigned)(dpa >> (8 * b)) & 0xff);
+			cat(req, &len, cap, "0010000000000000" "0000000000000000");
+		}
+		cat(req, &len, cap, "\"}}");
+		ok(qmp_client_cmd(w, req, TMO));
+		ok(qmp_client_cmdf(w, TMO, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{"
+				   "\"path\":\"d0\",\"host-id\":0,\"removal-policy\":\"prescriptive\","
+				   "\"forced-removal\":true,\"region\":0,\"extents\":[{\"offset\":0,\"len\":%d}]}}",
+				   PER * 4096));
+		/* the host clears its DC log (Clear Event Records, all): the next offer fits */
+		ok(qmp_client_cmd(w, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\","
+				  "\"cci\":\"mailbox\",\"host-id\":0,\"opcode\":257,\"payload\":\"040100000000\"}}", TMO));
+		/* the client that reads gets every event */
+		take_event(w, "CXL_DC_CAPACITY_ACCEPTED");
+		take_event(w, "CXL_DC_FORCED_RELEASE");
+	}
+	/* now it reads: its replies, in order, its events, and what it missed */
+	while (next_id <= ROUNDS) {
+		j = qmp_client_recv(m, 30000);
+		if (!j)
+			fail_msg("the client that did not read lost its session before reply %u", next_id);
+		if (json_object_get(j, "return")) {
+			assert_int_equal(json_integer_value(json_object_get(j, "id")), next_id);
+			next_id++;
+		} else if (json_object_get(j, "event")) {
+			const char *name = json_string_value(json_object_get(j, "event"));
+			json_t *d = json_object_get(j, "data");
+
+			if (!strcmp(name, "CXL_DC_CAPACITY_ACCEPTED"))
+				got_acc++;
+			else if (!strcmp(name, "CXL_DC_FORCED_RELEASE"))
+				got_rel++;
+			else if (!strcmp(name, "EVENTS_OMITTED")) {
+				assert_null(names);     /* told once, at the end of the backlog */
+				omitted = json_integer_value(json_object_get(d, "count"));
+				names = json_incref(json_object_get(d, "events"));
+			}
+		} else {
+			fail_msg("an error reply");
+		}
+		json_decref(j);
+	}
+	assert_non_null(names);
+	assert_true(omitted > 0);
+	assert_int_equal(got_acc + got_rel + omitted, 2 * ROUNDS);
+	assert_int_equal(got_acc + json_integer_value(json_object_get(names, "CXL_DC_CAPACITY_ACCEPTED")), ROUNDS);
+	assert_int_equal(got_rel + json_integer_value(json_object_get(names, "CXL_DC_FORCED_RELEASE")), ROUNDS);
+	/* at most its room of events went to it: 8 MiB of ~650 KB events, and the kernel's share */
+	assert_true(got_acc + got_rel <= 14);
+	/* still the same session, and events flow to it again */
+	json_decref(expect_ok(qmp_client_cmd(m, "{\"execute\":\"query-version\"}", TMO)));
+	assert_null(strstr(dproc_log(&p), "dropping the connection"));
+	assert_non_null(strstr(dproc_log(&p), "the client is not reading: events are left out"));
+	json_decref(names);
+	free(req);
+	qmp_client_free(m);
+	qmp_client_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +405,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_output_buffer_shrinks_back_after_a_big_reply,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_pipelined_fm_extent_lists_all_answered_in_order,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_events_past_a_silent_clients_room_are_counted_not_dropped,
 					  dproc_reap_all),
 	};
 

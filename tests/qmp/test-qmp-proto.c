@@ -520,6 +520,127 @@ static void test_handler_errors_keep_class_and_text(void **state)
 
 /* ---- events, quit, sessions ------------------------------------------- */
 
+/* The owner of the session of test_events_past_the_room_*: its unsent bytes, room and backlog. */
+static size_t owner_queued, owner_room;
+static bool owner_busy;
+
+static size_t owner_queued_fn(void *opaque)
+{
+	(void)opaque;
+	return owner_queued;
+}
+
+static size_t owner_room_fn(void *opaque)
+{
+	(void)opaque;
+	return owner_room;
+}
+
+static bool owner_busy_fn(void *opaque)
+{
+	(void)opaque;
+	return owner_busy;
+}
+
+static void expect_event(struct tsess *t, const char *name)
+{
+	json_t *e = tsess_pop(t);
+
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(e, "event")), name);
+	json_decref(e);
+}
+
+/*
+ * An event that does not fit beside what the owner holds unsent is left
+ * out for that session and counted; once the owner is no longer busy the
+ * session is sent one EVENTS_OMITTED that says how many of which, then
+ * events again.  Before: every event was written whatever the backlog (the
+ * daemon then dropped a client that did not read past 16 MiB of them).
+ */
+static void test_events_past_the_room_are_counted_then_told(void **state)
+{
+	struct tsess *t = *state;
+	json_t *big = json_pack("{s:s}", "pad", "0123456789012345678901234567890123456789"), *e, *d;
+
+	owner_queued = 0;
+	owner_room = 1000;
+	owner_busy = false;
+	qmp_session_set_queued(t->s, owner_queued_fn);
+	qmp_session_set_room(t->s, owner_room_fn);
+	qmp_session_set_busy(t->s, owner_busy_fn);
+	assert_int_equal(qmp_server_emit_event(t->srv, "A", big), 1);
+	expect_event(t, "A");
+	/* the client stops reading: 950 bytes unsent, an event of ~130 does not fit */
+	owner_queued = 950;
+	owner_busy = true;
+	assert_int_equal(qmp_server_emit_event(t->srv, "A", big), 0);
+	assert_int_equal(qmp_server_emit_event(t->srv, "B", NULL), 0);
+	assert_int_equal(qmp_server_emit_event(t->srv, "A", NULL), 0);
+	assert_null(tsess_pop(t));
+	/* room again but still backlogged: still left out, until it is not */
+	owner_queued = 0;
+	assert_int_equal(qmp_server_emit_event(t->srv, "B", NULL), 0);
+	assert_null(tsess_pop(t));
+	owner_busy = false;
+	qmp_session_resume(t->s);
+	e = tsess_pop(t);
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(e, "event")), "EVENTS_OMITTED");
+	d = json_object_get(e, "data");
+	assert_int_equal(json_integer_value(json_object_get(d, "count")), 4);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "events"), "A")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "events"), "B")), 2);
+	assert_true(json_integer_value(json_object_get(d, "bytes")) > 300);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "first"), "seconds")),
+			 1700000000);
+	assert_non_null(json_object_get(d, "last"));
+	json_decref(e);
+	/* told once; the next events go out */
+	qmp_session_resume(t->s);
+	assert_null(tsess_pop(t));
+	assert_int_equal(qmp_server_emit_event(t->srv, "C", NULL), 1);
+	expect_event(t, "C");
+	/* replies still wait for the client, they are never left out */
+	owner_busy = true;
+	tsess_feed(t, "{\"execute\":\"query-version\",\"id\":1}");
+	assert_null(tsess_pop(t));
+	owner_busy = false;
+	qmp_session_resume(t->s);
+	e = tsess_pop(t);
+	assert_non_null(json_object_get(e, "return"));
+	json_decref(e);
+	json_decref(big);
+}
+
+/*
+ * Without a resume (the owner was never backlogged: one event larger than
+ * the room), the count goes out before the next event that fits.
+ */
+static void test_events_past_the_room_are_told_before_the_next_one(void **state)
+{
+	struct tsess *t = *state;
+	json_t *big = json_pack("{s:s}", "pad", "0123456789012345678901234567890123456789"), *e;
+
+	owner_queued = 0;
+	owner_room = 100;
+	owner_busy = false;
+	qmp_session_set_queued(t->s, owner_queued_fn);
+	qmp_session_set_room(t->s, owner_room_fn);
+	qmp_session_set_busy(t->s, owner_busy_fn);
+	assert_int_equal(qmp_server_emit_event(t->srv, "HUGE", big), 0);
+	assert_null(tsess_pop(t));
+	owner_room = 4096;
+	assert_int_equal(qmp_server_emit_event(t->srv, "SMALL", NULL), 1);
+	e = tsess_pop(t);
+	assert_string_equal(json_string_value(json_object_get(e, "event")), "EVENTS_OMITTED");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(e, "data"),
+									    "events"), "HUGE")), 1);
+	json_decref(e);
+	expect_event(t, "SMALL");
+	json_decref(big);
+}
+
 static void test_events_reach_only_negotiated_sessions(void **state)
 {
 	struct tsess *t = *state;
@@ -861,6 +982,8 @@ int main(void)
 		TN(test_allow_extra_passes_undeclared_members),
 		TN(test_handler_errors_keep_class_and_text),
 		TN(test_events_reach_only_negotiated_sessions),
+		TN(test_events_past_the_room_are_counted_then_told),
+		TN(test_events_past_the_room_are_told_before_the_next_one),
 		TN(test_quit_replies_then_emits_shutdown),
 		TN(test_failed_write_closes_the_session),
 		TN(test_reply_over_the_room_is_an_error_not_a_disconnect),
