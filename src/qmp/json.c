@@ -367,9 +367,10 @@ static void put_jansson(struct out *o, const json_t *v, size_t flags)
 	free(t);
 }
 
-static void put_key(struct out *o, const char *key, size_t flags)
+/* A key as jansson writes it (it may hold NUL: JSON_ALLOW_NUL). */
+static void put_key(struct out *o, const char *key, size_t len, size_t flags)
 {
-	json_t *k = json_string(key);
+	json_t *k = json_stringn(key, len);
 
 	if (!k) {
 		o->oom = true;
@@ -436,7 +437,7 @@ static void put_value(struct out *o, const struct qmp_json *j, const json_t *v, 
 		if (!first)
 			put(o, comma, strlen(comma));
 		first = false;
-		put_key(o, json_object_iter_key(it), flags);
+		put_key(o, json_object_iter_key(it), json_object_iter_key_len(it), flags);
 		put(o, colon, strlen(colon));
 		put_value(o, j, json_object_iter_value(it), flags);
 	}
