@@ -488,6 +488,20 @@ static void test_json_dumps_keeps_big_integers_in_wrapping_trees(void **state)
 	free(out);
 	json_decref(wrap);
 	qmp_json_fini(&j);
+	/* digits in strings (escaped quotes, backslashes) are no numbers; reals and -0 stay */
+	{
+		static const char t2[] = "{\"s\":\"x\\\"18446744073709551616\\\\\",\"n\":18446744073709551615,"
+					 "\"r\":1E5,\"z\":-0,\"w\":-9223372036854775809}";
+
+		assert_int_equal(qmp_json_load(&j, t2, strlen(t2), 0, &err), 0);
+		assert_int_equal(j.nr_big, 1);
+		assert_string_equal(json_string_value(json_object_get(j.root, "s")), "x\"18446744073709551616\\");
+		assert_true(qmp_json_is_big(&j, json_object_get(j.root, "n")));
+		assert_true(json_is_real(json_object_get(j.root, "r")));
+		assert_true(json_is_real(json_object_get(j.root, "w")));     /* below INT64_MIN: a double */
+		assert_int_equal(json_integer_value(json_object_get(j.root, "z")), 0);
+		qmp_json_fini(&j);
+	}
 	/* a text with none: jansson's own reading; a malformed one: jansson's error */
 	assert_int_equal(qmp_json_load(&j, "[1]", 3, 0, &err), 0);
 	assert_int_equal(j.nr_big, 0);
