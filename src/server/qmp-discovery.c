@@ -159,7 +159,7 @@ static json_t *device_prop(const struct dcd *dv, const char *name, bool *missing
 	if (!strcmp(name, "sn")) {
 		if (c->serial <= INT64_MAX)
 			return json_integer((json_int_t)c->serial);
-		/* jansson's integers are signed 64-bit (docs/qmp.md, "Error texts") */
+		/* a reply is written by jansson: signed 64-bit (docs/qmp.md, "Integers above 2^63-1") */
 		qmp_error_set(err, QMP_ERR_GENERIC,
 			      "Property 'cxl-type3.sn' is %" PRIu64 ", above the 2^63-1 this daemon's JSON can carry",
 			      c->serial);
