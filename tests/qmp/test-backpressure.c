@@ -284,21 +284,22 @@ static void take_event(struct qmp_client *c, const char *name)
 
 /*
  * A client that stops reading while events flood: 16 rounds of an offer of
- * 8193 extents to host 0, its acceptance (4802h) and a forced release of
- * them all, each acceptance and release an event of 8192 extents (about
- * 650 KB): 32 events, 21 MB.  The client that does not read pipelines a
- * request each round.  When it reads it is still connected, gets a reply to
- * every request, in order, the events up to its room (8 MiB) and one
- * EVENTS_OMITTED that counts the rest, by name: what it got plus what it
- * was told it missed is every event.  The client that reads gets all 32.
- * Before: at 16 MiB unread the daemon dropped the client ("dropping the
- * connection: 17110776 bytes of output unread"), its replies lost with it.
+ * 8193 extents to one of 4 hosts in turn, its acceptance (4802h) and a
+ * forced release of them all, each acceptance and release an event of 8192
+ * extents (about 650 KB): 32 events, 21 MB.  The client that does not read
+ * pipelines a request each round.  When it reads it is still connected,
+ * gets a reply to every request, in order, the events up to its room
+ * (8 MiB) and one EVENTS_OMITTED that counts the rest, by name: what it got
+ * plus what it was told it missed is every event.  The client that reads
+ * gets all 32.  Before: at 16 MiB unread the daemon dropped the client
+ * ("dropping the connection: 17110776 bytes of output unread"), its replies
+ * lost with it.
  */
 static void test_events_past_a_silent_clients_room_are_counted_not_dropped(void **state)
 {
 	static const char *const args[] = {
 		"-object", "memory-backend-memfd,id=m0,size=1G",
-		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2,"
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=4,"
 			   "dc-block-size=4096,max-extents=20000,event-log-depth=65535,mbox-payload-size=1M",
 		NULL
 	};
@@ -325,15 +326,16 @@ static void test_events_past_a_silent_clients_room_are_counted_not_dropped(void 
 		send_within(qmp_client_fd(m), req, len, 20);
 		len = 0;
 		cat(req, &len, cap, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
-		    "\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[");
+		    "\"host-id\":%d,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[", k % 4);
 		for (int i = 0; i < PER; i++)
 			cat(req, &len, cap, "%s{\"offset\":%d,\"len\":4096}", i ? "," : "", i * 4096);
 		cat(req, &len, cap, "]}}");
 		ok(qmp_client_cmd(w, req, TMO));
-		/* host 0 accepts all of it (4802h, one range per extent) */
+		/* the host accepts all of it (4802h, one range per extent) */
 		len = 0;
 		cat(req, &len, cap, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
-		    "\"host-id\":0,\"opcode\":18434,\"payload\":\"%02x%02x000000000000", PER & 0xff, PER >> 8);
+		    "\"host-id\":%d,\"opcode\":18434,\"payload\":\"%02x%02x000000000000", k % 4, PER & 0xff,
+		    PER >> 8);
 		for (int i = 0; i < PER; i++) {
 			uint64_t dpa = (uint64_t)i * 4096;
 
@@ -344,12 +346,13 @@ static void test_events_past_a_silent_clients_room_are_counted_not_dropped(void 
 		cat(req, &len, cap, "\"}}");
 		ok(qmp_client_cmd(w, req, TMO));
 		ok(qmp_client_cmdf(w, TMO, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{"
-				   "\"path\":\"d0\",\"host-id\":0,\"removal-policy\":\"prescriptive\","
+				   "\"path\":\"d0\",\"host-id\":%d,\"removal-policy\":\"prescriptive\","
 				   "\"forced-removal\":true,\"region\":0,\"extents\":[{\"offset\":0,\"len\":%d}]}}",
-				   PER * 4096));
+				   k % 4, PER * 4096));
 		/* the host clears its DC log (Clear Event Records, all): the next offer fits */
-		ok(qmp_client_cmd(w, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\","
-				  "\"cci\":\"mailbox\",\"host-id\":0,\"opcode\":257,\"payload\":\"040100000000\"}}", TMO));
+		ok(qmp_client_cmdf(w, TMO, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\","
+				   "\"cci\":\"mailbox\",\"host-id\":%d,\"opcode\":257,\"payload\":\"040100000000\"}}",
+				   k % 4));
 		/* the client that reads gets every event */
 		take_event(w, "CXL_DC_CAPACITY_ACCEPTED");
 		take_event(w, "CXL_DC_FORCED_RELEASE");
