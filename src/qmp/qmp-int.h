@@ -115,6 +115,20 @@ void qmp_log(struct qmp_server *srv, int level, const char *fmt, ...)
 /* Send one message (stolen reference) to @s. */
 void qmp_session_send(struct qmp_session *s, json_t *msg);
 
+/* session.c: write an encoded message (@text freed) as a CRLF-terminated line. */
+void qmp_session_send_text(struct qmp_session *s, char *text);
+/* session.c: the owner holds too much unsent output (qmp_session_set_busy()). */
+bool qmp_session_busy(struct qmp_session *s);
+
+/*
+ * session-event.c: send the QMP_EVENT_OMITTED event owed, if the owner is
+ * no longer busy and it fits with @more bytes after it.  Return: whether
+ * none is owed now.
+ */
+bool qmp_session_send_omitted(struct qmp_session *s, size_t more);
+/* session-event.c: forget the events left out (the session is freed, or told). */
+void qmp_session_omit_clear(struct qmp_session *s);
+
 /* A timestamp member's value, now: {"seconds": S, "microseconds": U}. */
 json_t *qmp_timestamp(struct qmp_server *srv);
 
