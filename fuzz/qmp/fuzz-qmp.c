@@ -10,7 +10,8 @@
  * requests resumed after each chunk); the rest is the stream.  Session B
  * never negotiates.  Invariant checked on every write: each output is one
  * JSON object followed by CRLF (read as a client reads it: integers up to
- * UINT64_MAX).
+ * UINT64_MAX).  The stream is also read as one JSON text by qmp_json_load():
+ * when it reads, writing it and reading it again gives the same text.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -106,6 +107,32 @@ static const struct qmp_cmd cmds[] = {
 	{ .name = "object-add", .fn = h_ok, .args = extent_fields, .flags = QMP_CMD_ALLOW_EXTRA },
 };
 
+/*
+ * qmp_json_load() of the stream as one text: when it reads, what
+ * qmp_json_dumps() writes reads back to the same text (every integer
+ * above INT64_MAX found again and written as sent).
+ */
+static void json_round_trip(const uint8_t *data, size_t size)
+{
+	struct qmp_json j, k;
+	char *a, *b;
+
+	if (qmp_json_load(&j, (const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL))
+		return;
+	a = qmp_json_dumps(&j, j.root, JSON_ENSURE_ASCII);
+	if (a && qmp_json_load(&k, a, strlen(a), JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL))
+		abort();
+	if (a) {
+		b = qmp_json_dumps(&k, k.root, JSON_ENSURE_ASCII);
+		if (!b || strcmp(a, b) || k.nr_big != j.nr_big)
+			abort();
+		free(b);
+		qmp_json_fini(&k);
+	}
+	free(a);
+	qmp_json_fini(&j);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct qmp_server_cfg cfg = { .max_msg = 4096 };
@@ -116,6 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
+	json_round_trip(data + 2, size - 2);
 	chunk = (size_t)data[0] + 1;
 	if (qmp_server_new(&cfg, &srv))
 		return 0;
