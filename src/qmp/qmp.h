@@ -353,7 +353,9 @@ int qmp_session_new(struct qmp_server *srv, const char *name, qmp_write_fn *writ
 /*
  * The largest one reply may be (the owner's bound on a message), called
  * with the write callback's opaque.  A longer reply is replaced by a
- * GenericError naming its size (events are not checked).
+ * GenericError naming its size.  With qmp_session_set_queued(), it is also
+ * the room events may fill beside the unsent output (0: the owner is
+ * closing).
  */
 typedef size_t qmp_room_fn(void *opaque);
 void qmp_session_set_room(struct qmp_session *s, qmp_room_fn *room);
