@@ -10,6 +10,15 @@
 #include "qmp.h"
 #include "frame.h"
 
+/*
+ * Integers above INT64_MAX in replies (qmp_reply_uint()): held references,
+ * sorted by address once taken for a reply.
+ */
+struct qmp_out {
+	json_t **big;
+	size_t nr, cap;
+};
+
 struct qmp_entry {
 	const struct qmp_cmd *cmd;
 	void *opaque;
@@ -38,6 +47,7 @@ struct qmp_server {
 	void *gate_opaque;
 
 	bool quit_requested;            /* set by "quit", acted on after the reply */
+	struct qmp_out out;             /* qmp_reply_uint() since the last reply took them */
 	/* the request being handled (for qmp_defer()) */
 	struct qmp_session *cur;
 	const char *cur_id;             /* its id's JSON text, NULL: none */
@@ -75,7 +85,9 @@ static inline size_t qmp_held_cost(size_t text_len, size_t id_len)
 struct qmp_deferred {
 	struct qmp_deferred *next;
 	struct qmp_session *s;          /* NULL once the session closed */
+	struct qmp_server *srv;
 	char *id;                       /* the id's JSON text, NULL: none */
+	struct qmp_out out;             /* the integers above INT64_MAX of ret */
 	char name[64];
 	bool done;
 	int rc;
@@ -139,6 +151,9 @@ json_t *qmp_timestamp(struct qmp_server *srv);
  */
 bool qmp_session_event(struct qmp_session *s, const char *name, const char *line, size_t len,
 		       json_t *ts);
+
+/* Drop the references of @o (NULL or empty: nothing). */
+void qmp_out_release(struct qmp_out *o);
 
 /* Register the built-in commands (builtin.c). */
 int qmp_builtins_register(struct qmp_server *srv);

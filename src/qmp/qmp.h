@@ -237,6 +237,15 @@ void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_
 unsigned qmp_current_flags(const struct qmp_server *srv);
 
 /**
+ * qmp_reply_uint() - a reply value of @v, a uint64: above INT64_MAX it is
+ * written as that number, as QEMU writes it (a jansson integer holds the
+ * same 64 bits).  For the ret of a handler that answers at once, or of the
+ * qmp_complete() that follows.
+ * Return: a new reference, or NULL (out of memory).
+ */
+json_t *qmp_reply_uint(struct qmp_server *srv, uint64_t v);
+
+/**
  * qmp_request_dumps() - inside a handler: qmp_json_dumps() of @v with the
  * request being handled, so a record of its arguments (a journal) keeps
  * every integer as sent; json_dumps() outside one.

@@ -94,6 +94,7 @@ void qmp_server_free(struct qmp_server *srv)
 		return;
 	while (srv->sessions)
 		qmp_session_free(srv->sessions);
+	qmp_out_release(&srv->out);
 	free(srv->cmds);
 	free(srv->package);
 	free(srv);

@@ -52,8 +52,63 @@ void qmp_session_send_text(struct qmp_session *s, char *text)
 	free(line);
 }
 
-static char *encode(struct qmp_session *s, json_t *msg)
+/* ---- integers above INT64_MAX in replies ----------------------------- */
+
+static int cmp_ptr(const void *a, const void *b)
 {
+	uintptr_t x = (uintptr_t)*(json_t *const *)a, y = (uintptr_t)*(json_t *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+json_t *qmp_reply_uint(struct qmp_server *srv, uint64_t v)
+{
+	json_t *n = json_integer((json_int_t)v);
+	struct qmp_out *o = &srv->out;
+
+	if (!n || v <= INT64_MAX)
+		return n;
+	if (o->nr == o->cap) {
+		size_t ncap = o->cap ? o->cap * 2 : 4;
+		json_t **nb = realloc(o->big, ncap * sizeof(*nb));
+
+		if (!nb) {
+			json_decref(n);
+			return NULL;
+		}
+		o->big = nb;
+		o->cap = ncap;
+	}
+	/* held, so no other node takes its address before the reply is written */
+	o->big[o->nr++] = json_incref(n);
+	return n;
+}
+
+/* The integers qmp_reply_uint() made since the last reply, for this one. */
+static struct qmp_out out_take(struct qmp_server *srv)
+{
+	struct qmp_out o = srv->out;
+
+	memset(&srv->out, 0, sizeof(srv->out));
+	if (o.nr)
+		qsort(o.big, o.nr, sizeof(*o.big), cmp_ptr);
+	return o;
+}
+
+void qmp_out_release(struct qmp_out *o)
+{
+	if (!o)
+		return;
+	for (size_t i = 0; i < o->nr; i++)
+		json_decref(o->big[i]);
+	free(o->big);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Encode @msg (stolen), the integers of @out (may be NULL) as they are. */
+static char *encode(struct qmp_session *s, json_t *msg, const struct qmp_out *out)
+{
+	struct qmp_json view = { .big = out ? out->big : NULL, .nr_big = out ? out->nr : 0 };
 	char *text;
 
 	if (!msg)
@@ -62,7 +117,7 @@ static char *encode(struct qmp_session *s, json_t *msg)
 		json_decref(msg);
 		return NULL;
 	}
-	text = json_dumps(msg, JSON_ENSURE_ASCII);
+	text = qmp_json_dumps(&view, msg, JSON_ENSURE_ASCII);
 	json_decref(msg);
 	if (!text)
 		qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory encoding a reply", s->name);
@@ -71,7 +126,7 @@ static char *encode(struct qmp_session *s, json_t *msg)
 
 void qmp_session_send(struct qmp_session *s, json_t *msg)
 {
-	char *text = encode(s, msg);
+	char *text = encode(s, msg, NULL);
 
 	if (text)
 		qmp_session_send_text(s, text);
@@ -82,10 +137,11 @@ void qmp_session_send(struct qmp_session *s, json_t *msg)
  * with the id's text (NULL: none), as jansson writes a last member:
  * {"return": {}, "id": ID}.
  */
-static char *encode_reply(struct qmp_session *s, json_t *msg, const char *id)
+static char *encode_reply(struct qmp_session *s, json_t *msg, const char *id,
+			  const struct qmp_out *out)
 {
 	static const char member[] = ", \"id\": ";
-	char *text = encode(s, msg), *line;
+	char *text = encode(s, msg, out), *line;
 	size_t len, idn;
 
 	if (!text || !id)
@@ -109,7 +165,7 @@ static void send_error(struct qmp_session *s, const char *id, const struct qmp_e
 {
 	json_t *rsp = json_pack("{s:{s:s,s:s}}", "error", "class", qmp_err_class_str(err->cls),
 				"desc", err->desc);
-	char *text = encode_reply(s, rsp, id);
+	char *text = encode_reply(s, rsp, id, NULL);
 
 	if (text)
 		qmp_session_send_text(s, text);
@@ -121,7 +177,8 @@ static void send_error(struct qmp_session *s, const char *id, const struct qmp_e
  * own answer.  Replies that merely wait behind others are held back by
  * qmp_session_set_busy() instead.
  */
-static void send_return(struct qmp_session *s, const char *id, json_t *ret, const char *name)
+static void send_return(struct qmp_session *s, const char *id, json_t *ret, const char *name,
+			const struct qmp_out *out)
 {
 	json_t *rsp = json_object();
 	struct qmp_error err;
@@ -132,7 +189,7 @@ static void send_return(struct qmp_session *s, const char *id, json_t *ret, cons
 		json_object_set_new(rsp, "return", ret ? ret : json_object());
 	else
 		json_decref(ret);
-	text = encode_reply(s, rsp, id);
+	text = encode_reply(s, rsp, id, out);
 	if (!text)
 		return;
 	len = strlen(text) + 2;
@@ -261,12 +318,13 @@ static int run(struct qmp_session *s, const char *name, const struct qmp_json *d
 }
 
 static void queue_answer(struct qmp_session *s, const char *id, const char *name, int rc,
-			 json_t *ret, const struct qmp_error *err);
+			 json_t *ret, const struct qmp_error *err, struct qmp_out *out);
 
 static void handle(struct qmp_session *s, const struct qmp_json *doc)
 {
 	struct qmp_error err = { .cls = QMP_ERR_GENERIC };
 	json_t *req = doc->root, *args, *ret = NULL;
+	struct qmp_out out;
 	const char *name;
 	char *id = NULL;
 	bool oob = false;
@@ -311,20 +369,22 @@ static void handle(struct qmp_session *s, const struct qmp_json *doc)
 	rc = run(s, name, doc, args, &ret, &err);
 	s->srv->cur = NULL;
 	s->srv->cur_doc = NULL;
+	out = out_take(s->srv);
 	if (s->srv->cur_deferred) {
 		/* answered by qmp_complete(), in order */
 		json_decref(ret);
 	} else if (s->pending) {
 		/* behind unanswered requests: its answer waits for theirs */
-		queue_answer(s, id, name, rc, ret, &err);
+		queue_answer(s, id, name, rc, ret, &err, &out);
 	} else if (rc == 0) {
 		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s ok", s->name, name);
-		send_return(s, id, ret, name);
+		send_return(s, id, ret, name, &out);
 	} else {
 		qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s failed: %s: %s", s->name, name,
 			qmp_err_class_str(err.cls), err.desc);
 		send_error(s, id, &err);
 	}
+	qmp_out_release(&out);
 	json_decref(args);
 	free(id);
 }
@@ -499,6 +559,7 @@ static struct qmp_deferred *slot_new(struct qmp_session *s, const char *id, cons
 		return NULL;
 	}
 	d->s = s;
+	d->srv = s->srv;
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	*s->pending_tail = d;
 	s->pending_tail = &d->next;
@@ -518,20 +579,21 @@ static void send_ready(struct qmp_session *s)
 		s->nr_pending--;
 		if (d->rc == 0) {
 			qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s ok", s->name, d->name);
-			send_return(s, d->id, d->ret, d->name);
+			send_return(s, d->id, d->ret, d->name, &d->out);
 		} else {
 			qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s failed: %s: %s", s->name, d->name,
 				qmp_err_class_str(d->err.cls), d->err.desc);
 			send_error(s, d->id, &d->err);
 			json_decref(d->ret);
 		}
+		qmp_out_release(&d->out);
 		free(d->id);
 		free(d);
 	}
 }
 
 static void queue_answer(struct qmp_session *s, const char *id, const char *name, int rc,
-			 json_t *ret, const struct qmp_error *err)
+			 json_t *ret, const struct qmp_error *err, struct qmp_out *out)
 {
 	struct qmp_deferred *d = slot_new(s, id, name);
 
@@ -544,8 +606,12 @@ static void queue_answer(struct qmp_session *s, const char *id, const char *name
 	d->done = true;
 	d->rc = rc;
 	d->ret = rc ? NULL : ret;
-	if (rc)
+	if (rc) {
 		json_decref(ret);
+	} else {
+		d->out = *out;  /* moved: the caller's release is then a no-op */
+		memset(out, 0, sizeof(*out));
+	}
 	d->err = *err;
 }
 
@@ -565,8 +631,10 @@ struct qmp_deferred *qmp_defer(struct qmp_server *srv)
 void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_error *err)
 {
 	struct qmp_session *s = d->s;
+	struct qmp_out out = out_take(d->srv);
 
 	if (!s) {
+		qmp_out_release(&out);
 		json_decref(ret);
 		free(d->id);
 		free(d);
@@ -575,6 +643,7 @@ void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_
 	d->done = true;
 	d->rc = rc;
 	d->ret = ret;
+	d->out = out;
 	if (rc)
 		d->err = *err;
 	send_ready(s);
@@ -656,6 +725,7 @@ void qmp_session_free(struct qmp_session *s)
 		s->pending = d->next;
 		if (d->done) {
 			json_decref(d->ret);
+			qmp_out_release(&d->out);
 			free(d->id);
 			free(d);
 		} else {

@@ -13,7 +13,6 @@
  * Nothing here changes state.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -145,8 +144,7 @@ int qmp_qom_list(void *opaque, json_t *args, json_t **ret, struct qmp_error *err
 }
 
 /* A property of a device; NULL (and *missing) when it has none of that name. */
-static json_t *device_prop(const struct dcd *dv, const char *name, bool *missing,
-			   struct qmp_error *err)
+static json_t *device_prop(const struct dcd *dv, const char *name, bool *missing)
 {
 	const struct cxldcd_dev_cfg *c = core_dev_cfg(dv->dev);
 	char link[512];
@@ -156,15 +154,9 @@ static json_t *device_prop(const struct dcd *dv, const char *name, bool *missing
 		return json_integer(c->nr_regions);
 	if (!strcmp(name, "num-hosts"))
 		return json_integer(c->nr_hosts);
-	if (!strcmp(name, "sn")) {
-		if (c->serial <= INT64_MAX)
-			return json_integer((json_int_t)c->serial);
-		/* a reply is written by jansson: signed 64-bit (docs/qmp.md, "Integers above 2^63-1") */
-		qmp_error_set(err, QMP_ERR_GENERIC,
-			      "Property 'cxl-type3.sn' is %" PRIu64 ", above the 2^63-1 this daemon's JSON can carry",
-			      c->serial);
-		return NULL;
-	}
+	/* a uint64: above 2^63-1 too, as QEMU writes it (qmp_reply_uint()) */
+	if (!strcmp(name, "sn"))
+		return qmp_reply_uint(dv->srv->qmp, c->serial);
 	if (!strcmp(name, "volatile-dc-memdev") && dv->memdev) {
 		/* a link reads as its target's path; QEMU's backends live in /objects */
 		snprintf(link, sizeof(link), "/objects/%s", dv->memdev);
@@ -212,7 +204,7 @@ int qmp_qom_get(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 	if (!strcmp(name, "type"))
 		v = json_string(type);
 	else if (node == QOM_DEVICE)
-		v = device_prop(dv, name, &missing, err);
+		v = device_prop(dv, name, &missing);
 	else
 		v = child_prop(s, node, name);
 	if (v) {

@@ -20,6 +20,7 @@
  *    the connection as a server parse failure.
  */
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -402,6 +403,49 @@ static void test_refused_syntax_names_the_request(void **state)
 	qmp_client_free(c);
 }
 
+/* The next line on @fd as it was sent, CRLF cut off (nothing buffered ahead of it). */
+static void raw_line(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (n < 2 || buf[n - 2] != '\r' || buf[n - 1] != '\n') {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+		assert_true(n + 1 < cap);
+		assert_int_equal(poll(&pf, 1, TMO), 1);
+		assert_int_equal(read(fd, buf + n, 1), 1);
+		n++;
+	}
+	buf[n - 2] = 0;
+}
+
+/*
+ * qom-get of an sn above 2^63-1 (a -device option QEMU takes up to 2^64-1)
+ * answers the number, as QEMU writes a uint64, and an id of 2^63 comes back
+ * as sent.  Before: "Property 'cxl-type3.sn' is 18446744073709551615, above
+ * the 2^63-1 this daemon's JSON can carry", and the request a syntax error.
+ */
+static void test_qom_get_of_an_sn_above_int64_max(void **state)
+{
+	static const char *const args[] = {
+		"-object", "memory-backend-ram,id=vmem0,size=256M",
+		"-device", "cxl-type3,volatile-dc-memdev=vmem0,id=cxl-dcd0,num-dc-regions=1,"
+			   "sn=18446744073709551615",
+		"--fm", "none", "--host-socket", "none", "--mctp-cci", "none",
+		NULL
+	};
+	struct dproc p;
+	struct qmp_client *c = start_dev(&p, args);
+	char line[256];
+
+	(void)state;
+	send_text(c, "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"" DCD "\",\"property\":\"sn\"},"
+		     "\"id\":9223372036854775808}");
+	raw_line(qmp_client_fd(c), line, sizeof(line));
+	assert_string_equal(line, "{\"return\": 18446744073709551615, \"id\": 9223372036854775808}");
+	qmp_client_free(c);
+}
+
 /* Append to @buf (at *len, @cap bytes): printf. */
 static void cat(char *buf, size_t *len, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -575,6 +619,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_pipelined_executes_journaled, dproc_reap_all),
 		cmocka_unit_test_teardown(test_qmp_shell_command_forms, dproc_reap_all),
 		cmocka_unit_test_teardown(test_qom_get_reads_what_qom_list_lists, dproc_reap_all),
+		cmocka_unit_test_teardown(test_qom_get_of_an_sn_above_int64_max, dproc_reap_all),
 		cmocka_unit_test_teardown(test_refused_syntax_names_the_request, dproc_reap_all),
 		cmocka_unit_test_teardown(test_events_list_at_most_8192_extents, dproc_reap_all),
 		cmocka_unit_test_teardown(test_disconnect_and_quit, dproc_reap_all),

@@ -781,6 +781,61 @@ static void test_deferred_answer_holds_later_requests_in_order(void **state)
 	qmp_complete(x.d, 0, NULL, NULL);
 }
 
+/* x-big: returns uint64 values made by qmp_reply_uint(); {"fail": true}: made, then an error. */
+static int big_handler(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	struct qmp_server *srv = opaque;
+
+	*ret = json_pack("{s:o,s:[o,o]}", "u", qmp_reply_uint(srv, UINT64_MAX), "l",
+			 qmp_reply_uint(srv, 1ull << 63), qmp_reply_uint(srv, 5));
+	if (json_is_true(json_object_get(args, "fail"))) {
+		qmp_error_set(err, QMP_ERR_GENERIC, "no");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct qmp_cmd big_cmd = { .name = "x-big", .fn = big_handler,
+					.flags = QMP_CMD_ALLOW_EXTRA | QMP_CMD_QUEUES };
+
+/*
+ * A reply value above 2^63-1 is written as that number, as QEMU writes a
+ * uint64 (qom-get of an sn above it): answered at once, behind a deferred
+ * request, and through qmp_complete().  Before: a jansson integer, written
+ * as a negative number (so qom-get refused such an sn).
+ */
+static void test_reply_uint64_above_int64_max_is_written_as_the_number(void **state)
+{
+	struct tsess *t = *state;
+	struct defer_ctx x = { .srv = t->srv };
+	char *line;
+
+	assert_int_equal(qmp_server_register(t->srv, &big_cmd, t->srv), 0);
+	assert_int_equal(qmp_server_register(t->srv, &defer_cmd, &x), 0);
+	reply_text(t, "{\"execute\":\"x-big\",\"id\":1}",
+		   "{\"return\": {\"u\": 18446744073709551615, \"l\": [9223372036854775808, 5]}, \"id\": 1}");
+	/* made, then refused: the error, and the next reply is jansson's own */
+	reply_text(t, "{\"execute\":\"x-big\",\"arguments\":{\"fail\":true}}",
+		   "{\"error\": {\"class\": \"GenericError\", \"desc\": \"no\"}}");
+	/* behind a deferred request (x-big queues): written when its turn comes */
+	tsess_feed(t, "{\"execute\":\"x-defer\",\"id\":2}{\"execute\":\"x-big\",\"id\":3}");
+	assert_null(tsess_pop_text(t));
+	qmp_complete(x.d, 0, json_pack("{s:o}", "d", qmp_reply_uint(t->srv, UINT64_MAX - 1)), NULL);
+	line = tsess_pop_text(t);
+	assert_string_equal(line, "{\"return\": {\"d\": 18446744073709551614}, \"id\": 2}");
+	free(line);
+	line = tsess_pop_text(t);
+	assert_string_equal(line, "{\"return\": {\"u\": 18446744073709551615, \"l\": [9223372036854775808, 5]}, \"id\": 3}");
+	free(line);
+	/* up to 2^63-1 a plain integer, nothing held */
+	{
+		json_t *v = qmp_reply_uint(t->srv, INT64_MAX);
+
+		assert_int_equal(json_integer_value(v), INT64_MAX);
+		json_decref(v);
+	}
+}
+
 /* x-queue: QMP_CMD_QUEUES; defers each request, or refuses {"bad":true} on its arguments. */
 struct queue_ctx {
 	struct qmp_server *srv;
@@ -1004,6 +1059,7 @@ int main(void)
 		cmocka_unit_test(test_error_helpers),
 		TN(test_deferred_answer_holds_later_requests_in_order),
 		TN(test_queued_commands_start_behind_deferred_ones_answers_in_order),
+		TN(test_reply_uint64_above_int64_max_is_written_as_the_number),
 	};
 
 	return cmocka_run_group_tests_name("qmp-proto", tests, NULL, NULL);
