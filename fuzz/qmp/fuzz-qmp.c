@@ -89,13 +89,16 @@ static int h_ok(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 	(void)err;
 	/* Re-entrant event emission while a request is being answered. */
 	qmp_server_emit_event(srv, "X_EVENT", args);
-	*ret = json_pack("{s:s}", "path", qmp_arg_str(args, "path", "?"));
+	/* a uint64 above INT64_MAX in the reply: written as the number */
+	*ret = json_pack("{s:s,s:o}", "path", qmp_arg_str(args, "path", "?"), "u",
+			 qmp_reply_uint(srv, UINT64_MAX - qmp_arg_uint(args, "u32", 0)));
 	return 0;
 }
 
 static int h_fail(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 {
-	(void)opaque; (void)ret;
+	/* made, then dropped with the failure */
+	*ret = qmp_reply_uint(opaque, UINT64_MAX);
 	if (qmp_arg_bool(args, "forced-removal", false))
 		qmp_error_set(err, QMP_ERR_DEVICE_NOT_FOUND, "no %s", qmp_arg_str(args, "path", ""));
 	return -1;
