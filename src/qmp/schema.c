@@ -63,13 +63,13 @@ static int check_uint(const struct ctx *c, json_t *v, const char *path, uint64_t
 	if (!json_is_integer(v))
 		return range_error(c->err, path, "uint64");
 	x = json_integer_value(v);
-	/* above INT64_MAX: the same 64 bits (struct qmp_json) */
-	if (qmp_json_is_big(c->doc, v) && max == UINT64_MAX)
-		return 0;
-	/* COMPAT: QEMU wraps negative values into uint64; we refuse them. */
-	if (x < 0 && max == UINT64_MAX)
-		return range_error(c->err, path, "uint64");
-	if (x >= 0 && (uint64_t)x <= max)
+	/*
+	 * Any integer is a uint64: one above INT64_MAX is held as the same 64
+	 * bits (struct qmp_json), and a negative one wraps, as QEMU's visitor
+	 * takes it "for backward compatibility" (-1 is 2^64-1); a narrower
+	 * type then checks the wrapped value's range.
+	 */
+	if (max == UINT64_MAX || (x >= 0 && (uint64_t)x <= max))
 		return 0;
 	name = strrchr(path, '.');
 	name = name ? name + 1 : path;
@@ -242,7 +242,7 @@ int64_t qmp_arg_int(json_t *args, const char *name, int64_t def)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
 }
 
-/* Validated: a negative integer here is one above INT64_MAX (struct qmp_json). */
+/* Validated: a negative integer here is one above INT64_MAX (struct qmp_json) or a wrapped one. */
 uint64_t qmp_arg_uint(json_t *args, const char *name, uint64_t def)
 {
 	json_t *v = json_object_get(args, name);

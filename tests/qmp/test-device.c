@@ -319,8 +319,11 @@ static void test_device_command_errors(void **state)
 		   "duplicate or overlapped extents are detected");
 	expect_err(qmp_client_cmdf(c, TMO, ADD(D0 "%s\"tag\":\"xyz\",\"extents\":[]"), pre),
 		   "tag=xyz is not a valid UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+	/* QEMU's visitor wraps a negative uint64 (-1 is 2^64-1): the extent's checks see that */
 	expect_err(qmp_client_cmdf(c, TMO, ADD(D0 "%s\"extents\":[{\"offset\":-1,\"len\":2097152}]"), pre),
-		   "Parameter 'extents[0].offset' expects uint64");
+		   "dpa or len is not aligned to region block size");
+	expect_err(qmp_client_cmdf(c, TMO, ADD(D0 "%s\"extents\":[{\"offset\":-2097152,\"len\":2097152}]"), pre),
+		   "extent range is beyond the region end");
 	expect_err(qmp_client_cmdf(c, TMO, ADD(D0 "%s\"tag\":\"" TAG_A "\""), pre), "Parameter 'extents' is missing");
 	expect_err(qmp_client_cmd(c, ADD(D0 "\"selection-policy\":\"enable-shared-access\",\"region\":0"), TMO),
 		   "tag is required for selection-policy enable-shared-access");

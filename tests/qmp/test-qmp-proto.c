@@ -349,8 +349,6 @@ static void test_out_of_range_integers_are_refused(void **state)
 	args_error(t, "\"s\":\"x\",\"u8\":-1", "Parameter 'u8' expects uint8_t");
 	args_error(t, BASE ",\"u16\":65536", "Parameter 'u16' expects uint16_t");
 	args_error(t, BASE ",\"u32\":4294967296", "Parameter 'u32' expects uint32_t");
-	args_error(t, BASE ",\"u64\":-1", "Parameter 'u64' expects uint64");
-	args_error(t, BASE ",\"extents\":[{\"offset\":-2,\"len\":1}]", "Parameter 'extents[0].offset' expects uint64");
 	/* as QEMU's visitor: no integer names the whole path; a narrower range, the member alone or null */
 	args_error(t, BASE ",\"extents\":[{\"offset\":0,\"len\":1},{\"offset\":0,\"len\":\"1\"}]",
 		   "Parameter 'extents[1].len' expects uint64");
@@ -389,9 +387,32 @@ static void test_uint64_above_int64_max_reaches_the_handler(void **state)
 }
 
 /*
+ * A negative integer is a uint64 wrapped, as QEMU's visitor takes it ("for
+ * backward compatibility": -1 is 2^64-1), at the top level and nested; a
+ * narrower unsigned type refuses it by its range.  Before: "Parameter 'u64'
+ * expects uint64".
+ */
+static void test_negative_uint64_wraps_as_qemu_reads_it(void **state)
+{
+	struct tsess *t = *state;
+	json_t *r = tsess_cmd(t, "{\"execute\":\"x-read\",\"arguments\":{" BASE
+			      ",\"u64\":-1,\"extents\":[{\"offset\":-2,\"len\":-9223372036854775808}]}}");
+	json_t *ret = json_object_get(r, "return");
+
+	assert_non_null(ret);
+	assert_string_equal(qmp_arg_str(ret, "u64", ""), "18446744073709551615");
+	assert_string_equal(qmp_arg_str(ret, "offset", ""), "18446744073709551614");
+	assert_string_equal(qmp_arg_str(ret, "len", ""), "9223372036854775808");
+	json_decref(r);
+	args_error(t, BASE ",\"u32\":-1", "Parameter 'u32' expects uint32_t");
+	args_error(t, BASE ",\"extents\":[{\"offset\":0,\"len\":1,\"port\":-1}]",
+		   "Parameter 'port' expects uint16_t");
+}
+
+/*
  * Where no uint64 is expected, QEMU's texts: a narrower unsigned type's
  * range error, a signed one's or a string's type error; past UINT64_MAX
- * (a double to QEMU) no uint64 at all.  -1 stays refused (COMPAT).
+ * (a double to QEMU) no uint64 at all.
  */
 static void test_integers_above_int64_max_get_qemu_texts(void **state)
 {
@@ -413,7 +434,6 @@ static void test_integers_above_int64_max_get_qemu_texts(void **state)
 		   "Parameter 'extents[0].len' expects uint64");
 	args_error(t, BASE ",\"i\":18446744073709551616", "Invalid parameter type for 'i', expected: integer");
 	args_error(t, BASE ",\"u64\":-9223372036854775809", "Parameter 'u64' expects uint64");
-	args_error(t, BASE ",\"u64\":-1", "Parameter 'u64' expects uint64");
 	args_error(t, BASE ",\"zzz\":18446744073709551615", "Parameter 'zzz' is unexpected");
 }
 
@@ -1044,6 +1064,7 @@ int main(void)
 		TN(test_unexpected_arguments_are_named),
 		TN(test_wrong_types_get_qemu_texts),
 		TN(test_out_of_range_integers_are_refused),
+		TN(test_negative_uint64_wraps_as_qemu_reads_it),
 		TN(test_uint64_above_int64_max_reaches_the_handler),
 		TN(test_integers_above_int64_max_get_qemu_texts),
 		TN(test_id_above_int64_max_is_echoed_as_sent),
