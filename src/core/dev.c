@@ -6,16 +6,24 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "core/model.h"
 
 /* ------------------------------------------------------------ allocation */
 
+/*
+ * Zeroed memory through the hook, or libc's calloc(): a block fresh from
+ * the kernel is zero already, so calloc() leaves it untouched where
+ * malloc() + memset() wrote every page of it (a page fault each, at once).
+ */
 void *core_zalloc(struct cxldcd_dev *dev, size_t size)
 {
 	void *p;
 
-	p = dev->al.alloc ? dev->al.alloc(dev->al.opaque, size) : malloc(size);
+	if (!dev->al.alloc)
+		return calloc(1, size);
+	p = dev->al.alloc(dev->al.opaque, size);
 	if (p)
 		memset(p, 0, size);
 	return p;
@@ -29,6 +37,83 @@ void core_free(struct cxldcd_dev *dev, void *p)
 		dev->al.free(dev->al.opaque, p);
 	else
 		free(p);
+}
+
+/*
+ * p (size bytes, NULL: none) resized to size bytes, its contents kept up to
+ * the smaller size, the rest not zeroed; NULL on failure, p then unchanged.
+ * libc's realloc() moves a large block by remapping its pages (mremap()):
+ * no copy, and no page fault for what was already touched.  Through the
+ * hook: its realloc, else a new block, a copy and the old block freed.
+ */
+void *core_realloc(struct cxldcd_dev *dev, void *p, size_t old_size, size_t size)
+{
+	void *n;
+
+	if (!dev->al.alloc)
+		return realloc(p, size);
+	if (dev->al.realloc)
+		return dev->al.realloc(dev->al.opaque, p, size);
+	n = dev->al.alloc(dev->al.opaque, size);
+	if (n && p) {
+		memcpy(n, p, old_size < size ? old_size : size);
+		core_free(dev, p);
+	}
+	return n;
+}
+
+/*
+ * Bulk memory: a block of BULK_MIN bytes or more that its user fills
+ * whole, at once (a restore's slab chunks and scratch arrays, a deep event
+ * log).  Without a hook it is mapped on its own, aligned to BULK_MIN, and
+ * its whole BULK_MIN units are advised MADV_HUGEPAGE: filling 2 MiB then
+ * takes one page fault, not 512 (docs/performance.md, "Session 6: restart
+ * first touch").  The tail after the last whole unit keeps small pages, so
+ * nothing is backed that the user does not touch.  With a hook (the tests'
+ * fault injection) it is core_zalloc(), like any other allocation.
+ */
+#define BULK_MIN ((size_t)2 << 20)
+
+static bool bulk_mapped(const struct cxldcd_dev *dev, size_t size)
+{
+	return !dev->al.alloc && size >= BULK_MIN;
+}
+
+static size_t bulk_span(size_t size)
+{
+	return (size + BULK_MIN - 1) & ~(BULK_MIN - 1);
+}
+
+void *core_zalloc_bulk(struct cxldcd_dev *dev, size_t size)
+{
+	size_t span = bulk_span(size), lead;
+	char *p;
+
+	if (!bulk_mapped(dev, size))
+		return core_zalloc(dev, size);
+	if (span < size || span + BULK_MIN < span)
+		return NULL;
+	p = mmap(NULL, span + BULK_MIN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* keep the aligned span: unmap what lies before and after it */
+	lead = (BULK_MIN - (uintptr_t)p % BULK_MIN) % BULK_MIN;
+	if (lead)
+		munmap(p, lead);
+	munmap(p + lead + span, BULK_MIN - lead);
+	p += lead;
+#ifdef MADV_HUGEPAGE
+	madvise(p, size & ~(BULK_MIN - 1), MADV_HUGEPAGE); /* advice: without THP, small pages */
+#endif
+	return p;
+}
+
+void core_free_bulk(struct cxldcd_dev *dev, void *p, size_t size)
+{
+	if (!bulk_mapped(dev, size))
+		core_free(dev, p);
+	else if (p)
+		munmap(p, bulk_span(size));
 }
 
 __attribute__((format(printf, 5, 0)))

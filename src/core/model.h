@@ -160,12 +160,14 @@ struct feat_state {
 /* ------------------------------------------------------------ slab.c */
 #define SLAB_PER_PAGE 64u
 struct slab_page;
+struct slab_chunk;
 struct slab {
 	uint32_t size, idx_off;     /* object bytes (multiple of 8); where it keeps its page index */
 	struct slab_page **pages;
 	uint32_t nr_pages, cap_pages;
 	struct slab_page *partial;  /* pages with a free object */
 	struct slab_page *empty;    /* the one page with no live object kept, or NULL */
+	struct slab_chunk *chunks;  /* pages taken together by slab_reserve() */
 	uint32_t live;
 };
 
@@ -215,6 +217,11 @@ void slab_init(struct slab *s, size_t size, size_t idx_off);
 /* A zeroed object (its page index set), or NULL. */
 void *slab_zalloc(struct cxldcd_dev *dev, struct slab *s);
 void slab_free(struct cxldcd_dev *dev, struct slab *s, void *p);
+/*
+ * Free objects for n more allocations at least: the pages missing, taken in
+ * one chunk (slab.c).  0 or -ENOMEM (the slab unchanged).
+ */
+int slab_reserve(struct cxldcd_dev *dev, struct slab *s, uint32_t n);
 /* Give every page back (live objects included). */
 void slab_fini(struct cxldcd_dev *dev, struct slab *s);
 
@@ -241,6 +248,14 @@ static inline void hx_del(struct cxldcd_dev *dev, struct hx *x)
 /* ------------------------------------------------------------ dev.c */
 void *core_zalloc(struct cxldcd_dev *dev, size_t size);
 void core_free(struct cxldcd_dev *dev, void *p);
+/* p of old_size bytes resized to size (the rest not zeroed); NULL, p unchanged, on failure. */
+void *core_realloc(struct cxldcd_dev *dev, void *p, size_t old_size, size_t size);
+/*
+ * Zeroed memory for a block its user fills whole (dev.c: huge pages when
+ * large and no hook is set), and its release: size as allocated.
+ */
+void *core_zalloc_bulk(struct cxldcd_dev *dev, size_t size);
+void core_free_bulk(struct cxldcd_dev *dev, void *p, size_t size);
 enum cxldcd_rc core_diag(struct cxldcd_diag *d, enum cxldcd_rc rc, int32_t idx, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* core_diag() with the reason (core_diag() says CORE_REASON_OTHER, or NONE on success). */

@@ -13,8 +13,16 @@
  * alloc/free cycle at a page boundary; the last page moves into the freed
  * index (its objects' indexes are rewritten: SLAB_PER_PAGE stores).
  *
- * Pages come from the device's allocator hook (core_zalloc()), so fault
- * injection still reaches every allocation that can fail.  A whole-struct
+ * A restore knows how many objects it will make: slab_reserve() takes
+ * their pages in one chunk (core_zalloc_bulk(): huge pages when large), so
+ * filling them takes a page fault per 2 MiB, not per page of objects.  A
+ * chunk's pages serve like the others, but are not given back one by one:
+ * an empty one stays in the slab for reuse, and the chunk goes back whole
+ * when all its pages are empty.
+ *
+ * Pages and chunks come from the device's allocator hook (core_zalloc(),
+ * core_zalloc_bulk()), so fault injection still reaches every allocation
+ * that can fail.  A whole-struct
  * assignment to an object would clear its page index: SLAB_SET() in model.h
  * assigns a compound literal and keeps it.
  */
@@ -28,11 +36,19 @@ struct slab_page {
 	uint32_t nfree;                /* free objects: freed + never carved */
 	uint32_t carved;               /* objects [0, carved) were handed out once */
 	uint32_t idx;                  /* in slab->pages */
-	uint32_t pad;
+	uint32_t in_chunk;             /* 1 + its index in its chunk; 0: allocated alone */
 	/* SLAB_PER_PAGE objects follow */
 };
 
+struct slab_chunk {
+	struct slab_chunk *next;       /* the slab's chunks */
+	size_t bytes;                  /* as allocated (core_free_bulk()) */
+	uint32_t nr_pages;             /* the pages that follow */
+	uint32_t nr_empty;             /* of them, those with no live object */
+};
+
 _Static_assert(sizeof(struct slab_page) % 8 == 0, "objects stay 8-byte aligned");
+_Static_assert(sizeof(struct slab_chunk) % 8 == 0, "chunk pages stay 8-byte aligned");
 
 void slab_init(struct slab *s, size_t size, size_t idx_off)
 {
@@ -45,6 +61,26 @@ void slab_init(struct slab *s, size_t size, size_t idx_off)
 static char *obj_at(const struct slab *s, struct slab_page *pg, uint32_t i)
 {
 	return (char *)(pg + 1) + (size_t)i * s->size;
+}
+
+static size_t page_bytes(const struct slab *s)
+{
+	return sizeof(struct slab_page) + (size_t)SLAB_PER_PAGE * s->size;
+}
+
+/* (Through void *: page_bytes() is a multiple of 8, so the pages stay aligned.) */
+static struct slab_page *chunk_page(const struct slab *s, struct slab_chunk *c, uint32_t i)
+{
+	void *pg = (char *)(c + 1) + (size_t)i * page_bytes(s);
+
+	return pg;
+}
+
+static struct slab_chunk *page_chunk(const struct slab *s, struct slab_page *pg)
+{
+	void *first = (char *)pg - (size_t)(pg->in_chunk - 1) * page_bytes(s);
+
+	return (struct slab_chunk *)first - 1;  /* the header before the chunk's first page */
 }
 
 static void set_idx(const struct slab *s, void *obj, uint32_t idx)
@@ -72,30 +108,77 @@ static void partial_unlink(struct slab *s, struct slab_page *pg)
 	pg->prev = pg->next = NULL;
 }
 
-static struct slab_page *page_new(struct cxldcd_dev *dev, struct slab *s)
+/* Room in s->pages for k more pages. */
+static int pages_reserve(struct cxldcd_dev *dev, struct slab *s, uint32_t k)
 {
-	struct slab_page *pg;
+	uint32_t cap = s->cap_pages ? s->cap_pages : 16;
+	struct slab_page **pages;
 
-	if (s->nr_pages == s->cap_pages) {
-		uint32_t cap = s->cap_pages ? 2 * s->cap_pages : 16;
-		struct slab_page **pages = core_zalloc(dev, sizeof(*pages) * cap);
+	if (k <= s->cap_pages - s->nr_pages)
+		return 0;
+	if (k > UINT32_MAX / 2 - s->nr_pages)
+		return -ENOMEM;
+	while (cap - s->nr_pages < k)
+		cap *= 2;
+	pages = core_zalloc(dev, sizeof(*pages) * cap);
+	if (!pages)
+		return -ENOMEM;
+	if (s->nr_pages)
+		memcpy(pages, s->pages, sizeof(*pages) * s->nr_pages);
+	core_free(dev, s->pages);
+	s->pages = pages;
+	s->cap_pages = cap;
+	return 0;
+}
 
-		if (!pages)
-			return NULL;
-		if (s->nr_pages)
-			memcpy(pages, s->pages, sizeof(*pages) * s->nr_pages);
-		core_free(dev, s->pages);
-		s->pages = pages;
-		s->cap_pages = cap;
-	}
-	pg = core_zalloc(dev, sizeof(*pg) + (size_t)SLAB_PER_PAGE * s->size);
-	if (!pg)
-		return NULL;
+/* pg, all of its objects free, joins the slab (pages[] has room). */
+static void page_add(struct slab *s, struct slab_page *pg)
+{
 	pg->nfree = SLAB_PER_PAGE;
 	pg->idx = s->nr_pages++;
 	s->pages[pg->idx] = pg;
 	partial_link(s, pg);
+}
+
+static struct slab_page *page_new(struct cxldcd_dev *dev, struct slab *s)
+{
+	struct slab_page *pg;
+
+	if (pages_reserve(dev, s, 1))
+		return NULL;
+	pg = core_zalloc(dev, page_bytes(s));
+	if (!pg)
+		return NULL;
+	page_add(s, pg);
 	return pg;
+}
+
+int slab_reserve(struct cxldcd_dev *dev, struct slab *s, uint32_t n)
+{
+	uint64_t have = (uint64_t)s->nr_pages * SLAB_PER_PAGE - s->live, bytes;
+	struct slab_chunk *c;
+	uint32_t np;
+
+	if (n <= have)
+		return 0;
+	np = (uint32_t)((n - have + SLAB_PER_PAGE - 1) / SLAB_PER_PAGE);
+	bytes = sizeof(*c) + (uint64_t)np * page_bytes(s);
+	if (bytes > SIZE_MAX / 2 || pages_reserve(dev, s, np))
+		return -ENOMEM;
+	c = core_zalloc_bulk(dev, (size_t)bytes);
+	if (!c)
+		return -ENOMEM;
+	*c = (struct slab_chunk){ .next = s->chunks, .bytes = (size_t)bytes, .nr_pages = np,
+				  .nr_empty = np };
+	s->chunks = c;
+	/* last first: the partial list then hands out the chunk in address order */
+	for (uint32_t i = np; i-- > 0;) {
+		struct slab_page *pg = chunk_page(s, c, i);
+
+		pg->in_chunk = i + 1;
+		page_add(s, pg);
+	}
+	return 0;
 }
 
 void *slab_zalloc(struct cxldcd_dev *dev, struct slab *s)
@@ -113,6 +196,8 @@ void *slab_zalloc(struct cxldcd_dev *dev, struct slab *s)
 	}
 	if (pg == s->empty)
 		s->empty = NULL;
+	if (pg->in_chunk && pg->nfree == SLAB_PER_PAGE)
+		page_chunk(s, pg)->nr_empty--;
 	if (!--pg->nfree)
 		partial_unlink(s, pg);
 	memset(obj, 0, s->size);
@@ -121,8 +206,8 @@ void *slab_zalloc(struct cxldcd_dev *dev, struct slab *s)
 	return obj;
 }
 
-/* pg has no live object: give it back, the last page taking its index. */
-static void page_free(struct cxldcd_dev *dev, struct slab *s, struct slab_page *pg)
+/* pg leaves pages[] and the partial list, the last page taking its index. */
+static void page_unlist(struct slab *s, struct slab_page *pg)
 {
 	struct slab_page *last = s->pages[--s->nr_pages];
 
@@ -134,7 +219,19 @@ static void page_free(struct cxldcd_dev *dev, struct slab *s, struct slab_page *
 			set_idx(s, obj_at(s, last, i), last->idx); /* free ones too: harmless */
 	}
 	s->pages[s->nr_pages] = NULL;
-	core_free(dev, pg);
+}
+
+/* The last page of chunk c emptied: its pages leave the slab, the chunk goes back. */
+static void chunk_free(struct cxldcd_dev *dev, struct slab *s, struct slab_chunk *c)
+{
+	struct slab_chunk **pp = &s->chunks;
+
+	for (uint32_t i = 0; i < c->nr_pages; i++)
+		page_unlist(s, chunk_page(s, c, i));
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	core_free_bulk(dev, c, c->bytes);
 }
 
 void slab_free(struct cxldcd_dev *dev, struct slab *s, void *p)
@@ -155,17 +252,32 @@ void slab_free(struct cxldcd_dev *dev, struct slab *s, void *p)
 	s->live--;
 	if (pg->nfree < SLAB_PER_PAGE)
 		return;
+	if (pg->in_chunk) {
+		struct slab_chunk *c = page_chunk(s, pg);
+
+		if (++c->nr_empty == c->nr_pages)
+			chunk_free(dev, s, c);
+		return;
+	}
 	if (!s->empty) {
 		s->empty = pg; /* keep one */
 		return;
 	}
-	page_free(dev, s, pg);
+	page_unlist(s, pg);
+	core_free(dev, pg);
 }
 
 void slab_fini(struct cxldcd_dev *dev, struct slab *s)
 {
 	for (uint32_t i = 0; i < s->nr_pages; i++)
-		core_free(dev, s->pages[i]);
+		if (!s->pages[i]->in_chunk)
+			core_free(dev, s->pages[i]);
+	while (s->chunks) {
+		struct slab_chunk *c = s->chunks;
+
+		s->chunks = c->next;
+		core_free_bulk(dev, c, c->bytes);
+	}
 	core_free(dev, s->pages);
 	memset(s, 0, sizeof(*s));
 }

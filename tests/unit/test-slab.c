@@ -4,8 +4,14 @@
  * their contents while pages empty and the last page moves into the freed
  * index, empty pages go back to the allocator (one kept), a failed page
  * allocation leaves the slab usable, and the model's objects sit in slabs:
- * a resident extent is not three malloc() calls.
+ * a resident extent is not three malloc() calls.  Reserved objects
+ * (slab_reserve(), a restore's) come in one chunk that goes back whole once
+ * all its objects are free, its emptied pages serving again meanwhile; a
+ * chunk that cannot be had leaves the slab as it was.  Bulk memory
+ * (core_zalloc_bulk()) without a hook is mapped zeroed on a 2 MiB boundary;
+ * with one it is an allocation the hook sees (and can fail).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,12 +136,202 @@ static void test_resident_extents_are_not_an_allocation_each(void **state)
 	tenv_free(e);
 }
 
+static struct cxldcd_dev *libc_dev(void)
+{
+	struct cxldcd_dev_cfg cfg;
+	struct cxldcd_dev *dev;
+	struct cxldcd_diag d;
+
+	core_cfg_default(&cfg);     /* cfg.alloc NULL: libc */
+	assert_int_equal(core_dev_new(&cfg, &dev, &d), 0);
+	return dev;
+}
+
+/*
+ * n reserved objects: one allocator call, none for the n allocations; the
+ * pages emptied serve again; the chunk goes back when the last object does.
+ */
+static void test_reserved_objects_come_in_one_chunk_that_goes_back_whole(void **state)
+{
+	struct tenv *e = tenv_new(NULL);
+	int64_t base = e->ta.live_bytes;
+	struct obj **o = calloc(N, sizeof(*o));
+	uint64_t calls;
+	struct slab s;
+
+	(void)state;
+	slab_init(&s, sizeof(struct obj), offsetof(struct obj, slab));
+	fill(e->dev, &s, o, 3);                 /* a page of its own, 3 live */
+	calls = e->ta.nr_allocs;
+	assert_int_equal(slab_reserve(e->dev, &s, N), 0);
+	assert_int_equal(e->ta.nr_allocs - calls, 1);   /* the chunk (pages[] has room for 16) */
+	/* the own page's 61 free objects count: 9 pages more, not 10 */
+	assert_int_equal(s.nr_pages, 1 + (N - (SLAB_PER_PAGE - 3) + SLAB_PER_PAGE - 1) / SLAB_PER_PAGE);
+	assert_int_equal(slab_reserve(e->dev, &s, N), 0);       /* nothing more to take */
+	calls = e->ta.nr_allocs;
+	fill(e->dev, &s, o + 3, N - 3);
+	assert_int_equal(e->ta.nr_allocs, calls);
+	/* the chunk's pages are handed out in address order, before the own page's free objects */
+	for (uint32_t i = 4; i < N - 2; i++) {
+		size_t step = (size_t)((char *)o[i] - (char *)o[i - 1]);
+
+		if ((i - 3) % SLAB_PER_PAGE)
+			assert_int_equal(step, sizeof(struct obj));
+		else    /* the next page's header between */
+			assert_true(step > sizeof(struct obj) && step <= sizeof(struct obj) + 64);
+	}
+	/* a chunk page emptied (its third: o[131..194]) stays for reuse */
+	for (uint32_t i = 3 + 2 * SLAB_PER_PAGE; i < 3 + 3 * SLAB_PER_PAGE; i++) {
+		slab_free(e->dev, &s, o[i]);
+		o[i] = NULL;
+	}
+	assert_int_equal(s.nr_pages, 10);
+	for (uint32_t i = 3 + 2 * SLAB_PER_PAGE; i < 3 + 3 * SLAB_PER_PAGE; i++)
+		assert_non_null(o[i] = slab_zalloc(e->dev, &s));
+	assert_int_equal(e->ta.nr_allocs, calls);
+	for (uint32_t i = 0; i < N; i++)       /* the others kept theirs (fill() numbers from 0) */
+		if (i < 3 + 2 * SLAB_PER_PAGE || i >= 3 + 3 * SLAB_PER_PAGE)
+			assert_int_equal(o[i]->payload, 0x1000 + (i < 3 ? i : i - 3));
+	/* all free: the chunk goes back, the own page is kept (the one empty page) */
+	for (uint32_t i = N; i-- > 0;)
+		slab_free(e->dev, &s, o[i]);
+	assert_int_equal(s.live, 0);
+	assert_int_equal(s.nr_pages, 1);
+	assert_null(s.chunks);
+	slab_fini(e->dev, &s);
+	assert_int_equal(e->ta.live_bytes, base);
+	free(o);
+	tenv_free(e);
+}
+
+/* A chunk the allocator refuses: -ENOMEM, the slab as it was and usable. */
+static void test_failed_chunk_leaves_the_slab_as_it_was(void **state)
+{
+	struct tenv *e = tenv_new(NULL);
+	int64_t base = e->ta.live_bytes;
+	struct obj *o[SLAB_PER_PAGE + 1];
+	struct slab s;
+
+	(void)state;
+	slab_init(&s, sizeof(struct obj), offsetof(struct obj, slab));
+	fill(e->dev, &s, o, SLAB_PER_PAGE);
+	e->ta.fail_at = e->ta.nr_allocs + 2;    /* pages[] grows first, then the chunk */
+	assert_int_equal(slab_reserve(e->dev, &s, 1000), -ENOMEM);
+	e->ta.fail_at = 0;
+	assert_int_equal(s.nr_pages, 1);
+	assert_int_equal(s.live, SLAB_PER_PAGE);
+	assert_null(s.chunks);
+	assert_non_null(o[SLAB_PER_PAGE] = slab_zalloc(e->dev, &s));
+	for (uint32_t i = 0; i < SLAB_PER_PAGE; i++)
+		assert_int_equal(o[i]->payload, 0x1000 + i);
+	for (uint32_t i = 0; i <= SLAB_PER_PAGE; i++)
+		slab_free(e->dev, &s, o[i]);
+	slab_fini(e->dev, &s);
+	assert_int_equal(e->ta.live_bytes, base);
+	tenv_free(e);
+}
+
+/* A slab torn down with chunks live gives everything back. */
+static void test_fini_gives_back_live_chunks(void **state)
+{
+	struct tenv *e = tenv_new(NULL);
+	int64_t base = e->ta.live_bytes;
+	struct obj *o[2 * SLAB_PER_PAGE];
+	struct slab s;
+
+	(void)state;
+	slab_init(&s, sizeof(struct obj), offsetof(struct obj, slab));
+	assert_int_equal(slab_reserve(e->dev, &s, SLAB_PER_PAGE), 0);
+	fill(e->dev, &s, o, SLAB_PER_PAGE + 1);         /* the chunk, then a page of its own */
+	assert_int_equal(slab_reserve(e->dev, &s, 3 * SLAB_PER_PAGE), 0); /* a second chunk */
+	fill(e->dev, &s, o + SLAB_PER_PAGE + 1, SLAB_PER_PAGE - 1);
+	slab_fini(e->dev, &s);
+	assert_int_equal(e->ta.live_bytes, base);
+	tenv_free(e);
+}
+
+/*
+ * Without a hook, a reserve of 2 MiB and more is mapped: zeroed, on a
+ * 2 MiB boundary (where huge pages can back it), and unmapped when empty.
+ */
+static void test_large_reserve_without_a_hook_is_mapped_aligned(void **state)
+{
+	struct cxldcd_dev *dev = libc_dev();
+	uint32_t n = (uint32_t)((3u << 20) / sizeof(struct obj));
+	struct obj **o = calloc(n, sizeof(*o));
+	struct slab s;
+
+	(void)state;
+	slab_init(&s, sizeof(struct obj), offsetof(struct obj, slab));
+	assert_int_equal(slab_reserve(dev, &s, n), 0);
+	assert_non_null(s.chunks);
+	assert_int_equal((uintptr_t)s.chunks % (2u << 20), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_non_null(o[i] = slab_zalloc(dev, &s));
+		assert_true(o[i]->payload == 0 && o[i]->tail == 0);
+		o[i]->payload = i;
+	}
+	assert_int_equal(s.nr_pages, (n + SLAB_PER_PAGE - 1) / SLAB_PER_PAGE);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(o[i]->payload, i);
+		slab_free(dev, &s, o[i]);
+	}
+	assert_null(s.chunks);
+	assert_int_equal(s.nr_pages, 0);
+	slab_fini(dev, &s);
+	core_dev_free(dev);
+	free(o);
+}
+
+/* Bulk memory: mapped and zeroed without a hook; with one, an allocation the hook can fail. */
+static void test_bulk_memory_is_zeroed_and_goes_through_the_hook(void **state)
+{
+	struct cxldcd_dev *dev = libc_dev();
+	struct tenv *e = tenv_new(NULL);
+	size_t size = (5u << 20) + 100;
+	int64_t base = e->ta.live_bytes;
+	uint64_t calls = e->ta.nr_allocs;
+	uint8_t *p;
+
+	(void)state;
+	p = core_zalloc_bulk(dev, size);
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)p % (2u << 20), 0);
+	for (size_t i = 0; i < size; i += 4096)
+		assert_int_equal(p[i], 0);
+	assert_int_equal(p[size - 1], 0);
+	memset(p, 0xa5, size);
+	core_free_bulk(dev, p, size);
+	p = core_zalloc_bulk(dev, 100);         /* small: libc's calloc() */
+	assert_non_null(p);
+	assert_int_equal(p[99], 0);
+	core_free_bulk(dev, p, 100);
+	core_dev_free(dev);
+
+	p = core_zalloc_bulk(e->dev, size);
+	assert_non_null(p);
+	assert_int_equal(e->ta.nr_allocs, calls + 1);
+	assert_int_equal(e->ta.live_bytes, base + (int64_t)size);
+	assert_int_equal(p[size - 1], 0);
+	core_free_bulk(e->dev, p, size);
+	assert_int_equal(e->ta.live_bytes, base);
+	e->ta.fail_at = e->ta.nr_allocs + 1;
+	assert_null(core_zalloc_bulk(e->dev, size));
+	e->ta.fail_at = 0;
+	tenv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_objects_survive_pages_moving_into_freed_indexes),
 		cmocka_unit_test(test_failed_page_allocation_leaves_the_slab_usable),
 		cmocka_unit_test(test_resident_extents_are_not_an_allocation_each),
+		cmocka_unit_test(test_reserved_objects_come_in_one_chunk_that_goes_back_whole),
+		cmocka_unit_test(test_failed_chunk_leaves_the_slab_as_it_was),
+		cmocka_unit_test(test_fini_gives_back_live_chunks),
+		cmocka_unit_test(test_large_reserve_without_a_hook_is_mapped_aligned),
+		cmocka_unit_test(test_bulk_memory_is_zeroed_and_goes_through_the_hook),
 	};
 
 	return cmocka_run_group_tests_name("slab", tests, NULL, NULL);
