@@ -77,15 +77,22 @@ int evlog_reserve(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, uint32_t 
 		cap *= 2;
 	if (cap > depth)
 		cap = depth;
-	nw = core_zalloc(dev, sizeof(*nw) * cap);
+	/*
+	 * Resized in place where it can be (a deep ring is remapped, not
+	 * copied: core_realloc()); the slots past count are never read.
+	 */
+	nw = core_realloc(dev, l->rec, sizeof(*nw) * l->cap, sizeof(*nw) * cap);
 	if (!nw)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < l->count; i++)
-		nw[i] = l->rec[(l->head + i) % l->cap];
-	core_free(dev, l->rec);
+	if (l->head + l->count > l->cap) {
+		/* it wrapped: its older part, [head, old cap), moves to the end */
+		uint32_t older = l->cap - l->head;
+
+		memmove(nw + cap - older, nw + l->head, sizeof(*nw) * older);
+		l->head = cap - older;
+	}
 	l->rec = nw;
 	l->cap = cap;
-	l->head = 0;
 	return 0;
 }
 

@@ -200,23 +200,22 @@ static void test_evlog_rings_are_not_allocated_up_front(void **state)
 }
 
 /* Growing a ring whose records wrap keeps their order, handles and the depth limit. */
-static void test_evlog_ring_grows_keeping_order(void **state)
+static void ring_grows_keeping_order(struct cxldcd_dev *dev)
 {
-	struct tenv *e = tenv_new(depth100);
 	struct cxldcd_event ev = info_ev(), out[100];
 	struct core_evlog_status st;
 	uint16_t h[7];
 	uint32_t n;
 
-	(void)state;
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(core_evlog_inject(e->dev, 0, CXLDCD_LOG_INFO, &ev), 0);
+		assert_int_equal(core_evlog_inject(dev, 0, CXLDCD_LOG_INFO, &ev), 0);
 	for (uint16_t i = 0; i < 7; i++)
 		h[i] = (uint16_t)(i + 1);
-	assert_int_equal(core_evlog_clear(e->dev, 0, CXLDCD_LOG_INFO, false, h, 7, NULL), 0);
+	assert_int_equal(core_evlog_clear(dev, 0, CXLDCD_LOG_INFO, false, h, 7, NULL), 0);
+	/* 3 left at slots 7..9: growing at 16, 32, 64 (and to 100, the depth) finds them wrapped */
 	for (int i = 0; i < 97; i++)
-		assert_int_equal(core_evlog_inject(e->dev, 0, CXLDCD_LOG_INFO, &ev), 0);
-	assert_int_equal(core_evlog_get(e->dev, 0, CXLDCD_LOG_INFO, 100, out, &n, &st), 0);
+		assert_int_equal(core_evlog_inject(dev, 0, CXLDCD_LOG_INFO, &ev), 0);
+	assert_int_equal(core_evlog_get(dev, 0, CXLDCD_LOG_INFO, 100, out, &n, &st), 0);
 	assert_int_equal(n, 100);
 	assert_false(st.overflow);
 	for (uint32_t i = 0; i < n; i++) {
@@ -224,12 +223,68 @@ static void test_evlog_ring_grows_keeping_order(void **state)
 		assert_int_equal(out[i].data[0], 0x42);
 	}
 	/* full at the depth: the next record overflows */
-	assert_int_equal(core_evlog_inject(e->dev, 0, CXLDCD_LOG_INFO, &ev), 0);
-	assert_int_equal(core_evlog_get(e->dev, 0, CXLDCD_LOG_INFO, 100, out, &n, &st), 0);
+	assert_int_equal(core_evlog_inject(dev, 0, CXLDCD_LOG_INFO, &ev), 0);
+	assert_int_equal(core_evlog_get(dev, 0, CXLDCD_LOG_INFO, 100, out, &n, &st), 0);
 	assert_int_equal(n, 100);
 	assert_true(st.overflow);
 	assert_int_equal(st.overflow_count, 1);
+	/* cleared down to 40 at the back of the ring, then refilled: wrapped again, in order */
+	for (uint16_t k = 0; k < 60; k++) {
+		uint16_t one = (uint16_t)(8 + k);
+
+		assert_int_equal(core_evlog_clear(dev, 0, CXLDCD_LOG_INFO, false, &one, 1, NULL), 0);
+	}
+	for (int i = 0; i < 60; i++)
+		assert_int_equal(core_evlog_inject(dev, 0, CXLDCD_LOG_INFO, &ev), 0);
+	assert_int_equal(core_evlog_get(dev, 0, CXLDCD_LOG_INFO, 100, out, &n, &st), 0);
+	assert_int_equal(n, 100);
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(out[i].handle, 68 + i);
+}
+
+/* Through the hook's realloc (the tests' allocator has one). */
+static void test_evlog_ring_grows_keeping_order(void **state)
+{
+	struct tenv *e = tenv_new(depth100);
+
+	(void)state;
+	ring_grows_keeping_order(e->dev);
 	tenv_free(e);
+}
+
+/* A hook without realloc: a new ring, the records copied, the old one freed. */
+static void test_evlog_ring_grows_keeping_order_without_hook_realloc(void **state)
+{
+	struct tenv *e = tenv_new(depth100);
+	struct cxldcd_dev *dev;
+	struct cxldcd_dev_cfg cfg = e->cfg;
+	struct cxldcd_allocator al = e->ta.ops;
+	struct cxldcd_diag d;
+	int64_t base = e->ta.live_bytes;
+
+	(void)state;
+	al.realloc = NULL;
+	cfg.alloc = &al;
+	assert_int_equal(core_dev_new(&cfg, &dev, &d), 0);
+	ring_grows_keeping_order(dev);
+	core_dev_free(dev);
+	assert_int_equal(e->ta.live_bytes, base);
+	tenv_free(e);
+}
+
+/* libc's realloc() (no hook). */
+static void test_evlog_ring_grows_keeping_order_with_libc(void **state)
+{
+	struct cxldcd_dev_cfg cfg;
+	struct cxldcd_dev *dev;
+	struct cxldcd_diag d;
+
+	(void)state;
+	core_cfg_default(&cfg);
+	depth100(&cfg);
+	assert_int_equal(core_dev_new(&cfg, &dev, &d), 0);
+	ring_grows_keeping_order(dev);
+	core_dev_free(dev);
 }
 
 /* A ring that cannot grow leaves the log as it was. */
@@ -266,6 +321,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_region_reconfig_logs_to_every_host, setup4, teardown),
 		cmocka_unit_test(test_evlog_rings_are_not_allocated_up_front),
 		cmocka_unit_test(test_evlog_ring_grows_keeping_order),
+		cmocka_unit_test(test_evlog_ring_grows_keeping_order_without_hook_realloc),
+		cmocka_unit_test(test_evlog_ring_grows_keeping_order_with_libc),
 		cmocka_unit_test(test_evlog_growth_out_of_memory_changes_nothing),
 	};
 
