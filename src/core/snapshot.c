@@ -20,7 +20,10 @@
  * and each region tree built at once with its tallies (region_build), which
  * also refuses overlaps, and each host's index of the tags it holds too
  * (tag_host_build): O(n) for what a snapshot lists in a few address-ordered
- * runs, where an insert each cost a descent and a tally update.
+ * runs, where an insert each cost a descent and a tally update.  The
+ * tags, allocations and holds are taken in one chunk per kind, sized by
+ * the counts once they are checked against the bytes left (slab_reserve():
+ * huge pages for a large restore), and the scratch is bulk memory too.
  *
  * What is read is untrusted (a file).  Each record is checked as it is read
  * against everything core_check_invariants() asks of it (bounds, block
@@ -303,16 +306,26 @@ static void get_event(struct snap_rd *r, struct cxldcd_event *e)
 #define TAG_BYTES (CXLDCD_TAG_SIZE + 1u + 8u + 8u + 4u)
 #define ALLOC_BYTES (1u + 8u + 8u + 4u + 8u + 2u + 1u + 4u)
 
+/* A tag read, with its totals as written (checked once its allocations are read). */
+struct rtag {
+	struct tag *t;
+	uint64_t bytes;
+	uint32_t nr_allocs;
+};
+
+/*
+ * The scratch of a restore (tags, allocations) is bulk memory
+ * (core_zalloc_bulk()): filled whole, at once, and given back at the end.
+ */
 struct rctx {
 	struct cxldcd_dev *dev;
 	struct snap_rd r;
 	struct cxldcd_diag *diag;
-	struct tag **tags;          /* [nr_tags] in creation order */
+	struct rtag *tags;          /* [nr_tags] in creation order */
 	uint32_t nr_tags;
-	uint64_t *tag_bytes;        /* as written, checked after the allocations */
-	uint32_t *tag_allocs;
 	struct bt_entry *ents, *tmp; /* the allocations read, for region_build(); its scratch */
 	uint32_t nr_ents;
+	size_t tags_size, ents_size; /* bytes of tags, and of ents and tmp (core_free_bulk()) */
 	uint32_t last_group[CXLDCD_MAX_HOSTS]; /* per host: the pending group a holder named last */
 };
 
@@ -384,11 +397,13 @@ static int read_tags(struct rctx *x)
 	x->nr_tags = G32(&x->r);
 	if (x->r.bad || x->nr_tags > dev->cfg.max_tags || x->nr_tags > (x->r.len - x->r.off) / TAG_BYTES)
 		return bad(x, "tag count");
-	x->tags = calloc(x->nr_tags + 1u, sizeof(*x->tags));
-	x->tag_bytes = calloc(x->nr_tags + 1u, sizeof(*x->tag_bytes));
-	x->tag_allocs = calloc(x->nr_tags + 1u, sizeof(*x->tag_allocs));
-	/* the creation-order slots for all of them at once (tag_reserve(dev, 1) below is then a compare) */
-	if (!x->tags || !x->tag_bytes || !x->tag_allocs || tag_reserve(dev, x->nr_tags))
+	x->tags_size = sizeof(*x->tags) * (x->nr_tags + 1u);
+	x->tags = core_zalloc_bulk(dev, x->tags_size);
+	/*
+	 * The creation-order slots and the entries for all of them at once
+	 * (tag_reserve(dev, 1) below is then a compare).
+	 */
+	if (!x->tags || tag_reserve(dev, x->nr_tags) || slab_reserve(dev, &dev->tags, x->nr_tags))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < x->nr_tags; i++) {
 		uint8_t id[CXLDCD_TAG_SIZE], fl;
@@ -408,9 +423,9 @@ static int read_tags(struct rctx *x)
 			return -ENOMEM;
 		t->fm_ref = fl & 2;
 		t->next_offset = G64(&x->r);
-		x->tag_bytes[i] = G64(&x->r);
-		x->tag_allocs[i] = G32(&x->r);
-		if (!x->r.bad && !x->tag_allocs[i]) {   /* a live tag names capacity */
+		x->tags[i].bytes = G64(&x->r);
+		x->tags[i].nr_allocs = G32(&x->r);
+		if (!x->r.bad && !x->tags[i].nr_allocs) {   /* a live tag names capacity */
 			tag_del(dev, t);
 			return bad(x, "tag without allocations");
 		}
@@ -419,7 +434,7 @@ static int read_tags(struct rctx *x)
 			return -ENOMEM;
 		}
 		tag_link(dev, t);
-		x->tags[i] = t;
+		x->tags[i].t = t;
 	}
 	return x->r.bad ? bad(x, "truncated") : 0;
 }
@@ -506,7 +521,7 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 	    dpa < dev->cfg.regions[region].base || dpa >= region_end(dev, region) ||
 	    len > region_end(dev, region) - dpa || (dpa | len) % dev->cfg.regions[region].block_size)
 		return bad(x, "allocation");
-	t = ti == NO_TAG ? NULL : x->tags[ti];
+	t = ti == NO_TAG ? NULL : x->tags[ti].t;
 	sharable = dev->cfg.regions[region].sharable;
 	/* what core_check_invariants() would find wrong in it (check_alloc(), check_tag()) */
 	if ((t && t->sharable != sharable) || (t && !sharable && seq) || (nh > 1 && !sharable))
@@ -585,9 +600,12 @@ static int read_allocs(struct rctx *x)
 
 	if (x->r.bad || n > dev->cfg.max_extents || n > (x->r.len - x->r.off) / ALLOC_BYTES)
 		return bad(x, "allocation count");
-	x->ents = malloc(sizeof(*x->ents) * (n + 1u));
-	x->tmp = malloc(sizeof(*x->tmp) * (n + 1u));
-	if (!x->ents || !x->tmp)
+	x->ents_size = sizeof(*x->ents) * (n + 1u);
+	x->ents = core_zalloc_bulk(dev, x->ents_size);
+	x->tmp = core_zalloc_bulk(dev, x->ents_size);
+	/* an allocation each, a hold each at least (more in a sharable region) */
+	if (!x->ents || !x->tmp || slab_reserve(dev, &dev->allocs, n) ||
+	    slab_reserve(dev, &dev->holds, n))
 		return -ENOMEM;
 	for (uint32_t i = 0; !rc && i < n; i++)
 		rc = read_alloc(x, &hbuf, &hcap);
@@ -603,7 +621,7 @@ static int read_allocs(struct rctx *x)
 	if (rc)
 		return rc;
 	for (uint32_t i = 0; i < x->nr_tags; i++)
-		if (x->tags[i]->bytes != x->tag_bytes[i] || x->tags[i]->nr_allocs != x->tag_allocs[i])
+		if (x->tags[i].t->bytes != x->tags[i].bytes || x->tags[i].t->nr_allocs != x->tags[i].nr_allocs)
 			return bad(x, "tag totals do not match its allocations");
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
 		for (uint32_t i = 0; i < dev->hosts[h].nr_groups; i++)
@@ -730,11 +748,9 @@ int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cx
 			rc = bad(&x, "feature state");
 	}
 	dev->nr_obs = nr_obs;
-	free(x.tags);
-	free(x.tag_bytes);
-	free(x.tag_allocs);
-	free(x.ents);
-	free(x.tmp);
+	core_free_bulk(dev, x.tags, x.tags_size);
+	core_free_bulk(dev, x.ents, x.ents_size);
+	core_free_bulk(dev, x.tmp, x.ents_size);
 	return rc;
 }
 

@@ -16,7 +16,11 @@
  * restored to a state the full invariant check (the oracle here) finds
  * sound; every allocation failure during a restore is an error without a
  * leak; and the O(n) checks still catch a tag hash or creation-order index
- * that is wrong.
+ * that is wrong.  The objects are taken in one chunk per kind, sized by the
+ * counts once checked (slab_reserve()): a count beyond the bytes left sizes
+ * nothing, one that overstates the records is refused without a leak, and
+ * a restore with libc's allocator (chunks mapped in huge pages) is the same
+ * device.
  */
 #include <stdlib.h>
 
@@ -616,13 +620,140 @@ static void test_restore_refuses_counts_beyond_the_bytes_left(void **state)
 	put_le(s + l.alloc_count, l.nr_allocs + (n - l.alloc_count) / 36, 4);
 	assert_int_equal(restore_into(&b, s, n), -EINVAL);
 	assert_string_equal(b->diag.text, "snapshot: allocation count");
+	assert_true(b->dev->allocs.nr_pages == 0 && !b->dev->allocs.chunks);  /* nothing reserved */
+	assert_true(b->dev->holds.nr_pages == 0 && !b->dev->holds.chunks);
 	tenv_free(b);
 	put_le(s + l.alloc_count, l.nr_allocs, 4);
 	put_le(s + l.tag[0] - 4, 4000, 4);    /* under max_tags (4096), over the bytes */
 	assert_int_equal(restore_into(&b, s, 27 + 50 + 20 + 4 + 37 * 100), -EINVAL);
 	assert_string_equal(b->diag.text, "snapshot: tag count");
+	assert_true(b->dev->tags.nr_pages == 0 && !b->dev->tags.chunks);
 	tenv_free(b);
 	free(s);
+	tenv_free(a);
+}
+
+/*
+ * The allocations, holds and tags of a restore come in one chunk per kind
+ * (slab_reserve() from the counts): all of the allocations and tags sit in
+ * the chunk's pages, none in a page of its own.
+ */
+static void test_restore_takes_each_kind_of_object_in_one_chunk(void **state)
+{
+	struct tenv *a = device(), *b;
+	uint8_t *s;
+	size_t n;
+
+	(void)state;
+	populate(a);
+	snap(a, &s, &n);
+	assert_int_equal(restore_into(&b, s, n), 0);
+	assert_invariants(b->dev);
+	expect_same(a, b);
+	assert_non_null(b->dev->allocs.chunks);
+	assert_non_null(b->dev->holds.chunks);
+	assert_non_null(b->dev->tags.chunks);
+	assert_int_equal(b->dev->allocs.nr_pages, (b->dev->allocs.live + SLAB_PER_PAGE - 1) / SLAB_PER_PAGE);
+	assert_int_equal(b->dev->tags.nr_pages, (b->dev->tags.live + SLAB_PER_PAGE - 1) / SLAB_PER_PAGE);
+	/* and they serve as any others: a group rejected, an extent added */
+	assert_int_equal(reject(b, 0), 0);
+	assert_int_equal(add1(b, 0, 900 * BLK, BLK, 9), 0);
+	assert_int_equal(accept_all(b, 0), 0);
+	assert_invariants(b->dev);
+	tenv_free(b);
+	free(s);
+	tenv_free(a);
+}
+
+/*
+ * Counts within the bytes left but above the records they stand for (the
+ * objects are reserved for them first): refused, nothing leaked
+ * (tenv_free() checks).
+ */
+static void test_restore_of_overstated_counts_is_refused_without_leak(void **state)
+{
+	struct tenv *a = device(), *b;
+	uint8_t *s;
+	size_t n;
+	struct layout l;
+
+	(void)state;
+	populate(a);
+	snap(a, &s, &n);
+	parse(s, n, &l);
+	for (uint32_t more = 1; more <= 200; more += 66) {
+		put_le(s + l.alloc_count, l.nr_allocs + more, 4);
+		assert_int_equal(restore_into(&b, s, n), -EINVAL);
+		assert_memory_equal(b->diag.text, "snapshot: ", 10);
+		tenv_free(b);
+	}
+	put_le(s + l.alloc_count, l.nr_allocs, 4);
+	put_le(s + l.tag[0] - 4, l.nr_tags + 1, 4);
+	assert_int_equal(restore_into(&b, s, n), -EINVAL);
+	assert_memory_equal(b->diag.text, "snapshot: ", 10);
+	tenv_free(b);
+	free(s);
+	tenv_free(a);
+}
+
+static void cfg_big(struct cxldcd_dev_cfg *c)
+{
+	c->nr_regions = 1;
+	c->regions[0].len = c->regions[0].decode_len = 128 * GiB;
+	c->max_extents = c->max_tags = 40000;
+}
+
+#define BIG_N 36000u    /* 36,000 allocations: 2.3 MB of them, a chunk past 2 MiB */
+
+/*
+ * With libc's allocator (no hook) a restore's large chunks are mapped on a
+ * 2 MiB boundary (huge pages where the kernel gives them): the device is the
+ * same, and keeps working.
+ */
+static void test_restore_with_libc_allocator_maps_large_chunks(void **state)
+{
+	struct tenv *a = tenv_new(cfg_big);
+	struct cxldcd_extent *x = calloc(200, sizeof(*x));
+	struct cxldcd_dev_cfg cfg = a->cfg;
+	struct tenv b = { 0 };
+	uint8_t *s, *s2;
+	size_t n, n2;
+
+	(void)state;
+	for (uint32_t i = 0; i < BIG_N; i++) {
+		uint16_t h = (uint16_t)(i / 200 % 2);
+
+		x[i % 200] = (struct cxldcd_extent){ .dpa = (uint64_t)i * BLK, .len = BLK };
+		tag_n(x[i % 200].tag, i + 1);
+		x[i % 200].tag[13] = (uint8_t)((i + 1) >> 16);
+		if (i % 200 == 199) {
+			if (add_ext(a, h, x, 200))
+				fail_msg("%u: %s", i, a->diag.text);
+			assert_int_equal(accept_all(a, h), 0);
+			drain(a, h);
+		}
+	}
+	snap(a, &s, &n);
+	cfg.alloc = NULL;
+	assert_int_equal(core_dev_new(&cfg, &b.dev, &b.diag), 0);
+	assert_int_equal(core_restore(b.dev, s, n, &b.diag), 0);
+	assert_int_equal(core_extent_count(b.dev, 0) + core_extent_count(b.dev, 1), BIG_N);
+	assert_non_null(b.dev->allocs.chunks);
+	assert_int_equal((uintptr_t)b.dev->allocs.chunks % (2u << 20), 0);
+	assert_invariants(b.dev);
+	assert_int_equal(core_snapshot(b.dev, &s2, &n2), 0);
+	assert_int_equal(n2, n);
+	assert_memory_equal(s2, s, n);
+	free(s2);
+	/* it keeps working: an extent of the chunk released, another added in its place */
+	assert_int_equal(rel_dc(&b, 0, 0, BLK), 0);
+	assert_int_equal(add1(&b, 1, 0, BLK, 7), 0);
+	assert_int_equal(accept_all(&b, 1), 0);
+	assert_int_equal(core_extent_count(b.dev, 0) + core_extent_count(b.dev, 1), BIG_N);
+	assert_invariants(b.dev);
+	core_dev_free(b.dev);
+	free(s);
+	free(x);
 	tenv_free(a);
 }
 
@@ -730,6 +861,9 @@ int main(void)
 		cmocka_unit_test(test_restore_of_any_flipped_bit_is_refused_or_sound),
 		cmocka_unit_test(test_restore_refuses_counts_beyond_the_bytes_left),
 		cmocka_unit_test(test_restore_with_each_allocation_failing_is_an_error_without_leak),
+		cmocka_unit_test(test_restore_takes_each_kind_of_object_in_one_chunk),
+		cmocka_unit_test(test_restore_of_overstated_counts_is_refused_without_leak),
+		cmocka_unit_test(test_restore_with_libc_allocator_maps_large_chunks),
 		cmocka_unit_test(test_invariants_catch_a_broken_tag_hash_or_order_index),
 	};
 
