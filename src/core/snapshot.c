@@ -14,7 +14,8 @@
  * alerts, background operations).  Counts and indexes (trees, tallies,
  * tag hash, per-tag counters) are not written, so the bytes do not depend
  * on how the model indexes its state.  Restore rebuilds them with the
- * constructors the operations use (tag_new/tag_link, evlog_append), except
+ * constructors the operations use (tag_new, evlog_append), except the
+ * tags' own indexes, built once all are read (tag_index_build()), and
  * the indexes of holds: each allocation is linked to its tag and holders
  * as it is read (alloc_tag_link, hx_hold), then all are sorted by address
  * and each region tree built at once with its tallies (region_build), which
@@ -433,10 +434,13 @@ static int read_tags(struct rctx *x)
 			tag_del(dev, t);
 			return -ENOMEM;
 		}
-		tag_link(dev, t);
+		tag_place(dev, t);
 		x->tags[i].t = t;
 	}
-	return x->r.bad ? bad(x, "truncated") : 0;
+	if (x->r.bad)
+		return bad(x, "truncated");
+	tag_index_build(dev);
+	return 0;
 }
 
 static int read_hosts(struct rctx *x)

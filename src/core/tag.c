@@ -139,6 +139,19 @@ static uint32_t fw_find(const struct cxldcd_dev *dev, uint32_t idx)
 	return pos;
 }
 
+/* fw[] (cap + 1 entries) over slots [0, live) live, the others empty: O(cap). */
+static void fw_build(uint32_t *fw, uint32_t cap, uint32_t live)
+{
+	memset(fw, 0, sizeof(*fw) * (cap + 1u));
+	for (uint32_t i = 1; i <= cap; i++) {
+		uint32_t j = i + (i & -i);
+
+		fw[i] += i <= live;
+		if (j <= cap)
+			fw[j] += fw[i];
+	}
+}
+
 /*
  * Move the live tags to the front of slot[] (which may be dev->tag_slot
  * itself), in order, and rebuild fw[] (cap + 1 entries) over them.
@@ -158,14 +171,7 @@ static void compact_into(struct cxldcd_dev *dev, struct tag **slot, uint32_t *fw
 	}
 	for (uint32_t r = w; r < dev->tag_used && slot == dev->tag_slot; r++)
 		slot[r] = NULL;
-	memset(fw, 0, sizeof(*fw) * (cap + 1u));
-	for (uint32_t i = 1; i <= cap; i++) {
-		uint32_t j = i + (i & -i);
-
-		fw[i] += i <= w;
-		if (j <= cap)
-			fw[j] += fw[i];
-	}
+	fw_build(fw, cap, w);
 	dev->tag_used = w;
 }
 
@@ -261,6 +267,43 @@ void tag_link(struct cxldcd_dev *dev, struct tag *t)
 	fw_add(dev, t->slot, true);
 	dev->nr_tags++;
 	dev->tag_gen++;
+}
+
+void tag_place(struct cxldcd_dev *dev, struct tag *t)
+{
+	t->slot = dev->tag_used++;
+	dev->tag_slot[t->slot] = t;
+	dev->nr_tags++;
+	dev->tag_gen++;
+}
+
+/*
+ * Tags placed in a row hash to buckets all over a table as large as they
+ * are many (a cache miss each): fetch the bucket of the tag HASH_AHEAD
+ * places on while linking this one, so that many misses overlap.
+ */
+#define HASH_AHEAD 16u
+
+void tag_index_build(struct cxldcd_dev *dev)
+{
+	uint32_t b[HASH_AHEAD];
+
+	for (uint32_t s = 0; s < dev->tag_used + HASH_AHEAD; s++) {
+		uint32_t k = s % HASH_AHEAD;
+
+		if (s >= HASH_AHEAD) {
+			struct tag *t = dev->tag_slot[s - HASH_AHEAD];
+
+			t->hnext = dev->tag_hash[b[k]];
+			dev->tag_hash[b[k]] = t;
+		}
+		if (s < dev->tag_used) {
+			b[k] = hash(dev->tag_slot[s]->id) & dev->tag_hash_mask;
+			__builtin_prefetch(&dev->tag_hash[b[k]], 1);
+		}
+	}
+	if (dev->tag_cap)   /* no slots yet: no counts either */
+		fw_build(dev->tag_fw, dev->tag_cap, dev->tag_used);
 }
 
 void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t)
