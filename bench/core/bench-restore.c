@@ -17,13 +17,22 @@
  * the full walk a restore no longer makes (the tests and fuzzers do), timed
  * alone, and a check that the restore was sound.
  *
- * Usage: bench-restore [reps [small [big]]]   (defaults 7 1000 100000;
+ * -f (fresh): each restore runs in a child forked for it, after the
+ * snapshot is made and the source device freed, so the memory it takes
+ * was never touched by that process: a daemon restart's first touch
+ * (docs/performance.md, "Session 6: restart first touch").  Without -f the
+ * restores follow one another in one process, each reusing memory the one
+ * before touched (what the allocator kept); the columns are the same.
+ *
+ * Usage: bench-restore [-f] [reps [small [big]]]   (defaults 7 1000 100000;
  * build with --buildtype=release to measure).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "core/core.h"
 #include "drain.h"
@@ -132,40 +141,76 @@ static double median(double *v, uint32_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void run(uint32_t n, uint32_t reps, struct result *res)
+/* One timed restore of snap into a new device (and the check after it): ns[3] = wall, CPU, check. */
+static void restore_once(uint32_t n, const uint8_t *snap, size_t len, double ns[3])
+{
+	struct cxldcd_dev *b = new_dev(n);
+	double t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+	struct cxldcd_diag d;
+
+	if (core_restore(b, snap, len, &d))
+		die("restore", &d);
+	ns[0] = now_ns(CLOCK_MONOTONIC) - t0;
+	ns[1] = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+	c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+	if (core_check_invariants(b, d.text, sizeof(d.text)))
+		die("check", &d);
+	ns[2] = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+	core_dev_free(b);
+}
+
+/* restore_once() in a child forked for it (-f): its figures come back through a pipe. */
+static void restore_fresh(uint32_t n, const uint8_t *snap, size_t len, double ns[3])
+{
+	int fd[2], st;
+	pid_t pid;
+
+	if (pipe(fd))
+		die("pipe", &(struct cxldcd_diag){ .text = "pipe() failed" });
+	pid = fork();
+	if (pid < 0)
+		die("fork", &(struct cxldcd_diag){ .text = "fork() failed" });
+	if (!pid) {
+		close(fd[0]);
+		restore_once(n, snap, len, ns);
+		_exit(write(fd[1], ns, 3 * sizeof(*ns)) == 3 * sizeof(*ns) ? 0 : 1);
+	}
+	close(fd[1]);
+	if (read(fd[0], ns, 3 * sizeof(*ns)) != 3 * sizeof(*ns) || waitpid(pid, &st, 0) != pid || st)
+		die("child", &(struct cxldcd_diag){ .text = "the restore in the child failed" });
+	close(fd[0]);
+}
+
+static void run(uint32_t n, uint32_t reps, bool fresh, struct result *res)
 {
 	struct cxldcd_dev *a = new_dev(n);
-	struct cxldcd_diag d;
 	uint8_t *snap;
 	size_t len;
 
 	populate(a, n);
 	if (core_snapshot(a, &snap, &len))
 		die("snapshot", &(struct cxldcd_diag){ .text = "out of memory" });
+	core_dev_free(a);
 	res->items = n + n / 10;
 	res->bytes = len;
 	/* One untimed restore first: the allocator's free lists and the caches. */
 	for (uint32_t i = 0; i <= reps; i++) {
-		struct cxldcd_dev *b = new_dev(n);
-		double t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+		double ns[3];
 
-		if (core_restore(b, snap, len, &d))
-			die("restore", &d);
+		if (fresh)
+			restore_fresh(n, snap, len, ns);
+		else
+			restore_once(n, snap, len, ns);
 		if (i) {
-			res->ns[i - 1] = now_ns(CLOCK_MONOTONIC) - t0;
-			res->cpu_ns[i - 1] = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
-			c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
-			if (core_check_invariants(b, d.text, sizeof(d.text)))
-				die("check", &d);
-			res->chk_ns[i - 1] = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+			res->ns[i - 1] = ns[0];
+			res->cpu_ns[i - 1] = ns[1];
+			res->chk_ns[i - 1] = ns[2];
 		}
-		core_dev_free(b);
 	}
 	res->med = median(res->ns, reps);
 	res->cpu_med = median(res->cpu_ns, reps);
 	res->chk_med = median(res->chk_ns, reps);
 	free(snap);
-	core_dev_free(a);
 }
 
 static void row(const struct result *r, uint32_t reps)
@@ -177,19 +222,24 @@ static void row(const struct result *r, uint32_t reps)
 
 int main(int argc, char **argv)
 {
-	uint32_t reps = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 7;
-	uint32_t small_n = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 1000;
-	uint32_t big_n = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 100000;
+	bool fresh = argc > 1 && !strcmp(argv[1], "-f");
+	uint32_t reps, small_n, big_n;
 	static struct result small, big;
 
+	argc -= fresh;
+	argv += fresh;
+	reps = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 7;
+	small_n = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 1000;
+	big_n = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 100000;
 	if (!reps || reps > MAX_REPS || !small_n || !big_n) {
-		fprintf(stderr, "usage: bench-restore [reps (1..%u) [small [big]]]\n", MAX_REPS);
+		fprintf(stderr, "usage: bench-restore [-f] [reps (1..%u) [small [big]]]\n", MAX_REPS);
 		return 2;
 	}
-	run(small_n, reps, &small);
-	run(big_n, reps, &big);
+	run(small_n, reps, fresh, &small);
+	run(big_n, reps, fresh, &big);
 	printf("core_restore(): N tagged extents accepted by host 0 + N/10 one-extent tags pending on host 1;"
-	       " median (min-max) of %u restores\n", reps);
+	       " median (min-max) of %u restores%s\n", reps,
+	       fresh ? ", each in a process of its own (-f)" : "");
 	printf("items    snap bytes  wall: restore (min-max)          per item  cpu: restore (min)"
 	       "        per item    check\n");
 	row(&small, reps);
