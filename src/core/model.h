@@ -466,10 +466,11 @@ void tag_link(struct cxldcd_dev *dev, struct tag *t);
  * creation-order slot (room reserved, the device's tags all placed this
  * way); tag_index_build() then links them all in the hash and counts the
  * slots, O(n) (tag_link() costs O(log n) for the counts, and a cache miss
- * for the bucket that n links in a row can overlap).
+ * for the bucket that n links in a row can overlap).  It returns -1, the
+ * hash part-built (free the device), when two tags have one id.
  */
 void tag_place(struct cxldcd_dev *dev, struct tag *t);
-void tag_index_build(struct cxldcd_dev *dev);
+int tag_index_build(struct cxldcd_dev *dev);
 void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t);
 void tag_remember_release(struct cxldcd_dev *dev, uint16_t host, const struct tag *t);
 /* The host that holds (pending or accepted) a non-sharable tag, or -1. */

@@ -279,31 +279,39 @@ void tag_place(struct cxldcd_dev *dev, struct tag *t)
 
 /*
  * Tags placed in a row hash to buckets all over a table as large as they
- * are many (a cache miss each): fetch the bucket of the tag HASH_AHEAD
- * places on while linking this one, so that many misses overlap.
+ * are many, and each is compared with the tags already in its bucket: a
+ * cache miss for the bucket, another for the tag it holds.  Both are
+ * fetched ahead, the bucket HASH_AHEAD tags before the link, the tag in it
+ * half way, so that many misses overlap instead of following one another.
  */
 #define HASH_AHEAD 16u
 
-void tag_index_build(struct cxldcd_dev *dev)
+int tag_index_build(struct cxldcd_dev *dev)
 {
 	uint32_t b[HASH_AHEAD];
 
 	for (uint32_t s = 0; s < dev->tag_used + HASH_AHEAD; s++) {
-		uint32_t k = s % HASH_AHEAD;
+		uint32_t k = s % HASH_AHEAD, mid = s - HASH_AHEAD / 2;
 
 		if (s >= HASH_AHEAD) {
 			struct tag *t = dev->tag_slot[s - HASH_AHEAD];
 
+			for (const struct tag *u = dev->tag_hash[b[k]]; u; u = u->hnext)
+				if (!memcmp(u->id, t->id, CXLDCD_TAG_SIZE))
+					return -1;
 			t->hnext = dev->tag_hash[b[k]];
 			dev->tag_hash[b[k]] = t;
 		}
+		if (s >= HASH_AHEAD / 2 && mid < dev->tag_used && dev->tag_hash[b[mid % HASH_AHEAD]])
+			__builtin_prefetch(dev->tag_hash[b[mid % HASH_AHEAD]]);
 		if (s < dev->tag_used) {
 			b[k] = hash(dev->tag_slot[s]->id) & dev->tag_hash_mask;
-			__builtin_prefetch(&dev->tag_hash[b[k]], 1);
+			__builtin_prefetch(&dev->tag_hash[b[k]]);
 		}
 	}
 	if (dev->tag_cap)   /* no slots yet: no counts either */
 		fw_build(dev->tag_fw, dev->tag_cap, dev->tag_used);
+	return 0;
 }
 
 void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t)

@@ -6,7 +6,8 @@
  * tags and holders, then sorted and the region trees built at once
  * (region_build(), bt_build()), and each host's index of the tags it holds
  * (tag_host_build()); each record is checked as it is read, and at the end
- * only what no one record shows (tag_hash_check(): two tags with one id).
+ * only what no one record shows (two tags with one id, found as the tag
+ * hash is built: tag_index_build()).
  *
  * A device whose tags were created in no address order restores to the same
  * state, and keeps behaving the same; snapshots edited at the byte level
@@ -461,7 +462,7 @@ static void test_restored_tag_host_index_is_the_one_adds_build(void **state)
 	}
 }
 
-/* Two tags with one id: refused by the one check that ends the restore (not looked up one by one). */
+/* Two tags with one id: refused as the tag hash is built once all are read (not looked up one by one). */
 static void test_restore_refuses_two_tags_with_one_id(void **state)
 {
 	struct tenv *a = device(), *b;
@@ -483,6 +484,18 @@ static void test_restore_refuses_two_tags_with_one_id(void **state)
 		assert_non_null(strstr(b->diag.text, "two live tags with one id"));
 		tenv_free(b);
 		memcpy(s + l.tag[k], keep, 16);
+	}
+	/* the first and the last: the whole list apart */
+	{
+		uint8_t keep[16];
+		uint32_t last = l.nr_tags - 1;
+
+		memcpy(keep, s + l.tag[last], 16);
+		memcpy(s + l.tag[last], s + l.tag[0], 16);
+		assert_int_equal(restore_into(&b, s, n), -EINVAL);
+		assert_non_null(strstr(b->diag.text, "two live tags with one id"));
+		tenv_free(b);
+		memcpy(s + l.tag[last], keep, 16);
 	}
 	assert_int_equal(restore_into(&b, s, n), 0);
 	tenv_free(b);
