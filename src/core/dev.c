@@ -345,30 +345,16 @@ int core_dev_new(const struct cxldcd_dev_cfg *cfg, struct cxldcd_dev **out, stru
 	return 0;
 }
 
-static void free_allocs(struct cxldcd_dev *dev, struct region *r)
-{
-	struct bt_cur c;
-
-	for (bool ok = bt_first(&r->allocs, &c); ok; ok = bt_next(&c)) {
-		struct alloc *a = bt_val(&c);
-
-		while (a->holders) {
-			struct hx *x = a->holders;
-
-			a->holders = x->a_next;
-			hx_del(dev, x);
-		}
-		alloc_del(dev, a);
-	}
-	bt_fini(&r->allocs);
-}
-
 void core_dev_free(struct cxldcd_dev *dev)
 {
 	if (!dev)
 		return;
+	/*
+	 * The trees' nodes go back; the allocations, holds and tags go with
+	 * their slabs' pages below, not one by one (they own nothing else).
+	 */
 	for (unsigned i = 0; i < dev->cfg.nr_regions; i++)
-		free_allocs(dev, &dev->reg[i]);
+		bt_fini(&dev->reg[i].allocs);
 	for (unsigned h = 0; dev->hosts && h < dev->cfg.nr_hosts; h++) {
 		pending_fini(dev, (uint16_t)h);
 		core_free(dev, dev->hosts[h].staged);

@@ -90,9 +90,7 @@ static int hash_reserve(struct cxldcd_dev *dev, uint64_t n)
 
 void tag_table_fini(struct cxldcd_dev *dev)
 {
-	tag_host_fini(dev);
-	for (uint32_t s = 0; s < dev->tag_used; s++)
-		tag_del(dev, dev->tag_slot[s]);
+	tag_host_fini(dev);     /* the tag entries go with their slab (core_dev_free()) */
 	core_free(dev, dev->tag_slot);
 	core_free(dev, dev->tag_fw);
 	core_free(dev, dev->tag_hash);
