@@ -6,7 +6,9 @@
  *
  * A connection reads into one buffer of at most one message (header +
  * HL_MAX_PAYLOAD) and writes from a queue of whole messages, each with an
- * optional fd that travels with its first byte.  The queue is charged the
+ * optional fd that travels with its first byte.  What a round queues leaves
+ * together at its end (at once past FLUSH_AT), in one sendmmsg() (see
+ * "output").  The queue is charged the
  * bytes really allocated for it; above half its bound the connection is
  * not parsed or read until the peer drains it (backpressure).  A
  * connection must send HELLO within its listener's hello timeout; each
@@ -82,6 +84,7 @@ struct conn {
 	bool was_full;              /* the queue reached backpressure since it was last empty */
 	bool waiting;               /* the CCI request at rbuf[0] waits for hostlink_cci_resume() */
 	bool move_end;              /* the host asked for MOVE_END (it has mapping) */
+	bool blocked;               /* the socket took no more: the queue waits for HOSTLINK_OUT */
 	uint16_t host;
 	uint64_t serial;            /* this connection's number, from 1: moves tell connections apart */
 	struct cci_ctx *cci;
@@ -163,6 +166,8 @@ struct hostlink {
 	uint64_t wake_due_ms;       /* the caller's wake request stands for then; 0: none */
 	uint64_t conn_serial;       /* the last connection's serial */
 	uint64_t take_due_ms;       /* marked grants are taken again then (no memory); 0: none */
+	bool flush_due;             /* a connection has output not tried yet (flush_pending()) */
+	struct sendvec *sv;         /* conn_flush()'s scratch */
 	struct hostlink_stats st;
 };
 
@@ -186,6 +191,12 @@ static void hlog(const struct hostlink *hl, int level, const char *fmt, ...)
 
 /* ------------------------------------------------------------ watching */
 
+/* The caller flushes at the end of its loop rounds (hostlink_watch_ops.flush). */
+static bool round_end_flush(const struct hostlink *hl)
+{
+	return hl->cfg.watch && hl->cfg.watch->flush;
+}
+
 /* Backpressure: over half the bound, take no new requests from the peer. */
 static bool conn_full(const struct conn *c)
 {
@@ -200,7 +211,8 @@ static unsigned conn_wanted(const struct conn *c)
 		return 0;
 	if (!conn_full(c) && !c->waiting)    /* a waiting request holds the rest back */
 		ev |= HOSTLINK_IN;
-	if (c->oq_head)
+	/* Output not tried yet goes at the end of the round, when the caller has one. */
+	if (c->oq_head && (c->blocked || !round_end_flush(c->hl)))
 		ev |= HOSTLINK_OUT;
 	return ev;
 }
@@ -270,45 +282,187 @@ static void end_burst_if_idle(struct conn *c)
 	}
 }
 
-static void conn_flush(struct conn *c)
-{
-	while (c->oq_head && !c->dead) {
-		struct outmsg *m = c->oq_head;
-		bool with_fd = m->fd >= 0 && m->off == 0;
-		ssize_t n = hl_send(c->fd, m->data + m->off, m->len - m->off, with_fd ? &m->fd : NULL,
-				    with_fd ? 1 : 0);
+/*
+ * A round's output leaves in one sendmmsg(), one sendmsg() of it per run of
+ * messages: a run starts at a message with an fd, which rides in SCM_RIGHTS
+ * with that message's first byte (docs/host-link.md, MAP: the receiver's
+ * read that takes the byte takes the fd, and no other fd), and goes on with
+ * the plain messages behind it, up to the next message with an fd.  So a
+ * burst of UNMAPs or replies costs one system call, a burst of MAPs one per
+ * SEND_RUNS of them instead of one each.
+ */
+#define SEND_RUNS 128u
+#define SEND_IOVS 512u
+/* Queued this much (outmsg_cost()) in a round, send at once (at most half the bound). */
+#define FLUSH_AT (64u << 10)
 
-		if (n == -EAGAIN)
-			break;
-		if (n < 0) {
-			hlog(c->hl, LOG_DEBUG, "host=%u send failed: %s", c->host, strerror((int)-n));
-			c->dead = true;
-			break;
+struct sendvec {
+	struct mmsghdr mm[SEND_RUNS];
+	struct iovec iov[SEND_IOVS];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl[SEND_RUNS];
+	size_t run_len[SEND_RUNS];
+};
+
+/* Lay out the head of c's queue as runs in hl->sv; return how many. */
+static unsigned runs_build(struct conn *c)
+{
+	struct sendvec *sv = c->hl->sv;
+	unsigned nr = 0, ni = 0;
+
+	for (struct outmsg *m = c->oq_head; m && ni < SEND_IOVS; m = m->next) {
+		/* a message the socket took part of sent its fd with its first byte */
+		bool with_fd = m->fd >= 0 && m->off == 0;
+		struct msghdr *h;
+
+		if (with_fd || !nr) {
+			if (nr == SEND_RUNS)
+				break;
+			h = &sv->mm[nr].msg_hdr;
+			memset(h, 0, sizeof(*h));
+			h->msg_iov = &sv->iov[ni];
+			sv->run_len[nr++] = 0;
+			if (with_fd) {
+				struct cmsghdr *cm;
+
+				memset(&sv->ctl[nr - 1], 0, sizeof(sv->ctl[0]));
+				h->msg_control = sv->ctl[nr - 1].buf;
+				h->msg_controllen = CMSG_SPACE(sizeof(int));
+				cm = CMSG_FIRSTHDR(h);
+				cm->cmsg_level = SOL_SOCKET;
+				cm->cmsg_type = SCM_RIGHTS;
+				cm->cmsg_len = CMSG_LEN(sizeof(int));
+				memcpy(CMSG_DATA(cm), &m->fd, sizeof(int));
+			}
 		}
-		m->off += (size_t)n;
-		if (m->off < m->len)
-			continue;
+		h = &sv->mm[nr - 1].msg_hdr;
+		sv->iov[ni++] = (struct iovec){ .iov_base = m->data + m->off, .iov_len = m->len - m->off };
+		h->msg_iovlen++;
+		sv->run_len[nr - 1] += m->len - m->off;
+	}
+	return nr;
+}
+
+/* Drop n sent bytes from the head of c's queue. */
+static void queue_consume(struct conn *c, size_t n)
+{
+	while (n) {
+		struct outmsg *m = c->oq_head;
+		size_t left = m->len - m->off;
+
+		if (n < left) {
+			m->off += n;
+			return;
+		}
+		n -= left;
 		c->oq_head = m->next;
 		if (!c->oq_head)
 			c->oq_tail = NULL;
 		c->oq_bytes -= outmsg_cost(m);
 		outmsg_free(m);
 	}
+}
+
+/*
+ * The first @nr runs went out (sendmmsg()'s count): drop them from the
+ * queue.  Return true when the socket took only part of the last one (it is
+ * full).  sendmmsg() stops at a partial sendmsg(), so one before the last
+ * would have left a hole in the stream: the connection is dropped.
+ */
+static bool runs_sent(struct conn *c, unsigned nr)
+{
+	const struct sendvec *sv = c->hl->sv;
+
+	for (unsigned i = 0; i < nr; i++) {
+		queue_consume(c, sv->mm[i].msg_len);
+		if (sv->mm[i].msg_len == sv->run_len[i])
+			continue;
+		if (i + 1 < nr) {
+			hlog(c->hl, LOG_ERR, "host=%u sendmmsg() went on past a partial send", c->host);
+			c->dead = true;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Send what the socket takes now; the rest waits for HOSTLINK_OUT (c->blocked). */
+static void conn_flush(struct conn *c)
+{
+	c->blocked = false;
+	while (c->oq_head && !c->dead) {
+		unsigned nr = runs_build(c);
+		int sent;
+
+		do
+			sent = sendmmsg(c->fd, c->hl->sv->mm, nr, MSG_DONTWAIT | MSG_NOSIGNAL);
+		while (sent < 0 && errno == EINTR);
+		c->hl->st.send_calls++;
+		if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->blocked = true;
+			break;
+		}
+		if (sent < 0) {
+			hlog(c->hl, LOG_DEBUG, "host=%u send failed: %s", c->host, strerror(errno));
+			c->dead = true;
+			break;
+		}
+		/*
+		 * The socket took part of a run, or stopped before a run (the
+		 * socket is full, or an error that the next try, at
+		 * HOSTLINK_OUT, reports).
+		 */
+		if (runs_sent(c, (unsigned)sent) || (unsigned)sent < nr) {
+			c->blocked = true;
+			break;
+		}
+	}
 	end_burst_if_idle(c);
 	conn_rewatch(c);
 }
 
-/* Queue a finished message (takes m); flushes what the socket takes now. */
+/* Send what connections queued since the last time (the end of a round). */
+static void flush_pending(struct hostlink *hl)
+{
+	if (!hl->flush_due)
+		return;
+	hl->flush_due = false;
+	for (struct conn *c = hl->conns; c; c = c->next)
+		if (c->oq_head && !c->blocked && !c->dead)
+			conn_flush(c);
+}
+
+/* The end of one of our calls: a caller without round ends has its output sent now. */
+static void call_done(struct hostlink *hl)
+{
+	if (!round_end_flush(hl))
+		flush_pending(hl);
+}
+
+static size_t flush_at(const struct hostlink *hl)
+{
+	return hl->cfg.max_out_bytes / 2 < FLUSH_AT ? hl->cfg.max_out_bytes / 2 : FLUSH_AT;
+}
+
+/*
+ * Queue a finished message (takes m).  It leaves with the rest of the round
+ * (flush_pending()), at once when the round has queued FLUSH_AT, or behind
+ * output that waits for the socket.
+ */
 static void conn_queue(struct conn *c, struct outmsg *m)
 {
+	struct hostlink *hl = c->hl;
+
 	if (c->dead) {
 		outmsg_free(m);
 		return;
 	}
-	if (c->oq_bytes + outmsg_cost(m) > c->hl->cfg.max_out_bytes) {
-		hlog(c->hl, LOG_INFO, "host=%u output queue above %zu bytes: dropping the connection",
-		     c->host, c->hl->cfg.max_out_bytes);
-		c->hl->st.violations++;
+	if (c->oq_bytes + outmsg_cost(m) > hl->cfg.max_out_bytes) {
+		hlog(hl, LOG_INFO, "host=%u output queue above %zu bytes: dropping the connection",
+		     c->host, hl->cfg.max_out_bytes);
+		hl->st.violations++;
 		c->dead = true;
 		outmsg_free(m);
 		return;
@@ -320,8 +474,17 @@ static void conn_queue(struct conn *c, struct outmsg *m)
 	c->oq_tail = m;
 	c->oq_bytes += outmsg_cost(m);
 	c->was_full |= conn_full(c);
-	c->hl->st.msgs_out++;
-	conn_flush(c);
+	hl->st.msgs_out++;
+	if (!c->blocked && c->oq_bytes >= flush_at(hl)) {
+		conn_flush(c);
+		return;
+	}
+	if (!c->blocked && !hl->flush_due) {
+		hl->flush_due = true;
+		if (round_end_flush(hl))
+			hl->cfg.watch->flush(hl->cfg.watch_opaque);
+	}
+	conn_rewatch(c);    /* HOSTLINK_OUT without round ends; backpressure */
 }
 
 /* A small fixed message: header + payload written by fn. */
@@ -1858,11 +2021,10 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 	hl->nr_hosts = core_dev_cfg(cfg->dev)->nr_hosts;
 	hl->by_host = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->by_host));
 	hl->faults = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->faults));
-	if (!hl->by_host || !hl->faults) {
-		free(hl->by_host);
-		free(hl->faults);
-		free(hl);
-		return -ENOMEM;
+	hl->sv = malloc(sizeof(*hl->sv));
+	if (!hl->by_host || !hl->faults || !hl->sv) {
+		rc = -ENOMEM;
+		goto err;
 	}
 	hl->obs.extent_accepted = obs_accepted;
 	hl->obs.extent_released = obs_released;
@@ -1871,14 +2033,16 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 	hl->obs.ras_error = obs_ras_error;
 	hl->starting = cfg->starting;
 	rc = hl->starting ? 0 : core_observer_add(cfg->dev, &hl->obs, hl);
-	if (rc) {
-		free(hl->by_host);
-		free(hl->faults);
-		free(hl);
-		return rc;
-	}
+	if (rc)
+		goto err;
 	*out = hl;
 	return 0;
+err:
+	free(hl->by_host);
+	free(hl->faults);
+	free(hl->sv);
+	free(hl);
+	return rc;
 }
 
 int hostlink_started(struct hostlink *hl, struct mem_dev *md)
@@ -1914,6 +2078,8 @@ void hostlink_free(struct hostlink *hl)
 		return;
 	while (hl->conns) {
 		conn_goodbye(hl->conns);
+		hl->conns->dead = false;    /* best effort, as reap(): what was queued, the goodbye last */
+		conn_flush(hl->conns);
 		conn_close(hl->conns);
 	}
 	while (hl->listeners) {
@@ -1935,6 +2101,7 @@ void hostlink_free(struct hostlink *hl)
 	}
 	free(hl->by_host);
 	free(hl->faults);
+	free(hl->sv);
 	free(hl);
 }
 
@@ -1967,6 +2134,7 @@ int hostlink_process_fd(struct hostlink *hl, int fd, unsigned events)
 	for (c = hl->conns; c && c->fd != fd; c = c->next)
 		;
 	if (!c) {
+		call_done(hl);
 		reap(hl);
 		return -ENOENT;
 	}
@@ -1980,6 +2148,7 @@ int hostlink_process_fd(struct hostlink *hl, int fd, unsigned events)
 		c->dead = true;
 	if (!c->dead)
 		conn_rewatch(c);
+	call_done(hl);
 	reap(hl);
 	return 0;
 }
@@ -2037,6 +2206,7 @@ int64_t hostlink_tick(struct hostlink *hl)
 		if (due && (!next || due < next))
 			next = due;
 	}
+	call_done(hl);
 	reap(hl);
 	if (hl->retry_due_ms && (!next || hl->retry_due_ms < next))
 		next = hl->retry_due_ms;
@@ -2104,6 +2274,7 @@ int hostlink_cci_resume(struct hostlink *hl, uint16_t host, uint16_t refuse)
 		conn_parse(c);      /* what arrived behind it */
 	if (!c->dead)
 		conn_rewatch(c);
+	call_done(hl);
 	reap(hl);
 	return 0;
 }
@@ -2123,8 +2294,15 @@ int hostlink_disconnect(struct hostlink *hl, uint16_t host)
 		return -ENOENT;
 	conn_goodbye(c);
 	c->dead = true;
+	call_done(hl);
 	reap(hl);
 	return 0;
+}
+
+void hostlink_flush(struct hostlink *hl)
+{
+	flush_pending(hl);
+	reap(hl);
 }
 
 void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out)

@@ -12,7 +12,9 @@
  * loop watches the fds the hostlink asks for (struct hostlink_watch_ops, or
  * hostlink_pollfds() for poll()-based callers and tests) and calls
  * hostlink_process_fd() when one is ready.  Writes are non-blocking with a
- * bounded per-connection output queue.  Not thread-safe: call everything
+ * bounded per-connection output queue; what one round of the caller's loop
+ * queues leaves in one system call at its end (hostlink_flush()).  Not
+ * thread-safe: call everything
  * from the loop that also drives the model.
  *
  * What it is not: it does not own the device, the memory, the loop or the
@@ -44,12 +46,22 @@ struct hostlink;
  * receive buffers).
  * Without it the caller calls hostlink_tick() often (poll()-based callers:
  * every round).
+ * flush (may be NULL): output was queued; call hostlink_flush() once at the
+ * end of this round of the loop, after the callbacks that may queue more
+ * (the daemon: a struct loop_defer), so a burst of messages to a host
+ * leaves in one system call.  Asked again only after that call.  Without
+ * it the hostlink sends at the end of each of its own calls
+ * (hostlink_process_fd(), hostlink_tick(), hostlink_cci_resume(),
+ * hostlink_disconnect()), and output queued outside them (an observer: an
+ * FM add, a release) is sent when its connection polls writable (it is
+ * watched for HOSTLINK_OUT until then).
  */
 struct hostlink_watch_ops {
 	int (*add)(void *opaque, int fd, unsigned events);
 	int (*mod)(void *opaque, int fd, unsigned events);
 	void (*del)(void *opaque, int fd);
 	void (*wake)(void *opaque, uint64_t delay_ms);
+	void (*flush)(void *opaque);
 };
 
 /* Defaults of struct hostlink_limits (docs/host-link.md "Robustness"). */
@@ -228,6 +240,13 @@ int hostlink_listen_fd(struct hostlink *hl, int fd, int is_unix);
 int64_t hostlink_tick(struct hostlink *hl);
 
 /**
+ * hostlink_flush() - send the output queued since the last call (the end of
+ * a loop round, hostlink_watch_ops.flush), then close the connections that
+ * died.  What a socket does not take waits for HOSTLINK_OUT.
+ */
+void hostlink_flush(struct hostlink *hl);
+
+/**
  * hostlink_process_fd() - handle readiness of one of the hostlink's fds.
  * Unknown fds are ignored.  Return: 0, or -ENOENT for an fd it does not own.
  */
@@ -270,6 +289,7 @@ struct hostlink_stats {
 	uint64_t evicted;           /* un-HELLOed connections replaced on a full listener */
 	uint64_t accept_pauses;     /* times accept() ran out of fds */
 	uint64_t msgs_in, msgs_out;
+	uint64_t send_calls;        /* sendmmsg() calls (one batch of runs each, EAGAIN included) */
 	uint64_t irqs, maps, unmaps;
 	uint64_t violations;        /* connections dropped for protocol violations */
 	uint64_t map_errors;        /* accepted capacity with no segment to send */

@@ -35,6 +35,7 @@
 #include "mem/mem.h"
 #include "hostlink/hostlink.h"
 #include "log.h"
+#include "loop.h"
 
 struct qmp_server;
 struct cmdline_cfg;
@@ -75,6 +76,7 @@ struct dcd {
 	struct hostlink *hl;          /* its --host-socket listeners (unix and tcp), NULL if none */
 	uint64_t hl_timer;            /* the loop timer hl asked for (hostlink_tick()) */
 	bool hl_timer_set;
+	struct loop_defer hl_flush;   /* queued: hostlink_flush() at the end of the round */
 	bool tick_queued;             /* a due tick waits for its group commit */
 	bool *drop_owed;              /* [nr_hosts]: a chain drop not yet journaled (store failing) */
 	/* what the observers saw during the current request (events.c) */

@@ -391,6 +391,7 @@ static void dcd_free(struct dcd *dv)
 	mem_dev_free(dv->md);
 	if (dv->hl_timer_set)
 		loop_del_timer(dv->srv->loop, dv->hl_timer);
+	loop_defer_cancel(&dv->hl_flush);   /* hostlink_free() sends what is queued */
 	hostlink_free(dv->hl);
 	json_decref(dv->acc);
 	json_decref(dv->rel);

@@ -284,8 +284,26 @@ static void hl_wake(void *opaque, uint64_t delay_ms)
 	dv->hl_timer_set = loop_add_timer(dv->srv->loop, delay_ms, hl_tick, dv, &dv->hl_timer) == 0;
 }
 
+/* The end of a loop round: what the round queued to the hosts leaves together. */
+static void hl_round_end(struct loop *l, void *opaque)
+{
+	struct dcd *dv = opaque;
+
+	(void)l;
+	srv_request_begin(dv->srv);     /* closing a connection may journal (chain_dropped) */
+	hostlink_flush(dv->hl);
+	srv_request_end(dv->srv);
+}
+
+static void hl_flush(void *opaque)
+{
+	struct dcd *dv = opaque;
+
+	loop_defer(dv->srv->loop, &dv->hl_flush);
+}
+
 static const struct hostlink_watch_ops hl_watch = { .add = hl_add, .mod = hl_mod, .del = hl_del,
-						    .wake = hl_wake };
+						    .wake = hl_wake, .flush = hl_flush };
 
 static void hl_log(void *opaque, int level, const char *msg)
 {
@@ -411,7 +429,10 @@ static int dcd_hostlink(struct daemon *d, struct dcd *dv)
 		.max_conns = core_dev_cfg(dv->dev)->nr_hosts + HOSTLINK_DEFAULT_MAX_CONNS,
 	};
 
-	return dv->hl ? 0 : hostlink_new(&hc, &dv->hl);
+	if (dv->hl)
+		return 0;
+	loop_defer_init(&dv->hl_flush, hl_round_end, dv);
+	return hostlink_new(&hc, &dv->hl);
 }
 
 /* HOST of a --host-socket tcp:HOST:PORT as an IPv4 address (the host link binds IPv4). */
