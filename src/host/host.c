@@ -199,8 +199,7 @@ static void send_move_ack(struct cxldcd_host *h, uint64_t id, uint32_t phase)
 	hl_enc_move_ack(&w, &a);
 	if (hl_msg_end(&w))
 		return;
-	h->olen += w.off;
-	link_flush(h);
+	h->olen += w.off;   /* sent at the end of the round, with the other answers it reads */
 }
 
 /* PAUSE: stop writing the range (read-only), then say so. */
@@ -718,6 +717,9 @@ int cxldcd_host_process(struct cxldcd_host *h)
 	if (!link_more && h->state != CXLDCD_HOST_FAILED)
 		apps_resume(h);
 	link_send_next(h);
+	/* MOVE_ACKs of what the round read (a move's REMAPs): one send for all */
+	if (h->olen && !h->want_out && h->state != CXLDCD_HOST_FAILED)
+		link_flush(h);
 	if (h->state == CXLDCD_HOST_FAILED) {
 		link_drop_queue(h);
 		return h->fail_err;
