@@ -85,9 +85,12 @@ void hx_init_opts(struct hx *x, const struct hx_opts *o)
 	memset(x, 0, sizeof(*x));
 	core_cfg_default(&cfg);
 	for (int i = 0; i < 2; i++) {
-		cfg.regions[i].len = 256 * MiB;
-		cfg.regions[i].decode_len = 256 * MiB;
+		cfg.regions[i].len = o->region_len ? o->region_len : 256 * MiB;
+		cfg.regions[i].decode_len = cfg.regions[i].len;
 	}
+	p.size = 2 * cfg.regions[0].len;
+	if (o->evlog_depth)
+		cfg.evlog_depth = o->evlog_depth;
 	cfg.regions[0].sharable = true; /* shared sequences: tagged groups live in region 0 */
 	cfg.pending_timeout_ms = o->pending_timeout_ms;
 	if (o->nr_hosts)
@@ -112,6 +115,7 @@ void hx_init_opts(struct hx *x, const struct hx_opts *o)
 	hc.rbuf_idle_ms = o->rbuf_idle_ms;
 	hc.move_fault = o->move_fault;
 	hc.move_fault_opaque = o->move_fault_opaque;
+	hc.max_out_bytes = o->max_out_bytes;
 	if (o->fake_clock) {
 		x->clock_ms = HX_CLOCK_T0;
 		hc.clock = fake_clock;

@@ -72,6 +72,9 @@ struct hx_opts {
 	/* hostlink_cfg.move_fault and its opaque (a move's steps fail on demand); NULL: none */
 	int (*move_fault)(void *opaque, enum hostlink_move_step step, uint16_t host);
 	void *move_fault_opaque;
+	uint64_t region_len;             /* both regions'; 0: 256 MiB (a multiple of it) */
+	uint32_t evlog_depth;            /* the device's; 0: the default */
+	size_t max_out_bytes;            /* hostlink_cfg's; 0: the default */
 };
 void hx_init_opts(struct hx *x, const struct hx_opts *o);
 void hx_fini(struct hx *x);
