@@ -59,6 +59,14 @@ static void on_log(void *opaque, int level, const char *msg)
 	fprintf(stderr, "  [log %d] %s\n", level, msg);
 }
 
+static void on_flush(void *opaque)
+{
+	struct hx *x = opaque;
+
+	x->flush_asks++;
+	x->flush_asked = true;
+}
+
 static uint64_t fake_clock(void *opaque)
 {
 	const struct hx *x = opaque;
@@ -116,6 +124,11 @@ void hx_init_opts(struct hx *x, const struct hx_opts *o)
 	hc.move_fault = o->move_fault;
 	hc.move_fault_opaque = o->move_fault_opaque;
 	hc.max_out_bytes = o->max_out_bytes;
+	if (o->round_ends) {
+		x->watch.flush = on_flush;
+		hc.watch = &x->watch;
+		hc.watch_opaque = x;
+	}
 	if (o->fake_clock) {
 		x->clock_ms = HX_CLOCK_T0;
 		hc.clock = fake_clock;
@@ -195,6 +208,14 @@ void hx_host_cfg(struct hx *x, struct cxldcd_host_cfg *c)
 	}
 }
 
+void hx_round_end(struct hx *x)
+{
+	if (!x->flush_asked)
+		return;
+	x->flush_asked = false;
+	hostlink_flush(x->hl);
+}
+
 /*
  * One round: poll the hostlink's fds, the host's and the caller's @extra
  * (@n of them; their revents are left for the caller) for up to
@@ -205,8 +226,10 @@ static void pump_once_with(struct hx *x, struct pollfd *extra, size_t n_extra, i
 			   int *moved)
 {
 	struct pollfd fds[64];
-	size_t n = hostlink_pollfds(x->hl, fds, 63), own;
+	size_t n, own;
 
+	hx_round_end(x);        /* what the caller queued between rounds */
+	n = hostlink_pollfds(x->hl, fds, 63);
 	assert_true(n < 63);
 	if (x->h)
 		fds[n++] = (struct pollfd){ .fd = cxldcd_host_get_fd(x->h), .events = POLLIN };
@@ -231,6 +254,7 @@ static void pump_once_with(struct hx *x, struct pollfd *extra, size_t n_extra, i
 		else
 			hostlink_process_fd(x->hl, fds[i].fd, hostlink_poll_events(fds[i].revents));
 	}
+	hx_round_end(x);
 }
 
 static void pump_once(struct hx *x, int timeout_ms, int *moved)

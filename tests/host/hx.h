@@ -51,6 +51,9 @@ struct hx {
 	 * the hostlink runs on CLOCK_MONOTONIC.
 	 */
 	uint64_t clock_ms;
+	struct hostlink_watch_ops watch;    /* hx_opts.round_ends */
+	unsigned flush_asks;
+	bool flush_asked;                   /* hostlink_flush() due at the end of the round */
 };
 
 #define HX_CLOCK_T0 1000u
@@ -75,6 +78,12 @@ struct hx_opts {
 	uint64_t region_len;             /* both regions'; 0: 256 MiB (a multiple of it) */
 	uint32_t evlog_depth;            /* the device's; 0: the default */
 	size_t max_out_bytes;            /* hostlink_cfg's; 0: the default */
+	/*
+	 * The hostlink gets watch ops with flush (a loop with round ends, as
+	 * the daemon's): each pump round ends with hostlink_flush() when it
+	 * was asked for (x->flush_asks counts the asks).
+	 */
+	bool round_ends;
 };
 void hx_init_opts(struct hx *x, const struct hx_opts *o);
 void hx_fini(struct hx *x);
@@ -99,6 +108,8 @@ uint64_t hx_now_ms(void);
  * host has work in flight): false means both sides are idle.
  */
 bool hx_pump_round(struct hx *x, struct pollfd *extra, size_t n, int timeout_ms);
+/* hx_opts.round_ends: hostlink_flush() if the hostlink asked for it (pump rounds end so). */
+void hx_round_end(struct hx *x);
 /* Pump until an event of type t has been recorded (count > have) or ms passed. */
 bool hx_pump_for(struct hx *x, enum cxldcd_host_event_type t, unsigned have, int ms);
 unsigned hx_count(const struct hx *x, enum cxldcd_host_event_type t);

@@ -6,6 +6,8 @@
  *
  *  - A burst of offers accepted by libcxldcd-host: every extent mapped, in
  *    a small fraction of the system calls (hostlink_stats.send_calls).
+ *  - With a loop that has round ends (the daemon's), nothing leaves before
+ *    hostlink_flush(), then all of it in one call.
  *  - A raw host reads MAPs (each of another file) between RAS_IRQs and
  *    UNMAPs: every read that brings fds brings exactly those of the MAPs
  *    that start in it, and the memory read through each fd is its extent's.
@@ -48,13 +50,27 @@ static unsigned burst_n(void)
 	return n && n <= 16000 ? n : 1000u;
 }
 
-/* Regions of room for the burst (2 MiB extents, as libcxldcd-host wants), an event log too. */
+/*
+ * Regions of room for the burst (2 MiB extents, as libcxldcd-host wants),
+ * an event log too; the loop has round ends, as the daemon's.
+ */
 static int setup_big(void **state)
 {
 	struct hx *x = calloc(1, sizeof(*x));
 	unsigned n = burst_n() > NR_QUEUED ? burst_n() : NR_QUEUED;
 	struct hx_opts o = { .region_len = ((uint64_t)n * 2 * MiB + 255 * MiB) / (256 * MiB) * 256 * MiB,
-			     .evlog_depth = n + 64 };
+			     .evlog_depth = n + 64, .round_ends = true };
+
+	assert_non_null(x);
+	hx_init_opts(x, &o);
+	*state = x;
+	return 0;
+}
+
+static int setup_round_ends(void **state)
+{
+	struct hx *x = calloc(1, sizeof(*x));
+	struct hx_opts o = { .round_ends = true };
 
 	assert_non_null(x);
 	hx_init_opts(x, &o);
@@ -155,6 +171,60 @@ static void test_a_burst_of_offers_is_mapped_in_few_sends(void **state)
 	assert_true(sends <= msgs - n + n / 16);
 	free(g);
 	free(e);
+}
+
+static bool pollout_wanted(const struct hx *x)
+{
+	struct pollfd pf[8];
+	size_t n = hostlink_pollfds(x->hl, pf, 8);
+
+	assert_true(n <= 8);
+	for (size_t i = 0; i < n; i++)
+		if (pf[i].events & POLLOUT)
+			return true;
+	return false;
+}
+
+/*
+ * With a loop that has round ends (hostlink_watch_ops.flush, as the
+ * daemon's): messages queued outside any hostlink call (an FM add, an
+ * injected error) ask for one flush, whatever their number, and are not
+ * sent, nor watched for writability, until hostlink_flush(): then all of
+ * them leave in one call.
+ */
+static void test_with_round_ends_output_waits_for_hostlink_flush(void **state)
+{
+	struct hx *x = *state;
+	const size_t len = HL_HDR_SIZE + HL_RAS_IRQ_SIZE;
+	int fd = hx_raw_connect(x->sock), unread = -1;
+	struct hostlink_stats a, b;
+	uint32_t flags;
+	unsigned asks;
+
+	assert_int_equal(hx_raw_hello(x, fd, 0, HL_HELLO_F_RAS, &flags), 0);
+	unmask_cor(x);
+	hx_pump(x, 20);
+	asks = x->flush_asks;
+	a = stats(x);
+	for (int i = 0; i < 100; i++)
+		inject_cor(x);
+	assert_int_equal(x->flush_asks, asks + 1);
+	assert_int_equal(ioctl(fd, FIONREAD, &unread), 0);
+	assert_int_equal(unread, 0);
+	assert_false(pollout_wanted(x));
+	assert_int_equal(stats(x).send_calls, a.send_calls);
+	hx_round_end(x);
+	b = stats(x);
+	assert_int_equal(b.send_calls - a.send_calls, 1);
+	assert_int_equal(b.msgs_out - a.msgs_out, 100);
+	assert_int_equal(ioctl(fd, FIONREAD, &unread), 0);
+	assert_int_equal(unread, 100 * len);
+	inject_cor(x);                                  /* the next round asks again */
+	assert_int_equal(x->flush_asks, asks + 2);
+	hx_round_end(x);
+	assert_int_equal(ioctl(fd, FIONREAD, &unread), 0);
+	assert_int_equal(unread, 101 * len);
+	close(fd);
 }
 
 /* A raw host's read side: whole messages from the socket, fds in a FIFO. */
@@ -480,6 +550,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_a_burst_of_offers_is_mapped_in_few_sends,
 						setup_big, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_with_round_ends_output_waits_for_hostlink_flush,
+						setup_round_ends, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_maps_between_plain_messages_carry_their_own_fds,
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_host_that_reads_nothing_is_dropped_at_the_bound,
