@@ -391,8 +391,8 @@ static void dcd_free(struct dcd *dv)
 	mem_dev_free(dv->md);
 	if (dv->hl_timer_set)
 		loop_del_timer(dv->srv->loop, dv->hl_timer);
-	loop_defer_cancel(&dv->hl_flush);   /* hostlink_free() sends what is queued */
-	hostlink_free(dv->hl);
+	hostlink_free(dv->hl);              /* sends what is queued */
+	loop_defer_cancel(&dv->hl_flush);   /* after: a goodbye queued by the free asks for it */
 	json_decref(dv->acc);
 	json_decref(dv->rel);
 	json_decref(dv->rev);
