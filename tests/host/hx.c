@@ -164,24 +164,28 @@ void hx_fini(struct hx *x)
 	rmdir(x->dir);
 }
 
-static int setup_with(void **state, bool tcp)
+int hx_setup_opts(void **state, const struct hx_opts *o)
 {
 	struct hx *x = calloc(1, sizeof(*x));
 
 	assert_non_null(x);
-	hx_init(x, tcp);
+	hx_init_opts(x, o);
 	*state = x;
 	return 0;
 }
 
 int hx_setup(void **state)
 {
-	return setup_with(state, false);
+	const struct hx_opts o = { .tcp = false };
+
+	return hx_setup_opts(state, &o);
 }
 
 int hx_setup_tcp(void **state)
 {
-	return setup_with(state, true);
+	const struct hx_opts o = { .tcp = true };
+
+	return hx_setup_opts(state, &o);
 }
 
 int hx_teardown(void **state)

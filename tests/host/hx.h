@@ -91,6 +91,8 @@ void hx_fini(struct hx *x);
 /* cmocka fixtures: a heap struct hx (Unix listener, or also TCP) in *state. */
 int hx_setup(void **state);
 int hx_setup_tcp(void **state);
+/* A heap struct hx made with options o (borrowed) in *state; hx_teardown() frees it. */
+int hx_setup_opts(void **state, const struct hx_opts *o);
 int hx_teardown(void **state);
 /* Default host config (host 0, accept all, events recorded in x->ev). */
 void hx_host_cfg(struct hx *x, struct cxldcd_host_cfg *c);

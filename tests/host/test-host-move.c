@@ -50,15 +50,17 @@
 
 #include <cmocka.h>
 
-#include "cci/msg.h"
 #include "hostlink/proto.h"
-#include "../support/hl-raw.h"
-#include "hx.h"
+#include "rawhost.h"
 
-#define PAT1 0xa5 /* the sharers' data before the move */
-#define PAT2 0xb6 /* what a reconnected sharer writes before it pauses */
-#define PAT3 0xc7 /* the sharers' data after the move */
+/*
+ * PAT1 (rawhost.h): the sharers' data before the move; PAT2: what a
+ * reconnected sharer writes before it pauses; PAT3: the sharers' data after
+ * the move.
+ */
 #define LEN (2 * MiB)
+/* HELLO flags: mapping, and a MOVE_END for every PAUSE. */
+#define F_MOVE_END (HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END)
 
 /* The hostlink's move timeout in the clocked fixture (hostlink_cfg.move_timeout_ms). */
 #define MOVE_MS 500u
@@ -125,296 +127,6 @@ static int setup_three_clocked(void **state)
 
 /* ------------------------------------------------------------ raw hosts */
 
-/* A raw host: its socket, unparsed input and the fds that came with it. */
-struct raw {
-	int sock;
-	uint8_t buf[1 << 16];
-	size_t got;
-	int fds[64];
-	unsigned nr_fds;
-	uint32_t seq;
-};
-
-struct map_fd {
-	struct hl_map m;
-	int fd;
-};
-
-/* Connect as host with HELLO flags (mapping, and MOVE_END when asked). */
-static void raw_open(struct hx *x, struct raw *r, uint16_t host, uint32_t flags)
-{
-	uint8_t p[HL_HELLO_SIZE] = { 1, 0, (uint8_t)host, (uint8_t)(host >> 8), (uint8_t)flags };
-
-	memset(r, 0, sizeof(*r));
-	r->sock = hx_raw_connect(x->sock);
-	hl_raw_send(r->sock, HL_HELLO, ++r->seq, p, sizeof(p));
-}
-
-static void raw_close(struct raw *r)
-{
-	for (unsigned i = 0; i < r->nr_fds; i++)
-		close(r->fds[i]);
-	close(r->sock);
-}
-
-/*
- * The next message of type want (0: of any type; others are skipped, their
- * fds closed), pumping the server meanwhile, for at most ms.  Its payload
- * into payload (cap bytes at most), its fd (MAP, REMAP) into *fd when fd
- * is given.  Return its type, or -1 when none came.
- */
-static int raw_take(struct hx *x, struct raw *r, uint8_t want, uint8_t *payload, size_t cap,
-		    int *fd, int ms)
-{
-	uint64_t end = hx_now_ms() + (uint64_t)ms;
-
-	for (;;) {
-		struct pollfd pf = { .fd = r->sock, .events = POLLIN };
-		struct hl_hdr h;
-		unsigned nf = 0;
-		ssize_t n;
-
-		while (r->got >= HL_HDR_SIZE && !hl_dec_hdr(r->buf, r->got, &h) &&
-		       r->got >= HL_HDR_SIZE + h.len) {
-			bool hit = !want || h.type == want;
-			int mfd = -1;
-
-			if (h.type == HL_MAP || h.type == HL_REMAP) {
-				assert_true(r->nr_fds > 0); /* exactly one fd per MAP and REMAP */
-				mfd = r->fds[0];
-				memmove(r->fds, r->fds + 1, --r->nr_fds * sizeof(int));
-			}
-			if (hit)
-				memcpy(payload, r->buf + HL_HDR_SIZE, h.len < cap ? h.len : cap);
-			memmove(r->buf, r->buf + HL_HDR_SIZE + h.len, r->got - HL_HDR_SIZE - h.len);
-			r->got -= HL_HDR_SIZE + h.len;
-			if (hit && fd) {
-				*fd = mfd;
-				mfd = -1;
-			}
-			if (mfd >= 0)
-				close(mfd);
-			if (hit)
-				return h.type;
-		}
-		if (hx_now_ms() >= end)
-			return -1;
-		hx_pump_round(x, &pf, 1, 5);
-		if (!pf.revents)
-			continue;
-		n = hl_recv(r->sock, r->buf + r->got, sizeof(r->buf) - r->got, r->fds + r->nr_fds,
-			    &nf, 64 - r->nr_fds);
-		if (n <= 0)
-			return -1;
-		r->got += (size_t)n;
-		r->nr_fds += nf;
-	}
-}
-
-static void raw_extent_cmd(struct raw *r, uint16_t opcode, uint64_t dpa, uint64_t len)
-{
-	uint8_t p[8 + 0x18] = { 1 }, msg[64], frame[128];
-	struct cci_hdr h = { .category = CCI_CAT_REQUEST, .tag = 1, .opcode = opcode,
-			     .payload_len = sizeof(p) };
-	struct wwr w;
-
-	put_le64(p + 8, dpa);
-	put_le64(p + 16, len);
-	assert_int_equal(cci_enc_hdr(&h, msg, sizeof(msg)), 0);
-	memcpy(msg + 12, p, sizeof(p));
-	wwr_init(&w, frame, sizeof(frame));
-	hl_msg_begin(&w, HL_CCI_REQ, ++r->seq);
-	wwr_bytes(&w, msg, 12 + sizeof(p));
-	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(r->sock, frame, w.off), (ssize_t)w.off);
-}
-
-/* Release [dpa, dpa+len) with 4803h, as a host does of its own accord. */
-static void raw_release(struct hx *x, struct raw *r, uint64_t dpa, uint64_t len)
-{
-	uint8_t rsp[64];
-
-	raw_extent_cmd(r, CXLDCD_OP_RELEASE_DC, dpa, len);
-	assert_int_equal(raw_take(x, r, HL_CCI_RSP, rsp, sizeof(rsp), NULL, 3000), HL_CCI_RSP);
-	assert_int_equal(rsp[8] | rsp[9] << 8, 0); /* return code: Success */
-}
-
-/* The next MAP r gets, for [dpa, dpa+len): its fd in out. */
-static void expect_map(struct hx *x, struct raw *r, uint64_t dpa, uint64_t len, struct map_fd *out)
-{
-	uint8_t pl[64];
-
-	assert_int_equal(raw_take(x, r, HL_MAP, pl, sizeof(pl), &out->fd, 3000), HL_MAP);
-	assert_int_equal(hl_dec_map(pl, HL_MAP_SIZE, &out->m), 0);
-	assert_int_equal(out->m.dpa, dpa);
-	assert_int_equal(out->m.len, len);
-	assert_true(out->fd >= 0);
-}
-
-/* Accept [dpa, dpa+len) with 4802h; collect its MAP (one segment). */
-static void raw_accept(struct hx *x, struct raw *r, uint64_t dpa, uint64_t len, struct map_fd *out)
-{
-	uint8_t rsp[64];
-
-	raw_extent_cmd(r, CXLDCD_OP_ADD_DC_RESPONSE, dpa, len);
-	expect_map(x, r, dpa, len, out); /* MAPs precede the command's response */
-	assert_int_equal(raw_take(x, r, HL_CCI_RSP, rsp, sizeof(rsp), NULL, 3000), HL_CCI_RSP);
-	assert_int_equal(rsp[8] | rsp[9] << 8, 0);
-}
-
-static uint8_t *map_it(const struct map_fd *f)
-{
-	void *p = mmap(NULL, f->m.len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, (off_t)f->m.offset);
-
-	assert_true(p != MAP_FAILED);
-	return p;
-}
-
-/* Host h (raw) joins tag A's allocation at [d, d+len) with enable-shared. */
-static void join_shared(struct hx *x, struct raw *r, uint16_t h, uint64_t d, uint64_t len,
-			struct map_fd *m)
-{
-	struct core_add_req req = { .host = h, .policy = CXLDCD_ADD_ENABLE_SHARED };
-	struct cxldcd_diag diag;
-
-	assert_int_equal(cxldcd_tag_parse(TAG_A, req.tag), 0);
-	assert_int_equal(core_add(x->dev, &req, NULL, &diag), CXLDCD_RC_SUCCESS);
-	raw_accept(x, r, d, len, m);
-}
-
-/* Host 0 is forced out of [dpa, dpa+len). */
-static void force_release(struct hx *x, uint16_t host, uint64_t dpa, uint64_t len)
-{
-	struct cxldcd_extent e = hx_ext(dpa, len, NULL, 0);
-	struct core_release_req rq = { .host = host, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
-				       .forced = true, .nr_extents = 1, .extents = &e };
-	struct cxldcd_diag diag;
-
-	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
-}
-
-static void send_move_ack(struct raw *r, uint64_t id, uint32_t phase)
-{
-	const struct hl_move_ack a = { .id = id, .phase = phase };
-	uint8_t msg[64];
-	struct wwr w;
-
-	wwr_init(&w, msg, sizeof(msg));
-	hl_msg_begin(&w, HL_MOVE_ACK, ++r->seq);
-	assert_int_equal(hl_enc_move_ack(&w, &a), 0);
-	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(r->sock, msg, w.off), (ssize_t)w.off);
-}
-
-/* The PAUSE r gets, for [d, d+len): its move id. */
-static uint64_t expect_pause(struct hx *x, struct raw *r, uint64_t d, uint64_t len)
-{
-	uint8_t pl[64];
-	struct hl_pause pm;
-
-	assert_int_equal(raw_take(x, r, HL_PAUSE, pl, sizeof(pl), NULL, 3000), HL_PAUSE);
-	assert_int_equal(hl_dec_pause(pl, HL_PAUSE_SIZE, &pm), 0);
-	assert_int_equal(pm.dpa, d);
-	assert_int_equal(pm.len, len);
-	return pm.id;
-}
-
-/*
- * The REMAP r gets for [d, d+len) of move id: a fresh grant (not old_fd's
- * file), mapped in place at p as the library does.  Return its fd.
- */
-static int expect_remap(struct hx *x, struct raw *r, uint64_t d, uint64_t len, uint64_t id,
-			uint8_t *p, int old_fd)
-{
-	uint8_t pl[64];
-	struct hl_remap rm;
-	struct stat a, b;
-	int fd = -1;
-
-	assert_int_equal(raw_take(x, r, HL_REMAP, pl, sizeof(pl), &fd, 3000), HL_REMAP);
-	assert_int_equal(hl_dec_remap(pl, HL_REMAP_SIZE, &rm), 0);
-	assert_int_equal(rm.map.dpa, d);
-	assert_int_equal(rm.map.len, len);
-	assert_int_equal(rm.id, id);
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &a), 0);
-	assert_int_equal(fstat(old_fd, &b), 0);
-	assert_false(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
-	assert_true(mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
-			 (off_t)rm.map.offset) == p);
-	return fd;
-}
-
-/* The very next message r gets is the MOVE_END of its PAUSE (d, len, id). */
-static void expect_move_end(struct hx *x, struct raw *r, uint64_t d, uint64_t len, uint64_t id)
-{
-	uint8_t pl[64];
-	struct hl_move_end e;
-
-	assert_int_equal(raw_take(x, r, 0, pl, sizeof(pl), NULL, 3000), HL_MOVE_END);
-	assert_int_equal(hl_dec_move_end(pl, HL_MOVE_END_SIZE, &e), 0);
-	assert_int_equal(e.dpa, d);
-	assert_int_equal(e.len, len);
-	assert_int_equal(e.id, id);
-}
-
-/*
- * The REMAP r gets for [d, d+len) of move id when no fresh grant could be
- * made: old_fd's file (the old grant), mapped in place at p.  Return its fd.
- */
-static int expect_remap_old(struct hx *x, struct raw *r, uint64_t d, uint64_t len, uint64_t id,
-			    uint8_t *p, int old_fd)
-{
-	uint8_t pl[64];
-	struct hl_remap rm;
-	struct stat a, b;
-	int fd = -1;
-
-	assert_int_equal(raw_take(x, r, HL_REMAP, pl, sizeof(pl), &fd, 3000), HL_REMAP);
-	assert_int_equal(hl_dec_remap(pl, HL_REMAP_SIZE, &rm), 0);
-	assert_int_equal(rm.map.dpa, d);
-	assert_int_equal(rm.map.len, len);
-	assert_int_equal(rm.id, id);
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &a), 0);
-	assert_int_equal(fstat(old_fd, &b), 0);
-	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
-	assert_true(mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
-			 (off_t)rm.map.offset) == p);
-	return fd;
-}
-
-/* r gets nothing more for ms. */
-static void expect_nothing(struct hx *x, struct raw *r, int ms)
-{
-	uint8_t pl[64];
-
-	assert_int_equal(raw_take(x, r, 0, pl, sizeof(pl), NULL, ms), -1);
-}
-
-static bool all_are(const uint8_t *p, size_t n, uint8_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != v)
-			return false;
-	return true;
-}
-
-/* Every byte of fd (fstat size): none is v. */
-static void fd_has_none_of(int fd, uint8_t v)
-{
-	uint8_t chunk[65536];
-	struct stat st;
-
-	assert_int_equal(fstat(fd, &st), 0);
-	for (off_t off = 0; off < st.st_size; off += (off_t)sizeof(chunk)) {
-		ssize_t n = pread(fd, chunk, sizeof(chunk), off);
-
-		assert_true(n > 0);
-		assert_null(memchr(chunk, v, (size_t)n));
-	}
-}
-
 static struct hostlink_stats hl_stats(struct hx *x)
 {
 	struct hostlink_stats hs;
@@ -453,95 +165,25 @@ static uint64_t failed_attempt(struct hx *x, struct raw r[3], int first, uint64_
 	return id;
 }
 
-/* Raw hosts 0, 1, 2 (HELLO flags) share tag A's allocation [d, d+len), each mapping it. */
-static void three_sharers(struct hx *x, uint64_t d, uint64_t len, const uint32_t flags[3],
-			  struct raw r[3], struct map_fd m[3], uint8_t *p[3])
+/*
+ * Raw host r hangs up (its mapping p and its MAP's fd m->fd go) and connects
+ * again with flags: the MAP of [d, d+LEN) replayed to it in *again.
+ */
+static void reconnect(struct hx *x, struct raw *r, uint16_t host, uint32_t flags,
+		      struct map_fd *m, uint8_t *p, uint64_t d, struct map_fd *again)
 {
-	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
-	uint8_t buf[64];
-	struct hl_hello_ack a;
-
-	for (uint16_t i = 0; i < 3; i++) {
-		raw_open(x, &r[i], i, flags[i]);
-		assert_int_equal(raw_take(x, &r[i], HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000),
-				 HL_HELLO_ACK);
-		assert_int_equal(hl_dec_hello_ack(buf, HL_HELLO_ACK_SIZE, &a), 0);
-		/* MOVE_END granted exactly when asked for (with mapping) */
-		assert_int_equal(!!(a.flags & HL_ACK_F_MOVE_END), !!(flags[i] & HL_HELLO_F_MOVE_END));
-	}
-	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
-	raw_accept(x, &r[0], d, len, &m[0]);
-	join_shared(x, &r[1], 1, d, len, &m[1]);
-	join_shared(x, &r[2], 2, d, len, &m[2]);
-	for (int i = 0; i < 3; i++)
-		p[i] = map_it(&m[i]);
+	munmap(p, LEN);
+	close(m->fd);
+	raw_close(r);
+	hx_pump(x, 50);
+	raw_hello(x, r, host, flags);
+	expect_map(x, r, d, LEN, again);
 }
+
+/* HELLO flags of three raw sharers that map and asked for MOVE_END. */
+static const uint32_t all_move_end[3] = { F_MOVE_END, F_MOVE_END, F_MOVE_END };
 
 /* ------------------------------------------------------------ agent and applications */
-
-static void app_send_open(int fd, uint32_t seq)
-{
-	struct hl_app_open_req rq = { .id = 0 };
-	uint8_t msg[HL_HDR_SIZE + HL_APP_OPEN_REQ_SIZE];
-	struct wwr w;
-
-	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
-	wwr_init(&w, msg, sizeof(msg));
-	hl_msg_begin(&w, HL_APP_OPEN_REQ, seq);
-	assert_int_equal(hl_enc_app_open_req(&w, &rq), 0);
-	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(fd, msg, w.off), (ssize_t)w.off);
-}
-
-static bool app_has_input(int fd)
-{
-	struct pollfd pf = { .fd = fd, .events = POLLIN };
-
-	return poll(&pf, 1, 0) == 1;
-}
-
-/*
- * The OPEN_RSP of seq on fd, pumping for up to ms: its status; with OK, one
- * segment of LEN bytes whose fd goes to *seg_fd.
- */
-static uint32_t app_open_rsp(struct hx *x, int fd, uint32_t seq, int ms, int *seg_fd)
-{
-	uint8_t buf[HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + 4 * HL_APP_SEG_SIZE];
-	struct hl_app_open_rsp rs;
-	struct hl_app_seg seg[4];
-	struct hl_hdr h;
-	int fds[4];
-	unsigned nfd = 0;
-	ssize_t n;
-
-	for (int i = 0; i < ms / 10 && !app_has_input(fd); i++)
-		hx_pump(x, 10);
-	assert_true(app_has_input(fd));
-	n = hl_recv(fd, buf, sizeof(buf), fds, &nfd, 4);
-	assert_true(n >= (ssize_t)HL_HDR_SIZE);
-	assert_int_equal(hl_dec_hdr(buf, (size_t)n, &h), 0);
-	assert_int_equal(h.type, HL_APP_OPEN_RSP);
-	assert_int_equal(h.seq, seq);
-	assert_int_equal(hl_dec_app_open_rsp(buf + HL_HDR_SIZE, h.len, &rs, seg, 4), 0);
-	if (rs.status != HL_S_OK) {
-		assert_int_equal(nfd, 0);
-		return rs.status;
-	}
-	assert_int_equal(rs.nr_segs, 1);
-	assert_int_equal(nfd, 1);
-	assert_int_equal(seg[0].len, LEN);
-	*seg_fd = fds[0];
-	return HL_S_OK;
-}
-
-static bool same_file(int a, int b)
-{
-	struct stat sa, sb;
-
-	assert_int_equal(fstat(a, &sa), 0);
-	assert_int_equal(fstat(b, &sb), 0);
-	return sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
-}
 
 /* Whether this process can read the byte at p (an inaccessible mapping: no). */
 static bool readable(const void *p)
@@ -560,68 +202,6 @@ static bool writable(void *p, uint8_t v)
 	struct iovec remote = { .iov_base = p, .iov_len = 1 };
 
 	return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == 1;
-}
-
-/* The agent's stats. */
-static struct cxldcd_host_stats agent_stats(struct hx *x)
-{
-	struct cxldcd_host_stats st;
-
-	cxldcd_host_get_stats(x->h, &st);
-	return st;
-}
-
-/*
- * The agent (host 0, serving applications, tag A's group open and filled
- * with PAT1 at *g) shares tag A at d with raw hosts 1 and 2 (MOVE_END asked
- * by host 1).  Host 2 releases its share; the move holds in its pause phase
- * (host 1 has not answered); the agent has paused.  Return the move id.
- */
-static uint64_t agent_paused(struct hx *x, uint64_t d, struct raw *r1, struct raw *r2,
-			     struct map_fd *m1, struct map_fd *m2, uint8_t **p1, uint8_t **g)
-{
-	struct cxldcd_extent e = hx_ext(d, LEN, TAG_A, 0);
-	uint8_t buf[64], tag[16];
-	uint64_t size, id;
-	void *addr;
-
-	hx_host_start(x);
-	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
-	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
-	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
-	hx_pump(x, 100);
-	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
-	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
-	assert_int_equal(size, LEN);
-	*g = addr;
-	memset(*g, PAT1, LEN);
-	raw_open(x, r1, 1, HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END);
-	raw_open(x, r2, 2, HL_HELLO_F_MAP);
-	assert_int_equal(raw_take(x, r1, HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000), HL_HELLO_ACK);
-	assert_int_equal(raw_take(x, r2, HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000), HL_HELLO_ACK);
-	join_shared(x, r1, 1, d, LEN, m1);
-	join_shared(x, r2, 2, d, LEN, m2);
-	*p1 = map_it(m1);
-	assert_true(all_are(*p1, LEN, PAT1));
-	raw_release(x, r2, d, LEN);
-	id = expect_pause(x, r1, d, LEN);
-	for (int i = 0; i < 100 && !agent_stats(x).pauses; i++)
-		hx_pump(x, 10);
-	assert_int_equal(agent_stats(x).pauses, 1);
-	assert_int_equal(agent_stats(x).remaps, 0);
-	return id;
-}
-
-static void close_agent_move(struct raw *r1, struct raw *r2, struct map_fd *m1, struct map_fd *m2,
-			     uint8_t *p1, int nfd)
-{
-	munmap(p1, LEN);
-	close(m1->fd);
-	close(m2->fd);
-	if (nfd >= 0)
-		close(nfd);
-	raw_close(r1);
-	raw_close(r2);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -647,15 +227,8 @@ static void test_every_pause_ends_with_a_move_end_after_its_remaps(void **state)
 
 	three_sharers(x, d, LEN, flags, r, m, p);
 	memset(p[1], PAT1, LEN);
-	force_release(x, 0, d, LEN);
-	id = expect_pause(x, &r[1], d, LEN);
-	assert_int_equal(expect_pause(x, &r[2], d, LEN), id);
-	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
-	send_move_ack(&r[2], id, HL_MOVE_PAUSED);
-	for (int h = 1; h < 3; h++) {
-		nfd[h] = expect_remap(x, &r[h], d, LEN, id, p[h], m[0].fd);
-		send_move_ack(&r[h], id, HL_MOVE_REMAPPED);
-	}
+	force_release(x, 0, d, LEN, false);
+	id = move_sharers(x, d, LEN, r, p, m[0].fd, nfd);
 	expect_move_end(x, &r[1], d, LEN, id);
 	expect_nothing(x, &r[2], 200);
 	hostlink_stats_get(x->hl, &hs);
@@ -666,13 +239,7 @@ static void test_every_pause_ends_with_a_move_end_after_its_remaps(void **state)
 	memset(p[2], PAT3, LEN);
 	assert_true(all_are(p[1], LEN, PAT3));
 	fd_has_none_of(m[0].fd, PAT1); /* the old grant is punched */
-	for (int i = 0; i < 3; i++) {
-		munmap(p[i], LEN);
-		close(m[i].fd);
-		if (nfd[i] >= 0)
-			close(nfd[i]);
-		raw_close(&r[i]);
-	}
+	close_sharers(LEN, r, m, p, nfd);
 }
 
 /*
@@ -692,24 +259,18 @@ static void test_a_sharer_that_reconnects_during_the_pause_is_paused_again(void 
 	struct hostlink_stats hs;
 	struct map_fd m[3], again;
 	struct raw r[3];
-	uint8_t *p[3], buf[64], *p2;
+	uint8_t *p[3], *p2;
 	int nfd1, nfd2;
 	uint64_t id;
 
 	three_sharers(x, d, LEN, flags, r, m, p);
 	memset(p[1], PAT1, LEN);
-	force_release(x, 0, d, LEN);
+	force_release(x, 0, d, LEN, false);
 	id = expect_pause(x, &r[1], d, LEN);
 	assert_int_equal(expect_pause(x, &r[2], d, LEN), id);
 
 	/* host 2 goes and comes back; the pause phase goes on (the clock stands still) */
-	munmap(p[2], LEN);
-	close(m[2].fd);
-	raw_close(&r[2]);
-	hx_pump(x, 50);
-	raw_open(x, &r[2], 2, flags[2]);
-	assert_int_equal(raw_take(x, &r[2], HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000), HL_HELLO_ACK);
-	expect_map(x, &r[2], d, LEN, &again); /* replay: the grant being retired */
+	reconnect(x, &r[2], 2, flags[2], &m[2], p[2], d, &again); /* replay: the grant being retired */
 	assert_int_equal(expect_pause(x, &r[2], d, LEN), id);
 	p2 = map_it(&again);
 	assert_true(all_are(p2, LEN, PAT1));
@@ -771,18 +332,15 @@ static void test_a_sharer_that_joins_during_the_pause_is_paused_too(void **state
 	int nfd1, nfd2;
 	uint64_t id;
 
-	for (uint16_t i = 0; i < 3; i++) {
-		raw_open(x, &r[i], i, f);
-		assert_int_equal(raw_take(x, &r[i], HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000),
-				 HL_HELLO_ACK);
-	}
+	for (uint16_t i = 0; i < 3; i++)
+		raw_hello(x, &r[i], i, f);
 	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
 	raw_accept(x, &r[0], d, LEN, &m[0]);
 	join_shared(x, &r[1], 1, d, LEN, &m[1]);
 	p[0] = map_it(&m[0]);
 	p[1] = map_it(&m[1]);
 	memset(p[1], PAT1, LEN);
-	force_release(x, 0, d, LEN);
+	force_release(x, 0, d, LEN, false);
 	id = expect_pause(x, &r[1], d, LEN);
 
 	/* host 2 joins now (the hostlink's clock stands still: the pause phase goes on) */
@@ -843,22 +401,19 @@ static void test_the_agent_joining_during_the_pause_maps_read_only_until_the_rem
 	struct cxldcd_diag diag;
 	struct map_fd m1, m2;
 	struct raw r1, r2;
-	uint8_t buf[64], tag[16], *p1, *g;
-	uint64_t id, size;
-	void *addr;
+	uint8_t *p1, *g;
+	uint64_t id;
 	int nfd;
 
 	hx_host_start(x);
-	raw_open(x, &r1, 1, HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END);
-	raw_open(x, &r2, 2, HL_HELLO_F_MAP);
-	assert_int_equal(raw_take(x, &r1, HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000), HL_HELLO_ACK);
-	assert_int_equal(raw_take(x, &r2, HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000), HL_HELLO_ACK);
+	raw_hello(x, &r1, 1, HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END);
+	raw_hello(x, &r2, 2, HL_HELLO_F_MAP);
 	assert_int_equal(hx_add(x, 1, &e, 1), CXLDCD_RC_SUCCESS);
 	raw_accept(x, &r1, d, LEN, &m1);
 	join_shared(x, &r2, 2, d, LEN, &m2);
 	p1 = map_it(&m1);
 	memset(p1, PAT1, LEN);
-	force_release(x, 2, d, LEN);
+	force_release(x, 2, d, LEN, false);
 	id = expect_pause(x, &r1, d, LEN);
 
 	assert_int_equal(cxldcd_tag_parse(TAG_A, req.tag), 0);
@@ -866,16 +421,11 @@ static void test_the_agent_joining_during_the_pause_maps_read_only_until_the_rem
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
 	hx_pump(x, 100);
 	assert_int_equal(agent_stats(x).pauses, 1);
-	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
-	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
-	assert_int_equal(size, LEN);
-	g = addr;
+	g = agent_open_group(x, LEN);
 	assert_true(all_are(g, LEN, PAT1));
 	assert_false(writable(g, PAT2)); /* paused: read-only */
 
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	nfd = expect_remap(x, &r1, d, LEN, id, p1, m2.fd);
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
 	expect_move_end(x, &r1, d, LEN, id);
 	for (int i = 0; i < 100 && agent_stats(x).move_ends < 1; i++)
 		hx_pump(x, 10);
@@ -885,7 +435,7 @@ static void test_the_agent_joining_during_the_pause_maps_read_only_until_the_rem
 	memset(g, PAT3, LEN);
 	assert_true(all_are(p1, LEN, PAT3)); /* shared with host 1 on the fresh grant */
 	fd_has_none_of(m2.fd, PAT3);
-	close_agent_move(&r1, &r2, &m1, &m2, p1, nfd);
+	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
 /*
@@ -903,18 +453,15 @@ static void test_a_move_that_cannot_read_its_sharers_again_still_remaps_them(voi
 	struct map_fd m1, m2;
 	struct raw r1, r2;
 	uint8_t *p1, *g, *a;
-	uint64_t id = agent_paused(x, d, &r1, &r2, &m1, &m2, &p1, &g);
-	int app = hx_raw_connect(x->app_sock), nfd, sfd = -1;
+	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
+	int app = app_open_waits(x), nfd, sfd = -1;
 
-	app_send_open(app, 1);
-	hx_pump(x, 100);
-	assert_false(app_has_input(app)); /* paused: not the retired grant */
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_LOAD, .err = -ENOMEM };
 	send_move_ack(&r1, id, HL_MOVE_PAUSED);
 	nfd = expect_remap(x, &r1, d, LEN, id, p1, m2.fd);
 	assert_int_equal(mx->f.hits, 1);
 	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
-	assert_int_equal(app_open_rsp(x, app, 1, 2000, &sfd), HL_S_OK);
+	assert_int_equal(app_open_rsp(x, app, 1, LEN, 2000, &sfd), HL_S_OK);
 	assert_true(same_file(sfd, nfd));
 	expect_move_end(x, &r1, d, LEN, id);
 	hx_pump(x, 50);
@@ -932,7 +479,7 @@ static void test_a_move_that_cannot_read_its_sharers_again_still_remaps_them(voi
 	munmap(a, LEN);
 	close(sfd);
 	close(app);
-	close_agent_move(&r1, &r2, &m1, &m2, p1, nfd);
+	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
 /*
@@ -952,30 +499,25 @@ static void test_a_sharer_left_without_a_remap_is_told_the_move_ended(void **sta
 	struct map_fd m1, m2;
 	struct raw r1, r2;
 	uint8_t *p1, *g;
-	uint64_t id = agent_paused(x, d, &r1, &r2, &m1, &m2, &p1, &g);
-	int app = hx_raw_connect(x->app_sock), nfd, sfd = -1;
+	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
+	int app = app_open_waits(x), nfd, sfd = -1;
 	uint64_t t;
 
-	app_send_open(app, 1);
-	hx_pump(x, 100);
-	assert_false(app_has_input(app));
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_REMAP, .host = 0, .err = -EFAULT };
 	t = hx_now_ms();
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	nfd = expect_remap(x, &r1, d, LEN, id, p1, m2.fd);
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
 	expect_move_end(x, &r1, d, LEN, id);
 	assert_int_equal(mx->f.hits, 1);
-	assert_int_equal(app_open_rsp(x, app, 1, 2000, &sfd), HL_S_NOMAP);
+	assert_int_equal(app_open_rsp(x, app, 1, LEN, 2000, &sfd), HL_S_NOMAP);
 	assert_true(hx_now_ms() - t < 5000); /* at once, not after the agent's 30 s */
 	assert_int_equal(agent_stats(x).remaps, 0);
 	assert_int_equal(agent_stats(x).move_ends, 1);
 	assert_false(readable(g)); /* not the punched grant's zeros */
 	assert_true(all_are(p1, LEN, PAT1));
 	app_send_open(app, 2); /* and nothing waits any more */
-	assert_int_equal(app_open_rsp(x, app, 2, 500, &sfd), HL_S_NOMAP);
+	assert_int_equal(app_open_rsp(x, app, 2, LEN, 500, &sfd), HL_S_NOMAP);
 	close(app);
-	close_agent_move(&r1, &r2, &m1, &m2, p1, nfd);
+	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
 /*
@@ -997,19 +539,16 @@ static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(
 	struct map_fd m1, m2;
 	struct raw r1, r2;
 	uint8_t *p1, *g, *a, pl[64];
-	uint64_t id = agent_paused(x, d, &r1, &r2, &m1, &m2, &p1, &g), id2;
-	int app = hx_raw_connect(x->app_sock), nfd = -1, sfd = -1;
+	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g), id2;
+	int app = app_open_waits(x), nfd = -1, sfd = -1;
 
-	app_send_open(app, 1);
-	hx_pump(x, 100);
-	assert_false(app_has_input(app));
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOMEM };
 	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	assert_int_equal(raw_take(x, &r1, HL_REMAP, pl, sizeof(pl), &nfd, 3000), HL_REMAP);
+	raw_expect(x, &r1, HL_REMAP, pl, sizeof(pl), &nfd);
 	assert_true(same_file(nfd, m1.fd)); /* the old grant */
 	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
 	expect_move_end(x, &r1, d, LEN, id);
-	assert_int_equal(app_open_rsp(x, app, 1, 2000, &sfd), HL_S_OK);
+	assert_int_equal(app_open_rsp(x, app, 1, LEN, 2000, &sfd), HL_S_OK);
 	assert_true(same_file(sfd, m1.fd));
 	hostlink_stats_get(x->hl, &hs);
 	assert_int_equal(hs.moves, 0);
@@ -1029,10 +568,8 @@ static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(
 	x->clock_ms += HOSTLINK_MOVE_RETRY_MIN_MS;
 	id2 = expect_pause(x, &r1, d, LEN);
 	assert_true(id2 > id);
-	send_move_ack(&r1, id2, HL_MOVE_PAUSED);
 	close(nfd);
-	nfd = expect_remap(x, &r1, d, LEN, id2, p1, m1.fd);
-	send_move_ack(&r1, id2, HL_MOVE_REMAPPED);
+	nfd = answer_move(x, &r1, d, LEN, id2, p1, m1.fd);
 	expect_move_end(x, &r1, d, LEN, id2);
 	for (int i = 0; i < 100 && agent_stats(x).move_ends < 2; i++)
 		hx_pump(x, 10);
@@ -1052,7 +589,7 @@ static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(
 	munmap(a, LEN);
 	close(sfd);
 	close(app);
-	close_agent_move(&r1, &r2, &m1, &m2, p1, nfd);
+	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
 /*
@@ -1070,23 +607,20 @@ static void test_a_move_whose_grant_is_gone_ends_with_move_ends_alone(void **sta
 	struct map_fd m1, m2;
 	struct raw r1, r2;
 	uint8_t *p1, *g;
-	uint64_t id = agent_paused(x, d, &r1, &r2, &m1, &m2, &p1, &g);
-	int app = hx_raw_connect(x->app_sock), sfd = -1;
+	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
+	int app = app_open_waits(x), sfd = -1;
 
-	app_send_open(app, 1);
-	hx_pump(x, 100);
-	assert_false(app_has_input(app));
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOENT };
 	send_move_ack(&r1, id, HL_MOVE_PAUSED);
 	expect_move_end(x, &r1, d, LEN, id); /* the very next message: no REMAP */
-	assert_int_equal(app_open_rsp(x, app, 1, 2000, &sfd), HL_S_NOMAP);
+	assert_int_equal(app_open_rsp(x, app, 1, LEN, 2000, &sfd), HL_S_NOMAP);
 	hostlink_stats_get(x->hl, &hs);
 	assert_int_equal(hs.move_ends, 2); /* host 1 and the agent */
 	assert_int_equal(agent_stats(x).remaps, 0);
 	assert_int_equal(agent_stats(x).move_ends, 1);
 	assert_false(readable(g));
 	close(app);
-	close_agent_move(&r1, &r2, &m1, &m2, p1, -1);
+	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, -1);
 }
 
 /*
@@ -1111,7 +645,7 @@ static void test_a_waiting_open_is_refused_at_the_move_wait_not_before(void **st
 	x->hcfg.move_wait_ms = WAIT_MS;
 	x->hcfg.clock = agent_clock;
 	x->hcfg.clock_opaque = mx;
-	id = agent_paused(x, d, &r1, &r2, &m1, &m2, &p1, &g);
+	id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
 	app = hx_raw_connect(x->app_sock);
 	t0 = mx->agent_ms;
 	app_send_open(app, 1);
@@ -1121,18 +655,16 @@ static void test_a_waiting_open_is_refused_at_the_move_wait_not_before(void **st
 	hx_pump(x, 100);
 	assert_false(app_has_input(app)); /* one millisecond before: still waiting */
 	mx->agent_ms = t0 + WAIT_MS;
-	assert_int_equal(app_open_rsp(x, app, 1, 1000, &sfd), HL_S_BUSY);
+	assert_int_equal(app_open_rsp(x, app, 1, LEN, 1000, &sfd), HL_S_BUSY);
 
 	/* the move goes on: host 1 answers, the agent is remapped */
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	nfd = expect_remap(x, &r1, d, LEN, id, p1, m2.fd);
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
 	expect_move_end(x, &r1, d, LEN, id);
 	for (int i = 0; i < 100 && agent_stats(x).move_ends < 1; i++)
 		hx_pump(x, 10);
 	assert_int_equal(agent_stats(x).remaps, 1);
 	app_send_open(app, 2);
-	assert_int_equal(app_open_rsp(x, app, 2, 2000, &sfd), HL_S_OK);
+	assert_int_equal(app_open_rsp(x, app, 2, LEN, 2000, &sfd), HL_S_OK);
 	assert_true(same_file(sfd, nfd));
 	a = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
 	assert_true(a != MAP_FAILED);
@@ -1142,21 +674,10 @@ static void test_a_waiting_open_is_refused_at_the_move_wait_not_before(void **st
 	munmap(a, LEN);
 	close(sfd);
 	close(app);
-	close_agent_move(&r1, &r2, &m1, &m2, p1, nfd);
+	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
 /* ------------------------------------------------------------ moves made again */
-
-static void close_three(struct raw r[3], struct map_fd m[3], uint8_t *p[3], int nfd[3])
-{
-	for (int i = 0; i < 3; i++) {
-		munmap(p[i], LEN);
-		close(m[i].fd);
-		if (nfd[i] >= 0)
-			close(nfd[i]);
-		raw_close(&r[i]);
-	}
-}
 
 /*
  * Host 0 releases its share and no fresh grant can be made (the seam fails
@@ -1174,8 +695,6 @@ static void test_a_move_that_cannot_switch_is_made_again_at_its_retry_time(void 
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
 	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
-	const uint32_t f = HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END;
-	const uint32_t flags[3] = { f, f, f };
 	const uint32_t wait1 = HOSTLINK_MOVE_RETRY_MIN_MS, wait2 = 2 * HOSTLINK_MOVE_RETRY_MIN_MS;
 	struct map_fd m[3];
 	struct raw r[3];
@@ -1183,7 +702,7 @@ static void test_a_move_that_cannot_switch_is_made_again_at_its_retry_time(void 
 	int nfd[3] = { -1, -1, -1 };
 	uint64_t id1, id2, id3;
 
-	three_sharers(x, d, LEN, flags, r, m, p);
+	three_sharers(x, d, LEN, all_move_end, r, m, p);
 	memset(p[1], PAT1, LEN);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOSPC };
 	raw_release(x, &r[0], d, LEN);
@@ -1207,16 +726,8 @@ static void test_a_move_that_cannot_switch_is_made_again_at_its_retry_time(void 
 	expect_nothing(x, &r[2], 50);
 	mx->f.on = false;
 	x->clock_ms = t0 + wait1 + wait2;
-	id3 = expect_pause(x, &r[1], d, LEN);
+	id3 = move_sharers(x, d, LEN, r, p, m[0].fd, nfd);
 	assert_true(id3 > id2);
-	assert_int_equal(expect_pause(x, &r[2], d, LEN), id3);
-	send_move_ack(&r[1], id3, HL_MOVE_PAUSED);
-	send_move_ack(&r[2], id3, HL_MOVE_PAUSED);
-	for (int i = 1; i < 3; i++) {
-		close(nfd[i]);
-		nfd[i] = expect_remap(x, &r[i], d, LEN, id3, p[i], m[0].fd);
-		send_move_ack(&r[i], id3, HL_MOVE_REMAPPED);
-	}
 	expect_move_end(x, &r[1], d, LEN, id3);
 	expect_move_end(x, &r[2], d, LEN, id3);
 	assert_int_equal(mx->f.hits, 2);
@@ -1237,7 +748,7 @@ static void test_a_move_that_cannot_switch_is_made_again_at_its_retry_time(void 
 	fd_has_none_of(m[0].fd, PAT3);
 	memset(p[0], PAT2, LEN); /* and nothing it writes reaches them */
 	assert_true(all_are(p[1], LEN, PAT3));
-	close_three(r, m, p, nfd);
+	close_sharers(LEN, r, m, p, nfd);
 }
 
 /*
@@ -1251,15 +762,13 @@ static void test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_ne
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
 	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
-	const uint32_t f = HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END;
-	const uint32_t flags[3] = { f, f, f };
 	struct map_fd m[3];
 	struct raw r[3];
 	uint8_t *p[3];
 	int nfd[3] = { -1, -1, -1 };
 	uint64_t id1, id2;
 
-	three_sharers(x, d, LEN, flags, r, m, p);
+	three_sharers(x, d, LEN, all_move_end, r, m, p);
 	memset(p[2], PAT1, LEN);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -EMFILE };
 	raw_release(x, &r[0], d, LEN);
@@ -1289,7 +798,7 @@ static void test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_ne
 		fd_has_none_of(m[i].fd, PAT1);
 		fd_has_none_of(m[i].fd, PAT3);
 	}
-	close_three(r, m, p, nfd);
+	close_sharers(LEN, r, m, p, nfd);
 }
 
 /*
@@ -1303,15 +812,13 @@ static void test_a_move_that_cannot_list_its_sharers_is_made_again(void **state)
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
 	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
-	const uint32_t f = HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END;
-	const uint32_t flags[3] = { f, f, f };
 	struct map_fd m[3];
 	struct raw r[3];
 	uint8_t *p[3];
 	int nfd[3] = { -1, -1, -1 };
 	uint64_t id;
 
-	three_sharers(x, d, LEN, flags, r, m, p);
+	three_sharers(x, d, LEN, all_move_end, r, m, p);
 	memset(p[1], PAT1, LEN);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_LIST, .err = -ENOMEM };
 	raw_release(x, &r[0], d, LEN);
@@ -1324,14 +831,7 @@ static void test_a_move_that_cannot_list_its_sharers_is_made_again(void **state)
 	expect_nothing(x, &r[1], 50);
 
 	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS;
-	id = expect_pause(x, &r[1], d, LEN);
-	assert_int_equal(expect_pause(x, &r[2], d, LEN), id);
-	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
-	send_move_ack(&r[2], id, HL_MOVE_PAUSED);
-	for (int i = 1; i < 3; i++) {
-		nfd[i] = expect_remap(x, &r[i], d, LEN, id, p[i], m[0].fd);
-		send_move_ack(&r[i], id, HL_MOVE_REMAPPED);
-	}
+	id = move_sharers(x, d, LEN, r, p, m[0].fd, nfd);
 	expect_move_end(x, &r[1], d, LEN, id);
 	expect_move_end(x, &r[2], d, LEN, id);
 	assert_int_equal(hl_stats(x).moves, 1);
@@ -1339,7 +839,7 @@ static void test_a_move_that_cannot_list_its_sharers_is_made_again(void **state)
 	assert_true(all_are(p[2], LEN, PAT1));
 	assert_true(all_are(p[0], LEN, 0));
 	fd_has_none_of(m[0].fd, PAT1);
-	close_three(r, m, p, nfd);
+	close_sharers(LEN, r, m, p, nfd);
 }
 
 /*
@@ -1354,30 +854,22 @@ static void test_a_sharer_that_reconnects_while_the_move_waits_is_moved_by_its_n
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
 	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
-	const uint32_t f = HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END;
-	const uint32_t flags[3] = { f, f, f };
 	struct map_fd m[3];
 	struct raw r[3];
-	uint8_t *p[3], buf[64];
+	uint8_t *p[3];
 	int nfd[3] = { -1, -1, -1 };
 	uint64_t id1, id2;
 
-	three_sharers(x, d, LEN, flags, r, m, p);
+	three_sharers(x, d, LEN, all_move_end, r, m, p);
 	memset(p[1], PAT1, LEN);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOMEM };
 	raw_release(x, &r[0], d, LEN);
 	id1 = failed_attempt(x, r, 1, d, p, m[0].fd, nfd);
 	mx->f.on = false;
 
-	munmap(p[2], LEN);
-	close(m[2].fd);
 	close(nfd[2]);
 	nfd[2] = -1;
-	raw_close(&r[2]);
-	hx_pump(x, 50);
-	raw_open(x, &r[2], 2, f);
-	assert_int_equal(raw_take(x, &r[2], HL_HELLO_ACK, buf, sizeof(buf), NULL, 3000), HL_HELLO_ACK);
-	expect_map(x, &r[2], d, LEN, &m[2]);
+	reconnect(x, &r[2], 2, all_move_end[2], &m[2], p[2], d, &m[2]);
 	assert_true(same_file(m[2].fd, m[0].fd)); /* the old grant: the live one */
 	p[2] = map_it(&m[2]);
 	assert_true(all_are(p[2], LEN, PAT1));
@@ -1385,17 +877,8 @@ static void test_a_sharer_that_reconnects_while_the_move_waits_is_moved_by_its_n
 	expect_nothing(x, &r[2], 50); /* not paused: the move waits */
 
 	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS;
-	id2 = expect_pause(x, &r[1], d, LEN);
+	id2 = move_sharers(x, d, LEN, r, p, m[0].fd, nfd);
 	assert_true(id2 > id1);
-	assert_int_equal(expect_pause(x, &r[2], d, LEN), id2);
-	send_move_ack(&r[1], id2, HL_MOVE_PAUSED);
-	send_move_ack(&r[2], id2, HL_MOVE_PAUSED);
-	for (int i = 1; i < 3; i++) {
-		if (nfd[i] >= 0)
-			close(nfd[i]);
-		nfd[i] = expect_remap(x, &r[i], d, LEN, id2, p[i], m[0].fd);
-		send_move_ack(&r[i], id2, HL_MOVE_REMAPPED);
-	}
 	expect_move_end(x, &r[1], d, LEN, id2);
 	expect_move_end(x, &r[2], d, LEN, id2);
 	assert_int_equal(hl_stats(x).moves, 1);
@@ -1406,7 +889,7 @@ static void test_a_sharer_that_reconnects_while_the_move_waits_is_moved_by_its_n
 	assert_true(all_are(p[0], LEN, 0));
 	fd_has_none_of(m[0].fd, PAT2);
 	fd_has_none_of(m[0].fd, PAT3);
-	close_three(r, m, p, nfd);
+	close_sharers(LEN, r, m, p, nfd);
 }
 
 /*
@@ -1420,15 +903,13 @@ static void test_a_move_waiting_for_its_next_attempt_ends_when_its_grant_goes(vo
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
 	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
-	const uint32_t f = HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END;
-	const uint32_t flags[3] = { f, f, f };
 	struct mem_dev_stats ms;
 	struct map_fd m[3];
 	struct raw r[3];
 	uint8_t *p[3];
 	int nfd[3] = { -1, -1, -1 };
 
-	three_sharers(x, d, LEN, flags, r, m, p);
+	three_sharers(x, d, LEN, all_move_end, r, m, p);
 	memset(p[1], PAT1, LEN);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOMEM };
 	raw_release(x, &r[0], d, LEN);
@@ -1451,7 +932,7 @@ static void test_a_move_waiting_for_its_next_attempt_ends_when_its_grant_goes(vo
 	x->clock_ms += HOSTLINK_MOVE_RETRY_MAX_MS; /* and nothing is tried later */
 	expect_nothing(x, &r[2], 50);
 	assert_true(all_are(p[0], LEN, 0));
-	close_three(r, m, p, nfd);
+	close_sharers(LEN, r, m, p, nfd);
 }
 
 int main(void)

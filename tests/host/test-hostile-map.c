@@ -40,109 +40,12 @@
 
 #include <cmocka.h>
 
-#include "cci/msg.h"
 #include "host/host-int.h"
 #include "hostlink/proto.h"
-#include "../support/hl-raw.h"
-#include "hx.h"
+#include "rawhost.h"
 
-#define PAT1 0xa5 /* host 1's first data */
-#define PAT2 0xb6 /* host 1's data in the range host 0 lost */
+/* PAT1 (rawhost.h): host 1's first data; PAT2: host 1's data in the range host 0 lost */
 #define EVIL 0x66 /* host 0's writes */
-
-/* A raw host: its socket, unparsed input and the fds that came with it. */
-struct raw {
-	int sock;
-	uint8_t buf[1 << 16];
-	size_t got;
-	int fds[64];
-	unsigned nr_fds;
-	uint32_t seq;
-	unsigned pauses;            /* PAUSEs read, wanted or skipped */
-};
-
-struct map_fd {
-	struct hl_map m;
-	int fd;
-};
-
-static void raw_open(struct hx *x, struct raw *r, uint16_t host)
-{
-	uint8_t p[HL_HELLO_SIZE] = { 1, 0, (uint8_t)host, (uint8_t)(host >> 8), HL_HELLO_F_MAP };
-
-	memset(r, 0, sizeof(*r));
-	r->sock = hx_raw_connect(x->sock);
-	hl_raw_send(r->sock, HL_HELLO, ++r->seq, p, sizeof(p));
-}
-
-static void raw_close(struct raw *r)
-{
-	for (unsigned i = 0; i < r->nr_fds; i++)
-		close(r->fds[i]);
-	close(r->sock);
-}
-
-/*
- * Next message of type want (others are skipped; a MAP's fd is closed unless
- * wanted), pumping the server meanwhile, for at most ms milliseconds.
- * Return 0, or -1 when none came.
- */
-static int raw_next_within(struct hx *x, struct raw *r, uint8_t want, uint8_t *payload,
-			   size_t cap, int *fd, int ms)
-{
-	uint64_t end = hx_now_ms() + (uint64_t)ms;
-
-	for (;;) {
-		struct pollfd pf = { .fd = r->sock, .events = POLLIN };
-		struct hl_hdr h;
-		ssize_t n;
-
-		while (r->got >= HL_HDR_SIZE && !hl_dec_hdr(r->buf, r->got, &h) &&
-		       r->got >= HL_HDR_SIZE + h.len) {
-			int mfd = -1;
-
-			if (h.type == HL_MAP || h.type == HL_REMAP) {
-				assert_true(r->nr_fds > 0); /* exactly one fd per MAP and REMAP */
-				mfd = r->fds[0];
-				memmove(r->fds, r->fds + 1, --r->nr_fds * sizeof(int));
-			}
-			r->pauses += h.type == HL_PAUSE;
-			if (h.type == want)
-				memcpy(payload, r->buf + HL_HDR_SIZE, h.len < cap ? h.len : cap);
-			memmove(r->buf, r->buf + HL_HDR_SIZE + h.len, r->got - HL_HDR_SIZE - h.len);
-			r->got -= HL_HDR_SIZE + h.len;
-			if (h.type == want) {
-				if (fd)
-					*fd = mfd;
-				else if (mfd >= 0)
-					close(mfd);
-				return 0;
-			}
-			if (mfd >= 0)
-				close(mfd);
-		}
-		if (hx_now_ms() >= end)
-			return -1;
-		hx_pump_round(x, &pf, 1, 5);
-		if (!pf.revents)
-			continue;
-		unsigned nf = 0;
-
-		n = hl_recv(r->sock, r->buf + r->got, sizeof(r->buf) - r->got, r->fds + r->nr_fds,
-			    &nf, 64 - r->nr_fds);
-		if (n <= 0)
-			return -1;
-		r->got += (size_t)n;
-		r->nr_fds += nf;
-	}
-}
-
-/* raw_next_within() for 3 s. */
-static int raw_next(struct hx *x, struct raw *r, uint8_t want, uint8_t *payload, size_t cap,
-		    int *fd)
-{
-	return raw_next_within(x, r, want, payload, cap, fd, 3000);
-}
 
 /*
  * Pump the server until n sharers in all did not answer a move in time (a
@@ -162,83 +65,11 @@ static void wait_move_timeouts(struct hx *x, uint64_t n)
 		 (unsigned long long)n);
 }
 
-/* Send 4802h or 4803h with the one-extent list [dpa, dpa+len). */
-static void raw_extent_cmd(struct raw *r, uint16_t opcode, uint64_t dpa, uint64_t len)
-{
-	uint8_t p[8 + 0x18] = { 1 }, msg[64], frame[128];
-	struct cci_hdr h = { .category = CCI_CAT_REQUEST, .tag = 1, .opcode = opcode,
-			     .payload_len = sizeof(p) };
-	struct wwr w;
-
-	put_le64(p + 8, dpa);
-	put_le64(p + 16, len);
-	assert_int_equal(cci_enc_hdr(&h, msg, sizeof(msg)), 0);
-	memcpy(msg + 12, p, sizeof(p));
-	wwr_init(&w, frame, sizeof(frame));
-	hl_msg_begin(&w, HL_CCI_REQ, ++r->seq);
-	wwr_bytes(&w, msg, 12 + sizeof(p));
-	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(r->sock, frame, w.off), (ssize_t)w.off);
-}
-
-/* Release [dpa, dpa+len) with 4803h, as a host does of its own accord. */
-static void raw_release(struct hx *x, struct raw *r, uint64_t dpa, uint64_t len)
-{
-	uint8_t rsp[64];
-
-	raw_extent_cmd(r, CXLDCD_OP_RELEASE_DC, dpa, len);
-	assert_int_equal(raw_next(x, r, HL_CCI_RSP, rsp, sizeof(rsp), NULL), 0);
-	assert_int_equal(rsp[8] | rsp[9] << 8, 0); /* return code: Success */
-}
-
-/* Accept [dpa, dpa+len) with 4802h; collect its MAP (one segment expected). */
-static void raw_accept(struct hx *x, struct raw *r, uint64_t dpa, uint64_t len, struct map_fd *out)
-{
-	uint8_t rsp[64];
-
-	raw_extent_cmd(r, CXLDCD_OP_ADD_DC_RESPONSE, dpa, len);
-	/* MAPs caused by a command are queued before its response (host-link.md) */
-	assert_int_equal(raw_next(x, r, HL_MAP, rsp, sizeof(rsp), &out->fd), 0);
-	assert_int_equal(hl_dec_map(rsp, HL_MAP_SIZE, &out->m), 0);
-	assert_int_equal(out->m.dpa, dpa);
-	assert_int_equal(out->m.len, len);
-	assert_true(out->fd >= 0);
-	assert_int_equal(raw_next(x, r, HL_CCI_RSP, rsp, sizeof(rsp), NULL), 0);
-	assert_int_equal(rsp[8] | rsp[9] << 8, 0); /* return code: Success */
-}
-
-static void *map_it(const struct map_fd *f)
-{
-	void *p = mmap(NULL, f->m.len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, (off_t)f->m.offset);
-
-	assert_true(p != MAP_FAILED);
-	return p;
-}
-
 static void add(struct hx *x, uint16_t host, uint64_t dpa, uint64_t len)
 {
 	struct cxldcd_extent e = hx_ext(dpa, len, NULL, 0);
 
 	assert_int_equal(hx_add(x, host, &e, 1), CXLDCD_RC_SUCCESS);
-}
-
-static void force_release(struct hx *x, uint16_t host, uint64_t dpa, uint64_t len, bool sanitize)
-{
-	struct cxldcd_extent e = hx_ext(dpa, len, NULL, 0);
-	struct core_release_req rq = { .host = host, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
-				       .forced = true, .sanitize = sanitize, .nr_extents = 1,
-				       .extents = &e };
-	struct cxldcd_diag diag;
-
-	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
-}
-
-static bool all_are(const uint8_t *p, size_t n, uint8_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != v)
-			return false;
-	return true;
 }
 
 /* Host 1's bytes at dpa, through the slow path, all v. */
@@ -263,11 +94,9 @@ static void test_fds_of_a_hostile_host_reach_only_its_own_capacity(void **state)
 	uint8_t *p1, *all, chunk[65536];
 	struct stat st;
 
-	raw_open(x, &h1, 1);
-	raw_open(x, &h0, 0);
-	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, chunk, sizeof(chunk), NULL), 0);
-	assert_int_equal(chunk[4] & 1, 1); /* mapping granted */
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, chunk, sizeof(chunk), NULL), 0);
+	/* mapping granted */
+	assert_int_equal(raw_hello(x, &h1, 1, HL_HELLO_F_MAP) & HL_ACK_F_MAP, HL_ACK_F_MAP);
+	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
 	add(x, 1, d1, len);
 	raw_accept(x, &h1, d1, len, &m1);
 	p1 = map_it(&m1);
@@ -307,10 +136,8 @@ static void test_forced_release_leaves_the_old_owner_nothing_of_the_new(void **s
 	struct raw h0, h1;
 	uint8_t *p0, *p1, *p1b, chunk[65536];
 
-	raw_open(x, &h1, 1);
-	raw_open(x, &h0, 0);
-	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, chunk, sizeof(chunk), NULL), 0);
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, chunk, sizeof(chunk), NULL), 0);
+	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
+	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
 	add(x, 1, d1, len);
 	raw_accept(x, &h1, d1, len, &m1);
 	p1 = map_it(&m1);
@@ -354,12 +181,10 @@ static void test_released_data_reaches_the_next_owner_unless_sanitized(void **st
 	const uint64_t d = x->base[1] + 8 * MiB, len = 2 * MiB;
 	struct map_fd m0, m1;
 	struct raw h0, h1;
-	uint8_t buf[64], *p;
+	uint8_t *p;
 
-	raw_open(x, &h0, 0);
-	raw_open(x, &h1, 1);
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
+	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
 	add(x, 0, d, len);
 	raw_accept(x, &h0, d, len, &m0);
 	p = map_it(&m0);
@@ -399,12 +224,10 @@ static void test_sharers_map_one_grant_of_exactly_the_shared_capacity(void **sta
 	struct map_fd m0, m1;
 	struct raw h0, h1;
 	struct stat a, b;
-	uint8_t buf[64], *p0, *p1;
+	uint8_t *p0, *p1;
 
-	raw_open(x, &h0, 0);
-	raw_open(x, &h1, 1);
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
+	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
 	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS); /* region 0 is sharable */
 	raw_accept(x, &h0, d, len, &m0);
 	assert_int_equal(cxldcd_tag_parse(TAG_A, req.tag), 0);
@@ -432,8 +255,6 @@ static void test_sharers_map_one_grant_of_exactly_the_shared_capacity(void **sta
 	raw_close(&h1);
 }
 
-static void fd_has_none_of(int fd, uint8_t v);
-
 /* 4802h of [dpa, dpa+len) that the device must refuse: its return code; no MAP comes with it. */
 static uint16_t raw_accept_refused(struct hx *x, struct raw *r, uint64_t dpa, uint64_t len)
 {
@@ -442,7 +263,7 @@ static uint16_t raw_accept_refused(struct hx *x, struct raw *r, uint64_t dpa, ui
 
 	hostlink_stats_get(x->hl, &before);
 	raw_extent_cmd(r, CXLDCD_OP_ADD_DC_RESPONSE, dpa, len);
-	assert_int_equal(raw_next(x, r, HL_CCI_RSP, rsp, sizeof(rsp), NULL), 0);
+	raw_expect(x, r, HL_CCI_RSP, rsp, sizeof(rsp), NULL);
 	hostlink_stats_get(x->hl, &after);
 	assert_int_equal(after.maps, before.maps);
 	return (uint16_t)(rsp[8] | rsp[9] << 8);
@@ -461,13 +282,11 @@ static void test_a_sanitizing_region_gives_released_capacity_back_as_zeros(void 
 	struct cxldcd_diag diag;
 	struct map_fd m0, m1;
 	struct raw h0, h1;
-	uint8_t buf[64], *p0, *p1;
+	uint8_t *p0, *p1;
 
 	assert_int_equal(core_region_set_config(x->dev, 1, 2 * MiB, true, &diag), CXLDCD_RC_SUCCESS);
-	raw_open(x, &h0, 0);
-	raw_open(x, &h1, 1);
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
+	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
 	add(x, 0, d, len);
 	raw_accept(x, &h0, d, len, &m0);
 	p0 = map_it(&m0);
@@ -504,10 +323,8 @@ static void test_a_released_middle_leaves_its_old_owner_nothing_of_the_next(void
 	struct raw h0, h1;
 	uint8_t buf[64], *p0, *p1;
 
-	raw_open(x, &h0, 0);
-	raw_open(x, &h1, 1);
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
+	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
 	add(x, 0, d, len);
 	raw_accept(x, &h0, d, len, &m0);
 	p0 = map_it(&m0);
@@ -551,10 +368,8 @@ static void test_a_reconnected_host_is_mapped_only_what_it_holds(void **state)
 	struct raw h0, h1;
 	uint8_t buf[64], *pa, *pb, *p1, *pn;
 
-	raw_open(x, &h0, 0);
-	raw_open(x, &h1, 1);
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
+	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
 	add(x, 0, a, len);
 	raw_accept(x, &h0, a, len, &ma);
 	add(x, 0, b, len);
@@ -572,13 +387,12 @@ static void test_a_reconnected_host_is_mapped_only_what_it_holds(void **state)
 	p1 = map_it(&m1);
 	memset(p1, PAT2, len);
 
-	raw_open(x, &h0, 0);
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, &h0, HL_MAP, buf, sizeof(buf), &again.fd), 0);
+	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
+	raw_expect(x, &h0, HL_MAP, buf, sizeof(buf), &again.fd);
 	assert_int_equal(hl_dec_map(buf, HL_MAP_SIZE, &again.m), 0);
 	assert_int_equal(again.m.dpa, a);
 	assert_int_equal(again.m.len, len);
-	assert_int_equal(raw_next_within(x, &h0, HL_MAP, buf, sizeof(buf), NULL, 200), -1);
+	assert_int_equal(raw_take(x, &h0, HL_MAP, buf, sizeof(buf), NULL, 200), -1);
 	pn = map_it(&again);
 	assert_true(all_are(pn, len, PAT1));
 	assert_null(memchr(pb, PAT2, len));
@@ -612,10 +426,8 @@ static void test_replayed_responses_take_nothing_offered_to_another_host(void **
 	struct raw h0, h1;
 	uint8_t buf[64], *p1;
 
-	raw_open(x, &h0, 0);
-	raw_open(x, &h1, 1);
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
+	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
 	add(x, 0, d, len);
 	raw_accept(x, &h0, d, len, &m0);
 	force_release(x, 0, d, len, false);
@@ -623,7 +435,7 @@ static void test_replayed_responses_take_nothing_offered_to_another_host(void **
 
 	assert_int_not_equal(raw_accept_refused(x, &h0, d, len), 0);
 	raw_extent_cmd(&h0, CXLDCD_OP_RELEASE_DC, d, len);
-	assert_int_equal(raw_next(x, &h0, HL_CCI_RSP, buf, sizeof(buf), NULL), 0);
+	raw_expect(x, &h0, HL_CCI_RSP, buf, sizeof(buf), NULL);
 	assert_int_not_equal(buf[8] | buf[9] << 8, 0);
 	assert_int_equal(mem_read(x->md, 0, d, buf, sizeof(buf), NULL, 0), -EFAULT);
 	assert_int_equal(mem_write(x->md, 0, d, buf, sizeof(buf), NULL, 0), -EFAULT);
@@ -698,7 +510,7 @@ static void test_application_keeps_nothing_after_a_forced_release(void **state)
 	struct map_fd m1;
 	struct raw h1;
 	int up[2], down[2], st = -1;
-	uint8_t buf[64], *p1;
+	uint8_t *p1;
 	pid_t pid;
 
 	hx_host_start(x); /* host 0: the real agent, accepting everything */
@@ -719,8 +531,7 @@ static void test_application_keeps_nothing_after_a_forced_release(void **state)
 	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
 	hx_pump(x, 100);
 	/* The DPA range goes to host 1 (another tag), which writes its own data. */
-	raw_open(x, &h1, 1);
-	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
 	e = hx_ext(d, len, TAG_B, 0);
 	assert_int_equal(hx_add(x, 1, &e, 1), CXLDCD_RC_SUCCESS);
 	raw_accept(x, &h1, d, len, &m1);
@@ -788,142 +599,42 @@ static void test_agent_exit_removes_only_its_own_app_socket(void **state)
 
 /* ------------------------------------- a forced release of one sharer moves the others */
 
-#define PAT3 0xc7 /* the remaining sharers' data after the move */
-
-static int setup_three(void **state)
-{
-	struct hx *x = calloc(1, sizeof(*x));
-	struct hx_opts o = { .nr_hosts = 3 };
-
-	assert_non_null(x);
-	hx_init_opts(x, &o);
-	*state = x;
-	return 0;
-}
+/* PAT3 (rawhost.h): the remaining sharers' data after the move */
 
 /* The move timeout in setup_three_clocked()'s hostlink (hostlink_cfg.move_timeout_ms). */
 #define MOVE_MS 500u
 
+static int setup_three(void **state)
+{
+	const struct hx_opts o = { .nr_hosts = 3 };
+
+	return hx_setup_opts(state, &o);
+}
+
 /* Three hosts; the hostlink's clock is x->clock_ms and its move timeout MOVE_MS. */
 static int setup_three_clocked(void **state)
 {
-	struct hx *x = calloc(1, sizeof(*x));
-	struct hx_opts o = { .nr_hosts = 3, .fake_clock = true, .move_timeout_ms = MOVE_MS };
+	const struct hx_opts o = { .nr_hosts = 3, .fake_clock = true, .move_timeout_ms = MOVE_MS };
 
-	assert_non_null(x);
-	hx_init_opts(x, &o);
-	*state = x;
-	return 0;
+	return hx_setup_opts(state, &o);
 }
 
 static int setup_three_trusted(void **state)
 {
-	struct hx *x = calloc(1, sizeof(*x));
-	struct hx_opts o = { .nr_hosts = 3, .trusted_hosts = true };
+	const struct hx_opts o = { .nr_hosts = 3, .trusted_hosts = true };
 
-	assert_non_null(x);
-	hx_init_opts(x, &o);
-	*state = x;
-	return 0;
+	return hx_setup_opts(state, &o);
 }
 
-static void send_move_ack(struct raw *r, uint64_t id, uint32_t phase)
+static int setup_trusted(void **state)
 {
-	const struct hl_move_ack a = { .id = id, .phase = phase };
-	uint8_t msg[64];
-	struct wwr w;
+	const struct hx_opts o = { .trusted_hosts = true };
 
-	wwr_init(&w, msg, sizeof(msg));
-	hl_msg_begin(&w, HL_MOVE_ACK, ++r->seq);
-	assert_int_equal(hl_enc_move_ack(&w, &a), 0);
-	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(r->sock, msg, w.off), (ssize_t)w.off);
+	return hx_setup_opts(state, &o);
 }
 
-/* Host h (raw) joins tag A's allocation at [d, d+len) with enable-shared. */
-static void join_shared(struct hx *x, struct raw *r, uint16_t h, uint64_t d, uint64_t len,
-			struct map_fd *m)
-{
-	struct core_add_req req = { .host = h, .policy = CXLDCD_ADD_ENABLE_SHARED };
-	struct cxldcd_diag diag;
-
-	assert_int_equal(cxldcd_tag_parse(TAG_A, req.tag), 0);
-	assert_int_equal(core_add(x->dev, &req, NULL, &diag), CXLDCD_RC_SUCCESS);
-	raw_accept(x, r, d, len, m);
-}
-
-/* Raw hosts 0, 1, 2 share tag A's allocation [d, d+len) (host 0 first), each mapping it. */
-static void three_sharers(struct hx *x, uint64_t d, uint64_t len, struct raw r[3],
-			  struct map_fd m[3], uint8_t *p[3])
-{
-	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
-	uint8_t buf[64];
-
-	for (uint16_t i = 0; i < 3; i++) {
-		raw_open(x, &r[i], i);
-		assert_int_equal(raw_next(x, &r[i], HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	}
-	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
-	raw_accept(x, &r[0], d, len, &m[0]);
-	join_shared(x, &r[1], 1, d, len, &m[1]);
-	join_shared(x, &r[2], 2, d, len, &m[2]);
-	for (int i = 0; i < 3; i++)
-		p[i] = map_it(&m[i]);
-}
-
-/* The PAUSE r gets: for [d, d+len); return its move id. */
-static uint64_t expect_pause(struct hx *x, struct raw *r, uint64_t d, uint64_t len)
-{
-	uint8_t pl[64];
-	struct hl_pause pm;
-
-	assert_int_equal(raw_next(x, r, HL_PAUSE, pl, sizeof(pl), NULL), 0);
-	assert_int_equal(hl_dec_pause(pl, HL_PAUSE_SIZE, &pm), 0);
-	assert_int_equal(pm.dpa, d);
-	assert_int_equal(pm.len, len);
-	return pm.id;
-}
-
-/* The REMAP r gets for [d, d+len) of move id: its fd, mapped in place at p, as the library does. */
-static int expect_remap(struct hx *x, struct raw *r, uint64_t d, uint64_t len, uint64_t id,
-			uint8_t *p, int old_fd)
-{
-	uint8_t pl[64];
-	struct hl_remap rm;
-	struct stat a, b;
-	int fd = -1;
-
-	assert_int_equal(raw_next(x, r, HL_REMAP, pl, sizeof(pl), &fd), 0);
-	assert_int_equal(hl_dec_remap(pl, HL_REMAP_SIZE, &rm), 0);
-	assert_int_equal(rm.map.dpa, d);
-	assert_int_equal(rm.map.len, len);
-	assert_int_equal(rm.id, id);
-	assert_true(rm.map.flags & HL_MAP_F_WRITABLE);
-	assert_true(fd >= 0);
-	/* a fresh grant of exactly the allocation, not the one the revoked host kept */
-	assert_int_equal(fstat(fd, &a), 0);
-	assert_int_equal(fstat(old_fd, &b), 0);
-	assert_false(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
-	assert_int_equal(a.st_size, len);
-	assert_true(mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
-			 (off_t)rm.map.offset) == p);
-	return fd;
-}
-
-/* Every byte of fd (whole, fstat size): none is v. */
-static void fd_has_none_of(int fd, uint8_t v)
-{
-	uint8_t chunk[65536];
-	struct stat st;
-
-	assert_int_equal(fstat(fd, &st), 0);
-	for (off_t off = 0; off < st.st_size; off += (off_t)sizeof(chunk)) {
-		ssize_t n = pread(fd, chunk, sizeof(chunk), off);
-
-		assert_true(n > 0);
-		assert_null(memchr(chunk, v, (size_t)n));
-	}
-}
+/* HELLO flags of three raw sharers that map and did not ask for MOVE_END. */
+static const uint32_t map_only[3] = { HL_HELLO_F_MAP, HL_HELLO_F_MAP, HL_HELLO_F_MAP };
 
 /*
  * Host 0 has let the allocation go: hosts 1 and 2 are paused, answer, get the
@@ -933,32 +644,11 @@ static void move_both(struct hx *x, uint64_t d, uint64_t len, struct raw r[3],
 		      const struct map_fd m[3], uint8_t *p[3], int nfd[3])
 {
 	struct mem_dev_stats ms;
-	uint64_t id = expect_pause(x, &r[1], d, len);
 
-	assert_int_equal(expect_pause(x, &r[2], d, len), id);
-	mem_dev_stats_get(x->md, &ms);
-	assert_int_equal(ms.moves, 0); /* nothing moves before both have paused */
-	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
-	send_move_ack(&r[2], id, HL_MOVE_PAUSED);
-	for (int h = 1; h < 3; h++) {
-		nfd[h] = expect_remap(x, &r[h], d, len, id, p[h], m[0].fd);
-		send_move_ack(&r[h], id, HL_MOVE_REMAPPED);
-	}
+	move_sharers(x, d, len, r, p, m[0].fd, nfd);
 	hx_pump(x, 50);
 	mem_dev_stats_get(x->md, &ms);
 	assert_int_equal(ms.moves, 1);
-}
-
-static void close_sharers(uint64_t len, struct raw r[3], struct map_fd m[3], uint8_t *p[3],
-			  const int nfd[3])
-{
-	for (int i = 0; i < 3; i++) {
-		munmap(p[i], len);
-		close(m[i].fd);
-		if (nfd[i] >= 0)
-			close(nfd[i]);
-		raw_close(&r[i]);
-	}
 }
 
 /*
@@ -976,7 +666,7 @@ static void test_a_forced_out_sharer_keeps_nothing_of_the_others(void **state)
 	uint8_t *p[3];
 	int nfd[3] = { -1, -1, -1 };
 
-	three_sharers(x, d, len, r, m, p);
+	three_sharers(x, d, len, map_only, r, m, p);
 	memset(p[1], PAT1, MiB);
 	memset(p[2] + MiB, PAT2, MiB);
 	assert_true(all_are(p[0], MiB, PAT1) && all_are(p[0] + MiB, MiB, PAT2));
@@ -1021,7 +711,7 @@ static void test_a_sharer_that_releases_keeps_nothing_of_the_others(void **state
 	uint8_t *p[3];
 	int nfd[3] = { -1, -1, -1 };
 
-	three_sharers(x, d, len, r, m, p);
+	three_sharers(x, d, len, map_only, r, m, p);
 	memset(p[1], PAT1, len);
 	raw_release(x, &r[0], d, len);
 	move_both(x, d, len, r, m, p, nfd);
@@ -1057,7 +747,7 @@ static void test_a_silent_sharer_does_not_hold_the_move(void **state)
 	uint64_t id, t;
 	int nfd = -1;
 
-	three_sharers(x, d, len, r, m, p);
+	three_sharers(x, d, len, map_only, r, m, p);
 	memset(p[1], PAT1, len);
 	t = x->clock_ms; /* the clock stands still: the pause phase starts now */
 	force_release(x, 0, d, len, false);
@@ -1065,7 +755,7 @@ static void test_a_silent_sharer_does_not_hold_the_move(void **state)
 	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
 	/* host 2 says nothing: the pause phase ends when its MOVE_MS run out */
 	x->clock_ms = t + MOVE_MS - 1;
-	assert_int_equal(raw_next_within(x, &r[1], HL_REMAP, buf, sizeof(buf), NULL, 100), -1);
+	assert_int_equal(raw_take(x, &r[1], HL_REMAP, buf, sizeof(buf), NULL, 100), -1);
 	hostlink_stats_get(x->hl, &hs);
 	assert_int_equal(hs.move_timeouts, 0);
 	x->clock_ms = t + MOVE_MS;
@@ -1108,39 +798,20 @@ static void test_the_agent_moves_its_group_mapping_in_place(void **state)
 {
 	struct hx *x = *state;
 	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
-	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
 	struct cxldcd_host_stats st;
 	struct map_fd m1, m2;
 	struct raw r1, r2;
-	uint8_t buf[64], tag[16], *g, *p1, *p2;
-	uint64_t id, size;
-	void *addr;
+	uint8_t *g, *p1, *p2;
+	uint64_t id;
 	int nfd;
 
-	hx_host_start(x);
-	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
-	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
-	hx_pump(x, 100);
-	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
-	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
-	assert_int_equal(size, len);
-	g = addr;
-	raw_open(x, &r1, 1);
-	raw_open(x, &r2, 2);
-	assert_int_equal(raw_next(x, &r1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, &r2, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	join_shared(x, &r1, 1, d, len, &m1);
-	join_shared(x, &r2, 2, d, len, &m2);
-	p1 = map_it(&m1);
+	p1 = agent_shares(x, d, len, HL_HELLO_F_MAP, &r1, &r2, &m1, &m2, &g);
 	p2 = map_it(&m2);
-	memset(g, PAT1, len);
 	assert_true(all_are(p1, len, PAT1) && all_are(p2, len, PAT1));
 
 	force_release(x, 2, d, len, false);
 	id = expect_pause(x, &r1, d, len);
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	nfd = answer_move(x, &r1, d, len, id, p1, m2.fd);
 	hx_pump(x, 100);
 	cxldcd_host_get_stats(x->h, &st);
 	assert_int_equal(st.pauses, 1);
@@ -1174,13 +845,13 @@ static void test_trusted_sharers_are_not_moved(void **state)
 	struct raw r[3];
 	uint8_t *p[3], pl[64];
 
-	three_sharers(x, d, len, r, m, p);
+	three_sharers(x, d, len, map_only, r, m, p);
 	r[1].pauses = 0;
 	force_release(x, 0, d, len, false);
 	/* a move sends its PAUSEs from the release itself (moves_take()): a
 	 * PAUSE would come before the answer to a request sent after it */
 	raw_extent_cmd(&r[1], CXLDCD_OP_RELEASE_DC, x->base[1], len); /* not host 1's: refused */
-	assert_int_equal(raw_next(x, &r[1], HL_CCI_RSP, pl, sizeof(pl), NULL), 0);
+	raw_expect(x, &r[1], HL_CCI_RSP, pl, sizeof(pl), NULL);
 	assert_int_not_equal(pl[8] | pl[9] << 8, 0);
 	assert_int_equal(r[1].pauses, 0);
 	hostlink_stats_get(x->hl, &hs);
@@ -1194,26 +865,13 @@ static void test_trusted_sharers_are_not_moved(void **state)
 	}
 }
 
-static int setup_trusted(void **state)
-{
-	struct hx *x = calloc(1, sizeof(*x));
-	struct hx_opts o = { .trusted_hosts = true };
-
-	assert_non_null(x);
-	hx_init_opts(x, &o);
-	*state = x;
-	return 0;
-}
-
 /* Host 0 accepts 2 MiB of mem0 (raw): is the fd it is sent mem0's own file? */
 static bool accepted_fd_is_the_backend(struct hx *x, struct raw *h0, struct map_fd *m)
 {
 	struct mem_backend_info bi;
 	struct stat a, b;
-	uint8_t buf[64];
 
-	raw_open(x, h0, 0);
-	assert_int_equal(raw_next(x, h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	raw_hello(x, h0, 0, HL_HELLO_F_MAP);
 	add(x, 0, x->base[1], 2 * MiB);
 	raw_accept(x, h0, x->base[1], 2 * MiB, m);
 	mem_backend_get_info(mem_registry_find(x->reg, "mem0"), &bi);
@@ -1250,21 +908,6 @@ static void test_untrusted_hosts_never_get_the_backend_fd(void **state)
 
 /* ------------------------- an application opens a group while a move is under way */
 
-/* Send an application OPEN of tag A on the agent's socket fd (raw bytes: the agent runs here). */
-static void app_send_open(int fd, uint32_t seq)
-{
-	struct hl_app_open_req rq = { .id = 0 };
-	uint8_t msg[HL_HDR_SIZE + HL_APP_OPEN_REQ_SIZE];
-	struct wwr w;
-
-	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
-	wwr_init(&w, msg, sizeof(msg));
-	hl_msg_begin(&w, HL_APP_OPEN_REQ, seq);
-	assert_int_equal(hl_enc_app_open_req(&w, &rq), 0);
-	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(fd, msg, w.off), (ssize_t)w.off);
-}
-
 /* Bytes [from, to) of that OPEN (a request that arrives in pieces). */
 static void app_send_open_part(int fd, uint32_t seq, size_t from, size_t to)
 {
@@ -1282,55 +925,6 @@ static void app_send_open_part(int fd, uint32_t seq, size_t from, size_t to)
 	assert_int_equal(write(fd, msg + from, to - from), (ssize_t)(to - from));
 }
 
-/* Whether the agent has sent anything on the application socket fd. */
-static bool app_has_input(int fd)
-{
-	struct pollfd pf = { .fd = fd, .events = POLLIN };
-
-	return poll(&pf, 1, 0) == 1;
-}
-
-/*
- * The OPEN_RSP on fd (pumping for up to 2 s): status OK, one segment of
- * len bytes; its fd in *seg_fd.
- */
-static void app_expect_open_rsp(struct hx *x, int fd, uint32_t seq, uint64_t len, int *seg_fd)
-{
-	uint8_t buf[HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + 4 * HL_APP_SEG_SIZE];
-	struct hl_app_open_rsp rs;
-	struct hl_app_seg seg[4];
-	struct hl_hdr h;
-	int fds[4];
-	unsigned nfd = 0;
-	ssize_t n;
-
-	for (int i = 0; i < 200 && !app_has_input(fd); i++)
-		hx_pump(x, 10);
-	n = hl_recv(fd, buf, sizeof(buf), fds, &nfd, 4);
-	assert_true(n >= (ssize_t)HL_HDR_SIZE);
-	assert_int_equal(hl_dec_hdr(buf, (size_t)n, &h), 0);
-	assert_int_equal(h.type, HL_APP_OPEN_RSP);
-	assert_int_equal(h.seq, seq);
-	assert_int_equal((size_t)n, HL_HDR_SIZE + h.len);
-	assert_int_equal(hl_dec_app_open_rsp(buf + HL_HDR_SIZE, h.len, &rs, seg, 4), 0);
-	assert_int_equal(rs.status, HL_S_OK);
-	assert_int_equal(rs.nr_segs, 1);
-	assert_int_equal(nfd, 1);
-	assert_int_equal(rs.size, len);
-	assert_int_equal(seg[0].len, len);
-	*seg_fd = fds[0];
-}
-
-/* Whether two fds are of one file. */
-static bool same_file(int a, int b)
-{
-	struct stat sa, sb;
-
-	assert_int_equal(fstat(a, &sa), 0);
-	assert_int_equal(fstat(b, &sb), 0);
-	return sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
-}
-
 /*
  * Host 0 alone holds tag A's sharable allocation, writes it and gives it
  * back (4803h): as the last sharer it leaves the grant punched.  The
@@ -1346,12 +940,10 @@ static void test_the_last_sharer_keeps_nothing_of_the_next(void **state)
 	struct map_fd m0, m1;
 	struct raw h0, h1;
 	struct stat a, b;
-	uint8_t buf[64], *p0, *p1;
+	uint8_t *p0, *p1;
 
-	raw_open(x, &h0, 0);
-	raw_open(x, &h1, 1);
-	assert_int_equal(raw_next(x, &h0, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, &h1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
+	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
+	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
 	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
 	raw_accept(x, &h0, d, len, &m0);
 	p0 = map_it(&m0);
@@ -1431,7 +1023,7 @@ static void test_an_application_cannot_close_another_applications_open(void **st
 	ax = hx_raw_connect(x->app_sock);
 	ay = hx_raw_connect(x->app_sock);
 	app_send_open(ax, 1);
-	app_expect_open_rsp(x, ax, 1, len, &sfd);
+	assert_int_equal(app_open_rsp(x, ax, 1, len, 2000, &sfd), HL_S_OK);
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
 	assert_true(p != MAP_FAILED);
 	memset(p, PAT1, len);
@@ -1453,79 +1045,6 @@ static void test_an_application_cannot_close_another_applications_open(void **st
 }
 
 /*
- * Tag A (one extent at d) shared by the agent (host 0, serving
- * applications, its group open and filled with PAT1) and raw hosts 1 and
- * 2, each past HELLO with the extent mapped (*m1, *m2).  Returns host 1's
- * mapping of it.
- */
-static uint8_t *shared_by_three(struct hx *x, uint64_t d, uint64_t len, struct raw *r1,
-				struct raw *r2, struct map_fd *m1, struct map_fd *m2)
-{
-	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
-	uint8_t buf[64], tag[16], *p1;
-	uint64_t size;
-	void *addr;
-
-	hx_host_start(x);
-	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
-	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
-	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
-	hx_pump(x, 100);
-	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
-	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
-	assert_int_equal(size, len);
-	memset(addr, PAT1, len);
-	raw_open(x, r1, 1);
-	raw_open(x, r2, 2);
-	assert_int_equal(raw_next(x, r1, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	assert_int_equal(raw_next(x, r2, HL_HELLO_ACK, buf, sizeof(buf), NULL), 0);
-	join_shared(x, r1, 1, d, len, m1);
-	join_shared(x, r2, 2, d, len, m2);
-	p1 = map_it(m1);
-	assert_true(all_are(p1, len, PAT1));
-	return p1;
-}
-
-/*
- * The real agent (host 0, application socket) shares tag A with raw hosts 1
- * and 2 and writes PAT1 through its group mapping; host 2 releases its share
- * (4803h), as host 0 does in scripts/demo.sh.  The move is held in its pause
- * phase (raw host 1 has not answered PAUSE); the agent has paused.  Returns
- * the move id; *m2 is host 2's MAP (its fd is the grant being retired).
- */
-static uint64_t agent_paused_by_a_release(struct hx *x, uint64_t d, uint64_t len, struct raw *r1,
-					  struct raw *r2, struct map_fd *m1, struct map_fd *m2,
-					  uint8_t **p1)
-{
-	struct cxldcd_host_stats st;
-	uint64_t id;
-
-	*p1 = shared_by_three(x, d, len, r1, r2, m1, m2);
-	raw_release(x, r2, d, len);
-	id = expect_pause(x, r1, d, len);
-	for (int i = 0; i < 100; i++) {
-		cxldcd_host_get_stats(x->h, &st);
-		if (st.pauses)
-			break;
-		hx_pump(x, 10);
-	}
-	assert_int_equal(st.pauses, 1);
-	assert_int_equal(st.remaps, 0);
-	return id;
-}
-
-static void close_move(uint64_t len, struct raw *r1, struct raw *r2, struct map_fd *m1,
-		       struct map_fd *m2, uint8_t *p1, int nfd)
-{
-	munmap(p1, len);
-	close(m1->fd);
-	close(m2->fd);
-	close(nfd);
-	raw_close(r1);
-	raw_close(r2);
-}
-
-/*
  * An application that opens the group while a move has it paused (scripts/
  * demo.sh: host 1 verifies right after host 0's release) is not handed the
  * grant the move retires: that grant is punched when the move ends, and a
@@ -1541,17 +1060,12 @@ static void test_an_open_during_a_move_waits_for_the_fresh_grant(void **state)
 	struct map_fd m1, m2;
 	struct raw r1, r2;
 	uint8_t *p1, *a;
-	uint64_t id = agent_paused_by_a_release(x, d, len, &r1, &r2, &m1, &m2, &p1);
-	int app = hx_raw_connect(x->app_sock), nfd, sfd;
+	uint64_t id = agent_paused(x, d, len, HL_HELLO_F_MAP, &r1, &r2, &m1, &m2, &p1, NULL);
+	int app = app_open_waits(x), nfd, sfd;
 
-	app_send_open(app, 1);
-	hx_pump(x, 100);
-	assert_false(app_has_input(app)); /* the old grant is not handed out */
 
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
-	app_expect_open_rsp(x, app, 1, len, &sfd);
+	nfd = answer_move(x, &r1, d, len, id, p1, m2.fd);
+	assert_int_equal(app_open_rsp(x, app, 1, len, 2000, &sfd), HL_S_OK);
 	hx_pump(x, 100);
 	hostlink_stats_get(x->hl, &hs);
 	assert_int_equal(hs.moves, 1); /* the move is over: the old grant is punched */
@@ -1567,7 +1081,7 @@ static void test_an_open_during_a_move_waits_for_the_fresh_grant(void **state)
 	munmap(a, len);
 	close(sfd);
 	close(app);
-	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+	close_agent_move(len, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
 /*
@@ -1585,7 +1099,7 @@ static void test_an_open_beside_the_remap_gets_the_fresh_grant_unrevoked(void **
 	struct map_fd m1, m2;
 	struct raw r1, r2;
 	uint8_t *p1;
-	uint64_t id = agent_paused_by_a_release(x, d, len, &r1, &r2, &m1, &m2, &p1);
+	uint64_t id = agent_paused(x, d, len, HL_HELLO_F_MAP, &r1, &r2, &m1, &m2, &p1, NULL);
 	int app = hx_raw_connect(x->app_sock), nfd, sfd;
 
 	hx_pump(x, 50); /* the agent accepts the application */
@@ -1599,14 +1113,14 @@ static void test_an_open_beside_the_remap_gets_the_fresh_grant_unrevoked(void **
 	cxldcd_host_process(x->h); /* one round sees both */
 	cxldcd_host_get_stats(x->h, &st);
 	assert_int_equal(st.remaps, 1);
-	app_expect_open_rsp(x, app, 1, len, &sfd);
+	assert_int_equal(app_open_rsp(x, app, 1, len, 2000, &sfd), HL_S_OK);
 	assert_true(same_file(sfd, nfd));
 	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
 	hx_pump(x, 100);
 	assert_false(app_has_input(app));
 	close(sfd);
 	close(app);
-	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+	close_agent_move(len, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
 /*
@@ -1623,7 +1137,7 @@ static void test_two_opens_wait_and_one_that_hangs_up_is_dropped(void **state)
 	struct map_fd m1, m2;
 	struct raw r1, r2;
 	uint8_t *p1;
-	uint64_t id = agent_paused_by_a_release(x, d, len, &r1, &r2, &m1, &m2, &p1);
+	uint64_t id = agent_paused(x, d, len, HL_HELLO_F_MAP, &r1, &r2, &m1, &m2, &p1, NULL);
 	int gone = hx_raw_connect(x->app_sock), app = hx_raw_connect(x->app_sock), nfd, sfd;
 
 	app_send_open(gone, 1);
@@ -1634,10 +1148,8 @@ static void test_two_opens_wait_and_one_that_hangs_up_is_dropped(void **state)
 	close(gone);
 	hx_pump(x, 50);
 
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
-	app_expect_open_rsp(x, app, 7, len, &sfd);
+	nfd = answer_move(x, &r1, d, len, id, p1, m2.fd);
+	assert_int_equal(app_open_rsp(x, app, 7, len, 2000, &sfd), HL_S_OK);
 	assert_true(same_file(sfd, nfd));
 	hx_pump(x, 100);
 	assert_false(app_has_input(app)); /* answered once */
@@ -1645,7 +1157,7 @@ static void test_two_opens_wait_and_one_that_hangs_up_is_dropped(void **state)
 	assert_int_equal(gi[0].open_count, 2); /* the agent's own and app's: none of the one gone */
 	close(sfd);
 	close(app);
-	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+	close_agent_move(len, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
 /*
@@ -1668,7 +1180,7 @@ static void test_a_crowd_of_opens_does_not_outrun_the_pause(void **state)
 	uint64_t id;
 	int app[APPS], nfd, sfd;
 
-	p1 = shared_by_three(x, d, len, &r1, &r2, &m1, &m2);
+	p1 = agent_shares(x, d, len, HL_HELLO_F_MAP, &r1, &r2, &m1, &m2, NULL);
 	for (int i = 0; i < APPS; i++) {
 		app[i] = hx_raw_connect(x->app_sock);
 		hx_pump(x, 5); /* accepted (the socket's backlog is short) */
@@ -1693,16 +1205,14 @@ static void test_a_crowd_of_opens_does_not_outrun_the_pause(void **state)
 	for (int i = 0; i < APPS; i++)
 		assert_false(app_has_input(app[i])); /* none answered with the old grant */
 
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	nfd = answer_move(x, &r1, d, len, id, p1, m2.fd);
 	for (int i = 0; i < APPS; i++) {
-		app_expect_open_rsp(x, app[i], (uint32_t)i + 1, len, &sfd);
+		assert_int_equal(app_open_rsp(x, app[i], (uint32_t)i + 1, len, 2000, &sfd), HL_S_OK);
 		assert_true(same_file(sfd, nfd));
 		close(sfd);
 		close(app[i]);
 	}
-	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+	close_agent_move(len, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
 /* The type of the next message waiting in the agent's device link, 0: none. */
@@ -1736,7 +1246,7 @@ static void test_an_open_waits_for_a_pause_behind_a_long_burst(void **state)
 	uint64_t id;
 	int app, nfd, sfd, i;
 
-	p1 = shared_by_three(x, d, len, &r1, &r2, &m1, &m2);
+	p1 = agent_shares(x, d, len, HL_HELLO_F_MAP, &r1, &r2, &m1, &m2, NULL);
 	app = hx_raw_connect(x->app_sock);
 	hx_pump(x, 50);
 
@@ -1766,14 +1276,12 @@ static void test_an_open_waits_for_a_pause_behind_a_long_burst(void **state)
 	assert_int_equal(st.pauses, 1);
 	assert_false(app_has_input(app));
 
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
-	app_expect_open_rsp(x, app, 1, len, &sfd);
+	nfd = answer_move(x, &r1, d, len, id, p1, m2.fd);
+	assert_int_equal(app_open_rsp(x, app, 1, len, 2000, &sfd), HL_S_OK);
 	assert_true(same_file(sfd, nfd));
 	close(sfd);
 	close(app);
-	close_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+	close_agent_move(len, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
 int main(void)
