@@ -45,6 +45,7 @@
 #include "../qmp/host-util.h"
 #include "cci-raw.h"
 #include "hl-raw.h"
+#include "rawmsg.h"
 
 #define TAG_T "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
 #define SECRET 0x5e
@@ -101,9 +102,42 @@ static void release_all(struct qmp_client *c, const char *dev, int id, struct cx
 	run_until(c, dev, id, h, 0);
 }
 
+/*
+ * Offer host 0 of dev tag T, whose backend is tm0: whether the model refused
+ * it (the error names tm0, and host 0 holds nothing).
+ */
+static bool offer_of_tm0_refused(struct qmp_client *c, const char *dev)
+{
+	json_t *r = offer(c, dev, 0, TAG_T);
+
+	if (!json_object_get(r, "error")) {
+		json_decref(r);
+		return false;
+	}
+	expect_err_part(r, "tm0");
+	assert_int_equal(qmp_host_extent_count(c, dev, 0), 0);
+	return true;
+}
+
+/* Close c and stop the daemon with SIGTERM: it exits with status 0. */
+static void stop_cleanly(struct dproc *p, struct qmp_client *c)
+{
+	qmp_client_free(c);
+	kill(p->pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(p, TMO), 0);
+}
+
 static bool has_byte(const uint8_t *p, size_t n, uint8_t v)
 {
 	return memchr(p, v, n) != NULL;
+}
+
+/* Whether host h finds SECRET in the first MiB of its region 0 (read into buf). */
+static bool reads_secret(struct cxldcd_host *h, uint8_t *buf)
+{
+	memset(buf, 0, MiB);
+	assert_int_equal(cxldcd_host_read(h, region0_base(h), buf, MiB, TMO), 0);
+	return has_byte(buf, MiB, SECRET);
 }
 
 /*
@@ -160,9 +194,7 @@ static void test_two_devices_cannot_share_a_dc_backend(void **state)
 	release_all(c, "d0", 0, a);
 	ok(offer(c, "d1", 0, NULL));
 	run_until(c, "d1", 0, b, 1);
-	memset(buf, 0, sizeof(buf));
-	assert_int_equal(cxldcd_host_read(b, region0_base(b), buf, MiB, TMO), 0);
-	if (has_byte(buf, MiB, SECRET))
+	if (reads_secret(b, buf))
 		fail_msg("host 0 of device d1 read the bytes host 0 of device d0 wrote and released");
 	cxldcd_host_free(a);
 	cxldcd_host_free(b);
@@ -185,7 +217,6 @@ static void test_a_static_backend_is_no_tags_dc_memory(void **state)
 	struct qmp_client *c;
 	static uint8_t buf[2 * MiB];
 	struct dproc p;
-	json_t *r;
 	int st;
 
 	(void)state;
@@ -199,22 +230,13 @@ static void test_a_static_backend_is_no_tags_dc_memory(void **state)
 	memset(buf, SECRET, sizeof(buf));
 	assert_int_equal(cxldcd_host_write(h1, 0, buf, MiB, TMO), 0); /* static DPA 0 */
 	cxldcd_host_free(h1);
-	qmp_client_free(c);
-	kill(p.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	stop_cleanly(&p, c);
 
 	c = connect_dev(&p, args);
 	h0 = host_on(h, 0);
-	r = offer(c, "d0", 0, TAG_T);
-	if (json_object_get(r, "error")) {
-		expect_err_part(r, "tm0");
-		assert_int_equal(qmp_host_extent_count(c, "d0", 0), 0);
-	} else {
-		json_decref(r);
+	if (!offer_of_tm0_refused(c, "d0")) {
 		run_until(c, "d0", 0, h0, 1);
-		memset(buf, 0, sizeof(buf));
-		assert_int_equal(cxldcd_host_read(h0, region0_base(h0), buf, MiB, TMO), 0);
-		if (has_byte(buf, MiB, SECRET))
+		if (reads_secret(h0, buf))
 			fail_msg("host 0 read through tag T what host 1 wrote into its own static capacity");
 	}
 	cxldcd_host_free(h0);
@@ -255,9 +277,7 @@ static void test_a_sanitized_release_stays_zero_across_a_restart(void **state)
 	for (uint64_t off = 0; off < sizeof(buf); off += MiB) /* a request moves 1 MiB at most */
 		assert_int_equal(cxldcd_host_write(h0, region0_base(h0) + off, buf, MiB, TMO), 0);
 	cxldcd_host_free(h0);
-	qmp_client_free(c);
-	kill(p.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	stop_cleanly(&p, c);
 
 	c = connect_dev(&p, args);
 	h0 = host_on(h, 0);
@@ -326,57 +346,20 @@ static void test_a_host_without_static_capacity_has_no_label_area(void **state)
 	qmp_client_free(c);
 }
 
-/* A raw host on the daemon's host link: its socket, unread input, the fds that came. */
-struct rawh {
-	int sock;
-	uint8_t buf[8192];
-	size_t got;
-	int fds[16];
-	unsigned nr_fds;
-};
-
 /*
  * The next message of type want (others skipped, their fds closed), within
  * TMO: its payload (at most cap bytes) in p; a MAP's fd in *fd (else -1).
  */
-static void rawh_next(struct rawh *r, uint8_t want, uint8_t *p, size_t cap, int *fd)
+static void raw_next(struct raw *r, uint8_t want, uint8_t *p, size_t cap, int *fd)
 {
 	for (int i = 0; i < 1000; i++) {
 		struct pollfd pf = { .fd = r->sock, .events = POLLIN };
-		struct hl_hdr h;
-		unsigned nf = 0;
-		ssize_t n;
 
-		while (r->got >= HL_HDR_SIZE && !hl_dec_hdr(r->buf, r->got, &h) &&
-		       r->got >= HL_HDR_SIZE + h.len) {
-			int mfd = -1;
-
-			if (h.type == HL_MAP) {
-				assert_true(r->nr_fds > 0);
-				mfd = r->fds[0];
-				memmove(r->fds, r->fds + 1, --r->nr_fds * sizeof(int));
-			}
-			if (h.type == want)
-				memcpy(p, r->buf + HL_HDR_SIZE, h.len < cap ? h.len : cap);
-			memmove(r->buf, r->buf + HL_HDR_SIZE + h.len, r->got - HL_HDR_SIZE - h.len);
-			r->got -= HL_HDR_SIZE + h.len;
-			if (h.type == want) {
-				if (fd)
-					*fd = mfd;
-				else if (mfd >= 0)
-					close(mfd);
-				return;
-			}
-			if (mfd >= 0)
-				close(mfd);
-		}
+		if (raw_pop(r, want, p, cap, fd))
+			return;
 		if (poll(&pf, 1, 10) != 1)
 			continue;
-		n = hl_recv(r->sock, r->buf + r->got, sizeof(r->buf) - r->got, r->fds + r->nr_fds, &nf,
-			    16 - r->nr_fds);
-		assert_true(n > 0);
-		r->got += (size_t)n;
-		r->nr_fds += nf;
+		assert_true(raw_recv(r) > 0);
 	}
 	fail_msg("no message of type 0x%02x from the daemon", want);
 }
@@ -401,11 +384,10 @@ static void test_a_tags_backend_serves_one_device(void **state)
 	struct cxldcd_host *a;
 	struct qmp_client *c;
 	static uint8_t buf[2 * MiB];
-	struct rawh r = { 0 };
+	struct raw r = { 0 };
 	struct hl_map m;
 	struct dproc dp;
 	uint64_t base;
-	json_t *rsp;
 	int fd;
 
 	(void)state;
@@ -420,7 +402,7 @@ static void test_a_tags_backend_serves_one_device(void **state)
 	r.sock = dproc_connect_unix(h1, TMO);
 	assert_true(r.sock >= 0);
 	hl_raw_send(r.sock, HL_HELLO, 1, hello, sizeof(hello));
-	rawh_next(&r, HL_HELLO_ACK, p, sizeof(p), NULL);
+	raw_next(&r, HL_HELLO_ACK, p, sizeof(p), NULL);
 	assert_int_equal(p[0] | p[1] << 8, 0);
 	base = (uint64_t)p[0x10] | (uint64_t)p[0x11] << 8 | (uint64_t)p[0x12] << 16 |
 	       (uint64_t)p[0x13] << 24 | (uint64_t)p[0x14] << 32 | (uint64_t)p[0x15] << 40;
@@ -430,10 +412,10 @@ static void test_a_tags_backend_serves_one_device(void **state)
 	put64(req + 20, base);
 	put64(req + 28, 2 * MiB);
 	hl_raw_send(r.sock, HL_CCI_REQ, 2, req, sizeof(req));
-	rawh_next(&r, HL_MAP, p, sizeof(p), &fd);
+	raw_next(&r, HL_MAP, p, sizeof(p), &fd);
 	assert_int_equal(hl_dec_map(p, HL_MAP_SIZE, &m), 0);
 	assert_true(fd >= 0);
-	rawh_next(&r, HL_CCI_RSP, p, sizeof(p), NULL);
+	raw_next(&r, HL_CCI_RSP, p, sizeof(p), NULL);
 	assert_int_equal(p[8] | p[9] << 8, 0);
 	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"d1\","
 			  "\"host-id\":0,\"removal-policy\":\"tag-based\",\"forced-removal\":true,"
@@ -441,12 +423,7 @@ static void test_a_tags_backend_serves_one_device(void **state)
 
 	/* d0's host 0 is offered T, writes it and gives it back */
 	a = host_on(h0, 0);
-	rsp = offer(c, "d0", 0, TAG_T);
-	if (json_object_get(rsp, "error")) {
-		expect_err_part(rsp, "tm0");
-		assert_int_equal(qmp_host_extent_count(c, "d0", 0), 0);
-	} else {
-		json_decref(rsp);
+	if (!offer_of_tm0_refused(c, "d0")) {
 		run_until(c, "d0", 0, a, 1);
 		memset(buf, SECRET, sizeof(buf));
 		assert_int_equal(cxldcd_host_write(a, region0_base(a), buf, MiB, TMO), 0);
@@ -457,9 +434,7 @@ static void test_a_tags_backend_serves_one_device(void **state)
 			fail_msg("host 0 of d1, forced out of tag T, read through its kept fd what host 0 of d0 wrote there");
 	}
 	close(fd);
-	for (unsigned i = 0; i < r.nr_fds; i++)
-		close(r.fds[i]);
-	close(r.sock);
+	raw_close(&r);
 	cxldcd_host_free(a);
 	qmp_client_free(c);
 }
