@@ -680,6 +680,24 @@ static void test_a_waiting_open_is_refused_at_the_move_wait_not_before(void **st
 /* ------------------------------------------------------------ moves made again */
 
 /*
+ * Raw hosts 0, 1, 2 (MOVE_END asked) share tag A at [d, d+LEN), and host
+ * writer fills it with PAT1.  Host 0 releases its share and the move's
+ * switch fails (err; the seam stays on): that first attempt resumes hosts 1
+ * and 2 on the old grant (failed_attempt()).  Return its move id.
+ */
+static uint64_t first_switch_fails(struct mx *mx, uint64_t d, int writer, int err, struct raw r[3],
+				   struct map_fd m[3], uint8_t *p[3], int nfd[3])
+{
+	struct hx *x = &mx->x;
+
+	three_sharers(x, d, LEN, all_move_end, r, m, p);
+	memset(p[writer], PAT1, LEN);
+	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = err };
+	raw_release(x, &r[0], d, LEN);
+	return failed_attempt(x, r, 1, d, p, m[0].fd, nfd);
+}
+
+/*
  * Host 0 releases its share and no fresh grant can be made (the seam fails
  * the switch, twice): the sharers resume on the old grant, which host 0's
  * kept fd still reaches.  The old code left it so for good.  Now the move
@@ -702,11 +720,7 @@ static void test_a_move_that_cannot_switch_is_made_again_at_its_retry_time(void 
 	int nfd[3] = { -1, -1, -1 };
 	uint64_t id1, id2, id3;
 
-	three_sharers(x, d, LEN, all_move_end, r, m, p);
-	memset(p[1], PAT1, LEN);
-	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOSPC };
-	raw_release(x, &r[0], d, LEN);
-	id1 = failed_attempt(x, r, 1, d, p, m[0].fd, nfd);
+	id1 = first_switch_fails(mx, d, 1, -ENOSPC, r, m, p, nfd);
 	assert_int_equal(hl_stats(x).moves_waiting, 1);
 	assert_int_equal(hl_stats(x).move_retries, 0);
 	memset(p[2], PAT2, MiB);
@@ -768,11 +782,7 @@ static void test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_ne
 	int nfd[3] = { -1, -1, -1 };
 	uint64_t id1, id2;
 
-	three_sharers(x, d, LEN, all_move_end, r, m, p);
-	memset(p[2], PAT1, LEN);
-	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -EMFILE };
-	raw_release(x, &r[0], d, LEN);
-	id1 = failed_attempt(x, r, 1, d, p, m[0].fd, nfd);
+	id1 = first_switch_fails(mx, d, 2, -EMFILE, r, m, p, nfd);
 	mx->f.on = false;
 	raw_release(x, &r[1], d, LEN);
 	expect_nothing(x, &r[2], 100); /* no move yet: the waiting one covers it */
@@ -860,11 +870,7 @@ static void test_a_sharer_that_reconnects_while_the_move_waits_is_moved_by_its_n
 	int nfd[3] = { -1, -1, -1 };
 	uint64_t id1, id2;
 
-	three_sharers(x, d, LEN, all_move_end, r, m, p);
-	memset(p[1], PAT1, LEN);
-	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOMEM };
-	raw_release(x, &r[0], d, LEN);
-	id1 = failed_attempt(x, r, 1, d, p, m[0].fd, nfd);
+	id1 = first_switch_fails(mx, d, 1, -ENOMEM, r, m, p, nfd);
 	mx->f.on = false;
 
 	close(nfd[2]);
@@ -909,11 +915,7 @@ static void test_a_move_waiting_for_its_next_attempt_ends_when_its_grant_goes(vo
 	uint8_t *p[3];
 	int nfd[3] = { -1, -1, -1 };
 
-	three_sharers(x, d, LEN, all_move_end, r, m, p);
-	memset(p[1], PAT1, LEN);
-	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOMEM };
-	raw_release(x, &r[0], d, LEN);
-	failed_attempt(x, r, 1, d, p, m[0].fd, nfd);
+	first_switch_fails(mx, d, 1, -ENOMEM, r, m, p, nfd);
 	assert_int_equal(hl_stats(x).moves_waiting, 1);
 	raw_release(x, &r[1], d, LEN);
 	expect_nothing(x, &r[2], 50);

@@ -72,6 +72,18 @@ static void add(struct hx *x, uint16_t host, uint64_t dpa, uint64_t len)
 	assert_int_equal(hx_add(x, host, &e, 1), CXLDCD_RC_SUCCESS);
 }
 
+/*
+ * The orchestrator gives host [dpa, dpa+len) (add()), and raw host r accepts
+ * it (its MAP in *m) and maps it: the mapping.
+ */
+static uint8_t *given(struct hx *x, struct raw *r, uint16_t host, uint64_t dpa, uint64_t len,
+		      struct map_fd *m)
+{
+	add(x, host, dpa, len);
+	raw_accept(x, r, dpa, len, m);
+	return map_it(m);
+}
+
 /* Host 1's bytes at dpa, through the slow path, all v. */
 static void expect_slow_path(struct hx *x, uint16_t host, uint64_t dpa, uint64_t len, uint8_t v)
 {
@@ -97,9 +109,7 @@ static void test_fds_of_a_hostile_host_reach_only_its_own_capacity(void **state)
 	/* mapping granted */
 	assert_int_equal(raw_hello(x, &h1, 1, HL_HELLO_F_MAP) & HL_ACK_F_MAP, HL_ACK_F_MAP);
 	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
-	add(x, 1, d1, len);
-	raw_accept(x, &h1, d1, len, &m1);
-	p1 = map_it(&m1);
+	p1 = given(x, &h1, 1, d1, len, &m1);
 	memset(p1, PAT1, len);
 	add(x, 0, d0, len);
 	raw_accept(x, &h0, d0, len, &m0);
@@ -138,19 +148,13 @@ static void test_forced_release_leaves_the_old_owner_nothing_of_the_new(void **s
 
 	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
 	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
-	add(x, 1, d1, len);
-	raw_accept(x, &h1, d1, len, &m1);
-	p1 = map_it(&m1);
+	p1 = given(x, &h1, 1, d1, len, &m1);
 	memset(p1, PAT1, len);
-	add(x, 0, d0, len);
-	raw_accept(x, &h0, d0, len, &m0);
-	p0 = map_it(&m0);
+	p0 = given(x, &h0, 0, d0, len, &m0);
 
 	/* Forced release of host 0's range; the range goes to host 1, which writes. */
 	force_release(x, 0, d0, len, false);
-	add(x, 1, d0, len);
-	raw_accept(x, &h1, d0, len, &m1b);
-	p1b = map_it(&m1b);
+	p1b = given(x, &h1, 1, d0, len, &m1b);
 
 	assert_false(memchr(p1b, EVIL, len)); /* a forced release is not a sanitize... */
 	memset(p1b, PAT2, len);
@@ -185,9 +189,7 @@ static void test_released_data_reaches_the_next_owner_unless_sanitized(void **st
 
 	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
 	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
-	add(x, 0, d, len);
-	raw_accept(x, &h0, d, len, &m0);
-	p = map_it(&m0);
+	p = given(x, &h0, 0, d, len, &m0);
 	memset(p, PAT1, len);
 	force_release(x, 0, d, len, false); /* region sanitize off, no sanitize asked */
 	add(x, 1, d, len);
@@ -219,8 +221,6 @@ static void test_sharers_map_one_grant_of_exactly_the_shared_capacity(void **sta
 	struct hx *x = *state;
 	const uint64_t d = x->base[0] + 16 * MiB, len = 2 * MiB;
 	struct cxldcd_extent e = hx_ext(d, len, TAG_A, 0);
-	struct core_add_req req = { .host = 1, .policy = CXLDCD_ADD_ENABLE_SHARED };
-	struct cxldcd_diag diag;
 	struct map_fd m0, m1;
 	struct raw h0, h1;
 	struct stat a, b;
@@ -230,9 +230,7 @@ static void test_sharers_map_one_grant_of_exactly_the_shared_capacity(void **sta
 	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
 	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS); /* region 0 is sharable */
 	raw_accept(x, &h0, d, len, &m0);
-	assert_int_equal(cxldcd_tag_parse(TAG_A, req.tag), 0);
-	assert_int_equal(core_add(x->dev, &req, NULL, &diag), CXLDCD_RC_SUCCESS);
-	raw_accept(x, &h1, d, len, &m1);
+	join_shared(x, &h1, 1, d, len, &m1);
 	/* one memfd, exactly the shared allocation: nothing else of the device behind it */
 	assert_int_equal(fstat(m0.fd, &a), 0);
 	assert_int_equal(fstat(m1.fd, &b), 0);
@@ -287,16 +285,12 @@ static void test_a_sanitizing_region_gives_released_capacity_back_as_zeros(void 
 	assert_int_equal(core_region_set_config(x->dev, 1, 2 * MiB, true, &diag), CXLDCD_RC_SUCCESS);
 	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
 	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
-	add(x, 0, d, len);
-	raw_accept(x, &h0, d, len, &m0);
-	p0 = map_it(&m0);
+	p0 = given(x, &h0, 0, d, len, &m0);
 	memset(p0, PAT1, len);
 	raw_release(x, &h0, d, len);
 	assert_true(all_are(p0, len, 0));
 	fd_has_none_of(m0.fd, PAT1);
-	add(x, 1, d, len);
-	raw_accept(x, &h1, d, len, &m1);
-	p1 = map_it(&m1);
+	p1 = given(x, &h1, 1, d, len, &m1);
 	assert_true(all_are(p1, len, 0));
 	expect_slow_path(x, 1, d, len, 0);
 	fd_has_none_of(m1.fd, PAT1);
@@ -325,14 +319,10 @@ static void test_a_released_middle_leaves_its_old_owner_nothing_of_the_next(void
 
 	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
 	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
-	add(x, 0, d, len);
-	raw_accept(x, &h0, d, len, &m0);
-	p0 = map_it(&m0);
+	p0 = given(x, &h0, 0, d, len, &m0);
 	memset(p0, PAT1, len);
 	raw_release(x, &h0, mid, mlen);
-	add(x, 1, mid, mlen);
-	raw_accept(x, &h1, mid, mlen, &m1);
-	p1 = map_it(&m1);
+	p1 = given(x, &h1, 1, mid, mlen, &m1);
 	assert_true(all_are(p1, mlen, PAT1)); /* no sanitize: the bytes go with the capacity */
 	memset(p1, PAT2, mlen);
 
@@ -382,16 +372,11 @@ static void test_a_reconnected_host_is_mapped_only_what_it_holds(void **state)
 	hx_pump(x, 50);
 
 	force_release(x, 0, b, len, false);
-	add(x, 1, b, len);
-	raw_accept(x, &h1, b, len, &m1);
-	p1 = map_it(&m1);
+	p1 = given(x, &h1, 1, b, len, &m1);
 	memset(p1, PAT2, len);
 
 	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
-	raw_expect(x, &h0, HL_MAP, buf, sizeof(buf), &again.fd);
-	assert_int_equal(hl_dec_map(buf, HL_MAP_SIZE, &again.m), 0);
-	assert_int_equal(again.m.dpa, a);
-	assert_int_equal(again.m.len, len);
+	expect_map(x, &h0, a, len, &again);
 	assert_int_equal(raw_take(x, &h0, HL_MAP, buf, sizeof(buf), NULL, 200), -1);
 	pn = map_it(&again);
 	assert_true(all_are(pn, len, PAT1));
@@ -780,12 +765,7 @@ static void test_a_silent_sharer_does_not_hold_the_move(void **state)
 	assert_null(memchr(p[0], PAT1, len)); /* the old grant is punched */
 	memset(p[1], PAT3, len);
 	expect_slow_path(x, 2, d, len, PAT3); /* host 2's binding moved with the grant */
-	for (int i = 0; i < 3; i++) {
-		munmap(p[i], len);
-		close(m[i].fd);
-		raw_close(&r[i]);
-	}
-	close(nfd);
+	close_sharers(len, r, m, p, (const int[3]){ -1, nfd, -1 });
 }
 
 /*
@@ -858,11 +838,7 @@ static void test_trusted_sharers_are_not_moved(void **state)
 	assert_int_equal(hs.moves, 0);
 	mem_dev_stats_get(x->md, &ms);
 	assert_int_equal(ms.moves, 0);
-	for (int i = 0; i < 3; i++) {
-		munmap(p[i], len);
-		close(m[i].fd);
-		raw_close(&r[i]);
-	}
+	close_sharers(len, r, m, p, (const int[3]){ -1, -1, -1 });
 }
 
 /* Host 0 accepts 2 MiB of mem0 (raw): is the fd it is sent mem0's own file? */
