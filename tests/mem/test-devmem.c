@@ -743,6 +743,34 @@ static void test_shared_grant_is_one_memfd_of_the_allocation(void **state)
 }
 
 /*
+ * On a tagged device over the registered backend of tag A, hosts 0 and 1
+ * share tag A's 4 MiB at R1 (*h1: host 1's binding); host 1 writes "shared
+ * data" at R1 + 4096, and host 0 lets go, keeping the fd of its segment:
+ * that fd.
+ */
+static int host0_lets_go_of_a_shared_grant(struct fx *f, struct core_extent_info *h1)
+{
+	struct core_extent_info h0 = xi(0, R1, 4 * MiB, TAG_A, 0);
+	struct mem_segment s0;
+	uint32_t n;
+	int fd0;
+
+	layout_init(&f->layout, false);
+	tagged_dev(f);
+	h0.sharable = true;
+	*h1 = h0;
+	h1->host = 1;
+	assert_int_equal(mem_dev_bind(f->md, &h0, NULL, 0), 0);
+	assert_int_equal(mem_dev_bind(f->md, h1, NULL, 0), 0);
+	assert_int_equal(mem_dev_segments(f->md, 0, R1, 4 * MiB, &s0, 1, &n, NULL, 0), 0);
+	fd0 = mem_segment_fd(&s0);
+	assert_true(fd0 >= 0);
+	strcpy((char *)win(f, 1, R1 + 4096), "shared data");
+	assert_int_equal(mem_dev_unbind(f->md, &h0), 0);
+	return fd0;
+}
+
+/*
  * Host 0 lets go of a shared grant host 1 keeps; the move's switch fails
  * for real (out of fds: memfd_create() refused, EMFILE), which changes
  * nothing and is counted.  The grant keeps its move id (no second mark),
@@ -752,29 +780,15 @@ static void test_shared_grant_is_one_memfd_of_the_allocation(void **state)
 static void test_a_move_that_cannot_switch_can_be_made_again(void **state)
 {
 	struct fx *f = *state;
-	struct core_extent_info h0, h1;
-	struct mem_segment s0;
+	struct core_extent_info h1;
 	struct mem_dev_stats st;
 	struct rlimit old, low;
 	uint64_t id1, id2;
-	uint32_t n;
 	int fd0, probe;
 	char buf[16];
 
 	backend(f, "tm0", 8 * MiB, TAG_A);
-	layout_init(&f->layout, false);
-	tagged_dev(f);
-	h0 = xi(0, R1, 4 * MiB, TAG_A, 0);
-	h0.sharable = true;
-	h1 = h0;
-	h1.host = 1;
-	assert_int_equal(mem_dev_bind(f->md, &h0, NULL, 0), 0);
-	assert_int_equal(mem_dev_bind(f->md, &h1, NULL, 0), 0);
-	assert_int_equal(mem_dev_segments(f->md, 0, R1, 4 * MiB, &s0, 1, &n, NULL, 0), 0);
-	fd0 = mem_segment_fd(&s0);
-	assert_true(fd0 >= 0);
-	strcpy((char *)win(f, 1, R1 + 4096), "shared data");
-	assert_int_equal(mem_dev_unbind(f->md, &h0), 0);
+	fd0 = host0_lets_go_of_a_shared_grant(f, &h1);
 	id1 = mem_dev_move_take(f->md);
 	assert_true(id1 != 0);
 
@@ -826,11 +840,9 @@ static void test_a_grant_whose_move_is_pending_is_punched_at_stop(void **state)
 	struct fx *f = *state;
 	struct mem_backend_props p = { .type = MEM_TYPE_FILE, .id = "fm0", .size = 8 * MiB,
 				       .tag = TAG_A };
-	struct core_extent_info h0, h1;
+	struct core_extent_info h1;
 	struct mem_backend *b = NULL;
-	struct mem_segment s0;
 	char path[] = "/tmp/test-devmem-XXXXXX", buf[16];
-	uint32_t n;
 	int fd0, tmp = mkstemp(path);
 
 	assert_true(tmp >= 0);
@@ -838,19 +850,7 @@ static void test_a_grant_whose_move_is_pending_is_punched_at_stop(void **state)
 	unlink(path);
 	p.mem_path = path;
 	assert_int_equal(mem_registry_add(f->reg, &p, &b, f->err, sizeof(f->err)), 0);
-	layout_init(&f->layout, false);
-	tagged_dev(f);
-	h0 = xi(0, R1, 4 * MiB, TAG_A, 0);
-	h0.sharable = true;
-	h1 = h0;
-	h1.host = 1;
-	assert_int_equal(mem_dev_bind(f->md, &h0, NULL, 0), 0);
-	assert_int_equal(mem_dev_bind(f->md, &h1, NULL, 0), 0);
-	assert_int_equal(mem_dev_segments(f->md, 0, R1, 4 * MiB, &s0, 1, &n, NULL, 0), 0);
-	fd0 = mem_segment_fd(&s0);
-	assert_true(fd0 >= 0);
-	strcpy((char *)win(f, 1, R1 + 4096), "shared data");
-	assert_int_equal(mem_dev_unbind(f->md, &h0), 0);
+	fd0 = host0_lets_go_of_a_shared_grant(f, &h1);
 	assert_true(mem_dev_move_take(f->md) != 0);
 	assert_int_equal(pread(fd0, buf, 12, 4096), 12);
 	assert_string_equal(buf, "shared data");
