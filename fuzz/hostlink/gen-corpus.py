@@ -101,6 +101,20 @@ IRQ_ON = cci(0, 0x0103, bytes([1, 1, 1, 1, 1]))      # every log: MSI/MSI-X inte
 E = [extent(R0, 2 * MIB), extent(R0 + 4 * MIB, 4 * MIB), extent(R0 + 10 * MIB, 2 * MIB)]
 ACCEPT_ALL = cci(0, 0x4802, dc_rsp([upd(R0, 2 * MIB), upd(R0 + 4 * MIB, 4 * MIB), upd(R0 + 10 * MIB, 2 * MIB)]))
 
+# Both hosts (past HELLO) map one shared allocation of region 1: host 0 is
+# given it with TAG, host 1 joins it (enable-shared); each accepts (4802h)
+SHARED_R1 = (fm(0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
+             + cci(0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+             + fm(0x5604, add(1, 3, region=1, tag=TAG))
+             + cci(1, 0x4802, dc_rsp([upd(R1, 2 * MIB)])))
+# the orchestrator forces host 1 out of it: host 0 is moved (move id 1)
+FORCE_OUT_1 = fm(0x5605, release(1, 0x11, [extent(R1, 2 * MIB)]))
+
+
+def move_ack(cl, move_id, phase):
+    return link(cl, MOVE_ACK, struct.pack('<QI4x', move_id, phase))
+
+
 server = {
     'hello': bytes([0]) + H0,
     'hello-nomap-listener': bytes([0]) + ctl(0, 0, 0b011),
@@ -149,30 +163,15 @@ server = {
     'error-from-host': bytes([0]) + H0 + link(0, ERROR, struct.pack('<I', 11) + b'bye'),
     # Both hosts map one shared allocation of region 1; a forced release of
     # host 1's moves host 0 (PAUSE, MOVE_ACK 1, REMAP, MOVE_ACK 2; move id 1).
-    'shared-move': bytes([0]) + H0 + H1 + fm(0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
-                   + cci(0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
-                   + fm(0x5604, add(1, 3, region=1, tag=TAG))
-                   + cci(1, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
-                   + fm(0x5605, release(1, 0x11, [extent(R1, 2 * MIB)]))
-                   + link(0, MOVE_ACK, struct.pack('<QI4x', 1, 1))
-                   + link(0, MOVE_ACK, struct.pack('<QI4x', 1, 2))
-                   + link(0, MOVE_ACK, struct.pack('<QI4x', 0, 3)),
+    'shared-move': bytes([0]) + H0 + H1 + SHARED_R1 + FORCE_OUT_1
+                   + move_ack(0, 1, 1) + move_ack(0, 1, 2) + move_ack(0, 0, 3),
     # the same with host 0 asking for MOVE_END (HELLO flag bit 3): the move
     # ends its PAUSE with a MOVE_END after the REMAP; then the clock runs on
-    'shared-move-end': bytes([4]) + link(0, HELLO, hello(0, flags=9)) + H1
-                       + fm(0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
-                       + cci(0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
-                       + fm(0x5604, add(1, 3, region=1, tag=TAG))
-                       + cci(1, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
-                       + fm(0x5605, release(1, 0x11, [extent(R1, 2 * MIB)]))
-                       + link(0, MOVE_ACK, struct.pack('<QI4x', 1, 1))
-                       + link(0, MOVE_ACK, struct.pack('<QI4x', 1, 2))
+    'shared-move-end': bytes([4]) + link(0, HELLO, hello(0, flags=9)) + H1 + SHARED_R1 + FORCE_OUT_1
+                       + move_ack(0, 1, 1) + move_ack(0, 1, 2)
                        + ctl(0, 4, 0) + ctl(0, 4, 19) + ctl(0, 4, 19),
     # host 1 releases its share itself (4803h): host 0 moves; it never answers (tick)
-    'shared-release-move': bytes([4]) + H0 + H1 + fm(0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
-                           + cci(0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
-                           + fm(0x5604, add(1, 3, region=1, tag=TAG))
-                           + cci(1, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
+    'shared-release-move': bytes([4]) + H0 + H1 + SHARED_R1
                            + fm(0x5605, release(1, 0x01, [extent(R1, 2 * MIB)]))
                            + cci(1, 0x4803, dc_rsp([upd(R1, 2 * MIB)]))
                            + ctl(0, 4, 31) + ctl(0, 4, 31) + ctl(0, 4, 31),
@@ -186,11 +185,7 @@ server = {
                  + big(0, WRITE_REQ, 0x10 + 0x100000, io(R0, 0x100000))
                  + ctl(0, 4, 4) + ctl(0, 4, 4) + ctl(0, 4, 0) + link(0, READ_REQ, io(R0, 8)),
     # a sharer that answers neither PAUSE nor REMAP: each phase ends after 2 s
-    'move-silent': bytes([0]) + H0 + H1 + fm(0x5604, add(0, 2, [extent(R1, 2 * MIB, TAG)]))
-                   + cci(0, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
-                   + fm(0x5604, add(1, 3, region=1, tag=TAG))
-                   + cci(1, 0x4802, dc_rsp([upd(R1, 2 * MIB)]))
-                   + fm(0x5605, release(1, 0x11, [extent(R1, 2 * MIB)]))
+    'move-silent': bytes([0]) + H0 + H1 + SHARED_R1 + FORCE_OUT_1
                    + ctl(0, 4, 18) + ctl(0, 4, 0) + ctl(0, 4, 19),
     # the many-tags device: 50 tagged extents mapped at once, released in
     # part by the host, the rest forced out by tag
