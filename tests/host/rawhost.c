@@ -411,7 +411,7 @@ struct cxldcd_host_stats agent_stats(struct hx *x)
 	return st;
 }
 
-void app_send_open(int fd, uint32_t seq)
+void app_send_open_part(int fd, uint32_t seq, size_t from, size_t to)
 {
 	struct hl_app_open_req rq = { .id = 0 };
 	uint8_t msg[HL_HDR_SIZE + HL_APP_OPEN_REQ_SIZE];
@@ -422,7 +422,14 @@ void app_send_open(int fd, uint32_t seq)
 	hl_msg_begin(&w, HL_APP_OPEN_REQ, seq);
 	assert_int_equal(hl_enc_app_open_req(&w, &rq), 0);
 	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(fd, msg, w.off), (ssize_t)w.off);
+	if (to > w.off)
+		to = w.off;
+	assert_int_equal(write(fd, msg + from, to - from), (ssize_t)(to - from));
+}
+
+void app_send_open(int fd, uint32_t seq)
+{
+	app_send_open_part(fd, seq, 0, SIZE_MAX);
 }
 
 int app_open_waits(struct hx *x)

@@ -133,6 +133,8 @@ void close_agent_move(uint64_t len, struct raw *r1, struct raw *r2, struct map_f
 struct cxldcd_host_stats agent_stats(struct hx *x);
 /* Send an application OPEN of tag A on the agent's socket fd (raw bytes: the agent runs here). */
 void app_send_open(int fd, uint32_t seq);
+/* Bytes [from, to) of that OPEN, in one write (a request that arrives in pieces). */
+void app_send_open_part(int fd, uint32_t seq, size_t from, size_t to);
 /*
  * An application connects to the agent's socket and OPENs tag A (seq 1)
  * while a move has the group paused: no answer comes within 100 ms.

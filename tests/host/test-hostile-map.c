@@ -884,23 +884,6 @@ static void test_untrusted_hosts_never_get_the_backend_fd(void **state)
 
 /* ------------------------- an application opens a group while a move is under way */
 
-/* Bytes [from, to) of that OPEN (a request that arrives in pieces). */
-static void app_send_open_part(int fd, uint32_t seq, size_t from, size_t to)
-{
-	struct hl_app_open_req rq = { .id = 0 };
-	uint8_t msg[HL_HDR_SIZE + HL_APP_OPEN_REQ_SIZE];
-	struct wwr w;
-
-	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
-	wwr_init(&w, msg, sizeof(msg));
-	hl_msg_begin(&w, HL_APP_OPEN_REQ, seq);
-	assert_int_equal(hl_enc_app_open_req(&w, &rq), 0);
-	assert_int_equal(hl_msg_end(&w), 0);
-	if (to > w.off)
-		to = w.off;
-	assert_int_equal(write(fd, msg + from, to - from), (ssize_t)(to - from));
-}
-
 /*
  * Host 0 alone holds tag A's sharable allocation, writes it and gives it
  * back (4803h): as the last sharer it leaves the grant punched.  The
