@@ -36,7 +36,19 @@ int cmdline_split_kv(struct cmdline_ctx *c, const char *s, const char *implied,
 		     struct cmdline_kv *kv);
 int cmdline_parse_u64(const char *s, uint64_t *out);
 bool cmdline_id_ok(const char *id);
-int cmdline_ignore(struct cmdline_ctx *c);
+int cmdline_add_qmp(struct cmdline_ctx *c, const struct sock_addr *a, uint32_t max_conns);
+int cmdline_ignore(struct cmdline_ctx *c, const char *why);
+
+/* Why an option is ignored (cfg->ignored_why), for the log line. */
+#define CMDLINE_WHY_MACHINE "a standalone device has no machine or CXL topology"
+#define CMDLINE_WHY_GUEST "an option of QEMU's guest: cxldcd is a device, not a virtual machine"
+
+/* cmdline-qemu.c: QEMU's options for the guest, -chardev and -mon */
+int cmdline_qemu_option(struct cmdline_ctx *c, int argc, char *const argv[], int *i);
+int cmdline_qemu_program(struct cmdline_ctx *c, const char *arg);
+const char *cmdline_qemu_device_why(const char *drv);
+int cmdline_qemu_finish(struct cmdline_ctx *c);
+void cmdline_qemu_fini(struct cmdline_cfg *cfg);
 
 /* cmdline-objdev.c */
 int cmdline_opt_object(struct cmdline_ctx *c, const char *arg);

@@ -232,6 +232,11 @@ int cmdline_opt_object(struct cmdline_ctx *c, const char *arg)
 			extra = obj_types[i].extra;
 		}
 	}
+	/* COMPAT: on the command line, QEMU's other objects belong to the guest */
+	if (!o.type && c->opt && strncmp(type, "memory-backend-", 15)) {
+		rc = cmdline_ignore(c, "not a memory backend: an object of QEMU's guest");
+		goto out;
+	}
 	if (!o.type) {
 		rc = cmdline_fail(c, "unknown object type '%s' (memory-backend-ram, -memfd, -file, -tagged)", type);
 		goto out;
@@ -390,6 +395,16 @@ static int dev_check(struct cmdline_ctx *c, const struct cmdline_device *d)
 		return cmdline_fail(c, "id= is required (QMP addresses the device as /machine/peripheral/ID)");
 	if (!cmdline_id_ok(d->id))
 		return cmdline_fail(c, "invalid id '%s' (a letter, then letters, digits, '-', '.', '_')", d->id);
+	/*
+	 * QEMU's cxl-type3 without DC regions (only volatile-memdev or
+	 * persistent-memdev) is a plain memory expander: cxldcd is a Dynamic
+	 * Capacity Device, whose model has 1..8 regions.
+	 */
+	if (!(d->set & CMDLINE_DEV_NUM_DC_REGIONS) && (d->volatile_memdev || d->persistent_memdev))
+		return cmdline_fail(c, "num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity "
+				    "Device, and this one has only static capacity; add "
+				    "num-dc-regions=1,dc-regions-total-size=256M to serve it next to one "
+				    "DC region");
 	if (!(d->set & CMDLINE_DEV_NUM_DC_REGIONS))
 		return cmdline_fail(c, "num-dc-regions= is required (1..8)");
 	if ((d->set & CMDLINE_DEV_VOLATILE_DC_MEMDEV) && (d->set & CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE))
@@ -450,12 +465,16 @@ int cmdline_opt_device(struct cmdline_ctx *c, const char *arg)
 		goto out;
 	drv = cmdline_kv_get(&kv, "driver");
 	if (drv && is_topology_device(drv)) {
-		rc = cmdline_ignore(c);
+		rc = cmdline_ignore(c, CMDLINE_WHY_MACHINE);
+		goto out;
+	}
+	if (drv && strcmp(drv, "cxl-type3") && cmdline_qemu_device_why(drv)) {
+		rc = cmdline_ignore(c, cmdline_qemu_device_why(drv));
 		goto out;
 	}
 	if (!drv || strcmp(drv, "cxl-type3")) {
 		rc = cmdline_fail(c, "unknown device type '%s' (cxl-type3; QEMU's pxb-cxl, cxl-rp, "
-				  "cxl-upstream, cxl-downstream and cxl-switch-mailbox-cci are ignored)",
+				  "cxl-upstream, cxl-downstream, cxl-switch-mailbox-cci and the guest's devices are ignored)",
 				  drv ? drv : "");
 		goto out;
 	}

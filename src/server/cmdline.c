@@ -121,19 +121,26 @@ bool cmdline_id_ok(const char *id)
 
 /*
  * COMPAT: keep the option being parsed ("-device pxb-cxl,...") in
- * cfg->ignored; the daemon logs that it ignores it.
+ * cfg->ignored, and @why (a static string) in cfg->ignored_why; the daemon
+ * logs that it ignores it, and why.  A flag (c->arg NULL) is kept alone.
  */
-int cmdline_ignore(struct cmdline_ctx *c)
+int cmdline_ignore(struct cmdline_ctx *c, const char *why)
 {
 	struct cmdline_cfg *cfg = c->cfg;
 	char **n = realloc(cfg->ignored, (cfg->nr_ignored + 1) * sizeof(*n));
+	const char **w;
 
 	if (!n)
 		return cmdline_oom(c);
 	cfg->ignored = n;
-	if (asprintf(&n[cfg->nr_ignored], "%s %s", c->opt, c->arg) < 0)
+	w = realloc(cfg->ignored_why, (cfg->nr_ignored + 1) * sizeof(*w));
+	if (!w)
 		return cmdline_oom(c);
-	cfg->nr_ignored++;
+	cfg->ignored_why = w;
+	if (asprintf(&n[cfg->nr_ignored], "%s%s%s", c->opt, c->arg ? " " : "",
+		     c->arg ? c->arg : "") < 0)
+		return cmdline_oom(c);
+	w[cfg->nr_ignored++] = why;
 	return 0;
 }
 
@@ -208,6 +215,8 @@ int cmdline_split_kv(struct cmdline_ctx *c, const char *s, const char *implied,
 			rc = cmdline_kv_add(kv, implied, strlen(implied), elem, n);
 		else if (eq)
 			rc = cmdline_kv_add(kv, elem, (size_t)(eq - elem), eq + 1, strlen(eq + 1));
+		else if (!n && i > len && !first)
+			rc = 0;         /* COMPAT: "a=b," ends the list, as in QEMU */
 		else if (!n)
 			rc = cmdline_fail(c, "empty element in the list");
 		else if (!strncmp(elem, "no", 2) && n > 2)
@@ -243,7 +252,7 @@ static int add_addr(struct cmdline_ctx *c, struct sock_addr **arr, size_t *nr,
 }
 
 /* One -qmp listener and its max-conns (0: default). */
-static int add_qmp(struct cmdline_ctx *c, const struct sock_addr *a, uint32_t max_conns)
+int cmdline_add_qmp(struct cmdline_ctx *c, const struct sock_addr *a, uint32_t max_conns)
 {
 	uint32_t *m = realloc(c->cfg->qmp_max_conns, (c->cfg->nr_qmp + 1) * sizeof(*m));
 
@@ -297,7 +306,7 @@ static int opt_qmp(struct cmdline_ctx *c, const char *arg)
 		rc = cmdline_fail(c, "only server mode is supported: add ',server,wait=off'");
 		goto out;
 	}
-	rc = add_qmp(c, &a, max_conns);
+	rc = cmdline_add_qmp(c, &a, max_conns);
 out:
 	cmdline_kv_free(&kv);
 	return rc;
@@ -500,7 +509,7 @@ static int opt_state(struct cmdline_ctx *c, const char *arg)
 static int opt_machine(struct cmdline_ctx *c, const char *arg)
 {
 	(void)arg;
-	return cmdline_ignore(c);
+	return cmdline_ignore(c, CMDLINE_WHY_MACHINE);
 }
 
 static int opt_pidfile(struct cmdline_ctx *c, const char *arg)
@@ -531,9 +540,18 @@ static int opt_log_level(struct cmdline_ctx *c, const char *arg)
 
 static int opt_trace(struct cmdline_ctx *c, const char *arg)
 {
-	char *dup = strdup(arg), *save = NULL;
+	char *dup, *save = NULL;
 	int rc = 0;
 
+	/*
+	 * COMPAT: QEMU's -trace [enable=]PATTERN[,events=FILE][,file=FILE]
+	 * names QEMU's trace events (cxl_*): none of them exist here.  Our
+	 * faces have no '=', '*' or '_'.
+	 */
+	if (strpbrk(arg, "=*_?"))
+		return cmdline_ignore(c, "QEMU's trace events: cxldcd traces its faces "
+				      "(--trace=cci,qmp,host)");
+	dup = strdup(arg);
 	if (!dup)
 		return cmdline_oom(c);
 	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -693,7 +711,7 @@ static int apply_defaults(struct cmdline_ctx *c, const char *rundir, bool no_arg
 	if (!rc && !cfg->nr_host && !cfg->no_host)
 		rc = add_device_defaults(c, rundir, "host", &cfg->host, &cfg->nr_host);
 	if (!rc && !cfg->nr_qmp && !(rc = default_path(c, rundir, "qmp.sock", a.path)))
-		rc = add_qmp(c, &a, 0);
+		rc = cmdline_add_qmp(c, &a, 0);
 	if (!rc && cfg->uses_runtime_dir)
 		rc = (cfg->runtime_dir = strdup(rundir)) ? 0 : cmdline_oom(c);
 	return rc;
@@ -750,6 +768,11 @@ static int one_option(struct cmdline_ctx *c, int argc, char *const argv[], int *
 	size_t nlen;
 	int rc;
 
+	if (*i == 1 && a[0] != '-' && (rc = cmdline_qemu_program(c, a)) <= 0)
+		return rc;
+	if (!strcmp(a, "..."))
+		return cmdline_fail(c, "unexpected argument '...' (QEMU's documentation writes '...' "
+				    "for the guest's other options: leave it out)");
 	if (a[0] != '-' || !a[1])
 		return cmdline_fail(c, "unexpected argument '%s'", a);
 	if (*name == '-')
@@ -785,6 +808,9 @@ static int one_option(struct cmdline_ctx *c, int argc, char *const argv[], int *
 		c->opt = NULL;
 		return rc;
 	}
+	rc = cmdline_qemu_option(c, argc, argv, i);
+	if (rc <= 0)
+		return rc;
 	return cmdline_fail(c, "unknown option '%s' (try --help)", a);
 }
 
@@ -801,7 +827,9 @@ int cmdline_parse(int argc, char *const argv[], const char *runtime_dir,
 		rc = one_option(&c, argc, argv, &i);
 	if (rc || cfg->help || cfg->version)
 		return rc;
-	rc = cross_check(&c);
+	rc = cmdline_qemu_finish(&c);
+	if (!rc)
+		rc = cross_check(&c);
 	if (!rc)
 		rc = apply_defaults(&c, runtime_dir ? runtime_dir : "/tmp", argc <= 1);
 	if (!rc)
@@ -843,6 +871,8 @@ void cmdline_fini(struct cmdline_cfg *cfg)
 	for (size_t i = 0; i < cfg->nr_ignored; i++)
 		free(cfg->ignored[i]);
 	free(cfg->ignored);
+	free(cfg->ignored_why);
+	cmdline_qemu_fini(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

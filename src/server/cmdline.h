@@ -131,6 +131,8 @@ struct cmdline_listener {
 	unsigned eid;                   /* --mctp-serial eid=N, 0 if not given */
 };
 
+struct cmdline_chardev;
+
 struct cmdline_cfg {
 	struct cmdline_object *objects;
 	size_t nr_objects;
@@ -160,11 +162,19 @@ struct cmdline_cfg {
 	bool defaults;                  /* no arguments: default device and sockets */
 	/*
 	 * COMPAT: QEMU options that describe the machine and its CXL topology
-	 * (-M/-machine, -device pxb-cxl, cxl-rp, cxl-upstream, ...): accepted and
-	 * ignored, each kept as written ("-device pxb-cxl,...") for the log.
+	 * (-M/-machine, -device pxb-cxl, cxl-rp, cxl-upstream, ...) or the guest
+	 * (-m, -smp, -drive, -device e1000, ...): accepted and ignored, each
+	 * kept as written ("-device pxb-cxl,...") for the log, with why
+	 * (ignored_why[i], a static string).
 	 */
 	char **ignored;
+	const char **ignored_why;
 	size_t nr_ignored;
+	/* -chardev and -mon (cmdline-qemu.c): a -mon mode=control is a -qmp */
+	struct cmdline_chardev *chardevs;
+	size_t nr_chardevs;
+	char **mons;
+	size_t nr_mons;
 	bool uses_runtime_dir;          /* some default path lives in runtime_dir */
 	char *runtime_dir;
 };

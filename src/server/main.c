@@ -884,8 +884,7 @@ int main(int argc, char **argv)
 	srv_log(&d.log, LOG_NOTICE, "cxldcd %s starting%s", CXLDCD_VERSION,
 		d.cfg.defaults ? " with the default device (no arguments given)" : "");
 	for (size_t i = 0; i < d.cfg.nr_ignored; i++)
-		srv_log(&d.log, LOG_NOTICE, "ignoring %s: a standalone device has no machine or CXL topology",
-			d.cfg.ignored[i]);
+		srv_log(&d.log, LOG_NOTICE, "ignoring %s: %s", d.cfg.ignored[i], d.cfg.ignored_why[i]);
 	rc = start(&d);
 	if (rc == 0)
 		rc = d.cfg.daemonize ? daemonize(&d) : write_pidfile(&d);

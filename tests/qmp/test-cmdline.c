@@ -509,7 +509,10 @@ static void test_runtime_dir_follows_xdg(void **state)
 static void test_option_errors_name_the_option(void **state)
 {
 	(void)state;
-	EXPECT_ERR(L("unknown option '-m'"), "-m", "4G");      /* QEMU's guest RAM: no guest here */
+	EXPECT_ERR(L("unknown option '-bogus'"), "-bogus", "4G");
+	/* QEMU's guest options are ignored, but take their value as QEMU does */
+	EXPECT_ERR(L("option '-m' needs a value"), "-m");
+	EXPECT_ERR(L("option '-nographic' takes no value"), "-nographic=on");
 	EXPECT_ERR(L("unexpected argument 'stray'"), "stray");
 	EXPECT_ERR(L("option '-qmp' needs a value"), "-qmp");
 	EXPECT_ERR(L("option '--version' takes no value"), "--version=1");
@@ -535,7 +538,7 @@ static void test_object_errors_name_the_property(void **state)
 	EXPECT_ERR(L("mem-path= is required"), "-object", "memory-backend-file,id=a,size=1G");
 	EXPECT_ERR(L("tag= is required"), "-object", "memory-backend-tagged,id=a,size=1G");
 	EXPECT_ERR(L("property 'size' given twice"), "-object", "memory-backend-ram,id=a,size=1G,size=2G");
-	EXPECT_ERR(L("empty element"), "-object", "memory-backend-ram,id=a,,,size=1G,");
+	EXPECT_ERR(L("empty element"), "--fm", "unix:/tmp/x.sock,");
 	EXPECT_ERR(L("duplicate object id 'a'"), "-object", "memory-backend-ram,id=a,size=1G",
 		   "-object", "memory-backend-memfd,id=a,size=1G");
 	EXPECT_ERR(L("property 'size' must be a string"), "-object",
@@ -617,10 +620,61 @@ static void test_qemu_machine_and_cxl_topology_are_ignored(void **state)
 	EXPECT_ERR(L("option '-M' needs a value"), "-M");
 }
 
+/*
+ * A whole QEMU command line: the program name, the guest's options (with
+ * and without a value), its devices and objects, QEMU's -trace and HMP
+ * monitor are each ignored with why; "a=b," ends a list as in QEMU; a -mon
+ * mode=control on a -chardev socket is the QMP socket (no default one).
+ */
+static void test_qemu_guest_options_are_ignored_with_why(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "qemu-system-x86_64", "-m", "4G,maxmem=8G,slots=8",
+			       "-smp", "4", "-nographic", "-enable-kvm", "-drive", "file=a.img,if=virtio",
+			       "-device", "virtio-net,netdev=n0", "-device", "i2c_mctp_cxl,target=d0",
+			       "-object", "rng-random,id=rng0,filename=/dev/urandom",
+			       "-trace", "cxl_*", "-monitor", "stdio",
+			       "-chardev", "socket,id=q0,path=/tmp/q0.sock,server=on,wait=off",
+			       "-mon", "chardev=q0,mode=control",
+			       "-device", "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,", NULL),
+			 0);
+	assert_int_equal(cfg.nr_ignored, 11);
+	assert_string_equal(cfg.ignored[0], "qemu-system-x86_64");
+	assert_string_equal(cfg.ignored[1], "-m 4G,maxmem=8G,slots=8");
+	assert_string_equal(cfg.ignored_why[1],
+			    "an option of QEMU's guest: cxldcd is a device, not a virtual machine");
+	assert_string_equal(cfg.ignored[3], "-nographic");
+	assert_string_equal(cfg.ignored[6], "-device virtio-net,netdev=n0");
+	assert_string_equal(cfg.ignored_why[6],
+			    "a device of QEMU's guest: cxldcd is a device, not a virtual machine");
+	assert_non_null(strstr(cfg.ignored_why[7], "QEMU's MCTP link into the guest"));
+	assert_string_equal(cfg.ignored[8], "-object rng-random,id=rng0,filename=/dev/urandom");
+	assert_string_equal(cfg.ignored[9], "-trace cxl_*");
+	assert_string_equal(cfg.ignored[10], "-monitor stdio");
+	assert_int_equal(cfg.nr_devices, 1);
+	assert_int_equal(cfg.nr_qmp, 1);
+	assert_string_equal(cfg.qmp[0].path, "/tmp/q0.sock");
+	cmdline_fini(&cfg);
+	EXPECT_ERR(L("-mon", "no -chardev with id 'q1'"), "-mon", "chardev=q1,mode=control");
+	EXPECT_ERR(L("-mon", "client socket: only server mode is supported"), "-chardev",
+		   "socket,id=q0,path=/tmp/q0.sock", "-mon", "chardev=q0,mode=control");
+	EXPECT_ERR(L("QMP on chardev 'q0' (stdio) is not supported"), "-chardev", "stdio,id=q0",
+		   "-mon", "chardev=q0,mode=control");
+	EXPECT_ERR(L("unexpected argument '...'"), "qemu-system-x86_64", "-smp", "4", "...");
+	EXPECT_ERR(L("unexpected argument 'qemu-system-x86_64'"), "-smp", "4", "qemu-system-x86_64");
+	EXPECT_ERR(L("num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity Device"),
+		   "-object", "memory-backend-ram,id=v0,size=256M", "-device",
+		   "cxl-type3,volatile-memdev=v0,id=cxl-vmem0");
+}
+
 static void test_device_errors_name_the_property(void **state)
 {
 	(void)state;
-	EXPECT_ERR(L("-device", "unknown device type 'virtio-net'"), "-device", "virtio-net,id=n0");
+	/* a CXL device type cxldcd does not emulate (QEMU's guest devices are ignored) */
+	EXPECT_ERR(L("-device", "unknown device type 'cxl-mhsld'"), "-device", "cxl-mhsld,id=n0");
 	/* QEMU's own texts: a persistent memdev needs an lsa; memdev= is its older name */
 	EXPECT_ERR(L("lsa property must be set for persistent devices"), "-object", OBJ, "-device",
 		   DEV ",persistent-memdev=p0");
@@ -699,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_object_errors_name_the_property),
 		cmocka_unit_test(test_static_memdevs_and_ignored_qemu_properties),
 		cmocka_unit_test(test_qemu_machine_and_cxl_topology_are_ignored),
+		cmocka_unit_test(test_qemu_guest_options_are_ignored_with_why),
 		cmocka_unit_test(test_device_errors_name_the_property),
 		cmocka_unit_test(test_socket_errors_name_the_address),
 	};

@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test-qemu-cmdlines.c - real QEMU command lines with CXL devices, pasted
+ * after "cxldcd" as users paste them (docs/cmdline.md, "QEMU command lines
+ * that work as pasted").  Each line is kept as its source wrote it; only
+ * file paths are moved into a temp directory (@ in the text) and a TCP port
+ * becomes 0.  No QEMU runs: the real daemon ($CXLDCD) does.
+ *
+ * A line that starts must say where every socket is (QMP, FM, MCTP CCI, host
+ * link), each must answer (QMP: qmp_capabilities, query-version,
+ * query-cxl-dynamic-capacity; FM and MCTP CCI: Identify 0001h; host link:
+ * HELLO through libcxldcd-host), and SIGINT, SIGTERM and QMP quit must each
+ * stop it with status 0 and its sockets removed.  A line that is refused must
+ * exit 2 with one line naming the option and why, and leave nothing behind.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cxldcd/cxldcd-host.h"
+#include "qmp-client.h"
+
+#define TMO 5000
+#define MAX_ARGS 128
+
+enum stop { STOP_SIGINT, STOP_SIGTERM, STOP_QUIT };
+
+/*
+ * One pasted line.  @line: the text after "cxldcd", in sh quoting ('' and
+ * "" group words); @ is the temp directory.  @device: the id of the first
+ * cxl-type3 (NULL: the line is refused, with @refused in its message).
+ */
+struct pasted {
+	const char *source;
+	const char *line;
+	const char *device;
+	const char *refused;
+	const char *files;      /* mem-path files (space separated) that must exist afterwards */
+};
+
+static const struct pasted lines[] = {
+	{
+		/* QEMU's DCD series (Fan Ni, hw/cxl/cxl_type3: DCD), its cover letter's topology */
+		"QEMU DCD series",
+		"-M q35,cxl=on -object memory-backend-ram,id=vmem0,share=on,size=4G "
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1 "
+		"-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 "
+		"-device cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-dcd0,num-dc-regions=2 "
+		"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
+		"cxl-dcd0", NULL, NULL,
+	},
+	{
+		/* the tagged-memory RFC's cover letter ("# QEMU Command:"), whole (-qmp port 4444 -> 0) */
+		"tagged-memory RFC",
+		"qemu-system-x86_64 -cpu max -smp 8 "
+		"-drive file=debian12.qcow2,format=qcow2,if=none,id=mydrive0,index=0 "
+		"-device virtio-blk-pci,drive=mydrive0 -kernel bzImage "
+		"-append \"console=ttyS0,115200 TERM=linux root=/dev/vda1 nokaslr ignore_loglevel "
+		"fsck.mode=skip cxl_acpi.dyndbg=+fplm cxl_pci.dyndbg=+fplm cxl\" "
+		"-nographic -serial mon:stdio -machine type=q35,accel=tcg "
+		"-virtfs local,path=hostshare/,mount_tag=hostshare,security_model=passthrough,id=hostshare "
+		"-qmp tcp:localhost:0,server,wait=off "
+		"-netdev user,id=network0,hostfwd=tcp::2025-:22 -device virtio-net,netdev=network0 "
+		"-m 12G,maxmem=20G,slots=10 -object memory-backend-ram,id=vmem0,share=on,size=2G "
+		"-device pxb-cxl,numa_node=0,bus_nr=23,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true "
+		"-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 "
+		"-M cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=6G "
+		"-device cxl-type3,bus=root_port13,id=cxl-vmem0,num-dc-regions=1,dc-regions-total-size=4G",
+		"cxl-vmem0", NULL, NULL,
+	},
+	{
+		/* the Linux tagged-DCD series' cover letter: QEMU with tags, MCTP over USB */
+		"Linux DCD tags cover letter",
+		"-object memory-backend-file,id=cxl-mem1,mem-path=@/t3_cxl1.raw,size=12G "
+		"-object memory-backend-file,id=cxl-lsa1,mem-path=@/t3_lsa1.raw,size=1G "
+		"-device usb-ehci,id=ehci "
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true "
+		"-device cxl-rp,port=0,bus=cxl.1,id=cxl_rp_port0,chassis=0,slot=2 "
+		"-device cxl-type3,bus=cxl_rp_port0,id=cxl-dcd0,dc-regions-total-size=12G,num-dc-regions=1,sn=99 "
+		"-device usb-cxl-mctp,bus=ehci.0,id=usb1,target=cxl-dcd0 "
+		"-machine cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=12G,cxl-fmw.0.interleave-granularity=1k",
+		"cxl-dcd0", NULL, "t3_cxl1.raw t3_lsa1.raw",
+	},
+	{
+		/* libcxlmi's test topology FM_DCD: switch CCI, MCTP over USB, "multifunction=on," */
+		"libcxlmi FM_DCD",
+		"-device usb-ehci,id=ehci "
+		"-object memory-backend-file,id=cxl-mem1,mem-path=@/t3_cxl1.raw,size=4G "
+		"-object memory-backend-file,id=cxl-lsa1,mem-path=@/t3_lsa1.raw,size=1M "
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true "
+		"-device cxl-rp,port=0,bus=cxl.1,id=cxl_rp_port0,chassis=0,slot=2 "
+		"-device cxl-upstream,port=2,sn=1234,bus=cxl_rp_port0,id=us0,addr=0.0,multifunction=on, "
+		"-device cxl-switch-mailbox-cci,bus=cxl_rp_port0,addr=0.1,target=us0 "
+		"-device cxl-downstream,port=0,bus=us0,id=swport0,chassis=0,slot=4 "
+		"-device cxl-type3,bus=swport0,volatile-dc-memdev=cxl-mem1,id=cxl-dcd0,lsa=cxl-lsa1,num-dc-regions=2,sn=99 "
+		"-device usb-cxl-mctp,bus=ehci.0,id=usb0,target=us0 "
+		"-device usb-cxl-mctp,bus=ehci.0,id=usb1,target=cxl-dcd0 "
+		"-machine cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=1k",
+		"cxl-dcd0", NULL, "t3_cxl1.raw t3_lsa1.raw",
+	},
+	{
+		/* libcxlmi's test topology FM_DCD, MCTP over I2C */
+		"libcxlmi FM_DCD (I2C)",
+		"-object memory-backend-file,id=cxl-mem1,mem-path=@/t3_cxl1.raw,size=4G "
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true "
+		"-device cxl-rp,port=0,bus=cxl.1,id=cxl_rp_port0,chassis=0,slot=2 "
+		"-device cxl-type3,bus=cxl_rp_port0,volatile-dc-memdev=cxl-mem1,id=cxl-dcd0,num-dc-regions=2,sn=99 "
+		"-machine cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=1k "
+		"-device i2c_mctp_cxl,bus=aspeed.i2c.bus.0,address=4,target=cxl-dcd0",
+		"cxl-dcd0", NULL, "t3_cxl1.raw",
+	},
+	{
+		/* cxl-test-tool's run_qemu with its RP1_DCD topology, expanded */
+		"cxl-test-tool RP1_DCD",
+		"-s -kernel @/bzImage -append \"root=/dev/sda rw console=ttyS0,115200 ignore_loglevel nokaslr\" "
+		"-smp 1 -accel tcg -serial mon:stdio -nographic "
+		"-monitor telnet:127.0.0.1:12345,server,nowait "
+		"-drive file=@/qemu-image.img,index=0,media=disk,format=raw "
+		"-machine q35,cxl=on -m 8G,maxmem=32G,slots=8 "
+		"-virtfs local,path=/lib/modules,mount_tag=modshare,security_model=mapped "
+		"-object memory-backend-file,id=cxl-mem1,share=on,mem-path=@/cxltest.raw,size=512M "
+		"-object memory-backend-file,id=cxl-mem2,share=on,mem-path=@/cxltest2.raw,size=2048M "
+		"-object memory-backend-file,id=cxl-dcd0,share=on,mem-path=@/cxltest-dcd.raw,size=4096M "
+		"-object memory-backend-file,id=cxl-lsa1,share=on,mem-path=@/lsa.raw,size=512M "
+		"-object memory-backend-file,id=cxl-lsa3,share=on,mem-path=@/lsa2.raw,size=512M "
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1 "
+		"-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 "
+		"-device cxl-rp,port=1,bus=cxl.1,id=root_port14,chassis=0,slot=3 "
+		"-device cxl-type3,bus=root_port13,memdev=cxl-mem1,lsa=cxl-lsa1,volatile-dc-memdev=cxl-dcd0,"
+		"volatile-memdev=cxl-mem2,id=cxl-dcd0,num-dc-regions=2 "
+		"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=8k",
+		"cxl-dcd0", NULL, "cxltest.raw cxltest2.raw cxltest-dcd.raw lsa.raw lsa2.raw",
+	},
+	{
+		/* a user's DCD configuration on linux-cxl (a Python argument list) */
+		"linux-cxl user config",
+		"-m 6G,maxmem=20G,slots=10 -object memory-backend-ram,id=vmem0,share=on,size=2G "
+		"-device pxb-cxl,bus_nr=23,bus=pcie.0,id=cxl.1 "
+		"-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 "
+		"-device cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-vmem0,num-dc-regions=2 "
+		"-M cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
+		"cxl-vmem0", NULL, NULL,
+	},
+	{
+		/* a reproducer script: static volatile capacity next to a DC region, no guest devices */
+		"static + DC reproducer",
+		"-display none -nodefaults "
+		"-machine q35,cxl=on,cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G "
+		"-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=52 -device cxl-rp,id=rp0,bus=cxl.0,chassis=0,slot=0 "
+		"-object memory-backend-ram,id=cxl-mem0,size=256M -object memory-backend-ram,id=cxl-dc0,size=256M "
+		"-device cxl-type3,bus=rp0,volatile-memdev=cxl-mem0,volatile-dc-memdev=cxl-dc0,num-dc-regions=1,id=mem0 "
+		"-drive file=@/poc.img,format=raw,if=floppy -boot a -serial file:@/serial.log -no-reboot",
+		"mem0", NULL, NULL,
+	},
+	{
+		/* QEMU's docs/interop QMP set-up (-chardev + -mon) around the DCD series' device */
+		"QMP over -chardev/-mon",
+		"-M q35,cxl=on -object memory-backend-ram,id=vmem0,share=on,size=4G "
+		"-device cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-dcd0,num-dc-regions=2 "
+		"-chardev socket,id=mon1,path=@/qmp-mon.sock,server=on,wait=off "
+		"-mon chardev=mon1,mode=control,pretty=on",
+		"cxl-dcd0", NULL, NULL,
+	},
+	/* Refused, and why. */
+	{
+		/* QEMU docs/system/devices/cxl.rst: one persistent memory device */
+		"cxl.rst persistent",
+		"qemu-system-x86_64 -M q35,cxl=on -m 4G,maxmem=8G,slots=8 -smp 4 "
+		"-object memory-backend-file,id=cxl-mem1,share=on,mem-path=@/cxltest.raw,size=256M "
+		"-object memory-backend-file,id=cxl-lsa1,share=on,mem-path=@/lsa.raw,size=256M "
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1 "
+		"-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 "
+		"-device cxl-type3,bus=root_port13,persistent-memdev=cxl-mem1,lsa=cxl-lsa1,id=cxl-pmem0 "
+		"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
+		NULL, "-device 'cxl-type3,bus=root_port13,persistent-memdev=cxl-mem1,lsa=cxl-lsa1,id=cxl-pmem0': "
+		"num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity Device, and this one has "
+		"only static capacity; add num-dc-regions=1,dc-regions-total-size=256M", NULL,
+	},
+	{
+		/* QEMU docs/system/devices/cxl.rst: one volatile memory device */
+		"cxl.rst volatile",
+		"qemu-system-x86_64 -M q35,cxl=on -m 4G,maxmem=8G,slots=8 -smp 4 "
+		"-object memory-backend-ram,id=vmem0,share=on,size=256M "
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1 "
+		"-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 "
+		"-device cxl-type3,bus=root_port13,volatile-memdev=vmem0,id=cxl-vmem0 "
+		"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
+		NULL, "-device 'cxl-type3,bus=root_port13,volatile-memdev=vmem0,id=cxl-vmem0': "
+		"num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity Device", NULL,
+	},
+	{
+		/* QEMU tests/qtest/cxl-test.c, cxl_t3d (mem-path is a directory there) */
+		"qtest cxl_t3d",
+		"-machine q35,cxl=on -device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=52 "
+		"-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G "
+		"-device cxl-rp,id=rp0,bus=cxl.0,chassis=0,slot=0 "
+		"-object memory-backend-file,id=cxl-mem0,mem-path=@,size=256M "
+		"-object memory-backend-file,id=lsa0,mem-path=@,size=256M "
+		"-device cxl-type3,bus=rp0,memdev=cxl-mem0,lsa=lsa0,id=cxl-pmem0",
+		NULL, "num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity Device", NULL,
+	},
+	{
+		/* Gregory Price's MH-SLD RFC: a device type QEMU upstream does not have either */
+		"MH-SLD RFC",
+		"-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=52 "
+		"-device cxl-rp,id=rp0,bus=cxl.0,chassis=0,port=0,slot=0 "
+		"-object memory-backend-ram,id=mem0,size=4G "
+		"-device cxl-mhsld,bus=rp0,num-dc-regions=1,volatile-dc-memdev=mem0,id=cxl-mem0,sn=66667,"
+		"mhd-head=0,mhd-state_file=mhd_metadata,mhd-init=true "
+		"-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G -qmp unix:@/qmp-sock-1,server,nowait",
+		NULL, "-device 'cxl-mhsld,bus=rp0,num-dc-regions=1,volatile-dc-memdev=mem0,id=cxl-mem0,"
+		"sn=66667,mhd-head=0,mhd-state_file=mhd_metadata,mhd-init=true': unknown device type "
+		"'cxl-mhsld'", NULL,
+	},
+	{
+		/* cxl.rst's examples as printed, with the "..." that stands for the rest of the guest */
+		"cxl.rst with its ...",
+		"qemu-system-x86_64 -M q35,cxl=on -m 4G,maxmem=8G,slots=8 -smp 4 ... "
+		"-object memory-backend-ram,id=vmem0,share=on,size=256M",
+		NULL, "unexpected argument '...' (QEMU's documentation writes '...' for the guest's other "
+		"options: leave it out)", NULL,
+	},
+};
+
+/* ---- a daemon in a temp directory ------------------------------------- */
+
+struct run {
+	pid_t pid;
+	char dir[64];
+	char log[96];
+	char *argv[MAX_ARGS + 2];
+	int argc;
+	char words[8192];
+	bool xdg;               /* XDG_RUNTIME_DIR=dir, or no XDG_RUNTIME_DIR at all */
+};
+
+static pid_t spawned[8];
+static size_t nr_spawned;
+static char made[8][64];
+static size_t nr_made;
+
+static int reap_all(void **state)
+{
+	char cmd[96];
+
+	(void)state;
+	for (size_t i = 0; i < nr_spawned; i++)
+		if (kill(spawned[i], SIGKILL) == 0)
+			waitpid(spawned[i], NULL, 0);
+	nr_spawned = 0;
+	for (size_t i = 0; i < nr_made; i++) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%.63s'", made[i]);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cleanup of %s failed\n", made[i]);
+	}
+	nr_made = 0;
+	return 0;
+}
+
+/* Split @text as sh would ('' and "" group, no escapes), '@' -> @dir, into r->argv[1..]. */
+static void split_line(struct run *r, const char *text)
+{
+	char *w = r->words, *end = r->words + sizeof(r->words) - 1;
+	const char *s = text;
+
+	r->argc = 1;
+	while (*s) {
+		char quote = 0;
+
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			break;
+		assert_true(r->argc < MAX_ARGS);
+		r->argv[r->argc++] = w;
+		for (; *s && (quote || *s != ' '); s++) {
+			if (!quote && (*s == '"' || *s == '\'')) {
+				quote = *s;
+			} else if (quote && *s == quote) {
+				quote = 0;
+			} else if (*s == '@') {
+				size_t n = strlen(r->dir);
+
+				assert_true(w + n < end);
+				memcpy(w, r->dir, n);
+				w += n;
+			} else {
+				assert_true(w < end);
+				*w++ = *s;
+			}
+		}
+		*w++ = 0;
+	}
+	r->argv[r->argc] = NULL;
+}
+
+static const char *binary(void)
+{
+	const char *b = getenv("CXLDCD");
+
+	return b ? b : "cxldcd";
+}
+
+static void spawn(struct run *r);
+
+/* Start cxldcd with @text (and @extra, NULL or one more argument pair) in a fresh temp dir. */
+static void start(struct run *r, const char *text, const char *const *extra, bool xdg)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->dir, sizeof(r->dir), "/tmp/cxldcd-paste-XXXXXX");
+	assert_non_null(mkdtemp(r->dir));
+	if (nr_made < 8)
+		snprintf(made[nr_made++], sizeof(made[0]), "%s", r->dir);
+	snprintf(r->log, sizeof(r->log), "%s/stderr.log", r->dir);
+	split_line(r, text);
+	r->argv[0] = (char *)binary();
+	for (; extra && *extra; extra++)
+		r->argv[r->argc++] = (char *)*extra;
+	r->argv[r->argc] = NULL;
+	r->xdg = xdg;
+	spawn(r);
+}
+
+
+/* Run the daemon with r->argv in r->dir (again after a stop: a restart). */
+static void spawn(struct run *r)
+{
+	int fd = open(r->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);   /* no old log read as new */
+
+	assert_true(fd >= 0);
+	close(fd);
+	r->pid = fork();
+	assert_true(r->pid >= 0);
+	if (r->pid == 0) {
+		int out = open(r->log, O_WRONLY | O_APPEND);
+		char path[4096];
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		snprintf(path, sizeof(path), "PATH=%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+		/* a root shell on a fresh machine: a clean environment (env -i), with or without XDG */
+		clearenv();
+		putenv(path);
+		setenv("HOME", r->dir, 1);
+		if (r->xdg)
+			setenv("XDG_RUNTIME_DIR", r->dir, 1);
+		dup2(out, 2);
+		dup2(out, 1);
+		if (chdir(r->dir) != 0)
+			_exit(126);
+		execv(r->argv[0], r->argv);
+		_exit(127);
+	}
+	if (nr_spawned < 8)
+		spawned[nr_spawned++] = r->pid;
+}
+
+static int wait_exit(struct run *r, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		int st;
+
+		if (waitpid(r->pid, &st, WNOHANG) == r->pid) {
+			r->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+static const char *read_log(const struct run *r)
+{
+	static char buf[65536];
+	FILE *f = fopen(r->log, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+/* Wait until the log says the device is up ("device ID (/machine/peripheral/ID)"). */
+static void wait_ready(struct run *r, const char *device)
+{
+	char want[160];
+
+	snprintf(want, sizeof(want), "device %s (/machine/peripheral/%s)", device, device);
+	for (int waited = 0; waited < 10000; waited += 10) {
+		if (strstr(read_log(r), want))
+			return;
+		assert_int_equal(waitpid(r->pid, NULL, WNOHANG), 0);   /* still running */
+		usleep(10000);
+	}
+	fprintf(stderr, "%s\n", read_log(r));
+	fail_msg("no '%s' in the log", want);
+}
+
+/* ---- what the log announces ------------------------------------------- */
+
+struct announced {
+	char qmp[4][256];       /* "unix:PATH" or "tcp:HOST:PORT" */
+	int nr_qmp;
+	char fm[256], mctp[256], host[256];
+};
+
+static void copy_word(char *dst, size_t len, const char *from)
+{
+	size_t n = strcspn(from, " \n");
+
+	assert_true(n < len);
+	memcpy(dst, from, n);
+	dst[n] = 0;
+}
+
+static void parse_announced(const char *log, struct announced *a)
+{
+	static const char *const label[] = { "qmp: listening on ", "fm: listening on ",
+					     "mctp-cci: listening on ", "host link: listening on " };
+
+	memset(a, 0, sizeof(*a));
+	for (const char *l = log; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		for (size_t k = 0; k < 4; k++) {
+			const char *at = strstr(l, label[k]);
+			const char *eol = strchr(l, '\n');
+
+			if (!at || (eol && at > eol))
+				continue;
+			at += strlen(label[k]);
+			if (k == 0 && a->nr_qmp < 4)
+				copy_word(a->qmp[a->nr_qmp++], sizeof(a->qmp[0]), at);
+			else if (k == 1 && !a->fm[0])
+				copy_word(a->fm, sizeof(a->fm), at);
+			else if (k == 2 && !a->mctp[0])
+				copy_word(a->mctp, sizeof(a->mctp), at);
+			else if (k == 3 && !a->host[0])
+				copy_word(a->host, sizeof(a->host), at);
+		}
+	}
+}
+
+static struct qmp_client *qmp_connect(const char *addr)
+{
+	struct qmp_client *c = NULL;
+
+	if (!strncmp(addr, "unix:", 5)) {
+		assert_int_equal(qmp_client_connect_unix(addr + 5, TMO, &c), 0);
+	} else {
+		const char *colon = strrchr(addr, ':');
+		char host[64];
+
+		assert_non_null(colon);
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - addr - 4), addr + 4);
+		assert_int_equal(qmp_client_connect_tcp(host, atoi(colon + 1), TMO, &c), 0);
+	}
+	assert_int_equal(qmp_client_negotiate(c, TMO), 0);
+	return c;
+}
+
+static void expect_return(json_t *r)
+{
+	assert_non_null(r);
+	if (!json_object_get(r, "return"))
+		fail_msg("error: %s", qmp_client_err_desc(r));
+	json_decref(r);
+}
+
+static void check_qmp(const char *addr, const char *device)
+{
+	struct qmp_client *c = qmp_connect(addr);
+
+	expect_return(qmp_client_cmd(c, "{\"execute\":\"query-version\"}", TMO));
+	expect_return(qmp_client_cmdf(c, TMO, "{\"execute\":\"query-cxl-dynamic-capacity\","
+				      "\"arguments\":{\"path\":\"/machine/peripheral/%s\"}}", device));
+	qmp_client_free(c);
+}
+
+/* Identify (0001h) over a raw CCI stream (FM or MCTP CCI socket): a Success response. */
+static void check_cci(const char *addr)
+{
+	const uint8_t req[12] = { 0, 0x5a, 0, 0x01, 0x00 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t rsp[12 + 64];
+	struct timeval tv = { .tv_sec = 5 };
+	size_t got = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(!strncmp(addr, "unix:", 5));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", addr + 5);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, req, sizeof(req)), (ssize_t)sizeof(req));
+	while (got < 12) {
+		ssize_t n = read(fd, rsp + got, sizeof(rsp) - got);
+
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	close(fd);
+	assert_int_equal(rsp[0] & 0xf, 1);              /* Response */
+	assert_int_equal(rsp[1], 0x5a);                 /* tag echoed */
+	assert_int_equal(rsp[3] | rsp[4] << 8, 0x0001); /* opcode echoed */
+	assert_int_equal(rsp[8] | rsp[9] << 8, 0);      /* Success */
+}
+
+/* A host (LD-ID 0) connects over the host link and finishes bring-up. */
+static void check_host(const char *addr)
+{
+	struct cxldcd_host_cfg cfg = { .socket_path = addr + 5, .host_id = 0 };
+	struct cxldcd_host *h = NULL;
+
+	assert_true(!strncmp(addr, "unix:", 5));
+	assert_int_equal(cxldcd_host_new(&cfg, &h), 0);
+	assert_int_equal(cxldcd_host_wait_ready(h, TMO), 0);
+	cxldcd_host_free(h);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* ---- the checks --------------------------------------------------------- */
+
+/* Start @p, check every announced socket, stop it by @how; return the run (stopped). */
+static void start_check_stop(const struct pasted *p, enum stop how, bool xdg, struct run *r)
+{
+	struct announced a;
+	struct qmp_client *quit = NULL;
+	const char *log;
+	char want[128];
+
+	start(r, p->line, NULL, xdg);
+	wait_ready(r, p->device);
+	log = read_log(r);
+	parse_announced(log, &a);
+	/* every kind of socket is announced, one per device */
+	assert_int_equal(a.nr_qmp, 1);
+	assert_true(a.fm[0] && a.mctp[0] && a.host[0]);
+	for (int i = 0; i < a.nr_qmp; i++)
+		check_qmp(a.qmp[i], p->device);
+	check_cci(a.fm);
+	check_cci(a.mctp);
+	check_host(a.host);
+	/* nothing refused or failed on the way */
+	assert_null(strstr(log, "error"));
+	switch (how) {
+	case STOP_SIGINT:
+		kill(r->pid, SIGINT);
+		break;
+	case STOP_SIGTERM:
+		kill(r->pid, SIGTERM);
+		break;
+	case STOP_QUIT:
+		quit = qmp_connect(a.qmp[0]);
+		expect_return(qmp_client_cmd(quit, "{\"execute\":\"quit\"}", TMO));
+		break;
+	}
+	assert_int_equal(wait_exit(r, TMO), 0);
+	qmp_client_free(quit);
+	log = read_log(r);
+	snprintf(want, sizeof(want), "%s, shutting down",
+		 how == STOP_SIGINT ? "received Interrupt" :
+		 how == STOP_SIGTERM ? "received Terminated" : "quit");
+	if (how != STOP_QUIT)
+		assert_non_null(strstr(log, want));
+	/* every Unix socket announced is gone */
+	for (int i = 0; i < a.nr_qmp; i++)
+		assert_false(!strncmp(a.qmp[i], "unix:", 5) && exists(a.qmp[i] + 5));
+	assert_false(exists(a.fm + 5));
+	assert_false(exists(a.mctp + 5));
+	assert_false(exists(a.host + 5));
+}
+
+/* The mem-path files of @p exist (QEMU creates a missing one, and so do we) and stay. */
+static void check_files(const struct pasted *p, const struct run *r)
+{
+	char list[256], path[160], *save = NULL;
+
+	if (!p->files)
+		return;
+	snprintf(list, sizeof(list), "%s", p->files);
+	for (char *f = strtok_r(list, " ", &save); f; f = strtok_r(NULL, " ", &save)) {
+		snprintf(path, sizeof(path), "%s/%s", r->dir, f);
+		if (!exists(path))
+			fail_msg("%s: mem-path %s was not kept", p->source, path);
+	}
+}
+
+/* Every line that starts: sockets announced and answering, each stop clean. */
+static void test_pasted_lines_start_answer_and_stop_cleanly(void **state)
+{
+	static const enum stop stops[] = { STOP_SIGINT, STOP_SIGTERM, STOP_QUIT };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		if (!lines[i].device)
+			continue;
+		for (size_t s = 0; s < 3; s++) {
+			struct run r;
+
+			print_message("%s, stopped by %s\n", lines[i].source,
+				      s == 0 ? "SIGINT" : s == 1 ? "SIGTERM" : "quit");
+			start_check_stop(&lines[i], stops[s], true, &r);
+			check_files(&lines[i], &r);
+			reap_all(NULL);
+		}
+	}
+}
+
+/* Every refused line: status 2, one line naming the option and why, nothing made. */
+static void test_refused_lines_say_why_and_leave_nothing(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct run r;
+		const char *log;
+		DIR *d;
+		struct dirent *e;
+
+		if (lines[i].device)
+			continue;
+		print_message("%s\n", lines[i].source);
+		start(&r, lines[i].line, NULL, true);
+		assert_int_equal(wait_exit(&r, TMO), 2);
+		log = read_log(&r);
+		if (!strstr(log, lines[i].refused))
+			fail_msg("%s: no '%s' in '%s'", lines[i].source, lines[i].refused, log);
+		assert_int_equal(strncmp(log, "cxldcd: ", 8), 0);
+		assert_ptr_equal(strchr(log, '\n'), log + strlen(log) - 1);     /* one line */
+		/* nothing half-started: no runtime directory, socket or mem-path file */
+		d = opendir(r.dir);
+		assert_non_null(d);
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+			    strcmp(e->d_name, "stderr.log"))
+				fail_msg("%s: %s/%s was left behind", lines[i].source, r.dir, e->d_name);
+		closedir(d);
+		reap_all(NULL);
+	}
+}
+
+/*
+ * The ignored parts of a pasted line are said, each with why: the program
+ * name, the guest's options and devices, the MCTP links, QEMU's -trace and
+ * HMP monitor, the unused -chardev, the machine and topology.
+ */
+static void test_ignored_options_are_noted_with_why(void **state)
+{
+	static const char *const notes[] = {
+		"ignoring qemu-system-x86_64: QEMU's program name",
+		"ignoring -cpu max: an option of QEMU's guest",
+		"ignoring -append console=ttyS0,115200 TERM=linux",
+		"ignoring -nographic: an option of QEMU's guest",
+		"ignoring -serial mon:stdio: an option of QEMU's guest",
+		"ignoring -device virtio-net,netdev=network0: a device of QEMU's guest",
+		"ignoring -machine type=q35,accel=tcg: a standalone device has no machine",
+		"ignoring -netdev user,id=network0,hostfwd=tcp::2025-:22: an option of QEMU's guest",
+	};
+	struct run r;
+	const char *log;
+
+	(void)state;
+	start(&r, lines[1].line, NULL, true);
+	wait_ready(&r, lines[1].device);
+	log = read_log(&r);
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
+		if (!strstr(log, notes[i]))
+			fail_msg("no '%s' in:\n%s", notes[i], log);
+	kill(r.pid, SIGTERM);
+	assert_int_equal(wait_exit(&r, TMO), 0);
+	reap_all(NULL);
+
+	start(&r, lines[3].line, NULL, true);
+	wait_ready(&r, lines[3].device);
+	log = read_log(&r);
+	assert_non_null(strstr(log, "ignoring -device usb-cxl-mctp,bus=ehci.0,id=usb1,target=cxl-dcd0: "
+			       "QEMU's MCTP link into the guest: cxldcd serves the device's MCTP CCI on a "
+			       "socket (--mctp-cci, --mctp-serial)"));
+	assert_non_null(strstr(log, "ignoring -device cxl-upstream,port=2,sn=1234,bus=cxl_rp_port0,"
+			       "id=us0,addr=0.0,multifunction=on,: a standalone device"));
+	kill(r.pid, SIGINT);
+	assert_int_equal(wait_exit(&r, TMO), 0);
+	reap_all(NULL);
+
+	start(&r, lines[5].line, NULL, true);
+	wait_ready(&r, lines[5].device);
+	assert_non_null(strstr(read_log(&r), "ignoring -monitor telnet:127.0.0.1:12345,server,nowait: "
+			       "QEMU's human monitor (HMP): cxldcd speaks QMP only"));
+	kill(r.pid, SIGINT);
+	assert_int_equal(wait_exit(&r, TMO), 0);
+}
+
+/* -mon mode=control on a -chardev socket is the QMP socket: no default qmp.sock beside it. */
+static void test_chardev_mon_control_is_the_qmp_socket(void **state)
+{
+	struct run r;
+	struct announced a;
+	char want[160];
+
+	(void)state;
+	start(&r, lines[8].line, NULL, true);
+	wait_ready(&r, lines[8].device);
+	parse_announced(read_log(&r), &a);
+	assert_int_equal(a.nr_qmp, 1);
+	snprintf(want, sizeof(want), "unix:%s/qmp-mon.sock", r.dir);
+	assert_string_equal(a.qmp[0], want);
+	check_qmp(a.qmp[0], lines[8].device);
+	snprintf(want, sizeof(want), "%s/cxldcd/qmp.sock", r.dir);
+	assert_false(exists(want));
+	kill(r.pid, SIGTERM);
+	assert_int_equal(wait_exit(&r, TMO), 0);
+	assert_false(exists(a.qmp[0] + 5));
+}
+
+/* --state after a pasted line: QMP quit writes the state, a restart reads it back. */
+static void test_pasted_line_with_state_keeps_it_across_quit(void **state)
+{
+	const char *const extra[] = { "--state", "state", NULL };
+	const struct pasted *p = &lines[0];
+	struct run r;
+	struct announced a;
+	struct qmp_client *c;
+	char dir[160];
+
+	(void)state;
+	start(&r, p->line, extra, true);
+	wait_ready(&r, p->device);
+	parse_announced(read_log(&r), &a);
+	c = qmp_connect(a.qmp[0]);
+	expect_return(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(wait_exit(&r, TMO), 0);
+	qmp_client_free(c);
+	snprintf(dir, sizeof(dir), "%s/state", r.dir);
+	assert_true(exists(dir));
+	assert_null(strstr(read_log(&r), "error"));
+	/* the same line again: the state is read back, the device comes up as before */
+	spawn(&r);        /* the same arguments, in the same directory */
+	wait_ready(&r, p->device);
+	assert_null(strstr(read_log(&r), "error"));
+	kill(r.pid, SIGTERM);
+	assert_int_equal(wait_exit(&r, TMO), 0);
+}
+
+/*
+ * A root shell with a clean environment (env -i PATH=... HOME=...): no
+ * XDG_RUNTIME_DIR, so the sockets go to /tmp/cxldcd-UID.  Skipped when
+ * another daemon already serves there (the directory is shared).
+ */
+static void test_pasted_line_without_xdg_runtime_dir(void **state)
+{
+	char rundir[64], probe[96];
+	struct run r;
+
+	(void)state;
+	snprintf(rundir, sizeof(rundir), "/tmp/cxldcd-%u", (unsigned)getuid());
+	snprintf(probe, sizeof(probe), "%s/qmp.sock", rundir);
+	if (exists(probe)) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", probe);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(fd);
+			skip();
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	start_check_stop(&lines[1], STOP_SIGINT, false, &r);
+	assert_non_null(strstr(read_log(&r), "qmp: listening on tcp:127.0.0.1:"));
+	assert_non_null(strstr(read_log(&r), "fm: listening on unix:/tmp/cxldcd-"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_pasted_lines_start_answer_and_stop_cleanly, reap_all),
+		cmocka_unit_test_teardown(test_refused_lines_say_why_and_leave_nothing, reap_all),
+		cmocka_unit_test_teardown(test_ignored_options_are_noted_with_why, reap_all),
+		cmocka_unit_test_teardown(test_chardev_mon_control_is_the_qmp_socket, reap_all),
+		cmocka_unit_test_teardown(test_pasted_line_with_state_keeps_it_across_quit, reap_all),
+		cmocka_unit_test_teardown(test_pasted_line_without_xdg_runtime_dir, reap_all),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("qemu-cmdlines", tests, NULL, NULL);
+}
