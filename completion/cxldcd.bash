@@ -24,7 +24,7 @@ _cxldcd()
 		COMPREPLY=($(compgen -W "pty pty,device= pty,eid=" -- "$cur")); return ;;
 	esac
 	COMPREPLY=($(compgen -W "-object -device -qmp --fm --mctp-cci --host-socket --mctp-serial --state --trace
-		--log-level --log-file --daemonize --pidfile -machine --help --version" -- "$cur"))
+		--log-level --log-file --daemonize --pidfile -machine -chardev -mon --help --version" -- "$cur"))
 }
 
 _cxldcd_ctl()
