@@ -36,6 +36,7 @@ int cmdline_split_kv(struct cmdline_ctx *c, const char *s, const char *implied,
 		     struct cmdline_kv *kv);
 int cmdline_parse_u64(const char *s, uint64_t *out);
 bool cmdline_id_ok(const char *id);
+int cmdline_opt_qmp(struct cmdline_ctx *c, const char *arg);
 int cmdline_add_qmp(struct cmdline_ctx *c, const struct sock_addr *a, uint32_t max_conns);
 int cmdline_ignore(struct cmdline_ctx *c, const char *why);
 

@@ -459,7 +459,8 @@ int cmdline_opt_device(struct cmdline_ctx *c, const char *arg)
 	struct cmdline_device d = { 0 }, *n;
 	struct cmdline_kv kv = { 0 };
 	const char *drv;
-	int rc = cmdline_split_kv(c, arg, "driver", &kv);
+	/* QEMU's JSON form too: -device '{"driver":"cxl-type3","id":"d0",...}' */
+	int rc = arg[0] == '{' ? json_to_kv(c, arg, &kv) : cmdline_split_kv(c, arg, "driver", &kv);
 
 	if (rc)
 		goto out;

@@ -104,11 +104,13 @@ int cmdline_qemu_option(struct cmdline_ctx *c, int argc, char *const argv[], int
 	size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
 	bool chardev = nlen == 7 && !strncmp(name, "chardev", 7);
 	bool mon = nlen == 3 && !strncmp(name, "mon", 3);
+	bool pretty = nlen == 10 && !strncmp(name, "qmp-pretty", 10);
+	bool readconfig = nlen == 10 && !strncmp(name, "readconfig", 10);
 	const struct qemu_opt *o = find_opt(name, nlen);
 	char optname[64];
 	int rc;
 
-	if (!o && !chardev && !mon)
+	if (!o && !chardev && !mon && !pretty && !readconfig)
 		return 1;
 	snprintf(optname, sizeof(optname), "%.*s", (int)(name - a + (ptrdiff_t)nlen), a);
 	if (o && !o->has_arg && eq)
@@ -124,7 +126,13 @@ int cmdline_qemu_option(struct cmdline_ctx *c, int argc, char *const argv[], int
 		return cmdline_fail(c, "option '%s' needs a value", optname);
 	c->opt = optname;
 	c->arg = eq ? eq + 1 : argv[++*i];
-	if (chardev)
+	if (readconfig)
+		/* its -device and -object sections would be lost if it were ignored */
+		rc = cmdline_fail(c, "QEMU's configuration files are not read: put their "
+				  "-object, -device and -qmp options on the command line");
+	else if (pretty)
+		rc = cmdline_opt_qmp(c, c->arg);        /* COMPAT: replies are not indented */
+	else if (chardev)
 		rc = opt_chardev(c, c->arg);
 	else if (mon)
 		rc = opt_mon(c, c->arg);

@@ -264,7 +264,7 @@ int cmdline_add_qmp(struct cmdline_ctx *c, const struct sock_addr *a, uint32_t m
 }
 
 /* -qmp unix:PATH,server,wait=off[,max-conns=N] | tcp:HOST:PORT,server=on,nowait */
-static int opt_qmp(struct cmdline_ctx *c, const char *arg)
+int cmdline_opt_qmp(struct cmdline_ctx *c, const char *arg)
 {
 	struct cmdline_kv kv = { 0 };
 	struct sock_addr a;
@@ -578,7 +578,7 @@ static const struct option_def {
 	const char *name;
 	int (*fn)(struct cmdline_ctx *c, const char *arg);   /* NULL: a flag */
 } options[] = {
-	{ "object", cmdline_opt_object }, { "device", cmdline_opt_device }, { "qmp", opt_qmp },
+	{ "object", cmdline_opt_object }, { "device", cmdline_opt_device }, { "qmp", cmdline_opt_qmp },
 	{ "fm", opt_fm }, { "host-socket", opt_host_socket }, { "state", opt_state },
 	{ "trace", opt_trace }, { "pidfile", opt_pidfile }, { "log-file", opt_log_file },
 	{ "log-level", opt_log_level }, { "daemonize", NULL }, { "mctp-serial", opt_mctp_serial },

@@ -663,6 +663,20 @@ static void test_qemu_guest_options_are_ignored_with_why(void **state)
 		   "socket,id=q0,path=/tmp/q0.sock", "-mon", "chardev=q0,mode=control");
 	EXPECT_ERR(L("QMP on chardev 'q0' (stdio) is not supported"), "-chardev", "stdio,id=q0",
 		   "-mon", "chardev=q0,mode=control");
+	/* QEMU's JSON -device: a cxl-type3 is one (it was taken for a guest device's driver) */
+	assert_int_equal(parse(&cfg, err, "-device", "{\"driver\":\"cxl-type3\",\"id\":\"d1\","
+			       "\"num-dc-regions\":2,\"dc-regions-total-size\":\"2G\"}",
+			       "-device", "{\"driver\":\"virtio-net-pci\",\"id\":\"n0\"}",
+			       "-qmp-pretty", "unix:/tmp/qp.sock,server,wait=off", NULL), 0);
+	assert_int_equal(cfg.nr_devices, 1);
+	assert_string_equal(cfg.devices[0].id, "d1");
+	assert_int_equal(cfg.devices[0].num_dc_regions, 2);
+	assert_int_equal(cfg.nr_ignored, 1);
+	assert_int_equal(cfg.nr_qmp, 1);
+	assert_string_equal(cfg.qmp[0].path, "/tmp/qp.sock");
+	cmdline_fini(&cfg);
+	EXPECT_ERR(L("-readconfig '/etc/qemu.cfg': QEMU's configuration files are not read"),
+		   "-readconfig", "/etc/qemu.cfg");
 	EXPECT_ERR(L("unexpected argument '...'"), "qemu-system-x86_64", "-smp", "4", "...");
 	EXPECT_ERR(L("unexpected argument 'qemu-system-x86_64'"), "-smp", "4", "qemu-system-x86_64");
 	EXPECT_ERR(L("num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity Device"),
