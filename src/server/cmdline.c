@@ -881,6 +881,20 @@ void cmdline_runtime_dir(char *buf, size_t len)
 	rundir_path(NULL, buf, len);
 }
 
+bool cmdline_object_used(const struct cmdline_cfg *cfg, const struct cmdline_object *o)
+{
+	for (size_t i = 0; i < cfg->nr_devices; i++) {
+		const struct cmdline_device *d = &cfg->devices[i];
+		const char *ids[] = { d->volatile_dc_memdev, d->volatile_memdev,
+				      d->persistent_memdev, d->lsa };
+
+		for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
+			if (ids[k] && !strcmp(ids[k], o->id))
+				return true;
+	}
+	return false;
+}
+
 const char *cmdline_object_prop(const struct cmdline_object *o, const char *key)
 {
 	for (size_t i = 0; i < o->nr_props; i++)

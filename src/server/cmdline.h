@@ -221,6 +221,13 @@ int cmdline_parse_bool(const char *s, bool *out);
  */
 int cmdline_parse_object(const char *arg, struct cmdline_cfg *cfg, char *err, size_t errlen);
 
+/**
+ * cmdline_object_used() - whether a -device names @o (volatile-dc-memdev,
+ * volatile-memdev, persistent-memdev/memdev or lsa).  An unused backend
+ * without a tag serves nothing (a pasted QEMU line's guest memory).
+ */
+bool cmdline_object_used(const struct cmdline_cfg *cfg, const struct cmdline_object *o);
+
 /** cmdline_object_prop() - value of @key for @o, or NULL. */
 const char *cmdline_object_prop(const struct cmdline_object *o, const char *key);
 

@@ -885,6 +885,10 @@ int main(int argc, char **argv)
 		d.cfg.defaults ? " with the default device (no arguments given)" : "");
 	for (size_t i = 0; i < d.cfg.nr_ignored; i++)
 		srv_log(&d.log, LOG_NOTICE, "ignoring %s: %s", d.cfg.ignored[i], d.cfg.ignored_why[i]);
+	for (size_t i = 0; i < d.cfg.nr_objects; i++)
+		if (!d.cfg.objects[i].has_tag && !cmdline_object_used(&d.cfg, &d.cfg.objects[i]))
+			srv_log(&d.log, LOG_NOTICE, "backend %s: no -device uses it and it has no tag, "
+				"so it serves nothing (QEMU's guest memory?)", d.cfg.objects[i].id);
 	rc = start(&d);
 	if (rc == 0)
 		rc = d.cfg.daemonize ? daemonize(&d) : write_pidfile(&d);

@@ -665,7 +665,8 @@ static void test_refused_lines_say_why_and_leave_nothing(void **state)
 /*
  * The ignored parts of a pasted line are said, each with why: the program
  * name, the guest's options and devices, the MCTP links, QEMU's -trace and
- * HMP monitor, the unused -chardev, the machine and topology.
+ * HMP monitor, the unused -chardev, the machine and topology; a backend no
+ * device uses is named.
  */
 static void test_ignored_options_are_noted_with_why(void **state)
 {
@@ -678,6 +679,8 @@ static void test_ignored_options_are_noted_with_why(void **state)
 		"ignoring -device virtio-net,netdev=network0: a device of QEMU's guest",
 		"ignoring -machine type=q35,accel=tcg: a standalone device has no machine",
 		"ignoring -netdev user,id=network0,hostfwd=tcp::2025-:22: an option of QEMU's guest",
+		/* made, but the line's cxl-type3 takes its memory by tag */
+		"backend vmem0: no -device uses it and it has no tag, so it serves nothing",
 	};
 	struct run r;
 	const char *log;
