@@ -46,11 +46,13 @@ enum stop { STOP_SIGINT, STOP_SIGTERM, STOP_QUIT };
  * One pasted line.  @line: the text after "cxldcd", in sh quoting ('' and
  * "" group words); @ is the temp directory.  @device: the id of the first
  * cxl-type3 (NULL: the line is refused, with @refused in its message).
+ * Rows are { source, line, device, device2, refused, files }.
  */
 struct pasted {
 	const char *source;
 	const char *line;
 	const char *device;
+	const char *device2;    /* a second cxl-type3, or NULL */
 	const char *refused;
 	const char *files;      /* mem-path files (space separated) that must exist afterwards */
 };
@@ -64,7 +66,7 @@ static const struct pasted lines[] = {
 		"-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 "
 		"-device cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-dcd0,num-dc-regions=2 "
 		"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
-		"cxl-dcd0", NULL, NULL,
+		"cxl-dcd0", NULL, NULL, NULL,
 	},
 	{
 		/* the tagged-memory RFC's cover letter ("# QEMU Command:"), whole (-qmp port 4444 -> 0) */
@@ -83,7 +85,7 @@ static const struct pasted lines[] = {
 		"-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 "
 		"-M cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=6G "
 		"-device cxl-type3,bus=root_port13,id=cxl-vmem0,num-dc-regions=1,dc-regions-total-size=4G",
-		"cxl-vmem0", NULL, NULL,
+		"cxl-vmem0", NULL, NULL, NULL,
 	},
 	{
 		/* the Linux tagged-DCD series' cover letter: QEMU with tags, MCTP over USB */
@@ -96,7 +98,7 @@ static const struct pasted lines[] = {
 		"-device cxl-type3,bus=cxl_rp_port0,id=cxl-dcd0,dc-regions-total-size=12G,num-dc-regions=1,sn=99 "
 		"-device usb-cxl-mctp,bus=ehci.0,id=usb1,target=cxl-dcd0 "
 		"-machine cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=12G,cxl-fmw.0.interleave-granularity=1k",
-		"cxl-dcd0", NULL, "t3_cxl1.raw t3_lsa1.raw",
+		"cxl-dcd0", NULL, NULL, "t3_cxl1.raw t3_lsa1.raw",
 	},
 	{
 		/* libcxlmi's test topology FM_DCD: switch CCI, MCTP over USB, "multifunction=on," */
@@ -113,7 +115,7 @@ static const struct pasted lines[] = {
 		"-device usb-cxl-mctp,bus=ehci.0,id=usb0,target=us0 "
 		"-device usb-cxl-mctp,bus=ehci.0,id=usb1,target=cxl-dcd0 "
 		"-machine cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=1k",
-		"cxl-dcd0", NULL, "t3_cxl1.raw t3_lsa1.raw",
+		"cxl-dcd0", NULL, NULL, "t3_cxl1.raw t3_lsa1.raw",
 	},
 	{
 		/* libcxlmi's test topology FM_DCD, MCTP over I2C */
@@ -124,7 +126,7 @@ static const struct pasted lines[] = {
 		"-device cxl-type3,bus=cxl_rp_port0,volatile-dc-memdev=cxl-mem1,id=cxl-dcd0,num-dc-regions=2,sn=99 "
 		"-machine cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=1k "
 		"-device i2c_mctp_cxl,bus=aspeed.i2c.bus.0,address=4,target=cxl-dcd0",
-		"cxl-dcd0", NULL, "t3_cxl1.raw",
+		"cxl-dcd0", NULL, NULL, "t3_cxl1.raw",
 	},
 	{
 		/* cxl-test-tool's run_qemu with its RP1_DCD topology, expanded */
@@ -146,7 +148,7 @@ static const struct pasted lines[] = {
 		"-device cxl-type3,bus=root_port13,memdev=cxl-mem1,lsa=cxl-lsa1,volatile-dc-memdev=cxl-dcd0,"
 		"volatile-memdev=cxl-mem2,id=cxl-dcd0,num-dc-regions=2 "
 		"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=8k",
-		"cxl-dcd0", NULL, "cxltest.raw cxltest2.raw cxltest-dcd.raw lsa.raw lsa2.raw",
+		"cxl-dcd0", NULL, NULL, "cxltest.raw cxltest2.raw cxltest-dcd.raw lsa.raw lsa2.raw",
 	},
 	{
 		/* a user's DCD configuration on linux-cxl (a Python argument list) */
@@ -156,7 +158,7 @@ static const struct pasted lines[] = {
 		"-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 "
 		"-device cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-vmem0,num-dc-regions=2 "
 		"-M cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
-		"cxl-vmem0", NULL, NULL,
+		"cxl-vmem0", NULL, NULL, NULL,
 	},
 	{
 		/* a reproducer script: static volatile capacity next to a DC region, no guest devices */
@@ -167,7 +169,7 @@ static const struct pasted lines[] = {
 		"-object memory-backend-ram,id=cxl-mem0,size=256M -object memory-backend-ram,id=cxl-dc0,size=256M "
 		"-device cxl-type3,bus=rp0,volatile-memdev=cxl-mem0,volatile-dc-memdev=cxl-dc0,num-dc-regions=1,id=mem0 "
 		"-drive file=@/poc.img,format=raw,if=floppy -boot a -serial file:@/serial.log -no-reboot",
-		"mem0", NULL, NULL,
+		"mem0", NULL, NULL, NULL,
 	},
 	{
 		/* QEMU's docs/interop QMP set-up (-chardev + -mon) around the DCD series' device */
@@ -176,7 +178,46 @@ static const struct pasted lines[] = {
 		"-device cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-dcd0,num-dc-regions=2 "
 		"-chardev socket,id=mon1,path=@/qmp-mon.sock,server=on,wait=off "
 		"-mon chardev=mon1,mode=control,pretty=on",
-		"cxl-dcd0", NULL, NULL,
+		"cxl-dcd0", NULL, NULL, NULL,
+	},
+	{
+		/* a DCD test script's topology: two DCDs below one switch, MCTP over USB to each */
+		"two DCDs below a switch",
+		"-device usb-ehci,id=ehci "
+		"-object memory-backend-file,id=cxl-mem1,share=on,mem-path=@/josh-t3_cxl_single_dcd.raw,size=4G "
+		"-object memory-backend-file,id=cxl-lsa1,share=on,mem-path=@/josh-t3_lsa_single_dcd.raw,size=1M "
+		"-object memory-backend-file,id=cxl-mem2,share=on,mem-path=@/josh-t3_cxl_single_dcd2.raw,size=4G "
+		"-object memory-backend-file,id=cxl-lsa2,share=on,mem-path=@/josh-t3_lsa_single_dcd2.raw,size=1M "
+		"-device pxb-cxl,bus_nr=11,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true "
+		"-device cxl-rp,port=0,bus=cxl.1,id=cxl_rp_port0,chassis=0,slot=2 "
+		"-device cxl-upstream,port=0,sn=1234,bus=cxl_rp_port0,id=us0,addr=0.0,multifunction=on, "
+		"-device cxl-switch-mailbox-cci,bus=cxl_rp_port0,addr=0.3,target=us0 "
+		"-device cxl-downstream,port=0,bus=us0,id=swport0,slot=4 "
+		"-device cxl-downstream,port=1,bus=us0,id=swport1,slot=5 "
+		"-device cxl-type3,bus=swport0,volatile-dc-memdev=cxl-mem1,id=cxl-dcd0,lsa=cxl-lsa1,num-dc-regions=2,sn=99,multifunction=on "
+		"-device cxl-type3,bus=swport1,volatile-dc-memdev=cxl-mem2,id=cxl-dcd1,lsa=cxl-lsa2,num-dc-regions=2,sn=99,multifunction=on "
+		"-device usb-cxl-mctp,bus=ehci.0,id=usb0,target=us0 "
+		"-device usb-cxl-mctp,bus=ehci.0,id=usb1,target=cxl-dcd0 "
+		"-device usb-cxl-mctp,bus=ehci.0,id=usb2,target=cxl-dcd1 "
+		"-machine cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=8G,cxl-fmw.0.interleave-granularity=1k",
+		"cxl-dcd0", "cxl-dcd1", NULL, "josh-t3_cxl_single_dcd.raw josh-t3_lsa_single_dcd2.raw",
+	},
+	{
+		/* the same script's two_rp: two host bridges, 8 DC regions each, two windows */
+		"two DCDs, 8 regions each",
+		"-device usb-ehci,id=ehci "
+		"-object memory-backend-file,id=cxl-mem1,share=on,mem-path=@/t3_cxl1.raw,size=8G "
+		"-object memory-backend-file,id=cxl-lsa1,share=on,mem-path=@/t3_lsa1.raw,size=1M "
+		"-object memory-backend-file,id=cxl-mem2,share=on,mem-path=@/t3_cxl2.raw,size=8G "
+		"-object memory-backend-file,id=cxl-lsa2,share=on,mem-path=@/t3_lsa2.raw,size=1M "
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.0,hdm_for_passthrough=true "
+		"-device pxb-cxl,bus_nr=48,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true "
+		"-device cxl-rp,port=0,bus=cxl.0,id=root_port1,chassis=0,slot=1 "
+		"-device cxl-rp,port=1,bus=cxl.1,id=root_port2,chassis=1,slot=1 "
+		"-device cxl-type3,bus=root_port1,volatile-dc-memdev=cxl-mem1,id=cxl-dcd0,lsa=cxl-lsa1,num-dc-regions=8,sn=99 "
+		"-device cxl-type3,bus=root_port2,volatile-dc-memdev=cxl-mem2,id=cxl-dcd1,lsa=cxl-lsa2,num-dc-regions=8,sn=100 "
+		"-machine cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=8G,cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.size=8G",
+		"cxl-dcd0", "cxl-dcd1", NULL, "t3_cxl1.raw t3_cxl2.raw",
 	},
 	/* Refused, and why. */
 	{
@@ -189,7 +230,7 @@ static const struct pasted lines[] = {
 		"-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 "
 		"-device cxl-type3,bus=root_port13,persistent-memdev=cxl-mem1,lsa=cxl-lsa1,id=cxl-pmem0 "
 		"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
-		NULL, "-device 'cxl-type3,bus=root_port13,persistent-memdev=cxl-mem1,lsa=cxl-lsa1,id=cxl-pmem0': "
+		NULL, NULL, "-device 'cxl-type3,bus=root_port13,persistent-memdev=cxl-mem1,lsa=cxl-lsa1,id=cxl-pmem0': "
 		"num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity Device, and this one has "
 		"only static capacity; add num-dc-regions=1,dc-regions-total-size=256M", NULL,
 	},
@@ -202,7 +243,7 @@ static const struct pasted lines[] = {
 		"-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 "
 		"-device cxl-type3,bus=root_port13,volatile-memdev=vmem0,id=cxl-vmem0 "
 		"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
-		NULL, "-device 'cxl-type3,bus=root_port13,volatile-memdev=vmem0,id=cxl-vmem0': "
+		NULL, NULL, "-device 'cxl-type3,bus=root_port13,volatile-memdev=vmem0,id=cxl-vmem0': "
 		"num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity Device", NULL,
 	},
 	{
@@ -214,7 +255,7 @@ static const struct pasted lines[] = {
 		"-object memory-backend-file,id=cxl-mem0,mem-path=@,size=256M "
 		"-object memory-backend-file,id=lsa0,mem-path=@,size=256M "
 		"-device cxl-type3,bus=rp0,memdev=cxl-mem0,lsa=lsa0,id=cxl-pmem0",
-		NULL, "num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity Device", NULL,
+		NULL, NULL, "num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity Device", NULL,
 	},
 	{
 		/* Gregory Price's MH-SLD RFC: a device type QEMU upstream does not have either */
@@ -225,7 +266,7 @@ static const struct pasted lines[] = {
 		"-device cxl-mhsld,bus=rp0,num-dc-regions=1,volatile-dc-memdev=mem0,id=cxl-mem0,sn=66667,"
 		"mhd-head=0,mhd-state_file=mhd_metadata,mhd-init=true "
 		"-M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G -qmp unix:@/qmp-sock-1,server,nowait",
-		NULL, "-device 'cxl-mhsld,bus=rp0,num-dc-regions=1,volatile-dc-memdev=mem0,id=cxl-mem0,"
+		NULL, NULL, "-device 'cxl-mhsld,bus=rp0,num-dc-regions=1,volatile-dc-memdev=mem0,id=cxl-mem0,"
 		"sn=66667,mhd-head=0,mhd-state_file=mhd_metadata,mhd-init=true': unknown device type "
 		"'cxl-mhsld'", NULL,
 	},
@@ -234,7 +275,7 @@ static const struct pasted lines[] = {
 		"cxl.rst with its ...",
 		"qemu-system-x86_64 -M q35,cxl=on -m 4G,maxmem=8G,slots=8 -smp 4 ... "
 		"-object memory-backend-ram,id=vmem0,share=on,size=256M",
-		NULL, "unexpected argument '...' (QEMU's documentation writes '...' for the guest's other "
+		NULL, NULL, "unexpected argument '...' (QEMU's documentation writes '...' for the guest's other "
 		"options: leave it out)", NULL,
 	},
 };
@@ -417,10 +458,12 @@ static void wait_ready(struct run *r, const char *device)
 
 /* ---- what the log announces ------------------------------------------- */
 
+/* The sockets the log announces, in order: [0] serves the first -device. */
 struct announced {
 	char qmp[4][256];       /* "unix:PATH" or "tcp:HOST:PORT" */
 	int nr_qmp;
-	char fm[256], mctp[256], host[256];
+	char fm[4][256], mctp[4][256], host[4][256];
+	int nr_fm, nr_mctp, nr_host;
 };
 
 static void copy_word(char *dst, size_t len, const char *from)
@@ -448,12 +491,12 @@ static void parse_announced(const char *log, struct announced *a)
 			at += strlen(label[k]);
 			if (k == 0 && a->nr_qmp < 4)
 				copy_word(a->qmp[a->nr_qmp++], sizeof(a->qmp[0]), at);
-			else if (k == 1 && !a->fm[0])
-				copy_word(a->fm, sizeof(a->fm), at);
-			else if (k == 2 && !a->mctp[0])
-				copy_word(a->mctp, sizeof(a->mctp), at);
-			else if (k == 3 && !a->host[0])
-				copy_word(a->host, sizeof(a->host), at);
+			else if (k == 1 && a->nr_fm < 4)
+				copy_word(a->fm[a->nr_fm++], sizeof(a->fm[0]), at);
+			else if (k == 2 && a->nr_mctp < 4)
+				copy_word(a->mctp[a->nr_mctp++], sizeof(a->mctp[0]), at);
+			else if (k == 3 && a->nr_host < 4)
+				copy_word(a->host[a->nr_host++], sizeof(a->host[0]), at);
 		}
 	}
 }
@@ -552,18 +595,27 @@ static void start_check_stop(const struct pasted *p, enum stop how, bool xdg, st
 	const char *log;
 	char want[128];
 
+	int nr_dev = p->device2 ? 2 : 1;
+
 	start(r, p->line, NULL, xdg);
 	wait_ready(r, p->device);
+	if (p->device2)
+		wait_ready(r, p->device2);
 	log = read_log(r);
 	parse_announced(log, &a);
-	/* every kind of socket is announced, one per device */
+	/* one QMP socket; an FM, an MCTP CCI and a host-link socket per device */
 	assert_int_equal(a.nr_qmp, 1);
-	assert_true(a.fm[0] && a.mctp[0] && a.host[0]);
-	for (int i = 0; i < a.nr_qmp; i++)
-		check_qmp(a.qmp[i], p->device);
-	check_cci(a.fm);
-	check_cci(a.mctp);
-	check_host(a.host);
+	assert_int_equal(a.nr_fm, nr_dev);
+	assert_int_equal(a.nr_mctp, nr_dev);
+	assert_int_equal(a.nr_host, nr_dev);
+	check_qmp(a.qmp[0], p->device);
+	if (p->device2)
+		check_qmp(a.qmp[0], p->device2);
+	for (int i = 0; i < nr_dev; i++) {
+		check_cci(a.fm[i]);
+		check_cci(a.mctp[i]);
+		check_host(a.host[i]);
+	}
 	/* nothing refused or failed on the way */
 	assert_null(strstr(log, "error"));
 	switch (how) {
@@ -589,9 +641,11 @@ static void start_check_stop(const struct pasted *p, enum stop how, bool xdg, st
 	/* every Unix socket announced is gone */
 	for (int i = 0; i < a.nr_qmp; i++)
 		assert_false(!strncmp(a.qmp[i], "unix:", 5) && exists(a.qmp[i] + 5));
-	assert_false(exists(a.fm + 5));
-	assert_false(exists(a.mctp + 5));
-	assert_false(exists(a.host + 5));
+	for (int i = 0; i < nr_dev; i++) {
+		assert_false(exists(a.fm[i] + 5));
+		assert_false(exists(a.mctp[i] + 5));
+		assert_false(exists(a.host[i] + 5));
+	}
 }
 
 /* The mem-path files of @p exist (QEMU creates a missing one, and so do we) and stay. */
