@@ -826,25 +826,30 @@ static void test_pasted_line_with_state_keeps_it_across_quit(void **state)
  * XDG_RUNTIME_DIR, so the sockets go to /tmp/cxldcd-UID.  Skipped when
  * another daemon already serves there (the directory is shared).
  */
+static bool live(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	bool ok;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 static void test_pasted_line_without_xdg_runtime_dir(void **state)
 {
-	char rundir[64], probe[96];
+	static const char *const socks[] = { "qmp.sock", "fm.sock", "mctp.sock", "host.sock" };
+	char probe[96];
 	struct run r;
 
 	(void)state;
-	snprintf(rundir, sizeof(rundir), "/tmp/cxldcd-%u", (unsigned)getuid());
-	snprintf(probe, sizeof(probe), "%s/qmp.sock", rundir);
-	if (exists(probe)) {
-		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", probe);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			close(fd);
-			skip();
-		}
-		if (fd >= 0)
-			close(fd);
+	for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+		snprintf(probe, sizeof(probe), "/tmp/cxldcd-%u/%s", (unsigned)getuid(), socks[i]);
+		if (live(probe))
+			skip();         /* a daemon of this user serves there */
 	}
 	start_check_stop(&lines[1], STOP_SIGINT, false, &r);
 	assert_non_null(strstr(read_log(&r), "qmp: listening on tcp:127.0.0.1:"));
