@@ -30,7 +30,8 @@
  * serves what").  Prohibited there, so 15h: 0102h/0103h (MCTP has
  * 0104h/0105h instead), 4301h Inject Poison, 4402h Media Operations and
  * 48xxh.  48xxh and the memory-device commands are not on the FM CCI, which
- * has no host identity to answer for; the FM reads extents with 5603h.
+ * has no host identity to answer for; the FM reads extents with 5603h.  The
+ * FM-API DCD set (56xxh) is served on both (FMAPI below).
  */
 #include <stdlib.h>
 
@@ -58,8 +59,15 @@
 /* Generic commands: every CCI.  CMD_MCTP per the spec's MCTP notes
  * (docs/conformance.md, "Which CCI serves what"). */
 #define BOTH (CMD_MBOX | CMD_FM | CMD_MCTP)
-/* FM-API commands: the FM CCI only (carried as MCTP type 07h: mctp_cci_type_of()). */
-#define FMAPI CMD_FM
+/*
+ * FM-API commands (56xxh): the FM CCI and the Type 3 MCTP CCI.  An MCTP
+ * endpoint is one MCTP-based CCI that takes the FM-API message type (07h)
+ * beside 08h (Table 8-49 legend "MS"; 56h is mandatory there for a DCD,
+ * "DCS"), so its CEL lists them; libcxlmi's examples read that CEL over 08h
+ * before they send any 56xxh.  The transports still carry them as 07h only
+ * (mctp_cci_screen()), and 07h reaches the FM CCI context.
+ */
+#define FMAPI (CMD_FM | CMD_MCTP)
 /* Host mailboxes and the Type 3 MCTP CCI, not the FM CCI. */
 #define MEMDEV (CMD_MBOX | CMD_MCTP)
 /* Prohibited on the Type 3 MCTP CCI ("P" in its column): every other CCI. */

@@ -147,7 +147,8 @@ static const uint16_t FM_CEL[][2] = {
 
 /*
  * The Type 3 device's MCTP-based CCI: what the spec allows there (no
- * 0102h/0103h, 4301h, 4402h, 48xxh; test-cci-mctp.c), nothing of 56xxh.
+ * 0102h/0103h, 4301h, 4402h, 48xxh; test-cci-mctp.c), and the FM-API DCD
+ * set, which that endpoint takes as 07h (libcxlmi looks for 5600h here).
  */
 static const uint16_t MCTP_CEL[][2] = {
 	{ 0x0001, 0 }, { 0x0002, 0 }, { 0x0003, 0 }, { 0x0004, 0x2 }, { 0x0005, 0x2 },
@@ -155,7 +156,9 @@ static const uint16_t MCTP_CEL[][2] = {
 	{ 0x0400, 0 }, { 0x0401, 0 }, { 0x0405, 0 }, { 0x0500, 0 }, { 0x0501, 0 }, { 0x0502, 0x2 },
 	{ 0x0600, 0x2 }, { 0x4000, 0 }, { 0x4100, 0 }, { 0x4102, 0 }, { 0x4103, 0x6 }, { 0x4200, 0 },
 	{ 0x4201, 0 }, { 0x4202, 0x8 }, { 0x4300, 0 }, { 0x4302, 0x4 }, { 0x4303, 0 },
-	{ 0x4304, 0x140 }, { 0x4305, 0 }, { 0x4400, 0x64 }, { 0x4401, 0x24 },
+	{ 0x4304, 0x140 }, { 0x4305, 0 }, { 0x4400, 0x64 }, { 0x4401, 0x24 }, { 0x5600, 0 },
+	{ 0x5601, 0 }, { 0x5602, 0xe07 }, { 0x5603, 0 }, { 0x5604, 0xe07 }, { 0x5605, 0xe07 },
+	{ 0x5606, 0x2 }, { 0x5607, 0x6 }, { 0x5608, 0 },
 };
 
 static void check_cel(struct fx *f, struct cci_ctx *ctx, const uint16_t (*cel)[2], size_t n)
@@ -249,13 +252,14 @@ static void test_mctp_cci_serves_what_the_spec_allows_and_its_own_cel(void **sta
 	assert_int_equal(msg(f, mc, 0x0001, NULL, 0), 0);
 	assert_int_equal(f->out_len, 0x12);
 	assert_int_equal(f->out[0x11], 0x03);
-	/* 48xxh (prohibited on MCTP) and the FM-API: not this CCI's. */
+	/* 48xxh: prohibited on MCTP.  The FM-API DCD set: served, as on the FM CCI. */
 	assert_int_equal(msg(f, mc, 0x4800, (uint8_t[]){ 8, 0 }, 2), 0x15);
 	assert_int_equal(msg(f, mc, 0x4801, add, 8), 0x15);
 	assert_int_equal(msg(f, mc, 0x4802, add, 8), 0x15);
 	assert_int_equal(msg(f, mc, 0x4803, add, 8), 0x15);
-	assert_int_equal(msg(f, mc, 0x5600, NULL, 0), 0x15);
-	assert_int_equal(msg(f, mc, 0x5604, add, sizeof(add)), 0x15);
+	assert_int_equal(msg(f, mc, 0x5600, NULL, 0), 0);
+	assert_int_equal(f->out_len, 0x54);
+	assert_int_equal(msg(f, mc, 0x5604, add, sizeof(add)), 0x02);   /* Free, length 0 */
 	assert_int_equal(msg(f, mc, 0x1234, NULL, 0), 0x03);
 	check_cel(f, mc, MCTP_CEL, sizeof(MCTP_CEL) / sizeof(MCTP_CEL[0]));
 	/* The FM CCI next to it is unchanged: 4000h still not served there. */

@@ -6,7 +6,9 @@
  * and one for 07h (CXL FM API, DSP0234); sendto() with MCTP_TAG_OWNER;
  * poll() with a 2-second timeout (CXL r3.1 §9.20.2); recvfrom() of one
  * whole response; FM-API command sets (51h and up) on 07h, everything else
- * on 08h; the CCI message tag counting up per endpoint.
+ * on 08h; the CCI message tag counting up per endpoint; ABCDh in the
+ * request's Vendor Specific Extended Status; FM-API support found by
+ * looking for 5600h in the CEL read over 08h (libcxlmi's examples).
  *
  * It knows nothing of cxldcd: run under cxldcd-mctp-run (test-mctp-afmctp)
  * it talks to the daemon, on a machine with kernel MCTP it would talk to a
@@ -158,6 +160,7 @@ static int cmd_on(struct ep *e, uint8_t type, uint16_t op, const void *in, size_
 	put16(req + 3, op);
 	put16(req + 5, (uint16_t)in_len);
 	req[7] = (uint8_t)(in_len >> 16);
+	put16(req + 10, 0xabcd);        /* Vendor Specific Extended Status: libcxlmi sends ABCDh */
 	if (in_len)
 		memcpy(req + HDR, in, in_len);
 	if (sendto(sd, req, HDR + in_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
@@ -181,6 +184,7 @@ static int cmd_on(struct ep *e, uint8_t type, uint16_t op, const void *in, size_
 	CHECK(get16(rsp + 3) == op, "opcode %04X", get16(rsp + 3));
 	CHECK((size_t)n - HDR == (get16(rsp + 5) | (size_t)(rsp[7] & 0x1f) << 16),
 	      "payload length field");
+	CHECK(rsp[2] == 0 && get16(rsp + 10) == 0, "reserved byte or vendor status in response");
 	memcpy(out, rsp + HDR, (size_t)n - HDR);
 	*out_len = (size_t)n - HDR;
 	return get16(rsp + 8);
@@ -206,6 +210,7 @@ static void probe(struct ep *e)
 {
 	uint8_t out[4096], in[0x18] = { 0 };
 	size_t len = 0, cel_size = 0;
+	bool fmapi_dcd = false;
 	int rc;
 
 	rc = cmd(e, 0x0001, NULL, 0, out, sizeof(out), &len);
@@ -227,9 +232,14 @@ static void probe(struct ep *e)
 	rc = cmd(e, 0x0401, in, sizeof(in), out, sizeof(out), &len);
 	CHECK(rc == 0 && len == cel_size, "get log rc=%d len=%zu", rc, len);
 	printf("cel");
-	for (size_t i = 0; rc == 0 && i + 4 <= len; i += 4)
+	for (size_t i = 0; rc == 0 && i + 4 <= len; i += 4) {
 		printf(" %04X", get16(out + i));
+		fmapi_dcd |= get16(out + i) == 0x5600;
+	}
 	printf("\n");
+	/* libcxlmi's examples send 56xxh only when the CEL read over 08h lists 5600h */
+	printf("fmapi-dcd in-cel=%s\n", fmapi_dcd ? "yes" : "no");
+	CHECK(fmapi_dcd, "CEL read over 08h does not list 5600h");
 	rc = cmd(e, 0x5600, NULL, 0, out, sizeof(out), &len);
 	CHECK(rc == 0 && len == 0x54, "get dcd info rc=%d len=%zu", rc, len);
 	if (rc == 0)

@@ -164,7 +164,8 @@ static void test_each_binding_refuses_the_other_bindings_command_sets(void **sta
  * The daemon's --mctp-cci socket, given to the wrapper with --mctp-cci (or
  * found as mctp.sock next to fm.sock): 08h reaches the Type 3 MCTP CCI, so
  * Identify Memory Device answers as the host mailbox does, 4802h is not
- * there (15h), the CEL is exactly the CCI_MCTP set; 07h is still the FM-API.
+ * there (15h), the CEL is exactly the CCI_MCTP set (the FM-API DCD set
+ * included: the endpoint takes it as 07h); 07h is still the FM-API.
  */
 static void test_08h_reaches_the_mctp_cci_socket(void **state)
 {
@@ -213,8 +214,10 @@ static void test_08h_reaches_the_mctp_cci_socket(void **state)
 		fail_msg("probe failed:\n%s\n%s", out, dproc_log(&e->d));
 	if (!strstr(out, "cel 0001 0002 0003 0004 0005 0100 0101 0200 0300 0301 0400 0401 0405 0500 "
 			 "0501 0502 0600 4000 4100 4102 4103 4200 4201 4202 4300 4302 4303 4304 4305 "
-			 "4400 4401\n"))
+			 "4400 4401 5600 5601 5602 5603 5604 5605 5606 5607 5608\n"))
 		fail_msg("CEL over 08h is not the MCTP CCI's:\n%s", out);
+	/* libcxlmi's examples look for 5600h in that CEL before any FM-API DCD command */
+	assert_non_null(strstr(out, "fmapi-dcd in-cel=yes\n"));
 	assert_non_null(strstr(out, "dcd hosts=2 regions=1\n"));
 }
 
