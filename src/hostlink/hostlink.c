@@ -10,7 +10,9 @@
  * together at its end (at once past FLUSH_AT), in one sendmmsg() (see
  * "output").  The queue is charged the
  * bytes really allocated for it; above half its bound the connection is
- * not parsed or read until the peer drains it (backpressure).  A
+ * not parsed or read until the peer drains it (backpressure).  The fds of
+ * queued MAPs/REMAPs are one per file, shared (struct qfd), at most
+ * max_out_fds; a host that reads nothing is dropped at either bound.  A
  * connection must send HELLO within its listener's hello timeout; each
  * listener admits max_conns connections and, when full, replaces its
  * oldest un-HELLOed one.  Out of fds, accept() is paused, not spun.
@@ -34,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -62,10 +65,29 @@
 #define ACCEPT_RETRY_MS 250u
 #define RECV_ROUNDS 16
 
+/*
+ * A file the output queue of a connection holds open for the MAPs/REMAPs
+ * it carries (docs/host-link.md "Sending"): one fd (mem_segment_fd()) per
+ * file and access, shared by every queued message of that file, so a
+ * queue holds as many fds as files, not one per message.  Counted against
+ * hostlink_cfg.max_out_fds.
+ */
+struct qfd {
+	struct qfd *next;           /* in its connection's bucket */
+	dev_t dev;
+	ino_t ino;
+	unsigned mode;              /* QFD_SCOPED | QFD_WRITABLE */
+	int fd;                     /* owned */
+	uint32_t refs;              /* queued messages carrying it */
+};
+#define QFD_SCOPED 1u
+#define QFD_WRITABLE 2u
+#define QFD_BUCKETS 64u
+
 struct outmsg {
 	struct outmsg *next;
 	size_t len, off;
-	int fd;                     /* owned (a dup); -1 = none */
+	struct qfd *qf;             /* the fd it carries (a reference); NULL = none */
 	uint8_t data[];
 };
 
@@ -93,6 +115,8 @@ struct conn {
 	uint64_t rbuf_idle_due_ms;  /* rbuf (grown) shrinks then if still empty; 0: none */
 	struct outmsg *oq_head, *oq_tail;
 	size_t oq_bytes;            /* allocated for the queue: outmsg_cost() of each */
+	struct qfd *qfds[QFD_BUCKETS]; /* the files the queue holds open, by inode */
+	uint32_t nr_qfds;
 	uint32_t seq_out;
 	unsigned watched;
 };
@@ -240,7 +264,7 @@ static struct outmsg *outmsg_new(size_t cap)
 	m->next = NULL;
 	m->len = 0;
 	m->off = 0;
-	m->fd = -1;
+	m->qf = NULL;
 	return m;
 }
 
@@ -250,10 +274,25 @@ static size_t outmsg_cost(const struct outmsg *m)
 	return sizeof(*m) + m->len;
 }
 
-static void outmsg_free(struct outmsg *m)
+/* Drop a reference of c's queue to q; the last one closes the fd. */
+static void qfd_put(struct conn *c, struct qfd *q)
 {
-	if (m->fd >= 0)
-		close(m->fd);
+	struct qfd **pp = &c->qfds[q->ino % QFD_BUCKETS];
+
+	if (--q->refs)
+		return;
+	while (*pp != q)
+		pp = &(*pp)->next;
+	*pp = q->next;
+	close(q->fd);
+	free(q);
+	c->nr_qfds--;
+}
+
+static void outmsg_free(struct conn *c, struct outmsg *m)
+{
+	if (m->qf)
+		qfd_put(c, m->qf);
 	free(m);
 }
 
@@ -314,7 +353,7 @@ static unsigned runs_build(struct conn *c)
 
 	for (struct outmsg *m = c->oq_head; m && ni < SEND_IOVS; m = m->next) {
 		/* a message the socket took part of sent its fd with its first byte */
-		bool with_fd = m->fd >= 0 && m->off == 0;
+		bool with_fd = m->qf && m->off == 0;
 		struct msghdr *h;
 
 		if (with_fd || !nr) {
@@ -334,7 +373,7 @@ static unsigned runs_build(struct conn *c)
 				cm->cmsg_level = SOL_SOCKET;
 				cm->cmsg_type = SCM_RIGHTS;
 				cm->cmsg_len = CMSG_LEN(sizeof(int));
-				memcpy(CMSG_DATA(cm), &m->fd, sizeof(int));
+				memcpy(CMSG_DATA(cm), &m->qf->fd, sizeof(int));
 			}
 		}
 		h = &sv->mm[nr - 1].msg_hdr;
@@ -361,7 +400,7 @@ static void queue_consume(struct conn *c, size_t n)
 		if (!c->oq_head)
 			c->oq_tail = NULL;
 		c->oq_bytes -= outmsg_cost(m);
-		outmsg_free(m);
+		outmsg_free(c, m);
 	}
 }
 
@@ -456,7 +495,7 @@ static void conn_queue(struct conn *c, struct outmsg *m)
 	struct hostlink *hl = c->hl;
 
 	if (c->dead) {
-		outmsg_free(m);
+		outmsg_free(c, m);
 		return;
 	}
 	if (c->oq_bytes + outmsg_cost(m) > hl->cfg.max_out_bytes) {
@@ -464,7 +503,7 @@ static void conn_queue(struct conn *c, struct outmsg *m)
 		     c->host, hl->cfg.max_out_bytes);
 		hl->st.violations++;
 		c->dead = true;
-		outmsg_free(m);
+		outmsg_free(c, m);
 		return;
 	}
 	if (c->oq_tail)
@@ -487,28 +526,90 @@ static void conn_queue(struct conn *c, struct outmsg *m)
 	conn_rewatch(c);    /* HOSTLINK_OUT without round ends; backpressure */
 }
 
+/*
+ * A reference for c's queue to an fd of segment s (to send with a MAP or
+ * REMAP): the one the queue already holds for its file (same inode, same
+ * access), else a new one (mem_segment_fd()).  A queue at max_out_fds
+ * files first sends what the socket takes; one still at it belongs to a
+ * host that does not read, dropped as at the byte bound.  Return 0,
+ * -ETOOMANYREFS (dropped at the limit), or the -errno of the fd (logged,
+ * dropped: the MAP cannot be sent).
+ */
+static int qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out)
+{
+	struct hostlink *hl = c->hl;
+	unsigned mode = (s->scoped ? QFD_SCOPED : 0u) | (s->writable ? QFD_WRITABLE : 0u);
+	struct qfd *q = NULL, **bucket;
+	struct stat st;
+	int rc;
+
+	if (c->dead)
+		return -EPIPE;
+	if (fstat(s->fd, &st) < 0) {
+		rc = -errno;
+		goto err;
+	}
+	bucket = &c->qfds[st.st_ino % QFD_BUCKETS];
+	for (q = *bucket; q; q = q->next) {
+		if (q->ino == st.st_ino && q->dev == st.st_dev && q->mode == mode) {
+			q->refs++;
+			*out = q;
+			return 0;
+		}
+	}
+	if (c->nr_qfds >= hl->cfg.max_out_fds && !c->blocked)
+		conn_flush(c);
+	if (c->dead)
+		return -EPIPE;
+	if (c->nr_qfds >= hl->cfg.max_out_fds) {
+		hlog(hl, LOG_INFO, "host=%u output queue holds %u fds (max %u): dropping the connection",
+		     c->host, c->nr_qfds, hl->cfg.max_out_fds);
+		hl->st.violations++;
+		c->dead = true;
+		return -ETOOMANYREFS;
+	}
+	q = malloc(sizeof(*q));
+	rc = q ? mem_segment_fd(s) : -ENOMEM;
+	if (rc < 0)
+		goto err;
+	*q = (struct qfd){ .next = *bucket, .dev = st.st_dev, .ino = st.st_ino, .mode = mode,
+			   .fd = rc, .refs = 1 };
+	*bucket = q;
+	c->nr_qfds++;
+	*out = q;
+	return 0;
+err:
+	free(q);
+	hl->st.map_errors++;
+	hlog(hl, LOG_WARNING, "host=%u dpa=0x%llx len=0x%llx: no fd to send: %s: dropping the connection",
+	     c->host, (unsigned long long)s->dpa, (unsigned long long)s->len, strerror(-rc));
+	c->dead = true;
+	return rc;
+}
+
 /* A small fixed message: header + payload written by fn. */
 typedef int enc_fn(struct wwr *w, const void *arg);
 
+/* qf: the fd it carries (takes the reference of qfd_get()), NULL = none */
 static int conn_send(struct conn *c, uint8_t type, uint32_t seq, size_t cap, enc_fn *fn,
-		     const void *arg, int fd)
+		     const void *arg, struct qfd *qf)
 {
 	struct outmsg *m = outmsg_new(HL_HDR_SIZE + cap);
 	struct wwr w;
 
 	if (!m) {
-		if (fd >= 0)
-			close(fd);
+		if (qf)
+			qfd_put(c, qf);
 		c->dead = true;
 		return -ENOMEM;
 	}
-	m->fd = fd;
+	m->qf = qf;
 	wwr_init(&w, m->data, HL_HDR_SIZE + cap);
 	hl_msg_begin(&w, type, seq);
 	if (fn)
 		fn(&w, arg);
 	if (hl_msg_end(&w)) {
-		outmsg_free(m);
+		outmsg_free(c, m);
 		c->dead = true;
 		return -ENOBUFS;
 	}
@@ -539,7 +640,8 @@ static void violation(struct conn *c, const char *fmt, ...)
 	va_end(ap);
 	hlog(c->hl, LOG_DEBUG, "host=%u fd=%d protocol violation: %s", c->host, c->fd, text);
 	c->hl->st.violations++;
-	conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_error_cb, text, -1);
+	conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_error_cb, text,
+		  NULL);
 	c->dead = true;
 }
 
@@ -573,7 +675,7 @@ static void conn_close(struct conn *c)
 		struct outmsg *m = c->oq_head;
 
 		c->oq_head = m->next;
-		outmsg_free(m);
+		outmsg_free(c, m);
 	}
 	free(c->rbuf);
 	if (c->was_full)
@@ -633,14 +735,11 @@ static void send_maps(struct conn *c, const struct core_extent_info *x)
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		/* the host's view or shared grant, never the whole backend (unless trusted) */
-		int fd = mem_segment_fd(&segs[i]);
+		struct qfd *qf;
 
-		if (fd < 0) {
-			hl->st.map_errors++;
-			c->dead = true;
+		if (qfd_get(c, &segs[i], &qf))
 			break;
-		}
-		conn_send(c, HL_MAP, next_seq(c), HL_MAP_SIZE, enc_map_cb, &segs[i], fd);
+		conn_send(c, HL_MAP, next_seq(c), HL_MAP_SIZE, enc_map_cb, &segs[i], qf);
 		hl->st.maps++;
 	}
 out:
@@ -660,7 +759,7 @@ static void send_unmap(struct hostlink *hl, const struct core_extent_info *x, ui
 
 	if (!c)
 		return;
-	conn_send(c, HL_UNMAP, next_seq(c), HL_UNMAP_SIZE, enc_unmap_cb, &m, -1);
+	conn_send(c, HL_UNMAP, next_seq(c), HL_UNMAP_SIZE, enc_unmap_cb, &m, NULL);
 	hl->st.unmaps++;
 }
 
@@ -775,7 +874,7 @@ static void send_pause(struct hostlink *hl, struct move *m, uint32_t i, struct c
 				  .pm = { .dpa = m->p[i].dpa, .len = m->p[i].len, .id = m->id } };
 	m->p[i].conn = c->serial;
 	m->p[i].waiting = 1;
-	conn_send(c, HL_PAUSE, next_seq(c), HL_PAUSE_SIZE, enc_pause_cb, &z->pm, -1);
+	conn_send(c, HL_PAUSE, next_seq(c), HL_PAUSE_SIZE, enc_pause_cb, &z->pm, NULL);
 }
 
 static void move_unlink(struct hostlink *hl, struct move *m)
@@ -959,7 +1058,7 @@ static void end_pauses(struct hostlink *hl, const struct move *m)
 
 		if (!c || !c->move_end)
 			continue;
-		conn_send(c, HL_MOVE_END, next_seq(c), HL_MOVE_END_SIZE, enc_move_end_cb, &e, -1);
+		conn_send(c, HL_MOVE_END, next_seq(c), HL_MOVE_END_SIZE, enc_move_end_cb, &e, NULL);
 		hl->st.move_ends++;
 	}
 }
@@ -1045,14 +1144,11 @@ static uint32_t send_remaps(struct hostlink *hl, struct conn *c, const struct mo
 						.offset = segs[i].offset,
 						.flags = segs[i].writable ? HL_MAP_F_WRITABLE : 0 },
 				       .id = id };
-		int fd = mem_segment_fd(&segs[i]);
+		struct qfd *qf;
 
-		if (fd < 0) {
-			hl->st.map_errors++;
-			c->dead = true;
+		if (qfd_get(c, &segs[i], &qf))
 			break;
-		}
-		if (conn_send(c, HL_REMAP, next_seq(c), HL_REMAP_SIZE, enc_remap_cb, &rm, fd) == 0)
+		if (conn_send(c, HL_REMAP, next_seq(c), HL_REMAP_SIZE, enc_remap_cb, &rm, qf) == 0)
 			sent++;
 	}
 out:
@@ -1229,7 +1325,7 @@ static void obs_log_nonempty(void *opaque, uint16_t owner, uint8_t log)
 	m.status = core_evlog_status_bits(hl->cfg.dev, owner);
 	m.log = log;
 	m.msgnum = (uint8_t)(pol[log] >> 4);
-	conn_send(c, HL_IRQ, next_seq(c), HL_IRQ_SIZE, enc_irq_cb, &m, -1);
+	conn_send(c, HL_IRQ, next_seq(c), HL_IRQ_SIZE, enc_irq_cb, &m, NULL);
 	hl->st.irqs++;
 }
 
@@ -1254,7 +1350,7 @@ static void send_ras_irq(struct conn *c, bool uncorrectable)
 		m.uncor_status = HL_AER_UNC_INTERNAL;
 	else
 		m.cor_status = HL_AER_COR_INTERNAL;
-	conn_send(c, HL_RAS_IRQ, next_seq(c), HL_RAS_IRQ_SIZE, enc_ras_irq_cb, &m, -1);
+	conn_send(c, HL_RAS_IRQ, next_seq(c), HL_RAS_IRQ_SIZE, enc_ras_irq_cb, &m, NULL);
 	c->hl->st.irqs++;
 }
 
@@ -1302,7 +1398,7 @@ static void on_ras_read(struct conn *c, const struct hl_hdr *h)
 	m.cor_mask = r.cor_mask;
 	m.cap_ctrl = r.cap_ctrl;
 	memcpy(m.header_log, r.header_log, sizeof(m.header_log));
-	conn_send(c, HL_RAS_READ_RSP, h->seq, HL_RAS_READ_RSP_SIZE, enc_ras_regs_cb, &m, -1);
+	conn_send(c, HL_RAS_READ_RSP, h->seq, HL_RAS_READ_RSP_SIZE, enc_ras_regs_cb, &m, NULL);
 }
 
 /* Not journaled: the RAS registers are volatile across a daemon restart (core.h). */
@@ -1318,7 +1414,7 @@ static void on_ras_write(struct conn *c, const struct hl_hdr *h, const uint8_t *
 	}
 	if (core_ras_write(c->hl->cfg.dev, c->host, m.offset, m.value, NULL) != CXLDCD_RC_SUCCESS)
 		status = HL_S_INVAL;
-	conn_send(c, HL_RAS_WRITE_RSP, h->seq, HL_RAS_WRITE_RSP_SIZE, enc_status_cb, &status, -1);
+	conn_send(c, HL_RAS_WRITE_RSP, h->seq, HL_RAS_WRITE_RSP_SIZE, enc_status_cb, &status, NULL);
 }
 
 /* ------------------------------------------------------------ messages */
@@ -1393,8 +1489,8 @@ static void refuse_starting(struct conn *c, const struct hl_hdr *h)
 	a.status = HL_S_STARTING;
 	hlog(hl, LOG_INFO, "hello refused: %s", text);
 	conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_starting_cb,
-		  text, -1);
-	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, -1);
+		  text, NULL);
+	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
 	c->dead = true;
 }
 
@@ -1428,7 +1524,7 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		a.status = HL_S_NOMEM;
 	if (a.status) {
 		hlog(hl, LOG_INFO, "hello host=%u refused: status=%u", m.host_id, a.status);
-		conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, -1);
+		conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
 		c->dead = true;
 		return;
 	}
@@ -1443,7 +1539,7 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		  (c->ras ? HL_ACK_F_RAS : 0) | (c->move_end ? HL_ACK_F_MOVE_END : 0);
 	hl->by_host[c->host] = c;
 	hlog(hl, LOG_INFO, "host=%u connected mapping=%s", c->host, c->mapping ? "on" : "off");
-	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, -1);
+	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
 	if (c->mapping) {
 		replay_maps(c);
 		moves_join(c, 0, UINT64_MAX);
@@ -1474,7 +1570,7 @@ static void send_diag(struct conn *c, uint32_t seq, const uint8_t *req, size_t r
 			      .index = d->index, .text = (const uint8_t *)d->text,
 			      .text_len = strnlen(d->text, sizeof(d->text)) };
 	snprintf(m.name, sizeof(m.name), "%s", core_reason_str(d->reason));
-	conn_send(c, HL_DIAG, seq, HL_DIAG_HDR + HL_DIAG_TEXT_MAX, enc_diag_cb, &m, -1);
+	conn_send(c, HL_DIAG, seq, HL_DIAG_HDR + HL_DIAG_TEXT_MAX, enc_diag_cb, &m, NULL);
 }
 
 /* Run one CCI request (or answer it with @refuse, unrun) and queue its response. */
@@ -1997,6 +2093,23 @@ int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, ui
 
 /* ------------------------------------------------------------ public */
 
+/*
+ * Each host's queue may hold its share of half the fds this process may
+ * open (RLIMIT_NOFILE, soft, now): the other half stays for the views and
+ * shared grants (docs/memory.md), connections, listeners and the store.
+ */
+static uint32_t default_max_out_fds(uint16_t nr_hosts)
+{
+	struct rlimit rl;
+	uint64_t n = HOSTLINK_MAX_OUT_FDS_CAP;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		n = (uint64_t)rl.rlim_cur / 2 / (nr_hosts ? nr_hosts : 1u);
+	if (n < HOSTLINK_MIN_OUT_FDS)
+		n = HOSTLINK_MIN_OUT_FDS;
+	return n > HOSTLINK_MAX_OUT_FDS_CAP ? HOSTLINK_MAX_OUT_FDS_CAP : (uint32_t)n;
+}
+
 int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 {
 	struct hostlink *hl;
@@ -2019,6 +2132,8 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 	if (!hl->cfg.rbuf_idle_ms)
 		hl->cfg.rbuf_idle_ms = HOSTLINK_DEFAULT_RBUF_IDLE_MS;
 	hl->nr_hosts = core_dev_cfg(cfg->dev)->nr_hosts;
+	if (!hl->cfg.max_out_fds)
+		hl->cfg.max_out_fds = default_max_out_fds(hl->nr_hosts);
 	hl->by_host = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->by_host));
 	hl->faults = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->faults));
 	hl->sv = malloc(sizeof(*hl->sv));
@@ -2069,7 +2184,7 @@ static void conn_goodbye(struct conn *c)
 {
 	if (c->hello && !c->dead)
 		conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_bye_cb,
-			  "device closing the link", -1);
+			  "device closing the link", NULL);
 }
 
 void hostlink_free(struct hostlink *hl)
@@ -2194,7 +2309,7 @@ int64_t hostlink_tick(struct hostlink *hl)
 			hlog(hl, LOG_DEBUG, "fd=%d sent no hello in time: closing", c->fd);
 			hl->st.hello_timeouts++;
 			conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX,
-				  enc_error_cb, "no hello in time", -1);
+				  enc_error_cb, "no hello in time", NULL);
 			c->dead = true;
 		} else if (!next || c->hello_due_ms < next) {
 			next = c->hello_due_ms;
@@ -2313,8 +2428,12 @@ void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out)
 	for (uint16_t i = 0; i < hl->nr_hosts; i++)
 		out->nr_hosts += hl->by_host[i] != NULL;
 	out->rbuf_bytes = 0;
-	for (const struct conn *c = hl->conns; c; c = c->next)
+	out->out_fds = 0;
+	for (const struct conn *c = hl->conns; c; c = c->next) {
 		out->rbuf_bytes += c->rcap;
+		out->out_fds += c->nr_qfds;
+	}
+	out->max_out_fds = hl->cfg.max_out_fds;
 }
 
 int hostlink_set_faults(struct hostlink *hl, uint16_t host, const struct cci_faults *f)

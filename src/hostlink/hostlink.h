@@ -70,6 +70,9 @@ struct hostlink_watch_ops {
 /* Defaults of hostlink_cfg.move_timeout_ms and .rbuf_idle_ms. */
 #define HOSTLINK_DEFAULT_MOVE_TIMEOUT_MS 2000u
 #define HOSTLINK_DEFAULT_RBUF_IDLE_MS 1000u
+/* hostlink_cfg.max_out_fds = 0: RLIMIT_NOFILE (soft) / 2 / hosts, within these */
+#define HOSTLINK_MIN_OUT_FDS 64u
+#define HOSTLINK_MAX_OUT_FDS_CAP 65536u
 /*
  * A move that cannot switch to a fresh grant is made again (docs/host-link.md
  * "Moves"): this long after its attempt ended, doubling after each failed
@@ -126,6 +129,16 @@ struct hostlink_cfg {
 	 * MAP/UNMAP/IRQ) drops the connection.
 	 */
 	size_t max_out_bytes;
+	/*
+	 * Per-connection bound of the fds its queue holds open for MAP/REMAP
+	 * (one per file and access, shared by the queued messages of that
+	 * file); 0 = RLIMIT_NOFILE's soft limit at hostlink_new() / 2 / the
+	 * device's hosts, at least HOSTLINK_MIN_OUT_FDS, at most
+	 * HOSTLINK_MAX_OUT_FDS_CAP.  A queue at the bound sends what the socket
+	 * takes; one still at it (the peer reads nothing) drops the connection,
+	 * as the byte bound does.
+	 */
+	uint32_t max_out_fds;
 	/* Each listener's limits where hostlink_listen_*() gets none; 0 = the defaults. */
 	uint32_t max_conns;
 	uint32_t hello_timeout_ms;
@@ -299,6 +312,8 @@ struct hostlink_stats {
 	uint64_t move_retries;      /* moves started again after an attempt that could not switch */
 	uint32_t moves_waiting;     /* moves waiting for their next attempt now */
 	uint64_t rbuf_bytes;        /* receive buffers held now, all connections */
+	uint32_t out_fds;           /* fds the output queues hold open now, all connections */
+	uint32_t max_out_fds;       /* hostlink_cfg.max_out_fds in force (the default resolved) */
 };
 void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out);
 

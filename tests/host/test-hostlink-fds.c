@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-hostlink-fds.c - the fds a host's output queue holds open for its
+ * MAPs are bounded (docs/host-link.md "Sending", "Robustness"): a host
+ * that reads nothing cannot make the daemon run out of fds for the others.
+ *
+ *  - A raw host that reads nothing is offered many extents of one file (its
+ *    view): their queued MAPs share one fd, the daemon's fd count stays
+ *    flat; when the host reads at last, every MAP brings an fd of its file.
+ *  - Offered more extents of different files (shared grants, a tag each)
+ *    than hostlink_cfg.max_out_fds: the queue never holds more fds than
+ *    that, the host is dropped at the bound with one log line, its fds are
+ *    freed, and another host gets its MAP and reads its data through it.
+ *  - The default bound comes from RLIMIT_NOFILE and the number of hosts.
+ *
+ * The fixture is hx_init_opts()'s, with the hostlink's fd bound and log
+ * set here (hx_opts has neither).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hostlink/proto.h"
+#include "hx.h"
+
+/* The fixture: hx first (hx_teardown() frees it), then what this file adds. */
+struct fx {
+	struct hx x;
+	char log[16384];
+	size_t log_len;
+};
+
+#define FD_BOUND 32u
+/* More MAPs than a Unix socket's send buffer holds (one skb each) and the bound together. */
+#define NR_FILES 600u
+#define NR_VIEW 1500u
+
+static void on_log(void *opaque, int level, const char *msg)
+{
+	struct fx *f = opaque;
+	int n;
+
+	(void)level;
+	if (getenv("HX_VERBOSE"))
+		fprintf(stderr, "  [log %d] %s\n", level, msg);
+	n = snprintf(f->log + f->log_len, sizeof(f->log) - f->log_len, "%s\n", msg);
+	if (n > 0 && (size_t)n < sizeof(f->log) - f->log_len)
+		f->log_len += (size_t)n;
+}
+
+/*
+ * hx_init_opts() with room for NR_VIEW 2 MiB extents in each region and
+ * an event log as deep, and hostlink_cfg.max_out_fds = max_out_fds (0: the
+ * default) and a log kept in f->log.
+ */
+static void fx_init(struct fx *f, uint32_t max_out_fds, uint16_t nr_hosts)
+{
+	struct hx *x = &f->x;
+	struct cxldcd_dev_cfg cfg;
+	struct cxldcd_diag diag;
+	struct mem_dev_cfg mc = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true };
+	struct mem_backend_props p = { .type = MEM_TYPE_MEMFD, .id = "mem0" };
+	struct hostlink_cfg hc = { 0 };
+	char err[256];
+
+	memset(f, 0, sizeof(*f));
+	core_cfg_default(&cfg);
+	for (int i = 0; i < 2; i++) {
+		cfg.regions[i].len = 3072 * MiB;
+		cfg.regions[i].decode_len = cfg.regions[i].len;
+	}
+	p.size = 2 * cfg.regions[0].len;
+	cfg.evlog_depth = NR_VIEW + 64;
+	cfg.regions[0].sharable = true;         /* a tag in region 0: a shared grant, a file */
+	if (nr_hosts)
+		cfg.nr_hosts = nr_hosts;
+	assert_int_equal(core_dev_new(&cfg, &x->dev, &diag), 0);
+	for (uint8_t r = 0; r < 2; r++) {
+		struct core_region_info ri;
+
+		assert_int_equal(core_region_get(x->dev, r, &ri), 0);
+		x->base[r] = ri.base;
+	}
+	assert_int_equal(mem_registry_new(&x->reg), 0);
+	assert_int_equal(mem_registry_add(x->reg, &p, NULL, err, sizeof(err)), 0);
+	assert_int_equal(mem_dev_new(x->dev, x->reg, &mc, &x->md, err, sizeof(err)), 0);
+	hc.dev = x->dev;
+	hc.md = x->md;
+	hc.max_out_fds = max_out_fds;
+	hc.log = on_log;
+	hc.log_opaque = f;
+	hc.log_level = LOG_INFO;
+	assert_int_equal(hostlink_new(&hc, &x->hl), 0);
+	snprintf(x->dir, sizeof(x->dir), "/tmp/hxfd-XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	snprintf(x->sock, sizeof(x->sock), "%s/link.sock", x->dir);
+	snprintf(x->app_sock, sizeof(x->app_sock), "%s/app.sock", x->dir);
+	assert_int_equal(hostlink_listen_unix(x->hl, x->sock, NULL), 0);
+	hx_host_cfg(x, &x->hcfg);
+}
+
+static int setup_bound(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	fx_init(f, FD_BOUND, 0);
+	*state = f;
+	return 0;
+}
+
+static unsigned open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static struct hostlink_stats stats(const struct hx *x)
+{
+	struct hostlink_stats st;
+
+	hostlink_stats_get(x->hl, &st);
+	return st;
+}
+
+static void fill_pattern(uint8_t *b, size_t n, uint64_t dpa)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(dpa >> 21) ^ (uint8_t)(0xa5 + i);
+}
+
+/* Offer host one 2 MiB extent at dpa (with a tag of its own when tag_nr) and accept it. */
+static void accept_one(struct hx *x, uint16_t host, uint64_t dpa, unsigned tag_nr)
+{
+	struct cxldcd_extent e = hx_ext(dpa, 2 * MiB, tag_nr ? TAG_A : NULL, 0);
+	struct cxldcd_range rg = { .dpa = dpa, .len = 2 * MiB };
+	struct cxldcd_diag d;
+
+	if (tag_nr) {
+		e.tag[14] = (uint8_t)(tag_nr >> 8);
+		e.tag[15] = (uint8_t)tag_nr;
+	}
+	assert_int_equal(hx_add(x, host, &e, 1), CXLDCD_RC_SUCCESS);
+	assert_int_equal(core_add_response(x->dev, host, &rg, 1, false, &d), CXLDCD_RC_SUCCESS);
+}
+
+/* HELLO with mapping on a raw connection; the connection's fd. */
+static int raw_host(struct hx *x, uint16_t host)
+{
+	int fd = hx_raw_connect(x->sock);
+	uint32_t flags;
+
+	assert_int_equal(hx_raw_hello(x, fd, host, HL_HELLO_F_MAP, &flags), 0);
+	assert_true(flags & HL_ACK_F_MAP);
+	return fd;
+}
+
+/* Read one MAP (pumping the device); its fd, which came with its first byte. */
+static int read_map(struct hx *x, int fd, struct hl_map *m)
+{
+	uint8_t buf[HL_HDR_SIZE + HL_MAP_SIZE];
+	uint64_t end = hx_now_ms() + 3000;
+	size_t got = 0;
+	int mfd = -1;
+
+	while (hx_now_ms() < end) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		unsigned nfd = 0;
+		struct hl_hdr h;
+		ssize_t n;
+		int rfd;
+
+		hx_pump_round(x, &pf, 1, 5);
+		if (!pf.revents)
+			continue;
+		n = hl_recv(fd, buf + got, sizeof(buf) - got, &rfd, &nfd, 1);
+		if (n == -EAGAIN)
+			continue;
+		assert_true(n > 0);
+		if (nfd) {
+			assert_int_equal(got, 0);
+			mfd = rfd;
+		}
+		got += (size_t)n;
+		if (got < sizeof(buf))
+			continue;
+		assert_int_equal(hl_dec_hdr(buf, got, &h), 0);
+		assert_int_equal(h.type, HL_MAP);
+		assert_int_equal(h.len, HL_MAP_SIZE);
+		assert_int_equal(hl_dec_map(buf + HL_HDR_SIZE, h.len, m), 0);
+		assert_true(mfd >= 0);
+		return mfd;
+	}
+	fail_msg("no whole MAP in 3 s");
+	return -1;
+}
+
+/* The 64 bytes at the MAP's DPA through its fd are the pattern of dpa. */
+static void assert_map_reads(int mfd, const struct hl_map *m)
+{
+	uint8_t want[64];
+	void *mem = mmap(NULL, m->len, PROT_READ, MAP_SHARED, mfd, (off_t)m->offset);
+
+	assert_true(mem != MAP_FAILED);
+	fill_pattern(want, sizeof(want), m->dpa);
+	assert_memory_equal(mem, want, sizeof(want));
+	munmap(mem, m->len);
+}
+
+static void write_pattern(struct hx *x, uint16_t host, uint64_t dpa)
+{
+	uint8_t pat[64];
+	char err[128];
+
+	fill_pattern(pat, sizeof(pat), dpa);
+	assert_int_equal(mem_write(x->md, host, dpa, pat, sizeof(pat), err, sizeof(err)), 0);
+}
+
+/*
+ * A raw host that reads nothing is offered NR_VIEW untagged extents (its
+ * view: one file) one by one: the queued MAPs (more than its socket holds)
+ * share one fd, so the daemon's fds stay flat (before: one dup each).  It
+ * is not dropped; when it reads, every MAP comes whole with an fd of the
+ * view through which its extent's bytes read back.
+ */
+static void test_queued_maps_of_one_file_share_one_fd(void **state)
+{
+	struct fx *f = *state;
+	struct hx *x = &f->x;
+	int fd = raw_host(x, 0);
+	unsigned before, peak = 0;
+	struct stat st0;
+
+	hx_pump(x, 20);
+	accept_one(x, 0, x->base[1], 0);        /* the view is made: one fd of the daemon's */
+	write_pattern(x, 0, x->base[1]);
+	before = open_fds();
+	for (unsigned i = 1; i < NR_VIEW; i++) {
+		uint64_t dpa = x->base[1] + (uint64_t)i * 2 * MiB;
+		unsigned now;
+
+		accept_one(x, 0, dpa, 0);
+		write_pattern(x, 0, dpa);
+		now = open_fds();
+		peak = now > peak ? now : peak;
+	}
+	fprintf(stderr, "  %u MAPs queued: %u fds open before, at most %u after (%u in the queue)\n",
+		NR_VIEW, before, peak, stats(x).out_fds);
+	assert_true(hostlink_host_connected(x->hl, 0));
+	assert_true(peak <= before + 1);        /* the queue's one fd of the view */
+	assert_int_equal(stats(x).out_fds, 1);
+	for (unsigned i = 0; i < NR_VIEW; i++) {
+		struct hl_map m;
+		struct stat st;
+		int mfd = read_map(x, fd, &m);
+
+		assert_int_equal(m.dpa, x->base[1] + (uint64_t)i * 2 * MiB);
+		assert_int_equal(fstat(mfd, &st), 0);
+		if (!i)
+			st0 = st;
+		assert_int_equal(st.st_ino, st0.st_ino);        /* the view's */
+		if (i % 100 == 0 || i == NR_VIEW - 1)
+			assert_map_reads(mfd, &m);
+		close(mfd);
+	}
+	hx_pump(x, 20);
+	assert_int_equal(stats(x).out_fds, 0);
+	assert_int_equal(stats(x).violations, 0);
+	close(fd);
+}
+
+/*
+ * A raw host that reads nothing is offered NR_FILES extents, each with a
+ * tag of its own (a shared grant each: NR_FILES files), while a second
+ * raw host is connected: host 0's queue never holds more than FD_BOUND
+ * fds (the daemon's open fds grow by the grants, FD_BOUND and no more;
+ * before: a dup per queued MAP), it is dropped at the bound with one log
+ * line and its fds freed.  Host 1 then gets the MAP of the extent it is
+ * offered and reads its bytes through it.
+ */
+static void test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound(void **state)
+{
+	struct fx *f = *state;
+	struct hx *x = &f->x;
+	int fd0 = raw_host(x, 0), fd1 = raw_host(x, 1), mfd;
+	unsigned before, i, grants = 0, over = 0;
+	struct hostlink_stats a;
+	struct hl_map m;
+
+	hx_pump(x, 20);
+	a = stats(x);
+	before = open_fds();
+	for (i = 0; i < NR_FILES && hostlink_host_connected(x->hl, 0); i++) {
+		unsigned now, queued;
+
+		accept_one(x, 0, x->base[0] + (uint64_t)i * 2 * MiB, i + 1);
+		grants++;
+		queued = stats(x).out_fds;
+		assert_true(queued <= FD_BOUND);
+		now = open_fds();
+		/* the grants themselves (the mem_dev's), the queue's bound, nothing else */
+		if (now > before + grants + FD_BOUND)
+			over++;
+	}
+	fprintf(stderr, "  host 0 dropped after %u offers; queue fds %u, %u fds over the bound\n",
+		i, stats(x).out_fds, over);
+	assert_int_equal(over, 0);
+	assert_false(hostlink_host_connected(x->hl, 0));
+	assert_true(i < NR_FILES);
+	assert_non_null(strstr(f->log, "host=0 output queue holds 32 fds (max 32): "
+				       "dropping the connection"));
+	assert_null(strstr(strstr(f->log, "dropping the connection") + 1, "dropping"));
+	assert_int_equal(stats(x).violations - a.violations, 1);
+	hx_pump(x, 50);                         /* reaped: its queue and fds freed */
+	assert_int_equal(stats(x).out_fds, 0);
+	assert_int_equal(stats(x).nr_hosts, 1);
+	assert_true(open_fds() <= before + grants);
+
+	/* host 1 works on: its MAP comes, and its extent's bytes read through the fd */
+	accept_one(x, 1, x->base[1], 0);
+	write_pattern(x, 1, x->base[1]);
+	mfd = read_map(x, fd1, &m);
+	assert_int_equal(m.dpa, x->base[1]);
+	assert_map_reads(mfd, &m);
+	close(mfd);
+	assert_true(hostlink_host_connected(x->hl, 1));
+	close(fd0);
+	close(fd1);
+}
+
+/*
+ * Without hostlink_cfg.max_out_fds each host's queue may hold its share of
+ * half the fds the process may open: RLIMIT_NOFILE's soft limit / 2 / the
+ * device's hosts, at least HOSTLINK_MIN_OUT_FDS.
+ */
+static void test_the_default_fd_bound_comes_from_rlimit_nofile(void **state)
+{
+	static const struct {
+		rlim_t soft;
+		uint16_t hosts;
+		uint32_t want;
+	} t[] = { { 4000, 2, 1000 }, { 4000, 8, 250 }, { 200, 2, HOSTLINK_MIN_OUT_FDS } };
+	struct rlimit old, rl;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct fx *f = calloc(1, sizeof(*f));
+
+		assert_non_null(f);
+		assert_true(t[i].soft <= old.rlim_max);
+		assert_true((unsigned)open_fds() + 8 < t[i].soft);
+		rl = (struct rlimit){ .rlim_cur = t[i].soft, .rlim_max = old.rlim_max };
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+		fx_init(f, 0, t[i].hosts);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+		assert_int_equal(stats(&f->x).max_out_fds, t[i].want);
+		hx_fini(&f->x);
+		free(f);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_queued_maps_of_one_file_share_one_fd,
+						setup_bound, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound,
+						setup_bound, hx_teardown),
+		cmocka_unit_test(test_the_default_fd_bound_comes_from_rlimit_nofile),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
