@@ -11,6 +11,8 @@
  *    than hostlink_cfg.max_out_fds: the queue never holds more fds than
  *    that, the host is dropped at the bound with one log line, its fds are
  *    freed, and another host gets its MAP and reads its data through it.
+ *  - Out of fds when a MAP is due, the host is dropped with a line saying
+ *    so, and gets its MAPs when it comes back.
  *  - The default bound comes from RLIMIT_NOFILE and the number of hosts.
  *
  * The fixture is hx_init_opts()'s, with the hostlink's fd bound and log
@@ -18,6 +20,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -349,6 +352,78 @@ static void test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound(void **sta
 	close(fd1);
 }
 
+/* Fill every fd number below a soft RLIMIT_NOFILE lowered to the highest open fd + 1. */
+static unsigned exhaust_fds(struct rlimit *old, int *fill, unsigned cap)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct rlimit rl;
+	struct dirent *e;
+	unsigned n = 0;
+	int top = 0, fd;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (atoi(e->d_name) > top)
+			top = atoi(e->d_name);
+	closedir(d);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, old), 0);
+	rl = (struct rlimit){ .rlim_cur = (rlim_t)top + 1, .rlim_max = old->rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	while (n < cap && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		fill[n++] = fd;
+	assert_int_equal(errno, EMFILE);
+	assert_true(n < cap);
+	return n;
+}
+
+/*
+ * The daemon out of fds when it must send a MAP (its view exists, the fd
+ * for the host cannot be opened): the host's connection is dropped with
+ * one line saying so (before: silently), nothing else breaks, and once
+ * fds are free again the host reconnects and gets the MAPs of both its
+ * extents (replay), the bytes readable through them.
+ */
+static void test_a_map_without_an_fd_drops_its_host_with_a_line(void **state)
+{
+	struct fx *f = *state;
+	struct hx *x = &f->x;
+	int fd = raw_host(x, 0), fill[256], mfd;
+	uint64_t dpa[2] = { x->base[1], x->base[1] + 2 * MiB };
+	struct hostlink_stats a;
+	struct rlimit old;
+	struct hl_map m;
+	unsigned n;
+
+	hx_pump(x, 20);
+	accept_one(x, 0, dpa[0], 0);            /* the view is made, its MAP sent */
+	write_pattern(x, 0, dpa[0]);
+	mfd = read_map(x, fd, &m);
+	close(mfd);
+	a = stats(x);
+	n = exhaust_fds(&old, fill, 256);
+	accept_one(x, 0, dpa[1], 0);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	while (n)
+		close(fill[--n]);
+	assert_false(hostlink_host_connected(x->hl, 0));
+	assert_int_equal(stats(x).map_errors - a.map_errors, 1);
+	assert_non_null(strstr(f->log, "no fd to send: Too many open files: dropping the connection"));
+	fprintf(stderr, "  %s", strstr(f->log, "host=0 dpa="));
+	hx_pump(x, 50);
+	assert_int_equal(stats(x).nr_conns, 0);
+	close(fd);
+
+	write_pattern(x, 0, dpa[1]);
+	fd = raw_host(x, 0);                    /* again: both MAPs */
+	for (unsigned i = 0; i < 2; i++) {
+		mfd = read_map(x, fd, &m);
+		assert_int_equal(m.dpa, dpa[i]);
+		assert_map_reads(mfd, &m);
+		close(mfd);
+	}
+	close(fd);
+}
+
 /*
  * Without hostlink_cfg.max_out_fds each host's queue may hold its share of
  * half the fds the process may open: RLIMIT_NOFILE's soft limit / 2 / the
@@ -387,6 +462,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queued_maps_of_one_file_share_one_fd,
 						setup_bound, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound,
+						setup_bound, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_map_without_an_fd_drops_its_host_with_a_line,
 						setup_bound, hx_teardown),
 		cmocka_unit_test(test_the_default_fd_bound_comes_from_rlimit_nofile),
 	};
