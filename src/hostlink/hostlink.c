@@ -107,6 +107,7 @@ struct conn {
 	bool waiting;               /* the CCI request at rbuf[0] waits for hostlink_cci_resume() */
 	bool move_end;              /* the host asked for MOVE_END (it has mapping) */
 	bool blocked;               /* the socket took no more: the queue waits for HOSTLINK_OUT */
+	bool replaying;             /* queuing the MAPs of what the host holds (HELLO): unbounded fds */
 	uint16_t host;
 	uint64_t serial;            /* this connection's number, from 1: moves tell connections apart */
 	struct cci_ctx *cci;
@@ -531,7 +532,8 @@ static void conn_queue(struct conn *c, struct outmsg *m)
  * REMAP): the one the queue already holds for its file (same inode, same
  * access), else a new one (mem_segment_fd()).  A queue at max_out_fds
  * files first sends what the socket takes; one still at it belongs to a
- * host that does not read, dropped as at the byte bound.  Return 0,
+ * host that does not read, dropped as at the byte bound (but for the
+ * replay of a HELLO, which may go past the bound).  Return 0,
  * -ETOOMANYREFS (dropped at the limit), or the -errno of the fd (logged,
  * dropped: the MAP cannot be sent).
  */
@@ -561,7 +563,11 @@ static int qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out
 		conn_flush(c);
 	if (c->dead)
 		return -EPIPE;
-	if (c->nr_qfds >= hl->cfg.max_out_fds) {
+	/*
+	 * Not while the MAPs of a HELLO are queued: they come at once, before
+	 * the host could read any, and hold at most an fd per file it holds.
+	 */
+	if (c->nr_qfds >= hl->cfg.max_out_fds && !c->replaying) {
 		hlog(hl, LOG_INFO, "host=%u output queue holds %u fds (max %u): dropping the connection",
 		     c->host, c->nr_qfds, hl->cfg.max_out_fds);
 		hl->st.violations++;
@@ -1541,7 +1547,9 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	hlog(hl, LOG_INFO, "host=%u connected mapping=%s", c->host, c->mapping ? "on" : "off");
 	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
 	if (c->mapping) {
+		c->replaying = true;
 		replay_maps(c);
+		c->replaying = false;
 		moves_join(c, 0, UINT64_MAX);
 	}
 	replay_ras(c);

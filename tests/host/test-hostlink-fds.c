@@ -11,6 +11,8 @@
  *    than hostlink_cfg.max_out_fds: the queue never holds more fds than
  *    that, the host is dropped at the bound with one log line, its fds are
  *    freed, and another host gets its MAP and reads its data through it.
+ *  - The MAPs replayed at a HELLO may go past the bound (a host that comes
+ *    back holding more grants): it is not dropped and gets them all.
  *  - Out of fds when a MAP is due, the host is dropped with a line saying
  *    so, and gets its MAPs when it comes back.
  *  - The default bound comes from RLIMIT_NOFILE and the number of hosts.
@@ -352,6 +354,62 @@ static void test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound(void **sta
 	close(fd1);
 }
 
+#define NR_HELD 400u
+
+/*
+ * A host that comes back holding NR_HELD extents of a tag each (NR_HELD
+ * shared grants, more than FD_BOUND plus what its socket takes): the MAPs
+ * replayed at its HELLO are queued at once, before it could read, and go
+ * past the bound (an fd per grant at most) without dropping it; it reads
+ * them all, each with its grant's fd and bytes.  Offered a new grant while
+ * it still has more than FD_BOUND queued and reads nothing, it is dropped.
+ */
+static void test_the_maps_of_a_hello_may_go_past_the_fd_bound(void **state)
+{
+	struct fx *f = *state;
+	struct hx *x = &f->x;
+	unsigned before, queued;
+	int fd;
+
+	for (unsigned i = 0; i < NR_HELD; i++) {       /* held while not connected */
+		accept_one(x, 0, x->base[0] + (uint64_t)i * 2 * MiB, i + 1);
+		write_pattern(x, 0, x->base[0] + (uint64_t)i * 2 * MiB);
+	}
+	before = open_fds();
+	fd = raw_host(x, 0);
+	queued = stats(x).out_fds;
+	fprintf(stderr, "  %u grants held: %u fds queued at HELLO, %u fds open more\n", NR_HELD,
+		queued, open_fds() - before);
+	assert_true(hostlink_host_connected(x->hl, 0));
+	assert_true(queued > FD_BOUND);
+	assert_true(queued <= NR_HELD);
+	assert_true(open_fds() <= before + 1 + NR_HELD);   /* the raw host's socket, a fd per grant */
+	for (unsigned i = 0; i < NR_HELD; i++) {
+		struct hl_map m;
+		int mfd = read_map(x, fd, &m);
+
+		assert_int_equal(m.dpa, x->base[0] + (uint64_t)i * 2 * MiB);
+		if (i % 50 == 0 || i == NR_HELD - 1)
+			assert_map_reads(mfd, &m);
+		close(mfd);
+	}
+	hx_pump(x, 20);
+	assert_int_equal(stats(x).out_fds, 0);
+	assert_null(strstr(f->log, "dropping the connection"));
+	close(fd);
+	hx_pump(x, 50);
+
+	/* again, reading nothing, and then a new grant comes */
+	fd = raw_host(x, 0);
+	assert_true(stats(x).out_fds > FD_BOUND);
+	accept_one(x, 0, x->base[0] + (uint64_t)NR_HELD * 2 * MiB, NR_HELD + 1);
+	assert_false(hostlink_host_connected(x->hl, 0));
+	assert_non_null(strstr(f->log, "output queue holds"));
+	hx_pump(x, 50);
+	assert_int_equal(stats(x).out_fds, 0);
+	close(fd);
+}
+
 /* Fill every fd number below a soft RLIMIT_NOFILE lowered to the highest open fd + 1. */
 static unsigned exhaust_fds(struct rlimit *old, int *fill, unsigned cap)
 {
@@ -462,6 +520,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queued_maps_of_one_file_share_one_fd,
 						setup_bound, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound,
+						setup_bound, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_the_maps_of_a_hello_may_go_past_the_fd_bound,
 						setup_bound, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_map_without_an_fd_drops_its_host_with_a_line,
 						setup_bound, hx_teardown),
