@@ -160,7 +160,13 @@ for o in $(cat "$tmp/ctl.src"); do
 	grep -qxF -- "$o" "$tmp/ctl.global" && continue
 	cat "$tmp"/ctl.*.opts | grep -qxF -- "$o" || problem "cxldcd-ctl $o: in an option table, but no command's --help names it"
 done
-{ cat "$tmp/ctl.src" "$tmp/ctl.global"; echo --version; } | sort -u >"$tmp/ctl.all"
+# short_opts FILE: the one-letter options of FILE's getopt_long() strings, as -x
+short_opts() {
+	grep -ohE 'getopt_long\(argc, argv, "[^"]*"' "$1" | sed -E 's/.*"([^"]*)"/\1/' |
+		tr -d '+:' | grep -oE '[A-Za-z]' | sed 's/^/-/'
+}
+{ cat "$tmp/ctl.src" "$tmp/ctl.global"; echo --version; short_opts "$src/tools/cxldcd-ctl/main.c"; } |
+	sort -u >"$tmp/ctl.all"
 while read -r o; do
 	grep -qxF -- "$o" "$tmp/ctl.all" || problem "cxldcd-ctl $o: named by the man page or the completion, but cxldcd-ctl has no such option"
 done < <({ grep -E '^\*-' "$src/docs/man/cxldcd-ctl.1.scd" | grep -oE '\*--?[a-z][a-z-]*\*' | tr -d '*'
@@ -172,8 +178,8 @@ grep -ohE '\{ "[a-z][a-z-]*", (no|required)_argument' "$src/tools/cxldcd-host/cx
 	sed -E 's/\{ "([a-z-]+)".*/--\1/' | sort -u >"$tmp/host.src"
 [ -s "$tmp/host.src" ] || problem "no option table found in tools/cxldcd-host/cxldcd-host.c"
 completion _cxldcd_host >"$tmp/host.comp"
-{ cat "$tmp/host.src"; words "$tmp/host.help" | grep -- '^--'; echo -v; } | sort -u >"$tmp/host.all"
-{ cat "$tmp/host.all"; echo list; echo fill; echo verify; echo static-fill; echo static-verify; } |
+{ cat "$tmp/host.src"; words "$tmp/host.help" | grep -- '^--'; short_opts "$src/tools/cxldcd-host/cxldcd-host.c"; } |
+	sort -u >"$tmp/host.all"
 while read -r o; do
 	if [[ $o == -* ]]; then
 		named "$o" "$tmp/host.help" || problem "cxldcd-host $o: not in cxldcd-host --help"
@@ -184,8 +190,10 @@ while read -r o; do
 		grep -qw -- "$o" "$src/docs/host.md" || problem "cxldcd-host $o: not in docs/host.md"
 		grep -qw -- "$o" "$src/docs/man/cxldcd-host.1.scd" || problem "cxldcd-host $o: not in docs/man/cxldcd-host.1.scd"
 	fi
-	grep -qE -- "(^|[[:space:]\"])$o([[:space:]\"]|\$)" "$tmp/host.comp" || problem "cxldcd-host $o: not offered by the completion (_cxldcd_host)"
-done
+	# The one-letter aliases (-h, -V) are not offered, their long forms are.
+	[[ $o == -? ]] || grep -qE -- "(^|[[:space:]\"])$o([[:space:]\"]|\$)" "$tmp/host.comp" ||
+		problem "cxldcd-host $o: not offered by the completion (_cxldcd_host)"
+done < <({ cat "$tmp/host.all"; echo list; echo fill; echo verify; echo static-fill; echo static-verify; })
 while read -r o; do
 	grep -qxF -- "$o" "$tmp/host.all" || problem "cxldcd-host $o: named by the docs or the completion, but cxldcd-host has no such option"
 done < <({ grep -E '^\*-' "$src/docs/man/cxldcd-host.1.scd" | grep -oE '\*--?[a-z][a-z-]*\*' | tr -d '*'

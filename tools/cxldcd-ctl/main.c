@@ -44,8 +44,8 @@ static void usage(FILE *f)
 		   "               default $CXLDCD_QMP, else $XDG_RUNTIME_DIR/cxldcd/qmp.sock\n"
 		   "               (/tmp/cxldcd-$UID/qmp.sock without XDG_RUNTIME_DIR)\n"
 		   "  --json       print the daemon's JSON instead of text\n"
-		   "  --help       this text; 'cxldcd-ctl COMMAND --help' for one command\n"
-		   "  --version    print the version\n"
+		   "  -h, --help     this text; 'cxldcd-ctl COMMAND --help' for one command\n"
+		   "  -V, --version  print the version\n"
 		   "\n"
 		   "SIZE: bytes, 0x hex, or a K/M/G/T/P/E suffix (powers of 1024): 4G, 512M, 0x200000.\n"
 		   "Exit status: 0 ok, 1 daemon error or connection failure, 2 bad arguments.\n");
@@ -291,7 +291,7 @@ int main(int argc, char **argv)
 	int opt, rc;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		if (opt == OPT_QMP) {
 			c.qmp_arg = optarg;
 		} else if (opt == OPT_JSON) {
@@ -299,7 +299,7 @@ int main(int argc, char **argv)
 		} else if (opt == 'h') {
 			usage(stdout);
 			return CTL_EXIT_OK;
-		} else if (opt == OPT_VERSION) {
+		} else if (opt == OPT_VERSION || opt == 'V') {
 			printf("cxldcd-ctl " CTL_VERSION "\n");
 			return CTL_EXIT_OK;
 		} else if (opt == ':') {

@@ -80,7 +80,7 @@ static void usage(FILE *f)
 		"       cxldcd-host --agent-socket PATH verify GROUP PATTERN\n"
 		"       cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N [--no-mapping]\n"
 		"                   static-fill|static-verify DPA LEN PATTERN\n"
-		"       cxldcd-host --help | --version\n"
+		"       cxldcd-host -h|--help | -V|--version\n"
 		"\n"
 		"Without --connect or --tcp the agent connects to the default host link,\n"
 		"$XDG_RUNTIME_DIR/cxldcd/host.sock (/tmp/cxldcd-$UID/host.sock without\n"
@@ -667,7 +667,7 @@ int main(int argc, char **argv)
 	uint64_t v;
 	int o, rc;
 
-	while ((o = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
 			c.socket_path = optarg;
