@@ -111,8 +111,11 @@ int core_cfg_validate(const struct cxldcd_dev_cfg *cfg, struct cxldcd_dev_cfg *r
 	uint64_t next = c.static_capacity;
 	int ret;
 
-	if (c.nr_regions < 1 || c.nr_regions > CXLDCD_MAX_REGIONS)
-		return bad(diag, "nr_regions=%u not in 1..8", c.nr_regions);
+	if (c.nr_regions > CXLDCD_MAX_REGIONS)
+		return bad(diag, "nr_regions=%u not in 0..8", c.nr_regions);
+	/* QEMU's cxl-type3 without DC regions: static capacity only (hw/mem/cxl_type3.c's text). */
+	if (!c.nr_regions && !c.static_capacity)
+		return bad(diag, "nr_regions=0 and static_capacity=0: at least one memdev property must be set");
 	if (c.static_host_only && c.static_host >= c.nr_hosts)
 		return bad(diag, "static_host=%u not below nr_hosts=%u", c.static_host, c.nr_hosts);
 	if (c.persistent_capacity > c.static_capacity)

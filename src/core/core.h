@@ -128,7 +128,7 @@ struct cxldcd_dev_cfg {
 	 */
 	bool static_host_only;
 	uint16_t static_host;
-	uint8_t nr_regions;            /* 1..8 */
+	uint8_t nr_regions;            /* 0..8; 0 only with static capacity */
 	struct core_region_cfg regions[CXLDCD_MAX_REGIONS];
 	uint16_t nr_hosts;             /* LD-IDs, 1..256 */
 	uint32_t max_extents;          /* device-wide: pending + accepted + FM-referenced */

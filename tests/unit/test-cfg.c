@@ -45,7 +45,7 @@ static void test_cfg_names_each_bad_field(void **state)
 		stmt;                    \
 		expect_bad(&c, needle);  \
 	} while (0)
-	BAD(c.nr_regions = 0, "nr_regions");
+	BAD(c.nr_regions = 0, "at least one memdev property must be set");
 	BAD(c.nr_regions = 9, "nr_regions");
 	BAD(c.regions[1].block_size = 3 * MiB, "regions[1].block_size");
 	BAD(c.regions[0].block_size = 32, "regions[0].block_size");
@@ -68,6 +68,29 @@ static void test_cfg_names_each_bad_field(void **state)
 	BAD(c.mbox_payload_size = 128, "mbox_payload_size");
 	BAD(c.mbox_payload_size = 3000, "mbox_payload_size");
 	BAD(c.mbox_payload_size = 2u << 20, "mbox_payload_size");
+}
+
+/* QEMU's cxl-type3 with static capacity only: no DC region at all. */
+static void test_cfg_static_only_has_no_region(void **state)
+{
+	struct cxldcd_dev_cfg c, r;
+	struct core_region_info ri;
+	struct cxldcd_dev *dev = NULL;
+
+	(void)state;
+	core_cfg_default(&c);
+	c.nr_regions = 0;
+	c.static_capacity = 512 * MiB;
+	c.persistent_capacity = 256 * MiB;
+	assert_int_equal(core_cfg_validate(&c, &r, NULL), 0);
+	assert_int_equal(r.nr_regions, 0);
+	for (unsigned i = 0; i < CXLDCD_MAX_REGIONS; i++)
+		assert_true(r.regions[i].len == 0 && r.regions[i].base == 0);
+	assert_int_equal(core_dev_new(&c, &dev, NULL), 0);
+	assert_int_equal(core_region_count(dev), 0);
+	assert_int_not_equal(core_region_get(dev, 0, &ri), 0);
+	assert_true(core_dev_cfg(dev)->static_capacity == 512 * MiB);
+	core_dev_free(dev);
 }
 
 static void test_cfg_device_reports_regions(void **state)
@@ -98,6 +121,7 @@ int main(void)
 		cmocka_unit_test(test_cfg_default_is_valid_and_auto_places_regions),
 		cmocka_unit_test(test_cfg_names_each_bad_field),
 		cmocka_unit_test(test_cfg_device_reports_regions),
+		cmocka_unit_test(test_cfg_static_only_has_no_region),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
