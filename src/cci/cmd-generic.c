@@ -54,21 +54,21 @@ enum cxldcd_rc cci_cmd_set_rsp_limit(struct cci_call *c)
 }
 
 /* Size of this CCI's CEL: one 4-byte entry per command it serves. */
-static uint32_t cel_size(enum cci_kind kind)
+static uint32_t cel_size(const struct cci_ctx *ctx)
 {
 	size_t n;
 	const struct cci_cmd *t = cci_cmd_table(&n);
 	uint32_t size = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (cci_cmd_served(&t[i], kind))
+		if (cci_cmd_served(&t[i], ctx->kind) && cci_cmd_present(&t[i], ctx->dev))
 			size += CCI_CEL_ENTRY_SIZE;
 	return size;
 }
 
 enum cxldcd_rc cci_cmd_get_supported_logs(struct cci_call *c)
 {
-	struct cci_log_entry cel = { .size = cel_size(c->ctx->kind) };
+	struct cci_log_entry cel = { .size = cel_size(c->ctx) };
 
 	memcpy(cel.uuid, cci_cel_uuid, sizeof(cel.uuid));
 	cci_enc_supported_logs_out(c->out, &cel, 1);
@@ -83,7 +83,7 @@ enum cxldcd_rc cci_cmd_get_supported_logs(struct cci_call *c)
  */
 enum cxldcd_rc cci_cmd_get_logs_sub_list(struct cci_call *c)
 {
-	struct cci_log_entry cel = { .size = cel_size(c->ctx->kind) };
+	struct cci_log_entry cel = { .size = cel_size(c->ctx) };
 	struct cci_logs_sub_list_in in;
 	uint32_t n;
 	int err = cci_dec_logs_sub_list_in(c->in, c->in_len, &in);
@@ -119,7 +119,7 @@ enum cxldcd_rc cci_cmd_get_log(struct cci_call *c)
 	for (size_t i = 0; i < n; i++) {
 		struct cci_cel_entry e = { t[i].opcode, t[i].effects };
 
-		if (cci_cmd_served(&t[i], c->ctx->kind))
+		if (cci_cmd_served(&t[i], c->ctx->kind) && cci_cmd_present(&t[i], c->dev))
 			cci_enc_cel_entry(&w, &e);
 	}
 	if (w.bad)

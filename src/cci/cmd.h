@@ -50,6 +50,7 @@ typedef enum cxldcd_rc cci_handler_fn(struct cci_call *call);
 #define CMD_MBOX (1u << 0)      /* served on host mailboxes */
 #define CMD_FM (1u << 1)        /* served on the FM CCI */
 #define CMD_MORE (1u << 2)      /* payloads may be chained with the More flag */
+#define CMD_DC (1u << 3)        /* needs DC regions: absent (Unsupported, not in the CEL) without */
 #define CMD_MCTP (1u << 4)      /* allowed and served on the Type 3 MCTP-based CCI (08h) */
 
 struct cci_cmd {
@@ -81,6 +82,8 @@ static inline uint32_t min_u32(uint32_t a, uint32_t b)
 const struct cci_cmd *cci_cmd_table(size_t *n);
 const struct cci_cmd *cci_cmd_find(uint16_t opcode);
 bool cci_cmd_served(const struct cci_cmd *cmd, enum cci_kind kind);
+/* Whether @dev has the command at all (CMD_DC rows: only with DC regions). */
+bool cci_cmd_present(const struct cci_cmd *cmd, const struct cxldcd_dev *dev);
 
 /*
  * Append up to want accepted extents of host, from index start, to w

@@ -133,7 +133,7 @@ enum cxldcd_rc cci_execute(struct cci_ctx *ctx, uint16_t opcode, const uint8_t *
 		return CXLDCD_RC_INTERNAL_ERROR;
 	chain_check(ctx, opcode);
 	cmd = cci_cmd_find(opcode);
-	if (!cmd)
+	if (!cmd || !cci_cmd_present(cmd, ctx->dev))
 		return CXLDCD_RC_UNSUPPORTED;
 	if (!cci_cmd_served(cmd, ctx->kind))
 		return CXLDCD_RC_UNSUPPORTED_MAILBOX;

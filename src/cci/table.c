@@ -32,6 +32,11 @@
  * 48xxh.  48xxh and the memory-device commands are not on the FM CCI, which
  * has no host identity to answer for; the FM reads extents with 5603h.  The
  * FM-API DCD set (56xxh) is served on both (FMAPI below).
+ *
+ * CMD_DC marks what a device without DC regions (QEMU's cxl-type3 with
+ * static capacity only) does not have: 48xxh and 56xxh.  QEMU registers
+ * both sets only when the device has DC regions (hw/cxl/cxl-mailbox-utils.c),
+ * so there they answer Unsupported and are out of every CEL.
  */
 #include <stdlib.h>
 
@@ -67,7 +72,7 @@
  * before they send any 56xxh.  The transports still carry them as 07h only
  * (mctp_cci_screen()), and 07h reaches the FM CCI context.
  */
-#define FMAPI (CMD_FM | CMD_MCTP)
+#define FMAPI (CMD_FM | CMD_MCTP | CMD_DC)
 /* Host mailboxes and the Type 3 MCTP CCI, not the FM CCI. */
 #define MEMDEV (CMD_MBOX | CMD_MCTP)
 /* Prohibited on the Type 3 MCTP CCI ("P" in its column): every other CCI. */
@@ -146,14 +151,15 @@ static const struct cci_cmd table[] = {
 	  CCI_MEDIA_OP_HDR, CCI_VAR, CCI_MEDIA_OP_RANGE_SIZE, EFF_IDC | CCI_EFF_BACKGROUND_OP,
 	  CMD_MBOX },
 	{ CXLDCD_OP_GET_DC_CONFIG, "Get Dynamic Capacity Configuration", cci_cmd_get_dc_config,
-	  CCI_DC_CONFIG_IN_SIZE, CCI_DC_CONFIG_IN_SIZE, 0, EFF_NONE, CMD_MBOX },
+	  CCI_DC_CONFIG_IN_SIZE, CCI_DC_CONFIG_IN_SIZE, 0, EFF_NONE, CMD_MBOX | CMD_DC },
 	{ CXLDCD_OP_GET_DC_EXTENT_LIST, "Get Dynamic Capacity Extent List",
 	  cci_cmd_get_dc_extents, CCI_EXTENT_LIST_IN_SIZE, CCI_EXTENT_LIST_IN_SIZE, 0, EFF_NONE,
-	  CMD_MBOX },
+	  CMD_MBOX | CMD_DC },
 	{ CXLDCD_OP_ADD_DC_RESPONSE, "Add Dynamic Capacity Response", cci_cmd_add_dc_rsp,
-	  CCI_DC_RSP_HDR, CCI_VAR, CXLDCD_UPDATED_EXTENT_SIZE, EFF_ICC, CMD_MBOX | CMD_MORE },
+	  CCI_DC_RSP_HDR, CCI_VAR, CXLDCD_UPDATED_EXTENT_SIZE, EFF_ICC,
+	  CMD_MBOX | CMD_MORE | CMD_DC },
 	{ CXLDCD_OP_RELEASE_DC, "Release Dynamic Capacity", cci_cmd_release_dc, CCI_DC_RSP_HDR,
-	  CCI_VAR, CXLDCD_UPDATED_EXTENT_SIZE, EFF_ICC, CMD_MBOX | CMD_MORE },
+	  CCI_VAR, CXLDCD_UPDATED_EXTENT_SIZE, EFF_ICC, CMD_MBOX | CMD_MORE | CMD_DC },
 	{ CXLDCD_OP_FM_GET_DCD_INFO, "Get DCD Info", cci_cmd_fm_dcd_info, 0, 0, 0, EFF_NONE, FMAPI },
 	{ CXLDCD_OP_FM_GET_HOST_DC_REGION_CONFIG, "Get Host DC Region Configuration",
 	  cci_cmd_fm_host_region_cfg, CCI_HOST_REGION_CFG_IN_SIZE, CCI_HOST_REGION_CFG_IN_SIZE, 0,
@@ -209,6 +215,11 @@ bool cci_cmd_served(const struct cci_cmd *cmd, enum cci_kind kind)
 {
 	return (unsigned)kind < sizeof(served_flag) / sizeof(served_flag[0]) &&
 	       (cmd->flags & served_flag[kind]) != 0;
+}
+
+bool cci_cmd_present(const struct cci_cmd *cmd, const struct cxldcd_dev *dev)
+{
+	return !(cmd->flags & CMD_DC) || core_region_count(dev) > 0;
 }
 
 const char *cci_opcode_name(uint16_t opcode)
