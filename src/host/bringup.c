@@ -2,7 +2,8 @@
 /*
  * bringup.c - what a Linux DCD host does before it handles events
  * (shared/docs/host-semantics.md "Bring-up"):
- *   1. Command Effects Log (0400h, 0401h in chunks): 4800h-4803h supported;
+ *   1. Command Effects Log (0400h, 0401h in chunks): 4800h-4803h supported
+ *      (none of them: a device without DC regions, ready at once);
  *   2. Get DC Configuration (4800h) until every region is read, with the
  *      driver's region checks;
  *   3. DC event interrupt policy (0102h, then the 5-byte form of 0103h);
@@ -46,6 +47,16 @@ static void bad_device(struct cxldcd_host *h, int err, const char *why)
 {
 	host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, 0, 0, "%s", why);
 	host_fail(h, err, why);
+}
+
+static void ready(struct cxldcd_host *h)
+{
+	h->state = CXLDCD_HOST_READY;
+	host_emit(h, CXLDCD_HOST_EV_READY, NULL, 0, 0, "host=%u regions=%u", h->cfg.host_id,
+		  h->nr_regions);
+	/* Drain once: records may predate this connection (no IRQ for them). */
+	h->irq_pending = false;
+	events_irq(h);
 }
 
 /* ------------------------------------------------------------ CEL */
@@ -97,13 +108,22 @@ static void start_config(struct cxldcd_host *h)
 	}
 	free(h->cel);
 	h->cel = NULL;
+	h->nr_regions = 0;
+	/*
+	 * None of them: a memory device without DC regions (QEMU's cxl-type3
+	 * with static capacity only), ready with its static capacity as Linux
+	 * runs a memdev without DCD support.  Some only: a broken device.
+	 */
+	if (!have[0] && !have[1] && !have[2] && !have[3]) {
+		ready(h);
+		return;
+	}
 	for (int i = 0; i < 4; i++) {
 		if (!have[i]) {
 			bad_device(h, -EOPNOTSUPP, "device does not support 4800h-4803h");
 			return;
 		}
 	}
-	h->nr_regions = 0;
 	config_next(h, 0);
 }
 
@@ -339,12 +359,7 @@ static void replay(struct cxldcd_host *h)
 	h->scan = NULL;
 	if (h->state == CXLDCD_HOST_FAILED)
 		return;
-	h->state = CXLDCD_HOST_READY;
-	host_emit(h, CXLDCD_HOST_EV_READY, NULL, 0, 0, "host=%u regions=%u", h->cfg.host_id,
-		  h->nr_regions);
-	/* Drain once: records may predate this connection (no IRQ for them). */
-	h->irq_pending = false;
-	events_irq(h);
+	ready(h);
 }
 
 static void scan_restart(struct cxldcd_host *h, const char *why)

@@ -53,8 +53,7 @@ static int layout_check(const struct mem_layout *l, uint64_t *base, uint64_t *sp
 {
 	uint64_t end = 0;
 
-	if (l->nr_hosts < 1 || l->nr_hosts > CXLDCD_MAX_HOSTS || l->nr_regions < 1 ||
-	    l->nr_regions > CXLDCD_MAX_REGIONS) {
+	if (l->nr_hosts < 1 || l->nr_hosts > CXLDCD_MAX_HOSTS || l->nr_regions > CXLDCD_MAX_REGIONS) {
 		mem_errf(err, cap, "bad layout: nr_hosts=%u nr_regions=%u", l->nr_hosts, l->nr_regions);
 		return -EINVAL;
 	}
@@ -70,7 +69,8 @@ static int layout_check(const struct mem_layout *l, uint64_t *base, uint64_t *sp
 		end = r->base + r->decode_len;
 		*cap_end = r->base + r->len;
 	}
-	*base = l->regions[0].base;
+	/* no DC region (static capacity only): an empty span, nothing is ever bound in it */
+	*base = l->nr_regions ? l->regions[0].base : 0;
 	*span = end - *base;
 	return 0;
 }

@@ -32,16 +32,16 @@ static int add_backend(struct mem_dev *md, const char *prop, const char *id, cha
 	struct mem_backend *b = mem_registry_find(md->reg, id);
 	struct mem_static *s = &md->statics[md->nr_statics];
 	int rc;
+	uint64_t limit = md->layout.nr_regions ? md->layout.regions[0].base : UINT64_MAX;
 
 	if (!b) {
 		mem_errf(err, cap, "%s=%s: no such memory backend", prop, id);
 		return -EINVAL;
 	}
-	if (md->static_end + b->size < md->static_end ||
-	    md->static_end + b->size > md->layout.regions[0].base) {
+	if (md->static_end + b->size < md->static_end || md->static_end + b->size > limit) {
 		mem_errf(err, cap, "%s=%s: size=0x%llx at dpa=0x%llx overlaps region 0 at 0x%llx", prop,
 			 id, (unsigned long long)b->size, (unsigned long long)md->static_end,
-			 (unsigned long long)md->layout.regions[0].base);
+			 (unsigned long long)limit);
 		return -EINVAL;
 	}
 	if (mem_backend_claim(b, err, cap))

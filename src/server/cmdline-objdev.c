@@ -275,7 +275,7 @@ struct devprop {
 	{ n, k, offsetof(struct cmdline_device, f), sizeof(((struct cmdline_device *)0)->f), \
 	  lo, hi, b }
 static const struct devprop dev_props[] = {
-	DP("num-dc-regions", P_U32, num_dc_regions, 1, 8, CMDLINE_DEV_NUM_DC_REGIONS),
+	DP("num-dc-regions", P_U32, num_dc_regions, 0, 8, CMDLINE_DEV_NUM_DC_REGIONS),
 	DP("volatile-dc-memdev", P_STR, volatile_dc_memdev, 0, 0, CMDLINE_DEV_VOLATILE_DC_MEMDEV),
 	DP("dc-regions-total-size", P_SIZE, dc_regions_total_size, 1, UINT64_MAX,
 	   CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE),
@@ -396,21 +396,22 @@ static int dev_check(struct cmdline_ctx *c, const struct cmdline_device *d)
 	if (!cmdline_id_ok(d->id))
 		return cmdline_fail(c, "invalid id '%s' (a letter, then letters, digits, '-', '.', '_')", d->id);
 	/*
-	 * QEMU's cxl-type3 without DC regions (only volatile-memdev or
-	 * persistent-memdev) is a plain memory expander: cxldcd is a Dynamic
-	 * Capacity Device, whose model has 1..8 regions.
+	 * QEMU's cxl-type3 without DC regions (num-dc-regions absent or 0) is a
+	 * plain memory expander: static capacity only (volatile-memdev and/or
+	 * persistent-memdev), and neither DC property.
 	 */
-	if (!(d->set & CMDLINE_DEV_NUM_DC_REGIONS) && (d->volatile_memdev || d->persistent_memdev))
-		return cmdline_fail(c, "num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity "
-				    "Device, and this one has only static capacity; add "
-				    "num-dc-regions=1,dc-regions-total-size=256M to serve it next to one "
-				    "DC region");
-	if (!(d->set & CMDLINE_DEV_NUM_DC_REGIONS))
-		return cmdline_fail(c, "num-dc-regions= is required (1..8)");
-	if ((d->set & CMDLINE_DEV_VOLATILE_DC_MEMDEV) && (d->set & CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE))
+	if (!d->num_dc_regions) {
+		if (!d->volatile_memdev && !d->persistent_memdev)
+			return cmdline_fail(c, "at least one memdev property must be set");
+		if (d->set & (CMDLINE_DEV_VOLATILE_DC_MEMDEV | CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE))
+			return cmdline_fail(c, "volatile-dc-memdev= and dc-regions-total-size= need "
+					    "num-dc-regions=1..8");
+	} else if ((d->set & CMDLINE_DEV_VOLATILE_DC_MEMDEV) &&
+		   (d->set & CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE)) {
 		return cmdline_fail(c, "give volatile-dc-memdev or dc-regions-total-size, not both");
-	if (!(d->set & (CMDLINE_DEV_VOLATILE_DC_MEMDEV | CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE)))
+	} else if (!(d->set & (CMDLINE_DEV_VOLATILE_DC_MEMDEV | CMDLINE_DEV_DC_REGIONS_TOTAL_SIZE))) {
 		return cmdline_fail(c, "volatile-dc-memdev=ID or dc-regions-total-size=SIZE is required");
+	}
 	/* QEMU's own checks and texts (hw/mem/cxl_type3.c) */
 	if ((d->set & CMDLINE_DEV_MEMDEV) && (d->set & CMDLINE_DEV_PERSISTENT_MEMDEV))
 		return cmdline_fail(c, "[memdev] cannot be used with new [persistent-memdev] property");

@@ -87,7 +87,7 @@ enum {
 /* -device cxl-type3: values of properties not given are 0 (model defaults apply). */
 struct cmdline_device {
 	char *id;
-	uint32_t num_dc_regions;        /* 1..8 */
+	uint32_t num_dc_regions;        /* 0..8; 0: static capacity only */
 	char *volatile_dc_memdev;       /* an -object id */
 	uint64_t dc_regions_total_size;
 	uint32_t num_hosts;             /* 1..CXLDCD_MAX_HOSTS (256) */

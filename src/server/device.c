@@ -7,7 +7,8 @@
  * split evenly over num-dc-regions (so it must be a multiple of N x 256 MiB:
  * regions are 256 MiB aligned and the backend covers them back to back);
  * with dc-regions-total-size the total is split evenly (each region a
- * multiple of the block size) and memory comes later by tag.
+ * multiple of the block size) and memory comes later by tag.  Without
+ * num-dc-regions (QEMU's default 0) the device has static capacity only.
  *
  * Lifetimes (src/core observers cannot be unregistered): the model is built
  * first, the journal is replayed into it, then the memory and the host link
@@ -68,6 +69,9 @@ static int region_len(struct server_ctx *s, const struct cmdline_device *d, uint
 {
 	uint64_t n = d->num_dc_regions, total;
 
+	*len = 0;
+	if (!n)         /* static capacity only (cmdline checked it) */
+		return 0;
 	if (d->volatile_dc_memdev) {
 		struct mem_backend *b = mem_registry_find(s->reg, d->volatile_dc_memdev);
 

@@ -222,6 +222,11 @@ static void describe_devices(struct daemon *d)
 			snprintf(st, sizeof(st), ", static capacity %llu MiB volatile + %llu MiB persistent",
 				 (unsigned long long)((c->static_capacity - c->persistent_capacity) >> 20),
 				 (unsigned long long)(c->persistent_capacity >> 20));
+		if (!c->nr_regions) {   /* QEMU's cxl-type3 without num-dc-regions */
+			srv_log(&d->log, LOG_NOTICE, "device %s (%s): no DC region, %u host(s)%s", dv->id,
+				dv->path, c->nr_hosts, st);
+			continue;
+		}
 		srv_log(&d->log, LOG_NOTICE,
 			"device %s (%s): %u DC region(s) of %llu MiB, block %llu KiB, %u host(s), %s%s%s",
 			dv->id, dv->path, c->nr_regions, (unsigned long long)(c->regions[0].len >> 20),

@@ -336,7 +336,7 @@ static int query_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp
 			dv->hl ? hostlink_host_connected(dv->hl, h) != 0 : 0, "extents", acc, "pending", pend));
 	}
 	r = json_pack("{s:s, s:s, s:s, s:s?, s:i, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:o, s:o}",
-		      "id", dv->id, "path", dv->path, "mode",
+		      "id", dv->id, "path", dv->path, "mode", !cfg->nr_regions ? "static-only" :
 		      dv->mode == MEM_DEV_SINGLE ? "volatile-dc-memdev" : "tagged", "memdev",
 		      dv->memdev, "num-hosts", cfg->nr_hosts, "regions",
 		      regions_json(dv), "counts", "total-extents", (json_int_t)c.total_extents,

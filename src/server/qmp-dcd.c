@@ -57,6 +57,15 @@ struct dcd *dcd_resolve_inject(struct server_ctx *s, json_t *args, struct qmp_er
 	return dv;
 }
 
+/* A cxl-type3 without DC regions (static capacity only): QEMU's text (hw/mem/cxl_type3.c). */
+static int check_dc(const struct dcd *dv, struct qmp_error *err)
+{
+	if (core_region_count(dv->dev))
+		return 0;
+	qmp_error_set(err, QMP_ERR_GENERIC, "No dynamic capacity support from the device");
+	return -EINVAL;
+}
+
 int dcd_check_host(const struct dcd *dv, json_t *args, uint16_t *host, struct qmp_error *err)
 {
 	uint16_t nr = core_dev_cfg(dv->dev)->nr_hosts;
@@ -367,8 +376,8 @@ static int add_dc(struct server_ctx *s, json_t *args, json_t **ret, struct qmp_e
 	enum cxldcd_rc rc;
 
 	(void)ret;
-	if (!dv || dcd_check_host(dv, args, &req.host, err) || dcd_check_region(dv, args, &region, &ri, err) ||
-	    dcd_parse_tag(args, req.tag, &has_tag, err))
+	if (!dv || check_dc(dv, err) || dcd_check_host(dv, args, &req.host, err) ||
+	    dcd_check_region(dv, args, &region, &ri, err) || dcd_parse_tag(args, req.tag, &has_tag, err))
 		return -EINVAL;
 	req.policy = (enum cxldcd_add_policy)qmp_arg_enum(args, "selection-policy", sel_policy, 0);
 	req.region = region;
@@ -416,8 +425,8 @@ static int release_dc(struct server_ctx *s, json_t *args, json_t **ret, struct q
 	enum cxldcd_rc rc;
 
 	(void)ret;
-	if (!dv || dcd_check_host(dv, args, &req.host, err) || dcd_check_region(dv, args, &region, &ri, err) ||
-	    dcd_parse_tag(args, req.tag, &has_tag, err))
+	if (!dv || check_dc(dv, err) || dcd_check_host(dv, args, &req.host, err) ||
+	    dcd_check_region(dv, args, &region, &ri, err) || dcd_parse_tag(args, req.tag, &has_tag, err))
 		return -EINVAL;
 	req.policy = (enum cxldcd_release_policy)qmp_arg_enum(args, "removal-policy", rm_policy, 0);
 	req.forced = qmp_arg_bool(args, "forced-removal", false);
@@ -483,7 +492,7 @@ static int release_status(struct server_ctx *s, json_t *args, json_t **ret, stru
 	uint16_t host;
 	bool has_tag;
 
-	if (!dv || dcd_check_host(dv, args, &host, err))
+	if (!dv || check_dc(dv, err) || dcd_check_host(dv, args, &host, err))
 		return -EINVAL;
 	/* The RFC's text for this command (its add and release say "region id ...") */
 	if (json_object_get(args, "region") && dcd_check_region(dv, args, &region, &ri, err)) {

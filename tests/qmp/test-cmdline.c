@@ -679,9 +679,13 @@ static void test_qemu_guest_options_are_ignored_with_why(void **state)
 		   "-readconfig", "/etc/qemu.cfg");
 	EXPECT_ERR(L("unexpected argument '...'"), "qemu-system-x86_64", "-smp", "4", "...");
 	EXPECT_ERR(L("unexpected argument 'qemu-system-x86_64'"), "-smp", "4", "qemu-system-x86_64");
-	EXPECT_ERR(L("num-dc-regions= is required (1..8): cxldcd is a Dynamic Capacity Device"),
-		   "-object", "memory-backend-ram,id=v0,size=256M", "-device",
-		   "cxl-type3,volatile-memdev=v0,id=cxl-vmem0");
+	/* QEMU's cxl-type3 without num-dc-regions: static capacity only */
+	assert_int_equal(parse(&cfg, err, "-object", "memory-backend-ram,id=v0,size=256M", "-device",
+			       "cxl-type3,volatile-memdev=v0,id=cxl-vmem0", NULL), 0);
+	assert_int_equal(cfg.nr_devices, 1);
+	assert_int_equal(cfg.devices[0].num_dc_regions, 0);
+	assert_string_equal(cfg.devices[0].volatile_memdev, "v0");
+	cmdline_fini(&cfg);
 }
 
 static void test_device_errors_name_the_property(void **state)
@@ -701,9 +705,15 @@ static void test_device_errors_name_the_property(void **state)
 	EXPECT_ERR(L("[memdev] cannot be used with new [persistent-memdev] property"), "-object", OBJ,
 		   "-device", DEV ",memdev=p0,persistent-memdev=p1,lsa=l0");
 	EXPECT_ERR(L("id= is required"), "-object", OBJ, "-device", "cxl-type3,num-dc-regions=1,volatile-dc-memdev=m0");
-	EXPECT_ERR(L("num-dc-regions= is required"), "-device", "cxl-type3,id=d0,dc-regions-total-size=1G");
-	EXPECT_ERR(L("'9' for 'num-dc-regions' is out of range 1..8"), "-device", "cxl-type3,id=d0,num-dc-regions=9,dc-regions-total-size=1G");
-	EXPECT_ERR(L("'0' for 'num-dc-regions' is out of range"), "-device", "cxl-type3,id=d0,num-dc-regions=0,dc-regions-total-size=1G");
+	/* no DC region and no static capacity: QEMU's text */
+	EXPECT_ERR(L("-device 'cxl-type3,id=d0'", "at least one memdev property must be set"), "-device",
+		   "cxl-type3,id=d0");
+	EXPECT_ERR(L("at least one memdev property must be set"), "-device", "cxl-type3,id=d0,num-dc-regions=0");
+	EXPECT_ERR(L("dc-regions-total-size= need num-dc-regions=1..8"), "-object", OBJ, "-device",
+		   "cxl-type3,id=d0,volatile-memdev=m0,dc-regions-total-size=1G");
+	EXPECT_ERR(L("'9' for 'num-dc-regions' is out of range 0..8"), "-device", "cxl-type3,id=d0,num-dc-regions=9,dc-regions-total-size=1G");
+	EXPECT_ERR(L("volatile-dc-memdev= and dc-regions-total-size= need num-dc-regions=1..8"), "-object", OBJ,
+		   "-device", "cxl-type3,id=d0,num-dc-regions=0,volatile-memdev=m0,volatile-dc-memdev=m1");
 	EXPECT_ERR(L("invalid number 'two' for 'num-hosts'"), "-object", OBJ, "-device", DEV ",num-hosts=two");
 	EXPECT_ERR(L("'65537' for 'num-hosts' is out of range"), "-object", OBJ, "-device", DEV ",num-hosts=65537");
 	/* the model's limit, said at parse time (was "nr_hosts=1000 not in 1..256" at start) */
