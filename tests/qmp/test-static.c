@@ -372,6 +372,103 @@ static void test_cli_fills_and_verifies_static_capacity(void **state)
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 }
 
+/*
+ * QEMU's cxl-type3 without num-dc-regions: static capacity only.  No
+ * 48xxh/56xxh (Unsupported), QMP's DC commands say QEMU's text, hosts map
+ * and reach the static capacity, and --state keeps the device across a
+ * restart with its persistent bytes.
+ */
+#define STATIC_ONLY_DEV "cxl-type3,bus=root_port13,volatile-memdev=cxl-mem1,persistent-memdev=cxl-mem2," \
+			"id=cxl-dcd0,lsa=cxl-lsa1,sn=99,num-hosts=2"
+
+static void check_static_only_qmp(struct qmp_client *c)
+{
+	uint8_t out[4096], in[2] = { 1, 0 };
+	json_t *r;
+	size_t n;
+
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4000, NULL, 0, out, &n), 0);
+	assert_int_equal(le64(out + 0x10), 2);          /* Total Capacity, 256 MB units */
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4100, NULL, 0, out, &n), 0);
+	assert_int_equal(le64(out), 1);
+	assert_int_equal(le64(out + 8), 1);
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4800, in, 2, out, &n), 0x0003);
+	assert_int_equal(qmp_cci(c, PATH, "mailbox", 1, 0x4801, (uint8_t[8]){ 0 }, 8, out, &n), 0x0003);
+	assert_int_equal(qmp_cci(c, PATH, "fm", -1, 0x5600, NULL, 0, out, &n), 0x0003);
+	expect_err(qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":"
+				   "{\"path\":\"%s\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+				   "\"region\":0,\"extents\":[{\"offset\":0,\"len\":2097152}]}}", PATH),
+		   "No dynamic capacity support from the device");
+	expect_err(qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":"
+				   "{\"path\":\"%s\",\"host-id\":0,\"removal-policy\":\"prescriptive\","
+				   "\"region\":0,\"extents\":[{\"offset\":0,\"len\":2097152}]}}", PATH),
+		   "No dynamic capacity support from the device");
+	r = expect_ok(qmp_client_cmdf(c, TMO, "{\"execute\":\"query-cxl-dynamic-capacity\","
+				      "\"arguments\":{\"path\":\"%s\"}}", PATH));
+	assert_string_equal(json_string_value(json_object_get(ret_of(r), "mode")), "static-only");
+	assert_int_equal(json_array_size(json_object_get(ret_of(r), "regions")), 0);
+	assert_int_equal(json_array_size(json_object_get(ret_of(r), "hosts")), 2);
+	json_decref(r);
+}
+
+static void test_static_only_device_serves_hosts_and_keeps_its_state(void **state)
+{
+	const char *extra[] = { "--host-socket", NULL, "--state", NULL, NULL };
+	struct cxldcd_host_dev_info info;
+	struct cxldcd_host *h0, *h1;
+	struct dproc p;
+	struct line l;
+	struct qmp_client *c;
+	uint8_t buf[16] = { 0 };
+	uint8_t *m;
+	void *addr;
+	uint64_t size;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	extra[1] = p.host;
+	extra[3] = p.state;
+	qemu_line(&l, &p, STATIC_ONLY_DEV, extra);
+	c = start(&p, l.argv);
+	assert_non_null(strstr(dproc_log(&p), "device cxl-dcd0 (" PATH "): no DC region, 2 host(s), "
+				"static capacity 256 MiB volatile + 256 MiB persistent"));
+	check_static_only_qmp(c);
+	h0 = host_up(&p, 0, true);
+	h1 = host_up(&p, 1, false);
+	assert_int_equal(cxldcd_host_get_dev_info(h0, &info), 0);
+	assert_int_equal(info.nr_regions, 0);
+	assert_int_equal(cxldcd_host_static_size(h0), 512 * MiB);
+	assert_int_equal(cxldcd_host_static_map(h0, &addr, &size), 0);
+	assert_int_equal(size, 512 * MiB);
+	m = addr;
+	memcpy(m + 0x1000, "volatile", 8);
+	memcpy(m + 256 * MiB + 0x2000, "persistent", 10);
+	assert_int_equal(cxldcd_host_read(h1, 0x1000, buf, 8, TMO), 0);
+	assert_memory_equal(buf, "volatile", 8);
+	assert_int_equal(cxldcd_host_write(h1, 256 * MiB + 0x3000, "from-h1", 7, TMO), 0);
+	assert_memory_equal(m + 256 * MiB + 0x3000, "from-h1", 7);
+	assert_int_equal(cxldcd_host_read(h1, 512 * MiB - 4, buf, 8, TMO), -EFAULT);
+	cxldcd_host_free(h0);
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+
+	/* the same line and --state again: the device is back, persistent bytes too */
+	c = start(&p, l.argv);
+	assert_null(strstr(dproc_log(&p), "error"));
+	check_static_only_qmp(c);
+	h1 = host_up(&p, 1, false);
+	assert_int_equal(cxldcd_host_read(h1, 256 * MiB + 0x2000, buf, 10, TMO), 0);
+	assert_memory_equal(buf, "persistent", 10);
+	assert_int_equal(cxldcd_host_read(h1, 256 * MiB + 0x3000, buf, 7, TMO), 0);
+	assert_memory_equal(buf, "from-h1", 7);
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_hosts_share_static_capacity_and_pmem_survives_a_restart),
 		cmocka_unit_test(test_static_host_excludes_the_other_hosts),
 		cmocka_unit_test(test_cli_fills_and_verifies_static_capacity),
+		cmocka_unit_test(test_static_only_device_serves_hosts_and_keeps_its_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, dproc_reap_all);
