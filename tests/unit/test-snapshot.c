@@ -404,6 +404,45 @@ static void test_damaged_snapshot_is_refused_or_consistent(void **state)
 	core_dev_free(a);
 }
 
+/* A device without DC regions (static capacity only): its snapshot restores, labels and poison kept. */
+static void test_static_only_snapshot_round_trip(void **state)
+{
+	struct cxldcd_dev_cfg c;
+	struct cxldcd_dev *a, *b;
+	struct cxldcd_diag diag = { 0 };
+	uint8_t *s, *s2, lbl[4];
+	size_t n, n2;
+
+	(void)state;
+	core_cfg_default(&c);
+	c.nr_regions = 0;
+	c.static_capacity = 512ull << 20;
+	c.lsa_size = 256;
+	assert_int_equal(core_dev_new(&c, &a, &diag), 0);
+	assert_int_equal(core_poison_inject(a, 0, 0x1000, 64, 0, &diag), 0);
+	assert_int_equal(core_lsa_write(a, 1, 8, 4, (const uint8_t *)"lbl!", &diag), 0);
+	assert_int_equal(core_snapshot(a, &s, &n), 0);
+	assert_int_equal(core_dev_new(&c, &b, &diag), 0);
+	assert_int_equal(core_restore(b, s, n, &diag), 0);
+	assert_int_equal(core_poison_count(b), 1);
+	assert_int_equal(core_lsa_read(b, 0, 8, 4, lbl, &diag), 0);
+	assert_memory_equal(lbl, "lbl!", 4);
+	assert_int_equal(core_snapshot(b, &s2, &n2), 0);
+	assert_int_equal(n2, n);
+	assert_memory_equal(s2, s, n);
+	core_dev_free(b);
+	/* not into a device with DC regions */
+	core_cfg_default(&c);
+	c.static_capacity = 512ull << 20;
+	c.lsa_size = 256;
+	assert_int_equal(core_dev_new(&c, &b, &diag), 0);
+	assert_int_equal(core_restore(b, s, n, &diag), -EINVAL);
+	core_dev_free(b);
+	free(s);
+	free(s2);
+	core_dev_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_restore_then_the_rest_equals_everything_seed2),
 		cmocka_unit_test(test_restore_then_the_rest_equals_everything_seed3),
 		cmocka_unit_test(test_damaged_snapshot_is_refused_or_consistent),
+		cmocka_unit_test(test_static_only_snapshot_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
