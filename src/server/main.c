@@ -8,7 +8,10 @@
  * loop (with the pending-timeout tick), shut down cleanly on quit, SIGINT
  * or SIGTERM (SHUTDOWN event, the queued group committed, remove our Unix
  * sockets and the pid file); SIGHUP reopens the --log-file.  --daemonize detaches once
- * every socket listens.  The only file of src/ that may exit().
+ * every socket listens.  Under systemd (notify.h): STATUS= per phase, READY=1
+ * once every socket listens and the state is restored, WATCHDOG=1 from the
+ * loop, STOPPING=1; default sockets in $RUNTIME_DIRECTORY.  The only file of
+ * src/ that may exit().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +39,7 @@
 #include "daemon.h"
 #include "loop.h"
 #include "mctp-serial.h"
+#include "notify.h"
 #include "qmp-listen.h"
 
 #define CXLDCD_VERSION "0.1.0"
@@ -54,6 +58,10 @@ struct daemon {
 	size_t nr_mctp;
 	struct srv_log log;
 	struct server_ctx ctx;
+	struct srv_notify notify;       /* the service manager ($NOTIFY_SOCKET), notify.h */
+	uint64_t progress_timer;        /* STATUS= while the journal replays */
+	bool progress_timer_set;
+	char ready[SRV_NOTIFY_MAX - 32]; /* "READY=1\nSTATUS=serving ..." (the parent's with --daemonize) */
 	bool timestamps;
 	bool pidfile_written;
 	bool said_why;          /* a failure to start already printed its reason */
@@ -185,6 +193,9 @@ static int daemonize(struct daemon *d)
 		close(p[1]);
 		while (read(p[0], &ok, 1) < 0 && errno == EINTR)
 			;
+		/* We are the service's main process: name the child that takes over. */
+		if (ok)
+			srv_notify(&d->notify, "MAINPID=%ld\n%s", (long)pid, d->ready);
 		_exit(ok ? 0 : 1);
 	}
 	close(p[0]);
@@ -412,6 +423,51 @@ static void hl_starting_text(void *opaque, char *buf, size_t cap)
 	starting_text(((struct dcd *)opaque)->srv, buf, cap);
 }
 
+/* ---- the service manager: progress and watchdog (notify.h) -------------- */
+
+/* How often the replay's progress goes out (the first one at its first pump). */
+#define PROGRESS_MS 500
+/* The time to start a running replay asks for, again at each progress message. */
+#define PROGRESS_EXTEND_USEC 30000000ull
+
+/* WATCHDOG=1 every half interval, from the loop (and from the replay's pumps). */
+static void on_watchdog(struct loop *l, void *opaque)
+{
+	struct daemon *d = opaque;
+
+	srv_notify(&d->notify, "WATCHDOG=1");
+	loop_add_timer(l, srv_notify_watchdog_ms(&d->notify), on_watchdog, d, NULL);
+}
+
+/*
+ * While the journal replays (srv_state_open() runs the loop's timers every
+ * 10 ms): how far it is, the text a client is told, and more time to start
+ * (a long replay that progresses is not a hung start, TimeoutStartSec=).
+ */
+static void on_progress(struct loop *l, void *opaque)
+{
+	struct daemon *d = opaque;
+	char text[200];
+
+	d->progress_timer_set = false;
+	if (!d->ctx.starting)
+		return;
+	starting_text(&d->ctx, text, sizeof(text));
+	srv_notify(&d->notify, "STATUS=%s\nEXTEND_TIMEOUT_USEC=%llu", text, PROGRESS_EXTEND_USEC);
+	d->progress_timer_set = loop_add_timer(l, PROGRESS_MS, on_progress, d, &d->progress_timer) == 0;
+}
+
+/* READY=1 and what is served, for systemctl status (sent once the pid file is written). */
+static void ready_text(struct daemon *d)
+{
+	char qmp[300] = "";
+
+	if (d->nr_qmp_ls)
+		qmp_listen_addr(d->qmp_ls[0], qmp, sizeof(qmp));
+	snprintf(d->ready, sizeof(d->ready), "READY=1\nSTATUS=serving %zu device(s)%s%.300s",
+		 d->ctx.nr_devs, qmp[0] ? ", QMP on " : "", qmp);
+}
+
 /*
  * The host link of @dv, made at its first --host-socket: one per device, all
  * its listeners.  It listens before the state is restored and refuses HELLO
@@ -625,8 +681,15 @@ static int build_devices(struct daemon *d)
 	if (d->cfg.state_dir) {
 		d->err[0] = 0;
 		s->starting = true;
+		srv_notify(&d->notify, "STATUS=restoring the state from %s", d->cfg.state_dir);
+		if (d->notify.fd >= 0)
+			d->progress_timer_set = !loop_add_timer(d->loop, 0, on_progress, d,
+								&d->progress_timer);
 		rc = srv_state_open(s, d->cfg.state_dir, d->err, sizeof(d->err));
 		s->starting = false;
+		if (d->progress_timer_set)
+			loop_del_timer(d->loop, d->progress_timer);
+		d->progress_timer_set = false;
 		if (rc)
 			return fail(d, rc, "cannot restore the state");
 	}
@@ -791,6 +854,9 @@ static int start(struct daemon *d)
 		return rc;
 	if ((rc = loop_watch_signals(d->loop, sigs, 3, on_signal, d)))
 		return rc;
+	if (srv_notify_watchdog_ms(&d->notify) &&
+	    (rc = loop_add_timer(d->loop, srv_notify_watchdog_ms(&d->notify), on_watchdog, d, NULL)))
+		return rc;
 	if ((rc = build_devices(d)) || (rc = start_mctp_serial(d)))
 		return rc;
 	if (tick_period_ms(&d->ctx))
@@ -835,6 +901,24 @@ static void stop(struct daemon *d)
 }
 
 /*
+ * Where default sockets go: systemd's RuntimeDirectory= when it made one
+ * ($RUNTIME_DIRECTORY, its first directory: /run/cxldcd for cxldcd.service),
+ * else $XDG_RUNTIME_DIR/cxldcd or /tmp/cxldcd-$UID (cmdline_runtime_dir()).
+ */
+static void runtime_dir(char *buf, size_t len)
+{
+	const char *r = getenv("RUNTIME_DIRECTORY");
+	size_t n = r ? strcspn(r, ":") : 0;
+
+	if (r && r[0] == '/' && n < len) {
+		memcpy(buf, r, n);
+		buf[n] = 0;
+		return;
+	}
+	cmdline_runtime_dir(buf, len);
+}
+
+/*
  * Views and shared grants cost one fd each (hosts x backends + live shared
  * allocations, docs/memory.md): take the whole hard limit, not the soft 1024.
  */
@@ -851,23 +935,27 @@ static void raise_nofile(void)
 int main(int argc, char **argv)
 {
 	struct daemon d = { 0 };
-	char rundir[256], err[CMDLINE_ERR_MAX];
-	int rc;
+	char rundir[256], err[CMDLINE_ERR_MAX], why[200];
+	int rc, notify_rc;
 
+	/* First: $NOTIFY_SOCKET and the watchdog's variables leave the environment. */
+	notify_rc = srv_notify_init(&d.notify, why, sizeof(why));
 	signal(SIGPIPE, SIG_IGN);
 	/* A file-size limit (ulimit -f) must fail the store's write with EFBIG, not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
 	d.timestamps = getenv("JOURNAL_STREAM") == NULL;
 	d.log = (struct srv_log){ .fn = log_stderr, .opaque = &d, .max_level = LOG_NOTICE };
-	cmdline_runtime_dir(rundir, sizeof(rundir));
+	runtime_dir(rundir, sizeof(rundir));
 	if (cmdline_parse(argc, argv, rundir, &d.cfg, err, sizeof(err))) {
 		fprintf(stderr, "cxldcd: %s\n", err);
 		cmdline_fini(&d.cfg);
+		srv_notify_fini(&d.notify);
 		return 2;
 	}
 	if (d.cfg.help || d.cfg.version) {
 		fputs(d.cfg.help ? cmdline_usage() : "cxldcd " CXLDCD_VERSION "\n", stdout);
 		cmdline_fini(&d.cfg);
+		srv_notify_fini(&d.notify);
 		return 0;
 	}
 	if (d.cfg.trace)
@@ -877,17 +965,26 @@ int main(int argc, char **argv)
 	if (d.cfg.log_file && (rc = open_log_file(d.cfg.log_file))) {
 		fprintf(stderr, "cxldcd: --log-file %s: %s\n", d.cfg.log_file, strerror(-rc));
 		cmdline_fini(&d.cfg);
+		srv_notify_fini(&d.notify);
 		return 1;
 	}
 	if (d.cfg.uses_runtime_dir && (rc = rundir_ensure(d.cfg.runtime_dir))) {
 		fprintf(stderr, "cxldcd: runtime directory %s: %s\n", d.cfg.runtime_dir,
 			rc == -EPERM ? "not a private directory owned by this user" : strerror(-rc));
 		cmdline_fini(&d.cfg);
+		srv_notify_fini(&d.notify);
 		return 1;
 	}
 	raise_nofile();
 	srv_log(&d.log, LOG_NOTICE, "cxldcd %s starting%s", CXLDCD_VERSION,
 		d.cfg.defaults ? " with the default device (no arguments given)" : "");
+	if (notify_rc)
+		srv_log(&d.log, LOG_WARNING, "NOTIFY_SOCKET: cannot make a socket: %s", strerror(-notify_rc));
+	else if (why[0])
+		srv_log(&d.log, LOG_WARNING, "%s: ignored", why);
+	if (d.notify.fd >= 0)
+		srv_log(&d.log, LOG_INFO, "notifying the service manager (watchdog every %llu ms)",
+			(unsigned long long)srv_notify_watchdog_ms(&d.notify));
 	for (size_t i = 0; i < d.cfg.nr_ignored; i++)
 		srv_log(&d.log, LOG_NOTICE, "ignoring %s: %s", d.cfg.ignored[i], d.cfg.ignored_why[i]);
 	for (size_t i = 0; i < d.cfg.nr_objects; i++)
@@ -895,17 +992,26 @@ int main(int argc, char **argv)
 			srv_log(&d.log, LOG_NOTICE, "backend %s: no -device uses it and it has no tag, "
 				"so it serves nothing (QEMU's guest memory?)", d.cfg.objects[i].id);
 	rc = start(&d);
-	if (rc == 0)
+	if (rc == 0) {
+		ready_text(&d);
 		rc = d.cfg.daemonize ? daemonize(&d) : write_pidfile(&d);
+	}
 	if (rc && !d.said_why)     /* most failures to start have said why (once is enough) */
 		srv_log(&d.log, LOG_ERR, "cannot start: %s", strerror(-rc));
+	if (rc)
+		srv_notify(&d.notify, "STATUS=cannot start: %s\nERRNO=%d", strerror(-rc), -rc);
 	if (rc == 0) {
+		/* Every socket listens and the state is restored (--daemonize: the parent said it). */
+		if (!d.cfg.daemonize)
+			srv_notify(&d.notify, "%s", d.ready);
 		/* The replay is over and nothing runs yet: a quiet point for a due snapshot. */
 		srv_snapshot_maybe(&d.ctx);
 		rc = loop_run(d.loop);
+		srv_notify(&d.notify, "STOPPING=1\nSTATUS=shutting down");
 		if (rc)
 			srv_log(&d.log, LOG_ERR, "stopping after error: %s", strerror(-rc));
 	}
 	stop(&d);
+	srv_notify_fini(&d.notify);
 	return rc ? 1 : 0;
 }

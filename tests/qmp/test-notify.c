@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-notify.c - cxldcd under a service manager (docs/cmdline.md, "Running
+ * as a systemd service"), without systemd: the test owns the datagram
+ * socket $NOTIFY_SOCKET names, as systemd would (SO_PASSCRED: each message
+ * comes with its sender's pid), and reads what the real daemon sends:
+ * READY=1 only once the FM socket answers (and, with --state, only after
+ * the journal replayed, the replay's progress in STATUS= before it),
+ * MAINPID= from the parent with --daemonize, WATCHDOG=1 at half the
+ * $WATCHDOG_USEC interval, STOPPING=1 on SIGTERM, an abstract "@name"
+ * socket; a socket that does not exist, a full one or a bad
+ * $NOTIFY_SOCKET do not stop or stall the daemon.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dproc.h"
+#include "store/store.h"
+
+#define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G"
+
+/* The --daemonize child (not ours to reap: teardown kills it). */
+static pid_t daemon_child;
+
+/* The socket the daemon notifies: bound by the test, with SO_PASSCRED. */
+struct rx {
+	int fd;
+	char name[108];         /* what NOTIFY_SOCKET says */
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Bind DIR/notify, or "@cxldcd-notify-PID" in the abstract namespace. */
+static void rx_open(struct rx *r, const struct dproc *p, bool abstract)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int one = 1;
+
+	if (abstract)
+		snprintf(r->name, sizeof(r->name), "@cxldcd-notify-%d", (int)getpid());
+	else
+		snprintf(r->name, sizeof(r->name), "%s/notify", p->dir);
+	memcpy(sa.sun_path, r->name, strlen(r->name));
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(r->name));
+	if (abstract)
+		sa.sun_path[0] = 0;
+	r->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(r->fd >= 0);
+	assert_int_equal(bind(r->fd, (struct sockaddr *)&sa, len), 0);
+	assert_int_equal(setsockopt(r->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)), 0);
+}
+
+/*
+ * The next message (NUL-terminated in @buf) and its sender's pid, waiting
+ * up to @timeout_ms: its length, or -1 when none came.
+ */
+static int rx_next(struct rx *r, int timeout_ms, char *buf, size_t cap, pid_t *sender)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap - 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	ssize_t k;
+
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return -1;
+	k = recvmsg(r->fd, &mh, 0);
+	assert_true(k >= 0);
+	buf[k] = 0;
+	*sender = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred uc;
+
+			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+			*sender = uc.pid;
+		}
+	}
+	return (int)k;
+}
+
+/* Whether @msg holds the line @line ("READY=1"), exactly. */
+static bool has_line(const char *msg, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = msg; (p = strstr(p, line)); p++)
+		if ((p == msg || p[-1] == '\n') && (p[n] == '\n' || p[n] == 0))
+			return true;
+	return false;
+}
+
+/* Start the daemon with @args and NOTIFY_SOCKET=@sock (plus @env_key=@env_val, if any). */
+static void start(struct dproc *p, const char *sock, const char *const *args, ...)
+{
+	const char *keys[4];
+	size_t nr = 0;
+	va_list ap;
+
+	va_start(ap, args);
+	for (const char *k; nr < 4 && (k = va_arg(ap, const char *)); nr++) {
+		keys[nr] = k;
+		setenv(k, va_arg(ap, const char *), 1);
+	}
+	va_end(ap);
+	setenv("NOTIFY_SOCKET", sock, 1);
+	assert_int_equal(dproc_start(p, args), 0);
+	unsetenv("NOTIFY_SOCKET");
+	for (size_t i = 0; i < nr; i++)
+		unsetenv(keys[i]);
+}
+
+/* FM Identify (0001h) on a fresh connection to p->fm, tried once: its return code. */
+static unsigned fm_identify_rc(const struct dproc *p)
+{
+	uint8_t msg[12] = { 0, 7, 0, 0x01, 0x00 }, rsp[12];
+	int fd = dproc_connect_unix(p->fm, 0);
+	size_t got = 0;
+
+	if (fd < 0)
+		fail_msg("READY=1 came before %s accepted a connection", p->fm);
+	assert_int_equal(send(fd, msg, 12, MSG_NOSIGNAL), 12);
+	while (got < 12) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t k;
+
+		assert_true(poll(&pfd, 1, 10000) > 0);
+		k = read(fd, rsp + got, 12 - got);
+		assert_true(k > 0);
+		got += (size_t)k;
+	}
+	close(fd);
+	assert_int_equal(rsp[0], 0x01);
+	return rsp[8] | (unsigned)rsp[9] << 8;
+}
+
+/* Read messages until READY=1 (at most 60 s); every message before it is in @before. */
+static void wait_ready(struct rx *r, char *ready, size_t cap, pid_t *sender, char *before,
+		       size_t before_cap)
+{
+	double t0 = now_s();
+
+	before[0] = 0;
+	while (now_s() - t0 < 60) {
+		if (rx_next(r, 1000, ready, cap, sender) < 0)
+			continue;
+		if (has_line(ready, "READY=1"))
+			return;
+		if (strlen(before) + strlen(ready) + 2 < before_cap) {
+			strcat(before, ready);
+			strcat(before, "\n");
+		}
+	}
+	fail_msg("no READY=1 in 60 s; before: %s", before);
+}
+
+/* SIGTERM to @pid: the next message other than WATCHDOG=1 is STOPPING=1, from @pid. */
+static void term_expect_stopping(struct rx *r, pid_t pid)
+{
+	char msg[600];
+	pid_t from;
+
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	for (;;) {
+		if (rx_next(r, 10000, msg, sizeof(msg), &from) < 0)
+			fail_msg("no STOPPING=1 after SIGTERM");
+		if (strcmp(msg, "WATCHDOG=1"))
+			break;
+	}
+	assert_true(has_line(msg, "STOPPING=1"));
+	assert_int_equal(from, pid);
+}
+
+static void test_ready_once_the_fm_socket_answers_then_stopping_on_sigterm(void **state)
+{
+	const char *args[] = { "-device", DEV, "--fm", NULL, NULL };
+	char ready[600], before[4096];
+	struct dproc p;
+	struct rx r;
+	pid_t from;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	args[3] = p.fm_arg;
+	rx_open(&r, &p, false);
+	start(&p, r.name, args, NULL);
+	wait_ready(&r, ready, sizeof(ready), &from, before, sizeof(before));
+	/* Nothing about the state: there is none, and no watchdog was asked for. */
+	assert_string_equal(before, "");
+	assert_int_equal(from, p.pid);
+	assert_int_equal(fm_identify_rc(&p), 0x0000);
+	if (!strstr(ready, "\nSTATUS=serving 1 device(s), QMP on unix:") ||
+	    !strstr(ready, "/qmp.sock"))
+		fail_msg("READY message: %s", ready);
+	term_expect_stopping(&r, p.pid);
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
+	close(r.fd);
+}
+
+/* Append @n journal records (no-op CCI requests) to DIR/state (test-starting.c's). */
+static void append(const struct dproc *p, uint64_t n)
+{
+	char err[256];
+	struct store *st;
+
+	assert_int_equal(store_open(p->state, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_begin(st), 0);
+	for (uint64_t i = 0; i < n; i++) {
+		char text[256];
+		struct store_rec rec = { .time_ns = 1700000000000000000ull + i, .kind = STORE_REC_QMP };
+
+		snprintf(text, sizeof(text),
+			 "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
+			 "\"host-id\":0,\"opcode\":259,\"payload\":\"0%d000000\"}}", (int)(i % 3 == 0));
+		rec.data = (const uint8_t *)text;
+		rec.len = strlen(text);
+		assert_int_equal(store_journal_append(st, &rec), 0);
+	}
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+}
+
+static void test_ready_only_after_the_journal_replayed(void **state)
+{
+	const char *args[] = { "-device", DEV, "--fm", NULL, "--state", NULL, NULL };
+	char ready[600], before[16384];
+	struct qmp_client *c;
+	struct dproc p;
+	struct rx r;
+	pid_t from;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	args[3] = p.fm_arg;
+	args[5] = p.state;
+	assert_int_equal(dproc_start(&p, args), 0);        /* a store with this configuration */
+	c = dproc_connect(&p, 10000);
+	assert_non_null(c);
+	json_decref(qmp_client_cmd(c, "{\"execute\":\"quit\"}", 10000));
+	qmp_client_free(c);
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
+	append(&p, 200000);
+
+	rx_open(&r, &p, false);
+	start(&p, r.name, args, "CXLDCD_SNAPSHOT_EVERY", "0", NULL);
+	wait_ready(&r, ready, sizeof(ready), &from, before, sizeof(before));
+	/* The phases, in order, each from the daemon. */
+	if (strncmp(before, "STATUS=restoring the state from ", 32) || !strstr(before, p.state))
+		fail_msg("first message: %s", before);
+	if (!strstr(before, "STATUS=device is starting: replaying the state journal (record ") ||
+	    !strstr(before, " of 200000)\nEXTEND_TIMEOUT_USEC=30000000\n"))
+		fail_msg("no replay progress before READY=1 (make the journal longer?): %s", before);
+	assert_null(strstr(before, "READY=1"));
+	/* At READY=1 the replay is over: the FM socket answers, not Busy. */
+	assert_int_equal(fm_identify_rc(&p), 0x0000);
+	assert_non_null(strstr(dproc_log(&p), "200000 journal record(s) replayed"));
+	assert_int_equal(from, p.pid);
+	term_expect_stopping(&r, p.pid);
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
+	close(r.fd);
+}
+
+/* The pid in @path (the --pidfile), waiting up to 10 s for it. */
+static pid_t read_pidfile(const char *path)
+{
+	for (double t0 = now_s(); now_s() - t0 < 10; usleep(10000)) {
+		FILE *f = fopen(path, "r");
+		long v = 0;
+		int n = f ? fscanf(f, "%ld", &v) : 0;
+
+		if (f)
+			fclose(f);
+		if (n == 1 && v > 0)
+			return (pid_t)v;
+	}
+	fail_msg("no pid in %s", path);
+	return -1;
+}
+
+static void test_daemonize_names_the_child_in_mainpid(void **state)
+{
+	const char *args[] = { "-device", DEV, "--fm", NULL, "--daemonize", "--pidfile", NULL,
+			       "--log-file", NULL, NULL };
+	char pidfile[100], logfile[100], ready[600], before[4096], want[40];
+	struct dproc p;
+	struct rx r;
+	pid_t from;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(pidfile, sizeof(pidfile), "%s/cxldcd.pid", p.dir);
+	snprintf(logfile, sizeof(logfile), "%s/daemon.log", p.dir);
+	args[3] = p.fm_arg;
+	args[6] = pidfile;
+	args[8] = logfile;
+	rx_open(&r, &p, false);
+	start(&p, r.name, args, NULL);
+	wait_ready(&r, ready, sizeof(ready), &from, before, sizeof(before));
+	/* The parent, still the main process, says it: MAINPID= with READY=1. */
+	assert_int_equal(from, p.pid);
+	daemon_child = read_pidfile(pidfile);
+	assert_true(daemon_child != p.pid);
+	snprintf(want, sizeof(want), "MAINPID=%d", (int)daemon_child);
+	if (!has_line(ready, want))
+		fail_msg("want %s in: %s", want, ready);
+	assert_non_null(strstr(ready, "STATUS=serving 1 device(s)"));
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);        /* the parent exits 0 */
+	assert_int_equal(fm_identify_rc(&p), 0x0000);
+	/* The child is the service now: it says it stops. */
+	term_expect_stopping(&r, daemon_child);
+	for (double t0 = now_s(); kill(daemon_child, 0) == 0; usleep(10000))
+		assert_true(now_s() - t0 < 10);
+	daemon_child = 0;
+	close(r.fd);
+}
+
+static void test_watchdog_pings_at_half_the_interval(void **state)
+{
+	const char *args[] = { "-device", DEV, NULL };
+	char msg[600], before[4096];
+	double t0, last, max_gap = 0;
+	int pings = 0;
+	struct dproc p;
+	struct rx r;
+	pid_t from;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	rx_open(&r, &p, false);
+	/* 400 ms: a ping every 200 ms, 10 in 2 s. */
+	start(&p, r.name, args, "WATCHDOG_USEC", "400000", NULL);
+	wait_ready(&r, msg, sizeof(msg), &from, before, sizeof(before));
+	assert_non_null(strstr(dproc_log(&p), "notifying the service manager (watchdog every 200 ms)"));
+	t0 = last = now_s();
+	while (now_s() - t0 < 2.0) {
+		if (rx_next(&r, 100, msg, sizeof(msg), &from) < 0)
+			continue;
+		assert_string_equal(msg, "WATCHDOG=1");
+		assert_int_equal(from, p.pid);
+		if (now_s() - last > max_gap)
+			max_gap = now_s() - last;
+		last = now_s();
+		pings++;
+	}
+	print_message("%d pings in 2 s, longest gap %.0f ms\n", pings, max_gap * 1000);
+	assert_in_range(pings, 6, 14);
+	/* systemd kills the service when a whole interval passes without one. */
+	assert_true(max_gap < 0.4);
+	term_expect_stopping(&r, p.pid);
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
+	close(r.fd);
+}
+
+static void test_no_watchdog_for_another_watchdog_pid(void **state)
+{
+	const char *args[] = { "-device", DEV, NULL };
+	char msg[600], before[4096];
+	struct dproc p;
+	struct rx r;
+	pid_t from;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	rx_open(&r, &p, false);
+	start(&p, r.name, args, "WATCHDOG_USEC", "20000", "WATCHDOG_PID", "1", NULL);
+	wait_ready(&r, msg, sizeof(msg), &from, before, sizeof(before));
+	assert_int_equal(rx_next(&r, 300, msg, sizeof(msg), &from), -1);
+	term_expect_stopping(&r, p.pid);
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
+	close(r.fd);
+}
+
+static void test_abstract_notify_socket(void **state)
+{
+	const char *args[] = { "-device", DEV, NULL };
+	char msg[600], before[4096];
+	struct dproc p;
+	struct rx r;
+	pid_t from;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	rx_open(&r, &p, true);
+	assert_int_equal(r.name[0], '@');
+	start(&p, r.name, args, NULL);
+	wait_ready(&r, msg, sizeof(msg), &from, before, sizeof(before));
+	assert_int_equal(from, p.pid);
+	term_expect_stopping(&r, p.pid);
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
+	close(r.fd);
+}
+
+/* QMP answers within a second, three times, and quit stops the daemon with 0. */
+static void serves_then_quits(struct dproc *p)
+{
+	struct qmp_client *c = dproc_connect(p, 10000);
+
+	assert_non_null(c);
+	for (int i = 0; i < 3; i++) {
+		json_t *rsp = qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", 1000);
+
+		assert_non_null(rsp);
+		assert_non_null(json_object_get(rsp, "return"));
+		json_decref(rsp);
+		usleep(100000);
+	}
+	json_decref(qmp_client_cmd(c, "{\"execute\":\"quit\"}", 10000));
+	qmp_client_free(c);
+	assert_int_equal(dproc_wait_exit(p, 10000), 0);
+}
+
+static void test_missing_or_bad_notify_socket_does_not_stop_the_daemon(void **state)
+{
+	const char *args[] = { "-device", DEV, NULL };
+	char path[100];
+	struct dproc p;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(path, sizeof(path), "%s/nobody-listens", p.dir);
+	start(&p, path, args, "WATCHDOG_USEC", "2000", NULL);     /* a ping every ms, each refused */
+	serves_then_quits(&p);
+
+	assert_int_equal(dproc_init(&p), 0);
+	start(&p, "relative/notify", args, NULL);
+	serves_then_quits(&p);
+	assert_non_null(strstr(dproc_log(&p), "NOTIFY_SOCKET is not an absolute path or @name of at "
+				"most 107 bytes: 'relative/notify': ignored"));
+}
+
+static void test_full_notify_socket_does_not_stall_the_daemon(void **state)
+{
+	const char *args[] = { "-device", DEV, NULL };
+	struct dproc p;
+	struct rx r;
+	int small = 1;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	rx_open(&r, &p, false);
+	assert_int_equal(setsockopt(r.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	/* A ping every ms into a socket nobody reads: full after a few. */
+	start(&p, r.name, args, "WATCHDOG_USEC", "2000", NULL);
+	usleep(300000);
+	serves_then_quits(&p);
+	close(r.fd);
+}
+
+static int teardown(void **state)
+{
+	if (daemon_child > 0)
+		kill(daemon_child, SIGKILL);
+	daemon_child = 0;
+	return dproc_reap_all(state);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_ready_once_the_fm_socket_answers_then_stopping_on_sigterm,
+					  teardown),
+		cmocka_unit_test_teardown(test_ready_only_after_the_journal_replayed, teardown),
+		cmocka_unit_test_teardown(test_daemonize_names_the_child_in_mainpid, teardown),
+		cmocka_unit_test_teardown(test_watchdog_pings_at_half_the_interval, teardown),
+		cmocka_unit_test_teardown(test_no_watchdog_for_another_watchdog_pid, teardown),
+		cmocka_unit_test_teardown(test_abstract_notify_socket, teardown),
+		cmocka_unit_test_teardown(test_missing_or_bad_notify_socket_does_not_stop_the_daemon,
+					  teardown),
+		cmocka_unit_test_teardown(test_full_notify_socket_does_not_stall_the_daemon, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
