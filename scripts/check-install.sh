@@ -26,6 +26,18 @@ for p in cxldcd cxldcd-ctl cxldcd-host cxldcd-demo cxldcd-mctp-run; do
 		[ -s "$root/share/man/man1/$p.1" ] || fail "man page $p.1 missing"
 	fi
 done
+# cxldcd.service (systemd/meson.build) runs the installed daemon and reads the installed default file.
+unitdir=$(meson introspect "$build" --buildoptions |
+	python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="systemdsystemunitdir"))')
+unit=$(find "$dest" -name cxldcd.service | head -n 1)
+if [ "$unitdir" = no ]; then
+	[ -z "$unit" ] || fail "cxldcd.service installed with -Dsystemdsystemunitdir=no"
+else
+	[ -n "$unit" ] || fail "cxldcd.service missing"
+	grep -q "^ExecStart=$prefix/bin/cxldcd " "$unit" || fail "cxldcd.service: ExecStart is not $prefix/bin/cxldcd"
+	envfile=$(sed -n 's/^EnvironmentFile=-//p' "$unit")
+	[ -f "$dest$envfile" ] || fail "cxldcd.service: EnvironmentFile $envfile not installed"
+fi
 # The AF_MCTP preload library, and the wrapper loading it into a program.
 mctp=$(find "$root" -name libcxldcd-mctp.so | head -n 1)
 [ -n "$mctp" ] || fail "libcxldcd-mctp.so missing"
