@@ -278,6 +278,8 @@ static void test_ready_only_after_the_journal_replayed(void **state)
 	    !strstr(before, " of 200000)\nEXTEND_TIMEOUT_USEC=30000000\n"))
 		fail_msg("no replay progress before READY=1 (make the journal longer?): %s", before);
 	assert_null(strstr(before, "READY=1"));
+	print_message("before READY=1:\n%s", before);
+	print_message("READY=1 message:\n%s\n", ready);
 	/* At READY=1 the replay is over: the FM socket answers, not Busy. */
 	assert_int_equal(fm_identify_rc(&p), 0x0000);
 	assert_non_null(strstr(dproc_log(&p), "200000 journal record(s) replayed"));
