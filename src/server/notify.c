@@ -75,7 +75,7 @@ int srv_notify_init(struct srv_notify *n, char *why, size_t cap)
 	n->fd = -1;
 	if (why && cap)
 		why[0] = 0;
-	if (sock && parse_address(n, sock, why, cap) == 0) {
+	if (sock && sock[0] && parse_address(n, sock, why, cap) == 0) {   /* "": none */
 		n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (n->fd < 0)
 			rc = -errno;

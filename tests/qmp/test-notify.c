@@ -9,7 +9,8 @@
  * MAINPID= from the parent with --daemonize, WATCHDOG=1 at half the
  * $WATCHDOG_USEC interval, STOPPING=1 on SIGTERM, an abstract "@name"
  * socket; a socket that does not exist, a full one or a bad
- * $NOTIFY_SOCKET do not stop or stall the daemon.
+ * $NOTIFY_SOCKET do not stop or stall the daemon.  Default sockets go to
+ * $RUNTIME_DIRECTORY (RuntimeDirectory=).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -117,7 +119,10 @@ static bool has_line(const char *msg, const char *line)
 	return false;
 }
 
-/* Start the daemon with @args and NOTIFY_SOCKET=@sock (plus @env_key=@env_val, if any). */
+/*
+ * Start the daemon with @args and NOTIFY_SOCKET=@sock (NULL: none), plus
+ * the NULL-terminated KEY, VALUE pairs that follow.
+ */
 static void start(struct dproc *p, const char *sock, const char *const *args, ...)
 {
 	const char *keys[4];
@@ -130,7 +135,8 @@ static void start(struct dproc *p, const char *sock, const char *const *args, ..
 		setenv(k, va_arg(ap, const char *), 1);
 	}
 	va_end(ap);
-	setenv("NOTIFY_SOCKET", sock, 1);
+	if (sock)
+		setenv("NOTIFY_SOCKET", sock, 1);
 	assert_int_equal(dproc_start(p, args), 0);
 	unsetenv("NOTIFY_SOCKET");
 	for (size_t i = 0; i < nr; i++)
@@ -475,6 +481,42 @@ static void test_full_notify_socket_does_not_stall_the_daemon(void **state)
 	close(r.fd);
 }
 
+/*
+ * RuntimeDirectory=: default sockets go to $RUNTIME_DIRECTORY (its first
+ * directory), not $XDG_RUNTIME_DIR/cxldcd; one others may read is refused.
+ */
+static void test_default_sockets_in_runtime_directory(void **state)
+{
+	const char *args[] = { "-device", DEV, NULL };
+	char rt[100], list[220], want[200];
+	struct dproc p;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(rt, sizeof(rt), "%s/rt", p.dir);
+	assert_int_equal(mkdir(rt, 0700), 0);
+	snprintf(list, sizeof(list), "%s:%s/other", rt, p.dir);
+	start(&p, NULL, args, "RUNTIME_DIRECTORY", list, NULL);
+	snprintf(want, sizeof(want), "%s/fm.sock", rt);
+	fd = dproc_connect_unix(want, 10000);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(want, sizeof(want), "host link: listening on unix:%s/host.sock (device d0)", rt);
+	assert_non_null(strstr(dproc_log(&p), want));
+	serves_then_quits(&p);
+
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(rt, sizeof(rt), "%s/rt", p.dir);
+	assert_int_equal(mkdir(rt, 0700), 0);
+	assert_int_equal(chmod(rt, 0755), 0);
+	start(&p, NULL, args, "RUNTIME_DIRECTORY", rt, NULL);
+	assert_int_equal(dproc_wait_exit(&p, 10000), 1);
+	snprintf(want, sizeof(want), "runtime directory %s: not a private directory owned by this user",
+		 rt);
+	assert_non_null(strstr(dproc_log(&p), want));
+}
+
 static int teardown(void **state)
 {
 	if (daemon_child > 0)
@@ -496,6 +538,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_missing_or_bad_notify_socket_does_not_stop_the_daemon,
 					  teardown),
 		cmocka_unit_test_teardown(test_full_notify_socket_does_not_stall_the_daemon, teardown),
+		cmocka_unit_test_teardown(test_default_sockets_in_runtime_directory, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
