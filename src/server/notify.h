@@ -4,10 +4,9 @@
  * sd_notify protocol (one datagram of "KEY=VALUE" lines to the AF_UNIX
  * socket $NOTIFY_SOCKET names: a path, or "@name" in the abstract
  * namespace), without libsystemd.  READY=1, STATUS=, STOPPING=1, MAINPID=,
- * WATCHDOG=1 at the pace $WATCHDOG_USEC asks for.  Without $NOTIFY_SOCKET (or
- * with an empty one)
- * every call does nothing.  Never blocks: a message the socket cannot take
- * now (full, gone, refused) is dropped and counted.
+ * WATCHDOG=1 at the pace $WATCHDOG_USEC asks for.  Without $NOTIFY_SOCKET
+ * (or with an empty one) every call does nothing.  Never blocks: a message
+ * the socket cannot take now (full, gone, refused) is dropped and counted.
  */
 #ifndef CXLDCD_SERVER_NOTIFY_H
 #define CXLDCD_SERVER_NOTIFY_H
