@@ -982,9 +982,11 @@ int main(int argc, char **argv)
 		srv_log(&d.log, LOG_WARNING, "NOTIFY_SOCKET: cannot make a socket: %s", strerror(-notify_rc));
 	else if (why[0])
 		srv_log(&d.log, LOG_WARNING, "%s: ignored", why);
-	if (d.notify.fd >= 0)
+	if (d.notify.fd >= 0 && srv_notify_watchdog_ms(&d.notify))
 		srv_log(&d.log, LOG_INFO, "notifying the service manager (watchdog every %llu ms)",
 			(unsigned long long)srv_notify_watchdog_ms(&d.notify));
+	else if (d.notify.fd >= 0)
+		srv_log(&d.log, LOG_INFO, "notifying the service manager (no watchdog)");
 	for (size_t i = 0; i < d.cfg.nr_ignored; i++)
 		srv_log(&d.log, LOG_NOTICE, "ignoring %s: %s", d.cfg.ignored[i], d.cfg.ignored_why[i]);
 	for (size_t i = 0; i < d.cfg.nr_objects; i++)
