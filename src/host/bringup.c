@@ -30,6 +30,7 @@
 static void cel_next(struct cxldcd_host *h);
 static void config_next(struct cxldcd_host *h, uint8_t start);
 static void scan_next(struct cxldcd_host *h, uint32_t start);
+static void reconcile(struct cxldcd_host *h);
 
 static bool failed_rc(struct cxldcd_host *h, uint16_t opcode, int err, uint16_t rc)
 {
@@ -362,6 +363,110 @@ static void replay(struct cxldcd_host *h)
 	ready(h);
 }
 
+/* ------------------------------------------------------------ re-read after overflow */
+
+static int cmp_dpa(const void *a, const void *b)
+{
+	uint64_t x = ((const struct cxldcd_extent *)a)->dpa, y = ((const struct cxldcd_extent *)b)->dpa;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The first of the n listed extents (sorted by DPA) that ends after dpa. */
+static uint32_t listed_from(const struct cxldcd_extent *l, uint32_t n, uint64_t dpa)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (l[mid].dpa + l[mid].len <= dpa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Append to *gone the parts of x (an extent the host holds) that no listed
+ * extent covers.  Return 0 or -ENOMEM.
+ */
+static int unlisted_parts(const struct cxldcd_extent *l, uint32_t n, const struct ext_node *x,
+			  const uint8_t *tag, struct cxldcd_extent **gone, uint32_t *ng, uint32_t *cap)
+{
+	uint64_t pos = x->rn.start, end = x->rn.start + x->rn.len;
+
+	for (uint32_t j = listed_from(l, n, pos); pos < end; j++) {
+		uint64_t stop = j < n && l[j].dpa < end ? l[j].dpa : end;
+
+		if (stop > pos) {
+			if (*ng == *cap) {
+				uint32_t nc = *cap ? 2 * *cap : 8;
+				struct cxldcd_extent *nw = realloc(*gone, nc * sizeof(*nw));
+
+				if (!nw)
+					return -ENOMEM;
+				*gone = nw;
+				*cap = nc;
+			}
+			(*gone)[*ng] = (struct cxldcd_extent){ .dpa = pos, .len = stop - pos };
+			memcpy((*gone)[(*ng)++].tag, tag, CXLDCD_TAG_SIZE);
+		}
+		if (j >= n || l[j].dpa >= end)
+			break;
+		pos = l[j].dpa + l[j].len > pos ? l[j].dpa + l[j].len : pos;
+	}
+	return 0;
+}
+
+/*
+ * The re-read list is what the device holds for the host.  What an active
+ * group holds as accepted and the list lacks was force-released with its
+ * record lost: revoke it exactly as the record would have (release_forced()).
+ * Listed extents no group holds are left alone (the host gave them up,
+ * or is giving them up).  Collected first: revoking splits extents.
+ */
+static void reconcile(struct cxldcd_host *h)
+{
+	struct cxldcd_extent *gone = NULL;
+	uint32_t ng = 0, cap = 0;
+	int err = 0;
+
+	h->rescanning = false;
+	qsort(h->scan, h->scan_nr, sizeof(*h->scan), cmp_dpa);
+	for (struct rnode *n = rindex_first(&h->extents); n && !err; n = rindex_next(n)) {
+		const struct ext_node *x = rnode_entry(n, struct ext_node, rn);
+
+		if (x->st == X_ACCEPTED && x->g->state == G_ACTIVE)
+			err = unlisted_parts(h->scan, h->scan_nr, x, x->g->ext[x->idx].tag, &gone,
+					     &ng, &cap);
+	}
+	free(h->scan);
+	h->scan = NULL;
+	if (err) {
+		free(gone);
+		host_fail(h, -ENOMEM, "out of memory");
+		return;
+	}
+	for (uint32_t i = 0; i < ng && h->state != CXLDCD_HOST_FAILED; i++) {
+		host_log(h, LOG_WARNING, "dpa=0x%llx len=0x%llx no longer listed by the device: "
+			 "its forced release record was lost", (unsigned long long)gone[i].dpa,
+			 (unsigned long long)gone[i].len);
+		release_forced(h, &gone[i]);
+	}
+	free(gone);
+	if (h->state != CXLDCD_HOST_FAILED)
+		events_rescan_done(h);
+}
+
+void bringup_rescan(struct cxldcd_host *h)
+{
+	h->rescanning = true;
+	h->scan_tries = 0;
+	scan_next(h, 0);
+}
+
 static void scan_restart(struct cxldcd_host *h, const char *why)
 {
 	if (++h->scan_tries > HOST_SCAN_RETRIES) {
@@ -429,6 +534,8 @@ static void done_scan(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc
 	free(tmp);
 	if (h->scan_nr < h->scan_total)
 		scan_next(h, h->scan_nr);
+	else if (h->rescanning)
+		reconcile(h);
 	else
 		replay(h);
 }

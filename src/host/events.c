@@ -635,10 +635,28 @@ static void handle_record(struct cxldcd_host *h, const struct cxldcd_event *ev)
 	}
 }
 
+/*
+ * The log is empty.  After an overflow, records were lost: re-read the
+ * extent list first (the drain stays "busy" meanwhile, so no chain is
+ * processed against a half-reconciled state), then drain again if an IRQ
+ * came.
+ */
 static void drain_done(struct cxldcd_host *h)
 {
+	if (h->rescan_due) {
+		h->rescan_due = false;
+		bringup_rescan(h);
+		return;
+	}
 	h->draining = false;
 	if (h->irq_pending)
+		start_drain(h);
+}
+
+void events_rescan_done(struct cxldcd_host *h)
+{
+	h->draining = false;
+	if (h->irq_pending && h->state == CXLDCD_HOST_READY)
 		start_drain(h);
 }
 
@@ -700,8 +718,12 @@ static void done_get(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
 		drain_failed(h);
 		return;
 	}
-	if (o.flags & CCI_EVF_OVERFLOW)
-		host_log(h, LOG_WARNING, "dc event log overflowed count=%u", o.overflow_count);
+	if (o.flags & CCI_EVF_OVERFLOW) {
+		/* records were lost: the extent list tells what the host still holds */
+		host_log(h, LOG_WARNING, "dc event log overflowed count=%u: extent list re-read "
+			 "once drained", o.overflow_count);
+		h->rescan_due = true;
+	}
 	if (!o.nr_records) {
 		free(ev);
 		drain_done(h);

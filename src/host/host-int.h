@@ -260,8 +260,10 @@ struct cxldcd_host {
 	struct cxldcd_extent *scan;
 	uint32_t scan_nr, scan_total, scan_gen;
 	int scan_tries;
+	bool rescanning;            /* the scan is a re-read after an overflow (not bring-up) */
 	/* events */
 	bool draining, irq_pending;
+	bool rescan_due;            /* the DC log overflowed: re-read the extent list when drained */
 	uint64_t drain_retry_ms;    /* when to drain again after a failed Get; 0 = not needed */
 	struct chain add_chain, rel_chain;
 	uint64_t token;             /* next Add response token */
@@ -443,8 +445,18 @@ int events_check_group(struct cxldcd_host *h, const struct cxldcd_extent *e, uin
 int events_tag_groups(const struct cxldcd_extent *e, uint32_t n, uint32_t *order,
 		      uint32_t *start);
 
+/* The re-read of the extent list after an overflow is done: drain again if due. */
+void events_rescan_done(struct cxldcd_host *h);
+
 /* bringup.c */
 void bringup_start(struct cxldcd_host *h);
+/*
+ * Re-read the extent list (the DC log overflowed, CXL r3.2 §8.2.10.9.9.2)
+ * and revoke what the host holds that the device no longer lists, as the
+ * lost Forced Capacity Release records would have; events_rescan_done() at
+ * the end.
+ */
+void bringup_rescan(struct cxldcd_host *h);
 
 /* apps.c */
 void apps_process_fd(struct cxldcd_host *h, int fd);

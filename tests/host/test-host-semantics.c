@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-host-semantics.c - libcxldcd-host against the real device model in
+ * one process (hx.h), on the points where a Linux DCD host and the CXL r3.2
+ * text meet the device: a DC event log that overflowed (the host re-reads
+ * the extent list, §8.2.10.9.9.2), and the device's answers to a host that
+ * re-reads the list while events are pending.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hx.h"
+
+static int setup_depth2(void **state)
+{
+	const struct hx_opts o = { .evlog_depth = 2 };
+
+	return hx_setup_opts(state, &o);
+}
+
+static struct cxldcd_host_group_info group_of(struct hx *x, const char *tag)
+{
+	struct cxldcd_host_group_info g[16];
+	uint8_t t[16];
+	uint32_t n = cxldcd_host_list_groups(x->h, g, 16);
+
+	assert_int_equal(cxldcd_tag_parse(tag, t), 0);
+	for (uint32_t i = 0; i < n && i < 16; i++)
+		if (g[i].tagged && !memcmp(g[i].tag, t, 16))
+			return g[i];
+	fail_msg("no group with tag %s", tag);
+	return g[0];
+}
+
+/* Host 0 accepts tag A in region 1 (not sharable): base+32M (2 MiB), base+64M (4 MiB). */
+static void add_group_a(struct hx *x)
+{
+	struct cxldcd_extent e[2] = { hx_ext(x->base[1] + 32 * MiB, 2 * MiB, TAG_A, 0),
+				      hx_ext(x->base[1] + 64 * MiB, 4 * MiB, TAG_A, 0) };
+	unsigned have = hx_count(x, CXLDCD_HOST_EV_GROUP_ADDED);
+
+	assert_int_equal(hx_add(x, 0, e, 2), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, have, 3000));
+	hx_pump(x, 200);
+}
+
+/*
+ * Fill host 0's DC log (depth 2) with two harmless records the host has not
+ * read yet, then force the host out of [dpa, dpa+len): the Forced Capacity
+ * Release record is lost to the overflow (a forced release never waits for
+ * room, CXL r3.2 §7.6.7.6.6).
+ */
+static void forced_release_lost_to_overflow(struct hx *x, uint64_t dpa, uint64_t len)
+{
+	struct cxldcd_extent none = { 0 };
+	struct cxldcd_extent cut = hx_ext(dpa, len, NULL, 0);
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .forced = true, .nr_extents = 1, .extents = &cut };
+	struct cxldcd_event ev;
+	struct core_evlog_status st;
+	struct cxldcd_diag diag;
+	uint32_t n;
+
+	hx_inject(x, 0, CXLDCD_DC_EV_REGION_CONFIG_UPDATED, &none, false);
+	hx_inject(x, 0, CXLDCD_DC_EV_REGION_CONFIG_UPDATED, &none, false);
+	if (core_release(x->dev, &rq, &diag) != CXLDCD_RC_SUCCESS)
+		fail_msg("forced release: %s", diag.text);
+	assert_int_equal(core_evlog_get(x->dev, 0, CXLDCD_LOG_DC, 1, &ev, &n, &st),
+			 CXLDCD_RC_SUCCESS);
+	assert_true(st.overflow);
+	assert_int_equal(st.overflow_count, 1);
+	assert_int_equal(core_evlog_count(x->dev, 0, CXLDCD_LOG_DC), 2);
+}
+
+/*
+ * CXL r3.2 §8.2.10.9.9.2: the host must re-read the extent list whenever the
+ * DC event log overflows.  A Forced Capacity Release record lost to an
+ * overflow leaves the host believing it holds the extent; without the
+ * re-read, its next release of the group lists that extent, the device
+ * refuses the whole list (Invalid Physical Address), and the rest of the
+ * group stays the host's on the device while the host has let it go.
+ */
+static void test_overflow_rereads_the_extent_list_and_revokes_what_is_gone(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host_group_info g;
+	uint64_t a1 = x->base[1] + 32 * MiB;
+	int forced;
+
+	hx_host_start(x);
+	add_group_a(x);
+	assert_int_equal(core_extent_count(x->dev, 0), 2);
+	forced_release_lost_to_overflow(x, a1, 2 * MiB);
+	assert_int_equal(core_extent_count(x->dev, 0), 1);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_REGION_UPDATED, 1, 3000));
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_evlog_count(x->dev, 0, CXLDCD_LOG_DC), 0);
+	/* the re-read found [a1, a1+2M) gone: it is revoked as a lost forced release would have */
+	forced = hx_first(x, CXLDCD_HOST_EV_FORCED_RELEASE);
+	assert_int_equal(x->ev[forced].dpa, a1);
+	assert_int_equal(x->ev[forced].len, 2 * MiB);
+	g = group_of(x, TAG_A);
+	assert_true(g.revoked);
+	assert_int_equal(g.nr_extents, 2);
+	/* the group's release now lists only what the host holds, and the device takes it */
+	assert_int_equal(cxldcd_host_group_release(x->h, NULL, g.id), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
+/* A log that overflowed with nothing lost for the host: the re-read changes nothing. */
+static void test_overflow_with_nothing_lost_keeps_every_group(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent none = { 0 };
+	struct cxldcd_host_group_info g;
+
+	hx_host_start(x);
+	add_group_a(x);
+	hx_inject(x, 0, CXLDCD_DC_EV_REGION_CONFIG_UPDATED, &none, false);
+	for (int i = 0; i < 2; i++) /* a non-DC record, then one lost: overflow */
+		assert_int_equal(core_evlog_inject(x->dev, 0, CXLDCD_LOG_DC,
+						   &(struct cxldcd_event){ .length = 0x80 }),
+				 CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_REGION_UPDATED, 0, 3000));
+	hx_pump(x, 300);
+	assert_int_equal(core_evlog_count(x->dev, 0, CXLDCD_LOG_DC), 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_FORCED_RELEASE), 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
+	g = group_of(x, TAG_A);
+	assert_false(g.revoked);
+	assert_int_equal(g.nr_extents, 2);
+	assert_int_equal(g.size, 6 * MiB);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_overflow_rereads_the_extent_list_and_revokes_what_is_gone,
+						setup_depth2, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_overflow_with_nothing_lost_keeps_every_group,
+						setup_depth2, hx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
