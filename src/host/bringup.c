@@ -8,7 +8,8 @@
  *      driver's region checks;
  *   3. DC event interrupt policy (0102h, then the 5-byte form of 0103h);
  *   4. Get DC Extent List (4801h) in chunks, restarting (up to 10 times) when
- *      the generation or the total changes; the extents found are surfaced
+ *      the generation or the total changes, or a chunk starts past a total
+ *      that shrank (Invalid Input); the extents found are surfaced
  *      again WITHOUT an Add DC Response, and the DC log is drained only
  *      after this scan (new Add events wait).
  * Every step is a queued command whose continuation starts the next one.
@@ -485,6 +486,15 @@ static void done_scan(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc
 	struct cxldcd_extent *tmp;
 	int r;
 
+	if (!err && rc == CXLDCD_RC_INVALID_INPUT && start) {
+		/*
+		 * CXL r3.2 §8.2.10.9.9.2: a start past the Total Extent Count is
+		 * Invalid Input.  The list shrank since the last chunk: the change
+		 * a generation number would show, so read it again.
+		 */
+		scan_restart(h, "extent list shrank past the next chunk");
+		return;
+	}
 	if (failed_rc(h, c->opcode, err, rc))
 		return;
 	tmp = calloc(want ? want : 1, sizeof(*tmp));

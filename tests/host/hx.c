@@ -99,6 +99,8 @@ void hx_init_opts(struct hx *x, const struct hx_opts *o)
 	p.size = 2 * cfg.regions[0].len;
 	if (o->evlog_depth)
 		cfg.evlog_depth = o->evlog_depth;
+	if (o->mbox_payload_size)
+		cfg.mbox_payload_size = o->mbox_payload_size;
 	cfg.regions[0].sharable = true; /* shared sequences: tagged groups live in region 0 */
 	cfg.pending_timeout_ms = o->pending_timeout_ms;
 	if (o->nr_hosts)

@@ -77,6 +77,7 @@ struct hx_opts {
 	void *move_fault_opaque;
 	uint64_t region_len;             /* both regions'; 0: 256 MiB (a multiple of it) */
 	uint32_t evlog_depth;            /* the device's; 0: the default */
+	uint32_t mbox_payload_size;      /* the device's; 0: the default (2048) */
 	size_t max_out_bytes;            /* hostlink_cfg's; 0: the default */
 	/*
 	 * The hostlink gets watch ops with flush (a loop with round ends, as

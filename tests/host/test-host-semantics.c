@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <cmocka.h>
+
+#include "cci/dcd.h"
 
 #include "hx.h"
 
@@ -147,6 +150,123 @@ static void test_overflow_with_nothing_lost_keeps_every_group(void **state)
 	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
 }
 
+/* ---------------------------------------------------------- extent list paging */
+
+static int setup_small_mbox(void **state)
+{
+	/* (256 - 16) / 0x28: six extents per Get DC Extent List */
+	const struct hx_opts o = { .mbox_payload_size = 256 };
+
+	return hx_setup_opts(state, &o);
+}
+
+/* Host 0 holds n 2 MiB extents of region 1, each accepted alone (no agent). */
+static void accept_singles(struct hx *x, uint32_t n)
+{
+	struct cxldcd_diag diag;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct cxldcd_extent e = hx_ext(x->base[1] + 4 * i * MiB, 2 * MiB, NULL, 0);
+		struct cxldcd_range r = { e.dpa, e.len };
+
+		assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
+		assert_int_equal(core_add_response(x->dev, 0, &r, 1, false, &diag), CXLDCD_RC_SUCCESS);
+	}
+	core_evlog_clear(x->dev, 0, CXLDCD_LOG_DC, true, NULL, 0, &diag); /* no overflow: no-op */
+	while (core_evlog_count(x->dev, 0, CXLDCD_LOG_DC)) {
+		struct cxldcd_event ev;
+		uint32_t got;
+
+		core_evlog_get(x->dev, 0, CXLDCD_LOG_DC, 1, &ev, &got, NULL);
+		assert_int_equal(core_evlog_clear(x->dev, 0, CXLDCD_LOG_DC, false, &ev.handle, 1,
+						  &diag), CXLDCD_RC_SUCCESS);
+	}
+	assert_int_equal(core_extent_count(x->dev, 0), n);
+}
+
+/* The host's log, kept for the test to search. */
+struct logbuf {
+	char text[8192];
+	size_t len;
+};
+
+static void log_to_buf(void *opaque, int level, const char *msg)
+{
+	struct logbuf *b = opaque;
+	int n = snprintf(b->text + b->len, sizeof(b->text) - b->len, "<%d>%s\n", level, msg);
+
+	if (n > 0 && (size_t)n < sizeof(b->text) - b->len)
+		b->len += (size_t)n;
+}
+
+/* One step of one side: poll its fds for up to ms and serve what is ready. */
+static void device_step(struct hx *x, int ms)
+{
+	struct pollfd fds[64];
+	size_t n = hostlink_pollfds(x->hl, fds, 64);
+
+	if (poll(fds, (nfds_t)n, ms) <= 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (fds[i].revents)
+			hostlink_process_fd(x->hl, fds[i].fd, hostlink_poll_events(fds[i].revents));
+}
+
+static void host_step(struct hx *x, int ms)
+{
+	struct pollfd p = { .fd = cxldcd_host_get_fd(x->h), .events = POLLIN };
+
+	if (poll(&p, 1, ms) > 0)
+		cxldcd_host_process(x->h);
+}
+
+/*
+ * CXL r3.2 §8.2.10.9.9.2: a Starting Extent Index past the Total Extent Count
+ * is Invalid Input.  When the list shrinks between two chunks of the
+ * bring-up scan (here the FM forces the host out of three extents after the
+ * device answered the first chunk), the next chunk asks past the new total.
+ * The Linux driver restarts the scan when the generation or the total
+ * changes between chunks; the answer to a chunk past the end says the same
+ * (the list changed), so the host restarts instead of failing its bring-up.
+ */
+static void test_scan_restarts_when_the_list_shrinks_past_the_next_chunk(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent cut[3] = { hx_ext(x->base[1] + 20 * MiB, 2 * MiB, NULL, 0),
+					hx_ext(x->base[1] + 24 * MiB, 2 * MiB, NULL, 0),
+					hx_ext(x->base[1] + 28 * MiB, 2 * MiB, NULL, 0) };
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .forced = true, .nr_extents = 3, .extents = cut };
+	struct cxldcd_diag diag;
+	uint8_t pol[CXLDCD_NR_LOGS] = { 0 };
+	unsigned have = hx_count(x, CXLDCD_HOST_EV_READY);
+	struct logbuf log = { .len = 0 };
+
+	x->hcfg.log_fn = log_to_buf;
+	x->hcfg.log_opaque = &log;
+	x->hcfg.log_level = LOG_DEBUG;
+	accept_singles(x, 8);                   /* chunks of 6: [0, 6) then [6, 8) */
+	assert_int_equal(cxldcd_host_new(&x->hcfg, &x->h), 0);
+	for (int i = 0; i < 500 && !(pol[CXLDCD_LOG_DC] & 3); i++) {
+		device_step(x, 5);
+		host_step(x, 5);
+		core_irq_policy_get(x->dev, 0, pol);
+	}
+	assert_int_equal(pol[CXLDCD_LOG_DC] & 3, 1); /* the device took the policy: the scan is next */
+	host_step(x, 200);                      /* the Set's answer: Get DC Extent List [0, 6) */
+	device_step(x, 200);                    /* answered: total 8 */
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_int_equal(core_extent_count(x->dev, 0), 5); /* [6, 8) is now past the end */
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_READY, have, 3000));
+	hx_pump(x, 300);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 5);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_FAILED), 0);
+	assert_non_null(strstr(log.text, "extent scan restart 1: extent list shrank"));
+	cxldcd_host_free(x->h);                 /* before log goes out of scope */
+	x->h = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +274,8 @@ int main(void)
 						setup_depth2, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_overflow_with_nothing_lost_keeps_every_group,
 						setup_depth2, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_scan_restarts_when_the_list_shrinks_past_the_next_chunk,
+						setup_small_mbox, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
