@@ -338,6 +338,163 @@ static void test_small_log_retry_overflow_and_clear_all(void **state)
 	expect_rsp(f, (uint8_t[0x20]){ 0 }, 0x20);
 }
 
+
+/* ------------------------------------------- what a Linux DCD host relies on */
+
+/* 4801h for host 0 from start, asking count: its return code; f->out holds the answer. */
+static uint16_t list_from(struct fx *f, uint32_t count, uint32_t start)
+{
+	uint8_t in[8];
+
+	g32(in, 0, count);
+	g32(in, 4, start);
+	return msg(f, f->mb[0], 0x4801, in, sizeof(in));
+}
+
+static uint32_t gen_of(struct fx *f)
+{
+	assert_int_equal(list_from(f, 0, 0), 0);
+	assert_int_equal(f->out_len, 0x10);                     /* count 0: the header only */
+	return r32(f->out, 8);
+}
+
+/*
+ * CXL r3.2 §8.2.10.9.9.2: the list is the accepted extents (pending-add
+ * excluded, release-pending included); the generation number changes with
+ * the list and only with it, so a host paging through it (Linux restarts on
+ * a change) is not sent round by offers and release requests; a start past
+ * the total is Invalid Input, a start equal to it returns nothing.
+ */
+static void test_extent_list_and_generation_follow_the_accepted_list_only(void **state)
+{
+	struct fx *f = *state;
+	uint8_t want[0x10 + 0x28] = { 0 }, rel[0x20 + 0x28] = { 0 };
+	uint32_t g0 = gen_of(f), g1, g2;
+
+	give(f, 0, R0, 4 * MIB);
+	g1 = gen_of(f);
+	assert_int_not_equal(g1, g0);
+	offer(f, 0, R0 + 8 * MIB, 2 * MIB);                     /* pending: not listed */
+	assert_int_equal(list_from(f, 10, 0), 0);
+	g32(want, 0x0, 1);
+	g32(want, 0x4, 1);
+	g32(want, 0x8, g1);
+	g_extent(want, 0x10, R0, 4 * MIB, NULL, 0);
+	expect_rsp(f, want, sizeof(want));
+	assert_int_equal(list_from(f, 10, 1), 0);               /* start == total: nothing */
+	assert_int_equal(r32(f->out, 0), 0);
+	assert_int_equal(r32(f->out, 4), 1);
+	assert_int_equal(f->out_len, 0x10);
+	assert_int_equal(list_from(f, 10, 2), 0x02);            /* start > total */
+	/* a release request leaves the extent listed and the generation as it was */
+	g8(rel, 0x02, 0x01);                                     /* prescriptive, not forced */
+	g32(rel, 0x1c, 1);
+	g_extent(rel, 0x20, R0, 4 * MIB, NULL, 0);
+	assert_int_equal(msg(f, f->fm, 0x5605, rel, sizeof(rel)), 0);
+	assert_int_equal(gen_of(f), g1);
+	assert_int_equal(list_from(f, 10, 0), 0);
+	expect_rsp(f, want, sizeof(want));
+	/* releasing half of it splits it: the rest is listed under a new generation */
+	assert_int_equal(respond(f, 0x4803, R0, 2 * MIB, false), 0);
+	g2 = gen_of(f);
+	assert_int_not_equal(g2, g1);
+	assert_int_equal(list_from(f, 10, 0), 0);
+	g32(want, 0x8, g2);
+	g_extent(want, 0x10, R0 + 2 * MIB, 2 * MIB, NULL, 0);
+	expect_rsp(f, want, sizeof(want));
+	/* the same half again: Invalid Physical Address, nothing changes */
+	assert_int_equal(respond(f, 0x4803, R0, 2 * MIB, false), 0x0f);
+	assert_int_equal(gen_of(f), g2);
+	/* a forced release changes the list: a new generation */
+	g8(rel, 0x02, 0x11);
+	g_extent(rel, 0x20, R0 + 2 * MIB, 2 * MIB, NULL, 0);
+	assert_int_equal(msg(f, f->fm, 0x5605, rel, sizeof(rel)), 0);
+	assert_int_not_equal(gen_of(f), g2);
+	assert_int_equal(core_extent_count(f->dev, 0), 0);
+	assert_int_equal(core_pending_count(f->dev, 0), 1);     /* the offer still waits */
+}
+
+/*
+ * CXL r3.2 §8.2.10.9.9.3: the Add DC Response lists what the host accepts in
+ * any order (Linux lists tag groups in sequence order, not offer order); a
+ * range listed twice is Invalid Extent List; a range already added by an
+ * earlier response is Invalid Physical Address (the v9-era Linux host
+ * answered the extents it re-read at boot), and nothing changes.
+ */
+static void test_add_response_in_any_order_but_never_twice(void **state)
+{
+	struct fx *f = *state;
+	uint8_t add[0x20 + 3 * 0x28] = { 0 }, rsp[8 + 3 * 0x18] = { 0 }, dup[8 + 2 * 0x18] = { 0 };
+	uint32_t g;
+
+	g8(add, 0x02, 0x02);
+	g32(add, 0x1c, 3);
+	for (int i = 0; i < 3; i++)
+		g_extent(add, 0x20 + 0x28 * (size_t)i, R0 + 4 * MIB * (uint64_t)i, 2 * MIB, NULL, 0);
+	assert_int_equal(msg(f, f->fm, 0x5604, add, sizeof(add)), 0);
+	g32(rsp, 0, 3);
+	for (int i = 0; i < 3; i++) {                            /* the last offered first */
+		g64(rsp, 8 + 0x18 * (size_t)i, R0 + 4 * MIB * (uint64_t)(2 - i));
+		g64(rsp, 16 + 0x18 * (size_t)i, 2 * MIB);
+	}
+	assert_int_equal(msg(f, f->mb[0], 0x4802, rsp, sizeof(rsp)), 0);
+	assert_int_equal(core_extent_count(f->dev, 0), 3);
+	g = gen_of(f);
+	assert_int_equal(list_from(f, 10, 0), 0);               /* listed in DPA order */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(r64(f->out, 0x10 + 0x28 * (size_t)i), R0 + 4 * MIB * (uint64_t)i);
+	/* with nothing pending, a response to the extents held: Invalid Input */
+	assert_int_equal(respond(f, 0x4802, R0, 2 * MIB, false), 0x02);
+	offer(f, 0, R0 + 32 * MIB, 2 * MIB);
+	/* an extent added before, in the answer to another offer: Invalid PA */
+	assert_int_equal(respond(f, 0x4802, R0, 2 * MIB, false), 0x0f);
+	/* the offered extent listed twice: Invalid Extent List */
+	g32(dup, 0, 2);
+	g64(dup, 0x08, R0 + 32 * MIB);
+	g64(dup, 0x10, 2 * MIB);
+	g64(dup, 0x20, R0 + 32 * MIB);
+	g64(dup, 0x28, 2 * MIB);
+	assert_int_equal(msg(f, f->mb[0], 0x4802, dup, sizeof(dup)), 0x1e);
+	assert_int_equal(core_pending_count(f->dev, 0), 1);
+	assert_int_equal(core_extent_count(f->dev, 0), 3);
+	assert_int_equal(gen_of(f), g);
+	assert_int_equal(respond(f, 0x4802, R0 + 32 * MIB, 2 * MIB, false), 0);
+	assert_int_equal(core_extent_count(f->dev, 0), 4);
+}
+
+/*
+ * CXL r3.2 §8.2.10.2.3: handles are cleared oldest first; a handle out of
+ * order or already cleared (stale) is Invalid Handle and nothing is cleared.
+ */
+static void test_clear_out_of_order_or_stale_handles_is_invalid_handle(void **state)
+{
+	struct fx *f = *state;
+	uint8_t add[0x20 + 2 * 0x28] = { 0 }, clr[8] = { 0x04, 0x00, 0x01 };
+	uint16_t h1, h2;
+
+	g8(add, 0x02, 0x02);
+	g32(add, 0x1c, 2);
+	g_extent(add, 0x20, R0, 2 * MIB, NULL, 0);
+	g_extent(add, 0x48, R0 + 4 * MIB, 2 * MIB, NULL, 0);
+	assert_int_equal(msg(f, f->fm, 0x5604, add, sizeof(add)), 0);
+	assert_int_equal(msg(f, f->mb[0], 0x0100, (uint8_t[]){ 0x04 }, 1), 0);
+	assert_int_equal(r16(f->out, 0x14), 2);
+	h1 = r16(f->out, 0x20 + 0x14);
+	h2 = r16(f->out, 0xa0 + 0x14);
+	g16(clr, 6, h2);                                         /* the newer first */
+	assert_int_equal(msg(f, f->mb[0], 0x0101, clr, sizeof(clr)), 0x0e);
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_DC), 2);
+	g16(clr, 6, h1);
+	assert_int_equal(msg(f, f->mb[0], 0x0101, clr, sizeof(clr)), 0);
+	assert_int_equal(msg(f, f->mb[0], 0x0101, clr, sizeof(clr)), 0x0e); /* stale */
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_DC), 1);
+	g16(clr, 6, 0);                                          /* handle 0 is never valid */
+	assert_int_equal(msg(f, f->mb[0], 0x0101, clr, sizeof(clr)), 0x0e);
+	g16(clr, 6, h2);
+	assert_int_equal(msg(f, f->mb[0], 0x0101, clr, sizeof(clr)), 0);
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_DC), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -349,6 +506,9 @@ int main(void)
 		T(test_add_response_error_paths),
 		T(test_forced_release_of_pending_makes_group_dead),
 		T(test_small_log_retry_overflow_and_clear_all),
+		T(test_extent_list_and_generation_follow_the_accepted_list_only),
+		T(test_add_response_in_any_order_but_never_twice),
+		T(test_clear_out_of_order_or_stale_handles_is_invalid_handle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
