@@ -207,10 +207,44 @@ static enum cxldcd_rc check_ranges(struct rsp *s, struct cxldcd_diag *diag)
 	return CXLDCD_RC_SUCCESS;
 }
 
-/* Each range inside one offered extent; sharable extents all-or-nothing. */
+struct tag_take {
+	const struct tag *t;
+	bool taken;
+};
+
+static int tag_take_cmp(const void *pa, const void *pb)
+{
+	uintptr_t a = (uintptr_t)((const struct tag_take *)pa)->t;
+	uintptr_t b = (uintptr_t)((const struct tag_take *)pb)->t;
+
+	return a < b ? -1 : (a > b);
+}
+
+/*
+ * Sharable capacity is accepted per tag, all or nothing (CXL r3.2
+ * §8.2.10.9.9.3; the tag is the unit of sharing and of release, §8.2.10.9.9.4):
+ * an offer may carry several tags and a host (Linux v10+) answers per tag
+ * group, leaving out a group that fails its checks.  v: the group's
+ * sharable extents (n) with whether the response takes them.
+ */
+static enum cxldcd_rc tags_whole(struct rsp *s, struct tag_take *v, uint32_t n,
+				 struct cxldcd_diag *diag)
+{
+	qsort(v, n, sizeof(*v), tag_take_cmp);
+	for (uint32_t i = 1; i < n; i++)
+		if (v[i].t == v[i - 1].t && v[i].taken != v[i - 1].taken)
+			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_SHARABLE_PARTIAL, -1,
+					   "host=%u group=%llu a sharable tag must be accepted all or nothing",
+					   s->host, X64(s->g->id));
+	return CXLDCD_RC_SUCCESS;
+}
+
+/* Each range inside one offered extent; sharable extents and tags all-or-nothing. */
 static enum cxldcd_rc match(struct rsp *s, struct cxldcd_diag *diag)
 {
-	uint32_t j = 0, shared = 0, shared_taken = 0;
+	uint32_t j = 0, shared = 0;
+	struct tag_take *v;
+	enum cxldcd_rc rc;
 
 	for (uint32_t i = 0; i < s->n; i++) {
 		const struct cxldcd_range *r = &s->r[i];
@@ -233,19 +267,23 @@ static enum cxldcd_rc match(struct rsp *s, struct cxldcd_diag *diag)
 		if (!s->dev->cfg.regions[a->region].sharable)
 			continue;
 		shared++;
-		if (!s->cnt[j])
-			continue;
-		shared_taken++;
-		if (s->cnt[j] != 1 || s->r[s->first[j]].len != a->len)
+		if (s->cnt[j] && (s->cnt[j] != 1 || s->r[s->first[j]].len != a->len))
 			return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_SHARABLE_PARTIAL, -1,
 					 "host=%u dpa=0x%llx sharable extent must be accepted whole",
 					 s->host, X64(a->dpa));
 	}
-	if (shared_taken && shared_taken != shared)
-		return core_reject(diag, CXLDCD_RC_INVALID_EXTENT_LIST, CORE_REASON_SHARABLE_PARTIAL, -1,
-				 "host=%u sharable group=%llu must be accepted all or nothing",
-				 s->host, X64(s->g->id));
-	return CXLDCD_RC_SUCCESS;
+	if (shared < 2)
+		return CXLDCD_RC_SUCCESS;
+	v = core_zalloc(s->dev, sizeof(*v) * shared);
+	if (!v)
+		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	shared = 0;
+	for (j = 0; j < s->g->nr; j++)
+		if (s->dev->cfg.regions[s->x[j]->a->region].sharable)
+			v[shared++] = (struct tag_take){ s->x[j]->a->tag, s->cnt[j] != 0 };
+	rc = tags_whole(s, v, shared, diag);
+	core_free(s->dev, v);
+	return rc;
 }
 
 static enum cxldcd_rc prepare(struct rsp *s, const struct cxldcd_range *r, struct cxldcd_diag *diag)

@@ -206,6 +206,55 @@ static void test_pending_groups_expire_on_tick(void **state)
 	tenv_free(e);
 }
 
+static void sharable1(struct cxldcd_dev_cfg *c)
+{
+	c->regions[1].sharable = true;
+}
+
+/*
+ * One offer (one More chain) of two sharable tags, two extents each.  Linux
+ * (v10+) answers per tag group: a group that fails its checks is left out
+ * whole and the others are accepted.  Sharable capacity is all-or-nothing
+ * per tag (CXL r3.2 §8.2.10.9.9.3/.4, the unit of release is the tag):
+ * accepting all of tag 1 and none of tag 2 is a valid answer; part of a tag
+ * is still Invalid Extent List.
+ */
+static void test_response_takes_whole_sharable_tags_of_a_chain(void **state)
+{
+	struct tenv *e = tenv_new(sharable1);
+	struct cxldcd_extent x[4] = { { .dpa = 4 * GiB, .len = 2 * MiB },
+				      { .dpa = 4 * GiB + 4 * MiB, .len = 2 * MiB, .shared_seq = 1 },
+				      { .dpa = 4 * GiB + 8 * MiB, .len = 2 * MiB },
+				      { .dpa = 4 * GiB + 12 * MiB, .len = 2 * MiB, .shared_seq = 1 } };
+	struct cxldcd_range tag1[2] = { { 4 * GiB, 2 * MiB }, { 4 * GiB + 4 * MiB, 2 * MiB } };
+	struct cxldcd_range part[3] = { tag1[0], tag1[1], { 4 * GiB + 8 * MiB, 2 * MiB } };
+	struct cxldcd_extent got[2];
+	uint32_t n;
+
+	(void)state;
+	tag_set(x[0].tag, 1);
+	tag_set(x[1].tag, 1);
+	tag_set(x[2].tag, 2);
+	tag_set(x[3].tag, 2);
+	assert_int_equal(add_ext(e, 0, x, 4), CXLDCD_RC_SUCCESS);
+	assert_int_equal(core_pending_count(e->dev, 0), 1);
+	/* all of tag 1, half of tag 2: Invalid Extent List, nothing changes */
+	assert_int_equal(core_add_response(e->dev, 0, part, 3, false, &e->diag),
+			 CXLDCD_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(core_pending_count(e->dev, 0), 1);
+	/* all of tag 1, none of tag 2: accepted */
+	assert_int_equal(core_add_response(e->dev, 0, tag1, 2, false, &e->diag), CXLDCD_RC_SUCCESS);
+	assert_int_equal(core_pending_count(e->dev, 0), 0);
+	assert_int_equal(core_extent_list(e->dev, 0, 0, 2, got, &n), CXLDCD_RC_SUCCESS);
+	assert_int_equal(n, 2);
+	assert_int_equal(got[0].dpa, 4 * GiB);
+	assert_int_equal(got[0].tag[15], 1);
+	assert_int_equal(got[1].shared_seq, 1);
+	assert_int_equal(core_extent_count(e->dev, 0), 2);
+	assert_invariants(e->dev);
+	tenv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +266,7 @@ int main(void)
 		T(test_response_more_chain_is_applied_on_the_last_part),
 		T(test_response_answers_oldest_group_first),
 		cmocka_unit_test(test_pending_groups_expire_on_tick),
+		cmocka_unit_test(test_response_takes_whole_sharable_tags_of_a_chain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
