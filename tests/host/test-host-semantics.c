@@ -3,8 +3,9 @@
  * test-host-semantics.c - libcxldcd-host against the real device model in
  * one process (hx.h), on the points where a Linux DCD host and the CXL r3.2
  * text meet the device: a DC event log that overflowed (the host re-reads
- * the extent list, §8.2.10.9.9.2), and the device's answers to a host that
- * re-reads the list while events are pending.
+ * the extent list, §8.2.10.9.9.2), an extent list that shrinks while the
+ * host pages through it, and an offer of several sharable tags answered
+ * per tag group.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -267,6 +268,41 @@ static void test_scan_restarts_when_the_list_shrinks_past_the_next_chunk(void **
 	x->h = NULL;
 }
 
+/* ---------------------------------------------------------- sharable tag groups */
+
+/*
+ * One offer of two sharable tags (region 0), the host's policy accepting
+ * only tag B: the agent answers per tag group, as Linux v10+ does, and the
+ * device takes all of tag B (before: refused whole, Invalid Extent List).
+ */
+static void test_one_sharable_tag_of_an_offer_is_accepted_alone(void **state)
+{
+	struct hx *x = *state;
+	uint8_t allow[1][16];
+	struct cxldcd_extent e[4] = { hx_ext(x->base[0], 2 * MiB, TAG_A, 0),
+				      hx_ext(x->base[0] + 2 * MiB, 2 * MiB, TAG_A, 1),
+				      hx_ext(x->base[0] + 8 * MiB, 2 * MiB, TAG_B, 0),
+				      hx_ext(x->base[0] + 4 * MiB, 2 * MiB, TAG_B, 1) };
+	struct cxldcd_host_group_info g;
+
+	assert_int_equal(cxldcd_tag_parse(TAG_B, allow[0]), 0);
+	x->hcfg.accept = CXLDCD_HOST_ACCEPT_TAGS;
+	x->hcfg.accept_tags = (const uint8_t (*)[16])allow;
+	x->hcfg.nr_accept_tags = 1;
+	hx_host_start(x);
+	assert_int_equal(hx_add(x, 0, e, 4), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_pending_count(x->dev, 0), 0);
+	assert_int_equal(core_extent_count(x->dev, 0), 2);
+	g = group_of(x, TAG_B);
+	assert_int_equal(g.size, 4 * MiB);
+	assert_int_equal(g.nr_extents, 2);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_REJECTED), 1);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 0);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +312,8 @@ int main(void)
 						setup_depth2, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_restarts_when_the_list_shrinks_past_the_next_chunk,
 						setup_small_mbox, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_one_sharable_tag_of_an_offer_is_accepted_alone,
+						hx_setup, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
