@@ -367,6 +367,8 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 	const struct cont_add_rsp *k = &c->k.u.add_rsp;
 	uint64_t token = k->token;
 	struct group *g, *next;
+	const char *reason;
+	bool dead = false;
 	char why[256];
 
 	(void)out;
@@ -380,13 +382,22 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 	}
 	if (!k->last) /* not the last part */
 		return;
-	if (rc == CXLDCD_RC_INVALID_PA && !k->empty) {
+	/*
+	 * Invalid PA also answers a response the device matched to another
+	 * group (a chain answered before a restart whose records stayed in the
+	 * log): an empty answer would then reject that group, unread.  The
+	 * device's reason (DIAG), when it gives one, tells a Dead group apart;
+	 * without one, Dead is the likely cause.
+	 */
+	reason = host_diag_reason(h, c->opcode, rc);
+	if (rc == CXLDCD_RC_INVALID_PA && !k->empty && (!reason || !strcmp(reason, "group-dead"))) {
 		/*
 		 * The device's group for this response is Dead (forced release
 		 * before the answer) and takes only the empty answer; without it
 		 * every later response would go to the same Dead group.  Sent
 		 * before anything queued meanwhile, so it answers that group.
 		 */
+		dead = true;
 		h->st.dead_group_answers++;
 		host_log(h, LOG_INFO, "add dc response refused with invalid physical address: "
 			 "answering that group with an empty list");
@@ -404,7 +415,7 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 			h->st.groups_rejected++;
 			host_emit(h, CXLDCD_HOST_EV_GROUP_REJECTED, g, g->ext[0].dpa, g->info.size,
 				  "device refused the add dc response (rc=0x%02x)%s%s", rc,
-				  rc == CXLDCD_RC_INVALID_PA ? ": group dead, answered empty" : "",
+				  dead ? ": group dead, answered empty" : "",
 				  host_diag_suffix(h, CXLDCD_OP_ADD_DC_RESPONSE, rc, why, sizeof(why)));
 			group_free(h, g);
 			continue;

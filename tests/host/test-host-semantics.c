@@ -303,6 +303,36 @@ static void test_one_sharable_tag_of_an_offer_is_accepted_alone(void **state)
 	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 1);
 }
 
+/* ---------------------------------------------------------- responses the device refuses */
+
+/*
+ * An Add Capacity record the device has no pending group for (a chain the
+ * host answered before it restarted, its records not yet cleared; here
+ * injected), then a real offer B.  The host answers the stale chain; the
+ * device matches that answer to its oldest pending group, B, and refuses it
+ * with Invalid Physical Address (reason not-held).  The agent used to take
+ * every Invalid PA for a Dead group and answer it empty, which rejected B
+ * before the host had even read B's records.  With the device's reason at
+ * hand (DIAG) it answers empty only a group the device says is dead.
+ */
+static void test_refused_stale_answer_does_not_reject_the_next_offer(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent stale = hx_ext(x->base[1] + 64 * MiB, 2 * MiB, NULL, 0);
+	struct cxldcd_extent b = hx_ext(x->base[1], 2 * MiB, NULL, 0);
+
+	hx_inject(x, 0, CXLDCD_DC_EV_ADD_CAPACITY, &stale, false);
+	assert_int_equal(hx_add(x, 0, &b, 1), CXLDCD_RC_SUCCESS);
+	hx_host_start(x);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_pending_count(x->dev, 0), 0);
+	assert_int_equal(core_extent_count(x->dev, 0), 1);       /* B, accepted */
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 1);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_REJECTED), 1); /* the stale one */
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +343,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scan_restarts_when_the_list_shrinks_past_the_next_chunk,
 						setup_small_mbox, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_one_sharable_tag_of_an_offer_is_accepted_alone,
+						hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_refused_stale_answer_does_not_reject_the_next_offer,
 						hx_setup, hx_teardown),
 	};
 
