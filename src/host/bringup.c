@@ -12,6 +12,9 @@
  *      that shrank (Invalid Input); the extents found are surfaced
  *      again WITHOUT an Add DC Response, and the DC log is drained only
  *      after this scan (new Add events wait).
+ * Later, a Region Configuration Updated record reads 4800h again (step 2
+ * alone), and a DC log overflow reads 4801h again (step 4, reconciled with
+ * the groups held instead of replayed).
  * Every step is a queued command whose continuation starts the next one.
  * Calls link.c, groups.c and events.c (host-int.h gives the order).
  * Device answers are untrusted: counts are checked against what was asked
@@ -29,7 +32,7 @@
 #include "cci/generic.h"
 
 static void cel_next(struct cxldcd_host *h);
-static void config_next(struct cxldcd_host *h, uint8_t start);
+static void config_send(struct cxldcd_host *h, uint8_t start, bool reread, uint8_t updated);
 static void scan_next(struct cxldcd_host *h, uint32_t start);
 static void reconcile(struct cxldcd_host *h);
 
@@ -126,7 +129,7 @@ static void start_config(struct cxldcd_host *h)
 			return;
 		}
 	}
-	config_next(h, 0);
+	config_send(h, 0, false, 0);
 }
 
 static void done_cel(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
@@ -244,12 +247,22 @@ static void done_config(struct cxldcd_host *h, struct cmd *c, int err, uint16_t 
 		}
 	}
 	if (start + o.returned < o.avail_regions)
-		config_next(h, (uint8_t)(start + o.returned));
+		config_send(h, (uint8_t)(start + o.returned), c->k.u.config.reread,
+			    c->k.u.config.updated);
+	else if (c->k.u.config.reread)
+		host_emit(h, CXLDCD_HOST_EV_REGION_UPDATED, NULL, 0, 0, "region=%u block_size=0x%llx",
+			  c->k.u.config.updated, c->k.u.config.updated < h->nr_regions
+			  ? (unsigned long long)h->regions[c->k.u.config.updated].block_size : 0ull);
 	else
 		start_policy(h);
 }
 
-static void config_next(struct cxldcd_host *h, uint8_t start)
+void bringup_reread_config(struct cxldcd_host *h, uint8_t region)
+{
+	config_send(h, 0, true, region);
+}
+
+static void config_send(struct cxldcd_host *h, uint8_t start, bool reread, uint8_t updated)
 {
 	uint32_t fit = (h->mbox - CCI_DC_CONFIG_HDR - CCI_DC_TRAILER_SIZE) / CXLDCD_DC_REGION_CFG_SIZE;
 	struct cci_dc_config_in in = { .start_region = start };
@@ -261,7 +274,8 @@ static void config_next(struct cxldcd_host *h, uint8_t start)
 	cci_enc_dc_config_in(&w, &in);
 	host_cmd(h, CXLDCD_OP_GET_DC_CONFIG, buf, w.off, done_config,
 		 (struct cont){ .kind = K_CONFIG,
-				.u.config = { .start = start, .count = in.region_count } });
+				.u.config = { .start = start, .count = in.region_count,
+					      .reread = reread, .updated = updated } });
 }
 
 /* ------------------------------------------------------------ interrupt policy */

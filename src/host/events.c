@@ -636,8 +636,8 @@ static void handle_record(struct cxldcd_host *h, const struct cxldcd_event *ev)
 		release_forced(h, &ev->dc_extent);
 		break;
 	case CXLDCD_DC_EV_REGION_CONFIG_UPDATED:
-		host_emit(h, CXLDCD_HOST_EV_REGION_UPDATED, NULL, 0, 0, "region=%u",
-			  ev->dc_region_index);
+		/* CXL r3.2 §8.2.10.2.1.6: the host reads the configuration again (4800h) */
+		bringup_reread_config(h, ev->dc_region_index);
 		break;
 	default:
 		host_emit(h, CXLDCD_HOST_EV_DEVICE_ERROR, NULL, ev->dc_extent.dpa, ev->dc_extent.len,

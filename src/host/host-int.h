@@ -89,7 +89,11 @@ enum cont_kind {
 };
 
 struct cont_cel { uint32_t chunk; };             /* bytes asked */
-struct cont_config { uint8_t start, count; };    /* regions asked */
+struct cont_config {
+	uint8_t start, count;       /* regions asked */
+	bool reread;                /* after a Region Configuration Updated record */
+	uint8_t updated;            /* reread: the record's Updated Region Index */
+};
 struct cont_scan { uint32_t start, count; };     /* extents asked */
 struct cont_clear { bool last; };                /* last batch of this Get */
 struct cont_add_rsp {
@@ -457,6 +461,11 @@ void bringup_start(struct cxldcd_host *h);
  * the end.
  */
 void bringup_rescan(struct cxldcd_host *h);
+/*
+ * A Region Configuration Updated record: read the DC configuration again
+ * (4800h, the bring-up checks), then emit CXLDCD_HOST_EV_REGION_UPDATED.
+ */
+void bringup_reread_config(struct cxldcd_host *h, uint8_t region);
 
 /* apps.c */
 void apps_process_fd(struct cxldcd_host *h, int fd);

@@ -333,6 +333,45 @@ static void test_refused_stale_answer_does_not_reject_the_next_offer(void **stat
 	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
 }
 
+/* ---------------------------------------------------------- region reconfiguration */
+
+static int setup_1g_regions(void **state)
+{
+	const struct hx_opts o = { .region_len = 1024 * MiB };
+
+	return hx_setup_opts(state, &o);
+}
+
+/*
+ * The FM changes region 1's block size (5602h, allowed while nothing is
+ * allocated there); the device logs Region Configuration Updated to every
+ * host, whose answer is to read the configuration again (4800h).  The agent
+ * used to only pass the record on: its view of the region (dev_info, the
+ * bound on the extent list it reads) kept the old block size.
+ */
+static void test_region_update_rereads_the_configuration(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host_dev_info di;
+	struct cxldcd_diag diag;
+	int at;
+
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
+	assert_int_equal(di.regions[1].block_size, 2 * MiB);
+	assert_int_equal(core_region_set_config(x->dev, 1, 1024 * MiB, false, &diag),
+			 CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_REGION_UPDATED, 0, 3000));
+	at = hx_first(x, CXLDCD_HOST_EV_REGION_UPDATED);
+	assert_non_null(strstr(x->ev[at].text, "region=1 block_size=0x40000000"));
+	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
+	assert_int_equal(di.regions[1].block_size, 1024 * MiB);
+	assert_int_equal(di.regions[0].block_size, 2 * MiB);
+	hx_pump(x, 200);
+	assert_int_equal(core_evlog_count(x->dev, 0, CXLDCD_LOG_DC), 0);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +385,8 @@ int main(void)
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_refused_stale_answer_does_not_reject_the_next_offer,
 						hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_region_update_rereads_the_configuration,
+						setup_1g_regions, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
