@@ -654,11 +654,12 @@ static void handle_record(struct cxldcd_host *h, const struct cxldcd_event *ev)
  */
 static void drain_done(struct cxldcd_host *h)
 {
-	if (h->rescan_due) {
+	if (h->rescan_due && h->nr_regions) { /* no DC regions: no extent list (4801h unsupported) */
 		h->rescan_due = false;
 		bringup_rescan(h);
 		return;
 	}
+	h->rescan_due = false;
 	h->draining = false;
 	if (h->irq_pending)
 		start_drain(h);
