@@ -143,7 +143,8 @@ struct cxldcd_host_cfg {
 	cxldcd_host_accept_fn *accept_fn; /* optional, after the ready policy */
 	void *accept_opaque;
 	uint32_t chain_timeout_ms;     /* 0 = 20000 (Linux v11) */
-	uint32_t chain_cap;            /* 0 = 100 extents (Linux v11) */
+	/* 0 = 100 extents (Linux v11): longest Add chain; release chains go in pieces of it */
+	uint32_t chain_cap;
 	bool seq_one_based;            /* shared sequence 1..n (Linux v10) instead of 0..n-1 */
 	uint32_t cmd_timeout_ms;       /* device answer deadline; 0 = 5000 */
 	cxldcd_host_event_fn *event_fn; /* optional */

@@ -621,8 +621,19 @@ static void handle_record(struct cxldcd_host *h, const struct cxldcd_event *ev)
 				  add ? "release" : "add");
 			chain_reset(other);
 		}
-		if (!chain_push(h, c, ev))
+		if (!chain_push(h, c, ev)) {
+			/*
+			 * A release chain has no length limit of its own (Linux
+			 * handles each Release record alone): at the cap, handle
+			 * what is staged and stage on.  A group met again later
+			 * is releasing already and is not released twice.
+			 */
+			if (!add && c->nr == c->cap && h->state != CXLDCD_HOST_FAILED) {
+				release_chain(h, c->ext, c->nr, c->nr);
+				c->nr = c->count = 0;
+			}
 			return;
+		}
 		if (add && c->count > c->cap)
 			reject_chain(h, c, "longer than the chain cap");
 		else if (add)

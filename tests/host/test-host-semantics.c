@@ -372,6 +372,44 @@ static void test_region_update_rereads_the_configuration(void **state)
 	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
 }
 
+/* ---------------------------------------------------------- release chains */
+
+/*
+ * A Release Capacity chain longer than the agent's chain cap (here 2): the
+ * FM asks host 0 to release three groups in one 5605h.  Linux handles each
+ * Release record on its own; the agent stages a chain to release each group
+ * once, and used to drop the records past the cap (the third group stayed
+ * the host's, its release pending on the device for ever).  It now handles
+ * the staged records each time the cap fills, and the rest at the end.
+ */
+static void test_release_chain_longer_than_the_cap_releases_every_group(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent e[3];
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .nr_extents = 3, .extents = e };
+	struct cxldcd_diag diag;
+
+	x->hcfg.chain_cap = 2;
+	hx_host_start(x);
+	for (int i = 0; i < 3; i++) {
+		unsigned have = hx_count(x, CXLDCD_HOST_EV_GROUP_ADDED);
+
+		e[i] = hx_ext(x->base[1] + 4 * MiB * (uint64_t)i, 2 * MiB, NULL, 0);
+		assert_int_equal(hx_add(x, 0, &e[i], 1), CXLDCD_RC_SUCCESS);
+		assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, have, 3000));
+	}
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 3);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	for (unsigned n = 0; n < 3; n++)
+		assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, n, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +425,8 @@ int main(void)
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_region_update_rereads_the_configuration,
 						setup_1g_regions, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_release_chain_longer_than_the_cap_releases_every_group,
+						hx_setup, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
