@@ -110,7 +110,8 @@ struct server_ctx {
 	uint64_t nr_commits, nr_committed;  /* group commits that succeeded, the inputs they held */
 	json_t *objects;                    /* arguments of the live object-add backends */
 	uint64_t snap_every;                /* journal records between snapshots (0: never) */
-	uint64_t snap_seq;                  /* journal seq of the newest snapshot */
+	uint64_t snap_seq;                  /* journal seq of the newest snapshot attempt */
+	uint64_t snap_kept_seq;             /* seq of the snapshot file the store records (0: none) */
 	int snap_pid;                       /* the child writing one, or 0 */
 	int snap_fd;                        /* its pipe: EOF when it is done */
 	uint64_t snap_pending_seq;          /* what it covers */

@@ -507,12 +507,13 @@ void srv_snapshot_done_fd(struct loop *l, int fd, unsigned events, void *opaque)
 		s->snap_seq = s->snap_pending_seq;
 		return;
 	}
-	if (s->snap_seq) {
-		snap_name(old, sizeof(old), s->snap_seq);
+	/* The file recorded until now, not the last attempt's (it may have failed). */
+	if (s->snap_kept_seq) {
+		snap_name(old, sizeof(old), s->snap_kept_seq);
 		snprintf(path, sizeof(path), "%s/%s", s->cfg->state_dir, old);
 		unlink(path);
 	}
-	s->snap_seq = s->snap_pending_seq;
+	s->snap_seq = s->snap_kept_seq = s->snap_pending_seq;
 	s->trimming = true;
 	srv_log(s->log, LOG_INFO, "state: snapshot %s written; journal up to seq=%llu dropped", name,
 		(unsigned long long)s->snap_seq);
@@ -612,6 +613,13 @@ static void snap_tidy(const char *dir, const char *keep)
 		closedir(d);
 }
 
+/*
+ * What a start refused for a recorded snapshot that is missing or damaged
+ * says: the journal up to it was dropped, so nothing else can rebuild it.
+ */
+#define SNAP_LOST \
+	": the journal before it is gone: restore the file from a backup, or start with a new --state directory"
+
 /* Load the newest snapshot into the fresh devices; 0, or -errno with err set. */
 static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
@@ -635,21 +643,21 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	rc = read_file(path, &p, &len, &buf_cap);
 	t_read = loop_now_ms();
 	if (rc) {
-		snprintf(err, cap, "snapshot %s: %s (the journal before it is gone: restore the file)",
-			 path, strerror(-rc));
+		snprintf(err, cap, "snapshot %s: %s%s", path, strerror(-rc), SNAP_LOST);
 		return -EIO;
 	}
 	rc = -EIO;
 	if (len < 24 || memcmp(p, SNAP_FILE_MAGIC, 8) ||
 	    store_crc32(0, p, len - 4) != get_le32(p + len - 4)) {
-		snprintf(err, cap, "snapshot %s: damaged (%zu bytes; bad magic or checksum)", path, len);
+		snprintf(err, cap, "snapshot %s: damaged (%zu bytes; bad magic or checksum)%s", path,
+			 len, SNAP_LOST);
 		goto out;
 	}
 	wrd_init(&b, p, len - 4);
 	wrd_skip(&b, 8);        /* the magic */
 	if (wrd_u64le(&b) != seq) {
-		snprintf(err, cap, "snapshot %s: it does not hold journal seq=%llu", path,
-			 (unsigned long long)seq);
+		snprintf(err, cap, "snapshot %s: it does not hold journal seq=%llu%s", path,
+			 (unsigned long long)seq, SNAP_LOST);
 		goto out;
 	}
 	for (uint32_t i = 0, n = wrd_u32le(&b); !b.bad && i < n; i++) {
@@ -668,7 +676,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		json_decref(o);
 	}
 	if (wrd_u32le(&b) != s->nr_devs) {
-		snprintf(err, cap, "snapshot %s: device count does not match", path);
+		snprintf(err, cap, "snapshot %s: device count does not match%s", path, SNAP_LOST);
 		goto out;
 	}
 	for (size_t d = 0; d < s->nr_devs; d++) {
@@ -680,17 +688,17 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 
 		if (!q || idx != s->devs[d]->index ||
 		    core_restore(s->devs[d]->dev, q, (size_t)n, &diag)) {
-			snprintf(err, cap, "snapshot %s: device %s: %s", path, s->devs[d]->id,
-				 diag.text[0] ? diag.text : "truncated");
+			snprintf(err, cap, "snapshot %s: device %s: %s%s", path, s->devs[d]->id,
+				 diag.text[0] ? diag.text : "truncated", SNAP_LOST);
 			goto out;
 		}
 		t_dev += loop_now_ms() - t1;
 	}
 	if (!wrd_done(&b)) {
-		snprintf(err, cap, "snapshot %s: damaged (bad length)", path);
+		snprintf(err, cap, "snapshot %s: damaged (bad length)%s", path, SNAP_LOST);
 		goto out;
 	}
-	s->snap_seq = seq;
+	s->snap_seq = s->snap_kept_seq = seq;
 	s->trimming = true;         /* whatever a previous run left behind */
 	rc = 0;
 	srv_log(s->log, LOG_NOTICE, "state: snapshot %s loaded (journal seq=%llu) in %llu ms "

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-durability-points.c - integration: --state at chosen points of the
+ * snapshot cycle (docs/persistence.md, "Snapshots: restore points"), driven
+ * against the real daemon with CXLDCD_SNAPSHOT_EVERY=5 and one QMP add per
+ * journal record, so snapshot N is taken at seq 5N exactly:
+ *  - a snapshot that fails (its .tmp name is taken) must not leave the
+ *    older snapshot file behind once a later one is recorded;
+ *  - what a kill between a snapshot's rename and its record leaves (a
+ *    newer, unrecorded snapshot file and a .tmp) is ignored and removed at
+ *    start, and the state is the acknowledged one;
+ *  - a damaged recorded snapshot stops the start, naming the file and what
+ *    to do;
+ *  - a second daemon on the same --state directory is refused and the
+ *    first keeps serving.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dev-util.h"
+#include "state-util.h"
+
+#define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2"
+
+/* One journaled add of a 2 MiB extent of fa (TAG_A) at slot @i to host 0: one record each. */
+static void add_one(struct qmp_client *c, int i)
+{
+	json_decref(expect_ok(qmp_client_cmdf(c, TMO,
+		"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+		"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+		"\"extents\":[{\"offset\":%llu,\"len\":2097152}]}}", (unsigned long long)i * 2 * MiB)));
+}
+
+static void snap_path(char *buf, size_t cap, const struct dproc *p, unsigned seq, const char *ext)
+{
+	snprintf(buf, cap, "%s/snapshot-%020u.bin%s", p->state, seq, ext);
+}
+
+static bool exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+/* Wait until the daemon logged @text (a snapshot child's outcome comes a round later). */
+static void wait_log(struct dproc *p, struct qmp_client *c, const char *text)
+{
+	for (int i = 0; i < TMO / 10; i++) {
+		json_decref(expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-version\"}", TMO)));
+		if (strstr(dproc_log(p), text))
+			return;
+		usleep(10 * 1000);
+	}
+	fail_msg("the daemon never logged '%s':\n%s", text, dproc_log(p));
+}
+
+/* The names in the state directory that start with "snapshot-", sorted, one per line. */
+static char *snap_files(const struct dproc *p)
+{
+	char cmd[300], *out = calloc(1, 4096);
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ls %s | grep '^snapshot-' | sort", p->state);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(out, 1, 4095, f);
+	out[n] = 0;
+	pclose(f);
+	return out;
+}
+
+/* The log's last lines (cmocka's messages are short). */
+static const char *log_tail(struct dproc *p)
+{
+	const char *l = dproc_log(p);
+	size_t n = strlen(l);
+
+	return n > 700 ? l + n - 700 : l;
+}
+
+static json_t *dump(struct qmp_client *c)
+{
+	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	json_t *all = json_pack("{s:O}", "query", ret_of(q));
+
+	json_decref(q);
+	add_dc_logs(c, all);
+	return all;
+}
+
+static void assert_same(json_t *before, json_t *after)
+{
+	if (!json_equal(before, after)) {
+		char *tb = json_dumps(before, JSON_SORT_KEYS), *ta = json_dumps(after, JSON_SORT_KEYS);
+
+		fail_msg("state differs after restart:\nbefore %s\nafter  %s", tb, ta);
+	}
+}
+
+static void start(struct dproc *p, struct state_args *a)
+{
+	state_args(a, p, NULL, DEV, "--fm", p->fm_arg);
+	assert_int_equal(dproc_start(p, a->argv), 0);
+}
+
+/*
+ * Snapshot at seq 5 recorded; the one at seq 10 fails (a directory holds its
+ * .tmp name); the one at seq 15 is recorded: only its file may remain.  The
+ * daemon removed "the older one" by the seq of the attempt that failed, so
+ * snapshot 5 stayed until the next start, one more whole copy of the state
+ * on a disk that may be the reason the snapshot failed.
+ */
+static void test_a_failed_snapshot_leaves_no_older_snapshot_file_behind(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	char tmp10[256], *files;
+	json_t *before, *after;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "5", 1);
+	start(&p, &a);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	for (int i = 0; i < 5; i++)
+		add_one(c, i);
+	wait_log(&p, c, "snapshot-00000000000000000005.bin written");
+	snap_path(tmp10, sizeof(tmp10), &p, 10, ".tmp");
+	assert_int_equal(mkdir(tmp10, 0700), 0);
+	for (int i = 5; i < 10; i++)
+		add_one(c, i);
+	wait_log(&p, c, "state: snapshot at seq=10 failed");
+	assert_int_equal(rmdir(tmp10), 0);
+	for (int i = 10; i < 15; i++)
+		add_one(c, i);
+	wait_log(&p, c, "snapshot-00000000000000000015.bin written");
+	files = snap_files(&p);
+	assert_string_equal(files, "snapshot-00000000000000000015.bin\n");
+	free(files);
+	before = dump(c);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=15)"));
+	after = dump(c);
+	assert_same(before, after);
+	json_decref(before);
+	json_decref(after);
+	qmp_client_free(c);
+}
+
+/*
+ * A kill between a snapshot file's rename and store_snapshot_commit(), or
+ * while a child writes: the directory then holds a newer snapshot file the
+ * store never recorded and a .tmp.  Made here from the real files (the
+ * recorded snapshot at seq 5 copied to the names of seq 10), with records
+ * 6..12 in the journal.  The start loads the recorded one, replays 7
+ * records, gives the state acknowledged before the kill and removes both.
+ */
+static void test_an_unrecorded_snapshot_file_is_ignored_and_removed_at_start(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	char s5[256], s10[256], t10[256], cmd[1100], *files;
+	json_t *before, *after;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "5", 1);
+	start(&p, &a);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	for (int i = 0; i < 5; i++)
+		add_one(c, i);
+	wait_log(&p, c, "snapshot-00000000000000000005.bin written");
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");      /* no more snapshots: the journal keeps 6.. */
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	for (int i = 5; i < 12; i++)
+		add_one(c, i);
+	before = dump(c);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	snap_path(s5, sizeof(s5), &p, 5, "");
+	snap_path(s10, sizeof(s10), &p, 10, "");
+	snap_path(t10, sizeof(t10), &p, 10, ".tmp");
+	snprintf(cmd, sizeof(cmd), "cp %s %s && head -c 100 %s > %s", s5, s10, s5, t10);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=5)"));
+	assert_non_null(strstr(dproc_log(&p), "7 journal record(s) replayed"));
+	after = dump(c);
+	assert_same(before, after);
+	files = snap_files(&p);
+	assert_string_equal(files, "snapshot-00000000000000000005.bin\n");
+	free(files);
+	json_decref(before);
+	json_decref(after);
+	qmp_client_free(c);
+}
+
+/*
+ * The recorded snapshot damaged (one byte flipped, or cut short): the start
+ * stops with exit 1, naming the file, saying that the journal before it is
+ * gone and what the user can do; nothing is removed or rewritten.
+ */
+static void test_a_damaged_snapshot_stops_the_start_and_says_how_to_recover(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	char s5[256], cmd[300];
+	struct stat before, after;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "5", 1);
+	start(&p, &a);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	for (int i = 0; i < 5; i++)
+		add_one(c, i);
+	wait_log(&p, c, "snapshot-00000000000000000005.bin written");
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	snap_path(s5, sizeof(s5), &p, 5, "");
+	for (int cut = 0; cut < 2; cut++) {
+		int fd = open(s5, O_RDWR);
+		uint8_t b;
+
+		assert_true(fd >= 0);
+		if (cut) {
+			assert_int_equal(ftruncate(fd, 40), 0);
+		} else {
+			assert_int_equal(pread(fd, &b, 1, 30), 1);
+			b ^= 0x10;
+			assert_int_equal(pwrite(fd, &b, 1, 30), 1);
+		}
+		close(fd);
+		assert_int_equal(stat(s5, &before), 0);
+		assert_int_equal(dproc_start(&p, a.argv), 0);
+		assert_int_equal(dproc_wait_exit(&p, TMO), 1);
+		snprintf(cmd, sizeof(cmd), "snapshot %s: damaged", s5);
+		if (!strstr(dproc_log(&p), cmd) ||
+		    !strstr(dproc_log(&p), "the journal before it is gone: restore the file from a backup, or start with a new --state directory"))
+			fail_msg("no clear refusal:\n%s", log_tail(&p));
+		assert_int_equal(stat(s5, &after), 0);
+		assert_int_equal(after.st_size, before.st_size);
+		assert_true(exists(s5));
+	}
+}
+
+/* A second daemon on the same --state directory: refused with why; the first one keeps serving. */
+static void test_a_second_daemon_on_the_same_state_is_refused(void **state)
+{
+	struct dproc p, q;
+	struct state_args a, b;
+	struct qmp_client *c;
+	char want[300];
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	assert_int_equal(dproc_init(&q), 0);
+	start(&p, &a);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	add_one(c, 0);
+	state_args(&b, &q, NULL, DEV, "--fm", q.fm_arg);
+	b.argv[5] = p.state;        /* --state of the first daemon */
+	assert_string_equal(b.argv[4], "--state");
+	assert_int_equal(dproc_start(&q, b.argv), 0);
+	assert_int_equal(dproc_wait_exit(&q, 10 * TMO), 1);
+	snprintf(want, sizeof(want), "store dir=%s is in use by another process", p.state);
+	if (!strstr(dproc_log(&q), want))
+		fail_msg("no clear refusal:\n%s", log_tail(&q));
+	add_one(c, 1);
+	qmp_client_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_a_failed_snapshot_leaves_no_older_snapshot_file_behind,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_unrecorded_snapshot_file_is_ignored_and_removed_at_start,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_damaged_snapshot_stops_the_start_and_says_how_to_recover,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_second_daemon_on_the_same_state_is_refused,
+					  dproc_reap_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
