@@ -144,23 +144,51 @@ static const struct core_observer mem_observer = {
 	.lsa_written = on_lsa_written,
 };
 
+/* The DC layout of the model @dev. */
+static void layout_of(const struct cxldcd_dev *dev, struct mem_layout *l)
+{
+	const struct cxldcd_dev_cfg *dc = core_dev_cfg(dev);
+
+	memset(l, 0, sizeof(*l));
+	l->nr_hosts = dc->nr_hosts;
+	l->nr_regions = dc->nr_regions;
+	for (unsigned int i = 0; i < dc->nr_regions && i < CXLDCD_MAX_REGIONS; i++) {
+		l->regions[i].base = dc->regions[i].base;
+		l->regions[i].decode_len = dc->regions[i].decode_len;
+		l->regions[i].len = dc->regions[i].len;
+		l->regions[i].read_only = dc->regions[i].read_only;
+	}
+}
+
+int mem_dev_new_checker(const struct cxldcd_dev *dev, struct mem_registry *reg,
+			const struct mem_dev_cfg *cfg, struct mem_dev **out, char *err, size_t cap)
+{
+	/* trusted, not mapped: static capacity is claimed with no store, no copy, no window */
+	struct mem_dev_cfg c = *cfg;
+	struct mem_backend *lsa = cfg->lsa ? mem_registry_find(reg, cfg->lsa) : NULL;
+	struct mem_layout l;
+	int rc;
+
+	c.trusted = true;
+	c.direct_map = false;
+	layout_of(dev, &l);
+	rc = mem_dev_new_layout(&l, reg, &c, out, err, cap);
+	if (rc)
+		return rc;
+	/* claimed as mem_dev_new() claims it (an add naming it is refused), but not read */
+	if (lsa && !mem_backend_claim(lsa, NULL, 0))
+		(*out)->lsa = lsa;
+	return 0;
+}
+
 int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct mem_dev_cfg *cfg,
 		struct mem_dev **out, char *err, size_t cap)
 {
-	const struct cxldcd_dev_cfg *dc = core_dev_cfg(dev);
 	struct mem_layout l;
 	struct mem_dev *md;
 	int rc;
 
-	memset(&l, 0, sizeof(l));
-	l.nr_hosts = dc->nr_hosts;
-	l.nr_regions = dc->nr_regions;
-	for (unsigned int i = 0; i < dc->nr_regions && i < CXLDCD_MAX_REGIONS; i++) {
-		l.regions[i].base = dc->regions[i].base;
-		l.regions[i].decode_len = dc->regions[i].decode_len;
-		l.regions[i].len = dc->regions[i].len;
-		l.regions[i].read_only = dc->regions[i].read_only;
-	}
+	layout_of(dev, &l);
 	rc = mem_dev_new_layout(&l, reg, cfg, &md, err, cap);
 	if (rc)
 		return rc;

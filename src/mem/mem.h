@@ -207,6 +207,20 @@ struct mem_layout {
  */
 int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct mem_dev_cfg *cfg,
 		struct mem_dev **out, char *err, size_t cap);
+/*
+ * mem_dev_new_checker() - a mem_dev of the model @dev's layout that only
+ * answers mem_dev_check_add(), as mem_dev_new()'s would for the same
+ * @cfg and registry: it claims the same backends (volatile-dc-memdev,
+ * static capacity, lsa), but makes no store, copies and maps nothing,
+ * reads no LSA and registers no observer.  The daemon asks it while it
+ * replays its journal, where an add the memory refused when it ran must be
+ * refused again while nothing is bound (docs/persistence.md).
+ * @dev, @reg: borrowed.  @out: caller frees with mem_dev_free() (before a
+ * mem_dev_new() that claims the same backends).
+ * Return: as mem_dev_new_layout().
+ */
+int mem_dev_new_checker(const struct cxldcd_dev *dev, struct mem_registry *reg,
+			const struct mem_dev_cfg *cfg, struct mem_dev **out, char *err, size_t cap);
 /* As mem_dev_new() but from an explicit layout, with no model attached. */
 int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg,
 		       const struct mem_dev_cfg *cfg, struct mem_dev **out, char *err, size_t cap);

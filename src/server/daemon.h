@@ -68,6 +68,7 @@ struct dcd {
 	bool trusted_hosts;           /* -device ...,trusted-hosts=on */
 	struct cxldcd_dev *dev;
 	struct mem_dev *md;           /* attached after replay (dcd_attach_memory) */
+	struct mem_dev *replay_check; /* during replay: refuses the adds md would (persist.c) */
 	struct cci_ctx *qmp_fm;       /* cxl-cci-request cci=fm */
 	struct cci_ctx **qmp_mbox;    /* [nr_hosts]: cxl-cci-request cci=mailbox, made on first use */
 	struct cci_ctx *replay_fm;    /* FM-socket records during replay */
@@ -178,6 +179,8 @@ uint64_t srv_wall_ns(void);
 int srv_backend_add(struct server_ctx *s, const struct cmdline_object *o, char *err, size_t cap);
 /* Build the models of every -device (no memory yet).  Return 0 or -errno. */
 int dcd_create_all(struct server_ctx *s, char *err, size_t cap);
+/* The memory configuration of @dv (its -device's backends), as dcd_attach_memory() uses it. */
+void dcd_mem_cfg(const struct server_ctx *s, const struct dcd *dv, struct mem_dev_cfg *mc);
 /* Attach memory to every device and bind its accepted extents (after replay). */
 int dcd_attach_memory(struct server_ctx *s, char *err, size_t cap);
 /* Disconnect hosts, free contexts, models, memory, host links (in that order). */

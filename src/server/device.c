@@ -276,23 +276,32 @@ int dcd_create_all(struct server_ctx *s, char *err, size_t cap)
 	return 0;
 }
 
+void dcd_mem_cfg(const struct server_ctx *s, const struct dcd *dv, struct mem_dev_cfg *mc)
+{
+	const struct cmdline_device *cd = dv->index < s->cfg->nr_devices ?
+					  &s->cfg->devices[dv->index] : NULL;
+
+	*mc = (struct mem_dev_cfg){ .mode = dv->mode, .memdev = dv->memdev, .direct_map = false,
+				    .trusted = dv->trusted_hosts,
+				    .volatile_memdev = cd ? cd->volatile_memdev : NULL,
+				    .persistent_memdev = cd ? cd->persistent_memdev : NULL,
+				    .lsa = cd ? cd->lsa : NULL,
+				    .static_host_only = core_dev_cfg(dv->dev)->static_host_only,
+				    .static_host = core_dev_cfg(dv->dev)->static_host };
+}
+
 int dcd_attach_memory(struct server_ctx *s, char *err, size_t cap)
 {
 	for (size_t i = 0; i < s->nr_devs; i++) {
 		struct dcd *dv = s->devs[i];
-		const struct cmdline_device *cd = dv->index < s->cfg->nr_devices ?
-						  &s->cfg->devices[dv->index] : NULL;
-		struct mem_dev_cfg mc = { .mode = dv->mode, .memdev = dv->memdev, .direct_map = false,
-					  .trusted = dv->trusted_hosts,
-					  .volatile_memdev = cd ? cd->volatile_memdev : NULL,
-					  .persistent_memdev = cd ? cd->persistent_memdev : NULL,
-					  .lsa = cd ? cd->lsa : NULL,
-					  .static_host_only = core_dev_cfg(dv->dev)->static_host_only,
-					  .static_host = core_dev_cfg(dv->dev)->static_host };
+		struct mem_dev_cfg mc;
 		char msg[SRV_ERR_MAX];
 		struct mem_dev_stats st;
 		uint64_t t0;
-		int rc = mem_dev_new(dv->dev, s->reg, &mc, &dv->md, msg, sizeof(msg));
+		int rc;
+
+		dcd_mem_cfg(s, dv, &mc);
+		rc = mem_dev_new(dv->dev, s->reg, &mc, &dv->md, msg, sizeof(msg));
 
 		if (rc) {
 			snprintf(err, cap, "-device %s: %s", dv->id, msg);

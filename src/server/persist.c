@@ -710,6 +710,56 @@ out:
 	return rc;
 }
 
+/* ---- the memory's veto during replay -------------------------------------- */
+
+/*
+ * An add the memory layer refused when it ran (its tag names no backend,
+ * it runs past its backend's end, the backend is another device's) was
+ * journaled before it ran.  Replay has no memory attached, so the same
+ * refusal comes from a checker that claims what the device's memory will
+ * claim and binds nothing; without it the refused offer was replayed into
+ * the state, and an acknowledged add after it at the same DPA was not.
+ */
+static enum cxldcd_rc replay_check_add(void *opaque, const struct core_extent_info *x, uint32_t n,
+				       struct cxldcd_diag *diag)
+{
+	struct dcd *dv = opaque;
+
+	return dv->replay_check ? mem_dev_check_add(dv->replay_check, x, n, diag)
+				: CXLDCD_RC_SUCCESS;
+}
+
+static const struct core_observer replay_observer = { .check_add = replay_check_add };
+
+static int replay_checks_new(struct server_ctx *s, char *err, size_t cap)
+{
+	for (size_t i = 0; i < s->nr_devs; i++) {
+		struct dcd *dv = s->devs[i];
+		struct mem_dev_cfg mc;
+		char msg[SRV_ERR_MAX];
+		int rc = core_observer_add(dv->dev, &replay_observer, dv);
+
+		dcd_mem_cfg(s, dv, &mc);
+		if (!rc)
+			rc = mem_dev_new_checker(dv->dev, s->reg, &mc, &dv->replay_check, msg,
+						 sizeof(msg));
+		if (rc) {
+			snprintf(err, cap, "-device %s: %s", dv->id,
+				 rc == -ENOSPC ? "no observer slot left" : msg);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void replay_checks_free(struct server_ctx *s)
+{
+	for (size_t i = 0; i < s->nr_devs; i++) {
+		mem_dev_free(s->devs[i]->replay_check);    /* before dcd_attach_memory() claims */
+		s->devs[i]->replay_check = NULL;
+	}
+}
+
 int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
 	struct replay r = { .s = s, .err = err, .cap = cap };
@@ -730,7 +780,10 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	}
 	s->replay_last = store_journal_count(s->st);
 	s->replay_pump_ms = t0 = loop_now_ms();
-	rc = store_journal_replay(s->st, replay_one, &r);
+	rc = replay_checks_new(s, err, cap);
+	if (!rc)
+		rc = store_journal_replay(s->st, replay_one, &r);
+	replay_checks_free(s);
 	if (rc && rc != -EIO)
 		rc = -EIO;
 	if (rc && !err[0])

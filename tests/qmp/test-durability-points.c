@@ -298,6 +298,65 @@ static void test_a_second_daemon_on_the_same_state_is_refused(void **state)
 	qmp_client_free(c);
 }
 
+/* Host 0's pending offers and the device's allocated bytes, for comparing. */
+static json_t *offers(struct qmp_client *c)
+{
+	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	json_t *r = json_pack("{s:O, s:O}", "pending",
+			      json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "pending"),
+			      "allocated",
+			      json_object_get(json_array_get(json_object_get(ret_of(q), "regions"), 0), "allocated"));
+
+	json_decref(q);
+	return r;
+}
+
+/*
+ * An add the memory layer refuses when it runs (its tag names no backend;
+ * it runs past its backend's end) is journaled (before it ran) and was
+ * replayed with no memory attached, so nothing refused it: after a restart
+ * the offer the client was told failed was there, and the add acknowledged
+ * after it, at the same DPA, was refused by the replay (overlap) and lost.
+ */
+static void test_an_add_the_memory_refused_stays_refused_after_a_restart(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	json_t *r, *before, *after;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	start(&p, &a);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	r = qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+			   "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\","
+			   "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO);
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r, "error"), "desc")),
+			       "no memory backend has tag=" TAG_B));
+	json_decref(r);
+	r = qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+			   "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+			   "\"extents\":[{\"offset\":0,\"len\":134217728}]}}", TMO);
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r, "error"), "desc")),
+			       "exceeds backend fa size=0x4000000"));
+	json_decref(r);
+	add_one(c, 0);          /* acknowledged: TAG_A at DPA 0 */
+	before = offers(c);
+	assert_int_equal(json_integer_value(json_object_get(before, "allocated")), 2 * MiB);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", log_tail(&p));
+	after = offers(c);
+	assert_same(before, after);
+	json_decref(before);
+	json_decref(after);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +367,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_damaged_snapshot_stops_the_start_and_says_how_to_recover,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_second_daemon_on_the_same_state_is_refused,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_add_the_memory_refused_stays_refused_after_a_restart,
 					  dproc_reap_all),
 	};
 
