@@ -178,6 +178,19 @@ int mem_dev_new_checker(const struct cxldcd_dev *dev, struct mem_registry *reg,
 	/* claimed as mem_dev_new() claims it (an add naming it is refused), but not read */
 	if (lsa && !mem_backend_claim(lsa, NULL, 0))
 		(*out)->lsa = lsa;
+	/* what mem_dev_sync() would note of the extents accepted so far (a snapshot's) */
+	for (uint16_t h = 0; h < l.nr_hosts; h++) {
+		struct core_extent_info x[64];
+		uint32_t start = 0, n = 0;
+
+		do {
+			if (core_extent_list_info(dev, h, start, 64, x, &n) != CXLDCD_RC_SUCCESS)
+				break;
+			for (uint32_t i = 0; i < n; i++)
+				mem_dev_checker_accepted(*out, &x[i]);
+			start += n;
+		} while (n);
+	}
 	return 0;
 }
 

@@ -299,6 +299,16 @@ enum cxldcd_rc mem_dev_check_add(struct mem_dev *md, const struct core_extent_in
 	return CXLDCD_RC_SUCCESS;
 }
 
+void mem_dev_checker_accepted(struct mem_dev *md, const struct core_extent_info *x)
+{
+	struct mem_backend *b;
+	uint64_t off;
+
+	/* what a bind of x would note (mem_dev_bind()): the tag's memory is this device's */
+	if (md->mode == MEM_DEV_TAGGED && !resolve(md, x, &b, &off, NULL, 0))
+		b->tag_dev = md;
+}
+
 /* --------------------------------------------------------------- binding */
 
 static struct mem_window *window_get(struct mem_dev *md, uint16_t host, char *err, size_t cap)

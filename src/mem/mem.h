@@ -211,8 +211,9 @@ int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct m
  * mem_dev_new_checker() - a mem_dev of the model @dev's layout that only
  * answers mem_dev_check_add(), as mem_dev_new()'s would for the same
  * @cfg and registry: it claims the same backends (volatile-dc-memdev,
- * static capacity, lsa), but makes no store, copies and maps nothing,
- * reads no LSA and registers no observer.  The daemon asks it while it
+ * static capacity, lsa) and notes what binding the model's accepted
+ * extents would (mem_dev_checker_accepted()), but makes no store, copies
+ * and maps nothing, reads no LSA and registers no observer.  The daemon asks it while it
  * replays its journal, where an add the memory refused when it ran must be
  * refused again while nothing is bound (docs/persistence.md).
  * @dev, @reg: borrowed.  @out: caller frees with mem_dev_free() (before a
@@ -221,6 +222,13 @@ int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct m
  */
 int mem_dev_new_checker(const struct cxldcd_dev *dev, struct mem_registry *reg,
 			const struct mem_dev_cfg *cfg, struct mem_dev **out, char *err, size_t cap);
+/*
+ * mem_dev_checker_accepted() - tell a checker that a host accepted @x (the
+ * extent_accepted observer during replay): it notes what the bind would
+ * (a tag-backed backend holds this device's capacity of the tag from then
+ * on, so another device's add naming it is refused), binding nothing.
+ */
+void mem_dev_checker_accepted(struct mem_dev *md, const struct core_extent_info *x);
 /* As mem_dev_new() but from an explicit layout, with no model attached. */
 int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg,
 		       const struct mem_dev_cfg *cfg, struct mem_dev **out, char *err, size_t cap);

@@ -717,8 +717,10 @@ out:
  * it runs past its backend's end, the backend is another device's) was
  * journaled before it ran.  Replay has no memory attached, so the same
  * refusal comes from a checker that claims what the device's memory will
- * claim and binds nothing; without it the refused offer was replayed into
- * the state, and an acknowledged add after it at the same DPA was not.
+ * claim, notes what the binds of the accepted extents would (a tag's
+ * backend is this device's), and binds nothing.  Without it the refused
+ * offer was replayed into the state, and an add acknowledged after it at
+ * the same DPA was not.
  */
 static enum cxldcd_rc replay_check_add(void *opaque, const struct core_extent_info *x, uint32_t n,
 				       struct cxldcd_diag *diag)
@@ -729,7 +731,17 @@ static enum cxldcd_rc replay_check_add(void *opaque, const struct core_extent_in
 				: CXLDCD_RC_SUCCESS;
 }
 
-static const struct core_observer replay_observer = { .check_add = replay_check_add };
+/* A replayed acceptance: what its bind would have noted (another device's tag). */
+static void replay_accepted(void *opaque, const struct core_extent_info *x)
+{
+	struct dcd *dv = opaque;
+
+	if (dv->replay_check)
+		mem_dev_checker_accepted(dv->replay_check, x);
+}
+
+static const struct core_observer replay_observer = { .check_add = replay_check_add,
+						      .extent_accepted = replay_accepted };
 
 static int replay_checks_new(struct server_ctx *s, char *err, size_t cap)
 {

@@ -357,6 +357,93 @@ static void test_an_add_the_memory_refused_stays_refused_after_a_restart(void **
 	qmp_client_free(c);
 }
 
+/* Device @dev's host 0 pending offers, its extents and allocated bytes. */
+static json_t *dev_state(struct qmp_client *c, const char *dev)
+{
+	json_t *q = expect_ok(qmp_client_cmdf(c, TMO, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"%s\"}}", dev));
+	json_t *h0 = json_array_get(json_object_get(ret_of(q), "hosts"), 0);
+	json_t *r = json_pack("{s:O, s:O, s:O}", "pending", json_object_get(h0, "pending"),
+			      "extents", json_object_get(h0, "extents"), "allocated",
+			      json_object_get(json_array_get(json_object_get(ret_of(q), "regions"), 0), "allocated"));
+
+	json_decref(q);
+	return r;
+}
+
+/*
+ * Two devices, one tagged backend: once d0's host bound capacity of the tag,
+ * the backend is d0's ("holds another device's capacity of the tag"), and
+ * d1's add naming that tag is refused when it runs.  Replay binds nothing,
+ * so the checker must learn the same from the acceptances it replays.
+ */
+static void tag_bound_by_another_device(const char *snap_every)
+{
+	struct dproc p;
+	struct qmp_client *c;
+	char obj[300], ds[2][120];
+	const char *argv[12];
+	json_t *r, *before, *after;
+	int n = 0;
+
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(obj, sizeof(obj), "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A,
+		 p.dir);
+	for (int d = 0; d < 2; d++)
+		snprintf(ds[d], sizeof(ds[d]),
+			 "cxl-type3,id=d%d,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2", d);
+	argv[n++] = "-object";
+	argv[n++] = obj;
+	argv[n++] = "-device";
+	argv[n++] = ds[0];
+	argv[n++] = "-device";
+	argv[n++] = ds[1];
+	argv[n++] = "--state";
+	argv[n++] = p.state;
+	argv[n] = NULL;
+	if (snap_every)
+		setenv("CXLDCD_SNAPSHOT_EVERY", snap_every, 1);
+	assert_int_equal(dproc_start(&p, argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	add_one(c, 0);                                  /* d0, host 0, TAG_A: seq 1 */
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);      /* 0101h, 4802h: bound to fa */
+	if (snap_every)         /* the acceptance is in the snapshot, not in the journal */
+		wait_log(&p, c, "snapshot-00000000000000000003.bin written");
+	r = qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d1\",\"host-id\":0,"
+			   "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+			   "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO);
+	if (!strstr(json_dumps(r, 0), "holds another device's capacity of the tag"))
+		fail_msg("d1's add was not refused: %s", json_dumps(r, 0));
+	json_decref(r);
+	before = json_pack("{s:o, s:o}", "d0", dev_state(c, "d0"), "d1", dev_state(c, "d1"));
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	assert_int_equal(dproc_start(&p, argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", log_tail(&p));
+	if (snap_every)
+		assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=3)"));
+	after = json_pack("{s:o, s:o}", "d0", dev_state(c, "d0"), "d1", dev_state(c, "d1"));
+	assert_same(before, after);
+	json_decref(before);
+	json_decref(after);
+	qmp_client_free(c);
+}
+
+static void test_a_tag_another_device_bound_stays_refused_after_a_restart(void **state)
+{
+	(void)state;
+	tag_bound_by_another_device(NULL);
+}
+
+/* The same, the acceptance restored from a snapshot (seq 3) and the refused add replayed after it. */
+static void test_a_tag_another_device_bound_in_a_snapshot_stays_refused(void **state)
+{
+	(void)state;
+	tag_bound_by_another_device("3");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +456,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_second_daemon_on_the_same_state_is_refused,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_add_the_memory_refused_stays_refused_after_a_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_tag_another_device_bound_stays_refused_after_a_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_tag_another_device_bound_in_a_snapshot_stays_refused,
 					  dproc_reap_all),
 	};
 
