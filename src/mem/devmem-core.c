@@ -160,6 +160,23 @@ static void layout_of(const struct cxldcd_dev *dev, struct mem_layout *l)
 	}
 }
 
+/* What mem_dev_sync() would note of the extents the model @dev has accepted. */
+static void checker_note_accepted(struct mem_dev *md, const struct cxldcd_dev *dev)
+{
+	for (uint16_t h = 0; h < core_dev_cfg(dev)->nr_hosts; h++) {
+		struct core_extent_info x[64];
+		uint32_t start = 0, n = 0;
+
+		do {
+			if (core_extent_list_info(dev, h, start, 64, x, &n) != CXLDCD_RC_SUCCESS)
+				break;
+			for (uint32_t i = 0; i < n; i++)
+				mem_dev_checker_accepted(md, &x[i]);
+			start += n;
+		} while (n);
+	}
+}
+
 int mem_dev_new_checker(const struct cxldcd_dev *dev, struct mem_registry *reg,
 			const struct mem_dev_cfg *cfg, struct mem_dev **out, char *err, size_t cap)
 {
@@ -178,20 +195,30 @@ int mem_dev_new_checker(const struct cxldcd_dev *dev, struct mem_registry *reg,
 	/* claimed as mem_dev_new() claims it (an add naming it is refused), but not read */
 	if (lsa && !mem_backend_claim(lsa, NULL, 0))
 		(*out)->lsa = lsa;
-	/* what mem_dev_sync() would note of the extents accepted so far (a snapshot's) */
-	for (uint16_t h = 0; h < l.nr_hosts; h++) {
-		struct core_extent_info x[64];
-		uint32_t start = 0, n = 0;
-
-		do {
-			if (core_extent_list_info(dev, h, start, 64, x, &n) != CXLDCD_RC_SUCCESS)
-				break;
-			for (uint32_t i = 0; i < n; i++)
-				mem_dev_checker_accepted(*out, &x[i]);
-			start += n;
-		} while (n);
-	}
+	checker_note_accepted(*out, dev);   /* a snapshot's */
 	return 0;
+}
+
+/* The backends a checker (or mem_dev) @md notes as holding its tags' capacity. */
+static uint32_t tag_backends_of(const struct mem_dev *md)
+{
+	uint32_t n = 0;
+
+	for (struct mem_backend *b = mem_registry_first(md->reg); b; b = mem_registry_next(md->reg, b))
+		n += b->tag_dev == md;
+	return n;
+}
+
+bool mem_dev_checker_restart(struct mem_dev *md, const struct cxldcd_dev *dev)
+{
+	uint32_t before = tag_backends_of(md);
+
+	for (struct mem_backend *b = mem_registry_first(md->reg); b; b = mem_registry_next(md->reg, b))
+		if (b->tag_dev == md)
+			b->tag_dev = NULL;
+	checker_note_accepted(md, dev);
+	/* what is accepted now was noted before: a count that differs means some was forgotten */
+	return tag_backends_of(md) != before;
 }
 
 int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct mem_dev_cfg *cfg,

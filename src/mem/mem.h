@@ -229,6 +229,14 @@ int mem_dev_new_checker(const struct cxldcd_dev *dev, struct mem_registry *reg,
  * on, so another device's add naming it is refused), binding nothing.
  */
 void mem_dev_checker_accepted(struct mem_dev *md, const struct core_extent_info *x);
+/*
+ * mem_dev_checker_restart() - what a daemon restart does to that rule: a
+ * new mem_dev notes only what is accepted then (mem_dev_sync()), so the
+ * checker forgets the backends of capacity let go since and notes the
+ * model @dev's accepted extents again.  Return: true when it forgot some
+ * (the restart changed what is refused).
+ */
+bool mem_dev_checker_restart(struct mem_dev *md, const struct cxldcd_dev *dev);
 /* As mem_dev_new() but from an explicit layout, with no model attached. */
 int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg,
 		       const struct mem_dev_cfg *cfg, struct mem_dev **out, char *err, size_t cap);

@@ -44,6 +44,7 @@
 #include "commands.h"
 #include "daemon.h"
 #include "loop.h"
+#include "qmp-dcd.h"
 
 static const char *obj_type(enum cmdline_obj_type t)
 {
@@ -81,12 +82,21 @@ char *srv_config_text(const struct cmdline_cfg *cfg)
 	return text;
 }
 
+/*
+ * Journal marker: the daemon restarted here, and the memory then knew only
+ * what was accepted (see replay_checks_restart()).
+ */
+#define MEMORY_RESTART "x-cxldcd-memory-restart"
+
 struct replay {
 	struct server_ctx *s;
 	char *err;
 	size_t cap;
 	uint64_t n;
+	char *restart_text;         /* the MEMORY_RESTART record's bytes */
 };
+
+static bool replay_checks_restart(struct server_ctx *s);
 
 static int replay_cci(struct server_ctx *s, const struct store_rec *rec, char *err, size_t cap)
 {
@@ -174,6 +184,12 @@ static int replay_one(void *opaque, const struct store_rec *rec)
 	s->now_ns = rec->time_ns;
 	switch (rec->kind) {
 	case STORE_REC_QMP:
+		if (r->restart_text && rec->len == strlen(r->restart_text) &&
+		    !memcmp(rec->data, r->restart_text, rec->len)) {
+			replay_checks_restart(s);
+			rc = 0;
+			break;
+		}
 		rc = server_replay_qmp(s, (const char *)rec->data, rec->len, msg, sizeof(msg));
 		break;
 	case STORE_REC_OBJECT_ADD:
@@ -764,6 +780,21 @@ static int replay_checks_new(struct server_ctx *s, char *err, size_t cap)
 	return 0;
 }
 
+/*
+ * A restart: a new memory notes only what is accepted now.  True when that
+ * changed what the checkers refuse: then the start is journaled
+ * (MEMORY_RESTART), so that a later replay forgets at the same point.
+ */
+static bool replay_checks_restart(struct server_ctx *s)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < s->nr_devs; i++)
+		if (s->devs[i]->replay_check)
+			changed |= mem_dev_checker_restart(s->devs[i]->replay_check, s->devs[i]->dev);
+	return changed;
+}
+
 static void replay_checks_free(struct server_ctx *s)
 {
 	for (size_t i = 0; i < s->nr_devs; i++) {
@@ -775,6 +806,7 @@ static void replay_checks_free(struct server_ctx *s)
 int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
 	struct replay r = { .s = s, .err = err, .cap = cap };
+	bool restarted;
 	uint64_t t0;
 	int rc = store_open(dir, &s->st, err, cap);
 
@@ -793,9 +825,14 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	s->replay_last = store_journal_count(s->st);
 	s->replay_pump_ms = t0 = loop_now_ms();
 	rc = replay_checks_new(s, err, cap);
+	r.restart_text = rc ? NULL : srv_qmp_record(s, MEMORY_RESTART, NULL);
+	if (!rc && !r.restart_text)
+		rc = -ENOMEM;
 	if (!rc)
 		rc = store_journal_replay(s->st, replay_one, &r);
+	restarted = !rc && replay_checks_restart(s);
 	replay_checks_free(s);
+	free(r.restart_text);
 	if (rc && rc != -EIO)
 		rc = -EIO;
 	if (rc && !err[0])
@@ -803,6 +840,13 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	if (!rc && dcd_discard_qmp_chains(s)) {
 		s->replaying = false;
 		rc = server_journal_discard_chains(s);
+	}
+	if (!rc && restarted) {
+		s->replaying = false;
+		rc = srv_journal_qmp(s, MEMORY_RESTART, NULL);
+		if (rc)
+			snprintf(err, cap, "--state %s: cannot journal the restart: %s", dir,
+				 store_last_error(s->st));
 	}
 	s->replaying = false;
 	if (!rc)

@@ -444,6 +444,66 @@ static void test_a_tag_another_device_bound_in_a_snapshot_stays_refused(void **s
 	tag_bound_by_another_device("3");
 }
 
+/*
+ * The rule behind the refusal lives as long as the daemon: a restart binds
+ * only what is accepted then.  d0's host accepts and lets go of TAG_A's
+ * capacity, the daemon restarts, and d1's add naming TAG_A is then
+ * accepted (acknowledged).  Replaying the whole journal must not refuse it
+ * for an acceptance of the daemon's earlier life.
+ */
+static void test_a_tag_let_go_before_a_restart_is_free_for_another_device(void **state)
+{
+	struct dproc p;
+	struct qmp_client *c;
+	char obj[300], ds[2][120];
+	const char *argv[12];
+	struct cxldcd_event ev[64];
+	json_t *before, *after;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(obj, sizeof(obj), "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A,
+		 p.dir);
+	for (int d = 0; d < 2; d++)
+		snprintf(ds[d], sizeof(ds[d]),
+			 "cxl-type3,id=d%d,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2", d);
+	argv[n++] = "-object";
+	argv[n++] = obj;
+	argv[n++] = "-device";
+	argv[n++] = ds[0];
+	argv[n++] = "-device";
+	argv[n++] = ds[1];
+	argv[n++] = "--state";
+	argv[n++] = p.state;
+	argv[n] = NULL;
+	assert_int_equal(dproc_start(&p, argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	add_one(c, 0);                                  /* d0, host 0, TAG_A */
+	assert_int_equal(host_read_dc_log(c, "d0", 0, ev, 64), 1);
+	assert_int_equal(host_send_ranges(c, "d0", 0, 0x4802, ev, 1), 0);      /* bound */
+	assert_int_equal(host_send_ranges(c, "d0", 0, 0x4803, ev, 1), 0);      /* let go */
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	assert_int_equal(dproc_start(&p, argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	json_decref(expect_ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d1\",\"host-id\":0,"
+			   "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+			   "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO)));
+	before = json_pack("{s:o, s:o}", "d0", dev_state(c, "d0"), "d1", dev_state(c, "d1"));
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	assert_int_equal(dproc_start(&p, argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", log_tail(&p));
+	after = json_pack("{s:o, s:o}", "d0", dev_state(c, "d0"), "d1", dev_state(c, "d1"));
+	assert_same(before, after);
+	json_decref(before);
+	json_decref(after);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +520,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_tag_another_device_bound_stays_refused_after_a_restart,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_tag_another_device_bound_in_a_snapshot_stays_refused,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_tag_let_go_before_a_restart_is_free_for_another_device,
 					  dproc_reap_all),
 	};
 
