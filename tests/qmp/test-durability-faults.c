@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -727,6 +728,111 @@ static void test_every_face_shares_the_round_commit(void **state)
 	qmp_client_free(c);
 }
 
+/* Nothing to read on any of fds[n] for ms milliseconds. */
+static void assert_silent(const int *fds, int n, int ms)
+{
+	struct pollfd pf[8];
+
+	for (int i = 0; i < n; i++)
+		pf[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	if (poll(pf, (nfds_t)n, ms) != 0)
+		for (int i = 0; i < n; i++)
+			if (pf[i].revents)
+				fail_msg("connection %d got an answer before its commit was synced", i);
+}
+
+/*
+ * Acknowledged = durable, on every face: while the WAL's fsync of the round's
+ * group commit is held (the shim waits), no answer, event or host message
+ * leaves - not the QMP answers (batched per loop round), not the FM
+ * response, not the host link's CCI responses (its batched sends) - and all
+ * of them come once the sync returned.
+ */
+static void test_no_answer_leaves_before_its_commit_is_synced(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c, *c2;
+	char hold[200], hsock[200];
+	int fm, h0, h1, fds[5];
+	json_t *r;
+	FILE *f;
+	static const char *poison =
+		"{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"d0\",\"start\":4096,\"length\":64},\"id\":\"p\"}";
+	static const char *add_b =
+		"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
+		"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+		"\"extents\":[{\"offset\":4194304,\"len\":2097152}]},\"id\":\"a\"}";
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	snprintf(hsock, sizeof(hsock), "%s/host.sock", p.dir);
+	a.argv[8] = "--host-socket";
+	a.argv[9] = hsock;
+	a.argv[10] = NULL;
+	snprintf(hold, sizeof(hold), "%s/hold", p.dir);
+	setenv("CXLDCD_FAULTFS_HOLD", hold, 1);
+	start_faulty(&p, &a);
+	unsetenv("CXLDCD_FAULTFS_HOLD");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_non_null(c2 = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
+	assert_true((fm = dproc_connect_unix(p.fm, TMO)) >= 0);
+	assert_int_not_equal(fm_add_ref(fm), 0x04);
+	h0 = hl_open(hsock, 0);
+	h1 = hl_open(hsock, 1);
+	ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO));
+	ok(qmp_client_cmd(c2, "{\"execute\":\"query-cxl-devices\"}", TMO));
+	f = fopen(hold, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(qmp_client_send_raw(c, add_b, strlen(add_b)), 0);
+	assert_int_equal(qmp_client_send_raw(c2, poison, strlen(poison)), 0);
+	{
+		uint8_t req[12 + 16] = { 0 };
+		static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
+						 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
+
+		req[1] = 9;
+		put16(req + 3, 0x5607);
+		req[5] = 16;
+		memcpy(req + 12, tag, 16);
+		assert_int_equal(write(fm, req, sizeof(req)), (ssize_t)sizeof(req));
+	}
+	hl_send_add_rsp(h0, 3);
+	hl_send_add_rsp(h1, 4);
+	fds[0] = qmp_client_fd(c);
+	fds[1] = qmp_client_fd(c2);
+	fds[2] = fm;
+	fds[3] = h0;
+	fds[4] = h1;
+	assert_silent(fds, 5, 400);
+	assert_int_equal(unlink(hold), 0);
+	for (int i = 0; i < 2; i++) {
+		while ((r = qmp_client_recv(i ? c2 : c, TMO)) && json_object_get(r, "event"))
+			json_decref(r);
+		if (!r || (!json_object_get(r, "return") &&
+			   strstr(qmp_client_err_desc(r), "state store")))
+			fail_msg("%s", r ? json_dumps(r, 0) : "no answer");
+		json_decref(r);
+	}
+	{
+		uint8_t rsp[64];
+
+		assert_true(read(fm, rsp, sizeof(rsp)) >= 12);
+		assert_int_equal(rsp[1], 9);
+		assert_int_not_equal(rsp[8], 0x04);
+	}
+	assert_int_not_equal(hl_read_rc(h0, 3), 0x04);
+	assert_int_not_equal(hl_read_rc(h1, 4), 0x04);
+	close(fm);
+	close(h0);
+	close(h1);
+	qmp_client_free(c2);
+	qmp_client_free(c);
+}
+
 static int count_ticks(void *opaque, const struct store_rec *rec)
 {
 	*(unsigned *)opaque += rec->kind == STORE_REC_TICK;
@@ -790,6 +896,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_requests_of_one_round_share_one_commit,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_every_face_shares_the_round_commit, dproc_reap_all),
+		cmocka_unit_test_teardown(test_no_answer_leaves_before_its_commit_is_synced,
+					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_pipelined_fm_requests_of_one_connection_share_one_commit,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_pipelined_qmp_adds_of_one_session_share_one_commit,

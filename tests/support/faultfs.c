@@ -15,6 +15,10 @@
  * CXLDCD_FAULTFS_SYNCS=PATH: each successful fsync()/fdatasync() of the WAL
  * appends one byte to PATH, so a test counts the commits that reached the
  * disk (group commit).
+ *
+ * CXLDCD_FAULTFS_HOLD=PATH: while PATH exists, an fsync()/fdatasync() of
+ * the WAL waits (up to 30 s) before it syncs, so a test sees what the
+ * daemon sends while its commit is not yet durable (nothing may be).
  */
 #undef _FILE_OFFSET_BITS   /* define both pwrite and pwrite64, as libc does */
 #include <dlfcn.h>
@@ -88,6 +92,25 @@ out:
 	errno = saved;
 }
 
+/* Wait while $CXLDCD_FAULTFS_HOLD exists, when fd is the WAL. */
+static void hold_sync(int fd)
+{
+	const char *hold = getenv("CXLDCD_FAULTFS_HOLD");
+	char link[64], path[512];
+	ssize_t n;
+	int saved = errno;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (!hold || n <= 0)
+		goto out;
+	path[n] = 0;
+	for (int i = 0; strstr(path, "cxldcd.db-wal") && access(hold, F_OK) == 0 && i < 30000; i++)
+		usleep(1000);
+out:
+	errno = saved;
+}
+
 ssize_t write(int fd, const void *buf, size_t len)
 {
 	int e = fault_for(fd);
@@ -129,6 +152,7 @@ int fsync(int fd)
 		errno = e;
 		return -1;
 	}
+	hold_sync(fd);
 	e = REAL("fsync", int (*)(int))(fd);
 	if (!e)
 		count_sync(fd);
@@ -143,6 +167,7 @@ int fdatasync(int fd)
 		errno = e;
 		return -1;
 	}
+	hold_sync(fd);
 	e = REAL("fdatasync", int (*)(int))(fd);
 	if (!e)
 		count_sync(fd);
