@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -157,7 +159,7 @@ static void test_a_failed_snapshot_leaves_no_older_snapshot_file_behind(void **s
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	c = dproc_connect(&p, TMO);
 	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
+		fail_msg("restart failed: %s", log_tail(&p));
 	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=15)"));
 	after = dump(c);
 	assert_same(before, after);
@@ -208,7 +210,7 @@ static void test_an_unrecorded_snapshot_file_is_ignored_and_removed_at_start(voi
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	c = dproc_connect(&p, TMO);
 	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
+		fail_msg("restart failed: %s", log_tail(&p));
 	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=5)"));
 	assert_non_null(strstr(dproc_log(&p), "7 journal record(s) replayed"));
 	after = dump(c);
@@ -504,6 +506,132 @@ static void test_a_tag_let_go_before_a_restart_is_free_for_another_device(void *
 	qmp_client_free(c);
 }
 
+/* The informational event log's first records (read, not cleared) as hex: an oracle by CCI. */
+static char *info_log(struct qmp_client *c)
+{
+	uint8_t in[1] = { CXLDCD_LOG_INFO }, out[4096];
+	size_t n = 0;
+	char *hex;
+
+	assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x0100, in, 1, out, &n), 0);
+	hex = calloc(1, 2 * n + 1);
+	for (size_t i = 0; i < n; i++)
+		sprintf(hex + 2 * i, "%02x", out[i]);
+	return hex;
+}
+
+static json_t *inject(struct qmp_client *c, int i)
+{
+	return qmp_client_cmdf(c, TMO,
+		"{\"execute\":\"cxl-inject-general-media-event\",\"arguments\":{\"path\":\"d0\","
+		"\"log\":\"informational\",\"flags\":1,\"dpa\":%d,\"descriptor\":0,\"type\":0,"
+		"\"transaction-type\":0}}", i * 64);
+}
+
+/*
+ * A real full disk (root only: a 2 MiB tmpfs in a mount namespace of this
+ * test, over DIR/state; a snapshot every 20 records): the request that does
+ * not fit is refused with the store's text, the daemon keeps serving reads,
+ * recovers by itself when space returns, and after SIGKILL and restart the
+ * state is exactly the acknowledged requests' (journal position = their
+ * count; the device and both logs, read by CCI, as before the kill).
+ */
+static void test_a_full_tmpfs_refuses_unapplied_and_recovers(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	char filler[300], cmd[400], *lb, *la;
+	json_t *r, *before, *after;
+	int acked = 0, refused = 0;
+	const char *l;
+
+	(void)state;
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		skip();
+	assert_int_equal(dproc_init(&p), 0);
+	assert_int_equal(mkdir(p.state, 0700), 0);
+	if (mount("tmpfs", p.state, "tmpfs", 0, "size=2m,mode=0700"))
+		skip();
+	setenv("CXLDCD_SNAPSHOT_EVERY", "20", 1);
+	start(&p, &a);
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	/* leave about 250 KiB */
+	snprintf(filler, sizeof(filler), "%s/filler", p.state);
+	snprintf(cmd, sizeof(cmd), "dd if=/dev/zero of=%s bs=1k count=1700 2>/dev/null", filler);
+	assert_int_equal(system(cmd), 0);
+	for (int i = 0; i < 5000 && refused < 5; i++) {
+		r = inject(c, i);
+		/* a snapshot child's file comes and goes: a later one may fit again */
+		if (json_object_get(r, "return")) {
+			acked++;
+		} else {
+			if (!strstr(qmp_client_err_desc(r),
+				    "the request was not applied: the state store cannot commit it (commit: database or disk is full"))
+				fail_msg("unclear refusal: %s", json_dumps(r, 0));
+			refused++;
+		}
+		json_decref(r);
+	}
+	assert_int_equal(refused, 5);
+	assert_true(acked > 20);
+	json_decref(expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO)));
+	lb = info_log(c);       /* reads work */
+	free(lb);
+	assert_int_equal(unlink(filler), 0);
+	for (int i = 0; i < 3; i++, acked++)
+		json_decref(expect_ok(inject(c, 9000 + i)));
+	assert_non_null(strstr(dproc_log(&p), "state: the store accepts writes again"));
+	before = dump(c);
+	lb = info_log(c);
+	/*
+	 * No snapshot child may be alive at the kill: one forked a moment
+	 * before still holds the old QMP listener until it runs, and a client
+	 * connecting right after the restart can land there and be reset.
+	 */
+	for (int i = 0; dproc_children(p.pid) > 0; i++) {
+		if (i == TMO / 10)
+			fail_msg("the daemon still has a child after %d s", TMO / 1000);
+		usleep(10 * 1000);
+	}
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", log_tail(&p));
+	after = dump(c);
+	la = info_log(c);
+	assert_same(before, after);
+	assert_string_equal(lb, la);
+	/* the journal position after the restart is the number of acknowledged requests */
+	{
+		unsigned long long seq = 0, tail = 0;
+		const char *last = dproc_log(&p), *n;
+
+		while ((n = strstr(last + 1, "cxldcd 0.1.0 starting")))      /* the restart's lines */
+			last = n;
+		l = strstr(last, "loaded (journal seq=");
+		if (l)
+			sscanf(l, "loaded (journal seq=%llu)", &seq);
+		l = strstr(last, "cxldcd.db: ");
+		assert_non_null(l);
+		sscanf(l, "cxldcd.db: %llu journal record", &tail);
+		print_message("acknowledged %d, refused %d; restart: snapshot seq=%llu + %llu record(s)\n",
+			      acked, refused, seq, tail);
+		assert_int_equal(seq + tail, (unsigned long long)acked);
+	}
+	free(lb);
+	free(la);
+	json_decref(before);
+	json_decref(after);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	umount2(p.state, MNT_DETACH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +650,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_tag_another_device_bound_in_a_snapshot_stays_refused,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_tag_let_go_before_a_restart_is_free_for_another_device,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_full_tmpfs_refuses_unapplied_and_recovers,
 					  dproc_reap_all),
 	};
 
