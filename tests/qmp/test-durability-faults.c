@@ -833,6 +833,135 @@ static void test_no_answer_leaves_before_its_commit_is_synced(void **state)
 	qmp_client_free(c);
 }
 
+/* Append n journaled 0103h Set Event Interrupt Policy records (hosts 0 and 1) straight into the store. */
+static void append_policies(const char *state_dir, uint64_t n)
+{
+	char err[256];
+	struct store *st;
+
+	assert_int_equal(store_open(state_dir, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_begin(st), 0);
+	for (uint64_t i = 0; i < n; i++) {
+		char text[256];
+		struct store_rec r = { .time_ns = 1700000000000000000ull + i, .kind = STORE_REC_QMP };
+
+		snprintf(text, sizeof(text),
+			 "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
+			 "\"host-id\":%d,\"opcode\":259,\"payload\":\"0%d000000\"}}", (int)(i & 1),
+			 (int)(i % 3 == 0));
+		r.data = (const uint8_t *)text;
+		r.len = strlen(text);
+		assert_int_equal(store_journal_append(st, &r), 0);
+	}
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+}
+
+/* The device, both hosts' DC logs and interrupt policies (0102h): what a restart must give. */
+static json_t *replay_dump(struct qmp_client *c)
+{
+	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	json_t *all = json_pack("{s:O}", "query", ret_of(q));
+
+	json_decref(q);
+	add_dc_logs(c, all);
+	for (int h = 0; h < 2; h++) {
+		uint8_t out[16];
+		size_t n = 0;
+		char key[16];
+
+		assert_int_equal(qmp_cci(c, "d0", "mailbox", h, 0x0102, NULL, 0, out, &n), 0);
+		snprintf(key, sizeof(key), "policy%d", h);
+		json_object_set_new(all, key, json_integer(n >= 4 ? out[0] | out[1] << 8 | out[2] << 16 | (json_int_t)out[3] << 24 : -1));
+	}
+	return all;
+}
+
+/* Wait until QMP answers normally (the replay is over); return the connection. */
+static struct qmp_client *connect_ready(struct dproc *p)
+{
+	struct qmp_client *c = dproc_connect(p, TMO);
+
+	for (int i = 0; c && i < 3000; i++) {
+		json_t *r = qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO);
+		bool ready = r && json_object_get(r, "return");
+
+		json_decref(r);
+		if (ready)
+			return c;
+		usleep(10 * 1000);
+	}
+	fail_msg("the daemon did not finish its replay: %s", dproc_log(p));
+	return NULL;
+}
+
+/*
+ * A second crash while the journal is replayed at start (kill -9 while QMP
+ * says "device is starting: replaying the state journal (record N of M)",
+ * N < M): the replay writes nothing, so the next start gives exactly what a
+ * start that was never interrupted gives (the same store copied before).
+ */
+static void test_a_kill_during_replay_changes_nothing(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	char copy[200], cmd[600];
+	const char *argv2[16];
+	json_t *interrupted, *clean;
+	unsigned long long at = 0, of = 0;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "0", 1);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	append_policies(p.state, 200000);
+	snprintf(copy, sizeof(copy), "%s/state-copy", p.dir);
+	snprintf(cmd, sizeof(cmd), "cp -a %s %s", p.state, copy);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	for (int i = 0; i < 1000 && !at; i++) {
+		json_t *r = qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO);
+		const char *d = r && !json_object_get(r, "return") ? qmp_client_err_desc(r) : NULL;
+
+		if (d && strstr(d, "replaying the state journal"))
+			sscanf(strstr(d, "(record "), "(record %llu of %llu)", &at, &of);
+		json_decref(r);
+		if (!d)
+			fail_msg("the replay ended before the kill: raise the record count");
+	}
+	dproc_kill9(&p);
+	qmp_client_free(c);
+	print_message("killed while replaying record %llu of %llu\n", at, of);
+	assert_true(at > 0 && at < of);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = connect_ready(&p);
+	interrupted = replay_dump(c);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	/* the same arguments on the untouched copy */
+	memcpy(argv2, a.argv, sizeof(argv2));
+	for (int i = 0; argv2[i]; i++)
+		if (!strcmp(argv2[i], "--state"))
+			argv2[i + 1] = copy;
+	assert_int_equal(dproc_start(&p, argv2), 0);
+	c = connect_ready(&p);
+	clean = replay_dump(c);
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	if (!json_equal(interrupted, clean))
+		fail_msg("a kill during replay changed the state:\ninterrupted %s\nclean %s",
+			 json_dumps(interrupted, JSON_SORT_KEYS), json_dumps(clean, JSON_SORT_KEYS));
+	json_decref(interrupted);
+	json_decref(clean);
+	qmp_client_free(c);
+}
+
 static int count_ticks(void *opaque, const struct store_rec *rec)
 {
 	*(unsigned *)opaque += rec->kind == STORE_REC_TICK;
@@ -898,6 +1027,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_every_face_shares_the_round_commit, dproc_reap_all),
 		cmocka_unit_test_teardown(test_no_answer_leaves_before_its_commit_is_synced,
 					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_kill_during_replay_changes_nothing, dproc_reap_all),
 		cmocka_unit_test_teardown(test_pipelined_fm_requests_of_one_connection_share_one_commit,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_pipelined_qmp_adds_of_one_session_share_one_commit,
