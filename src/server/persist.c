@@ -636,6 +636,10 @@ static void snap_tidy(const char *dir, const char *keep)
 #define SNAP_LOST \
 	": the journal before it is gone: restore the file from a backup, or start with a new --state directory"
 
+/* What a start refused for a journal that does not replay says. */
+#define STORE_BROKEN \
+	"; the store is left as it is: restore it from a backup, or start with a new --state directory"
+
 /* Load the newest snapshot into the fresh devices; 0, or -errno with err set. */
 static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
@@ -828,15 +832,19 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	r.restart_text = rc ? NULL : srv_qmp_record(s, MEMORY_RESTART, NULL);
 	if (!rc && !r.restart_text)
 		rc = -ENOMEM;
-	if (!rc)
+	if (!rc) {
 		rc = store_journal_replay(s->st, replay_one, &r);
+		if (rc && !err[0])
+			snprintf(err, cap, "--state %s: journal damaged: %s", dir,
+				 store_last_error(s->st));
+		if (rc)     /* a record that fails again, a checksum, a gap: say what to do */
+			snprintf(err + strlen(err), cap - strlen(err), "%s", STORE_BROKEN);
+	}
 	restarted = !rc && replay_checks_restart(s);
 	replay_checks_free(s);
 	free(r.restart_text);
 	if (rc && rc != -EIO)
 		rc = -EIO;
-	if (rc && !err[0])
-		snprintf(err, cap, "--state %s: journal damaged: %s", dir, store_last_error(s->st));
 	if (!rc && dcd_discard_qmp_chains(s)) {
 		s->replaying = false;
 		rc = server_journal_discard_chains(s);

@@ -257,7 +257,7 @@ static int check_db_file(struct store *st, bool *exists)
 	close(fd);
 	if (n != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(magic)))
 		return store_fail(st, -EIO,
-				  "%s: file is not a database (%lld bytes, no SQLite header): truncated, damaged or not a cxldcd store",
+				  "%s: file is not a database (%lld bytes, no SQLite header): truncated, damaged or not a cxldcd store; restore it, or move it away to start a new device",
 				  st->path, (long long)sb.st_size);
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "hostlink/proto.h"
 #include "store/store.h"
@@ -272,6 +273,7 @@ static void test_damaged_store_refuses_to_start(void **state)
 	assert_int_equal(dproc_wait_exit(&p, TMO), 1);
 	assert_non_null(strstr(dproc_log(&p), db));
 	assert_non_null(strstr(dproc_log(&p), "not a database (1 bytes"));
+	assert_non_null(strstr(dproc_log(&p), "restore it, or move it away to start a new device"));
 
 	assert_int_equal(truncate(db, 0), 0);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
@@ -962,6 +964,45 @@ static void test_a_kill_during_replay_changes_nothing(void **state)
 	qmp_client_free(c);
 }
 
+/*
+ * A journal record damaged on disk (its checksum changed by another
+ * writer): the start stops, naming the record, saying the store is left as
+ * it is and what to do; nothing in the store changes.
+ */
+static void test_a_damaged_journal_record_stops_the_start_and_says_how_to_recover(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	char db[300];
+	sqlite3 *h;
+	struct stat before, after;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	qmp_client_free(c);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	snprintf(db, sizeof(db), "%s/cxldcd.db", p.state);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "UPDATE journal SET crc = (crc + 1) % 4294967296 WHERE seq = 1", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(stat(db, &before), 0);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_int_equal(dproc_wait_exit(&p, TMO), 1);
+	if (!strstr(dproc_log(&p), "journal record seq=1 (qmp, ") ||
+	    !strstr(dproc_log(&p), "fails its checksum: the file is damaged; the store is left as it is: restore it from a backup, or start with a new --state directory"))
+		fail_msg("no clear refusal: %s", dproc_log(&p));
+	assert_int_equal(stat(db, &after), 0);
+	assert_int_equal(after.st_size, before.st_size);
+	assert_true(after.st_mtime == before.st_mtime);
+}
+
 static int count_ticks(void *opaque, const struct store_rec *rec)
 {
 	*(unsigned *)opaque += rec->kind == STORE_REC_TICK;
@@ -1028,6 +1069,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_no_answer_leaves_before_its_commit_is_synced,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_kill_during_replay_changes_nothing, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_damaged_journal_record_stops_the_start_and_says_how_to_recover,
+					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_pipelined_fm_requests_of_one_connection_share_one_commit,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_pipelined_qmp_adds_of_one_session_share_one_commit,
