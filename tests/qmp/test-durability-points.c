@@ -413,8 +413,13 @@ static void tag_bound_by_another_device(const char *snap_every)
 	r = qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d1\",\"host-id\":0,"
 			   "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
 			   "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO);
-	if (!strstr(json_dumps(r, 0), "holds another device's capacity of the tag"))
-		fail_msg("d1's add was not refused: %s", json_dumps(r, 0));
+	{
+		char *t = json_dumps(r, 0);
+
+		if (!strstr(t, "holds another device's capacity of the tag"))
+			fail_msg("d1's add was not refused: %s", t);
+		free(t);
+	}
 	json_decref(r);
 	before = json_pack("{s:o, s:o}", "d0", dev_state(c, "d0"), "d1", dev_state(c, "d1"));
 	qmp_client_free(c);
