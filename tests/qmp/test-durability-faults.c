@@ -1003,6 +1003,73 @@ static void test_a_damaged_journal_record_stops_the_start_and_says_how_to_recove
 	assert_true(after.st_mtime == before.st_mtime);
 }
 
+/* Host 1's pending offers (the device query). */
+static size_t host1_pending(struct qmp_client *c)
+{
+	json_t *r = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	size_t n = json_array_size(json_object_get(json_array_get(json_object_get(ret_of(r), "hosts"), 1),
+						   "pending"));
+
+	json_decref(r);
+	return n;
+}
+
+/*
+ * Killed during a group commit's fsync (the shim holds it): 16 pipelined
+ * adds of one session are in one transaction whose WAL frames are written
+ * but not synced, and none was answered.  A kill of the process (not a
+ * power loss) leaves the frames to the kernel, so after the restart the
+ * group is there whole - the requests in flight, unanswered - or not at
+ * all, never a part of it; the query before the kill saw none of them.
+ */
+static void test_a_kill_during_a_group_commit_keeps_the_group_whole_or_not_at_all(void **state)
+{
+	enum { N = 16 };
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	char hold[200], *batch = malloc(N * 300 + 200);
+	size_t off = 0, n;
+	int fd[1];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(batch);
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, "64M", DEV, "--fm", p.fm_arg);
+	snprintf(hold, sizeof(hold), "%s/hold", p.dir);
+	setenv("CXLDCD_FAULTFS_HOLD", hold, 1);
+	start_faulty(&p, &a);
+	unsetenv("CXLDCD_FAULTFS_HOLD");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
+	assert_int_equal(host1_pending(c), 0);
+	for (int k = 0; k < N; k++)
+		off += (size_t)sprintf(batch + off,
+			"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
+			"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\","
+			"\"extents\":[{\"offset\":%llu,\"len\":2097152}]},\"id\":%d}",
+			(unsigned long long)(64 + 2 * k) << 20, k);
+	f = fopen(hold, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(qmp_client_send_raw(c, batch, off), 0);
+	fd[0] = qmp_client_fd(c);
+	assert_silent(fd, 1, 300);              /* held in the fsync: nothing answered */
+	dproc_kill9(&p);
+	unlink(hold);
+	qmp_client_free(c);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	n = host1_pending(c);
+	print_message("after a kill during the group's fsync: %zu of %d adds in the state\n", n, N);
+	assert_true(n == 0 || n == N);
+	qmp_client_free(c);
+	free(batch);
+}
+
 static int count_ticks(void *opaque, const struct store_rec *rec)
 {
 	*(unsigned *)opaque += rec->kind == STORE_REC_TICK;
@@ -1069,6 +1136,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_no_answer_leaves_before_its_commit_is_synced,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_kill_during_replay_changes_nothing, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_kill_during_a_group_commit_keeps_the_group_whole_or_not_at_all,
+					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_damaged_journal_record_stops_the_start_and_says_how_to_recover,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_pipelined_fm_requests_of_one_connection_share_one_commit,
