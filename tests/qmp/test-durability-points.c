@@ -637,6 +637,58 @@ static void test_a_full_tmpfs_refuses_unapplied_and_recovers(void **state)
 	umount2(p.state, MNT_DETACH);
 }
 
+/*
+ * A state directory of another configuration is refused with why, for
+ * every part of it (num-hosts, the regions' size, a backend's size, a
+ * backend left out), and nothing of it is migrated or rewritten: the start
+ * with the first arguments afterwards finds the state as it was.
+ */
+static void test_a_state_of_another_configuration_is_refused_and_kept(void **state)
+{
+	struct dproc p;
+	struct state_args a, b;
+	struct qmp_client *c;
+	char obj[300];
+	json_t *before, *after;
+	const char *other_dev[] = {
+		"cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=3",
+		"cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=2G,num-hosts=2",
+	};
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	start(&p, &a);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	add_one(c, 0);
+	before = dump(c);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	for (int k = 0; k < 4; k++) {
+		state_args(&b, &p, NULL, k < 2 ? other_dev[k] : DEV, "--fm", p.fm_arg);
+		if (k == 2) {           /* fa of another size */
+			snprintf(obj, sizeof(obj), "memory-backend-file,id=fa,size=32M,share=on,mem-path=%s/a.mem,tag=" TAG_A,
+				 p.dir);
+			b.argv[1] = obj;
+		} else if (k == 3) {    /* no -object */
+			b.argv[0] = "--log-level=info";
+			b.argv[1] = "--log-level=info";
+		}
+		assert_int_equal(dproc_start(&p, b.argv), 0);
+		assert_int_equal(dproc_wait_exit(&p, TMO), 1);
+		if (!strstr(dproc_log(&p), "holds the state of another configuration; start with the same -object/-device arguments, or use a new directory (stored: "))
+			fail_msg("case %d: no clear refusal: %s", k, log_tail(&p));
+	}
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", log_tail(&p));
+	after = dump(c);
+	assert_same(before, after);
+	json_decref(before);
+	json_decref(after);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +699,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_damaged_snapshot_stops_the_start_and_says_how_to_recover,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_second_daemon_on_the_same_state_is_refused,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_state_of_another_configuration_is_refused_and_kept,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_add_the_memory_refused_stays_refused_after_a_restart,
 					  dproc_reap_all),
