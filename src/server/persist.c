@@ -97,6 +97,7 @@ struct replay {
 };
 
 static bool replay_checks_restart(struct server_ctx *s);
+static bool replay_checks_free(struct server_ctx *s);
 
 static int replay_cci(struct server_ctx *s, const struct store_rec *rec, char *err, size_t cap)
 {
@@ -163,8 +164,19 @@ static int replay_object(struct server_ctx *s, const struct store_rec *rec, char
 
 	if (!json_is_object(o))
 		snprintf(err, cap, "object record is not JSON");
-	else if (rec->kind == STORE_REC_OBJECT_ADD)
+	else if (rec->kind == STORE_REC_OBJECT_ADD) {
+		const char *id = json_string_value(json_object_get(o, "id"));
+
 		rc = srv_object_add(s, o, err, cap);   /* an unavailable backend fails alone */
+		/*
+		 * Adds that named it ran while it was there: the memory checks
+		 * would refuse them now, and the model must keep them.
+		 */
+		if (!rc && id && !mem_registry_find(s->reg, id) && replay_checks_free(s))
+			srv_log(s->log, LOG_WARNING,
+				"state: backend %s is unavailable: the rest of the replay does not check adds against the memory",
+				id);
+	}
 	else if (!json_is_string(json_object_get(o, "id")))
 		snprintf(err, cap, "object-del record has no id");
 	else    /* journaled before it ran: a refusal then is a refusal now */
@@ -799,12 +811,17 @@ static bool replay_checks_restart(struct server_ctx *s)
 	return changed;
 }
 
-static void replay_checks_free(struct server_ctx *s)
+/* Free the checkers (adds are no longer checked); true when there were some. */
+static bool replay_checks_free(struct server_ctx *s)
 {
+	bool had = false;
+
 	for (size_t i = 0; i < s->nr_devs; i++) {
+		had |= s->devs[i]->replay_check != NULL;
 		mem_dev_free(s->devs[i]->replay_check);    /* before dcd_attach_memory() claims */
 		s->devs[i]->replay_check = NULL;
 	}
+	return had;
 }
 
 int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)

@@ -689,6 +689,52 @@ static void test_a_state_of_another_configuration_is_refused_and_kept(void **sta
 	qmp_client_free(c);
 }
 
+/*
+ * An object-add'ed backend whose file is gone at restart fails alone: the
+ * model keeps what the journal says, including adds naming its tag that
+ * were acknowledged (the replay's memory check must not refuse them for a
+ * backend that was there when they ran).
+ */
+static void test_adds_on_a_vanished_backend_stay_in_the_model(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	char sub[200], cmd[600];
+	json_t *before, *after;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(sub, sizeof(sub), "%s/gone", p.dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	start(&p, &a);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-file\",\"id\":\"fg\","
+		 "\"size\":4194304,\"share\":true,\"mem-path\":\"%s/g.mem\",\"tag\":\"" TAG_B "\"}}", sub);
+	json_decref(expect_ok(qmp_client_cmd(c, cmd, TMO)));
+	json_decref(expect_ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+			   "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\","
+			   "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO)));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	add_one(c, 4);          /* a second offer, of fa, pending */
+	before = dev_state(c, "d0");
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", sub);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", log_tail(&p));
+	assert_non_null(strstr(dproc_log(&p), "state: backend fg is unavailable"));
+	after = dev_state(c, "d0");
+	assert_same(before, after);
+	json_decref(before);
+	json_decref(after);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -711,6 +757,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_tag_let_go_before_a_restart_is_free_for_another_device,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_full_tmpfs_refuses_unapplied_and_recovers,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_adds_on_a_vanished_backend_stay_in_the_model,
 					  dproc_reap_all),
 	};
 
