@@ -695,29 +695,41 @@ static void test_a_state_of_another_configuration_is_refused_and_kept(void **sta
  * were acknowledged (the replay's memory check must not refuse them for a
  * backend that was there when they ran).
  */
-static void test_adds_on_a_vanished_backend_stay_in_the_model(void **state)
+static void vanished_backend(bool from_snapshot)
 {
 	struct dproc p;
 	struct state_args a;
 	struct qmp_client *c;
-	char sub[200], cmd[600];
+	char sub[200], cmd[600], tmp2[256];
 	json_t *before, *after;
 
-	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	snprintf(sub, sizeof(sub), "%s/gone", p.dir);
 	assert_int_equal(mkdir(sub, 0700), 0);
+	if (from_snapshot)
+		setenv("CXLDCD_SNAPSHOT_EVERY", "1", 1);
 	start(&p, &a);
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
 	assert_non_null(c = dproc_connect(&p, TMO));
 	snprintf(cmd, sizeof(cmd),
 		 "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-file\",\"id\":\"fg\","
 		 "\"size\":4194304,\"share\":true,\"mem-path\":\"%s/g.mem\",\"tag\":\"" TAG_B "\"}}", sub);
 	json_decref(expect_ok(qmp_client_cmd(c, cmd, TMO)));
+	if (from_snapshot) {
+		/* the backend is in snapshot 1; the snapshot after the add fails: the add replays */
+		wait_log(&p, c, "snapshot-00000000000000000001.bin written");
+		snap_path(tmp2, sizeof(tmp2), &p, 2, ".tmp");
+		assert_int_equal(mkdir(tmp2, 0700), 0);
+	}
 	json_decref(expect_ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
 			   "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\","
 			   "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO)));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	add_one(c, 4);          /* a second offer, of fa, pending */
+	if (from_snapshot) {
+		wait_log(&p, c, "state: snapshot at seq=2 failed");
+	} else {
+		assert_int_equal(host_answer_all(c, "d0", 0), 1);
+		add_one(c, 4);          /* a second offer, of fa, pending */
+	}
 	before = dev_state(c, "d0");
 	qmp_client_free(c);
 	dproc_kill9(&p);
@@ -728,11 +740,26 @@ static void test_adds_on_a_vanished_backend_stay_in_the_model(void **state)
 	if (!c)
 		fail_msg("restart failed: %s", log_tail(&p));
 	assert_non_null(strstr(dproc_log(&p), "state: backend fg is unavailable"));
+	if (from_snapshot)
+		assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=1)"));
 	after = dev_state(c, "d0");
 	assert_same(before, after);
 	json_decref(before);
 	json_decref(after);
 	qmp_client_free(c);
+}
+
+static void test_adds_on_a_vanished_backend_stay_in_the_model(void **state)
+{
+	(void)state;
+	vanished_backend(false);
+}
+
+/* The same with the backend restored from a snapshot and the add replayed after it. */
+static void test_adds_on_a_vanished_backend_of_a_snapshot_stay_in_the_model(void **state)
+{
+	(void)state;
+	vanished_backend(true);
 }
 
 int main(void)
@@ -759,6 +786,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_full_tmpfs_refuses_unapplied_and_recovers,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_adds_on_a_vanished_backend_stay_in_the_model,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_adds_on_a_vanished_backend_of_a_snapshot_stay_in_the_model,
 					  dproc_reap_all),
 	};
 
