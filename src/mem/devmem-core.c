@@ -163,6 +163,8 @@ static void layout_of(const struct cxldcd_dev *dev, struct mem_layout *l)
 /* What mem_dev_sync() would note of the extents the model @dev has accepted. */
 static void checker_note_accepted(struct mem_dev *md, const struct cxldcd_dev *dev)
 {
+	if (md->mode != MEM_DEV_TAGGED)
+		return;         /* nothing to note: one backing for every extent */
 	for (uint16_t h = 0; h < core_dev_cfg(dev)->nr_hosts; h++) {
 		struct core_extent_info x[64];
 		uint32_t start = 0, n = 0;
