@@ -6,8 +6,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
+#include "common/hugemap.h"
 #include "core/model.h"
 
 /* ------------------------------------------------------------ allocation */
@@ -65,55 +65,29 @@ void *core_realloc(struct cxldcd_dev *dev, void *p, size_t old_size, size_t size
 /*
  * Bulk memory: a block of BULK_MIN bytes or more that its user fills
  * whole, at once (a restore's slab chunks and scratch arrays, a deep event
- * log).  Without a hook it is mapped on its own, aligned to BULK_MIN, and
- * its whole BULK_MIN units are advised MADV_HUGEPAGE: filling 2 MiB then
- * takes one page fault, not 512 (docs/performance.md, "Session 6: restart
- * first touch").  The tail after the last whole unit keeps small pages, so
- * nothing is backed that the user does not touch.  With a hook (the tests'
- * fault injection) it is core_zalloc(), like any other allocation.
+ * log).  Without a hook it is a hugemap_new() mapping of its own (2 MiB
+ * aligned, its whole units advised MADV_HUGEPAGE, the tail in small pages,
+ * so nothing is backed that the user does not touch).  With a hook (the
+ * tests' fault injection) it is core_zalloc(), like any other allocation.
  */
-#define BULK_MIN ((size_t)2 << 20)
+#define BULK_MIN HUGEMAP_UNIT
 
 static bool bulk_mapped(const struct cxldcd_dev *dev, size_t size)
 {
 	return !dev->al.alloc && size >= BULK_MIN;
 }
 
-static size_t bulk_span(size_t size)
-{
-	return (size + BULK_MIN - 1) & ~(BULK_MIN - 1);
-}
-
 void *core_zalloc_bulk(struct cxldcd_dev *dev, size_t size)
 {
-	size_t span = bulk_span(size), lead;
-	char *p;
-
-	if (!bulk_mapped(dev, size))
-		return core_zalloc(dev, size);
-	if (span < size || span + BULK_MIN < span)
-		return NULL;
-	p = mmap(NULL, span + BULK_MIN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* keep the aligned span: unmap what lies before and after it */
-	lead = (BULK_MIN - (uintptr_t)p % BULK_MIN) % BULK_MIN;
-	if (lead)
-		munmap(p, lead);
-	munmap(p + lead + span, BULK_MIN - lead);
-	p += lead;
-#ifdef MADV_HUGEPAGE
-	madvise(p, size & ~(BULK_MIN - 1), MADV_HUGEPAGE); /* advice: without THP, small pages */
-#endif
-	return p;
+	return bulk_mapped(dev, size) ? hugemap_new(size) : core_zalloc(dev, size);
 }
 
 void core_free_bulk(struct cxldcd_dev *dev, void *p, size_t size)
 {
 	if (!bulk_mapped(dev, size))
 		core_free(dev, p);
-	else if (p)
-		munmap(p, bulk_span(size));
+	else
+		hugemap_free(p, size);
 }
 
 __attribute__((format(printf, 5, 0)))

@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -37,6 +36,7 @@
 #include <uuid/uuid.h>
 
 #include "common/fdio.h"
+#include "common/hugemap.h"
 #include "common/wire.h"
 #include "cci/cci.h"
 #include "store/store.h"
@@ -558,51 +558,11 @@ void srv_snapshot_stop(struct server_ctx *s)
 /* ---- loading ------------------------------------------------------------- */
 
 /*
- * The buffer a snapshot file is read into, mapped on its own on a 2 MiB
- * boundary, its whole 2 MiB units advised MADV_HUGEPAGE: read() then fills
- * a few huge pages instead of taking a page fault every 4 KiB (2,100 of
- * them for an 8.6 MB snapshot, a sixth of a restart's faults;
- * docs/performance.md, "Session 6: restart first touch").  The tail after
- * the last whole unit, and any part the kernel gives no huge page, takes
- * small pages as before.  It lives only for the load (snap_buf_free()).
- * src/core's core_zalloc_bulk() maps its bulk memory the same way.
+ * The file whole in a buffer of *cap bytes (*len read), a hugemap_new()
+ * mapping that lives only for the load: read() fills a few huge pages
+ * instead of taking a page fault every 4 KiB (2,100 of them for an 8.6 MB
+ * snapshot, a sixth of a restart's faults).
  */
-#define SNAP_BUF_ALIGN (2u << 20)
-
-static size_t snap_buf_size(size_t len)
-{
-	return (len + SNAP_BUF_ALIGN - 1) & ~(size_t)(SNAP_BUF_ALIGN - 1);
-}
-
-static uint8_t *snap_buf_new(size_t len)
-{
-	size_t size = snap_buf_size(len), lead;
-	uint8_t *p;
-
-	if (size < len)
-		return NULL;
-	p = mmap(NULL, size + SNAP_BUF_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* keep the aligned part: unmap what lies before and after it */
-	lead = (SNAP_BUF_ALIGN - (uintptr_t)p % SNAP_BUF_ALIGN) % SNAP_BUF_ALIGN;
-	if (lead)
-		munmap(p, lead);
-	munmap(p + lead + size, SNAP_BUF_ALIGN - lead);
-	p += lead;
-#ifdef MADV_HUGEPAGE
-	madvise(p, len & ~(size_t)(SNAP_BUF_ALIGN - 1), MADV_HUGEPAGE); /* advice: without THP, small pages */
-#endif
-	return p;
-}
-
-static void snap_buf_free(uint8_t *p, size_t len)
-{
-	if (p)
-		munmap(p, snap_buf_size(len));
-}
-
-/* The file whole in a snap_buf_new() buffer of *cap bytes (*len read). */
 static int read_file(const char *path, uint8_t **out, size_t *len, size_t *cap)
 {
 	struct stat sb;
@@ -612,7 +572,7 @@ static int read_file(const char *path, uint8_t **out, size_t *len, size_t *cap)
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &sb) || !(*out = snap_buf_new((size_t)sb.st_size + 1))) {
+	if (fstat(fd, &sb) || !(*out = hugemap_new((size_t)sb.st_size + 1))) {
 		close(fd);
 		return -ENOMEM;
 	}
@@ -744,7 +704,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		(unsigned long long)seq, (unsigned long long)(loop_now_ms() - t0), len,
 		(unsigned long long)(t_read - t0), (unsigned long long)t_dev);
 out:
-	snap_buf_free(p, buf_cap);
+	hugemap_free(p, buf_cap);
 	return rc;
 }
 
