@@ -296,8 +296,30 @@ many_tags = {
                  + step(H0, 0x0101, struct.pack('<BBB3x', 4, 0, 32) + struct.pack('<32H', *range(1, 33))),
 }
 
+# The static-host device (byte 0 bit 1): the static capacity and its 1 KiB
+# LSA are host 1's alone; host 0 has neither (Identify Memory Device LSA
+# Size 0, Get/Set LSA Invalid Input, no static DPA for poison)
+static_host = {
+    'static-host-lsa': step(H1, 0x4103, struct.pack('<I4x', 0x10) + b'label1')
+                       + step(H0, 0x4103, struct.pack('<I4x', 0x10) + b'label0')
+                       + step(H0, 0x4102, struct.pack('<II', 0, 0x40))
+                       + step(H1, 0x4102, struct.pack('<II', 0, 0x40))
+                       + step(H0, 0x4000) + step(H1, 0x4000),
+    'static-host-lsa-edges': step(H1, 0x4103, struct.pack('<I4x', 0x3f0) + bytes(range(16)))
+                             + step(H1, 0x4103, struct.pack('<I4x', 0x3f8) + bytes(16))
+                             + step(H1, 0x4102, struct.pack('<II', 0x400, 0))
+                             + step(H1, 0x4102, struct.pack('<II', 0, 0x401))
+                             + step(H0, 0x4102, struct.pack('<II', 0, 0))
+                             + step(H0, 0x4100) + step(H1, 0x4100),
+    'static-host-poison': step(H1, 0x4301, struct.pack('<Q', 0x1000))
+                          + step(H0, 0x4301, struct.pack('<Q', 0x2000))
+                          + step(H0, 0x4300, struct.pack('<QQ', 0, 0x1000000))
+                          + step(H1, 0x4300, struct.pack('<QQ', 0, 0x1000000)),
+}
+
 dispatch = {name: b'\0' + data for name, data in dispatch.items()}
 dispatch.update({name: b'\1' + data for name, data in many_tags.items()})
+dispatch.update({name: b'\2' + data for name, data in static_host.items()})
 
 for target, seeds in (('cci-dispatch', dispatch), ('cci-decode', decode)):
     d = os.path.join(ROOT, target)

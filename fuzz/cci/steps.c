@@ -29,8 +29,10 @@
 
 #define RSP_CAP (12 + 4096)
 
-void fz_dev_cfg(struct cxldcd_dev_cfg *cfg, bool many_tags)
+void fz_dev_cfg(struct cxldcd_dev_cfg *cfg, unsigned kind)
 {
+	bool many_tags = kind & FZ_DEV_MANY_TAGS;
+
 	core_cfg_default(cfg);
 	cfg->static_capacity = 1ull << 28;
 	for (unsigned i = 0; i < cfg->nr_regions; i++) {
@@ -49,14 +51,19 @@ void fz_dev_cfg(struct cxldcd_dev_cfg *cfg, bool many_tags)
 	cfg->evlog_depth = many_tags ? 4096 : 8;
 	cfg->mbox_payload_size = 2048;
 	cfg->pending_timeout_ms = 1000;
+	if (kind & FZ_DEV_STATIC_HOST) {
+		cfg->static_host_only = true;
+		cfg->static_host = 1;
+		cfg->lsa_size = 1024;
+	}
 }
 
-struct cxldcd_dev *fz_dev_new(bool many_tags)
+struct cxldcd_dev *fz_dev_new(unsigned kind)
 {
 	struct cxldcd_dev_cfg cfg;
 	struct cxldcd_dev *dev = NULL;
 
-	fz_dev_cfg(&cfg, many_tags);
+	fz_dev_cfg(&cfg, kind);
 	if (core_dev_new(&cfg, &dev, NULL) != 0)
 		abort();
 	return dev;

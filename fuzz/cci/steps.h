@@ -17,13 +17,19 @@ struct cxldcd_dev_cfg;
 /*
  * The fuzz device's configuration: 256 MiB static and regions, region 1
  * sharable, small limits (64 extents, 8 tags, 8 events a log), a 2 KiB
- * mailbox, 1 s pending timeout.  many_tags: 64 KiB blocks (4096 a
+ * mailbox, 1 s pending timeout, no Label Storage Area.  kind is a set of
+ * FZ_DEV_* bits (0: that device).  FZ_DEV_MANY_TAGS: 64 KiB blocks (4096 a
  * region), 4096 extents, 2048 tags, 4096 events a log, so that a host's
  * tag index (src/core/tag-host.c) splits and merges several levels deep.
+ * FZ_DEV_STATIC_HOST: the static capacity is host 1's alone (static-host=1)
+ * and with it a 1 KiB LSA, which host 0 then does not have
+ * (core_lsa_size_of()).
  */
-void fz_dev_cfg(struct cxldcd_dev_cfg *cfg, bool many_tags);
+#define FZ_DEV_MANY_TAGS 1u
+#define FZ_DEV_STATIC_HOST 2u
+void fz_dev_cfg(struct cxldcd_dev_cfg *cfg, unsigned kind);
 /* A device of that configuration. */
-struct cxldcd_dev *fz_dev_new(bool many_tags);
+struct cxldcd_dev *fz_dev_new(unsigned kind);
 /* Tag v of the fuzz tag space: v (u16le) in bytes 0-1, then a fixed pattern (never all zero). */
 void fz_tag(uint8_t tag[16], uint16_t v);
 /*
