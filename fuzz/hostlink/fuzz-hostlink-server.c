@@ -5,10 +5,12 @@
  * regions), a mem_dev on a 512 MiB memfd backend and a hostlink, reached
  * the way a host reaches it: a client socket connected to a listener that
  * the hostlink accepts (hostlink_listen_fd() on an abstract Unix socket).
- * The one seam is the clock: the hostlink's deadlines (HELLO, move phases,
- * idle receive buffers) run on the target's clock (hostlink_cfg.clock),
- * which only control 4 advances.  The fuzzer plays up to two hosts and the
- * fabric manager.
+ * Two seams: the clock, on which the hostlink's deadlines (HELLO, move
+ * phases, move retries, idle receive buffers) run (hostlink_cfg.clock), and
+ * which only control 4 advances; and the steps of a move that fail
+ * (hostlink_cfg.move_fault), armed one failure at a time by control 6, so
+ * that a move waits and is made again.  The fuzzer plays up to two hosts
+ * and the fabric manager.
  *
  * After every step: no crash, the model's invariants hold
  * (core_check_invariants(), else abort()), and every byte the device sent is
@@ -21,6 +23,11 @@
  *   bit 2  pending timeout 1000 ms (control 4 advances the clock)
  *   bit 3  region 1 read-only
  *   bit 4  the many-tags device (../cci/steps.h; else the small one)
+ *   bit 5  round ends, as the daemon's loop has them: the hostlink's watch
+ *          ops have flush() (only), which asks for hostlink_flush() at the
+ *          end of the round; pump() calls it then (else the output of each
+ *          hostlink call leaves at its end, and output queued outside a
+ *          call waits for POLLOUT)
  * then steps, each starting with an op byte: bit 0 the client (0 or 1; a
  * client connects on first use), bit 4 list (kinds 2, 3 and 5: the n
  * payload bytes are an extent-list description, expanded by
@@ -47,6 +54,8 @@
  *             hostlink_tick()
  *           5 fault (v>>1)&7 on host v&1, count v>>4 (0 = until cleared)
  *           6 v&1: toggle a failing cci_after hook (journal failure);
+ *             else v&4: the next run of move step (v>>3)&3 fails once
+ *             more (enum hostlink_move_step: switch, load, remap, list);
  *             else clear the faults of host (v>>1)&1
  *           7 v&1: toggle the client's reading (a host that stalls);
  *             else send one byte with an fd attached (stray fd)
@@ -103,6 +112,8 @@ struct fz {
 	struct client cl[NR_CLIENTS];
 	uint64_t now;
 	bool fail_journal;
+	uint8_t move_faults[4];       /* per enum hostlink_move_step: runs left to fail */
+	bool flush_due;               /* round ends: the hostlink asked for hostlink_flush() */
 	uint32_t seq;
 	uint8_t tag;
 };
@@ -137,6 +148,29 @@ static uint64_t hook_clock(void *opaque)
 
 	return z->now / (1000 * 1000);
 }
+
+/* hostlink_cfg.move_fault: the step fails while control 6 armed it. */
+static int hook_move_fault(void *opaque, enum hostlink_move_step step, uint16_t host)
+{
+	struct fz *z = opaque;
+
+	if (host >= 2)
+		die("move_fault for a host the device does not have");
+	if ((unsigned)step >= sizeof(z->move_faults) || !z->move_faults[step])
+		return 0;
+	z->move_faults[step]--;
+	return step == HOSTLINK_MOVE_SWITCH ? -EMFILE : -ENOMEM;
+}
+
+/* hostlink_watch_ops.flush: hostlink_flush() at the end of this round (pump()). */
+static void hook_flush(void *opaque)
+{
+	struct fz *z = opaque;
+
+	z->flush_due = true;
+}
+
+static const struct hostlink_watch_ops round_ends = { .flush = hook_flush };
 
 static uint16_t hook_before(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
 			    bool chain_open)
@@ -342,6 +376,11 @@ static void pump(struct fz *z)
 				moved = true;
 			}
 		}
+		if (z->flush_due) {     /* the round's end */
+			z->flush_due = false;
+			hostlink_flush(z->hl);
+			moved = true;
+		}
 		for (int i = 0; i < NR_CLIENTS; i++)
 			moved |= client_drain(&z->cl[i]);
 		if (!moved)
@@ -511,6 +550,8 @@ static void control(struct fz *z, struct client *c, uint8_t b)
 	case 6:
 		if (v & 1)
 			z->fail_journal = !z->fail_journal;
+		else if (v & 4)
+			z->move_faults[(v >> 3) & 3] += z->move_faults[(v >> 3) & 3] < 255;
 		else if (hostlink_set_faults(z->hl, (uint16_t)((v >> 1) & 1), NULL))
 			die("hostlink_set_faults refused to clear");
 		break;
@@ -543,7 +584,7 @@ static void setup(struct fz *z, uint8_t conf)
 	char err[256];
 
 	memset(z, 0, sizeof(*z));
-	fz_dev_cfg(&cfg, (conf & 16) != 0);
+	fz_dev_cfg(&cfg, conf & 16 ? FZ_DEV_MANY_TAGS : 0);
 	cfg.regions[1].read_only = (conf & 8) != 0;
 	cfg.mbox_payload_size = MBOX_PAYLOAD;
 	cfg.pending_timeout_ms = (conf & 4) ? 1000 : 0;
@@ -566,6 +607,12 @@ static void setup(struct fz *z, uint8_t conf)
 	hc.hook_opaque = z;
 	hc.clock = hook_clock;
 	hc.clock_opaque = z;
+	if (conf & 32) {
+		hc.watch = &round_ends;
+		hc.watch_opaque = z;
+	}
+	hc.move_fault = hook_move_fault;
+	hc.move_fault_opaque = z;
 	if (getenv("CXLDCD_FUZZ_VERBOSE")) {
 		hc.log = log_stderr;
 		hc.log_level = 7;

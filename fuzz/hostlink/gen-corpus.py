@@ -115,6 +115,18 @@ def move_ack(cl, move_id, phase):
     return link(cl, MOVE_ACK, struct.pack('<QI4x', move_id, phase))
 
 
+# control 6 with v bit 2: the next run of a move step fails (hostlink_cfg.move_fault)
+STEP_SWITCH, STEP_LOAD, STEP_REMAP, STEP_LIST = range(4)
+
+
+def move_fails(step):
+    return ctl(0, 6, 4 | step << 3)
+
+
+# host 0 asks for MOVE_END (HELLO flag bit 3), host 1 plain; both share region 1's grant
+MOVE_HOSTS = link(0, HELLO, hello(0, flags=9)) + H1 + SHARED_R1
+
+
 server = {
     'hello': bytes([0]) + H0,
     'hello-nomap-listener': bytes([0]) + ctl(0, 0, 0b011),
@@ -175,6 +187,24 @@ server = {
                            + fm(0x5605, release(1, 0x01, [extent(R1, 2 * MIB)]))
                            + cci(1, 0x4803, dc_rsp([upd(R1, 2 * MIB)]))
                            + ctl(0, 4, 31) + ctl(0, 4, 31) + ctl(0, 4, 31),
+    # the fresh grant cannot be made (move_fault switch): host 0 resumes on
+    # the old grant (REMAP, MOVE_END); 100 ms later the move is made again
+    # under id 2 and switches
+    'move-retry-switch': bytes([4]) + MOVE_HOSTS + move_fails(STEP_SWITCH) + FORCE_OUT_1
+                         + move_ack(0, 1, 1) + move_ack(0, 1, 2) + ctl(0, 4, 0)
+                         + move_ack(0, 2, 1) + move_ack(0, 2, 2),
+    # the sharers cannot be listed twice: the attempts wait 100 then 200 ms
+    'move-retry-list': bytes([4]) + MOVE_HOSTS + move_fails(STEP_LIST) + move_fails(STEP_LIST) + FORCE_OUT_1
+                       + ctl(0, 4, 0) + ctl(0, 4, 1) + move_ack(0, 3, 1) + move_ack(0, 3, 2),
+    # the sharers cannot be read again after the switch, nor host 0's range remapped
+    'move-load-remap': bytes([4]) + MOVE_HOSTS + move_fails(STEP_LOAD) + move_fails(STEP_REMAP) + FORCE_OUT_1
+                       + move_ack(0, 1, 1) + move_ack(0, 1, 2) + ctl(0, 4, 19),
+    # a host that never answers and a switch that fails every time: the
+    # wait doubles up to 5 s; the grant goes (host 0 forced out) while the
+    # move waits
+    'move-retry-backoff': bytes([0]) + H0 + H1 + SHARED_R1 + move_fails(STEP_SWITCH) * 8 + FORCE_OUT_1
+                          + ctl(0, 4, 31) * 14
+                          + fm(0x5605, release(0, 0x11, [extent(R1, 2 * MIB)])) + ctl(0, 4, 31) * 3,
     # the clock (control 4: (v+1) x 100 ms, then core_tick() and
     # hostlink_tick()): client 1 never says HELLO and is closed after 5 s
     'hello-timeout': bytes([0]) + H0 + ctl(1, 0) + ctl(0, 4, 24) + ctl(0, 4, 23) + ctl(0, 4, 0)
@@ -206,6 +236,11 @@ server = {
                      + link(0, 0x14) + link(0, 0x16, struct.pack('<II', 0x58, 0))
                      + link(0, 0x16, struct.pack('<II', 0, 0xffffffff)) + link(0, 0x16, b'abcd'),
 }
+# the same with round ends (configuration bit 5: what a round queues leaves
+# at hostlink_flush(), as in the daemon)
+ROUND_ENDS = 32
+for name in ('add-accept-map', 'stall-output', 'move-retry-switch', 'tags-map-many', 'shared-release-move'):
+    server['round-ends-' + name] = bytes([server[name][0] | ROUND_ENDS]) + server[name][1:]
 
 
 def dec(sel, payload):
