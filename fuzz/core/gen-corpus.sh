@@ -3,8 +3,9 @@
 #
 # gen-corpus.sh FUZZ-SNAPSHOT - write the seed corpus of fuzz-snapshot from
 # the seeds of fuzz-cci-dispatch: for each, a round-trip input (mode byte 1,
-# plus 2 for the many-tags device: the seed's device byte; then the steps)
-# and a restore input (mode byte 0 or 2, the length, the snapshot of the
+# plus 2 for the many-tags device and 4 for the static-host one: the seed's
+# device byte; then the steps) and a restore input (the mode byte less 1,
+# the length, the snapshot of the
 # device those steps left), written by the target itself
 # (CXLDCD_FUZZ_SNAPSHOT_SEED, see fuzz-snapshot.c).  FUZZ-SNAPSHOT is either
 # build of the target (libFuzzer or the replayer).
@@ -16,10 +17,11 @@ out=$root/corpus/snapshot
 mkdir -p "$out"
 n=0
 big=0
+hooked=0
 for f in "$root"/corpus/cci-dispatch/seed-*; do
 	name=${f##*/seed-}
 	dev=$(od -An -tu1 -N1 "$f" | tr -d ' ')
-	mode=$((1 | (dev & 1) << 1))
+	mode=$((1 | (dev & 3) << 1))
 	{ printf "\\$(printf %o "$mode")"; tail -c +2 "$f"; } >"$out/seed-steps-$name"
 	CXLDCD_FUZZ_SNAPSHOT_SEED="$out/seed-restore-$name" "$exe" "$out/seed-steps-$name" \
 		>/dev/null 2>&1
@@ -31,4 +33,14 @@ for f in "$root"/corpus/cci-dispatch/seed-*; do
 		big=$((big + 1))
 	fi
 done
-echo "snapshot: $((2 * n - big)) seeds ($big restore seeds over 8192 bytes left out)"
+# the allocation hook (mode bit 3) on three of them, failing never (v 0),
+# at the 3rd and at the 40th allocation (v 3 and 10: bits 7:4)
+for name in restore-tags-snap restore-static-host-lsa steps-static-host-lsa; do
+	mode=$(od -An -tu1 -N1 "$out/seed-$name" | tr -d ' ')
+	for v in 0 3 10; do
+		{ printf "\\$(printf %o $((mode | 8 | v << 4)))"; tail -c +2 "$out/seed-$name"; } \
+			>"$out/seed-hook$v-$name"
+		hooked=$((hooked + 1))
+	done
+done
+echo "snapshot: $((2 * n - big + hooked)) seeds ($big restore seeds over 8192 bytes left out)"
