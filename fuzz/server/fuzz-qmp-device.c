@@ -9,7 +9,8 @@
  * negotiated capabilities first.  Every command server_register_commands()
  * serves runs on fuzzed JSON (fz-daemon.c builds the context).
  *
- * Devices: those of fz-daemon.c; the first one has a hostlink.
+ * Devices: those of fz-daemon.c, cxl-static0 included (static capacity and
+ * an LSA, host 1's alone); the first one has a hostlink.
  *
  * Checked: after every chunk fed, core_check_invariants() on every device;
  * every output is one JSON object + CRLF, and every error reply has a class
@@ -64,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || fz_touches_files(data, size))
 		return 0;
 	chunk = (size_t)data[0] + 1;
-	fz_daemon_build(&d);
+	fz_daemon_build(&d, true);
 	if (fz_daemon_attach(&d, err, sizeof(err)))
 		fz_die("dcd_attach_memory", err);
 	if (qmp_session_new(d.qmp, "fuzz", out_check, NULL, &sess))

@@ -245,7 +245,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!dir[0])
 		make_dir();
-	fz_daemon_build(&d);
+	fz_daemon_build(&d, false);
 	d.s.objects = json_array();
 	write_store(&d, data, size);
 	err[0] = 0;

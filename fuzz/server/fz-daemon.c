@@ -23,7 +23,16 @@ static const char *const daemon_argv[] = {
 	"-device", "cxl-type3,id=cxl-dcd0,volatile-dc-memdev=vmem0,num-dc-regions=2,num-hosts=2,"
 		   "max-extents=64,event-log-depth=8,sanitize-on-release=on",
 	"-qmp", "unix:/nonexistent/cxldcd-fuzz.sock,server=on,wait=off",
+	/* fz_daemon_build(d, true) only: static capacity and an LSA, host 1's alone */
+	"-object", "memory-backend-memfd,id=smem0,size=256M",
+	"-object", "memory-backend-memfd,id=spmem0,size=256M",
+	"-object", "memory-backend-memfd,id=slsa0,size=1M",
+	"-device", "cxl-type3,id=cxl-static0,volatile-memdev=smem0,persistent-memdev=spmem0,lsa=slsa0,"
+		   "static-host=1,num-dc-regions=1,dc-regions-total-size=256M,num-hosts=2,"
+		   "max-extents=64,event-log-depth=8",
 };
+/* The arguments without the static device: the first 9 (the state target's daemon). */
+#define NR_ARGS_BASE 9
 
 void fz_die(const char *what, const char *detail)
 {
@@ -54,14 +63,15 @@ bool fz_touches_files(const uint8_t *data, size_t size)
 }
 
 /* As src/server/main.c start() and build_devices(), without sockets, loop or store. */
-void fz_daemon_build(struct fz_daemon *d)
+void fz_daemon_build(struct fz_daemon *d, bool static_dev)
 {
+	int argc = static_dev ? (int)(sizeof(daemon_argv) / sizeof(daemon_argv[0])) : NR_ARGS_BASE;
+
 	struct server_ctx *s = &d->s;
 	char err[CMDLINE_ERR_MAX + SRV_ERR_MAX];
 
 	memset(d, 0, sizeof(*d));
-	if (cmdline_parse((int)(sizeof(daemon_argv) / sizeof(daemon_argv[0])),
-			  (char *const *)daemon_argv, "/nonexistent", &d->cfg, err, sizeof(err)))
+	if (cmdline_parse(argc, (char *const *)daemon_argv, "/nonexistent", &d->cfg, err, sizeof(err)))
 		fz_die("cmdline_parse", err);
 	if (qmp_server_new(&(struct qmp_server_cfg){ .package = "cxldcd-fuzz", .max_msg = 8192 },
 			   &d->qmp))

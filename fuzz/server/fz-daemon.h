@@ -25,8 +25,12 @@ struct fz_daemon {
 };
 
 void fz_die(const char *what, const char *detail);
-/* Up to dcd_create_all(): the devices exist, no memory attached (as before a --state replay). */
-void fz_daemon_build(struct fz_daemon *d);
+/*
+ * Up to dcd_create_all(): the devices exist, no memory attached (as before
+ * a --state replay).  static_dev: a third device, cxl-static0, with static
+ * volatile and persistent capacity and an LSA, all host 1's (static-host=1).
+ */
+void fz_daemon_build(struct fz_daemon *d, bool static_dev);
 /*
  * dcd_attach_memory(), then a hostlink without listeners on the first
  * device.  Return 0, or dcd_attach_memory()'s error (err says why).

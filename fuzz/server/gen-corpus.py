@@ -239,7 +239,29 @@ inject = [
     req('cxl-inject-correctable-error', {'path': DCD, 'type': 'nope', 'host-id': 9}),
 ]
 
+# cxl-static0 (qmp-device only): 256 MiB volatile + 256 MiB persistent
+# static capacity and a 1 MiB LSA, host 1's alone (static-host=1)
+STATIC = 'cxl-static0'
+static_host = [
+    cci(STATIC, 'mailbox', 0x4000, host=0), cci(STATIC, 'mailbox', 0x4000, host=1),
+    cci(STATIC, 'mailbox', 0x4100, host=0), cci(STATIC, 'mailbox', 0x4100, host=1),
+    cci(STATIC, 'mailbox', 0x4103, struct.pack('<I4x', 0x10).hex() + b'label1'.hex(), host=1),
+    cci(STATIC, 'mailbox', 0x4103, struct.pack('<I4x', 0x10).hex() + b'label0'.hex(), host=0),
+    cci(STATIC, 'mailbox', 0x4102, struct.pack('<II', 0, 0x40).hex(), host=0),
+    cci(STATIC, 'mailbox', 0x4102, struct.pack('<II', 0, 0x40).hex(), host=1),
+    req('cxl-inject-poison', {'path': STATIC, 'start': 0x1000, 'length': 0x40}),
+    cci(STATIC, 'mailbox', 0x4300, struct.pack('<QQ', 0, 0x100000).hex(), host=0),
+    cci(STATIC, 'mailbox', 0x4300, struct.pack('<QQ', 0, 0x100000).hex(), host=1),
+    req('object-add', {'qom-type': 'memory-backend-memfd', 'id': 'tm0', 'size': 256 * MIB, 'tag': TAG_A}),
+    req('cxl-add-dynamic-capacity', {'path': STATIC, 'host-id': 1, 'selection-policy': 'prescriptive',
+                                     'region': 0, 'tag': TAG_A, 'extents': [{'offset': 0, 'len': 2 * MIB}]}),
+    req('object-del', {'id': 'smem0'}), req('object-del', {'id': 'slsa0'}),
+    req('query-cxl-dynamic-capacity', {'path': STATIC}),
+    req('qom-get', {'path': '/machine/peripheral/' + STATIC, 'property': 'lsa-size'}),
+]
+
 qmp_seeds = {
+    'static-host': session(static_host),
     'inject': session(inject),
     'tagged-session': session(tagged),
     'qemu-doc-session': session(qemu_doc),
