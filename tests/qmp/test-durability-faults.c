@@ -75,6 +75,24 @@ static void start_faulty(struct dproc *p, struct state_args *a)
 	unsetenv("CXLDCD_FAULTFS");
 }
 
+/* Start with the WAL-sync counter of the shim; return the counter file's path in syncs. */
+static void start_counting(struct dproc *p, struct state_args *a, char *syncs, size_t cap)
+{
+	snprintf(syncs, cap, "%s/syncs", p->dir);
+	setenv("CXLDCD_FAULTFS_SYNCS", syncs, 1);
+	start_faulty(p, a);
+	unsetenv("CXLDCD_FAULTFS_SYNCS");
+}
+
+/* Start with the shim's fsync hold: while the file at hold exists, the WAL's fsync waits. */
+static void start_holding(struct dproc *p, struct state_args *a, char *hold, size_t cap)
+{
+	snprintf(hold, cap, "%s/hold", p->dir);
+	setenv("CXLDCD_FAULTFS_HOLD", hold, 1);
+	start_faulty(p, a);
+	unsetenv("CXLDCD_FAULTFS_HOLD");
+}
+
 static size_t file_size(const char *path)
 {
 	struct stat sb;
@@ -112,18 +130,26 @@ static const char *forced =
 	"{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
 	"\"removal-policy\":\"tag-based\",\"forced-removal\":true,\"tag\":\"" TAG_A "\",\"region\":0}}";
 
-/* 5606h DC Add Reference of tag A over the FM socket: the response's return code. */
-static int fm_add_ref(int fd)
+/* An FM-API message of @opcode (5606h/5607h) naming tag A, message tag @mtag, into m[28]. */
+static void fm_ref_msg(uint8_t *m, uint8_t mtag, uint16_t opcode)
 {
 	static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
 					 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
-	uint8_t req[12 + 16] = { 0 }, rsp[12 + 64];
+
+	memset(m, 0, 12 + 16);
+	m[1] = mtag;
+	put16(m + 3, opcode);
+	m[5] = 16;
+	memcpy(m + 12, tag, 16);
+}
+
+/* 5606h DC Add Reference of tag A over the FM socket: the response's return code. */
+static int fm_add_ref(int fd)
+{
+	uint8_t req[12 + 16], rsp[12 + 64];
 	ssize_t n;
 
-	req[1] = 7;                  /* tag */
-	put16(req + 3, 0x5606);
-	req[5] = 16;
-	memcpy(req + 12, tag, 16);
+	fm_ref_msg(req, 7, 0x5606);  /* message tag 7 */
 	assert_int_equal(write(fd, req, sizeof(req)), (ssize_t)sizeof(req));
 	n = read(fd, rsp, sizeof(rsp));
 	assert_true(n >= 12);
@@ -344,10 +370,7 @@ static void test_requests_of_one_round_share_one_commit(void **state)
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	make_args(&a, &p);
-	snprintf(syncs, sizeof(syncs), "%s/syncs", p.dir);
-	setenv("CXLDCD_FAULTFS_SYNCS", syncs, 1);
-	start_faulty(&p, &a);
-	unsetenv("CXLDCD_FAULTFS_SYNCS");
+	start_counting(&p, &a, syncs, sizeof(syncs));
 	assert_non_null(c = dproc_connect(&p, TMO));
 	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
 	for (int i = 0; i < NC; i++)
@@ -356,14 +379,9 @@ static void test_requests_of_one_round_share_one_commit(void **state)
 	before = file_size(syncs);
 	assert_int_equal(dproc_sigstop(&p), 0);
 	for (int i = 0; i < NC; i++) {
-		static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
-						 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
-		uint8_t req[12 + 16] = { 0 };
+		uint8_t req[12 + 16];
 
-		req[1] = (uint8_t)i;
-		put16(req + 3, 0x5607);      /* DC Remove Reference: journaled, changes nothing here */
-		req[5] = 16;
-		memcpy(req + 12, tag, 16);
+		fm_ref_msg(req, (uint8_t)i, 0x5607);   /* DC Remove Reference: journaled, changes nothing here */
 		assert_int_equal(write(fd[i], req, sizeof(req)), (ssize_t)sizeof(req));
 	}
 	assert_int_equal(kill(p.pid, SIGCONT), 0);
@@ -383,30 +401,11 @@ static void test_requests_of_one_round_share_one_commit(void **state)
 }
 
 
-/* Start with the WAL-sync counter of the shim; return the counter file's path in syncs. */
-static void start_counting(struct dproc *p, struct state_args *a, char *syncs, size_t cap)
-{
-	snprintf(syncs, cap, "%s/syncs", p->dir);
-	setenv("CXLDCD_FAULTFS_SYNCS", syncs, 1);
-	start_faulty(p, a);
-	unsetenv("CXLDCD_FAULTFS_SYNCS");
-}
-
 /* n whole 5607h DC Remove Reference messages (journaled) back to back, tags 0..n-1. */
 static size_t fm_remove_refs(uint8_t *buf, unsigned n)
 {
-	static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
-					 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
-
-	memset(buf, 0, n * 28u);
-	for (unsigned i = 0; i < n; i++) {
-		uint8_t *m = buf + i * 28u;
-
-		m[1] = (uint8_t)i;
-		put16(m + 3, 0x5607);
-		m[5] = 16;
-		memcpy(m + 12, tag, 16);
-	}
+	for (unsigned i = 0; i < n; i++)
+		fm_ref_msg(buf + i * 28u, (uint8_t)i, 0x5607);
 	return n * 28u;
 }
 
@@ -640,6 +639,86 @@ static unsigned hl_read_rc(int fd, uint8_t tag)
 	}
 }
 
+/* One connection of each face: two QMP sessions, the FM socket, hosts 0 and 1 on the host link. */
+struct faces {
+	struct qmp_client *c, *c2;
+	int fm, h0, h1;
+};
+
+/* Start arguments with a host-link socket at @hsock (in the daemon's directory). */
+static void args_with_host_socket(struct state_args *a, struct dproc *p, char *hsock, size_t cap)
+{
+	make_args(a, p);
+	snprintf(hsock, cap, "%s/host.sock", p->dir);
+	a->argv[8] = "--host-socket";
+	a->argv[9] = hsock;
+	a->argv[10] = NULL;
+}
+
+/* Open every face; tag A is added (the WAL exists) and each connection is set up. */
+static void faces_open(struct faces *f, struct dproc *p, const char *hsock)
+{
+	assert_non_null(f->c = dproc_connect(p, TMO));
+	assert_non_null(f->c2 = dproc_connect(p, TMO));
+	ok(qmp_client_cmd(f->c, add_a, TMO));           /* the WAL exists */
+	assert_true((f->fm = dproc_connect_unix(p->fm, TMO)) >= 0);
+	assert_int_not_equal(fm_add_ref(f->fm), 0x04);  /* the connection is set up */
+	f->h0 = hl_open(hsock, 0);
+	f->h1 = hl_open(hsock, 1);
+	/* a round trip: the daemon is past h1's reads (it may read on after HELLO) */
+	ok(qmp_client_cmd(f->c, "{\"execute\":\"query-cxl-devices\"}", TMO));
+}
+
+/* Send one request on every face: a QMP add, a RAS injection, an FM 5607h, two hosts' 4802h. */
+static void faces_send(struct faces *f)
+{
+	static const char *poison =
+		"{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"d0\",\"start\":4096,\"length\":64},\"id\":\"p\"}";
+	static const char *add_b =
+		"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
+		"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+		"\"extents\":[{\"offset\":4194304,\"len\":2097152}]},\"id\":\"a\"}";
+	uint8_t req[12 + 16];
+
+	assert_int_equal(qmp_client_send_raw(f->c, add_b, strlen(add_b)), 0);
+	assert_int_equal(qmp_client_send_raw(f->c2, poison, strlen(poison)), 0);
+	fm_ref_msg(req, 9, 0x5607);
+	assert_int_equal(write(f->fm, req, sizeof(req)), (ssize_t)sizeof(req));
+	hl_send_add_rsp(f->h0, 3);
+	hl_send_add_rsp(f->h1, 4);
+}
+
+/* Every face's answer to faces_send(): each ran (the model may refuse it), none refused by the store. */
+static void faces_expect_answers(struct faces *f)
+{
+	json_t *r;
+	uint8_t rsp[64];
+
+	for (int i = 0; i < 2; i++) {
+		while ((r = qmp_client_recv(i ? f->c2 : f->c, TMO)) && json_object_get(r, "event"))
+			json_decref(r);
+		/* answered (the model may refuse it), not refused by the store */
+		if (!r || (!json_object_get(r, "return") &&
+			   strstr(qmp_client_err_desc(r), "state store")))
+			fail_msg("%s", r ? json_dumps(r, 0) : "no answer");
+		json_decref(r);
+	}
+	assert_true(read(f->fm, rsp, sizeof(rsp)) >= 12);
+	assert_int_equal(rsp[1], 9);
+	assert_int_not_equal(rsp[8], 0x04);
+	assert_int_not_equal(hl_read_rc(f->h0, 3), 0x04);   /* not Internal Error: it ran */
+	assert_int_not_equal(hl_read_rc(f->h1, 4), 0x04);
+}
+
+static void faces_close(struct faces *f)
+{
+	close(f->fm);
+	close(f->h0);
+	close(f->h1);
+	qmp_client_free(f->c2);
+	qmp_client_free(f->c);
+}
+
 /*
  * Group commit on every face: a QMP command, an FM request, a RAS injection
  * (QMP) and two hosts' CCI requests on the host link, all ready in the same
@@ -650,84 +729,26 @@ static void test_every_face_shares_the_round_commit(void **state)
 {
 	struct dproc p;
 	struct state_args a;
-	struct qmp_client *c, *c2;
+	struct faces f;
 	char syncs[200], hsock[200];
-	int fm, h0, h1;
 	size_t before, after;
-	json_t *r;
-	static const char *poison =
-		"{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"d0\",\"start\":4096,\"length\":64},\"id\":\"p\"}";
-	static const char *add_b =
-		"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
-		"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
-		"\"extents\":[{\"offset\":4194304,\"len\":2097152}]},\"id\":\"a\"}";
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
-	make_args(&a, &p);
-	snprintf(hsock, sizeof(hsock), "%s/host.sock", p.dir);
-	a.argv[8] = "--host-socket";
-	a.argv[9] = hsock;
-	a.argv[10] = NULL;
-	snprintf(syncs, sizeof(syncs), "%s/syncs", p.dir);
-	setenv("CXLDCD_FAULTFS_SYNCS", syncs, 1);
-	start_faulty(&p, &a);
-	unsetenv("CXLDCD_FAULTFS_SYNCS");
-	assert_non_null(c = dproc_connect(&p, TMO));
-	assert_non_null(c2 = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
-	assert_true((fm = dproc_connect_unix(p.fm, TMO)) >= 0);
-	assert_int_not_equal(fm_add_ref(fm), 0x04);  /* the connection is set up */
-	h0 = hl_open(hsock, 0);
-	h1 = hl_open(hsock, 1);
-	/* a round trip: the daemon is past h1's reads (it may read on after HELLO) */
-	ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO));
+	args_with_host_socket(&a, &p, hsock, sizeof(hsock));
+	start_counting(&p, &a, syncs, sizeof(syncs));
+	faces_open(&f, &p, hsock);
 	before = file_size(syncs);
 	assert_int_equal(dproc_sigstop(&p), 0);
-	assert_int_equal(qmp_client_send_raw(c, add_b, strlen(add_b)), 0);
-	assert_int_equal(qmp_client_send_raw(c2, poison, strlen(poison)), 0);
-	{
-		uint8_t req[12 + 16] = { 0 };
-		static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
-						 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
-
-		req[1] = 9;
-		put16(req + 3, 0x5607);
-		req[5] = 16;
-		memcpy(req + 12, tag, 16);
-		assert_int_equal(write(fm, req, sizeof(req)), (ssize_t)sizeof(req));
-	}
-	hl_send_add_rsp(h0, 3);
-	hl_send_add_rsp(h1, 4);
+	faces_send(&f);
 	/* all of it is in the socket buffers: a Unix-socket write has returned only then */
 	assert_int_equal(kill(p.pid, SIGCONT), 0);
-	for (int i = 0; i < 2; i++) {
-		while ((r = qmp_client_recv(i ? c2 : c, TMO)) && json_object_get(r, "event"))
-			json_decref(r);
-		/* answered (the model may refuse it), not refused by the store */
-		if (!r || (!json_object_get(r, "return") &&
-			   strstr(qmp_client_err_desc(r), "state store")))
-			fail_msg("%s", r ? json_dumps(r, 0) : "no answer");
-		json_decref(r);
-	}
-	{
-		uint8_t rsp[64];
-
-		assert_true(read(fm, rsp, sizeof(rsp)) >= 12);
-		assert_int_equal(rsp[1], 9);
-		assert_int_not_equal(rsp[8], 0x04);
-	}
-	assert_int_not_equal(hl_read_rc(h0, 3), 0x04);   /* not Internal Error: it ran */
-	assert_int_not_equal(hl_read_rc(h1, 4), 0x04);
+	faces_expect_answers(&f);
 	after = file_size(syncs);
 	print_message("WAL syncs for 5 requests of one round on every face: %zu\n", after - before);
 
 	assert_int_equal(after - before, 1);
-	close(fm);
-	close(h0);
-	close(h1);
-	qmp_client_free(c2);
-	qmp_client_free(c);
+	faces_close(&f);
 }
 
 /* Nothing to read on any of fds[n] for ms milliseconds. */
@@ -754,85 +775,30 @@ static void test_no_answer_leaves_before_its_commit_is_synced(void **state)
 {
 	struct dproc p;
 	struct state_args a;
-	struct qmp_client *c, *c2;
+	struct faces f;
 	char hold[200], hsock[200];
-	int fm, h0, h1, fds[5];
-	json_t *r;
-	FILE *f;
-	static const char *poison =
-		"{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"d0\",\"start\":4096,\"length\":64},\"id\":\"p\"}";
-	static const char *add_b =
-		"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
-		"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
-		"\"extents\":[{\"offset\":4194304,\"len\":2097152}]},\"id\":\"a\"}";
+	int fds[5];
+	FILE *fh;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
-	make_args(&a, &p);
-	snprintf(hsock, sizeof(hsock), "%s/host.sock", p.dir);
-	a.argv[8] = "--host-socket";
-	a.argv[9] = hsock;
-	a.argv[10] = NULL;
-	snprintf(hold, sizeof(hold), "%s/hold", p.dir);
-	setenv("CXLDCD_FAULTFS_HOLD", hold, 1);
-	start_faulty(&p, &a);
-	unsetenv("CXLDCD_FAULTFS_HOLD");
-	assert_non_null(c = dproc_connect(&p, TMO));
-	assert_non_null(c2 = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
-	assert_true((fm = dproc_connect_unix(p.fm, TMO)) >= 0);
-	assert_int_not_equal(fm_add_ref(fm), 0x04);
-	h0 = hl_open(hsock, 0);
-	h1 = hl_open(hsock, 1);
-	ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO));
-	ok(qmp_client_cmd(c2, "{\"execute\":\"query-cxl-devices\"}", TMO));
-	f = fopen(hold, "w");
-	assert_non_null(f);
-	fclose(f);
-	assert_int_equal(qmp_client_send_raw(c, add_b, strlen(add_b)), 0);
-	assert_int_equal(qmp_client_send_raw(c2, poison, strlen(poison)), 0);
-	{
-		uint8_t req[12 + 16] = { 0 };
-		static const uint8_t tag[16] = { 0x5b, 0xe1, 0x3b, 0xce, 0xae, 0x34, 0x4a, 0x77,
-						 0xb6, 0xc3, 0x16, 0xdf, 0x97, 0x5f, 0xcf, 0x1a };
-
-		req[1] = 9;
-		put16(req + 3, 0x5607);
-		req[5] = 16;
-		memcpy(req + 12, tag, 16);
-		assert_int_equal(write(fm, req, sizeof(req)), (ssize_t)sizeof(req));
-	}
-	hl_send_add_rsp(h0, 3);
-	hl_send_add_rsp(h1, 4);
-	fds[0] = qmp_client_fd(c);
-	fds[1] = qmp_client_fd(c2);
-	fds[2] = fm;
-	fds[3] = h0;
-	fds[4] = h1;
+	args_with_host_socket(&a, &p, hsock, sizeof(hsock));
+	start_holding(&p, &a, hold, sizeof(hold));
+	faces_open(&f, &p, hsock);
+	ok(qmp_client_cmd(f.c2, "{\"execute\":\"query-cxl-devices\"}", TMO));
+	fh = fopen(hold, "w");
+	assert_non_null(fh);
+	fclose(fh);
+	faces_send(&f);
+	fds[0] = qmp_client_fd(f.c);
+	fds[1] = qmp_client_fd(f.c2);
+	fds[2] = f.fm;
+	fds[3] = f.h0;
+	fds[4] = f.h1;
 	assert_silent(fds, 5, 400);
 	assert_int_equal(unlink(hold), 0);
-	for (int i = 0; i < 2; i++) {
-		while ((r = qmp_client_recv(i ? c2 : c, TMO)) && json_object_get(r, "event"))
-			json_decref(r);
-		if (!r || (!json_object_get(r, "return") &&
-			   strstr(qmp_client_err_desc(r), "state store")))
-			fail_msg("%s", r ? json_dumps(r, 0) : "no answer");
-		json_decref(r);
-	}
-	{
-		uint8_t rsp[64];
-
-		assert_true(read(fm, rsp, sizeof(rsp)) >= 12);
-		assert_int_equal(rsp[1], 9);
-		assert_int_not_equal(rsp[8], 0x04);
-	}
-	assert_int_not_equal(hl_read_rc(h0, 3), 0x04);
-	assert_int_not_equal(hl_read_rc(h1, 4), 0x04);
-	close(fm);
-	close(h0);
-	close(h1);
-	qmp_client_free(c2);
-	qmp_client_free(c);
+	faces_expect_answers(&f);
+	faces_close(&f);
 }
 
 /* Append n journaled 0103h Set Event Interrupt Policy records (hosts 0 and 1) straight into the store. */
@@ -1003,11 +969,11 @@ static void test_a_damaged_journal_record_stops_the_start_and_says_how_to_recove
 	assert_true(after.st_mtime == before.st_mtime);
 }
 
-/* Host 1's pending offers (the device query). */
-static size_t host1_pending(struct qmp_client *c)
+/* Host @host's pending offers (the device query). */
+static size_t host_pending(struct qmp_client *c, size_t host)
 {
 	json_t *r = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
-	size_t n = json_array_size(json_object_get(json_array_get(json_object_get(ret_of(r), "hosts"), 1),
+	size_t n = json_array_size(json_object_get(json_array_get(json_object_get(ret_of(r), "hosts"), host),
 						   "pending"));
 
 	json_decref(r);
@@ -1037,13 +1003,10 @@ static void test_a_kill_during_a_group_commit_keeps_the_group_whole_or_not_at_al
 	assert_non_null(batch);
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, "64M", DEV, "--fm", p.fm_arg);
-	snprintf(hold, sizeof(hold), "%s/hold", p.dir);
-	setenv("CXLDCD_FAULTFS_HOLD", hold, 1);
-	start_faulty(&p, &a);
-	unsetenv("CXLDCD_FAULTFS_HOLD");
+	start_holding(&p, &a, hold, sizeof(hold));
 	assert_non_null(c = dproc_connect(&p, TMO));
 	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
-	assert_int_equal(host1_pending(c), 0);
+	assert_int_equal(host_pending(c, 1), 0);
 	for (int k = 0; k < N; k++)
 		off += (size_t)sprintf(batch + off,
 			"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
@@ -1063,7 +1026,7 @@ static void test_a_kill_during_a_group_commit_keeps_the_group_whole_or_not_at_al
 	c = dproc_connect(&p, TMO);
 	if (!c)
 		fail_msg("restart failed: %s", dproc_log(&p));
-	n = host1_pending(c);
+	n = host_pending(c, 1);
 	print_message("after a kill during the group's fsync: %zu of %d adds in the state\n", n, N);
 	assert_true(n == 0 || n == N);
 	qmp_client_free(c);
@@ -1087,7 +1050,6 @@ static void test_pending_timeout_expiry_is_journaled(void **state)
 	struct state_args a;
 	struct qmp_client *c;
 	size_t nr_pending = 1;
-	json_t *q;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
@@ -1097,9 +1059,7 @@ static void test_pending_timeout_expiry_is_journaled(void **state)
 	ok(qmp_client_cmd(c, add_a, TMO));            /* offered to host 0, never answered */
 	for (int i = 0; i < 300 && nr_pending; i++) {
 		usleep(10000);
-		q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
-		nr_pending = json_array_size(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "pending"));
-		json_decref(q);
+		nr_pending = host_pending(c, 0);
 	}
 	assert_int_equal(nr_pending, 0);              /* expired */
 	qmp_client_free(c);
@@ -1116,9 +1076,7 @@ static void test_pending_timeout_expiry_is_journaled(void **state)
 	}
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	assert_non_null(c = dproc_connect(&p, TMO));
-	q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
-	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(ret_of(q), "hosts"), 0), "pending")), 0);
-	json_decref(q);
+	assert_int_equal(host_pending(c, 0), 0);
 	qmp_client_free(c);
 }
 
