@@ -102,19 +102,48 @@ static json_t *dump(struct qmp_client *c)
 	return all;
 }
 
-static void assert_same(json_t *before, json_t *after)
+/* before and after are the same; both are freed. */
+static void assert_same_then_free(json_t *before, json_t *after)
 {
 	if (!json_equal(before, after)) {
 		char *tb = json_dumps(before, JSON_SORT_KEYS), *ta = json_dumps(after, JSON_SORT_KEYS);
 
 		fail_msg("state differs after restart:\nbefore %s\nafter  %s", tb, ta);
 	}
+	json_decref(before);
+	json_decref(after);
 }
 
 static void start(struct dproc *p, struct state_args *a)
 {
 	state_args(a, p, NULL, DEV, "--fm", p->fm_arg);
 	assert_int_equal(dproc_start(p, a->argv), 0);
+}
+
+/* Start again with @argv (after a kill); the QMP connection, or a failure with the log's tail. */
+static struct qmp_client *restart(struct dproc *p, const char *const *argv)
+{
+	struct qmp_client *c;
+
+	assert_int_equal(dproc_start(p, argv), 0);
+	c = dproc_connect(p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", log_tail(p));
+	return c;
+}
+
+/* Start with a snapshot every 5 records and add 5 extents: snapshot 5 is written. */
+static struct qmp_client *start_to_snapshot_5(struct dproc *p, struct state_args *a)
+{
+	struct qmp_client *c;
+
+	setenv("CXLDCD_SNAPSHOT_EVERY", "5", 1);
+	start(p, a);
+	assert_non_null(c = dproc_connect(p, TMO));
+	for (int i = 0; i < 5; i++)
+		add_one(c, i);
+	wait_log(p, c, "snapshot-00000000000000000005.bin written");
+	return c;
 }
 
 /*
@@ -134,12 +163,7 @@ static void test_a_failed_snapshot_leaves_no_older_snapshot_file_behind(void **s
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
-	setenv("CXLDCD_SNAPSHOT_EVERY", "5", 1);
-	start(&p, &a);
-	assert_non_null(c = dproc_connect(&p, TMO));
-	for (int i = 0; i < 5; i++)
-		add_one(c, i);
-	wait_log(&p, c, "snapshot-00000000000000000005.bin written");
+	c = start_to_snapshot_5(&p, &a);
 	snap_path(tmp10, sizeof(tmp10), &p, 10, ".tmp");
 	assert_int_equal(mkdir(tmp10, 0700), 0);
 	for (int i = 5; i < 10; i++)
@@ -156,15 +180,10 @@ static void test_a_failed_snapshot_leaves_no_older_snapshot_file_behind(void **s
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("restart failed: %s", log_tail(&p));
+	c = restart(&p, a.argv);
 	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=15)"));
 	after = dump(c);
-	assert_same(before, after);
-	json_decref(before);
-	json_decref(after);
+	assert_same_then_free(before, after);
 	qmp_client_free(c);
 }
 
@@ -186,12 +205,7 @@ static void test_an_unrecorded_snapshot_file_is_ignored_and_removed_at_start(voi
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
-	setenv("CXLDCD_SNAPSHOT_EVERY", "5", 1);
-	start(&p, &a);
-	assert_non_null(c = dproc_connect(&p, TMO));
-	for (int i = 0; i < 5; i++)
-		add_one(c, i);
-	wait_log(&p, c, "snapshot-00000000000000000005.bin written");
+	c = start_to_snapshot_5(&p, &a);
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");      /* no more snapshots: the journal keeps 6.. */
@@ -207,19 +221,14 @@ static void test_an_unrecorded_snapshot_file_is_ignored_and_removed_at_start(voi
 	snap_path(t10, sizeof(t10), &p, 10, ".tmp");
 	snprintf(cmd, sizeof(cmd), "cp %s %s && head -c 100 %s > %s", s5, s10, s5, t10);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("restart failed: %s", log_tail(&p));
+	c = restart(&p, a.argv);
 	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=5)"));
 	assert_non_null(strstr(dproc_log(&p), "7 journal record(s) replayed"));
 	after = dump(c);
-	assert_same(before, after);
+	assert_same_then_free(before, after);
 	files = snap_files(&p);
 	assert_string_equal(files, "snapshot-00000000000000000005.bin\n");
 	free(files);
-	json_decref(before);
-	json_decref(after);
 	qmp_client_free(c);
 }
 
@@ -238,12 +247,7 @@ static void test_a_damaged_snapshot_stops_the_start_and_says_how_to_recover(void
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
-	setenv("CXLDCD_SNAPSHOT_EVERY", "5", 1);
-	start(&p, &a);
-	assert_non_null(c = dproc_connect(&p, TMO));
-	for (int i = 0; i < 5; i++)
-		add_one(c, i);
-	wait_log(&p, c, "snapshot-00000000000000000005.bin written");
+	c = start_to_snapshot_5(&p, &a);
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");
@@ -348,14 +352,9 @@ static void test_an_add_the_memory_refused_stays_refused_after_a_restart(void **
 	assert_int_equal(json_integer_value(json_object_get(before, "allocated")), 2 * MiB);
 	qmp_client_free(c);
 	dproc_kill9(&p);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("restart failed: %s", log_tail(&p));
+	c = restart(&p, a.argv);
 	after = offers(c);
-	assert_same(before, after);
-	json_decref(before);
-	json_decref(after);
+	assert_same_then_free(before, after);
 	qmp_client_free(c);
 }
 
@@ -372,6 +371,38 @@ static json_t *dev_state(struct qmp_client *c, const char *dev)
 	return r;
 }
 
+/* dev_state() of d0 and d1. */
+static json_t *both_devs(struct qmp_client *c)
+{
+	return json_pack("{s:o, s:o}", "d0", dev_state(c, "d0"), "d1", dev_state(c, "d1"));
+}
+
+/* The arguments of devices d0 and d1 and one backend fa of TAG_A, with --state. */
+struct two_devs {
+	char obj[300], ds[2][120];
+	const char *argv[12];
+};
+
+static void two_devs_args(struct two_devs *t, struct dproc *p)
+{
+	int n = 0;
+
+	snprintf(t->obj, sizeof(t->obj), "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A,
+		 p->dir);
+	for (int d = 0; d < 2; d++)
+		snprintf(t->ds[d], sizeof(t->ds[d]),
+			 "cxl-type3,id=d%d,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2", d);
+	t->argv[n++] = "-object";
+	t->argv[n++] = t->obj;
+	t->argv[n++] = "-device";
+	t->argv[n++] = t->ds[0];
+	t->argv[n++] = "-device";
+	t->argv[n++] = t->ds[1];
+	t->argv[n++] = "--state";
+	t->argv[n++] = p->state;
+	t->argv[n] = NULL;
+}
+
 /*
  * Two devices, one tagged backend: once d0's host bound capacity of the tag,
  * the backend is d0's ("holds another device's capacity of the tag"), and
@@ -382,29 +413,14 @@ static void tag_bound_by_another_device(const char *snap_every)
 {
 	struct dproc p;
 	struct qmp_client *c;
-	char obj[300], ds[2][120];
-	const char *argv[12];
+	struct two_devs t;
 	json_t *r, *before, *after;
-	int n = 0;
 
 	assert_int_equal(dproc_init(&p), 0);
-	snprintf(obj, sizeof(obj), "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A,
-		 p.dir);
-	for (int d = 0; d < 2; d++)
-		snprintf(ds[d], sizeof(ds[d]),
-			 "cxl-type3,id=d%d,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2", d);
-	argv[n++] = "-object";
-	argv[n++] = obj;
-	argv[n++] = "-device";
-	argv[n++] = ds[0];
-	argv[n++] = "-device";
-	argv[n++] = ds[1];
-	argv[n++] = "--state";
-	argv[n++] = p.state;
-	argv[n] = NULL;
+	two_devs_args(&t, &p);
 	if (snap_every)
 		setenv("CXLDCD_SNAPSHOT_EVERY", snap_every, 1);
-	assert_int_equal(dproc_start(&p, argv), 0);
+	assert_int_equal(dproc_start(&p, t.argv), 0);
 	assert_non_null(c = dproc_connect(&p, TMO));
 	add_one(c, 0);                                  /* d0, host 0, TAG_A: seq 1 */
 	assert_int_equal(host_answer_all(c, "d0", 0), 1);      /* 0101h, 4802h: bound to fa */
@@ -414,27 +430,22 @@ static void tag_bound_by_another_device(const char *snap_every)
 			   "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
 			   "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO);
 	{
-		char *t = json_dumps(r, 0);
+		char *text = json_dumps(r, 0);
 
-		if (!strstr(t, "holds another device's capacity of the tag"))
-			fail_msg("d1's add was not refused: %s", t);
-		free(t);
+		if (!strstr(text, "holds another device's capacity of the tag"))
+			fail_msg("d1's add was not refused: %s", text);
+		free(text);
 	}
 	json_decref(r);
-	before = json_pack("{s:o, s:o}", "d0", dev_state(c, "d0"), "d1", dev_state(c, "d1"));
+	before = both_devs(c);
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");
-	assert_int_equal(dproc_start(&p, argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("restart failed: %s", log_tail(&p));
+	c = restart(&p, t.argv);
 	if (snap_every)
 		assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=3)"));
-	after = json_pack("{s:o, s:o}", "d0", dev_state(c, "d0"), "d1", dev_state(c, "d1"));
-	assert_same(before, after);
-	json_decref(before);
-	json_decref(after);
+	after = both_devs(c);
+	assert_same_then_free(before, after);
 	qmp_client_free(c);
 }
 
@@ -462,29 +473,14 @@ static void test_a_tag_let_go_before_a_restart_is_free_for_another_device(void *
 {
 	struct dproc p;
 	struct qmp_client *c;
-	char obj[300], ds[2][120];
-	const char *argv[12];
+	struct two_devs t;
 	struct cxldcd_event ev[64];
 	json_t *before, *after;
-	int n = 0;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
-	snprintf(obj, sizeof(obj), "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A,
-		 p.dir);
-	for (int d = 0; d < 2; d++)
-		snprintf(ds[d], sizeof(ds[d]),
-			 "cxl-type3,id=d%d,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2", d);
-	argv[n++] = "-object";
-	argv[n++] = obj;
-	argv[n++] = "-device";
-	argv[n++] = ds[0];
-	argv[n++] = "-device";
-	argv[n++] = ds[1];
-	argv[n++] = "--state";
-	argv[n++] = p.state;
-	argv[n] = NULL;
-	assert_int_equal(dproc_start(&p, argv), 0);
+	two_devs_args(&t, &p);
+	assert_int_equal(dproc_start(&p, t.argv), 0);
 	assert_non_null(c = dproc_connect(&p, TMO));
 	add_one(c, 0);                                  /* d0, host 0, TAG_A */
 	assert_int_equal(host_read_dc_log(c, "d0", 0, ev, 64), 1);
@@ -492,22 +488,17 @@ static void test_a_tag_let_go_before_a_restart_is_free_for_another_device(void *
 	assert_int_equal(host_send_ranges(c, "d0", 0, 0x4803, ev, 1), 0);      /* let go */
 	qmp_client_free(c);
 	dproc_kill9(&p);
-	assert_int_equal(dproc_start(&p, argv), 0);
+	assert_int_equal(dproc_start(&p, t.argv), 0);
 	assert_non_null(c = dproc_connect(&p, TMO));
 	json_decref(expect_ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d1\",\"host-id\":0,"
 			   "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
 			   "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO)));
-	before = json_pack("{s:o, s:o}", "d0", dev_state(c, "d0"), "d1", dev_state(c, "d1"));
+	before = both_devs(c);
 	qmp_client_free(c);
 	dproc_kill9(&p);
-	assert_int_equal(dproc_start(&p, argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("restart failed: %s", log_tail(&p));
-	after = json_pack("{s:o, s:o}", "d0", dev_state(c, "d0"), "d1", dev_state(c, "d1"));
-	assert_same(before, after);
-	json_decref(before);
-	json_decref(after);
+	c = restart(&p, t.argv);
+	after = both_devs(c);
+	assert_same_then_free(before, after);
 	qmp_client_free(c);
 }
 
@@ -603,13 +594,10 @@ static void test_a_full_tmpfs_refuses_unapplied_and_recovers(void **state)
 	}
 	qmp_client_free(c);
 	dproc_kill9(&p);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("restart failed: %s", log_tail(&p));
+	c = restart(&p, a.argv);
 	after = dump(c);
 	la = info_log(c);
-	assert_same(before, after);
+	assert_same_then_free(before, after);
 	assert_string_equal(lb, la);
 	/* the journal position after the restart is the number of acknowledged requests */
 	{
@@ -630,8 +618,6 @@ static void test_a_full_tmpfs_refuses_unapplied_and_recovers(void **state)
 	}
 	free(lb);
 	free(la);
-	json_decref(before);
-	json_decref(after);
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	umount2(p.state, MNT_DETACH);
@@ -678,14 +664,9 @@ static void test_a_state_of_another_configuration_is_refused_and_kept(void **sta
 		if (!strstr(dproc_log(&p), "holds the state of another configuration; start with the same -object/-device arguments, or use a new directory (stored: "))
 			fail_msg("case %d: no clear refusal: %s", k, log_tail(&p));
 	}
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("restart failed: %s", log_tail(&p));
+	c = restart(&p, a.argv);
 	after = dump(c);
-	assert_same(before, after);
-	json_decref(before);
-	json_decref(after);
+	assert_same_then_free(before, after);
 	qmp_client_free(c);
 }
 
@@ -735,17 +716,12 @@ static void vanished_backend(bool from_snapshot)
 	dproc_kill9(&p);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", sub);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
-	if (!c)
-		fail_msg("restart failed: %s", log_tail(&p));
+	c = restart(&p, a.argv);
 	assert_non_null(strstr(dproc_log(&p), "state: backend fg is unavailable"));
 	if (from_snapshot)
 		assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=1)"));
 	after = dev_state(c, "d0");
-	assert_same(before, after);
-	json_decref(before);
-	json_decref(after);
+	assert_same_then_free(before, after);
 	qmp_client_free(c);
 }
 
