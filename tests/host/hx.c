@@ -384,6 +384,29 @@ enum cxldcd_rc hx_add(struct hx *x, uint16_t host, const struct cxldcd_extent *e
 	return rc;
 }
 
+void hx_add_group(struct hx *x, const struct cxldcd_extent *e, uint32_t n)
+{
+	unsigned have = hx_count(x, CXLDCD_HOST_EV_GROUP_ADDED);
+
+	assert_int_equal(hx_add(x, 0, e, n), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, have, 3000));
+	hx_pump(x, 200);
+}
+
+struct cxldcd_host_group_info hx_group_of(struct hx *x, const char *tag)
+{
+	struct cxldcd_host_group_info g[16];
+	uint8_t t[16];
+	uint32_t n = cxldcd_host_list_groups(x->h, g, 16);
+
+	assert_int_equal(cxldcd_tag_parse(tag, t), 0);
+	for (uint32_t i = 0; i < n && i < 16; i++)
+		if (g[i].tagged && !memcmp(g[i].tag, t, 16))
+			return g[i];
+	fail_msg("no group with tag %s", tag);
+	return g[0];
+}
+
 void hx_inject(struct hx *x, uint16_t host, uint8_t type, const struct cxldcd_extent *e, bool more)
 {
 	static const uint8_t dc_uuid[16] = CXLDCD_DC_EVENT_UUID;

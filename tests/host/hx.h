@@ -122,6 +122,10 @@ int hx_first(const struct hx *x, enum cxldcd_host_event_type t);
 struct cxldcd_extent hx_ext(uint64_t dpa, uint64_t len, const char *tag, uint16_t seq);
 /* FM add (prescriptive) for host. */
 enum cxldcd_rc hx_add(struct hx *x, uint16_t host, const struct cxldcd_extent *e, uint32_t n);
+/* hx_add() of e[n] for host 0; the agent (started) reports the group added, then 200 ms more. */
+void hx_add_group(struct hx *x, const struct cxldcd_extent *e, uint32_t n);
+/* The agent's group of tag (text form); a failure when it has none. */
+struct cxldcd_host_group_info hx_group_of(struct hx *x, const char *tag);
 /* Inject a raw DC record into host's DC log. */
 void hx_inject(struct hx *x, uint16_t host, uint8_t type, const struct cxldcd_extent *e, bool more);
 

@@ -33,30 +33,13 @@ static void dev_read(struct hx *x, uint64_t dpa, void *buf, size_t len)
 	assert_int_equal(mem_read(x->md, 0, dpa, buf, len, err, sizeof(err)), 0);
 }
 
-static struct cxldcd_host_group_info group_of(struct hx *x, const char *tag)
-{
-	struct cxldcd_host_group_info g[16];
-	uint8_t t[16];
-	uint32_t n = cxldcd_host_list_groups(x->h, g, 16);
-
-	assert_int_equal(cxldcd_tag_parse(tag, t), 0);
-	for (uint32_t i = 0; i < n && i < 16; i++)
-		if (g[i].tagged && !memcmp(g[i].tag, t, 16))
-			return g[i];
-	fail_msg("no group with tag %s", tag);
-	return g[0];
-}
-
 /* Accept a 2-extent group with tag A: seq 0 at base+64M, seq 1 at base+32M. */
 static void add_group_a(struct hx *x)
 {
 	struct cxldcd_extent e[2] = { hx_ext(x->base[0] + 32 * MiB, 2 * MiB, TAG_A, 1),
 				      hx_ext(x->base[0] + 64 * MiB, 4 * MiB, TAG_A, 0) };
-	unsigned have = hx_count(x, CXLDCD_HOST_EV_GROUP_ADDED);
 
-	assert_int_equal(hx_add(x, 0, e, 2), CXLDCD_RC_SUCCESS);
-	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, have, 3000));
-	hx_pump(x, 200);
+	hx_add_group(x, e, 2);
 }
 
 static void test_bringup_reads_regions_and_sets_dc_interrupt(void **state)
@@ -137,7 +120,7 @@ static void test_add_accepts_and_maps_group_contiguously_in_sequence_order(void 
 	add_group_a(x);
 	assert_int_equal(core_extent_count(x->dev, 0), 2);
 	assert_int_equal(core_pending_count(x->dev, 0), 0);
-	g = group_of(x, TAG_A);
+	g = hx_group_of(x, TAG_A);
 	assert_int_equal(g.size, 6 * MiB);
 	assert_int_equal(g.nr_extents, 2);
 	assert_true(g.mapped);
@@ -212,7 +195,7 @@ static void test_tag_allow_list_accepts_only_listed_groups(void **state)
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
 	hx_pump(x, 200);
 	assert_int_equal(core_extent_count(x->dev, 0), 1);
-	assert_int_equal(group_of(x, TAG_B).size, 2 * MiB);
+	assert_int_equal(hx_group_of(x, TAG_B).size, 2 * MiB);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_REJECTED), 1);
 }
 
@@ -260,7 +243,7 @@ static void test_release_is_deferred_while_open_and_completes_on_close(void **st
 
 	hx_host_start(x);
 	add_group_a(x);
-	g = group_of(x, TAG_A);
+	g = hx_group_of(x, TAG_A);
 	assert_int_equal(cxldcd_host_group_open(x->h, NULL, g.id, &addr, &size), 0);
 	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
 	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
@@ -268,7 +251,7 @@ static void test_release_is_deferred_while_open_and_completes_on_close(void **st
 	hx_pump(x, 200);
 	assert_int_equal(core_extent_count(x->dev, 0), 2);
 	assert_int_equal(core_tag_status(x->dev, 0, -1, rq.tag), CORE_TAG_RELEASE_PENDING);
-	assert_true(group_of(x, TAG_A).release_pending);
+	assert_true(hx_group_of(x, TAG_A).release_pending);
 	memset(addr, 0x5a, 4096); /* still usable while deferred */
 	assert_int_equal(cxldcd_host_group_open(x->h, NULL, g.id, &addr, &size), -EBUSY);
 	assert_int_equal(cxldcd_host_group_release(x->h, NULL, g.id), -EBUSY);
@@ -285,7 +268,7 @@ static void test_unsolicited_release_gives_the_group_back(void **state)
 
 	hx_host_start(x);
 	add_group_a(x);
-	g = group_of(x, TAG_A);
+	g = hx_group_of(x, TAG_A);
 	assert_int_equal(cxldcd_host_group_release(x->h, NULL, g.id), 0);
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, 0, 3000));
 	hx_pump(x, 200);
@@ -322,7 +305,7 @@ static void test_forced_release_unmaps_before_the_record(void **state)
 
 	hx_host_start(x);
 	add_group_a(x);
-	g = group_of(x, TAG_A);
+	g = hx_group_of(x, TAG_A);
 	assert_int_equal(cxldcd_host_group_open(x->h, NULL, g.id, &addr, &size), 0);
 	assert_int_equal(touch_in_child(addr), 0);
 	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
@@ -378,7 +361,7 @@ static void test_dead_group_is_answered_empty_then_the_next_group(void **state)
 	assert_true(rej >= 0);
 	assert_non_null(strstr(x->ev[rej].text, "group dead, answered empty"));
 	assert_int_equal(x->ev[rej].dpa, a.dpa);
-	assert_int_equal(group_of(x, TAG_B).size, 2 * MiB);
+	assert_int_equal(hx_group_of(x, TAG_B).size, 2 * MiB);
 	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 1);
 	assert_int_equal(core_extent_count(x->dev, 0), 1);
 	assert_int_equal(core_tag_status(x->dev, 0, -1, b.tag), CORE_TAG_COMMITTED);
@@ -445,7 +428,7 @@ static void test_forced_partial_then_tag_release_lists_only_what_is_held(void **
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, 0, 3000));
 	hx_pump(x, 200);
 	assert_int_equal(core_extent_count(x->dev, 0), 1);
-	assert_true(group_of(x, TAG_A).revoked);
+	assert_true(hx_group_of(x, TAG_A).revoked);
 
 	rq = (struct core_release_req){ .host = 0, .policy = CXLDCD_RELEASE_TAG_BASED };
 	assert_int_equal(cxldcd_tag_parse(TAG_A, rq.tag), 0);
@@ -701,7 +684,7 @@ static void test_slow_path_when_mapping_is_off(void **state)
 	add_group_a(x);
 	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
 	assert_false(di.mapping);
-	g = group_of(x, TAG_A);
+	g = hx_group_of(x, TAG_A);
 	assert_false(g.mapped);
 	assert_int_equal(cxldcd_host_group_open(x->h, NULL, g.id, &addr, &size), -ENODEV);
 	memset(out, 0x3c, sizeof(out));
@@ -747,7 +730,7 @@ static void test_tcp_host_uses_the_slow_path(void **state)
 	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
 	assert_false(di.mapping);
 	add_group_a(x);
-	assert_false(group_of(x, TAG_A).mapped);
+	assert_false(hx_group_of(x, TAG_A).mapped);
 	memset(buf, 0x99, sizeof(buf));
 	assert_int_equal(cxldcd_host_write_async(x->h, x->base[0] + 32 * MiB, buf, 512, io_cb, &r), 0);
 	hx_pump(x, 300);
@@ -803,7 +786,7 @@ static void test_application_in_another_process_maps_the_group(void **state)
 	assert_int_equal(buf[0], 0xee);
 	dev_read(x, x->base[0] + 32 * MiB, buf, 64);
 	assert_int_equal(buf[63], 0xdd);
-	g = group_of(x, TAG_A);
+	g = hx_group_of(x, TAG_A);
 	assert_int_equal(g.open_count, 0);
 }
 

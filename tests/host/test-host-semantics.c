@@ -30,30 +30,13 @@ static int setup_depth2(void **state)
 	return hx_setup_opts(state, &o);
 }
 
-static struct cxldcd_host_group_info group_of(struct hx *x, const char *tag)
-{
-	struct cxldcd_host_group_info g[16];
-	uint8_t t[16];
-	uint32_t n = cxldcd_host_list_groups(x->h, g, 16);
-
-	assert_int_equal(cxldcd_tag_parse(tag, t), 0);
-	for (uint32_t i = 0; i < n && i < 16; i++)
-		if (g[i].tagged && !memcmp(g[i].tag, t, 16))
-			return g[i];
-	fail_msg("no group with tag %s", tag);
-	return g[0];
-}
-
 /* Host 0 accepts tag A in region 1 (not sharable): base+32M (2 MiB), base+64M (4 MiB). */
 static void add_group_a(struct hx *x)
 {
 	struct cxldcd_extent e[2] = { hx_ext(x->base[1] + 32 * MiB, 2 * MiB, TAG_A, 0),
 				      hx_ext(x->base[1] + 64 * MiB, 4 * MiB, TAG_A, 0) };
-	unsigned have = hx_count(x, CXLDCD_HOST_EV_GROUP_ADDED);
 
-	assert_int_equal(hx_add(x, 0, e, 2), CXLDCD_RC_SUCCESS);
-	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, have, 3000));
-	hx_pump(x, 200);
+	hx_add_group(x, e, 2);
 }
 
 /*
@@ -112,7 +95,7 @@ static void test_overflow_rereads_the_extent_list_and_revokes_what_is_gone(void 
 	forced = hx_first(x, CXLDCD_HOST_EV_FORCED_RELEASE);
 	assert_int_equal(x->ev[forced].dpa, a1);
 	assert_int_equal(x->ev[forced].len, 2 * MiB);
-	g = group_of(x, TAG_A);
+	g = hx_group_of(x, TAG_A);
 	assert_true(g.revoked);
 	assert_int_equal(g.nr_extents, 2);
 	/* the group's release now lists only what the host holds, and the device takes it */
@@ -144,7 +127,7 @@ static void test_overflow_with_nothing_lost_keeps_every_group(void **state)
 	assert_int_equal(core_evlog_count(x->dev, 0, CXLDCD_LOG_DC), 0);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_FORCED_RELEASE), 0);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
-	g = group_of(x, TAG_A);
+	g = hx_group_of(x, TAG_A);
 	assert_false(g.revoked);
 	assert_int_equal(g.nr_extents, 2);
 	assert_int_equal(g.size, 6 * MiB);
@@ -295,7 +278,7 @@ static void test_one_sharable_tag_of_an_offer_is_accepted_alone(void **state)
 	hx_pump(x, 200);
 	assert_int_equal(core_pending_count(x->dev, 0), 0);
 	assert_int_equal(core_extent_count(x->dev, 0), 2);
-	g = group_of(x, TAG_B);
+	g = hx_group_of(x, TAG_B);
 	assert_int_equal(g.size, 4 * MiB);
 	assert_int_equal(g.nr_extents, 2);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_REJECTED), 1);
