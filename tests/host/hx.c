@@ -4,6 +4,7 @@
  */
 #include "hx.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -391,6 +392,18 @@ void hx_add_group(struct hx *x, const struct cxldcd_extent *e, uint32_t n)
 	assert_int_equal(hx_add(x, 0, e, n), CXLDCD_RC_SUCCESS);
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, have, 3000));
 	hx_pump(x, 200);
+}
+
+unsigned hx_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
 }
 
 struct cxldcd_host_group_info hx_group_of(struct hx *x, const char *tag)

@@ -124,6 +124,8 @@ struct cxldcd_extent hx_ext(uint64_t dpa, uint64_t len, const char *tag, uint16_
 enum cxldcd_rc hx_add(struct hx *x, uint16_t host, const struct cxldcd_extent *e, uint32_t n);
 /* hx_add() of e[n] for host 0; the agent (started) reports the group added, then 200 ms more. */
 void hx_add_group(struct hx *x, const struct cxldcd_extent *e, uint32_t n);
+/* The entries of /proc/self/fd (a count to compare: fds leaked or not). */
+unsigned hx_open_fds(void);
 /* The agent's group of tag (text form); a failure when it has none. */
 struct cxldcd_host_group_info hx_group_of(struct hx *x, const char *tag);
 /* Inject a raw DC record into host's DC log. */

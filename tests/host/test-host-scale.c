@@ -6,7 +6,6 @@
  * of many extents maps contiguously (adjacent pieces merged) and reads back
  * through the device; releasing everything closes the shared fd.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,18 +22,6 @@
 
 #define NR_SINGLE 100u   /* untagged extents: one group each */
 #define NR_TAGGED 20u    /* one tagged group */
-
-static unsigned open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 /* Add n adjacent 2 MiB extents from dpa in one chain; tag NULL: untagged. */
 static void add_run(struct hx *x, uint64_t dpa, uint32_t n, const char *tag)
@@ -63,14 +50,14 @@ static void test_mapped_extents_share_one_fd_per_backend_file(void **state)
 
 	assert_non_null(g);
 	hx_host_start(x);
-	before = open_fds();
+	before = hx_open_fds();
 	add_run(x, x->base[1], NR_SINGLE, NULL); /* region 1: not sharable, untagged allowed */
 	n = cxldcd_host_list_groups(x->h, g, NR_SINGLE + 1);
 	assert_int_equal(n, NR_SINGLE);
 	for (uint32_t i = 0; i < n; i++)
 		assert_true(g[i].mapped);
 	/* 100 MAPs, 100 fds received: one kept (one memory backend per region) */
-	assert_true(open_fds() <= before + 2);
+	assert_true(hx_open_fds() <= before + 2);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
 	for (uint32_t i = 0; i < n; i++)
 		assert_int_equal(cxldcd_host_group_release(x->h, NULL, g[i].id), 0);
@@ -81,7 +68,7 @@ static void test_mapped_extents_share_one_fd_per_backend_file(void **state)
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_RELEASED), NR_SINGLE);
 	assert_int_equal(core_extent_count(x->dev, 0), 0);
 	/* the last segment of the file gone: its fd is closed */
-	assert_true(open_fds() <= before);
+	assert_true(hx_open_fds() <= before);
 	free(g);
 }
 

@@ -19,7 +19,6 @@
  * the tests it matches alone: `strace -c -f` of the burst counts the
  * system calls (docs/host-link.md "Sending").
  */
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -107,18 +106,6 @@ static void inject_cor(struct hx *x)
 {
 	assert_int_equal(core_ras_inject_cor(x->dev, 0, CXLDCD_RAS_COR_PHYSICAL, NULL),
 			 CXLDCD_RC_SUCCESS);
-}
-
-static unsigned open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 /*
@@ -520,27 +507,27 @@ static void test_closing_with_queued_maps_frees_them(void **state)
 	}
 	assert_int_equal(hx_add(x, 0, e, n), CXLDCD_RC_SUCCESS);
 	assert_int_equal(core_add_response(x->dev, 0, rg, n, false, &d), CXLDCD_RC_SUCCESS);
-	before = open_fds();    /* the host's view of the backend is open from here on */
+	before = hx_open_fds();    /* the host's view of the backend is open from here on */
 	fd = hx_raw_connect(x->sock);
 	assert_int_equal(hx_raw_hello(x, fd, 0, HL_HELLO_F_MAP, &flags), 0);
 	hx_pump(x, 50);
 	assert_true(hostlink_host_connected(x->hl, 0));
-	assert_true(open_fds() > before + 1);           /* fds queued and in flight */
+	assert_true(hx_open_fds() > before + 1);           /* fds queued and in flight */
 	close(fd);
 	hx_pump(x, 100);
 	assert_int_equal(stats(x).nr_conns, 0);
-	assert_int_equal(open_fds(), before);
+	assert_int_equal(hx_open_fds(), before);
 
 	/* again, the device dropping it */
 	fd = hx_raw_connect(x->sock);
 	assert_int_equal(hx_raw_hello(x, fd, 0, HL_HELLO_F_MAP, &flags), 0);
 	hx_pump(x, 50);
-	assert_true(open_fds() > before + 1);
+	assert_true(hx_open_fds() > before + 1);
 	assert_int_equal(hostlink_disconnect(x->hl, 0), 0);
 	assert_int_equal(stats(x).nr_conns, 0);
 	close(fd);                                      /* with it, the fds in flight */
 	hx_pump(x, 50);
-	assert_int_equal(open_fds(), before);
+	assert_int_equal(hx_open_fds(), before);
 	free(e);
 	free(rg);
 }

@@ -129,18 +129,6 @@ static int setup_bound(void **state)
 	return 0;
 }
 
-static unsigned open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 static struct hostlink_stats stats(const struct hx *x)
 {
 	struct hostlink_stats st;
@@ -260,14 +248,14 @@ static void test_queued_maps_of_one_file_share_one_fd(void **state)
 	hx_pump(x, 20);
 	accept_one(x, 0, x->base[1], 0);        /* the view is made: one fd of the daemon's */
 	write_pattern(x, 0, x->base[1]);
-	before = open_fds();
+	before = hx_open_fds();
 	for (unsigned i = 1; i < NR_VIEW; i++) {
 		uint64_t dpa = x->base[1] + (uint64_t)i * 2 * MiB;
 		unsigned now;
 
 		accept_one(x, 0, dpa, 0);
 		write_pattern(x, 0, dpa);
-		now = open_fds();
+		now = hx_open_fds();
 		peak = now > peak ? now : peak;
 	}
 	fprintf(stderr, "  %u MAPs queued: %u fds open before, at most %u after (%u in the queue)\n",
@@ -315,7 +303,7 @@ static void test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound(void **sta
 
 	hx_pump(x, 20);
 	a = stats(x);
-	before = open_fds();
+	before = hx_open_fds();
 	for (i = 0; i < NR_FILES && hostlink_host_connected(x->hl, 0); i++) {
 		unsigned now, queued;
 
@@ -323,7 +311,7 @@ static void test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound(void **sta
 		grants++;
 		queued = stats(x).out_fds;
 		assert_true(queued <= FD_BOUND);
-		now = open_fds();
+		now = hx_open_fds();
 		/* the grants themselves (the mem_dev's), the queue's bound, nothing else */
 		if (now > before + grants + FD_BOUND)
 			over++;
@@ -340,7 +328,7 @@ static void test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound(void **sta
 	hx_pump(x, 50);                         /* reaped: its queue and fds freed */
 	assert_int_equal(stats(x).out_fds, 0);
 	assert_int_equal(stats(x).nr_hosts, 1);
-	assert_true(open_fds() <= before + grants);
+	assert_true(hx_open_fds() <= before + grants);
 
 	/* host 1 works on: its MAP comes, and its extent's bytes read through the fd */
 	accept_one(x, 1, x->base[1], 0);
@@ -375,15 +363,15 @@ static void test_the_maps_of_a_hello_may_go_past_the_fd_bound(void **state)
 		accept_one(x, 0, x->base[0] + (uint64_t)i * 2 * MiB, i + 1);
 		write_pattern(x, 0, x->base[0] + (uint64_t)i * 2 * MiB);
 	}
-	before = open_fds();
+	before = hx_open_fds();
 	fd = raw_host(x, 0);
 	queued = stats(x).out_fds;
 	fprintf(stderr, "  %u grants held: %u fds queued at HELLO, %u fds open more\n", NR_HELD,
-		queued, open_fds() - before);
+		queued, hx_open_fds() - before);
 	assert_true(hostlink_host_connected(x->hl, 0));
 	assert_true(queued > FD_BOUND);
 	assert_true(queued <= NR_HELD);
-	assert_true(open_fds() <= before + 1 + NR_HELD);   /* the raw host's socket, a fd per grant */
+	assert_true(hx_open_fds() <= before + 1 + NR_HELD);   /* the raw host's socket, a fd per grant */
 	for (unsigned i = 0; i < NR_HELD; i++) {
 		struct hl_map m;
 		int mfd = read_map(x, fd, &m);
@@ -504,7 +492,7 @@ static void test_the_default_fd_bound_comes_from_rlimit_nofile(void **state)
 
 		assert_non_null(f);
 		assert_true(t[i].soft <= old.rlim_max);
-		assert_true((unsigned)open_fds() + 8 < t[i].soft);
+		assert_true((unsigned)hx_open_fds() + 8 < t[i].soft);
 		rl = (struct rlimit){ .rlim_cur = t[i].soft, .rlim_max = old.rlim_max };
 		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
 		fx_init(f, 0, t[i].hosts);
