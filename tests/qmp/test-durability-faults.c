@@ -33,6 +33,7 @@
 #include "store/store.h"
 
 #include "dev-util.h"
+#include "start-util.h"
 #include "state-util.h"
 
 #define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2"
@@ -801,30 +802,6 @@ static void test_no_answer_leaves_before_its_commit_is_synced(void **state)
 	faces_close(&f);
 }
 
-/* Append n journaled 0103h Set Event Interrupt Policy records (hosts 0 and 1) straight into the store. */
-static void append_policies(const char *state_dir, uint64_t n)
-{
-	char err[256];
-	struct store *st;
-
-	assert_int_equal(store_open(state_dir, &st, err, sizeof(err)), 0);
-	assert_int_equal(store_begin(st), 0);
-	for (uint64_t i = 0; i < n; i++) {
-		char text[256];
-		struct store_rec r = { .time_ns = 1700000000000000000ull + i, .kind = STORE_REC_QMP };
-
-		snprintf(text, sizeof(text),
-			 "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
-			 "\"host-id\":%d,\"opcode\":259,\"payload\":\"0%d000000\"}}", (int)(i & 1),
-			 (int)(i % 3 == 0));
-		r.data = (const uint8_t *)text;
-		r.len = strlen(text);
-		assert_int_equal(store_journal_append(st, &r), 0);
-	}
-	assert_int_equal(store_commit(st), 0);
-	store_close(st);
-}
-
 /* The device, both hosts' DC logs and interrupt policies (0102h): what a restart must give. */
 static json_t *replay_dump(struct qmp_client *c)
 {
@@ -888,7 +865,7 @@ static void test_a_kill_during_replay_changes_nothing(void **state)
 	ok(qmp_client_cmd(c, add_a, TMO));
 	qmp_client_free(c);
 	dproc_kill9(&p);
-	append_policies(p.state, 200000);
+	journal_append_policies(p.state, 200000, 2);
 	snprintf(copy, sizeof(copy), "%s/state-copy", p.dir);
 	snprintf(cmd, sizeof(cmd), "cp -a %s %s", p.state, copy);
 	assert_int_equal(system(cmd), 0);

@@ -33,7 +33,7 @@
 #include <cmocka.h>
 
 #include "dproc.h"
-#include "store/store.h"
+#include "start-util.h"
 
 #define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G"
 
@@ -144,27 +144,16 @@ static void start(struct dproc *p, const char *sock, const char *const *args, ..
 }
 
 /* FM Identify (0001h) on a fresh connection to p->fm, tried once: its return code. */
-static unsigned fm_identify_rc(const struct dproc *p)
+static unsigned fm_identify_once(const struct dproc *p)
 {
-	uint8_t msg[12] = { 0, 7, 0, 0x01, 0x00 }, rsp[12];
 	int fd = dproc_connect_unix(p->fm, 0);
-	size_t got = 0;
+	unsigned rc;
 
 	if (fd < 0)
 		fail_msg("READY=1 came before %s accepted a connection", p->fm);
-	assert_int_equal(send(fd, msg, 12, MSG_NOSIGNAL), 12);
-	while (got < 12) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t k;
-
-		assert_true(poll(&pfd, 1, 10000) > 0);
-		k = read(fd, rsp + got, 12 - got);
-		assert_true(k > 0);
-		got += (size_t)k;
-	}
+	rc = fm_identify_rc(fd, 7);
 	close(fd);
-	assert_int_equal(rsp[0], 0x01);
-	return rsp[8] | (unsigned)rsp[9] << 8;
+	return rc;
 }
 
 /* Read messages until READY=1 (at most 60 s); every message before it is in @before. */
@@ -221,36 +210,13 @@ static void test_ready_once_the_fm_socket_answers_then_stopping_on_sigterm(void 
 	/* Nothing about the state: there is none, and no watchdog was asked for. */
 	assert_string_equal(before, "");
 	assert_int_equal(from, p.pid);
-	assert_int_equal(fm_identify_rc(&p), 0x0000);
+	assert_int_equal(fm_identify_once(&p), 0x0000);
 	if (!strstr(ready, "\nSTATUS=serving 1 device(s), QMP on unix:") ||
 	    !strstr(ready, "/qmp.sock"))
 		fail_msg("READY message: %s", ready);
 	term_expect_stopping(&r, p.pid);
 	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
 	close(r.fd);
-}
-
-/* Append @n journal records (no-op CCI requests) to DIR/state (test-starting.c's). */
-static void append(const struct dproc *p, uint64_t n)
-{
-	char err[256];
-	struct store *st;
-
-	assert_int_equal(store_open(p->state, &st, err, sizeof(err)), 0);
-	assert_int_equal(store_begin(st), 0);
-	for (uint64_t i = 0; i < n; i++) {
-		char text[256];
-		struct store_rec rec = { .time_ns = 1700000000000000000ull + i, .kind = STORE_REC_QMP };
-
-		snprintf(text, sizeof(text),
-			 "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
-			 "\"host-id\":0,\"opcode\":259,\"payload\":\"0%d000000\"}}", (int)(i % 3 == 0));
-		rec.data = (const uint8_t *)text;
-		rec.len = strlen(text);
-		assert_int_equal(store_journal_append(st, &rec), 0);
-	}
-	assert_int_equal(store_commit(st), 0);
-	store_close(st);
 }
 
 static void test_ready_only_after_the_journal_replayed(void **state)
@@ -272,7 +238,7 @@ static void test_ready_only_after_the_journal_replayed(void **state)
 	json_decref(qmp_client_cmd(c, "{\"execute\":\"quit\"}", 10000));
 	qmp_client_free(c);
 	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
-	append(&p, 200000);
+	journal_append_policies(p.state, 200000, 1);
 
 	rx_open(&r, &p, false);
 	start(&p, r.name, args, "CXLDCD_SNAPSHOT_EVERY", "0", NULL);
@@ -287,7 +253,7 @@ static void test_ready_only_after_the_journal_replayed(void **state)
 	print_message("before READY=1:\n%s", before);
 	print_message("READY=1 message:\n%s\n", ready);
 	/* At READY=1 the replay is over: the FM socket answers, not Busy. */
-	assert_int_equal(fm_identify_rc(&p), 0x0000);
+	assert_int_equal(fm_identify_once(&p), 0x0000);
 	assert_non_null(strstr(dproc_log(&p), "200000 journal record(s) replayed"));
 	assert_int_equal(from, p.pid);
 	term_expect_stopping(&r, p.pid);
@@ -340,7 +306,7 @@ static void test_daemonize_names_the_child_in_mainpid(void **state)
 		fail_msg("want %s in: %s", want, ready);
 	assert_non_null(strstr(ready, "STATUS=serving 1 device(s)"));
 	assert_int_equal(dproc_wait_exit(&p, 10000), 0);        /* the parent exits 0 */
-	assert_int_equal(fm_identify_rc(&p), 0x0000);
+	assert_int_equal(fm_identify_once(&p), 0x0000);
 	/* The child is the service now: it says it stops. */
 	term_expect_stopping(&r, daemon_child);
 	for (double t0 = now_s(); kill(daemon_child, 0) == 0; usleep(10000))

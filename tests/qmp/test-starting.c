@@ -31,7 +31,7 @@
 #include <cmocka.h>
 
 #include "cxldcd/cxldcd-host.h"
-#include "store/store.h"
+#include "start-util.h"
 
 static char dir[64];
 static pid_t pid;
@@ -120,48 +120,13 @@ static void send_str(int fd, const char *s)
 	assert_int_equal(send(fd, s, strlen(s), MSG_NOSIGNAL), (ssize_t)strlen(s));
 }
 
-/* FM Identify (0001h), no payload; the return code of the response. */
-static unsigned fm_identify_rc(int fd, uint8_t tag)
-{
-	uint8_t msg[12] = { 0, tag, 0, 0x01, 0x00 }, rsp[12];
-	size_t got = 0;
-
-	assert_int_equal(send(fd, msg, 12, MSG_NOSIGNAL), 12);
-	while (got < 12) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t k;
-
-		assert_true(poll(&pfd, 1, 10000) > 0);
-		k = read(fd, rsp + got, 12 - got);
-		assert_true(k > 0);
-		got += (size_t)k;
-	}
-	assert_int_equal(rsp[0], 0x01);
-	assert_int_equal(rsp[1], tag);
-	return rsp[8] | (unsigned)rsp[9] << 8;
-}
-
+/* The daemon's store DIR/state gets n journal records (test-starting's long replay). */
 static void append(uint64_t n)
 {
-	char path[100], err[256];
-	struct store *st;
+	char path[100];
 
 	snprintf(path, sizeof(path), "%s/state", dir);
-	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
-	assert_int_equal(store_begin(st), 0);
-	for (uint64_t i = 0; i < n; i++) {
-		char text[256];
-		struct store_rec r = { .time_ns = 1700000000000000000ull + i, .kind = STORE_REC_QMP };
-
-		snprintf(text, sizeof(text),
-			 "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
-			 "\"host-id\":%d,\"opcode\":259,\"payload\":\"0%d000000\"}}", (int)(i & 1), (int)(i % 3 == 0));
-		r.data = (const uint8_t *)text;
-		r.len = strlen(text);
-		assert_int_equal(store_journal_append(st, &r), 0);
-	}
-	assert_int_equal(store_commit(st), 0);
-	store_close(st);
+	journal_append_policies(path, n, 2);
 }
 
 static void quit(int fd)
