@@ -79,4 +79,15 @@ static inline void add_dc_logs(struct qmp_client *c, json_t *all)
 	}
 }
 
+/* Everything a restart must give back: the device query and each host's DC log (read, not cleared). */
+static inline json_t *state_dump(struct qmp_client *c)
+{
+	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	json_t *all = json_pack("{s:O}", "query", ret_of(q));
+
+	json_decref(q);
+	add_dc_logs(c, all);
+	return all;
+}
+
 #endif

@@ -92,16 +92,6 @@ static const char *log_tail(struct dproc *p)
 	return n > 700 ? l + n - 700 : l;
 }
 
-static json_t *dump(struct qmp_client *c)
-{
-	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
-	json_t *all = json_pack("{s:O}", "query", ret_of(q));
-
-	json_decref(q);
-	add_dc_logs(c, all);
-	return all;
-}
-
 /* before and after are the same; both are freed. */
 static void assert_same_then_free(json_t *before, json_t *after)
 {
@@ -176,13 +166,13 @@ static void test_a_failed_snapshot_leaves_no_older_snapshot_file_behind(void **s
 	files = snap_files(&p);
 	assert_string_equal(files, "snapshot-00000000000000000015.bin\n");
 	free(files);
-	before = dump(c);
+	before = state_dump(c);
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");
 	c = restart(&p, a.argv);
 	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=15)"));
-	after = dump(c);
+	after = state_dump(c);
 	assert_same_then_free(before, after);
 	qmp_client_free(c);
 }
@@ -213,7 +203,7 @@ static void test_an_unrecorded_snapshot_file_is_ignored_and_removed_at_start(voi
 	assert_non_null(c = dproc_connect(&p, TMO));
 	for (int i = 5; i < 12; i++)
 		add_one(c, i);
-	before = dump(c);
+	before = state_dump(c);
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	snap_path(s5, sizeof(s5), &p, 5, "");
@@ -224,7 +214,7 @@ static void test_an_unrecorded_snapshot_file_is_ignored_and_removed_at_start(voi
 	c = restart(&p, a.argv);
 	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=5)"));
 	assert_non_null(strstr(dproc_log(&p), "7 journal record(s) replayed"));
-	after = dump(c);
+	after = state_dump(c);
 	assert_same_then_free(before, after);
 	files = snap_files(&p);
 	assert_string_equal(files, "snapshot-00000000000000000005.bin\n");
@@ -580,7 +570,7 @@ static void test_a_full_tmpfs_refuses_unapplied_and_recovers(void **state)
 	for (int i = 0; i < 3; i++, acked++)
 		json_decref(expect_ok(inject(c, 9000 + i)));
 	assert_non_null(strstr(dproc_log(&p), "state: the store accepts writes again"));
-	before = dump(c);
+	before = state_dump(c);
 	lb = info_log(c);
 	/*
 	 * No snapshot child may be alive at the kill: one forked a moment
@@ -595,7 +585,7 @@ static void test_a_full_tmpfs_refuses_unapplied_and_recovers(void **state)
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	c = restart(&p, a.argv);
-	after = dump(c);
+	after = state_dump(c);
 	la = info_log(c);
 	assert_same_then_free(before, after);
 	assert_string_equal(lb, la);
@@ -646,7 +636,7 @@ static void test_a_state_of_another_configuration_is_refused_and_kept(void **sta
 	start(&p, &a);
 	assert_non_null(c = dproc_connect(&p, TMO));
 	add_one(c, 0);
-	before = dump(c);
+	before = state_dump(c);
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	for (int k = 0; k < 4; k++) {
@@ -665,7 +655,7 @@ static void test_a_state_of_another_configuration_is_refused_and_kept(void **sta
 			fail_msg("case %d: no clear refusal: %s", k, log_tail(&p));
 	}
 	c = restart(&p, a.argv);
-	after = dump(c);
+	after = state_dump(c);
 	assert_same_then_free(before, after);
 	qmp_client_free(c);
 }

@@ -382,17 +382,6 @@ static void answer_any(struct qmp_client *c, int host)
 	}
 }
 
-/* Everything a restart must give back: the device query and each host's DC log (read, not cleared). */
-static json_t *dump(struct qmp_client *c)
-{
-	json_t *q = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
-	json_t *all = json_pack("{s:O}", "query", ret_of(q));
-
-	json_decref(q);
-	add_dc_logs(c, all);
-	return all;
-}
-
 static size_t count_files(const char *dir, const char *prefix)
 {
 	char cmd[400], buf[32] = "";
@@ -473,7 +462,7 @@ static void test_snapshot_plus_journal_tail_restores_the_same_state(void **state
 			fail_msg("the daemon still has %d child process(es) after %d s", kids, TMO / 1000);
 		usleep(2000);
 	}
-	before = dump(c);
+	before = state_dump(c);
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");
@@ -483,7 +472,7 @@ static void test_snapshot_plus_journal_tail_restores_the_same_state(void **state
 	if (!c)
 		fail_msg("restart failed: %s", dproc_log(&p));
 	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq="));
-	after = dump(c);
+	after = state_dump(c);
 	tb = json_dumps(before, JSON_SORT_KEYS);
 	{
 		const char *l = strstr(dproc_log(&p), "loaded (journal seq=");
