@@ -461,6 +461,20 @@ static void test_pipelined_fm_requests_of_one_connection_share_one_commit(void *
 	qmp_client_free(c);
 }
 
+/* n QMP adds of tag B's 2 MiB at 64 MiB + 2 MiB * k (ids k = 0..n-1) to host 1, back to back, into buf: its length. */
+static size_t tag_b_adds(char *buf, int n)
+{
+	size_t off = 0;
+
+	for (int k = 0; k < n; k++)
+		off += (size_t)sprintf(buf + off,
+			"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
+			"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\","
+			"\"extents\":[{\"offset\":%llu,\"len\":2097152}]},\"id\":%d}",
+			(unsigned long long)(64 + 2 * k) << 20, k);
+	return off;
+}
+
 /*
  * One QMP session that pipelines 16 adds (with ids), then a query: the adds
  * share one group commit, are answered in order, and the query, held until
@@ -473,7 +487,7 @@ static void test_pipelined_qmp_adds_of_one_session_share_one_commit(void **state
 	struct state_args a;
 	struct qmp_client *c;
 	char syncs[200], *batch = malloc(N * 300 + 200);
-	size_t before, after, off = 0;
+	size_t before, after, off;
 	json_t *r;
 
 	(void)state;
@@ -483,12 +497,7 @@ static void test_pipelined_qmp_adds_of_one_session_share_one_commit(void **state
 	start_counting(&p, &a, syncs, sizeof(syncs));
 	assert_non_null(c = dproc_connect(&p, TMO));
 	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
-	for (int k = 0; k < N; k++)
-		off += (size_t)sprintf(batch + off,
-			"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
-			"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\","
-			"\"extents\":[{\"offset\":%llu,\"len\":2097152}]},\"id\":%d}",
-			(unsigned long long)(64 + 2 * k) << 20, k);
+	off = tag_b_adds(batch, N);
 	off += (size_t)sprintf(batch + off,
 		"{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"},\"id\":\"q\"}");
 	before = file_size(syncs);
@@ -969,7 +978,7 @@ static void test_a_kill_during_a_group_commit_keeps_the_group_whole_or_not_at_al
 	struct state_args a;
 	struct qmp_client *c;
 	char hold[200], *batch = malloc(N * 300 + 200);
-	size_t off = 0, n;
+	size_t off, n;
 	int fd[1];
 	FILE *f;
 
@@ -981,12 +990,7 @@ static void test_a_kill_during_a_group_commit_keeps_the_group_whole_or_not_at_al
 	assert_non_null(c = dproc_connect(&p, TMO));
 	ok(qmp_client_cmd(c, add_a, TMO));           /* the WAL exists */
 	assert_int_equal(host_pending(c, 1), 0);
-	for (int k = 0; k < N; k++)
-		off += (size_t)sprintf(batch + off,
-			"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
-			"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\","
-			"\"extents\":[{\"offset\":%llu,\"len\":2097152}]},\"id\":%d}",
-			(unsigned long long)(64 + 2 * k) << 20, k);
+	off = tag_b_adds(batch, N);
 	f = fopen(hold, "w");
 	assert_non_null(f);
 	fclose(f);
