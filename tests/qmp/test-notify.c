@@ -193,6 +193,14 @@ static void term_expect_stopping(struct rx *r, pid_t pid)
 	assert_int_equal(from, pid);
 }
 
+/* term_expect_stopping() of daemon p, which then exits 0; r is closed. */
+static void term_stops(struct rx *r, struct dproc *p)
+{
+	term_expect_stopping(r, p->pid);
+	assert_int_equal(dproc_wait_exit(p, 10000), 0);
+	close(r->fd);
+}
+
 static void test_ready_once_the_fm_socket_answers_then_stopping_on_sigterm(void **state)
 {
 	const char *args[] = { "-device", DEV, "--fm", NULL, NULL };
@@ -214,9 +222,7 @@ static void test_ready_once_the_fm_socket_answers_then_stopping_on_sigterm(void 
 	if (!strstr(ready, "\nSTATUS=serving 1 device(s), QMP on unix:") ||
 	    !strstr(ready, "/qmp.sock"))
 		fail_msg("READY message: %s", ready);
-	term_expect_stopping(&r, p.pid);
-	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
-	close(r.fd);
+	term_stops(&r, &p);
 }
 
 static void test_ready_only_after_the_journal_replayed(void **state)
@@ -256,9 +262,7 @@ static void test_ready_only_after_the_journal_replayed(void **state)
 	assert_int_equal(fm_identify_once(&p), 0x0000);
 	assert_non_null(strstr(dproc_log(&p), "200000 journal record(s) replayed"));
 	assert_int_equal(from, p.pid);
-	term_expect_stopping(&r, p.pid);
-	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
-	close(r.fd);
+	term_stops(&r, &p);
 }
 
 /* The pid in @path (the --pidfile), waiting up to 10 s for it. */
@@ -347,9 +351,7 @@ static void test_watchdog_pings_at_half_the_interval(void **state)
 	assert_in_range(pings, 6, 14);
 	/* systemd kills the service when a whole interval passes without one. */
 	assert_true(max_gap < 0.4);
-	term_expect_stopping(&r, p.pid);
-	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
-	close(r.fd);
+	term_stops(&r, &p);
 }
 
 static void test_no_watchdog_for_another_watchdog_pid(void **state)
@@ -366,9 +368,7 @@ static void test_no_watchdog_for_another_watchdog_pid(void **state)
 	start(&p, r.name, args, "WATCHDOG_USEC", "20000", "WATCHDOG_PID", "1", NULL);
 	wait_ready(&r, msg, sizeof(msg), &from, before, sizeof(before));
 	assert_int_equal(rx_next(&r, 300, msg, sizeof(msg), &from), -1);
-	term_expect_stopping(&r, p.pid);
-	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
-	close(r.fd);
+	term_stops(&r, &p);
 }
 
 static void test_abstract_notify_socket(void **state)
@@ -386,9 +386,7 @@ static void test_abstract_notify_socket(void **state)
 	start(&p, r.name, args, NULL);
 	wait_ready(&r, msg, sizeof(msg), &from, before, sizeof(before));
 	assert_int_equal(from, p.pid);
-	term_expect_stopping(&r, p.pid);
-	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
-	close(r.fd);
+	term_stops(&r, &p);
 }
 
 /* QMP answers within a second, three times, and quit stops the daemon with 0. */
