@@ -83,6 +83,14 @@ static struct qmp_client *start(struct dproc *p, const char *const *argv)
 	return c;
 }
 
+/* QMP closed, SIGTERM: the daemon exits 0. */
+static void stop(struct dproc *p, struct qmp_client *c)
+{
+	qmp_client_free(c);
+	kill(p->pid, SIGTERM);
+	assert_int_equal(dproc_wait_exit(p, TMO), 0);
+}
+
 #define QEMU_DEV "cxl-type3,bus=root_port13,volatile-memdev=cxl-mem1,persistent-memdev=cxl-mem2," \
 		 "id=cxl-dcd0,lsa=cxl-lsa1,volatile-dc-memdev=cxl-dc0,num-dc-regions=2,sn=99," \
 		 "x-speed=32,x-width=16,hdm-db=on,addr=0x0"
@@ -123,9 +131,7 @@ static void test_qemu_line_with_both_memdevs_lsa_and_dc_regions(void **state)
 	assert_int_equal(out[0], 2);
 	assert_int_equal(le64(out + 8), 512 * MiB);
 	assert_int_equal(le64(out + 8 + 0x28), 768 * MiB);
-	qmp_client_free(c);
-	kill(p.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	stop(&p, c);
 }
 
 /*
@@ -149,9 +155,7 @@ static void test_lsa_file_keeps_labels_across_a_restart(void **state)
 	put32(set, 0x1000);                     /* Set LSA: offset, reserved, data */
 	memcpy(set + 8, "label", 5);
 	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4103, set, sizeof(set), out, &n), 0);
-	qmp_client_free(c);
-	kill(p.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	stop(&p, c);
 	snprintf(path, sizeof(path), "%s/lsa0.raw", p.dir);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
@@ -165,9 +169,7 @@ static void test_lsa_file_keeps_labels_across_a_restart(void **state)
 	assert_int_equal(qmp_cci(c, PATH, "mailbox", 0, 0x4102, get, 8, out, &n), 0);
 	assert_int_equal(n, 9);
 	assert_memory_equal(out, ((uint8_t[9]){ 0, 0, 'l', 'a', 'b', 'e', 'l', 0, 0 }), 9);
-	qmp_client_free(c);
-	kill(p.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	stop(&p, c);
 }
 
 /* QEMU's own refusals, with its texts. */
@@ -198,6 +200,17 @@ static struct cxldcd_host *host_up(const struct dproc *p, uint16_t id, bool mapp
 
 	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);   /* the daemon may still be starting */
 	return h;
+}
+
+/* What host 0 wrote (through its mapping) and host 1 (the slow path) to persistent capacity, read by h. */
+static void expect_persistent_bytes(struct cxldcd_host *h)
+{
+	uint8_t buf[16] = { 0 };
+
+	assert_int_equal(cxldcd_host_read(h, 256 * MiB + 0x2000, buf, 10, TMO), 0);
+	assert_memory_equal(buf, "persistent", 10);
+	assert_int_equal(cxldcd_host_read(h, 256 * MiB + 0x3000, buf, 7, TMO), 0);
+	assert_memory_equal(buf, "from-h1", 7);
 }
 
 /*
@@ -246,23 +259,16 @@ static void test_hosts_share_static_capacity_and_pmem_survives_a_restart(void **
 	assert_int_equal(cxldcd_host_read(h1, 512 * MiB - 4, buf, 8, TMO), -EFAULT);
 	cxldcd_host_free(h0);
 	cxldcd_host_free(h1);
-	qmp_client_free(c);
-	kill(p.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	stop(&p, c);
 
 	/* the same line again: the persistent bytes are back, the volatile ones are not */
 	c = start(&p, l.argv);
 	h1 = host_up(&p, 1, false);
-	assert_int_equal(cxldcd_host_read(h1, 256 * MiB + 0x2000, buf, 10, TMO), 0);
-	assert_memory_equal(buf, "persistent", 10);
-	assert_int_equal(cxldcd_host_read(h1, 256 * MiB + 0x3000, buf, 7, TMO), 0);
-	assert_memory_equal(buf, "from-h1", 7);
+	expect_persistent_bytes(h1);
 	assert_int_equal(cxldcd_host_read(h1, 0x1000, buf, 8, TMO), 0);
 	assert_memory_equal(buf, (uint8_t[8]){ 0 }, 8);
 	cxldcd_host_free(h1);
-	qmp_client_free(c);
-	kill(p.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	stop(&p, c);
 }
 
 /* static-host=0: QEMU's one owner; host 1 reaches no static capacity by any path. */
@@ -304,9 +310,7 @@ static void test_static_host_excludes_the_other_hosts(void **state)
 	assert_int_equal(le64(out + 0x10), 2);
 	cxldcd_host_free(h0);
 	cxldcd_host_free(h1);
-	qmp_client_free(c);
-	kill(p.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	stop(&p, c);
 }
 
 /* Run the CLI through the shell; its first output line in @out.  Return its exit status. */
@@ -367,9 +371,7 @@ static void test_cli_fills_and_verifies_static_capacity(void **state)
 	assert_int_equal(cli(out, sizeof(out), "--connect %s --host-id 1 --no-mapping static-verify 0x10001000 64K 0x00",
 			     p.host), 0);
 	assert_string_equal(out, "static-verify dpa=0x10001000 len=0x10000 slow-path ok\n");
-	qmp_client_free(c);
-	kill(p.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	stop(&p, c);
 }
 
 /*
@@ -450,23 +452,16 @@ static void test_static_only_device_serves_hosts_and_keeps_its_state(void **stat
 	assert_int_equal(cxldcd_host_read(h1, 512 * MiB - 4, buf, 8, TMO), -EFAULT);
 	cxldcd_host_free(h0);
 	cxldcd_host_free(h1);
-	qmp_client_free(c);
-	kill(p.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	stop(&p, c);
 
 	/* the same line and --state again: the device is back, persistent bytes too */
 	c = start(&p, l.argv);
 	assert_null(strstr(dproc_log(&p), "error"));
 	check_static_only_qmp(c);
 	h1 = host_up(&p, 1, false);
-	assert_int_equal(cxldcd_host_read(h1, 256 * MiB + 0x2000, buf, 10, TMO), 0);
-	assert_memory_equal(buf, "persistent", 10);
-	assert_int_equal(cxldcd_host_read(h1, 256 * MiB + 0x3000, buf, 7, TMO), 0);
-	assert_memory_equal(buf, "from-h1", 7);
+	expect_persistent_bytes(h1);
 	cxldcd_host_free(h1);
-	qmp_client_free(c);
-	kill(p.pid, SIGTERM);
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	stop(&p, c);
 }
 
 int main(void)
