@@ -204,6 +204,22 @@ static bool writable(void *p, uint8_t v)
 	return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == 1;
 }
 
+/* Pump until the agent has had n MOVE_ENDs, for 1 s at most (the caller asserts what it needs). */
+static void pump_until_agent_move_ends(struct hx *x, uint64_t n)
+{
+	for (int i = 0; i < 100 && agent_stats(x).move_ends < n; i++)
+		hx_pump(x, 10);
+}
+
+/* An application's mapping of the segment fd of an OPEN_RSP: LEN bytes, shared, writable. */
+static uint8_t *map_segment(int sfd)
+{
+	uint8_t *a = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+
+	assert_true(a != MAP_FAILED);
+	return a;
+}
+
 /* ------------------------------------------------------------------------ */
 
 /*
@@ -427,8 +443,7 @@ static void test_the_agent_joining_during_the_pause_maps_read_only_until_the_rem
 
 	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
 	expect_move_end(x, &r1, d, LEN, id);
-	for (int i = 0; i < 100 && agent_stats(x).move_ends < 1; i++)
-		hx_pump(x, 10);
+	pump_until_agent_move_ends(x, 1);
 	assert_int_equal(agent_stats(x).remaps, 1);
 	assert_true(all_are(g, LEN, PAT1));
 	assert_true(writable(g, PAT3));
@@ -467,8 +482,7 @@ static void test_a_move_that_cannot_read_its_sharers_again_still_remaps_them(voi
 	hx_pump(x, 50);
 	assert_int_equal(agent_stats(x).remaps, 1);
 	assert_int_equal(agent_stats(x).move_ends, 1);
-	a = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
-	assert_true(a != MAP_FAILED);
+	a = map_segment(sfd);
 	assert_true(all_are(a, LEN, PAT1));
 	assert_true(all_are(g, LEN, PAT1));
 	memset(p1, PAT3, LEN);
@@ -553,12 +567,10 @@ static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(
 	hostlink_stats_get(x->hl, &hs);
 	assert_int_equal(hs.moves, 0);
 	assert_int_equal(hs.moves_waiting, 1);
-	for (int i = 0; i < 100 && agent_stats(x).move_ends < 1; i++)
-		hx_pump(x, 10);
+	pump_until_agent_move_ends(x, 1);
 	assert_int_equal(agent_stats(x).remaps, 1);
 	assert_int_equal(agent_stats(x).move_ends, 1);
-	a = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
-	assert_true(a != MAP_FAILED);
+	a = map_segment(sfd);
 	assert_true(all_are(a, LEN, PAT1) && all_are(g, LEN, PAT1)); /* not punched */
 	memset(g, PAT3, LEN); /* the agent writes again */
 	assert_true(all_are(a, LEN, PAT3) && all_are(p1, LEN, PAT3));
@@ -571,8 +583,7 @@ static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(
 	close(nfd);
 	nfd = answer_move(x, &r1, d, LEN, id2, p1, m1.fd);
 	expect_move_end(x, &r1, d, LEN, id2);
-	for (int i = 0; i < 100 && agent_stats(x).move_ends < 2; i++)
-		hx_pump(x, 10);
+	pump_until_agent_move_ends(x, 2);
 	assert_int_equal(agent_stats(x).pauses, 2);
 	assert_int_equal(agent_stats(x).remaps, 2);
 	assert_int_equal(agent_stats(x).move_ends, 2);
@@ -660,14 +671,12 @@ static void test_a_waiting_open_is_refused_at_the_move_wait_not_before(void **st
 	/* the move goes on: host 1 answers, the agent is remapped */
 	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
 	expect_move_end(x, &r1, d, LEN, id);
-	for (int i = 0; i < 100 && agent_stats(x).move_ends < 1; i++)
-		hx_pump(x, 10);
+	pump_until_agent_move_ends(x, 1);
 	assert_int_equal(agent_stats(x).remaps, 1);
 	app_send_open(app, 2);
 	assert_int_equal(app_open_rsp(x, app, 2, LEN, 2000, &sfd), HL_S_OK);
 	assert_true(same_file(sfd, nfd));
-	a = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
-	assert_true(a != MAP_FAILED);
+	a = map_segment(sfd);
 	assert_true(all_are(a, LEN, PAT1));
 	memset(p1, PAT3, LEN);
 	assert_true(all_are(a, LEN, PAT3) && all_are(g, LEN, PAT3));
