@@ -37,35 +37,10 @@ struct proc {
 };
 
 /*
- * Every spawned daemon and temp dir is recorded so the teardown can reap
- * them even when a failed assertion leaves a test early.
+ * Every spawned daemon and temp dir is recorded (dproc_track_*()) so the
+ * teardown, dproc_reap_all(), can reap them even when a failed assertion
+ * leaves a test early.
  */
-static pid_t spawned[16];
-static size_t nr_spawned;
-static char dirs[16][64];
-/* rm -rf plus a quoted dirs[] entry */
-#define CMD_MAX (sizeof(dirs[0]) + 16)
-static size_t nr_dirs;
-
-static int reap_all(void **state)
-{
-	char cmd[CMD_MAX];
-
-	(void)state;
-	for (size_t i = 0; i < nr_spawned; i++) {
-		if (kill(spawned[i], SIGKILL) == 0)
-			waitpid(spawned[i], NULL, 0);
-	}
-	nr_spawned = 0;
-	for (size_t i = 0; i < nr_dirs; i++) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%.63s'", dirs[i]);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cleanup of %s failed\n", dirs[i]);
-	}
-	nr_dirs = 0;
-	return 0;
-}
-
 static const char *binary(void)
 {
 	const char *b = getenv("CXLDCD");
@@ -94,8 +69,7 @@ static void spawn(struct proc *p, const char *const *args)
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	if (nr_spawned < 16)
-		spawned[nr_spawned++] = p->pid;
+	dproc_track_pid(p->pid);
 }
 
 static void proc_init(struct proc *p)
@@ -103,8 +77,7 @@ static void proc_init(struct proc *p)
 	memset(p, 0, sizeof(*p));
 	snprintf(p->dir, sizeof(p->dir), "/tmp/cxldcd-test-XXXXXX");
 	assert_non_null(mkdtemp(p->dir));
-	if (nr_dirs < 16)
-		snprintf(dirs[nr_dirs++], sizeof(dirs[0]), "%s", p->dir);
+	dproc_track_dir(p->dir);
 	snprintf(p->sock, sizeof(p->sock), "%s/qmp.sock", p->dir);
 	snprintf(p->log, sizeof(p->log), "%s/stderr.log", p->dir);
 }
@@ -834,8 +807,7 @@ static long spawn_daemonized(struct proc *p, const char **args, const char *pidf
 	assert_int_equal(fscanf(f, "%ld", &pid), 1);
 	fclose(f);
 	assert_true(pid > 1 && kill((pid_t)pid, 0) == 0);
-	if (nr_spawned < 16)
-		spawned[nr_spawned++] = (pid_t)pid;    /* not our child: the teardown kills it */
+	dproc_track_pid((pid_t)pid);    /* not our child: the teardown kills it */
 	return pid;
 }
 
@@ -928,26 +900,26 @@ static void test_daemonized_daemon_stops_on_sigterm(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_greeting_negotiation_and_queries, reap_all),
-		cmocka_unit_test_teardown(test_bad_input_gets_errors_and_the_connection_survives, reap_all),
-		cmocka_unit_test_teardown(test_concurrent_clients_get_their_own_replies, reap_all),
-		cmocka_unit_test_teardown(test_client_vanishing_mid_message_is_harmless, reap_all),
-		cmocka_unit_test_teardown(test_client_that_never_reads_is_held_back_not_dropped, reap_all),
-		cmocka_unit_test_teardown(test_quit_exits_zero_and_removes_the_socket, reap_all),
-		cmocka_unit_test_teardown(test_sigterm_exits_zero_and_removes_the_socket, reap_all),
-		cmocka_unit_test_teardown(test_tcp_listener_on_loopback_ephemeral_port, reap_all),
-		cmocka_unit_test_teardown(test_bad_argument_exits_2_with_one_line, reap_all),
-		cmocka_unit_test_teardown(test_version_and_help, reap_all),
-		cmocka_unit_test_teardown(test_stale_socket_is_replaced_live_one_refused, reap_all),
-		cmocka_unit_test_teardown(test_signal_sends_shutdown_and_leaves_no_socket, reap_all),
-		cmocka_unit_test_teardown(test_every_device_gets_default_sockets_unless_none, reap_all),
+		cmocka_unit_test_teardown(test_greeting_negotiation_and_queries, dproc_reap_all),
+		cmocka_unit_test_teardown(test_bad_input_gets_errors_and_the_connection_survives, dproc_reap_all),
+		cmocka_unit_test_teardown(test_concurrent_clients_get_their_own_replies, dproc_reap_all),
+		cmocka_unit_test_teardown(test_client_vanishing_mid_message_is_harmless, dproc_reap_all),
+		cmocka_unit_test_teardown(test_client_that_never_reads_is_held_back_not_dropped, dproc_reap_all),
+		cmocka_unit_test_teardown(test_quit_exits_zero_and_removes_the_socket, dproc_reap_all),
+		cmocka_unit_test_teardown(test_sigterm_exits_zero_and_removes_the_socket, dproc_reap_all),
+		cmocka_unit_test_teardown(test_tcp_listener_on_loopback_ephemeral_port, dproc_reap_all),
+		cmocka_unit_test_teardown(test_bad_argument_exits_2_with_one_line, dproc_reap_all),
+		cmocka_unit_test_teardown(test_version_and_help, dproc_reap_all),
+		cmocka_unit_test_teardown(test_stale_socket_is_replaced_live_one_refused, dproc_reap_all),
+		cmocka_unit_test_teardown(test_signal_sends_shutdown_and_leaves_no_socket, dproc_reap_all),
+		cmocka_unit_test_teardown(test_every_device_gets_default_sockets_unless_none, dproc_reap_all),
 		cmocka_unit_test_teardown(test_pasted_qemu_line_names_its_sockets_and_stops_on_sigint,
-					  reap_all),
-		cmocka_unit_test_teardown(test_failure_to_start_says_why_once, reap_all),
-		cmocka_unit_test_teardown(test_quiet_by_default_log_level_info_shows_requests, reap_all),
-		cmocka_unit_test_teardown(test_sighup_reopens_the_log_file, reap_all),
-		cmocka_unit_test_teardown(test_daemonize_and_pidfile, reap_all),
-		cmocka_unit_test_teardown(test_daemonized_daemon_stops_on_sigterm, reap_all),
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_failure_to_start_says_why_once, dproc_reap_all),
+		cmocka_unit_test_teardown(test_quiet_by_default_log_level_info_shows_requests, dproc_reap_all),
+		cmocka_unit_test_teardown(test_sighup_reopens_the_log_file, dproc_reap_all),
+		cmocka_unit_test_teardown(test_daemonize_and_pidfile, dproc_reap_all),
+		cmocka_unit_test_teardown(test_daemonized_daemon_stops_on_sigterm, dproc_reap_all),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

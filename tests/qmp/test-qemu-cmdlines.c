@@ -35,6 +35,7 @@
 #include <cmocka.h>
 
 #include "cxldcd/cxldcd-host.h"
+#include "dproc.h"
 #include "qmp-client.h"
 
 #define TMO 5000
@@ -293,29 +294,6 @@ struct run {
 	bool xdg;               /* XDG_RUNTIME_DIR=dir, or no XDG_RUNTIME_DIR at all */
 };
 
-static pid_t spawned[8];
-static size_t nr_spawned;
-static char made[8][64];
-static size_t nr_made;
-
-static int reap_all(void **state)
-{
-	char cmd[96];
-
-	(void)state;
-	for (size_t i = 0; i < nr_spawned; i++)
-		if (kill(spawned[i], SIGKILL) == 0)
-			waitpid(spawned[i], NULL, 0);
-	nr_spawned = 0;
-	for (size_t i = 0; i < nr_made; i++) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%.63s'", made[i]);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cleanup of %s failed\n", made[i]);
-	}
-	nr_made = 0;
-	return 0;
-}
-
 /* Split @text as sh would ('' and "" group, no escapes), '@' -> @dir, into r->argv[1..]. */
 static void split_line(struct run *r, const char *text)
 {
@@ -368,8 +346,7 @@ static void start(struct run *r, const char *text, const char *const *extra, boo
 	memset(r, 0, sizeof(*r));
 	snprintf(r->dir, sizeof(r->dir), "/tmp/cxldcd-paste-XXXXXX");
 	assert_non_null(mkdtemp(r->dir));
-	if (nr_made < 8)
-		snprintf(made[nr_made++], sizeof(made[0]), "%s", r->dir);
+	dproc_track_dir(r->dir);
 	snprintf(r->log, sizeof(r->log), "%s/stderr.log", r->dir);
 	split_line(r, text);
 	r->argv[0] = (char *)binary();
@@ -409,8 +386,7 @@ static void spawn(struct run *r)
 		execv(r->argv[0], r->argv);
 		_exit(127);
 	}
-	if (nr_spawned < 8)
-		spawned[nr_spawned++] = r->pid;
+	dproc_track_pid(r->pid);
 }
 
 static int wait_exit(struct run *r, int timeout_ms)
@@ -680,7 +656,7 @@ static void test_pasted_lines_start_answer_and_stop_cleanly(void **state)
 				      s == 0 ? "SIGINT" : s == 1 ? "SIGTERM" : "quit");
 			start_check_stop(&lines[i], stops[s], true, &r);
 			check_files(&lines[i], &r);
-			reap_all(NULL);
+			dproc_reap_all(NULL);
 		}
 	}
 }
@@ -713,7 +689,7 @@ static void test_refused_lines_say_why_and_leave_nothing(void **state)
 			    strcmp(e->d_name, "stderr.log"))
 				fail_msg("%s: %s/%s was left behind", lines[i].source, r.dir, e->d_name);
 		closedir(d);
-		reap_all(NULL);
+		dproc_reap_all(NULL);
 	}
 }
 
@@ -749,7 +725,7 @@ static void test_ignored_options_are_noted_with_why(void **state)
 			fail_msg("no '%s' in:\n%s", notes[i], log);
 	kill(r.pid, SIGTERM);
 	assert_int_equal(wait_exit(&r, TMO), 0);
-	reap_all(NULL);
+	dproc_reap_all(NULL);
 
 	start(&r, lines[3].line, NULL, true);
 	wait_ready(&r, lines[3].device);
@@ -761,7 +737,7 @@ static void test_ignored_options_are_noted_with_why(void **state)
 			       "id=us0,addr=0.0,multifunction=on,: a standalone device"));
 	kill(r.pid, SIGINT);
 	assert_int_equal(wait_exit(&r, TMO), 0);
-	reap_all(NULL);
+	dproc_reap_all(NULL);
 
 	start(&r, lines[5].line, NULL, true);
 	wait_ready(&r, lines[5].device);
@@ -860,12 +836,12 @@ static void test_pasted_line_without_xdg_runtime_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_pasted_lines_start_answer_and_stop_cleanly, reap_all),
-		cmocka_unit_test_teardown(test_refused_lines_say_why_and_leave_nothing, reap_all),
-		cmocka_unit_test_teardown(test_ignored_options_are_noted_with_why, reap_all),
-		cmocka_unit_test_teardown(test_chardev_mon_control_is_the_qmp_socket, reap_all),
-		cmocka_unit_test_teardown(test_pasted_line_with_state_keeps_it_across_quit, reap_all),
-		cmocka_unit_test_teardown(test_pasted_line_without_xdg_runtime_dir, reap_all),
+		cmocka_unit_test_teardown(test_pasted_lines_start_answer_and_stop_cleanly, dproc_reap_all),
+		cmocka_unit_test_teardown(test_refused_lines_say_why_and_leave_nothing, dproc_reap_all),
+		cmocka_unit_test_teardown(test_ignored_options_are_noted_with_why, dproc_reap_all),
+		cmocka_unit_test_teardown(test_chardev_mon_control_is_the_qmp_socket, dproc_reap_all),
+		cmocka_unit_test_teardown(test_pasted_line_with_state_keeps_it_across_quit, dproc_reap_all),
+		cmocka_unit_test_teardown(test_pasted_line_without_xdg_runtime_dir, dproc_reap_all),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

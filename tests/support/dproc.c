@@ -21,14 +21,25 @@ static size_t nr_spawned;
 static char dirs[MAX_PROCS][64];
 static size_t nr_dirs;
 
+void dproc_track_pid(pid_t pid)
+{
+	if (nr_spawned < MAX_PROCS)
+		spawned[nr_spawned++] = pid;
+}
+
+void dproc_track_dir(const char *dir)
+{
+	if (nr_dirs < MAX_PROCS)
+		snprintf(dirs[nr_dirs++], sizeof(dirs[0]), "%s", dir);
+}
+
 int dproc_init(struct dproc *p)
 {
 	memset(p, 0, sizeof(*p));
 	snprintf(p->dir, sizeof(p->dir), "/tmp/cxldcd-test-XXXXXX");
 	if (!mkdtemp(p->dir))
 		return -errno;
-	if (nr_dirs < MAX_PROCS)
-		snprintf(dirs[nr_dirs++], sizeof(dirs[0]), "%s", p->dir);
+	dproc_track_dir(p->dir);
 	snprintf(p->qmp, sizeof(p->qmp), "%s/qmp.sock", p->dir);
 	snprintf(p->fm, sizeof(p->fm), "%s/fm.sock", p->dir);
 	snprintf(p->fm_arg, sizeof(p->fm_arg), "unix:%s", p->fm);
@@ -66,8 +77,7 @@ int dproc_start(struct dproc *p, const char *const *args)
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	if (nr_spawned < MAX_PROCS)
-		spawned[nr_spawned++] = p->pid;
+	dproc_track_pid(p->pid);
 	return 0;
 }
 

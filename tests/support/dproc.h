@@ -75,5 +75,8 @@ const char *dproc_log(struct dproc *p);
 long dproc_rss_kib(pid_t pid);
 /* Kill every daemon started and remove every directory made (a teardown). */
 int dproc_reap_all(void **state);
+/* Leave a process or a directory a test made by itself to dproc_reap_all() too. */
+void dproc_track_pid(pid_t pid);
+void dproc_track_dir(const char *dir);
 
 #endif
