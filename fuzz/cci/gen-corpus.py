@@ -7,7 +7,8 @@ step format documented in fuzz/cci/steps.c, laid out by hand from the spec
 tables: struct.pack with explicit little-endian formats, no project code.
 A cci-dispatch input starts with the device byte: 0 the small device, 1 the
 many-tags one, whose seeds fill the tag space with list steps (an extent-list
-description, fuzz/cci/steps.h, that the target expands).
+description, fuzz/cci/steps.h, that the target expands), 2 the static-host
+one, 4 the static-only one (no DC regions).
 Run from anywhere: python3 fuzz/cci/gen-corpus.py
 """
 import os
@@ -317,9 +318,43 @@ static_host = {
                           + step(H1, 0x4300, struct.pack('<QQ', 0, 0x1000000)),
 }
 
+# The static-only device (byte 0 bit 2): no DC regions, the static capacity
+# and a 1 KiB LSA; every DC command (48xxh, 56xxh) answers Unsupported and
+# is not in the CEL, list steps included
+static_only = {
+    'static-only-dc': step(H0, 0x4800, bytes([8, 0])) + step(H0, 0x4801, struct.pack('<II', 16, 0))
+                      + step(H0, 0x4802, lst(0, 0, 0, 1, 0), LIST) + step(H1, 0x4803, dc_rsp([]))
+                      + step(FM, 0x5600) + step(FM, 0x5601, struct.pack('<HBB', 1, 8, 0))
+                      + step(FM, 0x5602, struct.pack('<B3xQB3x', 0, 2 * MIB, 0))
+                      + step(FM, 0x5603, struct.pack('<H2xII', 0, 16, 0))
+                      + step(FM, 0x5604, lst(0, 2, 0, 2, 0), LIST)
+                      + step(FM, 0x5604, add(1, 0, region=0, length=2 * MIB, tag=TAG))
+                      + step(FM, 0x5605, lst(1, 0x10, 0, 0, 0), LIST)
+                      + step(FM, 0x5606, TAG) + step(FM, 0x5607, TAG)
+                      + step(FM, 0x5608, struct.pack('<II', 0, 16))
+                      + step(MCTP, 0x4800, bytes([8, 0])) + step(H0, 0x0100, bytes([4])),
+    'static-only-identify': step(H0, 0x0001) + step(FM, 0x0001) + step(MCTP, 0x0001)
+                            + step(H0, 0x4000) + step(H1, 0x4000) + step(MCTP, 0x4000)
+                            + step(H0, 0x4100) + step(H1, 0x4100)
+                            # the whole CEL: 35 mailbox commands, 10 FM ones, no 48xxh/56xxh
+                            + step(H0, 0x0400) + step(H0, 0x0401, CEL + struct.pack('<II', 0, 35 * 4))
+                            + step(FM, 0x0401, CEL + struct.pack('<II', 0, 10 * 4)),
+    'static-only-poison-lsa': step(H0, 0x4103, struct.pack('<I4x', 0x3f0) + bytes(range(16)))
+                              + step(H1, 0x4102, struct.pack('<II', 0x3f0, 0x10))
+                              + step(H0, 0x4102, struct.pack('<II', 0, 0x401))
+                              + step(H0, 0x4301, struct.pack('<Q', 0x1000))
+                              + step(H0, 0x4301, struct.pack('<Q', R0))
+                              + step(H1, 0x4300, struct.pack('<QQ', 0, 0x1000000))
+                              + step(H0, 0x4303, struct.pack('<QQ', 0, 0x1000))
+                              + step(H0, 0x4304, struct.pack('<QQB', 0, 0x1000, 0))
+                              + step(H0, 0x4302, struct.pack('<Q', 0x1000) + bytes(64))
+                              + step(H0, 0x4300, struct.pack('<QQ', 0, 0x1000000)),
+}
+
 dispatch = {name: b'\0' + data for name, data in dispatch.items()}
 dispatch.update({name: b'\1' + data for name, data in many_tags.items()})
 dispatch.update({name: b'\2' + data for name, data in static_host.items()})
+dispatch.update({name: b'\4' + data for name, data in static_only.items()})
 
 for target, seeds in (('cci-dispatch', dispatch), ('cci-decode', decode)):
     d = os.path.join(ROOT, target)

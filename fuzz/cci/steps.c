@@ -56,6 +56,10 @@ void fz_dev_cfg(struct cxldcd_dev_cfg *cfg, unsigned kind)
 		cfg->static_host = 1;
 		cfg->lsa_size = 1024;
 	}
+	if (kind & FZ_DEV_STATIC_ONLY) {
+		cfg->nr_regions = 0;
+		cfg->lsa_size = 1024;
+	}
 }
 
 struct cxldcd_dev *fz_dev_new(unsigned kind)
@@ -112,6 +116,8 @@ void fz_tag(uint8_t tag[16], uint16_t v)
 size_t fz_list_payload(const struct cxldcd_dev_cfg *cfg, uint16_t op, const uint8_t *desc,
 		       size_t desc_len, uint8_t *out, size_t cap)
 {
+	/* a device without regions: its static capacity, which DC requests may not name */
+	static const struct core_region_cfg none = { .base = 0, .block_size = 2u << 20 };
 	uint8_t d[FZ_LIST_DESC_SIZE] = { 0 };
 	bool rsp = (op >> 8) == 0x48;       /* 4802h/4803h: Updated Extents; else the 56xxh layout */
 	size_t hdr = rsp ? 8 : 0x20, esz = rsp ? 0x18 : 0x28;
@@ -121,7 +127,7 @@ size_t fz_list_payload(const struct cxldcd_dev_cfg *cfg, uint16_t op, const uint
 	uint16_t tag0;
 
 	memcpy(d, desc, desc_len < sizeof(d) ? desc_len : sizeof(d));
-	r = &cfg->regions[d[2] % cfg->nr_regions];
+	r = cfg->nr_regions ? &cfg->regions[d[2] % cfg->nr_regions] : &none;
 	bs = r->block_size;
 	n = d[3];
 	if (cap < hdr)

@@ -23,10 +23,13 @@ struct cxldcd_dev_cfg;
  * tag index (src/core/tag-host.c) splits and merges several levels deep.
  * FZ_DEV_STATIC_HOST: the static capacity is host 1's alone (static-host=1)
  * and with it a 1 KiB LSA, which host 0 then does not have
- * (core_lsa_size_of()).
+ * (core_lsa_size_of()).  FZ_DEV_STATIC_ONLY: no DC regions (nr_regions 0),
+ * only the static capacity and a 1 KiB LSA, so that the DC commands (48xxh,
+ * 56xxh) answer Unsupported; list steps on it still send their requests.
  */
 #define FZ_DEV_MANY_TAGS 1u
 #define FZ_DEV_STATIC_HOST 2u
+#define FZ_DEV_STATIC_ONLY 4u
 void fz_dev_cfg(struct cxldcd_dev_cfg *cfg, unsigned kind);
 /* A device of that configuration. */
 struct cxldcd_dev *fz_dev_new(unsigned kind);
@@ -36,7 +39,8 @@ void fz_tag(uint8_t tag[16], uint16_t v);
  * An extent-list description, FZ_LIST_DESC_SIZE bytes (missing ones are 0):
  *   0     Host ID (56xxh layout) / bit 0 More (48xxh)
  *   1     56xxh byte 2: selection policy or release flags
- *   2     region r (56xxh byte 3; the extents lie in region r % nr_regions)
+ *   2     region r (56xxh byte 3; the extents lie in region r % nr_regions,
+ *         or with no regions in 2 MiB blocks from DPA 0, the static capacity)
  *   3     number of extents N (clamped to what fits in cap)
  *   4-5   first block b (u16le) within the region
  *   6     blocks per extent l (0 = 1)
