@@ -43,7 +43,10 @@
  * agent at once and connects them again, without stopping the daemon.
  *
  * Usage: bench-soak [-t seconds] [-H hosts] [-s seed] [-r restart_s] [-d dir] [-R pct]
- *                   [-S MiB] [-v]
+ *                   [-S MiB] [-g] [-v]
+ * -g: before each restart, let the hosts answer everything first (without
+ * it a restart meets the hosts wherever they are: docs/performance.md "Soak"
+ * tells what that shows).
  * defaults: -t 60 -H 6 -s 1 -r 90 -d /dev/shm -R 25 -S 64.  Exit status 1 when an
  * invariant breaks.  The daemon is $CXLDCD, else the one this build made.
  */
@@ -1101,13 +1104,16 @@ static char *model_text(int dv)
 }
 
 static uint32_t restart_diffs;
+static bool settle_first;  /* -g: the hosts answer everything before a restart */
 
 /* Restart; the device model after it must be the one before it (journal and snapshot). */
 static void restart(void)
 {
 	char *before[NDEV], *after;
 
-	/* the hosts go first, wherever they are: the model is then still until the stop */
+	/* the hosts go first, wherever they are (-g: once idle): the model is then still until the stop */
+	if (settle_first)
+		settle();
 	disconnect_agents();
 	usleep(20000);
 	for (int dv = 0; dv < NDEV; dv++)
@@ -1366,7 +1372,7 @@ static uint32_t arg_u32(const char *s, uint32_t min, uint32_t max)
 
 	if (*end || v < min || v > max) {
 		fprintf(stderr, "usage: bench-soak [-t seconds] [-H hosts 1..8] [-s seed] [-r restart_s] "
-			"[-d dir] [-R rss_pct] [-S state_mib] [-v]\n");
+			"[-d dir] [-R rss_pct] [-S state_mib] [-g] [-v]\n");
 		exit(2);
 	}
 	return (uint32_t)v;
@@ -1381,7 +1387,7 @@ int main(int argc, char **argv)
 	int fds0, fds1, opt;
 
 	d.nr_hosts = 6;
-	while ((opt = getopt(argc, argv, "t:H:s:r:d:R:S:v")) != -1) {
+	while ((opt = getopt(argc, argv, "t:H:s:r:d:R:S:gv")) != -1) {
 		switch (opt) {
 		case 't': secs = arg_u32(optarg, 1, 86400); break;
 		case 'H': d.nr_hosts = arg_u32(optarg, 1, MAXH); break;
@@ -1390,6 +1396,7 @@ int main(int argc, char **argv)
 		case 'd': root = optarg; break;
 		case 'R': rss_pct = arg_u32(optarg, 0, 1000); break;
 		case 'S': state_mib = arg_u32(optarg, 1, 1u << 20); break;
+		case 'g': settle_first = true; break;
 		case 'v': verbose = true; break;
 		default: arg_u32("x", 1, 0);
 		}
@@ -1416,8 +1423,8 @@ int main(int argc, char **argv)
 
 	printf("bench-soak: cxldcd %s, --state in %s; d0: 512 MiB not sharable, d1: 256 MiB "
 	       "sharable, 2 MiB blocks, file backends; %u hosts x 2 agents (accept all, mapped); "
-	       "%u s, seed %u, restart every %u s\n", getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH,
-	       d.dir, d.nr_hosts, secs, seed, restart_s);
+	       "%u s, seed %u, restart every %u s%s\n", getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH,
+	       d.dir, d.nr_hosts, secs, seed, restart_s, settle_first ? " once the hosts are idle" : "");
 	fflush(stdout);
 	daemon_exec();
 	connect_all();
