@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -81,4 +82,14 @@ int bench_connect_unix(const char *path, pid_t *pid, double wait_s, int *status)
 		usleep(2000);
 	} while (bench_now_s() < until);
 	return -1;
+}
+
+void bench_tag(uint8_t tag[16], const uint8_t head[4], uint64_t n)
+{
+	static const uint8_t fixed[6] = { 0x00, 0x00, 0x40, 0x00, 0x80, 0x00 };
+
+	memcpy(tag, head, 4);
+	memcpy(tag + 4, fixed, sizeof(fixed));
+	for (int i = 0; i < 6; i++)
+		tag[15 - i] = (uint8_t)(n >> (8 * i));
 }

@@ -7,6 +7,7 @@
 #ifndef CXLDCD_BENCH_UTIL_H
 #define CXLDCD_BENCH_UTIL_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /* CLOCK_MONOTONIC in seconds. */
@@ -24,5 +25,10 @@ long bench_rss_kib(pid_t pid);
  * 0 and its wait status stored in *status).
  */
 int bench_connect_unix(const char *path, pid_t *pid, double wait_s, int *status);
+/*
+ * Tag number n of a benchmark (16 bytes): its own 4-byte head, then a
+ * version-4, variant-1 UUID's fixed bits, n in the last 6 bytes.
+ */
+void bench_tag(uint8_t tag[16], const uint8_t head[4], uint64_t n);
 
 #endif /* CXLDCD_BENCH_UTIL_H */

@@ -419,26 +419,17 @@ static void qmp_wait(struct ctx *x, uint64_t replies, const char *what)
 
 static void make_tag(uint8_t tag[CXLDCD_TAG_SIZE], uint64_t n)
 {
-	static const uint8_t head[8] = { 0xfa, 0xce, 0x5b, 0xe0, 0x00, 0x00, 0x40, 0x00 };
+	static const uint8_t head[4] = { 0xfa, 0xce, 0x5b, 0xe0 };
 
-	memcpy(tag, head, 8);
-	tag[8] = 0x80;
-	tag[9] = 0;
-	for (int i = 0; i < 6; i++)
-		tag[15 - i] = (uint8_t)(n >> (8 * i));
+	bench_tag(tag, head, n);
 }
 
 static void tag_str(char out[37], uint64_t n)
 {
 	uint8_t t[CXLDCD_TAG_SIZE];
-	char *p = out;
 
 	make_tag(t, n);
-	for (int i = 0; i < 16; i++) {
-		p += sprintf(p, "%02x", t[i]);
-		if (i == 3 || i == 5 || i == 7 || i == 9)
-			*p++ = '-';
-	}
+	cxldcd_tag_format(t, out);
 }
 
 /* The tag of resident block b, and of scratch item s. */

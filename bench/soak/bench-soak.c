@@ -444,13 +444,9 @@ static uint64_t next_tag = 1;
 
 static void make_tag(uint8_t tag[CXLDCD_TAG_SIZE], uint64_t n)
 {
-	static const uint8_t head[8] = { 0x50, 0xa1, 0x5e, 0xed, 0x00, 0x00, 0x40, 0x00 };
+	static const uint8_t head[4] = { 0x50, 0xa1, 0x5e, 0xed };
 
-	memcpy(tag, head, 8);
-	tag[8] = 0x80;
-	tag[9] = 0;
-	for (int i = 0; i < 6; i++)
-		tag[15 - i] = (uint8_t)(n >> (8 * i));
+	bench_tag(tag, head, n);
 }
 
 static void tag_str(char out[37], uint64_t n)
