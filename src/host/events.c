@@ -501,12 +501,22 @@ static int chain_overlaps(const struct chain *ch, bool *ov)
 	return 0;
 }
 
-/* Does the host already hold exactly this extent (same DPA, length and tag)? */
+/*
+ * Does the host already hold exactly this extent (same DPA, length and tag)
+ * with the device still counting it as the host's?  An extent taken by a
+ * forced release (or released) stays listed while an application holds its
+ * group open, but the device released it at once (CXL r3.2 §7.6.7.6.6) and
+ * may offer it again: that offer has a pending group and needs an answer.
+ */
 static bool extent_held(const struct cxldcd_host *h, const struct cxldcd_extent *x)
 {
 	const struct ext_node *n = extent_at(h, x->dpa);
+	enum ext_state st;
 
-	return n && n->rn.len == x->len && !memcmp(n->g->ext[n->idx].tag, x->tag, 16);
+	if (!n || n->rn.len != x->len || memcmp(n->g->ext[n->idx].tag, x->tag, 16))
+		return false;
+	st = n->g->xn[n->idx].st;
+	return st == X_ACCEPTED || st == X_RELEASE_PENDING;
 }
 
 /*

@@ -393,6 +393,64 @@ static void test_release_chain_longer_than_the_cap_releases_every_group(void **s
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
 }
 
+/* ---------------------------------------------------------- offers after a forced release */
+
+/*
+ * CXL r3.2 §7.6.7.6.6: after a Forced Capacity Release the device counts the
+ * capacity as the host's no more, and may offer it again, even with the same
+ * tag.  The host still lists the group, revoked, while an application holds
+ * it open.  The re-offer has a pending group on the device and needs an
+ * answer (here an empty one: it overlaps the revoked, still-listed range).
+ * Before: the agent took it for a chain answered before this connection and
+ * cleared it unanswered, so the device's group stayed pending for ever and
+ * every later Add DC Response was matched to it and refused (Invalid
+ * Physical Address, not-held), found by bench-soak.
+ */
+static void test_reoffer_of_force_released_capacity_still_open_is_answered(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent a[2] = { hx_ext(x->base[1] + 32 * MiB, 2 * MiB, TAG_A, 0),
+				      hx_ext(x->base[1] + 64 * MiB, 4 * MiB, TAG_A, 0) };
+	struct cxldcd_extent untagged[2] = { hx_ext(x->base[1] + 32 * MiB, 2 * MiB, NULL, 0),
+					     hx_ext(x->base[1] + 64 * MiB, 4 * MiB, NULL, 0) };
+	struct cxldcd_extent b = hx_ext(x->base[1] + 128 * MiB, 2 * MiB, TAG_B, 0);
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .forced = true, .nr_extents = 2, .extents = untagged };
+	struct cxldcd_host_group_info g;
+	struct cxldcd_diag diag;
+	uint8_t tag[16];
+	uint64_t size;
+	void *addr;
+
+	hx_host_start(x);
+	hx_add_group(x, a, 2);
+	g = hx_group_of(x, TAG_A);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
+	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	assert_true(hx_group_of(x, TAG_A).revoked); /* held open: still listed */
+	/* the same capacity offered again: answered (refused), nothing left pending */
+	assert_int_equal(hx_add(x, 0, a, 2), CXLDCD_RC_SUCCESS);
+	assert_int_equal(core_pending_count(x->dev, 0), 1);
+	hx_pump(x, 300);
+	assert_int_equal(core_pending_count(x->dev, 0), 0);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	/* and the next offer is matched to its own group: accepted */
+	hx_add_group(x, &b, 1);
+	assert_int_equal(core_pending_count(x->dev, 0), 0);
+	assert_int_equal(core_extent_count(x->dev, 0), 1);
+	assert_int_equal(hx_group_of(x, TAG_B).size, 2 * MiB);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_REJECTED), 0);
+	/* the close lets the revoked group go */
+	assert_int_equal(cxldcd_host_group_close(x->h, g.id), 0);
+	hx_pump(x, 200);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 1);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +467,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_region_update_rereads_the_configuration,
 						setup_1g_regions, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_release_chain_longer_than_the_cap_releases_every_group,
+						hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_reoffer_of_force_released_capacity_still_open_is_answered,
 						hx_setup, hx_teardown),
 	};
 
