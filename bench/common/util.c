@@ -3,8 +3,10 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -92,4 +94,24 @@ void bench_tag(uint8_t tag[16], const uint8_t head[4], uint64_t n)
 	memcpy(tag + 4, fixed, sizeof(fixed));
 	for (int i = 0; i < 6; i++)
 		tag[15 - i] = (uint8_t)(n >> (8 * i));
+}
+
+pid_t bench_spawn(const char *bin, const char *const argv[], const char *log)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
 }

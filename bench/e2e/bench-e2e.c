@@ -202,7 +202,6 @@ static void daemon_start(struct daemon *d, uint64_t extents, uint32_t tags)
 	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
 	uint64_t size = (extents + 64) * BLK;
 	char obj[160], dev[320], fm[160], qmp[200];
-	pid_t parent = getpid();
 
 	size = (size + (256ull << 20) - 1) & ~((256ull << 20) - 1);
 	memset(d, 0, sizeof(*d));
@@ -227,22 +226,9 @@ static void daemon_start(struct daemon *d, uint64_t extents, uint32_t tags)
 	const char *argv[] = { bin, "-object", obj, "-device", dev, "--fm", fm,
 			       "--host-socket", d->host, "-qmp", qmp, NULL };
 
-	d->pid = fork();
+	d->pid = bench_spawn(bin, argv, d->log);
 	if (d->pid < 0)
 		die("fork: %s", strerror(errno));
-	if (d->pid == 0) {
-		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
 }
 
 /* SIGTERM (clean exit), SIGKILL after 2 s; remove the directory. */

@@ -177,7 +177,6 @@ static void daemon_exec(struct daemon *d)
 	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
 	uint64_t size = (d->blocks * BLK + (256ull << 20) - 1) & ~((256ull << 20) - 1);
 	char obj[160], dev[320], fm[160], qmp[200];
-	pid_t parent = getpid();
 
 	snprintf(obj, sizeof(obj), "memory-backend-memfd,id=m0,size=%llu,share=on",
 		 (unsigned long long)size);
@@ -192,22 +191,9 @@ static void daemon_exec(struct daemon *d)
 	const char *argv[] = { bin, "-object", obj, "-device", dev, "--fm", fm, "--host-socket",
 			       d->host, "-qmp", qmp, "--state", d->state, NULL };
 
-	d->pid = fork();
+	d->pid = bench_spawn(bin, argv, d->log);
 	if (d->pid < 0)
 		die("fork: %s", strerror(errno));
-	if (d->pid == 0) {
-		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
 }
 
 static void daemon_start(struct daemon *d, int slot, uint64_t blocks, uint64_t h1_blocks)

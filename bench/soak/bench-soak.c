@@ -170,7 +170,6 @@ static void daemon_exec(void)
 {
 	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
 	char obj[NDEV][256], dev[NDEV][256], fm[NDEV][180], hs[NDEV][180], qmp[200];
-	pid_t parent = getpid();
 
 	snprintf(obj[0], sizeof(obj[0]), "memory-backend-file,id=m0,size=%llu,share=on,mem-path=%s",
 		 (unsigned long long)D0_BLOCKS * BLK, d.mem[0]);
@@ -193,22 +192,9 @@ static void daemon_exec(void)
 			       hs[0], "--host-socket", hs[1], "-qmp", qmp, "--state", d.state,
 			       NULL };
 
-	d.pid = fork();
+	d.pid = bench_spawn(bin, argv, d.log);
 	if (d.pid < 0)
 		die("fork: %s", strerror(errno));
-	if (d.pid == 0) {
-		int fd = open(d.log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
 	d.starts++;
 }
 

@@ -73,20 +73,9 @@ static void start(const char *snap_every)
 	snprintf(st, sizeof(st), "%s/state", dir);
 	snprintf(log, sizeof(log), "%s/stderr.log", dir);
 	setenv("CXLDCD_SNAPSHOT_EVERY", snap_every, 1);
-	pid = fork();
+	pid = bench_spawn(bin, argv, log);
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
 }
 
 /* Connect and read the greeting (the daemon has replayed); the fd. */

@@ -120,7 +120,7 @@ static void daemon_start(enum mode m, uint32_t nr_blocks)
 	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	const char *argv[16];
 	int n = 0;
-	pid_t parent = getpid();
+	char log[100];
 
 	nr_blocks = (nr_blocks + 127) / 128 * 128;   /* the memdev: a multiple of 256 MiB */
 	snprintf(dir, sizeof(dir), "%s/cxldcd-bstore-XXXXXX", tmp);
@@ -153,27 +153,11 @@ static void daemon_start(enum mode m, uint32_t nr_blocks)
 	argv[n] = NULL;
 	if (m == ONEBYONE)
 		setenv("CXLDCD_GROUP_COMMIT", "off", 1);
-	daemon_pid = fork();
-	if (daemon_pid != 0)            /* the parent's: the child keeps it for execv */
-		unsetenv("CXLDCD_GROUP_COMMIT");
+	snprintf(log, sizeof(log), "%s/stderr.log", dir);
+	daemon_pid = bench_spawn(bin, argv, log);
+	unsetenv("CXLDCD_GROUP_COMMIT");   /* the child took it at fork() */
 	if (daemon_pid < 0)
 		die("fork: %s", strerror(errno));
-	if (daemon_pid == 0) {
-		char log[100];
-		int fd;
-
-		snprintf(log, sizeof(log), "%s/stderr.log", dir);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
 }
 
 /* ---------------------------------------------------------------- FM 5604h */
