@@ -223,6 +223,27 @@ bool mem_dev_checker_restart(struct mem_dev *md, const struct cxldcd_dev *dev)
 	return tag_backends_of(md) != before;
 }
 
+struct mem_backend *mem_dev_tag_backend_next(const struct mem_dev *md,
+					     const struct mem_backend *b)
+{
+	struct mem_backend *n = !md->reg ? NULL
+			      : b ? mem_registry_next(md->reg, b) : mem_registry_first(md->reg);
+
+	while (n && n->tag_dev != md)
+		n = mem_registry_next(md->reg, n);
+	return n;
+}
+
+int mem_dev_checker_note(struct mem_dev *md, struct mem_backend *b)
+{
+	if (md->mode != MEM_DEV_TAGGED || !b->has_tag)
+		return -EINVAL;
+	if (b->users || (b->tag_dev && b->tag_dev != md))
+		return -EBUSY;
+	b->tag_dev = md;
+	return 0;
+}
+
 int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct mem_dev_cfg *cfg,
 		struct mem_dev **out, char *err, size_t cap)
 {

@@ -237,6 +237,23 @@ void mem_dev_checker_accepted(struct mem_dev *md, const struct core_extent_info 
  * (the restart changed what is refused).
  */
 bool mem_dev_checker_restart(struct mem_dev *md, const struct cxldcd_dev *dev);
+/*
+ * mem_dev_tag_backend_next() - the tag-backed backends @md notes as holding
+ * its device's capacity of their tag (bound since @md was made, and held or
+ * let go since: the rule lasts as long as @md), one after @b (NULL: the
+ * first); NULL after the last.  The model does not hold this, so the
+ * daemon's snapshot records it for the checker of a later replay.
+ */
+struct mem_backend *mem_dev_tag_backend_next(const struct mem_dev *md,
+					     const struct mem_backend *b);
+/*
+ * mem_dev_checker_note() - tell a checker that @b held its device's capacity
+ * of @b's tag when a snapshot was taken (mem_dev_tag_backend_next() of the
+ * mem_dev then), so another device's add naming the tag is refused.
+ * Return: 0; -EINVAL when @md is not tag-backed or @b has no tag; -EBUSY
+ * when @b is in another use (a device's memdev, or another device's tag).
+ */
+int mem_dev_checker_note(struct mem_dev *md, struct mem_backend *b);
 /* As mem_dev_new() but from an explicit layout, with no model attached. */
 int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg,
 		       const struct mem_dev_cfg *cfg, struct mem_dev **out, char *err, size_t cap);

@@ -373,8 +373,37 @@ static void snap_name(char *buf, size_t cap, uint64_t seq)
 }
 
 /*
+ * The tag claims (written only when there are some, so a file without any
+ * is as before): count, then per claim the device's position in s->devs
+ * and the backend's id.  A tag-backed backend is a device's from the first
+ * bind of its tag until the daemon stops, also once that capacity was let
+ * go; the model does not hold that, and the replay after this snapshot must
+ * refuse what the daemon refused (the checker, srv_state_open()).
+ */
+static void snap_build_claims(struct server_ctx *s, struct obuf *o)
+{
+	uint32_t n = 0;
+	struct mem_backend *b;
+
+	for (size_t d = 0; d < s->nr_devs; d++)
+		for (b = NULL; s->devs[d]->md && (b = mem_dev_tag_backend_next(s->devs[d]->md, b));)
+			n++;
+	if (!n)
+		return;
+	out_u(o, n, 4);
+	for (size_t d = 0; d < s->nr_devs; d++) {
+		for (b = NULL; s->devs[d]->md && (b = mem_dev_tag_backend_next(s->devs[d]->md, b));) {
+			out_u(o, d, 4);
+			out_u(o, strlen(mem_backend_id(b)), 4);
+			out(o, mem_backend_id(b), strlen(mem_backend_id(b)));
+		}
+	}
+}
+
+/*
  * The bytes of a snapshot file: magic, seq, the object-add backends (JSON),
- * each device's core snapshot, CRC32C of all that.
+ * each device's core snapshot, the tag claims (snap_build_claims()), CRC32C
+ * of all that.
  */
 static int snap_build(struct server_ctx *s, uint64_t seq, struct obuf *o)
 {
@@ -405,6 +434,7 @@ static int snap_build(struct server_ctx *s, uint64_t seq, struct obuf *o)
 		out(o, p, n);
 		free(p);
 	}
+	snap_build_claims(s, o);
 	out_u(o, store_crc32(0, o->p, o->len), 4);
 	return o->oom ? -ENOMEM : 0;
 }
@@ -612,9 +642,46 @@ static void snap_tidy(const char *dir, const char *keep)
 #define STORE_BROKEN \
 	"; the store is left as it is: restore it from a backup, or start with a new --state directory"
 
+/*
+ * The tag claims of a snapshot (snap_build_claims()) into *claims, a JSON
+ * array of [device position, backend id], for the checkers made after the
+ * load (replay_checks_note()); -EIO when they do not name a device and a
+ * tagged backend made by now.
+ */
+static int snap_load_claims(struct server_ctx *s, struct wrd *b, bool unavailable,
+			    json_t **claims)
+{
+	uint32_t n = wrd_u32le(b);
+
+	*claims = json_array();
+	for (uint32_t i = 0; *claims && !b->bad && i < n; i++) {
+		uint32_t d = wrd_u32le(b), k = wrd_u32le(b);
+		const char *id = (const char *)wrd_ptr(b, k);
+		json_t *c = id && !memchr(id, 0, k) ? json_pack("[i, s#]", (json_int_t)d, id, (int)k)
+						    : NULL;
+		struct mem_backend *be = c ? mem_registry_find(s->reg, json_string_value(json_array_get(c, 1)))
+					   : NULL;
+		struct mem_backend_info bi = { 0 };
+
+		if (c && !be && unavailable) {  /* its file vanished: the checkers are off */
+			json_decref(c);
+			continue;
+		}
+		if (be)
+			mem_backend_get_info(be, &bi);
+		if (d >= s->nr_devs || !bi.has_tag) {
+			json_decref(c);
+			return -EIO;
+		}
+		if (json_array_append_new(*claims, c))  /* it took c, also on failure */
+			return -ENOMEM;
+	}
+	return *claims && !b->bad && n ? 0 : -EIO;
+}
+
 /* Load the newest snapshot into the fresh devices; 0, or -errno with err set. */
 static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t cap,
-		     bool *unavailable)
+		     bool *unavailable, json_t **claims)
 {
 	uint64_t t0 = loop_now_ms(), t_read, t_dev = 0;
 	char *name = NULL, path[4096];
@@ -692,6 +759,10 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		}
 		t_dev += loop_now_ms() - t1;
 	}
+	if (!wrd_done(&b) && snap_load_claims(s, &b, *unavailable, claims)) {
+		snprintf(err, cap, "snapshot %s: damaged (tag claims)%s", path, SNAP_LOST);
+		goto out;
+	}
 	if (!wrd_done(&b)) {
 		snprintf(err, cap, "snapshot %s: damaged (bad length)%s", path, SNAP_LOST);
 		goto out;
@@ -762,6 +833,26 @@ static int replay_checks_new(struct server_ctx *s, char *err, size_t cap)
 	return 0;
 }
 
+/* The tag claims of the snapshot (snap_load_claims()): what the binds before it noted. */
+static int replay_checks_note(struct server_ctx *s, json_t *claims, char *err, size_t cap)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(claims, i, c) {
+		struct dcd *dv = s->devs[json_integer_value(json_array_get(c, 0))];
+		const char *id = json_string_value(json_array_get(c, 1));
+
+		if (mem_dev_checker_note(dv->replay_check, mem_registry_find(s->reg, id))) {
+			snprintf(err, cap,
+				 "the snapshot notes backend %s as device %s's, which the configuration does not allow%s",
+				 id, dv->id, SNAP_LOST);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
 /*
  * A restart: a new memory notes only what is accepted now.  True when that
  * changed what the checkers refuse: then the start is journaled
@@ -794,6 +885,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
 	struct replay r = { .s = s, .err = err, .cap = cap };
 	bool restarted, unavailable = false;
+	json_t *claims = NULL;
 	uint64_t t0;
 	int rc = store_open(dir, &s->st, err, cap);
 
@@ -804,8 +896,9 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	if (rc)
 		return rc;
 	s->replaying = true;
-	rc = snap_load(s, dir, err, cap, &unavailable);
+	rc = snap_load(s, dir, err, cap, &unavailable, &claims);
 	if (rc) {
+		json_decref(claims);
 		s->replaying = false;
 		return rc;
 	}
@@ -813,6 +906,9 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	s->replay_pump_ms = t0 = loop_now_ms();
 	/* a snapshot's backend unavailable: adds that named it ran, see replay_object() */
 	rc = unavailable ? 0 : replay_checks_new(s, err, cap);
+	if (!rc && !unavailable)
+		rc = replay_checks_note(s, claims, err, cap);
+	json_decref(claims);
 	if (unavailable)
 		srv_log(s->log, LOG_WARNING,
 			"state: a backend of the snapshot is unavailable: the replay does not check adds against the memory");

@@ -492,6 +492,137 @@ static void test_a_tag_let_go_before_a_restart_is_free_for_another_device(void *
 	qmp_client_free(c);
 }
 
+/*
+ * Two devices, one tagged backend fa: d0's host accepts and lets go of
+ * TAG_A's capacity (seq 1 add, 2 0101h, 3 4802h: bound, 4 4803h: let go),
+ * and snapshot 4 is written; the daemon still notes fa as d0's.
+ */
+static struct qmp_client *let_go_then_snapshot_4(struct dproc *p, struct two_devs *t)
+{
+	struct qmp_client *c;
+	struct cxldcd_event ev[64];
+
+	assert_int_equal(dproc_init(p), 0);
+	two_devs_args(t, p);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "4", 1);
+	assert_int_equal(dproc_start(p, t->argv), 0);
+	assert_non_null(c = dproc_connect(p, TMO));
+	add_one(c, 0);
+	assert_int_equal(host_read_dc_log(c, "d0", 0, ev, 64), 1);
+	assert_int_equal(host_send_ranges(c, "d0", 0, 0x4802, ev, 1), 0);
+	assert_int_equal(host_send_ranges(c, "d0", 0, 0x4803, ev, 1), 0);
+	wait_log(p, c, "snapshot-00000000000000000004.bin written");
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	return c;
+}
+
+/*
+ * The same rule across a snapshot: after let_go_then_snapshot_4(), d1's add
+ * naming TAG_A is refused when it runs.  The snapshot held only the model,
+ * where nothing of TAG_A is accepted any more, so the replay after it
+ * accepted that add: after the restart d1 had the offer its client was
+ * told failed.
+ */
+static void test_a_tag_let_go_before_a_snapshot_stays_refused_after_it(void **state)
+{
+	struct dproc p;
+	struct qmp_client *c;
+	struct two_devs t;
+	json_t *r, *before, *after;
+	char *text;
+
+	(void)state;
+	c = let_go_then_snapshot_4(&p, &t);
+	r = qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d1\",\"host-id\":0,"
+			   "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+			   "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO);
+	text = json_dumps(r, 0);
+	if (!strstr(text, "holds another device's capacity of the tag"))
+		fail_msg("d1's add was not refused: %s", text);
+	free(text);
+	json_decref(r);
+	before = both_devs(c);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	c = restart(&p, t.argv);
+	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq=4)"));
+	after = both_devs(c);
+	assert_same_then_free(before, json_incref(after));
+	qmp_client_free(c);
+	/* the restart forgot fa (x-cxldcd-memory-restart): a second one gives the same */
+	dproc_kill9(&p);
+	c = restart(&p, t.argv);
+	assert_same_then_free(after, both_devs(c));
+	qmp_client_free(c);
+}
+
+/* CRC32C (Castagnoli, reflected), as the snapshot file's trailer. */
+static uint32_t crc32c(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+	}
+	return ~c;
+}
+
+/*
+ * The snapshot file is untrusted: a tag claim (its last bytes: device
+ * position, id length, id, then the CRC) that names no device, or no
+ * backend, with a correct checksum, stops the start with the damage named.
+ */
+static void test_a_snapshot_tag_claim_naming_nothing_stops_the_start(void **state)
+{
+	struct dproc p;
+	struct qmp_client *c;
+	struct two_devs t;
+	char s4[256];
+	uint8_t buf[1 << 16];
+
+	(void)state;
+	c = let_go_then_snapshot_4(&p, &t);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	snap_path(s4, sizeof(s4), &p, 4, "");
+	for (int v = 0; v < 2; v++) {
+		int fd = open(s4, O_RDWR);
+		ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf), 0) : -1;
+		uint8_t *claim;
+		uint32_t crc;
+
+		assert_true(n > 14 && n < (ssize_t)sizeof(buf));
+		claim = buf + n - 4 - 2 - 4 - 4;        /* one claim: d0, "fa" */
+		assert_memory_equal(claim, "\0\0\0\0\2\0\0\0fa", 10);
+		if (v)
+			claim[9] = 'b';         /* fb: no such backend */
+		else
+			claim[0] = 7;           /* device 7 of 2 */
+		crc = crc32c(buf, (size_t)n - 4);
+		for (int i = 0; i < 4; i++)
+			buf[n - 4 + i] = (uint8_t)(crc >> (8 * i));
+		assert_int_equal(pwrite(fd, buf, (size_t)n, 0), n);
+		close(fd);
+		assert_int_equal(dproc_start(&p, t.argv), 0);
+		assert_int_equal(dproc_wait_exit(&p, TMO), 1);
+		if (!strstr(dproc_log(&p), "damaged (tag claims): the journal before it is gone"))
+			fail_msg("no clear refusal:\n%s", log_tail(&p));
+		/* back to d0, fa for the next variant */
+		fd = open(s4, O_RDWR);
+		claim[0] = 0;
+		claim[9] = 'a';
+		crc = crc32c(buf, (size_t)n - 4);
+		for (int i = 0; i < 4; i++)
+			buf[n - 4 + i] = (uint8_t)(crc >> (8 * i));
+		assert_int_equal(pwrite(fd, buf, (size_t)n, 0), n);
+		close(fd);
+	}
+	/* the file as written starts */
+	qmp_client_free(restart(&p, t.argv));
+}
+
 /* The informational event log's first records (read, not cleared) as hex: an oracle by CCI. */
 static char *info_log(struct qmp_client *c)
 {
@@ -748,6 +879,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_tag_another_device_bound_in_a_snapshot_stays_refused,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_tag_let_go_before_a_restart_is_free_for_another_device,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_tag_let_go_before_a_snapshot_stays_refused_after_it,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_snapshot_tag_claim_naming_nothing_stops_the_start,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_full_tmpfs_refuses_unapplied_and_recovers,
 					  dproc_reap_all),
