@@ -2,6 +2,7 @@
 /* dproc.c - see dproc.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +69,10 @@ int dproc_start(struct dproc *p, const char *const *args)
 	if (p->pid == 0) {
 		int fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
-		/* A test killed by its timeout must not leave its daemon running. */
+		if (p->uid && (setgroups(0, NULL) || setgid(p->gid) || setuid(p->uid)))
+			_exit(126);
+		/* A test killed by its timeout must not leave its daemon running (after
+		 * setuid(), which clears it). */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* Default sockets (every -device gets an FM and a host-link one) stay private. */
 		setenv("XDG_RUNTIME_DIR", p->dir, 1);

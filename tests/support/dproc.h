@@ -38,6 +38,12 @@ struct dproc {
 	char host[128];     /* DIR/host.sock */
 	char state[128];    /* DIR/state */
 	char log[128];      /* DIR/stderr.log */
+	/*
+	 * Run the daemon as this user and group (0: as the test).  Set after
+	 * dproc_init(); the test gives it DIR (chown) first.
+	 */
+	uid_t uid;
+	gid_t gid;
 };
 
 /* Make the temp directory and the paths.  Return 0 or -errno. */
