@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -932,6 +933,21 @@ static void raise_nofile(void)
 	}
 }
 
+/*
+ * Hosts of a Unix host link run as the daemon's user (its sockets are 0600).
+ * A dumpable process lets any process of its user open its fds through
+ * /proc/PID/fd (and read /proc/PID/mem, ptrace it): every host's view, the
+ * backends themselves.  Non-dumpable, all of that is the superuser's alone
+ * (docs/host-link.md, "What a host cannot do to another").  Children (the
+ * snapshot writer, --daemonize) inherit it.
+ */
+static void not_dumpable(struct daemon *d)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		srv_log(&d->log, LOG_WARNING, "cannot make the process non-dumpable: %s: any "
+			"process of this user can open the daemon's memory through /proc", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = { 0 };
@@ -976,6 +992,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	raise_nofile();
+	not_dumpable(&d);
 	srv_log(&d.log, LOG_NOTICE, "cxldcd %s starting%s", CXLDCD_VERSION,
 		d.cfg.defaults ? " with the default device (no arguments given)" : "");
 	if (notify_rc)

@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-isolation.c - integration: a hostile host against the real daemon
+ * ($CXLDCD) reaches none of another host's memory and changes none of its
+ * state.  Host 1 is a real host (libcxldcd-host, accept all) holding 2 MiB
+ * of SECRET bytes; host 0 is a raw host-link client (rawmsg.h) or a
+ * process of the host's user.
+ *
+ *  - A process of the daemon's user (every host of a Unix host link is
+ *    one: the socket is 0600) opened the daemon's own file descriptors
+ *    through /proc/PID/fd and read host 1's view (a memfd) whole: the
+ *    daemon was dumpable.  It now makes itself non-dumpable at start, so
+ *    /proc/PID/fd, /proc/PID/mem and ptrace are the superuser's alone
+ *    (fails on the old code; the daemon and the reader run as nobody
+ *    when the test runs as root, which may open anything).
+ *  - Every host-facing command that names a DPA (slow-path READ/WRITE,
+ *    Media Operations 4402h, Inject/Clear Poison 4301h/4302h, Get Poison
+ *    List 4300h, Scan Media 4303h/4304h, Release DC 4803h, Add DC Response
+ *    4802h) refuses or shows nothing of host 1's range, and Sanitize and
+ *    Secure Erase (4400h/4401h) of host 0 leave host 1's bytes and poison
+ *    alone; nobody connects as host 1 while it is connected, nor becomes it
+ *    with a second HELLO (a regression test: passes on the old code).
+ *  - The fd of host 0's own capacity is sealed, shows none of host 1's
+ *    bytes, and writing or punching it changes none (regression).
+ *  - Under umask 0 the host link and QMP sockets are 0600: another user
+ *    cannot connect (regression).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../qmp/host-util.h"
+#include "cci-raw.h"
+#include "hl-raw.h"
+#include "rawmsg.h"
+
+#define SECRET 0x5e
+#define NOBODY 65534
+
+static const char *const dev_args[] = {
+	"-object", "memory-backend-ram,id=m0,size=256M",
+	"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2",
+	"--fm", "none", "--host-socket",
+};
+
+/* The daemon with one 256 MiB region, two hosts and its host link at p->host. */
+static struct qmp_client *start(struct dproc *p, bool as_nobody)
+{
+	const char *args[10];
+	size_t n = sizeof(dev_args) / sizeof(dev_args[0]);
+
+	assert_int_equal(dproc_init(p), 0);
+	memcpy(args, dev_args, sizeof(dev_args));
+	args[n++] = p->host;
+	args[n] = NULL;
+	if (as_nobody && getuid() == 0) {
+		p->uid = NOBODY;
+		p->gid = NOBODY;
+		assert_int_equal(chown(p->dir, NOBODY, NOBODY), 0);
+	}
+	return connect_dev(p, args);
+}
+
+/* Host 1 (libcxldcd-host) holds the first 2 MiB of region 0, all SECRET. */
+static struct cxldcd_host *host1_with_secret(struct qmp_client *c, struct dproc *p, uint64_t *base)
+{
+	struct cxldcd_host_cfg cfg = { .socket_path = p->host, .host_id = 1,
+				       .accept = CXLDCD_HOST_ACCEPT_ALL };
+	struct cxldcd_host_dev_info di;
+	static uint8_t buf[MiB];
+	struct cxldcd_host *h;
+
+	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
+	assert_int_equal(cxldcd_host_get_dev_info(h, &di), 0);
+	*base = di.regions[0].base;
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			  "\"path\":\"d0\",\"host-id\":1,\"selection-policy\":\"prescriptive\","
+			  "\"region\":0,\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	for (int i = 0; i < 500 && qmp_host_extent_count(c, "d0", 1) != 1; i++)
+		cxldcd_host_run_once(h, 20);
+	assert_int_equal(qmp_host_extent_count(c, "d0", 1), 1);
+	memset(buf, SECRET, sizeof(buf));
+	for (uint64_t off = 0; off < 2 * MiB; off += MiB)
+		assert_int_equal(cxldcd_host_write(h, *base + off, buf, MiB, TMO), 0);
+	return h;
+}
+
+/* ------------------------------------------------------------ /proc/PID/fd */
+
+/* Whether fd holds a SECRET byte in its data (SEEK_DATA walk, 64 MiB at most read). */
+static bool fd_has_secret(int fd)
+{
+	static uint8_t buf[1 << 16];
+	uint64_t read_total = 0;
+	off_t pos = 0, end;
+
+	while ((pos = lseek(fd, pos, SEEK_DATA)) >= 0 && read_total < 64 * MiB) {
+		end = lseek(fd, pos, SEEK_HOLE);
+		for (; end > pos && read_total < 64 * MiB;) {
+			ssize_t n = pread(fd, buf, sizeof(buf), pos);
+
+			if (n <= 0)
+				return false;
+			if (memchr(buf, SECRET, (size_t)n))
+				return true;
+			pos += n;
+			read_total += (uint64_t)n;
+		}
+	}
+	return false;
+}
+
+/*
+ * In a child running as the daemon's user: open every file descriptor of
+ * the daemon through /proc/PID/fd and look for SECRET.  Its exit status:
+ * 0 nothing found (*opened: how many it could open), 1 found, 2 cannot
+ * become the user.
+ */
+static int reader_finds_secret(pid_t daemon, uid_t uid, gid_t gid, int *opened)
+{
+	int pfd[2], st, n = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char path[64], sub[64 + 256];
+		struct dirent *e;
+		bool found = false;
+		DIR *d;
+
+		close(pfd[0]);
+		if (uid && (setgroups(0, NULL) || setgid(gid) || setuid(uid)))
+			_exit(2);
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)daemon);
+		d = opendir(path);
+		while (d && (e = readdir(d)) && !found) {
+			struct stat sb;
+			int fd;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+			fd = open(sub, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			if (fd < 0)
+				continue;
+			n++;
+			found = !fstat(fd, &sb) && S_ISREG(sb.st_mode) && fd_has_secret(fd);
+			close(fd);
+		}
+		if (d)
+			closedir(d);
+		(void)!write(pfd[1], &n, sizeof(n));
+		_exit(found);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &n, sizeof(n)) != (ssize_t)sizeof(n))
+		n = -1;
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	*opened = n;
+	return WEXITSTATUS(st);
+}
+
+static void test_a_process_of_the_hosts_user_cannot_open_the_daemons_files(void **state)
+{
+	struct cxldcd_host *h1;
+	struct qmp_client *c;
+	struct dproc p;
+	uint64_t base;
+	int opened, rc;
+
+	(void)state;
+	c = start(&p, true);
+	h1 = host1_with_secret(c, &p, &base);
+	rc = reader_finds_secret(p.pid, p.uid, p.gid, &opened);
+	assert_int_not_equal(rc, 2);
+	if (rc == 1)
+		fail_msg("a process of the daemon's user read host 1's bytes through /proc/%d/fd",
+			 (int)p.pid);
+	assert_int_equal(opened, 0);
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+}
+
+/* ------------------------------------------------------------ a raw host 0 */
+
+/*
+ * The next message of type want (others skipped, their fds closed), within
+ * TMO: its payload (at most cap bytes) in p, a MAP's fd in *fd (when fd is
+ * given).  False when the daemon hung up.
+ */
+static bool raw_next_fd(struct raw *r, uint8_t want, uint8_t *p, size_t cap, int *fd)
+{
+	for (int i = 0; i < 1000; i++) {
+		struct pollfd pf = { .fd = r->sock, .events = POLLIN };
+
+		if (raw_pop(r, want, p, cap, fd))
+			return true;
+		if (poll(&pf, 1, 10) != 1)
+			continue;
+		if (raw_recv(r) <= 0)
+			return false;
+	}
+	fail_msg("no message of type 0x%02x from the daemon", want);
+	return false;
+}
+
+static bool raw_next(struct raw *r, uint8_t want, uint8_t *p, size_t cap)
+{
+	return raw_next_fd(r, want, p, cap, NULL);
+}
+
+/* Connect as host id with HELLO flags: the HELLO_ACK's status. */
+static uint16_t raw_connect_flags(struct raw *r, const char *sock, uint16_t id, uint8_t flags)
+{
+	uint8_t hello[8] = { 1, 0, (uint8_t)id, (uint8_t)(id >> 8), flags }, p[64];
+
+	memset(r, 0, sizeof(*r));
+	r->sock = dproc_connect_unix(sock, TMO);
+	assert_true(r->sock >= 0);
+	hl_raw_send(r->sock, HL_HELLO, ++r->seq, hello, sizeof(hello));
+	assert_true(raw_next(r, HL_HELLO_ACK, p, sizeof(p)));
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint16_t raw_connect(struct raw *r, const char *sock, uint16_t id)
+{
+	return raw_connect_flags(r, sock, id, 0);
+}
+
+/* One CCI request on r's mailbox: the response's return code, its payload in out. */
+static uint16_t raw_cci(struct raw *r, uint16_t op, const void *in, size_t len, uint8_t *out,
+			size_t cap)
+{
+	uint8_t req[12 + 128], rsp[12 + 512];
+
+	assert_true(len <= 128 && cap <= 512);
+	cci_raw_hdr(req, 1, op, (uint32_t)len);
+	if (len)
+		memcpy(req + 12, in, len);
+	hl_raw_send(r->sock, HL_CCI_REQ, ++r->seq, req, 12 + len);
+	assert_true(raw_next(r, HL_CCI_RSP, rsp, sizeof(rsp)));
+	if (out)
+		memcpy(out, rsp + 12, cap);
+	return (uint16_t)(rsp[8] | rsp[9] << 8);
+}
+
+/* A slow-path READ_REQ (or WRITE_REQ of len bytes of 0x66): the response's status. */
+static uint32_t raw_io(struct raw *r, bool write, uint64_t dpa, uint32_t len)
+{
+	uint8_t req[16 + 256] = { 0 }, rsp[16 + 256];
+
+	assert_true(len <= 256);
+	put64(req, dpa);
+	put32(req + 8, len);
+	memset(req + 16, 0x66, len);
+	hl_raw_send(r->sock, write ? HL_WRITE_REQ : HL_READ_REQ, ++r->seq, req,
+		    16 + (write ? len : 0));
+	assert_true(raw_next(r, write ? HL_WRITE_RSP : HL_READ_RSP, rsp, sizeof(rsp)));
+	return (uint32_t)rsp[0] | (uint32_t)rsp[1] << 8 | (uint32_t)rsp[2] << 16 |
+	       (uint32_t)rsp[3] << 24;
+}
+
+/*
+ * Host 1 still reads SECRET over its 2 MiB at base (but the last line when
+ * poisoned_tail, which must still read as poison).
+ */
+static void host1_intact(struct cxldcd_host *h1, uint64_t base, bool poisoned_tail)
+{
+	static uint8_t buf[MiB];
+
+	for (uint64_t off = 0; off < 2 * MiB; off += MiB) {
+		uint32_t len = (uint32_t)(off && poisoned_tail ? MiB - 64 : MiB);
+
+		memset(buf, 0, sizeof(buf));
+		assert_int_equal(cxldcd_host_read(h1, base + off, buf, len, TMO), 0);
+		for (uint32_t i = 0; i < len; i++)
+			if (buf[i] != SECRET)
+				fail_msg("host 1's byte at dpa=0x%llx is 0x%02x, not its own",
+					 (unsigned long long)(base + off + i), buf[i]);
+	}
+	if (poisoned_tail)
+		assert_int_equal(cxldcd_host_read(h1, base + 2 * MiB - 64, buf, 64, TMO), -EFAULT);
+}
+
+static void test_host_facing_commands_never_reach_another_hosts_range(void **state)
+{
+	uint8_t in[0x48] = { 0 }, out[64];
+	struct cxldcd_host *h1;
+	struct qmp_client *c;
+	struct raw r0, again;
+	struct dproc p;
+	uint64_t base, poisoned;
+
+	(void)state;
+	c = start(&p, false);
+	h1 = host1_with_secret(c, &p, &base);
+	poisoned = base + 2 * MiB - 64;
+	ok(qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-inject-poison\",\"arguments\":{"
+			   "\"path\":\"d0\",\"start\":%llu,\"length\":64}}",
+			   (unsigned long long)poisoned));
+	assert_int_equal(raw_connect(&r0, p.host, 0), 0);
+
+	/* the slow path: a read is poison, a write is dropped */
+	assert_int_equal(raw_io(&r0, false, base, 256), 4);  /* FAULT */
+	assert_int_equal(raw_io(&r0, true, base + 4096, 256), 4);
+
+	/* Media Operations: Zero and Sanitize of host 1's range */
+	for (uint8_t sub = 0; sub <= 1; sub++) {
+		memset(in, 0, sizeof(in));
+		in[0] = 1;      /* class: sanitize */
+		in[1] = sub;    /* 0 sanitize, 1 zero */
+		put32(in + 4, 1);
+		put64(in + 8, base);
+		put64(in + 16, 2 * MiB);
+		assert_int_equal(raw_cci(&r0, 0x4402, in, 24, NULL, 0), CXLDCD_RC_INVALID_INPUT);
+	}
+
+	/* poison: host 0 neither sees, injects, clears nor scans host 1's */
+	put64(in, base);
+	put64(in + 8, 2 * MiB / 64);
+	assert_int_equal(raw_cci(&r0, 0x4300, in, 16, out, sizeof(out)), 0);
+	assert_int_equal(out[0x0a] | out[0x0b] << 8, 0);    /* Media Error Record Count */
+	assert_int_equal(raw_cci(&r0, 0x4301, in, 8, NULL, 0), CXLDCD_RC_INVALID_PA);
+	memset(in, 0, sizeof(in));
+	put64(in, poisoned);    /* Clear Poison: DPA, 64 bytes of write data */
+	assert_int_equal(raw_cci(&r0, 0x4302, in, 0x48, NULL, 0), CXLDCD_RC_INVALID_PA);
+	memset(in, 0, sizeof(in));
+	put64(in, base);
+	put64(in + 8, 2 * MiB / 64);
+	assert_int_equal(raw_cci(&r0, 0x4303, in, 16, NULL, 0), CXLDCD_RC_INVALID_PA);
+	assert_int_equal(raw_cci(&r0, 0x4304, in, 17, NULL, 0), CXLDCD_RC_INVALID_PA);
+
+	/* Release DC and Add DC Response naming host 1's extent */
+	memset(in, 0, sizeof(in));
+	put32(in, 1);
+	put64(in + 8, base);
+	put64(in + 16, 2 * MiB);
+	assert_int_not_equal(raw_cci(&r0, 0x4803, in, 8 + 0x18, NULL, 0), 0);
+	assert_int_not_equal(raw_cci(&r0, 0x4802, in, 8 + 0x18, NULL, 0), 0);
+
+	/* Secure Erase and Sanitize erase what host 0 holds: nothing of host 1's */
+	assert_int_equal(raw_cci(&r0, 0x4401, NULL, 0, NULL, 0), 0);
+	assert_int_equal(raw_cci(&r0, 0x4400, NULL, 0, NULL, 0), CXLDCD_RC_BG_STARTED);
+
+	/* nobody else connects as host 1 while it is connected, nor becomes it */
+	assert_int_equal(raw_connect(&again, p.host, 1), 2);  /* HOST_CONNECTED */
+	raw_close(&again);
+	{
+		uint8_t hello[8] = { 1, 0, 1, 0 }, e[64];
+
+		hl_raw_send(r0.sock, HL_HELLO, ++r0.seq, hello, sizeof(hello));
+		assert_true(raw_next(&r0, HL_ERROR, e, sizeof(e)));  /* a violation: closed */
+		assert_false(raw_next(&r0, HL_HELLO_ACK, e, sizeof(e)));
+	}
+
+	host1_intact(h1, base, true);
+	assert_int_equal(qmp_host_extent_count(c, "d0", 1), 1);
+	raw_close(&r0);
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+}
+
+/* ------------------------------------------------------------ the fds host 0 is sent */
+
+/*
+ * Host 0 (raw, mapping) accepts 2 MiB at region offset 4 MiB: the fd of its
+ * MAP (its view of m0, whose offset 0 is host 1's capacity) is sealed, holds
+ * none of host 1's bytes, and writing or punching all of it changes none.
+ */
+static void test_the_fds_a_host_gets_reach_only_its_own_capacity(void **state)
+{
+	uint8_t p0[64], req[8 + 0x18] = { 0 }, chunk[65536];
+	struct cxldcd_host *h1;
+	struct qmp_client *c;
+	struct hl_map m;
+	struct stat st;
+	struct raw r0;
+	struct dproc p;
+	uint64_t base;
+	int fd = -1, seals;
+
+	(void)state;
+	c = start(&p, false);
+	h1 = host1_with_secret(c, &p, &base);
+	assert_int_equal(raw_connect_flags(&r0, p.host, 0, HL_HELLO_F_MAP), 0);
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			  "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+			  "\"region\":0,\"extents\":[{\"offset\":4194304,\"len\":2097152}]}}", TMO));
+	put32(req, 1);
+	put64(req + 8, base + 4 * MiB);
+	put64(req + 16, 2 * MiB);
+	cci_raw_hdr(p0, 1, 0x4802, sizeof(req));
+	{
+		uint8_t msg[12 + sizeof(req)];
+
+		memcpy(msg, p0, 12);
+		memcpy(msg + 12, req, sizeof(req));
+		hl_raw_send(r0.sock, HL_CCI_REQ, ++r0.seq, msg, sizeof(msg));
+	}
+	assert_true(raw_next_fd(&r0, HL_MAP, p0, sizeof(p0), &fd));
+	assert_int_equal(hl_dec_map(p0, HL_MAP_SIZE, &m), 0);
+	assert_true(fd >= 0);
+	assert_true(raw_next(&r0, HL_CCI_RSP, p0, sizeof(p0)));
+	assert_int_equal(p0[8] | p0[9] << 8, 0);
+	assert_int_equal(m.dpa, base + 4 * MiB);
+
+	/* sealed: it cannot shrink, grow or seal the file the daemon writes */
+	assert_int_equal(fstat(fd, &st), 0);
+	seals = fcntl(fd, F_GET_SEALS);
+	assert_int_equal(seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+			 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	assert_int_equal(ftruncate(fd, 0), -1);
+	assert_int_equal(ftruncate(fd, st.st_size + 4096), -1);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1);
+
+	/* none of host 1's bytes; all it writes and punches up to past its range stays its own */
+	assert_false(fd_has_secret(fd));
+	assert_true((uint64_t)st.st_size >= m.offset + m.len);
+	memset(chunk, 0x66, sizeof(chunk));
+	for (uint64_t off = 0; off < m.offset + m.len; off += sizeof(chunk))
+		assert_int_equal(pwrite(fd, chunk, sizeof(chunk), (off_t)off), (ssize_t)sizeof(chunk));
+	assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+				   (off_t)(m.offset + m.len)), 0);
+	host1_intact(h1, base, false);
+	close(fd);
+	raw_close(&r0);
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+}
+
+/* ------------------------------------------------------------ the sockets */
+
+/* In a child as uid/gid: connect() to path's errno (0: it connected). */
+static int connect_as(const char *path, uid_t uid, gid_t gid)
+{
+	int st;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
+			_exit(255);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		_exit(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/*
+ * Started under umask 0 in a directory anyone may enter, the host link and
+ * QMP sockets are 0600: another user cannot connect to become a host (or
+ * the orchestrator).
+ */
+static void test_another_user_cannot_connect_to_the_sockets(void **state)
+{
+	struct qmp_client *c;
+	struct stat st;
+	struct dproc p;
+	mode_t old;
+
+	(void)state;
+	old = umask(0);
+	c = start(&p, false);
+	umask(old);
+	assert_int_equal(chmod(p.dir, 0755), 0);
+	assert_int_equal(stat(p.host, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(stat(p.qmp, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	if (getuid() == 0) {
+		assert_int_equal(connect_as(p.host, NOBODY, NOBODY), EACCES);
+		assert_int_equal(connect_as(p.qmp, NOBODY, NOBODY), EACCES);
+	}
+	qmp_client_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_a_process_of_the_hosts_user_cannot_open_the_daemons_files,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_host_facing_commands_never_reach_another_hosts_range,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_the_fds_a_host_gets_reach_only_its_own_capacity,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_another_user_cannot_connect_to_the_sockets,
+					  dproc_reap_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
