@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cxldcd/cxldcd-host.h>
@@ -63,6 +64,8 @@ int main(int argc, char **argv)
 	void *addr;
 	int rc;
 
+	/* Other hosts run as our user: keep them out of our fds (/proc/PID/fd). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (argc > 1)
 		snprintf(path, sizeof(path), "%s", argv[1]);
 	else if (xdg && xdg[0] == '/')

@@ -181,6 +181,12 @@ struct cxldcd_host_cfg {
  * @out: caller frees with cxldcd_host_free().
  * Return: 0 (bring-up continues in cxldcd_host_process()); -EINVAL (bad
  * cfg); -ENOMEM; the -errno of socket/connect.
+ *
+ * The host's capacity arrives as fds the process keeps.  Every host of a
+ * Unix host link runs as the daemon's user, so a dumpable process shows
+ * them to all the other hosts (/proc/PID/fd): call
+ * prctl(PR_SET_DUMPABLE, 0) first, as cxldcd-host does (an application
+ * that opens groups with cxldcd_app_open() likewise).
  */
 CXLDCD_EXPORT int cxldcd_host_new(const struct cxldcd_host_cfg *cfg, struct cxldcd_host **out);
 /* Unmap every group, close the link and the app socket.  NULL is a no-op. */

@@ -13,6 +13,9 @@
  *    /proc/PID/fd, /proc/PID/mem and ptrace are the superuser's alone
  *    (fails on the old code; the daemon and the reader run as nobody
  *    when the test runs as root, which may open anything).
+ *  - The same through /proc/PID/fd of host 1's agent (cxldcd-host), which
+ *    holds the MAP fds of host 1's capacity: cxldcd-host makes itself
+ *    non-dumpable too (fails on the old code).
  *  - Every host-facing command that names a DPA (slow-path READ/WRITE,
  *    Media Operations 4402h, Inject/Clear Poison 4301h/4302h, Get Poison
  *    List 4300h, Scan Media 4303h/4304h, Release DC 4803h, Add DC Response
@@ -36,7 +39,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -380,6 +385,98 @@ static void test_host_facing_commands_never_reach_another_hosts_range(void **sta
 	qmp_client_free(c);
 }
 
+/* ------------------------------------------------------------ the host agent's fds */
+
+/* $CXLDCD_HOST with args, as p's user, its output in DIR/name.log: its pid. */
+static pid_t spawn_cli(const struct dproc *p, const char *name, const char *const *args)
+{
+	const char *bin = getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host";
+	const char *argv[16] = { bin };
+	char log[160];
+	pid_t pid;
+	int n = 1;
+
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	snprintf(log, sizeof(log), "%s/%s.log", p->dir, name);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		if (p->uid && (setgroups(0, NULL) || setgid(p->gid) || setuid(p->uid)))
+			_exit(126);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	dproc_track_pid(pid);
+	return pid;
+}
+
+/* A one-shot cxldcd-host command: its exit status (-1: none within TMO). */
+static int run_cli(const struct dproc *p, const char *const *args)
+{
+	pid_t pid = spawn_cli(p, "oneshot", args);
+
+	for (int waited = 0; waited < TMO; waited += 10) {
+		int st;
+
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * Host 1 is the cxldcd-host agent, whose application wrote SECRET over its
+ * group; a process of the agent's user (every host agent and application
+ * of a Unix host link is one) must not read it through /proc/PID/fd of the
+ * agent, which holds the MAP fds of host 1's capacity.
+ */
+static void test_a_process_of_the_hosts_user_cannot_open_the_agents_files(void **state)
+{
+	char agent_sock[160];
+	const char *agent[] = { "--connect", NULL, "--host-id", "1", "--accept", "all",
+				"--agent-socket", agent_sock, NULL };
+	const char *fill[] = { "--agent-socket", agent_sock, "fill", "id=1", "0x5e", NULL };
+	struct qmp_client *c;
+	struct dproc p;
+	pid_t pid;
+	int opened, rc = -1;
+
+	(void)state;
+	c = start(&p, true);
+	snprintf(agent_sock, sizeof(agent_sock), "%s/agent1.sock", p.dir);
+	agent[1] = p.host;
+	pid = spawn_cli(&p, "agent1", agent);
+	for (int i = 0; i < 500 && access(agent_sock, F_OK); i++)
+		usleep(10000);
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			  "\"path\":\"d0\",\"host-id\":1,\"selection-policy\":\"prescriptive\","
+			  "\"region\":0,\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	for (int i = 0; i < 500 && qmp_host_extent_count(c, "d0", 1) != 1; i++)
+		usleep(10000);
+	assert_int_equal(qmp_host_extent_count(c, "d0", 1), 1);
+	for (int i = 0; i < 100 && rc; i++) {     /* the agent may not have the group yet */
+		rc = run_cli(&p, fill);
+		if (rc)
+			usleep(20000);
+	}
+	assert_int_equal(rc, 0);
+	rc = reader_finds_secret(pid, p.uid, p.gid, &opened);
+	assert_int_not_equal(rc, 2);
+	if (rc == 1)
+		fail_msg("a process of the agent's user read host 1's bytes through /proc/%d/fd",
+			 (int)pid);
+	assert_int_equal(opened, 0);
+	qmp_client_free(c);
+}
+
 /* ------------------------------------------------------------ the fds host 0 is sent */
 
 /*
@@ -505,6 +602,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_process_of_the_hosts_user_cannot_open_the_daemons_files,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_host_facing_commands_never_reach_another_hosts_range,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_process_of_the_hosts_user_cannot_open_the_agents_files,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_the_fds_a_host_gets_reach_only_its_own_capacity,
 					  dproc_reap_all),

@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -640,6 +641,19 @@ static int static_main(struct cxldcd_host_cfg *c, bool have_id, int argc, char *
 	return cmd_static(c, verify, dpa, len, pat, plen);
 }
 
+/*
+ * The agent (and a one-shot command while it maps a group) holds fds of
+ * its host's capacity.  Every host agent and application of a Unix host
+ * link runs as the daemon's user; dumpable, any of them could open these
+ * fds through /proc/PID/fd (or read /proc/PID/mem): another host's memory.
+ */
+static void not_dumpable(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fprintf(stderr, "cxldcd-host: warning: cannot make the process non-dumpable: %s: "
+			"any process of this user can open its memory through /proc\n", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -667,6 +681,7 @@ int main(int argc, char **argv)
 	uint64_t v;
 	int o, rc;
 
+	not_dumpable();
 	while ((o = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
