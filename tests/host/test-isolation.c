@@ -16,6 +16,10 @@
  *  - The same through /proc/PID/fd of host 1's agent (cxldcd-host), which
  *    holds the MAP fds of host 1's capacity: cxldcd-host makes itself
  *    non-dumpable too (fails on the old code).
+ *  - cxldcd-host's default host link without XDG_RUNTIME_DIR is
+ *    /tmp/cxldcd-$UID/host.sock: another user who made that directory
+ *    first was the device it connected to; it now refuses a default
+ *    directory that is not its user's alone (fails on the old code).
  *  - Every host-facing command that names a DPA (slow-path READ/WRITE,
  *    Media Operations 4402h, Inject/Clear Poison 4301h/4302h, Get Poison
  *    List 4300h, Scan Media 4303h/4304h, Release DC 4803h, Add DC Response
@@ -477,6 +481,64 @@ static void test_a_process_of_the_hosts_user_cannot_open_the_agents_files(void *
 	qmp_client_free(c);
 }
 
+/*
+ * Without XDG_RUNTIME_DIR the agent's default host link is
+ * /tmp/cxldcd-$UID/host.sock, and /tmp is everyone's: another user who
+ * makes that directory first, with a socket in it, is the device the agent
+ * connects to (it would hand the agent memfds of its own and read what the
+ * host writes there).  The agent must refuse a default directory that is
+ * not its user's alone, and connect to nothing (fails on the old code: it
+ * sent its HELLO to the other user's socket).  Needs root (two users).
+ */
+static void test_the_agent_refuses_a_default_directory_another_user_made(void **state)
+{
+	const uid_t victim = 54321, other = 54322;
+	const char *agent[] = { "--host-id", "0", "--wait", "0", NULL };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[64], *xdg = getenv("XDG_RUNTIME_DIR");
+	struct dproc p;
+	pid_t pid;
+	int lfd, st = -1, conn;
+
+	(void)state;
+	if (getuid() != 0)
+		skip();
+	assert_int_equal(dproc_init(&p), 0);
+	p.uid = victim;
+	p.gid = victim;
+	snprintf(dir, sizeof(dir), "/tmp/cxldcd-%u", (unsigned)victim);
+	dproc_track_dir(dir);
+	if (!access(dir, F_OK))
+		assert_int_equal(system("rm -rf /tmp/cxldcd-54321"), 0);
+	/* the other user's directory and socket, open to the victim */
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(chown(dir, other, other), 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/host.sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(chmod(sa.sun_path, 0777), 0);
+	assert_int_equal(chown(sa.sun_path, other, other), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+
+	unsetenv("XDG_RUNTIME_DIR");
+	pid = spawn_cli(&p, "agent0", agent);
+	if (xdg)
+		setenv("XDG_RUNTIME_DIR", xdg, 1);
+	for (int waited = 0; waited < 2000; waited += 10) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		st = -1;
+		usleep(10000);
+	}
+	conn = accept(lfd, NULL, NULL);
+	if (conn >= 0)
+		fail_msg("the agent connected to the host link of a directory another user made");
+	assert_true(st != -1 && WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	close(lfd);
+}
+
 /* ------------------------------------------------------------ the fds host 0 is sent */
 
 /*
@@ -604,6 +666,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_host_facing_commands_never_reach_another_hosts_range,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_process_of_the_hosts_user_cannot_open_the_agents_files,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_the_agent_refuses_a_default_directory_another_user_made,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_the_fds_a_host_gets_reach_only_its_own_capacity,
 					  dproc_reap_all),

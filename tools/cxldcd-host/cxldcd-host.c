@@ -592,6 +592,30 @@ static int parse_tcp(const char *arg, char addr[INET_ADDRSTRLEN], uint16_t *port
 	return 0;
 }
 
+/*
+ * The default host link, RUNDIR/host.sock, in def.  RUNDIR may sit in /tmp
+ * (no XDG_RUNTIME_DIR), where another user can make it first with a socket
+ * of their own in it: that user would be the device the agent connects to
+ * and hands its host's writes.  So it must be this user's alone, as the
+ * daemon requires (made 0700 here if missing).  0, 2 (too long) or 1.
+ */
+static int default_link(char *def, size_t cap)
+{
+	char dir[256];
+	int rc;
+
+	if (rundir_path(NULL, dir, sizeof(dir)) || rundir_path("host.sock", def, cap))
+		return bad_args("the default host link path is too long: give --connect PATH");
+	rc = rundir_ensure(dir);
+	if (rc) {
+		fprintf(stderr, "cxldcd-host: runtime directory %s: %s: not connecting to its "
+			"host.sock (give --connect PATH)\n", dir,
+			rc == -EPERM ? "not a private directory owned by this user" : strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
 /* Where the one-shot static commands connect: as the agent would. */
 static int link_of(struct cxldcd_host_cfg *c, bool have_id, char *link, char *def)
 {
@@ -600,8 +624,10 @@ static int link_of(struct cxldcd_host_cfg *c, bool have_id, char *link, char *de
 	if (!have_id)
 		return bad_args("--host-id N is required (the host's LD-ID, 0..num-hosts-1)");
 	if (!c->socket_path && !c->tcp_addr) {
-		if (rundir_path("host.sock", def, 256))
-			return bad_args("the default host link path is too long: give --connect PATH");
+		int rc = default_link(def, 256);
+
+		if (rc)
+			return rc;
 		c->socket_path = def;
 	}
 	if (c->socket_path)
@@ -788,8 +814,11 @@ int main(int argc, char **argv)
 	if (!have_id)
 		return bad_args("--host-id N is required (the host's LD-ID, 0..num-hosts-1)");
 	if (!c.socket_path && !c.tcp_addr) {
-		if (rundir_path("host.sock", def, sizeof(def)))
-			return bad_args("the default host link path is too long: give --connect PATH");
+		rc = default_link(def, sizeof(def));
+		if (rc) {
+			free(tags);
+			return rc;
+		}
 		c.socket_path = def;
 	}
 	if (c.socket_path)
