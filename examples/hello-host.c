@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cxldcd/cxldcd-host.h>
@@ -53,6 +54,25 @@ static int run_until(struct cxldcd_host *h, const uint64_t *done)
 	return 0;
 }
 
+/*
+ * The default directory may sit in /tmp, where another user could make it
+ * first with a socket of their own: that user would be our device.  Trust it
+ * only when it is ours, with no group or other access (as cxldcd does).
+ */
+static int private_dir_of(const char *sock)
+{
+	char dir[256];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", sock);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+	       !(st.st_mode & 077);
+}
+
 int main(int argc, char **argv)
 {
 	struct cxldcd_host_cfg cfg = { .accept = CXLDCD_HOST_ACCEPT_ALL, .event_fn = on_event };
@@ -72,6 +92,10 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/cxldcd/host.sock", xdg);
 	else
 		snprintf(path, sizeof(path), "/tmp/cxldcd-%u/host.sock", (unsigned)getuid());
+	if (argc <= 1 && !private_dir_of(path)) {
+		fprintf(stderr, "hello-host: the directory of %s is not ours alone\n", path);
+		return 1;
+	}
 	cfg.socket_path = path;
 	cfg.host_id = argc > 2 ? (uint16_t)atoi(argv[2]) : 0;
 
