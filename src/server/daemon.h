@@ -217,9 +217,17 @@ void srv_events_flush(struct server_ctx *s);
 /* ---- persist.c: --state ------------------------------------------------ */
 
 /*
- * Open the store, check or store the configuration, load the newest
- * snapshot, replay the journal after it.  Return 0, or -errno with err
- * naming the problem.
+ * Open the store (its lock: one daemon per store), before any socket is
+ * made: a killed daemon's snapshot child closes every descriptor it
+ * inherited, listeners included, and the lock last, so once the lock is
+ * ours no such child holds a socket we are about to claim or bind.
+ * Return 0, or -errno with err naming the problem.
+ */
+int srv_state_lock(struct server_ctx *s, const char *dir, char *err, size_t cap);
+/*
+ * Open the store (unless srv_state_lock() did), check or store the
+ * configuration, load the newest snapshot, replay the journal after it.
+ * Return 0, or -errno with err naming the problem.
  */
 int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap);
 /*

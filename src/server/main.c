@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * main.c - the cxldcd daemon: parse the command line, build the memory
- * backends and devices, open the FM, QMP and host-link listeners (they
- * answer "starting" meanwhile), replay the --state journal, attach memory
+ * backends and devices, open the --state store (its lock before any
+ * socket: a killed daemon's snapshot child may hold them), open the FM,
+ * QMP and host-link listeners (they answer "starting" meanwhile), replay
+ * the --state journal, attach memory
  * and start the host links (each --fm and --host-socket
  * serves the device its device=ID names, by default the first), run the
  * loop (with the pending-timeout tick), shut down cleanly on quit, SIGINT
@@ -676,6 +678,9 @@ static int build_devices(struct daemon *d)
 	d->err[0] = 0;
 	if ((rc = dcd_create_all(s, d->err, sizeof(d->err))))
 		return fail(d, rc, "cannot create the devices");
+	/* The store's lock before the sockets: a killed daemon's snapshot child may still hold them. */
+	if (d->cfg.state_dir && (rc = srv_state_lock(s, d->cfg.state_dir, d->err, sizeof(d->err))))
+		return fail(d, rc, "cannot restore the state");
 	/* The sockets exist during the replay and answer that the device is starting. */
 	if ((rc = start_fm(d)) || (rc = start_qmp(d)) || (rc = start_hostlinks(d)))
 		return rc;

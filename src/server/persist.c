@@ -505,17 +505,19 @@ void srv_snapshot_maybe(struct server_ctx *s)
 		char name[64];
 		int e;
 
-		close(pfd[0]);
-		/* Dies with the daemon; a restart must find the store unlocked. */
+		/*
+		 * First, whatever became of the daemon: hold nothing of its
+		 * (no listening or client socket, no epoll) and the store's
+		 * lock last.  A restart opens the store before its sockets,
+		 * so it claims them only once this child let them go; were
+		 * the daemon gone and this child to _exit() now instead, the
+		 * kernel would close the lock first (the lowest descriptor).
+		 */
+		store_forked(s->st, pfd[1]);
+		/* Dies with the daemon: its .tmp is removed by the next start (snap_tidy()). */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
-		/*
-		 * Hold nothing of the daemon's: no listening or client socket
-		 * (a restart must not find them alive), no epoll, and the lock
-		 * last.
-		 */
-		store_forked(s->st, pfd[1]);
 		signal(SIGTERM, SIG_DFL);
 		snap_name(name, sizeof(name), seq);
 		e = snap_build(s, seq, &o) ? ENOMEM : snap_write(s->cfg->state_dir, name, &o);
@@ -881,13 +883,18 @@ static bool replay_checks_free(struct server_ctx *s)
 	return had;
 }
 
+int srv_state_lock(struct server_ctx *s, const char *dir, char *err, size_t cap)
+{
+	return s->st ? 0 : store_open(dir, &s->st, err, cap);
+}
+
 int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 {
 	struct replay r = { .s = s, .err = err, .cap = cap };
 	bool restarted, unavailable = false;
 	json_t *claims = NULL;
 	uint64_t t0;
-	int rc = store_open(dir, &s->st, err, cap);
+	int rc = srv_state_lock(s, dir, err, cap);
 
 	if (rc)
 		return rc;

@@ -25,6 +25,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -1058,6 +1060,134 @@ static void test_pending_timeout_expiry_is_journaled(void **state)
 	qmp_client_free(c);
 }
 
+/* A free TCP port on 127.0.0.1 (bound and let go: nobody else takes it in these tests). */
+static unsigned free_tcp_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t n = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &n), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+/* 0 when a stream connection to 127.0.0.1:@port is accepted into a listener's queue. */
+static int tcp_connect(unsigned port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+
+	assert_true(fd >= 0);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return rc;
+}
+
+/* The last 300 bytes of @p's log in @buf. */
+static const char *log_tail(struct dproc *p, char *buf, size_t cap)
+{
+	const char *l = dproc_log(p);
+	size_t n = strlen(l);
+
+	snprintf(buf, cap, "%s", n > 300 ? l + n - 300 : l);
+	return buf;
+}
+
+/* The first child of @pid (/proc/PID/task/PID/children), or 0. */
+static pid_t first_child(pid_t pid)
+{
+	char path[80];
+	int c = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &c) != 1)
+		c = 0;
+	fclose(f);
+	return (pid_t)c;
+}
+
+/*
+ * The daemon is killed right after it forked a snapshot child that has
+ * not run yet (the shim holds the child inside fork() while a file
+ * exists; on a loaded machine that is the scheduler's delay): the child
+ * holds the daemon's QMP, FM and TCP host-link listeners and the store's
+ * lock.  A restart at once must wait for it, not fail: before, the new
+ * daemon found the QMP socket "in use by another process" (its claim's
+ * probe connected to the child's copy) and exited 1, and its TCP listener
+ * would have met EADDRINUSE.  Now the store (its lock, which the child
+ * closes last) is opened before the sockets.
+ */
+static void test_a_restart_waits_for_a_snapshot_child_that_holds_the_sockets(void **state)
+{
+	char hold[200], host_arg[80], log[400];
+	struct qmp_client *c;
+	struct dproc p;
+	struct state_args a;
+	pid_t child = 0;
+	unsigned port = free_tcp_port();
+	json_t *before, *after;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	snprintf(host_arg, sizeof(host_arg), "tcp:127.0.0.1:%u", port);
+	a.argv[8] = "--host-socket";
+	a.argv[9] = host_arg;
+	a.argv[10] = NULL;
+	snprintf(hold, sizeof(hold), "%s/forkhold", p.dir);
+	assert_non_null(f = fopen(hold, "w"));
+	fclose(f);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "5", 1);
+	setenv("CXLDCD_FAULTFS_FORK_HOLD", hold, 1);
+	start_faulty(&p, &a);
+	unsetenv("CXLDCD_FAULTFS_FORK_HOLD");
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	for (int i = 0; i < 5; i++)
+		json_decref(expect_ok(qmp_client_cmdf(c, TMO,
+			"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			"\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,"
+			"\"tag\":\"" TAG_A "\",\"extents\":[{\"offset\":%d,\"len\":2097152}]}}",
+			i * 2 * (int)MiB)));
+	before = state_dump(c);
+	for (int i = 0; i < TMO / 10 && !(child = first_child(p.pid)); i++)
+		usleep(10000);
+	assert_true(child > 0);        /* the snapshot child of seq 5, held in fork() */
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	/* The child holds the listeners: a connection is queued there (and reset later). */
+	assert_int_equal(tcp_connect(port), 0);
+	assert_true(kill(child, 0) == 0);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	/* The restart meets the held child: it waits (it exited 1 at once before). */
+	if (dproc_wait_exit(&p, 300) != -1)
+		fail_msg("the restart did not wait for the snapshot child: %s", log_tail(&p, log, sizeof(log)));
+	unlink(hold);
+	/* Gone (a zombie at most): a connection made before this may have been queued there and reset. */
+	for (int i = 0; i < TMO / 10 && dproc_state(child) && dproc_state(child) != 'Z'; i++)
+		usleep(10000);
+	assert_true(!dproc_state(child) || dproc_state(child) == 'Z');
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("the restart failed: %s", log_tail(&p, log, sizeof(log)));
+	after = state_dump(c);
+	if (!json_equal(before, after))
+		fail_msg("the state differs after the restart");
+	json_decref(before);
+	json_decref(after);
+	assert_int_equal(tcp_connect(port), 0);     /* the new daemon's host link */
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1084,6 +1214,8 @@ int main(void)
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_pending_timeout_expiry_is_journaled, dproc_reap_all),
 		cmocka_unit_test_teardown(test_vanished_backend_path_fails_that_backend_only,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_restart_waits_for_a_snapshot_child_that_holds_the_sockets,
 					  dproc_reap_all),
 	};
 

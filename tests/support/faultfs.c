@@ -19,6 +19,11 @@
  * CXLDCD_FAULTFS_HOLD=PATH: while PATH exists, an fsync()/fdatasync() of
  * the WAL waits (up to 30 s) before it syncs, so a test sees what the
  * daemon sends while its commit is not yet durable (nothing may be).
+ *
+ * CXLDCD_FAULTFS_FORK_HOLD=PATH: while PATH exists, the child of a fork()
+ * waits (up to 30 s) before fork() returns in it: a child the scheduler has
+ * not run yet (a snapshot child between fork() and its first instruction,
+ * which holds every descriptor of the daemon meanwhile).
  */
 #undef _FILE_OFFSET_BITS   /* define both pwrite and pwrite64, as libc does */
 #include <dlfcn.h>
@@ -109,6 +114,16 @@ static void hold_sync(int fd)
 		usleep(1000);
 out:
 	errno = saved;
+}
+
+pid_t fork(void)
+{
+	pid_t pid = REAL("fork", pid_t (*)(void))();
+	const char *hold = getenv("CXLDCD_FAULTFS_FORK_HOLD");
+
+	for (int i = 0; pid == 0 && hold && access(hold, F_OK) == 0 && i < 30000; i++)
+		usleep(1000);
+	return pid;
 }
 
 ssize_t write(int fd, const void *buf, size_t len)
