@@ -99,6 +99,7 @@ struct server_ctx {
 	bool starting;                /* restoring --state: clients are answered "starting" */
 	uint64_t replay_seq, replay_last; /* the journal record replayed last, the last one */
 	uint64_t replay_pump_ms;      /* when replay last let the loop answer clients */
+	bool snap_loading;            /* the snapshot loads (before the replay) */
 	bool store_failing;           /* the last commit failed: mutating requests are refused */
 	char store_err[256];          /* the store's message of that failure */
 	uint64_t now_ns;              /* model time of the current request */

@@ -417,6 +417,10 @@ static void hl_chain_dropped(void *opaque, uint16_t host)
 /* What a client that connects while --state is restored is told (QMP, host link). */
 static void starting_text(const struct server_ctx *s, char *buf, size_t cap)
 {
+	if (s->snap_loading) {
+		snprintf(buf, cap, "device is starting: loading the state snapshot");
+		return;
+	}
 	snprintf(buf, cap, "device is starting: replaying the state journal (record %llu of %llu)",
 		 (unsigned long long)s->replay_seq, (unsigned long long)s->replay_last);
 }

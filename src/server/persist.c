@@ -590,12 +590,32 @@ void srv_snapshot_stop(struct server_ctx *s)
 /* ---- loading ------------------------------------------------------------- */
 
 /*
+ * At the load's progress points (each 8 MiB read, each backend, each
+ * device restored): let the loop run one round, at most every 10 ms, as
+ * the replay does.  Its timers send WATCHDOG=1 and the start's progress
+ * (EXTEND_TIMEOUT_USEC): once the service manager has had one ping, a
+ * load longer than WatchdogSec= without one is a hung start to it.
+ * Clients are answered "starting" meanwhile; nothing they send runs.
+ */
+static void load_pump(struct server_ctx *s, bool force)
+{
+	if (s->loop && (force || loop_now_ms() - s->replay_pump_ms >= 10)) {
+		loop_run_once(s->loop, 0);
+		s->replay_pump_ms = loop_now_ms();
+	}
+}
+
+/* Read whole chunks of this size between two pumps. */
+#define LOAD_CHUNK (8u << 20)
+
+/*
  * The file whole in a buffer of *cap bytes (*len read), a hugemap_new()
  * mapping that lives only for the load: read() fills a few huge pages
  * instead of taking a page fault every 4 KiB (2,100 of them for an 8.6 MB
  * snapshot, a sixth of a restart's faults).
  */
-static int read_file(const char *path, uint8_t **out, size_t *len, size_t *cap)
+static int read_file(struct server_ctx *s, const char *path, uint8_t **out, size_t *len,
+		     size_t *cap)
 {
 	struct stat sb;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -609,8 +629,15 @@ static int read_file(const char *path, uint8_t **out, size_t *len, size_t *cap)
 		return -ENOMEM;
 	}
 	*cap = (size_t)sb.st_size + 1;
-	while (got < (size_t)sb.st_size && (k = read(fd, *out + got, (size_t)sb.st_size - got)) > 0)
+	while (got < (size_t)sb.st_size) {
+		size_t want = (size_t)sb.st_size - got;
+
+		k = read(fd, *out + got, want < LOAD_CHUNK ? want : LOAD_CHUNK);
+		if (k <= 0)
+			break;
 		got += (size_t)k;
+		load_pump(s, false);
+	}
 	close(fd);
 	*len = got;
 	return 0;
@@ -702,9 +729,12 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	free(name);
-	rc = read_file(path, &p, &len, &buf_cap);
+	s->snap_loading = true;
+	load_pump(s, true);
+	rc = read_file(s, path, &p, &len, &buf_cap);
 	t_read = loop_now_ms();
 	if (rc) {
+		s->snap_loading = false;
 		snprintf(err, cap, "snapshot %s: %s%s", path, strerror(-rc), SNAP_LOST);
 		return -EIO;
 	}
@@ -741,6 +771,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		if (!id || !mem_registry_find(s->reg, id))
 			*unavailable = true;
 		json_decref(o);
+		load_pump(s, false);
 	}
 	if (wrd_u32le(&b) != s->nr_devs) {
 		snprintf(err, cap, "snapshot %s: device count does not match%s", path, SNAP_LOST);
@@ -760,6 +791,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 			goto out;
 		}
 		t_dev += loop_now_ms() - t1;
+		load_pump(s, false);
 	}
 	if (!wrd_done(&b) && snap_load_claims(s, &b, *unavailable, claims)) {
 		snprintf(err, cap, "snapshot %s: damaged (tag claims)%s", path, SNAP_LOST);
@@ -777,6 +809,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		(unsigned long long)seq, (unsigned long long)(loop_now_ms() - t0), len,
 		(unsigned long long)(t_read - t0), (unsigned long long)t_dev);
 out:
+	s->snap_loading = false;
 	hugemap_free(p, buf_cap);
 	return rc;
 }

@@ -265,6 +265,64 @@ static void test_ready_only_after_the_journal_replayed(void **state)
 	term_stops(&r, &p);
 }
 
+/*
+ * A restart from a snapshot: the loop runs at the load's progress points
+ * (docs/persistence.md, "Snapshots"), so the watchdog's ping and the
+ * start's progress go out while the snapshot loads, not only while the
+ * journal replays.  Before, nothing was sent between "restoring the state"
+ * and READY=1 when no journal followed the snapshot: once systemd has had
+ * one WATCHDOG=1, a snapshot load longer than WatchdogSec= would be a hung
+ * start to it, and a load longer than TimeoutStartSec= got no
+ * EXTEND_TIMEOUT_USEC.
+ */
+static void test_watchdog_and_progress_while_the_snapshot_loads(void **state)
+{
+	const char *args[] = { "-device", DEV, "--fm", NULL, "--state", NULL, NULL };
+	char ready[600], before[16384];
+	const char *load;
+	struct qmp_client *c;
+	struct dproc p;
+	struct rx r;
+	pid_t from;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	args[3] = p.fm_arg;
+	args[5] = p.state;
+	assert_int_equal(dproc_start(&p, args), 0);        /* a store with this configuration */
+	assert_non_null(c = dproc_connect(&p, 10000));
+	json_decref(qmp_client_cmd(c, "{\"execute\":\"quit\"}", 10000));
+	qmp_client_free(c);
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
+	journal_append_policies(p.state, 20000, 1);
+	/* Replayed, then a snapshot at seq 20000 (the start's quiet point), recorded at quit. */
+	start(&p, NULL, args, "CXLDCD_SNAPSHOT_EVERY", "1000", NULL);
+	assert_non_null(c = dproc_connect(&p, 30000));
+	for (int i = 0; i < 1000 && !strstr(dproc_log(&p), "snapshot-00000000000000020000.bin written"); i++)
+		json_decref(qmp_client_cmd(c, "{\"execute\":\"query-version\"}", 10000));
+	assert_non_null(strstr(dproc_log(&p), "snapshot-00000000000000020000.bin written"));
+	json_decref(qmp_client_cmd(c, "{\"execute\":\"quit\"}", 10000));
+	qmp_client_free(c);
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
+
+	rx_open(&r, &p, false);
+	/* A ping due every millisecond: one is due by the time the load begins. */
+	start(&p, r.name, args, "CXLDCD_SNAPSHOT_EVERY", "0", "WATCHDOG_USEC", "2000", NULL);
+	wait_ready(&r, ready, sizeof(ready), &from, before, sizeof(before));
+	print_message("before READY=1:\n%.600s\n", before);
+	assert_non_null(strstr(dproc_log(&p), "snapshot-00000000000000020000.bin loaded"));
+	assert_non_null(strstr(dproc_log(&p), "0 journal record(s) replayed"));
+	load = strstr(before, "STATUS=device is starting: loading the state snapshot\n"
+			      "EXTEND_TIMEOUT_USEC=30000000\n");
+	if (!load)
+		fail_msg("no progress while the snapshot loaded: %s", before);
+	if (!strstr(before, "WATCHDOG=1\n"))
+		fail_msg("no WATCHDOG=1 before READY=1 (the snapshot load pings): %s", before);
+	assert_null(strstr(before, "replaying the state journal"));
+	assert_int_equal(from, p.pid);
+	term_stops(&r, &p);
+}
+
 /* The pid in @path (the --pidfile), waiting up to 10 s for it. */
 static pid_t read_pidfile(const char *path)
 {
@@ -495,6 +553,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_ready_once_the_fm_socket_answers_then_stopping_on_sigterm,
 					  teardown),
 		cmocka_unit_test_teardown(test_ready_only_after_the_journal_replayed, teardown),
+		cmocka_unit_test_teardown(test_watchdog_and_progress_while_the_snapshot_loads, teardown),
 		cmocka_unit_test_teardown(test_daemonize_names_the_child_in_mainpid, teardown),
 		cmocka_unit_test_teardown(test_watchdog_pings_at_half_the_interval, teardown),
 		cmocka_unit_test_teardown(test_no_watchdog_for_another_watchdog_pid, teardown),
