@@ -69,6 +69,9 @@ struct dcd {
 	struct cxldcd_dev *dev;
 	struct mem_dev *md;           /* attached after replay (dcd_attach_memory) */
 	struct mem_dev *replay_check; /* during replay: refuses the adds md would (persist.c) */
+	struct core_extent_info *owed; /* during replay: sanitizing frees not yet proven run (owed.c) */
+	size_t nr_owed, owed_cap;
+	bool owed_lost;               /* one could not be noted (out of memory) */
 	struct cci_ctx *qmp_fm;       /* cxl-cci-request cci=fm */
 	struct cci_ctx **qmp_mbox;    /* [nr_hosts]: cxl-cci-request cci=mailbox, made on first use */
 	struct cci_ctx *replay_fm;    /* FM-socket records during replay */
@@ -214,6 +217,19 @@ int dcd_events_attach(struct dcd *dv);
 json_t *dcd_extent_json(const struct dcd *dv, const struct cxldcd_extent *e);
 /* Queue the per-request released/revoked summaries, then emit everything queued. */
 void srv_events_flush(struct server_ctx *s);
+
+/* ---- owed.c: the sanitizes a kill may have left undone ------------------- */
+
+/* During replay: capacity freed; when @x->sanitize, its zeroing is owed. */
+void srv_owed_freed(struct dcd *dv, const struct core_extent_info *x);
+/* During replay: a host accepted @x, so what it overlaps of the owed zeroing ran. */
+void srv_owed_accepted(struct dcd *dv, const struct core_extent_info *x);
+/*
+ * At the end of the replay: when @zero, zero what is still owed in the
+ * backends (through each device's replay checker); forget it all either
+ * way.  Return how many ranges were zeroed.
+ */
+size_t srv_owed_settle(struct server_ctx *s, bool zero);
 
 /* ---- persist.c: --state ------------------------------------------------ */
 

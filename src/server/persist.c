@@ -842,10 +842,18 @@ static void replay_accepted(void *opaque, const struct core_extent_info *x)
 
 	if (dv->replay_check)
 		mem_dev_checker_accepted(dv->replay_check, x);
+	srv_owed_accepted(dv, x);
+}
+
+/* A replayed free: its sanitize may not have run before the kill (owed.c). */
+static void replay_freed(void *opaque, const struct core_extent_info *x)
+{
+	srv_owed_freed(opaque, x);
 }
 
 static const struct core_observer replay_observer = { .check_add = replay_check_add,
-						      .extent_accepted = replay_accepted };
+						      .extent_accepted = replay_accepted,
+						      .capacity_freed = replay_freed };
 
 static int replay_checks_new(struct server_ctx *s, char *err, size_t cap)
 {
@@ -927,6 +935,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	bool restarted, unavailable = false;
 	json_t *claims = NULL;
 	uint64_t t0;
+	size_t owed;
 	int rc = srv_state_lock(s, dir, err, cap);
 
 	if (rc)
@@ -964,6 +973,10 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 			snprintf(err + strlen(err), cap - strlen(err), "%s", STORE_BROKEN);
 	}
 	restarted = !rc && replay_checks_restart(s);
+	owed = srv_owed_settle(s, !rc);
+	if (owed)
+		srv_log(s->log, LOG_NOTICE, "state: %zu range(s) freed with sanitize by the replay and taken by no host since: zeroed (a kill may have come before their release ran)",
+			owed);
 	replay_checks_free(s);
 	free(r.restart_text);
 	if (rc && rc != -EIO)

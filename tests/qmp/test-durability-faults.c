@@ -1060,6 +1060,89 @@ static void test_pending_timeout_expiry_is_journaled(void **state)
 	qmp_client_free(c);
 }
 
+/* @n bytes of DIR/@name at @off into @buf. */
+static void file_read(const struct dproc *p, const char *name, uint64_t off, char *buf, size_t n)
+{
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	assert_true((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(pread(fd, buf, n, (off_t)off), (ssize_t)n);
+	close(fd);
+}
+
+static void file_write(const struct dproc *p, const char *name, uint64_t off, const char *text)
+{
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	assert_true((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(pwrite(fd, text, strlen(text), (off_t)off), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/*
+ * A sanitizing forced release is committed (its WAL frames written, the
+ * sync held by the shim) and the daemon is killed before it runs: after
+ * the restart the release is in the state (the capacity is free and may
+ * go to another host), so its sanitize must have happened too.  The
+ * capacity's bytes in the memory-backend-file are host 0's until then
+ * (what a clean stop wrote back, or a trusted host wrote).
+ */
+static void test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_restart(void **state)
+{
+	const char *dev = DEV ",sanitize-on-release=on";
+	static const char secret[] = "host 0 data";
+	char hold[200], buf[sizeof(secret)], zero[sizeof(secret)] = { 0 };
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	json_t *x;
+	int fd[1];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, dev, "--fm", p.fm_arg);
+	start_holding(&p, &a, hold, sizeof(hold));
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	file_write(&p, "a.mem", 0, secret);
+	assert_non_null(f = fopen(hold, "w"));
+	fclose(f);
+	assert_int_equal(qmp_client_send_raw(c, forced, strlen(forced)), 0);
+	fd[0] = qmp_client_fd(c);
+	assert_silent(fd, 1, 300);              /* committed, held in the fsync, not run */
+	dproc_kill9(&p);
+	unlink(hold);
+	qmp_client_free(c);
+	file_read(&p, "a.mem", 0, buf, sizeof(buf));
+	assert_memory_equal(buf, secret, sizeof(buf));  /* it never ran */
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	x = host0_extents(c);
+	assert_int_equal(json_array_size(x), 0);        /* the release is in the state */
+	json_decref(x);
+	file_read(&p, "a.mem", 0, buf, sizeof(buf));
+	if (memcmp(buf, zero, sizeof(buf)))
+		fail_msg("released with sanitize, free, and still holds '%.*s'", (int)sizeof(buf), buf);
+	/* Host 1 gets the capacity: it reads zeros. */
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			     "\"host-id\":1,\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\""
+			     TAG_A "\",\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	assert_int_equal(host_answer_all(c, "d0", 1), 1);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+	file_read(&p, "a.mem", 0, buf, sizeof(buf));    /* written back at the clean stop */
+	assert_memory_equal(buf, zero, sizeof(buf));
+}
+
 /* A free TCP port on 127.0.0.1 (bound and let go: nobody else takes it in these tests). */
 static unsigned free_tcp_port(void)
 {
@@ -1216,6 +1299,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_vanished_backend_path_fails_that_backend_only,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_restart_waits_for_a_snapshot_child_that_holds_the_sockets,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_restart,
 					  dproc_reap_all),
 	};
 
