@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-durability-move.c - integration: the daemon is killed (SIGKILL) in
+ * the middle of a host-link memory operation and restarted with --state
+ * (docs/persistence.md, "Crash semantics"; docs/host-link.md, "Moves").
+ * Raw hosts (rawmsg.h) play the host link byte by byte, so a test can stop
+ * a host between two steps:
+ *  - a move: three hosts share tag A's grant, host 0 releases its share
+ *    (acknowledged), hosts 1 and 2 are PAUSEd and the daemon dies before
+ *    they answer, or after they answered and got their REMAP, before
+ *    they answered that;
+ *  - an acceptance whose commit is durable (its WAL frames written, the
+ *    sync held by the faultfs shim) but which never ran: no MAP, no answer.
+ * After the restart the state keeps what was acknowledged (host 0's
+ * release), the sharers get MAPs of one grant again when they reconnect,
+ * holding what the backend file held (what hosts write in their views is
+ * lost at a kill, docs/memory.md "File backends"), they share it again,
+ * host 0 gets no MAP of the range and its old fd sees nothing written
+ * after the restart, and a clean stop writes the sharers' bytes back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dev-util.h"
+#include "cci-raw.h"
+#include "hl-raw.h"
+#include "state-util.h"
+#include "../host/rawmsg.h"
+
+#define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=3,sharable=on"
+#define LEN (2 * MiB)
+#define PATF 0x3c               /* what the backend file holds before the daemon starts */
+#define PAT1 0xa5               /* written by the sharers before the kill */
+#define PAT2 0xb6               /* written after the restart */
+
+struct args {
+	char obj[300], hsock[200];
+	const char *argv[12];
+};
+
+static void make_args(struct args *a, const struct dproc *p)
+{
+	snprintf(a->obj, sizeof(a->obj),
+		 "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A, p->dir);
+	snprintf(a->hsock, sizeof(a->hsock), "%s/h.sock", p->dir);
+	a->argv[0] = "-object";
+	a->argv[1] = a->obj;
+	a->argv[2] = "-device";
+	a->argv[3] = DEV;
+	a->argv[4] = "--host-socket";
+	a->argv[5] = a->hsock;
+	a->argv[6] = "--fm";
+	a->argv[7] = "none";
+	a->argv[8] = "--state";
+	a->argv[9] = p->state;
+	a->argv[10] = NULL;
+}
+
+/* The backend file, 64 MiB of PATF, made before the first start. */
+static void make_file(const struct dproc *p)
+{
+	static uint8_t buf[MiB];
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/a.mem", p->dir);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0);
+	memset(buf, PATF, sizeof(buf));
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	close(fd);
+}
+
+/* Whether the first @n bytes of the backend file are all @v. */
+static bool file_is(const struct dproc *p, size_t n, uint8_t v)
+{
+	static uint8_t buf[LEN];
+	char path[300];
+	int fd;
+	bool all = true;
+
+	snprintf(path, sizeof(path), "%s/a.mem", p->dir);
+	assert_true((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(pread(fd, buf, n, 0), (ssize_t)n);
+	close(fd);
+	for (size_t i = 0; i < n && all; i++)
+		all = buf[i] == v;
+	return all;
+}
+
+static bool all_are(const uint8_t *p, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* The next message of type @want (others skipped), within TMO; -1 when the daemon hung up. */
+static int next_msg(struct raw *r, uint8_t want, uint8_t *pl, size_t cap, int *fd, int ms)
+{
+	for (int waited = 0; waited <= ms; waited += 10) {
+		struct pollfd pf = { .fd = r->sock, .events = POLLIN };
+
+		if (raw_pop(r, want, pl, cap, fd))
+			return want;
+		if (poll(&pf, 1, 10) == 1 && raw_recv(r) <= 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void expect_msg(struct raw *r, uint8_t want, uint8_t *pl, size_t cap, int *fd)
+{
+	if (next_msg(r, want, pl, cap, fd, TMO) != want)
+		fail_msg("no message of type 0x%02x from the daemon", want);
+}
+
+/*
+ * Connect raw host @h (mapping, MOVE_END), retrying while the daemon
+ * starts (HELLO refused STARTING, or no socket yet): the DC region's base.
+ */
+static uint64_t hello(struct raw *r, const char *sock, uint16_t h)
+{
+	uint8_t req[8] = { 1, 0, (uint8_t)h, (uint8_t)(h >> 8), HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END };
+	uint8_t pl[64];
+
+	for (int tries = 0; tries < 200; tries++) {
+		struct hl_hello_ack ack;
+
+		memset(r, 0, sizeof(*r));
+		r->sock = dproc_connect_unix(sock, TMO);
+		assert_true(r->sock >= 0);
+		hl_raw_send(r->sock, HL_HELLO, 1, req, sizeof(req));
+		if (next_msg(r, HL_HELLO_ACK, pl, sizeof(pl), NULL, TMO) == HL_HELLO_ACK) {
+			assert_int_equal(hl_dec_hello_ack(pl, HL_HELLO_ACK_SIZE, &ack), 0);
+			r->seq = 1;
+			if (ack.status == HL_S_OK) {
+				assert_true(ack.flags & HL_ACK_F_MAP);
+				assert_true(ack.flags & HL_ACK_F_MOVE_END);
+				return ack.span_base;
+			}
+			assert_int_equal(ack.status, HL_S_STARTING);
+		}
+		raw_close(r);
+		usleep(25000);
+	}
+	fail_msg("host %u: no HELLO_ACK", h);
+	return 0;
+}
+
+static void send_move_ack(struct raw *r, uint64_t id, uint32_t phase)
+{
+	const struct hl_move_ack m = { .id = id, .phase = phase };
+	uint8_t msg[64];
+	struct wwr w;
+
+	wwr_init(&w, msg, sizeof(msg));
+	hl_msg_begin(&w, HL_MOVE_ACK, ++r->seq);
+	assert_int_equal(hl_enc_move_ack(&w, &m), 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(r->sock, msg, w.off), (ssize_t)w.off);
+}
+
+/* Send 4802h (accept) or 4803h (release) of [dpa, dpa+LEN) with message tag @tag. */
+static void extent_cmd(struct raw *r, uint16_t op, uint8_t tag, uint64_t dpa)
+{
+	uint8_t req[12 + 8 + 0x18] = { 0 };
+
+	cci_raw_hdr(req, tag, op, 8 + 0x18);
+	put32(req + 12, 1);
+	put64(req + 20, dpa);
+	put64(req + 28, LEN);
+	hl_raw_send(r->sock, HL_CCI_REQ, ++r->seq, req, sizeof(req));
+}
+
+/* The return code of the next CCI response. */
+static unsigned cci_rc(struct raw *r)
+{
+	uint8_t pl[64];
+
+	expect_msg(r, HL_CCI_RSP, pl, sizeof(pl), NULL);
+	return pl[8] | (unsigned)pl[9] << 8;
+}
+
+/* The next MAP, for [dpa, dpa+LEN): mapped shared and writable. */
+static uint8_t *expect_map(struct raw *r, uint64_t dpa, int *fd)
+{
+	uint8_t pl[64];
+	struct hl_map m;
+	void *p;
+
+	expect_msg(r, HL_MAP, pl, sizeof(pl), fd);
+	assert_int_equal(hl_dec_map(pl, HL_MAP_SIZE, &m), 0);
+	assert_int_equal(m.dpa, dpa);
+	assert_int_equal(m.len, LEN);
+	assert_true(*fd >= 0);
+	p = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, (off_t)m.offset);
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+static void add(struct qmp_client *c, int host, const char *policy)
+{
+	ok(qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			   "\"path\":\"d0\",\"host-id\":%d,\"selection-policy\":\"%s\",\"region\":0,"
+			   "\"tag\":\"" TAG_A "\",\"extents\":[{\"offset\":0,\"len\":%d}]}}",
+			   host, policy, (int)LEN));
+}
+
+/* Host @h's accepted extents and pending groups, as the device lists them. */
+static void host_state(struct qmp_client *c, int h, size_t *extents, size_t *pending)
+{
+	json_t *r = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\"}}", TMO));
+	json_t *hosts = json_object_get(ret_of(r), "hosts");
+
+	*extents = *pending = 0;
+	for (size_t i = 0; i < json_array_size(hosts); i++) {
+		json_t *o = json_array_get(hosts, i);
+
+		if (json_integer_value(json_object_get(o, "host-id")) != h)
+			continue;
+		*extents = json_array_size(json_object_get(o, "extents"));
+		*pending = json_array_size(json_object_get(o, "pending"));
+	}
+	json_decref(r);
+}
+
+static void expect_host(struct qmp_client *c, int h, size_t extents, size_t pending)
+{
+	size_t x, pd;
+
+	host_state(c, h, &x, &pd);
+	if (x != extents || pd != pending)
+		fail_msg("host %d: %zu extent(s), %zu pending group(s); want %zu and %zu", h, x, pd,
+			 extents, pending);
+}
+
+/*
+ * After the restart: hosts 1 and 2 hold the extent, host 0 nothing; each
+ * sharer's MAP shows the file's bytes (PATF), they share one grant again,
+ * host 0's @old0 fd of the dead daemon's grant sees none of what they
+ * write now, and a clean stop writes it back to the file.
+ */
+static void check_after_restart(struct dproc *p, const struct args *a, int old0)
+{
+	static uint8_t buf[LEN];
+	struct qmp_client *c;
+	struct raw r[3];
+	uint8_t *m[3], pl[64];
+	uint64_t base;
+	int fd[3];
+
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	c = dproc_connect(p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(p));
+	expect_host(c, 0, 0, 0);        /* the release was acknowledged: kept */
+	expect_host(c, 1, 1, 0);
+	expect_host(c, 2, 1, 0);
+	for (uint16_t h = 1; h <= 2; h++) {
+		base = hello(&r[h], a->hsock, h);
+		m[h] = expect_map(&r[h], base, &fd[h]);
+		if (!all_are(m[h], LEN, PATF))
+			fail_msg("host %u reads other bytes than the backend file's after the restart", h);
+	}
+	base = hello(&r[0], a->hsock, 0);
+	/* Host 0 gets no MAP of the range it gave back. */
+	assert_int_equal(next_msg(&r[0], HL_MAP, pl, sizeof(pl), NULL, 300), 0);
+	memset(m[1], PAT2, LEN);
+	assert_true(all_are(m[2], LEN, PAT2));  /* one grant again */
+	assert_int_equal(pread(old0, buf, LEN, 0), (ssize_t)LEN);
+	if (memchr(buf, PAT2, LEN))
+		fail_msg("host 0's fd of the old grant shows what a sharer wrote after the restart");
+	for (int h = 0; h < 3; h++) {
+		if (h)
+			munmap(m[h], LEN), close(fd[h]);
+		raw_close(&r[h]);
+	}
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(p, TMO), 0);
+	qmp_client_free(c);
+	assert_true(file_is(p, LEN, PAT2));     /* written back at the clean stop */
+	(void)base;
+}
+
+/*
+ * Three sharers of tag A, host 0 releases its share (acknowledged) and the
+ * move pauses hosts 1 and 2; killed in @phase: 1 before they answer the
+ * PAUSE, 2 after they got their REMAP, before they answer it.
+ */
+static void kill_during_move(int phase)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	struct raw r[3];
+	uint8_t *m[3], pl[64];
+	uint64_t base = 0, id[3] = { 0 };
+	int fd[3], nfd;
+
+	assert_int_equal(dproc_init(&p), 0);
+	make_file(&p);
+	make_args(&a, &p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	for (uint16_t h = 0; h < 3; h++)
+		base = hello(&r[h], a.hsock, h);
+	add(c, 0, "prescriptive");
+	for (uint16_t h = 0; h < 3; h++) {
+		if (h)
+			add(c, h, "enable-shared-access");
+		extent_cmd(&r[h], 0x4802, 1, base);
+		m[h] = expect_map(&r[h], base, &fd[h]);
+		assert_int_equal(cci_rc(&r[h]), 0);
+		assert_true(all_are(m[h], LEN, PATF));
+	}
+	memset(m[0], PAT1, LEN);
+	assert_true(all_are(m[1], LEN, PAT1) && all_are(m[2], LEN, PAT1));
+	/* Host 0 lets go: answered, then the move pauses the others. */
+	extent_cmd(&r[0], 0x4803, 2, base);
+	assert_int_equal(cci_rc(&r[0]), 0);
+	for (int h = 1; h <= 2; h++) {
+		struct hl_pause pm;
+
+		expect_msg(&r[h], HL_PAUSE, pl, sizeof(pl), NULL);
+		assert_int_equal(hl_dec_pause(pl, HL_PAUSE_SIZE, &pm), 0);
+		assert_int_equal(pm.dpa, base);
+		id[h] = pm.id;
+		if (phase == 2)
+			send_move_ack(&r[h], pm.id, HL_MOVE_PAUSED);
+	}
+	if (phase == 2) {
+		for (int h = 1; h <= 2; h++) {
+			struct hl_remap rm;
+
+			expect_msg(&r[h], HL_REMAP, pl, sizeof(pl), &nfd);
+			assert_int_equal(hl_dec_remap(pl, HL_REMAP_SIZE, &rm), 0);
+			assert_int_equal(rm.id, id[h]);
+			close(nfd);
+		}
+	}
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	for (int h = 0; h < 3; h++) {
+		munmap(m[h], LEN);
+		if (h)
+			close(fd[h]);
+		raw_close(&r[h]);
+	}
+	check_after_restart(&p, &a, fd[0]);
+	close(fd[0]);
+}
+
+static void test_a_kill_while_a_move_pauses_the_sharers(void **state)
+{
+	(void)state;
+	kill_during_move(1);
+}
+
+static void test_a_kill_while_the_sharers_remap(void **state)
+{
+	(void)state;
+	kill_during_move(2);
+}
+
+/*
+ * Host 1 accepts an offer; its 4802h is committed (the WAL frames written,
+ * the sync held by the faultfs shim) when the daemon is killed: it never
+ * ran, the host got no MAP and no answer.  After the restart the extent is
+ * accepted (the request was durable, docs/persistence.md "The ones in
+ * flight"), and the host gets its MAP when it connects, of the file's bytes.
+ */
+static void test_a_kill_before_an_acceptance_ran(void **state)
+{
+	const char *shim = getenv("FAULTFS");
+	char hold[200], pl[64];
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	struct raw r;
+	uint8_t *m;
+	uint64_t base;
+	int fd;
+	FILE *f;
+
+	(void)state;
+	if (!shim)
+		skip();
+	assert_int_equal(dproc_init(&p), 0);
+	make_file(&p);
+	make_args(&a, &p);
+	snprintf(hold, sizeof(hold), "%s/hold", p.dir);
+	setenv("LD_PRELOAD", shim, 1);
+	setenv("CXLDCD_FAULTFS_HOLD", hold, 1);
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	unsetenv("LD_PRELOAD");
+	unsetenv("CXLDCD_FAULTFS_HOLD");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	base = hello(&r, a.hsock, 1);
+	add(c, 1, "prescriptive");
+	expect_host(c, 1, 0, 1);
+	assert_non_null(f = fopen(hold, "w"));
+	fclose(f);
+	extent_cmd(&r, 0x4802, 1, base);
+	/* Held in the commit's sync: nothing comes back. */
+	assert_int_equal(next_msg(&r, 0, (uint8_t *)pl, sizeof(pl), NULL, 300), 0);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	unlink(hold);
+	raw_close(&r);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	expect_host(c, 1, 1, 0);
+	base = hello(&r, a.hsock, 1);
+	m = expect_map(&r, base, &fd);
+	assert_true(all_are(m, LEN, PATF));
+	memset(m, PAT2, LEN);
+	munmap(m, LEN);
+	close(fd);
+	raw_close(&r);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+	assert_true(file_is(&p, LEN, PAT2));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_a_kill_while_a_move_pauses_the_sharers, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_kill_while_the_sharers_remap, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_kill_before_an_acceptance_ran, dproc_reap_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
