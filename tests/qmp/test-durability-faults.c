@@ -1271,6 +1271,71 @@ static void test_a_restart_waits_for_a_snapshot_child_that_holds_the_sockets(voi
 	qmp_client_free(c);
 }
 
+/*
+ * The daemon is killed while its snapshot child writes (the shim holds the
+ * child's fdatasync of snapshot-5.bin.tmp for up to 30 s): the child dies
+ * with it (PR_SET_PDEATHSIG) instead of finishing, and the restart finds
+ * and removes its .tmp, loads nothing it did not record (the journal has
+ * all 5 adds) and serves the state of before.
+ */
+static void test_a_snapshot_child_dies_with_its_daemon_and_its_tmp_is_swept(void **state)
+{
+	char hold[200], tmp[300];
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	json_t *before, *after;
+	pid_t child = 0;
+	struct stat sb;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p);
+	snprintf(hold, sizeof(hold), "%s/snaphold", p.dir);
+	snprintf(tmp, sizeof(tmp), "%s/snapshot-%020d.bin.tmp", p.state, 5);
+	assert_non_null(f = fopen(hold, "w"));
+	fclose(f);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "5", 1);
+	setenv("CXLDCD_FAULTFS_SNAP_HOLD", hold, 1);
+	start_faulty(&p, &a);
+	unsetenv("CXLDCD_FAULTFS_SNAP_HOLD");
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	for (int i = 0; i < 5; i++)
+		json_decref(expect_ok(qmp_client_cmdf(c, TMO,
+			"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			"\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,"
+			"\"tag\":\"" TAG_A "\",\"extents\":[{\"offset\":%d,\"len\":2097152}]}}",
+			i * 2 * (int)MiB)));
+	before = state_dump(c);
+	/* The child is writing: its .tmp is there, its sync held. */
+	for (int i = 0; i < TMO / 10 && (!(child = first_child(p.pid)) || stat(tmp, &sb)); i++)
+		usleep(10000);
+	assert_true(child > 0);
+	assert_int_equal(stat(tmp, &sb), 0);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	/* Dead (a zombie at most) long before the hold would let it go. */
+	for (int i = 0; i < 300 && dproc_state(child) && dproc_state(child) != 'Z'; i++)
+		usleep(10000);
+	if (dproc_state(child) && dproc_state(child) != 'Z')
+		fail_msg("the snapshot child outlived its daemon");
+	assert_int_equal(stat(tmp, &sb), 0);    /* left behind */
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = dproc_connect(&p, TMO);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	assert_int_equal(stat(tmp, &sb), -1);   /* swept at the start */
+	after = state_dump(c);
+	if (!json_equal(before, after))
+		fail_msg("the state differs after the restart");
+	json_decref(before);
+	json_decref(after);
+	unlink(hold);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1301,6 +1366,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_restart_waits_for_a_snapshot_child_that_holds_the_sockets,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_snapshot_child_dies_with_its_daemon_and_its_tmp_is_swept,
 					  dproc_reap_all),
 	};
 

@@ -20,6 +20,10 @@
  * the WAL waits (up to 30 s) before it syncs, so a test sees what the
  * daemon sends while its commit is not yet durable (nothing may be).
  *
+ * CXLDCD_FAULTFS_SNAP_HOLD=PATH: while PATH exists, an fdatasync() of a
+ * snapshot file being written (a name ending in ".bin.tmp") waits (up to
+ * 30 s) before it syncs: a snapshot child still writing.
+ *
  * CXLDCD_FAULTFS_FORK_HOLD=PATH: while PATH exists, the child of a fork()
  * waits (up to 30 s) before fork() returns in it: a child the scheduler has
  * not run yet (a snapshot child between fork() and its first instruction,
@@ -174,6 +178,25 @@ int fsync(int fd)
 	return e;
 }
 
+/* Wait while $CXLDCD_FAULTFS_SNAP_HOLD exists, when fd is a snapshot being written. */
+static void hold_snapshot(int fd)
+{
+	const char *hold = getenv("CXLDCD_FAULTFS_SNAP_HOLD");
+	char link[64], path[512];
+	ssize_t n;
+	int saved = errno;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (hold && n > 8) {
+		path[n] = 0;
+		for (int i = 0; !strcmp(path + n - 8, ".bin.tmp") && access(hold, F_OK) == 0 &&
+				i < 30000; i++)
+			usleep(1000);
+	}
+	errno = saved;
+}
+
 int fdatasync(int fd)
 {
 	int e = fault_for(fd);
@@ -183,6 +206,7 @@ int fdatasync(int fd)
 		return -1;
 	}
 	hold_sync(fd);
+	hold_snapshot(fd);
 	e = REAL("fdatasync", int (*)(int))(fd);
 	if (!e)
 		count_sync(fd);
