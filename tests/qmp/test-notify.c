@@ -5,7 +5,8 @@
  * socket $NOTIFY_SOCKET names, as systemd would (SO_PASSCRED: each message
  * comes with its sender's pid), and reads what the real daemon sends:
  * READY=1 only once the FM socket answers (and, with --state, only after
- * the journal replayed, the replay's progress in STATUS= before it),
+ * the journal replayed, the replay's progress in STATUS= before it, and
+ * the snapshot load's progress and WATCHDOG=1 while a snapshot loads),
  * MAINPID= from the parent with --daemonize, WATCHDOG=1 at half the
  * $WATCHDOG_USEC interval, STOPPING=1 on SIGTERM, an abstract "@name"
  * socket; a socket that does not exist, a full one or a bad
