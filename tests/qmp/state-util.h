@@ -9,7 +9,9 @@
 #ifndef CXLDCD_TESTS_STATE_UTIL_H
 #define CXLDCD_TESTS_STATE_UTIL_H
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "dev-util.h"
 #include "dproc.h"
@@ -49,6 +51,31 @@ static inline void state_args(struct state_args *a, const struct dproc *p, const
 	a->argv[n++] = sock_opt;
 	a->argv[n++] = sock_arg;
 	a->argv[n] = NULL;
+}
+
+/*
+ * Connect to @p's QMP socket and wait until it answers normally: after a
+ * restart QMP greets during the replay and refuses the rest ("device is
+ * starting"), which a slow (sanitized) build makes long.  NULL, with a
+ * failed assertion, when it never does.
+ */
+static inline struct qmp_client *state_connect(struct dproc *p)
+{
+	struct qmp_client *c = dproc_connect(p, TMO);
+
+	for (int i = 0; c && i < 3000; i++) {
+		json_t *r = qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO);
+		bool ready = r && json_object_get(r, "return");
+
+		json_decref(r);
+		if (ready)
+			return c;
+		usleep(10 * 1000);
+	}
+	if (c)
+		fail_msg("the daemon did not finish its replay: %s", dproc_log(p));
+	qmp_client_free(c);
+	return NULL;
 }
 
 /* Host 0's accepted extents (a copy of the device query's array). */

@@ -830,24 +830,6 @@ static json_t *replay_dump(struct qmp_client *c)
 	return all;
 }
 
-/* Wait until QMP answers normally (the replay is over); return the connection. */
-static struct qmp_client *connect_ready(struct dproc *p)
-{
-	struct qmp_client *c = dproc_connect(p, TMO);
-
-	for (int i = 0; c && i < 3000; i++) {
-		json_t *r = qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO);
-		bool ready = r && json_object_get(r, "return");
-
-		json_decref(r);
-		if (ready)
-			return c;
-		usleep(10 * 1000);
-	}
-	fail_msg("the daemon did not finish its replay: %s", dproc_log(p));
-	return NULL;
-}
-
 /*
  * A second crash while the journal is replayed at start (kill -9 while QMP
  * says "device is starting: replaying the state journal (record N of M)",
@@ -894,7 +876,7 @@ static void test_a_kill_during_replay_changes_nothing(void **state)
 	print_message("killed while replaying record %llu of %llu\n", at, of);
 	assert_true(at > 0 && at < of);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = connect_ready(&p);
+	c = state_connect(&p);
 	interrupted = replay_dump(c);
 	qmp_client_free(c);
 	dproc_kill9(&p);
@@ -904,7 +886,7 @@ static void test_a_kill_during_replay_changes_nothing(void **state)
 		if (!strcmp(argv2[i], "--state"))
 			argv2[i + 1] = copy;
 	assert_int_equal(dproc_start(&p, argv2), 0);
-	c = connect_ready(&p);
+	c = state_connect(&p);
 	clean = replay_dump(c);
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");
 	if (!json_equal(interrupted, clean))
@@ -1122,7 +1104,7 @@ static void test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_resta
 	file_read(&p, "a.mem", 0, buf, sizeof(buf));
 	assert_memory_equal(buf, secret, sizeof(buf));  /* it never ran */
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
+	c = state_connect(&p);
 	if (!c)
 		fail_msg("restart failed: %s", dproc_log(&p));
 	x = host0_extents(c);
@@ -1259,7 +1241,7 @@ static void test_a_restart_waits_for_a_snapshot_child_that_holds_the_sockets(voi
 	for (int i = 0; i < TMO / 10 && dproc_state(child) && dproc_state(child) != 'Z'; i++)
 		usleep(10000);
 	assert_true(!dproc_state(child) || dproc_state(child) == 'Z');
-	c = dproc_connect(&p, TMO);
+	c = state_connect(&p);
 	if (!c)
 		fail_msg("the restart failed: %s", log_tail(&p, log, sizeof(log)));
 	after = state_dump(c);
@@ -1323,7 +1305,7 @@ static void test_a_snapshot_child_dies_with_its_daemon_and_its_tmp_is_swept(void
 		fail_msg("the snapshot child outlived its daemon");
 	assert_int_equal(stat(tmp, &sb), 0);    /* left behind */
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
+	c = state_connect(&p);
 	if (!c)
 		fail_msg("restart failed: %s", dproc_log(&p));
 	assert_int_equal(stat(tmp, &sb), -1);   /* swept at the start */

@@ -264,7 +264,7 @@ static void check_after_restart(struct dproc *p, const struct args *a, int old0)
 	int fd[3];
 
 	assert_int_equal(dproc_start(p, a->argv), 0);
-	c = dproc_connect(p, TMO);
+	c = state_connect(p);
 	if (!c)
 		fail_msg("restart failed: %s", dproc_log(p));
 	expect_host(c, 0, 0, 0);        /* the release was acknowledged: kept */
@@ -315,7 +315,7 @@ static void kill_during_move(int phase)
 	make_file(&p);
 	make_args(&a, &p);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_non_null(c = state_connect(&p));
 	for (uint16_t h = 0; h < 3; h++)
 		base = hello(&r[h], a.hsock, h);
 	add(c, 0, "prescriptive");
@@ -409,7 +409,7 @@ static void test_a_kill_before_an_acceptance_ran(void **state)
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	unsetenv("LD_PRELOAD");
 	unsetenv("CXLDCD_FAULTFS_HOLD");
-	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_non_null(c = state_connect(&p));
 	base = hello(&r, a.hsock, 1);
 	add(c, 1, "prescriptive");
 	expect_host(c, 1, 0, 1);
@@ -423,7 +423,7 @@ static void test_a_kill_before_an_acceptance_ran(void **state)
 	unlink(hold);
 	raw_close(&r);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
+	c = state_connect(&p);
 	if (!c)
 		fail_msg("restart failed: %s", dproc_log(&p));
 	expect_host(c, 1, 1, 0);

@@ -137,7 +137,7 @@ static void test_kill9_during_a_stream_keeps_every_acknowledged_request(void **s
 	assert_int_equal(dproc_init(&p), 0);
 	make_args(&a, &p, DEV);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_non_null(c = state_connect(&p));
 	phase_a(&p, c);
 	before = host0_extents(c);
 	assert_int_equal(json_array_size(before), 4);
@@ -227,7 +227,7 @@ static void test_kill9_during_a_stream_keeps_every_acknowledged_request(void **s
 	 * here one QMP and one FM connection).
 	 */
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
+	c = state_connect(&p);
 	if (!c)
 		fail_msg("restart failed: %s", dproc_log(&p));
 	pend = host1_pending(c);
@@ -248,7 +248,7 @@ static void test_kill9_during_a_stream_keeps_every_acknowledged_request(void **s
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 	qmp_client_free(c);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_non_null(c = state_connect(&p));
 	assert_int_equal(host1_pending(c), 0);
 	json_decref(after);
 	after = host0_extents(c);
@@ -269,7 +269,7 @@ static void test_restart_with_other_arguments_is_refused(void **state)
 	assert_int_equal(dproc_init(&p), 0);
 	make_args(&a, &p, DEV);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_non_null(c = state_connect(&p));
 	add_a(c, 0);
 	qmp_client_free(c);
 	kill(p.pid, SIGTERM);
@@ -296,7 +296,7 @@ static void test_restart_with_the_same_configuration_spelt_otherwise(void **stat
 	assert_int_equal(dproc_init(&p), 0);
 	make_args(&a, &p, DEV);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_non_null(c = state_connect(&p));
 	add_a(c, 0);
 	before = host0_extents(c);
 	qmp_client_free(c);
@@ -308,7 +308,7 @@ static void test_restart_with_the_same_configuration_spelt_otherwise(void **stat
 		 "memory-backend-file,id=fa,size=0x4000000,mem-path=%s/a.mem,share=true,tag=%s", p.dir,
 		 "5BE13BCE-AE34-4A77-B6C3-16DF975FCF1A");
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
+	c = state_connect(&p);
 	if (!c)
 		fail_msg("restart refused: %s", dproc_log(&p));
 	after = host0_extents(c);
@@ -347,7 +347,7 @@ static void test_uint64_above_int64_max_is_journaled_as_sent(void **state)
 	assert_int_equal(dproc_init(&p), 0);
 	make_args(&a, &p, DEV);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_non_null(c = state_connect(&p));
 	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-dram-event\",\"arguments\":{\"path\":\"d0\","
 		"\"log\":\"informational\",\"flags\":1,\"dpa\":4096,\"descriptor\":0,\"type\":0,"
 		"\"transaction-type\":0,\"correction-mask\":[18446744073709551615,9223372036854775808]}}", TMO));
@@ -355,7 +355,7 @@ static void test_uint64_above_int64_max_is_journaled_as_sent(void **state)
 	kill(p.pid, SIGKILL);
 	dproc_wait_exit(&p, TMO);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
+	c = state_connect(&p);
 	if (!c)
 		fail_msg("restart refused: %s", dproc_log(&p));
 	assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x0100, in, 1, out, &n), 0);
@@ -417,7 +417,7 @@ static void test_snapshot_plus_journal_tail_restores_the_same_state(void **state
 	make_args(&a, &p, DEV);
 	setenv("CXLDCD_SNAPSHOT_EVERY", "15", 1);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = dproc_connect(&p, TMO));
+	assert_non_null(c = state_connect(&p));
 	for (int i = 0; i < 160; i++) {
 		int h, what;
 
@@ -468,7 +468,7 @@ static void test_snapshot_plus_journal_tail_restores_the_same_state(void **state
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");
 	assert_true(count_files(p.state, "snapshot-") >= 1);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = dproc_connect(&p, TMO);
+	c = state_connect(&p);
 	if (!c)
 		fail_msg("restart failed: %s", dproc_log(&p));
 	assert_non_null(strstr(dproc_log(&p), "loaded (journal seq="));
