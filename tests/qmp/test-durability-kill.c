@@ -109,24 +109,6 @@ static void fail_restart(struct dproc *p, int round)
 	fail_msg("round %d: the daemon did not start", round);
 }
 
-/*
- * Connect after a start.  Right after a kill, the killed daemon's snapshot
- * child may still hold the old listening socket for a moment (the new
- * daemon waits for it before it makes its own): a connection there ends at
- * once, so try again.
- */
-static struct qmp_client *connect_again(struct dproc *p)
-{
-	struct qmp_client *c = NULL;
-
-	for (int i = 0; i < 50 && !c; i++) {
-		c = dproc_connect(p, TMO);
-		if (!c)
-			usleep(20000);
-	}
-	return c;
-}
-
 static void test_random_kills_keep_every_acknowledged_request(void **state)
 {
 	int rounds = getenv("CXLDCD_KILL_ROUNDS") ? atoi(getenv("CXLDCD_KILL_ROUNDS")) : 6;
@@ -152,7 +134,7 @@ static void test_random_kills_keep_every_acknowledged_request(void **state)
 		setenv("CXLDCD_SNAPSHOT_EVERY", every, 1);
 		assert_int_equal(dproc_start(&p, a.argv), 0);
 		unsetenv("CXLDCD_SNAPSHOT_EVERY");
-		c = connect_again(&p);
+		c = state_connect(&p);
 		if (!c)
 			fail_restart(&p, r);
 		/* What survived the last kill: everything acknowledged, nothing unsent. */
@@ -168,7 +150,7 @@ static void test_random_kills_keep_every_acknowledged_request(void **state)
 		qmp_client_free(c);
 		dproc_kill9(&p);
 		assert_int_equal(dproc_start(&p, a.argv), 0);
-		c = connect_again(&p);
+		c = state_connect(&p);
 		if (!c)
 			fail_restart(&p, r);
 		d2 = dump(c);
@@ -269,7 +251,7 @@ static void test_random_kills_keep_every_acknowledged_request(void **state)
 		struct qmp_client *c;
 
 		assert_int_equal(dproc_start(&p, a.argv), 0);
-		c = connect_again(&p);
+		c = state_connect(&p);
 		if (!c)
 			fail_msg("final start failed: %s", dproc_log(&p));
 		json_decref(query(c, have));

@@ -116,7 +116,7 @@ static struct qmp_client *restart(struct dproc *p, const char *const *argv)
 	struct qmp_client *c;
 
 	assert_int_equal(dproc_start(p, argv), 0);
-	c = dproc_connect(p, TMO);
+	c = state_connect(p);
 	if (!c)
 		fail_msg("restart failed: %s", log_tail(p));
 	return c;
