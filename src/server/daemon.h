@@ -222,7 +222,7 @@ void srv_events_flush(struct server_ctx *s);
 
 /* During replay: capacity freed; when @x->sanitize, its zeroing is owed. */
 void srv_owed_freed(struct dcd *dv, const struct core_extent_info *x);
-/* During replay: a host accepted @x, so what it overlaps of the owed zeroing ran. */
+/* During replay: a host accepted @x, so what it overlaps of the owed zeroing (any tag-backed device's) ran. */
 void srv_owed_accepted(struct dcd *dv, const struct core_extent_info *x);
 /*
  * At the end of the replay: when @zero, zero what is still owed in the

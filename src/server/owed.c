@@ -12,7 +12,8 @@
  *
  * Which records of the replayed tail ran before the kill is not known, so
  * every sanitizing free the replay makes is owed, unless the capacity (its
- * place in the backend) was accepted by a host later in the journal: that
+ * place in the backend) was accepted by a host (of any device, for a tag's
+ * backend) later in the journal: that
  * acceptance ran, so the release before it ran too, and the host may have
  * written there since.  What is still owed at the end of the replay was
  * accepted by no one since it was freed, so no one wrote it: zeroing it
@@ -70,7 +71,8 @@ void srv_owed_freed(struct dcd *dv, const struct core_extent_info *x)
 		dv->owed_lost = true;
 }
 
-void srv_owed_accepted(struct dcd *dv, const struct core_extent_info *x)
+/* Pay what @dv owes of @x's place. */
+static void pay(struct dcd *dv, const struct core_extent_info *x)
 {
 	uint64_t c = place(dv, x), d = c + x->ext.len;
 
@@ -95,6 +97,24 @@ void srv_owed_accepted(struct dcd *dv, const struct core_extent_info *x)
 			dv->owed_lost |= !owed_push(dv, &before);
 		}
 	}
+}
+
+/*
+ * A tag's backend is one place for every tag-backed device: after a
+ * restart another device may take a tag one let go, and what it writes
+ * there must not be zeroed for the first one's release.
+ */
+void srv_owed_accepted(struct dcd *dv, const struct core_extent_info *x)
+{
+	struct server_ctx *s = dv->srv;
+
+	if (dv->mode != MEM_DEV_TAGGED || !s) {
+		pay(dv, x);
+		return;
+	}
+	for (size_t i = 0; i < s->nr_devs; i++)
+		if (s->devs[i]->mode == MEM_DEV_TAGGED)
+			pay(s->devs[i], x);
 }
 
 size_t srv_owed_settle(struct server_ctx *s, bool zero)

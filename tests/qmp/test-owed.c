@@ -99,12 +99,38 @@ static void test_on_one_memdev_the_dpa_decides(void **state)
 	free(dv.owed);
 }
 
+/* A tag one device let go and another took after a restart: the second one's acceptance pays. */
+static void test_another_devices_acceptance_of_the_tag_pays(void **state)
+{
+	struct server_ctx s = { 0 };
+	struct dcd d0 = { .srv = &s, .mode = MEM_DEV_TAGGED }, d1 = { .srv = &s, .mode = MEM_DEV_TAGGED };
+	struct dcd d2 = { .srv = &s, .mode = MEM_DEV_SINGLE };
+	struct dcd *devs[] = { &d0, &d1, &d2 };
+	struct core_extent_info f = ext(0, 4 * MiB, 1, 0, true), g = ext(0, 4 * MiB, 1, 0, true);
+	struct core_extent_info taken = ext(512 * MiB, 4 * MiB, 1, 0, false);
+
+	(void)state;
+	s.devs = devs;
+	s.nr_devs = 3;
+	srv_owed_freed(&d0, &f);
+	srv_owed_freed(&d2, &g);
+	srv_owed_accepted(&d1, &taken);
+	assert_int_equal(d0.nr_owed, 0);
+	assert_int_equal(d1.nr_owed, 0);
+	assert_int_equal(d2.nr_owed, 1);        /* its memdev is its own */
+	assert_int_equal(srv_owed_settle(&s, false), 0);
+	assert_int_equal(d2.nr_owed, 0);
+	assert_null(d2.owed);
+	free(d0.owed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_only_sanitizing_frees_are_owed),
 		cmocka_unit_test(test_an_acceptance_of_the_same_tag_offsets_pays_what_it_covers),
 		cmocka_unit_test(test_on_one_memdev_the_dpa_decides),
+		cmocka_unit_test(test_another_devices_acceptance_of_the_tag_pays),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
