@@ -30,13 +30,24 @@ words() { grep -ohE '(^|[][ (|,*`=])--?[A-Za-z][A-Za-z0-9-]*' "$@" | sed -E 's/^
 
 # named WORD FILE...: WORD appears in FILE(s) as a whole option word, with one
 # dash or two (the daemon takes both: "-qmp" and "--qmp" are one option).
+# Each file is read once (the check runs thousands of these; a grep each made
+# it take a minute on a loaded machine).
+declare -A text_of
 named() {
-	local bare=${1#-} f
+	local bare=${1#-} f re
 	bare=${bare#-}
+	re="[^A-Za-z0-9-]--?${bare}([^A-Za-z0-9-])"
 	for f in "${@:2}"; do
-		grep -qE -- "(^|[^A-Za-z0-9-])--?${bare}([^A-Za-z0-9-]|\$)" "$f" && return 0
+		[[ -v text_of[$f] ]] || text_of[$f]=$'\n'$(<"$f")$'\n'
+		[[ ${text_of[$f]} =~ $re ]] && return 0
 	done
 	return 1
+}
+
+# listed WORD FILE: FILE has WORD as a whole line (grep -qxF, from the cache).
+listed() {
+	[[ -v text_of[$2] ]] || text_of[$2]=$'\n'$(<"$2")$'\n'
+	[[ ${text_of[$2]} == *$'\n'"$1"$'\n'* ]]
 }
 
 # completion FUNC: the text of one function of the completion script.
@@ -149,16 +160,17 @@ for c in $(cat "$tmp/ctl.cmds"); do
 		opts_of "$tmp/ctl.$c.help" >"$tmp/ctl.$c.opts"
 	fi
 	for o in $(cat "$tmp/ctl.$c.opts"); do
-		grep -qxF -- "$o" "$tmp/ctl.global" && continue
-		grep -qxF -- "$o" "$tmp/ctl.src" || problem "cxldcd-ctl $c $o: in its --help, but no option table has it"
+		listed "$o" "$tmp/ctl.global" && continue
+		listed "$o" "$tmp/ctl.src" || problem "cxldcd-ctl $c $o: in its --help, but no option table has it"
 		named "$o" "$tmp/ctl.$c.doc" || problem "cxldcd-ctl $c $o: not in its section of docs/ctl.md"
 		named "$o" "$src/docs/man/cxldcd-ctl.1.scd" || problem "cxldcd-ctl $c $o: not in docs/man/cxldcd-ctl.1.scd"
 		named "$o" "$tmp/ctl.$c.comp" || problem "cxldcd-ctl $c $o: not offered by the completion ($c case)"
 	done
 done
+cat "$tmp"/ctl.*.opts >"$tmp/ctl.opts.all"
 for o in $(cat "$tmp/ctl.src"); do
-	grep -qxF -- "$o" "$tmp/ctl.global" && continue
-	cat "$tmp"/ctl.*.opts | grep -qxF -- "$o" || problem "cxldcd-ctl $o: in an option table, but no command's --help names it"
+	listed "$o" "$tmp/ctl.global" && continue
+	listed "$o" "$tmp/ctl.opts.all" || problem "cxldcd-ctl $o: in an option table, but no command's --help names it"
 done
 # short_opts FILE: the one-letter options of FILE's getopt_long() strings, as -x
 short_opts() {
@@ -168,7 +180,7 @@ short_opts() {
 { cat "$tmp/ctl.src" "$tmp/ctl.global"; echo --version; short_opts "$src/tools/cxldcd-ctl/main.c"; } |
 	sort -u >"$tmp/ctl.all"
 while read -r o; do
-	grep -qxF -- "$o" "$tmp/ctl.all" || problem "cxldcd-ctl $o: named by the man page or the completion, but cxldcd-ctl has no such option"
+	listed "$o" "$tmp/ctl.all" || problem "cxldcd-ctl $o: named by the man page or the completion, but cxldcd-ctl has no such option"
 done < <({ grep -E '^\*-' "$src/docs/man/cxldcd-ctl.1.scd" | grep -oE '\*--?[a-z][a-z-]*\*' | tr -d '*'
 	   words "$tmp/ctl.comp" | grep -- '^--'; } | sort -u)
 
@@ -195,7 +207,7 @@ while read -r o; do
 		problem "cxldcd-host $o: not offered by the completion (_cxldcd_host)"
 done < <({ cat "$tmp/host.all"; echo list; echo fill; echo verify; echo static-fill; echo static-verify; })
 while read -r o; do
-	grep -qxF -- "$o" "$tmp/host.all" || problem "cxldcd-host $o: named by the docs or the completion, but cxldcd-host has no such option"
+	listed "$o" "$tmp/host.all" || problem "cxldcd-host $o: named by the docs or the completion, but cxldcd-host has no such option"
 done < <({ grep -E '^\*-' "$src/docs/man/cxldcd-host.1.scd" | grep -oE '\*--?[a-z][a-z-]*\*' | tr -d '*'
 	   grep -oE '^\| `--?[a-z][a-z-]*' "$src/docs/host.md" | tr -d '|` '
 	   words "$tmp/host.comp"; } | sort -u)
@@ -216,7 +228,7 @@ while read -r o; do
 		problem "cxldcd-mctp-run $o: not offered by the completion (_cxldcd_mctp_run)"
 done <"$tmp/mctprun.all"
 while read -r o; do
-	grep -qxF -- "$o" "$tmp/mctprun.all" || problem "cxldcd-mctp-run $o: named by the completion, but cxldcd-mctp-run has no such option"
+	listed "$o" "$tmp/mctprun.all" || problem "cxldcd-mctp-run $o: named by the completion, but cxldcd-mctp-run has no such option"
 done < <(words "$tmp/mctprun.comp" | grep -- '^--.')
 
 # ---- cxldcd-demo --------------------------------------------------------------
