@@ -36,9 +36,32 @@ int cmdline_split_kv(struct cmdline_ctx *c, const char *s, const char *implied,
 		     struct cmdline_kv *kv);
 int cmdline_parse_u64(const char *s, uint64_t *out);
 bool cmdline_id_ok(const char *id);
+int cmdline_ignore(struct cmdline_ctx *c, const char *why);
+
+/*
+ * cmdline-sock.c: -qmp, and QEMU's socket chardev options (of -qmp and of a
+ * -chardev socket a -mon mode=control uses).
+ */
+struct cmdline_sockopts {
+	bool server, wait;
+	int ipv4, ipv6;         /* -1: not given, else 0/1 */
+	uint16_t to;            /* to=PORT; 0: not given */
+};
 int cmdline_opt_qmp(struct cmdline_ctx *c, const char *arg);
 int cmdline_add_qmp(struct cmdline_ctx *c, const struct sock_addr *a, uint32_t max_conns);
-int cmdline_ignore(struct cmdline_ctx *c, const char *why);
+void cmdline_sockopts_init(struct cmdline_sockopts *o);
+/* One option: 0 taken (or ignored, noted), 1 not a socket option, or -EINVAL/-ENOMEM. */
+int cmdline_sockopt(struct cmdline_ctx *c, struct cmdline_sockopts *o, const char *key,
+		    const char *v);
+/*
+ * Check @o as a whole and set @a's family and port range: 0, 1 when @o is
+ * not server mode (the caller's message), or -EINVAL/-ENOMEM.
+ */
+int cmdline_sockopts_apply(struct cmdline_ctx *c, const struct cmdline_sockopts *o,
+			   struct sock_addr *a);
+/* Note KEY=VALUE of the option being parsed as ignored, with @why (static). */
+int cmdline_ignore_prop(struct cmdline_ctx *c, const char *key, const char *value,
+			const char *why);
 
 /* Why an option is ignored (cfg->ignored_why), for the log line. */
 #define CMDLINE_WHY_MACHINE "a standalone device has no machine or CXL topology"

@@ -78,7 +78,7 @@ struct cmdline_chardev {
 	char *backend;          /* "socket", "stdio", "pty", ... */
 	char *path;             /* socket: path= */
 	char *host, *port;      /* socket: host=, port= */
-	bool server;
+	struct cmdline_kv opts; /* every other property, checked once a -mon uses it */
 	bool used;              /* by a -mon mode=control */
 };
 
@@ -187,6 +187,7 @@ static void chardev_free(struct cmdline_chardev *d)
 	free(d->path);
 	free(d->host);
 	free(d->port);
+	cmdline_kv_free(&d->opts);
 }
 
 static int dup_into(struct cmdline_ctx *c, char **dst, const char *v)
@@ -198,8 +199,9 @@ static int dup_into(struct cmdline_ctx *c, char **dst, const char *v)
 
 /*
  * -chardev BACKEND,id=ID[,path=PATH | ,host=HOST,port=PORT][,server=on]
- * [,wait=off]...: kept for a -mon; every other property (reconnect, telnet,
- * logfile, mux, ...) is accepted, since an unused chardev is ignored anyway.
+ * [,wait=off]...: kept for a -mon.  The other properties are checked only
+ * if a -mon mode=control uses the chardev (mon_addr()): an unused chardev
+ * is ignored anyway, whatever its backend takes.
  */
 static int opt_chardev(struct cmdline_ctx *c, const char *arg)
 {
@@ -221,8 +223,8 @@ static int opt_chardev(struct cmdline_ctx *c, const char *arg)
 			rc = dup_into(c, &d.host, v);
 		else if (!strcmp(key, "port"))
 			rc = dup_into(c, &d.port, v);
-		else if (!strcmp(key, "server") && cmdline_parse_bool(v, &d.server))
-			rc = cmdline_fail(c, "invalid value '%s' for 'server' (on/off)", v);
+		else if (cmdline_kv_add(&d.opts, key, strlen(key), v, strlen(v)))
+			rc = cmdline_oom(c);
 	}
 	if (!rc && !d.id)
 		rc = cmdline_fail(c, "id= is required");
@@ -258,6 +260,33 @@ static int opt_mon(struct cmdline_ctx *c, const char *arg)
 	return 0;
 }
 
+/*
+ * The socket options of chardev @d (QEMU's, cmdline-sock.c), said as the
+ * -chardev's: its messages and ignored properties name it.
+ */
+static int chardev_sockopts(struct cmdline_ctx *c, struct cmdline_chardev *d,
+			    struct sock_addr *a)
+{
+	const char *opt = c->opt, *arg = c->arg;
+	struct cmdline_sockopts so;
+	int rc = 0;
+
+	cmdline_sockopts_init(&so);
+	c->opt = "-chardev";
+	c->arg = d->arg;
+	for (size_t k = 0; !rc && k < d->opts.n; k++) {
+		rc = cmdline_sockopt(c, &so, d->opts.p[k].key, d->opts.p[k].value);
+		if (rc == 1)    /* QEMU's text, lower-cased */
+			rc = cmdline_fail(c, "invalid parameter '%s'", d->opts.p[k].key);
+	}
+	if (!rc && (rc = cmdline_sockopts_apply(c, &so, a)) == 1)
+		rc = cmdline_fail(c, "chardev '%s' is a client socket: only server mode is "
+				  "supported (add server=on,wait=off to its -chardev)", d->id);
+	c->opt = opt;
+	c->arg = arg;
+	return rc;
+}
+
 /* The chardev of a -mon mode=control as a QMP listener's address. */
 static int mon_addr(struct cmdline_ctx *c, struct cmdline_chardev *d, struct sock_addr *a)
 {
@@ -267,9 +296,6 @@ static int mon_addr(struct cmdline_ctx *c, struct cmdline_chardev *d, struct soc
 		return cmdline_fail(c, "QMP on chardev '%s' (%s) is not supported: only a socket "
 				    "(-chardev socket,id=%s,path=PATH,server=on,wait=off)",
 				    d->id, d->backend ? d->backend : "no backend", d->id);
-	if (!d->server)
-		return cmdline_fail(c, "chardev '%s' is a client socket: only server mode is "
-				    "supported (add server=on,wait=off to its -chardev)", d->id);
 	if (d->path)
 		snprintf(s, sizeof(s), "unix:%s", d->path);
 	else if (d->port)
@@ -279,7 +305,7 @@ static int mon_addr(struct cmdline_ctx *c, struct cmdline_chardev *d, struct soc
 	if (sock_addr_parse(s, a, aerr, sizeof(aerr)))
 		return cmdline_fail(c, "chardev '%s': %s", d->id, aerr);
 	d->used = true;
-	return 0;
+	return chardev_sockopts(c, d, a);
 }
 
 static int one_mon(struct cmdline_ctx *c, const char *arg)

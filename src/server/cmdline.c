@@ -239,79 +239,6 @@ int cmdline_split_kv(struct cmdline_ctx *c, const char *s, const char *implied,
 
 /* ---- sockets ---------------------------------------------------------- */
 
-static int add_addr(struct cmdline_ctx *c, struct sock_addr **arr, size_t *nr,
-		    const struct sock_addr *a)
-{
-	struct sock_addr *n = realloc(*arr, (*nr + 1) * sizeof(*n));
-
-	if (!n)
-		return cmdline_oom(c);
-	*arr = n;
-	n[(*nr)++] = *a;
-	return 0;
-}
-
-/* One -qmp listener and its max-conns (0: default). */
-int cmdline_add_qmp(struct cmdline_ctx *c, const struct sock_addr *a, uint32_t max_conns)
-{
-	uint32_t *m = realloc(c->cfg->qmp_max_conns, (c->cfg->nr_qmp + 1) * sizeof(*m));
-
-	if (!m)
-		return cmdline_oom(c);
-	c->cfg->qmp_max_conns = m;
-	m[c->cfg->nr_qmp] = max_conns;
-	return add_addr(c, &c->cfg->qmp, &c->cfg->nr_qmp, a);
-}
-
-/* -qmp unix:PATH,server,wait=off[,max-conns=N] | tcp:HOST:PORT,server=on,nowait */
-int cmdline_opt_qmp(struct cmdline_ctx *c, const char *arg)
-{
-	struct cmdline_kv kv = { 0 };
-	struct sock_addr a;
-	char aerr[256];
-	bool server = false, wait = false;
-	uint32_t max_conns = 0;
-	int rc = cmdline_split_kv(c, arg, "addr", &kv);
-
-	if (!rc && strcmp(kv.p[0].key, "addr"))
-		rc = cmdline_fail(c, "the address (unix:PATH or tcp:HOST:PORT) must come first");
-	for (size_t i = 1; !rc && i < kv.n; i++) {
-		const char *k = kv.p[i].key, *v = kv.p[i].value;
-
-		uint64_t u = 0;
-
-		if (!strcmp(k, "max-conns")) {
-			if (cmdline_parse_u64(v, &u) || !u || u > UINT32_MAX)
-				rc = cmdline_fail(c, "invalid value '%s' for '%s' (1..%u)", v, k,
-						  UINT32_MAX);
-			else
-				max_conns = (uint32_t)u;
-		} else if (strcmp(k, "server") && strcmp(k, "wait"))
-			rc = cmdline_fail(c, "unknown option '%s' (server, wait, max-conns)", k);
-		else if (cmdline_parse_bool(v, strcmp(k, "server") ? &wait : &server))
-			rc = cmdline_fail(c, "invalid value '%s' for '%s' (on/off)", v, k);
-	}
-	if (rc)
-		goto out;
-	if (sock_addr_parse(kv.p[0].value, &a, aerr, sizeof(aerr))) {
-		rc = cmdline_fail(c, "%s", aerr);
-		goto out;
-	}
-	/*
-	 * COMPAT: QEMU without ",server" connects out as a client; we only
-	 * listen.  wait=on (QEMU's default) would hold the guest until a client
-	 * connects; there is no guest to hold, so it changes nothing.
-	 */
-	if (!server) {
-		rc = cmdline_fail(c, "only server mode is supported: add ',server,wait=off'");
-		goto out;
-	}
-	rc = cmdline_add_qmp(c, &a, max_conns);
-out:
-	cmdline_kv_free(&kv);
-	return rc;
-}
-
 /*
  * --fm ADDR[,device=ID] and --host-socket ADDR[,device=ID]: ADDR runs to the
  * first single ',' (",," is a literal comma, as in every KEY=VALUE list), the
@@ -927,8 +854,10 @@ const char *cmdline_usage(void)
 "  -chardev socket,id=ID,path=PATH,server=on,wait=off -mon chardev=ID,mode=control\n"
 "                       QEMU's other way to a QMP listener (also host=,port=)\n"
 "  -qmp unix:PATH,server,wait=off | tcp:HOST:PORT,server,wait=off [,max-conns=N]\n"
+"          [,ipv4=on|ipv6=on][,to=PORT]...\n"
 "                       a QMP listener (several allowed; TCP binds 127.0.0.1\n"
-"                       unless HOST is given; max-conns (64) per listener)\n"
+"                       unless HOST is given; max-conns (64) per listener;\n"
+"                       QEMU's other socket options: docs/cmdline.md)\n"
 "  --fm unix:PATH|tcp:HOST:PORT[,device=ID][,max-conns=N] | none\n"
 "                       a fabric-manager (FM-API CCI) listener (several allowed;\n"
 "                       max-conns (64) per listener)\n"

@@ -15,6 +15,7 @@
 #include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -676,6 +677,16 @@ static void on_listen(struct loop *l, int fd, unsigned events, void *opaque)
 			ls->starved_logged = false;
 		}
 		memset((char *)&ss + sl, 0, sizeof(ss) - sl);
+		/*
+		 * A round's replies leave in one write: nothing for Nagle's
+		 * algorithm to merge, only a reply or event to hold back behind an
+		 * unacknowledged one (QEMU's nodelay=on, always).
+		 */
+		if (ls->addr.kind == SOCK_TCP) {
+			int one = 1;
+
+			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		}
 		accept_one(ls, cfd, &ss);
 	}
 }
@@ -693,15 +704,20 @@ static int listen_unix(struct sock_listener *ls)
 	return 0;
 }
 
-static int listen_tcp(struct sock_listener *ls)
+/* Bind and listen on the first address of @host:@port in @ls->addr.family that takes it. */
+static int listen_tcp_port(struct sock_listener *ls, const char *host, const char *port)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	static const int families[] = {
+		[SOCK_FAMILY_ANY] = AF_UNSPEC, [SOCK_FAMILY_IPV4] = AF_INET,
+		[SOCK_FAMILY_IPV6] = AF_INET6, [SOCK_FAMILY_IPV6_ONLY] = AF_INET6,
+	};
+	struct addrinfo hints = { .ai_family = families[ls->addr.family],
+				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	const char *host = ls->addr.host[0] ? ls->addr.host : "127.0.0.1";
 	struct addrinfo *res, *ai;
-	int rc = -EADDRNOTAVAIL, one = 1;
+	int rc = -EADDRNOTAVAIL, one = 1, v6only = ls->addr.family == SOCK_FAMILY_IPV6_ONLY;
 
-	if (getaddrinfo(host, ls->addr.port, &hints, &res) != 0)
+	if (getaddrinfo(host, port, &hints, &res) != 0)
 		return -EADDRNOTAVAIL;
 	for (ai = res; ai; ai = ai->ai_next) {
 		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -712,6 +728,8 @@ static int listen_tcp(struct sock_listener *ls)
 			continue;
 		}
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (ai->ai_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0) {
 			ls->fd = fd;
 			rc = 0;
@@ -727,6 +745,23 @@ static int listen_tcp(struct sock_listener *ls)
 		close(fd);
 	}
 	freeaddrinfo(res);
+	return rc;
+}
+
+/* Each port from addr.port to addr.port_to, while the one tried is in use. */
+static int listen_tcp(struct sock_listener *ls)
+{
+	bool v6 = ls->addr.family == SOCK_FAMILY_IPV6 || ls->addr.family == SOCK_FAMILY_IPV6_ONLY;
+	const char *host = ls->addr.host[0] ? ls->addr.host : v6 ? "::1" : "127.0.0.1";
+	unsigned long port = strtoul(ls->addr.port, NULL, 10);
+	unsigned long last = ls->addr.port_to > port ? ls->addr.port_to : port;
+	char p[16];
+	int rc;
+
+	do {
+		snprintf(p, sizeof(p), "%lu", port);
+		rc = listen_tcp_port(ls, host, p);
+	} while (rc == -EADDRINUSE && port++ < last);
 	return rc;
 }
 

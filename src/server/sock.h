@@ -55,12 +55,25 @@ struct sock_conn;
 
 enum sock_kind { SOCK_UNIX = 1, SOCK_TCP };
 
+/*
+ * The address family a TCP listener binds (QEMU's ipv4=/ipv6= options):
+ * any the host resolves to (the first that binds), IPv4 only, IPv6 (an
+ * IPv6 socket that also takes IPv4-mapped peers), or IPv6 only
+ * (IPV6_V6ONLY: ipv4=off).  Without a host: 127.0.0.1, or ::1 for the IPv6
+ * ones.
+ */
+enum sock_family { SOCK_FAMILY_ANY = 0, SOCK_FAMILY_IPV4, SOCK_FAMILY_IPV6,
+		   SOCK_FAMILY_IPV6_ONLY };
+
 /* A listening address as written on the command line. */
 struct sock_addr {
 	enum sock_kind kind;
 	char path[SOCK_PATH_MAX];   /* SOCK_UNIX */
 	char host[256];             /* SOCK_TCP; empty = loopback */
 	char port[16];              /* SOCK_TCP; "0" = ephemeral */
+	enum sock_family family;    /* SOCK_TCP */
+	/* SOCK_TCP: 0, or the last port to try when port is in use (QEMU's to=) */
+	uint16_t port_to;
 };
 
 /**
@@ -95,7 +108,8 @@ struct sock_conn_ops {
  * socket file (nobody accepting) is replaced, a live one is refused with
  * -EADDRINUSE, any other file with -EEXIST.  TCP binds to the loopback
  * address when @addr names no host, and warns (one log line) when bound
- * elsewhere.  Out of fds (EMFILE/ENFILE), accepting pauses with one log
+ * elsewhere; it binds @addr->family only, and with @addr->port_to tries
+ * each port from @addr->port to it until one is free.  Out of fds (EMFILE/ENFILE), accepting pauses with one log
  * line and resumes when a connection closes or after 250 ms.
  * @accept: called for each accepted connection; it must call
  *          sock_conn_set_ops() (otherwise received data is discarded)

@@ -380,7 +380,7 @@ static void test_listener_errors_name_the_listener(void **state)
 		   "unix:/tmp/f.sock,max-conns=0");
 	EXPECT_ERR(L("-qmp", "invalid value 'x' for 'max-conns' (1..4294967295)"), "-qmp",
 		   "unix:/tmp/q.sock,server,wait=off,max-conns=x");
-	EXPECT_ERR(L("-qmp", "unknown option 'hello-timeout-ms' (server, wait, max-conns)"), "-qmp",
+	EXPECT_ERR(L("-qmp", "invalid parameter 'hello-timeout-ms' (QEMU's socket options, and max-conns)"), "-qmp",
 		   "unix:/tmp/q.sock,server,hello-timeout-ms=4");
 	EXPECT_ERR(L("--host-socket", "invalid device id '0d'"), "--host-socket", "/tmp/h.sock,device=0d");
 	EXPECT_ERR(L("--host-socket", "property 'device' given twice"), "--host-socket",
@@ -659,7 +659,7 @@ static void test_qemu_guest_options_are_ignored_with_why(void **state)
 	assert_string_equal(cfg.qmp[0].path, "/tmp/q0.sock");
 	cmdline_fini(&cfg);
 	EXPECT_ERR(L("-mon", "no -chardev with id 'q1'"), "-mon", "chardev=q1,mode=control");
-	EXPECT_ERR(L("-mon", "client socket: only server mode is supported"), "-chardev",
+	EXPECT_ERR(L("-chardev 'socket,id=q0,path=/tmp/q0.sock'", "client socket: only server mode is supported"), "-chardev",
 		   "socket,id=q0,path=/tmp/q0.sock", "-mon", "chardev=q0,mode=control");
 	EXPECT_ERR(L("QMP on chardev 'q0' (stdio) is not supported"), "-chardev", "stdio,id=q0",
 		   "-mon", "chardev=q0,mode=control");
@@ -744,7 +744,8 @@ static void test_socket_errors_name_the_address(void **state)
 	(void)state;
 	EXPECT_ERR(L("-qmp", "only server mode"), "-qmp", "unix:/tmp/q.sock");
 	EXPECT_ERR(L("-qmp", "only server mode"), "-qmp", "unix:/tmp/q.sock,server=off");
-	EXPECT_ERR(L("unknown option 'telnet'"), "-qmp", "tcp::4444,server,telnet");
+	EXPECT_ERR(L("-qmp 'tcp::4444,server,telnet'", "telnet=on: QMP is served as plain JSON"), "-qmp",
+		   "tcp::4444,server,telnet");
 	EXPECT_ERR(L("invalid value 'maybe' for 'wait'"), "-qmp", "tcp::4444,server,wait=maybe");
 	EXPECT_ERR(L("expected unix:PATH or tcp:HOST:PORT"), "-qmp", "stdio,server");
 	EXPECT_ERR(L("port must be a number"), "-qmp", "tcp:localhost:99999,server");
@@ -755,6 +756,149 @@ static void test_socket_errors_name_the_address(void **state)
 	EXPECT_ERR(L("longer than 107"), "--fm", "unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	EXPECT_ERR(L("must come first"), "-qmp", "path=unix:/x,server");
 	EXPECT_ERR(L("--fm", "expected unix:PATH"), "--fm", "/tmp/fm.sock");
+}
+
+/* The ignored note of the parse: ignored[i] is @text and its why holds @why. */
+static void expect_ignored(const struct cmdline_cfg *cfg, size_t i, const char *text, const char *why)
+{
+	assert_true(i < cfg->nr_ignored);
+	assert_string_equal(cfg->ignored[i], text);
+	if (!strstr(cfg->ignored_why[i], why))
+		fail_msg("why '%s' lacks '%s'", cfg->ignored_why[i], why);
+}
+
+/*
+ * QEMU's socket chardev options after a -qmp address: ipv4=/ipv6= choose
+ * the family bound (QEMU's rule), to= a port range; the options that only
+ * tune what we do or belong to other backends are noted as ignored, with why.
+ */
+static void test_qmp_takes_qemus_socket_options(void **state)
+{
+	static const struct {
+		const char *opts;
+		enum sock_family family;
+	} fam[] = {
+		{ "", SOCK_FAMILY_ANY },
+		{ ",ipv4=on", SOCK_FAMILY_IPV4 },
+		{ ",ipv4", SOCK_FAMILY_IPV4 },
+		{ ",ipv6=off", SOCK_FAMILY_IPV4 },
+		{ ",ipv6=on", SOCK_FAMILY_IPV6 },
+		{ ",ipv4=off", SOCK_FAMILY_IPV6_ONLY },
+		{ ",ipv6=on,ipv4=off", SOCK_FAMILY_IPV6_ONLY },
+		{ ",ipv4=on,ipv6=on", SOCK_FAMILY_ANY },
+	};
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX], arg[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		snprintf(arg, sizeof(arg), "tcp:localhost:4444,server=on,wait=off%s", fam[i].opts);
+		assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-qmp", arg, NULL), 0);
+		assert_int_equal(cfg.nr_qmp, 1);
+		if (cfg.qmp[0].family != fam[i].family)
+			fail_msg("%s: family %d, not %d", arg, cfg.qmp[0].family, fam[i].family);
+		assert_int_equal(cfg.qmp[0].port_to, 0);
+		assert_int_equal(cfg.nr_ignored, 0);
+		cmdline_fini(&cfg);
+	}
+	/* to=: the last port to try; the rest noted as ignored, in order */
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-qmp",
+			       "tcp:127.0.0.1:4444,server,nowait,to=4450,nodelay=on,mux=on,logfile=/tmp/q.log",
+			       "-qmp", "unix:/tmp/q.sock,server=on,wait=off,ipv4=on,tight=off,nodelay", NULL), 0);
+	assert_int_equal(cfg.nr_qmp, 2);
+	assert_string_equal(cfg.qmp[0].port, "4444");
+	assert_int_equal(cfg.qmp[0].port_to, 4450);
+	assert_int_equal(cfg.qmp[0].family, SOCK_FAMILY_ANY);
+	assert_string_equal(cfg.qmp[1].path, "/tmp/q.sock");
+	assert_int_equal(cfg.nr_ignored, 6);
+	expect_ignored(&cfg, 0, "nodelay=on (-qmp tcp:127.0.0.1:4444,server,nowait,to=4450,nodelay=on,"
+		       "mux=on,logfile=/tmp/q.log)", "TCP_NODELAY");
+	expect_ignored(&cfg, 1, "mux=on (-qmp tcp:127.0.0.1:4444,server,nowait,to=4450,nodelay=on,"
+		       "mux=on,logfile=/tmp/q.log)", "only QMP uses the socket");
+	expect_ignored(&cfg, 2, "logfile=/tmp/q.log (-qmp tcp:127.0.0.1:4444,server,nowait,to=4450,"
+		       "nodelay=on,mux=on,logfile=/tmp/q.log)", "--trace=qmp");
+	expect_ignored(&cfg, 3, "tight=off (-qmp unix:/tmp/q.sock,server=on,wait=off,ipv4=on,tight=off,"
+		       "nodelay)", "only applies with abstract=on");
+	/* QEMU's "noX" flag form: nodelay is delay=off */
+	expect_ignored(&cfg, 4, "delay=off (-qmp unix:/tmp/q.sock,server=on,wait=off,ipv4=on,tight=off,"
+		       "nodelay)", "TCP_NODELAY");
+	/* a Unix socket has no family: noted after its other options */
+	expect_ignored(&cfg, 5, "ipv4=on (-qmp unix:/tmp/q.sock,server=on,wait=off,ipv4=on,tight=off,"
+		       "nodelay)", "a Unix socket has no address family");
+	cmdline_fini(&cfg);
+	/* off is what we do: accepted silently */
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-qmp",
+			       "tcp::0,server,wait=off,telnet=off,websocket=off,tn3270=off,abstract=off",
+			       NULL), 0);
+	assert_int_equal(cfg.nr_qmp, 1);
+	assert_int_equal(cfg.nr_ignored, 0);
+	cmdline_fini(&cfg);
+}
+
+static void test_qmp_refuses_socket_options_it_cannot_honour(void **state)
+{
+	(void)state;
+	/* QEMU's texts */
+	EXPECT_ERR(L("-qmp 'tcp::4444,server,ipv4=off,ipv6=off'", "Cannot disable IPv4 and IPv6 at same time"),
+		   "-qmp", "tcp::4444,server,ipv4=off,ipv6=off");
+	EXPECT_ERR(L("'reconnect' option is incompatible with socket in server listen mode"), "-qmp",
+		   "tcp::4444,server,reconnect=5");
+	EXPECT_ERR(L("'reconnect-ms' option is incompatible with socket in server listen mode"), "-qmp",
+		   "unix:/tmp/q.sock,server,reconnect-ms=500");
+	EXPECT_ERR(L("invalid parameter 'keep-alive'"), "-qmp", "tcp::4444,server,keep-alive=on");
+	/* a protocol on the socket, or a socket we cannot make */
+	EXPECT_ERR(L("tls-creds: TLS is not supported"), "-qmp", "tcp::4444,server,tls-creds=tls0");
+	EXPECT_ERR(L("tls-authz: TLS is not supported"), "-qmp", "tcp::4444,server,tls-authz=auth0");
+	EXPECT_ERR(L("websocket=on: QMP is served as plain JSON"), "-qmp", "tcp::4444,server,websocket=on");
+	EXPECT_ERR(L("tn3270=on: QMP is served as plain JSON"), "-qmp", "tcp::4444,server,tn3270");
+	EXPECT_ERR(L("abstract=on: Linux abstract socket names are not supported"), "-qmp",
+		   "unix:qmp,server,abstract=on");
+	EXPECT_ERR(L("fd: a socket passed in by the parent (fd=) is not supported"), "-qmp",
+		   "tcp::4444,server,fd=3");
+	/* values */
+	EXPECT_ERR(L("invalid value 'maybe' for 'ipv4' (on/off)"), "-qmp", "tcp::4444,server,ipv4=maybe");
+	EXPECT_ERR(L("invalid value '0' for 'to' (1..65535)"), "-qmp", "tcp::4444,server,to=0");
+	EXPECT_ERR(L("invalid value '70000' for 'to' (1..65535)"), "-qmp", "tcp::4444,server,to=70000");
+	EXPECT_ERR(L("invalid value 'x' for 'to' (a number)"), "-qmp", "tcp::4444,server,to=x");
+	EXPECT_ERR(L("to=4000 is below the port 4444"), "-qmp", "tcp::4444,server,to=4000");
+	EXPECT_ERR(L("invalid value 'x' for 'rows' (a number)"), "-qmp", "tcp::4444,server,rows=x");
+	/* a client socket stays refused, whatever else is given */
+	EXPECT_ERR(L("only server mode"), "-qmp", "tcp::4444,ipv4=on");
+}
+
+/*
+ * A -chardev socket that a -mon mode=control uses takes the same options,
+ * and its messages and notes name the -chardev; an unused one is ignored
+ * whole, whatever it holds (it is the guest's).
+ */
+static void test_chardev_of_a_qmp_monitor_takes_the_socket_options(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-chardev",
+			       "socket,id=q0,host=127.0.0.1,port=5551,server=on,wait=off,ipv4=on,to=5560,"
+			       "logappend=on", "-mon", "chardev=q0,mode=control",
+			       "-chardev", "socket,id=g0,port=1,server=on,tls-creds=t0,keep-alive=on", NULL), 0);
+	assert_int_equal(cfg.nr_qmp, 1);
+	assert_string_equal(cfg.qmp[0].host, "127.0.0.1");
+	assert_string_equal(cfg.qmp[0].port, "5551");
+	assert_int_equal(cfg.qmp[0].family, SOCK_FAMILY_IPV4);
+	assert_int_equal(cfg.qmp[0].port_to, 5560);
+	assert_int_equal(cfg.nr_ignored, 2);
+	expect_ignored(&cfg, 0, "logappend=on (-chardev socket,id=q0,host=127.0.0.1,port=5551,server=on,"
+		       "wait=off,ipv4=on,to=5560,logappend=on)", "--trace=qmp");
+	expect_ignored(&cfg, 1, "-chardev socket,id=g0,port=1,server=on,tls-creds=t0,keep-alive=on",
+		       "no -mon mode=control uses");
+	cmdline_fini(&cfg);
+	EXPECT_ERR(L("-chardev 'socket,id=q0,path=/tmp/q.sock,server=on,tls-creds=t0'",
+		     "tls-creds: TLS is not supported"), "-chardev",
+		   "socket,id=q0,path=/tmp/q.sock,server=on,tls-creds=t0", "-mon", "chardev=q0,mode=control");
+	EXPECT_ERR(L("-chardev 'socket,id=q0,port=1,server=on,keep-alive=on'", "invalid parameter 'keep-alive'"),
+		   "-chardev", "socket,id=q0,port=1,server=on,keep-alive=on", "-mon", "chardev=q0,mode=control");
+	EXPECT_ERR(L("-chardev", "Cannot disable IPv4 and IPv6 at same time"), "-chardev",
+		   "socket,id=q0,port=1,server=on,ipv4=off,ipv6=off", "-mon", "chardev=q0,mode=control");
 }
 
 int main(void)
@@ -780,6 +924,9 @@ int main(void)
 		cmocka_unit_test(test_qemu_guest_options_are_ignored_with_why),
 		cmocka_unit_test(test_device_errors_name_the_property),
 		cmocka_unit_test(test_socket_errors_name_the_address),
+		cmocka_unit_test(test_qmp_takes_qemus_socket_options),
+		cmocka_unit_test(test_qmp_refuses_socket_options_it_cannot_honour),
+		cmocka_unit_test(test_chardev_of_a_qmp_monitor_takes_the_socket_options),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

@@ -29,6 +29,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,6 +260,26 @@ static const struct pasted lines[] = {
 		"-device cxl-type3,bus=rp0,memdev=cxl-mem0,lsa=lsa0,id=cxl-pmem0",
 		"cxl-pmem0", NULL, NULL, NULL,
 	},
+	/*
+	 * QEMU's socket options on the QMP socket (not from a published CXL
+	 * line: the DCD series' device with a -qmp and a -chardev written as
+	 * QEMU documents them): IPv4 only, the rest noted.
+	 */
+	{
+		"QMP on TCP, IPv4 only",
+		"-M q35,cxl=on -object memory-backend-ram,id=vmem0,share=on,size=4G "
+		"-device cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-dcd0,num-dc-regions=2 "
+		"-qmp tcp:localhost:0,server=on,wait=off,ipv4=on,nodelay=on",
+		"cxl-dcd0", NULL, NULL, NULL,
+	},
+	{
+		"QMP on a -chardev socket, IPv4 only",
+		"-M q35,cxl=on -object memory-backend-ram,id=vmem0,share=on,size=4G "
+		"-device cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-dcd0,num-dc-regions=2 "
+		"-chardev socket,id=qmp0,host=127.0.0.1,port=0,server=on,wait=off,ipv4=on "
+		"-mon chardev=qmp0,mode=control",
+		"cxl-dcd0", NULL, NULL, NULL,
+	},
 	/* Refused, and why. */
 	{
 		/* Gregory Price's MH-SLD RFC: a device type QEMU upstream does not have either */
@@ -271,6 +293,17 @@ static const struct pasted lines[] = {
 		NULL, NULL, "-device 'cxl-mhsld,bus=rp0,num-dc-regions=1,volatile-dc-memdev=mem0,id=cxl-mem0,"
 		"sn=66667,mhd-head=0,mhd-state_file=mhd_metadata,mhd-init=true': unknown device type "
 		"'cxl-mhsld'", NULL,
+	},
+	{
+		/* QEMU's TLS QMP set-up (tls-creds on the monitor's socket) around the DCD series' device */
+		"QMP over TLS",
+		"-M q35,cxl=on -object memory-backend-ram,id=vmem0,share=on,size=4G "
+		"-device cxl-type3,bus=root_port13,volatile-dc-memdev=vmem0,id=cxl-dcd0,num-dc-regions=2 "
+		"-object tls-creds-x509,id=tls0,dir=@/pki,endpoint=server "
+		"-chardev socket,id=mon0,host=127.0.0.1,port=0,server=on,wait=off,tls-creds=tls0 "
+		"-mon chardev=mon0,mode=control",
+		NULL, NULL, "-chardev 'socket,id=mon0,host=127.0.0.1,port=0,server=on,wait=off,tls-creds=tls0': "
+		"tls-creds: TLS is not supported: use a Unix socket, or TCP on the loopback address", NULL,
 	},
 	{
 		/* cxl.rst's examples as printed, with the "..." that stands for the rest of the guest */
@@ -747,6 +780,133 @@ static void test_ignored_options_are_noted_with_why(void **state)
 	assert_int_equal(wait_exit(&r, TMO), 0);
 }
 
+static const struct pasted *line_of(const char *source)
+{
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (!strcmp(lines[i].source, source))
+			return &lines[i];
+	fail_msg("no line '%s'", source);
+	return NULL;
+}
+
+/* The QMP socket options that change nothing here are said, with why; IPv4 only binds 127.0.0.1. */
+static void test_ignored_properties_are_noted_with_why(void **state)
+{
+	const struct pasted *v4 = line_of("QMP on TCP, IPv4 only");
+	struct announced a;
+	struct run r;
+	const char *log;
+
+	(void)state;
+	start(&r, v4->line, NULL, true);
+	wait_ready(&r, v4->device);
+	log = read_log(&r);
+	parse_announced(log, &a);
+	assert_int_equal(a.nr_qmp, 1);
+	assert_int_equal(strncmp(a.qmp[0], "tcp:127.0.0.1:", 14), 0);
+	if (!strstr(log, "ignoring nodelay=on (-qmp tcp:localhost:0,server=on,wait=off,ipv4=on,"
+		    "nodelay=on): cxldcd always sets TCP_NODELAY"))
+		fail_msg("no note of nodelay in:\n%s", log);
+	kill(r.pid, SIGTERM);
+	assert_int_equal(wait_exit(&r, TMO), 0);
+}
+
+/* The first bytes QMP sends on the TCP @addr ("tcp:[::1]:PORT" or "tcp:127.0.0.1:PORT"). */
+static void expect_greeting(const char *addr)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct timeval tv = { .tv_sec = 5 };
+	const char *colon = strrchr(addr, ':');
+	char buf[64] = "";
+	socklen_t len;
+	int fd;
+
+	assert_non_null(colon);
+	if (!strncmp(addr, "tcp:[::1]:", 10)) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)atoi(colon + 1));
+		in6->sin6_addr = in6addr_loopback;
+		len = sizeof(*in6);
+	} else {
+		assert_int_equal(strncmp(addr, "tcp:127.0.0.1:", 14), 0);
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)atoi(colon + 1));
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*in);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(connect(fd, (struct sockaddr *)&ss, len), 0);
+	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
+	close(fd);
+	assert_int_equal(strncmp(buf, "{\"QMP\"", 6), 0);
+}
+
+/*
+ * QEMU's ipv6=/ipv4= choose the family bound (no host: the loopback
+ * address of it), to= the ports tried after a busy one; IPv6-only on an
+ * IPv4 address cannot listen (exit 1, said).
+ */
+static void test_qmp_binds_the_family_and_ports_asked(void **state)
+{
+	static const char dev[] = "-object memory-backend-ram,id=vmem0,size=1G "
+		"-device cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=vmem0 ";
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct announced a;
+	struct run r;
+	char text[512];
+	unsigned busy, got;
+	int fd;
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s-qmp tcp::0,server=on,wait=off,ipv6=on", dev);
+	start(&r, text, NULL, true);
+	wait_ready(&r, "d0");
+	parse_announced(read_log(&r), &a);
+	assert_int_equal(strncmp(a.qmp[0], "tcp:[::1]:", 10), 0);
+	expect_greeting(a.qmp[0]);
+	kill(r.pid, SIGTERM);
+	assert_int_equal(wait_exit(&r, TMO), 0);
+	dproc_reap_all(NULL);
+
+	/* a port in use, and to=: the next free one up to it */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	busy = ntohs(sa.sin_port);
+	snprintf(text, sizeof(text), "%s-qmp tcp:127.0.0.1:%u,server,nowait,ipv4=on,to=%u", dev, busy,
+		 busy + 8);
+	start(&r, text, NULL, true);
+	wait_ready(&r, "d0");
+	parse_announced(read_log(&r), &a);
+	assert_int_equal(strncmp(a.qmp[0], "tcp:127.0.0.1:", 14), 0);
+	got = (unsigned)atoi(a.qmp[0] + 14);
+	if (got <= busy || got > busy + 8)
+		fail_msg("bound %u, not in %u..%u", got, busy + 1, busy + 8);
+	expect_greeting(a.qmp[0]);
+	kill(r.pid, SIGTERM);
+	assert_int_equal(wait_exit(&r, TMO), 0);
+	dproc_reap_all(NULL);
+	/* without to=, the busy port stops the start */
+	snprintf(text, sizeof(text), "%s-qmp tcp:127.0.0.1:%u,server,nowait", dev, busy);
+	start(&r, text, NULL, true);
+	assert_int_equal(wait_exit(&r, TMO), 1);
+	assert_non_null(strstr(read_log(&r), "cannot listen: Address already in use"));
+	dproc_reap_all(NULL);
+	close(fd);
+
+	snprintf(text, sizeof(text), "%s-qmp tcp:127.0.0.1:0,server,nowait,ipv4=off", dev);
+	start(&r, text, NULL, true);
+	assert_int_equal(wait_exit(&r, TMO), 1);
+	assert_non_null(strstr(read_log(&r), "-qmp tcp:127.0.0.1:0: cannot listen"));
+}
+
 /* -mon mode=control on a -chardev socket is the QMP socket: no default qmp.sock beside it. */
 static void test_chardev_mon_control_is_the_qmp_socket(void **state)
 {
@@ -839,6 +999,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_pasted_lines_start_answer_and_stop_cleanly, dproc_reap_all),
 		cmocka_unit_test_teardown(test_refused_lines_say_why_and_leave_nothing, dproc_reap_all),
 		cmocka_unit_test_teardown(test_ignored_options_are_noted_with_why, dproc_reap_all),
+		cmocka_unit_test_teardown(test_ignored_properties_are_noted_with_why, dproc_reap_all),
+		cmocka_unit_test_teardown(test_qmp_binds_the_family_and_ports_asked, dproc_reap_all),
 		cmocka_unit_test_teardown(test_chardev_mon_control_is_the_qmp_socket, dproc_reap_all),
 		cmocka_unit_test_teardown(test_pasted_line_with_state_keeps_it_across_quit, dproc_reap_all),
 		cmocka_unit_test_teardown(test_pasted_line_without_xdg_runtime_dir, dproc_reap_all),
