@@ -325,6 +325,72 @@ static const char *const ignored_props[] = {
 	NULL,
 };
 
+/*
+ * COMPAT: properties of out-of-tree cxl-type3 series seen in published
+ * command lines (docs/cmdline.md, "Properties of out-of-tree series").
+ * @why: for an ignored one, why it changes nothing here (logged); for a
+ * refused one, the device behaviour it asks for that cxldcd does not have.
+ * OOT_IF_ON: refused when on, ignored when off.
+ */
+enum oot_act { OOT_IGNORE, OOT_REFUSE, OOT_IF_ON };
+
+#define WHY_FM_ATTACH "the MCTP-over-QMP RFC's switch that lets a fabric manager in " \
+	"another QEMU reach the device: cxldcd always serves the FM-API, on --fm and --mctp-cci"
+#define WHY_MCTP_BUF "the MCTP-over-QMP RFC's shared-memory buffer (/mctp-message-buf) " \
+	"for a fabric manager in another QEMU: cxldcd's FM connects to --fm or --mctp-cci"
+#define WHY_CHMU "the port of the hotness monitoring unit (CHMU) to QEMU's memory-access " \
+	"plugin: CHMU registers live in the PCI function's BAR, which a standalone device " \
+	"does not have, and it sees no memory accesses to count"
+#define WHY_MHD "the MHD RFC's multi-headed device, each head a QEMU sharing the " \
+	"device's state through System V shared memory (mhd_shmid), is not implemented: " \
+	"one cxldcd serves every head as a host (num-hosts=N)"
+#define WHY_MHD_OFF "only is_mhd=on makes the MHD RFC's multi-headed device"
+#define WHY_MHSLD "a property of the MH-SLD RFC's cxl-mhsld device (heads in several " \
+	"QEMUs sharing a state file), which is not implemented: one cxldcd serves every " \
+	"head as a host (num-hosts=N)"
+
+static const struct oot_prop {
+	const char *name;
+	enum pkind kind;
+	enum oot_act act;
+	const char *why;
+} oot_props[] = {
+	{ "allow-fm-attach", P_BOOL, OOT_IGNORE, WHY_FM_ATTACH },
+	{ "mctp-buf-init", P_BOOL, OOT_IGNORE, WHY_MCTP_BUF },
+	{ "chmu-port", P_U32, OOT_IGNORE, WHY_CHMU },
+	{ "is_mhd", P_BOOL, OOT_IF_ON, WHY_MHD },
+	{ "mhd_head", P_U32, OOT_IGNORE, WHY_MHD_OFF },
+	{ "mhd_shmid", P_U32, OOT_IGNORE, WHY_MHD_OFF },
+	{ "mhd-head", P_STR, OOT_REFUSE, WHY_MHSLD },
+	{ "mhd-state_file", P_STR, OOT_REFUSE, WHY_MHSLD },
+	{ "mhd-init", P_STR, OOT_REFUSE, WHY_MHSLD },
+};
+
+/* @key of an out-of-tree series: 0 (noted as ignored), 1 (not one), or the refusal. */
+static int oot_prop(struct cmdline_ctx *c, const char *key, const char *v)
+{
+	const struct oot_prop *o = NULL;
+	bool on = false;
+	int rc;
+
+	for (size_t i = 0; !o && i < sizeof(oot_props) / sizeof(oot_props[0]); i++)
+		if (!strcmp(oot_props[i].name, key))
+			o = &oot_props[i];
+	if (!o)
+		return 1;
+	if (o->kind != P_STR) {
+		const struct pdef typed = { key, o->kind };
+
+		if ((rc = check_value(c, &typed, v)))
+			return rc;
+	}
+	if (o->kind == P_BOOL)
+		cmdline_parse_bool(v, &on);
+	if (o->act == OOT_REFUSE || (o->act == OOT_IF_ON && on))
+		return cmdline_fail(c, "%s=%s: %s", key, v, o->why);
+	return cmdline_ignore_prop(c, key, v, o->act == OOT_IF_ON ? WHY_MHD_OFF : o->why);
+}
+
 static bool pow2(uint64_t v)
 {
 	return v && !(v & (v - 1));
@@ -362,9 +428,10 @@ static int dev_number(struct cmdline_ctx *c, struct cmdline_device *d, const str
 
 static int dev_prop(struct cmdline_ctx *c, struct cmdline_device *d, const char *key, const char *v)
 {
+	int rc;
+
 	for (size_t i = 0; i < sizeof(dev_props) / sizeof(dev_props[0]); i++) {
 		const struct devprop *p = &dev_props[i];
-		int rc;
 
 		if (strcmp(p->name, key))
 			continue;
@@ -386,7 +453,8 @@ static int dev_prop(struct cmdline_ctx *c, struct cmdline_device *d, const char 
 	for (size_t i = 0; ignored_props[i]; i++)
 		if (!strcmp(ignored_props[i], key))
 			return 0;
-	return cmdline_fail(c, "unknown property '%s'", key);
+	rc = oot_prop(c, key, v);
+	return rc <= 0 ? rc : cmdline_fail(c, "unknown property '%s'", key);
 }
 
 static int dev_check(struct cmdline_ctx *c, const struct cmdline_device *d)

@@ -105,6 +105,8 @@ done < <(
 objdev=$src/src/server/cmdline-objdev.c
 grep -oE 'DP\("[a-z-]+"' "$objdev" | grep -oE '[a-z-]+"' | tr -d '"' >"$tmp/dev.props"
 sed -n '/ignored_props\[\] = {/,/^};/p' "$objdev" | grep -oE '"[a-z_-]+"' | tr -d '"' >"$tmp/dev.ignored"
+# the out-of-tree series' properties (oot_props[]) are in its tables too
+sed -n '/oot_props\[\] = {/,/^};/p' "$objdev" | grep -oE '\{ "[a-z_-]+"' | grep -oE '"[a-z_-]+"' | tr -d '"' >>"$tmp/dev.ignored"
 grep -oE '\{ "[a-z-]+", P_[A-Z0-9]+ \}' "$objdev" | grep -oE '"[a-z-]+"' | tr -d '"' >"$tmp/obj.props"
 [ -s "$tmp/dev.props" ] && [ -s "$tmp/dev.ignored" ] && [ -s "$tmp/obj.props" ] ||
 	problem "no property tables found in src/server/cmdline-objdev.c"

@@ -901,6 +901,62 @@ static void test_chardev_of_a_qmp_monitor_takes_the_socket_options(void **state)
 		   "socket,id=q0,port=1,server=on,ipv4=off,ipv6=off", "-mon", "chardev=q0,mode=control");
 }
 
+/*
+ * Properties of out-of-tree cxl-type3 series in published lines: the ones
+ * that only switch on what cxldcd always does (or name a part it does not
+ * have) are noted as ignored, with why; the ones asking for device
+ * behaviour cxldcd lacks are refused, naming the property and why.
+ */
+static void test_out_of_tree_cxl_type3_properties(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+	const char *dev = "cxl-type3,bus=swport2,volatile-dc-memdev=m0,id=d0,num-dc-regions=1,sn=99,"
+			  "allow-fm-attach=on,mctp-buf-init=on,chmu-port=4443";
+	char text[256];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", dev, NULL), 0);
+	assert_int_equal(cfg.nr_devices, 1);
+	assert_int_equal(cfg.devices[0].num_dc_regions, 1);
+	assert_int_equal(cfg.nr_ignored, 3);
+	snprintf(text, sizeof(text), "allow-fm-attach=on (-device %s)", dev);
+	expect_ignored(&cfg, 0, text, "cxldcd always serves the FM-API, on --fm and --mctp-cci");
+	snprintf(text, sizeof(text), "mctp-buf-init=on (-device %s)", dev);
+	expect_ignored(&cfg, 1, text, "/mctp-message-buf");
+	snprintf(text, sizeof(text), "chmu-port=4443 (-device %s)", dev);
+	expect_ignored(&cfg, 2, text, "hotness monitoring unit");
+	cmdline_fini(&cfg);
+	/* is_mhd off: nothing multi-headed, its head and shm id unused */
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device",
+			       DEV ",is_mhd=false,mhd_head=0,mhd_shmid=15", NULL), 0);
+	assert_int_equal(cfg.nr_ignored, 3);
+	expect_ignored(&cfg, 0, "is_mhd=false (-device " DEV ",is_mhd=false,mhd_head=0,mhd_shmid=15)",
+		       "only is_mhd=on makes the MHD RFC's multi-headed device");
+	expect_ignored(&cfg, 1, "mhd_head=0 (-device " DEV ",is_mhd=false,mhd_head=0,mhd_shmid=15)",
+		       "only is_mhd=on");
+	cmdline_fini(&cfg);
+	/* the MHD RFC's line, as published */
+	EXPECT_ERR(L("-device 'cxl-type3,bus=rp0,volatile-memdev=mem0,id=cxl-mem0,sn=66666,is_mhd=true,"
+		     "mhd_head=0,mhd_shmid=15'", "is_mhd=true: the MHD RFC's multi-headed device",
+		     "is not implemented: one cxldcd serves every head as a host (num-hosts=N)"),
+		   "-object", "memory-backend-ram,id=mem0,size=4G", "-device",
+		   "cxl-type3,bus=rp0,volatile-memdev=mem0,id=cxl-mem0,sn=66666,is_mhd=true,mhd_head=0,"
+		   "mhd_shmid=15");
+	EXPECT_ERR(L("mhd-head=0: a property of the MH-SLD RFC's cxl-mhsld device"), "-object", OBJ,
+		   "-device", DEV ",mhd-head=0");
+	EXPECT_ERR(L("mhd-state_file=mhd_metadata: a property of the MH-SLD RFC"), "-object", OBJ,
+		   "-device", DEV ",mhd-state_file=mhd_metadata");
+	EXPECT_ERR(L("mhd-init=true: a property of the MH-SLD RFC"), "-object", OBJ, "-device",
+		   DEV ",mhd-init=true");
+	/* typed as in the series */
+	EXPECT_ERR(L("invalid value 'maybe' for 'allow-fm-attach'"), "-object", OBJ, "-device",
+		   DEV ",allow-fm-attach=maybe");
+	EXPECT_ERR(L("invalid value 'x' for 'chmu-port'"), "-object", OBJ, "-device", DEV ",chmu-port=x");
+	/* no published line: still unknown */
+	EXPECT_ERR(L("unknown property 'vcs'"), "-object", OBJ, "-device", DEV ",vcs=1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -927,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_qmp_takes_qemus_socket_options),
 		cmocka_unit_test(test_qmp_refuses_socket_options_it_cannot_honour),
 		cmocka_unit_test(test_chardev_of_a_qmp_monitor_takes_the_socket_options),
+		cmocka_unit_test(test_out_of_tree_cxl_type3_properties),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

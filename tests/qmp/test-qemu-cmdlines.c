@@ -261,6 +261,43 @@ static const struct pasted lines[] = {
 		"cxl-pmem0", NULL, NULL, NULL,
 	},
 	/*
+	 * Out-of-tree cxl-type3 properties that only switch on what cxldcd
+	 * always does: accepted, each noted in the log with why.
+	 */
+	{
+		/* cxl-test-tool's FM_TARGET (Fan Ni's MCTP-over-QMP RFC), its -qmp from the RFC's letter */
+		"cxl-test-tool FM_TARGET (allow-fm-attach)",
+		"-qmp tcp:localhost:0,server,wait=off "
+		"-object memory-backend-file,id=cxl-mem2,mem-path=@/t3_cxl2.raw,size=4G "
+		"-object memory-backend-file,id=cxl-lsa2,mem-path=@/t3_lsa2.raw,size=1M "
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true "
+		"-device cxl-rp,port=0,bus=cxl.1,id=cxl_rp_port0,chassis=0,slot=2 "
+		"-device cxl-upstream,port=2,sn=1234,bus=cxl_rp_port0,id=us0,addr=0.0,multifunction=on, "
+		"-device cxl-switch-mailbox-cci,bus=cxl_rp_port0,addr=0.1,target=us0 "
+		"-device cxl-downstream,port=0,bus=us0,id=swport0,chassis=0,slot=4 "
+		"-device cxl-downstream,port=1,bus=us0,id=swport1,chassis=0,slot=5 "
+		"-device cxl-downstream,port=3,bus=us0,id=swport2,chassis=0,slot=6 "
+		"-device cxl-type3,bus=swport2,volatile-dc-memdev=cxl-mem2,id=cxl-dcd0,lsa=cxl-lsa2,"
+		"num-dc-regions=1,sn=99,allow-fm-attach=on,mctp-buf-init=on "
+		"-machine cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=1k "
+		"-device i2c_mctp_cxl,bus=aspeed.i2c.bus.0,address=4,target=us0 "
+		"-device i2c_mctp_cxl,bus=aspeed.i2c.bus.0,address=6,target=cxl-dcd0 "
+		"-device virtio-rng-pci,bus=swport1",
+		"cxl-dcd0", NULL, NULL, "t3_cxl2.raw t3_lsa2.raw",
+	},
+	{
+		/* a CHMU test set-up posted to linux-cxl (cxl-type3 chmu-port=), its memory cut to 256M */
+		"CHMU port",
+		"-object memory-backend-ram,id=cxl-mem1,size=256M,share=on "
+		"-object memory-backend-file,id=cxl-lsa1,share=on,mem-path=@/t3_lsa1.raw,size=1M,align=1M "
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true,numa_node=0 "
+		"-device cxl-rp,port=0,bus=cxl.1,id=cxl_rp_port0,chassis=0,slot=2 "
+		"-device cxl-type3,bus=cxl_rp_port0,volatile-memdev=cxl-mem1,id=cxl-pmem1,lsa=cxl-lsa1,sn=3,"
+		"x-speed=32,x-width=16,chmu-port=4443 "
+		"-machine cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=8G,cxl-fmw.0.interleave-granularity=1k",
+		"cxl-pmem1", NULL, NULL, "t3_lsa1.raw",
+	},
+	/*
 	 * QEMU's socket options on the QMP socket (not from a published CXL
 	 * line: the DCD series' device with a -qmp and a -chardev written as
 	 * QEMU documents them): IPv4 only, the rest noted.
@@ -293,6 +330,21 @@ static const struct pasted lines[] = {
 		NULL, NULL, "-device 'cxl-mhsld,bus=rp0,num-dc-regions=1,volatile-dc-memdev=mem0,id=cxl-mem0,"
 		"sn=66667,mhd-head=0,mhd-state_file=mhd_metadata,mhd-init=true': unknown device type "
 		"'cxl-mhsld'", NULL,
+	},
+	{
+		/* Gregory Price's MHD RFC (cxl-type3 is_mhd=true), its cover letter's line */
+		"MHD RFC (is_mhd)",
+		"-nographic -accel kvm -drive file=./mhd.qcow2,format=qcow2,index=0,media=disk,id=hd "
+		"-m 4G,slots=4,maxmem=8G -smp 4 -machine type=q35,cxl=on,hmat=on "
+		"-device pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=52 "
+		"-device cxl-rp,id=rp0,bus=cxl.0,chassis=0,port=0,slot=0 "
+		"-object memory-backend-file,id=mem0,mem-path=@/mem0,size=4G,share=true "
+		"-device cxl-type3,bus=rp0,volatile-memdev=mem0,id=cxl-mem0,sn=66666,is_mhd=true,mhd_head=0,"
+		"mhd_shmid=15 -M cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G",
+		NULL, NULL, "-device 'cxl-type3,bus=rp0,volatile-memdev=mem0,id=cxl-mem0,sn=66666,is_mhd=true,"
+		"mhd_head=0,mhd_shmid=15': is_mhd=true: the MHD RFC's multi-headed device, each head a QEMU "
+		"sharing the device's state through System V shared memory (mhd_shmid), is not implemented: "
+		"one cxldcd serves every head as a host (num-hosts=N)", NULL,
 	},
 	{
 		/* QEMU's TLS QMP set-up (tls-creds on the monitor's socket) around the DCD series' device */
@@ -789,15 +841,46 @@ static const struct pasted *line_of(const char *source)
 	return NULL;
 }
 
-/* The QMP socket options that change nothing here are said, with why; IPv4 only binds 127.0.0.1. */
+/*
+ * The properties a pasted line's cxl-type3 or QMP socket has that change
+ * nothing here are said, each with why; an IPv4-only QMP socket is bound
+ * to 127.0.0.1.
+ */
 static void test_ignored_properties_are_noted_with_why(void **state)
 {
+	const struct pasted *fm = line_of("cxl-test-tool FM_TARGET (allow-fm-attach)");
+	const struct pasted *chmu = line_of("CHMU port");
 	const struct pasted *v4 = line_of("QMP on TCP, IPv4 only");
 	struct announced a;
 	struct run r;
 	const char *log;
 
 	(void)state;
+	start(&r, fm->line, NULL, true);
+	wait_ready(&r, fm->device);
+	log = read_log(&r);
+	if (!strstr(log, "ignoring allow-fm-attach=on (-device cxl-type3,bus=swport2,"
+		    "volatile-dc-memdev=cxl-mem2,id=cxl-dcd0,lsa=cxl-lsa2,num-dc-regions=1,sn=99,"
+		    "allow-fm-attach=on,mctp-buf-init=on): the MCTP-over-QMP RFC's switch that lets a "
+		    "fabric manager in another QEMU reach the device: cxldcd always serves the FM-API, "
+		    "on --fm and --mctp-cci") ||
+	    !strstr(log, "ignoring mctp-buf-init=on (-device cxl-type3,") ||
+	    !strstr(log, "(/mctp-message-buf)"))
+		fail_msg("no note of allow-fm-attach and mctp-buf-init in:\n%s", log);
+	kill(r.pid, SIGTERM);
+	assert_int_equal(wait_exit(&r, TMO), 0);
+	dproc_reap_all(NULL);
+
+	start(&r, chmu->line, NULL, true);
+	wait_ready(&r, chmu->device);
+	log = read_log(&r);
+	if (!strstr(log, "ignoring chmu-port=4443 (-device cxl-type3,") ||
+	    !strstr(log, "hotness monitoring unit (CHMU)"))
+		fail_msg("no note of chmu-port in:\n%s", log);
+	kill(r.pid, SIGTERM);
+	assert_int_equal(wait_exit(&r, TMO), 0);
+	dproc_reap_all(NULL);
+
 	start(&r, v4->line, NULL, true);
 	wait_ready(&r, v4->device);
 	log = read_log(&r);
