@@ -70,7 +70,8 @@
  * it carries (docs/host-link.md "Sending"): one fd (mem_segment_fd()) per
  * file and access, shared by every queued message of that file, so a
  * queue holds as many fds as files, not one per message.  Counted against
- * hostlink_cfg.max_out_fds.
+ * the connection's max_out_fds (its listener's hostlink_limits.max_out_fds,
+ * else hostlink_cfg.max_out_fds).
  */
 struct qfd {
 	struct qfd *next;           /* in its connection's bucket */
@@ -118,6 +119,7 @@ struct conn {
 	size_t oq_bytes;            /* allocated for the queue: outmsg_cost() of each */
 	struct qfd *qfds[QFD_BUCKETS]; /* the files the queue holds open, by inode */
 	uint32_t nr_qfds;
+	uint32_t max_out_fds;       /* nr_qfds bound: its listener's (hostlink_limits) */
 	uint32_t seq_out;
 	unsigned watched;
 };
@@ -559,7 +561,7 @@ static int qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out
 			return 0;
 		}
 	}
-	if (c->nr_qfds >= hl->cfg.max_out_fds && !c->blocked)
+	if (c->nr_qfds >= c->max_out_fds && !c->blocked)
 		conn_flush(c);
 	if (c->dead)
 		return -EPIPE;
@@ -567,9 +569,9 @@ static int qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out
 	 * Not while the MAPs of a HELLO are queued: they come at once, before
 	 * the host could read any, and hold at most an fd per file it holds.
 	 */
-	if (c->nr_qfds >= hl->cfg.max_out_fds && !c->replaying) {
+	if (c->nr_qfds >= c->max_out_fds && !c->replaying) {
 		hlog(hl, LOG_INFO, "host=%u output queue holds %u fds (max %u): dropping the connection",
-		     c->host, c->nr_qfds, hl->cfg.max_out_fds);
+		     c->host, c->nr_qfds, c->max_out_fds);
 		hl->st.violations++;
 		c->dead = true;
 		return -ETOOMANYREFS;
@@ -1954,6 +1956,7 @@ static struct conn *conn_new(struct hostlink *hl, struct listener *l, int fd)
 	c->rcap = RBUF_INITIAL;
 	c->watched = HOSTLINK_IN;
 	c->hello_due_ms = now_ms(hl) + l->lim.hello_timeout_ms;
+	c->max_out_fds = l->lim.max_out_fds;
 	if (hl->cfg.watch && hl->cfg.watch->add &&
 	    hl->cfg.watch->add(hl->cfg.watch_opaque, fd, HOSTLINK_IN)) {
 		free(c->rbuf);
@@ -2021,6 +2024,7 @@ static int add_listener(struct hostlink *hl, int fd, bool is_unix, const char *p
 	l->lim.max_conns = lim && lim->max_conns ? lim->max_conns : hl->cfg.max_conns;
 	l->lim.hello_timeout_ms = lim && lim->hello_timeout_ms ? lim->hello_timeout_ms
 							       : hl->cfg.hello_timeout_ms;
+	l->lim.max_out_fds = lim && lim->max_out_fds ? lim->max_out_fds : hl->cfg.max_out_fds;
 	l->next = hl->listeners;
 	hl->listeners = l;
 	return 0;

@@ -86,11 +86,14 @@ struct hostlink_watch_ops {
  * and still open, HELLO'd or not; when it is full a new connection replaces
  * the listener's oldest one that has not sent HELLO (none: the new one is
  * refused).  hello_timeout_ms: a connection that has not sent HELLO by then
- * is closed.  0 = the default.
+ * is closed.  max_out_fds: the fds each connection's output queue may hold
+ * (hostlink_cfg.max_out_fds, for this listener's connections).  0 = the
+ * default (hostlink_cfg's).
  */
 struct hostlink_limits {
 	uint32_t max_conns;
 	uint32_t hello_timeout_ms;
+	uint32_t max_out_fds;
 };
 
 typedef void hostlink_log_fn(void *opaque, int level, const char *msg);

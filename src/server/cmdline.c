@@ -276,8 +276,16 @@ static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link
 				l->max_conns = (uint32_t)u;
 			else
 				l->hello_timeout_ms = (uint32_t)u;
+		} else if (host_link && !strcmp(key, "max-fds")) {
+			/* The fds a connection's output queue may hold (hostlink_limits) */
+			if (cmdline_parse_u64(v, &u) || !u || u > CMDLINE_HOST_MAX_FDS)
+				rc = cmdline_fail(c, "invalid value '%s' for '%s' (1..%u)", v, key,
+						  CMDLINE_HOST_MAX_FDS);
+			else
+				l->max_fds = (uint32_t)u;
 		} else if (strcmp(key, "device")) {
-			rc = cmdline_fail(c, host_link ? "unknown option '%s' (device, max-conns, hello-timeout-ms)"
+			rc = cmdline_fail(c, host_link ? "unknown option '%s' (device, max-conns, "
+					  "hello-timeout-ms, max-fds)"
 						       : "unknown option '%s' (device, max-conns)", key);
 		}
 		else if (!cmdline_id_ok(v))
@@ -865,11 +873,12 @@ const char *cmdline_usage(void)
 "                       a Type 3 MCTP-based CCI listener (MCTP type 08h; framed\n"
 "                       like --fm; several allowed)\n"
 "  --host-socket PATH|unix:PATH|tcp:HOST:PORT[,device=ID][,max-conns=N]\n"
-"          [,hello-timeout-ms=MS] | none\n"
+"          [,hello-timeout-ms=MS][,max-fds=N] | none\n"
 "                       a host-link listener (several allowed; TCP: IPv4, slow\n"
 "                       path only); device= defaults to the first -device;\n"
 "                       max-conns (num-hosts + 64) and hello-timeout-ms (5000)\n"
-"                       per listener\n"
+"                       per listener, max-fds (RLIMIT_NOFILE / 2 / num-hosts,\n"
+"                       64..65536) fds queued per connection\n"
 "  --mctp-serial pty[,device=ID][,eid=N]\n"
 "                       an MCTP endpoint (DSP0253 serial) on a new pseudo-terminal\n"
 "                       whose name is printed (several allowed)\n"

@@ -114,10 +114,13 @@ struct cmdline_device {
 	size_t nr_props;
 };
 
+/* --host-socket max-fds=N: at most HOSTLINK_MAX_OUT_FDS_CAP, the default's cap */
+#define CMDLINE_HOST_MAX_FDS 65536u
+
 /*
  * --fm ADDR[,device=ID][,max-conns=N] / --mctp-cci (the same) /
  * --host-socket ADDR[,device=ID][,max-conns=N]
- * [,hello-timeout-ms=MS]: one listener and
+ * [,hello-timeout-ms=MS][,max-fds=N]: one listener and
  * the -device it serves.  A --host-socket ADDR may be a bare PATH (Unix);
  * its TCP addresses are IPv4 (empty host: 127.0.0.1).
  */
@@ -128,6 +131,7 @@ struct cmdline_listener {
 	char *arg;                      /* the option's value as written (messages) */
 	uint32_t max_conns;             /* max-conns=; 0: default */
 	uint32_t hello_timeout_ms;      /* --host-socket hello-timeout-ms=; 0: default */
+	uint32_t max_fds;               /* --host-socket max-fds=; 0: default */
 	unsigned eid;                   /* --mctp-serial eid=N, 0 if not given */
 };
 

@@ -528,13 +528,17 @@ static int hostlink_ipv4(const struct cmdline_listener *l, char ip[INET_ADDRSTRL
 	return 0;
 }
 
+_Static_assert(CMDLINE_HOST_MAX_FDS == HOSTLINK_MAX_OUT_FDS_CAP,
+	       "--host-socket max-fds= goes up to the default bound's cap");
+
 static int start_hostlinks(struct daemon *d)
 {
 	for (size_t i = 0; i < d->cfg.nr_host; i++) {
 		const struct cmdline_listener *l = &d->cfg.host[i];
 		struct dcd *dv = d->ctx.devs[l->dev];     /* cmdline_parse() checked device= */
 		const struct hostlink_limits lim = { .max_conns = l->max_conns,
-						     .hello_timeout_ms = l->hello_timeout_ms };
+						     .hello_timeout_ms = l->hello_timeout_ms,
+						     .max_out_fds = l->max_fds };
 		char addr[300], ip[INET_ADDRSTRLEN], msg[400];
 		uint16_t port = 0;
 		int rc;
@@ -559,7 +563,12 @@ static int start_hostlinks(struct daemon *d)
 			d->said_why = true;
 			return rc;
 		}
-		srv_log(&d->log, LOG_NOTICE, "host link: listening on %s (device %s)", addr, dv->id);
+		if (l->max_fds)
+			srv_log(&d->log, LOG_NOTICE, "host link: listening on %s (device %s, max-fds %u)",
+				addr, dv->id, l->max_fds);
+		else
+			srv_log(&d->log, LOG_NOTICE, "host link: listening on %s (device %s)", addr,
+				dv->id);
 	}
 	return 0;
 }

@@ -71,10 +71,13 @@ static void on_log(void *opaque, int level, const char *msg)
 /*
  * hx_init_opts() with room for NR_VIEW 2 MiB extents in each region and
  * an event log as deep, and hostlink_cfg.max_out_fds = max_out_fds (0: the
- * default) and a log kept in f->log.
+ * default) and a log kept in f->log.  @on_listener: the bound is the
+ * listener's instead (hostlink_limits.max_out_fds, --host-socket max-fds=),
+ * hostlink_cfg's the default.
  */
-static void fx_init(struct fx *f, uint32_t max_out_fds, uint16_t nr_hosts)
+static void fx_init_on(struct fx *f, uint32_t max_out_fds, uint16_t nr_hosts, bool on_listener)
 {
+	const struct hostlink_limits lim = { .max_out_fds = max_out_fds };
 	struct hx *x = &f->x;
 	struct cxldcd_dev_cfg cfg;
 	struct cxldcd_diag diag;
@@ -106,7 +109,7 @@ static void fx_init(struct fx *f, uint32_t max_out_fds, uint16_t nr_hosts)
 	assert_int_equal(mem_dev_new(x->dev, x->reg, &mc, &x->md, err, sizeof(err)), 0);
 	hc.dev = x->dev;
 	hc.md = x->md;
-	hc.max_out_fds = max_out_fds;
+	hc.max_out_fds = on_listener ? 0 : max_out_fds;
 	hc.log = on_log;
 	hc.log_opaque = f;
 	hc.log_level = LOG_INFO;
@@ -115,8 +118,13 @@ static void fx_init(struct fx *f, uint32_t max_out_fds, uint16_t nr_hosts)
 	assert_non_null(mkdtemp(x->dir));
 	snprintf(x->sock, sizeof(x->sock), "%s/link.sock", x->dir);
 	snprintf(x->app_sock, sizeof(x->app_sock), "%s/app.sock", x->dir);
-	assert_int_equal(hostlink_listen_unix(x->hl, x->sock, NULL), 0);
+	assert_int_equal(hostlink_listen_unix(x->hl, x->sock, on_listener ? &lim : NULL), 0);
 	hx_host_cfg(x, &x->hcfg);
+}
+
+static void fx_init(struct fx *f, uint32_t max_out_fds, uint16_t nr_hosts)
+{
+	fx_init_on(f, max_out_fds, nr_hosts, false);
 }
 
 static int setup_bound(void **state)
@@ -125,6 +133,17 @@ static int setup_bound(void **state)
 
 	assert_non_null(f);
 	fx_init(f, FD_BOUND, 0);
+	*state = f;
+	return 0;
+}
+
+/* The bound given to the listener alone: hostlink_cfg's default is far above it. */
+static int setup_listener_bound(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	fx_init_on(f, FD_BOUND, 0, true);
 	*state = f;
 	return 0;
 }
@@ -510,6 +529,9 @@ int main(void)
 						setup_bound, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound,
 						setup_bound, hx_teardown),
+		/* the same with the bound on the listener (--host-socket max-fds=) */
+		cmocka_unit_test_setup_teardown(test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound,
+						setup_listener_bound, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_the_maps_of_a_hello_may_go_past_the_fd_bound,
 						setup_bound, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_map_without_an_fd_drops_its_host_with_a_line,

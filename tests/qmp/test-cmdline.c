@@ -326,14 +326,27 @@ static void test_host_socket_limits_are_per_listener(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "--host-socket",
-			       "/tmp/h.sock,max-conns=3,hello-timeout-ms=250", "--host-socket",
-			       "tcp:127.0.0.1:0", NULL), 0);
-	assert_int_equal(cfg.nr_host, 2);
+			       "/tmp/h.sock,max-conns=3,hello-timeout-ms=250,max-fds=100", "--host-socket",
+			       "tcp:127.0.0.1:0", "--host-socket", "/tmp/h2.sock,max-fds=65536", NULL), 0);
+	assert_int_equal(cfg.nr_host, 3);
 	assert_int_equal(cfg.host[0].max_conns, 3);
 	assert_int_equal(cfg.host[0].hello_timeout_ms, 250);
+	assert_int_equal(cfg.host[0].max_fds, 100);
 	assert_int_equal(cfg.host[1].max_conns, 0);
 	assert_int_equal(cfg.host[1].hello_timeout_ms, 0);
+	assert_int_equal(cfg.host[1].max_fds, 0);
+	assert_int_equal(cfg.host[2].max_fds, 65536);
 	cmdline_fini(&cfg);
+	/* the fds a connection's queue may hold: 1 up to the default's cap */
+	EXPECT_ERR(L("--host-socket '/tmp/h.sock,max-fds=0'", "invalid value '0' for 'max-fds' (1..65536)"),
+		   "-object", OBJ, "-device", DEV, "--host-socket", "/tmp/h.sock,max-fds=0");
+	EXPECT_ERR(L("invalid value '65537' for 'max-fds' (1..65536)"), "-object", OBJ, "-device", DEV,
+		   "--host-socket", "/tmp/h.sock,max-fds=65537");
+	EXPECT_ERR(L("invalid value '1k' for 'max-fds'"), "-object", OBJ, "-device", DEV,
+		   "--host-socket", "/tmp/h.sock,max-fds=1k");
+	/* a host-link limit: not the FM's */
+	EXPECT_ERR(L("--fm", "unknown option 'max-fds' (device, max-conns)"), "-object", OBJ, "-device",
+		   DEV, "--fm", "unix:/tmp/f.sock,max-fds=8");
 }
 
 /* QMP and FM listener limits: per listener, 0 (the default) when not given. */
@@ -368,7 +381,7 @@ static void test_listener_errors_name_the_listener(void **state)
 		   "unix:/tmp/f.sock,device=d0");
 	EXPECT_ERR(L("--host-socket", "there is no -device to serve"), "--host-socket", "/tmp/h.sock");
 	EXPECT_ERR(L("--fm", "unknown option 'dev' (device, max-conns)"), "--fm", "unix:/tmp/f.sock,dev=d0");
-	EXPECT_ERR(L("--host-socket", "unknown option 'server' (device, max-conns, hello-timeout-ms)"),
+	EXPECT_ERR(L("--host-socket", "unknown option 'server' (device, max-conns, hello-timeout-ms, max-fds)"),
 		   "--host-socket", "unix:/tmp/h.sock,server");
 	EXPECT_ERR(L("--host-socket", "invalid value '0' for 'max-conns' (1..4294967295)"),
 		   "--host-socket", "unix:/tmp/h.sock,max-conns=0");
