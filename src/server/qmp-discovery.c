@@ -231,6 +231,27 @@ static json_t *sockets_of(const struct cmdline_listener *ls, size_t nr, size_t i
 	return a;
 }
 
+/*
+ * The static capacity of device @i: its volatile and persistent bytes
+ * (always; 0 without), the backends given for them and the LSA, and
+ * static-host=N when only that host reaches it.
+ */
+static void static_fields(json_t *d, const struct cxldcd_dev_cfg *c,
+			  const struct cmdline_device *cd)
+{
+	json_object_set_new(d, "volatile-capacity",
+			    json_integer((json_int_t)(c->static_capacity - c->persistent_capacity)));
+	json_object_set_new(d, "persistent-capacity", json_integer((json_int_t)c->persistent_capacity));
+	if (cd && cd->volatile_memdev)
+		json_object_set_new(d, "volatile-memdev", json_string(cd->volatile_memdev));
+	if (cd && cd->persistent_memdev)
+		json_object_set_new(d, "persistent-memdev", json_string(cd->persistent_memdev));
+	if (cd && cd->lsa)
+		json_object_set_new(d, "lsa", json_string(cd->lsa));
+	if (c->static_host_only)
+		json_object_set_new(d, "static-host", json_integer(c->static_host));
+}
+
 int qmp_query_cxl_devices(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
 {
 	struct server_ctx *s = opaque;
@@ -248,17 +269,22 @@ int qmp_query_cxl_devices(void *opaque, json_t *args, json_t **ret, struct qmp_e
 
 		for (unsigned r = 0; r < c->nr_regions; r++)
 			total += c->regions[r].len;
-		d = json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:o, s:o}", "id", dv->id,
+		d = json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:o, s:o}", "id", dv->id,
 			      "path", dv->path, "type", "cxl-type3", "num-dc-regions", c->nr_regions,
 			      "num-hosts", c->nr_hosts, "dc-regions-total-size", (json_int_t)total,
-			      "dc-block-size", (json_int_t)c->regions[0].block_size,
 			      "fm-sockets", sockets_of(s->cfg->fm, s->cfg->nr_fm, i),
 			      "host-sockets", sockets_of(s->cfg->host, s->cfg->nr_host, i));
-		if (d)
-			json_object_set_new(d, "mctp-cci-sockets",
-					    sockets_of(s->cfg->mctp_cci, s->cfg->nr_mctp_cci, i));
-		if (d && dv->memdev)
+		if (!d)
+			continue;
+		/* a block size is a DC region's: a device without any has none */
+		if (c->nr_regions)
+			json_object_set_new(d, "dc-block-size",
+					    json_integer((json_int_t)c->regions[0].block_size));
+		json_object_set_new(d, "mctp-cci-sockets",
+				    sockets_of(s->cfg->mctp_cci, s->cfg->nr_mctp_cci, i));
+		if (dv->memdev)
 			json_object_set_new(d, "volatile-dc-memdev", json_string(dv->memdev));
+		static_fields(d, c, dv->index < s->cfg->nr_devices ? &s->cfg->devices[dv->index] : NULL);
 		json_array_append_new(a, d);
 	}
 	*ret = a;

@@ -95,6 +95,37 @@ static void stop(struct dproc *p, struct qmp_client *c)
 		 "id=cxl-dcd0,lsa=cxl-lsa1,volatile-dc-memdev=cxl-dc0,num-dc-regions=2,sn=99," \
 		 "x-speed=32,x-width=16,hdm-db=on,addr=0x0"
 
+/*
+ * query-cxl-devices of the one device: its static capacity and backends
+ * (QEMU_DEV's and STATIC_ONLY_DEV's: cxl-mem1, cxl-mem2, cxl-lsa1, 256 MiB
+ * each part), dc-block-size only with DC regions (@block, 0: absent),
+ * static-host only when given (@static_host, -1: absent).
+ */
+static void check_query_devices(struct qmp_client *c, uint64_t block, int static_host)
+{
+	json_t *r = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-devices\"}", TMO));
+	json_t *d = json_array_get(ret_of(r), 0), *v;
+
+	assert_int_equal(json_array_size(ret_of(r)), 1);
+	assert_string_equal(json_string_value(json_object_get(d, "id")), "cxl-dcd0");
+	v = json_object_get(d, "dc-block-size");
+	if (block)
+		assert_int_equal(json_integer_value(v), block);
+	else if (v)
+		fail_msg("dc-block-size %lld on a device without DC regions", json_integer_value(v));
+	assert_int_equal(json_integer_value(json_object_get(d, "volatile-capacity")), 256 * MiB);
+	assert_int_equal(json_integer_value(json_object_get(d, "persistent-capacity")), 256 * MiB);
+	assert_string_equal(json_string_value(json_object_get(d, "volatile-memdev")), "cxl-mem1");
+	assert_string_equal(json_string_value(json_object_get(d, "persistent-memdev")), "cxl-mem2");
+	assert_string_equal(json_string_value(json_object_get(d, "lsa")), "cxl-lsa1");
+	v = json_object_get(d, "static-host");
+	if (static_host >= 0)
+		assert_int_equal(json_integer_value(v), static_host);
+	else
+		assert_null(v);
+	json_decref(r);
+}
+
 static void test_qemu_line_with_both_memdevs_lsa_and_dc_regions(void **state)
 {
 	struct dproc p;
@@ -131,6 +162,7 @@ static void test_qemu_line_with_both_memdevs_lsa_and_dc_regions(void **state)
 	assert_int_equal(out[0], 2);
 	assert_int_equal(le64(out + 8), 512 * MiB);
 	assert_int_equal(le64(out + 8 + 0x28), 768 * MiB);
+	check_query_devices(c, 2 * MiB, -1);
 	stop(&p, c);
 }
 
@@ -289,6 +321,7 @@ static void test_static_host_excludes_the_other_hosts(void **state)
 	extra[1] = p.host;
 	qemu_line(&l, &p, QEMU_DEV ",num-hosts=2,static-host=0", extra);
 	c = start(&p, l.argv);
+	check_query_devices(c, 2 * MiB, 0);
 	h0 = host_up(&p, 0, true);
 	h1 = host_up(&p, 1, true);
 	assert_int_equal(cxldcd_host_static_size(h0), 512 * MiB);
@@ -411,6 +444,8 @@ static void check_static_only_qmp(struct qmp_client *c)
 	assert_int_equal(json_array_size(json_object_get(ret_of(r), "regions")), 0);
 	assert_int_equal(json_array_size(json_object_get(ret_of(r), "hosts")), 2);
 	json_decref(r);
+	/* no DC region: no block size, and its static capacity as it is */
+	check_query_devices(c, 0, -1);
 }
 
 static void test_static_only_device_serves_hosts_and_keeps_its_state(void **state)
