@@ -24,6 +24,12 @@
  *      bytes.  With CXLDCD_FUZZ_SNAPSHOT_SEED=FILE set, the snapshot is
  *      also written to FILE as a restore-mode input (how the corpus's
  *      restore seeds are made, fuzz/core/gen-corpus.sh).
+ *
+ * Every bit of byte 0 is taken, so the static-only device (FZ_DEV_STATIC_ONLY:
+ * no DC regions, QEMU's cxl-type3 without num-dc-regions) is a second
+ * target, fuzz-snapshot-static (fuzz-snapshot-static.c): this file built
+ * with FZ_SNAPSHOT_KIND = FZ_DEV_STATIC_ONLY, which every device of its
+ * inputs then has, the same input format and its own corpus.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -33,6 +39,11 @@
 
 #include "core/core.h"
 #include "../cci/steps.h"
+
+/* Device bits every input of this build has (fuzz-snapshot-static.c sets it). */
+#ifndef FZ_SNAPSHOT_KIND
+#define FZ_SNAPSHOT_KIND 0u
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -205,7 +216,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	kind = (data[0] & 2 ? FZ_DEV_MANY_TAGS : 0) | (data[0] & 4 ? FZ_DEV_STATIC_HOST : 0);
+	kind = (data[0] & 2 ? FZ_DEV_MANY_TAGS : 0) | (data[0] & 4 ? FZ_DEV_STATIC_HOST : 0) |
+	       FZ_SNAPSHOT_KIND;
 	if (data[0] & 1)
 		from_steps(data + 1, size - 1, kind, data[0]);
 	else

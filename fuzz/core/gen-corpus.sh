@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# gen-corpus.sh FUZZ-SNAPSHOT - write the seed corpus of fuzz-snapshot from
+# gen-corpus.sh FUZZ-SNAPSHOT - write the seed corpus of fuzz-snapshot (or,
+# given fuzz-snapshot-static, of that target: the same seeds on the
+# static-only device, corpus/snapshot-static) from
 # the seeds of fuzz-cci-dispatch: for each, a round-trip input (mode byte 1,
 # plus 2 for the many-tags device and 4 for the static-host one: the seed's
 # device byte; then the steps) and a restore input (the mode byte less 1,
@@ -13,7 +15,12 @@
 set -eu
 exe=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=$root/corpus/snapshot
+target=${exe##*/fuzz-}
+case $target in
+snapshot|snapshot-static) ;;
+*) echo "gen-corpus.sh: $exe is not fuzz-snapshot or fuzz-snapshot-static" >&2; exit 2 ;;
+esac
+out=$root/corpus/$target
 mkdir -p "$out"
 n=0
 big=0
@@ -43,4 +50,4 @@ for name in restore-tags-snap restore-static-host-lsa steps-static-host-lsa; do
 		hooked=$((hooked + 1))
 	done
 done
-echo "snapshot: $((2 * n - big + hooked)) seeds ($big restore seeds over 8192 bytes left out)"
+echo "$target: $((2 * n - big + hooked)) seeds ($big restore seeds over 8192 bytes left out)"
