@@ -202,14 +202,17 @@ int cmdline_sockopts_apply(struct cmdline_ctx *c, const struct cmdline_sockopts 
 		return cmdline_fail(c, "Cannot disable IPv4 and IPv6 at same time");   /* QEMU's text */
 	if (a->kind == SOCK_UNIX) {
 		/* QEMU reads none of these for a Unix socket */
+		char to[8];
 		int rc = 0;
+
+		snprintf(to, sizeof(to), "%u", o->to);
 
 		if (o->ipv4 >= 0)
 			rc = cmdline_ignore_prop(c, "ipv4", o->ipv4 ? "on" : "off", WHY_UNIX_FAMILY);
 		if (!rc && o->ipv6 >= 0)
 			rc = cmdline_ignore_prop(c, "ipv6", o->ipv6 ? "on" : "off", WHY_UNIX_FAMILY);
 		if (!rc && o->to)
-			rc = cmdline_ignore_prop(c, "to", "PORT", WHY_UNIX_FAMILY);
+			rc = cmdline_ignore_prop(c, "to", to, WHY_UNIX_FAMILY);
 		return rc;
 	}
 	a->family = family_of(o);

@@ -817,13 +817,14 @@ static void test_qmp_takes_qemus_socket_options(void **state)
 	/* to=: the last port to try; the rest noted as ignored, in order */
 	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-qmp",
 			       "tcp:127.0.0.1:4444,server,nowait,to=4450,nodelay=on,mux=on,logfile=/tmp/q.log",
-			       "-qmp", "unix:/tmp/q.sock,server=on,wait=off,ipv4=on,tight=off,nodelay", NULL), 0);
+			       "-qmp", "unix:/tmp/q.sock,server=on,wait=off,ipv4=on,tight=off,nodelay,to=9",
+			       NULL), 0);
 	assert_int_equal(cfg.nr_qmp, 2);
 	assert_string_equal(cfg.qmp[0].port, "4444");
 	assert_int_equal(cfg.qmp[0].port_to, 4450);
 	assert_int_equal(cfg.qmp[0].family, SOCK_FAMILY_ANY);
 	assert_string_equal(cfg.qmp[1].path, "/tmp/q.sock");
-	assert_int_equal(cfg.nr_ignored, 6);
+	assert_int_equal(cfg.nr_ignored, 7);
 	expect_ignored(&cfg, 0, "nodelay=on (-qmp tcp:127.0.0.1:4444,server,nowait,to=4450,nodelay=on,"
 		       "mux=on,logfile=/tmp/q.log)", "TCP_NODELAY");
 	expect_ignored(&cfg, 1, "mux=on (-qmp tcp:127.0.0.1:4444,server,nowait,to=4450,nodelay=on,"
@@ -831,13 +832,16 @@ static void test_qmp_takes_qemus_socket_options(void **state)
 	expect_ignored(&cfg, 2, "logfile=/tmp/q.log (-qmp tcp:127.0.0.1:4444,server,nowait,to=4450,"
 		       "nodelay=on,mux=on,logfile=/tmp/q.log)", "--trace=qmp");
 	expect_ignored(&cfg, 3, "tight=off (-qmp unix:/tmp/q.sock,server=on,wait=off,ipv4=on,tight=off,"
-		       "nodelay)", "only applies with abstract=on");
+		       "nodelay,to=9)", "only applies with abstract=on");
 	/* QEMU's "noX" flag form: nodelay is delay=off */
 	expect_ignored(&cfg, 4, "delay=off (-qmp unix:/tmp/q.sock,server=on,wait=off,ipv4=on,tight=off,"
-		       "nodelay)", "TCP_NODELAY");
+		       "nodelay,to=9)", "TCP_NODELAY");
 	/* a Unix socket has no family: noted after its other options */
 	expect_ignored(&cfg, 5, "ipv4=on (-qmp unix:/tmp/q.sock,server=on,wait=off,ipv4=on,tight=off,"
-		       "nodelay)", "a Unix socket has no address family");
+		       "nodelay,to=9)", "a Unix socket has no address family");
+	expect_ignored(&cfg, 6, "to=9 (-qmp unix:/tmp/q.sock,server=on,wait=off,ipv4=on,tight=off,"
+		       "nodelay,to=9)", "a Unix socket has no address family or port");
+	assert_int_equal(cfg.qmp[1].port_to, 0);
 	cmdline_fini(&cfg);
 	/* off is what we do: accepted silently */
 	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV, "-qmp",
