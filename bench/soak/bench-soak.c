@@ -1230,6 +1230,20 @@ static __attribute__((format(printf, 2, 3))) void check(bool ok, const char *fmt
 	failures += !ok;
 }
 
+/* -v, after a disagreement: the FM's extents (lst) and the agent's groups (grp) side by side. */
+static void list_holders(uint32_t n, uint32_t ng)
+{
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(stderr, "bench-soak:   FM extent dpa=0x%llx len=0x%llx tag=%llu\n",
+			(unsigned long long)lst[i].dpa, (unsigned long long)lst[i].len,
+			(unsigned long long)tag_num(lst[i].tag));
+	for (uint32_t j = 0; j < ng && j < 1024; j++)
+		fprintf(stderr, "bench-soak:   agent group id=%llu tag=%llu size=0x%llx extents=%u "
+			"revoked=%d release_pending=%d open=%u\n", (unsigned long long)grp[j].id,
+			(unsigned long long)tag_num(grp[j].tag), (unsigned long long)grp[j].size,
+			grp[j].nr_extents, grp[j].revoked, grp[j].release_pending, grp[j].open_count);
+}
+
 /*
  * (a) Per host and device: the FM's extents and the agent's groups agree
  * (total bytes, and each tag the FM lists is one of the agent's groups).
@@ -1265,6 +1279,8 @@ static void check_holders(void)
 				fprintf(stderr, "bench-soak: host=%u dev=%d: FM lists %llu bytes in %u "
 					"extents, the agent holds %llu in %u groups\n", h, dv,
 					(unsigned long long)fm_bytes, n, (unsigned long long)host_bytes, ng);
+				if (verbose)
+					list_holders(n, ng);
 			}
 		}
 	check(!bad, "every resident extent the FM lists is held by the agent of its host "
