@@ -69,8 +69,8 @@ struct cxldcd_host_group_info {
 	uint8_t tag[CXLDCD_HOST_TAG_SIZE];
 	bool tagged;
 	uint8_t region;
-	uint64_t size;                 /* bytes */
-	uint32_t nr_extents;
+	uint64_t size;                 /* bytes the host holds (what the device lists for it) */
+	uint32_t nr_extents;           /* extents the host holds: a forced release's part is gone */
 	uint32_t open_count;           /* in this process and through the app socket */
 	bool mapped;                   /* one contiguous mapping exists */
 	bool release_pending;          /* the device asked; deferred until closed */

@@ -135,7 +135,8 @@ static void on_list(struct cxldcd_host *h, struct app_conn *a, uint32_t seq)
 	wwr_zero(&w, 4);
 	for (struct group *g = h->groups; g && n; g = g->next) {
 		struct hl_app_entry e = { .size = g->info.size, .id = g->info.id,
-					  .nr_extents = g->nr, .open_count = g->info.open_count };
+					  .nr_extents = g->info.nr_extents,
+					  .open_count = g->info.open_count };
 
 		if (g->state != G_ACTIVE)
 			continue;

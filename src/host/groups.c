@@ -9,7 +9,7 @@
  * DPA index, so finding the group at a DPA, by tag or by id never walks
  * the list.  A tag group's extents are ordered by shared sequence (arrival
  * order when all are 0) and presented as ONE contiguous mapping: a PROT_NONE
- * reservation of the group's size, then each extent's segments mapped
+ * reservation the length of its extents, then each extent's segments mapped
  * MAP_SHARED|MAP_FIXED at the extent's offset in the group (pieces that
  * continue each other in one file in one mmap) - the equivalent of the
  * Linux DAX device claimed by the tag UUID.  A group is held open by applications
@@ -481,10 +481,23 @@ static void group_dequeue(struct cxldcd_host *h, struct group *g)
 	g->queued = false;
 }
 
+/*
+ * The length of g's mapping: every extent, live or not (info.size counts
+ * only the live ones, and a forced release's pieces keep their offsets).
+ */
+static uint64_t group_span(const struct group *g)
+{
+	uint64_t len = 0;
+
+	for (uint32_t i = 0; i < g->nr; i++)
+		len += g->ext[i].len;
+	return len;
+}
+
 void group_unmap(struct group *g)
 {
 	if (g->map)
-		munmap(g->map, g->info.size);
+		munmap(g->map, group_span(g));
 	g->map = NULL;
 	g->info.mapped = false;
 }
@@ -512,6 +525,7 @@ static void map_group(struct cxldcd_host *h, struct group *g)
 	uint32_t cap = g->nr * 4 + 8;
 	struct gseg *s = calloc(cap, sizeof(*s));
 	int n = s ? group_segments(h, g, s, cap) : -ENOMEM;
+	uint64_t span;
 	uint8_t *base;
 
 	if (n < 0) {
@@ -522,8 +536,8 @@ static void map_group(struct cxldcd_host *h, struct group *g)
 		return;
 	}
 	n = coalesce(s, n);
-	base = mmap(NULL, g->info.size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
-		    0);
+	span = group_span(g);
+	base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED) {
 		free(s);
 		return;
@@ -534,7 +548,7 @@ static void map_group(struct cxldcd_host *h, struct group *g)
 		if (err) {
 			host_log(h, LOG_WARNING, "group id=%llu mmap failed: %s",
 				 (unsigned long long)g->info.id, strerror(-err));
-			munmap(base, g->info.size);
+			munmap(base, span);
 			free(s);
 			return;
 		}
@@ -840,6 +854,28 @@ static uint32_t cut(const struct cxldcd_extent *x, uint64_t dpa, uint64_t end,
 	return k;
 }
 
+/*
+ * info.size and info.nr_extents tell what the host holds, as the device's
+ * extent list does (4801h, 5603h): the live extents.  A forced release's
+ * pieces stay in g (they keep their place in the mapping) but no longer
+ * count, here nor in h->groups_bytes (the accept limit).
+ */
+static void group_recount(struct cxldcd_host *h, struct group *g)
+{
+	uint64_t size = 0;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < g->nr; i++) {
+		if (!ext_live(g->xn[i].st))
+			continue;
+		size += g->ext[i].len;
+		n++;
+	}
+	h->groups_bytes = h->groups_bytes - g->info.size + size;
+	g->info.size = size;
+	g->info.nr_extents = n;
+}
+
 int group_revoke_range(struct cxldcd_host *h, struct group *g, uint64_t dpa, uint64_t len)
 {
 	uint64_t end = dpa + len < dpa ? UINT64_MAX : dpa + len;
@@ -857,6 +893,7 @@ int group_revoke_range(struct cxldcd_host *h, struct group *g, uint64_t dpa, uin
 			if (inside[0] && ext_live(g->xn[i].st))
 				g->xn[i].st = X_REVOKED;
 		}
+		group_recount(h, g);
 		return 0;
 	}
 	ne = calloc(cnt, sizeof(*ne));
@@ -880,7 +917,7 @@ int group_revoke_range(struct cxldcd_host *h, struct group *g, uint64_t dpa, uin
 	g->ext = ne;
 	g->xn = nx;
 	g->nr = cnt;
-	g->info.nr_extents = cnt;
+	group_recount(h, g);
 	/* the pieces tile what the extents covered: they cannot meet anything else */
 	if (index_add(h, g))
 		host_fail(h, -EEXIST, "internal: extents overlap");

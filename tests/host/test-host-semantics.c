@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -97,7 +101,8 @@ static void test_overflow_rereads_the_extent_list_and_revokes_what_is_gone(void 
 	assert_int_equal(x->ev[forced].len, 2 * MiB);
 	g = hx_group_of(x, TAG_A);
 	assert_true(g.revoked);
-	assert_int_equal(g.nr_extents, 2);
+	assert_int_equal(g.nr_extents, 1);
+	assert_int_equal(g.size, 4 * MiB);
 	/* the group's release now lists only what the host holds, and the device takes it */
 	assert_int_equal(cxldcd_host_group_release(x->h, NULL, g.id), 0);
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, 0, 3000));
@@ -451,6 +456,193 @@ static void test_reoffer_of_force_released_capacity_still_open_is_answered(void 
 	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
 }
 
+/* ---------------------------------------------------------- partial forced release */
+
+/* Host 0's extents on the device (4801h's list): their count, their bytes in *bytes. */
+static uint32_t device_holds(struct hx *x, uint64_t *bytes)
+{
+	struct cxldcd_extent e[16];
+	uint32_t n = 0;
+
+	assert_int_equal(core_extent_list(x->dev, 0, 0, 16, e, &n), CXLDCD_RC_SUCCESS);
+	*bytes = 0;
+	for (uint32_t i = 0; i < n; i++)
+		*bytes += e[i].len;
+	return n;
+}
+
+/* Force host 0 out of ranges r[n] (prescriptive) and let the agent read the records. */
+static void force_out(struct hx *x, struct cxldcd_extent *r, uint32_t n)
+{
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .forced = true, .nr_extents = n, .extents = r };
+	unsigned have = hx_count(x, CXLDCD_HOST_EV_FORCED_RELEASE);
+	struct cxldcd_diag diag;
+
+	if (core_release(x->dev, &rq, &diag) != CXLDCD_RC_SUCCESS)
+		fail_msg("forced release: %s", diag.text);
+	for (uint32_t i = 0; i < n; i++)
+		assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, have + i, 3000));
+	hx_pump(x, 200);
+}
+
+/* Whether [p, p+len) of this process can be read (process_vm_readv: no fault taken). */
+static bool readable(const void *p, size_t len)
+{
+	static uint8_t sink[4096];
+	struct iovec l = { sink, len < sizeof(sink) ? len : sizeof(sink) };
+	struct iovec r = { (void *)p, l.iov_len };
+
+	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)l.iov_len;
+}
+
+/*
+ * An application in another process lists the agent's groups (app socket
+ * LIST): the one entry's size and extent count go back through fd.
+ */
+static void app_list_child(const char *path, int fd)
+{
+	struct cxldcd_host_group_info l[4];
+	struct cxldcd_app *app;
+	uint64_t out[3];
+
+	if (cxldcd_app_connect(path, &app) || cxldcd_app_list(app, l, 4) != 1)
+		_exit(1);
+	out[0] = l[0].size;
+	out[1] = l[0].nr_extents;
+	out[2] = l[0].revoked;
+	if (write(fd, out, sizeof(out)) != (ssize_t)sizeof(out))
+		_exit(2);
+	cxldcd_app_free(app);
+	_exit(0);
+}
+
+static void app_list(struct hx *x, uint64_t out[3])
+{
+	int p[2], st = -1;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		app_list_child(x->app_sock, p[1]);
+	}
+	close(p[1]);
+	for (int i = 0; i < 500; i++) {
+		hx_pump(x, 10);
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+	}
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(read(p[0], out, 3 * sizeof(uint64_t)), 3 * sizeof(uint64_t));
+	close(p[0]);
+}
+
+/*
+ * A forced release of part of a tag group (5605h prescriptive, one extent
+ * and the middle of another): the group stays, revoked, with what the host
+ * still holds, and every count the agent gives (cxldcd_host_list_groups(),
+ * the app socket's LIST) is the device's extent list (4801h): bytes and
+ * extents.  Before, the group kept its full size and counted the revoked
+ * pieces as extents: bench-soak found an agent listing 2-4 MiB more on d0
+ * than the FM (5603h) lists for its host.  An application holding the group
+ * open keeps the live part, at its offsets; the revoked part faults.
+ */
+static void test_partial_forced_release_leaves_the_group_what_the_device_lists(void **state)
+{
+	struct hx *x = *state;
+	uint64_t a0 = x->base[1] + 32 * MiB, a1 = x->base[1] + 64 * MiB;
+	struct cxldcd_extent a[2] = { hx_ext(a0, 2 * MiB, TAG_A, 0), hx_ext(a1, 6 * MiB, TAG_A, 0) };
+	struct cxldcd_extent cut[2] = { hx_ext(a0, 2 * MiB, NULL, 0),
+					hx_ext(a1 + 2 * MiB, 2 * MiB, NULL, 0) };
+	struct cxldcd_host_group_info g, l[4];
+	uint64_t bytes, size, app[3];
+	uint8_t tag[16], *p;
+	void *addr;
+
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	hx_add_group(x, a, 2);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
+	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
+	assert_int_equal(size, 8 * MiB);
+	p = addr;
+	for (uint64_t off = 0; off < size; off += 2 * MiB)
+		memset(p + off, (int)(0xa0 + off / (2 * MiB)), 64);
+
+	force_out(x, cut, 2);
+	assert_int_equal(device_holds(x, &bytes), 2);
+	assert_int_equal(bytes, 4 * MiB);
+	g = hx_group_of(x, TAG_A);
+	assert_true(g.revoked);
+	assert_int_equal(g.size, bytes);
+	assert_int_equal(g.nr_extents, 2);
+	assert_int_equal(cxldcd_host_list_groups(x->h, l, 4), 1);
+	assert_int_equal(l[0].size, bytes);
+	/* an application in another process is told the same */
+	app_list(x, app);
+	assert_int_equal(app[0], bytes);
+	assert_int_equal(app[1], 2);
+	assert_int_equal(app[2], 1);
+	/* the opener keeps the live part at its offsets; the revoked part faults */
+	assert_false(readable(p, 64));                  /* a0 */
+	assert_true(readable(p + 2 * MiB, 64));         /* a1, first 2 MiB */
+	assert_int_equal(p[2 * MiB], 0xa1);
+	assert_false(readable(p + 4 * MiB, 64));        /* the middle of a1 */
+	assert_true(readable(p + 6 * MiB, 64));         /* a1, last 2 MiB */
+	assert_int_equal(p[6 * MiB + 63], 0xa3);
+	assert_int_equal(cxldcd_host_group_close(x->h, g.id), 0);
+	hx_pump(x, 200);
+	/* closed, it is still listed as what it holds, and its release gives exactly that back */
+	assert_int_equal(hx_group_of(x, TAG_A).size, 4 * MiB);
+	assert_int_equal(cxldcd_host_group_release(x->h, NULL, g.id), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, 0, 3000));
+	hx_pump(x, 200);
+	assert_int_equal(device_holds(x, &bytes), 0);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+	/* and its whole mapping is gone, the revoked pieces' pages too */
+	for (uint64_t off = 0; off < size; off += 2 * MiB) {
+		errno = 0;
+		assert_int_equal(msync(p + off, 4096, MS_ASYNC), -1);
+		assert_int_equal(errno, ENOMEM);
+	}
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
+/*
+ * The accept limit counts what the host holds: the part of a group a forced
+ * release took is room for the next offer.  Before, the revoked bytes still
+ * counted and the offer was rejected (capacity limit reached).
+ */
+static void test_partial_forced_release_frees_its_part_of_the_accept_limit(void **state)
+{
+	struct hx *x = *state;
+	uint64_t a0 = x->base[1] + 32 * MiB;
+	struct cxldcd_extent a[2] = { hx_ext(a0, 2 * MiB, TAG_A, 0),
+				      hx_ext(x->base[1] + 64 * MiB, 4 * MiB, TAG_A, 0) };
+	struct cxldcd_extent cut = hx_ext(a0, 2 * MiB, NULL, 0);
+	struct cxldcd_extent b = hx_ext(x->base[1] + 128 * MiB, 2 * MiB, TAG_B, 0);
+	uint64_t bytes;
+
+	x->hcfg.accept = CXLDCD_HOST_ACCEPT_LIMIT;
+	x->hcfg.accept_limit = 6 * MiB;
+	hx_host_start(x);
+	hx_add_group(x, a, 2);
+	force_out(x, &cut, 1);
+	assert_int_equal(hx_group_of(x, TAG_A).size, 4 * MiB);
+	hx_add_group(x, &b, 1);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_REJECTED), 0);
+	assert_int_equal(hx_group_of(x, TAG_B).size, 2 * MiB);
+	assert_int_equal(device_holds(x, &bytes), 2);
+	assert_int_equal(bytes, 6 * MiB);
+	assert_int_equal(core_pending_count(x->dev, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +661,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_chain_longer_than_the_cap_releases_every_group,
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_reoffer_of_force_released_capacity_still_open_is_answered,
+						hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_partial_forced_release_leaves_the_group_what_the_device_lists,
+						hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_partial_forced_release_frees_its_part_of_the_accept_limit,
 						hx_setup, hx_teardown),
 	};
 
