@@ -438,7 +438,8 @@ static int unlisted_parts(const struct cxldcd_extent *l, uint32_t n, const struc
 /*
  * The re-read list is what the device holds for the host.  What an active
  * group holds as accepted and the list lacks was force-released with its
- * record lost: revoke it exactly as the record would have (release_forced()).
+ * record lost (and its UNMAP, which revokes it otherwise): revoke it exactly
+ * as the record would have (release_forced()).
  * Listed extents no group holds are left alone (the host gave them up,
  * or is giving them up).  Collected first: revoking splits extents.
  */
@@ -471,6 +472,9 @@ static void reconcile(struct cxldcd_host *h)
 		release_forced(h, &gone[i]);
 	}
 	free(gone);
+	/* a group an UNMAP (reason revoked) emptied whose record was lost */
+	if (h->state != CXLDCD_HOST_FAILED)
+		release_sweep(h);
 	if (h->state != CXLDCD_HOST_FAILED)
 		events_rescan_done(h);
 }

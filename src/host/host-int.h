@@ -103,6 +103,7 @@ struct cont_add_rsp {
 };
 struct cont_release {
 	uint64_t group_id;          /* 0: a range no group owns */
+	uint64_t bytes;             /* listed (all parts) */
 	bool last;
 };
 struct cont_io { uint32_t len; };                /* bytes asked */
@@ -430,6 +431,13 @@ void release_chain(struct cxldcd_host *h, const struct cxldcd_extent *x, uint32_
 		   uint32_t count);
 /* A Forced Capacity Release record. */
 void release_forced(struct cxldcd_host *h, const struct cxldcd_extent *x);
+/*
+ * UNMAP with reason revoked (a forced release; its record follows): the
+ * pages go and the extents' pieces in [dpa, dpa+len) become X_REVOKED.
+ */
+void release_unmapped(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
+/* After a re-read of the extent list: active groups left with nothing live go (unless open). */
+void release_sweep(struct cxldcd_host *h);
 
 /* events.c */
 void events_irq(struct cxldcd_host *h);

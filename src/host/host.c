@@ -179,7 +179,10 @@ static void on_unmap(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8
 		return;
 	}
 	h->st.unmaps++;
-	groups_unmap_range(h, m.dpa, m.len, m.reason == HL_UNMAP_REVOKED, NULL);
+	if (m.reason == HL_UNMAP_REVOKED)
+		release_unmapped(h, m.dpa, m.len);
+	else
+		groups_unmap_range(h, m.dpa, m.len, false, NULL);
 	segments_drop(h, m.dpa, m.len);
 }
 

@@ -8,9 +8,9 @@
  *    the chain is matched to groups by DPA and tag and each group is released
  *    whole, deferred while it is open; a range no group owns is released at
  *    once so the device knows;
- *  - forced (Forced Capacity Release records): the extents, or the part the
- *    record names, become X_REVOKED; access is gone already (the device sent
- *    UNMAP first).
+ *  - forced (UNMAP with reason revoked, then the Forced Capacity Release
+ *    record): the extents, or the part named, become X_REVOKED at the UNMAP;
+ *    the record reports it and lets an emptied group go.
  *
  * A Release DC lists only the group's X_ACCEPTED extents: a revoked extent
  * is the device's already, and listing it would make the device refuse the
@@ -71,6 +71,46 @@ static void group_done_if_empty(struct cxldcd_host *h, struct group *g)
 }
 
 static void done_release(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
+			 const uint8_t *out, size_t len);
+
+/* The bytes of g's extents in a Release DC not yet answered. */
+static uint64_t pending_bytes(const struct group *g)
+{
+	uint64_t bytes = 0;
+
+	for (uint32_t i = 0; i < g->nr; i++)
+		if (g->xn[i].st == X_RELEASE_PENDING)
+			bytes += g->ext[i].len;
+	return bytes;
+}
+
+/* List g's X_RELEASE_PENDING extents in a Release DC.  Return how many. */
+static uint32_t send_pending(struct cxldcd_host *h, struct group *g)
+{
+	struct cxldcd_range *r = calloc(g->nr, sizeof(*r));
+	uint64_t bytes = 0;
+	uint32_t n = 0;
+
+	if (!r) {
+		host_fail(h, -ENOMEM, "out of memory");
+		return 0;
+	}
+	for (uint32_t i = 0; i < g->nr; i++) {
+		if (g->xn[i].st != X_RELEASE_PENDING)
+			continue;
+		r[n++] = (struct cxldcd_range){ g->ext[i].dpa, g->ext[i].len };
+		bytes += g->ext[i].len;
+	}
+	if (n)
+		dc_list_send(h, CXLDCD_OP_RELEASE_DC, r, n, done_release,
+			     (struct cont){ .kind = K_RELEASE,
+					    .u.release = { .group_id = g->info.id, .bytes = bytes } },
+			     false);
+	free(r);
+	return n;
+}
+
+static void done_release(struct cxldcd_host *h, struct cmd *c, int err, uint16_t rc,
 			 const uint8_t *out, size_t len)
 {
 	const struct cont_release *k = &c->k.u.release;
@@ -89,6 +129,18 @@ static void done_release(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 	g = group_find(h, NULL, k->group_id);
 	if (!g)
 		return;
+	if (rc && pending_bytes(g) && pending_bytes(g) < k->bytes) {
+		/*
+		 * Refused, and part of the list was forced out meanwhile (the
+		 * UNMAP came after the list was made): the device refused the
+		 * whole list for that part (not-held) and still holds the rest
+		 * for the host.  List the rest again; each retry lists less.
+		 */
+		host_log(h, LOG_INFO, "group id=%llu: release refused after a forced release of part "
+			 "of it: releasing the rest", (unsigned long long)g->info.id);
+		send_pending(h, g);
+		return;
+	}
 	/*
 	 * Answered: the listed extents are released.  Refused (the device kept
 	 * them), the host has unmapped them already and does not take them
@@ -112,9 +164,6 @@ static void done_release(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 
 void group_release(struct cxldcd_host *h, struct group *g)
 {
-	struct cxldcd_range *r;
-	uint32_t n = 0;
-
 	if (g->state != G_ACTIVE)
 		return;
 	if (g->info.open_count) {
@@ -126,27 +175,15 @@ void group_release(struct cxldcd_host *h, struct group *g)
 		return;
 	}
 	g->info.release_pending = false;
-	r = calloc(g->nr, sizeof(*r));
-	if (!r) {
-		host_fail(h, -ENOMEM, "out of memory");
-		return;
-	}
 	group_unmap(g);
 	for (uint32_t i = 0; i < g->nr; i++) {
 		segments_drop(h, g->ext[i].dpa, g->ext[i].len);
-		if (g->xn[i].st != X_ACCEPTED)
-			continue;
-		r[n++] = (struct cxldcd_range){ g->ext[i].dpa, g->ext[i].len };
-		g->xn[i].st = X_RELEASE_PENDING;
+		if (g->xn[i].st == X_ACCEPTED)
+			g->xn[i].st = X_RELEASE_PENDING;
 	}
 	g->state = G_RELEASING;
-	if (n)
-		dc_list_send(h, CXLDCD_OP_RELEASE_DC, r, n, done_release,
-			     (struct cont){ .kind = K_RELEASE, .u.release = { .group_id = g->info.id } },
-			     false);
-	else
+	if (!send_pending(h, g) && h->state != CXLDCD_HOST_FAILED)
 		group_done_if_empty(h, g); /* everything was revoked: nothing to give back */
-	free(r);
 }
 
 void group_put(struct cxldcd_host *h, struct group *g)
@@ -246,6 +283,39 @@ void release_chain(struct cxldcd_host *h, const struct cxldcd_extent *ext, uint3
 }
 
 /* ------------------------------------------------------------ forced */
+
+/*
+ * The device's UNMAP with reason revoked comes first, its Forced Capacity
+ * Release record later (with the next Get Event Records).  The pieces are
+ * revoked at the UNMAP: a Release DC made in between must not list them (the
+ * device would refuse the whole list, and the rest of the group would stay
+ * the host's on the device while the host let it go), and one already sent
+ * is listed again without them (done_release()).  The group goes at the
+ * record (release_forced()), or at the re-read if the record was lost.
+ */
+void release_unmapped(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
+{
+	struct group **hit;
+	ssize_t k = groups_unmap_range(h, dpa, len, true, &hit);
+
+	if (k < 0)
+		host_fail(h, -ENOMEM, "out of memory");
+	for (ssize_t i = 0; i < k && h->state != CXLDCD_HOST_FAILED; i++) {
+		hit[i]->info.revoked = true;
+		if (group_revoke_range(h, hit[i], dpa, len))
+			host_fail(h, -ENOMEM, "out of memory");
+	}
+	free(hit);
+}
+
+void release_sweep(struct cxldcd_host *h)
+{
+	for (struct group *g = h->groups, *next; g; g = next) {
+		next = g->next;
+		if (g->state == G_ACTIVE)
+			group_done_if_empty(h, g);
+	}
+}
 
 void release_forced(struct cxldcd_host *h, const struct cxldcd_extent *x)
 {

@@ -45,60 +45,63 @@ static void add_group_a(struct hx *x)
 
 /*
  * Fill host 0's DC log (depth 2) with two harmless records the host has not
- * read yet, then force the host out of [dpa, dpa+len): the Forced Capacity
- * Release record is lost to the overflow (a forced release never waits for
+ * read yet, then force the host out of cut[n]: the Forced Capacity Release
+ * records are lost to the overflow (a forced release never waits for
  * room, CXL r3.2 §7.6.7.6.6).
  */
-static void forced_release_lost_to_overflow(struct hx *x, uint64_t dpa, uint64_t len)
+static void forced_release_lost_to_overflow(struct hx *x, struct cxldcd_extent *cut, uint32_t n)
 {
 	struct cxldcd_extent none = { 0 };
-	struct cxldcd_extent cut = hx_ext(dpa, len, NULL, 0);
 	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
-				       .forced = true, .nr_extents = 1, .extents = &cut };
+				       .forced = true, .nr_extents = n, .extents = cut };
 	struct cxldcd_event ev;
 	struct core_evlog_status st;
 	struct cxldcd_diag diag;
-	uint32_t n;
+	uint32_t got;
 
 	hx_inject(x, 0, CXLDCD_DC_EV_REGION_CONFIG_UPDATED, &none, false);
 	hx_inject(x, 0, CXLDCD_DC_EV_REGION_CONFIG_UPDATED, &none, false);
 	if (core_release(x->dev, &rq, &diag) != CXLDCD_RC_SUCCESS)
 		fail_msg("forced release: %s", diag.text);
-	assert_int_equal(core_evlog_get(x->dev, 0, CXLDCD_LOG_DC, 1, &ev, &n, &st),
+	assert_int_equal(core_evlog_get(x->dev, 0, CXLDCD_LOG_DC, 1, &ev, &got, &st),
 			 CXLDCD_RC_SUCCESS);
 	assert_true(st.overflow);
-	assert_int_equal(st.overflow_count, 1);
+	assert_int_equal(st.overflow_count, n);
 	assert_int_equal(core_evlog_count(x->dev, 0, CXLDCD_LOG_DC), 2);
 }
 
 /*
  * CXL r3.2 §8.2.10.9.9.2: the host must re-read the extent list whenever the
  * DC event log overflows.  A Forced Capacity Release record lost to an
- * overflow leaves the host believing it holds the extent; without the
- * re-read, its next release of the group lists that extent, the device
- * refuses the whole list (Invalid Physical Address), and the rest of the
- * group stays the host's on the device while the host has let it go.
+ * overflow must not leave the host believing it holds the extent: its next
+ * release of the group would list that extent, the device would refuse the
+ * whole list (Invalid Physical Address), and the rest of the group would
+ * stay the host's on the device while the host has let it go.  The UNMAP
+ * (reason revoked) that comes before the record has revoked it already; the
+ * re-read agrees and changes nothing more.
  */
 static void test_overflow_rereads_the_extent_list_and_revokes_what_is_gone(void **state)
 {
 	struct hx *x = *state;
 	struct cxldcd_host_group_info g;
 	uint64_t a1 = x->base[1] + 32 * MiB;
-	int forced;
+	struct cxldcd_extent cut = hx_ext(a1, 2 * MiB, NULL, 0);
+	int revoked;
 
 	hx_host_start(x);
 	add_group_a(x);
 	assert_int_equal(core_extent_count(x->dev, 0), 2);
-	forced_release_lost_to_overflow(x, a1, 2 * MiB);
+	forced_release_lost_to_overflow(x, &cut, 1);
 	assert_int_equal(core_extent_count(x->dev, 0), 1);
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_REGION_UPDATED, 1, 3000));
-	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, 0, 3000));
-	hx_pump(x, 200);
+	hx_pump(x, 300);
 	assert_int_equal(core_evlog_count(x->dev, 0, CXLDCD_LOG_DC), 0);
-	/* the re-read found [a1, a1+2M) gone: it is revoked as a lost forced release would have */
-	forced = hx_first(x, CXLDCD_HOST_EV_FORCED_RELEASE);
-	assert_int_equal(x->ev[forced].dpa, a1);
-	assert_int_equal(x->ev[forced].len, 2 * MiB);
+	/* [a1, a1+2M) gone: revoked at the UNMAP; no record came, and the re-read found no more */
+	revoked = hx_first(x, CXLDCD_HOST_EV_REVOKED);
+	assert_true(revoked >= 0);
+	assert_int_equal(x->ev[revoked].dpa, a1);
+	assert_int_equal(x->ev[revoked].len, 2 * MiB);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_FORCED_RELEASE), 0);
 	g = hx_group_of(x, TAG_A);
 	assert_true(g.revoked);
 	assert_int_equal(g.nr_extents, 1);
@@ -108,8 +111,33 @@ static void test_overflow_rereads_the_extent_list_and_revokes_what_is_gone(void 
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, 0, 3000));
 	hx_pump(x, 200);
 	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 0);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
 	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
+/*
+ * The whole group forced out and its record lost to an overflow: the UNMAP
+ * revoked every extent, and the group (not open) goes at the re-read, as it
+ * would have at the record.
+ */
+static void test_group_emptied_by_a_forced_release_whose_record_was_lost_goes(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent cut[2] = { hx_ext(x->base[1] + 32 * MiB, 2 * MiB, NULL, 0),
+					hx_ext(x->base[1] + 64 * MiB, 4 * MiB, NULL, 0) };
+
+	hx_host_start(x);
+	add_group_a(x);
+	forced_release_lost_to_overflow(x, cut, 2);
+	assert_int_equal(core_extent_count(x->dev, 0), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_REGION_UPDATED, 1, 3000));
+	hx_pump(x, 300);
+	assert_int_equal(core_evlog_count(x->dev, 0, CXLDCD_LOG_DC), 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_REVOKED), 2);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 0);
 	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
 }
 
@@ -643,12 +671,47 @@ static void test_partial_forced_release_frees_its_part_of_the_accept_limit(void 
 	assert_int_equal(core_pending_count(x->dev, 0), 0);
 }
 
+/*
+ * The host releases a group whose extent the device has just forced out:
+ * its Release DC lists that extent (the UNMAP and the record had not
+ * reached it), and the device refuses the whole list (not-held).  The rest
+ * of the group is still the host's on the device: the host must give it
+ * back, not drop it.  Before, it dropped the group and the device kept the
+ * other extent for the host (bench-soak: `release dc ... reason=not-held`).
+ */
+static void test_release_refused_for_an_extent_forced_out_meanwhile_gives_back_the_rest(void **state)
+{
+	struct hx *x = *state;
+	uint64_t a0 = x->base[1] + 32 * MiB;
+	struct cxldcd_extent a[2] = { hx_ext(a0, 2 * MiB, TAG_A, 0),
+				      hx_ext(x->base[1] + 64 * MiB, 4 * MiB, TAG_A, 0) };
+	struct cxldcd_extent cut = hx_ext(a0, 2 * MiB, NULL, 0);
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .forced = true, .nr_extents = 1, .extents = &cut };
+	struct cxldcd_diag diag;
+	uint64_t bytes;
+
+	hx_host_start(x);
+	hx_add_group(x, a, 2);
+	/* the device forces a0 out; the host, not told yet, releases the group */
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_int_equal(cxldcd_host_group_release(x->h, NULL, hx_group_of(x, TAG_A).id), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, 0, 3000));
+	hx_pump(x, 300);
+	assert_int_equal(device_holds(x, &bytes), 0);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+	assert_int_equal(core_pending_count(x->dev, 0), 0);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_overflow_rereads_the_extent_list_and_revokes_what_is_gone,
 						setup_depth2, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_overflow_with_nothing_lost_keeps_every_group,
+						setup_depth2, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_group_emptied_by_a_forced_release_whose_record_was_lost_goes,
 						setup_depth2, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_restarts_when_the_list_shrinks_past_the_next_chunk,
 						setup_small_mbox, hx_teardown),
@@ -665,6 +728,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_partial_forced_release_leaves_the_group_what_the_device_lists,
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_partial_forced_release_frees_its_part_of_the_accept_limit,
+						hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_release_refused_for_an_extent_forced_out_meanwhile_gives_back_the_rest,
 						hx_setup, hx_teardown),
 	};
 
