@@ -375,7 +375,8 @@ static int qmp_call_on(int fd, const char *cmd)
 		char *nl;
 		ssize_t k;
 
-		while ((nl = memchr(qbuf, '\n', qlen))) {
+		/* qlen first: before the first reply qbuf is NULL, and memchr(NULL, ...) is undefined */
+		while (qlen && (nl = memchr(qbuf, '\n', qlen))) {
 			size_t n = (size_t)(nl - qbuf) + 1;
 			int r = -1;
 
