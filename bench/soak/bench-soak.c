@@ -1247,7 +1247,8 @@ static void list_holders(uint32_t n, uint32_t ng)
 
 /*
  * (a) Per host and device: the FM's extents and the agent's groups agree
- * (total bytes, and each tag the FM lists is one of the agent's groups).
+ * (total bytes, number of extents, and each tag the FM lists is one of the
+ * agent's groups).
  */
 static void check_holders(void)
 {
@@ -1258,10 +1259,13 @@ static void check_holders(void)
 			uint32_t n = fm_list(dv, (uint16_t)h, lst, 4096);
 			uint32_t ng = cxldcd_host_list_groups(ag[h][dv].h, grp, 1024);
 			uint64_t fm_bytes = 0, host_bytes = 0;
+			uint32_t host_extents = 0;
 
 			extents += n;
-			for (uint32_t i = 0; i < ng && i < 1024; i++)
+			for (uint32_t i = 0; i < ng && i < 1024; i++) {
 				host_bytes += grp[i].size;
+				host_extents += grp[i].nr_extents;
+			}
 			for (uint32_t i = 0; i < n; i++) {
 				bool found = !tag_num(lst[i].tag);
 
@@ -1275,11 +1279,12 @@ static void check_holders(void)
 						(unsigned long long)tag_num(lst[i].tag));
 				}
 			}
-			if (fm_bytes != host_bytes) {
+			if (fm_bytes != host_bytes || n != host_extents) {
 				bad++;
 				fprintf(stderr, "bench-soak: host=%u dev=%d: FM lists %llu bytes in %u "
-					"extents, the agent holds %llu in %u groups\n", h, dv,
-					(unsigned long long)fm_bytes, n, (unsigned long long)host_bytes, ng);
+					"extents, the agent holds %llu in %u extents of %u groups\n", h,
+					dv, (unsigned long long)fm_bytes, n, (unsigned long long)host_bytes,
+					host_extents, ng);
 				if (verbose)
 					list_holders(n, ng);
 			}
