@@ -153,6 +153,69 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* The group touch() is at (for a fault's report); on: inside touch(). */
+static struct {
+	volatile bool on;
+	volatile int hi, dv;
+	volatile uint64_t id, size;
+	void *volatile addr;
+} touching;
+
+/* Print the line of /proc/self/maps that holds addr (its protection), if any. */
+static void print_map_of(uintptr_t addr)
+{
+	static char buf[1 << 16];
+	size_t len = 0;
+	ssize_t k;
+	int fd = open("/proc/self/maps", O_RDONLY);
+
+	if (fd < 0)
+		return;
+	for (;;) {
+		char *line = buf, *nl;
+
+		k = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+		buf[len] = 0;
+		while ((nl = strchr(line, '\n'))) {
+			char *end;
+			unsigned long long a = strtoull(line, &end, 16), b;
+
+			*nl = 0;
+			b = *end == '-' ? strtoull(end + 1, NULL, 16) : 0;
+			if (addr >= a && addr < b)
+				fprintf(stderr, "bench-soak:   mapping: %s\n", line);
+			line = nl + 1;
+		}
+		len -= (size_t)(line - buf);
+		memmove(buf, line, len);
+	}
+	close(fd);
+}
+
+/*
+ * SIGSEGV/SIGBUS: say where (the address, its mapping, the group touch()
+ * was at) before dying, so a crash seen once can be told from the next.
+ * Not async-signal-safe (stdio), acceptable for a process about to die.
+ */
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	fprintf(stderr, "bench-soak: %s at addr=%p\n", sig == SIGBUS ? "SIGBUS" : "SIGSEGV",
+		si->si_addr);
+	if (touching.on)
+		fprintf(stderr, "bench-soak:   in touch(): host=%d dev=%d group id=%llu at %p "
+			"size=0x%llx (offset 0x%llx)\n", touching.hi, touching.dv,
+			(unsigned long long)touching.id, touching.addr,
+			(unsigned long long)touching.size,
+			(unsigned long long)((uintptr_t)si->si_addr - (uintptr_t)touching.addr));
+	print_map_of((uintptr_t)si->si_addr);
+	fflush(stderr);
+	on_signal(sig);
+}
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -508,11 +571,9 @@ static uint64_t patterns_written, patterns_verified, pattern_errors;
  * its extents: the mapping closes up) still verifies, while bytes that are
  * lost (zero) or another group's do not.
  */
-static void touch(int hi, int dv, const struct cxldcd_host_group_info *g, void *addr, uint64_t size)
+static void touch_pattern(int hi, int dv, const struct cxldcd_host_group_info *g, uint64_t key,
+			  volatile uint64_t *w, uint64_t size)
 {
-	uint64_t key = group_key(hi, dv, g);
-	volatile uint64_t *w = addr;
-
 	if (!wset_has(key)) {
 		for (uint64_t off = 0; off < size; off += 4096) {
 			w[off / 8] = off;
@@ -535,6 +596,22 @@ static void touch(int hi, int dv, const struct cxldcd_host_group_info *g, void *
 		return;
 	}
 	patterns_verified++;
+}
+
+/* touch_pattern() over the group's mapping, noted for on_fault(). */
+static void touch(int hi, int dv, const struct cxldcd_host_group_info *g, void *addr, uint64_t size)
+{
+	uint64_t key = group_key(hi, dv, g);
+	volatile uint64_t *w = addr;
+
+	touching.hi = hi;
+	touching.dv = dv;
+	touching.id = g->id;
+	touching.size = size;
+	touching.addr = addr;
+	touching.on = true;
+	touch_pattern(hi, dv, g, key, w, size);
+	touching.on = false;
 }
 
 /* ------------------------------------------------------------ agents */
@@ -1448,6 +1525,12 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	{
+		struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO };
+
+		sigaction(SIGSEGV, &sa, NULL);
+		sigaction(SIGBUS, &sa, NULL);
+	}
 
 	printf("bench-soak: cxldcd %s, --state in %s; d0: 512 MiB not sharable, d1: 256 MiB "
 	       "sharable, 2 MiB blocks, file backends; %u hosts x 2 agents (accept all, mapped); "
