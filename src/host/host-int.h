@@ -436,7 +436,10 @@ void release_forced(struct cxldcd_host *h, const struct cxldcd_extent *x);
  * pages go and the extents' pieces in [dpa, dpa+len) become X_REVOKED.
  */
 void release_unmapped(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
-/* After a re-read of the extent list: active groups left with nothing live go (unless open). */
+/*
+ * After a re-read of the extent list (an overflow's: it walks every extent
+ * anyway): active groups left with nothing live go, unless open.
+ */
 void release_sweep(struct cxldcd_host *h);
 
 /* events.c */
