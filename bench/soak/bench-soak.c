@@ -35,8 +35,8 @@
  * after the same connections were made at the start, RSS within -R percent
  * of it (default 25%) plus 4 MiB of warm-up — both measured on the daemon
  * that started last, against a baseline taken on the same daemon right
- * after its start; the RSS check is skipped when the daemon has libasan
- * mapped (ASan's shadow and quarantine are most of it) — and (d) the
+ * after its start; the RSS check is skipped when the daemon is an ASan
+ * build (ASan's shadow and quarantine are most of it) — and (d) the
  * state dir stays under -S MiB (default 64) for the whole run.  The
  * daemon's stderr is scanned for sanitizer reports at every stop
  * (CXLDCD=an ASan build with ASAN_OPTIONS=detect_leaks=1).
@@ -1242,24 +1242,33 @@ static enum op pick(void)
 /* ------------------------------------------------------------ samples and checks */
 
 /*
- * Whether the daemon runs with a sanitizer runtime mapped (gcc's
- * -fsanitize=address links libasan.so): its VmRSS is then mostly ASan's
- * shadow and quarantine, which grow with every allocation freed, so the
- * RSS check says nothing about a leak (LeakSanitizer at each stop does).
+ * Whether the daemon is an ASan build: its executable names __asan_init
+ * (gcc's -fsanitize=address imports it from libasan.so; checked with gcc).  Its
+ * VmRSS is then mostly ASan's shadow and quarantine, which grow with every
+ * allocation freed, so the RSS check says nothing about a leak
+ * (LeakSanitizer at each stop does).  The file, not /proc/PID/maps: the
+ * daemon is not dumpable, so only root may read its maps.
  */
 static bool daemon_sanitized(void)
 {
-	char path[64], line[512];
+	static const char needle[] = "__asan_init";
+	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
+	char buf[65536 + sizeof(needle)];
+	size_t keep = 0;
 	bool found = false;
-	FILE *f;
+	ssize_t k;
+	int fd = open(bin, O_RDONLY);
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)d.pid);
-	f = fopen(path, "r");
-	if (!f)
+	if (fd < 0)
 		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, "libasan") || strstr(line, "clang_rt.asan");
-	fclose(f);
+	while (!found && (k = read(fd, buf + keep, sizeof(buf) - keep)) > 0) {
+		size_t len = keep + (size_t)k;
+
+		found = memmem(buf, len, needle, sizeof(needle) - 1) != NULL;
+		keep = len < sizeof(needle) ? len : sizeof(needle) - 1;
+		memmove(buf, buf + len - keep, keep);
+	}
+	close(fd);
 	return found;
 }
 
