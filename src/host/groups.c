@@ -957,10 +957,17 @@ uint32_t cxldcd_host_list_groups(const struct cxldcd_host *h, struct cxldcd_host
 	return n;
 }
 
-int cxldcd_host_group_open(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_TAG_SIZE],
-			   uint64_t id, void **addr, uint64_t *size)
+/*
+ * Whether g may be handed out now: 0, -ENOENT, -EBUSY (release pending or
+ * revoked), -ENODEV (not mapped, or a piece has no segment: a move ended
+ * without remapping it), or -EAGAIN while a move has a piece paused (its
+ * pages are read-only until the REMAP).  *out receives g on 0 and -EAGAIN.
+ */
+static int openable(const struct cxldcd_host *h, const uint8_t *tag, uint64_t id,
+		    struct group **out)
 {
 	struct group *g = group_find(h, tag, id);
+	bool paused = false;
 
 	if (!g || g->state != G_ACTIVE)
 		return -ENOENT;
@@ -968,6 +975,72 @@ int cxldcd_host_group_open(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_
 		return -EBUSY;
 	if (!g->map)
 		return -ENODEV;
+	for (uint32_t i = 0; i < g->nr; i++) {
+		uint64_t end = g->ext[i].dpa + g->ext[i].len;
+
+		for (uint64_t cur = g->ext[i].dpa; cur < end;) {
+			struct gseg p;
+
+			if (segment_piece(h, cur, end, &p))
+				return -ENODEV;
+			paused |= p.paused;
+			cur += p.len;
+		}
+	}
+	*out = g;
+	return paused ? -EAGAIN : 0;
+}
+
+/*
+ * One step of an open's wait for the move that paused g: drive the link
+ * (its REMAP or MOVE_END), at most until due on the library's clock.
+ * Return 0 (look again), -EBUSY (due: no REMAP came), -EAGAIN (called from
+ * a callback of cxldcd_host_process(), which cannot be driven from inside),
+ * or the host's failure.
+ */
+static int open_wait_step(struct cxldcd_host *h, const struct group *g, uint64_t due)
+{
+	uint64_t now = host_now_ms(h), left = due > now ? due - now : 0;
+	int rc;
+
+	if (h->in_process) {
+		host_log(h, LOG_WARNING,
+			 "group id=%llu: a move has it paused and an open from a callback cannot wait: refused",
+			 (unsigned long long)g->info.id);
+		return -EAGAIN;
+	}
+	if (!left) {
+		host_log(h, LOG_WARNING,
+			 "group id=%llu: a move paused it and no REMAP came in %u ms: open refused",
+			 (unsigned long long)g->info.id, h->cfg.move_wait_ms);
+		return -EBUSY;
+	}
+	/* short steps: a caller's cfg.clock need not follow the real time of poll() */
+	rc = cxldcd_host_run_once(h, left < HOST_MOVE_POLL_MS ? (int)left : (int)HOST_MOVE_POLL_MS);
+	return rc < 0 ? rc : 0;
+}
+
+int cxldcd_host_group_open(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_TAG_SIZE],
+			   uint64_t id, void **addr, uint64_t *size)
+{
+	uint64_t due = host_now_ms(h) + h->cfg.move_wait_ms;
+	struct group *g = NULL;
+	int rc;
+
+	/*
+	 * A move's PAUSE made the group's pages read-only: handing them out
+	 * would let the caller's first write fault.  Wait, as the agent holds
+	 * an application's OPEN (apps.c), for the REMAP (writable again, in
+	 * place) or the MOVE_END; the group is looked up again after each
+	 * step, as the link may have released or revoked it meanwhile.
+	 */
+	while ((rc = openable(h, tag, id, &g)) == -EAGAIN) {
+		rc = open_wait_step(h, g, due);
+		if (rc)
+			return rc;
+	}
+	if (rc)
+		return rc;
 	g->info.open_count++;
 	g->open_local++;
 	if (addr)

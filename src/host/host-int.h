@@ -53,6 +53,12 @@
  * more.  This only bounds a device that never ends the move.
  */
 #define HOST_DEF_MOVE_WAIT_MS 30000u
+/*
+ * cxldcd_host_group_open()'s wait for a move polls the link at most this
+ * long at a time, then looks at cfg.clock again (a caller's clock need not
+ * follow poll()'s real time).
+ */
+#define HOST_MOVE_POLL_MS 50u
 #define HOST_EXTENT_ALIGN (2ull << 20)   /* Linux CXL_DCD_EXTENT_ALIGN: 2 MiB */
 #define HOST_SCAN_RETRIES 10
 #define HOST_DRAIN_RETRY_MS 1000u        /* re-read the DC log after a failed Get Event Records */
@@ -292,6 +298,7 @@ struct cxldcd_host {
 	uint32_t nr_revq, cap_revq;
 	struct cxldcd_host_stats st;
 	int handled;
+	bool in_process;            /* inside cxldcd_host_process(): its callbacks cannot drive it */
 };
 
 /* link.c */

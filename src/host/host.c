@@ -667,7 +667,7 @@ int cxldcd_host_get_fd(const struct cxldcd_host *h)
 	return h->ep;
 }
 
-int cxldcd_host_process(struct cxldcd_host *h)
+static int process_round(struct cxldcd_host *h)
 {
 	struct epoll_event evs[16];
 	bool link_seen = false, link_more = false, app_events = false;
@@ -729,6 +729,19 @@ int cxldcd_host_process(struct cxldcd_host *h)
 	}
 	arm_timer(h);
 	return h->handled;
+}
+
+int cxldcd_host_process(struct cxldcd_host *h)
+{
+	bool outer = !h->in_process;
+	int rc;
+
+	/* a callback that calls a blocking helper may nest a round; the outer one clears it */
+	h->in_process = true;
+	rc = process_round(h);
+	if (outer)
+		h->in_process = false;
+	return rc;
 }
 
 enum cxldcd_host_state cxldcd_host_get_state(const struct cxldcd_host *h)

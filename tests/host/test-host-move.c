@@ -45,6 +45,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -76,11 +77,17 @@ struct fault {
 	unsigned hits;
 };
 
-/* The fixture: hx first (hx_teardown() frees it), the fault and the agent's clock. */
+/*
+ * The fixture: hx first (hx_teardown() frees it), the fault and the agent's
+ * clock.  With a script, the agent's clock reads script[0], script[1], ...
+ * (agent_ms follows), then stays at the last (for a wait inside one call).
+ */
 struct mx {
 	struct hx x;
 	struct fault f;
 	uint64_t agent_ms;
+	const uint64_t *script;
+	unsigned nr_script, at;
 };
 
 static int fault_cb(void *opaque, enum hostlink_move_step step, uint16_t host)
@@ -95,9 +102,19 @@ static int fault_cb(void *opaque, enum hostlink_move_step step, uint16_t host)
 
 static uint64_t agent_clock(void *opaque)
 {
-	const struct mx *m = opaque;
+	struct mx *m = opaque;
 
+	if (m->script && m->at < m->nr_script)
+		m->agent_ms = m->script[m->at++];
 	return m->agent_ms;
+}
+
+/* The agent's clock reads the n times of script from its next reading on. */
+static void clock_script(struct mx *m, const uint64_t *script, unsigned n)
+{
+	m->script = script;
+	m->nr_script = n;
+	m->at = 0;
 }
 
 /* Three hosts; clocked: the hostlink runs on x.clock_ms (a phase ends only when the test says). */
@@ -204,11 +221,81 @@ static bool writable(void *p, uint8_t v)
 	return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == 1;
 }
 
+/*
+ * How many mappings of fd's file, len bytes each, this process has with
+ * exactly perms ("rw-s", "r--s") in /proc/self/maps.
+ */
+static unsigned maps_of(int fd, uint64_t len, const char *perms)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	unsigned n = 0;
+	struct stat sb;
+
+	assert_non_null(f);
+	assert_int_equal(fstat(fd, &sb), 0);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, off, ino;
+		unsigned maj, mnr;
+		char pr[5];
+
+		if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu", &start, &end, pr, &off, &maj, &mnr,
+			   &ino) != 7)
+			continue;
+		n += ino == sb.st_ino && maj == major(sb.st_dev) && mnr == minor(sb.st_dev) &&
+		     end - start == len && !strcmp(pr, perms);
+	}
+	fclose(f);
+	return n;
+}
+
 /* Pump until the agent has had n MOVE_ENDs, for 1 s at most (the caller asserts what it needs). */
 static void pump_until_agent_move_ends(struct hx *x, uint64_t n)
 {
 	for (int i = 0; i < 100 && agent_stats(x).move_ends < n; i++)
 		hx_pump(x, 10);
+}
+
+/*
+ * Pump the device alone (the agent reads nothing) until fd has input, for
+ * 3 s at most, then 50 ms more: what the device sends the agent meanwhile
+ * waits in the agent's socket.
+ */
+static void pump_device_until_input(struct hx *x, int fd)
+{
+	uint64_t end = hx_now_ms() + 3000, quiet = 0;
+
+	while (hx_now_ms() < end && (!quiet || hx_now_ms() < quiet)) {
+		struct pollfd fds[64], in = { .fd = fd, .events = POLLIN };
+		size_t n = hostlink_pollfds(x->hl, fds, 64);
+
+		if (!quiet && poll(&in, 1, 0) == 1)
+			quiet = hx_now_ms() + 50;
+		hostlink_tick(x->hl);
+		if (poll(fds, (nfds_t)n, 10) <= 0)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (fds[i].revents)
+				hostlink_process_fd(x->hl, fds[i].fd,
+						    hostlink_poll_events(fds[i].revents));
+		hx_round_end(x);
+	}
+	assert_true(quiet);
+}
+
+/* cxldcd_host_group_open() of tag A in the agent: its return; *addr the mapping. */
+static int direct_open(struct hx *x, void **addr)
+{
+	uint8_t tag[CXLDCD_HOST_TAG_SIZE];
+	uint64_t size = 0;
+	int rc;
+
+	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
+	*addr = NULL;
+	rc = cxldcd_host_group_open(x->h, tag, 0, addr, &size);
+	if (!rc)
+		assert_int_equal(size, LEN);
+	return rc;
 }
 
 /* An application's mapping of the segment fd of an OPEN_RSP: LEN bytes, shared, writable. */
@@ -406,21 +493,29 @@ static void test_a_sharer_that_joins_during_the_pause_is_paused_too(void **state
  * paused (raw host 2 forced out, raw host 1 not answering yet): its PAUSE
  * follows its MAP, and the group it maps then is read-only until the REMAP
  * (the library used to map it writable: what it wrote there after the copy
- * was lost).  After the REMAP it writes again, shared with host 1.
+ * was lost).  No open hands it out meanwhile: one waits for the REMAP and
+ * gives up at the move wait (the agent's clock, scripted).  After the REMAP
+ * the open maps it writable, shared with host 1.
  */
 static void test_the_agent_joining_during_the_pause_maps_read_only_until_the_remap(void **state)
 {
-	struct hx *x = *state;
+	struct mx *mx = *state;
+	struct hx *x = &mx->x;
 	const uint64_t d = x->base[0] + 192 * MiB;
 	struct cxldcd_extent e = hx_ext(d, LEN, TAG_A, 0);
 	struct core_add_req req = { .host = 0, .policy = CXLDCD_ADD_ENABLE_SHARED };
 	struct cxldcd_diag diag;
 	struct map_fd m1, m2;
 	struct raw r1, r2;
+	uint64_t id, script[2];
 	uint8_t *p1, *g;
-	uint64_t id;
+	void *addr;
 	int nfd;
 
+	mx->agent_ms = 5000;
+	x->hcfg.move_wait_ms = WAIT_MS;
+	x->hcfg.clock = agent_clock;
+	x->hcfg.clock_opaque = mx;
 	hx_host_start(x);
 	raw_hello(x, &r1, 1, HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END);
 	raw_hello(x, &r2, 2, HL_HELLO_F_MAP);
@@ -437,14 +532,20 @@ static void test_the_agent_joining_during_the_pause_maps_read_only_until_the_rem
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
 	hx_pump(x, 100);
 	assert_int_equal(agent_stats(x).pauses, 1);
-	g = agent_open_group(x, LEN);
-	assert_true(all_are(g, LEN, PAT1));
-	assert_false(writable(g, PAT2)); /* paused: read-only */
+	assert_true(hx_group_of(x, TAG_A).mapped);
+	assert_int_equal(maps_of(m1.fd, LEN, "r--s"), 1); /* the agent's: paused, read-only */
+	script[0] = mx->agent_ms;
+	script[1] = mx->agent_ms + WAIT_MS;
+	clock_script(mx, script, 2);
+	assert_int_equal(direct_open(x, &addr), -EBUSY);
+	clock_script(mx, NULL, 0);
 
 	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
 	expect_move_end(x, &r1, d, LEN, id);
 	pump_until_agent_move_ends(x, 1);
 	assert_int_equal(agent_stats(x).remaps, 1);
+	assert_int_equal(maps_of(nfd, LEN, "r--s"), 0);
+	g = agent_open_group(x, LEN);
 	assert_true(all_are(g, LEN, PAT1));
 	assert_true(writable(g, PAT3));
 	memset(g, PAT3, LEN);
@@ -515,6 +616,7 @@ static void test_a_sharer_left_without_a_remap_is_told_the_move_ended(void **sta
 	uint8_t *p1, *g;
 	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
 	int app = app_open_waits(x), nfd, sfd = -1;
+	void *addr;
 	uint64_t t;
 
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_REMAP, .host = 0, .err = -EFAULT };
@@ -527,6 +629,7 @@ static void test_a_sharer_left_without_a_remap_is_told_the_move_ended(void **sta
 	assert_int_equal(agent_stats(x).remaps, 0);
 	assert_int_equal(agent_stats(x).move_ends, 1);
 	assert_false(readable(g)); /* not the punched grant's zeros */
+	assert_int_equal(direct_open(x, &addr), -ENODEV); /* the old code: 0, inaccessible pages */
 	assert_true(all_are(p1, LEN, PAT1));
 	app_send_open(app, 2); /* and nothing waits any more */
 	assert_int_equal(app_open_rsp(x, app, 2, LEN, 500, &sfd), HL_S_NOMAP);
@@ -683,6 +786,93 @@ static void test_a_waiting_open_is_refused_at_the_move_wait_not_before(void **st
 	munmap(a, LEN);
 	close(sfd);
 	close(app);
+	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
+}
+
+/*
+ * The soak's SEGV: an application in the agent's own process opened the
+ * group (cxldcd_host_group_open()) while a move had it paused, got the
+ * read-only pages at once and faulted on its first write.  Now the open
+ * drives the link until the move's REMAP has come (here it waits in the
+ * agent's socket): the pages it hands out are writable, of the fresh grant,
+ * shared with host 1.  The open made before the move is read-only while
+ * paused, then writable again at the same address.
+ */
+static void test_a_direct_open_during_a_pause_waits_for_the_remap(void **state)
+{
+	struct mx *mx = *state;
+	struct hx *x = &mx->x;
+	const uint64_t d = x->base[0] + 128 * MiB;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t *p1, *g;
+	void *addr;
+	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
+	int nfd;
+
+	assert_false(writable(g, PAT2)); /* paused: read-only */
+	send_move_ack(&r1, id, HL_MOVE_PAUSED);
+	pump_device_until_input(x, r1.sock); /* the switch is made; both REMAPs are sent */
+	assert_int_equal(agent_stats(x).remaps, 0);
+
+	assert_int_equal(direct_open(x, &addr), 0);
+	assert_ptr_equal(addr, g);
+	assert_true(all_are(addr, LEN, PAT1));
+	assert_true(writable(addr, PAT3)); /* the old code: read-only (EFAULT here, SEGV in the soak) */
+	assert_int_equal(agent_stats(x).remaps, 1);
+	assert_int_equal(hx_group_of(x, TAG_A).open_count, 2);
+	memset(addr, PAT3, LEN);
+	nfd = expect_remap(x, &r1, d, LEN, id, p1, m2.fd);
+	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	expect_move_end(x, &r1, d, LEN, id);
+	assert_true(all_are(p1, LEN, PAT3)); /* shared with host 1 on the fresh grant */
+	fd_has_none_of(m2.fd, PAT3);
+	assert_int_equal(cxldcd_host_group_close(x->h, hx_group_of(x, TAG_A).id), 0);
+	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
+}
+
+/*
+ * No REMAP comes (host 1 does not answer; the hostlink's clock stands
+ * still): the direct open gives up when cfg.move_wait_ms has passed on the
+ * agent's cfg.clock, -EBUSY, not while the clock reads a millisecond less,
+ * and holds nothing.  After the move it opens writable.
+ */
+static void test_a_direct_open_during_a_pause_is_refused_at_the_move_wait(void **state)
+{
+	struct mx *mx = *state;
+	struct hx *x = &mx->x;
+	const uint64_t d = x->base[0] + 128 * MiB;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t *p1, *g;
+	uint64_t id, t0, script[6];
+	void *addr;
+	int nfd;
+
+	mx->agent_ms = 5000;
+	x->hcfg.move_wait_ms = WAIT_MS;
+	x->hcfg.clock = agent_clock;
+	x->hcfg.clock_opaque = mx;
+	id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
+	t0 = mx->agent_ms;
+	script[0] = t0;
+	for (unsigned i = 1; i < 5; i++)
+		script[i] = t0 + WAIT_MS - 1;
+	script[5] = t0 + WAIT_MS;
+	clock_script(mx, script, 6);
+	assert_int_equal(direct_open(x, &addr), -EBUSY);
+	assert_int_equal(mx->at, 6); /* it read WAIT_MS - 1 and waited on; gave up at WAIT_MS */
+	assert_null(addr);
+	assert_int_equal(hx_group_of(x, TAG_A).open_count, 1);
+	clock_script(mx, NULL, 0);
+
+	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
+	expect_move_end(x, &r1, d, LEN, id);
+	pump_until_agent_move_ends(x, 1);
+	assert_int_equal(direct_open(x, &addr), 0);
+	assert_ptr_equal(addr, g);
+	assert_true(all_are(addr, LEN, PAT1));
+	assert_true(writable(addr, PAT3));
 	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
@@ -958,6 +1148,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_whose_grant_is_gone_ends_with_move_ends_alone, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_waiting_open_is_refused_at_the_move_wait_not_before, setup_three_clocked, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_direct_open_during_a_pause_waits_for_the_remap, setup_three, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_direct_open_during_a_pause_is_refused_at_the_move_wait, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_switch_is_made_again_at_its_retry_time, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_next_attempt, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_waiting_for_its_next_attempt_ends_when_its_grant_goes, setup_three_clocked, hx_teardown),
