@@ -94,6 +94,13 @@ enum cxldcd_host_event_type {
 	CXLDCD_HOST_EV_FAILED,             /* fatal: link lost, protocol violation, bring-up */
 	CXLDCD_HOST_EV_RAS_UNCORRECTABLE,  /* AER: uncorrectable CXL RAS error, read and cleared; ras */
 	CXLDCD_HOST_EV_RAS_CORRECTABLE,    /* AER: correctable CXL RAS error, read and cleared; ras */
+	/*
+	 * A move's PAUSE (docs/host-link.md "Moves"): the group's pages in
+	 * dpa/len turn read-only when the callback returns, until
+	 * GROUP_RESUMED (or REVOKED); a write there meanwhile faults (SIGSEGV).
+	 */
+	CXLDCD_HOST_EV_GROUP_PAUSED,
+	CXLDCD_HOST_EV_GROUP_RESUMED,      /* the move's REMAP: writable again, same address */
 };
 
 /*
@@ -240,8 +247,27 @@ CXLDCD_EXPORT uint32_t cxldcd_host_list_groups(const struct cxldcd_host *h,
  * cxldcd_host_group_open() - open a tag group by tag (NULL tag: by id) and
  * get its contiguous mapping.  Holds the group: a release request is
  * deferred until the last close.
- * Return: 0; -ENOENT; -EBUSY (release pending); -ENODEV (not mapped: slow
- * path host).  addr and size receive the mapping, owned by the library.
+ *
+ * While a move has part of the group paused (docs/host-link.md "Moves";
+ * its pages are read-only until the move's REMAP), the open waits, as the
+ * agent holds an application's OPEN: it drives the link itself (as
+ * cxldcd_host_run_once(), so events are delivered meanwhile) until the
+ * REMAP has made the group writable again, for at most cfg.move_wait_ms on
+ * cfg.clock.  It never hands out pages it knows to be read-only.
+ *
+ * A group already open when a PAUSE comes stays mapped at the same address:
+ * CXLDCD_HOST_EV_GROUP_PAUSED is delivered first (stop the writers in the
+ * callback), then the range is read-only, and a write there faults
+ * (SIGSEGV) until CXLDCD_HOST_EV_GROUP_RESUMED (writable again, same pages
+ * and data) or CXLDCD_HOST_EV_REVOKED (the move ended without a REMAP: the
+ * range is inaccessible for good; close the group).
+ *
+ * Return: 0; -ENOENT; -EBUSY (release pending or revoked, or a move kept it
+ * paused for cfg.move_wait_ms: logged at LOG_WARNING); -EAGAIN (paused, and
+ * called from a callback of cxldcd_host_process(), which cannot wait);
+ * -ENODEV (not mapped: slow path host, or a move ended without remapping
+ * part of it); the host's failure (-ECONNRESET, ...) when the link failed
+ * during the wait.  addr and size receive the mapping, owned by the library.
  */
 CXLDCD_EXPORT int cxldcd_host_group_open(struct cxldcd_host *h,
 					 const uint8_t tag[CXLDCD_HOST_TAG_SIZE], uint64_t id,

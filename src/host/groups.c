@@ -717,12 +717,51 @@ ssize_t groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bo
 	return lost ? -ENOMEM : (ssize_t)k;
 }
 
+/*
+ * The mapped active groups with an extent in [dpa, dpa+len), oldest first,
+ * into *v (caller frees).  Return their count; one that cannot be
+ * remembered (out of memory) is left out.
+ */
+static size_t mapped_groups_in(const struct cxldcd_host *h, uint64_t dpa, uint64_t len,
+			       struct group ***v)
+{
+	size_t k = 0, cap = 0;
+
+	*v = NULL;
+	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
+	     n = rindex_next_overlap(n, dpa, len)) {
+		struct group *g = rnode_entry(n, struct ext_node, rn)->g;
+
+		if (g->state == G_ACTIVE && g->map)
+			hit_add(v, &k, &cap, g);
+	}
+	for (size_t i = 0; i < k; i++)
+		(*v)[i]->mark = false;
+	if (k > 1)
+		qsort(*v, k, sizeof(**v), cmp_group_id);
+	return k;
+}
+
 void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t id)
 {
-	/* an application must not be handed the grant being retired (apps.c waits) */
+	struct group **v;
+	size_t k;
+
+	/* an application must not be handed the grant being retired (apps.c, open wait) */
 	for (struct rnode *n = rindex_first_overlap(&h->segs, dpa, len); n;
 	     n = rindex_next_overlap(n, dpa, len))
 		seg_of(n)->paused_by = id;
+	/*
+	 * The event comes before the pages turn read-only: an application
+	 * that writes the group from other threads stops them in its callback.
+	 */
+	k = mapped_groups_in(h, dpa, len, &v);
+	for (size_t i = 0; i < k; i++)
+		host_emit(h, CXLDCD_HOST_EV_GROUP_PAUSED, v[i], dpa, len,
+			  "id=%llu dpa=0x%llx len=0x%llx paused by move %llu: read-only until its remap",
+			  (unsigned long long)v[i]->info.id, (unsigned long long)dpa,
+			  (unsigned long long)len, (unsigned long long)id);
+	free(v);
 	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
 	     n = rindex_next_overlap(n, dpa, len)) {
 		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
@@ -733,8 +772,36 @@ void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint6
 	}
 }
 
+/* Map [a, b) of extent x again from the segments there.  Return false when a page had none. */
+static bool remap_extent(struct cxldcd_host *h, const struct ext_node *x, uint64_t a, uint64_t b)
+{
+	for (uint64_t cur = a; cur < b;) {
+		uint8_t *at = x->g->map + x->goff + (cur - x->rn.start);
+		struct gseg p;
+		int err;
+
+		if (segment_piece(h, cur, b, &p)) {
+			/* no segment: inaccessible, as when the device never mapped it */
+			host_map_none(at, b - cur);
+			return false;
+		}
+		err = map_piece(at, &p);
+		if (err) {
+			host_log(h, LOG_WARNING, "group id=%llu remap failed: %s",
+				 (unsigned long long)x->g->info.id, strerror(-err));
+			host_map_none(at, p.len);
+			return false;
+		}
+		cur += p.len;
+	}
+	return true;
+}
+
 void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 {
+	struct group **v;
+	size_t k;
+
 	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
 	     n = rindex_next_overlap(n, dpa, len)) {
 		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
@@ -742,27 +809,31 @@ void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 
 		if (!ext_clip(x, dpa, len, &a, &b) || !x->g->map)
 			continue;
-		for (uint64_t cur = a; cur < b;) {
-			uint8_t *at = x->g->map + x->goff + (cur - x->rn.start);
-			struct gseg p;
-			int err;
-
-			if (segment_piece(h, cur, b, &p)) {
-				/* no segment: inaccessible, as when the device never mapped it */
-				host_map_none(at, b - cur);
-				break;
-			}
-			err = map_piece(at, &p);
-			if (err) {
-				host_log(h, LOG_WARNING, "group id=%llu remap failed: %s",
-					 (unsigned long long)x->g->info.id, strerror(-err));
-				host_map_none(at, p.len);
-			}
-			cur += p.len;
-		}
+		if (!remap_extent(h, x, a, b))
+			x->g->lost = true;
 		if (x->g->state == G_ACTIVE)
 			groups_note_revoked(h, x->g->info.id); /* the applications' maps are stale */
 	}
+	k = mapped_groups_in(h, dpa, len, &v);
+	for (size_t i = 0; i < k; i++) {
+		struct group *g = v[i];
+
+		if (g->lost)
+			host_emit(h, CXLDCD_HOST_EV_REVOKED, g, dpa, len,
+				  "id=%llu dpa=0x%llx len=0x%llx: a move left it without a remap: inaccessible",
+				  (unsigned long long)g->info.id, (unsigned long long)dpa,
+				  (unsigned long long)len);
+		else
+			host_emit(h, CXLDCD_HOST_EV_GROUP_RESUMED, g, dpa, len,
+				  "id=%llu dpa=0x%llx len=0x%llx remapped: writable again",
+				  (unsigned long long)g->info.id, (unsigned long long)dpa,
+				  (unsigned long long)len);
+	}
+	free(v);
+	/* every group hit, in any state (one left out of v above included) */
+	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
+	     n = rindex_next_overlap(n, dpa, len))
+		rnode_entry(n, struct ext_node, rn)->g->lost = false;
 }
 
 bool groups_end_move(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t id)

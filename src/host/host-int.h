@@ -195,6 +195,7 @@ struct group {
 	struct group *anext, *aprev; /* cxldcd_host.adding, while queued there */
 	bool queued;
 	bool mark;                  /* scratch of one walk (set and cleared by it) */
+	bool lost;                  /* scratch of a remap: a page of it had no segment */
 	struct hnode by_id, by_tag; /* by_tag: tagged groups only */
 	struct cxldcd_host_group_info info;
 	enum group_state state;
@@ -393,7 +394,9 @@ ssize_t groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bo
 			   struct group ***hits);
 /*
  * A move's PAUSE: every mapping of [dpa, dpa+len) read-only, and its segments
- * paused until the REMAP replaces them (docs/host-link.md "Moves").
+ * paused until the REMAP replaces them (docs/host-link.md "Moves").  Each
+ * mapped active group hit gets EV_GROUP_PAUSED first (its application stops
+ * writing there).
  */
 void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t id);
 /*
@@ -406,7 +409,9 @@ bool groups_end_move(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t
 /*
  * A move's REMAP: map [dpa, dpa+len) again, in place, from the segments now
  * there (segments_add() first); applications holding a group hit are told
- * REVOKE (their mappings are of the old grant).
+ * REVOKE (their mappings are of the old grant).  Each mapped active group hit
+ * gets EV_GROUP_RESUMED, or EV_REVOKED when pages of it had no segment
+ * (inaccessible now: a MOVE_END without a REMAP, or a REMAP that failed).
  */
 void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 /* Remember that group id was revoked, for the applications (apps_announce()). */

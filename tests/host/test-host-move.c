@@ -88,6 +88,10 @@ struct mx {
 	uint64_t agent_ms;
 	const uint64_t *script;
 	unsigned nr_script, at;
+	/* open_in_pause(): hx's event callback, and what the open from GROUP_PAUSED returned */
+	cxldcd_host_event_fn *hx_event;
+	int cb_rc;
+	unsigned cb_calls;
 };
 
 static int fault_cb(void *opaque, enum hostlink_move_step step, uint16_t host)
@@ -630,6 +634,10 @@ static void test_a_sharer_left_without_a_remap_is_told_the_move_ended(void **sta
 	assert_int_equal(agent_stats(x).move_ends, 1);
 	assert_false(readable(g)); /* not the punched grant's zeros */
 	assert_int_equal(direct_open(x, &addr), -ENODEV); /* the old code: 0, inaccessible pages */
+	/* the holder in this process is told: revoked, not resumed */
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_RESUMED), 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_REVOKED), 1);
+	assert_non_null(strstr(x->ev[hx_first(x, CXLDCD_HOST_EV_REVOKED)].text, "without a remap"));
 	assert_true(all_are(p1, LEN, PAT1));
 	app_send_open(app, 2); /* and nothing waits any more */
 	assert_int_equal(app_open_rsp(x, app, 2, LEN, 500, &sfd), HL_S_NOMAP);
@@ -810,16 +818,30 @@ static void test_a_direct_open_during_a_pause_waits_for_the_remap(void **state)
 	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
 	int nfd;
 
+	const uint64_t gid = hx_group_of(x, TAG_A).id;
+	int ev;
+
 	assert_false(writable(g, PAT2)); /* paused: read-only */
+	/* the holder was told (before the pages turned read-only) */
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_PAUSED), 1);
+	ev = hx_first(x, CXLDCD_HOST_EV_GROUP_PAUSED);
+	assert_int_equal(x->ev[ev].group_id, gid);
+	assert_int_equal(x->ev[ev].dpa, d);
+	assert_int_equal(x->ev[ev].len, LEN);
 	send_move_ack(&r1, id, HL_MOVE_PAUSED);
 	pump_device_until_input(x, r1.sock); /* the switch is made; both REMAPs are sent */
 	assert_int_equal(agent_stats(x).remaps, 0);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_RESUMED), 0);
 
 	assert_int_equal(direct_open(x, &addr), 0);
 	assert_ptr_equal(addr, g);
 	assert_true(all_are(addr, LEN, PAT1));
 	assert_true(writable(addr, PAT3)); /* the old code: read-only (EFAULT here, SEGV in the soak) */
 	assert_int_equal(agent_stats(x).remaps, 1);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_RESUMED), 1);
+	ev = hx_first(x, CXLDCD_HOST_EV_GROUP_RESUMED);
+	assert_int_equal(x->ev[ev].group_id, gid);
+	assert_int_equal(x->ev[ev].dpa, d);
 	assert_int_equal(hx_group_of(x, TAG_A).open_count, 2);
 	memset(addr, PAT3, LEN);
 	nfd = expect_remap(x, &r1, d, LEN, id, p1, m2.fd);
@@ -873,6 +895,48 @@ static void test_a_direct_open_during_a_pause_is_refused_at_the_move_wait(void *
 	assert_ptr_equal(addr, g);
 	assert_true(all_are(addr, LEN, PAT1));
 	assert_true(writable(addr, PAT3));
+	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
+}
+
+static void open_in_pause(void *opaque, const struct cxldcd_host_event *ev)
+{
+	struct mx *mx = opaque;
+	void *addr;
+
+	mx->hx_event(&mx->x, ev);
+	if (ev->type != CXLDCD_HOST_EV_GROUP_PAUSED)
+		return;
+	mx->cb_calls++;
+	mx->cb_rc = direct_open(&mx->x, &addr);
+}
+
+/*
+ * An open from the event callback of cxldcd_host_process() (here at the
+ * GROUP_PAUSED of the group) cannot drive the link to wait for the REMAP:
+ * it is refused -EAGAIN at once, holding nothing, and the move goes on.
+ */
+static void test_a_direct_open_from_a_callback_during_a_pause_is_refused_at_once(void **state)
+{
+	struct mx *mx = *state;
+	struct hx *x = &mx->x;
+	const uint64_t d = x->base[0] + 128 * MiB;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t *p1, *g;
+	uint64_t id;
+	int nfd;
+
+	mx->hx_event = x->hcfg.event_fn;
+	x->hcfg.event_fn = open_in_pause;
+	x->hcfg.event_opaque = mx;
+	id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
+	assert_int_equal(mx->cb_calls, 1);
+	assert_int_equal(mx->cb_rc, -EAGAIN);
+	assert_int_equal(hx_group_of(x, TAG_A).open_count, 1);
+	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
+	expect_move_end(x, &r1, d, LEN, id);
+	pump_until_agent_move_ends(x, 1);
+	assert_true(writable(g, PAT3));
 	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
 }
 
@@ -1150,6 +1214,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_waiting_open_is_refused_at_the_move_wait_not_before, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_direct_open_during_a_pause_waits_for_the_remap, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_direct_open_during_a_pause_is_refused_at_the_move_wait, setup_three_clocked, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_direct_open_from_a_callback_during_a_pause_is_refused_at_once, setup_three, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_that_cannot_switch_is_made_again_at_its_retry_time, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_next_attempt, setup_three_clocked, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_move_waiting_for_its_next_attempt_ends_when_its_grant_goes, setup_three_clocked, hx_teardown),
