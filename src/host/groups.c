@@ -1094,8 +1094,8 @@ static int open_wait_step(struct cxldcd_host *h, const struct group *g, uint64_t
 int cxldcd_host_group_open(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_TAG_SIZE],
 			   uint64_t id, void **addr, uint64_t *size)
 {
-	uint64_t due = host_now_ms(h) + h->cfg.move_wait_ms;
 	struct group *g = NULL;
+	uint64_t due = 0;
 	int rc;
 
 	/*
@@ -1106,6 +1106,8 @@ int cxldcd_host_group_open(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_
 	 * step, as the link may have released or revoked it meanwhile.
 	 */
 	while ((rc = openable(h, tag, id, &g)) == -EAGAIN) {
+		if (!due)
+			due = host_now_ms(h) + h->cfg.move_wait_ms; /* move_wait_ms >= 1 */
 		rc = open_wait_step(h, g, due);
 		if (rc)
 			return rc;
