@@ -772,9 +772,14 @@ void groups_pause_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint6
 	}
 }
 
-/* Map [a, b) of extent x again from the segments there.  Return false when a page had none. */
+/*
+ * Map [a, b) of extent x again from the segments there.  Return false when
+ * a page had none, or could not be mapped (then it is inaccessible).
+ */
 static bool remap_extent(struct cxldcd_host *h, const struct ext_node *x, uint64_t a, uint64_t b)
 {
+	bool ok = true;
+
 	for (uint64_t cur = a; cur < b;) {
 		uint8_t *at = x->g->map + x->goff + (cur - x->rn.start);
 		struct gseg p;
@@ -790,18 +795,45 @@ static bool remap_extent(struct cxldcd_host *h, const struct ext_node *x, uint64
 			host_log(h, LOG_WARNING, "group id=%llu remap failed: %s",
 				 (unsigned long long)x->g->info.id, strerror(-err));
 			host_map_none(at, p.len);
-			return false;
+			ok = false;
 		}
 		cur += p.len;
 	}
-	return true;
+	return ok;
+}
+
+/* Tell the holders of the mapped groups in [dpa, dpa+len) how a remap left them. */
+static void remap_announce(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
+{
+	struct group **v;
+	size_t k = mapped_groups_in(h, dpa, len, &v);
+	bool *lost = k ? calloc(k, sizeof(*lost)) : NULL;
+
+	/* the flags are read and cleared before any callback runs (it may drive the link) */
+	for (size_t i = 0; i < k && lost; i++)
+		lost[i] = v[i]->lost;
+	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
+	     n = rindex_next_overlap(n, dpa, len))
+		rnode_entry(n, struct ext_node, rn)->g->lost = false;
+	/* out of memory: no events; the mappings are right all the same */
+	for (size_t i = 0; i < k && lost; i++) {
+		if (lost[i])
+			host_emit(h, CXLDCD_HOST_EV_REVOKED, v[i], dpa, len,
+				  "id=%llu dpa=0x%llx len=0x%llx: a move left it without a remap: inaccessible",
+				  (unsigned long long)v[i]->info.id, (unsigned long long)dpa,
+				  (unsigned long long)len);
+		else
+			host_emit(h, CXLDCD_HOST_EV_GROUP_RESUMED, v[i], dpa, len,
+				  "id=%llu dpa=0x%llx len=0x%llx remapped: writable again",
+				  (unsigned long long)v[i]->info.id, (unsigned long long)dpa,
+				  (unsigned long long)len);
+	}
+	free(lost);
+	free(v);
 }
 
 void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 {
-	struct group **v;
-	size_t k;
-
 	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
 	     n = rindex_next_overlap(n, dpa, len)) {
 		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
@@ -814,47 +846,32 @@ void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 		if (x->g->state == G_ACTIVE)
 			groups_note_revoked(h, x->g->info.id); /* the applications' maps are stale */
 	}
-	k = mapped_groups_in(h, dpa, len, &v);
-	for (size_t i = 0; i < k; i++) {
-		struct group *g = v[i];
-
-		if (g->lost)
-			host_emit(h, CXLDCD_HOST_EV_REVOKED, g, dpa, len,
-				  "id=%llu dpa=0x%llx len=0x%llx: a move left it without a remap: inaccessible",
-				  (unsigned long long)g->info.id, (unsigned long long)dpa,
-				  (unsigned long long)len);
-		else
-			host_emit(h, CXLDCD_HOST_EV_GROUP_RESUMED, g, dpa, len,
-				  "id=%llu dpa=0x%llx len=0x%llx remapped: writable again",
-				  (unsigned long long)g->info.id, (unsigned long long)dpa,
-				  (unsigned long long)len);
-	}
-	free(v);
-	/* every group hit, in any state (one left out of v above included) */
-	for (struct rnode *n = rindex_first_overlap(&h->extents, dpa, len); n;
-	     n = rindex_next_overlap(n, dpa, len))
-		rnode_entry(n, struct ext_node, rn)->g->lost = false;
+	remap_announce(h, dpa, len);
 }
 
 bool groups_end_move(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t id)
 {
-	struct rnode *n = rindex_first_overlap(&h->segs, dpa, len);
 	bool any = false;
 
-	while (n) {
-		struct rnode *next = rindex_next_overlap(n, dpa, len);
-		struct segment *s = seg_of(n);
-		uint64_t start = s->rn.start, slen = s->rn.len;
+	/*
+	 * One segment at a time, the search made again after each: the remap's
+	 * events run callbacks, which may drive the link and change the index.
+	 */
+	for (;;) {
+		struct rnode *n = rindex_first_overlap(&h->segs, dpa, len);
+		uint64_t start, slen;
 
-		if (s->paused_by == id) {
-			/* the whole segment: its file is the retired grant, inside the range or not */
-			segments_drop(h, start, slen);
-			groups_remap_range(h, start, slen); /* inaccessible now; applications told */
-			any = true;
-		}
-		n = next;
+		while (n && seg_of(n)->paused_by != id)
+			n = rindex_next_overlap(n, dpa, len);
+		if (!n)
+			return any;
+		/* the whole segment: its file is the retired grant, inside the range or not */
+		start = n->start;
+		slen = n->len;
+		segments_drop(h, start, slen);
+		groups_remap_range(h, start, slen); /* inaccessible now; applications told */
+		any = true;
 	}
-	return any;
 }
 
 void groups_note_revoked(struct cxldcd_host *h, uint64_t id)
