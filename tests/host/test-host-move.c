@@ -31,7 +31,12 @@
  *    list its sharers;
  *  - the agent's wait for a move (cxldcd_host_cfg.move_wait_ms, on its
  *    cfg.clock) refuses a waiting OPEN BUSY at the deadline, not a
- *    millisecond before, and an OPEN after the REMAP reads the data.
+ *    millisecond before, and an OPEN after the REMAP reads the data;
+ *  - cxldcd_host_group_open() in the agent's process never hands out a
+ *    paused group: it drives the link until the REMAP (then writable),
+ *    gives up -EBUSY at the same deadline, -EAGAIN at once from an event
+ *    callback, -ENODEV after a MOVE_END without a REMAP; a holder gets
+ *    group-paused, then group-resumed (or revoked).
  */
 #include <errno.h>
 #include <poll.h>
