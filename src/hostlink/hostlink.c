@@ -177,6 +177,14 @@ struct move {
 	char failed[160];           /* why this attempt cannot switch ("": it can) */
 };
 
+/* A host id bound to a local identity: only such a peer may claim it. */
+struct hl_bind {
+	bool bound;
+	bool check_gid;
+	uid_t uid;
+	gid_t gid;
+};
+
 struct hostlink {
 	struct hostlink_cfg cfg;
 	struct move *moves;
@@ -185,6 +193,7 @@ struct hostlink {
 	struct conn *conns;
 	struct conn **by_host;      /* [nr_hosts] */
 	struct cci_faults *faults;  /* [nr_hosts]: fault injection for each host's connections */
+	struct hl_bind *binds;      /* [nr_hosts]: who may claim each host id (hostlink_bind_host()) */
 	uint16_t nr_hosts;
 	uint32_t nr_conns;
 	bool starting;              /* not started yet: HELLO is refused with STARTING */
@@ -1502,6 +1511,43 @@ static void refuse_starting(struct conn *c, const struct hl_hdr *h)
 	c->dead = true;
 }
 
+/*
+ * Whether @c may claim @host: yes for an unbound host id; for a bound one
+ * only a Unix peer whose credentials (SO_PEERCRED, as at connect()) match
+ * the binding, root included.  A refusal is logged here.
+ */
+static bool peer_may_claim(const struct conn *c, uint16_t host)
+{
+	const struct hl_bind *b = &c->hl->binds[host];
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (!b->bound)
+		return true;
+	if (!c->is_unix) {
+		hlog(c->hl, LOG_WARNING, "host=%u: HELLO over TCP refused: host %u is bound to uid %u",
+		     host, host, (unsigned)b->uid);
+		return false;
+	}
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || len != sizeof(cr)) {
+		hlog(c->hl, LOG_WARNING, "host=%u: HELLO refused: no peer credentials: %s", host,
+		     strerror(errno));
+		return false;
+	}
+	if (cr.uid != b->uid) {
+		hlog(c->hl, LOG_WARNING, "host=%u: HELLO from uid %u refused: host %u is bound to uid %u",
+		     host, (unsigned)cr.uid, host, (unsigned)b->uid);
+		return false;
+	}
+	if (b->check_gid && cr.gid != b->gid) {
+		hlog(c->hl, LOG_WARNING, "host=%u: HELLO from uid %u gid %u refused: host %u is bound to uid %u gid %u",
+		     host, (unsigned)cr.uid, (unsigned)cr.gid, host, (unsigned)b->uid,
+		     (unsigned)b->gid);
+		return false;
+	}
+	return true;
+}
+
 static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 {
 	struct hostlink *hl = c->hl;
@@ -1525,6 +1571,8 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		a.status = HL_S_VERSION;
 	else if (m.host_id >= hl->nr_hosts)
 		a.status = HL_S_UNKNOWN_HOST;
+	else if (!peer_may_claim(c, m.host_id))
+		a.status = HL_S_ACCES;
 	else if (hl->by_host[m.host_id])
 		a.status = HL_S_HOST_CONNECTED;
 	else if (cci_ctx_new(hl->cfg.dev, CCI_MAILBOX, m.host_id, &c->cci) ||
@@ -2046,6 +2094,24 @@ int hostlink_listen_fd(struct hostlink *hl, int fd, int is_unix)
  */
 #define HL_BACKLOG 512
 
+/*
+ * The socket file we just made at @path (still the one @own recorded: the
+ * path is not followed if it was replaced) gets group @gid and mode 0660;
+ * @own is taken again (the change moved its ctime).  Return 0 or -errno.
+ */
+static int share_with_group(const char *path, gid_t gid, struct sockpolicy_owned *own)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode) || st.st_dev != own->dev || st.st_ino != own->ino)
+		return -EEXIST;
+	if (lchown(path, (uid_t)-1, gid) < 0 || chmod(path, 0660) < 0)
+		return -errno;
+	return sockpolicy_own(path, own);
+}
+
 int hostlink_listen_unix(struct hostlink *hl, const char *path, const struct hostlink_limits *lim)
 {
 	struct sockpolicy_owned own;
@@ -2058,13 +2124,32 @@ int hostlink_listen_unix(struct hostlink *hl, const char *path, const struct hos
 		return -EINVAL;
 	if (fd < 0)
 		return fd;
-	rc = add_listener(hl, fd, true, path, lim);
+	rc = lim && lim->set_group ? share_with_group(path, lim->group, &own) : 0;
+	if (!rc)
+		rc = add_listener(hl, fd, true, path, lim);
 	if (rc) {
 		sockpolicy_release(path, &own);
 		close(fd);
 		return rc;
 	}
 	hl->listeners->own = own;
+	return 0;
+}
+
+int hostlink_bind_host(struct hostlink *hl, uint16_t host, uid_t uid, gid_t gid)
+{
+	struct hl_bind *b;
+
+	if (!hl || host >= hl->nr_hosts || uid == (uid_t)-1)
+		return -EINVAL;
+	b = &hl->binds[host];
+	if (b->bound && (b->uid != uid || b->gid != gid))
+		return -EEXIST;
+	*b = (struct hl_bind){ .bound = true, .check_gid = gid != (gid_t)-1, .uid = uid, .gid = gid };
+	if (gid != (gid_t)-1)
+		hlog(hl, LOG_INFO, "host=%u bound to uid %u gid %u", host, (unsigned)uid, (unsigned)gid);
+	else
+		hlog(hl, LOG_INFO, "host=%u bound to uid %u", host, (unsigned)uid);
 	return 0;
 }
 
@@ -2148,8 +2233,9 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 		hl->cfg.max_out_fds = default_max_out_fds(hl->nr_hosts);
 	hl->by_host = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->by_host));
 	hl->faults = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->faults));
+	hl->binds = calloc(hl->nr_hosts ? hl->nr_hosts : 1, sizeof(*hl->binds));
 	hl->sv = malloc(sizeof(*hl->sv));
-	if (!hl->by_host || !hl->faults || !hl->sv) {
+	if (!hl->by_host || !hl->faults || !hl->binds || !hl->sv) {
 		rc = -ENOMEM;
 		goto err;
 	}
@@ -2167,6 +2253,7 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 err:
 	free(hl->by_host);
 	free(hl->faults);
+	free(hl->binds);
 	free(hl->sv);
 	free(hl);
 	return rc;
@@ -2228,6 +2315,7 @@ void hostlink_free(struct hostlink *hl)
 	}
 	free(hl->by_host);
 	free(hl->faults);
+	free(hl->binds);
 	free(hl->sv);
 	free(hl);
 }

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct cxldcd_dev;
 struct mem_dev;
@@ -94,6 +95,14 @@ struct hostlink_limits {
 	uint32_t max_conns;
 	uint32_t hello_timeout_ms;
 	uint32_t max_out_fds;
+	/*
+	 * hostlink_listen_unix() only: set_group: the socket file gets group
+	 * @group and mode 0660 (not 0600), so hosts of other users in that
+	 * group can connect (hostlink_bind_host(); docs/host-link.md, "What a
+	 * host cannot do to another").
+	 */
+	bool set_group;
+	gid_t group;
 };
 
 typedef void hostlink_log_fn(void *opaque, int level, const char *msg);
@@ -226,11 +235,24 @@ int hostlink_cci_resume(struct hostlink *hl, uint16_t host, uint16_t refuse);
 void hostlink_free(struct hostlink *hl);
 
 /**
+ * hostlink_bind_host() - from now on, only a peer of user @uid (and, unless
+ * @gid is (gid_t)-1, whose group is @gid) may claim @host in HELLO; the
+ * peer's credentials are SO_PEERCRED's (as at its connect()), root gets
+ * no exception, and a TCP peer (no credentials) never may.  A refused
+ * HELLO is answered with status ACCES and logged.  A host id not bound is
+ * claimable by whoever reaches a listener.  Bind before listening.
+ * Return: 0, -EINVAL (@host >= the device's hosts, @uid (uid_t)-1),
+ * -EEXIST (@host already bound otherwise).
+ */
+int hostlink_bind_host(struct hostlink *hl, uint16_t host, uid_t uid, gid_t gid);
+
+/**
  * hostlink_listen_unix() - listen on a new Unix socket at @path, created
  * 0600, by the rules of src/common/sockpolicy.h: a stale socket file there
  * is replaced, a live one is refused (-EADDRINUSE), so is a file that is
- * not a socket (-EEXIST); hostlink_free() removes the socket file only if
- * it is still the one created here.
+ * not a socket (-EEXIST); @lim->set_group makes it 0660 of that group
+ * (-EPERM: the daemon may not give it that group); hostlink_free()
+ * removes the socket file only if it is still the one created here.
  * @lim: borrowed, may be NULL (defaults).  Return: 0 or -errno.
  */
 int hostlink_listen_unix(struct hostlink *hl, const char *path, const struct hostlink_limits *lim);

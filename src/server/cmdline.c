@@ -9,6 +9,8 @@
  * cmdline-objdev.c.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -239,6 +241,72 @@ int cmdline_split_kv(struct cmdline_ctx *c, const char *s, const char *implied,
 
 /* ---- sockets ---------------------------------------------------------- */
 
+/* A user or group given by name or number (an id need not have a name). */
+static int parse_id(struct cmdline_ctx *c, const char *v, bool group, unsigned *out)
+{
+	uint64_t u;
+
+	if (!*v)
+		return cmdline_fail(c, "empty %s", group ? "group" : "user");
+	if ((v[0] >= '0' && v[0] <= '9') || v[0] == '-' || v[0] == '+') {
+		if (cmdline_parse_u64(v, &u) || u >= UINT32_MAX)
+			return cmdline_fail(c, "invalid %s id '%s'", group ? "group" : "user", v);
+		*out = (unsigned)u;
+		return 0;
+	}
+	if (group) {
+		const struct group *g = getgrnam(v);
+
+		if (!g)
+			return cmdline_fail(c, "unknown group '%s'", v);
+		*out = (unsigned)g->gr_gid;
+	} else {
+		const struct passwd *pw = getpwnam(v);
+
+		if (!pw)
+			return cmdline_fail(c, "unknown user '%s'", v);
+		*out = (unsigned)pw->pw_uid;
+	}
+	return 0;
+}
+
+/*
+ * --host-socket host.N=USER[:GROUP]: host id N may be claimed only by a
+ * peer of that user (and group).  N is checked against the device's hosts
+ * once the devices are known (check_host_binds()).
+ */
+static int parse_host_bind(struct cmdline_ctx *c, const char *key, const char *v,
+			   struct cmdline_listener *l)
+{
+	struct cmdline_host_bind b = { .gid = (gid_t)-1 }, *n;
+	const char *colon = strchr(v, ':');
+	char user[256];
+	unsigned id;
+	uint64_t u;
+	int rc;
+
+	if (cmdline_parse_u64(key + 5, &u) || u > UINT16_MAX)
+		return cmdline_fail(c, "invalid host id in '%s' (host.N, N 0..65535)", key);
+	b.host = (uint16_t)u;
+	if ((colon ? (size_t)(colon - v) : strlen(v)) >= sizeof(user))
+		return cmdline_fail(c, "user name too long in '%s=%s'", key, v);
+	snprintf(user, sizeof(user), "%.*s", colon ? (int)(colon - v) : (int)strlen(v), v);
+	if ((rc = parse_id(c, user, false, &id)))
+		return rc;
+	b.uid = (uid_t)id;
+	if (colon) {
+		if ((rc = parse_id(c, colon + 1, true, &id)))
+			return rc;
+		b.gid = (gid_t)id;
+	}
+	n = realloc(l->binds, (l->nr_binds + 1) * sizeof(*n));
+	if (!n)
+		return cmdline_oom(c);
+	l->binds = n;
+	n[l->nr_binds++] = b;
+	return 0;
+}
+
 /*
  * --fm ADDR[,device=ID] and --host-socket ADDR[,device=ID]: ADDR runs to the
  * first single ',' (",," is a literal comma, as in every KEY=VALUE list), the
@@ -283,9 +351,17 @@ static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link
 						  CMDLINE_HOST_MAX_FDS);
 			else
 				l->max_fds = (uint32_t)u;
+		} else if (host_link && !strncmp(key, "host.", 5)) {
+			rc = parse_host_bind(c, key, v, l);
+		} else if (host_link && !strcmp(key, "group")) {
+			unsigned g;
+
+			rc = parse_id(c, v, true, &g);
+			l->set_group = !rc;
+			l->group = (gid_t)g;
 		} else if (strcmp(key, "device")) {
 			rc = cmdline_fail(c, host_link ? "unknown option '%s' (device, max-conns, "
-					  "hello-timeout-ms, max-fds)"
+					  "hello-timeout-ms, max-fds, host.N, group)"
 						       : "unknown option '%s' (device, max-conns)", key);
 		}
 		else if (!cmdline_id_ok(v))
@@ -310,6 +386,9 @@ static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link
 	} else if (host_link && l->addr.kind == SOCK_TCP && strchr(l->addr.host, ':')) {
 		rc = cmdline_fail(c, "the host link listens on IPv4 only ('%s')", l->addr.host);
 	}
+	if (!rc && l->addr.kind == SOCK_TCP && (l->nr_binds || l->set_group))
+		rc = cmdline_fail(c, "%s needs a Unix socket (TCP has no peer credentials)",
+				  l->nr_binds ? "host.N=" : "group=");
 	if (!rc && !(l->arg = strdup(arg)))
 		rc = cmdline_oom(c);
 out:
@@ -320,6 +399,7 @@ out:
 
 static void listener_free(struct cmdline_listener *l)
 {
+	free(l->binds);
 	free(l->device);
 	free(l->arg);
 }
@@ -545,6 +625,43 @@ static int check_listeners(struct cmdline_ctx *c, const char *opt, struct cmdlin
 	return 0;
 }
 
+/*
+ * host.N= of every --host-socket: N is one of its device's hosts, and a
+ * host id is not bound to two identities (a device's bindings hold on all
+ * its listeners).
+ */
+static int check_host_binds(struct cmdline_ctx *c)
+{
+	const struct cmdline_cfg *cfg = c->cfg;
+
+	c->opt = "--host-socket";
+	for (size_t i = 0; i < cfg->nr_host; i++) {
+		const struct cmdline_listener *l = &cfg->host[i];
+
+		c->arg = l->arg;
+		for (size_t k = 0; k < l->nr_binds; k++) {
+			const struct cmdline_host_bind *b = &l->binds[k];
+
+			if (b->host >= cfg->devices[l->dev].num_hosts)
+				return cmdline_fail(c, "host.%u: device '%s' has %u hosts (0..%u)",
+						    b->host, cfg->devices[l->dev].id,
+						    cfg->devices[l->dev].num_hosts,
+						    cfg->devices[l->dev].num_hosts - 1);
+			for (size_t j = 0; j <= i; j++) {
+				const struct cmdline_listener *o = &cfg->host[j];
+
+				for (size_t m = 0; o->dev == l->dev && m < (j == i ? k : o->nr_binds); m++)
+					if (o->binds[m].host == b->host &&
+					    (o->binds[m].uid != b->uid || o->binds[m].gid != b->gid))
+						return cmdline_fail(c, "host.%u is bound to two users or groups",
+								    b->host);
+			}
+		}
+	}
+	c->opt = NULL;
+	return 0;
+}
+
 static int cross_check(struct cmdline_ctx *c)
 {
 	int rc = check_listeners(c, "--fm", c->cfg->fm, c->cfg->nr_fm);
@@ -554,6 +671,8 @@ static int cross_check(struct cmdline_ctx *c)
 
 	if (!rc)
 		rc = check_listeners(c, "--host-socket", c->cfg->host, c->cfg->nr_host);
+	if (!rc)
+		rc = check_host_binds(c);
 	if (!rc)
 		rc = check_listeners(c, "--mctp-serial", c->cfg->mctp_serial,
 				     c->cfg->nr_mctp_serial);
@@ -873,12 +992,15 @@ const char *cmdline_usage(void)
 "                       a Type 3 MCTP-based CCI listener (MCTP type 08h; framed\n"
 "                       like --fm; several allowed)\n"
 "  --host-socket PATH|unix:PATH|tcp:HOST:PORT[,device=ID][,max-conns=N]\n"
-"          [,hello-timeout-ms=MS][,max-fds=N] | none\n"
+"          [,hello-timeout-ms=MS][,max-fds=N][,host.N=USER[:GROUP]][,group=GROUP]\n"
+"          | none\n"
 "                       a host-link listener (several allowed; TCP: IPv4, slow\n"
 "                       path only); device= defaults to the first -device;\n"
 "                       max-conns (num-hosts + 64) and hello-timeout-ms (5000)\n"
 "                       per listener, max-fds (RLIMIT_NOFILE / 2 / num-hosts,\n"
-"                       64..65536) fds queued per connection\n"
+"                       64..65536) fds queued per connection; host.N: only that\n"
+"                       user (and group) may claim host N; group: the socket is\n"
+"                       0660 of that group\n"
 "  --mctp-serial pty[,device=ID][,eid=N]\n"
 "                       an MCTP endpoint (DSP0253 serial) on a new pseudo-terminal\n"
 "                       whose name is printed (several allowed)\n"

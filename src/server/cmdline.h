@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sock.h"
 
@@ -124,6 +125,13 @@ struct cmdline_device {
  * the -device it serves.  A --host-socket ADDR may be a bare PATH (Unix);
  * its TCP addresses are IPv4 (empty host: 127.0.0.1).
  */
+/* --host-socket host.N=USER[:GROUP]: only that local user (and group) may claim host N. */
+struct cmdline_host_bind {
+	uint16_t host;
+	uid_t uid;
+	gid_t gid;                      /* (gid_t)-1: any group */
+};
+
 struct cmdline_listener {
 	struct sock_addr addr;
 	char *device;                   /* device=ID as written; NULL: the first -device */
@@ -133,6 +141,10 @@ struct cmdline_listener {
 	uint32_t hello_timeout_ms;      /* --host-socket hello-timeout-ms=; 0: default */
 	uint32_t max_fds;               /* --host-socket max-fds=; 0: default */
 	unsigned eid;                   /* --mctp-serial eid=N, 0 if not given */
+	struct cmdline_host_bind *binds; /* --host-socket host.N=, in order */
+	size_t nr_binds;
+	bool set_group;                 /* --host-socket group=: the socket is 0660 of @group */
+	gid_t group;
 };
 
 struct cmdline_chardev;

@@ -538,7 +538,8 @@ static int start_hostlinks(struct daemon *d)
 		struct dcd *dv = d->ctx.devs[l->dev];     /* cmdline_parse() checked device= */
 		const struct hostlink_limits lim = { .max_conns = l->max_conns,
 						     .hello_timeout_ms = l->hello_timeout_ms,
-						     .max_out_fds = l->max_fds };
+						     .max_out_fds = l->max_fds,
+						     .set_group = l->set_group, .group = l->group };
 		char addr[300], ip[INET_ADDRSTRLEN], msg[400];
 		uint16_t port = 0;
 		int rc;
@@ -548,6 +549,9 @@ static int start_hostlinks(struct daemon *d)
 			return rc;
 		}
 		rc = dcd_hostlink(d, dv);
+		for (size_t k = 0; !rc && k < l->nr_binds; k++)
+			rc = hostlink_bind_host(dv->hl, l->binds[k].host, l->binds[k].uid,
+						l->binds[k].gid);   /* cmdline_parse() checked them */
 		if (!rc && l->addr.kind == SOCK_UNIX) {
 			rc = hostlink_listen_unix(dv->hl, l->addr.path, &lim);
 			snprintf(addr, sizeof(addr), "unix:%s", l->addr.path);

@@ -31,6 +31,10 @@
  *    bytes, and writing or punching it changes none (regression).
  *  - Under umask 0 the host link and QMP sockets are 0600: another user
  *    cannot connect (regression).
+ *  - A host id bound to a user (--host-socket host.N=USER[:GROUP], the
+ *    socket 0660 of group=) is refused to a peer of another uid or gid,
+ *    root too, with no fd; the bound user connects and maps (fails on the
+ *    old code; root only).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -658,6 +662,167 @@ static void test_another_user_cannot_connect_to_the_sockets(void **state)
 	qmp_client_free(c);
 }
 
+/* ------------------------------------------------------------ host ids bound to users */
+
+#define OTHER 54321
+
+/*
+ * A child of uid/gid connects to path and hands the socket back (SCM_RIGHTS):
+ * the daemon sees that child's credentials on it (SO_PEERCRED is taken at
+ * connect()).  -1 when it could not connect.
+ */
+static int connected_as(const char *path, uid_t uid, gid_t gid)
+{
+	int sv[2], st, fd = -1;
+	pid_t pid;
+	char c = 0;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int s;
+
+		close(sv[0]);
+		if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
+			_exit(255);
+		s = dproc_connect_unix(path, TMO);
+		if (s < 0)
+			_exit(1);
+		memset(&u, 0, sizeof(u));
+		u.h.cmsg_level = SOL_SOCKET;
+		u.h.cmsg_type = SCM_RIGHTS;
+		u.h.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&u.h), &s, sizeof(int));
+		_exit(sendmsg(sv[1], &mh, 0) == 1 ? 0 : 2);
+	}
+	close(sv[1]);
+	if (recvmsg(sv[0], &mh, 0) == 1 && mh.msg_controllen >= CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
+	close(sv[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return fd;
+}
+
+/*
+ * HELLO as host id on sock (mapping asked): the HELLO_ACK's status.  A
+ * refused one is followed by the end of the connection and no fd at all.
+ */
+static uint16_t hello_on(int sock, uint16_t id)
+{
+	uint8_t hello[8] = { 1, 0, (uint8_t)id, (uint8_t)(id >> 8), HL_HELLO_F_MAP }, p[64];
+	struct raw r = { .sock = sock };
+	uint16_t status;
+
+	assert_true(sock >= 0);
+	hl_raw_send(r.sock, HL_HELLO, ++r.seq, hello, sizeof(hello));
+	assert_true(raw_next(&r, HL_HELLO_ACK, p, sizeof(p)));
+	status = (uint16_t)(p[0] | p[1] << 8);
+	if (status) {
+		int fd = -1;
+
+		assert_false(raw_next_fd(&r, HL_MAP, p, sizeof(p), &fd));
+		assert_int_equal(r.nr_fds, 0);
+	}
+	raw_close(&r);
+	return status;
+}
+
+/*
+ * --host-socket PATH,host.0=OTHER:OTHER,host.1=nobody,group=nobody: the
+ * socket is 0660 of group nobody; a peer of another uid (or, for a host
+ * bound with a group, another gid) is refused host 1 (host 0) with ACCES
+ * and no fd, root too, and the refusals are logged; host 2, unbound, is
+ * anyone's who reaches the socket; nobody connects as host 1 and maps its
+ * capacity.  Before, any peer claimed any host id (fails on the old code:
+ * host.N= was an unknown option).  Root only (skipped otherwise).
+ */
+static void test_a_host_id_bound_to_a_user_is_refused_to_another(void **state)
+{
+	char arg[384], uids[16];
+	const char *args[] = {
+		"-object", "memory-backend-ram,id=m0,size=256M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=3",
+		"--fm", "none", "--host-socket", arg, NULL,
+	};
+	struct cxldcd_host_group_info gi;
+	struct cxldcd_host_dev_info di;
+	struct cxldcd_host *h1;
+	struct qmp_client *c;
+	struct stat st;
+	struct dproc p;
+	uint64_t base, size;
+	void *addr;
+
+	(void)state;
+	if (getuid() != 0)
+		skip();
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(uids, sizeof(uids), "%u", NOBODY);
+	snprintf(arg, sizeof(arg), "%s,host.0=%u:%u,host.1=%s,group=%s", p.host, OTHER, OTHER,
+		 uids, uids);
+	c = connect_dev(&p, args);
+	assert_int_equal(chmod(p.dir, 0755), 0);
+	assert_int_equal(stat(p.host, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(st.st_gid, NOBODY);
+
+	/* another uid; the right uid but another gid; root: all refused, no fd */
+	assert_int_equal(hello_on(connected_as(p.host, OTHER, NOBODY), 1), HL_S_ACCES);
+	assert_int_equal(hello_on(connected_as(p.host, OTHER, NOBODY), 0), HL_S_ACCES);
+	assert_int_equal(hello_on(dproc_connect_unix(p.host, TMO), 1), HL_S_ACCES);
+	assert_non_null(strstr(dproc_log(&p),
+			       "host=1: HELLO from uid 54321 refused: host 1 is bound to uid 65534"));
+	assert_non_null(strstr(dproc_log(&p),
+			       "host=0: HELLO from uid 54321 gid 65534 refused: host 0 is bound to uid 54321 gid 54321"));
+	assert_non_null(strstr(dproc_log(&p),
+			       "host=1: HELLO from uid 0 refused: host 1 is bound to uid 65534"));
+	/* another user in the socket's group cannot even connect without it */
+	assert_int_equal(connect_as(p.host, OTHER, OTHER), EACCES);
+	/* unbound: anyone who reaches the socket */
+	assert_int_equal(hello_on(connected_as(p.host, OTHER, NOBODY), 2), 0);
+
+	/* nobody is host 1: it connects (its euid at connect()) and maps its capacity */
+	assert_int_equal(setegid(NOBODY), 0);
+	assert_int_equal(seteuid(NOBODY), 0);
+	{
+		struct cxldcd_host_cfg cfg = { .socket_path = p.host, .host_id = 1,
+					       .accept = CXLDCD_HOST_ACCEPT_ALL };
+		int rc = dproc_host_new(&cfg, &h1, TMO);
+
+		assert_int_equal(seteuid(0), 0);
+		assert_int_equal(setegid(0), 0);
+		assert_int_equal(rc, 0);
+	}
+	assert_int_equal(cxldcd_host_get_dev_info(h1, &di), 0);
+	assert_true(di.mapping);
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			  "\"path\":\"d0\",\"host-id\":1,\"selection-policy\":\"prescriptive\","
+			  "\"region\":0,\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	for (int i = 0; i < 500 && qmp_host_extent_count(c, "d0", 1) != 1; i++)
+		cxldcd_host_run_once(h1, 20);
+	assert_int_equal(qmp_host_extent_count(c, "d0", 1), 1);
+	for (int i = 0; i < 500 && !(cxldcd_host_list_groups(h1, &gi, 1) == 1 && gi.mapped); i++)
+		cxldcd_host_run_once(h1, 20);
+	assert_int_equal(cxldcd_host_list_groups(h1, &gi, 1), 1);
+	assert_true(gi.mapped);
+	assert_int_equal(cxldcd_host_group_open(h1, NULL, gi.id, &addr, &size), 0);
+	assert_int_equal(size, 2 * MiB);
+	memset(addr, SECRET, size);
+	assert_int_equal(cxldcd_host_group_close(h1, gi.id), 0);
+	base = di.regions[0].base;
+	host1_intact(h1, base, false);
+	cxldcd_host_free(h1);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +837,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_the_fds_a_host_gets_reach_only_its_own_capacity,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_another_user_cannot_connect_to_the_sockets,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_host_id_bound_to_a_user_is_refused_to_another,
 					  dproc_reap_all),
 	};
 

@@ -349,6 +349,88 @@ static void test_host_socket_limits_are_per_listener(void **state)
 		   DEV, "--fm", "unix:/tmp/f.sock,max-fds=8");
 }
 
+#define DEV3 DEV ",num-hosts=3"
+
+/*
+ * host.N=USER[:GROUP] binds host N to a user (and group), by name or number;
+ * group= is the socket's group.  None given: nothing bound, no group.
+ */
+static void test_host_socket_binds_host_ids_to_users(void **state)
+{
+	struct cmdline_cfg cfg;
+	char err[CMDLINE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV3, "--host-socket",
+			       "/tmp/h.sock,host.0=root,host.2=1000:root,group=4242", "--host-socket",
+			       "unix:/tmp/h2.sock,host.1=65534:65534", "--host-socket", "/tmp/h3.sock",
+			       NULL), 0);
+	assert_int_equal(cfg.nr_host, 3);
+	assert_int_equal(cfg.host[0].nr_binds, 2);
+	assert_int_equal(cfg.host[0].binds[0].host, 0);
+	assert_int_equal(cfg.host[0].binds[0].uid, 0);
+	assert_int_equal(cfg.host[0].binds[0].gid, (gid_t)-1);
+	assert_int_equal(cfg.host[0].binds[1].host, 2);
+	assert_int_equal(cfg.host[0].binds[1].uid, 1000);
+	assert_int_equal(cfg.host[0].binds[1].gid, 0);
+	assert_true(cfg.host[0].set_group);
+	assert_int_equal(cfg.host[0].group, 4242);
+	assert_int_equal(cfg.host[1].nr_binds, 1);
+	assert_int_equal(cfg.host[1].binds[0].host, 1);
+	assert_int_equal(cfg.host[1].binds[0].uid, 65534);
+	assert_int_equal(cfg.host[1].binds[0].gid, 65534);
+	assert_false(cfg.host[1].set_group);
+	assert_int_equal(cfg.host[2].nr_binds, 0);
+	assert_false(cfg.host[2].set_group);
+	cmdline_fini(&cfg);
+	/* the same binding on two listeners of a device is no conflict */
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV3, "--host-socket",
+			       "/tmp/h.sock,host.1=7", "--host-socket", "/tmp/h2.sock,host.1=7", NULL), 0);
+	cmdline_fini(&cfg);
+}
+
+static void test_host_socket_binding_errors(void **state)
+{
+	(void)state;
+	EXPECT_ERR(L("--host-socket", "unknown user 'no-such-user-cxldcd'"), "-object", OBJ,
+		   "-device", DEV3, "--host-socket", "/tmp/h.sock,host.0=no-such-user-cxldcd");
+	EXPECT_ERR(L("--host-socket", "unknown group 'no-such-group-cxldcd'"), "-object", OBJ,
+		   "-device", DEV3, "--host-socket", "/tmp/h.sock,host.0=0:no-such-group-cxldcd");
+	EXPECT_ERR(L("--host-socket", "unknown group 'no-such-group-cxldcd'"), "-object", OBJ,
+		   "-device", DEV3, "--host-socket", "/tmp/h.sock,group=no-such-group-cxldcd");
+	EXPECT_ERR(L("--host-socket", "empty user"), "-object", OBJ, "-device", DEV3,
+		   "--host-socket", "/tmp/h.sock,host.0=");
+	EXPECT_ERR(L("--host-socket", "empty user"), "-object", OBJ, "-device", DEV3,
+		   "--host-socket", "/tmp/h.sock,host.0=:0");
+	EXPECT_ERR(L("--host-socket", "empty group"), "-object", OBJ, "-device", DEV3,
+		   "--host-socket", "/tmp/h.sock,host.0=0:");
+	EXPECT_ERR(L("--host-socket", "invalid user id '12x'"), "-object", OBJ, "-device", DEV3,
+		   "--host-socket", "/tmp/h.sock,host.0=12x");
+	EXPECT_ERR(L("--host-socket", "invalid user id '4294967295'"), "-object", OBJ, "-device",
+		   DEV3, "--host-socket", "/tmp/h.sock,host.0=4294967295");
+	EXPECT_ERR(L("--host-socket", "invalid group id '-1'"), "-object", OBJ, "-device", DEV3,
+		   "--host-socket", "/tmp/h.sock,group=-1");
+	EXPECT_ERR(L("--host-socket", "invalid host id in 'host.x'"), "-object", OBJ, "-device",
+		   DEV3, "--host-socket", "/tmp/h.sock,host.x=0");
+	EXPECT_ERR(L("--host-socket", "invalid host id in 'host.'"), "-object", OBJ, "-device",
+		   DEV3, "--host-socket", "/tmp/h.sock,host.=0");
+	EXPECT_ERR(L("--host-socket", "invalid host id in 'host.65536'"), "-object", OBJ,
+		   "-device", DEV3, "--host-socket", "/tmp/h.sock,host.65536=0");
+	EXPECT_ERR(L("--host-socket '/tmp/h.sock,host.3=0'", "host.3: device 'd0' has 3 hosts (0..2)"),
+		   "-object", OBJ, "-device", DEV3, "--host-socket", "/tmp/h.sock,host.3=0");
+	EXPECT_ERR(L("--host-socket", "host.1 is bound to two users or groups"), "-object", OBJ,
+		   "-device", DEV3, "--host-socket", "/tmp/h.sock,host.1=7,host.01=8");
+	EXPECT_ERR(L("--host-socket '/tmp/h2.sock,host.1=7:7'", "host.1 is bound to two users or groups"),
+		   "-object", OBJ, "-device", DEV3, "--host-socket", "/tmp/h.sock,host.1=7",
+		   "--host-socket", "/tmp/h2.sock,host.1=7:7");
+	EXPECT_ERR(L("--host-socket", "host.N= needs a Unix socket (TCP has no peer credentials)"),
+		   "-object", OBJ, "-device", DEV3, "--host-socket", "tcp:127.0.0.1:0,host.0=0");
+	EXPECT_ERR(L("--host-socket", "group= needs a Unix socket"), "-object", OBJ, "-device",
+		   DEV3, "--host-socket", "tcp:127.0.0.1:0,group=0");
+	EXPECT_ERR(L("--fm", "unknown option 'host.0' (device, max-conns)"), "-object", OBJ,
+		   "-device", DEV3, "--fm", "unix:/tmp/f.sock,host.0=0");
+}
+
 /* QMP and FM listener limits: per listener, 0 (the default) when not given. */
 static void test_qmp_and_fm_limits_are_per_listener(void **state)
 {
@@ -381,7 +463,7 @@ static void test_listener_errors_name_the_listener(void **state)
 		   "unix:/tmp/f.sock,device=d0");
 	EXPECT_ERR(L("--host-socket", "there is no -device to serve"), "--host-socket", "/tmp/h.sock");
 	EXPECT_ERR(L("--fm", "unknown option 'dev' (device, max-conns)"), "--fm", "unix:/tmp/f.sock,dev=d0");
-	EXPECT_ERR(L("--host-socket", "unknown option 'server' (device, max-conns, hello-timeout-ms, max-fds)"),
+	EXPECT_ERR(L("--host-socket", "unknown option 'server' (device, max-conns, hello-timeout-ms, max-fds, host.N, group)"),
 		   "--host-socket", "unix:/tmp/h.sock,server");
 	EXPECT_ERR(L("--host-socket", "invalid value '0' for 'max-conns' (1..4294967295)"),
 		   "--host-socket", "unix:/tmp/h.sock,max-conns=0");
@@ -986,6 +1068,8 @@ int main(void)
 		cmocka_unit_test(test_host_socket_limits_are_per_listener),
 		cmocka_unit_test(test_qmp_and_fm_limits_are_per_listener),
 		cmocka_unit_test(test_listener_errors_name_the_listener),
+		cmocka_unit_test(test_host_socket_binds_host_ids_to_users),
+		cmocka_unit_test(test_host_socket_binding_errors),
 		cmocka_unit_test(test_mctp_serial_takes_pty_and_a_device),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_value_parsers),
