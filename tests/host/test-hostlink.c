@@ -4,7 +4,8 @@
  *
  *  - The daemon side (hostlink) against a raw client that breaks the
  *    protocol: bad magic, oversize length, messages before HELLO, unknown or
- *    duplicate host ids, file descriptors from the host, slow-path errors,
+ *    duplicate host ids, host ids bound to another uid, file descriptors
+ *    from the host, slow-path errors,
  *    and the interrupt policy (no IRQ while the DC mode is none).
  *  - The host library against a misbehaving device: a frame-aware proxy
  *    between libcxldcd-host and the real device rewrites chosen responses
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -142,6 +144,48 @@ static void test_unknown_and_duplicate_host_ids_are_refused(void **state)
 	close(b);
 	hx_pump(x, 100);
 	assert_false(hostlink_host_connected(x->hl, 1));
+}
+
+/*
+ * hostlink_bind_host(): a host id bound to another uid is refused with ACCES
+ * and the connection ends; one bound to our uid and gid is ours; bad
+ * bindings are refused; a listener with set_group is 0660 of that group.
+ */
+static void test_a_host_id_bound_to_another_uid_is_refused(void **state)
+{
+	struct hx *x = *state;
+	const struct hostlink_limits lim = { .set_group = true, .group = getgid() };
+	uint8_t p[64];
+	uint32_t len;
+	uint16_t status;
+	struct stat st;
+	char path[128];
+	int a, b;
+
+	assert_int_equal(hostlink_bind_host(x->hl, 1, getuid() + 1, (gid_t)-1), 0);
+	assert_int_equal(hostlink_bind_host(x->hl, 1, getuid() + 1, (gid_t)-1), 0);
+	assert_int_equal(hostlink_bind_host(x->hl, 1, getuid() + 2, (gid_t)-1), -EEXIST);
+	assert_int_equal(hostlink_bind_host(x->hl, 1, getuid() + 1, getgid()), -EEXIST);
+	assert_int_equal(hostlink_bind_host(x->hl, 5, getuid(), (gid_t)-1), -EINVAL);
+	assert_int_equal(hostlink_bind_host(x->hl, 0, (uid_t)-1, (gid_t)-1), -EINVAL);
+	assert_int_equal(hostlink_bind_host(x->hl, 0, getuid(), getgid()), 0);
+	a = hx_raw_connect(x->sock);
+	hello(x, a, 1, &status);
+	assert_int_equal(status, HL_S_ACCES);
+	assert_int_equal(raw_recv(x, a, p, sizeof(p), &len, 500), -1);
+	close(a);
+	assert_false(hostlink_host_connected(x->hl, 1));
+
+	snprintf(path, sizeof(path), "%s/group.sock", x->dir);
+	assert_int_equal(hostlink_listen_unix(x->hl, path, &lim), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(st.st_gid, getgid());
+	b = hx_raw_connect(path);
+	hello(x, b, 0, &status);
+	assert_int_equal(status, 0);
+	assert_true(hostlink_host_connected(x->hl, 0));
+	close(b);
 }
 
 /* A second listener with its own limits: 2 connections, 150 ms to say HELLO. */
@@ -793,6 +837,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversize_length_is_refused_without_waiting, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_messages_before_hello_and_wrong_sizes_are_violations, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_duplicate_host_ids_are_refused, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_host_id_bound_to_another_uid_is_refused, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_listener_limits_evict_the_oldest_and_time_out_the_idle, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_file_descriptors_from_the_host_drop_it, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_path_errors_come_back_as_status, hx_setup, hx_teardown),
