@@ -114,7 +114,78 @@ static void put_event(struct snap_wr *w, const struct cxldcd_event *e)
 	snap_put(w, e->data, sizeof(e->data));
 }
 
-static void put_alloc(struct snap_wr *w, const struct cxldcd_dev *dev, const struct alloc *a,
+/*
+ * Where a pending holder sits in its group (the snapshot names it by slot).
+ * A group holds up to an event log's depth of extents (65,535): looked up
+ * by a walk of the group, each of its holders cost O(group), O(group^2) for
+ * the group, 0.9 s of a snapshot for one pending group of 30,000 (docs/
+ * performance.md, "At a million").  Holders of groups larger than
+ * SLOT_WALK are looked up in an array of (holder, slot) sorted by address
+ * instead, built once per snapshot.
+ */
+#define SLOT_WALK 16u
+
+struct slot_of {
+	const struct hx *x;
+	uint32_t slot;
+};
+
+struct slots {
+	struct slot_of *v;
+	size_t n;
+};
+
+static int slot_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct slot_of *)a)->x;
+	uintptr_t y = (uintptr_t)((const struct slot_of *)b)->x;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The holders of every pending group larger than SLOT_WALK; -ENOMEM. */
+static int slots_build(const struct cxldcd_dev *dev, struct slots *s)
+{
+	size_t n = 0;
+
+	s->v = NULL;
+	s->n = 0;
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		for (uint32_t i = 0; i < dev->hosts[h].nr_groups; i++) {
+			const struct group *g = pending_at(dev, h, i);
+
+			n += g->nr > SLOT_WALK ? g->nr : 0;
+		}
+	if (!n)
+		return 0;
+	if (!(s->v = malloc(n * sizeof(*s->v))))
+		return -ENOMEM;
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		for (uint32_t i = 0; i < dev->hosts[h].nr_groups; i++) {
+			const struct group *g = pending_at(dev, h, i);
+
+			for (uint32_t j = 0; g->nr > SLOT_WALK && j < g->nr; j++)
+				s->v[s->n++] = (struct slot_of){ .x = g->x[j], .slot = j };
+		}
+	qsort(s->v, s->n, sizeof(*s->v), slot_cmp);
+	return 0;
+}
+
+static uint32_t slot_in_group(const struct slots *s, const struct hx *x)
+{
+	const struct slot_of key = { .x = x }, *f;
+	uint32_t slot = 0;
+
+	if (x->g->nr > SLOT_WALK) {
+		f = bsearch(&key, s->v, s->n, sizeof(*s->v), slot_cmp);
+		return f ? f->slot : x->g->nr;
+	}
+	while (slot < x->g->nr && x->g->x[slot] != x)
+		slot++;
+	return slot;
+}
+
+static void put_alloc(struct snap_wr *w, const struct slots *s, const struct alloc *a,
 		      uint32_t tag_idx)
 {
 	uint32_t n = 0;
@@ -130,27 +201,24 @@ static void put_alloc(struct snap_wr *w, const struct cxldcd_dev *dev, const str
 	P8(w, a->sanitize | a->accessed << 1 | a->orphan << 2);
 	P32(w, n);
 	for (const struct hx *x = a->holders; x; x = x->a_next) {
-		uint32_t slot = 0;
-
-		if (x->g)
-			while (slot < x->g->nr && x->g->x[slot] != x)
-				slot++;
 		P16(w, x->host);
 		P8(w, x->release_pending | (x->g != NULL) << 1);
 		P64(w, x->g ? x->g->id : 0);
-		P32(w, slot);
+		P32(w, x->g ? slot_in_group(s, x) : 0);
 	}
-	(void)dev;
 }
 
 int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 {
 	const struct cxldcd_dev_cfg *c = &dev->cfg;
 	struct snap_wr w = { 0 };
+	struct slots slots;
 	uint32_t n, ti;
 
 	*out = NULL;
 	*len = 0;
+	if (slots_build(dev, &slots))
+		return -ENOMEM;
 	snap_put(&w, SNAP_MAGIC, 8);
 	P32(&w, SNAP_VERSION);
 	P8(&w, c->nr_regions);
@@ -206,11 +274,11 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	ti = 0;
 	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t), ti++)
 		for (const struct alloc *a = t->first; a; a = a->tag_next)
-			put_alloc(&w, dev, a, ti);
+			put_alloc(&w, &slots, a, ti);
 	for (uint8_t r = 0; r < c->nr_regions; r++)
 		for (const struct alloc *a = region_lookup(dev, r, 0); a; a = alloc_next(dev, a))
 			if (!a->tag)
-				put_alloc(&w, dev, a, NO_TAG);
+				put_alloc(&w, &slots, a, NO_TAG);
 	/* event logs, owners 0..nr_hosts-1 then the FM */
 	for (uint32_t o = 0; o <= c->nr_hosts; o++) {
 		const struct owner *ow = &dev->owners[o];
@@ -250,6 +318,7 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 		}
 		free(md);
 	}
+	free(slots.v);
 	if (w.oom) {
 		free(w.p);
 		return -ENOMEM;

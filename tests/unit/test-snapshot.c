@@ -443,6 +443,81 @@ static void test_static_only_snapshot_round_trip(void **state)
 	core_dev_free(a);
 }
 
+/*
+ * Pending groups larger than the snapshot's walk of a group (its holders are
+ * then found by address, snapshot.c slots_build()): each extent's place in
+ * its group survives a snapshot and restore, offered out of address order,
+ * one group per host beside a small one, and the snapshot of the restored
+ * device has the same bytes.
+ */
+static void test_large_pending_groups_keep_their_order(void **state)
+{
+	struct cxldcd_dev_cfg c;
+	struct cxldcd_dev *a, *b;
+	struct cxldcd_diag diag = { 0 };
+	struct cxldcd_extent e[40], got[40];
+	struct core_region_info ri;
+	uint8_t *s, *s2;
+	size_t n, n2;
+	uint32_t nr;
+
+	(void)state;
+	core_cfg_default(&c);
+	c.nr_regions = 1;
+	c.regions[0].len = 256 * BLK;
+	c.nr_hosts = 3;
+	c.max_extents = 400;
+	c.max_tags = 8;
+	c.evlog_depth = 64;
+	assert_int_equal(core_dev_new(&c, &a, &diag), 0);
+	core_region_get(a, 0, &ri);
+	for (uint16_t h = 1; h < 3; h++) {
+		struct core_add_req req = { .host = h, .policy = CXLDCD_ADD_PRESCRIPTIVE,
+					    .nr_extents = h == 1 ? 40 : 3, .extents = e };
+
+		memset(e, 0, sizeof(e));
+		for (uint32_t i = 0; i < req.nr_extents; i++) {
+			/* offer order is not address order: block (7i + h) mod 41, host h's own half */
+			e[i].dpa = ri.base + ((7 * i + h) % 41 + 50 * (h - 1) * 2) * BLK;
+			e[i].len = BLK;
+		}
+		assert_int_equal(core_add(a, &req, NULL, &diag), CXLDCD_RC_SUCCESS);
+		if (h == 2) {
+			/* a second large group on host 2 */
+			req.nr_extents = 33;
+			for (uint32_t i = 0; i < req.nr_extents; i++) {
+				e[i].dpa = ri.base + (200 + (5 * i) % 33) * BLK;
+				e[i].len = BLK;
+			}
+			assert_int_equal(core_add(a, &req, NULL, &diag), CXLDCD_RC_SUCCESS);
+		}
+	}
+	assert_int_equal(core_snapshot(a, &s, &n), 0);
+	assert_int_equal(core_dev_new(&c, &b, &diag), 0);
+	assert_int_equal(core_restore(b, s, n, &diag), 0);
+	for (uint16_t h = 1; h < 3; h++) {
+		assert_int_equal(core_pending_count(b, h), core_pending_count(a, h));
+		for (uint32_t g = 0; g < core_pending_count(a, h); g++) {
+			uint32_t nb = 0;
+
+			assert_int_equal(core_pending_extents(a, h, g, 0, 40, e, &nr), CXLDCD_RC_SUCCESS);
+			assert_int_equal(core_pending_extents(b, h, g, 0, 40, got, &nb), CXLDCD_RC_SUCCESS);
+			assert_int_equal(nb, nr);
+			assert_memory_equal(got, e, nr * sizeof(e[0]));
+		}
+	}
+	assert_int_equal(core_pending_extents(b, 1, 0, 0, 40, got, &nr), CXLDCD_RC_SUCCESS);
+	assert_int_equal(nr, 40);
+	assert_int_equal(got[1].dpa, ri.base + 8 * BLK);   /* (7 * 1 + 1) % 41 */
+	assert_int_equal(core_snapshot(b, &s2, &n2), 0);
+	assert_int_equal(n2, n);
+	assert_memory_equal(s2, s, n);
+	free(s);
+	free(s2);
+	core_dev_free(a);
+	core_dev_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_restore_then_the_rest_equals_everything_seed3),
 		cmocka_unit_test(test_damaged_snapshot_is_refused_or_consistent),
 		cmocka_unit_test(test_static_only_snapshot_round_trip),
+		cmocka_unit_test(test_large_pending_groups_keep_their_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
