@@ -21,7 +21,8 @@
  *
  * Resident items: extent i of host 0 is block i with a tag of its own
  * (populated with pipelined 5604h, accepted by the host).  Host 1 has no
- * agent: it holds a tenth as many tags (at least 128), each offered to it
+ * agent: it holds a tenth as many tags (at least 128, at most 60,000: each
+ * pending offer holds a record of its DC event log), each offered to it
  * with one extent after host 0's and left pending, so a page filtered by
  * host-id=1 must skip host 0's tags.  Each operation is sent K/SUB times
  * per part, pipelined (all requests written, then the replies read), on a
@@ -34,7 +35,20 @@
  * included); also per unit of work: resident extents + records replayed, and
  * the journal replay alone per record replayed, as the daemon logs it.
  * RSS per extent: daemon VmRSS growth from 10,000 to the big size over the
- * extents added.
+ * extents added.  Populating the big daemon also prints its rate in each
+ * tenth (does it slow down as it grows?) and the periodic snapshots taken
+ * meanwhile: the daemon's child from first to last seen (polled every
+ * millisecond), its CPU time as last seen, the size of the file.
+ *
+ * -e (at scale): after the table, on both daemons, the whole device read
+ * through each face: every item of query-cxl-dynamic-capacity in pages of
+ * -P (default 1,000), one page at a time; every extent of host 0 by 5603h
+ * and every live tag by 5608h, in parts of 16 pages of 64 sent back to
+ * back; the total, and the median per item of the parts (the small
+ * daemon's scans repeated, up to 1,000 times, to about as many items).
+ * Then -n backends (default 10,000; memory-backend-ram, 2 MiB, tagged) are
+ * added to the big daemon with object-add in pipelined batches of 500 and
+ * deleted again: µs per command of the batches as the count grows.
  *
  * The order of the resident extents (-o): address (the default: extent i is
  * block i, accepted in address order, so the memory side holds them as one
@@ -52,12 +66,13 @@
  * different neighbours for long stretches.
  *
  * Usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d state_root] [-c cpu|none]
- *                    [-o address|shuffled|gaps] [-m] [-v]
+ *                    [-o address|shuffled|gaps] [-m] [-e [-P page] [-n backends]] [-v]
  * defaults: -s 1000 -b 100000 -k 200 -r 5 -d /dev/shm (else /tmp) -c 0.
  * -x S: after populating, send 5603h pages to the big daemon for S seconds
- * (to profile it).  The daemon is $CXLDCD, else the one this build made.
+ * (to profile it; with -e: whole-device QMP paging instead).  The daemon is $CXLDCD, else the one this build made.
  * The daemons and their directories are removed on every exit.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
@@ -71,6 +86,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -118,6 +134,12 @@ struct daemon {
 	char fm[128], host[128], qmp[128], log[128], state[128];
 	uint64_t blocks;            /* the last h1_blocks of them are host 1's */
 	uint64_t h1_blocks;
+	/* the periodic snapshots seen while populating (snap_poll()) */
+	pid_t snap_child;           /* alive now, or 0 */
+	double snap_t0, snap_next, snap_cpu;
+	uint32_t snap_at;           /* resident extents when it was seen */
+	uint32_t nr_snaps;
+	struct snap_seen { uint32_t at; double wall_ms, cpu_ms; long long bytes; } snaps[64];
 };
 
 static struct daemon *live[2];   /* for the exit paths */
@@ -227,6 +249,87 @@ static void daemon_term(struct daemon *d)
 	d->pid = 0;
 }
 
+/* The size of the newest snapshot-*.bin in d's state directory, or -1. */
+static long long newest_snapshot(const struct daemon *d)
+{
+	DIR *dir = opendir(d->state);
+	char best[256] = "", path[512];
+	struct dirent *e;
+	struct stat st;
+
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir))) {
+		size_t n = strlen(e->d_name);
+
+		if (!strncmp(e->d_name, "snapshot-", 9) && n > 4 && !strcmp(e->d_name + n - 4, ".bin") &&
+		    n < sizeof(best) && strcmp(e->d_name, best) > 0)
+			strcpy(best, e->d_name);
+	}
+	closedir(dir);
+	snprintf(path, sizeof(path), "%s/%s", d->state, best);
+	return best[0] && !stat(path, &st) ? (long long)st.st_size : -1;
+}
+
+/* CPU time (user + system) of pid in ms, from /proc/pid/stat, or -1. */
+static double cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* after "(comm) ": state is field 3; utime and stime are fields 14 and 15 */
+	if (!(p = strrchr(buf, ')')) ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) * 1e3 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * Called while populating, at most every millisecond: the daemon's child
+ * (a periodic snapshot: fork, serialize, write, rename) from when it is
+ * first seen to when it is gone, its CPU time as last seen (clock ticks),
+ * and the size of the file it left.
+ */
+static void snap_poll(struct daemon *d, uint32_t resident_now)
+{
+	char path[64], buf[64];
+	double now = bench_now_s();
+	pid_t child = 0;
+	FILE *f;
+
+	if (now < d->snap_next)
+		return;
+	d->snap_next = now + 0.001;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)d->pid, (int)d->pid);
+	if ((f = fopen(path, "r"))) {
+		if (fgets(buf, sizeof(buf), f))
+			child = (pid_t)atoi(buf);
+		fclose(f);
+	}
+	if (child && child == d->snap_child) {
+		double c = cpu_ms(child);
+
+		d->snap_cpu = c >= 0 ? c : d->snap_cpu;
+		return;
+	}
+	if (d->snap_child && d->nr_snaps < sizeof(d->snaps) / sizeof(d->snaps[0]))
+		d->snaps[d->nr_snaps++] = (struct snap_seen){ .at = d->snap_at,
+			.wall_ms = (now - d->snap_t0) * 1e3, .cpu_ms = d->snap_cpu,
+			.bytes = newest_snapshot(d) };
+	d->snap_child = child;
+	d->snap_t0 = now;
+	d->snap_at = resident_now;
+	d->snap_cpu = 0;
+}
+
 /* Connect to path, the daemon d is about to create; die if it exits meanwhile. */
 static int daemon_connect(struct daemon *d, const char *path)
 {
@@ -253,8 +356,13 @@ struct ctx {
 	size_t qlen, qcap;
 	uint64_t q_replies, q_errors;
 	char q_first_error[256];
+	int64_t q_next, q_total;        /* the last reply's "next-index" (-1: none), "total-items" */
 	/* host */
 	uint64_t added, released;
+	/* the last populate(): extents/s over each tenth of it (the last tenth not counted) */
+	double rate[10];
+	uint32_t nr_rate;
+	double restart_cpu_ms;          /* the daemon's CPU time at its first answer after the last restart */
 };
 
 static void on_event(void *opaque, const struct cxldcd_host_event *ev)
@@ -320,6 +428,28 @@ static void fm_read(struct ctx *x)
 
 /* ---- QMP: one JSON object per line */
 
+/* The number after "key": in s, or -1. */
+static int64_t json_num_after(const char *s, const char *key)
+{
+	const char *p = strstr(s, key);
+
+	if (!p)
+		return -1;
+	p += strlen(key);
+	while (*p == ' ' || *p == ':')
+		p++;
+	return *p >= '0' && *p <= '9' ? (int64_t)strtoull(p, NULL, 10) : -1;
+}
+
+/* A paged reply ends with its paging members: look at its tail only. */
+static void reply_paging(struct ctx *x, const char *line, size_t len)
+{
+	const char *tail = line + (len > 160 ? len - 160 : 0);
+
+	x->q_next = json_num_after(tail, "\"next-index\"");
+	x->q_total = json_num_after(tail, "\"total-items\"");
+}
+
 static void qmp_read(struct ctx *x)
 {
 	char *nl;
@@ -347,6 +477,7 @@ static void qmp_read(struct ctx *x)
 		*nl = 0;
 		if (!strncmp(x->qbuf, "{\"return\"", 9)) {
 			x->q_replies++;
+			reply_paging(x, x->qbuf, n - 1);
 		} else if (!strncmp(x->qbuf, "{\"error\"", 8)) {
 			x->q_replies++;
 			if (!x->q_errors++)
@@ -565,6 +696,10 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 		seq[i - 1] = seq[j];
 		seq[j] = t;
 	}
+	uint32_t tenth = (to - from) / 10;
+	double t_tenth = bench_now_s();
+
+	x->nr_rate = 0;
 	for (uint32_t i = 0; i < to - from; i++) {
 		double until = bench_now_s() + WAIT_S;
 		uint32_t b = seq[i];
@@ -574,6 +709,13 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 				die("populate: the host accepted nothing for %.0f s (block %u)", WAIT_S, b);
 			pump(x, true, 100);
 		}
+		snap_poll(&x->d, from + (uint32_t)(x->added - base));
+		if (tenth && i && i % tenth == 0 && x->nr_rate < 10) {
+			double now = bench_now_s();
+
+			x->rate[x->nr_rate++] = tenth / (now - t_tenth);
+			t_tenth = now;
+		}
 		fm_add(x, rblock(b), RTAG(b));
 		if (i % 1024 == 0)
 			fm_drain(x);
@@ -582,6 +724,10 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 	}
 	free(seq);
 	fm_wait(x, true, "populate");
+	if (tenth && x->nr_rate < 10) {
+		x->rate[x->nr_rate] = (to - from - x->nr_rate * tenth) / (bench_now_s() - t_tenth);
+		x->nr_rate++;
+	}
 	settle(x, total_after, "populate");
 	fm_drain(x);
 }
@@ -1163,9 +1309,217 @@ static double restart(struct ctx *x)
 	if (x->fm.rc)
 		die("restart failed: fm rc 0x%x", x->fm.rc);
 	t0 = bench_now_s() - t0;
+	x->restart_cpu_ms = cpu_ms(x->d.pid);
 	close(x->fm.fd);
 	connect_all(x);
 	return t0;
+}
+
+/* ------------------------------------------------------------ -e: whole scans, many backends */
+
+/* A whole-device read: its total time, and the median time per item of its parts. */
+struct scan {
+	double total_s, med_item_s;
+	uint64_t items, parts;
+};
+
+/* The median of v[0..n) per item of a part of `per` items, into sc->med_item_s; frees v. */
+static void scan_median(struct scan *sc, double *v, uint64_t n, uint32_t per)
+{
+	sc->med_item_s = n ? median3(v, (uint32_t)n) / per : 0;
+	free(v);
+}
+
+/*
+ * Every item of query-cxl-dynamic-capacity (no filter), in pages of
+ * per_page, one page after another; a part is a page.
+ */
+static struct scan qmp_page_all(struct ctx *x, uint32_t per_page)
+{
+	struct scan sc = { 0 };
+	double t0 = bench_now_s(), *v = NULL;
+	uint64_t start = 0, cap = 0;
+	char cmd[256];
+
+	for (;;) {
+		uint64_t want = x->q_replies + 1;
+		double tp = bench_now_s();
+		int n = snprintf(cmd, sizeof(cmd), "{\"execute\":\"query-cxl-dynamic-capacity\","
+				 "\"arguments\":{\"path\":\"" DEV "\",\"start-index\":%llu,"
+				 "\"max-count\":%u}}\n", (unsigned long long)start, per_page);
+
+		send_all(x->qmp, cmd, (size_t)n, "qmp");
+		qmp_wait(x, want, "query-cxl-dynamic-capacity page");
+		if (x->q_total < 0)
+			die("query-cxl-dynamic-capacity: no total-items at the end of a paged reply");
+		if (x->q_next < 0)
+			break; /* the last page, shorter: not a part */
+		if (sc.parts == cap && !(v = realloc(v, (cap = cap ? 2 * cap : 256) * sizeof(*v))))
+			die("out of memory");
+		v[sc.parts++] = bench_now_s() - tp;
+		if ((uint64_t)x->q_next != start + per_page)
+			die("query-cxl-dynamic-capacity: next-index %lld after a page of %u from %llu",
+			    (long long)x->q_next, per_page, (unsigned long long)start);
+		start = (uint64_t)x->q_next;
+	}
+	sc.total_s = bench_now_s() - t0;
+	sc.items = (uint64_t)x->q_total;
+	scan_median(&sc, v, sc.parts, per_page);
+	return sc;
+}
+
+/* How many live tags 5608h counts. */
+static uint32_t tag_total(struct ctx *x)
+{
+	struct cci_list_tags_out out;
+	struct cci_tag_info t;
+
+	fm_tags(x, 0, 1);
+	fm_wait(x, false, "5608h");
+	if (cci_dec_list_tags_out(x->fm.out, x->fm.out_len, &out, &t, 1))
+		die("malformed 5608h response");
+	return out.total;
+}
+
+#define SCAN_PART 16u   /* pages per part of an FM scan */
+
+/*
+ * Every extent of host 0 (5603h) or every live tag (5608h), in pages of
+ * PAGE; a part is SCAN_PART pages sent back to back, then their answers read.
+ */
+static struct scan fm_scan(struct ctx *x, bool tags, uint32_t total)
+{
+	struct scan sc = { .items = total };
+	/* SCAN_PART pages a part, fewer when there are fewer whole pages */
+	uint32_t part = total / PAGE < SCAN_PART ? (total / PAGE ? total / PAGE : 1) : SCAN_PART;
+	double t0 = bench_now_s(), *v = calloc(total / (PAGE * part) + 1, sizeof(*v));
+	uint32_t start = 0;
+
+	if (!v)
+		die("out of memory");
+	while (start < total) {
+		double tp = bench_now_s();
+		bool whole = total - start >= PAGE * part;
+
+		for (uint32_t p = 0; p < part && start < total; p++, start += PAGE) {
+			if (tags)
+				fm_tags(x, start, PAGE);
+			else
+				fm_extents(x, start, PAGE);
+		}
+		fm_wait(x, false, tags ? "5608h scan" : "5603h scan");
+		if (whole)
+			v[sc.parts++] = bench_now_s() - tp;
+	}
+	sc.total_s = bench_now_s() - t0;
+	scan_median(&sc, v, sc.parts, PAGE * part);
+	return sc;
+}
+
+#define OBJ_BATCH 500u
+
+/*
+ * object-add of n backends (memory-backend-ram, 2 MiB, tagged), pipelined
+ * in batches of OBJ_BATCH, then object-del of them in the same order: s per
+ * command of each batch into add[] and del[] (n / OBJ_BATCH of each).
+ */
+static void obj_scale(struct ctx *x, struct run *r, uint32_t n, double *add, double *del,
+		      long *rss_peak)
+{
+	uint32_t k = r->k, nb = n / OBJ_BATCH;
+	uint64_t seq = r->seq;
+
+	r->k = OBJ_BATCH;
+	for (uint32_t b = 0; b < nb; b++) {
+		r->seq = seq + (uint64_t)b * OBJ_BATCH;
+		add[b] = qmp_batch(x, r, gen_object_add, "object-add (many backends)");
+	}
+	*rss_peak = bench_rss_kib(x->d.pid);
+	for (uint32_t b = 0; b < nb; b++) {
+		r->seq = seq + (uint64_t)b * OBJ_BATCH;
+		del[b] = qmp_batch(x, r, gen_object_del, "object-del (many backends)");
+	}
+	r->k = k;
+	r->seq = seq + (uint64_t)nb * OBJ_BATCH;
+}
+
+/* -e: the whole-device reads on both daemons, then many backends on the big one. */
+static void at_scale(struct ctx *xs, struct run *rs, struct ctx *xb, struct run *rb,
+		     uint32_t per_page, uint32_t backends)
+{
+	struct scan q[2] = { { 0 } }, e[2] = { { 0 } }, g[2] = { { 0 } };
+	uint32_t tags[2] = { tag_total(xs), tag_total(xb) }, nb = backends / OBJ_BATCH;
+	/* the small daemon's scans repeated to about as many items as the big one's (at most 1,000 times) */
+	uint32_t reps = rb->n / rs->n < 1 ? 1 : rb->n / rs->n > 1000 ? 1000 : rb->n / rs->n;
+	const char *const what[3] = { "QMP query-cxl-dynamic-capacity, every item, one page at a time",
+				      "FM 5603h, every extent of host 0", "FM 5608h, every live tag" };
+	double *add, *del, med[1000];
+	long rss0, rss1, rss_peak;
+
+	/* each kind of scan on its own: the small one's reps, then the big one's */
+	for (int w = 0; w < 3; w++) {
+		struct scan *sc = w == 0 ? q : w == 1 ? e : g;
+
+		for (uint32_t i = 0; i < reps; i++) {
+			struct scan a = w == 0 ? qmp_page_all(xs, per_page) : fm_scan(xs, w == 2,
+										      w == 1 ? rs->n : tags[0]);
+
+			/* a scan of the small one has few parts: the median of the scans' medians */
+			sc[0].items = a.items;
+			sc[0].parts += a.parts;
+			sc[0].total_s += a.total_s / reps;
+			med[i] = a.med_item_s;
+		}
+		sc[0].med_item_s = median3(med, reps);
+		sc[1] = w == 0 ? qmp_page_all(xb, per_page) : fm_scan(xb, w == 2, w == 1 ? rb->n : tags[1]);
+	}
+	printf("\n| whole-device read (-e): items, total time, median per item of its parts (a QMP "
+	       "page of %u; %u FM pages of %u, fewer when there are fewer; at %u: the median of %u scans) | %u | %u | ratio per item "
+	       "|\n|---|---|---|---|\n", per_page, SCAN_PART, PAGE, rs->n, reps, rs->n, rb->n);
+	for (int w = 0; w < 3; w++) {
+		struct scan *sc = w == 0 ? q : w == 1 ? e : g;
+
+		printf("| %s | %llu, %.1f ms, %.3f µs | %llu, %.1f ms, %.3f µs | %.2f |\n", what[w],
+		       (unsigned long long)sc[0].items, sc[0].total_s * 1e3, sc[0].med_item_s * 1e6,
+		       (unsigned long long)sc[1].items, sc[1].total_s * 1e3, sc[1].med_item_s * 1e6,
+		       sc[1].med_item_s / sc[0].med_item_s);
+	}
+	fflush(stdout);
+	if (!nb)
+		return;
+	add = calloc(nb, sizeof(*add));
+	del = calloc(nb, sizeof(*del));
+	if (!add || !del)
+		die("out of memory");
+	rss0 = bench_rss_kib(xb->d.pid);
+	obj_scale(xb, rb, nb * OBJ_BATCH, add, del, &rss_peak);
+	rss1 = bench_rss_kib(xb->d.pid);
+	printf("\nobject-add of %u backends (memory-backend-ram, 2 MiB, tagged) beside %u extents, "
+	       "batches of %u pipelined, µs per command:\n  add, backends before the batch:", nb * OBJ_BATCH,
+	       rb->n, OBJ_BATCH);
+	for (uint32_t b = 0; b < nb; b += nb > 10 ? nb / 10 : 1)
+		printf(" %u: %.1f", b * OBJ_BATCH, add[b] * 1e6);
+	printf(" %u: %.1f (last / first %.2f)\n  del, backends before the batch:", (nb - 1) * OBJ_BATCH,
+	       add[nb - 1] * 1e6, add[nb - 1] / add[0]);
+	for (uint32_t b = 0; b < nb; b += nb > 10 ? nb / 10 : 1)
+		printf(" %u: %.1f", (nb - b) * OBJ_BATCH, del[b] * 1e6);
+	printf(" %u: %.1f (first / last %.2f)\n  daemon VmRSS %ld KiB before, %ld with every backend, "
+	       "%ld after deleting them\n", OBJ_BATCH, del[nb - 1] * 1e6, del[0] / del[nb - 1], rss0,
+	       rss_peak, rss1);
+	free(add);
+	free(del);
+}
+
+/*
+ * Host 1's tags beside n resident extents: a tenth as many, at least 2 pages,
+ * at most H1_MAX: each of its offers stays pending and holds a record of its
+ * DC event log (65,535 deep at most), which refuses more with Retry Required.
+ */
+#define H1_MAX 60000u
+
+static uint32_t h1_tags(uint32_t n)
+{
+	return n / 10 < 2 * PAGE ? 2 * PAGE : n / 10 > H1_MAX ? H1_MAX : n / 10;
 }
 
 static double load1(void)
@@ -1188,7 +1542,8 @@ static uint32_t arg_u32(const char *s, uint32_t min)
 
 	if (*end || v < min || v > 10000000ul) {
 		fprintf(stderr, "usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d dir] "
-			"[-c cpu|none] [-o address|shuffled|gaps] [-m] [-v]\n");
+			"[-c cpu|none] [-o address|shuffled|gaps] [-m] [-e [-P page] [-n backends]] "
+			"[-x s] [-v]\n");
 		exit(2);
 	}
 	return (uint32_t)v;
@@ -1201,6 +1556,19 @@ static int arg_order(const char *s)
 			return i;
 	arg_u32("x", 0);
 	return 0;
+}
+
+/* The big daemon's populate from mid to big: its rate by tenths, and the snapshots it took meanwhile. */
+static void print_populate(const struct ctx *x, uint32_t mid, uint32_t big)
+{
+	printf("populate %u -> %u, extents/s in each tenth:", mid, big);
+	for (uint32_t i = 0; i < x->nr_rate; i++)
+		printf(" %.0f", x->rate[i]);
+	printf("\nsnapshots while populating (the daemon's child, from first to last seen; its CPU "
+	       "time as last seen; the file):%s\n", x->d.nr_snaps ? "" : " none seen");
+	for (uint32_t i = 0; i < x->d.nr_snaps; i++)
+		printf("  at %u extents: %.0f ms, CPU %.0f ms, %lld bytes\n", x->d.snaps[i].at,
+		       x->d.snaps[i].wall_ms, x->d.snaps[i].cpu_ms, x->d.snaps[i].bytes);
 }
 
 /*
@@ -1222,6 +1590,7 @@ static void mem_only_run(struct ctx *xb, uint32_t mid, uint32_t big)
 	       "(%ld -> %ld KiB); populated in %.1f s\n", order_name[order], mid, big,
 	       big > mid ? (double)(rss_big - rss_mid) * 1024.0 / (big - mid) : 0.0, rss_mid,
 	       rss_big, bench_now_s() - t0);
+	print_populate(xb, mid, big);
 	disconnect_all(xb);
 	daemon_term(&xb->d);
 }
@@ -1229,6 +1598,8 @@ static void mem_only_run(struct ctx *xb, uint32_t mid, uint32_t big)
 int main(int argc, char **argv)
 {
 	uint32_t small = 1000, big = 100000, k = 200, mid = 10000, reps = 5, hold = 0;
+	uint32_t per_page = 1000, backends = 10000;
+	bool extra = false;
 	int cpu = 0;
 	static struct ctx xs, xb;
 	struct run rs, rb;
@@ -1239,7 +1610,7 @@ int main(int argc, char **argv)
 	bool mem_only = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:b:k:r:d:x:c:o:mv")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:k:r:d:x:c:o:meP:n:v")) != -1) {
 		switch (opt) {
 		case 's': small = arg_u32(optarg, 2 * PAGE); break;
 		case 'b': big = arg_u32(optarg, 2 * PAGE); break;
@@ -1250,6 +1621,9 @@ int main(int argc, char **argv)
 		case 'c': cpu = !strcmp(optarg, "none") ? -1 : (int)arg_u32(optarg, 0); break;
 		case 'o': order = arg_order(optarg); break;
 		case 'm': mem_only = true; break;
+		case 'e': extra = true; break;
+		case 'P': per_page = arg_u32(optarg, 1); break;
+		case 'n': backends = arg_u32(optarg, 0); break;
 		case 'v': verbose = true; break;
 		default: arg_u32("x", 0);
 		}
@@ -1288,17 +1662,17 @@ int main(int argc, char **argv)
 	       getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH, small, big, state_root,
 	       cpu >= 0 ? "all on cpu" : "not pinned", cpu);
 	printf("resident: extent i of host 0 = block %s with its own tag, order %s; host 1: a tenth as many "
-	       "tags (>= %u), pending; %u operations per step, pipelined, on distinct targets, in "
+	       "tags (>= %u, <= %u), pending; %u operations per step, pipelined, on distinct targets, in "
 	       "%u parts, each on both daemons back to back, median of the parts (read-only: a "
 	       "warm-up batch, then median of %u batches of %u on each, alternating); %u "
 	       "repetitions, medians; load average %.2f at start\n",
-	       order == ORDER_GAPS ? "2i" : "i", order_name[order], 2 * PAGE, k, SUB, ROUNDS,
+	       order == ORDER_GAPS ? "2i" : "i", order_name[order], 2 * PAGE, H1_MAX, k, SUB, ROUNDS,
 	       k / 8 ? k / 8 : 1, reps, l0);
 	fflush(stdout);
 
-	rs = (struct run){ .n = small, .n1 = small / 10 < 2 * PAGE ? 2 * PAGE : small / 10, .k = k,
+	rs = (struct run){ .n = small, .n1 = h1_tags(small), .k = k,
 			   .scratch = (uint32_t)rblock(small) + 64 + 2 * k, .seq = 0 };
-	rb = (struct run){ .n = big, .n1 = big / 10 < 2 * PAGE ? 2 * PAGE : big / 10, .k = k,
+	rb = (struct run){ .n = big, .n1 = h1_tags(big), .k = k,
 			   .scratch = (uint32_t)rblock(big) + 64, .seq = 0 };
 	daemon_start(&xs.d, 0, rblock(small) + 64 + 2u * k + 64 + 2u * k + 64, rs.n1);
 	daemon_start(&xb.d, 1, rblock(big) + 64 + 2u * k + 64, rb.n1);
@@ -1319,8 +1693,12 @@ int main(int argc, char **argv)
 		double until = bench_now_s() + hold;
 
 		fprintf(stderr, "bench-faces: big daemon pid %d\n", (int)xb.d.pid);
-		while (bench_now_s() < until)
-			fm_batch(&xb, &rb, fm_op_extents, "5603h loop");
+		while (bench_now_s() < until) {
+			if (extra) /* -e -x S: whole-device QMP paging instead */
+				qmp_page_all(&xb, per_page);
+			else
+				fm_batch(&xb, &rb, fm_op_extents, "5603h loop");
+		}
 		return 0;
 	}
 	for (uint32_t i = 0; i < reps; i++) {
@@ -1364,12 +1742,17 @@ int main(int argc, char **argv)
 	       "restored %.0f ms), %.0f records replayed in %.0f ms, memory bound in %.0f ms\n",
 	       ls.snap_ms, ls.records, ls.replay_ms, ls.bind_ms, lb.snap_ms, lb.read_ms, lb.restore_ms,
 	       lb.records, lb.replay_ms, lb.bind_ms);
+	printf("last restart, the daemon's CPU time (user + system) at its first answer: small %.0f ms, "
+	       "big %.0f ms\n", xs.restart_cpu_ms, xb.restart_cpu_ms);
 	printf("RSS per resident tagged extent, order %s (daemon VmRSS %u -> %u extents): %.0f B "
 	       "(%ld -> %ld KiB)\n", order_name[order], mid, big,
 	       big > mid ? (double)(rss_big - rss_mid) * 1024.0 / (big - mid) : 0.0, rss_mid,
 	       rss_big);
 	printf("populate 0 -> %u: %.1f s (%.0f extents/s, 5604h + host accept, 64 in flight)\n",
 	       big, t_pop, big / t_pop);
+	print_populate(&xb, mid, big);
+	if (extra)
+		at_scale(&xs, &rs, &xb, &rb, per_page, backends);
 	printf("load average %.2f at start, %.2f at most between repetitions, %.2f at end; "
 	       "%.0f s in all\n", l0, lmax, load1(), bench_now_s() - t_start);
 	disconnect_all(&xs);
