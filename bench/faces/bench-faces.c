@@ -34,6 +34,10 @@
  * then exec until the first FM answer (snapshot load and journal replay
  * included); also per unit of work: resident extents + records replayed, and
  * the journal replay alone per record replayed, as the daemon logs it.
+ * Beside each wall-clock figure, the daemon's own CPU time per operation
+ * (every thread's schedstat before and after the batch, ns; restart: at its
+ * first answer): on a loaded machine it leaves out the time others ran, and
+ * it does not count the child a periodic snapshot forks.
  * RSS per extent: daemon VmRSS growth from 10,000 to the big size over the
  * extents added.  Populating the big daemon also prints its rate in each
  * tenth (does it slow down as it grows?) and the periodic snapshots taken
@@ -293,6 +297,38 @@ static double cpu_ms(pid_t pid)
 }
 
 /*
+ * The CPU time of process pid in s, every thread of it: the first field of
+ * /proc/pid/task/tid/schedstat (ns on the CPU), so a batch's cost does not
+ * count the time others ran meanwhile; 0 when it cannot be read.
+ */
+static double proc_cpu_s(pid_t pid)
+{
+	char path[64];
+	unsigned long long ns, sum = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if (!(dir = opendir(path)))
+		return 0;
+	while ((e = readdir(dir))) {
+		char p2[128];
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p2, sizeof(p2), "/proc/%d/task/%.20s/schedstat", (int)pid, e->d_name);
+		if ((f = fopen(p2, "r"))) {
+			if (fscanf(f, "%llu", &ns) == 1)
+				sum += ns;
+			fclose(f);
+		}
+	}
+	closedir(dir);
+	return (double)sum * 1e-9;
+}
+
+/*
  * Called while populating, at most every millisecond: the daemon's child
  * (a periodic snapshot: fork, serialize, write, rename) from when it is
  * first seen to when it is gone, its CPU time as last seen (clock ticks),
@@ -363,6 +399,7 @@ struct ctx {
 	double rate[10];
 	uint32_t nr_rate;
 	double restart_cpu_ms;          /* the daemon's CPU time at its first answer after the last restart */
+	double batch_cpu;               /* the daemon's CPU time per operation of the last batch, s */
 };
 
 static void on_event(void *opaque, const struct cxldcd_host_event *ev)
@@ -832,7 +869,7 @@ static double qmp_batch(struct ctx *x, struct run *r, gen_fn *gen, const char *w
 	size_t cap = (size_t)r->k * 512, len = 0;
 	char *out = malloc(cap);
 	uint64_t want = x->q_replies + r->k;
-	double t0;
+	double t0, c0;
 
 	if (!out)
 		die("out of memory");
@@ -840,11 +877,14 @@ static double qmp_batch(struct ctx *x, struct run *r, gen_fn *gen, const char *w
 		gen(x, r, i, out + len, cap - len);
 		len += strlen(out + len);
 	}
+	c0 = proc_cpu_s(x->d.pid);
 	t0 = bench_now_s();
 	send_all(x->qmp, out, len, "qmp");
 	qmp_wait(x, want, what);
+	t0 = bench_now_s() - t0;
+	x->batch_cpu = (proc_cpu_s(x->d.pid) - c0) / r->k;
 	free(out);
-	return (bench_now_s() - t0) / r->k;
+	return t0 / r->k;
 }
 
 /* Resident block targeted by operation i: spread over the whole set. */
@@ -975,6 +1015,9 @@ enum op {
 	OP_RESTART, OP_REPLAY, OP_RECORD, NR_OPS
 };
 
+/* Where the daemon's CPU time per operation of row o is kept, beside its wall time. */
+#define CPU(o) (NR_OPS + (o))
+
 static const char *const op_name[NR_OPS] = {
 	[OP_QMP_ADD] = "QMP cxl-add-dynamic-capacity prescriptive, tagged",
 	[OP_QMP_ADD_FREE] = "QMP cxl-add-dynamic-capacity free",
@@ -1009,12 +1052,14 @@ static uint32_t rnd(uint32_t n)
 static double fm_batch(struct ctx *x, struct run *r, void (*fn)(struct ctx *, struct run *, uint32_t),
 		       const char *what)
 {
-	double t0 = bench_now_s();
+	double c0 = proc_cpu_s(x->d.pid), t0 = bench_now_s();
 
 	for (uint32_t i = 0; i < r->k; i++)
 		fn(x, r, i);
 	fm_wait(x, false, what);
-	return (bench_now_s() - t0) / r->k;
+	t0 = bench_now_s() - t0;
+	x->batch_cpu = (proc_cpu_s(x->d.pid) - c0) / r->k;
+	return t0 / r->k;
 }
 
 static void fm_op_add(struct ctx *x, struct run *r, uint32_t i)
@@ -1062,10 +1107,11 @@ static double batch(struct ctx *x, struct run *r, gen_fn *gen,
  * scheduler slice on a loaded machine; the median drops those that did not.
  */
 static void read_pair(struct ctx *xs, struct run *rs, struct ctx *xb, struct run *rb, gen_fn *gen,
-		      void (*fn)(struct ctx *, struct run *, uint32_t), double *ts, double *tb)
+		      void (*fn)(struct ctx *, struct run *, uint32_t), double *ts, double *tb, double *cs,
+		      double *cb)
 {
 	uint32_t ks = rs->k, kb = rb->k;
-	double vs[ROUNDS], vb[ROUNDS];
+	double vs[ROUNDS], vb[ROUNDS], ws[ROUNDS], wb[ROUNDS];
 
 	rs->k = ks / 8 ? ks / 8 : 1;
 	rb->k = kb / 8 ? kb / 8 : 1;
@@ -1079,23 +1125,32 @@ static void read_pair(struct ctx *xs, struct run *rs, struct ctx *xb, struct run
 			vs[i] = batch(xs, rs, gen, fn);
 			vb[i] = batch(xb, rb, gen, fn);
 		}
+		ws[i] = xs->batch_cpu;
+		wb[i] = xb->batch_cpu;
 	}
 	rs->k = ks;
 	rb->k = kb;
 	*ts = median3(vs, ROUNDS);
 	*tb = median3(vb, ROUNDS);
+	*cs = median3(ws, ROUNDS);
+	*cb = median3(wb, ROUNDS);
 }
 
 /* The read-only rows of repetition i into ts[][i] and tb[][i]. */
 static void measure_reads(struct ctx *xs, struct run *rs, struct ctx *xb, struct run *rb,
 			  double ts[][16], double tb[][16], uint32_t i)
 {
-	read_pair(xs, rs, xb, rb, gen_status, NULL, &ts[OP_QMP_STATUS][i], &tb[OP_QMP_STATUS][i]);
-	read_pair(xs, rs, xb, rb, gen_query, NULL, &ts[OP_QMP_QUERY][i], &tb[OP_QMP_QUERY][i]);
-	read_pair(xs, rs, xb, rb, gen_query_host, NULL, &ts[OP_QMP_QUERY_HOST][i],
-		  &tb[OP_QMP_QUERY_HOST][i]);
-	read_pair(xs, rs, xb, rb, NULL, fm_op_extents, &ts[OP_FM_EXTENTS][i], &tb[OP_FM_EXTENTS][i]);
-	read_pair(xs, rs, xb, rb, NULL, fm_op_tags, &ts[OP_FM_TAGS][i], &tb[OP_FM_TAGS][i]);
+	static const struct { int op; gen_fn *gen; void (*fn)(struct ctx *, struct run *, uint32_t); }
+	rows[] = { { OP_QMP_STATUS, gen_status, NULL }, { OP_QMP_QUERY, gen_query, NULL },
+		   { OP_QMP_QUERY_HOST, gen_query_host, NULL }, { OP_FM_EXTENTS, NULL, fm_op_extents },
+		   { OP_FM_TAGS, NULL, fm_op_tags } };
+
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		int o = rows[k].op;
+
+		read_pair(xs, rs, xb, rb, rows[k].gen, rows[k].fn, &ts[o][i], &tb[o][i], &ts[CPU(o)][i],
+			  &tb[CPU(o)][i]);
+	}
 }
 
 /* The rows that change state, in NR_STEPS steps, each putting the state back (untimed). */
@@ -1103,11 +1158,12 @@ static void measure_reads(struct ctx *xs, struct run *rs, struct ctx *xb, struct
 
 static void measure_step(struct ctx *x, struct run *r, double *t, int step)
 {
-	double t0;
+	double t0, c0;
 
 	switch (step) {
 	case 0:
 		t[OP_QMP_ADD] = qmp_batch(x, r, gen_add_tagged, op_name[OP_QMP_ADD]);
+		t[CPU(OP_QMP_ADD)] = x->batch_cpu;
 		drop_scratch(x, r);
 		return;
 	case 1:
@@ -1116,25 +1172,32 @@ static void measure_step(struct ctx *x, struct run *r, double *t, int step)
 		break;
 	case 2:
 		t[OP_QMP_REL_PRESC] = qmp_batch(x, r, gen_rel_presc, op_name[OP_QMP_REL_PRESC]);
+		t[CPU(OP_QMP_REL_PRESC)] = x->batch_cpu;
 		restore_targets(x, r);
 		return;
 	case 3:
 		t[OP_QMP_REL_TAG] = qmp_batch(x, r, gen_rel_tag, op_name[OP_QMP_REL_TAG]);
+		t[CPU(OP_QMP_REL_TAG)] = x->batch_cpu;
 		restore_targets(x, r);
 		return;
 	case 4:
 		t[OP_OBJ_ADD] = qmp_batch(x, r, gen_object_add, op_name[OP_OBJ_ADD]);
+		t[CPU(OP_OBJ_ADD)] = x->batch_cpu;
 		t[OP_OBJ_DEL] = qmp_batch(x, r, gen_object_del, op_name[OP_OBJ_DEL]);
+		t[CPU(OP_OBJ_DEL)] = x->batch_cpu;
 		r->seq += r->k;
 		return;
 	case 5:
 		t[OP_FM_ADD] = fm_batch(x, r, fm_op_add, op_name[OP_FM_ADD]);
+		t[CPU(OP_FM_ADD)] = x->batch_cpu;
 		settle(x, r->n + r->k, "fm add");
 		t[OP_FM_REL] = fm_batch(x, r, fm_op_rel, op_name[OP_FM_REL]);
+		t[CPU(OP_FM_REL)] = x->batch_cpu;
 		settle(x, r->n, "fm release");
 		r->seq += r->k;
 		return;
 	default:
+		c0 = proc_cpu_s(x->d.pid);
 		t0 = bench_now_s();
 		for (uint32_t i = 0; i < r->k; i++) {
 			uint64_t want = x->added + 1;
@@ -1148,11 +1211,13 @@ static void measure_step(struct ctx *x, struct run *r, double *t, int step)
 			}
 		}
 		t[OP_HOST_ADD] = (bench_now_s() - t0) / r->k;
+		t[CPU(OP_HOST_ADD)] = (proc_cpu_s(x->d.pid) - c0) / r->k;
 		drop_scratch(x, r);
 		return;
 	}
 	/* free policy: untagged; the device picks the lowest free blocks (the scratch area) */
 	t[OP_QMP_ADD_FREE] = qmp_batch(x, r, gen_add_free, op_name[OP_QMP_ADD_FREE]);
+	t[CPU(OP_QMP_ADD_FREE)] = x->batch_cpu;
 	settle(x, r->n + r->k, "free add");
 	{
 		struct cxldcd_extent *e = calloc(r->k, sizeof(*e));
@@ -1197,12 +1262,12 @@ static void measure_steps(struct ctx *xs, struct run *rs, struct ctx *xb, struct
 			  double ts[][16], double tb[][16], uint32_t i)
 {
 	uint32_t k = rs->k;
-	double u[SUB][NR_OPS], t[SUB][NR_OPS], vs[SUB], vb[SUB];
+	double u[SUB][2 * NR_OPS], t[SUB][2 * NR_OPS], vs[SUB], vb[SUB];
 
 	rs->k = rb->k = k / SUB ? k / SUB : 1;
 	for (int st = 0; st < NR_STEPS; st++) {
 		for (uint32_t p = 0; p < SUB; p++) {
-			for (int o = 0; o < NR_OPS; o++)
+			for (int o = 0; o < 2 * NR_OPS; o++)
 				u[p][o] = t[p][o] = -1;
 			if ((i + (uint32_t)st + p) % 2) {
 				measure_step(xb, rb, t[p], st);
@@ -1212,7 +1277,7 @@ static void measure_steps(struct ctx *xs, struct run *rs, struct ctx *xb, struct
 				measure_step(xb, rb, t[p], st);
 			}
 		}
-		for (int o = 0; o < NR_OPS; o++) {
+		for (int o = 0; o < 2 * NR_OPS; o++) {
 			if (u[0][o] < 0)
 				continue;
 			for (uint32_t p = 0; p < SUB; p++) {
@@ -1309,7 +1374,7 @@ static double restart(struct ctx *x)
 	if (x->fm.rc)
 		die("restart failed: fm rc 0x%x", x->fm.rc);
 	t0 = bench_now_s() - t0;
-	x->restart_cpu_ms = cpu_ms(x->d.pid);
+	x->restart_cpu_ms = proc_cpu_s(x->d.pid) * 1e3;
 	close(x->fm.fd);
 	connect_all(x);
 	return t0;
@@ -1603,7 +1668,7 @@ int main(int argc, char **argv)
 	int cpu = 0;
 	static struct ctx xs, xb;
 	struct run rs, rb;
-	static double ts[NR_OPS][16], tb[NR_OPS][16];
+	static double ts[2 * NR_OPS][16], tb[2 * NR_OPS][16];
 	double l0 = load1(), t_start = bench_now_s(), t_pop, lmax = l0;
 	struct start_log ls = { 0 }, lb = { 0 };
 	long rss_mid, rss_big;
@@ -1709,6 +1774,8 @@ int main(int argc, char **argv)
 		measure_reads(&xs, &rs, &xb, &rb, ts, tb, i);
 		ts[OP_RESTART][i] = restart(&xs);
 		tb[OP_RESTART][i] = restart(&xb);
+		ts[CPU(OP_RESTART)][i] = xs.restart_cpu_ms / 1e3;
+		tb[CPU(OP_RESTART)][i] = xb.restart_cpu_ms / 1e3;
 		ls = last_start(&xs.d);
 		lb = last_start(&xb.d);
 		/* a restart loads the last snapshot (the resident state) and replays the rest */
@@ -1721,21 +1788,28 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench-faces: repetition %u done\n", i + 1);
 	}
 
-	printf("\n| operation | %u | %u | ratio |\n|---|---|---|---|\n", small, big);
+	printf("\n| operation | %u | %u | ratio | daemon CPU, %u | daemon CPU, %u | CPU ratio |\n"
+	       "|---|---|---|---|---|---|---|\n", small, big, small, big);
 	for (int o = 0; o < NR_OPS; o++) {
 		double us = o == OP_RESTART ? 1e3 : 1e6, s_med = median3(ts[o], reps);
+		double cs = median3(ts[CPU(o)], reps), cb = median3(tb[CPU(o)], reps);
 		const char *unit = o == OP_RESTART ? "ms" : "µs";
+		char cpucol[96] = " | | |";
 
 		if (order == ORDER_GAPS && o == OP_QMP_ADD_FREE) {
-			printf("| %s | not measured (-o gaps) | | |\n", op_name[o]);
+			printf("| %s | not measured (-o gaps) | | | | | |\n", op_name[o]);
 			continue;
 		}
 		if (tb[o][0] < 0) {
-			printf("| %s | %.1f %s | not measured | |\n", op_name[o], s_med * us, unit);
+			printf("| %s | %.1f %s | not measured | | | | |\n", op_name[o], s_med * us, unit);
 			continue;
 		}
-		printf("| %s | %.1f %s | %.1f %s | %.2f |\n", op_name[o], s_med * us, unit,
-		       median3(tb[o], reps) * us, unit, median3(tb[o], reps) / s_med);
+		/* the daemon's own CPU time (schedstat; restart: at its first answer) */
+		if (cs > 0 && cb > 0)
+			snprintf(cpucol, sizeof(cpucol), " %.1f %s | %.1f %s | %.2f |", cs * us, unit,
+				 cb * us, unit, cb / cs);
+		printf("| %s | %.1f %s | %.1f %s | %.2f |%s\n", op_name[o], s_med * us, unit,
+		       median3(tb[o], reps) * us, unit, median3(tb[o], reps) / s_med, cpucol);
 	}
 	printf("\nlast restart, small: snapshot load %.0f ms, %.0f journal records replayed in %.0f ms,"
 	       " memory bound in %.0f ms; big: snapshot load %.0f ms (file read %.0f ms, model "
