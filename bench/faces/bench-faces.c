@@ -396,7 +396,7 @@ struct ctx {
 	/* host */
 	uint64_t added, released;
 	/* the last populate(): extents/s over each tenth of it (the last tenth not counted) */
-	double rate[10];
+	double rate[10], rate_cpu[10];  /* ... and the daemon's CPU time per extent in each */
 	uint32_t nr_rate;
 	double restart_cpu_ms;          /* the daemon's CPU time at its first answer after the last restart */
 	double batch_cpu;               /* the daemon's CPU time per operation of the last batch, s */
@@ -734,7 +734,7 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 		seq[j] = t;
 	}
 	uint32_t tenth = (to - from) / 10;
-	double t_tenth = bench_now_s();
+	double t_tenth = bench_now_s(), c_tenth = proc_cpu_s(x->d.pid);
 
 	x->nr_rate = 0;
 	for (uint32_t i = 0; i < to - from; i++) {
@@ -748,10 +748,12 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 		}
 		snap_poll(&x->d, from + (uint32_t)(x->added - base));
 		if (tenth && i && i % tenth == 0 && x->nr_rate < 10) {
-			double now = bench_now_s();
+			double now = bench_now_s(), c = proc_cpu_s(x->d.pid);
 
+			x->rate_cpu[x->nr_rate] = (c - c_tenth) / tenth;
 			x->rate[x->nr_rate++] = tenth / (now - t_tenth);
 			t_tenth = now;
+			c_tenth = c;
 		}
 		fm_add(x, rblock(b), RTAG(b));
 		if (i % 1024 == 0)
@@ -762,7 +764,10 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 	free(seq);
 	fm_wait(x, true, "populate");
 	if (tenth && x->nr_rate < 10) {
-		x->rate[x->nr_rate] = (to - from - x->nr_rate * tenth) / (bench_now_s() - t_tenth);
+		uint32_t left = to - from - x->nr_rate * tenth;
+
+		x->rate_cpu[x->nr_rate] = (proc_cpu_s(x->d.pid) - c_tenth) / left;
+		x->rate[x->nr_rate] = left / (bench_now_s() - t_tenth);
 		x->nr_rate++;
 	}
 	settle(x, total_after, "populate");
@@ -1385,6 +1390,7 @@ static double restart(struct ctx *x)
 /* A whole-device read: its total time, and the median time per item of its parts. */
 struct scan {
 	double total_s, med_item_s;
+	double cpu_item_s;              /* the daemon's CPU time over the whole scan, per item */
 	uint64_t items, parts;
 };
 
@@ -1402,7 +1408,7 @@ static void scan_median(struct scan *sc, double *v, uint64_t n, uint32_t per)
 static struct scan qmp_page_all(struct ctx *x, uint32_t per_page)
 {
 	struct scan sc = { 0 };
-	double t0 = bench_now_s(), *v = NULL;
+	double c0 = proc_cpu_s(x->d.pid), t0 = bench_now_s(), *v = NULL;
 	uint64_t start = 0, cap = 0;
 	char cmd[256];
 
@@ -1429,6 +1435,7 @@ static struct scan qmp_page_all(struct ctx *x, uint32_t per_page)
 	}
 	sc.total_s = bench_now_s() - t0;
 	sc.items = (uint64_t)x->q_total;
+	sc.cpu_item_s = (proc_cpu_s(x->d.pid) - c0) / (double)(sc.items ? sc.items : 1);
 	scan_median(&sc, v, sc.parts, per_page);
 	return sc;
 }
@@ -1457,7 +1464,8 @@ static struct scan fm_scan(struct ctx *x, bool tags, uint32_t total)
 	struct scan sc = { .items = total };
 	/* SCAN_PART pages a part, fewer when there are fewer whole pages */
 	uint32_t part = total / PAGE < SCAN_PART ? (total / PAGE ? total / PAGE : 1) : SCAN_PART;
-	double t0 = bench_now_s(), *v = calloc(total / (PAGE * part) + 1, sizeof(*v));
+	double c0 = proc_cpu_s(x->d.pid), t0 = bench_now_s();
+	double *v = calloc(total / (PAGE * part) + 1, sizeof(*v));
 	uint32_t start = 0;
 
 	if (!v)
@@ -1477,6 +1485,7 @@ static struct scan fm_scan(struct ctx *x, bool tags, uint32_t total)
 			v[sc.parts++] = bench_now_s() - tp;
 	}
 	sc.total_s = bench_now_s() - t0;
+	sc.cpu_item_s = (proc_cpu_s(x->d.pid) - c0) / (double)(total ? total : 1);
 	scan_median(&sc, v, sc.parts, PAGE * part);
 	return sc;
 }
@@ -1518,7 +1527,7 @@ static void at_scale(struct ctx *xs, struct run *rs, struct ctx *xb, struct run 
 	uint32_t reps = rb->n / rs->n < 1 ? 1 : rb->n / rs->n > 1000 ? 1000 : rb->n / rs->n;
 	const char *const what[3] = { "QMP query-cxl-dynamic-capacity, every item, one page at a time",
 				      "FM 5603h, every extent of host 0", "FM 5608h, every live tag" };
-	double *add, *del, med[1000];
+	double *add, *del, med[1000], cpu[1000];
 	long rss0, rss1, rss_peak;
 
 	/* each kind of scan on its own: the small one's reps, then the big one's */
@@ -1534,20 +1543,25 @@ static void at_scale(struct ctx *xs, struct run *rs, struct ctx *xb, struct run 
 			sc[0].parts += a.parts;
 			sc[0].total_s += a.total_s / reps;
 			med[i] = a.med_item_s;
+			cpu[i] = a.cpu_item_s;
 		}
 		sc[0].med_item_s = median3(med, reps);
+		sc[0].cpu_item_s = median3(cpu, reps);
 		sc[1] = w == 0 ? qmp_page_all(xb, per_page) : fm_scan(xb, w == 2, w == 1 ? rb->n : tags[1]);
 	}
 	printf("\n| whole-device read (-e): items, total time, median per item of its parts (a QMP "
-	       "page of %u; %u FM pages of %u, fewer when there are fewer; at %u: the median of %u scans) | %u | %u | ratio per item "
-	       "|\n|---|---|---|---|\n", per_page, SCAN_PART, PAGE, rs->n, reps, rs->n, rb->n);
+	       "page of %u; %u FM pages of %u, fewer when there are fewer; at %u: the median of %u "
+	       "scans), the daemon's CPU time per item | %u | %u | ratio per item | CPU ratio "
+	       "|\n|---|---|---|---|---|\n", per_page, SCAN_PART, PAGE, rs->n, reps, rs->n, rb->n);
 	for (int w = 0; w < 3; w++) {
 		struct scan *sc = w == 0 ? q : w == 1 ? e : g;
 
-		printf("| %s | %llu, %.1f ms, %.3f µs | %llu, %.1f ms, %.3f µs | %.2f |\n", what[w],
-		       (unsigned long long)sc[0].items, sc[0].total_s * 1e3, sc[0].med_item_s * 1e6,
+		printf("| %s | %llu, %.1f ms, %.3f µs, CPU %.3f µs | %llu, %.1f ms, %.3f µs, CPU %.3f µs "
+		       "| %.2f | %.2f |\n", what[w], (unsigned long long)sc[0].items,
+		       sc[0].total_s * 1e3, sc[0].med_item_s * 1e6, sc[0].cpu_item_s * 1e6,
 		       (unsigned long long)sc[1].items, sc[1].total_s * 1e3, sc[1].med_item_s * 1e6,
-		       sc[1].med_item_s / sc[0].med_item_s);
+		       sc[1].cpu_item_s * 1e6, sc[1].med_item_s / sc[0].med_item_s,
+		       sc[1].cpu_item_s / sc[0].cpu_item_s);
 	}
 	fflush(stdout);
 	if (!nb)
@@ -1629,6 +1643,9 @@ static void print_populate(const struct ctx *x, uint32_t mid, uint32_t big)
 	printf("populate %u -> %u, extents/s in each tenth:", mid, big);
 	for (uint32_t i = 0; i < x->nr_rate; i++)
 		printf(" %.0f", x->rate[i]);
+	printf("\n  the daemon's CPU time per extent in each tenth, µs (a snapshot's child not counted):");
+	for (uint32_t i = 0; i < x->nr_rate; i++)
+		printf(" %.1f", x->rate_cpu[i] * 1e6);
 	printf("\nsnapshots while populating (the daemon's child, from first to last seen; its CPU "
 	       "time as last seen; the file):%s\n", x->d.nr_snaps ? "" : " none seen");
 	for (uint32_t i = 0; i < x->d.nr_snaps; i++)
