@@ -316,36 +316,26 @@ static void test_host_filter_pages_that_hosts_tags(void **state)
 
 #define MANY 40000u
 
-static double now_us(void)
+/* One page of one tag item: the tag it names. */
+static void one_tag(struct qmp_client *c, const char *extra, char tag[64])
 {
-	struct timespec ts;
+	char page[2][64];
+	json_t *q = query(c, extra);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-/* The fastest of 25 runs of one query (a loaded machine only slows a run down). */
-static double fastest(struct qmp_client *c, const char *extra)
-{
-	double best = 1e12;
-
-	for (int i = 0; i < 25; i++) {
-		double t0 = now_us();
-		json_t *q = query(c, extra);
-
-		if (now_us() - t0 < best)
-			best = now_us() - t0;
-		assert_int_equal(json_array_size(json_object_get(ret_of(q), "tags")), 1);
-		json_decref(q);
-	}
-	return best;
+	assert_int_equal(json_array_size(json_object_get(ret_of(q), "tags")), 1);
+	assert_int_equal(tag_items(ret_of(q), page), 1);
+	memcpy(tag, page[0], 64);
+	json_decref(q);
 }
 
 /*
- * Host 0 holds 40,000 tags, host 1 one: a page of host 1's tags costs about
- * what a page of the unfiltered list costs (the host's own index), not a
- * walk over host 0's 40,000 (about 10 times more before the index, in a
- * release build).  The fastest of 25 runs each, compared with a margin of 3.
+ * Host 0 holds 40,000 tags, host 1 one: a page of host 1's tags names host
+ * 1's tag, from its own index, and an unfiltered page in the middle names
+ * one of host 0's.  What such a page costs is bench-faces' row "page
+ * filtered by host-id" (1,000 against 100,000 tags of the other host): this
+ * test compared wall times with a margin of 3 and failed under ASan on two
+ * busy cores (2,587 against 471 us, 185 against 195 us alone), so timing
+ * stays with the benchmark.
  */
 static void test_host_filter_page_does_not_walk_other_hosts_tags(void **state)
 {
@@ -359,7 +349,7 @@ static void test_host_filter_page_does_not_walk_other_hosts_tags(void **state)
 	struct qmp_client *c;
 	static char buf[500 * 320];
 	char extra[160];
-	double filtered, plain;
+	char tag[64], other[64];
 
 	(void)state;
 	c = start_dev(&p, args);
@@ -381,12 +371,13 @@ static void test_host_filter_page_does_not_walk_other_hosts_tags(void **state)
 			   "\"region\":0,\"tag\":\"" TAG_B "\",\"extents\":[{\"offset\":%u,"
 			   "\"len\":4096}]}}", MANY * 4096u));
 	/* host 1's items: its pending extent, then its tag (the last created) */
-	filtered = fastest(c, ",\"host-id\":1,\"start-index\":1,\"max-count\":1");
+	one_tag(c, ",\"host-id\":1,\"start-index\":1,\"max-count\":1", tag);
+	assert_string_equal(tag, TAG_B);
 	/* unfiltered: 40,001 pending extents, then the tags; one in the middle */
 	snprintf(extra, sizeof(extra), ",\"start-index\":%u,\"max-count\":1", MANY + 1 + MANY / 2);
-	plain = fastest(c, extra);
-	print_message("page of 1 tag: host-id filtered %.0f us, unfiltered %.0f us\n", filtered, plain);
-	assert_true(filtered < 3 * plain);
+	one_tag(c, extra, other);
+	assert_string_not_equal(other, TAG_B);
+	assert_memory_equal(other, "00000000-0000-4000-8000-", 24);
 	qmp_client_free(c);
 }
 
