@@ -396,9 +396,9 @@ static void test_host_facing_commands_never_reach_another_hosts_range(void **sta
 /* ------------------------------------------------------------ the host agent's fds */
 
 /* $CXLDCD_HOST with args, as p's user, its output in DIR/name.log: its pid. */
-static pid_t spawn_cli(const struct dproc *p, const char *name, const char *const *args)
+static pid_t spawn_bin(const struct dproc *p, const char *bin, const char *name,
+		       const char *const *args)
 {
-	const char *bin = getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host";
 	const char *argv[16] = { bin };
 	char log[160];
 	pid_t pid;
@@ -423,6 +423,11 @@ static pid_t spawn_cli(const struct dproc *p, const char *name, const char *cons
 	}
 	dproc_track_pid(pid);
 	return pid;
+}
+
+static pid_t spawn_cli(const struct dproc *p, const char *name, const char *const *args)
+{
+	return spawn_bin(p, getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host", name, args);
 }
 
 /* A one-shot cxldcd-host command: its exit status (-1: none within TMO). */
@@ -494,17 +499,21 @@ static void test_a_process_of_the_hosts_user_cannot_open_the_agents_files(void *
  * not its user's alone, and connect to nothing (fails on the old code: it
  * sent its HELLO to the other user's socket).  Needs root (two users).
  */
-static void test_the_agent_refuses_a_default_directory_another_user_made(void **state)
+/*
+ * Run BIN (as the victim, without XDG_RUNTIME_DIR) with ARGS while another
+ * user owns /tmp/cxldcd-VICTIM and listens on SOCK in it: BIN must exit 1
+ * and connect to nothing.
+ */
+static void refuses_a_squatted_directory(const char *bin, const char *sock,
+					 const char *const *args, const char *what)
 {
 	const uid_t victim = 54321, other = 54322;
-	const char *agent[] = { "--host-id", "0", "--wait", "0", NULL };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[64], *xdg = getenv("XDG_RUNTIME_DIR");
 	struct dproc p;
 	pid_t pid;
 	int lfd, st = -1, conn;
 
-	(void)state;
 	if (getuid() != 0)
 		skip();
 	assert_int_equal(dproc_init(&p), 0);
@@ -517,7 +526,7 @@ static void test_the_agent_refuses_a_default_directory_another_user_made(void **
 	/* the other user's directory and socket, open to the victim */
 	assert_int_equal(mkdir(dir, 0755), 0);
 	assert_int_equal(chown(dir, other, other), 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/host.sock", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, sock);
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	assert_true(lfd >= 0);
 	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -526,7 +535,7 @@ static void test_the_agent_refuses_a_default_directory_another_user_made(void **
 	assert_int_equal(listen(lfd, 4), 0);
 
 	unsetenv("XDG_RUNTIME_DIR");
-	pid = spawn_cli(&p, "agent0", agent);
+	pid = spawn_bin(&p, bin, what, args);
 	if (xdg)
 		setenv("XDG_RUNTIME_DIR", xdg, 1);
 	for (int waited = 0; waited < 2000; waited += 10) {
@@ -537,10 +546,34 @@ static void test_the_agent_refuses_a_default_directory_another_user_made(void **
 	}
 	conn = accept(lfd, NULL, NULL);
 	if (conn >= 0)
-		fail_msg("the agent connected to the host link of a directory another user made");
+		fail_msg("%s connected to the %s of a directory another user made", what, sock);
 	assert_true(st != -1 && WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 1);
 	close(lfd);
+}
+
+static void test_the_agent_refuses_a_default_directory_another_user_made(void **state)
+{
+	const char *agent[] = { "--host-id", "0", "--wait", "0", NULL };
+
+	(void)state;
+	refuses_a_squatted_directory(getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host",
+				     "host.sock", agent, "agent0");
+}
+
+/*
+ * The same for cxldcd-ctl's default QMP socket, /tmp/cxldcd-$UID/qmp.sock:
+ * the other user would get every command the administrator sends and give
+ * the answers (fails on the old code: it connected and sent its greeting's
+ * reply).
+ */
+static void test_ctl_refuses_a_default_directory_another_user_made(void **state)
+{
+	const char *ctl[] = { "backends", NULL };
+
+	(void)state;
+	refuses_a_squatted_directory(getenv("CXLDCD_CTL") ? getenv("CXLDCD_CTL") : "cxldcd-ctl",
+				     "qmp.sock", ctl, "ctl");
 }
 
 /* ------------------------------------------------------------ the fds host 0 is sent */
@@ -833,6 +866,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_process_of_the_hosts_user_cannot_open_the_agents_files,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_the_agent_refuses_a_default_directory_another_user_made,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_ctl_refuses_a_default_directory_another_user_made,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_the_fds_a_host_gets_reach_only_its_own_capacity,
 					  dproc_reap_all),

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/rundir.h"
@@ -205,9 +206,23 @@ int ctl_connect(struct ctl *c)
 		what = "CXLDCD_QMP";
 	}
 	if (!text) {
+		char dir[300];
+		struct stat st;
+
 		ctl_default_addr(def, sizeof(def));
 		text = def;
 		what = "default socket";
+		/*
+		 * Without XDG_RUNTIME_DIR the directory is /tmp/cxldcd-$UID, which
+		 * another user can make first with a socket of their own: that
+		 * user would get every command sent and give the answers.  When
+		 * it exists it must be ours alone, as the daemon and cxldcd-host
+		 * require (a missing one: the connect says so).
+		 */
+		if (!rundir_path(NULL, dir, sizeof(dir)) && !lstat(dir, &st) &&
+		    (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077)))
+			return ctl_fail(c, "runtime directory %s: not a private directory owned by this user: "
+					"not connecting to its qmp.sock (give --qmp)", dir);
 	}
 	if (ctl_parse_addr(text, &addr)) {
 		if (text[0] && strncmp(text, "unix:", 5) && strncmp(text, "tcp:", 4))
