@@ -19,6 +19,15 @@
 int rundir_path(const char *file, char *buf, size_t len);
 
 /*
+ * rundir_private() - check that @dir is a directory owned by this user with
+ * no group or other access (it may sit in /tmp, where another user could
+ * make it first).  Creates nothing.
+ * Return: 0, -EPERM when it exists but is not private and ours, or -errno
+ * (-ENOENT: missing).
+ */
+int rundir_private(const char *dir);
+
+/*
  * rundir_ensure() - create @dir with mode 0700 if it is missing (its parent
  * must exist), and check that it is a directory owned by this user with no
  * group or other access (it may sit in /tmp).

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/rundir.h"
@@ -207,7 +206,6 @@ int ctl_connect(struct ctl *c)
 	}
 	if (!text) {
 		char dir[300];
-		struct stat st;
 
 		ctl_default_addr(def, sizeof(def));
 		text = def;
@@ -219,8 +217,7 @@ int ctl_connect(struct ctl *c)
 		 * it exists it must be ours alone, as the daemon and cxldcd-host
 		 * require (a missing one: the connect says so).
 		 */
-		if (!rundir_path(NULL, dir, sizeof(dir)) && !lstat(dir, &st) &&
-		    (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077)))
+		if (!rundir_path(NULL, dir, sizeof(dir)) && rundir_private(dir) == -EPERM)
 			return ctl_fail(c, "runtime directory %s: not a private directory owned by this user: "
 					"not connecting to its qmp.sock (give --qmp)", dir);
 	}
