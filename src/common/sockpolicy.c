@@ -4,6 +4,7 @@
  * (see sockpolicy.h for the rules).
  */
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,6 +77,9 @@ const char *sockpolicy_strerror(int rc, const char *path, char *buf, size_t len)
 		snprintf(buf, len, "socket %s is in use by another process", path);
 	else if (rc == -EEXIST && path)
 		snprintf(buf, len, "%s exists and is not a socket", path);
+	else if (rc <= -SOCKPOLICY_EAI_BASE)
+		snprintf(buf, len, "address resolution failed: %s",
+			 gai_strerror(rc + SOCKPOLICY_EAI_BASE));
 	else
 		snprintf(buf, len, "%s", strerror(rc < 0 ? -rc : rc));
 	return buf;

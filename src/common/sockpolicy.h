@@ -50,10 +50,18 @@ int sockpolicy_own(const char *path, struct sockpolicy_owned *own);
  */
 void sockpolicy_release(const char *path, const struct sockpolicy_owned *own);
 
+/*
+ * A getaddrinfo() failure (EAI_*, negative) carried in a -errno return: below
+ * every errno, so sockpolicy_strerror() can give the resolver's reason.
+ */
+#define SOCKPOLICY_EAI_BASE 100000
+static inline int sockpolicy_eai_rc(int gai) { return gai - SOCKPOLICY_EAI_BASE; }
+
 /**
  * sockpolicy_strerror() - the message for a listen failure @rc at @path:
  * "socket PATH is in use by another process", "PATH exists and is not a
- * socket", or strerror().  Return: @buf.
+ * socket", "address resolution failed: REASON" (sockpolicy_eai_rc()), or
+ * strerror().  Return: @buf.
  */
 const char *sockpolicy_strerror(int rc, const char *path, char *buf, size_t len);
 

@@ -716,9 +716,10 @@ static int listen_tcp_port(struct sock_listener *ls, const char *host, const cha
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *res, *ai;
 	int rc = -EADDRNOTAVAIL, one = 1, v6only = ls->addr.family == SOCK_FAMILY_IPV6_ONLY;
+	int gai = getaddrinfo(host, port, &hints, &res);
 
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -EADDRNOTAVAIL;
+	if (gai)
+		return gai == EAI_SYSTEM ? -errno : sockpolicy_eai_rc(gai);
 	for (ai = res; ai; ai = ai->ai_next) {
 		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 				ai->ai_protocol);
