@@ -7,6 +7,9 @@
  *
  *   bench-restart [N ...]        (default: 10000 100000 1000000)
  *   bench-restart -q N           quit time only, with N accepted extents
+ *   bench-restart -s N ...       replay time of N sanitizing releases
+ *                                followed by N acceptances of the same places
+ *                                (src/server/owed.c: what each acceptance pays)
  *
  * Then (by default) the time of a clean quit with 100,000 accepted extents
  * of host 0 in the model: from the quit command to the daemon's exit.
@@ -241,6 +244,9 @@ static void put64(uint8_t *p, uint64_t v)
 /* Extents per host: one Add Capacity record each in a DC log of 65535. */
 #define PER_HOST 50000u
 
+/* The extents append_host() writes: blk_size bytes every stride blocks. */
+static uint64_t blk_size = 2ull << 20, stride = 1;
+
 static uint64_t append_host(struct store *st, uint64_t h, uint64_t base, uint64_t m, uint64_t seq);
 
 /*
@@ -268,7 +274,7 @@ static void append_extents(uint64_t n)
 /* Host h's add of m extents from block base, and its acceptance; the next seq. */
 static uint64_t append_host(struct store *st, uint64_t h, uint64_t base, uint64_t m, uint64_t seq)
 {
-	const uint64_t per = (1048576 - 8) / 0x18, blk = 2ull << 20;
+	const uint64_t per = (1048576 - 8) / 0x18, blk = blk_size;
 	char *text = malloc(200 + m * 64), *p;
 
 	if (!text)
@@ -278,7 +284,7 @@ static uint64_t append_host(struct store *st, uint64_t h, uint64_t base, uint64_
 			   (unsigned long long)h);
 	for (uint64_t i = 0; i < m; i++)
 		p += sprintf(p, "%s{\"offset\":%llu,\"len\":%llu}", i ? "," : "",
-			     (unsigned long long)((base + i) * blk), (unsigned long long)blk);
+			     (unsigned long long)((base + i) * stride * blk), (unsigned long long)blk);
 	sprintf(p, "]}}");
 	append_text(st, text, seq++);
 	free(text);
@@ -294,7 +300,7 @@ static uint64_t append_host(struct store *st, uint64_t h, uint64_t base, uint64_
 		pl[2] = (uint8_t)(k >> 16);
 		pl[4] = i + k < m;                    /* More */
 		for (uint64_t j = 0; j < k; j++) {
-			put64(pl + 8 + j * 0x18, (base + i + j) * blk);
+			put64(pl + 8 + j * 0x18, (base + i + j) * stride * blk);
 			put64(pl + 8 + j * 0x18 + 8, blk);
 		}
 		hex = hex_of(pl, 8 + k * 0x18);
@@ -371,6 +377,124 @@ static void quit_time(uint64_t n)
 		fprintf(stderr, "bench-restart: cannot remove %s\n", dir);
 }
 
+/* Milliseconds of the replay the daemon logged ("... replayed in N ms"), or -1. */
+static long replay_ms(void)
+{
+	char path[120], line[512];
+	long ms = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stderr.log", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "journal record(s) replayed in ");
+
+		if (p)
+			ms = strtol(p + 30, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	return ms;
+}
+
+/* CPU seconds (user + system) the daemon used so far, from /proc/PID/stat. */
+static double daemon_cpu_s(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f) || !(p = strrchr(buf, ')')) ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		die("cannot read %s", path);
+	fclose(f);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Host h's forced release (sanitizing: the device's regions sanitize on release) of m extents from base. */
+static void append_release(struct store *st, uint64_t h, uint64_t base, uint64_t m, uint64_t seq)
+{
+	char *text = malloc(200 + m * 64), *p;
+
+	if (!text)
+		die("out of memory");
+	p = text + sprintf(text, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			   "\"host-id\":%llu,\"removal-policy\":\"prescriptive\",\"forced-removal\":true,"
+			   "\"region\":0,\"extents\":[", (unsigned long long)h);
+	for (uint64_t i = 0; i < m; i++)
+		p += sprintf(p, "%s{\"offset\":%llu,\"len\":%llu}", i ? "," : "",
+			     (unsigned long long)((base + i) * stride * blk_size),
+			     (unsigned long long)blk_size);
+	sprintf(p, "]}}");
+	append_text(st, text, seq);
+	free(text);
+}
+
+/*
+ * The replay of n sanitizing releases then n acceptances of the same places
+ * (each release owes the zeroing of its place until an acceptance pays it):
+ * hosts 0..k-1 accept n 64 KiB extents (every other block), are
+ * force-released with sanitize, then hosts k..2k-1 accept the same extents.
+ * Seconds from exec to the first device command answered, and the replay's
+ * own time from the daemon's log.
+ */
+static void sanitize_replay(uint64_t n)
+{
+	const uint64_t per = 30000;           /* Add + Release records in a DC log of 65535 */
+	uint64_t k = (n + per - 1) / per, seq = 0, gib = (n * 2 * 65536 >> 30) + 1;
+	char cmd[120], obj[200], path[100], err[256];
+	struct store *st;
+	double t0, t, cpu;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/cxldcd-bowed-XXXXXX");
+	if (!mkdtemp(dir))
+		die("mkdtemp: %s", strerror(errno));
+	snprintf(obj, sizeof(obj), "memory-backend-memfd,id=m0,size=%lluG,share=on",
+		 (unsigned long long)gib);
+	snprintf(device, sizeof(device),
+		 "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=%llu,dc-block-size=64K,"
+		 "max-extents=%llu,mbox-payload-size=1M,event-log-depth=65535,sanitize-on-release=on",
+		 (unsigned long long)(2 * k), (unsigned long long)(2 * n + 64));
+	object = obj;
+	blk_size = 65536;
+	stride = 2;
+	start("0");
+	quit(greet(10));                      /* a store with this configuration */
+	snprintf(path, sizeof(path), "%s/state", dir);
+	if (store_open(path, &st, err, sizeof(err)) || store_begin(st))
+		die("%s", err);
+	for (uint64_t c = 0; c < k; c++)
+		seq = append_host(st, c, c * per, n - c * per < per ? n - c * per : per, seq);
+	for (uint64_t c = 0; c < k; c++)
+		append_release(st, c, c * per, n - c * per < per ? n - c * per : per, seq++);
+	for (uint64_t c = 0; c < k; c++)
+		seq = append_host(st, k + c, c * per, n - c * per < per ? n - c * per : per, seq);
+	if (store_commit(st))
+		die("commit: %s", store_last_error(st));
+	store_close(st);
+	t0 = bench_now_s();
+	start("0");
+	fd = serving(greet(3600));
+	t = bench_now_s() - t0;
+	cpu = daemon_cpu_s();
+	if (accepted(fd) != n)
+		die("the model holds %llu accepted extents, not %llu (see %s/stderr.log)",
+		    (unsigned long long)accepted(fd), (unsigned long long)n, dir);
+	quit(fd);
+	printf("%8llu sanitizing releases, then %llu acceptances of their places: restart %7.3f s "
+	       "(daemon CPU %.2f s), replay %ld ms\n",
+	       (unsigned long long)n, (unsigned long long)n, t, cpu, replay_ms());
+	object = NULL;
+	blk_size = 2ull << 20;
+	stride = 1;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench-restart: cannot remove %s\n", dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const uint64_t def[] = { 10000, 100000, 1000000 };
@@ -378,6 +502,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc > 2 && !strcmp(argv[1], "-q")) {
 		quit_time(strtoull(argv[2], NULL, 10));
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "-s")) {
+		for (int i = 2; i < argc; i++)
+			sanitize_replay(strtoull(argv[i], NULL, 10));
 		return 0;
 	}
 	if (argc > 1)
