@@ -69,8 +69,9 @@ struct dcd {
 	struct cxldcd_dev *dev;
 	struct mem_dev *md;           /* attached after replay (dcd_attach_memory) */
 	struct mem_dev *replay_check; /* during replay: refuses the adds md would (persist.c) */
-	struct core_extent_info *owed; /* during replay: sanitizing frees not yet proven run (owed.c) */
-	size_t nr_owed, owed_cap;
+	struct owed_node *owed;       /* during replay: sanitizing frees not yet proven run (owed.c) */
+	size_t nr_owed;               /* ranges in owed */
+	uint32_t owed_seed;           /* owed's node priorities */
 	bool owed_lost;               /* one could not be noted (out of memory) */
 	struct cci_ctx *qmp_fm;       /* cxl-cci-request cci=fm */
 	struct cci_ctx **qmp_mbox;    /* [nr_hosts]: cxl-cci-request cci=mailbox, made on first use */
@@ -224,6 +225,9 @@ void srv_events_flush(struct server_ctx *s);
 void srv_owed_freed(struct dcd *dv, const struct core_extent_info *x);
 /* During replay: a host accepted @x, so what it overlaps of the owed zeroing (any tag-backed device's) ran. */
 void srv_owed_accepted(struct dcd *dv, const struct core_extent_info *x);
+typedef void srv_owed_fn(void *opaque, const uint8_t *tag, uint64_t start, uint64_t len);
+/* What @dv owes, in (backend tag, start) order: all-zero tag for a memdev device. */
+void srv_owed_each(const struct dcd *dv, srv_owed_fn *fn, void *opaque);
 /*
  * At the end of the replay: when @zero, zero what is still owed in the
  * backends (through each device's replay checker); forget it all either

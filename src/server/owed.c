@@ -20,6 +20,10 @@
  * again is harmless when the release had run.  This is not the record of
  * the run of each request (the journal holds inputs, not outcomes), only
  * what that record would have said about sanitizes.
+ *
+ * The owed places of a device are disjoint ranges of its backends (a tag's
+ * backend, or the one memdev), kept in a treap ordered by (backend, start):
+ * a free and an acceptance each cost O(log n + pieces touched).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,76 +31,213 @@
 #include "mem/mem.h"
 #include "daemon.h"
 
-/* Where the capacity lives in memory: the tag's backend and offset, or the DPA of the memdev. */
-static uint64_t place(const struct dcd *dv, const struct core_extent_info *x)
+struct owed_node {
+	struct owed_node *l, *r;
+	uint32_t prio;
+	uint8_t tag[CXLDCD_TAG_SIZE];   /* the backend: the tag's, or all zeros for the memdev */
+	uint64_t start, end;            /* the place in that backend */
+};
+
+static const uint8_t no_tag[CXLDCD_TAG_SIZE];
+
+/* ---- the treap -------------------------------------------------------------- */
+
+/* Whether @n's key is below (@tag, @k). */
+static bool below(const struct owed_node *n, const uint8_t *tag, uint64_t k)
 {
-	return dv->mode == MEM_DEV_TAGGED ? x->tag_offset : x->ext.dpa;
+	int c = memcmp(n->tag, tag, CXLDCD_TAG_SIZE);
+
+	return c < 0 || (!c && n->start < k);
 }
 
-static bool same_backend(const struct dcd *dv, const struct core_extent_info *a,
-			 const struct core_extent_info *b)
+/* @t into the keys below (@tag, @k) and the others. */
+static void split(struct owed_node *t, const uint8_t *tag, uint64_t k, struct owed_node **lo,
+		  struct owed_node **hi)
 {
-	return dv->mode != MEM_DEV_TAGGED || !memcmp(a->ext.tag, b->ext.tag, CXLDCD_TAG_SIZE);
-}
-
-static bool owed_push(struct dcd *dv, const struct core_extent_info *x)
-{
-	if (dv->nr_owed == dv->owed_cap) {
-		size_t cap = dv->owed_cap ? 2 * dv->owed_cap : 16;
-		struct core_extent_info *n = realloc(dv->owed, cap * sizeof(*n));
-
-		if (!n)
-			return false;
-		dv->owed = n;
-		dv->owed_cap = cap;
+	if (!t) {
+		*lo = *hi = NULL;
+	} else if (below(t, tag, k)) {
+		split(t->r, tag, k, &t->r, hi);
+		*lo = t;
+	} else {
+		split(t->l, tag, k, lo, &t->l);
+		*hi = t;
 	}
-	dv->owed[dv->nr_owed++] = *x;
-	return true;
 }
 
-/* @x moved to start @d bytes later and @len long (its DPA and its place in the tag together). */
-static struct core_extent_info piece(const struct core_extent_info *x, uint64_t d, uint64_t len)
+/* Every key of @a is below every key of @b. */
+static struct owed_node *join(struct owed_node *a, struct owed_node *b)
 {
-	struct core_extent_info p = *x;
-
-	p.ext.dpa += d;
-	p.tag_offset += d;
-	p.ext.len = len;
-	return p;
+	if (!a || !b)
+		return a ? a : b;
+	if (a->prio > b->prio) {
+		a->r = join(a->r, b);
+		return a;
+	}
+	b->l = join(a, b->l);
+	return b;
 }
 
-void srv_owed_freed(struct dcd *dv, const struct core_extent_info *x)
+/* Detach the last node of @t into *last (NULL when @t is empty); the rest. */
+static struct owed_node *pop_last(struct owed_node *t, struct owed_node **last)
 {
-	if (x->sanitize && x->ext.len && !owed_push(dv, x))
+	if (!t) {
+		*last = NULL;
+		return NULL;
+	}
+	if (t->r) {
+		t->r = pop_last(t->r, last);
+		return t;
+	}
+	*last = t;
+	return t->l;
+}
+
+static struct owed_node *node_new(struct dcd *dv, const uint8_t *tag, uint64_t start, uint64_t end)
+{
+	struct owed_node *n = malloc(sizeof(*n));
+
+	if (!n) {
 		dv->owed_lost = true;
+		return NULL;
+	}
+	/* xorshift32: balanced in expectation, and the same tree for the same replay */
+	dv->owed_seed ^= dv->owed_seed << 13;
+	dv->owed_seed ^= dv->owed_seed >> 17;
+	dv->owed_seed ^= dv->owed_seed << 5;
+	*n = (struct owed_node){ .prio = dv->owed_seed, .start = start, .end = end };
+	memcpy(n->tag, tag, CXLDCD_TAG_SIZE);
+	dv->nr_owed++;
+	return n;
+}
+
+static void node_free(struct dcd *dv, struct owed_node *n)
+{
+	free(n);
+	dv->nr_owed--;
+}
+
+/*
+ * Take [c, d) of @tag's backend out of what @dv owes.  With @whole, the
+ * ranges it overlaps go whole and *lo, *hi widen to cover them; else what
+ * they hold outside [c, d) stays owed.
+ */
+static void cut(struct dcd *dv, const uint8_t *tag, uint64_t c, uint64_t d, bool whole,
+		uint64_t *lo, uint64_t *hi)
+{
+	struct owed_node *a, *m, *z, *p, *tail = NULL;
+
+	split(dv->owed, tag, c, &a, &m);
+	split(m, tag, d, &m, &z);
+	/* Of the ranges starting before c only the last can reach in (they are disjoint). */
+	a = pop_last(a, &p);
+	if (p && !memcmp(p->tag, tag, CXLDCD_TAG_SIZE) && p->end > c) {
+		if (whole) {
+			*lo = p->start < *lo ? p->start : *lo;
+			*hi = p->end > *hi ? p->end : *hi;
+			node_free(dv, p);
+			p = NULL;
+		} else {
+			if (p->end > d)
+				tail = node_new(dv, tag, d, p->end);
+			p->end = c;
+		}
+	}
+	if (p) {
+		p->l = p->r = NULL;
+		a = join(a, p);
+	}
+	/* Those starting in [c, d) go; the last may reach past d. */
+	while (m) {
+		struct owed_node *n;
+
+		m = pop_last(m, &n);
+		if (n->end > d && !whole && !tail) {
+			n->l = n->r = NULL;
+			n->start = d;
+			tail = n;
+			continue;
+		}
+		*hi = n->end > *hi ? n->end : *hi;
+		node_free(dv, n);
+	}
+	dv->owed = join(join(a, tail), z);
+}
+
+static void tree_free(struct dcd *dv, struct owed_node *t)
+{
+	if (!t)
+		return;
+	tree_free(dv, t->l);
+	tree_free(dv, t->r);
+	node_free(dv, t);
+}
+
+static void tree_each(const struct owed_node *t, srv_owed_fn *fn, void *opaque)
+{
+	if (!t)
+		return;
+	tree_each(t->l, fn, opaque);
+	fn(opaque, t->tag, t->start, t->end - t->start);
+	tree_each(t->r, fn, opaque);
+}
+
+/* ---- places --------------------------------------------------------------- */
+
+/* The backend of @x (NULL: none, an untagged extent of a tagged device) and its place in it. */
+static const uint8_t *backend_of(const struct dcd *dv, const struct core_extent_info *x,
+				 uint64_t *place)
+{
+	if (dv->mode != MEM_DEV_TAGGED) {
+		*place = x->ext.dpa;
+		return no_tag;
+	}
+	*place = x->tag_offset;
+	return memcmp(x->ext.tag, no_tag, CXLDCD_TAG_SIZE) ? x->ext.tag : NULL;
+}
+
+/* Owe [c, d) of @tag's backend (merged with what it overlaps). */
+static void owe(struct dcd *dv, const uint8_t *tag, uint64_t c, uint64_t d)
+{
+	uint64_t lo = c, hi = d;
+	struct owed_node *n, *a, *z;
+
+	if (!dv->owed_seed)
+		dv->owed_seed = 0x9e3779b9u ^ dv->index;
+	cut(dv, tag, c, d, true, &lo, &hi);
+	n = node_new(dv, tag, lo, hi);
+	if (!n)
+		return;
+	split(dv->owed, tag, lo, &a, &z);
+	dv->owed = join(join(a, n), z);
 }
 
 /* Pay what @dv owes of @x's place. */
 static void pay(struct dcd *dv, const struct core_extent_info *x)
 {
-	uint64_t c = place(dv, x), d = c + x->ext.len;
+	uint64_t c, lo = 0, hi = 0;
+	const uint8_t *tag = backend_of(dv, x, &c);
 
-	for (size_t i = 0; i < dv->nr_owed;) {
-		struct core_extent_info o = dv->owed[i];
-		uint64_t a = place(dv, &o), b = a + o.ext.len;
+	if (tag && dv->owed && x->ext.len)
+		cut(dv, tag, c, c + x->ext.len, false, &lo, &hi);
+}
 
-		if (!same_backend(dv, &o, x) || b <= c || d <= a) {
-			i++;
-			continue;
-		}
-		/* Cut [c, d) out; the pieces left go last (and are looked at again: they do not overlap). */
-		dv->owed[i] = dv->owed[--dv->nr_owed];
-		if (d < b) {
-			struct core_extent_info after = piece(&o, d - a, b - d);
+/*
+ * Only the replay owes: live, the run that follows each commit does the
+ * zeroing (the replay's observer stays registered after it).
+ */
+static bool replaying(const struct dcd *dv)
+{
+	return !dv->srv || dv->srv->replaying;
+}
 
-			dv->owed_lost |= !owed_push(dv, &after);
-		}
-		if (a < c) {
-			struct core_extent_info before = piece(&o, 0, c - a);
+void srv_owed_freed(struct dcd *dv, const struct core_extent_info *x)
+{
+	uint64_t c;
+	const uint8_t *tag = backend_of(dv, x, &c);
 
-			dv->owed_lost |= !owed_push(dv, &before);
-		}
-	}
+	if (replaying(dv) && x->sanitize && x->ext.len && tag)
+		owe(dv, tag, c, c + x->ext.len);
 }
 
 /*
@@ -108,6 +249,8 @@ void srv_owed_accepted(struct dcd *dv, const struct core_extent_info *x)
 {
 	struct server_ctx *s = dv->srv;
 
+	if (!replaying(dv))
+		return;
 	if (dv->mode != MEM_DEV_TAGGED || !s) {
 		pay(dv, x);
 		return;
@@ -117,26 +260,49 @@ void srv_owed_accepted(struct dcd *dv, const struct core_extent_info *x)
 			pay(s->devs[i], x);
 }
 
+/* ---- the end of the replay ------------------------------------------------ */
+
+void srv_owed_each(const struct dcd *dv, srv_owed_fn *fn, void *opaque)
+{
+	tree_each(dv->owed, fn, opaque);
+}
+
+struct settle {
+	struct dcd *dv;
+	size_t n;
+};
+
+static void settle_one(void *opaque, const uint8_t *tag, uint64_t start, uint64_t len)
+{
+	struct settle *st = opaque;
+	struct dcd *dv = st->dv;
+	struct core_extent_info x = { .ext = { .dpa = start, .len = len }, .tag_offset = start,
+				      .sanitize = true };
+
+	memcpy(x.ext.tag, tag, CXLDCD_TAG_SIZE);
+	if (mem_dev_sanitize(dv->replay_check, &x))
+		srv_log(dv->srv->log, LOG_WARNING, "device %s: %s", dv->id,
+			mem_dev_last_error(dv->replay_check));
+	st->n++;
+}
+
 size_t srv_owed_settle(struct server_ctx *s, bool zero)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < s->nr_devs; i++) {
 		struct dcd *dv = s->devs[i];
+		struct settle st = { .dv = dv };
 
-		for (size_t k = 0; zero && dv->replay_check && k < dv->nr_owed; k++) {
-			if (mem_dev_sanitize(dv->replay_check, &dv->owed[k]))
-				srv_log(s->log, LOG_WARNING, "device %s: %s", dv->id,
-					mem_dev_last_error(dv->replay_check));
-			n++;
-		}
+		if (zero && dv->replay_check)
+			tree_each(dv->owed, settle_one, &st);
+		n += st.n;
 		if (zero && dv->owed_lost)
 			srv_log(s->log, LOG_WARNING,
 				"device %s: out of memory noting the sanitizes of the replay: some may be undone",
 				dv->id);
-		free(dv->owed);
+		tree_free(dv, dv->owed);
 		dv->owed = NULL;
-		dv->nr_owed = dv->owed_cap = 0;
 		dv->owed_lost = false;
 	}
 	return n;
