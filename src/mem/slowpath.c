@@ -116,7 +116,11 @@ static int transfer(struct mem_dev *md, uint16_t host, uint64_t dpa, uint8_t *bu
 /*
  * Zero what host holds of [dpa, dpa+len) where its live pages are, by
  * punching (mem_fd_punch(): a hole, else written zeros), so zeroing a large
- * range costs no memory.  Ranges the host does not hold are skipped.
+ * range costs no memory.  Ranges the host does not hold are skipped.  Where
+ * the live pages are a store (a view or a shared grant), the backend's range
+ * is punched too: a file backend keeps the bytes the store was copied from
+ * until a write back, and a daemon killed before one would give them back
+ * at the next bind (docs/persistence.md, "Crash semantics").
  */
 int mem_zero(struct mem_dev *md, uint16_t host, uint64_t dpa, uint64_t len)
 {
@@ -139,6 +143,8 @@ int mem_zero(struct mem_dev *md, uint16_t host, uint64_t dpa, uint64_t len)
 			continue;
 		rc = mem_fd_punch(mem_bind_fd(&b), mem_bind_off(&b) + (s - b.dpa), e - s,
 				  b.be->page_size);
+		if (!rc && b.st)
+			rc = mem_backend_zero(b.be, b.off + (s - b.dpa), e - s);
 		if (rc && !first)
 			first = rc;
 	}

@@ -69,10 +69,13 @@ struct dcd {
 	struct cxldcd_dev *dev;
 	struct mem_dev *md;           /* attached after replay (dcd_attach_memory) */
 	struct mem_dev *replay_check; /* during replay: refuses the adds md would (persist.c) */
-	struct owed_node *owed;       /* during replay: sanitizing frees not yet proven run (owed.c) */
+	struct owed_node *owed;       /* during replay: zeroing not yet proven run (owed.c) */
 	size_t nr_owed;               /* ranges in owed */
 	uint32_t owed_seed;           /* owed's node priorities */
 	bool owed_lost;               /* one could not be noted (out of memory) */
+	struct core_extent_info *erase_xs; /* during replay: the erasing host's extents (owed.c) */
+	uint32_t nr_erase_xs, erase_gen;
+	uint16_t erase_host;
 	struct cci_ctx *qmp_fm;       /* cxl-cci-request cci=fm */
 	struct cci_ctx **qmp_mbox;    /* [nr_hosts]: cxl-cci-request cci=mailbox, made on first use */
 	struct cci_ctx *replay_fm;    /* FM-socket records during replay */
@@ -122,6 +125,7 @@ struct server_ctx {
 	int snap_fd;                        /* its pipe: EOF when it is done */
 	uint64_t snap_pending_seq;          /* what it covers */
 	bool trimming;                      /* journal rows behind the snapshot left to delete */
+	bool ran_unproven;                  /* an erase ran since the last proof record (owed.c) */
 };
 
 /* ---- request.c: the request bracket ------------------------------------ */
@@ -219,12 +223,30 @@ json_t *dcd_extent_json(const struct dcd *dv, const struct cxldcd_extent *e);
 /* Queue the per-request released/revoked summaries, then emit everything queued. */
 void srv_events_flush(struct server_ctx *s);
 
-/* ---- owed.c: the sanitizes a kill may have left undone ------------------- */
+/* ---- owed.c: the zeroing a kill may have left undone ---------------------- */
 
+struct store_rec;
+
+/* Observe @dv for the calls below (once, before the replay).  Return 0 or -ENOSPC. */
+int srv_owed_watch(struct dcd *dv);
 /* During replay: capacity freed; when @x->sanitize, its zeroing is owed. */
 void srv_owed_freed(struct dcd *dv, const struct core_extent_info *x);
 /* During replay: a host accepted @x, so what it overlaps of the owed zeroing (any tag-backed device's) ran. */
 void srv_owed_accepted(struct dcd *dv, const struct core_extent_info *x);
+/*
+ * Sanitize, Secure Erase or a Media Operations erase zeroed [dpa, dpa+len)
+ * of @host's capacity: during replay the zeroing of the extents' places is
+ * owed; live, a proof record is due (srv_owed_prove()).
+ */
+void srv_owed_erased(struct dcd *dv, uint16_t host, uint64_t dpa, uint64_t len);
+/* Whether @rec is a proof record: everything journaled before it ran. */
+bool srv_owed_is_proof(const struct store_rec *rec);
+/* During replay, at a proof record: nothing before it is owed any more. */
+void srv_owed_proven(struct server_ctx *s);
+/* Append a proof record to the open transaction when one is due; 0 or the store's -errno. */
+int srv_owed_append_proof(struct server_ctx *s);
+/* Commit a proof record now when one is due (after a group ran); 0 or the store's -errno. */
+int srv_owed_prove(struct server_ctx *s);
 typedef void srv_owed_fn(void *opaque, const uint8_t *tag, uint64_t start, uint64_t len);
 /* What @dv owes, in (backend tag, start) order: all-zero tag for a memdev device. */
 void srv_owed_each(const struct dcd *dv, srv_owed_fn *fn, void *opaque);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * owed.c - the sanitizes a kill may have left undone, found by the replay
+ * owed.c - the zeroing a kill may have left undone, found by the replay
  * (docs/persistence.md, "Crash semantics").
  *
  * A sanitizing release is journaled and committed before it runs; the
@@ -8,28 +8,40 @@
  * A daemon killed between the two leaves the release in the journal and the
  * bytes in the backend.  The replay frees the capacity with no memory
  * attached, so after the restart the capacity is free and may go to another
- * host, which would read the first host's data.
+ * host, which would read the first host's data.  A host's own Sanitize,
+ * Secure Erase or Media Operations erase (4400h-4402h, media_sanitized) is
+ * the same: committed, killed before it ran, and after the restart the host
+ * holds its capacity with the bytes it had erased.
  *
  * Which records of the replayed tail ran before the kill is not known, so
- * every sanitizing free the replay makes is owed, unless the capacity (its
- * place in the backend) was accepted by a host (of any device, for a tag's
- * backend) later in the journal: that
- * acceptance ran, so the release before it ran too, and the host may have
- * written there since.  What is still owed at the end of the replay was
- * accepted by no one since it was freed, so no one wrote it: zeroing it
- * again is harmless when the release had run.  This is not the record of
- * the run of each request (the journal holds inputs, not outcomes), only
- * what that record would have said about sanitizes.
+ * every sanitizing free and every erase the replay makes is owed, unless
+ *  - the capacity (its place in the backend) was accepted by a host (of any
+ *    device, for a tag's backend) later in the journal: that acceptance ran,
+ *    so what came before it ran too, and the host may have written there
+ *    since; or
+ *  - a proof record (srv_owed_prove()) follows it: the daemon journals one
+ *    after a group of requests with an erase ran, and after a restart
+ *    zeroed what it owed, so everything before it ran and the backend holds
+ *    zeros or what was written since.
+ * What is still owed at the end of the replay was written by no one since
+ * (a kill drops what hosts wrote into their views, docs/memory.md "File
+ * backends"): zeroing it again is harmless when it had run.  This is not
+ * the record of the run of each request (the journal holds inputs, not
+ * outcomes), only what that record would have said about zeroing.
  *
  * The owed places of a device are disjoint ranges of its backends (a tag's
  * backend, or the one memdev), kept in a treap ordered by (backend, start):
- * a free and an acceptance each cost O(log n + pieces touched).
+ * a free, an erase and an acceptance each cost O(log n + pieces touched).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "mem/mem.h"
+#include "store/store.h"
 #include "daemon.h"
+
+/* The proof record: a QMP-kind record no client can send (x- and never a command). */
+static const char proof_text[] = "{\"execute\":\"x-cxldcd-journal-ran\",\"arguments\":{}}";
 
 struct owed_node {
 	struct owed_node *l, *r;
@@ -222,10 +234,7 @@ static void pay(struct dcd *dv, const struct core_extent_info *x)
 		cut(dv, tag, c, c + x->ext.len, false, &lo, &hi);
 }
 
-/*
- * Only the replay owes: live, the run that follows each commit does the
- * zeroing (the replay's observer stays registered after it).
- */
+/* Only the replay owes: live, the run that follows each commit does the zeroing. */
 static bool replaying(const struct dcd *dv)
 {
 	return !dv->srv || dv->srv->replaying;
@@ -258,6 +267,131 @@ void srv_owed_accepted(struct dcd *dv, const struct core_extent_info *x)
 	for (size_t i = 0; i < s->nr_devs; i++)
 		if (s->devs[i]->mode == MEM_DEV_TAGGED)
 			pay(s->devs[i], x);
+}
+
+/* ---- erases ------------------------------------------------------------------ */
+
+/* @host's accepted extents, read once per erase (its list generation). */
+static const struct core_extent_info *host_extents(struct dcd *dv, uint16_t host, uint32_t *nr)
+{
+	uint32_t n = core_extent_count(dv->dev, host), gen = core_extent_generation(dv->dev, host);
+
+	if (dv->erase_xs && dv->erase_host == host && dv->erase_gen == gen) {
+		*nr = dv->nr_erase_xs;
+		return dv->erase_xs;
+	}
+	free(dv->erase_xs);
+	dv->erase_xs = n ? malloc(n * sizeof(*dv->erase_xs)) : NULL;
+	dv->nr_erase_xs = 0;
+	if (n && (!dv->erase_xs ||
+		  core_extent_list_info(dv->dev, host, 0, n, dv->erase_xs, &dv->nr_erase_xs))) {
+		dv->owed_lost = true;
+		free(dv->erase_xs);
+		dv->erase_xs = NULL;
+		dv->nr_erase_xs = 0;
+	}
+	dv->erase_host = host;
+	dv->erase_gen = gen;
+	*nr = dv->nr_erase_xs;
+	return dv->erase_xs;
+}
+
+void srv_owed_erased(struct dcd *dv, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	const struct core_extent_info *xs;
+	uint32_t nr, i = 0, hi;
+
+	if (!replaying(dv)) {
+		if (dv->srv)
+			dv->srv->ran_unproven = true;   /* srv_owed_prove() after the group */
+		return;
+	}
+	xs = host_extents(dv, host, &nr);
+	/* The first extent that ends after dpa (the list is in DPA order). */
+	for (hi = nr; i < hi;) {
+		uint32_t mid = i + (hi - i) / 2;
+
+		if (xs[mid].ext.dpa + xs[mid].ext.len <= dpa)
+			i = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; i < nr && xs[i].ext.dpa < dpa + len; i++) {
+		uint64_t s = xs[i].ext.dpa > dpa ? xs[i].ext.dpa : dpa;
+		uint64_t e = xs[i].ext.dpa + xs[i].ext.len;
+		uint64_t c;
+		const uint8_t *tag = backend_of(dv, &xs[i], &c);
+
+		e = e < dpa + len ? e : dpa + len;
+		if (tag && s < e)
+			owe(dv, tag, c + (s - xs[i].ext.dpa), c + (e - xs[i].ext.dpa));
+	}
+}
+
+/* ---- the observer ---------------------------------------------------------- */
+
+static void on_accepted(void *opaque, const struct core_extent_info *x)
+{
+	srv_owed_accepted(opaque, x);
+}
+
+static void on_freed(void *opaque, const struct core_extent_info *x)
+{
+	srv_owed_freed(opaque, x);
+}
+
+static void on_erased(void *opaque, uint16_t host, uint64_t dpa, uint64_t len)
+{
+	srv_owed_erased(opaque, host, dpa, len);
+}
+
+static const struct core_observer owed_observer = { .extent_accepted = on_accepted,
+						    .capacity_freed = on_freed,
+						    .media_sanitized = on_erased };
+
+int srv_owed_watch(struct dcd *dv)
+{
+	return core_observer_add(dv->dev, &owed_observer, dv);
+}
+
+/* ---- the proof record ----------------------------------------------------- */
+
+bool srv_owed_is_proof(const struct store_rec *rec)
+{
+	return rec->kind == STORE_REC_QMP && rec->len == sizeof(proof_text) - 1 &&
+	       !memcmp(rec->data, proof_text, rec->len);
+}
+
+void srv_owed_proven(struct server_ctx *s)
+{
+	for (size_t i = 0; i < s->nr_devs; i++) {
+		tree_free(s->devs[i], s->devs[i]->owed);
+		s->devs[i]->owed = NULL;
+	}
+}
+
+int srv_owed_append_proof(struct server_ctx *s)
+{
+	struct store_rec rec = { .time_ns = s->now_ns, .kind = STORE_REC_QMP,
+				 .data = (const uint8_t *)proof_text, .len = sizeof(proof_text) - 1 };
+
+	return s->ran_unproven ? store_journal_append(s->st, &rec) : 0;
+}
+
+int srv_owed_prove(struct server_ctx *s)
+{
+	int rc;
+
+	if (!s->st || !s->ran_unproven)
+		return 0;
+	rc = store_begin(s->st);
+	if (!rc) {
+		rc = srv_owed_append_proof(s);
+		rc = rc ? (store_rollback(s->st), rc) : store_commit(s->st);
+	}
+	if (!rc)
+		s->ran_unproven = false;
+	return rc;
 }
 
 /* ---- the end of the replay ------------------------------------------------ */
@@ -304,6 +438,9 @@ size_t srv_owed_settle(struct server_ctx *s, bool zero)
 		tree_free(dv, dv->owed);
 		dv->owed = NULL;
 		dv->owed_lost = false;
+		free(dv->erase_xs);
+		dv->erase_xs = NULL;
+		dv->nr_erase_xs = 0;
 	}
 	return n;
 }

@@ -196,6 +196,11 @@ static int replay_one(void *opaque, const struct store_rec *rec)
 	s->now_ns = rec->time_ns;
 	switch (rec->kind) {
 	case STORE_REC_QMP:
+		if (srv_owed_is_proof(rec)) {   /* what came before it ran (owed.c) */
+			srv_owed_proven(s);
+			rc = 0;
+			break;
+		}
 		if (r->restart_text && rec->len == strlen(r->restart_text) &&
 		    !memcmp(rec->data, r->restart_text, rec->len)) {
 			replay_checks_restart(s);
@@ -842,18 +847,10 @@ static void replay_accepted(void *opaque, const struct core_extent_info *x)
 
 	if (dv->replay_check)
 		mem_dev_checker_accepted(dv->replay_check, x);
-	srv_owed_accepted(dv, x);
-}
-
-/* A replayed free: its sanitize may not have run before the kill (owed.c). */
-static void replay_freed(void *opaque, const struct core_extent_info *x)
-{
-	srv_owed_freed(opaque, x);
 }
 
 static const struct core_observer replay_observer = { .check_add = replay_check_add,
-						      .extent_accepted = replay_accepted,
-						      .capacity_freed = replay_freed };
+						      .extent_accepted = replay_accepted };
 
 static int replay_checks_new(struct server_ctx *s, char *err, size_t cap)
 {
@@ -953,8 +950,14 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	}
 	s->replay_last = store_journal_count(s->st);
 	s->replay_pump_ms = t0 = loop_now_ms();
+	for (size_t i = 0; !rc && i < s->nr_devs; i++) {  /* the zeroing the tail owes (owed.c) */
+		rc = srv_owed_watch(s->devs[i]);
+		if (rc)
+			snprintf(err, cap, "-device %s: no observer slot left", s->devs[i]->id);
+	}
 	/* a snapshot's backend unavailable: adds that named it ran, see replay_object() */
-	rc = unavailable ? 0 : replay_checks_new(s, err, cap);
+	if (!rc)
+		rc = unavailable ? 0 : replay_checks_new(s, err, cap);
 	if (!rc && !unavailable)
 		rc = replay_checks_note(s, claims, err, cap);
 	json_decref(claims);
@@ -975,8 +978,9 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	restarted = !rc && replay_checks_restart(s);
 	owed = srv_owed_settle(s, !rc);
 	if (owed)
-		srv_log(s->log, LOG_NOTICE, "state: %zu range(s) freed with sanitize by the replay and taken by no host since: zeroed (a kill may have come before their release ran)",
+		srv_log(s->log, LOG_NOTICE, "state: %zu range(s) freed with sanitize or erased by the replay and not proven done since: zeroed (a kill may have come before the request ran)",
 			owed);
+	s->ran_unproven = owed > 0;     /* zeroed: a later replay must not zero what is written next */
 	replay_checks_free(s);
 	free(r.restart_text);
 	if (rc && rc != -EIO)
@@ -984,6 +988,11 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	if (!rc && dcd_discard_qmp_chains(s)) {
 		s->replaying = false;
 		rc = server_journal_discard_chains(s);
+	}
+	if (!rc && srv_owed_prove(s)) {
+		snprintf(err, cap, "--state %s: cannot journal the zeroing: %s", dir,
+			 store_last_error(s->st));
+		rc = -EIO;
 	}
 	if (!rc && restarted) {
 		s->replaying = false;

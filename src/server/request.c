@@ -123,6 +123,8 @@ static int group_commit(struct server_ctx *s, struct srv_group_item *batch)
 	for (struct srv_group_item *it = batch; it; it = it->next)
 		it->rec.time_ns = now;
 	rc = append_owed_drops(s);
+	if (!rc)
+		rc = srv_owed_append_proof(s);   /* one the last group could not commit itself */
 	for (struct srv_group_item *it = batch; !rc && it; it = it->next)
 		rc = store_journal_append(s->st, &it->rec);
 	if (!rc)
@@ -152,6 +154,7 @@ static void flush_batch(struct server_ctx *s, struct srv_group_item *batch)
 			srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
 		s->store_failing = false;
 		clear_owed_drops(s);
+		s->ran_unproven = false;
 		s->nr_commits++;
 		s->nr_committed += n;
 	}
@@ -164,6 +167,15 @@ static void flush_batch(struct server_ctx *s, struct srv_group_item *batch)
 		it->done(it->opaque, rc);
 		free(it);
 	}
+	/*
+	 * An erase (Sanitize, Secure Erase, Media Operations) ran: say so in
+	 * the journal before anything else runs, so that a replay does not
+	 * zero what the host writes from now on (owed.c).  When this commit
+	 * fails the next group's carries the record.
+	 */
+	if (!rc && s->ran_unproven && srv_owed_prove(s))
+		srv_log(s->log, LOG_WARNING, "state: cannot journal that an erase ran: %s",
+			store_last_error(s->st));
 }
 
 void srv_group_flush(struct server_ctx *s)

@@ -40,6 +40,7 @@
 #include "../host/rawmsg.h"
 
 #define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=3,sharable=on"
+#define DEV_OWN "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=3"
 #define LEN (2 * MiB)
 #define PATF 0x3c               /* what the backend file holds before the daemon starts */
 #define PAT1 0xa5               /* written by the sharers before the kill */
@@ -50,7 +51,7 @@ struct args {
 	const char *argv[12];
 };
 
-static void make_args(struct args *a, const struct dproc *p)
+static void make_args_dev(struct args *a, const struct dproc *p, const char *dev)
 {
 	snprintf(a->obj, sizeof(a->obj),
 		 "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag=" TAG_A, p->dir);
@@ -58,7 +59,7 @@ static void make_args(struct args *a, const struct dproc *p)
 	a->argv[0] = "-object";
 	a->argv[1] = a->obj;
 	a->argv[2] = "-device";
-	a->argv[3] = DEV;
+	a->argv[3] = dev;
 	a->argv[4] = "--host-socket";
 	a->argv[5] = a->hsock;
 	a->argv[6] = "--fm";
@@ -66,6 +67,11 @@ static void make_args(struct args *a, const struct dproc *p)
 	a->argv[8] = "--state";
 	a->argv[9] = p->state;
 	a->argv[10] = NULL;
+}
+
+static void make_args(struct args *a, const struct dproc *p)
+{
+	make_args_dev(a, p, DEV);
 }
 
 /* The backend file, 64 MiB of PATF, made before the first start. */
@@ -440,12 +446,273 @@ static void test_a_kill_before_an_acceptance_ran(void **state)
 	assert_true(file_is(&p, LEN, PAT2));
 }
 
+/* ---- a host's own erase (4400h-4402h) and a kill ------------------------- */
+
+/* Whether [@off, @off+@n) of @m is zeros and the rest of LEN is @v. */
+static bool erased_in(const uint8_t *m, uint64_t off, uint64_t n, uint8_t v)
+{
+	return all_are(m, off, v) && all_are(m + off, n, 0) &&
+	       all_are(m + off + n, LEN - off - n, v);
+}
+
+struct erase {
+	const char *name;
+	uint16_t op;
+	uint8_t pl[8 + 0x10];       /* Media Operations: header and one range */
+	size_t n;
+	unsigned rc;                /* what the device answers when it runs */
+	uint64_t off, len;          /* what it zeroes of the extent */
+};
+
+static const struct erase sanitize = { "Sanitize", 0x4400, { 0 }, 0, 0x0001, 0, LEN };
+static const struct erase secure_erase = { "Secure Erase", 0x4401, { 0 }, 0, 0, 0, LEN };
+
+/* Media Operations, Sanitize class, Zero: [base + 64 KiB, +128 KiB). */
+static struct erase media_zero(uint64_t base)
+{
+	struct erase e = { "Media Operations Zero", 0x4402, { 1, 1, 0, 0, 1 }, 8 + 0x10, 0x0001,
+			   64 * 1024, 128 * 1024 };
+
+	put64(e.pl + 8, base + e.off);
+	put64(e.pl + 16, e.len);
+	return e;
+}
+
+static void erase_cmd(struct raw *r, const struct erase *e)
+{
+	uint8_t req[12 + sizeof(e->pl)];
+
+	cci_raw_hdr(req, 3, e->op, (uint32_t)e->n);
+	memcpy(req + 12, e->pl, e->n);
+	hl_raw_send(r->sock, HL_CCI_REQ, ++r->seq, req, 12 + e->n);
+}
+
+/* Start (with the faultfs shim's sync hold at @hold when not NULL), connect host 0, accept tag A. */
+static struct qmp_client *start_own(struct dproc *p, struct args *a, const char *hold,
+				    struct raw *r, uint64_t *base, uint8_t **m, int *fd)
+{
+	struct qmp_client *c;
+
+	if (hold) {
+		setenv("LD_PRELOAD", getenv("FAULTFS"), 1);
+		setenv("CXLDCD_FAULTFS_HOLD", hold, 1);
+		setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	}
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	unsetenv("LD_PRELOAD");
+	unsetenv("CXLDCD_FAULTFS_HOLD");
+	assert_non_null(c = state_connect(p));
+	*base = hello(r, a->hsock, 0);
+	add(c, 0, "prescriptive");
+	extent_cmd(r, 0x4802, 1, *base);
+	*m = expect_map(r, *base, fd);
+	assert_int_equal(cci_rc(r), 0);
+	assert_true(all_are(*m, LEN, PATF));    /* host 0's data, in the file since a clean stop */
+	return c;
+}
+
+/* Restart; host 0 maps its extent again: @e's range zeros, the rest @v.  Then it writes PAT2. */
+static void after_restart(struct dproc *p, const struct args *a, const struct erase *e, uint8_t v)
+{
+	struct qmp_client *c;
+	struct raw r;
+	uint64_t base;
+	uint8_t *m;
+	int fd;
+
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	c = state_connect(p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(p));
+	expect_host(c, 0, 1, 0);
+	base = hello(&r, a->hsock, 0);
+	m = expect_map(&r, base, &fd);
+	if (!erased_in(m, e->off, e->len, v))
+		fail_msg("%s: after the restart host 0 reads %02x at %#llx (%02x at 0): not erased",
+			 e->name, m[e->off], (unsigned long long)e->off, m[0]);
+	memset(m, PAT2, LEN);                   /* the host's data from now on */
+	munmap(m, LEN);
+	close(fd);
+	raw_close(&r);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(p, TMO), 0);
+	qmp_client_free(c);
+	assert_true(file_is(p, LEN, PAT2));     /* written back at the clean stop */
+}
+
+/* A restart after the clean stop: what the host wrote is there, not zeroed again. */
+static void written_since_is_kept(struct dproc *p, const struct args *a)
+{
+	struct qmp_client *c;
+	struct raw r;
+	uint64_t base;
+	uint8_t *m;
+	int fd;
+
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	c = state_connect(p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(p));
+	base = hello(&r, a->hsock, 0);
+	m = expect_map(&r, base, &fd);
+	if (!all_are(m, LEN, PAT2))
+		fail_msg("what host 0 wrote after the erase was zeroed by a later restart");
+	munmap(m, LEN);
+	close(fd);
+	raw_close(&r);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
+ * Host 0 holds tag A's extent over bytes of its own in the backend file
+ * (PATF) and erases them (@e); the erase is committed (the sync held by the
+ * faultfs shim: no answer) when the daemon is killed.  After the restart
+ * the erase is in the state, so its zeroing must be too: before, host 0
+ * mapped its extent and read the bytes it had erased.  What the host
+ * writes after that restart survives the next restarts.
+ */
+static void erase_killed_before_it_ran(const struct erase *e0)
+{
+	char hold[200];
+	uint8_t pl[64];
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	struct raw r;
+	struct erase e = *e0;
+	uint64_t base;
+	uint8_t *m;
+	int fd;
+	FILE *f;
+
+	if (!getenv("FAULTFS"))
+		skip();
+	assert_int_equal(dproc_init(&p), 0);
+	make_file(&p);
+	make_args_dev(&a, &p, DEV_OWN);
+	snprintf(hold, sizeof(hold), "%s/hold", p.dir);
+	c = start_own(&p, &a, hold, &r, &base, &m, &fd);
+	if (e.op == 0x4402)
+		e = media_zero(base);
+	assert_non_null(f = fopen(hold, "w"));
+	fclose(f);
+	erase_cmd(&r, &e);
+	assert_int_equal(next_msg(&r, 0, pl, sizeof(pl), NULL, 300), 0);  /* held in the sync */
+	assert_true(all_are(m, LEN, PATF));     /* it never ran */
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	unlink(hold);
+	munmap(m, LEN);
+	close(fd);
+	raw_close(&r);
+	after_restart(&p, &a, &e, PATF);
+	written_since_is_kept(&p, &a);
+}
+
+static void test_a_sanitize_killed_before_it_ran_is_done_at_restart(void **state)
+{
+	(void)state;
+	erase_killed_before_it_ran(&sanitize);
+}
+
+static void test_a_secure_erase_killed_before_it_ran_is_done_at_restart(void **state)
+{
+	(void)state;
+	erase_killed_before_it_ran(&secure_erase);
+}
+
+static void test_a_media_zero_killed_before_it_ran_is_done_at_restart(void **state)
+{
+	(void)state;
+	erase_killed_before_it_ran(&(struct erase){ .op = 0x4402 });
+}
+
+/*
+ * The same erase, answered (it ran: the host's view is zeros), then the
+ * host writes PAT1 and the daemon is killed.  A kill loses what the host
+ * wrote (docs/memory.md "File backends"), but not the erase: before, the
+ * backend file still held the erased bytes (only the view was punched), so
+ * after the restart host 0 read them again.  Then, as above, what it
+ * writes after the restart is kept.
+ */
+static void test_an_answered_secure_erase_survives_a_kill(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	struct raw r;
+	uint64_t base;
+	uint8_t *m;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_file(&p);
+	make_args_dev(&a, &p, DEV_OWN);
+	c = start_own(&p, &a, NULL, &r, &base, &m, &fd);
+	erase_cmd(&r, &secure_erase);
+	assert_int_equal(cci_rc(&r), 0);
+	assert_true(all_are(m, LEN, 0));
+	memset(m, PAT1, LEN);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	munmap(m, LEN);
+	close(fd);
+	raw_close(&r);
+	after_restart(&p, &a, &secure_erase, PATF);
+	written_since_is_kept(&p, &a);
+}
+
+/*
+ * An answered erase, then the host writes and the daemon stops cleanly
+ * (the view written back): the restart replays the erase, and must not
+ * zero what the host wrote after it ran.
+ */
+static void test_what_a_host_wrote_after_its_erase_survives_a_restart(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	struct raw r;
+	uint64_t base;
+	uint8_t *m;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_file(&p);
+	make_args_dev(&a, &p, DEV_OWN);
+	c = start_own(&p, &a, NULL, &r, &base, &m, &fd);
+	erase_cmd(&r, &secure_erase);
+	assert_int_equal(cci_rc(&r), 0);
+	memset(m, PAT2, LEN);
+	munmap(m, LEN);
+	close(fd);
+	raw_close(&r);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+	assert_true(file_is(&p, LEN, PAT2));
+	written_since_is_kept(&p, &a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_a_kill_while_a_move_pauses_the_sharers, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_kill_while_the_sharers_remap, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_kill_before_an_acceptance_ran, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_sanitize_killed_before_it_ran_is_done_at_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_secure_erase_killed_before_it_ran_is_done_at_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_media_zero_killed_before_it_ran_is_done_at_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_answered_secure_erase_survives_a_kill, dproc_reap_all),
+		cmocka_unit_test_teardown(test_what_a_host_wrote_after_its_erase_survives_a_restart,
+					  dproc_reap_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "server/daemon.h"
+#include "store/store.h"
 
 #define MiB (1024ull * 1024)
 
@@ -267,6 +268,37 @@ static void test_nothing_is_owed_outside_the_replay(void **state)
 	freed(&dv, 0, 4 * MiB, 0, 0, true);
 	assert_int_equal(dv.nr_owed, 0);
 	assert_null(dv.owed);
+	srv_owed_erased(&dv, 0, 0, 4 * MiB);     /* an erase ran: a proof record is due */
+	assert_true(s.ran_unproven);
+	assert_int_equal(dv.nr_owed, 0);
+}
+
+/* The proof record: recognised by its exact bytes; at it nothing before is owed. */
+static void test_a_proof_record_pays_everything_before_it(void **state)
+{
+	static const char text[] = "{\"execute\":\"x-cxldcd-journal-ran\",\"arguments\":{}}";
+	struct server_ctx s = { .replaying = true };
+	struct dcd d0 = { .srv = &s, .mode = MEM_DEV_TAGGED }, d1 = { .srv = &s, .mode = MEM_DEV_SINGLE };
+	struct dcd *devs[] = { &d0, &d1 };
+	struct store_rec rec = { .kind = STORE_REC_QMP, .data = (const uint8_t *)text,
+				 .len = sizeof(text) - 1 };
+
+	(void)state;
+	s.devs = devs;
+	s.nr_devs = 2;
+	assert_true(srv_owed_is_proof(&rec));
+	rec.len--;
+	assert_false(srv_owed_is_proof(&rec));
+	rec.len++;
+	rec.kind = STORE_REC_CCI;
+	assert_false(srv_owed_is_proof(&rec));
+	freed(&d0, 0, 4 * MiB, 1, 0, true);
+	freed(&d1, 0, 4 * MiB, 1, 0, true);
+	srv_owed_proven(&s);
+	assert_int_equal(d0.nr_owed + d1.nr_owed, 0);
+	freed(&d1, 8 * MiB, 4 * MiB, 1, 0, true);  /* after it */
+	assert_int_equal(srv_owed_settle(&s, false), 0);
+	assert_int_equal(d1.nr_owed, 0);
 }
 
 struct cover {
@@ -331,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_frees_over_owed_ranges_merge),
 		cmocka_unit_test(test_untagged_capacity_of_a_tagged_device_owes_nothing),
 		cmocka_unit_test(test_nothing_is_owed_outside_the_replay),
+		cmocka_unit_test(test_a_proof_record_pays_everything_before_it),
 		cmocka_unit_test(test_random_frees_and_acceptances_match_a_map),
 	};
 
