@@ -70,7 +70,8 @@ struct dcd {
 	struct mem_dev *md;           /* attached after replay (dcd_attach_memory) */
 	struct mem_dev *replay_check; /* during replay: refuses the adds md would (persist.c) */
 	struct owed_node *owed;       /* during replay: zeroing not yet proven run (owed.c) */
-	size_t nr_owed;               /* ranges in owed */
+	struct owed_node *owed_lsa;   /* during replay: Set LSA ranges not yet proven run */
+	size_t nr_owed;               /* ranges in owed and owed_lsa */
 	uint32_t owed_seed;           /* owed's node priorities */
 	bool owed_lost;               /* one could not be noted (out of memory) */
 	struct core_extent_info *erase_xs; /* during replay: the erasing host's extents (owed.c) */
@@ -125,7 +126,7 @@ struct server_ctx {
 	int snap_fd;                        /* its pipe: EOF when it is done */
 	uint64_t snap_pending_seq;          /* what it covers */
 	bool trimming;                      /* journal rows behind the snapshot left to delete */
-	bool ran_unproven;                  /* an erase ran since the last proof record (owed.c) */
+	bool ran_unproven;                  /* an erase or Set LSA ran since the last proof record (owed.c) */
 };
 
 /* ---- request.c: the request bracket ------------------------------------ */
@@ -252,8 +253,10 @@ typedef void srv_owed_fn(void *opaque, const uint8_t *tag, uint64_t start, uint6
 void srv_owed_each(const struct dcd *dv, srv_owed_fn *fn, void *opaque);
 /*
  * At the end of the replay: when @zero, zero what is still owed in the
- * backends (through each device's replay checker); forget it all either
- * way.  Return how many ranges were zeroed.
+ * backends (through each device's replay checker) and write the Set LSA
+ * bytes still owed to the lsa backends; forget it all either way.  When it
+ * did something, a proof record is due (s->ran_unproven).  Return how many
+ * ranges were zeroed.
  */
 size_t srv_owed_settle(struct server_ctx *s, bool zero);
 

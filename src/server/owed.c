@@ -20,9 +20,13 @@
  *    so what came before it ran too, and the host may have written there
  *    since; or
  *  - a proof record (srv_owed_prove()) follows it: the daemon journals one
- *    after a group of requests with an erase ran, and after a restart
- *    zeroed what it owed, so everything before it ran and the backend holds
- *    zeros or what was written since.
+ *    after a group of requests in which an erase or a Set LSA ran, and
+ *    after a restart did what it owed, so everything before it ran and
+ *    the backend holds zeros (or the label) or what was written since.
+ * A Set LSA is owed too: it writes the lsa backend's file when it runs,
+ * and that file is loaded over the model's LSA at the next start; the
+ * Set LSA bytes still owed at the end of the replay are written there.
+ *
  * What is still owed at the end of the replay was written by no one since
  * (a kill drops what hosts wrote into their views, docs/memory.md "File
  * backends"): zeroing it again is harmless when it had run.  This is not
@@ -35,6 +39,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mem/mem.h"
 #include "store/store.h"
@@ -134,12 +139,12 @@ static void node_free(struct dcd *dv, struct owed_node *n)
  * ranges it overlaps go whole and *lo, *hi widen to cover them; else what
  * they hold outside [c, d) stays owed.
  */
-static void cut(struct dcd *dv, const uint8_t *tag, uint64_t c, uint64_t d, bool whole,
-		uint64_t *lo, uint64_t *hi)
+static void cut(struct dcd *dv, struct owed_node **root, const uint8_t *tag, uint64_t c, uint64_t d,
+		bool whole, uint64_t *lo, uint64_t *hi)
 {
 	struct owed_node *a, *m, *z, *p, *tail = NULL;
 
-	split(dv->owed, tag, c, &a, &m);
+	split(*root, tag, c, &a, &m);
 	split(m, tag, d, &m, &z);
 	/* Of the ranges starting before c only the last can reach in (they are disjoint). */
 	a = pop_last(a, &p);
@@ -173,7 +178,7 @@ static void cut(struct dcd *dv, const uint8_t *tag, uint64_t c, uint64_t d, bool
 		*hi = n->end > *hi ? n->end : *hi;
 		node_free(dv, n);
 	}
-	dv->owed = join(join(a, tail), z);
+	*root = join(join(a, tail), z);
 }
 
 static void tree_free(struct dcd *dv, struct owed_node *t)
@@ -208,20 +213,26 @@ static const uint8_t *backend_of(const struct dcd *dv, const struct core_extent_
 	return memcmp(x->ext.tag, no_tag, CXLDCD_TAG_SIZE) ? x->ext.tag : NULL;
 }
 
-/* Owe [c, d) of @tag's backend (merged with what it overlaps). */
-static void owe(struct dcd *dv, const uint8_t *tag, uint64_t c, uint64_t d)
+/* Owe [c, d) of @tag's backend in @root (merged with what it overlaps). */
+static void owe_in(struct dcd *dv, struct owed_node **root, const uint8_t *tag, uint64_t c,
+		   uint64_t d)
 {
 	uint64_t lo = c, hi = d;
 	struct owed_node *n, *a, *z;
 
 	if (!dv->owed_seed)
 		dv->owed_seed = 0x9e3779b9u ^ dv->index;
-	cut(dv, tag, c, d, true, &lo, &hi);
+	cut(dv, root, tag, c, d, true, &lo, &hi);
 	n = node_new(dv, tag, lo, hi);
 	if (!n)
 		return;
-	split(dv->owed, tag, lo, &a, &z);
-	dv->owed = join(join(a, n), z);
+	split(*root, tag, lo, &a, &z);
+	*root = join(join(a, n), z);
+}
+
+static void owe(struct dcd *dv, const uint8_t *tag, uint64_t c, uint64_t d)
+{
+	owe_in(dv, &dv->owed, tag, c, d);
 }
 
 /* Pay what @dv owes of @x's place. */
@@ -231,7 +242,7 @@ static void pay(struct dcd *dv, const struct core_extent_info *x)
 	const uint8_t *tag = backend_of(dv, x, &c);
 
 	if (tag && dv->owed && x->ext.len)
-		cut(dv, tag, c, c + x->ext.len, false, &lo, &hi);
+		cut(dv, &dv->owed, tag, c, c + x->ext.len, false, &lo, &hi);
 }
 
 /* Only the replay owes: live, the run that follows each commit does the zeroing. */
@@ -345,9 +356,30 @@ static void on_erased(void *opaque, uint16_t host, uint64_t dpa, uint64_t len)
 	srv_owed_erased(opaque, host, dpa, len);
 }
 
+/*
+ * Set LSA: its bytes go to the lsa backend's file when it runs, and that
+ * file is the LSA's truth at the next start (lsa_load() in src/mem), so a
+ * Set LSA killed before it ran is owed too: the bytes the replay wrote
+ * into the model's LSA are written to the file at the end of the replay.
+ */
+static void on_lsa_written(void *opaque, uint32_t offset, uint32_t len, const uint8_t *data)
+{
+	struct dcd *dv = opaque;
+
+	(void)data;
+	if (!replaying(dv)) {
+		if (dv->srv)
+			dv->srv->ran_unproven = true;
+		return;
+	}
+	if (len)
+		owe_in(dv, &dv->owed_lsa, no_tag, offset, (uint64_t)offset + len);
+}
+
 static const struct core_observer owed_observer = { .extent_accepted = on_accepted,
 						    .capacity_freed = on_freed,
-						    .media_sanitized = on_erased };
+						    .media_sanitized = on_erased,
+						    .lsa_written = on_lsa_written };
 
 int srv_owed_watch(struct dcd *dv)
 {
@@ -366,7 +398,8 @@ void srv_owed_proven(struct server_ctx *s)
 {
 	for (size_t i = 0; i < s->nr_devs; i++) {
 		tree_free(s->devs[i], s->devs[i]->owed);
-		s->devs[i]->owed = NULL;
+		tree_free(s->devs[i], s->devs[i]->owed_lsa);
+		s->devs[i]->owed = s->devs[i]->owed_lsa = NULL;
 	}
 }
 
@@ -404,6 +437,7 @@ void srv_owed_each(const struct dcd *dv, srv_owed_fn *fn, void *opaque)
 struct settle {
 	struct dcd *dv;
 	size_t n;
+	int fd;                     /* settle_lsa(): the lsa backend's, or -1 */
 };
 
 static void settle_one(void *opaque, const uint8_t *tag, uint64_t start, uint64_t len)
@@ -420,27 +454,73 @@ static void settle_one(void *opaque, const uint8_t *tag, uint64_t start, uint64_
 	st->n++;
 }
 
+/* Write the model's LSA bytes of [start, start+len) to the lsa backend (opaque: its fd). */
+static void lsa_one(void *opaque, const uint8_t *tag, uint64_t start, uint64_t len)
+{
+	struct settle *st = opaque;
+	uint8_t buf[4096];
+
+	(void)tag;
+	for (uint64_t off = start; off < start + len && st->fd >= 0; off += sizeof(buf)) {
+		uint32_t n = (uint32_t)(start + len - off < sizeof(buf) ? start + len - off : sizeof(buf));
+
+		if (core_lsa_read(st->dv->dev, CORE_OWNER_FM, (uint32_t)off, n, buf, NULL) ||
+		    pwrite(st->fd, buf, n, (off_t)off) != (ssize_t)n) {
+			srv_log(st->dv->srv->log, LOG_WARNING,
+				"device %s: cannot write the replayed LSA bytes at offset 0x%llx to the lsa backend",
+				st->dv->id, (unsigned long long)off);
+			return;
+		}
+	}
+	st->n++;
+}
+
+/* The Set LSA bytes the replay owes, into the lsa backend's file; how many ranges. */
+static size_t settle_lsa(struct server_ctx *s, struct dcd *dv)
+{
+	struct settle st = { .dv = dv, .fd = -1 };
+	struct mem_backend *b;
+	struct mem_dev_cfg mc;
+
+	if (!dv->owed_lsa)
+		return 0;
+	dcd_mem_cfg(s, dv, &mc);
+	b = mc.lsa ? mem_registry_find(s->reg, mc.lsa) : NULL;
+	st.fd = b ? mem_backend_fd(b) : -1;
+	tree_each(dv->owed_lsa, lsa_one, &st);
+	return st.n;
+}
+
 size_t srv_owed_settle(struct server_ctx *s, bool zero)
 {
-	size_t n = 0;
+	size_t n = 0, nr_lsa = 0;
 
 	for (size_t i = 0; i < s->nr_devs; i++) {
 		struct dcd *dv = s->devs[i];
-		struct settle st = { .dv = dv };
+		struct settle st = { .dv = dv, .fd = -1 };
 
 		if (zero && dv->replay_check)
 			tree_each(dv->owed, settle_one, &st);
+		if (zero)
+			nr_lsa += settle_lsa(s, dv);
 		n += st.n;
 		if (zero && dv->owed_lost)
 			srv_log(s->log, LOG_WARNING,
 				"device %s: out of memory noting the sanitizes of the replay: some may be undone",
 				dv->id);
 		tree_free(dv, dv->owed);
-		dv->owed = NULL;
+		tree_free(dv, dv->owed_lsa);
+		dv->owed = dv->owed_lsa = NULL;
 		dv->owed_lost = false;
 		free(dv->erase_xs);
 		dv->erase_xs = NULL;
 		dv->nr_erase_xs = 0;
 	}
+	if (nr_lsa)
+		srv_log(s->log, LOG_NOTICE,
+			"state: %zu LSA range(s) written by the replay and not proven done since: written to the lsa backend (a kill may have come before the Set LSA ran)",
+			nr_lsa);
+	/* Done now: a later replay must not do it again over what is written next. */
+	s->ran_unproven = n || nr_lsa;
 	return n;
 }

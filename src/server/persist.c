@@ -980,7 +980,6 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	if (owed)
 		srv_log(s->log, LOG_NOTICE, "state: %zu range(s) freed with sanitize or erased by the replay and not proven done since: zeroed (a kill may have come before the request ran)",
 			owed);
-	s->ran_unproven = owed > 0;     /* zeroed: a later replay must not zero what is written next */
 	replay_checks_free(s);
 	free(r.restart_text);
 	if (rc && rc != -EIO)

@@ -168,13 +168,14 @@ static void flush_batch(struct server_ctx *s, struct srv_group_item *batch)
 		free(it);
 	}
 	/*
-	 * An erase (Sanitize, Secure Erase, Media Operations) ran: say so in
-	 * the journal before anything else runs, so that a replay does not
-	 * zero what the host writes from now on (owed.c).  When this commit
-	 * fails the next group's carries the record.
+	 * An erase (Sanitize, Secure Erase, Media Operations) or a Set LSA
+	 * ran: say so in the journal before anything else runs, so that a
+	 * replay does not do it again over what is written from now on
+	 * (owed.c).  When this commit fails the next group's carries the
+	 * record.
 	 */
 	if (!rc && s->ran_unproven && srv_owed_prove(s))
-		srv_log(s->log, LOG_WARNING, "state: cannot journal that an erase ran: %s",
+		srv_log(s->log, LOG_WARNING, "state: cannot journal that an erase or Set LSA ran: %s",
 			store_last_error(s->st));
 }
 

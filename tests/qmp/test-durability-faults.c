@@ -1125,6 +1125,150 @@ static void test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_resta
 	assert_memory_equal(buf, zero, sizeof(buf));
 }
 
+/* Get LSA (4102h) of 8 bytes at @off through host 0's QMP mailbox, into @out. */
+static void lsa_get(struct qmp_client *c, uint32_t off, uint8_t *out)
+{
+	uint8_t get[8] = { 0 }, buf[64];
+	size_t n;
+
+	put32(get, off);
+	put32(get + 4, 8);
+	assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x4102, get, 8, buf, &n), 0);
+	assert_int_equal(n, 8);
+	memcpy(out, buf, 8);
+}
+
+/*
+ * Set LSA (4103h) writes the label bytes into the lsa backend's file when
+ * it runs; the file is the LSA's truth at the next start (lsa_load()).
+ * Committed (the sync held by the shim) and killed before it ran: after
+ * the restart the request is in the state, so Get LSA must show its bytes
+ * - before, the file's older label, loaded over the replayed one, came
+ * back.  And the file holds them, for the start after, which shows what
+ * the file holds then (not the replayed bytes again).
+ */
+static void test_a_set_lsa_killed_before_it_ran_is_in_the_lsa_after_restart(void **state)
+{
+	static const char set_lsa[] =
+		"{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
+		"\"host-id\":0,\"opcode\":16643,\"payload\":\"00100000000000006e65776c6162656c\"}}";
+	char hold[200], path[300], lsa_obj[300], buf[8];
+	uint8_t got[8];
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	int fd[1], n = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV ",lsa=lsa0", "--fm", p.fm_arg);
+	while (a.argv[n])
+		n++;
+	snprintf(lsa_obj, sizeof(lsa_obj),
+		 "memory-backend-file,id=lsa0,size=128K,share=on,mem-path=%s/lsa.mem", p.dir);
+	a.argv[n++] = "-object";
+	a.argv[n++] = lsa_obj;
+	a.argv[n] = NULL;
+	snprintf(path, sizeof(path), "%s/lsa.mem", p.dir);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(ftruncate(fileno(f), 128 * 1024), 0);
+	fclose(f);
+	file_write(&p, "lsa.mem", 0x1000, "OLDLABEL");
+	start_holding(&p, &a, hold, sizeof(hold));
+	assert_non_null(c = dproc_connect(&p, TMO));
+	lsa_get(c, 0x1000, got);
+	assert_memory_equal(got, "OLDLABEL", 8);
+	assert_non_null(f = fopen(hold, "w"));
+	fclose(f);
+	assert_int_equal(qmp_client_send_raw(c, set_lsa, strlen(set_lsa)), 0);
+	fd[0] = qmp_client_fd(c);
+	assert_silent(fd, 1, 300);              /* committed, held in the fsync, not run */
+	dproc_kill9(&p);
+	unlink(hold);
+	qmp_client_free(c);
+	file_read(&p, "lsa.mem", 0x1000, buf, 8);
+	assert_memory_equal(buf, "OLDLABEL", 8); /* it never ran */
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	lsa_get(c, 0x1000, got);
+	if (memcmp(got, "newlabel", 8))
+		fail_msg("Set LSA committed before the kill; after the restart the LSA holds '%.8s'",
+			 (const char *)got);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+	file_read(&p, "lsa.mem", 0x1000, buf, 8);
+	assert_memory_equal(buf, "newlabel", 8);
+	/* The file stays the truth: a label written there while the daemon is down is what it shows. */
+	file_write(&p, "lsa.mem", 0x1000, "EXTERNAL");
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	lsa_get(c, 0x1000, got);
+	if (memcmp(got, "EXTERNAL", 8))
+		fail_msg("a later restart wrote the replayed Set LSA again: the LSA holds '%.8s'",
+			 (const char *)got);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
+ * A Set LSA that ran (answered), a clean stop, and a label written into the
+ * file while the daemon is down: the restart replays the Set LSA, and the
+ * LSA shows the file's label (the proof record after the Set LSA's group
+ * says it ran, so the replay does not write its bytes again).
+ */
+static void test_a_set_lsa_that_ran_is_not_written_again_by_the_replay(void **state)
+{
+	uint8_t set[8 + 8] = { 0 }, out[64], got[8];
+	char path[300], lsa_obj[300];
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV ",lsa=lsa0", "--fm", p.fm_arg);
+	while (a.argv[n])
+		n++;
+	snprintf(lsa_obj, sizeof(lsa_obj),
+		 "memory-backend-file,id=lsa0,size=128K,share=on,mem-path=%s/lsa.mem", p.dir);
+	a.argv[n++] = "-object";
+	a.argv[n++] = lsa_obj;
+	a.argv[n] = NULL;
+	snprintf(path, sizeof(path), "%s/lsa.mem", p.dir);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(ftruncate(fileno(f), 128 * 1024), 0);
+	fclose(f);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = state_connect(&p));
+	put32(set, 0x1000);
+	memcpy(set + 8, "newlabel", 8);
+	assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x4103, set, sizeof(set), out, &n), 0);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+	file_write(&p, "lsa.mem", 0x1000, "EXTERNAL");
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	lsa_get(c, 0x1000, got);
+	if (memcmp(got, "EXTERNAL", 8))
+		fail_msg("the replay wrote a Set LSA that had run again: the LSA holds '%.8s'",
+			 (const char *)got);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
 /* A free TCP port on 127.0.0.1 (bound and let go: nobody else takes it in these tests). */
 static unsigned free_tcp_port(void)
 {
@@ -1346,6 +1490,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_vanished_backend_path_fails_that_backend_only,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_restart_waits_for_a_snapshot_child_that_holds_the_sockets,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_set_lsa_killed_before_it_ran_is_in_the_lsa_after_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_set_lsa_that_ran_is_not_written_again_by_the_replay,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_restart,
 					  dproc_reap_all),

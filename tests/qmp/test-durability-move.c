@@ -10,7 +10,11 @@
  *    they answer, or after they answered and got their REMAP, before
  *    they answered that;
  *  - an acceptance whose commit is durable (its WAL frames written, the
- *    sync held by the faultfs shim) but which never ran: no MAP, no answer.
+ *    sync held by the faultfs shim) but which never ran: no MAP, no answer;
+ *  - a host's own erase (Sanitize, Secure Erase, Media Operations Zero of
+ *    part of its extent), committed but never run, or answered: after the
+ *    restart the host's MAP shows zeros where it erased, and what it
+ *    writes after that survives the next restarts (src/server/owed.c).
  * After the restart the state keeps what was acknowledged (host 0's
  * release), the sharers get MAPs of one grant again when they reconnect,
  * holding what the backend file held (what hosts write in their views is
