@@ -71,7 +71,8 @@ struct dcd {
 	struct mem_dev *replay_check; /* during replay: refuses the adds md would (persist.c) */
 	struct owed_node *owed;       /* during replay: zeroing not yet proven run (owed.c) */
 	struct owed_node *owed_lsa;   /* during replay: Set LSA ranges not yet proven run */
-	size_t nr_owed;               /* ranges in owed and owed_lsa */
+	struct owed_node *owed_static; /* during replay: erased static capacity (by DPA) not yet proven */
+	size_t nr_owed;               /* ranges in the three */
 	uint32_t owed_seed;           /* owed's node priorities */
 	bool owed_lost;               /* one could not be noted (out of memory) */
 	struct core_extent_info *erase_xs; /* during replay: the erasing host's extents (owed.c) */

@@ -37,6 +37,7 @@
  * backend, or the one memdev), kept in a treap ordered by (backend, start):
  * a free, an erase and an acceptance each cost O(log n + pieces touched).
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -311,12 +312,16 @@ void srv_owed_erased(struct dcd *dv, uint16_t host, uint64_t dpa, uint64_t len)
 {
 	const struct core_extent_info *xs;
 	uint32_t nr, i = 0, hi;
+	uint64_t st;
 
 	if (!replaying(dv)) {
 		if (dv->srv)
 			dv->srv->ran_unproven = true;   /* srv_owed_prove() after the group */
 		return;
 	}
+	st = core_static_capacity_of(dv->dev, host);
+	if (dpa < st && len)        /* static capacity: by DPA (settle_static()) */
+		owe_in(dv, &dv->owed_static, no_tag, dpa, dpa + len < st ? dpa + len : st);
 	xs = host_extents(dv, host, &nr);
 	/* The first extent that ends after dpa (the list is in DPA order). */
 	for (hi = nr; i < hi;) {
@@ -394,13 +399,18 @@ bool srv_owed_is_proof(const struct store_rec *rec)
 	       !memcmp(rec->data, proof_text, rec->len);
 }
 
+static void forget(struct dcd *dv)
+{
+	tree_free(dv, dv->owed);
+	tree_free(dv, dv->owed_lsa);
+	tree_free(dv, dv->owed_static);
+	dv->owed = dv->owed_lsa = dv->owed_static = NULL;
+}
+
 void srv_owed_proven(struct server_ctx *s)
 {
-	for (size_t i = 0; i < s->nr_devs; i++) {
-		tree_free(s->devs[i], s->devs[i]->owed);
-		tree_free(s->devs[i], s->devs[i]->owed_lsa);
-		s->devs[i]->owed = s->devs[i]->owed_lsa = NULL;
-	}
+	for (size_t i = 0; i < s->nr_devs; i++)
+		forget(s->devs[i]);
 }
 
 int srv_owed_append_proof(struct server_ctx *s)
@@ -437,7 +447,8 @@ void srv_owed_each(const struct dcd *dv, srv_owed_fn *fn, void *opaque)
 struct settle {
 	struct dcd *dv;
 	size_t n;
-	int fd;                     /* settle_lsa(): the lsa backend's, or -1 */
+	int fd;                     /* settle_lsa(), settle_static(): the backend's, or -1 */
+	uint64_t base, size;        /* settle_static(): the backend's first DPA and size */
 };
 
 static void settle_one(void *opaque, const uint8_t *tag, uint64_t start, uint64_t len)
@@ -491,6 +502,61 @@ static size_t settle_lsa(struct server_ctx *s, struct dcd *dv)
 	return st.n;
 }
 
+/* Zero [start, start+len) of the backend in st->fd at st->off: a hole, else written zeros. */
+static void static_one(void *opaque, const uint8_t *tag, uint64_t start, uint64_t len)
+{
+	static const uint8_t zeros[65536];
+	struct settle *st = opaque;
+	uint64_t end = start + len < st->base + st->size ? start + len : st->base + st->size;
+	off_t off;
+
+	(void)tag;
+	if (st->fd < 0 || end <= start || start < st->base)
+		return;
+	off = (off_t)(start - st->base);
+	if (fallocate(st->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, (off_t)(end - start))) {
+		for (uint64_t d = start; d < end; d += sizeof(zeros)) {
+			size_t n = end - d < sizeof(zeros) ? (size_t)(end - d) : sizeof(zeros);
+
+			if (pwrite(st->fd, zeros, n, (off_t)(d - st->base)) != (ssize_t)n) {
+				srv_log(st->dv->srv->log, LOG_WARNING,
+					"device %s: cannot zero static capacity dpa=0x%llx",
+					st->dv->id, (unsigned long long)d);
+				return;
+			}
+		}
+	}
+	st->n++;
+}
+
+/*
+ * The static capacity the replay's erases owe, zeroed in its backends:
+ * the volatile one is DPA 0 up to its size, the persistent one follows.
+ */
+static void settle_static(struct server_ctx *s, struct dcd *dv, struct settle *st)
+{
+	struct mem_backend *b;
+	struct mem_dev_cfg mc;
+	const char *ids[2];
+
+	if (!dv->owed_static)
+		return;
+	dcd_mem_cfg(s, dv, &mc);
+	ids[0] = mc.volatile_memdev;
+	ids[1] = mc.persistent_memdev;
+	st->base = 0;
+	for (int i = 0; i < 2; i++) {
+		b = ids[i] ? mem_registry_find(s->reg, ids[i]) : NULL;
+		if (!b)
+			continue;
+		st->fd = mem_backend_fd(b);
+		st->size = mem_backend_size(b);
+		tree_each(dv->owed_static, static_one, st);
+		st->base += st->size;
+	}
+	st->fd = -1;
+}
+
 size_t srv_owed_settle(struct server_ctx *s, bool zero)
 {
 	size_t n = 0, nr_lsa = 0;
@@ -501,16 +567,16 @@ size_t srv_owed_settle(struct server_ctx *s, bool zero)
 
 		if (zero && dv->replay_check)
 			tree_each(dv->owed, settle_one, &st);
-		if (zero)
+		if (zero) {
+			settle_static(s, dv, &st);
 			nr_lsa += settle_lsa(s, dv);
+		}
 		n += st.n;
 		if (zero && dv->owed_lost)
 			srv_log(s->log, LOG_WARNING,
 				"device %s: out of memory noting the sanitizes of the replay: some may be undone",
 				dv->id);
-		tree_free(dv, dv->owed);
-		tree_free(dv, dv->owed_lsa);
-		dv->owed = dv->owed_lsa = NULL;
+		forget(dv);
 		dv->owed_lost = false;
 		free(dv->erase_xs);
 		dv->erase_xs = NULL;

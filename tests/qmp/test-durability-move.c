@@ -12,9 +12,10 @@
  *  - an acceptance whose commit is durable (its WAL frames written, the
  *    sync held by the faultfs shim) but which never ran: no MAP, no answer;
  *  - a host's own erase (Sanitize, Secure Erase, Media Operations Zero of
- *    part of its extent), committed but never run, or answered: after the
- *    restart the host's MAP shows zeros where it erased, and what it
- *    writes after that survives the next restarts (src/server/owed.c).
+ *    part of its extent; Secure Erase of the static capacity), committed
+ *    but never run, or answered: after the restart the host's MAP shows
+ *    zeros where it erased, and what it writes after that survives the
+ *    next restarts (src/server/owed.c).
  * After the restart the state keeps what was acknowledged (host 0's
  * release), the sharers get MAPs of one grant again when they reconnect,
  * holding what the backend file held (what hosts write in their views is
@@ -702,6 +703,111 @@ static void test_what_a_host_wrote_after_its_erase_survives_a_restart(void **sta
 	written_since_is_kept(&p, &a);
 }
 
+/* The MAP of the static capacity (DPA 0) that comes at connect: its first @n bytes mapped. */
+static uint8_t *expect_static_map(struct raw *r, size_t n, int *fd)
+{
+	uint8_t pl[64];
+	struct hl_map m;
+	void *p;
+
+	expect_msg(r, HL_MAP, pl, sizeof(pl), fd);
+	assert_int_equal(hl_dec_map(pl, HL_MAP_SIZE, &m), 0);
+	assert_int_equal(m.dpa, 0);
+	assert_true(m.len >= n && *fd >= 0);
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, (off_t)m.offset);
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+/* Start; host 0 connects and maps the first 64 KiB of the static capacity (DPA 0). */
+static struct qmp_client *start_static(struct dproc *p, const char **argv, const char *hsock,
+				       struct raw *r, uint8_t **m, int *fd)
+{
+	struct qmp_client *c;
+
+	assert_int_equal(dproc_start(p, argv), 0);
+	c = state_connect(p);
+	if (!c)
+		fail_msg("start failed: %s", dproc_log(p));
+	(void)hello(r, hsock, 0);
+	*m = expect_static_map(r, 64 * 1024, fd);
+	return c;
+}
+
+static void stop_static(struct dproc *p, struct qmp_client *c, struct raw *r, uint8_t *m, int fd)
+{
+	munmap(m, 64 * 1024);
+	close(fd);
+	raw_close(r);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
+ * Static capacity (a volatile-memdev file, every host's): host 0's Secure
+ * Erase zeroes it; committed and killed before it ran, after the restart
+ * host 0's MAP of DPA 0 showed the file's bytes.  What it writes after
+ * that restart survives the next one.
+ */
+static void test_an_erase_of_static_capacity_killed_before_it_ran_is_done_at_restart(void **state)
+{
+	char vobj[300], hsock[200], hold[200], path[300];
+	const char *argv[] = { "-object", vobj, "-device",
+			       "cxl-type3,id=d0,volatile-memdev=vm0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=3",
+			       "--host-socket", hsock, "--fm", "none", "--state", NULL, NULL };
+	static uint8_t buf[64 * 1024];
+	uint8_t pl[64];
+	struct dproc p;
+	struct qmp_client *c;
+	struct raw r;
+	uint8_t *m;
+	int fd, f;
+	FILE *h;
+
+	(void)state;
+	if (!getenv("FAULTFS"))
+		skip();
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(vobj, sizeof(vobj), "memory-backend-file,id=vm0,size=256M,share=on,mem-path=%s/v.mem",
+		 p.dir);
+	snprintf(hsock, sizeof(hsock), "%s/h.sock", p.dir);
+	snprintf(hold, sizeof(hold), "%s/hold", p.dir);
+	snprintf(path, sizeof(path), "%s/v.mem", p.dir);
+	argv[9] = p.state;
+	assert_true((f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0);
+	assert_int_equal(ftruncate(f, 256 * MiB), 0);
+	memset(buf, PATF, sizeof(buf));
+	assert_int_equal(pwrite(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	close(f);
+	setenv("LD_PRELOAD", getenv("FAULTFS"), 1);
+	setenv("CXLDCD_FAULTFS_HOLD", hold, 1);
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	c = start_static(&p, argv, hsock, &r, &m, &fd);
+	unsetenv("LD_PRELOAD");
+	unsetenv("CXLDCD_FAULTFS_HOLD");
+	assert_true(all_are(m, sizeof(buf), PATF));
+	assert_non_null(h = fopen(hold, "w"));
+	fclose(h);
+	erase_cmd(&r, &secure_erase);
+	assert_int_equal(next_msg(&r, 0, pl, sizeof(pl), NULL, 300), 0);  /* held in the sync */
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	unlink(hold);
+	munmap(m, sizeof(buf));
+	close(fd);
+	raw_close(&r);
+	c = start_static(&p, argv, hsock, &r, &m, &fd);
+	if (!all_are(m, sizeof(buf), 0))
+		fail_msg("after the restart host 0 reads %02x at DPA 0: the erase was not done", m[0]);
+	memset(m, PAT2, sizeof(buf));
+	stop_static(&p, c, &r, m, fd);
+	c = start_static(&p, argv, hsock, &r, &m, &fd);
+	if (!all_are(m, sizeof(buf), PAT2))
+		fail_msg("what host 0 wrote after the erase was zeroed by a later restart (%02x)", m[0]);
+	stop_static(&p, c, &r, m, fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,6 +822,8 @@ int main(void)
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_answered_secure_erase_survives_a_kill, dproc_reap_all),
 		cmocka_unit_test_teardown(test_what_a_host_wrote_after_its_erase_survives_a_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_erase_of_static_capacity_killed_before_it_ran_is_done_at_restart,
 					  dproc_reap_all),
 	};
 
