@@ -36,6 +36,8 @@
  * The owed places of a device are disjoint ranges of its backends (a tag's
  * backend, or the one memdev), kept in a treap ordered by (backend, start):
  * a free, an erase and an acceptance each cost O(log n + pieces touched).
+ * Two more treaps hold the static capacity an erase owes (by DPA) and the
+ * LSA ranges a Set LSA owes (by offset).
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -46,7 +48,7 @@
 #include "store/store.h"
 #include "daemon.h"
 
-/* The proof record: a QMP-kind record no client can send (x- and never a command). */
+/* The proof record: a QMP-kind record of no command (a client's is refused, unjournaled). */
 static const char proof_text[] = "{\"execute\":\"x-cxldcd-journal-ran\",\"arguments\":{}}";
 
 struct owed_node {
