@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -240,17 +241,29 @@ static void feed(struct mctp_pty *p, const uint8_t *buf, size_t n)
 	p->held_len += n - k;
 }
 
+/*
+ * The terminal is the device's FM-API (07h) and MCTP CCI (08h): only the
+ * daemon's user may open it.  grantpt() leaves the slave as devpts makes it,
+ * usually 0620 of group tty, so any member of tty could write requests to
+ * the endpoint.  It is made 0600 while still locked (a locked slave cannot
+ * be opened, so nobody holds an fd from before), then unlocked; the slave
+ * the daemon opens is checked to be the daemon's alone before it is named.
+ */
 static int open_pty(struct mctp_pty *p)
 {
 	struct termios t;
+	struct stat st;
 
 	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (p->master < 0 || grantpt(p->master) || unlockpt(p->master) ||
-	    ptsname_r(p->master, p->name, sizeof(p->name)))
+	if (p->master < 0 || grantpt(p->master) ||
+	    ptsname_r(p->master, p->name, sizeof(p->name)) || chmod(p->name, 0600) ||
+	    unlockpt(p->master))
 		return -errno;
 	p->slave = open(p->name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (p->slave < 0 || tcgetattr(p->slave, &t))
+	if (p->slave < 0 || fstat(p->slave, &st) || tcgetattr(p->slave, &t))
 		return -errno;
+	if (!S_ISCHR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		return -EPERM;
 	cfmakeraw(&t);
 	return tcsetattr(p->slave, TCSANOW, &t) ? -errno : 0;
 }

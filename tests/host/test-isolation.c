@@ -35,12 +35,16 @@
  *    socket 0660 of group=) is refused to a peer of another uid or gid,
  *    root too, with no fd; the bound user connects and maps (fails on the
  *    old code; root only).
+ *  - The --mctp-serial terminal (the device's FM-API) was 0620 of group
+ *    tty as grantpt() left it: another user in tty wrote to it.  It is
+ *    0600 of the daemon's user (fails on the old code; root only).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,6 +53,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -856,6 +861,96 @@ static void test_a_host_id_bound_to_a_user_is_refused_to_another(void **state)
 	qmp_client_free(c);
 }
 
+/* ------------------------------------------------------------ the MCTP serial terminal */
+
+/* In a child as uid with the supplementary group grp: open(path, flags)'s errno (0: opened). */
+static int open_as(const char *path, int flags, uid_t uid, gid_t grp)
+{
+	int st;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(1, &grp) || setgid(uid) || setuid(uid))
+			_exit(255);
+		_exit(open(path, flags | O_NOCTTY | O_CLOEXEC) < 0 ? errno : 0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/*
+ * --mctp-serial pty: the terminal is the device's FM-API (07h) and its
+ * MCTP CCI (08h).  grantpt() leaves the slave as devpts makes it, on most
+ * systems (devpts mounted gid=5,mode=620) 0620 of group tty, so another
+ * user in group tty wrote FM-API requests to it.  The daemon makes it 0600
+ * of its own user before it names it.  The test mounts such a devpts in a
+ * mount namespace of its own (the daemon it starts inherits it); where it
+ * cannot, it checks the system's.  Fails on the old code (the terminal
+ * was 0620 and opened for writing by uid 54321 in group tty).  Root only
+ * (the daemon runs as nobody).
+ */
+static void test_the_mctp_serial_terminal_is_the_daemons_alone(void **state)
+{
+	const char *args[] = {
+		"-object", "memory-backend-ram,id=m0,size=256M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2",
+		"--fm", "none", "--mctp-serial", "pty", NULL,
+	};
+	struct group *tty = getgrnam("tty");
+	gid_t tty_gid = tty ? tty->gr_gid : 5;
+	char opts[96], path[64];
+	struct qmp_client *c;
+	const char *at;
+	bool ours = false;
+	struct stat st;
+	struct dproc p;
+	int k = 0;
+
+	(void)state;
+	if (getuid() != 0)
+		skip();
+	snprintf(opts, sizeof(opts), "newinstance,mode=620,gid=%u,ptmxmode=666", (unsigned)tty_gid);
+	if (!unshare(CLONE_NEWNS) && !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) &&
+	    !mount("devpts", "/dev/pts", "devpts", 0, opts))
+		ours = true;
+	else
+		print_message("cannot mount a devpts (%s): checking the system's\n", strerror(errno));
+	assert_int_equal(dproc_init(&p), 0);
+	p.uid = NOBODY;
+	p.gid = NOBODY;
+	assert_int_equal(chown(p.dir, NOBODY, NOBODY), 0);
+	c = connect_dev(&p, args);
+	at = strstr(dproc_log(&p), "mctp-serial: /dev/");
+	if (!at)
+		fail_msg("no terminal in the log:\n%s", dproc_log(&p));
+	at += strlen("mctp-serial: ");
+	while (at[k] && at[k] != ' ' && k < 63) {
+		path[k] = at[k];
+		k++;
+	}
+	path[k] = '\0';
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(st.st_uid, NOBODY);
+	if ((st.st_mode & 07777) != 0600)
+		fail_msg("%s is %04o of uid %u gid %u, not 0600", path, st.st_mode & 07777,
+			 (unsigned)st.st_uid, (unsigned)st.st_gid);
+	/* another user in group tty (or in the daemon's group) cannot open it */
+	assert_int_equal(open_as(path, O_WRONLY, OTHER, tty_gid), EACCES);
+	assert_int_equal(open_as(path, O_RDWR, OTHER, tty_gid), EACCES);
+	assert_int_equal(open_as(path, O_WRONLY, OTHER, NOBODY), EACCES);
+	/* the daemon's user can: a peer (ldattach, test-mctp-pty) runs as it */
+	assert_int_equal(open_as(path, O_RDWR, NOBODY, NOBODY), 0);
+	qmp_client_free(c);
+	if (ours) {
+		dproc_reap_all(NULL);
+		assert_int_equal(umount2("/dev/pts", MNT_DETACH), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -874,6 +969,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_another_user_cannot_connect_to_the_sockets,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_host_id_bound_to_a_user_is_refused_to_another,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_the_mctp_serial_terminal_is_the_daemons_alone,
 					  dproc_reap_all),
 	};
 
