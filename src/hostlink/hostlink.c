@@ -99,6 +99,7 @@ struct conn {
 	uint64_t hello_due_ms;      /* closed at this time without HELLO */
 	int fd;
 	bool is_unix;
+	bool bound_only;            /* its listener's: only bound host ids may be claimed */
 	bool hello;                 /* HELLO accepted */
 	bool mapping;               /* direct mapping granted */
 	bool diag;                  /* the host asked for DIAG before failed CCI responses */
@@ -1512,9 +1513,10 @@ static void refuse_starting(struct conn *c, const struct hl_hdr *h)
 }
 
 /*
- * Whether @c may claim @host: yes for an unbound host id; for a bound one
- * only a Unix peer whose credentials (SO_PEERCRED, as at connect()) match
- * the binding, root included.  A refusal is logged here.
+ * Whether @c may claim @host: for an unbound host id yes, unless its
+ * listener takes bound ids only; for a bound one only a Unix peer whose
+ * credentials (SO_PEERCRED, as at connect()) match the binding, root
+ * included.  A refusal is logged here.
  */
 static bool peer_may_claim(const struct conn *c, uint16_t host)
 {
@@ -1522,8 +1524,19 @@ static bool peer_may_claim(const struct conn *c, uint16_t host)
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
 
-	if (!b->bound)
+	if (!b->bound && !c->bound_only)
 		return true;
+	if (!b->bound && c->is_unix &&
+	    !getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) && len == sizeof(cr)) {
+		hlog(c->hl, LOG_WARNING, "host=%u: HELLO from uid %u refused: host %u is not bound to a user (bound-only)",
+		     host, (unsigned)cr.uid, host);
+		return false;
+	}
+	if (!b->bound) {
+		hlog(c->hl, LOG_WARNING, "host=%u: HELLO refused: host %u is not bound to a user (bound-only)",
+		     host, host);
+		return false;
+	}
 	if (!c->is_unix) {
 		hlog(c->hl, LOG_WARNING, "host=%u: HELLO over TCP refused: host %u is bound to uid %u",
 		     host, host, (unsigned)b->uid);
@@ -2001,6 +2014,7 @@ static struct conn *conn_new(struct hostlink *hl, struct listener *l, int fd)
 	c->fd = fd;
 	c->serial = ++hl->conn_serial;
 	c->is_unix = l->is_unix;
+	c->bound_only = l->lim.bound_only;
 	c->rcap = RBUF_INITIAL;
 	c->watched = HOSTLINK_IN;
 	c->hello_due_ms = now_ms(hl) + l->lim.hello_timeout_ms;
@@ -2073,6 +2087,7 @@ static int add_listener(struct hostlink *hl, int fd, bool is_unix, const char *p
 	l->lim.hello_timeout_ms = lim && lim->hello_timeout_ms ? lim->hello_timeout_ms
 							       : hl->cfg.hello_timeout_ms;
 	l->lim.max_out_fds = lim && lim->max_out_fds ? lim->max_out_fds : hl->cfg.max_out_fds;
+	l->lim.bound_only = lim && lim->bound_only;
 	l->next = hl->listeners;
 	hl->listeners = l;
 	return 0;

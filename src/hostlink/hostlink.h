@@ -103,6 +103,13 @@ struct hostlink_limits {
 	 */
 	bool set_group;
 	gid_t group;
+	/*
+	 * bound_only: a HELLO on this listener claiming a host id that is
+	 * not bound (hostlink_bind_host()) is refused with ACCES and logged,
+	 * as one from the wrong user of a bound id is.  Off: an unbound id
+	 * is anyone's who reaches the listener.
+	 */
+	bool bound_only;
 };
 
 typedef void hostlink_log_fn(void *opaque, int level, const char *msg);
@@ -240,7 +247,8 @@ void hostlink_free(struct hostlink *hl);
  * peer's credentials are SO_PEERCRED's (as at its connect()), root gets
  * no exception, and a TCP peer (no credentials) never may.  A refused
  * HELLO is answered with status ACCES and logged.  A host id not bound is
- * claimable by whoever reaches a listener.  Bind before listening.
+ * claimable by whoever reaches a listener, but for one listening with
+ * hostlink_limits.bound_only.  Bind before listening.
  * Return: 0, -EINVAL (@host >= the device's hosts, @uid (uid_t)-1),
  * -EEXIST (@host already bound otherwise).
  */

@@ -359,9 +359,13 @@ static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link
 			rc = parse_id(c, v, true, &g);
 			l->set_group = !rc;
 			l->group = (gid_t)g;
+		} else if (host_link && !strcmp(key, "bound-only")) {
+			/* A HELLO of a host id no host.N= binds is refused (hostlink_limits) */
+			if (cmdline_parse_bool(v, &l->bound_only))
+				rc = cmdline_fail(c, "invalid value '%s' for '%s' (on/off)", v, key);
 		} else if (strcmp(key, "device")) {
 			rc = cmdline_fail(c, host_link ? "unknown option '%s' (device, max-conns, "
-					  "hello-timeout-ms, max-fds, host.N, group)"
+					  "hello-timeout-ms, max-fds, host.N, group, bound-only)"
 						       : "unknown option '%s' (device, max-conns)", key);
 		}
 		else if (!cmdline_id_ok(v))
@@ -386,9 +390,9 @@ static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link
 	} else if (host_link && l->addr.kind == SOCK_TCP && strchr(l->addr.host, ':')) {
 		rc = cmdline_fail(c, "the host link listens on IPv4 only ('%s')", l->addr.host);
 	}
-	if (!rc && l->addr.kind == SOCK_TCP && (l->nr_binds || l->set_group))
+	if (!rc && l->addr.kind == SOCK_TCP && (l->nr_binds || l->set_group || l->bound_only))
 		rc = cmdline_fail(c, "%s needs a Unix socket (TCP has no peer credentials)",
-				  l->nr_binds ? "host.N=" : "group=");
+				  l->nr_binds ? "host.N=" : l->set_group ? "group=" : "bound-only=on");
 	if (!rc && !(l->arg = strdup(arg)))
 		rc = cmdline_oom(c);
 out:
@@ -625,10 +629,20 @@ static int check_listeners(struct cmdline_ctx *c, const char *opt, struct cmdlin
 	return 0;
 }
 
+/* Whether some --host-socket of device @dev binds a host id (host.N=). */
+static bool dev_has_binds(const struct cmdline_cfg *cfg, size_t dev)
+{
+	for (size_t i = 0; i < cfg->nr_host; i++)
+		if (cfg->host[i].dev == dev && cfg->host[i].nr_binds)
+			return true;
+	return false;
+}
+
 /*
  * host.N= of every --host-socket: N is one of its device's hosts, and a
  * host id is not bound to two identities (a device's bindings hold on all
- * its listeners).
+ * its listeners).  bound-only=on needs a bound id of its device (else the
+ * listener would refuse every HELLO).
  */
 static int check_host_binds(struct cmdline_ctx *c)
 {
@@ -639,6 +653,9 @@ static int check_host_binds(struct cmdline_ctx *c)
 		const struct cmdline_listener *l = &cfg->host[i];
 
 		c->arg = l->arg;
+		if (l->bound_only && !dev_has_binds(cfg, l->dev))
+			return cmdline_fail(c, "bound-only=on: no host id of device '%s' is bound "
+					    "(host.N=USER)", cfg->devices[l->dev].id);
 		for (size_t k = 0; k < l->nr_binds; k++) {
 			const struct cmdline_host_bind *b = &l->binds[k];
 
@@ -993,14 +1010,15 @@ const char *cmdline_usage(void)
 "                       like --fm; several allowed)\n"
 "  --host-socket PATH|unix:PATH|tcp:HOST:PORT[,device=ID][,max-conns=N]\n"
 "          [,hello-timeout-ms=MS][,max-fds=N][,host.N=USER[:GROUP]][,group=GROUP]\n"
-"          | none\n"
+"          [,bound-only=on|off] | none\n"
 "                       a host-link listener (several allowed; TCP: IPv4, slow\n"
 "                       path only); device= defaults to the first -device;\n"
 "                       max-conns (num-hosts + 64) and hello-timeout-ms (5000)\n"
 "                       per listener, max-fds (RLIMIT_NOFILE / 2 / num-hosts,\n"
 "                       64..65536) fds queued per connection; host.N: only that\n"
 "                       user (and group) may claim host N; group: the socket is\n"
-"                       0660 of that group\n"
+"                       0660 of that group; bound-only=on: a host id no host.N=\n"
+"                       binds may not be claimed on this socket\n"
 "  --mctp-serial pty[,device=ID][,eid=N]\n"
 "                       an MCTP endpoint (DSP0253 serial) on a new pseudo-terminal\n"
 "                       whose name is printed (several allowed)\n"

@@ -145,6 +145,7 @@ struct cmdline_listener {
 	size_t nr_binds;
 	bool set_group;                 /* --host-socket group=: the socket is 0660 of @group */
 	gid_t group;
+	bool bound_only;                /* --host-socket bound-only=on: only host.N= ids may HELLO */
 };
 
 struct cmdline_chardev;

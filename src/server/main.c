@@ -539,7 +539,8 @@ static int start_hostlinks(struct daemon *d)
 		const struct hostlink_limits lim = { .max_conns = l->max_conns,
 						     .hello_timeout_ms = l->hello_timeout_ms,
 						     .max_out_fds = l->max_fds,
-						     .set_group = l->set_group, .group = l->group };
+						     .set_group = l->set_group, .group = l->group,
+						     .bound_only = l->bound_only };
 		char addr[300], ip[INET_ADDRSTRLEN], msg[400];
 		uint16_t port = 0;
 		int rc;

@@ -188,6 +188,47 @@ static void test_a_host_id_bound_to_another_uid_is_refused(void **state)
 	close(b);
 }
 
+/*
+ * hostlink_limits.bound_only: on that listener a HELLO of a host id nobody
+ * bound is refused with ACCES and the connection ends (no MAP, nothing
+ * more); a bound id whose user connects is accepted there; the same
+ * unbound id is accepted on a listener without it.  Before, an unbound id
+ * was anyone's who reached any listener (fails on the old code: host 1 was
+ * accepted on the bound-only socket).
+ */
+static void test_a_bound_only_listener_refuses_unbound_host_ids(void **state)
+{
+	struct hx *x = *state;
+	const struct hostlink_limits lim = { .bound_only = true };
+	uint8_t p[64];
+	uint32_t len;
+	uint16_t status;
+	char path[128];
+	int a, b, c;
+
+	assert_int_equal(hostlink_bind_host(x->hl, 0, getuid(), (gid_t)-1), 0);
+	snprintf(path, sizeof(path), "%s/bound-only.sock", x->dir);
+	assert_int_equal(hostlink_listen_unix(x->hl, path, &lim), 0);
+	a = hx_raw_connect(path);
+	hello(x, a, 1, &status);
+	assert_int_equal(status, HL_S_ACCES);
+	assert_int_equal(raw_recv(x, a, p, sizeof(p), &len, 500), -1);
+	close(a);
+	assert_false(hostlink_host_connected(x->hl, 1));
+	b = hx_raw_connect(path);           /* host 0 is bound to us: ours here */
+	hello(x, b, 0, &status);
+	assert_int_equal(status, 0);
+	assert_true(hostlink_host_connected(x->hl, 0));
+	c = hx_raw_connect(x->sock);        /* without bound_only, host 1 is anyone's */
+	hello(x, c, 1, &status);
+	assert_int_equal(status, 0);
+	assert_true(hostlink_host_connected(x->hl, 1));
+	close(b);
+	close(c);
+	hx_pump(x, 50);
+	unlink(path);
+}
+
 /* A second listener with its own limits: 2 connections, 150 ms to say HELLO. */
 static void test_listener_limits_evict_the_oldest_and_time_out_the_idle(void **state)
 {
@@ -838,6 +879,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_messages_before_hello_and_wrong_sizes_are_violations, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_duplicate_host_ids_are_refused, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_host_id_bound_to_another_uid_is_refused, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_bound_only_listener_refuses_unbound_host_ids, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_listener_limits_evict_the_oldest_and_time_out_the_idle, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_file_descriptors_from_the_host_drop_it, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_path_errors_come_back_as_status, hx_setup, hx_teardown),

@@ -35,6 +35,8 @@
  *    socket 0660 of group=) is refused to a peer of another uid or gid,
  *    root too, with no fd; the bound user connects and maps (fails on the
  *    old code; root only).
+ *  - --host-socket bound-only=on refuses a HELLO of a host id no host.N=
+ *    binds, logged (fails on the old code: no such option).
  *  - The --mctp-serial terminal (the device's FM-API) was 0620 of group
  *    tty as grantpt() left it: another user in tty wrote to it.  It is
  *    0600 of the daemon's user (fails on the old code; root only).
@@ -861,6 +863,38 @@ static void test_a_host_id_bound_to_a_user_is_refused_to_another(void **state)
 	qmp_client_free(c);
 }
 
+/*
+ * --host-socket PATH,host.1=ME,bound-only=on: host 1, bound to the test's
+ * user, connects; host 0, bound to nobody, is refused with ACCES and no
+ * fd, and the refusal is logged.  Before, there was no way to say so: an
+ * unbound id was anyone's who reached the socket (fails on the old code:
+ * bound-only was an unknown option).
+ */
+static void test_a_bound_only_socket_refuses_an_unbound_host_id(void **state)
+{
+	char arg[256], want[128];
+	const char *args[] = {
+		"-object", "memory-backend-ram,id=m0,size=256M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2",
+		"--fm", "none", "--host-socket", arg, NULL,
+	};
+	struct qmp_client *c;
+	struct dproc p;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(arg, sizeof(arg), "%s,host.1=%u,bound-only=on", p.host, (unsigned)getuid());
+	c = connect_dev(&p, args);
+	assert_int_equal(hello_on(dproc_connect_unix(p.host, TMO), 0), HL_S_ACCES);
+	snprintf(want, sizeof(want),
+		 "host=0: HELLO from uid %u refused: host 0 is not bound to a user (bound-only)",
+		 (unsigned)getuid());
+	if (!strstr(dproc_log(&p), want))
+		fail_msg("no '%s' in the log:\n%s", want, dproc_log(&p));
+	assert_int_equal(hello_on(dproc_connect_unix(p.host, TMO), 1), 0);
+	qmp_client_free(c);
+}
+
 /* ------------------------------------------------------------ the MCTP serial terminal */
 
 /* In a child as uid with the supplementary group grp: open(path, flags)'s errno (0: opened). */
@@ -969,6 +1003,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_another_user_cannot_connect_to_the_sockets,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_host_id_bound_to_a_user_is_refused_to_another,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_bound_only_socket_refuses_an_unbound_host_id,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_the_mctp_serial_terminal_is_the_daemons_alone,
 					  dproc_reap_all),

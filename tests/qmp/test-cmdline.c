@@ -386,6 +386,20 @@ static void test_host_socket_binds_host_ids_to_users(void **state)
 	/* the same binding on two listeners of a device is no conflict */
 	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV3, "--host-socket",
 			       "/tmp/h.sock,host.1=7", "--host-socket", "/tmp/h2.sock,host.1=7", NULL), 0);
+	assert_false(cfg.host[0].bound_only);
+	cmdline_fini(&cfg);
+	/*
+	 * bound-only=on|off per listener (QEMU's bool words); the bound id may
+	 * come from another listener of the device
+	 */
+	assert_int_equal(parse(&cfg, err, "-object", OBJ, "-device", DEV3, "--host-socket",
+			       "/tmp/h.sock,host.1=7,bound-only=on", "--host-socket",
+			       "/tmp/h2.sock,bound-only=yes", "--host-socket", "/tmp/h3.sock,bound-only=off",
+			       NULL), 0);
+	assert_int_equal(cfg.nr_host, 3);
+	assert_true(cfg.host[0].bound_only);
+	assert_true(cfg.host[1].bound_only);
+	assert_false(cfg.host[2].bound_only);
 	cmdline_fini(&cfg);
 }
 
@@ -429,6 +443,17 @@ static void test_host_socket_binding_errors(void **state)
 		   DEV3, "--host-socket", "tcp:127.0.0.1:0,group=0");
 	EXPECT_ERR(L("--fm", "unknown option 'host.0' (device, max-conns)"), "-object", OBJ,
 		   "-device", DEV3, "--fm", "unix:/tmp/f.sock,host.0=0");
+	EXPECT_ERR(L("--host-socket", "invalid value 'maybe' for 'bound-only' (on/off)"), "-object",
+		   OBJ, "-device", DEV3, "--host-socket", "/tmp/h.sock,host.0=0,bound-only=maybe");
+	EXPECT_ERR(L("--host-socket", "invalid value '' for 'bound-only' (on/off)"), "-object",
+		   OBJ, "-device", DEV3, "--host-socket", "/tmp/h.sock,host.0=0,bound-only=");
+	EXPECT_ERR(L("--host-socket", "bound-only=on needs a Unix socket (TCP has no peer credentials)"),
+		   "-object", OBJ, "-device", DEV3, "--host-socket", "tcp:127.0.0.1:0,bound-only=on");
+	EXPECT_ERR(L("--host-socket '/tmp/h.sock,bound-only=on'",
+		     "bound-only=on: no host id of device 'd0' is bound (host.N=USER)"),
+		   "-object", OBJ, "-device", DEV3, "--host-socket", "/tmp/h.sock,bound-only=on");
+	EXPECT_ERR(L("--fm", "unknown option 'bound-only' (device, max-conns)"), "-object", OBJ,
+		   "-device", DEV3, "--fm", "unix:/tmp/f.sock,bound-only=on");
 }
 
 /* QMP and FM listener limits: per listener, 0 (the default) when not given. */
@@ -463,7 +488,7 @@ static void test_listener_errors_name_the_listener(void **state)
 		   "unix:/tmp/f.sock,device=d0");
 	EXPECT_ERR(L("--host-socket", "there is no -device to serve"), "--host-socket", "/tmp/h.sock");
 	EXPECT_ERR(L("--fm", "unknown option 'dev' (device, max-conns)"), "--fm", "unix:/tmp/f.sock,dev=d0");
-	EXPECT_ERR(L("--host-socket", "unknown option 'server' (device, max-conns, hello-timeout-ms, max-fds, host.N, group)"),
+	EXPECT_ERR(L("--host-socket", "unknown option 'server' (device, max-conns, hello-timeout-ms, max-fds, host.N, group, bound-only)"),
 		   "--host-socket", "unix:/tmp/h.sock,server");
 	EXPECT_ERR(L("--host-socket", "invalid value '0' for 'max-conns' (1..4294967295)"),
 		   "--host-socket", "unix:/tmp/h.sock,max-conns=0");
