@@ -27,7 +27,7 @@ enum cxldcd_rc cci_cmd_get_fw_info(struct cci_call *c)
 
 enum cxldcd_rc cci_cmd_get_timestamp(struct cci_call *c)
 {
-	cci_enc_timestamp(c->out, core_timestamp_get(c->dev));
+	cci_enc_timestamp(c->out, core_timestamp_get(c->dev, c->owner));
 	return CXLDCD_RC_SUCCESS;
 }
 
@@ -38,7 +38,7 @@ enum cxldcd_rc cci_cmd_set_timestamp(struct cci_call *c)
 
 	if (err)
 		return cci_dec_rc(err);
-	return core_timestamp_set(c->dev, ts);
+	return core_timestamp_set(c->dev, c->owner, ts);
 }
 
 /*
@@ -102,7 +102,7 @@ enum cxldcd_rc cci_cmd_get_alert_cfg(struct cci_call *c)
 	struct core_alert_cfg a;
 	struct cci_alert_cfg out;
 
-	core_alert_get(c->dev, &a);
+	core_alert_get(c->dev, c->owner, &a);
 	out = (struct cci_alert_cfg){
 		.valid_alerts = a.enabled,
 		.programmable_alerts = CORE_ALERT_ALL,
@@ -132,7 +132,8 @@ enum cxldcd_rc cci_cmd_set_alert_cfg(struct cci_call *c)
 	thr.under_temp_warn = in.under_temp_warn;
 	thr.corr_volatile_warn = in.corr_volatile_warn;
 	thr.corr_persistent_warn = in.corr_persistent_warn;
-	return core_alert_set(c->dev, in.valid_actions, in.enable_actions, &thr, NULL);
+	return core_alert_set(c->dev, c->owner, in.valid_actions, in.enable_actions, &thr,
+			      NULL);
 }
 
 /*

@@ -601,9 +601,14 @@ struct core_scan_results {
 enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t host,
 				       struct core_scan_results *out);
 
-/* Timestamp (0300h/0301h): 0 until set, then advances with core_dev_set_time(). */
-uint64_t core_timestamp_get(const struct cxldcd_dev *dev);
-enum cxldcd_rc core_timestamp_set(struct cxldcd_dev *dev, uint64_t ts_ns);
+/*
+ * Timestamp (0300h/0301h) of owner's LD (a host, or CORE_OWNER_FM: the
+ * Type 3 MCTP CCI): 0 until set, then advances with core_dev_set_time().
+ * Each LD has its own (CXL r3.2 §2.4, §2.5): a host's Set Timestamp changes
+ * what no other host reads.
+ */
+uint64_t core_timestamp_get(const struct cxldcd_dev *dev, uint16_t owner);
+enum cxldcd_rc core_timestamp_set(struct cxldcd_dev *dev, uint16_t owner, uint64_t ts_ns);
 
 /*
  * Label Storage Area of cfg.lsa_size bytes (zeros until written), as owner
@@ -632,9 +637,11 @@ struct core_alert_cfg {
 	uint16_t over_temp_warn, under_temp_warn;
 	uint16_t corr_volatile_warn, corr_persistent_warn;
 };
-void core_alert_get(const struct cxldcd_dev *dev, struct core_alert_cfg *out);
-enum cxldcd_rc core_alert_set(struct cxldcd_dev *dev, uint8_t valid, uint8_t enable,
-			      const struct core_alert_cfg *thr, struct cxldcd_diag *diag);
+/* Alert configuration (4201h/4202h) of owner's LD, each its own as the timestamp. */
+void core_alert_get(const struct cxldcd_dev *dev, uint16_t owner, struct core_alert_cfg *out);
+enum cxldcd_rc core_alert_set(struct cxldcd_dev *dev, uint16_t owner, uint8_t valid,
+			      uint8_t enable, const struct core_alert_cfg *thr,
+			      struct cxldcd_diag *diag);
 
 /* ------------------------------------------------------------- features.c */
 

@@ -21,6 +21,11 @@
  *   repairs: (bit 5) CORE_NR_REPAIRS x { u8 current mode, u8 saved mode,
  *            u32 repairs performed }; a mode is bit 0 device-initiated, bit 1
  *            sparing events, bit 2 at boot (an older file without it: all 0)
+ *   lds:     (bit 6, with bit 1, only when the LDs' timestamps or alert
+ *            configurations differ) u16 n = num-hosts + 1, n x the memdev
+ *            section's timestamp and alert fields, each host's LD then the
+ *            MCTP CCI's.  The memdev section holds host 0's, and without
+ *            bit 6 every LD's (an older file: the device had one)
  */
 #include <stdlib.h>
 
@@ -79,6 +84,46 @@ static void put_bgop(struct snap_wr *o, const struct bgop *b)
 	put_poison(o, b->rec, b->n);
 }
 
+static void put_ld(struct snap_wr *o, const struct memdev_ld *l)
+{
+	const struct core_alert_cfg *a = &l->alert;
+
+	snap_put_u(o, l->ts_set, 1);
+	snap_put_u(o, l->ts_value, 8);
+	snap_put_u(o, l->ts_at, 8);
+	snap_put_u(o, a->enabled, 1);
+	snap_put_u(o, a->life_used_crit, 1);
+	snap_put_u(o, a->life_used_warn, 1);
+	snap_put_u(o, a->over_temp_crit, 2);
+	snap_put_u(o, a->under_temp_crit, 2);
+	snap_put_u(o, a->over_temp_warn, 2);
+	snap_put_u(o, a->under_temp_warn, 2);
+	snap_put_u(o, a->corr_volatile_warn, 2);
+	snap_put_u(o, a->corr_persistent_warn, 2);
+}
+
+static bool ld_same(const struct memdev_ld *a, const struct memdev_ld *b)
+{
+	const struct core_alert_cfg *x = &a->alert, *y = &b->alert;
+
+	return a->ts_set == b->ts_set && a->ts_value == b->ts_value && a->ts_at == b->ts_at &&
+	       x->enabled == y->enabled && x->life_used_crit == y->life_used_crit &&
+	       x->life_used_warn == y->life_used_warn && x->over_temp_crit == y->over_temp_crit &&
+	       x->under_temp_crit == y->under_temp_crit && x->over_temp_warn == y->over_temp_warn &&
+	       x->under_temp_warn == y->under_temp_warn &&
+	       x->corr_volatile_warn == y->corr_volatile_warn &&
+	       x->corr_persistent_warn == y->corr_persistent_warn;
+}
+
+/* Whether some LD's timestamp or alert configuration is not host 0's. */
+static bool lds_differ(const struct cxldcd_dev *dev, const struct memdev_state *m)
+{
+	for (uint32_t i = 1; m && i < MEMDEV_LDS(dev); i++)
+		if (!ld_same(&m->ld[0], &m->ld[i]))
+			return true;
+	return false;
+}
+
 static uint8_t mode_bits(const struct core_repair_mode *m)
 {
 	return (uint8_t)((m->dev_initiated ? 1u : 0u) | (m->sparing_events ? 2u : 0u) |
@@ -110,30 +155,18 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	struct snap_wr o = { 0 };
 	bool feat = dev->feat.set || dev->feat.xfer;
 	bool repairs = has_repairs(&dev->feat);
+	bool lds = lds_differ(dev, m);
 
 	*out = NULL;
 	*len = 0;
 	if (!dev->poison && !m && !dev->bg && !feat && !repairs)
 		return 0;
 	snap_put_u(&o, (dev->poison ? 1u : 0u) | (m ? 2u : 0u) | (dev->bg ? 4u : 0u) | (feat ? 8u : 0u) |
-		(mctp ? 16u : 0u) | (repairs ? 32u : 0u), 1);
+		(mctp ? 16u : 0u) | (repairs ? 32u : 0u) | (lds ? 64u : 0u), 1);
 	if (dev->poison)
 		put_poison(&o, dev->poison->e, dev->poison->n);
 	if (m) {
-		const struct core_alert_cfg *a = &m->alert;
-
-		snap_put_u(&o, m->ts_set, 1);
-		snap_put_u(&o, m->ts_value, 8);
-		snap_put_u(&o, m->ts_at, 8);
-		snap_put_u(&o, a->enabled, 1);
-		snap_put_u(&o, a->life_used_crit, 1);
-		snap_put_u(&o, a->life_used_warn, 1);
-		snap_put_u(&o, a->over_temp_crit, 2);
-		snap_put_u(&o, a->under_temp_crit, 2);
-		snap_put_u(&o, a->over_temp_warn, 2);
-		snap_put_u(&o, a->under_temp_warn, 2);
-		snap_put_u(&o, a->corr_volatile_warn, 2);
-		snap_put_u(&o, a->corr_persistent_warn, 2);
+		put_ld(&o, &m->ld[0]);
 		snap_put_u(&o, m->lsa != NULL, 1);
 		if (m->lsa)
 			snap_put(&o, m->lsa, dev->cfg.lsa_size);
@@ -151,6 +184,11 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 		put_features(&o, &dev->feat);
 	if (repairs)
 		put_repairs(&o, &dev->feat);
+	if (lds) {
+		snap_put_u(&o, MEMDEV_LDS(dev), 2);
+		for (uint32_t i = 0; i < MEMDEV_LDS(dev); i++)
+			put_ld(&o, &m->ld[i]);
+	}
 	if (o.oom) {
 		free(o.p);
 		return -ENOMEM;
@@ -258,6 +296,24 @@ static void get_bgop(struct cxldcd_dev *dev, struct snap_rd *r, struct bgop **sl
 		r->bad = true;
 }
 
+static void get_ld(struct snap_rd *r, struct memdev_ld *l)
+{
+	struct core_alert_cfg *a = &l->alert;
+
+	l->ts_set = get_bool(r);
+	l->ts_value = snap_get_u(r, 8);
+	l->ts_at = snap_get_u(r, 8);
+	a->enabled = (uint8_t)snap_get_u(r, 1);
+	a->life_used_crit = (uint8_t)snap_get_u(r, 1);
+	a->life_used_warn = (uint8_t)snap_get_u(r, 1);
+	a->over_temp_crit = (uint16_t)snap_get_u(r, 2);
+	a->under_temp_crit = (uint16_t)snap_get_u(r, 2);
+	a->over_temp_warn = (uint16_t)snap_get_u(r, 2);
+	a->under_temp_warn = (uint16_t)snap_get_u(r, 2);
+	a->corr_volatile_warn = (uint16_t)snap_get_u(r, 2);
+	a->corr_persistent_warn = (uint16_t)snap_get_u(r, 2);
+}
+
 static void get_mode(struct snap_rd *r, struct core_repair_mode *m)
 {
 	uint64_t v = snap_get_u(r, 1);
@@ -294,23 +350,14 @@ int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
 			dev->poison->n = get_poison(&r, dev->poison->e);
 	}
 	if (present & 2u) {
-		struct memdev_state *m = dev->memdev = zalloc_or_bad(dev, &r, sizeof(*dev->memdev));
+		struct memdev_state *m = r.bad ? NULL : memdev_state_get(dev);
 
+		if (!m)
+			r.bad = true;
 		if (m) {
-			struct core_alert_cfg *a = &m->alert;
-
-			m->ts_set = snap_get_u(&r, 1);
-			m->ts_value = snap_get_u(&r, 8);
-			m->ts_at = snap_get_u(&r, 8);
-			a->enabled = (uint8_t)snap_get_u(&r, 1);
-			a->life_used_crit = (uint8_t)snap_get_u(&r, 1);
-			a->life_used_warn = (uint8_t)snap_get_u(&r, 1);
-			a->over_temp_crit = (uint16_t)snap_get_u(&r, 2);
-			a->under_temp_crit = (uint16_t)snap_get_u(&r, 2);
-			a->over_temp_warn = (uint16_t)snap_get_u(&r, 2);
-			a->under_temp_warn = (uint16_t)snap_get_u(&r, 2);
-			a->corr_volatile_warn = (uint16_t)snap_get_u(&r, 2);
-			a->corr_persistent_warn = (uint16_t)snap_get_u(&r, 2);
+			get_ld(&r, &m->ld[0]);
+			for (uint32_t i = 1; i < MEMDEV_LDS(dev); i++)  /* without bit 6: every LD's */
+				m->ld[i] = m->ld[0];
 			if (snap_get_u(&r, 1)) {
 				m->lsa = zalloc_or_bad(dev, &r, dev->cfg.lsa_size ? dev->cfg.lsa_size : 1);
 				if (m->lsa)
@@ -330,7 +377,13 @@ int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
 		get_features(&r, &dev->feat);
 	if (present & 32u)
 		get_repairs(&r, &dev->feat);
-	if ((present & ~63u) || (present & 20u) == 16u)
+	if ((present & 64u) && dev->memdev && !r.bad) {
+		if (snap_get_u(&r, 2) != MEMDEV_LDS(dev))
+			r.bad = true;
+		for (uint32_t i = 0; i < MEMDEV_LDS(dev) && !r.bad; i++)
+			get_ld(&r, &dev->memdev->ld[i]);
+	}
+	if ((present & ~127u) || (present & 20u) == 16u || (present & 66u) == 64u)
 		r.bad = true;
 	return r.bad || r.off != r.len ? -EINVAL : 0;
 }

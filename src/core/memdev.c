@@ -3,6 +3,10 @@
  * memdev.c - memory-device state that is not capacity: the timestamp
  * (0300h/0301h), the Label Storage Area (4102h/4103h) and the alert
  * configuration (4201h/4202h), CXL r3.2 §8.2.10.4 and §8.2.10.9.
+ * The timestamp and the alert configuration are each LD's own (a host's
+ * mailbox, or the Type 3 MCTP CCI): CXL r3.2 §2.4 has each LD operate as a
+ * Type 3 device and §2.5 requires per-LD isolation of state.  The LSA
+ * describes the static capacity, one for the hosts that reach it.
  *
  * Time comes from core_dev_set_time(): a set timestamp advances with it.
  * The LSA is cfg.lsa_size bytes of zeros until written; it is allocated on
@@ -14,7 +18,7 @@
 
 
 /* Life used 100%, over 85 C, under -10 C: fixed critical thresholds. */
-static const struct core_alert_cfg alert_default = {
+const struct core_alert_cfg memdev_alert_default = {
 	.life_used_crit = 100,
 	.over_temp_crit = 85,
 	.under_temp_crit = (uint16_t)-10,
@@ -25,38 +29,56 @@ void memdev_fini(struct cxldcd_dev *dev)
 	if (!dev->memdev)
 		return;
 	core_free(dev, dev->memdev->lsa);
+	core_free(dev, dev->memdev->ld);
 	core_free(dev, dev->memdev);
 	dev->memdev = NULL;
 }
 
-static struct memdev_state *state(struct cxldcd_dev *dev)
+struct memdev_state *memdev_state_get(struct cxldcd_dev *dev)
 {
-	if (!dev->memdev) {
-		dev->memdev = core_zalloc(dev, sizeof(*dev->memdev));
-		if (dev->memdev)
-			dev->memdev->alert = alert_default;
+	struct memdev_state *m = dev->memdev;
+
+	if (m)
+		return m;
+	m = core_zalloc(dev, sizeof(*m));
+	if (m)
+		m->ld = core_zalloc(dev, MEMDEV_LDS(dev) * sizeof(*m->ld));
+	if (!m || !m->ld) {
+		if (m)
+			core_free(dev, m);
+		return NULL;
 	}
-	return dev->memdev;
+	for (uint32_t i = 0; i < MEMDEV_LDS(dev); i++)
+		m->ld[i].alert = memdev_alert_default;
+	dev->memdev = m;
+	return m;
 }
 
-uint64_t core_timestamp_get(const struct cxldcd_dev *dev)
+static const struct memdev_ld *ld_of(const struct cxldcd_dev *dev, uint16_t owner)
 {
-	const struct memdev_state *m = dev->memdev;
+	return dev->memdev ? &dev->memdev->ld[memdev_ld_of(dev, owner)] : NULL;
+}
 
-	if (!m || !m->ts_set)
+uint64_t core_timestamp_get(const struct cxldcd_dev *dev, uint16_t owner)
+{
+	const struct memdev_ld *l = ld_of(dev, owner);
+
+	if (!l || !l->ts_set)
 		return 0;
-	return m->ts_value + (dev->now > m->ts_at ? dev->now - m->ts_at : 0);
+	return l->ts_value + (dev->now > l->ts_at ? dev->now - l->ts_at : 0);
 }
 
-enum cxldcd_rc core_timestamp_set(struct cxldcd_dev *dev, uint64_t ts_ns)
+enum cxldcd_rc core_timestamp_set(struct cxldcd_dev *dev, uint16_t owner, uint64_t ts_ns)
 {
-	struct memdev_state *m = state(dev);
+	struct memdev_state *m = memdev_state_get(dev);
+	struct memdev_ld *l;
 
 	if (!m)
 		return CXLDCD_RC_INTERNAL_ERROR;
-	m->ts_set = true;
-	m->ts_value = ts_ns;
-	m->ts_at = dev->now;
+	l = &m->ld[memdev_ld_of(dev, owner)];
+	l->ts_set = true;
+	l->ts_value = ts_ns;
+	l->ts_at = dev->now;
 	return CXLDCD_RC_SUCCESS;
 }
 
@@ -103,7 +125,7 @@ enum cxldcd_rc core_lsa_write(struct cxldcd_dev *dev, uint16_t owner, uint32_t o
 	if (rc != CXLDCD_RC_SUCCESS)
 		return rc;
 	fresh = !dev->memdev;
-	m = state(dev);
+	m = memdev_state_get(dev);
 	if (m && !m->lsa)
 		m->lsa = core_zalloc(dev, dev->cfg.lsa_size ? dev->cfg.lsa_size : 1);
 	if (!m || !m->lsa) {
@@ -118,9 +140,11 @@ enum cxldcd_rc core_lsa_write(struct cxldcd_dev *dev, uint16_t owner, uint32_t o
 	return CXLDCD_RC_SUCCESS;
 }
 
-void core_alert_get(const struct cxldcd_dev *dev, struct core_alert_cfg *out)
+void core_alert_get(const struct cxldcd_dev *dev, uint16_t owner, struct core_alert_cfg *out)
 {
-	*out = dev->memdev ? dev->memdev->alert : alert_default;
+	const struct memdev_ld *l = ld_of(dev, owner);
+
+	*out = l ? l->alert : memdev_alert_default;
 }
 
 /*
@@ -129,14 +153,15 @@ void core_alert_get(const struct cxldcd_dev *dev, struct core_alert_cfg *out)
  * used warning at or above the critical threshold, or a temperature warning
  * beyond its critical one, is Invalid Input (nothing changes).
  */
-enum cxldcd_rc core_alert_set(struct cxldcd_dev *dev, uint8_t valid, uint8_t enable,
-			      const struct core_alert_cfg *thr, struct cxldcd_diag *diag)
+enum cxldcd_rc core_alert_set(struct cxldcd_dev *dev, uint16_t owner, uint8_t valid,
+			      uint8_t enable, const struct core_alert_cfg *thr,
+			      struct cxldcd_diag *diag)
 {
-	struct core_alert_cfg a;
+	struct core_alert_cfg a, *to;
 	struct memdev_state *m;
 	uint8_t on = valid & enable;
 
-	core_alert_get(dev, &a);
+	core_alert_get(dev, owner, &a);
 	if ((on & CORE_ALERT_LIFE_USED) && thr->life_used_warn >= a.life_used_crit)
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
 				 "life_used_warn=%u not below critical=%u", thr->life_used_warn,
@@ -150,20 +175,21 @@ enum cxldcd_rc core_alert_set(struct cxldcd_dev *dev, uint8_t valid, uint8_t ena
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
 				 "under_temp_warn=%d not above critical=%d",
 				 (int16_t)thr->under_temp_warn, (int16_t)a.under_temp_crit);
-	m = state(dev);
+	m = memdev_state_get(dev);
 	if (!m)
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+	to = &m->ld[memdev_ld_of(dev, owner)].alert;
 	valid &= CORE_ALERT_ALL;
-	m->alert.enabled = (uint8_t)((m->alert.enabled & ~valid) | on);
+	to->enabled = (uint8_t)((to->enabled & ~valid) | on);
 	if (on & CORE_ALERT_LIFE_USED)
-		m->alert.life_used_warn = thr->life_used_warn;
+		to->life_used_warn = thr->life_used_warn;
 	if (on & CORE_ALERT_OVER_TEMP)
-		m->alert.over_temp_warn = thr->over_temp_warn;
+		to->over_temp_warn = thr->over_temp_warn;
 	if (on & CORE_ALERT_UNDER_TEMP)
-		m->alert.under_temp_warn = thr->under_temp_warn;
+		to->under_temp_warn = thr->under_temp_warn;
 	if (on & CORE_ALERT_CORR_VOLATILE)
-		m->alert.corr_volatile_warn = thr->corr_volatile_warn;
+		to->corr_volatile_warn = thr->corr_volatile_warn;
 	if (on & CORE_ALERT_CORR_PERSISTENT)
-		m->alert.corr_persistent_warn = thr->corr_persistent_warn;
+		to->corr_persistent_warn = thr->corr_persistent_warn;
 	return CXLDCD_RC_SUCCESS;
 }

@@ -282,12 +282,33 @@ struct poison_list {
 	uint32_t n;
 };
 
-struct memdev_state {
+/*
+ * The state one LD's mailbox sets for itself alone (CXL r3.2 §2.4: each LD
+ * operates as a Type 3 device; §2.5: per-LD isolation of state, context and
+ * management): its timestamp and alert configuration.
+ */
+struct memdev_ld {
 	bool ts_set;
 	uint64_t ts_value, ts_at;       /* host's timestamp, and dev->now when it was set */
 	struct core_alert_cfg alert;
+};
+
+struct memdev_state {
+	struct memdev_ld *ld;           /* [MEMDEV_LDS(dev)]: each host's, then the MCTP CCI's */
 	uint8_t *lsa;                   /* cfg.lsa_size bytes once written */
 };
+
+/* memdev_state.ld slots: one per host, then the Type 3 MCTP CCI's (CORE_OWNER_FM). */
+#define MEMDEV_LDS(dev) ((uint32_t)(dev)->cfg.nr_hosts + 1u)
+/* The memdev_state.ld slot of owner (a host, or CORE_OWNER_FM). */
+static inline uint32_t memdev_ld_of(const struct cxldcd_dev *dev, uint16_t owner)
+{
+	return owner < dev->cfg.nr_hosts ? owner : dev->cfg.nr_hosts;
+}
+/* The alert configuration of an LD that never set one. */
+extern const struct core_alert_cfg memdev_alert_default;
+/* dev->memdev, made (every LD at its defaults) when there is none; NULL: out of memory. */
+struct memdev_state *memdev_state_get(struct cxldcd_dev *dev);
 
 /* 0 or Invalid Input (diag) when v's part for feature f is out of range. */
 enum cxldcd_rc feat_validate(enum core_feature f, const struct core_features *v,

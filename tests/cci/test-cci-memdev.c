@@ -64,6 +64,13 @@ static void test_fw_info_golden(void **state)
 	assert_int_equal(cci_dec_fw_info_out(want, sizeof(want) - 1, &fw), -EMSGSIZE);
 }
 
+/*
+ * Each host's LD has its own timestamp (CXL r3.2 §2.4, §2.5: per-LD state):
+ * host 0's Set Timestamp is what host 0 reads, advancing with the device
+ * clock; host 1 still reads 0 (never set), and its own Set changes nothing
+ * of host 0's.  Before, one timestamp served every host (host 1 read host
+ * 0's).
+ */
 static void test_timestamp(void **state)
 {
 	struct fx *f = *state;
@@ -76,9 +83,16 @@ static void test_timestamp(void **state)
 	assert_int_equal(msg(f, f->mb[0], 0x0301, in, 8), 0);
 	assert_int_equal(f->out_len, 0);
 	core_dev_set_time(f->dev, NOW + 5000);  /* the device clock advances 5 us */
-	g64(want, 0, 0x17f0000000000000ull + 5000);
 	assert_int_equal(msg(f, f->mb[1], 0x0300, NULL, 0), 0);
-	expect_rsp(f, want, 8);                 /* one device timestamp for every host */
+	expect_rsp(f, want, 8);                 /* host 1's LD: never set */
+	g64(in, 0, 0x1000);
+	assert_int_equal(msg(f, f->mb[1], 0x0301, in, 8), 0);
+	g64(want, 0, 0x1000);
+	assert_int_equal(msg(f, f->mb[1], 0x0300, NULL, 0), 0);
+	expect_rsp(f, want, 8);
+	g64(want, 0, 0x17f0000000000000ull + 5000);
+	assert_int_equal(msg(f, f->mb[0], 0x0300, NULL, 0), 0);
+	expect_rsp(f, want, 8);                 /* host 0's own, untouched by host 1's */
 	assert_int_equal(cci_dec_timestamp(want, 8, &ts), 0);
 	assert_int_equal(ts, 0x17f0000000000000ull + 5000);
 	assert_int_equal(cci_dec_timestamp(want, 7, &ts), -EMSGSIZE);
@@ -250,6 +264,11 @@ static void test_health_golden(void **state)
 	assert_int_equal(cci_dec_health_info_out(want, sizeof(want) - 1, &h), -EMSGSIZE);
 }
 
+/*
+ * Alert configuration: golden bytes, the threshold checks, and each host's
+ * LD its own (CXL r3.2 §2.5): host 0's Set Alert Configuration leaves host
+ * 1's at the defaults (before, host 1 read host 0's).
+ */
 static void test_alert_config(void **state)
 {
 	struct fx *f = *state;
@@ -272,11 +291,13 @@ static void test_alert_config(void **state)
 	g16(in, 0x08, 1000);
 	g16(in, 0x0a, 7);
 	assert_int_equal(msg(f, f->mb[0], 0x4202, in, sizeof(in)), 0);
+	assert_int_equal(msg(f, f->mb[1], 0x4201, NULL, 0), 0);
+	expect_rsp(f, want, sizeof(want));      /* host 1's LD keeps its own: the defaults */
 	g8(want, 0x00, 0x0b);
 	g8(want, 0x03, 90);
 	g16(want, 0x08, 70);
 	g16(want, 0x0c, 1000);
-	assert_int_equal(msg(f, f->mb[1], 0x4201, NULL, 0), 0);
+	assert_int_equal(msg(f, f->mb[0], 0x4201, NULL, 0), 0);
 	expect_rsp(f, want, sizeof(want));
 
 	g8(in, 0x02, 100);                      /* warning at the critical threshold */
@@ -288,13 +309,15 @@ static void test_alert_config(void **state)
 	g8(in, 0x01, 0x04);
 	g16(in, 0x06, (uint16_t)-10);
 	assert_int_equal(msg(f, f->mb[0], 0x4202, in, sizeof(in)), 0x02);
-	assert_int_equal(msg(f, f->mb[1], 0x4201, NULL, 0), 0);
+	assert_int_equal(msg(f, f->mb[0], 0x4201, NULL, 0), 0);
 	expect_rsp(f, want, sizeof(want));      /* unchanged by the failures */
 	g8(in, 0x00, 0x01);                     /* disable life used only */
 	g8(in, 0x01, 0x00);
 	assert_int_equal(msg(f, f->mb[0], 0x4202, in, sizeof(in)), 0);
-	assert_int_equal(msg(f, f->mb[1], 0x4201, NULL, 0), 0);
+	assert_int_equal(msg(f, f->mb[0], 0x4201, NULL, 0), 0);
 	assert_int_equal(f->out[0], 0x0a);
+	assert_int_equal(msg(f, f->mb[1], 0x4201, NULL, 0), 0);
+	assert_int_equal(f->out[0], 0x00);      /* host 1's: still none enabled */
 }
 
 static void poison_list_in(uint8_t *in, uint64_t dpa, uint64_t units)
@@ -614,7 +637,7 @@ static void test_snapshot_keeps_memdev_state(void **state)
 	assert_int_equal(core_snapshot(d2, &b, &nb), 0);
 	assert_int_equal(na, nb);
 	assert_memory_equal(a, b, na);
-	assert_int_equal(core_timestamp_get(d2), 12345);
+	assert_int_equal(core_timestamp_get(d2, 0), 12345);
 	assert_true(core_poison_test(d2, 0x1040, 1));
 	assert_true(core_bg_busy(d2, 1));
 	{
@@ -631,6 +654,50 @@ static void test_snapshot_keeps_memdev_state(void **state)
 	free(a);
 	free(b);
 	free(plain);
+}
+
+/*
+ * Each LD's timestamp and alert configuration are in the snapshot: host 0's
+ * and host 1's differ, and a restored device answers each host its own
+ * (then snapshots to the same bytes); the same file cut short is refused.
+ */
+static void test_snapshot_keeps_each_lds_timestamp_and_alerts(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_dev_cfg cfg = *core_dev_cfg(f->dev);
+	uint8_t *a = NULL, *b = NULL, ts[8], al[0x0c] = { 0 };
+	struct core_alert_cfg got;
+	struct cxldcd_dev *d2;
+	size_t na, nb;
+
+	g64(ts, 0, 12345);
+	assert_int_equal(msg(f, f->mb[0], 0x0301, ts, 8), 0);
+	g64(ts, 0, 777);
+	assert_int_equal(msg(f, f->mb[1], 0x0301, ts, 8), 0);
+	g8(al, 0x00, 0x02);                     /* host 1: over-temperature warning at 60 C */
+	g8(al, 0x01, 0x02);
+	g16(al, 0x04, 60);
+	assert_int_equal(msg(f, f->mb[1], 0x4202, al, sizeof(al)), 0);
+	assert_int_equal(core_snapshot(f->dev, &a, &na), 0);
+	assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+	assert_int_equal(core_restore(d2, a, na, NULL), 0);
+	assert_int_equal(core_timestamp_get(d2, 0), 12345);
+	assert_int_equal(core_timestamp_get(d2, 1), 777);
+	assert_int_equal(core_timestamp_get(d2, CORE_OWNER_FM), 0);
+	core_alert_get(d2, 0, &got);
+	assert_int_equal(got.enabled, 0);
+	core_alert_get(d2, 1, &got);
+	assert_int_equal(got.enabled, 0x02);
+	assert_int_equal(got.over_temp_warn, 60);
+	assert_int_equal(core_snapshot(d2, &b, &nb), 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	core_dev_free(d2);
+	assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+	assert_int_equal(core_restore(d2, a, na - 1, NULL), -EINVAL);
+	core_dev_free(d2);
+	free(a);
+	free(b);
 }
 
 /* ------------------------------------------------------------ codecs */
@@ -889,6 +956,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scan_media, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sanitize_and_secure_erase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_keeps_memdev_state, setup_lsa, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_keeps_each_lds_timestamp_and_alerts, setup,
+						teardown),
 		cmocka_unit_test(test_codec_round_trips),
 	};
 

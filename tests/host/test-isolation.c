@@ -37,6 +37,9 @@
  *    old code; root only).
  *  - --host-socket bound-only=on refuses a HELLO of a host id no host.N=
  *    binds, logged (fails on the old code: no such option).
+ *  - Set Timestamp and Set Alert Configuration of host 0 changed what
+ *    every host read: each LD now has its own, across a kill -9 and
+ *    restart too (fails on the old code).
  *  - The --mctp-serial terminal (the device's FM-API) was 0620 of group
  *    tty as grantpt() left it: another user in tty wrote to it.  It is
  *    0600 of the daemon's user (fails on the old code; root only).
@@ -895,6 +898,88 @@ static void test_a_bound_only_socket_refuses_an_unbound_host_id(void **state)
 	qmp_client_free(c);
 }
 
+/* ------------------------------------------------------------ per-LD device state */
+
+/* Host id's Get Timestamp (0300h) on a fresh raw connection. */
+static uint64_t timestamp_of(const char *sock, uint16_t id)
+{
+	uint8_t out[8];
+	struct raw r;
+	uint64_t ts = 0;
+
+	assert_int_equal(raw_connect(&r, sock, id), 0);
+	assert_int_equal(raw_cci(&r, 0x0300, NULL, 0, out, sizeof(out)), 0);
+	for (int i = 7; i >= 0; i--)
+		ts = ts << 8 | out[i];
+	raw_close(&r);
+	return ts;
+}
+
+/* Host id's Get Alert Configuration (4201h): byte 0, the alerts enabled. */
+static uint8_t alerts_of(const char *sock, uint16_t id)
+{
+	uint8_t out[16];
+	struct raw r;
+
+	assert_int_equal(raw_connect(&r, sock, id), 0);
+	assert_int_equal(raw_cci(&r, 0x4201, NULL, 0, out, sizeof(out)), 0);
+	raw_close(&r);
+	return out[0];
+}
+
+/*
+ * Set Timestamp (0301h) and Set Alert Configuration (4202h) on host 0's
+ * mailbox change what host 0 reads, not host 1: each LD has its own
+ * (CXL r3.2 §2.4, §2.5), also after a kill -9 and restart with --state
+ * (journal replay runs them on host 0's LD).  Before, one host set the
+ * device's timestamp and alerts for every host (fails on the old code:
+ * host 1 read host 0's timestamp).
+ */
+static void test_a_hosts_timestamp_and_alerts_are_its_own(void **state)
+{
+	const uint64_t t0 = 0x17f0000000000000ull;
+	const char *args[] = {
+		"-object", "memory-backend-ram,id=m0,size=256M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2",
+		"--fm", "none", "--host-socket", NULL, "--state", NULL, NULL,
+	};
+	uint8_t in[12] = { 0 };
+	struct qmp_client *c;
+	struct dproc p;
+	struct raw r0;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	args[7] = p.host;
+	args[9] = p.state;
+	c = connect_dev(&p, args);
+	assert_int_equal(raw_connect(&r0, p.host, 0), 0);
+	put64(in, t0);
+	assert_int_equal(raw_cci(&r0, 0x0301, in, 8, NULL, 0), 0);
+	memset(in, 0, sizeof(in));
+	in[0] = 0x02;           /* over-temperature warning at 60 C */
+	in[1] = 0x02;
+	in[4] = 60;
+	assert_int_equal(raw_cci(&r0, 0x4202, in, sizeof(in), NULL, 0), 0);
+	raw_close(&r0);
+	for (int life = 0; life < 2; life++) {
+		uint64_t ts1 = timestamp_of(p.host, 1);
+
+		if (ts1)
+			fail_msg("host 1 reads timestamp 0x%llx that host 0 set",
+				 (unsigned long long)ts1);
+		assert_true(timestamp_of(p.host, 0) >= t0);
+		assert_int_equal(alerts_of(p.host, 1), 0);
+		assert_int_equal(alerts_of(p.host, 0), 0x02);
+		if (life)
+			break;
+		qmp_client_free(c);
+		dproc_kill9(&p);
+		c = connect_dev(&p, args);
+	}
+	qmp_client_free(c);
+}
+
 /* ------------------------------------------------------------ the MCTP serial terminal */
 
 /* In a child as uid with the supplementary group grp: open(path, flags)'s errno (0: opened). */
@@ -1005,6 +1090,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_host_id_bound_to_a_user_is_refused_to_another,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_bound_only_socket_refuses_an_unbound_host_id,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_hosts_timestamp_and_alerts_are_its_own,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_the_mctp_serial_terminal_is_the_daemons_alone,
 					  dproc_reap_all),
