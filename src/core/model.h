@@ -181,8 +181,14 @@ struct cxldcd_dev {
 	uint8_t reg_order[CXLDCD_MAX_REGIONS]; /* region indexes by increasing base */
 	struct host *hosts;
 	struct owner *owners;       /* nr_hosts + 1; the last is the FM */
-	struct tag **tag_hash;
-	uint32_t tag_hash_mask;
+	/*
+	 * The tag hash (tag.c).  While it grows, tag_hash is the new table and
+	 * tag_hash_old the one before it, whose buckets [tag_hash_moved,
+	 * tag_hash_old_mask] are still to move: a tag is in the old table
+	 * exactly when its old bucket is one of those.  NULL: not growing.
+	 */
+	struct tag **tag_hash, **tag_hash_old;
+	uint32_t tag_hash_mask, tag_hash_old_mask, tag_hash_moved;
 	/*
 	 * Live tags in creation order: slots [0, tag_used) of tag_slot (NULL
 	 * where a tag went), with a Fenwick tree of live slots (tag_fw, 1-based)
@@ -492,6 +498,8 @@ void tag_link(struct cxldcd_dev *dev, struct tag *t);
  */
 void tag_place(struct cxldcd_dev *dev, struct tag *t);
 int tag_index_build(struct cxldcd_dev *dev);
+/* Finish a growth of the tag hash under way (tag.c; O(buckets left)). */
+void tag_hash_settle(struct cxldcd_dev *dev);
 void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t);
 void tag_remember_release(struct cxldcd_dev *dev, uint16_t host, const struct tag *t);
 /* The host that holds (pending or accepted) a non-sharable tag, or -1. */

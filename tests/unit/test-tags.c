@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test-tags.c - sharable tags, enable shared access, FM references, tag status. */
+#include <stdlib.h>
+
 #include "common.h"
 #include "core/model.h"
 
@@ -264,16 +266,17 @@ static void many_tags(struct cxldcd_dev_cfg *c)
 	c->evlog_depth = 4096;
 }
 
-/* The longest chain of the tag hash, and the number of tags in it. */
+/* The longest chain of the tag hash (both tables while it grows), and the number of tags in it. */
 static uint32_t longest_chain(const struct cxldcd_dev *d, uint32_t *total)
 {
-	uint32_t most = 0;
+	uint32_t most = 0, nb = d->tag_hash_mask + 1, no = d->tag_hash_old ? d->tag_hash_old_mask + 1 : 0;
 
 	*total = 0;
-	for (uint32_t b = 0; b <= d->tag_hash_mask; b++) {
+	for (uint32_t b = 0; b < nb + no; b++) {
+		const struct tag *t = b < nb ? d->tag_hash[b] : d->tag_hash_old[b - nb];
 		uint32_t n = 0;
 
-		for (const struct tag *t = d->tag_hash[b]; t; t = t->hnext)
+		for (; t; t = t->hnext)
 			n++;
 		most = n > most ? n : most;
 		*total += n;
@@ -354,10 +357,164 @@ static void test_tag_hash_grows_with_the_tags(void **state)
 	tenv_free(e);
 }
 
+static void grow_id(uint8_t id[16], uint32_t v)
+{
+	memset(id, 0, 16);
+	id[0] = 0x7c;
+	id[13] = (uint8_t)(v >> 16);
+	id[14] = (uint8_t)(v >> 8);
+	id[15] = (uint8_t)v;
+}
+
+/* One extent at block `block` with tag v, accepted by host 0. */
+static void grow_add(struct tenv *e, uint32_t block, uint32_t v)
+{
+	struct cxldcd_extent x = { .dpa = (uint64_t)block * 2 * MiB, .len = 2 * MiB };
+
+	grow_id(x.tag, v);
+	assert_int_equal(add_ext(e, 0, &x, 1), 0);
+	assert_int_equal(accept_all(e, 0), 0);
+	drain(e, 0);
+	drain(e, CORE_OWNER_FM);
+}
+
+/* Is t in the old table (a bucket not moved yet)? */
+static bool in_old_table(const struct cxldcd_dev *d, const struct tag *t)
+{
+	for (uint32_t b = d->tag_hash_moved; d->tag_hash_old && b <= d->tag_hash_old_mask; b++)
+		for (const struct tag *u = d->tag_hash_old[b]; u; u = u->hnext)
+			if (u == t)
+				return true;
+	return false;
+}
+
+/* Every tag of ref[0..n) (0: released) found, and the pages of 16 list them in creation order. */
+static void grow_expect(const struct cxldcd_dev *d, const uint32_t *ref, uint32_t n)
+{
+	static struct core_tag_info ti[16];
+	uint32_t at = 0, got;
+	uint8_t id[16];
+
+	for (uint32_t i = 0; i < n; i++) {
+		grow_id(id, ref[i]);
+		if (ref[i])
+			assert_non_null(tag_find(d, id));
+		else
+			assert_null(tag_find(d, id));
+	}
+	for (uint32_t i = 0; i < n; i += 16) {
+		assert_int_equal(core_tag_list(d, at, 16, ti, &got), CXLDCD_RC_SUCCESS);
+		for (uint32_t j = 0; j < got; j++) {
+			uint32_t idx;
+
+			while (!ref[i])
+				i++;
+			grow_id(id, ref[i]);
+			assert_memory_equal(ti[j].tag, id, 16);
+			assert_int_equal(core_tag_index(d, id, &idx), 0);
+			assert_int_equal(idx, at + j);
+			i++;
+		}
+		at += got;
+		i -= 16;
+		if (got < 16)
+			break;
+	}
+	assert_int_equal(at, core_tag_count(d));
+	assert_invariants(d);
+}
+
+/*
+ * The tag hash grows a few buckets at a time: the add that passes 2,048
+ * tags allocates 4,096 buckets and moves 4 of the 2,048 old ones, each
+ * later link or unlink 4 more; meanwhile every tag is found in whichever
+ * table holds it, a release takes a tag out of either, pages list the tags
+ * in creation order, and a snapshot taken mid-way restores the same tags
+ * (into a table grown at once) and saves the same bytes.  The move ends
+ * well before the new table holds a tag per bucket.
+ */
+static void test_tag_hash_grows_a_few_buckets_at_a_time(void **state)
+{
+	static uint32_t ref[4096];
+	struct tenv *e = tenv_new(many_tags), *r;
+	struct cxldcd_diag diag = { 0 };
+	struct tag *in_old = NULL, *in_new = NULL;
+	uint32_t n = 0, moved;
+	uint8_t *s1, *s2;
+	size_t l1, l2;
+
+	(void)state;
+	while (!e->dev->tag_hash_old) {
+		assert_true(n < 4000);
+		ref[n] = n + 1;
+		grow_add(e, n, n + 1);
+		n++;
+	}
+	assert_int_equal(n, 2049);
+	assert_int_equal(e->dev->tag_hash_mask + 1, 4096);
+	assert_int_equal(e->dev->tag_hash_old_mask + 1, 2048);
+	assert_int_equal(e->dev->tag_hash_moved, 4);
+	grow_expect(e->dev, ref, n);
+
+	/* a tag of each table, released: each unlink moves 4 buckets */
+	for (uint32_t i = 0; i < n && (!in_old || !in_new); i++) {
+		uint8_t id[16];
+		struct tag *t;
+
+		grow_id(id, ref[i]);
+		t = tag_find(e->dev, id);
+		if (in_old_table(e->dev, t) ? !in_old : !in_new) {
+			moved = e->dev->tag_hash_moved;
+			*(in_old_table(e->dev, t) ? &in_old : &in_new) = t;
+			assert_int_equal(rel_dc(e, 0, (uint64_t)i * 2 * MiB, 2 * MiB), 0);
+			assert_int_equal(e->dev->tag_hash_moved, moved + 4);
+			ref[i] = 0;
+		}
+	}
+	assert_non_null(in_old);
+	assert_non_null(in_new);
+	grow_expect(e->dev, ref, n);
+
+	/* a link adds 4 more */
+	moved = e->dev->tag_hash_moved;
+	ref[n] = n + 1;
+	grow_add(e, n, n + 1);
+	n++;
+	assert_int_equal(e->dev->tag_hash_moved, moved + 4);
+	grow_expect(e->dev, ref, n);
+
+	/* a snapshot mid-way: the same tags restored, in the same order, the same bytes saved */
+	assert_non_null(e->dev->tag_hash_old);
+	assert_int_equal(core_snapshot(e->dev, &s1, &l1), 0);
+	r = tenv_new(many_tags);
+	if (core_restore(r->dev, s1, l1, &diag))
+		fail_msg("restore: %s", diag.text);
+	assert_null(r->dev->tag_hash_old);
+	grow_expect(r->dev, ref, n);
+	assert_int_equal(core_snapshot(r->dev, &s2, &l2), 0);
+	assert_int_equal(l1, l2);
+	assert_memory_equal(s1, s2, l1);
+	free(s1);
+	free(s2);
+	tenv_free(r);
+
+	/* the move ends after 2,048 / 4 links and unlinks, the new table a third full */
+	while (e->dev->tag_hash_old) {
+		ref[n] = n + 1;
+		grow_add(e, n, n + 1);
+		n++;
+	}
+	assert_int_equal(n, 2049 + 2048 / 4 - 1 - 2); /* 512 changes: the add that grew it, 2 releases */
+	assert_int_equal(e->dev->tag_hash_mask + 1, 4096);
+	grow_expect(e->dev, ref, n);
+	tenv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tag_hash_grows_with_the_tags),
+		cmocka_unit_test(test_tag_hash_grows_a_few_buckets_at_a_time),
 		cmocka_unit_test_setup_teardown(test_sharable_add_requires_tag_and_dense_sequences, setup_sh, teardown),
 		cmocka_unit_test_setup_teardown(test_tag_offsets_follow_sequence_order, setup_sh, teardown),
 		cmocka_unit_test_setup_teardown(test_enable_shared_access_offers_same_extents_to_another_host, setup_sh, teardown),
