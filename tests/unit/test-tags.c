@@ -483,6 +483,27 @@ static void test_tag_hash_grows_a_few_buckets_at_a_time(void **state)
 	assert_int_equal(e->dev->tag_hash_moved, moved + 4);
 	grow_expect(e->dev, ref, n);
 
+	/* the check sees a tag in a bucket of the old table that has moved */
+	{
+		struct cxldcd_dev *d = e->dev;
+		struct tag **pp = NULL, *t;
+		char msg[200];
+
+		for (uint32_t b = 0; b <= d->tag_hash_mask && !pp; b++)
+			if (d->tag_hash[b])
+				pp = &d->tag_hash[b];
+		t = *pp;
+		*pp = t->hnext;
+		t->hnext = d->tag_hash_old[0];
+		d->tag_hash_old[0] = t;
+		assert_int_not_equal(core_check_invariants(d, msg, sizeof(msg)), 0);
+		assert_non_null(strstr(msg, "another bucket"));
+		d->tag_hash_old[0] = t->hnext;
+		t->hnext = *pp;
+		*pp = t;
+		assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), 0);
+	}
+
 	/* a snapshot mid-way: the same tags restored, in the same order, the same bytes saved */
 	assert_non_null(e->dev->tag_hash_old);
 	assert_int_equal(core_snapshot(e->dev, &s1, &l1), 0);
