@@ -42,7 +42,11 @@
  * extents added.  Populating the big daemon also prints its rate in each
  * tenth (does it slow down as it grows?) and the periodic snapshots taken
  * meanwhile: the daemon's child from first to last seen (polled every
- * millisecond), its CPU time as last seen, the size of the file.
+ * millisecond), its CPU time as last seen, the size of the file; and the
+ * slowest 5604h of each tenth, sent to answered (a request that stalls the
+ * daemon, such as the one that once rehashed every tag, shows there: the
+ * host agent's command deadline is WAIT_S so that such a stall is measured
+ * rather than failing the agent).
  *
  * -e (at scale): after the table, on both daemons, the whole device read
  * through each face: every item of query-cxl-dynamic-capacity in pages of
@@ -117,6 +121,7 @@
 #define WINDOW 64u          /* populate: 5604h in flight */
 #define PAGE 64u            /* 5603h / 5608h page */
 #define DEV "d0"
+#define FM_RING 65536u      /* FM requests in flight, at most (populate: WINDOW, 1,024 between drains) */
 
 static bool verbose;
 
@@ -397,7 +402,10 @@ struct ctx {
 	uint64_t added, released;
 	/* the last populate(): extents/s over each tenth of it (the last tenth not counted) */
 	double rate[10], rate_cpu[10];  /* ... and the daemon's CPU time per extent in each */
+	double rate_max[10];            /* ... and its slowest FM request (sent to answered), s */
 	uint32_t nr_rate;
+	/* FM: when each request in flight was sent (responses come in order), the slowest so far */
+	double fm_sent[FM_RING], fm_max;
 	double restart_cpu_ms;          /* the daemon's CPU time at its first answer after the last restart */
 	double batch_cpu;               /* the daemon's CPU time per operation of the last batch, s */
 };
@@ -436,14 +444,19 @@ static void send_all(int fd, const void *buf, size_t len, const char *what)
 static void on_fm_rsp(void *opaque, uint16_t opcode, uint16_t rc)
 {
 	struct ctx *x = opaque;
+	double lat = bench_now_s() - x->fm_sent[(x->fm.done - 1) % FM_RING]; /* done counts this one */
 
+	x->fm_max = lat > x->fm_max ? lat : x->fm_max;
 	if (rc && !x->fm.rc && rc != CXLDCD_RC_BUSY)
 		fprintf(stderr, "bench-faces: fm 0x%04x returned %s\n", opcode, cxldcd_rc_str(rc));
 }
 
 static void fm_send(struct ctx *x, uint16_t opcode, const uint8_t *payload, size_t len)
 {
-	int rc = fm_client_send(&x->fm, opcode, payload, len);
+	int rc;
+
+	x->fm_sent[x->fm.sent % FM_RING] = bench_now_s();
+	rc = fm_client_send(&x->fm, opcode, payload, len);
 
 	if (rc == -EMSGSIZE)
 		die("fm request 0x%04x does not fit", opcode);
@@ -737,6 +750,7 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 	double t_tenth = bench_now_s(), c_tenth = proc_cpu_s(x->d.pid);
 
 	x->nr_rate = 0;
+	x->fm_max = 0;
 	for (uint32_t i = 0; i < to - from; i++) {
 		double until = bench_now_s() + WAIT_S;
 		uint32_t b = seq[i];
@@ -751,6 +765,8 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 			double now = bench_now_s(), c = proc_cpu_s(x->d.pid);
 
 			x->rate_cpu[x->nr_rate] = (c - c_tenth) / tenth;
+			x->rate_max[x->nr_rate] = x->fm_max;
+			x->fm_max = 0;
 			x->rate[x->nr_rate++] = tenth / (now - t_tenth);
 			t_tenth = now;
 			c_tenth = c;
@@ -767,6 +783,7 @@ static void populate(struct ctx *x, uint32_t from, uint32_t to, uint32_t total_a
 		uint32_t left = to - from - x->nr_rate * tenth;
 
 		x->rate_cpu[x->nr_rate] = (proc_cpu_s(x->d.pid) - c_tenth) / left;
+		x->rate_max[x->nr_rate] = x->fm_max;
 		x->rate[x->nr_rate] = left / (bench_now_s() - t_tenth);
 		x->nr_rate++;
 	}
@@ -801,7 +818,9 @@ static void host_up(struct ctx *x)
 {
 	struct cxldcd_host_cfg cfg = { .host_id = 0, .accept = CXLDCD_HOST_ACCEPT_ALL,
 				       .no_mapping = true, .event_fn = on_event,
-				       .socket_path = x->d.host, .event_opaque = x };
+				       .socket_path = x->d.host, .event_opaque = x,
+				       /* a stalled daemon is measured (the slowest 5604h), not a failed agent */
+				       .cmd_timeout_ms = (uint32_t)(WAIT_S * 1000) };
 	struct cxldcd_host_dev_info info;
 	int rc = -1;
 
@@ -1646,6 +1665,9 @@ static void print_populate(const struct ctx *x, uint32_t mid, uint32_t big)
 	printf("\n  the daemon's CPU time per extent in each tenth, µs (a snapshot's child not counted):");
 	for (uint32_t i = 0; i < x->nr_rate; i++)
 		printf(" %.1f", x->rate_cpu[i] * 1e6);
+	printf("\n  the slowest 5604h in each tenth (sent to answered, %u in flight at most), ms:", WINDOW);
+	for (uint32_t i = 0; i < x->nr_rate; i++)
+		printf(" %.1f", x->rate_max[i] * 1e3);
 	printf("\nsnapshots while populating (the daemon's child, from first to last seen; its CPU "
 	       "time as last seen; the file):%s\n", x->d.nr_snaps ? "" : " none seen");
 	for (uint32_t i = 0; i < x->d.nr_snaps; i++)
@@ -1783,6 +1805,8 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (verbose)
+		fprintf(stderr, "bench-faces: populated; the table (big daemon pid %d)\n", (int)xb.d.pid);
 	for (uint32_t i = 0; i < reps; i++) {
 		double l = load1();
 
