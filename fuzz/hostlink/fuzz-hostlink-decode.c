@@ -300,8 +300,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 12:
 		app_open_rsp(p, n, sel);
 		break;
-	case 13:
+	case 13: /* the application socket's fixed messages: CLOSE_REQ, REVOKE, REVOKE_RANGE */
 		u64_msg(p, n, sel);
+		ROUND_TRIP(13, struct hl_app_revoke_range, hl_dec_app_revoke_range,
+			   hl_enc_app_revoke_range);
 		break;
 	case 14:
 		status_msg(p, n, sel);

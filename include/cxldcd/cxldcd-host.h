@@ -262,12 +262,19 @@ CXLDCD_EXPORT uint32_t cxldcd_host_list_groups(const struct cxldcd_host *h,
  * and data) or CXLDCD_HOST_EV_REVOKED (the move ended without a REMAP: the
  * range is inaccessible for good; close the group).
  *
- * Return: 0; -ENOENT; -EBUSY (release pending or revoked, or a move kept it
- * paused for cfg.move_wait_ms: logged at LOG_WARNING); -EAGAIN (paused, and
- * called from a callback of cxldcd_host_process(), which cannot wait);
- * -ENODEV (not mapped: slow path host, or a move ended without remapping
- * part of it); the host's failure (-ECONNRESET, ...) when the link failed
- * during the wait.  addr and size receive the mapping, owned by the library.
+ * A group a forced release took part of opens with what it still holds:
+ * the mapping keeps its layout, the revoked pieces inaccessible (a read or
+ * write there faults, SIGSEGV) and the rest at its offsets, so *size is
+ * the mapping's length, more than the group's size (info.size, what the
+ * host holds) by the revoked bytes.
+ *
+ * Return: 0; -ENOENT; -EBUSY (release pending, or a forced release took all
+ * of it, or a move kept it paused for cfg.move_wait_ms: logged at
+ * LOG_WARNING); -EAGAIN (paused, and called from a callback of
+ * cxldcd_host_process(), which cannot wait); -ENODEV (not mapped: slow path
+ * host, or a move ended without remapping part of it); the host's failure
+ * (-ECONNRESET, ...) when the link failed during the wait.  addr and size
+ * receive the mapping, owned by the library.
  */
 CXLDCD_EXPORT int cxldcd_host_group_open(struct cxldcd_host *h,
 					 const uint8_t tag[CXLDCD_HOST_TAG_SIZE], uint64_t id,
@@ -414,22 +421,33 @@ CXLDCD_EXPORT int cxldcd_app_list(struct cxldcd_app *app, struct cxldcd_host_gro
 				  uint32_t cap);
 /**
  * cxldcd_app_open() - open a group by tag (NULL: by id) and map it
- * contiguously in this process.  Return: 0, -ENOENT, -EBUSY, -ENODEV, -E2BIG.
+ * contiguously in this process, with the layout cxldcd_host_group_open()
+ * gives: after a forced release of part of the group, out->size is the
+ * mapping's length and the revoked pieces are inaccessible.
+ * Return: 0, -ENOENT, -EBUSY, -ENODEV, -E2BIG.
+ *
+ * The fds behind the mapping are the host's, and for capacity that is not
+ * sharable they reach every group the host holds on that memory: an
+ * application is not isolated from the host's other groups (docs/host.md).
  */
 CXLDCD_EXPORT int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SIZE],
 				  uint64_t id, struct cxldcd_app_map *out);
 /* Unmap and tell the agent.  Return 0 or -errno. */
 CXLDCD_EXPORT int cxldcd_app_close(struct cxldcd_app *app, struct cxldcd_app_map *map);
 /*
- * Cooperative revocation: after a forced release the agent sends REVOKE for
- * the group to every application that opened it.  Poll cxldcd_app_get_fd()
- * for POLLIN and call cxldcd_app_process() (never blocks): each of this
- * application's mappings of a revoked group is replaced by PROT_NONE pages
- * at once, so any access faults (SIGSEGV).  REVOKEs that arrive during
- * another cxldcd_app_* call are applied there too.  Close the map as usual.
- * Return: number of mappings revoked (>= 0), or -errno (-ECONNRESET: the
- * agent went away).  The device's own revocation (docs/memory.md) is the
- * hard guarantee; this is the cooperative layer on top.
+ * Cooperative revocation: after a forced release the agent tells every
+ * application that opened the group which part of it was taken
+ * (REVOKE_RANGE), and after a move's REMAP that its mapping is stale
+ * (REVOKE: the whole group).  Poll cxldcd_app_get_fd() for POLLIN and call
+ * cxldcd_app_process() (never blocks): that part of each of this
+ * application's mappings of the group (or all of it) is replaced by
+ * PROT_NONE pages at once, so any access there faults (SIGSEGV); the rest
+ * stays mapped, its data intact.  Revocations that arrive during another
+ * cxldcd_app_* call are applied there too.  Close the map as usual.
+ * Return: number of mappings revoked in whole or in part (>= 0), or -errno
+ * (-ECONNRESET: the agent went away; -EPROTO: a malformed message).  The
+ * device's own revocation (docs/memory.md) is the hard guarantee; this is
+ * the cooperative layer on top.
  */
 CXLDCD_EXPORT int cxldcd_app_get_fd(const struct cxldcd_app *app);
 CXLDCD_EXPORT int cxldcd_app_process(struct cxldcd_app *app);

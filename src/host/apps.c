@@ -8,8 +8,12 @@
  * group's layout and one fd per segment, in group order, and counts the open
  * against the group so a release waits), and closes it; a disconnect closes
  * everything it held.  Requests are tiny; a reply that the socket does not
- * take at once drops the application (it is not reading).  When a group is
- * revoked (forced release), every application holding it gets REVOKE.
+ * take at once drops the application (it is not reading).  When a forced
+ * release takes part of a group, every application holding it gets
+ * REVOKE_RANGE for that part (it keeps the rest); after a move's REMAP,
+ * REVOKE (its whole mapping is of the old grant).  A group a forced
+ * release took part of opens with the rest, its revoked pieces gaps in the
+ * segment list at their offsets.
  *
  * Client side (cxldcd_app_*): blocking calls with a 5 s deadline per
  * exchange (an OPEN: 35 s, the agent holds it while a move is under way);
@@ -208,7 +212,7 @@ static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
 	g = group_find(h, rq->tag, rq->id);
 	if (!g || g->state != G_ACTIVE)
 		rs.status = HL_S_NOENT;
-	else if (g->info.release_pending || g->info.revoked)
+	else if (g->info.release_pending || !group_live(g))
 		rs.status = HL_S_BUSY;
 	else if ((n = group_segments(h, g, gs, HL_APP_MAX_SEGS)) < 0)
 		rs.status = n == -E2BIG ? HL_S_TOOBIG : HL_S_NOMAP;
@@ -219,8 +223,9 @@ static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
 	else if (hold(a, g->info.id))
 		rs.status = HL_S_NOMEM;
 	if (!rs.status) {
+		/* the mapping's length: a forced release's pieces are gaps at their offsets */
 		rs.nr_segs = (uint32_t)n;
-		rs.size = g->info.size;
+		rs.size = group_span(g);
 		rs.id = g->info.id;
 		for (int i = 0; i < n; i++) {
 			seg[i] = (struct hl_app_seg){ gs[i].group_offset, gs[i].len,
@@ -356,6 +361,34 @@ static void app_read(struct cxldcd_host *h, struct app_conn *a)
 	app_parse(h, a);
 }
 
+/*
+ * REVOKE (the whole mapping) or REVOKE_RANGE (the part a forced release
+ * took: the application keeps the rest, at its offsets).
+ */
+static void send_revoke(const struct cxldcd_host *h, struct app_conn *a,
+			const struct revocation *r)
+{
+	uint8_t buf[HL_HDR_SIZE + HL_APP_REVOKE_RANGE_SIZE];
+	const struct hl_app_revoke_range m = { r->id, r->off, r->len };
+	struct wwr w;
+
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, r->len ? HL_APP_REVOKE_RANGE : HL_APP_REVOKE, 0);
+	if (r->len)
+		hl_enc_app_revoke_range(&w, &m);
+	else
+		hl_enc_u64_msg(&w, r->id);
+	hl_msg_end(&w);
+	app_send(a, buf, w.off, NULL, 0);
+	if (r->len)
+		host_log(h, LOG_INFO, "group id=%llu offset=0x%llx len=0x%llx revoked: told application fd=%d",
+			 (unsigned long long)r->id, (unsigned long long)r->off,
+			 (unsigned long long)r->len, a->fd);
+	else
+		host_log(h, LOG_INFO, "group id=%llu revoked: told application fd=%d",
+			 (unsigned long long)r->id, a->fd);
+}
+
 void apps_announce(struct cxldcd_host *h)
 {
 	/*
@@ -366,22 +399,15 @@ void apps_announce(struct cxldcd_host *h)
 	if (!h->nr_revq)
 		return;
 	for (uint32_t i = 0; i < h->nr_revq; i++) {
+		const struct revocation *r = &h->revq[i];
+
 		for (struct app_conn *a = h->apps; a; a = a->next) {
-			uint8_t buf[HL_HDR_SIZE + HL_APP_REVOKE_SIZE];
 			bool held = false;
-			struct wwr w;
 
 			for (uint32_t j = 0; j < a->nr_holds; j++)
-				held |= a->holds[j].id == h->revq[i] && a->holds[j].n;
-			if (!held || a->dead)
-				continue;
-			wwr_init(&w, buf, sizeof(buf));
-			hl_msg_begin(&w, HL_APP_REVOKE, 0);
-			hl_enc_u64_msg(&w, h->revq[i]);
-			hl_msg_end(&w);
-			app_send(a, buf, w.off, NULL, 0);
-			host_log(h, LOG_INFO, "group id=%llu revoked: told application fd=%d",
-				 (unsigned long long)h->revq[i], a->fd);
+				held |= a->holds[j].id == r->id && a->holds[j].n;
+			if (held && !a->dead)
+				send_revoke(h, a, r);
 		}
 	}
 	h->nr_revq = 0;
@@ -559,17 +585,29 @@ static int wait_fd(int fd, short ev, int timeout_ms)
 	return r ? 0 : -ETIMEDOUT;
 }
 
-/* Replace every mapping of group id with inaccessible pages.  Return how many. */
-static int revoke_maps(struct cxldcd_app *app, uint64_t id)
+/*
+ * Replace [off, off+len) of every mapping of group id with inaccessible
+ * pages (len 0: the whole mapping).  The range comes from the agent: only
+ * what lies inside a mapping is touched, and a range not page aligned is
+ * refused.  Return how many mappings lost something, or -EPROTO.
+ */
+static int revoke_maps(struct cxldcd_app *app, uint64_t id, uint64_t off, uint64_t len)
 {
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	int n = 0;
 
+	if (off % page || len % page)
+		return -EPROTO;
 	for (struct app_mapping *m = app->maps; m; m = m->next) {
-		if (m->id != id || m->revoked)
+		uint64_t l = len;
+
+		if (m->id != id || m->revoked || off >= m->size)
 			continue;
-		if (host_map_none(m->addr, m->size))
+		if (!len || l > m->size - off)
+			l = m->size - off;
+		if (host_map_none((uint8_t *)m->addr + off, l))
 			continue;
-		m->revoked = true;
+		m->revoked = !len;
 		n++;
 	}
 	return n;
@@ -621,15 +659,20 @@ static int apply_revokes(struct cxldcd_app *app, struct hl_hdr *hd, bool *more)
 
 	*more = false;
 	while ((rc = have_msg(app, hd)) > 0) {
-		uint64_t id;
+		const uint8_t *p = app->rbuf + HL_HDR_SIZE;
+		struct hl_app_revoke_range r = { 0 };
 
-		if (hd->type != HL_APP_REVOKE) {
+		if (hd->type == HL_APP_REVOKE)
+			rc = hl_dec_u64_msg(p, hd->len, &r.id);
+		else if (hd->type == HL_APP_REVOKE_RANGE)
+			rc = hl_dec_app_revoke_range(p, hd->len, &r);
+		else {
 			*more = true;
 			return n;
 		}
-		if (hl_dec_u64_msg(app->rbuf + HL_HDR_SIZE, hd->len, &id))
+		if (rc || (rc = revoke_maps(app, r.id, r.offset, r.len)) < 0)
 			return -EPROTO;
-		n += revoke_maps(app, id);
+		n += rc;
 		drop_head(app, hd);
 	}
 	return rc < 0 ? rc : n;

@@ -17,8 +17,12 @@
  * Each extent has its own state (enum ext_state); a forced release of part
  * of an extent splits it, as the device does.  Revocation replaces the
  * affected pages with PROT_NONE at once, open or not, and is noted for the
- * applications (h->revq).  Data only: this file sends no command and calls
- * nothing but link.c (host-int.h gives the order).
+ * applications (h->revq, with the part taken).  A revoked piece keeps its
+ * place in the group's mapping but leaves the DPA index (the device may
+ * offer that capacity again, to this host too): it waits in h->revoked
+ * for its Forced Capacity Release record only (struct ext_node).  Data
+ * only: this file sends no command and calls nothing but link.c
+ * (host-int.h gives the order).
  */
 #include "host/host-int.h"
 
@@ -280,6 +284,9 @@ int group_segments(const struct cxldcd_host *h, const struct group *g, struct gs
 	for (uint32_t i = 0; i < g->nr; i++) {
 		uint64_t cur = g->ext[i].dpa, end = g->ext[i].dpa + g->ext[i].len;
 
+		/* a forced release took it: its pages stay inaccessible (no segment) */
+		if (g->xn[i].st == X_REVOKED)
+			cur = end;
 		while (cur < end) {
 			struct gseg p;
 
@@ -305,6 +312,7 @@ void groups_init(struct cxldcd_host *h)
 	htab_init(&h->group_tags);
 	htab_init(&h->files);
 	rindex_init(&h->extents);
+	rindex_init(&h->revoked);
 	rindex_init(&h->segs);
 }
 
@@ -330,21 +338,61 @@ static void sort_by_seq(struct cxldcd_extent *x, uint32_t n)
 	}
 }
 
-static void index_remove(struct cxldcd_host *h, struct group *g, uint32_t nr_linked)
+/* The index x is linked in (struct ext_node), or NULL. */
+static struct rindex *node_index(struct cxldcd_host *h, const struct ext_node *x)
 {
-	for (uint32_t i = 0; i < nr_linked; i++)
-		rindex_remove(&h->extents, &g->xn[i].rn);
+	if (x->st != X_REVOKED)
+		return &h->extents;
+	return x->awaiting ? &h->revoked : NULL;
 }
 
-/* Put g's extents in the DPA index.  Return 0 or -EEXIST (they meet held capacity). */
+static void index_remove(struct cxldcd_host *h, struct group *g, uint32_t nr_linked)
+{
+	for (uint32_t i = 0; i < nr_linked; i++) {
+		struct rindex *ix = node_index(h, &g->xn[i]);
+
+		if (ix)
+			rindex_remove(ix, &g->xn[i].rn);
+	}
+}
+
+/*
+ * Link revoked piece x, awaiting its record, in h->revoked.  A piece there
+ * that it meets is of an older revocation of the same DPA (capacity offered
+ * again in between) whose record was lost: it leaves, its group found by
+ * the re-read of the extent list the overflow brings (bringup_rescan()).
+ */
+static void revoked_link(struct cxldcd_host *h, struct ext_node *x)
+{
+	struct rnode *n;
+
+	while ((n = rindex_first_overlap(&h->revoked, x->rn.start, x->rn.len))) {
+		rindex_remove(&h->revoked, n);
+		rnode_entry(n, struct ext_node, rn)->awaiting = false;
+	}
+	/* extents passed the Add checks: no length 0, no wrapping end */
+	if (rindex_insert(&h->revoked, &x->rn))
+		x->awaiting = false;
+}
+
+/*
+ * Put g's extents in the DPA indexes (struct ext_node says which).  Return 0
+ * or -EEXIST (a live one meets held capacity).
+ */
 static int index_add(struct cxldcd_host *h, struct group *g)
 {
 	uint64_t goff = 0;
 
 	for (uint32_t i = 0; i < g->nr; i++) {
 		g->xn[i] = (struct ext_node){ .rn = { .start = g->ext[i].dpa, .len = g->ext[i].len },
-					      .g = g, .goff = goff, .idx = i, .st = g->xn[i].st };
+					      .g = g, .goff = goff, .idx = i, .st = g->xn[i].st,
+					      .awaiting = g->xn[i].awaiting };
 		goff += g->ext[i].len;
+		if (g->xn[i].st == X_REVOKED) {
+			if (g->xn[i].awaiting)
+				revoked_link(h, &g->xn[i]);
+			continue;
+		}
 		if (rindex_insert(&h->extents, &g->xn[i].rn)) {
 			index_remove(h, g, i);
 			return -EEXIST;
@@ -481,11 +529,7 @@ static void group_dequeue(struct cxldcd_host *h, struct group *g)
 	g->queued = false;
 }
 
-/*
- * The length of g's mapping: every extent, live or not (info.size counts
- * only the live ones, and a forced release's pieces keep their offsets).
- */
-static uint64_t group_span(const struct group *g)
+uint64_t group_span(const struct group *g)
 {
 	uint64_t len = 0;
 
@@ -614,6 +658,11 @@ bool group_overlaps_any(const struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 	return rindex_first_overlap(&h->extents, dpa, len) != NULL;
 }
 
+bool groups_revoked_awaits(const struct cxldcd_host *h, uint64_t dpa, uint64_t len)
+{
+	return rindex_first_overlap(&h->revoked, dpa, len) != NULL;
+}
+
 const struct ext_node *extent_at(const struct cxldcd_host *h, uint64_t dpa)
 {
 	struct rnode *n = rindex_find(&h->extents, dpa);
@@ -660,12 +709,13 @@ static bool ext_clip(const struct ext_node *x, uint64_t dpa, uint64_t len, uint6
 
 /*
  * Replace the part of each extent inside [dpa, dpa+len) with inaccessible
- * pages.  When want_hits, *v receives the groups hit, oldest first (the
- * order a walk of the list reports them in), and *lost tells whether one
- * was left out for want of memory; return their count.
+ * pages; revoked: note each such part of an active group for the
+ * applications holding it.  When want_hits, *v receives the groups hit,
+ * oldest first (the order a walk of the list reports them in), and *lost
+ * tells whether one was left out for want of memory; return their count.
  */
-static size_t unmap_extents(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool want_hits,
-			    struct group ***v, bool *lost)
+static size_t unmap_extents(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bool revoked,
+			    bool want_hits, struct group ***v, bool *lost)
 {
 	size_t k = 0, cap = 0;
 
@@ -680,6 +730,8 @@ static size_t unmap_extents(struct cxldcd_host *h, uint64_t dpa, uint64_t len, b
 			continue;
 		if (x->g->map)
 			host_map_none(x->g->map + x->goff + (a - x->rn.start), b - a);
+		if (revoked && x->g->state == G_ACTIVE)
+			groups_note_revoked(h, x->g->info.id, x->goff + (a - x->rn.start), b - a);
 		if (want_hits && !hit_add(v, &k, &cap, x->g))
 			*lost = true;
 	}
@@ -695,7 +747,7 @@ ssize_t groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bo
 {
 	struct group **v;
 	bool lost;
-	size_t k = unmap_extents(h, dpa, len, revoked || hits, &v, &lost);
+	size_t k = unmap_extents(h, dpa, len, revoked, revoked || hits, &v, &lost);
 
 	for (size_t i = 0; revoked && i < k; i++) {
 		struct group *g = v[i];
@@ -703,7 +755,6 @@ ssize_t groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bo
 		if (g->state != G_ACTIVE)
 			continue;
 		g->info.revoked = true;
-		groups_note_revoked(h, g->info.id);
 		host_emit(h, CXLDCD_HOST_EV_REVOKED, g, dpa, len,
 			  "id=%llu dpa=0x%llx len=0x%llx access revoked",
 			  (unsigned long long)g->info.id, (unsigned long long)dpa,
@@ -714,6 +765,30 @@ ssize_t groups_unmap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len, bo
 		return 0;
 	}
 	*hits = v;
+	return lost ? -ENOMEM : (ssize_t)k;
+}
+
+ssize_t groups_take_revoked(struct cxldcd_host *h, uint64_t dpa, uint64_t len,
+			    struct group ***hits)
+{
+	size_t k = 0, cap = 0;
+	bool lost = false;
+	struct rnode *n;
+
+	*hits = NULL;
+	/* one at a time, the search made again: each piece found leaves the index */
+	while ((n = rindex_first_overlap(&h->revoked, dpa, len))) {
+		struct ext_node *x = rnode_entry(n, struct ext_node, rn);
+
+		rindex_remove(&h->revoked, n);
+		x->awaiting = false;
+		if (!hit_add(hits, &k, &cap, x->g))
+			lost = true;
+	}
+	for (size_t i = 0; i < k; i++)
+		(*hits)[i]->mark = false;
+	if (k > 1)
+		qsort(*hits, k, sizeof(**hits), cmp_group_id);
 	return lost ? -ENOMEM : (ssize_t)k;
 }
 
@@ -843,8 +918,8 @@ void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len)
 			continue;
 		if (!remap_extent(h, x, a, b))
 			x->g->lost = true;
-		if (x->g->state == G_ACTIVE)
-			groups_note_revoked(h, x->g->info.id); /* the applications' maps are stale */
+		if (x->g->state == G_ACTIVE) /* the applications' maps are stale: all of them */
+			groups_note_revoked(h, x->g->info.id, 0, 0);
 	}
 	remap_announce(h, dpa, len);
 }
@@ -874,13 +949,18 @@ bool groups_end_move(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t
 	}
 }
 
-void groups_note_revoked(struct cxldcd_host *h, uint64_t id)
+void groups_note_revoked(struct cxldcd_host *h, uint64_t id, uint64_t off, uint64_t len)
 {
-	uint64_t *nq;
+	struct revocation *nq, *last = h->nr_revq ? &h->revq[h->nr_revq - 1] : NULL;
 
-	for (uint32_t i = 0; i < h->nr_revq; i++)
-		if (h->revq[i] == id)
+	for (uint32_t i = 0; !len && i < h->nr_revq; i++)
+		if (h->revq[i].id == id && !h->revq[i].len)
 			return;
+	/* the pieces of one extent, or of extents that follow each other, come in order */
+	if (len && last && last->id == id && last->len && last->off + last->len == off) {
+		last->len += len;
+		return;
+	}
 	if (h->nr_revq == h->cap_revq) {
 		uint32_t ncap = h->cap_revq ? h->cap_revq * 2 : 8;
 
@@ -890,7 +970,7 @@ void groups_note_revoked(struct cxldcd_host *h, uint64_t id)
 		h->revq = nq;
 		h->cap_revq = ncap;
 	}
-	h->revq[h->nr_revq++] = id;
+	h->revq[h->nr_revq++] = (struct revocation){ id, off, len };
 }
 
 static bool ext_live(enum ext_state st)
@@ -975,11 +1055,15 @@ int group_revoke_range(struct cxldcd_host *h, struct group *g, uint64_t dpa, uin
 	for (uint32_t i = 0; i < g->nr; i++)
 		cnt += cut(&g->ext[i], dpa, end, piece, inside);
 	if (cnt == g->nr) {
-		/* no extent is cut: only states change */
+		/* no extent is cut: only states (and the index they are in) change */
 		for (uint32_t i = 0; i < g->nr; i++) {
 			cut(&g->ext[i], dpa, end, piece, inside);
-			if (inside[0] && ext_live(g->xn[i].st))
-				g->xn[i].st = X_REVOKED;
+			if (!inside[0] || !ext_live(g->xn[i].st))
+				continue;
+			rindex_remove(&h->extents, &g->xn[i].rn);
+			g->xn[i].st = X_REVOKED;
+			g->xn[i].awaiting = true;
+			revoked_link(h, &g->xn[i]);
 		}
 		group_recount(h, g);
 		return 0;
@@ -995,8 +1079,11 @@ int group_revoke_range(struct cxldcd_host *h, struct group *g, uint64_t dpa, uin
 		uint32_t m = cut(&g->ext[i], dpa, end, piece, inside);
 
 		for (uint32_t j = 0; j < m; j++, k++) {
+			bool now = inside[j] && ext_live(g->xn[i].st);
+
 			ne[k] = piece[j];
-			nx[k].st = inside[j] && ext_live(g->xn[i].st) ? X_REVOKED : g->xn[i].st;
+			nx[k].st = now ? X_REVOKED : g->xn[i].st;
+			nx[k].awaiting = now || g->xn[i].awaiting;
 		}
 	}
 	index_remove(h, g, g->nr);
@@ -1006,7 +1093,7 @@ int group_revoke_range(struct cxldcd_host *h, struct group *g, uint64_t dpa, uin
 	g->xn = nx;
 	g->nr = cnt;
 	group_recount(h, g);
-	/* the pieces tile what the extents covered: they cannot meet anything else */
+	/* the live pieces tile what live extents covered: they cannot meet anything else */
 	if (index_add(h, g))
 		host_fail(h, -EEXIST, "internal: extents overlap");
 	return 0;
@@ -1046,10 +1133,13 @@ uint32_t cxldcd_host_list_groups(const struct cxldcd_host *h, struct cxldcd_host
 }
 
 /*
- * Whether g may be handed out now: 0, -ENOENT, -EBUSY (release pending or
- * revoked), -ENODEV (not mapped, or a piece has no segment: a move ended
- * without remapping it), or -EAGAIN while a move has a piece paused (its
- * pages are read-only until the REMAP).  *out receives g on 0 and -EAGAIN.
+ * Whether g may be handed out now: 0, -ENOENT, -EBUSY (release pending, or
+ * nothing left: a forced release took all of it), -ENODEV (not mapped, or a
+ * live piece has no segment: a move ended without remapping it), or -EAGAIN
+ * while a move has a piece paused (its pages are read-only until the
+ * REMAP).  *out receives g on 0 and -EAGAIN.  A group a forced release took
+ * part of opens: what it still holds, at its offsets (the mapping's
+ * revoked pieces are inaccessible).
  */
 static int openable(const struct cxldcd_host *h, const uint8_t *tag, uint64_t id,
 		    struct group **out)
@@ -1059,14 +1149,14 @@ static int openable(const struct cxldcd_host *h, const uint8_t *tag, uint64_t id
 
 	if (!g || g->state != G_ACTIVE)
 		return -ENOENT;
-	if (g->info.release_pending || g->info.revoked)
+	if (g->info.release_pending || !group_live(g))
 		return -EBUSY;
 	if (!g->map)
 		return -ENODEV;
 	for (uint32_t i = 0; i < g->nr; i++) {
 		uint64_t end = g->ext[i].dpa + g->ext[i].len;
 
-		for (uint64_t cur = g->ext[i].dpa; cur < end;) {
+		for (uint64_t cur = g->xn[i].st == X_REVOKED ? end : g->ext[i].dpa; cur < end;) {
 			struct gseg p;
 
 			if (segment_piece(h, cur, end, &p))
@@ -1136,7 +1226,7 @@ int cxldcd_host_group_open(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_
 	if (addr)
 		*addr = g->map;
 	if (size)
-		*size = g->info.size;
+		*size = group_span(g);
 	return 0;
 }
 

@@ -181,13 +181,21 @@ enum ext_state {
 	X_RELEASED,                 /* Release DC answered */
 };
 
-/* One extent of a group in the host's DPA index: rn.start = DPA, rn.len. */
+/*
+ * One extent of a group: rn.start = DPA, rn.len.  Linked in
+ * cxldcd_host.extents unless revoked: a revoked piece is the device's again
+ * at once (CXL r3.2 §7.6.7.6.6), which may offer it anew, even to this
+ * host, so it must not meet an offer.  It waits in cxldcd_host.revoked
+ * (awaiting) until its Forced Capacity Release record comes, which finds
+ * its group there, and is then linked nowhere.
+ */
 struct ext_node {
-	struct rnode rn;            /* in cxldcd_host.extents */
+	struct rnode rn;            /* in cxldcd_host.extents, .revoked or none (above) */
 	struct group *g;
 	uint64_t goff;              /* offset of the extent in the group's mapping */
 	uint32_t idx;               /* in g->ext */
 	enum ext_state st;
+	bool awaiting;              /* X_REVOKED, in cxldcd_host.revoked: its record not read yet */
 };
 
 struct group {
@@ -222,6 +230,16 @@ struct chain {
 };
 
 struct app_conn;
+
+/*
+ * What applications holding group id lose (apps_announce()): len 0, the
+ * whole mapping (a move's REMAP: theirs is of the old grant, open again);
+ * else [off, off+len) of it (a forced release of that part; the rest
+ * stays theirs).
+ */
+struct revocation {
+	uint64_t id, off, len;
+};
 
 struct cxldcd_host {
 	struct cxldcd_host_cfg cfg;
@@ -284,7 +302,8 @@ struct cxldcd_host {
 	struct group *groups, *groups_tail;
 	struct group *adding, *adding_tail; /* in Add DC Responses, by token (FIFO) */
 	struct htab group_ids, group_tags;
-	struct rindex extents;      /* every group's extents, by DPA */
+	struct rindex extents;      /* every group's extents but the revoked ones, by DPA */
+	struct rindex revoked;      /* revoked pieces whose Forced Capacity Release record is due */
 	uint64_t groups_bytes;      /* sum of every group's size */
 	uint64_t next_group_id;
 	struct rindex segs;         /* struct segment, by DPA */
@@ -295,7 +314,7 @@ struct cxldcd_host {
 	struct sockpolicy_owned app_own; /* the socket file we bound at app_path */
 	struct app_conn *apps;
 	uint32_t nr_app_waiting;    /* applications whose OPEN waits for a move's REMAP */
-	uint64_t *revq;             /* ids of groups revoked, to announce to applications */
+	struct revocation *revq;    /* revocations to announce to applications */
 	uint32_t nr_revq, cap_revq;
 	struct cxldcd_host_stats st;
 	int handled;
@@ -365,6 +384,8 @@ struct group *group_find(const struct cxldcd_host *h, const uint8_t *tag, uint64
 /* The oldest group with an extent that meets [dpa, dpa+len), or NULL. */
 struct group *group_by_dpa(const struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 bool group_overlaps_any(const struct cxldcd_host *h, uint64_t dpa, uint64_t len);
+/* Whether a piece in [dpa, dpa+len) was revoked and its Forced Capacity Release record is due. */
+bool groups_revoked_awaits(const struct cxldcd_host *h, uint64_t dpa, uint64_t len);
 /* The extent that starts at dpa, or NULL. */
 const struct ext_node *extent_at(const struct cxldcd_host *h, uint64_t dpa);
 /* Whether an extent of g is X_ACCEPTED or X_RELEASE_PENDING. */
@@ -375,6 +396,11 @@ bool group_live(const struct group *g);
  * -ENOMEM (nothing changed).
  */
 int group_revoke_range(struct cxldcd_host *h, struct group *g, uint64_t dpa, uint64_t len);
+/*
+ * The length of g's mapping: every extent, live or not (info.size counts
+ * only the live ones; a forced release's pieces keep their offsets).
+ */
+uint64_t group_span(const struct group *g);
 void group_unmap(struct group *g);
 /* Take over fd (kept, or closed when its file is held already); on error the caller closes it. */
 int segments_add(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t offset, int fd,
@@ -414,10 +440,22 @@ bool groups_end_move(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t
  * (inaccessible now: a MOVE_END without a REMAP, or a REMAP that failed).
  */
 void groups_remap_range(struct cxldcd_host *h, uint64_t dpa, uint64_t len);
-/* Remember that group id was revoked, for the applications (apps_announce()). */
-void groups_note_revoked(struct cxldcd_host *h, uint64_t id);
 /*
- * Segments covering g in group order: (group offset, seg index, delta).  Return count or -ENODEV.
+ * Remember, for the applications (apps_announce()), that group id lost
+ * [off, off+len) of its mapping, or all of it (len 0: see struct revocation).
+ */
+void groups_note_revoked(struct cxldcd_host *h, uint64_t id, uint64_t off, uint64_t len);
+/*
+ * A Forced Capacity Release record for [dpa, dpa+len) came: the groups whose
+ * pieces there its UNMAP revoked (in cxldcd_host.revoked), oldest first,
+ * into *hits (caller frees, even on error); those pieces leave the index.
+ * Return their number, or -ENOMEM when one could not be remembered.
+ */
+ssize_t groups_take_revoked(struct cxldcd_host *h, uint64_t dpa, uint64_t len,
+			    struct group ***hits);
+/*
+ * Segments covering g's extents in group order but the revoked ones (gaps,
+ * at their offsets).  Return count or -ENODEV (an extent lacks one), -E2BIG.
  * paused: the piece is of a segment a move paused (its grant is being retired).
  */
 struct gseg {

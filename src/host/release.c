@@ -9,8 +9,10 @@
  *    whole, deferred while it is open; a range no group owns is released at
  *    once so the device knows;
  *  - forced (UNMAP with reason revoked, then the Forced Capacity Release
- *    record): the extents, or the part named, become X_REVOKED at the UNMAP;
- *    the record reports it and lets an emptied group go.
+ *    record): the extents, or the part named, become X_REVOKED at the UNMAP
+ *    and leave the DPA index (the device may offer them again); the record
+ *    finds their groups (groups_take_revoked()), reports it and lets an
+ *    emptied group go.
  *
  * A Release DC lists only the group's X_ACCEPTED extents: a revoked extent
  * is the device's already, and listing it would make the device refuse the
@@ -177,7 +179,9 @@ void group_release(struct cxldcd_host *h, struct group *g)
 	g->info.release_pending = false;
 	group_unmap(g);
 	for (uint32_t i = 0; i < g->nr; i++) {
-		segments_drop(h, g->ext[i].dpa, g->ext[i].len);
+		/* a revoked piece's segments went with it; any there now are another group's */
+		if (g->xn[i].st != X_REVOKED)
+			segments_drop(h, g->ext[i].dpa, g->ext[i].len);
 		if (g->xn[i].st == X_ACCEPTED)
 			g->xn[i].st = X_RELEASE_PENDING;
 	}
@@ -263,7 +267,7 @@ void release_chain(struct cxldcd_host *h, const struct cxldcd_extent *ext, uint3
 			continue;
 		}
 		if (group_overlaps_any(h, x->dpa, x->len)) {
-			/* a group we are releasing already, a revoked extent, or a tag mismatch */
+			/* a group we are releasing already, or a tag mismatch */
 			struct group *o = group_by_dpa(h, x->dpa, x->len);
 
 			if (o && o->state == G_ACTIVE && (!o->info.tagged ||
@@ -272,6 +276,13 @@ void release_chain(struct cxldcd_host *h, const struct cxldcd_extent *ext, uint3
 					  "release record tag does not match the group at the dpa");
 			continue;
 		}
+		/*
+		 * Revoked since the record was logged (its UNMAP came first, the
+		 * Forced Capacity Release record is next in the log): the device
+		 * has it already, and a Release DC of it would be refused.
+		 */
+		if (groups_revoked_awaits(h, x->dpa, x->len))
+			continue;
 		/* No group owns it (restart, race): release at once so the device knows. */
 		release_unowned(h, x);
 	}
@@ -320,25 +331,34 @@ void release_sweep(struct cxldcd_host *h)
 void release_forced(struct cxldcd_host *h, const struct cxldcd_extent *x)
 {
 	struct group **hit;
-	/* The device unmapped first (UNMAP precedes the record); make sure anyway. */
+	/*
+	 * The device unmapped first (UNMAP precedes the record) and the pieces
+	 * are revoked already, out of the DPA index; make sure anyway, then
+	 * find every group that lost a piece here: a record may span several,
+	 * each one loses its part.
+	 */
 	ssize_t k = groups_unmap_range(h, x->dpa, x->len, true, &hit);
-	struct group *g = k > 0 ? hit[0] : NULL; /* the oldest group hit */
+	struct group *g;
 
+	for (ssize_t i = 0; i < k && h->state != CXLDCD_HOST_FAILED; i++) {
+		hit[i]->info.revoked = true;
+		if (group_revoke_range(h, hit[i], x->dpa, x->len))
+			host_fail(h, -ENOMEM, "out of memory");
+	}
+	if (k < 0)
+		host_fail(h, -ENOMEM, "out of memory");
+	free(hit);
 	segments_drop(h, x->dpa, x->len);
+	k = groups_take_revoked(h, x->dpa, x->len, &hit);
+	g = k > 0 ? hit[0] : NULL; /* the oldest group hit */
 	host_emit(h, CXLDCD_HOST_EV_FORCED_RELEASE, g, x->dpa, x->len, "dpa=0x%llx len=0x%llx%s",
 		  (unsigned long long)x->dpa, (unsigned long long)x->len, g ? "" : " (no group)");
 	if (k < 0)
 		host_fail(h, -ENOMEM, "out of memory");
-	/* a record may span several groups: each one loses its part */
 	for (ssize_t i = 0; i < k && h->state != CXLDCD_HOST_FAILED; i++) {
-		g = hit[i];
-		g->info.revoked = true;
-		if (group_revoke_range(h, g, x->dpa, x->len)) {
-			host_fail(h, -ENOMEM, "out of memory");
-			break;
-		}
-		if (g->state == G_ACTIVE)
-			group_done_if_empty(h, g);
+		hit[i]->info.revoked = true;
+		if (hit[i]->state == G_ACTIVE)
+			group_done_if_empty(h, hit[i]);
 	}
 	free(hit);
 }

@@ -83,6 +83,7 @@ const char *hl_type_name(uint8_t type)
 	case HL_APP_CLOSE_REQ: return "app-close-req";
 	case HL_APP_CLOSE_RSP: return "app-close-rsp";
 	case HL_APP_REVOKE: return "app-revoke";
+	case HL_APP_REVOKE_RANGE: return "app-revoke-range";
 	default: return "unknown";
 	}
 }
@@ -631,15 +632,39 @@ int hl_dec_app_open_rsp(const uint8_t *p, size_t len, struct hl_app_open_rsp *m,
 		s[i].file_offset = wrd_u64le(&r);
 		s[i].flags = wrd_u32le(&r);
 		wrd_skip(&r, 4);
-		if (s[i].group_offset != at || !s[i].len ||
-		    __builtin_add_overflow(at, s[i].len, &end) ||
+		if (s[i].group_offset < at || !s[i].len ||
+		    __builtin_add_overflow(s[i].group_offset, s[i].len, &at) ||
 		    __builtin_add_overflow(s[i].file_offset, s[i].len, &end))
 			return -EINVAL;
-		at += s[i].len;
 	}
-	if (m->status == HL_S_OK && at != m->size)
+	if (m->status == HL_S_OK && at > m->size)
 		return -EINVAL;
 	return fixed_result(&r);
+}
+
+/* REVOKE_RANGE: 0x00 group id(8) 0x08 offset in the group(8) 0x10 length(8) */
+int hl_enc_app_revoke_range(struct wwr *w, const struct hl_app_revoke_range *m)
+{
+	wwr_u64le(w, m->id);
+	wwr_u64le(w, m->offset);
+	wwr_u64le(w, m->len);
+	return w->bad ? -ENOBUFS : 0;
+}
+
+int hl_dec_app_revoke_range(const uint8_t *p, size_t len, struct hl_app_revoke_range *m)
+{
+	struct wrd r;
+	uint64_t end;
+	int rc;
+
+	wrd_init(&r, p, len);
+	m->id = wrd_u64le(&r);
+	m->offset = wrd_u64le(&r);
+	m->len = wrd_u64le(&r);
+	rc = fixed_result(&r);
+	if (!rc && (!m->len || __builtin_add_overflow(m->offset, m->len, &end)))
+		rc = -EINVAL;
+	return rc;
 }
 
 int hl_enc_u64_msg(struct wwr *w, uint64_t v)

@@ -60,6 +60,7 @@ enum hl_type {
 	HL_APP_CLOSE_REQ = 0x24,
 	HL_APP_CLOSE_RSP = 0x25,
 	HL_APP_REVOKE = 0x26,       /* agent -> application: u64 group id, access revoked */
+	HL_APP_REVOKE_RANGE = 0x27, /* agent -> application: part of a group revoked */
 };
 
 enum hl_status {
@@ -113,6 +114,7 @@ struct hl_hdr {
 #define HL_APP_CLOSE_REQ_SIZE 8u
 #define HL_APP_CLOSE_RSP_SIZE 8u
 #define HL_APP_REVOKE_SIZE 8u
+#define HL_APP_REVOKE_RANGE_SIZE 0x18u
 #define HL_PAUSE_SIZE 0x18u
 #define HL_MOVE_ACK_SIZE 0x10u
 #define HL_REMAP_SIZE 0x28u
@@ -271,6 +273,11 @@ struct hl_app_open_rsp {
 	uint64_t id;
 };
 
+/* REVOKE_RANGE: [offset, offset+len) of group id's mapping is revoked. */
+struct hl_app_revoke_range {
+	uint64_t id, offset, len;
+};
+
 /* ------------------------------------------------------------------ header */
 
 /*
@@ -334,9 +341,16 @@ int hl_dec_app_list(const uint8_t *p, size_t len, struct hl_app_entry *e, uint32
 int hl_enc_app_open_req(struct wwr *w, const struct hl_app_open_req *m);
 int hl_dec_app_open_req(const uint8_t *p, size_t len, struct hl_app_open_req *m);
 int hl_enc_app_open_rsp(struct wwr *w, const struct hl_app_open_rsp *m, const struct hl_app_seg *s);
-/* Copies up to cap segments (-ENOBUFS when more); checks they tile [0, size) in order. */
+/*
+ * Copies up to cap segments (-ENOBUFS when more); checks they are in order,
+ * do not overlap and lie inside [0, size) (a gap is a piece of the group a
+ * forced release took: it stays inaccessible).
+ */
 int hl_dec_app_open_rsp(const uint8_t *p, size_t len, struct hl_app_open_rsp *m,
 			struct hl_app_seg *s, uint32_t cap);
+int hl_enc_app_revoke_range(struct wwr *w, const struct hl_app_revoke_range *m);
+/* -EINVAL: length 0, or offset + length wraps. */
+int hl_dec_app_revoke_range(const uint8_t *p, size_t len, struct hl_app_revoke_range *m);
 int hl_enc_u64_msg(struct wwr *w, uint64_t v);          /* CLOSE_REQ */
 int hl_dec_u64_msg(const uint8_t *p, size_t len, uint64_t *v);
 int hl_enc_status_msg(struct wwr *w, uint32_t status);  /* CLOSE_RSP, RAS_WRITE_RSP */

@@ -10,7 +10,8 @@
  *  - events_tag_groups: the split of a chain into tag groups, in the order
  *    the old quadratic walk produced;
  *  - group_live: a group's liveness, derived from its extents' states,
- *    against a per-block reference through splits and releases.
+ *    against a per-block reference through splits and releases, and the
+ *    DPA index, which a revoked piece leaves (an offer may meet it).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -346,7 +347,7 @@ static void test_group_live_follows_revocations_and_releases(void **state)
 	for (int round = 0; round < 200; round++) {
 		struct cxldcd_host *h = calloc(1, sizeof(*h));
 		struct cxldcd_extent e[NX];
-		bool live[NB];
+		bool live[NB], revoked[NB];
 		struct group *g;
 
 		assert_non_null(h);
@@ -356,8 +357,10 @@ static void test_group_live_follows_revocations_and_releases(void **state)
 			e[i].dpa = 0x1000 + i * BLK;
 			e[i].len = BLK;
 		}
-		for (int b = 0; b < NB; b++)
+		for (int b = 0; b < NB; b++) {
 			live[b] = true;
+			revoked[b] = false;
+		}
 		g = group_new(h, e, NX, 0);
 		assert_non_null(g);
 		for (int step = 0; step < 40; step++) {
@@ -368,8 +371,10 @@ static void test_group_live_follows_revocations_and_releases(void **state)
 				uint64_t a = rnd_below(NB), len = rnd_below(NB - a) + 1;
 
 				assert_int_equal(group_revoke_range(h, g, 0x1000 + a, len), 0);
-				for (uint64_t b = a; b < a + len; b++)
+				for (uint64_t b = a; b < a + len; b++) {
+					revoked[b] |= live[b];
 					live[b] = false;
+				}
 			} else {
 				uint32_t i = (uint32_t)rnd_below(g->nr);
 				struct ext_node *x = &g->xn[i];
@@ -390,6 +395,23 @@ static void test_group_live_follows_revocations_and_releases(void **state)
 			}
 			assert_int_equal(covered, NB);
 			assert_int_equal(group_live(g), any);
+			/* held (live or released) capacity is indexed; revoked is the device's again */
+			for (int b = 0; b < NB; b++)
+				assert_int_equal(group_overlaps_any(h, 0x1000 + (uint64_t)b, 1), !revoked[b]);
+		}
+		/* the forced release's record finds the group once, and its pieces leave */
+		{
+			struct group **hits;
+			ssize_t k = groups_take_revoked(h, 0x1000, NB, &hits);
+			bool any_revoked = false;
+
+			for (int b = 0; b < NB; b++)
+				any_revoked |= revoked[b];
+			assert_int_equal(k, any_revoked ? 1 : 0);
+			if (k)
+				assert_ptr_equal(hits[0], g);
+			free(hits);
+			assert_int_equal(h->revoked.count, 0);
 		}
 		groups_fini(h);
 		free(h);

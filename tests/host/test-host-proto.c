@@ -89,6 +89,7 @@ static void check_truncations(const uint8_t *p, size_t len, dec_fn *dec)
 		struct hl_ras_regs k;
 		struct hl_ras_write l;
 		struct hl_move_end m;
+		struct hl_app_revoke_range n;
 	} out;
 
 	for (size_t n = 0; n < len; n++)
@@ -458,8 +459,52 @@ static void test_app_messages(void **state)
 	assert_int_equal(hl_dec_app_open_rsp(buf, w.off, &drs, ds, 2), 0);
 	assert_int_equal(ds[1].file_offset, 0x2000000);
 	assert_int_equal(hl_dec_app_open_rsp(buf, w.off - 1, &drs, ds, 2), -EMSGSIZE);
-	put64(buf + HL_APP_OPEN_RSP_HDR + HL_APP_SEG_SIZE, 0x300000); /* gap: does not tile */
+	put64(buf + HL_APP_OPEN_RSP_HDR + HL_APP_SEG_SIZE, 0x300000); /* overlaps segment 0 */
 	assert_int_equal(hl_dec_app_open_rsp(buf, w.off, &drs, ds, 2), -EINVAL);
+	/*
+	 * A gap (a piece a forced release took) is fine inside the size: here
+	 * segment 1 moves to 0x600000 in a group of 0x800000.  Past the size,
+	 * or out of order, it is not.
+	 */
+	put64(buf + HL_APP_OPEN_RSP_HDR + HL_APP_SEG_SIZE, 0x600000);
+	put64(buf + 8, 0x800000);
+	assert_int_equal(hl_dec_app_open_rsp(buf, w.off, &drs, ds, 2), 0);
+	assert_int_equal(ds[1].group_offset, 0x600000);
+	assert_int_equal(drs.size, 0x800000);
+	put64(buf + 8, 0x7ff000);
+	assert_int_equal(hl_dec_app_open_rsp(buf, w.off, &drs, ds, 2), -EINVAL);
+	put64(buf + 8, 0x800000);
+	put64(buf + HL_APP_OPEN_RSP_HDR, 0x200000); /* segment 0 now ends past segment 1's start */
+	put64(buf + HL_APP_OPEN_RSP_HDR + HL_APP_SEG_SIZE, 0x500000);
+	assert_int_equal(hl_dec_app_open_rsp(buf, w.off, &drs, ds, 2), -EINVAL);
+}
+
+/* REVOKE_RANGE (0x27): docs/host-link.md, "The host agent's application socket". */
+static void test_app_revoke_range_bytes(void **state)
+{
+	struct hl_app_revoke_range m = { .id = 7, .offset = 0x400000, .len = 0x200000 }, d;
+	uint8_t buf[HL_APP_REVOKE_RANGE_SIZE], want[HL_APP_REVOKE_RANGE_SIZE] = { 0 };
+	struct wwr w;
+
+	(void)state;
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(hl_enc_app_revoke_range(&w, &m), 0);
+	assert_int_equal(w.off, 0x18);
+	want[0x00] = 7;
+	want[0x0a] = 0x40;
+	want[0x12] = 0x20;
+	assert_memory_equal(buf, want, sizeof(want));
+	check_truncations(buf, HL_APP_REVOKE_RANGE_SIZE, (dec_fn *)hl_dec_app_revoke_range);
+	assert_int_equal(hl_dec_app_revoke_range(buf, sizeof(buf), &d), 0);
+	assert_int_equal(d.id, 7);
+	assert_int_equal(d.offset, 0x400000);
+	assert_int_equal(d.len, 0x200000);
+	put64(buf + 0x10, 0); /* length 0 */
+	assert_int_equal(hl_dec_app_revoke_range(buf, sizeof(buf), &d), -EINVAL);
+	put64(buf + 0x08, UINT64_MAX - 0xfff); /* offset + length wraps */
+	put64(buf + 0x10, 0x2000);
+	assert_int_equal(hl_dec_app_revoke_range(buf, sizeof(buf), &d), -EINVAL);
+	assert_string_equal(hl_type_name(HL_APP_REVOKE_RANGE), "app-revoke-range");
 }
 
 /* RAS_IRQ, RAS_READ_RSP, RAS_WRITE_REQ: docs/host-link.md tables. */
@@ -552,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test(test_diag_message),
 		cmocka_unit_test(test_app_messages),
+		cmocka_unit_test(test_app_revoke_range_bytes),
 		cmocka_unit_test(test_ras_messages_bytes),
 		cmocka_unit_test(test_status_errno_mapping),
 	};
