@@ -546,16 +546,22 @@ void group_unmap(struct group *g)
 	g->info.mapped = false;
 }
 
-/* Merge pieces that continue each other in the group and in one file: one mmap each. */
-static int coalesce(struct gseg *s, int n)
+int groups_coalesce(struct gseg *s, int n)
 {
 	int k = 0;
 
 	for (int i = 0; i < n; i++) {
 		struct gseg *p = k ? &s[k - 1] : NULL;
 
+		/*
+		 * paused decides the protection (map_piece()).  A device that
+		 * keeps to the protocol pauses a shared grant whole, so pieces
+		 * of one file agree, but it is a peer: a PAUSE of part of a
+		 * grant must not leave the rest read-only, nor the paused part
+		 * writable.
+		 */
 		if (p && p->fd == s[i].fd && p->writable == s[i].writable &&
-		    p->group_offset + p->len == s[i].group_offset &&
+		    p->paused == s[i].paused && p->group_offset + p->len == s[i].group_offset &&
 		    p->file_offset + p->len == s[i].file_offset)
 			p->len += s[i].len;
 		else
@@ -579,7 +585,7 @@ static void map_group(struct cxldcd_host *h, struct group *g)
 		free(s);
 		return;
 	}
-	n = coalesce(s, n);
+	n = groups_coalesce(s, n);
 	span = group_span(g);
 	base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED) {

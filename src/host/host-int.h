@@ -466,6 +466,12 @@ struct gseg {
 };
 int group_segments(const struct cxldcd_host *h, const struct group *g, struct gseg *out,
 		   uint32_t cap);
+/*
+ * Merge the pieces s[n] (group order) that continue each other in the group
+ * and in one file, with the same access and pause state: one mmap each.
+ * Return the new count.
+ */
+int groups_coalesce(struct gseg *s, int n);
 void groups_fini(struct cxldcd_host *h);
 
 /* release.c */

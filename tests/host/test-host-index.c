@@ -11,7 +11,8 @@
  *    the old quadratic walk produced;
  *  - group_live: a group's liveness, derived from its extents' states,
  *    against a per-block reference through splits and releases, and the
- *    DPA index, which a revoked piece leaves (an offer may meet it).
+ *    DPA index, which a revoked piece leaves (an offer may meet it);
+ *  - groups_coalesce: pieces merge only when one mmap can map them alike.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -418,6 +419,37 @@ static void test_group_live_follows_revocations_and_releases(void **state)
 	}
 }
 
+/*
+ * Pieces merge into one mmap only when they continue each other in the
+ * group and in one file with the same access and pause state: a piece a
+ * move paused is mapped read-only, its neighbour not.  Before, the pause
+ * state was ignored and the first piece's decided for all.
+ */
+static void test_coalesce_keeps_paused_pieces_apart(void **state)
+{
+	struct gseg s[4] = {
+		{ .group_offset = 0, .len = 0x1000, .file_offset = 0x10000, .fd = 5, .writable = true },
+		{ .group_offset = 0x1000, .len = 0x1000, .file_offset = 0x11000, .fd = 5,
+		  .writable = true, .paused = true },
+		{ .group_offset = 0x2000, .len = 0x2000, .file_offset = 0x12000, .fd = 5,
+		  .writable = true },
+		{ .group_offset = 0x4000, .len = 0x1000, .file_offset = 0x14000, .fd = 5,
+		  .writable = true },
+	};
+
+	(void)state;
+	assert_int_equal(groups_coalesce(s, 4), 3);
+	assert_false(s[0].paused);
+	assert_int_equal(s[0].len, 0x1000);
+	assert_true(s[1].paused);
+	assert_int_equal(s[1].group_offset, 0x1000);
+	assert_int_equal(s[1].len, 0x1000);
+	assert_false(s[2].paused);
+	assert_int_equal(s[2].group_offset, 0x2000);
+	assert_int_equal(s[2].len, 0x3000);
+	assert_int_equal(s[2].file_offset, 0x12000);
+}
+
 /* The public tag helpers: 8-4-4-4-12 hex digits, either case; lower case out. */
 static void test_tag_parse_and_format_round_trip(void **state)
 {
@@ -450,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_htab_matches_a_linear_scan_over_random_operations),
 		cmocka_unit_test(test_tag_groups_match_the_quadratic_walk),
 		cmocka_unit_test(test_group_live_follows_revocations_and_releases),
+		cmocka_unit_test(test_coalesce_keeps_paused_pieces_apart),
 		cmocka_unit_test(test_tag_parse_and_format_round_trip),
 	};
 
