@@ -133,6 +133,50 @@ static void test_cli_agent_fill_verify_list(void **state)
 }
 
 /*
+ * fill and verify of a group a forced release took part of: they cover
+ * what is left, at its offsets in the group (the pattern anchored at group
+ * offset 0 as always), and say how much was taken.  Before, the open was
+ * refused (the group could not be opened until it went), and had it been
+ * handed out, the loop over the whole size would have faulted on the
+ * revoked piece.
+ */
+static void test_cli_fill_verify_a_group_a_forced_release_took_part_of(void **state)
+{
+	struct hx *x = *state;
+	uint64_t a0 = x->base[1] + 32 * MiB, a1 = x->base[1] + 64 * MiB; /* not sharable */
+	struct cxldcd_extent e[2] = { hx_ext(a0, 2 * MiB, TAG_A, 0), hx_ext(a1, 2 * MiB, TAG_A, 0) };
+	struct cxldcd_extent cut = hx_ext(a0, 2 * MiB, NULL, 0);
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .forced = true, .nr_extents = 1, .extents = &cut };
+	char *agent_argv[] = { (char *)cli, "--connect", x->sock, "--host-id", "0",
+			       "--agent-socket", x->app_sock, NULL };
+	char *fill[] = { (char *)cli, "--agent-socket", x->app_sock, "fill", TAG_A, "xyz", NULL };
+	char *verify[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", TAG_A, "xyz", NULL };
+	char *wrong[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", TAG_A, "abc", NULL };
+	struct cxldcd_diag diag;
+	struct child agent, c;
+	uint8_t buf[3];
+
+	spawn(&agent, agent_argv);
+	assert_int_equal(wait_child(x, &agent, "ready", 5000), 0);
+	assert_int_equal(hx_add(x, 0, e, 2), CXLDCD_RC_SUCCESS);
+	assert_int_equal(wait_child(x, &agent, "group-added", 5000), 0);
+	assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+	assert_int_equal(wait_child(x, &agent, "forced-release", 5000), 0);
+	assert_int_equal(run(x, &c, fill), 0);
+	assert_non_null(strstr(c.buf, "fill tag=" TAG_A " size=0x400000 revoked=0x200000\n"));
+	/* group offset 2 MiB is a1; 2 MiB % 3 == 2: the pattern goes on with 'z' there */
+	assert_int_equal(mem_read(x->md, 0, a1, buf, 3, NULL, 0), 0);
+	assert_memory_equal(buf, "zxy", 3);
+	assert_int_equal(run(x, &c, verify), 0);
+	assert_non_null(strstr(c.buf, "verify tag=" TAG_A " size=0x400000 revoked=0x200000 ok\n"));
+	assert_int_equal(run(x, &c, wrong), 1);
+	assert_non_null(strstr(c.buf, "mismatch at offset 0x200000"));
+	kill(agent.pid, SIGTERM);
+	assert_int_equal(wait_child(x, &agent, NULL, 5000), 0);
+}
+
+/*
  * A CXL RAS error: the agent unmasks at connect, and on the AER message
  * prints one line per error in the shape of Linux's cxl_aer_*_error trace
  * events, then clears the status (the device's registers read 0 again).
@@ -301,6 +345,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_cli_prints_ras_errors_as_linux_trace_events,
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_agent_fill_verify_list, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_fill_verify_a_group_a_forced_release_took_part_of,
+						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_byte_pattern_untagged_group_clean_verbose,
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_messages_say_what_to_do, hx_setup, hx_teardown),

@@ -460,9 +460,56 @@ static int parse_pattern(const char *s, uint8_t out[PATTERN_MAX])
 	return (int)(n / 2);
 }
 
+#define MAX_RUNS 4096
+
+struct run {
+	uint64_t off, len;
+};
+
+/*
+ * The readable runs of [base, base+size), offsets from base, in order, from
+ * /proc/self/maps: a group a forced release took part of maps its revoked
+ * pieces inaccessible (PROT_NONE) at their offsets (docs/host.md).  Return
+ * the number of runs (at most cap), or -errno.
+ */
+static int readable_runs(const void *base, uint64_t size, struct run *r, int cap)
+{
+	uint64_t lo = (uint64_t)(uintptr_t)base, hi = lo + size;
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long a, b;
+		char perms[5];
+
+		if (sscanf(line, "%llx-%llx %4s", &a, &b, perms) != 3 || perms[0] != 'r' ||
+		    b <= lo || a >= hi)
+			continue;
+		a = a < lo ? lo : a;
+		b = b > hi ? hi : b;
+		if (n && r[n - 1].off + r[n - 1].len == a - lo) {
+			r[n - 1].len += b - a; /* the kernel splits one mapping at its own will */
+			continue;
+		}
+		if (n == cap) {
+			fclose(f);
+			return -E2BIG;
+		}
+		r[n++] = (struct run){ a - lo, b - a };
+	}
+	fclose(f);
+	return n;
+}
+
 static int cmd_fill_verify(struct cxldcd_app *app, bool verify, const char *group,
 			   const char *pattern)
 {
+	static struct run runs[MAX_RUNS];
+	uint64_t done = 0;
+	int nr;
 	uint8_t tag[16], pat[PATTERN_MAX];
 	struct cxldcd_app_map m;
 	int plen = parse_pattern(pattern, pat), by_tag;
@@ -477,28 +524,40 @@ static int cmd_fill_verify(struct cxldcd_app *app, bool verify, const char *grou
 		if (rc == -ENOENT)
 			fprintf(stderr, " (no such group: 'cxldcd-host --agent-socket PATH list' shows them)");
 		else if (rc == -EBUSY)
-			fprintf(stderr, " (the device asked for it back; it can no longer be opened)");
+			fprintf(stderr, " (the device asked for it back, or took all of it; it can no longer be opened)");
 		else if (rc == -ENODEV)
 			fprintf(stderr, " (not mapped: the agent uses the slow path, --tcp or --no-mapping)");
 		fputc('\n', stderr);
 		return 1;
 	}
-	for (uint64_t i = 0; i < m.size; i++) {
-		uint8_t want = pat[i % (uint64_t)plen];
+	nr = readable_runs(m.addr, m.size, runs, MAX_RUNS);
+	if (nr < 0) {
+		fprintf(stderr, "cxldcd-host: %s %s: reading /proc/self/maps: %s\n",
+			verify ? "verify" : "fill", group, strerror(-nr));
+		cxldcd_app_close(app, &m);
+		return 1;
+	}
+	for (int r = 0; r < nr; r++) {
+		for (uint64_t i = runs[r].off; i < runs[r].off + runs[r].len; i++) {
+			uint8_t want = pat[i % (uint64_t)plen];
 
-		if (!verify)
-			((uint8_t *)m.addr)[i] = want;
-		else if (((uint8_t *)m.addr)[i] != want && !bad++)
-			fprintf(stderr, "cxldcd-host: mismatch at offset 0x%llx: 0x%02x, expected 0x%02x\n",
-				(unsigned long long)i, ((uint8_t *)m.addr)[i], want);
+			if (!verify)
+				((uint8_t *)m.addr)[i] = want;
+			else if (((uint8_t *)m.addr)[i] != want && !bad++)
+				fprintf(stderr, "cxldcd-host: mismatch at offset 0x%llx: 0x%02x, expected 0x%02x\n",
+					(unsigned long long)i, ((uint8_t *)m.addr)[i], want);
+		}
+		done += runs[r].len;
 	}
 	cxldcd_app_close(app, &m);
 	if (by_tag == 1)
 		printf("%s tag=%s", verify ? "verify" : "fill", group);
 	else
 		printf("%s id=%llu", verify ? "verify" : "fill", (unsigned long long)id);
-	printf(" size=0x%llx%s\n", (unsigned long long)m.size,
-	       verify ? (bad ? " MISMATCH" : " ok") : "");
+	printf(" size=0x%llx", (unsigned long long)m.size);
+	if (done < m.size) /* a forced release took part of it: those pieces are not there */
+		printf(" revoked=0x%llx", (unsigned long long)(m.size - done));
+	printf("%s\n", verify ? (bad ? " MISMATCH" : " ok") : "");
 	return bad ? 1 : 0;
 }
 
