@@ -433,7 +433,8 @@ static void test_release_chain_longer_than_the_cap_releases_every_group(void **s
  * capacity as the host's no more, and may offer it again, even with the same
  * tag.  The host still lists the group, revoked, while an application holds
  * it open.  The re-offer has a pending group on the device and needs an
- * answer (here an empty one: it overlaps the revoked, still-listed range).
+ * answer (here an empty one: its tag is still the listed group's; the
+ * range alone would not refuse it, test-host-revoke.c).
  * Before: the agent took it for a chain answered before this connection and
  * cleared it unanswered, so the device's group stayed pending for ever and
  * every later Add DC Response was matched to it and refused (Invalid
