@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -639,6 +641,156 @@ static void test_an_application_reaches_the_hosts_other_groups_through_its_fd(vo
 	assert_int_equal(cxldcd_host_group_close(x->h, hx_group_of(x, TAG_B).id), 0);
 }
 
+/* ---------------------------------------------------------- a REVOKE_RANGE from the agent */
+
+/*
+ * The application side takes a REVOKE_RANGE from its agent as untrusted
+ * input: only what lies inside one of its mappings of that group is
+ * touched, a range past the end is clipped, one outside does nothing, and
+ * one not page aligned is a protocol error.  Here this process plays the
+ * agent on a socket of its own; the application (the library's client) is
+ * a child that reports, after each message, cxldcd_app_process()'s result
+ * and which of its 4 pages it can still read.
+ */
+struct rr_report {
+	int64_t rc;
+	uint8_t readable[4];
+};
+
+static void rr_child(const char *path, int in, int out)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct cxldcd_app *app;
+	struct cxldcd_app_map m;
+	struct rr_report r;
+	char go;
+
+	if (cxldcd_app_connect(path, &app) || cxldcd_app_open(app, NULL, 7, &m) ||
+	    m.size != 4 * page)
+		_exit(1);
+	memset(m.addr, 0x11, m.size);
+	while (read(in, &go, 1) == 1) {
+		struct pollfd pf = { .fd = cxldcd_app_get_fd(app), .events = POLLIN };
+
+		if (poll(&pf, 1, 2000) != 1)
+			_exit(2);
+		r.rc = cxldcd_app_process(app);
+		for (unsigned i = 0; i < 4; i++)
+			r.readable[i] = readable((uint8_t *)m.addr + i * page, 1);
+		if (write(out, &r, sizeof(r)) != (ssize_t)sizeof(r))
+			_exit(3);
+	}
+	cxldcd_app_free(app);
+	_exit(0);
+}
+
+/* As the agent: answer the application's OPEN with one writable segment of fd. */
+static void rr_answer_open(int c, int fd, uint64_t size)
+{
+	uint8_t buf[HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + HL_APP_SEG_SIZE];
+	struct hl_app_open_rsp rs = { .status = HL_S_OK, .nr_segs = 1, .size = size, .id = 7 };
+	struct hl_app_seg seg = { 0, size, 0, HL_MAP_F_WRITABLE };
+	struct hl_hdr h;
+	struct wwr w;
+	ssize_t n;
+
+	n = read(c, buf, HL_HDR_SIZE + HL_APP_OPEN_REQ_SIZE);
+	assert_int_equal(n, HL_HDR_SIZE + HL_APP_OPEN_REQ_SIZE);
+	assert_int_equal(hl_dec_hdr(buf, (size_t)n, &h), 0);
+	assert_int_equal(h.type, HL_APP_OPEN_REQ);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_APP_OPEN_RSP, h.seq);
+	assert_int_equal(hl_enc_app_open_rsp(&w, &rs, &seg), 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(hl_send(c, buf, w.off, &fd, 1), (ssize_t)w.off);
+}
+
+/* As the agent: send REVOKE_RANGE, let the child process it, read its report. */
+static struct rr_report rr_step(int c, int to, int from, uint64_t id, uint64_t off, uint64_t len)
+{
+	uint8_t buf[HL_HDR_SIZE + HL_APP_REVOKE_RANGE_SIZE];
+	const struct hl_app_revoke_range m = { id, off, len };
+	struct rr_report r;
+	struct wwr w;
+	char go = 'g';
+
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_APP_REVOKE_RANGE, 0);
+	assert_int_equal(hl_enc_app_revoke_range(&w, &m), 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(c, buf, w.off), (ssize_t)w.off);
+	assert_int_equal(write(to, &go, 1), 1);
+	assert_int_equal(read(from, &r, sizeof(r)), (ssize_t)sizeof(r));
+	return r;
+}
+
+static void test_an_application_applies_a_revoke_range_only_inside_its_mapping(void **state)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	char dir[] = "/tmp/hostrevokeXXXXXX", path[64];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd, c, fd, to[2], from[2], st = -1;
+	struct rr_report r;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/agent.sock", dir);
+	strcpy(sa.sun_path, path);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	fd = memfd_create("rr", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)(4 * page)), 0);
+	assert_int_equal(pipe(to), 0);
+	assert_int_equal(pipe(from), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		rr_child(path, to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	c = accept(lfd, NULL, NULL);
+	assert_true(c >= 0);
+	rr_answer_open(c, fd, 4 * page);
+
+	/* past the mapping, or another group's: nothing */
+	r = rr_step(c, to[1], from[0], 7, 8 * page, page);
+	assert_int_equal(r.rc, 0);
+	assert_memory_equal(r.readable, ((uint8_t[4]){ 1, 1, 1, 1 }), 4);
+	r = rr_step(c, to[1], from[0], 8, 0, 4 * page);
+	assert_int_equal(r.rc, 0);
+	assert_memory_equal(r.readable, ((uint8_t[4]){ 1, 1, 1, 1 }), 4);
+	/* page 1 only */
+	r = rr_step(c, to[1], from[0], 7, page, page);
+	assert_int_equal(r.rc, 1);
+	assert_memory_equal(r.readable, ((uint8_t[4]){ 1, 0, 1, 1 }), 4);
+	/* from page 3 to far past the end: clipped to the mapping */
+	r = rr_step(c, to[1], from[0], 7, 3 * page, UINT64_MAX - 4 * page + 1);
+	assert_int_equal(r.rc, 1);
+	assert_memory_equal(r.readable, ((uint8_t[4]){ 1, 0, 1, 0 }), 4);
+	/* not page aligned: a protocol error, nothing touched */
+	r = rr_step(c, to[1], from[0], 7, 100, page);
+	assert_int_equal(r.rc, -EPROTO);
+	assert_memory_equal(r.readable, ((uint8_t[4]){ 1, 0, 1, 0 }), 4);
+
+	close(to[1]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(from[0]);
+	close(c);
+	close(lfd);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -654,6 +806,7 @@ int main(void)
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_an_application_reaches_the_hosts_other_groups_through_its_fd,
 						hx_setup, hx_teardown),
+		cmocka_unit_test(test_an_application_applies_a_revoke_range_only_inside_its_mapping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
