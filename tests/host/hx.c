@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -489,4 +490,42 @@ uint16_t hx_raw_hello(struct hx *x, int fd, uint16_t host, uint8_t flags, uint32
 	assert_int_equal(len, HL_HELLO_ACK_SIZE);
 	*ack_flags = (uint32_t)(p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24);
 	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* Host 0's extents on the device (4801h's list): their count, their bytes in *bytes. */
+uint32_t hx_device_holds(struct hx *x, uint64_t *bytes)
+{
+	struct cxldcd_extent e[16];
+	uint32_t n = 0;
+
+	assert_int_equal(core_extent_list(x->dev, 0, 0, 16, e, &n), CXLDCD_RC_SUCCESS);
+	*bytes = 0;
+	for (uint32_t i = 0; i < n; i++)
+		*bytes += e[i].len;
+	return n;
+}
+
+/* Force host 0 out of ranges r[n] (prescriptive) and let the agent read the records. */
+void hx_force_out(struct hx *x, struct cxldcd_extent *r, uint32_t n)
+{
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .forced = true, .nr_extents = n, .extents = r };
+	unsigned have = hx_count(x, CXLDCD_HOST_EV_FORCED_RELEASE);
+	struct cxldcd_diag diag;
+
+	if (core_release(x->dev, &rq, &diag) != CXLDCD_RC_SUCCESS)
+		fail_msg("forced release: %s", diag.text);
+	for (uint32_t i = 0; i < n; i++)
+		assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, have + i, 3000));
+	hx_pump(x, 200);
+}
+
+/* Whether [p, p+len) of this process can be read (process_vm_readv: no fault taken). */
+bool hx_readable(const void *p, size_t len)
+{
+	static uint8_t sink[4096];
+	struct iovec l = { sink, len < sizeof(sink) ? len : sizeof(sink) };
+	struct iovec r = { (void *)p, l.iov_len };
+
+	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)l.iov_len;
 }

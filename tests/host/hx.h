@@ -119,6 +119,13 @@ unsigned hx_count(const struct hx *x, enum cxldcd_host_event_type t);
 /* Index of the first recorded event of type t, or -1. */
 int hx_first(const struct hx *x, enum cxldcd_host_event_type t);
 
+/* Host 0's extents on the device (4801h's list): their count, their bytes in *bytes. */
+uint32_t hx_device_holds(struct hx *x, uint64_t *bytes);
+/* Force host 0 out of ranges r[n] (prescriptive) and let the agent read the records. */
+void hx_force_out(struct hx *x, struct cxldcd_extent *r, uint32_t n);
+/* Whether [p, p+len) of this process can be read (process_vm_readv: no fault taken). */
+bool hx_readable(const void *p, size_t len);
+
 struct cxldcd_extent hx_ext(uint64_t dpa, uint64_t len, const char *tag, uint16_t seq);
 /* FM add (prescriptive) for host. */
 enum cxldcd_rc hx_add(struct hx *x, uint16_t host, const struct cxldcd_extent *e, uint32_t n);

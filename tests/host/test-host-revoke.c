@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,44 +53,6 @@ static uint8_t dev_byte(struct hx *x, uint64_t dpa)
 
 	dev_read(x, dpa, &b, 1);
 	return b;
-}
-
-/* Host 0's extents on the device (4801h's list): their count, their bytes in *bytes. */
-static uint32_t device_holds(struct hx *x, uint64_t *bytes)
-{
-	struct cxldcd_extent e[16];
-	uint32_t n = 0;
-
-	assert_int_equal(core_extent_list(x->dev, 0, 0, 16, e, &n), CXLDCD_RC_SUCCESS);
-	*bytes = 0;
-	for (uint32_t i = 0; i < n; i++)
-		*bytes += e[i].len;
-	return n;
-}
-
-/* Force host 0 out of ranges r[n] (prescriptive) and let the agent read the records. */
-static void force_out(struct hx *x, struct cxldcd_extent *r, uint32_t n)
-{
-	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
-				       .forced = true, .nr_extents = n, .extents = r };
-	unsigned have = hx_count(x, CXLDCD_HOST_EV_FORCED_RELEASE);
-	struct cxldcd_diag diag;
-
-	if (core_release(x->dev, &rq, &diag) != CXLDCD_RC_SUCCESS)
-		fail_msg("forced release: %s", diag.text);
-	for (uint32_t i = 0; i < n; i++)
-		assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, have + i, 3000));
-	hx_pump(x, 200);
-}
-
-/* Whether [p, p+len) of this process can be read (process_vm_readv: no fault taken). */
-static bool readable(const void *p, size_t len)
-{
-	static uint8_t sink[4096];
-	struct iovec l = { sink, len < sizeof(sink) ? len : sizeof(sink) };
-	struct iovec r = { (void *)p, l.iov_len };
-
-	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)l.iov_len;
 }
 
 static void *open_tag(struct hx *x, const char *tag, uint64_t *size)
@@ -152,8 +113,8 @@ static void cut_a(struct hx *x)
 					hx_ext(a1_of(x) + 2 * MiB, 2 * MiB, NULL, 0) };
 	uint64_t bytes;
 
-	force_out(x, cut, 2);
-	assert_int_equal(device_holds(x, &bytes), 2);
+	hx_force_out(x, cut, 2);
+	assert_int_equal(hx_device_holds(x, &bytes), 2);
 	assert_int_equal(bytes, 4 * MiB);
 	assert_true(hx_group_of(x, TAG_A).revoked);
 }
@@ -190,7 +151,7 @@ static void test_capacity_a_partial_forced_release_took_is_accepted_again(void *
 	assert_int_equal(gb.size, 2 * MiB);
 	assert_true(gb.mapped);
 	assert_int_equal(core_pending_count(x->dev, 0), 0);
-	assert_int_equal(device_holds(x, &bytes), 3);
+	assert_int_equal(hx_device_holds(x, &bytes), 3);
 	assert_int_equal(bytes, 6 * MiB);
 	/*
 	 * The mapping is the device's memory at a0, both ways: what it holds
@@ -215,7 +176,7 @@ static void test_capacity_a_partial_forced_release_took_is_accepted_again(void *
 
 	/* A goes; B stays the host's, mapped, and opens again (its segments are intact) */
 	release_group(x, TAG_A);
-	assert_int_equal(device_holds(x, &bytes), 1);
+	assert_int_equal(hx_device_holds(x, &bytes), 1);
 	assert_int_equal(bytes, 2 * MiB);
 	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 1);
 	p = open_tag(x, TAG_B, &size);
@@ -224,7 +185,7 @@ static void test_capacity_a_partial_forced_release_took_is_accepted_again(void *
 	assert_int_equal(dev_byte(x, a0_of(x) + 1), 0x6c);
 	assert_int_equal(cxldcd_host_group_close(x->h, gb.id), 0);
 	release_group(x, TAG_B);
-	assert_int_equal(device_holds(x, &bytes), 0);
+	assert_int_equal(hx_device_holds(x, &bytes), 0);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 0);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
 	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
@@ -258,7 +219,7 @@ static void test_a_release_request_for_capacity_forced_out_since_is_left_alone(v
 	hx_pump(x, 300);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_RANGE_RELEASED), 0);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 0);
-	assert_int_equal(device_holds(x, &bytes), 1);
+	assert_int_equal(hx_device_holds(x, &bytes), 1);
 	assert_int_equal(bytes, 6 * MiB);
 	assert_int_equal(hx_group_of(x, TAG_A).size, 6 * MiB);
 	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
@@ -283,7 +244,7 @@ static void view_of(const uint8_t *p, uint64_t size, struct app_view *v)
 {
 	v->size = size;
 	for (unsigned i = 0; i < 4; i++) {
-		v->readable[i] = readable(p + i * CHUNK, 64);
+		v->readable[i] = hx_readable(p + i * CHUNK, 64);
 		v->first[i] = v->readable[i] ? p[i * CHUNK] : 0;
 	}
 }
@@ -392,11 +353,11 @@ static void test_a_group_a_forced_release_took_part_of_opens_with_what_is_left(v
 	/* in the agent's process */
 	p = open_tag(x, TAG_A, &size);
 	assert_int_equal(size, 8 * MiB);
-	assert_false(readable(p, 64));
-	assert_true(readable(p + CHUNK, 64));
+	assert_false(hx_readable(p, 64));
+	assert_true(hx_readable(p + CHUNK, 64));
 	assert_int_equal(p[CHUNK], 0xa1);
-	assert_false(readable(p + 2 * CHUNK, 64));
-	assert_true(readable(p + 3 * CHUNK, 64));
+	assert_false(hx_readable(p + 2 * CHUNK, 64));
+	assert_true(hx_readable(p + 3 * CHUNK, 64));
 	assert_int_equal(p[3 * CHUNK + 63], 0xa3);
 	p[3 * CHUNK + 64] = 0x3c;
 	assert_int_equal(dev_byte(x, a1_of(x) + 4 * MiB + 64), 0x3c);
@@ -420,7 +381,7 @@ static void test_a_group_a_forced_release_took_part_of_opens_with_what_is_left(v
 	hx_pump(x, 100);
 	assert_int_equal(hx_group_of(x, TAG_A).open_count, 0);
 	release_group(x, TAG_A);
-	assert_int_equal(device_holds(x, &bytes), 0);
+	assert_int_equal(hx_device_holds(x, &bytes), 0);
 	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_CMD_FAILED), 0);
 	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
@@ -446,7 +407,7 @@ static void test_a_group_with_nothing_left_does_not_open(void **state)
 	add_group_a(x);
 	open_tag(x, TAG_A, &size);
 	id = hx_group_of(x, TAG_A).id;
-	force_out(x, cut, 2);
+	hx_force_out(x, cut, 2);
 	assert_int_equal(hx_group_of(x, TAG_A).size, 0);
 	assert_int_equal(cxldcd_tag_parse(TAG_A, tag), 0);
 	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), -EBUSY);
@@ -676,7 +637,7 @@ static void rr_child(const char *path, int in, int out)
 			_exit(2);
 		r.rc = cxldcd_app_process(app);
 		for (unsigned i = 0; i < 4; i++)
-			r.readable[i] = readable((uint8_t *)m.addr + i * page, 1);
+			r.readable[i] = hx_readable((uint8_t *)m.addr + i * page, 1);
 		if (write(out, &r, sizeof(r)) != (ssize_t)sizeof(r))
 			_exit(3);
 	}

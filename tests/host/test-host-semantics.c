@@ -17,7 +17,6 @@
 #include <string.h>
 #include <syslog.h>
 #include <sys/mman.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -487,44 +486,6 @@ static void test_reoffer_of_force_released_capacity_still_open_is_answered(void 
 
 /* ---------------------------------------------------------- partial forced release */
 
-/* Host 0's extents on the device (4801h's list): their count, their bytes in *bytes. */
-static uint32_t device_holds(struct hx *x, uint64_t *bytes)
-{
-	struct cxldcd_extent e[16];
-	uint32_t n = 0;
-
-	assert_int_equal(core_extent_list(x->dev, 0, 0, 16, e, &n), CXLDCD_RC_SUCCESS);
-	*bytes = 0;
-	for (uint32_t i = 0; i < n; i++)
-		*bytes += e[i].len;
-	return n;
-}
-
-/* Force host 0 out of ranges r[n] (prescriptive) and let the agent read the records. */
-static void force_out(struct hx *x, struct cxldcd_extent *r, uint32_t n)
-{
-	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
-				       .forced = true, .nr_extents = n, .extents = r };
-	unsigned have = hx_count(x, CXLDCD_HOST_EV_FORCED_RELEASE);
-	struct cxldcd_diag diag;
-
-	if (core_release(x->dev, &rq, &diag) != CXLDCD_RC_SUCCESS)
-		fail_msg("forced release: %s", diag.text);
-	for (uint32_t i = 0; i < n; i++)
-		assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, have + i, 3000));
-	hx_pump(x, 200);
-}
-
-/* Whether [p, p+len) of this process can be read (process_vm_readv: no fault taken). */
-static bool readable(const void *p, size_t len)
-{
-	static uint8_t sink[4096];
-	struct iovec l = { sink, len < sizeof(sink) ? len : sizeof(sink) };
-	struct iovec r = { (void *)p, l.iov_len };
-
-	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)l.iov_len;
-}
-
 /*
  * An application in another process lists the agent's groups (app socket
  * LIST): the one entry's size and extent count go back through fd.
@@ -602,8 +563,8 @@ static void test_partial_forced_release_leaves_the_group_what_the_device_lists(v
 	for (uint64_t off = 0; off < size; off += 2 * MiB)
 		memset(p + off, (int)(0xa0 + off / (2 * MiB)), 64);
 
-	force_out(x, cut, 2);
-	assert_int_equal(device_holds(x, &bytes), 2);
+	hx_force_out(x, cut, 2);
+	assert_int_equal(hx_device_holds(x, &bytes), 2);
 	assert_int_equal(bytes, 4 * MiB);
 	g = hx_group_of(x, TAG_A);
 	assert_true(g.revoked);
@@ -617,11 +578,11 @@ static void test_partial_forced_release_leaves_the_group_what_the_device_lists(v
 	assert_int_equal(app[1], 2);
 	assert_int_equal(app[2], 1);
 	/* the opener keeps the live part at its offsets; the revoked part faults */
-	assert_false(readable(p, 64));                  /* a0 */
-	assert_true(readable(p + 2 * MiB, 64));         /* a1, first 2 MiB */
+	assert_false(hx_readable(p, 64));                  /* a0 */
+	assert_true(hx_readable(p + 2 * MiB, 64));         /* a1, first 2 MiB */
 	assert_int_equal(p[2 * MiB], 0xa1);
-	assert_false(readable(p + 4 * MiB, 64));        /* the middle of a1 */
-	assert_true(readable(p + 6 * MiB, 64));         /* a1, last 2 MiB */
+	assert_false(hx_readable(p + 4 * MiB, 64));        /* the middle of a1 */
+	assert_true(hx_readable(p + 6 * MiB, 64));         /* a1, last 2 MiB */
 	assert_int_equal(p[6 * MiB + 63], 0xa3);
 	assert_int_equal(cxldcd_host_group_close(x->h, g.id), 0);
 	hx_pump(x, 200);
@@ -630,7 +591,7 @@ static void test_partial_forced_release_leaves_the_group_what_the_device_lists(v
 	assert_int_equal(cxldcd_host_group_release(x->h, NULL, g.id), 0);
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_RELEASED, 0, 3000));
 	hx_pump(x, 200);
-	assert_int_equal(device_holds(x, &bytes), 0);
+	assert_int_equal(hx_device_holds(x, &bytes), 0);
 	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
 	/* and its whole mapping is gone, the revoked pieces' pages too */
 	for (uint64_t off = 0; off < size; off += 2 * MiB) {
@@ -662,12 +623,12 @@ static void test_partial_forced_release_frees_its_part_of_the_accept_limit(void 
 	x->hcfg.accept_limit = 6 * MiB;
 	hx_host_start(x);
 	hx_add_group(x, a, 2);
-	force_out(x, &cut, 1);
+	hx_force_out(x, &cut, 1);
 	assert_int_equal(hx_group_of(x, TAG_A).size, 4 * MiB);
 	hx_add_group(x, &b, 1);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_REJECTED), 0);
 	assert_int_equal(hx_group_of(x, TAG_B).size, 2 * MiB);
-	assert_int_equal(device_holds(x, &bytes), 2);
+	assert_int_equal(hx_device_holds(x, &bytes), 2);
 	assert_int_equal(bytes, 6 * MiB);
 	assert_int_equal(core_pending_count(x->dev, 0), 0);
 }
@@ -699,7 +660,7 @@ static void test_release_refused_for_an_extent_forced_out_meanwhile_gives_back_t
 	assert_int_equal(cxldcd_host_group_release(x->h, NULL, hx_group_of(x, TAG_A).id), 0);
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FORCED_RELEASE, 0, 3000));
 	hx_pump(x, 300);
-	assert_int_equal(device_holds(x, &bytes), 0);
+	assert_int_equal(hx_device_holds(x, &bytes), 0);
 	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
 	assert_int_equal(core_pending_count(x->dev, 0), 0);
 	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
