@@ -1126,6 +1126,30 @@ static void test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_resta
 }
 
 /* Get LSA (4102h) of 8 bytes at @off through host 0's QMP mailbox, into @out. */
+/*
+ * The device with --state and --fm, its LSA a 128 KiB memory-backend-file
+ * lsa.mem (made empty) in p's directory; @obj (300 bytes) holds the -object.
+ */
+static void lsa_state_args(struct state_args *a, const struct dproc *p, char *obj)
+{
+	char path[300];
+	size_t n = 0;
+	FILE *f;
+
+	state_args(a, p, NULL, DEV ",lsa=lsa0", "--fm", p->fm_arg);
+	while (a->argv[n])
+		n++;
+	snprintf(obj, 300, "memory-backend-file,id=lsa0,size=128K,share=on,mem-path=%s/lsa.mem",
+		 p->dir);
+	a->argv[n++] = "-object";
+	a->argv[n++] = obj;
+	a->argv[n] = NULL;
+	snprintf(path, sizeof(path), "%s/lsa.mem", p->dir);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(ftruncate(fileno(f), 128 * 1024), 0);
+	fclose(f);
+}
+
 static void lsa_get(struct qmp_client *c, uint32_t off, uint8_t *out)
 {
 	uint8_t get[8] = { 0 }, buf[64];
@@ -1152,28 +1176,17 @@ static void test_a_set_lsa_killed_before_it_ran_is_in_the_lsa_after_restart(void
 	static const char set_lsa[] =
 		"{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
 		"\"host-id\":0,\"opcode\":16643,\"payload\":\"00100000000000006e65776c6162656c\"}}";
-	char hold[200], path[300], lsa_obj[300], buf[8];
+	char hold[200], lsa_obj[300], buf[8];
 	uint8_t got[8];
 	struct dproc p;
 	struct state_args a;
 	struct qmp_client *c;
-	int fd[1], n = 0;
+	int fd[1];
 	FILE *f;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
-	state_args(&a, &p, NULL, DEV ",lsa=lsa0", "--fm", p.fm_arg);
-	while (a.argv[n])
-		n++;
-	snprintf(lsa_obj, sizeof(lsa_obj),
-		 "memory-backend-file,id=lsa0,size=128K,share=on,mem-path=%s/lsa.mem", p.dir);
-	a.argv[n++] = "-object";
-	a.argv[n++] = lsa_obj;
-	a.argv[n] = NULL;
-	snprintf(path, sizeof(path), "%s/lsa.mem", p.dir);
-	assert_non_null(f = fopen(path, "w"));
-	assert_int_equal(ftruncate(fileno(f), 128 * 1024), 0);
-	fclose(f);
+	lsa_state_args(&a, &p, lsa_obj);
 	file_write(&p, "lsa.mem", 0x1000, "OLDLABEL");
 	start_holding(&p, &a, hold, sizeof(hold));
 	assert_non_null(c = dproc_connect(&p, TMO));
@@ -1226,27 +1239,15 @@ static void test_a_set_lsa_killed_before_it_ran_is_in_the_lsa_after_restart(void
 static void test_a_set_lsa_that_ran_is_not_written_again_by_the_replay(void **state)
 {
 	uint8_t set[8 + 8] = { 0 }, out[64], got[8];
-	char path[300], lsa_obj[300];
+	char lsa_obj[300];
 	struct dproc p;
 	struct state_args a;
 	struct qmp_client *c;
 	size_t n = 0;
-	FILE *f;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
-	state_args(&a, &p, NULL, DEV ",lsa=lsa0", "--fm", p.fm_arg);
-	while (a.argv[n])
-		n++;
-	snprintf(lsa_obj, sizeof(lsa_obj),
-		 "memory-backend-file,id=lsa0,size=128K,share=on,mem-path=%s/lsa.mem", p.dir);
-	a.argv[n++] = "-object";
-	a.argv[n++] = lsa_obj;
-	a.argv[n] = NULL;
-	snprintf(path, sizeof(path), "%s/lsa.mem", p.dir);
-	assert_non_null(f = fopen(path, "w"));
-	assert_int_equal(ftruncate(fileno(f), 128 * 1024), 0);
-	fclose(f);
+	lsa_state_args(&a, &p, lsa_obj);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	assert_non_null(c = state_connect(&p));
 	put32(set, 0x1000);
