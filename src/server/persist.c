@@ -31,6 +31,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uuid/uuid.h>
@@ -94,16 +95,23 @@ struct replay {
 	size_t cap;
 	uint64_t n;
 	char *restart_text;         /* the MEMORY_RESTART record's bytes */
+	/*
+	 * The discarded response of a CCI record, one for the whole replay:
+	 * a malloc() of 4 KiB per record made glibc merge its fast bins
+	 * (malloc_consolidate) every time, a quarter of a 4802h's replay.
+	 */
+	uint8_t *rsp;
+	size_t rsp_cap;
 };
 
 static bool replay_checks_restart(struct server_ctx *s);
 static bool replay_checks_free(struct server_ctx *s);
 
-static int replay_cci(struct server_ctx *s, const struct store_rec *rec, char *err, size_t cap)
+static int replay_cci(struct replay *r, const struct store_rec *rec, char *err, size_t cap)
 {
+	struct server_ctx *s = r->s;
 	struct dcd *dv = rec->dev < s->nr_devs ? s->devs[rec->dev] : NULL;
-	uint8_t *rsp;
-	size_t rsp_cap, rsp_len;
+	size_t rsp_len;
 	int rc;
 
 	if (!dv || (rec->port != SRV_PORT_FM && rec->port != SRV_PORT_MCTP)) {
@@ -111,26 +119,20 @@ static int replay_cci(struct server_ctx *s, const struct store_rec *rec, char *e
 			 rec->dev, rec->port);
 		return -EIO;
 	}
-	rsp_cap = CXLDCD_CCI_HDR_SIZE + core_dev_cfg(dv->dev)->mbox_payload_size;
-	rsp = malloc(rsp_cap);
-	if (!rsp)
-		return -ENOMEM;
 	srv_request_begin(s);
 	rc = cci_handle_msg(rec->port == SRV_PORT_MCTP ? dv->replay_mctp : dv->replay_fm, rec->data,
-			    rec->len, rsp, rsp_cap, &rsp_len);
-	free(rsp);
+			    rec->len, r->rsp, r->rsp_cap, &rsp_len);
 	if (rc)
 		snprintf(err, cap, "cci record not answerable: %s", strerror(-rc));
 	return rc ? -EIO : 0;
 }
 
-static int replay_hostlink(struct server_ctx *s, const struct store_rec *rec, char *err,
-			   size_t cap)
+static int replay_hostlink(struct replay *r, const struct store_rec *rec, char *err, size_t cap)
 {
+	struct server_ctx *s = r->s;
 	struct dcd *dv = rec->dev < s->nr_devs ? s->devs[rec->dev] : NULL;
 	struct cci_ctx *ctx;
-	uint8_t *rsp;
-	size_t rsp_cap, rsp_len;
+	size_t rsp_len;
 	int rc;
 
 	if (!dv || rec->port != SRV_PORT_HOSTLINK || rec->host >= core_dev_cfg(dv->dev)->nr_hosts) {
@@ -144,14 +146,9 @@ static int replay_hostlink(struct server_ctx *s, const struct store_rec *rec, ch
 		return 0;
 	}
 	ctx = dcd_replay_mbox(dv, (uint16_t)rec->host);
-	rsp_cap = CXLDCD_CCI_HDR_SIZE + core_dev_cfg(dv->dev)->mbox_payload_size;
-	rsp = malloc(rsp_cap);
-	if (!ctx || !rsp) {
-		free(rsp);
+	if (!ctx)
 		return -ENOMEM;
-	}
-	rc = cci_handle_msg(ctx, rec->data, rec->len, rsp, rsp_cap, &rsp_len);
-	free(rsp);
+	rc = cci_handle_msg(ctx, rec->data, rec->len, r->rsp, r->rsp_cap, &rsp_len);
 	if (rc)
 		snprintf(err, cap, "host-link record not answerable: %s", strerror(-rc));
 	return rc ? -EIO : 0;
@@ -214,10 +211,10 @@ static int replay_one(void *opaque, const struct store_rec *rec)
 		rc = replay_object(s, rec, msg, sizeof(msg));
 		break;
 	case STORE_REC_CCI:
-		rc = replay_cci(s, rec, msg, sizeof(msg));
+		rc = replay_cci(r, rec, msg, sizeof(msg));
 		break;
 	case STORE_REC_HOSTLINK:
-		rc = replay_hostlink(s, rec, msg, sizeof(msg));
+		rc = replay_hostlink(r, rec, msg, sizeof(msg));
 		break;
 	case STORE_REC_TICK:
 		if (rec->dev < s->nr_devs) {
@@ -480,8 +477,13 @@ void srv_snapshot_maybe(struct server_ctx *s)
 	int pfd[2];
 	pid_t pid, parent = getpid();
 
-	if (s->st && s->trimming && !s->store_failing && !s->group) {
-		/* A bounded slice per loop round: requests never wait for the whole DELETE. */
+	/*
+	 * A bounded slice per loop round: requests never wait for the whole
+	 * DELETE.  Not while the journal replays: its pumps run loop rounds
+	 * every 10 ms, and a slice there (a write transaction and its fsync)
+	 * made the start slower for rows nothing reads again.
+	 */
+	if (s->st && s->trimming && !s->replaying && !s->store_failing && !s->group) {
 		bool done = false;
 
 		if (!store_journal_trim(s->st, 2000, &done))
@@ -593,6 +595,20 @@ void srv_snapshot_stop(struct server_ctx *s)
 }
 
 /* ---- loading ------------------------------------------------------------- */
+
+/*
+ * The daemon's CPU time in ms: beside the wall time of a load and a
+ * replay in the log, what they cost the machine (on a loaded one, wall
+ * time is mostly waiting for a CPU).
+ */
+static uint64_t cpu_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /*
  * At the load's progress points (each 8 MiB read, each backend, each
@@ -717,7 +733,7 @@ static int snap_load_claims(struct server_ctx *s, struct wrd *b, bool unavailabl
 static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t cap,
 		     bool *unavailable, json_t **claims)
 {
-	uint64_t t0 = loop_now_ms(), t_read, t_dev = 0;
+	uint64_t t0 = loop_now_ms(), c0 = cpu_ms(), t_read, t_dev = 0;
 	char *name = NULL, path[4096];
 	uint64_t seq;
 	uint8_t *p = NULL;
@@ -810,9 +826,10 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	s->trimming = true;         /* whatever a previous run left behind */
 	rc = 0;
 	srv_log(s->log, LOG_NOTICE, "state: snapshot %s loaded (journal seq=%llu) in %llu ms "
-		"(%zu bytes read in %llu ms, devices restored in %llu ms)", path,
+		"(%zu bytes read in %llu ms, devices restored in %llu ms; CPU %llu ms)", path,
 		(unsigned long long)seq, (unsigned long long)(loop_now_ms() - t0), len,
-		(unsigned long long)(t_read - t0), (unsigned long long)t_dev);
+		(unsigned long long)(t_read - t0), (unsigned long long)t_dev,
+		(unsigned long long)(cpu_ms() - c0));
 out:
 	s->snap_loading = false;
 	hugemap_free(p, buf_cap);
@@ -931,7 +948,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	struct replay r = { .s = s, .err = err, .cap = cap };
 	bool restarted, unavailable = false;
 	json_t *claims = NULL;
-	uint64_t t0;
+	uint64_t t0, c0;
 	size_t owed;
 	int rc = srv_state_lock(s, dir, err, cap);
 
@@ -950,6 +967,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	}
 	s->replay_last = store_journal_count(s->st);
 	s->replay_pump_ms = t0 = loop_now_ms();
+	c0 = cpu_ms();
 	for (size_t i = 0; !rc && i < s->nr_devs; i++) {  /* the zeroing the tail owes (owed.c) */
 		rc = srv_owed_watch(s->devs[i]);
 		if (rc)
@@ -965,7 +983,12 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 		srv_log(s->log, LOG_WARNING,
 			"state: a backend of the snapshot is unavailable: the replay does not check adds against the memory");
 	r.restart_text = rc ? NULL : srv_qmp_record(s, MEMORY_RESTART, NULL);
-	if (!rc && !r.restart_text)
+	for (size_t i = 0; i < s->nr_devs; i++)
+		if (core_dev_cfg(s->devs[i]->dev)->mbox_payload_size > r.rsp_cap)
+			r.rsp_cap = core_dev_cfg(s->devs[i]->dev)->mbox_payload_size;
+	r.rsp_cap += CXLDCD_CCI_HDR_SIZE;
+	r.rsp = rc ? NULL : malloc(r.rsp_cap);
+	if (!rc && (!r.restart_text || !r.rsp))
 		rc = -ENOMEM;
 	if (!rc) {
 		rc = store_journal_replay(s->st, replay_one, &r);
@@ -982,6 +1005,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 			owed);
 	replay_checks_free(s);
 	free(r.restart_text);
+	free(r.rsp);
 	if (rc && rc != -EIO)
 		rc = -EIO;
 	if (!rc && dcd_discard_qmp_chains(s)) {
@@ -1002,8 +1026,8 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	}
 	s->replaying = false;
 	if (!rc)
-		srv_log(s->log, LOG_NOTICE, "state: %s: %llu journal record(s) replayed in %llu ms",
+		srv_log(s->log, LOG_NOTICE, "state: %s: %llu journal record(s) replayed in %llu ms (CPU %llu ms)",
 			store_path(s->st), (unsigned long long)r.n,
-			(unsigned long long)(loop_now_ms() - t0));
+			(unsigned long long)(loop_now_ms() - t0), (unsigned long long)(cpu_ms() - c0));
 	return rc;
 }
