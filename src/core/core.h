@@ -489,6 +489,23 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len);
  */
 int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cxldcd_diag *diag);
 
+/* Called by core_restore_paced(); @dev is half-built meanwhile: do not touch it. */
+typedef void core_progress_fn(void *opaque);
+
+/* core_restore_paced() calls its progress function after every this many items read. */
+#define CORE_RESTORE_PACE 16384u
+
+/*
+ * core_restore_paced() - core_restore(), calling @progress(@opaque) after
+ * every CORE_RESTORE_PACE items read (tags, pending groups, allocations,
+ * event records) and after each index built, so that a caller with a
+ * service manager to ping keeps pinging through a restore of a million
+ * items (the core has no clock: the caller decides what to do when).
+ * @progress may be NULL (exactly core_restore()).
+ */
+int core_restore_paced(struct cxldcd_dev *dev, const uint8_t *p, size_t len,
+		       core_progress_fn *progress, void *opaque, struct cxldcd_diag *diag);
+
 /* No host has a 4802h/4803h More chain staged (a quiet moment for a snapshot). */
 bool core_staging_idle(const struct cxldcd_dev *dev);
 

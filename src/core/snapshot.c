@@ -398,7 +398,28 @@ struct rctx {
 	uint32_t nr_ents;
 	size_t tags_size, ents_size; /* bytes of tags, and of ents and tmp (core_free_bulk()) */
 	uint32_t last_group[CXLDCD_MAX_HOSTS]; /* per host: the pending group a holder named last */
+	core_progress_fn *progress;  /* core_restore_paced(): may be NULL */
+	void *progress_opaque;
+	uint32_t items;              /* read since the last progress call */
 };
+
+/* One more item read: every CORE_RESTORE_PACE, the caller's progress function. */
+static inline void pace(struct rctx *x)
+{
+	if (x->progress && ++x->items == CORE_RESTORE_PACE) {
+		x->items = 0;
+		x->progress(x->progress_opaque);
+	}
+}
+
+/* A phase done (an index built): the caller's progress function. */
+static void paced(struct rctx *x)
+{
+	if (x->progress) {
+		x->items = 0;
+		x->progress(x->progress_opaque);
+	}
+}
 
 static int bad(struct rctx *x, const char *what)
 {
@@ -506,11 +527,15 @@ static int read_tags(struct rctx *x)
 		}
 		tag_place(dev, t);
 		x->tags[i].t = t;
+		pace(x);
 	}
 	if (x->r.bad)
 		return bad(x, "truncated");
 	/* a duplicate is found as the hash is built: one walk of each chain, not a check after */
-	return tag_index_build(dev) ? bad(x, "two live tags with one id") : 0;
+	if (tag_index_build(dev))
+		return bad(x, "two live tags with one id");
+	paced(x);
+	return 0;
 }
 
 static int read_hosts(struct rctx *x)
@@ -545,6 +570,7 @@ static int read_hosts(struct rctx *x)
 				return -ENOMEM;
 			}
 			pending_push(dev, h, g);
+			pace(x);
 		}
 		kind = G8(&x->r);
 		ns = G32(&x->r);
@@ -681,13 +707,16 @@ static int read_allocs(struct rctx *x)
 	if (!x->ents || !x->tmp || slab_reserve(dev, &dev->allocs, n) ||
 	    slab_reserve(dev, &dev->holds, n))
 		return -ENOMEM;
-	for (uint32_t i = 0; !rc && i < n; i++)
+	for (uint32_t i = 0; !rc && i < n; i++) {
 		rc = read_alloc(x, &hbuf, &hcap);
+		pace(x);
+	}
 	free(hbuf);
 	if (!rc) {
 		rc = region_build(dev, x->ents, x->tmp, x->nr_ents);
 		if (rc == -EINVAL)
 			rc = bad(x, "allocation"); /* two overlap */
+		paced(x);
 	}
 	if (!rc)
 		rc = tag_host_build(dev);
@@ -739,6 +768,7 @@ static int read_logs(struct rctx *x)
 				l->next_handle = ev.handle;
 				dev->now = ev.timestamp_ns;
 				evlog_append(dev, owner, k, &ev);
+				pace(x);
 			}
 			l->next_handle = next;
 			l->overflow = ovf;
@@ -768,7 +798,14 @@ static int read_released(struct rctx *x)
 
 int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cxldcd_diag *diag)
 {
-	struct rctx x = { .dev = dev, .r = { .p = p, .len = len }, .diag = diag };
+	return core_restore_paced(dev, p, len, NULL, NULL, diag);
+}
+
+int core_restore_paced(struct cxldcd_dev *dev, const uint8_t *p, size_t len,
+		       core_progress_fn *progress, void *opaque, struct cxldcd_diag *diag)
+{
+	struct rctx x = { .dev = dev, .r = { .p = p, .len = len }, .diag = diag,
+			  .progress = progress, .progress_opaque = opaque };
 	uint32_t nr_obs = dev->nr_obs, tag_gen;
 	uint64_t now, next_gid;
 	int rc;

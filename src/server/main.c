@@ -417,6 +417,11 @@ static void hl_chain_dropped(void *opaque, uint16_t host)
 /* What a client that connects while --state is restored is told (QMP, host link). */
 static void starting_text(const struct server_ctx *s, char *buf, size_t cap)
 {
+	if (s->snap_loading && s->snap_restoring) {
+		snprintf(buf, cap, "device is starting: loading the state snapshot (restoring device %s)",
+			 s->snap_restoring);
+		return;
+	}
 	if (s->snap_loading) {
 		snprintf(buf, cap, "device is starting: loading the state snapshot");
 		return;
@@ -462,6 +467,17 @@ static void on_progress(struct loop *l, void *opaque)
 	starting_text(&d->ctx, text, sizeof(text));
 	srv_notify(&d->notify, "STATUS=%s\nEXTEND_TIMEOUT_USEC=%llu", text, PROGRESS_EXTEND_USEC);
 	d->progress_timer_set = loop_add_timer(l, PROGRESS_MS, on_progress, d, &d->progress_timer) == 0;
+}
+
+/* A phase of the start begins (a device's restore): its progress now, not at the next timer. */
+static void progress_now(void *opaque)
+{
+	struct daemon *d = opaque;
+
+	if (d->progress_timer_set)
+		loop_del_timer(d->loop, d->progress_timer);
+	d->progress_timer_set = false;
+	on_progress(d->loop, d);
 }
 
 /* READY=1 and what is served, for systemctl status (sent once the pid file is written). */
@@ -706,11 +722,15 @@ static int build_devices(struct daemon *d)
 		d->err[0] = 0;
 		s->starting = true;
 		srv_notify(&d->notify, "STATUS=restoring the state from %s", d->cfg.state_dir);
-		if (d->notify.fd >= 0)
+		if (d->notify.fd >= 0) {
 			d->progress_timer_set = !loop_add_timer(d->loop, 0, on_progress, d,
 								&d->progress_timer);
+			s->progress_now = progress_now;
+			s->progress_opaque = d;
+		}
 		rc = srv_state_open(s, d->cfg.state_dir, d->err, sizeof(d->err));
 		s->starting = false;
+		s->progress_now = NULL;
 		if (d->progress_timer_set)
 			loop_del_timer(d->loop, d->progress_timer);
 		d->progress_timer_set = false;

@@ -626,6 +626,20 @@ static void load_pump(struct server_ctx *s, bool force)
 	}
 }
 
+/* core_restore_paced()'s progress: a pump (at most every 10 ms). */
+static void restore_pace(void *opaque)
+{
+	load_pump(opaque, false);
+}
+
+/* A phase of the load begins or ends: the service manager hears it at once. */
+static void load_phase(struct server_ctx *s, const char *restoring)
+{
+	s->snap_restoring = restoring;
+	if (s->progress_now)
+		s->progress_now(s->progress_opaque);
+}
+
 /* Read whole chunks of this size between two pumps. */
 #define LOAD_CHUNK (8u << 20)
 
@@ -805,12 +819,20 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		struct cxldcd_diag diag = { 0 };
 		uint64_t t1 = loop_now_ms();
 
+		/*
+		 * One device of a million items restores for a second or more
+		 * (much more on a loaded machine): its progress points keep the
+		 * watchdog pinged and clients answered meanwhile.
+		 */
+		load_phase(s, s->devs[d]->id);
 		if (!q || idx != s->devs[d]->index ||
-		    core_restore(s->devs[d]->dev, q, (size_t)n, &diag)) {
+		    core_restore_paced(s->devs[d]->dev, q, (size_t)n, restore_pace, s, &diag)) {
+			load_phase(s, NULL);
 			snprintf(err, cap, "snapshot %s: device %s: %s%s", path, s->devs[d]->id,
 				 diag.text[0] ? diag.text : "truncated", SNAP_LOST);
 			goto out;
 		}
+		load_phase(s, NULL);
 		t_dev += loop_now_ms() - t1;
 		load_pump(s, false);
 	}

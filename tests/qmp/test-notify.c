@@ -324,6 +324,136 @@ static void test_watchdog_and_progress_while_the_snapshot_loads(void **state)
 	term_stops(&r, &p);
 }
 
+/* A device with room for a snapshot of 100,000 accepted extents (block = 2 MiB). */
+#define BIG_OBJ "memory-backend-memfd,id=m0,size=256G,share=on"   /* sparse: never touched */
+#define BIG_DEV "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,dc-block-size=2M," \
+		"num-hosts=2,max-extents=100064,event-log-depth=65535,mbox-payload-size=1M"
+#define BIG_PER_HOST 50000u
+
+/*
+ * Journal (straight into the store at @state_dir) host @h's add of
+ * BIG_PER_HOST 2 MiB extents from block @h * BIG_PER_HOST (one QMP
+ * command), then its 4802h accepting all of them (cxl-cci-request, chained
+ * with More in 1 MiB payloads).
+ */
+static void journal_append_big_host(struct store *st, unsigned h, uint64_t *t)
+{
+	const uint64_t per = (1048576 - 8) / 0x18, blk = 2ull << 20, base = (uint64_t)h * BIG_PER_HOST;
+	char *text = malloc(200 + BIG_PER_HOST * 64), *p;
+	struct store_rec rec = { .kind = STORE_REC_QMP };
+
+	assert_non_null(text);
+	p = text + sprintf(text, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			   "\"host-id\":%u,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[", h);
+	for (uint64_t i = 0; i < BIG_PER_HOST; i++)
+		p += sprintf(p, "%s{\"offset\":%llu,\"len\":%llu}", i ? "," : "",
+			     (unsigned long long)((base + i) * blk), (unsigned long long)blk);
+	sprintf(p, "]}}");
+	rec.time_ns = (*t)++;
+	rec.data = (const uint8_t *)text;
+	rec.len = strlen(text);
+	assert_int_equal(store_journal_append(st, &rec), 0);
+	for (uint64_t i = 0; i < BIG_PER_HOST; i += per) {
+		uint64_t k = BIG_PER_HOST - i < per ? BIG_PER_HOST - i : per;
+		char *q = text + sprintf(text, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\","
+					 "\"cci\":\"mailbox\",\"host-id\":%u,\"opcode\":18434,\"payload\":\"", h);
+
+		/* count (4), More (1), 3 reserved, then per extent: DPA, length, 8 reserved */
+		q += sprintf(q, "%02x%02x%02x00%02x000000", (unsigned)(k & 0xff), (unsigned)(k >> 8 & 0xff),
+			     (unsigned)(k >> 16 & 0xff), i + k < BIG_PER_HOST);
+		for (uint64_t j = 0; j < k; j++) {
+			uint64_t dpa = (base + i + j) * blk;
+
+			for (int b = 0; b < 8; b++)
+				q += sprintf(q, "%02x", (unsigned)(dpa >> (8 * b) & 0xff));
+			for (int b = 0; b < 8; b++)
+				q += sprintf(q, "%02x", (unsigned)(blk >> (8 * b) & 0xff));
+			q += sprintf(q, "0000000000000000");
+		}
+		sprintf(q, "\"}}");
+		rec.time_ns = (*t)++;
+		rec.len = strlen(text);
+		assert_int_equal(store_journal_append(st, &rec), 0);
+	}
+	free(text);
+}
+
+/*
+ * One device's snapshot restore, a large one: the loop runs at its
+ * progress points (core_restore_paced(), every 16,384 items read, at most
+ * every 10 ms), so the watchdog's ping goes out while one device is
+ * restored, not only between devices.  The start says when that restore
+ * begins and ends (STATUS= "... (restoring device d0)", then "loading the
+ * state snapshot" again): a WATCHDOG=1 between the two was sent during
+ * it.  Before, one device's core_restore() ran without a ping (0.3-1.2 us
+ * an item; a million items and a loaded machine: seconds).  Here 100,000
+ * accepted extents and their 165,535 event records (both hosts' Add
+ * Capacity records, the FM's log full of Add Capacity Responses).
+ */
+static void test_watchdog_while_one_device_restores(void **state)
+{
+	const char *args[] = { "-object", BIG_OBJ, "-device", BIG_DEV, "--fm", NULL, "--state", NULL,
+			       NULL };
+	static char before[65536];
+	char ready[600], err[256];
+	const char *during, *after, *ping, *load;
+	struct qmp_client *c;
+	struct store *st;
+	struct dproc p;
+	struct rx r;
+	uint64_t t = 1700000000000000000ull;
+	pid_t from;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	args[5] = p.fm_arg;
+	args[7] = p.state;
+	assert_int_equal(dproc_start(&p, args), 0);        /* a store with this configuration */
+	assert_non_null(c = dproc_connect(&p, 10000));
+	json_decref(qmp_client_cmd(c, "{\"execute\":\"quit\"}", 10000));
+	qmp_client_free(c);
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
+	assert_int_equal(store_open(p.state, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_begin(st), 0);
+	journal_append_big_host(st, 0, &t);
+	journal_append_big_host(st, 1, &t);
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+	/* Replayed, then a snapshot of all of it (the start's quiet point), recorded at quit. */
+	start(&p, NULL, args, "CXLDCD_SNAPSHOT_EVERY", "1", NULL);
+	assert_non_null(c = dproc_connect(&p, 120000));
+	/* (seq 7: the start journals a record after its replay) */
+	for (int i = 0; i < 6000 && !strstr(dproc_log(&p), ".bin written; journal up to seq="); i++) {
+		json_decref(qmp_client_cmd(c, "{\"execute\":\"query-version\"}", 10000));
+		usleep(10000);
+	}
+	assert_non_null(strstr(dproc_log(&p), ".bin written; journal up to seq="));
+	json_decref(qmp_client_cmd(c, "{\"execute\":\"quit\"}", 10000));
+	qmp_client_free(c);
+	assert_int_equal(dproc_wait_exit(&p, 30000), 0);
+
+	rx_open(&r, &p, false);
+	/* A ping due every millisecond: one is due at each progress point. */
+	start(&p, r.name, args, "CXLDCD_SNAPSHOT_EVERY", "0", "WATCHDOG_USEC", "2000", NULL);
+	wait_ready(&r, ready, sizeof(ready), &from, before, sizeof(before));
+	assert_non_null(strstr(dproc_log(&p), ".bin loaded (journal seq="));
+	during = strstr(before, "STATUS=device is starting: loading the state snapshot (restoring device d0)\n");
+	if (!during)
+		fail_msg("no STATUS= as device d0's restore began: %.2000s", before);
+	after = during ? strstr(during + 1, "STATUS=device is starting: loading the state snapshot\n")
+		       : NULL;
+	if (!after)
+		fail_msg("no STATUS= as device d0's restore ended: %.2000s", during);
+	ping = after ? strstr(during, "WATCHDOG=1\n") : NULL;
+	load = strstr(dproc_log(&p), ".bin loaded (journal seq=");
+	if (load)
+		print_message("%.*s\n", (int)strcspn(load, "\n"), load);
+	if (!ping || !after || ping > after)
+		fail_msg("no WATCHDOG=1 while device d0 was restored: %.*s", (int)(after - during), during);
+	assert_int_equal(from, p.pid);
+	term_stops(&r, &p);
+}
+
 /* The pid in @path (the --pidfile), waiting up to 10 s for it. */
 static pid_t read_pidfile(const char *path)
 {
@@ -558,6 +688,7 @@ int main(void)
 					  teardown),
 		cmocka_unit_test_teardown(test_ready_only_after_the_journal_replayed, teardown),
 		cmocka_unit_test_teardown(test_watchdog_and_progress_while_the_snapshot_loads, teardown),
+		cmocka_unit_test_teardown(test_watchdog_while_one_device_restores, teardown),
 		cmocka_unit_test_teardown(test_daemonize_names_the_child_in_mainpid, teardown),
 		cmocka_unit_test_teardown(test_watchdog_pings_at_half_the_interval, teardown),
 		cmocka_unit_test_teardown(test_no_watchdog_for_another_watchdog_pid, teardown),
