@@ -90,9 +90,10 @@ const struct cxldcd_diag *cci_ctx_diag(const struct cci_ctx *ctx);
 
 /*
  * True when the command table lists no Command Effect for opcode (CEL
- * effects "none": a read, which never changes the device); false for every
- * other command and for opcodes cxldcd does not implement.  The daemon
- * journals a successful request unless this is true.
+ * effects "none") and does not mark it as changing state anyway (0004h,
+ * 0005h): a read, which never changes the device; false for every other
+ * command and for opcodes cxldcd does not implement.  The daemon journals a
+ * successful request unless this is true.
  */
 bool cci_opcode_is_read(uint16_t opcode);
 

@@ -18,9 +18,16 @@
  * Change) and Immediate Configuration, Data and Log Change plus Background
  * Operation for 0600h.
  *
- * Scan Media's effects are Background Operation and Abort supported; 0005h
- * changes the running operation's state (Immediate Configuration Change, so
- * it is journaled).
+ * Scan Media's effects are Background Operation and Abort supported.
+ *
+ * 0004h and 0005h have no Command Effect (CXL r3.2 §8.2.10.1.4/5, read in
+ * the r3.1 text, §8.2.9.1.4/5: "None"; QEMU reports none for 0004h either)
+ * but change state the journal must replay (the CCI's Response Message
+ * Limit, the running background operation): CMD_JOURNAL says so, apart from
+ * the CEL.  0103h is Immediate Policy Change (§8.2.10.2.5, r3.1 §8.2.9.2.5;
+ * COMPAT: QEMU reports Immediate Configuration Change).  5606h/5607h change
+ * the configuration now and after every reset (r3.2 §7.6.7.6.7/8; 5607h "if
+ * freed"), with no Immediate Data Change.
  *
  * CMD_MCTP marks what the Type 3 device's own MCTP-based CCI (CCI_MCTP,
  * message type 08h) serves: every command cxldcd implements that the "Type
@@ -60,6 +67,11 @@
 	(CCI_EFF_CONFIG_CHANGE_COLD_RESET | CCI_EFF_IMMEDIATE_CONFIG_CHANGE |              \
 	 CCI_EFF_IMMEDIATE_DATA_CHANGE | CCI_EFF_CEL_11_10_VALID |                         \
 	 CCI_EFF_CONFIG_CHANGE_CONV_RESET | CCI_EFF_CONFIG_CHANGE_CXL_RESET)
+/* 5606h/5607h (CXL r3.2 §7.6.7.6.7/8): the same without Immediate Data Change. */
+#define EFF_FM_REF                                                                       \
+	(CCI_EFF_CONFIG_CHANGE_COLD_RESET | CCI_EFF_IMMEDIATE_CONFIG_CHANGE |              \
+	 CCI_EFF_CEL_11_10_VALID | CCI_EFF_CONFIG_CHANGE_CONV_RESET |                      \
+	 CCI_EFF_CONFIG_CHANGE_CXL_RESET)
 
 /* Generic commands: every CCI.  CMD_MCTP per the spec's MCTP notes
  * (docs/conformance.md, "Which CCI serves what"). */
@@ -85,9 +97,9 @@ static const struct cci_cmd table[] = {
 	{ CXLDCD_OP_GET_RESPONSE_MSG_LIMIT, "Get Response Message Limit", cci_cmd_get_rsp_limit,
 	  0, 0, 0, EFF_NONE, BOTH },
 	{ CXLDCD_OP_SET_RESPONSE_MSG_LIMIT, "Set Response Message Limit", cci_cmd_set_rsp_limit,
-	  CCI_RSP_LIMIT_SIZE, CCI_RSP_LIMIT_SIZE, 0, EFF_ICC, BOTH },
+	  CCI_RSP_LIMIT_SIZE, CCI_RSP_LIMIT_SIZE, 0, EFF_NONE, BOTH | CMD_JOURNAL },
 	{ CXLDCD_OP_BG_OP_ABORT, "Request Abort Background Operation", cci_cmd_bg_abort, 0, 0, 0,
-	  EFF_ICC, MEMDEV },
+	  EFF_NONE, MEMDEV | CMD_JOURNAL },
 	{ CXLDCD_OP_GET_EVENT_RECORDS, "Get Event Records", cci_cmd_get_events, 1, 1, 0, EFF_NONE,
 	  BOTH },
 	{ CXLDCD_OP_CLEAR_EVENT_RECORDS, "Clear Event Records", cci_cmd_clear_events,
@@ -95,7 +107,7 @@ static const struct cci_cmd table[] = {
 	{ CXLDCD_OP_GET_EVENT_INTERRUPT_POLICY, "Get Event Interrupt Policy",
 	  cci_cmd_get_irq_policy, 0, 0, 0, EFF_NONE, NOT_MCTP },
 	{ CXLDCD_OP_SET_EVENT_INTERRUPT_POLICY, "Set Event Interrupt Policy",
-	  cci_cmd_set_irq_policy, CCI_IRQ_POLICY_MIN, CCI_IRQ_POLICY_SIZE, 0, EFF_ICC, NOT_MCTP },
+	  cci_cmd_set_irq_policy, CCI_IRQ_POLICY_MIN, CCI_IRQ_POLICY_SIZE, 0, EFF_IPC, NOT_MCTP },
 	{ CXLDCD_OP_GET_FW_INFO, "Get FW Info", cci_cmd_get_fw_info, 0, 0, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_TIMESTAMP, "Get Timestamp", cci_cmd_get_timestamp, 0, 0, 0, EFF_NONE,
 	  MEMDEV },
@@ -176,10 +188,10 @@ static const struct cci_cmd table[] = {
 	  cci_cmd_fm_initiate_release, CCI_INITIATE_HDR, CCI_VAR, CXLDCD_DC_EXTENT_SIZE,
 	  EFF_FM_CFG, FMAPI },
 	{ CXLDCD_OP_FM_DC_ADD_REFERENCE, "Dynamic Capacity Add Reference", cci_cmd_fm_add_ref,
-	  CCI_TAG_REF_IN_SIZE, CCI_TAG_REF_IN_SIZE, 0, EFF_ICC, FMAPI },
+	  CCI_TAG_REF_IN_SIZE, CCI_TAG_REF_IN_SIZE, 0, EFF_FM_REF, FMAPI },
 	{ CXLDCD_OP_FM_DC_REMOVE_REFERENCE, "Dynamic Capacity Remove Reference",
 	  cci_cmd_fm_remove_ref, CCI_TAG_REF_IN_SIZE, CCI_TAG_REF_IN_SIZE, 0,
-	  EFF_ICC | CCI_EFF_IMMEDIATE_DATA_CHANGE, FMAPI },
+	  EFF_FM_REF, FMAPI },
 	{ CXLDCD_OP_FM_DC_LIST_TAGS, "Dynamic Capacity List Tags", cci_cmd_fm_list_tags,
 	  CCI_LIST_TAGS_IN_SIZE, CCI_LIST_TAGS_IN_SIZE, 0, EFF_NONE, FMAPI },
 };
@@ -233,5 +245,5 @@ bool cci_opcode_is_read(uint16_t opcode)
 {
 	const struct cci_cmd *c = cci_cmd_find(opcode);
 
-	return c && c->effects == EFF_NONE;
+	return c && c->effects == EFF_NONE && !(c->flags & CMD_JOURNAL);
 }

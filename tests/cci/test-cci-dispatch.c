@@ -128,8 +128,8 @@ static void test_response_message_limit(void **state)
 }
 
 static const uint16_t MBOX_CEL[][2] = {
-	{ 0x0001, 0 }, { 0x0002, 0 }, { 0x0003, 0 }, { 0x0004, 0x2 }, { 0x0005, 0x2 },
-	{ 0x0100, 0 }, { 0x0101, 0x10 }, { 0x0102, 0 }, { 0x0103, 0x2 }, { 0x0200, 0 },
+	{ 0x0001, 0 }, { 0x0002, 0 }, { 0x0003, 0 }, { 0x0004, 0 }, { 0x0005, 0 },
+	{ 0x0100, 0 }, { 0x0101, 0x10 }, { 0x0102, 0 }, { 0x0103, 0x8 }, { 0x0200, 0 },
 	{ 0x0300, 0 }, { 0x0301, 0x8 }, { 0x0400, 0 }, { 0x0401, 0 }, { 0x0405, 0 }, { 0x0500, 0 },
 	{ 0x0501, 0 }, { 0x0502, 0x2 }, { 0x0600, 0x2 },
 	{ 0x4000, 0 }, { 0x4100, 0 }, { 0x4102, 0 },
@@ -139,10 +139,10 @@ static const uint16_t MBOX_CEL[][2] = {
 	{ 0x4802, 0x2 }, { 0x4803, 0x2 },
 };
 static const uint16_t FM_CEL[][2] = {
-	{ 0x0001, 0 }, { 0x0003, 0 }, { 0x0004, 0x2 }, { 0x0100, 0 }, { 0x0101, 0x10 },
-	{ 0x0102, 0 }, { 0x0103, 0x2 }, { 0x0400, 0 }, { 0x0401, 0 }, { 0x0405, 0 }, { 0x5600, 0 },
+	{ 0x0001, 0 }, { 0x0003, 0 }, { 0x0004, 0 }, { 0x0100, 0 }, { 0x0101, 0x10 },
+	{ 0x0102, 0 }, { 0x0103, 0x8 }, { 0x0400, 0 }, { 0x0401, 0 }, { 0x0405, 0 }, { 0x5600, 0 },
 	{ 0x5601, 0 }, { 0x5602, 0xe07 }, { 0x5603, 0 }, { 0x5604, 0xe07 }, { 0x5605, 0xe07 },
-	{ 0x5606, 0x2 }, { 0x5607, 0x6 }, { 0x5608, 0 },
+	{ 0x5606, 0xe03 }, { 0x5607, 0xe03 }, { 0x5608, 0 },
 };
 
 /*
@@ -151,14 +151,14 @@ static const uint16_t FM_CEL[][2] = {
  * set, which that endpoint takes as 07h (libcxlmi looks for 5600h here).
  */
 static const uint16_t MCTP_CEL[][2] = {
-	{ 0x0001, 0 }, { 0x0002, 0 }, { 0x0003, 0 }, { 0x0004, 0x2 }, { 0x0005, 0x2 },
+	{ 0x0001, 0 }, { 0x0002, 0 }, { 0x0003, 0 }, { 0x0004, 0 }, { 0x0005, 0 },
 	{ 0x0100, 0 }, { 0x0101, 0x10 }, { 0x0200, 0 }, { 0x0300, 0 }, { 0x0301, 0x8 },
 	{ 0x0400, 0 }, { 0x0401, 0 }, { 0x0405, 0 }, { 0x0500, 0 }, { 0x0501, 0 }, { 0x0502, 0x2 },
 	{ 0x0600, 0x2 }, { 0x4000, 0 }, { 0x4100, 0 }, { 0x4102, 0 }, { 0x4103, 0x6 }, { 0x4200, 0 },
 	{ 0x4201, 0 }, { 0x4202, 0x8 }, { 0x4300, 0 }, { 0x4302, 0x4 }, { 0x4303, 0 },
 	{ 0x4304, 0x140 }, { 0x4305, 0 }, { 0x4400, 0x64 }, { 0x4401, 0x24 }, { 0x5600, 0 },
 	{ 0x5601, 0 }, { 0x5602, 0xe07 }, { 0x5603, 0 }, { 0x5604, 0xe07 }, { 0x5605, 0xe07 },
-	{ 0x5606, 0x2 }, { 0x5607, 0x6 }, { 0x5608, 0 },
+	{ 0x5606, 0xe03 }, { 0x5607, 0xe03 }, { 0x5608, 0 },
 };
 
 static void check_cel(struct fx *f, struct cci_ctx *ctx, const uint16_t (*cel)[2], size_t n)
@@ -618,7 +618,11 @@ static void test_table_is_sorted_complete_and_covered(void **state)
 	assert_string_equal(cci_opcode_name(0x4802), "Add Dynamic Capacity Response");
 }
 
-/* Journaling follows the table: a read is exactly a row whose CEL effects are none. */
+/*
+ * Journaling follows the table: a read is exactly a row whose CEL effects are
+ * none and that is not marked CMD_JOURNAL (0004h and 0005h change the CCI's
+ * state with no Command Effect the spec lists).
+ */
 static void test_reads_are_the_rows_without_effects(void **state)
 {
 	size_t n;
@@ -626,7 +630,10 @@ static void test_reads_are_the_rows_without_effects(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(cci_opcode_is_read(t[i].opcode), t[i].effects == 0);
+		assert_int_equal(cci_opcode_is_read(t[i].opcode),
+				 t[i].effects == 0 && !(t[i].flags & CMD_JOURNAL));
+	assert_false(cci_opcode_is_read(CXLDCD_OP_SET_RESPONSE_MSG_LIMIT));
+	assert_false(cci_opcode_is_read(CXLDCD_OP_BG_OP_ABORT));
 	assert_true(cci_opcode_is_read(CXLDCD_OP_GET_EVENT_RECORDS));
 	assert_true(cci_opcode_is_read(CXLDCD_OP_FM_DC_LIST_TAGS));
 	assert_false(cci_opcode_is_read(CXLDCD_OP_CLEAR_EVENT_RECORDS));
