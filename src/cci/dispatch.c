@@ -155,6 +155,18 @@ enum cxldcd_rc cci_execute(struct cci_ctx *ctx, uint16_t opcode, const uint8_t *
 	return CXLDCD_RC_SUCCESS;
 }
 
+/*
+ * The response's Background Operation bit (Table 7-14 byte 7 bit 7) is "as
+ * defined" for the Mailbox Status register (r3.2 §8.2.9.4.6, r3.1 §8.2.8.4.6):
+ * set while the device executes a command in the background on this CCI, so
+ * also in the response that started one (rc 01h).  The FM CCI runs none of
+ * its own.
+ */
+static bool bg_running(const struct cci_ctx *ctx)
+{
+	return ctx->kind != CCI_FM && core_bg_busy(ctx->dev, ctx->owner);
+}
+
 int cci_handle_msg(struct cci_ctx *ctx, const uint8_t *req, size_t len, uint8_t *rsp, size_t rsp_cap,
 		   size_t *rsp_len)
 {
@@ -187,7 +199,7 @@ int cci_handle_msg(struct cci_ctx *ctx, const uint8_t *req, size_t len, uint8_t 
 	}
 	h.category = CCI_CAT_RESPONSE;
 	h.payload_len = (uint32_t)plen;
-	h.bo = false;
+	h.bo = bg_running(ctx);
 	h.rc = (uint16_t)rc;
 	h.vendor_status = 0;
 	if (cci_enc_hdr(&h, rsp, rsp_cap) != 0)

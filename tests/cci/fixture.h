@@ -45,6 +45,7 @@ struct fx {
 	uint8_t tag;
 	uint8_t out[BUF];
 	size_t out_len;
+	bool bo;                /* the last response's Background Operation bit */
 };
 
 #define FX_SERIAL 0x0123456789abcdefull
@@ -136,7 +137,8 @@ static uint16_t msg(struct fx *f, struct cci_ctx *ctx, uint16_t op, const uint8_
 	assert_int_equal(rsp[1], tag);
 	assert_int_equal(r16(rsp, 3), op);
 	len = r16(rsp, 5) | ((uint32_t)(rsp[7] & 0x1f) << 16);
-	assert_int_equal(rsp[7] & 0xe0, 0);
+	assert_int_equal(rsp[7] & 0x60, 0);     /* bits 6:5 reserved */
+	f->bo = (rsp[7] & 0x80) != 0;
 	assert_int_equal(len, rsp_len - 12);
 	assert_int_equal(r16(rsp, 0xa), 0);
 	if (r16(rsp, 8) != 0)

@@ -53,6 +53,40 @@ static void test_header_non_request_and_small_buffer_get_no_response(void **stat
 	assert_int_equal(cci_handle_msg(f->mb[0], req, 12, rsp, 11, &n), -ENOBUFS);
 }
 
+/*
+ * Byte 7 bit 7 of a response (Background Operation, Table 7-14) is the Mailbox
+ * Status register's bit (r3.1 §8.2.8.4.6): set while a command runs in the
+ * background on that CCI, from the response that started it (rc 01h) until it
+ * ends; other CCIs do not see it.  Built and read at explicit offsets.
+ */
+static void test_response_bo_bit_follows_the_background_operation(void **state)
+{
+	struct fx *f = *state;
+	uint8_t scan[12 + 0x11] = { 0x00, 0x07, 0, 0x04, 0x43, 0x11, 0x00, 0x00 };
+	uint8_t stat[12] = { 0x00, 0x08, 0, 0x02, 0x00 }, rsp[64];
+	size_t n;
+
+	g64(scan, 12 + 0x00, 0);                /* Scan Media: DPA 0 */
+	g64(scan, 12 + 0x08, GIB / 64);         /* 1 GiB in 64-byte units: 16 ms */
+	assert_int_equal(cci_handle_msg(f->mb[0], stat, 12, rsp, sizeof(rsp), &n), 0);
+	assert_int_equal(rsp[7], 0x00);         /* nothing runs, payload < 64 KiB */
+	assert_int_equal(cci_handle_msg(f->mb[0], scan, sizeof(scan), rsp, sizeof(rsp), &n), 0);
+	assert_int_equal(r16(rsp, 8), 0x01);    /* Background Command Started */
+	assert_int_equal(rsp[7], 0x80);
+	assert_int_equal(cci_handle_msg(f->mb[0], stat, 12, rsp, sizeof(rsp), &n), 0);
+	assert_int_equal(r16(rsp, 8), 0x00);
+	assert_int_equal(rsp[7], 0x80);         /* still running */
+	assert_int_equal(rsp[12] & 1, 1);
+	assert_int_equal(cci_handle_msg(f->mb[1], stat, 12, rsp, sizeof(rsp), &n), 0);
+	assert_int_equal(rsp[7], 0x00);         /* host 1's mailbox runs nothing */
+	assert_int_equal(cci_handle_msg(f->fm, stat, 12, rsp, sizeof(rsp), &n), 0);
+	assert_int_equal(r16(rsp, 8), 0x15);
+	assert_int_equal(rsp[7], 0x00);
+	core_dev_set_time(f->dev, NOW + 16000000);
+	assert_int_equal(cci_handle_msg(f->mb[0], stat, 12, rsp, sizeof(rsp), &n), 0);
+	assert_int_equal(rsp[7], 0x00);         /* done */
+}
+
 static void test_unknown_opcode_and_wrong_cci(void **state)
 {
 	struct fx *f = *state;
@@ -648,6 +682,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		T(test_header_length_mismatch_is_invalid_payload_length),
 		T(test_header_non_request_and_small_buffer_get_no_response),
+		T(test_response_bo_bit_follows_the_background_operation),
 		T(test_unknown_opcode_and_wrong_cci),
 		T(test_fixed_size_commands_reject_other_lengths),
 		T(test_identify_golden),
