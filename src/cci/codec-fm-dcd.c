@@ -302,8 +302,10 @@ int cci_dec_region_extents_out(const uint8_t *p, size_t len, struct cci_region_e
  *   0x1C   4        Extent Count (Prescriptive only)
  *   0x20   0x28 x N Extent List (Table 8-63; Prescriptive only)
  *
- * Size rule: Prescriptive = 0x20 + 0x28 * Extent Count exactly; every other
- * policy = 0x20 exactly (Extent Count reserved).
+ * Size rule: Prescriptive = 0x20 + 0x28 * Extent Count exactly.  The
+ * Extent Count is "present only when the Selection Policy is set to
+ * Prescriptive", so every other policy is 0x1C bytes; 0x20 (a count, ignored)
+ * is taken too, as libcxlmi's request struct and cxldcd's encoder send it.
  */
 int cci_enc_initiate_add_in(struct wwr *w, const struct cci_initiate_add_in *in,
 			    const struct cxldcd_extent *ext)
@@ -319,17 +321,22 @@ int cci_enc_initiate_add_in(struct wwr *w, const struct cci_initiate_add_in *in,
 	return wwr_result(w);
 }
 
-/* Fixed part then list length, shared by 5604h and 5605h. */
+/*
+ * After the fields up to the Tag (0x1C bytes): the Extent Count and the list
+ * for a Prescriptive request, nothing (or an ignored count) for the others.
+ * Shared by 5604h and 5605h.
+ */
 static int dec_list(struct wrd *r, size_t len, bool has_list, uint32_t *nr, const uint8_t **list)
 {
 	size_t need;
 
-	if (!has_list) {
-		*nr = 0;
-		*list = NULL;
-		return len == CCI_INITIATE_HDR ? 0 : -EMSGSIZE;
-	}
-	if (size_muladd_overflow(CCI_INITIATE_HDR, *nr, CXLDCD_DC_EXTENT_SIZE, &need) || need != len)
+	*nr = 0;
+	*list = NULL;
+	if (!has_list)
+		return len == CCI_INITIATE_FIXED || len == CCI_INITIATE_HDR ? 0 : -EMSGSIZE;
+	*nr = wrd_u32le(r);
+	if (r->bad || size_muladd_overflow(CCI_INITIATE_HDR, *nr, CXLDCD_DC_EXTENT_SIZE, &need) ||
+	    need != len)
 		return -EMSGSIZE;
 	*list = wrd_ptr(r, len - CCI_INITIATE_HDR);
 	return wrd_result(r);
@@ -346,7 +353,6 @@ int cci_dec_initiate_add_in(const uint8_t *p, size_t len, struct cci_initiate_ad
 	in->region = wrd_u8(&r);
 	in->length = wrd_u64le(&r);
 	wrd_bytes(&r, in->tag, CXLDCD_TAG_SIZE);
-	in->nr = wrd_u32le(&r);
 	if (r.bad)
 		return -EMSGSIZE;
 	if (in->policy > CXLDCD_ADD_ENABLE_SHARED)
@@ -374,6 +380,9 @@ int cci_dec_initiate_add_in(const uint8_t *p, size_t len, struct cci_initiate_ad
  *   0x0C   16       Tag (reserved for Prescriptive)
  *   0x1C   4        Extent Count (Prescriptive only)
  *   0x20   0x28 x N Extent List (Prescriptive only)
+ *
+ * Size rule as 5604h: Prescriptive = 0x20 + 0x28 * Extent Count exactly;
+ * Tag-based = 0x1C (Extent Count "present only when" Prescriptive) or 0x20.
  *
  * COMPAT: QEMU names byte 3 a region number (r3.1 wording); r3.2 and
  * libcxlmi treat it as reserved, so it is ignored here.
@@ -405,7 +414,6 @@ int cci_dec_initiate_release_in(const uint8_t *p, size_t len, struct cci_initiat
 	wrd_skip(&r, 1);
 	in->length = wrd_u64le(&r);
 	wrd_bytes(&r, in->tag, CXLDCD_TAG_SIZE);
-	in->nr = wrd_u32le(&r);
 	if (r.bad)
 		return -EMSGSIZE;
 	in->policy = flags & CCI_REL_POLICY_MASK;

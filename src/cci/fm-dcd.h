@@ -20,6 +20,7 @@
 #define CCI_REGION_EXTENTS_IN_SIZE 0x0cu
 #define CCI_REGION_EXTENTS_HDR 0x18u
 #define CCI_INITIATE_HDR 0x20u
+#define CCI_INITIATE_FIXED 0x1cu     /* 5604h/5605h up to the Tag: a non-Prescriptive request */
 #define CCI_TAG_REF_IN_SIZE 0x10u
 #define CCI_LIST_TAGS_IN_SIZE 8u
 #define CCI_LIST_TAGS_HDR 0x10u

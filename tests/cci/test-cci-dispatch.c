@@ -520,7 +520,7 @@ static void test_fm_initiate_add_rejects_bad_policy_and_lengths(void **state)
 	assert_int_equal(msg(f, f->fm, 0x5604, in, sizeof(in)), 0x16);
 	g32(in, 0x1c, 0xffffffff);
 	assert_int_equal(msg(f, f->fm, 0x5604, in, sizeof(in)), 0x16);
-	g8(in, 2, 0);                           /* Free: 0x20 bytes exactly */
+	g8(in, 2, 0);                           /* Free: 0x1C or 0x20 bytes */
 	assert_int_equal(msg(f, f->fm, 0x5604, in, sizeof(in)), 0x16);
 	g8(in, 2, 0x12);                        /* bits 7:4 reserved; removal policy 2 */
 	assert_int_equal(msg(f, f->fm, 0x5605, in, 0x20), 0x02);
@@ -568,6 +568,61 @@ static void test_fm_initiate_add_all_policies(void **state)
 	assert_int_equal(f->out[0x0c], 3);
 	assert_memory_equal(f->out + 0x10, TAG_T, 16);
 	assert_int_equal(f->out[0x10 + 0x34], 0x01);             /* pending on LD 0 */
+}
+
+/*
+ * 5604h/5605h: the Extent Count is "present only when" the policy is
+ * Prescriptive (r3.2 Tables 7-70/7-71), so a Free, Contiguous, Enable Shared
+ * Access or Tag-based request is 0x1C bytes (0x20 is taken too: libcxlmi
+ * sends the count); a Prescriptive one needs the count.
+ */
+static void test_fm_initiate_non_prescriptive_needs_no_extent_count(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[0x20 + 0x28] = { 0 }, rsp[8 + 0x18] = { 0 }, log = 4;
+	uint64_t dpa;
+
+	/* Free, 0x1C bytes: host 0, region 1, 4 MiB, tag T */
+	g16(in, 0, 0);
+	g8(in, 2, 0);
+	g8(in, 3, 1);
+	g64(in, 4, 4 * MIB);
+	memcpy(in + 0x0c, TAG_T, 16);
+	assert_int_equal(msg(f, f->fm, 0x5604, in, 0x1b), 0x16);
+	assert_int_equal(msg(f, f->fm, 0x5604, in, 0x21), 0x16);
+	assert_int_equal(core_pending_count(f->dev, 0), 0);
+	assert_int_equal(msg(f, f->fm, 0x5604, in, 0x1c), 0);
+	assert_int_equal(core_pending_count(f->dev, 0), 1);
+	assert_int_equal(msg(f, f->mb[0], 0x0100, &log, 1), 0);
+	assert_int_equal(r16(f->out, 0x14), 1);
+	assert_int_equal(f->out[0x20 + 0x30], 0x00);            /* Add Capacity */
+	assert_memory_equal(f->out + 0x20 + 0x38 + 0x10, TAG_T, 16);
+	assert_int_equal(r64(f->out, 0x20 + 0x38 + 0x08), 4 * MIB);
+	dpa = r64(f->out, 0x20 + 0x38);
+	assert_true(dpa >= R1 && dpa < R1 + 4 * GIB);
+	g32(rsp, 0, 1);                                           /* accept it all */
+	g64(rsp, 8, dpa);
+	g64(rsp, 0x10, 4 * MIB);
+	assert_int_equal(msg(f, f->mb[0], 0x4802, rsp, sizeof(rsp)), 0);
+	assert_int_equal(core_extent_count(f->dev, 0), 1);
+
+	/* Prescriptive needs its Extent Count */
+	g8(in, 2, 2);
+	assert_int_equal(msg(f, f->fm, 0x5604, in, 0x1c), 0x16);
+
+	/* Tag-based release, 0x1C bytes: all of tag T (Length 0) */
+	memset(in, 0, sizeof(in));
+	g16(in, 0, 0);
+	g8(in, 2, 0x00);
+	memcpy(in + 0x0c, TAG_T, 16);
+	assert_int_equal(msg(f, f->fm, 0x5605, in, 0x1b), 0x16);
+	assert_int_equal(msg(f, f->fm, 0x5605, in, 0x1c), 0);
+	assert_int_equal(msg(f, f->mb[0], 0x0100, &log, 1), 0);
+	assert_int_equal(r16(f->out, 0x14), 2);
+	assert_int_equal(f->out[0x20 + 0x80 + 0x30], 0x01);     /* Release Capacity */
+	assert_int_equal(r64(f->out, 0x20 + 0x80 + 0x38), dpa);
+	g8(in, 2, 0x01);                                          /* Prescriptive: count needed */
+	assert_int_equal(msg(f, f->fm, 0x5605, in, 0x1c), 0x16);
 }
 
 /* ------------------------------------------------- table (how-to-add rule) */
@@ -701,6 +756,7 @@ int main(int argc, char **argv)
 		T(test_fm_region_extents_and_list_tags_errors),
 		T(test_fm_initiate_add_rejects_bad_policy_and_lengths),
 		T(test_fm_initiate_add_all_policies),
+		T(test_fm_initiate_non_prescriptive_needs_no_extent_count),
 		cmocka_unit_test(test_table_is_sorted_complete_and_covered),
 		cmocka_unit_test(test_reads_are_the_rows_without_effects),
 	};
