@@ -72,7 +72,15 @@ enum cxldcd_rc cci_cmd_get_irq_policy(struct cci_call *c)
 	return CXLDCD_RC_SUCCESS;
 }
 
-/* Set Event Interrupt Policy: the 4-byte form leaves the DC byte unchanged. */
+/*
+ * Set Event Interrupt Policy: the 4-byte form leaves the DC byte unchanged.
+ * Reserved bits are not stored, so Get reads them as 0 (r3.1 Tables
+ * 8-55/8-56: bits 3:2 of each byte; in Set, bits 7:2 of the DC byte, which
+ * has no message number to give).
+ */
+#define IRQ_SETTING_MASK 0xf3u          /* bits 1:0 mode, 7:4 message number */
+#define IRQ_DC_SETTING_MASK 0x03u       /* DC log: mode only */
+
 enum cxldcd_rc cci_cmd_set_irq_policy(struct cci_call *c)
 {
 	struct cci_irq_policy pol;
@@ -80,5 +88,7 @@ enum cxldcd_rc cci_cmd_set_irq_policy(struct cci_call *c)
 
 	if (err)
 		return cci_dec_rc(err);
+	for (unsigned i = 0; i < pol.n; i++)
+		pol.mode[i] &= i == CXLDCD_LOG_DC ? IRQ_DC_SETTING_MASK : IRQ_SETTING_MASK;
 	return core_irq_policy_set(c->dev, c->owner, pol.mode, pol.n, &c->ctx->diag);
 }

@@ -234,7 +234,9 @@ int cci_dec_clear_events_in(const uint8_t *p, size_t len, struct cci_clear_event
  *   0x04   1    Dynamic Capacity Event Log Interrupt Settings (optional in Set)
  *
  * Each byte: bits 1:0 mode (00 none, 01 MSI/MSI-X, 10 FW interrupt; 10b is
- * reserved for the DC log), bits 7:4 interrupt message number.
+ * reserved for the DC log), bits 3:2 reserved, bits 7:4 interrupt message
+ * number.  In the Set input (r3.1 Table 8-56) the DC byte has bits 7:2
+ * reserved (cci_cmd_set_irq_policy() clears the reserved bits).
  */
 int cci_enc_irq_policy(struct wwr *w, const struct cci_irq_policy *pol)
 {
