@@ -13,7 +13,8 @@
 #include "cci/memdev.h"
 
 #define FW_REVISION "cxldcd 0.1.0"
-#define TEMP_NOT_IMPLEMENTED 0xffffu
+/* CXL r3.1 Table 8-133 (r3.2 §8.2.10.9.3.1): 7FFFh; ndctl's libcxl moved from FFFFh (-1 C) to it. */
+#define TEMP_NOT_IMPLEMENTED 0x7fffu
 
 /* One slot, slot 1 active, no staged slot, no online activation. */
 enum cxldcd_rc cci_cmd_get_fw_info(struct cci_call *c)

@@ -173,7 +173,7 @@ int cci_dec_set_lsa_in(const uint8_t *p, size_t len, struct cci_lsa_range *in,
  *   0x01   1    Media Status
  *   0x02   1    Additional Status
  *   0x03   1    Life Used (percent; FFh = not implemented)
- *   0x04   2    Device Temperature (C, two's complement; FFFFh = not implemented)
+ *   0x04   2    Device Temperature (C, two's complement; 7FFFh = not implemented)
  *   0x06   4    Dirty Shutdown Count
  *   0x0A   4    Corrected Volatile Error Count
  *   0x0E   4    Corrected Persistent Error Count

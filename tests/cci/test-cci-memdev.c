@@ -256,11 +256,11 @@ static void test_health_golden(void **state)
 	uint8_t want[0x12] = { 0 };
 	struct cci_health_info h;
 
-	g16(want, 0x04, 0xffff);                /* no temperature sensor */
+	g16(want, 0x04, 0x7fff);                /* no temperature sensor (r3.1 Table 8-133) */
 	assert_int_equal(msg(f, f->mb[0], 0x4200, NULL, 0), 0);
 	expect_rsp(f, want, sizeof(want));
 	assert_int_equal(cci_dec_health_info_out(want, sizeof(want), &h), 0);
-	assert_int_equal(h.temperature, 0xffff);
+	assert_int_equal(h.temperature, 0x7fff);
 	assert_int_equal(cci_dec_health_info_out(want, sizeof(want) - 1, &h), -EMSGSIZE);
 }
 
