@@ -264,7 +264,7 @@ enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t ow
 	uint64_t done;
 
 	if (!b || b->opcode != CXLDCD_OP_SCAN_MEDIA)
-		return CXLDCD_RC_INVALID_INPUT;     /* no scan ran */
+		return CXLDCD_RC_UNSUPPORTED;       /* no scan ran: CXL r3.1 §8.2.9.9.4.6 */
 	if (running(dev, b))
 		return CXLDCD_RC_BUSY;
 	*out = (struct core_scan_results){ .more = b->more, .nr = b->n, .rec = b->rec };

@@ -614,7 +614,7 @@ struct core_scan_results {
 	uint32_t nr;
 	const struct core_poison *rec; /* owned by dev; valid until the next scan */
 };
-/* Invalid Input when no scan ran, Busy while it runs. */
+/* Unsupported when no scan ran (CXL r3.1 §8.2.9.9.4.6), Busy while it runs. */
 enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t host,
 				       struct core_scan_results *out);
 

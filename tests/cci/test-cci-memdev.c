@@ -486,7 +486,7 @@ static void test_scan_media(void **state)
 	/* nothing ran yet */
 	assert_int_equal(msg(f, f->mb[0], 0x0002, NULL, 0), 0);
 	expect_rsp(f, want, 8);
-	assert_int_equal(msg(f, f->mb[0], 0x4305, NULL, 0), 0x02);
+	assert_int_equal(msg(f, f->mb[0], 0x4305, NULL, 0), 0x03);     /* Unsupported: no scan yet */
 	assert_int_equal(core_poison_inject(f->dev, 0, 0x1000, 0x80, CORE_POISON_SRC_INJECTED, NULL), 0);
 	assert_int_equal(core_poison_inject(f->dev, 0, 0x30000000, 0x40, CORE_POISON_SRC_INJECTED,
 					    NULL), 0);
