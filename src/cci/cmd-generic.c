@@ -39,7 +39,10 @@ enum cxldcd_rc cci_cmd_get_rsp_limit(struct cci_call *c)
 /*
  * Set Response Message Limit: 8..20 accepted (else Invalid Input); a value
  * above what the CCI can send is lowered to the Maximum Supported Message
- * Size, and the output reports the limit now in effect.
+ * Size, and the output reports the limit now in effect.  COMPAT: the r3.1
+ * text gives 8..10 (1 KiB) for this field and Identify's; cxldcd's CCIs take
+ * up to the mailbox payload size (docs/conformance.md, "message sizes above
+ * 1 KiB").
  */
 enum cxldcd_rc cci_cmd_set_rsp_limit(struct cci_call *c)
 {

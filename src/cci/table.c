@@ -19,6 +19,9 @@
  * Operation for 0600h.
  *
  * Scan Media's effects are Background Operation and Abort supported.
+ * Sanitize's are Immediate Data Change, Security State Change and Background
+ * Operation, without the Abort bit the spec's list has: it erases when
+ * accepted and cannot be aborted (0005h answers 20h).
  *
  * 0004h and 0005h have no Command Effect (CXL r3.2 §8.2.10.1.4/5, read in
  * the r3.1 text, §8.2.9.1.4/5: "None"; QEMU reports none for 0004h either)
