@@ -208,8 +208,10 @@ static const struct feat_desc *find(const uint8_t uuid[16])
 
 /*
  * Get Supported Features: Count below the 8-byte header, or a Starting
- * Feature Index past the list: Invalid Input.  Entries: as many as Count
- * asks for and the response holds.
+ * Feature Index greater than Device Supported Features (CXL r3.1
+ * §8.2.9.6.1: "greater than"; an index equal to it returns the header and
+ * no entry): Invalid Input.  COMPAT: QEMU also refuses the equal index.
+ * Entries: as many as Count asks for and the response holds.
  */
 enum cxldcd_rc cci_cmd_get_supp_features(struct cci_call *c)
 {
@@ -219,7 +221,7 @@ enum cxldcd_rc cci_cmd_get_supp_features(struct cci_call *c)
 
 	if (err)
 		return cci_dec_rc(err);
-	if (in.count < CCI_SUPP_FEATURES_HDR || in.start_index >= NR_FEATURES)
+	if (in.count < CCI_SUPP_FEATURES_HDR || in.start_index > NR_FEATURES)
 		return CXLDCD_RC_INVALID_INPUT;
 	n = min_u32((in.count - CCI_SUPP_FEATURES_HDR) / CCI_FEAT_ENTRY_SIZE,
 		    (uint32_t)(NR_FEATURES - in.start_index));

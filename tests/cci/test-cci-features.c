@@ -151,7 +151,13 @@ static void test_supported_features_paging(void **state)
 	assert_int_equal(get_supp(f, 8, 0), 0);
 	expect_rsp(f, want, 8);
 	assert_int_equal(get_supp(f, 7, 0), 0x02);      /* not even the header */
-	assert_int_equal(get_supp(f, 0x100, 8), 0x02);  /* past the list */
+	/*
+	 * Starting Feature Index: Invalid Input only when greater than Device
+	 * Supported Features (r3.1 §8.2.9.6.1); equal to it, the header alone.
+	 */
+	assert_int_equal(get_supp(f, 0x100, 8), 0);
+	expect_rsp(f, want, 8);
+	assert_int_equal(get_supp(f, 0x100, 9), 0x02);  /* past the list */
 	assert_int_equal(get_supp(f, 0x100, 0xffff), 0x02);
 }
 
