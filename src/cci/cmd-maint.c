@@ -7,8 +7,10 @@
  *   class 00h (no operation)         Success, nothing done
  *   class 01h PPR: 00h soft, 01h hard        on a DPA the host can access
  *   class 02h memory sparing: 00h cacheline, 01h row, 02h bank, 03h rank
- *   class 03h (device built-in test)  Unsupported
- *   other classes, other subclasses   Invalid Input
+ *   class 03h (device built-in test), other classes, other subclasses
+ *                                    Invalid Input (§8.2.10.7.1: "If the
+ *                                    operation is not supported, ... Invalid
+ *                                    Input")
  *
  * A repair completes before the response (Success), so the host's mailbox
  * never sees Background Command Started for it.  COMPAT: QEMU answers the
@@ -47,9 +49,7 @@ enum cxldcd_rc cci_cmd_perform_maintenance(struct cci_call *c)
 		op.what = (enum core_repair)(CORE_REPAIR_CACHELINE + in.op_subclass);
 		op.hard = (in.flags & CCI_SPARE_HARD) != 0;
 		break;
-	case CCI_MAINT_CLASS_BUILT_IN_TEST:
-		return CXLDCD_RC_UNSUPPORTED;
-	default:
+	default:            /* 03h built-in test included: not supported */
 		return CXLDCD_RC_INVALID_INPUT;
 	}
 	op.query = (in.flags & CCI_MAINT_QUERY) != 0;

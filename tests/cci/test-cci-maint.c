@@ -321,8 +321,8 @@ static void test_perform_errors_change_nothing(void **state)
 	assert_int_equal(ppr(f, f->mb[0], 2, 0, 0x1000, 0), 0x02);      /* subclass */
 	assert_int_equal(spare(f, 4, 0), 0x02);
 	assert_int_equal(spare(f, 0xff, 0), 0x02);
-	in[0] = 3;                                                      /* built-in test */
-	assert_int_equal(msg(f, f->mb[0], 0x0600, in, 2), 0x03);
+	in[0] = 3;              /* built-in test, not supported: Invalid Input (r3.1 §8.2.9.7.1) */
+	assert_int_equal(msg(f, f->mb[0], 0x0600, in, 2), 0x02);
 	in[0] = 4;
 	assert_int_equal(msg(f, f->mb[0], 0x0600, in, 2), 0x02);
 	in[0] = 0xff;
