@@ -135,10 +135,15 @@ static enum cxldcd_rc check_order(const struct feat_state *s, const struct core_
 		return core_diag(diag, CXLDCD_RC_FEATURE_TRANSFER_IN_PROGRESS, -1,
 				 "owner=%u has a transfer of feature=%u in progress", s->xfer_owner,
 				 s->xfer_feature);
+	/* Abort "for a Feature whose data has been fully transferred": Invalid Input
+	 * (CXL r3.1 §8.2.9.6.3, r3.2 §8.2.10.6.3). */
+	if (p->action == CORE_FEAT_ABORT && !s->xfer)
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "abort with no transfer initiated");
 	if (!begins && !s->xfer)
 		return core_diag(diag, CXLDCD_RC_FEATURE_TRANSFER_OUT_OF_ORDER, -1,
 				 "action=%d with no transfer initiated", (int)p->action);
-	if (begins && p->offset != 0)
+	/* A Full transfer's Offset "is not used and shall be ignored". */
+	if (p->action == CORE_FEAT_INITIATE && p->offset != 0)
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
 				 "offset=0x%x: a transfer begins at 0", p->offset);
 	if (!begins && p->action != CORE_FEAT_ABORT && p->offset != s->xfer_got)
@@ -165,8 +170,9 @@ enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct c
 	rc = check_order(s, p, diag);
 	if (rc != CXLDCD_RC_SUCCESS || p->action == CORE_FEAT_ABORT)
 		return rc;
+	/* Offset plus data beyond the Set Feature Size: Invalid Input (same section). */
 	if (p->len > (uint32_t)p->size - got)
-		return core_diag(diag, CXLDCD_RC_INVALID_PAYLOAD_LENGTH, -1,
+		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
 				 "offset=0x%x len=0x%x beyond set_feature_size=0x%x", got, p->len,
 				 p->size);
 	if (completes && got + p->len != p->size)

@@ -284,21 +284,27 @@ static void test_set_feature_errors(void **state)
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 0, 0, 1, d, 7), 0x02);
 	g16(d, 5, 0);
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 0, 0, 1, d, 7), 0x02);
-	/* sizes: beyond the writable attributes (the read-only ones cannot be written), short */
+	/*
+	 * sizes: data beyond the Set Feature Size (the read-only attributes cannot
+	 * be written) is Invalid Input (r3.1 §8.2.9.6.3); short, Invalid Payload
+	 * Length
+	 */
 	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0, 0, 1, (uint8_t[]){ 24, 1, 1, 0 }, 4),
-			 0x16);
+			 0x02);
 	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0, 0, 1, (uint8_t[]){ 24, 1, 1 }, 3),
-			 0x16);
+			 0x02);
 	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0, 0, 1, (uint8_t[]){ 24 }, 1), 0x16);
 	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0, 0, 1, NULL, 0), 0x16);
-	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 0, 0, 1, d, 8), 0x16);
-	/* a Full transfer starts at offset 0 */
-	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0, 1, 1, (uint8_t[]){ 1 }, 1), 0x02);
-	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0, 2, 1, NULL, 0), 0x02);
+	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 0, 0, 1, d, 8), 0x02);
+	expect_defaults(f);
+	/* a Full transfer's Offset "is not used and shall be ignored" */
+	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0, 1, 1, (uint8_t[]){ 24 }, 1), 0x16);
 	/* header one byte short; not served on the FM CCI */
 	assert_int_equal(msg(f, f->mb[0], 0x0502, SCRUB_UUID, 16), 0x16);
 	assert_int_equal(set_feat(f, f->fm, SCRUB_UUID, 0, 0, 1, (uint8_t[]){ 24, 1 }, 2), 0x15);
 	expect_defaults(f);
+	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0, 0x55, 1, SCRUB_24_ON, 2), 0);
+	expect_scrub(f, 0, 24, true);
 }
 
 /* ------------------------------------------------ 0502h, in parts */
@@ -340,13 +346,13 @@ static void test_transfer_order_errors(void **state)
 	uint16_t owner;
 	enum core_feature which;
 
-	/* nothing begun: Continue, Finish, Abort are out of order */
+	/* nothing begun: Continue, Finish are out of order, Abort Invalid Input (§8.2.9.6.3) */
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 2, 0, 1, d, 1), 0x1c);
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 3, 0, 1, d, 7), 0x1c);
-	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 4, 0, 1, NULL, 0), 0x1c);
+	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 4, 0, 1, NULL, 0), 0x02);
 	/* Initiate at an offset, or with more than the data holds */
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 1, 1, 1, d, 1), 0x02);
-	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 1, 0, 1, d, 8), 0x16);
+	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 1, 0, 1, d, 8), 0x02);
 	expect_defaults(f);
 
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 1, 0, 1, d, 2), 0);
@@ -366,8 +372,8 @@ static void test_transfer_order_errors(void **state)
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 2, 1, 1, d + 1, 1), 0x1c);
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 2, 3, 1, d + 3, 1), 0x1c);
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 3, 0, 1, d, 7), 0x1c);
-	/* beyond the size; a Finish short of it */
-	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 2, 2, 1, d, 6), 0x16);
+	/* beyond the size (Invalid Input); a Finish short of it */
+	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 2, 2, 1, d, 6), 0x02);
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 3, 2, 1, d + 2, 4), 0x16);
 	/* a Finish whose data is out of range fails and leaves the transfer open */
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 3, 2, 1, (uint8_t[]){ 0, 4, 0, 7, 0 }, 5),
