@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz-hostlink-server.c - libFuzzer target for the device side of the host
- * link (src/hostlink/hostlink.c): one live device (2 hosts, two 256 MiB DC
+ * link (src/hostlink/hostlink*.c): one live device (2 hosts, two 256 MiB DC
  * regions), a mem_dev on a 512 MiB memfd backend and a hostlink, reached
  * the way a host reaches it: a client socket connected to a listener that
  * the hostlink accepts (hostlink_listen_fd() on an abstract Unix socket).

@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hostlink-conn.c - one host's connection on the daemon side: which events
+ * it is watched for, its output queue (whole messages, the fds they carry,
+ * sendmmsg() at round ends, backpressure and bounds), closing it, and the
+ * MAP/UNMAP messages it sends.  Not what it reads (hostlink-msg.c).
+ */
+#include "hostlink/hostlink-int.h"
+
+#include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ watching */
+
+/* The caller flushes at the end of its loop rounds (hostlink_watch_ops.flush). */
+static bool round_end_flush(const struct hostlink *hl)
+{
+	return hl->cfg.watch && hl->cfg.watch->flush;
+}
+
+/* Backpressure: over half the bound, take no new requests from the peer. */
+bool conn_full(const struct conn *c)
+{
+	return c->oq_bytes >= c->hl->cfg.max_out_bytes / 2;
+}
+
+unsigned conn_wanted(const struct conn *c)
+{
+	unsigned ev = 0;
+
+	if (c->dead)
+		return 0;
+	if (!conn_full(c) && !c->waiting)    /* a waiting request holds the rest back */
+		ev |= HOSTLINK_IN;
+	/* Output not tried yet goes at the end of the round, when the caller has one. */
+	if (c->oq_head && (c->blocked || !round_end_flush(c->hl)))
+		ev |= HOSTLINK_OUT;
+	return ev;
+}
+
+void conn_rewatch(struct conn *c)
+{
+	const struct hostlink_watch_ops *w = c->hl->cfg.watch;
+	unsigned ev = conn_wanted(c);
+
+	if (ev == c->watched)
+		return;
+	c->watched = ev;
+	if (w && w->mod)
+		w->mod(c->hl->cfg.watch_opaque, c->fd, ev);
+}
+
+/* ------------------------------------------------------------ output */
+
+struct outmsg *outmsg_new(size_t cap)
+{
+	struct outmsg *m = malloc(sizeof(*m) + cap);
+
+	if (!m)
+		return NULL;
+	m->next = NULL;
+	m->len = 0;
+	m->off = 0;
+	m->qf = NULL;
+	return m;
+}
+
+/* What a queued message really holds in memory. */
+static size_t outmsg_cost(const struct outmsg *m)
+{
+	return sizeof(*m) + m->len;
+}
+
+/* Drop a reference of c's queue to q; the last one closes the fd. */
+static void qfd_put(struct conn *c, struct qfd *q)
+{
+	struct qfd **pp = &c->qfds[q->ino % QFD_BUCKETS];
+
+	if (--q->refs)
+		return;
+	while (*pp != q)
+		pp = &(*pp)->next;
+	*pp = q->next;
+	close(q->fd);
+	free(q);
+	c->nr_qfds--;
+}
+
+static void outmsg_free(struct conn *c, struct outmsg *m)
+{
+	if (m->qf)
+		qfd_put(c, m->qf);
+	free(m);
+}
+
+/*
+ * A burst of replies was freed in many small pieces, which glibc keeps in
+ * its free lists (fastbins are not even merged) unless asked: hand the
+ * pages back to the system once the burst is over.
+ */
+static void give_back_memory(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+/*
+ * The burst is over once nothing is queued and no request is held back.  The
+ * last reply may leave while its request is still in rbuf, so both the flush
+ * and the parser ask.
+ */
+void end_burst_if_idle(struct conn *c)
+{
+	if (c->was_full && !c->oq_head && !c->rlen) {
+		c->was_full = false;
+		give_back_memory();
+	}
+}
+
+/* Lay out the head of c's queue as runs in hl->sv; return how many. */
+static unsigned runs_build(struct conn *c)
+{
+	struct sendvec *sv = c->hl->sv;
+	unsigned nr = 0, ni = 0;
+
+	for (struct outmsg *m = c->oq_head; m && ni < SEND_IOVS; m = m->next) {
+		/* a message the socket took part of sent its fd with its first byte */
+		bool with_fd = m->qf && m->off == 0;
+		struct msghdr *h;
+
+		if (with_fd || !nr) {
+			if (nr == SEND_RUNS)
+				break;
+			h = &sv->mm[nr].msg_hdr;
+			memset(h, 0, sizeof(*h));
+			h->msg_iov = &sv->iov[ni];
+			sv->run_len[nr++] = 0;
+			if (with_fd) {
+				struct cmsghdr *cm;
+
+				memset(&sv->ctl[nr - 1], 0, sizeof(sv->ctl[0]));
+				h->msg_control = sv->ctl[nr - 1].buf;
+				h->msg_controllen = CMSG_SPACE(sizeof(int));
+				cm = CMSG_FIRSTHDR(h);
+				cm->cmsg_level = SOL_SOCKET;
+				cm->cmsg_type = SCM_RIGHTS;
+				cm->cmsg_len = CMSG_LEN(sizeof(int));
+				memcpy(CMSG_DATA(cm), &m->qf->fd, sizeof(int));
+			}
+		}
+		h = &sv->mm[nr - 1].msg_hdr;
+		sv->iov[ni++] = (struct iovec){ .iov_base = m->data + m->off, .iov_len = m->len - m->off };
+		h->msg_iovlen++;
+		sv->run_len[nr - 1] += m->len - m->off;
+	}
+	return nr;
+}
+
+/* Drop n sent bytes from the head of c's queue. */
+static void queue_consume(struct conn *c, size_t n)
+{
+	while (n) {
+		struct outmsg *m = c->oq_head;
+		size_t left = m->len - m->off;
+
+		if (n < left) {
+			m->off += n;
+			return;
+		}
+		n -= left;
+		c->oq_head = m->next;
+		if (!c->oq_head)
+			c->oq_tail = NULL;
+		c->oq_bytes -= outmsg_cost(m);
+		outmsg_free(c, m);
+	}
+}
+
+/*
+ * The first @nr runs went out (sendmmsg()'s count): drop them from the
+ * queue.  Return true when the socket took only part of the last one (it is
+ * full).  sendmmsg() stops at a partial sendmsg(), so one before the last
+ * would have left a hole in the stream: the connection is dropped.
+ */
+static bool runs_sent(struct conn *c, unsigned nr)
+{
+	const struct sendvec *sv = c->hl->sv;
+
+	for (unsigned i = 0; i < nr; i++) {
+		queue_consume(c, sv->mm[i].msg_len);
+		if (sv->mm[i].msg_len == sv->run_len[i])
+			continue;
+		if (i + 1 < nr) {
+			hlog(c->hl, LOG_ERR, "host=%u sendmmsg() went on past a partial send", c->host);
+			c->dead = true;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Send what the socket takes now; the rest waits for HOSTLINK_OUT (c->blocked). */
+void conn_flush(struct conn *c)
+{
+	c->blocked = false;
+	while (c->oq_head && !c->dead) {
+		unsigned nr = runs_build(c);
+		int sent;
+
+		do
+			sent = sendmmsg(c->fd, c->hl->sv->mm, nr, MSG_DONTWAIT | MSG_NOSIGNAL);
+		while (sent < 0 && errno == EINTR);
+		c->hl->st.send_calls++;
+		if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->blocked = true;
+			break;
+		}
+		if (sent < 0) {
+			hlog(c->hl, LOG_DEBUG, "host=%u send failed: %s", c->host, strerror(errno));
+			c->dead = true;
+			break;
+		}
+		/*
+		 * The socket took part of a run, or stopped before a run (the
+		 * socket is full, or an error that the next try, at
+		 * HOSTLINK_OUT, reports).
+		 */
+		if (runs_sent(c, (unsigned)sent) || (unsigned)sent < nr) {
+			c->blocked = true;
+			break;
+		}
+	}
+	end_burst_if_idle(c);
+	conn_rewatch(c);
+}
+
+/* Send what connections queued since the last time (the end of a round). */
+void flush_pending(struct hostlink *hl)
+{
+	if (!hl->flush_due)
+		return;
+	hl->flush_due = false;
+	for (struct conn *c = hl->conns; c; c = c->next)
+		if (c->oq_head && !c->blocked && !c->dead)
+			conn_flush(c);
+}
+
+/* The end of one of our calls: a caller without round ends has its output sent now. */
+void call_done(struct hostlink *hl)
+{
+	if (!round_end_flush(hl))
+		flush_pending(hl);
+}
+
+static size_t flush_at(const struct hostlink *hl)
+{
+	return hl->cfg.max_out_bytes / 2 < FLUSH_AT ? hl->cfg.max_out_bytes / 2 : FLUSH_AT;
+}
+
+/*
+ * Queue a finished message (takes m).  It leaves with the rest of the round
+ * (flush_pending()), at once when the round has queued FLUSH_AT, or behind
+ * output that waits for the socket.
+ */
+void conn_queue(struct conn *c, struct outmsg *m)
+{
+	struct hostlink *hl = c->hl;
+
+	if (c->dead) {
+		outmsg_free(c, m);
+		return;
+	}
+	if (c->oq_bytes + outmsg_cost(m) > hl->cfg.max_out_bytes) {
+		hlog(hl, LOG_INFO, "host=%u output queue above %zu bytes: dropping the connection",
+		     c->host, hl->cfg.max_out_bytes);
+		hl->st.violations++;
+		c->dead = true;
+		outmsg_free(c, m);
+		return;
+	}
+	if (c->oq_tail)
+		c->oq_tail->next = m;
+	else
+		c->oq_head = m;
+	c->oq_tail = m;
+	c->oq_bytes += outmsg_cost(m);
+	c->was_full |= conn_full(c);
+	hl->st.msgs_out++;
+	if (!c->blocked && c->oq_bytes >= flush_at(hl)) {
+		conn_flush(c);
+		return;
+	}
+	if (!c->blocked && !hl->flush_due) {
+		hl->flush_due = true;
+		if (round_end_flush(hl))
+			hl->cfg.watch->flush(hl->cfg.watch_opaque);
+	}
+	conn_rewatch(c);    /* HOSTLINK_OUT without round ends; backpressure */
+}
+
+/*
+ * A reference for c's queue to an fd of segment s (to send with a MAP or
+ * REMAP): the one the queue already holds for its file (same inode, same
+ * access), else a new one (mem_segment_fd()).  A queue at max_out_fds
+ * files first sends what the socket takes; one still at it belongs to a
+ * host that does not read, dropped as at the byte bound (but for the
+ * replay of a HELLO, which may go past the bound).  Return 0,
+ * -ETOOMANYREFS (dropped at the limit), or the -errno of the fd (logged,
+ * dropped: the MAP cannot be sent).
+ */
+int qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out)
+{
+	struct hostlink *hl = c->hl;
+	unsigned mode = (s->scoped ? QFD_SCOPED : 0u) | (s->writable ? QFD_WRITABLE : 0u);
+	struct qfd *q = NULL, **bucket;
+	struct stat st;
+	int rc;
+
+	if (c->dead)
+		return -EPIPE;
+	if (fstat(s->fd, &st) < 0) {
+		rc = -errno;
+		goto err;
+	}
+	bucket = &c->qfds[st.st_ino % QFD_BUCKETS];
+	for (q = *bucket; q; q = q->next) {
+		if (q->ino == st.st_ino && q->dev == st.st_dev && q->mode == mode) {
+			q->refs++;
+			*out = q;
+			return 0;
+		}
+	}
+	if (c->nr_qfds >= c->max_out_fds && !c->blocked)
+		conn_flush(c);
+	if (c->dead)
+		return -EPIPE;
+	/*
+	 * Not while the MAPs of a HELLO are queued: they come at once, before
+	 * the host could read any, and hold at most an fd per file it holds.
+	 */
+	if (c->nr_qfds >= c->max_out_fds && !c->replaying) {
+		hlog(hl, LOG_INFO, "host=%u output queue holds %u fds (max %u): dropping the connection",
+		     c->host, c->nr_qfds, c->max_out_fds);
+		hl->st.violations++;
+		c->dead = true;
+		return -ETOOMANYREFS;
+	}
+	q = malloc(sizeof(*q));
+	rc = q ? mem_segment_fd(s) : -ENOMEM;
+	if (rc < 0)
+		goto err;
+	*q = (struct qfd){ .next = *bucket, .dev = st.st_dev, .ino = st.st_ino, .mode = mode,
+			   .fd = rc, .refs = 1 };
+	*bucket = q;
+	c->nr_qfds++;
+	*out = q;
+	return 0;
+err:
+	free(q);
+	hl->st.map_errors++;
+	hlog(hl, LOG_WARNING, "host=%u dpa=0x%llx len=0x%llx: no fd to send: %s: dropping the connection",
+	     c->host, (unsigned long long)s->dpa, (unsigned long long)s->len, strerror(-rc));
+	c->dead = true;
+	return rc;
+}
+
+/* qf: the fd it carries (takes the reference of qfd_get()), NULL = none */
+int conn_send(struct conn *c, uint8_t type, uint32_t seq, size_t cap, enc_fn *fn,
+	      const void *arg, struct qfd *qf)
+{
+	struct outmsg *m = outmsg_new(HL_HDR_SIZE + cap);
+	struct wwr w;
+
+	if (!m) {
+		if (qf)
+			qfd_put(c, qf);
+		c->dead = true;
+		return -ENOMEM;
+	}
+	m->qf = qf;
+	wwr_init(&w, m->data, HL_HDR_SIZE + cap);
+	hl_msg_begin(&w, type, seq);
+	if (fn)
+		fn(&w, arg);
+	if (hl_msg_end(&w)) {
+		outmsg_free(c, m);
+		c->dead = true;
+		return -ENOBUFS;
+	}
+	m->len = w.off;
+	conn_queue(c, m);
+	return 0;
+}
+
+uint32_t next_seq(struct conn *c)
+{
+	return ++c->seq_out;
+}
+
+int enc_error_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_error(w, HL_S_PROTO, arg);
+}
+
+/* Protocol violation: tell the peer (best effort), then drop it. */
+__attribute__((format(printf, 2, 3)))
+void violation(struct conn *c, const char *fmt, ...)
+{
+	char text[HL_ERROR_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	hlog(c->hl, LOG_DEBUG, "host=%u fd=%d protocol violation: %s", c->host, c->fd, text);
+	c->hl->st.violations++;
+	conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_error_cb, text,
+		  NULL);
+	c->dead = true;
+}
+
+/* ------------------------------------------------------------ connections */
+
+void conn_close(struct conn *c)
+{
+	struct hostlink *hl = c->hl;
+	struct conn **pp;
+
+	for (pp = &hl->conns; *pp && *pp != c; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = c->next;
+	if (hl->cfg.watch && hl->cfg.watch->del)
+		hl->cfg.watch->del(hl->cfg.watch_opaque, c->fd);
+	close(c->fd);
+	bool dropped = c->hello && cci_ctx_chain_open(c->cci);
+
+	if (c->hello) {
+		cci_ctx_get_faults(c->cci, &hl->faults[c->host]); /* keep the counts left */
+		hl->by_host[c->host] = NULL;
+		hlog(hl, LOG_INFO, "host=%u disconnected", c->host);
+	}
+	cci_ctx_free(c->cci);   /* discards an open chain's staging */
+	if (dropped && hl->cfg.chain_dropped)
+		hl->cfg.chain_dropped(hl->cfg.hook_opaque, c->host);
+	while (c->oq_head) {
+		struct outmsg *m = c->oq_head;
+
+		c->oq_head = m->next;
+		outmsg_free(c, m);
+	}
+	free(c->rbuf);
+	if (c->was_full)
+		give_back_memory();
+	hl->nr_conns--;
+	if (c->l)
+		c->l->nr_conns--;
+	free(c);
+	resume_accept(hl);  /* an fd came free */
+}
+
+struct conn *conn_of_host(const struct hostlink *hl, uint16_t host)
+{
+	struct conn *c;
+
+	if (host >= hl->nr_hosts)
+		return NULL;
+	c = hl->by_host[host];
+	return c && !c->dead ? c : NULL;
+}
+
+/* ------------------------------------------------------------ MAP / UNMAP */
+
+static int enc_map_cb(struct wwr *w, const void *arg)
+{
+	const struct mem_segment *s = arg;
+	struct hl_map m = { .dpa = s->dpa, .len = s->len, .offset = s->offset,
+			    .flags = s->writable ? HL_MAP_F_WRITABLE : 0 };
+
+	return hl_enc_map(w, &m);
+}
+
+void send_maps(struct conn *c, const struct core_extent_info *x)
+{
+	struct hostlink *hl = c->hl;
+	struct mem_segment one[8], *segs = one;
+	uint32_t n = 0;
+	char err[160];
+	int rc;
+
+	rc = mem_dev_segments(hl->cfg.md, x->host, x->ext.dpa, x->ext.len, one, 8, &n, err,
+			      sizeof(err));
+	if (rc == -ENOSPC && n > 8) {
+		segs = calloc(n, sizeof(*segs));
+		if (!segs) {
+			c->dead = true;
+			return;
+		}
+		rc = mem_dev_segments(hl->cfg.md, x->host, x->ext.dpa, x->ext.len, segs, n, &n,
+				      err, sizeof(err));
+	}
+	if (rc) {
+		hl->st.map_errors++;
+		hlog(hl, LOG_WARNING, "host=%u dpa=0x%llx len=0x%llx not mappable: %s", x->host,
+		     (unsigned long long)x->ext.dpa, (unsigned long long)x->ext.len, err);
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		/* the host's view or shared grant, never the whole backend (unless trusted) */
+		struct qfd *qf;
+
+		if (qfd_get(c, &segs[i], &qf))
+			break;
+		conn_send(c, HL_MAP, next_seq(c), HL_MAP_SIZE, enc_map_cb, &segs[i], qf);
+		hl->st.maps++;
+	}
+out:
+	if (segs != one)
+		free(segs);
+}
+
+static int enc_unmap_cb(struct wwr *w, const void *arg)
+{
+	return hl_enc_unmap(w, arg);
+}
+
+void send_unmap(struct hostlink *hl, const struct core_extent_info *x, uint32_t reason)
+{
+	struct conn *c = conn_of_host(hl, x->host);
+	struct hl_unmap m = { .dpa = x->ext.dpa, .len = x->ext.len, .reason = reason };
+
+	if (!c)
+		return;
+	conn_send(c, HL_UNMAP, next_seq(c), HL_UNMAP_SIZE, enc_unmap_cb, &m, NULL);
+	hl->st.unmaps++;
+}
