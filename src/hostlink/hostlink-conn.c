@@ -28,18 +28,18 @@ static bool round_end_flush(const struct hostlink *hl)
 }
 
 /* Backpressure: over half the bound, take no new requests from the peer. */
-bool conn_full(const struct conn *c)
+bool hostlink_conn_full(const struct conn *c)
 {
 	return c->oq_bytes >= c->hl->cfg.max_out_bytes / 2;
 }
 
-unsigned conn_wanted(const struct conn *c)
+unsigned hostlink_conn_wanted(const struct conn *c)
 {
 	unsigned ev = 0;
 
 	if (c->dead)
 		return 0;
-	if (!conn_full(c) && !c->waiting)    /* a waiting request holds the rest back */
+	if (!hostlink_conn_full(c) && !c->waiting) /* a waiting request holds the rest back */
 		ev |= HOSTLINK_IN;
 	/* Output not tried yet goes at the end of the round, when the caller has one. */
 	if (c->oq_head && (c->blocked || !round_end_flush(c->hl)))
@@ -47,10 +47,10 @@ unsigned conn_wanted(const struct conn *c)
 	return ev;
 }
 
-void conn_rewatch(struct conn *c)
+void hostlink_conn_rewatch(struct conn *c)
 {
 	const struct hostlink_watch_ops *w = c->hl->cfg.watch;
-	unsigned ev = conn_wanted(c);
+	unsigned ev = hostlink_conn_wanted(c);
 
 	if (ev == c->watched)
 		return;
@@ -61,7 +61,7 @@ void conn_rewatch(struct conn *c)
 
 /* ------------------------------------------------------------ output */
 
-struct outmsg *outmsg_new(size_t cap)
+struct outmsg *hostlink_outmsg_new(size_t cap)
 {
 	struct outmsg *m = malloc(sizeof(*m) + cap);
 
@@ -119,7 +119,7 @@ static void give_back_memory(void)
  * last reply may leave while its request is still in rbuf, so both the flush
  * and the parser ask.
  */
-void end_burst_if_idle(struct conn *c)
+void hostlink_conn_end_burst(struct conn *c)
 {
 	if (c->was_full && !c->oq_head && !c->rlen) {
 		c->was_full = false;
@@ -201,7 +201,8 @@ static bool runs_sent(struct conn *c, unsigned nr)
 		if (sv->mm[i].msg_len == sv->run_len[i])
 			continue;
 		if (i + 1 < nr) {
-			hlog(c->hl, LOG_ERR, "host=%u sendmmsg() went on past a partial send", c->host);
+			hostlink_logf(c->hl, LOG_ERR,
+				      "host=%u sendmmsg() went on past a partial send", c->host);
 			c->dead = true;
 		}
 		return true;
@@ -210,7 +211,7 @@ static bool runs_sent(struct conn *c, unsigned nr)
 }
 
 /* Send what the socket takes now; the rest waits for HOSTLINK_OUT (c->blocked). */
-void conn_flush(struct conn *c)
+void hostlink_conn_flush(struct conn *c)
 {
 	c->blocked = false;
 	while (c->oq_head && !c->dead) {
@@ -226,7 +227,8 @@ void conn_flush(struct conn *c)
 			break;
 		}
 		if (sent < 0) {
-			hlog(c->hl, LOG_DEBUG, "host=%u send failed: %s", c->host, strerror(errno));
+			hostlink_logf(c->hl, LOG_DEBUG, "host=%u send failed: %s", c->host,
+				      strerror(errno));
 			c->dead = true;
 			break;
 		}
@@ -240,26 +242,26 @@ void conn_flush(struct conn *c)
 			break;
 		}
 	}
-	end_burst_if_idle(c);
-	conn_rewatch(c);
+	hostlink_conn_end_burst(c);
+	hostlink_conn_rewatch(c);
 }
 
 /* Send what connections queued since the last time (the end of a round). */
-void flush_pending(struct hostlink *hl)
+void hostlink_flush_pending(struct hostlink *hl)
 {
 	if (!hl->flush_due)
 		return;
 	hl->flush_due = false;
 	for (struct conn *c = hl->conns; c; c = c->next)
 		if (c->oq_head && !c->blocked && !c->dead)
-			conn_flush(c);
+			hostlink_conn_flush(c);
 }
 
 /* The end of one of our calls: a caller without round ends has its output sent now. */
-void call_done(struct hostlink *hl)
+void hostlink_call_done(struct hostlink *hl)
 {
 	if (!round_end_flush(hl))
-		flush_pending(hl);
+		hostlink_flush_pending(hl);
 }
 
 static size_t flush_at(const struct hostlink *hl)
@@ -269,10 +271,10 @@ static size_t flush_at(const struct hostlink *hl)
 
 /*
  * Queue a finished message (takes m).  It leaves with the rest of the round
- * (flush_pending()), at once when the round has queued FLUSH_AT, or behind
+ * (hostlink_flush_pending()), at once when the round has queued FLUSH_AT, or behind
  * output that waits for the socket.
  */
-void conn_queue(struct conn *c, struct outmsg *m)
+void hostlink_conn_queue(struct conn *c, struct outmsg *m)
 {
 	struct hostlink *hl = c->hl;
 
@@ -281,8 +283,9 @@ void conn_queue(struct conn *c, struct outmsg *m)
 		return;
 	}
 	if (c->oq_bytes + outmsg_cost(m) > hl->cfg.max_out_bytes) {
-		hlog(hl, LOG_INFO, "host=%u output queue above %zu bytes: dropping the connection",
-		     c->host, hl->cfg.max_out_bytes);
+		hostlink_logf(hl, LOG_INFO,
+			      "host=%u output queue above %zu bytes: dropping the connection",
+			      c->host, hl->cfg.max_out_bytes);
 		hl->st.violations++;
 		c->dead = true;
 		outmsg_free(c, m);
@@ -294,10 +297,10 @@ void conn_queue(struct conn *c, struct outmsg *m)
 		c->oq_head = m;
 	c->oq_tail = m;
 	c->oq_bytes += outmsg_cost(m);
-	c->was_full |= conn_full(c);
+	c->was_full |= hostlink_conn_full(c);
 	hl->st.msgs_out++;
 	if (!c->blocked && c->oq_bytes >= flush_at(hl)) {
-		conn_flush(c);
+		hostlink_conn_flush(c);
 		return;
 	}
 	if (!c->blocked && !hl->flush_due) {
@@ -305,7 +308,7 @@ void conn_queue(struct conn *c, struct outmsg *m)
 		if (round_end_flush(hl))
 			hl->cfg.watch->flush(hl->cfg.watch_opaque);
 	}
-	conn_rewatch(c);    /* HOSTLINK_OUT without round ends; backpressure */
+	hostlink_conn_rewatch(c); /* HOSTLINK_OUT without round ends; backpressure */
 }
 
 /*
@@ -318,7 +321,7 @@ void conn_queue(struct conn *c, struct outmsg *m)
  * -ETOOMANYREFS (dropped at the limit), or the -errno of the fd (logged,
  * dropped: the MAP cannot be sent).
  */
-int qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out)
+int hostlink_qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out)
 {
 	struct hostlink *hl = c->hl;
 	unsigned mode = (s->scoped ? QFD_SCOPED : 0u) | (s->writable ? QFD_WRITABLE : 0u);
@@ -341,7 +344,7 @@ int qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out)
 		}
 	}
 	if (c->nr_qfds >= c->max_out_fds && !c->blocked)
-		conn_flush(c);
+		hostlink_conn_flush(c);
 	if (c->dead)
 		return -EPIPE;
 	/*
@@ -349,8 +352,9 @@ int qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out)
 	 * the host could read any, and hold at most an fd per file it holds.
 	 */
 	if (c->nr_qfds >= c->max_out_fds && !c->replaying) {
-		hlog(hl, LOG_INFO, "host=%u output queue holds %u fds (max %u): dropping the connection",
-		     c->host, c->nr_qfds, c->max_out_fds);
+		hostlink_logf(hl, LOG_INFO,
+			      "host=%u output queue holds %u fds (max %u): dropping the connection",
+			      c->host, c->nr_qfds, c->max_out_fds);
 		hl->st.violations++;
 		c->dead = true;
 		return -ETOOMANYREFS;
@@ -368,17 +372,19 @@ int qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out)
 err:
 	free(q);
 	hl->st.map_errors++;
-	hlog(hl, LOG_WARNING, "host=%u dpa=0x%llx len=0x%llx: no fd to send: %s: dropping the connection",
-	     c->host, (unsigned long long)s->dpa, (unsigned long long)s->len, strerror(-rc));
+	hostlink_logf(hl, LOG_WARNING,
+		      "host=%u dpa=0x%llx len=0x%llx: no fd to send: %s: dropping the connection",
+		      c->host, (unsigned long long)s->dpa, (unsigned long long)s->len,
+		      strerror(-rc));
 	c->dead = true;
 	return rc;
 }
 
-/* qf: the fd it carries (takes the reference of qfd_get()), NULL = none */
-int conn_send(struct conn *c, uint8_t type, uint32_t seq, size_t cap, enc_fn *fn,
-	      const void *arg, struct qfd *qf)
+/* qf: the fd it carries (takes the reference of hostlink_qfd_get()), NULL = none */
+int hostlink_conn_send(struct conn *c, uint8_t type, uint32_t seq, size_t cap, enc_fn *fn,
+		       const void *arg, struct qfd *qf)
 {
-	struct outmsg *m = outmsg_new(HL_HDR_SIZE + cap);
+	struct outmsg *m = hostlink_outmsg_new(HL_HDR_SIZE + cap);
 	struct wwr w;
 
 	if (!m) {
@@ -398,23 +404,23 @@ int conn_send(struct conn *c, uint8_t type, uint32_t seq, size_t cap, enc_fn *fn
 		return -ENOBUFS;
 	}
 	m->len = w.off;
-	conn_queue(c, m);
+	hostlink_conn_queue(c, m);
 	return 0;
 }
 
-uint32_t next_seq(struct conn *c)
+uint32_t hostlink_conn_next_seq(struct conn *c)
 {
 	return ++c->seq_out;
 }
 
-int enc_error_cb(struct wwr *w, const void *arg)
+int hostlink_enc_error(struct wwr *w, const void *arg)
 {
 	return hl_enc_error(w, HL_S_PROTO, arg);
 }
 
 /* Protocol violation: tell the peer (best effort), then drop it. */
-__attribute__((format(printf, 2, 3)))
-void violation(struct conn *c, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) void hostlink_conn_violation(struct conn *c, const char *fmt,
+								   ...)
 {
 	char text[HL_ERROR_TEXT_MAX];
 	va_list ap;
@@ -422,16 +428,17 @@ void violation(struct conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	hlog(c->hl, LOG_DEBUG, "host=%u fd=%d protocol violation: %s", c->host, c->fd, text);
+	hostlink_logf(c->hl, LOG_DEBUG, "host=%u fd=%d protocol violation: %s", c->host, c->fd,
+		      text);
 	c->hl->st.violations++;
-	conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_error_cb, text,
-		  NULL);
+	hostlink_conn_send(c, HL_ERROR, hostlink_conn_next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX,
+			   hostlink_enc_error, text, NULL);
 	c->dead = true;
 }
 
 /* ------------------------------------------------------------ connections */
 
-void conn_close(struct conn *c)
+void hostlink_conn_close(struct conn *c)
 {
 	struct hostlink *hl = c->hl;
 	struct conn **pp;
@@ -448,7 +455,7 @@ void conn_close(struct conn *c)
 	if (c->hello) {
 		cci_ctx_get_faults(c->cci, &hl->faults[c->host]); /* keep the counts left */
 		hl->by_host[c->host] = NULL;
-		hlog(hl, LOG_INFO, "host=%u disconnected", c->host);
+		hostlink_logf(hl, LOG_INFO, "host=%u disconnected", c->host);
 	}
 	cci_ctx_free(c->cci);   /* discards an open chain's staging */
 	if (dropped && hl->cfg.chain_dropped)
@@ -466,10 +473,10 @@ void conn_close(struct conn *c)
 	if (c->l)
 		c->l->nr_conns--;
 	free(c);
-	resume_accept(hl);  /* an fd came free */
+	hostlink_resume_accept(hl); /* an fd came free */
 }
 
-struct conn *conn_of_host(const struct hostlink *hl, uint16_t host)
+struct conn *hostlink_conn_of_host(const struct hostlink *hl, uint16_t host)
 {
 	struct conn *c;
 
@@ -490,7 +497,7 @@ static int enc_map_cb(struct wwr *w, const void *arg)
 	return hl_enc_map(w, &m);
 }
 
-void send_maps(struct conn *c, const struct core_extent_info *x)
+void hostlink_send_maps(struct conn *c, const struct core_extent_info *x)
 {
 	struct hostlink *hl = c->hl;
 	struct mem_segment one[8], *segs = one;
@@ -511,17 +518,19 @@ void send_maps(struct conn *c, const struct core_extent_info *x)
 	}
 	if (rc) {
 		hl->st.map_errors++;
-		hlog(hl, LOG_WARNING, "host=%u dpa=0x%llx len=0x%llx not mappable: %s", x->host,
-		     (unsigned long long)x->ext.dpa, (unsigned long long)x->ext.len, err);
+		hostlink_logf(hl, LOG_WARNING, "host=%u dpa=0x%llx len=0x%llx not mappable: %s",
+			      x->host, (unsigned long long)x->ext.dpa,
+			      (unsigned long long)x->ext.len, err);
 		goto out;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		/* the host's view or shared grant, never the whole backend (unless trusted) */
 		struct qfd *qf;
 
-		if (qfd_get(c, &segs[i], &qf))
+		if (hostlink_qfd_get(c, &segs[i], &qf))
 			break;
-		conn_send(c, HL_MAP, next_seq(c), HL_MAP_SIZE, enc_map_cb, &segs[i], qf);
+		hostlink_conn_send(c, HL_MAP, hostlink_conn_next_seq(c), HL_MAP_SIZE, enc_map_cb,
+				   &segs[i], qf);
 		hl->st.maps++;
 	}
 out:
@@ -534,13 +543,14 @@ static int enc_unmap_cb(struct wwr *w, const void *arg)
 	return hl_enc_unmap(w, arg);
 }
 
-void send_unmap(struct hostlink *hl, const struct core_extent_info *x, uint32_t reason)
+void hostlink_send_unmap(struct hostlink *hl, const struct core_extent_info *x, uint32_t reason)
 {
-	struct conn *c = conn_of_host(hl, x->host);
+	struct conn *c = hostlink_conn_of_host(hl, x->host);
 	struct hl_unmap m = { .dpa = x->ext.dpa, .len = x->ext.len, .reason = reason };
 
 	if (!c)
 		return;
-	conn_send(c, HL_UNMAP, next_seq(c), HL_UNMAP_SIZE, enc_unmap_cb, &m, NULL);
+	hostlink_conn_send(c, HL_UNMAP, hostlink_conn_next_seq(c), HL_UNMAP_SIZE, enc_unmap_cb, &m,
+			   NULL);
 	hl->st.unmaps++;
 }

@@ -172,8 +172,8 @@ struct hostlink {
 	uint64_t wake_due_ms;       /* the caller's wake request stands for then; 0: none */
 	uint64_t conn_serial;       /* the last connection's serial */
 	uint64_t take_due_ms;       /* marked grants are taken again then (no memory); 0: none */
-	bool flush_due;             /* a connection has output not tried yet (flush_pending()) */
-	struct sendvec *sv;         /* conn_flush()'s scratch */
+	bool flush_due;	    /* a connection has output not tried yet (hostlink_flush_pending()) */
+	struct sendvec *sv; /* hostlink_conn_flush()'s scratch */
 	struct hostlink_stats st;
 };
 
@@ -206,79 +206,79 @@ typedef int enc_fn(struct wwr *w, const void *arg);
 
 /* hostlink.c */
 /* Log through cfg.log when level passes cfg.log_level; keeps errno. */
-__attribute__((format(printf, 3, 4)))
-void hlog(const struct hostlink *hl, int level, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void hostlink_logf(const struct hostlink *hl, int level,
+							 const char *fmt, ...);
 /* The caller's clock (cfg.clock), else CLOCK_MONOTONIC. */
-uint64_t now_ms(const struct hostlink *hl);
+uint64_t hostlink_now_ms(const struct hostlink *hl);
 /* Ask the caller's loop for a hostlink_tick() at due_ms, unless one comes earlier. */
-void wake_at(struct hostlink *hl, uint64_t due_ms);
+void hostlink_wake_at(struct hostlink *hl, uint64_t due_ms);
 
 /* hostlink-conn.c */
 /* Whether c's queue is past half its bound (backpressure). */
-bool conn_full(const struct conn *c);
+bool hostlink_conn_full(const struct conn *c);
 /* The events c should be watched for now. */
-unsigned conn_wanted(const struct conn *c);
+unsigned hostlink_conn_wanted(const struct conn *c);
 /* Tell the caller's loop the events c wants, if they changed. */
-void conn_rewatch(struct conn *c);
+void hostlink_conn_rewatch(struct conn *c);
 /* A queue message of cap bytes, NULL when out of memory. */
-struct outmsg *outmsg_new(size_t cap);
+struct outmsg *hostlink_outmsg_new(size_t cap);
 /* End c's burst once nothing is queued and no request is held back. */
-void end_burst_if_idle(struct conn *c);
+void hostlink_conn_end_burst(struct conn *c);
 /* Send what c has queued, as far as the socket takes it. */
-void conn_flush(struct conn *c);
+void hostlink_conn_flush(struct conn *c);
 /* Flush every connection with output not tried yet. */
-void flush_pending(struct hostlink *hl);
+void hostlink_flush_pending(struct hostlink *hl);
 /* The end of one of our calls: a caller without round ends has its output sent now. */
-void call_done(struct hostlink *hl);
+void hostlink_call_done(struct hostlink *hl);
 /* Queue m on c (takes it); may drop c at its bounds. */
-void conn_queue(struct conn *c, struct outmsg *m);
+void hostlink_conn_queue(struct conn *c, struct outmsg *m);
 /* The shared fd of segment s for c's queue (a reference), or -errno. */
-int qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out);
+int hostlink_qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out);
 /* Queue a small fixed message on c (see enc_fn); qf: the fd it carries. */
-int conn_send(struct conn *c, uint8_t type, uint32_t seq, size_t cap, enc_fn *fn,
-	      const void *arg, struct qfd *qf);
+int hostlink_conn_send(struct conn *c, uint8_t type, uint32_t seq, size_t cap, enc_fn *fn,
+		       const void *arg, struct qfd *qf);
 /* The next sequence number c sends with. */
-uint32_t next_seq(struct conn *c);
+uint32_t hostlink_conn_next_seq(struct conn *c);
 /* enc_fn of an ERROR (HL_S_PROTO) with text arg. */
-int enc_error_cb(struct wwr *w, const void *arg);
+int hostlink_enc_error(struct wwr *w, const void *arg);
 /* Protocol violation: ERROR to the peer, then drop it. */
-__attribute__((format(printf, 2, 3)))
-void violation(struct conn *c, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void hostlink_conn_violation(struct conn *c, const char *fmt,
+								   ...);
 /* Close and free c (only at a safe point: reap()). */
-void conn_close(struct conn *c);
+void hostlink_conn_close(struct conn *c);
 /* The live connection of host, or NULL. */
-struct conn *conn_of_host(const struct hostlink *hl, uint16_t host);
+struct conn *hostlink_conn_of_host(const struct hostlink *hl, uint16_t host);
 /* Send c the MAPs of extent x. */
-void send_maps(struct conn *c, const struct core_extent_info *x);
+void hostlink_send_maps(struct conn *c, const struct core_extent_info *x);
 /* Send UNMAP of extent x (reason) to the host holding it. */
-void send_unmap(struct hostlink *hl, const struct core_extent_info *x, uint32_t reason);
+void hostlink_send_unmap(struct hostlink *hl, const struct core_extent_info *x, uint32_t reason);
 
 /* hostlink-moves.c */
 /* Free move m and what it holds. */
-void move_free(struct move *m);
+void hostlink_move_free(struct move *m);
 /* Start moves for every grant a release or forced release left shared. */
-void moves_take(struct hostlink *hl);
+void hostlink_moves_take(struct hostlink *hl);
 /* c's host was sent the MAPs of [dpa, end): pause it too where a move has paused. */
-void moves_join(struct conn *c, uint64_t dpa, uint64_t end);
+void hostlink_moves_join(struct conn *c, uint64_t dpa, uint64_t end);
 /* MOVE_ACK from c. */
-void on_move_ack(struct conn *c, const struct hl_hdr *h, const uint8_t *p);
+void hostlink_move_ack(struct conn *c, const struct hl_hdr *h, const uint8_t *p);
 /* End the phases and waits due at now; return the next due time (0: none). */
-uint64_t moves_tick(struct hostlink *hl, uint64_t now);
+uint64_t hostlink_moves_tick(struct hostlink *hl, uint64_t now);
 
 /* hostlink-msg.c */
 /* Observer (core_observer.ras_error): a RAS error for host (RAS_IRQ). */
-void obs_ras_error(void *opaque, uint16_t host, bool uncorrectable);
+void hostlink_obs_ras_error(void *opaque, uint16_t host, bool uncorrectable);
 /* Run the CCI request at c's rbuf[0] (refuse: the rc to answer with instead, 0: none). */
-void cci_run(struct conn *c, const struct hl_hdr *h, const uint8_t *p, uint16_t refuse);
+void hostlink_cci_run(struct conn *c, const struct hl_hdr *h, const uint8_t *p, uint16_t refuse);
 /* Parse every complete message in c's rbuf. */
-void conn_parse(struct conn *c);
+void hostlink_conn_parse(struct conn *c);
 /* Read from c's socket and handle what came. */
-void conn_read(struct conn *c);
+void hostlink_conn_read(struct conn *c);
 
 /* hostlink-listen.c */
 /* Watch the listeners paused for want of fds again. */
-void resume_accept(struct hostlink *hl);
+void hostlink_resume_accept(struct hostlink *hl);
 /* Accept what listener l has pending. */
-void on_accept(struct hostlink *hl, struct listener *l);
+void hostlink_on_accept(struct hostlink *hl, struct listener *l);
 
 #endif

@@ -48,19 +48,19 @@ static void watch_listener(struct hostlink *hl, struct listener *l, unsigned eve
 static void pause_accept(struct hostlink *hl, struct listener *l, int err)
 {
 	if (!hl->starved_logged) {
-		hlog(hl, LOG_WARNING, "accept paused: %s (retrying every %u ms)", strerror(err),
-		     ACCEPT_RETRY_MS);
+		hostlink_logf(hl, LOG_WARNING, "accept paused: %s (retrying every %u ms)",
+			      strerror(err), ACCEPT_RETRY_MS);
 		hl->starved_logged = true;
 	}
 	hl->st.accept_pauses++;
 	l->paused = true;
 	watch_listener(hl, l, 0);
 	if (!hl->retry_due_ms)
-		hl->retry_due_ms = now_ms(hl) + ACCEPT_RETRY_MS;
-	wake_at(hl, hl->retry_due_ms);
+		hl->retry_due_ms = hostlink_now_ms(hl) + ACCEPT_RETRY_MS;
+	hostlink_wake_at(hl, hl->retry_due_ms);
 }
 
-void resume_accept(struct hostlink *hl)
+void hostlink_resume_accept(struct hostlink *hl)
 {
 	if (!hl->retry_due_ms)
 		return;
@@ -94,12 +94,14 @@ static bool make_room(struct hostlink *hl, struct listener *l)
 	victim = oldest_unhelloed(hl, l);
 	if (!victim) {
 		/* peer-caused and repeatable at will: not worth more than a debug line */
-		hlog(hl, LOG_DEBUG, "listener full (max-conns=%u, all past hello): refusing a connection",
-		     l->lim.max_conns);
+		hostlink_logf(hl, LOG_DEBUG,
+			      "listener full (max-conns=%u, all past hello): refusing a connection",
+			      l->lim.max_conns);
 		return false;
 	}
-	hlog(hl, LOG_DEBUG, "listener full (max-conns=%u): dropping fd=%d, which sent no hello",
-	     l->lim.max_conns, victim->fd);
+	hostlink_logf(hl, LOG_DEBUG,
+		      "listener full (max-conns=%u): dropping fd=%d, which sent no hello",
+		      l->lim.max_conns, victim->fd);
 	hl->st.evicted++;
 	victim->dead = true;
 	victim->l = NULL;   /* its slot goes to the new connection now */
@@ -130,7 +132,7 @@ static struct conn *conn_new(struct hostlink *hl, struct listener *l, int fd)
 	c->bound_only = l->lim.bound_only;
 	c->rcap = RBUF_INITIAL;
 	c->watched = HOSTLINK_IN;
-	c->hello_due_ms = now_ms(hl) + l->lim.hello_timeout_ms;
+	c->hello_due_ms = hostlink_now_ms(hl) + l->lim.hello_timeout_ms;
 	c->max_out_fds = l->lim.max_out_fds;
 	if (hl->cfg.watch && hl->cfg.watch->add &&
 	    hl->cfg.watch->add(hl->cfg.watch_opaque, fd, HOSTLINK_IN)) {
@@ -141,7 +143,7 @@ static struct conn *conn_new(struct hostlink *hl, struct listener *l, int fd)
 	return c;
 }
 
-void on_accept(struct hostlink *hl, struct listener *l)
+void hostlink_on_accept(struct hostlink *hl, struct listener *l)
 {
 	while (!l->paused) {
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -153,7 +155,7 @@ void on_accept(struct hostlink *hl, struct listener *l)
 			return;
 		}
 		if (hl->starved_logged) {
-			hlog(hl, LOG_NOTICE, "accepting connections again");
+			hostlink_logf(hl, LOG_NOTICE, "accepting connections again");
 			hl->starved_logged = false;
 		}
 		if (!make_room(hl, l)) {
@@ -169,8 +171,9 @@ void on_accept(struct hostlink *hl, struct listener *l)
 		hl->conns = c;
 		hl->nr_conns++;
 		l->nr_conns++;
-		wake_at(hl, c->hello_due_ms);
-		hlog(hl, LOG_DEBUG, "connection fd=%d (%s)", fd, l->is_unix ? "unix" : "tcp");
+		hostlink_wake_at(hl, c->hello_due_ms);
+		hostlink_logf(hl, LOG_DEBUG, "connection fd=%d (%s)", fd,
+			      l->is_unix ? "unix" : "tcp");
 	}
 }
 
@@ -275,9 +278,10 @@ int hostlink_bind_host(struct hostlink *hl, uint16_t host, uid_t uid, gid_t gid)
 		return -EEXIST;
 	*b = (struct hl_bind){ .bound = true, .check_gid = gid != (gid_t)-1, .uid = uid, .gid = gid };
 	if (gid != (gid_t)-1)
-		hlog(hl, LOG_INFO, "host=%u bound to uid %u gid %u", host, (unsigned)uid, (unsigned)gid);
+		hostlink_logf(hl, LOG_INFO, "host=%u bound to uid %u gid %u", host, (unsigned)uid,
+			      (unsigned)gid);
 	else
-		hlog(hl, LOG_INFO, "host=%u bound to uid %u", host, (unsigned)uid);
+		hostlink_logf(hl, LOG_INFO, "host=%u bound to uid %u", host, (unsigned)uid);
 	return 0;
 }
 
@@ -311,7 +315,7 @@ int hostlink_listen_tcp(struct hostlink *hl, const char *addr, uint16_t port, ui
 		char bound[64];
 
 		snprintf(bound, sizeof(bound), "tcp:%s:%u", addr, ntohs(sa.sin_port));
-		hlog(hl, LOG_WARNING, SOCKPOLICY_TCP_WARNING, bound);
+		hostlink_logf(hl, LOG_WARNING, SOCKPOLICY_TCP_WARNING, bound);
 	}
 	return 0;
 }

@@ -42,7 +42,7 @@ static int move_fault(const struct hostlink *hl, enum hostlink_move_step step, u
 /* The connection a move sent to, if it is still the host's: else NULL. */
 static struct conn *conn_of_serial(const struct hostlink *hl, uint16_t host, uint64_t serial)
 {
-	struct conn *c = conn_of_host(hl, host);
+	struct conn *c = hostlink_conn_of_host(hl, host);
 
 	return c && serial && c->serial == serial ? c : NULL;
 }
@@ -89,7 +89,7 @@ static bool move_answered(const struct hostlink *hl, const struct move *m)
 	return true;
 }
 
-void move_free(struct move *m)
+void hostlink_move_free(struct move *m)
 {
 	free(m->p);
 	free(m->pz);
@@ -110,8 +110,9 @@ static void send_pause(struct hostlink *hl, struct move *m, uint32_t i, struct c
 
 		z = realloc(m->pz, ncap * sizeof(*z));
 		if (!z) {
-			hlog(hl, LOG_WARNING, "move %llu: out of memory: host=%u moves unpaused",
-			     (unsigned long long)m->id, c->host);
+			hostlink_logf(hl, LOG_WARNING,
+				      "move %llu: out of memory: host=%u moves unpaused",
+				      (unsigned long long)m->id, c->host);
 			return;
 		}
 		m->pz = z;
@@ -122,7 +123,8 @@ static void send_pause(struct hostlink *hl, struct move *m, uint32_t i, struct c
 				  .pm = { .dpa = m->p[i].dpa, .len = m->p[i].len, .id = m->id } };
 	m->p[i].conn = c->serial;
 	m->p[i].waiting = 1;
-	conn_send(c, HL_PAUSE, next_seq(c), HL_PAUSE_SIZE, enc_pause_cb, &z->pm, NULL);
+	hostlink_conn_send(c, HL_PAUSE, hostlink_conn_next_seq(c), HL_PAUSE_SIZE, enc_pause_cb,
+			   &z->pm, NULL);
 }
 
 static void move_unlink(struct hostlink *hl, struct move *m)
@@ -155,12 +157,14 @@ static void move_wait(struct hostlink *hl, struct move *m)
 	m->wait_ms = m->wait_ms ? m->wait_ms * 2 : HOSTLINK_MOVE_RETRY_MIN_MS;
 	if (m->wait_ms > HOSTLINK_MOVE_RETRY_MAX_MS)
 		m->wait_ms = HOSTLINK_MOVE_RETRY_MAX_MS;
-	m->due_ms = now_ms(hl) + m->wait_ms;
+	m->due_ms = hostlink_now_ms(hl) + m->wait_ms;
 	hl->st.moves_waiting++;
-	hlog(hl, LOG_WARNING, "move %llu: %s: the sharers stay on the old grant, which the host that let it go may still reach: moving them again in %u ms (attempt %u)",
-	     (unsigned long long)m->id, m->failed, m->wait_ms, m->attempt + 1);
+	hostlink_logf(hl, LOG_WARNING,
+		      "move %llu: %s: the sharers stay on the old grant, which the host that let "
+		      "it go may still reach: moving them again in %u ms (attempt %u)",
+		      (unsigned long long)m->id, m->failed, m->wait_ms, m->attempt + 1);
 	m->failed[0] = '\0';
-	wake_at(hl, m->due_ms);
+	hostlink_wake_at(hl, m->due_ms);
 }
 
 /*
@@ -185,37 +189,44 @@ static void move_start(struct hostlink *hl, struct move *m)
 		return;
 	}
 	m->phase = HL_MOVE_PAUSED;
-	m->due_ms = now_ms(hl) + hl->cfg.move_timeout_ms;
+	m->due_ms = hostlink_now_ms(hl) + hl->cfg.move_timeout_ms;
 	for (uint32_t i = 0; i < m->nr; i++) {
-		struct conn *c = conn_of_host(hl, m->p[i].host);
+		struct conn *c = hostlink_conn_of_host(hl, m->p[i].host);
 
 		if (c && c->mapping) /* else nothing mapped: the slow path switches with the grant */
 			send_pause(hl, m, i, c);
 	}
 	if (m->attempt > 1)
-		hlog(hl, LOG_INFO, "move %llu: attempt %u of move %llu: %u binding(s) share the grant: pausing them",
-		     (unsigned long long)m->id, m->attempt, (unsigned long long)m->first_id, m->nr);
+		hostlink_logf(hl, LOG_INFO,
+			      "move %llu: attempt %u of move %llu: %u binding(s) share the grant: "
+			      "pausing them",
+			      (unsigned long long)m->id, m->attempt,
+			      (unsigned long long)m->first_id, m->nr);
 	else
-		hlog(hl, LOG_INFO, "move %llu: a sharer let a shared grant go, %u binding(s) remain: pausing them",
-		     (unsigned long long)m->id, m->nr);
+		hostlink_logf(
+		    hl, LOG_INFO,
+		    "move %llu: a sharer let a shared grant go, %u binding(s) remain: pausing them",
+		    (unsigned long long)m->id, m->nr);
 	if (move_answered(hl, m))
 		move_advance(hl, m);
 	else
-		wake_at(hl, m->due_ms);
+		hostlink_wake_at(hl, m->due_ms);
 }
 
 /* Start moves for every grant a release or forced release left shared. */
-void moves_take(struct hostlink *hl)
+void hostlink_moves_take(struct hostlink *hl)
 {
 	while (hl->cfg.md) {
 		struct move *m = calloc(1, sizeof(*m));
 
 		if (!m) {
-			/* the grants stay marked: taken again later (moves_tick()) */
-			hlog(hl, LOG_WARNING, "moves: out of memory: looking for shared grants to move again in %u ms",
-			     HOSTLINK_MOVE_RETRY_MAX_MS);
-			hl->take_due_ms = now_ms(hl) + HOSTLINK_MOVE_RETRY_MAX_MS;
-			wake_at(hl, hl->take_due_ms);
+			/* the grants stay marked: taken again later (hostlink_moves_tick()) */
+			hostlink_logf(hl, LOG_WARNING,
+				      "moves: out of memory: looking for shared grants to move "
+				      "again in %u ms",
+				      HOSTLINK_MOVE_RETRY_MAX_MS);
+			hl->take_due_ms = hostlink_now_ms(hl) + HOSTLINK_MOVE_RETRY_MAX_MS;
+			hostlink_wake_at(hl, hl->take_due_ms);
 			return;
 		}
 		m->id = mem_dev_move_take(hl->cfg.md);
@@ -262,7 +273,7 @@ static bool paused_on(const struct move *m, uint64_t serial, uint64_t dpa)
  * grant being retired: the host is paused as well, on c, so that nothing it
  * writes misses the copy.  The phase keeps its deadline.
  */
-void moves_join(struct conn *c, uint64_t dpa, uint64_t end)
+void hostlink_moves_join(struct conn *c, uint64_t dpa, uint64_t end)
 {
 	struct hostlink *hl = c->hl;
 
@@ -306,7 +317,8 @@ static void end_pauses(struct hostlink *hl, const struct move *m)
 
 		if (!c || !c->move_end)
 			continue;
-		conn_send(c, HL_MOVE_END, next_seq(c), HL_MOVE_END_SIZE, enc_move_end_cb, &e, NULL);
+		hostlink_conn_send(c, HL_MOVE_END, hostlink_conn_next_seq(c), HL_MOVE_END_SIZE,
+				   enc_move_end_cb, &e, NULL);
 		hl->st.move_ends++;
 	}
 }
@@ -324,9 +336,9 @@ static void move_end(struct hostlink *hl, struct move *m)
 	} else {
 		move_unlink(hl, m);
 		mem_dev_move_finish(hl->cfg.md, m->id);
-		move_free(m);
+		hostlink_move_free(m);
 	}
-	moves_take(hl); /* a release during the move may have marked the fresh grant */
+	hostlink_moves_take(hl); /* a release during the move may have marked the fresh grant */
 }
 
 /* The wait of m is over: its next attempt, under a new id, unless the grant is gone. */
@@ -336,11 +348,13 @@ static void move_again(struct hostlink *hl, struct move *m)
 
 	hl->st.moves_waiting--;
 	if (!id) {
-		hlog(hl, LOG_INFO, "move %llu: the grant is gone (its last sharer left): nothing to move",
-		     (unsigned long long)m->id);
+		hostlink_logf(
+		    hl, LOG_INFO,
+		    "move %llu: the grant is gone (its last sharer left): nothing to move",
+		    (unsigned long long)m->id);
 		move_unlink(hl, m);
 		mem_dev_move_finish(hl->cfg.md, m->id);
-		move_free(m);
+		hostlink_move_free(m);
 		return;
 	}
 	hl->st.move_retries++;
@@ -383,8 +397,10 @@ static uint32_t send_remaps(struct hostlink *hl, struct conn *c, const struct mo
 
 	if (remap_segments(hl, p, one, &segs, &n, err, sizeof(err))) {
 		hl->st.map_errors++;
-		hlog(hl, LOG_WARNING, "move %llu: host=%u dpa=0x%llx not remappable: %s (its MOVE_END ends it)",
-		     (unsigned long long)id, p->host, (unsigned long long)p->dpa, err);
+		hostlink_logf(
+		    hl, LOG_WARNING,
+		    "move %llu: host=%u dpa=0x%llx not remappable: %s (its MOVE_END ends it)",
+		    (unsigned long long)id, p->host, (unsigned long long)p->dpa, err);
 		goto out;
 	}
 	for (uint32_t i = 0; i < n; i++) {
@@ -394,9 +410,10 @@ static uint32_t send_remaps(struct hostlink *hl, struct conn *c, const struct mo
 				       .id = id };
 		struct qfd *qf;
 
-		if (qfd_get(c, &segs[i], &qf))
+		if (hostlink_qfd_get(c, &segs[i], &qf))
 			break;
-		if (conn_send(c, HL_REMAP, next_seq(c), HL_REMAP_SIZE, enc_remap_cb, &rm, qf) == 0)
+		if (hostlink_conn_send(c, HL_REMAP, hostlink_conn_next_seq(c), HL_REMAP_SIZE,
+				       enc_remap_cb, &rm, qf) == 0)
 			sent++;
 	}
 out:
@@ -431,19 +448,24 @@ static void move_advance(struct hostlink *hl, struct move *m)
 	} else {
 		hl->st.moves++;
 		if (m->attempt > 1)
-			hlog(hl, LOG_INFO, "move %llu: attempt %u of move %llu made a fresh grant: the old one is punched when the sharers have remapped",
-			     (unsigned long long)m->id, m->attempt, (unsigned long long)m->first_id);
+			hostlink_logf(hl, LOG_INFO,
+				      "move %llu: attempt %u of move %llu made a fresh grant: the "
+				      "old one is punched when the sharers have remapped",
+				      (unsigned long long)m->id, m->attempt,
+				      (unsigned long long)m->first_id);
 	}
 	rc = move_fault(hl, HOSTLINK_MOVE_LOAD, 0);
 	if (!rc)
 		rc = move_load(hl, m);
 	if (rc) /* m->p still lists the sharers paused: remap those, onto what holds them now */
-		hlog(hl, LOG_WARNING, "move %llu: cannot read the sharers again: %s: remapping the %u paused",
-		     (unsigned long long)m->id, strerror(-rc), m->nr);
+		hostlink_logf(
+		    hl, LOG_WARNING,
+		    "move %llu: cannot read the sharers again: %s: remapping the %u paused",
+		    (unsigned long long)m->id, strerror(-rc), m->nr);
 	m->phase = HL_MOVE_REMAPPED;
-	m->due_ms = now_ms(hl) + hl->cfg.move_timeout_ms;
+	m->due_ms = hostlink_now_ms(hl) + hl->cfg.move_timeout_ms;
 	for (uint32_t i = 0; i < m->nr; i++) {
-		struct conn *c = conn_of_host(hl, m->p[i].host);
+		struct conn *c = hostlink_conn_of_host(hl, m->p[i].host);
 
 		m->p[i].conn = 0;
 		m->p[i].waiting = 0;
@@ -455,17 +477,17 @@ static void move_advance(struct hostlink *hl, struct move *m)
 	if (move_answered(hl, m))
 		move_end(hl, m);
 	else
-		wake_at(hl, m->due_ms);
+		hostlink_wake_at(hl, m->due_ms);
 }
 
-void on_move_ack(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
+void hostlink_move_ack(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 {
 	struct hostlink *hl = c->hl;
 	struct hl_move_ack a;
 	struct move *m;
 
 	if (hl_dec_move_ack(p, h->len, &a)) {
-		violation(c, "malformed move-ack");
+		hostlink_conn_violation(c, "malformed move-ack");
 		return;
 	}
 	for (m = hl->moves; m && m->id != a.id; m = m->next)
@@ -486,14 +508,14 @@ void on_move_ack(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
  * Phases whose time ran out end now, and waits that are over start their
  * next attempt; return the next due time (0: none).
  */
-uint64_t moves_tick(struct hostlink *hl, uint64_t now)
+uint64_t hostlink_moves_tick(struct hostlink *hl, uint64_t now)
 {
 	uint64_t next = 0;
 	bool again = true;
 
 	if (hl->take_due_ms && hl->take_due_ms <= now) {
 		hl->take_due_ms = 0;
-		moves_take(hl);
+		hostlink_moves_take(hl);
 	}
 	while (again) {
 		again = false;
@@ -512,10 +534,13 @@ uint64_t moves_tick(struct hostlink *hl, uint64_t now)
 			for (uint32_t i = 0; i < m->nr; i++) {
 				if (m->p[i].waiting && conn_of_serial(hl, m->p[i].host, m->p[i].conn)) {
 					hl->st.move_timeouts++;
-					hlog(hl, LOG_WARNING, "move %llu: host=%u did not answer %s in %u ms: going on without it",
-					     (unsigned long long)m->id, m->p[i].host,
-					     m->phase == HL_MOVE_PAUSED ? "pause" : "remap",
-					     hl->cfg.move_timeout_ms);
+					hostlink_logf(hl, LOG_WARNING,
+						      "move %llu: host=%u did not answer %s in %u "
+						      "ms: going on without it",
+						      (unsigned long long)m->id, m->p[i].host,
+						      m->phase == HL_MOVE_PAUSED ? "pause"
+										 : "remap",
+						      hl->cfg.move_timeout_ms);
 				}
 			}
 			move_advance(hl, m); /* may free m and start others: look again */

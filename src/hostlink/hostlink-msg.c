@@ -37,13 +37,14 @@ static void send_ras_irq(struct conn *c, bool uncorrectable)
 		m.uncor_status = HL_AER_UNC_INTERNAL;
 	else
 		m.cor_status = HL_AER_COR_INTERNAL;
-	conn_send(c, HL_RAS_IRQ, next_seq(c), HL_RAS_IRQ_SIZE, enc_ras_irq_cb, &m, NULL);
+	hostlink_conn_send(c, HL_RAS_IRQ, hostlink_conn_next_seq(c), HL_RAS_IRQ_SIZE,
+			   enc_ras_irq_cb, &m, NULL);
 	c->hl->st.irqs++;
 }
 
-void obs_ras_error(void *opaque, uint16_t host, bool uncorrectable)
+void hostlink_obs_ras_error(void *opaque, uint16_t host, bool uncorrectable)
 {
-	send_ras_irq(conn_of_host(opaque, host), uncorrectable);
+	send_ras_irq(hostlink_conn_of_host(opaque, host), uncorrectable);
 }
 
 /* Status still set when a host connects (sticky across the link reset): tell it again. */
@@ -74,7 +75,7 @@ static void on_ras_read(struct conn *c, const struct hl_hdr *h)
 	struct hl_ras_regs m;
 
 	if (h->len) {
-		violation(c, "ras-read-req payload length=%u, expected 0", h->len);
+		hostlink_conn_violation(c, "ras-read-req payload length=%u, expected 0", h->len);
 		return;
 	}
 	core_ras_get(c->hl->cfg.dev, c->host, &r);
@@ -85,7 +86,8 @@ static void on_ras_read(struct conn *c, const struct hl_hdr *h)
 	m.cor_mask = r.cor_mask;
 	m.cap_ctrl = r.cap_ctrl;
 	memcpy(m.header_log, r.header_log, sizeof(m.header_log));
-	conn_send(c, HL_RAS_READ_RSP, h->seq, HL_RAS_READ_RSP_SIZE, enc_ras_regs_cb, &m, NULL);
+	hostlink_conn_send(c, HL_RAS_READ_RSP, h->seq, HL_RAS_READ_RSP_SIZE, enc_ras_regs_cb, &m,
+			   NULL);
 }
 
 /* Not journaled: the RAS registers are volatile across a daemon restart (core.h). */
@@ -95,13 +97,14 @@ static void on_ras_write(struct conn *c, const struct hl_hdr *h, const uint8_t *
 	uint32_t status = HL_S_OK;
 
 	if (hl_dec_ras_write(p, h->len, &m)) {
-		violation(c, "ras-write-req payload length=%u, expected %u", h->len,
-			  HL_RAS_WRITE_REQ_SIZE);
+		hostlink_conn_violation(c, "ras-write-req payload length=%u, expected %u", h->len,
+					HL_RAS_WRITE_REQ_SIZE);
 		return;
 	}
 	if (core_ras_write(c->hl->cfg.dev, c->host, m.offset, m.value, NULL) != CXLDCD_RC_SUCCESS)
 		status = HL_S_INVAL;
-	conn_send(c, HL_RAS_WRITE_RSP, h->seq, HL_RAS_WRITE_RSP_SIZE, enc_status_cb, &status, NULL);
+	hostlink_conn_send(c, HL_RAS_WRITE_RSP, h->seq, HL_RAS_WRITE_RSP_SIZE, enc_status_cb,
+			   &status, NULL);
 }
 
 /* ------------------------------------------------------------ messages */
@@ -140,7 +143,7 @@ static void replay_maps(struct conn *c)
 
 	if (st) {
 		x[0] = (struct core_extent_info){ .host = c->host, .ext = { .dpa = 0, .len = st } };
-		send_maps(c, &x[0]);
+		hostlink_send_maps(c, &x[0]);
 	}
 	for (;;) {
 		if (core_extent_list_info(c->hl->cfg.dev, c->host, start, 16, x, &n) !=
@@ -148,7 +151,7 @@ static void replay_maps(struct conn *c)
 		    !n)
 			return;
 		for (uint32_t i = 0; i < n && !c->dead; i++)
-			send_maps(c, &x[i]);
+			hostlink_send_maps(c, &x[i]);
 		start += n;
 	}
 }
@@ -174,10 +177,10 @@ static void refuse_starting(struct conn *c, const struct hl_hdr *h)
 		hl->cfg.starting_text(hl->cfg.hook_opaque, text, sizeof(text));
 	fill_ack(hl, &a);
 	a.status = HL_S_STARTING;
-	hlog(hl, LOG_INFO, "hello refused: %s", text);
-	conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_starting_cb,
-		  text, NULL);
-	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
+	hostlink_logf(hl, LOG_INFO, "hello refused: %s", text);
+	hostlink_conn_send(c, HL_ERROR, hostlink_conn_next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX,
+			   enc_starting_cb, text, NULL);
+	hostlink_conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
 	c->dead = true;
 }
 
@@ -197,34 +200,41 @@ static bool peer_may_claim(const struct conn *c, uint16_t host)
 		return true;
 	if (!b->bound && c->is_unix &&
 	    !getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) && len == sizeof(cr)) {
-		hlog(c->hl, LOG_WARNING, "host=%u: HELLO from uid %u refused: host %u is not bound to a user (bound-only)",
-		     host, (unsigned)cr.uid, host);
+		hostlink_logf(c->hl, LOG_WARNING,
+			      "host=%u: HELLO from uid %u refused: host %u is not bound to a user "
+			      "(bound-only)",
+			      host, (unsigned)cr.uid, host);
 		return false;
 	}
 	if (!b->bound) {
-		hlog(c->hl, LOG_WARNING, "host=%u: HELLO refused: host %u is not bound to a user (bound-only)",
-		     host, host);
+		hostlink_logf(c->hl, LOG_WARNING,
+			      "host=%u: HELLO refused: host %u is not bound to a user (bound-only)",
+			      host, host);
 		return false;
 	}
 	if (!c->is_unix) {
-		hlog(c->hl, LOG_WARNING, "host=%u: HELLO over TCP refused: host %u is bound to uid %u",
-		     host, host, (unsigned)b->uid);
+		hostlink_logf(c->hl, LOG_WARNING,
+			      "host=%u: HELLO over TCP refused: host %u is bound to uid %u", host,
+			      host, (unsigned)b->uid);
 		return false;
 	}
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || len != sizeof(cr)) {
-		hlog(c->hl, LOG_WARNING, "host=%u: HELLO refused: no peer credentials: %s", host,
-		     strerror(errno));
+		hostlink_logf(c->hl, LOG_WARNING, "host=%u: HELLO refused: no peer credentials: %s",
+			      host, strerror(errno));
 		return false;
 	}
 	if (cr.uid != b->uid) {
-		hlog(c->hl, LOG_WARNING, "host=%u: HELLO from uid %u refused: host %u is bound to uid %u",
-		     host, (unsigned)cr.uid, host, (unsigned)b->uid);
+		hostlink_logf(c->hl, LOG_WARNING,
+			      "host=%u: HELLO from uid %u refused: host %u is bound to uid %u",
+			      host, (unsigned)cr.uid, host, (unsigned)b->uid);
 		return false;
 	}
 	if (b->check_gid && cr.gid != b->gid) {
-		hlog(c->hl, LOG_WARNING, "host=%u: HELLO from uid %u gid %u refused: host %u is bound to uid %u gid %u",
-		     host, (unsigned)cr.uid, (unsigned)cr.gid, host, (unsigned)b->uid,
-		     (unsigned)b->gid);
+		hostlink_logf(
+		    c->hl, LOG_WARNING,
+		    "host=%u: HELLO from uid %u gid %u refused: host %u is bound to uid %u gid %u",
+		    host, (unsigned)cr.uid, (unsigned)cr.gid, host, (unsigned)b->uid,
+		    (unsigned)b->gid);
 		return false;
 	}
 	return true;
@@ -237,11 +247,12 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	struct hl_hello_ack a;
 
 	if (c->hello) {
-		violation(c, "second hello");
+		hostlink_conn_violation(c, "second hello");
 		return;
 	}
 	if (hl_dec_hello(p, h->len, &m)) {
-		violation(c, "hello payload length=%u, expected %u", h->len, HL_HELLO_SIZE);
+		hostlink_conn_violation(c, "hello payload length=%u, expected %u", h->len,
+					HL_HELLO_SIZE);
 		return;
 	}
 	if (hl->starting) {
@@ -261,8 +272,10 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		 cci_ctx_set_faults(c->cci, &hl->faults[m.host_id]))
 		a.status = HL_S_NOMEM;
 	if (a.status) {
-		hlog(hl, LOG_INFO, "hello host=%u refused: status=%u", m.host_id, a.status);
-		conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
+		hostlink_logf(hl, LOG_INFO, "hello host=%u refused: status=%u", m.host_id,
+			      a.status);
+		hostlink_conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a,
+				   NULL);
 		c->dead = true;
 		return;
 	}
@@ -276,13 +289,14 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	a.flags = (c->mapping ? HL_ACK_F_MAP : 0) | (c->diag ? HL_ACK_F_DIAG : 0) |
 		  (c->ras ? HL_ACK_F_RAS : 0) | (c->move_end ? HL_ACK_F_MOVE_END : 0);
 	hl->by_host[c->host] = c;
-	hlog(hl, LOG_INFO, "host=%u connected mapping=%s", c->host, c->mapping ? "on" : "off");
-	conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
+	hostlink_logf(hl, LOG_INFO, "host=%u connected mapping=%s", c->host,
+		      c->mapping ? "on" : "off");
+	hostlink_conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
 	if (c->mapping) {
 		c->replaying = true;
 		replay_maps(c);
 		c->replaying = false;
-		moves_join(c, 0, UINT64_MAX);
+		hostlink_moves_join(c, 0, UINT64_MAX);
 	}
 	replay_ras(c);
 }
@@ -310,14 +324,14 @@ static void send_diag(struct conn *c, uint32_t seq, const uint8_t *req, size_t r
 			      .index = d->index, .text = (const uint8_t *)d->text,
 			      .text_len = strnlen(d->text, sizeof(d->text)) };
 	snprintf(m.name, sizeof(m.name), "%s", core_reason_str(d->reason));
-	conn_send(c, HL_DIAG, seq, HL_DIAG_HDR + HL_DIAG_TEXT_MAX, enc_diag_cb, &m, NULL);
+	hostlink_conn_send(c, HL_DIAG, seq, HL_DIAG_HDR + HL_DIAG_TEXT_MAX, enc_diag_cb, &m, NULL);
 }
 
 /* Run one CCI request (or answer it with @refuse, unrun) and queue its response. */
-void cci_run(struct conn *c, const struct hl_hdr *h, const uint8_t *p, uint16_t refuse)
+void hostlink_cci_run(struct conn *c, const struct hl_hdr *h, const uint8_t *p, uint16_t refuse)
 {
 	size_t cap = CXLDCD_CCI_HDR_SIZE + cci_ctx_max_payload(c->cci);
-	struct outmsg *m = outmsg_new(HL_HDR_SIZE + cap), *small;
+	struct outmsg *m = hostlink_outmsg_new(HL_HDR_SIZE + cap), *small;
 	const struct hostlink_cfg *hc = &c->hl->cfg;
 	bool was_open = cci_ctx_chain_open(c->cci);
 	struct wwr w;
@@ -340,19 +354,21 @@ void cci_run(struct conn *c, const struct hl_hdr *h, const uint8_t *p, uint16_t 
 	rc = cci_handle_msg(c->cci, p, h->len, m->data + HL_HDR_SIZE, cap, &rsp_len);
 	if (rc) {
 		free(m);
-		violation(c, "cci message not answerable (len=%u): %s", h->len, strerror(-rc));
+		hostlink_conn_violation(c, "cci message not answerable (len=%u): %s", h->len,
+					strerror(-rc));
 		return;
 	}
 	if (cci_ctx_diag(c->cci)->reason) {
 		const struct cxldcd_diag *d = cci_ctx_diag(c->cci);
 
-		hlog(c->hl, LOG_DEBUG, "host=%u cci %s (%s): %s", c->host, cxldcd_rc_str(d->rc),
-		     core_reason_str(d->reason), d->text);
+		hostlink_logf(c->hl, LOG_DEBUG, "host=%u cci %s (%s): %s", c->host,
+			      cxldcd_rc_str(d->rc), core_reason_str(d->reason), d->text);
 	}
 	if (hc->cci_after && hc->cci_after(hc->hook_opaque, c->host, p, h->len,
 					   m->data + HL_HDR_SIZE, rsp_len, was_open)) {
 		free(m);
-		hlog(c->hl, LOG_ERR, "host=%u: request not made durable: closing", c->host);
+		hostlink_logf(c->hl, LOG_ERR, "host=%u: request not made durable: closing",
+			      c->host);
 		c->dead = true;
 		return;
 	}
@@ -364,7 +380,7 @@ send:
 	hl_msg_end(&w);
 	m->len = w.off;
 	small = realloc(m, sizeof(*m) + m->len);
-	conn_queue(c, small ? small : m);
+	hostlink_conn_queue(c, small ? small : m);
 }
 
 static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
@@ -377,7 +393,7 @@ static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		c->waiting = true;
 		return;
 	}
-	cci_run(c, h, p, refuse);
+	hostlink_cci_run(c, h, p, refuse);
 }
 
 static void on_io(struct conn *c, const struct hl_hdr *h, const uint8_t *p, bool write)
@@ -391,13 +407,13 @@ static void on_io(struct conn *c, const struct hl_hdr *h, const uint8_t *p, bool
 	int rc;
 
 	if (hl_dec_io_req(p, h->len, write, &rq)) {
-		violation(c, "%s payload length=%u does not match", write ? "write" : "read",
-			  h->len);
+		hostlink_conn_violation(c, "%s payload length=%u does not match",
+					write ? "write" : "read", h->len);
 		return;
 	}
 	/* Exactly what the response holds: a 1-byte read queues a 1-byte reply. */
-	m = outmsg_new(HL_HDR_SIZE + HL_IO_RSP_SIZE +
-		       (write || !rq.len || rq.len > HL_MAX_IO ? 0 : rq.len));
+	m = hostlink_outmsg_new(HL_HDR_SIZE + HL_IO_RSP_SIZE +
+				(write || !rq.len || rq.len > HL_MAX_IO ? 0 : rq.len));
 	if (!m) {
 		c->dead = true;
 		return;
@@ -413,8 +429,8 @@ static void on_io(struct conn *c, const struct hl_hdr *h, const uint8_t *p, bool
 	else
 		rc = mem_read(hl->cfg.md, c->host, rq.dpa, data, rq.len, err, sizeof(err));
 	if (rc && rc != -EINVAL && rc != -ENODEV)
-		hlog(hl, LOG_DEBUG, "host=%u %s dpa=0x%llx len=0x%x: %s", c->host,
-		     write ? "write" : "read", (unsigned long long)rq.dpa, rq.len, err);
+		hostlink_logf(hl, LOG_DEBUG, "host=%u %s dpa=0x%llx len=0x%x: %s", c->host,
+			      write ? "write" : "read", (unsigned long long)rq.dpa, rq.len, err);
 	rs.status = hl_errno_status(rc);
 	if (!rc && !write) {
 		rs.len = rq.len;
@@ -427,14 +443,15 @@ static void on_io(struct conn *c, const struct hl_hdr *h, const uint8_t *p, bool
 	w.off += rs.len; /* the data is already in place */
 	hl_msg_end(&w);
 	m->len = w.off;
-	conn_queue(c, m);
+	hostlink_conn_queue(c, m);
 }
 
 static void on_message(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 {
 	c->hl->st.msgs_in++;
 	if (!c->hello && h->type != HL_HELLO) {
-		violation(c, "%s (type=0x%02x) before hello", hl_type_name(h->type), h->type);
+		hostlink_conn_violation(c, "%s (type=0x%02x) before hello", hl_type_name(h->type),
+					h->type);
 		return;
 	}
 	switch (h->type) {
@@ -451,7 +468,7 @@ static void on_message(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		on_io(c, h, p, true);
 		break;
 	case HL_MOVE_ACK:
-		on_move_ack(c, h, p);
+		hostlink_move_ack(c, h, p);
 		break;
 	case HL_RAS_READ_REQ:
 		on_ras_read(c, h);
@@ -460,28 +477,30 @@ static void on_message(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 		on_ras_write(c, h, p);
 		break;
 	case HL_ERROR:
-		hlog(c->hl, LOG_INFO, "host=%u sent error, closing", c->host);
+		hostlink_logf(c->hl, LOG_INFO, "host=%u sent error, closing", c->host);
 		c->dead = true;
 		break;
 	default:
-		violation(c, "unexpected message type=0x%02x (%s)", h->type, hl_type_name(h->type));
+		hostlink_conn_violation(c, "unexpected message type=0x%02x (%s)", h->type,
+					hl_type_name(h->type));
 		break;
 	}
 }
 
 /* Parse every complete message in rbuf. */
-void conn_parse(struct conn *c)
+void hostlink_conn_parse(struct conn *c)
 {
 	size_t off = 0;
 
-	while (!c->dead && !conn_full(c) && !c->waiting) {
+	while (!c->dead && !hostlink_conn_full(c) && !c->waiting) {
 		struct hl_hdr h;
 		int rc = hl_dec_hdr(c->rbuf + off, c->rlen - off, &h);
 
 		if (rc == -EAGAIN)
 			break;
 		if (rc) {
-			violation(c, rc == -EPROTO ? "bad magic or version" : "payload too long");
+			hostlink_conn_violation(c, rc == -EPROTO ? "bad magic or version"
+								 : "payload too long");
 			break;
 		}
 		if (c->rlen - off < HL_HDR_SIZE + (size_t)h.len) {
@@ -514,20 +533,20 @@ void conn_parse(struct conn *c)
 	}
 	if (!c->rlen && c->rcap > RBUF_INITIAL) {
 		/* Big messages went through: keep their buffer until the connection is idle. */
-		c->rbuf_idle_due_ms = now_ms(c->hl) + c->hl->cfg.rbuf_idle_ms;
-		wake_at(c->hl, c->rbuf_idle_due_ms);
+		c->rbuf_idle_due_ms = hostlink_now_ms(c->hl) + c->hl->cfg.rbuf_idle_ms;
+		hostlink_wake_at(c->hl, c->rbuf_idle_due_ms);
 	}
-	end_burst_if_idle(c);
+	hostlink_conn_end_burst(c);
 }
 
-void conn_read(struct conn *c)
+void hostlink_conn_read(struct conn *c)
 {
 	for (int round = 0; round < RECV_ROUNDS && !c->dead; round++) {
 		int fds[4];
 		unsigned nfd = 0;
 		ssize_t n;
 
-		if (conn_wanted(c) & HOSTLINK_IN) {
+		if (hostlink_conn_wanted(c) & HOSTLINK_IN) {
 			if (c->rlen == c->rcap) { /* only when a message is still arriving */
 				c->dead = true;
 				return;
@@ -546,12 +565,12 @@ void conn_read(struct conn *c)
 		}
 		if (n < 0 || nfd) {
 			if (n > 0 || n == -EPROTO)
-				violation(c, "host sent file descriptors");
+				hostlink_conn_violation(c, "host sent file descriptors");
 			else
 				c->dead = true;
 			return;
 		}
 		c->rlen += (size_t)n;
-		conn_parse(c);
+		hostlink_conn_parse(c);
 	}
 }

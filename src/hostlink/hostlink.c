@@ -40,8 +40,8 @@
 
 /* ------------------------------------------------------------ logging */
 
-__attribute__((format(printf, 3, 4)))
-void hlog(const struct hostlink *hl, int level, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) void hostlink_logf(const struct hostlink *hl, int level,
+							 const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -59,16 +59,16 @@ void hlog(const struct hostlink *hl, int level, const char *fmt, ...)
 /* ------------------------------------------------------------ timers */
 
 /* The caller's clock (cfg.clock), else CLOCK_MONOTONIC. */
-uint64_t now_ms(const struct hostlink *hl)
+uint64_t hostlink_now_ms(const struct hostlink *hl)
 {
 	return hl->cfg.clock ? hl->cfg.clock(hl->cfg.clock_opaque) : clock_now_ms();
 }
 
 /* Ask the caller's loop for a hostlink_tick() at @due_ms, unless one comes earlier. */
-void wake_at(struct hostlink *hl, uint64_t due_ms)
+void hostlink_wake_at(struct hostlink *hl, uint64_t due_ms)
 {
 	const struct hostlink_watch_ops *w = hl->cfg.watch;
-	uint64_t now = now_ms(hl);
+	uint64_t now = hostlink_now_ms(hl);
 
 	if (hl->wake_due_ms && hl->wake_due_ms <= due_ms)
 		return;
@@ -82,25 +82,26 @@ void wake_at(struct hostlink *hl, uint64_t due_ms)
 static void obs_accepted(void *opaque, const struct core_extent_info *x)
 {
 	struct hostlink *hl = opaque;
-	struct conn *c = conn_of_host(hl, x->host);
+	struct conn *c = hostlink_conn_of_host(hl, x->host);
 
 	if (c && c->mapping) {
-		send_maps(c, x);
+		hostlink_send_maps(c, x);
 		if (hl->moves) /* a sharer that joins a grant being moved is paused too */
-			moves_join(c, x->ext.dpa, x->ext.dpa + x->ext.len);
+			hostlink_moves_join(c, x->ext.dpa, x->ext.dpa + x->ext.len);
 	}
 }
 
 static void obs_released(void *opaque, const struct core_extent_info *x)
 {
-	send_unmap(opaque, x, HL_UNMAP_RELEASED);
-	moves_take(opaque); /* the releasing host may keep its fd: move the others */
+	hostlink_send_unmap(opaque, x, HL_UNMAP_RELEASED);
+	hostlink_moves_take(opaque); /* the releasing host may keep its fd: move the others */
 }
 
 static void obs_revoked(void *opaque, const struct core_extent_info *x)
 {
-	send_unmap(opaque, x, HL_UNMAP_REVOKED);
-	moves_take(opaque); /* a shared grant left to others: move them (docs/host-link.md) */
+	hostlink_send_unmap(opaque, x, HL_UNMAP_REVOKED);
+	hostlink_moves_take(
+	    opaque); /* a shared grant left to others: move them (docs/host-link.md) */
 }
 
 static int enc_irq_cb(struct wwr *w, const void *arg)
@@ -112,7 +113,7 @@ static int enc_irq_cb(struct wwr *w, const void *arg)
 static void obs_log_nonempty(void *opaque, uint16_t owner, uint8_t log)
 {
 	struct hostlink *hl = opaque;
-	struct conn *c = conn_of_host(hl, owner);
+	struct conn *c = hostlink_conn_of_host(hl, owner);
 	uint8_t pol[CXLDCD_NR_LOGS];
 	struct hl_irq m;
 
@@ -124,7 +125,7 @@ static void obs_log_nonempty(void *opaque, uint16_t owner, uint8_t log)
 	m.status = core_evlog_status_bits(hl->cfg.dev, owner);
 	m.log = log;
 	m.msgnum = (uint8_t)(pol[log] >> 4);
-	conn_send(c, HL_IRQ, next_seq(c), HL_IRQ_SIZE, enc_irq_cb, &m, NULL);
+	hostlink_conn_send(c, HL_IRQ, hostlink_conn_next_seq(c), HL_IRQ_SIZE, enc_irq_cb, &m, NULL);
 	hl->st.irqs++;
 }
 
@@ -183,7 +184,7 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 	hl->obs.extent_released = obs_released;
 	hl->obs.extent_revoked = obs_revoked;
 	hl->obs.log_nonempty = obs_log_nonempty;
-	hl->obs.ras_error = obs_ras_error;
+	hl->obs.ras_error = hostlink_obs_ras_error;
 	hl->starting = cfg->starting;
 	rc = hl->starting ? 0 : core_observer_add(cfg->dev, &hl->obs, hl);
 	if (rc)
@@ -222,8 +223,9 @@ static int enc_bye_cb(struct wwr *w, const void *arg)
 static void conn_goodbye(struct conn *c)
 {
 	if (c->hello && !c->dead)
-		conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_bye_cb,
-			  "device closing the link", NULL);
+		hostlink_conn_send(c, HL_ERROR, hostlink_conn_next_seq(c),
+				   HL_ERROR_HDR + HL_ERROR_TEXT_MAX, enc_bye_cb,
+				   "device closing the link", NULL);
 }
 
 void hostlink_free(struct hostlink *hl)
@@ -233,8 +235,8 @@ void hostlink_free(struct hostlink *hl)
 	while (hl->conns) {
 		conn_goodbye(hl->conns);
 		hl->conns->dead = false;    /* best effort, as reap(): what was queued, the goodbye last */
-		conn_flush(hl->conns);
-		conn_close(hl->conns);
+		hostlink_conn_flush(hl->conns);
+		hostlink_conn_close(hl->conns);
 	}
 	while (hl->listeners) {
 		struct listener *l = hl->listeners;
@@ -251,7 +253,7 @@ void hostlink_free(struct hostlink *hl)
 		struct move *m = hl->moves;
 
 		hl->moves = m->next;
-		move_free(m);
+		hostlink_move_free(m);
 	}
 	free(hl->by_host);
 	free(hl->faults);
@@ -270,8 +272,8 @@ static void reap(struct hostlink *hl)
 		if (c->dead && !c->waiting) {   /* a waiting request runs first (resume) */
 			/* best effort: push out a queued ERROR or refused HELLO_ACK */
 			c->dead = false;
-			conn_flush(c);
-			conn_close(c);
+			hostlink_conn_flush(c);
+			hostlink_conn_close(c);
 		}
 	}
 }
@@ -282,28 +284,28 @@ int hostlink_process_fd(struct hostlink *hl, int fd, unsigned events)
 
 	for (struct listener *l = hl->listeners; l; l = l->next) {
 		if (l->fd == fd) {
-			on_accept(hl, l);
+			hostlink_on_accept(hl, l);
 			return 0;
 		}
 	}
 	for (c = hl->conns; c && c->fd != fd; c = c->next)
 		;
 	if (!c) {
-		call_done(hl);
+		hostlink_call_done(hl);
 		reap(hl);
 		return -ENOENT;
 	}
 	if (events & HOSTLINK_OUT)
-		conn_flush(c);
+		hostlink_conn_flush(c);
 	if (c->rlen && !c->dead)
-		conn_parse(c);      /* requests held back while the queue was full */
+		hostlink_conn_parse(c); /* requests held back while the queue was full */
 	if (events & (HOSTLINK_IN | HOSTLINK_ERR))
-		conn_read(c);
+		hostlink_conn_read(c);
 	if (!c->dead && (events & HOSTLINK_ERR) && !(events & HOSTLINK_IN))
 		c->dead = true;
 	if (!c->dead)
-		conn_rewatch(c);
-	call_done(hl);
+		hostlink_conn_rewatch(c);
+	hostlink_call_done(hl);
 	reap(hl);
 	return 0;
 }
@@ -333,11 +335,11 @@ static uint64_t rbuf_tick(struct conn *c, uint64_t now)
 
 int64_t hostlink_tick(struct hostlink *hl)
 {
-	uint64_t now = now_ms(hl), next = 0;
+	uint64_t now = hostlink_now_ms(hl), next = 0;
 
 	hl->wake_due_ms = 0;
 	if (hl->retry_due_ms && hl->retry_due_ms <= now)
-		resume_accept(hl);
+		hostlink_resume_accept(hl);
 	for (struct conn *c = hl->conns; c; c = c->next) {
 		uint64_t due = c->dead ? 0 : rbuf_tick(c, now);
 
@@ -346,28 +348,29 @@ int64_t hostlink_tick(struct hostlink *hl)
 		if (c->hello || c->dead)
 			continue;
 		if (c->hello_due_ms <= now) {
-			hlog(hl, LOG_DEBUG, "fd=%d sent no hello in time: closing", c->fd);
+			hostlink_logf(hl, LOG_DEBUG, "fd=%d sent no hello in time: closing", c->fd);
 			hl->st.hello_timeouts++;
-			conn_send(c, HL_ERROR, next_seq(c), HL_ERROR_HDR + HL_ERROR_TEXT_MAX,
-				  enc_error_cb, "no hello in time", NULL);
+			hostlink_conn_send(c, HL_ERROR, hostlink_conn_next_seq(c),
+					   HL_ERROR_HDR + HL_ERROR_TEXT_MAX, hostlink_enc_error,
+					   "no hello in time", NULL);
 			c->dead = true;
 		} else if (!next || c->hello_due_ms < next) {
 			next = c->hello_due_ms;
 		}
 	}
 	if (hl->moves || hl->take_due_ms) {
-		uint64_t due = moves_tick(hl, now);
+		uint64_t due = hostlink_moves_tick(hl, now);
 
 		if (due && (!next || due < next))
 			next = due;
 	}
-	call_done(hl);
+	hostlink_call_done(hl);
 	reap(hl);
 	if (hl->retry_due_ms && (!next || hl->retry_due_ms < next))
 		next = hl->retry_due_ms;
 	if (!next)
 		return -1;
-	wake_at(hl, next);
+	hostlink_wake_at(hl, next);
 	return next > now ? (int64_t)(next - now) : 0;
 }
 
@@ -379,7 +382,7 @@ size_t hostlink_pollfds(const struct hostlink *hl, struct pollfd *out, size_t ca
 		if (n < cap)
 			out[n] = (struct pollfd){ .fd = l->fd, .events = l->paused ? 0 : POLLIN };
 	for (const struct conn *c = hl->conns; c; c = c->next, n++) {
-		unsigned ev = conn_wanted(c);
+		unsigned ev = hostlink_conn_wanted(c);
 
 		if (n < cap)
 			out[n] = (struct pollfd){ .fd = c->fd,
@@ -404,7 +407,7 @@ unsigned hostlink_poll_events(short revents)
 
 int hostlink_host_connected(const struct hostlink *hl, uint16_t host)
 {
-	return conn_of_host(hl, host) != NULL;
+	return hostlink_conn_of_host(hl, host) != NULL;
 }
 
 int hostlink_cci_resume(struct hostlink *hl, uint16_t host, uint16_t refuse)
@@ -420,16 +423,16 @@ int hostlink_cci_resume(struct hostlink *hl, uint16_t host, uint16_t refuse)
 	c->waiting = false;
 	if (!hl_dec_hdr(c->rbuf, c->rlen, &h)) {   /* parsed whole before it waited */
 		/* It runs even when the peer is gone: it is in the caller's journal. */
-		cci_run(c, &h, c->rbuf + HL_HDR_SIZE, refuse);
+		hostlink_cci_run(c, &h, c->rbuf + HL_HDR_SIZE, refuse);
 		n = HL_HDR_SIZE + (size_t)h.len;
 		memmove(c->rbuf, c->rbuf + n, c->rlen - n);
 		c->rlen -= n;
 	}
 	if (!c->dead)
-		conn_parse(c);      /* what arrived behind it */
+		hostlink_conn_parse(c); /* what arrived behind it */
 	if (!c->dead)
-		conn_rewatch(c);
-	call_done(hl);
+		hostlink_conn_rewatch(c);
+	hostlink_call_done(hl);
 	reap(hl);
 	return 0;
 }
@@ -444,19 +447,19 @@ int hostlink_disconnect(struct hostlink *hl, uint16_t host)
 	 * on the device, and the caller may free the device next.
 	 */
 	reap(hl);
-	c = conn_of_host(hl, host);
+	c = hostlink_conn_of_host(hl, host);
 	if (!c)
 		return -ENOENT;
 	conn_goodbye(c);
 	c->dead = true;
-	call_done(hl);
+	hostlink_call_done(hl);
 	reap(hl);
 	return 0;
 }
 
 void hostlink_flush(struct hostlink *hl)
 {
-	flush_pending(hl);
+	hostlink_flush_pending(hl);
 	reap(hl);
 }
 
@@ -478,7 +481,8 @@ void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out)
 
 int hostlink_set_faults(struct hostlink *hl, uint16_t host, const struct cci_faults *f)
 {
-	/* by_host, not conn_of_host(): a dead connection not yet reaped saves its set on close */
+	/* by_host, not hostlink_conn_of_host(): a dead connection not yet reaped saves its set on
+	 * close */
 	struct conn *c;
 	int rc;
 
@@ -494,7 +498,7 @@ int hostlink_set_faults(struct hostlink *hl, uint16_t host, const struct cci_fau
 	for (unsigned i = 0; f && i < CCI_NR_FAULTS; i++)
 		if (f->mask & CCI_FAULT_BIT(i))
 			cci_faults_add(&hl->faults[host], (enum cci_fault)i, f->remaining[i]);
-	hlog(hl, LOG_INFO, "host=%u faults mask=0x%x", host, hl->faults[host].mask);
+	hostlink_logf(hl, LOG_INFO, "host=%u faults mask=0x%x", host, hl->faults[host].mask);
 	return 0;
 }
 
