@@ -10,7 +10,8 @@
  *   index 2  sPPR, 3  hPPR (§8.2.10.7.2.1-2)
  *   index 4-7  Cacheline, Row, Bank, Rank Memory Sparing (§8.2.10.7.2.3)
  *
- * The values live in the model (core/features.c), device-wide; this file
+ * The values live in the model (core/features.c), device-wide; a transfer
+ * in parts is each LD's own (a host's mailbox, the MCTP CCI); this file
  * holds what the Supported Feature Entries say about them and the Feature
  * data layouts' mapping to the model.  All are changeable, with a default
  * selection; Set Feature Effects: Immediate Configuration Change (CEL[11:10]

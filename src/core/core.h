@@ -751,7 +751,9 @@ enum cxldcd_rc core_features_set(struct cxldcd_dev *dev, enum core_feature f,
 /*
  * Set Feature data transfer (CXL r3.2 §8.2.10.6.3): Feature data arrives
  * whole (Full) or in parts (Initiate, Continue..., Finish; Abort drops it),
- * one transfer at a time per device, owned by the CCI owner that began it.
+ * one transfer at a time per LD: each host's mailbox and the Type 3 MCTP CCI
+ * have their own (CXL r3.2 §2.5), so one host's open transfer never blocks or
+ * changes another's.
  */
 enum core_feat_action {
 	CORE_FEAT_FULL = 0,
@@ -774,23 +776,26 @@ struct core_feat_part {
 };
 
 /*
- * Check one part against the transfer in progress, changing nothing.  When
+ * Check one part against the transfer in progress on p->owner's LD, changing
+ * nothing.  When
  * it completes the data (Full, Finish), the whole Feature data (size bytes)
  * is copied to whole, *complete is set and *save says whether the data is
  * saved across reset: the flag of the Full, or of the Initiate that began
- * the transfer (CXL r3.2 §8.2.10.6.3: valid only with those actions).  Errors: another transfer in
- * progress (Feature Transfer in Progress), a part with no transfer begun or
- * not following the bytes received (Feature Transfer Out of Order), an
- * Initiate or Full offset other than 0 (Invalid Input), data beyond the
- * size or a completed transfer short of it (Invalid Payload Length).
+ * the transfer (CXL r3.2 §8.2.10.6.3: valid only with those actions).
+ * Errors: a Full or Initiate, or a part of another feature, while the LD's
+ * transfer is open (Feature Transfer in Progress); a part with no transfer
+ * begun or not following the bytes received (Feature Transfer Out of
+ * Order); an Initiate offset other than 0, an Abort with nothing open, or
+ * data beyond the size (Invalid Input); a completed transfer short of the
+ * size (Invalid Payload Length).
  */
 enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct core_feat_part *p,
 				    uint8_t whole[CORE_FEAT_DATA_MAX], bool *complete, bool *save,
 				    struct cxldcd_diag *diag);
 /* Record a part core_feat_xfer_check() accepted (its data applied when complete).  Cannot fail. */
 void core_feat_xfer_commit(struct cxldcd_dev *dev, const struct core_feat_part *p);
-/* A transfer in progress: its owner and feature (false when none). */
-bool core_feat_xfer_active(const struct cxldcd_dev *dev, uint16_t *owner, enum core_feature *f);
+/* Whether owner's LD has a transfer in progress, and its feature. */
+bool core_feat_xfer_active(const struct cxldcd_dev *dev, uint16_t owner, enum core_feature *f);
 
 /* ------------------------------------------------------------------- RAS */
 

@@ -310,7 +310,8 @@ int core_dev_new(const struct cxldcd_dev_cfg *cfg, struct cxldcd_dev **out, stru
 	order_regions(dev);
 	dev->hosts = core_zalloc(dev, sizeof(*dev->hosts) * c.nr_hosts);
 	dev->rel = core_zalloc(dev, sizeof(*dev->rel) * RELEASED_MEMORY);
-	if (!dev->hosts || !dev->rel || tag_table_init(dev) || evlog_init(dev)) {
+	if (!dev->hosts || !dev->rel || tag_table_init(dev) || evlog_init(dev) ||
+	    feat_init(dev)) {
 		core_dev_free(dev);
 		return -ENOMEM;
 	}
@@ -342,6 +343,7 @@ void core_dev_free(struct cxldcd_dev *dev)
 	memdev_fini(dev);
 	bgop_fini(dev);
 	ras_fini(dev);
+	feat_fini(dev);
 	core_free(dev, dev->hosts);
 	core_free(dev, dev->rel);
 	bt_pool_fini(&dev->pool);

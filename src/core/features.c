@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * features.c - the device's settable features (CXL r3.2 §8.2.10.6 and
- * §8.2.10.9.11): patrol scrub control and DDR5 ECS control, and the state
- * of a Set Feature data transfer sent in parts; and the settings of the
+ * §8.2.10.9.11): patrol scrub control and DDR5 ECS control, and each LD's
+ * Set Feature data transfer sent in parts (one per host mailbox and one for
+ * the MCTP CCI: CXL r3.2 §2.5 asks per-LD isolation of state and context, so
+ * one host's open transfer never blocks another's); and the settings of the
  * repair features (soft/hard PPR, memory sparing, §8.2.10.7.2), whose
  * repairs maint.c performs.
  *
@@ -120,35 +122,48 @@ enum cxldcd_rc core_features_set(struct cxldcd_dev *dev, enum core_feature f,
 
 /* ------------------------------------------------------------ data transfer */
 
-static bool xfer_mine(const struct feat_state *s, const struct core_feat_part *p)
+int feat_init(struct cxldcd_dev *dev)
 {
-	return s->xfer && s->xfer_owner == p->owner && s->xfer_feature == (uint8_t)p->feature;
+	dev->feat.xfer = core_zalloc(dev, sizeof(*dev->feat.xfer) * MEMDEV_LDS(dev));
+	return dev->feat.xfer ? 0 : -ENOMEM;
+}
+
+void feat_fini(struct cxldcd_dev *dev)
+{
+	core_free(dev, dev->feat.xfer);
+	dev->feat.xfer = NULL;
+}
+
+/* The transfer of owner's LD: each LD has its own (CXL r3.2 §2.5). */
+static struct feat_xfer *xfer_of(const struct cxldcd_dev *dev, uint16_t owner)
+{
+	return &dev->feat.xfer[memdev_ld_of(dev, owner)];
 }
 
 /* The transfer state a part may act on: in progress, out of order, or fine. */
-static enum cxldcd_rc check_order(const struct feat_state *s, const struct core_feat_part *p,
+static enum cxldcd_rc check_order(const struct feat_xfer *x, const struct core_feat_part *p,
 				  struct cxldcd_diag *diag)
 {
 	bool begins = p->action == CORE_FEAT_FULL || p->action == CORE_FEAT_INITIATE;
 
-	if (s->xfer && (begins || !xfer_mine(s, p)))
+	if (x->open && (begins || x->feature != (uint8_t)p->feature))
 		return core_diag(diag, CXLDCD_RC_FEATURE_TRANSFER_IN_PROGRESS, -1,
-				 "owner=%u has a transfer of feature=%u in progress", s->xfer_owner,
-				 s->xfer_feature);
+				 "owner=%u has a transfer of feature=%u in progress", p->owner,
+				 x->feature);
 	/* Abort "for a Feature whose data has been fully transferred": Invalid Input
 	 * (CXL r3.1 §8.2.9.6.3, r3.2 §8.2.10.6.3). */
-	if (p->action == CORE_FEAT_ABORT && !s->xfer)
+	if (p->action == CORE_FEAT_ABORT && !x->open)
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "abort with no transfer initiated");
-	if (!begins && !s->xfer)
+	if (!begins && !x->open)
 		return core_diag(diag, CXLDCD_RC_FEATURE_TRANSFER_OUT_OF_ORDER, -1,
 				 "action=%d with no transfer initiated", (int)p->action);
 	/* A Full transfer's Offset "is not used and shall be ignored". */
 	if (p->action == CORE_FEAT_INITIATE && p->offset != 0)
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
 				 "offset=0x%x: a transfer begins at 0", p->offset);
-	if (!begins && p->action != CORE_FEAT_ABORT && p->offset != s->xfer_got)
+	if (!begins && p->action != CORE_FEAT_ABORT && p->offset != x->got)
 		return core_diag(diag, CXLDCD_RC_FEATURE_TRANSFER_OUT_OF_ORDER, -1,
-				 "offset=0x%x but 0x%x bytes received", p->offset, s->xfer_got);
+				 "offset=0x%x but 0x%x bytes received", p->offset, x->got);
 	return CXLDCD_RC_SUCCESS;
 }
 
@@ -156,10 +171,10 @@ enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct c
 				    uint8_t whole[CORE_FEAT_DATA_MAX], bool *complete, bool *save,
 				    struct cxldcd_diag *diag)
 {
-	const struct feat_state *s = &dev->feat;
+	const struct feat_xfer *x = xfer_of(dev, p->owner);
 	bool completes = p->action == CORE_FEAT_FULL || p->action == CORE_FEAT_FINISH;
 	bool begins = p->action == CORE_FEAT_FULL || p->action == CORE_FEAT_INITIATE;
-	uint32_t got = begins ? 0 : s->xfer_got;
+	uint32_t got = begins ? 0 : x->got;
 	enum cxldcd_rc rc;
 
 	*complete = false;
@@ -167,7 +182,7 @@ enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct c
 	if (p->size == 0 || p->size > CORE_FEAT_DATA_MAX || (unsigned)p->action > CORE_FEAT_ABORT)
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "size=%u action=%d", p->size,
 				 (int)p->action);
-	rc = check_order(s, p, diag);
+	rc = check_order(x, p, diag);
 	if (rc != CXLDCD_RC_SUCCESS || p->action == CORE_FEAT_ABORT)
 		return rc;
 	/* Offset plus data beyond the Set Feature Size: Invalid Input (same section). */
@@ -179,56 +194,46 @@ enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct c
 		return core_diag(diag, CXLDCD_RC_INVALID_PAYLOAD_LENGTH, -1,
 				 "0x%x bytes of set_feature_size=0x%x", got + p->len, p->size);
 	if (completes) {
-		memcpy(whole, s->xfer_buf, got);
+		memcpy(whole, x->buf, got);
 		if (p->len)
 			memcpy(whole + got, p->data, p->len);
 		*complete = true;
-		*save = begins ? p->save : s->xfer_save;
+		*save = begins ? p->save : x->save;
 	}
 	return CXLDCD_RC_SUCCESS;
 }
 
-static void xfer_clear(struct feat_state *s)
-{
-	s->xfer = false;
-	s->xfer_owner = 0;
-	s->xfer_feature = 0;
-	s->xfer_size = 0;
-	s->xfer_got = 0;
-	s->xfer_save = false;
-	memset(s->xfer_buf, 0, sizeof(s->xfer_buf));
-}
-
 void core_feat_xfer_commit(struct cxldcd_dev *dev, const struct core_feat_part *p)
 {
-	struct feat_state *s = &dev->feat;
+	struct feat_xfer *x = xfer_of(dev, p->owner);
 
 	if (p->action != CORE_FEAT_INITIATE && p->action != CORE_FEAT_CONTINUE) {
-		xfer_clear(s);          /* Full, Finish (applied by the caller), Abort */
+		*x = (struct feat_xfer){ 0 };   /* Full, Finish (applied by the caller), Abort */
 		return;
 	}
-	if (p->action == CORE_FEAT_INITIATE) {
-		xfer_clear(s);
-		s->xfer = true;
-		s->xfer_owner = p->owner;
-		s->xfer_feature = (uint8_t)p->feature;
-		s->xfer_size = p->size;
-		s->xfer_save = p->save;
-	}
+	if (p->action == CORE_FEAT_INITIATE)
+		*x = (struct feat_xfer){ .open = true, .feature = (uint8_t)p->feature,
+					 .size = p->size, .save = p->save };
 	if (p->len)
-		memcpy(s->xfer_buf + s->xfer_got, p->data, p->len);
-	s->xfer_got = (uint16_t)(s->xfer_got + p->len);
+		memcpy(x->buf + x->got, p->data, p->len);
+	x->got = (uint16_t)(x->got + p->len);
 }
 
-bool core_feat_xfer_active(const struct cxldcd_dev *dev, uint16_t *owner, enum core_feature *f)
+bool core_feat_xfer_active(const struct cxldcd_dev *dev, uint16_t owner, enum core_feature *f)
 {
-	const struct feat_state *s = &dev->feat;
+	const struct feat_xfer *x = xfer_of(dev, owner);
 
-	if (owner)
-		*owner = s->xfer_owner;
 	if (f)
-		*f = (enum core_feature)s->xfer_feature;
-	return s->xfer;
+		*f = (enum core_feature)x->feature;
+	return x->open;
+}
+
+bool feat_xfer_ok(const struct feat_xfer *x)
+{
+	if (!x->open)
+		return !x->feature && !x->got && !x->size && !x->save;
+	return x->feature < CORE_NR_FEATURES && x->size && x->size <= CORE_FEAT_DATA_MAX &&
+	       x->got <= x->size;
 }
 
 bool feat_consistent(const struct cxldcd_dev *dev)
@@ -239,8 +244,8 @@ bool feat_consistent(const struct cxldcd_dev *dev)
 		if (feat_validate((enum core_feature)f, &s->cur, NULL) ||
 		    feat_validate((enum core_feature)f, &s->saved, NULL))
 			return false;
-	if (!s->xfer)
-		return !s->xfer_got && !s->xfer_size && !s->xfer_save;
-	return s->xfer_feature < CORE_NR_FEATURES && s->xfer_size &&
-	       s->xfer_size <= CORE_FEAT_DATA_MAX && s->xfer_got <= s->xfer_size;
+	for (uint32_t i = 0; i < MEMDEV_LDS(dev); i++)
+		if (!feat_xfer_ok(&s->xfer[i]))
+			return false;
+	return true;
 }

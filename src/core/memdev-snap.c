@@ -16,8 +16,11 @@
  *   features: u8 set, then (set) current and saved values, each
  *            { u8 scrub cycle, u8 scrub enabled, u8 ecs log entry type,
  *              CORE_ECS_FRUS x { u8 threshold, u8 count codewords } };
- *            u8 transfer; (transfer) u16 owner, u8 feature, u16 size, u16 got,
- *            got data bytes
+ *            then each LD's open transfer (none: one u8 0), by LD: u8 bits
+ *            (0 open, 1 its Initiate's Saved Across Reset, 2 another
+ *            follows), u16 owner (a host, or 0xffff the MCTP CCI), u8
+ *            feature, u16 size, u16 got, got data bytes.  An older file has
+ *            at most one (no bit 2), which loads into its owner's LD
  *   repairs: (bit 5) CORE_NR_REPAIRS x { u8 current mode, u8 saved mode,
  *            u32 repairs performed }; a mode is bit 0 device-initiated, bit 1
  *            sparing events, bit 2 at boot (an older file without it: all 0)
@@ -52,23 +55,39 @@ static void put_values(struct snap_wr *o, const struct core_features *v)
 	}
 }
 
-static void put_features(struct snap_wr *o, const struct feat_state *s)
+/* The next LD from i on with a transfer open (MEMDEV_LDS(dev): none). */
+static uint32_t next_xfer(const struct cxldcd_dev *dev, uint32_t i)
 {
+	while (i < MEMDEV_LDS(dev) && !dev->feat.xfer[i].open)
+		i++;
+	return i;
+}
+
+static void put_features(struct snap_wr *o, const struct cxldcd_dev *dev)
+{
+	const struct feat_state *s = &dev->feat;
+	uint32_t i = next_xfer(dev, 0);
+
 	snap_put_u(o, s->set, 1);
 	if (s->set) {
 		put_values(o, &s->cur);
 		put_values(o, &s->saved);
 	}
-	/* bit 0: a transfer is open; bit 1: its Initiate asked to save (0 or 1 before) */
-	snap_put_u(o, (uint64_t)s->xfer | (uint64_t)s->xfer_save << 1, 1);
-	if (!s->xfer)
-		return;
-	snap_put_u(o, s->xfer_owner, 2);
-	snap_put_u(o, s->xfer_feature, 1);
-	snap_put_u(o, s->xfer_size, 2);
-	snap_put_u(o, s->xfer_got, 2);
-	for (uint32_t i = 0; i < s->xfer_got; i++)
-		snap_put_u(o, s->xfer_buf[i], 1);
+	if (i == MEMDEV_LDS(dev))
+		snap_put_u(o, 0, 1);
+	for (; i < MEMDEV_LDS(dev); i = next_xfer(dev, i + 1)) {
+		const struct feat_xfer *x = &s->xfer[i];
+		bool more = next_xfer(dev, i + 1) < MEMDEV_LDS(dev);
+
+		/* bit 0: open; bit 1: its Initiate asked to save; bit 2: another follows */
+		snap_put_u(o, 1u | (uint64_t)x->save << 1 | (uint64_t)more << 2, 1);
+		snap_put_u(o, i < dev->cfg.nr_hosts ? i : CORE_OWNER_FM, 2);
+		snap_put_u(o, x->feature, 1);
+		snap_put_u(o, x->size, 2);
+		snap_put_u(o, x->got, 2);
+		for (uint32_t k = 0; k < x->got; k++)
+			snap_put_u(o, x->buf[k], 1);
+	}
 }
 
 static void put_bgop(struct snap_wr *o, const struct bgop *b)
@@ -153,7 +172,7 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	const struct memdev_state *m = dev->memdev;
 	const struct bgop *mctp = dev->bg ? dev->bg[dev->cfg.nr_hosts] : NULL;
 	struct snap_wr o = { 0 };
-	bool feat = dev->feat.set || dev->feat.xfer;
+	bool feat = dev->feat.set || next_xfer(dev, 0) < MEMDEV_LDS(dev);
 	bool repairs = has_repairs(&dev->feat);
 	bool lds = lds_differ(dev, m);
 
@@ -181,7 +200,7 @@ int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	if (mctp)
 		put_bgop(&o, mctp);
 	if (feat)
-		put_features(&o, &dev->feat);
+		put_features(&o, dev);
 	if (repairs)
 		put_repairs(&o, &dev->feat);
 	if (lds) {
@@ -246,34 +265,54 @@ static void get_values(struct snap_rd *r, struct core_features *v)
 		r->bad = true;
 }
 
-/* The values are checked as Set Feature checks them; a transfer must fit its buffer. */
-static void get_features(struct snap_rd *r, struct feat_state *s)
+/*
+ * One open transfer into its LD's slot: its owner a host or the MCTP CCI, its
+ * LD's only one, fitting its buffer.  False: the last (or bad).
+ */
+static bool get_xfer(struct snap_rd *r, struct cxldcd_dev *dev)
 {
-	uint64_t v;
+	uint64_t v = snap_get_u(r, 1), owner;
+	struct feat_xfer *x;
+
+	/* bit 0 open, bit 1 saved (only when open), bit 2 another follows (only when open) */
+	if (v > 7 || (v && !(v & 1)))
+		r->bad = true;
+	if (!(v & 1) || r->bad)
+		return false;
+	owner = snap_get_u(r, 2);
+	if (owner >= dev->cfg.nr_hosts && owner != CORE_OWNER_FM) {
+		r->bad = true;
+		return false;
+	}
+	x = &dev->feat.xfer[memdev_ld_of(dev, (uint16_t)owner)];
+	if (x->open)
+		r->bad = true;
+	x->open = true;
+	x->save = (v & 2) != 0;
+	x->feature = (uint8_t)snap_get_u(r, 1);
+	x->size = (uint16_t)snap_get_u(r, 2);
+	x->got = (uint16_t)snap_get_u(r, 2);
+	if (r->bad || !feat_xfer_ok(x)) {
+		r->bad = true;
+		return false;
+	}
+	for (uint32_t i = 0; i < x->got; i++)
+		x->buf[i] = (uint8_t)snap_get_u(r, 1);
+	return (v & 4) != 0;
+}
+
+/* The values are checked as Set Feature checks them; a transfer must fit its buffer. */
+static void get_features(struct snap_rd *r, struct cxldcd_dev *dev)
+{
+	struct feat_state *s = &dev->feat;
 
 	s->set = get_bool(r);
 	if (s->set) {
 		get_values(r, &s->cur);
 		get_values(r, &s->saved);
 	}
-	v = snap_get_u(r, 1);
-	if (v > 3 || v == 2)
-		r->bad = true;
-	s->xfer = v & 1;
-	s->xfer_save = v >> 1;
-	if (!s->xfer || r->bad)
-		return;
-	s->xfer_owner = (uint16_t)snap_get_u(r, 2);
-	s->xfer_feature = (uint8_t)snap_get_u(r, 1);
-	s->xfer_size = (uint16_t)snap_get_u(r, 2);
-	s->xfer_got = (uint16_t)snap_get_u(r, 2);
-	if (s->xfer_feature >= CORE_NR_FEATURES || !s->xfer_size ||
-	    s->xfer_size > CORE_FEAT_DATA_MAX || s->xfer_got > s->xfer_size) {
-		r->bad = true;
-		return;
-	}
-	for (uint32_t i = 0; i < s->xfer_got; i++)
-		s->xfer_buf[i] = (uint8_t)snap_get_u(r, 1);
+	while (!r->bad && get_xfer(r, dev))
+		;
 }
 
 /* One background operation into a new *slot (bad: r->bad set). */
@@ -374,7 +413,7 @@ int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
 			get_bgop(dev, &r, &dev->bg[dev->cfg.nr_hosts]);
 	}
 	if (present & 8u)
-		get_features(&r, &dev->feat);
+		get_features(&r, dev);
 	if (present & 32u)
 		get_repairs(&r, &dev->feat);
 	if ((present & 64u) && dev->memdev && !r.bad) {

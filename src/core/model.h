@@ -144,16 +144,24 @@ struct obs {
 	void *opaque;
 };
 
-/* features.c: embedded in the device (small, no allocation). */
+/*
+ * features.c: one LD's Set Feature transfer in parts (CXL r3.2 §2.5: per-LD
+ * isolation of state and context, so one host's open transfer never blocks
+ * another's).
+ */
+struct feat_xfer {
+	bool open;                      /* a Set Feature transfer is in progress */
+	uint8_t feature;                /* enum core_feature */
+	uint16_t size, got;             /* Set Feature Size, bytes received */
+	bool save;                      /* the Initiate's Saved Across Reset flag */
+	uint8_t buf[CORE_FEAT_DATA_MAX];
+};
+
+/* features.c: the values are embedded in the device; the transfers made with it. */
 struct feat_state {
 	bool set;                       /* cur/saved hold values (else both are the defaults) */
 	struct core_features cur, saved;
-	bool xfer;                      /* a Set Feature transfer is in progress */
-	uint16_t xfer_owner;
-	uint8_t xfer_feature;           /* enum core_feature */
-	uint16_t xfer_size, xfer_got;   /* Set Feature Size, bytes received */
-	bool xfer_save;                 /* the Initiate's Saved Across Reset flag */
-	uint8_t xfer_buf[CORE_FEAT_DATA_MAX];
+	struct feat_xfer *xfer;         /* [MEMDEV_LDS(dev)], at memdev_ld_of(owner) */
 	uint32_t repairs[CORE_NR_REPAIRS];      /* maint.c: performed, per kind */
 };
 
@@ -304,9 +312,12 @@ struct memdev_state {
 	uint8_t *lsa;                   /* cfg.lsa_size bytes once written */
 };
 
-/* memdev_state.ld slots: one per host, then the Type 3 MCTP CCI's (CORE_OWNER_FM). */
+/*
+ * memdev_state.ld and feat_state.xfer slots: one per host, then the Type 3
+ * MCTP CCI's (CORE_OWNER_FM).
+ */
 #define MEMDEV_LDS(dev) ((uint32_t)(dev)->cfg.nr_hosts + 1u)
-/* The memdev_state.ld slot of owner (a host, or CORE_OWNER_FM). */
+/* The slot of owner (a host, or CORE_OWNER_FM). */
 static inline uint32_t memdev_ld_of(const struct cxldcd_dev *dev, uint16_t owner)
 {
 	return owner < dev->cfg.nr_hosts ? owner : dev->cfg.nr_hosts;
@@ -321,6 +332,11 @@ enum cxldcd_rc feat_validate(enum core_feature f, const struct core_features *v,
 			     struct cxldcd_diag *diag);
 /* The feature values are valid and the transfer state fits its buffer (check.c). */
 bool feat_consistent(const struct cxldcd_dev *dev);
+/* The transfer slots (dev creation): 0 or -ENOMEM; and back. */
+int feat_init(struct cxldcd_dev *dev);
+/* One transfer slot is in range (closed ones all zero). */
+bool feat_xfer_ok(const struct feat_xfer *x);
+void feat_fini(struct cxldcd_dev *dev);
 
 /* Background-operation slots: one per host's mailbox, then the MCTP CCI's (CORE_OWNER_FM). */
 #define BG_SLOTS(dev) ((uint32_t)(dev)->cfg.nr_hosts + 1u)

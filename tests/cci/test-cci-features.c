@@ -257,7 +257,9 @@ static void expect_defaults(struct fx *f)
 	core_features_get(f->dev, CORE_FEAT_SAVED, &v);
 	assert_int_equal(v.scrub.cycle_h, 12);
 	assert_int_equal(v.ecs.threshold[0], 3);
-	assert_false(core_feat_xfer_active(f->dev, NULL, NULL));
+	for (uint16_t o = 0; o < 2; o++)
+		assert_false(core_feat_xfer_active(f->dev, o, NULL));
+	assert_false(core_feat_xfer_active(f->dev, CORE_OWNER_FM, NULL));
 }
 
 static void test_set_feature_errors(void **state)
@@ -321,13 +323,13 @@ static void test_set_ecs_in_parts(void **state)
 	g16(d, 3, 4);
 	g16(d, 5, 3 | 0x8);
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 1, 0, 1, d, 3), 0);   /* Initiate */
-	assert_true(core_feat_xfer_active(f->dev, NULL, NULL));
+	assert_true(core_feat_xfer_active(f->dev, 0, NULL));
 	expect_ecs(f, 0, 1, ECS_DEFAULT);       /* nothing applied yet */
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 2, 3, 1, d + 3, 1), 0);   /* Continue */
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 2, 4, 1, NULL, 0), 0);        /* empty */
 	expect_ecs(f, 0, 1, ECS_DEFAULT);
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 3 | 0x8, 4, 1, d + 4, 3), 0); /* Finish */
-	assert_false(core_feat_xfer_active(f->dev, NULL, NULL));
+	assert_false(core_feat_xfer_active(f->dev, 0, NULL));
 	expect_ecs(f, 0, 0, want);
 	core_features_get(f->dev, CORE_FEAT_SAVED, &v);        /* Saved Across Reset ignored */
 	assert_int_equal(v.ecs.threshold[0], 3);
@@ -338,12 +340,11 @@ static void test_set_ecs_in_parts(void **state)
 	expect_scrub(f, 1, 12, false);
 }
 
-/* Transfer order: one at a time, in order, by the owner that began it. */
+/* Transfer order: one at a time per LD, in order. */
 static void test_transfer_order_errors(void **state)
 {
 	struct fx *f = *state;
 	uint8_t d[8] = { 1, 4, 0, 4, 0, 4, 0, 0 };
-	uint16_t owner;
 	enum core_feature which;
 
 	/* nothing begun: Continue, Finish are out of order, Abort Invalid Input (§8.2.9.6.3) */
@@ -356,14 +357,13 @@ static void test_transfer_order_errors(void **state)
 	expect_defaults(f);
 
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 1, 0, 1, d, 2), 0);
-	assert_true(core_feat_xfer_active(f->dev, &owner, &which));
-	assert_int_equal(owner, 0);
+	assert_true(core_feat_xfer_active(f->dev, 0, &which));
 	assert_int_equal(which, CORE_FEAT_ECS);
-	/* others are refused while it runs */
-	assert_int_equal(set_feat(f, f->mb[1], ECS_UUID, 1, 0, 1, d, 2), 0x1b);
-	assert_int_equal(set_feat(f, f->mb[1], ECS_UUID, 2, 2, 1, d + 2, 1), 0x1b);
-	assert_int_equal(set_feat(f, f->mb[1], ECS_UUID, 4, 0, 1, NULL, 0), 0x1b);
-	assert_int_equal(set_feat(f, f->mb[1], SCRUB_UUID, 0, 0, 1, (uint8_t[]){ 2, 1 }, 2), 0x1b);
+	/* host 1's LD has its own transfer state: nothing open there to continue or abort */
+	assert_false(core_feat_xfer_active(f->dev, 1, NULL));
+	assert_int_equal(set_feat(f, f->mb[1], ECS_UUID, 2, 2, 1, d + 2, 1), 0x1c);
+	assert_int_equal(set_feat(f, f->mb[1], ECS_UUID, 4, 0, 1, NULL, 0), 0x02);
+	/* on the owner's LD, any other transfer is refused while it runs */
 	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 0, 0, 1, (uint8_t[]){ 2, 1 }, 2), 0x1b);
 	assert_int_equal(set_feat(f, f->mb[0], SCRUB_UUID, 2, 2, 1, d, 1), 0x1b);
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 1, 0, 1, d, 2), 0x1b);
@@ -378,13 +378,56 @@ static void test_transfer_order_errors(void **state)
 	/* a Finish whose data is out of range fails and leaves the transfer open */
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 3, 2, 1, (uint8_t[]){ 0, 4, 0, 7, 0 }, 5),
 			 0x02);
-	assert_true(core_feat_xfer_active(f->dev, NULL, NULL));
+	assert_true(core_feat_xfer_active(f->dev, 0, NULL));
 	expect_ecs(f, 0, 1, ECS_DEFAULT);
 	/* Abort drops it: nothing applied, a new transfer may begin */
 	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 4, 0x55, 1, NULL, 0), 0);
 	expect_defaults(f);
 	assert_int_equal(set_feat(f, f->mb[1], SCRUB_UUID, 0, 0, 1, (uint8_t[]){ 2, 1 }, 2), 0);
 	expect_scrub(f, 0, 2, true);
+}
+
+/*
+ * Each LD has its own transfer (CXL r3.2 §2.5: per-LD isolation of state and
+ * context): while host 0's transfer in parts is open, host 1 and the Type 3
+ * MCTP CCI set features, whole and in parts, and host 0's transfer then
+ * completes with its own bytes.  With one transfer for the device, host 1's
+ * Full was Feature Transfer in Progress until host 0 finished.
+ */
+static void test_one_hosts_transfer_never_blocks_another(void **state)
+{
+	struct fx *f = *state;
+	struct cci_ctx *mctp;
+	const uint8_t mine[7] = { 0, 5, 0, 4, 0, 3, 0 };        /* per DRAM; 4096, 1024, 256 */
+	const uint8_t theirs[7] = { 1, 4, 0, 4, 0, 4, 0 };
+	const uint16_t want[3] = { 5, 4, 3 };
+	enum core_feature which;
+
+	assert_int_equal(cci_ctx_new(f->dev, CCI_MCTP, 0, &mctp), 0);
+	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 1, 0, 1, mine, 3), 0);   /* Initiate */
+	/* host 1: a Full of another feature, then its own transfer of the same one */
+	assert_int_equal(set_feat(f, f->mb[1], SCRUB_UUID, 0, 0, 1, SCRUB_24_ON, 2), 0);
+	expect_scrub(f, 0, 24, true);
+	assert_int_equal(set_feat(f, f->mb[1], ECS_UUID, 1, 0, 1, theirs, 2), 0);
+	assert_true(core_feat_xfer_active(f->dev, 1, &which));
+	assert_int_equal(which, CORE_FEAT_ECS);
+	/* the MCTP CCI's slot is its own too */
+	assert_int_equal(set_feat(f, mctp, ECS_UUID, 1, 0, 1, theirs, 1), 0);
+	assert_true(core_feat_xfer_active(f->dev, CORE_OWNER_FM, NULL));
+	/* host 0 continues from its 3 bytes (not host 1's 2) and finishes with its data */
+	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 2, 3, 1, mine + 3, 2), 0);
+	expect_ecs(f, 0, 1, ECS_DEFAULT);
+	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 3, 5, 1, mine + 5, 2), 0);
+	assert_false(core_feat_xfer_active(f->dev, 0, NULL));
+	expect_ecs(f, 0, 0, want);
+	/* host 1's and the MCTP CCI's transfers are still open where they were */
+	assert_int_equal(set_feat(f, f->mb[1], ECS_UUID, 2, 3, 1, theirs + 3, 1), 0x1c);
+	assert_int_equal(set_feat(f, mctp, ECS_UUID, 3, 1, 1, theirs + 1, 6), 0);
+	assert_false(core_feat_xfer_active(f->dev, CORE_OWNER_FM, NULL));
+	assert_int_equal(set_feat(f, f->mb[1], ECS_UUID, 4, 0, 1, NULL, 0), 0);
+	assert_false(core_feat_xfer_active(f->dev, 1, NULL));
+	expect_ecs(f, 0, 1, ((const uint16_t[]){ 4, 4, 4 }));
+	cci_ctx_free(mctp);
 }
 
 /* ------------------------------------------------ model */
@@ -398,7 +441,6 @@ static void test_snapshot_keeps_features(void **state)
 	struct core_features v;
 	uint8_t *a = NULL, *b = NULL;
 	size_t na, nb;
-	uint16_t owner;
 
 	/* a saved scrub value straight into the model (Set Feature keeps none for scrub) */
 	core_features_get(f->dev, CORE_FEAT_SAVED, &v);
@@ -419,8 +461,8 @@ static void test_snapshot_keeps_features(void **state)
 	core_features_get(d2, CORE_FEAT_SAVED, &v);
 	assert_int_equal(v.scrub.cycle_h, 7);
 	assert_true(v.scrub.enabled);
-	assert_true(core_feat_xfer_active(d2, &owner, NULL));
-	assert_int_equal(owner, 1);
+	assert_true(core_feat_xfer_active(d2, 1, NULL));
+	assert_false(core_feat_xfer_active(d2, 0, NULL));
 	core_dev_free(d2);
 	/* the snapshot ends with the transfer: its 3 data bytes; break the saved ECS threshold */
 	assert_memory_equal(a + na - 3, ((uint8_t[]){ 0, 5, 0 }), 3);
@@ -438,6 +480,85 @@ static void test_snapshot_keeps_features(void **state)
 	}
 	free(a);
 	free(b);
+}
+
+/*
+ * Every LD's open transfer is in the snapshot (bit 2 of a transfer byte:
+ * another follows), and each continues on the restored device from its own
+ * bytes; two for one LD, or an owner that is no host nor the MCTP CCI, are
+ * refused.
+ */
+static void test_snapshot_keeps_each_lds_transfer(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_dev_cfg cfg = *core_dev_cfg(f->dev);
+	const uint8_t d0[7] = { 0, 5, 0, 4, 0, 3, 0 }, d1[2] = { 9, 1 };
+	struct core_feat_part p = { .owner = CORE_OWNER_FM, .feature = CORE_FEAT_SPPR,
+				    .action = CORE_FEAT_INITIATE, .data = (const uint8_t[]){ 0 },
+				    .len = 1, .size = 3 };
+	uint8_t whole[CORE_FEAT_DATA_MAX], *a = NULL, *b = NULL;
+	struct cxldcd_dev *d2;
+	enum core_feature which;
+	bool complete, save;
+	size_t na, nb, x0, x1, xf;
+
+	assert_int_equal(set_feat(f, f->mb[0], ECS_UUID, 1 | 0x8, 0, 1, d0, 3), 0);
+	assert_int_equal(set_feat(f, f->mb[1], SCRUB_UUID, 1, 0, 1, d1, 1), 0);
+	assert_int_equal(core_feat_xfer_check(f->dev, &p, whole, &complete, &save, NULL), 0);
+	core_feat_xfer_commit(f->dev, &p);
+	assert_int_equal(core_snapshot(f->dev, &a, &na), 0);
+	/*
+	 * The feature section ends with the three, by LD: { u8 bits, u16 owner, u8
+	 * feature, u16 size, u16 got, data }: host 0's (3 bytes), host 1's (1),
+	 * the MCTP CCI's (1).
+	 */
+	xf = na - 1 - 8;
+	x1 = xf - 1 - 8;
+	x0 = x1 - 3 - 8;
+	assert_int_equal(a[x0], 1 | 2 | 4);     /* open, saved, another follows */
+	assert_int_equal(a[x0 + 1] | a[x0 + 2] << 8, 0);
+	assert_int_equal(a[x1], 1 | 4);
+	assert_int_equal(a[x1 + 1] | a[x1 + 2] << 8, 1);
+	assert_int_equal(a[xf], 1);
+	assert_int_equal(a[xf + 1] | a[xf + 2] << 8, 0xffff);
+	assert_memory_equal(a + x0 + 8, d0, 3);
+	assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+	assert_int_equal(core_restore(d2, a, na, NULL), 0);
+	assert_int_equal(core_snapshot(d2, &b, &nb), 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	free(b);
+	assert_true(core_feat_xfer_active(d2, 0, &which));
+	assert_int_equal(which, CORE_FEAT_ECS);
+	assert_true(core_feat_xfer_active(d2, 1, &which));
+	assert_int_equal(which, CORE_FEAT_PATROL_SCRUB);
+	assert_true(core_feat_xfer_active(d2, CORE_OWNER_FM, &which));
+	assert_int_equal(which, CORE_FEAT_SPPR);
+	/* host 0's finishes from its own 3 bytes, saved as its Initiate asked */
+	p = (struct core_feat_part){ .owner = 0, .feature = CORE_FEAT_ECS,
+				     .action = CORE_FEAT_FINISH, .offset = 3, .data = d0 + 3,
+				     .len = 4, .size = 7 };
+	assert_int_equal(core_feat_xfer_check(d2, &p, whole, &complete, &save, NULL), 0);
+	assert_true(complete && save);
+	assert_memory_equal(whole, d0, 7);
+	/* host 1's continues at 1, not 3 */
+	p = (struct core_feat_part){ .owner = 1, .feature = CORE_FEAT_PATROL_SCRUB,
+				     .action = CORE_FEAT_FINISH, .offset = 3, .data = d1 + 1,
+				     .len = 1, .size = 2 };
+	assert_int_equal(core_feat_xfer_check(d2, &p, whole, &complete, &save, NULL), 0x1c);
+	p.offset = 1;
+	assert_int_equal(core_feat_xfer_check(d2, &p, whole, &complete, &save, NULL), 0);
+	assert_memory_equal(whole, d1, 2);
+	core_dev_free(d2);
+	/* the MCTP CCI's owner made host 1's (two for one LD), or host 2 (no such host) */
+	for (uint16_t bad = 1; bad <= 2; bad++) {
+		a[xf + 1] = (uint8_t)bad;
+		a[xf + 2] = 0;
+		assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+		assert_int_equal(core_restore(d2, a, na, NULL), -EINVAL);
+		core_dev_free(d2);
+	}
+	free(a);
 }
 
 /*
@@ -482,7 +603,7 @@ static void test_saved_across_reset_is_the_initiates(void **state)
 			assert_int_equal(save, init_save);
 		}
 		core_dev_free(d2);
-		/* bit 1 without bit 0, or any other bit: refused */
+		/* bit 1 without bit 0, bit 2 (another follows) with none after, bit 3: refused */
 		for (uint8_t bad = 2; bad < 8; bad += 2) {
 			a[na - 1 - 2 - 2 - 1 - 2 - 1] = bad | (bad == 2 ? 0 : 1);
 			assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
@@ -491,7 +612,7 @@ static void test_saved_across_reset_is_the_initiates(void **state)
 		}
 		free(a);
 		core_feat_xfer_commit(f->dev, &p);
-		assert_false(core_feat_xfer_active(f->dev, NULL, NULL));
+		assert_false(core_feat_xfer_active(f->dev, 0, NULL));
 	}
 	/* Full: its own flag */
 	p = (struct core_feat_part){ .feature = CORE_FEAT_SPPR, .action = CORE_FEAT_FULL,
@@ -576,9 +697,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_set_feature_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_ecs_in_parts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transfer_order_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_hosts_transfer_never_blocks_another, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_saved_across_reset_is_the_initiates, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_keeps_features, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_keeps_each_lds_transfer, setup,
+						teardown),
 		cmocka_unit_test(test_codec_round_trips),
 	};
 

@@ -980,6 +980,104 @@ static void test_a_hosts_timestamp_and_alerts_are_its_own(void **state)
 	qmp_client_free(c);
 }
 
+static const uint8_t scrub_uuid[16] = { 0x96, 0xda, 0xd7, 0xd6, 0xfd, 0xe8, 0x48, 0x2b,
+					0xa7, 0x33, 0x75, 0x77, 0x4e, 0x06, 0xdb, 0x8a };
+static const uint8_t ecs_uuid[16] = { 0xe5, 0xb1, 0x3f, 0x22, 0x23, 0x28, 0x4a, 0x14,
+				      0xb8, 0xba, 0xb9, 0x69, 0x1e, 0x89, 0x33, 0x86 };
+
+/* Set Feature (0502h, version 1) with Flags action, at off, n data bytes: the return code. */
+static uint16_t set_feature(struct raw *r, const uint8_t uuid[16], uint8_t action, uint16_t off,
+			    const uint8_t *data, size_t n)
+{
+	uint8_t in[0x20 + 16] = { 0 };
+
+	assert_true(n <= 16);
+	memcpy(in, uuid, 16);
+	in[0x10] = action;
+	in[0x14] = (uint8_t)off;
+	in[0x15] = (uint8_t)(off >> 8);
+	in[0x16] = 1;
+	if (n)
+		memcpy(in + 0x20, data, n);
+	return raw_cci(r, 0x0502, in, 0x20 + n, NULL, 0);
+}
+
+/* Host id's Get Feature (0501h) current value: n bytes from offset 0 into out. */
+static void feature_of(const char *sock, uint16_t id, const uint8_t uuid[16], uint8_t *out,
+		       size_t n)
+{
+	uint8_t in[0x15] = { 0 };
+	struct raw r;
+
+	memcpy(in, uuid, 16);
+	in[0x12] = (uint8_t)n;
+	assert_int_equal(raw_connect(&r, sock, id), 0);
+	assert_int_equal(raw_cci(&r, 0x0501, in, sizeof(in), out, n), 0);
+	raw_close(&r);
+}
+
+/*
+ * A host that opens a Set Feature transfer in parts (0502h Initiate) and
+ * never finishes it blocks no other host: each LD has its own transfer
+ * (CXL r3.2 §2.5).  Host 1's Full Set Feature succeeds while host 0's is
+ * open, also after kill -9 and a restart with --state (the journal replays
+ * both), and host 0 then completes its own transfer with its own bytes.
+ * Fails on the old code: one transfer for the device, so host 1 got Feature
+ * Transfer in Progress (1Bh) until host 0 finished or aborted.
+ */
+static void test_a_hosts_open_set_feature_transfer_blocks_no_other_host(void **state)
+{
+	const char *args[] = {
+		"-object", "memory-backend-ram,id=m0,size=256M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2",
+		"--fm", "none", "--host-socket", NULL, "--state", NULL, NULL,
+	};
+	/* ECS: per DRAM; FRU thresholds 4096, 1024, 256 errors */
+	const uint8_t ecs[7] = { 0, 5, 0, 4, 0, 3, 0 };
+	uint8_t out[16];
+	struct qmp_client *c;
+	struct dproc p;
+	struct raw r0, r1;
+	uint16_t rc;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	args[7] = p.host;
+	args[9] = p.state;
+	c = connect_dev(&p, args);
+	assert_int_equal(raw_connect(&r0, p.host, 0), 0);
+	assert_int_equal(set_feature(&r0, ecs_uuid, 1, 0, ecs, 3), 0);        /* Initiate */
+	raw_close(&r0);
+	for (int life = 0; life < 2; life++) {
+		uint8_t cycle = life ? 6 : 24;
+
+		assert_int_equal(raw_connect(&r1, p.host, 1), 0);
+		rc = set_feature(&r1, scrub_uuid, 0, 0, (const uint8_t[]){ cycle, 1 }, 2);
+		if (rc)
+			fail_msg("host 1's Full Set Feature: 0x%x while host 0's transfer is open", rc);
+		raw_close(&r1);
+		feature_of(p.host, 1, scrub_uuid, out, 4);
+		assert_int_equal(out[1], cycle);
+		assert_int_equal(out[3], 1);
+		if (life)
+			break;
+		qmp_client_free(c);
+		dproc_kill9(&p);
+		c = connect_dev(&p, args);
+	}
+	/* host 0 goes on from its own 3 bytes and finishes */
+	assert_int_equal(raw_connect(&r0, p.host, 0), 0);
+	assert_int_equal(set_feature(&r0, ecs_uuid, 2, 3, ecs + 3, 2), 0);    /* Continue */
+	assert_int_equal(set_feature(&r0, ecs_uuid, 3, 5, ecs + 5, 2), 0);    /* Finish */
+	raw_close(&r0);
+	feature_of(p.host, 0, ecs_uuid, out, 13);
+	assert_int_equal(out[0], 0);                    /* log entry type: per DRAM */
+	assert_int_equal(out[2] & 7, 5);
+	assert_int_equal(out[6] & 7, 4);
+	assert_int_equal(out[10] & 7, 3);
+	qmp_client_free(c);
+}
+
 /* ------------------------------------------------------------ the MCTP serial terminal */
 
 /* In a child as uid with the supplementary group grp: open(path, flags)'s errno (0: opened). */
@@ -1092,6 +1190,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_bound_only_socket_refuses_an_unbound_host_id,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_hosts_timestamp_and_alerts_are_its_own,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_hosts_open_set_feature_transfer_blocks_no_other_host,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_the_mctp_serial_terminal_is_the_daemons_alone,
 					  dproc_reap_all),
