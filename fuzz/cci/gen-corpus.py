@@ -110,6 +110,13 @@ dispatch = {
                 + step(H0, 0x0502, ECS + struct.pack('<IHB9x', 1, 0, 1) + bytes([1, 4, 0]))
                 + step(H0, 0x0502, ECS + struct.pack('<IHB9x', 3, 3, 1) + bytes([5, 0, 3, 8]))
                 + step(H1, 0x0501, ECS + struct.pack('<HHB', 0, 0x0d, 2)),
+    # each LD's own Set Feature transfer: host 0's stays open while host 1 sets
+    # a feature whole and opens its own, and the MCTP CCI opens one too
+    'feature-transfers': step(H0, 0x0502, ECS + struct.pack('<IHB9x', 1, 0, 1) + bytes([0, 5, 0]))
+                         + step(H1, 0x0502, SCRUB + struct.pack('<IHB9x', 0, 0, 1) + bytes([6, 1]))
+                         + step(H1, 0x0502, ECS + struct.pack('<IHB9x', 9, 0, 1) + bytes([1, 4]))
+                         + step(MCTP, 0x0502, SPPR + struct.pack('<IHB9x', 1, 0, 3) + bytes([0]))
+                         + step(H0, 0x0502, ECS + struct.pack('<IHB9x', 2, 3, 1) + bytes([4, 0])),
     'maintenance': step(H0, 0x0500, struct.pack('<IH2x', 8 + 6 * 0x30, 2))
                    + step(H0, 0x0501, SPPR + struct.pack('<HHB', 0, 0x14, 0))
                    + step(H0, 0x0502, SPPR + struct.pack('<IHB9x', 8, 0, 3) + bytes([0, 0, 0]))
