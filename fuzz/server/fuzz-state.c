@@ -8,7 +8,7 @@
  *
  * Each input is written as a real store (src/store, SQLite) in a scratch
  * directory (under /dev/shm when there is one: fsync costs nothing there),
- * which the devices of fz-daemon.c then restore from, as main.c does:
+ * which the devices of fz-daemon.c then restore from, as main-start.c does:
  * dcd_create_all(), srv_state_open(), dcd_attach_memory().  The records
  * reach the store through store_journal_append() (so their checksums are
  * right) and the snapshot file gets the magic and CRC32C the daemon gives

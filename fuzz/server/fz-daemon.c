@@ -62,7 +62,7 @@ bool fz_touches_files(const uint8_t *data, size_t size)
 	return false;
 }
 
-/* As src/server/main.c start() and build_devices(), without sockets, loop or store. */
+/* As src/server/main-start.c daemon_start() and build_devices(), without sockets, loop or store. */
 void fz_daemon_build(struct fz_daemon *d, bool static_dev)
 {
 	int argc = static_dev ? (int)(sizeof(daemon_argv) / sizeof(daemon_argv[0])) : NR_ARGS_BASE;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fz-daemon.h - the daemon's server context as src/server/main.c builds it,
+ * fz-daemon.h - the daemon's server context as src/server/main-start.c builds it,
  * without sockets, loop or store, for fuzz-qmp-device and fuzz-state: a
  * fixed command line, its backends and devices, the QMP commands.
  *

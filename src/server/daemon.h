@@ -110,7 +110,7 @@ struct server_ctx {
 	uint64_t replay_pump_ms;      /* when replay last let the loop answer clients */
 	bool snap_loading;            /* the snapshot loads (before the replay) */
 	const char *snap_restoring;   /* the id of the device it restores now, or NULL */
-	/* The start's progress to the service manager at once (a phase begins); main.c, may be NULL. */
+	/* The start's progress to the service manager now (a phase begins): main-start.c; NULL: none */
 	void (*progress_now)(void *opaque);
 	void *progress_opaque;
 	bool store_failing;           /* the last commit failed: mutating requests are refused */

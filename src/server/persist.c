@@ -237,7 +237,7 @@ static int replay_one(void *opaque, const struct store_rec *rec)
 	}
 	r->n++;
 	s->replay_seq = rec->seq;
-	/* Every 10 ms the loop answers clients "starting" (main.c); nothing they send runs. */
+	/* Every 10 ms the loop answers clients "starting" (main-start.c); nothing they send runs. */
 	if (s->loop && (r->n & 63) == 0 && loop_now_ms() - s->replay_pump_ms >= 10) {
 		loop_run_once(s->loop, 0);
 		s->replay_pump_ms = loop_now_ms();

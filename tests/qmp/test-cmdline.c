@@ -567,7 +567,7 @@ static void test_help_and_version(void **state)
 	assert_true(cfg.version);
 	cmdline_fini(&cfg);
 	assert_non_null(strstr(cmdline_usage(), "-qmp"));
-	/* A host link's listener keeps num-hosts + 64 (src/server/main.c), not 64. */
+	/* A host link's listener keeps num-hosts + 64 (src/server/main-listen.c), not 64. */
 	assert_non_null(strstr(cmdline_usage(), "max-conns (num-hosts + 64)"));
 	assert_non_null(strstr(cmdline_usage(), "--help, -h, --version, -V"));
 }
