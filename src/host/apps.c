@@ -20,7 +20,8 @@
  * the client maps the segments MAP_FIXED into one reservation,
  * exactly as the agent maps its own view, remembers its maps, and on REVOKE
  * (read by cxldcd_app_process() or during any exchange) replaces them with
- * PROT_NONE pages.  Calls link.c, groups.c and release.c (host-int.h).
+ * PROT_NONE pages.  Calls link.c, segments.c, groups.c and release.c
+ * (host-int.h).
  */
 #include "host/host-int.h"
 

@@ -16,7 +16,8 @@
  * alone), and a DC log overflow reads 4801h again (step 4, reconciled with
  * the groups held instead of replayed).
  * Every step is a queued command whose continuation starts the next one.
- * Calls link.c, groups.c and events.c (host-int.h gives the order).
+ * Calls link.c, segments.c, groups.c and events.c (host-int.h gives the
+ * order).
  * Device answers are untrusted: counts are checked against what was asked
  * and what the payload holds before anything is allocated or copied.
  */

@@ -8,8 +8,13 @@
  *   ras.c      CXL RAS errors (RAS_IRQ, the AER message): unmask at
  *              connect, read the registers, report, clear (as Linux's
  *              cxl_pci does)
- *   groups.c   data: tag groups, their extents (per-extent state), MAP
- *              segments, contiguous mappings, revocations to announce
+ *   segments.c data: MAP segments and their backing files, the pieces a
+ *              mapping is made of
+ *   groups.c   data: tag groups, their extents (per-extent state),
+ *              contiguous mappings
+ *   ranges.c   data: a DPA range across groups (UNMAP, revocations to
+ *              announce, a move's PAUSE/REMAP/MOVE_END)
+ *   groups-api.c  public entry points on groups and static capacity
  *   release.c  every release path: Release DC (4803h) lists, device release
  *              requests, deferral while open, forced release
  *   events.c   DC log drain, More chains, Add validation/policy/response
@@ -367,7 +372,7 @@ void ras_connect(struct cxldcd_host *h);
 /* RAS_IRQ: read, report (EV_RAS_*), clear. */
 void ras_irq(struct cxldcd_host *h, bool uncorrectable);
 
-/* groups.c */
+/* groups.c, segments.c, ranges.c */
 bool tag_is_null(const uint8_t *tag);
 /* Replace [at, at+len) with inaccessible pages (anonymous PROT_NONE).  Return 0 or -errno. */
 int host_map_none(void *at, size_t len);
@@ -473,6 +478,19 @@ int group_segments(const struct cxldcd_host *h, const struct group *g, struct gs
  */
 int groups_coalesce(struct gseg *s, int n);
 void groups_fini(struct cxldcd_host *h);
+
+/* segments.c: the pieces of a mapping, used by groups.c, ranges.c and groups-api.c */
+/* The segment n is linked in (struct segment), or NULL. */
+struct segment *host_segment_of(struct rnode *n);
+/* Unlink s from h->segs, drop its backing file and free it. */
+void host_segment_free(struct cxldcd_host *h, struct segment *s);
+/*
+ * The piece of [cur, end) that the segment at cur covers (group_offset 0).
+ * Return 0, or -ENODEV when no segment holds cur.
+ */
+int host_piece_find(const struct cxldcd_host *h, uint64_t cur, uint64_t end, struct gseg *p);
+/* mmap p over at, shared, with its access (read-only when paused).  Return 0 or -errno. */
+int host_piece_map(uint8_t *at, const struct gseg *p);
 
 /* release.c */
 /* Send a 4802h/4803h extent list, More-split to fit the mailbox; k.last set on the last part. */

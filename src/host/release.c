@@ -18,7 +18,8 @@
  * is the device's already, and listing it would make the device refuse the
  * whole list.  Listed extents are X_RELEASE_PENDING until the answer, then
  * X_RELEASED; a group goes when none of its extents is live and it is not
- * open.  Calls link.c and groups.c only.
+ * open.  Calls link.c and the group data (segments.c, groups.c, ranges.c)
+ * only.
  */
 #include "host/host-int.h"
 
