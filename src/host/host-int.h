@@ -21,8 +21,12 @@
  *              and the Dead-group fallback
  *   bringup.c  CEL, 4800h, interrupt policy, 4801h scan and replay
  *   apps.c     the application socket (agent side) and the cxldcd_app_* client
- *   host.c     the context: connect, messages from the device, timers,
- *              public entry points (it calls all of the above)
+ *   messages.c what the device sends: read the link, frame, handle each
+ *              message
+ *   host.c     the context: connect, timers, the processing round, public
+ *              entry points (it calls all of the above)
+ *   io.c       public entry points of the slow path (memory and RAS
+ *              registers over the link); with host.c the top (host_kick())
  *   rindex.c, htab.c   indexes, used by all
  *
  * Continuations (struct cont) carry a typed payload per command kind; a
@@ -564,5 +568,13 @@ void apps_announce(struct cxldcd_host *h);
 void apps_resume(struct cxldcd_host *h);
 uint64_t apps_deadline(const struct cxldcd_host *h);
 void apps_fini(struct cxldcd_host *h);
+
+/* messages.c */
+/* Read the link, 16 reads at most, and handle what came; return true when it may hold more. */
+bool host_link_read(struct cxldcd_host *h);
+
+/* host.c */
+/* Send the next queued command now and re-arm the timer (public entry points that queue). */
+void host_kick(struct cxldcd_host *h);
 
 #endif /* CXLDCD_HOST_INT_H */
