@@ -84,21 +84,36 @@ static int connect_tcp(const struct ctl_addr *a, int timeout_ms, char *err, size
 	return fd;
 }
 
-/* Read the greeting and run qmp_capabilities. */
+static int ms_left(long long end)
+{
+	long long left = end - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+/*
+ * Read the greeting and run qmp_capabilities, by @timeout_ms.  A signal
+ * does not end it: `events --follow` takes SIGINT/SIGTERM (no SA_RESTART)
+ * before it connects, and sees its stop flag once connected (exit 0).
+ */
 static int negotiate(struct ctl_qmp *q, int timeout_ms, char *err, size_t cap)
 {
 	static const char caps[] = "{\"execute\":\"qmp_capabilities\"}\n";
+	long long end = now_ms() + timeout_ms;
 	json_t *m = NULL;
-	int rc = ctl_qmp_recv(q, timeout_ms, &m);
+	int rc;
 
+	do
+		rc = ctl_qmp_recv(q, ms_left(end), &m);
+	while (rc == -EINTR);
 	if (!rc && !json_object_get(m, "QMP"))
 		rc = -EPROTO;
 	json_decref(m);
 	m = NULL;
 	if (!rc)
 		rc = ctl_qmp_send(q, caps, sizeof(caps) - 1);
-	if (!rc)
-		rc = ctl_qmp_reply(q, timeout_ms, &m);
+	while (!rc && (rc = ctl_qmp_reply(q, ms_left(end), &m)) == -EINTR)
+		rc = 0;
 	if (!rc && !json_object_get(m, "return"))
 		rc = -EPROTO;
 	json_decref(m);
