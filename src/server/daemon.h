@@ -132,6 +132,16 @@ struct server_ctx {
 	uint64_t snap_pending_seq;          /* what it covers */
 	bool trimming;                      /* journal rows behind the snapshot left to delete */
 	bool ran_unproven;                  /* an erase or Set LSA ran since the last proof record (owed.c) */
+	/*
+	 * The group being flushed runs in segments, each ending after a
+	 * request that may erase (request.c): the rest of the group, the
+	 * next segment once committed (next_done) and that commit's outcome,
+	 * and how many of the running segment have not started yet.
+	 */
+	struct srv_group_item *flush_rest, *next_seg;
+	bool flushing, next_done;
+	int next_rc;
+	uint32_t flush_unrun;
 };
 
 /* ---- request.c: the request bracket ------------------------------------ */
@@ -183,7 +193,13 @@ bool srv_grouping(const struct server_ctx *s);
 /* srv_request_begin() at the given model time (a grouped input's record time). */
 void srv_request_begin_at(struct server_ctx *s, uint64_t now_ns);
 
-/* Emit the queued events (dropped in replay). */
+/*
+ * After a request ran, before its answer is sent: when it was the last of
+ * its segment of the group and an erase (or Set LSA) ran, commit the proof
+ * record now (with the next segment), so nothing is answered before the
+ * journal says the erase ran (docs/persistence.md, "Crash semantics").
+ * Then emit the queued events (dropped in replay).
+ */
 void srv_request_end(struct server_ctx *s);
 /* Wall clock, ns. */
 uint64_t srv_wall_ns(void);

@@ -83,8 +83,38 @@ struct srv_group_item {
 	struct store_rec rec;
 	srv_group_done_fn *done;
 	void *opaque;
+	bool erases;                /* it may erase a host's capacity: its segment ends here */
 	uint8_t data[];
 };
+
+/* Sanitize, Secure Erase, Media Operations: they zero a host's capacity when they run. */
+static bool opcode_erases(uint64_t op)
+{
+	return op == 0x4400 || op == 0x4401 || op == 0x4402;
+}
+
+/*
+ * Whether the request of a record may erase: a CCI message (any face) of
+ * an erasing opcode, or a QMP cxl-cci-request of one.  Only these call
+ * media_sanitized (src/core/bgop.c).
+ */
+static bool rec_erases(uint32_t kind, const void *data, size_t len)
+{
+	static const char cci_request[] = "\"cxl-cci-request\"";
+	struct cci_hdr h;
+	json_t *o;
+	bool yes;
+
+	if (kind == STORE_REC_CCI || kind == STORE_REC_HOSTLINK)
+		return len && !cci_dec_hdr(data, len, &h) && opcode_erases(h.opcode);
+	if (kind != STORE_REC_QMP || !memmem(data, len, cci_request, sizeof(cci_request) - 1))
+		return false;
+	o = json_loadb(data, len, 0, NULL);
+	yes = opcode_erases((uint64_t)json_integer_value(
+		json_object_get(json_object_get(o, "arguments"), "opcode")));
+	json_decref(o);
+	return yes;
+}
 
 bool srv_grouping(const struct server_ctx *s)
 {
@@ -104,6 +134,7 @@ int srv_group_add(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t po
 				      .host = host, .data = len ? it->data : NULL, .len = len };
 	it->done = done;
 	it->opaque = opaque;
+	it->erases = rec_erases(kind, data, len);
 	it->next = NULL;
 	if (!s->group)
 		s->group_tail = &s->group;
@@ -133,14 +164,14 @@ static int group_commit(struct server_ctx *s, struct srv_group_item *batch)
 	return rc;
 }
 
-/* Commit @batch in one transaction, then run (or refuse) each of it in order. */
-static void flush_batch(struct server_ctx *s, struct srv_group_item *batch)
+/* Commit @seg (after what is owed: chain drops, a proof record); note the outcome. */
+static int commit_segment(struct server_ctx *s, struct srv_group_item *seg)
 {
 	struct srv_group_item *it;
 	uint64_t n = 0;
-	int rc = group_commit(s, batch);
+	int rc = group_commit(s, seg);
 
-	for (it = batch; it; it = it->next)
+	for (it = seg; it; it = it->next)
 		n++;
 	if (rc) {
 		snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
@@ -158,25 +189,90 @@ static void flush_batch(struct server_ctx *s, struct srv_group_item *batch)
 		s->nr_commits++;
 		s->nr_committed += n;
 	}
-	/* In journal order: each runs at its record's model time. */
-	while (batch) {
-		it = batch;
-		batch = it->next;
-		if (!rc)
-			srv_request_begin_at(s, it->rec.time_ns);
-		it->done(it->opaque, rc);
-		free(it);
-	}
-	/*
-	 * An erase (Sanitize, Secure Erase, Media Operations) or a Set LSA
-	 * ran: say so in the journal before anything else runs, so that a
-	 * replay does not do it again over what is written from now on
-	 * (owed.c).  When this commit fails the next group's carries the
-	 * record.
-	 */
-	if (!rc && s->ran_unproven && srv_owed_prove(s))
+	return rc;
+}
+
+/* Detach the first segment of @batch: up to and including its first request that may erase. */
+static struct srv_group_item *segment(struct srv_group_item *batch, struct srv_group_item **rest)
+{
+	struct srv_group_item *it = batch;
+
+	while (it->next && !it->erases)
+		it = it->next;
+	*rest = it->next;
+	it->next = NULL;
+	return batch;
+}
+
+/*
+ * Commit the next segment of the group being flushed, with the proof
+ * record first when an erase or a Set LSA ran (a proof alone when no
+ * segment is left).  The proof says that every record before it ran: it
+ * is committed only once the segment before it ran whole.
+ */
+static void commit_next(struct server_ctx *s)
+{
+	struct srv_group_item *rest = NULL;
+
+	s->next_seg = s->flush_rest ? segment(s->flush_rest, &rest) : NULL;
+	s->flush_rest = rest;
+	s->next_done = true;
+	s->next_rc = 0;
+	if (s->next_seg)
+		s->next_rc = commit_segment(s, s->next_seg);
+	else if (s->ran_unproven && srv_owed_prove(s))
 		srv_log(s->log, LOG_WARNING, "state: cannot journal that an erase or Set LSA ran: %s",
 			store_last_error(s->st));
+}
+
+/*
+ * Commit @batch and run (or refuse) each of it in order.  One transaction
+ * and one commit, unless a request that may erase (Sanitize, Secure
+ * Erase, Media Operations) is followed by others: the group is then cut
+ * after it, and once it ran, the proof record that it did is committed
+ * with the next segment before its answer leaves (srv_request_end()).  A
+ * host that writes its capacity after the answer of its erase thus
+ * writes after a proof the replay will see: a kill then does not make the
+ * next start zero those bytes again.
+ */
+static void flush_batch(struct server_ctx *s, struct srv_group_item *batch)
+{
+	struct srv_group_item *seg, *it;
+
+	s->flush_rest = batch;
+	commit_next(s);
+	while ((seg = s->next_seg)) {
+		int rc = s->next_rc;
+		uint32_t n = 0;
+
+		s->next_seg = NULL;
+		s->next_done = false;
+		for (it = seg; it; it = it->next)
+			n++;
+		s->flushing = true;
+		/* In journal order: each runs at its record's model time. */
+		while (seg) {
+			it = seg;
+			seg = it->next;
+			s->flush_unrun = --n;
+			if (!rc)
+				srv_request_begin_at(s, it->rec.time_ns);
+			it->done(it->opaque, rc);
+			free(it);
+		}
+		s->flushing = false;
+		/*
+		 * An erase or a Set LSA ran (and srv_request_end() did not
+		 * commit its proof yet): say so in the journal before anything
+		 * else runs, so that a replay does not do it again over what is
+		 * written from now on (owed.c).  When this commit fails the next
+		 * group's carries the record.
+		 */
+		if (!s->next_done)
+			commit_next(s);
+	}
+	s->flush_rest = NULL;
+	s->next_done = false;
 }
 
 void srv_group_flush(struct server_ctx *s)
@@ -258,5 +354,8 @@ const char *srv_store_error_text(struct server_ctx *s, char *buf, size_t cap)
 
 void srv_request_end(struct server_ctx *s)
 {
+	/* The last of its segment ran an erase: its proof is durable before its answer leaves. */
+	if (s->flushing && !s->flush_unrun && !s->next_done && s->ran_unproven)
+		commit_next(s);
 	srv_events_flush(s);
 }

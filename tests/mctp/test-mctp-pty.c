@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -613,6 +614,115 @@ static void test_a_line_request_shares_the_round_commit(void **state)
 	close(p.fd);
 }
 
+/* Whether the first @n bytes of @path are all @v. */
+static bool file_all(const char *path, size_t n, uint8_t v)
+{
+	static uint8_t buf[2 << 20];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool all = fd >= 0 && pread(fd, buf, n, 0) == (ssize_t)n;
+
+	for (size_t i = 0; all && i < n; i++)
+		all = buf[i] == v;
+	if (fd >= 0)
+		close(fd);
+	return all;
+}
+
+/*
+ * The Type 3 MCTP CCI's Secure Erase (08h, 4401h: every host's capacity)
+ * answers at once on the line, and a trusted host writes its capacity
+ * (trusted-hosts=on: the bytes land in the backend file at once; the test
+ * writes the file as such a host would) once the erase is answered.  The
+ * faultfs shim holds the WAL writes after the erase's own commit: the
+ * commit of its proof record.  Before, the line's answer left before that
+ * proof was written; the kill lost the proof, so the restart owed the
+ * erase and zeroed what the host wrote after the answer.  Now no answer
+ * leaves while the proof is held; let go, the answer comes, the host
+ * writes, and the bytes survive the kill and the restart.
+ */
+static void test_an_erase_is_answered_only_once_its_proof_is_durable(void **state)
+{
+	static uint8_t pat[2 << 20];
+	char dir[] = "/tmp/cxldcd-erase-XXXXXX", obj[300], file[200], hold[200], syncs[200];
+	char payload[2 * 32 + 1] = "";
+	const char *more[] = { "-object", obj, "--mctp-serial", "pty,device=" DEV_ID, NULL };
+	uint8_t acc[8 + 0x18] = { 1 }, m[64];
+	struct e2e *e = *state;
+	struct peer p;
+	struct stat sb;
+	uint64_t base;
+	json_t *r;
+	bool answered;
+	FILE *f;
+	int fd;
+
+	if (!getenv("FAULTFS"))
+		skip();
+	assert_non_null(mkdtemp(dir));          /* the daemon's own directory is made at its start */
+	dproc_track_dir(dir);
+	snprintf(file, sizeof(file), "%s/a.mem", dir);
+	snprintf(obj, sizeof(obj), "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s,tag=" TAG_A,
+		 file);
+	snprintf(hold, sizeof(hold), "%s/whold", dir);
+	snprintf(syncs, sizeof(syncs), "%s/syncs", dir);
+	memset(pat, 0x3c, sizeof(pat));
+	assert_true((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0);
+	assert_int_equal(pwrite(fd, pat, sizeof(pat), 0), (ssize_t)sizeof(pat));
+	assert_int_equal(ftruncate(fd, 64 << 20), 0);
+	close(fd);
+	e->with_state = true;
+	setenv("LD_PRELOAD", getenv("FAULTFS"), 1);
+	setenv("CXLDCD_FAULTFS_WHOLD", hold, 1);
+	setenv("CXLDCD_FAULTFS_SYNCS", syncs, 1);
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	e2e_start_daemon(e, "cxl-type3,id=" DEV_ID ",num-dc-regions=1,dc-regions-total-size=1G,"
+			    "num-hosts=2,trusted-hosts=on", more);
+	unsetenv("LD_PRELOAD");
+	unsetenv("CXLDCD_FAULTFS_WHOLD");
+	unsetenv("CXLDCD_FAULTFS_SYNCS");
+	peer_open(e, &p);
+	/* Host 0 holds tag A's first 2 MiB (accepted through its mailbox). */
+	dc_add(e, 0, "prescriptive", TAG_A, "[{\"offset\":0,\"len\":2097152}]");
+	r = qmp_ok(e, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"" DEV_ID "\"}}");
+	base = (uint64_t)json_integer_value(json_object_get(
+		json_array_get(json_object_get(RET(r), "regions"), 0), "base"));
+	json_decref(r);
+	for (int i = 0; i < 8; i++)
+		acc[8 + i] = (uint8_t)(base >> (8 * i));
+	acc[16 + 2] = 0x20;                             /* len 2 MiB */
+	for (size_t i = 0; i < sizeof(acc); i++)
+		snprintf(payload + 2 * i, 3, "%02x", acc[i]);
+	r = qmp_ok(e, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"" DEV_ID "\","
+		      "\"cci\":\"mailbox\",\"host-id\":0,\"opcode\":18434,\"payload\":\"%s\"}}", payload);
+	assert_int_equal(json_integer_value(json_object_get(RET(r), "return-code")), 0);
+	json_decref(r);
+	assert_int_equal(dc_host(e, 0).nr_extents, 1);
+	/* The erase's own commit is the next WAL sync; the writes after it wait. */
+	assert_non_null(f = fopen(hold, "w"));
+	fprintf(f, "%ld\n", stat(syncs, &sb) ? 0L : (long)sb.st_size + 1);
+	fclose(f);
+	send_msg(&p, 0x00, 1, m, cci_req(m, 0x08, 0x61, 0x4401, 0));
+	answered = recv_msg(&p, 500);
+	if (!answered) {                /* held with its proof: let the proof be written */
+		assert_true(file_all(file, sizeof(pat), 0));    /* it ran */
+		unlink(hold);
+		answered = recv_msg(&p, E2E_TMO);
+	}
+	assert_true(answered);
+	assert_int_equal(rsp_rc(&p), 0);
+	assert_true(file_all(file, sizeof(pat), 0));
+	memset(pat, 0xa5, sizeof(pat));                 /* the trusted host writes */
+	assert_true((fd = open(file, O_WRONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(pwrite(fd, pat, sizeof(pat), 0), (ssize_t)sizeof(pat));
+	close(fd);
+	close(p.fd);
+	e2e_restart_daemon(e, true);
+	unlink(hold);
+	assert_int_equal(dc_host(e, 0).nr_extents, 1);
+	if (!file_all(file, sizeof(pat), 0xa5))
+		fail_msg("what the host wrote after its erase was answered was zeroed by the restart");
+}
+
 static void test_eid_given_on_the_command_line_is_answered_at_once(void **state)
 {
 	static const char *const more[] = { "--mctp-serial", "pty,eid=42", NULL };
@@ -658,6 +768,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_change_on_the_mctp_cci_survives_kill9,
 						e2e_setup, e2e_teardown),
 		cmocka_unit_test_setup_teardown(test_a_line_request_shares_the_round_commit,
+						e2e_setup, e2e_teardown),
+		cmocka_unit_test_setup_teardown(test_an_erase_is_answered_only_once_its_proof_is_durable,
 						e2e_setup, e2e_teardown),
 	};
 

@@ -703,6 +703,94 @@ static void test_what_a_host_wrote_after_its_erase_survives_a_restart(void **sta
 	written_since_is_kept(&p, &a);
 }
 
+/* The number of WAL syncs the faultfs shim counted in @path (one byte each). */
+static long syncs_in(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) ? 0 : (long)sb.st_size;
+}
+
+/*
+ * A trusted host (trusted-hosts=on: its writes land in the backend file
+ * at once) erases its extent and writes PAT1 as soon as the answer comes;
+ * then the daemon is killed.  The erase's proof record is held before its
+ * frames reach the WAL (the faultfs shim holds the WAL writes after the
+ * erase's own commit).  Before, the answer left before that proof was
+ * written: the kill lost the proof, the restart owed the erase and zeroed
+ * what the host had written after the answer.  Now no answer leaves while
+ * the proof is held; once it is let go, the answer comes, the host
+ * writes, and after the kill and restart the host reads its bytes.
+ */
+static void test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill(void **state)
+{
+	char hold[200], syncs[200], dev[200];
+	uint8_t pl[64];
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	struct raw r;
+	uint64_t base;
+	uint8_t *m;
+	int fd, got;
+	FILE *f;
+
+	(void)state;
+	if (!getenv("FAULTFS"))
+		skip();
+	assert_int_equal(dproc_init(&p), 0);
+	make_file(&p);
+	snprintf(dev, sizeof(dev), "%s,trusted-hosts=on", DEV_OWN);
+	make_args_dev(&a, &p, dev);
+	snprintf(hold, sizeof(hold), "%s/whold", p.dir);
+	snprintf(syncs, sizeof(syncs), "%s/syncs", p.dir);
+	setenv("LD_PRELOAD", getenv("FAULTFS"), 1);
+	setenv("CXLDCD_FAULTFS_WHOLD", hold, 1);
+	setenv("CXLDCD_FAULTFS_SYNCS", syncs, 1);
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	c = start_own(&p, &a, NULL, &r, &base, &m, &fd);
+	unsetenv("LD_PRELOAD");
+	unsetenv("CXLDCD_FAULTFS_WHOLD");
+	unsetenv("CXLDCD_FAULTFS_SYNCS");
+	/* The erase's own commit is the next sync; every WAL write after it waits. */
+	assert_non_null(f = fopen(hold, "w"));
+	fprintf(f, "%ld\n", syncs_in(syncs) + 1);
+	fclose(f);
+	erase_cmd(&r, &secure_erase);
+	got = next_msg(&r, HL_CCI_RSP, pl, sizeof(pl), NULL, 500);
+	if (got != HL_CCI_RSP) {        /* held with its proof: let the proof be written */
+		assert_true(all_are(m, LEN, 0));        /* it ran */
+		unlink(hold);
+		got = next_msg(&r, HL_CCI_RSP, pl, sizeof(pl), NULL, TMO);
+	}
+	assert_int_equal(got, HL_CCI_RSP);
+	assert_int_equal(pl[8] | pl[9] << 8, 0);
+	assert_true(all_are(m, LEN, 0));
+	memset(m, PAT1, LEN);           /* into the backend file: trusted */
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	unlink(hold);
+	munmap(m, LEN);
+	close(fd);
+	raw_close(&r);
+	assert_true(file_is(&p, LEN, PAT1));
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	base = hello(&r, a.hsock, 0);
+	m = expect_map(&r, base, &fd);
+	if (!all_are(m, LEN, PAT1))
+		fail_msg("after the restart host 0 reads %02x: what it wrote after its erase was answered was zeroed by the replay",
+			 m[0]);
+	munmap(m, LEN);
+	close(fd);
+	raw_close(&r);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
 /* The MAP of the static capacity (DPA 0) that comes at connect: its first @n bytes mapped. */
 static uint8_t *expect_static_map(struct raw *r, size_t n, int *fd)
 {
@@ -824,6 +912,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_what_a_host_wrote_after_its_erase_survives_a_restart,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_erase_of_static_capacity_killed_before_it_ran_is_done_at_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill,
 					  dproc_reap_all),
 	};
 

@@ -20,6 +20,12 @@
  * the WAL waits (up to 30 s) before it syncs, so a test sees what the
  * daemon sends while its commit is not yet durable (nothing may be).
  *
+ * CXLDCD_FAULTFS_WHOLD=PATH: while PATH exists and holds a number N, a
+ * write of the WAL waits (up to 30 s) once N of its syncs succeeded in this
+ * process: the commit after the Nth is held before its frames reach the
+ * file, so a kill then loses it (a kill during its sync would not: the
+ * kernel has the frames).  With CXLDCD_FAULTFS_SYNCS a test reads N.
+ *
  * CXLDCD_FAULTFS_SNAP_HOLD=PATH: while PATH exists, an fdatasync() of a
  * snapshot file being written (a name ending in ".bin.tmp") waits (up to
  * 30 s) before it syncs: a snapshot child still writing.
@@ -32,6 +38,7 @@
 #undef _FILE_OFFSET_BITS   /* define both pwrite and pwrite64, as libc does */
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,20 +84,58 @@ out:
 
 #define REAL(name, type) ((type)dlsym(RTLD_NEXT, name))
 
+/* Whether fd is the store's WAL. */
+static bool is_wal(int fd)
+{
+	char link[64], path[512];
+	ssize_t n;
+	int saved = errno;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	errno = saved;
+	if (n <= 0)
+		return false;
+	path[n] = 0;
+	return strstr(path, "cxldcd.db-wal") != NULL;
+}
+
+/* The WAL syncs that succeeded in this process. */
+static unsigned long wal_syncs;
+
+/* Wait while $CXLDCD_FAULTFS_WHOLD exists and names a number of syncs reached, when fd is the WAL. */
+static void hold_write(int fd)
+{
+	const char *hold = getenv("CXLDCD_FAULTFS_WHOLD");
+	char buf[32] = { 0 };
+	int saved = errno, cfd;
+	ssize_t n;
+
+	if (!hold || !is_wal(fd))
+		return;
+	for (int i = 0; i < 30000; i++) {
+		cfd = open(hold, O_RDONLY | O_CLOEXEC);
+		if (cfd < 0)
+			break;
+		n = REAL("read", ssize_t (*)(int, void *, size_t))(cfd, buf, sizeof(buf) - 1);
+		close(cfd);
+		if (n <= 0 || wal_syncs < strtoul(buf, NULL, 10))
+			break;
+		usleep(1000);
+	}
+	errno = saved;
+}
+
 /* One byte to $CXLDCD_FAULTFS_SYNCS for a synced WAL. */
 static void count_sync(int fd)
 {
 	const char *out = getenv("CXLDCD_FAULTFS_SYNCS");
-	char link[64], path[512];
-	ssize_t n;
 	int cfd, saved = errno;
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (!out || n <= 0)
+	if (!is_wal(fd))
 		goto out;
-	path[n] = 0;
-	if (!strstr(path, "cxldcd.db-wal"))
+	wal_syncs++;
+	if (!out)
 		goto out;
 	cfd = open(out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (cfd >= 0) {
@@ -138,6 +183,7 @@ ssize_t write(int fd, const void *buf, size_t len)
 		errno = e;
 		return -1;
 	}
+	hold_write(fd);
 	return REAL("write", ssize_t (*)(int, const void *, size_t))(fd, buf, len);
 }
 
@@ -149,6 +195,7 @@ ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 		errno = e;
 		return -1;
 	}
+	hold_write(fd);
 	return REAL("pwrite", ssize_t (*)(int, const void *, size_t, off_t))(fd, buf, len, off);
 }
 
@@ -160,6 +207,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
 		errno = e;
 		return -1;
 	}
+	hold_write(fd);
 	return REAL("pwrite64", ssize_t (*)(int, const void *, size_t, off64_t))(fd, buf, len, off);
 }
 
