@@ -133,6 +133,13 @@ struct server_ctx {
 	bool trimming;                      /* journal rows behind the snapshot left to delete */
 	bool ran_unproven;                  /* an erase or Set LSA ran since the last proof record (owed.c) */
 	/*
+	 * Backend writes the replay would owe (zeroing, Set LSA) done so far,
+	 * how many of them a recorded snapshot's child synced, and how many
+	 * the pending one syncs (persist.c): the journal of a zeroing is not
+	 * dropped before the zeroing is on disk.
+	 */
+	uint64_t nr_zeroed, zeroed_synced, snap_zeroed;
+	/*
 	 * The group being flushed runs in segments, each ending after a
 	 * request that may erase (request.c): the rest of the group, the
 	 * next segment once committed (next_done) and that commit's outcome,

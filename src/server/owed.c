@@ -259,7 +259,11 @@ void srv_owed_freed(struct dcd *dv, const struct core_extent_info *x)
 	uint64_t c;
 	const uint8_t *tag = backend_of(dv, x, &c);
 
-	if (replaying(dv) && x->sanitize && x->ext.len && tag)
+	if (!x->sanitize || !x->ext.len)
+		return;
+	if (!replaying(dv))
+		dv->srv->nr_zeroed++;       /* synced before a snapshot drops its record */
+	else if (tag)
 		owe(dv, tag, c, c + x->ext.len);
 }
 
@@ -317,8 +321,10 @@ void srv_owed_erased(struct dcd *dv, uint16_t host, uint64_t dpa, uint64_t len)
 	uint64_t st;
 
 	if (!replaying(dv)) {
-		if (dv->srv)
-			dv->srv->ran_unproven = true;   /* srv_owed_prove() after the group */
+		if (dv->srv) {
+			dv->srv->ran_unproven = true;   /* proven before its answer (request.c) */
+			dv->srv->nr_zeroed++;
+		}
 		return;
 	}
 	st = core_static_capacity_of(dv->dev, host);
@@ -375,8 +381,10 @@ static void on_lsa_written(void *opaque, uint32_t offset, uint32_t len, const ui
 
 	(void)data;
 	if (!replaying(dv)) {
-		if (dv->srv)
+		if (dv->srv) {
 			dv->srv->ran_unproven = true;
+			dv->srv->nr_zeroed++;
+		}
 		return;
 	}
 	if (len)
@@ -590,5 +598,6 @@ size_t srv_owed_settle(struct server_ctx *s, bool zero)
 			nr_lsa);
 	/* Done now: a later replay must not do it again over what is written next. */
 	s->ran_unproven = n || nr_lsa;
+	s->nr_zeroed += n || nr_lsa;
 	return n;
 }

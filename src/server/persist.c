@@ -471,8 +471,51 @@ static int snap_write(const char *dir, const char *name, const struct obuf *o)
 	return e;
 }
 
+/*
+ * In the child: fsync every file backend, so that what the daemon zeroed
+ * or wrote there for the records this snapshot drops (a sanitizing
+ * release, an erase, a Set LSA, the replay's settling) is on disk before
+ * the store forgets them: the replay after the snapshot no longer owes
+ * them, and a power loss must not bring the old bytes back.  The page
+ * cache is the daemon's: its writes before the fork are what is synced.
+ * Return 0 or an errno.
+ */
+static int snap_sync_backends(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fsync(fds[i]))
+			return errno ? errno : EIO;
+	return 0;
+}
+
+/*
+ * The descriptors the child keeps: its pipe's end, then, when @sync, the
+ * fds of the file backends (*nr_sync of them).  NULL: out of memory.
+ */
+static int *snap_keep(struct server_ctx *s, int pipe_fd, bool sync, size_t *nr_sync)
+{
+	int *fds = malloc((1 + (sync ? mem_registry_count(s->reg) : 0)) * sizeof(*fds));
+	size_t n = 0;
+
+	if (!fds)
+		return NULL;
+	fds[0] = pipe_fd;
+	for (struct mem_backend *b = sync ? mem_registry_first(s->reg) : NULL; b;
+	     b = mem_registry_next(s->reg, b)) {
+		struct mem_backend_info bi;
+
+		mem_backend_get_info(b, &bi);
+		if (bi.mem_path && bi.fd >= 0)
+			fds[1 + n++] = bi.fd;
+	}
+	*nr_sync = n;
+	return fds;
+}
+
 void srv_snapshot_maybe(struct server_ctx *s)
 {
+	size_t nr_sync = 0;
+	int *keep;
 	uint64_t seq;
 	int pfd[2];
 	pid_t pid, parent = getpid();
@@ -500,9 +543,13 @@ void srv_snapshot_maybe(struct server_ctx *s)
 	}
 	if (pipe2(pfd, O_CLOEXEC))
 		return;
-	pid = fork();
+	/* Zeroed since the snapshot the store records: synced by the child first. */
+	keep = snap_keep(s, pfd[1], s->nr_zeroed != s->zeroed_synced, &nr_sync);
+	pid = keep ? fork() : -1;
 	if (pid < 0) {
-		srv_log(s->log, LOG_WARNING, "state: cannot fork a snapshot: %s", strerror(errno));
+		srv_log(s->log, LOG_WARNING, "state: cannot fork a snapshot: %s",
+			keep ? strerror(errno) : "out of memory");
+		free(keep);
 		close(pfd[0]);
 		close(pfd[1]);
 		return;
@@ -520,14 +567,16 @@ void srv_snapshot_maybe(struct server_ctx *s)
 		 * the daemon gone and this child to _exit() now instead, the
 		 * kernel would close the lock first (the lowest descriptor).
 		 */
-		store_forked(s->st, pfd[1]);
+		store_forked(s->st, keep, 1 + nr_sync);
 		/* Dies with the daemon: its .tmp is removed by the next start (snap_tidy()). */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
 		signal(SIGTERM, SIG_DFL);
 		snap_name(name, sizeof(name), seq);
-		e = snap_build(s, seq, &o) ? ENOMEM : snap_write(s->cfg->state_dir, name, &o);
+		e = snap_sync_backends(keep + 1, nr_sync);
+		if (!e)
+			e = snap_build(s, seq, &o) ? ENOMEM : snap_write(s->cfg->state_dir, name, &o);
 		if (e) {
 			uint8_t b = (uint8_t)e;
 
@@ -535,10 +584,12 @@ void srv_snapshot_maybe(struct server_ctx *s)
 		}
 		_exit(e ? 1 : 0);
 	}
+	free(keep);
 	close(pfd[1]);
 	s->snap_pid = pid;
 	s->snap_fd = pfd[0];
 	s->snap_pending_seq = seq;
+	s->snap_zeroed = s->nr_zeroed;
 	loop_add_fd(s->loop, pfd[0], LOOP_IN, srv_snapshot_done_fd, s);
 }
 
@@ -581,6 +632,7 @@ void srv_snapshot_done_fd(struct loop *l, int fd, unsigned events, void *opaque)
 		unlink(path);
 	}
 	s->snap_seq = s->snap_kept_seq = s->snap_pending_seq;
+	s->zeroed_synced = s->snap_zeroed;
 	s->trimming = true;
 	srv_log(s->log, LOG_INFO, "state: snapshot %s written; journal up to seq=%llu dropped", name,
 		(unsigned long long)s->snap_seq);

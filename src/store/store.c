@@ -385,32 +385,42 @@ err:
 }
 
 /* Close [lo, hi] except skip (-1: none). */
-static void close_span(int lo, int hi, int skip)
+static int cmp_fd(const void *a, const void *b)
 {
-	if (skip >= lo && skip <= hi) {
-		if (skip > lo)
-			close_range((unsigned)lo, (unsigned)skip - 1, 0);
-		if (skip < hi)
-			close_range((unsigned)skip + 1, (unsigned)hi, 0);
-	} else if (lo <= hi) {
-		close_range((unsigned)lo, (unsigned)hi, 0);
-	}
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
 }
 
-void store_forked(struct store *st, int keep_fd)
+void store_forked(struct store *st, const int *keep, size_t nr_keep)
 {
-	int a = keep_fd < st->lock_fd ? keep_fd : st->lock_fd;
-	int b = keep_fd < st->lock_fd ? st->lock_fd : keep_fd;
+	int one[1], *fds = malloc((nr_keep + 1) * sizeof(*fds)), lo = 3;
+	size_t n = 0;
 
-	/* Everything but the two, then the lock (its open file description stays locked by the parent). */
-	if (a < 0) {
-		close_span(3, INT32_MAX, b);
-	} else {
-		close_span(3, a - 1, -1);
-		close_span(a + 1, b - 1, -1);
-		close_span(b + 1, INT32_MAX, -1);
+	if (!fds) {             /* keep the lock alone: whoever needed the rest fails (EBADF) */
+		fds = one;
+		nr_keep = 0;
 	}
-	if (st->lock_fd >= 0 && st->lock_fd != keep_fd)
+	for (size_t i = 0; i < nr_keep; i++)
+		if (keep[i] >= 3)
+			fds[n++] = keep[i];
+	if (st->lock_fd >= 3)
+		fds[n++] = st->lock_fd;
+	qsort(fds, n, sizeof(fds[0]), cmp_fd);
+	/* Everything but those, then the lock (its open file description stays locked by the parent). */
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] > lo)
+			close_range((unsigned)lo, (unsigned)fds[i] - 1, 0);
+		if (fds[i] + 1 > lo)
+			lo = fds[i] + 1;
+	}
+	close_range((unsigned)lo, ~0u, 0);
+	if (fds != one)
+		free(fds);
+	for (size_t i = 0; i < nr_keep; i++)
+		if (keep[i] == st->lock_fd)
+			return;
+	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	st->lock_fd = -1;
 }

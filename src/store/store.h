@@ -272,12 +272,14 @@ int store_snapshot_get(struct store *st, uint64_t *seq, char **name);
 
 /**
  * store_forked() - in a child the daemon forked: close every file
- * descriptor above 2 except @keep_fd (sockets, the database, epoll), the
- * store's lock last, without touching the database.  So once the lock is
- * free (a restart after a crash waits for it), the child holds nothing of
- * the daemon's.  The child must not call anything else on @st.
+ * descriptor above 2 except the @nr_keep in @keep (a negative one keeps
+ * nothing; out of memory, none but the lock is kept) - sockets, the
+ * database, epoll -, the store's lock last, without touching the
+ * database.  So once the lock is free (a restart after a crash waits for
+ * it), the child holds nothing of the daemon's but what it kept.  The
+ * child must not call anything else on @st.
  */
-void store_forked(struct store *st, int keep_fd);
+void store_forked(struct store *st, const int *keep, size_t nr_keep);
 
 /**
  * store_crc32() - CRC32C (Castagnoli) of @n bytes at @p, continuing @c

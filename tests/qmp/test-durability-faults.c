@@ -1125,6 +1125,84 @@ static void test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_resta
 	assert_memory_equal(buf, zero, sizeof(buf));
 }
 
+/* Wait until the line @n (from 1) of the shim's sync trace @path names a snapshot; its text into @buf. */
+static void wait_snapshot_lines(const char *path, int n, char *buf, size_t cap)
+{
+	for (int i = 0; i < TMO / 10; i++, usleep(10000)) {
+		FILE *f = fopen(path, "r");
+		size_t len = f ? fread(buf, 1, cap - 1, f) : 0;
+		int seen = 0;
+
+		if (f)
+			fclose(f);
+		buf[len] = 0;
+		for (const char *q = buf; (q = strstr(q, "snapshot-")); q++)
+			seen++;
+		if (seen >= n)
+			return;
+	}
+	fail_msg("no snapshot %d was written (syncs: %s)", n, buf);
+}
+
+/*
+ * A sanitizing release zeroes its capacity in the memory-backend-file
+ * without a sync, and a snapshot after it drops its record: no replay
+ * owes that zeroing any more, so after a power loss the old bytes could
+ * come back.  The snapshot child now syncs the file backends before it
+ * writes the snapshot (which the store records only once the child is
+ * done): the shim's trace of syncs shows a.mem synced before the
+ * snapshot's .tmp, and a snapshot with nothing zeroed since the last
+ * one does not sync it again.  What this cannot show: that the disk
+ * keeps what fsync() returned for (no power is cut here).
+ */
+static void test_a_snapshot_syncs_what_the_records_it_drops_zeroed(void **state)
+{
+	char trace[200], buf[4096];
+	const char *first, *a_mem, *second;
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV ",sanitize-on-release=on", "--fm", p.fm_arg);
+	snprintf(trace, sizeof(trace), "%s/trace", p.dir);
+	setenv("CXLDCD_FAULTFS_TRACE", trace, 1);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "4", 1);
+	start_faulty(&p, &a);
+	unsetenv("CXLDCD_FAULTFS_TRACE");
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));                      /* seq 1 */
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);       /* 2, 3: accept, clear the log */
+	file_write(&p, "a.mem", 0, "host 0 data");
+	unlink(trace);                                          /* from here on */
+	ok(qmp_client_cmd(c, forced, TMO));                     /* seq 4: zeroes; snapshot 4 */
+	wait_snapshot_lines(trace, 1, buf, sizeof(buf));
+	first = strstr(buf, "snapshot-");
+	assert_non_null(strstr(buf, "snapshot-00000000000000000004.bin.tmp"));
+	a_mem = strstr(buf, "a.mem\n");
+	if (!a_mem || a_mem > first)
+		fail_msg("snapshot 4 was written before a.mem, zeroed by the release it drops, was synced: %s",
+			 buf);
+	for (int i = 1; i <= 4; i++)                            /* seq 5-8, nothing zeroed: snapshot 8 */
+		json_decref(expect_ok(qmp_client_cmdf(c, TMO,
+			"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			"\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,"
+			"\"tag\":\"" TAG_A "\",\"extents\":[{\"offset\":%d,\"len\":2097152}]}}",
+			i * 2 * (int)MiB)));
+	wait_snapshot_lines(trace, 2, buf, sizeof(buf));
+	first = strstr(buf, "snapshot-");
+	second = strstr(strstr(first, "\n"), "snapshot-");
+	assert_non_null(strstr(second, "snapshot-00000000000000000008.bin.tmp"));
+	a_mem = strstr(first, "a.mem\n");
+	if (a_mem && a_mem < second)
+		fail_msg("snapshot 8 synced a.mem again with nothing zeroed since: %s", buf);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
 /* Get LSA (4102h) of 8 bytes at @off through host 0's QMP mailbox, into @out. */
 /*
  * The device with --state and --fm, its LSA a 128 KiB memory-backend-file
@@ -1495,6 +1573,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_set_lsa_killed_before_it_ran_is_in_the_lsa_after_restart,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_set_lsa_that_ran_is_not_written_again_by_the_replay,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_snapshot_syncs_what_the_records_it_drops_zeroed,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_restart,
 					  dproc_reap_all),

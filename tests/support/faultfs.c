@@ -26,6 +26,11 @@
  * file, so a kill then loses it (a kill during its sync would not: the
  * kernel has the frames).  With CXLDCD_FAULTFS_SYNCS a test reads N.
  *
+ * CXLDCD_FAULTFS_TRACE=PATH: each successful fsync()/fdatasync() of any
+ * file, in the daemon or its snapshot child, appends a line to PATH: the
+ * file's name (its last path component), so a test sees the order of the
+ * syncs (a backend's before the snapshot that drops what it zeroed).
+ *
  * CXLDCD_FAULTFS_SNAP_HOLD=PATH: while PATH exists, an fdatasync() of a
  * snapshot file being written (a name ending in ".bin.tmp") waits (up to
  * 30 s) before it syncs: a snapshot child still writing.
@@ -126,6 +131,30 @@ static void hold_write(int fd)
 	errno = saved;
 }
 
+/* The name of the file fd syncs, a line to $CXLDCD_FAULTFS_TRACE. */
+static void trace_sync(int fd)
+{
+	const char *out = getenv("CXLDCD_FAULTFS_TRACE");
+	char link[64], path[512], *name;
+	ssize_t n;
+	int cfd, saved = errno;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = out ? readlink(link, path, sizeof(path) - 2) : -1;
+	if (n > 0) {
+		path[n] = '\n';
+		path[n + 1] = 0;
+		name = strrchr(path, '/');
+		name = name ? name + 1 : path;
+		cfd = open(out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (cfd >= 0) {
+			REAL("write", ssize_t (*)(int, const void *, size_t))(cfd, name, strlen(name));
+			close(cfd);
+		}
+	}
+	errno = saved;
+}
+
 /* One byte to $CXLDCD_FAULTFS_SYNCS for a synced WAL. */
 static void count_sync(int fd)
 {
@@ -221,8 +250,10 @@ int fsync(int fd)
 	}
 	hold_sync(fd);
 	e = REAL("fsync", int (*)(int))(fd);
-	if (!e)
+	if (!e) {
 		count_sync(fd);
+		trace_sync(fd);
+	}
 	return e;
 }
 
@@ -256,8 +287,10 @@ int fdatasync(int fd)
 	hold_sync(fd);
 	hold_snapshot(fd);
 	e = REAL("fdatasync", int (*)(int))(fd);
-	if (!e)
+	if (!e) {
 		count_sync(fd);
+		trace_sync(fd);
+	}
 	return e;
 }
 
