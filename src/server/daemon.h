@@ -140,6 +140,13 @@ struct server_ctx {
 	 */
 	uint64_t nr_zeroed, zeroed_synced, snap_zeroed;
 	/*
+	 * Places a replay owed a zeroing on backends that were unavailable,
+	 * [tag, start, len] each, as the store keeps them (owed.c), and
+	 * whether they changed since they were stored.
+	 */
+	json_t *owed_carry;
+	bool owed_carry_dirty;
+	/*
 	 * The group being flushed runs in segments, each ending after a
 	 * request that may erase (request.c): the rest of the group, the
 	 * next segment once committed (next_done) and that commit's outcome,
@@ -287,6 +294,19 @@ void srv_owed_each(const struct dcd *dv, srv_owed_fn *fn, void *opaque);
  * ranges were zeroed.
  */
 size_t srv_owed_settle(struct server_ctx *s, bool zero);
+/*
+ * After srv_owed_settle(): store the places owed on backends that were
+ * unavailable (store_owed_set()), when they changed; how many there are
+ * in *nr.  Return 0 or -errno (the start must not go on: they would be
+ * forgotten).
+ */
+int srv_owed_carry_save(struct server_ctx *s, size_t *nr);
+/*
+ * A backend made by a live object-add: zero the places owed on it while
+ * it was unavailable (found by its tag) and store what is left, before
+ * anything can bind it.  Return 0, or -errno with err set.
+ */
+int srv_owed_backend_back(struct server_ctx *s, const char *id, char *err, size_t cap);
 
 /* ---- persist.c: --state ------------------------------------------------ */
 

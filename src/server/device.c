@@ -438,4 +438,6 @@ void srv_ctx_fini(struct server_ctx *s)
 	s->events = NULL;
 	json_decref(s->objects);
 	s->objects = NULL;
+	json_decref(s->owed_carry);
+	s->owed_carry = NULL;
 }

@@ -39,10 +39,14 @@
  * Two more treaps hold the static capacity an erase owes (by DPA) and the
  * LSA ranges a Set LSA owes (by offset).
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <uuid/uuid.h>
 
 #include "mem/mem.h"
 #include "store/store.h"
@@ -456,10 +460,155 @@ void srv_owed_each(const struct dcd *dv, srv_owed_fn *fn, void *opaque)
 
 struct settle {
 	struct dcd *dv;
-	size_t n;
+	struct mem_dev *md;         /* settle_one(): what zeroes through the device's layout */
+	size_t n, carried;
 	int fd;                     /* settle_lsa(), settle_static(): the backend's, or -1 */
 	uint64_t base, size;        /* settle_static(): the backend's first DPA and size */
 };
+
+/* ---- places owed on unavailable backends -------------------------------------- */
+
+/* Zero [off, off+len) of @fd: a hole, else written zeros.  0 or -errno. */
+static int zero_fd(int fd, uint64_t off, uint64_t len)
+{
+	static const uint8_t zeros[65536];
+
+	if (fd < 0)
+		return -EBADF;
+	if (!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
+		return 0;
+	for (uint64_t d = off; d < off + len; d += sizeof(zeros)) {
+		size_t n = off + len - d < sizeof(zeros) ? (size_t)(off + len - d) : sizeof(zeros);
+
+		if (pwrite(fd, zeros, n, (off_t)d) != (ssize_t)n)
+			return errno ? -errno : -EIO;
+	}
+	return 0;
+}
+
+/* Keep owing [start, start+len) of @tag's backend, unavailable now (once). */
+static void carry(struct server_ctx *s, const uint8_t *tag, uint64_t start, uint64_t len)
+{
+	char str[37];
+	size_t i;
+	json_t *e;
+
+	uuid_unparse_lower(tag, str);
+	if (!s->owed_carry && !(s->owed_carry = json_array()))
+		return;
+	json_array_foreach(s->owed_carry, i, e) {
+		if (!strcmp(json_string_value(json_array_get(e, 0)) ?: "", str) &&
+		    (uint64_t)json_integer_value(json_array_get(e, 1)) == start &&
+		    (uint64_t)json_integer_value(json_array_get(e, 2)) == len)
+			return;
+	}
+	json_array_append_new(s->owed_carry, json_pack("[s, I, I]", str, (json_int_t)start,
+						       (json_int_t)len));
+	s->owed_carry_dirty = true;
+}
+
+/*
+ * Zero the carried places whose backend is there now (of @only's tag
+ * when not NULL) and forget them; how many.
+ */
+static size_t settle_carried(struct server_ctx *s, const uint8_t *only)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < json_array_size(s->owed_carry);) {
+		json_t *e = json_array_get(s->owed_carry, i);
+		const char *str = json_string_value(json_array_get(e, 0));
+		uint64_t start = (uint64_t)json_integer_value(json_array_get(e, 1));
+		uint64_t len = (uint64_t)json_integer_value(json_array_get(e, 2));
+		struct mem_backend *b = NULL;
+		uuid_t tag;
+		int rc;
+
+		if (str && !uuid_parse(str, tag) && (!only || !memcmp(only, tag, CXLDCD_TAG_SIZE)))
+			b = mem_registry_find_tag(s->reg, tag);
+		if (!b) {
+			i++;
+			continue;
+		}
+		if (start > mem_backend_size(b) || len > mem_backend_size(b) - start)
+			len = start > mem_backend_size(b) ? 0 : mem_backend_size(b) - start;
+		rc = len ? zero_fd(mem_backend_fd(b), start, len) : 0;
+		if (rc) {
+			srv_log(s->log, LOG_WARNING,
+				"state: cannot zero offset 0x%llx of backend %s, owed since it was unavailable: %s",
+				(unsigned long long)start, mem_backend_id(b), strerror(-rc));
+			i++;
+			continue;
+		}
+		json_array_remove(s->owed_carry, i);
+		s->owed_carry_dirty = true;
+		n++;
+	}
+	return n;
+}
+
+/* The carried places the store holds, once (before the replay's are added). */
+static void carry_load(struct server_ctx *s)
+{
+	char *text = NULL;
+
+	if (s->owed_carry || !s->st)
+		return;
+	if (store_owed_get(s->st, &text))
+		srv_log(s->log, LOG_WARNING, "state: cannot read the places owed on unavailable backends: %s",
+			store_last_error(s->st));
+	s->owed_carry = text ? json_loads(text, 0, NULL) : NULL;
+	if (text && !json_is_array(s->owed_carry))
+		srv_log(s->log, LOG_WARNING, "state: the places owed on unavailable backends are not readable: ignored");
+	if (!json_is_array(s->owed_carry)) {
+		json_decref(s->owed_carry);
+		s->owed_carry = json_array();
+	}
+	free(text);
+}
+
+int srv_owed_carry_save(struct server_ctx *s, size_t *nr)
+{
+	char *text;
+	int rc;
+
+	*nr = json_array_size(s->owed_carry);
+	if (!s->owed_carry_dirty || !s->st)
+		return 0;
+	text = *nr ? json_dumps(s->owed_carry, JSON_COMPACT) : NULL;
+	if (*nr && !text)
+		return -ENOMEM;
+	rc = store_owed_set(s->st, text);
+	free(text);
+	if (!rc)
+		s->owed_carry_dirty = false;
+	return rc;
+}
+
+int srv_owed_backend_back(struct server_ctx *s, const char *id, char *err, size_t cap)
+{
+	struct mem_backend *b = mem_registry_find(s->reg, id);
+	struct mem_backend_info bi;
+	size_t n, left;
+	int rc;
+
+	if (!b || !json_array_size(s->owed_carry))
+		return 0;
+	mem_backend_get_info(b, &bi);
+	if (!bi.has_tag || !(n = settle_carried(s, bi.tag)))
+		return 0;
+	rc = srv_owed_carry_save(s, &left);
+	if (rc) {
+		snprintf(err, cap, "cannot store that the places owed on backend %s were zeroed: %s",
+			 id, store_last_error(s->st));
+		return rc;
+	}
+	s->nr_zeroed++;
+	srv_log(s->log, LOG_NOTICE,
+		"state: backend %s is back: %zu range(s) owed a zeroing since it was unavailable: zeroed",
+		id, n);
+	return 0;
+}
 
 static void settle_one(void *opaque, const uint8_t *tag, uint64_t start, uint64_t len)
 {
@@ -468,10 +617,15 @@ static void settle_one(void *opaque, const uint8_t *tag, uint64_t start, uint64_
 	struct core_extent_info x = { .ext = { .dpa = start, .len = len }, .tag_offset = start,
 				      .sanitize = true };
 
+	/* Its backend unavailable (its file vanished): owed until it is back. */
+	if (dv->mode == MEM_DEV_TAGGED && !mem_registry_find_tag(dv->srv->reg, tag)) {
+		carry(dv->srv, tag, start, len);
+		st->carried++;
+		return;
+	}
 	memcpy(x.ext.tag, tag, CXLDCD_TAG_SIZE);
-	if (mem_dev_sanitize(dv->replay_check, &x))
-		srv_log(dv->srv->log, LOG_WARNING, "device %s: %s", dv->id,
-			mem_dev_last_error(dv->replay_check));
+	if (mem_dev_sanitize(st->md, &x))
+		srv_log(dv->srv->log, LOG_WARNING, "device %s: %s", dv->id, mem_dev_last_error(st->md));
 	st->n++;
 }
 
@@ -569,14 +723,34 @@ static void settle_static(struct server_ctx *s, struct dcd *dv, struct settle *s
 
 size_t srv_owed_settle(struct server_ctx *s, bool zero)
 {
-	size_t n = 0, nr_lsa = 0;
+	size_t n = 0, nr_lsa = 0, carried = 0;
 
+	if (zero)
+		carry_load(s);
 	for (size_t i = 0; i < s->nr_devs; i++) {
 		struct dcd *dv = s->devs[i];
-		struct settle st = { .dv = dv, .fd = -1 };
+		struct settle st = { .dv = dv, .fd = -1, .md = dv->replay_check };
 
-		if (zero && dv->replay_check)
+		/*
+		 * The memory checks were turned off (a backend unavailable):
+		 * a checker made now zeroes what is owed on the others.
+		 */
+		if (zero && dv->owed && !st.md) {
+			struct mem_dev_cfg mc;
+			char msg[SRV_ERR_MAX];
+
+			dcd_mem_cfg(s, dv, &mc);
+			if (mem_dev_new_checker(dv->dev, s->reg, &mc, &st.md, msg, sizeof(msg))) {
+				srv_log(s->log, LOG_WARNING, "device %s: cannot zero what the replay owes: %s",
+					dv->id, msg);
+				st.md = NULL;
+			}
+		}
+		if (zero && st.md)
 			tree_each(dv->owed, settle_one, &st);
+		if (st.md != dv->replay_check)
+			mem_dev_free(st.md);
+		carried += st.carried;
 		if (zero) {
 			settle_static(s, dv, &st);
 			nr_lsa += settle_lsa(s, dv);
@@ -596,6 +770,12 @@ size_t srv_owed_settle(struct server_ctx *s, bool zero)
 		srv_log(s->log, LOG_NOTICE,
 			"state: %zu LSA range(s) written by the replay and not proven done since: written to the lsa backend (a kill may have come before the Set LSA ran)",
 			nr_lsa);
+	if (carried)
+		srv_log(s->log, LOG_WARNING,
+			"state: %zu range(s) freed with sanitize or erased by the replay are on unavailable backends: kept in the store, zeroed when the backend is back (at a start or an object-add)",
+			carried);
+	if (zero)       /* the places owed before on backends that are back */
+		n += settle_carried(s, NULL);
 	/* Done now: a later replay must not do it again over what is written next. */
 	s->ran_unproven = n || nr_lsa;
 	s->nr_zeroed += n || nr_lsa;

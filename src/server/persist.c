@@ -1023,7 +1023,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	bool restarted, unavailable = false;
 	json_t *claims = NULL;
 	uint64_t t0, c0;
-	size_t owed;
+	size_t owed, carried;
 	int rc = srv_state_lock(s, dir, err, cap);
 
 	if (rc)
@@ -1077,6 +1077,12 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	if (owed)
 		srv_log(s->log, LOG_NOTICE, "state: %zu range(s) freed with sanitize or erased by the replay and not proven done since: zeroed (a kill may have come before the request ran)",
 			owed);
+	/* What an unavailable backend is owed is kept before the proof forgets it. */
+	if (!rc && srv_owed_carry_save(s, &carried)) {
+		snprintf(err, cap, "--state %s: cannot store the places owed on unavailable backends: %s",
+			 dir, store_last_error(s->st));
+		rc = -EIO;
+	}
 	replay_checks_free(s);
 	free(r.restart_text);
 	free(r.rsp);

@@ -54,6 +54,14 @@ int srv_object_add(struct server_ctx *s, json_t *args, char *err, size_t cap)
 		rc = tmp.nr_objects ? 0 : rc;
 		goto out;
 	}
+	/* Owed a zeroing while it was unavailable: done before anything binds it (owed.c). */
+	if (!s->replaying) {
+		rc = srv_owed_backend_back(s, tmp.objects[0].id, err, cap);
+		if (rc) {
+			mem_registry_del(s->reg, tmp.objects[0].id, NULL, 0);
+			goto out;
+		}
+	}
 	/* A snapshot makes the live object-add backends again (persist.c). */
 	if (s->objects)
 		json_array_append_new(s->objects, json_deep_copy(args));

@@ -324,3 +324,47 @@ int store_snapshot_get(struct store *st, uint64_t *seq, char **name)
 		return store_fail_sql(st, rc, "snapshot");
 	return ret;
 }
+
+int store_owed_get(struct store *st, char **text)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, ret = 0;
+
+	*text = NULL;
+	rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'owed_unavailable'", -1,
+				&s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) == SQLITE_TEXT) {
+			*text = strdup((const char *)sqlite3_column_text(s, 0));
+			if (!*text)
+				ret = store_fail(st, -ENOMEM, "owed: out of memory");
+		}
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK)
+		return store_fail_sql(st, rc, "owed");
+	return ret;
+}
+
+int store_owed_set(struct store *st, const char *text)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (st->in_txn)
+		return store_fail(st, -EBUSY, "owed: a transaction is open");
+	rc = sqlite3_prepare_v2(st->db, text && *text ?
+				"INSERT OR REPLACE INTO meta(key, value) VALUES ('owed_unavailable', ?1)" :
+				"DELETE FROM meta WHERE key = 'owed_unavailable'", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		if (text && *text)
+			sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_OK ? 0 : store_fail_sql(st, rc, "owed");
+}

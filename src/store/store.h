@@ -271,6 +271,21 @@ int store_journal_trim(struct store *st, uint32_t max_rows, bool *done);
 int store_snapshot_get(struct store *st, uint64_t *seq, char **name);
 
 /**
+ * store_owed_get() - the places a replay owed a zeroing on backends that
+ * were unavailable (meta 'owed_unavailable'), as the daemon stored them
+ * (store_owed_set()): a text the caller frees, or *text = NULL when none.
+ * Unlike the journal, a snapshot does not drop it.
+ * Return: 0, -ENOMEM or -EIO.
+ */
+int store_owed_get(struct store *st, char **text);
+/**
+ * store_owed_set() - store @text as those places (NULL or "": none), in a
+ * commit of its own (fsync'd as any); -EBUSY inside a transaction.
+ * Return: 0 or -errno.
+ */
+int store_owed_set(struct store *st, const char *text);
+
+/**
  * store_forked() - in a child the daemon forked: close every file
  * descriptor above 2 except the @nr_keep in @keep (a negative one keeps
  * nothing; out of memory, none but the lock is kept) - sockets, the
