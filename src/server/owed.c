@@ -20,9 +20,10 @@
  *    so what came before it ran too, and the host may have written there
  *    since; or
  *  - a proof record (srv_owed_prove()) follows it: the daemon journals one
- *    after a group of requests in which an erase or a Set LSA ran, and
- *    after a restart did what it owed, so everything before it ran and
- *    the backend holds zeros (or the label) or what was written since.
+ *    once an erase ran, before its answer (request.c cuts the group after
+ *    it), after a group in which a Set LSA ran, and after a restart did
+ *    what it owed, so everything before it ran and the backend holds
+ *    zeros (or the label) or what was written since.
  * A Set LSA is owed too: it writes the lsa backend's file when it runs,
  * and that file is loaded over the model's LSA at the next start; the
  * Set LSA bytes still owed at the end of the replay are written there.
@@ -38,6 +39,11 @@
  * a free, an erase and an acceptance each cost O(log n + pieces touched).
  * Two more treaps hold the static capacity an erase owes (by DPA) and the
  * LSA ranges a Set LSA owes (by offset).
+ *
+ * What is owed on a tag whose backend is unavailable at the end of the
+ * replay (its file vanished) is kept in the store (store_owed_set()), out
+ * of reach of proof records and snapshots, and zeroed when that backend
+ * is back: at a later start, or at the object-add that makes it again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +57,7 @@
 #include "mem/mem.h"
 #include "store/store.h"
 #include "daemon.h"
+#include "loop.h"
 
 /* The proof record: a QMP-kind record of no command (a client's is refused, unjournaled). */
 static const char proof_text[] = "{\"execute\":\"x-cxldcd-journal-ran\",\"arguments\":{}}";
@@ -466,6 +473,19 @@ struct settle {
 	uint64_t base, size;        /* settle_static(): the backend's first DPA and size */
 };
 
+/*
+ * Between two zeroings of the settling: let the loop run a round, at most
+ * every 10 ms, as the replay does (clients are answered "starting"; its
+ * timers send the watchdog's ping): 100,000 places owed take a while.
+ */
+static void settle_pump(struct server_ctx *s)
+{
+	if (s->loop && loop_now_ms() - s->replay_pump_ms >= 10) {
+		loop_run_once(s->loop, 0);
+		s->replay_pump_ms = loop_now_ms();
+	}
+}
+
 /* ---- places owed on unavailable backends -------------------------------------- */
 
 /* Zero [off, off+len) of @fd: a hole, else written zeros.  0 or -errno. */
@@ -543,6 +563,8 @@ static size_t settle_carried(struct server_ctx *s, const uint8_t *only)
 		json_array_remove(s->owed_carry, i);
 		s->owed_carry_dirty = true;
 		n++;
+		if (s->replaying)
+			settle_pump(s);
 	}
 	return n;
 }
@@ -627,6 +649,7 @@ static void settle_one(void *opaque, const uint8_t *tag, uint64_t start, uint64_
 	if (mem_dev_sanitize(st->md, &x))
 		srv_log(dv->srv->log, LOG_WARNING, "device %s: %s", dv->id, mem_dev_last_error(st->md));
 	st->n++;
+	settle_pump(dv->srv);
 }
 
 /* Write the model's LSA bytes of [start, start+len) to the lsa backend (opaque: its fd). */

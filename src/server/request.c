@@ -237,7 +237,11 @@ static void commit_next(struct server_ctx *s)
  */
 static void flush_batch(struct server_ctx *s, struct srv_group_item *batch)
 {
-	struct srv_group_item *seg, *it;
+	/* A flush from a callback (srv_journal()) leaves the outer one's segments as they were. */
+	struct srv_group_item *rest0 = s->flush_rest, *next0 = s->next_seg, *seg, *it;
+	bool flushing0 = s->flushing, done0 = s->next_done;
+	uint32_t unrun0 = s->flush_unrun;
+	int rc0 = s->next_rc;
 
 	s->flush_rest = batch;
 	commit_next(s);
@@ -262,17 +266,20 @@ static void flush_batch(struct server_ctx *s, struct srv_group_item *batch)
 		}
 		s->flushing = false;
 		/*
-		 * An erase or a Set LSA ran (and srv_request_end() did not
-		 * commit its proof yet): say so in the journal before anything
-		 * else runs, so that a replay does not do it again over what is
-		 * written from now on (owed.c).  When this commit fails the next
-		 * group's carries the record.
+		 * Unless srv_request_end() did: the next segment, and first the
+		 * proof record when an erase or a Set LSA ran, so that a replay
+		 * does not do it again over what is written from now on
+		 * (owed.c).  When this commit fails the next one carries it.
 		 */
 		if (!s->next_done)
 			commit_next(s);
 	}
-	s->flush_rest = NULL;
-	s->next_done = false;
+	s->flush_rest = rest0;
+	s->next_seg = next0;
+	s->flushing = flushing0;
+	s->next_done = done0;
+	s->flush_unrun = unrun0;
+	s->next_rc = rc0;
 }
 
 void srv_group_flush(struct server_ctx *s)
