@@ -506,25 +506,34 @@ static int zero_fd(int fd, uint64_t off, uint64_t len)
 	return 0;
 }
 
-/* Keep owing [start, start+len) of @tag's backend, unavailable now (once). */
+/*
+ * s->owed_carry: an object whose keys name the places ("TAG/START/LEN"),
+ * so that the same place owed again (by the same records at each start
+ * while the backend stays away) is kept once; the store holds its values,
+ * [TAG, START, LEN] each.
+ */
+static void carry_put(struct server_ctx *s, const char *tag, uint64_t start, uint64_t len)
+{
+	char key[37 + 2 * 21];
+
+	snprintf(key, sizeof(key), "%s/%llu/%llu", tag, (unsigned long long)start,
+		 (unsigned long long)len);
+	if (json_object_get(s->owed_carry, key))
+		return;
+	json_object_set_new(s->owed_carry, key, json_pack("[s, I, I]", tag, (json_int_t)start,
+							  (json_int_t)len));
+	s->owed_carry_dirty = true;
+}
+
+/* Keep owing [start, start+len) of @tag's backend, unavailable now. */
 static void carry(struct server_ctx *s, const uint8_t *tag, uint64_t start, uint64_t len)
 {
 	char str[37];
-	size_t i;
-	json_t *e;
 
 	uuid_unparse_lower(tag, str);
-	if (!s->owed_carry && !(s->owed_carry = json_array()))
+	if (!s->owed_carry && !(s->owed_carry = json_object()))
 		return;
-	json_array_foreach(s->owed_carry, i, e) {
-		if (!strcmp(json_string_value(json_array_get(e, 0)) ?: "", str) &&
-		    (uint64_t)json_integer_value(json_array_get(e, 1)) == start &&
-		    (uint64_t)json_integer_value(json_array_get(e, 2)) == len)
-			return;
-	}
-	json_array_append_new(s->owed_carry, json_pack("[s, I, I]", str, (json_int_t)start,
-						       (json_int_t)len));
-	s->owed_carry_dirty = true;
+	carry_put(s, str, start, len);
 }
 
 /*
@@ -533,10 +542,12 @@ static void carry(struct server_ctx *s, const uint8_t *tag, uint64_t start, uint
  */
 static size_t settle_carried(struct server_ctx *s, const uint8_t *only)
 {
+	const char *key;
+	json_t *e;
+	void *tmp;
 	size_t n = 0;
 
-	for (size_t i = 0; i < json_array_size(s->owed_carry);) {
-		json_t *e = json_array_get(s->owed_carry, i);
+	json_object_foreach_safe(s->owed_carry, tmp, key, e) {
 		const char *str = json_string_value(json_array_get(e, 0));
 		uint64_t start = (uint64_t)json_integer_value(json_array_get(e, 1));
 		uint64_t len = (uint64_t)json_integer_value(json_array_get(e, 2));
@@ -546,10 +557,8 @@ static size_t settle_carried(struct server_ctx *s, const uint8_t *only)
 
 		if (str && !uuid_parse(str, tag) && (!only || !memcmp(only, tag, CXLDCD_TAG_SIZE)))
 			b = mem_registry_find_tag(s->reg, tag);
-		if (!b) {
-			i++;
+		if (!b)
 			continue;
-		}
 		if (start > mem_backend_size(b) || len > mem_backend_size(b) - start)
 			len = start > mem_backend_size(b) ? 0 : mem_backend_size(b) - start;
 		rc = len ? zero_fd(mem_backend_fd(b), start, len) : 0;
@@ -557,10 +566,9 @@ static size_t settle_carried(struct server_ctx *s, const uint8_t *only)
 			srv_log(s->log, LOG_WARNING,
 				"state: cannot zero offset 0x%llx of backend %s, owed since it was unavailable: %s",
 				(unsigned long long)start, mem_backend_id(b), strerror(-rc));
-			i++;
 			continue;
 		}
-		json_array_remove(s->owed_carry, i);
+		json_object_del(s->owed_carry, key);
 		s->owed_carry_dirty = true;
 		n++;
 		if (s->replaying)
@@ -573,31 +581,46 @@ static size_t settle_carried(struct server_ctx *s, const uint8_t *only)
 static void carry_load(struct server_ctx *s)
 {
 	char *text = NULL;
+	json_t *a;
+	size_t i;
+	json_t *e;
 
 	if (s->owed_carry || !s->st)
 		return;
+	s->owed_carry = json_object();
 	if (store_owed_get(s->st, &text))
 		srv_log(s->log, LOG_WARNING, "state: cannot read the places owed on unavailable backends: %s",
 			store_last_error(s->st));
-	s->owed_carry = text ? json_loads(text, 0, NULL) : NULL;
-	if (text && !json_is_array(s->owed_carry))
+	a = text ? json_loads(text, 0, NULL) : NULL;
+	if (text && !json_is_array(a))
 		srv_log(s->log, LOG_WARNING, "state: the places owed on unavailable backends are not readable: ignored");
-	if (!json_is_array(s->owed_carry)) {
-		json_decref(s->owed_carry);
-		s->owed_carry = json_array();
+	json_array_foreach(a, i, e) {
+		const char *str = json_string_value(json_array_get(e, 0));
+
+		if (str && json_is_integer(json_array_get(e, 1)) && json_is_integer(json_array_get(e, 2)))
+			carry_put(s, str, (uint64_t)json_integer_value(json_array_get(e, 1)),
+				  (uint64_t)json_integer_value(json_array_get(e, 2)));
 	}
+	s->owed_carry_dirty = false;    /* as stored */
+	json_decref(a);
 	free(text);
 }
 
 int srv_owed_carry_save(struct server_ctx *s, size_t *nr)
 {
+	const char *key;
+	json_t *a, *e;
 	char *text;
 	int rc;
 
-	*nr = json_array_size(s->owed_carry);
+	*nr = json_object_size(s->owed_carry);
 	if (!s->owed_carry_dirty || !s->st)
 		return 0;
-	text = *nr ? json_dumps(s->owed_carry, JSON_COMPACT) : NULL;
+	a = json_array();
+	json_object_foreach(s->owed_carry, key, e)
+		json_array_append(a, e);
+	text = *nr ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
 	if (*nr && !text)
 		return -ENOMEM;
 	rc = store_owed_set(s->st, text);
@@ -614,7 +637,7 @@ int srv_owed_backend_back(struct server_ctx *s, const char *id, char *err, size_
 	size_t n, left;
 	int rc;
 
-	if (!b || !json_array_size(s->owed_carry))
+	if (!b || !json_object_size(s->owed_carry))
 		return 0;
 	mem_backend_get_info(b, &bi);
 	if (!bi.has_tag || !(n = settle_carried(s, bi.tag)))

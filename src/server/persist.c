@@ -490,7 +490,8 @@ static int snap_sync_backends(const int *fds, size_t n)
 
 /*
  * The descriptors the child keeps: its pipe's end, then, when @sync, the
- * fds of the file backends (*nr_sync of them).  NULL: out of memory.
+ * fds of the file backends a restart finds again (*nr_sync of them).
+ * NULL: out of memory.
  */
 static int *snap_keep(struct server_ctx *s, int pipe_fd, bool sync, size_t *nr_sync)
 {
@@ -503,9 +504,11 @@ static int *snap_keep(struct server_ctx *s, int pipe_fd, bool sync, size_t *nr_s
 	for (struct mem_backend *b = sync ? mem_registry_first(s->reg) : NULL; b;
 	     b = mem_registry_next(s->reg, b)) {
 		struct mem_backend_info bi;
+		struct stat sb;
 
 		mem_backend_get_info(b, &bi);
-		if (bi.mem_path && bi.fd >= 0)
+		/* a file (not a memfd), and one a restart opens again (not an O_TMPFILE) */
+		if (bi.mem_path && bi.fd >= 0 && !fstat(bi.fd, &sb) && sb.st_nlink)
 			fds[1 + n++] = bi.fd;
 	}
 	*nr_sync = n;
