@@ -447,6 +447,14 @@ static void on_fm_rsp(void *opaque, uint16_t opcode, uint16_t rc)
 	double lat = bench_now_s() - x->fm_sent[(x->fm.done - 1) % FM_RING]; /* done counts this one */
 
 	x->fm_max = lat > x->fm_max ? lat : x->fm_max;
+	if (verbose && lat >= 0.25) {
+		struct timespec now;
+
+		/* the wall-clock time, to line up with a trace or the daemon's log */
+		clock_gettime(CLOCK_REALTIME, &now);
+		fprintf(stderr, "bench-faces: a request took %.1f ms, answered at %lld.%03ld\n",
+			lat * 1e3, (long long)now.tv_sec, now.tv_nsec / 1000000);
+	}
 	if (rc && !x->fm.rc && rc != CXLDCD_RC_BUSY)
 		fprintf(stderr, "bench-faces: fm 0x%04x returned %s\n", opcode, cxldcd_rc_str(rc));
 }
