@@ -325,13 +325,7 @@ bool qmp_json_is_big(const struct qmp_json *j, const json_t *v)
 
 /* ---- writing -------------------------------------------------------- */
 
-struct out {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct out *o, const char *s, size_t n)
+void qmp_text_put(struct qmp_text *o, const char *s, size_t n)
 {
 	if (o->oom)
 		return;
@@ -339,6 +333,10 @@ static void put(struct out *o, const char *s, size_t n)
 		size_t ncap = o->cap ? o->cap : 256;
 		char *nb;
 
+		if (n > SIZE_MAX / 4 - o->len) {
+			o->oom = true;
+			return;
+		}
 		while (ncap < o->len + n + 1)
 			ncap *= 2;
 		nb = realloc(o->buf, ncap);
@@ -354,21 +352,42 @@ static void put(struct out *o, const char *s, size_t n)
 	o->buf[o->len] = 0;
 }
 
-/* jansson's own text of @v (a scalar, or a container holding no big node). */
-static void put_jansson(struct out *o, const json_t *v, size_t flags)
+void qmp_text_reset(struct qmp_text *t)
 {
-	char *t = json_dumps(v, flags | JSON_ENCODE_ANY);
-
-	if (!t) {
-		o->oom = true;
-		return;
+	if (t->cap > QMP_TEXT_KEEP) {
+		free(t->buf);
+		t->buf = NULL;
+		t->cap = 0;
 	}
-	put(o, t, strlen(t));
-	free(t);
+	t->len = 0;
+	t->oom = false;
+	if (t->buf)
+		t->buf[0] = 0;
+}
+
+void qmp_text_fini(struct qmp_text *t)
+{
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
+}
+
+static int put_cb(const char *buf, size_t size, void *data)
+{
+	struct qmp_text *o = data;
+
+	qmp_text_put(o, buf, size);
+	return o->oom ? -1 : 0;
+}
+
+/* jansson's own text of @v (a scalar, or a container holding no big node). */
+static void put_jansson(struct qmp_text *o, const json_t *v, size_t flags)
+{
+	if (!o->oom && json_dump_callback(v, put_cb, o, flags | JSON_ENCODE_ANY))
+		o->oom = true;
 }
 
 /* A key as jansson writes it (it may hold NUL: JSON_ALLOW_NUL). */
-static void put_key(struct out *o, const char *key, size_t len, size_t flags)
+static void put_key(struct qmp_text *o, const char *key, size_t len, size_t flags)
 {
 	json_t *k = json_stringn(key, len);
 
@@ -403,7 +422,7 @@ static bool holds(const struct qmp_json *j, const json_t *v)
 }
 
 /* @v as jansson writes it with @flags (no indentation), big nodes unsigned. */
-static void put_value(struct out *o, const struct qmp_json *j, const json_t *v, size_t flags)
+static void put_value(struct qmp_text *o, const struct qmp_json *j, const json_t *v, size_t flags)
 {
 	const char *comma = flags & JSON_COMPACT ? "," : ", ";
 	const char *colon = flags & JSON_COMPACT ? ":" : ": ";
@@ -414,7 +433,7 @@ static void put_value(struct out *o, const struct qmp_json *j, const json_t *v, 
 
 		snprintf(num, sizeof(num), "%llu",
 			 (unsigned long long)(uint64_t)json_integer_value(v));
-		put(o, num, strlen(num));
+		qmp_text_put(o, num, strlen(num));
 		return;
 	}
 	if (!holds(j, v)) {
@@ -422,41 +441,50 @@ static void put_value(struct out *o, const struct qmp_json *j, const json_t *v, 
 		return;
 	}
 	if (json_is_array(v)) {
-		put(o, "[", 1);
+		qmp_text_put(o, "[", 1);
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			if (!first)
-				put(o, comma, strlen(comma));
+				qmp_text_put(o, comma, strlen(comma));
 			first = false;
 			put_value(o, j, json_array_get(v, i), flags);
 		}
-		put(o, "]", 1);
+		qmp_text_put(o, "]", 1);
 		return;
 	}
-	put(o, "{", 1);
+	qmp_text_put(o, "{", 1);
 	for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
 		if (!first)
-			put(o, comma, strlen(comma));
+			qmp_text_put(o, comma, strlen(comma));
 		first = false;
 		put_key(o, json_object_iter_key(it), json_object_iter_key_len(it), flags);
-		put(o, colon, strlen(colon));
+		qmp_text_put(o, colon, strlen(colon));
 		put_value(o, j, json_object_iter_value(it), flags);
 	}
-	put(o, "}", 1);
+	qmp_text_put(o, "}", 1);
+}
+
+int qmp_json_dump_to(struct qmp_text *t, const struct qmp_json *j, const json_t *v, size_t flags)
+{
+	if (!v)
+		t->oom = true;
+	else if (!j || !j->nr_big)
+		put_jansson(t, v, flags);
+	else    /* no indentation here: QMP writes one line */
+		put_value(t, j, v, flags & ~(size_t)JSON_MAX_INDENT);
+	return t->oom ? -ENOMEM : 0;
 }
 
 char *qmp_json_dumps(const struct qmp_json *j, const json_t *v, size_t flags)
 {
-	struct out o = { 0 };
+	struct qmp_text t = { 0 };
 
 	if (!v)
 		return NULL;
 	if (!j || !j->nr_big)
 		return json_dumps(v, flags | JSON_ENCODE_ANY);
-	/* no indentation here: QMP writes one line */
-	put_value(&o, j, v, flags & ~(size_t)JSON_MAX_INDENT);
-	if (o.oom) {
-		free(o.buf);
+	if (qmp_json_dump_to(&t, j, v, flags)) {
+		free(t.buf);
 		return NULL;
 	}
-	return o.buf;
+	return t.buf;
 }

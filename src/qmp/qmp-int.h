@@ -48,6 +48,11 @@ struct qmp_server {
 
 	bool quit_requested;            /* set by "quit", acted on after the reply */
 	struct qmp_out out;             /* qmp_reply_uint() since the last reply took them */
+	/*
+	 * The text of the message being written (qmp_text_take()), and of the
+	 * last request record (qmp_request_text()): kept for the next one.
+	 */
+	struct qmp_text text, rec;
 	/* the request being handled (for qmp_defer()) */
 	struct qmp_session *cur;
 	const char *cur_id;             /* its id's JSON text, NULL: none */
@@ -123,6 +128,16 @@ struct qmp_session {
 
 void qmp_log(struct qmp_server *srv, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * The server's message buffer, empty, for one message; qmp_text_give()
+ * puts it back for the next (a message written meanwhile, as an event
+ * while a reply is written, takes a buffer of its own).
+ */
+struct qmp_text qmp_text_take(struct qmp_server *srv);
+void qmp_text_give(struct qmp_server *srv, struct qmp_text *t);
+/* Write @t's text (a message, without CRLF; then reset) as a CRLF-terminated line to @s. */
+void qmp_session_send_line(struct qmp_session *s, struct qmp_text *t);
 
 /* Send one message (stolen reference) to @s. */
 void qmp_session_send(struct qmp_session *s, json_t *msg);

@@ -174,6 +174,32 @@ bool qmp_json_is_big(const struct qmp_json *j, const json_t *v);
  */
 char *qmp_json_dumps(const struct qmp_json *j, const json_t *v, size_t flags);
 
+/*
+ * A text written in place: replies, events and journal records are encoded
+ * into one the server keeps (qmp_text_reset()), not into a new allocation
+ * each, so a request leaves no large block behind for malloc to merge.
+ */
+struct qmp_text {
+	char *buf;              /* NUL-terminated once anything was put */
+	size_t len, cap;
+	bool oom;               /* a put failed: the text is incomplete */
+};
+
+/* A kept buffer larger than this is freed by qmp_text_reset(): a burst does not keep its peak. */
+#define QMP_TEXT_KEEP 65536u
+
+/** qmp_text_put() - append @n bytes of @s (sets @t->oom on failure). */
+void qmp_text_put(struct qmp_text *t, const char *s, size_t n);
+/** qmp_text_reset() - empty @t for the next text; free its buffer if larger than QMP_TEXT_KEEP. */
+void qmp_text_reset(struct qmp_text *t);
+/** qmp_text_fini() - free @t's buffer. */
+void qmp_text_fini(struct qmp_text *t);
+/**
+ * qmp_json_dump_to() - append qmp_json_dumps() of @v to @t.
+ * Return: 0, or -ENOMEM (@t->oom set).
+ */
+int qmp_json_dump_to(struct qmp_text *t, const struct qmp_json *j, const json_t *v, size_t flags);
+
 /** qmp_schema_check_json() - qmp_schema_check() of @obj, a node of @j's tree. */
 int qmp_schema_check_json(const struct qmp_arg *schema, const struct qmp_json *j, json_t *obj,
 			  bool allow_extra, struct qmp_error *err);
@@ -251,6 +277,16 @@ json_t *qmp_reply_uint(struct qmp_server *srv, uint64_t v);
  * every integer as sent; json_dumps() outside one.
  */
 char *qmp_request_dumps(const struct qmp_server *srv, const json_t *v, size_t flags);
+
+/**
+ * qmp_request_text() - qmp_request_dumps() of {"execute": @name, "arguments":
+ * @args} (@args NULL: {}) with JSON_COMPACT, written without building that
+ * object into a buffer the server keeps: valid until the next call or the
+ * end of the request.  @len: the text's length.
+ * Return: the text, or NULL (out of memory).
+ */
+const char *qmp_request_text(struct qmp_server *srv, const char *name, const json_t *args,
+			     size_t *len);
 
 struct qmp_cmd {
 	const char *name;

@@ -95,6 +95,8 @@ void qmp_server_free(struct qmp_server *srv)
 	while (srv->sessions)
 		qmp_session_free(srv->sessions);
 	qmp_out_release(&srv->out);
+	qmp_text_fini(&srv->text);
+	qmp_text_fini(&srv->rec);
 	free(srv->cmds);
 	free(srv->package);
 	free(srv);
@@ -175,8 +177,7 @@ int qmp_server_emit_event(struct qmp_server *srv, const char *name, json_t *data
 {
 	struct qmp_session *s, *next;
 	json_t *ev, *ts = qmp_timestamp(srv);
-	char *text, *line;
-	size_t len;
+	struct qmp_text t;
 	int n = 0;
 
 	/* QEMU writes the timestamp first; members are unordered in QMP anyway. */
@@ -186,26 +187,26 @@ int qmp_server_emit_event(struct qmp_server *srv, const char *name, json_t *data
 		ev = NULL;
 	}
 	/* encoded once for every session: an event may be a megabyte */
-	text = ev ? json_dumps(ev, JSON_ENSURE_ASCII) : NULL;
+	t = qmp_text_take(srv);
+	if (ev)
+		qmp_json_dump_to(&t, NULL, ev, JSON_ENSURE_ASCII);
 	json_decref(ev);
-	len = text ? strlen(text) : 0;
-	line = text ? realloc(text, len + 3) : NULL;
-	if (!line) {
-		free(text);
+	qmp_text_put(&t, "\r\n", 2);
+	if (!ev || t.oom) {
+		qmp_text_give(srv, &t);
 		json_decref(ts);
 		qmp_log(srv, LOG_ERR, "qmp: out of memory encoding event %s", name);
 		return -ENOMEM;
 	}
-	memcpy(line + len, "\r\n", 3);
 	qmp_log(srv, LOG_INFO, "qmp: event %s", name);
 	for (s = srv->sessions; s; s = next) {
 		next = s->next;
 		if (!s->negotiated || s->closed)
 			continue;
-		if (qmp_session_event(s, name, line, len + 2, ts))
+		if (qmp_session_event(s, name, t.buf, t.len, ts))
 			n++;
 	}
-	free(line);
+	qmp_text_give(srv, &t);
 	json_decref(ts);
 	return n;
 }

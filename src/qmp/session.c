@@ -31,25 +31,59 @@ struct frame_id {
 	size_t len;
 };
 
-/* Write one encoded message (text is freed) as a CRLF-terminated line. */
-void qmp_session_send_text(struct qmp_session *s, char *text)
+struct qmp_text qmp_text_take(struct qmp_server *srv)
 {
-	size_t len = strlen(text);
-	char *line;
+	struct qmp_text t = srv->text;
 
-	qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: -> %s", s->name, text);
-	/* QMP lines end with CRLF, as QEMU writes them. */
-	line = realloc(text, len + 3);
-	if (!line) {
-		free(text);
-		return;
-	}
-	memcpy(line + len, "\r\n", 3);
-	if (s->write(s->opaque, line, len + 2) < 0) {
+	memset(&srv->text, 0, sizeof(srv->text));
+	qmp_text_reset(&t);
+	return t;
+}
+
+void qmp_text_give(struct qmp_server *srv, struct qmp_text *t)
+{
+	qmp_text_reset(t);      /* a burst's large buffer is not kept */
+	if (srv->text.buf || !t->buf)
+		qmp_text_fini(t);
+	else
+		srv->text = *t;
+	memset(t, 0, sizeof(*t));
+}
+
+static void write_line(struct qmp_session *s, const char *line, size_t len)
+{
+	if (s->write(s->opaque, line, len) < 0) {
 		s->closed = true;
 		qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: write failed, session closed", s->name);
 	}
-	free(line);
+}
+
+void qmp_session_send_line(struct qmp_session *s, struct qmp_text *t)
+{
+	if (t->oom) {
+		qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory encoding a reply", s->name);
+		qmp_text_reset(t);
+		return;
+	}
+	qmp_log(s->srv, LOG_DEBUG, "qmp[%s]: -> %s", s->name, t->buf);
+	/* QMP lines end with CRLF, as QEMU writes them. */
+	qmp_text_put(t, "\r\n", 2);
+	if (t->oom)
+		qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory encoding a reply", s->name);
+	else
+		write_line(s, t->buf, t->len);
+	qmp_text_reset(t);
+}
+
+/* Write one encoded message (text is freed) as a CRLF-terminated line. */
+void qmp_session_send_text(struct qmp_session *s, char *text)
+{
+	struct qmp_text t = qmp_text_take(s->srv);
+
+	qmp_text_put(&t, text, strlen(text));
+	free(text);
+	qmp_session_send_line(s, &t);
+	qmp_text_give(s->srv, &t);
 }
 
 /* ---- integers above INT64_MAX in replies ----------------------------- */
@@ -105,100 +139,104 @@ void qmp_out_release(struct qmp_out *o)
 	memset(o, 0, sizeof(*o));
 }
 
-/* Encode @msg (stolen), the integers of @out (may be NULL) as they are. */
-static char *encode(struct qmp_session *s, json_t *msg, const struct qmp_out *out)
+/*
+ * Append @msg (stolen) to @t, the integers of @out (may be NULL) as they
+ * are.  Return: false when there is nothing to send (closed, or out of
+ * memory: @t->oom).
+ */
+static bool encode(struct qmp_session *s, struct qmp_text *t, json_t *msg,
+		   const struct qmp_out *out)
 {
 	struct qmp_json view = { .big = out ? out->big : NULL, .nr_big = out ? out->nr : 0 };
-	char *text;
 
-	if (!msg)
-		return NULL;
+	if (!msg) {
+		t->oom = true;
+		return false;
+	}
 	if (s->closed) {
 		json_decref(msg);
-		return NULL;
+		return false;
 	}
-	text = qmp_json_dumps(&view, msg, JSON_ENSURE_ASCII);
+	qmp_json_dump_to(t, &view, msg, JSON_ENSURE_ASCII);
 	json_decref(msg);
-	if (!text)
-		qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory encoding a reply", s->name);
-	return text;
+	return !t->oom;
 }
 
+/* Send @msg (stolen). */
 void qmp_session_send(struct qmp_session *s, json_t *msg)
 {
-	char *text = encode(s, msg, NULL);
+	struct qmp_text t = qmp_text_take(s->srv);
 
-	if (text)
-		qmp_session_send_text(s, text);
+	if (encode(s, &t, msg, NULL) || t.oom)
+		qmp_session_send_line(s, &t);
+	qmp_text_give(s->srv, &t);
 }
 
 /*
- * Encode a reply (@msg stolen, an object with a member or more) and end it
- * with the id's text (NULL: none), as jansson writes a last member:
+ * End a reply in @t (an object with a member or more, its closing brace
+ * last) with the id's text (NULL: none), as jansson writes a last member:
  * {"return": {}, "id": ID}.
  */
-static char *encode_reply(struct qmp_session *s, json_t *msg, const char *id,
-			  const struct qmp_out *out)
+static void end_reply(struct qmp_text *t, const char *id)
 {
 	static const char member[] = ", \"id\": ";
-	char *text = encode(s, msg, out), *line;
-	size_t len, idn;
 
-	if (!text || !id)
-		return text;
-	len = strlen(text);
-	idn = strlen(id);
-	line = realloc(text, len + sizeof(member) + idn + 1);
-	if (!line) {
-		free(text);
-		qmp_log(s->srv, LOG_ERR, "qmp[%s]: out of memory encoding a reply", s->name);
-		return NULL;
-	}
-	/* overwrite the closing brace */
-	memcpy(line + len - 1, member, sizeof(member) - 1);
-	memcpy(line + len - 1 + sizeof(member) - 1, id, idn);
-	memcpy(line + len - 1 + sizeof(member) - 1 + idn, "}", 2);
-	return line;
+	if (t->oom || !id)
+		return;
+	t->len--;       /* the closing brace */
+	qmp_text_put(t, member, sizeof(member) - 1);
+	qmp_text_put(t, id, strlen(id));
+	qmp_text_put(t, "}", 1);
 }
 
 static void send_error(struct qmp_session *s, const char *id, const struct qmp_error *err)
 {
 	json_t *rsp = json_pack("{s:{s:s,s:s}}", "error", "class", qmp_err_class_str(err->cls),
 				"desc", err->desc);
-	char *text = encode_reply(s, rsp, id, NULL);
+	struct qmp_text t = qmp_text_take(s->srv);
 
-	if (text)
-		qmp_session_send_text(s, text);
+	if (encode(s, &t, rsp, NULL) || t.oom) {
+		end_reply(&t, id);
+		qmp_session_send_line(s, &t);
+	}
+	qmp_text_give(s->srv, &t);
 }
 
 /*
  * A reply longer than the owner takes at all (qmp_session_set_room())
  * becomes an error that says why: the daemon never loses a client over its
  * own answer.  Replies that merely wait behind others are held back by
- * qmp_session_set_busy() instead.
+ * qmp_session_set_busy() instead.  The reply is written as jansson writes
+ * {"return": RET} (RET NULL: {}), without building that object.
  */
 static void send_return(struct qmp_session *s, const char *id, json_t *ret, const char *name,
 			const struct qmp_out *out)
 {
-	json_t *rsp = json_object();
+	static const char head[] = "{\"return\": ";
+	struct qmp_text t = qmp_text_take(s->srv);
 	struct qmp_error err;
 	size_t room, len;
-	char *text;
 
-	if (rsp)
-		json_object_set_new(rsp, "return", ret ? ret : json_object());
-	else
+	if (s->closed) {
 		json_decref(ret);
-	text = encode_reply(s, rsp, id, out);
-	if (!text)
-		return;
-	len = strlen(text) + 2;
-	room = s->room ? s->room(s->opaque) : SIZE_MAX;
-	if (len <= room) {
-		qmp_session_send_text(s, text);
+		qmp_text_give(s->srv, &t);
 		return;
 	}
-	free(text);
+	qmp_text_put(&t, head, sizeof(head) - 1);
+	if (ret)
+		encode(s, &t, ret, out);
+	else
+		qmp_text_put(&t, "{}", 2);
+	qmp_text_put(&t, "}", 1);
+	end_reply(&t, id);
+	len = t.len + 2;
+	room = s->room ? s->room(s->opaque) : SIZE_MAX;
+	if (t.oom || len <= room) {
+		qmp_session_send_line(s, &t);
+		qmp_text_give(s->srv, &t);
+		return;
+	}
+	qmp_text_give(s->srv, &t);
 	qmp_log(s->srv, LOG_WARNING, "qmp[%s]: reply to %s of %zu bytes exceeds the %zu bytes a reply may take: answered with an error",
 		s->name, name, len, room);
 	qmp_error_set(&err, QMP_ERR_GENERIC,
@@ -385,6 +423,7 @@ static void handle(struct qmp_session *s, const struct qmp_json *doc)
 		send_error(s, id, &err);
 	}
 	qmp_out_release(&out);
+	qmp_text_reset(&s->srv->rec);
 	json_decref(args);
 	free(id);
 }
@@ -659,6 +698,49 @@ unsigned qmp_current_flags(const struct qmp_server *srv)
 char *qmp_request_dumps(const struct qmp_server *srv, const json_t *v, size_t flags)
 {
 	return qmp_json_dumps(srv ? srv->cur_doc : NULL, v, flags);
+}
+
+/* A name written as jansson writes it, without escapes: letters, digits, '-', '_'. */
+static bool plain_name(const char *name)
+{
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return false;
+	return true;
+}
+
+const char *qmp_request_text(struct qmp_server *srv, const char *name, const json_t *args,
+			     size_t *len)
+{
+	static const char exec_key[] = "{\"execute\":", args_key[] = ",\"arguments\":";
+	struct qmp_text *t = &srv->rec;
+	json_t *n;
+
+	qmp_text_reset(t);
+	qmp_text_put(t, exec_key, sizeof(exec_key) - 1);
+	if (plain_name(name)) {
+		qmp_text_put(t, "\"", 1);
+		qmp_text_put(t, name, strlen(name));
+		qmp_text_put(t, "\"", 1);
+	} else if ((n = json_string(name))) {
+		qmp_json_dump_to(t, NULL, n, JSON_COMPACT);
+		json_decref(n);
+	} else {
+		t->oom = true;
+	}
+	qmp_text_put(t, args_key, sizeof(args_key) - 1);
+	if (args)
+		qmp_json_dump_to(t, srv->cur_doc, args, JSON_COMPACT);
+	else
+		qmp_text_put(t, "{}", 2);
+	qmp_text_put(t, "}", 1);
+	if (t->oom) {
+		qmp_text_reset(t);
+		return NULL;
+	}
+	*len = t->len;
+	return t->buf;
 }
 
 void qmp_session_resume(struct qmp_session *s)

@@ -248,18 +248,18 @@ static int defer(struct server_ctx *s, const char *name, json_t *args, dcd_cmd_f
 		 dcd_dev_fn *dev_fn)
 {
 	struct deferred_cmd *dc = calloc(1, sizeof(*dc));
-	char *text = srv_qmp_record(s, name, args);
+	size_t len = 0;
+	const char *text = qmp_request_text(s->qmp, name, args, &len);  /* the server's buffer */
 
 	if (!dc || !text || !(dc->d = qmp_defer(s->qmp))) {
 		free(dc);
-		free(text);
 		return -ENOMEM;
 	}
 	dc->s = s;
 	dc->fn = fn;
 	dc->dev_fn = dev_fn;
 	dc->args = json_incref(args);
-	if (srv_group_add(s, STORE_REC_QMP, 0, 0, 0, text, strlen(text), run_deferred, dc)) {
+	if (srv_group_add(s, STORE_REC_QMP, 0, 0, 0, text, len, run_deferred, dc)) {
 		/* qmp_defer() was called: the answer must come through qmp_complete() */
 		struct qmp_error err = { .cls = QMP_ERR_GENERIC };
 
@@ -268,7 +268,6 @@ static int defer(struct server_ctx *s, const char *name, json_t *args, dcd_cmd_f
 		json_decref(dc->args);
 		free(dc);
 	}
-	free(text);
 	return 0;
 }
 
@@ -326,27 +325,23 @@ int dcd_run_dev(struct server_ctx *s, const char *name, json_t *args, struct qmp
 
 char *srv_qmp_record(struct server_ctx *s, const char *name, json_t *args)
 {
-	json_t *o = args ? json_pack("{s:s, s:O}", "execute", name, "arguments", args)
-			 : json_pack("{s:s, s:{}}", "execute", name, "arguments");
-	char *text = o ? qmp_request_dumps(s->qmp, o, JSON_COMPACT) : NULL;
+	size_t len = 0;
+	const char *text = qmp_request_text(s->qmp, name, args, &len);
 
-	json_decref(o);
-	return text;
+	return text ? strndup(text, len) : NULL;
 }
 
 int srv_journal_qmp(struct server_ctx *s, const char *name, json_t *args)
 {
-	char *text;
-	int rc;
+	const char *text;
+	size_t len = 0;
 
 	if (!s->st || s->replaying)
 		return 0;
-	text = srv_qmp_record(s, name, args);
+	text = qmp_request_text(s->qmp, name, args, &len);
 	if (!text)
 		return -ENOMEM;
-	rc = srv_journal(s, STORE_REC_QMP, 0, 0, 0, text, strlen(text));
-	free(text);
-	return rc;
+	return srv_journal(s, STORE_REC_QMP, 0, 0, 0, text, len);
 }
 
 /* ---- cxl-add-dynamic-capacity ------------------------------------------- */

@@ -81,19 +81,67 @@ static int read_handler(void *opaque, json_t *args, json_t **ret, struct qmp_err
 	return 0;
 }
 
+/* A reply of "n" strings of 1,000 bytes (a 64-byte "é" prefix each: written \\u00e9), to size replies. */
+static int many_handler(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	char item[1001];
+	json_t *a = json_array();
+
+	(void)opaque; (void)err;
+	memset(item, 'y', sizeof(item) - 1);
+	item[sizeof(item) - 1] = 0;
+	for (int i = 0; i < 32; i++)
+		memcpy(item + 2 * i, "\xc3\xa9", 2);
+	for (int64_t i = 0; i < qmp_arg_int(args, "n", 0); i++)
+		json_array_append_new(a, json_string(item));
+	*ret = a;
+	return 0;
+}
+
+static const struct qmp_arg many_args[] = { QMP_ARG("n", QMP_T_INT), QMP_ARG_END };
+
+/*
+ * A journal record of the request, both ways: qmp_request_text() and
+ * qmp_request_dumps() of the object it stands for.
+ */
+static int rec_handler(void *opaque, json_t *args, json_t **ret, struct qmp_error *err)
+{
+	struct qmp_server *srv = opaque;
+	json_t *o = json_pack("{s:s,s:O}", "execute", "x-rec", "arguments", args);
+	char *want = qmp_request_dumps(srv, o, JSON_COMPACT);
+	size_t len = 0;
+	const char *got = qmp_request_text(srv, "x-rec", args, &len);
+
+	(void)err;
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_int_equal(len, strlen(want));
+	assert_string_equal(got, want);
+	*ret = json_pack("{s:s}", "text", got);
+	free(want);
+	json_decref(o);
+	got = qmp_request_text(srv, "x_odd-name", NULL, &len);
+	assert_string_equal(got, "{\"execute\":\"x_odd-name\",\"arguments\":{}}");
+	return 0;
+}
+
 static const struct qmp_cmd test_cmds[] = {
 	{ .name = "x-all", .fn = echo_handler, .args = all_args },
 	{ .name = "x-fail", .fn = fail_handler, .args = fail_args },
 	{ .name = "x-extra", .fn = echo_handler, .args = fail_args, .flags = QMP_CMD_ALLOW_EXTRA },
 	{ .name = "x-read", .fn = read_handler, .args = all_args },
+	{ .name = "x-many", .fn = many_handler, .args = many_args },
 };
+
+static const struct qmp_cmd rec_cmd = { .name = "x-rec", .fn = rec_handler, .args = all_args };
 
 static int setup(void **state)
 {
 	struct tsess *t = calloc(1, sizeof(*t));
 
 	tsess_init(t, 4096);
-	assert_int_equal(qmp_server_register_table(t->srv, test_cmds, 4, NULL), 0);
+	assert_int_equal(qmp_server_register_table(t->srv, test_cmds, 5, NULL), 0);
+	assert_int_equal(qmp_server_register_table(t->srv, &rec_cmd, 1, t->srv), 0);
 	*state = t;
 	return 0;
 }
@@ -252,10 +300,10 @@ static void test_query_commands_lists_registered_commands(void **state)
 	struct tsess *t = *state;
 	json_t *r = tsess_cmd(t, "{\"execute\":\"query-commands\"}"), *e;
 	const char *want[] = { "qmp_capabilities", "query-version", "query-commands", "quit",
-			       "x-all", "x-fail", "x-extra", "x-read" };
+			       "x-all", "x-fail", "x-extra", "x-read", "x-many", "x-rec" };
 	size_t i;
 
-	assert_int_equal(json_array_size(json_object_get(r, "return")), 8);
+	assert_int_equal(json_array_size(json_object_get(r, "return")), 10);
 	json_array_foreach(json_object_get(r, "return"), i, e)
 		assert_string_equal(json_string_value(json_object_get(e, "name")), want[i]);
 	json_decref(r);
@@ -556,6 +604,63 @@ static void test_handler_errors_keep_class_and_text(void **state)
 
 /* The owner of the session of test_events_past_the_room_*: its unsent bytes, room and backlog. */
 static size_t owner_queued, owner_room;
+/*
+ * Replies are written into one buffer the server keeps (no allocation per
+ * reply, src/qmp/session.c), byte for byte as jansson writes {"return":
+ * RET, "id": ID}; a reply larger than QMP_TEXT_KEEP leaves no buffer behind.
+ */
+static void test_replies_are_jansson_texts_in_a_kept_buffer(void **state)
+{
+	struct tsess *t = *state;
+	int counts[] = { 1, 80, 2, 0 };
+
+	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+		char req[128], *got, *want;
+		struct qmp_error err;
+		json_t *args = json_pack("{s:i}", "n", counts[k]), *ret = NULL, *o;
+
+		snprintf(req, sizeof(req), "{\"execute\":\"x-many\",\"arguments\":{\"n\":%d},\"id\":[%zu,\"\\u00e9\"]}",
+			 counts[k], k);
+		tsess_feed(t, req);
+		got = tsess_pop_text(t);
+		assert_non_null(got);
+		assert_int_equal(many_handler(NULL, args, &ret, &err), 0);
+		o = json_pack("{s:o,s:[i,s]}", "return", ret, "id", (int)k, "\xc3\xa9");
+		want = json_dumps(o, JSON_ENSURE_ASCII);
+		assert_string_equal(got, want);
+		if (counts[k] == 80) {
+			assert_true(strlen(got) > QMP_TEXT_KEEP);
+			assert_null(t->srv->text.buf);          /* given back after the burst */
+		} else {
+			assert_non_null(t->srv->text.buf);      /* kept for the next reply */
+			assert_true(t->srv->text.cap <= QMP_TEXT_KEEP);
+		}
+		free(got);
+		free(want);
+		json_decref(o);
+		json_decref(args);
+	}
+	assert_null(tsess_pop_text(t));
+}
+
+/* The journal record a handler writes keeps integers above INT64_MAX as sent. */
+static void test_request_record_is_the_compact_execute_text(void **state)
+{
+	struct tsess *t = *state;
+	json_t *r;
+
+	r = tsess_cmd(t, "{\"execute\":\"x-rec\",\"arguments\":{\"s\":\"\\u00e9\",\"u8\":1,"
+		      "\"u64\":18446744073709551615,\"inner\":{\"flag\":true},\"any\":[1.5,null]}}");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "return"), "text")),
+			    "{\"execute\":\"x-rec\",\"arguments\":{\"s\":\"\xc3\xa9\",\"u8\":1,"
+			    "\"u64\":18446744073709551615,\"inner\":{\"flag\":true},\"any\":[1.5,null]}}");
+	json_decref(r);
+	r = tsess_cmd(t, "{\"execute\":\"x-rec\",\"arguments\":{\"s\":\"a\",\"u8\":1,\"inner\":{\"flag\":false}}}");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "return"), "text")),
+			    "{\"execute\":\"x-rec\",\"arguments\":{\"s\":\"a\",\"u8\":1,\"inner\":{\"flag\":false}}}");
+	json_decref(r);
+}
+
 static bool owner_busy;
 
 static size_t owner_queued_fn(void *opaque)
@@ -1078,6 +1183,8 @@ int main(void)
 		TN(test_failed_write_closes_the_session),
 		TN(test_reply_over_the_room_is_an_error_not_a_disconnect),
 		cmocka_unit_test(test_error_helpers),
+		TN(test_replies_are_jansson_texts_in_a_kept_buffer),
+		TN(test_request_record_is_the_compact_execute_text),
 		TN(test_deferred_answer_holds_later_requests_in_order),
 		TN(test_queued_commands_start_behind_deferred_ones_answers_in_order),
 		TN(test_reply_uint64_above_int64_max_is_written_as_the_number),
