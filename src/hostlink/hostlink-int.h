@@ -77,6 +77,7 @@ struct conn {
 	bool was_full;              /* the queue reached backpressure since it was last empty */
 	bool waiting;               /* the CCI request at rbuf[0] waits for hostlink_cci_resume() */
 	bool move_end;              /* the host asked for MOVE_END (it has mapping) */
+	bool group_files;           /* its MAPs carry a file per group (asked, granted) */
 	bool blocked;               /* the socket took no more: the queue waits for HOSTLINK_OUT */
 	bool replaying;             /* queuing the MAPs of what the host holds (HELLO): unbounded fds */
 	uint16_t host;

@@ -240,6 +240,29 @@ static bool peer_may_claim(const struct conn *c, uint16_t host)
 	return true;
 }
 
+/*
+ * A host with mapping gets the views it asks for in HELLO (docs/host-link.md,
+ * HELLO flag bit 4): a file per group, or one per backend (then its capacity
+ * moves back, so a host that stops asking costs one fd per backend again).
+ * Before the replayed MAPs, so they carry the files of now.  Return whether
+ * a file per group is granted: not on a device that trusts its hosts (the
+ * fds are the backends'), nor when some capacity could not move (logged;
+ * the host works on, without the grant, and its next HELLO tries again).
+ */
+static bool group_files(struct conn *c, bool asked)
+{
+	char err[256] = "";
+	int rc = mem_dev_host_group_files(c->hl->cfg.md, c->host, asked, err, sizeof(err));
+
+	if (rc == -EOPNOTSUPP)
+		return false;
+	if (rc)
+		hostlink_logf(c->hl, LOG_WARNING, "host=%u: cannot %s: %s: %s", c->host,
+			      asked ? "give it a file per group" : "go back to a file per backend",
+			      err, strerror(-rc));
+	return asked && !rc;
+}
+
 static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 {
 	struct hostlink *hl = c->hl;
@@ -286,11 +309,14 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	c->diag = m.flags & HL_HELLO_F_DIAG;
 	c->ras = m.flags & HL_HELLO_F_RAS;
 	c->move_end = c->mapping && (m.flags & HL_HELLO_F_MOVE_END);
+	if (c->mapping)
+		c->group_files = group_files(c, m.flags & HL_HELLO_F_GROUP_FILES);
 	a.flags = (c->mapping ? HL_ACK_F_MAP : 0) | (c->diag ? HL_ACK_F_DIAG : 0) |
-		  (c->ras ? HL_ACK_F_RAS : 0) | (c->move_end ? HL_ACK_F_MOVE_END : 0);
+		  (c->ras ? HL_ACK_F_RAS : 0) | (c->move_end ? HL_ACK_F_MOVE_END : 0) |
+		  (c->group_files ? HL_ACK_F_GROUP_FILES : 0);
 	hl->by_host[c->host] = c;
-	hostlink_logf(hl, LOG_INFO, "host=%u connected mapping=%s", c->host,
-		      c->mapping ? "on" : "off");
+	hostlink_logf(hl, LOG_INFO, "host=%u connected mapping=%s%s", c->host,
+		      c->mapping ? "on" : "off", c->group_files ? " group-files=on" : "");
 	hostlink_conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
 	if (c->mapping) {
 		c->replaying = true;

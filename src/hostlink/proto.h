@@ -130,10 +130,12 @@ struct hl_hdr {
 #define HL_HELLO_F_DIAG 0x2u        /* the host understands DIAG */
 #define HL_HELLO_F_RAS 0x4u         /* the host understands RAS_IRQ */
 #define HL_HELLO_F_MOVE_END 0x8u    /* the host understands MOVE_END */
+#define HL_HELLO_F_GROUP_FILES 0x10u /* the host wants a file per group (non-sharable capacity) */
 #define HL_ACK_F_MAP 0x1u
 #define HL_ACK_F_DIAG 0x2u          /* the device sends DIAG before failed CCI responses */
 #define HL_ACK_F_RAS 0x4u           /* the device sends RAS_IRQ */
 #define HL_ACK_F_MOVE_END 0x8u      /* the device ends every PAUSE with a MOVE_END */
+#define HL_ACK_F_GROUP_FILES 0x10u  /* every MAP fd of DC capacity holds one group's alone */
 /* RAS_IRQ: the PCIe AER status bit the error would set (PCIe r6.0 §7.8.4) */
 #define HL_AER_UNC_INTERNAL (1u << 22) /* Uncorrectable Internal Error */
 #define HL_AER_COR_INTERNAL (1u << 14) /* Corrected Internal Error */

@@ -134,6 +134,13 @@ static bool poisoned(const void *model, uint64_t dpa, uint64_t len)
 	return core_poison_test(model, dpa, len);
 }
 
+static int list_accepted(const void *model, uint16_t host, uint32_t start, uint32_t max,
+			 struct core_extent_info *out, uint32_t *n)
+{
+	return core_extent_list_info(model, host, start, max, out, n) == CXLDCD_RC_SUCCESS ? 0
+											  : -EIO;
+}
+
 static const struct core_observer mem_observer = {
 	.check_add = on_check_add,
 	.extent_accepted = on_accepted,
@@ -267,6 +274,7 @@ int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct m
 		return rc;
 	}
 	md->poisoned = poisoned;
+	md->list = list_accepted;
 	md->model = dev;
 	*out = md;
 	return 0;

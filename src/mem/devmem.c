@@ -122,7 +122,11 @@ int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg
 	md->trees = calloc(layout->nr_hosts, sizeof(*md->trees));
 	md->wins = calloc(layout->nr_hosts, sizeof(*md->wins));
 	md->views = calloc(layout->nr_hosts, sizeof(*md->views));
-	if (!md->trees || !md->wins || !md->views) {
+	md->gviews = calloc(layout->nr_hosts, sizeof(*md->gviews));
+	md->group_files = calloc(layout->nr_hosts, sizeof(*md->group_files));
+	md->group_partial = calloc(layout->nr_hosts, sizeof(*md->group_partial));
+	if (!md->trees || !md->wins || !md->views || !md->gviews || !md->group_files ||
+	    !md->group_partial) {
 		rc = -ENOMEM;
 		goto err;
 	}
@@ -197,6 +201,8 @@ void mem_dev_free(struct mem_dev *md)
 		mem_window_release(&md->wins[h]);
 	for (unsigned int h = 0; md->views && h < md->layout.nr_hosts; h++)
 		free_stores(md, md->views[h]);
+	for (unsigned int h = 0; md->gviews && h < md->layout.nr_hosts; h++)
+		free_stores(md, md->gviews[h]);
 	free_stores(md, md->grants);
 	while (md->retired) { /* their sharers' bytes are in the fresh grants */
 		struct mem_store *r = md->retired;
@@ -214,6 +220,10 @@ void mem_dev_free(struct mem_dev *md)
 	if (md->lsa)
 		md->lsa->users--;
 	free(md->views);
+	free(md->gviews);
+	free(md->gtab);
+	free(md->group_files);
+	free(md->group_partial);
 	free(md->wins);
 	free(md->trees);
 	free(md);
@@ -398,12 +408,167 @@ static int copy_in(const struct mem_dev *md, struct mem_store *st, uint64_t soff
 	return rc;
 }
 
-static struct mem_store *view_find(struct mem_dev *md, uint16_t host, const struct mem_backend *be)
+/* ----------------------------------------------------------- group files */
+
+/*
+ * Whether host's views are per (host, backend, group).  Only a single
+ * backing needs it: on a tag-backed device each tag has a backend of its
+ * own, so a view per (host, backend) is one group's already.
+ */
+static bool by_group(const struct mem_dev *md, uint16_t host)
 {
+	return md->mode == MEM_DEV_SINGLE && md->group_files[host];
+}
+
+static bool untagged(const struct core_extent_info *x)
+{
+	return !memcmp(x->ext.tag, null_tag, CXLDCD_TAG_SIZE);
+}
+
+static uint32_t gtab_hash(uint16_t host, const struct mem_backend *be, const uint8_t *tag)
+{
+	uint64_t h = 14695981039346656037ull ^ host;
+	uintptr_t p = (uintptr_t)be;
+
+	for (unsigned int i = 0; i < sizeof(p); i++, p >>= 8)
+		h = (h ^ (p & 0xff)) * 1099511628211ull;
+	for (unsigned int i = 0; i < CXLDCD_TAG_SIZE; i++)
+		h = (h ^ tag[i]) * 1099511628211ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Hash a grouped tagged view; a table that cannot grow just chains longer. */
+static void gtab_insert(struct mem_dev *md, struct mem_store *st)
+{
+	uint32_t i;
+
+	if (md->gtab_nr >= md->gtab_size) {
+		uint32_t size = md->gtab_size ? md->gtab_size * 2 : 64;
+		struct mem_store **t = size > md->gtab_size ? calloc(size, sizeof(*t)) : NULL;
+
+		if (t) {
+			for (uint32_t k = 0; k < md->gtab_size; k++) {
+				while (md->gtab[k]) {
+					struct mem_store *v = md->gtab[k];
+
+					md->gtab[k] = v->hnext;
+					i = gtab_hash(v->host, v->be, v->tag) & (size - 1);
+					v->hnext = t[i];
+					t[i] = v;
+				}
+			}
+			free(md->gtab);
+			md->gtab = t;
+			md->gtab_size = size;
+		}
+	}
+	if (!md->gtab_size)
+		return; /* no table at all: found by the list walk of gtab_find() */
+	i = gtab_hash(st->host, st->be, st->tag) & (md->gtab_size - 1);
+	st->hnext = md->gtab[i];
+	md->gtab[i] = st;
+	md->gtab_nr++;
+}
+
+static void gtab_remove(struct mem_dev *md, struct mem_store *st)
+{
+	uint32_t i;
+
+	if (!md->gtab_size)
+		return;
+	i = gtab_hash(st->host, st->be, st->tag) & (md->gtab_size - 1);
+	for (struct mem_store **p = &md->gtab[i]; *p; p = &(*p)->hnext) {
+		if (*p == st) {
+			*p = st->hnext;
+			md->gtab_nr--;
+			return;
+		}
+	}
+}
+
+static bool gview_is(const struct mem_store *v, uint16_t host, const struct mem_backend *be,
+		     const uint8_t *tag)
+{
+	return v->host == host && v->be == be && v->tagged && !memcmp(v->tag, tag, CXLDCD_TAG_SIZE);
+}
+
+static struct mem_store *gtab_find(const struct mem_dev *md, uint16_t host,
+				   const struct mem_backend *be, const uint8_t *tag)
+{
+	if (!md->gtab_size) {
+		for (struct mem_store *v = md->gviews[host]; v; v = v->next)
+			if (gview_is(v, host, be, tag))
+				return v;
+		return NULL;
+	}
+	for (struct mem_store *v = md->gtab[gtab_hash(host, be, tag) & (md->gtab_size - 1)]; v;
+	     v = v->hnext)
+		if (gview_is(v, host, be, tag))
+			return v;
+	return NULL;
+}
+
+/* Whether view v is where host's capacity of extent x (non-sharable) belongs. */
+static bool view_fits(const struct mem_dev *md, const struct mem_store *v, uint16_t host,
+		      const struct core_extent_info *x)
+{
+	if (!by_group(md, host))
+		return !v->grouped;
+	if (untagged(x))
+		return v->grouped && !v->tagged;
+	return v->grouped && v->tagged && !memcmp(v->tag, x->ext.tag, CXLDCD_TAG_SIZE);
+}
+
+/*
+ * The view of backend be where host's capacity of extent x (non-sharable)
+ * goes: per (host, backend), or per (host, backend, group) for a host with
+ * group files, where an untagged extent is a group of its own (it never
+ * finds one: each gets a new view).  NULL: none yet.
+ */
+static struct mem_store *view_find(struct mem_dev *md, uint16_t host, const struct mem_backend *be,
+				   const struct core_extent_info *x)
+{
+	if (by_group(md, host))
+		return untagged(x) ? NULL : gtab_find(md, host, be, x->ext.tag);
 	for (struct mem_store *v = md->views[host]; v; v = v->next)
 		if (v->be == be)
 			return v;
 	return NULL;
+}
+
+/* A new, empty view of be for host's capacity of x, linked.  0 or -errno (message in err). */
+static int view_new(struct mem_dev *md, uint16_t host, struct mem_backend *be,
+		    const struct core_extent_info *x, struct mem_store **out, char *err, size_t cap)
+{
+	struct mem_store *st;
+	int rc = mem_store_new(be, 0, be->size, false, host, &st, err, cap);
+
+	if (rc)
+		return rc;
+	st->writable = !md->layout.regions[x->region].read_only;
+	if (by_group(md, host)) {
+		st->grouped = true;
+		st->tagged = !untagged(x);
+		memcpy(st->tag, x->ext.tag, CXLDCD_TAG_SIZE);
+		st->next = md->gviews[host];
+		md->gviews[host] = st;
+		if (st->tagged)
+			gtab_insert(md, st);
+	} else {
+		st->next = md->views[host];
+		md->views[host] = st;
+	}
+	md->stats.nr_stores++;
+	*out = st;
+	return 0;
+}
+
+/* Unlink view st (its last binding went) and free it. */
+static void view_drop(struct mem_dev *md, struct mem_store *st)
+{
+	if (st->grouped && st->tagged)
+		gtab_remove(md, st);
+	store_drop(md, st->grouped ? &md->gviews[st->host] : &md->views[st->host], st);
 }
 
 /*
@@ -414,31 +579,33 @@ static int store_get(struct mem_dev *md, const struct core_extent_info *x, struc
 		     char *err, size_t cap)
 {
 	struct mem_backend *be = nb->be;
-	struct mem_store *st = NULL, **head;
+	struct mem_store *st = NULL;
 	bool fresh = false;
 	int rc;
 
 	if (md->trusted)
 		return 0;
 	if (x->sharable) {
-		head = &md->grants;
 		for (st = md->grants; st; st = st->next)
 			if (st->be == be && nb->off >= st->base && nb->len <= st->len &&
 			    nb->off - st->base <= st->len - nb->len)
 				break;
 	} else {
-		head = &md->views[nb->host];
-		st = view_find(md, nb->host, be);
+		st = view_find(md, nb->host, be, x);
 	}
-	if (!st) {
-		rc = mem_store_new(be, x->sharable ? nb->off : 0, x->sharable ? nb->len : be->size,
-				   x->sharable, nb->host, &st, err, cap);
+	if (!st && x->sharable) {
+		rc = mem_store_new(be, nb->off, nb->len, true, nb->host, &st, err, cap);
 		if (rc)
 			return rc;
 		st->writable = nb->writable;
-		st->next = *head;
-		*head = st;
+		st->next = md->grants;
+		md->grants = st;
 		md->stats.nr_stores++;
+		fresh = true;
+	} else if (!st) {
+		rc = view_new(md, nb->host, be, x, &st, err, cap);
+		if (rc)
+			return rc;
 		fresh = true;
 	}
 	if (x->sharable && !fresh) {
@@ -456,8 +623,10 @@ static int store_get(struct mem_dev *md, const struct core_extent_info *x, struc
 		md->stats.copy_errors++;
 		mem_errf(err, cap, X_FMT ": cannot copy backend %s into the host's %s: %s", X_ARGS(x),
 			 be->id, x->sharable ? "shared grant" : "view", strerror(-rc));
-		if (!st->refs)
-			store_drop(md, head, st);
+		if (!st->refs && x->sharable)
+			store_drop(md, &md->grants, st);
+		else if (!st->refs)
+			view_drop(md, st);
 		return rc;
 	}
 	st->refs++;
@@ -496,7 +665,7 @@ static void store_put(struct mem_dev *md, struct mem_bind *b)
 		}
 		store_drop(md, &md->grants, st);
 	} else {
-		store_drop(md, &md->views[st->host], st);
+		view_drop(md, st);
 	}
 }
 
@@ -632,12 +801,17 @@ int mem_dev_bind(struct mem_dev *md, const struct core_extent_info *x, char *err
 /*
  * Whether x (resolved to be at off) goes on the run r (resolved to rbe at
  * roff): back to back in the DPA and in one backend, same host and region,
- * neither sharable (a shared grant is one store per range).
+ * neither sharable (a shared grant is one store per range), and for a host
+ * with group files of one group (same tag: an untagged extent is a group
+ * of its own, so it never extends a run).
  */
-static bool run_extends(const struct core_extent_info *r, const struct mem_backend *rbe,
-			uint64_t roff, const struct core_extent_info *x, const struct mem_backend *be,
-			uint64_t off)
+static bool run_extends(const struct mem_dev *md, const struct core_extent_info *r,
+			const struct mem_backend *rbe, uint64_t roff,
+			const struct core_extent_info *x, const struct mem_backend *be, uint64_t off)
 {
+	if (r->host == x->host && by_group(md, x->host) &&
+	    (untagged(x) || memcmp(r->ext.tag, x->ext.tag, CXLDCD_TAG_SIZE)))
+		return false;
 	return r->host == x->host && r->region == x->region && !r->sharable && !x->sharable &&
 	       rbe == be && r->ext.dpa + r->ext.len == x->ext.dpa && roff + r->ext.len == off;
 }
@@ -688,7 +862,8 @@ int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint
 				continue;
 			}
 			for (nr = 1; i + nr < m && ok[i + nr] &&
-				     run_extends(&run, be[i], off[i], &x[i + nr], be[i + nr], off[i + nr]);
+				     run_extends(md, &run, be[i], off[i], &x[i + nr], be[i + nr],
+						 off[i + nr]);
 			     nr++)
 				run.ext.len += x[i + nr].ext.len;
 			rc = bind_run(md, &run, be[i], off[i], nr, msg, sizeof(msg), &bound);
@@ -766,6 +941,159 @@ int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x)
 	}
 	mem_bind_cut(t, cut_d, cut_e, put_run, md);
 	return any ? 0 : -ENOENT;
+}
+
+/* ------------------------------------------------------ group files switch */
+
+/*
+ * [d, e) of view binding b moves to view to (where it belongs now): its
+ * bytes are copied over and punched out of b's view, the daemon's window
+ * maps the new view, and the table holds the range in it.  0 or -errno
+ * (message in err): nothing changed, except that the table had no memory
+ * for the new binding after the old one was cut: then the range's bytes
+ * go back into the backend and the range is dropped (access goes, as when
+ * a split finds no memory; counts may be off).
+ */
+static int move_piece(struct mem_dev *md, const struct mem_bind *b, uint64_t d, uint64_t e,
+		      struct mem_store *to, char *err, size_t cap)
+{
+	struct bind_tree *t = &md->trees[b->host];
+	uint64_t len = e - d, soff = mem_bind_off(b) + (d - b->dpa), boff = b->off + (d - b->dpa);
+	uint64_t page = b->be->page_size;
+	struct mem_bind nb = *b;
+	int rc = 0;
+
+	nb.dpa = d;
+	nb.len = len;
+	nb.off = boff;
+	nb.st = to;
+	/* views are laid out as the backend: the range keeps its offset (to->base is 0) */
+	if (mem_fd_has_data(to->fd, boff, len))
+		rc = mem_fd_punch(to->fd, boff, len, page);
+	if (!rc)
+		rc = mem_fd_copy(b->st->fd, soff, to->fd, boff, len, page, false);
+	if (rc) {
+		md->stats.copy_errors++;
+		mem_errf(err, cap, "host=%u dpa=0x%llx len=0x%llx: cannot copy into its group's view of backend %s: %s",
+			 b->host, (unsigned long long)d, (unsigned long long)len, b->be->id,
+			 strerror(-rc));
+		mem_fd_punch(to->fd, boff, len, page);
+		return rc;
+	}
+	if (mem_bind_reserve(t, d, e) ||
+	    (b->mapped && mem_window_map(&md->wins[b->host], d, len, to->fd, boff, b->writable, err,
+					 cap))) {
+		if (b->mapped)
+			md->stats.map_errors++;
+		else
+			mem_errf(err, cap, "host=%u dpa=0x%llx len=0x%llx: out of memory", b->host,
+				 (unsigned long long)d, (unsigned long long)len);
+		mem_fd_punch(to->fd, boff, len, page);
+		return -ENOMEM;
+	}
+	/* the old view keeps nothing of it: fds of it kept anywhere show fresh pages */
+	if (mem_fd_punch(b->st->fd, soff, len, page))
+		md->stats.copy_errors++;
+	to->refs++;
+	mem_bind_cut(t, d, e, put_run, md);
+	rc = mem_bind_add(t, &nb);
+	if (!rc)
+		return 0;
+	to->refs--;
+	mem_errf(err, cap, "host=%u dpa=0x%llx len=0x%llx: out of memory, dropped the binding",
+		 b->host, (unsigned long long)d, (unsigned long long)len);
+	if (b->mapped && mem_window_unmap(&md->wins[b->host], d, len, err, cap))
+		md->stats.unmap_errors++;
+	if (b->writable && mem_fd_copy(to->fd, boff, b->be->fd, boff, len, page, true))
+		md->stats.copy_errors++;
+	mem_fd_punch(to->fd, boff, len, page);
+	count(md, &nb, -1);
+	return rc;
+}
+
+/* Move host's bound pieces of extent x (non-sharable) to the view where they belong now. */
+static int regroup_extent(struct mem_dev *md, uint16_t host, const struct core_extent_info *x,
+			  char *err, size_t cap)
+{
+	uint64_t cur = x->ext.dpa, end = x->ext.dpa + x->ext.len;
+	struct mem_store *to = NULL;
+	bool made = false;
+	struct bind_pos p;
+	struct mem_bind b;
+	int rc = 0;
+
+	while (cur < end && mem_bind_seek(&md->trees[host], cur, &p, &b) && b.dpa < end) {
+		uint64_t d = b.dpa > cur ? b.dpa : cur;
+		uint64_t e = b.dpa + b.len < end ? b.dpa + b.len : end;
+
+		cur = e;
+		if (!b.st || b.st->shared || view_fits(md, b.st, host, x))
+			continue;
+		if (!to && !(to = view_find(md, host, b.be, x))) {
+			rc = view_new(md, host, b.be, x, &to, err, cap);
+			if (rc)
+				break;
+			made = true;
+		}
+		rc = move_piece(md, &b, d, e, to, err, cap);
+		if (rc)
+			break;
+	}
+	if (made && !to->refs)
+		view_drop(md, to);
+	return rc;
+}
+
+int mem_dev_host_group_files(struct mem_dev *md, uint16_t host, bool on, char *err, size_t cap)
+{
+	struct core_extent_info x[64];
+	uint32_t start = 0, n = 0;
+	int first = 0;
+
+	if (host >= md->layout.nr_hosts)
+		return -EINVAL;
+	if (md->trusted) {
+		mem_errf(err, cap, "host=%u: hosts are trusted: their fds are the backends'", host);
+		return -EOPNOTSUPP;
+	}
+	if (md->group_files[host] == on && !md->group_partial[host])
+		return 0;
+	md->group_files[host] = on;
+	md->group_partial[host] = false;
+	if (md->mode != MEM_DEV_SINGLE)
+		return 0; /* a view per tag-backed backend is one group's already */
+	if (!md->list) {
+		/* no model to say which group a range is of: only a host holding nothing switches */
+		struct bind_pos p;
+		struct mem_bind b;
+
+		if (!mem_bind_seek(&md->trees[host], md->span_base, &p, &b))
+			return 0;
+		md->group_files[host] = !on;
+		mem_errf(err, cap, "host=%u: no device model to regroup its views by", host);
+		return -EOPNOTSUPP;
+	}
+	do {
+		if (md->list(md->model, host, start, 64, x, &n)) {
+			first = first ? first : -EIO;
+			break;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			char msg[256];
+			int rc = x[i].sharable ? 0 : regroup_extent(md, host, &x[i], msg, sizeof(msg));
+
+			if (rc && !first) {
+				first = rc;
+				mem_errf(err, cap, "%s", msg);
+			}
+		}
+		start += n;
+	} while (n);
+	if (first) {
+		md->group_partial[host] = true;
+		note(md, err && cap ? err : "switching a host's group files failed");
+	}
+	return first;
 }
 
 /* ------------------------------------------------ moving a grant's sharers */

@@ -29,6 +29,16 @@ struct mem_dev {
 	struct bind_tree *trees;       /* [nr_hosts] */
 	struct mem_window *wins;       /* [nr_hosts], reserved lazily */
 	struct mem_store **views;      /* [nr_hosts]: each host's views, one per backend it holds */
+	/*
+	 * Group files (mem_dev_host_group_files()): per host, whether its
+	 * views are per (host, backend, group), and its views that are: a
+	 * list per host, and the tagged ones hashed by (host, backend, tag).
+	 */
+	bool *group_files;             /* [nr_hosts] */
+	bool *group_partial;           /* [nr_hosts]: the last switch stopped half way */
+	struct mem_store **gviews;     /* [nr_hosts] */
+	struct mem_store **gtab;       /* [gtab_size], chained through hnext */
+	uint32_t gtab_size, gtab_nr;
 	struct mem_store *grants;      /* shared grants, one per live sharable allocation */
 	struct mem_store *retired;     /* grants whose sharers moved to a fresh one, until
 				      * mem_dev_move_finish() punches them */
@@ -43,6 +53,9 @@ struct mem_dev {
 	/* Media poison (set by mem_dev_new from the model; NULL = none): slow-path reads fail. */
 	bool (*poisoned)(const void *model, uint64_t dpa, uint64_t len);
 	const void *model;
+	/* The model's accepted extents of a host, start on, up to max (mem_dev_host_group_files()). */
+	int (*list)(const void *model, uint16_t host, uint32_t start, uint32_t max,
+		    struct core_extent_info *out, uint32_t *n);
 	uint64_t pass;                 /* the bind pass under way (mem_pass_new()); 0: none */
 };
 

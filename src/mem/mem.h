@@ -326,6 +326,26 @@ int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint
 int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x);
 
 /*
+ * mem_dev_host_group_files() - whether @host's views are per (host,
+ * backend, group) instead of per (host, backend) (docs/memory.md "Group
+ * files"): the host link's HELLO flag.  A group is a tag's capacity, or
+ * one untagged extent.  Switching moves the host's non-sharable capacity
+ * that is bound now into the views where it belongs (copied, punched out
+ * of the old view, the daemon's window remapped); later binds follow the
+ * setting.  A tag-backed device has a backend per tag, so its views are
+ * per group already: only the setting changes.  One fd per view: with
+ * group files on, one per tag and per untagged extent the host holds.
+ * Needs the model (mem_dev_new()) when the host holds capacity.
+ * Return: 0 (every non-sharable range of the host is in the view the
+ * setting asks for); -EINVAL (bad host); -EOPNOTSUPP (trusted hosts: their
+ * fds are the backends'; or no model); -errno of a view or copy (EMFILE,
+ * ENOMEM, ENOSPC): the ranges that could not move stay where they were,
+ * each in a view of its host alone, and the next call tries them again;
+ * message in err.
+ */
+int mem_dev_host_group_files(struct mem_dev *md, uint16_t host, bool on, char *err, size_t cap);
+
+/*
  * Moving the sharers of a shared grant off it (docs/memory.md).  The caller
  * (the host link) runs the protocol: pause the sharers, switch, hand out the
  * new fd, finish.  Ids are never 0.

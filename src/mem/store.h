@@ -7,7 +7,10 @@
  *  - a view: per (host, backend), the backend's size, sparse.  A range the
  *    host holds in a non-sharable region lives at the offset the backend
  *    would use; everything else is holes (zeros) or junk the host wrote
- *    there itself, which nobody reads;
+ *    there itself, which nobody reads.  For a host that asked for group
+ *    files (mem_dev_host_group_files()) on a single-backing device, a view
+ *    is per (host, backend, group): one per tag, one per untagged extent;
+ *    laid out the same way, it holds that group's capacity only;
  *  - a shared grant: one per live sharable allocation, its exact size;
  *    every sharing host maps the same pages.
  *
@@ -21,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cxldcd/spec.h"
 
 struct mem_backend;
 
@@ -48,6 +53,10 @@ struct mem_store {
 	bool shared;             /* a shared grant, else a view */
 	bool writable;           /* a shared grant in a writable region: copied back when it goes */
 	uint16_t host;           /* a view's host */
+	bool grouped;            /* a view of one group of its host: per (host, backend, group) */
+	bool tagged;             /* grouped: the group is tag's (else one untagged extent) */
+	uint8_t tag[CXLDCD_TAG_SIZE]; /* grouped and tagged: the group's tag */
+	struct mem_store *hnext; /* grouped and tagged: the mem_dev's hash chain */
 	uint32_t refs;           /* bindings that use it */
 	uint64_t move_id;        /* a shared grant its sharers are being moved off (or onto); 0: none */
 	bool move_wanted;        /* a forced release left it shared: mem_dev_move_take() */
