@@ -180,6 +180,16 @@ struct cxldcd_host_cfg {
 	 */
 	cxldcd_host_clock_fn *clock;
 	void *clock_opaque;
+	/*
+	 * Ask the device for a file per group (docs/host-link.md, HELLO flag
+	 * bit 4): every fd it sends for non-sharable capacity then holds one
+	 * group's capacity (one tag's, or one untagged extent's) and nothing
+	 * of the host's other groups, so an application given a group's fds
+	 * (cxldcd_host_serve_apps()) reaches that group alone.  Costs the
+	 * device and this process one fd per group instead of one per backend.
+	 * cxldcd_host_dev_info.group_files says whether the device granted it.
+	 */
+	bool group_files;
 };
 
 /**
@@ -233,6 +243,7 @@ struct cxldcd_host_dev_info {
 	struct {
 		uint64_t base, decode_len, len, block_size;
 	} regions[8];
+	bool group_files;              /* a file per group granted (cfg.group_files) */
 };
 CXLDCD_EXPORT int cxldcd_host_get_dev_info(const struct cxldcd_host *h,
 					   struct cxldcd_host_dev_info *out);

@@ -269,6 +269,7 @@ struct cxldcd_host {
 	bool ras_dev;               /* the device serves RAS messages and sends RAS_IRQ (HELLO_ACK) */
 	bool ras_on;                /* ras_dev and not cfg.no_ras: the library handles RAS_IRQ */
 	bool move_end_on;           /* the device ends every PAUSE with MOVE_END (HELLO_ACK) */
+	bool group_files_on;        /* each MAP fd holds one group's capacity (HELLO_ACK) */
 	uint8_t ras_buf[0x58];      /* RAS_READ_RSP of the library's own reads */
 	uint64_t serial;            /* Identify (0001h), read at the first RAS error */
 	bool serial_known;

@@ -114,7 +114,8 @@ static int send_hello(struct cxldcd_host *h)
 {
 	struct hl_hello m = { .version = HL_VERSION, .host_id = h->cfg.host_id,
 			      .flags = (h->is_unix && !h->cfg.no_mapping ? HL_HELLO_F_MAP : 0) |
-				       HL_HELLO_F_DIAG | HL_HELLO_F_RAS | HL_HELLO_F_MOVE_END };
+				       HL_HELLO_F_DIAG | HL_HELLO_F_RAS | HL_HELLO_F_MOVE_END |
+				       (h->cfg.group_files ? HL_HELLO_F_GROUP_FILES : 0) };
 	uint8_t *p = link_reserve(h, HL_HDR_SIZE + HL_HELLO_SIZE);
 	struct wwr w;
 
@@ -369,6 +370,7 @@ int cxldcd_host_get_dev_info(const struct cxldcd_host *h, struct cxldcd_host_dev
 	out->span_base = h->span_base;
 	out->span_size = h->span_size;
 	out->mapping = h->mapping;
+	out->group_files = h->group_files_on;
 	for (unsigned i = 0; i < h->nr_regions && i < 8; i++) {
 		out->regions[i].base = h->regions[i].base;
 		out->regions[i].decode_len = h->regions[i].decode_len;

@@ -49,11 +49,15 @@ static void on_hello_ack(struct cxldcd_host *h, const struct hl_hdr *hd, const u
 	h->ras_dev = a.flags & HL_ACK_F_RAS;
 	h->ras_on = h->ras_dev && !h->cfg.no_ras;
 	h->move_end_on = h->mapping && (a.flags & HL_ACK_F_MOVE_END);
+	h->group_files_on = h->mapping && h->cfg.group_files && (a.flags & HL_ACK_F_GROUP_FILES);
 	h->span_base = a.span_base;
 	h->span_size = a.span_size;
 	h->static_size = a.static_size;
-	host_log(h, LOG_INFO, "host=%u connected mbox=%u mapping=%s", h->cfg.host_id, h->mbox,
-		 h->mapping ? "on" : "off");
+	host_log(h, LOG_INFO, "host=%u connected mbox=%u mapping=%s%s", h->cfg.host_id, h->mbox,
+		 h->mapping ? "on" : "off", h->group_files_on ? " group-files=on" : "");
+	if (h->mapping && h->cfg.group_files && !h->group_files_on)
+		host_log(h, LOG_WARNING, "host=%u: the device gives no file per group: the fds of a group reach the host's other groups on its backend",
+			 h->cfg.host_id);
 	h->state = CXLDCD_HOST_BRINGUP;
 	ras_connect(h);
 	bringup_start(h);

@@ -210,6 +210,8 @@ void hx_host_cfg(struct hx *x, struct cxldcd_host_cfg *c)
 	c->event_fn = on_event;
 	c->event_opaque = x;
 	c->cmd_timeout_ms = 3000;
+	/* HX_GROUP_FILES=1: every host asks for a file per group (the suites run both ways) */
+	c->group_files = getenv("HX_GROUP_FILES") && !strcmp(getenv("HX_GROUP_FILES"), "1");
 	if (getenv("HX_VERBOSE")) {
 		c->log_fn = on_log;
 		c->log_level = 7;

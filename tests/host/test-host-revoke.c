@@ -4,9 +4,10 @@
  * process (hx.h) when a forced release takes part of a tag group: the
  * capacity taken is the device's again and may be offered anew, the rest of
  * the group still opens (in the agent's process and in an application's),
- * and an application holding the group loses only the part taken.  Also the
- * limit of the agent's application socket that docs/host.md states: the fds
- * an application gets reach every group of the host on that backend.
+ * and an application holding the group loses only the part taken.  Also
+ * what an application reaches through the fds of the group it opened: that
+ * group alone when the agent asked for a file per group (docs/host.md), the
+ * host's other groups on that backend when it did not.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -562,23 +564,106 @@ static int raw_app_open(struct hx *x, int app, const char *tag, uint64_t *file_o
 }
 
 /*
- * docs/host.md, "Applications of one host are not isolated from each
- * other": the fd an application gets for a group of non-sharable capacity
- * is the host's view of the backend, so through it the application reaches
- * every other group the host holds there (here B, 2 MiB after A in the same
- * region), read and write.  The library cannot narrow an fd to a range;
- * this test keeps the documentation true and fails once the device hands
- * out per-group files.
+ * Where the first byte of data of fd is at or after off (-1: none up to its end).
  */
-static void test_an_application_reaches_the_hosts_other_groups_through_its_fd(void **state)
+static off_t data_at(int fd, off_t off)
+{
+	return lseek(fd, off, SEEK_DATA);
+}
+
+/*
+ * docs/host.md, "Applications of one host and their groups": an agent that
+ * asks for a file per group (cfg.group_files, as cxldcd-host does when it
+ * serves applications) hands an application of group A a file that holds
+ * A's capacity and nothing of B, another group of the host 2 MiB after A in
+ * the same region and backend: at B's place A's file reads zeros, a write
+ * there stays in A's file (B and the device read B's bytes still), and the file's
+ * data is A's range alone.  Before (one view per host and backend), the same
+ * mapping read B's 0xbb and the write reached B.
+ */
+static void test_an_application_reaches_only_its_group_through_its_fd(void **state)
+{
+	struct hx *x = *state;
+	uint64_t a = x->base[1] + 32 * MiB, b = x->base[1] + 36 * MiB, off, offb, size;
+	struct cxldcd_extent ea = hx_ext(a, 2 * MiB, TAG_A, 0), eb = hx_ext(b, 2 * MiB, TAG_B, 0);
+	struct cxldcd_host_dev_info di;
+	struct stat sa, sb;
+	int app, appb, fd, fdb;
+	uint8_t *pa, *pb, *q, zero[64] = { 0 };
+
+	x->hcfg.group_files = true;
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
+	assert_true(di.group_files);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	hx_add_group(x, &ea, 1);
+	hx_add_group(x, &eb, 1);
+	pa = open_tag(x, TAG_A, &size);
+	memset(pa, 0xaa, 64);
+	pb = open_tag(x, TAG_B, &size);
+	memset(pb, 0xbb, 64);
+
+	app = hx_raw_connect(x->app_sock);
+	fd = raw_app_open(x, app, TAG_A, &off);
+	appb = hx_raw_connect(x->app_sock);
+	fdb = raw_app_open(x, appb, TAG_B, &offb);
+	/* two files, laid out as the backend: each group at its own offset */
+	assert_int_equal(fstat(fd, &sa), 0);
+	assert_int_equal(fstat(fdb, &sb), 0);
+	assert_true(sa.st_ino != sb.st_ino);
+	assert_int_equal(offb - off, b - a);
+	/* A's file holds data in A's range alone (the 0xaa page), none at B's place */
+	assert_int_equal(data_at(fd, 0), (off_t)off);
+	assert_int_equal(data_at(fd, (off_t)(off + 2 * MiB)), -1);
+	assert_int_equal(data_at(fdb, 0), (off_t)offb);
+	/* B's place in A's file: zeros, and what is written there reaches nothing of B */
+	q = mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(off + (b - a)));
+	assert_true(q != MAP_FAILED);
+	assert_memory_equal(q, zero, 64);
+	q[0] = 0x66;
+	q[64] = 0x66;
+	assert_int_equal(pb[0], 0xbb);
+	assert_int_equal(pb[64], 0);
+	assert_int_equal(dev_byte(x, b), 0xbb);
+	assert_int_equal(dev_byte(x, b + 64), 0);
+	assert_int_equal(pa[0], 0xaa);
+	munmap(q, 2 * MiB);
+	/* A's own place in A's file is A */
+	q = mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+	assert_true(q != MAP_FAILED);
+	assert_int_equal(q[0], 0xaa);
+	q[100] = 0x5a;
+	assert_int_equal(dev_byte(x, a + 100), 0x5a);
+	munmap(q, 2 * MiB);
+	close(fd);
+	close(fdb);
+	close(app);
+	close(appb);
+	hx_pump(x, 100);
+	assert_int_equal(cxldcd_host_group_close(x->h, hx_group_of(x, TAG_A).id), 0);
+	assert_int_equal(cxldcd_host_group_close(x->h, hx_group_of(x, TAG_B).id), 0);
+}
+
+/*
+ * What remains for a host that does not ask for a file per group (an
+ * agent serving no applications, a library user that leaves
+ * cfg.group_files off, a device that trusts its hosts): the fd of a group
+ * of non-sharable capacity is the host's view of the backend, so through it
+ * an application reaches every other group the host holds there (docs/host.md).
+ */
+static void test_without_group_files_an_application_reaches_the_hosts_other_groups(void **state)
 {
 	struct hx *x = *state;
 	uint64_t a = x->base[1] + 32 * MiB, b = x->base[1] + 36 * MiB, off, size;
 	struct cxldcd_extent ea = hx_ext(a, 2 * MiB, TAG_A, 0), eb = hx_ext(b, 2 * MiB, TAG_B, 0);
+	struct cxldcd_host_dev_info di;
 	int app, fd;
 	uint8_t *pb, *q;
 
+	x->hcfg.group_files = false;
 	hx_host_start(x);
+	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
+	assert_false(di.group_files);
 	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
 	hx_add_group(x, &ea, 1);
 	hx_add_group(x, &eb, 1);
@@ -765,7 +850,9 @@ int main(void)
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_an_application_keeps_what_a_partial_forced_release_left,
 						hx_setup, hx_teardown),
-		cmocka_unit_test_setup_teardown(test_an_application_reaches_the_hosts_other_groups_through_its_fd,
+		cmocka_unit_test_setup_teardown(test_an_application_reaches_only_its_group_through_its_fd,
+						hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_without_group_files_an_application_reaches_the_hosts_other_groups,
 						hx_setup, hx_teardown),
 		cmocka_unit_test(test_an_application_applies_a_revoke_range_only_inside_its_mapping),
 	};

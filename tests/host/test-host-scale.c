@@ -49,6 +49,7 @@ static void test_mapped_extents_share_one_fd_per_backend_file(void **state)
 	uint32_t n;
 
 	assert_non_null(g);
+	x->hcfg.group_files = false;
 	hx_host_start(x);
 	before = hx_open_fds();
 	add_run(x, x->base[1], NR_SINGLE, NULL); /* region 1: not sharable, untagged allowed */
@@ -68,6 +69,50 @@ static void test_mapped_extents_share_one_fd_per_backend_file(void **state)
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_RELEASED), NR_SINGLE);
 	assert_int_equal(core_extent_count(x->dev, 0), 0);
 	/* the last segment of the file gone: its fd is closed */
+	assert_true(hx_open_fds() <= before);
+	free(g);
+}
+
+/*
+ * What a file per group costs (cfg.group_files): each untagged extent is a
+ * group, so 100 of them are 100 files - 100 views in the device (one fd
+ * each) and 100 fds kept by the host - and a tagged group of 20 extents is
+ * one more; releasing them closes every one.  (Without it: one view and
+ * one fd for all of them, the test above.)
+ */
+static void test_a_file_per_group_costs_one_fd_per_group(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host_group_info *g = calloc(NR_SINGLE + 2, sizeof(*g));
+	struct cxldcd_extent e[NR_TAGGED];
+	struct mem_dev_stats ms;
+	unsigned before;
+	uint32_t n;
+
+	assert_non_null(g);
+	x->hcfg.group_files = true;
+	hx_host_start(x);
+	before = hx_open_fds();
+	add_run(x, x->base[1], NR_SINGLE, NULL);
+	/* a tagged group of region 1 (not sharable: no sequence numbers) */
+	for (uint32_t i = 0; i < NR_TAGGED; i++)
+		e[i] = hx_ext(x->base[1] + (2 * NR_SINGLE + 2 * i) * MiB, 2 * MiB, TAG_A, 0);
+	hx_add_group(x, e, NR_TAGGED);
+	n = cxldcd_host_list_groups(x->h, g, NR_SINGLE + 2);
+	assert_int_equal(n, NR_SINGLE + 1);
+	mem_dev_stats_get(x->md, &ms);
+	assert_int_equal(ms.nr_stores, NR_SINGLE + 1);
+	/* this process is the device too: its views and the host's fds of them */
+	assert_true(hx_open_fds() >= before + 2 * (NR_SINGLE + 1));
+	assert_true(hx_open_fds() <= before + 2 * (NR_SINGLE + 1) + 2);
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(cxldcd_host_group_release(x->h, NULL, g[i].id), 0);
+	for (int tries = 0; tries < 100 && cxldcd_host_list_groups(x->h, NULL, 0); tries++)
+		hx_pump(x, 50);
+	hx_pump(x, 100);
+	assert_int_equal(cxldcd_host_list_groups(x->h, NULL, 0), 0);
+	mem_dev_stats_get(x->md, &ms);
+	assert_int_equal(ms.nr_stores, 0);
 	assert_true(hx_open_fds() <= before);
 	free(g);
 }
@@ -103,6 +148,8 @@ static void test_many_extent_group_maps_contiguously_through_shared_fds(void **s
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_a_file_per_group_costs_one_fd_per_group,
+						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_mapped_extents_share_one_fd_per_backend_file,
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_many_extent_group_maps_contiguously_through_shared_fds,

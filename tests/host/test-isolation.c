@@ -654,6 +654,120 @@ static void test_the_fds_a_host_gets_reach_only_its_own_capacity(void **state)
 	qmp_client_free(c);
 }
 
+/* ------------------------------------------------------------ a file per group */
+
+/* Byte at off of fd (pread), or -1. */
+static int fd_byte(int fd, uint64_t off)
+{
+	uint8_t b;
+
+	return pread(fd, &b, 1, (off_t)off) == 1 ? b : -1;
+}
+
+/*
+ * An agent that asks for a file per group (HELLO flag bit 4, what
+ * cxldcd-host does when it serves applications) gets, for each group of
+ * non-sharable capacity, a file holding that group alone - also after a
+ * restart with --state, where the daemon binds every host's capacity into
+ * one view per backend until the host's HELLO asks again: the HELLO moves
+ * it into a file per group before the replayed MAPs.  Two tag groups A and
+ * B of host 0 on one volatile-dc-memdev (a file: its bytes outlive the
+ * stop): after the restart A's fd holds A's bytes, zeros at B's place and
+ * no data past A; B's is another file with B's bytes.  On the old code the
+ * HELLO_ACK did not grant the flag and both MAPs carried one view.
+ */
+static void test_a_host_asking_gets_a_file_per_group_across_a_restart(void **state)
+{
+	char obj[200];
+	const char *args[] = {
+		"-object", obj,
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2",
+		"--fm", "none", "--host-socket", NULL, "--state", NULL, NULL,
+	};
+	static const char *const tags[2] = { "5be13bce-ae34-4a77-b6c3-16df975fcf1a",
+					     "0f8c4d1e-2a3b-4c5d-8e9f-a0b1c2d3e4f5" };
+	uint8_t hello[8] = { 1, 0, 0, 0, HL_HELLO_F_MAP | HL_HELLO_F_GROUP_FILES }, p0[64];
+	struct cxldcd_host_cfg cfg = { .host_id = 0, .accept = CXLDCD_HOST_ACCEPT_ALL,
+				       .group_files = true };
+	struct cxldcd_host_dev_info di;
+	static uint8_t buf[MiB];
+	struct cxldcd_host *h;
+	struct qmp_client *c;
+	struct stat sa, sb;
+	struct hl_map m[2];
+	struct dproc p;
+	struct raw r;
+	uint64_t base;
+	int fd[2];
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(obj, sizeof(obj), "memory-backend-file,id=m0,size=256M,mem-path=%s/m0.mem", p.dir);
+	args[7] = p.host;
+	args[9] = p.state;
+	c = connect_dev(&p, args);
+	cfg.socket_path = p.host;
+	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
+	assert_int_equal(cxldcd_host_get_dev_info(h, &di), 0);
+	assert_true(di.group_files);
+	base = di.regions[0].base;
+	for (int g = 0; g < 2; g++) {
+		ok(qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+				   "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+				   "\"region\":0,\"tag\":\"%s\",\"extents\":[{\"offset\":%d,\"len\":2097152}]}}",
+				   tags[g], g * 4 * (int)MiB));
+		for (int i = 0; i < 500 && qmp_host_extent_count(c, "d0", 0) != (size_t)g + 1; i++)
+			cxldcd_host_run_once(h, 20);
+		assert_int_equal(qmp_host_extent_count(c, "d0", 0), g + 1);
+		memset(buf, 0xa1 + g * 0x11, sizeof(buf));  /* A: 0xa1, B: 0xb2 */
+		assert_int_equal(cxldcd_host_write(h, base + (uint64_t)g * 4 * MiB, buf, MiB, TMO), 0);
+	}
+	cxldcd_host_free(h);
+	qmp_client_free(c);
+	kill(p.pid, SIGTERM);           /* a clean stop: the views go back into the file */
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	c = connect_dev(&p, args);
+
+	memset(&r, 0, sizeof(r));
+	r.sock = dproc_connect_unix(p.host, TMO);
+	assert_true(r.sock >= 0);
+	hl_raw_send(r.sock, HL_HELLO, ++r.seq, hello, sizeof(hello));
+	assert_true(raw_next(&r, HL_HELLO_ACK, p0, sizeof(p0)));
+	assert_int_equal(p0[0] | p0[1] << 8, 0);
+	assert_int_equal(p0[4] & (HL_ACK_F_MAP | HL_ACK_F_GROUP_FILES),
+			 HL_ACK_F_MAP | HL_ACK_F_GROUP_FILES);
+	for (int g = 0; g < 2; g++) {
+		assert_true(raw_next_fd(&r, HL_MAP, p0, sizeof(p0), &fd[g]));
+		assert_int_equal(hl_dec_map(p0, HL_MAP_SIZE, &m[g]), 0);
+	}
+	if (m[0].dpa > m[1].dpa) {      /* A first */
+		struct hl_map t = m[0];
+		int f = fd[0];
+
+		m[0] = m[1];
+		m[1] = t;
+		fd[0] = fd[1];
+		fd[1] = f;
+	}
+	assert_int_equal(m[0].dpa, base);
+	assert_int_equal(m[1].dpa, base + 4 * MiB);
+	assert_int_equal(fstat(fd[0], &sa), 0);
+	assert_int_equal(fstat(fd[1], &sb), 0);
+	assert_true(sa.st_ino != sb.st_ino);
+	/* A's file: A's bytes, zeros at B's place, no data past A */
+	assert_int_equal(fd_byte(fd[0], m[0].offset), 0xa1);
+	assert_int_equal(fd_byte(fd[0], m[0].offset + MiB - 1), 0xa1);
+	assert_int_equal(fd_byte(fd[0], m[1].offset), 0);
+	assert_int_equal(lseek(fd[0], (off_t)(m[0].offset + 2 * MiB), SEEK_DATA), -1);
+	/* B's file: B's bytes */
+	assert_int_equal(fd_byte(fd[1], m[1].offset), 0xb2);
+	assert_int_equal(fd_byte(fd[1], m[0].offset), 0);
+	close(fd[0]);
+	close(fd[1]);
+	raw_close(&r);
+	qmp_client_free(c);
+}
+
 /* ------------------------------------------------------------ the sockets */
 
 /* In a child as uid/gid: connect() to path's errno (0: it connected). */
@@ -1182,6 +1296,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_ctl_refuses_a_default_directory_another_user_made,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_the_fds_a_host_gets_reach_only_its_own_capacity,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_host_asking_gets_a_file_per_group_across_a_restart,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_another_user_cannot_connect_to_the_sockets,
 					  dproc_reap_all),

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -739,6 +740,20 @@ static void not_dumpable(void)
 			"any process of this user can open its memory through /proc\n", strerror(errno));
 }
 
+/*
+ * With a file per group (--agent-socket) the agent keeps one fd per group
+ * it holds: take the soft fd limit up to the hard one, as the daemon does.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -886,6 +901,10 @@ int main(int argc, char **argv)
 		snprintf(link, sizeof(link), "tcp:%s:%u", c.tcp_addr, c.tcp_port);
 	agent.link = link;
 	agent.host_id = c.host_id;
+	/* applications get a group's fds: each must hold that group alone (docs/host.md) */
+	c.group_files = agent_sock != NULL;
+	if (c.group_files)
+		raise_fd_limit();
 	rc = run_agent(&c, agent_sock, wait_s);
 	free(tags);
 	return rc;
