@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "hostlink/proto.h"
+
 #include "hx.h"
 
 /*
@@ -226,6 +228,50 @@ static void test_release_force_and_sanitize_work_on_the_groups_file(void **state
 	}
 }
 
+/*
+ * HELLO_ACK bit 4 is granted to a host with mapping that asks, and only
+ * then: not without mapping, not when not asked, not on a device that
+ * trusts its hosts (every fd is the backend's there).
+ */
+static void test_the_ack_grants_a_file_per_group_only_when_it_holds(void **state)
+{
+	struct hx *x = *state;
+	uint32_t flags;
+	int fd;
+
+	fd = hx_raw_connect(x->sock);
+	assert_int_equal(hx_raw_hello(x, fd, 0, HL_HELLO_F_MAP | HL_HELLO_F_GROUP_FILES, &flags), 0);
+	assert_int_equal(flags, HL_ACK_F_MAP | HL_ACK_F_GROUP_FILES);
+	close(fd);
+	hx_pump(x, 50);
+	fd = hx_raw_connect(x->sock);
+	assert_int_equal(hx_raw_hello(x, fd, 1, HL_HELLO_F_GROUP_FILES, &flags), 0);
+	assert_int_equal(flags, 0);                            /* no mapping: no fds at all */
+	close(fd);
+	fd = hx_raw_connect(x->sock);
+	assert_int_equal(hx_raw_hello(x, fd, 0, HL_HELLO_F_MAP, &flags), 0);
+	assert_int_equal(flags, HL_ACK_F_MAP);                 /* not asked */
+	close(fd);
+}
+
+static int setup_trusted(void **state)
+{
+	const struct hx_opts o = { .trusted_hosts = true };
+
+	return hx_setup_opts(state, &o);
+}
+
+static void test_a_device_that_trusts_its_hosts_grants_no_file_per_group(void **state)
+{
+	struct hx *x = *state;
+	uint32_t flags;
+	int fd = hx_raw_connect(x->sock);
+
+	assert_int_equal(hx_raw_hello(x, fd, 0, HL_HELLO_F_MAP | HL_HELLO_F_GROUP_FILES, &flags), 0);
+	assert_int_equal(flags, HL_ACK_F_MAP);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +279,10 @@ int main(void)
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_release_force_and_sanitize_work_on_the_groups_file,
 						hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_the_ack_grants_a_file_per_group_only_when_it_holds,
+						hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_device_that_trusts_its_hosts_grants_no_file_per_group,
+						setup_trusted, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,6 +141,33 @@ static void test_hello_and_ack_bytes(void **state)
 	check_truncations(buf, HL_HELLO_ACK_SIZE, (dec_fn *)hl_dec_hello_ack);
 }
 
+/* HELLO flag bit 4 (a file per group) and HELLO_ACK's bit 4: the flag words' bytes. */
+static void test_hello_group_files_bits(void **state)
+{
+	struct hl_hello m = { .version = 1, .host_id = 0,
+			      .flags = HL_HELLO_F_MAP | HL_HELLO_F_DIAG | HL_HELLO_F_RAS |
+				       HL_HELLO_F_MOVE_END | HL_HELLO_F_GROUP_FILES }, d;
+	struct hl_hello_ack a = { .version = 1, .flags = HL_ACK_F_MAP | HL_ACK_F_GROUP_FILES,
+				  .mbox_payload_size = 2048 }, da;
+	uint8_t buf[64], want_h[8] = { 1, 0, 0, 0, 0x1f, 0, 0, 0 };
+	struct wwr w;
+
+	(void)state;
+	assert_int_equal(HL_HELLO_F_GROUP_FILES, 0x10);
+	assert_int_equal(HL_ACK_F_GROUP_FILES, 0x10);
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(hl_enc_hello(&w, &m), 0);
+	assert_memory_equal(buf, want_h, 8);
+	assert_int_equal(hl_dec_hello(buf, 8, &d), 0);
+	assert_int_equal(d.flags, 0x1f);
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(hl_enc_hello_ack(&w, &a), 0);
+	assert_int_equal(buf[4], 0x11);
+	assert_int_equal(buf[5] | buf[6] | buf[7], 0);
+	assert_int_equal(hl_dec_hello_ack(buf, HL_HELLO_ACK_SIZE, &da), 0);
+	assert_int_equal(da.flags, 0x11);
+}
+
 static void test_irq_map_unmap_bytes(void **state)
 {
 	struct hl_irq i = { .status = 0x10, .log = 4, .msgnum = 3 }, di;
@@ -590,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_header_bytes_match_the_document),
 		cmocka_unit_test(test_header_rejects_bad_magic_version_and_length),
 		cmocka_unit_test(test_hello_and_ack_bytes),
+		cmocka_unit_test(test_hello_group_files_bits),
 		cmocka_unit_test(test_irq_map_unmap_bytes),
 		cmocka_unit_test(test_move_messages_bytes),
 		cmocka_unit_test(test_move_end_bytes),

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -690,6 +692,111 @@ static void test_sync_binds_runs_of_extents_at_once_and_fails_only_the_broken_on
 	assert_int_equal(win(f, 0, b + 4 * MiB + 2)[0], 'c');
 }
 
+/* ------------------------------------------------------------ group files */
+
+/* The soft fd limit that leaves exactly n fd numbers free below it; the old limit in *old. */
+static void leave_fds(unsigned n, struct rlimit *old)
+{
+	struct rlimit rl;
+	unsigned free_below = 0;
+	int lim = 0;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, old), 0);
+	for (; free_below < n || fcntl(lim, F_GETFD) >= 0; lim++)
+		if (fcntl(lim, F_GETFD) < 0)
+			free_below++;
+	rl = *old;
+	rl.rlim_cur = (rlim_t)lim;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
+static uint32_t stores_of(struct fx *f)
+{
+	struct mem_dev_stats ms;
+
+	mem_dev_stats_get(f->md, &ms);
+	return ms.nr_stores;
+}
+
+/* The daemon's file of host 0's dpa. */
+static int fd_of(struct fx *f, uint64_t dpa)
+{
+	struct mem_segment s;
+	uint32_t n;
+
+	assert_int_equal(mem_dev_segments(f->md, 0, dpa, 4096, &s, 1, &n, f->err, sizeof(f->err)), 0);
+	return s.fd;
+}
+
+/*
+ * A switch to a file per group that runs out of fds half way moves what it
+ * can, leaves the rest in the host's one view (the bytes of every extent
+ * where the window and the slow path read them), says -EMFILE, and the
+ * next call moves the rest.  Four untagged extents back to back (one range
+ * in one view): four groups, four files after.
+ */
+static void test_a_switch_out_of_fds_moves_the_rest_at_the_next_call(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_extent e[4];
+	struct rlimit old;
+	int rc;
+
+	make(f, MEM_DEV_SINGLE);
+	for (int i = 0; i < 4; i++)
+		e[i] = ext(f->base[0] + (uint64_t)i * 2 * MiB, 2 * MiB, NULL, 0);
+	assert_int_equal(add(f, 0, e, 4), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	for (int i = 0; i < 4; i++)
+		memset(win(f, 0, e[i].dpa), 0x40 + i, 64);
+	assert_int_equal(stores_of(f), 1);
+
+	leave_fds(2, &old);
+	rc = mem_dev_host_group_files(f->md, 0, true, f->err, sizeof(f->err));
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(rc, -EMFILE);
+	assert_non_null(strstr(f->err, "Too many open files"));
+	assert_int_equal(stores_of(f), 3);      /* the old view, two moved */
+	for (int i = 0; i < 4; i++) {
+		uint8_t b = 0;
+
+		assert_int_equal(*win(f, 0, e[i].dpa), 0x40 + i);
+		assert_int_equal(mem_read(f->md, 0, e[i].dpa + 63, &b, 1, f->err, sizeof(f->err)), 0);
+		assert_int_equal(b, 0x40 + i);
+	}
+	assert_int_equal(mem_dev_host_group_files(f->md, 0, true, f->err, sizeof(f->err)), 0);
+	assert_int_equal(stores_of(f), 4);
+	for (int i = 0; i < 4; i++) {
+		uint8_t b = 0;
+
+		assert_int_equal(*win(f, 0, e[i].dpa), 0x40 + i);
+		assert_int_equal(pread(fd_of(f, e[i].dpa), &b, 1, (off_t)(e[i].dpa - f->base[0])), 1);
+		assert_int_equal(b, 0x40 + i);
+		for (int j = 0; j < i; j++)
+			assert_true(fd_of(f, e[i].dpa) != fd_of(f, e[j].dpa));
+	}
+	/* a later bind of an untagged extent: a file of its own too */
+	e[0] = ext(f->base[0] + 16 * MiB, 2 * MiB, NULL, 0);
+	assert_int_equal(add(f, 0, e, 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	assert_int_equal(stores_of(f), 5);
+	/* a host that holds nothing switches with nothing to move */
+	assert_int_equal(mem_dev_host_group_files(f->md, 1, true, f->err, sizeof(f->err)), 0);
+	assert_int_equal(stores_of(f), 5);
+}
+
+/* A device that trusts its hosts has no views to key: refused, nothing changes. */
+static void test_trusted_hosts_have_no_file_per_group(void **state)
+{
+	struct fx *f = *state;
+
+	f->trusted = true;
+	make(f, MEM_DEV_SINGLE);
+	assert_int_equal(mem_dev_host_group_files(f->md, 0, true, f->err, sizeof(f->err)),
+			 -EOPNOTSUPP);
+	assert_int_equal(mem_dev_host_group_files(f->md, 9, true, f->err, sizeof(f->err)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -707,6 +814,8 @@ int main(void)
 		T(test_sync_of_fresh_gapped_extents_seeks_per_file_not_per_extent),
 		T(test_slow_path_read_of_poisoned_dpa_fails),
 		T(test_adjacent_extents_share_one_binding_and_still_count_each),
+		T(test_a_switch_out_of_fds_moves_the_rest_at_the_next_call),
+		T(test_trusted_hosts_have_no_file_per_group),
 #undef T
 	};
 
