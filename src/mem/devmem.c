@@ -437,37 +437,41 @@ static uint32_t gtab_hash(uint16_t host, const struct mem_backend *be, const uin
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-/* Hash a grouped tagged view; a table that cannot grow just chains longer. */
+static void gtab_link(struct mem_dev *md, struct mem_store *st)
+{
+	uint32_t i = gtab_hash(st->host, st->be, st->tag) & (md->gtab_size - 1);
+
+	st->hnext = md->gtab[i];
+	md->gtab[i] = st;
+	md->gtab_nr++;
+}
+
+/*
+ * Hash grouped tagged view st (linked in its host's gviews already).  The
+ * table doubles from the lists (so it holds every tagged view even after an
+ * allocation failed); one that cannot grow just chains longer, and without
+ * any table gtab_find() walks the host's list.
+ */
 static void gtab_insert(struct mem_dev *md, struct mem_store *st)
 {
-	uint32_t i;
-
 	if (md->gtab_nr >= md->gtab_size) {
 		uint32_t size = md->gtab_size ? md->gtab_size * 2 : 64;
 		struct mem_store **t = size > md->gtab_size ? calloc(size, sizeof(*t)) : NULL;
 
 		if (t) {
-			for (uint32_t k = 0; k < md->gtab_size; k++) {
-				while (md->gtab[k]) {
-					struct mem_store *v = md->gtab[k];
-
-					md->gtab[k] = v->hnext;
-					i = gtab_hash(v->host, v->be, v->tag) & (size - 1);
-					v->hnext = t[i];
-					t[i] = v;
-				}
-			}
 			free(md->gtab);
 			md->gtab = t;
 			md->gtab_size = size;
+			md->gtab_nr = 0;
+			for (uint16_t h = 0; h < md->layout.nr_hosts; h++)
+				for (struct mem_store *v = md->gviews[h]; v; v = v->next)
+					if (v->tagged)
+						gtab_link(md, v);
+			return; /* st among them */
 		}
 	}
-	if (!md->gtab_size)
-		return; /* no table at all: found by the list walk of gtab_find() */
-	i = gtab_hash(st->host, st->be, st->tag) & (md->gtab_size - 1);
-	st->hnext = md->gtab[i];
-	md->gtab[i] = st;
-	md->gtab_nr++;
+	if (md->gtab_size)
+		gtab_link(md, st);
 }
 
 static void gtab_remove(struct mem_dev *md, struct mem_store *st)
@@ -551,6 +555,8 @@ static int view_new(struct mem_dev *md, uint16_t host, struct mem_backend *be,
 		st->tagged = !untagged(x);
 		memcpy(st->tag, x->ext.tag, CXLDCD_TAG_SIZE);
 		st->next = md->gviews[host];
+		if (st->next)
+			st->next->prev = st;
 		md->gviews[host] = st;
 		if (st->tagged)
 			gtab_insert(md, st);
@@ -563,12 +569,26 @@ static int view_new(struct mem_dev *md, uint16_t host, struct mem_backend *be,
 	return 0;
 }
 
-/* Unlink view st (its last binding went) and free it. */
+/*
+ * Unlink view st (its last binding went) and free it.  A host's group views
+ * may be many (one per group): they unlink in O(1).
+ */
 static void view_drop(struct mem_dev *md, struct mem_store *st)
 {
-	if (st->grouped && st->tagged)
+	if (!st->grouped) {
+		store_drop(md, &md->views[st->host], st);
+		return;
+	}
+	if (st->tagged)
 		gtab_remove(md, st);
-	store_drop(md, st->grouped ? &md->gviews[st->host] : &md->views[st->host], st);
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		md->gviews[st->host] = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+	md->stats.nr_stores--;
+	mem_store_free(st);
 }
 
 /*

@@ -57,6 +57,7 @@ struct mem_store {
 	bool tagged;             /* grouped: the group is tag's (else one untagged extent) */
 	uint8_t tag[CXLDCD_TAG_SIZE]; /* grouped and tagged: the group's tag */
 	struct mem_store *hnext; /* grouped and tagged: the mem_dev's hash chain */
+	struct mem_store *prev;  /* grouped: the previous view of its host's list (O(1) unlink) */
 	uint32_t refs;           /* bindings that use it */
 	uint64_t move_id;        /* a shared grant its sharers are being moved off (or onto); 0: none */
 	bool move_wanted;        /* a forced release left it shared: mem_dev_move_take() */
