@@ -4,8 +4,11 @@
  * units advised MADV_HUGEPAGE, for a block that is filled at once (the
  * snapshot read buffer, the model's bulk memory on restore): filling a huge
  * page costs one fault where 512 small pages cost 512 (docs/performance.md,
- * "Session 6: restart first touch").  The tail after the last whole unit,
- * and any part the kernel gives no huge page, takes small pages.
+ * "Session 6: restart first touch", "Session 9: snapshot load").  The
+ * mapping is len rounded up to whole units, all of them advised: the last
+ * unit too, though len may end inside it (once touched, its 2 MiB are
+ * backed; the user of a slab chunk fills the rest with more objects,
+ * slab_reserve()).  A part the kernel gives no huge page takes small pages.
  * Header-only: the model links libc alone.
  */
 #ifndef CXLDCD_COMMON_HUGEMAP_H
@@ -43,7 +46,7 @@ static inline void *hugemap_new(size_t len)
 	munmap(p + lead + span, HUGEMAP_UNIT - lead);
 	p += lead;
 #ifdef MADV_HUGEPAGE
-	madvise(p, len & ~(HUGEMAP_UNIT - 1), MADV_HUGEPAGE); /* advice: without THP, small pages */
+	madvise(p, span, MADV_HUGEPAGE); /* advice: without THP, small pages */
 #endif
 	return p;
 }

@@ -66,9 +66,14 @@ void *core_realloc(struct cxldcd_dev *dev, void *p, size_t old_size, size_t size
  * Bulk memory: a block of BULK_MIN bytes or more that its user fills
  * whole, at once (a restore's slab chunks and scratch arrays, a deep event
  * log).  Without a hook it is a hugemap_new() mapping of its own (2 MiB
- * aligned, its whole units advised MADV_HUGEPAGE, the tail in small pages,
- * so nothing is backed that the user does not touch).  With a hook (the
- * tests' fault injection) it is core_zalloc(), like any other allocation.
+ * aligned, whole 2 MiB units advised MADV_HUGEPAGE, the last one too:
+ * core_bulk_span() says how much the user may fill).  A small-page fault
+ * cost 12 us of CPU here, and four times that in wall time (the
+ * hypervisor's part), a huge page's 2 MiB about 0.3 us a 4 KiB
+ * (docs/performance.md, "Session 9: snapshot load"): up to 2 MiB backed
+ * and unused, for a moment (scratch) or until the next adds fill it (slab
+ * chunks), cost less than 511 faults.  With a hook (the tests' fault
+ * injection) it is core_zalloc(), like any other allocation.
  */
 #define BULK_MIN HUGEMAP_UNIT
 
@@ -77,9 +82,21 @@ static bool bulk_mapped(const struct cxldcd_dev *dev, size_t size)
 	return !dev->al.alloc && size >= BULK_MIN;
 }
 
+bool core_bulk_mapped(const struct cxldcd_dev *dev, size_t size)
+{
+	return bulk_mapped(dev, size);
+}
+
 void *core_zalloc_bulk(struct cxldcd_dev *dev, size_t size)
 {
 	return bulk_mapped(dev, size) ? hugemap_new(size) : core_zalloc(dev, size);
+}
+
+size_t core_bulk_span(const struct cxldcd_dev *dev, size_t size)
+{
+	size_t span = bulk_mapped(dev, size) ? hugemap_span(size) : size;
+
+	return span ? span : size;
 }
 
 void core_free_bulk(struct cxldcd_dev *dev, void *p, size_t size)
@@ -88,6 +105,95 @@ void core_free_bulk(struct cxldcd_dev *dev, void *p, size_t size)
 		core_free(dev, p);
 	else
 		hugemap_free(p, size);
+}
+
+/*
+ * Node chunks.  A restore builds each region tree and each host's tag
+ * index at once, bottom-up: some thousands of nodes of under 1 KiB, a
+ * heap block each, filled at once, were a small-page fault per 4 KiB
+ * (1,000 and more at 110,000 items).  They are carved from one block of
+ * bulk memory instead, in order (no free list: a node given back is only
+ * counted), and the chunk goes back when its last node does.  The chunk
+ * open last keeps serving the nodes the operations after the restore ask
+ * for until it is full: its 2 MiB units are backed once touched, and the
+ * next adds fill them rather than the heap.
+ */
+struct node_chunk {
+	struct node_chunk *next;
+	size_t bytes, used;         /* as allocated (core_free_bulk()); carved from the start */
+	uint64_t live;              /* nodes carved and not given back */
+	/* the nodes follow, NODE_ALIGN-aligned */
+};
+
+#define NODE_ALIGN CORE_NODE_ALIGN
+_Static_assert(sizeof(struct node_chunk) % NODE_ALIGN == 0, "nodes stay aligned");
+
+static void chunk_release(struct cxldcd_dev *dev, struct node_chunk *c)
+{
+	struct node_chunk **pp = &dev->chunks;
+
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	if (dev->chunk_open == c)
+		dev->chunk_open = NULL;
+	core_free_bulk(dev, c, c->bytes);
+}
+
+int core_chunk_open(struct cxldcd_dev *dev, size_t bytes)
+{
+	struct node_chunk *c;
+	size_t size;
+
+	if (bytes > SIZE_MAX / 2)
+		return -ENOMEM;
+	c = dev->chunk_open;
+	if (c && c->bytes - sizeof(*c) - c->used >= bytes)
+		return 0;   /* room enough in the one open (the rest of its last 2 MiB unit) */
+	size = core_bulk_span(dev, sizeof(*c) + bytes);
+	c = core_zalloc_bulk(dev, size);
+	if (!c)
+		return -ENOMEM;
+	*c = (struct node_chunk){ .next = dev->chunks, .bytes = size };
+	dev->chunks = c;
+	if (dev->chunk_open && !dev->chunk_open->live)
+		chunk_release(dev, dev->chunk_open);
+	dev->chunk_open = c;
+	return 0;
+}
+
+void *core_node_zalloc(struct cxldcd_dev *dev, size_t size)
+{
+	struct node_chunk *c = dev->chunk_open;
+	size_t need = (size + NODE_ALIGN - 1) & ~(size_t)(NODE_ALIGN - 1);
+	char *p;
+
+	if (!c || c->bytes - sizeof(*c) - c->used < need)
+		return core_zalloc(dev, size);
+	p = (char *)(c + 1) + c->used;   /* never carved before: zero */
+	c->used += need;
+	c->live++;
+	return p;
+}
+
+void core_node_free(struct cxldcd_dev *dev, void *p)
+{
+	for (struct node_chunk *c = dev->chunks; p && c; c = c->next)
+		if ((char *)p >= (char *)(c + 1) && (char *)p < (char *)(c + 1) + c->used) {
+			/* the open chunk stays while it has room; any other goes with its last node */
+			if (!--c->live && (c != dev->chunk_open ||
+					   c->bytes - sizeof(*c) - c->used < NODE_ALIGN))
+				chunk_release(dev, c);
+			return;
+		}
+	core_free(dev, p);
+}
+
+/* Every chunk back (the device is going: its nodes were given back, or go with them). */
+void core_chunks_fini(struct cxldcd_dev *dev)
+{
+	while (dev->chunks)
+		chunk_release(dev, dev->chunks);
 }
 
 __attribute__((format(printf, 5, 0)))
@@ -271,15 +377,15 @@ static void order_regions(struct cxldcd_dev *dev)
 	}
 }
 
-/* Tree nodes go through the allocation hook like everything else. */
+/* Tree nodes go through the allocation hook like everything else (a chunk's too). */
 static void *pool_alloc(void *ctx, size_t size)
 {
-	return core_zalloc(ctx, size);
+	return core_node_zalloc(ctx, size);
 }
 
 static void pool_free(void *ctx, void *p)
 {
-	core_free(ctx, p);
+	core_node_free(ctx, p);
 }
 
 int core_dev_new(const struct cxldcd_dev_cfg *cfg, struct cxldcd_dev **out, struct cxldcd_diag *diag)
@@ -347,6 +453,7 @@ void core_dev_free(struct cxldcd_dev *dev)
 	core_free(dev, dev->hosts);
 	core_free(dev, dev->rel);
 	bt_pool_fini(&dev->pool);
+	core_chunks_fini(dev);
 	core_free(dev, dev);
 }
 

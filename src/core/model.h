@@ -207,6 +207,8 @@ struct cxldcd_dev {
 	uint32_t tag_used, tag_cap;
 	uint32_t nr_tags, tag_gen;
 	struct tag_hosts *th;       /* tag-host.c: per host, the slots of the tags it holds */
+	struct node_chunk *chunks;  /* dev.c: index nodes carved from bulk memory (restore) */
+	struct node_chunk *chunk_open; /* the one core_node_zalloc() carves from, or NULL */
 	uint32_t nr_pending, nr_accepted, nr_orphans;
 	uint64_t next_group_id;
 	struct obs obs[MAX_OBSERVERS];
@@ -270,6 +272,25 @@ void *core_realloc(struct cxldcd_dev *dev, void *p, size_t old_size, size_t size
  */
 void *core_zalloc_bulk(struct cxldcd_dev *dev, size_t size);
 void core_free_bulk(struct cxldcd_dev *dev, void *p, size_t size);
+/* The bytes a core_zalloc_bulk() of size gives (a mapping: whole 2 MiB units), at least size. */
+size_t core_bulk_span(const struct cxldcd_dev *dev, size_t size);
+/* A core_zalloc_bulk() of size is a mapping of its own (not a heap block through core_zalloc()). */
+bool core_bulk_mapped(const struct cxldcd_dev *dev, size_t size);
+/*
+ * Index nodes (the region trees', the tag-host index's) that a restore
+ * makes at once come from a chunk of bulk memory (dev.c, "node chunks"):
+ * core_chunk_open() makes sure of one with room for bytes (the one open if
+ * it has the room, else a new one), core_node_zalloc() carves
+ * from it while it has room (else core_zalloc()), core_node_free() gives a
+ * node back either way.  0 or -ENOMEM (nothing changed).
+ */
+struct node_chunk;
+#define CORE_NODE_ALIGN 16u   /* a node's size in a chunk is rounded up to this */
+#define CORE_CHUNK_MIN (64u << 10) /* fewer bytes of nodes than this: the heap */
+int core_chunk_open(struct cxldcd_dev *dev, size_t bytes);
+void *core_node_zalloc(struct cxldcd_dev *dev, size_t size);
+void core_node_free(struct cxldcd_dev *dev, void *p);
+void core_chunks_fini(struct cxldcd_dev *dev);
 enum cxldcd_rc core_diag(struct cxldcd_diag *d, enum cxldcd_rc rc, int32_t idx, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* core_diag() with the reason (core_diag() says CORE_REASON_OTHER, or NONE on success). */

@@ -163,7 +163,17 @@ int slab_reserve(struct cxldcd_dev *dev, struct slab *s, uint32_t n)
 		return 0;
 	np = (uint32_t)((n - have + SLAB_PER_PAGE - 1) / SLAB_PER_PAGE);
 	bytes = sizeof(*c) + (uint64_t)np * page_bytes(s);
-	if (bytes > SIZE_MAX / 2 || pages_reserve(dev, s, np))
+	if (bytes > SIZE_MAX / 2)
+		return -ENOMEM;
+	/*
+	 * A mapped chunk is whole 2 MiB units, each a huge page once touched:
+	 * pages of objects to the end of the last one, for the adds after the
+	 * restore, rather than up to 2 MiB backed and unused (or, before, a
+	 * small-page fault per 4 KiB of the tail).
+	 */
+	bytes = core_bulk_span(dev, (size_t)bytes);
+	np = (uint32_t)((bytes - sizeof(*c)) / page_bytes(s));
+	if (pages_reserve(dev, s, np))
 		return -ENOMEM;
 	c = core_zalloc_bulk(dev, (size_t)bytes);
 	if (!c)

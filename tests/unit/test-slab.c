@@ -258,26 +258,45 @@ static void test_large_reserve_without_a_hook_is_mapped_aligned(void **state)
 {
 	struct cxldcd_dev *dev = libc_dev();
 	uint32_t n = (uint32_t)((3u << 20) / sizeof(struct obj));
-	struct obj **o = calloc(n, sizeof(*o));
+	struct obj **o = calloc(2 * n, sizeof(*o));
+	uintptr_t c0;
+	uint32_t cap;
 	struct slab s;
 
 	(void)state;
 	slab_init(&s, sizeof(struct obj), offsetof(struct obj, slab));
 	assert_int_equal(slab_reserve(dev, &s, n), 0);
 	assert_non_null(s.chunks);
-	assert_int_equal((uintptr_t)s.chunks % (2u << 20), 0);
-	for (uint32_t i = 0; i < n; i++) {
+	c0 = (uintptr_t)s.chunks;
+	assert_int_equal(c0 % (2u << 20), 0);
+	/*
+	 * 3 MiB of objects: the chunk is two whole 2 MiB units (huge pages
+	 * once touched), its pages reaching the end of the second, so more
+	 * objects than asked come from it, none past it.
+	 */
+	cap = s.nr_pages * SLAB_PER_PAGE;
+	assert_true(s.nr_pages > (n + SLAB_PER_PAGE - 1) / SLAB_PER_PAGE);
+	assert_true((uint64_t)cap * sizeof(struct obj) < (4u << 20));
+	/* one more page (its objects and a header under 64 bytes) would not fit */
+	assert_true((uint64_t)(s.nr_pages + 1) * (SLAB_PER_PAGE * sizeof(struct obj) + 64) > (4u << 20));
+	for (uint32_t i = 0; i < cap; i++) {
 		assert_non_null(o[i] = slab_zalloc(dev, &s));
 		assert_true(o[i]->payload == 0 && o[i]->tail == 0);
+		assert_true((uintptr_t)o[i] > c0 && (uintptr_t)(o[i] + 1) <= c0 + (4u << 20));
 		o[i]->payload = i;
 	}
-	assert_int_equal(s.nr_pages, (n + SLAB_PER_PAGE - 1) / SLAB_PER_PAGE);
+	assert_int_equal(s.nr_pages, cap / SLAB_PER_PAGE);
+	assert_non_null(o[cap] = slab_zalloc(dev, &s));   /* the next one: a page of its own */
+	assert_int_equal(s.nr_pages, cap / SLAB_PER_PAGE + 1);
+	slab_free(dev, &s, o[cap]);
+	for (uint32_t i = n; i < cap; i++)
+		slab_free(dev, &s, o[i]);
 	for (uint32_t i = 0; i < n; i++) {
 		assert_int_equal(o[i]->payload, i);
 		slab_free(dev, &s, o[i]);
 	}
 	assert_null(s.chunks);
-	assert_int_equal(s.nr_pages, 0);
+	assert_int_equal(s.nr_pages, 1);  /* the page allocated alone, kept empty for the next */
 	slab_fini(dev, &s);
 	core_dev_free(dev);
 	free(o);
