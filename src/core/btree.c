@@ -75,6 +75,16 @@ int bt_pool_reserve(struct bt_pool *p, const struct bt_need *n)
 	return 0;
 }
 
+size_t bt_pool_shortfall(const struct bt_pool *p, const struct bt_need *n, size_t align)
+{
+	size_t bytes = 0;
+
+	for (uint32_t k = 0; k < BT_KINDS; k++)
+		if (p->nfree[k] < n->n[k])
+			bytes += (n->n[k] - p->nfree[k]) * ((node_size(p, k) + align - 1) & ~(align - 1));
+	return bytes;
+}
+
 static void trim(struct bt_pool *p, uint32_t k, uint32_t keep)
 {
 	while (p->nfree[k] > keep) {

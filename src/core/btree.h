@@ -125,6 +125,8 @@ struct bt_need {
 };
 /* Make sure at least n free nodes are pooled.  Return 0 or -ENOMEM (the pool may have grown). */
 int bt_pool_reserve(struct bt_pool *p, const struct bt_need *n);
+/* Bytes bt_pool_reserve(p, n) would allocate now (each node rounded up to align). */
+size_t bt_pool_shortfall(const struct bt_pool *p, const struct bt_need *n, size_t align);
 /* Give pooled nodes beyond keep back to the allocator. */
 void bt_pool_trim(struct bt_pool *p, uint32_t keep);
 void bt_pool_fini(struct bt_pool *p);

@@ -448,6 +448,7 @@ int region_build(struct cxldcd_dev *dev, struct bt_entry *e, struct bt_entry *tm
 	uint32_t lo[CXLDCD_MAX_REGIONS], hi[CXLDCD_MAX_REGIONS];
 	uint64_t bytes[CXLDCD_MAX_REGIONS] = { 0 };
 	struct bt_entry *s = sort_by_start(e, tmp, n);
+	size_t nodes;
 
 	/* Regions are disjoint: each one's allocations are one slice of the sorted entries. */
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
@@ -461,6 +462,10 @@ int region_build(struct cxldcd_dev *dev, struct bt_entry *e, struct bt_entry *tm
 		}
 		bt_build_need(hi[r] - lo[r], &need);
 	}
+	/* the nodes in one chunk (core_chunk_open()) when they are many */
+	nodes = bt_pool_shortfall(&dev->pool, &need, CORE_NODE_ALIGN);
+	if (nodes >= CORE_CHUNK_MIN && core_chunk_open(dev, nodes))
+		return -ENOMEM;
 	if (bt_pool_reserve(&dev->pool, &need))
 		return -ENOMEM;
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {

@@ -122,7 +122,7 @@ static void free_tree(struct cxldcd_dev *dev, struct th_node *n, uint32_t height
 {
 	for (uint32_t j = 0; height > 1 && j < n->n; j++)
 		free_tree(dev, n->in.child[j], height - 1);
-	core_free(dev, n);
+	core_node_free(dev, n);
 }
 
 void tag_host_fini(struct cxldcd_dev *dev)
@@ -168,7 +168,7 @@ static int pool_to(struct cxldcd_dev *dev, uint64_t want)
 	struct tag_hosts *th = dev->th;
 
 	while (th->nfree < want) {
-		struct th_node *n = core_zalloc(dev, sizeof(*n));
+		struct th_node *n = core_node_zalloc(dev, sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
@@ -193,7 +193,7 @@ void tag_host_trim(struct cxldcd_dev *dev, uint32_t keep)
 
 		th->free = n->next_free;
 		th->nfree--;
-		core_free(dev, n);
+		core_node_free(dev, n);
 	}
 }
 
@@ -435,6 +435,13 @@ int tag_host_build(struct cxldcd_dev *dev)
 		want += n;
 	}
 	o = core_zalloc(dev, sizeof(*o) * nh);
+	/* the nodes in one chunk (core_chunk_open()) when they are many */
+	if (o && want > dev->th->nfree && (want - dev->th->nfree) * sizeof(struct th_node) >= CORE_CHUNK_MIN &&
+	    core_chunk_open(dev, (want - dev->th->nfree) * ((sizeof(struct th_node) + CORE_NODE_ALIGN - 1) &
+							    ~(size_t)(CORE_NODE_ALIGN - 1)))) {
+		core_free(dev, o);
+		return -ENOMEM;
+	}
 	if (!o || pool_to(dev, want)) {
 		core_free(dev, o);
 		return -ENOMEM;
