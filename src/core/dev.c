@@ -63,19 +63,21 @@ void *core_realloc(struct cxldcd_dev *dev, void *p, size_t old_size, size_t size
 }
 
 /*
- * Bulk memory: a block of BULK_MIN bytes or more that its user fills
- * whole, at once (a restore's slab chunks and scratch arrays, a deep event
- * log).  Without a hook it is a hugemap_new() mapping of its own (2 MiB
- * aligned, whole 2 MiB units advised MADV_HUGEPAGE, the last one too:
- * core_bulk_span() says how much the user may fill).  A small-page fault
- * cost 12 us of CPU here, and four times that in wall time (the
- * hypervisor's part), a huge page's 2 MiB about 0.3 us a 4 KiB
- * (docs/performance.md, "Session 9: snapshot load"): up to 2 MiB backed
- * and unused, for a moment (scratch) or until the next adds fill it (slab
- * chunks), cost less than 511 faults.  With a hook (the tests' fault
+ * Bulk memory: a block of BULK_MIN (1 MiB) or more that its user fills
+ * whole, at once (a restore's slab chunks, scratch arrays and index nodes,
+ * a deep event-log ring, the tags' slot arrays).  Without a hook it is a
+ * hugemap_new() mapping of its own (2 MiB aligned, whole 2 MiB units
+ * advised MADV_HUGEPAGE, the last one too), and core_bulk_span() says how
+ * much the user may fill: those that can (slab chunks, rings, slot arrays,
+ * node chunks) take the rest of the last unit as room to grow into.  A
+ * small-page fault cost 12 us of CPU here, and four times that in wall
+ * time (the hypervisor's part), a huge page's 2 MiB about 0.3 us a 4 KiB
+ * (docs/performance.md, "Session 9: snapshot load"): up to 1 MiB backed
+ * and unused, for a moment (scratch) or until later adds fill it, cost
+ * less than the 256 faults it saves.  With a hook (the tests' fault
  * injection) it is core_zalloc(), like any other allocation.
  */
-#define BULK_MIN HUGEMAP_UNIT
+#define BULK_MIN (HUGEMAP_UNIT / 2)
 
 static bool bulk_mapped(const struct cxldcd_dev *dev, size_t size)
 {

@@ -65,9 +65,35 @@ static uint32_t hash(const uint8_t id[CXLDCD_TAG_SIZE])
 	return (uint32_t)h;
 }
 
+/*
+ * A table of 2 MiB or more (262,144 buckets) is bulk memory: huge pages,
+ * where a restore of 110,000 tags filled its table in small pages (a
+ * fault per 512 buckets).  A table of 1 MiB is made 2 MiB, twice the
+ * buckets, and grows again only at 262,144 tags.  Freed by its size, the
+ * way it came.
+ */
+#define TABLE_BULK ((size_t)2 << 20)
+
+static struct tag **table_new(struct cxldcd_dev *dev, uint32_t buckets)
+{
+	size_t bytes = sizeof(struct tag *) * buckets;
+
+	return bytes >= TABLE_BULK ? core_zalloc_bulk(dev, bytes) : core_zalloc(dev, bytes);
+}
+
+static void table_free(struct cxldcd_dev *dev, struct tag **t, uint32_t buckets)
+{
+	size_t bytes = sizeof(struct tag *) * buckets;
+
+	if (bytes >= TABLE_BULK)
+		core_free_bulk(dev, t, bytes);
+	else
+		core_free(dev, t);
+}
+
 int tag_table_init(struct cxldcd_dev *dev)
 {
-	dev->tag_hash = core_zalloc(dev, sizeof(*dev->tag_hash) * MIN_BUCKETS);
+	dev->tag_hash = table_new(dev, MIN_BUCKETS);
 	if (!dev->tag_hash)
 		return -ENOMEM;
 	dev->tag_hash_mask = MIN_BUCKETS - 1;
@@ -97,7 +123,7 @@ static void hash_move(struct cxldcd_dev *dev, uint32_t nb)
 		}
 		*ob = NULL;
 		if (dev->tag_hash_moved++ == dev->tag_hash_old_mask) {
-			core_free(dev, dev->tag_hash_old);
+			table_free(dev, dev->tag_hash_old, dev->tag_hash_old_mask + 1);
 			dev->tag_hash_old = NULL;
 			dev->tag_hash_old_mask = dev->tag_hash_moved = 0;
 		}
@@ -123,9 +149,11 @@ static int hash_reserve(struct cxldcd_dev *dev, uint64_t n, uint32_t k)
 
 	while (want < n && want < MAX_BUCKETS)
 		want <<= 1;
+	if (sizeof(*h) * want == TABLE_BULK / 2)
+		want <<= 1;     /* a whole huge page (table_new()) */
 	if (want == have)
 		return 0;
-	h = core_zalloc(dev, sizeof(*h) * want);
+	h = table_new(dev, want);
 	if (!h)
 		return -ENOMEM;
 	tag_hash_settle(dev);
@@ -139,13 +167,16 @@ static int hash_reserve(struct cxldcd_dev *dev, uint64_t n, uint32_t k)
 	return 0;
 }
 
+static void arrays_free(struct cxldcd_dev *dev);
+
 void tag_table_fini(struct cxldcd_dev *dev)
 {
 	tag_host_fini(dev);     /* the tag entries go with their slab (core_dev_free()) */
-	core_free(dev, dev->tag_slot);
-	core_free(dev, dev->tag_fw);
-	core_free(dev, dev->tag_hash);
-	core_free(dev, dev->tag_hash_old);
+	arrays_free(dev);
+	if (dev->tag_hash)
+		table_free(dev, dev->tag_hash, dev->tag_hash_mask + 1);
+	if (dev->tag_hash_old)
+		table_free(dev, dev->tag_hash_old, dev->tag_hash_old_mask + 1);
 }
 
 /* ------------------------------------------------------------ creation order */
@@ -227,6 +258,23 @@ static void compact_into(struct cxldcd_dev *dev, struct tag **slot, uint32_t *fw
 }
 
 /*
+ * The slots and their counts are one block: slot[cap], then fw[cap + 1].
+ * Bulk memory when large (huge pages: a restore of 110,000 tags filled
+ * 2 MB of them in small pages, ~480 faults), a heap block else; which one
+ * follows from the size, so it goes back the way it came.
+ */
+static size_t arrays_bytes(uint32_t cap)
+{
+	return sizeof(struct tag *) * cap + sizeof(uint32_t) * ((size_t)cap + 1u);
+}
+
+static void arrays_free(struct cxldcd_dev *dev)
+{
+	if (dev->tag_slot)
+		core_free_bulk(dev, dev->tag_slot, arrays_bytes(dev->tag_cap));
+}
+
+/*
  * Full: compact in place when at most two thirds of the slots would be live,
  * else rebuild into 1.5 times the live tags.  Either way a third of the
  * slots (half the live count) is free afterwards, so the O(n) rebuild is
@@ -251,16 +299,19 @@ int tag_reserve(struct cxldcd_dev *dev, uint32_t k)
 	if (want > UINT32_MAX - 1)
 		return -ENOMEM;
 	cap = want < 16 ? 16 : (uint32_t)want;
-	slot = core_zalloc(dev, sizeof(*slot) * cap);
-	fw = core_zalloc(dev, sizeof(*fw) * (cap + 1u));
-	if (!slot || !fw) {
-		core_free(dev, slot);
-		core_free(dev, fw);
-		return -ENOMEM;
+	if (core_bulk_mapped(dev, arrays_bytes(cap))) {
+		/* as many slots as its 2 MiB units hold */
+		uint64_t fit = (core_bulk_span(dev, arrays_bytes(cap)) - sizeof(*fw)) /
+			       (sizeof(*slot) + sizeof(*fw));
+
+		cap = fit < UINT32_MAX - 1 ? (uint32_t)fit : UINT32_MAX - 1;
 	}
+	slot = core_zalloc_bulk(dev, arrays_bytes(cap));
+	if (!slot)
+		return -ENOMEM;
+	fw = (uint32_t *)(slot + cap);
 	compact_into(dev, slot, fw, cap);
-	core_free(dev, dev->tag_slot);
-	core_free(dev, dev->tag_fw);
+	arrays_free(dev);
 	dev->tag_slot = slot;
 	dev->tag_fw = fw;
 	dev->tag_cap = cap;
