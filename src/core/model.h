@@ -640,6 +640,8 @@ uint32_t list_first_overlap(const void *list, size_t stride, uint32_t n, uint32_
 /* ------------------------------------------------------------ pending.c */
 /* Room for one more pending group on host.  0 or -ENOMEM (nothing changed). */
 int pending_reserve(struct cxldcd_dev *dev, uint16_t host);
+/* Room for k more groups at once (a restore: one ring for all, not a doubling each time). */
+int pending_reserve_n(struct cxldcd_dev *dev, uint16_t host, uint32_t k);
 /* Queue g as the host's newest group (after pending_reserve()). */
 void pending_push(struct cxldcd_dev *dev, uint16_t host, struct group *g);
 /* The host's idx-th pending group, oldest first; NULL out of range. */

@@ -26,16 +26,24 @@ static inline uint32_t slot(const struct host *h, uint32_t idx)
 
 int pending_reserve(struct cxldcd_dev *dev, uint16_t host)
 {
+	return pending_reserve_n(dev, host, 1);
+}
+
+int pending_reserve_n(struct cxldcd_dev *dev, uint16_t host, uint32_t k)
+{
 	struct host *h = &dev->hosts[host];
 	struct group **nw;
 	uint64_t *nb;
 	uint32_t cap;
 
-	if (h->nr_groups < h->gq_cap)
+	if (k <= h->gq_cap - h->nr_groups)
 		return 0;
-	if (h->gq_cap > UINT32_MAX / 2)
-		return -ENOMEM;
-	cap = h->gq_cap ? h->gq_cap * 2 : 8;
+	cap = h->gq_cap ? h->gq_cap : 8;
+	while (cap - h->nr_groups < k) {
+		if (cap > UINT32_MAX / 2)
+			return -ENOMEM;
+		cap *= 2;
+	}
 	nw = core_zalloc(dev, sizeof(*nw) * cap);
 	nb = nw ? core_zalloc(dev, sizeof(*nb) * cap) : NULL;
 	if (!nb) {

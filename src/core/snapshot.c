@@ -376,6 +376,7 @@ static void get_event(struct snap_rd *r, struct cxldcd_event *e)
 /* Bytes a tag and an allocation take at least (so a count can be checked against what is left). */
 #define TAG_BYTES (CXLDCD_TAG_SIZE + 1u + 8u + 8u + 4u)
 #define ALLOC_BYTES (1u + 8u + 8u + 4u + 8u + 2u + 1u + 4u)
+#define GROUP_BYTES (8u + 8u + 1u + 4u)
 
 /* A tag read, with its totals as written (checked once its allocations are read). */
 struct rtag {
@@ -549,8 +550,10 @@ static int read_hosts(struct rctx *x)
 
 		hs->gen = G32(&x->r);
 		ng = G32(&x->r);
-		if (x->r.bad || ng > dev->cfg.max_extents)
+		if (x->r.bad || ng > dev->cfg.max_extents || ng > (x->r.len - x->r.off) / GROUP_BYTES)
 			return bad(x, "group count");
+		if (pending_reserve_n(dev, h, ng))   /* the ring for all of them at once */
+			return -ENOMEM;
 		for (uint32_t i = 0; i < ng; i++) {
 			uint64_t id = G64(&x->r), at = G64(&x->r);
 			uint8_t dead = G8(&x->r);
