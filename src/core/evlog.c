@@ -45,7 +45,7 @@ int evlog_init(struct cxldcd_dev *dev)
 }
 
 /*
- * A ring of 2 MiB or more is bulk memory (core_zalloc_bulk(): huge pages,
+ * A ring of 1 MiB or more is bulk memory (core_zalloc_bulk(): huge pages,
  * one fault per 2 MiB where a restore filling 10,000 records took 450
  * small-page faults, 65,535 records 2,800), a smaller one a heap block;
  * which one follows from its size, so each goes back the way it came.
@@ -105,7 +105,7 @@ int evlog_reserve(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, uint32_t 
 		return 0;
 	}
 	/*
-	 * Resized in place where it can be (a ring of up to 2 MiB is
+	 * Resized in place where it can be (a ring under 1 MiB is
 	 * remapped, not copied: core_realloc()); the slots past count are
 	 * never read.
 	 */
