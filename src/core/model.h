@@ -520,6 +520,8 @@ struct tag *tag_new(struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE], b
 void tag_del(struct cxldcd_dev *dev, struct tag *t);
 /* Room for k more tag_link() calls.  0 or -ENOMEM (tags unchanged). */
 int tag_reserve(struct cxldcd_dev *dev, uint32_t k);
+/* tag_reserve() for a restore of k tags: the hash and slot arrays in whole huge pages from 1 MiB. */
+int tag_reserve_restore(struct cxldcd_dev *dev, uint32_t k);
 /* The idx-th live tag in creation order, or NULL.  O(log n). */
 struct tag *tag_nth(const struct cxldcd_dev *dev, uint32_t idx);
 /* The live tag after t in creation order, or NULL. */

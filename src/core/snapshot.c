@@ -496,7 +496,7 @@ static int read_tags(struct rctx *x)
 	 * The creation-order slots and the entries for all of them at once
 	 * (tag_reserve(dev, 1) below is then a compare).
 	 */
-	if (!x->tags || tag_reserve(dev, x->nr_tags) || slab_reserve(dev, &dev->tags, x->nr_tags))
+	if (!x->tags || tag_reserve_restore(dev, x->nr_tags) || slab_reserve(dev, &dev->tags, x->nr_tags))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < x->nr_tags; i++) {
 		uint8_t id[CXLDCD_TAG_SIZE], fl;

@@ -68,9 +68,10 @@ static uint32_t hash(const uint8_t id[CXLDCD_TAG_SIZE])
 /*
  * A table of 2 MiB or more (262,144 buckets) is bulk memory: huge pages,
  * where a restore of 110,000 tags filled its table in small pages (a
- * fault per 512 buckets).  A table of 1 MiB is made 2 MiB, twice the
- * buckets, and grows again only at 262,144 tags.  Freed by its size, the
- * way it came.
+ * fault per 512 buckets).  A restore makes a table of 1 MiB 2 MiB, twice
+ * the buckets (it grows again only at 262,144 tags); the adds do not (the
+ * resident memory per tag: docs/performance.md, "Session 9: snapshot
+ * load").  Freed by its size, the way it came.
  */
 #define TABLE_BULK ((size_t)2 << 20)
 
@@ -142,15 +143,15 @@ void tag_hash_settle(struct cxldcd_dev *dev)
  * A move still under way is finished first (an add of many tags at once);
  * the new table is allocated before anything changes.
  */
-static int hash_reserve(struct cxldcd_dev *dev, uint64_t n, uint32_t k)
+static int hash_reserve(struct cxldcd_dev *dev, uint64_t n, uint32_t k, bool whole)
 {
 	uint32_t have = dev->tag_hash_mask + 1, want = have;
 	struct tag **h;
 
 	while (want < n && want < MAX_BUCKETS)
 		want <<= 1;
-	if (sizeof(*h) * want == TABLE_BULK / 2)
-		want <<= 1;     /* a whole huge page (table_new()) */
+	if (whole && sizeof(*h) * want == TABLE_BULK / 2)
+		want <<= 1;     /* a restore's: a whole huge page (table_new()) */
 	if (want == have)
 		return 0;
 	h = table_new(dev, want);
@@ -259,19 +260,35 @@ static void compact_into(struct cxldcd_dev *dev, struct tag **slot, uint32_t *fw
 
 /*
  * The slots and their counts are one block: slot[cap], then fw[cap + 1].
- * Bulk memory when large (huge pages: a restore of 110,000 tags filled
- * 2 MB of them in small pages, ~480 faults), a heap block else; which one
- * follows from the size, so it goes back the way it came.
+ * Bulk memory from ARR_BULK (within a slot of 2 MiB), a heap block below;
+ * which one follows from the size, so it goes back the way it came.  A
+ * restore (whole) rounds a block of 1 MiB or more up to whole 2 MiB units,
+ * as many slots as they hold: 110,000 tags filled 2 MB of them in small
+ * pages, ~480 faults.  The adds keep 1.5 times the live tags (the resident
+ * memory per tag).
  */
+#define ARR_BULK (TABLE_BULK - 16)
+
 static size_t arrays_bytes(uint32_t cap)
 {
 	return sizeof(struct tag *) * cap + sizeof(uint32_t) * ((size_t)cap + 1u);
 }
 
+static struct tag **arrays_new(struct cxldcd_dev *dev, uint32_t cap)
+{
+	size_t bytes = arrays_bytes(cap);
+
+	return bytes >= ARR_BULK ? core_zalloc_bulk(dev, bytes) : core_zalloc(dev, bytes);
+}
+
 static void arrays_free(struct cxldcd_dev *dev)
 {
-	if (dev->tag_slot)
+	if (!dev->tag_slot)
+		return;
+	if (arrays_bytes(dev->tag_cap) >= ARR_BULK)
 		core_free_bulk(dev, dev->tag_slot, arrays_bytes(dev->tag_cap));
+	else
+		core_free(dev, dev->tag_slot);
 }
 
 /*
@@ -281,14 +298,14 @@ static void arrays_free(struct cxldcd_dev *dev)
  * paid once per n/2 new tags; 1.5 rather than 2 (or a power of two) keeps
  * the arrays (12 bytes a slot) near 12-18 bytes per tag.
  */
-int tag_reserve(struct cxldcd_dev *dev, uint32_t k)
+static int reserve(struct cxldcd_dev *dev, uint32_t k, bool whole)
 {
 	uint64_t live = (uint64_t)dev->nr_tags + k, want = live + live / 2;
 	uint32_t cap;
 	struct tag **slot;
 	uint32_t *fw;
 
-	if (hash_reserve(dev, live, k))
+	if (hash_reserve(dev, live, k, whole))
 		return -ENOMEM;
 	if (k <= dev->tag_cap - dev->tag_used)
 		return 0;
@@ -299,14 +316,16 @@ int tag_reserve(struct cxldcd_dev *dev, uint32_t k)
 	if (want > UINT32_MAX - 1)
 		return -ENOMEM;
 	cap = want < 16 ? 16 : (uint32_t)want;
-	if (core_bulk_mapped(dev, arrays_bytes(cap))) {
+	if ((arrays_bytes(cap) >= ARR_BULK || (whole && arrays_bytes(cap) >= TABLE_BULK / 2)) &&
+	    core_bulk_mapped(dev, arrays_bytes(cap))) {
 		/* as many slots as its 2 MiB units hold */
-		uint64_t fit = (core_bulk_span(dev, arrays_bytes(cap)) - sizeof(*fw)) /
+		uint64_t fit = (core_bulk_span(dev, TABLE_BULK > arrays_bytes(cap) ? TABLE_BULK :
+					       arrays_bytes(cap)) - sizeof(*fw)) /
 			       (sizeof(*slot) + sizeof(*fw));
 
 		cap = fit < UINT32_MAX - 1 ? (uint32_t)fit : UINT32_MAX - 1;
 	}
-	slot = core_zalloc_bulk(dev, arrays_bytes(cap));
+	slot = arrays_new(dev, cap);
 	if (!slot)
 		return -ENOMEM;
 	fw = (uint32_t *)(slot + cap);
@@ -316,6 +335,16 @@ int tag_reserve(struct cxldcd_dev *dev, uint32_t k)
 	dev->tag_fw = fw;
 	dev->tag_cap = cap;
 	return 0;
+}
+
+int tag_reserve(struct cxldcd_dev *dev, uint32_t k)
+{
+	return reserve(dev, k, false);
+}
+
+int tag_reserve_restore(struct cxldcd_dev *dev, uint32_t k)
+{
+	return reserve(dev, k, true);
 }
 
 struct tag *tag_nth(const struct cxldcd_dev *dev, uint32_t idx)
