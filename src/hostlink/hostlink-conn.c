@@ -467,6 +467,7 @@ void hostlink_conn_close(struct conn *c)
 		outmsg_free(c, m);
 	}
 	free(c->rbuf);
+	free(c->rsp);
 	if (c->was_full)
 		give_back_memory();
 	hl->nr_conns--;

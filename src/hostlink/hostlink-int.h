@@ -83,6 +83,8 @@ struct conn {
 	uint16_t host;
 	uint64_t serial;            /* this connection's number, from 1: moves tell connections apart */
 	struct cci_ctx *cci;
+	uint8_t *rsp;               /* a CCI response is built here (mailbox size), then queued at its length */
+	size_t rsp_cap;
 	uint8_t *rbuf;
 	size_t rlen, rcap;
 	uint64_t rbuf_idle_due_ms;  /* rbuf (grown) shrinks then if still empty; 0: none */

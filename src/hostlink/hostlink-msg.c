@@ -353,18 +353,39 @@ static void send_diag(struct conn *c, uint32_t seq, const uint8_t *req, size_t r
 	hostlink_conn_send(c, HL_DIAG, seq, HL_DIAG_HDR + HL_DIAG_TEXT_MAX, enc_diag_cb, &m, NULL);
 }
 
+/*
+ * The connection's response buffer, grown to @cap once: a response is built
+ * there and queued at its own length, so no request allocates (and frees) a
+ * mailbox-sized block, which made glibc merge its free lists on every
+ * request at a million items (docs/performance.md, "Session 9: QMP at 1e6").
+ */
+static uint8_t *rsp_buf(struct conn *c, size_t cap)
+{
+	if (c->rsp_cap < cap) {
+		uint8_t *b = malloc(cap);
+
+		if (!b)
+			return NULL;
+		free(c->rsp);
+		c->rsp = b;
+		c->rsp_cap = cap;
+	}
+	return c->rsp;
+}
+
 /* Run one CCI request (or answer it with @refuse, unrun) and queue its response. */
 void hostlink_cci_run(struct conn *c, const struct hl_hdr *h, const uint8_t *p, uint16_t refuse)
 {
 	size_t cap = CXLDCD_CCI_HDR_SIZE + cci_ctx_max_payload(c->cci);
-	struct outmsg *m = hostlink_outmsg_new(HL_HDR_SIZE + cap), *small;
+	uint8_t *rsp = rsp_buf(c, cap);
 	const struct hostlink_cfg *hc = &c->hl->cfg;
 	bool was_open = cci_ctx_chain_open(c->cci);
+	struct outmsg *m;
 	struct wwr w;
 	size_t rsp_len = 0;
 	int rc;
 
-	if (!m) {
+	if (!rsp) {
 		c->dead = true;
 		return;
 	}
@@ -372,14 +393,13 @@ void hostlink_cci_run(struct conn *c, const struct hl_hdr *h, const uint8_t *p, 
 		struct cci_hdr rq = { 0 };
 
 		cci_dec_hdr(p, h->len, &rq);
-		cci_enc_refusal(&rq, refuse, m->data + HL_HDR_SIZE, cap);
+		cci_enc_refusal(&rq, refuse, rsp, cap);
 		rsp_len = CXLDCD_CCI_HDR_SIZE;
 		goto send;
 	}
 	/* Observers may queue MAP/UNMAP/IRQ here: they go out before the response. */
-	rc = cci_handle_msg(c->cci, p, h->len, m->data + HL_HDR_SIZE, cap, &rsp_len);
+	rc = cci_handle_msg(c->cci, p, h->len, rsp, cap, &rsp_len);
 	if (rc) {
-		free(m);
 		hostlink_conn_violation(c, "cci message not answerable (len=%u): %s", h->len,
 					strerror(-rc));
 		return;
@@ -390,23 +410,27 @@ void hostlink_cci_run(struct conn *c, const struct hl_hdr *h, const uint8_t *p, 
 		hostlink_logf(c->hl, LOG_DEBUG, "host=%u cci %s (%s): %s", c->host,
 			      cxldcd_rc_str(d->rc), core_reason_str(d->reason), d->text);
 	}
-	if (hc->cci_after && hc->cci_after(hc->hook_opaque, c->host, p, h->len,
-					   m->data + HL_HDR_SIZE, rsp_len, was_open)) {
-		free(m);
+	if (hc->cci_after && hc->cci_after(hc->hook_opaque, c->host, p, h->len, rsp, rsp_len,
+					   was_open)) {
 		hostlink_logf(c->hl, LOG_ERR, "host=%u: request not made durable: closing",
 			      c->host);
 		c->dead = true;
 		return;
 	}
-	send_diag(c, h->seq, p, h->len, m->data + HL_HDR_SIZE, rsp_len);
+	send_diag(c, h->seq, p, h->len, rsp, rsp_len);
 send:
+	m = hostlink_outmsg_new(HL_HDR_SIZE + rsp_len);
+	if (!m) {
+		c->dead = true;
+		return;
+	}
+	memcpy(m->data + HL_HDR_SIZE, rsp, rsp_len);
 	wwr_init(&w, m->data, HL_HDR_SIZE + rsp_len);
 	hl_msg_begin(&w, HL_CCI_RSP, h->seq);
 	w.off = HL_HDR_SIZE + rsp_len;
 	hl_msg_end(&w);
 	m->len = w.off;
-	small = realloc(m, sizeof(*m) + m->len);
-	hostlink_conn_queue(c, small ? small : m);
+	hostlink_conn_queue(c, m);
 }
 
 static void on_cci(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
