@@ -165,15 +165,57 @@ enum cxldcd_rc cci_cmd_get_poison_list(struct cci_call *c)
 	return CXLDCD_RC_SUCCESS;
 }
 
+/* dpa lies in volatile memory: static volatile capacity or a region without NonVolatile. */
+static bool dpa_volatile(const struct cxldcd_dev *dev, uint64_t dpa)
+{
+	const struct cxldcd_dev_cfg *cfg = core_dev_cfg(dev);
+	struct core_region_info r;
+	int i;
+
+	if (dpa < cfg->static_capacity)
+		return dpa < cfg->static_capacity - cfg->persistent_capacity;
+	i = core_region_of(dev, dpa, 1);
+	return i >= 0 && !core_region_get(dev, (uint8_t)i, &r) && !r.nonvolatile;
+}
+
+/*
+ * Inject Poison's poison creation event (CXL r3.2 §8.2.10.9.4.2: the device
+ * "adds a poison creation event to its internal Informational Event log"):
+ * a General Media Event Record (§8.2.10.2.1.1) of severity Informational for
+ * the 64 bytes at dpa (Volatile flag as the capacity is), Uncorrectable
+ * Event, Memory Event Type Media ECC Error, Transaction Type Host Inject
+ * Poison, no optional field valid.  The model logs it only when the poison
+ * is new, to every host that can access the line (core_poison_inject_logged()).
+ */
+static void poison_event(const struct cxldcd_dev *dev, uint64_t dpa, struct cxldcd_event *ev)
+{
+	static const uint8_t uuid[16] = CCI_GM_EVENT_UUID;
+	struct cci_gm_event gm = { 0 };
+	struct wwr w;
+
+	memset(ev, 0, sizeof(*ev));
+	memcpy(ev->uuid, uuid, sizeof(uuid));
+	ev->length = CXLDCD_EVENT_RECORD_SIZE;
+	ev->flags = CXLDCD_EVF_SEV_INFO;
+	gm.head.dpa = dpa | (dpa_volatile(dev, dpa) ? CCI_DPA_VOLATILE : 0);
+	gm.head.descriptor = CCI_MEDIA_DESC_UNCORRECTABLE;
+	gm.head.type = CCI_GM_TYPE_MEDIA_ECC;
+	gm.head.transaction_type = CCI_GM_TRANS_HOST_INJECT_POISON;
+	wwr_init(&w, ev->data, sizeof(ev->data));
+	cci_enc_gm_event(&w, &gm);
+}
+
 enum cxldcd_rc cci_cmd_inject_poison(struct cci_call *c)
 {
+	struct cxldcd_event ev;
 	uint64_t dpa;
 	int err = cci_dec_inject_poison_in(c->in, c->in_len, &dpa);
 
 	if (err)
 		return cci_dec_rc(err);
-	return core_poison_inject(c->dev, c->owner, dpa, CCI_POISON_GRAN, CORE_POISON_SRC_INJECTED,
-				  NULL);
+	poison_event(c->dev, dpa, &ev);
+	return core_poison_inject_logged(c->dev, c->owner, dpa, CCI_POISON_GRAN,
+					 CORE_POISON_SRC_INJECTED, &ev, &c->ctx->diag);
 }
 
 /*

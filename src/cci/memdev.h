@@ -172,6 +172,14 @@ struct cci_mm_event {
 	uint8_t sub_type;           /* r3.2: Device Event Sub-Type */
 };
 
+/* Physical Address flag bit 0 (Tables 8-57, 8-58): the DPA is volatile memory. */
+#define CCI_DPA_VOLATILE (1u << 0)
+/* Memory Event Descriptor bit 0: Uncorrectable Event. */
+#define CCI_MEDIA_DESC_UNCORRECTABLE (1u << 0)
+/* Memory Event Type 00h: Media ECC Error; Transaction Type 04h: Host Inject Poison (Table 8-57). */
+#define CCI_GM_TYPE_MEDIA_ECC 0x00u
+#define CCI_GM_TRANS_HOST_INJECT_POISON 0x04u
+
 /* Each writes exactly CCI_EVENT_DATA_SIZE bytes (the rest reserved, zero). */
 int cci_enc_gm_event(struct wwr *w, const struct cci_gm_event *e);
 int cci_enc_dram_event(struct wwr *w, const struct cci_dram_event *e);

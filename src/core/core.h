@@ -534,6 +534,17 @@ struct core_poison {
 
 enum cxldcd_rc core_poison_inject(struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa,
 				  uint64_t len, uint8_t source, struct cxldcd_diag *diag);
+/*
+ * core_poison_inject_logged() - core_poison_inject(), and when the range was
+ * not all poisoned before (new poison), ev (borrowed; handle and timestamp
+ * assigned) appended to the Informational Event Log of every host that can
+ * access [dpa, dpa+len): Inject Poison's poison creation event (CXL r3.2
+ * §8.2.10.9.4.2).  ev NULL: no record.  A log that cannot grow: Internal
+ * Error, nothing changed.
+ */
+enum cxldcd_rc core_poison_inject_logged(struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa,
+					 uint64_t len, uint8_t source, const struct cxldcd_event *ev,
+					 struct cxldcd_diag *diag);
 enum cxldcd_rc core_poison_clear(struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa,
 				 uint64_t len, struct cxldcd_diag *diag);
 /*

@@ -134,31 +134,53 @@ static void touching(const struct poison_list *pl, uint64_t dpa, uint64_t end, u
 	*hi = i;
 }
 
-enum cxldcd_rc core_poison_inject(struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa,
-				  uint64_t len, uint8_t source, struct cxldcd_diag *diag)
+/*
+ * Room in the Informational Event Log of every host that can access [dpa,
+ * dpa+len), for the record core_poison_inject_logged() appends there.
+ * False: a log could not grow (out of memory); growing changes no state.
+ */
+static bool reserve_info(struct cxldcd_dev *dev, uint64_t dpa, uint64_t len)
+{
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		if (core_host_can_access(dev, h, dpa, len) &&
+		    evlog_reserve(dev, h, CXLDCD_LOG_INFO, 1))
+			return false;
+	return true;
+}
+
+enum cxldcd_rc core_poison_inject_logged(struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa,
+					 uint64_t len, uint8_t source, const struct cxldcd_event *ev,
+					 struct cxldcd_diag *diag)
 {
 	enum cxldcd_rc rc = check_range(dev, owner, dpa, len, diag);
 	struct poison_list *pl;
-	uint32_t lo, hi;
+	uint32_t lo = 0, hi = 0;
 	uint64_t s = dpa, e = dpa + len;
 
 	if (rc != CXLDCD_RC_SUCCESS)
 		return rc;
+	if (dev->poison) {
+		pl = dev->poison;
+		touching(pl, s, e, &lo, &hi);
+		if (lo == hi && pl->n >= CORE_POISON_MAX)
+			return core_diag(diag, CXLDCD_RC_INJECT_POISON_LIMIT, -1,
+					 "poison list full (%u ranges)", CORE_POISON_MAX);
+		if (lo < hi) {  /* merge: one entry spans the union */
+			s = pl->e[lo].dpa < s ? pl->e[lo].dpa : s;
+			e = p_end(&pl->e[hi - 1]) > e ? p_end(&pl->e[hi - 1]) : e;
+			if (hi - lo == 1 && pl->e[lo].dpa == s && p_end(&pl->e[lo]) == e)
+				return CXLDCD_RC_SUCCESS;   /* already poisoned: no new poison */
+		}
+	}
+	if (ev && !reserve_info(dev, dpa, len))
+		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	if (!dev->poison) {
 		dev->poison = core_zalloc(dev, sizeof(*dev->poison));
 		if (!dev->poison)
 			return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	}
 	pl = dev->poison;
-	touching(pl, s, e, &lo, &hi);
-	if (lo == hi && pl->n >= CORE_POISON_MAX)
-		return core_diag(diag, CXLDCD_RC_INJECT_POISON_LIMIT, -1,
-				 "poison list full (%u ranges)", CORE_POISON_MAX);
-	if (lo < hi) {          /* merge: one entry spans the union */
-		s = pl->e[lo].dpa < s ? pl->e[lo].dpa : s;
-		e = p_end(&pl->e[hi - 1]) > e ? p_end(&pl->e[hi - 1]) : e;
-		if (hi - lo == 1 && pl->e[lo].dpa == s && p_end(&pl->e[lo]) == e)
-			return CXLDCD_RC_SUCCESS;   /* already poisoned */
+	if (lo < hi) {
 		memmove(&pl->e[lo + 1], &pl->e[hi], (pl->n - hi) * sizeof(pl->e[0]));
 		pl->n -= hi - lo - 1;
 	} else {
@@ -166,7 +188,19 @@ enum cxldcd_rc core_poison_inject(struct cxldcd_dev *dev, uint16_t owner, uint64
 		pl->n++;
 	}
 	pl->e[lo] = (struct core_poison){ .dpa = s, .len = e - s, .source = source };
+	for (uint16_t h = 0; ev && h < dev->cfg.nr_hosts; h++) {
+		struct cxldcd_event copy = *ev;
+
+		if (core_host_can_access(dev, h, dpa, len))
+			evlog_append(dev, h, CXLDCD_LOG_INFO, &copy);
+	}
 	return CXLDCD_RC_SUCCESS;
+}
+
+enum cxldcd_rc core_poison_inject(struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa,
+				  uint64_t len, uint8_t source, struct cxldcd_diag *diag)
+{
+	return core_poison_inject_logged(dev, owner, dpa, len, source, NULL, diag);
 }
 
 /* Remove [dpa, dpa+len) from the list; false when a split needs a slot that is not there. */
