@@ -161,6 +161,7 @@ enum cxldcd_release_policy {
 #define CXLDCD_EVF_SEV_FAIL 0x2u
 #define CXLDCD_EVF_SEV_FATAL 0x3u
 #define CXLDCD_EVF_PERMANENT (1u << 2)
+#define CXLDCD_EVF_MAINT_SUBCLASS_VALID (1u << 6) /* r3.2: Maintenance Operation Subclass valid */
 #define CXLDCD_EVF_LD_ID_VALID (1u << 7)
 
 /* Dynamic Capacity Event Record UUID ca95afa7-f183-4018-8c2f-95268e101a2a (byte order as written) */

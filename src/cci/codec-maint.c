@@ -81,3 +81,51 @@ int cci_enc_maint_in(struct wwr *w, const struct cci_maint_in *in)
 	}
 	return wwr_result(w);
 }
+
+/*
+ * Memory Sparing Event Record (CXL r3.2 §8.2.10.2.1.4, Table 8-60), UUID
+ * e71f3a40-2d29-4092-8a39-4d1c966c7c65, event-specific part at 0x30:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x30   1    Maintenance Operation Class
+ *   0x31   1    Maintenance Operation Subclass
+ *   0x32   1    Flags (bit 0 Query Resources, bit 1 Hard Sparing, bit 2
+ *               Device Initiated)
+ *   0x33   1    Result (00h success, 01h resources exhausted, FFh failure)
+ *   0x34   2    Validity Flags (bit 0 Channel, 1 Rank, 2 Nibble Mask, 3 Bank
+ *               Group, 4 Bank, 5 Row, 6 Column, 7 Component Identifier,
+ *               8 its format (PLDM), 9 Sub-channel)
+ *   0x36   6    Reserved
+ *   0x3C   2    Spare Resource Availability (03h: three or more)
+ *   0x3E   1    Channel
+ *   0x3F   1    Rank
+ *   0x40   3    Nibble Mask
+ *   0x43   1    Bank Group
+ *   0x44   1    Bank
+ *   0x45   3    Row
+ *   0x48   2    Column
+ *   0x4A   0x10 Component Identifier
+ *   0x5A   1    Sub-channel
+ *   0x5B   0x25 Reserved
+ */
+int cci_enc_sparing_event(struct wwr *w, const struct cci_sparing_event *e)
+{
+	wwr_u8(w, e->op_class);
+	wwr_u8(w, e->op_subclass);
+	wwr_u8(w, e->flags);
+	wwr_u8(w, e->result);
+	wwr_u16le(w, e->validity);
+	wwr_zero(w, 6);
+	wwr_u16le(w, e->res_avail);
+	wwr_u8(w, e->channel);
+	wwr_u8(w, e->rank);
+	wwr_u24le(w, e->nibble_mask);
+	wwr_u8(w, e->bank_group);
+	wwr_u8(w, e->bank);
+	wwr_u24le(w, e->row);
+	wwr_u16le(w, e->column);
+	wwr_bytes(w, e->component_id, sizeof(e->component_id));
+	wwr_u8(w, e->sub_channel);
+	wwr_zero(w, 0x25);
+	return wwr_result(w);
+}

@@ -12,11 +12,12 @@
  * 0502h and 0600h report what they can do on this device: Set Feature
  * changes configuration only (the union of the Set Feature Effects of the
  * features served, cmd-features.c asserts it), and a repair changes
- * configuration only (data kept, no log, done at once).  COMPAT: QEMU
- * reports the worst case over every feature the spec defines for 0502h
- * (Immediate Configuration, Data, Policy and Log Change, Security State
- * Change) and Immediate Configuration, Data and Log Change plus Background
- * Operation for 0600h.
+ * configuration (data kept), memory sparing in the background with a Memory
+ * Sparing Event Record logged (Immediate Log Change, Background Operation,
+ * Abort supported: CXL r3.2 §8.2.10.7.1 lists it).  COMPAT: QEMU reports the worst case over every feature the
+ * spec defines for 0502h (Immediate Configuration, Data, Policy and Log
+ * Change, Security State Change) and Immediate Configuration, Data and Log
+ * Change plus Background Operation for 0600h.
  *
  * Scan Media's effects are Background Operation and Abort supported.
  * Sanitize's are Immediate Data Change, Security State Change and Background
@@ -131,7 +132,7 @@ static const struct cci_cmd table[] = {
 	{ CXLDCD_OP_SET_FEATURE, "Set Feature", cci_cmd_set_feature, CCI_SET_FEATURE_HDR, CCI_VAR, 1,
 	  EFF_ICC, MEMDEV },
 	{ CXLDCD_OP_PERFORM_MAINTENANCE, "Perform Maintenance", cci_cmd_perform_maintenance,
-	  CCI_MAINT_HDR, CCI_VAR, 1, EFF_ICC, MEMDEV },
+	  CCI_MAINT_HDR, CCI_VAR, 1, EFF_ICC | EFF_ILC | EFF_BG, MEMDEV },
 	{ CXLDCD_OP_IDENTIFY_MEMORY_DEVICE, "Identify Memory Device", cci_cmd_identify_memdev, 0,
 	  0, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_PARTITION_INFO, "Get Partition Info", cci_cmd_get_partition_info, 0, 0, 0,

@@ -56,6 +56,7 @@ uint32_t core_tick(struct cxldcd_dev *dev, uint64_t now_ns)
 	uint32_t expired = 0;
 
 	dev->now = now_ns;
+	bgop_settle(dev);
 	if (!dev->cfg.pending_timeout_ms)
 		return 0;
 	if (__builtin_mul_overflow(dev->cfg.pending_timeout_ms, 1000000ull, &limit))

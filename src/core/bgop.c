@@ -11,7 +11,11 @@
  * operation started at t0 lasting d is p% done at t0 + d*p/100 and complete
  * at t0 + d.  The results are taken when the scan starts, so nothing needs
  * to happen at completion and a journal replay reaches the same state
- * whatever the daemon's timer did.
+ * whatever the daemon's timer did.  Memory sparing (0600h, maint.c) is the
+ * one operation that does something at completion: its repair is counted
+ * and its Memory Sparing Event Record logged by bgop_settle() wherever
+ * model time moves, stamped with the completion time, so a replay logs the
+ * same record in the same place among the other records.
  */
 #include "core/model.h"
 
@@ -243,7 +247,54 @@ enum cxldcd_rc core_scan_media_start(struct cxldcd_dev *dev, uint16_t owner, uin
 	return CXLDCD_RC_SUCCESS;
 }
 
-/* Sanitize and Media Operations do not list Abort in their Command Effects. */
+int bgop_start_sparing(struct cxldcd_dev *dev, uint16_t owner, uint8_t repair,
+		       const struct cxldcd_event *ev)
+{
+	struct bgop *b = owner_ok(dev, owner) ? slot(dev, owner) : NULL;
+
+	if (!b)
+		return -ENOMEM;
+	*b = (struct bgop){ .opcode = CXLDCD_OP_PERFORM_MAINTENANCE, .start_ns = dev->now,
+			    .dur_ns = CORE_SPARING_MS * 1000000ull, .owed = true, .repair = repair };
+	if (ev) {
+		b->has_ev = true;
+		b->ev = *ev;
+	}
+	return 0;
+}
+
+/*
+ * A record an operation owes is logged when model time first reaches its
+ * end, with that time as its timestamp (not the time of the request that
+ * moved the clock), so the log's bytes depend only on the operation.
+ */
+void bgop_settle(struct cxldcd_dev *dev)
+{
+	uint64_t now = dev->now;
+
+	for (uint32_t i = 0; dev->bg && i < BG_SLOTS(dev); i++) {
+		struct bgop *b = dev->bg[i];
+		uint16_t owner = i < dev->cfg.nr_hosts ? (uint16_t)i : CORE_OWNER_FM;
+
+		if (!b || !b->owed || now < b->start_ns + b->dur_ns)
+			continue;
+		b->owed = false;
+		if (b->repair < CORE_NR_REPAIRS && dev->feat.repairs[b->repair] < UINT32_MAX)
+			dev->feat.repairs[b->repair]++;
+		if (!b->has_ev)
+			continue;
+		dev->now = b->start_ns + b->dur_ns;
+		evlog_append(dev, owner, CXLDCD_LOG_INFO, &b->ev);
+		dev->now = now;
+	}
+}
+
+/*
+ * Sanitize and Media Operations do not list Abort in their Command Effects.
+ * Memory sparing does (CXL r3.2 §8.2.10.7.1.4: "capable of being aborted by
+ * the Request Abort Background Operation command"): an aborted one owes
+ * nothing, no repair and no record.
+ */
 enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t owner)
 {
 	struct bgop *b = dev->bg && owner_ok(dev, owner) ? dev->bg[slot_of(dev, owner)] : NULL;
@@ -252,6 +303,7 @@ enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t owner)
 		return CXLDCD_RC_SUCCESS;   /* nothing to abort */
 	if (b->opcode == CXLDCD_OP_SANITIZE || b->opcode == CXLDCD_OP_MEDIA_OPERATIONS)
 		return CXLDCD_RC_REQUEST_ABORT_NOT_SUPPORTED;
+	b->owed = false;
 	b->aborted = true;
 	b->abort_ns = dev->now;
 	return CXLDCD_RC_SUCCESS;

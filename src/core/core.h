@@ -161,7 +161,11 @@ void core_dev_free(struct cxldcd_dev *dev);
 /* The resolved configuration (bases filled in); owned by dev. */
 const struct cxldcd_dev_cfg *core_dev_cfg(const struct cxldcd_dev *dev);
 
-/* Wall time used for event timestamps and pending-group ages. */
+/*
+ * Wall time used for event timestamps, pending-group ages and background
+ * operations.  A memory sparing operation that has ended by now_ns logs its
+ * Memory Sparing Event Record here (observers called), as in core_tick().
+ */
 void core_dev_set_time(struct cxldcd_dev *dev, uint64_t now_ns);
 
 /* -------------------------------------------------------------- observers */
@@ -319,7 +323,11 @@ enum cxldcd_rc core_tag_remove_ref(struct cxldcd_dev *dev, const uint8_t tag[CXL
 enum cxldcd_rc core_region_set_config(struct cxldcd_dev *dev, uint8_t region, uint64_t block_size,
 				      bool sanitize_on_release, struct cxldcd_diag *diag);
 
-/* Expire pending groups older than cfg.pending_timeout_ms at now_ns.  Return: groups expired. */
+/*
+ * Expire pending groups older than cfg.pending_timeout_ms at now_ns (and log
+ * what ended background operations owe, as core_dev_set_time()).  Return:
+ * groups expired.
+ */
 uint32_t core_tick(struct cxldcd_dev *dev, uint64_t now_ns);
 
 /* ---------------------------------------------------------------- queries */
@@ -876,15 +884,28 @@ enum cxldcd_rc core_ras_write(struct cxldcd_dev *dev, uint16_t host, uint32_t of
  * (channel, rank, bank, row, ...), which cxldcd has no geometry to check.
  * A query (Query Resources) checks the request and repairs nothing.  The
  * data is kept and stays accessible (the features' Restriction Flags are
- * 0), poison included: a repair fixes the media, not the data.  Errors:
- * Busy while a background operation runs on this host's mailbox, Invalid
- * Physical Address for a PPR DPA the host cannot access.
+ * 0), poison included: a repair fixes the media, not the data.
+ *
+ * PPR completes at once (Success) and is counted.  Memory sparing (a query
+ * too) runs as a background operation of the caller's CCI for
+ * CORE_SPARING_MS of model time (opcode 0600h in 0002h; 0005h aborts it:
+ * CXL r3.2 §8.2.10.7.1.4) and returns Background Command Started; when it
+ * completes (the first core_dev_set_time() or core_tick() at or after its
+ * end) the repair is counted and op->done, if any, is appended to the
+ * caller's Informational Event Log with the completion time as its
+ * timestamp: the Memory Sparing Event Record.  An aborted one does neither.
+ *
+ * Errors: Busy while a background operation runs on the caller's CCI,
+ * Invalid Physical Address for a PPR DPA the host cannot access.
  */
+#define CORE_SPARING_MS 100u    /* the features' Maximum Maintenance Operation Latency, 05h */
+
 struct core_maint_op {
 	enum core_repair what;
 	bool query;                 /* Query Resources */
 	bool hard;                  /* memory sparing: Hard Sparing (else soft) */
 	uint64_t dpa;               /* PPR */
+	const struct cxldcd_event *done; /* memory sparing: logged at completion (borrowed, copied) */
 };
 enum cxldcd_rc core_maint_perform(struct cxldcd_dev *dev, uint16_t host,
 				  const struct core_maint_op *op, struct cxldcd_diag *diag);

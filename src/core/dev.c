@@ -467,6 +467,7 @@ const struct cxldcd_dev_cfg *core_dev_cfg(const struct cxldcd_dev *dev)
 void core_dev_set_time(struct cxldcd_dev *dev, uint64_t now_ns)
 {
 	dev->now = now_ns;
+	bgop_settle(dev);
 }
 
 /* ------------------------------------------------------------ queries */

@@ -9,8 +9,10 @@
  * runs on its mailbox) and counted per kind.  Data and poison are left as
  * they are: the repair features report that data is retained and the media
  * stays accessible during a repair, and replacing a row does not make
- * corrupted data good again.  A repair completes at once; the counts are
- * in the snapshot (memdev-snap.c).
+ * corrupted data good again.  A PPR completes at once; memory sparing runs
+ * as a background operation of the caller's CCI (bgop.c), which may be
+ * aborted, and is counted and logs its Memory Sparing Event Record when it
+ * completes.  The counts are in the snapshot (memdev-snap.c).
  *
  * What this is not: the repair features' settings (features.c) or the
  * 0600h payload (src/cci/codec-maint.c).
@@ -34,6 +36,12 @@ enum cxldcd_rc core_maint_perform(struct cxldcd_dev *dev, uint16_t host,
 		return core_diag(diag, CXLDCD_RC_INVALID_PA, -1,
 				 "dpa=0x%llx not accessible to host=%u",
 				 (unsigned long long)op->dpa, host);
+	if (!ppr) {             /* counted when it ends (bgop_settle()), not if aborted */
+		if (bgop_start_sparing(dev, host, (uint8_t)(op->query ? CORE_NR_REPAIRS : op->what),
+				       op->done))
+			return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
+		return CXLDCD_RC_BG_STARTED;
+	}
 	if (!op->query && dev->feat.repairs[op->what] < UINT32_MAX)
 		dev->feat.repairs[op->what]++;
 	return CXLDCD_RC_SUCCESS;

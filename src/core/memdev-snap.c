@@ -11,7 +11,12 @@
  *            u8 life_used_warn, 6 x u16 (over/under crit, over/under warn,
  *            corrected volatile/persistent warn), u8 has_lsa, lsa_size bytes
  *   bg:      per host: u8 present; { u16 opcode, u64 start, u64 dur, u8 aborted,
- *            u64 abort_ns, u64 dpa, u64 len, u8 more, u32 n, n x poison record }
+ *            u64 abort_ns, u64 dpa, u64 len, u8 more, u32 n, n x poison record,
+ *            then for opcode 0600h only (memory sparing; older files have
+ *            none): u8 owed, and when owed what it does at its end: u8
+ *            repair to count (6: none), u8 has a record, and with one: 16
+ *            uuid, u8 length, u24 flags, u8 maint class, u8 subclass, u16
+ *            ld_id, u8 head_id, 0x50 bytes of data }
  *   mctp bg: (bit 4) the MCTP CCI's { ... } as a host's, without the present byte
  *   features: u8 set, then (set) current and saved values, each
  *            { u8 scrub cycle, u8 scrub enabled, u8 ecs log entry type,
@@ -101,6 +106,23 @@ static void put_bgop(struct snap_wr *o, const struct bgop *b)
 	snap_put_u(o, b->len, 8);
 	snap_put_u(o, b->more, 1);
 	put_poison(o, b->rec, b->n);
+	if (b->opcode != CXLDCD_OP_PERFORM_MAINTENANCE)
+		return;
+	snap_put_u(o, b->owed, 1);
+	if (!b->owed)
+		return;
+	snap_put_u(o, b->repair, 1);
+	snap_put_u(o, b->has_ev, 1);
+	if (!b->has_ev)
+		return;
+	snap_put(o, b->ev.uuid, sizeof(b->ev.uuid));
+	snap_put_u(o, b->ev.length, 1);
+	snap_put_u(o, b->ev.flags, 3);
+	snap_put_u(o, b->ev.maint_class, 1);
+	snap_put_u(o, b->ev.maint_subclass, 1);
+	snap_put_u(o, b->ev.ld_id, 2);
+	snap_put_u(o, b->ev.head_id, 1);
+	snap_put(o, b->ev.data, sizeof(b->ev.data));
 }
 
 static void put_ld(struct snap_wr *o, const struct memdev_ld *l)
@@ -333,6 +355,25 @@ static void get_bgop(struct cxldcd_dev *dev, struct snap_rd *r, struct bgop **sl
 	b->n = get_poison(r, b->rec);
 	if (!b->dur_ns)
 		r->bad = true;
+	if (b->opcode != CXLDCD_OP_PERFORM_MAINTENANCE || r->bad)
+		return;
+	b->owed = get_bool(r);
+	if (!b->owed)
+		return;
+	b->repair = (uint8_t)snap_get_u(r, 1);
+	b->has_ev = get_bool(r);
+	if (b->repair > CORE_NR_REPAIRS || b->aborted)
+		r->bad = true;
+	if (!b->has_ev)
+		return;
+	snap_get(r, b->ev.uuid, sizeof(b->ev.uuid));
+	b->ev.length = (uint8_t)snap_get_u(r, 1);
+	b->ev.flags = (uint32_t)snap_get_u(r, 3);
+	b->ev.maint_class = (uint8_t)snap_get_u(r, 1);
+	b->ev.maint_subclass = (uint8_t)snap_get_u(r, 1);
+	b->ev.ld_id = (uint16_t)snap_get_u(r, 2);
+	b->ev.head_id = (uint8_t)snap_get_u(r, 1);
+	snap_get(r, b->ev.data, sizeof(b->ev.data));
 }
 
 static void get_ld(struct snap_rd *r, struct memdev_ld *l)

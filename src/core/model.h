@@ -371,7 +371,31 @@ struct bgop {
 	uint32_t n;
 	bool more;
 	struct core_poison rec[CORE_POISON_MAX];
+	/*
+	 * 0600h (memory sparing) not yet ended nor aborted: at its end, repair
+	 * (< CORE_NR_REPAIRS) is counted and ev (has_ev) logged to the owner's
+	 * Informational log.
+	 */
+	bool owed;
+	uint8_t repair;             /* enum core_repair; CORE_NR_REPAIRS: a query, none */
+	bool has_ev;
+	struct cxldcd_event ev;
 };
+
+/*
+ * A memory sparing operation on owner's CCI (CXLDCD_OP_PERFORM_MAINTENANCE,
+ * CORE_SPARING_MS, abortable): at its end repair (CORE_NR_REPAIRS: none)
+ * is counted and ev (may be NULL) logged.  0 or -ENOMEM (nothing changed).
+ * The caller checked core_bg_busy().
+ */
+int bgop_start_sparing(struct cxldcd_dev *dev, uint16_t owner, uint8_t repair,
+		       const struct cxldcd_event *ev);
+/*
+ * Log what operations that ended by dev->now owe (bgop.c): called where
+ * model time moves (core_dev_set_time(), core_tick()), so the records appear
+ * in completion order whatever requests came between, on replay too.
+ */
+void bgop_settle(struct cxldcd_dev *dev);
 
 /*
  * Call fn on each piece of [dpa, dpa+len) that owner can access (static

@@ -225,7 +225,11 @@ static void test_set_feature_cel_effects_are_the_features(void **state)
 	all &= (uint16_t)~CCI_EFF_CEL_11_10_VALID;
 	assert_int_equal(all, CCI_EFF_IMMEDIATE_CONFIG_CHANGE);
 	assert_int_equal(cci_cmd_find(0x0502)->effects, all);
-	assert_int_equal(cci_cmd_find(0x0600)->effects, CCI_EFF_IMMEDIATE_CONFIG_CHANGE);
+	/* a repair changes configuration; memory sparing runs in the background, may be
+	 * aborted (r3.2 §8.2.10.7.1 lists it) and logs */
+	assert_int_equal(cci_cmd_find(0x0600)->effects,
+			 CCI_EFF_IMMEDIATE_CONFIG_CHANGE | CCI_EFF_IMMEDIATE_LOG_CHANGE |
+				 CCI_EFF_BACKGROUND_OP | CCI_EFF_ABORT_BG_SUPPORTED);
 	/* r3.2 Table 8-49: 0600h is O on a Type 3 device's mailbox and MCTP CCI */
 	assert_int_equal(cci_cmd_find(0x0600)->flags & (CMD_MBOX | CMD_FM | CMD_MCTP),
 			 CMD_MBOX | CMD_MCTP);
@@ -296,18 +300,205 @@ static void test_ppr_over_mctp_reaches_the_whole_device(void **state)
 	cci_ctx_free(mc);
 }
 
+static const uint8_t MSER_UUID[16] = { 0xe7, 0x1f, 0x3a, 0x40, 0x2d, 0x29, 0x40, 0x92,
+				       0x8a, 0x39, 0x4d, 0x1c, 0x96, 0x6c, 0x7c, 0x65 };
+
+#define SPARING_NS (100u * 1000000u)    /* the features' Maximum Maintenance Operation Latency */
+
+/*
+ * The Memory Sparing Event Record of spare(f, sub, flags) (CXL r3.2
+ * §8.2.10.2.1.4, Table 8-60), written from the table: the operation in the
+ * common header (subclass valid, flags bit 6) and at 0x30, the request's
+ * Query Resources and Hard Sparing flags, Result 00h, three or more spares
+ * (03h), and a copy of the request's coordinates (§8.2.10.7.1.4), valid but
+ * for the nibble mask and sub-channel the request does not mark valid.
+ */
+static void want_mser(uint8_t *w, uint8_t sub, uint8_t flags, uint16_t handle, uint64_t ts)
+{
+	uint16_t valid = 0x007b;                /* channel, rank, bank group, bank, row, column */
+
+	memset(w, 0, 0x80);
+	memcpy(w, MSER_UUID, 16);
+	g8(w, 0x10, 0x80);
+	g24(w, 0x11, 1u << 6);                  /* Informational; Maintenance Operation Subclass valid */
+	g16(w, 0x14, handle);
+	g64(w, 0x18, ts);
+	g8(w, 0x20, 2);                         /* Maintenance Operation Class: memory sparing */
+	g8(w, 0x21, sub);
+	g8(w, 0x30, 2);
+	g8(w, 0x31, sub);
+	g8(w, 0x32, flags & 0x03);              /* Query Resources, Hard Sparing */
+	g8(w, 0x33, 0x00);                      /* Result: success */
+	g16(w, 0x3c, 0x0003);                   /* Spare Resource Availability */
+	g8(w, 0x3e, 1);                         /* channel */
+	g8(w, 0x3f, 2);                         /* rank */
+	g24(w, 0x40, 0xa59c);                   /* nibble mask */
+	g8(w, 0x43, 3);                         /* bank group */
+	g8(w, 0x44, 4);                         /* bank */
+	g24(w, 0x45, 0x12345);                  /* row */
+	g16(w, 0x48, 0x0708);                   /* column */
+	g8(w, 0x5a, 1);                         /* sub-channel */
+	if (flags & 0x08)                       /* Nibble Mask valid in the request */
+		valid |= 1u << 2;
+	if (flags & 0x04)                       /* Sub-channel valid in the request */
+		valid |= 1u << 9;
+	g16(w, 0x34, valid);
+}
+
+/* 0002h on host 0's mailbox: in progress, percent, opcode 0600h, return code. */
+static void expect_bg(struct fx *f, bool running, uint8_t pct, uint16_t rc)
+{
+	uint8_t want[8] = { 0 };
+
+	g8(want, 0, (uint8_t)((running ? 1 : 0) | pct << 1));
+	g16(want, 2, 0x0600);
+	g16(want, 4, rc);
+	assert_int_equal(msg(f, f->mb[0], 0x0002, NULL, 0), 0);
+	expect_rsp(f, want, 8);
+}
+
+/*
+ * Memory sparing runs as a background operation and logs a Memory Sparing
+ * Event Record when it completes (CXL r3.2 §8.2.10.7.1.4: "All Memory
+ * Sparing operations shall be executed as background operations"; "The
+ * device shall communicate the operation's results by producing a Memory
+ * Sparing Event Record"): Background Command Started with the BO bit, 0002h
+ * progress, Busy for the mailbox's other background work (a PPR included:
+ * §8.2.10.7.1), nothing logged or counted before the end and the record at
+ * the end, stamped with the completion time.  On the old code every request
+ * answered Success at once and logged nothing.
+ */
 static void test_perform_sparing(void **state)
 {
 	struct fx *f = *state;
 	uint32_t want[CORE_NR_REPAIRS] = { 0 };
+	static const uint8_t flags[] = { 0x0c, 0x0e, 0x01, 0x00 };  /* soft, hard, query, bare */
+	uint8_t rec[0x80], info = CXLDCD_LOG_INFO, scan[0x11] = { 0 }, clr[8] = { 0, 0, 1 };
+	uint64_t t = NOW;
+	uint16_t handle = 1;
 
 	for (uint8_t sub = 0; sub < 4; sub++) {
-		assert_int_equal(spare(f, sub, 0x0c), 0);               /* soft */
-		assert_int_equal(spare(f, sub, 0x0e), 0);               /* hard */
-		assert_int_equal(spare(f, sub, 0x01), 0);               /* query */
-		want[CORE_REPAIR_CACHELINE + sub] = 2;
-		expect_counts(f, want);
+		for (unsigned k = 0; k < sizeof(flags); k++, handle++) {
+			assert_int_equal(spare(f, sub, flags[k]), 0x01);
+			assert_true(f->bo);
+			expect_bg(f, true, 0, 0);
+			assert_int_equal(spare(f, sub, flags[k]), 0x06);
+			assert_int_equal(ppr(f, f->mb[0], 0, 0, 0x1000, 0), 0x06);
+			g64(scan, 8, 1);
+			assert_int_equal(msg(f, f->mb[0], 0x4304, scan, sizeof(scan)), 0x06);
+			assert_int_equal(msg(f, f->mb[1], 0x0002, NULL, 0), 0);  /* host 1: none */
+			assert_int_equal(f->out[0], 0);
+			core_dev_set_time(f->dev, t + SPARING_NS / 4);
+			expect_bg(f, true, 25, 0);
+			core_dev_set_time(f->dev, t + SPARING_NS - 1);
+			assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_INFO), 0);
+			expect_counts(f, want);
+			/* the clock passes the end: the record, with the completion time */
+			core_dev_set_time(f->dev, t + SPARING_NS + 12345);
+			expect_bg(f, false, 100, 0);
+			assert_false(f->bo);
+			assert_int_equal(core_evlog_count(f->dev, 1, CXLDCD_LOG_INFO), 0);
+			assert_int_equal(msg(f, f->mb[0], 0x0100, &info, 1), 0);
+			assert_int_equal(f->out_len, 0x20 + 0x80);
+			want_mser(rec, sub, flags[k], handle, t + SPARING_NS);
+			assert_bytes_equal(f->out + 0x20, rec, 0x80);
+			g16(clr, 6, handle);
+			assert_int_equal(msg(f, f->mb[0], 0x0101, clr, sizeof(clr)), 0);
+			t += SPARING_NS + 12345;
+			if (!(flags[k] & 0x01))
+				want[CORE_REPAIR_CACHELINE + sub]++;
+			expect_counts(f, want);
+		}
 	}
+}
+
+/*
+ * Request Abort Background Operation (0005h) aborts a memory sparing
+ * (§8.2.10.7.1.4: "capable of being aborted"; 0600h's Command Effects list
+ * Request Abort Background Operation Command Supported): 0002h reports
+ * Aborted at the progress it had, nothing is counted and no record is
+ * logged, then or when its end would have come; the mailbox is free again.
+ */
+static void test_sparing_abort(void **state)
+{
+	struct fx *f = *state;
+	uint32_t want[CORE_NR_REPAIRS] = { 0 };
+
+	assert_int_equal(spare(f, 1, 0x02), 0x01);
+	core_dev_set_time(f->dev, NOW + SPARING_NS / 2);
+	assert_int_equal(msg(f, f->mb[1], 0x0005, NULL, 0), 0);         /* host 1: none runs */
+	expect_bg(f, true, 50, 0);
+	assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0);
+	assert_false(f->bo);
+	expect_bg(f, false, 50, 0x12);                                  /* Aborted */
+	core_dev_set_time(f->dev, NOW + 2 * SPARING_NS);
+	expect_bg(f, false, 50, 0x12);
+	expect_counts(f, want);
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_INFO), 0);
+	assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0);         /* nothing to abort */
+	/* the next one runs and is counted */
+	assert_int_equal(spare(f, 1, 0x02), 0x01);
+	core_dev_set_time(f->dev, NOW + 3 * SPARING_NS);
+	want[CORE_REPAIR_ROW] = 1;
+	expect_counts(f, want);
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_INFO), 1);
+}
+
+/* A PPR completes at once: no background operation, no record. */
+static void test_ppr_is_not_a_background_operation(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(ppr(f, f->mb[0], 0, 0, 0x1000, 0), 0);
+	assert_false(f->bo);
+	assert_int_equal(msg(f, f->mb[0], 0x0002, NULL, 0), 0);
+	assert_int_equal(r16(f->out, 2), 0);
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_INFO), 0);
+}
+
+/*
+ * The owed record survives a snapshot taken while the sparing runs, and the
+ * restored device logs the same bytes at the same end; each host's mailbox
+ * and the MCTP CCI (the FM's log) run their own.
+ */
+static void test_sparing_in_flight_survives_a_snapshot(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_dev_cfg cfg = *core_dev_cfg(f->dev);
+	struct cxldcd_event a[2], b[2];
+	struct cxldcd_dev *d2;
+	struct cci_ctx *mc;
+	uint8_t *s1 = NULL, *s2 = NULL, in[16] = { 2, 1, 0x02, 5, 6 };
+	uint32_t n;
+	size_t n1, n2;
+
+	assert_int_equal(cci_ctx_new(f->dev, CCI_MCTP, 0, &mc), 0);
+	assert_int_equal(spare(f, 3, 0x02), 0x01);                      /* host 0: rank */
+	assert_int_equal(msg(f, mc, 0x0600, in, sizeof(in)), 0x01);     /* MCTP CCI: row */
+	assert_int_equal(msg(f, f->mb[1], 0x0600, in, sizeof(in)), 0x01);
+	assert_int_equal(core_snapshot(f->dev, &s1, &n1), 0);
+	assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+	assert_int_equal(core_restore(d2, s1, n1, NULL), 0);
+	assert_int_equal(core_snapshot(d2, &s2, &n2), 0);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(s1, s2, n1);
+	core_dev_set_time(f->dev, NOW + SPARING_NS);
+	core_dev_set_time(d2, NOW + SPARING_NS);
+	for (uint16_t o = 0; o < 3; o++) {
+		uint16_t owner = o < 2 ? o : CORE_OWNER_FM;
+
+		assert_int_equal(core_evlog_get(f->dev, owner, CXLDCD_LOG_INFO, 2, a, &n, NULL), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(core_evlog_get(d2, owner, CXLDCD_LOG_INFO, 2, b, &n, NULL), 0);
+		assert_int_equal(n, 1);
+		assert_memory_equal(&a[0], &b[0], sizeof(a[0]));
+		assert_int_equal(a[0].timestamp_ns, NOW + SPARING_NS);
+		assert_int_equal(a[0].maint_subclass, o == 0 ? 3 : 1);
+	}
+	free(s1);
+	free(s2);
+	core_dev_free(d2);
+	cci_ctx_free(mc);
 }
 
 static void test_perform_errors_change_nothing(void **state)
@@ -366,8 +557,10 @@ static void test_repairs_and_settings_in_the_snapshot(void **state)
 	size_t na, nb;
 
 	assert_int_equal(ppr(f, f->mb[0], 1, 0, 0x1000, 0), 0);
-	assert_int_equal(spare(f, 3, 0x02), 0);
-	assert_int_equal(spare(f, 3, 0), 0);
+	assert_int_equal(spare(f, 3, 0x02), 0x01);
+	core_dev_set_time(f->dev, NOW + SPARING_NS);
+	assert_int_equal(spare(f, 3, 0), 0x01);
+	core_dev_set_time(f->dev, NOW + 2 * SPARING_NS);
 	assert_int_equal(core_snapshot(f->dev, &a, &na), 0);
 	assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
 	assert_int_equal(core_restore(d2, a, na, NULL), 0);
@@ -400,14 +593,21 @@ static void test_maint_codec_round_trips(void **state)
 				  .rank = 2, .nibble_mask = 0x123456, .bank_group = 3, .bank = 4,
 				  .row = 0xfedcba, .column = 0x0708, .sub_channel = 9 },
 			    o;
-	struct cci_repair_rd rd = { .ppr = true, .max_latency = 5, .op_caps = 1, .op_mode = 1,
-				    .op_class = 1, .op_subclass = 1, .ppr_flags = 0xf,
-				    .restriction = 5, .ppr_op_mode = 3 },
-			     rd2 = { .ppr = true };
+	struct cci_repair_rd rd, rd2;
 	struct cci_repair_wr wr = { .ppr = true, .op_mode = 0x8001, .ppr_op_mode = 2 },
 			     wr2 = { .ppr = true };
 
 	(void)state;
+	/* set field by field: assert_memory_equal() below compares the padding too */
+	memset(&rd, 0, sizeof(rd));
+	memset(&rd2, 0, sizeof(rd2));
+	rd.ppr = rd2.ppr = true;
+	rd.max_latency = 5;
+	rd.op_caps = rd.op_mode = 1;
+	rd.op_class = rd.op_subclass = 1;
+	rd.ppr_flags = 0xf;
+	rd.restriction = 5;
+	rd.ppr_op_mode = 3;
 	wwr_init(&w, buf, sizeof(buf));
 	assert_int_equal(cci_enc_maint_in(&w, &p), 0);
 	assert_int_equal(w.off, 14);
@@ -466,6 +666,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ppr_over_mctp_reaches_the_whole_device, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_perform_sparing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ppr_is_not_a_background_operation, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sparing_abort, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sparing_in_flight_survives_a_snapshot, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_perform_errors_change_nothing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_repairs_and_settings_in_the_snapshot, setup,

@@ -167,7 +167,51 @@ static void check_repair_features(struct qmp_client *c)
 	assert_int_equal(out[0x11], 0x06);      /* hard and soft sparing */
 }
 
-/* The journal replays 0600h (and a refused one) the same way; the snapshot loads. */
+/* Wait until the host's background operation has completed (0002h: in-progress bit clear). */
+static void wait_bg(struct qmp_client *c, int host)
+{
+	uint8_t none[1] = { 0 }, out[16];
+	size_t n;
+
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(qmp_cci(c, MEM, "mailbox", host, 0x0002, none, 0, out, &n), 0);
+		assert_int_equal(n, 8);
+		assert_int_equal(out[2] | out[3] << 8, 0x0600);
+		if (!(out[0] & 1))
+			return;
+		usleep(10000);
+	}
+	fail_msg("host=%d: the memory sparing did not complete in 10 s", host);
+}
+
+/*
+ * The host's Informational Event Log holds exactly n records, the Memory
+ * Sparing Event Records (UUID e71f3a40-...) of the sparing subclasses sub[].
+ */
+static void expect_msers(struct qmp_client *c, int host, unsigned n, const uint8_t *sub)
+{
+	uint8_t in[1] = { 0 }, out[0x20 + 4 * 0x80];
+	size_t len;
+
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", host, 0x0100, in, 1, out, &len), 0);
+	assert_int_equal(len, 0x20 + n * 0x80);
+	assert_int_equal(out[0x14], n);
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *r = out + 0x20 + 0x80 * i;
+
+		assert_int_equal(r[0], 0xe7);
+		assert_int_equal(r[0x0f], 0x65);
+		assert_int_equal(r[0x30], 2);           /* class: memory sparing */
+		assert_int_equal(r[0x31], sub[i]);
+	}
+}
+
+/*
+ * The journal replays 0600h (and a refused one) the same way; the snapshot
+ * loads.  Memory sparing runs in the background and logs its Memory Sparing
+ * Event Record when it completes: the records come back after SIGKILL and
+ * SIGTERM too.
+ */
 static void test_repairs_survive_restart(void **state)
 {
 	struct dproc p;
@@ -182,22 +226,33 @@ static void test_repairs_survive_restart(void **state)
 	put32(in + 0x10, 0x8);                  /* Full, saved across reset */
 	in[0x16] = 3;                           /* sPPR version */
 	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x0502, in, 0x23, NULL, NULL), 0);
-	assert_int_equal(maint(c, 0, 2, 1, 0x02, 0), 0);        /* hard row sparing */
-	assert_int_equal(maint(c, 1, 2, 3, 0x00, 0), 0);        /* soft rank sparing */
-	assert_int_equal(maint(c, 0, 1, 0, 0x00, 0), 0x0f);     /* no capacity at DPA 0 yet */
+	assert_int_equal(maint(c, 0, 2, 1, 0x02, 0), 0x01);     /* hard row sparing: started */
+	assert_int_equal(maint(c, 1, 2, 3, 0x00, 0), 0x01);     /* soft rank sparing */
 	assert_int_equal(maint(c, 0, 3, 0, 0x00, 0), 0x02);     /* built-in test: not supported */
+	wait_bg(c, 0);
+	wait_bg(c, 1);
+	assert_int_equal(maint(c, 0, 1, 0, 0x00, 0), 0x0f);     /* no capacity at DPA 0 yet */
 	check_repair_features(c);
+	expect_msers(c, 0, 1, (const uint8_t[]){ 1 });
+	expect_msers(c, 1, 1, (const uint8_t[]){ 3 });
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	c = start(&p, argv);
 	check_repair_features(c);
-	assert_int_equal(maint(c, 1, 2, 0, 0x01, 0), 0);        /* a query */
+	expect_msers(c, 0, 1, (const uint8_t[]){ 1 });
+	expect_msers(c, 1, 1, (const uint8_t[]){ 3 });
+	assert_int_equal(maint(c, 1, 2, 0, 0x01, 0), 0x01);     /* a query */
+	wait_bg(c, 1);
+	expect_msers(c, 1, 2, (const uint8_t[]){ 3, 0 });
 	qmp_client_free(c);
 	kill(p.pid, SIGTERM);
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 	c = start(&p, argv);
 	check_repair_features(c);
-	assert_int_equal(maint(c, 0, 2, 2, 0x00, 0), 0);
+	expect_msers(c, 1, 2, (const uint8_t[]){ 3, 0 });
+	assert_int_equal(maint(c, 0, 2, 2, 0x00, 0), 0x01);
+	wait_bg(c, 0);
+	expect_msers(c, 0, 2, (const uint8_t[]){ 1, 2 });
 	qmp_client_free(c);
 	kill(p.pid, SIGTERM);
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
