@@ -38,6 +38,15 @@ struct feat_desc {
 	uint8_t uuid[16];
 	enum core_feature id;
 	uint16_t get_size, set_size;
+	/*
+	 * Minimum Feature Data Size (CXL r3.2 §8.2.10.6.3): shorter data, down
+	 * to it, is taken with the rest 0.  "For features where no fields are
+	 * identified, all the fields in the feature data are to be included",
+	 * and none of the eight features served here identifies one (Tables
+	 * 8-129, 8-132, 8-135, 8-223, 8-226), so each one's is its Set Feature
+	 * Size.
+	 */
+	uint16_t set_min;
 	uint8_t version;                /* Get and Set Feature Version */
 	uint32_t attrs;                 /* Attribute Flags (CCI_FEAT_*) */
 	/* Readable attributes of v; writable attributes over v (-EINVAL: not allowed). */
@@ -177,17 +186,18 @@ static int dec_repair(const struct feat_desc *d, const uint8_t *p, size_t len,
 #define ATTRS_SPARING (ATTRS_FIXED | CCI_FEAT_SAVED_SEL)
 
 #define PPR_FEAT(uuid, id)                                                                 \
-	{ uuid, id, CCI_PPR_RD_SIZE, CCI_PPR_WR_SIZE, PPR_VERSION, ATTRS_PPR, enc_repair,   \
-	  dec_repair }
-#define SPARING_FEAT(uuid, id)                                                             \
-	{ uuid, id, CCI_SPARING_RD_SIZE, CCI_SPARING_WR_SIZE, FEAT_VERSION, ATTRS_SPARING,  \
+	{ uuid, id, CCI_PPR_RD_SIZE, CCI_PPR_WR_SIZE, CCI_PPR_WR_SIZE, PPR_VERSION, ATTRS_PPR, \
 	  enc_repair, dec_repair }
+#define SPARING_FEAT(uuid, id)                                                             \
+	{ uuid, id, CCI_SPARING_RD_SIZE, CCI_SPARING_WR_SIZE, CCI_SPARING_WR_SIZE,           \
+	  FEAT_VERSION, ATTRS_SPARING, enc_repair, dec_repair }
 
 static const struct feat_desc features[] = {
 	{ CCI_PATROL_SCRUB_UUID, CORE_FEAT_PATROL_SCRUB, CCI_SCRUB_RD_SIZE, CCI_SCRUB_WR_SIZE,
-	  FEAT_VERSION, ATTRS_FIXED, enc_scrub, dec_scrub },
+	  CCI_SCRUB_WR_SIZE, FEAT_VERSION, ATTRS_FIXED, enc_scrub, dec_scrub },
 	{ CCI_ECS_UUID, CORE_FEAT_ECS, CCI_ECS_RD_SIZE(CORE_ECS_FRUS),
-	  CCI_ECS_WR_SIZE(CORE_ECS_FRUS), FEAT_VERSION, ATTRS_FIXED, enc_ecs, dec_ecs },
+	  CCI_ECS_WR_SIZE(CORE_ECS_FRUS), CCI_ECS_WR_SIZE(CORE_ECS_FRUS), FEAT_VERSION,
+	  ATTRS_FIXED, enc_ecs, dec_ecs },
 	PPR_FEAT(CCI_SPPR_UUID, CORE_FEAT_SPPR),
 	PPR_FEAT(CCI_HPPR_UUID, CORE_FEAT_HPPR),
 	SPARING_FEAT(CCI_CACHELINE_SPARING_UUID, CORE_FEAT_SPARE_CACHELINE),
@@ -331,7 +341,8 @@ enum cxldcd_rc cci_cmd_set_feature(struct cci_call *c)
 	part = (struct core_feat_part){ .owner = c->owner, .feature = d->id,
 					.action = (enum core_feat_action)action,
 					.offset = in.offset, .data = in.data, .len = in.data_len,
-					.size = d->set_size, .save = in.flags & CCI_SET_FEAT_SAVED };
+					.size = d->set_size, .min_size = d->set_min,
+					.save = in.flags & CCI_SET_FEAT_SAVED };
 	rc = core_feat_xfer_check(c->dev, &part, whole, &complete, &save, &c->ctx->diag);
 	if (rc != CXLDCD_RC_SUCCESS)
 		return rc;

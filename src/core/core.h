@@ -791,6 +791,7 @@ struct core_feat_part {
 	const uint8_t *data;        /* borrowed */
 	uint32_t len;
 	uint16_t size;              /* the feature's Set Feature Size, <= CORE_FEAT_DATA_MAX */
+	uint16_t min_size;          /* its Minimum Feature Data Size, <= size; 0: size */
 	bool save;                  /* its Saved Across Reset flag */
 };
 
@@ -800,13 +801,15 @@ struct core_feat_part {
  * it completes the data (Full, Finish), the whole Feature data (size bytes)
  * is copied to whole, *complete is set and *save says whether the data is
  * saved across reset: the flag of the Full, or of the Initiate that began
- * the transfer (CXL r3.2 §8.2.10.6.3: valid only with those actions).
+ * the transfer (CXL r3.2 §8.2.10.6.3: valid only with those actions).  Data
+ * that ends short of the size but at least min_size bytes long has its
+ * unsent part treated as 0 (§8.2.10.6.3), zeros in whole.
  * Errors: a Full or Initiate, or a part of another feature, while the LD's
  * transfer is open (Feature Transfer in Progress); a part with no transfer
  * begun or not following the bytes received (Feature Transfer Out of
  * Order); an Initiate offset other than 0, an Abort with nothing open, or
  * data beyond the size (Invalid Input); a completed transfer short of the
- * size (Invalid Payload Length).
+ * minimum (Invalid Payload Length).
  */
 enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct core_feat_part *p,
 				    uint8_t whole[CORE_FEAT_DATA_MAX], bool *complete, bool *save,

@@ -175,6 +175,7 @@ enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct c
 	bool completes = p->action == CORE_FEAT_FULL || p->action == CORE_FEAT_FINISH;
 	bool begins = p->action == CORE_FEAT_FULL || p->action == CORE_FEAT_INITIATE;
 	uint32_t got = begins ? 0 : x->got;
+	uint32_t min = p->min_size && p->min_size < p->size ? p->min_size : p->size;
 	enum cxldcd_rc rc;
 
 	*complete = false;
@@ -190,13 +191,21 @@ enum cxldcd_rc core_feat_xfer_check(const struct cxldcd_dev *dev, const struct c
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
 				 "offset=0x%x len=0x%x beyond set_feature_size=0x%x", got, p->len,
 				 p->size);
-	if (completes && got + p->len != p->size)
+	/*
+	 * "If a component receives an input payload that is less than the size
+	 * of the structure it has implemented, but is greater than or equal to
+	 * the Minimum Feature Data Size ..., then it shall treat the unsent
+	 * portion of the structure as 0" (CXL r3.2 §8.2.10.6.3).  Below the
+	 * minimum the data is incomplete: Invalid Payload Length.
+	 */
+	if (completes && got + p->len < min)
 		return core_diag(diag, CXLDCD_RC_INVALID_PAYLOAD_LENGTH, -1,
-				 "0x%x bytes of set_feature_size=0x%x", got + p->len, p->size);
+				 "0x%x bytes, minimum_feature_data_size=0x%x", got + p->len, min);
 	if (completes) {
 		memcpy(whole, x->buf, got);
 		if (p->len)
 			memcpy(whole + got, p->data, p->len);
+		memset(whole + got + p->len, 0, p->size - got - p->len);
 		*complete = true;
 		*save = begins ? p->save : x->save;
 	}

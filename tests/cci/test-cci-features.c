@@ -685,6 +685,85 @@ static void test_codec_round_trips(void **state)
 	}
 }
 
+/*
+ * Minimum Feature Data Size (CXL r3.2 §8.2.10.6.3): data short of the Set
+ * Feature Size but at least the minimum has its unsent part treated as 0
+ * (whole[] holds zeros there, whatever it held); below the minimum it is
+ * Invalid Payload Length; the same for a transfer in parts; a minimum of 0
+ * (or above the size) means the size.  On the old code every completed
+ * transfer short of the size was Invalid Payload Length ('0x16 != 0').
+ */
+static void test_data_from_the_minimum_size_is_zero_filled(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t data[3] = { 0x01, 0x00, 0x03 };
+	struct core_feat_part p = { .owner = 0, .feature = CORE_FEAT_SPPR,
+				    .action = CORE_FEAT_FULL, .data = data, .len = 2,
+				    .size = 3, .min_size = 2 };
+	uint8_t whole[CORE_FEAT_DATA_MAX];
+	bool complete, save;
+
+	memset(whole, 0xaa, sizeof(whole));
+	assert_int_equal(core_feat_xfer_check(f->dev, &p, whole, &complete, &save, NULL), 0);
+	assert_true(complete);
+	assert_memory_equal(whole, ((uint8_t[]){ 0x01, 0x00, 0x00 }), 3);
+	p.len = 1;                              /* below the minimum */
+	assert_int_equal(core_feat_xfer_check(f->dev, &p, whole, &complete, &save, NULL), 0x16);
+	assert_false(complete);
+	p.len = 2;
+	p.min_size = 0;                         /* 0: the minimum is the size */
+	assert_int_equal(core_feat_xfer_check(f->dev, &p, whole, &complete, &save, NULL), 0x16);
+	p.min_size = 4;                         /* above the size: the size */
+	assert_int_equal(core_feat_xfer_check(f->dev, &p, whole, &complete, &save, NULL), 0x16);
+	/* in parts: Initiate 1 byte, Finish 1 byte at offset 1, the third byte 0 */
+	p = (struct core_feat_part){ .owner = 0, .feature = CORE_FEAT_SPPR,
+				     .action = CORE_FEAT_INITIATE, .data = data + 2, .len = 1,
+				     .size = 3, .min_size = 2 };
+	assert_int_equal(core_feat_xfer_check(f->dev, &p, whole, &complete, &save, NULL), 0);
+	core_feat_xfer_commit(f->dev, &p);
+	p.action = CORE_FEAT_FINISH;
+	p.offset = 1;
+	p.data = data;
+	memset(whole, 0xaa, sizeof(whole));
+	assert_int_equal(core_feat_xfer_check(f->dev, &p, whole, &complete, &save, NULL), 0);
+	assert_true(complete);
+	assert_memory_equal(whole, ((uint8_t[]){ 0x03, 0x01, 0x00 }), 3);
+	core_feat_xfer_commit(f->dev, &p);
+	assert_false(core_feat_xfer_active(f->dev, 0, NULL));
+}
+
+/*
+ * The eight features served identify no field outside their Minimum
+ * Feature Data Size (r3.2 Tables 8-129, 8-132, 8-135, 8-223, 8-226; "For
+ * features where no fields are identified, all the fields ... are to be
+ * included"), so for each the minimum is its Set Feature Size: one byte
+ * short is Invalid Payload Length and changes nothing.  Each feature's UUID
+ * and Set Feature Size are read from Get Supported Features.
+ */
+static void test_each_features_minimum_is_its_set_feature_size(void **state)
+{
+	struct fx *f = *state;
+	uint8_t ents[8 + 8 * 0x30], zeros[32] = { 0 }, *a = NULL, *b = NULL;
+	size_t na, nb;
+
+	assert_int_equal(get_supp(f, sizeof(ents), 0), 0);
+	assert_int_equal(r16(f->out, 0), 8);
+	memcpy(ents, f->out, sizeof(ents));
+	assert_int_equal(core_snapshot(f->dev, &a, &na), 0);
+	for (unsigned i = 0; i < 8; i++) {
+		const uint8_t *e = ents + 8 + 0x30 * i;
+		uint16_t size = r16(e, 0x14);
+
+		assert_true(size >= 1 && size <= sizeof(zeros));
+		assert_int_equal(set_feat(f, f->mb[0], e, 0, 0, e[0x1b], zeros, size - 1u), 0x16);
+	}
+	assert_int_equal(core_snapshot(f->dev, &b, &nb), 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +781,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_saved_across_reset_is_the_initiates, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_keeps_features, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_from_the_minimum_size_is_zero_filled, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_each_features_minimum_is_its_set_feature_size,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_keeps_each_lds_transfer, setup,
 						teardown),
 		cmocka_unit_test(test_codec_round_trips),
