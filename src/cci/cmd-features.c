@@ -122,10 +122,15 @@ static int dec_ecs(const struct feat_desc *d, const uint8_t *p, size_t len,
  * supported (PPR), no Memory Sparing Event Records, no repair at boot;
  * Restriction Flags 0 (media accessible and data retained during a repair:
  * the model has nothing to take offline), and soft and hard sparing both
- * supported.  Maximum Maintenance Operation Latency 5 (100 ms, QEMU's
- * value); the repair itself completes at once (maint.c).
+ * supported.  Maximum Maintenance Operation Latency (CXL r3.2 Table 8-126:
+ * bits 3:0 the time scale, 5h = 100 ms; bits 7:4 the latency in that
+ * scale): 05h, none, for PPR, which completes at once (QEMU's value); 15h,
+ * 100 ms, for memory sparing, the time its background operation takes
+ * (CORE_SPARING_MS, maint.c).
  */
-#define REPAIR_MAX_LATENCY 5u
+#define PPR_MAX_LATENCY 0x05u
+#define SPARING_MAX_LATENCY 0x15u
+_Static_assert(CORE_SPARING_MS == 100u, "SPARING_MAX_LATENCY says 1 x 100 ms");
 #define CLASS_PPR 1u
 #define CLASS_SPARING 2u
 
@@ -141,7 +146,7 @@ static int enc_repair(const struct feat_desc *d, struct wwr *w, const struct cor
 	enum core_feature first = ppr ? CORE_FEAT_SPPR : CORE_FEAT_SPARE_CACHELINE;
 	struct cci_repair_rd a = {
 		.ppr = ppr,
-		.max_latency = REPAIR_MAX_LATENCY,
+		.max_latency = ppr ? PPR_MAX_LATENCY : SPARING_MAX_LATENCY,
 		.op_mode = m->dev_initiated ? CCI_REPAIR_DEV_INITIATED : 0,
 		.op_class = ppr ? CLASS_PPR : CLASS_SPARING,
 		.op_subclass = (uint8_t)(d->id - first),

@@ -64,7 +64,9 @@ static uint16_t set_feat(struct fx *f, const uint8_t uuid[16], uint32_t flags, u
 static size_t want_rd(uint8_t *w, unsigned r)
 {
 	memset(w, 0, 0x14);
-	g8(w, 0x00, 5);                         /* Maximum Maintenance Operation Latency */
+	/* Maximum Maintenance Operation Latency (Table 8-126: bits 3:0 scale, 5h = 100 ms;
+	 * bits 7:4 the count): PPR none, memory sparing 100 ms, what its operation takes */
+	g8(w, 0x00, is_ppr(r) ? 0x05 : 0x15);
 	g16(w, 0x01, 0);                        /* no device-initiated repair */
 	g16(w, 0x03, 0);
 	g8(w, 0x05, is_ppr(r) ? 1 : 2);         /* class: PPR, memory sparing */
