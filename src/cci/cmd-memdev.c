@@ -179,8 +179,10 @@ static bool dpa_volatile(const struct cxldcd_dev *dev, uint64_t dpa)
 }
 
 /*
- * Inject Poison's poison creation event (CXL r3.2 §8.2.10.9.4.2: the device
- * "adds a poison creation event to its internal Informational Event log"):
+ * Inject Poison's poison creation event (CXL r3.2 §8.2.10.9.4.2: "the
+ * device shall add an appropriate poison creation event to its internal
+ * Informational Event Log, update the Event Status register, and if
+ * configured, interrupt the host"):
  * a General Media Event Record (§8.2.10.2.1.1) of severity Informational for
  * the 64 bytes at dpa (Volatile flag as the capacity is), Uncorrectable
  * Event, Memory Event Type Media ECC Error, Transaction Type Host Inject
