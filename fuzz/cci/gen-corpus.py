@@ -125,6 +125,24 @@ dispatch = {
                    + step(H1, 0x0600, struct.pack('<BBBBB3sBB3sHB', 2, 1, 0xe, 1, 2, b'\x9c\xa5\0',
                                                   3, 4, b'\x45\x23\x01', 0x708, 1))
                    + step(H0, 0x0600, struct.pack('<BBBQ3s', 1, 1, 1, 0x2000, bytes(3))),
+    # memory sparing in the background: Busy, abort, again, the clock passes its end and the
+    # Memory Sparing Event Record is read and cleared (host 0; the MCTP CCI's goes to the FM's log)
+    'sparing-bg': step(H0, 0x0600, struct.pack('<BBBBB3sBB3sHB', 2, 0, 0xc, 1, 2, b'\x9c\xa5\0',
+                                               3, 4, b'\x45\x23\x01', 0x708, 1))
+                  + step(H0, 0x0002) + step(H0, 0x4304, struct.pack('<QQB', 0, 1, 0))
+                  + step(H0, 0x0005) + step(H0, 0x0002)
+                  + step(H0, 0x0600, struct.pack('<BBBBB3sBB3sHB', 2, 3, 0x1, 5, 6, bytes(3),
+                                                 0, 0, bytes(3), 0, 0))
+                  + step(MCTP, 0x0600, struct.pack('<BBBBB3sBB3sHB', 2, 1, 0x2, 1, 2, bytes(3),
+                                                   3, 4, b'\x01\0\0', 0, 0))
+                  + step(H0, 0x0100, bytes([0]), flags=TICK)
+                  + step(H0, 0x0101, struct.pack('<BBB3xH', 0, 0, 1, 1))
+                  + step(MCTP, 0x0100, bytes([0])) + step(MCTP, 0x0002),
+    # Inject Poison's General Media Event Record, in both hosts' Informational logs
+    'poison-event': step(H0, 0x4301, struct.pack('<Q', 0x4000))
+                    + step(H1, 0x4301, struct.pack('<Q', 0x4000))
+                    + step(H0, 0x0100, bytes([0])) + step(H1, 0x0100, bytes([0]))
+                    + step(H1, 0x0101, struct.pack('<BBB3xH', 0, 0, 1, 1)),
     'sanitize': step(H1, 0x4301, struct.pack('<Q', 0x2000))
                 + step(H1, 0x4400) + step(H1, 0x0002) + step(H1, 0x0005)
                 + step(H1, 0x4401, flags=0x08) + step(H1, 0x4300, struct.pack('<QQ', 0, 0x1000000)),
