@@ -143,13 +143,43 @@ static uint64_t erase_range(struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa
 	return e.bytes;
 }
 
+static void scan_results(const struct bgop *b, struct core_scan_results *out);
+
+/*
+ * b runs opcode (not a Scan Media) from now for dur_ns.  The results of the
+ * scan it ran last, or kept, stay (only a new Scan Media discards them,
+ * CXL r3.2 §8.2.10.9.4.5), as 4305h reported them when it ended.
+ */
+static void start_other(const struct cxldcd_dev *dev, struct bgop *b, uint16_t opcode,
+			uint64_t dur_ns)
+{
+	struct core_scan_results r;
+
+	if (b->opcode == CXLDCD_OP_SCAN_MEDIA) {
+		scan_results(b, &r);
+		b->n = r.nr;
+		b->scan_stopped = r.stopped;
+		b->restart_dpa = r.restart_dpa;
+		b->restart_len = r.restart_len;
+		b->scan_kept = true;
+	}
+	b->opcode = opcode;
+	b->start_ns = dev->now;
+	b->dur_ns = dur_ns;
+	b->aborted = false;
+	b->abort_ns = 0;
+	b->owed = false;
+	b->repair = 0;
+	b->has_ev = false;
+	memset(&b->ev, 0, sizeof(b->ev));
+}
+
 /* b reports opcode as running from now for the time bytes take (at least 1 ms). */
 static void run_for(const struct cxldcd_dev *dev, struct bgop *b, uint16_t opcode, uint64_t bytes)
 {
-	*b = (struct bgop){ .opcode = opcode, .start_ns = dev->now };
-	b->dur_ns = core_scan_media_estimate_ms(bytes) * 1000000u;
-	if (!b->dur_ns)
-		b->dur_ns = 1000000u;
+	uint64_t dur_ns = core_scan_media_estimate_ms(bytes) * 1000000u;
+
+	start_other(dev, b, opcode, dur_ns ? dur_ns : 1000000u);
 }
 
 static enum cxldcd_rc erase(struct cxldcd_dev *dev, uint16_t owner, bool background,
@@ -241,6 +271,10 @@ enum cxldcd_rc core_scan_media_start(struct cxldcd_dev *dev, uint16_t owner, uin
 	b->start_ns = dev->now;
 	b->dur_ns = core_scan_media_estimate_ms(len) * 1000000u;
 	b->aborted = false;
+	b->abort_ns = 0;
+	b->owed = b->has_ev = false;
+	b->scan_kept = b->scan_stopped = false;
+	b->restart_dpa = b->restart_len = 0;
 	b->dpa = dpa;
 	b->len = len;
 	b->n = core_poison_list(dev, owner, dpa, len, b->rec, CORE_POISON_MAX, &b->more);
@@ -254,8 +288,9 @@ int bgop_start_sparing(struct cxldcd_dev *dev, uint16_t owner, uint8_t repair,
 
 	if (!b)
 		return -ENOMEM;
-	*b = (struct bgop){ .opcode = CXLDCD_OP_PERFORM_MAINTENANCE, .start_ns = dev->now,
-			    .dur_ns = CORE_SPARING_MS * 1000000ull, .owed = true, .repair = repair };
+	start_other(dev, b, CXLDCD_OP_PERFORM_MAINTENANCE, CORE_SPARING_MS * 1000000ull);
+	b->owed = true;
+	b->repair = repair;
 	if (ev) {
 		b->has_ev = true;
 		b->ev = *ev;
@@ -309,16 +344,11 @@ enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t owner)
 	return CXLDCD_RC_SUCCESS;
 }
 
-enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t owner,
-				       struct core_scan_results *out)
+/* The results of b, a Scan Media that is not running. */
+static void scan_results(const struct bgop *b, struct core_scan_results *out)
 {
-	const struct bgop *b = get(dev, owner);
 	uint64_t done;
 
-	if (!b || b->opcode != CXLDCD_OP_SCAN_MEDIA)
-		return CXLDCD_RC_UNSUPPORTED;       /* no scan ran: CXL r3.1 §8.2.9.9.4.6 */
-	if (running(dev, b))
-		return CXLDCD_RC_BUSY;
 	*out = (struct core_scan_results){ .more = b->more, .nr = b->n, .rec = b->rec };
 	if (b->aborted) {   /* the part not scanned is where to restart */
 		uint64_t pct = (b->abort_ns - b->start_ns) * 100 / b->dur_ns;   /* no overflow */
@@ -331,5 +361,29 @@ enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t ow
 		while (out->nr && out->rec[out->nr - 1].dpa >= out->restart_dpa)
 			out->nr--;
 	}
+}
+
+/*
+ * No scan ran since the device was made: Unsupported (CXL r3.2
+ * §8.2.10.9.4.6).  Busy while an operation runs on the CCI.  A scan's
+ * results stay until the next Scan Media, whatever ran in between.
+ */
+enum cxldcd_rc core_scan_media_results(const struct cxldcd_dev *dev, uint16_t owner,
+				       struct core_scan_results *out)
+{
+	const struct bgop *b = get(dev, owner);
+
+	if (!b || (b->opcode != CXLDCD_OP_SCAN_MEDIA && !b->scan_kept))
+		return CXLDCD_RC_UNSUPPORTED;
+	if (running(dev, b))
+		return CXLDCD_RC_BUSY;
+	if (b->opcode == CXLDCD_OP_SCAN_MEDIA) {
+		scan_results(b, out);
+		return CXLDCD_RC_SUCCESS;
+	}
+	*out = (struct core_scan_results){ .more = b->more, .nr = b->n, .rec = b->rec,
+					   .stopped = b->scan_stopped,
+					   .restart_dpa = b->restart_dpa,
+					   .restart_len = b->restart_len };
 	return CXLDCD_RC_SUCCESS;
 }

@@ -12,7 +12,9 @@
  *            corrected volatile/persistent warn), u8 has_lsa, lsa_size bytes
  *   bg:      per host: u8 present; { u16 opcode, u64 start, u64 dur, u8 aborted,
  *            u64 abort_ns, u64 dpa, u64 len, u8 more, u32 n, n x poison record,
- *            then for opcode 0600h only (memory sparing; older files have
+ *            then, for an opcode other than 4304h with len != 0 (the results
+ *            of an earlier scan, kept; older files wrote len 0 there): u8
+ *            stopped, u64 restart dpa, u64 restart len; then for opcode 0600h only (memory sparing; older files have
  *            none): u8 owed, and when owed what it does at its end: u8
  *            repair to count (6: none), u8 has a record, and with one: 16
  *            uuid, u8 length, u24 flags, u8 maint class, u8 subclass, u16
@@ -106,6 +108,11 @@ static void put_bgop(struct snap_wr *o, const struct bgop *b)
 	snap_put_u(o, b->len, 8);
 	snap_put_u(o, b->more, 1);
 	put_poison(o, b->rec, b->n);
+	if (b->opcode != CXLDCD_OP_SCAN_MEDIA && b->scan_kept) {
+		snap_put_u(o, b->scan_stopped, 1);
+		snap_put_u(o, b->restart_dpa, 8);
+		snap_put_u(o, b->restart_len, 8);
+	}
 	if (b->opcode != CXLDCD_OP_PERFORM_MAINTENANCE)
 		return;
 	snap_put_u(o, b->owed, 1);
@@ -355,6 +362,12 @@ static void get_bgop(struct cxldcd_dev *dev, struct snap_rd *r, struct bgop **sl
 	b->n = get_poison(r, b->rec);
 	if (!b->dur_ns)
 		r->bad = true;
+	if (b->opcode != CXLDCD_OP_SCAN_MEDIA && b->len && !r->bad) {
+		b->scan_kept = true;
+		b->scan_stopped = get_bool(r);
+		b->restart_dpa = snap_get_u(r, 8);
+		b->restart_len = snap_get_u(r, 8);
+	}
 	if (b->opcode != CXLDCD_OP_PERFORM_MAINTENANCE || r->bad)
 		return;
 	b->owed = get_bool(r);

@@ -367,10 +367,18 @@ struct bgop {
 	uint64_t start_ns, dur_ns;
 	bool aborted;
 	uint64_t abort_ns;
-	uint64_t dpa, len;          /* scanned range */
+	uint64_t dpa, len;          /* scanned range (0 len: no results) */
 	uint32_t n;
 	bool more;
 	struct core_poison rec[CORE_POISON_MAX];
+	/*
+	 * The results of the last Scan Media, kept while another operation has
+	 * the slot (CXL r3.2 §8.2.10.9.4.5: only a new Scan Media discards
+	 * them): n, more and rec as its 4305h reports them, and whether it
+	 * stopped early, where to restart.
+	 */
+	bool scan_kept, scan_stopped;
+	uint64_t restart_dpa, restart_len;
 	/*
 	 * 0600h (memory sparing) not yet ended nor aborted: at its end, repair
 	 * (< CORE_NR_REPAIRS) is counted and ev (has_ev) logged to the owner's

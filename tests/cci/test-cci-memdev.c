@@ -659,6 +659,75 @@ static void test_scan_media(void **state)
 	assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0);         /* nothing running */
 }
 
+/*
+ * Scan Media results stay until the next Scan Media (CXL r3.2 §8.2.10.9.4.5:
+ * "Any previous Scan Media results are discarded by the device upon
+ * receiving a new Scan Media command"), whatever other background operation
+ * runs on the mailbox in between: 4305h answers Busy while it runs, then the
+ * same bytes again (a stopped scan's restart range too), across a snapshot;
+ * a new scan replaces them.  On the old code a Sanitize after the scan made
+ * 4305h Unsupported ('0x3 != 0').
+ */
+static void test_scan_results_outlive_other_background_operations(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_dev_cfg cfg = *core_dev_cfg(f->dev);
+	uint8_t in[0x11], res[0x40], *a = NULL, *b = NULL;
+	uint8_t spare[16] = { 2, 1, 0x02, 1, 2 };
+	struct cxldcd_dev *d2;
+	size_t nres, na, nb;
+	uint64_t t = NOW;
+
+	assert_int_equal(core_poison_inject(f->dev, 0, 0x1000, 0x80, CORE_POISON_SRC_INJECTED, NULL), 0);
+	assert_int_equal(core_poison_inject(f->dev, 0, 0x30000000, 0x40, CORE_POISON_SRC_INJECTED,
+					    NULL), 0);
+	/* a scan of the first 1 GiB, aborted at half: one record, restart at the half */
+	scan_in(in, 0, GIB / 64, 0);
+	assert_int_equal(msg(f, f->mb[0], 0x4304, in, 0x11), 0x01);
+	core_dev_set_time(f->dev, t += 8000000);
+	assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0);
+	assert_int_equal(msg(f, f->mb[0], 0x4305, NULL, 0), 0);
+	assert_int_equal(f->out[0x10], 0x02);                           /* stopped */
+	nres = f->out_len;
+	assert_int_equal(nres, 0x30);
+	memcpy(res, f->out, nres);
+	/* a memory sparing, then a Sanitize (which drops the poison itself) */
+	assert_int_equal(msg(f, f->mb[0], 0x0600, spare, sizeof(spare)), 0x01);
+	assert_int_equal(msg(f, f->mb[0], 0x4305, NULL, 0), 0x06);      /* Busy meanwhile */
+	core_dev_set_time(f->dev, t += 100000000);
+	assert_int_equal(msg(f, f->mb[0], 0x4305, NULL, 0), 0);
+	expect_rsp(f, res, nres);
+	assert_int_equal(msg(f, f->mb[0], 0x4400, NULL, 0), 0x01);
+	core_dev_set_time(f->dev, t += 1000000000);
+	assert_int_equal(msg(f, f->mb[0], 0x4305, NULL, 0), 0);
+	expect_rsp(f, res, nres);
+	/* kept across a snapshot, byte for byte */
+	assert_int_equal(core_snapshot(f->dev, &a, &na), 0);
+	assert_int_equal(core_dev_new(&cfg, &d2, NULL), 0);
+	assert_int_equal(core_restore(d2, a, na, NULL), 0);
+	assert_int_equal(core_snapshot(d2, &b, &nb), 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	{
+		struct core_scan_results r;
+
+		assert_int_equal(core_scan_media_results(d2, 0, &r), 0);
+		assert_true(r.stopped);
+		assert_int_equal(r.restart_dpa, GIB / 2);
+		assert_int_equal(r.nr, 1);
+		assert_int_equal(r.rec[0].dpa, 0x1000);
+	}
+	core_dev_free(d2);
+	free(a);
+	free(b);
+	/* a new scan replaces them: the Sanitize dropped the poison */
+	assert_int_equal(msg(f, f->mb[0], 0x4304, in, 0x11), 0x01);
+	core_dev_set_time(f->dev, t += 16000000);
+	assert_int_equal(msg(f, f->mb[0], 0x4305, NULL, 0), 0);
+	assert_int_equal(f->out_len, 0x20);
+	assert_int_equal(f->out[0x10], 0);
+}
+
 /* Sanitize / Secure Erase: the host's capacity loses its poison at once; others keep theirs. */
 static void test_sanitize_and_secure_erase(void **state)
 {
@@ -1070,6 +1139,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inject_poison_into_a_full_log_overflows, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_scan_media, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_results_outlive_other_background_operations,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sanitize_and_secure_erase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_keeps_memdev_state, setup_lsa, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_keeps_each_lds_timestamp_and_alerts, setup,
