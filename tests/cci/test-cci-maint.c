@@ -596,8 +596,7 @@ static void test_maint_codec_round_trips(void **state)
 				  .row = 0xfedcba, .column = 0x0708, .sub_channel = 9 },
 			    o;
 	struct cci_repair_rd rd, rd2;
-	struct cci_repair_wr wr = { .ppr = true, .op_mode = 0x8001, .ppr_op_mode = 2 },
-			     wr2 = { .ppr = true };
+	struct cci_repair_wr wr, wr2;
 
 	(void)state;
 	/* set field by field: assert_memory_equal() below compares the padding too */
@@ -610,6 +609,11 @@ static void test_maint_codec_round_trips(void **state)
 	rd.ppr_flags = 0xf;
 	rd.restriction = 5;
 	rd.ppr_op_mode = 3;
+	memset(&wr, 0, sizeof(wr));
+	memset(&wr2, 0, sizeof(wr2));
+	wr.ppr = wr2.ppr = true;
+	wr.op_mode = 0x8001;
+	wr.ppr_op_mode = 2;
 	wwr_init(&w, buf, sizeof(buf));
 	assert_int_equal(cci_enc_maint_in(&w, &p), 0);
 	assert_int_equal(w.off, 14);
