@@ -1,0 +1,784 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz-app-socket.c - libFuzzer target for the host agent's application
+ * socket (src/host/apps.c), both sides:
+ *
+ * Agent side (byte 0 bit 0 clear): a live device (../cci/steps.h, the small
+ * fuzz device: 2 MiB blocks, region 1 sharable), its memory (a memfd) and a
+ * hostlink on a Unix socket; a real host agent (libcxldcd-host, host 0,
+ * accepting everything, on the target's clock) brought up through it, with
+ * three groups accepted: A (tag 1, two 2 MiB extents, region 1), B
+ * (untagged, one 4 MiB extent, region 0) and C (tag 2, one 2 MiB extent,
+ * region 1), and its application socket.  The fuzzer plays up to four
+ * applications and the fabric manager.
+ *
+ * Checked after every step: the model's invariants; every byte the agent
+ * sent an application is a well-formed reply or REVOKE/REVOKE_RANGE (header,
+ * type, payload decodes; a REVOKE_RANGE page aligned).  At the end: every application gone, no group of the
+ * agent is still counted open (open_count 0), no leak (LSan) and no leaked
+ * file descriptor.
+ *
+ * Steps, each an op byte: bits 1:0 the application k (connected on first
+ * use), bits 7:2 the kind (mod 10):
+ *   0  raw bytes: n (1), n bytes written as they are
+ *   1  message: type (1), n (1), n payload bytes; the header is valid
+ *   2  OPEN: g (1): bits 1:0 group A, B, C or an id/tag from the next 8
+ *      bytes (g bit 2 set: the id is that value, else its tag is fz_tag of
+ *      its low 16 bits); bit 3: by tag (groups A and C), else by id
+ *   3  CLOSE: g (1), as OPEN (the id)
+ *   4  LIST
+ *   5  hang up k (v bit 0 of the next byte: without reading its replies)
+ *   6  forced release by the FM: r (1): bits 1:0 extent (A0, A1, B, C),
+ *      bit 2: its first 2 MiB only (B is 4 MiB), then the agent reads it
+ *      (apps holding the group get REVOKE_RANGE)
+ *   7  the FM adds an extent again: r (1) as for 6 (the same range, tag
+ *      and sequence), accepted by the agent as a new group
+ *   8  the agent releases a group: g (1) as OPEN (-EBUSY while open)
+ *   9  advance the agent's clock by (v+1) s, v the next byte, and pump
+ *
+ * Application side (byte 0 bit 0 set): a listening socket plays the agent
+ * and a cxldcd_app connects to it.  First the agent's whole stream is
+ * written (steps below, in order), then the socket is shut down for writing,
+ * then the application calls run in order (they read the stream as it
+ * comes; at its end every call fails at once).  Checked: no crash, every
+ * mapping cxldcd_app_open() returned lies in memory of its own (unmapped
+ * by cxldcd_app_close() at the end), no leak, no leaked fd.  Steps, op byte
+ * bits 2:0:
+ *   0  stream: raw bytes, n (1), n bytes
+ *   1  stream: message type (1), n (1), n payload bytes, valid header
+ *   2  stream: OPEN_RSP: status (1), nr segs s (1, mod 5), size in pages
+ *      (1), id (1), then per segment: group offset in pages (1), pages
+ *      (1), file offset in pages (1), flags (1); s memfds of 16 pages ride
+ *      with it
+ *   3  stream: REVOKE_RANGE: id (1), offset in pages (1), pages (1); or
+ *      REVOKE (id) when pages is 0
+ *   4  call cxldcd_app_list(): cap (1)
+ *   5  call cxldcd_app_open(): id (1); op bit 3: by tag fz_tag(id)
+ *   6  call cxldcd_app_close() of mapping i (1) of those opened
+ *   7  call cxldcd_app_process()
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "cxldcd/cxldcd-host.h"
+#include "hostlink/hostlink.h"
+#include "hostlink/proto.h"
+#include "mem/mem.h"
+#include "../cci/steps.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MIB (1ull << 20)
+#define BLOCK (2 * MIB)
+#define NR_APPS 4
+#define APP_RX (HL_HDR_SIZE + HL_APP_LIST_HDR + HL_APP_MAX_ENTRIES * HL_APP_ENTRY_SIZE)
+#define MAX_STEPS 256
+#define PAGE 4096u
+
+static char dir[64], link_path[96], app_path[96];
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fuzz-app-socket: %s\n", what);
+	abort();
+}
+
+static int nr_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void cleanup_dir(void)
+{
+	unlink(link_path);
+	unlink(app_path);
+	rmdir(dir);
+}
+
+static void init_dir(void)
+{
+	if (dir[0])
+		return;
+	snprintf(dir, sizeof(dir), "/tmp/cxldcd-fuzz-app-XXXXXX");
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+	snprintf(link_path, sizeof(link_path), "%s/link.sock", dir);
+	snprintf(app_path, sizeof(app_path), "%s/app.sock", dir);
+	atexit(cleanup_dir);
+}
+
+/* The input, consumed a byte at a time (0 past its end). */
+struct in {
+	const uint8_t *p;
+	size_t len, off;
+};
+
+static uint8_t in_u8(struct in *in)
+{
+	return in->off < in->len ? in->p[in->off++] : 0;
+}
+
+static size_t in_bytes(struct in *in, size_t n, const uint8_t **out)
+{
+	size_t left = in->len - in->off;
+
+	if (n > left)
+		n = left;
+	*out = in->p + in->off;
+	in->off += n;
+	return n;
+}
+
+static uint64_t in_u64(struct in *in)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)in_u8(in) << (8 * i);
+	return v;
+}
+
+static size_t msg(uint8_t *buf, size_t cap, uint8_t type, uint32_t seq, const uint8_t *pl, size_t n)
+{
+	struct wwr w;
+
+	wwr_init(&w, buf, cap);
+	hl_msg_begin(&w, type, seq);
+	wwr_bytes(&w, pl, n);
+	if (hl_msg_end(&w))
+		die("message too long");
+	return w.off;
+}
+
+/* ================================================================ agent side */
+
+/* One group's extents as the FM added them (for forced release and re-adding). */
+struct ext {
+	uint64_t dpa, len;
+	uint16_t tag;               /* 0: untagged */
+	uint16_t seq;
+};
+
+struct app {
+	int fd;                     /* -1: not connected */
+	uint8_t rx[APP_RX];
+	size_t rlen;
+	bool eof;
+};
+
+struct az {
+	struct cxldcd_dev *dev;
+	struct mem_registry *reg;
+	struct mem_dev *md;
+	struct hostlink *hl;
+	struct cxldcd_host *h;
+	uint64_t now_ms;
+	struct ext ext[4];          /* A0, A1, B, C */
+	uint64_t id[3];             /* groups A, B, C as the agent numbered them */
+	struct app app[NR_APPS];
+	uint32_t seq;
+};
+
+static uint64_t host_clock(void *opaque)
+{
+	const struct az *z = opaque;
+
+	return z->now_ms;
+}
+
+static void host_log(void *opaque, int level, const char *text)
+{
+	(void)opaque;
+	fprintf(stderr, "host <%d>: %s\n", level, text);
+}
+
+/* Every application's replies: whole, well-formed messages of the app protocol. */
+static void app_check(struct app *a)
+{
+	size_t off = 0;
+
+	for (;;) {
+		struct hl_hdr hd;
+		const uint8_t *p = a->rx + off;
+		int rc = hl_dec_hdr(p, a->rlen - off, &hd);
+		union {
+			struct hl_app_entry e[4];
+			struct hl_app_seg s[HL_APP_MAX_SEGS];
+		} u;
+		struct hl_app_open_rsp rs;
+		struct hl_app_revoke_range rr;
+		uint32_t n;
+		uint64_t v;
+
+		if (rc == -EAGAIN || (!rc && a->rlen - off < HL_HDR_SIZE + hd.len))
+			break;
+		if (rc)
+			die("agent sent an application a bad header");
+		p += HL_HDR_SIZE;
+		switch (hd.type) {
+		case HL_APP_LIST_RSP:
+			rc = hl_dec_app_list(p, hd.len, u.e, 4, &n);
+			break;
+		case HL_APP_OPEN_RSP:
+			rc = hl_dec_app_open_rsp(p, hd.len, &rs, u.s, HL_APP_MAX_SEGS);
+			break;
+		case HL_APP_CLOSE_RSP:
+			rc = hl_dec_status_msg(p, hd.len, &n);
+			break;
+		case HL_APP_REVOKE:
+			rc = hl_dec_u64_msg(p, hd.len, &v);
+			break;
+		case HL_APP_REVOKE_RANGE:
+			rc = hl_dec_app_revoke_range(p, hd.len, &rr);
+			if (!rc && (rr.offset % PAGE || rr.len % PAGE))
+				die("agent sent a REVOKE_RANGE not page aligned");
+			break;
+		default:
+			die("agent sent an application a message of another protocol");
+		}
+		if (rc)
+			die("agent sent an application a payload that does not decode");
+		off += HL_HDR_SIZE + hd.len;
+	}
+	memmove(a->rx, a->rx + off, a->rlen - off);
+	a->rlen -= off;
+}
+
+static void app_read(struct app *a)
+{
+	while (a->fd >= 0 && !a->eof) {
+		int fds[HL_APP_MAX_SEGS];
+		unsigned nfd = 0;
+		ssize_t n;
+
+		if (a->rlen == sizeof(a->rx))
+			die("agent reply longer than the protocol allows");
+		n = hl_recv(a->fd, a->rx + a->rlen, sizeof(a->rx) - a->rlen, fds, &nfd,
+			    HL_APP_MAX_SEGS);
+		for (unsigned i = 0; i < nfd; i++)
+			close(fds[i]);
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0) {
+			a->eof = true;
+			break;
+		}
+		a->rlen += (size_t)n;
+		app_check(a);
+	}
+}
+
+/* Serve the hostlink and the agent until both are quiet. */
+static void pump(struct az *z)
+{
+	int quiet = 0;
+
+	for (int round = 0; round < 200 && quiet < 2; round++) {
+		struct pollfd fds[64];
+		size_t n = hostlink_pollfds(z->hl, fds, 63);
+		int moved = 0;
+
+		fds[n++] = (struct pollfd){ .fd = cxldcd_host_get_fd(z->h), .events = POLLIN };
+		hostlink_tick(z->hl);
+		if (poll(fds, (nfds_t)n, 0) > 0) {
+			for (size_t i = 0; i < n; i++) {
+				if (!fds[i].revents)
+					continue;
+				moved++;
+				if (fds[i].fd == cxldcd_host_get_fd(z->h))
+					cxldcd_host_process(z->h);
+				else
+					hostlink_process_fd(z->hl, fds[i].fd,
+							    hostlink_poll_events(fds[i].revents));
+			}
+		}
+		cxldcd_host_process(z->h);
+		quiet = moved || !cxldcd_host_idle(z->h) ? 0 : quiet + 1;
+	}
+	for (int i = 0; i < NR_APPS; i++)
+		app_read(&z->app[i]);
+}
+
+static enum cxldcd_rc fm_add(struct az *z, const struct ext *e)
+{
+	struct cxldcd_extent x = { .dpa = e->dpa, .len = e->len, .shared_seq = e->seq };
+	struct core_add_req rq = { .host = 0, .policy = CXLDCD_ADD_PRESCRIPTIVE,
+				   .nr_extents = 1, .extents = &x };
+
+	if (e->tag)
+		fz_tag(x.tag, e->tag);
+	return core_add(z->dev, &rq, NULL, NULL);
+}
+
+static uint64_t group_id_of(struct az *z, bool tagged, uint16_t tag, uint64_t dpa_size)
+{
+	struct cxldcd_host_group_info g[16];
+	uint32_t n = cxldcd_host_list_groups(z->h, g, 16);
+	uint8_t t[16];
+
+	fz_tag(t, tag);
+	for (uint32_t i = 0; i < n && i < 16; i++)
+		if (tagged ? g[i].tagged && !memcmp(g[i].tag, t, 16) :
+			     !g[i].tagged && g[i].size == dpa_size)
+			return g[i].id;
+	die("group not accepted");
+	return 0;
+}
+
+static void az_setup(struct az *z)
+{
+	struct cxldcd_dev_cfg cfg;
+	struct cxldcd_diag diag;
+	struct mem_backend_props bp = { .type = MEM_TYPE_MEMFD, .id = "mem0", .size = 512 * MIB };
+	struct mem_dev_cfg mc = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true };
+	struct hostlink_cfg hc = { 0 };
+	struct cxldcd_host_cfg c = { 0 };
+	struct core_region_info r0, r1;
+	char err[256];
+
+	memset(z, 0, sizeof(*z));
+	for (int i = 0; i < NR_APPS; i++)
+		z->app[i].fd = -1;
+	fz_dev_cfg(&cfg, 0);
+	cfg.pending_timeout_ms = 0;
+	if (core_dev_new(&cfg, &z->dev, &diag) || core_region_get(z->dev, 0, &r0) ||
+	    core_region_get(z->dev, 1, &r1))
+		die("core_dev_new");
+	if (mem_registry_new(&z->reg) || mem_registry_add(z->reg, &bp, NULL, err, sizeof(err)) ||
+	    mem_dev_new(z->dev, z->reg, &mc, &z->md, err, sizeof(err)))
+		die("memory");
+	hc.dev = z->dev;
+	hc.md = z->md;
+	if (hostlink_new(&hc, &z->hl))
+		die("hostlink_new");
+	unlink(link_path);
+	if (hostlink_listen_unix(z->hl, link_path, NULL))
+		die("hostlink_listen_unix");
+	z->now_ms = 1000;
+	c.socket_path = link_path;
+	c.accept = CXLDCD_HOST_ACCEPT_ALL;
+	c.clock = host_clock;
+	c.clock_opaque = z;
+	if (getenv("CXLDCD_FUZZ_VERBOSE")) {
+		c.log_fn = host_log;
+		c.log_level = 7;
+	}
+	if (cxldcd_host_new(&c, &z->h))
+		die("cxldcd_host_new");
+	pump(z);
+	if (cxldcd_host_get_state(z->h) != CXLDCD_HOST_READY)
+		die("agent not ready");
+	unlink(app_path);
+	if (cxldcd_host_serve_apps(z->h, app_path))
+		die("cxldcd_host_serve_apps");
+	/* A: tag 1, two extents (shared sequence 0, 1); B: untagged; C: tag 2 */
+	z->ext[0] = (struct ext){ r1.base, BLOCK, 1, 0 };
+	z->ext[1] = (struct ext){ r1.base + 4 * MIB, BLOCK, 1, 1 };
+	z->ext[2] = (struct ext){ r0.base, 2 * BLOCK, 0, 0 };
+	z->ext[3] = (struct ext){ r1.base + 8 * MIB, BLOCK, 2, 0 };
+	{
+		struct cxldcd_extent a[2];
+		struct core_add_req rq = { .host = 0, .policy = CXLDCD_ADD_PRESCRIPTIVE,
+					   .nr_extents = 2, .extents = a };
+
+		for (int i = 0; i < 2; i++) {
+			a[i] = (struct cxldcd_extent){ .dpa = z->ext[i].dpa, .len = z->ext[i].len,
+						       .shared_seq = z->ext[i].seq };
+			fz_tag(a[i].tag, 1);
+		}
+		if (core_add(z->dev, &rq, NULL, &diag))
+			die(diag.text);
+	}
+	pump(z);
+	if (fm_add(z, &z->ext[2]))
+		die("add B");
+	pump(z);
+	if (fm_add(z, &z->ext[3]))
+		die("add C");
+	pump(z);
+	z->id[0] = group_id_of(z, true, 1, 0);
+	z->id[1] = group_id_of(z, false, 0, 2 * BLOCK);
+	z->id[2] = group_id_of(z, true, 2, 0);
+}
+
+static void app_hangup(struct az *z, struct app *a, bool read_first)
+{
+	if (a->fd < 0)
+		return;
+	if (read_first)
+		app_read(a);
+	close(a->fd);
+	a->fd = -1;
+	a->rlen = 0;
+	a->eof = false;
+	pump(z);
+}
+
+static void az_teardown(struct az *z)
+{
+	struct cxldcd_host_group_info g[16];
+	uint32_t n;
+
+	for (int i = 0; i < NR_APPS; i++)
+		app_hangup(z, &z->app[i], true);
+	n = cxldcd_host_list_groups(z->h, g, 16);
+	for (uint32_t i = 0; i < n && i < 16; i++)
+		if (g[i].open_count) {
+			fprintf(stderr, "group id=%llu: open_count %u after every application left\n",
+				(unsigned long long)g[i].id, g[i].open_count);
+			abort();
+		}
+	cxldcd_host_free(z->h);
+	for (int round = 0; round < 8; round++) {
+		struct pollfd fds[64];
+		size_t k = hostlink_pollfds(z->hl, fds, 64);
+
+		if (poll(fds, (nfds_t)k, 0) <= 0)
+			break;
+		for (size_t i = 0; i < k; i++)
+			if (fds[i].revents)
+				hostlink_process_fd(z->hl, fds[i].fd,
+						    hostlink_poll_events(fds[i].revents));
+	}
+	hostlink_disconnect(z->hl, 0);
+	core_dev_free(z->dev);
+	mem_dev_free(z->md);
+	hostlink_free(z->hl);
+	mem_registry_free(z->reg);
+}
+
+static struct app *app_get(struct az *z, unsigned k)
+{
+	struct app *a = &z->app[k];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (a->fd >= 0)
+		return a;
+	a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", app_path);
+	if (a->fd < 0 || connect(a->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("connect to the application socket");
+	pump(z);
+	return a;
+}
+
+static void app_write(struct az *z, struct app *a, const uint8_t *buf, size_t len)
+{
+	if (!a->eof)
+		(void)send(a->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	pump(z);
+}
+
+/* The group (id and tag) an OPEN, CLOSE or agent release names. */
+static void pick_group(struct az *z, struct in *in, uint8_t g, uint64_t *id, uint8_t tag[16])
+{
+	static const uint16_t tags[3] = { 1, 0, 2 };
+
+	memset(tag, 0, 16);
+	if ((g & 3) < 3) {
+		*id = z->id[g & 3];
+		if (tags[g & 3])
+			fz_tag(tag, tags[g & 3]);
+		return;
+	}
+	*id = in_u64(in);
+	if (!(g & 4))
+		fz_tag(tag, (uint16_t)*id);
+}
+
+static void az_step(struct az *z, struct in *in)
+{
+	uint8_t op = in_u8(in), v, buf[HL_HDR_SIZE + 256];
+	struct app *a;
+	const uint8_t *p;
+	uint8_t tag[16];
+	uint64_t id;
+	size_t n;
+
+	switch ((op >> 2) % 10) {
+	case 0:
+		a = app_get(z, op & 3);
+		n = in_bytes(in, in_u8(in), &p);
+		app_write(z, a, p, n);
+		break;
+	case 1: {
+		uint8_t type = in_u8(in);
+
+		a = app_get(z, op & 3);
+		n = in_bytes(in, in_u8(in), &p);
+		app_write(z, a, buf, msg(buf, sizeof(buf), type, ++z->seq, p, n));
+		break;
+	}
+	case 2: {
+		struct hl_app_open_req rq = { 0 };
+		struct wwr w;
+
+		v = in_u8(in);
+		a = app_get(z, op & 3);
+		pick_group(z, in, v, &id, tag);
+		rq.id = id;
+		if (v & 8)
+			memcpy(rq.tag, tag, 16);
+		wwr_init(&w, buf, sizeof(buf));
+		hl_msg_begin(&w, HL_APP_OPEN_REQ, ++z->seq);
+		hl_enc_app_open_req(&w, &rq);
+		hl_msg_end(&w);
+		app_write(z, a, buf, w.off);
+		break;
+	}
+	case 3: {
+		struct wwr w;
+
+		v = in_u8(in);
+		a = app_get(z, op & 3);
+		pick_group(z, in, v, &id, tag);
+		wwr_init(&w, buf, sizeof(buf));
+		hl_msg_begin(&w, HL_APP_CLOSE_REQ, ++z->seq);
+		hl_enc_u64_msg(&w, id);
+		hl_msg_end(&w);
+		app_write(z, a, buf, w.off);
+		break;
+	}
+	case 4:
+		a = app_get(z, op & 3);
+		app_write(z, a, buf, msg(buf, sizeof(buf), HL_APP_LIST_REQ, ++z->seq, NULL, 0));
+		break;
+	case 5:
+		app_hangup(z, &z->app[op & 3], !(in_u8(in) & 1));
+		break;
+	case 6: {
+		const struct ext *e;
+		struct cxldcd_extent x;
+		struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+					       .forced = true, .nr_extents = 1, .extents = &x };
+
+		v = in_u8(in);
+		e = &z->ext[v & 3];
+		x = (struct cxldcd_extent){ .dpa = e->dpa, .len = v & 4 ? BLOCK : e->len };
+		(void)core_release(z->dev, &rq, NULL);
+		pump(z);
+		break;
+	}
+	case 7:
+		(void)fm_add(z, &z->ext[in_u8(in) & 3]);
+		pump(z);
+		break;
+	case 8:
+		pick_group(z, in, in_u8(in), &id, tag);
+		(void)cxldcd_host_group_release(z->h, tag[0] || tag[1] ? tag : NULL, id);
+		pump(z);
+		break;
+	case 9:
+		z->now_ms += ((uint64_t)in_u8(in) + 1) * 1000;
+		pump(z);
+		break;
+	}
+	fz_check(z->dev);
+}
+
+static void agent_side(const uint8_t *data, size_t size)
+{
+	struct az z;
+	struct in in = { data, size, 0 };
+
+	az_setup(&z);
+	for (int i = 0; i < MAX_STEPS && in.off < in.len; i++)
+		az_step(&z, &in);
+	az_teardown(&z);
+}
+
+/* ========================================================== application side */
+
+#define MAX_MAPS 16
+
+static void send_with_fds(int fd, const uint8_t *buf, size_t len, unsigned nfd)
+{
+	int fds[4];
+
+	for (unsigned i = 0; i < nfd; i++) {
+		fds[i] = memfd_create("fuzz-app-seg", MFD_CLOEXEC);
+		if (fds[i] < 0 || ftruncate(fds[i], 16 * PAGE))
+			die("memfd");
+	}
+	(void)hl_send(fd, buf, len, fds, nfd);
+	for (unsigned i = 0; i < nfd; i++)
+		close(fds[i]);
+}
+
+/* One step of the agent's stream, written to fd (-1: only read from the input). */
+static void stream_step(int fd, uint8_t op, struct in *in, uint32_t *seq)
+{
+	uint8_t buf[HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + 4 * HL_APP_SEG_SIZE + 256];
+	const uint8_t *p;
+	struct wwr w;
+	size_t n;
+
+	switch (op & 7) {
+	case 0:
+		n = in_bytes(in, in_u8(in), &p);
+		(void)send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		break;
+	case 1: {
+		uint8_t type = in_u8(in);
+
+		n = in_bytes(in, in_u8(in), &p);
+		(void)send(fd, buf, msg(buf, sizeof(buf), type, ++*seq, p, n),
+			   MSG_NOSIGNAL | MSG_DONTWAIT);
+		break;
+	}
+	case 2: {
+		struct hl_app_open_rsp rs;
+		struct hl_app_seg s[4];
+
+		rs.status = in_u8(in);
+		rs.nr_segs = in_u8(in) % 5;
+		rs.size = (uint64_t)in_u8(in) * PAGE;
+		rs.id = in_u8(in);
+		for (uint32_t i = 0; i < rs.nr_segs; i++) {
+			s[i].group_offset = (uint64_t)in_u8(in) * PAGE;
+			s[i].len = (uint64_t)in_u8(in) * PAGE;
+			s[i].file_offset = (uint64_t)in_u8(in) * PAGE;
+			s[i].flags = in_u8(in);
+		}
+		wwr_init(&w, buf, sizeof(buf));
+		hl_msg_begin(&w, HL_APP_OPEN_RSP, ++*seq);
+		hl_enc_app_open_rsp(&w, &rs, s);
+		hl_msg_end(&w);
+		if (fd >= 0)
+			send_with_fds(fd, buf, w.off, rs.nr_segs);
+		break;
+	}
+	case 3: {
+		struct hl_app_revoke_range r;
+
+		r.id = in_u8(in);
+		r.offset = (uint64_t)in_u8(in) * PAGE;
+		r.len = (uint64_t)in_u8(in) * PAGE;
+		wwr_init(&w, buf, sizeof(buf));
+		hl_msg_begin(&w, r.len ? HL_APP_REVOKE_RANGE : HL_APP_REVOKE, ++*seq);
+		if (r.len)
+			hl_enc_app_revoke_range(&w, &r);
+		else
+			hl_enc_u64_msg(&w, r.id);
+		hl_msg_end(&w);
+		(void)send(fd, buf, w.off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		break;
+	}
+	}
+}
+
+static void app_side(const uint8_t *data, size_t size)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct cxldcd_app *app;
+	struct cxldcd_app_map maps[MAX_MAPS];
+	struct cxldcd_host_group_info info[8];
+	unsigned nr_maps = 0;
+	struct in in = { data, size, 0 };
+	uint32_t seq = 0;
+	int ls, fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", app_path);
+	unlink(app_path);
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
+		die("listen");
+	if (cxldcd_app_connect(app_path, &app))
+		die("cxldcd_app_connect");
+	fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	close(ls);
+	if (fd < 0)
+		die("accept");
+	/* the agent's stream first, whole */
+	for (int i = 0; i < MAX_STEPS && in.off < in.len; i++) {
+		uint8_t op = in_u8(&in);
+
+		if ((op & 7) < 4)
+			stream_step(fd, op, &in, &seq);
+	}
+	shutdown(fd, SHUT_WR);
+	/* then the calls, in the input's order */
+	in.off = 0;
+	for (int i = 0; i < MAX_STEPS && in.off < in.len; i++) {
+		uint8_t op = in_u8(&in), v;
+
+		switch (op & 7) {
+		case 0:
+		case 1:
+		case 2:
+		case 3:
+			stream_step(-1, op, &in, &seq); /* written already: its bytes skipped */
+			break;
+		case 4:
+			v = in_u8(&in);
+			(void)cxldcd_app_list(app, info, v % 9);
+			break;
+		case 5: {
+			uint8_t tag[16];
+
+			v = in_u8(&in);
+			fz_tag(tag, v);
+			if (nr_maps < MAX_MAPS &&
+			    !cxldcd_app_open(app, op & 8 ? tag : NULL, v, &maps[nr_maps])) {
+				/* its own reservation: a fresh mapping must not hold anything else */
+				if (!maps[nr_maps].addr || !maps[nr_maps].size)
+					die("cxldcd_app_open: success without a mapping");
+				nr_maps++;
+			}
+			break;
+		}
+		case 6:
+			v = in_u8(&in);
+			if (nr_maps) {
+				unsigned k = v % nr_maps;
+
+				(void)cxldcd_app_close(app, &maps[k]);
+				maps[k] = maps[--nr_maps];
+			}
+			break;
+		case 7:
+			(void)cxldcd_app_process(app);
+			break;
+		}
+	}
+	for (unsigned i = 0; i < nr_maps; i++)
+		(void)cxldcd_app_close(app, &maps[i]);
+	cxldcd_app_free(app);
+	close(fd);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int fds_before;
+
+	if (size < 1)
+		return 0;
+	init_dir();
+	fds_before = nr_open_fds();
+	if (data[0] & 1)
+		app_side(data + 1, size - 1);
+	else
+		agent_side(data + 1, size - 1);
+	if (nr_open_fds() != fds_before)
+		die("file descriptor leaked");
+	return 0;
+}

@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz-host-agent.c - libFuzzer target for the host agent's side of the
+ * host link (src/host: messages.c and what it calls), the device-to-host
+ * direction: a real agent (libcxldcd-host, host 0, accepting everything,
+ * mapping on, on the target's clock) talks to a live device (the small fuzz
+ * device of ../cci/steps.h, its memory on a memfd, a hostlink) through a
+ * proxy the fuzzer controls.  The proxy forwards whole messages both ways
+ * (a MAP or REMAP with the next fd the device sent), and on the fuzzer's
+ * steps changes, drops or adds device messages, so the agent sees what a
+ * faulty or hostile device could send, in the middle of real sessions:
+ * bring-up, groups added and released, forced releases.
+ *
+ * Checked: no crash, no leak (LSan), no leaked fd at the end of an input.
+ * The agent may fail (CXLDCD_HOST_FAILED) on what it is sent; then the
+ * steps go on against the device alone.
+ *
+ * Input: steps, each an op byte, bits 7:4 the kind (mod 8), bits 3:0 v:
+ *   0  add a device message: type (1), n (1), n payload bytes; sequence
+ *      number: v bit 0 that of the agent's last CCI request, v bit 1: 1,
+ *      else 0; v bit 2: a memfd (8 MiB) rides with it
+ *   1  change the next device message of type t (1; 0: any): payload byte
+ *      at offset o (u16le, mod its length) xor x (1); for a CCI_RSP the
+ *      offset counts from the CCI payload (past its 12-byte header)
+ *   2  replace the payload of the next device message of type t (1): n
+ *      (1), n bytes; a CCI_RSP keeps its CCI header, its length fixed up
+ *   3  drop the next device message of type t (1)
+ *   4  the FM adds extent e = v & 3 of A0, A1 (tag 1), B (untagged, 4 MiB),
+ *      C (tag 2): A0 and A1 together when v bit 2
+ *   5  the FM releases extent v & 3 (v bit 2: forced; v bit 3: its first
+ *      2 MiB only)
+ *   6  the agent, on group i (1) of its list: v & 3: open it, close it,
+ *      release it, or open and close it
+ *   7  advance the clock by (v+1) x 500 ms (the agent's command deadlines,
+ *      More chains, the device's pending timeout)
+ * Each step is followed by the proxy and both ends running until quiet.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cci/msg.h"
+#include "core/core.h"
+#include "cxldcd/cxldcd-host.h"
+#include "hostlink/hostlink.h"
+#include "hostlink/proto.h"
+#include "mem/mem.h"
+#include "../cci/steps.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MIB (1ull << 20)
+#define BLOCK (2 * MIB)
+#define MAX_STEPS 256
+#define BUF_CAP (HL_HDR_SIZE + HL_MAX_PAYLOAD)
+#define MAX_FDS 64
+#define MAX_MUTS 8
+#define CCI_HDR 12u
+
+static char dir[64], link_path[96], proxy_path[96];
+static uint8_t *dev_buf, *host_buf, *out_buf;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fuzz-host-agent: %s\n", what);
+	abort();
+}
+
+static int nr_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void cleanup_dir(void)
+{
+	unlink(link_path);
+	unlink(proxy_path);
+	rmdir(dir);
+}
+
+static void init_once(void)
+{
+	if (dir[0])
+		return;
+	snprintf(dir, sizeof(dir), "/tmp/cxldcd-fuzz-agent-XXXXXX");
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+	snprintf(link_path, sizeof(link_path), "%s/link.sock", dir);
+	snprintf(proxy_path, sizeof(proxy_path), "%s/proxy.sock", dir);
+	atexit(cleanup_dir);
+	dev_buf = malloc(BUF_CAP);
+	host_buf = malloc(BUF_CAP);
+	out_buf = malloc(BUF_CAP + 512);
+	if (!dev_buf || !host_buf || !out_buf)
+		die("malloc");
+}
+
+struct in {
+	const uint8_t *p;
+	size_t len, off;
+};
+
+static uint8_t in_u8(struct in *in)
+{
+	return in->off < in->len ? in->p[in->off++] : 0;
+}
+
+static size_t in_bytes(struct in *in, size_t n, const uint8_t **out)
+{
+	size_t left = in->len - in->off;
+
+	if (n > left)
+		n = left;
+	*out = in->p + in->off;
+	in->off += n;
+	return n;
+}
+
+enum mut_kind { MUT_XOR, MUT_REPLACE, MUT_DROP };
+
+struct mut {
+	enum mut_kind kind;
+	uint8_t type;               /* 0: any */
+	uint16_t off;
+	uint8_t x;
+	const uint8_t *bytes;       /* MUT_REPLACE: into the input */
+	size_t n;
+};
+
+struct ext {
+	uint64_t dpa, len;
+	uint16_t tag;
+	uint16_t seq;
+};
+
+struct fz {
+	struct cxldcd_dev *dev;
+	struct mem_registry *reg;
+	struct mem_dev *md;
+	struct hostlink *hl;
+	struct cxldcd_host *h;
+	uint64_t now_ms;
+	struct ext ext[4];
+	int px_host, px_dev;        /* the proxy's ends: towards the agent, the device */
+	size_t dev_len, host_len;   /* bytes buffered from each side */
+	int fds[MAX_FDS];           /* fds from the device not yet forwarded */
+	unsigned nr_fds;
+	uint32_t last_cci_seq;      /* the agent's last CCI_REQ */
+	struct mut muts[MAX_MUTS];
+	unsigned nr_muts;
+	bool dev_eof, host_eof;
+	bool in_call;               /* in a blocking call of the agent */
+};
+
+/*
+ * The agent's clock.  While the agent drives the link itself (an open that
+ * waits for a move's REMAP) nobody runs the proxy: each reading then moves
+ * the clock 100 ms, so the wait ends.
+ */
+static uint64_t host_clock(void *opaque)
+{
+	struct fz *z = opaque;
+
+	if (z->in_call)
+		z->now_ms += 100;
+	return z->now_ms;
+}
+
+static uint64_t dev_clock(void *opaque)
+{
+	return ((const struct fz *)opaque)->now_ms;
+}
+
+static void host_log(void *opaque, int level, const char *text)
+{
+	(void)opaque;
+	fprintf(stderr, "host <%d>: %s\n", level, text);
+}
+
+static void send_all(int fd, const uint8_t *p, size_t len, const int *fds, unsigned nfd)
+{
+	while (len) {
+		ssize_t n = hl_send(fd, p, len, fds, nfd);
+
+		if (n == -EAGAIN) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+
+			if (poll(&pf, 1, 1000) <= 0)
+				return; /* a peer that stopped reading: its loss */
+			continue;
+		}
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+		nfd = 0;
+	}
+}
+
+static struct mut *take_mut(struct fz *z, uint8_t type)
+{
+	for (unsigned i = 0; i < z->nr_muts; i++) {
+		if (!z->muts[i].type || z->muts[i].type == type) {
+			static struct mut m;
+
+			m = z->muts[i];
+			memmove(&z->muts[i], &z->muts[i + 1], (z->nr_muts - i - 1) * sizeof(m));
+			z->nr_muts--;
+			return &m;
+		}
+	}
+	return NULL;
+}
+
+/* Forward one whole device message (header hd at p) to the agent, changed as a step asked. */
+static void forward_dev_msg(struct fz *z, const struct hl_hdr *hd, const uint8_t *p)
+{
+	const uint8_t *pl = p + HL_HDR_SIZE;
+	size_t len = hd->len, base = hd->type == HL_CCI_RSP && len >= CCI_HDR ? CCI_HDR : 0;
+	struct mut *m = take_mut(z, hd->type);
+	int fd = -1;
+	unsigned nfd = 0;
+	struct wwr w;
+
+	if ((hd->type == HL_MAP || hd->type == HL_REMAP) && z->nr_fds) {
+		fd = z->fds[0];
+		memmove(z->fds, z->fds + 1, (z->nr_fds - 1) * sizeof(int));
+		z->nr_fds--;
+		nfd = 1;
+	}
+	if (m && m->kind == MUT_DROP) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	wwr_init(&w, out_buf, BUF_CAP + 512);
+	hl_msg_begin(&w, hd->type, hd->seq);
+	if (m && m->kind == MUT_REPLACE) {
+		wwr_bytes(&w, pl, base);
+		wwr_bytes(&w, m->bytes, m->n);
+		if (base) /* the CCI header's 21-bit payload length, bytes 5-7 */
+			w.p[HL_HDR_SIZE + 5] = (uint8_t)m->n, w.p[HL_HDR_SIZE + 6] = 0,
+			w.p[HL_HDR_SIZE + 7] = (uint8_t)(w.p[HL_HDR_SIZE + 7] & 0xe0);
+	} else {
+		wwr_bytes(&w, pl, len);
+		if (m && len > base)
+			w.p[HL_HDR_SIZE + base + m->off % (len - base)] ^= m->x;
+	}
+	if (hl_msg_end(&w))
+		die("forwarded message too long");
+	send_all(z->px_host, out_buf, w.off, &fd, nfd);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Read from one side; forward its whole messages to the other. */
+static bool proxy_read(struct fz *z, bool from_dev)
+{
+	int src = from_dev ? z->px_dev : z->px_host;
+	uint8_t *buf = from_dev ? dev_buf : host_buf;
+	size_t *blen = from_dev ? &z->dev_len : &z->host_len;
+	int fds[MAX_FDS];
+	unsigned nfd = 0;
+	ssize_t n;
+	size_t off = 0;
+
+	if (src < 0 || (from_dev ? z->dev_eof : z->host_eof))
+		return false;
+	n = hl_recv(src, buf + *blen, BUF_CAP - *blen, fds, &nfd, MAX_FDS);
+	for (unsigned i = 0; i < nfd; i++) {
+		if (from_dev && z->nr_fds < MAX_FDS)
+			z->fds[z->nr_fds++] = fds[i];
+		else
+			close(fds[i]);
+	}
+	if (n == -EAGAIN)
+		return false;
+	if (n <= 0) {
+		/* one side gone: so is the other, as a proxy would do */
+		if (from_dev)
+			z->dev_eof = true;
+		else
+			z->host_eof = true;
+		shutdown(from_dev ? z->px_host : z->px_dev, SHUT_WR);
+		return true;
+	}
+	*blen += (size_t)n;
+	for (;;) {
+		struct hl_hdr hd;
+		int rc = hl_dec_hdr(buf + off, *blen - off, &hd);
+
+		if (rc == -EAGAIN || (!rc && *blen - off < HL_HDR_SIZE + hd.len))
+			break;
+		if (rc) {
+			if (from_dev)
+				die("device sent a bad link header");
+			/* the agent's bytes go on as they are */
+			send_all(z->px_dev, buf + off, *blen - off, NULL, 0);
+			off = *blen;
+			break;
+		}
+		if (from_dev) {
+			forward_dev_msg(z, &hd, buf + off);
+		} else {
+			if (hd.type == HL_CCI_REQ)
+				z->last_cci_seq = hd.seq;
+			send_all(z->px_dev, buf + off, HL_HDR_SIZE + hd.len, NULL, 0);
+		}
+		off += HL_HDR_SIZE + hd.len;
+	}
+	memmove(buf, buf + off, *blen - off);
+	*blen -= off;
+	return true;
+}
+
+static void pump(struct fz *z)
+{
+	int quiet = 0;
+
+	for (int round = 0; round < 400 && quiet < 2; round++) {
+		struct pollfd fds[64];
+		size_t n = hostlink_pollfds(z->hl, fds, 60), nhl = n;
+		int moved = 0;
+
+		if (z->h)
+			fds[n++] = (struct pollfd){ .fd = cxldcd_host_get_fd(z->h), .events = POLLIN };
+		hostlink_tick(z->hl);
+		core_dev_set_time(z->dev, z->now_ms * 1000000);
+		core_tick(z->dev, z->now_ms * 1000000);
+		if (poll(fds, (nfds_t)n, 0) > 0) {
+			for (size_t i = 0; i < n; i++) {
+				if (!fds[i].revents)
+					continue;
+				moved++;
+				if (i >= nhl)
+					cxldcd_host_process(z->h);
+				else
+					hostlink_process_fd(z->hl, fds[i].fd,
+							    hostlink_poll_events(fds[i].revents));
+			}
+		}
+		while (proxy_read(z, true))
+			moved++;
+		while (proxy_read(z, false))
+			moved++;
+		if (z->h)
+			cxldcd_host_process(z->h);
+		quiet = moved || (z->h && !cxldcd_host_idle(z->h) &&
+				  cxldcd_host_get_state(z->h) != CXLDCD_HOST_FAILED) ? 0 : quiet + 1;
+	}
+}
+
+static void inject(struct fz *z, uint8_t v, struct in *in)
+{
+	uint8_t type = in_u8(in);
+	const uint8_t *p;
+	size_t n = in_bytes(in, in_u8(in), &p);
+	uint32_t seq = v & 1 ? z->last_cci_seq : v & 2 ? 1 : 0;
+	int fd = -1;
+	struct wwr w;
+
+	wwr_init(&w, out_buf, BUF_CAP);
+	hl_msg_begin(&w, type, seq);
+	wwr_bytes(&w, p, n);
+	hl_msg_end(&w);
+	if (v & 4) {
+		fd = memfd_create("fuzz-agent", MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, 8 * MIB))
+			die("memfd");
+	}
+	send_all(z->px_host, out_buf, w.off, &fd, fd >= 0);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void fm_add(struct fz *z, uint8_t v)
+{
+	struct cxldcd_extent x[2];
+	struct core_add_req rq = { .host = 0, .policy = CXLDCD_ADD_PRESCRIPTIVE, .extents = x };
+	unsigned first = v & 3, n = (v & 4) && first < 2 ? 2 : 1;
+
+	if (n == 2)
+		first = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct ext *e = &z->ext[first + i];
+
+		x[i] = (struct cxldcd_extent){ .dpa = e->dpa, .len = e->len, .shared_seq = e->seq };
+		if (e->tag)
+			fz_tag(x[i].tag, e->tag);
+	}
+	rq.nr_extents = n;
+	(void)core_add(z->dev, &rq, NULL, NULL);
+}
+
+static void fm_release(struct fz *z, uint8_t v)
+{
+	const struct ext *e = &z->ext[v & 3];
+	struct cxldcd_extent x = { .dpa = e->dpa, .len = v & 8 ? BLOCK : e->len };
+	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+				       .forced = (v & 4) != 0, .nr_extents = 1, .extents = &x };
+
+	(void)core_release(z->dev, &rq, NULL);
+}
+
+static void agent_op(struct fz *z, uint8_t v, struct in *in)
+{
+	struct cxldcd_host_group_info g[8];
+	uint32_t n;
+	uint8_t i = in_u8(in);
+	void *addr;
+	uint64_t size;
+
+	if (!z->h || cxldcd_host_get_state(z->h) != CXLDCD_HOST_READY)
+		return;
+	n = cxldcd_host_list_groups(z->h, g, 8);
+	if (n > 8)
+		n = 8;
+	if (!n)
+		return;
+	i %= n;
+	z->in_call = true;
+	switch (v & 3) {
+	case 0:
+		/* may drive the link itself while a move has the group paused */
+		(void)cxldcd_host_group_open(z->h, NULL, g[i].id, &addr, &size);
+		break;
+	case 1:
+		(void)cxldcd_host_group_close(z->h, g[i].id);
+		break;
+	case 2:
+		(void)cxldcd_host_group_release(z->h, NULL, g[i].id);
+		break;
+	case 3:
+		/* open and close at once (a hostile device's memfd may be short: no access) */
+		if (!cxldcd_host_group_open(z->h, NULL, g[i].id, &addr, &size))
+			(void)cxldcd_host_group_close(z->h, g[i].id);
+		break;
+	}
+	z->in_call = false;
+}
+
+static void setup(struct fz *z)
+{
+	struct cxldcd_dev_cfg cfg;
+	struct cxldcd_diag diag;
+	struct mem_backend_props bp = { .type = MEM_TYPE_MEMFD, .id = "mem0", .size = 512 * MIB };
+	struct mem_dev_cfg mc = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true };
+	struct hostlink_cfg hc = { 0 };
+	struct cxldcd_host_cfg c = { 0 };
+	struct core_region_info r0, r1;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char err[256];
+	int ls;
+
+	memset(z, 0, sizeof(*z));
+	z->now_ms = 1000;
+	fz_dev_cfg(&cfg, 0);
+	if (core_dev_new(&cfg, &z->dev, &diag) || core_region_get(z->dev, 0, &r0) ||
+	    core_region_get(z->dev, 1, &r1))
+		die("core_dev_new");
+	core_dev_set_time(z->dev, z->now_ms * 1000000);
+	if (mem_registry_new(&z->reg) || mem_registry_add(z->reg, &bp, NULL, err, sizeof(err)) ||
+	    mem_dev_new(z->dev, z->reg, &mc, &z->md, err, sizeof(err)))
+		die("memory");
+	hc.dev = z->dev;
+	hc.md = z->md;
+	hc.clock = dev_clock;
+	hc.clock_opaque = z;
+	if (hostlink_new(&hc, &z->hl))
+		die("hostlink_new");
+	unlink(link_path);
+	if (hostlink_listen_unix(z->hl, link_path, NULL))
+		die("hostlink_listen_unix");
+	z->ext[0] = (struct ext){ r1.base, BLOCK, 1, 0 };
+	z->ext[1] = (struct ext){ r1.base + 4 * MIB, BLOCK, 1, 1 };
+	z->ext[2] = (struct ext){ r0.base, 2 * BLOCK, 0, 0 };
+	z->ext[3] = (struct ext){ r1.base + 8 * MIB, BLOCK, 2, 0 };
+	/* the proxy: the agent connects to it, it connects to the device */
+	unlink(proxy_path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", proxy_path);
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
+		die("proxy listen");
+	c.socket_path = proxy_path;
+	c.accept = CXLDCD_HOST_ACCEPT_ALL;
+	c.clock = host_clock;
+	c.clock_opaque = z;
+	c.cmd_timeout_ms = 2000;
+	c.chain_timeout_ms = 2000;
+	c.move_wait_ms = 1000;
+	if (getenv("CXLDCD_FUZZ_VERBOSE")) {
+		c.log_fn = host_log;
+		c.log_level = 7;
+	}
+	if (cxldcd_host_new(&c, &z->h))
+		die("cxldcd_host_new");
+	z->px_host = accept4(ls, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	close(ls);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", link_path);
+	z->px_dev = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (z->px_host < 0 || z->px_dev < 0 ||
+	    connect(z->px_dev, (struct sockaddr *)&sa, sizeof(sa)))
+		die("proxy connect");
+}
+
+static void teardown(struct fz *z)
+{
+	cxldcd_host_free(z->h);
+	z->h = NULL;
+	pump(z);
+	close(z->px_host);
+	close(z->px_dev);
+	for (unsigned i = 0; i < z->nr_fds; i++)
+		close(z->fds[i]);
+	hostlink_disconnect(z->hl, 0);
+	core_dev_free(z->dev);
+	mem_dev_free(z->md);
+	hostlink_free(z->hl);
+	mem_registry_free(z->reg);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct in in = { data, size, 0 };
+	struct fz z;
+	int fds_before;
+
+	init_once();
+	fds_before = nr_open_fds();
+	setup(&z);
+	pump(&z);
+	for (int i = 0; i < MAX_STEPS && in.off < in.len; i++) {
+		uint8_t op = in_u8(&in), v = op & 15;
+
+		switch ((op >> 4) % 8) {
+		case 0:
+			inject(&z, v, &in);
+			break;
+		case 1:
+		case 2:
+		case 3:
+			if (z.nr_muts < MAX_MUTS) {
+				struct mut *m = &z.muts[z.nr_muts++];
+
+				memset(m, 0, sizeof(*m));
+				m->kind = (op >> 4) % 8 == 1 ? MUT_XOR : (op >> 4) % 8 == 2 ? MUT_REPLACE
+											: MUT_DROP;
+				m->type = in_u8(&in);
+				if (m->kind == MUT_XOR) {
+					m->off = in_u8(&in);
+					m->off |= (uint16_t)(in_u8(&in) << 8);
+					m->x = in_u8(&in);
+				} else if (m->kind == MUT_REPLACE) {
+					m->n = in_bytes(&in, in_u8(&in), &m->bytes);
+				}
+			}
+			break;
+		case 4:
+			fm_add(&z, v);
+			break;
+		case 5:
+			fm_release(&z, v);
+			break;
+		case 6:
+			agent_op(&z, v, &in);
+			break;
+		case 7:
+			z.now_ms += ((uint64_t)v + 1) * 500;
+			break;
+		}
+		pump(&z);
+		fz_check(z.dev);
+	}
+	teardown(&z);
+	if (nr_open_fds() != fds_before)
+		die("file descriptor leaked");
+	return 0;
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Seeds for fuzz-app-socket and fuzz-host-agent (formats in
+fuzz/host/fuzz-app-socket.c and fuzz/host/fuzz-host-agent.c).
+
+Written from the application socket's documented layouts (docs/host-link.md,
+"The host agent's application socket"; the message types and sizes of
+src/hostlink/proto.h), not from the code under test.  Usage:
+
+    python3 fuzz/host/gen-corpus.py [CORPUSDIR]   (default fuzz/corpus; writes
+    CORPUSDIR/app-socket and CORPUSDIR/host-agent)
+"""
+import os
+import struct
+import sys
+
+LIST_REQ, LIST_RSP, OPEN_REQ, OPEN_RSP = 0x20, 0x21, 0x22, 0x23
+CLOSE_REQ, CLOSE_RSP, REVOKE, REVOKE_RANGE = 0x24, 0x25, 0x26, 0x27
+
+# ---------------------------------------------------------------- agent side
+RAW, MSG, OPEN, CLOSE, LIST, HANGUP, FORCE, READD, RELEASE, CLOCK = range(10)
+A, B, C, OTHER = 0, 1, 2, 3
+BY_TAG = 8
+
+
+def st(kind, app=0, *args):
+    return bytes([(kind << 2) | app]) + bytes(args)
+
+
+def agent(*steps):
+    return b"\x00" + b"".join(steps)
+
+
+def opn(app, g, tag=False):
+    return st(OPEN, app, g | (BY_TAG if tag else 0))
+
+
+def other_id(v):
+    return struct.pack("<Q", v)
+
+
+def msg(app, type_, payload=b""):
+    return st(MSG, app, type_, len(payload)) + payload
+
+
+def raw(app, b):
+    return st(RAW, app, len(b)) + b
+
+
+AGENT = {
+    "list": agent(st(LIST, 0), st(HANGUP, 0, 0)),
+    "open-close-by-id": agent(opn(0, A), st(CLOSE, 0, A), st(LIST, 0)),
+    "open-by-tag": agent(opn(0, A, True), opn(0, C, True), st(LIST, 0), st(CLOSE, 0, C)),
+    "open-untagged": agent(opn(1, B), st(LIST, 1), st(CLOSE, 1, B), st(CLOSE, 1, B)),
+    "open-twice-hangup": agent(opn(0, A), opn(0, A), opn(1, A), st(HANGUP, 0, 0), st(LIST, 1)),
+    "open-unknown": agent(st(OPEN, 0, OTHER) + other_id(77), st(OPEN, 0, OTHER | 4) + other_id(1 << 63),
+                          st(CLOSE, 0, OTHER | 4) + other_id(5)),
+    "forced-part-while-open": agent(opn(0, B), opn(1, B), st(FORCE, 0, 2 | 4), st(LIST, 0),
+                                    opn(2, B), st(CLOSE, 0, B), st(HANGUP, 1, 1), st(READD, 0, 2 | 4)),
+    "forced-all-while-open": agent(opn(0, A, True), st(FORCE, 0, 0), st(FORCE, 0, 1),
+                                   opn(1, A, True), st(CLOSE, 0, A), st(READD, 0, 0), st(LIST, 2)),
+    "release-while-open": agent(opn(0, C), opn(1, C), st(RELEASE, 0, C), st(LIST, 2),
+                                st(CLOSE, 0, C), st(HANGUP, 1, 0), st(LIST, 2), opn(3, C)),
+    "release-unknown": agent(st(RELEASE, 0, OTHER) + other_id(99), st(RELEASE, 0, B), opn(0, B)),
+    "clock": agent(opn(0, A), st(CLOCK, 0, 40), st(FORCE, 0, 3), st(CLOCK, 0, 200), st(LIST, 0)),
+    "bad-header": agent(raw(0, b"\x00" * 16), st(LIST, 1)),
+    "list-with-payload": agent(msg(0, LIST_REQ, b"\x01"), st(LIST, 1)),
+    "open-short": agent(msg(0, OPEN_REQ, b"\x00" * 8), st(LIST, 1)),
+    "close-long": agent(msg(0, CLOSE_REQ, b"\x00" * 16), st(LIST, 1)),
+    "agent-type": agent(msg(0, OPEN_RSP, b"\x00" * 32), st(LIST, 1)),
+    "big-length": agent(msg(0, OPEN_REQ, b"\x00" * 250), st(LIST, 1)),
+    "pipelined": agent(st(LIST, 0), opn(0, A), opn(0, B), st(CLOSE, 0, A), st(CLOSE, 0, B),
+                       st(LIST, 0)),
+    "half-message-hangup": agent(opn(0, A), raw(0, b"\x00" * 7), st(HANGUP, 0, 1), st(LIST, 1)),
+}
+
+# ----------------------------------------------------------- application side
+S_RAW, S_MSG, S_OPEN_RSP, S_REVOKE, C_LIST, C_OPEN, C_CLOSE, C_PROCESS = range(8)
+
+
+def app(*steps):
+    return b"\x01" + b"".join(steps)
+
+
+def open_rsp(status, size_pages, id_, segs):
+    b = bytes([S_OPEN_RSP, status, len(segs), size_pages, id_])
+    for off, pages, foff, flags in segs:
+        b += bytes([off, pages, foff, flags])
+    return b
+
+
+def entry(tag, size, id_, n, flags, opens):
+    return tag + struct.pack("<QQIII4x", size, id_, n, flags, opens)
+
+
+def list_rsp(entries):
+    return struct.pack("<I4x", len(entries)) + b"".join(entries)
+
+
+TAG1 = struct.pack("<H", 1) + bytes(range(2, 16))
+
+APP = {
+    "list": app(bytes([S_MSG, LIST_RSP]) + bytes([len(list_rsp([entry(TAG1, 4 << 20, 1, 2, 5, 0)]))])
+                + list_rsp([entry(TAG1, 4 << 20, 1, 2, 5, 0)]), bytes([C_LIST, 8])),
+    "list-empty-cap0": app(bytes([S_MSG, LIST_RSP, 8]) + list_rsp([]), bytes([C_LIST, 0])),
+    "open-revoke-range": app(open_rsp(0, 8, 1, [(0, 4, 0, 1), (4, 4, 4, 1)]), bytes([C_OPEN, 1]),
+                             bytes([S_REVOKE, 1, 4, 4]), bytes([C_PROCESS]),
+                             bytes([C_CLOSE, 0])),
+    "open-gap": app(open_rsp(0, 12, 2, [(0, 4, 0, 1), (8, 4, 8, 0)]), bytes([C_OPEN | 8, 2]),
+                    bytes([S_REVOKE, 2, 0, 0]), bytes([C_PROCESS])),
+    "revoke-before-reply": app(bytes([S_REVOKE, 1, 0, 1]), open_rsp(0, 4, 1, [(0, 4, 0, 1)]),
+                               bytes([C_OPEN, 1]), bytes([S_REVOKE, 1, 2, 200]), bytes([C_PROCESS])),
+    "open-refused": app(open_rsp(9, 0, 3, []), bytes([C_OPEN, 3])),
+    "open-seg-past-size": app(open_rsp(0, 4, 1, [(2, 4, 0, 1)]), bytes([C_OPEN, 1])),
+    "open-fds-missing": app(bytes([S_MSG, OPEN_RSP, 0x40]) + struct.pack("<IIQQ8x", 0, 1, 4096, 1)
+                            + struct.pack("<QQQI4x", 0, 4096, 0, 1), bytes([C_OPEN, 1])),
+    "close-rsp": app(open_rsp(0, 4, 1, [(0, 4, 0, 1)]), bytes([C_OPEN, 1]),
+                     bytes([S_MSG, CLOSE_RSP, 8]) + struct.pack("<I4x", 0), bytes([C_CLOSE, 0])),
+    "wrong-reply": app(bytes([S_MSG, CLOSE_RSP, 8]) + b"\x00" * 8, bytes([C_LIST, 4]),
+                       bytes([C_PROCESS])),
+    "unsolicited": app(bytes([S_MSG, LIST_RSP, 8]) + list_rsp([]), bytes([C_PROCESS])),
+    "revoke-unaligned": app(open_rsp(0, 4, 1, [(0, 4, 0, 1)]), bytes([C_OPEN, 1]),
+                            bytes([S_MSG, REVOKE_RANGE, 24]) + struct.pack("<QQQ", 1, 100, 4096),
+                            bytes([C_PROCESS])),
+    "garbage": app(bytes([S_RAW, 20]) + b"\xff" * 20, bytes([C_LIST, 1]), bytes([C_PROCESS])),
+}
+
+
+# ------------------------------------------------------- host agent (link)
+(HL_HELLO_ACK, HL_CCI_RSP, HL_IRQ, HL_MAP, HL_UNMAP, HL_DIAG, HL_ERROR, HL_PAUSE,
+ HL_REMAP, HL_RAS_IRQ, HL_RAS_READ_RSP, HL_MOVE_END) = (0x02, 0x04, 0x05, 0x06, 0x07, 0x0c,
+                                                        0x0f, 0x10, 0x12, 0x13, 0x15, 0x18)
+INJECT, XOR, REPLACE, DROP, FM_ADD, FM_RELEASE, H_AGENT, CLOCK_H = range(8)
+R0, R1 = 0x10000000, 0x20000000   # the fuzz device's regions (after 256 MiB static)
+SEQ_CCI, SEQ_ONE, WITH_FD = 1, 2, 4
+A_OPEN, A_CLOSE, A_RELEASE, A_OPEN_CLOSE = range(4)
+
+
+def h(kind, v=0, *args):
+    return bytes([(kind << 4) | v]) + bytes(args)
+
+
+def inj(type_, payload, v=0):
+    return h(INJECT, v, type_, len(payload)) + payload
+
+
+def map_(dpa, ln, off, flags=1):
+    return struct.pack("<QQQI4x", dpa, ln, off, flags)
+
+
+def rng(dpa, ln, x):
+    return struct.pack("<QQQ", dpa, ln, x)
+
+
+GROUPS = h(FM_ADD, 4) + h(FM_ADD, 2) + h(FM_ADD, 3)
+MB2 = 2 << 20
+
+HOST = {
+    "bringup": b"",
+    "groups": GROUPS + h(H_AGENT, A_OPEN, 0) + h(H_AGENT, A_OPEN_CLOSE, 1) + h(H_AGENT, A_CLOSE, 0),
+    "release": GROUPS + h(H_AGENT, A_RELEASE, 1) + h(FM_RELEASE, 3) + h(CLOCK_H, 4),
+    "forced": GROUPS + h(H_AGENT, A_OPEN, 0) + h(FM_RELEASE, 4 | 0) + h(FM_RELEASE, 4 | 8 | 2)
+              + h(H_AGENT, A_OPEN, 1) + h(FM_ADD, 2),
+    "map-extra": GROUPS + inj(HL_MAP, map_(R1 + (16 << 20), MB2, 0), WITH_FD)
+                 + inj(HL_MAP, map_(R1, MB2, 0), WITH_FD) + h(H_AGENT, A_OPEN, 0),
+    "map-no-fd": GROUPS + inj(HL_MAP, map_(R1, MB2, 0)),
+    "unmap": GROUPS + h(H_AGENT, A_OPEN, 0) + inj(HL_UNMAP, struct.pack("<QQI4x", R1, MB2, 1))
+             + inj(HL_UNMAP, struct.pack("<QQI4x", R0, 4 << 20, 0)) + h(H_AGENT, A_OPEN_CLOSE, 1),
+    "move": GROUPS + h(H_AGENT, A_OPEN, 0) + inj(HL_PAUSE, rng(R1, MB2, 7))
+            + h(H_AGENT, A_OPEN, 0) + inj(HL_REMAP, map_(R1, MB2, 0) + struct.pack("<Q", 7), WITH_FD)
+            + inj(HL_MOVE_END, rng(R1, MB2, 7)),
+    "move-no-remap": GROUPS + inj(HL_PAUSE, rng(R1 + (4 << 20), MB2, 9)) + h(CLOCK_H, 3)
+                     + inj(HL_MOVE_END, rng(R1 + (4 << 20), MB2, 9)) + h(H_AGENT, A_OPEN, 0),
+    "irq": GROUPS + inj(HL_IRQ, struct.pack("<IBB2x", 1 << 4, 4, 0)) + inj(HL_RAS_IRQ, struct.pack("<II", 1, 0)),
+    "error": GROUPS + inj(HL_ERROR, struct.pack("<I", 6) + b"bad"),
+    "hello-again": inj(HL_HELLO_ACK, b"\x00" * 0x28, SEQ_ONE),
+    "cci-dup": h(FM_ADD, 3) + inj(HL_CCI_RSP, b"\x01" + b"\x00" * 11, SEQ_CCI),
+    "drop-cci": h(DROP, 0, HL_CCI_RSP) + h(CLOCK_H, 7) + h(CLOCK_H, 7),
+    "xor-cci": h(XOR, 0, HL_CCI_RSP, 8, 0, 0xff) + h(XOR, 0, HL_CCI_RSP, 0, 0, 0x10),
+    "xor-extents": GROUPS + h(XOR, 0, HL_CCI_RSP, 0x10, 0, 0x20) + h(FM_ADD, 0),
+    "replace-cci": h(REPLACE, 0, HL_CCI_RSP, 4, 0, 0, 0, 0) + h(FM_ADD, 2),
+    "replace-events": h(FM_ADD, 2) + h(REPLACE, 0, HL_CCI_RSP, 0x20) + b"\x00" * 0x20 + h(FM_ADD, 3),
+    "drop-map": h(DROP, 0, HL_MAP) + GROUPS + h(H_AGENT, A_OPEN, 0),
+    "xor-map": h(XOR, 0, HL_MAP, 8, 0, 0x40) + GROUPS + h(H_AGENT, A_OPEN, 0),
+    "diag": h(FM_ADD, 2) + inj(HL_DIAG, struct.pack("<HHHHII", 0x4800, 1, 1, 0, 0, 0) + b"x" * 32, SEQ_CCI),
+}
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "corpus")
+    for target, prefix, seeds in (("app-socket", "agent", AGENT), ("app-socket", "app", APP),
+                                  ("host-agent", "host", HOST)):
+        d = os.path.join(out, target)
+        os.makedirs(d, exist_ok=True)
+        for name, data in seeds.items():
+            with open(os.path.join(d, "seed-%s-%s" % (prefix, name)), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    main()
