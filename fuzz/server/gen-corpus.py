@@ -351,7 +351,49 @@ state_seeds = {
     ]),
 }
 
-for target, seeds in (('cmdline', {k: b''.join(a.encode() + b'\0' for a in v) for k, v in cmdlines.items()}),
+
+
+# fm-socket (fuzz/server/fuzz-fm-socket.c): byte 0 the listener (bit 0 --mctp-cci, bit 1 cxl-dcd0),
+# then steps: op bit 0 the client, bits 3:1 the kind.
+def fm_step(kind, client=0, high=0):
+    return bytes([high << 4 | kind << 1 | client])
+
+
+def fm_req(op, payload=b'', client=0):
+    return fm_step(1, client) + struct.pack('<HB', op, len(payload)) + payload
+
+
+def fm_hdr(length, sent, category=0, client=0):
+    return fm_step(2, client, category) + struct.pack('<I', length)[:3] + bytes([sent])
+
+
+def fm_raw(data, client=0):
+    return fm_step(0, client) + bytes([len(data)]) + data
+
+
+FM_DCD, FM_MCTP = 2, 1
+fm_seeds = {
+    'identify': bytes([0]) + fm_req(0x0001),
+    'fm-dcd-info': bytes([FM_DCD]) + fm_req(0x5600) + fm_req(0x5601, struct.pack('<HBB', 0, 2, 0))
+    + fm_req(0x5603, struct.pack('<HxxII', 0, 0, 4)),
+    'fm-add-release': bytes([FM_DCD]) + fm_req(0x5604, fm_add(0, 2, [(D0, 2 * MIB)]))
+    + fm_req(0x5605, struct.pack('<HBBQ16sI', 0, 1, 0, 0, b'\0' * 16, 1)
+             + struct.pack('<QQ16sH6x', D0, 2 * MIB, b'\0' * 16, 0)),
+    'mctp-cci': bytes([FM_MCTP | FM_DCD]) + fm_req(0x0001) + fm_req(0x4000) + fm_req(0x4200)
+    + fm_req(0x4300, struct.pack('<QI', 0, 1)),
+    'oversize': bytes([0]) + fm_hdr(0x1000, 200) + fm_req(0x0001) + fm_hdr(0x1fffff, 10),
+    'not-a-request': bytes([0]) + fm_req(0x0001) + fm_hdr(0, 0, category=1) + fm_req(0x0001, client=1),
+    'split-header': bytes([0]) + fm_raw(struct.pack('<BBxHI4x', 0, 7, 0x0001, 0)[:5])
+    + fm_raw(struct.pack('<BBxHI4x', 0, 7, 0x0001, 0)[5:]) + fm_req(0x0001),
+    'backpressure': bytes([FM_DCD]) + fm_step(3) + b''.join(fm_step(5) + bytes([255, 1, 0]) for _ in range(8))
+    + fm_step(3) + fm_req(0x0001),
+    'hangup-mid-message': bytes([0]) + fm_hdr(100, 50) + fm_step(4) + fm_req(0x0001) + fm_step(4, 0, 1)
+    + fm_req(0x0001),
+    'two-clients': bytes([FM_MCTP]) + fm_req(0x0001, client=0) + fm_req(0x0001, client=1)
+    + fm_step(3, 1) + fm_step(5, 1) + bytes([40, 0, 0x40]) + fm_step(4, 1) + fm_req(0x4000),
+}
+
+for target, seeds in (('fm-socket', fm_seeds), ('cmdline', {k: b''.join(a.encode() + b'\0' for a in v) for k, v in cmdlines.items()}),
                       ('qmp-device', qmp_seeds), ('state', state_seeds)):
     d = os.path.join(ROOT, target)
     os.makedirs(d, exist_ok=True)
