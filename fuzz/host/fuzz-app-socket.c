@@ -40,9 +40,9 @@
  * and a cxldcd_app connects to it.  First the agent's whole stream is
  * written (steps below, in order), then the socket is shut down for writing,
  * then the application calls run in order (they read the stream as it
- * comes; at its end every call fails at once).  Checked: no crash, every
- * mapping cxldcd_app_open() returned lies in memory of its own (unmapped
- * by cxldcd_app_close() at the end), no leak, no leaked fd.  Steps, op byte
+ * comes; at its end every call fails at once).  Checked: no crash, no two
+ * mappings cxldcd_app_open() returned overlap (each is unmapped by
+ * cxldcd_app_close() at the end), no leak, no leaked fd.  Steps, op byte
  * bits 2:0:
  *   0  stream: raw bytes, n (1), n bytes
  *   1  stream: message type (1), n (1), n payload bytes, valid header
@@ -739,9 +739,15 @@ static void app_side(const uint8_t *data, size_t size)
 			fz_tag(tag, v);
 			if (nr_maps < MAX_MAPS &&
 			    !cxldcd_app_open(app, op & 8 ? tag : NULL, v, &maps[nr_maps])) {
-				/* its own reservation: a fresh mapping must not hold anything else */
-				if (!maps[nr_maps].addr || !maps[nr_maps].size)
+				const struct cxldcd_app_map *m = &maps[nr_maps];
+
+				/* its own reservation: never on top of another mapping */
+				if (!m->addr || !m->size)
 					die("cxldcd_app_open: success without a mapping");
+				for (unsigned j = 0; j < nr_maps; j++)
+					if ((uint8_t *)m->addr < (uint8_t *)maps[j].addr + maps[j].size &&
+					    (uint8_t *)maps[j].addr < (uint8_t *)m->addr + m->size)
+						die("cxldcd_app_open: two mappings overlap");
 				nr_maps++;
 			}
 			break;

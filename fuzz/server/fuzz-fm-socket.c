@@ -56,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char dir[64], sock_path[96];
 static uint8_t *rx_bufs[NR_CLIENTS];
 static uint8_t big[12 + 0x10000];
+static const uint8_t none[1];        /* the payload of a request without one */
 
 struct client {
 	int fd;                     /* -1: not connected */
@@ -283,7 +284,7 @@ static void step(struct fz *z, struct in *in)
 		len &= 0x1fffff;
 		k = in_u8(in);
 		c = client_get(z, op & 1);
-		fz_cci_frame(big, ++z->tag, 0x0001, NULL, 0);
+		fz_cci_frame(big, ++z->tag, 0x0001, none, 0);
 		big[0] = op >> 4;
 		big[5] = (uint8_t)len;
 		big[6] = (uint8_t)(len >> 8);
@@ -317,7 +318,7 @@ static void step(struct fz *z, struct in *in)
 		opc |= (uint16_t)(in_u8(in) << 8);
 		c = client_get(z, op & 1);
 		for (unsigned i = 0; i < k && at + 12 <= sizeof(big); i++, at += 12) {
-			fz_cci_frame(big + at, ++z->tag, opc, NULL, 0);
+			fz_cci_frame(big + at, ++z->tag, opc, none, 0);
 			sent_request(c, z->tag);
 		}
 		client_write(z, c, big, at);
