@@ -9,17 +9,19 @@
  * accepting everything, on the target's clock) brought up through it, with
  * three groups accepted: A (tag 1, two 2 MiB extents, region 1), B
  * (untagged, one 4 MiB extent, region 0) and C (tag 2, one 2 MiB extent,
- * region 1), and its application socket.  The fuzzer plays up to four
- * applications and the fabric manager.
+ * region 1), and its application socket; and host 1's agent, which can
+ * share group A's extents, so that host 1 letting them go moves host 0 to a
+ * fresh grant.  The fuzzer plays up to four applications and the fabric
+ * manager.
  *
  * Checked after every step: the model's invariants; every byte the agent
- * sent an application is a well-formed reply or REVOKE/REVOKE_RANGE (header,
- * type, payload decodes; a REVOKE_RANGE page aligned).  At the end: every application gone, no group of the
- * agent is still counted open (open_count 0), no leak (LSan) and no leaked
- * file descriptor.
+ * sent an application is a well-formed reply or REVOKE/REVOKE_RANGE
+ * (header, type, payload decodes; a REVOKE_RANGE page aligned).  At the
+ * end: every application gone, no group of the agent is still counted open
+ * (open_count 0), no leak (LSan) and no leaked file descriptor.
  *
  * Steps, each an op byte: bits 1:0 the application k (connected on first
- * use), bits 7:2 the kind (mod 10):
+ * use), bits 7:2 the kind (mod 12):
  *   0  raw bytes: n (1), n bytes written as they are
  *   1  message: type (1), n (1), n payload bytes; the header is valid
  *   2  OPEN: g (1): bits 1:0 group A, B, C or an id/tag from the next 8
@@ -35,6 +37,14 @@
  *      and sequence), accepted by the agent as a new group
  *   8  the agent releases a group: g (1) as OPEN (-EBUSY while open)
  *   9  advance the agent's clock by (v+1) s, v the next byte, and pump
+ *  10  host 1 (a second agent, no applications): v (1): v & 3: 0 the FM
+ *      gives it group A's extents too (Enable Shared Access of tag 1), 1
+ *      forced release of them from host 1, which moves host 0 to a fresh
+ *      grant (PAUSE, REMAP: REVOKE to the applications holding A), 2 the FM
+ *      asks host 1 to release them (its agent does), 3 host 1's agent
+ *      releases group A unsolicited
+ *  11  the next (v & 3) + 1 steps' pumps are one round each, v (1) (an
+ *      OPEN or a CLOSE can come while a move has group A paused)
  *
  * Application side (byte 0 bit 0 set): a listening socket plays the agent
  * and a cxldcd_app connects to it.  First the agent's whole stream is
@@ -196,6 +206,9 @@ struct az {
 	uint64_t id[3];             /* groups A, B, C as the agent numbered them */
 	struct app app[NR_APPS];
 	uint32_t seq;
+	struct cxldcd_host *h1;     /* host 1's agent: shares group A's extents on demand */
+	unsigned short_steps;       /* kind 11: steps left whose pumps are one round each */
+	bool short_now;
 };
 
 static uint64_t host_clock(void *opaque)
@@ -287,46 +300,89 @@ static void app_read(struct app *a)
 	}
 }
 
-/* Serve the hostlink and the agent until both are quiet. */
+/*
+ * Serve the hostlink and the agents until all are quiet (one round only in
+ * the steps after kind 11: a move's PAUSE may then be left without its
+ * REMAP while the next step's OPEN comes).
+ */
 static void pump(struct az *z)
 {
-	int quiet = 0;
+	int quiet = 0, max = z->short_now ? 1 : 200;
 
-	for (int round = 0; round < 200 && quiet < 2; round++) {
+	for (int round = 0; round < max && quiet < 2; round++) {
 		struct pollfd fds[64];
-		size_t n = hostlink_pollfds(z->hl, fds, 63);
+		size_t n = hostlink_pollfds(z->hl, fds, 62), nhl = n;
 		int moved = 0;
 
 		fds[n++] = (struct pollfd){ .fd = cxldcd_host_get_fd(z->h), .events = POLLIN };
+		if (z->h1)
+			fds[n++] = (struct pollfd){ .fd = cxldcd_host_get_fd(z->h1), .events = POLLIN };
 		hostlink_tick(z->hl);
 		if (poll(fds, (nfds_t)n, 0) > 0) {
 			for (size_t i = 0; i < n; i++) {
 				if (!fds[i].revents)
 					continue;
 				moved++;
-				if (fds[i].fd == cxldcd_host_get_fd(z->h))
+				if (i == nhl)
 					cxldcd_host_process(z->h);
+				else if (i > nhl)
+					cxldcd_host_process(z->h1);
 				else
 					hostlink_process_fd(z->hl, fds[i].fd,
 							    hostlink_poll_events(fds[i].revents));
 			}
 		}
 		cxldcd_host_process(z->h);
-		quiet = moved || !cxldcd_host_idle(z->h) ? 0 : quiet + 1;
+		if (z->h1)
+			cxldcd_host_process(z->h1);
+		quiet = moved || !cxldcd_host_idle(z->h) || (z->h1 && !cxldcd_host_idle(z->h1))
+				? 0 : quiet + 1;
 	}
 	for (int i = 0; i < NR_APPS; i++)
 		app_read(&z->app[i]);
 }
 
-static enum cxldcd_rc fm_add(struct az *z, const struct ext *e)
+static enum cxldcd_rc fm_add_to(struct az *z, uint16_t host, const struct ext *e)
 {
 	struct cxldcd_extent x = { .dpa = e->dpa, .len = e->len, .shared_seq = e->seq };
-	struct core_add_req rq = { .host = 0, .policy = CXLDCD_ADD_PRESCRIPTIVE,
+	struct core_add_req rq = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE,
 				   .nr_extents = 1, .extents = &x };
 
 	if (e->tag)
 		fz_tag(x.tag, e->tag);
 	return core_add(z->dev, &rq, NULL, NULL);
+}
+
+static enum cxldcd_rc fm_add(struct az *z, const struct ext *e)
+{
+	return fm_add_to(z, 0, e);
+}
+
+/*
+ * Group A to host: its two extents in one add (tag 1, shared sequence 0
+ * and 1); to host 1, Enable Shared Access of tag 1.
+ */
+static enum cxldcd_rc fm_add_a(struct az *z, uint16_t host)
+{
+	struct cxldcd_extent a[2];
+	struct core_add_req rq = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE,
+				   .nr_extents = 2, .extents = a };
+	struct cxldcd_diag diag;
+	enum cxldcd_rc rc;
+
+	if (host) {
+		rq = (struct core_add_req){ .host = host, .policy = CXLDCD_ADD_ENABLE_SHARED };
+		fz_tag(rq.tag, 1);
+	}
+	for (int i = 0; i < 2; i++) {
+		a[i] = (struct cxldcd_extent){ .dpa = z->ext[i].dpa, .len = z->ext[i].len,
+					       .shared_seq = z->ext[i].seq };
+		fz_tag(a[i].tag, 1);
+	}
+	rc = core_add(z->dev, &rq, NULL, &diag);
+	if (rc && getenv("CXLDCD_FUZZ_VERBOSE"))
+		fprintf(stderr, "add A to host %u: %s\n", host, diag.text);
+	return rc;
 }
 
 static uint64_t group_id_of(struct az *z, bool tagged, uint16_t tag, uint64_t dpa_size)
@@ -384,8 +440,13 @@ static void az_setup(struct az *z)
 	}
 	if (cxldcd_host_new(&c, &z->h))
 		die("cxldcd_host_new");
+	c.host_id = 1;
+	c.log_fn = NULL;
+	if (cxldcd_host_new(&c, &z->h1))
+		die("cxldcd_host_new (host 1)");
 	pump(z);
-	if (cxldcd_host_get_state(z->h) != CXLDCD_HOST_READY)
+	if (cxldcd_host_get_state(z->h) != CXLDCD_HOST_READY ||
+	    cxldcd_host_get_state(z->h1) != CXLDCD_HOST_READY)
 		die("agent not ready");
 	unlink(app_path);
 	if (cxldcd_host_serve_apps(z->h, app_path))
@@ -395,19 +456,8 @@ static void az_setup(struct az *z)
 	z->ext[1] = (struct ext){ r1.base + 4 * MIB, BLOCK, 1, 1 };
 	z->ext[2] = (struct ext){ r0.base, 2 * BLOCK, 0, 0 };
 	z->ext[3] = (struct ext){ r1.base + 8 * MIB, BLOCK, 2, 0 };
-	{
-		struct cxldcd_extent a[2];
-		struct core_add_req rq = { .host = 0, .policy = CXLDCD_ADD_PRESCRIPTIVE,
-					   .nr_extents = 2, .extents = a };
-
-		for (int i = 0; i < 2; i++) {
-			a[i] = (struct cxldcd_extent){ .dpa = z->ext[i].dpa, .len = z->ext[i].len,
-						       .shared_seq = z->ext[i].seq };
-			fz_tag(a[i].tag, 1);
-		}
-		if (core_add(z->dev, &rq, NULL, &diag))
-			die(diag.text);
-	}
+	if (fm_add_a(z, 0))
+		die("add A");
 	pump(z);
 	if (fm_add(z, &z->ext[2]))
 		die("add B");
@@ -448,6 +498,7 @@ static void az_teardown(struct az *z)
 			abort();
 		}
 	cxldcd_host_free(z->h);
+	cxldcd_host_free(z->h1);
 	for (int round = 0; round < 8; round++) {
 		struct pollfd fds[64];
 		size_t k = hostlink_pollfds(z->hl, fds, 64);
@@ -460,6 +511,7 @@ static void az_teardown(struct az *z)
 						    hostlink_poll_events(fds[i].revents));
 	}
 	hostlink_disconnect(z->hl, 0);
+	hostlink_disconnect(z->hl, 1);
 	core_dev_free(z->dev);
 	mem_dev_free(z->md);
 	hostlink_free(z->hl);
@@ -514,7 +566,9 @@ static void az_step(struct az *z, struct in *in)
 	uint64_t id;
 	size_t n;
 
-	switch ((op >> 2) % 10) {
+	z->short_now = z->short_steps > 0;
+	z->short_steps -= z->short_now;
+	switch ((op >> 2) % 12) {
 	case 0:
 		a = app_get(z, op & 3);
 		n = in_bytes(in, in_u8(in), &p);
@@ -591,7 +645,39 @@ static void az_step(struct az *z, struct in *in)
 		z->now_ms += ((uint64_t)in_u8(in) + 1) * 1000;
 		pump(z);
 		break;
+	case 10: {
+		struct cxldcd_diag diag;
+		struct cxldcd_extent x[2];
+		struct core_release_req rq = { .host = 1, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+					       .nr_extents = 2, .extents = x };
+
+		v = in_u8(in);
+		/* sharable capacity goes per tag: both extents of A */
+		for (int i = 0; i < 2; i++)
+			x[i] = (struct cxldcd_extent){ .dpa = z->ext[i].dpa, .len = BLOCK };
+		switch (v & 3) {
+		case 0: /* host 1 shares group A (Enable Shared Access of its tag) */
+			(void)fm_add_a(z, 1);
+			break;
+		case 1: /* host 1 loses them by force: host 0's sharers move */
+		case 2: /* the FM asks host 1 to release them; its agent does */
+			rq.forced = (v & 3) == 1;
+			if (core_release(z->dev, &rq, &diag) && getenv("CXLDCD_FUZZ_VERBOSE"))
+				fprintf(stderr, "release from host 1: %s\n", diag.text);
+			break;
+		case 3: /* host 1's agent gives group A back unsolicited */
+			fz_tag(tag, 1);
+			(void)cxldcd_host_group_release(z->h1, tag, 0);
+			break;
+		}
+		pump(z);
+		break;
 	}
+	case 11:
+		z->short_steps = (in_u8(in) & 3) + 1;
+		break;
+	}
+	z->short_now = false;
 	fz_check(z->dev);
 }
 

@@ -18,7 +18,8 @@ LIST_REQ, LIST_RSP, OPEN_REQ, OPEN_RSP = 0x20, 0x21, 0x22, 0x23
 CLOSE_REQ, CLOSE_RSP, REVOKE, REVOKE_RANGE = 0x24, 0x25, 0x26, 0x27
 
 # ---------------------------------------------------------------- agent side
-RAW, MSG, OPEN, CLOSE, LIST, HANGUP, FORCE, READD, RELEASE, CLOCK = range(10)
+RAW, MSG, OPEN, CLOSE, LIST, HANGUP, FORCE, READD, RELEASE, CLOCK, HOST1, SHORT = range(12)
+H1_SHARE, H1_FORCED, H1_ASKED, H1_RELEASES = range(4)
 A, B, C, OTHER = 0, 1, 2, 3
 BY_TAG = 8
 
@@ -72,6 +73,15 @@ AGENT = {
     "pipelined": agent(st(LIST, 0), opn(0, A), opn(0, B), st(CLOSE, 0, A), st(CLOSE, 0, B),
                        st(LIST, 0)),
     "half-message-hangup": agent(opn(0, A), raw(0, b"\x00" * 7), st(HANGUP, 0, 1), st(LIST, 1)),
+    # moves: host 1 shares group A and lets it go; host 0's applications get REVOKE
+    "move-revoke": agent(st(HOST1, 0, H1_SHARE), opn(0, A), st(HOST1, 0, H1_FORCED), st(LIST, 0),
+                         st(CLOSE, 0, A)),
+    "move-open-waits": agent(st(HOST1, 0, H1_SHARE), opn(0, A), st(SHORT, 0, 1), st(HOST1, 0, H1_FORCED),
+                             opn(1, A, True), st(LIST, 1), st(HANGUP, 0, 0), st(CLOSE, 1, A)),
+    "move-open-clock": agent(st(HOST1, 0, H1_SHARE), st(SHORT, 0, 3), st(HOST1, 0, H1_ASKED), opn(1, A),
+                             st(CLOCK, 0, 60), opn(2, A), st(LIST, 3)),
+    "move-release": agent(st(HOST1, 0, H1_SHARE), opn(0, A), st(HOST1, 0, H1_RELEASES), st(LIST, 0),
+                          st(SHORT, 0, 0), st(HOST1, 0, H1_ASKED), opn(2, A)),
 }
 
 # ----------------------------------------------------------- application side
