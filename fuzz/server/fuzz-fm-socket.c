@@ -2,7 +2,7 @@
 /*
  * fuzz-fm-socket.c - libFuzzer target for the stream framing of --fm and
  * --mctp-cci (src/server/fm.c over src/server/sock.c and the daemon loop):
- * the server context of fz-daemon.c (no store: nothing is journaled), a
+ * the server context of fz-daemon.c (with or without a store), a
  * loop, and one listener (fm_listen_new()) on a Unix socket in a temporary
  * directory, reached by up to two clients over real sockets.  cci-dispatch
  * fuzzes what a request does once framed; this target the bytes before
@@ -17,7 +17,11 @@
  * in order (the tags echoed).  At the end: no leak, no leaked fd.
  *
  * Input: byte 0: bit 0 the listener's CCI (--mctp-cci, else --fm), bit 1
- * the device (cxl-dcd0, else cxl-vmem0); then steps, each an op byte:
+ * the device (cxl-dcd0, else cxl-vmem0), bit 2 a store (--state, on
+ * tmpfs): requests that change the device are journaled first, queued for
+ * the loop round's group commit (the loop's after-dispatch hook, as the
+ * daemon's), and what comes behind them waits (held) so that answers keep
+ * the requests' order; then steps, each an op byte:
  * bit 0 the client (connected on first use), bits 3:1 the kind:
  *   0  raw bytes: n (1), n bytes
  *   1  a request: opcode (u16le), n (1), n payload bytes; the 12-byte
@@ -43,6 +47,7 @@
 #include "cci/cci.h"
 #include "server/loop.h"
 #include "server/sock.h"
+#include "store/store.h"
 #include "../cci/steps.h"
 #include "fz-daemon.h"
 
@@ -53,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RX_CAP (1u << 20)
 #define MBOX 2048u               /* the fz-daemon devices' mailbox payload size */
 
-static char dir[64], sock_path[96];
+static char dir[64], sock_path[96], state_dir[64];
 static uint8_t *rx_bufs[NR_CLIENTS];
 static uint8_t big[12 + 0x10000];
 static const uint8_t none[1];        /* the payload of a request without one */
@@ -95,10 +100,29 @@ static int nr_open_fds(void)
 	return n;
 }
 
+/* Remove what a store left in state_dir (files only: it makes no subdirectories). */
+static void clear_state_dir(void)
+{
+	DIR *d = opendir(state_dir);
+	struct dirent *e;
+	char path[192];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", state_dir, e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+}
+
 static void cleanup_dir(void)
 {
 	unlink(sock_path);
 	rmdir(dir);
+	clear_state_dir();
+	rmdir(state_dir);
 }
 
 static void init_once(void)
@@ -109,6 +133,10 @@ static void init_once(void)
 	if (!mkdtemp(dir))
 		die("mkdtemp");
 	snprintf(sock_path, sizeof(sock_path), "%s/fm.sock", dir);
+	/* the journal's store on tmpfs: its fsync()s cost nothing there */
+	snprintf(state_dir, sizeof(state_dir), "/dev/shm/cxldcd-fuzz-fm-XXXXXX");
+	if (!mkdtemp(state_dir))
+		snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
 	atexit(cleanup_dir);
 	for (int i = 0; i < NR_CLIENTS; i++)
 		if (!(rx_bufs[i] = malloc(RX_CAP)))
@@ -184,6 +212,16 @@ static void client_read(struct client *c)
 		c->rlen += (size_t)n;
 		client_check(c);
 	}
+}
+
+/* The daemon's after-dispatch hook (main-start.c): the round's group commit. */
+static bool group_flush(struct loop *l, void *opaque)
+{
+	struct server_ctx *s = opaque;
+
+	(void)l;
+	srv_group_flush(s);
+	return s->group != NULL;
 }
 
 static void run_loop(struct fz *z)
@@ -349,6 +387,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (loop_new(&z.loop))
 		die("loop_new");
 	z.d.s.loop = z.loop;
+	if (data[0] & 4) {
+		clear_state_dir();
+		if (store_open(state_dir, &z.d.s.st, err, sizeof(err)))
+			fz_die("store_open", err);
+		loop_set_after_dispatch(z.loop, group_flush, &z.d.s);
+	}
 	snprintf(err, sizeof(err), "unix:%s", sock_path);
 	unlink(sock_path);
 	if (sock_addr_parse(err, &addr, err, sizeof(err)) ||
@@ -366,6 +410,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	run_loop(&z);
 	fm_listen_free(z.fl);
+	srv_group_flush(&z.d.s);    /* what the last round queued */
+	store_close(z.d.s.st);
+	z.d.s.st = NULL;
 	z.d.s.loop = NULL;
 	fz_daemon_free(&z.d);
 	loop_free(z.loop);

@@ -371,7 +371,7 @@ def fm_raw(data, client=0):
     return fm_step(0, client) + bytes([len(data)]) + data
 
 
-FM_DCD, FM_MCTP = 2, 1
+FM_DCD, FM_MCTP, FM_STORE = 2, 1, 4
 fm_seeds = {
     'identify': bytes([0]) + fm_req(0x0001),
     'fm-dcd-info': bytes([FM_DCD]) + fm_req(0x5600) + fm_req(0x5601, struct.pack('<HBB', 0, 2, 0))
@@ -391,6 +391,15 @@ fm_seeds = {
     + fm_req(0x0001),
     'two-clients': bytes([FM_MCTP]) + fm_req(0x0001, client=0) + fm_req(0x0001, client=1)
     + fm_step(3, 1) + fm_step(5, 1) + bytes([40, 0, 0x40]) + fm_step(4, 1) + fm_req(0x4000),
+    # with a store: changes are journaled and run at the round's group commit, reads wait behind them
+    'journal-add-release': bytes([FM_STORE | FM_DCD]) + fm_req(0x5604, fm_add(0, 2, [(D0, 2 * MIB)]))
+    + fm_req(0x0001) + fm_req(0x5603, struct.pack('<HxxII', 0, 0, 4))
+    + fm_req(0x5605, struct.pack('<HBBQ16sI', 0, 1, 0, 0, b'\0' * 16, 1)
+             + struct.pack('<QQ16sH6x', D0, 2 * MIB, b'\0' * 16, 0)),
+    'journal-pipelined': bytes([FM_STORE | FM_DCD]) + fm_step(3) + fm_step(5) + bytes([70, 0x04, 0x56])
+    + fm_req(0x0001) + fm_hdr(0x1000, 100) + fm_step(3) + fm_req(0x5600),
+    'journal-mctp-hangup': bytes([FM_STORE | FM_MCTP | FM_DCD]) + fm_req(0x4301, struct.pack('<Q', 0x1000))
+    + fm_req(0x0103, bytes([1, 1, 1, 1, 1])) + fm_step(4) + fm_req(0x0102),
 }
 
 for target, seeds in (('fm-socket', fm_seeds), ('cmdline', {k: b''.join(a.encode() + b'\0' for a in v) for k, v in cmdlines.items()}),
