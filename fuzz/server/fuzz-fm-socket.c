@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RX_CAP (1u << 20)
 #define MBOX 2048u               /* the fz-daemon devices' mailbox payload size */
 
-static char dir[64], sock_path[96], state_dir[64];
+static char dir[64], sock_path[96], state_dir[80];
 static uint8_t *rx_bufs[NR_CLIENTS];
 static uint8_t big[12 + 0x10000];
 static const uint8_t none[1];        /* the payload of a request without one */
@@ -105,7 +105,7 @@ static void clear_state_dir(void)
 {
 	DIR *d = opendir(state_dir);
 	struct dirent *e;
-	char path[192];
+	char path[sizeof(state_dir) + sizeof(e->d_name) + 1];
 
 	if (!d)
 		return;
