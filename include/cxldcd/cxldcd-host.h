@@ -187,7 +187,7 @@ struct cxldcd_host_cfg {
 	 * of the host's other groups, so an application given a group's fds
 	 * (cxldcd_host_serve_apps()) reaches that group alone.  Costs the
 	 * device and this process one fd per group instead of one per backend.
-	 * cxldcd_host_dev_info.group_files says whether the device granted it.
+	 * cxldcd_host_group_files_granted() says whether the device granted it.
 	 */
 	bool group_files;
 };
@@ -243,10 +243,17 @@ struct cxldcd_host_dev_info {
 	struct {
 		uint64_t base, decode_len, len, block_size;
 	} regions[8];
-	bool group_files;              /* a file per group granted (cfg.group_files) */
 };
 CXLDCD_EXPORT int cxldcd_host_get_dev_info(const struct cxldcd_host *h,
 					   struct cxldcd_host_dev_info *out);
+/**
+ * cxldcd_host_group_files_granted() - whether the device granted a file per
+ * group (cfg.group_files, HELLO_ACK).  A function rather than a field of
+ * struct cxldcd_host_dev_info, which the caller allocates: a new field would
+ * overrun the buffer of an application built against an older header.
+ * Return: false before HELLO_ACK, or when not asked or not granted.
+ */
+CXLDCD_EXPORT bool cxldcd_host_group_files_granted(const struct cxldcd_host *h);
 
 /**
  * cxldcd_host_list_groups() - the usable and release-pending tag groups.

@@ -370,7 +370,6 @@ int cxldcd_host_get_dev_info(const struct cxldcd_host *h, struct cxldcd_host_dev
 	out->span_base = h->span_base;
 	out->span_size = h->span_size;
 	out->mapping = h->mapping;
-	out->group_files = h->group_files_on;
 	for (unsigned i = 0; i < h->nr_regions && i < 8; i++) {
 		out->regions[i].base = h->regions[i].base;
 		out->regions[i].decode_len = h->regions[i].decode_len;
@@ -378,6 +377,11 @@ int cxldcd_host_get_dev_info(const struct cxldcd_host *h, struct cxldcd_host_dev
 		out->regions[i].block_size = h->regions[i].block_size;
 	}
 	return 0;
+}
+
+bool cxldcd_host_group_files_granted(const struct cxldcd_host *h)
+{
+	return h->state != CXLDCD_HOST_CONNECTING && h->group_files_on;
 }
 
 int cxldcd_host_last_diag(const struct cxldcd_host *h, struct cxldcd_host_diag *out)

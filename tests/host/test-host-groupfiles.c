@@ -122,7 +122,7 @@ static void reconnect(struct hx *x, bool group_files)
 	x->hcfg.group_files = group_files;
 	hx_host_start(x);
 	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
-	assert_int_equal(di.group_files, group_files);
+	assert_int_equal(cxldcd_host_group_files_granted(x->h), group_files);
 }
 
 static void test_a_host_that_asks_at_hello_gets_its_groups_moved_into_files(void **state)

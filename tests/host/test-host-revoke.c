@@ -594,7 +594,7 @@ static void test_an_application_reaches_only_its_group_through_its_fd(void **sta
 	x->hcfg.group_files = true;
 	hx_host_start(x);
 	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
-	assert_true(di.group_files);
+	assert_true(cxldcd_host_group_files_granted(x->h));
 	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
 	hx_add_group(x, &ea, 1);
 	hx_add_group(x, &eb, 1);
@@ -663,7 +663,7 @@ static void test_without_group_files_an_application_reaches_the_hosts_other_grou
 	x->hcfg.group_files = false;
 	hx_host_start(x);
 	assert_int_equal(cxldcd_host_get_dev_info(x->h, &di), 0);
-	assert_false(di.group_files);
+	assert_false(cxldcd_host_group_files_granted(x->h));
 	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
 	hx_add_group(x, &ea, 1);
 	hx_add_group(x, &eb, 1);

@@ -709,7 +709,7 @@ static void test_a_host_asking_gets_a_file_per_group_across_a_restart(void **sta
 	cfg.socket_path = p.host;
 	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
 	assert_int_equal(cxldcd_host_get_dev_info(h, &di), 0);
-	assert_true(di.group_files);
+	assert_true(cxldcd_host_group_files_granted(h));
 	base = di.regions[0].base;
 	for (int g = 0; g < 2; g++) {
 		ok(qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
