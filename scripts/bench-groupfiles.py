@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""bench-groupfiles.py N AGENT DIR [HOLD_S] - one QMP add of N untagged 2 MiB
+extents (one chain) to host 0 of a fresh daemon (volatile-dc-memdev, memfd),
+accepted by cxldcd-host --accept all (--chain-cap N+16), with --agent-socket
+(AGENT=1: a file per group) or without (AGENT=0).  Prints the wall time until
+the agent logged N group-added lines, and the daemon's and the agent's CPU
+(utime+stime from /proc/PID/stat) over that time.
+Environment: BUILD (default ./build), SEP=1 (N QMP commands of one extent
+instead of one chain), REL=1 (then one QMP release of all N, timed the same
+way), STATE=1 (the daemon runs with --state).  HOLD_S keeps both processes up
+that many seconds (for perf record -p).  See docs/performance.md, session 9."""
+import json, os, socket, subprocess, sys, time
+B = os.environ.get("BUILD", os.path.join(os.getcwd(), "build"))
+def stat(pid):
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+def run(n, agent, d, verbose=False):
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d): os.unlink(os.path.join(d, f))
+    blocks = n + 16
+    size = ((blocks * 2 + 255) // 256) * 256
+    dev = ("cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,dc-block-size=2M,"
+           f"max-extents={blocks},max-tags={blocks},event-log-depth=65535,mbox-payload-size=4K")
+    dl = open(f"{d}/daemon.log", "w")
+    dp = subprocess.Popen([f"{B}/src/server/cxldcd", "-object", f"memory-backend-memfd,id=m0,size={size}M,share=on",
+        "-device", dev, "--host-socket", f"{d}/host.sock", "-qmp", f"unix:{d}/qmp.sock,server,wait=off"] + (["--state", f"{d}/state"] if os.environ.get("STATE") else []),
+        stdout=dl, stderr=subprocess.STDOUT)
+    for _ in range(200):
+        if os.path.exists(f"{d}/qmp.sock") and os.path.exists(f"{d}/host.sock"): break
+        time.sleep(0.05)
+    al = open(f"{d}/agent.log", "w")
+    args = ["stdbuf", "-oL", f"{B}/tools/cxldcd-host/cxldcd-host", "--connect", f"{d}/host.sock", "--host-id", "0", "--accept", "all", "-v", "--chain-cap", str(n + 16)]
+    if agent: args += ["--agent-socket", f"{d}/app.sock"]
+    ap = subprocess.Popen(args, stdout=al, stderr=subprocess.STDOUT)
+    time.sleep(1.0)
+    q = socket.socket(socket.AF_UNIX); q.connect(f"{d}/qmp.sock"); qf = q.makefile("rw")
+    qf.readline(); qf.write('{"execute":"qmp_capabilities"}\n'); qf.flush(); qf.readline()
+    ext = [{"offset": i * (2 << 20), "len": 2 << 20} for i in range(n)]
+    cmd = {"execute": "cxl-add-dynamic-capacity", "arguments": {"path": "d0", "host-id": 0,
+           "selection-policy": "prescriptive", "region": 0, "extents": ext}}
+    c0d, c0a = stat(dp.pid), stat(ap.pid)
+    t0 = time.monotonic()
+    if os.environ.get("SEP"):
+        for e in ext:
+            cmd["arguments"]["extents"] = [e]
+            qf.write(json.dumps(cmd) + "\n")
+        qf.flush()
+        bad = 0
+        for e in ext:
+            r = qf.readline()
+            bad += "error" in r
+        print("qmp errors:", bad)
+    else:
+        qf.write(json.dumps(cmd) + "\n"); qf.flush()
+        r = qf.readline()
+    t1 = time.monotonic()
+    print("qmp:", r.strip()[:200], f"{t1-t0:.2f}s")
+    # done when the agent has logged n group-added lines
+    cnt, lt = 0, time.monotonic()
+    while cnt < n and "rejected" not in open(f"{d}/agent.log").read() and time.monotonic() - t0 < 60:
+        txt = open(f"{d}/agent.log").read()
+        c = txt.count("group-added")
+        if c != cnt: cnt, lt = c, time.monotonic()
+        time.sleep(0.05)
+    wall = lt - t0
+    txt = open(f"{d}/agent.log").read()
+    print(f"groups={cnt} reconnects={txt.count('reconnecting')} timeouts={txt.lower().count('timed out')}")
+    print(f"N={n} agent={agent} wall={wall:.2f}s daemon_cpu={stat(dp.pid)-c0d:.2f}s agent_cpu={stat(ap.pid)-c0a:.2f}s", flush=True)
+    if os.environ.get("REL"):
+        cmd = {"execute": "cxl-release-dynamic-capacity", "arguments": {"path": "d0", "host-id": 0,
+               "removal-policy": "prescriptive", "region": 0, "extents": ext}}
+        c0d, c0a = stat(dp.pid), stat(ap.pid)
+        t0 = time.monotonic()
+        qf.write(json.dumps(cmd) + "\n"); qf.flush()
+        print("rel qmp:", qf.readline().strip()[:200])
+        cnt, lt = 0, time.monotonic()
+        while cnt < n and time.monotonic() - t0 < 60:
+            c = open(f"{d}/agent.log").read().count("group-released")
+            if c != cnt: cnt, lt = c, time.monotonic()
+            time.sleep(0.05)
+        print(f"release N={n} agent={agent} released={cnt} wall={lt-t0:.2f}s daemon_cpu={stat(dp.pid)-c0d:.2f}s agent_cpu={stat(ap.pid)-c0a:.2f}s", flush=True)
+    return dp, ap
+if __name__ == "__main__":
+    n = int(sys.argv[1]); agent = sys.argv[2] == "1"; d = sys.argv[3]
+    dp, ap = run(n, agent, d)
+    if len(sys.argv) > 4:
+        print("daemon", dp.pid, "agent", ap.pid); sys.stdout.flush(); time.sleep(float(sys.argv[4]))
+    ap.terminate(); dp.terminate(); ap.wait(); dp.wait()
