@@ -11,6 +11,7 @@ instead of one chain), REL=1 (then one QMP release of all N, timed the same
 way), STATE=1 (the daemon runs with --state).  HOLD_S keeps both processes up
 that many seconds (for perf record -p).  See docs/performance.md, session 9."""
 import json, os, socket, subprocess, sys, time
+PROCS = []
 B = os.environ.get("BUILD", os.path.join(os.getcwd(), "build"))
 def stat(pid):
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
@@ -24,8 +25,9 @@ def run(n, agent, d, verbose=False):
            f"max-extents={blocks},max-tags={blocks},event-log-depth=65535,mbox-payload-size=4K")
     dl = open(f"{d}/daemon.log", "w")
     dp = subprocess.Popen([f"{B}/src/server/cxldcd", "-object", f"memory-backend-memfd,id=m0,size={size}M,share=on",
-        "-device", dev, "--host-socket", f"{d}/host.sock", "-qmp", f"unix:{d}/qmp.sock,server,wait=off"] + (["--state", f"{d}/state"] if os.environ.get("STATE") else []),
+        "-device", dev, "--host-socket", f"{d}/host.sock", "--fm", "none", "--mctp-cci", "none", "-qmp", f"unix:{d}/qmp.sock,server,wait=off"] + (["--state", f"{d}/state"] if os.environ.get("STATE") else []),
         stdout=dl, stderr=subprocess.STDOUT)
+    PROCS.append(dp)
     for _ in range(200):
         if os.path.exists(f"{d}/qmp.sock") and os.path.exists(f"{d}/host.sock"): break
         time.sleep(0.05)
@@ -33,6 +35,7 @@ def run(n, agent, d, verbose=False):
     args = ["stdbuf", "-oL", f"{B}/tools/cxldcd-host/cxldcd-host", "--connect", f"{d}/host.sock", "--host-id", "0", "--accept", "all", "-v", "--chain-cap", str(n + 16)]
     if agent: args += ["--agent-socket", f"{d}/app.sock"]
     ap = subprocess.Popen(args, stdout=al, stderr=subprocess.STDOUT)
+    PROCS.append(ap)
     time.sleep(1.0)
     q = socket.socket(socket.AF_UNIX); q.connect(f"{d}/qmp.sock"); qf = q.makefile("rw")
     qf.readline(); qf.write('{"execute":"qmp_capabilities"}\n'); qf.flush(); qf.readline()
@@ -83,7 +86,13 @@ def run(n, agent, d, verbose=False):
     return dp, ap
 if __name__ == "__main__":
     n = int(sys.argv[1]); agent = sys.argv[2] == "1"; d = sys.argv[3]
-    dp, ap = run(n, agent, d)
+    dp = ap = None
+    try:
+        dp, ap = run(n, agent, d)
+    except Exception:
+        for p in reversed(PROCS):
+            p.terminate()
+        raise
     if len(sys.argv) > 4:
         print("daemon", dp.pid, "agent", ap.pid); sys.stdout.flush(); time.sleep(float(sys.argv[4]))
     ap.terminate(); dp.terminate(); ap.wait(); dp.wait()

@@ -83,7 +83,7 @@ static size_t outmsg_cost(const struct outmsg *m)
 /* Drop a reference of c's queue to q; the last one closes the fd. */
 static void qfd_put(struct conn *c, struct qfd *q)
 {
-	struct qfd **pp = &c->qfds[q->ino % QFD_BUCKETS];
+	struct qfd **pp = &c->qfds[q->ino & (c->qfd_buckets - 1)];
 
 	if (--q->refs)
 		return;
@@ -312,6 +312,38 @@ void hostlink_conn_queue(struct conn *c, struct outmsg *m)
 }
 
 /*
+ * Make c's table of queued files fit one more: its first QFD_BUCKETS, then
+ * four times as many buckets once it holds two files per bucket (a host
+ * with a file per group is sent a MAP per group in a burst, 10,000 files
+ * and more, that a fixed table walked in chains of a hundred per lookup).
+ * A table that cannot grow keeps working, with longer chains.
+ */
+static int qfd_table_fit(struct conn *c)
+{
+	unsigned n = c->qfds ? c->qfd_buckets * 4 : QFD_BUCKETS;
+	struct qfd **t;
+
+	if (c->qfds && (c->nr_qfds < 2 * c->qfd_buckets || c->qfd_buckets > (1u << 24)))
+		return 0;
+	t = calloc(n, sizeof(*t));
+	if (!t)
+		return c->qfds ? 0 : -ENOMEM;
+	for (unsigned b = 0; c->qfds && b < c->qfd_buckets; b++) {
+		while (c->qfds[b]) {
+			struct qfd *q = c->qfds[b];
+
+			c->qfds[b] = q->next;
+			q->next = t[q->ino & (n - 1)];
+			t[q->ino & (n - 1)] = q;
+		}
+	}
+	free(c->qfds);
+	c->qfds = t;
+	c->qfd_buckets = n;
+	return 0;
+}
+
+/*
  * A reference for c's queue to an fd of segment s (to send with a MAP or
  * REMAP): the one the queue already holds for its file (same inode, same
  * access), else a new one (mem_segment_fd()).  A queue at max_out_fds
@@ -335,7 +367,10 @@ int hostlink_qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **o
 		rc = -errno;
 		goto err;
 	}
-	bucket = &c->qfds[st.st_ino % QFD_BUCKETS];
+	rc = qfd_table_fit(c);
+	if (rc < 0)
+		goto err;
+	bucket = &c->qfds[st.st_ino & (c->qfd_buckets - 1)];
 	for (q = *bucket; q; q = q->next) {
 		if (q->ino == st.st_ino && q->dev == st.st_dev && q->mode == mode) {
 			q->refs++;
@@ -466,6 +501,7 @@ void hostlink_conn_close(struct conn *c)
 		c->oq_head = m->next;
 		outmsg_free(c, m);
 	}
+	free(c->qfds);
 	free(c->rbuf);
 	free(c->rsp);
 	if (c->was_full)

@@ -52,7 +52,7 @@ struct qfd {
 };
 #define QFD_SCOPED 1u
 #define QFD_WRITABLE 2u
-#define QFD_BUCKETS 64u
+#define QFD_BUCKETS 64u             /* the first table; it grows 4x past 2 files per bucket */
 
 struct outmsg {
 	struct outmsg *next;
@@ -90,7 +90,8 @@ struct conn {
 	uint64_t rbuf_idle_due_ms;  /* rbuf (grown) shrinks then if still empty; 0: none */
 	struct outmsg *oq_head, *oq_tail;
 	size_t oq_bytes;            /* allocated for the queue: outmsg_cost() of each */
-	struct qfd *qfds[QFD_BUCKETS]; /* the files the queue holds open, by inode */
+	struct qfd **qfds;          /* the files the queue holds open, by inode (NULL until one) */
+	unsigned qfd_buckets;       /* a power of two */
 	uint32_t nr_qfds;
 	uint32_t max_out_fds;       /* nr_qfds bound: its listener's (hostlink_limits) */
 	uint32_t seq_out;
