@@ -97,6 +97,9 @@ const struct cxldcd_diag *cci_ctx_diag(const struct cci_ctx *ctx);
  */
 bool cci_opcode_is_read(uint16_t opcode);
 
+/* True when the command table says opcode may zero a host's capacity (Sanitize, Secure Erase, Media Operations). */
+bool cci_opcode_erases(uint16_t opcode);
+
 /* Spec-style command name of an opcode cxldcd implements ("Get Event Records"), or NULL. */
 const char *cci_opcode_name(uint16_t opcode);
 

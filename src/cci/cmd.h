@@ -53,6 +53,7 @@ typedef enum cxldcd_rc cci_handler_fn(struct cci_call *call);
 #define CMD_DC (1u << 3)        /* needs DC regions: absent (Unsupported, not in the CEL) without */
 #define CMD_MCTP (1u << 4)      /* allowed and served on the Type 3 MCTP-based CCI (08h) */
 #define CMD_JOURNAL (1u << 5)   /* changes state although its CEL effects are none: not a read */
+#define CMD_ERASES (1u << 6)    /* may zero a host's capacity when it runs (owed by a replay) */
 
 struct cci_cmd {
 	uint16_t opcode;

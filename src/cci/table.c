@@ -160,12 +160,12 @@ static const struct cci_cmd table[] = {
 	{ CXLDCD_OP_GET_SCAN_MEDIA_RESULTS, "Get Scan Media Results", cci_cmd_get_scan_results, 0,
 	  0, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_SANITIZE, "Sanitize", cci_cmd_sanitize, 0, 0, 0,
-	  EFF_IDC | CCI_EFF_SECURITY_STATE_CHANGE | CCI_EFF_BACKGROUND_OP, MEMDEV },
+	  EFF_IDC | CCI_EFF_SECURITY_STATE_CHANGE | CCI_EFF_BACKGROUND_OP, MEMDEV | CMD_ERASES },
 	{ CXLDCD_OP_SECURE_ERASE, "Secure Erase", cci_cmd_secure_erase, 0, 0, 0,
-	  EFF_IDC | CCI_EFF_SECURITY_STATE_CHANGE, MEMDEV },
+	  EFF_IDC | CCI_EFF_SECURITY_STATE_CHANGE, MEMDEV | CMD_ERASES },
 	{ CXLDCD_OP_MEDIA_OPERATIONS, "Media Operations", cci_cmd_media_operations,
 	  CCI_MEDIA_OP_HDR, CCI_VAR, CCI_MEDIA_OP_RANGE_SIZE, EFF_IDC | CCI_EFF_BACKGROUND_OP,
-	  CMD_MBOX },
+	  CMD_MBOX | CMD_ERASES },
 	{ CXLDCD_OP_GET_DC_CONFIG, "Get Dynamic Capacity Configuration", cci_cmd_get_dc_config,
 	  CCI_DC_CONFIG_IN_SIZE, CCI_DC_CONFIG_IN_SIZE, 0, EFF_NONE, CMD_MBOX | CMD_DC },
 	{ CXLDCD_OP_GET_DC_EXTENT_LIST, "Get Dynamic Capacity Extent List",
@@ -243,6 +243,13 @@ const char *cci_opcode_name(uint16_t opcode)
 	const struct cci_cmd *c = cci_cmd_find(opcode);
 
 	return c ? c->name : NULL;
+}
+
+bool cci_opcode_erases(uint16_t opcode)
+{
+	const struct cci_cmd *c = cci_cmd_find(opcode);
+
+	return c && (c->flags & CMD_ERASES);
 }
 
 bool cci_opcode_is_read(uint16_t opcode)

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cci/cci.h"
 #include "cci/msg.h"
 #include "store/store.h"
 #include "daemon.h"
@@ -87,12 +88,6 @@ struct srv_group_item {
 	uint8_t data[];
 };
 
-/* Sanitize, Secure Erase, Media Operations: they zero a host's capacity when they run. */
-static bool opcode_erases(uint16_t op)
-{
-	return op == 0x4400 || op == 0x4401 || op == 0x4402;
-}
-
 /*
  * Whether the request of a record may erase: a CCI message (any face) of
  * an erasing opcode, or a QMP cxl-cci-request of one.  Only these call
@@ -107,7 +102,7 @@ static bool rec_erases(uint32_t kind, const void *data, size_t len)
 	struct cci_hdr h;
 
 	if (kind == STORE_REC_CCI || kind == STORE_REC_HOSTLINK)
-		return len && !cci_dec_hdr(data, len, &h) && opcode_erases(h.opcode);
+		return len && !cci_dec_hdr(data, len, &h) && cci_opcode_erases(h.opcode);
 	if (kind != STORE_REC_QMP || !memmem(data, len, cci_request, sizeof(cci_request) - 1))
 		return false;
 	while ((p = memmem(p, (size_t)(end - p), opcode, sizeof(opcode) - 1))) {
@@ -119,7 +114,7 @@ static bool rec_erases(uint32_t kind, const void *data, size_t len)
 		for (p += neg; p < end && *p >= '0' && *p <= '9'; p++)
 			op = op * 10 + (uint64_t)(*p - '0');
 		/* as the handler takes it: the integer's low 16 bits */
-		if (opcode_erases((uint16_t)(neg ? 0 - op : op)))
+		if (cci_opcode_erases((uint16_t)(neg ? 0 - op : op)))
 			return true;
 	}
 	return false;

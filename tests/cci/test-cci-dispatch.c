@@ -738,6 +738,26 @@ static void test_reads_are_the_rows_without_effects(void **state)
 	assert_false(cci_opcode_is_read(0xabcd));
 }
 
+/* The erasing commands (the replay owes what they zero) are the rows marked CMD_ERASES. */
+static void test_erasing_commands_are_the_rows_marked_so(void **state)
+{
+	size_t n, marked = 0;
+	const struct cci_cmd *t = cci_cmd_table(&n);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(cci_opcode_erases(t[i].opcode), !!(t[i].flags & CMD_ERASES));
+		marked += !!(t[i].flags & CMD_ERASES);
+	}
+	assert_int_equal(marked, 3);
+	assert_true(cci_opcode_erases(CXLDCD_OP_SANITIZE));
+	assert_true(cci_opcode_erases(CXLDCD_OP_SECURE_ERASE));
+	assert_true(cci_opcode_erases(CXLDCD_OP_MEDIA_OPERATIONS));
+	assert_false(cci_opcode_erases(CXLDCD_OP_SET_LSA));
+	assert_false(cci_opcode_erases(CXLDCD_OP_FM_INITIATE_DC_RELEASE));
+	assert_false(cci_opcode_erases(0xabcd));
+}
+
 int main(int argc, char **argv)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -766,6 +786,7 @@ int main(int argc, char **argv)
 		T(test_fm_initiate_non_prescriptive_needs_no_extent_count),
 		cmocka_unit_test(test_table_is_sorted_complete_and_covered),
 		cmocka_unit_test(test_reads_are_the_rows_without_effects),
+		cmocka_unit_test(test_erasing_commands_are_the_rows_marked_so),
 	};
 
 	seed_dir = argc > 1 ? argv[1] : NULL;
