@@ -98,13 +98,16 @@ struct srv_group_item {
 static bool rec_erases(uint32_t kind, const void *data, size_t len)
 {
 	static const char cci_request[] = "\"cxl-cci-request\"", opcode[] = "\"opcode\":";
-	const char *p = data, *end = p + len;
+	const char *p = data, *end;
 	struct cci_hdr h;
 
+	if (!data || !len)      /* a tick: no request (and NULL + 0 is undefined) */
+		return false;
 	if (kind == STORE_REC_CCI || kind == STORE_REC_HOSTLINK)
-		return len && !cci_dec_hdr(data, len, &h) && cci_opcode_erases(h.opcode);
+		return !cci_dec_hdr(data, len, &h) && cci_opcode_erases(h.opcode);
 	if (kind != STORE_REC_QMP || !memmem(data, len, cci_request, sizeof(cci_request) - 1))
 		return false;
+	end = p + len;
 	while ((p = memmem(p, (size_t)(end - p), opcode, sizeof(opcode) - 1))) {
 		uint64_t op = 0;
 		bool neg;
