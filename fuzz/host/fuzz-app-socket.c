@@ -86,6 +86,7 @@
 #include "hostlink/proto.h"
 #include "mem/mem.h"
 #include "../cci/steps.h"
+#include "../fuzz-input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -102,19 +103,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "fuzz-app-socket: %s\n", what);
 	abort();
-}
-
-static int nr_open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 static void cleanup_dir(void)
@@ -134,28 +122,6 @@ static void init_dir(void)
 	snprintf(link_path, sizeof(link_path), "%s/link.sock", dir);
 	snprintf(app_path, sizeof(app_path), "%s/app.sock", dir);
 	atexit(cleanup_dir);
-}
-
-/* The input, consumed a byte at a time (0 past its end). */
-struct in {
-	const uint8_t *p;
-	size_t len, off;
-};
-
-static uint8_t in_u8(struct in *in)
-{
-	return in->off < in->len ? in->p[in->off++] : 0;
-}
-
-static size_t in_bytes(struct in *in, size_t n, const uint8_t **out)
-{
-	size_t left = in->len - in->off;
-
-	if (n > left)
-		n = left;
-	*out = in->p + in->off;
-	in->off += n;
-	return n;
 }
 
 static uint64_t in_u64(struct in *in)

@@ -55,6 +55,7 @@
 #include "hostlink/proto.h"
 #include "mem/mem.h"
 #include "../cci/steps.h"
+#include "../fuzz-input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -73,19 +74,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "fuzz-host-agent: %s\n", what);
 	abort();
-}
-
-static int nr_open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 static void cleanup_dir(void)
@@ -110,27 +98,6 @@ static void init_once(void)
 	out_buf = malloc(BUF_CAP + 512);
 	if (!dev_buf || !host_buf || !out_buf)
 		die("malloc");
-}
-
-struct in {
-	const uint8_t *p;
-	size_t len, off;
-};
-
-static uint8_t in_u8(struct in *in)
-{
-	return in->off < in->len ? in->p[in->off++] : 0;
-}
-
-static size_t in_bytes(struct in *in, size_t n, const uint8_t **out)
-{
-	size_t left = in->len - in->off;
-
-	if (n > left)
-		n = left;
-	*out = in->p + in->off;
-	in->off += n;
-	return n;
 }
 
 enum mut_kind { MUT_XOR, MUT_REPLACE, MUT_DROP };

@@ -82,6 +82,7 @@
 #include "hostlink/proto.h"
 #include "mem/mem.h"
 #include "../cci/steps.h"
+#include "../fuzz-input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -680,19 +681,6 @@ static void teardown(struct fz *z)
 		if (z->cl[i].fd >= 0)
 			close(z->cl[i].fd);
 	}
-}
-
-static int nr_open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 static uint16_t get16(const uint8_t *p)

@@ -50,6 +50,7 @@
 #include "store/store.h"
 #include "../cci/steps.h"
 #include "fz-daemon.h"
+#include "../fuzz-input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -85,19 +86,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "fuzz-fm-socket: %s\n", what);
 	abort();
-}
-
-static int nr_open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 /* Remove what a store left in state_dir (files only: it makes no subdirectories). */
@@ -141,27 +129,6 @@ static void init_once(void)
 	for (int i = 0; i < NR_CLIENTS; i++)
 		if (!(rx_bufs[i] = malloc(RX_CAP)))
 			die("malloc");
-}
-
-struct in {
-	const uint8_t *p;
-	size_t len, off;
-};
-
-static uint8_t in_u8(struct in *in)
-{
-	return in->off < in->len ? in->p[in->off++] : 0;
-}
-
-static size_t in_bytes(struct in *in, size_t n, const uint8_t **out)
-{
-	size_t left = in->len - in->off;
-
-	if (n > left)
-		n = left;
-	*out = in->p + in->off;
-	in->off += n;
-	return n;
 }
 
 /* Whole responses at the head of c->rx: each well-formed, tags in request order. */
