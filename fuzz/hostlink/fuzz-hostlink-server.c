@@ -184,13 +184,13 @@ static uint16_t hook_before(void *opaque, uint16_t host, const uint8_t *req, siz
 }
 
 static int hook_after(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
-		      const uint8_t *rsp, size_t rsp_len, bool chain_was_open)
+		      uint8_t *rsp, size_t cap, size_t *rsp_len, bool chain_was_open)
 {
 	struct fz *z = opaque;
 
 	(void)host; (void)req; (void)req_len; (void)chain_was_open;
 	/* the request is whatever the host sent (maybe short); the response is a whole one */
-	if (rsp_len < 12 || (rsp[0] & 0xf) != 1)
+	if (*rsp_len < 12 || *rsp_len > cap || (rsp[0] & 0xf) != 1)
 		die("cci_after without a response");
 	return z->fail_journal ? -EIO : 0;
 }

@@ -410,7 +410,7 @@ void hostlink_cci_run(struct conn *c, const struct hl_hdr *h, const uint8_t *p, 
 		hostlink_logf(c->hl, LOG_DEBUG, "host=%u cci %s (%s): %s", c->host,
 			      cxldcd_rc_str(d->rc), core_reason_str(d->reason), d->text);
 	}
-	if (hc->cci_after && hc->cci_after(hc->hook_opaque, c->host, p, h->len, rsp, rsp_len,
+	if (hc->cci_after && hc->cci_after(hc->hook_opaque, c->host, p, h->len, rsp, cap, &rsp_len,
 					   was_open)) {
 		hostlink_logf(c->hl, LOG_ERR, "host=%u: request not made durable: closing",
 			      c->host);

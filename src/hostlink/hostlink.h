@@ -182,9 +182,12 @@ struct hostlink_cfg {
 	 * CCI request is handled (set the model time, journal it) with whether
 	 * a More chain is open; a return code other than Success answers the
 	 * request with that code and no payload, unhandled.  cci_after() gets the
-	 * request and response messages and whether a More chain was open
-	 * before the request; a non-zero return drops the response and closes
-	 * the connection (its effect could not be made durable).
+	 * request and response messages (the response in a buffer of @cap
+	 * bytes, which it may rewrite, *rsp_len with it: a header-only
+	 * Internal Error for an erase not made durable) and whether a More
+	 * chain was open before the request; a non-zero return drops the
+	 * response and closes the connection (its effect could not be made
+	 * durable).
 	 * chain_dropped(): a host's connection closed while a More chain was
 	 * open, so its staging was discarded.
 	 * cci_before() may also return HOSTLINK_CCI_DEFER: the request waits
@@ -195,7 +198,7 @@ struct hostlink_cfg {
 	uint16_t (*cci_before)(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
 			       bool chain_open);
 	int (*cci_after)(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
-			 const uint8_t *rsp, size_t rsp_len, bool chain_was_open);
+			 uint8_t *rsp, size_t cap, size_t *rsp_len, bool chain_was_open);
 	void (*chain_dropped)(void *opaque, uint16_t host);
 	void *hook_opaque;
 	/*

@@ -132,6 +132,7 @@ struct server_ctx {
 	uint64_t snap_pending_seq;          /* what it covers */
 	bool trimming;                      /* journal rows behind the snapshot left to delete */
 	bool ran_unproven;                  /* an erase or Set LSA ran since the last proof record (owed.c) */
+	bool erased;                        /* the request running now erased (owed.c; request.c) */
 	/*
 	 * Backend writes the replay would owe (zeroing, Set LSA) done so far,
 	 * how many of them a recorded snapshot's child synced, and how many
@@ -213,8 +214,22 @@ void srv_request_begin_at(struct server_ctx *s, uint64_t now_ns);
  * record now (with the next segment), so nothing is answered before the
  * journal says the erase ran (docs/persistence.md, "Crash semantics").
  * Then emit the queued events (dropped in replay).
+ * Return 0, or -EIO when the request erased and that proof could not be
+ * committed (the store fails): the face must not answer it as it ran
+ * (CCI: Internal Error, srv_cci_unproven(); QMP: srv_unproven_text()),
+ * since a restart before the store accepts writes again erases again what
+ * is written after it.  Other callers may ignore it.
  */
-void srv_request_end(struct server_ctx *s);
+int srv_request_end(struct server_ctx *s);
+/*
+ * An erase srv_request_end() refused as not durable: turn its response
+ * (@rsp, *@rsp_len bytes of @cap) into a header-only Internal Error of
+ * the request @req (@req_len bytes).  Return 0 or -EINVAL.
+ */
+int srv_cci_unproven(const uint8_t *req, size_t req_len, uint8_t *rsp, size_t cap,
+		     size_t *rsp_len);
+/* The QMP error text of such an erase (in buf). */
+const char *srv_unproven_text(struct server_ctx *s, char *buf, size_t cap);
 /* Wall clock, ns. */
 uint64_t srv_wall_ns(void);
 

@@ -117,7 +117,9 @@ static void execute(struct fm_conn *c, const uint8_t *req, size_t len)
 			d->reason ? " reason=" : "", d->reason ? core_reason_str(d->reason) : "",
 			d->reason ? " (" : "", d->reason ? d->text : "", d->reason ? ")" : "");
 	}
-	srv_request_end(s);
+	/* An erase whose proof the store refused: not answered as done (request.c). */
+	if (srv_request_end(s))
+		srv_cci_unproven(req, len, c->rsp, c->max_msg, &rsp_len);
 	if (!c->gone)
 		sock_conn_write(c->conn, c->rsp, rsp_len);
 }

@@ -145,12 +145,14 @@ static uint16_t hl_cci_before(void *opaque, uint16_t host, const uint8_t *req, s
 }
 
 static int hl_cci_after(void *opaque, uint16_t host, const uint8_t *req, size_t req_len,
-			const uint8_t *rsp, size_t rsp_len, bool chain_was_open)
+			uint8_t *rsp, size_t cap, size_t *rsp_len, bool chain_was_open)
 {
 	struct dcd *dv = opaque;
 
-	(void)host, (void)req, (void)req_len, (void)rsp, (void)rsp_len, (void)chain_was_open;
-	srv_request_end(dv->srv);
+	(void)host, (void)chain_was_open;
+	/* An erase whose proof the store refused: not answered as done (request.c). */
+	if (srv_request_end(dv->srv))
+		srv_cci_unproven(req, req_len, rsp, cap, rsp_len);
 	return 0;
 }
 

@@ -83,7 +83,9 @@ static int execute(struct mctp_pty *p, struct cci_ctx *ctx, const uint8_t *req, 
 				p->name, ctx == p->fm ? MCTP_TYPE_CXL_FMAPI : MCTP_TYPE_CXL_CCI,
 				rq.opcode, rq.payload_len, cxldcd_rc_str(rs.rc));
 	}
-	srv_request_end(s);
+	/* An erase whose proof the store refused: not answered as done (request.c). */
+	if (srv_request_end(s) && !rc)
+		rc = srv_cci_unproven(req, len, rsp, cap, rsp_len);
 	return rc;
 }
 

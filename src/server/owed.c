@@ -334,6 +334,7 @@ void srv_owed_erased(struct dcd *dv, uint16_t host, uint64_t dpa, uint64_t len)
 	if (!replaying(dv)) {
 		if (dv->srv) {
 			dv->srv->ran_unproven = true;   /* proven before its answer (request.c) */
+			dv->srv->erased = true;
 			dv->srv->nr_zeroed++;
 		}
 		return;

@@ -232,7 +232,14 @@ static void run_deferred(void *opaque, int rc)
 	} else {
 		/* srv_group_flush() set the record's model time */
 		rc = run_body(dc->s, dc->args, &ret, &err, dc->fn, dc->dev_fn);
-		srv_request_end(dc->s);
+		/* cxl-cci-request of an erase whose proof the store refused (request.c) */
+		if (srv_request_end(dc->s) && !rc) {
+			char msg[SRV_ERR_MAX];
+
+			qmp_error_set(&err, QMP_ERR_GENERIC, "%s",
+				      srv_unproven_text(dc->s, msg, sizeof(msg)));
+			rc = -EIO;
+		}
 	}
 	if (rc) {
 		json_decref(ret);

@@ -36,6 +36,7 @@ uint64_t srv_wall_ns(void)
 void srv_request_begin_at(struct server_ctx *s, uint64_t now_ns)
 {
 	s->now_ns = now_ns;
+	s->erased = false;
 	for (size_t i = 0; i < s->nr_devs; i++)
 		core_dev_set_time(s->devs[i]->dev, s->now_ns);
 }
@@ -44,6 +45,7 @@ void srv_request_begin(struct server_ctx *s)
 {
 	if (!s->replaying)
 		s->now_ns = srv_wall_ns();
+	s->erased = false;
 	for (size_t i = 0; i < s->nr_devs; i++)
 		core_dev_set_time(s->devs[i]->dev, s->now_ns);
 }
@@ -199,6 +201,20 @@ static int commit_segment(struct server_ctx *s, struct srv_group_item *seg)
 	return rc;
 }
 
+/* Commit the proof record alone (no segment is left); note the outcome as commit_segment() does. */
+static void prove(struct server_ctx *s)
+{
+	if (srv_owed_prove(s)) {
+		snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
+		srv_log(s->log, LOG_WARNING, "state: cannot journal that an erase or Set LSA ran: %s",
+			s->store_err);
+		s->store_failing = true;
+	} else if (s->store_failing) {
+		srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
+		s->store_failing = false;
+	}
+}
+
 /* Detach the first segment of @batch: up to and including its first request that may erase. */
 static struct srv_group_item *segment(struct srv_group_item *batch, struct srv_group_item **rest)
 {
@@ -227,9 +243,8 @@ static void commit_next(struct server_ctx *s)
 	s->next_rc = 0;
 	if (s->next_seg)
 		s->next_rc = commit_segment(s, s->next_seg);
-	else if (s->ran_unproven && srv_owed_prove(s))
-		srv_log(s->log, LOG_WARNING, "state: cannot journal that an erase or Set LSA ran: %s",
-			store_last_error(s->st));
+	else if (s->ran_unproven)
+		prove(s);
 }
 
 /*
@@ -366,10 +381,45 @@ const char *srv_store_error_text(struct server_ctx *s, char *buf, size_t cap)
 	return buf;
 }
 
-void srv_request_end(struct server_ctx *s)
+int srv_cci_unproven(const uint8_t *req, size_t req_len, uint8_t *rsp, size_t cap,
+		     size_t *rsp_len)
 {
+	struct cci_hdr rq;
+
+	if (cci_dec_hdr(req, req_len, &rq) || cci_enc_refusal(&rq, CXLDCD_RC_INTERNAL_ERROR, rsp, cap))
+		return -EINVAL;
+	*rsp_len = CXLDCD_CCI_HDR_SIZE;
+	return 0;
+}
+
+const char *srv_unproven_text(struct server_ctx *s, char *buf, size_t cap)
+{
+	snprintf(buf, cap,
+		 "the erase ran, but the state store cannot record that it ran (%s): until the store accepts writes again, a restart erases again what is written meanwhile; retry the erase then",
+		 s->store_err);
+	return buf;
+}
+
+int srv_request_end(struct server_ctx *s)
+{
+	bool erased = s->erased;
+
 	/* The last of its segment ran an erase: its proof is durable before its answer leaves. */
 	if (s->flushing && !s->flush_unrun && !s->next_done && s->ran_unproven)
 		commit_next(s);
+	s->erased = false;
 	srv_events_flush(s);
+	/*
+	 * Its record is durable, so a replay owes its zeroing and the erase
+	 * is not lost; but with no proof after it, a restart (even after a
+	 * clean stop) zeroes again what the host writes from now on.  So it
+	 * must not be answered as done: Internal Error, in doubt as any
+	 * request of a failing store, until a commit carries the proof.
+	 */
+	if (!erased || !s->ran_unproven || !srv_grouping(s))
+		return 0;
+	srv_log(s->log, LOG_ERR,
+		"state: an erase ran but its proof record cannot be stored (%s): answered Internal Error; until the store accepts writes again, a restart erases that capacity again",
+		s->store_err);
+	return -EIO;
 }

@@ -10,7 +10,10 @@
  * (the database and its WAL; the -shm index is left alone, as on a real
  * full disk where it is already allocated) fails with that errno.  An
  * absent or empty control file means no fault, so a test turns the fault on
- * and off while the daemon runs.  Other files are never touched.
+ * and off while the daemon runs.  Other files are never touched.  A number
+ * after the errno's name ("EIO 5") delays the fault until that many WAL
+ * syncs succeeded in this process: the commit after the Nth fails, the
+ * ones before it do not (with CXLDCD_FAULTFS_SYNCS a test reads N).
  *
  * CXLDCD_FAULTFS_SYNCS=PATH: each successful fsync()/fdatasync() of the WAL
  * appends one byte to PATH, so a test counts the commits that reached the
@@ -51,6 +54,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+/* The WAL syncs that succeeded in this process. */
+static unsigned long wal_syncs;
+
 /* The errno to inject for fd now, or 0. */
 static int fault_for(int fd)
 {
@@ -82,6 +88,8 @@ static int fault_for(int fd)
 		code = EIO;
 	else if (n > 0 && !strncmp(buf, "EFBIG", 5))
 		code = EFBIG;
+	if (code && strchr(buf, ' ') && wal_syncs < strtoul(strchr(buf, ' ') + 1, NULL, 10))
+		code = 0;       /* "EIO N": not before the Nth WAL sync */
 out:
 	errno = saved;
 	return code;
@@ -104,9 +112,6 @@ static bool is_wal(int fd)
 	path[n] = 0;
 	return strstr(path, "cxldcd.db-wal") != NULL;
 }
-
-/* The WAL syncs that succeeded in this process. */
-static unsigned long wal_syncs;
 
 /* Wait while $CXLDCD_FAULTFS_WHOLD exists and names a number of syncs reached, when fd is the WAL. */
 static void hold_write(int fd)

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-durability-proof.c - integration: what the daemon claims about an
+ * erase or a zeroing holds on disk (docs/persistence.md, "Crash
+ * semantics" and "When the store fails").  The daemon runs with the
+ * faultfs shim preloaded ($FAULTFS, tests/support/faultfs.c):
+ *  - the store fails right after an erase's own commit, so the proof
+ *    record that says it ran cannot be stored: the erase is not answered
+ *    as done (QMP error, CCI Internal Error on the Type 3 MCTP CCI socket),
+ *    and a restart before the store recovers erases again what was
+ *    written after it;
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store/store.h"
+
+#include "dev-util.h"
+#include "state-util.h"
+
+#define DEV "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2"
+
+static const char *add_a =
+	"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+	"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+	"\"extents\":[{\"offset\":0,\"len\":2097152}]}}";
+
+/* The shim's files in the daemon's directory. */
+struct shim {
+	char ctl[200], syncs[200], trace[200];
+};
+
+/*
+ * Start @p with the shim preloaded: its fault control file, its WAL-sync
+ * counter and, when @trace, its trace of every sync.  Skips without $FAULTFS.
+ */
+static void start_shim(struct dproc *p, const struct state_args *a, struct shim *sh, bool trace)
+{
+	const char *lib = getenv("FAULTFS");
+
+	if (!lib)
+		skip();
+	snprintf(sh->ctl, sizeof(sh->ctl), "%s/fault", p->dir);
+	snprintf(sh->syncs, sizeof(sh->syncs), "%s/syncs", p->dir);
+	snprintf(sh->trace, sizeof(sh->trace), "%s/trace", p->dir);
+	setenv("LD_PRELOAD", lib, 1);
+	setenv("CXLDCD_FAULTFS", sh->ctl, 1);
+	setenv("CXLDCD_FAULTFS_SYNCS", sh->syncs, 1);
+	if (trace)
+		setenv("CXLDCD_FAULTFS_TRACE", sh->trace, 1);
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	unsetenv("LD_PRELOAD");
+	unsetenv("CXLDCD_FAULTFS");
+	unsetenv("CXLDCD_FAULTFS_SYNCS");
+	unsetenv("CXLDCD_FAULTFS_TRACE");
+}
+
+/* The WAL syncs the shim counted so far. */
+static long syncs_of(const struct shim *sh)
+{
+	struct stat sb;
+
+	return stat(sh->syncs, &sb) ? 0 : (long)sb.st_size;
+}
+
+/* From the commit after the next one on, the store fails with EIO (NULL: never). */
+static void fail_after_next_commit(const struct shim *sh, bool on)
+{
+	FILE *f;
+
+	if (!on) {
+		unlink(sh->ctl);
+		return;
+	}
+	assert_non_null(f = fopen(sh->ctl, "w"));
+	fprintf(f, "EIO %ld\n", syncs_of(sh) + 1);
+	fclose(f);
+}
+
+/* @n bytes of DIR/@name at @off into @buf. */
+static void file_read(const struct dproc *p, const char *name, uint64_t off, char *buf, size_t n)
+{
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	assert_true((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(pread(fd, buf, n, (off_t)off), (ssize_t)n);
+	close(fd);
+}
+
+/* @text into DIR/@name at @off: what a trusted host wrote, or a clean stop wrote back. */
+static void file_write(const struct dproc *p, const char *name, uint64_t off, const char *text)
+{
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	assert_true((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(pwrite(fd, text, strlen(text), (off_t)off), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static bool file_zero(const struct dproc *p, const char *name, size_t n)
+{
+	char buf[64] = { 0 }, zero[64] = { 0 };
+
+	file_read(p, name, 0, buf, n);
+	return !memcmp(buf, zero, n);
+}
+
+/* ---- an erase whose proof record cannot be stored ----------------------- */
+
+/* Secure Erase (4401h) over the Type 3 MCTP CCI socket @fd: its return code. */
+static int mctp_secure_erase(int fd)
+{
+	uint8_t req[12] = { 0 }, rsp[12 + 64];
+	ssize_t n;
+
+	req[1] = 9;                     /* message tag */
+	put16(req + 3, 0x4401);
+	assert_int_equal(write(fd, req, sizeof(req)), (ssize_t)sizeof(req));
+	n = read(fd, rsp, sizeof(rsp));
+	assert_int_equal(n, 12);        /* header only, Success or not */
+	assert_int_equal(rsp[1], 9);
+	assert_int_equal(rsp[3] | rsp[4] << 8, 0x4401);
+	return rsp[8] | rsp[9] << 8;
+}
+
+/* Secure Erase of host 0's capacity over QMP cxl-cci-request: the reply. */
+static json_t *qmp_secure_erase(struct qmp_client *c)
+{
+	return qmp_client_cmd(c, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\","
+				 "\"cci\":\"mailbox\",\"host-id\":0,\"opcode\":17409}}", TMO);
+}
+
+/*
+ * Host 0 accepts tag A (its bytes in a.mem: "host 0 data"), the store
+ * fails right after the erase's own commit: the erase ran (a.mem is
+ * zeros) but its proof record is not stored.  Before, it was answered
+ * Success all the same (QMP: return-code 0; the MCTP CCI: 0000h), and
+ * what the host then writes is zeroed again by a restart, which owes
+ * the erase with no proof after it.  Now the answer says the erase is
+ * not durable (QMP error naming the store, CCI Internal Error 0004h);
+ * the model keeps what ran (the extent, the zeros); a restart while
+ * the store still failed indeed erases what was written since; once the
+ * store accepts writes again the next commit carries the proof, and what
+ * is written after it survives a kill.
+ */
+static void erase_unproven(bool mctp)
+{
+	char sock[200], msock[220], buf[16];
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_t *r, *x;
+	int fd = -1;
+
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(sock, sizeof(sock), "%s/mctp.sock", p.dir);
+	snprintf(msock, sizeof(msock), "unix:%s", sock);
+	state_args(&a, &p, NULL, DEV, "--mctp-cci", msock);
+	start_shim(&p, &a, &sh, false);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	file_write(&p, "a.mem", 0, "host 0 data");
+	if (mctp)
+		assert_true((fd = dproc_connect_unix(sock, TMO)) >= 0);
+	fail_after_next_commit(&sh, true);
+	if (mctp) {
+		int rc = mctp_secure_erase(fd);
+
+		if (rc != CXLDCD_RC_INTERNAL_ERROR)
+			fail_msg("the MCTP CCI's Secure Erase was answered %04xh with its proof not stored",
+				 rc);
+	} else {
+		r = qmp_secure_erase(c);
+		if (!json_object_get(r, "error"))
+			fail_msg("Secure Erase answered %s with its proof not stored",
+				 json_dumps(r, JSON_COMPACT));
+		assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r, "error"), "desc")),
+				       "the erase ran, but the state store cannot record that it ran"));
+		json_decref(r);
+	}
+	assert_true(file_zero(&p, "a.mem", 11));        /* it ran */
+	x = host0_extents(c);
+	assert_int_equal(json_array_size(x), 1);        /* and changed only what it does */
+	json_decref(x);
+	assert_non_null(strstr(dproc_log(&p), "an erase ran but its proof record cannot be stored"));
+	/* Written after the erase, then a kill while the store still fails. */
+	file_write(&p, "a.mem", 0, "written after");
+	qmp_client_free(c);
+	if (fd >= 0)
+		close(fd);
+	dproc_kill9(&p);
+	fail_after_next_commit(&sh, false);
+	start_shim(&p, &a, &sh, false);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	if (!file_zero(&p, "a.mem", 13))
+		fail_msg("the erase without a proof was not done again at the restart");
+	/* The store works: the erase once more, answered Success, and what follows survives. */
+	if (mctp) {
+		assert_true((fd = dproc_connect_unix(sock, TMO)) >= 0);
+		assert_int_equal(mctp_secure_erase(fd), 0);
+		close(fd);
+	} else {
+		r = expect_ok(qmp_secure_erase(c));
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "return"),
+								    "return-code")), 0);
+		json_decref(r);
+	}
+	file_write(&p, "a.mem", 0, "kept");
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	file_read(&p, "a.mem", 0, buf, 4);
+	assert_memory_equal(buf, "kept", 4);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+static void test_an_erase_whose_proof_cannot_be_stored_is_not_answered_success(void **state)
+{
+	(void)state;
+	erase_unproven(false);
+}
+
+static void test_an_mctp_erase_whose_proof_cannot_be_stored_is_answered_internal_error(void **state)
+{
+	(void)state;
+	erase_unproven(true);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_an_erase_whose_proof_cannot_be_stored_is_not_answered_success,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_mctp_erase_whose_proof_cannot_be_stored_is_answered_internal_error,
+					  dproc_reap_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
