@@ -141,6 +141,13 @@ struct server_ctx {
 	 */
 	uint64_t nr_zeroed, zeroed_synced, snap_zeroed;
 	/*
+	 * Duplicates of the files of backends object-del removed while a
+	 * zeroing was not synced yet, and how many of them the pending
+	 * snapshot's child got (zerosync.c).
+	 */
+	int *gone_fds;
+	size_t nr_gone, nr_gone_forked;
+	/*
 	 * Places a replay owed a zeroing on backends that were unavailable,
 	 * [tag, start, len] each, as the store keeps them (owed.c), and
 	 * whether they changed since they were stored.
@@ -322,6 +329,26 @@ int srv_owed_carry_save(struct server_ctx *s, size_t *nr);
  * anything can bind it.  Return 0, or -errno with err set.
  */
 int srv_owed_backend_back(struct server_ctx *s, const char *id, char *err, size_t cap);
+
+/* ---- zerosync.c: a deleted backend's zeroing reaches the disk ------------ */
+
+/*
+ * Before object-del removes backend @id: a duplicate of its file's
+ * descriptor when something was zeroed since the recorded snapshot and it
+ * is a file a restart finds again; else -1.
+ */
+int srv_zerosync_dup(struct server_ctx *s, const char *id);
+/* The backend is gone: keep @fd (from srv_zerosync_dup(), -1: none) for the next snapshot. */
+void srv_zerosync_keep(struct server_ctx *s, int fd, const char *id);
+/*
+ * At a snapshot's fork: when @sync, the kept descriptors into @out (room
+ * for s->nr_gone) for the child to sync; how many.  Either way the
+ * snapshot covers them once recorded.
+ */
+size_t srv_zerosync_fork(struct server_ctx *s, int *out, bool sync);
+/* That snapshot is recorded: close what it covered. */
+void srv_zerosync_done(struct server_ctx *s);
+void srv_zerosync_fini(struct server_ctx *s);
 
 /* ---- persist.c: --state ------------------------------------------------ */
 

@@ -440,4 +440,5 @@ void srv_ctx_fini(struct server_ctx *s)
 	s->objects = NULL;
 	json_decref(s->owed_carry);
 	s->owed_carry = NULL;
+	srv_zerosync_fini(s);
 }

@@ -495,7 +495,7 @@ static int snap_sync_backends(const int *fds, size_t n)
  */
 static int *snap_keep(struct server_ctx *s, int pipe_fd, bool sync, size_t *nr_sync)
 {
-	int *fds = malloc((1 + (sync ? mem_registry_count(s->reg) : 0)) * sizeof(*fds));
+	int *fds = malloc((1 + (sync ? mem_registry_count(s->reg) + s->nr_gone : 0)) * sizeof(*fds));
 	size_t n = 0;
 
 	if (!fds)
@@ -511,6 +511,7 @@ static int *snap_keep(struct server_ctx *s, int pipe_fd, bool sync, size_t *nr_s
 		if (bi.mem_path && bi.fd >= 0 && !fstat(bi.fd, &sb) && sb.st_nlink)
 			fds[1 + n++] = bi.fd;
 	}
+	n += srv_zerosync_fork(s, fds + 1 + n, sync);   /* backends object-del removed since */
 	*nr_sync = n;
 	return fds;
 }
@@ -636,6 +637,7 @@ void srv_snapshot_done_fd(struct loop *l, int fd, unsigned events, void *opaque)
 	}
 	s->snap_seq = s->snap_kept_seq = s->snap_pending_seq;
 	s->zeroed_synced = s->snap_zeroed;
+	srv_zerosync_done(s);
 	s->trimming = true;
 	srv_log(s->log, LOG_INFO, "state: snapshot %s written; journal up to seq=%llu dropped", name,
 		(unsigned long long)s->snap_seq);

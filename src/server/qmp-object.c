@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/store.h"
 #include "cmdline.h"
@@ -121,8 +122,13 @@ static int object_del_check(struct server_ctx *s, const char *id, struct mem_bac
 static int object_del_do(struct server_ctx *s, const char *id, char *err, size_t cap)
 {
 	char msg[SRV_ERR_MAX - 64];
+	int fd = srv_zerosync_dup(s, id);       /* zeroed there, not synced yet: kept */
 	int rc = mem_registry_del(s->reg, id, msg, sizeof(msg));
 
+	if (rc && fd >= 0)
+		close(fd);
+	else
+		srv_zerosync_keep(s, fd, id);
 	if (rc) {
 		if (rc == -EBUSY)
 			snprintf(err, cap, "object '%s' is in use, can not be deleted: %s", id, msg);

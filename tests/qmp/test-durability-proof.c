@@ -9,6 +9,9 @@
  *    as done (QMP error, CCI Internal Error on the Type 3 MCTP CCI socket),
  *    and a restart before the store recovers erases again what was
  *    written after it;
+ *  - a backend deleted by object-del after a zeroing on it: the snapshot
+ *    that drops the zeroing's record syncs its file first (the shim's
+ *    trace of syncs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -250,12 +253,80 @@ static void test_an_mctp_erase_whose_proof_cannot_be_stored_is_answered_internal
 	erase_unproven(true);
 }
 
+/* ---- a deleted backend's zeroing --------------------------------------- */
+
+/* Wait until the shim's sync trace names a snapshot file; the trace into @buf. */
+static void wait_snapshot(const char *path, char *buf, size_t cap)
+{
+	for (int i = 0; i < TMO / 10; i++, usleep(10000)) {
+		FILE *f = fopen(path, "r");
+		size_t len = f ? fread(buf, 1, cap - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		buf[len] = 0;
+		if (strstr(buf, "snapshot-"))
+			return;
+	}
+	fail_msg("no snapshot was written (syncs: %s)", buf);
+}
+
+/*
+ * A sanitizing forced release zeroes host 0's capacity in a.mem (backend
+ * fa, unsynced), then fa is deleted (object-del) and a snapshot drops both
+ * records: the journal no longer owes that zeroing, so a.mem must be
+ * synced before the snapshot is written.  Before, the snapshot child
+ * synced only the backends still there: a.mem was not in the trace, and
+ * after a power loss an object-add of a.mem again could find host 0's
+ * bytes in free capacity.
+ */
+static void test_a_backend_deleted_after_a_zeroing_is_synced_before_a_snapshot_drops_it(void **state)
+{
+	static const char *forced =
+		"{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+		"\"removal-policy\":\"tag-based\",\"forced-removal\":true,\"tag\":\"" TAG_A "\",\"region\":0}}";
+	char buf[4096];
+	const char *snap, *a_mem;
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV ",sanitize-on-release=on", "--fm", p.fm_arg);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "5", 1);
+	start_shim(&p, &a, &sh, true);
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));                      /* seq 1 */
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);       /* 2, 3: accept, clear the log */
+	file_write(&p, "a.mem", 0, "host 0 data");
+	unlink(sh.trace);                                       /* from here on */
+	ok(qmp_client_cmd(c, forced, TMO));                     /* seq 4: zeroes a.mem */
+	assert_true(file_zero(&p, "a.mem", 11));
+	ok(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"fa\"}}",
+			  TMO));                                /* seq 5: snapshot 5 */
+	wait_snapshot(sh.trace, buf, sizeof(buf));
+	snap = strstr(buf, "snapshot-");
+	assert_non_null(strstr(buf, "snapshot-00000000000000000005.bin.tmp"));
+	a_mem = strstr(buf, "a.mem\n");
+	if (!a_mem || a_mem > snap)
+		fail_msg("snapshot 5 was written before a.mem, zeroed by the release it drops and deleted since, was synced: %s",
+			 buf);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_an_erase_whose_proof_cannot_be_stored_is_not_answered_success,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_mctp_erase_whose_proof_cannot_be_stored_is_answered_internal_error,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_backend_deleted_after_a_zeroing_is_synced_before_a_snapshot_drops_it,
 					  dproc_reap_all),
 	};
 
