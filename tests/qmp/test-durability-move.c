@@ -74,11 +74,6 @@ static void make_args_dev(struct args *a, const struct dproc *p, const char *dev
 	a->argv[10] = NULL;
 }
 
-static void make_args(struct args *a, const struct dproc *p)
-{
-	make_args_dev(a, p, DEV);
-}
-
 /* The backend file, 64 MiB of PATF, made before the first start. */
 static void make_file(const struct dproc *p)
 {
@@ -92,6 +87,66 @@ static void make_file(const struct dproc *p)
 	for (int i = 0; i < 64; i++)
 		assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
 	close(fd);
+}
+
+/* The faultfs shim's control files in the daemon's directory, and which a start names. */
+enum { SHIM_HOLD = 1, SHIM_WHOLD = 2, SHIM_SYNCS = 4, SHIM_FAULT = 8 };
+
+struct shim {
+	unsigned use;
+	char hold[200], whold[200], syncs[200], fault[200];
+};
+
+/*
+ * A new daemon @p: its backend file and arguments @a for device @dev; the
+ * shim's files named in @sh for the starts (@use: SHIM_*).  A test that
+ * uses the shim skips without $FAULTFS.
+ */
+static void setup(struct dproc *p, struct args *a, const char *dev, struct shim *sh, unsigned use)
+{
+	if (use && !getenv("FAULTFS"))
+		skip();
+	assert_int_equal(dproc_init(p), 0);
+	make_file(p);
+	make_args_dev(a, p, dev);
+	sh->use = use;
+	snprintf(sh->hold, sizeof(sh->hold), "%s/hold", p->dir);
+	snprintf(sh->whold, sizeof(sh->whold), "%s/whold", p->dir);
+	snprintf(sh->syncs, sizeof(sh->syncs), "%s/syncs", p->dir);
+	snprintf(sh->fault, sizeof(sh->fault), "%s/fault", p->dir);
+}
+
+/* Start @p, with the shim preloaded and its files named when @sh uses any (NULL: plain). */
+static void start_with(struct dproc *p, const struct args *a, const struct shim *sh)
+{
+	static const char *const env[] = { "CXLDCD_FAULTFS_HOLD", "CXLDCD_FAULTFS_WHOLD",
+					   "CXLDCD_FAULTFS_SYNCS", "CXLDCD_FAULTFS" };
+	const char *path[4];
+
+	if (!sh || !sh->use) {
+		assert_int_equal(dproc_start(p, a->argv), 0);
+		return;
+	}
+	path[0] = sh->hold, path[1] = sh->whold, path[2] = sh->syncs, path[3] = sh->fault;
+	setenv("LD_PRELOAD", getenv("FAULTFS"), 1);
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	for (int i = 0; i < 4; i++)
+		if (sh->use & 1u << i)
+			setenv(env[i], path[i], 1);
+	assert_int_equal(dproc_start(p, a->argv), 0);   /* the environment is the child's at fork */
+	unsetenv("LD_PRELOAD");
+	for (int i = 0; i < 4; i++)
+		unsetenv(env[i]);
+}
+
+/* Make the file at @path (the shim's hold: while it exists), holding @text. */
+static void touch(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
 }
 
 /* Whether the first @n bytes of the backend file are all @v. */
@@ -316,16 +371,15 @@ static void kill_during_move(int phase)
 {
 	struct dproc p;
 	struct args a;
+	struct shim sh;
 	struct qmp_client *c;
 	struct raw r[3];
 	uint8_t *m[3], pl[64];
 	uint64_t base = 0, id[3] = { 0 };
 	int fd[3], nfd;
 
-	assert_int_equal(dproc_init(&p), 0);
-	make_file(&p);
-	make_args(&a, &p);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
+	setup(&p, &a, DEV, &sh, 0);
+	start_with(&p, &a, NULL);
 	assert_non_null(c = state_connect(&p));
 	for (uint16_t h = 0; h < 3; h++)
 		base = hello(&r[h], a.hsock, h);
@@ -396,42 +450,30 @@ static void test_a_kill_while_the_sharers_remap(void **state)
  */
 static void test_a_kill_before_an_acceptance_ran(void **state)
 {
-	const char *shim = getenv("FAULTFS");
-	char hold[200], pl[64];
+	char pl[64];
 	struct dproc p;
 	struct args a;
+	struct shim sh;
 	struct qmp_client *c;
 	struct raw r;
 	uint8_t *m;
 	uint64_t base;
 	int fd;
-	FILE *f;
 
 	(void)state;
-	if (!shim)
-		skip();
-	assert_int_equal(dproc_init(&p), 0);
-	make_file(&p);
-	make_args(&a, &p);
-	snprintf(hold, sizeof(hold), "%s/hold", p.dir);
-	setenv("LD_PRELOAD", shim, 1);
-	setenv("CXLDCD_FAULTFS_HOLD", hold, 1);
-	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	unsetenv("LD_PRELOAD");
-	unsetenv("CXLDCD_FAULTFS_HOLD");
+	setup(&p, &a, DEV, &sh, SHIM_HOLD);
+	start_with(&p, &a, &sh);
 	assert_non_null(c = state_connect(&p));
 	base = hello(&r, a.hsock, 1);
 	add(c, 1, "prescriptive");
 	expect_host(c, 1, 0, 1);
-	assert_non_null(f = fopen(hold, "w"));
-	fclose(f);
+	touch(sh.hold, "");
 	extent_cmd(&r, 0x4802, 1, base);
 	/* Held in the commit's sync: nothing comes back. */
 	assert_int_equal(next_msg(&r, 0, (uint8_t *)pl, sizeof(pl), NULL, 300), 0);
 	qmp_client_free(c);
 	dproc_kill9(&p);
-	unlink(hold);
+	unlink(sh.hold);
 	raw_close(&r);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	c = state_connect(&p);
@@ -492,20 +534,13 @@ static void erase_cmd(struct raw *r, const struct erase *e)
 	hl_raw_send(r->sock, HL_CCI_REQ, ++r->seq, req, 12 + e->n);
 }
 
-/* Start (with the faultfs shim's sync hold at @hold when not NULL), connect host 0, accept tag A. */
-static struct qmp_client *start_own(struct dproc *p, struct args *a, const char *hold,
+/* Start (with the faultfs shim as @sh says, NULL: without), connect host 0, accept tag A. */
+static struct qmp_client *start_own(struct dproc *p, struct args *a, const struct shim *sh,
 				    struct raw *r, uint64_t *base, uint8_t **m, int *fd)
 {
 	struct qmp_client *c;
 
-	if (hold) {
-		setenv("LD_PRELOAD", getenv("FAULTFS"), 1);
-		setenv("CXLDCD_FAULTFS_HOLD", hold, 1);
-		setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
-	}
-	assert_int_equal(dproc_start(p, a->argv), 0);
-	unsetenv("LD_PRELOAD");
-	unsetenv("CXLDCD_FAULTFS_HOLD");
+	start_with(p, a, sh);
 	assert_non_null(c = state_connect(p));
 	*base = hello(r, a->hsock, 0);
 	add(c, 0, "prescriptive");
@@ -580,35 +615,28 @@ static void written_since_is_kept(struct dproc *p, const struct args *a)
  */
 static void erase_killed_before_it_ran(const struct erase *e0)
 {
-	char hold[200];
 	uint8_t pl[64];
 	struct dproc p;
 	struct args a;
+	struct shim sh;
 	struct qmp_client *c;
 	struct raw r;
 	struct erase e = *e0;
 	uint64_t base;
 	uint8_t *m;
 	int fd;
-	FILE *f;
 
-	if (!getenv("FAULTFS"))
-		skip();
-	assert_int_equal(dproc_init(&p), 0);
-	make_file(&p);
-	make_args_dev(&a, &p, DEV_OWN);
-	snprintf(hold, sizeof(hold), "%s/hold", p.dir);
-	c = start_own(&p, &a, hold, &r, &base, &m, &fd);
+	setup(&p, &a, DEV_OWN, &sh, SHIM_HOLD);
+	c = start_own(&p, &a, &sh, &r, &base, &m, &fd);
 	if (e.op == 0x4402)
 		e = media_zero(base);
-	assert_non_null(f = fopen(hold, "w"));
-	fclose(f);
+	touch(sh.hold, "");
 	erase_cmd(&r, &e);
 	assert_int_equal(next_msg(&r, 0, pl, sizeof(pl), NULL, 300), 0);  /* held in the sync */
 	assert_true(all_are(m, LEN, PATF));     /* it never ran */
 	qmp_client_free(c);
 	dproc_kill9(&p);
-	unlink(hold);
+	unlink(sh.hold);
 	munmap(m, LEN);
 	close(fd);
 	raw_close(&r);
@@ -646,6 +674,7 @@ static void test_an_answered_secure_erase_survives_a_kill(void **state)
 {
 	struct dproc p;
 	struct args a;
+	struct shim sh;
 	struct qmp_client *c;
 	struct raw r;
 	uint64_t base;
@@ -653,9 +682,7 @@ static void test_an_answered_secure_erase_survives_a_kill(void **state)
 	int fd;
 
 	(void)state;
-	assert_int_equal(dproc_init(&p), 0);
-	make_file(&p);
-	make_args_dev(&a, &p, DEV_OWN);
+	setup(&p, &a, DEV_OWN, &sh, 0);
 	c = start_own(&p, &a, NULL, &r, &base, &m, &fd);
 	erase_cmd(&r, &secure_erase);
 	assert_int_equal(cci_rc(&r), 0);
@@ -679,6 +706,7 @@ static void test_what_a_host_wrote_after_its_erase_survives_a_restart(void **sta
 {
 	struct dproc p;
 	struct args a;
+	struct shim sh;
 	struct qmp_client *c;
 	struct raw r;
 	uint64_t base;
@@ -686,9 +714,7 @@ static void test_what_a_host_wrote_after_its_erase_survives_a_restart(void **sta
 	int fd;
 
 	(void)state;
-	assert_int_equal(dproc_init(&p), 0);
-	make_file(&p);
-	make_args_dev(&a, &p, DEV_OWN);
+	setup(&p, &a, DEV_OWN, &sh, 0);
 	c = start_own(&p, &a, NULL, &r, &base, &m, &fd);
 	erase_cmd(&r, &secure_erase);
 	assert_int_equal(cci_rc(&r), 0);
@@ -724,43 +750,28 @@ static long syncs_in(const char *path)
  */
 static void test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill(void **state)
 {
-	char hold[200], syncs[200], dev[200];
+	char n[32];
 	uint8_t pl[64];
 	struct dproc p;
 	struct args a;
+	struct shim sh;
 	struct qmp_client *c;
 	struct raw r;
 	uint64_t base;
 	uint8_t *m;
 	int fd, got;
-	FILE *f;
 
 	(void)state;
-	if (!getenv("FAULTFS"))
-		skip();
-	assert_int_equal(dproc_init(&p), 0);
-	make_file(&p);
-	snprintf(dev, sizeof(dev), "%s,trusted-hosts=on", DEV_OWN);
-	make_args_dev(&a, &p, dev);
-	snprintf(hold, sizeof(hold), "%s/whold", p.dir);
-	snprintf(syncs, sizeof(syncs), "%s/syncs", p.dir);
-	setenv("LD_PRELOAD", getenv("FAULTFS"), 1);
-	setenv("CXLDCD_FAULTFS_WHOLD", hold, 1);
-	setenv("CXLDCD_FAULTFS_SYNCS", syncs, 1);
-	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
-	c = start_own(&p, &a, NULL, &r, &base, &m, &fd);
-	unsetenv("LD_PRELOAD");
-	unsetenv("CXLDCD_FAULTFS_WHOLD");
-	unsetenv("CXLDCD_FAULTFS_SYNCS");
+	setup(&p, &a, DEV_OWN ",trusted-hosts=on", &sh, SHIM_WHOLD | SHIM_SYNCS);
+	c = start_own(&p, &a, &sh, &r, &base, &m, &fd);
 	/* The erase's own commit is the next sync; every WAL write after it waits. */
-	assert_non_null(f = fopen(hold, "w"));
-	fprintf(f, "%ld\n", syncs_in(syncs) + 1);
-	fclose(f);
+	snprintf(n, sizeof(n), "%ld\n", syncs_in(sh.syncs) + 1);
+	touch(sh.whold, n);
 	erase_cmd(&r, &secure_erase);
 	got = next_msg(&r, HL_CCI_RSP, pl, sizeof(pl), NULL, 500);
 	if (got != HL_CCI_RSP) {        /* held with its proof: let the proof be written */
 		assert_true(all_are(m, LEN, 0));        /* it ran */
-		unlink(hold);
+		unlink(sh.whold);
 		got = next_msg(&r, HL_CCI_RSP, pl, sizeof(pl), NULL, TMO);
 	}
 	assert_int_equal(got, HL_CCI_RSP);
@@ -769,7 +780,7 @@ static void test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill(vo
 	memset(m, PAT1, LEN);           /* into the backend file: trusted */
 	qmp_client_free(c);
 	dproc_kill9(&p);
-	unlink(hold);
+	unlink(sh.whold);
 	munmap(m, LEN);
 	close(fd);
 	raw_close(&r);
@@ -851,7 +862,6 @@ static void test_an_erase_of_static_capacity_killed_before_it_ran_is_done_at_res
 	struct raw r;
 	uint8_t *m;
 	int fd, f;
-	FILE *h;
 
 	(void)state;
 	if (!getenv("FAULTFS"))
@@ -875,8 +885,7 @@ static void test_an_erase_of_static_capacity_killed_before_it_ran_is_done_at_res
 	unsetenv("LD_PRELOAD");
 	unsetenv("CXLDCD_FAULTFS_HOLD");
 	assert_true(all_are(m, sizeof(buf), PATF));
-	assert_non_null(h = fopen(hold, "w"));
-	fclose(h);
+	touch(hold, "");
 	erase_cmd(&r, &secure_erase);
 	assert_int_equal(next_msg(&r, 0, pl, sizeof(pl), NULL, 300), 0);  /* held in the sync */
 	qmp_client_free(c);
