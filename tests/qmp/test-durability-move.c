@@ -802,6 +802,53 @@ static void test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill(vo
 	qmp_client_free(c);
 }
 
+/*
+ * Host 0's Secure Erase runs, but the store fails right after the erase's
+ * own commit (the shim: EIO from the next WAL sync on), so the proof
+ * record that it ran cannot be stored.  Before, the host was answered
+ * Success all the same, and what it wrote next was zeroed again by a
+ * restart (the replay owes an erase no proof follows).  Now the answer
+ * is Internal Error (0004h); once the store accepts writes again, the
+ * host's retry is answered Success and what it writes after it survives
+ * a clean stop and a restart.
+ */
+static void test_a_hosts_erase_whose_proof_cannot_be_stored_is_answered_internal_error(void **state)
+{
+	char n[32];
+	struct dproc p;
+	struct args a;
+	struct shim sh;
+	struct qmp_client *c;
+	struct raw r;
+	uint64_t base;
+	uint8_t *m;
+	unsigned rc;
+	int fd;
+
+	(void)state;
+	setup(&p, &a, DEV_OWN, &sh, SHIM_FAULT | SHIM_SYNCS);
+	c = start_own(&p, &a, &sh, &r, &base, &m, &fd);
+	snprintf(n, sizeof(n), "EIO %ld\n", syncs_in(sh.syncs) + 1);
+	touch(sh.fault, n);
+	erase_cmd(&r, &secure_erase);
+	rc = cci_rc(&r);
+	if (rc != 0x0004)
+		fail_msg("host 0's Secure Erase was answered %04xh with its proof not stored", rc);
+	assert_true(all_are(m, LEN, 0));        /* it ran */
+	unlink(sh.fault);
+	erase_cmd(&r, &secure_erase);           /* the retry */
+	assert_int_equal(cci_rc(&r), 0);
+	memset(m, PAT2, LEN);
+	munmap(m, LEN);
+	close(fd);
+	raw_close(&r);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+	assert_true(file_is(&p, LEN, PAT2));
+	written_since_is_kept(&p, &a);
+}
+
 /* The MAP of the static capacity (DPA 0) that comes at connect: its first @n bytes mapped. */
 static uint8_t *expect_static_map(struct raw *r, size_t n, int *fd)
 {
@@ -923,6 +970,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_an_erase_of_static_capacity_killed_before_it_ran_is_done_at_restart,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_hosts_erase_whose_proof_cannot_be_stored_is_answered_internal_error,
 					  dproc_reap_all),
 	};
 
