@@ -140,6 +140,8 @@ struct server_ctx {
 	 * dropped before the zeroing is on disk.
 	 */
 	uint64_t nr_zeroed, zeroed_synced, snap_zeroed;
+	/* ... and how many of them the loop synced before a proof or an acceptance (zerosync.c) */
+	uint64_t zeroed_durable;
 	/*
 	 * Duplicates of the files of backends object-del removed while a
 	 * zeroing was not synced yet, and how many of them the pending
@@ -346,6 +348,14 @@ void srv_zerosync_keep(struct server_ctx *s, int fd, const char *id);
  * snapshot covers them once recorded.
  */
 size_t srv_zerosync_fork(struct server_ctx *s, int *out, bool sync);
+/*
+ * Before a commit that makes a replay forget a zeroing (a proof record,
+ * an acceptance): when something was zeroed since the last call, fsync
+ * every file backend (and those object-del removed meanwhile).  Return 0,
+ * or -errno with s->store_err naming the backend (the commit must not
+ * happen).
+ */
+int srv_zerosync_all(struct server_ctx *s);
 /* That snapshot is recorded: close what it covered. */
 void srv_zerosync_done(struct server_ctx *s);
 void srv_zerosync_fini(struct server_ctx *s);

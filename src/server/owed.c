@@ -449,13 +449,18 @@ int srv_owed_prove(struct server_ctx *s)
 
 	if (!s->st || !s->ran_unproven)
 		return 0;
-	rc = store_begin(s->st);
+	s->store_err[0] = 0;
+	rc = srv_zerosync_all(s);       /* what it proves done is on disk first (zerosync.c) */
+	if (!rc)
+		rc = store_begin(s->st);
 	if (!rc) {
 		rc = srv_owed_append_proof(s);
 		rc = rc ? (store_rollback(s->st), rc) : store_commit(s->st);
 	}
 	if (!rc)
 		s->ran_unproven = false;
+	else if (!s->store_err[0])
+		snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
 	return rc;
 }
 
@@ -617,6 +622,11 @@ int srv_owed_carry_save(struct server_ctx *s, size_t *nr)
 	*nr = json_object_size(s->owed_carry);
 	if (!s->owed_carry_dirty || !s->st)
 		return 0;
+	/* Places zeroed (and so left out now) are on disk before the store forgets them. */
+	s->store_err[0] = 0;
+	rc = srv_zerosync_all(s);
+	if (rc)
+		return rc;
 	a = json_array();
 	json_object_foreach(s->owed_carry, key, e)
 		json_array_append(a, e);
@@ -628,6 +638,8 @@ int srv_owed_carry_save(struct server_ctx *s, size_t *nr)
 	free(text);
 	if (!rc)
 		s->owed_carry_dirty = false;
+	else
+		snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
 	return rc;
 }
 
@@ -643,13 +655,13 @@ int srv_owed_backend_back(struct server_ctx *s, const char *id, char *err, size_
 	mem_backend_get_info(b, &bi);
 	if (!bi.has_tag || !(n = settle_carried(s, bi.tag)))
 		return 0;
+	s->nr_zeroed++;
 	rc = srv_owed_carry_save(s, &left);
 	if (rc) {
 		snprintf(err, cap, "cannot store that the places owed on backend %s were zeroed: %s",
-			 id, store_last_error(s->st));
+			 id, s->store_err);
 		return rc;
 	}
-	s->nr_zeroed++;
 	srv_log(s->log, LOG_NOTICE,
 		"state: backend %s is back: %zu range(s) owed a zeroing since it was unavailable: zeroed",
 		id, n);

@@ -1085,7 +1085,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	/* What an unavailable backend is owed is kept before the proof forgets it. */
 	if (!rc && srv_owed_carry_save(s, &carried)) {
 		snprintf(err, cap, "--state %s: cannot store the places owed on unavailable backends: %s",
-			 dir, store_last_error(s->st));
+			 dir, s->store_err);
 		rc = -EIO;
 	}
 	replay_checks_free(s);
@@ -1098,8 +1098,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 		rc = server_journal_discard_chains(s);
 	}
 	if (!rc && srv_owed_prove(s)) {
-		snprintf(err, cap, "--state %s: cannot journal the zeroing: %s", dir,
-			 store_last_error(s->st));
+		snprintf(err, cap, "--state %s: cannot journal the zeroing: %s", dir, s->store_err);
 		rc = -EIO;
 	}
 	if (!rc && restarted) {

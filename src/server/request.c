@@ -87,17 +87,21 @@ struct srv_group_item {
 	srv_group_done_fn *done;
 	void *opaque;
 	bool erases;                /* it may erase a host's capacity: its segment ends here */
+	bool accepts;               /* it may accept capacity (4802h): it pays what the replay owes */
 	uint8_t data[];
 };
 
+/* Whether a record's CCI request is of an opcode @pred names. */
+typedef bool opcode_pred(uint16_t opcode);
+
 /*
- * Whether the request of a record may erase: a CCI message (any face) of
- * an erasing opcode, or a QMP cxl-cci-request of one.  Only these call
- * media_sanitized (src/core/bgop.c).  A QMP record is the daemon's compact
- * JSON (srv_qmp_record()): every "opcode": in it is looked at, without a
- * parse, so a string that holds the same text can only cut a group more.
+ * Whether the request of a record is a CCI message (any face) of an
+ * opcode @pred names, or a QMP cxl-cci-request of one.  A QMP record is
+ * the daemon's compact JSON (srv_qmp_record()): every "opcode": in it is
+ * looked at, without a parse, so a string that holds the same text can
+ * only make it true more often.
  */
-static bool rec_erases(uint32_t kind, const void *data, size_t len)
+static bool rec_opcode(uint32_t kind, const void *data, size_t len, opcode_pred *pred)
 {
 	static const char cci_request[] = "\"cxl-cci-request\"", opcode[] = "\"opcode\":";
 	const char *p = data, *end;
@@ -106,7 +110,7 @@ static bool rec_erases(uint32_t kind, const void *data, size_t len)
 	if (!data || !len)      /* a tick: no request (and NULL + 0 is undefined) */
 		return false;
 	if (kind == STORE_REC_CCI || kind == STORE_REC_HOSTLINK)
-		return !cci_dec_hdr(data, len, &h) && cci_opcode_erases(h.opcode);
+		return !cci_dec_hdr(data, len, &h) && pred(h.opcode);
 	if (kind != STORE_REC_QMP || !memmem(data, len, cci_request, sizeof(cci_request) - 1))
 		return false;
 	end = p + len;
@@ -119,10 +123,22 @@ static bool rec_erases(uint32_t kind, const void *data, size_t len)
 		for (p += neg; p < end && *p >= '0' && *p <= '9'; p++)
 			op = op * 10 + (uint64_t)(*p - '0');
 		/* as the handler takes it: the integer's low 16 bits */
-		if (cci_opcode_erases((uint16_t)(neg ? 0 - op : op)))
+		if (pred((uint16_t)(neg ? 0 - op : op)))
 			return true;
 	}
 	return false;
+}
+
+/* Only these call media_sanitized (src/core/bgop.c). */
+static bool opcode_erases(uint16_t opcode)
+{
+	return cci_opcode_erases(opcode);
+}
+
+/* Only 4802h calls extent_accepted (src/cci/cmd-dcd.c). */
+static bool opcode_accepts(uint16_t opcode)
+{
+	return opcode == CXLDCD_OP_ADD_DC_RESPONSE;
 }
 
 bool srv_grouping(const struct server_ctx *s)
@@ -143,7 +159,8 @@ int srv_group_add(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t po
 				      .host = host, .data = len ? it->data : NULL, .len = len };
 	it->done = done;
 	it->opaque = opaque;
-	it->erases = rec_erases(kind, data, len);
+	it->erases = rec_opcode(kind, data, len, opcode_erases);
+	it->accepts = rec_opcode(kind, data, len, opcode_accepts);
 	it->next = NULL;
 	if (!s->group)
 		s->group_tail = &s->group;
@@ -152,12 +169,25 @@ int srv_group_add(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t po
 	return 0;
 }
 
-/* Journal every queued input in one transaction; 0 or -errno. */
+/*
+ * Journal every queued input in one transaction; 0 or -errno.  A record
+ * that tells a replay a zeroing is no longer owed (the proof record, an
+ * acceptance: owed.c) is committed only once what was zeroed is on disk
+ * (zerosync.c): else a power loss could keep the record and lose the
+ * zeroes, and nothing would zero them again.
+ */
 static int group_commit(struct server_ctx *s, struct srv_group_item *batch)
 {
 	uint64_t now = srv_wall_ns();   /* the group runs now: its model time */
-	int rc = store_begin(s->st);
+	bool pays = s->ran_unproven;
+	int rc;
 
+	for (struct srv_group_item *it = batch; it && !pays; it = it->next)
+		pays = it->accepts;
+	rc = pays ? srv_zerosync_all(s) : 0;
+	if (rc)
+		return rc;      /* s->store_err says which backend */
+	rc = store_begin(s->st);
 	if (rc)
 		return rc;
 	for (struct srv_group_item *it = batch; it; it = it->next)
@@ -178,12 +208,15 @@ static int commit_segment(struct server_ctx *s, struct srv_group_item *seg)
 {
 	struct srv_group_item *it;
 	uint64_t n = 0;
-	int rc = group_commit(s, seg);
+	int rc;
 
+	s->store_err[0] = 0;
+	rc = group_commit(s, seg);
 	for (it = seg; it; it = it->next)
 		n++;
 	if (rc) {
-		snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
+		if (!s->store_err[0])   /* else a backend that cannot be synced */
+			snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
 		if (!s->store_failing)
 			srv_log(s->log, LOG_ERR,
 				"state: cannot store %llu request(s): %s; mutating requests are refused until the store accepts writes again",
@@ -204,8 +237,7 @@ static int commit_segment(struct server_ctx *s, struct srv_group_item *seg)
 /* Commit the proof record alone (no segment is left); note the outcome as commit_segment() does. */
 static void prove(struct server_ctx *s)
 {
-	if (srv_owed_prove(s)) {
-		snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
+	if (srv_owed_prove(s)) {         /* it set s->store_err */
 		srv_log(s->log, LOG_WARNING, "state: cannot journal that an erase or Set LSA ran: %s",
 			s->store_err);
 		s->store_failing = true;

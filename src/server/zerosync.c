@@ -15,9 +15,19 @@
  * to sync) is recorded.  The file stays where it is after an object-del,
  * and an object-add of it later must not find the bytes of before the
  * zeroing again.
+ *
+ * Two records make a replay forget a zeroing without a snapshot: the proof
+ * record (an erase or a Set LSA ran, a start did what it owed) and an
+ * acceptance of the place (owed.c).  So the commit of either waits until
+ * every file backend was synced since the last zeroing
+ * (srv_zerosync_all(): request.c, owed.c); without it, a power loss could
+ * keep the record and lose the zeroes, and a host given that capacity
+ * would read what was erased.  Only the first such commit after a zeroing
+ * pays the syncs.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,19 +36,61 @@
 #include "mem/mem.h"
 #include "daemon.h"
 
-int srv_zerosync_dup(struct server_ctx *s, const char *id)
+/* Whether @b's file is one a restart opens again (not a memfd, not an O_TMPFILE): its fd, else -1. */
+static int file_fd(const struct mem_backend *b)
 {
-	struct mem_backend *b = mem_registry_find(s->reg, id);
 	struct mem_backend_info bi;
 	struct stat sb;
 
-	if (!b || !s->st || s->replaying || s->nr_zeroed == s->zeroed_synced)
-		return -1;      /* nothing zeroed since the recorded snapshot synced */
 	mem_backend_get_info(b, &bi);
-	/* a file (not a memfd), and one a restart opens again (not an O_TMPFILE): as the snapshot's */
 	if (!bi.mem_path || bi.fd < 0 || fstat(bi.fd, &sb) || !sb.st_nlink)
 		return -1;
-	return fcntl(bi.fd, F_DUPFD_CLOEXEC, 0);
+	return bi.fd;
+}
+
+int srv_zerosync_all(struct server_ctx *s)
+{
+	uint64_t upto = s->nr_zeroed;
+	const char *id = NULL;
+	int e = 0;
+
+	if (upto == s->zeroed_durable)
+		return 0;
+	for (struct mem_backend *b = mem_registry_first(s->reg); b && !e;
+	     b = mem_registry_next(s->reg, b)) {
+		int fd = file_fd(b);
+
+		if (fd >= 0 && fsync(fd)) {
+			e = errno ? errno : EIO;
+			id = mem_backend_id(b);
+		}
+	}
+	for (size_t i = 0; i < s->nr_gone && !e; i++) {
+		if (fsync(s->gone_fds[i])) {
+			e = errno ? errno : EIO;
+			id = "(deleted)";
+		}
+	}
+	if (e) {
+		snprintf(s->store_err, sizeof(s->store_err),
+			 "cannot sync the file of backend %s, zeroed since its last sync: %s", id,
+			 strerror(e));
+		return -e;
+	}
+	s->zeroed_durable = upto;
+	return 0;
+}
+
+int srv_zerosync_dup(struct server_ctx *s, const char *id)
+{
+	struct mem_backend *b = mem_registry_find(s->reg, id);
+	int fd = b ? file_fd(b) : -1;   /* the files a snapshot syncs */
+
+	/* Nothing zeroed since the recorded snapshot synced, or since the loop synced every file. */
+	if (fd < 0 || !s->st || s->replaying || s->nr_zeroed == s->zeroed_synced ||
+	    s->nr_zeroed == s->zeroed_durable)
+		return -1;
+	return fcntl(fd, F_DUPFD_CLOEXEC, 0);
 }
 
 void srv_zerosync_keep(struct server_ctx *s, int fd, const char *id)

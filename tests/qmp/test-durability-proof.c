@@ -11,7 +11,11 @@
  *    written after it;
  *  - a backend deleted by object-del after a zeroing on it: the snapshot
  *    that drops the zeroing's record syncs its file first (the shim's
- *    trace of syncs).
+ *    trace of syncs);
+ *  - a record that makes a replay forget a zeroing (an erase's proof, the
+ *    proof of a start's settling, an acceptance after a sanitizing
+ *    release, the store's list of places owed on a backend that is back)
+ *    is committed only after the zeroed file was synced (the trace).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -123,6 +127,42 @@ static bool file_zero(const struct dproc *p, const char *name, size_t n)
 	return !memcmp(buf, zero, n);
 }
 
+/* The shim's sync trace (static buffer). */
+static const char *trace_of(const struct shim *sh)
+{
+	static char buf[8192];
+	FILE *f = fopen(sh->trace, "r");
+	size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[len] = 0;
+	return buf;
+}
+
+/* Whether the trace shows @file synced, and a commit (a WAL sync) after that. */
+static bool synced_before_a_commit(const struct shim *sh, const char *file)
+{
+	char line[64];
+	const char *t = trace_of(sh), *at;
+
+	snprintf(line, sizeof(line), "%s\n", file);
+	at = strstr(t, line);
+	return at && strstr(at, "cxldcd.db-wal\n");
+}
+
+/* Whether @file is synced before the first commit (WAL sync) of the trace. */
+static bool synced_first(const struct shim *sh, const char *file)
+{
+	char line[64];
+	const char *t = trace_of(sh), *at, *wal;
+
+	snprintf(line, sizeof(line), "%s\n", file);
+	at = strstr(t, line);
+	wal = strstr(t, "cxldcd.db-wal\n");
+	return at && wal && at < wal;
+}
+
 /* ---- an erase whose proof record cannot be stored ----------------------- */
 
 /* Secure Erase (4401h) over the Type 3 MCTP CCI socket @fd: its return code. */
@@ -210,12 +250,15 @@ static void erase_unproven(bool mctp)
 		close(fd);
 	dproc_kill9(&p);
 	fail_after_next_commit(&sh, false);
-	start_shim(&p, &a, &sh, false);
+	start_shim(&p, &a, &sh, true);
 	c = state_connect(&p);
 	if (!c)
 		fail_msg("restart failed: %s", dproc_log(&p));
 	if (!file_zero(&p, "a.mem", 13))
 		fail_msg("the erase without a proof was not done again at the restart");
+	/* Its proof record, committed at the start, came after the zeroes were synced. */
+	if (!synced_before_a_commit(&sh, "a.mem"))
+		fail_msg("the start proved the erase done before a.mem was synced: %s", trace_of(&sh));
 	/* The store works: the erase once more, answered Success, and what follows survives. */
 	if (mctp) {
 		assert_true((fd = dproc_connect_unix(sock, TMO)) >= 0);
@@ -319,6 +362,146 @@ static void test_a_backend_deleted_after_a_zeroing_is_synced_before_a_snapshot_d
 	qmp_client_free(c);
 }
 
+/* ---- a record that forgets a zeroing waits for it to be on disk ---------- */
+
+/*
+ * Host 0's Secure Erase zeroes its capacity in a.mem (no sync of its own);
+ * the proof record committed before the answer makes a replay forget the
+ * erase.  Before, nothing synced a.mem first: a power loss could keep the
+ * proof and lose the zeroes, and the host would find its erased bytes
+ * again.  Now the trace shows a.mem synced before the proof's commit.
+ */
+static void test_an_erase_is_proven_only_once_its_zeroes_are_synced(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_t *r;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV, "--fm", p.fm_arg);
+	start_shim(&p, &a, &sh, true);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	file_write(&p, "a.mem", 0, "host 0 data");
+	unlink(sh.trace);
+	r = expect_ok(qmp_secure_erase(c));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "return"), "return-code")),
+			 0);
+	json_decref(r);
+	assert_true(file_zero(&p, "a.mem", 11));
+	if (!synced_before_a_commit(&sh, "a.mem"))
+		fail_msg("the erase's proof was committed with a.mem not synced: %s", trace_of(&sh));
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
+ * A sanitizing forced release zeroes host 0's capacity in a.mem, then host
+ * 1 accepts the same capacity: the replay no longer owes the zeroing once
+ * that acceptance is in the journal (it ran after the release).  Before,
+ * its commit did not wait for a.mem's sync: after a power loss host 1
+ * could read host 0's bytes.  Now a.mem is synced before that commit.
+ */
+static void test_an_acceptance_after_a_sanitizing_release_waits_for_its_zeroes(void **state)
+{
+	static const char *forced =
+		"{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":0,"
+		"\"removal-policy\":\"tag-based\",\"forced-removal\":true,\"tag\":\"" TAG_A "\",\"region\":0}}";
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV ",sanitize-on-release=on", "--fm", p.fm_arg);
+	start_shim(&p, &a, &sh, true);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	file_write(&p, "a.mem", 0, "host 0 data");
+	ok(qmp_client_cmd(c, forced, TMO));
+	assert_true(file_zero(&p, "a.mem", 11));
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			     "\"host-id\":1,\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\""
+			     TAG_A "\",\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	unlink(sh.trace);
+	assert_int_equal(host_answer_all(c, "d0", 1), 1);       /* clear the log, then 4802h */
+	if (!synced_before_a_commit(&sh, "a.mem"))
+		fail_msg("host 1's acceptance was committed before a.mem, zeroed by the release, was synced: %s",
+			 trace_of(&sh));
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
+ * What a replay owed on an unavailable backend (fg: its directory moved
+ * away at the restart) is kept in the store and zeroed at the object-add
+ * that makes fg again, which then drops it from the store.  Before, that
+ * drop was committed with the zeroes not synced: a power loss could keep
+ * the store's word and lose the zeroes.  Now g.mem is synced first.  The
+ * owed place comes from an erase whose proof the store refused (above).
+ */
+static void test_a_backend_back_is_synced_before_the_store_forgets_what_it_was_owed(void **state)
+{
+	char sub[200], away[200], g_path[220], cmd[600];
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_t *r;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(sub, sizeof(sub), "%s/gone", p.dir);
+	snprintf(away, sizeof(away), "%s/away", p.dir);
+	snprintf(g_path, sizeof(g_path), "%s/g.mem", sub);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	state_args(&a, &p, NULL, DEV, "--fm", p.fm_arg);
+	start_shim(&p, &a, &sh, false);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-file\",\"id\":\"fg\","
+		 "\"size\":4194304,\"share\":true,\"mem-path\":\"%s\",\"tag\":\"" TAG_B "\"}}", g_path);
+	ok(qmp_client_cmd(c, cmd, TMO));
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			     "\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\""
+			     TAG_B "\",\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	fail_after_next_commit(&sh, true);
+	r = qmp_secure_erase(c);
+	assert_non_null(json_object_get(r, "error"));           /* owed by the next replay */
+	json_decref(r);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	fail_after_next_commit(&sh, false);
+	assert_int_equal(rename(sub, away), 0);
+	start_shim(&p, &a, &sh, true);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	assert_non_null(strstr(dproc_log(&p), "on unavailable backends: kept in the store"));
+	assert_int_equal(rename(away, sub), 0);
+	assert_true((fd = open(g_path, O_WRONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(pwrite(fd, "host 0 data B", 13, 0), 13);      /* as if never erased */
+	close(fd);
+	unlink(sh.trace);
+	ok(qmp_client_cmd(c, cmd, TMO));
+	assert_non_null(strstr(dproc_log(&p), "state: backend fg is back: 1 range(s)"));
+	if (!synced_first(&sh, "g.mem"))
+		fail_msg("the store forgot what fg was owed before g.mem was synced: %s", trace_of(&sh));
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +510,12 @@ int main(void)
 		cmocka_unit_test_teardown(test_an_mctp_erase_whose_proof_cannot_be_stored_is_answered_internal_error,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_backend_deleted_after_a_zeroing_is_synced_before_a_snapshot_drops_it,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_erase_is_proven_only_once_its_zeroes_are_synced,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_acceptance_after_a_sanitizing_release_waits_for_its_zeroes,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_backend_back_is_synced_before_the_store_forgets_what_it_was_owed,
 					  dproc_reap_all),
 	};
 
