@@ -44,12 +44,13 @@ static const char *add_a =
 
 /* The shim's files in the daemon's directory. */
 struct shim {
-	char ctl[200], syncs[200], trace[200];
+	char ctl[200], syncs[200], trace[200], syncfail[200];
 };
 
 /*
  * Start @p with the shim preloaded: its fault control file, its WAL-sync
- * counter and, when @trace, its trace of every sync.  Skips without $FAULTFS.
+ * counter, its control of failing backend syncs and, when @trace, its
+ * trace of every sync.  Skips without $FAULTFS.
  */
 static void start_shim(struct dproc *p, const struct state_args *a, struct shim *sh, bool trace)
 {
@@ -60,9 +61,11 @@ static void start_shim(struct dproc *p, const struct state_args *a, struct shim 
 	snprintf(sh->ctl, sizeof(sh->ctl), "%s/fault", p->dir);
 	snprintf(sh->syncs, sizeof(sh->syncs), "%s/syncs", p->dir);
 	snprintf(sh->trace, sizeof(sh->trace), "%s/trace", p->dir);
+	snprintf(sh->syncfail, sizeof(sh->syncfail), "%s/syncfail", p->dir);
 	setenv("LD_PRELOAD", lib, 1);
 	setenv("CXLDCD_FAULTFS", sh->ctl, 1);
 	setenv("CXLDCD_FAULTFS_SYNCS", sh->syncs, 1);
+	setenv("CXLDCD_FAULTFS_SYNCFAIL", sh->syncfail, 1);
 	if (trace)
 		setenv("CXLDCD_FAULTFS_TRACE", sh->trace, 1);
 	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
@@ -70,6 +73,7 @@ static void start_shim(struct dproc *p, const struct state_args *a, struct shim 
 	unsetenv("LD_PRELOAD");
 	unsetenv("CXLDCD_FAULTFS");
 	unsetenv("CXLDCD_FAULTFS_SYNCS");
+	unsetenv("CXLDCD_FAULTFS_SYNCFAIL");
 	unsetenv("CXLDCD_FAULTFS_TRACE");
 }
 
@@ -401,6 +405,51 @@ static void test_an_erase_is_proven_only_once_its_zeroes_are_synced(void **state
 }
 
 /*
+ * a.mem cannot be synced (the shim fails its fsync with EIO) when host 0's
+ * Secure Erase zeroed it: its proof must not be committed, so the erase
+ * is answered as not durable, naming the backend.  Before, the proof was
+ * committed (a.mem never synced) and the erase answered Success.  Once
+ * a.mem syncs again, the erase retried is answered Success.
+ */
+static void test_an_erase_whose_zeroes_cannot_be_synced_is_not_answered_success(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	const char *desc;
+	json_t *r;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV, "--fm", p.fm_arg);
+	start_shim(&p, &a, &sh, false);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	file_write(&p, "a.mem", 0, "host 0 data");
+	assert_non_null(f = fopen(sh.syncfail, "w"));
+	fputs("a.mem\n", f);
+	fclose(f);
+	r = qmp_secure_erase(c);
+	desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+	if (!desc)
+		fail_msg("Secure Erase answered %s with a.mem not synced", json_dumps(r, JSON_COMPACT));
+	assert_non_null(strstr(desc, "cannot sync the file of backend fa"));
+	json_decref(r);
+	assert_true(file_zero(&p, "a.mem", 11));        /* it ran */
+	unlink(sh.syncfail);
+	r = expect_ok(qmp_secure_erase(c));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "return"), "return-code")),
+			 0);
+	json_decref(r);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
  * A sanitizing forced release zeroes host 0's capacity in a.mem, then host
  * 1 accepts the same capacity: the replay no longer owes the zeroing once
  * that acceptance is in the journal (it ran after the release).  Before,
@@ -512,6 +561,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_backend_deleted_after_a_zeroing_is_synced_before_a_snapshot_drops_it,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_erase_is_proven_only_once_its_zeroes_are_synced,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_erase_whose_zeroes_cannot_be_synced_is_not_answered_success,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_acceptance_after_a_sanitizing_release_waits_for_its_zeroes,
 					  dproc_reap_all),

@@ -34,6 +34,10 @@
  * file's name (its last path component), so a test sees the order of the
  * syncs (a backend's before the snapshot that drops what it zeroed).
  *
+ * CXLDCD_FAULTFS_SYNCFAIL=PATH: while PATH exists and holds a file name
+ * (one line), every fsync()/fdatasync() of a file of that name (its last
+ * path component: a backend's file) fails with EIO.
+ *
  * CXLDCD_FAULTFS_SNAP_HOLD=PATH: while PATH exists, an fdatasync() of a
  * snapshot file being written (a name ending in ".bin.tmp") waits (up to
  * 30 s) before it syncs: a snapshot child still writing.
@@ -180,6 +184,31 @@ out:
 	errno = saved;
 }
 
+/* Whether $CXLDCD_FAULTFS_SYNCFAIL names fd's file now. */
+static bool sync_fails(int fd)
+{
+	const char *ctl = getenv("CXLDCD_FAULTFS_SYNCFAIL");
+	char link[64], path[512], want[256] = { 0 }, *name, *nl;
+	ssize_t n;
+	int cfd, saved = errno;
+	bool fails = false;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = ctl ? readlink(link, path, sizeof(path) - 1) : -1;
+	if (n > 0 && (cfd = open(ctl, O_RDONLY | O_CLOEXEC)) >= 0) {
+		path[n] = 0;
+		name = strrchr(path, '/');
+		name = name ? name + 1 : path;
+		n = REAL("read", ssize_t (*)(int, void *, size_t))(cfd, want, sizeof(want) - 1);
+		close(cfd);
+		if (n > 0 && (nl = strchr(want, '\n')))
+			*nl = 0;
+		fails = n > 0 && want[0] && !strcmp(name, want);
+	}
+	errno = saved;
+	return fails;
+}
+
 /* Wait while $CXLDCD_FAULTFS_HOLD exists, when fd is the WAL. */
 static void hold_sync(int fd)
 {
@@ -247,7 +276,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
 
 int fsync(int fd)
 {
-	int e = fault_for(fd);
+	int e = sync_fails(fd) ? EIO : fault_for(fd);
 
 	if (e) {
 		errno = e;
@@ -283,7 +312,7 @@ static void hold_snapshot(int fd)
 
 int fdatasync(int fd)
 {
-	int e = fault_for(fd);
+	int e = sync_fails(fd) ? EIO : fault_for(fd);
 
 	if (e) {
 		errno = e;
