@@ -101,6 +101,13 @@ enum cxldcd_host_event_type {
 	 */
 	CXLDCD_HOST_EV_GROUP_PAUSED,
 	CXLDCD_HOST_EV_GROUP_RESUMED,      /* the move's REMAP: writable again, same address */
+	/*
+	 * An application's OPEN refused by the rules of
+	 * cxldcd_host_serve_apps_access(): group is the one it asked for, text
+	 * says who asked (pid, uid, gid) and what the group's owner, group and
+	 * mode give it.
+	 */
+	CXLDCD_HOST_EV_ACCESS_DENIED,
 };
 
 /*
@@ -342,6 +349,63 @@ CXLDCD_EXPORT int cxldcd_host_write(struct cxldcd_host *h, uint64_t dpa, const v
  */
 CXLDCD_EXPORT int cxldcd_host_serve_apps(struct cxldcd_host *h, const char *path);
 
+/*
+ * Who may open which group through the application socket, in the manner
+ * of a dax device's owner, group and mode (docs/host.md, "Who may open
+ * which group").  An opaque set of rules built once (names resolved then)
+ * and handed to cxldcd_host_serve_apps_access(), which copies it.
+ */
+struct cxldcd_host_access;
+
+/**
+ * cxldcd_host_access_new() - an empty set: the socket 0600 of the process's
+ * group, every group owned by the process's effective uid and gid, mode
+ * 0600 (what cxldcd_host_serve_apps() does).
+ * @out: caller frees with cxldcd_host_access_free().
+ * Return: 0 or -ENOMEM.
+ */
+CXLDCD_EXPORT int cxldcd_host_access_new(struct cxldcd_host_access **out);
+/* NULL is a no-op. */
+CXLDCD_EXPORT void cxldcd_host_access_free(struct cxldcd_host_access *acc);
+/**
+ * cxldcd_host_access_add_rule() - add a rule, as cxldcd-host --group-access:
+ * "tag=UUID|untagged|all[,owner=USER][,group=GROUP][,mode=OCTAL]" (USER and
+ * GROUP a name or a number; owner and group default to the process's
+ * effective uid and gid, mode to 0600).  tag=UUID is that tag's group,
+ * untagged every untagged group, all every group no other rule names.
+ * Read (4) lets a peer list the group and open it read-only; read and
+ * write (6) open it writable; write alone gives nothing.
+ * @rule: borrowed.  @err: receives why a rule was refused (NUL-terminated;
+ * may be NULL).
+ * Return: 0; -EINVAL (malformed: unknown or repeated key, bad mode or
+ * tag, too many rules); -EEXIST (a rule for that tag is there already);
+ * -ENOENT (no such user or group); -ENOMEM.  The set is unchanged on error.
+ */
+CXLDCD_EXPORT int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, const char *rule,
+					      char *err, size_t err_size);
+/**
+ * cxldcd_host_access_set_socket() - the application socket's mode and group.
+ * @mode: the socket file's permission bits, read and write only (<= 0666),
+ * owner read and write included (0600); connecting takes write permission.
+ * @group: name or number, given to the socket file (the process must be in
+ * it, or root); NULL: the process's group.
+ * Return: 0; -EINVAL; -ENOENT (no such group).  Unchanged on error.
+ */
+CXLDCD_EXPORT int cxldcd_host_access_set_socket(struct cxldcd_host_access *acc, uint32_t mode,
+						const char *group, char *err, size_t err_size);
+/**
+ * cxldcd_host_serve_apps_access() - cxldcd_host_serve_apps() with @acc's
+ * socket mode and group and its rules, checked against each application's
+ * kernel credentials at its connect() (SO_PEERCRED, SO_PEERGROUPS): LIST
+ * shows the groups it may read, an OPEN the group's mode does not allow is
+ * refused (-EACCES to the application, CXLDCD_HOST_EV_ACCESS_DENIED here),
+ * and a read-only open gets O_RDONLY fds.  Root may do everything.
+ * @acc: borrowed (copied); NULL: the defaults.
+ * Return: 0 or -errno (-EPERM: the socket could not be given that group).
+ */
+CXLDCD_EXPORT int cxldcd_host_serve_apps_access(struct cxldcd_host *h, const char *path,
+						const struct cxldcd_host_access *acc);
+
 struct cxldcd_host_stats {
 	uint64_t msgs_in, cmds_sent, irqs, maps, unmaps;
 	uint64_t groups_added, groups_rejected, groups_released;
@@ -442,14 +506,31 @@ CXLDCD_EXPORT int cxldcd_app_list(struct cxldcd_app *app, struct cxldcd_host_gro
  * contiguously in this process, with the layout cxldcd_host_group_open()
  * gives: after a forced release of part of the group, out->size is the
  * mapping's length and the revoked pieces are inaccessible.
- * Return: 0, -ENOENT, -EBUSY, -ENODEV, -E2BIG.
+ * Return: 0, -ENOENT, -EBUSY, -ENODEV, -E2BIG, -EACCES (the agent's rules,
+ * cxldcd_host_serve_apps_access(), do not let this process's user open the
+ * group writable: cxldcd_app_open_flags() opens it read-only).
  *
- * The fds behind the mapping are the host's, and for capacity that is not
- * sharable they reach every group the host holds on that memory: an
- * application is not isolated from the host's other groups (docs/host.md).
+ * The fds behind the mapping are the agent's.  Unless the device gave the
+ * agent a file per group (cxldcd_host_group_files_granted()), those of
+ * capacity that is not sharable reach every group the host holds on that
+ * memory (docs/host.md, "Applications of one host and their groups").
  */
 CXLDCD_EXPORT int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SIZE],
 				  uint64_t id, struct cxldcd_app_map *out);
+/* cxldcd_app_open_flags() flags */
+#define CXLDCD_APP_OPEN_READ_ONLY 0x1u   /* map read-only: the agent hands O_RDONLY fds */
+/**
+ * cxldcd_app_open_flags() - cxldcd_app_open() with @flags.  With
+ * CXLDCD_APP_OPEN_READ_ONLY the mapping is PROT_READ and its fds are
+ * O_RDONLY, so neither a write nor mprotect(PROT_WRITE) gets through; a
+ * group the application may only read opens this way alone.  An agent from
+ * before flags drops the connection (-ECONNRESET).
+ * Return: as cxldcd_app_open(); -EACCES (the agent's rules do not let this
+ * process's user open the group so); -EINVAL (unknown flags).
+ */
+CXLDCD_EXPORT int cxldcd_app_open_flags(struct cxldcd_app *app,
+					const uint8_t tag[CXLDCD_HOST_TAG_SIZE], uint64_t id,
+					uint32_t flags, struct cxldcd_app_map *out);
 /* Unmap and tell the agent.  Return 0 or -errno. */
 CXLDCD_EXPORT int cxldcd_app_close(struct cxldcd_app *app, struct cxldcd_app_map *map);
 /*

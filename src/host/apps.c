@@ -3,8 +3,10 @@
  * apps.c - applications in other processes (docs/host-link.md, "The host
  * agent's application socket").
  *
- * Agent side: a Unix socket (0600) in the agent's epoll set.  An
- * application lists the tag groups, opens one (the agent answers with the
+ * Agent side: a Unix socket (0600, or as cxldcd_host_serve_apps_access()
+ * says) in the agent's epoll set.  Each application's credentials are taken
+ * at accept (access.c); it lists the tag groups it may read, opens one its
+ * grant allows (read-only: O_RDONLY fds; the agent answers with the
  * group's layout and one fd per segment, in group order, and counts the open
  * against the group so a release waits), and closes it; a disconnect closes
  * everything it held.  Requests are tiny; a reply that the socket does not
@@ -28,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -55,6 +58,7 @@ struct app_hold {
 struct app_conn {
 	struct app_conn *next;
 	int fd;
+	struct app_cred cred;       /* as at its connect() */
 	uint8_t rbuf[APP_RBUF];
 	size_t rlen;
 	struct app_hold *holds;
@@ -75,27 +79,78 @@ struct app_conn {
 
 /* ------------------------------------------------------------ agent side */
 
-int cxldcd_host_serve_apps(struct cxldcd_host *h, const char *path)
+/*
+ * Give the socket file at path (ours: own) the mode and group acc says.
+ * Linux checks write permission on a socket file at connect(); it was made
+ * 0600, so until now only the agent's user could connect.  The file is
+ * checked to be the socket just bound first, and lchown() follows no
+ * symlink.
+ */
+static int socket_access(const char *path, const struct sockpolicy_owned *own,
+			 const struct cxldcd_host_access *acc)
+{
+	uint32_t gid, mode = access_sock_mode(acc);
+	bool chgrp = access_sock_group(acc, &gid);
+	struct stat st;
+
+	if (mode == 0600 && !chgrp)
+		return 0;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode) || st.st_dev != own->dev || st.st_ino != own->ino)
+		return -EEXIST;
+	if (chgrp && lchown(path, (uid_t)-1, (gid_t)gid) < 0)
+		return -errno;
+	if (chmod(path, (mode_t)mode) < 0)
+		return -errno;
+	return 0;
+}
+
+int cxldcd_host_serve_apps_access(struct cxldcd_host *h, const char *path,
+				  const struct cxldcd_host_access *acc)
 {
 	int fd, rc;
 
 	if (!h || !path || h->app_listen >= 0)
 		return -EINVAL;
+	h->app_acc = access_dup(acc);
+	if (!h->app_acc)
+		return -ENOMEM;
 	fd = usock_listen_own(path, 8, &h->app_own);
-	if (fd < 0)
-		return fd;
+	if (fd < 0) {
+		rc = fd;
+		goto err_acc;
+	}
+	/* the chmod changes the ctime sockpolicy_release() checks: record the file again */
+	rc = socket_access(path, &h->app_own, h->app_acc);
+	if (!rc)
+		rc = sockpolicy_own(path, &h->app_own);
+	if (rc)
+		goto err_sock;
 	h->app_path = strdup(path);
 	rc = h->app_path ? host_epoll_add(h, fd) : -ENOMEM;
-	if (rc) {
-		close(fd);
-		sockpolicy_release(path, &h->app_own);
-		h->app_own.valid = false;
-		free(h->app_path);
-		h->app_path = NULL;
-		return rc;
-	}
+	if (rc)
+		goto err_sock;
 	h->app_listen = fd;
 	return 0;
+err_sock:
+	close(fd);
+	if (h->app_own.valid)
+		sockpolicy_release(path, &h->app_own);
+	else
+		unlink(path); /* bound just now and chmod()ed by us: ours */
+	h->app_own.valid = false;
+	free(h->app_path);
+	h->app_path = NULL;
+err_acc:
+	cxldcd_host_access_free(h->app_acc);
+	h->app_acc = NULL;
+	return rc;
+}
+
+int cxldcd_host_serve_apps(struct cxldcd_host *h, const char *path)
+{
+	return cxldcd_host_serve_apps_access(h, path, NULL);
 }
 
 static void app_send(struct app_conn *a, const uint8_t *buf, size_t len, const int *fds,
@@ -119,6 +174,11 @@ static void send_status(struct app_conn *a, uint8_t type, uint32_t seq, uint32_t
 	app_send(a, buf, w.off, NULL, 0);
 }
 
+static bool listable(const struct cxldcd_host *h, const struct app_conn *a, const struct group *g)
+{
+	return g->state == G_ACTIVE && access_perm(h->app_acc, &a->cred, &g->info) & ACCESS_READ;
+}
+
 static void on_list(struct cxldcd_host *h, struct app_conn *a, uint32_t seq)
 {
 	size_t cap = HL_HDR_SIZE + HL_APP_LIST_HDR + (size_t)HL_APP_MAX_ENTRIES * HL_APP_ENTRY_SIZE;
@@ -130,8 +190,9 @@ static void on_list(struct cxldcd_host *h, struct app_conn *a, uint32_t seq)
 		a->dead = true;
 		return;
 	}
+	/* the groups this application may read, as a directory lists what it may see */
 	for (struct group *g = h->groups; g; g = g->next)
-		n += g->state == G_ACTIVE;
+		n += listable(h, a, g);
 	if (n > HL_APP_MAX_ENTRIES)
 		n = HL_APP_MAX_ENTRIES;
 	wwr_init(&w, buf, cap);
@@ -143,7 +204,7 @@ static void on_list(struct cxldcd_host *h, struct app_conn *a, uint32_t seq)
 					  .nr_extents = g->info.nr_extents,
 					  .open_count = g->info.open_count };
 
-		if (g->state != G_ACTIVE)
+		if (!listable(h, a, g))
 			continue;
 		memcpy(e.tag, g->info.tag, CXLDCD_TAG_SIZE);
 		e.flags = (g->info.tagged ? HL_APP_F_TAGGED : 0) |
@@ -191,6 +252,63 @@ static uint32_t refuse_stale(const struct cxldcd_host *h, const struct group *g)
 	return HL_S_BUSY;
 }
 
+static void close_fds(int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/*
+ * Whether a may open g (read-only: ro), by the credentials of its
+ * connect() against g's owner, group and mode (access.c).  A refusal is an
+ * event (access-denied, with the group) and a log line.
+ */
+static bool may_open(struct cxldcd_host *h, const struct app_conn *a, const struct group *g,
+		     bool ro)
+{
+	unsigned need = ACCESS_READ | (ro ? 0 : ACCESS_WRITE), have;
+	struct access_owner o;
+
+	have = access_perm(h->app_acc, &a->cred, &g->info);
+	if ((have & need) == need)
+		return true;
+	access_owner_of(h->app_acc, &g->info, &o);
+	host_emit(h, CXLDCD_HOST_EV_ACCESS_DENIED, g, 0, 0,
+		  "id=%llu open %s by application pid=%d uid=%u gid=%u refused: "
+		  "owner=%u group=%u mode=%04o (rule %s) give it %s",
+		  (unsigned long long)g->info.id, ro ? "read-only" : "read-write",
+		  (int)a->cred.pid, a->cred.uid, a->cred.gid, o.uid, o.gid, o.mode, o.rule,
+		  have & ACCESS_READ ? "read-only" : "nothing");
+	return false;
+}
+
+/*
+ * A read-only grant: the segments' files opened again O_RDONLY (through
+ * /proc/self/fd: a new open file description of the same file), so the
+ * fd itself refuses a writable shared mapping (mmap and mprotect:
+ * EACCES), whatever the application does with it.  Return n (fds[i] the
+ * new fds, the caller closes them) or -errno (none left open).
+ */
+static int read_only_fds(const struct cxldcd_host *h, const struct group *g,
+			 const struct gseg *gs, int n, int *fds)
+{
+	for (int i = 0; i < n; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", gs[i].fd);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			int err = errno;
+
+			host_log(h, LOG_WARNING, "group id=%llu: cannot open its file read-only (%s): %s",
+				 (unsigned long long)g->info.id, path, strerror(err));
+			close_fds(fds, (unsigned)i);
+			return -err;
+		}
+	}
+	return n;
+}
+
 /*
  * Answer OPEN rq, or, when may_wait and a move has paused part of the group,
  * put it off (return false): the segments are of the grant the move retires,
@@ -206,13 +324,18 @@ static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
 	struct hl_app_seg seg[HL_APP_MAX_SEGS];
 	int fds[HL_APP_MAX_SEGS];
 	uint8_t buf[HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + HL_APP_MAX_SEGS * HL_APP_SEG_SIZE];
+	bool ro = rq->flags & HL_APP_OPEN_F_READ_ONLY;
 	struct group *g;
 	struct wwr w;
-	int n = 0;
+	int n = 0, nro = 0;
 
 	g = group_find(h, rq->tag, rq->id);
-	if (!g || g->state != G_ACTIVE)
+	if (rq->flags & ~HL_APP_OPEN_F_READ_ONLY)
+		rs.status = HL_S_INVAL;
+	else if (!g || g->state != G_ACTIVE)
 		rs.status = HL_S_NOENT;
+	else if (!may_open(h, a, g, ro))
+		rs.status = HL_S_ACCES;
 	else if (g->info.release_pending || !group_live(g))
 		rs.status = HL_S_BUSY;
 	else if ((n = group_segments(h, g, gs, HL_APP_MAX_SEGS)) < 0)
@@ -221,8 +344,12 @@ static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
 		return false;
 	else if (any_paused(gs, n))
 		rs.status = refuse_stale(h, g); /* no REMAP came */
+	else if (ro && (nro = read_only_fds(h, g, gs, n, fds)) < 0)
+		rs.status = HL_S_IO;
 	else if (hold(a, g->info.id))
 		rs.status = HL_S_NOMEM;
+	if (rs.status && nro > 0)
+		close_fds(fds, (unsigned)nro);
 	if (!rs.status) {
 		/* the mapping's length: a forced release's pieces are gaps at their offsets */
 		rs.nr_segs = (uint32_t)n;
@@ -231,8 +358,9 @@ static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
 		for (int i = 0; i < n; i++) {
 			seg[i] = (struct hl_app_seg){ gs[i].group_offset, gs[i].len,
 						      gs[i].file_offset,
-						      gs[i].writable ? HL_MAP_F_WRITABLE : 0 };
-			fds[i] = gs[i].fd;
+						      gs[i].writable && !ro ? HL_MAP_F_WRITABLE : 0 };
+			if (!ro)
+				fds[i] = gs[i].fd;
 		}
 		g->info.open_count++;
 	}
@@ -241,6 +369,8 @@ static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
 	hl_enc_app_open_rsp(&w, &rs, seg);
 	hl_msg_end(&w);
 	app_send(a, buf, w.off, fds, rs.nr_segs);
+	if (ro)
+		close_fds(fds, rs.nr_segs); /* the application has its own now */
 	return true;
 }
 
@@ -307,6 +437,7 @@ static void app_free(struct cxldcd_host *h, struct app_conn *a)
 		h->nr_app_waiting--;
 	host_epoll_del(h, a->fd);
 	close(a->fd);
+	access_cred_fini(&a->cred);
 	free(a->holds);
 	free(a);
 }
@@ -468,8 +599,14 @@ void apps_process_fd(struct cxldcd_host *h, int fd)
 		int c;
 
 		while ((c = accept4(h->app_listen, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+			int rc = -ENOMEM;
+
 			a = calloc(1, sizeof(*a));
-			if (!a || host_epoll_add(h, c)) {
+			if (!a || (rc = access_cred_of(c, &a->cred)) || (rc = host_epoll_add(h, c))) {
+				host_log(h, LOG_WARNING, "application socket: connection dropped: %s",
+					 strerror(-rc));
+				if (a)
+					access_cred_fini(&a->cred);
 				free(a);
 				close(c);
 				continue;
@@ -503,6 +640,8 @@ void apps_fini(struct cxldcd_host *h)
 	h->app_own.valid = false;
 	free(h->app_path);
 	h->app_path = NULL;
+	cxldcd_host_access_free(h->app_acc);
+	h->app_acc = NULL;
 }
 
 /* ------------------------------------------------------------ client side */
@@ -768,12 +907,6 @@ static int exchange(struct cxldcd_app *app, const uint8_t *req, size_t len, uint
 	return 0;
 }
 
-static void close_fds(int *fds, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		close(fds[i]);
-}
-
 int cxldcd_app_list(struct cxldcd_app *app, struct cxldcd_host_group_info *out, uint32_t cap)
 {
 	uint8_t req[HL_HDR_SIZE];
@@ -844,10 +977,10 @@ static int send_close(struct cxldcd_app *app, uint64_t id)
 	return hl_status_errno(status);
 }
 
-int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SIZE], uint64_t id,
-		    struct cxldcd_app_map *out)
+int cxldcd_app_open_flags(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SIZE],
+			  uint64_t id, uint32_t flags, struct cxldcd_app_map *out)
 {
-	uint8_t req[HL_HDR_SIZE + HL_APP_OPEN_REQ_SIZE];
+	uint8_t req[HL_HDR_SIZE + HL_APP_OPEN_REQ_FLAGS_SIZE];
 	struct hl_app_open_req rq = { .id = id };
 	struct hl_app_open_rsp rs;
 	struct hl_app_seg seg[HL_APP_MAX_SEGS];
@@ -858,8 +991,12 @@ int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SI
 	struct app_mapping *rec;
 	uint8_t *base;
 
+	if (!app || !out || flags & ~CXLDCD_APP_OPEN_READ_ONLY)
+		return -EINVAL;
 	if (tag)
 		memcpy(rq.tag, tag, CXLDCD_TAG_SIZE);
+	/* no flags: the 0x18-byte OPEN_REQ that every agent takes */
+	rq.flags = flags & CXLDCD_APP_OPEN_READ_ONLY ? HL_APP_OPEN_F_READ_ONLY : 0;
 	wwr_init(&w, req, sizeof(req));
 	hl_msg_begin(&w, HL_APP_OPEN_REQ, ++app->seq);
 	hl_enc_app_open_req(&w, &rq);
@@ -885,7 +1022,8 @@ int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SI
 		goto out;
 	}
 	for (uint32_t i = 0; i < rs.nr_segs; i++) {
-		int prot = PROT_READ | (seg[i].flags & HL_MAP_F_WRITABLE ? PROT_WRITE : 0);
+		bool wr = (seg[i].flags & HL_MAP_F_WRITABLE) && !rq.flags;
+		int prot = PROT_READ | (wr ? PROT_WRITE : 0);
 
 		if (mmap(base + seg[i].group_offset, seg[i].len, prot, MAP_SHARED | MAP_FIXED, fds[i],
 			 (off_t)seg[i].file_offset) == MAP_FAILED) {
@@ -910,6 +1048,12 @@ int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SI
 out:
 	close_fds(fds, nfd);
 	return rc;
+}
+
+int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SIZE], uint64_t id,
+		    struct cxldcd_app_map *out)
+{
+	return cxldcd_app_open_flags(app, tag, id, 0, out);
 }
 
 int cxldcd_app_close(struct cxldcd_app *app, struct cxldcd_app_map *map)

@@ -20,6 +20,8 @@
  *   events.c   DC log drain, More chains, Add validation/policy/response
  *              and the Dead-group fallback
  *   bringup.c  CEL, 4800h, interrupt policy, 4801h scan and replay
+ *   access.c   who may open which group: rules (owner, group, mode per tag)
+ *              and an application's credentials (data only, calls nothing)
  *   apps.c     the application socket (agent side) and the cxldcd_app_* client
  *   messages.c what the device sends: read the link, frame, handle each
  *              message
@@ -48,6 +50,7 @@
 #include "cxldcd/cxldcd-host.h"
 #include "cxldcd/spec.h"
 #include "cxldcd/types.h"
+#include "host/access.h"
 #include "host/htab.h"
 #include "host/rindex.h"
 
@@ -323,6 +326,7 @@ struct cxldcd_host {
 	char *app_path;
 	struct sockpolicy_owned app_own; /* the socket file we bound at app_path */
 	struct app_conn *apps;
+	struct cxldcd_host_access *app_acc; /* who may open which group (access.c); owned */
 	uint32_t nr_app_waiting;    /* applications whose OPEN waits for a move's REMAP */
 	struct revocation *revq;    /* revocations to announce to applications */
 	uint32_t nr_revq, cap_revq;

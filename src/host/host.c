@@ -447,6 +447,7 @@ const char *cxldcd_host_event_name(enum cxldcd_host_event_type t)
 		[CXLDCD_HOST_EV_RAS_CORRECTABLE] = "ras-correctable",
 		[CXLDCD_HOST_EV_GROUP_PAUSED] = "group-paused",
 		[CXLDCD_HOST_EV_GROUP_RESUMED] = "group-resumed",
+		[CXLDCD_HOST_EV_ACCESS_DENIED] = "access-denied",
 	};
 
 	if ((unsigned)t < sizeof(names) / sizeof(names[0]) && names[t])

@@ -567,11 +567,19 @@ int hl_dec_app_list(const uint8_t *p, size_t len, struct hl_app_entry *e, uint32
 	return fixed_result(&r);
 }
 
-/* OPEN_REQ: 0x00 tag(16) 0x10 id(8) */
+/*
+ * OPEN_REQ: 0x00 tag(16) 0x10 id(8), and when flags are given 0x18
+ * flags(4) 0x1C rsvd(4).  Without flags the 0x18-byte form, which every
+ * agent takes; an agent from before the flags refuses the longer form.
+ */
 int hl_enc_app_open_req(struct wwr *w, const struct hl_app_open_req *m)
 {
 	wwr_bytes(w, m->tag, CXLDCD_TAG_SIZE);
 	wwr_u64le(w, m->id);
+	if (m->flags) {
+		wwr_u32le(w, m->flags);
+		wwr_zero(w, 4);
+	}
 	return w->bad ? -ENOBUFS : 0;
 }
 
@@ -582,6 +590,12 @@ int hl_dec_app_open_req(const uint8_t *p, size_t len, struct hl_app_open_req *m)
 	wrd_init(&r, p, len);
 	wrd_bytes(&r, m->tag, CXLDCD_TAG_SIZE);
 	m->id = wrd_u64le(&r);
+	m->flags = 0;
+	if (len == HL_APP_OPEN_REQ_FLAGS_SIZE) {
+		m->flags = wrd_u32le(&r);
+		if (wrd_u32le(&r))
+			return -EINVAL; /* reserved */
+	}
 	return fixed_result(&r);
 }
 

@@ -109,6 +109,7 @@ struct hl_hdr {
 #define HL_APP_LIST_HDR 8u
 #define HL_APP_ENTRY_SIZE 0x30u
 #define HL_APP_OPEN_REQ_SIZE 0x18u
+#define HL_APP_OPEN_REQ_FLAGS_SIZE 0x20u /* the form with flags (docs/host-link.md) */
 #define HL_APP_OPEN_RSP_HDR 0x20u
 #define HL_APP_SEG_SIZE 0x20u
 #define HL_APP_CLOSE_REQ_SIZE 8u
@@ -261,7 +262,11 @@ struct hl_app_entry {
 struct hl_app_open_req {
 	uint8_t tag[CXLDCD_TAG_SIZE];
 	uint64_t id;
+	uint32_t flags;             /* HL_APP_OPEN_F_*; 0: the 0x18-byte form is sent */
 };
+
+/* OPEN_REQ flags: read-only, the agent hands O_RDONLY fds and no writable segment. */
+#define HL_APP_OPEN_F_READ_ONLY 0x1u
 
 struct hl_app_seg {
 	uint64_t group_offset, len, file_offset;

@@ -4,7 +4,9 @@
  *
  *   cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N
  *               [--accept all|none|tags=UUID[,UUID...]|limit=SIZE]
- *               [--agent-socket PATH] [--chain-timeout MS] [--chain-cap N]
+ *               [--agent-socket PATH [--agent-socket-mode MODE]
+ *                [--agent-socket-group GROUP] [--group-access RULE]...]
+ *               [--chain-timeout MS] [--chain-cap N]
  *               [--seq-one-based] [--no-mapping] [--wait SECONDS] [-v|--verbose]
  *       run the agent: one line per event on stdout, until SIGINT/SIGTERM;
  *       when the device goes away it reconnects with backoff and replays
@@ -13,7 +15,9 @@
  *       (src/common/rundir.c: $XDG_RUNTIME_DIR/cxldcd/host.sock, else
  *       /tmp/cxldcd-$UID/host.sock); a device that is still restoring
  *       its --state answers HELLO "starting": the agent tries again for up
- *       to --wait SECONDS (default 60, 0: fail at once)
+ *       to --wait SECONDS (default 60, 0: fail at once); who may connect to
+ *       the application socket and open which group: --agent-socket-mode,
+ *       --agent-socket-group, --group-access (docs/host.md)
  *   cxldcd-host --agent-socket PATH list
  *   cxldcd-host --agent-socket PATH fill GROUP PATTERN
  *   cxldcd-host --agent-socket PATH verify GROUP PATTERN
@@ -75,7 +79,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N\n"
 		"                   [--accept all|none|tags=UUID[,UUID...]|limit=SIZE]\n"
-		"                   [--agent-socket PATH] [--chain-timeout MS] [--chain-cap N]\n"
+		"                   [--agent-socket PATH [--agent-socket-mode MODE]\n"
+		"                    [--agent-socket-group GROUP] [--group-access RULE]...]\n"
+		"                   [--chain-timeout MS] [--chain-cap N]\n"
 		"                   [--seq-one-based] [--no-mapping] [--wait SECONDS] [-v|--verbose]\n"
 		"       cxldcd-host --agent-socket PATH list\n"
 		"       cxldcd-host --agent-socket PATH fill GROUP PATTERN\n"
@@ -91,6 +97,13 @@ static void usage(FILE *f)
 		"A5h, 0xdeadbeef four bytes), anything else its text; repeated over the group.\n"
 		"--wait: while the device restores its state it answers \"starting\"; the\n"
 		"agent tries again for up to SECONDS (default 60; 0: fail at once).\n"
+		"--agent-socket-mode MODE (octal, default 0600; 0660 lets GROUP connect)\n"
+		"and --agent-socket-group GROUP: who may connect to the application socket.\n"
+		"--group-access 'tag=UUID|untagged|all,owner=USER,group=GROUP,mode=0640'\n"
+		"(repeatable): who may open which group, as a dax device's owner, group\n"
+		"and mode; read lists and opens read-only (verify), read+write opens\n"
+		"writable (fill); root may do everything.  Default: owner the agent's\n"
+		"user, mode 0600.\n"
 		"See docs/host.md.\n");
 }
 
@@ -130,6 +143,17 @@ static int parse_u64(const char *s, uint64_t *out, bool suffix)
 	if (*end)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+/* MODE: 1 to 4 octal digits ("0660"); the library says which bits may be set. */
+static int parse_octal(const char *s, uint64_t *out)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 4 || strspn(s, "01234567") != n)
+		return -EINVAL;
+	*out = strtoull(s, NULL, 8);
 	return 0;
 }
 
@@ -296,7 +320,7 @@ static void nap(unsigned ms)
  * stderr); *h is NULL unless 0.
  */
 static int agent_connect(const struct cxldcd_host_cfg *c, const char *agent_sock,
-			 struct cxldcd_host **h)
+			 const struct cxldcd_host_access *acc, struct cxldcd_host **h)
 {
 	int rc = cxldcd_host_new(c, h);
 
@@ -306,10 +330,11 @@ static int agent_connect(const struct cxldcd_host_cfg *c, const char *agent_sock
 	}
 	cxldcd_host_set_log_events(*h, false);
 	agent.h = *h;
-	if (agent_sock && (rc = cxldcd_host_serve_apps(*h, agent_sock))) {
+	if (agent_sock && (rc = cxldcd_host_serve_apps_access(*h, agent_sock, acc))) {
 		fprintf(stderr, "cxldcd-host: --agent-socket %s: %s%s\n", agent_sock, strerror(-rc),
 			rc == -EADDRINUSE ? " (another agent serves it: stop it or choose another path)"
-					  : "");
+			: rc == -EPERM ? " (--agent-socket-group: the agent's user is not in that group)"
+				       : "");
 		cxldcd_host_free(*h);
 		*h = NULL;
 		return 1;
@@ -326,7 +351,8 @@ static int agent_connect(const struct cxldcd_host_cfg *c, const char *agent_sock
  * bring-up, a device that answers "starting" (-EAGAIN: it replays its
  * --state) is tried again the same way for up to @wait_s seconds.
  */
-static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock, unsigned wait_s)
+static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock,
+		     const struct cxldcd_host_access *acc, unsigned wait_s)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cxldcd_host *h;
@@ -337,7 +363,7 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock, unsigned
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	rc = agent_connect(c, agent_sock, &h);
+	rc = agent_connect(c, agent_sock, acc, &h);
 	if (rc) {
 		if (rc < 0)
 			link_failed("cannot connect to", rc, true);
@@ -377,7 +403,7 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock, unsigned
 			backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
 			if (stop)
 				break;
-			rc = agent_connect(c, agent_sock, &h);
+			rc = agent_connect(c, agent_sock, acc, &h);
 			if (rc > 0)
 				return 1;
 			if (rc && (!link_lost(rc) || (!was_ready && mono_s() >= deadline)))
@@ -518,7 +544,9 @@ static int cmd_fill_verify(struct cxldcd_app *app, bool verify, const char *grou
 	int rc;
 
 	by_tag = parse_group(group, tag, &id);
-	rc = cxldcd_app_open(app, by_tag == 1 ? tag : NULL, id, &m);
+	/* verify only reads: a read-only grant is enough, and its fds are O_RDONLY */
+	rc = cxldcd_app_open_flags(app, by_tag == 1 ? tag : NULL, id,
+				   verify ? CXLDCD_APP_OPEN_READ_ONLY : 0, &m);
 	if (rc) {
 		fprintf(stderr, "cxldcd-host: %s %s: %s", verify ? "verify" : "fill", group,
 			strerror(-rc));
@@ -528,6 +556,9 @@ static int cmd_fill_verify(struct cxldcd_app *app, bool verify, const char *grou
 			fprintf(stderr, " (the device asked for it back, or took all of it; it can no longer be opened)");
 		else if (rc == -ENODEV)
 			fprintf(stderr, " (not mapped: the agent uses the slow path, --tcp or --no-mapping)");
+		else if (rc == -EACCES)
+			fprintf(stderr, " (the agent's --group-access rules do not let uid %u %s group %s)",
+				(unsigned)getuid(), verify ? "read" : "write", group);
 		fputc('\n', stderr);
 		return 1;
 	}
@@ -762,6 +793,9 @@ int main(int argc, char **argv)
 		{ "host-id", required_argument, NULL, 'i' },
 		{ "accept", required_argument, NULL, 'a' },
 		{ "agent-socket", required_argument, NULL, 's' },
+		{ "agent-socket-mode", required_argument, NULL, 'M' },
+		{ "agent-socket-group", required_argument, NULL, 'G' },
+		{ "group-access", required_argument, NULL, 'R' },
 		{ "chain-timeout", required_argument, NULL, 'T' },
 		{ "chain-cap", required_argument, NULL, 'C' },
 		{ "seq-one-based", no_argument, NULL, '1' },
@@ -773,7 +807,9 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct cxldcd_host_cfg c = { .event_fn = on_event };
-	const char *agent_sock = NULL;
+	const char *agent_sock = NULL, *sock_mode = NULL, *sock_group = NULL;
+	struct cxldcd_host_access *acc = NULL;
+	char why[256];
 	uint8_t (*tags)[16] = NULL;
 	char tcp_addr[INET_ADDRSTRLEN], link[300], def[256];
 	bool have_id = false;
@@ -805,6 +841,25 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			agent_sock = optarg;
+			break;
+		case 'M':
+			if (sock_mode)
+				return bad_args("--agent-socket-mode given twice");
+			sock_mode = optarg;
+			break;
+		case 'G':
+			if (sock_group)
+				return bad_args("--agent-socket-group given twice");
+			sock_group = optarg;
+			break;
+		case 'R':
+			if (!acc && cxldcd_host_access_new(&acc))
+				return bad_args("out of memory");
+			rc = cxldcd_host_access_add_rule(acc, optarg, why, sizeof(why));
+			if (rc) {
+				cxldcd_host_access_free(acc);
+				return bad_args("--group-access '%s': %s", optarg, why);
+			}
 			break;
 		case 'T':
 			if (parse_u64(optarg, &v, false) || !v || v > UINT32_MAX)
@@ -842,6 +897,30 @@ int main(int argc, char **argv)
 		default:
 			usage(stderr);
 			return 2;
+		}
+	}
+	if ((sock_mode || sock_group || acc) && (optind < argc || !agent_sock)) {
+		cxldcd_host_access_free(acc);
+		return bad_args("--agent-socket-mode, --agent-socket-group and --group-access are for "
+				"the agent serving --agent-socket PATH");
+	}
+	if (sock_mode || sock_group) {
+		uint64_t mode = 0600;
+
+		if (!acc && cxldcd_host_access_new(&acc))
+			return bad_args("out of memory");
+		if (sock_mode && parse_octal(sock_mode, &mode))
+			snprintf(why, sizeof(why), "expected an octal mode such as 0660");
+		/* the mode alone first: each error names its option */
+		if ((sock_mode && parse_octal(sock_mode, &mode)) ||
+		    cxldcd_host_access_set_socket(acc, (uint32_t)mode, NULL, why, sizeof(why))) {
+			cxldcd_host_access_free(acc);
+			return bad_args("--agent-socket-mode '%s': %s", sock_mode, why);
+		}
+		if (sock_group &&
+		    cxldcd_host_access_set_socket(acc, (uint32_t)mode, sock_group, why, sizeof(why))) {
+			cxldcd_host_access_free(acc);
+			return bad_args("--agent-socket-group '%s': %s", sock_group, why);
 		}
 	}
 	if (optind < argc && !strncmp(argv[optind], "static-", 7))
@@ -905,7 +984,8 @@ int main(int argc, char **argv)
 	c.group_files = agent_sock != NULL;
 	if (c.group_files)
 		raise_fd_limit();
-	rc = run_agent(&c, agent_sock, wait_s);
+	rc = run_agent(&c, agent_sock, acc, wait_s);
+	cxldcd_host_access_free(acc);
 	free(tags);
 	return rc;
 }

@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * access.c - who may open which group through the application socket
+ * (docs/host.md, "Who may open which group").
+ *
+ * Linux gives each dax device (a tag group) its own device file, with an
+ * owner, a group and a mode that udev rules set; whoever may read it may
+ * map it, whoever may also write it may map it writable.  Here the agent
+ * plays the file system: a rule per tag (or for every untagged group, or
+ * for all the rest) names an owner, a group and a mode, and an
+ * application's kernel credentials at connect() (SO_PEERCRED, its
+ * supplementary groups from SO_PEERGROUPS) pick the owner's, the group's
+ * or the others' bits, as for a file.  Read (4): LIST shows the group and
+ * it opens read-only; read and write (6): it opens writable; write alone
+ * gives nothing (a mapping always reads).  Root may do everything.
+ *
+ * Also the application socket's own mode and group (who may connect at
+ * all).  Not the enforcement itself: apps.c asks access_perm() at LIST and
+ * OPEN and hands a read-only grant O_RDONLY fds.
+ */
+#include "host/access.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* A rule's text, and the rules of one set: bounds on untrusted input. */
+#define RULE_TEXT_MAX 512u
+#define ACCESS_MAX_RULES 1024u
+/* Supplementary groups of a peer: NGROUPS_MAX of Linux. */
+#define PEER_GROUPS_MAX 65536u
+
+enum rule_kind { RULE_TAG, RULE_UNTAGGED, RULE_ALL };
+
+struct access_rule {
+	enum rule_kind kind;
+	uint8_t tag[CXLDCD_HOST_TAG_SIZE];   /* RULE_TAG */
+	uint32_t uid, gid, mode;
+};
+
+struct cxldcd_host_access {
+	uint32_t def_uid, def_gid;      /* the process's, at new(): owner and group by default */
+	uint32_t sock_mode;
+	bool sock_chgrp;
+	uint32_t sock_gid;
+	struct access_rule *rules;
+	uint32_t nr_rules;
+};
+
+/* Why a rule or setting was refused, into err (NULL: nowhere). */
+__attribute__((format(printf, 3, 4)))
+static void fail(char *err, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+}
+
+int cxldcd_host_access_new(struct cxldcd_host_access **out)
+{
+	struct cxldcd_host_access *acc;
+
+	if (!out)
+		return -EINVAL;
+	acc = calloc(1, sizeof(*acc));
+	if (!acc)
+		return -ENOMEM;
+	acc->def_uid = (uint32_t)geteuid();
+	acc->def_gid = (uint32_t)getegid();
+	acc->sock_mode = 0600;
+	*out = acc;
+	return 0;
+}
+
+void cxldcd_host_access_free(struct cxldcd_host_access *acc)
+{
+	if (!acc)
+		return;
+	free(acc->rules);
+	free(acc);
+}
+
+struct cxldcd_host_access *access_dup(const struct cxldcd_host_access *acc)
+{
+	struct cxldcd_host_access *d;
+
+	if (!acc) {
+		if (cxldcd_host_access_new(&d))
+			return NULL;
+		return d;
+	}
+	d = malloc(sizeof(*d));
+	if (!d)
+		return NULL;
+	*d = *acc;
+	d->rules = NULL;
+	if (acc->nr_rules) {
+		d->rules = malloc(acc->nr_rules * sizeof(*d->rules));
+		if (!d->rules) {
+			free(d);
+			return NULL;
+		}
+		memcpy(d->rules, acc->rules, acc->nr_rules * sizeof(*d->rules));
+	}
+	return d;
+}
+
+/*
+ * A user or group by name or number (an id need not have a name, as with
+ * chown).  (uid_t)-1 is no id.  Return 0, -EINVAL (bad number), -ENOENT.
+ */
+static int parse_id(const char *v, bool group, uint32_t *out, char *err, size_t esz)
+{
+	const char *what = group ? "group" : "user";
+	char buf[4096];
+	int rc;
+
+	if (!*v) {
+		fail(err, esz, "empty %s", what);
+		return -EINVAL;
+	}
+	if (*v >= '0' && *v <= '9') {
+		unsigned long long u = 0;
+
+		for (const char *p = v; *p; p++) {
+			if (*p < '0' || *p > '9' || u > UINT32_MAX) {
+				fail(err, esz, "%s '%s': not a number", what, v);
+				return -EINVAL;
+			}
+			u = u * 10 + (unsigned)(*p - '0');
+		}
+		if (u >= UINT32_MAX) {
+			fail(err, esz, "%s id '%s' out of range (0..4294967294)", what, v);
+			return -EINVAL;
+		}
+		*out = (uint32_t)u;
+		return 0;
+	}
+	if (group) {
+		struct group gr, *res = NULL;
+
+		rc = getgrnam_r(v, &gr, buf, sizeof(buf), &res);
+		if (res) {
+			*out = (uint32_t)res->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd pw, *res = NULL;
+
+		rc = getpwnam_r(v, &pw, buf, sizeof(buf), &res);
+		if (res) {
+			*out = (uint32_t)res->pw_uid;
+			return 0;
+		}
+	}
+	fail(err, esz, "unknown %s '%s'%s%s", what, v, rc ? ": " : "", rc ? strerror(rc) : "");
+	return -ENOENT;
+}
+
+/* mode=OCTAL: 1 to 4 octal digits, read and write bits only. */
+static int parse_mode(const char *v, uint32_t *out, char *err, size_t esz)
+{
+	uint32_t m = 0;
+	size_t n = strlen(v);
+
+	if (!n || n > 4) {
+		fail(err, esz, "mode '%s': expected 1 to 4 octal digits, e.g. 0640", v);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '7') {
+			fail(err, esz, "mode '%s': expected octal digits, e.g. 0640", v);
+			return -EINVAL;
+		}
+		m = m * 8 + (uint32_t)(v[i] - '0');
+	}
+	if (m & ~0666u) {
+		fail(err, esz, "mode '%s': only read (4) and write (2) bits mean something here "
+			       "(at most 0666; no execute, setuid, setgid or sticky bit)", v);
+		return -EINVAL;
+	}
+	*out = m;
+	return 0;
+}
+
+static bool same_rule(const struct access_rule *a, const struct access_rule *b)
+{
+	return a->kind == b->kind &&
+	       (a->kind != RULE_TAG || !memcmp(a->tag, b->tag, CXLDCD_HOST_TAG_SIZE));
+}
+
+int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, const char *rule, char *err,
+				size_t err_size)
+{
+	static const char *const keys[] = { "tag", "owner", "group", "mode" };
+	struct access_rule r, *nr;
+	bool seen[4] = { false };
+	char text[RULE_TEXT_MAX], *save = NULL, *item;
+	int rc;
+
+	if (err && err_size)
+		err[0] = '\0';
+	if (!acc || !rule) {
+		fail(err, err_size, "no rule");
+		return -EINVAL;
+	}
+	if (strlen(rule) >= sizeof(text)) {
+		fail(err, err_size, "rule longer than %u characters", RULE_TEXT_MAX - 1);
+		return -EINVAL;
+	}
+	if (acc->nr_rules == ACCESS_MAX_RULES) {
+		fail(err, err_size, "too many rules (at most %u)", ACCESS_MAX_RULES);
+		return -EINVAL;
+	}
+	strcpy(text, rule);
+	r = (struct access_rule){ .uid = acc->def_uid, .gid = acc->def_gid, .mode = 0600 };
+	/* strtok_r() would take ",," and a trailing ',' silently: split by hand */
+	for (item = text; item; item = save) {
+		char *eq, *v;
+		unsigned k;
+
+		save = strchr(item, ',');
+		if (save)
+			*save++ = '\0';
+		eq = strchr(item, '=');
+		if (!eq || eq == item) {
+			fail(err, err_size, "%s%s%s: expected KEY=VALUE (tag, owner, group, mode)",
+			     *item ? "'" : "an empty item", item, *item ? "'" : "");
+			return -EINVAL;
+		}
+		*eq = '\0';
+		v = eq + 1;
+		for (k = 0; k < 4 && strcmp(item, keys[k]); k++)
+			;
+		if (k == 4) {
+			fail(err, err_size, "unknown key '%s' (tag, owner, group, mode)", item);
+			return -EINVAL;
+		}
+		if (seen[k]) {
+			fail(err, err_size, "key '%s' given twice", item);
+			return -EINVAL;
+		}
+		seen[k] = true;
+		if (k == 0) {
+			static const uint8_t nil[CXLDCD_HOST_TAG_SIZE];
+
+			if (!strcmp(v, "untagged")) {
+				r.kind = RULE_UNTAGGED;
+			} else if (!strcmp(v, "all")) {
+				r.kind = RULE_ALL;
+			} else if (cxldcd_tag_parse(v, r.tag)) {
+				fail(err, err_size, "tag '%s': expected a UUID, 'untagged' or 'all'", v);
+				return -EINVAL;
+			} else if (!memcmp(r.tag, nil, sizeof(nil))) {
+				fail(err, err_size, "tag '%s': the nil UUID is no tag (tag=untagged)", v);
+				return -EINVAL;
+			} else {
+				r.kind = RULE_TAG;
+			}
+		} else if (k == 3) {
+			rc = parse_mode(v, &r.mode, err, err_size);
+			if (rc)
+				return rc;
+		} else {
+			rc = parse_id(v, k == 2, k == 1 ? &r.uid : &r.gid, err, err_size);
+			if (rc)
+				return rc;
+		}
+	}
+	if (!seen[0]) {
+		fail(err, err_size, "no tag= (a UUID, untagged or all)");
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < acc->nr_rules; i++) {
+		if (same_rule(&acc->rules[i], &r)) {
+			char t[37];
+
+			cxldcd_tag_format(r.tag, t);
+			fail(err, err_size, "a rule for tag=%s is given already",
+			     r.kind == RULE_ALL ? "all" : r.kind == RULE_UNTAGGED ? "untagged" : t);
+			return -EEXIST;
+		}
+	}
+	nr = realloc(acc->rules, (acc->nr_rules + 1) * sizeof(*nr));
+	if (!nr) {
+		fail(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	acc->rules = nr;
+	acc->rules[acc->nr_rules++] = r;
+	return 0;
+}
+
+int cxldcd_host_access_set_socket(struct cxldcd_host_access *acc, uint32_t mode, const char *group,
+				  char *err, size_t err_size)
+{
+	uint32_t gid = 0;
+	int rc;
+
+	if (err && err_size)
+		err[0] = '\0';
+	if (!acc)
+		return -EINVAL;
+	if (mode & ~0666u) {
+		fail(err, err_size, "mode %04o: only read and write bits (at most 0666); "
+			       "connecting takes write permission", mode);
+		return -EINVAL;
+	}
+	if ((mode & 0600) != 0600) {
+		fail(err, err_size, "mode %04o: the owner (the agent's user) keeps read and write (0600)",
+		     mode);
+		return -EINVAL;
+	}
+	if (group && (rc = parse_id(group, true, &gid, err, err_size)))
+		return rc;
+	acc->sock_mode = mode;
+	acc->sock_chgrp = group != NULL;
+	acc->sock_gid = gid;
+	return 0;
+}
+
+uint32_t access_sock_mode(const struct cxldcd_host_access *acc)
+{
+	return acc->sock_mode;
+}
+
+bool access_sock_group(const struct cxldcd_host_access *acc, uint32_t *gid)
+{
+	*gid = acc->sock_gid;
+	return acc->sock_chgrp;
+}
+
+/* ------------------------------------------------------------ checks */
+
+/*
+ * Without SO_PEERGROUPS (a kernel before 4.13): the groups the user
+ * database gives the uid now (getgrouplist()); none when the uid has no
+ * name.  Return 0 or -ENOMEM.
+ */
+static int groups_of_uid(struct app_cred *cr)
+{
+	char buf[4096];
+	struct passwd pw, *res = NULL;
+	int n = 64;
+
+	if (getpwuid_r((uid_t)cr->uid, &pw, buf, sizeof(buf), &res) || !res)
+		return 0;
+	for (int tries = 0; tries < 2; tries++) {
+		gid_t *g = malloc((size_t)n * sizeof(*g));
+		int had = n;
+
+		if (!g)
+			return -ENOMEM;
+		if (getgrouplist(res->pw_name, (gid_t)cr->gid, g, &n) >= 0) {
+			cr->groups = (uint32_t *)g;
+			cr->nr_groups = (uint32_t)n;
+			return 0;
+		}
+		free(g);
+		if (n <= had || (unsigned)n > PEER_GROUPS_MAX)
+			break;
+	}
+	return 0;
+}
+
+int access_cred_of(int fd, struct app_cred *cr)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	memset(cr, 0, sizeof(*cr));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return -errno;
+	if (len != sizeof(uc))
+		return -EPROTO;
+	cr->pid = (int32_t)uc.pid;
+	cr->uid = (uint32_t)uc.uid;
+	cr->gid = (uint32_t)uc.gid;
+#ifdef SO_PEERGROUPS
+	/*
+	 * The supplementary groups the kernel recorded at connect() (Linux
+	 * 4.13): the peer's own, not those its uid has in /etc/group now.
+	 */
+	for (socklen_t want = 64 * sizeof(gid_t);;) {
+		gid_t *g = malloc(want);
+		socklen_t got = want;
+
+		if (!g)
+			return -ENOMEM;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &got) == 0) {
+			cr->groups = (uint32_t *)g;
+			cr->nr_groups = (uint32_t)(got / sizeof(gid_t));
+			return 0;
+		}
+		free(g);
+		if (errno == ERANGE && got > want && got <= PEER_GROUPS_MAX * sizeof(gid_t)) {
+			want = got;
+			continue;
+		}
+		if (errno != ENOPROTOOPT)
+			return -errno;
+		break;
+	}
+#endif
+	return groups_of_uid(cr);
+}
+
+_Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits on Linux");
+
+void access_cred_fini(struct app_cred *cr)
+{
+	free(cr->groups);
+	cr->groups = NULL;
+	cr->nr_groups = 0;
+}
+
+static const struct access_rule *rule_of(const struct cxldcd_host_access *acc,
+					 const struct cxldcd_host_group_info *g)
+{
+	const struct access_rule *untagged = NULL, *all = NULL;
+
+	for (uint32_t i = 0; i < acc->nr_rules; i++) {
+		const struct access_rule *r = &acc->rules[i];
+
+		if (r->kind == RULE_TAG && g->tagged && !memcmp(r->tag, g->tag, CXLDCD_HOST_TAG_SIZE))
+			return r;
+		if (r->kind == RULE_UNTAGGED)
+			untagged = r;
+		else if (r->kind == RULE_ALL)
+			all = r;
+	}
+	if (!g->tagged && untagged)
+		return untagged;
+	return all;
+}
+
+static bool in_group(const struct app_cred *cr, uint32_t gid)
+{
+	if (cr->gid == gid)
+		return true;
+	for (uint32_t i = 0; i < cr->nr_groups; i++)
+		if (cr->groups[i] == gid)
+			return true;
+	return false;
+}
+
+void access_owner_of(const struct cxldcd_host_access *acc, const struct cxldcd_host_group_info *g,
+		     struct access_owner *out)
+{
+	const struct access_rule *r = rule_of(acc, g);
+
+	if (!r) {
+		*out = (struct access_owner){ acc->def_uid, acc->def_gid, 0600, "default" };
+		return;
+	}
+	*out = (struct access_owner){ r->uid, r->gid, r->mode,
+				      r->kind == RULE_TAG ? "tag" : r->kind == RULE_ALL ? "all"
+											: "untagged" };
+}
+
+unsigned access_perm(const struct cxldcd_host_access *acc, const struct app_cred *cr,
+		     const struct cxldcd_host_group_info *g)
+{
+	struct access_owner o;
+
+	if (cr->uid == 0)
+		return ACCESS_READ | ACCESS_WRITE;  /* as root is for device files */
+	access_owner_of(acc, g, &o);
+	/* as for a file: the owner's bits alone for the owner, else the group's, else others' */
+	if (cr->uid == o.uid)
+		return (o.mode >> 6) & 7;
+	if (in_group(cr, o.gid))
+		return (o.mode >> 3) & 7;
+	return o.mode & 7;
+}

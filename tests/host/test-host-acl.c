@@ -1,0 +1,746 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-host-acl.c - integration: who may open which group of one host
+ * through the agent's application socket (docs/host.md, "Who may open
+ * which group").  The real daemon ($CXLDCD) and the real agent
+ * ($CXLDCD_HOST, as root) with --agent-socket-mode/-group and
+ * --group-access rules; the applications are children of this test that
+ * drop to other users (setgroups, setgid, setuid) and use cxldcd_app_*,
+ * or the raw OPEN_REQ to look at the fds themselves.
+ *
+ * Host 0 holds three groups of 2 MiB: A (tag A: owner alice, group ga,
+ * mode 0640), B (tag B: owner bob, mode 0600) and U (untagged: no rule,
+ * so the default, the agent's user (root) and 0600).
+ *
+ *  - Each user lists exactly the groups it may read: alice A; bob B;
+ *    carol (ga as a supplementary group, SO_PEERGROUPS) A; erin (ga as
+ *    her primary group) A; dave none; root all three.
+ *  - An open the mode does not allow is refused EACCES, the group named
+ *    in the agent's access-denied line, and changes nothing: the bytes
+ *    read back through root are the same, nothing is counted open.
+ *  - A read-only grant (carol on A) opens read-only alone: the mapping
+ *    reads the group, mprotect(PROT_WRITE) fails, and the fds the agent
+ *    hands are O_RDONLY (mmap PROT_WRITE MAP_SHARED: EACCES).  The owner
+ *    writes, and root reads her bytes back.
+ *  - Without rules an agent serving others (mode 0666) gives them nothing:
+ *    as before, the agent's user and root alone open groups.
+ *  - The socket takes --agent-socket-mode and --agent-socket-group: a
+ *    member of the group connects, another user gets EACCES.
+ *  - Bad option values are refused (exit 2, the reason named).
+ *
+ * Without the checks in the agent (apps.c: listable(), may_open()) the
+ * first three fail: every user with access to the socket lists and opens
+ * every group, writable.  Needs root (CI runs as root): skipped otherwise.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../qmp/host-util.h"
+#include "common/wire.h"
+#include "cxldcd/cxldcd-host.h"
+#include "hostlink/proto.h"
+
+#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
+#define TAG_B "0f8c4d1e-2a3b-4c5d-8e9f-a0b1c2d3e4f5"
+#define GA 54340                /* a group nobody else is in */
+
+struct who {
+	const char *name;
+	uid_t uid;
+	gid_t gid;
+	gid_t sup;              /* a supplementary group; 0: none */
+};
+
+static const struct who alice = { "alice", 65534, 65534, 0 };
+static const struct who bob = { "bob", 54330, 54330, 0 };
+static const struct who carol = { "carol", 54331, 54331, GA };
+static const struct who dave = { "dave", 54332, 54332, 0 };
+static const struct who erin = { "erin", 54333, GA, 0 };
+
+enum { GA_IDX = 0, GB_IDX = 1, GU_IDX = 2, NR_G = 3 };
+
+struct env {
+	struct dproc p;
+	struct qmp_client *c;
+	char sock[100];         /* DIR/apps.sock: fits sun_path */
+	pid_t agent;
+	uint64_t id[NR_G];      /* A, B, U as the agent numbered them */
+};
+
+static const char *const rules[] = {
+	"--agent-socket-mode", "0666",
+	"--group-access", "tag=" TAG_A ",owner=65534,group=54340,mode=0640",
+	"--group-access", "tag=" TAG_B ",owner=54330,mode=0600",
+	NULL,
+};
+
+static void skip_unless_root(void)
+{
+	if (geteuid() != 0) {
+		print_message("test-host-acl: needs root (applications of other users: setuid)\n");
+		skip();
+	}
+}
+
+/* $CXLDCD_HOST with args, as root, its output in DIR/name.log: its pid. */
+static pid_t spawn_cli(const struct dproc *p, const char *name, const char *const *args)
+{
+	const char *argv[32] = { getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host" };
+	char log[160];
+	pid_t pid;
+	int n = 1;
+
+	for (; *args && n < 31; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	snprintf(log, sizeof(log), "%s/%s.log", p->dir, name);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	dproc_track_pid(pid);
+	return pid;
+}
+
+/* DIR/name.log (static buffer). */
+static const char *log_of(const struct dproc *p, const char *name)
+{
+	static char buf[16384];
+	char path[160];
+	ssize_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s.log", p->dir, name);
+	buf[0] = '\0';
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* Wait for exit: the status, -1 when none within TMO. */
+static int wait_status(pid_t pid)
+{
+	for (int waited = 0; waited < TMO; waited += 10) {
+		int st;
+
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* The agent's group of tag (NULL: the untagged one), as root lists them; 0 when none. */
+static uint64_t id_of(const struct cxldcd_host_group_info *g, int n, const char *tag)
+{
+	uint8_t t[16];
+
+	if (tag)
+		assert_int_equal(cxldcd_tag_parse(tag, t), 0);
+	for (int i = 0; i < n; i++)
+		if (tag ? g[i].tagged && !memcmp(g[i].tag, t, 16) : !g[i].tagged)
+			return g[i].id;
+	return 0;
+}
+
+/*
+ * The daemon (one 256 MiB region, host 0), the agent as root with
+ * --agent-socket DIR/apps.sock and @extra (NULL-terminated), and host 0
+ * holding A (0..2 MiB), B (4..6 MiB) and U (8..10 MiB).
+ */
+static void start_env(struct env *e, const char *const *extra)
+{
+	const char *dargs[] = {
+		"-object", "memory-backend-ram,id=m0,size=256M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1",
+		"--fm", "none", "--host-socket", NULL, NULL,
+	};
+	const char *aargs[32] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
+				  "--agent-socket", e->sock };
+	static const char *const tags[NR_G] = { TAG_A, TAG_B, NULL };
+	struct cxldcd_host_group_info g[8];
+	struct cxldcd_app *app = NULL;
+	int n = 8, rc = -1;
+
+	memset(e, 0, sizeof(*e));
+	assert_int_equal(dproc_init(&e->p), 0);
+	/* the applications of other users reach DIR/apps.sock (the daemon's sockets stay 0600) */
+	assert_int_equal(chmod(e->p.dir, 0711), 0);
+	snprintf(e->sock, sizeof(e->sock), "%s/apps.sock", e->p.dir);
+	dargs[7] = e->p.host;
+	e->c = connect_dev(&e->p, dargs);
+	aargs[1] = e->p.host;
+	for (int i = 0; extra && extra[i]; i++)
+		aargs[8 + i] = extra[i];
+	e->agent = spawn_cli(&e->p, "agent", aargs);
+	for (int i = 0; i < NR_G; i++) {
+		char tag[64] = "";
+
+		if (tags[i])
+			snprintf(tag, sizeof(tag), "\"tag\":\"%s\",", tags[i]);
+		ok(qmp_client_cmdf(e->c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+				   "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+				   "\"region\":0,%s\"extents\":[{\"offset\":%d,\"len\":2097152}]}}",
+				   tag, i * 4 * (int)MiB));
+	}
+	/* root (this process) lists every group once the agent has them */
+	for (int i = 0; i < 500 && n != NR_G; i++) {
+		if (!app && (rc = cxldcd_app_connect(e->sock, &app)))
+			app = NULL;
+		n = app ? cxldcd_app_list(app, g, 8) : -1;
+		if (n != NR_G)
+			usleep(20000);
+	}
+	if (n != NR_G)
+		fail_msg("the agent did not list 3 groups (%d, connect %d): %s", n, rc,
+			 log_of(&e->p, "agent"));
+	for (int i = 0; i < NR_G; i++) {
+		e->id[i] = id_of(g, n, tags[i]);
+		assert_true(e->id[i] != 0);
+	}
+	cxldcd_app_free(app);
+}
+
+static void stop_env(struct env *e)
+{
+	kill(e->agent, SIGTERM);
+	assert_int_equal(wait_status(e->agent), 0);
+	qmp_client_free(e->c);
+}
+
+/* ------------------------------------------------------------ applications */
+
+/* What a child application did, step by step. */
+#define MAX_STEPS 8
+
+struct step {
+	int g;                  /* GA_IDX.. */
+	uint32_t flags;         /* cxldcd_app_open_flags() */
+	int write;              /* fill the mapping with this byte; -1: only read */
+};
+
+struct res {
+	int connect_rc;
+	int nr_listed;
+	uint64_t listed[8];
+	int rc[MAX_STEPS];
+	int first[MAX_STEPS], last[MAX_STEPS]; /* bytes read, -1 none */
+	int mprotect_err[MAX_STEPS];          /* errno of mprotect(PROT_WRITE); 0 it worked */
+	int fd_accmode[MAX_STEPS];             /* raw: O_ACCMODE of the fds handed, -1 none */
+	int mmap_write_err[MAX_STEPS];         /* raw: errno of mmap(PROT_WRITE, MAP_SHARED) */
+};
+
+struct job {
+	const struct env *e;
+	const struct step *steps;
+	int nr_steps;
+	bool raw;               /* the steps' OPENs by hand, to see the fds */
+};
+
+/* One OPEN_REQ by id with flags on a new connection, by hand: the fds' access mode. */
+static void raw_open(const struct env *e, uint64_t id, uint32_t flags, struct res *r, int i)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct hl_app_open_req rq = { .id = id, .flags = flags };
+	uint8_t buf[4096];
+	int fds[HL_APP_MAX_SEGS];
+	unsigned nfd = 0;
+	size_t have = 0;
+	struct hl_hdr hd;
+	struct wwr w;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	r->fd_accmode[i] = -1;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", e->sock);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa))) {
+		r->rc[i] = -errno;
+		return;
+	}
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_APP_OPEN_REQ, 1);
+	hl_enc_app_open_req(&w, &rq);
+	hl_msg_end(&w);
+	if (write(s, buf, w.off) != (ssize_t)w.off) {
+		r->rc[i] = -EIO;
+		return;
+	}
+	for (;;) {
+		struct pollfd pf = { .fd = s, .events = POLLIN };
+		unsigned got = 0;
+		ssize_t n;
+
+		if (poll(&pf, 1, TMO) != 1) {
+			r->rc[i] = -ETIMEDOUT;
+			return;
+		}
+		n = hl_recv(s, buf + have, sizeof(buf) - have, fds + nfd, &got,
+			    HL_APP_MAX_SEGS - nfd);
+		if (n <= 0) {
+			r->rc[i] = -ECONNRESET;
+			return;
+		}
+		nfd += got;
+		have += (size_t)n;
+		if (!hl_dec_hdr(buf, have, &hd) && have >= HL_HDR_SIZE + hd.len)
+			break;
+	}
+	{
+		struct hl_app_open_rsp rs;
+		struct hl_app_seg seg[HL_APP_MAX_SEGS];
+
+		if (hd.type != HL_APP_OPEN_RSP ||
+		    hl_dec_app_open_rsp(buf + HL_HDR_SIZE, hd.len, &rs, seg, HL_APP_MAX_SEGS)) {
+			r->rc[i] = -EPROTO;
+			return;
+		}
+		r->rc[i] = hl_status_errno(rs.status);
+		r->mmap_write_err[i] = -1;
+		for (unsigned f = 0; f < nfd; f++) {
+			int mode = fcntl(fds[f], F_GETFL) & O_ACCMODE;
+			void *m;
+
+			/* the least of them: one writable fd is one too many */
+			if (r->fd_accmode[i] < 0 || mode != O_RDONLY)
+				r->fd_accmode[i] = mode;
+			m = mmap(NULL, seg[f].len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[f],
+				 (off_t)seg[f].file_offset);
+			if (m == MAP_FAILED) {
+				r->mmap_write_err[i] = errno;
+			} else {
+				r->mmap_write_err[i] = 0;
+				munmap(m, seg[f].len);
+			}
+			close(fds[f]);
+		}
+	}
+	close(s);
+}
+
+static void run_job(const struct job *j, struct res *r)
+{
+	struct cxldcd_app *app;
+
+	r->connect_rc = cxldcd_app_connect(j->e->sock, &app);
+	if (r->connect_rc)
+		return;
+	r->nr_listed = -1;
+	{
+		struct cxldcd_host_group_info g[8];
+		int n = cxldcd_app_list(app, g, 8);
+
+		r->nr_listed = n;
+		for (int i = 0; i < n && i < 8; i++)
+			r->listed[i] = g[i].id;
+	}
+	for (int i = 0; i < j->nr_steps; i++) {
+		const struct step *s = &j->steps[i];
+		struct cxldcd_app_map m;
+
+		r->first[i] = r->last[i] = -1;
+		if (j->raw) {
+			raw_open(j->e, j->e->id[s->g], s->flags, r, i);
+			continue;
+		}
+		r->rc[i] = cxldcd_app_open_flags(app, NULL, j->e->id[s->g], s->flags, &m);
+		if (r->rc[i])
+			continue;
+		if (s->write >= 0)
+			memset(m.addr, s->write, m.size);
+		r->first[i] = ((uint8_t *)m.addr)[0];
+		r->last[i] = ((uint8_t *)m.addr)[m.size - 1];
+		r->mprotect_err[i] = mprotect(m.addr, m.size, PROT_READ | PROT_WRITE) ? errno : 0;
+		cxldcd_app_close(app, &m);
+	}
+	cxldcd_app_free(app);
+}
+
+/* Run job in a child as w (its groups, gid, uid in that order); its results in r. */
+static void as_user(const struct who *w, const struct job *j, struct res *r)
+{
+	int pfd[2], st;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		gid_t sup[1] = { w->sup };
+		struct res out;
+
+		memset(&out, 0, sizeof(out));
+		close(pfd[0]);
+		if (setgroups(w->sup ? 1 : 0, sup) || setgid(w->gid) || setuid(w->uid))
+			_exit(126);
+		run_job(j, &out);
+		_exit(write(pfd[1], &out, sizeof(out)) == sizeof(out) ? 0 : 125);
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], r, sizeof(*r)), sizeof(*r));
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* The groups w lists, as indexes into e->id, in a bit mask. */
+static unsigned listed_by(const struct env *e, const struct who *w)
+{
+	struct job j = { .e = e };
+	struct res r;
+	unsigned mask = 0;
+
+	as_user(w, &j, &r);
+	assert_int_equal(r.connect_rc, 0);
+	assert_true(r.nr_listed >= 0);
+	for (int i = 0; i < r.nr_listed; i++)
+		for (int g = 0; g < NR_G; g++)
+			if (r.listed[i] == e->id[g])
+				mask |= 1u << g;
+	return mask;
+}
+
+/* Root (this process) fills group g with byte v. */
+static void root_fill(const struct env *e, int g, uint8_t v)
+{
+	struct cxldcd_app *app;
+	struct cxldcd_app_map m;
+
+	assert_int_equal(cxldcd_app_connect(e->sock, &app), 0);
+	assert_int_equal(cxldcd_app_open(app, NULL, e->id[g], &m), 0);
+	memset(m.addr, v, m.size);
+	assert_int_equal(cxldcd_app_close(app, &m), 0);
+	cxldcd_app_free(app);
+}
+
+/* Root reads group g back: every byte v, and nothing counted open. */
+static void root_expect(const struct env *e, int g, uint8_t v)
+{
+	struct cxldcd_host_group_info info[8];
+	struct cxldcd_app *app;
+	struct cxldcd_app_map m;
+	int n;
+
+	assert_int_equal(cxldcd_app_connect(e->sock, &app), 0);
+	n = cxldcd_app_list(app, info, 8);
+	assert_int_equal(n, NR_G);
+	for (int i = 0; i < n; i++)
+		if (info[i].id == e->id[g])
+			assert_int_equal(info[i].open_count, 0);
+	assert_int_equal(cxldcd_app_open_flags(app, NULL, e->id[g], CXLDCD_APP_OPEN_READ_ONLY, &m),
+			 0);
+	assert_int_equal(m.size, 2 * MiB);
+	for (uint64_t i = 0; i < m.size; i++)
+		if (((uint8_t *)m.addr)[i] != v)
+			fail_msg("group %d byte %llu: 0x%02x, expected 0x%02x", g,
+				 (unsigned long long)i, ((uint8_t *)m.addr)[i], v);
+	assert_int_equal(cxldcd_app_close(app, &m), 0);
+	cxldcd_app_free(app);
+}
+
+/* ------------------------------------------------------------ the tests */
+
+static void test_each_user_lists_only_the_groups_it_may_read(void **state)
+{
+	struct env e;
+
+	(void)state;
+	skip_unless_root();
+	start_env(&e, rules);
+	assert_int_equal(listed_by(&e, &alice), 1u << GA_IDX);  /* owner of A */
+	assert_int_equal(listed_by(&e, &bob), 1u << GB_IDX);    /* owner of B */
+	assert_int_equal(listed_by(&e, &carol), 1u << GA_IDX);  /* ga, supplementary */
+	assert_int_equal(listed_by(&e, &erin), 1u << GA_IDX);   /* ga, primary */
+	assert_int_equal(listed_by(&e, &dave), 0);             /* others: nothing */
+	stop_env(&e);
+}
+
+static void test_a_refused_open_is_eacces_and_changes_nothing(void **state)
+{
+	static const struct step dave_steps[] = {
+		{ GA_IDX, 0, 0x66 }, { GA_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1 },
+		{ GB_IDX, 0, 0x66 }, { GU_IDX, 0, 0x66 },
+	};
+	static const struct step bob_steps[] = {
+		{ GA_IDX, 0, 0x77 }, { GA_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1 }, { GU_IDX, 0, 0x77 },
+	};
+	/* carol may read A, not write it; B is bob's alone */
+	static const struct step carol_steps[] = { { GA_IDX, 0, 0x88 }, { GB_IDX, 0, 0x88 } };
+	const struct {
+		const struct who *w;
+		const struct step *steps;
+		int n;
+	} who[] = { { &dave, dave_steps, 4 }, { &bob, bob_steps, 3 }, { &carol, carol_steps, 2 } };
+	struct env e;
+	struct res r;
+	char want[160];
+	const char *log = "";
+
+	(void)state;
+	skip_unless_root();
+	start_env(&e, rules);
+	root_fill(&e, GA_IDX, 0xa1);
+	root_fill(&e, GB_IDX, 0xb2);
+	root_fill(&e, GU_IDX, 0xc3);
+	for (size_t k = 0; k < sizeof(who) / sizeof(who[0]); k++) {
+		struct job j = { .e = &e, .steps = who[k].steps, .nr_steps = who[k].n };
+
+		as_user(who[k].w, &j, &r);
+		assert_int_equal(r.connect_rc, 0);
+		for (int i = 0; i < j.nr_steps; i++) {
+			if (r.rc[i] != -EACCES)
+				fail_msg("%s: open %d of group %d: %d (%s), expected -EACCES",
+					 who[k].w->name, i, j.steps[i].g, r.rc[i], strerror(-r.rc[i]));
+			assert_int_equal(r.first[i], -1);
+		}
+	}
+	/* nothing changed: the bytes, and no group counted open (root_expect) */
+	root_expect(&e, GA_IDX, 0xa1);
+	root_expect(&e, GB_IDX, 0xb2);
+	root_expect(&e, GU_IDX, 0xc3);
+	/* the agent named the group and who asked: dave's read-write open of B */
+	snprintf(want, sizeof(want), "access-denied tag=%s id=%llu open read-write by application pid=",
+		 TAG_B, (unsigned long long)e.id[GB_IDX]);
+	for (int i = 0; i < 500 && !strstr(log, want); i++) {
+		log = log_of(&e.p, "agent");
+		if (!strstr(log, want))
+			usleep(10000);
+	}
+	if (!strstr(log, want))
+		fail_msg("no '%s' in the agent's output:\n%s", want, log);
+	assert_non_null(strstr(strstr(log, want), " uid=54332 gid=54332 refused: owner=54330 "
+					     "group=0 mode=0600 (rule tag) give it nothing"));
+	snprintf(want, sizeof(want), "access-denied tag=- id=%llu open read-write",
+		 (unsigned long long)e.id[GU_IDX]);
+	assert_non_null(strstr(log, want));     /* U by the default: root's, 0600 */
+	stop_env(&e);
+}
+
+static void test_a_read_only_grant_reads_and_cannot_write(void **state)
+{
+	static const struct step carol_steps[] = { { GA_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1 } };
+	static const struct step raw_steps[] = { { GA_IDX, HL_APP_OPEN_F_READ_ONLY, -1 },
+						 { GA_IDX, 0, -1 } };
+	static const struct step alice_steps[] = { { GA_IDX, 0, 0x11 } };
+	static const struct step bob_steps[] = { { GB_IDX, 0, 0x22 } };
+	struct job j = { .steps = carol_steps, .nr_steps = 1 };
+	struct env e;
+	struct res r;
+
+	(void)state;
+	skip_unless_root();
+	start_env(&e, rules);
+	j.e = &e;
+	root_fill(&e, GA_IDX, 0xa1);
+	/* carol (ga: read) opens A read-only: its bytes; no way to write them */
+	as_user(&carol, &j, &r);
+	assert_int_equal(r.rc[0], 0);
+	assert_int_equal(r.first[0], 0xa1);
+	assert_int_equal(r.last[0], 0xa1);
+	assert_int_equal(r.mprotect_err[0], EACCES);
+	/* the fds the agent hands her are O_RDONLY: the fd refuses a writable shared mapping */
+	j.steps = raw_steps;
+	j.nr_steps = 2;
+	j.raw = true;
+	as_user(&carol, &j, &r);
+	assert_int_equal(r.rc[0], 0);
+	assert_int_equal(r.fd_accmode[0], O_RDONLY);
+	assert_int_equal(r.mmap_write_err[0], EACCES);
+	assert_int_equal(r.rc[1], -EACCES);     /* read-write by hand: refused, no fd */
+	assert_int_equal(r.fd_accmode[1], -1);
+	/* alice, the owner, asking read-only gets read-only fds too */
+	j.nr_steps = 1;
+	as_user(&alice, &j, &r);
+	assert_int_equal(r.rc[0], 0);
+	assert_int_equal(r.fd_accmode[0], O_RDONLY);
+	assert_int_equal(r.mmap_write_err[0], EACCES);
+	/* the owners write, and root reads their bytes */
+	j.raw = false;
+	j.steps = alice_steps;
+	as_user(&alice, &j, &r);
+	assert_int_equal(r.rc[0], 0);
+	assert_int_equal(r.mprotect_err[0], 0);
+	j.steps = bob_steps;
+	as_user(&bob, &j, &r);
+	assert_int_equal(r.rc[0], 0);
+	root_expect(&e, GA_IDX, 0x11);
+	root_expect(&e, GB_IDX, 0x22);
+	stop_env(&e);
+}
+
+static void test_without_rules_only_the_agents_user_opens(void **state)
+{
+	static const char *const open_socket[] = { "--agent-socket-mode", "0666", NULL };
+	static const struct step steps[] = { { GA_IDX, 0, 0x55 },
+					     { GU_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1 } };
+	struct job j = { .steps = steps, .nr_steps = 2 };
+	struct env e;
+	struct res r;
+
+	(void)state;
+	skip_unless_root();
+	start_env(&e, open_socket);     /* root lists all three (start_env) */
+	j.e = &e;
+	root_fill(&e, GA_IDX, 0xa1);
+	as_user(&alice, &j, &r);
+	assert_int_equal(r.connect_rc, 0);
+	assert_int_equal(r.nr_listed, 0);
+	assert_int_equal(r.rc[0], -EACCES);
+	assert_int_equal(r.rc[1], -EACCES);
+	root_expect(&e, GA_IDX, 0xa1);
+	stop_env(&e);
+}
+
+/* In a child as w: connect() to path's errno (0: it connected). */
+static int connect_as(const struct who *w, const char *path)
+{
+	int st;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		gid_t sup[1] = { w->sup };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		if (setgroups(w->sup ? 1 : 0, sup) || setgid(w->gid) || setuid(w->uid))
+			_exit(255);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		_exit(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void test_the_socket_takes_its_mode_and_group(void **state)
+{
+	static const char *const group_socket[] = { "--agent-socket-mode", "0660",
+						    "--agent-socket-group", "54340", NULL };
+	struct env e;
+	struct stat st;
+
+	(void)state;
+	skip_unless_root();
+	start_env(&e, group_socket);
+	assert_int_equal(lstat(e.sock, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(st.st_gid, GA);
+	assert_int_equal(connect_as(&carol, e.sock), 0);        /* in ga */
+	assert_int_equal(connect_as(&erin, e.sock), 0);
+	assert_int_equal(connect_as(&dave, e.sock), EACCES);
+	stop_env(&e);
+	/* stopped: it removed its socket file (the chmod did not make it a stranger's) */
+	assert_int_equal(lstat(e.sock, &st), -1);
+
+	start_env(&e, NULL);            /* the default, as before: 0600, the agent's group */
+	assert_int_equal(lstat(e.sock, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_gid, 0);
+	assert_int_equal(connect_as(&alice, e.sock), EACCES);
+	stop_env(&e);
+}
+
+static void test_bad_access_options_are_refused(void **state)
+{
+	static const struct {
+		const char *opt, *val, *why;
+	} bad[] = {
+		{ "--group-access", "tag=all,mode=0640,mode=0600", "key 'mode' given twice" },
+		{ "--group-access", "tag=all,color=red", "unknown key 'color'" },
+		{ "--group-access", "owner=0,mode=0600", "no tag=" },
+		{ "--group-access", "tag=all,mode=0750", "only read (4) and write (2) bits" },
+		{ "--group-access", "tag=all,mode=10000", "expected 1 to 4 octal digits" },
+		{ "--group-access", "tag=all,mode=0689", "expected octal digits" },
+		{ "--group-access", "tag=not-a-uuid", "expected a UUID, 'untagged' or 'all'" },
+		{ "--group-access", "tag=untagged,owner=no-such-user-here", "unknown user" },
+		{ "--group-access", "tag=untagged,group=4294967295", "out of range" },
+		{ "--group-access", "tag=untagged,owner=", "empty user" },
+		{ "--group-access", "tag=all,", "an empty item" },
+		{ "--agent-socket-mode", "0777", "at most 0666" },
+		{ "--agent-socket-mode", "0066", "keeps read and write (0600)" },
+		{ "--agent-socket-mode", "rw", "expected an octal mode" },
+		{ "--agent-socket-group", "no-such-group-here", "unknown group" },
+	};
+	struct dproc p;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[] = { "--host-id", "0", "--connect", "/nonexistent", "--agent-socket",
+				       "/nonexistent/a.sock", bad[i].opt, bad[i].val, NULL };
+		char name[16];
+		const char *out;
+
+		snprintf(name, sizeof(name), "bad%zu", i);
+		assert_int_equal(wait_status(spawn_cli(&p, name, args)), 2);
+		out = log_of(&p, name);
+		if (!strstr(out, bad[i].why) || !strstr(out, bad[i].opt))
+			fail_msg("%s '%s': no '%s' in:\n%s", bad[i].opt, bad[i].val, bad[i].why, out);
+	}
+	/* two rules for one tag */
+	{
+		const char *args[] = { "--host-id", "0", "--agent-socket", "/nonexistent/a.sock",
+				       "--group-access", "tag=" TAG_A ",mode=0640",
+				       "--group-access", "tag=" TAG_A ",mode=0600", NULL };
+
+		assert_int_equal(wait_status(spawn_cli(&p, "dup", args)), 2);
+		assert_non_null(strstr(log_of(&p, "dup"), "a rule for tag=" TAG_A " is given already"));
+	}
+	/* only for the agent serving applications */
+	{
+		const char *args[] = { "--agent-socket", "/nonexistent/a.sock", "--group-access",
+				       "tag=all", "list", NULL };
+
+		assert_int_equal(wait_status(spawn_cli(&p, "oneshot", args)), 2);
+		assert_non_null(strstr(log_of(&p, "oneshot"), "are for the agent serving"));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_each_user_lists_only_the_groups_it_may_read,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_refused_open_is_eacces_and_changes_nothing,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_read_only_grant_reads_and_cannot_write,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_without_rules_only_the_agents_user_opens,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_the_socket_takes_its_mode_and_group, dproc_reap_all),
+		cmocka_unit_test_teardown(test_bad_access_options_are_refused, dproc_reap_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
