@@ -112,13 +112,19 @@ _cxldcd_host()
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--accept)
 		COMPREPLY=($(compgen -W "all none tags= limit=" -- "$cur")); return ;;
+	--agent-socket-group)
+		COMPREPLY=($(compgen -g -- "$cur")); return ;;
+	--agent-socket-mode)
+		COMPREPLY=($(compgen -W "0600 0660 0666" -- "$cur")); return ;;
+	--group-access)
+		COMPREPLY=($(compgen -W "tag=all, tag=untagged, tag=" -- "$cur")); return ;;
 	list | fill | verify)
 		[[ $prev == list ]] || COMPREPLY=($(compgen -W "id=" -- "$cur")); return ;;
 	static-fill | static-verify)
 		return ;;
 	esac
-	COMPREPLY=($(compgen -W "--connect --tcp --host-id --accept --agent-socket --chain-timeout
-		--chain-cap --seq-one-based --no-mapping --wait -v --verbose --help --version list fill verify
+	COMPREPLY=($(compgen -W "--connect --tcp --host-id --accept --agent-socket --agent-socket-mode
+		--agent-socket-group --group-access --chain-timeout --chain-cap --seq-one-based --no-mapping --wait -v --verbose --help --version list fill verify
 		static-fill static-verify" -- "$cur"))
 }
 
