@@ -479,6 +479,27 @@ static void test_app_messages(void **state)
 	assert_int_equal(buf[0x10], 9);
 	check_truncations(buf, HL_APP_OPEN_REQ_SIZE, (dec_fn *)hl_dec_app_open_req);
 	assert_int_equal(hl_dec_app_open_req(buf, w.off, &doq), 0);
+	assert_int_equal(doq.flags, 0);
+
+	/* with flags: 0x18 flags (4), 0x1C reserved (4, zero) */
+	oq.flags = HL_APP_OPEN_F_READ_ONLY;
+	wwr_init(&w, buf, sizeof(buf));
+	hl_enc_app_open_req(&w, &oq);
+	assert_int_equal(w.off, HL_APP_OPEN_REQ_FLAGS_SIZE);
+	assert_int_equal(buf[0x10], 9);
+	assert_int_equal(buf[0x18], 1);
+	assert_int_equal(buf[0x1c] | buf[0x1d] | buf[0x1e] | buf[0x1f], 0);
+	assert_int_equal(hl_dec_app_open_req(buf, w.off, &doq), 0);
+	assert_int_equal(doq.flags, HL_APP_OPEN_F_READ_ONLY);
+	assert_int_equal(doq.id, 9);
+	for (size_t k = HL_APP_OPEN_REQ_SIZE + 1; k < HL_APP_OPEN_REQ_FLAGS_SIZE; k++)
+		assert_int_equal(hl_dec_app_open_req(buf, k, &doq), -EMSGSIZE);
+	assert_int_equal(hl_dec_app_open_req(buf, HL_APP_OPEN_REQ_FLAGS_SIZE + 1, &doq), -EMSGSIZE);
+	put32(buf + 0x18, 0x80000000u);       /* an unknown flag decodes: the agent answers it */
+	assert_int_equal(hl_dec_app_open_req(buf, w.off, &doq), 0);
+	assert_int_equal(doq.flags, 0x80000000u);
+	buf[0x1c] = 1;                         /* reserved */
+	assert_int_equal(hl_dec_app_open_req(buf, w.off, &doq), -EINVAL);
 
 	wwr_init(&w, buf, sizeof(buf));
 	hl_enc_app_open_rsp(&w, &rs, s);
