@@ -8,9 +8,11 @@
  * drop to other users (setgroups, setgid, setuid) and use cxldcd_app_*,
  * or the raw OPEN_REQ to look at the fds themselves.
  *
- * Host 0 holds three groups of 2 MiB: A (tag A: owner alice, group ga,
- * mode 0640), B (tag B: owner bob, mode 0600) and U (untagged: no rule,
- * so the default, the agent's user (root) and 0600).
+ * First the rules alone (any user): which rule a group takes and which
+ * bits a peer's credentials get, and refused rules leaving the set as it
+ * was.  Then host 0 holds three groups of 2 MiB: A (tag A: owner alice,
+ * group ga, mode 0640), B (tag B: owner bob, mode 0600) and U (untagged:
+ * no rule, so the default, the agent's user (root) and 0600).
  *
  *  - Each user lists exactly the groups it may read: alice A; bob B;
  *    carol (ga as a supplementary group, SO_PEERGROUPS) A; erin (ga as
@@ -29,8 +31,9 @@
  *  - Bad option values are refused (exit 2, the reason named).
  *
  * Without the checks in the agent (apps.c: listable(), may_open()) the
- * first three fail: every user with access to the socket lists and opens
- * every group, writable.  Needs root (CI runs as root): skipped otherwise.
+ * four after the rules fail: every user with access to the socket lists
+ * and opens every group, writable.  Needs root (CI runs as root): those
+ * are skipped otherwise.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +60,7 @@
 #include "../qmp/host-util.h"
 #include "common/wire.h"
 #include "cxldcd/cxldcd-host.h"
+#include "host/access.h"
 #include "hostlink/proto.h"
 
 #define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
@@ -727,9 +731,112 @@ static void test_bad_access_options_are_refused(void **state)
 	}
 }
 
+/* ------------------------------------------------------------ the rules alone */
+
+static struct cxldcd_host_group_info info_of(const char *tag)
+{
+	struct cxldcd_host_group_info g = { .id = 1 };
+
+	if (tag) {
+		assert_int_equal(cxldcd_tag_parse(tag, g.tag), 0);
+		g.tagged = true;
+	}
+	return g;
+}
+
+/*
+ * Which rule a group takes (its tag's, else untagged's for an untagged
+ * group, else all's, else the default) and which bits a peer gets, as for
+ * a file: the owner the owner's bits alone, a member of the group (primary
+ * or supplementary) the group's, everyone else the others'; root all.
+ * Runs as any user.
+ */
+static void test_a_group_takes_its_rule_and_a_peer_its_bits(void **state)
+{
+	const struct cxldcd_host_group_info a = info_of(TAG_A), b = info_of(TAG_B),
+					    u = info_of(NULL);
+	uint32_t sup[1] = { GA };
+	struct app_cred owner = { .uid = 1000, .gid = 1000 }, member = { .uid = 2000, .gid = 2000,
+									 .groups = sup, .nr_groups = 1 },
+			other = { .uid = 3000, .gid = 3000 }, root = { .uid = 0, .gid = 0 },
+			me = { .uid = (uint32_t)geteuid(), .gid = (uint32_t)getegid() };
+	struct cxldcd_host_access *acc;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(cxldcd_host_access_new(&acc), 0);
+	/* no rule: the process's user, 0600 */
+	assert_int_equal(access_perm(acc, &me, &a), ACCESS_READ | ACCESS_WRITE);
+	assert_int_equal(access_perm(acc, &root, &u), ACCESS_READ | ACCESS_WRITE);
+	if (me.uid != other.uid)
+		assert_int_equal(access_perm(acc, &other, &a), 0);
+
+	assert_int_equal(cxldcd_host_access_add_rule(acc, "tag=all,owner=1000,group=54340,mode=0064",
+						      err, sizeof(err)), 0);
+	assert_int_equal(cxldcd_host_access_add_rule(acc, "tag=untagged,owner=3000,mode=0600", err,
+						      sizeof(err)), 0);
+	assert_int_equal(cxldcd_host_access_add_rule(acc, "tag=" TAG_A ",owner=1000,group=54340,"
+						      "mode=0640", err, sizeof(err)), 0);
+	/* A: its own rule */
+	assert_int_equal(access_perm(acc, &owner, &a), ACCESS_READ | ACCESS_WRITE);
+	assert_int_equal(access_perm(acc, &member, &a), ACCESS_READ);
+	assert_int_equal(access_perm(acc, &other, &a), 0);
+	assert_int_equal(access_perm(acc, &root, &a), ACCESS_READ | ACCESS_WRITE);
+	/* B: all's; its owner gets the owner's bits (none), not the group's or others' */
+	assert_int_equal(access_perm(acc, &owner, &b), 0);
+	assert_int_equal(access_perm(acc, &member, &b), ACCESS_READ | ACCESS_WRITE);
+	assert_int_equal(access_perm(acc, &other, &b), ACCESS_READ);
+	/* U: untagged's, before all's */
+	assert_int_equal(access_perm(acc, &other, &u), ACCESS_READ | ACCESS_WRITE);
+	assert_int_equal(access_perm(acc, &member, &u), 0);
+
+	/* refused rules leave the set as it was */
+	assert_int_equal(cxldcd_host_access_add_rule(acc, "tag=untagged,mode=0666", err, sizeof(err)),
+			 -EEXIST);
+	assert_non_null(strstr(err, "tag=untagged is given already"));
+	assert_int_equal(cxldcd_host_access_add_rule(acc, "tag=" TAG_B ",owner=2000,mode=0600,mode=0",
+						      err, sizeof(err)), -EINVAL);
+	assert_int_equal(cxldcd_host_access_add_rule(acc, "tag=" TAG_B ",owner=no-such-user-here",
+						      err, sizeof(err)), -ENOENT);
+	assert_int_equal(cxldcd_host_access_add_rule(acc, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(access_perm(acc, &member, &b), ACCESS_READ | ACCESS_WRITE);
+	assert_int_equal(access_perm(acc, &other, &u), ACCESS_READ | ACCESS_WRITE);
+	/* a rule longer than the bound, and the bound on rules */
+	{
+		char big[600];
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		assert_int_equal(cxldcd_host_access_add_rule(acc, big, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "longer than"));
+	}
+	for (int i = 0; i < 1100; i++) {
+		char r[64];
+		int rc;
+
+		snprintf(r, sizeof(r), "tag=00000000-0000-4000-8000-%012x,mode=0600", i + 1);
+		rc = cxldcd_host_access_add_rule(acc, r, err, sizeof(err));
+		if (rc) {
+			assert_int_equal(rc, -EINVAL);
+			assert_non_null(strstr(err, "too many rules (at most 1024)"));
+			assert_int_equal(i, 1024 - 3);
+			break;
+		}
+	}
+	/* the socket: read and write bits only, the owner's included */
+	assert_int_equal(cxldcd_host_access_set_socket(acc, 0660, "54340", err, sizeof(err)), 0);
+	assert_int_equal(cxldcd_host_access_set_socket(acc, 01660, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cxldcd_host_access_set_socket(acc, 0460, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cxldcd_host_access_set_socket(acc, 0660, "", err, sizeof(err)), -EINVAL);
+	assert_int_equal(access_sock_mode(acc), 0660);
+	cxldcd_host_access_free(acc);
+	cxldcd_host_access_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_a_group_takes_its_rule_and_a_peer_its_bits),
 		cmocka_unit_test_teardown(test_each_user_lists_only_the_groups_it_may_read,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_refused_open_is_eacces_and_changes_nothing,
