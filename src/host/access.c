@@ -116,8 +116,9 @@ struct cxldcd_host_access *access_dup(const struct cxldcd_host_access *acc)
 }
 
 /*
- * A user or group by name or number (an id need not have a name, as with
- * chown).  (uid_t)-1 is no id.  Return 0, -EINVAL (bad number), -ENOENT.
+ * A user or group by name, or by number when all digits (an id need not
+ * have a name, as with chown).  (uid_t)-1 is no id.  Return 0, -EINVAL
+ * (empty, out of range), -ENOENT.
  */
 static int parse_id(const char *v, bool group, uint32_t *out, char *err, size_t esz)
 {
@@ -129,16 +130,12 @@ static int parse_id(const char *v, bool group, uint32_t *out, char *err, size_t 
 		fail(err, esz, "empty %s", what);
 		return -EINVAL;
 	}
-	if (*v >= '0' && *v <= '9') {
+	if (strspn(v, "0123456789") == strlen(v)) {
 		unsigned long long u = 0;
 
-		for (const char *p = v; *p; p++) {
-			if (*p < '0' || *p > '9' || u > UINT32_MAX) {
-				fail(err, esz, "%s '%s': not a number", what, v);
-				return -EINVAL;
-			}
-			u = u * 10 + (unsigned)(*p - '0');
-		}
+		for (const char *p = v; *p; p++)
+			if (u < UINT32_MAX) /* past it: out of range below, whatever follows */
+				u = u * 10 + (unsigned)(*p - '0');
 		if (u >= UINT32_MAX) {
 			fail(err, esz, "%s id '%s' out of range (0..4294967294)", what, v);
 			return -EINVAL;
