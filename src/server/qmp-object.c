@@ -22,6 +22,27 @@
 #include "daemon.h"
 #include "qmp-dcd.h"
 
+/*
+ * A snapshot makes the object-add backends of s->objects again (persist.c):
+ * @args there, in place of an earlier entry of its id (one that was
+ * unavailable).
+ */
+static void objects_keep(struct server_ctx *s, json_t *args)
+{
+	const char *id = json_string_value(json_object_get(args, "id"));
+
+	for (size_t i = 0; id && i < json_array_size(s->objects); i++) {
+		const char *oid = json_string_value(json_object_get(json_array_get(s->objects, i), "id"));
+
+		if (oid && !strcmp(oid, id)) {
+			json_array_remove(s->objects, i);
+			break;
+		}
+	}
+	if (s->objects)
+		json_array_append_new(s->objects, json_deep_copy(args));
+}
+
 int srv_object_add(struct server_ctx *s, json_t *args, char *err, size_t cap)
 {
 	struct cmdline_cfg tmp = { 0 };
@@ -53,6 +74,12 @@ int srv_object_add(struct server_ctx *s, json_t *args, char *err, size_t cap)
 			json_string_value(json_object_get(args, "id")) ?
 			json_string_value(json_object_get(args, "id")) : "?", err);
 		rc = tmp.nr_objects ? 0 : rc;
+		/*
+		 * Kept for the snapshots too: a start after one (a clean stop
+		 * writes one) tries it again, as the replay of its record would.
+		 */
+		if (!rc)
+			objects_keep(s, args);
 		goto out;
 	}
 	/* Owed a zeroing while it was unavailable: done before anything binds it (owed.c). */
@@ -63,9 +90,7 @@ int srv_object_add(struct server_ctx *s, json_t *args, char *err, size_t cap)
 			goto out;
 		}
 	}
-	/* A snapshot makes the live object-add backends again (persist.c). */
-	if (s->objects)
-		json_array_append_new(s->objects, json_deep_copy(args));
+	objects_keep(s, args);
 out:
 	free(text);
 	cmdline_fini(&tmp);
