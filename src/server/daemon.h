@@ -385,6 +385,14 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 void srv_snapshot_maybe(struct server_ctx *s);
 /* Wait for (or stop) a snapshot child at shutdown. */
 void srv_snapshot_stop(struct server_ctx *s);
+/*
+ * At a clean stop, once the group is flushed and srv_snapshot_stop() ran:
+ * whether a snapshot of the state is due (records after the recorded one,
+ * the store healthy, no More chain staged), and writing it in this process
+ * and recording it (0), or a WARNING and -errno with the journal as it was.
+ */
+bool srv_snapshot_final_due(struct server_ctx *s);
+int srv_snapshot_final(struct server_ctx *s);
 /* The snapshot child's pipe is readable (it is done). */
 void srv_snapshot_done_fd(struct loop *l, int fd, unsigned events, void *opaque);
 /* The canonical configuration text (caller frees). */

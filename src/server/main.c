@@ -6,11 +6,13 @@
  * the FM, QMP and host-link listeners of main-listen.c (they answer
  * "starting" meanwhile), replay the --state journal, attach memory and start
  * the host links), run the loop, shut down cleanly on quit, SIGINT or SIGTERM
- * (SHUTDOWN event, the queued group committed, remove our Unix sockets and
- * the pid file); SIGHUP reopens the --log-file.  --daemonize detaches once
- * every socket listens.  Under systemd (notify.h): STATUS= per phase, READY=1
+ * (SHUTDOWN event, the queued group committed, a snapshot of --state so the
+ * next start replays nothing, remove our Unix sockets and the pid file);
+ * SIGHUP reopens the --log-file.  --daemonize detaches once every socket
+ * listens.  Under systemd (notify.h): STATUS= per phase, READY=1
  * once every socket listens and the state is restored, WATCHDOG=1 from the
- * loop, STOPPING=1; default sockets in $RUNTIME_DIRECTORY.  The only file of
+ * loop, STOPPING=1 (then EXTEND_TIMEOUT_USEC while the stop's snapshot is
+ * written); default sockets in $RUNTIME_DIRECTORY.  The only file of
  * src/ that may exit().
  */
 #include <errno.h>
@@ -182,7 +184,15 @@ static void ready_text(struct daemon *d)
 		 d->ctx.nr_devs, qmp[0] ? ", QMP on " : "", qmp);
 }
 
-static void stop(struct daemon *d)
+/* The time a stop's snapshot asks for (EXTEND_TIMEOUT_USEC), as a start's progress does. */
+#define STOP_EXTEND_USEC 30000000ull
+
+/*
+ * @served: the daemon started and its loop ended without error; only then
+ * is its state worth a snapshot (a start that failed may have replayed
+ * half of the journal).
+ */
+static void stop(struct daemon *d, bool served)
 {
 	while (d->ctx.group)              /* nothing queued is left unjournaled or unanswered */
 		srv_group_flush(&d->ctx);
@@ -191,13 +201,21 @@ static void stop(struct daemon *d)
 			(unsigned long long)d->ctx.nr_committed, (unsigned long long)d->ctx.nr_commits,
 			(double)d->ctx.nr_committed / (double)d->ctx.nr_commits);
 	/*
-	 * No checkpoint: every commit is on disk already (synchronous=FULL),
-	 * and restart = the newest snapshot + the journal after it, bounded by
-	 * the snapshot cadence (docs/persistence.md, "Shutdown").  A snapshot
-	 * child still writing is waited for: its file makes the next start
-	 * shorter.
+	 * Every commit is on disk already (synchronous=FULL).  A snapshot
+	 * child still writing is waited for; then, when records came after the
+	 * recorded snapshot, one of the state now is written here, so the next
+	 * start loads it and replays nothing (docs/persistence.md, "Shutdown").
+	 * The service manager hears it: more time to stop, and a watchdog
+	 * ping before it (the writing itself is one call per device).
 	 */
 	srv_snapshot_stop(&d->ctx);
+	if (served && srv_snapshot_final_due(&d->ctx)) {
+		srv_notify(&d->notify, "STATUS=shutting down: writing the state snapshot\nEXTEND_TIMEOUT_USEC=%llu",
+			   STOP_EXTEND_USEC);
+		if (srv_notify_watchdog_ms(&d->notify))
+			srv_notify(&d->notify, "WATCHDOG=1");
+		srv_snapshot_final(&d->ctx);
+	}
 	for (size_t i = 0; i < d->nr_qmp_ls; i++)
 		qmp_listen_free(d->qmp_ls[i]);
 	free(d->qmp_ls);
@@ -347,7 +365,7 @@ int main(int argc, char **argv)
 		if (rc)
 			srv_log(&d.log, LOG_ERR, "stopping after error: %s", strerror(-rc));
 	}
-	stop(&d);
+	stop(&d, rc == 0);
 	srv_notify_fini(&d.notify);
 	return rc ? 1 : 0;
 }

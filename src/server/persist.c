@@ -18,7 +18,8 @@
  * DIR/snapshot-SEQ.bin (a temporary name, fsync, rename, fsync of DIR) and
  * exits; the parent goes on serving meanwhile (the child works on its
  * copy-on-write image).  When the child has exited 0, the store records the
- * snapshot and drops the journal up to SEQ.  Restart loads the newest
+ * snapshot and drops the journal up to SEQ.  A clean stop writes one more
+ * in the daemon itself (srv_snapshot_final()).  Restart loads the newest
  * snapshot, then replays the journal after it.
  */
 #include <errno.h>
@@ -597,10 +598,40 @@ void srv_snapshot_maybe(struct server_ctx *s)
 	loop_add_fd(s->loop, pfd[0], LOOP_IN, srv_snapshot_done_fd, s);
 }
 
+/*
+ * The snapshot file of @seq is whole on disk: record it in the store (the
+ * journal up to @seq is then dropped) and remove the file recorded before
+ * it.  @zeroed: s->nr_zeroed when it was taken (what it synced).  Return 0,
+ * or -EIO when the store did not take it (logged; its file is removed).
+ */
+static int snap_record(struct server_ctx *s, uint64_t seq, uint64_t zeroed)
+{
+	char name[64], old[64], path[4096];
+
+	snap_name(name, sizeof(name), seq);
+	if (store_snapshot_commit(s->st, seq, name)) {
+		srv_log(s->log, LOG_WARNING, "state: cannot record snapshot %s: %s", name,
+			store_last_error(s->st));
+		snprintf(path, sizeof(path), "%s/%s", s->cfg->state_dir, name);
+		unlink(path);
+		return -EIO;
+	}
+	/* The file recorded until now, not the last attempt's (it may have failed). */
+	if (s->snap_kept_seq && s->snap_kept_seq != seq) {
+		snap_name(old, sizeof(old), s->snap_kept_seq);
+		snprintf(path, sizeof(path), "%s/%s", s->cfg->state_dir, old);
+		unlink(path);
+	}
+	s->snap_seq = s->snap_kept_seq = seq;
+	s->zeroed_synced = zeroed;
+	srv_zerosync_done(s);
+	s->trimming = true;
+	return 0;
+}
+
 void srv_snapshot_done_fd(struct loop *l, int fd, unsigned events, void *opaque)
 {
 	struct server_ctx *s = opaque;
-	char name[64], old[64], path[4096];
 	uint8_t b = 0;
 	int status = 0;
 
@@ -613,7 +644,6 @@ void srv_snapshot_done_fd(struct loop *l, int fd, unsigned events, void *opaque)
 	s->snap_fd = -1;
 	waitpid(s->snap_pid, &status, 0);
 	s->snap_pid = 0;
-	snap_name(name, sizeof(name), s->snap_pending_seq);
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		if (!b)
 			srv_log(s->log, LOG_WARNING, "state: snapshot at seq=%llu failed",
@@ -621,26 +651,12 @@ void srv_snapshot_done_fd(struct loop *l, int fd, unsigned events, void *opaque)
 		s->snap_seq = s->snap_pending_seq;   /* try again after snap_every more */
 		return;
 	}
-	if (store_snapshot_commit(s->st, s->snap_pending_seq, name)) {
-		srv_log(s->log, LOG_WARNING, "state: cannot record snapshot %s: %s", name,
-			store_last_error(s->st));
-		snprintf(path, sizeof(path), "%s/%s", s->cfg->state_dir, name);
-		unlink(path);
+	if (snap_record(s, s->snap_pending_seq, s->snap_zeroed)) {
 		s->snap_seq = s->snap_pending_seq;
 		return;
 	}
-	/* The file recorded until now, not the last attempt's (it may have failed). */
-	if (s->snap_kept_seq) {
-		snap_name(old, sizeof(old), s->snap_kept_seq);
-		snprintf(path, sizeof(path), "%s/%s", s->cfg->state_dir, old);
-		unlink(path);
-	}
-	s->snap_seq = s->snap_kept_seq = s->snap_pending_seq;
-	s->zeroed_synced = s->snap_zeroed;
-	srv_zerosync_done(s);
-	s->trimming = true;
-	srv_log(s->log, LOG_INFO, "state: snapshot %s written; journal up to seq=%llu dropped", name,
-		(unsigned long long)s->snap_seq);
+	srv_log(s->log, LOG_INFO, "state: snapshot snapshot-%020llu.bin written; journal up to seq=%llu dropped",
+		(unsigned long long)s->snap_seq, (unsigned long long)s->snap_seq);
 }
 
 void srv_snapshot_stop(struct server_ctx *s)
@@ -649,6 +665,67 @@ void srv_snapshot_stop(struct server_ctx *s)
 		return;
 	/* Let it finish: the journal is whole until it is recorded, so this is only tidy. */
 	srv_snapshot_done_fd(s->loop, s->snap_fd, 0, s);
+}
+
+/*
+ * The snapshot at a clean stop (main.c, like a database's shutdown
+ * checkpoint): whether one is worth writing.  Only once the daemon served
+ * (never after a start that failed halfway through its replay), with the
+ * store accepting writes, records after the recorded snapshot, no snapshot
+ * child running (srv_snapshot_stop() waited for it) and no More chain
+ * staged; snapshots not turned off ($CXLDCD_SNAPSHOT_EVERY=0).
+ */
+bool srv_snapshot_final_due(struct server_ctx *s)
+{
+	if (!s->st || s->replaying || s->store_failing || s->group || !s->snap_every ||
+	    s->snap_pid || store_journal_count(s->st) == s->snap_kept_seq)
+		return false;
+	for (size_t i = 0; i < s->nr_devs; i++) {
+		if (!core_staging_idle(s->devs[i]->dev)) {
+			srv_log(s->log, LOG_NOTICE,
+				"state: no snapshot at stop: device %s has a More chain staged (the next start replays the journal)",
+				s->devs[i]->id);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Write it in this process (it is stopping: nothing runs meanwhile), as the
+ * periodic child does: the file backends synced when something was zeroed
+ * since the recorded snapshot, DIR/snapshot-SEQ.bin through its .tmp, then
+ * recorded in the store, so the next start loads it and replays nothing.
+ * A failure is logged and changes nothing: the journal stays the truth.  A
+ * kill meanwhile leaves a .tmp or an unrecorded file that the next start
+ * removes.  Return 0 when it is recorded, else -errno.
+ */
+int srv_snapshot_final(struct server_ctx *s)
+{
+	uint64_t t0 = loop_now_ms(), seq = store_journal_count(s->st), zeroed = s->nr_zeroed;
+	bool sync = s->nr_zeroed != s->zeroed_synced;
+	size_t nr_sync = 0;
+	int *keep = snap_keep(s, -1, sync, &nr_sync);
+	struct obuf o = { 0 };
+	char name[64];
+	int e = keep ? snap_sync_backends(keep + 1, nr_sync) : ENOMEM;
+
+	free(keep);
+	snap_name(name, sizeof(name), seq);
+	if (!e)
+		e = snap_build(s, seq, &o) ? ENOMEM : snap_write(s->cfg->state_dir, name, &o);
+	free(o.p);
+	if (e) {
+		srv_log(s->log, LOG_WARNING,
+			"state: cannot write the snapshot at stop (journal seq=%llu): %s; the next start replays the journal since the last snapshot",
+			(unsigned long long)seq, strerror(e));
+		return -e;
+	}
+	if (snap_record(s, seq, zeroed))
+		return -EIO;
+	srv_log(s->log, LOG_NOTICE, "state: snapshot %s written at stop (journal seq=%llu, %zu bytes) in %llu ms; the next start replays nothing",
+		name, (unsigned long long)seq, o.len, (unsigned long long)(loop_now_ms() - t0));
+	return 0;
 }
 
 /* ---- loading ------------------------------------------------------------- */

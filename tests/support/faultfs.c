@@ -15,6 +15,10 @@
  * syncs succeeded in this process: the commit after the Nth fails, the
  * ones before it do not (with CXLDCD_FAULTFS_SYNCS a test reads N).
  *
+ * CXLDCD_FAULTFS_SNAP=PATH: the same for the writes and syncs of a snapshot
+ * file being written (a name ending in ".bin.tmp"), with PATH as its
+ * control file: a snapshot that fails (disk full) while the store works.
+ *
  * CXLDCD_FAULTFS_SYNCS=PATH: each successful fsync()/fdatasync() of the WAL
  * appends one byte to PATH, so a test counts the commits that reached the
  * disk (group commit).
@@ -65,19 +69,21 @@ static unsigned long wal_syncs;
 static int fault_for(int fd)
 {
 	static ssize_t (*real_read)(int, void *, size_t);
-	const char *ctl = getenv("CXLDCD_FAULTFS");
+	const char *ctl = getenv("CXLDCD_FAULTFS"), *snap = getenv("CXLDCD_FAULTFS_SNAP");
 	char link[64], path[512], buf[16] = { 0 };
 	ssize_t n;
 	int cfd, saved = errno, code = 0;
 
-	if (!ctl || fd < 0)
+	if ((!ctl && !snap) || fd < 0)
 		return 0;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
 	if (n <= 0)
 		goto out;
 	path[n] = 0;
-	if (!strstr(path, "cxldcd.db") || strstr(path, "-shm"))
+	if (snap && n > 8 && !strcmp(path + n - 8, ".bin.tmp"))
+		ctl = snap;     /* a snapshot file being written */
+	else if (!ctl || !strstr(path, "cxldcd.db") || strstr(path, "-shm"))
 		goto out;
 	cfd = open(ctl, O_RDONLY | O_CLOEXEC);
 	if (cfd < 0)
