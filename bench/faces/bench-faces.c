@@ -30,9 +30,10 @@
  * batch time / K/SUB.  Afterwards the host is let answer and the
  * state is put back (untimed), so both sizes see the same state apart from
  * N.  The host-link row is closed loop instead: 5604h of one extent -> the
- * host accepts -> Add DC Response succeeds, one at a time.  Restart: SIGTERM,
- * then exec until the first FM answer (snapshot load and journal replay
- * included); also per unit of work: resident extents + records replayed, and
+ * host accepts -> Add DC Response succeeds, one at a time.  Stop: SIGTERM to
+ * the daemon's exit (the snapshot a clean stop writes included).  Restart:
+ * then, from the exec until the first FM answer (snapshot load and journal
+ * replay included; the stop before it is the stop row); also per unit of work: resident extents + records replayed, and
  * the journal replay alone per record replayed, as the daemon logs it.
  * Beside each wall-clock figure, the daemon's own CPU time per operation
  * (every thread's schedstat before and after the batch, ns; restart: at its
@@ -244,18 +245,24 @@ static void daemon_start(struct daemon *d, int slot, uint64_t blocks, uint64_t h
 	daemon_exec(d);
 }
 
-/* SIGTERM and wait for the exit (a clean shutdown). */
-static void daemon_term(struct daemon *d)
+/* SIGTERM and wait for the exit (a clean shutdown, its snapshot included); s from the signal to the exit. */
+static double daemon_term(struct daemon *d)
 {
-	double until = bench_now_s() + 60;
+	double t0 = bench_now_s(), until = t0 + 60;
+	int st = 0;
 
 	kill(d->pid, SIGTERM);
-	while (waitpid(d->pid, NULL, WNOHANG) != d->pid) {
+	while (waitpid(d->pid, &st, WNOHANG) != d->pid) {
 		if (bench_now_s() > until)
 			die("cxldcd did not exit within 60 s of SIGTERM");
-		usleep(2000);
+		usleep(200);
 	}
+	t0 = bench_now_s() - t0;
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		die("cxldcd did not stop cleanly (%s %d)", WIFEXITED(st) ? "status" : "signal",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	d->pid = 0;
+	return t0;
 }
 
 /* The size of the newest snapshot-*.bin in d's state directory, or -1. */
@@ -407,6 +414,7 @@ struct ctx {
 	/* FM: when each request in flight was sent (responses come in order), the slowest so far */
 	double fm_sent[FM_RING], fm_max;
 	double restart_cpu_ms;          /* the daemon's CPU time at its first answer after the last restart */
+	double stop_s;                  /* the last restart's stop: SIGTERM to the exit */
 	double batch_cpu;               /* the daemon's CPU time per operation of the last batch, s */
 };
 
@@ -1044,7 +1052,7 @@ static void drop_scratch(struct ctx *x, struct run *r)
 enum op {
 	OP_QMP_ADD, OP_QMP_ADD_FREE, OP_QMP_REL_PRESC, OP_QMP_REL_TAG, OP_QMP_STATUS, OP_QMP_QUERY,
 	OP_QMP_QUERY_HOST, OP_OBJ_ADD, OP_OBJ_DEL, OP_FM_ADD, OP_FM_REL, OP_FM_EXTENTS, OP_FM_TAGS, OP_HOST_ADD,
-	OP_RESTART, OP_REPLAY, OP_RECORD, NR_OPS
+	OP_STOP, OP_RESTART, OP_REPLAY, OP_RECORD, NR_OPS
 };
 
 /* Where the daemon's CPU time per operation of row o is kept, beside its wall time. */
@@ -1065,6 +1073,7 @@ static const char *const op_name[NR_OPS] = {
 	[OP_FM_EXTENTS] = "FM 5603h page of 64 extents, random start",
 	[OP_FM_TAGS] = "FM 5608h page of 64 tags, random start",
 	[OP_HOST_ADD] = "host link: 5604h -> host accepts -> committed",
+	[OP_STOP] = "stop (SIGTERM -> exit, incl. the final snapshot)",
 	[OP_RESTART] = "restart (SIGTERM, exec, journal replay, first FM answer)",
 	[OP_REPLAY] = "restart per unit of work (resident extent + journal record replayed)",
 	[OP_RECORD] = "restart: journal replay per record (the daemon's own timing)",
@@ -1383,7 +1392,7 @@ static double restart(struct ctx *x)
 	double t0;
 
 	disconnect_all(x);
-	daemon_term(&x->d);
+	x->stop_s = daemon_term(&x->d);
 	t0 = bench_now_s();
 	daemon_exec(&x->d);
 	x->fm.fd = daemon_connect(&x->d, x->d.fm);
@@ -1825,6 +1834,8 @@ int main(int argc, char **argv)
 		tb[OP_RESTART][i] = restart(&xb);
 		ts[CPU(OP_RESTART)][i] = xs.restart_cpu_ms / 1e3;
 		tb[CPU(OP_RESTART)][i] = xb.restart_cpu_ms / 1e3;
+		ts[OP_STOP][i] = xs.stop_s;
+		tb[OP_STOP][i] = xb.stop_s;
 		ls = last_start(&xs.d);
 		lb = last_start(&xb.d);
 		/* a restart loads the last snapshot (the resident state) and replays the rest */
@@ -1840,9 +1851,10 @@ int main(int argc, char **argv)
 	printf("\n| operation | %u | %u | ratio | daemon CPU, %u | daemon CPU, %u | CPU ratio |\n"
 	       "|---|---|---|---|---|---|---|\n", small, big, small, big);
 	for (int o = 0; o < NR_OPS; o++) {
-		double us = o == OP_RESTART ? 1e3 : 1e6, s_med = median3(ts[o], reps);
+		bool ms = o == OP_RESTART || o == OP_STOP;
+		double us = ms ? 1e3 : 1e6, s_med = median3(ts[o], reps);
 		double cs = median3(ts[CPU(o)], reps), cb = median3(tb[CPU(o)], reps);
-		const char *unit = o == OP_RESTART ? "ms" : "µs";
+		const char *unit = ms ? "ms" : "µs";
 		char cpucol[96] = " | | |";
 
 		if (order == ORDER_GAPS && o == OP_QMP_ADD_FREE) {

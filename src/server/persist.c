@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -38,7 +39,6 @@
 #include <uuid/uuid.h>
 
 #include "common/fdio.h"
-#include "common/hugemap.h"
 #include "common/wire.h"
 #include "cci/cci.h"
 #include "store/store.h"
@@ -774,42 +774,51 @@ static void load_phase(struct server_ctx *s, const char *restoring)
 		s->progress_now(s->progress_opaque);
 }
 
-/* Read whole chunks of this size between two pumps. */
+/* Map whole chunks of this size between two pumps. */
 #define LOAD_CHUNK (8u << 20)
 
 /*
- * The file whole in a buffer of *cap bytes (*len read), a hugemap_new()
- * mapping that lives only for the load: read() fills a few huge pages
- * instead of taking a page fault every 4 KiB (2,100 of them for an 8.6 MB
- * snapshot, a sixth of a restart's faults).
+ * The file whole, mapped (read-only, private) for the load: *out, *len
+ * bytes (NULL when empty); unmap with munmap(*out, *len).  Its pages are
+ * those of the page cache, which the stop that wrote the file just filled:
+ * a read() into a buffer touched as much fresh memory again (8.6 MB for
+ * 110,000 items), and a first touch is what a restart costs most on this
+ * VM (docs/performance.md, "Session 10").  Each 8 MiB is populated at once
+ * (MADV_POPULATE_READ: no fault per page) between two pumps.  The state
+ * directory is the daemon's (0700, the store's lock held): a file cut
+ * while mapped would fault, as a damaged disk would.
  */
-static int read_file(struct server_ctx *s, const char *path, uint8_t **out, size_t *len,
-		     size_t *cap)
+static int map_file(struct server_ctx *s, const char *path, uint8_t **out, size_t *len)
 {
 	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t k;
-	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	void *p;
 
+	*out = NULL;
+	*len = 0;
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &sb) || !(*out = hugemap_new((size_t)sb.st_size + 1))) {
-		close(fd);
-		return -ENOMEM;
-	}
-	*cap = (size_t)sb.st_size + 1;
-	while (got < (size_t)sb.st_size) {
-		size_t want = (size_t)sb.st_size - got;
-
-		k = read(fd, *out + got, want < LOAD_CHUNK ? want : LOAD_CHUNK);
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-		load_pump(s, false);
+	if (fstat(fd, &sb)) {
+		rc = -errno;
+	} else if (sb.st_size > 0) {
+		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			rc = -errno;
+		} else {
+			*out = p;
+			*len = (size_t)sb.st_size;
+		}
 	}
 	close(fd);
-	*len = got;
-	return 0;
+	for (size_t off = 0; off < *len; off += LOAD_CHUNK) {
+#ifdef MADV_POPULATE_READ
+		size_t n = *len - off < LOAD_CHUNK ? *len - off : LOAD_CHUNK;
+
+		madvise(*out + off, n, MADV_POPULATE_READ);     /* advice: else a fault per page */
+#endif
+		load_pump(s, false);
+	}
+	return rc;
 }
 
 /* Remove snapshot files other than @keep (older ones, a child's .tmp killed with the daemon). */
@@ -885,7 +894,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	char *name = NULL, path[4096];
 	uint64_t seq;
 	uint8_t *p = NULL;
-	size_t len = 0, buf_cap = 0;
+	size_t len = 0;
 	struct wrd b;
 	int rc = store_snapshot_get(s->st, &seq, &name);
 
@@ -900,7 +909,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	free(name);
 	s->snap_loading = true;
 	load_pump(s, true);
-	rc = read_file(s, path, &p, &len, &buf_cap);
+	rc = map_file(s, path, &p, &len);
 	t_read = loop_now_ms();
 	if (rc) {
 		s->snap_loading = false;
@@ -988,7 +997,8 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		(unsigned long long)(cpu_ms() - c0));
 out:
 	s->snap_loading = false;
-	hugemap_free(p, buf_cap);
+	if (p)
+		munmap(p, len);
 	return rc;
 }
 
