@@ -435,18 +435,28 @@ struct snap_rd {
 };
 void snap_get(struct snap_rd *r, void *dst, size_t n);
 
-/* Inline: with `bytes` a constant the loop is one load (restore reads ~10 per extent). */
+/*
+ * Inline, @bytes a constant (restore reads ~10 per extent): on a
+ * little-endian host one load (memcpy); gcc did not merge the byte loop
+ * into one, and a restore spent a tenth of its time assembling bytes.
+ */
 static inline uint64_t snap_get_u(struct snap_rd *r, unsigned bytes)
 {
+	const uint8_t *q;
 	uint64_t v = 0;
 
 	if (r->bad || r->len - r->off < bytes) {
 		r->bad = true;
 		return 0;
 	}
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)r->p[r->off + i] << (8 * i);
+	q = r->p + r->off;
 	r->off += bytes;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&v, q, bytes);
+#else
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint64_t)q[i] << (8 * i);
+#endif
 	return v;
 }
 
