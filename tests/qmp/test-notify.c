@@ -8,7 +8,8 @@
  * the journal replayed, the replay's progress in STATUS= before it, and
  * the snapshot load's progress and WATCHDOG=1 while a snapshot loads),
  * MAINPID= from the parent with --daemonize, WATCHDOG=1 at half the
- * $WATCHDOG_USEC interval, STOPPING=1 on SIGTERM, an abstract "@name"
+ * $WATCHDOG_USEC interval, STOPPING=1 on SIGTERM (then, with --state, more
+ * time for the stop's snapshot and a ping), an abstract "@name"
  * socket; a socket that does not exist, a full one or a bad
  * $NOTIFY_SOCKET do not stop or stall the daemon.  Default sockets go to
  * $RUNTIME_DIRECTORY (RuntimeDirectory=).
@@ -547,6 +548,49 @@ static void test_watchdog_pings_at_half_the_interval(void **state)
 	term_stops(&r, &p);
 }
 
+/*
+ * A clean stop with --state writes a snapshot (docs/persistence.md,
+ * "Shutdown"): after STOPPING=1 the daemon says so and asks for more time
+ * to stop (TimeoutStopSec=), with a watchdog ping, then exits 0.  Before,
+ * the stop wrote nothing and STOPPING=1 was the last message.
+ */
+static void test_stopping_then_more_time_for_the_snapshot(void **state)
+{
+	const char *args[] = { "-device", DEV, "--fm", NULL, "--state", NULL, NULL };
+	char msg[600], before[4096];
+	struct qmp_client *c;
+	struct dproc p;
+	struct rx r;
+	pid_t from;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	args[3] = p.fm_arg;
+	args[5] = p.state;
+	assert_int_equal(dproc_start(&p, args), 0);        /* a store with this configuration */
+	assert_non_null(c = dproc_connect(&p, 10000));
+	json_decref(qmp_client_cmd(c, "{\"execute\":\"quit\"}", 10000));
+	qmp_client_free(c);
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
+	journal_append_policies(p.state, 100, 1);          /* records after no snapshot */
+	rx_open(&r, &p, false);
+	start(&p, r.name, args, "WATCHDOG_USEC", "2000000", NULL);
+	wait_ready(&r, msg, sizeof(msg), &from, before, sizeof(before));
+	term_expect_stopping(&r, p.pid);
+	do {
+		if (rx_next(&r, 10000, msg, sizeof(msg), &from) < 0)
+			fail_msg("nothing after STOPPING=1: %s", dproc_log(&p));
+	} while (!strcmp(msg, "WATCHDOG=1"));
+	assert_string_equal(msg, "STATUS=shutting down: writing the state snapshot\nEXTEND_TIMEOUT_USEC=30000000");
+	assert_int_equal(from, p.pid);
+	if (rx_next(&r, 10000, msg, sizeof(msg), &from) < 0)
+		fail_msg("no watchdog ping before the snapshot");
+	assert_string_equal(msg, "WATCHDOG=1");
+	assert_int_equal(dproc_wait_exit(&p, 10000), 0);
+	assert_non_null(strstr(dproc_log(&p), "written at stop (journal seq=100,"));
+	close(r.fd);
+}
+
 static void test_no_watchdog_for_another_watchdog_pid(void **state)
 {
 	const char *args[] = { "-device", DEV, NULL };
@@ -692,6 +736,7 @@ int main(void)
 					  teardown),
 		cmocka_unit_test_teardown(test_ready_only_after_the_journal_replayed, teardown),
 		cmocka_unit_test_teardown(test_watchdog_and_progress_while_the_snapshot_loads, teardown),
+		cmocka_unit_test_teardown(test_stopping_then_more_time_for_the_snapshot, teardown),
 		cmocka_unit_test_teardown(test_watchdog_while_one_device_restores, teardown),
 		cmocka_unit_test_teardown(test_daemonize_names_the_child_in_mainpid, teardown),
 		cmocka_unit_test_teardown(test_watchdog_pings_at_half_the_interval, teardown),
