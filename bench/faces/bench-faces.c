@@ -1865,6 +1865,10 @@ int main(int argc, char **argv)
 			printf("| %s | %.1f %s | not measured | | | | |\n", op_name[o], s_med * us, unit);
 			continue;
 		}
+		if (o == OP_RECORD && s_med <= 0 && median3(tb[o], reps) <= 0) {
+			printf("| %s | none replayed | none replayed | | | | |\n", op_name[o]);
+			continue;
+		}
 		/* the daemon's own CPU time (schedstat; restart: at its first answer) */
 		if (cs > 0 && cb > 0)
 			snprintf(cpucol, sizeof(cpucol), " %.1f %s | %.1f %s | %.2f |", cs * us, unit,
