@@ -82,28 +82,40 @@ struct app_conn {
 /*
  * Give the socket file at path (ours: own) the mode and group acc says.
  * Linux checks write permission on a socket file at connect(); it was made
- * 0600, so until now only the agent's user could connect.  The file is
- * checked to be the socket just bound first, and lchown() follows no
- * symlink.
+ * 0600, so until now only the agent's user could connect.  The name is
+ * opened once with O_PATH | O_NOFOLLOW, that inode is checked to be the
+ * socket just bound, and the group and mode are changed on that inode
+ * (fchownat(AT_EMPTY_PATH), chmod() of its /proc/self/fd link): whoever
+ * can write to the socket's directory cannot swap a symlink or another
+ * file in between and have its mode widened instead.
  */
 static int socket_access(const char *path, const struct sockpolicy_owned *own,
 			 const struct cxldcd_host_access *acc)
 {
 	uint32_t gid, mode = access_sock_mode(acc);
 	bool chgrp = access_sock_group(acc, &gid);
+	char link[64];
 	struct stat st;
+	int fd, rc = 0;
 
 	if (mode == 0600 && !chgrp)
 		return 0;
-	if (lstat(path, &st) < 0)
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	if (!S_ISSOCK(st.st_mode) || st.st_dev != own->dev || st.st_ino != own->ino)
-		return -EEXIST;
-	if (chgrp && lchown(path, (uid_t)-1, (gid_t)gid) < 0)
-		return -errno;
-	if (chmod(path, (mode_t)mode) < 0)
-		return -errno;
-	return 0;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISSOCK(st.st_mode) || st.st_dev != own->dev || st.st_ino != own->ino)
+		rc = -EEXIST;
+	else if (chgrp && fchownat(fd, "", (uid_t)-1, (gid_t)gid, AT_EMPTY_PATH) < 0)
+		rc = -errno;
+	if (!rc) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if (chmod(link, (mode_t)mode) < 0)
+			rc = errno == ENOENT ? -EIO : -errno;   /* ENOENT: no /proc */
+	}
+	close(fd);
+	return rc;
 }
 
 int cxldcd_host_serve_apps_access(struct cxldcd_host *h, const char *path,
