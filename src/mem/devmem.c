@@ -125,11 +125,16 @@ int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg
 	md->gviews = calloc(layout->nr_hosts, sizeof(*md->gviews));
 	md->group_files = calloc(layout->nr_hosts, sizeof(*md->group_files));
 	md->group_partial = calloc(layout->nr_hosts, sizeof(*md->group_partial));
+	md->group_max = calloc(layout->nr_hosts, sizeof(*md->group_max));
+	md->nr_gviews = calloc(layout->nr_hosts, sizeof(*md->nr_gviews));
+	md->regroup = calloc(layout->nr_hosts, sizeof(*md->regroup));
 	if (!md->trees || !md->wins || !md->views || !md->gviews || !md->group_files ||
-	    !md->group_partial) {
+	    !md->group_partial || !md->group_max || !md->nr_gviews || !md->regroup) {
 		rc = -ENOMEM;
 		goto err;
 	}
+	for (unsigned int h = 0; h < layout->nr_hosts; h++)
+		md->group_max[h] = UINT32_MAX;
 	if (cfg->mode == MEM_DEV_SINGLE) {
 		rc = backing_attach(md, cfg->memdev, cap_end, err, cap);
 		if (rc)
@@ -224,6 +229,9 @@ void mem_dev_free(struct mem_dev *md)
 	free(md->gtab);
 	free(md->group_files);
 	free(md->group_partial);
+	free(md->group_max);
+	free(md->nr_gviews);
+	free(md->regroup);
 	free(md->wins);
 	free(md->trees);
 	free(md);
@@ -512,35 +520,58 @@ static struct mem_store *gtab_find(const struct mem_dev *md, uint16_t host,
 	return NULL;
 }
 
-/* Whether view v is where host's capacity of extent x (non-sharable) belongs. */
+/* Whether host may have one more group view (mem_dev_host_group_max()). */
+static bool group_room(const struct mem_dev *md, uint16_t host)
+{
+	return md->nr_gviews[host] < md->group_max[host];
+}
+
+/*
+ * Whether view v is where host's capacity of extent x (non-sharable)
+ * belongs.  For a host with group files that is its group's view; the
+ * host's per-backend view only while its group has no view and there is no
+ * room for one (spilled).
+ */
 static bool view_fits(const struct mem_dev *md, const struct mem_store *v, uint16_t host,
 		      const struct core_extent_info *x)
 {
 	if (!by_group(md, host))
 		return !v->grouped;
+	if (!v->grouped)
+		return !group_room(md, host) &&
+		       (untagged(x) || !gtab_find(md, host, v->be, x->ext.tag));
 	if (untagged(x))
-		return v->grouped && !v->tagged;
-	return v->grouped && v->tagged && !memcmp(v->tag, x->ext.tag, CXLDCD_TAG_SIZE);
+		return !v->tagged;
+	return v->tagged && !memcmp(v->tag, x->ext.tag, CXLDCD_TAG_SIZE);
 }
 
 /*
  * The view of backend be where host's capacity of extent x (non-sharable)
  * goes: per (host, backend), or per (host, backend, group) for a host with
  * group files, where an untagged extent is a group of its own (it never
- * finds one: each gets a new view).  NULL: none yet.
+ * finds one: each gets a new view).  A group of such a host that has no
+ * view and no room for one (group_room()) goes into the per-backend view.
+ * NULL: none yet.
  */
 static struct mem_store *view_find(struct mem_dev *md, uint16_t host, const struct mem_backend *be,
 				   const struct core_extent_info *x)
 {
-	if (by_group(md, host))
-		return untagged(x) ? NULL : gtab_find(md, host, be, x->ext.tag);
+	if (by_group(md, host)) {
+		struct mem_store *v = untagged(x) ? NULL : gtab_find(md, host, be, x->ext.tag);
+
+		if (v || group_room(md, host))
+			return v;
+	}
 	for (struct mem_store *v = md->views[host]; v; v = v->next)
 		if (v->be == be)
 			return v;
 	return NULL;
 }
 
-/* A new, empty view of be for host's capacity of x, linked.  0 or -errno (message in err). */
+/*
+ * A new, empty view of be for host's capacity of x, linked: a group view
+ * when view_find() would look for one.  0 or -errno (message in err).
+ */
 static int view_new(struct mem_dev *md, uint16_t host, struct mem_backend *be,
 		    const struct core_extent_info *x, struct mem_store **out, char *err, size_t cap)
 {
@@ -550,7 +581,7 @@ static int view_new(struct mem_dev *md, uint16_t host, struct mem_backend *be,
 	if (rc)
 		return rc;
 	st->writable = !md->layout.regions[x->region].read_only;
-	if (by_group(md, host)) {
+	if (by_group(md, host) && group_room(md, host)) {
 		st->grouped = true;
 		st->tagged = !untagged(x);
 		memcpy(st->tag, x->ext.tag, CXLDCD_TAG_SIZE);
@@ -558,6 +589,7 @@ static int view_new(struct mem_dev *md, uint16_t host, struct mem_backend *be,
 		if (st->next)
 			st->next->prev = st;
 		md->gviews[host] = st;
+		md->nr_gviews[host]++;
 		if (st->tagged)
 			gtab_insert(md, st);
 	} else {
@@ -581,6 +613,7 @@ static void view_drop(struct mem_dev *md, struct mem_store *st)
 	}
 	if (st->tagged)
 		gtab_remove(md, st);
+	md->nr_gviews[st->host]--;
 	if (st->prev)
 		st->prev->next = st->next;
 	else
@@ -624,10 +657,19 @@ static int store_get(struct mem_dev *md, const struct core_extent_info *x, struc
 		fresh = true;
 	} else if (!st) {
 		rc = view_new(md, nb->host, be, x, &st, err, cap);
+		if ((rc == -EMFILE || rc == -ENFILE) && by_group(md, nb->host) &&
+		    group_room(md, nb->host)) {
+			/* out of fds for a file of its group: the host's group files stop here */
+			md->group_max[nb->host] = md->nr_gviews[nb->host];
+			st = view_find(md, nb->host, be, x);
+			rc = st ? 0 : view_new(md, nb->host, be, x, &st, err, cap);
+		}
 		if (rc)
 			return rc;
 		fresh = true;
 	}
+	if (!x->sharable && by_group(md, nb->host) && !st->grouped)
+		md->stats.group_spills++;
 	if (x->sharable && !fresh) {
 		st->refs++;
 		nb->st = st;
@@ -940,6 +982,7 @@ int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x)
 	if (x->host >= md->layout.nr_hosts || e < d)
 		return -EINVAL;
 	t = &md->trees[x->host];
+	md->regroup[x->host].dirty = md->regroup[x->host].busy; /* its list shifts under a switch */
 	/* Access goes first: nothing may reach the range once we return. */
 	if (md->wins[x->host].base && mem_window_unmap(&md->wins[x->host], d, x->ext.len, msg, sizeof(msg))) {
 		md->stats.unmap_errors++;
@@ -1064,22 +1107,25 @@ static int regroup_extent(struct mem_dev *md, uint16_t host, const struct core_e
 	return rc;
 }
 
-int mem_dev_host_group_files(struct mem_dev *md, uint16_t host, bool on, char *err, size_t cap)
+/*
+ * Start a switch of host's views to the setting @on: 0 when nothing moves
+ * (done), -EINPROGRESS when mem_dev_host_group_files_step() walks the host's
+ * extents from the first, or -errno.
+ */
+static int regroup_start(struct mem_dev *md, uint16_t host, bool on, char *err, size_t cap)
 {
-	struct core_extent_info x[64];
-	uint32_t start = 0, n = 0;
-	int first = 0;
+	struct mem_regroup *g = &md->regroup[host];
 
-	if (host >= md->layout.nr_hosts)
-		return -EINVAL;
 	if (md->trusted) {
 		mem_errf(err, cap, "host=%u: hosts are trusted: their fds are the backends'", host);
 		return -EOPNOTSUPP;
 	}
-	if (md->group_files[host] == on && !md->group_partial[host])
-		return 0;
+	if (!g->busy && md->group_files[host] == on && !md->group_partial[host] &&
+	    !(by_group(md, host) && md->views[host] && group_room(md, host)))
+		return 0; /* nothing to move (a spilled group moves once there is room) */
 	md->group_files[host] = on;
 	md->group_partial[host] = false;
+	*g = (struct mem_regroup){ 0 };
 	if (md->mode != MEM_DEV_SINGLE)
 		return 0; /* a view per tag-backed backend is one group's already */
 	if (!md->list) {
@@ -1093,27 +1139,152 @@ int mem_dev_host_group_files(struct mem_dev *md, uint16_t host, bool on, char *e
 		mem_errf(err, cap, "host=%u: no device model to regroup its views by", host);
 		return -EOPNOTSUPP;
 	}
-	do {
-		if (md->list(md->model, host, start, 64, x, &n)) {
-			first = first ? first : -EIO;
-			break;
+	g->busy = true;
+	g->on = on;
+	return -EINPROGRESS;
+}
+
+int mem_dev_host_group_files_step(struct mem_dev *md, uint16_t host, bool on, uint32_t max,
+				  char *err, size_t cap)
+{
+	struct core_extent_info x[64];
+	struct mem_regroup *g;
+	uint32_t n = 0, done = 0;
+	char msg[256];
+	int rc;
+
+	if (host >= md->layout.nr_hosts)
+		return -EINVAL;
+	g = &md->regroup[host];
+	if (!g->busy || g->on != on) {
+		rc = regroup_start(md, host, on, err, cap);
+		if (rc != -EINPROGRESS)
+			return rc;
+	}
+	while (done < max) {
+		uint32_t want = max - done < 64 ? max - done : 64;
+
+		if (md->list(md->model, host, g->next, want, x, &n)) {
+			g->rc = g->rc ? g->rc : -EIO;
+			snprintf(g->msg, sizeof(g->msg), "host=%u: the model's extent list failed",
+				 host);
+			n = 0;
 		}
 		for (uint32_t i = 0; i < n; i++) {
-			char msg[256];
-			int rc = x[i].sharable ? 0 : regroup_extent(md, host, &x[i], msg, sizeof(msg));
-
-			if (rc && !first) {
-				first = rc;
-				mem_errf(err, cap, "%s", msg);
+			rc = x[i].sharable ? 0 : regroup_extent(md, host, &x[i], msg, sizeof(msg));
+			if (rc && !g->rc) {
+				g->rc = rc;
+				snprintf(g->msg, sizeof(g->msg), "%s", msg);
 			}
 		}
-		start += n;
-	} while (n);
-	if (first) {
-		md->group_partial[host] = true;
-		note(md, err && cap ? err : "switching a host's group files failed");
+		g->next += n;
+		done += n;
+		if (n < want) {
+			/* the end; a release meanwhile shifted the list: walk it again */
+			if (g->dirty) {
+				g->dirty = false;
+				g->next = 0;
+				return -EINPROGRESS;
+			}
+			break;
+		}
 	}
-	return first;
+	if (done >= max)
+		return -EINPROGRESS;
+	g->busy = false;
+	if (!g->rc)
+		return 0;
+	md->group_partial[host] = true;
+	mem_errf(err, cap, "%s", g->msg);
+	note(md, g->msg);
+	return g->rc;
+}
+
+int mem_dev_host_group_files(struct mem_dev *md, uint16_t host, bool on, char *err, size_t cap)
+{
+	int rc;
+
+	do
+		rc = mem_dev_host_group_files_step(md, host, on, UINT32_MAX, err, cap);
+	while (rc == -EINPROGRESS);
+	return rc;
+}
+
+void mem_dev_host_group_max(struct mem_dev *md, uint16_t host, uint32_t max)
+{
+	if (host < md->layout.nr_hosts)
+		md->group_max[host] = max;
+}
+
+bool mem_dev_host_group_spilled(const struct mem_dev *md, uint16_t host)
+{
+	return host < md->layout.nr_hosts && by_group(md, host) && md->views[host];
+}
+
+/* A set of tags (open addressing, grown at half full): the tags of a host's groups. */
+struct tagset {
+	uint8_t (*t)[CXLDCD_TAG_SIZE];
+	uint32_t size, nr;
+};
+
+/* Add tag; 1 when new, 0 when there, -ENOMEM. */
+static int tagset_add(struct tagset *s, const uint8_t *tag)
+{
+	if (s->nr * 2 >= s->size) {
+		uint32_t size = s->size ? s->size * 2 : 64;
+		struct tagset n = { .t = calloc(size, sizeof(*n.t)), .size = size };
+
+		if (!n.t)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < s->size; i++)
+			if (memcmp(s->t[i], null_tag, CXLDCD_TAG_SIZE))
+				tagset_add(&n, s->t[i]);
+		free(s->t);
+		*s = n;
+	}
+	for (uint32_t i = gtab_hash(0, NULL, tag) & (s->size - 1);; i = (i + 1) & (s->size - 1)) {
+		if (!memcmp(s->t[i], tag, CXLDCD_TAG_SIZE))
+			return 0;
+		if (!memcmp(s->t[i], null_tag, CXLDCD_TAG_SIZE)) {
+			memcpy(s->t[i], tag, CXLDCD_TAG_SIZE);
+			s->nr++;
+			return 1;
+		}
+	}
+}
+
+int mem_dev_host_groups(const struct mem_dev *md, uint16_t host, bool count,
+			struct mem_host_groups *out)
+{
+	struct core_extent_info x[64];
+	struct tagset tags = { 0 };
+	uint32_t start = 0, n = 0;
+	int rc = 0;
+
+	if (host >= md->layout.nr_hosts)
+		return -EINVAL;
+	*out = (struct mem_host_groups){ .files = md->nr_gviews[host],
+					 .spilled = by_group(md, host) && md->views[host] };
+	if (!count || md->mode != MEM_DEV_SINGLE || md->trusted || !md->list)
+		return 0; /* nothing to regroup: a view per backend is one group's, or no views */
+	do {
+		if (md->list(md->model, host, start, 64, x, &n)) {
+			rc = -EIO;
+			break;
+		}
+		for (uint32_t i = 0; i < n && !rc; i++) {
+			if (x[i].sharable)
+				continue;
+			if (untagged(&x[i]))
+				out->groups++;
+			else if ((rc = tagset_add(&tags, x[i].ext.tag)) > 0)
+				out->groups++;
+			rc = rc < 0 ? rc : 0;
+		}
+		start += n;
+	} while (n && !rc);
+	free(tags.t);
+	return rc;
 }
 
 /* ------------------------------------------------ moving a grant's sharers */
@@ -1324,6 +1495,8 @@ int mem_dev_segments(const struct mem_dev *md, uint16_t host, uint64_t dpa, uint
 			last = (struct mem_segment){ .dpa = cur, .len = take, .fd = mem_bind_fd(&b),
 						     .offset = off, .writable = b.writable,
 						     .scoped = b.st != NULL, .backend_id = b.be->id };
+			last.spilled = b.st && !b.st->shared && !b.st->grouped &&
+				       by_group(md, host);
 			n++;
 		}
 		if (n <= max)

@@ -18,6 +18,16 @@ struct mem_static {
 	struct mem_store *st;          /* the live pages, shared by every host; NULL when trusted */
 };
 
+/* A host's switch to or from group files under way (mem_dev_host_group_files_step()). */
+struct mem_regroup {
+	bool busy;                     /* walking the host's extents */
+	bool on;                       /* to group files (else to a view per backend) */
+	bool dirty;                    /* a release shifted the list: walk it again at the end */
+	uint32_t next;                 /* the next extent (index in the model's list) */
+	int rc;                        /* the first error, kept with its message */
+	char msg[256];
+};
+
 struct mem_dev {
 	struct mem_layout layout;
 	enum mem_dev_mode mode;
@@ -36,6 +46,14 @@ struct mem_dev {
 	 */
 	bool *group_files;             /* [nr_hosts] */
 	bool *group_partial;           /* [nr_hosts]: the last switch stopped half way */
+	/*
+	 * [nr_hosts]: at most this many group views (mem_dev_host_group_max(),
+	 * UINT32_MAX: no cap), and how many the host has.  A group that finds
+	 * no room goes into the host's per-backend view (spilled).
+	 */
+	uint32_t *group_max;
+	uint32_t *nr_gviews;
+	struct mem_regroup *regroup;   /* [nr_hosts] */
 	struct mem_store **gviews;     /* [nr_hosts] */
 	struct mem_store **gtab;       /* [gtab_size], chained through hnext */
 	uint32_t gtab_size, gtab_nr;

@@ -344,6 +344,47 @@ int mem_dev_unbind(struct mem_dev *md, const struct core_extent_info *x);
  * message in err.
  */
 int mem_dev_host_group_files(struct mem_dev *md, uint16_t host, bool on, char *err, size_t cap);
+/*
+ * mem_dev_host_group_files_step() - mem_dev_host_group_files() a slice at a
+ * time, so the caller's loop serves others between slices: each call moves
+ * the pieces of at most @max more of the host's extents (from where the last
+ * call stopped; a call with the other setting starts over).  A release of
+ * the host's capacity meanwhile makes it walk the list again at the end (it
+ * shifted).  Return -EINPROGRESS (call again), else as
+ * mem_dev_host_group_files() for the whole switch.
+ */
+int mem_dev_host_group_files_step(struct mem_dev *md, uint16_t host, bool on, uint32_t max,
+				  char *err, size_t cap);
+/*
+ * mem_dev_host_group_max() - at most @max group views for @host (UINT32_MAX,
+ * the default: no cap), so that a host's group files cannot take the fds the
+ * daemon needs (the host link sets it at HELLO from the fds free then).  A
+ * group of a host with group files that finds no room (or whose file cannot
+ * be made: EMFILE/ENFILE, which also sets the cap to the views it has) goes
+ * into the host's per-backend view, "spilled" (mem_segment.spilled,
+ * mem_dev_stats.group_spills); a later mem_dev_host_group_files() with more
+ * room moves it into a file of its own.  Views above a lowered cap stay.
+ */
+void mem_dev_host_group_max(struct mem_dev *md, uint16_t host, uint32_t max);
+
+/* What mem_dev_host_groups() says of a host. */
+struct mem_host_groups {
+	uint32_t groups;  /* groups of non-sharable capacity it holds (single backing, count) */
+	uint32_t files;   /* group views it has now (one fd each) */
+	bool spilled;     /* with group files on, some capacity is in its per-backend view */
+};
+/*
+ * mem_dev_host_groups() - how many files @host would hold with group files
+ * on: its groups of non-sharable capacity (a tag's extents are one group,
+ * each untagged extent another), read from the model (O(extents); with
+ * @count false, groups is 0 and only the O(1) fields are filled; the
+ * host link calls it so from an observer).  Return 0, -EINVAL
+ * (bad host), -ENOMEM, -EIO (the model's list failed).
+ */
+int mem_dev_host_groups(const struct mem_dev *md, uint16_t host, bool count,
+			struct mem_host_groups *out);
+/* Whether @host has group files on and some of its capacity spilled (O(1)). */
+bool mem_dev_host_group_spilled(const struct mem_dev *md, uint16_t host);
 
 /*
  * Moving the sharers of a shared grant off it (docs/memory.md).  The caller
@@ -413,6 +454,7 @@ struct mem_segment {
 	uint64_t offset;
 	bool writable;          /* false in a read-only region */
 	bool scoped;            /* fd is the host's view or a shared grant, not the backend */
+	bool spilled;           /* the host has group files but this is its per-backend view */
 	const char *backend_id; /* owned by the backend */
 };
 
@@ -472,6 +514,7 @@ struct mem_dev_stats {
 	uint32_t nr_stores;      /* live views and shared grants (one fd each) */
 	uint64_t moves;          /* shared grants whose sharers were moved to a fresh one */
 	uint64_t move_failures;  /* moves whose fresh grant could not be made (tried again) */
+	uint64_t group_spills;   /* binds of a host with group files into its per-backend view */
 };
 void mem_dev_stats_get(const struct mem_dev *md, struct mem_dev_stats *out);
 /* The message of the last error in an observer callback ("" if none); owned by md. */

@@ -785,6 +785,195 @@ static void test_a_switch_out_of_fds_moves_the_rest_at_the_next_call(void **stat
 	assert_int_equal(stores_of(f), 5);
 }
 
+static bool spilled_at(struct fx *f, uint64_t dpa)
+{
+	struct mem_segment s;
+	uint32_t n;
+
+	assert_int_equal(mem_dev_segments(f->md, 0, dpa, 4096, &s, 1, &n, f->err, sizeof(f->err)), 0);
+	return s.spilled;
+}
+
+/*
+ * A host with group files at its cap (mem_dev_host_group_max(), what the host
+ * link sets from the fds free at HELLO): groups past it go into the host's
+ * per-backend view, marked spilled, every byte where the window and the slow
+ * path read it; a tag that has a file keeps using it.  Raising the cap and
+ * switching again moves the spilled groups into files of their own.
+ * mem_dev_host_groups() counts the groups (a tag's extents are one).
+ * On the old code there was no cap: five files.
+ */
+static void test_groups_past_the_cap_spill_into_the_per_backend_view(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_extent e[5];
+	struct mem_host_groups g;
+	struct mem_dev_stats ms;
+
+	make(f, MEM_DEV_SINGLE);
+	assert_int_equal(mem_dev_host_group_files(f->md, 0, true, f->err, sizeof(f->err)), 0);
+	mem_dev_host_group_max(f->md, 0, 2);
+	/* tag A (two extents), then three untagged: four groups */
+	e[0] = ext(f->base[0], 2 * MiB, TAG_A, 0);
+	e[1] = ext(f->base[0] + 2 * MiB, 2 * MiB, TAG_A, 0);
+	assert_int_equal(add(f, 0, e, 2), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	for (int i = 2; i < 5; i++) {
+		e[i] = ext(f->base[0] + (uint64_t)(4 + 2 * i) * MiB, 2 * MiB, NULL, 0);
+		assert_int_equal(add(f, 0, &e[i], 1), CXLDCD_RC_SUCCESS);
+		accept_all(f, 0);
+	}
+	for (int i = 0; i < 5; i++)
+		memset(win(f, 0, e[i].dpa), 0x60 + i, 64);
+	assert_int_equal(stores_of(f), 3);       /* A's file, one untagged file, the view */
+	assert_false(spilled_at(f, e[0].dpa));
+	assert_false(spilled_at(f, e[1].dpa));
+	assert_false(spilled_at(f, e[2].dpa));
+	assert_true(spilled_at(f, e[3].dpa));
+	assert_true(spilled_at(f, e[4].dpa));
+	assert_int_equal(fd_of(f, e[3].dpa), fd_of(f, e[4].dpa));
+	assert_true(fd_of(f, e[3].dpa) != fd_of(f, e[2].dpa));
+	assert_true(mem_dev_host_group_spilled(f->md, 0));
+	mem_dev_stats_get(f->md, &ms);
+	assert_int_equal(ms.group_spills, 2);
+	assert_int_equal(ms.bind_errors, 0);
+	assert_int_equal(mem_dev_host_groups(f->md, 0, true, &g), 0);
+	assert_int_equal(g.groups, 4);
+	assert_int_equal(g.files, 2);
+	assert_true(g.spilled);
+	/* at the cap nothing moves; with room the spilled groups get files */
+	assert_int_equal(mem_dev_host_group_files(f->md, 0, true, f->err, sizeof(f->err)), 0);
+	assert_int_equal(stores_of(f), 3);
+	mem_dev_host_group_max(f->md, 0, 4);
+	assert_int_equal(mem_dev_host_group_files(f->md, 0, true, f->err, sizeof(f->err)), 0);
+	assert_int_equal(stores_of(f), 4);
+	assert_false(mem_dev_host_group_spilled(f->md, 0));
+	for (int i = 0; i < 5; i++) {
+		uint8_t b = 0;
+
+		assert_false(spilled_at(f, e[i].dpa));
+		assert_int_equal(*win(f, 0, e[i].dpa), 0x60 + i);
+		assert_int_equal(mem_read(f->md, 0, e[i].dpa + 63, &b, 1, f->err, sizeof(f->err)), 0);
+		assert_int_equal(b, 0x60 + i);
+		assert_int_equal(pread(fd_of(f, e[i].dpa), &b, 1, (off_t)(e[i].dpa - f->base[0])), 1);
+		assert_int_equal(b, 0x60 + i);
+	}
+	/* switched off: one view for all, nothing spilled (there are no group files) */
+	assert_int_equal(mem_dev_host_group_files(f->md, 0, false, f->err, sizeof(f->err)), 0);
+	assert_int_equal(stores_of(f), 1);
+	assert_false(spilled_at(f, e[4].dpa));
+	assert_int_equal(*win(f, 0, e[4].dpa), 0x64);
+}
+
+/*
+ * A bind of a host with group files whose file cannot be made (EMFILE)
+ * spills into the host's per-backend view, which exists already, and caps
+ * the host's files at what it has: the extent is bound and reachable, not
+ * lost.  On the old code the bind failed (bind_errors 1, the range not
+ * accessible).
+ */
+static void test_a_bind_out_of_fds_spills_instead_of_failing(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_extent e[3];
+	struct mem_dev_stats ms;
+	struct rlimit old;
+	uint8_t b = 0;
+
+	make(f, MEM_DEV_SINGLE);
+	assert_int_equal(mem_dev_host_group_files(f->md, 0, true, f->err, sizeof(f->err)), 0);
+	/* the per-backend view first: a spilled group of the cap */
+	mem_dev_host_group_max(f->md, 0, 0);
+	e[0] = ext(f->base[0], 2 * MiB, NULL, 0);
+	assert_int_equal(add(f, 0, e, 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	mem_dev_host_group_max(f->md, 0, UINT32_MAX);
+	e[1] = ext(f->base[0] + 4 * MiB, 2 * MiB, NULL, 0);
+	assert_int_equal(add(f, 0, &e[1], 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	assert_int_equal(stores_of(f), 2);
+
+	e[2] = ext(f->base[0] + 8 * MiB, 2 * MiB, NULL, 0);
+	assert_int_equal(add(f, 0, &e[2], 1), CXLDCD_RC_SUCCESS);
+	leave_fds(0, &old);
+	accept_all(f, 0);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	mem_dev_stats_get(f->md, &ms);
+	assert_int_equal(ms.bind_errors, 0);
+	assert_int_equal(ms.nr_bound, 3);
+	assert_int_equal(stores_of(f), 2);
+	assert_true(spilled_at(f, e[2].dpa));
+	assert_int_equal(fd_of(f, e[2].dpa), fd_of(f, e[0].dpa));
+	memset(win(f, 0, e[2].dpa), 0x77, 16);
+	assert_int_equal(mem_read(f->md, 0, e[2].dpa + 15, &b, 1, f->err, sizeof(f->err)), 0);
+	assert_int_equal(b, 0x77);
+	/* capped at the one file it has: the next group spills without trying */
+	e[0] = ext(f->base[0] + 12 * MiB, 2 * MiB, NULL, 0);
+	assert_int_equal(add(f, 0, e, 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	assert_true(spilled_at(f, e[0].dpa));
+	assert_int_equal(stores_of(f), 2);
+}
+
+/*
+ * The switch a slice at a time (mem_dev_host_group_files_step(), what the
+ * host link runs one per loop round): two extents per call, eight untagged
+ * extents in one view; after the first slice two have files of their own and
+ * the rest still read right from the view.  A release between slices (the
+ * model's list shifts under the walk) is caught: the walk goes over the list
+ * again at its end, so no extent is left behind.  All bytes where the window,
+ * the slow path and the files read them.
+ */
+static void test_a_switch_in_slices_survives_a_release_between_them(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_extent e[8];
+	int rc, calls = 0;
+
+	make(f, MEM_DEV_SINGLE);
+	for (int i = 0; i < 8; i++) {
+		e[i] = ext(f->base[0] + (uint64_t)i * 2 * MiB, 2 * MiB, NULL, 0);
+		assert_int_equal(add(f, 0, &e[i], 1), CXLDCD_RC_SUCCESS);
+		accept_all(f, 0);
+	}
+	for (int i = 0; i < 8; i++)
+		memset(win(f, 0, e[i].dpa), 0x20 + i, 64);
+	assert_int_equal(stores_of(f), 1);
+	assert_int_equal(mem_dev_host_group_files_step(f->md, 0, true, 2, f->err, sizeof(f->err)),
+			 -EINPROGRESS);
+	assert_int_equal(stores_of(f), 3);        /* two files, the view */
+	assert_int_equal(*win(f, 0, e[5].dpa), 0x25);
+	release_dc(f, 0, e[0].dpa, e[0].len);   /* the list shifts by one */
+	do {
+		rc = mem_dev_host_group_files_step(f->md, 0, true, 2, f->err, sizeof(f->err));
+		calls++;
+	} while (rc == -EINPROGRESS && calls < 100);
+	assert_int_equal(rc, 0);
+	assert_int_equal(stores_of(f), 7);        /* a file each, no view left */
+	assert_false(mem_dev_host_group_spilled(f->md, 0));
+	for (int i = 1; i < 8; i++) {
+		uint8_t b = 0;
+
+		assert_false(spilled_at(f, e[i].dpa));
+		assert_int_equal(*win(f, 0, e[i].dpa), 0x20 + i);
+		assert_int_equal(mem_read(f->md, 0, e[i].dpa + 63, &b, 1, f->err, sizeof(f->err)), 0);
+		assert_int_equal(b, 0x20 + i);
+		assert_int_equal(pread(fd_of(f, e[i].dpa), &b, 1, (off_t)(e[i].dpa - f->base[0])), 1);
+		assert_int_equal(b, 0x20 + i);
+		for (int j = 1; j < i; j++)
+			assert_true(fd_of(f, e[i].dpa) != fd_of(f, e[j].dpa));
+	}
+	/* the other way in slices too, and a call with the other setting starts over */
+	assert_int_equal(mem_dev_host_group_files_step(f->md, 0, false, 2, f->err, sizeof(f->err)),
+			 -EINPROGRESS);
+	assert_int_equal(mem_dev_host_group_files(f->md, 0, true, f->err, sizeof(f->err)), 0);
+	assert_int_equal(stores_of(f), 7);
+	assert_int_equal(mem_dev_host_group_files(f->md, 0, false, f->err, sizeof(f->err)), 0);
+	assert_int_equal(stores_of(f), 1);
+	for (int i = 1; i < 8; i++)
+		assert_int_equal(*win(f, 0, e[i].dpa), 0x20 + i);
+}
+
 /* A device that trusts its hosts has no views to key: refused, nothing changes. */
 static void test_trusted_hosts_have_no_file_per_group(void **state)
 {
@@ -816,6 +1005,9 @@ int main(void)
 		T(test_adjacent_extents_share_one_binding_and_still_count_each),
 		T(test_a_switch_out_of_fds_moves_the_rest_at_the_next_call),
 		T(test_trusted_hosts_have_no_file_per_group),
+		T(test_groups_past_the_cap_spill_into_the_per_backend_view),
+		T(test_a_bind_out_of_fds_spills_instead_of_failing),
+		T(test_a_switch_in_slices_survives_a_release_between_them),
 #undef T
 	};
 
