@@ -258,7 +258,9 @@ CXLDCD_EXPORT int cxldcd_host_get_dev_info(const struct cxldcd_host *h,
  * group (cfg.group_files, HELLO_ACK).  A function rather than a field of
  * struct cxldcd_host_dev_info, which the caller allocates: a new field would
  * overrun the buffer of an application built against an older header.
- * Return: false before HELLO_ACK, or when not asked or not granted.
+ * Return: false before HELLO_ACK, or when not asked or not granted, or once
+ * the device sent a group's fd that is not that group's alone (MAP flag
+ * "spilled": it ran out of fds; logged at LOG_WARNING).
  */
 CXLDCD_EXPORT bool cxldcd_host_group_files_granted(const struct cxldcd_host *h);
 

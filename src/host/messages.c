@@ -150,6 +150,12 @@ static void on_map(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t
 		host_fail(h, -EPROTO, h->mapping ? "malformed map" : "map while mapping is off");
 		return;
 	}
+	if ((m.flags & HL_MAP_F_SPILLED) && h->group_files_on) {
+		h->group_files_on = false;   /* the device ran out of fds for a file per group */
+		host_log(h, LOG_WARNING, "host=%u dpa=0x%llx: the device has no fd left for a file "
+			 "per group: this group and others share a file, each reaching the others",
+			 h->cfg.host_id, (unsigned long long)m.dpa);
+	}
 	if (segments_add(h, m.dpa, m.len, m.offset, fd, m.flags & HL_MAP_F_WRITABLE))
 		close(fd);
 }
@@ -427,6 +433,11 @@ bool host_link_read(struct cxldcd_host *h)
 			return false;
 		if (n == 0) {
 			host_fail(h, -ECONNRESET, "device link lost: closed without a goodbye");
+			return false;
+		}
+		if (n == -EMFILE) {   /* the fd of a MAP was dropped: its range cannot be mapped */
+			host_fail(h, -EMFILE, "out of file descriptors: the device's fds were "
+				  "dropped (raise RLIMIT_NOFILE)");
 			return false;
 		}
 		if (n < 0) {

@@ -39,7 +39,8 @@ unsigned hostlink_conn_wanted(const struct conn *c)
 
 	if (c->dead)
 		return 0;
-	if (!hostlink_conn_full(c) && !c->waiting) /* a waiting request holds the rest back */
+	/* a waiting request holds the rest back; so does a HELLO whose switch runs */
+	if (!hostlink_conn_full(c) && !c->waiting && !c->switching)
 		ev |= HOSTLINK_IN;
 	/* Output not tried yet goes at the end of the round, when the caller has one. */
 	if (c->oq_head && (c->blocked || !round_end_flush(c->hl)))
@@ -520,7 +521,7 @@ struct conn *hostlink_conn_of_host(const struct hostlink *hl, uint16_t host)
 	if (host >= hl->nr_hosts)
 		return NULL;
 	c = hl->by_host[host];
-	return c && !c->dead ? c : NULL;
+	return c && !c->dead && !c->switching ? c : NULL;
 }
 
 /* ------------------------------------------------------------ MAP / UNMAP */
@@ -529,9 +530,30 @@ static int enc_map_cb(struct wwr *w, const void *arg)
 {
 	const struct mem_segment *s = arg;
 	struct hl_map m = { .dpa = s->dpa, .len = s->len, .offset = s->offset,
-			    .flags = s->writable ? HL_MAP_F_WRITABLE : 0 };
+			    .flags = (s->writable ? HL_MAP_F_WRITABLE : 0) |
+				     (s->spilled ? HL_MAP_F_SPILLED : 0) };
 
 	return hl_enc_map(w, &m);
+}
+
+/*
+ * The first MAP of a spilled group on a connection granted a file per group
+ * (mem.h, mem_dev_host_group_max()): the host is told by the MAP's flag bit
+ * 1, the log by one line.  Its next HELLO decides the grant again.
+ */
+static void spill_said(struct conn *c, const struct mem_segment *s)
+{
+	struct mem_host_groups g = { 0 };
+
+	c->spill_said = true;
+	c->hl->st.group_spills++;
+	mem_dev_host_groups(c->hl->cfg.md, c->host, false, &g);
+	hostlink_logf(c->hl, LOG_WARNING,
+		      "host=%u dpa=0x%llx len=0x%llx: no fd left for a file of its group (it has "
+		      "%u group files): it and the groups added after it that find no room share "
+		      "the host's per-backend file (MAP flag spilled); its next HELLO decides "
+		      "again",
+		      c->host, (unsigned long long)s->dpa, (unsigned long long)s->len, g.files);
 }
 
 void hostlink_send_maps(struct conn *c, const struct core_extent_info *x)
@@ -566,6 +588,8 @@ void hostlink_send_maps(struct conn *c, const struct core_extent_info *x)
 
 		if (hostlink_qfd_get(c, &segs[i], &qf))
 			break;
+		if (segs[i].spilled && !c->spill_said)
+			spill_said(c, &segs[i]);
 		hostlink_conn_send(c, HL_MAP, hostlink_conn_next_seq(c), HL_MAP_SIZE, enc_map_cb,
 				   &segs[i], qf);
 		hl->st.maps++;
@@ -585,6 +609,10 @@ void hostlink_send_unmap(struct hostlink *hl, const struct core_extent_info *x, 
 	struct conn *c = hostlink_conn_of_host(hl, x->host);
 	struct hl_unmap m = { .dpa = x->ext.dpa, .len = x->ext.len, .reason = reason };
 
+	/* a host whose MAPs are being replayed got this range's already: it must let go */
+	if (!c && x->host < hl->nr_hosts && (c = hl->by_host[x->host]) &&
+	    (c->dead || !c->replaying || x->ext.dpa >= c->replay_dpa))
+		c = NULL;
 	if (!c)
 		return;
 	hostlink_conn_send(c, HL_UNMAP, hostlink_conn_next_seq(c), HL_UNMAP_SIZE, enc_unmap_cb, &m,

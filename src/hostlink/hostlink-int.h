@@ -78,6 +78,25 @@ struct conn {
 	bool waiting;               /* the CCI request at rbuf[0] waits for hostlink_cci_resume() */
 	bool move_end;              /* the host asked for MOVE_END (it has mapping) */
 	bool group_files;           /* its MAPs carry a file per group (asked, granted) */
+	bool spill_said;            /* a MAP of a spilled group was sent (logged once) */
+	/*
+	 * HELLO accepted, its views being switched (docs/host-link.md, "A file
+	 * per group"), then its ACK (ack, hello_seq) and MAPs queued: a slice
+	 * per loop round (hostlink_switch_tick()); until the last, the
+	 * connection is no host to others (hostlink_conn_of_host(); but an
+	 * UNMAP of a range already replayed is sent) and is not read.
+	 */
+	bool switching;
+	bool switch_on;             /* to a file per group (asked, and its groups fit) */
+	bool switched;              /* the switch is done (hello_ack() next) */
+	uint32_t switch_rounds;
+	uint64_t switch_start_us;
+	struct hl_hello_ack ack;
+	uint32_t hello_seq;
+	/* then (replaying) its MAPs, a slice per round: the next extent, by index and DPA */
+	uint32_t replay_next;
+	uint64_t replay_dpa;
+	uint32_t replay_gen;        /* core_extent_generation() when replay_next was right */
 	bool blocked;               /* the socket took no more: the queue waits for HOSTLINK_OUT */
 	bool replaying;             /* queuing the MAPs of what the host holds (HELLO): unbounded fds */
 	uint16_t host;
@@ -222,6 +241,8 @@ void hostlink_wake_at(struct hostlink *hl, uint64_t due_ms);
 bool hostlink_conn_full(const struct conn *c);
 /* The events c should be watched for now. */
 unsigned hostlink_conn_wanted(const struct conn *c);
+bool hostlink_switch_tick(struct hostlink *hl);
+uint64_t hostlink_mono_us(void);
 /* Tell the caller's loop the events c wants, if they changed. */
 void hostlink_conn_rewatch(struct conn *c);
 /* A queue message of cap bytes, NULL when out of memory. */

@@ -7,14 +7,24 @@
  */
 #include "hostlink/hostlink-int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "cci/msg.h"
+
+/*
+ * A HELLO's switch of the host's views and its replayed MAPs run in slices
+ * (hostlink_cfg.hello_slice_us), one per loop round, so other clients are
+ * served meanwhile (docs/host-link.md, "A file per group"); a slice does
+ * steps of this many extents until its time is up.
+ */
+#define SWITCH_STEP 16u
 
 /* ------------------------------------------------------------ RAS */
 
@@ -131,29 +141,71 @@ static void fill_ack(const struct hostlink *hl, struct hl_hello_ack *a)
 	}
 }
 
-/*
- * Static capacity (every host's, docs/memory.md) then already-accepted
- * capacity of a (re)connecting host, as MAPs.
- */
-static void replay_maps(struct conn *c)
+/* The index in the host's list (DPA order) of its first accepted extent at or past @dpa. */
+static uint32_t index_at(const struct conn *c, uint64_t dpa)
 {
-	struct core_extent_info x[16];
-	uint32_t start = 0, n;
+	uint32_t lo = 0, hi = core_extent_count(c->hl->cfg.dev, c->host);
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, n = 0;
+		struct core_extent_info x;
+
+		if (core_extent_list_info(c->hl->cfg.dev, c->host, mid, 1, &x, &n) !=
+			    CXLDCD_RC_SUCCESS || !n || x.ext.dpa >= dpa)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/*
+ * One slice of the MAPs of what a (re)connecting host holds: its accepted
+ * extents from where the last slice stopped (by DPA: a release meanwhile
+ * shifts the list, so a new generation finds the place again), for about
+ * hostlink_cfg.hello_slice_us.  Return true when every one is sent.
+ */
+static bool replay_slice(struct conn *c)
+{
+	struct cxldcd_dev *dev = c->hl->cfg.dev;
+	uint64_t t0 = hostlink_mono_us();
+	struct core_extent_info x[SWITCH_STEP];
+	uint32_t n = 0;
+
+	if (core_extent_generation(dev, c->host) != c->replay_gen)
+		c->replay_next = index_at(c, c->replay_dpa);
+	do {
+		if (core_extent_list_info(dev, c->host, c->replay_next, SWITCH_STEP, x, &n) !=
+		    CXLDCD_RC_SUCCESS)
+			n = 0;
+		for (uint32_t i = 0; i < n && !c->dead; i++) {
+			hostlink_send_maps(c, &x[i]);
+			c->replay_dpa = x[i].ext.dpa + x[i].ext.len;
+		}
+		c->replay_next += n;
+	} while (n && !c->dead && hostlink_mono_us() - t0 < c->hl->cfg.hello_slice_us);
+	c->replay_gen = core_extent_generation(dev, c->host);
+	return !n || c->dead;
+}
+
+/*
+ * The MAPs of static capacity (every host's, docs/memory.md), then the
+ * first slice of those of already-accepted capacity of a (re)connecting
+ * host (replay_slice()).  Return true when every one is sent.
+ */
+static bool replay_start(struct conn *c)
+{
 	uint64_t st = core_static_capacity_of(c->hl->cfg.dev, c->host);
 
 	if (st) {
-		x[0] = (struct core_extent_info){ .host = c->host, .ext = { .dpa = 0, .len = st } };
-		hostlink_send_maps(c, &x[0]);
+		struct core_extent_info x = { .host = c->host, .ext = { .dpa = 0, .len = st } };
+
+		hostlink_send_maps(c, &x);
 	}
-	for (;;) {
-		if (core_extent_list_info(c->hl->cfg.dev, c->host, start, 16, x, &n) !=
-			    CXLDCD_RC_SUCCESS ||
-		    !n)
-			return;
-		for (uint32_t i = 0; i < n && !c->dead; i++)
-			hostlink_send_maps(c, &x[i]);
-		start += n;
-	}
+	c->replay_next = 0;
+	c->replay_dpa = 0;
+	c->replay_gen = core_extent_generation(c->hl->cfg.dev, c->host);
+	return replay_slice(c);
 }
 
 static int enc_starting_cb(struct wwr *w, const void *arg)
@@ -240,27 +292,118 @@ static bool peer_may_claim(const struct conn *c, uint16_t host)
 	return true;
 }
 
-/*
- * A host with mapping gets the views it asks for in HELLO (docs/host-link.md,
- * HELLO flag bit 4): a file per group, or one per backend (then its capacity
- * moves back, so a host that stops asking costs one fd per backend again).
- * Before the replayed MAPs, so they carry the files of now.  Return whether
- * a file per group is granted: not on a device that trusts its hosts (the
- * fds are the backends'), nor when some capacity could not move (logged;
- * the host works on, without the grant, and its next HELLO tries again).
- */
-static bool group_files(struct conn *c, bool asked)
-{
-	char err[256] = "";
-	int rc = mem_dev_host_group_files(c->hl->cfg.md, c->host, asked, err, sizeof(err));
+/* fds kept free of group files: connections, listeners, the store, QMP and FM clients */
+#define GROUP_FD_HEADROOM 64u
 
-	if (rc == -EOPNOTSUPP)
+/* The fds this process has open now (/proc/self/fd), or -1 when /proc does not say. */
+static long open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long n = -1;   /* the directory's own */
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * The group files a host holding @files of them may have (docs/host-link.md,
+ * "A file per group"): those, and half of what the fd limit (soft, now)
+ * leaves free beyond GROUP_FD_HEADROOM: each new file costs its own fd, and
+ * while the MAPs of a HELLO are queued each file costs one more (the fd sent
+ * with its MAP).  *limit: the limit read (0: none, no cap).
+ */
+static uint32_t group_budget(uint32_t files, uint64_t *limit)
+{
+	struct rlimit rl;
+	long open = open_fds();
+	uint64_t free_fds, more;
+
+	*limit = 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || open < 0)
+		return UINT32_MAX;   /* cannot tell: EMFILE at a bind spills (mem.h) */
+	*limit = rl.rlim_cur;
+	free_fds = rl.rlim_cur > (uint64_t)open + GROUP_FD_HEADROOM
+			   ? rl.rlim_cur - (uint64_t)open - GROUP_FD_HEADROOM : 0;
+	more = free_fds > files ? (free_fds - files) / 2 : 0;
+	return files + more > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)(files + more);
+}
+
+/*
+ * Whether the groups of @c's host fit in the fds free now: when they do, its
+ * group files are capped at what fits (a group added later past the cap goes
+ * into its per-backend file: hostlink_send_maps()); when not, it gets none,
+ * with a WARNING naming the host, its groups and the limit.  A host that
+ * cannot be counted gets the cap alone.
+ */
+static bool group_files_fit(struct conn *c)
+{
+	struct mem_dev *md = c->hl->cfg.md;
+	struct mem_host_groups g;
+	uint64_t limit;
+	uint32_t max;
+
+	if (mem_dev_host_groups(md, c->host, true, &g)) {
+		mem_dev_host_group_max(md, c->host, group_budget(0, &limit));
+		return true;
+	}
+	max = group_budget(g.files, &limit);
+	mem_dev_host_group_max(md, c->host, max);
+	if (g.groups <= max)
+		return true;
+	c->hl->st.group_files_refused++;
+	hostlink_logf(c->hl, LOG_WARNING,
+		      "host=%u: no file per group: it holds %u groups and the fd limit %llu leaves "
+		      "room for %u group files (2 fds each while their MAPs are queued, %u kept "
+		      "free): its groups share one file per backend, each reaching the others; "
+		      "raise the limit (LimitNOFILE=, ulimit -Hn)",
+		      c->host, g.groups, (unsigned long long)limit, max, GROUP_FD_HEADROOM);
+	return false;
+}
+
+static bool hello_ack(struct conn *c);
+static void hello_done(struct conn *c);
+
+/*
+ * One slice of the switch of c's views to what its HELLO asked for
+ * (c->switch_on: a file per group, or one per backend, so a host that stops
+ * asking costs one fd per backend again).  Return true when it is done, with
+ * c->group_files set: a file per group is granted unless the device trusts
+ * its hosts (the fds are the backends'), its groups did not fit in the fds
+ * free (group_files_fit()), or some capacity could not move (logged; the
+ * host works on without the grant, and its next HELLO tries again).
+ */
+static bool switch_slice(struct conn *c)
+{
+	struct mem_dev *md = c->hl->cfg.md;
+	uint64_t t0 = hostlink_mono_us();
+	char err[256] = "";
+	int rc;
+
+	c->switch_rounds++;
+	do
+		rc = mem_dev_host_group_files_step(md, c->host, c->switch_on, SWITCH_STEP, err,
+						   sizeof(err));
+	while (rc == -EINPROGRESS && hostlink_mono_us() - t0 < c->hl->cfg.hello_slice_us);
+	if (rc == -EINPROGRESS)
 		return false;
-	if (rc)
+	if (rc && rc != -EOPNOTSUPP)
 		hostlink_logf(c->hl, LOG_WARNING, "host=%u: cannot %s: %s: %s", c->host,
-			      asked ? "give it a file per group" : "go back to a file per backend",
+			      c->switch_on ? "give it a file per group"
+					   : "go back to a file per backend",
 			      err, strerror(-rc));
-	return asked && !rc;
+	if (c->switch_rounds > 1)
+		hostlink_logf(c->hl, LOG_INFO,
+			      "host=%u: its views switched in %u loop rounds, %llu ms", c->host,
+			      c->switch_rounds,
+			      (unsigned long long)(hostlink_mono_us() - c->switch_start_us) / 1000);
+	c->group_files = c->switch_on && !rc && !mem_dev_host_group_spilled(md, c->host);
+	return true;
 }
 
 static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
@@ -309,22 +452,89 @@ static void on_hello(struct conn *c, const struct hl_hdr *h, const uint8_t *p)
 	c->diag = m.flags & HL_HELLO_F_DIAG;
 	c->ras = m.flags & HL_HELLO_F_RAS;
 	c->move_end = c->mapping && (m.flags & HL_HELLO_F_MOVE_END);
-	if (c->mapping)
-		c->group_files = group_files(c, m.flags & HL_HELLO_F_GROUP_FILES);
+	hl->by_host[c->host] = c;
+	c->ack = a;
+	c->hello_seq = h->seq;
+	/* not a host to others, nor read, until its ACK and MAPs are queued */
+	c->switching = true;
+	c->switch_on = c->mapping && (m.flags & HL_HELLO_F_GROUP_FILES) && group_files_fit(c);
+	c->switch_rounds = 0;
+	c->switch_start_us = hostlink_mono_us();
+	if ((c->mapping && !switch_slice(c)) || !hello_ack(c)) {
+		uint64_t now = hostlink_now_ms(hl);
+
+		hostlink_wake_at(hl, now ? now : 1);   /* the next slice: the next loop round */
+		return;
+	}
+	hello_done(c);
+}
+
+/*
+ * The rest of c's HELLO, once its views are what it asked for: the ACK,
+ * then the MAPs of what it holds (static capacity first) a slice per loop
+ * round.  Return true when they are all queued (hello_done() follows).
+ */
+static bool hello_ack(struct conn *c)
+{
+	struct hostlink *hl = c->hl;
+	struct hl_hello_ack a = c->ack;
+
 	a.flags = (c->mapping ? HL_ACK_F_MAP : 0) | (c->diag ? HL_ACK_F_DIAG : 0) |
 		  (c->ras ? HL_ACK_F_RAS : 0) | (c->move_end ? HL_ACK_F_MOVE_END : 0) |
 		  (c->group_files ? HL_ACK_F_GROUP_FILES : 0);
-	hl->by_host[c->host] = c;
 	hostlink_logf(hl, LOG_INFO, "host=%u connected mapping=%s%s", c->host,
 		      c->mapping ? "on" : "off", c->group_files ? " group-files=on" : "");
-	hostlink_conn_send(c, HL_HELLO_ACK, h->seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
+	hostlink_conn_send(c, HL_HELLO_ACK, c->hello_seq, HL_HELLO_ACK_SIZE, enc_ack_cb, &a, NULL);
+	if (!c->mapping)
+		return true;
+	c->replaying = true;   /* the MAPs of a HELLO may go past the fd bound */
+	return replay_start(c);
+}
+
+/* Every MAP of c's HELLO is queued: it joins the moves under way; its RAS status. */
+static void hello_done(struct conn *c)
+{
 	if (c->mapping) {
-		c->replaying = true;
-		replay_maps(c);
 		c->replaying = false;
 		hostlink_moves_join(c, 0, UINT64_MAX);
 	}
+	c->switching = false;
 	replay_ras(c);
+}
+
+/*
+ * The HELLOs under way (hostlink_tick()): a slice of each one's switch or
+ * replay; a HELLO done goes on with the requests its host sent meanwhile.
+ * Return whether some HELLO still has slices to run.
+ */
+bool hostlink_switch_tick(struct hostlink *hl)
+{
+	bool more = false;
+
+	for (struct conn *c = hl->conns; c; c = c->next) {
+		bool done;
+
+		if (!c->switching || c->dead)
+			continue;
+		if (c->replaying) {
+			done = replay_slice(c);
+		} else if (c->switched) {
+			done = hello_ack(c);   /* the switch took the last round: this one ACKs */
+		} else {
+			c->switched = switch_slice(c);
+			done = false;
+		}
+		if (!done) {
+			more = true;
+			continue;
+		}
+		hello_done(c);
+		if (c->rlen && !c->dead)
+			hostlink_conn_parse(c);
+		if (!c->dead)
+			hostlink_conn_rewatch(c);
+	}
+	return more;
 }
 
 static int enc_diag_cb(struct wwr *w, const void *arg)
@@ -542,7 +752,7 @@ void hostlink_conn_parse(struct conn *c)
 {
 	size_t off = 0;
 
-	while (!c->dead && !hostlink_conn_full(c) && !c->waiting) {
+	while (!c->dead && !hostlink_conn_full(c) && !c->waiting && !c->switching) {
 		struct hl_hdr h;
 		int rc = hl_dec_hdr(c->rbuf + off, c->rlen - off, &h);
 

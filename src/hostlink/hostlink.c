@@ -58,6 +58,15 @@ __attribute__((format(printf, 3, 4))) void hostlink_logf(const struct hostlink *
 
 /* ------------------------------------------------------------ timers */
 
+/* CLOCK_MONOTONIC in microseconds: how long a slice of work ran (never a deadline). */
+uint64_t hostlink_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* The caller's clock (cfg.clock), else CLOCK_MONOTONIC. */
 uint64_t hostlink_now_ms(const struct hostlink *hl)
 {
@@ -169,6 +178,8 @@ int hostlink_new(const struct hostlink_cfg *cfg, struct hostlink **out)
 		hl->cfg.move_timeout_ms = HOSTLINK_DEFAULT_MOVE_TIMEOUT_MS;
 	if (!hl->cfg.rbuf_idle_ms)
 		hl->cfg.rbuf_idle_ms = HOSTLINK_DEFAULT_RBUF_IDLE_MS;
+	if (!hl->cfg.hello_slice_us)
+		hl->cfg.hello_slice_us = HOSTLINK_DEFAULT_HELLO_SLICE_US;
 	hl->nr_hosts = core_dev_cfg(cfg->dev)->nr_hosts;
 	if (!hl->cfg.max_out_fds)
 		hl->cfg.max_out_fds = default_max_out_fds(hl->nr_hosts);
@@ -358,6 +369,8 @@ int64_t hostlink_tick(struct hostlink *hl)
 			next = c->hello_due_ms;
 		}
 	}
+	if (hostlink_switch_tick(hl))
+		next = now ? now : 1;   /* the next slice: the next loop round */
 	if (hl->moves || hl->take_due_ms) {
 		uint64_t due = hostlink_moves_tick(hl, now);
 

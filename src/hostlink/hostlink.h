@@ -68,6 +68,7 @@ struct hostlink_watch_ops {
 /* Defaults of struct hostlink_limits (docs/host-link.md "Robustness"). */
 #define HOSTLINK_DEFAULT_MAX_CONNS 64u
 #define HOSTLINK_DEFAULT_HELLO_TIMEOUT_MS 5000u
+#define HOSTLINK_DEFAULT_HELLO_SLICE_US 5000u
 /* Defaults of hostlink_cfg.move_timeout_ms and .rbuf_idle_ms. */
 #define HOSTLINK_DEFAULT_MOVE_TIMEOUT_MS 2000u
 #define HOSTLINK_DEFAULT_RBUF_IDLE_MS 1000u
@@ -170,6 +171,13 @@ struct hostlink_cfg {
 	 */
 	uint32_t move_timeout_ms;
 	uint32_t rbuf_idle_ms;
+	/*
+	 * A HELLO's switch of the host's views and its replayed MAPs run in
+	 * slices of about this long, one per loop round (docs/host-link.md, "A
+	 * file per group"); 0 = HOSTLINK_DEFAULT_HELLO_SLICE_US.  Tests set 1
+	 * (one step of 16 extents per round).
+	 */
+	uint32_t hello_slice_us;
 	/*
 	 * Test seam (NULL in the daemon): move_fault() returns the -errno that
 	 * a step of a move fails with instead of running, or 0 to run it;
@@ -350,6 +358,8 @@ struct hostlink_stats {
 	uint64_t rbuf_bytes;        /* receive buffers held now, all connections */
 	uint32_t out_fds;           /* fds the output queues hold open now, all connections */
 	uint32_t max_out_fds;       /* hostlink_cfg.max_out_fds in force (the default resolved) */
+	uint64_t group_files_refused; /* HELLOs asking a file per group whose groups did not fit */
+	uint64_t group_spills;      /* connections that got a MAP of a spilled group (flag bit 1) */
 };
 void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out);
 

@@ -817,6 +817,7 @@ ssize_t hl_recv(int sock, uint8_t *buf, size_t len, int *fds, unsigned *nr_fds, 
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
 	bool overflow = false;
+	size_t got = 0;
 	ssize_t n;
 
 	do
@@ -830,6 +831,7 @@ ssize_t hl_recv(int sock, uint8_t *buf, size_t len, int *fds, unsigned *nr_fds, 
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		got += nfd;
 		for (size_t i = 0; i < nfd; i++) {
 			int fd;
 
@@ -842,10 +844,14 @@ ssize_t hl_recv(int sock, uint8_t *buf, size_t len, int *fds, unsigned *nr_fds, 
 			}
 		}
 	}
-	if (msg.msg_flags & MSG_CTRUNC)
-		overflow = true;
 	if (overflow)
 		return -EPROTO;
+	/*
+	 * Fewer fds than the room for them, and truncated: the kernel could not
+	 * install the rest here (this process is out of fds), and dropped them.
+	 */
+	if (msg.msg_flags & MSG_CTRUNC)
+		return fds && got < 64 ? -EMFILE : -EPROTO;
 	return n;
 }
 

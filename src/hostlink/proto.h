@@ -141,6 +141,12 @@ struct hl_hdr {
 #define HL_AER_UNC_INTERNAL (1u << 22) /* Uncorrectable Internal Error */
 #define HL_AER_COR_INTERNAL (1u << 14) /* Corrected Internal Error */
 #define HL_MAP_F_WRITABLE 0x1u
+/*
+ * The host has a file per group (HELLO_ACK bit 4) but this range's group got
+ * none (the daemon's fds ran short): the fd is the host's per-backend file,
+ * shared with its other spilled groups.
+ */
+#define HL_MAP_F_SPILLED 0x2u
 #define HL_UNMAP_RELEASED 1u
 #define HL_UNMAP_REVOKED 2u
 

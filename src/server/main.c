@@ -256,16 +256,32 @@ static void runtime_dir(char *buf, size_t len)
 
 /*
  * Views and shared grants cost one fd each (hosts x backends + live shared
- * allocations, docs/memory.md): take the whole hard limit, not the soft 1024.
+ * allocations, and a host's groups with a file per group: docs/memory.md):
+ * take the whole hard limit, not the soft 1024, and say what it is (a host
+ * whose groups do not fit is given no file per group, docs/host-link.md).
  */
-static void raise_nofile(void)
+static void raise_nofile(struct daemon *d)
 {
 	struct rlimit rl;
+	rlim_t was;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			rl.rlim_cur = was;
 	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		srv_log(&d->log, LOG_INFO, "fd limit: unlimited");
+	else if (rl.rlim_cur != was)
+		srv_log(&d->log, LOG_INFO, "fd limit %llu (RLIMIT_NOFILE soft limit raised from "
+			"%llu to the hard limit)", (unsigned long long)rl.rlim_cur,
+			(unsigned long long)was);
+	else
+		srv_log(&d->log, LOG_INFO, "fd limit %llu (RLIMIT_NOFILE, soft = hard)",
+			(unsigned long long)rl.rlim_cur);
 }
 
 /*
@@ -326,10 +342,10 @@ int main(int argc, char **argv)
 		srv_notify_fini(&d.notify);
 		return 1;
 	}
-	raise_nofile();
 	not_dumpable(&d);
 	srv_log(&d.log, LOG_NOTICE, "cxldcd %s starting%s", CXLDCD_VERSION,
 		d.cfg.defaults ? " with the default device (no arguments given)" : "");
+	raise_nofile(&d);
 	if (notify_rc)
 		srv_log(&d.log, LOG_WARNING, "NOTIFY_SOCKET: cannot make a socket: %s", strerror(-notify_rc));
 	else if (why[0])

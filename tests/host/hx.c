@@ -125,6 +125,7 @@ void hx_init_opts(struct hx *x, const struct hx_opts *o)
 	hc.md = x->md;
 	hc.move_timeout_ms = o->move_timeout_ms;
 	hc.rbuf_idle_ms = o->rbuf_idle_ms;
+	hc.hello_slice_us = o->hello_slice_us;
 	hc.move_fault = o->move_fault;
 	hc.move_fault_opaque = o->move_fault_opaque;
 	hc.max_out_bytes = o->max_out_bytes;

@@ -72,6 +72,7 @@ struct hx_opts {
 	bool fake_clock;                 /* the hostlink runs on x->clock_ms */
 	uint32_t move_timeout_ms;        /* hostlink_cfg's; 0: the default */
 	uint32_t rbuf_idle_ms;           /* hostlink_cfg's; 0: the default */
+	uint32_t hello_slice_us;         /* hostlink_cfg's; 0: the default */
 	/* hostlink_cfg.move_fault and its opaque (a move's steps fail on demand); NULL: none */
 	int (*move_fault)(void *opaque, enum hostlink_move_step step, uint16_t host);
 	void *move_fault_opaque;

@@ -10,6 +10,7 @@
  * group's own file.
  */
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 
 #include "hostlink/proto.h"
 
+#include "../support/hl-raw.h"
 #include "hx.h"
 
 /*
@@ -272,9 +274,151 @@ static void test_a_device_that_trusts_its_hosts_grants_no_file_per_group(void **
 	close(fd);
 }
 
+/* ------------------------------------------------------------ a HELLO in slices */
+
+#define NR_SLICED 128u
+
+static int setup_sliced(void **state)
+{
+	/* one step (16 extents) per loop round: a HELLO of NR_SLICED groups takes ~17 rounds */
+	struct hx_opts o = { .hello_slice_us = 1 };
+
+	return hx_setup_opts(state, &o);
+}
+
+/* One message of a raw host (pumping the device): its type, payload in p, an fd it carried in *mfd. */
+static int raw_msg(struct hx *x, int fd, uint8_t *p, size_t cap, int *mfd)
+{
+	uint8_t buf[HL_HDR_SIZE + 256];
+	uint64_t end = hx_now_ms() + 3000;
+	size_t got = 0;
+	struct hl_hdr h;
+
+	*mfd = -1;
+	while (hx_now_ms() < end) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		size_t want = got < HL_HDR_SIZE || hl_dec_hdr(buf, got, &h) ? HL_HDR_SIZE
+									   : HL_HDR_SIZE + h.len;
+		unsigned nfd = 0;
+		ssize_t n;
+		int rfd;
+
+		hx_pump_round(x, &pf, 1, 5);
+		if (!pf.revents)
+			continue;
+		assert_true(want <= sizeof(buf));
+		n = hl_recv(fd, buf + got, want - got, &rfd, &nfd, 1);
+		if (n == -EAGAIN)
+			continue;
+		assert_true(n > 0);
+		if (nfd)
+			*mfd = rfd;
+		got += (size_t)n;
+		if (got < HL_HDR_SIZE || hl_dec_hdr(buf, got, &h) || got < HL_HDR_SIZE + h.len)
+			continue;
+		assert_true(h.len <= cap);
+		memcpy(p, buf + HL_HDR_SIZE, h.len);
+		return h.type;
+	}
+	fail_msg("no whole message in 3 s");
+	return -1;
+}
+
+/*
+ * A host that comes back asking for a file per group while it holds
+ * NR_SLICED groups in one view: its HELLO's switch and then its MAPs run a
+ * slice per loop round, and meanwhile another host is served (its HELLO
+ * answered) and this one is not a host to others yet.  Then the ACK grants
+ * the files, and every group's MAP comes with a file of its own.  A forced
+ * release, during the MAPs, of an extent already sent reaches the host as an
+ * UNMAP; its MAP is not sent again.  On the old code the whole switch and
+ * every MAP ran inside the HELLO's round, blocking the loop (docs/performance.md,
+ * "Session 10: group files at the limit").
+ */
+static void test_a_switch_at_hello_runs_a_slice_per_round_and_others_are_served(void **state)
+{
+	struct hx *x = *state;
+	uint8_t hello[8] = { 1, 0, 0, 0, HL_HELLO_F_MAP | HL_HELLO_F_GROUP_FILES }, p[256];
+	uint64_t b = x->base[1], ino0 = 0;
+	unsigned maps = 0, unmaps = 0;
+	struct cxldcd_extent e;
+	uint32_t flags = 0;
+	int fd0, fd1, mfd;
+
+	x->hcfg.group_files = false;
+	hx_host_start(x);
+	for (unsigned i = 0; i < NR_SLICED; i += 16) {
+		struct cxldcd_extent u[16];
+
+		for (unsigned k = 0; k < 16; k++)
+			u[k] = hx_ext(b + (uint64_t)(i + k) * 2 * MiB, 2 * MiB, NULL, 0);
+		assert_int_equal(hx_add(x, 0, u, 16), CXLDCD_RC_SUCCESS);
+		for (int k = 0; k < 300 && core_extent_count(x->dev, 0) < i + 16; k++)
+			hx_pump(x, 10);
+		assert_int_equal(core_extent_count(x->dev, 0), i + 16);
+	}
+	hx_host_stop(x);
+	assert_int_equal(nr_stores(x), 1);
+
+	fd0 = hx_raw_connect(x->sock);
+	hl_raw_send(fd0, HL_HELLO, 1, hello, sizeof(hello));
+	fd1 = hx_raw_connect(x->sock);
+	assert_int_equal(hx_raw_hello(x, fd1, 1, 0, &flags), 0);   /* served meanwhile */
+	assert_false(hostlink_host_connected(x->hl, 0));
+	assert_true(nr_stores(x) > 1 && nr_stores(x) < NR_SLICED + 1);   /* the switch half way */
+
+	assert_int_equal(raw_msg(x, fd0, p, sizeof(p), &mfd), HL_HELLO_ACK);
+	assert_int_equal(p[4] & HL_ACK_F_GROUP_FILES, HL_ACK_F_GROUP_FILES);
+	assert_int_equal(nr_stores(x), NR_SLICED);
+	for (;;) {
+		struct hl_map m;
+		int type = raw_msg(x, fd0, p, sizeof(p), &mfd);
+
+		if (type == HL_UNMAP) {
+			struct hl_unmap u;
+
+			assert_int_equal(hl_dec_unmap(p, HL_UNMAP_SIZE, &u), 0);
+			assert_int_equal(u.dpa, b);
+			unmaps++;
+			continue;
+		}
+		assert_int_equal(type, HL_MAP);
+		assert_int_equal(hl_dec_map(p, HL_MAP_SIZE, &m), 0);
+		assert_true(mfd >= 0);
+		assert_false(m.flags & HL_MAP_F_SPILLED);
+		if (maps == 0) {
+			assert_int_equal(m.dpa, b);
+			ino0 = ino_of(mfd);
+			/* the MAPs go on a slice per round: the first extent is forced out meanwhile */
+			assert_false(hostlink_host_connected(x->hl, 0));
+			e = hx_ext(b, 2 * MiB, NULL, 0);
+			struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+						       .forced = true, .nr_extents = 1, .extents = &e };
+			struct cxldcd_diag diag;
+
+			assert_int_equal(core_release(x->dev, &rq, &diag), CXLDCD_RC_SUCCESS);
+		} else {
+			assert_int_equal(m.dpa, b + (uint64_t)maps * 2 * MiB);
+			assert_true(ino_of(mfd) != ino0);
+		}
+		close(mfd);
+		if (++maps == NR_SLICED)
+			break;
+	}
+	assert_int_equal(unmaps, 1);
+	for (int i = 0; i < 50 && !hostlink_host_connected(x->hl, 0); i++)
+		hx_pump(x, 5);
+	assert_true(hostlink_host_connected(x->hl, 0));
+	close(fd0);
+	close(fd1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_a_switch_at_hello_runs_a_slice_per_round_and_others_are_served,
+			setup_sliced, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_host_that_asks_at_hello_gets_its_groups_moved_into_files,
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_release_force_and_sanitize_work_on_the_groups_file,

@@ -768,6 +768,148 @@ static void test_a_host_asking_gets_a_file_per_group_across_a_restart(void **sta
 	qmp_client_free(c);
 }
 
+/* ------------------------------------------------------------ the daemon's fd limit */
+
+/* How often @needle occurs in the file DIR/@name (0 when it cannot be read). */
+static int count_in(const struct dproc *p, const char *name, const char *needle)
+{
+	char path[200];
+	static char buf[1 << 20];
+	size_t n;
+	int count = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (const char *q = buf; (q = strstr(q, needle)); q += strlen(needle))
+		count++;
+	return count;
+}
+
+/* Wait until DIR/@name holds @want of @needle; what it holds then. */
+static int wait_count(const struct dproc *p, const char *name, const char *needle, int want)
+{
+	int n = 0;
+
+	for (int waited = 0; waited < 3 * TMO && (n = count_in(p, name, needle)) < want; waited += 20)
+		usleep(20000);
+	return n;
+}
+
+/* The app socket's group @i (in DPA order of the adds: ids follow them): map it, or fail. */
+static void app_open(const char *sock, uint64_t id, struct cxldcd_app **app,
+		     struct cxldcd_app_map *m)
+{
+	int rc = -1;
+
+	for (int i = 0; i < 200 && rc; i++) {
+		if (!*app && cxldcd_app_connect(sock, app))
+			*app = NULL;
+		rc = *app ? cxldcd_app_open(*app, NULL, id, m) : -1;
+		if (rc) {
+			cxldcd_app_free(*app);
+			*app = NULL;
+			usleep(50000);
+		}
+	}
+	assert_int_equal(rc, 0);
+}
+
+#define FD_GROUPS 300
+
+/*
+ * A daemon whose fd limit (256, set before exec) is below what a file per
+ * group costs for 300 groups: the agent (cxldcd-host --agent-socket asks for
+ * a file per group) accepts 300 untagged extents in one add.  The groups
+ * that find no room go into the host's per-backend file (MAP flag spilled,
+ * one WARNING line), every group is added and mappable by an application,
+ * and the agent connects once.  A restarted agent is refused the file per
+ * group at HELLO (WARNING naming the host, its 300 groups and the limit),
+ * gets one file for all, its bytes kept, and connects once.  On the old
+ * code the daemon ran out of fds sending MAPs, dropped the host and the
+ * agent reconnected in a loop (no group added after the first drop).
+ */
+static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop(void **state)
+{
+	char obj[100], app_sock[160], *add;
+	const char *args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,"
+			   "dc-block-size=2M,max-extents=512,event-log-depth=1024,mbox-payload-size=4K",
+		"--fm", "none", "--mctp-cci", "none", "--host-socket", NULL, NULL,
+	};
+	const char *agent[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
+				"--chain-cap", "512", "--agent-socket", app_sock, NULL };
+	struct cxldcd_app *app = NULL;
+	struct cxldcd_app_map m[2];
+	struct qmp_client *c;
+	struct dproc p;
+	size_t len = 0;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	(void)obj;
+	assert_int_equal(dproc_init(&p), 0);
+	p.nofile = 256;
+	args[9] = p.host;
+	c = connect_dev(&p, args);
+	snprintf(app_sock, sizeof(app_sock), "%s/app.sock", p.dir);
+	agent[1] = p.host;
+	pid = spawn_cli(&p, "agent", agent);
+	assert_int_equal(wait_count(&p, "stderr.log", "host=0 connected", 1), 1);
+	add = malloc(64 * FD_GROUPS + 256);
+	assert_non_null(add);
+	len = (size_t)sprintf(add, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			      "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+			      "\"region\":0,\"extents\":[");
+	for (int i = 0; i < FD_GROUPS; i++)
+		len += (size_t)sprintf(add + len, "%s{\"offset\":%d,\"len\":2097152}", i ? "," : "",
+				       i * 2 * (int)MiB);
+	sprintf(add + len, "]}}");
+	ok(qmp_client_cmd(c, add, TMO));
+	free(add);
+	assert_int_equal(wait_count(&p, "agent.log", "group-added", FD_GROUPS), FD_GROUPS);
+	assert_int_equal(qmp_host_extent_count(c, "d0", 0), FD_GROUPS);
+	/* the daemon said why, once; the agent did not reconnect */
+	assert_int_equal(count_in(&p, "stderr.log", "no fd left for a file of its group"), 1);
+	assert_int_equal(count_in(&p, "stderr.log", "host=0 connected"), 1);
+	assert_int_equal(count_in(&p, "agent.log", "reconnect"), 0);
+	/* the first group has a file of its own, the last one spilled: both map */
+	app_open(app_sock, 1, &app, &m[0]);
+	app_open(app_sock, FD_GROUPS, &app, &m[1]);
+	memset(m[0].addr, 0x5a, 4096);
+	memset(m[1].addr, 0xa5, 4096);
+	assert_int_equal(((uint8_t *)m[1].addr)[4095], 0xa5);
+	cxldcd_app_free(app);   /* the mappings stay */
+	app = NULL;
+
+	/* a new agent: its 300 groups do not fit, so no file per group, one file for all */
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	pid = spawn_cli(&p, "agent2", agent);
+	assert_int_equal(wait_count(&p, "agent2.log", "group-added", FD_GROUPS), FD_GROUPS);
+	assert_int_equal(count_in(&p, "stderr.log", "host=0: no file per group: it holds 300 "
+				  "groups and the fd limit 256"), 1);
+	app_open(app_sock, 1, &app, &m[0]);
+	app_open(app_sock, FD_GROUPS, &app, &m[1]);
+	assert_int_equal(((uint8_t *)m[0].addr)[0], 0x5a);
+	assert_int_equal(((uint8_t *)m[1].addr)[4095], 0xa5);
+	usleep(500000);   /* a loop would show here */
+	assert_int_equal(count_in(&p, "stderr.log", "host=0 connected"), 2);
+	assert_int_equal(count_in(&p, "agent2.log", "reconnect"), 0);
+	assert_int_equal(count_in(&p, "stderr.log", "dropping the connection"), 0);
+	cxldcd_app_free(app);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	qmp_client_free(c);
+}
+
 /* ------------------------------------------------------------ the sockets */
 
 /* In a child as uid/gid: connect() to path's errno (0: it connected). */
@@ -1298,6 +1440,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_the_fds_a_host_gets_reach_only_its_own_capacity,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_host_asking_gets_a_file_per_group_across_a_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_another_user_cannot_connect_to_the_sockets,
 					  dproc_reap_all),

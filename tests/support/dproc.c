@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -74,6 +75,8 @@ int dproc_start(struct dproc *p, const char *const *args)
 		/* A test killed by its timeout must not leave its daemon running (after
 		 * setuid(), which clears it). */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (p->nofile && setrlimit(RLIMIT_NOFILE, &(struct rlimit){ p->nofile, p->nofile }))
+			_exit(125);
 		/* Default sockets (every -device gets an FM and a host-link one) stay private. */
 		setenv("XDG_RUNTIME_DIR", p->dir, 1);
 		dup2(fd, 2);

@@ -44,6 +44,8 @@ struct dproc {
 	 */
 	uid_t uid;
 	gid_t gid;
+	/* Its RLIMIT_NOFILE, soft and hard, set before exec (0: the test's). */
+	unsigned nofile;
 };
 
 /* Make the temp directory and the paths.  Return 0 or -errno. */

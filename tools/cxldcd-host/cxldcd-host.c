@@ -296,7 +296,8 @@ static int parse_accept(const char *s, struct cxldcd_host_cfg *c, uint8_t (**tag
 static bool link_lost(int err)
 {
 	return err == -ECONNRESET || err == -ESHUTDOWN || err == -ETIMEDOUT || err == -EPIPE ||
-	       err == -ECONNREFUSED || err == -ENOENT || err == -EBUSY || err == -EAGAIN;
+	       err == -ECONNREFUSED || err == -ENOENT || err == -EBUSY || err == -EAGAIN ||
+	       err == -EMFILE || err == -ENFILE;
 }
 
 static double mono_s(void)
@@ -398,6 +399,8 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock,
 			else
 				fprintf(stderr, "cxldcd-host: link lost: %s, reconnecting\n", strerror(-rc));
 		}
+		if (rc == -EMFILE || rc == -ENFILE)
+			backoff = 2000;   /* out of fds: not in a tight loop, whatever state it reached */
 		while (!stop && !h) {
 			nap(backoff);
 			backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
