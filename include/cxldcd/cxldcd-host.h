@@ -229,7 +229,8 @@ CXLDCD_EXPORT int cxldcd_host_get_fd(const struct cxldcd_host *h);
  * cxldcd_host_process() - handle whatever is ready, never waiting.
  * Return: number of messages handled (>= 0), or -errno once the host has
  * FAILED (-ECONNRESET link lost, -EPROTO violation, -ETIMEDOUT device silent,
- * -EOPNOTSUPP / -EINVAL bring-up refused the device).
+ * -EOPNOTSUPP / -EINVAL bring-up refused the device, -EMFILE this process was
+ * out of fds and a MAP's fd was dropped).
  */
 CXLDCD_EXPORT int cxldcd_host_process(struct cxldcd_host *h);
 CXLDCD_EXPORT enum cxldcd_host_state cxldcd_host_get_state(const struct cxldcd_host *h);

@@ -60,6 +60,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -910,6 +911,44 @@ static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop
 	qmp_client_free(c);
 }
 
+/*
+ * A host process out of fds cannot take a MAP's fd (the kernel drops it and
+ * says MSG_CTRUNC): libcxldcd-host fails the link with -EMFILE, so its caller
+ * knows why (cxldcd-host then waits 2 s before reconnecting).  On the old code
+ * it was -EPROTO, "too many file descriptors from the device", as if the
+ * device had broken the protocol.
+ */
+static void test_a_host_out_of_fds_fails_its_link_with_emfile(void **state)
+{
+	struct cxldcd_host_cfg cfg = { .host_id = 1, .accept = CXLDCD_HOST_ACCEPT_ALL };
+	struct rlimit old, rl;
+	struct cxldcd_host *h;
+	struct qmp_client *c;
+	struct dproc p;
+	int rc = 0, lim = 0;
+
+	(void)state;
+	c = start(&p, false);
+	cfg.socket_path = p.host;
+	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	while (fcntl(lim, F_GETFD) >= 0)   /* the lowest free fd: none may be made */
+		lim++;
+	rl = old;
+	rl.rlim_cur = (rlim_t)lim;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			  "\"path\":\"d0\",\"host-id\":1,\"selection-policy\":\"prescriptive\","
+			  "\"region\":0,\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	for (int i = 0; i < 500 && rc >= 0; i++)
+		rc = cxldcd_host_run_once(h, 20);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(rc, -EMFILE);
+	assert_int_equal(cxldcd_host_get_state(h), CXLDCD_HOST_FAILED);
+	cxldcd_host_free(h);
+	qmp_client_free(c);
+}
+
 /* ------------------------------------------------------------ the sockets */
 
 /* In a child as uid/gid: connect() to path's errno (0: it connected). */
@@ -1442,6 +1481,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_host_asking_gets_a_file_per_group_across_a_restart,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_host_out_of_fds_fails_its_link_with_emfile,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_another_user_cannot_connect_to_the_sockets,
 					  dproc_reap_all),
