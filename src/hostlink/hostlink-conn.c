@@ -514,6 +514,22 @@ void hostlink_conn_close(struct conn *c)
 	hostlink_resume_accept(hl); /* an fd came free */
 }
 
+/*
+ * The connection a message about @host's range at @dpa goes to now: its
+ * connected one, or one whose HELLO's replay is past @dpa (the replay sent
+ * that range's MAPs already, or will not: it was not there; a range it has
+ * not reached yet is replayed as the model has it then).
+ */
+struct conn *hostlink_conn_replayed(const struct hostlink *hl, uint16_t host, uint64_t dpa)
+{
+	struct conn *c = hostlink_conn_of_host(hl, host);
+
+	if (c || host >= hl->nr_hosts)
+		return c;
+	c = hl->by_host[host];
+	return c && !c->dead && c->replaying && dpa < c->replay_dpa ? c : NULL;
+}
+
 struct conn *hostlink_conn_of_host(const struct hostlink *hl, uint16_t host)
 {
 	struct conn *c;
@@ -606,13 +622,9 @@ static int enc_unmap_cb(struct wwr *w, const void *arg)
 
 void hostlink_send_unmap(struct hostlink *hl, const struct core_extent_info *x, uint32_t reason)
 {
-	struct conn *c = hostlink_conn_of_host(hl, x->host);
+	struct conn *c = hostlink_conn_replayed(hl, x->host, x->ext.dpa);
 	struct hl_unmap m = { .dpa = x->ext.dpa, .len = x->ext.len, .reason = reason };
 
-	/* a host whose MAPs are being replayed got this range's already: it must let go */
-	if (!c && x->host < hl->nr_hosts && (c = hl->by_host[x->host]) &&
-	    (c->dead || !c->replaying || x->ext.dpa >= c->replay_dpa))
-		c = NULL;
 	if (!c)
 		return;
 	hostlink_conn_send(c, HL_UNMAP, hostlink_conn_next_seq(c), HL_UNMAP_SIZE, enc_unmap_cb, &m,

@@ -83,8 +83,9 @@ struct conn {
 	 * HELLO accepted, its views being switched (docs/host-link.md, "A file
 	 * per group"), then its ACK (ack, hello_seq) and MAPs queued: a slice
 	 * per loop round (hostlink_switch_tick()); until the last, the
-	 * connection is no host to others (hostlink_conn_of_host(); but an
-	 * UNMAP of a range already replayed is sent) and is not read.
+	 * connection is no host to others (hostlink_conn_of_host(); but the
+	 * MAP or UNMAP of a range the replay is past is sent,
+	 * hostlink_conn_replayed()) and is not read.
 	 */
 	bool switching;
 	bool switch_on;             /* to a file per group (asked, and its groups fit) */
@@ -242,6 +243,7 @@ bool hostlink_conn_full(const struct conn *c);
 /* The events c should be watched for now. */
 unsigned hostlink_conn_wanted(const struct conn *c);
 bool hostlink_switch_tick(struct hostlink *hl);
+struct conn *hostlink_conn_replayed(const struct hostlink *hl, uint16_t host, uint64_t dpa);
 uint64_t hostlink_mono_us(void);
 /* Tell the caller's loop the events c wants, if they changed. */
 void hostlink_conn_rewatch(struct conn *c);

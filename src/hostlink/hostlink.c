@@ -91,11 +91,12 @@ void hostlink_wake_at(struct hostlink *hl, uint64_t due_ms)
 static void obs_accepted(void *opaque, const struct core_extent_info *x)
 {
 	struct hostlink *hl = opaque;
-	struct conn *c = hostlink_conn_of_host(hl, x->host);
+	struct conn *c = hostlink_conn_replayed(hl, x->host, x->ext.dpa);
 
 	if (c && c->mapping) {
 		hostlink_send_maps(c, x);
-		if (hl->moves) /* a sharer that joins a grant being moved is paused too */
+		/* a sharer that joins a grant being moved is paused too (a replaying one at its end) */
+		if (hl->moves && !c->switching)
 			hostlink_moves_join(c, x->ext.dpa, x->ext.dpa + x->ext.len);
 	}
 }
