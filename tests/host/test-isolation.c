@@ -775,7 +775,7 @@ static void test_a_host_asking_gets_a_file_per_group_across_a_restart(void **sta
 static int count_in(const struct dproc *p, const char *name, const char *needle)
 {
 	char path[200];
-	static char buf[1 << 20];
+	static char buf[8 << 20];
 	size_t n;
 	int count = 0;
 	FILE *f;
@@ -845,7 +845,7 @@ static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop
 		"--fm", "none", "--mctp-cci", "none", "--host-socket", NULL, NULL,
 	};
 	const char *agent[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
-				"--chain-cap", "512", "--agent-socket", app_sock, NULL };
+				"--chain-cap", "512", "--agent-socket", app_sock, "-v", NULL };
 	struct cxldcd_app *app = NULL;
 	struct cxldcd_app_map m[2];
 	struct qmp_client *c;
@@ -879,6 +879,8 @@ static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop
 	assert_int_equal(qmp_host_extent_count(c, "d0", 0), FD_GROUPS);
 	/* the daemon said why, once; the agent did not reconnect */
 	assert_int_equal(count_in(&p, "stderr.log", "no fd left for a file of its group"), 1);
+	assert_int_equal(count_in(&p, "agent.log", "the device has no fd left for a file per group"),
+			 1);
 	assert_int_equal(count_in(&p, "stderr.log", "host=0 connected"), 1);
 	assert_int_equal(count_in(&p, "agent.log", "reconnect"), 0);
 	/* the first group has a file of its own, the last one spilled: both map */
@@ -897,6 +899,7 @@ static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop
 	assert_int_equal(wait_count(&p, "agent2.log", "group-added", FD_GROUPS), FD_GROUPS);
 	assert_int_equal(count_in(&p, "stderr.log", "host=0: no file per group: it holds 300 "
 				  "groups and the fd limit 256"), 1);
+	assert_int_equal(count_in(&p, "agent2.log", "the device gives no file per group"), 1);
 	app_open(app_sock, 1, &app, &m[0]);
 	app_open(app_sock, FD_GROUPS, &app, &m[1]);
 	assert_int_equal(((uint8_t *)m[0].addr)[0], 0x5a);
