@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmdline-int.h - helpers shared by cmdline.c (options, lists, sockets) and
- * cmdline-objdev.c (-object and -device properties).  Not an API.
+ * cmdline-int.h - helpers shared by the cmdline*.c files: option values and
+ * KEY=VALUE lists (cmdline-value.c), listeners (cmdline-listen.c), -qmp
+ * (cmdline-sock.c), QEMU's options (cmdline-qemu.c), -object and -device
+ * properties (cmdline-objdev.c).  Not an API.
  */
 #ifndef CXLDCD_SERVER_CMDLINE_INT_H
 #define CXLDCD_SERVER_CMDLINE_INT_H
@@ -73,6 +75,20 @@ int cmdline_qemu_program(struct cmdline_ctx *c, const char *arg);
 const char *cmdline_qemu_device_why(const char *drv);
 int cmdline_qemu_finish(struct cmdline_ctx *c);
 void cmdline_qemu_fini(struct cmdline_cfg *cfg);
+
+/*
+ * cmdline-listen.c: --fm, --mctp-cci, --host-socket, --mctp-serial.  A
+ * listener pushed is taken over by the array, also on error.
+ */
+int cmdline_opt_fm(struct cmdline_ctx *c, const char *arg);
+int cmdline_opt_mctp_cci(struct cmdline_ctx *c, const char *arg);
+int cmdline_opt_host_socket(struct cmdline_ctx *c, const char *arg);
+int cmdline_opt_mctp_serial(struct cmdline_ctx *c, const char *arg);
+void cmdline_listener_free(struct cmdline_listener *l);
+int cmdline_listener_push(struct cmdline_ctx *c, struct cmdline_listener *l,
+			  struct cmdline_listener **arr, size_t *nr);
+/* Resolve every listener's device= and check the host.N= bindings. */
+int cmdline_check_listeners(struct cmdline_ctx *c);
 
 /* cmdline-objdev.c */
 int cmdline_opt_object(struct cmdline_ctx *c, const char *arg);
