@@ -311,9 +311,9 @@ typedef void srv_owed_fn(void *opaque, const uint8_t *tag, uint64_t start, uint6
 /* What @dv owes, in (backend tag, start) order: all-zero tag for a memdev device. */
 void srv_owed_each(const struct dcd *dv, srv_owed_fn *fn, void *opaque);
 /*
- * At the end of the replay: when @zero, zero what is still owed in the
- * backends (through each device's replay checker) and write the Set LSA
- * bytes still owed to the lsa backends; forget it all either way.  When it
+ * owed-settle.c.  At the end of the replay: when @zero, zero what is still
+ * owed in the backends (through each device's replay checker) and write the
+ * Set LSA bytes still owed to the lsa backends; forget it all either way.  When it
  * did something, a proof record is due (s->ran_unproven).  Return how many
  * ranges were zeroed.
  */
