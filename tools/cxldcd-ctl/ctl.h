@@ -117,6 +117,18 @@ struct ctl_devopt {
  */
 int ctl_devopt_set(struct ctl *c, struct ctl_devopt *d, int opt, const char *val);
 
+/* --device, and --host when @host, are given: 0, else CTL_EXIT_USAGE (message printed). */
+int ctl_devopt_require(struct ctl *c, const struct ctl_devopt *d, bool host);
+
+/*
+ * ctl_devopt_parse() - parse a command that takes only the device options
+ * (@o) and no operands; then require --device (unless @any_dev), and
+ * --host when @host.  Return 0 to go on, -1 after --help was printed
+ * (exit 0), else the exit status.
+ */
+int ctl_devopt_parse(struct ctl *c, int argc, char **argv, const struct option *o,
+		     const struct ctl_cmd *cmd, struct ctl_devopt *d, bool host, bool any_dev);
+
 /* The QOM path of --device (caller frees), or NULL after a usage error. */
 char *ctl_dev_path(const char *device);
 

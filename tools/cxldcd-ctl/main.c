@@ -3,8 +3,9 @@
  * cxldcd-ctl - the orchestrator's command-line tool over cxldcd's QMP
  * socket (docs/ctl.md).  This file holds the global options, the command
  * table and the helpers every command uses for options, connecting,
- * calling and reporting; the commands live in cmd-dc.c (capacity) and
- * cmd-misc.c (backends, events, raw QMP, CCI).
+ * calling and reporting; the commands live in cmd-dc.c and cmd-list.c
+ * (capacity), cmd-map.c (the capacity map), cmd-misc.c (backends, events,
+ * raw QMP, CCI), cmd-ras.c and cmd-event.c (injections).
  *
  *   cxldcd-ctl [--qmp unix:PATH|tcp:HOST:PORT] [--json] COMMAND [ARGS...]
  */
@@ -169,6 +170,37 @@ int ctl_devopt_set(struct ctl *c, struct ctl_devopt *d, int opt, const char *val
 	default:
 		return -1;
 	}
+}
+
+/* --device and --host are required by every capacity command (see ctl.h). */
+int ctl_devopt_require(struct ctl *c, const struct ctl_devopt *d, bool host)
+{
+	if (!d->device)
+		return ctl_usage_error(c, "--device is required");
+	if (host && !d->has_host)
+		return ctl_usage_error(c, "--host is required");
+	return 0;
+}
+
+/* A command with the device options only (see ctl.h). */
+int ctl_devopt_parse(struct ctl *c, int argc, char **argv, const struct option *o,
+		     const struct ctl_cmd *cmd, struct ctl_devopt *d, bool host, bool any_dev)
+{
+	int opt;
+
+	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
+		if (opt == -2)
+			return CTL_EXIT_USAGE;
+		if (opt == -3)
+			return ctl_cmd_help(cmd) - 1;
+		if (ctl_devopt_set(c, d, opt, optarg))
+			return CTL_EXIT_USAGE;
+	}
+	if (optind < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if (any_dev && !d->device)
+		return host && !d->has_host ? ctl_usage_error(c, "--host is required") : 0;
+	return ctl_devopt_require(c, d, host);
 }
 
 char *ctl_dev_path(const char *device)
