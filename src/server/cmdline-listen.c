@@ -88,74 +88,60 @@ static int parse_host_bind(struct cmdline_ctx *c, const char *key, const char *v
 	return 0;
 }
 
-/*
- * --fm ADDR[,device=ID] and --host-socket ADDR[,device=ID]: ADDR runs to the
- * first single ',' (",," is a literal comma, as in every KEY=VALUE list), the
- * options follow.  @host_link: ADDR may be a bare PATH, and TCP is IPv4 only
- * (hostlink_listen_tcp()).  The device id is checked once every -device is
- * known (check_listeners()).
- */
-static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link,
-			  struct cmdline_listener *l)
+/* One KEY=VALUE after a listener's address (see parse_listener()). */
+static int listener_opt(struct cmdline_ctx *c, const char *key, const char *v, bool host_link,
+			struct cmdline_listener *l)
 {
-	struct cmdline_kv kv = { 0 };
-	size_t len = strlen(arg), n = 0, i = 0;
-	char *addr = malloc(len + 1), aerr[256];
+	uint64_t u = 0;
 	int rc = 0;
 
-	if (!addr)
-		return cmdline_oom(c);
-	while (i < len && !(arg[i] == ',' && arg[i + 1] != ',')) {
-		addr[n++] = arg[i];
-		i += arg[i] == ',' ? 2 : 1;
-	}
-	addr[n] = 0;
-	if (i < len)
-		rc = cmdline_split_kv(c, arg + i + 1, NULL, &kv);
-	for (size_t k = 0; !rc && k < kv.n; k++) {
-		const char *key = kv.p[k].key, *v = kv.p[k].value;
-		uint64_t u = 0;
+	if (!strcmp(key, "max-conns") || (host_link && !strcmp(key, "hello-timeout-ms"))) {
+		/* Listener limits (docs/cmdline.md; docs/host-link.md "Robustness"). */
+		if (cmdline_parse_u64(v, &u) || !u || u > UINT32_MAX)
+			rc = cmdline_fail(c, "invalid value '%s' for '%s' (1..%u)", v, key,
+					  UINT32_MAX);
+		else if (key[0] == 'm')
+			l->max_conns = (uint32_t)u;
+		else
+			l->hello_timeout_ms = (uint32_t)u;
+	} else if (host_link && !strcmp(key, "max-fds")) {
+		/* The fds a connection's output queue may hold (hostlink_limits) */
+		if (cmdline_parse_u64(v, &u) || !u || u > CMDLINE_HOST_MAX_FDS)
+			rc = cmdline_fail(c, "invalid value '%s' for '%s' (1..%u)", v, key,
+					  CMDLINE_HOST_MAX_FDS);
+		else
+			l->max_fds = (uint32_t)u;
+	} else if (host_link && !strncmp(key, "host.", 5)) {
+		rc = parse_host_bind(c, key, v, l);
+	} else if (host_link && !strcmp(key, "group")) {
+		unsigned g;
 
-		if (!strcmp(key, "max-conns") || (host_link && !strcmp(key, "hello-timeout-ms"))) {
-			/* Listener limits (docs/cmdline.md; docs/host-link.md "Robustness"). */
-			if (cmdline_parse_u64(v, &u) || !u || u > UINT32_MAX)
-				rc = cmdline_fail(c, "invalid value '%s' for '%s' (1..%u)", v, key,
-						  UINT32_MAX);
-			else if (key[0] == 'm')
-				l->max_conns = (uint32_t)u;
-			else
-				l->hello_timeout_ms = (uint32_t)u;
-		} else if (host_link && !strcmp(key, "max-fds")) {
-			/* The fds a connection's output queue may hold (hostlink_limits) */
-			if (cmdline_parse_u64(v, &u) || !u || u > CMDLINE_HOST_MAX_FDS)
-				rc = cmdline_fail(c, "invalid value '%s' for '%s' (1..%u)", v, key,
-						  CMDLINE_HOST_MAX_FDS);
-			else
-				l->max_fds = (uint32_t)u;
-		} else if (host_link && !strncmp(key, "host.", 5)) {
-			rc = parse_host_bind(c, key, v, l);
-		} else if (host_link && !strcmp(key, "group")) {
-			unsigned g;
-
-			rc = parse_id(c, v, true, &g);
-			l->set_group = !rc;
-			l->group = (gid_t)g;
-		} else if (host_link && !strcmp(key, "bound-only")) {
-			/* A HELLO of a host id no host.N= binds is refused (hostlink_limits) */
-			if (cmdline_parse_bool(v, &l->bound_only))
-				rc = cmdline_fail(c, "invalid value '%s' for '%s' (on/off)", v, key);
-		} else if (strcmp(key, "device")) {
-			rc = cmdline_fail(c, host_link ? "unknown option '%s' (device, max-conns, "
-					  "hello-timeout-ms, max-fds, host.N, group, bound-only)"
-						       : "unknown option '%s' (device, max-conns)", key);
-		}
-		else if (!cmdline_id_ok(v))
-			rc = cmdline_fail(c, "invalid device id '%s'", v);
-		else if (!(l->device = strdup(v)))
-			rc = cmdline_oom(c);
+		rc = parse_id(c, v, true, &g);
+		l->set_group = !rc;
+		l->group = (gid_t)g;
+	} else if (host_link && !strcmp(key, "bound-only")) {
+		/* A HELLO of a host id no host.N= binds is refused (hostlink_limits) */
+		if (cmdline_parse_bool(v, &l->bound_only))
+			rc = cmdline_fail(c, "invalid value '%s' for '%s' (on/off)", v, key);
+	} else if (strcmp(key, "device")) {
+		rc = cmdline_fail(c, host_link ? "unknown option '%s' (device, max-conns, "
+				  "hello-timeout-ms, max-fds, host.N, group, bound-only)"
+					       : "unknown option '%s' (device, max-conns)", key);
 	}
-	if (rc)
-		goto out;
+	else if (!cmdline_id_ok(v))
+		rc = cmdline_fail(c, "invalid device id '%s'", v);
+	else if (!(l->device = strdup(v)))
+		rc = cmdline_oom(c);
+	return rc;
+}
+
+/* A listener's address @addr (@n bytes), then what its options need of it. */
+static int listener_addr(struct cmdline_ctx *c, const char *addr, size_t n, bool host_link,
+			 struct cmdline_listener *l)
+{
+	char aerr[256];
+	int rc = 0;
+
 	if (host_link && strncmp(addr, "unix:", 5) && strncmp(addr, "tcp:", 4)) {
 		/* A bare PATH, as --host-socket always took. */
 		if (!*addr) {
@@ -174,6 +160,38 @@ static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link
 	if (!rc && l->addr.kind == SOCK_TCP && (l->nr_binds || l->set_group || l->bound_only))
 		rc = cmdline_fail(c, "%s needs a Unix socket (TCP has no peer credentials)",
 				  l->nr_binds ? "host.N=" : l->set_group ? "group=" : "bound-only=on");
+	return rc;
+}
+
+/*
+ * --fm ADDR[,device=ID] and --host-socket ADDR[,device=ID]: ADDR runs to the
+ * first single ',' (",," is a literal comma, as in every KEY=VALUE list), the
+ * options follow.  @host_link: ADDR may be a bare PATH, and TCP is IPv4 only
+ * (hostlink_listen_tcp()).  The device id is checked once every -device is
+ * known (check_listeners()).
+ */
+static int parse_listener(struct cmdline_ctx *c, const char *arg, bool host_link,
+			  struct cmdline_listener *l)
+{
+	struct cmdline_kv kv = { 0 };
+	size_t len = strlen(arg), n = 0, i = 0;
+	char *addr = malloc(len + 1);
+	int rc = 0;
+
+	if (!addr)
+		return cmdline_oom(c);
+	while (i < len && !(arg[i] == ',' && arg[i + 1] != ',')) {
+		addr[n++] = arg[i];
+		i += arg[i] == ',' ? 2 : 1;
+	}
+	addr[n] = 0;
+	if (i < len)
+		rc = cmdline_split_kv(c, arg + i + 1, NULL, &kv);
+	for (size_t k = 0; !rc && k < kv.n; k++)
+		rc = listener_opt(c, kv.p[k].key, kv.p[k].value, host_link, l);
+	if (rc)
+		goto out;
+	rc = listener_addr(c, addr, n, host_link, l);
 	if (!rc && !(l->arg = strdup(arg)))
 		rc = cmdline_oom(c);
 out:

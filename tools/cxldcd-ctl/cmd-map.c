@@ -570,14 +570,109 @@ static void on_stop_top(int sig)
 	stop_top = 1;
 }
 
+struct top_log {
+	char lines[TOP_EVENTS][256];    /* the last TOP_EVENTS events, a ring */
+	unsigned nr;
+};
+
+/* Note event @e (borrowed) in @log: its time, name and data on one line. */
+static void top_note(struct top_log *log, json_t *e)
+{
+	char *data = json_dumps(json_object_get(e, "data") ? json_object_get(e, "data")
+							   : json_object(),
+				JSON_COMPACT);
+	time_t sec = (time_t)json_integer_value(
+		json_object_get(json_object_get(e, "timestamp"), "seconds"));
+	char t[16];
+
+	strftime(t, sizeof(t), "%H:%M:%S", localtime(&sec));
+	snprintf(log->lines[log->nr % TOP_EVENTS], sizeof(log->lines[0]), "%s %s %.200s", t,
+		 ctl_str(e, "event", "?"), data ? data : "");
+	log->nr++;
+	free(data);
+}
+
+/* One screen: the map of --device (or every device), then the last events. */
+static int top_draw(struct ctl *c, const struct map_opt *mo, bool colour,
+		    const struct top_log *log)
+{
+	AUTO_JSON *replies = NULL;
+	time_t now = time(NULL);
+	char when[16];
+	int rc;
+
+	if ((rc = query_all(c, mo->device, &replies)))
+		return rc;
+	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+	printf("\033[H\033[2J");
+	printf("cxldcd-ctl top  %s  %s  (q quits)\n\n", ctl_qmp_name(c->q), when);
+	if ((rc = draw(c, replies, mo->width, colour)))
+		return rc;
+	printf("\nevents\n");
+	if (!log->nr)
+		printf("  (none yet)\n");
+	for (unsigned i = log->nr > TOP_EVENTS ? log->nr - TOP_EVENTS : 0; i < log->nr; i++)
+		printf("  %s\n", log->lines[i % TOP_EVENTS]);
+	fflush(stdout);
+	return 0;
+}
+
+/*
+ * Wait up to a second for an event (noted in @log) or a key (@tty).  q,
+ * SIGINT/SIGTERM or a failed connection set stop_top; return 0 or the
+ * failure.
+ */
+static int top_wait(struct ctl *c, bool tty, struct top_log *log)
+{
+	struct timespec ts;
+	long long until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	until = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1000;
+	for (;;) {
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		long long left;
+		json_t *e = NULL;
+		char key;
+
+		if (stop_top)
+			break;
+		if (tty && poll(&p, 1, 0) > 0 && read(STDIN_FILENO, &key, 1) == 1 &&
+		    (key == 'q' || key == 'Q')) {
+			stop_top = 1;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		left = until - ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		if (left <= 0)
+			break;
+		rc = ctl_qmp_next_event(c->q, (int)(left > 100 ? 100 : left), &e);
+		if (rc == -ETIMEDOUT || rc == -EINTR) {
+			rc = 0;
+			continue;
+		}
+		if (rc) {
+			stop_top = 1;
+			if (rc == -ECONNRESET)
+				rc = ctl_fail(c, "%s: the daemon closed the connection",
+					      ctl_qmp_name(c->q));
+			break;
+		}
+		top_note(log, e);
+		json_decref(e);
+		break;      /* redraw at once */
+	}
+	return rc;
+}
+
 static int run_top(struct ctl *c, int argc, char **argv)
 {
 	struct map_opt mo = { 0 };
 	struct sigaction sa = { .sa_handler = on_stop_top };
 	struct termios saved, raw;
 	bool tty = isatty(STDIN_FILENO), colour;
-	char events[TOP_EVENTS][256] = { { 0 } };
-	unsigned nr_events = 0;
+	struct top_log log = { 0 };
 	int rc = parse_map(c, argc, argv, &ctl_cmd_top, &mo);
 
 	if (rc)
@@ -596,74 +691,9 @@ static int run_top(struct ctl *c, int argc, char **argv)
 		tty = false;
 	}
 	while (!stop_top) {
-		AUTO_JSON *replies = NULL;
-		long long until;
-		struct timespec ts;
-		time_t now = time(NULL);
-		char when[16];
-
-		if ((rc = query_all(c, mo.device, &replies)))
+		if ((rc = top_draw(c, &mo, colour, &log)))
 			break;
-		strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
-		printf("\033[H\033[2J");
-		printf("cxldcd-ctl top  %s  %s  (q quits)\n\n", ctl_qmp_name(c->q), when);
-		if ((rc = draw(c, replies, mo.width, colour)))
-			break;
-		printf("\nevents\n");
-		if (!nr_events)
-			printf("  (none yet)\n");
-		for (unsigned i = nr_events > TOP_EVENTS ? nr_events - TOP_EVENTS : 0; i < nr_events; i++)
-			printf("  %s\n", events[i % TOP_EVENTS]);
-		fflush(stdout);
-		/* wait up to a second for an event or a key */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		until = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1000;
-		for (;;) {
-			struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-			long long left;
-			json_t *e = NULL;
-			char key;
-
-			if (stop_top)
-				break;
-			if (tty && poll(&p, 1, 0) > 0 && read(STDIN_FILENO, &key, 1) == 1 &&
-			    (key == 'q' || key == 'Q')) {
-				stop_top = 1;
-				break;
-			}
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			left = until - ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-			if (left <= 0)
-				break;
-			rc = ctl_qmp_next_event(c->q, (int)(left > 100 ? 100 : left), &e);
-			if (rc == -ETIMEDOUT || rc == -EINTR) {
-				rc = 0;
-				continue;
-			}
-			if (rc) {
-				stop_top = 1;
-				if (rc == -ECONNRESET)
-					rc = ctl_fail(c, "%s: the daemon closed the connection",
-						      ctl_qmp_name(c->q));
-				break;
-			}
-			{
-				char *data = json_dumps(json_object_get(e, "data") ? json_object_get(e, "data")
-										   : json_object(),
-							JSON_COMPACT);
-				time_t sec = (time_t)json_integer_value(
-					json_object_get(json_object_get(e, "timestamp"), "seconds"));
-				char t[16];
-
-				strftime(t, sizeof(t), "%H:%M:%S", localtime(&sec));
-				snprintf(events[nr_events % TOP_EVENTS], sizeof(events[0]), "%s %s %.200s", t,
-					 ctl_str(e, "event", "?"), data ? data : "");
-				nr_events++;
-				free(data);
-				json_decref(e);
-			}
-			break;      /* redraw at once */
-		}
+		rc = top_wait(c, tty, &log);
 	}
 	if (tty)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
