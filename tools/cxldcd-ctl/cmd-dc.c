@@ -202,17 +202,7 @@ static int run_add(struct ctl *c, int argc, char **argv)
 	bool has_size = false;
 	int opt, rc;
 
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(&ctl_cmd_add);
-		rc = ctl_devopt_set(c, &d, opt, optarg);
-		if (rc >= 0) {
-			if (rc)
-				return rc;
-			continue;
-		}
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_add, &d, &rc)) > 0) {
 		if (opt == 'p') {
 			size_t i = 0;
 
@@ -232,6 +222,8 @@ static int run_add(struct ctl *c, int argc, char **argv)
 			return rc;
 		}
 	}
+	if (opt == CTL_OPT_STOP)
+		return rc;
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if ((rc = ctl_devopt_require(c, &d, true)))
@@ -325,17 +317,7 @@ static int run_release(struct ctl *c, int argc, char **argv)
 	const char *policy;
 	int opt, rc;
 
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(&ctl_cmd_release);
-		rc = ctl_devopt_set(c, &d, opt, optarg);
-		if (rc >= 0) {
-			if (rc)
-				return rc;
-			continue;
-		}
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_release, &d, &rc)) > 0) {
 		if (opt == 'f') {
 			forced = true;
 		} else if (opt == 'S') {
@@ -349,6 +331,8 @@ static int run_release(struct ctl *c, int argc, char **argv)
 			return rc;
 		}
 	}
+	if (opt == CTL_OPT_STOP)
+		return rc;
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if ((rc = ctl_devopt_require(c, &d, true)))

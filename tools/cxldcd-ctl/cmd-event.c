@@ -150,11 +150,7 @@ static int run_inject_event(struct ctl *c, int argc, char **argv)
 	o[NR_EVENT_ARGS] = (struct option){ "device", required_argument, NULL, 'd' };
 	o[NR_EVENT_ARGS + 1] = (struct option){ "kind", required_argument, NULL, 'k' };
 	o[NR_EVENT_ARGS + 2] = (struct option){ NULL, 0, NULL, 0 };
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(&ctl_cmd_inject_event);
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_inject_event, &d, &rc)) > 0) {
 		if (opt == 'k') {
 			kind = optarg;
 		} else if (opt >= OPT_BASE && opt < OPT_BASE + (int)NR_EVENT_ARGS) {
@@ -165,10 +161,10 @@ static int run_inject_event(struct ctl *c, int argc, char **argv)
 				return CTL_EXIT_USAGE;
 			if (json_object_set_new(args, a->qmp ? a->qmp : a->opt, v))
 				return ctl_fail(c, "out of memory");
-		} else if (ctl_devopt_set(c, &d, opt, optarg)) {
-			return CTL_EXIT_USAGE;
 		}
 	}
+	if (opt == CTL_OPT_STOP)
+		return rc;
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)

@@ -441,15 +441,11 @@ static int parse_map(struct ctl *c, int argc, char **argv, const struct ctl_cmd 
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
-	int opt;
+	int opt, rc;
 
 	mo->width = MAP_WIDTH_DEFAULT;
 	mo->colour = -1;
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(cmd) - 1;
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, cmd, NULL, &rc)) > 0) {
 		if (opt == 'd') {
 			mo->device = optarg;
 		} else if (opt == 'w') {
@@ -473,6 +469,8 @@ static int parse_map(struct ctl *c, int argc, char **argv, const struct ctl_cmd 
 			return ctl_usage_error(c, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (opt == CTL_OPT_STOP)
+		return rc == CTL_EXIT_OK ? -1 : rc;
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	return 0;

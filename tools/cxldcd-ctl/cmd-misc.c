@@ -126,11 +126,7 @@ static int run_backend_add(struct ctl *c, int argc, char **argv)
 	json_t *v;
 	int opt, rc;
 
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(&ctl_cmd_backend_add);
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_backend_add, NULL, &rc)) > 0) {
 		if (opt == 't') {
 			if (ctl_parse_uuid(optarg, tag))
 				return ctl_usage_error(c,
@@ -144,6 +140,8 @@ static int run_backend_add(struct ctl *c, int argc, char **argv)
 			return rc;
 		}
 	}
+	if (opt == CTL_OPT_STOP)
+		return rc;
 	if (argc - optind != 3)
 		return ctl_usage_error(c, argc - optind < 3 ? "expected TYPE ID SIZE"
 							    : "unexpected argument '%s'",
@@ -273,13 +271,9 @@ static int parse_events(struct ctl *c, int argc, char **argv, struct events_opt 
 		{ "name", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
+	int opt, rc;
 
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(&ctl_cmd_events) - 1;   /* -1: stop, exit 0 */
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_events, NULL, &rc)) > 0) {
 		if (opt == 'f') {
 			eo->follow = true;
 		} else if (opt == 'n') {
@@ -296,6 +290,8 @@ static int parse_events(struct ctl *c, int argc, char **argv, struct events_opt 
 			eo->names[eo->nr_names++] = optarg;
 		}
 	}
+	if (opt == CTL_OPT_STOP)
+		return rc == CTL_EXIT_OK ? -1 : rc;   /* -1: stop, exit 0 */
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (eo->follow && eo->has_timeout)
@@ -536,19 +532,15 @@ static int run_cci(struct ctl *c, int argc, char **argv)
 	uint16_t op;
 	int opt, rc;
 
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(&ctl_cmd_cci);
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_cci, &d, &rc)) > 0) {
 		if (opt == 'c') {
 			if (strcmp(optarg, "mailbox") && strcmp(optarg, "fm"))
 				return ctl_usage_error(c, "--cci '%s': expected mailbox or fm", optarg);
 			kind = optarg;
-		} else if (ctl_devopt_set(c, &d, opt, optarg)) {
-			return CTL_EXIT_USAGE;
 		}
 	}
+	if (opt == CTL_OPT_STOP)
+		return rc;
 	if (!d.device)
 		return ctl_usage_error(c, "--device is required");
 	if (!kind)

@@ -29,11 +29,7 @@ static int run_inject_poison(struct ctl *c, int argc, char **argv)
 	bool has_start = false, has_len = false;
 	int opt, rc;
 
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(&ctl_cmd_inject_poison);
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_inject_poison, &d, &rc)) > 0) {
 		if (opt == 's') {
 			if (ctl_parse_size(optarg, &start))
 				return ctl_usage_error(c, "--start '%s': expected a DPA (bytes, K/M/G)",
@@ -43,10 +39,10 @@ static int run_inject_poison(struct ctl *c, int argc, char **argv)
 			if (ctl_parse_size(optarg, &len))
 				return ctl_usage_error(c, "--length '%s': expected a size", optarg);
 			has_len = true;
-		} else if (ctl_devopt_set(c, &d, opt, optarg)) {
-			return CTL_EXIT_USAGE;
 		}
 	}
+	if (opt == CTL_OPT_STOP)
+		return rc;
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (!d.device)
@@ -145,18 +141,14 @@ static int run_inject_uncor(struct ctl *c, int argc, char **argv)
 
 	if (!errors)
 		return ctl_fail(c, "out of memory");
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(&ctl_cmd_inject_uncor);
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_inject_uncor, &d, &rc)) > 0) {
 		if (opt == 'e') {
 			if ((rc = add_error(c, errors, optarg)))
 				return rc;
-		} else if (ctl_devopt_set(c, &d, opt, optarg)) {
-			return CTL_EXIT_USAGE;
 		}
 	}
+	if (opt == CTL_OPT_STOP)
+		return rc;
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (!d.device)
@@ -190,16 +182,12 @@ static int run_inject_cor(struct ctl *c, int argc, char **argv)
 	const char *type = NULL;
 	int opt, rc;
 
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(&ctl_cmd_inject_cor);
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_inject_cor, &d, &rc)) > 0) {
 		if (opt == 'T')
 			type = optarg;
-		else if (ctl_devopt_set(c, &d, opt, optarg))
-			return CTL_EXIT_USAGE;
 	}
+	if (opt == CTL_OPT_STOP)
+		return rc;
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (!d.device || !type)

@@ -78,6 +78,18 @@ int ctl_getopt(struct ctl *c, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
 
 /*
+ * ctl_cmd_getopt() - the next of @cmd's own options (@o): ctl_getopt()
+ * with --help and bad options answered, and, when @d is not NULL, the
+ * device options ('d', 'H', 'r', 't') taken by ctl_devopt_set().  Returns
+ * the option, -1 at the end of the options, or CTL_OPT_STOP with *@status
+ * set: CTL_EXIT_OK after --help was printed, CTL_EXIT_USAGE after a message.
+ */
+#define CTL_OPT_STOP (-2)
+struct ctl_devopt;
+int ctl_cmd_getopt(struct ctl *c, int argc, char **argv, const struct option *o,
+		   const struct ctl_cmd *cmd, struct ctl_devopt *d, int *status);
+
+/*
  * ctl_connect() - the socket from --qmp, else $CXLDCD_QMP, else the
  * daemon's default ($XDG_RUNTIME_DIR/cxldcd/qmp.sock or
  * /tmp/cxldcd-$UID/qmp.sock).  Returns 0, CTL_EXIT_USAGE (a malformed

@@ -143,6 +143,28 @@ int ctl_getopt(struct ctl *c, int argc, char **argv, const char *shortopts,
 	}
 }
 
+int ctl_cmd_getopt(struct ctl *c, int argc, char **argv, const struct option *o,
+		   const struct ctl_cmd *cmd, struct ctl_devopt *d, int *status)
+{
+	for (;;) {
+		int opt = ctl_getopt(c, argc, argv, "", o), rc;
+
+		if (opt == -2 || opt == -3) {
+			*status = opt == -2 ? CTL_EXIT_USAGE : ctl_cmd_help(cmd);
+			return CTL_OPT_STOP;
+		}
+		if (opt == -1 || !d)
+			return opt;
+		rc = ctl_devopt_set(c, d, opt, optarg);
+		if (rc < 0)
+			return opt;
+		if (rc) {
+			*status = rc;
+			return CTL_OPT_STOP;
+		}
+	}
+}
+
 int ctl_devopt_set(struct ctl *c, struct ctl_devopt *d, int opt, const char *val)
 {
 	switch (opt) {
@@ -186,16 +208,12 @@ int ctl_devopt_require(struct ctl *c, const struct ctl_devopt *d, bool host)
 int ctl_devopt_parse(struct ctl *c, int argc, char **argv, const struct option *o,
 		     const struct ctl_cmd *cmd, struct ctl_devopt *d, bool host, bool any_dev)
 {
-	int opt;
+	int opt, rc;
 
-	while ((opt = ctl_getopt(c, argc, argv, "", o)) != -1) {
-		if (opt == -2)
-			return CTL_EXIT_USAGE;
-		if (opt == -3)
-			return ctl_cmd_help(cmd) - 1;
-		if (ctl_devopt_set(c, d, opt, optarg))
-			return CTL_EXIT_USAGE;
-	}
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, cmd, d, &rc)) > 0)
+		;
+	if (opt == CTL_OPT_STOP)
+		return rc == CTL_EXIT_OK ? -1 : rc;
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (any_dev && !d->device)
