@@ -5,10 +5,12 @@
  * a refusal leaves the output untouched.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -268,6 +270,51 @@ static void test_size_format_uses_the_largest_exact_unit(void **state)
 	assert_int_equal(round_trip, 1536ull << 20);
 }
 
+/*
+ * ctl_getopt()'s table: a command's options, the common ones, a terminator.
+ * One option too many is refused whole, never joined cut short (ctl_getopt()
+ * used to copy at most 40 and drop the rest silently).
+ */
+static void test_opts_join_refuses_a_table_that_does_not_fit(void **state)
+{
+	static const struct option common[] = {
+		{ "qmp", required_argument, NULL, 0x1001 },
+		{ "json", no_argument, NULL, 0x1002 },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	struct option cmd[50], all[48];
+	char names[50][8];
+
+	(void)state;
+	for (int i = 0; i < 50; i++) {
+		snprintf(names[i], sizeof(names[i]), "o%d", i);
+		cmd[i] = (struct option){ names[i], no_argument, NULL, 0x100 + i };
+	}
+	/* 44 + 3 common + terminator: exactly 48, every one kept, in order */
+	memset(&cmd[44], 0, sizeof(cmd[44]));
+	assert_int_equal(ctl_opts_join(all, 48, cmd, common, 3), 47);
+	for (int i = 0; i < 44; i++)
+		assert_int_equal(all[i].val, 0x100 + i);
+	assert_string_equal(all[44].name, "qmp");
+	assert_string_equal(all[46].name, "help");
+	assert_null(all[47].name);
+	assert_int_equal(all[47].val, 0);
+	/* 45: one too many */
+	cmd[44] = (struct option){ names[44], no_argument, NULL, 0x100 + 44 };
+	memset(&cmd[45], 0, sizeof(cmd[45]));
+	assert_int_equal(ctl_opts_join(all, 48, cmd, common, 3), -E2BIG);
+	/* far too many (the command's own table alone overflows) */
+	cmd[45] = (struct option){ names[45], no_argument, NULL, 0x100 + 45 };
+	for (int i = 46; i < 49; i++)
+		cmd[i] = (struct option){ names[i], no_argument, NULL, 0x100 + i };
+	memset(&cmd[49], 0, sizeof(cmd[49]));
+	assert_int_equal(ctl_opts_join(all, 48, cmd, common, 3), -E2BIG);
+	/* no command options: the common ones alone */
+	assert_int_equal(ctl_opts_join(all, 48, NULL, common, 3), 3);
+	assert_string_equal(all[0].name, "qmp");
+	assert_null(all[3].name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_hex_payload_ignores_separators_between_bytes),
 		cmocka_unit_test(test_addr_takes_qemu_forms_and_paths),
 		cmocka_unit_test(test_size_format_uses_the_largest_exact_unit),
+		cmocka_unit_test(test_opts_join_refuses_a_table_that_does_not_fit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,6 +69,8 @@ static const struct event_arg event_args[] = {
 
 #define NR_EVENT_ARGS (sizeof(event_args) / sizeof(event_args[0]))
 #define OPT_BASE 0x100          /* getopt value of event_args[0] */
+_Static_assert(NR_EVENT_ARGS + 2 + CTL_OPTS_COMMON + 1 <= CTL_OPTS_MAX,
+	       "inject-event's options (event_args, --device, --kind) fit ctl_getopt()");
 
 static const char *const kinds[][2] = {
 	{ "general-media", "cxl-inject-general-media-event" },

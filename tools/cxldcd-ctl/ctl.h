@@ -71,9 +71,13 @@ int ctl_cmd_help(const struct ctl_cmd *cmd);
  * ctl_getopt() - getopt_long() over a command's arguments with the common
  * options folded in (--qmp ADDR, --json, --help) and cxldcd-ctl's own
  * messages.  Returns the option's value, -1 at the end, or, after printing
- * a message, -2 for a bad option (exit 2) and -3 for --help (exit 0).
+ * a message, -2 for a bad option (exit 2) and -3 for --help (exit 0).  A
+ * table longer than CTL_OPTS_MAX allows is a bug: it aborts, never cut.
  */
 struct option;
+/* The options ctl_getopt() joins: a command's, the 3 common ones and a terminator. */
+#define CTL_OPTS_MAX 48
+#define CTL_OPTS_COMMON 3
 int ctl_getopt(struct ctl *c, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
 

@@ -104,20 +104,22 @@ static const struct option common_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 };
+_Static_assert(sizeof(common_opts) / sizeof(common_opts[0]) == CTL_OPTS_COMMON,
+	       "CTL_OPTS_COMMON counts common_opts");
 
 int ctl_getopt(struct ctl *c, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts)
 {
-	struct option all[48];
+	struct option all[CTL_OPTS_MAX];
 	char so[64];
-	size_t n = 0;
 	int opt;
 
-	for (; longopts && longopts[n].name && n < 40; n++)
-		all[n] = longopts[n];
-	for (size_t i = 0; i < sizeof(common_opts) / sizeof(common_opts[0]); i++)
-		all[n++] = common_opts[i];
-	memset(&all[n], 0, sizeof(all[n]));
+	/* A command whose options do not all fit is a bug of this tool: stop, never drop some. */
+	if (ctl_opts_join(all, CTL_OPTS_MAX, longopts, common_opts, CTL_OPTS_COMMON) < 0) {
+		fprintf(stderr, "cxldcd-ctl: internal error: a command has more than %d options\n",
+			CTL_OPTS_MAX - CTL_OPTS_COMMON - 1);
+		abort();
+	}
 	snprintf(so, sizeof(so), ":h%s", shortopts ? shortopts : "");
 	opterr = 0;
 	for (;;) {

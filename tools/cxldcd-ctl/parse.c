@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,4 +366,22 @@ const char *ctl_fmt_size(uint64_t v, char *buf, size_t cap)
 	else
 		snprintf(buf, cap, "%llu%c", (unsigned long long)v, units[u]);
 	return buf;
+}
+
+int ctl_opts_join(struct option *all, size_t cap, const struct option *cmd,
+		  const struct option *common, size_t nr_common)
+{
+	size_t n = 0;
+
+	for (; cmd && cmd[n].name; n++) {
+		if (n >= cap)
+			return -E2BIG;
+		all[n] = cmd[n];
+	}
+	if (cap - n < nr_common + 1)
+		return -E2BIG;
+	for (size_t i = 0; i < nr_common; i++)
+		all[n++] = common[i];
+	memset(&all[n], 0, sizeof(all[n]));
+	return (int)n;
 }

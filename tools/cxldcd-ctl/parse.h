@@ -93,4 +93,15 @@ int ctl_parse_addr(const char *s, struct ctl_addr *out);
  */
 const char *ctl_fmt_size(uint64_t v, char *buf, size_t cap);
 
+/*
+ * ctl_opts_join() - a command's long options @cmd (up to its NULL name; @cmd
+ * may be NULL), then the @nr_common options of @common, then a zero
+ * terminator, into @all (@cap entries).  Return how many options were
+ * joined (the terminator left out), or -E2BIG, @all unspecified, when they
+ * do not fit: a command's table is never cut short.
+ */
+struct option;
+int ctl_opts_join(struct option *all, size_t cap, const struct option *cmd,
+		  const struct option *common, size_t nr_common);
+
 #endif
