@@ -184,9 +184,58 @@ static void tag_regions(json_t *q, uint64_t host, const char *tag, char *buf, si
 			n += (size_t)snprintf(buf + n, cap - n, "%s%d", n ? "," : "", r);
 }
 
+/* ---- add and release: the options they share ------------------------------ */
+
+struct cap_opt {
+	struct ctl_devopt d;
+	json_t *list;            /* --extent OFFSET:LEN ..., as QMP's {offset, len} (borrowed) */
+	uint64_t size, total;    /* --size; the bytes of the extents, or --size */
+	bool has_size;
+	const char *policy;
+	bool forced, sanitize;   /* release */
+};
+
+/* --size or --extent: 0, the exit status after a message, or -1 when @opt is neither. */
+static int amount_opt(struct ctl *c, struct cap_opt *co, int opt, const char *val)
+{
+	if (opt == 's') {
+		if (ctl_parse_size(val, &co->size) || !co->size)
+			return ctl_usage_error(c, "--size '%s': expected a size above 0, e.g. 1G", val);
+		co->has_size = true;
+		return 0;
+	}
+	if (opt == 'e')
+		return add_extent(c, co->list, val, &co->total);
+	return -1;
+}
+
+/*
+ * After the options (@opt, the last ctl_cmd_getopt(), @status its): -1
+ * after --help, the exit status after a message, else 0 when there is no
+ * operand and --device and --host are given.
+ */
+static int opts_end(struct ctl *c, int argc, char **argv, int opt, int status,
+		    const struct ctl_devopt *d)
+{
+	if (opt == CTL_OPT_STOP)
+		return status == CTL_EXIT_OK ? -1 : status;
+	if (optind < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	return ctl_devopt_require(c, d, true);
+}
+
+/* --size SIZE as the one extent QMP takes: {offset 0, len SIZE}. */
+static void size_as_extent(struct cap_opt *co)
+{
+	json_array_append_new(co->list, json_pack("{s:i, s:I}", "offset", 0, "len",
+						  (json_int_t)co->size));
+	co->total = co->size;
+}
+
 /* ---- add ---------------------------------------------------------------- */
 
-static int run_add(struct ctl *c, int argc, char **argv)
+/* add's options and their checks: 0 to go on, -1 after --help, else the exit status. */
+static int parse_add(struct ctl *c, int argc, char **argv, struct cap_opt *co)
 {
 	static const struct option o[] = {
 		DEV_OPTS,
@@ -195,14 +244,9 @@ static int run_add(struct ctl *c, int argc, char **argv)
 		{ "extent", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ctl_devopt d = { 0 };
-	AUTO_JSON *list = json_array(), *args = NULL, *ret = NULL, *before = NULL, *after = NULL;
-	const char *policy = NULL;
-	uint64_t size = 0, total = 0;
-	bool has_size = false;
 	int opt, rc;
 
-	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_add, &d, &rc)) > 0) {
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_add, &co->d, &rc)) > 0) {
 		if (opt == 'p') {
 			size_t i = 0;
 
@@ -212,51 +256,66 @@ static int run_add(struct ctl *c, int argc, char **argv)
 				return ctl_usage_error(c,
 					"--policy '%s': expected free, contiguous, prescriptive or enable-shared-access",
 					optarg);
-			policy = add_policies[i];
-		} else if (opt == 's') {
-			if (ctl_parse_size(optarg, &size) || !size)
-				return ctl_usage_error(c, "--size '%s': expected a size above 0, e.g. 1G",
-						       optarg);
-			has_size = true;
-		} else if (opt == 'e' && (rc = add_extent(c, list, optarg, &total))) {
+			co->policy = add_policies[i];
+		} else if ((rc = amount_opt(c, co, opt, optarg)) > 0) {
 			return rc;
 		}
 	}
-	if (opt == CTL_OPT_STOP)
+	if ((rc = opts_end(c, argc, argv, opt, rc, &co->d)))
 		return rc;
-	if (optind < argc)
-		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
-	if ((rc = ctl_devopt_require(c, &d, true)))
-		return rc;
-	if (has_size && json_array_size(list))
+	if (co->has_size && json_array_size(co->list))
 		return ctl_usage_error(c, "--size and --extent cannot be combined");
-	if (!policy)
-		policy = has_size ? "free" : "prescriptive";
-	if (has_size && !strcmp(policy, "prescriptive"))
+	if (!co->policy)
+		co->policy = co->has_size ? "free" : "prescriptive";
+	if (co->has_size && !strcmp(co->policy, "prescriptive"))
 		return ctl_usage_error(c, "--size needs --policy free or contiguous "
 					  "(prescriptive takes --extent OFFSET:LEN)");
-	if (!has_size && !json_array_size(list) && strcmp(policy, "enable-shared-access"))
+	if (!co->has_size && !json_array_size(co->list) &&
+	    strcmp(co->policy, "enable-shared-access"))
 		return ctl_usage_error(c, "give --size SIZE or --extent OFFSET:LEN");
-	if (has_size) {
-		/* free / contiguous allocate the sum of extents[].len (offsets ignored). */
-		json_array_append_new(list, json_pack("{s:i, s:I}", "offset", 0, "len",
-						      (json_int_t)size));
-		total = size;
-	}
-	args = base_args(c, &d, true);
+	/* free / contiguous allocate the sum of extents[].len (offsets ignored). */
+	if (co->has_size)
+		size_as_extent(co);
+	return 0;
+}
+
+/*
+ * free and contiguous choose the extents: the summary counts what the
+ * device made, the host's extents of the region that were not there
+ * @before (accepted since, or still pending).  Return whether it printed.
+ */
+static bool print_made(struct ctl *c, const struct cap_opt *co, json_t *before)
+{
+	AUTO_JSON *after = NULL;
+	struct extent_probe p = { .before = host_of(before, co->d.host), .region = co->d.region };
+
+	if (ctl_query_dev(c, co->d.device, &after))
+		return false;
+	each_extent(host_of(after, co->d.host), count_new, &p);
+	if (!p.count)
+		return false;
+	print_summary("offered", &co->d, co->policy, p.count, p.bytes);
+	return true;
+}
+
+static int run_add(struct ctl *c, int argc, char **argv)
+{
+	AUTO_JSON *list = json_array(), *args = NULL, *ret = NULL, *before = NULL;
+	struct cap_opt co = { .list = list };
+	int rc = parse_add(c, argc, argv, &co);
+
+	if (rc)
+		return rc < 0 ? CTL_EXIT_OK : rc;
+	args = base_args(c, &co.d, true);
 	if (!args)
 		return CTL_EXIT_FAIL;
-	json_object_set_new(args, "selection-policy", json_string(policy));
+	json_object_set_new(args, "selection-policy", json_string(co.policy));
 	if (json_array_size(list))
 		json_object_set(args, "extents", list);
 	if ((rc = ctl_connect(c)))
 		return rc;
-	/*
-	 * free and contiguous choose the extents: the summary counts what the
-	 * device made, the host's extents of the region that were not there
-	 * before (accepted since, or still pending).
-	 */
-	if (has_size && !c->json && (rc = ctl_query_dev(c, d.device, &before)))
+	/* what the device makes is counted against what the host had (print_made()) */
+	if (co.has_size && !c->json && (rc = ctl_query_dev(c, co.d.device, &before)))
 		return rc;
 	if ((rc = ctl_call(c, "cxl-add-dynamic-capacity", args, &ret)))
 		return rc;
@@ -264,16 +323,8 @@ static int run_add(struct ctl *c, int argc, char **argv)
 		ctl_print_json(ret);
 		return 0;
 	}
-	if (has_size && !(rc = ctl_query_dev(c, d.device, &after))) {
-		struct extent_probe p = { .before = host_of(before, d.host), .region = d.region };
-
-		each_extent(host_of(after, d.host), count_new, &p);
-		if (p.count) {
-			print_summary("offered", &d, policy, p.count, p.bytes);
-			return 0;
-		}
-	}
-	print_summary("offered", &d, policy, json_array_size(list), total);
+	if (!co.has_size || !print_made(c, &co, before))
+		print_summary("offered", &co.d, co.policy, json_array_size(list), co.total);
 	return 0;
 }
 
@@ -300,7 +351,8 @@ const struct ctl_cmd ctl_cmd_add = {
 
 /* ---- release ------------------------------------------------------------- */
 
-static int run_release(struct ctl *c, int argc, char **argv)
+/* release's options and their checks: 0 to go on, -1 after --help, else the exit status. */
+static int parse_release(struct ctl *c, int argc, char **argv, struct cap_opt *co)
 {
 	static const struct option o[] = {
 		DEV_OPTS,
@@ -310,59 +362,54 @@ static int run_release(struct ctl *c, int argc, char **argv)
 		{ "sanitize", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ctl_devopt d = { 0 };
-	AUTO_JSON *list = json_array(), *args = NULL, *ret = NULL, *before = NULL;
-	bool forced = false, sanitize = false, has_size = false;
-	uint64_t size = 0, total = 0;
-	const char *policy;
 	int opt, rc;
 
-	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_release, &d, &rc)) > 0) {
-		if (opt == 'f') {
-			forced = true;
-		} else if (opt == 'S') {
-			sanitize = true;
-		} else if (opt == 's') {
-			if (ctl_parse_size(optarg, &size) || !size)
-				return ctl_usage_error(c, "--size '%s': expected a size above 0, e.g. 1G",
-						       optarg);
-			has_size = true;
-		} else if (opt == 'e' && (rc = add_extent(c, list, optarg, &total))) {
+	while ((opt = ctl_cmd_getopt(c, argc, argv, o, &ctl_cmd_release, &co->d, &rc)) > 0) {
+		if (opt == 'f')
+			co->forced = true;
+		else if (opt == 'S')
+			co->sanitize = true;
+		else if ((rc = amount_opt(c, co, opt, optarg)) > 0)
 			return rc;
-		}
 	}
-	if (opt == CTL_OPT_STOP)
+	if ((rc = opts_end(c, argc, argv, opt, rc, &co->d)))
 		return rc;
-	if (optind < argc)
-		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
-	if ((rc = ctl_devopt_require(c, &d, true)))
-		return rc;
-	if (!d.has_tag && !json_array_size(list))
+	if (!co->d.has_tag && !json_array_size(co->list))
 		return ctl_usage_error(c, "give --tag UUID (tag-based) or --extent OFFSET:LEN");
-	if (has_size && (json_array_size(list) || !d.has_tag))
+	if (co->has_size && (json_array_size(co->list) || !co->d.has_tag))
 		return ctl_usage_error(c, "--size goes with --tag alone (release SIZE bytes of the tag)");
 	/* QEMU's schema: tag-based with a tag, prescriptive with extents. */
-	policy = json_array_size(list) ? "prescriptive" : "tag-based";
-	if (has_size) {
-		json_array_append_new(list, json_pack("{s:i, s:I}", "offset", 0, "len",
-						      (json_int_t)size));
-		total = size;
-	}
-	args = base_args(c, &d, true);
+	co->policy = json_array_size(co->list) ? "prescriptive" : "tag-based";
+	if (co->has_size)
+		size_as_extent(co);
+	return 0;
+}
+
+static int run_release(struct ctl *c, int argc, char **argv)
+{
+	AUTO_JSON *list = json_array(), *args = NULL, *ret = NULL, *before = NULL;
+	struct cap_opt co = { .list = list };
+	const char *what;
+	int rc = parse_release(c, argc, argv, &co);
+
+	if (rc)
+		return rc < 0 ? CTL_EXIT_OK : rc;
+	what = co.forced ? "revoked" : "release requested";
+	args = base_args(c, &co.d, true);
 	if (!args)
 		return CTL_EXIT_FAIL;
-	json_object_set_new(args, "removal-policy", json_string(policy));
-	if (forced)
+	json_object_set_new(args, "removal-policy", json_string(co.policy));
+	if (co.forced)
 		json_object_set_new(args, "forced-removal", json_true());
-	if (sanitize)
+	if (co.sanitize)
 		json_object_set_new(args, "sanitize-on-release", json_true());
 	if (json_array_size(list))
 		json_object_set(args, "extents", list);
 	if ((rc = ctl_connect(c)))
 		return rc;
 	/* tag-based without --region: the summary names the regions that hold the tag */
-	if (!d.has_region && !strcmp(policy, "tag-based") && !c->json &&
-	    (rc = ctl_query_dev(c, d.device, &before)))
+	if (!co.d.has_region && !strcmp(co.policy, "tag-based") && !c->json &&
+	    (rc = ctl_query_dev(c, co.d.device, &before)))
 		return rc;
 	if ((rc = ctl_call(c, "cxl-release-dynamic-capacity", args, &ret)))
 		return rc;
@@ -371,12 +418,11 @@ static int run_release(struct ctl *c, int argc, char **argv)
 	} else if (before) {
 		char regions[1024];
 
-		tag_regions(before, d.host, d.tag, regions, sizeof(regions));
-		print_summary_in(forced ? "revoked" : "release requested", &d,
-				 regions[0] ? regions : "-", policy, json_array_size(list), total);
+		tag_regions(before, co.d.host, co.d.tag, regions, sizeof(regions));
+		print_summary_in(what, &co.d, regions[0] ? regions : "-", co.policy,
+				 json_array_size(list), co.total);
 	} else {
-		print_summary(forced ? "revoked" : "release requested", &d, policy,
-			      json_array_size(list), total);
+		print_summary(what, &co.d, co.policy, json_array_size(list), co.total);
 	}
 	return 0;
 }
