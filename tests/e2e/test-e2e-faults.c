@@ -185,41 +185,35 @@ static void test_duplicate_tag_is_refused(void **state)
 	add_and_accept(e, TAG_B, EXT2_32M);
 }
 
-static void test_sequence_gap_is_refused(void **state)
+/*
+ * While @fault is set, the agent refuses an offer of @extents with tag A
+ * (its message holds @why); once it is cleared the same offer is accepted.
+ */
+static void refused_until_cleared(struct e2e *e, const char *fault, const char *extents,
+				  const char *why)
 {
-	struct e2e *e = *state;
-
 	e2e_start_default(e, NULL);
 	agent_start(e, 0, 0, accept_all);
-	inject_fault(e, 0, "sequence-gap", 0);
-	expect_refused(e, TAG_A, EXT2_0, "shared sequence");
+	inject_fault(e, 0, fault, 0);
+	expect_refused(e, TAG_A, extents, why);
 	inject_fault(e, 0, "none", 0);
-	add_and_accept(e, TAG_A, EXT2_0);
+	add_and_accept(e, TAG_A, extents);
+}
+
+static void test_sequence_gap_is_refused(void **state)
+{
+	refused_until_cleared(*state, "sequence-gap", EXT2_0, "shared sequence");
 }
 
 static void test_bogus_extent_len_is_refused(void **state)
 {
-	struct e2e *e = *state;
-
-	e2e_start_default(e, NULL);
-	agent_start(e, 0, 0, accept_all);
-	inject_fault(e, 0, "bogus-extent-len", 0);
-	expect_refused(e, TAG_A, EXT2_0, "not 2 MiB aligned");
-	inject_fault(e, 0, "none", 0);
-	add_and_accept(e, TAG_A, EXT2_0);
+	refused_until_cleared(*state, "bogus-extent-len", EXT2_0, "not 2 MiB aligned");
 }
 
 static void test_bogus_region_is_refused(void **state)
 {
-	struct e2e *e = *state;
-
-	e2e_start_default(e, NULL);
-	agent_start(e, 0, 0, accept_all);
-	inject_fault(e, 0, "bogus-region", 0);
 	/* one extent: with two, both end past the region and overlap each other first */
-	expect_refused(e, TAG_A, EXT1_64M, "not inside one region");
-	inject_fault(e, 0, "none", 0);
-	add_and_accept(e, TAG_A, EXT1_64M);
+	refused_until_cleared(*state, "bogus-region", EXT1_64M, "not inside one region");
 }
 
 /* ------------------------------------------------------------ count faults */

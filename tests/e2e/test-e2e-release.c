@@ -248,14 +248,28 @@ static void test_host_initiated_release(void **state)
 	cxldcd_host_free(h);
 }
 
+/*
+ * The default daemon (with --state when @with_state) and host 0's agent,
+ * accepting every offer, which holds tag A's three extents (ext3(0)).
+ */
+static struct agent *start_holding_tag_a(struct e2e *e, bool with_state)
+{
+	struct agent *a;
+
+	if (with_state)
+		e->with_state = true;
+	e2e_start_default(e, NULL);
+	a = agent_start(e, 0, 0, accept_all);
+	add_accepted(e, 0, TAG_A, ext3(0));
+	return a;
+}
+
 static void test_device_requested_prescriptive_release(void **state)
 {
 	struct e2e *e = *state;
 	struct agent *a;
 
-	e2e_start_default(e, NULL);
-	a = agent_start(e, 0, 0, accept_all);
-	add_accepted(e, 0, TAG_A, ext3(0));
+	a = start_holding_tag_a(e, false);
 	add_accepted(e, 0, TAG_B, ext1(32 * MiB, 2 * MiB));
 	json_decref(qmp_ok(e,
 		"{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{\"path\":\"" DEV_PATH "\","
@@ -271,9 +285,7 @@ static void test_device_requested_tag_based_release(void **state)
 	struct e2e *e = *state;
 	struct agent *a;
 
-	e2e_start_default(e, NULL);
-	a = agent_start(e, 0, 0, accept_all);
-	add_accepted(e, 0, TAG_A, ext3(0));
+	a = start_holding_tag_a(e, false);
 	dc_release_tag(e, 0, TAG_A, false);
 	assert_true(agent_wait(a, "group-released", 0, "extents=3", E2E_TMO));
 	dc_wait_status(e, 0, TAG_A, "released");
@@ -285,9 +297,7 @@ static void test_forced_whole_release(void **state)
 	struct e2e *e = *state;
 	struct agent *a;
 
-	e2e_start_default(e, NULL);
-	a = agent_start(e, 0, 0, accept_all);
-	add_accepted(e, 0, TAG_A, ext3(0));
+	a = start_holding_tag_a(e, false);
 	dc_release_tag(e, 0, TAG_A, true);
 	assert_true(agent_wait(a, "forced-release", 0, NULL, E2E_TMO));
 	expect_agree(e, 0, 0, 0);
@@ -359,9 +369,7 @@ static void test_release_deferred_while_an_application_holds_it(void **state)
 	struct cxldcd_app *app;
 	struct agent *a;
 
-	e2e_start_default(e, NULL);
-	a = agent_start(e, 0, 0, accept_all);
-	add_accepted(e, 0, TAG_A, ext3(0));
+	a = start_holding_tag_a(e, false);
 	app = app_connect(a);
 	assert_int_equal(app_open(app, TAG_A, &m), 0);
 	dc_release_tag(e, 0, TAG_A, false);
@@ -386,10 +394,7 @@ static void test_daemon_killed_mid_release(void **state)
 	struct cxldcd_app *app;
 	struct agent *a;
 
-	e->with_state = true;
-	e2e_start_default(e, NULL);
-	a = agent_start(e, 0, 0, accept_all);
-	add_accepted(e, 0, TAG_A, ext3(0));
+	a = start_holding_tag_a(e, true);
 	add_accepted(e, 0, TAG_B, ext1(32 * MiB, 2 * MiB));
 	app = app_connect(a);
 	assert_int_equal(app_open(app, TAG_A, &m), 0);
@@ -433,9 +438,7 @@ static void test_application_mapping_faults_after_forced_release(void **state)
 	pid_t pid;
 	char c;
 
-	e2e_start_default(e, NULL);
-	a = agent_start(e, 0, 0, accept_all);
-	add_accepted(e, 0, TAG_A, ext3(0));
+	a = start_holding_tag_a(e, false);
 	assert_int_equal(pipe(to_app), 0);
 	assert_int_equal(pipe(from_app), 0);
 	pid = fork();
@@ -499,10 +502,7 @@ static void test_agent_survives_clean_and_crash_restarts_of_the_daemon(void **st
 	struct cxldcd_app *app;
 	struct agent *a;
 
-	e->with_state = true;
-	e2e_start_default(e, NULL);
-	a = agent_start(e, 0, 0, accept_all);
-	add_accepted(e, 0, TAG_A, ext3(0));
+	a = start_holding_tag_a(e, true);
 	app = app_connect(a);
 	assert_int_equal(app_open(app, TAG_A, &m), 0);
 	((volatile uint8_t *)m.addr)[0] = 0x77;

@@ -646,6 +646,19 @@ static void expect_replies(struct rnd *r, size_t first, size_t n)
 				fail_msg("reply %zu byte %zu is '%c'", first + k, i, got[k * r->rsp_len + i]);
 }
 
+/* The peer writes @n one-byte requests at once; the loop runs until each is answered. */
+static void send_requests(struct loop *l, struct rnd *r, size_t n)
+{
+	char req[256];
+
+	assert_true(n <= sizeof(req));
+	memset(req, 'q', n);
+	assert_int_equal(write(r->peer, req, n), (ssize_t)n);
+	for (int i = 0; i < 20 && r->answered < n; i++)
+		loop_run_once(l, 50);
+	assert_int_equal(r->answered, n);
+}
+
 /*
  * 200 requests in one read: their 200 replies are queued while the round
  * runs (the peer can read nothing yet) and leave together at its end; the
@@ -657,21 +670,17 @@ static void test_replies_of_one_round_leave_together_at_its_end(void **state)
 	struct rnd r = { .rsp_len = 16 };
 	struct sock_listener *ls;
 	struct loop *l;
-	char req[200];
+	const size_t n = 200;
 
 	(void)state;
 	assert_int_equal(loop_new(&l), 0);
 	ls = rnd_start(l, &r);
-	memset(req, 'q', sizeof(req));
-	assert_int_equal(write(r.peer, req, sizeof(req)), (ssize_t)sizeof(req));
-	for (int i = 0; i < 20 && r.answered < sizeof(req); i++)
-		loop_run_once(l, 50);
-	assert_int_equal(r.answered, sizeof(req));
+	send_requests(l, &r, n);
 	assert_int_equal(r.peer_max, 0);                  /* nothing left during the round */
-	assert_int_equal(r.queued_max, 16 * sizeof(req)); /* all of it queued... */
+	assert_int_equal(r.queued_max, 16 * n);           /* all of it queued... */
 	assert_int_equal(sock_conn_queued(r.conn), 0);    /* ...and sent when it ended */
-	assert_int_equal(readable(r.peer), 16 * sizeof(req));
-	expect_replies(&r, 0, sizeof(req));
+	assert_int_equal(readable(r.peer), 16 * n);
+	expect_replies(&r, 0, n);
 	assert_int_equal(r.closes, 0);
 	rnd_stop(l, ls, &r);
 }
@@ -686,20 +695,16 @@ static void test_a_round_sends_at_once_past_64k_queued(void **state)
 	struct rnd r = { .rsp_len = 1000 };
 	struct sock_listener *ls;
 	struct loop *l;
-	char req[96];
+	const size_t n = 96;
 
 	(void)state;
 	assert_int_equal(loop_new(&l), 0);
 	ls = rnd_start(l, &r);
-	memset(req, 'q', sizeof(req));
-	assert_int_equal(write(r.peer, req, sizeof(req)), (ssize_t)sizeof(req));
-	for (int i = 0; i < 20 && r.answered < sizeof(req); i++)
-		loop_run_once(l, 50);
-	assert_int_equal(r.answered, sizeof(req));
+	send_requests(l, &r, n);
 	assert_true(r.peer_max >= 64000);                 /* sent during the round */
 	assert_true(r.queued_max < 65536);
-	assert_int_equal(readable(r.peer), 1000 * sizeof(req));
-	expect_replies(&r, 0, sizeof(req));
+	assert_int_equal(readable(r.peer), 1000 * n);
+	expect_replies(&r, 0, n);
 	rnd_stop(l, ls, &r);
 }
 

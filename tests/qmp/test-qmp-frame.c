@@ -62,52 +62,43 @@ static void test_message_split_byte_by_byte(void **state)
 	qmp_framer_fini(&f);
 }
 
-static void test_several_messages_in_one_feed(void **state)
+/* @in fed at once (to a 1024-byte framer) gives exactly the @nr messages @want, and no error. */
+static void expect_msgs(const char *in, const char *const *want, size_t nr)
 {
 	struct collect c = { 0 };
 	struct qmp_framer f;
 
-	(void)state;
 	qmp_framer_init(&f, 1024, collect_fn, &c);
-	feed(&f, "{\"a\":1}{\"b\":2}\r\n  \t{\"c\":[3]}\n[4]");
-	assert_int_equal(c.nr_msgs, 4);
-	assert_string_equal(c.msgs[0], "{\"a\":1}");
-	assert_string_equal(c.msgs[1], "{\"b\":2}");
-	assert_string_equal(c.msgs[2], "{\"c\":[3]}");
-	assert_string_equal(c.msgs[3], "[4]");
+	feed(&f, in);
+	assert_int_equal(c.nr_msgs, nr);
+	for (size_t i = 0; i < nr; i++)
+		assert_string_equal(c.msgs[i], want[i]);
 	assert_int_equal(c.nr_errs, 0);
 	qmp_framer_fini(&f);
+}
+
+static void test_several_messages_in_one_feed(void **state)
+{
+	static const char *const want[] = { "{\"a\":1}", "{\"b\":2}", "{\"c\":[3]}", "[4]" };
+
+	(void)state;
+	expect_msgs("{\"a\":1}{\"b\":2}\r\n  \t{\"c\":[3]}\n[4]", want, 4);
 }
 
 static void test_braces_and_escapes_inside_strings(void **state)
 {
 	const char *m = "{\"k\":\"}}]]{{\\\"\\\\\",\"q\":\"\\\\\\\"}\"}";
-	struct collect c = { 0 };
-	struct qmp_framer f;
 
 	(void)state;
-	qmp_framer_init(&f, 1024, collect_fn, &c);
-	feed(&f, m);
-	assert_int_equal(c.nr_msgs, 1);
-	assert_string_equal(c.msgs[0], m);
-	qmp_framer_fini(&f);
+	expect_msgs(m, &m, 1);
 }
 
 static void test_top_level_scalars_and_strays_are_tokens(void **state)
 {
-	struct collect c = { 0 };
-	struct qmp_framer f;
+	static const char *const want[] = { "42", "\"a b}\"", "true", "}", "{\"x\":1}" };
 
 	(void)state;
-	qmp_framer_init(&f, 1024, collect_fn, &c);
-	feed(&f, "42 \"a b}\" true}{\"x\":1}");
-	assert_int_equal(c.nr_msgs, 5);
-	assert_string_equal(c.msgs[0], "42");
-	assert_string_equal(c.msgs[1], "\"a b}\"");
-	assert_string_equal(c.msgs[2], "true");
-	assert_string_equal(c.msgs[3], "}");
-	assert_string_equal(c.msgs[4], "{\"x\":1}");
-	qmp_framer_fini(&f);
+	expect_msgs("42 \"a b}\" true}{\"x\":1}", want, 5);
 }
 
 static void test_oversize_is_reported_once_and_skipped(void **state)
