@@ -246,34 +246,18 @@ static void expect_persistent_bytes(struct cxldcd_host *h)
 }
 
 /*
- * Hosts reach static capacity: host 0 maps it, host 1 uses the slow path,
- * each sees the other's bytes; persistent bytes survive a restart.
+ * Host 0 maps the 512 MiB of static capacity and writes "volatile" at
+ * 0x1000 and "persistent" at 256 MiB + 0x2000; host 1 (slow path) reads
+ * both back, and writes "from-h1" at 256 MiB + 0x3000, which host 0 sees at
+ * once; a read past the static capacity fails.
  */
-static void test_hosts_share_static_capacity_and_pmem_survives_a_restart(void **state)
+static void hosts_share_static(struct cxldcd_host *h0, struct cxldcd_host *h1)
 {
-	const char *extra[] = { "--host-socket", NULL, "--state", NULL, NULL };
-	struct cxldcd_host_dev_info info;
-	struct cxldcd_host *h0, *h1;
-	struct dproc p;
-	struct line l;
-	struct qmp_client *c;
 	uint8_t buf[16] = { 0 };
+	uint64_t size;
 	uint8_t *m;
 	void *addr;
-	uint64_t size;
 
-	(void)state;
-	assert_int_equal(dproc_init(&p), 0);
-	extra[1] = p.host;
-	extra[3] = p.state;
-	qemu_line(&l, &p, QEMU_DEV ",num-hosts=2", extra);
-	c = start(&p, l.argv);
-	h0 = host_up(&p, 0, true);
-	h1 = host_up(&p, 1, false);
-	assert_int_equal(cxldcd_host_get_dev_info(h1, &info), 0);
-	assert_int_equal(cxldcd_host_static_size(h1), 512 * MiB);
-	assert_false(info.mapping);
-	assert_int_equal(cxldcd_host_static_map(h1, &addr, &size), -ENODEV);
 	assert_int_equal(cxldcd_host_static_map(h0, &addr, &size), 0);
 	assert_int_equal(size, 512 * MiB);
 	m = addr;
@@ -289,6 +273,37 @@ static void test_hosts_share_static_capacity_and_pmem_survives_a_restart(void **
 	assert_memory_equal(m + 256 * MiB + 0x3000, "from-h1", 7);
 	/* the end of the static capacity is the end: DC capacity not accepted stays closed */
 	assert_int_equal(cxldcd_host_read(h1, 512 * MiB - 4, buf, 8, TMO), -EFAULT);
+}
+
+/*
+ * Hosts reach static capacity: host 0 maps it, host 1 uses the slow path,
+ * each sees the other's bytes; persistent bytes survive a restart.
+ */
+static void test_hosts_share_static_capacity_and_pmem_survives_a_restart(void **state)
+{
+	const char *extra[] = { "--host-socket", NULL, "--state", NULL, NULL };
+	struct cxldcd_host_dev_info info;
+	struct cxldcd_host *h0, *h1;
+	struct dproc p;
+	struct line l;
+	struct qmp_client *c;
+	uint8_t buf[16] = { 0 };
+	void *addr;
+	uint64_t size;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	extra[1] = p.host;
+	extra[3] = p.state;
+	qemu_line(&l, &p, QEMU_DEV ",num-hosts=2", extra);
+	c = start(&p, l.argv);
+	h0 = host_up(&p, 0, true);
+	h1 = host_up(&p, 1, false);
+	assert_int_equal(cxldcd_host_get_dev_info(h1, &info), 0);
+	assert_int_equal(cxldcd_host_static_size(h1), 512 * MiB);
+	assert_false(info.mapping);
+	assert_int_equal(cxldcd_host_static_map(h1, &addr, &size), -ENODEV);
+	hosts_share_static(h0, h1);
 	cxldcd_host_free(h0);
 	cxldcd_host_free(h1);
 	stop(&p, c);
@@ -456,10 +471,6 @@ static void test_static_only_device_serves_hosts_and_keeps_its_state(void **stat
 	struct dproc p;
 	struct line l;
 	struct qmp_client *c;
-	uint8_t buf[16] = { 0 };
-	uint8_t *m;
-	void *addr;
-	uint64_t size;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
@@ -475,16 +486,7 @@ static void test_static_only_device_serves_hosts_and_keeps_its_state(void **stat
 	assert_int_equal(cxldcd_host_get_dev_info(h0, &info), 0);
 	assert_int_equal(info.nr_regions, 0);
 	assert_int_equal(cxldcd_host_static_size(h0), 512 * MiB);
-	assert_int_equal(cxldcd_host_static_map(h0, &addr, &size), 0);
-	assert_int_equal(size, 512 * MiB);
-	m = addr;
-	memcpy(m + 0x1000, "volatile", 8);
-	memcpy(m + 256 * MiB + 0x2000, "persistent", 10);
-	assert_int_equal(cxldcd_host_read(h1, 0x1000, buf, 8, TMO), 0);
-	assert_memory_equal(buf, "volatile", 8);
-	assert_int_equal(cxldcd_host_write(h1, 256 * MiB + 0x3000, "from-h1", 7, TMO), 0);
-	assert_memory_equal(m + 256 * MiB + 0x3000, "from-h1", 7);
-	assert_int_equal(cxldcd_host_read(h1, 512 * MiB - 4, buf, 8, TMO), -EFAULT);
+	hosts_share_static(h0, h1);
 	cxldcd_host_free(h0);
 	cxldcd_host_free(h1);
 	stop(&p, c);
