@@ -930,6 +930,25 @@ static void test_cci_prints_return_code_and_payload(void **state)
 	qmp_client_free(c);
 }
 
+/* A daemon with one DCD, cxl-mem0, on a 256 MiB RAM backend (the injection tests'). */
+static struct qmp_client *start_mem0(struct dproc *p)
+{
+	static const char *const dev[] = {
+		"-object", "memory-backend-ram,id=m0,share=on,size=256M",
+		"-device", "cxl-type3,id=cxl-mem0,volatile-dc-memdev=m0,num-dc-regions=1", NULL
+	};
+
+	return start_dev(p, dev);
+}
+
+/* A memory-module event on cxl-mem0 with every argument it takes. */
+#define MEMORY_MODULE_EVENT                                                                    \
+	"inject-event", "--device", "cxl-mem0", "--kind", "memory-module", "--log", "failure",   \
+	"--flags", "2", "--type", "3", "--health-status", "3", "--media-status", "7",            \
+	"--additional-status", "33", "--life-used", "30", "--temperature", "-15",                \
+	"--dirty-shutdown-count", "4", "--corrected-volatile-error-count", "1",                  \
+	"--corrected-persistent-error-count", "1"
+
 /*
  * inject-event: QEMU's three event commands with their CXL r3.2 arguments as
  * options; a host reads the record (get-event-records) with the common
@@ -937,16 +956,12 @@ static void test_cci_prints_return_code_and_payload(void **state)
  */
 static void test_inject_event_with_r32_arguments(void **state)
 {
-	static const char *const dev[] = {
-		"-object", "memory-backend-ram,id=m0,share=on,size=256M",
-		"-device", "cxl-type3,id=cxl-mem0,volatile-dc-memdev=m0,num-dc-regions=1", NULL
-	};
 	struct dproc p;
 	struct qmp_client *c;
 	struct run *rp;
 
 	(void)state;
-	c = start_dev(&p, dev);
+	c = start_mem0(&p);
 	rp = OK(&p, "inject-event", "--device", "cxl-mem0", "--kind", "general-media",
 		"--log", "failure", "--flags", "2", "--maint-op-class", "2", "--maint-op-subclass",
 		"4", "--ld-id", "0x1234", "--head-id", "5", "--dpa", "0x1000", "--descriptor", "1",
@@ -957,21 +972,12 @@ static void test_inject_event_with_r32_arguments(void **state)
 	rp = OK(&p, "inject-event", "--device", "cxl-mem0", "--kind", "dram", "--log", "failure",
 		"--flags", "2", "--dpa", "0", "--descriptor", "0", "--type", "0",
 		"--transaction-type", "0", "--correction-mask", "1,2,3,4", "--sub-channel", "9");
-	rp = OK(&p, "inject-event", "--device", "cxl-mem0", "--kind", "memory-module",
-		"--log", "failure", "--flags", "2", "--type", "3", "--health-status", "3",
-		"--media-status", "7", "--additional-status", "33", "--life-used", "30",
-		"--temperature", "-15", "--dirty-shutdown-count", "4",
-		"--corrected-volatile-error-count", "1", "--corrected-persistent-error-count", "1");
+	rp = OK(&p, MEMORY_MODULE_EVENT);
 	rp = FAILS(&p, "inject-event", "--device", "cxl-mem0", "--kind", "dram", "--log", "failure",
 		   "--flags", "2", "--head-id", "256", "--dpa", "0", "--descriptor", "0",
 		   "--type", "0", "--transaction-type", "0");
 	assert_non_null(strstr(rp->err, "Parameter 'head-id' expects uint8_t"));
-	rp = FAILS(&p, "inject-event", "--device", "cxl-mem0", "--kind", "memory-module",
-		   "--log", "failure", "--flags", "2", "--type", "3", "--health-status", "3",
-		   "--media-status", "7", "--additional-status", "33", "--life-used", "30",
-		   "--temperature", "-15", "--dirty-shutdown-count", "4",
-		   "--corrected-volatile-error-count", "1", "--corrected-persistent-error-count", "1",
-		   "--sub-channel", "1");
+	rp = FAILS(&p, MEMORY_MODULE_EVENT, "--sub-channel", "1");
 	assert_non_null(strstr(rp->err, "Parameter 'sub-channel' is unexpected"));
 	rp = USAGE(&p, "inject-event", "--device", "cxl-mem0", "--kind", "sparing");
 	assert_non_null(strstr(rp->err, "--kind general-media|dram|memory-module"));
@@ -989,16 +995,12 @@ static void test_inject_event_with_r32_arguments(void **state)
 /* inject-poison, then a host lists it by name over its mailbox (get-poison-list). */
 static void test_inject_poison_and_list_it(void **state)
 {
-	static const char *const dev[] = {
-		"-object", "memory-backend-ram,id=m0,share=on,size=256M",
-		"-device", "cxl-type3,id=cxl-mem0,volatile-dc-memdev=m0,num-dc-regions=1", NULL
-	};
 	struct dproc p;
 	struct qmp_client *c;
 	struct run *rp;
 
 	(void)state;
-	c = start_dev(&p, dev);
+	c = start_mem0(&p);
 	rp = OK(&p, "inject-poison", "--device", "cxl-mem0", "--start", "0x800", "--length", "256");
 	assert_string_equal(rp->out, "poisoned dpa=0x800 len=0x100\n");
 	rp = FAILS(&p, "inject-poison", "--device", "cxl-mem0", "--start", "0x840", "--length", "64");
