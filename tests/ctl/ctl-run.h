@@ -18,6 +18,16 @@
 
 #define RUN_MS 20000
 
+/* Tags and the device most ctl tests use. */
+#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
+#define TAG_B "0e4a0b4c-1f2a-4d55-9a8e-31e0c8a1b2c3"
+#define VMEM "/machine/peripheral/cxl-vmem0"
+
+static const char *const tagged_dev[] = {
+	"-device", "cxl-type3,id=cxl-vmem0,num-dc-regions=2,dc-regions-total-size=4G,num-hosts=2",
+	NULL
+};
+
 struct run {
 	int status;             /* exit status; -1 if killed */
 	char out[65536];
