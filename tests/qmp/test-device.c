@@ -285,22 +285,9 @@ static void test_free_contiguous_shared_forced_and_sanitize(void **state)
 #define REL(args) "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{" args "}}"
 #define D0 "\"path\":\"/machine/peripheral/d0\",\"host-id\":0,"
 
-static void test_device_command_errors(void **state)
+/* cxl-add-dynamic-capacity's arguments refused, each with QEMU's text or ours. */
+static void add_errors(struct qmp_client *c, const char *pre)
 {
-	static const char *const args[] = {
-		"-object", "memory-backend-memfd,id=m0,size=512M",
-		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2",
-		"-device", "cxl-type3,id=t0,num-dc-regions=1,dc-regions-total-size=256M",
-		NULL
-	};
-	struct dproc p;
-	struct qmp_client *c;
-	struct cxldcd_event ev[8];
-	json_t *q;
-	const char *pre = "\"selection-policy\":\"prescriptive\",\"region\":0,";
-
-	(void)state;
-	c = start_dev(&p, args);
 	expect_err(qmp_client_cmdf(c, TMO, ADD("\"path\":\"/machine/peripheral/nope\",\"host-id\":0,%s\"extents\":[]"), pre),
 		   "Unable to resolve CXL type 3 device");
 	expect_err(qmp_client_cmd(c, ADD(D0 "\"selection-policy\":\"prescriptive\",\"region\":1,\"extents\":[]"), TMO),
@@ -329,6 +316,18 @@ static void test_device_command_errors(void **state)
 		   "tag is required for selection-policy enable-shared-access");
 	expect_err_part(qmp_client_cmd(c, ADD(D0 "\"selection-policy\":\"free\",\"region\":0,\"extents\":[{\"offset\":0,\"len\":1073741824}]"), TMO),
 			"not enough");
+}
+
+/*
+ * Errors that depend on the state: an empty list is no error; a pending or
+ * accepted range cannot be added again; releases of what is not there; a
+ * tag-backed device (t0) needs a tag, and a backend with it.
+ */
+static void state_errors(struct qmp_client *c, const char *pre)
+{
+	struct cxldcd_event ev[8];
+	json_t *q;
+
 	/* QEMU: an empty prescriptive list offers or releases nothing, and succeeds. */
 	ok(qmp_client_cmdf(c, TMO, ADD(D0 "%s\"extents\":[]"), pre));
 	ok(qmp_client_cmd(c, REL(D0 "\"removal-policy\":\"prescriptive\",\"region\":0,\"extents\":[]"), TMO));
@@ -365,6 +364,11 @@ static void test_device_command_errors(void **state)
 			"has no tag: the device has no volatile-dc-memdev");
 	expect_err_part(qmp_client_cmdf(c, TMO, ADD("\"path\":\"t0\",\"host-id\":0,%s\"tag\":\"" TAG_B "\",\"extents\":[{\"offset\":0,\"len\":2097152}]"), pre),
 			"no memory backend has tag=" TAG_B);
+}
+
+/* cxl-release-dynamic-capacity-status, query-cxl-dynamic-capacity and cxl-cci-request. */
+static void status_query_cci_errors(struct qmp_client *c)
+{
 	/* Status. */
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-release-dynamic-capacity-status\",\"arguments\":{\"path\":\"d0\",\"host-id\":0}}", TMO),
 		   "Parameter 'tag' is missing");
@@ -387,6 +391,11 @@ static void test_device_command_errors(void **state)
 	/* Unknown opcode / wrong CCI: a CXL return code, not a QMP error. */
 	assert_int_equal(qmp_cci(c, "d0", "fm", -1, 0x4802, NULL, 0, NULL, NULL), 0x15);
 	assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0xabcd, NULL, 0, NULL, NULL), 0x03);
+}
+
+/* object-add and object-del of memory backends. */
+static void backend_errors(struct qmp_client *c)
+{
 	/* Backends. */
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m0\",\"size\":2097152}}", TMO),
 		   "attempt to add duplicate property 'm0' to object (type 'container')");
@@ -406,6 +415,26 @@ static void test_device_command_errors(void **state)
 		   "object 'nope' not found");
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"m0\"}}", TMO),
 		   "object 'm0' is in use, can not be deleted");
+}
+
+static void test_device_command_errors(void **state)
+{
+	static const char *const args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=512M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2",
+		"-device", "cxl-type3,id=t0,num-dc-regions=1,dc-regions-total-size=256M",
+		NULL
+	};
+	struct dproc p;
+	struct qmp_client *c;
+	const char *pre = "\"selection-policy\":\"prescriptive\",\"region\":0,";
+
+	(void)state;
+	c = start_dev(&p, args);
+	add_errors(c, pre);
+	state_errors(c, pre);
+	status_query_cci_errors(c);
+	backend_errors(c);
 	/* Still serving. */
 	ok(qmp_client_cmd(c, "{\"execute\":\"query-memdev\"}", TMO));
 	qmp_client_free(c);
