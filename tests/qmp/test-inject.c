@@ -115,25 +115,9 @@ static void check_records(struct qmp_client *c, int host)
 	assert_int_equal(ev[2].data[0x0b] | ev[2].data[0x0c] << 8, 3233);
 }
 
-static void test_qemu_injection_session(void **state)
+/* QEMU's documented injection commands, unchanged (docs/qmp.md). */
+static void inject_documented(struct qmp_client *c)
 {
-	struct dproc p;
-	struct args a;
-	struct qmp_client *c;
-	uint8_t pl[4096], acc[8 + 0x18] = { 0 };
-
-	(void)state;
-	assert_int_equal(dproc_init(&p), 0);
-	c = start(&p, &a);
-	/* host 0 gets the first 2 MiB of the region (DPA 0) */
-	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"" MEM
-			  "\",\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,"
-			  "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
-	put32(acc, 1);
-	put64(acc + 8 + 8, 2 * MiB);
-	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4802, acc, sizeof(acc), NULL, NULL), 0);
-
-	/* QEMU's documented commands, unchanged */
 	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-general-media-event\", \"arguments\": {"
 		"\"path\": \"/machine/peripheral/cxl-mem0\", \"log\": \"informational\", \"flags\": 1,"
 		"\"dpa\": 1000, \"descriptor\": 3, \"type\": 3, \"transaction-type\": 192,"
@@ -160,32 +144,38 @@ static void test_qemu_injection_session(void **state)
 	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-correctable-error\","
 		"\"arguments\": {\"path\": \"/machine/peripheral/cxl-mem0\", \"type\": \"physical\"}}",
 		TMO));
-	/*
-	 * No host unmasked anything: both were masked on both hosts and recorded
-	 * nowhere (QEMU before the guest's cxl_pci unmasks); query-cxl-ras shows
-	 * the reset values.
-	 */
-	{
-		json_t *r = expect_ok(qmp_client_cmd(c, "{\"execute\": \"query-cxl-ras\", \"arguments\": "
-						     "{\"path\": \"cxl-mem0\"}}", TMO));
-		json_t *l = ret_of(r), *h1 = json_array_get(l, 1);
+}
 
-		assert_int_equal(json_array_size(l), 2);
-		assert_int_equal(json_integer_value(json_object_get(h1, "host-id")), 1);
-		assert_int_equal(json_integer_value(json_object_get(h1, "uncorrectable-status")), 0);
-		assert_int_equal(json_integer_value(json_object_get(h1, "uncorrectable-mask")), 0x1cfff);
-		assert_int_equal(json_integer_value(json_object_get(h1, "uncorrectable-severity")), 0x1cfff);
-		assert_int_equal(json_integer_value(json_object_get(h1, "correctable-status")), 0);
-		assert_int_equal(json_integer_value(json_object_get(h1, "correctable-mask")), 0x7f);
-		assert_int_equal(json_integer_value(json_object_get(h1, "capability-control")), 0x200);
-		assert_int_equal(json_integer_value(json_object_get(h1, "first-error-pointer")), 0);
-		assert_int_equal(json_array_size(json_object_get(h1, "header-log")), 16);
-		json_decref(r);
-		expect_err(qmp_client_cmd(c, "{\"execute\": \"query-cxl-ras\", \"arguments\": "
-					  "{\"path\": \"cxl-mem0\", \"host-id\": 2}}", TMO),
-			   "host-id=2 is out of range: the device has num-hosts=2");
-	}
-	/* the AER commands' checks (the registers: tests/qmp/test-inject-host.c) */
+/*
+ * No host unmasked anything: both were masked on both hosts and recorded
+ * nowhere (QEMU before the guest's cxl_pci unmasks); query-cxl-ras shows
+ * the reset values.
+ */
+static void check_ras_reset(struct qmp_client *c)
+{
+	json_t *r = expect_ok(qmp_client_cmd(c, "{\"execute\": \"query-cxl-ras\", \"arguments\": "
+						 "{\"path\": \"cxl-mem0\"}}", TMO));
+	json_t *l = ret_of(r), *h1 = json_array_get(l, 1);
+
+	assert_int_equal(json_array_size(l), 2);
+	assert_int_equal(json_integer_value(json_object_get(h1, "host-id")), 1);
+	assert_int_equal(json_integer_value(json_object_get(h1, "uncorrectable-status")), 0);
+	assert_int_equal(json_integer_value(json_object_get(h1, "uncorrectable-mask")), 0x1cfff);
+	assert_int_equal(json_integer_value(json_object_get(h1, "uncorrectable-severity")), 0x1cfff);
+	assert_int_equal(json_integer_value(json_object_get(h1, "correctable-status")), 0);
+	assert_int_equal(json_integer_value(json_object_get(h1, "correctable-mask")), 0x7f);
+	assert_int_equal(json_integer_value(json_object_get(h1, "capability-control")), 0x200);
+	assert_int_equal(json_integer_value(json_object_get(h1, "first-error-pointer")), 0);
+	assert_int_equal(json_array_size(json_object_get(h1, "header-log")), 16);
+	json_decref(r);
+	expect_err(qmp_client_cmd(c, "{\"execute\": \"query-cxl-ras\", \"arguments\": "
+				  "{\"path\": \"cxl-mem0\", \"host-id\": 2}}", TMO),
+		   "host-id=2 is out of range: the device has num-hosts=2");
+}
+
+/* The AER commands' checks (the registers: tests/qmp/test-inject-host.c). */
+static void aer_errors(struct qmp_client *c)
+{
 	expect_err(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-correctable-error\","
 		"\"arguments\": {\"path\": \"/machine/peripheral/nope\", \"type\": \"physical\"}}",
 		TMO), "Unable to resolve path");
@@ -221,8 +211,11 @@ static void test_qemu_injection_session(void **state)
 		snprintf(cmd + n, sizeof(cmd) - (size_t)n, "]}}");
 		expect_err(qmp_client_cmd(c, cmd, TMO), "at most 32 errors can be injected at once");
 	}
+}
 
-	/* QEMU's error texts and checks */
+/* QEMU's error texts and checks of poison and event injection. */
+static void poison_and_event_errors(struct qmp_client *c)
+{
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-poison\",\"arguments\":{\"path\":\"" MEM
 				  "\",\"start\":2048,\"length\":100}}", TMO),
 		   "Poison injection must be in multiples of 64 bytes");
@@ -243,7 +236,30 @@ static void test_qemu_injection_session(void **state)
 		"\"media-status\":7,\"additional-status\":33,\"life-used\":30,\"temperature\":40000,"
 		"\"dirty-shutdown-count\":4,\"corrected-volatile-error-count\":1,"
 		"\"corrected-persistent-error-count\":1}}", TMO), "int16");
+}
 
+static void test_qemu_injection_session(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	uint8_t pl[4096], acc[8 + 0x18] = { 0 };
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	c = start(&p, &a);
+	/* host 0 gets the first 2 MiB of the region (DPA 0) */
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"" MEM
+			  "\",\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,"
+			  "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	put32(acc, 1);
+	put64(acc + 8 + 8, 2 * MiB);
+	assert_int_equal(qmp_cci(c, MEM, "mailbox", 0, 0x4802, acc, sizeof(acc), NULL, NULL), 0);
+
+	inject_documented(c);
+	check_ras_reset(c);
+	aer_errors(c);
+	poison_and_event_errors(c);
 	/* the hosts read what was injected */
 	check_records(c, 0);
 	{
