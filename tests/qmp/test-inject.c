@@ -403,17 +403,9 @@ static void check_plain_header(const struct cxldcd_event *ev, uint32_t flags)
  * calls without them give the r3.1 bytes; out-of-range values get QEMU's
  * errors and log nothing; all of it survives a restart with --state.
  */
-static void test_r32_event_arguments(void **state)
+/* General Media, DRAM and Memory Module events with their r3.2 arguments, into the Warning log. */
+static void inject_r32_events(struct qmp_client *c)
 {
-	struct dproc p;
-	struct args a;
-	struct qmp_client *c;
-	struct cxldcd_event ev[8];
-	const uint8_t *d;
-
-	(void)state;
-	assert_int_equal(dproc_init(&p), 0);
-	c = start(&p, &a);
 	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-general-media-event\", \"arguments\": {"
 		"\"path\": \"" MEM "\", \"log\": \"warning\", \"flags\": 1,"
 		"\"maint-op-class\": 2, \"maint-op-subclass\": 4, \"ld-id\": 4660, \"head-id\": 5,"
@@ -436,7 +428,11 @@ static void test_r32_event_arguments(void **state)
 		"\"corrected-volatile-error-count\": 3233,"
 		"\"corrected-persistent-error-count\": 1300,"
 		"\"component-id\": \"module0\", \"is-comp-id-pldm\": true, \"sub-type\": 2}}", TMO));
-	/* the same calls without the r3.2 arguments (QEMU's 8.1 examples) */
+}
+
+/* The same calls without the r3.2 arguments (QEMU's 8.1 examples), then flags above 24 bits. */
+static void inject_r31_events(struct qmp_client *c)
+{
 	ok(qmp_client_cmd(c, "{\"execute\": \"cxl-inject-general-media-event\", \"arguments\": {"
 		"\"path\": \"" MEM "\", \"log\": \"warning\", \"flags\": 1,"
 		"\"dpa\": 1000, \"descriptor\": 1, \"type\": 3, \"transaction-type\": 192,"
@@ -459,8 +455,11 @@ static void test_r32_event_arguments(void **state)
 		"\"life-used\": 30, \"temperature\": -15, \"dirty-shutdown-count\": 4,"
 		"\"corrected-volatile-error-count\": 3233,"
 		"\"corrected-persistent-error-count\": 1300}}", TMO));
+}
 
-	/* out of range: QEMU's texts, and nothing logged */
+/* Out of range: QEMU's texts, and nothing logged. */
+static void r32_range_errors(struct qmp_client *c)
+{
 	expect_err(qmp_client_cmd(c, "{\"execute\":\"cxl-inject-general-media-event\",\"arguments\":{"
 		"\"path\":\"" MEM "\",\"log\":\"warning\",\"flags\":4294967296,\"dpa\":0,"
 		"\"descriptor\":0,\"type\":0,\"transaction-type\":0}}", TMO),
@@ -487,8 +486,13 @@ static void test_r32_event_arguments(void **state)
 		"\"path\":\"" MEM "\",\"log\":\"warning\",\"flags\":1,\"is-comp-id-pldm\":1,"
 		"\"dpa\":0,\"descriptor\":0,\"type\":0,\"transaction-type\":0}}", TMO),
 		"Invalid parameter type for 'is-comp-id-pldm', expected: boolean");
+}
 
-	assert_int_equal(read_log(c, 0, CXLDCD_LOG_WARN, ev, 8), 7);
+/* The records of inject_r32_events() (@ev[0..2]): each r3.2 field at its offset, with its valid bit. */
+static void check_r32_records(const struct cxldcd_event *ev)
+{
+	const uint8_t *d;
+
 	/* General Media with every r3.2 argument */
 	d = ev[0].data;
 	assert_memory_equal(ev[0].uuid, GM_UUID, 16);
@@ -531,6 +535,13 @@ static void test_r32_event_arguments(void **state)
 	assert_memory_equal(d + 0x15, "module0", 8);            /* 0x45 */
 	assert_int_equal(d[0x25], 2);                           /* 0x55 sub-type */
 	assert_true(all_zero(d + 0x26, 0x2a));
+}
+
+/* The records of inject_r31_events() (@ev[3..6]): r3.1 bytes, every new one zero. */
+static void check_r31_records(const struct cxldcd_event *ev)
+{
+	const uint8_t *d;
+
 	/* without the r3.2 arguments: the r3.1 records, all new bytes zero */
 	for (int i = 3; i < 6; i++)
 		check_plain_header(&ev[i], 1);
@@ -549,7 +560,24 @@ static void test_r32_event_arguments(void **state)
 	assert_true(all_zero(d + 0x13, 0x3d));
 	check_plain_header(&ev[6], 9);                          /* 0xff000009: 24 bits kept */
 	assert_memory_equal(ev[6].data, ev[5].data, sizeof(ev[5].data));
+}
 
+static void test_r32_event_arguments(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct qmp_client *c;
+	struct cxldcd_event ev[8];
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	c = start(&p, &a);
+	inject_r32_events(c);
+	inject_r31_events(c);
+	r32_range_errors(c);
+	assert_int_equal(read_log(c, 0, CXLDCD_LOG_WARN, ev, 8), 7);
+	check_r32_records(ev);
+	check_r31_records(ev);
 	/* restart from --state: the r3.2 header fields and record bytes are back */
 	{
 		struct cxldcd_event again[8];
