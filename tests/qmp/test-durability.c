@@ -121,36 +121,26 @@ static void phase_a(struct dproc *p, struct qmp_client *c)
 	file_write(p, "a.mem", 6 * MiB, "last extent");
 }
 
-static void test_kill9_during_a_stream_keeps_every_acknowledged_request(void **state)
+/* @n pipelined QMP adds of tag B to host 1 (2 MiB at 256 MiB + 4 MiB * k, id k) into @batch; its length. */
+static size_t qmp_add_batch(char *batch, int n)
 {
-	enum { N = 80 };
-	struct dproc p;
-	struct state_args a;
-	struct qmp_client *c;
-	json_t *before, *after, *r;
-	char *batch = malloc(N * 300);
-	uint8_t fmbatch[N * (12 + 0x48)], rsp[12];
-	size_t off = 0, acked_qmp = 0, acked_fm = 0, fm_off = 0, pend;
-	int fd;
+	size_t off = 0;
 
-	(void)state;
-	assert_int_equal(dproc_init(&p), 0);
-	make_args(&a, &p, DEV);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = state_connect(&p));
-	phase_a(&p, c);
-	before = host0_extents(c);
-	assert_int_equal(json_array_size(before), 4);
-
-	/* Pipelined adds of tag B to host 1, over QMP (even offsets) and the FM socket (odd). */
-	for (int k = 0; k < N; k++)
+	for (int k = 0; k < n; k++)
 		off += (size_t)sprintf(batch + off,
 			"{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":1,"
 			"\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_B "\","
 			"\"extents\":[{\"offset\":%llu,\"len\":2097152}]},\"id\":%d}",
 			(unsigned long long)(256 * MiB + 4 * MiB * (uint64_t)k), k);
-	memset(fmbatch, 0, sizeof(fmbatch));
-	for (int k = 0; k < N; k++) {
+	return off;
+}
+
+/* The same adds as FM-API 5604h requests (the odd 2 MiB of each 4 MiB) into @fmbatch (zeroed); its length. */
+static size_t fm_add_batch(uint8_t *fmbatch, int n)
+{
+	size_t fm_off = 0;
+
+	for (int k = 0; k < n; k++) {
 		uint8_t *m = fmbatch + fm_off;
 
 		m[1] = (uint8_t)k;
@@ -164,20 +154,123 @@ static void test_kill9_during_a_stream_keeps_every_acknowledged_request(void **s
 		memcpy(m + 12 + 0x30, "\x0e\x4a\x0b\x4c\x1f\x2a\x4d\x55\x9a\x8e\x31\xe0\xc8\xa1\xb2\xc3", 16);
 		fm_off += 12 + 0x48;
 	}
+	return fm_off;
+}
+
+/* Read one 12-byte FM response header into @rsp (each read within TMO). */
+static void fm_read_rsp(int fd, uint8_t rsp[12])
+{
+	size_t got = 0;
+
+	while (got < 12) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		assert_true(poll(&pfd, 1, TMO) > 0);
+		n = read(fd, rsp + got, 12 - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+}
+
+/* The FM responses still readable on @fd (each within 200 ms), all Success: how many. */
+static size_t fm_acks_left(int fd)
+{
+	uint8_t rsp[12];
+	size_t acked = 0;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		size_t got = 0;
+
+		while (got < 12 && poll(&pfd, 1, 200) > 0) {
+			ssize_t k = read(fd, rsp + got, 12 - got);
+
+			if (k <= 0)
+				break;
+			got += (size_t)k;
+		}
+		if (got < 12)
+			break;
+		assert_int_equal(rsp[8], 0);
+		acked++;
+	}
+	return acked;
+}
+
+/*
+ * Same arguments: everything acknowledged is there, and at most the
+ * commit in flight more: pipelined requests of one connection share a
+ * group commit, up to 64 per connection (QMP_MAX_QUEUED, FM_MAX_QUEUED;
+ * here one QMP and one FM connection).
+ */
+static void restart_keeps_what_was_acknowledged(struct dproc *p, struct state_args *a,
+					       json_t *before, size_t acked)
+{
+	struct qmp_client *c;
+	json_t *after;
+	size_t pend;
+
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	c = state_connect(p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(p));
+	pend = host1_pending(c);
+	print_message("pending after the restart: %zu (acknowledged %zu)\n", pend, acked);
+	assert_true(pend >= acked && pend <= acked + 2 * 64);
+	after = host0_extents(c);
+	assert_true(json_equal(before, after));
+	/* Memory was bound again after replay, and replay did not sanitize later data. */
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"fa\"}}", TMO),
+		   "object 'fa' is in use, can not be deleted");
+	assert_true(memdev_bound(c, "fa") > 0);
+	file_expect(p, "a.mem", 0, "second life");
+	file_expect(p, "a.mem", 6 * MiB, "last extent");
+	/* The restarted daemon goes on journaling: accept host 1's offers, restart cleanly. */
+	while (host_answer_all(c, "d0", 1))
+		;
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(p, TMO), 0);
+	qmp_client_free(c);
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	assert_non_null(c = state_connect(p));
+	assert_int_equal(host1_pending(c), 0);
+	json_decref(after);
+	after = host0_extents(c);
+	assert_true(json_equal(before, after));
+	qmp_client_free(c);
+	json_decref(after);
+}
+
+static void test_kill9_during_a_stream_keeps_every_acknowledged_request(void **state)
+{
+	enum { N = 80 };
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	json_t *before, *r;
+	char *batch = malloc(N * 300);
+	uint8_t fmbatch[N * (12 + 0x48)], rsp[12];
+	size_t off, acked_qmp = 0, acked_fm = 0, fm_off;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p, DEV);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = state_connect(&p));
+	phase_a(&p, c);
+	before = host0_extents(c);
+	assert_int_equal(json_array_size(before), 4);
+
+	/* Pipelined adds of tag B to host 1, over QMP (even offsets) and the FM socket (odd). */
+	off = qmp_add_batch(batch, N);
+	memset(fmbatch, 0, sizeof(fmbatch));
+	fm_off = fm_add_batch(fmbatch, N);
 	fd = fm_connect(p.fm);
 	assert_int_equal(send(fd, fmbatch, fm_off / 2, MSG_NOSIGNAL), (ssize_t)(fm_off / 2));
 	for (int k = 0; k < 5; k++) {
-		size_t got = 0;
-
-		while (got < 12) {
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-			ssize_t n;
-
-			assert_true(poll(&pfd, 1, TMO) > 0);
-			n = read(fd, rsp + got, 12 - got);
-			assert_true(n > 0);
-			got += (size_t)n;
-		}
+		fm_read_rsp(fd, rsp);
 		assert_int_equal(rsp[8], 0);
 		acked_fm++;
 	}
@@ -199,63 +292,14 @@ static void test_kill9_during_a_stream_keeps_every_acknowledged_request(void **s
 			acked_qmp++;
 		json_decref(r);
 	}
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		size_t got = 0;
-
-		while (got < 12 && poll(&pfd, 1, 200) > 0) {
-			ssize_t k = read(fd, rsp + got, 12 - got);
-
-			if (k <= 0)
-				break;
-			got += (size_t)k;
-		}
-		if (got < 12)
-			break;
-		assert_int_equal(rsp[8], 0);
-		acked_fm++;
-	}
+	acked_fm += fm_acks_left(fd);
 	close(fd);
 	qmp_client_free(c);
 	print_message("acknowledged before the kill: %zu qmp + %zu fm of %d + %d\n", acked_qmp, acked_fm, N, N);
 	assert_true(acked_qmp >= 10 && acked_qmp + acked_fm < 2 * N);
 
-	/*
-	 * Same arguments: everything acknowledged is there, and at most the
-	 * commit in flight more: pipelined requests of one connection share a
-	 * group commit, up to 64 per connection (QMP_MAX_QUEUED, FM_MAX_QUEUED;
-	 * here one QMP and one FM connection).
-	 */
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = state_connect(&p);
-	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
-	pend = host1_pending(c);
-	print_message("pending after the restart: %zu (acknowledged %zu)\n", pend, acked_qmp + acked_fm);
-	assert_true(pend >= acked_qmp + acked_fm && pend <= acked_qmp + acked_fm + 2 * 64);
-	after = host0_extents(c);
-	assert_true(json_equal(before, after));
-	/* Memory was bound again after replay, and replay did not sanitize later data. */
-	expect_err(qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"fa\"}}", TMO),
-		   "object 'fa' is in use, can not be deleted");
-	assert_true(memdev_bound(c, "fa") > 0);
-	file_expect(&p, "a.mem", 0, "second life");
-	file_expect(&p, "a.mem", 6 * MiB, "last extent");
-	/* The restarted daemon goes on journaling: accept host 1's offers, restart cleanly. */
-	while (host_answer_all(c, "d0", 1))
-		;
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = state_connect(&p));
-	assert_int_equal(host1_pending(c), 0);
-	json_decref(after);
-	after = host0_extents(c);
-	assert_true(json_equal(before, after));
-	qmp_client_free(c);
+	restart_keeps_what_was_acknowledged(&p, &a, before, acked_qmp + acked_fm);
 	json_decref(before);
-	json_decref(after);
 	free(batch);
 }
 
