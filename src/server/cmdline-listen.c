@@ -235,14 +235,23 @@ static int add_listener(struct cmdline_ctx *c, const char *arg, bool host_link,
 	return cmdline_listener_push(c, &l, arr, nr);
 }
 
-/* "--fm none": no FM listener at all, not even the default ones. */
-int cmdline_opt_fm(struct cmdline_ctx *c, const char *arg)
+/*
+ * ADDR[,OPTION...] | none: a listener of @arr, or "none" (*@none): no
+ * listener of that kind at all, not even the default ones.
+ */
+static int opt_listener(struct cmdline_ctx *c, const char *arg, bool host_link, bool *none,
+			struct cmdline_listener **arr, size_t *nr)
 {
 	if (!strcmp(arg, "none")) {
-		c->cfg->no_fm = true;
+		*none = true;
 		return 0;
 	}
-	return add_listener(c, arg, false, &c->cfg->fm, &c->cfg->nr_fm);
+	return add_listener(c, arg, host_link, arr, nr);
+}
+
+int cmdline_opt_fm(struct cmdline_ctx *c, const char *arg)
+{
+	return opt_listener(c, arg, false, &c->cfg->no_fm, &c->cfg->fm, &c->cfg->nr_fm);
 }
 
 /*
@@ -251,20 +260,13 @@ int cmdline_opt_fm(struct cmdline_ctx *c, const char *arg)
  */
 int cmdline_opt_mctp_cci(struct cmdline_ctx *c, const char *arg)
 {
-	if (!strcmp(arg, "none")) {
-		c->cfg->no_mctp_cci = true;
-		return 0;
-	}
-	return add_listener(c, arg, false, &c->cfg->mctp_cci, &c->cfg->nr_mctp_cci);
+	return opt_listener(c, arg, false, &c->cfg->no_mctp_cci, &c->cfg->mctp_cci,
+			    &c->cfg->nr_mctp_cci);
 }
 
 int cmdline_opt_host_socket(struct cmdline_ctx *c, const char *arg)
 {
-	if (!strcmp(arg, "none")) {
-		c->cfg->no_host = true;
-		return 0;
-	}
-	return add_listener(c, arg, true, &c->cfg->host, &c->cfg->nr_host);
+	return opt_listener(c, arg, true, &c->cfg->no_host, &c->cfg->host, &c->cfg->nr_host);
 }
 
 /*
