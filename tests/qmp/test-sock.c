@@ -349,6 +349,8 @@ struct rnd {
 	bool close_after;               /* close the connection after answering a read */
 	int closes;
 	char dir[64];
+	struct loop *l;
+	struct sock_listener *ls;
 };
 
 static size_t readable(int fd)
@@ -396,30 +398,29 @@ static void rnd_accept(void *opaque, struct sock_conn *c)
 }
 
 /* A listener in a fresh directory, r->peer connected and accepted. */
-static struct sock_listener *rnd_start(struct loop *l, struct rnd *r)
+static void rnd_start(struct rnd *r)
 {
-	struct sock_listener *ls;
 	struct sock_addr a;
 	char path[128], err[128];
 
+	assert_int_equal(loop_new(&r->l), 0);
 	snprintf(r->dir, sizeof(r->dir), "/tmp/cxldcd-sock-XXXXXX");
 	assert_non_null(mkdtemp(r->dir));
 	snprintf(path, sizeof(path), "unix:%s/s.sock", r->dir);
 	assert_int_equal(sock_addr_parse(path, &a, err, sizeof(err)), 0);
-	assert_int_equal(sock_listen(l, &a, NULL, rnd_accept, r, &ls), 0);
+	assert_int_equal(sock_listen(r->l, &a, NULL, rnd_accept, r, &r->ls), 0);
 	r->peer = connect_to(a.path);
 	for (int i = 0; i < 20 && !r->conn; i++)
-		loop_run_once(l, 50);
+		loop_run_once(r->l, 50);
 	assert_non_null(r->conn);
-	return ls;
 }
 
-static void rnd_stop(struct loop *l, struct sock_listener *ls, struct rnd *r)
+static void rnd_stop(struct rnd *r)
 {
-	sock_listener_free(ls);
+	sock_listener_free(r->ls);
 	close(r->peer);
 	rmdir(r->dir);
-	loop_free(l);
+	loop_free(r->l);
 }
 
 /* Read @n bytes the peer already holds (one recv), and check they are replies first, first + 1, .... */
@@ -436,7 +437,7 @@ static void expect_replies(struct rnd *r, size_t first, size_t n)
 }
 
 /* The peer writes @n one-byte requests at once; the loop runs until each is answered. */
-static void send_requests(struct loop *l, struct rnd *r, size_t n)
+static void send_requests(struct rnd *r, size_t n)
 {
 	char req[256];
 
@@ -444,7 +445,7 @@ static void send_requests(struct loop *l, struct rnd *r, size_t n)
 	memset(req, 'q', n);
 	assert_int_equal(write(r->peer, req, n), (ssize_t)n);
 	for (int i = 0; i < 20 && r->answered < n; i++)
-		loop_run_once(l, 50);
+		loop_run_once(r->l, 50);
 	assert_int_equal(r->answered, n);
 }
 
@@ -457,21 +458,18 @@ static void send_requests(struct loop *l, struct rnd *r, size_t n)
 static void test_replies_of_one_round_leave_together_at_its_end(void **state)
 {
 	struct rnd r = { .rsp_len = 16 };
-	struct sock_listener *ls;
-	struct loop *l;
 	const size_t n = 200;
 
 	(void)state;
-	assert_int_equal(loop_new(&l), 0);
-	ls = rnd_start(l, &r);
-	send_requests(l, &r, n);
+	rnd_start(&r);
+	send_requests(&r, n);
 	assert_int_equal(r.peer_max, 0);                  /* nothing left during the round */
 	assert_int_equal(r.queued_max, 16 * n);           /* all of it queued... */
 	assert_int_equal(sock_conn_queued(r.conn), 0);    /* ...and sent when it ended */
 	assert_int_equal(readable(r.peer), 16 * n);
 	expect_replies(&r, 0, n);
 	assert_int_equal(r.closes, 0);
-	rnd_stop(l, ls, &r);
+	rnd_stop(&r);
 }
 
 /*
@@ -482,39 +480,33 @@ static void test_replies_of_one_round_leave_together_at_its_end(void **state)
 static void test_a_round_sends_at_once_past_64k_queued(void **state)
 {
 	struct rnd r = { .rsp_len = 1000 };
-	struct sock_listener *ls;
-	struct loop *l;
 	const size_t n = 96;
 
 	(void)state;
-	assert_int_equal(loop_new(&l), 0);
-	ls = rnd_start(l, &r);
-	send_requests(l, &r, n);
+	rnd_start(&r);
+	send_requests(&r, n);
 	assert_true(r.peer_max >= 64000);                 /* sent during the round */
 	assert_true(r.queued_max < 65536);
 	assert_int_equal(readable(r.peer), 1000 * n);
 	expect_replies(&r, 0, n);
-	rnd_stop(l, ls, &r);
+	rnd_stop(&r);
 }
 
 /* Replies written, then the connection closed in the same callback: the replies go out, then EOF. */
 static void test_replies_written_before_a_close_still_go_out(void **state)
 {
 	struct rnd r = { .rsp_len = 16, .close_after = true };
-	struct sock_listener *ls;
-	struct loop *l;
 	char c;
 
 	(void)state;
-	assert_int_equal(loop_new(&l), 0);
-	ls = rnd_start(l, &r);
+	rnd_start(&r);
 	assert_int_equal(write(r.peer, "qqq", 3), 3);
 	for (int i = 0; i < 20 && !r.closes; i++)
-		loop_run_once(l, 50);
+		loop_run_once(r.l, 50);
 	assert_int_equal(r.closes, 1);
 	expect_replies(&r, 0, 3);
 	assert_int_equal(recv(r.peer, &c, 1, MSG_DONTWAIT), 0);
-	rnd_stop(l, ls, &r);
+	rnd_stop(&r);
 }
 
 /*
@@ -525,29 +517,26 @@ static void test_replies_written_before_a_close_still_go_out(void **state)
 static void test_output_written_outside_a_round_is_sent_by_the_next_round_or_teardown(void **state)
 {
 	struct rnd r = { .rsp_len = 5 };
-	struct sock_listener *ls;
-	struct loop *l;
 	uint64_t t0;
 	char buf[16];
 
 	(void)state;
-	assert_int_equal(loop_new(&l), 0);
-	ls = rnd_start(l, &r);
+	rnd_start(&r);
 	assert_int_equal(sock_conn_write(r.conn, "aaaaa", 5), 0);
 	assert_int_equal(readable(r.peer), 0);
 	t0 = loop_now_ms();
-	assert_int_equal(loop_run_once(l, 10000), 0);
+	assert_int_equal(loop_run_once(r.l, 10000), 0);
 	assert_true(loop_now_ms() - t0 < 5000);
 	expect_replies(&r, 0, 1);
 	assert_int_equal(sock_conn_write(r.conn, "bbbbb", 5), 0);
-	sock_listener_free(ls);
+	sock_listener_free(r.ls);
 	assert_int_equal(r.closes, 1);
 	assert_int_equal(recv(r.peer, buf, sizeof(buf), MSG_DONTWAIT), 5);
 	assert_memory_equal(buf, "bbbbb", 5);
 	assert_int_equal(recv(r.peer, buf, sizeof(buf), MSG_DONTWAIT), 0);
 	close(r.peer);
 	rmdir(r.dir);
-	loop_free(l);
+	loop_free(r.l);
 }
 
 /* on_close that tries to write: the rc it got, per close. */
@@ -572,18 +561,15 @@ static const struct sock_conn_ops write_on_close_ops = { .on_data = rnd_data, .o
 static void test_a_write_from_on_close_is_refused(void **state)
 {
 	struct rnd r = { .rsp_len = 4 };
-	struct sock_listener *ls;
-	struct loop *l;
 	char path[160];
 
 	(void)state;
-	assert_int_equal(loop_new(&l), 0);
-	ls = rnd_start(l, &r);
+	rnd_start(&r);
 	sock_conn_set_ops(r.conn, &write_on_close_ops, &r);
 	/* closed by the peer: the close timer runs on_close */
 	close(r.peer);
 	for (int i = 0; i < 20 && !r.closes; i++)
-		loop_run_once(l, 50);
+		loop_run_once(r.l, 50);
 	assert_int_equal(r.closes, 1);
 	assert_int_equal(close_write_rc[0], -EPIPE);
 	/* closed by the listener's teardown (the daemon's shutdown) */
@@ -591,17 +577,17 @@ static void test_a_write_from_on_close_is_refused(void **state)
 	r.conn = NULL;
 	r.peer = connect_to(path);
 	for (int i = 0; i < 20 && !r.conn; i++)
-		loop_run_once(l, 50);
+		loop_run_once(r.l, 50);
 	assert_non_null(r.conn);
 	sock_conn_set_ops(r.conn, &write_on_close_ops, &r);
-	sock_listener_free(ls);
+	sock_listener_free(r.ls);
 	assert_int_equal(r.closes, 2);
 	assert_int_equal(close_write_rc[1], -EPIPE);
-	assert_int_equal(loop_run_once(l, 0), 0);
+	assert_int_equal(loop_run_once(r.l, 0), 0);
 	assert_int_equal(recv(r.peer, path, sizeof(path), MSG_DONTWAIT), 0);   /* EOF, nothing written */
 	close(r.peer);
 	rmdir(r.dir);
-	loop_free(l);
+	loop_free(r.l);
 }
 
 static void test_listen_refuses_a_regular_file(void **state)
