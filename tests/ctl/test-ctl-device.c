@@ -72,16 +72,73 @@ static unsigned entries(const char *dir)
 	return n;
 }
 
+/*
+ * The rects of @svg that stand for extents, one line each, sorted:
+ * class:host(s):dpa:x:width (caller frees).  Parsing it as XML also checks
+ * it is well-formed.
+ */
+static char *svg_rects(const char *svg)
+{
+	char cmd[1024], *text;
+	FILE *f;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import sys, xml.etree.ElementTree as E; "
+		 "r = E.parse(sys.argv[1]).getroot(); "
+		 "ns = \"{http://www.w3.org/2000/svg}\"; "
+		 "x = [e.get(\"class\") + \":\" + e.get(\"data-host\", e.get(\"data-hosts\", \"\")) + \":\" + "
+		 "e.get(\"data-dpa\", \"\") + \":\" + e.get(\"x\") + \":\" + e.get(\"width\") "
+		 "for e in r.iter(ns + \"rect\") if e.get(\"data-dpa\")]; "
+		 "print(\"\\n\".join(sorted(x)))' '%s' > '%s.txt'", svg, svg);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s.txt", svg);
+	f = fopen(cmd, "r");
+	assert_non_null(f);
+	text = calloc(1, 4096);
+	n = fread(text, 1, 4095, f);
+	fclose(f);
+	assert_true(n > 0);
+	return text;
+}
+
+/*
+ * Rendered: headless Chromium draws each extent in its colour where the
+ * SVG puts it (scripts/check-svg-chromium.py; 77 = no Chromium here).
+ * Nothing is left in the home directory (Chromium's crash-report
+ * settings, dconf's cache): the checker gives Chromium a temporary one.
+ */
+static void check_svg_rendered(const char *dir, const char *svg)
+{
+	char cmd[1024];
+
+	if (getenv("CXLDCD_SVG_CHECK")) {
+		char home[200];
+		int rc;
+
+		snprintf(home, sizeof(home), "%s/home", dir);
+		assert_int_equal(mkdir(home, 0700), 0);
+		snprintf(cmd, sizeof(cmd),
+			 "env -u XDG_CONFIG_HOME -u XDG_CACHE_HOME -u XDG_DATA_HOME HOME='%s' python3 '%s' '%s'",
+			 home, getenv("CXLDCD_SVG_CHECK"), svg);
+		rc = system(cmd);
+		assert_true(WIFEXITED(rc));
+		if (WEXITSTATUS(rc) == 77)
+			print_message("map --svg: no Chromium installed, rendering not checked\n");
+		else
+			assert_int_equal(WEXITSTATUS(rc), 0);
+		assert_int_equal(entries(home), 0);
+	}
+}
+
 /* map draws who holds which part of each region; --svg writes the same, exact. */
 static void test_map_draws_capacity_and_writes_svg(void **state)
 {
 	struct dproc p;
 	struct qmp_client *c;
 	struct run *r;
-	char svg[200], cmd[1024];
-	FILE *f;
+	char svg[200];
 	char *text;
-	size_t n;
 
 	(void)state;
 	c = start_dev(&p, sharable_dev);
@@ -119,22 +176,7 @@ static void test_map_draws_capacity_and_writes_svg(void **state)
 	r = OK(&p, "map", "--svg", svg);
 	assert_non_null(strstr(r->out, "wrote "));
 	/* well-formed XML, and the rects say what the device holds */
-	snprintf(cmd, sizeof(cmd),
-		 "python3 -c 'import sys, xml.etree.ElementTree as E; "
-		 "r = E.parse(sys.argv[1]).getroot(); "
-		 "ns = \"{http://www.w3.org/2000/svg}\"; "
-		 "x = [e.get(\"class\") + \":\" + e.get(\"data-host\", e.get(\"data-hosts\", \"\")) + \":\" + "
-		 "e.get(\"data-dpa\", \"\") + \":\" + e.get(\"x\") + \":\" + e.get(\"width\") "
-		 "for e in r.iter(ns + \"rect\") if e.get(\"data-dpa\")]; "
-		 "print(\"\\n\".join(sorted(x)))' '%s' > '%s.txt'", svg, svg);
-	assert_int_equal(system(cmd), 0);
-	snprintf(cmd, sizeof(cmd), "%s.txt", svg);
-	f = fopen(cmd, "r");
-	assert_non_null(f);
-	text = calloc(1, 4096);
-	n = fread(text, 1, 4095, f);
-	fclose(f);
-	assert_true(n > 0);
+	text = svg_rects(svg);
 	/* bar 770 px from x=170: 1G of a 2G region starts at 555 */
 	assert_string_equal(text,
 		"extent accepted:0:0:170.000:192.500\n"
@@ -143,29 +185,7 @@ static void test_map_draws_capacity_and_writes_svg(void **state)
 		"extent offered:1:2147483648:170.000:385.000\n"
 		"shared:0,1:0:170.000:192.500\n");
 	free(text);
-	/*
-	 * Rendered: headless Chromium draws each extent in its colour where the
-	 * SVG puts it (scripts/check-svg-chromium.py; 77 = no Chromium here).
-	 * Nothing is left in the home directory (Chromium's crash-report
-	 * settings, dconf's cache): the checker gives Chromium a temporary one.
-	 */
-	if (getenv("CXLDCD_SVG_CHECK")) {
-		char home[200];
-		int rc;
-
-		snprintf(home, sizeof(home), "%s/home", p.dir);
-		assert_int_equal(mkdir(home, 0700), 0);
-		snprintf(cmd, sizeof(cmd),
-			 "env -u XDG_CONFIG_HOME -u XDG_CACHE_HOME -u XDG_DATA_HOME HOME='%s' python3 '%s' '%s'",
-			 home, getenv("CXLDCD_SVG_CHECK"), svg);
-		rc = system(cmd);
-		assert_true(WIFEXITED(rc));
-		if (WEXITSTATUS(rc) == 77)
-			print_message("map --svg: no Chromium installed, rendering not checked\n");
-		else
-			assert_int_equal(WEXITSTATUS(rc), 0);
-		assert_int_equal(entries(home), 0);
-	}
+	check_svg_rendered(p.dir, svg);
 	qmp_client_free(c);
 }
 
