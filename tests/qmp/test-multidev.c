@@ -260,6 +260,77 @@ static void pread_all(const char *path, uint64_t off, uint8_t *buf, size_t len)
 	close(fd);
 }
 
+/*
+ * Host 1 of d1 over its Unix host link: mapped, accepts an add made on d1,
+ * writes through its mapping into d1's backing file; d0 and its host 0
+ * (@h0) see nothing of it.  Return host 1.
+ */
+static struct cxldcd_host *host1_maps_d1(struct qmp_client *c, const struct args *a,
+					 struct cxldcd_host *h0)
+{
+	struct cxldcd_host_dev_info di;
+	struct cxldcd_host_group_info g[4];
+	struct cxldcd_host *h1;
+	uint8_t file[4096];
+	void *map;
+	uint64_t size;
+
+	h1 = unix_host(a->host1, 1);
+	assert_int_equal(cxldcd_host_get_dev_info(h1, &di), 0);
+	assert_int_equal(di.nr_regions, 1);
+	assert_true(di.mapping);
+	d1_offer_and_accept(c, h1, 1, 0, 2 * MiB);
+	assert_int_equal(cxldcd_host_list_groups(h1, g, 4), 1);
+	assert_int_equal(g[0].size, 2 * MiB);
+	assert_int_equal(cxldcd_host_group_open(h1, NULL, g[0].id, &map, &size), 0);
+	assert_int_equal(size, 2 * MiB);
+	memset(map, 0x5a, 4096);
+	assert_int_equal(cxldcd_host_group_close(h1, g[0].id), 0);
+	pread_all(a->mem1, 0, file, 4096);
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal(file[i], 0x5a);
+	expect_d0_untouched(c);
+	assert_int_equal(cxldcd_host_run_once(h0, 50) >= 0, 1);
+	assert_int_equal(cxldcd_host_list_groups(h0, NULL, 0), 0);
+	return h1;
+}
+
+/*
+ * Host 2 of d1 over TCP: slow path by DPA, into d1's backing file; it
+ * writes @out (4096 bytes, filled here) 512 bytes into its extent at 4 MiB
+ * of region 0 (base in *@base) and cannot reach host 1's.  Return host 2.
+ */
+static struct cxldcd_host *host2_slow_path_on_d1(struct dproc *p, struct qmp_client *c,
+						 const struct args *a, uint8_t *out, uint64_t *base)
+{
+	struct cxldcd_host_dev_info di;
+	struct cxldcd_host *h2;
+	uint8_t in[4096], file[4096];
+	size_t ext, pend;
+
+	h2 = tcp_host(p, 2);
+	assert_int_equal(cxldcd_host_get_dev_info(h2, &di), 0);
+	assert_int_equal(di.nr_regions, 1);
+	assert_false(di.mapping);
+	d1_offer_and_accept(c, h2, 2, 4 * MiB, 2 * MiB);
+	for (size_t i = 0; i < 4096; i++)
+		out[i] = (uint8_t)(i * 7 + 1);
+	assert_int_equal(cxldcd_host_write(h2, di.regions[0].base + 4 * MiB + 512, out, 4096,
+					   TMO), 0);
+	assert_int_equal(cxldcd_host_read(h2, di.regions[0].base + 4 * MiB + 512, in, sizeof(in), TMO),
+			 0);
+	assert_memory_equal(in, out, 4096);
+	pread_all(a->mem1, 4 * MiB + 512, file, sizeof(file));
+	assert_memory_equal(file, out, 4096);
+	/* Host 1's capacity is not host 2's. */
+	assert_int_equal(cxldcd_host_read(h2, di.regions[0].base, in, 512, TMO), -EFAULT);
+	expect_d0_untouched(c);
+	host_state(c, "d1", 0, &ext, &pend);
+	assert_int_equal(ext + pend, 0);
+	*base = di.regions[0].base;
+	return h2;
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void test_each_listener_serves_its_own_device(void **state)
@@ -271,10 +342,9 @@ static void test_each_listener_serves_its_own_device(void **state)
 	struct args a;
 	struct qmp_client *c;
 	unsigned hosts, regions;
-	uint8_t out[4096], in[4096], file[4096];
+	uint8_t out[4096], in[4096];
 	size_t ext, pend;
-	void *map;
-	uint64_t size;
+	uint64_t base;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
@@ -295,45 +365,8 @@ static void test_each_listener_serves_its_own_device(void **state)
 	assert_int_equal(di.nr_regions, 2);
 	assert_true(di.mapping);
 
-	/* Host 1 of d1 over its Unix host link: mapped, accepts an add made on d1. */
-	h1 = unix_host(a.host1, 1);
-	assert_int_equal(cxldcd_host_get_dev_info(h1, &di), 0);
-	assert_int_equal(di.nr_regions, 1);
-	assert_true(di.mapping);
-	d1_offer_and_accept(c, h1, 1, 0, 2 * MiB);
-	assert_int_equal(cxldcd_host_list_groups(h1, g, 4), 1);
-	assert_int_equal(g[0].size, 2 * MiB);
-	assert_int_equal(cxldcd_host_group_open(h1, NULL, g[0].id, &map, &size), 0);
-	assert_int_equal(size, 2 * MiB);
-	memset(map, 0x5a, 4096);
-	assert_int_equal(cxldcd_host_group_close(h1, g[0].id), 0);
-	pread_all(a.mem1, 0, file, 4096);
-	for (size_t i = 0; i < 4096; i++)
-		assert_int_equal(file[i], 0x5a);
-	expect_d0_untouched(c);
-	assert_int_equal(cxldcd_host_run_once(h0, 50) >= 0, 1);
-	assert_int_equal(cxldcd_host_list_groups(h0, NULL, 0), 0);
-
-	/* Host 2 of d1 over TCP: slow path by DPA, into d1's backing file. */
-	h2 = tcp_host(&p, 2);
-	assert_int_equal(cxldcd_host_get_dev_info(h2, &di), 0);
-	assert_int_equal(di.nr_regions, 1);
-	assert_false(di.mapping);
-	d1_offer_and_accept(c, h2, 2, 4 * MiB, 2 * MiB);
-	for (size_t i = 0; i < sizeof(out); i++)
-		out[i] = (uint8_t)(i * 7 + 1);
-	assert_int_equal(cxldcd_host_write(h2, di.regions[0].base + 4 * MiB + 512, out, sizeof(out),
-					   TMO), 0);
-	assert_int_equal(cxldcd_host_read(h2, di.regions[0].base + 4 * MiB + 512, in, sizeof(in), TMO),
-			 0);
-	assert_memory_equal(in, out, sizeof(out));
-	pread_all(a.mem1, 4 * MiB + 512, file, sizeof(file));
-	assert_memory_equal(file, out, sizeof(out));
-	/* Host 1's capacity is not host 2's. */
-	assert_int_equal(cxldcd_host_read(h2, di.regions[0].base, in, 512, TMO), -EFAULT);
-	expect_d0_untouched(c);
-	host_state(c, "d1", 0, &ext, &pend);
-	assert_int_equal(ext + pend, 0);
+	h1 = host1_maps_d1(c, &a, h0);
+	h2 = host2_slow_path_on_d1(&p, c, &a, out, &base);
 
 	/* The journal put the host-link records on d1: they come back there after SIGKILL. */
 	dproc_kill9(&p);
@@ -352,8 +385,7 @@ static void test_each_listener_serves_its_own_device(void **state)
 	/* The TCP listener is back on a new port, still d1's. */
 	h2 = tcp_host(&p, 2);
 	assert_int_equal(cxldcd_host_list_groups(h2, g, 4), 1);
-	assert_int_equal(cxldcd_host_read(h2, di.regions[0].base + 4 * MiB + 512, in, sizeof(in), TMO),
-			 0);
+	assert_int_equal(cxldcd_host_read(h2, base + 4 * MiB + 512, in, sizeof(in), TMO), 0);
 	assert_memory_equal(in, out, sizeof(out));
 	cxldcd_host_free(h2);
 	qmp_client_free(c);
