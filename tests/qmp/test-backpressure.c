@@ -283,6 +283,54 @@ static void take_event(struct qmp_client *c, const char *name)
 }
 
 /*
+ * Round @k of the silent-client test: @m (which does not read) is sent
+ * query-version (id k + 1); on @w, @per 4 KiB extents are offered to host
+ * k % 4, accepted by it (4802h), revoked (forced release) and its DC log
+ * cleared, and @w reads both events.  @req (@cap bytes) is the scratch.
+ */
+static void silent_client_round(struct qmp_client *w, struct qmp_client *m, char *req,
+				size_t cap, int k, int per)
+{
+	size_t len;
+
+	len = 0;
+	cat(req, &len, cap, "{\"execute\":\"query-version\",\"id\":%u}", k + 1);
+	send_within(qmp_client_fd(m), req, len, 20);
+	len = 0;
+	cat(req, &len, cap, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+	    "\"host-id\":%d,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[", k % 4);
+	for (int i = 0; i < per; i++)
+		cat(req, &len, cap, "%s{\"offset\":%d,\"len\":4096}", i ? "," : "", i * 4096);
+	cat(req, &len, cap, "]}}");
+	ok(qmp_client_cmd(w, req, TMO));
+	/* the host accepts all of it (4802h, one range per extent) */
+	len = 0;
+	cat(req, &len, cap, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
+	    "\"host-id\":%d,\"opcode\":18434,\"payload\":\"%02x%02x000000000000", k % 4, per & 0xff,
+	    per >> 8);
+	for (int i = 0; i < per; i++) {
+		uint64_t dpa = (uint64_t)i * 4096;
+
+		for (int b = 0; b < 8; b++)
+			cat(req, &len, cap, "%02x", (unsigned)(dpa >> (8 * b)) & 0xff);
+		cat(req, &len, cap, "0010000000000000" "0000000000000000");
+	}
+	cat(req, &len, cap, "\"}}");
+	ok(qmp_client_cmd(w, req, TMO));
+	ok(qmp_client_cmdf(w, TMO, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{"
+			   "\"path\":\"d0\",\"host-id\":%d,\"removal-policy\":\"prescriptive\","
+			   "\"forced-removal\":true,\"region\":0,\"extents\":[{\"offset\":0,\"len\":%d}]}}",
+			   k % 4, per * 4096));
+	/* the host clears its DC log (Clear Event Records, all): the next offer fits */
+	ok(qmp_client_cmdf(w, TMO, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\","
+			   "\"cci\":\"mailbox\",\"host-id\":%d,\"opcode\":257,\"payload\":\"040100000000\"}}",
+			   k % 4));
+	/* the client that reads gets every event */
+	take_event(w, "CXL_DC_CAPACITY_ACCEPTED");
+	take_event(w, "CXL_DC_FORCED_RELEASE");
+}
+
+/*
  * A client that stops reading while events flood: 16 rounds of an offer of
  * 8193 extents to one of 4 hosts in turn, its acceptance (4802h) and a
  * forced release of them all, each acceptance and release an event of 8192
@@ -304,7 +352,7 @@ static void test_events_past_a_silent_clients_room_are_counted_not_dropped(void 
 		NULL
 	};
 	enum { PER = 8193, ROUNDS = 16 };
-	size_t cap = 64 * PER + 4096, len;
+	size_t cap = 64 * PER + 4096;
 	char *req = malloc(cap);
 	int rcv = 4096, got_acc = 0, got_rel = 0;
 	struct qmp_client *w, *m;
@@ -320,43 +368,8 @@ static void test_events_past_a_silent_clients_room_are_counted_not_dropped(void 
 	assert_int_equal(qmp_client_negotiate(m, TMO), 0);
 	/* the kernel holds little for it: the daemon's queue is what fills */
 	assert_int_equal(setsockopt(qmp_client_fd(m), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)), 0);
-	for (int k = 0; k < ROUNDS; k++) {
-		len = 0;
-		cat(req, &len, cap, "{\"execute\":\"query-version\",\"id\":%u}", k + 1);
-		send_within(qmp_client_fd(m), req, len, 20);
-		len = 0;
-		cat(req, &len, cap, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
-		    "\"host-id\":%d,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[", k % 4);
-		for (int i = 0; i < PER; i++)
-			cat(req, &len, cap, "%s{\"offset\":%d,\"len\":4096}", i ? "," : "", i * 4096);
-		cat(req, &len, cap, "]}}");
-		ok(qmp_client_cmd(w, req, TMO));
-		/* the host accepts all of it (4802h, one range per extent) */
-		len = 0;
-		cat(req, &len, cap, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\",\"cci\":\"mailbox\","
-		    "\"host-id\":%d,\"opcode\":18434,\"payload\":\"%02x%02x000000000000", k % 4, PER & 0xff,
-		    PER >> 8);
-		for (int i = 0; i < PER; i++) {
-			uint64_t dpa = (uint64_t)i * 4096;
-
-			for (int b = 0; b < 8; b++)
-				cat(req, &len, cap, "%02x", (unsigned)(dpa >> (8 * b)) & 0xff);
-			cat(req, &len, cap, "0010000000000000" "0000000000000000");
-		}
-		cat(req, &len, cap, "\"}}");
-		ok(qmp_client_cmd(w, req, TMO));
-		ok(qmp_client_cmdf(w, TMO, "{\"execute\":\"cxl-release-dynamic-capacity\",\"arguments\":{"
-				   "\"path\":\"d0\",\"host-id\":%d,\"removal-policy\":\"prescriptive\","
-				   "\"forced-removal\":true,\"region\":0,\"extents\":[{\"offset\":0,\"len\":%d}]}}",
-				   k % 4, PER * 4096));
-		/* the host clears its DC log (Clear Event Records, all): the next offer fits */
-		ok(qmp_client_cmdf(w, TMO, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\","
-				   "\"cci\":\"mailbox\",\"host-id\":%d,\"opcode\":257,\"payload\":\"040100000000\"}}",
-				   k % 4));
-		/* the client that reads gets every event */
-		take_event(w, "CXL_DC_CAPACITY_ACCEPTED");
-		take_event(w, "CXL_DC_FORCED_RELEASE");
-	}
+	for (int k = 0; k < ROUNDS; k++)
+		silent_client_round(w, m, req, cap, k, PER);
 	/* now it reads: its replies, in order, its events, and what it missed */
 	while (next_id <= ROUNDS) {
 		j = qmp_client_recv(m, 30000);
