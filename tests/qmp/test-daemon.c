@@ -148,6 +148,49 @@ static void test_client_vanishing_mid_message_is_harmless(void **state)
 	cleanup(&p);
 }
 
+/* @n query-version requests whose ids are 'a' + i then @id_len 'x's, into @req; their length. */
+static size_t big_id_requests(char *req, int n, size_t id_len)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++) {
+		len += (size_t)sprintf(req + len, "{\"execute\":\"query-version\",\"id\":\"%c", 'a' + i);
+		memset(req + len, 'x', id_len);
+		len += id_len;
+		len += (size_t)sprintf(req + len, "\"}");
+	}
+	return len;
+}
+
+/*
+ * Send @req (@len bytes) on non-blocking @fd without reading until the
+ * daemon @p stops taking bytes: three times in a row no room within 20 ms
+ * while it sleeps (it does not read what waits in the socket), or 10 s.
+ * Return how much it took.
+ */
+static size_t send_until_held(struct proc *p, int fd, const char *req, size_t len)
+{
+	size_t off = 0;
+
+	for (int idle = 0, end = 500; off < len && idle < 3 && end;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		ssize_t k = send(fd, req + off, len - off, MSG_NOSIGNAL);
+
+		if (k > 0) {
+			off += (size_t)k;
+			idle = 0;
+			continue;
+		}
+		assert_true(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+		if (poll(&pfd, 1, 20) == 0 && dproc_state(p->pid) == 'S')
+			idle++;
+		else
+			idle = 0;
+		end--;
+	}
+	return off;
+}
+
 /*
  * A client that sends requests and does not read their replies is held back,
  * not dropped (backpressure, src/server/sock.h): once 1 MiB of its replies
@@ -160,7 +203,7 @@ static void test_client_that_never_reads_is_held_back_not_dropped(void **state)
 	enum { N = 16 };
 	struct proc p;
 	struct qmp_client *slow, *b;
-	size_t id_len = 900 * 1024, len, off = 0, got = 0, replies = 0, cap = 4u << 20;
+	size_t id_len = 900 * 1024, len, off, got = 0, replies = 0, cap = 4u << 20;
 	char *req = malloc(N * (id_len + 64)), *in = malloc(cap);
 	int fd, fl;
 
@@ -171,37 +214,11 @@ static void test_client_that_never_reads_is_held_back_not_dropped(void **state)
 	slow = connect_negotiated(&p);
 	b = connect_negotiated(&p);
 	/* Each request echoes a 900 KiB id: 16 replies are 14 MiB, over the 8 MiB cap. */
-	len = 0;
-	for (int i = 0; i < N; i++) {
-		len += (size_t)sprintf(req + len, "{\"execute\":\"query-version\",\"id\":\"%c", 'a' + i);
-		memset(req + len, 'x', id_len);
-		len += id_len;
-		len += (size_t)sprintf(req + len, "\"}");
-	}
+	len = big_id_requests(req, N, id_len);
 	fd = qmp_client_fd(slow);
 	fl = fcntl(fd, F_GETFL);
 	assert_int_equal(fcntl(fd, F_SETFL, fl | O_NONBLOCK), 0);
-	/*
-	 * Send without reading until the daemon stops taking bytes: three
-	 * times in a row no room within 20 ms while it sleeps (it does not
-	 * read what waits in the socket), or 10 s.
-	 */
-	for (int idle = 0, end = 500; off < len && idle < 3 && end;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-		ssize_t k = send(fd, req + off, len - off, MSG_NOSIGNAL);
-
-		if (k > 0) {
-			off += (size_t)k;
-			idle = 0;
-			continue;
-		}
-		assert_true(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
-		if (poll(&pfd, 1, 20) == 0 && dproc_state(p.pid) == 'S')
-			idle++;
-		else
-			idle = 0;
-		end--;
-	}
+	off = send_until_held(&p, fd, req, len);
 	assert_true(off < len);            /* held back: its writes block */
 	expect_alive(b);
 	/* Not closed: the rest goes in as it reads, and every reply comes, in order. */
