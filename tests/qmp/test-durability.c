@@ -441,28 +441,14 @@ static size_t count_files(const char *dir, const char *prefix)
 }
 
 /*
- * Snapshots every 15 journal records during a long mixed run (offers to two
- * hosts, answers, host releases, FM tag-based and forced releases with
- * sanitize, Clear Event Records): after SIGKILL, restart = newest snapshot
- * + the journal after it gives exactly the state before the kill, and the
- * journal before the snapshot is gone.
+ * @n random steps (a fixed seed) on hosts 0 and 1 of d0: adds of tag A or
+ * B, answers, tag-based releases (forced or not, sanitizing), DC log reads.
  */
-static void test_snapshot_plus_journal_tail_restores_the_same_state(void **state)
+static void random_steps(struct qmp_client *c, int n)
 {
-	struct dproc p;
-	struct state_args a;
-	struct qmp_client *c;
-	json_t *before, *after;
-	char *tb, *ta;
 	uint64_t rng = 12345;
 
-	(void)state;
-	assert_int_equal(dproc_init(&p), 0);
-	make_args(&a, &p, DEV);
-	setenv("CXLDCD_SNAPSHOT_EVERY", "15", 1);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = state_connect(&p));
-	for (int i = 0; i < 160; i++) {
+	for (int i = 0; i < n; i++) {
 		int h, what;
 
 		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
@@ -488,16 +474,20 @@ static void test_snapshot_plus_journal_tail_restores_the_same_state(void **state
 			host_read_dc_log(c, "d0", h, ev, 64);   /* read and clear */
 		}
 	}
-	/*
-	 * Let the last snapshot child finish (not required): a round trip lets
-	 * the daemon finish the round that may fork one, then wait for it to
-	 * have no child.  Without /proc/PID/task/PID/children, 300 ms.
-	 */
+}
+
+/*
+ * Let the last snapshot child finish (not required): a round trip lets
+ * the daemon finish the round that may fork one, then wait for it to
+ * have no child.  Without /proc/PID/task/PID/children, 300 ms.
+ */
+static void wait_no_snapshot_child(struct dproc *p, struct qmp_client *c)
+{
 	for (int i = 0;; i++) {
 		int kids;
 
 		json_decref(expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-version\"}", TMO)));
-		kids = dproc_children(p.pid);
+		kids = dproc_children(p->pid);
 		if (kids < 0)
 			usleep(300 * 1000);
 		if (kids <= 0)
@@ -506,6 +496,31 @@ static void test_snapshot_plus_journal_tail_restores_the_same_state(void **state
 			fail_msg("the daemon still has %d child process(es) after %d s", kids, TMO / 1000);
 		usleep(2000);
 	}
+}
+
+/*
+ * Snapshots every 15 journal records during a long mixed run (offers to two
+ * hosts, answers, host releases, FM tag-based and forced releases with
+ * sanitize, Clear Event Records): after SIGKILL, restart = newest snapshot
+ * + the journal after it gives exactly the state before the kill, and the
+ * journal before the snapshot is gone.
+ */
+static void test_snapshot_plus_journal_tail_restores_the_same_state(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	json_t *before, *after;
+	char *tb, *ta;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	make_args(&a, &p, DEV);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "15", 1);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = state_connect(&p));
+	random_steps(c, 160);
+	wait_no_snapshot_child(&p, c);
 	before = state_dump(c);
 	qmp_client_free(c);
 	dproc_kill9(&p);
