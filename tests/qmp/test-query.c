@@ -60,6 +60,40 @@ static int cmp_item(const void *a, const void *b)
 	"\"selection-policy\":\"prescriptive\",\"region\":0" tag ",\"extents\":[" ext "]}}"
 #define X(off) "{\"offset\":" #off ",\"len\":2097152}"
 
+/*
+ * Filters: host, region, tag (and tags a host holds), with a page of them;
+ * @all is every item of the unfiltered query, in order.  Then max-count 0
+ * and a host id out of range are refused.
+ */
+static void check_filters(struct qmp_client *c, char (*all)[64])
+{
+	static char paged[64][64];
+	json_t *q;
+
+	q = query(c, ",\"host-id\":2");
+	assert_int_equal(json_array_size(json_object_get(ret_of(q), "hosts")), 1);
+	assert_int_equal(items(ret_of(q), paged, 0), 2 + 1);
+	assert_string_equal(paged[2], "t " TAG_B);
+	json_decref(q);
+	q = query(c, ",\"region\":1");
+	assert_int_equal(items(ret_of(q), paged, 0), 2 + 2);
+	json_decref(q);
+	q = query(c, ",\"tag\":\"" TAG_A "\"");
+	assert_int_equal(items(ret_of(q), paged, 0), 4 + 1);
+	assert_string_equal(paged[4], "t " TAG_A);
+	json_decref(q);
+	q = query(c, ",\"host-id\":0,\"tag\":\"" TAG_A "\",\"start-index\":2,\"max-count\":2");
+	assert_int_equal(items(ret_of(q), paged, 0), 2);
+	assert_string_equal(paged[0], all[2]);
+	assert_int_equal(json_integer_value(json_object_get(ret_of(q), "total-items")), 5);
+	assert_int_equal(json_integer_value(json_object_get(ret_of(q), "next-index")), 4);
+	json_decref(q);
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"max-count\":0}}", TMO),
+		   "max-count must be at least 1");
+	expect_err(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":3}}", TMO),
+		   "host-id=3 is out of range: the device has num-hosts=3");
+}
+
 static void test_pages_return_every_item_exactly_once(void **state)
 {
 	static const char *const args[] = {
@@ -117,29 +151,7 @@ static void test_pages_return_every_item_exactly_once(void **state)
 	assert_null(json_object_get(ret_of(q), "next-index"));
 	json_decref(q);
 
-	/* Filters: host, region, tag (and tags a host holds). */
-	q = query(c, ",\"host-id\":2");
-	assert_int_equal(json_array_size(json_object_get(ret_of(q), "hosts")), 1);
-	assert_int_equal(items(ret_of(q), paged, 0), 2 + 1);
-	assert_string_equal(paged[2], "t " TAG_B);
-	json_decref(q);
-	q = query(c, ",\"region\":1");
-	assert_int_equal(items(ret_of(q), paged, 0), 2 + 2);
-	json_decref(q);
-	q = query(c, ",\"tag\":\"" TAG_A "\"");
-	assert_int_equal(items(ret_of(q), paged, 0), 4 + 1);
-	assert_string_equal(paged[4], "t " TAG_A);
-	json_decref(q);
-	q = query(c, ",\"host-id\":0,\"tag\":\"" TAG_A "\",\"start-index\":2,\"max-count\":2");
-	assert_int_equal(items(ret_of(q), paged, 0), 2);
-	assert_string_equal(paged[0], all[2]);
-	assert_int_equal(json_integer_value(json_object_get(ret_of(q), "total-items")), 5);
-	assert_int_equal(json_integer_value(json_object_get(ret_of(q), "next-index")), 4);
-	json_decref(q);
-	expect_err(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"max-count\":0}}", TMO),
-		   "max-count must be at least 1");
-	expect_err(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":{\"path\":\"d0\",\"host-id\":3}}", TMO),
-		   "host-id=3 is out of range: the device has num-hosts=3");
+	check_filters(c, all);
 	qmp_client_free(c);
 }
 
