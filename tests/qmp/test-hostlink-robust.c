@@ -342,12 +342,29 @@ static void test_a_tcp_flood_does_not_block_the_unix_listener(void **state)
 	close(fd);
 }
 
+/* Read the @nr replies (error replies to 1-byte reads) @fd has coming, blocking, each within SOCK_TMO. */
+static void drain_replies(int fd, uint64_t nr)
+{
+	uint8_t drain[65536];
+
+	fcntl(fd, F_SETFL, 0);
+	for (uint64_t got = 0; got < nr * (HL_HDR_SIZE + HL_IO_RSP_SIZE);) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		assert_int_equal(poll(&pf, 1, SOCK_TMO), 1);
+		n = read(fd, drain, sizeof(drain));
+		assert_true(n > 0);
+		got += (uint64_t)n;
+	}
+}
+
 /* ---- output queue bound ------------------------------------------------- */
 
 static void test_a_read_flood_without_reading_keeps_rss_bounded(void **state)
 {
 	struct dproc p;
-	uint8_t req[HL_HDR_SIZE + HL_IO_REQ_SIZE], drain[65536];
+	uint8_t req[HL_HDR_SIZE + HL_IO_REQ_SIZE];
 	long base, peak = 0, after;
 	uint64_t sent = 0, end;
 	int fd, sndbuf = 1 << 20, held = 0;
@@ -404,16 +421,7 @@ static void test_a_read_flood_without_reading_keeps_rss_bounded(void **state)
 	assert_true(sent > 50000);     /* past the old code's 64 MiB mark (~17,000) */
 	assert_true(peak - base < 64 * 1024);
 	/* drain every reply: the daemon catches up and gives the memory back */
-	fcntl(fd, F_SETFL, 0);
-	for (uint64_t got = 0; got < sent * (HL_HDR_SIZE + HL_IO_RSP_SIZE);) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		assert_int_equal(poll(&pf, 1, SOCK_TMO), 1);
-		n = read(fd, drain, sizeof(drain));
-		assert_true(n > 0);
-		got += (uint64_t)n;
-	}
+	drain_replies(fd, sent);
 	/* the last reply is out before the daemon frees it: give it a moment
 	 * (up to 5 s: on a loaded machine the daemon may not run for a while);
 	 * not under a sanitizer, where RSS is not checked */
