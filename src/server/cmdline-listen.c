@@ -344,6 +344,27 @@ static bool dev_has_binds(const struct cmdline_cfg *cfg, size_t dev)
 }
 
 /*
+ * Whether the host id of bind @k of --host-socket @i is bound to another
+ * user or group by an earlier host.N= of the same device (on a listener
+ * before @i, or before @k on @i).
+ */
+static bool bound_otherwise(const struct cmdline_cfg *cfg, size_t i, size_t k)
+{
+	const struct cmdline_listener *l = &cfg->host[i];
+	const struct cmdline_host_bind *b = &l->binds[k];
+
+	for (size_t j = 0; j <= i; j++) {
+		const struct cmdline_listener *o = &cfg->host[j];
+
+		for (size_t m = 0; o->dev == l->dev && m < (j == i ? k : o->nr_binds); m++)
+			if (o->binds[m].host == b->host &&
+			    (o->binds[m].uid != b->uid || o->binds[m].gid != b->gid))
+				return true;
+	}
+	return false;
+}
+
+/*
  * host.N= of every --host-socket: N is one of its device's hosts, and a
  * host id is not bound to two identities (a device's bindings hold on all
  * its listeners).  bound-only=on needs a bound id of its device (else the
@@ -369,15 +390,9 @@ static int check_host_binds(struct cmdline_ctx *c)
 						    b->host, cfg->devices[l->dev].id,
 						    cfg->devices[l->dev].num_hosts,
 						    cfg->devices[l->dev].num_hosts - 1);
-			for (size_t j = 0; j <= i; j++) {
-				const struct cmdline_listener *o = &cfg->host[j];
-
-				for (size_t m = 0; o->dev == l->dev && m < (j == i ? k : o->nr_binds); m++)
-					if (o->binds[m].host == b->host &&
-					    (o->binds[m].uid != b->uid || o->binds[m].gid != b->gid))
-						return cmdline_fail(c, "host.%u is bound to two users or groups",
-								    b->host);
-			}
+			if (bound_otherwise(cfg, i, k))
+				return cmdline_fail(c, "host.%u is bound to two users or groups",
+						    b->host);
 		}
 	}
 	c->opt = NULL;
