@@ -298,6 +298,56 @@ static double svg_x(uint64_t dpa, uint64_t base, uint64_t len)
 	return SVG_BAR_X + (double)(dpa - base) * SVG_BAR_W / (double)len;
 }
 
+/* Extent @s as a rect of the region bar [@base, @base+@len) at y = @y, if it falls in it. */
+static void svg_extent(FILE *f, const struct span *s, uint64_t base, uint64_t len, int y)
+{
+	double x0, x1;
+	char b1[24];
+
+	if (s->dpa >= base + len || s->dpa + s->len <= base)
+		return;
+	x0 = svg_x(s->dpa < base ? base : s->dpa, base, len);
+	x1 = svg_x(s->dpa + s->len > base + len ? base + len : s->dpa + s->len, base, len);
+	fprintf(f, "<rect class=\"extent %s\" data-host=\"%u\" data-dpa=\"%" PRIu64
+		   "\" data-len=\"%" PRIu64 "\" data-tag=\"%s\" x=\"%.3f\" y=\"%d\" "
+		   "width=\"%.3f\" height=\"%d\" fill=\"%s\"%s>",
+		s->kind == SPAN_PENDING ? "offered"
+		: s->kind == SPAN_RELEASE_PENDING ? "release-pending" : "accepted",
+		s->host, s->dpa, s->len, s->tag ? s->tag : "", x0,
+		y + 4 + (int)(s->host % 3) * 2, x1 - x0 < 0.5 ? 0.5 : x1 - x0,
+		30 - (int)(s->host % 3) * 4,
+		s->kind == SPAN_PENDING ? "none" : svg_colour(s->host),
+		s->kind == SPAN_PENDING
+			? " stroke-dasharray=\"4 2\" stroke-width=\"2\" stroke=\"#555555\""
+			: s->kind == SPAN_RELEASE_PENDING ? " opacity=\"0.5\"" : "");
+	fprintf(f, "<title>host %u %s 0x%" PRIx64 "+%s%s%s</title></rect>\n", s->host,
+		s->kind == SPAN_PENDING ? "offered" : "holds", s->dpa,
+		ctl_sz(s->len, b1), s->tag ? " tag " : "", s->tag ? s->tag : "");
+}
+
+/* Ranges two hosts hold in [@base, @base+@len): hatched on top of the bar at y = @y. */
+static void svg_shared(FILE *f, const struct spans *v, uint64_t base, uint64_t len, int y)
+{
+	for (size_t a = 0; a < v->n; a++)
+		for (size_t b = a + 1; b < v->n; b++) {
+			const struct span *s = &v->s[a], *t = &v->s[b];
+			uint64_t lo, hi;
+
+			if (!held(s) || !held(t) || s->host == t->host || !overlaps(s, t))
+				continue;
+			lo = s->dpa > t->dpa ? s->dpa : t->dpa;
+			hi = s->dpa + s->len < t->dpa + t->len ? s->dpa + s->len : t->dpa + t->len;
+			if (lo >= base + len || hi <= base)
+				continue;
+			fprintf(f, "<rect class=\"shared\" data-hosts=\"%u,%u\" data-dpa=\"%" PRIu64
+				   "\" data-len=\"%" PRIu64 "\" x=\"%.3f\" y=\"%d\" width=\"%.3f\" "
+				   "height=\"8\" fill=\"#000000\"><title>shared by hosts %u and %u"
+				   "</title></rect>\n", s->host, t->host, lo, hi - lo,
+				svg_x(lo, base, len), y + 30, svg_x(hi, base, len) - svg_x(lo, base, len),
+				s->host, t->host);
+		}
+}
+
 /* One device's picture from y = @y on; returns the next free y. */
 static int svg_device(FILE *f, json_t *q, int y)
 {
@@ -327,49 +377,9 @@ static int svg_device(FILE *f, json_t *q, int y)
 			ctl_u64(r, "region"), ctl_sz(len, b1));
 		fprintf(f, "<rect class=\"free\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"30\" "
 			   "fill=\"#eeeeee\" stroke=\"#999999\"/>\n", SVG_BAR_X, y + 4, SVG_BAR_W);
-		for (size_t k = 0; k < v.n; k++) {
-			const struct span *s = &v.s[k];
-			double x0, x1;
-
-			if (s->dpa >= base + len || s->dpa + s->len <= base)
-				continue;
-			x0 = svg_x(s->dpa < base ? base : s->dpa, base, len);
-			x1 = svg_x(s->dpa + s->len > base + len ? base + len : s->dpa + s->len, base, len);
-			fprintf(f, "<rect class=\"extent %s\" data-host=\"%u\" data-dpa=\"%" PRIu64
-				   "\" data-len=\"%" PRIu64 "\" data-tag=\"%s\" x=\"%.3f\" y=\"%d\" "
-				   "width=\"%.3f\" height=\"%d\" fill=\"%s\"%s>",
-				s->kind == SPAN_PENDING ? "offered"
-				: s->kind == SPAN_RELEASE_PENDING ? "release-pending" : "accepted",
-				s->host, s->dpa, s->len, s->tag ? s->tag : "", x0,
-				y + 4 + (int)(s->host % 3) * 2, x1 - x0 < 0.5 ? 0.5 : x1 - x0,
-				30 - (int)(s->host % 3) * 4,
-				s->kind == SPAN_PENDING ? "none" : svg_colour(s->host),
-				s->kind == SPAN_PENDING
-					? " stroke-dasharray=\"4 2\" stroke-width=\"2\" stroke=\"#555555\""
-					: s->kind == SPAN_RELEASE_PENDING ? " opacity=\"0.5\"" : "");
-			fprintf(f, "<title>host %u %s 0x%" PRIx64 "+%s%s%s</title></rect>\n", s->host,
-				s->kind == SPAN_PENDING ? "offered" : "holds", s->dpa,
-				ctl_sz(s->len, b1), s->tag ? " tag " : "", s->tag ? s->tag : "");
-		}
-		/* ranges two hosts hold: hatched on top */
-		for (size_t a = 0; a < v.n; a++)
-			for (size_t b = a + 1; b < v.n; b++) {
-				const struct span *s = &v.s[a], *t = &v.s[b];
-				uint64_t lo, hi;
-
-				if (!held(s) || !held(t) || s->host == t->host || !overlaps(s, t))
-					continue;
-				lo = s->dpa > t->dpa ? s->dpa : t->dpa;
-				hi = s->dpa + s->len < t->dpa + t->len ? s->dpa + s->len : t->dpa + t->len;
-				if (lo >= base + len || hi <= base)
-					continue;
-				fprintf(f, "<rect class=\"shared\" data-hosts=\"%u,%u\" data-dpa=\"%" PRIu64
-					   "\" data-len=\"%" PRIu64 "\" x=\"%.3f\" y=\"%d\" width=\"%.3f\" "
-					   "height=\"8\" fill=\"#000000\"><title>shared by hosts %u and %u"
-					   "</title></rect>\n", s->host, t->host, lo, hi - lo,
-					svg_x(lo, base, len), y + 30, svg_x(hi, base, len) - svg_x(lo, base, len),
-					s->host, t->host);
-			}
+		for (size_t k = 0; k < v.n; k++)
+			svg_extent(f, &v.s[k], base, len, y);
+		svg_shared(f, &v, base, len, y);
 		fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\">0x%" PRIx64 "</text>\n",
 			SVG_BAR_X, y + 48, base);
 		fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">0x%" PRIx64
