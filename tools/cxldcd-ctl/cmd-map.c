@@ -68,25 +68,34 @@ static int spans_add(struct spans *v, json_t *e, unsigned host, enum span_kind k
 	return 0;
 }
 
+/* Every extent of host entry @h: its own (accepted or release-pending), then its pending groups'. */
+static int collect_host(json_t *h, struct spans *v)
+{
+	unsigned host = (unsigned)ctl_u64(h, "host-id");
+	size_t j, k;
+	json_t *e, *g;
+
+	json_array_foreach(json_object_get(h, "extents"), j, e)
+		if (spans_add(v, e, host,
+			      json_is_true(json_object_get(e, "release-pending"))
+				      ? SPAN_RELEASE_PENDING : SPAN_ACCEPTED))
+			return -ENOMEM;
+	json_array_foreach(json_object_get(h, "pending"), j, g)
+		json_array_foreach(json_object_get(g, "extents"), k, e)
+			if (spans_add(v, e, host, SPAN_PENDING))
+				return -ENOMEM;
+	return 0;
+}
+
 /* Every extent of every host of the reply @q. */
 static int collect(json_t *q, struct spans *v)
 {
-	size_t i, j, k;
-	json_t *h, *e, *g;
+	size_t i;
+	json_t *h;
 
-	json_array_foreach(json_object_get(q, "hosts"), i, h) {
-		unsigned host = (unsigned)ctl_u64(h, "host-id");
-
-		json_array_foreach(json_object_get(h, "extents"), j, e)
-			if (spans_add(v, e, host,
-				      json_is_true(json_object_get(e, "release-pending"))
-					      ? SPAN_RELEASE_PENDING : SPAN_ACCEPTED))
-				return -ENOMEM;
-		json_array_foreach(json_object_get(h, "pending"), j, g)
-			json_array_foreach(json_object_get(g, "extents"), k, e)
-				if (spans_add(v, e, host, SPAN_PENDING))
-					return -ENOMEM;
-	}
+	json_array_foreach(json_object_get(q, "hosts"), i, h)
+		if (collect_host(h, v))
+			return -ENOMEM;
 	return 0;
 }
 
