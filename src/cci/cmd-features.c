@@ -49,8 +49,12 @@ struct feat_desc {
 	uint16_t set_min;
 	uint8_t version;                /* Get and Set Feature Version */
 	uint32_t attrs;                 /* Attribute Flags (CCI_FEAT_*) */
-	/* Readable attributes of v; writable attributes over v (-EINVAL: not allowed). */
-	int (*enc)(const struct feat_desc *d, struct wwr *w, const struct core_features *v);
+	/*
+	 * Readable attributes of v on a device of configuration cfg; writable
+	 * attributes over v (-EINVAL: not allowed).
+	 */
+	int (*enc)(const struct feat_desc *d, const struct cxldcd_dev_cfg *cfg, struct wwr *w,
+		   const struct core_features *v);
 	int (*dec)(const struct feat_desc *d, const uint8_t *p, size_t len,
 		   struct core_features *v);
 };
@@ -59,7 +63,8 @@ struct feat_desc {
  * COMPAT: no realtime report capability (QEMU sets it for both features):
  * cxldcd logs no scrub or ECS events.
  */
-static int enc_scrub(const struct feat_desc *d, struct wwr *w, const struct core_features *v)
+static int enc_scrub(const struct feat_desc *d, const struct cxldcd_dev_cfg *cfg, struct wwr *w,
+		      const struct core_features *v)
 {
 	struct cci_scrub_rd a = {
 		.caps = CCI_SCRUB_CAP_CHANGEABLE,
@@ -69,6 +74,7 @@ static int enc_scrub(const struct feat_desc *d, struct wwr *w, const struct core
 	};
 
 	(void)d;
+	(void)cfg;
 	return cci_enc_scrub_rd(w, &a);
 }
 
@@ -84,11 +90,13 @@ static int dec_scrub(const struct feat_desc *d, const uint8_t *p, size_t len,
 	return err;
 }
 
-static int enc_ecs(const struct feat_desc *d, struct wwr *w, const struct core_features *v)
+static int enc_ecs(const struct feat_desc *d, const struct cxldcd_dev_cfg *cfg, struct wwr *w,
+		    const struct core_features *v)
 {
 	struct cci_ecs_rd a = { .log_caps = v->ecs.log_entry_type, .nr_frus = CORE_ECS_FRUS };
 
 	(void)d;
+	(void)cfg;
 	for (uint32_t i = 0; i < CORE_ECS_FRUS; i++) {
 		uint16_t mode = v->ecs.count_codewords[i] ? CCI_ECS_MODE_CODEWORDS : 0;
 
@@ -126,7 +134,8 @@ static int dec_ecs(const struct feat_desc *d, const uint8_t *p, size_t len,
  * bits 3:0 the time scale, 5h = 100 ms; bits 7:4 the latency in that
  * scale): 05h, none, for PPR, which completes at once (QEMU's value); 15h,
  * 100 ms, for memory sparing, the time its background operation takes
- * (CORE_SPARING_MS, maint.c).
+ * (CORE_SPARING_MS, maint.c), or 05h on a device whose maintenance
+ * completes at once (cfg->maint_at_once, COMPAT: Linux).
  */
 #define PPR_MAX_LATENCY 0x05u
 #define SPARING_MAX_LATENCY 0x15u
@@ -139,14 +148,15 @@ static bool is_ppr(const struct feat_desc *d)
 	return d->id == CORE_FEAT_SPPR || d->id == CORE_FEAT_HPPR;
 }
 
-static int enc_repair(const struct feat_desc *d, struct wwr *w, const struct core_features *v)
+static int enc_repair(const struct feat_desc *d, const struct cxldcd_dev_cfg *cfg, struct wwr *w,
+		       const struct core_features *v)
 {
 	const struct core_repair_mode *m = &v->repair[d->id - CORE_FEAT_SPPR];
 	bool ppr = is_ppr(d);
 	enum core_feature first = ppr ? CORE_FEAT_SPPR : CORE_FEAT_SPARE_CACHELINE;
 	struct cci_repair_rd a = {
 		.ppr = ppr,
-		.max_latency = ppr ? PPR_MAX_LATENCY : SPARING_MAX_LATENCY,
+		.max_latency = ppr || cfg->maint_at_once ? PPR_MAX_LATENCY : SPARING_MAX_LATENCY,
 		.op_mode = m->dev_initiated ? CCI_REPAIR_DEV_INITIATED : 0,
 		.op_class = ppr ? CLASS_PPR : CLASS_SPARING,
 		.op_subclass = (uint8_t)(d->id - first),
@@ -300,7 +310,7 @@ enum cxldcd_rc cci_cmd_get_feature(struct cci_call *c)
 		return CXLDCD_RC_INVALID_INPUT;
 	core_features_get(c->dev, (enum core_feat_sel)in.selection, &v);
 	wwr_init(&w, buf, sizeof(buf));
-	if (d->enc(d, &w, &v) || w.off != d->get_size)
+	if (d->enc(d, core_dev_cfg(c->dev), &w, &v) || w.off != d->get_size)
 		return CXLDCD_RC_INTERNAL_ERROR;
 	n = min_u32(in.count, (uint32_t)(d->get_size - in.offset));
 	if (n > wwr_left(c->out))

@@ -120,7 +120,7 @@ enum cxldcd_rc cci_cmd_get_log(struct cci_call *c)
 		return CXLDCD_RC_INVALID_LOG;
 	wwr_init(&w, cel, sizeof(cel));
 	for (size_t i = 0; i < n; i++) {
-		struct cci_cel_entry e = { t[i].opcode, t[i].effects };
+		struct cci_cel_entry e = { t[i].opcode, cci_cmd_effects(&t[i], c->dev) };
 
 		if (cci_cmd_served(&t[i], c->ctx->kind) && cci_cmd_present(&t[i], c->dev))
 			cci_enc_cel_entry(&w, &e);

@@ -54,6 +54,7 @@ typedef enum cxldcd_rc cci_handler_fn(struct cci_call *call);
 #define CMD_MCTP (1u << 4)      /* allowed and served on the Type 3 MCTP-based CCI (08h) */
 #define CMD_JOURNAL (1u << 5)   /* changes state although its CEL effects are none: not a read */
 #define CMD_ERASES (1u << 6)    /* may zero a host's capacity when it runs (owed by a replay) */
+#define CMD_MAINT (1u << 7)     /* background only without cfg.maint_at_once (cci_cmd_effects()) */
 
 struct cci_cmd {
 	uint16_t opcode;
@@ -86,6 +87,12 @@ const struct cci_cmd *cci_cmd_find(uint16_t opcode);
 bool cci_cmd_served(const struct cci_cmd *cmd, enum cci_kind kind);
 /* Whether @dev has the command at all (CMD_DC rows: only with DC regions). */
 bool cci_cmd_present(const struct cci_cmd *cmd, const struct cxldcd_dev *dev);
+/*
+ * The CEL Command Effect of the command on @dev: cmd->effects, without
+ * Background Operation and Abort supported for a CMD_MAINT row on a device
+ * whose maintenance completes at once (cfg.maint_at_once).
+ */
+uint16_t cci_cmd_effects(const struct cci_cmd *cmd, const struct cxldcd_dev *dev);
 
 /*
  * Append up to want accepted extents of host, from index start, to w

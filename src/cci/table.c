@@ -14,7 +14,9 @@
  * features served, cmd-features.c asserts it), and a repair changes
  * configuration (data kept), memory sparing in the background with a Memory
  * Sparing Event Record logged (Immediate Log Change, Background Operation,
- * Abort supported: CXL r3.2 §8.2.10.7.1 lists it).  COMPAT: QEMU reports the worst case over every feature the
+ * Abort supported: CXL r3.2 §8.2.10.7.1 lists it; CMD_MAINT: neither of
+ * the last two on a device whose maintenance completes at once, COMPAT:
+ * Linux).  COMPAT: QEMU reports the worst case over every feature the
  * spec defines for 0502h (Immediate Configuration, Data, Policy and Log
  * Change, Security State Change) and Immediate Configuration, Data and Log
  * Change plus Background Operation for 0600h.
@@ -132,7 +134,7 @@ static const struct cci_cmd table[] = {
 	{ CXLDCD_OP_SET_FEATURE, "Set Feature", cci_cmd_set_feature, CCI_SET_FEATURE_HDR, CCI_VAR, 1,
 	  EFF_ICC, MEMDEV },
 	{ CXLDCD_OP_PERFORM_MAINTENANCE, "Perform Maintenance", cci_cmd_perform_maintenance,
-	  CCI_MAINT_HDR, CCI_VAR, 1, EFF_ICC | EFF_ILC | EFF_BG, MEMDEV },
+	  CCI_MAINT_HDR, CCI_VAR, 1, EFF_ICC | EFF_ILC | EFF_BG, MEMDEV | CMD_MAINT },
 	{ CXLDCD_OP_IDENTIFY_MEMORY_DEVICE, "Identify Memory Device", cci_cmd_identify_memdev, 0,
 	  0, 0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_PARTITION_INFO, "Get Partition Info", cci_cmd_get_partition_info, 0, 0, 0,
@@ -236,6 +238,14 @@ bool cci_cmd_served(const struct cci_cmd *cmd, enum cci_kind kind)
 bool cci_cmd_present(const struct cci_cmd *cmd, const struct cxldcd_dev *dev)
 {
 	return !(cmd->flags & CMD_DC) || core_region_count(dev) > 0;
+}
+
+/* The CEL reports what the command does on this device (COMPAT: Linux, maint_at_once). */
+uint16_t cci_cmd_effects(const struct cci_cmd *cmd, const struct cxldcd_dev *dev)
+{
+	if ((cmd->flags & CMD_MAINT) && core_dev_cfg(dev)->maint_at_once)
+		return (uint16_t)(cmd->effects & ~EFF_BG);
+	return cmd->effects;
 }
 
 const char *cci_opcode_name(uint16_t opcode)

@@ -139,6 +139,12 @@ struct cxldcd_dev_cfg {
 	uint64_t pending_timeout_ms;   /* core_tick() expires pending groups older; 0 = never */
 	uint64_t serial;               /* device serial number, reported by Identify (0001h) */
 	uint32_t lsa_size;             /* Label Storage Area bytes (4102h/4103h); 0 = none */
+	/*
+	 * COMPAT (Linux): Perform Maintenance (0600h) completes before its
+	 * response, memory sparing too (core_maint_perform()); false, the
+	 * default, is the spec's background memory sparing.
+	 */
+	bool maint_at_once;
 	const struct cxldcd_allocator *alloc; /* borrowed; must outlive the device */
 };
 
@@ -897,6 +903,11 @@ enum cxldcd_rc core_ras_write(struct cxldcd_dev *dev, uint16_t host, uint32_t of
  * end) the repair is counted and op->done, if any, is appended to the
  * caller's Informational Event Log with the completion time as its
  * timestamp: the Memory Sparing Event Record.  An aborted one does neither.
+ *
+ * With cfg.maint_at_once (COMPAT: Linux's EDAC driver sends 0600h without
+ * waiting for a background operation) memory sparing completes at once as
+ * a PPR does: Success, no background operation, the repair counted (not a
+ * query) and op->done logged now, with the request's time.
  *
  * Errors: Busy while a background operation runs on the caller's CCI,
  * Invalid Physical Address for a PPR DPA the host cannot access.

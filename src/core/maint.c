@@ -12,12 +12,24 @@
  * corrupted data good again.  A PPR completes at once; memory sparing runs
  * as a background operation of the caller's CCI (bgop.c), which may be
  * aborted, and is counted and logs its Memory Sparing Event Record when it
- * completes.  The counts are in the snapshot (memdev-snap.c).
+ * completes.  COMPAT (Linux): with cfg.maint_at_once it completes at once
+ * too, and logs its record before the response (Linux's EDAC driver sends
+ * 0600h without waiting for a background operation to end, so one that has
+ * not ended when it looks is a timeout there).  The counts are in the
+ * snapshot (memdev-snap.c).
  *
  * What this is not: the repair features' settings (features.c) or the
  * 0600h payload (src/cci/codec-maint.c).
  */
 #include "core/model.h"
+
+/* ev (borrowed) in host's Informational Event Log now (a copy: the log sets its handle and time). */
+static void log_now(struct cxldcd_dev *dev, uint16_t host, const struct cxldcd_event *ev)
+{
+	struct cxldcd_event copy = *ev;
+
+	evlog_append(dev, host, CXLDCD_LOG_INFO, &copy);
+}
 
 enum cxldcd_rc core_maint_perform(struct cxldcd_dev *dev, uint16_t host,
 				  const struct core_maint_op *op, struct cxldcd_diag *diag)
@@ -36,7 +48,7 @@ enum cxldcd_rc core_maint_perform(struct cxldcd_dev *dev, uint16_t host,
 		return core_diag(diag, CXLDCD_RC_INVALID_PA, -1,
 				 "dpa=0x%llx not accessible to host=%u",
 				 (unsigned long long)op->dpa, host);
-	if (!ppr) {             /* counted when it ends (bgop_settle()), not if aborted */
+	if (!ppr && !dev->cfg.maint_at_once) {  /* counted when it ends (bgop_settle()), not if aborted */
 		if (bgop_start_sparing(dev, host, (uint8_t)(op->query ? CORE_NR_REPAIRS : op->what),
 				       op->done))
 			return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
@@ -44,6 +56,8 @@ enum cxldcd_rc core_maint_perform(struct cxldcd_dev *dev, uint16_t host,
 	}
 	if (!op->query && dev->feat.repairs[op->what] < UINT32_MAX)
 		dev->feat.repairs[op->what]++;
+	if (!ppr && op->done)   /* maint_at_once: the record the background operation logs at its end */
+		log_now(dev, host, op->done);
 	return CXLDCD_RC_SUCCESS;
 }
 

@@ -308,6 +308,14 @@ static const struct devprop dev_props[] = {
 	DP("memdev", P_STR, persistent_memdev, 0, 0, CMDLINE_DEV_MEMDEV),
 	/* Not in QEMU: only host N reaches the static capacity (default: every host). */
 	DP("static-host", P_U32, static_host, 0, CXLDCD_MAX_HOSTS - 1, CMDLINE_DEV_STATIC_HOST),
+	/*
+	 * Not in QEMU.  COMPAT (Linux): Perform Maintenance (0600h) completes
+	 * before its response, memory sparing included, for Linux's EDAC driver,
+	 * which sends 0600h without waiting for a background operation
+	 * (docs/conformance.md, "Perform Maintenance").  Off: the spec's
+	 * background memory sparing.
+	 */
+	DP("maint-at-once", P_BOOL, maint_at_once, 0, 1, CMDLINE_DEV_MAINT_AT_ONCE),
 };
 
 /*

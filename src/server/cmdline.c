@@ -418,7 +418,7 @@ const char *cmdline_usage(void)
 "          [,event-log-depth=N][,mbox-payload-size=SIZE][,seq-one-based=on]\n"
 "          [,sanitize-on-release=on][,sharable=on][,pending-timeout-ms=MS][,sn=N]\n"
 "          [,trusted-hosts=on][,volatile-memdev=ID][,persistent-memdev=ID,lsa=ID]\n"
-"          [,static-host=N]\n"
+"          [,static-host=N][,maint-at-once=on]\n"
 "                       a DCD (several allowed)\n"
 "  -M ..., -machine ..., -device pxb-cxl|cxl-rp|cxl-upstream|cxl-downstream|\n"
 "          cxl-switch-mailbox-cci,...\n"

@@ -83,6 +83,7 @@ enum {
 	CMDLINE_DEV_PERSISTENT_MEMDEV = 1u << 18,
 	CMDLINE_DEV_MEMDEV = 1u << 19,
 	CMDLINE_DEV_STATIC_HOST = 1u << 20,
+	CMDLINE_DEV_MAINT_AT_ONCE = 1u << 21,
 };
 
 /* -device cxl-type3: values of properties not given are 0 (model defaults apply). */
@@ -110,6 +111,7 @@ struct cmdline_device {
 	 * legacy memdev= is stored here too: it means persistent-memdev) */
 	char *persistent_memdev;
 	uint32_t static_host;           /* static-host=N: only host N reaches the static capacity */
+	bool maint_at_once;             /* COMPAT (Linux): 0600h completes before its response */
 	uint32_t set;                   /* CMDLINE_DEV_* */
 	struct cmdline_prop *props;     /* every property but the driver, in order */
 	size_t nr_props;

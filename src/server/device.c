@@ -207,6 +207,7 @@ static int device_cfg(struct server_ctx *s, const struct cmdline_device *d,
 	if (d->set & CMDLINE_DEV_MBOX_PAYLOAD_SIZE)
 		cfg->mbox_payload_size = d->mbox_payload_size;
 	cfg->seq_one_based = d->seq_one_based;
+	cfg->maint_at_once = d->maint_at_once;
 	cfg->pending_timeout_ms = d->pending_timeout_ms;
 	cfg->serial = d->sn;
 	return 0;

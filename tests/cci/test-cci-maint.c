@@ -503,6 +503,153 @@ static void test_sparing_in_flight_survives_a_snapshot(void **state)
 	cci_ctx_free(mc);
 }
 
+/* ------------------------------------------------ maint-at-once (COMPAT: Linux) */
+
+/* The fixture on a device whose maintenance completes at once (-device ...,maint-at-once=on). */
+static int setup_at_once(void **state)
+{
+	struct cxldcd_dev_cfg cfg;
+
+	fx_cfg(&cfg);
+	cfg.maint_at_once = true;
+	return setup_cfg(state, &cfg);
+}
+
+/* The CEL Command Effect of @op in host 0's CEL (0400h for its size, then 0401h). */
+static uint16_t cel_effect(struct fx *f, uint16_t op)
+{
+	uint8_t in[0x18] = { 0 };
+	uint32_t size;
+
+	assert_int_equal(msg(f, f->mb[0], 0x0400, NULL, 0), 0);
+	assert_memory_equal(f->out + 8, CEL_UUID, 16);
+	size = r32(f->out, 8 + 16);
+	memcpy(in, CEL_UUID, 16);
+	g32(in, 0x14, size);
+	assert_int_equal(msg(f, f->mb[0], 0x0401, in, sizeof(in)), 0);
+	assert_int_equal(f->out_len, size);
+	for (uint32_t i = 0; i < size; i += 4)
+		if (r16(f->out, i) == op)
+			return r16(f->out, i + 2);
+	fail_msg("opcode %04x not in the CEL", op);
+	return 0;
+}
+
+/*
+ * COMPAT (Linux): on a device made with maint-at-once, memory sparing
+ * completes before its response, as a PPR does.  Linux's EDAC driver
+ * (drivers/cxl/core/edac.c, cxl_perform_maintenance()) sends 0600h with no
+ * poll count, and cxl_pci's __cxl_pci_mbox_send_cmd() then looks at the
+ * background status once: a sparing still running is -ETIMEDOUT.  Success
+ * (no BO bit), 0002h untouched (no background operation ever ran), the
+ * Memory Sparing Event Record already in the log with the request's time
+ * (bytes from Table 8-60, as want_mser() lays them out), the repair counted
+ * unless a query, and nothing more logged when the clock moves on.  On the
+ * old code every request answered Background Command Started.
+ */
+static void test_sparing_at_once_completes_before_the_response(void **state)
+{
+	struct fx *f = *state;
+	uint32_t want[CORE_NR_REPAIRS] = { 0 };
+	static const uint8_t flags[] = { 0x0c, 0x0e, 0x01, 0x00 };  /* soft, hard, query, bare */
+	uint8_t rec[0x80], info = CXLDCD_LOG_INFO, clr[8] = { 0, 0, 1 }, zero[8] = { 0 };
+	uint64_t t = NOW;
+	uint16_t handle = 1;
+
+	for (uint8_t sub = 0; sub < 4; sub++) {
+		for (unsigned k = 0; k < sizeof(flags); k++, handle++, t += 777) {
+			core_dev_set_time(f->dev, t);
+			assert_int_equal(spare(f, sub, flags[k]), 0x00);
+			assert_int_equal(f->out_len, 0);
+			assert_false(f->bo);
+			if (!(flags[k] & 0x01))
+				want[CORE_REPAIR_CACHELINE + sub]++;
+			expect_counts(f, want);
+			assert_int_equal(msg(f, f->mb[0], 0x0002, NULL, 0), 0);
+			expect_rsp(f, zero, 8);
+			assert_int_equal(msg(f, f->mb[0], 0x0005, NULL, 0), 0);  /* nothing to abort */
+			assert_int_equal(msg(f, f->mb[0], 0x0100, &info, 1), 0);
+			assert_int_equal(f->out_len, 0x20 + 0x80);
+			assert_int_equal(r16(f->out, 0x14), 1);                 /* one record */
+			want_mser(rec, sub, flags[k], handle, t);
+			assert_bytes_equal(f->out + 0x20, rec, 0x80);
+			assert_int_equal(core_evlog_count(f->dev, 1, CXLDCD_LOG_INFO), 0);
+			g16(clr, 6, handle);
+			assert_int_equal(msg(f, f->mb[0], 0x0101, clr, sizeof(clr)), 0);
+			core_dev_set_time(f->dev, t + 2 * SPARING_NS);          /* nothing owed */
+			assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_INFO), 0);
+			expect_counts(f, want);
+		}
+	}
+	/* PPR as before: Success, no record */
+	assert_int_equal(ppr(f, f->mb[0], 0, 0, 0x1000, 0), 0);
+	assert_false(f->bo);
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_INFO), 0);
+}
+
+/*
+ * maint-at-once keeps the rest: a background operation already running on
+ * the mailbox (a Scan Media) still makes 0600h Busy, with nothing counted
+ * or logged; other hosts are free; the MCTP CCI logs in the FM's log.
+ */
+static void test_sparing_at_once_is_busy_behind_a_background_operation(void **state)
+{
+	struct fx *f = *state;
+	uint32_t want[CORE_NR_REPAIRS] = { 0 };
+	uint8_t scan[0x11] = { 0 }, in[16] = { 2, 1, 0x02, 5, 6 };
+	struct cci_ctx *mc;
+
+	g64(scan, 8, 1);                                        /* 64 bytes at DPA 0 */
+	assert_int_equal(msg(f, f->mb[0], 0x4304, scan, sizeof(scan)), 0x01);
+	assert_int_equal(spare(f, 1, 0x02), 0x06);
+	assert_int_equal(ppr(f, f->mb[0], 0, 0, 0x1000, 0), 0x06);
+	expect_counts(f, want);
+	assert_int_equal(core_evlog_count(f->dev, 0, CXLDCD_LOG_INFO), 0);
+	assert_int_equal(msg(f, f->mb[1], 0x0600, in, sizeof(in)), 0x00);       /* host 1: free */
+	assert_int_equal(core_evlog_count(f->dev, 1, CXLDCD_LOG_INFO), 1);
+	assert_int_equal(cci_ctx_new(f->dev, CCI_MCTP, 0, &mc), 0);
+	assert_int_equal(msg(f, mc, 0x0600, in, sizeof(in)), 0x00);
+	assert_false(f->bo);
+	assert_int_equal(core_evlog_count(f->dev, CORE_OWNER_FM, CXLDCD_LOG_INFO), 1);
+	want[CORE_REPAIR_ROW] = 2;
+	expect_counts(f, want);
+	cci_ctx_free(mc);
+}
+
+/*
+ * What the device reports follows: 0600h's CEL entry without Background
+ * Operation and Abort supported (0012h; 0152h without the property), and
+ * the sparing features' Maximum Maintenance Operation Latency 05h (none;
+ * 15h without), the rest of their Feature data unchanged.
+ */
+static void test_sparing_at_once_cel_and_latency(void **state)
+{
+	struct fx *f = *state;
+	uint8_t w[0x14];
+
+	assert_int_equal(cel_effect(f, 0x0600),
+			 CCI_EFF_IMMEDIATE_CONFIG_CHANGE | CCI_EFF_IMMEDIATE_LOG_CHANGE);
+	assert_int_equal(cel_effect(f, 0x4304),
+			 CCI_EFF_BACKGROUND_OP | CCI_EFF_ABORT_BG_SUPPORTED);      /* unchanged */
+	for (unsigned r = 0; r < 6; r++) {
+		size_t n = want_rd(w, r);
+
+		g8(w, 0x00, 0x05);
+		assert_int_equal(get_feat(f, f->mb[0], REPAIR_UUID[r], 0, 0x40, 0), 0);
+		expect_rsp(f, w, n);
+	}
+}
+
+/* The default device (no maint-at-once) reports the background operation in its CEL. */
+static void test_sparing_cel_entry_says_background(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(cel_effect(f, 0x0600),
+			 CCI_EFF_IMMEDIATE_CONFIG_CHANGE | CCI_EFF_IMMEDIATE_LOG_CHANGE |
+				 CCI_EFF_BACKGROUND_OP | CCI_EFF_ABORT_BG_SUPPORTED);
+}
+
 static void test_perform_errors_change_nothing(void **state)
 {
 	struct fx *f = *state;
@@ -682,6 +829,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repairs_and_settings_in_the_snapshot, setup,
 						teardown),
 		cmocka_unit_test(test_maint_codec_round_trips),
+		cmocka_unit_test_setup_teardown(test_sparing_at_once_completes_before_the_response,
+						setup_at_once, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_sparing_at_once_is_busy_behind_a_background_operation, setup_at_once,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_sparing_at_once_cel_and_latency, setup_at_once,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sparing_cel_entry_says_background, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
