@@ -20,7 +20,8 @@
  * Informational Event Log when it completes.  COMPAT: Linux's EDAC driver
  * sends 0600h without a poll count, so it sees a sparing that has not
  * completed by the time it reads the Background Command Status as a timeout
- * (QEMU answers Success at once).
+ * (QEMU answers Success at once); a device made with maint-at-once
+ * (cfg.maint_at_once) completes it before the response, record logged.
  */
 #include <string.h>
 
