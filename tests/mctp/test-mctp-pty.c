@@ -199,7 +199,11 @@ static void peer_open(struct e2e *e, struct peer *p)
 	struct termios t;
 	int k = 0;
 
-	at = strstr(log, "mctp-serial: /dev/");
+	/* the last one: after a restart the log still holds the old daemon's pty */
+	at = NULL;
+	for (const char *q = strstr(log, "mctp-serial: /dev/"); q;
+	     q = strstr(q + 1, "mctp-serial: /dev/"))
+		at = q;
 	if (!at)
 		fail_msg("no pty in the log:\n%s", log);
 	at += strlen("mctp-serial: ");
