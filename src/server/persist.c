@@ -886,9 +886,12 @@ static int snap_load_claims(struct server_ctx *s, struct wrd *b, bool unavailabl
 	return *claims && !b->bad && n ? 0 : -EIO;
 }
 
-/* Load the newest snapshot into the fresh devices; 0, or -errno with err set. */
+/*
+ * Load the newest snapshot into the fresh devices; 0, or -errno with err
+ * set.  *loaded: the file's name (caller frees), NULL when none is recorded.
+ */
 static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t cap,
-		     bool *unavailable, json_t **claims)
+		     bool *unavailable, json_t **claims, char **loaded)
 {
 	uint64_t t0 = loop_now_ms(), c0 = cpu_ms(), t_read, t_dev = 0;
 	char *name = NULL, path[4096];
@@ -902,17 +905,34 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		snprintf(err, cap, "--state %s: %s", dir, store_last_error(s->st));
 		return rc;
 	}
-	snap_tidy(dir, name);
+	/*
+	 * store_snapshot_commit() records the file and drops the journal up to
+	 * its seq at once: other meta rows (the file's rows gone, another seq,
+	 * a path) are damage, which would replay from the wrong record.  Other
+	 * snapshot files are removed only once the start succeeded
+	 * (srv_state_open()): with damaged rows they may be what a repair needs.
+	 */
+	if ((name ? seq : 0) != store_journal_base(s->st) || (name && strchr(name, '/'))) {
+		if (name)
+			snprintf(err, cap, "--state %s: damaged: the journal was dropped up to seq=%llu, but the snapshot recorded is %s (seq=%llu)%s",
+				 dir, (unsigned long long)store_journal_base(s->st), name,
+				 (unsigned long long)seq, STORE_BROKEN);
+		else
+			snprintf(err, cap, "--state %s: damaged: the journal was dropped up to seq=%llu, but no snapshot is recorded%s",
+				 dir, (unsigned long long)store_journal_base(s->st), STORE_BROKEN);
+		free(name);
+		return -EIO;
+	}
 	if (!name)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	free(name);
 	s->snap_loading = true;
 	load_pump(s, true);
 	rc = map_file(s, path, &p, &len);
 	t_read = loop_now_ms();
 	if (rc) {
 		s->snap_loading = false;
+		free(name);
 		snprintf(err, cap, "snapshot %s: %s%s", path, strerror(-rc), SNAP_LOST);
 		return -EIO;
 	}
@@ -989,6 +1009,8 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	}
 	s->snap_seq = s->snap_kept_seq = seq;
 	s->trimming = true;         /* whatever a previous run left behind */
+	*loaded = name;
+	name = NULL;
 	rc = 0;
 	srv_log(s->log, LOG_NOTICE, "state: snapshot %s loaded (journal seq=%llu) in %llu ms "
 		"(%zu bytes read in %llu ms, devices restored in %llu ms; CPU %llu ms)", path,
@@ -999,6 +1021,7 @@ out:
 	s->snap_loading = false;
 	if (p)
 		munmap(p, len);
+	free(name);
 	return rc;
 }
 
@@ -1114,6 +1137,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	struct replay r = { .s = s, .err = err, .cap = cap };
 	bool restarted, unavailable = false;
 	json_t *claims = NULL;
+	char *loaded = NULL;
 	uint64_t t0, c0;
 	size_t owed, carried;
 	int rc = srv_state_lock(s, dir, err, cap);
@@ -1125,7 +1149,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 	if (rc)
 		return rc;
 	s->replaying = true;
-	rc = snap_load(s, dir, err, cap, &unavailable, &claims);
+	rc = snap_load(s, dir, err, cap, &unavailable, &claims, &loaded);
 	if (rc) {
 		json_decref(claims);
 		s->replaying = false;
@@ -1196,9 +1220,12 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 				 store_last_error(s->st));
 	}
 	s->replaying = false;
-	if (!rc)
+	if (!rc) {
 		srv_log(s->log, LOG_NOTICE, "state: %s: %llu journal record(s) replayed in %llu ms (CPU %llu ms)",
 			store_path(s->st), (unsigned long long)r.n,
 			(unsigned long long)(loop_now_ms() - t0), (unsigned long long)(cpu_ms() - c0));
+		snap_tidy(dir, loaded);     /* a refused start leaves the store as it is */
+	}
+	free(loaded);
 	return rc;
 }

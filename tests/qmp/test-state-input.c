@@ -6,7 +6,12 @@
  *   with a message that quotes the record's own bytes and nothing past them
  *   (a record's data is the store's blob: no NUL after it);
  * - a snapshot file whose backend cannot be added again: srv_state_open()
- *   refuses it and says why.
+ *   refuses it and says why;
+ * - meta rows that do not match (found by fuzz-store): the snapshot's rows
+ *   gone, naming another file, or a journal dropped up to another seq than
+ *   the snapshot's; the start is refused (not a replay from the wrong
+ *   record), and the snapshot file is left where it is;
+ * - a refused start removes no snapshot file (found by fuzz-store).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "common/wire.h"
 #include "qmp/qmp.h"
@@ -212,6 +218,102 @@ static void test_snapshot_backend_added_again(void **state)
 	daemon_free(&d);
 }
 
+/* Run @sql on the store in d->dir (the daemon's store closed), as a hand or a bug could. */
+static void store_sql(struct daemon *d, const char *sql)
+{
+	char path[128];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/%s", d->dir, STORE_DB_NAME);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* srv_state_open() on d's store after @sql: refused, saying so, and snapshot-1.bin kept. */
+static void check_meta_refused(const char *sql, const char *says)
+{
+	struct daemon d;
+	char err[512], path[128];
+
+	daemon_new(&d);
+	write_state(&d, "{\"qom-type\":\"memory-backend-memfd\",\"id\":\"m1\",\"size\":1048576}");
+	store_sql(&d, sql);
+	err[0] = 0;
+	assert_int_equal(srv_state_open(&d.s, d.dir, err, sizeof(err)), -EIO);
+	print_message("%s\n", err);
+	assert_non_null(strstr(err, says));
+	snprintf(path, sizeof(path), "%s/snapshot-1.bin", d.dir);
+	assert_int_equal(access(path, F_OK), 0);
+	daemon_free(&d);
+}
+
+/* The snapshot's rows gone, the journal still dropped up to it: its state would be lost. */
+static void test_snapshot_rows_gone(void **state)
+{
+	(void)state;
+	check_meta_refused("DELETE FROM meta WHERE key IN ('snapshot_file', 'snapshot_seq')",
+			   "dropped up to seq=1, but no snapshot is recorded");
+}
+
+/* The journal whole again under a snapshot: record 1 would run twice. */
+static void test_journal_base_before_snapshot(void **state)
+{
+	(void)state;
+	check_meta_refused("UPDATE meta SET value = 0 WHERE key = 'journal_base'",
+			   "dropped up to seq=0, but the snapshot recorded is snapshot-1.bin (seq=1)");
+}
+
+/* Another file named: refused as missing, and the file there is not removed. */
+static void test_snapshot_named_elsewhere_keeps_file(void **state)
+{
+	(void)state;
+	check_meta_refused("UPDATE meta SET value = 'snapshot-2.bin' WHERE key = 'snapshot_file'",
+			   "snapshot-2.bin: No such file or directory");
+}
+
+/* A path, not a file of the directory. */
+static void test_snapshot_named_outside(void **state)
+{
+	(void)state;
+	check_meta_refused("UPDATE meta SET value = '../snapshot-1.bin' WHERE key = 'snapshot_file'",
+			   "the snapshot recorded is ../snapshot-1.bin");
+}
+
+/*
+ * No snapshot recorded, a journal record that does not replay, and a
+ * snapshot file nobody recorded (a killed child's): the start is refused
+ * and leaves the directory as it is.
+ */
+static void test_refused_replay_removes_no_snapshot_file(void **state)
+{
+	struct store_rec rec = { .time_ns = 1, .kind = 99 };
+	char err[512], path[128], *cfg;
+	struct store *st;
+	struct daemon d;
+	FILE *f;
+
+	(void)state;
+	daemon_new(&d);
+	cfg = srv_config_text(&d.cfg);
+	assert_int_equal(store_open(d.dir, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_config_set(st, cfg), 0);
+	free(cfg);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_journal_append(st, &rec), 0);
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+	snprintf(path, sizeof(path), "%s/snapshot-00000000000000000007.bin", d.dir);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fclose(f), 0);
+	err[0] = 0;
+	assert_int_equal(srv_state_open(&d.s, d.dir, err, sizeof(err)), -EIO);
+	print_message("%s\n", err);
+	assert_non_null(strstr(err, "the store is left as it is"));
+	assert_int_equal(access(path, F_OK), 0);
+	daemon_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +323,11 @@ int main(void)
 		cmocka_unit_test(test_snapshot_backend_refused_says_why),
 		cmocka_unit_test(test_snapshot_backend_not_json),
 		cmocka_unit_test(test_snapshot_backend_added_again),
+		cmocka_unit_test(test_snapshot_rows_gone),
+		cmocka_unit_test(test_journal_base_before_snapshot),
+		cmocka_unit_test(test_snapshot_named_elsewhere_keeps_file),
+		cmocka_unit_test(test_snapshot_named_outside),
+		cmocka_unit_test(test_refused_replay_removes_no_snapshot_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
