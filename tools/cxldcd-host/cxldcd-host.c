@@ -274,6 +274,7 @@ static int parse_accept(const char *s, struct cxldcd_host_cfg *c, uint8_t (**tag
 
 		if (!copy)
 			return -ENOMEM;
+		free(*tags);    /* a second --accept tags= replaces the first */
 		*tags = calloc(strlen(s) / 36 + 1, 16);
 		for (tok = strtok_r(copy, ",", &save); tok && *tags; tok = strtok_r(NULL, ",", &save))
 			if (cxldcd_tag_parse(tok, (*tags)[n++])) {
@@ -788,7 +789,16 @@ static void raise_fd_limit(void)
 	}
 }
 
-int main(int argc, char **argv)
+/*
+ * The command line; what it allocates (the --accept tags= list, the
+ * --group-access rules) is in *own, which main() frees however cli() returns.
+ */
+struct cli_owned {
+	uint8_t (*tags)[16];
+	struct cxldcd_host_access *acc;
+};
+
+static int cli(int argc, char **argv, struct cli_owned *own)
 {
 	static const struct option opts[] = {
 		{ "connect", required_argument, NULL, 'c' },
@@ -811,9 +821,7 @@ int main(int argc, char **argv)
 	};
 	struct cxldcd_host_cfg c = { .event_fn = on_event };
 	const char *agent_sock = NULL, *sock_mode = NULL, *sock_group = NULL;
-	struct cxldcd_host_access *acc = NULL;
 	char why[256];
-	uint8_t (*tags)[16] = NULL;
 	char tcp_addr[INET_ADDRSTRLEN], link[300], def[256];
 	bool have_id = false;
 	unsigned wait_s = WAIT_DEFAULT_S;
@@ -838,7 +846,7 @@ int main(int argc, char **argv)
 			have_id = true;
 			break;
 		case 'a':
-			if (parse_accept(optarg, &c, &tags))
+			if (parse_accept(optarg, &c, &own->tags))
 				return bad_args("--accept '%s': expected all, none, tags=UUID[,UUID...] or limit=SIZE (K/M/G suffix)",
 						optarg);
 			break;
@@ -856,13 +864,11 @@ int main(int argc, char **argv)
 			sock_group = optarg;
 			break;
 		case 'R':
-			if (!acc && cxldcd_host_access_new(&acc))
+			if (!own->acc && cxldcd_host_access_new(&own->acc))
 				return bad_args("out of memory");
-			rc = cxldcd_host_access_add_rule(acc, optarg, why, sizeof(why));
-			if (rc) {
-				cxldcd_host_access_free(acc);
+			rc = cxldcd_host_access_add_rule(own->acc, optarg, why, sizeof(why));
+			if (rc)
 				return bad_args("--group-access '%s': %s", optarg, why);
-			}
 			break;
 		case 'T':
 			if (parse_u64(optarg, &v, false) || !v || v > UINT32_MAX)
@@ -902,29 +908,23 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if ((sock_mode || sock_group || acc) && (optind < argc || !agent_sock)) {
-		cxldcd_host_access_free(acc);
+	if ((sock_mode || sock_group || own->acc) && (optind < argc || !agent_sock))
 		return bad_args("--agent-socket-mode, --agent-socket-group and --group-access are for "
 				"the agent serving --agent-socket PATH");
-	}
 	if (sock_mode || sock_group) {
 		uint64_t mode = 0600;
 
-		if (!acc && cxldcd_host_access_new(&acc))
+		if (!own->acc && cxldcd_host_access_new(&own->acc))
 			return bad_args("out of memory");
 		if (sock_mode && parse_octal(sock_mode, &mode))
 			snprintf(why, sizeof(why), "expected an octal mode such as 0660");
 		/* the mode alone first: each error names its option */
 		if ((sock_mode && parse_octal(sock_mode, &mode)) ||
-		    cxldcd_host_access_set_socket(acc, (uint32_t)mode, NULL, why, sizeof(why))) {
-			cxldcd_host_access_free(acc);
+		    cxldcd_host_access_set_socket(own->acc, (uint32_t)mode, NULL, why, sizeof(why)))
 			return bad_args("--agent-socket-mode '%s': %s", sock_mode, why);
-		}
 		if (sock_group &&
-		    cxldcd_host_access_set_socket(acc, (uint32_t)mode, sock_group, why, sizeof(why))) {
-			cxldcd_host_access_free(acc);
+		    cxldcd_host_access_set_socket(own->acc, (uint32_t)mode, sock_group, why, sizeof(why)))
 			return bad_args("--agent-socket-group '%s': %s", sock_group, why);
-		}
 	}
 	if (optind < argc && !strncmp(argv[optind], "static-", 7))
 		return static_main(&c, have_id, argc - optind, argv + optind, link, def);
@@ -962,7 +962,6 @@ int main(int argc, char **argv)
 					  : cmd_fill_verify(app, !strcmp(cmd, "verify"),
 							    argv[optind + 1], argv[optind + 2]);
 		cxldcd_app_free(app);
-		free(tags);
 		return rc;
 	}
 	if (c.socket_path && c.tcp_addr)
@@ -971,10 +970,8 @@ int main(int argc, char **argv)
 		return bad_args("--host-id N is required (the host's LD-ID, 0..num-hosts-1)");
 	if (!c.socket_path && !c.tcp_addr) {
 		rc = default_link(def, sizeof(def));
-		if (rc) {
-			free(tags);
+		if (rc)
 			return rc;
-		}
 		c.socket_path = def;
 	}
 	if (c.socket_path)
@@ -987,8 +984,15 @@ int main(int argc, char **argv)
 	c.group_files = agent_sock != NULL;
 	if (c.group_files)
 		raise_fd_limit();
-	rc = run_agent(&c, agent_sock, acc, wait_s);
-	cxldcd_host_access_free(acc);
-	free(tags);
+	return run_agent(&c, agent_sock, own->acc, wait_s);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_owned o = { 0 };
+	int rc = cli(argc, argv, &o);
+
+	cxldcd_host_access_free(o.acc);
+	free(o.tags);
 	return rc;
 }
