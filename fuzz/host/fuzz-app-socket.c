@@ -6,7 +6,9 @@
  * Agent side (byte 0 bit 0 clear): a live device (../cci/steps.h, the small
  * fuzz device: 2 MiB blocks, region 1 sharable), its memory (a memfd) and a
  * hostlink on a Unix socket; a real host agent (libcxldcd-host, host 0,
- * accepting everything, on the target's clock) brought up through it, with
+ * accepting everything, on the target's clock; byte 0 bit 1: asking for a
+ * file per group, HELLO flag bit 4, as cxldcd-host with --agent-socket
+ * does, so the device's memory keeps a view per group) brought up through it, with
  * three groups accepted: A (tag 1, two 2 MiB extents, region 1), B
  * (untagged, one 4 MiB extent, region 0) and C (tag 2, one 2 MiB extent,
  * region 1), and its application socket; and host 1's agent, which can
@@ -366,7 +368,7 @@ static uint64_t group_id_of(struct az *z, bool tagged, uint16_t tag, uint64_t dp
 	return 0;
 }
 
-static void az_setup(struct az *z)
+static void az_setup(struct az *z, bool group_files)
 {
 	struct cxldcd_dev_cfg cfg;
 	struct cxldcd_diag diag;
@@ -400,6 +402,7 @@ static void az_setup(struct az *z)
 	c.accept = CXLDCD_HOST_ACCEPT_ALL;
 	c.clock = host_clock;
 	c.clock_opaque = z;
+	c.group_files = group_files;
 	if (getenv("CXLDCD_FUZZ_VERBOSE")) {
 		c.log_fn = host_log;
 		c.log_level = 7;
@@ -408,6 +411,7 @@ static void az_setup(struct az *z)
 		die("cxldcd_host_new");
 	c.host_id = 1;
 	c.log_fn = NULL;
+	c.group_files = false;
 	if (cxldcd_host_new(&c, &z->h1))
 		die("cxldcd_host_new (host 1)");
 	pump(z);
@@ -647,12 +651,12 @@ static void az_step(struct az *z, struct in *in)
 	fz_check(z->dev);
 }
 
-static void agent_side(const uint8_t *data, size_t size)
+static void agent_side(const uint8_t *data, size_t size, bool group_files)
 {
 	struct az z;
 	struct in in = { data, size, 0 };
 
-	az_setup(&z);
+	az_setup(&z, group_files);
 	for (int i = 0; i < MAX_STEPS && in.off < in.len; i++)
 		az_step(&z, &in);
 	az_teardown(&z);
@@ -835,7 +839,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 1)
 		app_side(data + 1, size - 1);
 	else
-		agent_side(data + 1, size - 1);
+		agent_side(data + 1, size - 1, data[0] & 2);
 	if (nr_open_fds() != fds_before)
 		die("file descriptor leaked");
 	return 0;

@@ -15,7 +15,10 @@
  * The agent may fail (CXLDCD_HOST_FAILED) on what it is sent; then the
  * steps go on against the device alone.
  *
- * Input: steps, each an op byte, bits 7:4 the kind (mod 8), bits 3:0 v:
+ * Input: byte 0: bit 0 the agent asks for a file per group (HELLO flag
+ * bit 4, as cxldcd-host with --agent-socket: MAPs of one group's capacity
+ * alone, the device's memory keeps a view per group); then steps, each an
+ * op byte, bits 7:4 the kind (mod 8), bits 3:0 v:
  *   0  add a device message: type (1), n (1), n payload bytes; sequence
  *      number: v bit 0 that of the agent's last CCI request, v bit 1: 1,
  *      else 0; v bit 2: a memfd (8 MiB) rides with it
@@ -423,7 +426,7 @@ static void agent_op(struct fz *z, uint8_t v, struct in *in)
 	z->in_call = false;
 }
 
-static void setup(struct fz *z)
+static void setup(struct fz *z, bool group_files)
 {
 	struct cxldcd_dev_cfg cfg;
 	struct cxldcd_diag diag;
@@ -467,6 +470,7 @@ static void setup(struct fz *z)
 		die("proxy listen");
 	c.socket_path = proxy_path;
 	c.accept = CXLDCD_HOST_ACCEPT_ALL;
+	c.group_files = group_files;
 	c.clock = host_clock;
 	c.clock_opaque = z;
 	c.cmd_timeout_ms = 2000;
@@ -509,9 +513,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz z;
 	int fds_before;
 
+	if (size < 1)
+		return 0;
 	init_once();
 	fds_before = nr_open_fds();
-	setup(&z);
+	setup(&z, in_u8(&in) & 1);
 	pump(&z);
 	for (int i = 0; i < MAX_STEPS && in.off < in.len; i++) {
 		uint8_t op = in_u8(&in), v = op & 15;

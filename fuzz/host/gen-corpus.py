@@ -196,11 +196,27 @@ HOST = {
 }
 
 
+# host-agent: byte 0 bit 0, the agent asks for a file per group (HELLO flag
+# bit 4, as cxldcd-host with --agent-socket): the device's memory keeps a
+# view per group, MAPs carry one group's file
+GROUP_FILES = 1
+HOST_SEEDS = {name: bytes([0]) + data for name, data in HOST.items()}
+for name in ("bringup", "groups", "release", "forced", "map-extra", "unmap", "move", "xor-map"):
+    HOST_SEEDS["gf-" + name] = bytes([GROUP_FILES]) + HOST[name]
+# app-socket, agent side: byte 0 bit 1, the same for host 0's agent
+AGENT_GF = 2
+for name in [n for n in AGENT if not n.startswith("gf-")]:
+    if name in ("open-close-by-id", "open-by-tag", "open-untagged", "forced-all-while-open",
+                "forced-part-while-open", "move-open-waits", "move-revoke", "move-release",
+                "release-while-open", "open-twice-hangup", "list"):
+        AGENT["gf-" + name] = bytes([AGENT[name][0] | AGENT_GF]) + AGENT[name][1:]
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "corpus")
     for target, prefix, seeds in (("app-socket", "agent", AGENT), ("app-socket", "app", APP),
-                                  ("host-agent", "host", HOST)):
+                                  ("host-agent", "host", HOST_SEEDS)):
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

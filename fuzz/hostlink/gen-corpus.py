@@ -236,6 +236,50 @@ server = {
                      + link(0, 0x14) + link(0, 0x16, struct.pack('<II', 0x58, 0))
                      + link(0, 0x16, struct.pack('<II', 0, 0xffffffff)) + link(0, 0x16, b'abcd'),
 }
+# hosts asking for a file per group (HELLO flag bit 4, as cxldcd-host with
+# --agent-socket): the device's memory keeps a view per (host, backend,
+# group): tagged groups, untagged extents (a group each), releases,
+# sanitize on release, a host that switches while holding capacity
+# (reconnect with the flag: its views regrouped), shared capacity and moves
+GF = 0x10
+TAG2 = bytes(range(0x60, 0x70))
+H0_GF = link(0, HELLO, hello(0, flags=1 | GF))
+H0_GF_END = link(0, HELLO, hello(0, flags=1 | 8 | GF))
+E_TAGGED = [extent(R0, 2 * MIB, TAG), extent(R0 + 4 * MIB, 4 * MIB, TAG2), extent(R0 + 10 * MIB, 2 * MIB)]
+server.update({
+    'gf-add-accept-map': bytes([0]) + H0_GF + IRQ_ON + fm(0x5604, add(0, 2, E_TAGGED[:1], tag=TAG))
+                         + cci(0, 0x4802, dc_rsp([upd(R0, 2 * MIB)]))
+                         + fm(0x5604, add(0, 2, E_TAGGED[1:2], tag=TAG2))
+                         + cci(0, 0x4802, dc_rsp([upd(R0 + 4 * MIB, 4 * MIB)]))
+                         + fm(0x5604, add(0, 2, E[2:])) + cci(0, 0x4802, dc_rsp([upd(R0 + 10 * MIB, 2 * MIB)]))
+                         + cci(0, 0x4801, struct.pack('<II', 16, 0)),
+    'gf-untagged': bytes([0]) + H0_GF + fm(0x5604, add(0, 2, E)) + ACCEPT_ALL
+                   + link(0, WRITE_REQ, io(R0 + 64, 8, b'abcdefgh')) + link(0, READ_REQ, io(R0 + 64, 8))
+                   + fm(0x5605, release(0, 0x00, [E[0]])) + cci(0, 0x4803, dc_rsp([upd(R0, 2 * MIB)]))
+                   + fm(0x5605, release(0, 0x11, [extent(R0 + 4 * MIB, 4 * MIB)])),
+    'gf-sanitize': bytes([0]) + H0_GF + fm(0x5604, add(0, 2, E_TAGGED[:1], tag=TAG))
+                   + cci(0, 0x4802, dc_rsp([upd(R0, 2 * MIB)]))
+                   + fm(0x5605, release(0, 0x21, [E_TAGGED[0]], tag=TAG))
+                   + cci(0, 0x4803, dc_rsp([upd(R0, 2 * MIB)]))
+                   + fm(0x5604, add(0, 2, E[2:])) + cci(0, 0x4802, dc_rsp([upd(R0 + 10 * MIB, 2 * MIB)]))
+                   + fm(0x5605, release(0, 0x31, [E[2]])),
+    'gf-switch-holding': bytes([0]) + H0 + fm(0x5604, add(0, 2, E_TAGGED[:1], tag=TAG))
+                         + cci(0, 0x4802, dc_rsp([upd(R0, 2 * MIB)]))
+                         + fm(0x5604, add(0, 2, E[2:])) + cci(0, 0x4802, dc_rsp([upd(R0 + 10 * MIB, 2 * MIB)]))
+                         + ctl(0, 1) + H0_GF + link(0, READ_REQ, io(R0, 8))
+                         + ctl(0, 1) + H0 + cci(0, 0x4801, struct.pack('<II', 16, 0)),
+    'gf-two-hosts': bytes([0]) + H0_GF + link(1, HELLO, hello(1, flags=1 | GF))
+                    + fm(0x5604, add(0, 2, E_TAGGED[:1], tag=TAG)) + cci(0, 0x4802, dc_rsp([upd(R0, 2 * MIB)]))
+                    + fm(0x5604, add(1, 2, [extent(R0 + 20 * MIB, 2 * MIB, TAG2)], tag=TAG2))
+                    + cci(1, 0x4802, dc_rsp([upd(R0 + 20 * MIB, 2 * MIB)])),
+    'gf-shared-move': bytes([4]) + H0_GF_END + link(1, HELLO, hello(1, flags=1 | GF)) + SHARED_R1 + FORCE_OUT_1
+                      + move_ack(0, 1, 1) + move_ack(0, 1, 2) + ctl(0, 4, 0) + ctl(0, 4, 19),
+    'gf-tags-map-many': bytes([MANY_TAGS]) + H0_GF + IRQ_ON + fm_list(0x5604, lst(0, 2, 0, 50, 0, tag=0x100))
+                        + cci_list(0, 0x4802, lst(0, 0, 0, 50, 0))
+                        + cci_list(0, 0x4803, lst(0, 0, 0, 20, 0, gap=1))
+                        + b''.join(fm_list(0x5605, lst(0, 0x10, 0, 0, 0, tag=0x100 + i)) for i in range(1, 40, 2)),
+    'gf-no-memory': bytes([2]) + H0_GF + fm(0x5604, add(0, 2, E[:1])) + cci(0, 0x4802, dc_rsp([upd(R0, 2 * MIB)])),
+})
 # the same with round ends (configuration bit 5: what a round queues leaves
 # at hostlink_flush(), as in the daemon)
 ROUND_ENDS = 32
