@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -265,6 +267,44 @@ static void test_top_redraws_on_events_in_a_terminal(void **state)
 	qmp_client_free(c);
 }
 
+/*
+ * A daemon that answers top's first query, then sends a line that is not
+ * JSON: top stops with exit status 1 and says so (found by fuzz-ctl: it
+ * returned the -errno, exit status 185).
+ */
+static void test_top_invalid_json_exits_1(void **state)
+{
+	static const char daemon[] =
+		"{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n{\"return\": {}}\r\n"
+		"{\"return\": {\"id\": \"d0\", \"num-hosts\": 1, \"regions\": [], \"hosts\": []}}\r\n"
+		"{\"event\": not json\r\n";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/cxldcd-ctl-top-XXXXXX", qmp[128];
+	struct child ch;
+	struct run r;
+	int ls, fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/qmp.sock", dir);
+	snprintf(qmp, sizeof(qmp), "unix:%s", sa.sun_path);
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(ls >= 0);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	spawn_ctl(&ch, NULL, NULL, (const char *const[]){ "--qmp", qmp, "top", "--device", "d0", NULL });
+	fd = accept(ls, NULL, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, daemon, sizeof(daemon) - 1), (ssize_t)sizeof(daemon) - 1);
+	finish(&ch, &r);
+	close(fd);
+	close(ls);
+	unlink(sa.sun_path);
+	rmdir(dir);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "the daemon sent invalid JSON"));
+}
+
 /* ---- raw ---------------------------------------------------------------------- */
 
 static void test_raw_sends_commands_as_they_are(void **state)
@@ -485,6 +525,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_cci_prints_return_code_and_payload, dproc_reap_all),
 		cmocka_unit_test_teardown(test_map_draws_capacity_and_writes_svg, dproc_reap_all),
 		cmocka_unit_test_teardown(test_top_redraws_on_events_in_a_terminal, dproc_reap_all),
+		cmocka_unit_test(test_top_invalid_json_exits_1),
 		cmocka_unit_test_teardown(test_inject_poison_and_list_it, dproc_reap_all),
 		cmocka_unit_test_teardown(test_inject_event_with_r32_arguments, dproc_reap_all),
 		cmocka_unit_test_teardown(test_inject_aer_errors, dproc_reap_all),

@@ -674,6 +674,10 @@ static int top_wait(struct ctl *c, bool tty, struct top_log *log)
 			if (rc == -ECONNRESET)
 				rc = ctl_fail(c, "%s: the daemon closed the connection",
 					      ctl_qmp_name(c->q));
+			else    /* an exit status of 1, not the -errno */
+				rc = ctl_fail(c, "%s: %s", ctl_qmp_name(c->q),
+					      rc == -EPROTO ? "the daemon sent invalid JSON"
+							    : strerror(-rc));
 			break;
 		}
 		top_note(log, e);
