@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Write the seed corpora of fuzz-ctl and fuzz-host-cli (fuzz/tools/*.c: their input formats).
+
+fuzz-ctl: the command lines of docs/ctl.md and tests/ctl (every command,
+its options, bad values), each with what a real daemon sent cxldcd-ctl for
+it: the given cxldcd-ctl runs against a real cxldcd through a proxy that
+records the daemon's bytes (the greeting, replies, events).  Without the
+binaries, the command lines alone with a greeting and one empty reply.
+fuzz-host-cli: the command lines of docs/host.md and tools/cxldcd-host.
+
+Run from anywhere:
+  python3 fuzz/tools/gen-corpus.py [build/src/server/cxldcd build/tools/cxldcd-ctl/cxldcd-ctl]
+"""
+import os
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'corpus')
+TAG_A = '5be13bce-ae34-4a77-b6c3-16df975fcf1a'
+TAG_B = '0e4a0b4c-1f2a-4d55-9a8e-31e0c8a1b2c3'
+DAEMON_ARGS = [
+    '-object', 'memory-backend-memfd,id=vmem0,size=512M',
+    '-object', 'memory-backend-memfd,id=pm0,size=256M',
+    '-object', 'memory-backend-memfd,id=lsa0,size=1M',
+    '-device', 'cxl-type3,id=cxl-vmem0,num-dc-regions=2,dc-regions-total-size=4G,num-hosts=2,max-tags=8',
+    '-device', 'cxl-type3,id=cxl-dcd0,volatile-dc-memdev=vmem0,num-dc-regions=2,num-hosts=2',
+    '-device', 'cxl-type3,id=cxl-pmem0,persistent-memdev=pm0,lsa=lsa0,num-dc-regions=1,dc-regions-total-size=256M',
+]
+
+ctl_lines = {
+    'help': ['--help'], 'version': ['--version'], 'short': ['-h'], 'help-add': ['help', 'add'],
+    'help-nosuch': ['help', 'nosuch'], 'no-command': [], 'unknown': ['nosuch'], 'bogus': ['--bogus'],
+    'qmp-no-value': ['--qmp'], 'qmp-colon': ['--qmp', 'a:b', 'backends'],
+    'qmp-tcp6': ['--qmp', 'tcp:[::1]:4444', 'backends'], 'qmp-tcp': ['--qmp', 'tcp:127.0.0.1:1', 'backends'],
+    'backends': ['backends'], 'backends-json': ['--json', 'backends'],
+    'list': ['list'], 'list-dev': ['list', '--device', 'cxl-vmem0'],
+    'list-host': ['--json', 'list', '--device', 'cxl-vmem0', '--host', '0'],
+    'list-dcd': ['list', '--device', 'cxl-dcd0', '--host', '1'],
+    'backend-add-tag': ['backend-add', 'ram', 'tm0', '1G', '--tag', TAG_A],
+    'backend-add-memfd': ['backend-add', 'memfd', 'tm1', '2G', '--tag', TAG_B, '--prop', 'hugetlb=off'],
+    'backend-add-share': ['backend-add', 'memfd', 'h0', '4M', '--share', '--prop', 'x'],
+    'backend-add-bad': ['backend-add', 'nosuch', 'x', '-1'],
+    'backend-del': ['backend-del', 'tm0'], 'backend-del-none': ['backend-del'],
+    'add-extents': ['add', '--device', 'cxl-dcd0', '--host', '0', '--extent', '0:2M', '--extent', '4M:2M'],
+    'add-size': ['add', '--device', 'cxl-vmem0', '--host', '0', '--size', '1G', '--tag', TAG_A],
+    'add-region': ['add', '--device', 'cxl-vmem0', '--host', '1', '--region', '1', '--tag', TAG_B, '--size', '2G'],
+    'add-policy': ['add', '--device', 'cxl-dcd0', '--host', '1', '--policy', 'free', '--size', '6M'],
+    'add-bad-size': ['add', '--device', 'd0', '--host', '0', '--size', '1.5G'],
+    'add-bad-tag': ['add', '--device', 'cxl-vmem0', '--host', '0', '--tag', 'nope', '--size', '1G'],
+    'add-no-host': ['add', '--device', 'd0'],
+    'release': ['release', '--device', 'cxl-dcd0', '--host', '0', '--extent', '0:2M'],
+    'release-forced': ['release', '--device', 'cxl-vmem0', '--host', '0', '--tag', TAG_A, '--forced'],
+    'release-no-tag': ['release', '--device', 'd0', '--host', '0'],
+    'status': ['--json', 'status', '--device', 'cxl-vmem0', '--host', '0', '--tag', TAG_A, '--region', '0'],
+    'status-text': ['status', '--device', 'cxl-vmem0', '--host', '0', '--tag', TAG_A],
+    'events': ['events', '--timeout', '0.2'], 'events-count': ['events', '--count', '1', '--timeout', '0.5'],
+    'events-name': ['events', '--name', 'SHUTDOWN', '--name', 'x', '--timeout', '0.1'],
+    'events-follow-timeout': ['events', '--follow', '--timeout', '1'],
+    'raw': ['raw', '{"execute":"query-memdev"}'],
+    'raw-two': ['raw', '{"execute":"query-memdev"} {"execute":"qom-list","arguments":{"path":"/machine/peripheral"}}'],
+    'raw-bad': ['raw', '{"execute":'], 'raw-stdin': ['raw', '-'],
+    'cci-fm': ['cci', '--device', 'cxl-vmem0', '--cci', 'fm', 'get-dcd-info'],
+    'cci-mbox': ['--json', 'cci', '--device', 'cxl-vmem0', '--cci', 'mailbox', '--host', '0', 'get-event-records', '04'],
+    'cci-hex': ['cci', '--device', 'cxl-vmem0', '--cci', 'mailbox', '--host', '1', '0x4800', '02:00'],
+    'cci-h': ['cci', '--device', 'cxl-vmem0', '--cci', 'mailbox', '--host', '0', '4802h', '00'],
+    'cci-bad-opcode': ['cci', '--device', 'd0', '--cci', 'fm', 'zz'],
+    'map': ['map'], 'map-dev': ['map', '--device', 'cxl-vmem0', '--width', '40', '--color', 'always'],
+    'map-never': ['map', '--color', 'never', '--width', '7'],
+    'top': ['top', '--device', 'cxl-dcd0'],
+    'poison': ['inject-poison', '--device', 'cxl-pmem0', '--start', '0x800', '--length', '256'],
+    'uncor': ['inject-uncorrectable-errors', '--device', 'cxl-pmem0', '--error', 'cache-address-parity:3,4',
+              '--error', 'cache-data-parity:0,1,2,3', '--error', 'internal:1,2,4'],
+    'uncor-host': ['inject-uncorrectable-errors', '--device', 'cxl-pmem0', '--host', '1', '--error', 'mem-data-ecc:7'],
+    'cor': ['inject-correctable-error', '--device', 'cxl-pmem0', '--type', 'physical'],
+    'cor-bad': ['inject-correctable-error', '--device', 'cxl-pmem0', '--type', 'loud'],
+    'event-gm': ['inject-event', '--device', 'cxl-pmem0', '--kind', 'general-media', '--log', 'failure',
+                 '--flags', '2', '--maint-op-class', '2', '--maint-op-subclass', '4', '--ld-id', '0x1234',
+                 '--head-id', '5', '--dpa', '0x1000', '--descriptor', '1', '--type', '3',
+                 '--transaction-type', '192', '--component-id', 'iras mem', '--is-comp-id-pldm',
+                 '--cme-count', '0x123456', '--sub-type', '7'],
+    'event-dram': ['inject-event', '--device', 'cxl-pmem0', '--kind', 'dram', '--log', 'failure', '--flags', '2',
+                   '--head-id', '256', '--dpa', '0', '--descriptor', '0', '--type', '0', '--transaction-type', '0'],
+    'event-memmod': ['inject-event', '--device', 'cxl-pmem0', '--kind', 'memory-module'],
+}
+
+host_lines = {
+    'help': ['--help'], 'version': ['-V'], 'bogus': ['--bogus'], 'no-id': [],
+    'agent': ['--connect', '/nonexistent/host.sock', '--host-id', '1', '--accept', 'all', '-v'],
+    'agent-tcp': ['--tcp', '127.0.0.1:4500', '--host-id', '0', '--accept', 'none', '--no-mapping'],
+    'agent-tcp-name': ['--tcp', 'localhost:4500', '--host-id', '0'],
+    'agent-both': ['--tcp', '127.0.0.1:1', '--connect', '/x', '--host-id', '0'],
+    'agent-tags': ['--host-id', '0', '--accept', 'tags=%s,%s' % (TAG_A, TAG_B), '--connect', '/x'],
+    'agent-tags-bad': ['--host-id', '0', '--accept', 'tags=%s,nope' % TAG_A],
+    'agent-tags-twice': ['--accept', 'tags=' + TAG_A, '--accept', 'tags=' + TAG_B, '--host-id', '0', '--connect', '/x'],
+    'agent-limit': ['--host-id', '0', '--accept', 'limit=2G', '--chain-timeout', '500', '--chain-cap', '64',
+                    '--seq-one-based', '--wait', '0', '--connect', '/x'],
+    'agent-default-link': ['--host-id', '3', '--agent-socket', '/tmp/x.sock'],
+    'bad-host-id': ['--host-id', 'x', '--connect', '/nonexistent'],
+    'bad-wait': ['--host-id', '0', '--wait', '86401'],
+    'bad-chain': ['--chain-cap', '0', '--chain-timeout', '99999999999'],
+    'list': ['--agent-socket', '/nonexistent', 'list'],
+    'list-no-socket': ['list'], 'list-extra': ['--agent-socket', '/x', 'list', 'y'],
+    'fill': ['--agent-socket', '/x', 'fill', TAG_A, '0xa5'],
+    'fill-id': ['--agent-socket', '/x', 'fill', 'id=3', 'text pattern'],
+    'verify': ['--agent-socket', '/x', 'verify', '7', '0xdeadbeef'],
+    'fill-bad-group': ['--agent-socket', '/nonexistent', 'fill', 'not-a-uuid', 'x'],
+    'fill-odd-hex': ['--agent-socket', '/nonexistent', 'fill', 'id=1', '0xa'],
+    'static-fill': ['--connect', '/x', '--host-id', '1', 'static-fill', '0', '2M', '0x5a'],
+    'static-verify': ['--tcp', '127.0.0.1:9', '--host-id', '0', '--no-mapping', 'static-verify', '1M', '4K', 'abc'],
+    'static-bad': ['--host-id', '0', 'static-nope', '1', '2', '3'],
+    'static-args': ['--host-id', '0', 'static-fill', '1G', 'x'],
+    'static-no-id': ['static-fill', '0', '1', '0x00'],
+    'group-access': ['--connect', '/x', '--host-id', '0', '--agent-socket', '/tmp/a.sock',
+                     '--agent-socket-mode', '0660', '--agent-socket-group', '0',
+                     '--group-access', 'tag=%s,owner=nobody,group=54340,mode=0640' % TAG_A,
+                     '--group-access', 'untagged,mode=0600', '--group-access', 'all,owner=0'],
+    'group-access-bad': ['--group-access', 'tag=all,mode=0750', '--host-id', '0'],
+    'group-access-then-bad': ['--group-access', 'all,mode=0644', '--agent-socket', '/x', '--host-id', 'y'],
+    'group-access-no-socket': ['--group-access', 'untagged', '--host-id', '0', '--connect', '/x'],
+    'socket-mode-bad': ['--agent-socket', '/x', '--agent-socket-mode', '0777', '--host-id', '0'],
+    'socket-group-bad': ['--agent-socket', '/x', '--agent-socket-group', 'no-such-group-x', '--host-id', '0'],
+}
+
+
+def args_blob(args, flags=0):
+    return bytes([len(args) | flags]) + b''.join(a.encode() + b'\0' for a in args)
+
+
+def record(daemon, ctl, lines):
+    """What the daemon sent cxldcd-ctl for each command line, through a recording proxy."""
+    d = tempfile.mkdtemp(prefix='cxldcd-ctl-seed-')
+    real, proxy = os.path.join(d, 'qmp.sock'), os.path.join(d, 'proxy.sock')
+    p = subprocess.Popen([daemon] + DAEMON_ARGS + ['-qmp', 'unix:%s,server=on,wait=off' % real],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        if os.path.exists(real):
+            break
+        time.sleep(0.05)
+    ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ls.bind(proxy)
+    ls.listen(4)
+    out = {}
+    try:
+        for name, args in lines.items():
+            got = bytearray()
+
+            def serve():
+                try:
+                    ls.settimeout(3)
+                    c, _ = ls.accept()
+                except OSError:
+                    return
+                u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                u.connect(real)
+                while True:
+                    r, _, _ = select.select([c, u], [], [], 3)
+                    if not r:
+                        break
+                    if u in r:
+                        b = u.recv(65536)
+                        if not b:
+                            break
+                        got.extend(b)
+                        c.sendall(b)
+                    if c in r:
+                        b = c.recv(65536)
+                        if not b:
+                            break
+                        u.sendall(b)
+                c.close()
+                u.close()
+
+            t = threading.Thread(target=serve)
+            t.start()
+            try:    # top runs until stopped
+                subprocess.run([ctl, '--qmp', 'unix:' + proxy] + args, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=3)
+            except subprocess.TimeoutExpired:
+                pass
+            t.join()
+            out[name] = bytes(got)
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+        subprocess.run(['rm', '-rf', d], check=True)
+    return out
+
+
+def write(target, seeds):
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    for name, data in seeds.items():
+        with open(os.path.join(d, 'seed-' + name), 'wb') as f:
+            f.write(data)
+    print('%s: %d seeds' % (target, len(seeds)))
+
+
+def main():
+    greeting = b'{"QMP": {"version": {}, "capabilities": []}}\r\n{"return": {}}\r\n'
+    replies = {n: greeting + b'{"return": {}}\r\n' for n in ctl_lines}
+    if len(sys.argv) > 2:
+        replies = record(sys.argv[1], sys.argv[2], ctl_lines)
+    write('ctl', {n: args_blob(a) + replies[n] for n, a in ctl_lines.items()})
+    write('host-cli', {n: args_blob(a, (i % 4) << 6) for i, (n, a) in enumerate(host_lines.items())})
+
+
+main()
