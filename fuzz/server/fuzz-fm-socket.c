@@ -377,7 +377,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	run_loop(&z);
 	fm_listen_free(z.fl);
-	srv_group_flush(&z.d.s);    /* what the last round queued */
+	while (z.d.s.group)         /* what the last round queued, as the daemon's stop */
+		srv_group_flush(&z.d.s);
 	store_close(z.d.s.st);
 	z.d.s.st = NULL;
 	z.d.s.loop = NULL;
