@@ -157,6 +157,9 @@ dispatch = {
                 + step(MCTP, 0x0002) + step(MCTP, 0x4305, flags=0x08)
                 + step(MCTP, 0x4400) + step(MCTP, 0x0005) + step(MCTP, 0x4402, bytes(12))
                 + step(MCTP, 0x4401, flags=0x08),
+    # Linux's order: Get Security State, then Sanitize; the FM CCI does not serve it
+    'security-state': step(H0, 0x4500) + step(H0, 0x4400) + step(MCTP, 0x4500)
+                      + step(FM, 0x4500) + step(H1, 0x4500, bytes([0])),
     'dc-config': step(H0, 0x4800, bytes([8, 0])),
     'dc-extents': step(H0, 0x4801, struct.pack('<II', 16, 0)),
     'dcd-info': step(FM, 0x5600),

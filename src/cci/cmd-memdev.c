@@ -328,6 +328,17 @@ enum cxldcd_rc cci_cmd_secure_erase(struct cci_call *c)
 }
 
 /*
+ * Get Security State: cxldcd has no passphrases, so the state is always
+ * none set, not locked, not frozen, no attempt limit reached (as QEMU
+ * reports).  Linux sends it before Sanitize and Secure Erase.
+ */
+enum cxldcd_rc cci_cmd_get_security_state(struct cci_call *c)
+{
+	cci_enc_security_state_out(c->out, 0);
+	return CXLDCD_RC_SUCCESS;
+}
+
+/*
  * Media Operations (4402h).  Discovery lists what runs here, Discovery
  * itself excepted (as the spec says; COMPAT: QEMU lists it too).  Sanitize
  * and Zero both zero the ranges and drop their poison, as Sanitize does, and

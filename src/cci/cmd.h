@@ -114,7 +114,7 @@ cci_handler_fn cci_cmd_get_fw_info, cci_cmd_get_timestamp, cci_cmd_set_timestamp
 	cci_cmd_inject_poison, cci_cmd_clear_poison, cci_cmd_bg_status, cci_cmd_bg_abort,
 	cci_cmd_get_scan_caps, cci_cmd_scan_media, cci_cmd_get_scan_results,
 	cci_cmd_get_supp_features, cci_cmd_get_feature, cci_cmd_set_feature, cci_cmd_sanitize,
-	cci_cmd_secure_erase, cci_cmd_media_operations;
+	cci_cmd_secure_erase, cci_cmd_media_operations, cci_cmd_get_security_state;
 cci_handler_fn cci_cmd_perform_maintenance;
 cci_handler_fn cci_cmd_fm_dcd_info, cci_cmd_fm_host_region_cfg, cci_cmd_fm_set_region_cfg,
 	cci_cmd_fm_region_extents, cci_cmd_fm_initiate_add, cci_cmd_fm_initiate_release,

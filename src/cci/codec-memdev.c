@@ -825,3 +825,27 @@ int cci_enc_media_op_entry(struct wwr *w, const struct cci_media_op_entry *e)
 	wwr_u8(w, e->subclass);
 	return wwr_result(w);
 }
+
+/*
+ * Get Security State output (CXL r3.2 §8.2.10.9.6.1), 4 bytes:
+ *
+ *   OFFSET SIZE FIELD
+ *   0x00   4    Security State: bit 0 User Passphrase Set, 1 Master Passphrase
+ *               Set, 2 Locked, 3 Frozen, 4 User Passphrase Attempt Count
+ *               Reached, 5 Master Passphrase Attempt Count Reached; 31:6
+ *               reserved
+ */
+int cci_enc_security_state_out(struct wwr *w, uint32_t state)
+{
+	wwr_u32le(w, state);
+	return wwr_result(w);
+}
+
+int cci_dec_security_state_out(const uint8_t *p, size_t len, uint32_t *state)
+{
+	struct wrd r;
+
+	wrd_init(&r, p, len);
+	*state = wrd_u32le(&r);
+	return wrd_result(&r);
+}

@@ -32,6 +32,15 @@
 #define CCI_CLEAR_POISON_SIZE 0x48u
 #define CCI_POISON_GRAN 64u
 
+#define CCI_SECURITY_STATE_SIZE 4u
+/* Security State bits (CXL r3.2 §8.2.10.9.6.1); 31:6 reserved. */
+#define CCI_SEC_USER_PASS_SET (1u << 0)
+#define CCI_SEC_MASTER_PASS_SET (1u << 1)
+#define CCI_SEC_LOCKED (1u << 2)
+#define CCI_SEC_FROZEN (1u << 3)
+#define CCI_SEC_USER_PASS_LIMIT (1u << 4)
+#define CCI_SEC_MASTER_PASS_LIMIT (1u << 5)
+
 #define CCI_BG_STATUS_SIZE 8u
 #define CCI_SCAN_CAPS_OUT_SIZE 4u
 #define CCI_SCAN_MEDIA_IN_SIZE 0x11u
@@ -261,6 +270,10 @@ int cci_enc_alert_cfg_out(struct wwr *w, const struct cci_alert_cfg *a);
 int cci_dec_alert_cfg_out(const uint8_t *p, size_t len, struct cci_alert_cfg *a);
 int cci_enc_set_alert_cfg_in(struct wwr *w, const struct cci_set_alert_cfg *a);
 int cci_dec_set_alert_cfg_in(const uint8_t *p, size_t len, struct cci_set_alert_cfg *a);
+
+/* 4500h output: the Security State bits (CCI_SEC_*). */
+int cci_enc_security_state_out(struct wwr *w, uint32_t state);
+int cci_dec_security_state_out(const uint8_t *p, size_t len, uint32_t *state);
 
 /* 4300h input: -EINVAL when the range wraps. */
 int cci_enc_poison_list_in(struct wwr *w, const struct cci_poison_range *in);

@@ -21,6 +21,11 @@
  * Change, Security State Change) and Immediate Configuration, Data and Log
  * Change plus Background Operation for 0600h.
  *
+ * 4500h Get Security State (no effect) is the one command of the
+ * Persistent Memory Data-at-rest Security set served: Linux sends it before
+ * Sanitize and Secure Erase.  O on the mailbox, O (note 4) on MCTP (r3.1
+ * Table 8-126), so MEMDEV.  COMPAT: QEMU serves it on the mailbox only.
+ *
  * Scan Media's effects are Background Operation and Abort supported.
  * Sanitize's are Immediate Data Change, Security State Change and Background
  * Operation, without the Abort bit the spec's list has: it erases when
@@ -168,6 +173,8 @@ static const struct cci_cmd table[] = {
 	{ CXLDCD_OP_MEDIA_OPERATIONS, "Media Operations", cci_cmd_media_operations,
 	  CCI_MEDIA_OP_HDR, CCI_VAR, CCI_MEDIA_OP_RANGE_SIZE, EFF_IDC | CCI_EFF_BACKGROUND_OP,
 	  CMD_MBOX | CMD_ERASES },
+	{ CXLDCD_OP_GET_SECURITY_STATE, "Get Security State", cci_cmd_get_security_state, 0, 0,
+	  0, EFF_NONE, MEMDEV },
 	{ CXLDCD_OP_GET_DC_CONFIG, "Get Dynamic Capacity Configuration", cci_cmd_get_dc_config,
 	  CCI_DC_CONFIG_IN_SIZE, CCI_DC_CONFIG_IN_SIZE, 0, EFF_NONE, CMD_MBOX | CMD_DC },
 	{ CXLDCD_OP_GET_DC_EXTENT_LIST, "Get Dynamic Capacity Extent List",

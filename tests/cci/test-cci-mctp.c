@@ -79,6 +79,7 @@ static const struct req allowed[] = {
 	{ 0x4305, 0x06, 0, { 0 } },             /* the scan runs: Busy */
 	{ 0x4400, 0x06, 0, { 0 } },             /* one background operation per CCI */
 	{ 0x4401, 0x06, 0, { 0 } },
+	{ 0x4500, 0x00, 0, { 0 } },
 	/* FM-API DCD Management: this endpoint takes it as 07h (its CEL lists it) */
 	{ 0x5600, 0x00, 0, { 0 } },
 	{ 0x5601, 0x00, 4, { 0, 0, 1, 0 } },
@@ -147,12 +148,13 @@ static void test_cel_is_the_allowed_set(void **state)
 		{ 0x4200, 0 },
 		{ 0x4201, 0 }, { 0x4202, 0x8 }, { 0x4300, 0 }, { 0x4302, 0x4 }, { 0x4303, 0 },
 		{ 0x4304, 0x140 }, { 0x4305, 0 }, { 0x4400, 0x64 }, { 0x4401, 0x24 },
+		{ 0x4500, 0 },
 		{ 0x5600, 0 }, { 0x5601, 0 }, { 0x5602, 0xe07 }, { 0x5603, 0 }, { 0x5604, 0xe07 },
 		{ 0x5605, 0xe07 }, { 0x5606, 0xe03 }, { 0x5607, 0xe03 }, { 0x5608, 0 },
 	};
 	const size_t n = sizeof(cel) / sizeof(cel[0]);
 	struct fx *f = *state;
-	uint8_t in[0x18] = { 0 }, want[4 * 40] = { 0 };
+	uint8_t in[0x18] = { 0 }, want[4 * 41] = { 0 };
 
 	assert_int_equal(sizeof(allowed) / sizeof(allowed[0]), n);
 	for (size_t i = 0; i < n; i++) {

@@ -31,6 +31,7 @@ static void test_sizes_and_ccis(void **state)
 		{ 0x4200, 0 }, { 0x4201, 0 }, { 0x4202, 0x0c }, { 0x4300, 0x10 }, { 0x4301, 8 },
 		{ 0x4302, 0x48 }, { 0x0002, 0 }, { 0x0005, 0 }, { 0x4303, 0x10 }, { 0x4304, 0x11 },
 		{ 0x4305, 0 }, { 0x0500, 8 }, { 0x0501, 0x15 }, { 0x4400, 0 }, { 0x4401, 0 },
+		{ 0x4500, 0 },
 	};
 	struct fx *f = *state;
 	uint8_t buf[0x49] = { 0 };
@@ -262,6 +263,43 @@ static void test_health_golden(void **state)
 	assert_int_equal(cci_dec_health_info_out(want, sizeof(want), &h), 0);
 	assert_int_equal(h.temperature, 0x7fff);
 	assert_int_equal(cci_dec_health_info_out(want, sizeof(want) - 1, &h), -EMSGSIZE);
+}
+
+/*
+ * Get Security State (4500h): 4 bytes, all zero (no passphrase set, not
+ * locked, not frozen, no attempt limit reached), as QEMU answers; Linux sends
+ * it before Sanitize and Secure Erase and stops on any error.  Served on each
+ * host mailbox and the MCTP CCI, not the FM CCI; a read (never journaled);
+ * Sanitize running on the CCI does not make it Busy.
+ */
+static void test_security_state_golden(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t want[4] = { 0 };
+	struct cci_ctx *mc;
+	uint32_t sec = 0xffffffffu;
+
+	assert_int_equal(msg(f, f->mb[0], 0x4500, NULL, 0), 0);
+	expect_rsp(f, want, sizeof(want));
+	assert_int_equal(msg(f, f->mb[1], 0x4500, NULL, 0), 0);
+	expect_rsp(f, want, sizeof(want));
+	assert_int_equal(cci_ctx_new(f->dev, CCI_MCTP, 0, &mc), 0);
+	assert_int_equal(msg(f, mc, 0x4500, NULL, 0), 0);
+	expect_rsp(f, want, sizeof(want));
+	cci_ctx_free(mc);
+	assert_int_equal(msg(f, f->fm, 0x4500, NULL, 0), 0x15);
+	assert_int_equal(msg(f, f->mb[0], 0x4500, (uint8_t[]){ 0 }, 1), 0x16);
+	assert_int_equal(f->out_len, 0);
+	assert_true(cci_opcode_is_read(CXLDCD_OP_GET_SECURITY_STATE));
+	/* what Linux does: Get Security State, then Sanitize; it still answers meanwhile */
+	assert_int_equal(msg(f, f->mb[0], 0x4400, NULL, 0), 0x01);
+	assert_int_equal(msg(f, f->mb[0], 0x4500, NULL, 0), 0);
+	expect_rsp(f, want, sizeof(want));
+
+	assert_int_equal(cci_dec_security_state_out((const uint8_t[]){ 0x3f, 0, 0, 0x80 }, 4,
+						    &sec), 0);
+	assert_int_equal(sec, 0x8000003fu);
+	assert_int_equal(cci_dec_security_state_out(want, sizeof(want) - 1, &sec), -EMSGSIZE);
 }
 
 /*
@@ -1129,6 +1167,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lsa, setup_lsa, teardown),
 		cmocka_unit_test_setup_teardown(test_lsa_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_security_state_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alert_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poison_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poison_list_full, setup, teardown),

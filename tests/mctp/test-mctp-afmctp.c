@@ -204,7 +204,7 @@ static void test_08h_reaches_the_mctp_cci_socket(void **state)
 	/* every command allowed on the Type 3 MCTP CCI answers, every prohibited one 15h */
 	assert_non_null(strstr(out, " 0102:15 0103:15 4301:15 4402:15 4800:15 4801:15 4802:15 "
 				    "4803:15\n"));
-	assert_non_null(strstr(out, "mctp-cci allowed-answered=31 prohibited-15h=8\n"));
+	assert_non_null(strstr(out, "mctp-cci allowed-answered=32 prohibited-15h=8\n"));
 
 	/* No --mctp-cci: DIR/mctp.sock next to --fm unix:DIR/fm.sock serves 08h. */
 	assert_int_equal(run(out, routes), 0);
@@ -214,7 +214,7 @@ static void test_08h_reaches_the_mctp_cci_socket(void **state)
 		fail_msg("probe failed:\n%s\n%s", out, dproc_log(&e->d));
 	if (!strstr(out, "cel 0001 0002 0003 0004 0005 0100 0101 0200 0300 0301 0400 0401 0405 0500 "
 			 "0501 0502 0600 4000 4100 4102 4103 4200 4201 4202 4300 4302 4303 4304 4305 "
-			 "4400 4401 5600 5601 5602 5603 5604 5605 5606 5607 5608\n"))
+			 "4400 4401 4500 5600 5601 5602 5603 5604 5605 5606 5607 5608\n"))
 		fail_msg("CEL over 08h is not the MCTP CCI's:\n%s", out);
 	/* libcxlmi's examples look for 5600h in that CEL before any FM-API DCD command */
 	assert_non_null(strstr(out, "fmapi-dcd in-cel=yes\n"));
