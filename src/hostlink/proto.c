@@ -576,7 +576,7 @@ int hl_enc_app_open_req(struct wwr *w, const struct hl_app_open_req *m)
 {
 	wwr_bytes(w, m->tag, CXLDCD_TAG_SIZE);
 	wwr_u64le(w, m->id);
-	if (m->flags) {
+	if (m->flags || m->with_flags) {
 		wwr_u32le(w, m->flags);
 		wwr_zero(w, 4);
 	}
@@ -591,7 +591,8 @@ int hl_dec_app_open_req(const uint8_t *p, size_t len, struct hl_app_open_req *m)
 	wrd_bytes(&r, m->tag, CXLDCD_TAG_SIZE);
 	m->id = wrd_u64le(&r);
 	m->flags = 0;
-	if (len == HL_APP_OPEN_REQ_FLAGS_SIZE) {
+	m->with_flags = len == HL_APP_OPEN_REQ_FLAGS_SIZE;
+	if (m->with_flags) {
 		m->flags = wrd_u32le(&r);
 		if (wrd_u32le(&r))
 			return -EINVAL; /* reserved */

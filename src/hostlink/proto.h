@@ -268,7 +268,8 @@ struct hl_app_entry {
 struct hl_app_open_req {
 	uint8_t tag[CXLDCD_TAG_SIZE];
 	uint64_t id;
-	uint32_t flags;             /* HL_APP_OPEN_F_*; 0: the 0x18-byte form is sent */
+	uint32_t flags;             /* HL_APP_OPEN_F_* */
+	bool with_flags;            /* the 0x20-byte form (always when flags != 0) */
 };
 
 /* OPEN_REQ flags: read-only, the agent hands O_RDONLY fds and no writable segment. */

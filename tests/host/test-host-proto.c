@@ -500,6 +500,18 @@ static void test_app_messages(void **state)
 	assert_int_equal(doq.flags, 0x80000000u);
 	buf[0x1c] = 1;                         /* reserved */
 	assert_int_equal(hl_dec_app_open_req(buf, w.off, &doq), -EINVAL);
+	/* the 0x20 form with no flag set is read-write and re-encodes as it came (fuzz-hostlink-decode) */
+	memset(buf + 0x18, 0, 8);
+	assert_int_equal(hl_dec_app_open_req(buf, HL_APP_OPEN_REQ_FLAGS_SIZE, &doq), 0);
+	assert_int_equal(doq.flags, 0);
+	{
+		uint8_t again[HL_APP_OPEN_REQ_FLAGS_SIZE + 8];
+
+		wwr_init(&w, again, sizeof(again));
+		hl_enc_app_open_req(&w, &doq);
+		assert_int_equal(w.off, HL_APP_OPEN_REQ_FLAGS_SIZE);
+		assert_memory_equal(again, buf, HL_APP_OPEN_REQ_FLAGS_SIZE);
+	}
 
 	wwr_init(&w, buf, sizeof(buf));
 	hl_enc_app_open_rsp(&w, &rs, s);
