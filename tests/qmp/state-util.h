@@ -10,7 +10,9 @@
 #define CXLDCD_TESTS_STATE_UTIL_H
 
 #include <stdbool.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,6 +126,32 @@ static inline json_t *state_dump(struct qmp_client *c)
 	json_decref(q);
 	add_dc_logs(c, all);
 	return all;
+}
+
+/* @n bytes of DIR/@name at @off into @buf. */
+static inline void state_file_read(const struct dproc *p, const char *name, uint64_t off,
+				   char *buf, size_t n)
+{
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	assert_true((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(pread(fd, buf, n, (off_t)off), (ssize_t)n);
+	close(fd);
+}
+
+/* @text (no NUL) into DIR/@name at @off: what a trusted host wrote, or a clean stop wrote back. */
+static inline void state_file_write(const struct dproc *p, const char *name, uint64_t off,
+				    const char *text)
+{
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	assert_true((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(pwrite(fd, text, strlen(text), (off_t)off), (ssize_t)strlen(text));
+	close(fd);
 }
 
 #endif

@@ -402,7 +402,6 @@ static void test_requests_of_one_round_share_one_commit(void **state)
 	qmp_client_free(c);
 }
 
-
 /* n whole 5607h DC Remove Reference messages (journaled) back to back, tags 0..n-1. */
 static size_t fm_remove_refs(uint8_t *buf, unsigned n)
 {
@@ -1040,29 +1039,6 @@ static void test_pending_timeout_expiry_is_journaled(void **state)
 	qmp_client_free(c);
 }
 
-/* @n bytes of DIR/@name at @off into @buf. */
-static void file_read(const struct dproc *p, const char *name, uint64_t off, char *buf, size_t n)
-{
-	char path[300];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
-	assert_true((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
-	assert_int_equal(pread(fd, buf, n, (off_t)off), (ssize_t)n);
-	close(fd);
-}
-
-static void file_write(const struct dproc *p, const char *name, uint64_t off, const char *text)
-{
-	char path[300];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
-	assert_true((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0);
-	assert_int_equal(pwrite(fd, text, strlen(text), (off_t)off), (ssize_t)strlen(text));
-	close(fd);
-}
-
 /*
  * A sanitizing forced release is committed (its WAL frames written, the
  * sync held by the shim) and the daemon is killed before it runs: after
@@ -1090,7 +1066,7 @@ static void test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_resta
 	assert_non_null(c = dproc_connect(&p, TMO));
 	ok(qmp_client_cmd(c, add_a, TMO));
 	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	file_write(&p, "a.mem", 0, secret);
+	state_file_write(&p, "a.mem", 0, secret);
 	assert_non_null(f = fopen(hold, "w"));
 	fclose(f);
 	assert_int_equal(qmp_client_send_raw(c, forced, strlen(forced)), 0);
@@ -1099,7 +1075,7 @@ static void test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_resta
 	dproc_kill9(&p);
 	unlink(hold);
 	qmp_client_free(c);
-	file_read(&p, "a.mem", 0, buf, sizeof(buf));
+	state_file_read(&p, "a.mem", 0, buf, sizeof(buf));
 	assert_memory_equal(buf, secret, sizeof(buf));  /* it never ran */
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	c = state_connect(&p);
@@ -1108,7 +1084,7 @@ static void test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_resta
 	x = host0_extents(c);
 	assert_int_equal(json_array_size(x), 0);        /* the release is in the state */
 	json_decref(x);
-	file_read(&p, "a.mem", 0, buf, sizeof(buf));
+	state_file_read(&p, "a.mem", 0, buf, sizeof(buf));
 	if (memcmp(buf, zero, sizeof(buf)))
 		fail_msg("released with sanitize, free, and still holds '%.*s'", (int)sizeof(buf), buf);
 	/* Host 1 gets the capacity: it reads zeros. */
@@ -1119,7 +1095,7 @@ static void test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_resta
 	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 	qmp_client_free(c);
-	file_read(&p, "a.mem", 0, buf, sizeof(buf));    /* written back at the clean stop */
+	state_file_read(&p, "a.mem", 0, buf, sizeof(buf));    /* written back at the clean stop */
 	assert_memory_equal(buf, zero, sizeof(buf));
 }
 
@@ -1173,7 +1149,7 @@ static void test_a_snapshot_syncs_what_the_records_it_drops_zeroed(void **state)
 	assert_non_null(c = dproc_connect(&p, TMO));
 	ok(qmp_client_cmd(c, add_a, TMO));                      /* seq 1 */
 	assert_int_equal(host_answer_all(c, "d0", 0), 1);       /* 2, 3: accept, clear the log */
-	file_write(&p, "a.mem", 0, "host 0 data");
+	state_file_write(&p, "a.mem", 0, "host 0 data");
 	unlink(trace);                                          /* from here on */
 	ok(qmp_client_cmd(c, forced, TMO));                     /* seq 4: zeroes; snapshot 4 */
 	wait_snapshot_lines(trace, 1, buf, sizeof(buf));
@@ -1263,7 +1239,7 @@ static void test_a_set_lsa_killed_before_it_ran_is_in_the_lsa_after_restart(void
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	lsa_state_args(&a, &p, lsa_obj);
-	file_write(&p, "lsa.mem", 0x1000, "OLDLABEL");
+	state_file_write(&p, "lsa.mem", 0x1000, "OLDLABEL");
 	start_holding(&p, &a, hold, sizeof(hold));
 	assert_non_null(c = dproc_connect(&p, TMO));
 	lsa_get(c, 0x1000, got);
@@ -1276,7 +1252,7 @@ static void test_a_set_lsa_killed_before_it_ran_is_in_the_lsa_after_restart(void
 	dproc_kill9(&p);
 	unlink(hold);
 	qmp_client_free(c);
-	file_read(&p, "lsa.mem", 0x1000, buf, 8);
+	state_file_read(&p, "lsa.mem", 0x1000, buf, 8);
 	assert_memory_equal(buf, "OLDLABEL", 8); /* it never ran */
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	c = state_connect(&p);
@@ -1289,10 +1265,10 @@ static void test_a_set_lsa_killed_before_it_ran_is_in_the_lsa_after_restart(void
 	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 	qmp_client_free(c);
-	file_read(&p, "lsa.mem", 0x1000, buf, 8);
+	state_file_read(&p, "lsa.mem", 0x1000, buf, 8);
 	assert_memory_equal(buf, "newlabel", 8);
 	/* The file stays the truth: a label written there while the daemon is down is what it shows. */
-	file_write(&p, "lsa.mem", 0x1000, "EXTERNAL");
+	state_file_write(&p, "lsa.mem", 0x1000, "EXTERNAL");
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	c = state_connect(&p);
 	if (!c)
@@ -1332,7 +1308,7 @@ static void test_a_set_lsa_that_ran_is_not_written_again_by_the_replay(void **st
 	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 	qmp_client_free(c);
-	file_write(&p, "lsa.mem", 0x1000, "EXTERNAL");
+	state_file_write(&p, "lsa.mem", 0x1000, "EXTERNAL");
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	c = state_connect(&p);
 	if (!c)

@@ -99,35 +99,11 @@ static void fail_after_next_commit(const struct shim *sh, bool on)
 	fclose(f);
 }
 
-/* @n bytes of DIR/@name at @off into @buf. */
-static void file_read(const struct dproc *p, const char *name, uint64_t off, char *buf, size_t n)
-{
-	char path[300];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
-	assert_true((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
-	assert_int_equal(pread(fd, buf, n, (off_t)off), (ssize_t)n);
-	close(fd);
-}
-
-/* @text into DIR/@name at @off: what a trusted host wrote, or a clean stop wrote back. */
-static void file_write(const struct dproc *p, const char *name, uint64_t off, const char *text)
-{
-	char path[300];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
-	assert_true((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0);
-	assert_int_equal(pwrite(fd, text, strlen(text), (off_t)off), (ssize_t)strlen(text));
-	close(fd);
-}
-
 static bool file_zero(const struct dproc *p, const char *name, size_t n)
 {
 	char buf[64] = { 0 }, zero[64] = { 0 };
 
-	file_read(p, name, 0, buf, n);
+	state_file_read(p, name, 0, buf, n);
 	return !memcmp(buf, zero, n);
 }
 
@@ -223,7 +199,7 @@ static void erase_unproven(bool mctp)
 	assert_non_null(c = dproc_connect(&p, TMO));
 	ok(qmp_client_cmd(c, add_a, TMO));
 	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	file_write(&p, "a.mem", 0, "host 0 data");
+	state_file_write(&p, "a.mem", 0, "host 0 data");
 	if (mctp)
 		assert_true((fd = dproc_connect_unix(sock, TMO)) >= 0);
 	fail_after_next_commit(&sh, true);
@@ -248,7 +224,7 @@ static void erase_unproven(bool mctp)
 	json_decref(x);
 	assert_non_null(strstr(dproc_log(&p), "an erase ran but its proof record cannot be stored"));
 	/* Written after the erase, then a kill while the store still fails. */
-	file_write(&p, "a.mem", 0, "written after");
+	state_file_write(&p, "a.mem", 0, "written after");
 	qmp_client_free(c);
 	if (fd >= 0)
 		close(fd);
@@ -274,14 +250,14 @@ static void erase_unproven(bool mctp)
 								    "return-code")), 0);
 		json_decref(r);
 	}
-	file_write(&p, "a.mem", 0, "kept");
+	state_file_write(&p, "a.mem", 0, "kept");
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	c = state_connect(&p);
 	if (!c)
 		fail_msg("restart failed: %s", dproc_log(&p));
-	file_read(&p, "a.mem", 0, buf, 4);
+	state_file_read(&p, "a.mem", 0, buf, 4);
 	assert_memory_equal(buf, "kept", 4);
 	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
@@ -348,7 +324,7 @@ static void test_a_backend_deleted_after_a_zeroing_is_synced_before_a_snapshot_d
 	assert_non_null(c = dproc_connect(&p, TMO));
 	ok(qmp_client_cmd(c, add_a, TMO));                      /* seq 1 */
 	assert_int_equal(host_answer_all(c, "d0", 0), 1);       /* 2, 3: accept, clear the log */
-	file_write(&p, "a.mem", 0, "host 0 data");
+	state_file_write(&p, "a.mem", 0, "host 0 data");
 	unlink(sh.trace);                                       /* from here on */
 	ok(qmp_client_cmd(c, forced, TMO));                     /* seq 4: zeroes a.mem */
 	assert_true(file_zero(&p, "a.mem", 11));
@@ -390,7 +366,7 @@ static void test_an_erase_is_proven_only_once_its_zeroes_are_synced(void **state
 	assert_non_null(c = dproc_connect(&p, TMO));
 	ok(qmp_client_cmd(c, add_a, TMO));
 	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	file_write(&p, "a.mem", 0, "host 0 data");
+	state_file_write(&p, "a.mem", 0, "host 0 data");
 	unlink(sh.trace);
 	r = expect_ok(qmp_secure_erase(c));
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "return"), "return-code")),
@@ -428,7 +404,7 @@ static void test_an_erase_whose_zeroes_cannot_be_synced_is_not_answered_success(
 	assert_non_null(c = dproc_connect(&p, TMO));
 	ok(qmp_client_cmd(c, add_a, TMO));
 	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	file_write(&p, "a.mem", 0, "host 0 data");
+	state_file_write(&p, "a.mem", 0, "host 0 data");
 	assert_non_null(f = fopen(sh.syncfail, "w"));
 	fputs("a.mem\n", f);
 	fclose(f);
@@ -473,7 +449,7 @@ static void test_an_acceptance_after_a_sanitizing_release_waits_for_its_zeroes(v
 	assert_non_null(c = dproc_connect(&p, TMO));
 	ok(qmp_client_cmd(c, add_a, TMO));
 	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	file_write(&p, "a.mem", 0, "host 0 data");
+	state_file_write(&p, "a.mem", 0, "host 0 data");
 	ok(qmp_client_cmd(c, forced, TMO));
 	assert_true(file_zero(&p, "a.mem", 11));
 	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
