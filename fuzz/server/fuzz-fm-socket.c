@@ -51,6 +51,7 @@
 #include "../cci/steps.h"
 #include "fz-daemon.h"
 #include "../fuzz-input.h"
+#include "fuzz-scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -88,28 +89,11 @@ static void die(const char *what)
 	abort();
 }
 
-/* Remove what a store left in state_dir (files only: it makes no subdirectories). */
-static void clear_state_dir(void)
-{
-	DIR *d = opendir(state_dir);
-	struct dirent *e;
-	char path[sizeof(state_dir) + sizeof(e->d_name) + 1];
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s", state_dir, e->d_name);
-			unlink(path);
-		}
-	closedir(d);
-}
-
 static void cleanup_dir(void)
 {
 	unlink(sock_path);
 	rmdir(dir);
-	clear_state_dir();
+	fz_empty_dir(state_dir);
 	rmdir(state_dir);
 }
 
@@ -355,7 +339,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		die("loop_new");
 	z.d.s.loop = z.loop;
 	if (data[0] & 4) {
-		clear_state_dir();
+		fz_empty_dir(state_dir);
 		if (store_open(state_dir, &z.d.s.st, err, sizeof(err)))
 			fz_die("store_open", err);
 		loop_set_after_dispatch(z.loop, group_flush, &z.d.s);

@@ -55,6 +55,7 @@
 #include "../cci/steps.h"
 #include "fz-daemon.h"
 #include "../fuzz-input.h"
+#include "fuzz-scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -83,25 +84,9 @@ static void die(const char *what)
 	abort();
 }
 
-static void clear_state_dir(void)
-{
-	DIR *d = opendir(state_dir);
-	struct dirent *e;
-	char path[sizeof(state_dir) + sizeof(e->d_name) + 1];
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s", state_dir, e->d_name);
-			unlink(path);
-		}
-	closedir(d);
-}
-
 static void cleanup_dir(void)
 {
-	clear_state_dir();
+	fz_empty_dir(state_dir);
 	rmdir(state_dir);
 }
 
@@ -285,7 +270,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		die("loop_new");
 	z.d.s.loop = z.loop;
 	if (data[0] & 1) {
-		clear_state_dir();
+		fz_empty_dir(state_dir);
 		if (store_open(state_dir, &z.d.s.st, err, sizeof(err)))
 			fz_die("store_open", err);
 		loop_set_after_dispatch(z.loop, group_flush, &z.d.s);

@@ -41,6 +41,7 @@
 #include "common/wire.h"
 #include "store/store.h"
 #include "fz-daemon.h"
+#include "fuzz-scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,26 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 
-/* Empty the scratch directory (the store's files, the snapshot). */
-static void clear_dir(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-}
-
 static void remove_dir(void)
 {
-	clear_dir();
+	fz_empty_dir(dir);
 	rmdir(dir);
 }
 
@@ -270,6 +254,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	store_close(d.s.st);
 	d.s.st = NULL;
 	fz_daemon_free(&d);
-	clear_dir();
+	fz_empty_dir(dir);
 	return 0;
 }

@@ -74,6 +74,7 @@
 #include "store/store-int.h"
 #include "fz-daemon.h"
 #include "../fuzz-input.h"
+#include "fuzz-scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -134,23 +135,6 @@ static const char *const damage[] = {
 
 /* ---- the scratch directory and its guard ---------------------------------- */
 
-static void clear_dir(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-
-	while (d && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (unlink(path))
-			rmdir(path);    /* an O_TMPFILE directory backend's path, say */
-	}
-	if (d)
-		closedir(d);
-}
-
 /* Files of the directory named snapshot-* (what the daemon's tidying removes). */
 static int nr_snapshot_files(void)
 {
@@ -167,7 +151,7 @@ static int nr_snapshot_files(void)
 
 static void remove_dir(void)
 {
-	clear_dir();
+	fz_empty_dir(dir);
 	rmdir(dir);
 }
 
@@ -647,7 +631,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	store_close(d.s.st);
 	d.s.st = NULL;
 	fz_daemon_free(&d);
-	clear_dir();
+	fz_empty_dir(dir);
 	if (nr_open_fds() != fds_before)
 		fz_die("file descriptor leaked", NULL);
 	return 0;
