@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the socket-driving fuzz targets share: the input consumed a byte at
- * a time, and the count of the process's open fds (a target checks that a
- * run leaks none).
+ * What the socket-driving and command-line fuzz targets share: the input
+ * consumed a byte at a time, the input split into an argv, and the count of
+ * the process's open fds (a target checks that a run leaks none).
  */
 #ifndef CXLDCD_FUZZ_INPUT_H
 #define CXLDCD_FUZZ_INPUT_H
@@ -10,6 +10,8 @@
 #include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* The input, consumed a byte at a time (0 past its end). */
 struct in {
@@ -32,6 +34,34 @@ static inline size_t in_bytes(struct in *in, size_t n, const uint8_t **out)
 	*out = in->p + in->off;
 	in->off += n;
 	return n;
+}
+
+/*
+ * The input as a command line: byte 0's low 6 bits count the arguments
+ * (at most @max), each NUL-terminated in the bytes after it.  argv[0] is
+ * @name, argv[*argc] NULL; *off is where the arguments end.  Returns the
+ * copy of the input the arguments point into (free() it).
+ */
+static inline char *fz_argv(const uint8_t *data, size_t size, char *name, char **argv,
+			    unsigned max, int *argc, size_t *off)
+{
+	char *buf = malloc(size + 1);
+
+	if (!buf)
+		abort();
+	memcpy(buf, data, size);
+	buf[size] = 0;
+	argv[0] = name;
+	*argc = 1;
+	*off = 1;
+	for (unsigned i = 0; i < (data[0] & 63u) && i < max && *off < size; i++) {
+		char *end = memchr(buf + *off, 0, size - *off);
+
+		argv[(*argc)++] = buf + *off;
+		*off = end ? (size_t)(end - buf) + 1 : size;
+	}
+	argv[*argc] = NULL;
+	return buf;
 }
 
 /* Entries of /proc/self/fd (its own fd, ".", ".." included); -1 if unreadable. */

@@ -103,25 +103,13 @@ static void init_once(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *argv[MAX_ARGS + 2], *buf;
-	size_t off = 1;
-	int argc = 1, rc, fds_before;
+	size_t off;
+	int argc, rc, fds_before;
 
 	if (size < 1)
 		return 0;
 	init_once();
-	buf = malloc(size + 1);
-	if (!buf)
-		abort();
-	memcpy(buf, data, size);
-	buf[size] = 0;
-	argv[0] = "cxldcd-ctl";
-	for (unsigned i = 0; i < (data[0] & 63u) && off < size; i++) {
-		char *end = memchr(buf + off, 0, size - off);
-
-		argv[argc++] = buf + off;
-		off = end ? (size_t)(end - buf) + 1 : size;
-	}
-	argv[argc] = NULL;
+	buf = fz_argv(data, size, "cxldcd-ctl", argv, MAX_ARGS, &argc, &off);
 	peer_data = data[0] & 64 ? NULL : data + off;
 	peer_len = size - off;
 	fds_before = nr_open_fds();

@@ -37,6 +37,7 @@ int fz_getaddrinfo(const char *node, const char *service, const struct addrinfo 
 #define cxldcd_app_connect fz_app_connect
 #define getaddrinfo fz_getaddrinfo
 #include "../../tools/cxldcd-host/cxldcd-host.c"
+#include "../fuzz-input.h"
 #undef main
 #undef cxldcd_host_new
 #undef cxldcd_app_connect
@@ -92,25 +93,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int errs[] = { -ENOENT, -ECONNREFUSED, -EBUSY, -EPROTONOSUPPORT };
 	char *argv[MAX_ARGS + 2], *buf;
-	size_t off = 1;
-	int argc = 1, rc;
+	size_t off;
+	int argc, rc;
 
 	if (size < 1)
 		return 0;
 	init_once();
-	buf = malloc(size + 1);
-	if (!buf)
-		abort();
-	memcpy(buf, data, size);
-	buf[size] = 0;
-	argv[0] = "cxldcd-host";
-	for (unsigned i = 0; i < (data[0] & 63u) && off < size; i++) {
-		char *end = memchr(buf + off, 0, size - off);
-
-		argv[argc++] = buf + off;
-		off = end ? (size_t)(end - buf) + 1 : size;
-	}
-	argv[argc] = NULL;
+	buf = fz_argv(data, size, "cxldcd-host", argv, MAX_ARGS, &argc, &off);
 	fail_with = errs[data[0] >> 6];
 	memset(&agent, 0, sizeof(agent));
 	stop = 0;
