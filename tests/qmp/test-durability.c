@@ -477,12 +477,17 @@ static void random_steps(struct qmp_client *c, int n)
 }
 
 /*
- * Let the last snapshot child finish (not required): a round trip lets
- * the daemon finish the round that may fork one, then wait for it to
- * have no child.  Without /proc/PID/task/PID/children, 300 ms.
+ * Let the last snapshot child finish and no other be due: a round trip
+ * lets the daemon finish the round that may fork one, then wait until it
+ * has no child at two round trips in a row (the round that reaps a slow
+ * child forks the next one after its answers are written, so one look
+ * could fall between the two).  Without /proc/PID/task/PID/children,
+ * 300 ms.
  */
 static void wait_no_snapshot_child(struct dproc *p, struct qmp_client *c)
 {
+	int idle = 0;
+
 	for (int i = 0;; i++) {
 		int kids;
 
@@ -490,7 +495,8 @@ static void wait_no_snapshot_child(struct dproc *p, struct qmp_client *c)
 		kids = dproc_children(p->pid);
 		if (kids < 0)
 			usleep(300 * 1000);
-		if (kids <= 0)
+		idle = kids <= 0 ? idle + 1 : 0;
+		if (idle == 2)
 			break;
 		if (i == TMO / 2)
 			fail_msg("the daemon still has %d child process(es) after %d s", kids, TMO / 1000);
