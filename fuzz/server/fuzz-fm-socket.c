@@ -93,8 +93,7 @@ static void cleanup_dir(void)
 {
 	unlink(sock_path);
 	rmdir(dir);
-	fz_empty_dir(state_dir);
-	rmdir(state_dir);
+	fz_remove_scratch(state_dir);
 }
 
 static void init_once(void)
@@ -105,10 +104,7 @@ static void init_once(void)
 	if (!mkdtemp(dir))
 		die("mkdtemp");
 	snprintf(sock_path, sizeof(sock_path), "%s/fm.sock", dir);
-	/* the journal's store on tmpfs: its fsync()s cost nothing there */
-	snprintf(state_dir, sizeof(state_dir), "/dev/shm/cxldcd-fuzz-fm-XXXXXX");
-	if (!mkdtemp(state_dir))
-		snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
+	fz_make_scratch(state_dir, sizeof(state_dir), "fm");
 	atexit(cleanup_dir);
 	for (int i = 0; i < NR_CLIENTS; i++)
 		if (!(rx_bufs[i] = malloc(RX_CAP)))

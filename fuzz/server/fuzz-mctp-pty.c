@@ -86,20 +86,14 @@ static void die(const char *what)
 
 static void cleanup_dir(void)
 {
-	fz_empty_dir(state_dir);
-	rmdir(state_dir);
+	fz_remove_scratch(state_dir);
 }
 
 static void init_once(void)
 {
 	if (state_dir[0])
 		return;
-	snprintf(state_dir, sizeof(state_dir), "/dev/shm/cxldcd-fuzz-pty-XXXXXX");
-	if (!mkdtemp(state_dir)) {
-		snprintf(state_dir, sizeof(state_dir), "/tmp/cxldcd-fuzz-pty-XXXXXX");
-		if (!mkdtemp(state_dir))
-			die("mkdtemp");
-	}
+	fz_make_scratch(state_dir, sizeof(state_dir), "pty");
 	atexit(cleanup_dir);
 }
 

@@ -53,17 +53,12 @@ static char dir[64];
 
 static void remove_dir(void)
 {
-	fz_empty_dir(dir);
-	rmdir(dir);
+	fz_remove_scratch(dir);
 }
 
 static void make_dir(void)
 {
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-
-	snprintf(dir, sizeof(dir), "%s/cxldcd-fuzz-state-XXXXXX", base);
-	if (!mkdtemp(dir))
-		fz_die("mkdtemp", strerror(errno));
+	fz_make_scratch(dir, sizeof(dir), "state");
 	atexit(remove_dir);
 }
 

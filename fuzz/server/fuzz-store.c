@@ -151,17 +151,12 @@ static int nr_snapshot_files(void)
 
 static void remove_dir(void)
 {
-	fz_empty_dir(dir);
-	rmdir(dir);
+	fz_remove_scratch(dir);
 }
 
 static void make_dir(void)
 {
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-
-	snprintf(dir, sizeof(dir), "%s/cxldcd-fuzz-store-XXXXXX", base);
-	if (!mkdtemp(dir))
-		fz_die("mkdtemp", strerror(errno));
+	fz_make_scratch(dir, sizeof(dir), "store");
 	atexit(remove_dir);
 }
 
