@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "../fuzz-input.h"
+#include "../fuzz-scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int ctl_main(int argc, char **argv);
@@ -82,16 +83,22 @@ int __wrap_getaddrinfo(const char *node, const char *service, const struct addri
 	return __real_getaddrinfo(node, service, &h, res);
 }
 
+static char rundir[64];
+
+/* The runtime directory, and what the tool made in it (its default socket directory). */
+static void remove_rundir(void)
+{
+	fz_remove_scratch(rundir);
+}
+
 static void init_once(void)
 {
-	static char rundir[64];
 	int null;
 
 	if (rundir[0])
 		return;
-	snprintf(rundir, sizeof(rundir), "/tmp/cxldcd-fuzz-ctl-XXXXXX");
-	if (!mkdtemp(rundir))
-		abort();
+	fz_make_scratch(rundir, sizeof(rundir), "ctl");
+	atexit(remove_rundir);
 	setenv("XDG_RUNTIME_DIR", rundir, 1);
 	unsetenv("CXLDCD_QMP");
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -38,6 +38,7 @@ int fz_getaddrinfo(const char *node, const char *service, const struct addrinfo 
 #define getaddrinfo fz_getaddrinfo
 #include "../../tools/cxldcd-host/cxldcd-host.c"
 #include "../fuzz-input.h"
+#include "../fuzz-scratch.h"
 #undef main
 #undef cxldcd_host_new
 #undef cxldcd_app_connect
@@ -72,16 +73,22 @@ int fz_getaddrinfo(const char *node, const char *service, const struct addrinfo 
 	return getaddrinfo(node, service, &h, res);
 }
 
+static char rundir[64];
+
+/* The runtime directory, and what the tool made in it (its default socket directory). */
+static void remove_rundir(void)
+{
+	fz_remove_scratch(rundir);
+}
+
 static void init_once(void)
 {
-	static char rundir[64];
 	int null;
 
 	if (rundir[0])
 		return;
-	snprintf(rundir, sizeof(rundir), "/tmp/cxldcd-fuzz-host-XXXXXX");
-	if (!mkdtemp(rundir))
-		abort();
+	fz_make_scratch(rundir, sizeof(rundir), "host");
+	atexit(remove_rundir);
 	setenv("XDG_RUNTIME_DIR", rundir, 1);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
