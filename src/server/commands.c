@@ -60,6 +60,7 @@ static const struct qmp_cmd server_cmds[] = {
 	{ .name = "qom-list", .fn = qmp_qom_list, .args = qmp_qom_list_args },
 	{ .name = "qom-get", .fn = qmp_qom_get, .args = qmp_qom_get_args },
 	{ .name = "query-cxl-devices", .fn = qmp_query_cxl_devices },
+	{ .name = "query-cxl-durability", .fn = qmp_query_durability },
 
 	{ .name = "cxl-inject-poison", .fn = qmp_inject_poison, .args = qmp_inject_poison_args,
 	  .flags = JOURNALED_QUEUED },

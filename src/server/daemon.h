@@ -43,6 +43,7 @@ struct cmdline_object;
 struct store;
 struct cci_ctx;
 struct fm_listen;
+struct srv_doubt;
 
 #define DCD_PATH_PREFIX "/machine/peripheral/"
 #define SRV_ERR_MAX 512
@@ -166,6 +167,20 @@ struct server_ctx {
 	bool flushing, next_done;
 	int next_rc;
 	uint32_t flush_unrun;
+	/*
+	 * A proof record owed since a commit that carried it failed
+	 * (owed-proof.c): since when (wall clock), the timer that tries it
+	 * again, its delay and when it fires (loop_now_ms()), the attempts
+	 * so far; the erases answered Internal Error meanwhile, and the
+	 * device and owner of the erase running now (owed.c).
+	 */
+	bool proof_owed, proof_timer_set;
+	uint64_t proof_owed_ns, proof_timer, proof_delay_ms, proof_next_ms;
+	uint32_t proof_attempts;
+	struct srv_doubt *doubt;
+	size_t nr_doubt;
+	uint32_t erase_dev;
+	uint16_t erase_owner;
 };
 
 /* ---- request.c: the request bracket ------------------------------------ */
@@ -241,6 +256,30 @@ int srv_cci_unproven(const uint8_t *req, size_t req_len, uint8_t *rsp, size_t ca
 const char *srv_unproven_text(struct server_ctx *s, char *buf, size_t cap);
 /* Wall clock, ns. */
 uint64_t srv_wall_ns(void);
+/*
+ * Commit the proof record owed, alone, now (between loop rounds: no group
+ * is being flushed); the outcome as for any commit (store_failing,
+ * srv_proof_note()).
+ */
+void srv_prove_now(struct server_ctx *s);
+
+/* ---- owed-proof.c: a proof record the store could not take --------------- */
+
+/*
+ * After every commit attempt that may carry the proof record: when it
+ * failed with a proof due, the proof is owed (a WARNING once, a timer
+ * tries it again with backoff); when the proof is committed, the erases
+ * answered Internal Error meanwhile are durable (a NOTICE, one
+ * CXL_ERASE_DURABLE event per device and host).
+ */
+void srv_proof_note(struct server_ctx *s);
+/* The erase that ran now (s->erase_dev, s->erase_owner) is answered Internal Error: note it. */
+void srv_proof_doubt(struct server_ctx *s);
+/* At a clean stop: one last attempt; a WARNING of what the next start erases again. */
+void srv_proof_stop(struct server_ctx *s);
+/* query-cxl-durability's answer (caller frees; NULL: out of memory). */
+json_t *srv_proof_query(const struct server_ctx *s);
+void srv_proof_fini(struct server_ctx *s);
 
 /* ---- device.c: backends and devices ------------------------------------ */
 

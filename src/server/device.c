@@ -442,4 +442,5 @@ void srv_ctx_fini(struct server_ctx *s)
 	json_decref(s->owed_carry);
 	s->owed_carry = NULL;
 	srv_zerosync_fini(s);
+	srv_proof_fini(s);
 }

@@ -196,6 +196,7 @@ static void stop(struct daemon *d, bool served)
 {
 	while (d->ctx.group)              /* nothing queued is left unjournaled or unanswered */
 		srv_group_flush(&d->ctx);
+	srv_proof_stop(&d->ctx);          /* a proof owed: one last attempt (owed-proof.c) */
 	if (d->ctx.nr_commits)            /* how well group commit grouped (bench-store reads it) */
 		srv_log(&d->log, LOG_NOTICE, "state: %llu requests journaled in %llu commits (%.2f per commit)",
 			(unsigned long long)d->ctx.nr_committed, (unsigned long long)d->ctx.nr_commits,

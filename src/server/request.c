@@ -231,20 +231,30 @@ static int commit_segment(struct server_ctx *s, struct srv_group_item *seg)
 		s->nr_commits++;
 		s->nr_committed += n;
 	}
+	srv_proof_note(s);
 	return rc;
 }
 
-/* Commit the proof record alone (no segment is left); note the outcome as commit_segment() does. */
+/*
+ * Commit the proof record alone (no segment is left, or the retry timer:
+ * owed-proof.c); note the outcome as commit_segment() does.  A failure is
+ * logged once, by srv_proof_note() (the proof is owed from then on).
+ */
 static void prove(struct server_ctx *s)
 {
 	if (srv_owed_prove(s)) {         /* it set s->store_err */
-		srv_log(s->log, LOG_WARNING, "state: cannot journal that an erase or Set LSA ran: %s",
-			s->store_err);
 		s->store_failing = true;
 	} else if (s->store_failing) {
 		srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
 		s->store_failing = false;
 	}
+	srv_proof_note(s);
+}
+
+void srv_prove_now(struct server_ctx *s)
+{
+	if (srv_grouping(s) && !s->flushing && s->ran_unproven)
+		prove(s);
 }
 
 /* Detach the first segment of @batch: up to and including its first request that may erase. */
@@ -450,6 +460,7 @@ int srv_request_end(struct server_ctx *s)
 	 */
 	if (!erased || !s->ran_unproven || !srv_grouping(s))
 		return 0;
+	srv_proof_doubt(s);
 	srv_log(s->log, LOG_ERR,
 		"state: an erase ran but its proof record cannot be stored (%s): answered Internal Error; until the store accepts writes again, a restart erases that capacity again",
 		s->store_err);

@@ -276,6 +276,223 @@ static void test_an_mctp_erase_whose_proof_cannot_be_stored_is_answered_internal
 	erase_unproven(true);
 }
 
+/* ---- a proof owed: retried by the daemon, shown, settled ------------------ */
+
+/* query-cxl-durability's answer (the caller decrefs). */
+static json_t *durability(struct qmp_client *c)
+{
+	json_t *r = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-durability\"}", TMO));
+	json_t *ret = json_incref(json_object_get(r, "return"));
+
+	json_decref(r);
+	return ret;
+}
+
+static bool proof_owed(struct qmp_client *c)
+{
+	json_t *d = durability(c);
+	bool owed = json_is_true(json_object_get(d, "proof-owed"));
+
+	json_decref(d);
+	return owed;
+}
+
+/* How often @needle occurs in @p's log. */
+static int log_count(struct dproc *p, const char *needle)
+{
+	const char *at = dproc_log(p);
+	int n = 0;
+
+	while (at && (at = strstr(at, needle))) {
+		n++;
+		at += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * Host 0's Secure Erase is answered with an error (its proof record not
+ * stored), and then nothing is sent to the daemon but queries.  The
+ * query shows the proof owed and host 0's erase in doubt while the store
+ * fails (several attempts, one WARNING); once the store works again the
+ * daemon commits the proof by itself: the query shows it settled, the
+ * client gets CXL_ERASE_DURABLE, and what is written afterwards survives
+ * a kill.  Before, nothing retried: only another mutating request would
+ * have carried the proof, so the restart erased "written after" again.
+ */
+static void test_an_owed_proof_is_committed_by_itself_once_the_store_recovers(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_t *r, *d, *e, *ev;
+	char buf[16];
+	int i;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV, "--fm", p.fm_arg);
+	setenv("CXLDCD_PROOF_RETRY_MS", "20", 1);
+	start_shim(&p, &a, &sh, false);
+	unsetenv("CXLDCD_PROOF_RETRY_MS");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	d = durability(c);
+	assert_true(json_is_true(json_object_get(d, "state-store")));
+	assert_true(json_is_true(json_object_get(d, "accepts-writes")));
+	assert_true(json_is_false(json_object_get(d, "proof-owed")));
+	json_decref(d);
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	state_file_write(&p, "a.mem", 0, "host 0 data");
+	fail_after_next_commit(&sh, true);
+	r = qmp_secure_erase(c);
+	assert_non_null(json_object_get(r, "error"));
+	json_decref(r);
+	/* a few attempts fail (20, 40, 80, 160 ms): still owed, said once */
+	usleep(400000);
+	d = durability(c);
+	assert_true(json_is_false(json_object_get(d, "accepts-writes")));
+	assert_non_null(json_string_value(json_object_get(d, "error")));
+	assert_true(json_is_true(json_object_get(d, "proof-owed")));
+	assert_true(json_integer_value(json_object_get(d, "attempts")) >= 2);
+	assert_non_null(json_object_get(d, "owed-since"));
+	assert_int_equal(json_array_size(json_object_get(d, "erases-in-doubt")), 1);
+	e = json_array_get(json_object_get(d, "erases-in-doubt"), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "device")), "d0");
+	assert_int_equal(json_integer_value(json_object_get(e, "host-id")), 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "erases")), 1);
+	json_decref(d);
+	assert_int_equal(log_count(&p, "state: a proof record is owed"), 1);
+	/* The store recovers; only queries follow. */
+	fail_after_next_commit(&sh, false);
+	for (i = 0; i < TMO / 20 && proof_owed(c); i++)
+		usleep(20000);
+	if (proof_owed(c))
+		fail_msg("the proof is still owed %d ms after the store recovered: %s", TMO,
+			 dproc_log(&p));
+	d = durability(c);
+	assert_true(json_is_true(json_object_get(d, "accepts-writes")));
+	assert_null(json_object_get(d, "erases-in-doubt"));
+	json_decref(d);
+	ev = qmp_client_event(c, "CXL_ERASE_DURABLE", TMO);
+	assert_non_null(ev);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ev, "data"), "device")),
+			    "d0");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "data"), "host-id")), 0);
+	json_decref(ev);
+	assert_non_null(strstr(dproc_log(&p), "state: the proof record owed for"));
+	/* Written now, then a kill: the restart owes nothing of the erase. */
+	state_file_write(&p, "a.mem", 0, "written after");
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	state_file_read(&p, "a.mem", 0, buf, 13);
+	if (memcmp(buf, "written after", 13))
+		fail_msg("the restart erased again what was written after the proof was owed and the store recovered");
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
+ * The same with the daemon's retries far off (10 minutes) and a trusted
+ * host (its writes are in the file; a clean stop writes no view back
+ * over them), the "host" being this test writing a.mem: the store
+ * recovers, and the daemon is stopped cleanly before any retry.  The stop
+ * commits the proof first, so its snapshot is written and the next start
+ * keeps what was written after the erase.  Before, the stop wrote no
+ * snapshot (the store counted as failing) and the next start erased it
+ * again.
+ */
+static void test_a_clean_stop_commits_an_owed_proof(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_t *r;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV ",trusted-hosts=on", "--fm", p.fm_arg);
+	setenv("CXLDCD_PROOF_RETRY_MS", "600000", 1);
+	start_shim(&p, &a, &sh, false);
+	unsetenv("CXLDCD_PROOF_RETRY_MS");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	fail_after_next_commit(&sh, true);
+	r = qmp_secure_erase(c);
+	assert_non_null(json_object_get(r, "error"));
+	json_decref(r);
+	fail_after_next_commit(&sh, false);
+	state_file_write(&p, "a.mem", 0, "written after");
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	state_file_read(&p, "a.mem", 0, buf, 13);
+	if (memcmp(buf, "written after", 13))
+		fail_msg("the start after a clean stop erased again what was written after the erase");
+	assert_non_null(strstr(dproc_log(&p), "0 journal record(s) replayed"));   /* the stop's snapshot */
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
+ * A clean stop while the store still fails (a trusted host, as above):
+ * the stop's last attempt
+ * fails, the log says what the next start does, no snapshot is written,
+ * and the next start (the store works) erases again host 0's capacity,
+ * what was written after the Internal Error included, then owes nothing.
+ */
+static void test_a_clean_stop_in_doubt_leaves_the_erase_to_the_next_start(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_t *r;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV ",trusted-hosts=on", "--fm", p.fm_arg);
+	start_shim(&p, &a, &sh, false);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	fail_after_next_commit(&sh, true);
+	r = qmp_secure_erase(c);
+	assert_non_null(json_object_get(r, "error"));
+	json_decref(r);
+	state_file_write(&p, "a.mem", 0, "written after");
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+	assert_non_null(strstr(dproc_log(&p), "stopping with a proof record owed"));
+	assert_null(strstr(dproc_log(&p), "written at stop"));
+	fail_after_next_commit(&sh, false);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	assert_true(file_zero(&p, "a.mem", 13));
+	assert_non_null(strstr(dproc_log(&p), "erased by the replay and not proven done since: zeroed"));
+	assert_false(proof_owed(c));
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
 /* ---- a deleted backend's zeroing --------------------------------------- */
 
 /* Wait until the shim's sync trace names a snapshot file; the trace into @buf. */
@@ -533,6 +750,11 @@ int main(void)
 		cmocka_unit_test_teardown(test_an_erase_whose_proof_cannot_be_stored_is_not_answered_success,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_mctp_erase_whose_proof_cannot_be_stored_is_answered_internal_error,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_owed_proof_is_committed_by_itself_once_the_store_recovers,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_clean_stop_commits_an_owed_proof, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_clean_stop_in_doubt_leaves_the_erase_to_the_next_start,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_backend_deleted_after_a_zeroing_is_synced_before_a_snapshot_drops_it,
 					  dproc_reap_all),

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * owed-proof.c - a proof record the store could not take (docs/persistence.md,
+ * "An erase in doubt"): the daemon commits it by itself once the store
+ * works again, and says meanwhile that it owes one.
+ *
+ * Once an erase (Sanitize, Secure Erase, a Media Operations erase) or a
+ * Set LSA ran, a proof record tells a replay that it ran (owed.c).  When
+ * the commit that carries it fails (the store's I/O, a backend file that
+ * cannot be synced), the erase is answered Internal Error (request.c) and
+ * stays in doubt: its record is durable, no proof follows it, so a
+ * restart erases that capacity again, and with it what was written since.
+ * Before, only the next mutating request of some client tried the store
+ * again; a device nobody sent anything to stayed in doubt until it
+ * stopped, and its next start erased again what its hosts had written.
+ *
+ * Here: a loop timer tries the proof again (100 ms, then twice as long
+ * each time up to 5 s; $CXLDCD_PROOF_RETRY_MS sets the first delay), a
+ * WARNING when a proof becomes owed and a NOTICE when it is committed,
+ * the erases answered Internal Error meanwhile (by device and host:
+ * srv_proof_doubt()), each reported by a CXL_ERASE_DURABLE event once its
+ * proof is committed, and the state for query-cxl-durability
+ * (srv_proof_query()).  What is not here: the commit itself (request.c,
+ * prove()) and what a proof makes a replay forget (owed.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qmp/qmp.h"
+#include "daemon.h"
+#include "loop.h"
+
+#define PROOF_RETRY_FIRST_MS 100u
+#define PROOF_RETRY_MAX_MS 5000u
+
+/* One device's erases answered Internal Error, of one host (or its MCTP CCI). */
+struct srv_doubt {
+	uint32_t dev;
+	uint16_t owner;             /* a host id, or CORE_OWNER_FM: the device's MCTP CCI */
+	uint32_t count;
+	uint64_t since_ns;          /* wall clock of the first */
+};
+
+static uint64_t first_delay_ms(void)
+{
+	const char *e = getenv("CXLDCD_PROOF_RETRY_MS");      /* tests */
+	char *end;
+	unsigned long long v;
+
+	if (!e || !*e)
+		return PROOF_RETRY_FIRST_MS;
+	v = strtoull(e, &end, 10);
+	return *end || !v ? PROOF_RETRY_FIRST_MS : v;
+}
+
+static void on_retry(struct loop *l, void *opaque);
+
+static void arm(struct server_ctx *s)
+{
+	if (s->proof_timer_set || !s->loop)
+		return;
+	s->proof_timer_set = !loop_add_timer(s->loop, s->proof_delay_ms, on_retry, s, &s->proof_timer);
+	s->proof_next_ms = loop_now_ms() + s->proof_delay_ms;
+}
+
+static void on_retry(struct loop *l, void *opaque)
+{
+	struct server_ctx *s = opaque;
+
+	(void)l;
+	s->proof_timer_set = false;
+	if (!s->proof_owed)
+		return;
+	if (s->group || s->flushing) {  /* this round's commit carries it (request.c) */
+		arm(s);
+		return;
+	}
+	s->proof_attempts++;
+	/* the next wait, should this one fail: twice as long, up to PROOF_RETRY_MAX_MS */
+	if (s->proof_delay_ms < PROOF_RETRY_MAX_MS)
+		s->proof_delay_ms = s->proof_delay_ms * 2 < PROOF_RETRY_MAX_MS ?
+					    s->proof_delay_ms * 2 : PROOF_RETRY_MAX_MS;
+	srv_prove_now(s);               /* srv_proof_note() re-arms when it failed */
+}
+
+static json_t *doubt_json(const struct server_ctx *s, const struct srv_doubt *d)
+{
+	const struct dcd *dv = d->dev < s->nr_devs ? s->devs[d->dev] : NULL;
+	json_t *o;
+
+	if (!dv)
+		return NULL;
+	o = json_pack("{s:s, s:s}", "device", dv->id, "path", dv->path);
+	if (o && d->owner != CORE_OWNER_FM)
+		json_object_set_new(o, "host-id", json_integer(d->owner));
+	if (o)
+		json_object_set_new(o, "erases", json_integer(d->count));
+	return o;
+}
+
+static json_t *time_json(uint64_t ns)
+{
+	return json_pack("{s:I, s:I}", "seconds", (json_int_t)(ns / 1000000000u), "microseconds",
+			 (json_int_t)(ns % 1000000000u / 1000u));
+}
+
+/* The proof is committed: say so, once, and report each erase it made durable. */
+static void settled(struct server_ctx *s)
+{
+	uint32_t erases = 0;
+
+	if (s->proof_timer_set)
+		loop_del_timer(s->loop, s->proof_timer);
+	s->proof_timer_set = false;
+	for (size_t i = 0; i < s->nr_doubt; i++) {
+		json_t *d = doubt_json(s, &s->doubt[i]);
+
+		erases += s->doubt[i].count;
+		if (d && s->qmp)
+			qmp_server_emit_event(s->qmp, "CXL_ERASE_DURABLE", d);
+		json_decref(d);
+	}
+	srv_log(s->log, LOG_NOTICE,
+		"state: the proof record owed for %.3f s is committed (attempt %u): %u erase(s) answered Internal Error are durable now, and a restart no longer erases again what is written from now on",
+		(double)(srv_wall_ns() - s->proof_owed_ns) / 1e9, s->proof_attempts, erases);
+	s->nr_doubt = 0;
+	s->proof_owed = false;
+	s->proof_attempts = 0;
+}
+
+void srv_proof_note(struct server_ctx *s)
+{
+	if (!s->st || s->replaying)
+		return;
+	if (s->proof_owed && !s->ran_unproven) {
+		settled(s);
+		return;
+	}
+	/* ran_unproven after a commit attempt: the one that carried the proof failed */
+	if (!s->ran_unproven || !s->store_failing)
+		return;
+	if (!s->proof_owed) {
+		s->proof_owed = true;
+		s->proof_owed_ns = srv_wall_ns();
+		s->proof_attempts = 0;
+		s->proof_delay_ms = first_delay_ms();
+		srv_log(s->log, LOG_WARNING,
+			"state: a proof record is owed: an erase or Set LSA ran, but the store cannot record that it ran (%s); until it does, a restart erases that capacity again; retrying in %llu ms, then every up to %u ms",
+			s->store_err, (unsigned long long)s->proof_delay_ms, PROOF_RETRY_MAX_MS);
+	}
+	arm(s);
+}
+
+void srv_proof_doubt(struct server_ctx *s)
+{
+	struct srv_doubt *d;
+
+	for (size_t i = 0; i < s->nr_doubt; i++) {
+		if (s->doubt[i].dev == s->erase_dev && s->doubt[i].owner == s->erase_owner) {
+			s->doubt[i].count++;
+			return;
+		}
+	}
+	d = realloc(s->doubt, (s->nr_doubt + 1) * sizeof(*d));
+	if (!d)
+		return;         /* only the report loses it: the proof covers it all the same */
+	s->doubt = d;
+	s->doubt[s->nr_doubt++] = (struct srv_doubt){ .dev = s->erase_dev, .owner = s->erase_owner,
+						      .count = 1, .since_ns = srv_wall_ns() };
+}
+
+void srv_proof_stop(struct server_ctx *s)
+{
+	if (!s->st || !s->proof_owed)
+		return;
+	s->proof_attempts++;
+	srv_prove_now(s);
+	if (s->proof_owed)
+		srv_log(s->log, LOG_WARNING,
+			"state: stopping with a proof record owed (%s): the next start erases again the capacity of the %zu device/host pair(s) whose erase was answered Internal Error, and what was written there since",
+			s->store_err, s->nr_doubt);
+}
+
+json_t *srv_proof_query(const struct server_ctx *s)
+{
+	json_t *o = json_pack("{s:b}", "state-store", s->st != NULL), *a;
+
+	if (!o || !s->st)
+		return o;
+	json_object_set_new(o, "accepts-writes", json_boolean(!s->store_failing));
+	if (s->store_failing && s->store_err[0])
+		json_object_set_new(o, "error", json_string(s->store_err));
+	json_object_set_new(o, "proof-owed", json_boolean(s->proof_owed));
+	if (!s->proof_owed)
+		return o;
+	json_object_set_new(o, "owed-since", time_json(s->proof_owed_ns));
+	json_object_set_new(o, "attempts", json_integer(s->proof_attempts));
+	if (s->proof_timer_set) {
+		uint64_t now = loop_now_ms();
+
+		json_object_set_new(o, "next-attempt-ms",
+				    json_integer((json_int_t)(s->proof_next_ms > now ?
+								      s->proof_next_ms - now : 0)));
+	}
+	a = json_array();
+	for (size_t i = 0; a && i < s->nr_doubt; i++) {
+		json_t *d = doubt_json(s, &s->doubt[i]);
+
+		if (d)
+			json_object_set_new(d, "since", time_json(s->doubt[i].since_ns));
+		json_array_append_new(a, d);
+	}
+	json_object_set_new(o, "erases-in-doubt", a);
+	return o;
+}
+
+void srv_proof_fini(struct server_ctx *s)
+{
+	free(s->doubt);
+	s->doubt = NULL;
+	s->nr_doubt = 0;
+}
