@@ -30,7 +30,7 @@ _cxldcd()
 _cxldcd_ctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local cmds="add release status list map top backends backend-add backend-del events raw cci
+	local cmds="add release status list map top backends backend-add backend-del durability events raw cci
 		inject-poison inject-event inject-uncorrectable-errors inject-correctable-error help"
 	local cmd="" w i
 
@@ -55,7 +55,8 @@ _cxldcd_ctl()
 		COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
 	--name)
 		COMPREPLY=($(compgen -W "CXL_DC_CAPACITY_ACCEPTED CXL_DC_CAPACITY_REJECTED
-			CXL_DC_CAPACITY_RELEASED CXL_DC_FORCED_RELEASE CXL_DC_PENDING_TIMEOUT SHUTDOWN" -- "$cur"))
+			CXL_DC_CAPACITY_RELEASED CXL_DC_FORCED_RELEASE CXL_DC_PENDING_TIMEOUT CXL_ERASE_DURABLE
+			SHUTDOWN" -- "$cur"))
 		return ;;
 	--kind)
 		COMPREPLY=($(compgen -W "general-media dram memory-module" -- "$cur")); return ;;

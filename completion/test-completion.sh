@@ -22,6 +22,8 @@ expect _cxldcd_ctl "cxldcd-ctl --qmp x.sock add --po" --policy
 expect _cxldcd_ctl "cxldcd-ctl add --policy co" contiguous
 expect _cxldcd_ctl "cxldcd-ctl events --name CXL_DC_CAPACITY_A" CXL_DC_CAPACITY_ACCEPTED
 expect _cxldcd_ctl "cxldcd-ctl map --s" --svg
+expect _cxldcd_ctl "cxldcd-ctl dur" durability
+expect _cxldcd_ctl "cxldcd-ctl events --name CXL_ERASE" CXL_ERASE_DURABLE
 expect _cxldcd_ctl "cxldcd-ctl inject-p" inject-poison
 expect _cxldcd_ctl "cxldcd-ctl inject-event --kind d" dram
 expect _cxldcd_ctl "cxldcd-ctl inject-event --cme-c" --cme-count

@@ -649,6 +649,117 @@ static void test_help_and_version(void **state)
 	}
 }
 
+/* ---- durability --------------------------------------------------------------- */
+
+/* Whether @text has a line that, blanks squeezed, starts with @start and ends with @end. */
+static bool has_row_like(const char *text, const char *start, const char *end)
+{
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line), n = 0;
+		char sq[512];
+
+		for (size_t i = 0; i < len && n < sizeof(sq) - 1; i++)
+			if (line[i] != ' ' || (n && sq[n - 1] != ' '))
+				sq[n++] = line[i];
+		sq[n] = 0;
+		if (!strncmp(sq, start, strlen(start)) && n >= strlen(end) &&
+		    !strcmp(sq + n - strlen(end), end))
+			return true;
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	return false;
+}
+
+/*
+ * durability (query-cxl-durability): no --state; then a daemon with a
+ * state store whose commit after host 0's Secure Erase fails (the faultfs
+ * shim, $FAULTFS): the store failing, the proof owed, host 0's erase in
+ * doubt; once the store works again the daemon commits the proof by
+ * itself and the same command says so.
+ */
+static void test_durability_shows_the_store_and_the_erases_in_doubt(void **state)
+{
+	const char *lib = getenv("FAULTFS");
+	char dev[] = "cxl-type3,id=d0,num-dc-regions=1,dc-regions-total-size=1G,num-hosts=2";
+	char obj[300], st[200], ctl[200], syncs[200];
+	const char *args[12];
+	struct dproc p;
+	struct qmp_client *c;
+	struct run *r;
+	json_t *j;
+	FILE *f;
+	int i;
+
+	(void)state;
+	c = start_dev(&p, tagged_dev);
+	r = OK(&p, "durability");
+	assert_string_equal(r->out, "state store: none (no --state): nothing is journaled\n");
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	if (!lib)
+		skip();
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(obj, sizeof(obj), "memory-backend-file,id=fa,size=64M,share=on,mem-path=%s/a.mem,tag="
+		 TAG_A, p.dir);
+	snprintf(st, sizeof(st), "%s/state", p.dir);
+	snprintf(ctl, sizeof(ctl), "%s/fault", p.dir);
+	snprintf(syncs, sizeof(syncs), "%s/syncs", p.dir);
+	i = 0;
+	args[i++] = "-object";
+	args[i++] = obj;
+	args[i++] = "-device";
+	args[i++] = dev;
+	args[i++] = "--state";
+	args[i++] = st;
+	args[i] = NULL;
+	setenv("LD_PRELOAD", lib, 1);
+	setenv("CXLDCD_FAULTFS", ctl, 1);
+	setenv("CXLDCD_FAULTFS_SYNCS", syncs, 1);
+	setenv("CXLDCD_PROOF_RETRY_MS", "50", 1);
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	c = connect_dev(&p, args);
+	unsetenv("LD_PRELOAD");
+	unsetenv("CXLDCD_FAULTFS");
+	unsetenv("CXLDCD_FAULTFS_SYNCS");
+	unsetenv("CXLDCD_PROOF_RETRY_MS");
+	r = OK(&p, "durability");
+	assert_string_equal(r->out, "state store: accepts writes\nproof owed: no\n");
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			     "\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\""
+			     TAG_A "\",\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	/* From the commit after the erase's own on, the store fails. */
+	{
+		struct stat sb;
+
+		assert_non_null(f = fopen(ctl, "w"));
+		fprintf(f, "EIO %ld\n", stat(syncs, &sb) ? 1L : (long)sb.st_size + 1);
+		fclose(f);
+	}
+	j = qmp_client_cmd(c, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\","
+			      "\"cci\":\"mailbox\",\"host-id\":0,\"opcode\":17409}}", TMO);
+	assert_non_null(qmp_client_err_desc(j));
+	json_decref(j);
+	r = OK(&p, "durability");
+	if (strncmp(r->out, "state store: failing: ", 22) || !strstr(r->out, "\nproof owed: since 20") ||
+	    !strstr(r->out, "erases in doubt (answered Internal Error; a restart now erases again):\n") ||
+	    !has_row(r->out, "DEVICE HOST ERASES SINCE") || !has_row_like(r->out, "d0 0 1 20", "Z"))
+		fail_msg("durability while the proof is owed:\n%s", r->out);
+	unlink(ctl);
+	for (i = 0; i < TMO / 20; i++, usleep(20000)) {
+		r = OK(&p, "durability");
+		if (!strcmp(r->out, "state store: accepts writes\nproof owed: no\n"))
+			break;
+	}
+	assert_string_equal(r->out, "state store: accepts writes\nproof owed: no\n");
+	r = OK(&p, "--json", "durability");
+	assert_string_equal(r->out, "{\"state-store\":true,\"accepts-writes\":true,\"proof-owed\":false}\n");
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +770,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_add_list_status_release_session, dproc_reap_all),
 		cmocka_unit_test_teardown(test_add_by_size_and_release_by_extent, dproc_reap_all),
 		cmocka_unit_test_teardown(test_daemon_errors_are_shown_verbatim, dproc_reap_all),
+		cmocka_unit_test_teardown(test_durability_shows_the_store_and_the_erases_in_doubt,
+					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_env_default_path_and_tcp_reach_the_daemon, dproc_reap_all),
 		cmocka_unit_test_teardown(test_events_are_bounded_by_count_timeout_and_signals, dproc_reap_all),
 		cmocka_unit_test_teardown(test_discovery_and_list_of_every_device, dproc_reap_all),

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-misc.c - the commands of cxldcd-ctl that are not about capacity:
- * memory backends (query-memdev, object-add, object-del), watching QMP
- * events, sending raw QMP, and CCI commands over cxl-cci-request.
+ * memory backends (query-memdev, object-add, object-del), the state
+ * store's durability (query-cxl-durability), watching QMP events, sending
+ * raw QMP, and CCI commands over cxl-cci-request.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -79,6 +80,96 @@ const struct ctl_cmd ctl_cmd_backends = {
 	.synopsis = "backends",
 	.help = "List the memory backends (query-memdev): id, type, size, tag, how many\n"
 		"accepted extents each is bound to, and whether it is in use.\n",
+};
+
+/* ---- durability ---------------------------------------------------------------- */
+
+/* A QMP timestamp ({"seconds", "microseconds"}) as UTC text into @buf. */
+static const char *fmt_when(json_t *ts, char *buf, size_t cap)
+{
+	time_t sec = (time_t)json_integer_value(json_object_get(ts, "seconds"));
+	struct tm tm;
+
+	if (!ts || !gmtime_r(&sec, &tm) || !strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, cap, "?");
+	return buf;
+}
+
+static void print_durability(json_t *ret)
+{
+	static const char *const h[] = { "DEVICE", "HOST", "ERASES", "SINCE" };
+	json_t *doubt = json_object_get(ret, "erases-in-doubt"), *e;
+	struct table *t;
+	char when[40];
+	size_t i;
+
+	if (!json_is_true(json_object_get(ret, "state-store"))) {
+		printf("state store: none (no --state): nothing is journaled\n");
+		return;
+	}
+	if (json_is_true(json_object_get(ret, "accepts-writes")))
+		printf("state store: accepts writes\n");
+	else
+		printf("state store: failing: %s\n",
+		       json_string_value(json_object_get(ret, "error")) ?: "?");
+	if (!json_is_true(json_object_get(ret, "proof-owed"))) {
+		printf("proof owed: no\n");
+		return;
+	}
+	printf("proof owed: since %s, %lld attempt(s)", fmt_when(json_object_get(ret, "owed-since"),
+								 when, sizeof(when)),
+	       (long long)json_integer_value(json_object_get(ret, "attempts")));
+	if (json_object_get(ret, "next-attempt-ms"))
+		printf(", next in %lld ms",
+		       (long long)json_integer_value(json_object_get(ret, "next-attempt-ms")));
+	printf("\n");
+	if (!json_array_size(doubt)) {
+		printf("erases in doubt: none (a Set LSA's proof)\n");
+		return;
+	}
+	printf("erases in doubt (answered Internal Error; a restart now erases again):\n");
+	t = table_new(h, 4);
+	json_array_foreach(doubt, i, e) {
+		if (!t)
+			break;
+		table_cell(t, "%s", json_string_value(json_object_get(e, "device")) ?: "?");
+		if (json_object_get(e, "host-id"))
+			table_cell(t, "%lld", (long long)json_integer_value(json_object_get(e, "host-id")));
+		else
+			table_cell(t, "mctp-cci");
+		table_cell(t, "%lld", (long long)json_integer_value(json_object_get(e, "erases")));
+		table_cell(t, "%s", fmt_when(json_object_get(e, "since"), when, sizeof(when)));
+	}
+	if (t)
+		table_print(t, stdout, 2);
+	table_free(t);
+}
+
+static int run_durability(struct ctl *c, int argc, char **argv)
+{
+	AUTO_JSON *ret = NULL;
+	int rc = no_args(c, argc, argv, &ctl_cmd_durability);
+
+	if (rc >= 0)
+		return rc;
+	if (optind < argc)
+		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if ((rc = ctl_connect(c)) || (rc = ctl_call(c, "query-cxl-durability", NULL, &ret)))
+		return rc;
+	if (c->json)
+		ctl_print_json(ret);
+	else
+		print_durability(ret);
+	return 0;
+}
+
+const struct ctl_cmd ctl_cmd_durability = {
+	.name = "durability",
+	.run = run_durability,
+	.synopsis = "durability",
+	.help = "Show whether the state store accepts writes and whether an erase answered\n"
+		"Internal Error is still in doubt (query-cxl-durability): until the daemon\n"
+		"commits its proof record, a restart erases that capacity again.\n",
 };
 
 /* ---- backend-add / backend-del ------------------------------------------------ */

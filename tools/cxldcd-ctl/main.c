@@ -24,7 +24,8 @@
 
 static const struct ctl_cmd *const commands[] = {
 	&ctl_cmd_add, &ctl_cmd_release, &ctl_cmd_status, &ctl_cmd_list, &ctl_cmd_backends,
-	&ctl_cmd_backend_add, &ctl_cmd_backend_del, &ctl_cmd_events, &ctl_cmd_raw, &ctl_cmd_cci,
+	&ctl_cmd_backend_add, &ctl_cmd_backend_del, &ctl_cmd_durability, &ctl_cmd_events,
+	&ctl_cmd_raw, &ctl_cmd_cci,
 	&ctl_cmd_map, &ctl_cmd_top, &ctl_cmd_inject_poison, &ctl_cmd_inject_uncor,
 	&ctl_cmd_inject_cor, &ctl_cmd_inject_event, NULL,
 };
