@@ -171,16 +171,14 @@ struct server_ctx {
 	 * A proof record owed since a commit that carried it failed
 	 * (owed-proof.c): since when (wall clock), the timer that tries it
 	 * again, its delay and when it fires (loop_now_ms()), the attempts
-	 * so far; the erases answered Internal Error meanwhile, and the
-	 * device and owner of the erase running now (owed.c).
+	 * so far; the hosts whose capacity erases answered Internal Error
+	 * zeroed meanwhile, and those the request running now zeroed.
 	 */
 	bool proof_owed, proof_timer_set;
 	uint64_t proof_owed_ns, proof_timer, proof_delay_ms, proof_next_ms;
 	uint32_t proof_attempts;
-	struct srv_doubt *doubt;
-	size_t nr_doubt;
-	uint32_t erase_dev;
-	uint16_t erase_owner;
+	struct srv_doubt *doubt, *erasing;
+	size_t nr_doubt, nr_erasing;
 };
 
 /* ---- request.c: the request bracket ------------------------------------ */
@@ -273,7 +271,9 @@ void srv_prove_now(struct server_ctx *s);
  * CXL_ERASE_DURABLE event per device and host).
  */
 void srv_proof_note(struct server_ctx *s);
-/* The erase that ran now (s->erase_dev, s->erase_owner) is answered Internal Error: note it. */
+/* Live: the request running now zeroed some of @host's capacity on device @dev (owed.c). */
+void srv_proof_erasing(struct server_ctx *s, uint32_t dev, uint16_t host);
+/* The erase that ran now is answered Internal Error: note the hosts it zeroed as in doubt. */
 void srv_proof_doubt(struct server_ctx *s);
 /* At a clean stop: one last attempt; a WARNING of what the next start erases again. */
 void srv_proof_stop(struct server_ctx *s);

@@ -17,9 +17,9 @@
  * Here: a loop timer tries the proof again (100 ms, then twice as long
  * each time up to 5 s; $CXLDCD_PROOF_RETRY_MS sets the first delay), a
  * WARNING when a proof becomes owed and a NOTICE when it is committed,
- * the erases answered Internal Error meanwhile (by device and host:
- * srv_proof_doubt()), each reported by a CXL_ERASE_DURABLE event once its
- * proof is committed, and the state for query-cxl-durability
+ * the hosts whose capacity the erases answered Internal Error zeroed
+ * meanwhile (by device and host: srv_proof_doubt()), each reported by a
+ * CXL_ERASE_DURABLE event once the proof is committed, and the state for query-cxl-durability
  * (srv_proof_query()).  What is not here: the commit itself (request.c,
  * prove()) and what a proof makes a replay forget (owed.c).
  */
@@ -35,11 +35,15 @@
 #define PROOF_RETRY_FIRST_MS 100u
 #define PROOF_RETRY_MAX_MS 5000u
 
-/* One device's erases answered Internal Error, of one host (or its MCTP CCI). */
+/*
+ * One host's capacity on one device that erases answered Internal Error
+ * zeroed (a host's own erase zeroes its capacity, one of the device's
+ * MCTP CCI every host's): what a restart now erases again.
+ */
 struct srv_doubt {
 	uint32_t dev;
-	uint16_t owner;             /* a host id, or CORE_OWNER_FM: the device's MCTP CCI */
-	uint32_t count;
+	uint16_t host;
+	uint32_t count;             /* how many such erases */
 	uint64_t since_ns;          /* wall clock of the first */
 };
 
@@ -88,16 +92,11 @@ static void on_retry(struct loop *l, void *opaque)
 static json_t *doubt_json(const struct server_ctx *s, const struct srv_doubt *d)
 {
 	const struct dcd *dv = d->dev < s->nr_devs ? s->devs[d->dev] : NULL;
-	json_t *o;
 
 	if (!dv)
 		return NULL;
-	o = json_pack("{s:s, s:s}", "device", dv->id, "path", dv->path);
-	if (o && d->owner != CORE_OWNER_FM)
-		json_object_set_new(o, "host-id", json_integer(d->owner));
-	if (o)
-		json_object_set_new(o, "erases", json_integer(d->count));
-	return o;
+	return json_pack("{s:s, s:s, s:i, s:I}", "device", dv->id, "path", dv->path, "host-id",
+			 d->host, "erases", (json_int_t)d->count);
 }
 
 static json_t *time_json(uint64_t ns)
@@ -153,22 +152,37 @@ void srv_proof_note(struct server_ctx *s)
 	arm(s);
 }
 
-void srv_proof_doubt(struct server_ctx *s)
+/* The entry of (@dev, @host) in @*v (@*nr of them), added (count 0) when missing; NULL: no memory. */
+static struct srv_doubt *entry(struct srv_doubt **v, size_t *nr, uint32_t dev, uint16_t host)
 {
 	struct srv_doubt *d;
 
-	for (size_t i = 0; i < s->nr_doubt; i++) {
-		if (s->doubt[i].dev == s->erase_dev && s->doubt[i].owner == s->erase_owner) {
-			s->doubt[i].count++;
-			return;
-		}
-	}
-	d = realloc(s->doubt, (s->nr_doubt + 1) * sizeof(*d));
+	for (size_t i = *nr; i-- > 0;)      /* the last first: an erase zeroes piece after piece */
+		if ((*v)[i].dev == dev && (*v)[i].host == host)
+			return &(*v)[i];
+	d = realloc(*v, (*nr + 1) * sizeof(*d));
 	if (!d)
-		return;         /* only the report loses it: the proof covers it all the same */
-	s->doubt = d;
-	s->doubt[s->nr_doubt++] = (struct srv_doubt){ .dev = s->erase_dev, .owner = s->erase_owner,
-						      .count = 1, .since_ns = srv_wall_ns() };
+		return NULL;    /* only the report loses it: the proof covers it all the same */
+	*v = d;
+	d[*nr] = (struct srv_doubt){ .dev = dev, .host = host, .since_ns = srv_wall_ns() };
+	return &d[(*nr)++];
+}
+
+void srv_proof_erasing(struct server_ctx *s, uint32_t dev, uint16_t host)
+{
+	entry(&s->erasing, &s->nr_erasing, dev, host);
+}
+
+void srv_proof_doubt(struct server_ctx *s)
+{
+	for (size_t i = 0; i < s->nr_erasing; i++) {
+		struct srv_doubt *d = entry(&s->doubt, &s->nr_doubt, s->erasing[i].dev,
+					    s->erasing[i].host);
+
+		if (d)
+			d->count++;
+	}
+	s->nr_erasing = 0;
 }
 
 void srv_proof_stop(struct server_ctx *s)
@@ -179,7 +193,7 @@ void srv_proof_stop(struct server_ctx *s)
 	srv_prove_now(s);
 	if (s->proof_owed)
 		srv_log(s->log, LOG_WARNING,
-			"state: stopping with a proof record owed (%s): the next start erases again the capacity of the %zu device/host pair(s) whose erase was answered Internal Error, and what was written there since",
+			"state: stopping with a proof record owed (%s): the next start erases again the capacity of the %zu host(s) an erase answered Internal Error zeroed, and what was written there since",
 			s->store_err, s->nr_doubt);
 }
 
@@ -219,6 +233,7 @@ json_t *srv_proof_query(const struct server_ctx *s)
 void srv_proof_fini(struct server_ctx *s)
 {
 	free(s->doubt);
-	s->doubt = NULL;
-	s->nr_doubt = 0;
+	free(s->erasing);
+	s->doubt = s->erasing = NULL;
+	s->nr_doubt = s->nr_erasing = 0;
 }

@@ -329,8 +329,7 @@ void srv_owed_erased(struct dcd *dv, uint16_t host, uint64_t dpa, uint64_t len)
 		if (dv->srv) {
 			dv->srv->ran_unproven = true;   /* proven before its answer (request.c) */
 			dv->srv->erased = true;
-			dv->srv->erase_dev = dv->index;  /* whose erase, should it be in doubt */
-			dv->srv->erase_owner = host;
+			srv_proof_erasing(dv->srv, dv->index, host);   /* should it be in doubt */
 			dv->srv->nr_zeroed++;
 		}
 		return;

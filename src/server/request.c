@@ -37,6 +37,7 @@ void srv_request_begin_at(struct server_ctx *s, uint64_t now_ns)
 {
 	s->now_ns = now_ns;
 	s->erased = false;
+	s->nr_erasing = 0;
 	for (size_t i = 0; i < s->nr_devs; i++)
 		core_dev_set_time(s->devs[i]->dev, s->now_ns);
 }
@@ -46,6 +47,7 @@ void srv_request_begin(struct server_ctx *s)
 	if (!s->replaying)
 		s->now_ns = srv_wall_ns();
 	s->erased = false;
+	s->nr_erasing = 0;
 	for (size_t i = 0; i < s->nr_devs; i++)
 		core_dev_set_time(s->devs[i]->dev, s->now_ns);
 }

@@ -145,6 +145,24 @@ static bool synced_first(const struct shim *sh, const char *file)
 
 /* ---- an erase whose proof record cannot be stored ----------------------- */
 
+/* query-cxl-durability: the proof owed, and only @host's capacity of d0 in doubt, by one erase. */
+static void expect_in_doubt(struct qmp_client *c, int host)
+{
+	json_t *r = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-durability\"}", TMO));
+	json_t *d = json_object_get(r, "return"), *e;
+
+	assert_true(json_is_true(json_object_get(d, "proof-owed")));
+	assert_true(json_is_false(json_object_get(d, "accepts-writes")));
+	assert_int_equal(json_array_size(json_object_get(d, "erases-in-doubt")), 1);
+	e = json_array_get(json_object_get(d, "erases-in-doubt"), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "device")), "d0");
+	assert_string_equal(json_string_value(json_object_get(e, "path")), "/machine/peripheral/d0");
+	assert_int_equal(json_integer_value(json_object_get(e, "host-id")), host);
+	assert_int_equal(json_integer_value(json_object_get(e, "erases")), 1);
+	assert_non_null(json_object_get(e, "since"));
+	json_decref(r);
+}
+
 /* Secure Erase (4401h) over the Type 3 MCTP CCI socket @fd: its return code. */
 static int mctp_secure_erase(int fd)
 {
@@ -223,6 +241,8 @@ static void erase_unproven(bool mctp)
 	assert_int_equal(json_array_size(x), 1);        /* and changed only what it does */
 	json_decref(x);
 	assert_non_null(strstr(dproc_log(&p), "an erase ran but its proof record cannot be stored"));
+	/* Host 0's capacity in doubt (the MCTP CCI's erase zeroes every host's: host 0 has some). */
+	expect_in_doubt(c, 0);
 	/* Written after the erase, then a kill while the store still fails. */
 	state_file_write(&p, "a.mem", 0, "written after");
 	qmp_client_free(c);

@@ -133,10 +133,7 @@ static void print_durability(json_t *ret)
 		if (!t)
 			break;
 		table_cell(t, "%s", json_string_value(json_object_get(e, "device")) ?: "?");
-		if (json_object_get(e, "host-id"))
-			table_cell(t, "%lld", (long long)json_integer_value(json_object_get(e, "host-id")));
-		else
-			table_cell(t, "mctp-cci");
+		table_cell(t, "%lld", (long long)json_integer_value(json_object_get(e, "host-id")));
 		table_cell(t, "%lld", (long long)json_integer_value(json_object_get(e, "erases")));
 		table_cell(t, "%s", fmt_when(json_object_get(e, "since"), when, sizeof(when)));
 	}
