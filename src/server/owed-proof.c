@@ -122,7 +122,7 @@ static void settled(struct server_ctx *s)
 		json_decref(d);
 	}
 	srv_log(s->log, LOG_NOTICE,
-		"state: the proof record owed for %.3f s is committed (attempt %u): %u erase(s) answered Internal Error are durable now, and a restart no longer erases again what is written from now on",
+		"state: the proof record owed for %.3f s is committed (retried %u time(s)): %u erase(s) answered Internal Error are durable now, and a restart no longer erases again what is written from now on",
 		(double)(srv_wall_ns() - s->proof_owed_ns) / 1e9, s->proof_attempts, erases);
 	s->nr_doubt = 0;
 	s->proof_owed = false;
@@ -146,7 +146,7 @@ void srv_proof_note(struct server_ctx *s)
 		s->proof_attempts = 0;
 		s->proof_delay_ms = first_delay_ms();
 		srv_log(s->log, LOG_WARNING,
-			"state: a proof record is owed: an erase or Set LSA ran, but the store cannot record that it ran (%s); until it does, a restart erases that capacity again; retrying in %llu ms, then every up to %u ms",
+			"state: a proof record is owed: an erase or Set LSA ran, but the store cannot record that it ran (%s); until it does, a restart does it again (an erase: zeroes that capacity again, with what is written there meanwhile); retrying in %llu ms, then up to every %u ms",
 			s->store_err, (unsigned long long)s->proof_delay_ms, PROOF_RETRY_MAX_MS);
 	}
 	arm(s);
