@@ -808,9 +808,11 @@ static void test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill(vo
  * record that it ran cannot be stored.  Before, the host was answered
  * Success all the same, and what it wrote next was zeroed again by a
  * restart (the replay owes an erase no proof follows).  Now the answer
- * is Internal Error (0004h); once the store accepts writes again, the
- * host's retry is answered Success and what it writes after it survives
- * a clean stop and a restart.
+ * is Internal Error (0004h), and query-cxl-durability shows host 0's
+ * capacity in doubt; once the store accepts writes again, the daemon
+ * commits the proof by itself (CXL_ERASE_DURABLE), the host's retry is
+ * answered Success and what it writes after it survives a clean stop and
+ * a restart.
  */
 static void test_a_hosts_erase_whose_proof_cannot_be_stored_is_answered_internal_error(void **state)
 {
@@ -823,6 +825,7 @@ static void test_a_hosts_erase_whose_proof_cannot_be_stored_is_answered_internal
 	uint64_t base;
 	uint8_t *m;
 	unsigned rc;
+	json_t *d, *e, *ev;
 	int fd;
 
 	(void)state;
@@ -835,7 +838,18 @@ static void test_a_hosts_erase_whose_proof_cannot_be_stored_is_answered_internal
 	if (rc != 0x0004)
 		fail_msg("host 0's Secure Erase was answered %04xh with its proof not stored", rc);
 	assert_true(all_are(m, LEN, 0));        /* it ran */
+	/* The query shows host 0's capacity in doubt, as for the other faces. */
+	d = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-durability\"}", TMO));
+	e = json_array_get(json_object_get(json_object_get(d, "return"), "erases-in-doubt"), 0);
+	assert_true(json_is_true(json_object_get(json_object_get(d, "return"), "proof-owed")));
+	assert_int_equal(json_integer_value(json_object_get(e, "host-id")), 0);
+	json_decref(d);
 	unlink(sh.fault);
+	/* The daemon commits the proof by itself (nothing else is sent). */
+	ev = qmp_client_event(c, "CXL_ERASE_DURABLE", TMO);
+	assert_non_null(ev);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "data"), "host-id")), 0);
+	json_decref(ev);
 	erase_cmd(&r, &secure_erase);           /* the retry */
 	assert_int_equal(cci_rc(&r), 0);
 	memset(m, PAT2, LEN);
