@@ -19,9 +19,10 @@
  * WARNING when a proof becomes owed and a NOTICE when it is committed,
  * the hosts whose capacity the erases answered Internal Error zeroed
  * meanwhile (by device and host: srv_proof_doubt()), each reported by a
- * CXL_ERASE_DURABLE event once the proof is committed, and the state for query-cxl-durability
- * (srv_proof_query()).  What is not here: the commit itself (request.c,
- * prove()) and what a proof makes a replay forget (owed.c).
+ * CXL_ERASE_DURABLE event once the proof is committed, and the state for
+ * query-cxl-durability (srv_proof_query()).  What is not here: the
+ * commit itself (request.c, prove()) and what a proof makes a replay
+ * forget (owed.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -105,25 +106,22 @@ static json_t *time_json(uint64_t ns)
 			 (json_int_t)(ns % 1000000000u / 1000u));
 }
 
-/* The proof is committed: say so, once, and report each erase it made durable. */
+/* The proof is committed: say so, once, and report each host's capacity it made durable. */
 static void settled(struct server_ctx *s)
 {
-	uint32_t erases = 0;
-
 	if (s->proof_timer_set)
 		loop_del_timer(s->loop, s->proof_timer);
 	s->proof_timer_set = false;
 	for (size_t i = 0; i < s->nr_doubt; i++) {
 		json_t *d = doubt_json(s, &s->doubt[i]);
 
-		erases += s->doubt[i].count;
 		if (d && s->qmp)
 			qmp_server_emit_event(s->qmp, "CXL_ERASE_DURABLE", d);
 		json_decref(d);
 	}
 	srv_log(s->log, LOG_NOTICE,
-		"state: the proof record owed for %.3f s is committed (retried %u time(s)): %u erase(s) answered Internal Error are durable now, and a restart no longer erases again what is written from now on",
-		(double)(srv_wall_ns() - s->proof_owed_ns) / 1e9, s->proof_attempts, erases);
+		"state: the proof record owed for %.3f s is committed (retried %u time(s)): the erases answered Internal Error meanwhile (%zu host(s)' capacity) are durable now, and a restart no longer erases again what is written from now on",
+		(double)(srv_wall_ns() - s->proof_owed_ns) / 1e9, s->proof_attempts, s->nr_doubt);
 	s->nr_doubt = 0;
 	s->proof_owed = false;
 	s->proof_attempts = 0;
@@ -152,7 +150,7 @@ void srv_proof_note(struct server_ctx *s)
 	arm(s);
 }
 
-/* The entry of (@dev, @host) in @*v (@*nr of them), added (count 0) when missing; NULL: no memory. */
+/* The entry of (@dev, @host) in @*v (@*nr of them), added (count 0) if missing; NULL: no memory. */
 static struct srv_doubt *entry(struct srv_doubt **v, size_t *nr, uint32_t dev, uint16_t host)
 {
 	struct srv_doubt *d;
