@@ -143,6 +143,7 @@ struct server_ctx {
 	uint64_t nr_zeroed, zeroed_synced, snap_zeroed;
 	/* ... and how many of them the loop synced before a proof or an acceptance (zerosync.c) */
 	uint64_t zeroed_durable;
+	bool sync_failing;                  /* its last sync of them failed (s->store_err says which) */
 	/*
 	 * Duplicates of the files of backends object-del removed while a
 	 * zeroing was not synced yet, and how many of them the pending

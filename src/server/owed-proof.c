@@ -135,8 +135,8 @@ void srv_proof_note(struct server_ctx *s)
 		settled(s);
 		return;
 	}
-	/* ran_unproven after a commit attempt: the one that carried the proof failed */
-	if (!s->ran_unproven || !s->store_failing)
+	/* ran_unproven after a commit attempt: the proof was not committed with it */
+	if (!s->ran_unproven || (!s->store_failing && !s->sync_failing))
 		return;
 	if (!s->proof_owed) {
 		s->proof_owed = true;
@@ -202,7 +202,7 @@ json_t *srv_proof_query(const struct server_ctx *s)
 	if (!o || !s->st)
 		return o;
 	json_object_set_new(o, "accepts-writes", json_boolean(!s->store_failing));
-	if (s->store_failing && s->store_err[0])
+	if ((s->store_failing || (s->proof_owed && s->sync_failing)) && s->store_err[0])
 		json_object_set_new(o, "error", json_string(s->store_err));
 	json_object_set_new(o, "proof-owed", json_boolean(s->proof_owed));
 	if (!s->proof_owed)

@@ -176,26 +176,32 @@ int srv_group_add(struct server_ctx *s, uint32_t kind, uint32_t dev, uint32_t po
  * that tells a replay a zeroing is no longer owed (the proof record, an
  * acceptance: owed.c) is committed only once what was zeroed is on disk
  * (zerosync.c): else a power loss could keep the record and lose the
- * zeroes, and nothing would zero them again.
+ * zeroes, and nothing would zero them again.  When a backend file cannot
+ * be synced, a group with no acceptance goes in without the proof it
+ * would have carried (*proved false): the proof stays owed, and the
+ * replay still owes the zeroing, which those records do not pay
+ * (docs/persistence.md, "An erase in doubt").
  */
-static int group_commit(struct server_ctx *s, struct srv_group_item *batch)
+static int group_commit(struct server_ctx *s, struct srv_group_item *batch, bool *proved)
 {
 	uint64_t now = srv_wall_ns();   /* the group runs now: its model time */
-	bool pays = s->ran_unproven;
+	bool accepts = false;
 	int rc;
 
-	for (struct srv_group_item *it = batch; it && !pays; it = it->next)
-		pays = it->accepts;
-	rc = pays ? srv_zerosync_all(s) : 0;
-	if (rc)
+	*proved = s->ran_unproven;
+	for (struct srv_group_item *it = batch; it && !accepts; it = it->next)
+		accepts = it->accepts;
+	rc = *proved || accepts ? srv_zerosync_all(s) : 0;
+	if (rc && accepts)
 		return rc;      /* s->store_err says which backend */
+	*proved = *proved && !rc;
 	rc = store_begin(s->st);
 	if (rc)
 		return rc;
 	for (struct srv_group_item *it = batch; it; it = it->next)
 		it->rec.time_ns = now;
 	rc = append_owed_drops(s);
-	if (!rc)
+	if (!rc && *proved)
 		rc = srv_owed_append_proof(s);   /* one the last group could not commit itself */
 	for (struct srv_group_item *it = batch; !rc && it; it = it->next)
 		rc = store_journal_append(s->st, &it->rec);
@@ -210,15 +216,17 @@ static int commit_segment(struct server_ctx *s, struct srv_group_item *seg)
 {
 	struct srv_group_item *it;
 	uint64_t n = 0;
+	bool proved;
 	int rc;
 
 	s->store_err[0] = 0;
-	rc = group_commit(s, seg);
+	rc = group_commit(s, seg, &proved);
 	for (it = seg; it; it = it->next)
 		n++;
-	if (rc) {
-		if (!s->store_err[0])   /* else a backend that cannot be synced */
-			snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
+	if (rc && s->store_err[0]) {
+		/* A backend file that cannot be synced (zerosync.c logs it): the store works. */
+	} else if (rc) {
+		snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
 		if (!s->store_failing)
 			srv_log(s->log, LOG_ERR,
 				"state: cannot store %llu request(s): %s; mutating requests are refused until the store accepts writes again",
@@ -229,7 +237,7 @@ static int commit_segment(struct server_ctx *s, struct srv_group_item *seg)
 			srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
 		s->store_failing = false;
 		clear_owed_drops(s);
-		s->ran_unproven = false;
+		s->ran_unproven = s->ran_unproven && !proved;
 		s->nr_commits++;
 		s->nr_committed += n;
 	}
@@ -245,7 +253,7 @@ static int commit_segment(struct server_ctx *s, struct srv_group_item *seg)
 static void prove(struct server_ctx *s)
 {
 	if (srv_owed_prove(s)) {         /* it set s->store_err */
-		s->store_failing = true;
+		s->store_failing = s->store_failing || !s->sync_failing;   /* the store's failure */
 	} else if (s->store_failing) {
 		srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
 		s->store_failing = false;

@@ -54,8 +54,10 @@ int srv_zerosync_all(struct server_ctx *s)
 	const char *id = NULL;
 	int e = 0;
 
-	if (upto == s->zeroed_durable)
+	if (upto == s->zeroed_durable) {
+		s->sync_failing = false;
 		return 0;
+	}
 	for (struct mem_backend *b = mem_registry_first(s->reg); b && !e;
 	     b = mem_registry_next(s->reg, b)) {
 		int fd = file_fd(b);
@@ -75,8 +77,16 @@ int srv_zerosync_all(struct server_ctx *s)
 		snprintf(s->store_err, sizeof(s->store_err),
 			 "cannot sync the file of backend %s, zeroed since its last sync: %s", id,
 			 strerror(e));
+		if (!s->sync_failing)
+			srv_log(s->log, LOG_ERR,
+				"state: %s; a proof record and acceptances, which make a replay forget that zeroing, wait until it syncs",
+				s->store_err);
+		s->sync_failing = true;
 		return -e;
 	}
+	if (s->sync_failing)
+		srv_log(s->log, LOG_NOTICE, "state: the zeroed backend files sync again");
+	s->sync_failing = false;
 	s->zeroed_durable = upto;
 	return 0;
 }

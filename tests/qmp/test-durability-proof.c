@@ -663,6 +663,84 @@ static void test_an_erase_whose_zeroes_cannot_be_synced_is_not_answered_success(
 }
 
 /*
+ * a.mem cannot be synced after host 0's Secure Erase zeroed it: the
+ * erase is answered with an error and its proof is owed.  Only what
+ * makes a replay forget a zeroing waits for that sync (the proof, an
+ * acceptance): an object-add and host 1's offer of tag B (b.mem) are
+ * committed without the proof and succeed, host 1's acceptance is
+ * refused, and the query shows the proof owed with the store accepting
+ * writes.  Once a.mem syncs again the daemon commits the proof by
+ * itself, and host 1's acceptance succeeds.  Before, every mutating
+ * request of every device was refused while one backend file could not
+ * be synced.
+ */
+static void test_a_backend_that_cannot_be_synced_holds_back_only_the_proof(void **state)
+{
+	struct cxldcd_event ev[8];
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_t *r, *d;
+	uint16_t n;
+	FILE *f;
+	int i;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, "512M", DEV, "--fm", p.fm_arg);
+	setenv("CXLDCD_PROOF_RETRY_MS", "20", 1);
+	start_shim(&p, &a, &sh, false);
+	unsetenv("CXLDCD_PROOF_RETRY_MS");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	assert_non_null(f = fopen(sh.syncfail, "w"));
+	fputs("a.mem\n", f);
+	fclose(f);
+	r = qmp_secure_erase(c);
+	assert_non_null(strstr(qmp_client_err_desc(r) ?: "", "cannot sync the file of backend fa"));
+	json_decref(r);
+	/* Requests that make no replay forget a zeroing go on. */
+	r = qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":"
+			      "\"memory-backend-ram\",\"id\":\"r1\",\"size\":2097152}}", TMO);
+	if (qmp_client_err_desc(r))
+		fail_msg("object-add refused while a.mem cannot be synced: %s", qmp_client_err_desc(r));
+	json_decref(r);
+	r = qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			      "\"host-id\":1,\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\""
+			      TAG_B "\",\"extents\":[{\"offset\":4194304,\"len\":2097152}]}}", TMO);
+	if (qmp_client_err_desc(r))
+		fail_msg("host 1's offer refused while a.mem cannot be synced: %s", qmp_client_err_desc(r));
+	json_decref(r);
+	/* An acceptance does not: the replay forgets zeroings at it. */
+	n = host_read_dc_log(c, "d0", 1, ev, 8);
+	assert_int_equal(n, 1);
+	r = qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\","
+			    "\"cci\":\"mailbox\",\"host-id\":1,\"opcode\":18434,\"payload\":"
+			    "\"0100000000000000%016llx%016llx0000000000000000\"}}",
+			    (unsigned long long)__builtin_bswap64(ev[0].dc_extent.dpa),
+			    (unsigned long long)__builtin_bswap64(ev[0].dc_extent.len));
+	assert_non_null(strstr(qmp_client_err_desc(r) ?: "", "cannot sync the file of backend fa"));
+	json_decref(r);
+	d = durability(c);
+	assert_true(json_is_true(json_object_get(d, "proof-owed")));
+	assert_true(json_is_true(json_object_get(d, "accepts-writes")));
+	assert_non_null(strstr(json_string_value(json_object_get(d, "error")) ?: "",
+			       "cannot sync the file of backend fa"));
+	json_decref(d);
+	unlink(sh.syncfail);
+	for (i = 0; i < TMO / 20 && proof_owed(c); i++)
+		usleep(20000);
+	assert_false(proof_owed(c));
+	assert_int_equal(host_send_ranges(c, "d0", 1, 0x4802, ev, 1), 0);
+	assert_int_equal(qmp_host_extent_count(c, "d0", 1), 1);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
  * A sanitizing forced release zeroes host 0's capacity in a.mem, then host
  * 1 accepts the same capacity: the replay no longer owes the zeroing once
  * that acceptance is in the journal (it ran after the release).  Before,
@@ -781,6 +859,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_an_erase_is_proven_only_once_its_zeroes_are_synced,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_erase_whose_zeroes_cannot_be_synced_is_not_answered_success,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_backend_that_cannot_be_synced_holds_back_only_the_proof,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_acceptance_after_a_sanitizing_release_waits_for_its_zeroes,
 					  dproc_reap_all),
