@@ -271,6 +271,8 @@ static void test_nothing_is_owed_outside_the_replay(void **state)
 	srv_owed_erased(&dv, 0, 0, 4 * MiB);     /* an erase ran: a proof record is due */
 	assert_true(s.ran_unproven);
 	assert_int_equal(dv.nr_owed, 0);
+	assert_int_equal(s.nr_erasing, 1);      /* host 0's capacity, should it be in doubt */
+	srv_proof_fini(&s);
 }
 
 /* The proof record: recognised by its exact bytes; at it nothing before is owed. */
