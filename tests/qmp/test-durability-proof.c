@@ -741,6 +741,69 @@ static void test_a_backend_that_cannot_be_synced_holds_back_only_the_proof(void 
 }
 
 /*
+ * The same, then a kill while a.mem still cannot be synced: the journal
+ * holds the erase, then the object-add and host 1's offer committed
+ * without the proof.  The restart replays them all and still owes the
+ * erase at their end: host 0's place in a.mem is zeroed again (what was
+ * written there after the error too), r1 exists and host 1's offer is
+ * pending.
+ */
+static void test_a_restart_after_records_without_the_proof_still_does_the_erase(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	char *text;
+	json_t *r;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, "512M", DEV, "--fm", p.fm_arg);
+	start_shim(&p, &a, &sh, false);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	assert_non_null(f = fopen(sh.syncfail, "w"));
+	fputs("a.mem\n", f);
+	fclose(f);
+	r = qmp_secure_erase(c);
+	assert_non_null(qmp_client_err_desc(r));
+	json_decref(r);
+	state_file_write(&p, "a.mem", 0, "written after");
+	ok(qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":"
+			     "\"memory-backend-ram\",\"id\":\"r1\",\"size\":2097152}}", TMO));
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
+			     "\"host-id\":1,\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\""
+			     TAG_B "\",\"extents\":[{\"offset\":4194304,\"len\":2097152}]}}", TMO));
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	unlink(sh.syncfail);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	if (!file_zero(&p, "a.mem", 13))
+		fail_msg("the erase in doubt was not done again after the records committed without its proof");
+	r = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-memdev\"}", TMO));
+	text = json_dumps(json_object_get(r, "return"), JSON_COMPACT);
+	assert_non_null(strstr(text ? text : "", "\"r1\""));
+	free(text);
+	json_decref(r);
+	r = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-dynamic-capacity\",\"arguments\":"
+				     "{\"path\":\"d0\"}}", TMO));
+	text = json_dumps(json_object_get(r, "return"), JSON_COMPACT);
+	assert_non_null(strstr(text ? text : "", TAG_B));       /* host 1's offer */
+	free(text);
+	json_decref(r);
+	assert_false(proof_owed(c));
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
  * A sanitizing forced release zeroes host 0's capacity in a.mem, then host
  * 1 accepts the same capacity: the replay no longer owes the zeroing once
  * that acceptance is in the journal (it ran after the release).  Before,
@@ -861,6 +924,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_an_erase_whose_zeroes_cannot_be_synced_is_not_answered_success,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_backend_that_cannot_be_synced_holds_back_only_the_proof,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_restart_after_records_without_the_proof_still_does_the_erase,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_acceptance_after_a_sanitizing_release_waits_for_its_zeroes,
 					  dproc_reap_all),
