@@ -511,12 +511,16 @@ CXLDCD_EXPORT int cxldcd_app_list(struct cxldcd_app *app, struct cxldcd_host_gro
  * mapping's length and the revoked pieces are inaccessible.
  * Return: 0, -ENOENT, -EBUSY, -ENODEV, -E2BIG, -EACCES (the agent's rules,
  * cxldcd_host_serve_apps_access(), do not let this process's user open the
- * group writable: cxldcd_app_open_flags() opens it read-only).
+ * group writable: cxldcd_app_open_flags() opens it read-only; or the group
+ * has no file of its own and its file reaches groups the rules do not give
+ * this user: cxldcd_app_open_denied() says which).
  *
  * The fds behind the mapping are the agent's.  Unless the device gave the
- * agent a file per group (cxldcd_host_group_files_granted()), those of
- * capacity that is not sharable reach every group the host holds on that
- * memory (docs/host.md, "Applications of one host and their groups").
+ * agent a file per group (cxldcd_host_group_files_granted()) and had an fd
+ * for this group's, those of capacity that is not sharable reach every group
+ * the host holds on that memory; the agent then hands them only to a user
+ * its rules give every group (docs/host.md, "Applications of one host and
+ * their groups").
  */
 CXLDCD_EXPORT int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SIZE],
 				  uint64_t id, struct cxldcd_app_map *out);
@@ -534,6 +538,18 @@ CXLDCD_EXPORT int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLD
 CXLDCD_EXPORT int cxldcd_app_open_flags(struct cxldcd_app *app,
 					const uint8_t tag[CXLDCD_HOST_TAG_SIZE], uint64_t id,
 					uint32_t flags, struct cxldcd_app_map *out);
+/* cxldcd_app_open_denied() values */
+#define CXLDCD_APP_DENIED_RULES 1u       /* the rules do not give this user the group so */
+#define CXLDCD_APP_DENIED_SHARED_FILE 2u /* the group has no file of its own (spilled, or the
+					  * host has no file per group) and that file reaches
+					  * groups the rules do not give this user so */
+/**
+ * cxldcd_app_open_denied() - why the agent refused the last open of @app
+ * with -EACCES: CXLDCD_APP_DENIED_*; 0 when the last open was not refused
+ * so, or the agent did not say (an agent from before).  The agent's
+ * access-denied event says more.
+ */
+CXLDCD_EXPORT uint32_t cxldcd_app_open_denied(const struct cxldcd_app *app);
 /* Unmap and tell the agent.  Return 0 or -errno. */
 CXLDCD_EXPORT int cxldcd_app_close(struct cxldcd_app *app, struct cxldcd_app_map *map);
 /*

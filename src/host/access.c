@@ -465,18 +465,59 @@ void access_owner_of(const struct cxldcd_host_access *acc, const struct cxldcd_h
 											: "untagged" };
 }
 
+/*
+ * The bits o gives cr, as for a file: the owner's alone for the owner, else
+ * the group's, else others'.
+ */
+static unsigned perm_of(const struct app_cred *cr, const struct access_owner *o)
+{
+	if (cr->uid == 0)
+		return ACCESS_READ | ACCESS_WRITE;  /* as root is for device files */
+	if (cr->uid == o->uid)
+		return (o->mode >> 6) & 7;
+	if (in_group(cr, o->gid))
+		return (o->mode >> 3) & 7;
+	return o->mode & 7;
+}
+
 unsigned access_perm(const struct cxldcd_host_access *acc, const struct app_cred *cr,
 		     const struct cxldcd_host_group_info *g)
 {
 	struct access_owner o;
 
-	if (cr->uid == 0)
-		return ACCESS_READ | ACCESS_WRITE;  /* as root is for device files */
 	access_owner_of(acc, g, &o);
-	/* as for a file: the owner's bits alone for the owner, else the group's, else others' */
-	if (cr->uid == o.uid)
-		return (o.mode >> 6) & 7;
-	if (in_group(cr, o.gid))
-		return (o.mode >> 3) & 7;
-	return o.mode & 7;
+	return perm_of(cr, &o);
+}
+
+bool access_every(const struct cxldcd_host_access *acc, const struct app_cred *cr, unsigned need,
+		  struct access_owner *weak)
+{
+	/*
+	 * Every group the host holds or may be given falls in one of these
+	 * classes: a tag a rule names (that rule); an untagged group (the
+	 * untagged rule, else as the next); a tag no rule names, now or in a
+	 * group added later (the all rule, else the default).  The nil UUID is
+	 * never a rule's tag, so it stands for the last.
+	 */
+	struct cxldcd_host_group_info g = { .tagged = false };
+	struct access_owner o;
+
+	for (uint32_t i = 0; i <= acc->nr_rules + 1; i++) {
+		if (i < acc->nr_rules) {
+			if (acc->rules[i].kind != RULE_TAG)
+				continue;
+			g.tagged = true;
+			memcpy(g.tag, acc->rules[i].tag, CXLDCD_HOST_TAG_SIZE);
+		} else {
+			g.tagged = i == acc->nr_rules + 1;
+			memset(g.tag, 0, CXLDCD_HOST_TAG_SIZE);
+		}
+		access_owner_of(acc, &g, &o);
+		if ((perm_of(cr, &o) & need) != need) {
+			if (weak)
+				*weak = o;
+			return false;
+		}
+	}
+	return true;
 }

@@ -42,5 +42,14 @@ void access_owner_of(const struct cxldcd_host_access *acc, const struct cxldcd_h
 /* ACCESS_READ | ACCESS_WRITE bits cr has on g (root: both). */
 unsigned access_perm(const struct cxldcd_host_access *acc, const struct app_cred *cr,
 		     const struct cxldcd_host_group_info *g);
+/*
+ * Whether cr has every bit of need on every group a host may hold, those it
+ * holds now and those it may be given later, whatever their tag (root: yes).
+ * An fd that reaches more than one group (the host's per-backend file) may
+ * go only to such an application.  When not, *weak (NULL: not wanted) is
+ * the owner, group and mode of a group it lacks them on.
+ */
+bool access_every(const struct cxldcd_host_access *acc, const struct app_cred *cr, unsigned need,
+		  struct access_owner *weak);
 
 #endif /* CXLDCD_HOST_ACCESS_H */

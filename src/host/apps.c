@@ -270,28 +270,71 @@ static void close_fds(int *fds, unsigned n)
 		close(fds[i]);
 }
 
+/* Why a group's fds reach other groups (enum seg_file), for the access-denied text. */
+static const char *shared_why(const struct cxldcd_host *h, enum seg_file f)
+{
+	if (f == SEG_SPILLED)
+		return "spilled: the device had no fd left for a file of its own, so it shares the "
+		       "host's per-backend file with the host's other spilled groups";
+	if (h->cfg.group_files)
+		return "the device gave this host no file per group at its HELLO (its groups did "
+		       "not fit the daemon's free fds, or the device trusts its hosts), so it "
+		       "shares the host's per-backend file with all of the host's groups there";
+	return "the agent does not ask the device for a file per group, so it shares the host's "
+	       "per-backend file with all of the host's groups there";
+}
+
 /*
- * Whether a may open g (read-only: ro), by the credentials of its
- * connect() against g's owner, group and mode (access.c).  A refusal is an
- * event (access-denied, with the group) and a log line.
+ * The access check of an OPEN: whether a may open g (read-only: ro) through
+ * fds whose files hold what f says (enum seg_file; before the segments are
+ * known, SEG_OWN_FILE: the group's rules alone).  By the credentials of its
+ * connect() against g's owner, group and mode (access.c).  A group without
+ * a file of its own is handed out only to an application that has the
+ * rights it asks for on every group the host may hold, now or later
+ * (access_every()): the file reaches them all, and mmap takes any offset
+ * of it.  A refusal is an event (access-denied, with the group and why)
+ * and a log line; *reason says which (HL_APP_DENIED_*).
  */
 static bool may_open(struct cxldcd_host *h, const struct app_conn *a, const struct group *g,
-		     bool ro)
+		     bool ro, enum seg_file f, uint32_t *reason)
 {
 	unsigned need = ACCESS_READ | (ro ? 0 : ACCESS_WRITE), have;
 	struct access_owner o;
 
 	have = access_perm(h->app_acc, &a->cred, &g->info);
-	if ((have & need) == need)
+	if ((have & need) != need) {
+		access_owner_of(h->app_acc, &g->info, &o);
+		host_emit(h, CXLDCD_HOST_EV_ACCESS_DENIED, g, 0, 0,
+			  "id=%llu open %s by application pid=%d uid=%u gid=%u refused: "
+			  "owner=%u group=%u mode=%04o (rule %s) give it %s",
+			  (unsigned long long)g->info.id, ro ? "read-only" : "read-write",
+			  (int)a->cred.pid, a->cred.uid, a->cred.gid, o.uid, o.gid, o.mode, o.rule,
+			  have & ACCESS_READ ? "read-only" : "nothing");
+		*reason = HL_APP_DENIED_RULES;
+		return false;
+	}
+	if (f == SEG_OWN_FILE || access_every(h->app_acc, &a->cred, need, &o))
 		return true;
-	access_owner_of(h->app_acc, &g->info, &o);
 	host_emit(h, CXLDCD_HOST_EV_ACCESS_DENIED, g, 0, 0,
-		  "id=%llu open %s by application pid=%d uid=%u gid=%u refused: "
-		  "owner=%u group=%u mode=%04o (rule %s) give it %s",
+		  "id=%llu open %s by application pid=%d uid=%u gid=%u refused: the group has no "
+		  "file of its own (%s); the file would reach groups whose owner=%u group=%u "
+		  "mode=%04o (rule %s) do not give it %s",
 		  (unsigned long long)g->info.id, ro ? "read-only" : "read-write",
-		  (int)a->cred.pid, a->cred.uid, a->cred.gid, o.uid, o.gid, o.mode, o.rule,
-		  have & ACCESS_READ ? "read-only" : "nothing");
+		  (int)a->cred.pid, a->cred.uid, a->cred.gid, shared_why(h, f), o.uid, o.gid, o.mode,
+		  o.rule, ro ? "read" : "read and write");
+	*reason = HL_APP_DENIED_SHARED_FILE;
 	return false;
+}
+
+/* The widest reach of the pieces' files (SEG_OWN_FILE when each holds the group alone). */
+static enum seg_file pieces_reach(const struct gseg *gs, int n)
+{
+	enum seg_file f = SEG_OWN_FILE;
+
+	for (int i = 0; i < n; i++)
+		if (gs[i].shared > f)
+			f = gs[i].shared;
+	return f;
 }
 
 /*
@@ -346,12 +389,14 @@ static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
 		rs.status = HL_S_INVAL;
 	else if (!g || g->state != G_ACTIVE)
 		rs.status = HL_S_NOENT;
-	else if (!may_open(h, a, g, ro))
+	else if (!may_open(h, a, g, ro, SEG_OWN_FILE, &rs.reason))
 		rs.status = HL_S_ACCES;
 	else if (g->info.release_pending || !group_live(g))
 		rs.status = HL_S_BUSY;
 	else if ((n = group_segments(h, g, gs, HL_APP_MAX_SEGS)) < 0)
 		rs.status = n == -E2BIG ? HL_S_TOOBIG : HL_S_NOMAP;
+	else if (!may_open(h, a, g, ro, pieces_reach(gs, n), &rs.reason))
+		rs.status = HL_S_ACCES;
 	else if (any_paused(gs, n) && may_wait)
 		return false;
 	else if (any_paused(gs, n))
@@ -671,6 +716,7 @@ struct cxldcd_app {
 	uint8_t *rbuf;
 	size_t rlen;                /* bytes buffered in rbuf */
 	struct app_mapping *maps;
+	uint32_t denied;            /* the last open's refusal reason (HL_APP_DENIED_*) */
 };
 
 #define APP_RSP_MAX (HL_HDR_SIZE + HL_APP_LIST_HDR + HL_APP_MAX_ENTRIES * HL_APP_ENTRY_SIZE)
@@ -1005,6 +1051,7 @@ int cxldcd_app_open_flags(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_
 
 	if (!app || !out || flags & ~CXLDCD_APP_OPEN_READ_ONLY)
 		return -EINVAL;
+	app->denied = 0;
 	if (tag)
 		memcpy(rq.tag, tag, CXLDCD_TAG_SIZE);
 	/* no flags: the 0x18-byte OPEN_REQ that every agent takes */
@@ -1025,6 +1072,8 @@ int cxldcd_app_open_flags(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_
 	}
 	if (rs.status) {
 		rc = hl_status_errno(rs.status);
+		if (rs.status == HL_S_ACCES && rs.reason <= HL_APP_DENIED_SHARED_FILE)
+			app->denied = rs.reason;
 		goto out;
 	}
 	base = mmap(NULL, rs.size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -1066,6 +1115,14 @@ int cxldcd_app_open(struct cxldcd_app *app, const uint8_t tag[CXLDCD_HOST_TAG_SI
 		    struct cxldcd_app_map *out)
 {
 	return cxldcd_app_open_flags(app, tag, id, 0, out);
+}
+
+uint32_t cxldcd_app_open_denied(const struct cxldcd_app *app)
+{
+	_Static_assert(CXLDCD_APP_DENIED_RULES == HL_APP_DENIED_RULES &&
+		       CXLDCD_APP_DENIED_SHARED_FILE == HL_APP_DENIED_SHARED_FILE,
+		       "the library's values are the protocol's");
+	return app ? app->denied : 0;
 }
 
 int cxldcd_app_close(struct cxldcd_app *app, struct cxldcd_app_map *map)

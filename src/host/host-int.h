@@ -167,12 +167,28 @@ struct backing {
 	uint64_t refs;              /* segments using it */
 };
 
+/*
+ * What a MAP's file holds besides its range: the range's group alone (a
+ * file per group, HELLO_ACK bit 4), or the host's per-backend file, shared
+ * with the host's other groups there and those it is given later (spilled:
+ * MAP flag bit 1; or the host has no file per group at all).  Sharable
+ * capacity of a host without group files counts as the latter: the MAP
+ * does not say whether its fd is the allocation's grant or, on a device
+ * that trusts its hosts, the backend.
+ */
+enum seg_file {
+	SEG_OWN_FILE = 0,
+	SEG_SPILLED,                /* the host has group files; this group got none */
+	SEG_HOST_FILE,              /* the host has no file per group */
+};
+
 /* A backend piece the device handed over with MAP: rn.start = DPA, rn.len. */
 struct segment {
 	struct rnode rn;            /* in cxldcd_host.segs */
 	uint64_t offset;
 	struct backing *file;
 	bool writable;
+	enum seg_file shared;
 	uint64_t paused_by;         /* a move's PAUSE (its id; 0: none): its file is the grant being
 				     * retired, until a REMAP replaces it or the move's MOVE_END drops it */
 };
@@ -272,7 +288,8 @@ struct cxldcd_host {
 	bool ras_dev;               /* the device serves RAS messages and sends RAS_IRQ (HELLO_ACK) */
 	bool ras_on;                /* ras_dev and not cfg.no_ras: the library handles RAS_IRQ */
 	bool move_end_on;           /* the device ends every PAUSE with MOVE_END (HELLO_ACK) */
-	bool group_files_on;        /* each MAP fd holds one group's capacity (HELLO_ACK) */
+	bool group_files_on;        /* each MAP fd holds one group's capacity (HELLO_ACK; no spill) */
+	bool group_files_acked;     /* HELLO_ACK granted a file per group (a spill leaves it) */
 	uint8_t ras_buf[0x58];      /* RAS_READ_RSP of the library's own reads */
 	uint64_t serial;            /* Identify (0001h), read at the first RAS error */
 	bool serial_known;
@@ -418,7 +435,7 @@ uint64_t group_span(const struct group *g);
 void group_unmap(struct group *g);
 /* Take over fd (kept, or closed when its file is held already); on error the caller closes it. */
 int segments_add(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t offset, int fd,
-		 bool writable);
+		 bool writable, enum seg_file shared);
 /* Bounds from the device's configuration (see HOST_MIN_*_BOUND). */
 uint64_t host_max_segments(const struct cxldcd_host *h);
 uint64_t host_max_extents(const struct cxldcd_host *h);
@@ -477,6 +494,7 @@ struct gseg {
 	int fd;
 	bool writable;
 	bool paused;
+	enum seg_file shared;
 };
 int group_segments(const struct cxldcd_host *h, const struct group *g, struct gseg *out,
 		   uint32_t cap);

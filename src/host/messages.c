@@ -50,6 +50,7 @@ static void on_hello_ack(struct cxldcd_host *h, const struct hl_hdr *hd, const u
 	h->ras_on = h->ras_dev && !h->cfg.no_ras;
 	h->move_end_on = h->mapping && (a.flags & HL_ACK_F_MOVE_END);
 	h->group_files_on = h->mapping && h->cfg.group_files && (a.flags & HL_ACK_F_GROUP_FILES);
+	h->group_files_acked = h->group_files_on;
 	h->span_base = a.span_base;
 	h->span_size = a.span_size;
 	h->static_size = a.static_size;
@@ -132,6 +133,14 @@ static void on_io_rsp(struct cxldcd_host *h, const struct hl_hdr *hd, const uint
 	link_complete(h, hl_status_errno(r.status), 0, r.data, r.len);
 }
 
+/* What the file of a MAP or REMAP with these flags holds besides its range. */
+static enum seg_file seg_file_of(const struct cxldcd_host *h, uint32_t map_flags)
+{
+	if (!h->group_files_acked)
+		return SEG_HOST_FILE;
+	return map_flags & HL_MAP_F_SPILLED ? SEG_SPILLED : SEG_OWN_FILE;
+}
+
 static void on_map(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t *p)
 {
 	struct hl_map m;
@@ -156,7 +165,8 @@ static void on_map(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8_t
 			 "per group: this group and others share a file, each reaching the others",
 			 h->cfg.host_id, (unsigned long long)m.dpa);
 	}
-	if (segments_add(h, m.dpa, m.len, m.offset, fd, m.flags & HL_MAP_F_WRITABLE))
+	if (segments_add(h, m.dpa, m.len, m.offset, fd, m.flags & HL_MAP_F_WRITABLE,
+			 seg_file_of(h, m.flags)))
 		close(fd);
 }
 
@@ -228,7 +238,8 @@ static void on_remap(struct cxldcd_host *h, const struct hl_hdr *hd, const uint8
 		return;
 	}
 	h->st.remaps++;
-	if (segments_add(h, m.map.dpa, m.map.len, m.map.offset, fd, m.map.flags & HL_MAP_F_WRITABLE)) {
+	if (segments_add(h, m.map.dpa, m.map.len, m.map.offset, fd, m.map.flags & HL_MAP_F_WRITABLE,
+			 seg_file_of(h, m.map.flags))) {
 		close(fd);
 		/* nothing of the range stays paused: unusable, as a range never mapped */
 		segments_drop(h, m.map.dpa, m.map.len);

@@ -115,7 +115,7 @@ static bool map_fits_file(int fd, uint64_t offset, uint64_t len, struct stat *sb
 }
 
 int segments_add(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t offset, int fd,
-		 bool writable)
+		 bool writable, enum seg_file shared)
 {
 	uint64_t page = page_size(), max = host_max_segments(h);
 	struct segment *s;
@@ -142,7 +142,7 @@ int segments_add(struct cxldcd_host *h, uint64_t dpa, uint64_t len, uint64_t off
 	if (!s)
 		return -ENOMEM;
 	*s = (struct segment){ .rn = { .start = dpa, .len = len }, .offset = offset,
-			       .writable = writable };
+			       .writable = writable, .shared = shared };
 	rc = rindex_insert(&h->segs, &s->rn);
 	if (!rc) {
 		s->file = backing_get(h, fd, &sb);
@@ -167,7 +167,8 @@ static void segment_split_tail(struct cxldcd_host *h, struct segment *s, uint64_
 		return;
 	*t = (struct segment){ .rn = { .start = end, .len = send - end },
 			       .offset = s->offset + (end - s->rn.start), .file = s->file,
-			       .writable = s->writable, .paused_by = s->paused_by };
+			       .writable = s->writable, .shared = s->shared,
+			       .paused_by = s->paused_by };
 	if (rindex_insert(&h->segs, &t->rn)) {
 		free(t);
 		return;
@@ -228,7 +229,8 @@ int host_piece_find(const struct cxldcd_host *h, uint64_t cur, uint64_t end, str
 	send = s->rn.start + s->rn.len;
 	*p = (struct gseg){ .len = (send < end ? send : end) - cur,
 			    .file_offset = s->offset + (cur - s->rn.start), .fd = s->file->fd,
-			    .writable = s->writable, .paused = s->paused_by != 0 };
+			    .writable = s->writable, .paused = s->paused_by != 0,
+			    .shared = s->shared };
 	return 0;
 }
 
@@ -294,7 +296,7 @@ int groups_coalesce(struct gseg *s, int n)
 		 * grant must not leave the rest read-only, nor the paused part
 		 * writable.
 		 */
-		if (p && p->fd == s[i].fd && p->writable == s[i].writable &&
+		if (p && p->fd == s[i].fd && p->writable == s[i].writable && p->shared == s[i].shared &&
 		    p->paused == s[i].paused && p->group_offset + p->len == s[i].group_offset &&
 		    p->file_offset + p->len == s[i].file_offset)
 			p->len += s[i].len;

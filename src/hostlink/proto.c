@@ -611,7 +611,8 @@ int hl_enc_app_open_rsp(struct wwr *w, const struct hl_app_open_rsp *m, const st
 	wwr_u32le(w, m->nr_segs);
 	wwr_u64le(w, m->size);
 	wwr_u64le(w, m->id);
-	wwr_zero(w, 8);
+	wwr_u32le(w, m->reason);
+	wwr_zero(w, 4);
 	for (uint32_t i = 0; i < m->nr_segs; i++) {
 		wwr_u64le(w, s[i].group_offset);
 		wwr_u64le(w, s[i].len);
@@ -634,7 +635,8 @@ int hl_dec_app_open_rsp(const uint8_t *p, size_t len, struct hl_app_open_rsp *m,
 	m->nr_segs = wrd_u32le(&r);
 	m->size = wrd_u64le(&r);
 	m->id = wrd_u64le(&r);
-	wrd_skip(&r, 8);
+	m->reason = wrd_u32le(&r);
+	wrd_skip(&r, 4);
 	if (r.bad || m->nr_segs > HL_APP_MAX_SEGS ||
 	    size_muladd_overflow(HL_APP_OPEN_RSP_HDR, m->nr_segs, HL_APP_SEG_SIZE, &need) ||
 	    need != len)

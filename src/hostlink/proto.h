@@ -280,11 +280,20 @@ struct hl_app_seg {
 	uint32_t flags;
 };
 
+/*
+ * OPEN_RSP reason (at 0x18) of a refusal (status 5, access denied): the
+ * rules do not give the group, or the group has no file of its own and its
+ * file reaches groups the rules do not give (0: not said, an older agent).
+ */
+#define HL_APP_DENIED_RULES 1u
+#define HL_APP_DENIED_SHARED_FILE 2u
+
 struct hl_app_open_rsp {
 	uint32_t status;
 	uint32_t nr_segs;
 	uint64_t size;
 	uint64_t id;
+	uint32_t reason;            /* HL_APP_DENIED_* when status is HL_S_ACCES */
 };
 
 /* REVOKE_RANGE: [offset, offset+len) of group id's mapping is revoked. */

@@ -251,6 +251,7 @@ struct step {
 	int g;                  /* GA_IDX.. */
 	uint32_t flags;         /* cxldcd_app_open_flags() */
 	int write;              /* fill the mapping with this byte; -1: only read */
+	int64_t peek;           /* raw: read the first fd this far past its segment (0: not) */
 };
 
 struct res {
@@ -262,6 +263,9 @@ struct res {
 	int mprotect_err[MAX_STEPS];          /* errno of mprotect(PROT_WRITE); 0 it worked */
 	int fd_accmode[MAX_STEPS];             /* raw: O_ACCMODE of the fds handed, -1 none */
 	int mmap_write_err[MAX_STEPS];         /* raw: errno of mmap(PROT_WRITE, MAP_SHARED) */
+	int peek[MAX_STEPS];                   /* raw: byte the first fd holds at step.peek, -1 none */
+	int nr_fds[MAX_STEPS];                 /* raw: fds handed */
+	uint32_t denied[MAX_STEPS];            /* cxldcd_app_open_denied() after the open */
 };
 
 struct job {
@@ -271,8 +275,14 @@ struct job {
 	bool raw;               /* the steps' OPENs by hand, to see the fds */
 };
 
-/* One OPEN_REQ by id with flags on a new connection, by hand: the fds' access mode. */
-static void raw_open(const struct env *e, uint64_t id, uint32_t flags, struct res *r, int i)
+/*
+ * One OPEN_REQ by id with flags on a new connection, by hand: the fds'
+ * access mode, and with peek, the byte the first fd holds peek bytes past
+ * its segment's file offset (another group's place in a file laid out as
+ * the backend).
+ */
+static void raw_open(const struct env *e, uint64_t id, uint32_t flags, int64_t peek,
+		     struct res *r, int i)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct hl_app_open_req rq = { .id = id, .flags = flags };
@@ -329,6 +339,18 @@ static void raw_open(const struct env *e, uint64_t id, uint32_t flags, struct re
 		}
 		r->rc[i] = hl_status_errno(rs.status);
 		r->mmap_write_err[i] = -1;
+		r->peek[i] = -1;
+		r->nr_fds[i] = (int)nfd;
+		r->denied[i] = rs.reason;
+		if (peek && nfd && (int64_t)seg[0].file_offset + peek >= 0) {
+			uint8_t *m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fds[0],
+					  (off_t)((int64_t)seg[0].file_offset + peek));
+
+			if (m != MAP_FAILED) {
+				r->peek[i] = m[0];
+				munmap(m, 4096);
+			}
+		}
 		for (unsigned f = 0; f < nfd; f++) {
 			int mode = fcntl(fds[f], F_GETFL) & O_ACCMODE;
 			void *m;
@@ -372,10 +394,11 @@ static void run_job(const struct job *j, struct res *r)
 
 		r->first[i] = r->last[i] = -1;
 		if (j->raw) {
-			raw_open(j->e, j->e->id[s->g], s->flags, r, i);
+			raw_open(j->e, j->e->id[s->g], s->flags, s->peek, r, i);
 			continue;
 		}
 		r->rc[i] = cxldcd_app_open_flags(app, NULL, j->e->id[s->g], s->flags, &m);
+		r->denied[i] = cxldcd_app_open_denied(app);
 		if (r->rc[i])
 			continue;
 		if (s->write >= 0)
@@ -492,14 +515,14 @@ static void test_each_user_lists_only_the_groups_it_may_read(void **state)
 static void test_a_refused_open_is_eacces_and_changes_nothing(void **state)
 {
 	static const struct step dave_steps[] = {
-		{ GA_IDX, 0, 0x66 }, { GA_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1 },
-		{ GB_IDX, 0, 0x66 }, { GU_IDX, 0, 0x66 },
+		{ GA_IDX, 0, 0x66, 0 }, { GA_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1, 0 },
+		{ GB_IDX, 0, 0x66, 0 }, { GU_IDX, 0, 0x66, 0 },
 	};
 	static const struct step bob_steps[] = {
-		{ GA_IDX, 0, 0x77 }, { GA_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1 }, { GU_IDX, 0, 0x77 },
+		{ GA_IDX, 0, 0x77, 0 }, { GA_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1, 0 }, { GU_IDX, 0, 0x77, 0 },
 	};
 	/* carol may read A, not write it; B is bob's alone */
-	static const struct step carol_steps[] = { { GA_IDX, 0, 0x88 }, { GB_IDX, 0, 0x88 } };
+	static const struct step carol_steps[] = { { GA_IDX, 0, 0x88, 0 }, { GB_IDX, 0, 0x88, 0 } };
 	const struct {
 		const struct who *w;
 		const struct step *steps;
@@ -552,11 +575,11 @@ static void test_a_refused_open_is_eacces_and_changes_nothing(void **state)
 
 static void test_a_read_only_grant_reads_and_cannot_write(void **state)
 {
-	static const struct step carol_steps[] = { { GA_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1 } };
-	static const struct step raw_steps[] = { { GA_IDX, HL_APP_OPEN_F_READ_ONLY, -1 },
-						 { GA_IDX, 0, -1 } };
-	static const struct step alice_steps[] = { { GA_IDX, 0, 0x11 } };
-	static const struct step bob_steps[] = { { GB_IDX, 0, 0x22 } };
+	static const struct step carol_steps[] = { { GA_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1, 0 } };
+	static const struct step raw_steps[] = { { GA_IDX, HL_APP_OPEN_F_READ_ONLY, -1, 0 },
+						 { GA_IDX, 0, -1, 0 } };
+	static const struct step alice_steps[] = { { GA_IDX, 0, 0x11, 0 } };
+	static const struct step bob_steps[] = { { GB_IDX, 0, 0x22, 0 } };
 	struct job j = { .steps = carol_steps, .nr_steps = 1 };
 	struct env e;
 	struct res r;
@@ -605,8 +628,8 @@ static void test_a_read_only_grant_reads_and_cannot_write(void **state)
 static void test_without_rules_only_the_agents_user_opens(void **state)
 {
 	static const char *const open_socket[] = { "--agent-socket-mode", "0666", NULL };
-	static const struct step steps[] = { { GA_IDX, 0, 0x55 },
-					     { GU_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1 } };
+	static const struct step steps[] = { { GA_IDX, 0, 0x55, 0 },
+					     { GU_IDX, CXLDCD_APP_OPEN_READ_ONLY, -1, 0 } };
 	struct job j = { .steps = steps, .nr_steps = 2 };
 	struct env e;
 	struct res r;
@@ -744,6 +767,312 @@ static struct cxldcd_host_group_info info_of(const char *tag)
 	return g;
 }
 
+/* ------------------------------------------------------------ groups without a file */
+
+#define TAG_C "7d2b1f40-93c6-4e8a-b1d5-2f6a0c9e8b37"
+#define NR_FILL 150             /* untagged groups: more than the daemon's fds give files */
+
+/* How often needle is in DIR/name (0 when it cannot be read). */
+static int count_in(const struct dproc *p, const char *name, const char *needle)
+{
+	static char buf[4 << 20];
+	char path[160];
+	size_t n;
+	int k = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (const char *q = buf; (q = strstr(q, needle)); q += strlen(needle))
+		k++;
+	return k;
+}
+
+static void wait_count(const struct dproc *p, const char *name, const char *needle, int want)
+{
+	int n = 0;
+
+	for (int waited = 0; waited < 3 * TMO && (n = count_in(p, name, needle)) < want; waited += 20)
+		usleep(20000);
+	if (n < want)
+		fail_msg("%s: %d of '%s', expected %d", name, n, needle, want);
+}
+
+static void add_tagged(struct qmp_client *c, const char *tag, uint64_t off)
+{
+	ok(qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			   "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+			   "\"region\":0,\"tag\":\"%s\",\"extents\":[{\"offset\":%llu,"
+			   "\"len\":2097152}]}}", tag, (unsigned long long)off));
+}
+
+/*
+ * Root (this process) fills group id with v and reads back every byte of
+ * expect_id as w (group id expect_id: its size 2 MiB).
+ */
+static void root_fill_id(const struct env *e, uint64_t id, uint8_t v)
+{
+	struct cxldcd_app *app;
+	struct cxldcd_app_map m;
+
+	assert_int_equal(cxldcd_app_connect(e->sock, &app), 0);
+	assert_int_equal(cxldcd_app_open(app, NULL, id, &m), 0);
+	memset(m.addr, v, m.size);
+	assert_int_equal(cxldcd_app_close(app, &m), 0);
+	cxldcd_app_free(app);
+}
+
+static void root_expect_id(const struct env *e, uint64_t id, uint8_t v)
+{
+	struct cxldcd_app *app;
+	struct cxldcd_app_map m;
+
+	assert_int_equal(cxldcd_app_connect(e->sock, &app), 0);
+	assert_int_equal(cxldcd_app_open_flags(app, NULL, id, CXLDCD_APP_OPEN_READ_ONLY, &m), 0);
+	assert_int_equal(m.size, 2 * MiB);
+	for (uint64_t i = 0; i < m.size; i++)
+		if (((uint8_t *)m.addr)[i] != v)
+			fail_msg("group id=%llu byte %llu: 0x%02x, expected 0x%02x",
+				 (unsigned long long)id, (unsigned long long)i,
+				 ((uint8_t *)m.addr)[i], v);
+	assert_int_equal(cxldcd_app_close(app, &m), 0);
+	cxldcd_app_free(app);
+}
+
+/*
+ * The rules of the two tests below: A is alice's, B bob's (each readable by
+ * group ga), C alice's (ga reads it), every other group root's (ga reads
+ * it).  So carol (in ga) may read every group the host may hold, alice and
+ * bob may each write their own and read nothing else.
+ */
+static const char *const spill_rules[] = {
+	"--agent-socket-mode", "0666",
+	"--group-access", "tag=" TAG_A ",owner=65534,group=54340,mode=0640",
+	"--group-access", "tag=" TAG_B ",owner=54330,group=54340,mode=0640",
+	"--group-access", "tag=" TAG_C ",owner=65534,group=54340,mode=0640",
+	"--group-access", "tag=all,owner=0,group=54340,mode=0640",
+	NULL,
+};
+
+/* e->id[] of this env: A and B (spilled), C (a file of its own) */
+enum { SA = GA_IDX, SB = GB_IDX, SC = GU_IDX };
+
+static pid_t spawn_agent(struct env *e, const char *name)
+{
+	const char *aargs[32] = { "--connect", e->p.host, "--host-id", "0", "--accept", "all",
+				  "--chain-cap", "512", "--agent-socket", e->sock };
+
+	for (int i = 0; spill_rules[i]; i++)
+		aargs[10 + i] = spill_rules[i];
+	return spawn_cli(&e->p, name, aargs);
+}
+
+/* Root lists the agent's groups until A, B and C are there: their ids into e->id. */
+static void find_abc(struct env *e)
+{
+	static struct cxldcd_host_group_info g[NR_FILL + 8];
+	struct cxldcd_app *app = NULL;
+	int n = 0;
+
+	for (int i = 0; i < 500; i++) {
+		if (!app && cxldcd_app_connect(e->sock, &app))
+			app = NULL;
+		n = app ? cxldcd_app_list(app, g, NR_FILL + 8) : -1;
+		if (n == NR_FILL + 3)
+			break;
+		usleep(20000);
+	}
+	cxldcd_app_free(app);
+	assert_int_equal(n, NR_FILL + 3);
+	e->id[SA] = id_of(g, n, TAG_A);
+	e->id[SB] = id_of(g, n, TAG_B);
+	e->id[SC] = id_of(g, n, TAG_C);
+	assert_true(e->id[SA] && e->id[SB] && e->id[SC]);
+}
+
+/*
+ * The daemon with RLIMIT_NOFILE 256, so that a host's group files are
+ * capped near 80; the agent (--agent-socket: it asks for a file per group)
+ * with spill_rules; host 0 given C (DPA 0: a file of its own), NR_FILL
+ * untagged groups after it (the files run out), then A and B (spilled into
+ * the host's per-backend file).  Root fills A 0xa1, B 0xb2, C 0xc3.
+ */
+static void start_spill_env(struct env *e)
+{
+	const char *dargs[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,"
+			   "dc-block-size=2M,max-extents=512,event-log-depth=1024,mbox-payload-size=4K",
+		"--fm", "none", "--mctp-cci", "none", "--host-socket", NULL, NULL,
+	};
+	char *add = malloc(64 * NR_FILL + 256);
+	size_t len;
+
+	memset(e, 0, sizeof(*e));
+	assert_non_null(add);
+	assert_int_equal(dproc_init(&e->p), 0);
+	assert_int_equal(chmod(e->p.dir, 0711), 0);
+	snprintf(e->sock, sizeof(e->sock), "%s/apps.sock", e->p.dir);
+	e->p.nofile = 256;
+	dargs[9] = e->p.host;
+	e->c = connect_dev(&e->p, dargs);
+	e->agent = spawn_agent(e, "agent");
+	wait_count(&e->p, "stderr.log", "host=0 connected", 1);
+	add_tagged(e->c, TAG_C, 0);
+	wait_count(&e->p, "agent.log", "group-added", 1);
+	len = (size_t)sprintf(add, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			      "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+			      "\"region\":0,\"extents\":[");
+	for (int i = 1; i <= NR_FILL; i++)
+		len += (size_t)sprintf(add + len, "%s{\"offset\":%llu,\"len\":2097152}",
+				       i > 1 ? "," : "", (unsigned long long)(i * 2 * MiB));
+	sprintf(add + len, "]}}");
+	ok(qmp_client_cmd(e->c, add, TMO));
+	free(add);
+	wait_count(&e->p, "agent.log", "group-added", NR_FILL + 1);
+	add_tagged(e->c, TAG_A, (NR_FILL + 1) * 2 * MiB);
+	add_tagged(e->c, TAG_B, (NR_FILL + 2) * 2 * MiB);
+	find_abc(e);
+	/* the daemon ran out of fds for group files before A and B */
+	assert_int_equal(count_in(&e->p, "stderr.log", "no fd left for a file of its group"), 1);
+	root_fill_id(e, e->id[SA], 0xa1);
+	root_fill_id(e, e->id[SB], 0xb2);
+	root_fill_id(e, e->id[SC], 0xc3);
+}
+
+/*
+ * What each application gets of the groups without a file of their own
+ * (A, B: spilled, or every group when the host has no file per group) and
+ * of C (its own file, or not: own_c).  Alice and bob may each write their
+ * own group and read nothing else: an fd of the shared file would reach
+ * the other's group (and any group the host is given later), so the open
+ * is refused EACCES, no fd handed, the reason given; the bytes read back
+ * through root are unchanged.  Carol may read every group: she gets A
+ * read-only and reads B's bytes through its fd, as she may.  Root opens
+ * A writable.
+ */
+static void check_shared_file_opens(struct env *e, bool own_c)
+{
+	const int64_t a_to_b = 2 * (int64_t)MiB, c_to_b = (NR_FILL + 2) * 2 * (int64_t)MiB;
+	const struct step alice_raw[] = {
+		{ SA, 0, -1, a_to_b }, { SA, HL_APP_OPEN_F_READ_ONLY, -1, a_to_b },
+		{ SC, 0, -1, c_to_b },
+	};
+	const struct step bob_raw[] = { { SB, 0, -1, -a_to_b } };
+	const struct step carol_raw[] = { { SA, HL_APP_OPEN_F_READ_ONLY, -1, a_to_b },
+					  { SA, 0, -1, a_to_b } };
+	const struct step alice_app[] = { { SA, 0, 0x11, 0 }, { SC, 0, 0x33, 0 } };
+	struct job j = { .e = e, .raw = true };
+	struct res r;
+
+	j.steps = alice_raw;
+	j.nr_steps = 3;
+	as_user(&alice, &j, &r);
+	for (int i = 0; i < 2; i++) {
+		/* the old code handed A's fds: they read B's 0xb2 at B's place */
+		assert_int_equal(r.peek[i], -1);
+		assert_int_equal(r.nr_fds[i], 0);
+		assert_int_equal(r.rc[i], -EACCES);
+		assert_int_equal(r.denied[i], HL_APP_DENIED_SHARED_FILE);
+	}
+	if (own_c) {
+		/* C's own file: B's place is a hole */
+		assert_int_equal(r.rc[2], 0);
+		assert_int_equal(r.peek[2], 0);
+	} else {
+		assert_int_equal(r.peek[2], -1);
+		assert_int_equal(r.rc[2], -EACCES);
+		assert_int_equal(r.denied[2], HL_APP_DENIED_SHARED_FILE);
+	}
+	j.steps = bob_raw;
+	j.nr_steps = 1;
+	as_user(&bob, &j, &r);
+	assert_int_equal(r.peek[0], -1);   /* the old code: A's 0xa1 */
+	assert_int_equal(r.rc[0], -EACCES);
+	assert_int_equal(r.denied[0], HL_APP_DENIED_SHARED_FILE);
+	/* through the library: -EACCES and the reason; C opens when it has its own file */
+	j = (struct job){ .e = e, .steps = alice_app, .nr_steps = 2 };
+	as_user(&alice, &j, &r);
+	assert_int_equal(r.rc[0], -EACCES);
+	assert_int_equal(r.denied[0], CXLDCD_APP_DENIED_SHARED_FILE);
+	if (own_c) {
+		assert_int_equal(r.rc[1], 0);
+		assert_int_equal(r.denied[1], 0);
+		assert_int_equal(r.first[1], 0x33);
+		root_expect_id(e, e->id[SC], 0x33);
+		root_fill_id(e, e->id[SC], 0xc3);
+	} else {
+		assert_int_equal(r.rc[1], -EACCES);
+		assert_int_equal(r.denied[1], CXLDCD_APP_DENIED_SHARED_FILE);
+	}
+	/* carol reads every group: A read-only, B's bytes through it; not writable (rules) */
+	j = (struct job){ .e = e, .steps = carol_raw, .nr_steps = 2, .raw = true };
+	as_user(&carol, &j, &r);
+	assert_int_equal(r.rc[0], 0);
+	assert_int_equal(r.fd_accmode[0], O_RDONLY);
+	assert_int_equal(r.peek[0], 0xb2);
+	assert_int_equal(r.rc[1], -EACCES);
+	assert_int_equal(r.denied[1], HL_APP_DENIED_RULES);
+	/* nothing changed, nothing left open; root still opens A writable */
+	root_expect_id(e, e->id[SA], 0xa1);
+	root_expect_id(e, e->id[SB], 0xb2);
+	root_expect_id(e, e->id[SC], 0xc3);
+	root_fill_id(e, e->id[SA], 0xa1);
+}
+
+/*
+ * A spilled group (the daemon had no fd left for a file of its own: MAP
+ * flag spilled) shares the host's per-backend file with the host's other
+ * spilled groups and those spilled later: it goes to an application only
+ * when the rules give its user every group (check_shared_file_opens()).
+ * C, which has a file of its own, opens for alice as before.  The
+ * access-denied line says why.  On the old code alice and bob got the
+ * shared file and read each other's bytes through it.
+ */
+static void test_a_spilled_group_goes_only_to_who_may_open_every_group(void **state)
+{
+	struct env e;
+
+	(void)state;
+	skip_unless_root();
+	start_spill_env(&e);
+	check_shared_file_opens(&e, true);
+	assert_true(count_in(&e.p, "agent.log", "the group has no file of its own (spilled") >= 3);
+	assert_true(count_in(&e.p, "agent.log", "uid=65534") >= 3);
+	stop_env(&e);
+}
+
+/*
+ * A host refused a file per group at its HELLO (its groups do not fit the
+ * daemon's free fds) has every group in one file per backend: C too now.
+ * The same as above, and C is refused to alice as well.  On the old code
+ * alice and bob got the shared file and read each other's bytes.
+ */
+static void test_a_host_refused_group_files_gives_only_who_may_open_every_group(void **state)
+{
+	struct env e;
+	int st;
+
+	(void)state;
+	skip_unless_root();
+	start_spill_env(&e);
+	kill(e.agent, SIGTERM);
+	assert_int_equal(waitpid(e.agent, &st, 0), e.agent);
+	e.agent = spawn_agent(&e, "agent2");
+	wait_count(&e.p, "agent2.log", "group-added", NR_FILL + 3);
+	assert_int_equal(count_in(&e.p, "stderr.log", "host=0: no file per group"), 1);
+	find_abc(&e);
+	check_shared_file_opens(&e, false);
+	assert_true(count_in(&e.p, "agent2.log", "the device gave this host no file per group at "
+				       "its HELLO") >= 4);
+	stop_env(&e);
+}
+
 /*
  * Which rule a group takes (its tag's, else untagged's for an untagged
  * group, else all's, else the default) and which bits a peer gets, as for
@@ -770,6 +1099,28 @@ static void test_a_group_takes_its_rule_and_a_peer_its_bits(void **state)
 	assert_int_equal(access_perm(acc, &root, &u), ACCESS_READ | ACCESS_WRITE);
 	if (me.uid != other.uid)
 		assert_int_equal(access_perm(acc, &other, &a), 0);
+	/* no rule: the agent's user has every group, as before */
+	assert_true(access_every(acc, &me, ACCESS_READ | ACCESS_WRITE, NULL));
+	if (me.uid != other.uid)
+		assert_false(access_every(acc, &other, ACCESS_READ, NULL));
+	/* all readable by ga: its member reads every group, writes none; a tag rule that
+	 * leaves it out takes that away */
+	{
+		struct cxldcd_host_access *acc2;
+		struct access_owner weak;
+
+		assert_int_equal(cxldcd_host_access_new(&acc2), 0);
+		assert_int_equal(cxldcd_host_access_add_rule(acc2, "tag=all,group=54340,mode=0640",
+							      err, sizeof(err)), 0);
+		assert_true(access_every(acc2, &member, ACCESS_READ, &weak));
+		assert_false(access_every(acc2, &member, ACCESS_READ | ACCESS_WRITE, &weak));
+		assert_int_equal(cxldcd_host_access_add_rule(acc2, "tag=" TAG_B ",owner=1000,mode=0600",
+							      err, sizeof(err)), 0);
+		assert_false(access_every(acc2, &member, ACCESS_READ, &weak));
+		assert_string_equal(weak.rule, "tag");
+		assert_int_equal(weak.uid, 1000);
+		cxldcd_host_access_free(acc2);
+	}
 
 	assert_int_equal(cxldcd_host_access_add_rule(acc, "tag=all,owner=1000,group=54340,mode=0064",
 						      err, sizeof(err)), 0);
@@ -789,6 +1140,20 @@ static void test_a_group_takes_its_rule_and_a_peer_its_bits(void **state)
 	/* U: untagged's, before all's */
 	assert_int_equal(access_perm(acc, &other, &u), ACCESS_READ | ACCESS_WRITE);
 	assert_int_equal(access_perm(acc, &member, &u), 0);
+	/*
+	 * Every group a host may hold (a file shared by groups): root alone
+	 * here; the owner of A and the member lack untagged's.
+	 */
+	{
+		struct access_owner weak;
+
+		assert_true(access_every(acc, &root, ACCESS_READ | ACCESS_WRITE, &weak));
+		assert_false(access_every(acc, &owner, ACCESS_READ, &weak));
+		assert_string_equal(weak.rule, "untagged");
+		assert_false(access_every(acc, &member, ACCESS_READ, &weak));
+		assert_string_equal(weak.rule, "untagged");
+		assert_false(access_every(acc, &other, ACCESS_READ, &weak));
+	}
 
 	/* refused rules leave the set as it was */
 	assert_int_equal(cxldcd_host_access_add_rule(acc, "tag=untagged,mode=0666", err, sizeof(err)),
@@ -847,6 +1212,11 @@ int main(void)
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_the_socket_takes_its_mode_and_group, dproc_reap_all),
 		cmocka_unit_test_teardown(test_bad_access_options_are_refused, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_spilled_group_goes_only_to_who_may_open_every_group,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(
+			test_a_host_refused_group_files_gives_only_who_may_open_every_group,
+			dproc_reap_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -560,6 +560,11 @@ static int cmd_fill_verify(struct cxldcd_app *app, bool verify, const char *grou
 			fprintf(stderr, " (the device asked for it back, or took all of it; it can no longer be opened)");
 		else if (rc == -ENODEV)
 			fprintf(stderr, " (not mapped: the agent uses the slow path, --tcp or --no-mapping)");
+		else if (rc == -EACCES && cxldcd_app_open_denied(app) == CXLDCD_APP_DENIED_SHARED_FILE)
+			fprintf(stderr, " (group %s has no file of its own: it shares one with the host's "
+				"other groups, and the agent's --group-access rules do not let uid %u %s "
+				"all of them; the agent's access-denied line says why)",
+				group, (unsigned)getuid(), verify ? "read" : "write");
 		else if (rc == -EACCES)
 			fprintf(stderr, " (the agent's --group-access rules do not let uid %u %s group %s)",
 				(unsigned)getuid(), verify ? "read" : "write", group);
