@@ -546,6 +546,144 @@ static void test_application_keeps_nothing_after_a_forced_release(void **state)
 }
 
 /*
+ * An application's OPEN of tag on the agent's socket app, by hand, keeping
+ * the fd (a hostile application does what it likes with it): the first
+ * segment's fd, its file offset in *off, the group's id in *id.
+ */
+static int raw_open_keep(struct hx *x, int app, const char *tag, uint64_t *off, uint64_t *id)
+{
+	uint8_t buf[HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + 4 * HL_APP_SEG_SIZE];
+	struct hl_app_open_req rq = { .id = 0 };
+	struct hl_app_open_rsp rs;
+	struct hl_app_seg seg[4];
+	struct hl_hdr h;
+	struct wwr w;
+	int fds[4];
+	unsigned nfd = 0;
+	ssize_t n;
+
+	assert_int_equal(cxldcd_tag_parse(tag, rq.tag), 0);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_APP_OPEN_REQ, 1);
+	assert_int_equal(hl_enc_app_open_req(&w, &rq), 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(app, buf, w.off), (ssize_t)w.off);
+	for (int i = 0; i < 200; i++) {
+		struct pollfd pf = { .fd = app, .events = POLLIN };
+
+		hx_pump_round(x, &pf, 1, 10);
+		if (pf.revents & POLLIN)
+			break;
+	}
+	n = hl_recv(app, buf, sizeof(buf), fds, &nfd, 4);
+	assert_true(n >= (ssize_t)HL_HDR_SIZE);
+	assert_int_equal(hl_dec_hdr(buf, (size_t)n, &h), 0);
+	assert_int_equal(h.type, HL_APP_OPEN_RSP);
+	assert_int_equal(hl_dec_app_open_rsp(buf + HL_HDR_SIZE, h.len, &rs, seg, 4), 0);
+	assert_int_equal(rs.status, HL_S_OK);
+	assert_int_equal(nfd, 1);
+	*off = seg[0].file_offset;
+	*id = rs.id;
+	return fds[0];
+}
+
+/*
+ * A spilled group (the host has a file per group, but the daemon had no
+ * fd left for this group's: MAP flag spilled) lives in the host's
+ * per-backend view with the host's other spilled groups.  An application
+ * that got that file (its user may open every group: docs/host.md) keeps
+ * it and a mapping of group A's range while the FM force-releases A.  What
+ * docs/memory.md promises for a view holds for this one, which lives on
+ * (group K keeps it): the released range is punched, so the mapping and
+ * the fd read zeros there, not A's bytes; the application is told
+ * (REVOKE_RANGE, A's whole mapping); when the range goes to host 1, which
+ * writes it, neither shows host 1's bytes, and what the application writes
+ * there reaches neither host 1 nor K.  K, which the application may open,
+ * is still there through the same fd.
+ */
+static void test_a_spilled_groups_view_keeps_nothing_after_a_forced_release(void **state)
+{
+	struct hx *x = *state;
+	/* region 1: not sharable (region 0's capacity goes to shared grants) */
+	const uint64_t a = x->base[1] + 32 * MiB, k = x->base[1] + 36 * MiB, len = 2 * MiB;
+	struct cxldcd_extent ea = hx_ext(a, len, TAG_A, 0), ek = hx_ext(k, len, TAG_B, 0);
+	struct cxldcd_extent cut = hx_ext(a, len, NULL, 0);
+	struct mem_host_groups g;
+	struct hl_app_revoke_range rr;
+	struct stat sa, sk;
+	uint64_t offa, offk, ida, idk;
+	uint8_t *qa, *qk, *p1, msg[64];
+	uint32_t mlen;
+	struct map_fd m1;
+	struct raw h1;
+	int app, fda, fdk, type;
+
+	x->hcfg.group_files = true;
+	hx_host_start(x);
+	assert_true(cxldcd_host_group_files_granted(x->h));
+	mem_dev_host_group_max(x->md, 0, 0);   /* no fd for a file of a new group: it spills */
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	hx_add_group(x, &ea, 1);
+	hx_add_group(x, &ek, 1);
+	assert_true(mem_dev_host_group_spilled(x->md, 0));
+	assert_int_equal(mem_dev_host_groups(x->md, 0, false, &g), 0);
+	assert_int_equal(g.files, 0);
+
+	app = hx_raw_connect(x->app_sock);
+	fda = raw_open_keep(x, app, TAG_A, &offa, &ida);
+	fdk = raw_open_keep(x, app, TAG_B, &offk, &idk);
+	/* one file for both: the host's per-backend view */
+	assert_int_equal(fstat(fda, &sa), 0);
+	assert_int_equal(fstat(fdk, &sk), 0);
+	assert_true(sa.st_ino == sk.st_ino);
+	close(fdk);
+	qa = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fda, (off_t)offa);
+	qk = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fda, (off_t)offk);
+	assert_true(qa != MAP_FAILED && qk != MAP_FAILED);
+	memset(qa, PAT1, len);
+	memset(qk, 0x4b, len);
+	expect_slow_path(x, 0, a, len, PAT1);
+
+	hx_force_out(x, &cut, 1);
+	/* punched: A's bytes are gone from the mapping and the fd */
+	assert_true(all_are(qa, len, 0));
+	{
+		uint8_t b[4096];
+
+		assert_int_equal(pread(fda, b, sizeof(b), (off_t)offa), (ssize_t)sizeof(b));
+		assert_true(all_are(b, sizeof(b), 0));
+	}
+	/* told: REVOKE_RANGE of A, the whole of its 2 MiB */
+	type = hx_raw_recv(x, app, msg, sizeof(msg), &mlen, NULL, 1000);
+	assert_int_equal(type, HL_APP_REVOKE_RANGE);
+	assert_int_equal(hl_dec_app_revoke_range(msg, mlen, &rr), 0);
+	assert_int_equal(rr.id, ida);
+	assert_int_equal(rr.offset, 0);
+	assert_int_equal(rr.len, len);
+
+	/* the range goes to host 1, which writes its own bytes */
+	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
+	p1 = given(x, &h1, 1, a, len, &m1);
+	assert_true(all_are(p1, len, PAT1));   /* no sanitize: the bytes moved with the capacity */
+	memset(p1, PAT2, len);
+	assert_true(all_are(qa, len, 0));
+	fd_has_none_of(fda, PAT2);
+	/* the application's writes there reach nobody: not host 1, not K */
+	memset(qa, EVIL, len);
+	assert_true(all_are(p1, len, PAT2));
+	expect_slow_path(x, 1, a, len, PAT2);
+	assert_true(all_are(qk, len, 0x4b));
+	expect_slow_path(x, 0, k, len, 0x4b);
+	munmap(qa, len);
+	munmap(qk, len);
+	munmap(p1, len);
+	close(fda);
+	close(m1.fd);
+	close(app);
+	raw_close(&h1);
+}
+
+/*
  * The agent removes its application socket at exit only if the file at the
  * path is still the one it bound: another agent that took over the path
  * (after this one's socket was removed and a new one made there) keeps its own.
@@ -1256,6 +1394,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_application_cannot_close_another_applications_open, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_the_last_sharer_keeps_nothing_of_the_next, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_application_keeps_nothing_after_a_forced_release, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_spilled_groups_view_keeps_nothing_after_a_forced_release, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_released_data_reaches_the_next_owner_unless_sanitized, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_hosts_never_get_the_backend_fd, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_agent_exit_removes_only_its_own_app_socket, hx_setup, hx_teardown),
