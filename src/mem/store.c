@@ -9,7 +9,11 @@
  * truncate it under the daemon's own mappings (SIGBUS) or add F_SEAL_WRITE
  * and make copy-in fail.  Hosts get their own open file description of it
  * (mem_segment_fd()), so flags they set (O_APPEND) do not reach the
- * daemon's pwrite().
+ * daemon's pwrite().  A memfd is made mode 0777, so whoever holds a
+ * read-only fd of it could open it again writable through /proc/PID/fd;
+ * a store is 0644: the daemon's user writes it, others (a host agent of
+ * another user reopening it read-only for an application, the application)
+ * only read it.
  *
  * Copies map the source and pwrite() the destination, so every byte moves
  * once and the destination's pages are allocated without faults.  hugetlbfs
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mem/backend.h"
@@ -54,7 +59,7 @@ int mem_store_new(struct mem_backend *be, uint64_t base, uint64_t len, bool shar
 	else
 		snprintf(name, sizeof(name), "cxldcd-view-%u-%s", host, be->id);
 	s->fd = memfd_create(name, flags);
-	if (s->fd < 0 || ftruncate(s->fd, (off_t)size) < 0 ||
+	if (s->fd < 0 || fchmod(s->fd, 0644) < 0 || ftruncate(s->fd, (off_t)size) < 0 ||
 	    fcntl(s->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
 		e = errno;
 		mem_errf(err, cap, "backend %s: cannot create a %s of 0x%llx bytes: %s", be->id,

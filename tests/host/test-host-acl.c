@@ -266,6 +266,8 @@ struct res {
 	int peek[MAX_STEPS];                   /* raw: byte the first fd holds at step.peek, -1 none */
 	int nr_fds[MAX_STEPS];                 /* raw: fds handed */
 	uint32_t denied[MAX_STEPS];            /* cxldcd_app_open_denied() after the open */
+	int reopen_err[MAX_STEPS];             /* raw: errno of open(/proc/self/fd/N, O_RDWR) of the
+						* first fd (0: it opened, and 0x99 was written) */
 };
 
 struct job {
@@ -349,6 +351,23 @@ static void raw_open(const struct env *e, uint64_t id, uint32_t flags, int64_t p
 			if (m != MAP_FAILED) {
 				r->peek[i] = m[0];
 				munmap(m, 4096);
+			}
+		}
+		r->reopen_err[i] = -1;
+		if (nfd) {
+			/* a read-only fd must not open again writable */
+			char path[40];
+			int rw;
+
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+			rw = open(path, O_RDWR | O_CLOEXEC);
+			r->reopen_err[i] = rw < 0 ? errno : 0;
+			if (rw >= 0) {
+				uint8_t v = 0x99;
+
+				if (pwrite(rw, &v, 1, (off_t)seg[0].file_offset) != 1)
+					r->reopen_err[i] = -2;
+				close(rw);
 			}
 		}
 		for (unsigned f = 0; f < nfd; f++) {
@@ -603,6 +622,9 @@ static void test_a_read_only_grant_reads_and_cannot_write(void **state)
 	assert_int_equal(r.rc[0], 0);
 	assert_int_equal(r.fd_accmode[0], O_RDONLY);
 	assert_int_equal(r.mmap_write_err[0], EACCES);
+	/* nor does it open again writable through /proc (a memfd is mode 0777 when made) */
+	assert_int_equal(r.reopen_err[0], EACCES);
+	root_expect(&e, GA_IDX, 0xa1);
 	assert_int_equal(r.rc[1], -EACCES);     /* read-write by hand: refused, no fd */
 	assert_int_equal(r.fd_accmode[1], -1);
 	/* alice, the owner, asking read-only gets read-only fds too */
