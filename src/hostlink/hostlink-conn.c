@@ -91,7 +91,8 @@ static void qfd_put(struct conn *c, struct qfd *q)
 	while (*pp != q)
 		pp = &(*pp)->next;
 	*pp = q->next;
-	close(q->fd);
+	if (q->fd >= 0)
+		close(q->fd);
 	free(q);
 	c->nr_qfds--;
 }
@@ -128,20 +129,128 @@ void hostlink_conn_end_burst(struct conn *c)
 	}
 }
 
-/* Lay out the head of c's queue as runs in hl->sv; return how many. */
+/* Drop m, which follows prev (NULL: the head) and was not sent at all. */
+static void queue_unlink(struct conn *c, struct outmsg *prev, struct outmsg *m)
+{
+	if (prev)
+		prev->next = m->next;
+	else
+		c->oq_head = m->next;
+	if (c->oq_tail == m)
+		c->oq_tail = prev;
+	c->oq_bytes -= outmsg_cost(m);
+	outmsg_free(c, m);
+}
+
+/*
+ * The fd to send with a message of q: opened now from q's file (struct
+ * qfd), once per sendmmsg().  Return 0, -ESTALE when q's src is no longer
+ * its file (the message goes unsent), or another -errno (logged, the
+ * connection dropped: the MAP cannot be sent).
+ */
+static int qfd_open(struct conn *c, struct qfd *q, const struct outmsg *m)
+{
+	struct sendvec *sv = c->hl->sv;
+	struct mem_segment s = { .fd = q->src, .scoped = q->mode & QFD_SCOPED,
+				 .writable = q->mode & QFD_WRITABLE };
+	struct stat st;
+	int fd;
+
+	if (q->fd >= 0)
+		return 0;
+	if (fstat(q->src, &st) < 0 || st.st_dev != q->dev || st.st_ino != q->ino)
+		return -ESTALE;
+	fd = mem_segment_fd(&s);
+	if (fd < 0) {
+		struct hl_hdr h = { 0 };
+		struct hl_remap r = { 0 };
+
+		/* the range, for the line: a MAP or REMAP we encoded */
+		if (!hl_dec_hdr(m->data, m->len, &h) && h.type == HL_MAP)
+			hl_dec_map(m->data + HL_HDR_SIZE, h.len, &r.map);
+		else if (h.type == HL_REMAP)
+			hl_dec_remap(m->data + HL_HDR_SIZE, h.len, &r);
+		c->hl->st.map_errors++;
+		c->no_fds = true;
+		hostlink_logf(c->hl, LOG_WARNING,
+			      "host=%u dpa=0x%llx len=0x%llx: no fd to send: %s: dropping the connection",
+			      c->host, (unsigned long long)r.map.dpa, (unsigned long long)r.map.len,
+			      strerror(-fd));
+		c->dead = true;
+		return fd;
+	}
+	q->fd = fd;
+	sv->opened[sv->nr_opened++] = q;
+	return 0;
+}
+
+/*
+ * The connection dies for want of an fd to send (qfd_open()): its queued
+ * messages with an fd go unsent, so the last flush before it closes (reap())
+ * sends the rest and does not try them again.
+ */
+static void queue_drop_fd_msgs(struct conn *c)
+{
+	struct outmsg *prev = NULL, *next;
+
+	for (struct outmsg *m = c->oq_head; m; m = next) {
+		next = m->next;
+		if (m->qf && m->off == 0)
+			queue_unlink(c, prev, m);
+		else
+			prev = m;
+	}
+}
+
+/* Close the fds the last sendmmsg() was given: the kernel holds its own now. */
+static void qfds_close_opened(struct conn *c)
+{
+	struct sendvec *sv = c->hl->sv;
+
+	for (unsigned i = 0; i < sv->nr_opened; i++) {
+		close(sv->opened[i]->fd);
+		sv->opened[i]->fd = -1;
+	}
+	sv->nr_opened = 0;
+}
+
+/*
+ * Lay out the head of c's queue as runs in hl->sv; return how many.  The
+ * fds of the messages with one are opened here (qfd_open()), SEND_FDS at
+ * most; a message whose file is gone is dropped unsent.
+ */
 static unsigned runs_build(struct conn *c)
 {
 	struct sendvec *sv = c->hl->sv;
 	unsigned nr = 0, ni = 0;
+	struct outmsg *prev = NULL, *next;
 
-	for (struct outmsg *m = c->oq_head; m && ni < SEND_IOVS; m = m->next) {
+	sv->nr_opened = 0;
+	for (struct outmsg *m = c->oq_head; m && ni < SEND_IOVS; m = next) {
 		/* a message the socket took part of sent its fd with its first byte */
 		bool with_fd = m->qf && m->off == 0;
 		struct msghdr *h;
 
+		next = m->next;
 		if (with_fd || !nr) {
 			if (nr == SEND_RUNS)
 				break;
+		}
+		if (with_fd) {
+			int rc;
+
+			if (m->qf->fd < 0 && sv->nr_opened == SEND_FDS)
+				break;
+			rc = qfd_open(c, m->qf, m);
+			if (rc == -ESTALE) {
+				c->hl->st.maps_stale++;
+				queue_unlink(c, prev, m);   /* prev stays the one before next */
+				continue;
+			}
+			if (rc)
+				break;
+		}
+		if (with_fd || !nr) {
 			h = &sv->mm[nr].msg_hdr;
 			memset(h, 0, sizeof(*h));
 			h->msg_iov = &sv->iov[ni];
@@ -163,6 +272,7 @@ static unsigned runs_build(struct conn *c)
 		sv->iov[ni++] = (struct iovec){ .iov_base = m->data + m->off, .iov_len = m->len - m->off };
 		h->msg_iovlen++;
 		sv->run_len[nr - 1] += m->len - m->off;
+		prev = m;
 	}
 	return nr;
 }
@@ -219,9 +329,17 @@ void hostlink_conn_flush(struct conn *c)
 		unsigned nr = runs_build(c);
 		int sent;
 
+		if (!nr || c->dead) {   /* every message left was stale, or no fd could be opened */
+			qfds_close_opened(c);
+			if (c->no_fds)
+				queue_drop_fd_msgs(c);
+			break;
+		}
 		do
 			sent = sendmmsg(c->fd, c->hl->sv->mm, nr, MSG_DONTWAIT | MSG_NOSIGNAL);
 		while (sent < 0 && errno == EINTR);
+		/* before the queue lets go of the messages sent (and maybe their qfds) */
+		qfds_close_opened(c);
 		c->hl->st.send_calls++;
 		if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			c->blocked = true;
@@ -396,11 +514,12 @@ int hostlink_qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **o
 		return -ETOOMANYREFS;
 	}
 	q = malloc(sizeof(*q));
-	rc = q ? mem_segment_fd(s) : -ENOMEM;
-	if (rc < 0)
+	if (!q) {
+		rc = -ENOMEM;
 		goto err;
+	}
 	*q = (struct qfd){ .next = *bucket, .dev = st.st_dev, .ino = st.st_ino, .mode = mode,
-			   .fd = rc, .refs = 1 };
+			   .src = s->fd, .fd = -1, .refs = 1 };
 	*bucket = q;
 	c->nr_qfds++;
 	*out = q;

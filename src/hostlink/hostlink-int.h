@@ -35,11 +35,17 @@
 #define RECV_ROUNDS 16
 
 /*
- * A file the output queue of a connection holds open for the MAPs/REMAPs
- * it carries (docs/host-link.md "Sending"): one fd (mem_segment_fd()) per
- * file and access, shared by every queued message of that file, so a
- * queue holds as many fds as files, not one per message.  Counted against
- * the connection's max_out_fds (its listener's hostlink_limits.max_out_fds,
+ * A file the output queue of a connection carries MAPs/REMAPs of
+ * (docs/host-link.md "Sending"): one per file and access, shared by every
+ * queued message of that file.  It holds no fd of its own while queued:
+ * src is the mem_dev's fd of the file (borrowed, never closed here), and
+ * the fd sent (mem_segment_fd()) is opened when a message of it is sent
+ * and closed right after the sendmmsg(), so a queue of 10,000 MAPs of
+ * 10,000 group files costs the daemon no fd beyond the files themselves.
+ * A src that no longer is that file (dev, ino) when its message is due was
+ * closed meanwhile (the range was released or moved: an UNMAP or REMAP
+ * follows), and the message is dropped unsent.  Counted against the
+ * connection's max_out_fds (its listener's hostlink_limits.max_out_fds,
  * else hostlink_cfg.max_out_fds).
  */
 struct qfd {
@@ -47,7 +53,8 @@ struct qfd {
 	dev_t dev;
 	ino_t ino;
 	unsigned mode;              /* QFD_SCOPED | QFD_WRITABLE */
-	int fd;                     /* owned */
+	int src;                    /* the mem_dev's fd of the file (borrowed) */
+	int fd;                     /* opened for a send in progress, else -1 (owned) */
 	uint32_t refs;              /* queued messages carrying it */
 };
 #define QFD_SCOPED 1u
@@ -79,6 +86,7 @@ struct conn {
 	bool move_end;              /* the host asked for MOVE_END (it has mapping) */
 	bool group_files;           /* its MAPs carry a file per group (asked, granted) */
 	bool spill_said;            /* a MAP of a spilled group was sent (logged once) */
+	bool no_fds;                /* an fd to send could not be opened: dying, fd messages dropped */
 	/*
 	 * HELLO accepted, its views being switched (docs/host-link.md, "A file
 	 * per group"), then its ACK (ack, hello_seq) and MAPs queued: a slice
@@ -212,6 +220,8 @@ struct hostlink {
  */
 #define SEND_RUNS 128u
 #define SEND_IOVS 512u
+/* Files opened for one sendmmsg() at most (struct qfd): the daemon's transient fds. */
+#define SEND_FDS 32u
 /* Queued this much (outmsg_cost()) in a round, send at once (at most half the bound). */
 #define FLUSH_AT (64u << 10)
 
@@ -223,6 +233,8 @@ struct sendvec {
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl[SEND_RUNS];
 	size_t run_len[SEND_RUNS];
+	struct qfd *opened[SEND_FDS]; /* qfds whose fd this sendmmsg() opened */
+	unsigned nr_opened;
 };
 
 /* A small fixed message: header + payload written by fn. */

@@ -292,7 +292,10 @@ static bool peer_may_claim(const struct conn *c, uint16_t host)
 	return true;
 }
 
-/* fds kept free of group files: connections, listeners, the store, QMP and FM clients */
+/*
+ * fds kept free of group files: connections, listeners, the store, QMP and
+ * FM clients, and the SEND_FDS a send opens for a moment.
+ */
 #define GROUP_FD_HEADROOM 64u
 
 /* The fds this process has open now (/proc/self/fd), or -1 when /proc does not say. */
@@ -313,10 +316,10 @@ static long open_fds(void)
 
 /*
  * The group files a host holding @files of them may have (docs/host-link.md,
- * "A file per group"): those, and half of what the fd limit (soft, now)
- * leaves free beyond GROUP_FD_HEADROOM: each new file costs its own fd, and
- * while the MAPs of a HELLO are queued each file costs one more (the fd sent
- * with its MAP).  *limit: the limit read (0: none, no cap).
+ * "A file per group"): those, and what the fd limit (soft, now) leaves free
+ * beyond GROUP_FD_HEADROOM: each new file costs its own fd.  Queued MAPs
+ * hold none (struct qfd: the fd sent is opened at the send, SEND_FDS at a
+ * time, within the headroom).  *limit: the limit read (0: none, no cap).
  */
 static uint32_t group_budget(uint32_t files, uint64_t *limit)
 {
@@ -330,7 +333,7 @@ static uint32_t group_budget(uint32_t files, uint64_t *limit)
 	*limit = rl.rlim_cur;
 	free_fds = rl.rlim_cur > (uint64_t)open + GROUP_FD_HEADROOM
 			   ? rl.rlim_cur - (uint64_t)open - GROUP_FD_HEADROOM : 0;
-	more = free_fds > files ? (free_fds - files) / 2 : 0;
+	more = free_fds;
 	return files + more > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)(files + more);
 }
 
@@ -359,9 +362,9 @@ static bool group_files_fit(struct conn *c)
 	c->hl->st.group_files_refused++;
 	hostlink_logf(c->hl, LOG_WARNING,
 		      "host=%u: no file per group: it holds %u groups and the fd limit %llu leaves "
-		      "room for %u group files (2 fds each while their MAPs are queued, %u kept "
-		      "free): its groups share one file per backend, each reaching the others; "
-		      "raise the limit (LimitNOFILE=, ulimit -Hn)",
+		      "room for %u group files (one fd each, %u kept free): its groups share one "
+		      "file per backend, each reaching the others; raise the limit (LimitNOFILE=, "
+		      "ulimit -Hn)",
 		      c->host, g.groups, (unsigned long long)limit, max, GROUP_FD_HEADROOM);
 	return false;
 }

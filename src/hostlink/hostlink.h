@@ -356,10 +356,12 @@ struct hostlink_stats {
 	uint64_t move_retries;      /* moves started again after an attempt that could not switch */
 	uint32_t moves_waiting;     /* moves waiting for their next attempt now */
 	uint64_t rbuf_bytes;        /* receive buffers held now, all connections */
-	uint32_t out_fds;           /* fds the output queues hold open now, all connections */
+	uint32_t out_fds;           /* files the output queues carry MAPs of now (their fds are
+				     * opened at the send), all connections */
 	uint32_t max_out_fds;       /* hostlink_cfg.max_out_fds in force (the default resolved) */
 	uint64_t group_files_refused; /* HELLOs asking a file per group whose groups did not fit */
 	uint64_t group_spills;      /* connections that got a MAP of a spilled group (flag bit 1) */
+	uint64_t maps_stale;        /* queued MAPs/REMAPs dropped unsent: their file went meanwhile */
 };
 void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out);
 

@@ -918,8 +918,8 @@ static void find_abc(struct env *e)
 }
 
 /*
- * The daemon with RLIMIT_NOFILE 256, so that a host's group files are
- * capped near 80; the agent (--agent-socket: it asks for a file per group)
+ * The daemon with RLIMIT_NOFILE 200, so that a host's group files are
+ * capped near 110; the agent (--agent-socket: it asks for a file per group)
  * with spill_rules; host 0 given C (DPA 0: a file of its own), NR_FILL
  * untagged groups after it (the files run out), then A and B (spilled into
  * the host's per-backend file).  Root fills A 0xa1, B 0xb2, C 0xc3.
@@ -940,7 +940,7 @@ static void start_spill_env(struct env *e)
 	assert_int_equal(dproc_init(&e->p), 0);
 	assert_int_equal(chmod(e->p.dir, 0711), 0);
 	snprintf(e->sock, sizeof(e->sock), "%s/apps.sock", e->p.dir);
-	e->p.nofile = 256;
+	e->p.nofile = 200;
 	dargs[9] = e->p.host;
 	e->c = connect_dev(&e->p, dargs);
 	e->agent = spawn_agent(e, "agent");

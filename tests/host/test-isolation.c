@@ -914,6 +914,111 @@ static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop
 	qmp_client_free(c);
 }
 
+/* The daemon's fds that are memfds named @prefix (its stores: views and group files). */
+static int memfds_of(pid_t pid, const char *prefix)
+{
+	char dir[64], path[400], link[256];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		ssize_t k;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		k = readlink(path, link, sizeof(link) - 1);
+		if (k <= 0)
+			continue;
+		link[k] = '\0';
+		n += !strncmp(link, "/memfd:", 7) && !strncmp(link + 7, prefix, strlen(prefix));
+	}
+	closedir(d);
+	return n;
+}
+
+#define ONE_FD_GROUPS 120
+
+/*
+ * A file per group costs the daemon one fd per group, not two: queued MAPs
+ * hold no fd of their own (the fd sent is opened at the send).  Under an fd
+ * limit of 256 a host adding 120 untagged groups gets a file for each (120
+ * views, none per backend, no spill), and a restarted agent holding them is
+ * granted its files again.  On the old code the budget counted 2 fds a
+ * file: the groups past about 85 spilled into the per-backend view (the
+ * daemon's "no fd left for a file of its group" line), and the restarted
+ * agent was refused group files (its 120 groups did not fit).
+ */
+static void test_a_file_per_group_costs_the_daemon_one_fd(void **state)
+{
+	char app_sock[160], *add;
+	const char *args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,"
+			   "dc-block-size=2M,max-extents=512,event-log-depth=1024,mbox-payload-size=4K",
+		"--fm", "none", "--mctp-cci", "none", "--host-socket", NULL, NULL,
+	};
+	const char *agent[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
+				"--chain-cap", "512", "--agent-socket", app_sock, "-v", NULL };
+	struct cxldcd_app *app = NULL;
+	struct cxldcd_app_map m;
+	struct qmp_client *c;
+	struct dproc p;
+	size_t len;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	p.nofile = 256;
+	args[9] = p.host;
+	c = connect_dev(&p, args);
+	snprintf(app_sock, sizeof(app_sock), "%s/app.sock", p.dir);
+	agent[1] = p.host;
+	pid = spawn_cli(&p, "agent", agent);
+	assert_int_equal(wait_count(&p, "stderr.log", "host=0 connected", 1), 1);
+	add = malloc(64 * ONE_FD_GROUPS + 256);
+	assert_non_null(add);
+	len = (size_t)sprintf(add, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			      "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+			      "\"region\":0,\"extents\":[");
+	for (int i = 0; i < ONE_FD_GROUPS; i++)
+		len += (size_t)sprintf(add + len, "%s{\"offset\":%d,\"len\":2097152}", i ? "," : "",
+				       i * 2 * (int)MiB);
+	sprintf(add + len, "]}}");
+	ok(qmp_client_cmd(c, add, TMO));
+	free(add);
+	assert_int_equal(wait_count(&p, "agent.log", "group-added", ONE_FD_GROUPS), ONE_FD_GROUPS);
+	/* every group has its file: 120 views, no per-backend one, nothing spilled */
+	assert_int_equal(count_in(&p, "stderr.log", "no fd left for a file of its group"), 0);
+	assert_int_equal(memfds_of(p.pid, "cxldcd-view-"), ONE_FD_GROUPS);
+	app_open(app_sock, ONE_FD_GROUPS, &app, &m);
+	memset(m.addr, 0x5a, 4096);
+	cxldcd_app_free(app);
+	app = NULL;
+
+	/* a new agent holding them: granted its files again, its bytes there */
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	pid = spawn_cli(&p, "agent2", agent);
+	assert_int_equal(wait_count(&p, "agent2.log", "group-added", ONE_FD_GROUPS),
+			 ONE_FD_GROUPS);
+	assert_int_equal(count_in(&p, "stderr.log", "host=0 connected mapping=on group-files=on"),
+			 2);
+	assert_int_equal(count_in(&p, "stderr.log", "no file per group"), 0);
+	assert_int_equal(memfds_of(p.pid, "cxldcd-view-"), ONE_FD_GROUPS);
+	app_open(app_sock, ONE_FD_GROUPS, &app, &m);
+	assert_int_equal(((uint8_t *)m.addr)[4095], 0x5a);
+	cxldcd_app_free(app);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	qmp_client_free(c);
+}
+
 /*
  * A host process out of fds cannot take a MAP's fd (the kernel drops it and
  * says MSG_CTRUNC): libcxldcd-host fails the link with -EMFILE, so its caller
@@ -1485,6 +1590,7 @@ int main(void)
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop,
 					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_file_per_group_costs_the_daemon_one_fd, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_host_out_of_fds_fails_its_link_with_emfile,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_another_user_cannot_connect_to_the_sockets,
