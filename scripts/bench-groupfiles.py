@@ -19,7 +19,8 @@ how long the loop was blocked.  DATA=BYTES: the backend is a file with that
 many bytes written at the start of each extent (copied at bind and switch).
 PROBE=0: no QMP client during the switch (the daemon's CPU is then the
 switch's and the replay's alone).  NOFILE=N: the daemon's RLIMIT_NOFILE
-(soft and hard, with prlimit; raising the hard limit needs CAP_SYS_RESOURCE)."""
+(soft and hard, with prlimit; raising the hard limit needs CAP_SYS_RESOURCE).
+LOGLEVEL=info (default warning): the daemon's --log-level, in DIR/daemon.log."""
 import json, os, socket, subprocess, sys, threading, time
 PROCS = []
 B = os.environ.get("BUILD", os.path.join(os.getcwd(), "build"))
@@ -44,7 +45,7 @@ def run(n, agent, d, verbose=False):
         obj = f"memory-backend-file,id=m0,size={size}M,share=on,mem-path={d}/m0.mem"
     pre = ["prlimit", f"--nofile={os.environ['NOFILE']}:{os.environ['NOFILE']}"] if os.environ.get("NOFILE") else []
     dp = subprocess.Popen(pre + [f"{B}/src/server/cxldcd", "-object", obj,
-        "-device", dev, "--host-socket", f"{d}/host.sock", "--fm", "none", "--mctp-cci", "none", "-qmp", f"unix:{d}/qmp.sock,server,wait=off"] + (["--state", f"{d}/state"] if os.environ.get("STATE") else []),
+        "-device", dev, "--host-socket", f"{d}/host.sock", "--fm", "none", "--mctp-cci", "none", "--log-level", os.environ.get("LOGLEVEL", "warning"), "-qmp", f"unix:{d}/qmp.sock,server,wait=off"] + (["--state", f"{d}/state"] if os.environ.get("STATE") else []),
         stdout=dl, stderr=subprocess.STDOUT)
     PROCS.append(dp)
     for _ in range(200):

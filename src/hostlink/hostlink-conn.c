@@ -463,13 +463,13 @@ static int qfd_table_fit(struct conn *c)
 }
 
 /*
- * A reference for c's queue to an fd of segment s (to send with a MAP or
- * REMAP): the one the queue already holds for its file (same inode, same
- * access), else a new one (mem_segment_fd()).  A queue at max_out_fds
+ * A reference for c's queue to the file of segment s (to send with a MAP
+ * or REMAP): the one the queue already carries (same inode, same access),
+ * else a new one, which holds no fd (struct qfd).  A queue at max_out_fds
  * files first sends what the socket takes; one still at it belongs to a
  * host that does not read, dropped as at the byte bound (but for the
  * replay of a HELLO, which may go past the bound).  Return 0,
- * -ETOOMANYREFS (dropped at the limit), or the -errno of the fd (logged,
+ * -ETOOMANYREFS (dropped at the limit), or the -errno of fstat() (logged,
  * dropped: the MAP cannot be sent).
  */
 int hostlink_qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **out)
@@ -503,11 +503,12 @@ int hostlink_qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **o
 		return -EPIPE;
 	/*
 	 * Not while the MAPs of a HELLO are queued: they come at once, before
-	 * the host could read any, and hold at most an fd per file it holds.
+	 * the host could read any, one file each at most that it holds.
 	 */
 	if (c->nr_qfds >= c->max_out_fds && !c->replaying) {
 		hostlink_logf(hl, LOG_INFO,
-			      "host=%u output queue holds %u fds (max %u): dropping the connection",
+			      "host=%u output queue carries MAPs of %u files (max %u): dropping the "
+			      "connection",
 			      c->host, c->nr_qfds, c->max_out_fds);
 		hl->st.violations++;
 		c->dead = true;

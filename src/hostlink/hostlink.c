@@ -14,9 +14,10 @@
  * together at its end (at once past FLUSH_AT), in one sendmmsg() (see
  * "output" in hostlink-conn.c).  The queue is charged the
  * bytes really allocated for it; above half its bound the connection is
- * not parsed or read until the peer drains it (backpressure).  The fds of
- * queued MAPs/REMAPs are one per file, shared (struct qfd), at most
- * max_out_fds; a host that reads nothing is dropped at either bound.  A
+ * not parsed or read until the peer drains it (backpressure).  Queued
+ * MAPs/REMAPs hold no fd (struct qfd: one per file, opened at the send),
+ * at most max_out_fds files; a host that reads nothing is dropped at
+ * either bound.  A
  * connection must send HELLO within its listener's hello timeout; each
  * listener admits max_conns connections and, when full, replaces its
  * oldest un-HELLOed one.  Out of fds, accept() is paused, not spun.
@@ -142,17 +143,19 @@ static void obs_log_nonempty(void *opaque, uint16_t owner, uint8_t log)
 /* ------------------------------------------------------------ public */
 
 /*
- * Each host's queue may hold its share of half the fds this process may
- * open (RLIMIT_NOFILE, soft, now): the other half stays for the views and
- * shared grants (docs/memory.md), connections, listeners and the store.
+ * A queue holds no fd for the files its MAPs carry (struct qfd: opened at
+ * the send), so its bound on them is only a bound on a host that reads
+ * nothing: as many as this process may open (RLIMIT_NOFILE, soft, now),
+ * since no host can hold more files (group files, shared grants) than that.
  */
 static uint32_t default_max_out_fds(uint16_t nr_hosts)
 {
 	struct rlimit rl;
 	uint64_t n = HOSTLINK_MAX_OUT_FDS_CAP;
 
+	(void)nr_hosts;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		n = (uint64_t)rl.rlim_cur / 2 / (nr_hosts ? nr_hosts : 1u);
+		n = (uint64_t)rl.rlim_cur;
 	if (n < HOSTLINK_MIN_OUT_FDS)
 		n = HOSTLINK_MIN_OUT_FDS;
 	return n > HOSTLINK_MAX_OUT_FDS_CAP ? HOSTLINK_MAX_OUT_FDS_CAP : (uint32_t)n;

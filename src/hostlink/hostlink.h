@@ -72,7 +72,7 @@ struct hostlink_watch_ops {
 /* Defaults of hostlink_cfg.move_timeout_ms and .rbuf_idle_ms. */
 #define HOSTLINK_DEFAULT_MOVE_TIMEOUT_MS 2000u
 #define HOSTLINK_DEFAULT_RBUF_IDLE_MS 1000u
-/* hostlink_cfg.max_out_fds = 0: RLIMIT_NOFILE (soft) / 2 / hosts, within these */
+/* hostlink_cfg.max_out_fds = 0: RLIMIT_NOFILE (soft), within these */
 #define HOSTLINK_MIN_OUT_FDS 64u
 #define HOSTLINK_MAX_OUT_FDS_CAP 65536u
 /*
@@ -150,13 +150,13 @@ struct hostlink_cfg {
 	 */
 	size_t max_out_bytes;
 	/*
-	 * Per-connection bound of the fds its queue holds open for MAP/REMAP
-	 * (one per file and access, shared by the queued messages of that
-	 * file); 0 = RLIMIT_NOFILE's soft limit at hostlink_new() / 2 / the
-	 * device's hosts, at least HOSTLINK_MIN_OUT_FDS, at most
-	 * HOSTLINK_MAX_OUT_FDS_CAP.  A queue at the bound sends what the socket
-	 * takes; one still at it (the peer reads nothing) drops the connection,
-	 * as the byte bound does.
+	 * Per-connection bound of the files its queued MAP/REMAPs carry (one
+	 * struct qfd per file and access, shared by the queued messages of
+	 * that file; no fd is held until the send opens one); 0 =
+	 * RLIMIT_NOFILE's soft limit at hostlink_new(), at least
+	 * HOSTLINK_MIN_OUT_FDS, at most HOSTLINK_MAX_OUT_FDS_CAP.  A queue at
+	 * the bound sends what the socket takes; one still at it (the peer
+	 * reads nothing) drops the connection, as the byte bound does.
 	 */
 	uint32_t max_out_fds;
 	/* Each listener's limits where hostlink_listen_*() gets none; 0 = the defaults. */

@@ -1,22 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-hostlink-fds.c - the fds a host's output queue holds open for its
- * MAPs are bounded (docs/host-link.md "Sending", "Robustness"): a host
- * that reads nothing cannot make the daemon run out of fds for the others.
+ * test-hostlink-fds.c - the files a host's output queue carries MAPs of
+ * hold no fd and are bounded (docs/host-link.md "Sending", "Robustness"):
+ * a host that reads nothing cannot make the daemon run out of fds for the
+ * others.
  *
  *  - A raw host that reads nothing is offered many extents of one file (its
  *    view): their queued MAPs hold no fd (the fd sent is opened at the
  *    send; before, they shared one), the daemon's fd count stays flat; when
  *    the host reads at last, every MAP brings an fd of its file.
  *  - Offered more extents of different files (shared grants, a tag each)
- *    than hostlink_cfg.max_out_fds: the queue never holds more fds than
- *    that, the host is dropped at the bound with one log line, its fds are
- *    freed, and another host gets its MAP and reads its data through it.
+ *    than hostlink_cfg.max_out_fds: the queue never carries more files
+ *    than that, the host is dropped at the bound with one log line, and
+ *    another host gets its MAP and reads its data through it.
  *  - The MAPs replayed at a HELLO may go past the bound (a host that comes
  *    back holding more grants): it is not dropped and gets them all.
  *  - Out of fds when a MAP is due, the host is dropped with a line saying
  *    so, and gets its MAPs when it comes back.
- *  - The default bound comes from RLIMIT_NOFILE and the number of hosts.
+ *  - The default bound is RLIMIT_NOFILE (no host holds more files), whatever
+ *    the number of hosts (before: its share of half of it).
  *
  * The fixture is hx_init_opts()'s, with the hostlink's fd bound and log
  * set here (hx_opts has neither).
@@ -342,7 +344,7 @@ static void test_a_host_that_reads_nothing_is_dropped_at_the_fd_bound(void **sta
 	assert_int_equal(over, 0);
 	assert_false(hostlink_host_connected(x->hl, 0));
 	assert_true(i < NR_FILES);
-	assert_non_null(strstr(f->log, "host=0 output queue holds 32 fds (max 32): "
+	assert_non_null(strstr(f->log, "host=0 output queue carries MAPs of 32 files (max 32): "
 				       "dropping the connection"));
 	assert_null(strstr(strstr(f->log, "dropping the connection") + 1, "dropping"));
 	assert_int_equal(stats(x).violations - a.violations, 1);
@@ -422,7 +424,7 @@ static void test_the_maps_of_a_hello_may_go_past_the_fd_bound(void **state)
 	assert_true(stats(x).out_fds > FD_BOUND);
 	accept_one(x, 0, x->base[0] + (uint64_t)NR_HELD * 2 * MiB, NR_HELD + 1);
 	assert_false(hostlink_host_connected(x->hl, 0));
-	assert_non_null(strstr(f->log, "output queue holds"));
+	assert_non_null(strstr(f->log, "output queue carries"));
 	hx_pump(x, 50);
 	assert_int_equal(stats(x).out_fds, 0);
 	close(fd);
@@ -503,9 +505,12 @@ static void test_a_map_without_an_fd_drops_its_host_with_a_line(void **state)
 }
 
 /*
- * Without hostlink_cfg.max_out_fds each host's queue may hold its share of
- * half the fds the process may open: RLIMIT_NOFILE's soft limit / 2 / the
- * device's hosts, at least HOSTLINK_MIN_OUT_FDS.
+ * Without hostlink_cfg.max_out_fds each host's queue may carry MAPs of as
+ * many files as the process may open, RLIMIT_NOFILE's soft limit (at least
+ * HOSTLINK_MIN_OUT_FDS), whatever the number of hosts: it holds no fd for
+ * them, and a host with a file per group may have nearly that many.
+ * Before: its share of half of it, which dropped a host whose agent read
+ * slower than a burst of MAPs of more group files than that.
  */
 static void test_the_default_fd_bound_comes_from_rlimit_nofile(void **state)
 {
@@ -513,7 +518,7 @@ static void test_the_default_fd_bound_comes_from_rlimit_nofile(void **state)
 		rlim_t soft;
 		uint16_t hosts;
 		uint32_t want;
-	} t[] = { { 4000, 2, 1000 }, { 4000, 8, 250 }, { 200, 2, HOSTLINK_MIN_OUT_FDS } };
+	} t[] = { { 4000, 2, 4000 }, { 4000, 8, 4000 }, { 300, 2, 300 } };
 	struct rlimit old, rl;
 
 	(void)state;
