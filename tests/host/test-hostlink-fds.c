@@ -17,6 +17,8 @@
  *    back holding more grants): it is not dropped and gets them all.
  *  - Out of fds when a MAP is due, the host is dropped with a line saying
  *    so, and gets its MAPs when it comes back.
+ *  - A queued MAP whose file closed before it left is dropped unsent, even
+ *    when another host's new file took the device's fd number of it.
  *  - The default bound is RLIMIT_NOFILE (no host holds more files), whatever
  *    the number of hosts (before: its share of half of it).
  *
@@ -505,6 +507,140 @@ static void test_a_map_without_an_fd_drops_its_host_with_a_line(void **state)
 }
 
 /*
+ * Read one message of any type (pumping the device): its type, payload in
+ * p (cap bytes at most), the fd that came with it in *mfd (-1: none).  0
+ * when nothing whole came in ms.
+ */
+static int read_any(struct hx *x, int fd, uint8_t *p, size_t cap, int *mfd, int ms)
+{
+	uint8_t buf[HL_HDR_SIZE + 256];
+	uint64_t end = hx_now_ms() + (uint64_t)ms;
+	size_t got = 0, want = HL_HDR_SIZE;
+	struct hl_hdr h;
+
+	*mfd = -1;
+	while (hx_now_ms() < end) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		unsigned nfd = 0;
+		ssize_t n;
+		int rfd;
+
+		hx_pump_round(x, &pf, 1, 5);
+		if (!pf.revents)
+			continue;
+		n = hl_recv(fd, buf + got, want - got, &rfd, &nfd, 1);
+		if (n == -EAGAIN)
+			continue;
+		assert_true(n > 0);
+		if (nfd) {
+			assert_int_equal(got, 0);
+			*mfd = rfd;
+		}
+		got += (size_t)n;
+		if (got == HL_HDR_SIZE) {
+			assert_int_equal(hl_dec_hdr(buf, got, &h), 0);
+			assert_true(h.len <= sizeof(buf) - HL_HDR_SIZE && h.len <= cap);
+			want = HL_HDR_SIZE + h.len;
+		}
+		if (got < want || got < HL_HDR_SIZE)
+			continue;
+		memcpy(p, buf + HL_HDR_SIZE, h.len);
+		return h.type;
+	}
+	return 0;
+}
+
+/* Whether the data of fd (size bytes; holes skipped) holds byte v. */
+static bool file_has(int fd, uint64_t size, uint8_t v)
+{
+	static uint8_t buf[1 << 16];
+	off_t at = 0;
+
+	while ((at = lseek(fd, at, SEEK_DATA)) >= 0 && (uint64_t)at < size) {
+		ssize_t k = pread(fd, buf, sizeof(buf), at);
+
+		if (k <= 0)
+			break;
+		if (memchr(buf, v, (size_t)k))
+			return true;
+		at += k;
+	}
+	return false;
+}
+
+/*
+ * A queued MAP carries no fd, only its file's identity and the device's
+ * fd number of it: when the file closes before the MAP leaves (the host
+ * released the range), that number may already be another host's file.
+ * Host 0 reads nothing while it is offered its view's extents (its socket
+ * full, the rest queued), then a shared grant of its own, which it
+ * releases at once: the grant closes and host 1's new grant takes its fd
+ * number.  When host 0 reads at last it must get no fd of host 1's grant
+ * (nor its bytes): the grant's MAP is dropped unsent (maps_stale), its
+ * UNMAP comes, and the view's MAPs all come with the view.
+ */
+static void test_a_queued_map_never_carries_a_file_that_took_its_files_fd_number(void **state)
+{
+	struct fx *f = *state;
+	struct hx *x = &f->x;
+	const uint64_t g0 = x->base[0], g1 = x->base[0] + 2 * MiB;
+	struct cxldcd_range rg = { .dpa = g0, .len = 2 * MiB };
+	int fd0 = raw_host(x, 0), fd1 = raw_host(x, 1), mfd;
+	struct mem_segment s0, s1;
+	struct stat st0, st1, st;
+	struct hostlink_stats a;
+	uint8_t secret[64], p[256];
+	unsigned views = 0, unmaps = 0, n;
+	ino_t last_ino = 0;
+	struct hl_map m;
+	int type;
+
+	hx_pump(x, 20);
+	for (unsigned i = 0; i < NR_VIEW; i++)      /* more than host 0's socket holds */
+		accept_one(x, 0, x->base[1] + (uint64_t)i * 2 * MiB, 0);
+	a = stats(x);
+	accept_one(x, 0, g0, 1);
+	assert_int_equal(mem_dev_segments(x->md, 0, g0, 2 * MiB, &s0, 1, &n, NULL, 0), 0);
+	assert_int_equal(fstat(s0.fd, &st0), 0);
+	assert_int_equal(core_release_dc(x->dev, 0, &rg, 1, false, NULL), CXLDCD_RC_SUCCESS);
+	accept_one(x, 1, g1, 2);
+	assert_int_equal(mem_dev_segments(x->md, 1, g1, 2 * MiB, &s1, 1, &n, NULL, 0), 0);
+	assert_int_equal(fstat(s1.fd, &st1), 0);
+	assert_int_equal(s1.fd, s0.fd);             /* host 1's grant took the number */
+	assert_true(st1.st_ino != st0.st_ino);
+	memset(secret, 0x5e, sizeof(secret));
+	assert_int_equal(mem_write(x->md, 1, g1, secret, sizeof(secret), NULL, 0), 0);
+	mfd = read_map(x, fd1, &m);
+	assert_int_equal(m.dpa, g1);
+	close(mfd);
+
+	while ((type = read_any(x, fd0, p, sizeof(p), &mfd, 500))) {
+		if (mfd >= 0) {
+			assert_int_equal(fstat(mfd, &st), 0);
+			assert_true(st.st_ino != st1.st_ino);   /* never host 1's grant */
+			if (st.st_ino != last_ino)
+				assert_false(file_has(mfd, (uint64_t)st.st_size, 0x5e));
+			last_ino = st.st_ino;
+		}
+		if (type == HL_MAP) {
+			assert_int_equal(hl_dec_map(p, HL_MAP_SIZE, &m), 0);
+			assert_true(m.dpa != g0);
+			views++;
+		} else {
+			assert_int_equal(type, HL_UNMAP);
+			unmaps++;
+		}
+		if (mfd >= 0)
+			close(mfd);
+	}
+	assert_int_equal(views, NR_VIEW);
+	assert_int_equal(unmaps, 1);
+	assert_int_equal(stats(x).maps_stale - a.maps_stale, 1);
+	close(fd0);
+	close(fd1);
+}
+
+/*
  * Without hostlink_cfg.max_out_fds each host's queue may carry MAPs of as
  * many files as the process may open, RLIMIT_NOFILE's soft limit (at least
  * HOSTLINK_MIN_OUT_FDS), whatever the number of hosts: it holds no fd for
@@ -553,6 +689,9 @@ int main(void)
 						setup_bound, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_map_without_an_fd_drops_its_host_with_a_line,
 						setup_bound, hx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_queued_map_never_carries_a_file_that_took_its_files_fd_number,
+			setup_bound, hx_teardown),
 		cmocka_unit_test(test_the_default_fd_bound_comes_from_rlimit_nofile),
 	};
 
