@@ -43,7 +43,7 @@ unsigned hostlink_conn_wanted(const struct conn *c)
 	if (!hostlink_conn_full(c) && !c->waiting && !c->switching)
 		ev |= HOSTLINK_IN;
 	/* Output not tried yet goes at the end of the round, when the caller has one. */
-	if (c->oq_head && (c->blocked || !round_end_flush(c->hl)))
+	if (c->oq_head && (c->blocked || c->yielded || !round_end_flush(c->hl)))
 		ev |= HOSTLINK_OUT;
 	return ev;
 }
@@ -321,10 +321,18 @@ static bool runs_sent(struct conn *c, unsigned nr)
 	return false;
 }
 
-/* Send what the socket takes now; the rest waits for HOSTLINK_OUT (c->blocked). */
+/*
+ * Send what the socket takes now; the rest waits for HOSTLINK_OUT
+ * (c->blocked).  A flush stops after hello_slice_us (c->yielded), so a
+ * backlog of thousands of MAPs, each opening the fd it sends, goes out over
+ * several loop rounds and other clients are served between them.
+ */
 void hostlink_conn_flush(struct conn *c)
 {
+	uint64_t t0 = hostlink_mono_us();
+
 	c->blocked = false;
+	c->yielded = false;
 	while (c->oq_head && !c->dead) {
 		unsigned nr = runs_build(c);
 		int sent;
@@ -358,6 +366,10 @@ void hostlink_conn_flush(struct conn *c)
 		 */
 		if (runs_sent(c, (unsigned)sent) || (unsigned)sent < nr) {
 			c->blocked = true;
+			break;
+		}
+		if (c->oq_head && hostlink_mono_us() - t0 >= c->hl->cfg.hello_slice_us) {
+			c->yielded = true;   /* HOSTLINK_OUT: the socket is writable, the rest next round */
 			break;
 		}
 	}

@@ -107,6 +107,7 @@ struct conn {
 	uint64_t replay_dpa;
 	uint32_t replay_gen;        /* core_extent_generation() when replay_next was right */
 	bool blocked;               /* the socket took no more: the queue waits for HOSTLINK_OUT */
+	bool yielded;               /* a flush used its time slice: the rest at HOSTLINK_OUT */
 	bool replaying;             /* queuing the MAPs of what the host holds (HELLO): unbounded fds */
 	uint16_t host;
 	uint64_t serial;            /* this connection's number, from 1: moves tell connections apart */
