@@ -1047,6 +1047,40 @@ static void check_shared_file_opens(struct env *e, bool own_c)
 	root_fill_id(e, e->id[SA], 0xa1);
 }
 
+/* $CXLDCD_HOST with args as w, stderr into err (cap bytes): its exit status. */
+static int cli_as(const struct who *w, const char *const *args, char *err, size_t cap)
+{
+	const char *argv[16] = { getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host" };
+	int pfd[2], st, n = 1;
+	size_t got = 0;
+	ssize_t k;
+	pid_t pid;
+
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		gid_t sup[1] = { w->sup };
+
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		if (setgroups(w->sup ? 1 : 0, sup) || setgid(w->gid) || setuid(w->uid))
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (got + 1 < cap && (k = read(pfd[0], err + got, cap - 1 - got)) > 0)
+		got += (size_t)k;
+	err[got] = '\0';
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /*
  * A spilled group (the daemon had no fd left for a file of its own: MAP
  * flag spilled) shares the host's per-backend file with the host's other
@@ -1064,6 +1098,15 @@ static void test_a_spilled_group_goes_only_to_who_may_open_every_group(void **st
 	skip_unless_root();
 	start_spill_env(&e);
 	check_shared_file_opens(&e, true);
+	{
+		/* cxldcd-host fill says why */
+		const char *args[] = { "--agent-socket", e.sock, "fill", TAG_A, "0x11", NULL };
+		char err[512];
+
+		assert_int_equal(cli_as(&alice, args, err, sizeof(err)), 1);
+		assert_non_null(strstr(err, "Permission denied (group " TAG_A " has no file of its "
+					    "own: it shares one with the host's other groups"));
+	}
 	assert_true(count_in(&e.p, "agent.log", "the group has no file of its own (spilled") >= 3);
 	assert_true(count_in(&e.p, "agent.log", "uid=65534") >= 3);
 	stop_env(&e);
