@@ -1,17 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the socket-driving and command-line fuzz targets share: the input
- * consumed a byte at a time, the input split into an argv, and the count of
- * the process's open fds (a target checks that a run leaks none).
+ * consumed a byte at a time, the input split into an argv, the count of
+ * the process's open fds (a target checks that a run leaks none), and how
+ * a target stops on what it finds (fz_die()).
  */
 #ifndef CXLDCD_FUZZ_INPUT_H
 #define CXLDCD_FUZZ_INPUT_H
 
 #include <dirent.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A finding, or the harness failing: "fuzz-<target>: @what[: @detail]" on stderr, then abort(). */
+static inline _Noreturn void fz_die(const char *what, const char *detail)
+{
+	fprintf(stderr, "%s: %s%s%s\n", program_invocation_short_name, what, detail ? ": " : "",
+		detail ? detail : "");
+	abort();
+}
 
 /* The input, consumed a byte at a time (0 past its end). */
 struct in {

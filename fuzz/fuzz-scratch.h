@@ -3,13 +3,16 @@
  * A fuzz target's scratch directory: made on tmpfs where it can be (a
  * store's fsync()s cost nothing there), emptied between runs so that what
  * a store or a backend left there does not reach the next input, removed
- * at the end.  Not what goes in it (each target's own).
+ * at the end; the paths of the sockets in it; a tool's stdin and stdout
+ * away on /dev/null.  Not what goes in the directory (each target's own).
  */
 #ifndef CXLDCD_FUZZ_SCRATCH_H
 #define CXLDCD_FUZZ_SCRATCH_H
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +55,66 @@ static inline void fz_remove_scratch(const char *dir)
 {
 	fz_empty_dir(dir);
 	rmdir(dir);
+}
+
+#define FZ_SCRATCH_MAX 4
+
+/* The directories fz_scratch_at_exit() made (NULL past the last). */
+static inline const char **fz_scratch_dirs(void)
+{
+	static const char *dirs[FZ_SCRATCH_MAX];
+
+	return dirs;
+}
+
+static inline void fz_remove_scratch_dirs(void)
+{
+	const char **dirs = fz_scratch_dirs();
+
+	for (unsigned i = 0; i < FZ_SCRATCH_MAX && dirs[i]; i++)
+		fz_remove_scratch(dirs[i]);
+}
+
+/*
+ * fz_make_scratch() into @dir unless @dir holds a path already (a target's
+ * set-up on its first input), the directory removed with what is in it at
+ * exit; whether this call made it.
+ */
+static inline bool fz_scratch_at_exit(char *dir, size_t cap, const char *name)
+{
+	const char **dirs = fz_scratch_dirs();
+	unsigned i = 0;
+
+	if (dir[0])
+		return false;
+	while (i < FZ_SCRATCH_MAX && dirs[i])
+		i++;
+	if (i == FZ_SCRATCH_MAX)
+		abort();
+	fz_make_scratch(dir, cap, name);
+	if (!i)
+		atexit(fz_remove_scratch_dirs);
+	dirs[i] = dir;
+	return true;
+}
+
+/* @dir/@file into @path (@cap bytes: a socket's path fits sun_path); aborts if it does not fit. */
+static inline void fz_path(char *path, size_t cap, const char *dir, const char *file)
+{
+	if ((size_t)snprintf(path, cap, "%s/%s", dir, file) >= cap) {
+		fprintf(stderr, "fuzz: %s/%s: path too long\n", dir, file);
+		abort();
+	}
+}
+
+/* stdin and stdout on /dev/null (a tool's usage and output are not wanted). */
+static inline void fz_quiet_stdio(void)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
+		abort();
+	close(null);
 }
 
 #endif

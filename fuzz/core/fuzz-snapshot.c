@@ -39,6 +39,7 @@
 
 #include "core/core.h"
 #include "../cci/steps.h"
+#include "../fuzz-input.h"
 
 /* Device bits every input of this build has (fuzz-snapshot-static.c sets it). */
 #ifndef FZ_SNAPSHOT_KIND
@@ -46,12 +47,6 @@
 #endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz-snapshot: %s\n", what);
-	abort();
-}
 
 /* ------------------------------------------------------------ the allocation hook */
 
@@ -109,7 +104,7 @@ static struct cxldcd_dev *dut_new(unsigned kind, uint8_t mode)
 	cfg.alloc = &fa_ops;
 	fa.fail_at = 0;
 	if (core_dev_new(&cfg, &dev, NULL))
-		die("core_dev_new with the hook");
+		fz_die("core_dev_new with the hook", NULL);
 	fa.count = 0;
 	fa.failed = false;
 	fa.fail_at = alloc_fail_at(mode >> 4);
@@ -119,7 +114,7 @@ static struct cxldcd_dev *dut_new(unsigned kind, uint8_t mode)
 static void take(const struct cxldcd_dev *dev, uint8_t **p, size_t *len)
 {
 	if (core_snapshot(dev, p, len))
-		die("core_snapshot failed");
+		fz_die("core_snapshot failed", NULL);
 }
 
 /* snap restores into a new device, whose own snapshot is byte for byte snap. */
@@ -132,12 +127,12 @@ static void round_trip(const uint8_t *snap, size_t len, unsigned kind)
 
 	if (core_restore(dev, snap, len, &diag)) {
 		fprintf(stderr, "fuzz-snapshot: %s\n", diag.text);
-		die("a snapshot of a live device does not restore");
+		fz_die("a snapshot of a live device does not restore", NULL);
 	}
 	fz_check(dev);
 	take(dev, &again, &again_len);
 	if (again_len != len || memcmp(again, snap, len))
-		die("the restored device snapshots to other bytes");
+		fz_die("the restored device snapshots to other bytes", NULL);
 	free(again);
 	core_dev_free(dev);
 }
@@ -149,7 +144,7 @@ static void write_seed(const char *path, const uint8_t *snap, size_t len, unsign
 			   (uint8_t)(len >> 24) };
 
 	if (!f || fwrite(hdr, 1, 5, f) != 5 || fwrite(snap, 1, len, f) != len || fclose(f))
-		die("cannot write the seed");
+		fz_die("cannot write the seed", NULL);
 }
 
 static void from_steps(const uint8_t *data, size_t size, unsigned kind, uint8_t mode)
@@ -189,7 +184,7 @@ static void restore(const uint8_t *data, size_t size, unsigned kind, uint8_t mod
 	/* an exact-size heap copy: ASan sees any read past the snapshot */
 	copy = malloc(len ? len : 1);
 	if (!copy)
-		die("out of memory");
+		fz_die("out of memory", NULL);
 	memcpy(copy, data, len);
 	rc = core_restore(dev, copy, len, &diag);
 	if (rc == 0) {
@@ -203,8 +198,8 @@ static void restore(const uint8_t *data, size_t size, unsigned kind, uint8_t mod
 		fa.fail_at = failed ? 0 : alloc_fail_at(mode >> 4);
 		fz_run_steps(dev, data + len, size - len, &now);
 	} else if (rc == -ENOMEM ? !fa.failed : !diag.text[0]) {
-		die(rc == -ENOMEM ? "out of memory with every allocation given"
-			: "a refused snapshot without a reason");
+		fz_die(rc == -ENOMEM ? "out of memory with every allocation given"
+			: "a refused snapshot without a reason", NULL);
 	}
 	free(copy);
 	core_dev_free(dev);

@@ -89,6 +89,7 @@
 #include "mem/mem.h"
 #include "../cci/steps.h"
 #include "../fuzz-input.h"
+#include "../fuzz-scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -101,29 +102,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64], link_path[96], app_path[96];
 
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz-app-socket: %s\n", what);
-	abort();
-}
-
-static void cleanup_dir(void)
-{
-	unlink(link_path);
-	unlink(app_path);
-	rmdir(dir);
-}
-
+/* The sockets' directory, on the first input. */
 static void init_dir(void)
 {
-	if (dir[0])
+	if (!fz_scratch_at_exit(dir, sizeof(dir), "app"))
 		return;
-	snprintf(dir, sizeof(dir), "/tmp/cxldcd-fuzz-app-XXXXXX");
-	if (!mkdtemp(dir))
-		die("mkdtemp");
-	snprintf(link_path, sizeof(link_path), "%s/link.sock", dir);
-	snprintf(app_path, sizeof(app_path), "%s/app.sock", dir);
-	atexit(cleanup_dir);
+	fz_path(link_path, sizeof(link_path), dir, "link.sock");
+	fz_path(app_path, sizeof(app_path), dir, "app.sock");
 }
 
 static uint64_t in_u64(struct in *in)
@@ -143,7 +128,7 @@ static size_t msg(uint8_t *buf, size_t cap, uint8_t type, uint32_t seq, const ui
 	hl_msg_begin(&w, type, seq);
 	wwr_bytes(&w, pl, n);
 	if (hl_msg_end(&w))
-		die("message too long");
+		fz_die("message too long", NULL);
 	return w.off;
 }
 
@@ -213,7 +198,7 @@ static void app_check(struct app *a)
 		if (rc == -EAGAIN || (!rc && a->rlen - off < HL_HDR_SIZE + hd.len))
 			break;
 		if (rc)
-			die("agent sent an application a bad header");
+			fz_die("agent sent an application a bad header", NULL);
 		p += HL_HDR_SIZE;
 		switch (hd.type) {
 		case HL_APP_LIST_RSP:
@@ -231,13 +216,13 @@ static void app_check(struct app *a)
 		case HL_APP_REVOKE_RANGE:
 			rc = hl_dec_app_revoke_range(p, hd.len, &rr);
 			if (!rc && (rr.offset % PAGE || rr.len % PAGE))
-				die("agent sent a REVOKE_RANGE not page aligned");
+				fz_die("agent sent a REVOKE_RANGE not page aligned", NULL);
 			break;
 		default:
-			die("agent sent an application a message of another protocol");
+			fz_die("agent sent an application a message of another protocol", NULL);
 		}
 		if (rc)
-			die("agent sent an application a payload that does not decode");
+			fz_die("agent sent an application a payload that does not decode", NULL);
 		off += HL_HDR_SIZE + hd.len;
 	}
 	memmove(a->rx, a->rx + off, a->rlen - off);
@@ -252,7 +237,7 @@ static void app_read(struct app *a)
 		ssize_t n;
 
 		if (a->rlen == sizeof(a->rx))
-			die("agent reply longer than the protocol allows");
+			fz_die("agent reply longer than the protocol allows", NULL);
 		n = hl_recv(a->fd, a->rx + a->rlen, sizeof(a->rx) - a->rlen, fds, &nfd,
 			    HL_APP_MAX_SEGS);
 		for (unsigned i = 0; i < nfd; i++)
@@ -364,7 +349,7 @@ static uint64_t group_id_of(struct az *z, bool tagged, uint16_t tag, uint64_t dp
 		if (tagged ? g[i].tagged && !memcmp(g[i].tag, t, 16) :
 			     !g[i].tagged && g[i].size == dpa_size)
 			return g[i].id;
-	die("group not accepted");
+	fz_die("group not accepted", NULL);
 	return 0;
 }
 
@@ -386,17 +371,17 @@ static void az_setup(struct az *z, bool group_files)
 	cfg.pending_timeout_ms = 0;
 	if (core_dev_new(&cfg, &z->dev, &diag) || core_region_get(z->dev, 0, &r0) ||
 	    core_region_get(z->dev, 1, &r1))
-		die("core_dev_new");
+		fz_die("core_dev_new", NULL);
 	if (mem_registry_new(&z->reg) || mem_registry_add(z->reg, &bp, NULL, err, sizeof(err)) ||
 	    mem_dev_new(z->dev, z->reg, &mc, &z->md, err, sizeof(err)))
-		die("memory");
+		fz_die("memory", NULL);
 	hc.dev = z->dev;
 	hc.md = z->md;
 	if (hostlink_new(&hc, &z->hl))
-		die("hostlink_new");
+		fz_die("hostlink_new", NULL);
 	unlink(link_path);
 	if (hostlink_listen_unix(z->hl, link_path, NULL))
-		die("hostlink_listen_unix");
+		fz_die("hostlink_listen_unix", NULL);
 	z->now_ms = 1000;
 	c.socket_path = link_path;
 	c.accept = CXLDCD_HOST_ACCEPT_ALL;
@@ -408,32 +393,32 @@ static void az_setup(struct az *z, bool group_files)
 		c.log_level = 7;
 	}
 	if (cxldcd_host_new(&c, &z->h))
-		die("cxldcd_host_new");
+		fz_die("cxldcd_host_new", NULL);
 	c.host_id = 1;
 	c.log_fn = NULL;
 	c.group_files = false;
 	if (cxldcd_host_new(&c, &z->h1))
-		die("cxldcd_host_new (host 1)");
+		fz_die("cxldcd_host_new (host 1)", NULL);
 	pump(z);
 	if (cxldcd_host_get_state(z->h) != CXLDCD_HOST_READY ||
 	    cxldcd_host_get_state(z->h1) != CXLDCD_HOST_READY)
-		die("agent not ready");
+		fz_die("agent not ready", NULL);
 	unlink(app_path);
 	if (cxldcd_host_serve_apps(z->h, app_path))
-		die("cxldcd_host_serve_apps");
+		fz_die("cxldcd_host_serve_apps", NULL);
 	/* A: tag 1, two extents (shared sequence 0, 1); B: untagged; C: tag 2 */
 	z->ext[0] = (struct ext){ r1.base, BLOCK, 1, 0 };
 	z->ext[1] = (struct ext){ r1.base + 4 * MIB, BLOCK, 1, 1 };
 	z->ext[2] = (struct ext){ r0.base, 2 * BLOCK, 0, 0 };
 	z->ext[3] = (struct ext){ r1.base + 8 * MIB, BLOCK, 2, 0 };
 	if (fm_add_a(z, 0))
-		die("add A");
+		fz_die("add A", NULL);
 	pump(z);
 	if (fm_add(z, &z->ext[2]))
-		die("add B");
+		fz_die("add B", NULL);
 	pump(z);
 	if (fm_add(z, &z->ext[3]))
-		die("add C");
+		fz_die("add C", NULL);
 	pump(z);
 	z->id[0] = group_id_of(z, true, 1, 0);
 	z->id[1] = group_id_of(z, false, 0, 2 * BLOCK);
@@ -498,7 +483,7 @@ static struct app *app_get(struct az *z, unsigned k)
 	a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", app_path);
 	if (a->fd < 0 || connect(a->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("connect to the application socket");
+		fz_die("connect to the application socket", NULL);
 	pump(z);
 	return a;
 }
@@ -673,7 +658,7 @@ static void send_with_fds(int fd, const uint8_t *buf, size_t len, unsigned nfd)
 	for (unsigned i = 0; i < nfd; i++) {
 		fds[i] = memfd_create("fuzz-app-seg", MFD_CLOEXEC);
 		if (fds[i] < 0 || ftruncate(fds[i], 16 * PAGE))
-			die("memfd");
+			fz_die("memfd", NULL);
 	}
 	(void)hl_send(fd, buf, len, fds, nfd);
 	for (unsigned i = 0; i < nfd; i++)
@@ -757,13 +742,13 @@ static void app_side(const uint8_t *data, size_t size)
 	unlink(app_path);
 	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
-		die("listen");
+		fz_die("listen", NULL);
 	if (cxldcd_app_connect(app_path, &app))
-		die("cxldcd_app_connect");
+		fz_die("cxldcd_app_connect", NULL);
 	fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
 	close(ls);
 	if (fd < 0)
-		die("accept");
+		fz_die("accept", NULL);
 	/* the agent's stream first, whole */
 	for (int i = 0; i < MAX_STEPS && in.off < in.len; i++) {
 		uint8_t op = in_u8(&in);
@@ -799,11 +784,11 @@ static void app_side(const uint8_t *data, size_t size)
 
 				/* its own reservation: never on top of another mapping */
 				if (!m->addr || !m->size)
-					die("cxldcd_app_open: success without a mapping");
+					fz_die("cxldcd_app_open: success without a mapping", NULL);
 				for (unsigned j = 0; j < nr_maps; j++)
 					if ((uint8_t *)m->addr < (uint8_t *)maps[j].addr + maps[j].size &&
 					    (uint8_t *)maps[j].addr < (uint8_t *)m->addr + m->size)
-						die("cxldcd_app_open: two mappings overlap");
+						fz_die("cxldcd_app_open: two mappings overlap", NULL);
 				nr_maps++;
 			}
 			break;
@@ -841,6 +826,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		agent_side(data + 1, size - 1, data[0] & 2);
 	if (nr_open_fds() != fds_before)
-		die("file descriptor leaked");
+		fz_die("file descriptor leaked", NULL);
 	return 0;
 }

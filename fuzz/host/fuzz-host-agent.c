@@ -59,6 +59,7 @@
 #include "mem/mem.h"
 #include "../cci/steps.h"
 #include "../fuzz-input.h"
+#include "../fuzz-scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -73,34 +74,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char dir[64], link_path[96], proxy_path[96];
 static uint8_t *dev_buf, *host_buf, *out_buf;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz-host-agent: %s\n", what);
-	abort();
-}
-
-static void cleanup_dir(void)
-{
-	unlink(link_path);
-	unlink(proxy_path);
-	rmdir(dir);
-}
-
+/* The sockets' directory and the buffers, on the first input. */
 static void init_once(void)
 {
-	if (dir[0])
+	if (!fz_scratch_at_exit(dir, sizeof(dir), "agent"))
 		return;
-	snprintf(dir, sizeof(dir), "/tmp/cxldcd-fuzz-agent-XXXXXX");
-	if (!mkdtemp(dir))
-		die("mkdtemp");
-	snprintf(link_path, sizeof(link_path), "%s/link.sock", dir);
-	snprintf(proxy_path, sizeof(proxy_path), "%s/proxy.sock", dir);
-	atexit(cleanup_dir);
+	fz_path(link_path, sizeof(link_path), dir, "link.sock");
+	fz_path(proxy_path, sizeof(proxy_path), dir, "proxy.sock");
 	dev_buf = malloc(BUF_CAP);
 	host_buf = malloc(BUF_CAP);
 	out_buf = malloc(BUF_CAP + 512);
 	if (!dev_buf || !host_buf || !out_buf)
-		die("malloc");
+		fz_die("malloc", NULL);
 }
 
 enum mut_kind { MUT_XOR, MUT_REPLACE, MUT_DROP };
@@ -234,7 +219,7 @@ static void forward_dev_msg(struct fz *z, const struct hl_hdr *hd, const uint8_t
 			w.p[HL_HDR_SIZE + base + m->off % (len - base)] ^= m->x;
 	}
 	if (hl_msg_end(&w))
-		die("forwarded message too long");
+		fz_die("forwarded message too long", NULL);
 	send_all(z->px_host, out_buf, w.off, &fd, nfd);
 	if (fd >= 0)
 		close(fd);
@@ -280,7 +265,7 @@ static bool proxy_read(struct fz *z, bool from_dev)
 			break;
 		if (rc) {
 			if (from_dev)
-				die("device sent a bad link header");
+				fz_die("device sent a bad link header", NULL);
 			/* the agent's bytes go on as they are */
 			send_all(z->px_dev, buf + off, *blen - off, NULL, 0);
 			off = *blen;
@@ -353,7 +338,7 @@ static void inject(struct fz *z, uint8_t v, struct in *in)
 	if (v & 4) {
 		fd = memfd_create("fuzz-agent", MFD_CLOEXEC);
 		if (fd < 0 || ftruncate(fd, 8 * MIB))
-			die("memfd");
+			fz_die("memfd", NULL);
 	}
 	send_all(z->px_host, out_buf, w.off, &fd, fd >= 0);
 	if (fd >= 0)
@@ -444,20 +429,20 @@ static void setup(struct fz *z, bool group_files)
 	fz_dev_cfg(&cfg, 0);
 	if (core_dev_new(&cfg, &z->dev, &diag) || core_region_get(z->dev, 0, &r0) ||
 	    core_region_get(z->dev, 1, &r1))
-		die("core_dev_new");
+		fz_die("core_dev_new", NULL);
 	core_dev_set_time(z->dev, z->now_ms * 1000000);
 	if (mem_registry_new(&z->reg) || mem_registry_add(z->reg, &bp, NULL, err, sizeof(err)) ||
 	    mem_dev_new(z->dev, z->reg, &mc, &z->md, err, sizeof(err)))
-		die("memory");
+		fz_die("memory", NULL);
 	hc.dev = z->dev;
 	hc.md = z->md;
 	hc.clock = dev_clock;
 	hc.clock_opaque = z;
 	if (hostlink_new(&hc, &z->hl))
-		die("hostlink_new");
+		fz_die("hostlink_new", NULL);
 	unlink(link_path);
 	if (hostlink_listen_unix(z->hl, link_path, NULL))
-		die("hostlink_listen_unix");
+		fz_die("hostlink_listen_unix", NULL);
 	z->ext[0] = (struct ext){ r1.base, BLOCK, 1, 0 };
 	z->ext[1] = (struct ext){ r1.base + 4 * MIB, BLOCK, 1, 1 };
 	z->ext[2] = (struct ext){ r0.base, 2 * BLOCK, 0, 0 };
@@ -467,7 +452,7 @@ static void setup(struct fz *z, bool group_files)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", proxy_path);
 	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
-		die("proxy listen");
+		fz_die("proxy listen", NULL);
 	c.socket_path = proxy_path;
 	c.accept = CXLDCD_HOST_ACCEPT_ALL;
 	c.group_files = group_files;
@@ -481,14 +466,14 @@ static void setup(struct fz *z, bool group_files)
 		c.log_level = 7;
 	}
 	if (cxldcd_host_new(&c, &z->h))
-		die("cxldcd_host_new");
+		fz_die("cxldcd_host_new", NULL);
 	z->px_host = accept4(ls, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	close(ls);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", link_path);
 	z->px_dev = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (z->px_host < 0 || z->px_dev < 0 ||
 	    connect(z->px_dev, (struct sockaddr *)&sa, sizeof(sa)))
-		die("proxy connect");
+		fz_die("proxy connect", NULL);
 }
 
 static void teardown(struct fz *z)
@@ -563,6 +548,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	teardown(&z);
 	if (nr_open_fds() != fds_before)
-		die("file descriptor leaked");
+		fz_die("file descriptor leaked", NULL);
 	return 0;
 }

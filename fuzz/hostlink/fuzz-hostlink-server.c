@@ -134,12 +134,6 @@ static void check(const struct fz *z)
 	}
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz-hostlink-server: %s\n", what);
-	abort();
-}
-
 /* ------------------------------------------------------------ hooks */
 
 /* The hostlink's clock (hostlink_cfg.clock): the target's, in ms. */
@@ -156,7 +150,7 @@ static int hook_move_fault(void *opaque, enum hostlink_move_step step, uint16_t 
 	struct fz *z = opaque;
 
 	if (host >= 2)
-		die("move_fault for a host the device does not have");
+		fz_die("move_fault for a host the device does not have", NULL);
 	if ((unsigned)step >= sizeof(z->move_faults) || !z->move_faults[step])
 		return 0;
 	z->move_faults[step]--;
@@ -191,7 +185,7 @@ static int hook_after(void *opaque, uint16_t host, const uint8_t *req, size_t re
 	(void)host; (void)req; (void)req_len; (void)chain_was_open;
 	/* the request is whatever the host sent (maybe short); the response is a whole one */
 	if (*rsp_len < 12 || *rsp_len > cap || (rsp[0] & 0xf) != 1)
-		die("cci_after without a response");
+		fz_die("cci_after without a response", NULL);
 	return z->fail_journal ? -EIO : 0;
 }
 
@@ -199,7 +193,7 @@ static void hook_chain_dropped(void *opaque, uint16_t host)
 {
 	(void)opaque;
 	if (host >= 2)
-		die("chain_dropped for a host the device does not have");
+		fz_die("chain_dropped for a host the device does not have", NULL);
 }
 
 /* ------------------------------------------------------------ what the device sends */
@@ -225,41 +219,41 @@ static void check_msg(struct client *c, const struct hl_hdr *h, const uint8_t *p
 	switch (h->type) {
 	case HL_HELLO_ACK:
 		if (hl_dec_hello_ack(p, h->len, &ack) || ack.version != HL_VERSION)
-			die("bad HELLO_ACK");
+			fz_die("bad HELLO_ACK", NULL);
 		break;
 	case HL_CCI_RSP:
 		if (h->len < 12 || h->len > 12 + MBOX_PAYLOAD ||
 		    (uint32_t)(p[5] | p[6] << 8 | (p[7] & 0x1f) << 16) != h->len - 12 ||
 		    (p[0] & 0xf) != 1)
-			die("bad CCI_RSP");
+			fz_die("bad CCI_RSP", NULL);
 		break;
 	case HL_IRQ:
 		if (hl_dec_irq(p, h->len, &irq) || irq.log >= CXLDCD_NR_LOGS)
-			die("bad IRQ");
+			fz_die("bad IRQ", NULL);
 		break;
 	case HL_MAP:
 		if (hl_dec_map(p, h->len, &map))
-			die("bad MAP");
+			fz_die("bad MAP", NULL);
 		c->maps++;
 		break;
 	case HL_UNMAP:
 		if (hl_dec_unmap(p, h->len, &unmap) ||
 		    (unmap.reason != HL_UNMAP_RELEASED && unmap.reason != HL_UNMAP_REVOKED))
-			die("bad UNMAP");
+			fz_die("bad UNMAP", NULL);
 		break;
 	case HL_PAUSE:
 		if (hl_dec_pause(p, h->len, &pause) || !pause.id || !pause.len)
-			die("bad PAUSE");
+			fz_die("bad PAUSE", NULL);
 		c->pauses++;
 		break;
 	case HL_MOVE_END:
 		/* one per PAUSE, to a client that asked (a mapping HELLO here asks) */
 		if (hl_dec_move_end(p, h->len, &move_end) || ++c->move_ends > c->pauses)
-			die("bad MOVE_END, or one without its PAUSE");
+			fz_die("bad MOVE_END, or one without its PAUSE", NULL);
 		break;
 	case HL_REMAP:
 		if (hl_dec_remap(p, h->len, &remap) || !remap.id)
-			die("bad REMAP");
+			fz_die("bad REMAP", NULL);
 		c->maps++;      /* it carries the new fd, as MAP does */
 		c->remaps++;
 		break;
@@ -267,31 +261,31 @@ static void check_msg(struct client *c, const struct hl_hdr *h, const uint8_t *p
 	case HL_WRITE_RSP:
 		if (hl_dec_io_rsp(p, h->len, &io) || (h->type == HL_WRITE_RSP && io.len) ||
 		    (io.status && io.len))
-			die("bad READ_RSP/WRITE_RSP");
+			fz_die("bad READ_RSP/WRITE_RSP", NULL);
 		break;
 	case HL_DIAG:
 		if (hl_dec_diag(p, h->len, &diag))
-			die("bad DIAG");
+			fz_die("bad DIAG", NULL);
 		break;
 	case HL_RAS_IRQ:
 		if (hl_dec_ras_irq(p, h->len, &ras_irq))
-			die("bad RAS_IRQ");
+			fz_die("bad RAS_IRQ", NULL);
 		break;
 	case HL_RAS_READ_RSP:
 		if (hl_dec_ras_regs(p, h->len, &ras_regs))
-			die("bad RAS_READ_RSP");
+			fz_die("bad RAS_READ_RSP", NULL);
 		break;
 	case HL_RAS_WRITE_RSP:
 		if (hl_dec_status_msg(p, h->len, &status) ||
 		    (status != HL_S_OK && status != HL_S_INVAL))
-			die("bad RAS_WRITE_RSP");
+			fz_die("bad RAS_WRITE_RSP", NULL);
 		break;
 	case HL_ERROR:
 		if (hl_dec_error(p, h->len, &status, &text, &text_len) || !text_len)
-			die("bad ERROR");
+			fz_die("bad ERROR", NULL);
 		break;
 	default:
-		die("device sent a type that is not device-to-host");
+		fz_die("device sent a type that is not device-to-host", NULL);
 	}
 }
 
@@ -307,7 +301,7 @@ static void parse_rx(struct client *c)
 		off += HL_HDR_SIZE + h.len;
 	}
 	if (rc && rc != -EAGAIN)
-		die("device sent a bad link header");
+		fz_die("device sent a bad link header", NULL);
 	memmove(c->rx, c->rx + off, c->rlen - off);
 	c->rlen -= off;
 }
@@ -318,7 +312,7 @@ static void client_close(struct client *c)
 		return;
 	/* Everything was read to the end: an fd per MAP (one more if a MAP was cut short). */
 	if (c->eof && (c->fds < c->maps || c->fds > c->maps + 1))
-		die("MAP messages and fds do not pair");
+		fz_die("MAP messages and fds do not pair", NULL);
 	close(c->fd);
 	c->fd = -1;
 	c->rlen = 0;
@@ -350,7 +344,7 @@ static bool client_drain(struct client *c)
 		c->rlen += (size_t)n;
 		parse_rx(c);
 		if (c->rlen == RX_CAP)
-			die("device message longer than the maximum");
+			fz_die("device message longer than the maximum", NULL);
 	}
 	return got;
 }
@@ -368,7 +362,7 @@ static void pump(struct fz *z)
 		bool moved = false;
 
 		if (n > 8)
-			die("more hostlink fds than listeners and clients");
+			fz_die("more hostlink fds than listeners and clients", NULL);
 		if (poll(pf, (nfds_t)n, 0) > 0) {
 			for (size_t i = 0; i < n; i++) {
 				if (!pf[i].revents)
@@ -387,7 +381,7 @@ static void pump(struct fz *z)
 		if (!moved)
 			return;
 	}
-	die("the host link does not settle");
+	fz_die("the host link does not settle", NULL);
 }
 
 /* ------------------------------------------------------------ what the hosts send */
@@ -398,9 +392,9 @@ static void client_connect(struct fz *z, struct client *c, int which)
 	pump(z);       /* the device sees the close before the new connection */
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
-		die("socket");
+		fz_die("socket", NULL);
 	if (connect(c->fd, (struct sockaddr *)&z->addr[which], z->addr_len[which]) < 0)
-		die("connect");
+		fz_die("connect", NULL);
 	pump(z);
 }
 
@@ -481,7 +475,7 @@ static void fm_cci(struct fz *z, uint16_t op, const uint8_t *pl, size_t n)
 	core_dev_set_time(z->dev, z->now);
 	if (cci_handle_msg(z->fm, msg_buf, 12 + n, rsp, sizeof(rsp), &rsp_len) == 0 &&
 	    (rsp_len < 12 || rsp_len > sizeof(rsp)))
-		die("FM response length out of bounds");
+		fz_die("FM response length out of bounds", NULL);
 	if (getenv("CXLDCD_FUZZ_VERBOSE"))
 		fprintf(stderr, "fm op=0x%04x rc=%u log0=%u\n", op, rsp[8] | rsp[9] << 8,
 			core_evlog_count(z->dev, 0, 4));
@@ -498,7 +492,7 @@ static void send_fd(struct fz *z, struct client *c)
 	int fd = dup(c->fd);
 
 	if (fd < 0)
-		die("dup");
+		fz_die("dup", NULL);
 	memset(ctl, 0, sizeof(ctl));
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
@@ -546,7 +540,7 @@ static void control(struct fz *z, struct client *c, uint8_t b)
 		f.mask = CCI_FAULT_BIT((v >> 1) & 7);
 		f.remaining[(v >> 1) & 7] = v >> 4;
 		if (hostlink_set_faults(z->hl, (uint16_t)(v & 1), &f))
-			die("hostlink_set_faults refused a valid fault");
+			fz_die("hostlink_set_faults refused a valid fault", NULL);
 		break;
 	case 6:
 		if (v & 1)
@@ -554,7 +548,7 @@ static void control(struct fz *z, struct client *c, uint8_t b)
 		else if (v & 4)
 			z->move_faults[(v >> 3) & 3] += z->move_faults[(v >> 3) & 3] < 255;
 		else if (hostlink_set_faults(z->hl, (uint16_t)((v >> 1) & 1), NULL))
-			die("hostlink_set_faults refused to clear");
+			fz_die("hostlink_set_faults refused to clear", NULL);
 		break;
 	default:
 		if (v & 1) {
@@ -590,14 +584,14 @@ static void setup(struct fz *z, uint8_t conf)
 	cfg.mbox_payload_size = MBOX_PAYLOAD;
 	cfg.pending_timeout_ms = (conf & 4) ? 1000 : 0;
 	if (core_dev_new(&cfg, &z->dev, &diag) != 0)
-		die(diag.text);
+		fz_die(diag.text, NULL);
 	z->now = 1;
 	core_dev_set_time(z->dev, z->now);
 	if (mem_registry_new(&z->reg))
-		die("mem_registry_new");
+		fz_die("mem_registry_new", NULL);
 	if (!(conf & 2) && (mem_registry_add(z->reg, &bp, NULL, err, sizeof(err)) ||
 			    mem_dev_new(z->dev, z->reg, &mc, &z->md, err, sizeof(err))))
-		die(err);
+		fz_die(err, NULL);
 	hc.dev = z->dev;
 	hc.md = z->md;
 	hc.max_out_bytes = (conf & 1) ? 64 * 1024 : 0;
@@ -619,9 +613,9 @@ static void setup(struct fz *z, uint8_t conf)
 		hc.log_level = 7;
 	}
 	if (hostlink_new(&hc, &z->hl))
-		die("hostlink_new");
+		fz_die("hostlink_new", NULL);
 	if (cci_ctx_new(z->dev, CCI_FM, 0, &z->fm))
-		die("cci_ctx_new");
+		fz_die("cci_ctx_new", NULL);
 	instance++;
 	for (int i = 0; i < 2; i++) {
 		struct sockaddr_un *a = &z->addr[i];
@@ -634,9 +628,9 @@ static void setup(struct fz *z, uint8_t conf)
 			       (int)getpid(), instance, i);
 		z->addr_len[i] = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len);
 		if (fd < 0 || bind(fd, (struct sockaddr *)a, z->addr_len[i]) < 0 || listen(fd, 8) < 0)
-			die("listen");
+			fz_die("listen", NULL);
 		if (hostlink_listen_fd(z->hl, fd, i == 0))
-			die("hostlink_listen_fd");
+			fz_die("hostlink_listen_fd", NULL);
 	}
 	for (int i = 0; i < NR_CLIENTS; i++) {
 		z->cl[i].fd = -1;
@@ -701,7 +695,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int i = 0; i < NR_CLIENTS; i++)
 			rx_bufs[i] = malloc(RX_CAP);
 		if (!msg_buf || !rx_bufs[0] || !rx_bufs[1])
-			die("out of memory");
+			fz_die("out of memory", NULL);
 	}
 	fds_before = nr_open_fds();
 	setup(&z, data[0]);
@@ -786,6 +780,6 @@ done:
 	check(&z);
 	teardown(&z);
 	if (fds_before >= 0 && nr_open_fds() != fds_before)
-		die("file descriptor leak");
+		fz_die("file descriptor leak", NULL);
 	return 0;
 }

@@ -20,26 +20,21 @@
 #include <string.h>
 
 #include "server/cmdline.h"
+#include "../fuzz-input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_ARGS 256
 
-static void die(const char *what, const char *msg)
-{
-	fprintf(stderr, "fuzz-cmdline: %s%s%s\n", what, msg ? ": " : "", msg ? msg : "");
-	abort();
-}
-
 /* An error must say something, within the buffer. */
 static void check_err(int rc, const char *err, size_t cap)
 {
 	if (rc != 0 && rc != -EINVAL && rc != -ENOMEM)
-		die("unexpected return code", NULL);
+		fz_die("unexpected return code", NULL);
 	if (!memchr(err, 0, cap))
-		die("message not terminated", NULL);
+		fz_die("message not terminated", NULL);
 	if (rc && !err[0])
-		die("error without a message", NULL);
+		fz_die("error without a message", NULL);
 }
 
 static void check_cfg(const struct cmdline_cfg *cfg)
@@ -49,18 +44,18 @@ static void check_cfg(const struct cmdline_cfg *cfg)
 	/* a size of 0 parses: the backend refuses it, after the id (QEMU's order) */
 	for (size_t i = 0; i < cfg->nr_objects; i++)
 		if (!cfg->objects[i].id || !cfg->objects[i].id[0])
-			die("object without id", cfg->objects[i].id);
+			fz_die("object without id", cfg->objects[i].id);
 	for (size_t i = 0; i < cfg->nr_devices; i++)
 		if (!cfg->devices[i].id || !cfg->devices[i].id[0])
-			die("device without id", NULL);
+			fz_die("device without id", NULL);
 	for (size_t i = 0; i < cfg->nr_fm; i++)
 		if (cfg->fm[i].dev >= cfg->nr_devices)
-			die("--fm serves no device", cfg->fm[i].arg);
+			fz_die("--fm serves no device", cfg->fm[i].arg);
 	for (size_t i = 0; i < cfg->nr_host; i++)
 		if (cfg->host[i].dev >= cfg->nr_devices)
-			die("--host-socket serves no device", cfg->host[i].arg);
+			fz_die("--host-socket serves no device", cfg->host[i].arg);
 	if (!cfg->nr_qmp)
-		die("no QMP socket configured", NULL);
+		fz_die("no QMP socket configured", NULL);
 }
 
 static void check_zero(const struct cmdline_cfg *cfg)
@@ -68,7 +63,7 @@ static void check_zero(const struct cmdline_cfg *cfg)
 	static const struct cmdline_cfg zero;
 
 	if (memcmp(cfg, &zero, sizeof(zero)))
-		die("cmdline_fini() left state behind", NULL);
+		fz_die("cmdline_fini() left state behind", NULL);
 }
 
 static void value_parsers(const char *s)
@@ -82,15 +77,15 @@ static void value_parsers(const char *s)
 	if (!err)
 		return;
 	if (cmdline_parse_size(s, &v) == 0 && !s[0])
-		die("empty size accepted", NULL);
+		fz_die("empty size accepted", NULL);
 	if (cmdline_parse_bool(s, &b) == 0 && !s[0])
-		die("empty bool accepted", NULL);
+		fz_die("empty bool accepted", NULL);
 	memset(&tmp, 0, sizeof(tmp));
 	err[0] = 0;
 	rc = cmdline_parse_object(s, &tmp, err, CMDLINE_ERR_MAX);
 	check_err(rc, err, CMDLINE_ERR_MAX);
 	if (!rc && tmp.nr_objects != 1)
-		die("cmdline_parse_object() added no object", s);
+		fz_die("cmdline_parse_object() added no object", s);
 	if (!rc)
 		check_cfg(&(struct cmdline_cfg){ .objects = tmp.objects, .nr_objects = tmp.nr_objects,
 						 .nr_qmp = 1 });

@@ -83,32 +83,16 @@ struct fz {
 	uint8_t tag;
 };
 
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz-fm-socket: %s\n", what);
-	abort();
-}
-
-static void cleanup_dir(void)
-{
-	unlink(sock_path);
-	rmdir(dir);
-	fz_remove_scratch(state_dir);
-}
-
+/* The socket's directory, the store's (emptied for each input) and the buffers, on the first input. */
 static void init_once(void)
 {
-	if (dir[0])
+	if (!fz_scratch_at_exit(dir, sizeof(dir), "fm-sock"))
 		return;
-	snprintf(dir, sizeof(dir), "/tmp/cxldcd-fuzz-fm-XXXXXX");
-	if (!mkdtemp(dir))
-		die("mkdtemp");
-	snprintf(sock_path, sizeof(sock_path), "%s/fm.sock", dir);
-	fz_make_scratch(state_dir, sizeof(state_dir), "fm");
-	atexit(cleanup_dir);
+	fz_path(sock_path, sizeof(sock_path), dir, "fm.sock");
+	fz_scratch_at_exit(state_dir, sizeof(state_dir), "fm");
 	for (int i = 0; i < NR_CLIENTS; i++)
 		if (!(rx_bufs[i] = malloc(RX_CAP)))
-			die("malloc");
+			fz_die("malloc", NULL);
 }
 
 /* Whole responses at the head of c->rx: each well-formed, tags in request order. */
@@ -121,9 +105,9 @@ static void client_check(struct client *c)
 		uint32_t len = p[5] | (uint32_t)p[6] << 8 | (uint32_t)(p[7] & 0x1f) << 16;
 
 		if ((p[0] & 0xf) != 1)
-			die("a message that is not a response");
+			fz_die("a message that is not a response", NULL);
 		if (len > MBOX)
-			die("a response longer than the mailbox");
+			fz_die("a response longer than the mailbox", NULL);
 		if (c->rlen - off < 12 + len)
 			break;
 		if (getenv("CXLDCD_FUZZ_VERBOSE"))
@@ -131,9 +115,9 @@ static void client_check(struct client *c)
 				p[3], p[9], p[8], len);
 		if (!c->lost_order) {
 			if (!c->nr_tags)
-				die("a response to no request");
+				fz_die("a response to no request", NULL);
 			if (p[1] != c->tags[0])
-				die("responses out of order (tag)");
+				fz_die("responses out of order (tag)", NULL);
 			memmove(c->tags, c->tags + 1, --c->nr_tags);
 		}
 		off += 12 + len;
@@ -148,7 +132,7 @@ static void client_read(struct client *c)
 		ssize_t n;
 
 		if (c->rlen == RX_CAP)
-			die("client buffer full");
+			fz_die("client buffer full", NULL);
 		n = recv(c->fd, c->rx + c->rlen, RX_CAP - c->rlen, MSG_DONTWAIT);
 		if (n < 0)
 			break;
@@ -159,16 +143,6 @@ static void client_read(struct client *c)
 		c->rlen += (size_t)n;
 		client_check(c);
 	}
-}
-
-/* The daemon's after-dispatch hook (main-start.c): the round's group commit. */
-static bool group_flush(struct loop *l, void *opaque)
-{
-	struct server_ctx *s = opaque;
-
-	(void)l;
-	srv_group_flush(s);
-	return s->group != NULL;
 }
 
 static void run_loop(struct fz *z)
@@ -196,7 +170,7 @@ static struct client *client_get(struct fz *z, unsigned k)
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)))
-		die("connect");
+		fz_die("connect", NULL);
 	run_loop(z);
 	return c;
 }
@@ -328,24 +302,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	init_once();
 	fds_before = nr_open_fds();
 	memset(&z, 0, sizeof(z));
-	fz_daemon_build(&z.d, false);
-	if (fz_daemon_attach(&z.d, err, sizeof(err)))
-		fz_die("dcd_attach_memory", err);
-	if (loop_new(&z.loop))
-		die("loop_new");
-	z.d.s.loop = z.loop;
-	if (data[0] & 4) {
-		fz_empty_dir(state_dir);
-		if (store_open(state_dir, &z.d.s.st, err, sizeof(err)))
-			fz_die("store_open", err);
-		loop_set_after_dispatch(z.loop, group_flush, &z.d.s);
-	}
+	fz_daemon_run(&z.d, data[0] & 4 ? state_dir : NULL);
+	z.loop = z.d.s.loop;
 	snprintf(err, sizeof(err), "unix:%s", sock_path);
 	unlink(sock_path);
 	if (sock_addr_parse(err, &addr, err, sizeof(err)) ||
 	    fm_listen_new(&z.d.s, &addr, z.d.s.devs[data[0] & 2 ? 1 : 0],
 			  data[0] & 1 ? CCI_MCTP : CCI_FM, &z.fl))
-		die("fm_listen_new");
+		fz_die("fm_listen_new", NULL);
 	for (int i = 0; i < NR_CLIENTS; i++)
 		z.cl[i].fd = -1;
 	for (int i = 0; i < MAX_STEPS && in.off < in.len; i++)
@@ -357,14 +321,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	run_loop(&z);
 	fm_listen_free(z.fl);
-	while (z.d.s.group)         /* what the last round queued, as the daemon's stop */
-		srv_group_flush(&z.d.s);
-	store_close(z.d.s.st);
-	z.d.s.st = NULL;
-	z.d.s.loop = NULL;
-	fz_daemon_free(&z.d);
-	loop_free(z.loop);
+	fz_daemon_stop(&z.d);
 	if (nr_open_fds() != fds_before)
-		die("file descriptor leaked");
+		fz_die("file descriptor leaked", NULL);
 	return 0;
 }

@@ -78,23 +78,10 @@ struct fz {
 	size_t out_len;
 };
 
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz-mctp-pty: %s\n", what);
-	abort();
-}
-
-static void cleanup_dir(void)
-{
-	fz_remove_scratch(state_dir);
-}
-
+/* The store's directory (emptied for each input), on the first input. */
 static void init_once(void)
 {
-	if (state_dir[0])
-		return;
-	fz_make_scratch(state_dir, sizeof(state_dir), "pty");
-	atexit(cleanup_dir);
+	fz_scratch_at_exit(state_dir, sizeof(state_dir), "pty");
 }
 
 /* What the peer reads: whole frames, each a valid packet from the device. */
@@ -111,24 +98,14 @@ static void peer_read(struct fz *z)
 				continue;
 			if (mctp_dec_hdr(z->rx.pkt, z->rx.len, &h) || h.to ||
 			    z->rx.len > MCTP_HDR_SIZE + MCTP_BASELINE_MTU)
-				die("a packet from the device with a bad header, TO set or too long");
+				fz_die("a packet from the device with a bad header, TO set or too long", NULL);
 			if (getenv("CXLDCD_FUZZ_VERBOSE"))
 				fprintf(stderr, "<- packet %zu bytes src %u dst %u tag %u som %d eom %d\n",
 					z->rx.len, h.src, h.dst, h.tag, h.som, h.eom);
 		}
 		if (z->rx.errors || z->rx.fcs_errors)
-			die("the device sent a damaged frame");
+			fz_die("the device sent a damaged frame", NULL);
 	}
-}
-
-/* The daemon's after-dispatch hook (main-start.c): the round's group commit. */
-static bool group_flush(struct loop *l, void *opaque)
-{
-	struct server_ctx *s = opaque;
-
-	(void)l;
-	srv_group_flush(s);
-	return s->group != NULL;
 }
 
 static void run_loop(struct fz *z, int rounds)
@@ -248,7 +225,6 @@ static void step(struct fz *z, struct in *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size, 1 };
-	char err[SRV_ERR_MAX];
 	static struct fz z;
 	int fds_before;
 
@@ -257,45 +233,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	init_once();
 	fds_before = nr_open_fds();
 	memset(&z, 0, sizeof(z));
-	fz_daemon_build(&z.d, false);
-	if (fz_daemon_attach(&z.d, err, sizeof(err)))
-		fz_die("dcd_attach_memory", err);
-	if (loop_new(&z.loop))
-		die("loop_new");
-	z.d.s.loop = z.loop;
-	if (data[0] & 1) {
-		fz_empty_dir(state_dir);
-		if (store_open(state_dir, &z.d.s.st, err, sizeof(err)))
-			fz_die("store_open", err);
-		loop_set_after_dispatch(z.loop, group_flush, &z.d.s);
-	}
+	fz_daemon_run(&z.d, data[0] & 1 ? state_dir : NULL);
+	z.loop = z.d.s.loop;
 	z.dst = data[0] & 4 ? 9 : 0;
 	if (mctp_pty_new(&z.d.s, z.d.s.devs[data[0] & 2 ? 1 : 0], z.dst, &z.pty))
-		die("mctp_pty_new");
+		fz_die("mctp_pty_new", NULL);
 	z.peer = open(mctp_pty_name(z.pty), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (z.peer < 0)
-		die("open the terminal");
+		fz_die("open the terminal", NULL);
 	z.reading = true;
 	mctp_serial_rx_init(&z.rx);
 	for (int i = 0; i < MAX_STEPS && in.off < in.len; i++)
 		step(&z, &in);
 	z.reading = true;
 	run_loop(&z, 64);
-	/*
-	 * What the last round queued, as the daemon's stop: a deferred
-	 * request's answer feeds the bytes held behind it, which may queue
-	 * another one.
-	 */
-	while (z.d.s.group)
-		srv_group_flush(&z.d.s);
+	fz_daemon_flush(&z.d);     /* what the last round queued, the terminal still open */
 	close(z.peer);
 	mctp_pty_free(z.pty);
-	store_close(z.d.s.st);
-	z.d.s.st = NULL;
-	z.d.s.loop = NULL;
-	fz_daemon_free(&z.d);
-	loop_free(z.loop);
+	fz_daemon_stop(&z.d);
 	if (nr_open_fds() != fds_before)
-		die("file descriptor leaked");
+		fz_die("file descriptor leaked", NULL);
 	return 0;
 }

@@ -51,17 +51,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 
-static void remove_dir(void)
-{
-	fz_remove_scratch(dir);
-}
-
-static void make_dir(void)
-{
-	fz_make_scratch(dir, sizeof(dir), "state");
-	atexit(remove_dir);
-}
-
 static uint32_t get_le(const uint8_t *p, unsigned bytes)
 {
 	uint32_t v = 0;
@@ -222,8 +211,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || fz_touches_files(data, size))
 		return 0;
-	if (!dir[0])
-		make_dir();
+	fz_scratch_at_exit(dir, sizeof(dir), "state");
 	fz_daemon_build(&d, false);
 	d.s.objects = json_array();
 	write_store(&d, data, size);

@@ -149,17 +149,6 @@ static int nr_snapshot_files(void)
 	return n;
 }
 
-static void remove_dir(void)
-{
-	fz_remove_scratch(dir);
-}
-
-static void make_dir(void)
-{
-	fz_make_scratch(dir, sizeof(dir), "store");
-	atexit(remove_dir);
-}
-
 /* Inside the scratch directory: its path, a '/', and no "..". */
 static bool in_dir(const char *path)
 {
@@ -588,8 +577,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	if (!dir[0])
-		make_dir();
+	fz_scratch_at_exit(dir, sizeof(dir), "store");
 	fds_before = nr_open_fds();
 	fz_daemon_build(&d, false);
 	d.s.objects = json_array();

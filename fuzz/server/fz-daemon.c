@@ -13,7 +13,10 @@
 
 #include "qmp/qmp.h"
 #include "server/commands.h"
+#include "server/loop.h"
+#include "store/store.h"
 #include "fz-daemon.h"
+#include "fuzz-scratch.h"
 
 static const char *const daemon_argv[] = {
 	"cxldcd",
@@ -33,12 +36,6 @@ static const char *const daemon_argv[] = {
 };
 /* The arguments without the static device: the first 9 (the state target's daemon). */
 #define NR_ARGS_BASE 9
-
-void fz_die(const char *what, const char *detail)
-{
-	fprintf(stderr, "fuzz: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-	abort();
-}
 
 void fz_daemon_check(struct fz_daemon *d)
 {
@@ -109,4 +106,49 @@ void fz_daemon_free(struct fz_daemon *d)
 	srv_ctx_fini(&d->s);
 	qmp_server_free(d->qmp);
 	cmdline_fini(&d->cfg);
+}
+
+/* The daemon's after-dispatch hook (main-start.c): the round's group commit. */
+static bool group_flush(struct loop *l, void *opaque)
+{
+	struct server_ctx *s = opaque;
+
+	(void)l;
+	srv_group_flush(s);
+	return s->group != NULL;
+}
+
+void fz_daemon_run(struct fz_daemon *d, const char *state_dir)
+{
+	char err[SRV_ERR_MAX];
+
+	fz_daemon_build(d, false);
+	if (fz_daemon_attach(d, err, sizeof(err)))
+		fz_die("dcd_attach_memory", err);
+	if (loop_new(&d->s.loop))
+		fz_die("loop_new", NULL);
+	if (state_dir) {
+		fz_empty_dir(state_dir);
+		if (store_open(state_dir, &d->s.st, err, sizeof(err)))
+			fz_die("store_open", err);
+		loop_set_after_dispatch(d->s.loop, group_flush, &d->s);
+	}
+}
+
+void fz_daemon_flush(struct fz_daemon *d)
+{
+	while (d->s.group)
+		srv_group_flush(&d->s);
+}
+
+void fz_daemon_stop(struct fz_daemon *d)
+{
+	struct loop *loop = d->s.loop;
+
+	fz_daemon_flush(d);
+	store_close(d->s.st);
+	d->s.st = NULL;
+	d->s.loop = NULL;
+	fz_daemon_free(d);
+	loop_free(loop);
 }

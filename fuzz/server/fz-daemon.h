@@ -17,6 +17,7 @@
 
 #include "server/cmdline.h"
 #include "server/daemon.h"
+#include "../fuzz-input.h"
 
 struct fz_daemon {
 	struct cmdline_cfg cfg;
@@ -24,7 +25,6 @@ struct fz_daemon {
 	struct server_ctx s;
 };
 
-void fz_die(const char *what, const char *detail);
 /*
  * Up to dcd_create_all(): the devices exist, no memory attached (as before
  * a --state replay).  static_dev: a third device, cxl-static0, with static
@@ -40,6 +40,21 @@ int fz_daemon_attach(struct fz_daemon *d, char *err, size_t cap);
 void fz_daemon_check(struct fz_daemon *d);
 /* As src/server/main.c stop(). */
 void fz_daemon_free(struct fz_daemon *d);
+/*
+ * As the daemon runs (main-start.c): fz_daemon_build() and
+ * fz_daemon_attach(), a loop in d->s.loop, and with @state_dir (emptied
+ * first; NULL: none) a store whose group commit is flushed after each
+ * dispatch.
+ */
+void fz_daemon_run(struct fz_daemon *d, const char *state_dir);
+/*
+ * The group commit flushed until nothing is queued, as the daemon's stop:
+ * a deferred request's answer feeds the bytes held behind it, which may
+ * queue another one.
+ */
+void fz_daemon_flush(struct fz_daemon *d);
+/* After fz_daemon_run(), its listeners freed: fz_daemon_flush(), the store closed, the daemon and loop freed. */
+void fz_daemon_stop(struct fz_daemon *d);
 /* Could the input name a file backend's path ("mem-path", or any \u escape)? */
 bool fz_touches_files(const uint8_t *data, size_t size);
 

@@ -85,26 +85,14 @@ int __wrap_getaddrinfo(const char *node, const char *service, const struct addri
 
 static char rundir[64];
 
-/* The runtime directory, and what the tool made in it (its default socket directory). */
-static void remove_rundir(void)
-{
-	fz_remove_scratch(rundir);
-}
-
+/* The runtime directory (removed at exit with the default socket directory the tool made in it). */
 static void init_once(void)
 {
-	int null;
-
-	if (rundir[0])
+	if (!fz_scratch_at_exit(rundir, sizeof(rundir), "ctl"))
 		return;
-	fz_make_scratch(rundir, sizeof(rundir), "ctl");
-	atexit(remove_rundir);
 	setenv("XDG_RUNTIME_DIR", rundir, 1);
 	unsetenv("CXLDCD_QMP");
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
-		abort();
-	close(null);
+	fz_quiet_stdio();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
