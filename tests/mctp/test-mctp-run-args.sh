@@ -26,5 +26,21 @@ check 2 "missing value for '--fm'" --fm
 check 2 "missing value for '--eid'" --fm unix:/nonexistent/fm.sock --eid -- true
 check 2 "EID is not 8..254: '7'" --fm unix:/nonexistent/fm.sock --eid 7 -- true
 check 2 "usage:" --fm unix:/nonexistent/fm.sock
+# CXLDCD_MCTP_ROUTES is "EID=ADDR[|ADDR08][;EID=...]" and the library keeps
+# an address in 200 bytes (routes.h): an address it cannot carry is refused,
+# not handed on as a route to another address, or one the library drops.
+check 2 "address has a ';' or '|': 'unix:/run/a;9=tcp:10.0.0.1:1'" --fm 'unix:/run/a;9=tcp:10.0.0.1:1' -- true
+check 2 "address has a ';' or '|': 'unix:/run/b|tcp::1'" --fm unix:/run/fm.sock --mctp-cci 'unix:/run/b|tcp::1' -- true
+long=$(printf 'h%.0s' {1..200})
+check 2 "address too long: 'tcp:$long:1'" --fm "tcp:$long:1" -- true
+# An mctp.sock beside fm.sock whose address would not fit is not taken:
+# the route stays (08h over --fm), rather than the library dropping it.
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+deep=$dir/$(printf 'd%.0s' $(seq $((185 - ${#dir}))))
+mkdir "$deep" && touch "$deep/mctp.sock" "$dir/mctp.sock"
+routes='echo "[$CXLDCD_MCTP_ROUTES]"'
+check 0 "[8=unix:$deep/fm.sock]" --fm "unix:$deep/fm.sock" -- sh -c "$routes"
+check 0 "[8=unix:$dir/fm.sock|unix:$dir/mctp.sock]" --fm "unix:$dir/fm.sock" -- sh -c "$routes"
 [[ $fail == 0 ]] && echo "test-mctp-run-args: all passed"
 exit $fail

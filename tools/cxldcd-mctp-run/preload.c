@@ -54,6 +54,7 @@
 
 #include "cci/msg.h"
 #include "fmlink.h"
+#include "routes.h"
 #include "mctp/control.h"
 #include "mctp/mctp.h"
 
@@ -67,7 +68,7 @@
 #define EXPORT __attribute__((visibility("default")))
 
 #define MAX_FD 4096
-#define MAX_ROUTES 16
+#define MAX_ROUTES MCTP_RUN_MAX_ROUTES
 #define IOV_CAP 64              /* iovecs per recvmsg() */
 #define DEFAULT_NET 1u          /* the kernel's MCTP_INITIAL_DEFAULT_NET */
 #define DEVICE_TMO_MS 5000      /* a device silent this long has lost the message */
@@ -83,8 +84,8 @@ struct meta {
 
 struct route {
 	uint8_t eid;
-	char addr[200];         /* the FM socket: type 07h (and 08h without addr08) */
-	char addr08[200];       /* the MCTP CCI socket: type 08h; "" if none */
+	char addr[MCTP_RUN_ADDR_MAX]; /* the FM socket: type 07h (and 08h without addr08) */
+	char addr08[MCTP_RUN_ADDR_MAX]; /* the MCTP CCI socket: type 08h; "" if none */
 	uint8_t prealloc;       /* tags handed out by SIOCMCTPALLOCTAG (bit per tag) */
 };
 

@@ -23,7 +23,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_ROUTES 16
+#include "routes.h"
+
+#define MAX_ROUTES MCTP_RUN_MAX_ROUTES
 #define MCTP_RUN_VERSION "0.1.0"
 #define LIB_NAME "libcxldcd-mctp.so"
 
@@ -34,7 +36,7 @@
 struct route {
 	const char *addr;
 	const char *addr08;     /* --mctp-cci, NULL if not given */
-	char guess[PATH_MAX];   /* unix:DIR/mctp.sock next to an --fm unix:DIR/fm.sock */
+	char guess[MCTP_RUN_ADDR_MAX]; /* unix:DIR/mctp.sock next to an --fm unix:DIR/fm.sock */
 	int eid;                /* -1 until given or assigned */
 };
 
@@ -58,6 +60,18 @@ static int bad(const char *what, const char *arg)
 {
 	fprintf(stderr, "cxldcd-mctp-run: %s '%s'\n", what, arg);
 	return 2;
+}
+
+/* Why @a is not an address the routes can carry (routes.h), or NULL. */
+static const char *bad_addr(const char *a)
+{
+	if (strncmp(a, "unix:", 5) && strncmp(a, "tcp:", 4))
+		return "address is not unix:PATH or tcp:HOST:PORT";
+	if (strpbrk(a, ";|"))
+		return "address has a ';' or '|':";
+	if (strlen(a) >= MCTP_RUN_ADDR_MAX)
+		return "address too long:";
+	return NULL;
 }
 
 static bool eid_used(const struct route *r, unsigned n, int eid)
@@ -91,7 +105,10 @@ static const char *find_lib(char *buf, size_t cap)
 	return buf;
 }
 
-/* The 08h address of @r: --mctp-cci, else DIR/mctp.sock next to DIR/fm.sock if it exists. */
+/*
+ * The 08h address of @r: --mctp-cci, else DIR/mctp.sock next to DIR/fm.sock
+ * if it exists (and its address fits a route).
+ */
 static const char *addr08_of(struct route *r)
 {
 	const char *slash;
@@ -103,14 +120,15 @@ static const char *addr08_of(struct route *r)
 	slash = strrchr(r->addr, '/');
 	if (strcmp(slash ? slash + 1 : r->addr + 5, "fm.sock"))
 		return NULL;
-	snprintf(r->guess, sizeof(r->guess), "%.*smctp.sock",
-		 (int)(slash ? slash + 1 - r->addr : 5), r->addr);
+	if ((size_t)snprintf(r->guess, sizeof(r->guess), "%.*smctp.sock",
+			     (int)(slash ? slash + 1 - r->addr : 5), r->addr) >= sizeof(r->guess))
+		return NULL;
 	return access(r->guess + 5, F_OK) ? NULL : r->guess;
 }
 
 static int set_env(struct route *r, unsigned n)
 {
-	char routes[MAX_ROUTES * 420] = "", lib[PATH_MAX + 32], *pre;
+	char routes[MAX_ROUTES * (2 * MCTP_RUN_ADDR_MAX + 8)] = "", lib[PATH_MAX + 32], *pre;
 	const char *old = getenv("LD_PRELOAD"), *path;
 	size_t off = 0;
 
@@ -166,16 +184,16 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--fm")) {
 			if (n == MAX_ROUTES)
 				return bad("too many endpoints at", argv[i + 1]);
-			if (strncmp(argv[i + 1], "unix:", 5) && strncmp(argv[i + 1], "tcp:", 4))
-				return bad("address is not unix:PATH or tcp:HOST:PORT", argv[i + 1]);
+			if (bad_addr(argv[i + 1]))
+				return bad(bad_addr(argv[i + 1]), argv[i + 1]);
 			r[n].addr = argv[++i];
 			r[n].addr08 = NULL;
 			r[n++].eid = -1;
 		} else if (!strcmp(argv[i], "--mctp-cci")) {
 			if (!n || r[n - 1].addr08)
 				return bad("--mctp-cci must follow its --fm:", argv[i + 1]);
-			if (strncmp(argv[i + 1], "unix:", 5) && strncmp(argv[i + 1], "tcp:", 4))
-				return bad("address is not unix:PATH or tcp:HOST:PORT", argv[i + 1]);
+			if (bad_addr(argv[i + 1]))
+				return bad(bad_addr(argv[i + 1]), argv[i + 1]);
 			r[n - 1].addr08 = argv[++i];
 		} else if (!strcmp(argv[i], "--eid")) {
 			char *end;
