@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Write the seed corpora of fuzz-ctl and fuzz-host-cli (fuzz/tools/*.c: their input formats).
+"""Write the seed corpora of fuzz-ctl, fuzz-host-cli and fuzz-mctp-run (fuzz/tools/*.c: their input formats).
 
 fuzz-ctl: the command lines of docs/ctl.md and tests/ctl (every command,
 its options, bad values), each with what a real daemon sent cxldcd-ctl for
@@ -8,6 +8,9 @@ it: the given cxldcd-ctl runs against a real cxldcd through a proxy that
 records the daemon's bytes (the greeting, replies, events).  Without the
 binaries, the command lines alone with a greeting and one empty reply.
 fuzz-host-cli: the command lines of docs/host.md and tools/cxldcd-host.
+fuzz-mctp-run: the command lines of docs/mctp.md and tests/mctp, each with
+the environment (byte 0 bits 7:6) and the byte after the arguments
+(mctp.sock exists, setenv() fails) the name says.
 
 Run from anywhere:
   python3 fuzz/tools/gen-corpus.py [build/src/server/cxldcd build/tools/cxldcd-ctl/cxldcd-ctl]
@@ -127,6 +130,46 @@ host_lines = {
     'socket-group-bad': ['--agent-socket', '/x', '--agent-socket-group', 'no-such-group-x', '--host-id', '0'],
 }
 
+FM = 'unix:/run/user/1000/cxldcd/fm.sock'
+# name: (arguments, environment (byte 0 bits 7:6), the byte after the arguments)
+mctp_run_lines = {
+    'version': (['--version'], 0, 0), 'version-short': (['-V'], 0, 0),
+    'help': (['--help'], 0, 0), 'help-short': (['-h'], 0, 0),
+    'bogus': (['--bogus'], 0, 0), 'bogus-then-run': (['--bogus', 'x', '--', 'true'], 0, 0),
+    'unknown-after-fm': (['--fm', 'unix:/nonexistent/fm.sock', '--verbose', '--', 'true'], 0, 0),
+    'fm-no-value': (['--fm'], 0, 0),
+    'eid-no-value': (['--fm', 'unix:/nonexistent/fm.sock', '--eid', '--', 'true'], 0, 0),
+    'eid-7': (['--fm', 'unix:/nonexistent/fm.sock', '--eid', '7', '--', 'true'], 0, 0),
+    'eid-255': (['--fm', 'unix:/x/fm.sock', '--eid', '255', '--', 'true'], 0, 0),
+    'eid-hex': (['--fm', 'unix:/x/fm.sock', '--eid', '0x10', '--', 'true'], 0, 0),
+    'eid-junk': (['--fm', 'unix:/x/fm.sock', '--eid', '9x', '--', 'true'], 0, 0),
+    'eid-twice': (['--fm', 'unix:/a/fm.sock', '--eid', '9', '--fm', 'unix:/b/fm.sock', '--eid', '9', '--', 'true'], 0, 0),
+    'eid-second': (['--fm', 'unix:/a/fm.sock', '--eid', '9', '--eid', '10', '--', 'true'], 0, 0),
+    'eid-before-fm': (['--eid', '9', '--fm', 'unix:/a/fm.sock', '--', 'true'], 0, 0),
+    'no-program': (['--fm', 'unix:/nonexistent/fm.sock'], 0, 0),
+    'no-program-dashes': (['--fm', 'unix:/nonexistent/fm.sock', '--'], 0, 0),
+    'no-fm': (['--', 'true'], 0, 0),
+    'fm-bad-address': (['--fm', 'fm.sock', '--', 'true'], 0, 0),
+    'fm-dashes': (['--fm', '--', 'true'], 0, 0),
+    'docs-cxl-mctp': (['--fm', FM, '--eid', '8', '--', './build/examples/cxl-mctp', '1', '8'], 0, 1),
+    'docs-probe': (['--fm', 'unix:/tmp/d/fm.sock', '--', 'build/tests/mctp/mctp-fm-client', '8', 'probe'], 0, 0),
+    'docs-probe-mctp-sock': (['--fm', 'unix:/tmp/d/fm.sock', '--eid', '8', '--', 'mctp-fm-client', '8', 'mctp-cci'], 0, 1),
+    'fm-relative': (['--fm', 'unix:fm.sock', '--', 'true'], 0, 1),
+    'mctp-cci': (['--fm', 'unix:/d/fm.sock', '--mctp-cci', 'unix:/d/mctp.sock', '--eid', '9', '--', 'p', 'a'], 0, 0),
+    'mctp-cci-twice': (['--fm', 'unix:/d/fm.sock', '--mctp-cci', 'unix:/a', '--mctp-cci', 'unix:/b', '--', 'p'], 0, 0),
+    'mctp-cci-first': (['--mctp-cci', 'unix:/d/mctp.sock', '--fm', 'unix:/d/fm.sock', '--', 'p'], 0, 0),
+    'mctp-cci-bad': (['--fm', 'unix:/d/fm.sock', '--mctp-cci', 'mctp.sock', '--', 'p'], 0, 0),
+    'tcp': (['--fm', 'tcp:127.0.0.1:4444', '--mctp-cci', 'tcp::4445', '--', 'p'], 0, 0),
+    'three': (['--fm', 'unix:/a/fm.sock', '--eid', '9', '--fm', 'tcp::1', '--fm', 'unix:/c/fm.sock', '--eid', '8',
+               '--mctp-cci', 'tcp:[::1]:2', '--', 'p', '--', '--fm'], 0, 1),
+    'too-many': ([a for i in range(17) for a in ('--fm', 'unix:/e%d/fm.sock' % i)] + ['--', 'p'], 0, 0),
+    'sixteen': ([a for i in range(16) for a in ('--fm', 'tcp::%d' % i)] + ['--', 'p'], 0, 0),
+    'preload-default': (['--fm', FM, '--', 'true'], 1, 0),
+    'preload-kept': (['--fm', FM, '--', 'true'], 2, 0),
+    'preload-missing': (['--fm', FM, '--', 'true'], 3, 0),
+    'setenv-fails': (['--fm', FM, '--', 'true'], 0, 2),
+}
+
 
 def args_blob(args, flags=0):
     return bytes([len(args) | flags]) + b''.join(a.encode() + b'\0' for a in args)
@@ -208,6 +251,7 @@ def main():
         replies = record(sys.argv[1], sys.argv[2], ctl_lines)
     write('ctl', {n: args_blob(a) + replies[n] for n, a in ctl_lines.items()})
     write('host-cli', {n: args_blob(a, (i % 4) << 6) for i, (n, a) in enumerate(host_lines.items())})
+    write('mctp-run', {n: args_blob(a, env << 6) + bytes([tail]) for n, (a, env, tail) in mctp_run_lines.items()})
 
 
 main()
