@@ -90,6 +90,7 @@
 #include "../cci/steps.h"
 #include "../fuzz-input.h"
 #include "../fuzz-scratch.h"
+#include "fz-link-dev.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -134,13 +135,6 @@ static size_t msg(uint8_t *buf, size_t cap, uint8_t type, uint32_t seq, const ui
 
 /* ================================================================ agent side */
 
-/* One group's extents as the FM added them (for forced release and re-adding). */
-struct ext {
-	uint64_t dpa, len;
-	uint16_t tag;               /* 0: untagged */
-	uint16_t seq;
-};
-
 struct app {
 	int fd;                     /* -1: not connected */
 	uint8_t rx[APP_RX];
@@ -149,13 +143,9 @@ struct app {
 };
 
 struct az {
-	struct cxldcd_dev *dev;
-	struct mem_registry *reg;
-	struct mem_dev *md;
-	struct hostlink *hl;
+	struct fz_link_dev ld;
 	struct cxldcd_host *h;
 	uint64_t now_ms;
-	struct ext ext[4];          /* A0, A1, B, C */
 	uint64_t id[3];             /* groups A, B, C as the agent numbered them */
 	struct app app[NR_APPS];
 	uint32_t seq;
@@ -169,12 +159,6 @@ static uint64_t host_clock(void *opaque)
 	const struct az *z = opaque;
 
 	return z->now_ms;
-}
-
-static void host_log(void *opaque, int level, const char *text)
-{
-	(void)opaque;
-	fprintf(stderr, "host <%d>: %s\n", level, text);
 }
 
 /* Every application's replies: whole, well-formed messages of the app protocol. */
@@ -264,13 +248,13 @@ static void pump(struct az *z)
 
 	for (int round = 0; round < max && quiet < 2; round++) {
 		struct pollfd fds[64];
-		size_t n = hostlink_pollfds(z->hl, fds, 62), nhl = n;
+		size_t n = hostlink_pollfds(z->ld.hl, fds, 62), nhl = n;
 		int moved = 0;
 
 		fds[n++] = (struct pollfd){ .fd = cxldcd_host_get_fd(z->h), .events = POLLIN };
 		if (z->h1)
 			fds[n++] = (struct pollfd){ .fd = cxldcd_host_get_fd(z->h1), .events = POLLIN };
-		hostlink_tick(z->hl);
+		hostlink_tick(z->ld.hl);
 		if (poll(fds, (nfds_t)n, 0) > 0) {
 			for (size_t i = 0; i < n; i++) {
 				if (!fds[i].revents)
@@ -281,7 +265,7 @@ static void pump(struct az *z)
 				else if (i > nhl)
 					cxldcd_host_process(z->h1);
 				else
-					hostlink_process_fd(z->hl, fds[i].fd,
+					hostlink_process_fd(z->ld.hl, fds[i].fd,
 							    hostlink_poll_events(fds[i].revents));
 			}
 		}
@@ -295,7 +279,7 @@ static void pump(struct az *z)
 		app_read(&z->app[i]);
 }
 
-static enum cxldcd_rc fm_add_to(struct az *z, uint16_t host, const struct ext *e)
+static enum cxldcd_rc fm_add_to(struct az *z, uint16_t host, const struct fz_ext *e)
 {
 	struct cxldcd_extent x = { .dpa = e->dpa, .len = e->len, .shared_seq = e->seq };
 	struct core_add_req rq = { .host = host, .policy = CXLDCD_ADD_PRESCRIPTIVE,
@@ -303,10 +287,10 @@ static enum cxldcd_rc fm_add_to(struct az *z, uint16_t host, const struct ext *e
 
 	if (e->tag)
 		fz_tag(x.tag, e->tag);
-	return core_add(z->dev, &rq, NULL, NULL);
+	return core_add(z->ld.dev, &rq, NULL, NULL);
 }
 
-static enum cxldcd_rc fm_add(struct az *z, const struct ext *e)
+static enum cxldcd_rc fm_add(struct az *z, const struct fz_ext *e)
 {
 	return fm_add_to(z, 0, e);
 }
@@ -328,11 +312,11 @@ static enum cxldcd_rc fm_add_a(struct az *z, uint16_t host)
 		fz_tag(rq.tag, 1);
 	}
 	for (int i = 0; i < 2; i++) {
-		a[i] = (struct cxldcd_extent){ .dpa = z->ext[i].dpa, .len = z->ext[i].len,
-					       .shared_seq = z->ext[i].seq };
+		a[i] = (struct cxldcd_extent){ .dpa = z->ld.ext[i].dpa, .len = z->ld.ext[i].len,
+					       .shared_seq = z->ld.ext[i].seq };
 		fz_tag(a[i].tag, 1);
 	}
-	rc = core_add(z->dev, &rq, NULL, &diag);
+	rc = core_add(z->ld.dev, &rq, NULL, &diag);
 	if (rc && getenv("CXLDCD_FUZZ_VERBOSE"))
 		fprintf(stderr, "add A to host %u: %s\n", host, diag.text);
 	return rc;
@@ -356,32 +340,14 @@ static uint64_t group_id_of(struct az *z, bool tagged, uint16_t tag, uint64_t dp
 static void az_setup(struct az *z, bool group_files)
 {
 	struct cxldcd_dev_cfg cfg;
-	struct cxldcd_diag diag;
-	struct mem_backend_props bp = { .type = MEM_TYPE_MEMFD, .id = "mem0", .size = 512 * MIB };
-	struct mem_dev_cfg mc = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true };
-	struct hostlink_cfg hc = { 0 };
 	struct cxldcd_host_cfg c = { 0 };
-	struct core_region_info r0, r1;
-	char err[256];
 
 	memset(z, 0, sizeof(*z));
 	for (int i = 0; i < NR_APPS; i++)
 		z->app[i].fd = -1;
 	fz_dev_cfg(&cfg, 0);
 	cfg.pending_timeout_ms = 0;
-	if (core_dev_new(&cfg, &z->dev, &diag) || core_region_get(z->dev, 0, &r0) ||
-	    core_region_get(z->dev, 1, &r1))
-		fz_die("core_dev_new", NULL);
-	if (mem_registry_new(&z->reg) || mem_registry_add(z->reg, &bp, NULL, err, sizeof(err)) ||
-	    mem_dev_new(z->dev, z->reg, &mc, &z->md, err, sizeof(err)))
-		fz_die("memory", NULL);
-	hc.dev = z->dev;
-	hc.md = z->md;
-	if (hostlink_new(&hc, &z->hl))
-		fz_die("hostlink_new", NULL);
-	unlink(link_path);
-	if (hostlink_listen_unix(z->hl, link_path, NULL))
-		fz_die("hostlink_listen_unix", NULL);
+	fz_link_dev_new(&z->ld, &cfg, NULL, NULL, link_path);
 	z->now_ms = 1000;
 	c.socket_path = link_path;
 	c.accept = CXLDCD_HOST_ACCEPT_ALL;
@@ -389,7 +355,7 @@ static void az_setup(struct az *z, bool group_files)
 	c.clock_opaque = z;
 	c.group_files = group_files;
 	if (getenv("CXLDCD_FUZZ_VERBOSE")) {
-		c.log_fn = host_log;
+		c.log_fn = fz_host_log;
 		c.log_level = 7;
 	}
 	if (cxldcd_host_new(&c, &z->h))
@@ -406,18 +372,13 @@ static void az_setup(struct az *z, bool group_files)
 	unlink(app_path);
 	if (cxldcd_host_serve_apps(z->h, app_path))
 		fz_die("cxldcd_host_serve_apps", NULL);
-	/* A: tag 1, two extents (shared sequence 0, 1); B: untagged; C: tag 2 */
-	z->ext[0] = (struct ext){ r1.base, BLOCK, 1, 0 };
-	z->ext[1] = (struct ext){ r1.base + 4 * MIB, BLOCK, 1, 1 };
-	z->ext[2] = (struct ext){ r0.base, 2 * BLOCK, 0, 0 };
-	z->ext[3] = (struct ext){ r1.base + 8 * MIB, BLOCK, 2, 0 };
 	if (fm_add_a(z, 0))
 		fz_die("add A", NULL);
 	pump(z);
-	if (fm_add(z, &z->ext[2]))
+	if (fm_add(z, &z->ld.ext[2]))
 		fz_die("add B", NULL);
 	pump(z);
-	if (fm_add(z, &z->ext[3]))
+	if (fm_add(z, &z->ld.ext[3]))
 		fz_die("add C", NULL);
 	pump(z);
 	z->id[0] = group_id_of(z, true, 1, 0);
@@ -456,21 +417,16 @@ static void az_teardown(struct az *z)
 	cxldcd_host_free(z->h1);
 	for (int round = 0; round < 8; round++) {
 		struct pollfd fds[64];
-		size_t k = hostlink_pollfds(z->hl, fds, 64);
+		size_t k = hostlink_pollfds(z->ld.hl, fds, 64);
 
 		if (poll(fds, (nfds_t)k, 0) <= 0)
 			break;
 		for (size_t i = 0; i < k; i++)
 			if (fds[i].revents)
-				hostlink_process_fd(z->hl, fds[i].fd,
+				hostlink_process_fd(z->ld.hl, fds[i].fd,
 						    hostlink_poll_events(fds[i].revents));
 	}
-	hostlink_disconnect(z->hl, 0);
-	hostlink_disconnect(z->hl, 1);
-	core_dev_free(z->dev);
-	mem_dev_free(z->md);
-	hostlink_free(z->hl);
-	mem_registry_free(z->reg);
+	fz_link_dev_free(&z->ld);
 }
 
 static struct app *app_get(struct az *z, unsigned k)
@@ -575,20 +531,20 @@ static void az_step(struct az *z, struct in *in)
 		app_hangup(z, &z->app[op & 3], !(in_u8(in) & 1));
 		break;
 	case 6: {
-		const struct ext *e;
+		const struct fz_ext *e;
 		struct cxldcd_extent x;
 		struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
 					       .forced = true, .nr_extents = 1, .extents = &x };
 
 		v = in_u8(in);
-		e = &z->ext[v & 3];
+		e = &z->ld.ext[v & 3];
 		x = (struct cxldcd_extent){ .dpa = e->dpa, .len = v & 4 ? BLOCK : e->len };
-		(void)core_release(z->dev, &rq, NULL);
+		(void)core_release(z->ld.dev, &rq, NULL);
 		pump(z);
 		break;
 	}
 	case 7:
-		(void)fm_add(z, &z->ext[in_u8(in) & 3]);
+		(void)fm_add(z, &z->ld.ext[in_u8(in) & 3]);
 		pump(z);
 		break;
 	case 8:
@@ -609,7 +565,7 @@ static void az_step(struct az *z, struct in *in)
 		v = in_u8(in);
 		/* sharable capacity goes per tag: both extents of A */
 		for (int i = 0; i < 2; i++)
-			x[i] = (struct cxldcd_extent){ .dpa = z->ext[i].dpa, .len = BLOCK };
+			x[i] = (struct cxldcd_extent){ .dpa = z->ld.ext[i].dpa, .len = BLOCK };
 		switch (v & 3) {
 		case 0: /* host 1 shares group A (Enable Shared Access of its tag) */
 			(void)fm_add_a(z, 1);
@@ -617,7 +573,7 @@ static void az_step(struct az *z, struct in *in)
 		case 1: /* host 1 loses them by force: host 0's sharers move */
 		case 2: /* the FM asks host 1 to release them; its agent does */
 			rq.forced = (v & 3) == 1;
-			if (core_release(z->dev, &rq, &diag) && getenv("CXLDCD_FUZZ_VERBOSE"))
+			if (core_release(z->ld.dev, &rq, &diag) && getenv("CXLDCD_FUZZ_VERBOSE"))
 				fprintf(stderr, "release from host 1: %s\n", diag.text);
 			break;
 		case 3: /* host 1's agent gives group A back unsolicited */
@@ -633,7 +589,7 @@ static void az_step(struct az *z, struct in *in)
 		break;
 	}
 	z->short_now = false;
-	fz_check(z->dev);
+	fz_check(z->ld.dev);
 }
 
 static void agent_side(const uint8_t *data, size_t size, bool group_files)

@@ -60,6 +60,7 @@
 #include "../cci/steps.h"
 #include "../fuzz-input.h"
 #include "../fuzz-scratch.h"
+#include "fz-link-dev.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -99,20 +100,10 @@ struct mut {
 	size_t n;
 };
 
-struct ext {
-	uint64_t dpa, len;
-	uint16_t tag;
-	uint16_t seq;
-};
-
 struct fz {
-	struct cxldcd_dev *dev;
-	struct mem_registry *reg;
-	struct mem_dev *md;
-	struct hostlink *hl;
+	struct fz_link_dev ld;
 	struct cxldcd_host *h;
 	uint64_t now_ms;
-	struct ext ext[4];
 	int px_host, px_dev;        /* the proxy's ends: towards the agent, the device */
 	size_t dev_len, host_len;   /* bytes buffered from each side */
 	int fds[MAX_FDS];           /* fds from the device not yet forwarded */
@@ -141,12 +132,6 @@ static uint64_t host_clock(void *opaque)
 static uint64_t dev_clock(void *opaque)
 {
 	return ((const struct fz *)opaque)->now_ms;
-}
-
-static void host_log(void *opaque, int level, const char *text)
-{
-	(void)opaque;
-	fprintf(stderr, "host <%d>: %s\n", level, text);
 }
 
 static void send_all(int fd, const uint8_t *p, size_t len, const int *fds, unsigned nfd)
@@ -291,14 +276,14 @@ static void pump(struct fz *z)
 
 	for (int round = 0; round < 400 && quiet < 2; round++) {
 		struct pollfd fds[64];
-		size_t n = hostlink_pollfds(z->hl, fds, 60), nhl = n;
+		size_t n = hostlink_pollfds(z->ld.hl, fds, 60), nhl = n;
 		int moved = 0;
 
 		if (z->h)
 			fds[n++] = (struct pollfd){ .fd = cxldcd_host_get_fd(z->h), .events = POLLIN };
-		hostlink_tick(z->hl);
-		core_dev_set_time(z->dev, z->now_ms * 1000000);
-		core_tick(z->dev, z->now_ms * 1000000);
+		hostlink_tick(z->ld.hl);
+		core_dev_set_time(z->ld.dev, z->now_ms * 1000000);
+		core_tick(z->ld.dev, z->now_ms * 1000000);
 		if (poll(fds, (nfds_t)n, 0) > 0) {
 			for (size_t i = 0; i < n; i++) {
 				if (!fds[i].revents)
@@ -307,7 +292,7 @@ static void pump(struct fz *z)
 				if (i >= nhl)
 					cxldcd_host_process(z->h);
 				else
-					hostlink_process_fd(z->hl, fds[i].fd,
+					hostlink_process_fd(z->ld.hl, fds[i].fd,
 							    hostlink_poll_events(fds[i].revents));
 			}
 		}
@@ -354,24 +339,24 @@ static void fm_add(struct fz *z, uint8_t v)
 	if (n == 2)
 		first = 0;
 	for (unsigned i = 0; i < n; i++) {
-		const struct ext *e = &z->ext[first + i];
+		const struct fz_ext *e = &z->ld.ext[first + i];
 
 		x[i] = (struct cxldcd_extent){ .dpa = e->dpa, .len = e->len, .shared_seq = e->seq };
 		if (e->tag)
 			fz_tag(x[i].tag, e->tag);
 	}
 	rq.nr_extents = n;
-	(void)core_add(z->dev, &rq, NULL, NULL);
+	(void)core_add(z->ld.dev, &rq, NULL, NULL);
 }
 
 static void fm_release(struct fz *z, uint8_t v)
 {
-	const struct ext *e = &z->ext[v & 3];
+	const struct fz_ext *e = &z->ld.ext[v & 3];
 	struct cxldcd_extent x = { .dpa = e->dpa, .len = v & 8 ? BLOCK : e->len };
 	struct core_release_req rq = { .host = 0, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
 				       .forced = (v & 4) != 0, .nr_extents = 1, .extents = &x };
 
-	(void)core_release(z->dev, &rq, NULL);
+	(void)core_release(z->ld.dev, &rq, NULL);
 }
 
 static void agent_op(struct fz *z, uint8_t v, struct in *in)
@@ -414,39 +399,14 @@ static void agent_op(struct fz *z, uint8_t v, struct in *in)
 static void setup(struct fz *z, bool group_files)
 {
 	struct cxldcd_dev_cfg cfg;
-	struct cxldcd_diag diag;
-	struct mem_backend_props bp = { .type = MEM_TYPE_MEMFD, .id = "mem0", .size = 512 * MIB };
-	struct mem_dev_cfg mc = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true };
-	struct hostlink_cfg hc = { 0 };
 	struct cxldcd_host_cfg c = { 0 };
-	struct core_region_info r0, r1;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char err[256];
 	int ls;
 
 	memset(z, 0, sizeof(*z));
 	z->now_ms = 1000;
 	fz_dev_cfg(&cfg, 0);
-	if (core_dev_new(&cfg, &z->dev, &diag) || core_region_get(z->dev, 0, &r0) ||
-	    core_region_get(z->dev, 1, &r1))
-		fz_die("core_dev_new", NULL);
-	core_dev_set_time(z->dev, z->now_ms * 1000000);
-	if (mem_registry_new(&z->reg) || mem_registry_add(z->reg, &bp, NULL, err, sizeof(err)) ||
-	    mem_dev_new(z->dev, z->reg, &mc, &z->md, err, sizeof(err)))
-		fz_die("memory", NULL);
-	hc.dev = z->dev;
-	hc.md = z->md;
-	hc.clock = dev_clock;
-	hc.clock_opaque = z;
-	if (hostlink_new(&hc, &z->hl))
-		fz_die("hostlink_new", NULL);
-	unlink(link_path);
-	if (hostlink_listen_unix(z->hl, link_path, NULL))
-		fz_die("hostlink_listen_unix", NULL);
-	z->ext[0] = (struct ext){ r1.base, BLOCK, 1, 0 };
-	z->ext[1] = (struct ext){ r1.base + 4 * MIB, BLOCK, 1, 1 };
-	z->ext[2] = (struct ext){ r0.base, 2 * BLOCK, 0, 0 };
-	z->ext[3] = (struct ext){ r1.base + 8 * MIB, BLOCK, 2, 0 };
+	fz_link_dev_new(&z->ld, &cfg, dev_clock, z, link_path);
 	/* the proxy: the agent connects to it, it connects to the device */
 	unlink(proxy_path);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", proxy_path);
@@ -462,7 +422,7 @@ static void setup(struct fz *z, bool group_files)
 	c.chain_timeout_ms = 2000;
 	c.move_wait_ms = 1000;
 	if (getenv("CXLDCD_FUZZ_VERBOSE")) {
-		c.log_fn = host_log;
+		c.log_fn = fz_host_log;
 		c.log_level = 7;
 	}
 	if (cxldcd_host_new(&c, &z->h))
@@ -485,11 +445,7 @@ static void teardown(struct fz *z)
 	close(z->px_dev);
 	for (unsigned i = 0; i < z->nr_fds; i++)
 		close(z->fds[i]);
-	hostlink_disconnect(z->hl, 0);
-	core_dev_free(z->dev);
-	mem_dev_free(z->md);
-	hostlink_free(z->hl);
-	mem_registry_free(z->reg);
+	fz_link_dev_free(&z->ld);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -544,7 +500,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		pump(&z);
-		fz_check(z.dev);
+		fz_check(z.ld.dev);
 	}
 	teardown(&z);
 	if (nr_open_fds() != fds_before)
