@@ -127,12 +127,34 @@ static int dcmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* RssAnon of this process, bytes (0 if unknown). */
+static double rss_anon(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	double kb = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "RssAnon: %lf", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+/* The footprint of the last restore (-b): core_footprint() and the RssAnon it added. */
+struct foot {
+	struct core_footprint f;
+	double rss;
+};
+
 struct result {
 	uint32_t items;
 	size_t bytes;
 	double ns[MAX_REPS], cpu_ns[MAX_REPS]; /* wall and thread CPU time, sorted */
 	double chk_ns[MAX_REPS];            /* CPU time of one more core_check_invariants() */
 	double med, cpu_med, chk_med;
+	struct foot ft;                     /* the last restore's */
 };
 
 static double median(double *v, uint32_t n)
@@ -142,10 +164,10 @@ static double median(double *v, uint32_t n)
 }
 
 /* One timed restore of snap into a new device (and the check after it): ns[3] = wall, CPU, check. */
-static void restore_once(uint32_t n, const uint8_t *snap, size_t len, double ns[3])
+static void restore_once(uint32_t n, const uint8_t *snap, size_t len, double ns[3], struct foot *ft)
 {
 	struct cxldcd_dev *b = new_dev(n);
-	double t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+	double r0 = rss_anon(), t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 	struct cxldcd_diag d;
 
 	if (core_restore(b, snap, len, &d))
@@ -156,11 +178,13 @@ static void restore_once(uint32_t n, const uint8_t *snap, size_t len, double ns[
 	if (core_check_invariants(b, d.text, sizeof(d.text)))
 		die("check", &d);
 	ns[2] = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+	core_footprint(b, &ft->f);
+	ft->rss = rss_anon() - r0;
 	core_dev_free(b);
 }
 
 /* restore_once() in a child forked for it (-f): its figures come back through a pipe. */
-static void restore_fresh(uint32_t n, const uint8_t *snap, size_t len, double ns[3])
+static void restore_fresh(uint32_t n, const uint8_t *snap, size_t len, double ns[3], struct foot *ft)
 {
 	int fd[2], st;
 	pid_t pid;
@@ -172,11 +196,13 @@ static void restore_fresh(uint32_t n, const uint8_t *snap, size_t len, double ns
 		die("fork", &(struct cxldcd_diag){ .text = "fork() failed" });
 	if (!pid) {
 		close(fd[0]);
-		restore_once(n, snap, len, ns);
-		_exit(write(fd[1], ns, 3 * sizeof(*ns)) == 3 * sizeof(*ns) ? 0 : 1);
+		restore_once(n, snap, len, ns, ft);
+		_exit(write(fd[1], ns, 3 * sizeof(*ns)) == 3 * sizeof(*ns) &&
+		      write(fd[1], ft, sizeof(*ft)) == sizeof(*ft) ? 0 : 1);
 	}
 	close(fd[1]);
-	if (read(fd[0], ns, 3 * sizeof(*ns)) != 3 * sizeof(*ns) || waitpid(pid, &st, 0) != pid || st)
+	if (read(fd[0], ns, 3 * sizeof(*ns)) != 3 * sizeof(*ns) || read(fd[0], ft, sizeof(*ft)) != sizeof(*ft) ||
+	    waitpid(pid, &st, 0) != pid || st)
 		die("child", &(struct cxldcd_diag){ .text = "the restore in the child failed" });
 	close(fd[0]);
 }
@@ -198,9 +224,9 @@ static void run(uint32_t n, uint32_t reps, bool fresh, struct result *res)
 		double ns[3];
 
 		if (fresh)
-			restore_fresh(n, snap, len, ns);
+			restore_fresh(n, snap, len, ns, &res->ft);
 		else
-			restore_once(n, snap, len, ns);
+			restore_once(n, snap, len, ns, &res->ft);
 		if (i) {
 			res->ns[i - 1] = ns[0];
 			res->cpu_ns[i - 1] = ns[1];
@@ -218,6 +244,33 @@ static void row(const struct result *r, uint32_t reps)
 	printf("%-8u %10zu %9.3f ms (%8.3f-%8.3f) %7.1f ns %9.3f ms (%8.3f) %7.1f ns %7.1f ns\n",
 	       r->items, r->bytes, r->med / 1e6, r->ns[0] / 1e6, r->ns[reps - 1] / 1e6, r->med / r->items,
 	       r->cpu_med / 1e6, r->cpu_ns[0] / 1e6, r->cpu_med / r->items, r->chk_med / r->items);
+}
+
+/* What the restored device holds, by structure (core_footprint()), per item. */
+static void footprint(const struct result *r)
+{
+	const struct core_footprint *f = &r->ft.f;
+	const struct { const char *what; size_t bytes; } row[] = {
+		{ "allocations (slab)", f->allocs }, { "holds (slab)", f->holds }, { "tags (slab)", f->tags },
+		{ "tag hash", f->tag_hash }, { "tag slots + counts", f->tag_arrays },
+		{ "index node chunks (region trees, tag-host)", f->node_chunks },
+		{ "  of which tag-host nodes", f->tag_host_nodes },
+		{ "pending groups", f->groups }, { "pending-group rings", f->group_rings },
+		{ "event-log rings", f->event_rings },
+	};
+	size_t sum = 0;
+
+	printf("\nfootprint after a restore of %u items (core_footprint(); mapped blocks count whole 2 MiB units):\n",
+	       r->items);
+	for (size_t i = 0; i < sizeof(row) / sizeof(row[0]); i++) {
+		printf("  %-44s %10zu B %7.1f B/item\n", row[i].what, row[i].bytes, (double)row[i].bytes / r->items);
+		sum += i == 6 ? 0 : row[i].bytes;
+	}
+	printf("  %-44s %10zu B %7.1f B/item\n", "sum (the model)", sum, (double)sum / r->items);
+	printf("  %-44s %10zu B %7.1f B/item\n", "restore scratch (given back at its end)", f->restore_scratch,
+	       (double)f->restore_scratch / r->items);
+	printf("  %-44s %10.0f B %7.1f B/item\n", "RssAnon growth over the restore (process)", r->ft.rss,
+	       r->ft.rss / r->items);
 }
 
 int main(int argc, char **argv)
@@ -247,5 +300,6 @@ int main(int argc, char **argv)
 	printf("ratio per item %u/%u (medians): wall %.2f, cpu %.2f\n", big.items, small.items,
 	       (big.med / big.items) / (small.med / small.items),
 	       (big.cpu_med / big.items) / (small.cpu_med / small.items));
+	footprint(&big);
 	return 0;
 }

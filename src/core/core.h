@@ -520,6 +520,24 @@ typedef void core_progress_fn(void *opaque);
 int core_restore_paced(struct cxldcd_dev *dev, const uint8_t *p, size_t len,
 		       core_progress_fn *progress, void *opaque, struct cxldcd_diag *diag);
 
+/*
+ * core_footprint() - the bytes the model's structures hold, by kind, as
+ * allocated (a mapping counts its whole 2 MiB units; a heap block its own
+ * size): what a restore touches (docs/performance.md, "Session 11:
+ * restart footprint").  restore_scratch is the peak scratch of the last
+ * core_restore() (given back at its end).
+ */
+struct core_footprint {
+	size_t allocs, holds, tags;     /* the slabs: their pages and chunks */
+	size_t tag_hash, tag_arrays;    /* the tag hash table(s); creation-order slots and counts */
+	size_t node_chunks;             /* index nodes carved from bulk memory (region trees, tag-host) */
+	size_t tag_host_nodes;          /* of the index nodes, the tag-host index's (wherever they are) */
+	size_t groups, group_rings;     /* pending groups; each host's ring of them */
+	size_t event_rings;             /* every event log's ring */
+	size_t restore_scratch;
+};
+void core_footprint(const struct cxldcd_dev *dev, struct core_footprint *f);
+
 /* No host has a 4802h/4803h More chain staged (a quiet moment for a snapshot). */
 bool core_staging_idle(const struct cxldcd_dev *dev);
 

@@ -191,6 +191,26 @@ void core_node_free(struct cxldcd_dev *dev, void *p)
 	core_free(dev, p);
 }
 
+size_t core_chunks_bytes(const struct cxldcd_dev *dev)
+{
+	size_t n = 0;
+
+	for (const struct node_chunk *c = dev->chunks; c; c = c->next)
+		n += c->bytes;
+	return n;
+}
+
+void core_footprint(const struct cxldcd_dev *dev, struct core_footprint *f)
+{
+	*f = (struct core_footprint){ .allocs = slab_bytes(&dev->allocs), .holds = slab_bytes(&dev->holds),
+				      .tags = slab_bytes(&dev->tags), .node_chunks = core_chunks_bytes(dev),
+				      .tag_host_nodes = dev->th ? tag_host_bytes(dev) : 0,
+				      .event_rings = evlog_bytes(dev),
+				      .restore_scratch = dev->restore_scratch };
+	tag_footprint(dev, &f->tag_hash, &f->tag_arrays);
+	pending_footprint(dev, &f->groups, &f->group_rings);
+}
+
 /* Every chunk back (the device is going: its nodes were given back, or go with them). */
 void core_chunks_fini(struct cxldcd_dev *dev)
 {

@@ -338,3 +338,14 @@ enum cxldcd_rc core_irq_policy_set(struct cxldcd_dev *dev, uint16_t owner, const
 	memcpy(dev->owners[o].irq, in, n);
 	return CXLDCD_RC_SUCCESS;
 }
+
+size_t evlog_bytes(const struct cxldcd_dev *dev)
+{
+	size_t n = 0;
+
+	for (uint32_t o = 0; dev->owners && o <= dev->cfg.nr_hosts; o++)
+		for (unsigned k = 0; k < CXLDCD_NR_LOGS; k++)
+			if (dev->owners[o].logs[k].rec)
+				n += core_bulk_span(dev, sizeof(struct cxldcd_event) * dev->owners[o].logs[k].cap);
+	return n;
+}

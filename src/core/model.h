@@ -220,6 +220,7 @@ struct cxldcd_dev {
 	struct bgop **bg;            /* bgop.c: [BG_SLOTS], NULL until the first operation */
 	struct feat_state feat;      /* features.c */
 	struct ras **ras;            /* ras.c: [nr_hosts], NULL until first written */
+	size_t restore_scratch;      /* snapshot.c: the last restore's scratch (core_footprint()) */
 };
 
 /* Spare objects reserved before a commit (validate-then-commit). */
@@ -240,6 +241,8 @@ void slab_free(struct cxldcd_dev *dev, struct slab *s, void *p);
 int slab_reserve(struct cxldcd_dev *dev, struct slab *s, uint32_t n);
 /* Give every page back (live objects included). */
 void slab_fini(struct cxldcd_dev *dev, struct slab *s);
+/* Bytes of its pages and chunks, as allocated. */
+size_t slab_bytes(const struct slab *s);
 
 static inline struct alloc *alloc_new(struct cxldcd_dev *dev)
 {
@@ -640,6 +643,11 @@ int tag_host_check(const struct cxldcd_dev *dev, const uint32_t *held, char *msg
 	} while (0)
 /* Bytes of index nodes in use (tests). */
 size_t tag_host_bytes(const struct cxldcd_dev *dev);
+/* core_footprint()'s parts: tag.c (hash, arrays), dev.c (node chunks), pending.c, evlog.c. */
+void tag_footprint(const struct cxldcd_dev *dev, size_t *hash, size_t *arrays);
+size_t core_chunks_bytes(const struct cxldcd_dev *dev);
+void pending_footprint(const struct cxldcd_dev *dev, size_t *groups, size_t *rings);
+size_t evlog_bytes(const struct cxldcd_dev *dev);
 
 /* ------------------------------------------------------------ evlog.c */
 int evlog_init(struct cxldcd_dev *dev);

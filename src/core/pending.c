@@ -248,3 +248,14 @@ int core_pending_locate(const struct cxldcd_dev *dev, uint16_t host, uint64_t po
 	*off = (uint32_t)(pos - before(h, lo));
 	return 0;
 }
+
+void pending_footprint(const struct cxldcd_dev *dev, size_t *groups, size_t *rings)
+{
+	*groups = *rings = 0;
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++) {
+		*rings += (sizeof(struct group *) + sizeof(uint64_t)) * dev->hosts[h].gq_cap;
+		for (uint32_t i = 0; i < dev->hosts[h].nr_groups; i++)
+			*groups += sizeof(struct group) +
+				   sizeof(struct hx *) * pending_at(dev, h, i)->nr;
+	}
+}

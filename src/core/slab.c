@@ -291,3 +291,14 @@ void slab_fini(struct cxldcd_dev *dev, struct slab *s)
 	core_free(dev, s->pages);
 	memset(s, 0, sizeof(*s));
 }
+
+size_t slab_bytes(const struct slab *s)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < s->nr_pages; i++)
+		n += s->pages[i]->in_chunk ? 0 : page_bytes(s);
+	for (const struct slab_chunk *c = s->chunks; c; c = c->next)
+		n += c->bytes;
+	return n;
+}

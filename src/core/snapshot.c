@@ -858,6 +858,7 @@ int core_restore_paced(struct cxldcd_dev *dev, const uint8_t *p, size_t len,
 			rc = bad(&x, "feature state");
 	}
 	dev->nr_obs = nr_obs;
+	dev->restore_scratch = core_bulk_span(dev, x.tags_size) + 2 * core_bulk_span(dev, x.ents_size);
 	core_free_bulk(dev, x.tags, x.tags_size);
 	core_free_bulk(dev, x.ents, x.ents_size);
 	core_free_bulk(dev, x.tmp, x.ents_size);

@@ -774,3 +774,13 @@ enum cxldcd_rc core_tag_remove_ref(struct cxldcd_dev *dev, const uint8_t tag[CXL
 	}
 	return core_diag(diag, CXLDCD_RC_SUCCESS, -1, "ok");
 }
+
+void tag_footprint(const struct cxldcd_dev *dev, size_t *hash, size_t *arrays)
+{
+	size_t t = sizeof(struct tag *) * ((size_t)dev->tag_hash_mask + 1u);
+
+	*hash = dev->tag_hash ? core_bulk_span(dev, t) : 0;
+	if (dev->tag_hash_old)
+		*hash += core_bulk_span(dev, sizeof(struct tag *) * ((size_t)dev->tag_hash_old_mask + 1u));
+	*arrays = dev->tag_slot ? core_bulk_span(dev, arrays_bytes(dev->tag_cap)) : 0;
+}
