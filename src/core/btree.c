@@ -724,42 +724,58 @@ static void build_push(struct bt_tree *t, struct bt_node **open, uint32_t lvl, s
  * (a parent sums a child when it takes it: a leaf's row from its entries,
  * so the values themselves are not read), and the parents up the same
  * way; at the end the open node of each level goes up while a level above
- * it exists.  The open node of the top level is the root.
+ * it exists.  The open node of the top level is the root.  The entries
+ * come from get(ctx, i) in order, a leaf's worth at a time: the caller
+ * needs no array of them (region_build() makes them from the allocations).
  */
-void bt_build(struct bt_tree *t, const struct bt_entry *e, uint32_t k)
+void bt_build_by(struct bt_tree *t, uint32_t k, bt_entry_fn *get, const void *ctx)
 {
 	struct bt_node *open[BT_MAX_H] = { 0 };
+	struct bt_entry buf[2][BT_B];       /* the open leaf's entries, and the one before's */
 	uint64_t lo = t->base;
-	uint32_t lvl;
+	uint32_t lvl, cur = 0;
 
 	assert(!t->root);
 	if (!k)
 		return;
 	for (uint32_t i = 0; i < k; i += BT_B) {
 		struct bt_node *n = node_get(t->pool, 0);
+		struct bt_entry *e = buf[cur];
 
 		n->n = k - i < BT_B ? k - i : BT_B;
 		n->l.lo = lo;
 		for (uint32_t j = 0; j < n->n; j++) {
-			n->key[j] = e[i + j].start;
-			n->l.end[j] = e[i + j].end;
-			n->l.val[j] = e[i + j].val;
+			get(ctx, i + j, &e[j]);
+			n->key[j] = e[j].start;
+			n->l.end[j] = e[j].end;
+			n->l.val[j] = e[j].val;
 		}
 		lo = n->l.end[n->n - 1];
 		if (open[0])
-			build_push(t, open, 1, open[0], e + i - BT_B);
+			build_push(t, open, 1, open[0], buf[cur ^ 1u]);
 		open[0] = n;
+		cur ^= 1u;
 	}
 	lvl = 0;
 	if (open[1]) {
-		/* the last leaf, whose entries start at the last multiple of BT_B */
-		build_push(t, open, 1, open[0], e + (k - 1) / BT_B * BT_B);
+		/* the last leaf's entries: the buffer filled last */
+		build_push(t, open, 1, open[0], buf[cur ^ 1u]);
 		for (lvl = 1; open[lvl + 1]; lvl++)
 			build_push(t, open, lvl + 1, open[lvl], NULL);
 	}
 	t->root = open[lvl];
 	t->height = lvl + 1;
 	t->count = k;
+}
+
+static void entry_of_array(const void *ctx, uint32_t i, struct bt_entry *e)
+{
+	*e = ((const struct bt_entry *)ctx)[i];
+}
+
+void bt_build(struct bt_tree *t, const struct bt_entry *e, uint32_t k)
+{
+	bt_build_by(t, k, entry_of_array, e);
 }
 
 /* ------------------------------------------------------------ remove */

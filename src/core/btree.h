@@ -163,6 +163,9 @@ void bt_build_need(uint32_t k, struct bt_need *n);
  * bt_tally_add() follows.  Needs bt_build_need(k) pooled nodes.
  */
 void bt_build(struct bt_tree *t, const struct bt_entry *e, uint32_t k);
+/* bt_build() of the entries get(ctx, 0..k) gives in that order (each asked for once). */
+typedef void bt_entry_fn(const void *ctx, uint32_t i, struct bt_entry *e);
+void bt_build_by(struct bt_tree *t, uint32_t k, bt_entry_fn *get, const void *ctx);
 /* Remove the entry starting at start (it must exist). */
 void bt_remove(struct bt_tree *t, uint64_t start);
 /* The entry at old_start becomes [start, end), start >= old_start, inside its old gap and range. */

@@ -94,6 +94,11 @@ void *core_zalloc_bulk(struct cxldcd_dev *dev, size_t size)
 	return bulk_mapped(dev, size) ? hugemap_new(size) : core_zalloc(dev, size);
 }
 
+size_t core_scratch_size(const struct cxldcd_dev *dev, size_t size)
+{
+	return size >= BULK_MIN / 8 && size < BULK_MIN && bulk_mapped(dev, BULK_MIN) ? BULK_MIN : size;
+}
+
 size_t core_bulk_span(const struct cxldcd_dev *dev, size_t size)
 {
 	size_t span = bulk_mapped(dev, size) ? hugemap_span(size) : size;

@@ -275,6 +275,12 @@ void *core_realloc(struct cxldcd_dev *dev, void *p, size_t old_size, size_t size
  */
 void *core_zalloc_bulk(struct cxldcd_dev *dev, size_t size);
 void core_free_bulk(struct cxldcd_dev *dev, void *p, size_t size);
+/*
+ * The size to ask core_zalloc_bulk() for a scratch block of size bytes: a
+ * block of 128 KiB or more is then a mapping (one huge page to zero rather
+ * than a small-page fault per 4 KiB, which cost more on this VM).
+ */
+size_t core_scratch_size(const struct cxldcd_dev *dev, size_t size);
 /* The bytes a core_zalloc_bulk() of size gives (a mapping: whole 2 MiB units), at least size. */
 size_t core_bulk_span(const struct cxldcd_dev *dev, size_t size);
 /* A core_zalloc_bulk() of size is a mapping of its own (not a heap block through core_zalloc()). */
@@ -521,14 +527,16 @@ void hx_attach(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t h
 void hx_hold(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t host, struct group *g);
 /*
  * Put allocations linked by alloc_tag_link() only, their holders attached
- * by hx_hold(), in the empty region trees at once (restore).  e[0..n): each
- * one's range (inside its region) and the struct alloc, in any order; tmp:
- * n entries of scratch; both end up reordered.  Sorted by start (O(n) when
- * they come in a few ascending runs, O(n log n) at worst), then each tree
- * built bottom-up with its tallies (bt_build()).  -EINVAL when two
+ * by hx_hold(), in the empty region trees at once (restore).  v[0..n): the
+ * allocations (each inside its region), in any order; reordered.  Sorted
+ * by address unless they are already (what a snapshot of tags made in
+ * address order lists), in a scratch array as large as v, *scratch bytes
+ * as allocated (0: none): O(n) when they come in a few ascending runs,
+ * O(n log n) at worst.  Then each tree is built bottom-up with its tallies
+ * (bt_build_by()) from the allocations themselves.  -EINVAL when two
  * overlap, -ENOMEM; the trees stay empty then.
  */
-int region_build(struct cxldcd_dev *dev, struct bt_entry *e, struct bt_entry *tmp, uint32_t n);
+int region_build(struct cxldcd_dev *dev, struct alloc **v, uint32_t n, size_t *scratch);
 void hx_accept(struct cxldcd_dev *dev, struct hx *x);
 /*
  * Drop hx (its memory is freed); frees the allocation (capacity_freed) when

@@ -359,82 +359,94 @@ void hx_split_keep(struct cxldcd_dev *dev, struct hx *x, const struct cxldcd_ran
 
 #define SORT_BLOCK 32u /* sorted by insertion first: merging starts from runs this long */
 
-/* e[0..n) by start, n small.  An entry already in place is not rewritten. */
-static void insertion_sort(struct bt_entry *e, uint32_t n)
+/* v[0..n) by address, n small.  An allocation already in place is not rewritten. */
+static void insertion_sort(struct alloc **v, uint32_t n)
 {
 	for (uint32_t i = 1; i < n; i++) {
-		struct bt_entry v = e[i];
+		struct alloc *a = v[i];
 		uint32_t j = i;
 
-		if (e[i - 1].start <= v.start)
+		if (v[i - 1]->dpa <= a->dpa)
 			continue;
-		for (; j && e[j - 1].start > v.start; j--)
-			e[j] = e[j - 1];
-		e[j] = v;
+		for (; j && v[j - 1]->dpa > a->dpa; j--)
+			v[j] = v[j - 1];
+		v[j] = a;
 	}
 }
 
-/* End of the ascending run of e[0..n) that starts at i. */
-static uint32_t run_end(const struct bt_entry *e, uint32_t i, uint32_t n)
+/* End of the ascending run of v[0..n) that starts at i. */
+static uint32_t run_end(struct alloc *const *v, uint32_t i, uint32_t n)
 {
-	while (++i < n && e[i].start >= e[i - 1].start)
+	while (++i < n && v[i]->dpa >= v[i - 1]->dpa)
 		;
 	return i;
 }
 
-/* a[0..na) and b[0..nb), each ascending, into d; a's first on equal starts. */
-static void merge(struct bt_entry *d, const struct bt_entry *a, uint32_t na, const struct bt_entry *b,
+/* a[0..na) and b[0..nb), each ascending, into d; a's first on equal addresses. */
+static void merge(struct alloc **d, struct alloc *const *a, uint32_t na, struct alloc *const *b,
 		  uint32_t nb)
 {
 	uint32_t i = 0, j = 0;
 
 	while (i < na && j < nb)
-		*d++ = b[j].start < a[i].start ? b[j++] : a[i++];
+		*d++ = b[j]->dpa < a[i]->dpa ? b[j++] : a[i++];
 	memcpy(d, a + i, (na - i) * sizeof(*d));
 	memcpy(d + (na - i), b + j, (nb - j) * sizeof(*d));
 }
 
 /*
- * e[0..n) by start: blocks of SORT_BLOCK by insertion, then ascending runs
- * merged two by two into the other buffer until one run is left.  What
+ * v[0..n) by address: blocks of SORT_BLOCK by insertion, then ascending
+ * runs merged two by two into the other array until one run is left.  What
  * restore reads comes in a few long runs (allocations in their tags'
  * creation order), so this is usually one or two passes; any order is
- * O(n log n).  Returns the sorted array, e or tmp (n entries).
+ * O(n log n).  Returns the sorted array, v or tmp (n pointers).
  */
-static struct bt_entry *sort_by_start(struct bt_entry *e, struct bt_entry *tmp, uint32_t n)
+static struct alloc **sort_by_start(struct alloc **v, struct alloc **tmp, uint32_t n)
 {
 	uint32_t merges;
 
 	for (uint32_t i = 0; i < n; i += SORT_BLOCK)
-		insertion_sort(e + i, n - i < SORT_BLOCK ? n - i : SORT_BLOCK);
+		insertion_sort(v + i, n - i < SORT_BLOCK ? n - i : SORT_BLOCK);
 	do {
-		struct bt_entry *t;
+		struct alloc **t;
 		uint32_t m, j;
 
 		merges = 0;
 		for (uint32_t i = 0; i < n; i = j, merges++) {
-			m = run_end(e, i, n);
+			m = run_end(v, i, n);
 			if (m == n && !i)
-				return e; /* one run: sorted */
-			j = m < n ? run_end(e, m, n) : n;
-			merge(tmp + i, e + i, m - i, e + m, j - m);
+				return v; /* one run: sorted */
+			j = m < n ? run_end(v, m, n) : n;
+			merge(tmp + i, v + i, m - i, v + m, j - m);
 		}
-		t = e;
-		e = tmp;
+		t = v;
+		v = tmp;
 		tmp = t;
 	} while (merges > 1);
-	return e;
+	return v;
 }
 
-/* First index of the sorted e[0..n) starting at or above dpa. */
-static uint32_t first_from(const struct bt_entry *e, uint32_t n, uint64_t dpa)
+/* The tree entry of an allocation read by a restore: its range, and the one host that accepted it. */
+static void entry_of(const void *ctx, uint32_t i, struct bt_entry *e)
+{
+	const struct alloc *a = ((struct alloc *const *)ctx)[i];
+	uint32_t col = BT_COL_NONE;
+
+	for (const struct hx *x = a->holders; x; x = x->a_next)
+		if (!x->g)  /* accepted: counts in its host's tally (region_tally_ops) */
+			col = col == BT_COL_NONE ? x->host : BT_COL_OPS;
+	*e = (struct bt_entry){ .start = a->dpa, .end = a->dpa + a->len, .val = (void *)a, .col = col };
+}
+
+/* First index of the sorted v[0..n) starting at or above dpa. */
+static uint32_t first_from(struct alloc *const *v, uint32_t n, uint64_t dpa)
 {
 	uint32_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (e[mid].start < dpa)
+		if (v[mid]->dpa < dpa)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -442,37 +454,53 @@ static uint32_t first_from(const struct bt_entry *e, uint32_t n, uint64_t dpa)
 	return lo;
 }
 
-int region_build(struct cxldcd_dev *dev, struct bt_entry *e, struct bt_entry *tmp, uint32_t n)
+int region_build(struct cxldcd_dev *dev, struct alloc **v, uint32_t n, size_t *scratch)
 {
 	struct bt_need need = { 0 };
-	uint32_t lo[CXLDCD_MAX_REGIONS], hi[CXLDCD_MAX_REGIONS];
+	uint32_t lo[CXLDCD_MAX_REGIONS], hi[CXLDCD_MAX_REGIONS], i = 1;
 	uint64_t bytes[CXLDCD_MAX_REGIONS] = { 0 };
-	struct bt_entry *s = sort_by_start(e, tmp, n);
-	size_t nodes;
+	size_t size = core_scratch_size(dev, sizeof(*v) * ((size_t)n + 1u)), nodes;
+	struct alloc **tmp = NULL, **s = v;
+	int rc = 0;
 
-	/* Regions are disjoint: each one's allocations are one slice of the sorted entries. */
+	/* a snapshot of tags made in address order lists them in that order: no scratch then */
+	while (i < n && v[i]->dpa > v[i - 1]->dpa)
+		i++;
+	*scratch = i < n ? core_bulk_span(dev, size) : 0;
+	if (i < n) {
+		tmp = core_zalloc_bulk(dev, size);
+		if (!tmp)
+			return -ENOMEM;
+		s = sort_by_start(v, tmp, n);
+	}
+	/* Regions are disjoint: each one's allocations are one slice of the sorted ones. */
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
 		assert(!dev->reg[r].allocs.root);
 		lo[r] = first_from(s, n, dev->cfg.regions[r].base);
 		hi[r] = first_from(s, n, region_end(dev, r));
-		for (uint32_t i = lo[r]; i < hi[r]; i++) {
-			if (i > lo[r] && s[i].start < s[i - 1].end)
-				return -EINVAL;
-			bytes[r] += s[i].end - s[i].start;
+		for (i = lo[r]; i < hi[r]; i++) {
+			if (i > lo[r] && s[i]->dpa < s[i - 1]->dpa + s[i - 1]->len) {
+				rc = -EINVAL;
+				goto out;
+			}
+			bytes[r] += s[i]->len;
 		}
 		bt_build_need(hi[r] - lo[r], &need);
 	}
 	/* the nodes in one chunk (core_chunk_open()) when they are many */
 	nodes = bt_pool_shortfall(&dev->pool, &need, CORE_NODE_ALIGN);
-	if (nodes >= CORE_CHUNK_MIN && core_chunk_open(dev, nodes))
-		return -ENOMEM;
-	if (bt_pool_reserve(&dev->pool, &need))
-		return -ENOMEM;
+	if ((nodes >= CORE_CHUNK_MIN && core_chunk_open(dev, nodes)) || bt_pool_reserve(&dev->pool, &need)) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
-		bt_build(allocs(dev, r), s + lo[r], hi[r] - lo[r]);
+		bt_build_by(allocs(dev, r), hi[r] - lo[r], entry_of, s + lo[r]);
 		dev->reg[r].allocated = bytes[r];
 	}
-	return 0;
+out:
+	if (tmp)
+		core_free_bulk(dev, tmp, size);
+	return rc;
 }
 
 int spare_reserve(struct cxldcd_dev *dev, struct spare *sp, uint32_t na, uint32_t nx)

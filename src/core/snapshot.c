@@ -24,7 +24,9 @@
  * runs, where an insert each cost a descent and a tally update.  The
  * tags, allocations and holds are taken in one chunk per kind, sized by
  * the counts once they are checked against the bytes left (slab_reserve():
- * huge pages for a large restore), and the scratch is bulk memory too.
+ * huge pages for a large restore).  The only scratch is the list of
+ * allocations read (8 bytes each; a second one when they must be sorted):
+ * each tag's totals as written wait in the tag (see struct rctx).
  *
  * What is read is untrusted (a file).  Each record is checked as it is read
  * against everything core_check_invariants() asks of it (bounds, block
@@ -378,26 +380,27 @@ static void get_event(struct snap_rd *r, struct cxldcd_event *e)
 #define ALLOC_BYTES (1u + 8u + 8u + 4u + 8u + 2u + 1u + 4u)
 #define GROUP_BYTES (8u + 8u + 1u + 4u)
 
-/* A tag read, with its totals as written (checked once its allocations are read). */
-struct rtag {
-	struct tag *t;
-	uint64_t bytes;
-	uint32_t nr_allocs;
-};
-
 /*
- * The scratch of a restore (tags, allocations) is bulk memory
- * (core_zalloc_bulk()): filled whole, at once, and given back at the end.
+ * A restore's state.  Its one scratch block is the allocations in the
+ * order read (8 bytes each, for region_build()): a tag read is found by its
+ * index in the creation-order slots (dev->tag_slot, filled from 0 on a new
+ * device), and the totals written for it wait in its own bytes and
+ * nr_allocs until its allocations are read.  Those come one tag's after
+ * another (core_snapshot()), so each run of them is checked as it ends
+ * (run_end()) against the totals it found there when it started; a tag
+ * whose allocations come in two runs is refused.
  */
 struct rctx {
 	struct cxldcd_dev *dev;
 	struct snap_rd r;
 	struct cxldcd_diag *diag;
-	struct rtag *tags;          /* [nr_tags] in creation order */
 	uint32_t nr_tags;
-	struct bt_entry *ents, *tmp; /* the allocations read, for region_build(); its scratch */
-	uint32_t nr_ents;
-	size_t tags_size, ents_size; /* bytes of tags, and of ents and tmp (core_free_bulk()) */
+	struct alloc **order;       /* the allocations read, for region_build() */
+	uint32_t nr_order;
+	size_t order_size;          /* bytes of order (core_free_bulk()) */
+	struct tag *run;            /* the tag whose allocations are being read, or NULL */
+	uint64_t run_bytes;         /* its totals as written */
+	uint32_t run_nr, runs;      /* runs: tags whose allocations were read */
 	uint32_t last_group[CXLDCD_MAX_HOSTS]; /* per host: the pending group a holder named last */
 	core_progress_fn *progress;  /* core_restore_paced(): may be NULL */
 	void *progress_opaque;
@@ -490,13 +493,11 @@ static int read_tags(struct rctx *x)
 	x->nr_tags = G32(&x->r);
 	if (x->r.bad || x->nr_tags > dev->cfg.max_tags || x->nr_tags > (x->r.len - x->r.off) / TAG_BYTES)
 		return bad(x, "tag count");
-	x->tags_size = sizeof(*x->tags) * (x->nr_tags + 1u);
-	x->tags = core_zalloc_bulk(dev, x->tags_size);
 	/*
 	 * The creation-order slots and the entries for all of them at once
 	 * (tag_reserve(dev, 1) below is then a compare).
 	 */
-	if (!x->tags || tag_reserve_restore(dev, x->nr_tags) || slab_reserve(dev, &dev->tags, x->nr_tags))
+	if (tag_reserve_restore(dev, x->nr_tags) || slab_reserve(dev, &dev->tags, x->nr_tags))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < x->nr_tags; i++) {
 		uint8_t id[CXLDCD_TAG_SIZE], fl;
@@ -516,9 +517,9 @@ static int read_tags(struct rctx *x)
 			return -ENOMEM;
 		t->fm_ref = fl & 2;
 		t->next_offset = G64(&x->r);
-		x->tags[i].bytes = G64(&x->r);
-		x->tags[i].nr_allocs = G32(&x->r);
-		if (!x->r.bad && !x->tags[i].nr_allocs) {   /* a live tag names capacity */
+		t->bytes = G64(&x->r);      /* as written: checked by run_end() */
+		t->nr_allocs = G32(&x->r);
+		if (!x->r.bad && !t->nr_allocs) {   /* a live tag names capacity */
 			tag_del(dev, t);
 			return bad(x, "tag without allocations");
 		}
@@ -526,8 +527,7 @@ static int read_tags(struct rctx *x)
 			tag_del(dev, t);
 			return -ENOMEM;
 		}
-		tag_place(dev, t);
-		x->tags[i].t = t;
+		tag_place(dev, t);  /* at slot i: the device is new */
 		pace(x);
 	}
 	if (x->r.bad)
@@ -603,6 +603,35 @@ struct hold {
 	uint32_t slot;
 };
 
+/* The run of x->run's allocations ended: 0 when they add up to its totals as written. */
+static int run_end(struct rctx *x)
+{
+	struct tag *t = x->run;
+
+	x->run = NULL;
+	if (t && (t->bytes != x->run_bytes || t->nr_allocs != x->run_nr))
+		return bad(x, "tag totals do not match its allocations");
+	return 0;
+}
+
+/* Allocation a of tag t: t's run goes on, or t's starts (it had none: its totals restart from 0). */
+static int run_next(struct rctx *x, struct tag *t)
+{
+	if (t == x->run)
+		return 0;
+	if (run_end(x))
+		return -EINVAL;
+	if (t->first)
+		return bad(x, "a tag's allocations are not listed together");
+	x->run = t;
+	x->run_bytes = t->bytes;
+	x->run_nr = t->nr_allocs;
+	x->runs++;
+	t->bytes = 0;               /* alloc_tag_link() counts them */
+	t->nr_allocs = 0;
+	return 0;
+}
+
 static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 {
 	struct cxldcd_dev *dev = x->dev;
@@ -611,7 +640,6 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 	uint32_t ti = G32(&x->r), nh;
 	uint64_t toff = G64(&x->r);
 	uint16_t seq = G16(&x->r);
-	uint32_t col = BT_COL_NONE; /* the one host that accepted it, if one did */
 	struct tag *t;
 	struct alloc *a;
 	bool sharable;
@@ -624,7 +652,7 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 	    dpa < dev->cfg.regions[region].base || dpa >= region_end(dev, region) ||
 	    len > region_end(dev, region) - dpa || (dpa | len) % dev->cfg.regions[region].block_size)
 		return bad(x, "allocation");
-	t = ti == NO_TAG ? NULL : x->tags[ti].t;
+	t = ti == NO_TAG ? NULL : dev->tag_slot[ti];
 	sharable = dev->cfg.regions[region].sharable;
 	/* what core_check_invariants() would find wrong in it (check_alloc(), check_tag()) */
 	if ((t && t->sharable != sharable) || (t && !sharable && seq) || (nh > 1 && !sharable))
@@ -649,9 +677,9 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 		/* a tag that is not sharable is one host's: nh <= 1 here, so one per allocation */
 		if (t && !sharable && tag_holder(dev, t) >= 0 && tag_holder(dev, t) != h->host)
 			return bad(x, "non-sharable tag held by two hosts");
-		if (!(h->fl & 2)) /* accepted: counts in its host's tally (region_tally_ops) */
-			col = col == BT_COL_NONE ? h->host : BT_COL_OPS;
 	}
+	if (t && run_next(x, t))
+		return -EINVAL;
 	a = alloc_new(dev);
 	if (!a)
 		return -ENOMEM;
@@ -659,7 +687,7 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 		 .region = region, .tag_offset = toff);
 	/* its tag's list now, the region tree once all are read (region_build()) */
 	alloc_tag_link(dev, a);
-	x->ents[x->nr_ents++] = (struct bt_entry){ .start = dpa, .end = dpa + len, .val = a, .col = col };
+	x->order[x->nr_order++] = a;
 	/* hx_attach() puts a holder first: attach them last to first */
 	for (uint32_t i = nh; i-- > 0;) {
 		struct hold *h = &(*hbuf)[i];
@@ -703,20 +731,25 @@ static int read_allocs(struct rctx *x)
 
 	if (x->r.bad || n > dev->cfg.max_extents || n > (x->r.len - x->r.off) / ALLOC_BYTES)
 		return bad(x, "allocation count");
-	x->ents_size = sizeof(*x->ents) * (n + 1u);
-	x->ents = core_zalloc_bulk(dev, x->ents_size);
-	x->tmp = core_zalloc_bulk(dev, x->ents_size);
+	x->order_size = core_scratch_size(dev, sizeof(*x->order) * (n + 1u));
+	x->order = core_zalloc_bulk(dev, x->order_size);
 	/* an allocation each, a hold each at least (more in a sharable region) */
-	if (!x->ents || !x->tmp || slab_reserve(dev, &dev->allocs, n) ||
-	    slab_reserve(dev, &dev->holds, n))
+	if (!x->order || slab_reserve(dev, &dev->allocs, n) || slab_reserve(dev, &dev->holds, n))
 		return -ENOMEM;
 	for (uint32_t i = 0; !rc && i < n; i++) {
 		rc = read_alloc(x, &hbuf, &hcap);
 		pace(x);
 	}
 	free(hbuf);
+	if (!rc)
+		rc = run_end(x);
+	if (!rc && x->runs != x->nr_tags)   /* a tag none of them named */
+		rc = bad(x, "tag totals do not match its allocations");
 	if (!rc) {
-		rc = region_build(dev, x->ents, x->tmp, x->nr_ents);
+		size_t sort_scratch;
+
+		rc = region_build(dev, x->order, x->nr_order, &sort_scratch);
+		dev->restore_scratch += sort_scratch;
 		if (rc == -EINVAL)
 			rc = bad(x, "allocation"); /* two overlap */
 		paced(x);
@@ -726,9 +759,6 @@ static int read_allocs(struct rctx *x)
 	tree_trim(dev);
 	if (rc)
 		return rc;
-	for (uint32_t i = 0; i < x->nr_tags; i++)
-		if (x->tags[i].t->bytes != x->tags[i].bytes || x->tags[i].t->nr_allocs != x->tags[i].nr_allocs)
-			return bad(x, "tag totals do not match its allocations");
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
 		for (uint32_t i = 0; i < dev->hosts[h].nr_groups; i++)
 			for (uint32_t k = 0; k < pending_at(dev, h, i)->nr; k++)
@@ -819,6 +849,7 @@ int core_restore_paced(struct cxldcd_dev *dev, const uint8_t *p, size_t len,
 		return -EBUSY;
 	}
 	dev->nr_obs = 0;            /* a restore is not news to anyone */
+	dev->restore_scratch = 0;
 	rc = read_config(&x);
 	if (!rc) {
 		now = G64(&x.r);
@@ -858,10 +889,9 @@ int core_restore_paced(struct cxldcd_dev *dev, const uint8_t *p, size_t len,
 			rc = bad(&x, "feature state");
 	}
 	dev->nr_obs = nr_obs;
-	dev->restore_scratch = core_bulk_span(dev, x.tags_size) + 2 * core_bulk_span(dev, x.ents_size);
-	core_free_bulk(dev, x.tags, x.tags_size);
-	core_free_bulk(dev, x.ents, x.ents_size);
-	core_free_bulk(dev, x.tmp, x.ents_size);
+	dev->restore_scratch += core_bulk_span(dev, x.order_size);
+	if (x.order)
+		core_free_bulk(dev, x.order, x.order_size);
 	return rc;
 }
 

@@ -38,6 +38,8 @@ static void cfg_n(struct cxldcd_dev_cfg *c)
 	c->evlog_depth = 65535;
 }
 
+static bool in_order;   /* populate(): in address order, tags made in it (see there) */
+
 static void tag_of(uint8_t t[16], uint32_t v)
 {
 	uint64_t x = (uint64_t)v * 0x9e3779b97f4a7c15ull + 7;
@@ -45,23 +47,30 @@ static void tag_of(uint8_t t[16], uint32_t v)
 	memcpy(t, &x, 8);
 	memset(t + 8, 0x5a, 8);
 	memcpy(t + 12, &v, 4);
+	if (in_order) {         /* an add makes its new tags in id order: v's, big-endian, first */
+		for (int i = 0; i < 4; i++)
+			t[i] = (uint8_t)(v >> (24 - 8 * i));
+	}
 }
 
 /*
  * n tagged extents at blocks 0, 2, 4, ... accepted by host 0 (its and the
  * FM's logs drained), then n / 10 one-extent offers at blocks 1, 3, ...
  * left pending on host 1 (a DC record each in its log): the snapshot lists
- * two address runs, merged on restore.
+ * two address runs, merged on restore.  With in_order set, blocks 0..n-1
+ * and n..n + n/10 - 1, each batch's tags made in address order: the
+ * snapshot lists one run, in address order (bench-faces' layout).
  */
 static void populate(struct tenv *e, uint32_t n)
 {
 	static struct cxldcd_extent x[BATCH];
+	uint64_t stride = in_order ? 1 : 2, first1 = in_order ? n : 1;
 
 	for (uint32_t done = 0; done < n;) {
 		uint32_t k = n - done < BATCH ? n - done : BATCH;
 
 		for (uint32_t i = 0; i < k; i++) {
-			x[i] = (struct cxldcd_extent){ .dpa = 2ull * (done + i) * BLK, .len = BLK };
+			x[i] = (struct cxldcd_extent){ .dpa = stride * (done + i) * BLK, .len = BLK };
 			tag_of(x[i].tag, done + i + 1);
 		}
 		if (add_ext(e, 0, x, k))
@@ -72,7 +81,7 @@ static void populate(struct tenv *e, uint32_t n)
 		done += k;
 	}
 	for (uint32_t i = 0; i < n / 10; i++) {
-		x[0] = (struct cxldcd_extent){ .dpa = (2ull * i + 1) * BLK, .len = BLK };
+		x[0] = (struct cxldcd_extent){ .dpa = (stride * i + first1) * BLK, .len = BLK };
 		tag_of(x[0].tag, n + i + 1);
 		if (add_ext(e, 1, x, 1))
 			fail_msg("pending add %u: %s", i, e->diag.text);
@@ -152,10 +161,11 @@ static void operate(struct tenv *e, uint32_t n)
 	struct cxldcd_extent x[8];
 
 	for (uint32_t i = 0; i < n; i += 3)
-		if (rel_dc(e, 0, 2ull * i * BLK, BLK))
+		if (rel_dc(e, 0, (in_order ? 1ull : 2ull) * i * BLK, BLK))
 			fail_msg("release %u: %s", i, e->diag.text);
 	for (uint32_t i = 0; i < 8; i++) {
-		x[i] = (struct cxldcd_extent){ .dpa = (2ull * (n + i) + 64) * BLK, .len = BLK };
+		x[i] = (struct cxldcd_extent){ .dpa = (in_order ? n + n / 10 + 64ull + i : 2ull * (n + i) + 64) * BLK,
+					       .len = BLK };
 		tag_of(x[i].tag, 3 * n + 100 + i);
 	}
 	assert_int_equal(add_ext(e, 0, x, 8), 0);
@@ -216,6 +226,7 @@ static void test_restore_at_100000_is_the_device_adds_build(void **state)
 {
 	struct tenv *a, *b;
 	struct cxldcd_extent x[1];
+	struct core_footprint f;
 	uint32_t n = 100000, more;
 	uint8_t *s;
 	size_t len;
@@ -227,6 +238,9 @@ static void test_restore_at_100000_is_the_device_adds_build(void **state)
 	assert_int_equal(core_snapshot(a->dev, &s, &len), 0);
 	b = restore_libc(s, len);
 	expect_same(a, b);
+	/* two runs: the allocations read (8 bytes each) and their merge, one 2 MiB mapping each */
+	core_footprint(b->dev, &f);
+	assert_int_equal(f.restore_scratch, 2 * BLK);
 	assert_non_null(b->dev->chunks);
 	assert_int_equal(b->dev->tag_hash_mask + 1, 262144u);
 	assert_true((uint64_t)b->dev->tag_cap * 12 >= 1 * MiB);
@@ -265,6 +279,49 @@ static void test_restore_at_100000_is_the_device_adds_build(void **state)
 	expect_same(a, b);      /* every record, in order (the snapshot holds them all) */
 	operate(a, n);
 	operate(b, n);
+	expect_same(a, b);
+	free(s);
+	free_libc(b);
+	tenv_free(a);
+}
+
+/*
+ * The same in address order (one run: bench-faces' restart): the trees are
+ * built from the allocations themselves, with no sort, so the restore's
+ * only scratch is the list of allocations read (8 bytes each: 880 KB, one
+ * 2 MiB mapping), where a restore took 12 MiB (the tags' totals, and two
+ * arrays of 32-byte tree entries).  What the device holds is what
+ * core_footprint() counts, to the byte where it can be counted: each slab
+ * and the tag hash whole 2 MiB units, the groups their size.
+ */
+static void test_restore_in_address_order_takes_no_sort_scratch(void **state)
+{
+	struct tenv *a, *b;
+	struct core_footprint f;
+	uint32_t n = 100000;
+	uint8_t *s;
+	size_t len;
+
+	(void)state;
+	cur_n = n;
+	in_order = true;
+	a = tenv_new(cfg_n);
+	populate(a, n);
+	assert_int_equal(core_snapshot(a->dev, &s, &len), 0);
+	b = restore_libc(s, len);
+	expect_same(a, b);
+	core_footprint(b->dev, &f);
+	assert_int_equal(f.restore_scratch, BLK);
+	assert_true(f.allocs >= (n + n / 10) * 64ull && f.allocs % BLK == 0);
+	assert_true(f.holds >= (n + n / 10) * 32ull && f.holds % BLK == 0);
+	assert_true(f.tags >= (n + n / 10) * sizeof(struct tag) && f.tags % BLK == 0);
+	assert_int_equal(f.tag_hash, 2 * MiB);
+	assert_int_equal(f.groups, (n / 10) * (sizeof(struct group) + sizeof(struct hx *)));
+	assert_true(f.event_rings >= (n / 10) * sizeof(struct cxldcd_event));
+	assert_true(f.tag_host_nodes > 0 && f.tag_host_nodes < f.node_chunks);
+	operate(a, n);
+	operate(b, n);
+	in_order = false;
 	expect_same(a, b);
 	free(s);
 	free_libc(b);
@@ -330,6 +387,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restore_at_node_boundaries_is_the_device_adds_build),
 		cmocka_unit_test(test_restore_at_100000_is_the_device_adds_build),
+		cmocka_unit_test(test_restore_in_address_order_takes_no_sort_scratch),
 		cmocka_unit_test(test_hostile_snapshot_at_scale_is_refused),
 	};
 

@@ -572,6 +572,37 @@ static void test_restore_refuses_what_one_record_shows_wrong(void **state)
 	put_le(e + l.alloc[j] + 36, 0, 2);
 	expect_refused(e, n, "snapshot: non-sharable tag held by two hosts");
 
+	/* tag 5's totals overstated: an allocation more, a byte more */
+	memcpy(e, s, n);
+	put_le(e + l.tag[5] + 33, 2, 4);
+	expect_refused(e, n, "snapshot: tag totals do not match its allocations");
+	memcpy(e, s, n);
+	put_le(e + l.tag[5] + 25, get_le(s + l.tag[5] + 25, 8) + BLK, 8);
+	expect_refused(e, n, "snapshot: tag totals do not match its allocations");
+
+	/*
+	 * A tag's allocations not listed together (core_snapshot() lists each
+	 * tag's in a row, and a restore checks each tag's totals as its row
+	 * ends, against those written for it).  Tag 120's first moved after
+	 * tag 119's (120, 119, 120, 120): its first row ends short.  Tag 6's
+	 * allocation named as tag 3's (3, 4, 5, 3): tag 3's first row matches
+	 * its totals, and a second one follows.
+	 */
+	j = alloc_of_tag(s, &l, 120, 0);
+	assert_int_equal(alloc_tag(s, &l, j - 1), 119);
+	assert_int_equal(l.alloc[j] - l.alloc[j - 1], 51);      /* one holder each */
+	assert_int_equal(l.alloc[j + 1] - l.alloc[j], 51);
+	memcpy(e, s, n);
+	memcpy(e + l.alloc[j - 1], s + l.alloc[j], 51);
+	memcpy(e + l.alloc[j], s + l.alloc[j - 1], 51);
+	expect_refused(e, n, "snapshot: tag totals do not match its allocations");
+	j = alloc_of_tag(s, &l, 6, 0);       /* tags 3 and 6: host 0's */
+	assert_int_equal(alloc_tag(s, &l, j - 3), 3);
+	assert_int_equal(get_le(s + l.alloc[j] + 36, 2), get_le(s + l.alloc[j - 3] + 36, 2));
+	memcpy(e, s, n);
+	put_le(e + l.alloc[j] + 17, 3, 4);
+	expect_refused(e, n, "snapshot: a tag's allocations are not listed together");
+
 	/* a second (accepted) holder of allocation i, region 0 */
 	grown = e;
 	memcpy(grown, s, l.alloc[i] + 51);
