@@ -463,28 +463,37 @@ int region_build(struct cxldcd_dev *dev, struct alloc **v, uint32_t n, size_t *s
 	struct alloc **tmp = NULL, **s = v;
 	int rc = 0;
 
-	/* a snapshot of tags made in address order lists them in that order: no scratch then */
-	while (i < n && v[i]->dpa > v[i - 1]->dpa)
+	/*
+	 * A snapshot of tags made in address order lists them in that order,
+	 * each past the end of the one before (regions are disjoint): one
+	 * pass checks it and counts the bytes, with no scratch.
+	 */
+	if (n)
+		bytes[v[0]->region] += v[0]->len;
+	while (i < n && v[i]->dpa >= v[i - 1]->dpa + v[i - 1]->len) {
+		bytes[v[i]->region] += v[i]->len;
 		i++;
+	}
 	*scratch = i < n ? core_bulk_span(dev, size) : 0;
 	if (i < n) {
 		tmp = core_zalloc_bulk(dev, size);
 		if (!tmp)
 			return -ENOMEM;
 		s = sort_by_start(v, tmp, n);
+		memset(bytes, 0, sizeof(bytes));
+		for (i = 0; i < n; i++) {
+			if (i && s[i]->dpa < s[i - 1]->dpa + s[i - 1]->len) {
+				rc = -EINVAL;   /* two overlap */
+				goto out;
+			}
+			bytes[s[i]->region] += s[i]->len;
+		}
 	}
 	/* Regions are disjoint: each one's allocations are one slice of the sorted ones. */
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
 		assert(!dev->reg[r].allocs.root);
 		lo[r] = first_from(s, n, dev->cfg.regions[r].base);
 		hi[r] = first_from(s, n, region_end(dev, r));
-		for (i = lo[r]; i < hi[r]; i++) {
-			if (i > lo[r] && s[i]->dpa < s[i - 1]->dpa + s[i - 1]->len) {
-				rc = -EINVAL;
-				goto out;
-			}
-			bytes[r] += s[i]->len;
-		}
 		bt_build_need(hi[r] - lo[r], &need);
 	}
 	/* the nodes in one chunk (core_chunk_open()) when they are many */
