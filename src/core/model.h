@@ -437,6 +437,9 @@ struct snap_wr {
 void snap_put(struct snap_wr *w, const void *src, size_t n);
 /* The low `bytes` bytes of v, least significant first. */
 void snap_put_u(struct snap_wr *w, uint64_t v, unsigned bytes);
+/* core_snapshot() in a given format version (1 or 2; tests write version 1 with it). */
+int snapshot_write(const struct cxldcd_dev *dev, uint32_t version, uint8_t **out, size_t *len);
+
 struct snap_rd {
 	const uint8_t *p;
 	size_t len, off;

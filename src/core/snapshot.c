@@ -49,8 +49,40 @@
 #include "core/model.h"
 
 #define SNAP_MAGIC "CXLDSNAP"
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u
 #define NO_TAG UINT32_MAX
+
+/*
+ * Version 2 writes what version 1 did, with the values a tag, an
+ * allocation, a holder and an event record usually have left out (a
+ * snapshot of 110,000 items: 12.0 MB in version 1, 5.3 MB in version 2;
+ * a restart reads every byte of it once, and on this VM the first touch
+ * of each 4 KiB page of the mapped file costs more than parsing it:
+ * docs/performance.md, "Session 11: restart footprint").  Both versions
+ * load.
+ *  - A tag: its flags byte also says whether it names one allocation
+ *    (T_ONE: nr_allocs left out) and whether its next offset is its bytes
+ *    (T_NEXT: left out).
+ *  - An allocation: a shape byte, then its dpa, then only the fields the
+ *    shape says differ from the usual: its region (else the one of the
+ *    allocation before, region 0 for the first), its length (else the
+ *    region's block size), its tag index (else the one before, or the one
+ *    after it), its tag offset, shared sequence and flags (else 0), its
+ *    holder count (else 1).  A holder: host and flags, and its pending
+ *    group and slot only when it is pending.
+ *  - An event record: its 80 bytes of event-specific data as a count of
+ *    bytes up to the last non-zero one, then those bytes.
+ */
+#define T_ONE 0x04u         /* tag flags (v2): nr_allocs is 1 */
+#define T_NEXT 0x08u        /* tag flags (v2): next_offset equals bytes */
+#define A_REGION 0x01u      /* allocation shape (v2): region written */
+#define A_LEN 0x02u         /* len written (else the region's block size) */
+#define A_TI_NEXT 0x04u     /* tag index: the one before + 1 */
+#define A_TI_SAME 0x08u     /* tag index: the one before (neither: written) */
+#define A_TOFF 0x10u        /* tag offset written (else 0) */
+#define A_SEQ 0x20u         /* shared sequence written (else 0) */
+#define A_FL 0x40u          /* flags written (else 0) */
+#define A_NH 0x80u          /* holder count written (else 1) */
 
 /* ------------------------------------------------------------ writer */
 
@@ -90,8 +122,10 @@ void snap_put_u(struct snap_wr *w, uint64_t v, unsigned bytes)
 #define P32(w, v) snap_put_u(w, (uint64_t)(v), 4)
 #define P64(w, v) snap_put_u(w, (uint64_t)(v), 8)
 
-static void put_event(struct snap_wr *w, const struct cxldcd_event *e)
+static void put_event(struct snap_wr *w, const struct cxldcd_event *e, uint32_t version)
 {
+	uint8_t nd = sizeof(e->data);
+
 	snap_put(w, e->uuid, sizeof(e->uuid));
 	P8(w, e->length);
 	P32(w, e->flags);
@@ -113,7 +147,12 @@ static void put_event(struct snap_wr *w, const struct cxldcd_event *e)
 	P16(w, e->dc_extent.shared_seq);
 	P32(w, e->dc_avail_extents);
 	P32(w, e->dc_avail_tags);
-	snap_put(w, e->data, sizeof(e->data));
+	if (version >= 2) {
+		while (nd && !e->data[nd - 1])
+			nd--;
+		P8(w, nd);
+	}
+	snap_put(w, e->data, nd);
 }
 
 /*
@@ -187,34 +226,77 @@ static uint32_t slot_in_group(const struct slots *s, const struct hx *x)
 	return slot;
 }
 
-static void put_alloc(struct snap_wr *w, const struct slots *s, const struct alloc *a,
-		      uint32_t tag_idx)
+/* What the allocation before left for the next one's shape (v2). */
+struct prev_alloc {
+	uint8_t region;
+	uint32_t ti;
+};
+
+static void put_alloc(struct snap_wr *w, const struct cxldcd_dev *dev, const struct slots *s,
+		      const struct alloc *a, uint32_t tag_idx, uint32_t version, struct prev_alloc *pv)
 {
+	uint8_t fl = (uint8_t)(a->sanitize | a->accessed << 1 | a->orphan << 2), shape = 0;
 	uint32_t n = 0;
 
 	for (const struct hx *x = a->holders; x; x = x->a_next)
 		n++;
-	P8(w, a->region);
-	P64(w, a->dpa);
-	P64(w, a->len);
-	P32(w, tag_idx);
-	P64(w, a->tag_offset);
-	P16(w, a->seq);
-	P8(w, a->sanitize | a->accessed << 1 | a->orphan << 2);
-	P32(w, n);
+	if (version < 2) {
+		P8(w, a->region);
+		P64(w, a->dpa);
+		P64(w, a->len);
+		P32(w, tag_idx);
+		P64(w, a->tag_offset);
+		P16(w, a->seq);
+		P8(w, fl);
+		P32(w, n);
+	} else {
+		shape |= a->region != pv->region ? A_REGION : 0;
+		shape |= a->len != dev->cfg.regions[a->region].block_size ? A_LEN : 0;
+		shape |= tag_idx == pv->ti + 1u ? A_TI_NEXT : tag_idx == pv->ti ? A_TI_SAME : 0;
+		shape |= a->tag_offset ? A_TOFF : 0;
+		shape |= a->seq ? A_SEQ : 0;
+		shape |= fl ? A_FL : 0;
+		shape |= n != 1 ? A_NH : 0;
+		P8(w, shape);
+		P64(w, a->dpa);
+		if (shape & A_REGION)
+			P8(w, a->region);
+		if (shape & A_LEN)
+			P64(w, a->len);
+		if (!(shape & (A_TI_NEXT | A_TI_SAME)))
+			P32(w, tag_idx);
+		if (shape & A_TOFF)
+			P64(w, a->tag_offset);
+		if (shape & A_SEQ)
+			P16(w, a->seq);
+		if (shape & A_FL)
+			P8(w, fl);
+		if (shape & A_NH)
+			P32(w, n);
+		pv->region = a->region;
+		pv->ti = tag_idx;
+	}
 	for (const struct hx *x = a->holders; x; x = x->a_next) {
 		P16(w, x->host);
 		P8(w, x->release_pending | (x->g != NULL) << 1);
-		P64(w, x->g ? x->g->id : 0);
-		P32(w, x->g ? slot_in_group(s, x) : 0);
+		if (version < 2 || x->g) {
+			P64(w, x->g ? x->g->id : 0);
+			P32(w, x->g ? slot_in_group(s, x) : 0);
+		}
 	}
 }
 
 int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 {
+	return snapshot_write(dev, SNAP_VERSION, out, len);
+}
+
+int snapshot_write(const struct cxldcd_dev *dev, uint32_t version, uint8_t **out, size_t *len)
+{
 	const struct cxldcd_dev_cfg *c = &dev->cfg;
 	struct snap_wr w = { 0 };
 	struct slots slots;
+	struct prev_alloc pv = { .region = 0, .ti = NO_TAG };
 	uint32_t n, ti;
 
 	*out = NULL;
@@ -222,7 +304,7 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	if (slots_build(dev, &slots))
 		return -ENOMEM;
 	snap_put(&w, SNAP_MAGIC, 8);
-	P32(&w, SNAP_VERSION);
+	P32(&w, version);
 	P8(&w, c->nr_regions);
 	P16(&w, c->nr_hosts);
 	P32(&w, c->evlog_depth);
@@ -240,11 +322,23 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	/* tags, creation order */
 	P32(&w, dev->nr_tags);
 	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t)) {
+		uint8_t fl = (uint8_t)(t->sharable | t->fm_ref << 1);
+
 		snap_put(&w, t->id, CXLDCD_TAG_SIZE);
-		P8(&w, t->sharable | t->fm_ref << 1);
-		P64(&w, t->next_offset);
+		if (version < 2) {
+			P8(&w, fl);
+			P64(&w, t->next_offset);
+			P64(&w, t->bytes);
+			P32(&w, t->nr_allocs);
+			continue;
+		}
+		fl |= (t->nr_allocs == 1 ? T_ONE : 0) | (t->next_offset == t->bytes ? T_NEXT : 0);
+		P8(&w, fl);
 		P64(&w, t->bytes);
-		P32(&w, t->nr_allocs);
+		if (!(fl & T_NEXT))
+			P64(&w, t->next_offset);
+		if (!(fl & T_ONE))
+			P32(&w, t->nr_allocs);
 	}
 	/* groups per host (before the allocations that point into them) */
 	for (uint16_t h = 0; h < c->nr_hosts; h++) {
@@ -276,11 +370,11 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 	ti = 0;
 	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t), ti++)
 		for (const struct alloc *a = t->first; a; a = a->tag_next)
-			put_alloc(&w, &slots, a, ti);
+			put_alloc(&w, dev, &slots, a, ti, version, &pv);
 	for (uint8_t r = 0; r < c->nr_regions; r++)
 		for (const struct alloc *a = region_lookup(dev, r, 0); a; a = alloc_next(dev, a))
 			if (!a->tag)
-				put_alloc(&w, &slots, a, NO_TAG);
+				put_alloc(&w, dev, &slots, a, NO_TAG, version, &pv);
 	/* event logs, owners 0..nr_hosts-1 then the FM */
 	for (uint32_t o = 0; o <= c->nr_hosts; o++) {
 		const struct owner *ow = &dev->owners[o];
@@ -296,7 +390,7 @@ int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len)
 			P64(&w, l->ovf_last);
 			P32(&w, l->count);
 			for (uint32_t i = 0; i < l->count; i++)
-				put_event(&w, &l->rec[(l->head + i) % l->cap]);
+				put_event(&w, &l->rec[(l->head + i) % l->cap], version);
 		}
 	}
 	/* releases remembered for core_tag_status(), oldest first */
@@ -348,8 +442,10 @@ void snap_get(struct snap_rd *r, void *dst, size_t n)
 #define G32(r) ((uint32_t)snap_get_u(r, 4))
 #define G64(r) snap_get_u(r, 8)
 
-static void get_event(struct snap_rd *r, struct cxldcd_event *e)
+static void get_event(struct snap_rd *r, struct cxldcd_event *e, uint32_t version)
 {
+	uint8_t nd = sizeof(e->data);
+
 	memset(e, 0, sizeof(*e));
 	snap_get(r, e->uuid, sizeof(e->uuid));
 	e->length = G8(r);
@@ -372,12 +468,15 @@ static void get_event(struct snap_rd *r, struct cxldcd_event *e)
 	e->dc_extent.shared_seq = G16(r);
 	e->dc_avail_extents = G32(r);
 	e->dc_avail_tags = G32(r);
-	snap_get(r, e->data, sizeof(e->data));
+	if (version >= 2 && (nd = G8(r)) > sizeof(e->data))
+		r->bad = true;
+	if (!r->bad)
+		snap_get(r, e->data, nd);  /* the rest stays 0 */
 }
 
 /* Bytes a tag and an allocation take at least (so a count can be checked against what is left). */
-#define TAG_BYTES (CXLDCD_TAG_SIZE + 1u + 8u + 8u + 4u)
-#define ALLOC_BYTES (1u + 8u + 8u + 4u + 8u + 2u + 1u + 4u)
+#define TAG_BYTES(v) ((v) < 2 ? CXLDCD_TAG_SIZE + 1u + 8u + 8u + 4u : CXLDCD_TAG_SIZE + 1u + 8u)
+#define ALLOC_BYTES(v) ((v) < 2 ? 1u + 8u + 8u + 4u + 8u + 2u + 1u + 4u : 1u + 8u)
 #define GROUP_BYTES (8u + 8u + 1u + 4u)
 
 /*
@@ -394,6 +493,8 @@ struct rctx {
 	struct cxldcd_dev *dev;
 	struct snap_rd r;
 	struct cxldcd_diag *diag;
+	uint32_t version;           /* of the snapshot: 1 or 2 (see SNAP_VERSION) */
+	struct prev_alloc pv;       /* v2: what the allocation before left for the next one's shape */
 	uint32_t nr_tags;
 	struct alloc **order;       /* the allocations read, for region_build() */
 	uint32_t nr_order;
@@ -466,7 +567,8 @@ static int read_config(struct rctx *x)
 	snap_get(&x->r, magic, 8);
 	if (x->r.bad || memcmp(magic, SNAP_MAGIC, 8))
 		return bad(x, "not a cxldcd snapshot");
-	if (G32(&x->r) != SNAP_VERSION)
+	x->version = G32(&x->r);
+	if (x->version < 1 || x->version > SNAP_VERSION)
 		return bad(x, "unknown version");
 	if (G8(&x->r) != c->nr_regions || G16(&x->r) != c->nr_hosts ||
 	    G32(&x->r) != c->evlog_depth || G32(&x->r) != c->max_extents ||
@@ -491,7 +593,8 @@ static int read_tags(struct rctx *x)
 	struct cxldcd_dev *dev = x->dev;
 
 	x->nr_tags = G32(&x->r);
-	if (x->r.bad || x->nr_tags > dev->cfg.max_tags || x->nr_tags > (x->r.len - x->r.off) / TAG_BYTES)
+	if (x->r.bad || x->nr_tags > dev->cfg.max_tags ||
+	    x->nr_tags > (x->r.len - x->r.off) / TAG_BYTES(x->version))
 		return bad(x, "tag count");
 	/*
 	 * The creation-order slots and the entries for all of them at once
@@ -510,15 +613,22 @@ static int read_tags(struct rctx *x)
 		 * is built (tag_index_build()): a lookup per tag here would cost a
 		 * walk of its hash chain, cache misses one after the other.
 		 */
-		if (x->r.bad || core_tag_null(id) || fl > 3)
+		if (x->r.bad || core_tag_null(id) || fl > (x->version < 2 ? 3 : 3 | T_ONE | T_NEXT))
 			return bad(x, "tag");
 		t = tag_new(dev, id, fl & 1);
 		if (!t)
 			return -ENOMEM;
 		t->fm_ref = fl & 2;
-		t->next_offset = G64(&x->r);
-		t->bytes = G64(&x->r);      /* as written: checked by run_end() */
-		t->nr_allocs = G32(&x->r);
+		/* bytes and nr_allocs as written: checked by run_end() */
+		if (x->version < 2) {
+			t->next_offset = G64(&x->r);
+			t->bytes = G64(&x->r);
+			t->nr_allocs = G32(&x->r);
+		} else {
+			t->bytes = G64(&x->r);
+			t->next_offset = fl & T_NEXT ? t->bytes : G64(&x->r);
+			t->nr_allocs = fl & T_ONE ? 1 : G32(&x->r);
+		}
 		if (!x->r.bad && !t->nr_allocs) {   /* a live tag names capacity */
 			tag_del(dev, t);
 			return bad(x, "tag without allocations");
@@ -635,19 +745,41 @@ static int run_next(struct rctx *x, struct tag *t)
 static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 {
 	struct cxldcd_dev *dev = x->dev;
-	uint8_t region = G8(&x->r), fl;
-	uint64_t dpa = G64(&x->r), len = G64(&x->r);
-	uint32_t ti = G32(&x->r), nh;
-	uint64_t toff = G64(&x->r);
-	uint16_t seq = G16(&x->r);
+	uint8_t region, fl, shape = 0;
+	uint64_t dpa, len, toff;
+	uint32_t ti, nh;
+	uint16_t seq;
 	struct tag *t;
 	struct alloc *a;
 	bool sharable;
 
-	fl = G8(&x->r);
-	nh = G32(&x->r);
+	if (x->version < 2) {
+		region = G8(&x->r);
+		dpa = G64(&x->r);
+		len = G64(&x->r);
+		ti = G32(&x->r);
+		toff = G64(&x->r);
+		seq = G16(&x->r);
+		fl = G8(&x->r);
+		nh = G32(&x->r);
+	} else {
+		shape = G8(&x->r);
+		dpa = G64(&x->r);
+		region = shape & A_REGION ? G8(&x->r) : x->pv.region;
+		if (region >= dev->cfg.nr_regions)
+			return bad(x, "allocation");
+		len = shape & A_LEN ? G64(&x->r) : dev->cfg.regions[region].block_size;
+		ti = shape & A_TI_NEXT ? x->pv.ti + 1u : shape & A_TI_SAME ? x->pv.ti : G32(&x->r);
+		toff = shape & A_TOFF ? G64(&x->r) : 0;
+		seq = shape & A_SEQ ? G16(&x->r) : 0;
+		fl = shape & A_FL ? G8(&x->r) : 0;
+		nh = shape & A_NH ? G32(&x->r) : 1;
+		x->pv.region = region;
+		x->pv.ti = ti;
+	}
 	/* overlaps are refused once all are read, sorted (region_build()) */
 	if (x->r.bad || region >= dev->cfg.nr_regions || !len || fl > 7 ||
+	    (shape & A_TI_NEXT && shape & A_TI_SAME) ||
 	    (ti != NO_TAG && ti >= x->nr_tags) || nh > (uint32_t)dev->cfg.nr_hosts ||
 	    dpa < dev->cfg.regions[region].base || dpa >= region_end(dev, region) ||
 	    len > region_end(dev, region) - dpa || (dpa | len) % dev->cfg.regions[region].block_size)
@@ -670,8 +802,8 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 
 		h->host = G16(&x->r);
 		h->fl = G8(&x->r);
-		h->gid = G64(&x->r);
-		h->slot = G32(&x->r);
+		h->gid = x->version < 2 || h->fl & 2 ? G64(&x->r) : 0;
+		h->slot = x->version < 2 || h->fl & 2 ? G32(&x->r) : 0;
 		if (x->r.bad || h->host >= dev->cfg.nr_hosts || h->fl > 3)
 			return bad(x, "holder");
 		/* a tag that is not sharable is one host's: nh <= 1 here, so one per allocation */
@@ -729,7 +861,7 @@ static int read_allocs(struct rctx *x)
 	struct hold *hbuf = NULL;
 	int rc = 0;
 
-	if (x->r.bad || n > dev->cfg.max_extents || n > (x->r.len - x->r.off) / ALLOC_BYTES)
+	if (x->r.bad || n > dev->cfg.max_extents || n > (x->r.len - x->r.off) / ALLOC_BYTES(x->version))
 		return bad(x, "allocation count");
 	x->order_size = core_scratch_size(dev, sizeof(*x->order) * (n + 1u));
 	x->order = core_zalloc_bulk(dev, x->order_size);
@@ -794,7 +926,7 @@ static int read_logs(struct rctx *x)
 			for (uint32_t i = 0; i < n; i++) {
 				struct cxldcd_event ev;
 
-				get_event(&x->r, &ev);
+				get_event(&x->r, &ev, x->version);
 				if (x->r.bad || !ev.handle)
 					return bad(x, "event record");
 				/* evlog_append() gives the handle and time it finds */
@@ -838,6 +970,7 @@ int core_restore_paced(struct cxldcd_dev *dev, const uint8_t *p, size_t len,
 		       core_progress_fn *progress, void *opaque, struct cxldcd_diag *diag)
 {
 	struct rctx x = { .dev = dev, .r = { .p = p, .len = len }, .diag = diag,
+			  .pv = { .region = 0, .ti = NO_TAG },
 			  .progress = progress, .progress_opaque = opaque };
 	uint32_t nr_obs = dev->nr_obs, tag_gen;
 	uint64_t now, next_gid;

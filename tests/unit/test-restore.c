@@ -108,9 +108,22 @@ static struct tenv *device(void)
 	return tenv_new(cfg3);
 }
 
+/*
+ * A snapshot in format version 1, whose fixed-size records parse() finds
+ * and the tests below edit (what each record is checked for is the same in
+ * version 2, which leaves the usual values out: see snap2() and the tests
+ * of the two versions at the end).
+ */
 static void snap(struct tenv *e, uint8_t **s, size_t *n)
 {
+	assert_int_equal(snapshot_write(e->dev, 1, s, n), 0);
+}
+
+/* The snapshot core_snapshot() writes now (version 2). */
+static void snap2(struct tenv *e, uint8_t **s, size_t *n)
+{
 	assert_int_equal(core_snapshot(e->dev, s, n), 0);
+	assert_int_equal(get_le(*s + 8, 4), 2);
 }
 
 static void tag_n(uint8_t t[16], uint32_t v)
@@ -637,15 +650,21 @@ static void test_restore_of_any_flipped_bit_is_refused_or_sound(void **state)
 
 	(void)state;
 	populate(a);
-	snap(a, &s, &n);
-	for (uint32_t k = 0; k < 4000; k++) {
-		uint64_t x = next_rng(&f);
+	for (int v = 1; v <= 2; v++) {
+		if (v == 1)
+			snap(a, &s, &n);
+		else
+			snap2(a, &s, &n);
+		f.refused = f.restored = 0;
+		for (uint32_t k = 0; k < 4000; k++) {
+			uint64_t x = next_rng(&f);
 
-		flip_one(&f, s, n, (size_t)(x % n), (x >> 40) % 8);
+			flip_one(&f, s, n, (size_t)(x % n), (x >> 40) % 8);
+		}
+		print_message("version %d: %u refused, %u restored\n", v, f.refused, f.restored);
+		assert_true(f.refused > 0 && f.restored > 0);
+		free(s);
 	}
-	print_message("%u refused, %u restored\n", f.refused, f.restored);
-	assert_true(f.refused > 0 && f.restored > 0);
-	free(s);
 	tenv_free(a);
 }
 
@@ -777,7 +796,7 @@ static void test_restore_with_libc_allocator_maps_large_chunks(void **state)
 			drain(a, h);
 		}
 	}
-	snap(a, &s, &n);
+	snap2(a, &s, &n);
 	cfg.alloc = NULL;
 	assert_int_equal(core_dev_new(&cfg, &b.dev, &b.diag), 0);
 	assert_int_equal(core_restore(b.dev, s, n, &b.diag), 0);
