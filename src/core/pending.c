@@ -129,7 +129,7 @@ void pending_remove(struct cxldcd_dev *dev, uint16_t host, uint32_t idx)
 		h->gq_head = 0;
 		h->gq_unordered = false;
 	}
-	core_free(dev, g);
+	core_node_free(dev, g);     /* a restored group may come from a node chunk */
 }
 
 void pending_reject(struct cxldcd_dev *dev, uint16_t host, uint32_t idx)
@@ -146,7 +146,7 @@ void pending_fini(struct cxldcd_dev *dev, uint16_t host)
 	struct host *h = &dev->hosts[host];
 
 	for (uint32_t i = 0; i < h->nr_groups; i++)
-		core_free(dev, h->gq[slot(h, i)]);
+		core_node_free(dev, h->gq[slot(h, i)]);
 	core_free(dev, h->gq);
 	core_free(dev, h->gq_before);
 	h->gq = NULL;

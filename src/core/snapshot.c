@@ -478,6 +478,9 @@ static void get_event(struct snap_rd *r, struct cxldcd_event *e, uint32_t versio
 #define TAG_BYTES(v) ((v) < 2 ? CXLDCD_TAG_SIZE + 1u + 8u + 8u + 4u : CXLDCD_TAG_SIZE + 1u + 8u)
 #define ALLOC_BYTES(v) ((v) < 2 ? 1u + 8u + 8u + 4u + 8u + 2u + 1u + 4u : 1u + 8u)
 #define GROUP_BYTES (8u + 8u + 1u + 4u)
+/* A group of nr extents as a node chunk carves it. */
+#define GROUP_NODE(nr) ((sizeof(struct group) + sizeof(struct hx *) * (nr) + CORE_NODE_ALIGN - 1) & \
+			~(size_t)(CORE_NODE_ALIGN - 1))
 
 /*
  * A restore's state.  Its one scratch block is the allocations in the
@@ -664,6 +667,15 @@ static int read_hosts(struct rctx *x)
 			return bad(x, "group count");
 		if (pending_reserve_n(dev, h, ng))   /* the ring for all of them at once */
 			return -ENOMEM;
+		/*
+		 * The groups from one node chunk when they are many (one-extent
+		 * groups fit; larger ones take the heap once it is full): a heap
+		 * block each was 10,000 calloc()s at 110,000 items.  A group goes
+		 * back by core_node_free() (pending.c).
+		 */
+		if ((size_t)ng * GROUP_NODE(1) >= CORE_CHUNK_MIN &&
+		    core_chunk_open(dev, (size_t)ng * GROUP_NODE(1)))
+			return -ENOMEM;
 		for (uint32_t i = 0; i < ng; i++) {
 			uint64_t id = G64(&x->r), at = G64(&x->r);
 			uint8_t dead = G8(&x->r);
@@ -673,13 +685,13 @@ static int read_hosts(struct rctx *x)
 			if (x->r.bad || !nr || nr > dev->cfg.max_extents || dead > 1 ||
 			    id >= dev->next_group_id || (i && id <= pending_at(dev, h, i - 1)->id))
 				return bad(x, "pending group");
-			g = core_zalloc(dev, sizeof(*g) + sizeof(g->x[0]) * nr);
+			g = core_node_zalloc(dev, sizeof(*g) + sizeof(g->x[0]) * nr);
 			if (!g)
 				return -ENOMEM;
 			*g = (struct group){ .id = id, .offered_ns = at, .dead = dead, .nr = nr };
 			/* queued as add.c's commit() queues it */
 			if (pending_reserve(dev, h)) {
-				core_free(dev, g);
+				core_node_free(dev, g);
 				return -ENOMEM;
 			}
 			pending_push(dev, h, g);
