@@ -15,7 +15,10 @@
  * one operation that does something at completion: its repair is counted
  * and its Memory Sparing Event Record logged by bgop_settle() wherever
  * model time moves, stamped with the completion time, so a replay logs the
- * same record in the same place among the other records.
+ * same record in the same place among the other records.  An erase the
+ * daemon answered Internal Error (its proof record not stored) runs to its
+ * end as any other and then reports that return code in 0002h
+ * (core_bg_erase_answered()).
  */
 #include "core/model.h"
 
@@ -71,7 +74,7 @@ void core_bg_status(const struct cxldcd_dev *dev, uint16_t owner, struct core_bg
 	else
 		st->percent = b->aborted ? (uint8_t)((end - b->start_ns) * 100 / b->dur_ns) : 100;
 	st->rc = st->running ? CXLDCD_RC_SUCCESS :
-				b->aborted ? CXLDCD_RC_ABORTED : CXLDCD_RC_SUCCESS;
+				b->aborted ? CXLDCD_RC_ABORTED : (enum cxldcd_rc)b->result;
 }
 
 bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t owner)
@@ -168,6 +171,7 @@ static void start_other(const struct cxldcd_dev *dev, struct bgop *b, uint16_t o
 	b->dur_ns = dur_ns;
 	b->aborted = false;
 	b->abort_ns = 0;
+	b->result = CXLDCD_RC_SUCCESS;
 	b->owed = false;
 	b->repair = 0;
 	b->has_ev = false;
@@ -199,6 +203,7 @@ static enum cxldcd_rc erase(struct cxldcd_dev *dev, uint16_t owner, bool backgro
 	evlog_discard(dev, owner);
 	if (b)
 		run_for(dev, b, CXLDCD_OP_SANITIZE, bytes);
+	dev->bg_erase = b ? slot_of(dev, owner) + 1 : 0;
 	return CXLDCD_RC_SUCCESS;
 }
 
@@ -245,6 +250,7 @@ enum cxldcd_rc core_media_op(struct cxldcd_dev *dev, uint16_t owner, const struc
 		bytes += erase_range(dev, owner, rg[i].dpa, rg[i].len);
 	evlog_discard(dev, owner);
 	run_for(dev, b, CXLDCD_OP_MEDIA_OPERATIONS, bytes);
+	dev->bg_erase = slot_of(dev, owner) + 1;
 	*started = true;
 	return CXLDCD_RC_SUCCESS;
 }
@@ -272,6 +278,7 @@ enum cxldcd_rc core_scan_media_start(struct cxldcd_dev *dev, uint16_t owner, uin
 	b->dur_ns = core_scan_media_estimate_ms(len) * 1000000u;
 	b->aborted = false;
 	b->abort_ns = 0;
+	b->result = CXLDCD_RC_SUCCESS;
 	b->owed = b->has_ev = false;
 	b->scan_kept = b->scan_stopped = false;
 	b->restart_dpa = b->restart_len = 0;
@@ -342,6 +349,20 @@ enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t owner)
 	b->aborted = true;
 	b->abort_ns = dev->now;
 	return CXLDCD_RC_SUCCESS;
+}
+
+/*
+ * The erase that ran last started dev->bg_erase's operation: only it
+ * erases (Sanitize, Media Operations), and one request runs one erase, so
+ * the daemon calls this before another request can start one.
+ */
+void core_bg_erase_answered(struct cxldcd_dev *dev, enum cxldcd_rc rc)
+{
+	struct bgop *b = dev->bg && dev->bg_erase ? dev->bg[dev->bg_erase - 1] : NULL;
+
+	dev->bg_erase = 0;
+	if (b && (b->opcode == CXLDCD_OP_SANITIZE || b->opcode == CXLDCD_OP_MEDIA_OPERATIONS))
+		b->result = (uint16_t)rc;
 }
 
 /* The results of b, a Scan Media that is not running. */

@@ -611,7 +611,8 @@ struct core_bg_status {
 	uint16_t opcode;            /* last background command; 0 = none */
 	bool running;
 	uint8_t percent;            /* 0..100 */
-	enum cxldcd_rc rc;          /* of the finished operation (Aborted when aborted) */
+	enum cxldcd_rc rc;          /* of the finished operation: Aborted when aborted,
+				       core_bg_erase_answered()'s */
 };
 void core_bg_status(const struct cxldcd_dev *dev, uint16_t host, struct core_bg_status *st);
 bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t host);
@@ -620,6 +621,15 @@ bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t host);
  * Media Operations: Request Abort Not Supported).
  */
 enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t host);
+/*
+ * The last erase that ran on dev (Sanitize, Secure Erase, Media Operations)
+ * was answered rc, not as it ran (the daemon: its proof record could not be
+ * stored, docs/persistence.md "An erase in doubt").  The background
+ * operation it started, if any, still runs to its end (Busy to another
+ * meanwhile); Background Operation Status then reports rc as its return
+ * code.  An erase that started none: nothing to do.
+ */
+void core_bg_erase_answered(struct cxldcd_dev *dev, enum cxldcd_rc rc);
 
 /*
  * Sanitize (4400h, background) and Secure Erase (4401h, immediate) from

@@ -218,6 +218,7 @@ struct cxldcd_dev {
 	struct poison_list *poison;  /* poison.c; NULL until the first injection */
 	struct memdev_state *memdev; /* memdev.c; NULL until first set */
 	struct bgop **bg;            /* bgop.c: [BG_SLOTS], NULL until the first operation */
+	uint32_t bg_erase;           /* bgop.c: 1 + the slot the last erase started; 0: none */
 	struct feat_state feat;      /* features.c */
 	struct ras **ras;            /* ras.c: [nr_hosts], NULL until first written */
 	size_t restore_scratch;      /* snapshot.c: the last restore's scratch (core_footprint()) */
@@ -375,6 +376,12 @@ struct bgop {
 	uint16_t opcode;            /* 0: none ever started */
 	uint64_t start_ns, dur_ns;
 	bool aborted;
+	/*
+	 * The return code it ends with: Success, or what the command that
+	 * started it was answered instead (core_bg_erase_answered()).  Not in
+	 * snapshots: a restart replays the erase, whose proof it then commits.
+	 */
+	uint16_t result;
 	uint64_t abort_ns;
 	uint64_t dpa, len;          /* scanned range (0 len: no results) */
 	uint32_t n;

@@ -5,7 +5,8 @@
  * ranges (data zeroed through the media_sanitized hook, poison dropped, a
  * background operation that cannot be aborted), and every error: bad
  * class/subclass, unaligned or empty ranges, ranges the host cannot reach,
- * list and payload lengths, Busy.  A refused request changes nothing.
+ * list and payload lengths, Busy.  A refused request changes nothing.  An
+ * erase the daemon answered Internal Error ends with it (0002h).
  */
 #include "fixture.h"
 
@@ -170,6 +171,55 @@ static void test_sanitize_and_zero(void **state)
 	assert_false(core_poison_test(f->dev, 0x2000, 64));
 }
 
+/* 0002h on @ctx: in progress (bit 0), percent, opcode, return code. */
+static void expect_bg(struct fx *f, struct cci_ctx *ctx, bool running, uint8_t pct, uint16_t op,
+		      uint16_t rc)
+{
+	uint8_t want[8] = { 0 };
+
+	g8(want, 0, (uint8_t)((running ? 1 : 0) | pct << 1));
+	g16(want, 2, op);
+	g16(want, 4, rc);
+	assert_int_equal(msg(f, ctx, 0x0002, NULL, 0), 0);
+	expect_rsp(f, want, 8);
+}
+
+/*
+ * An erase the daemon answered otherwise (its proof not stored: Internal
+ * Error, core_bg_erase_answered()): the background operation it started
+ * runs on and then reports that code.  Only the last erase's: a Secure
+ * Erase after it starts none, so a later call marks nothing, and a new
+ * operation on the CCI ends with Success again.
+ */
+static void test_an_erase_answered_otherwise_ends_with_that_code(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[0x40];
+	size_t n;
+
+	give(f, 0, R0, 2 * MIB);
+	give(f, 1, R0 + 2 * MIB, 2 * MIB);
+	n = hdr(in, 0x01, 0x01, 1);
+	n = range(in, n, R0, MIB);
+	assert_int_equal(msg(f, f->mb[0], OP, in, n), 0x01);
+	core_bg_erase_answered(f->dev, CXLDCD_RC_INTERNAL_ERROR);
+	expect_bg(f, f->mb[0], true, 0, OP, 0);         /* runs on, Busy to another */
+	assert_int_equal(msg(f, f->mb[0], 0x4400, NULL, 0), 0x06);
+	core_dev_set_time(f->dev, NOW + 1000000);
+	expect_bg(f, f->mb[0], false, 100, OP, CXLDCD_RC_INTERNAL_ERROR);
+	/* host 1's Sanitize, then host 0's Secure Erase answered otherwise: host 1's ends well */
+	assert_int_equal(msg(f, f->mb[1], 0x4400, NULL, 0), 0x01);
+	assert_int_equal(msg(f, f->mb[0], 0x4401, NULL, 0), 0);
+	core_bg_erase_answered(f->dev, CXLDCD_RC_INTERNAL_ERROR);
+	core_dev_set_time(f->dev, NOW + 100000000);  /* 1 GiB static + 2 MiB: 17 ms */
+	expect_bg(f, f->mb[1], false, 100, 0x4400, 0);
+	expect_bg(f, f->mb[0], false, 100, OP, CXLDCD_RC_INTERNAL_ERROR);
+	/* host 0's next operation ends with Success */
+	assert_int_equal(msg(f, f->mb[0], 0x4400, NULL, 0), 0x01);
+	core_dev_set_time(f->dev, NOW + 200000000);
+	expect_bg(f, f->mb[0], false, 100, 0x4400, 0);
+}
+
 /* Every refusal: the return code, and nothing zeroed, no poison dropped, nothing started. */
 static void test_errors_change_nothing(void **state)
 {
@@ -286,6 +336,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_discovery_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sanitize_and_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_erase_answered_otherwise_ends_with_that_code,
+						setup, teardown),
 		cmocka_unit_test(test_codec),
 	};
 
