@@ -245,6 +245,12 @@ void srv_request_begin_at(struct server_ctx *s, uint64_t now_ns);
  */
 int srv_request_end(struct server_ctx *s);
 /*
+ * The return code of an erase srv_request_end() refused as not durable,
+ * on a CCI, and of the background operation it started once that ends
+ * (Background Operation Status, srv_proof_doubt()).
+ */
+#define SRV_RC_UNPROVEN CXLDCD_RC_INTERNAL_ERROR
+/*
  * An erase srv_request_end() refused as not durable: turn its response
  * (@rsp, *@rsp_len bytes of @cap) into a header-only Internal Error of
  * the request @req (@req_len bytes).  Return 0 or -EINVAL.
@@ -274,7 +280,11 @@ void srv_prove_now(struct server_ctx *s);
 void srv_proof_note(struct server_ctx *s);
 /* Live: the request running now zeroed some of @host's capacity on device @dev (owed.c). */
 void srv_proof_erasing(struct server_ctx *s, uint32_t dev, uint16_t host);
-/* The erase that ran now is answered Internal Error: note the hosts it zeroed as in doubt. */
+/*
+ * The erase that ran now is answered Internal Error: note the hosts it
+ * zeroed as in doubt, and make the background operation it started (a
+ * Sanitize, Media Operations) end with SRV_RC_UNPROVEN.
+ */
 void srv_proof_doubt(struct server_ctx *s);
 /* At a clean stop: one last attempt; a WARNING of what the next start erases again. */
 void srv_proof_stop(struct server_ctx *s);

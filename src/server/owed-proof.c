@@ -18,7 +18,9 @@
  * each time up to 5 s; $CXLDCD_PROOF_RETRY_MS sets the first delay), a
  * WARNING when a proof becomes owed and a NOTICE when it is committed,
  * the hosts whose capacity the erases answered Internal Error zeroed
- * meanwhile (by device and host: srv_proof_doubt()), each reported by a
+ * meanwhile (by device and host: srv_proof_doubt(), which also makes the
+ * background operation such an erase started end with Internal Error),
+ * each reported by a
  * CXL_ERASE_DURABLE event once the proof is committed, and the state for
  * query-cxl-durability (srv_proof_query()).  What is not here: the
  * commit itself (request.c, prove()) and what a proof makes a replay
@@ -179,6 +181,9 @@ void srv_proof_doubt(struct server_ctx *s)
 
 		if (d)
 			d->count++;
+		/* A Sanitize or Media Operations: 0002h reports it as answered, once it ends. */
+		if (s->erasing[i].dev < s->nr_devs)
+			core_bg_erase_answered(s->devs[s->erasing[i].dev]->dev, SRV_RC_UNPROVEN);
 	}
 	s->nr_erasing = 0;
 }

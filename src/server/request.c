@@ -438,7 +438,7 @@ int srv_cci_unproven(const uint8_t *req, size_t req_len, uint8_t *rsp, size_t ca
 {
 	struct cci_hdr rq;
 
-	if (cci_dec_hdr(req, req_len, &rq) || cci_enc_refusal(&rq, CXLDCD_RC_INTERNAL_ERROR, rsp, cap))
+	if (cci_dec_hdr(req, req_len, &rq) || cci_enc_refusal(&rq, SRV_RC_UNPROVEN, rsp, cap))
 		return -EINVAL;
 	*rsp_len = CXLDCD_CCI_HDR_SIZE;
 	return 0;

@@ -863,6 +863,80 @@ static void test_a_hosts_erase_whose_proof_cannot_be_stored_is_answered_internal
 	written_since_is_kept(&p, &a);
 }
 
+/* Background Operation Status (0002h) on @r's mailbox, polled until none is in progress. */
+static void bg_status_done(struct raw *r, uint8_t st[8])
+{
+	for (int i = 0; i < 500; i++) {
+		uint8_t req[12], pl[64];
+
+		cci_raw_hdr(req, 4, 0x0002, 0);
+		hl_raw_send(r->sock, HL_CCI_REQ, ++r->seq, req, sizeof(req));
+		expect_msg(r, HL_CCI_RSP, pl, sizeof(pl), NULL);
+		assert_int_equal(pl[8] | pl[9] << 8, 0);
+		memcpy(st, pl + 12, 8);
+		if (!(st[0] & 1))
+			return;
+		usleep(10000);
+	}
+	fail_msg("the Sanitize still runs after 5 s");
+}
+
+/*
+ * Host 0's Sanitize (a background command) whose proof record cannot be
+ * stored: answered Internal Error on the link, it runs to its end (its
+ * zeros), and Background Operation Status (0002h), what a host of the
+ * link polls in place of the mailbox's Background Command Status
+ * register, then reports 100 %, 4400h and Internal Error (04h).  Before:
+ * Success, as if the erase were done and durable.  Once the daemon
+ * committed the proof, the retry starts (01h) and ends with Success.
+ */
+static void test_a_hosts_sanitize_in_doubt_ends_with_internal_error_in_its_status(void **state)
+{
+	char n[32];
+	struct dproc p;
+	struct args a;
+	struct shim sh;
+	struct qmp_client *c;
+	struct raw r;
+	uint64_t base;
+	uint8_t *m, st[8];
+	unsigned rc;
+	json_t *ev;
+	int fd;
+
+	(void)state;
+	setup(&p, &a, DEV_OWN, &sh, SHIM_FAULT | SHIM_SYNCS);
+	c = start_own(&p, &a, &sh, &r, &base, &m, &fd);
+	snprintf(n, sizeof(n), "EIO %ld\n", syncs_in(sh.syncs) + 1);
+	touch(sh.fault, n);
+	erase_cmd(&r, &sanitize);
+	rc = cci_rc(&r);
+	if (rc != 0x0004)
+		fail_msg("host 0's Sanitize was answered %04xh with its proof not stored", rc);
+	assert_true(all_are(m, LEN, 0));        /* it ran */
+	bg_status_done(&r, st);
+	assert_int_equal(st[0], 100 << 1);
+	assert_int_equal(st[2] | st[3] << 8, 0x4400);
+	if ((st[4] | st[5] << 8) != 0x0004)
+		fail_msg("0002h reports %04xh for a Sanitize answered Internal Error",
+			 (unsigned)(st[4] | st[5] << 8));
+	unlink(sh.fault);
+	ev = qmp_client_event(c, "CXL_ERASE_DURABLE", TMO);   /* the daemon's own retry */
+	assert_non_null(ev);
+	json_decref(ev);
+	erase_cmd(&r, &sanitize);               /* the retry */
+	assert_int_equal(cci_rc(&r), 0x0001);
+	bg_status_done(&r, st);
+	assert_int_equal(st[2] | st[3] << 8, 0x4400);
+	assert_int_equal(st[4] | st[5] << 8, 0);
+	munmap(m, LEN);
+	close(fd);
+	raw_close(&r);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
 /* The MAP of the static capacity (DPA 0) that comes at connect: its first @n bytes mapped. */
 static uint8_t *expect_static_map(struct raw *r, size_t n, int *fd)
 {
@@ -986,6 +1060,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_hosts_erase_whose_proof_cannot_be_stored_is_answered_internal_error,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_hosts_sanitize_in_doubt_ends_with_internal_error_in_its_status,
 					  dproc_reap_all),
 	};
 

@@ -163,20 +163,30 @@ static void expect_in_doubt(struct qmp_client *c, int host)
 	json_decref(r);
 }
 
+/*
+ * @op with no payload over the Type 3 MCTP CCI socket @fd: its return code,
+ * its payload (@n bytes expected) in @out.
+ */
+static int mctp_request(int fd, uint16_t op, uint8_t *out, size_t n)
+{
+	uint8_t req[12] = { 0 }, rsp[12 + 64];
+
+	assert_true(n <= 64);
+	req[1] = 9;                     /* message tag */
+	put16(req + 3, op);
+	assert_int_equal(write(fd, req, sizeof(req)), (ssize_t)sizeof(req));
+	assert_int_equal(read(fd, rsp, sizeof(rsp)), (ssize_t)(12 + n));
+	assert_int_equal(rsp[1], 9);
+	assert_int_equal(rsp[3] | rsp[4] << 8, op);
+	if (n)
+		memcpy(out, rsp + 12, n);
+	return rsp[8] | rsp[9] << 8;
+}
+
 /* Secure Erase (4401h) over the Type 3 MCTP CCI socket @fd: its return code. */
 static int mctp_secure_erase(int fd)
 {
-	uint8_t req[12] = { 0 }, rsp[12 + 64];
-	ssize_t n;
-
-	req[1] = 9;                     /* message tag */
-	put16(req + 3, 0x4401);
-	assert_int_equal(write(fd, req, sizeof(req)), (ssize_t)sizeof(req));
-	n = read(fd, rsp, sizeof(rsp));
-	assert_int_equal(n, 12);        /* header only, Success or not */
-	assert_int_equal(rsp[1], 9);
-	assert_int_equal(rsp[3] | rsp[4] << 8, 0x4401);
-	return rsp[8] | rsp[9] << 8;
+	return mctp_request(fd, 0x4401, NULL, 0);  /* header only, Success or not */
 }
 
 /* Secure Erase of host 0's capacity over QMP cxl-cci-request: the reply. */
@@ -328,6 +338,128 @@ static int log_count(struct dproc *p, const char *needle)
 		at += strlen(needle);
 	}
 	return n;
+}
+
+/* ---- a background erase in doubt: Background Operation Status ------------- */
+
+/*
+ * Sanitize (4400h): over the MCTP CCI socket @fd when >= 0, else host 0's
+ * mailbox over QMP cxl-cci-request.  Its return code; an error reply of
+ * QMP (an erase in doubt) counts as Internal Error when it says so.
+ */
+static int sanitize(struct qmp_client *c, int fd)
+{
+	json_t *r, *e;
+	int rc;
+
+	if (fd >= 0)
+		return mctp_request(fd, 0x4400, NULL, 0);
+	r = qmp_client_cmd(c, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\","
+			      "\"cci\":\"mailbox\",\"host-id\":0,\"opcode\":17408}}", TMO);
+	e = json_object_get(r, "error");
+	if (e)
+		rc = strstr(json_string_value(json_object_get(e, "desc")),
+			    "the erase ran, but the state store cannot record that it ran") ?
+			     CXLDCD_RC_INTERNAL_ERROR : -1;
+	else
+		rc = (int)json_integer_value(json_object_get(json_object_get(r, "return"),
+							     "return-code"));
+	json_decref(r);
+	return rc;
+}
+
+/*
+ * Background Operation Status (0002h) of the same CCI as sanitize(), polled
+ * until no operation is in progress: its 8 bytes in @st.
+ */
+static void bg_status_done(struct qmp_client *c, int fd, uint8_t st[8])
+{
+	for (int i = 0; i < 500; i++) {
+		size_t n = 8;
+
+		if (fd >= 0)
+			assert_int_equal(mctp_request(fd, 0x0002, st, 8), 0);
+		else
+			assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x0002, NULL, 0, st, &n), 0);
+		assert_int_equal(n, 8);
+		if (!(st[0] & 1))
+			return;
+		usleep(10000);
+	}
+	fail_msg("the Sanitize still runs after 5 s");
+}
+
+/*
+ * Host 0 holds 2 MiB; the store fails right after the commit of a
+ * Sanitize (a background command), so its proof record is not stored:
+ * it is answered Internal Error, runs to its end all the same (its zeros),
+ * and then Background Operation Status reports 100 %, opcode 4400h and
+ * return code Internal Error (04h), as the command was answered.  Before,
+ * it reported Success: a host polling 0002h (as Linux does for a Sanitize)
+ * took the erase as done and durable.  Once the store works again and the
+ * daemon committed the proof, the retry is Background Command Started and
+ * ends with Success.
+ */
+static void sanitize_unproven(bool mctp)
+{
+	char sock[200], msock[220];
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	uint8_t st[8];
+	int fd = -1, rc;
+
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(sock, sizeof(sock), "%s/mctp.sock", p.dir);
+	snprintf(msock, sizeof(msock), "unix:%s", sock);
+	state_args(&a, &p, NULL, DEV, "--mctp-cci", msock);
+	start_shim(&p, &a, &sh, false);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	state_file_write(&p, "a.mem", 0, "host 0 data");
+	if (mctp)
+		assert_true((fd = dproc_connect_unix(sock, TMO)) >= 0);
+	fail_after_next_commit(&sh, true);
+	rc = sanitize(c, fd);
+	if (rc != CXLDCD_RC_INTERNAL_ERROR)
+		fail_msg("Sanitize was answered %04xh with its proof not stored", (unsigned)rc);
+	assert_true(file_zero(&p, "a.mem", 11));        /* it ran */
+	bg_status_done(c, fd, st);
+	assert_int_equal(st[0], 100 << 1);               /* complete, not in progress */
+	assert_int_equal(st[2] | st[3] << 8, 0x4400);
+	if ((st[4] | st[5] << 8) != CXLDCD_RC_INTERNAL_ERROR)
+		fail_msg("Background Operation Status reports %04xh for a Sanitize answered Internal Error",
+			 (unsigned)(st[4] | st[5] << 8));
+	assert_int_equal(st[6] | st[7] << 8, 0);
+	/* The store works again: the daemon commits the proof; the retry ends with Success. */
+	fail_after_next_commit(&sh, false);
+	for (int i = 0; i < 500 && proof_owed(c); i++)
+		usleep(10000);
+	assert_false(proof_owed(c));
+	assert_int_equal(sanitize(c, fd), CXLDCD_RC_BG_STARTED);
+	bg_status_done(c, fd, st);
+	assert_int_equal(st[0], 100 << 1);
+	assert_int_equal(st[2] | st[3] << 8, 0x4400);
+	assert_int_equal(st[4] | st[5] << 8, 0);
+	if (fd >= 0)
+		close(fd);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+static void test_a_sanitize_in_doubt_ends_with_internal_error_in_its_status(void **state)
+{
+	(void)state;
+	sanitize_unproven(false);
+}
+
+static void test_an_mctp_sanitize_in_doubt_ends_with_internal_error_in_its_status(void **state)
+{
+	(void)state;
+	sanitize_unproven(true);
 }
 
 /*
@@ -911,6 +1043,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_an_erase_whose_proof_cannot_be_stored_is_not_answered_success,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_mctp_erase_whose_proof_cannot_be_stored_is_answered_internal_error,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_sanitize_in_doubt_ends_with_internal_error_in_its_status,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_mctp_sanitize_in_doubt_ends_with_internal_error_in_its_status,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_owed_proof_is_committed_by_itself_once_the_store_recovers,
 					  dproc_reap_all),
