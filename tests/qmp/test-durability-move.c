@@ -803,6 +803,31 @@ static void test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill(vo
 }
 
 /*
+ * Host 0 holds tag A; the store fails from the commit after the next
+ * one, so @e's proof record is not stored: it is answered Internal Error
+ * and ran (host 0's mapping is zeros).  The QMP client.
+ */
+static struct qmp_client *erase_in_doubt(struct dproc *p, struct args *a, struct shim *sh,
+					 struct raw *r, uint8_t **m, int *fd, const struct erase *e)
+{
+	struct qmp_client *c;
+	uint64_t base;
+	char n[32];
+	unsigned rc;
+
+	setup(p, a, DEV_OWN, sh, SHIM_FAULT | SHIM_SYNCS);
+	c = start_own(p, a, sh, r, &base, m, fd);
+	snprintf(n, sizeof(n), "EIO %ld\n", syncs_in(sh->syncs) + 1);
+	touch(sh->fault, n);
+	erase_cmd(r, e);
+	rc = cci_rc(r);
+	if (rc != 0x0004)
+		fail_msg("host 0's %s was answered %04xh with its proof not stored", e->name, rc);
+	assert_true(all_are(*m, LEN, 0));       /* it ran */
+	return c;
+}
+
+/*
  * Host 0's Secure Erase runs, but the store fails right after the erase's
  * own commit (the shim: EIO from the next WAL sync on), so the proof
  * record that it ran cannot be stored.  Before, the host was answered
@@ -816,28 +841,17 @@ static void test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill(vo
  */
 static void test_a_hosts_erase_whose_proof_cannot_be_stored_is_answered_internal_error(void **state)
 {
-	char n[32];
 	struct dproc p;
 	struct args a;
 	struct shim sh;
 	struct qmp_client *c;
 	struct raw r;
-	uint64_t base;
 	uint8_t *m;
-	unsigned rc;
 	json_t *d, *e, *ev;
 	int fd;
 
 	(void)state;
-	setup(&p, &a, DEV_OWN, &sh, SHIM_FAULT | SHIM_SYNCS);
-	c = start_own(&p, &a, &sh, &r, &base, &m, &fd);
-	snprintf(n, sizeof(n), "EIO %ld\n", syncs_in(sh.syncs) + 1);
-	touch(sh.fault, n);
-	erase_cmd(&r, &secure_erase);
-	rc = cci_rc(&r);
-	if (rc != 0x0004)
-		fail_msg("host 0's Secure Erase was answered %04xh with its proof not stored", rc);
-	assert_true(all_are(m, LEN, 0));        /* it ran */
+	c = erase_in_doubt(&p, &a, &sh, &r, &m, &fd, &secure_erase);
 	/* The query shows host 0's capacity in doubt, as for the other faces. */
 	d = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-cxl-durability\"}", TMO));
 	e = json_array_get(json_object_get(json_object_get(d, "return"), "erases-in-doubt"), 0);
@@ -892,28 +906,17 @@ static void bg_status_done(struct raw *r, uint8_t st[8])
  */
 static void test_a_hosts_sanitize_in_doubt_ends_with_internal_error_in_its_status(void **state)
 {
-	char n[32];
 	struct dproc p;
 	struct args a;
 	struct shim sh;
 	struct qmp_client *c;
 	struct raw r;
-	uint64_t base;
 	uint8_t *m, st[8];
-	unsigned rc;
 	json_t *ev;
 	int fd;
 
 	(void)state;
-	setup(&p, &a, DEV_OWN, &sh, SHIM_FAULT | SHIM_SYNCS);
-	c = start_own(&p, &a, &sh, &r, &base, &m, &fd);
-	snprintf(n, sizeof(n), "EIO %ld\n", syncs_in(sh.syncs) + 1);
-	touch(sh.fault, n);
-	erase_cmd(&r, &sanitize);
-	rc = cci_rc(&r);
-	if (rc != 0x0004)
-		fail_msg("host 0's Sanitize was answered %04xh with its proof not stored", rc);
-	assert_true(all_are(m, LEN, 0));        /* it ran */
+	c = erase_in_doubt(&p, &a, &sh, &r, &m, &fd, &sanitize);
 	bg_status_done(&r, st);
 	assert_int_equal(st[0], 100 << 1);
 	assert_int_equal(st[2] | st[3] << 8, 0x4400);

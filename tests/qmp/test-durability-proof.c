@@ -197,6 +197,32 @@ static json_t *qmp_secure_erase(struct qmp_client *c)
 }
 
 /*
+ * Start with the shim and the Type 3 MCTP CCI socket (@sock, 200 bytes;
+ * @msock, 220, its argument); host 0 accepts tag A (its bytes in a.mem:
+ * "host 0 data"), and the store fails from the commit after the next one
+ * on.  *@fd: that socket connected when @mctp, else -1.  The QMP client.
+ */
+static struct qmp_client *start_failing(struct dproc *p, struct state_args *a, struct shim *sh,
+					char *sock, char *msock, bool mctp, int *fd)
+{
+	struct qmp_client *c;
+
+	assert_int_equal(dproc_init(p), 0);
+	snprintf(sock, 200, "%s/mctp.sock", p->dir);
+	snprintf(msock, 220, "unix:%s", sock);
+	state_args(a, p, NULL, DEV, "--mctp-cci", msock);
+	start_shim(p, a, sh, false);
+	assert_non_null(c = dproc_connect(p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	state_file_write(p, "a.mem", 0, "host 0 data");
+	*fd = mctp ? dproc_connect_unix(sock, TMO) : -1;
+	assert_true(!mctp || *fd >= 0);
+	fail_after_next_commit(sh, true);
+	return c;
+}
+
+/*
  * Host 0 accepts tag A (its bytes in a.mem: "host 0 data"), the store
  * fails right after the erase's own commit: the erase ran (a.mem is
  * zeros) but its proof record is not stored.  Before, it was answered
@@ -217,20 +243,9 @@ static void erase_unproven(bool mctp)
 	struct shim sh;
 	struct qmp_client *c;
 	json_t *r, *x;
-	int fd = -1;
+	int fd;
 
-	assert_int_equal(dproc_init(&p), 0);
-	snprintf(sock, sizeof(sock), "%s/mctp.sock", p.dir);
-	snprintf(msock, sizeof(msock), "unix:%s", sock);
-	state_args(&a, &p, NULL, DEV, "--mctp-cci", msock);
-	start_shim(&p, &a, &sh, false);
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	state_file_write(&p, "a.mem", 0, "host 0 data");
-	if (mctp)
-		assert_true((fd = dproc_connect_unix(sock, TMO)) >= 0);
-	fail_after_next_commit(&sh, true);
+	c = start_failing(&p, &a, &sh, sock, msock, mctp, &fd);
 	if (mctp) {
 		int rc = mctp_secure_erase(fd);
 
@@ -408,20 +423,9 @@ static void sanitize_unproven(bool mctp)
 	struct shim sh;
 	struct qmp_client *c;
 	uint8_t st[8];
-	int fd = -1, rc;
+	int fd, rc;
 
-	assert_int_equal(dproc_init(&p), 0);
-	snprintf(sock, sizeof(sock), "%s/mctp.sock", p.dir);
-	snprintf(msock, sizeof(msock), "unix:%s", sock);
-	state_args(&a, &p, NULL, DEV, "--mctp-cci", msock);
-	start_shim(&p, &a, &sh, false);
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	state_file_write(&p, "a.mem", 0, "host 0 data");
-	if (mctp)
-		assert_true((fd = dproc_connect_unix(sock, TMO)) >= 0);
-	fail_after_next_commit(&sh, true);
+	c = start_failing(&p, &a, &sh, sock, msock, mctp, &fd);
 	rc = sanitize(c, fd);
 	if (rc != CXLDCD_RC_INTERNAL_ERROR)
 		fail_msg("Sanitize was answered %04xh with its proof not stored", (unsigned)rc);
