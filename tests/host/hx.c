@@ -532,3 +532,53 @@ bool hx_readable(const void *p, size_t len)
 
 	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)l.iov_len;
 }
+
+/*
+ * An application's OPEN of tag on the agent's socket app, byte by byte, as
+ * an application that keeps the fds (a hostile one does what it likes with
+ * them): the first segment's fd (the others closed), its file offset in
+ * *file_offset, the group's id in *id and its segments in *nr_segs unless
+ * NULL.
+ */
+int hx_raw_app_open(struct hx *x, int app, const char *tag, uint64_t *file_offset, uint64_t *id,
+		    unsigned *nr_segs)
+{
+	uint8_t buf[HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + 4 * HL_APP_SEG_SIZE];
+	struct hl_app_open_req rq = { .id = 0 };
+	struct hl_app_open_rsp rs;
+	struct hl_app_seg seg[4];
+	struct hl_hdr h;
+	struct wwr w;
+	int fds[4];
+	unsigned nfd = 0;
+	ssize_t n;
+
+	assert_int_equal(cxldcd_tag_parse(tag, rq.tag), 0);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_APP_OPEN_REQ, 1);
+	assert_int_equal(hl_enc_app_open_req(&w, &rq), 0);
+	assert_int_equal(hl_msg_end(&w), 0);
+	assert_int_equal(write(app, buf, w.off), (ssize_t)w.off);
+	for (int i = 0; i < 200; i++) {
+		struct pollfd pf = { .fd = app, .events = POLLIN };
+
+		hx_pump_round(x, &pf, 1, 10);
+		if (pf.revents & POLLIN)
+			break;
+	}
+	n = hl_recv(app, buf, sizeof(buf), fds, &nfd, 4);
+	assert_true(n >= (ssize_t)HL_HDR_SIZE);
+	assert_int_equal(hl_dec_hdr(buf, (size_t)n, &h), 0);
+	assert_int_equal(h.type, HL_APP_OPEN_RSP);
+	assert_int_equal(hl_dec_app_open_rsp(buf + HL_HDR_SIZE, h.len, &rs, seg, 4), 0);
+	assert_int_equal(rs.status, HL_S_OK);
+	assert_int_equal(nfd, rs.nr_segs);
+	for (unsigned i = 1; i < nfd; i++)
+		close(fds[i]);
+	*file_offset = seg[0].file_offset;
+	if (id)
+		*id = rs.id;
+	if (nr_segs)
+		*nr_segs = nfd;
+	return fds[0];
+}

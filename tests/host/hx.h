@@ -152,5 +152,12 @@ int hx_raw_recv(struct hx *x, int fd, uint8_t *p, size_t cap, uint32_t *len, uin
 		int ms);
 /* HELLO for host with flags: the HELLO_ACK's status, its flags in *ack_flags. */
 uint16_t hx_raw_hello(struct hx *x, int fd, uint16_t host, uint8_t flags, uint32_t *ack_flags);
+/*
+ * An application's OPEN of tag on the agent's socket app (asserts success):
+ * the first segment's fd, its file offset; the group's id and the number of
+ * segments unless NULL.
+ */
+int hx_raw_app_open(struct hx *x, int app, const char *tag, uint64_t *file_offset, uint64_t *id,
+		    unsigned *nr_segs);
 
 #endif

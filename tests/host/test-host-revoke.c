@@ -522,48 +522,6 @@ static void test_an_application_keeps_what_a_partial_forced_release_left(void **
 /* ---------------------------------------------------------- the documented limit */
 
 /*
- * Open group tag on the agent's socket byte by byte, as an application
- * that keeps the fds: the first segment's fd and file offset.
- */
-static int raw_app_open(struct hx *x, int app, const char *tag, uint64_t *file_offset)
-{
-	uint8_t buf[HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + 4 * HL_APP_SEG_SIZE];
-	struct hl_app_open_req rq = { .id = 0 };
-	struct hl_app_open_rsp rs;
-	struct hl_app_seg seg[4];
-	struct hl_hdr h;
-	struct wwr w;
-	int fds[4];
-	unsigned nfd = 0;
-	ssize_t n;
-
-	assert_int_equal(cxldcd_tag_parse(tag, rq.tag), 0);
-	wwr_init(&w, buf, sizeof(buf));
-	hl_msg_begin(&w, HL_APP_OPEN_REQ, 1);
-	assert_int_equal(hl_enc_app_open_req(&w, &rq), 0);
-	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(app, buf, w.off), (ssize_t)w.off);
-	for (int i = 0; i < 200; i++) {
-		struct pollfd pf = { .fd = app, .events = POLLIN };
-
-		hx_pump_round(x, &pf, 1, 10);
-		if (pf.revents & POLLIN)
-			break;
-	}
-	n = hl_recv(app, buf, sizeof(buf), fds, &nfd, 4);
-	assert_true(n >= (ssize_t)HL_HDR_SIZE);
-	assert_int_equal(hl_dec_hdr(buf, (size_t)n, &h), 0);
-	assert_int_equal(h.type, HL_APP_OPEN_RSP);
-	assert_int_equal(hl_dec_app_open_rsp(buf + HL_HDR_SIZE, h.len, &rs, seg, 4), 0);
-	assert_int_equal(rs.status, HL_S_OK);
-	assert_int_equal(nfd, rs.nr_segs);
-	for (unsigned i = 1; i < nfd; i++)
-		close(fds[i]);
-	*file_offset = seg[0].file_offset;
-	return fds[0];
-}
-
-/*
  * Where the first byte of data of fd is at or after off (-1: none up to its end).
  */
 static off_t data_at(int fd, off_t off)
@@ -604,9 +562,9 @@ static void test_an_application_reaches_only_its_group_through_its_fd(void **sta
 	memset(pb, 0xbb, 64);
 
 	app = hx_raw_connect(x->app_sock);
-	fd = raw_app_open(x, app, TAG_A, &off);
+	fd = hx_raw_app_open(x, app, TAG_A, &off, NULL, NULL);
 	appb = hx_raw_connect(x->app_sock);
-	fdb = raw_app_open(x, appb, TAG_B, &offb);
+	fdb = hx_raw_app_open(x, appb, TAG_B, &offb, NULL, NULL);
 	/* two files, laid out as the backend: each group at its own offset */
 	assert_int_equal(fstat(fd, &sa), 0);
 	assert_int_equal(fstat(fdb, &sb), 0);
@@ -671,7 +629,7 @@ static void test_without_group_files_an_application_reaches_the_hosts_other_grou
 	memset(pb, 0xbb, 64);
 
 	app = hx_raw_connect(x->app_sock);
-	fd = raw_app_open(x, app, TAG_A, &off);
+	fd = hx_raw_app_open(x, app, TAG_A, &off, NULL, NULL);
 	/* B's bytes, at B's place in the same file: A's offset plus the DPA distance */
 	q = mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(off + (b - a)));
 	assert_true(q != MAP_FAILED);

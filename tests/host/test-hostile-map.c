@@ -546,48 +546,6 @@ static void test_application_keeps_nothing_after_a_forced_release(void **state)
 }
 
 /*
- * An application's OPEN of tag on the agent's socket app, by hand, keeping
- * the fd (a hostile application does what it likes with it): the first
- * segment's fd, its file offset in *off, the group's id in *id.
- */
-static int raw_open_keep(struct hx *x, int app, const char *tag, uint64_t *off, uint64_t *id)
-{
-	uint8_t buf[HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + 4 * HL_APP_SEG_SIZE];
-	struct hl_app_open_req rq = { .id = 0 };
-	struct hl_app_open_rsp rs;
-	struct hl_app_seg seg[4];
-	struct hl_hdr h;
-	struct wwr w;
-	int fds[4];
-	unsigned nfd = 0;
-	ssize_t n;
-
-	assert_int_equal(cxldcd_tag_parse(tag, rq.tag), 0);
-	wwr_init(&w, buf, sizeof(buf));
-	hl_msg_begin(&w, HL_APP_OPEN_REQ, 1);
-	assert_int_equal(hl_enc_app_open_req(&w, &rq), 0);
-	assert_int_equal(hl_msg_end(&w), 0);
-	assert_int_equal(write(app, buf, w.off), (ssize_t)w.off);
-	for (int i = 0; i < 200; i++) {
-		struct pollfd pf = { .fd = app, .events = POLLIN };
-
-		hx_pump_round(x, &pf, 1, 10);
-		if (pf.revents & POLLIN)
-			break;
-	}
-	n = hl_recv(app, buf, sizeof(buf), fds, &nfd, 4);
-	assert_true(n >= (ssize_t)HL_HDR_SIZE);
-	assert_int_equal(hl_dec_hdr(buf, (size_t)n, &h), 0);
-	assert_int_equal(h.type, HL_APP_OPEN_RSP);
-	assert_int_equal(hl_dec_app_open_rsp(buf + HL_HDR_SIZE, h.len, &rs, seg, 4), 0);
-	assert_int_equal(rs.status, HL_S_OK);
-	assert_int_equal(nfd, 1);
-	*off = seg[0].file_offset;
-	*id = rs.id;
-	return fds[0];
-}
-
-/*
  * A spilled group (the host has a file per group, but the daemon had no
  * fd left for this group's: MAP flag spilled) lives in the host's
  * per-backend view with the host's other spilled groups.  An application
@@ -612,6 +570,7 @@ static void test_a_spilled_groups_view_keeps_nothing_after_a_forced_release(void
 	struct hl_app_revoke_range rr;
 	struct stat sa, sk;
 	uint64_t offa, offk, ida, idk;
+	unsigned nsegs;
 	uint8_t *qa, *qk, *p1, msg[64];
 	uint32_t mlen;
 	struct map_fd m1;
@@ -630,8 +589,10 @@ static void test_a_spilled_groups_view_keeps_nothing_after_a_forced_release(void
 	assert_int_equal(g.files, 0);
 
 	app = hx_raw_connect(x->app_sock);
-	fda = raw_open_keep(x, app, TAG_A, &offa, &ida);
-	fdk = raw_open_keep(x, app, TAG_B, &offk, &idk);
+	fda = hx_raw_app_open(x, app, TAG_A, &offa, &ida, &nsegs);
+	assert_int_equal(nsegs, 1);
+	fdk = hx_raw_app_open(x, app, TAG_B, &offk, &idk, &nsegs);
+	assert_int_equal(nsegs, 1);
 	/* one file for both: the host's per-backend view */
 	assert_int_equal(fstat(fda, &sa), 0);
 	assert_int_equal(fstat(fdk, &sk), 0);
