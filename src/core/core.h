@@ -495,6 +495,28 @@ enum cxldcd_rc core_irq_policy_set(struct cxldcd_dev *dev, uint16_t owner, const
 int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len);
 
 /*
+ * core_snapshot_size() - the length of the bytes core_snapshot() gives for
+ * the device as it is now (they are made and counted, not kept).
+ * Return: 0 or -ENOMEM.
+ */
+int core_snapshot_size(const struct cxldcd_dev *dev, uint64_t *len);
+
+/* Takes @n bytes at @p (borrowed until it returns).  Return: 0 or -errno. */
+typedef int core_snapshot_sink(void *opaque, const uint8_t *p, size_t n);
+
+/*
+ * core_snapshot_write() - the bytes of core_snapshot(), built in the
+ * caller's @buf of @cap bytes and handed to @sink each time it is full (and
+ * at the end), instead of in one allocation of the whole: a large device
+ * goes to a file with no copy of its state in memory.  @len: what
+ * core_snapshot_size() said (a file states the length before the bytes).
+ * Return: 0; -ENOMEM; the first error of @sink (it is not called again);
+ * -EIO when the bytes were not @len (the model changed in between).
+ */
+int core_snapshot_write(const struct cxldcd_dev *dev, uint8_t *buf, size_t cap, uint64_t len,
+			core_snapshot_sink *sink, void *opaque);
+
+/*
  * core_restore() - load a snapshot into a device just made by
  * core_dev_new() with the configuration the snapshot was taken with.
  * Observers are not called.  Return: 0; -EBUSY (the device is not new);

@@ -433,13 +433,20 @@ bool core_host_pieces(const struct cxldcd_dev *dev, uint16_t owner, uint64_t dpa
 /*
  * Snapshot bytes (snapshot.c), little-endian, shared by snapshot.c and
  * memdev-snap.c.  The writer grows a malloc()ed buffer; a failed growth sets
- * the sticky oom and later writes do nothing.  The reader reads borrowed
- * bytes; a read past the end sets the sticky bad and yields zeros.
+ * the sticky oom and later writes do nothing.  With a sink
+ * (core_snapshot_write()) it fills the caller's buffer of cap bytes instead
+ * and hands it to the sink whenever it is full; a sink's error is sticky as
+ * well (err).  The reader reads borrowed bytes; a read past the end sets the
+ * sticky bad and yields zeros.
  */
 struct snap_wr {
 	uint8_t *p;
 	size_t len, cap;
 	bool oom;
+	core_snapshot_sink *sink;   /* NULL: p grows */
+	void *opaque;
+	int err;                    /* the sink's first error */
+	uint64_t done;              /* bytes handed to the sink */
 };
 void snap_put(struct snap_wr *w, const void *src, size_t n);
 /* The low `bytes` bytes of v, least significant first. */

@@ -11,7 +11,9 @@
  * operation runs on both, with the same return code, and the snapshots of
  * A and B must stay byte-identical ("restore + the rest" gives exactly the
  * state "everything" gives).  A damaged snapshot is refused or restores a
- * consistent device, never crashes.
+ * consistent device, never crashes.  Each snapshot compared is also
+ * streamed (core_snapshot_write(), pieces of 1 byte to 1 MiB) and must give
+ * the same bytes, as many as core_snapshot_size() said.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -246,8 +248,59 @@ static int apply(struct cxldcd_dev *d, const struct op *o)
 	}
 }
 
+/* core_snapshot_write()'s sink for the tests: the pieces appended; fails with -ENOSPC at call fail_at. */
+struct sink {
+	uint8_t *p;
+	size_t len, cap;
+	unsigned calls, fail_at;
+};
+
+static int sink_put(void *opaque, const uint8_t *p, size_t n)
+{
+	struct sink *k = opaque;
+
+	if (++k->calls == k->fail_at)
+		return -ENOSPC;
+	assert_true(k->fail_at == 0 || k->calls < k->fail_at);
+	assert_true(n > 0);
+	if (k->len + n > k->cap) {
+		k->cap = (k->len + n) * 2;
+		k->p = realloc(k->p, k->cap);
+		assert_non_null(k->p);
+	}
+	memcpy(k->p + k->len, p, n);
+	k->len += n;
+	return 0;
+}
+
+/*
+ * The device streamed (core_snapshot_write()) through a buffer of @cap
+ * bytes gives the bytes of core_snapshot(), @len of them as
+ * core_snapshot_size() says.
+ */
+static void expect_streamed(const struct cxldcd_dev *a, const uint8_t *s, size_t len, size_t cap,
+			    int step)
+{
+	struct sink k = { 0 };
+	uint8_t *buf = malloc(cap);
+	uint64_t size;
+
+	assert_non_null(buf);
+	assert_int_equal(core_snapshot_size(a, &size), 0);
+	if (size != len)
+		fail_msg("step %d: core_snapshot_size() %llu, core_snapshot() %zu bytes", step,
+			 (unsigned long long)size, len);
+	assert_int_equal(core_snapshot_write(a, buf, cap, size, sink_put, &k), 0);
+	if (k.len != len || memcmp(k.p, s, len))
+		fail_msg("step %d: streamed in pieces of %zu: %zu bytes, not those of core_snapshot() (%zu)",
+			 step, cap, k.len, len);
+	free(k.p);
+	free(buf);
+}
+
 static void expect_same(struct cxldcd_dev *a, struct cxldcd_dev *b, int step)
 {
+	static const size_t caps[] = { 1, 7, 8, 61, 4096, 1u << 20 };
 	uint8_t *sa, *sb;
 	size_t la, lb;
 
@@ -255,6 +308,7 @@ static void expect_same(struct cxldcd_dev *a, struct cxldcd_dev *b, int step)
 	assert_int_equal(core_snapshot(b, &sb, &lb), 0);
 	if (la != lb || memcmp(sa, sb, la))
 		fail_msg("step %d: snapshots differ (%zu vs %zu bytes)", step, la, lb);
+	expect_streamed(a, sa, la, caps[(unsigned)step % 6], step);
 	free(sa);
 	free(sb);
 }
@@ -422,6 +476,7 @@ static void test_static_only_snapshot_round_trip(void **state)
 	assert_int_equal(core_poison_inject(a, 0, 0x1000, 64, 0, &diag), 0);
 	assert_int_equal(core_lsa_write(a, 1, 8, 4, (const uint8_t *)"lbl!", &diag), 0);
 	assert_int_equal(core_snapshot(a, &s, &n), 0);
+	expect_streamed(a, s, n, 7, 0);         /* the memory-device section, longer than a piece */
 	assert_int_equal(core_dev_new(&c, &b, &diag), 0);
 	assert_int_equal(core_restore(b, s, n, &diag), 0);
 	assert_int_equal(core_poison_count(b), 1);
@@ -440,6 +495,39 @@ static void test_static_only_snapshot_round_trip(void **state)
 	core_dev_free(b);
 	free(s);
 	free(s2);
+	core_dev_free(a);
+}
+
+/*
+ * core_snapshot_write(): the sink's first error is what it returns, and the
+ * sink is not called after it; a length other than core_snapshot_size()'s
+ * is -EIO, after every byte was handed over.
+ */
+static void test_streamed_snapshot_stops_at_the_sinks_error(void **state)
+{
+	struct cxldcd_dev *a = new_dev();
+	struct sink k = { .fail_at = 3 };
+	uint8_t buf[64];
+	uint64_t size;
+
+	(void)state;
+	rng = 7;
+	for (int i = 0; i < 300; i++) {
+		struct op o;
+
+		pick(a, &o, 1000000000ull + (uint64_t)i * 1000000ull);
+		apply(a, &o);
+	}
+	assert_int_equal(core_snapshot_size(a, &size), 0);
+	assert_true(size > 10 * sizeof(buf));
+	assert_int_equal(core_snapshot_write(a, buf, sizeof(buf), size, sink_put, &k), -ENOSPC);
+	assert_int_equal(k.calls, 3);           /* sink_put() asserts it is not called after */
+	assert_true(k.len > 0 && k.len <= 2 * sizeof(buf));
+	free(k.p);
+	k = (struct sink){ 0 };
+	assert_int_equal(core_snapshot_write(a, buf, sizeof(buf), size + 1, sink_put, &k), -EIO);
+	assert_int_equal(k.len, size);
+	free(k.p);
 	core_dev_free(a);
 }
 
@@ -584,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_restore_then_the_rest_equals_everything_seed3),
 		cmocka_unit_test(test_damaged_snapshot_is_refused_or_consistent),
 		cmocka_unit_test(test_static_only_snapshot_round_trip),
+		cmocka_unit_test(test_streamed_snapshot_stops_at_the_sinks_error),
 		cmocka_unit_test(test_large_pending_groups_keep_their_order),
 		cmocka_unit_test(test_paced_restore_calls_progress_every_pace_items),
 	};
