@@ -68,6 +68,10 @@
  * memory per extent; the free-policy add row is not measured, since the
  * device would pick the gaps).  -m: memory only - populate the big daemon,
  * print the RSS per extent and stop (no small daemon, no timed rows).
+ * -S: the clean stop alone (stop_only_run()): the big daemon populated, then
+ * -r stops of it, each after one change, wall and CPU time and the daemon's
+ * log line of the snapshot it wrote; with $CXLDCD_B every second start runs
+ * that daemon instead (two builds stop one state by turns).
  *
  * This process and both daemons run on one CPU (-c N, default 0; -c none:
  * anywhere), so whatever else runs there reaches both sizes alike: on a
@@ -75,7 +79,7 @@
  * different neighbours for long stretches.
  *
  * Usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d state_root] [-c cpu|none]
- *                    [-o address|shuffled|gaps] [-m] [-e [-P page] [-n backends]] [-v]
+ *                    [-o address|shuffled|gaps] [-m] [-S] [-e [-P page] [-n backends]] [-v]
  * defaults: -s 1000 -b 100000 -k 200 -r 5 -d /dev/shm (else /tmp) -c 0.
  * -x S: after populating, send 5603h pages to the big daemon for S seconds
  * (to profile it; with -e: whole-device QMP paging instead).  The daemon is $CXLDCD, else the one this build made.
@@ -94,6 +98,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -150,10 +155,12 @@ struct daemon {
 	uint32_t snap_at;           /* resident extents when it was seen */
 	uint32_t nr_snaps;
 	struct snap_seen { uint32_t at; double wall_ms, cpu_ms; long long bytes; } snaps[64];
+	double stop_cpu_s;          /* the last daemon_term(): CPU time from the signal to the exit */
 };
 
 static struct daemon *live[2];   /* for the exit paths */
 static const char *state_root = "/dev/shm";
+static const char *daemon_bin;   /* -S with $CXLDCD_B: the daemon the next exec runs */
 
 static void daemon_kill(struct daemon *d)
 {
@@ -206,7 +213,7 @@ static __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt,
 
 static void daemon_exec(struct daemon *d)
 {
-	const char *bin = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
+	const char *bin = daemon_bin ? daemon_bin : getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH;
 	uint64_t size = (d->blocks * BLK + (256ull << 20) - 1) & ~((256ull << 20) - 1);
 	char obj[160], dev[320], fm[160], qmp[200];
 
@@ -245,19 +252,31 @@ static void daemon_start(struct daemon *d, int slot, uint64_t blocks, uint64_t h
 	daemon_exec(d);
 }
 
-/* SIGTERM and wait for the exit (a clean shutdown, its snapshot included); s from the signal to the exit. */
+static double proc_cpu_s(pid_t pid);
+
+/*
+ * SIGTERM and wait for the exit (a clean shutdown, its snapshot included); s from the signal to
+ * the exit.  d->stop_cpu_s: the daemon's CPU time meanwhile, its rusage at the exit less its
+ * threads' time at the signal (the rusage counts the snapshot children it reaped as well: only
+ * a daemon that forked none, -S, gives the stop's alone).
+ */
 static double daemon_term(struct daemon *d)
 {
-	double t0 = bench_now_s(), until = t0 + 60;
+	double t0, until, cpu0 = proc_cpu_s(d->pid);
+	struct rusage ru;
 	int st = 0;
 
+	t0 = bench_now_s();
+	until = t0 + 60;
 	kill(d->pid, SIGTERM);
-	while (waitpid(d->pid, &st, WNOHANG) != d->pid) {
+	while (wait4(d->pid, &st, WNOHANG, &ru) != d->pid) {
 		if (bench_now_s() > until)
 			die("cxldcd did not exit within 60 s of SIGTERM");
 		usleep(200);
 	}
 	t0 = bench_now_s() - t0;
+	d->stop_cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+			(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6 - cpu0;
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		die("cxldcd did not stop cleanly (%s %d)", WIFEXITED(st) ? "status" : "signal",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
@@ -1716,6 +1735,82 @@ static void mem_only_run(struct ctx *xb, uint32_t mid, uint32_t big)
 	daemon_term(&xb->d);
 }
 
+/* The daemon's last "written at stop" line, from "snapshot" on (or why it wrote none). */
+static void stop_line(const struct daemon *d, char *out, size_t cap)
+{
+	FILE *f = fopen(d->log, "r");
+	char line[512], *p;
+
+	snprintf(out, cap, "(no snapshot line)");
+	while (f && fgets(line, sizeof(line), f)) {
+		if ((p = strstr(line, "state: snapshot ")) && strstr(p, " at stop")) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(out, cap, "%s", p + 7);
+		} else if ((p = strstr(line, "state: cannot write the snapshot at stop")) ||
+			   (p = strstr(line, "state: no snapshot at stop"))) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(out, cap, "%s", p + 7);
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * -S: the stop alone, at the big size (docs/performance.md, "Session 11: the clean stop"):
+ * the big daemon populated as for the table (host 1's pending tags too) and restarted once
+ * (a daemon that forked no snapshot child: its CPU time at the exit is the stop's alone), then
+ * -r times: one journaled change (a tagged extent offered to host 1, so the stop writes a
+ * snapshot), SIGTERM -> exit, the daemon's log line of the snapshot, a restart to the first FM
+ * answer.  With $CXLDCD_B, every second start runs that daemon instead: two builds stop the
+ * same state by turns (the medians of each).
+ */
+static void stop_only_run(struct ctx *x, uint32_t big, uint32_t reps)
+{
+	const char *a = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH, *b = getenv("CXLDCD_B");
+	double wall[2][16], cpu[2][16];
+	uint32_t n[2] = { 0, 0 };
+	char line[400];
+
+	daemon_start(&x->d, 1, rblock(big) + 64 + reps, h1_tags(big));
+	connect_all(x);
+	populate(x, 0, big, big);
+	populate_host1(x);
+	restart(x);
+	for (uint32_t i = 0; i < reps; i++) {
+		int k = b && i % 2;                /* the daemon running now */
+
+		fm_add_to(x, 1, rblock(big) + 64 + i, STAG(i));
+		fm_wait(x, true, "the change before a stop");
+		daemon_bin = b && (i + 1) % 2 ? b : a;
+		restart(x);                        /* this stop, then the next daemon to the first answer */
+		wall[k][n[k]] = x->stop_s * 1e3;
+		cpu[k][n[k]++] = x->d.stop_cpu_s * 1e3;
+		stop_line(&x->d, line, sizeof(line));
+		printf("stop %2u (%s): %.1f ms wall, %.1f ms CPU; %s\n", i + 1, k ? "CXLDCD_B" : "CXLDCD",
+		       x->stop_s * 1e3, x->d.stop_cpu_s * 1e3, line);
+		fflush(stdout);
+	}
+	for (int k = 0; k < 2; k++) {
+		if (!n[k])
+			continue;
+		qsort(wall[k], n[k], sizeof(double), cmp_double);
+		qsort(cpu[k], n[k], sizeof(double), cmp_double);
+		printf("%s (%s): stop at %u resident extents + %u pending tags, median of %u: %.1f ms "
+		       "wall (min %.1f), %.1f ms CPU (min %.1f)\n", k ? "CXLDCD_B" : "CXLDCD", k ? b : a,
+		       big, h1_tags(big), n[k], wall[k][n[k] / 2], wall[k][0], cpu[k][n[k] / 2], cpu[k][0]);
+	}
+	disconnect_all(x);
+	daemon_term(&x->d);
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t small = 1000, big = 100000, k = 200, mid = 10000, reps = 5, hold = 0;
@@ -1728,10 +1823,10 @@ int main(int argc, char **argv)
 	double l0 = load1(), t_start = bench_now_s(), t_pop, lmax = l0;
 	struct start_log ls = { 0 }, lb = { 0 };
 	long rss_mid, rss_big;
-	bool mem_only = false;
+	bool mem_only = false, stop_only = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:b:k:r:d:x:c:o:meP:n:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:k:r:d:x:c:o:meP:n:vS")) != -1) {
 		switch (opt) {
 		case 's': small = arg_u32(optarg, 2 * PAGE); break;
 		case 'b': big = arg_u32(optarg, 2 * PAGE); break;
@@ -1746,6 +1841,7 @@ int main(int argc, char **argv)
 		case 'P': per_page = arg_u32(optarg, 1); break;
 		case 'n': backends = arg_u32(optarg, 0); break;
 		case 'v': verbose = true; break;
+		case 'S': stop_only = true; break;
 		default: arg_u32("x", 0);
 		}
 	}
@@ -1775,6 +1871,10 @@ int main(int argc, char **argv)
 
 	if (mem_only) {
 		mem_only_run(&xb, mid, big);
+		return 0;
+	}
+	if (stop_only) {
+		stop_only_run(&xb, big, reps);
 		return 0;
 	}
 	printf("bench-faces: cxldcd %s, two daemons (%u and %u resident extents), each with "
