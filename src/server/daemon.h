@@ -115,6 +115,7 @@ struct server_ctx {
 	void (*progress_now)(void *opaque);
 	void *progress_opaque;
 	bool store_failing;           /* the last commit failed: mutating requests are refused */
+	bool exit_keeps_models;       /* srv_ctx_fini() leaves each device's model to the exit (main.c) */
 	char store_err[256];          /* the store's message of that failure */
 	uint64_t now_ns;              /* model time of the current request */
 	json_t *events;               /* [{"event", "data"}] queued until the request ends */

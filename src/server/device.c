@@ -401,7 +401,8 @@ static void dcd_free(struct dcd *dv)
 	cci_ctx_free(dv->qmp_fm);
 	cci_ctx_free(dv->replay_fm);
 	cci_ctx_free(dv->replay_mctp);
-	core_dev_free(dv->dev);          /* observers point at md and hl: free them after */
+	if (!dv->srv->exit_keeps_models)
+		core_dev_free(dv->dev);  /* observers point at md and hl: free them after */
 	mem_dev_free(dv->md);
 	if (dv->hl_timer_set)
 		loop_del_timer(dv->srv->loop, dv->hl_timer);

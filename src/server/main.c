@@ -184,6 +184,33 @@ static void ready_text(struct daemon *d)
 		 d->ctx.nr_devs, qmp[0] ? ", QMP on " : "", qmp);
 }
 
+/* Built with AddressSanitizer (and its leak check at the exit). */
+#if defined(__SANITIZE_ADDRESS__)
+#define STOP_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STOP_SANITIZED 1
+#endif
+#endif
+#ifndef STOP_SANITIZED
+#define STOP_SANITIZED 0
+#endif
+
+/*
+ * Whether the stop frees each device's model item by item (core_dev_free():
+ * its trees, groups, logs and slabs), which the exit right after gives back
+ * at once: only in a build with AddressSanitizer, whose leak check at the
+ * exit would report the model and so checks the whole teardown, or when
+ * $CXLDCD_STOP_FREE=1 asks (docs/persistence.md, "Shutdown").  Everything
+ * else the stop does runs either way.
+ */
+static bool stop_frees_models(void)
+{
+	const char *e = getenv("CXLDCD_STOP_FREE");
+
+	return STOP_SANITIZED || (e && !strcmp(e, "1"));
+}
+
 /* The time a stop's snapshot asks for (EXTEND_TIMEOUT_USEC), as a start's progress does. */
 #define STOP_EXTEND_USEC 30000000ull
 
@@ -229,6 +256,15 @@ static void stop(struct daemon *d, bool served)
 	for (size_t i = 0; i < d->nr_mctp; i++)
 		mctp_pty_free(d->mctp[i]);
 	free(d->mctp);
+	/*
+	 * The sockets' files are unlinked (above), each host is told goodbye,
+	 * the hosts' views go back to the file backends, the store is closed
+	 * and the pid file removed in every case; only the models' memory
+	 * may be left to the exit.
+	 */
+	d->ctx.exit_keeps_models = !stop_frees_models();
+	srv_log(&d->log, LOG_INFO, "stop: device models %s", d->ctx.exit_keeps_models ?
+		"left to the exit" : "freed ($CXLDCD_STOP_FREE=1 or a sanitizer build)");
 	srv_ctx_fini(&d->ctx);          /* after every CCI context user */
 	qmp_server_free(d->qmp);
 	loop_free(d->loop);
