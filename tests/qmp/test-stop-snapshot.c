@@ -13,7 +13,10 @@
  *    why and leaves the journal the truth: the next start replays it and
  *    gives the same state;
  *  - a stop with a More chain staged writes none (the next start replays
- *    and discards the chain, as after a crash).
+ *    and discards the chain, as after a crash);
+ *  - the stop leaves the models to the exit unless $CXLDCD_STOP_FREE=1 (or
+ *    a sanitizer build) frees them; a snapshot larger than the buffer it is
+ *    written through (a 12 MiB label area) restores the same.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -482,6 +485,113 @@ static void test_a_stop_with_a_more_chain_staged_writes_no_snapshot(void **state
 	restarts_from_the_journal(&p, &a, before);
 }
 
+/* The argv of @a with @x and @y appended (its 16 slots hold them). */
+static void args_add(struct state_args *a, const char *x, const char *y)
+{
+	size_t n = 0;
+
+	while (a->argv[n])
+		n++;
+	assert_true(n + 2 < sizeof(a->argv) / sizeof(a->argv[0]));
+	a->argv[n++] = x;
+	a->argv[n++] = y;
+	a->argv[n] = NULL;
+}
+
+/*
+ * Which teardown a stop runs (docs/persistence.md, "Shutdown"): by default
+ * each device's model is left to the exit (freed item by item only in a
+ * sanitizer build, whose leak check then covers it); $CXLDCD_STOP_FREE=1
+ * frees it.  Either way the stop exits 0, its snapshot gives the same
+ * state, and the file backend holds what the host wrote.
+ */
+static void test_a_stop_leaves_the_models_to_the_exit_unless_asked_to_free_them(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	json_t *before;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, "512M", DEV, "--fm", p.fm_arg);
+	args_add(&a, "--log-level", "info");
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = state_connect(&p));
+	build_state(&p, c);
+	before = dump(c);
+	stop_by(&p, c, BY_SIGTERM);
+	if (!strstr(dproc_log(&p), DPROC_SANITIZED ? "stop: device models freed" :
+			"stop: device models left to the exit"))
+		fail_msg("not the default teardown: %s", log_tail(&p));
+	setenv("CXLDCD_STOP_FREE", "1", 1);
+	c = restart(&p, &a);
+	unsetenv("CXLDCD_STOP_FREE");
+	assert_int_equal(replayed(&p), 0);
+	assert_same_then_free(json_incref(before), dump(c));
+	add_to(c, 1, TAG_B, 256 * MiB + 16 * MiB);      /* one more record: the stop writes again */
+	json_decref(before);
+	before = dump(c);
+	stop_by(&p, c, BY_SIGTERM);
+	if (!strstr(dproc_log(&p), "stop: device models freed ($CXLDCD_STOP_FREE=1"))
+		fail_msg("$CXLDCD_STOP_FREE=1 did not free the models: %s", log_tail(&p));
+	c = restart(&p, &a);
+	assert_int_equal(replayed(&p), 0);
+	assert_same_then_free(before, dump(c));
+	file_expect(&p, 0, "second life");
+	file_expect(&p, 10 * MiB, "last extent");
+	qmp_client_free(c);
+}
+
+/*
+ * A snapshot many times larger than the buffer it is written through
+ * (1 MiB), with one piece larger than it: a device whose label storage area (a 12 MiB memory-backend-ram, so its bytes are only in
+ * the model and the snapshot) was written at both ends.  The file is
+ * written in pieces, the CRC kept across them; the next start loads it and
+ * gives the same labels and state.
+ */
+static void test_a_stop_snapshot_larger_than_its_write_buffer_restores_the_same(void **state)
+{
+	uint8_t set[8 + 8] = { 0 }, get[8] = { 0 }, out[64];
+	static const uint32_t at[2] = { 0, 12 * MiB - 8 };
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	json_t *before;
+	const char *q;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, "512M", DEV ",lsa=lsa0", "--fm", p.fm_arg);
+	args_add(&a, "-object", "memory-backend-ram,id=lsa0,size=12M");
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	assert_non_null(c = state_connect(&p));
+	build_state(&p, c);
+	for (int i = 0; i < 2; i++) {
+		put32(set, at[i]);
+		memcpy(set + 8, i ? "lastlabl" : "frstlabl", 8);
+		assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x4103, set, sizeof(set), NULL, NULL), 0);
+	}
+	before = dump(c);
+	stop_by(&p, c, BY_QUIT);
+	if (!(q = strstr(dproc_log(&p), "written at stop (journal seq=")) || !(q = strstr(q, ", ")) ||
+	    strtoull(q + 2, NULL, 10) < 12 * MiB)
+		fail_msg("no snapshot of more than 12 MiB at stop: %s", log_tail(&p));
+	c = restart(&p, &a);
+	assert_int_equal(replayed(&p), 0);
+	assert_same_then_free(before, dump(c));
+	for (int i = 0; i < 2; i++) {
+		put32(get, at[i]);
+		put32(get + 4, 8);
+		assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x4102, get, sizeof(get), out, &n), 0);
+		assert_int_equal(n, 8);
+		assert_memory_equal(out, i ? "lastlabl" : "frstlabl", 8);
+	}
+	file_expect(&p, 0, "second life");
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +610,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_the_stop_snapshot_syncs_what_it_drops_zeroed_first,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_stop_with_a_more_chain_staged_writes_no_snapshot,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_stop_leaves_the_models_to_the_exit_unless_asked_to_free_them,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_stop_snapshot_larger_than_its_write_buffer_restores_the_same,
 					  dproc_reap_all),
 	};
 
