@@ -37,8 +37,9 @@
  * the journal replay alone per record replayed, as the daemon logs it.
  * Beside each wall-clock figure, the daemon's own CPU time per operation
  * (every thread's schedstat before and after the batch, ns; restart: at its
- * first answer): on a loaded machine it leaves out the time others ran, and
- * it does not count the child a periodic snapshot forks.
+ * first answer; stop: from the signal to the exit, daemon_term()): on a
+ * loaded machine it leaves out the time others ran, and it does not count
+ * the child a periodic snapshot forks.
  * RSS per extent: daemon VmRSS growth from 10,000 to the big size over the
  * extents added.  Populating the big daemon also prints its rate in each
  * tenth (does it slow down as it grows?) and the periodic snapshots taken
@@ -253,16 +254,18 @@ static void daemon_start(struct daemon *d, int slot, uint64_t blocks, uint64_t h
 }
 
 static double proc_cpu_s(pid_t pid);
+static double cpu_ms(pid_t pid, int children);
 
 /*
  * SIGTERM and wait for the exit (a clean shutdown, its snapshot included); s from the signal to
- * the exit.  d->stop_cpu_s: the daemon's CPU time meanwhile, its rusage at the exit less its
- * threads' time at the signal (the rusage counts the snapshot children it reaped as well: only
- * a daemon that forked none, -S, gives the stop's alone).
+ * the exit.  d->stop_cpu_s: the daemon's CPU time meanwhile, its rusage at the exit (which
+ * counts the snapshot children it reaped) less its threads' time and its reaped children's at
+ * the signal (those in clock ticks: a daemon that reaped none, as after a restart, gives the
+ * stop's alone; a snapshot child the stop waits for is counted in it).
  */
 static double daemon_term(struct daemon *d)
 {
-	double t0, until, cpu0 = proc_cpu_s(d->pid);
+	double t0, until, cpu0 = proc_cpu_s(d->pid) + cpu_ms(d->pid, 1) / 1e3;
 	struct rusage ru;
 	int st = 0;
 
@@ -306,8 +309,8 @@ static long long newest_snapshot(const struct daemon *d)
 	return best[0] && !stat(path, &st) ? (long long)st.st_size : -1;
 }
 
-/* CPU time (user + system) of pid in ms, from /proc/pid/stat, or -1. */
-static double cpu_ms(pid_t pid)
+/* CPU time (user + system) of pid in ms, from /proc/pid/stat, or -1; @children: of its reaped children. */
+static double cpu_ms(pid_t pid, int children)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long ut, st;
@@ -320,9 +323,10 @@ static double cpu_ms(pid_t pid)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = 0;
-	/* after "(comm) ": state is field 3; utime and stime are fields 14 and 15 */
+	/* after "(comm) ": state is field 3; utime and stime are fields 14 and 15, cutime and cstime 16, 17 */
 	if (!(p = strrchr(buf, ')')) ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+	    sscanf(p + 2, children ? "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %llu %llu" :
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) * 1e3 / (double)sysconf(_SC_CLK_TCK);
 }
@@ -382,7 +386,7 @@ static void snap_poll(struct daemon *d, uint32_t resident_now)
 		fclose(f);
 	}
 	if (child && child == d->snap_child) {
-		double c = cpu_ms(child);
+		double c = cpu_ms(child, 0);
 
 		d->snap_cpu = c >= 0 ? c : d->snap_cpu;
 		return;
@@ -1936,6 +1940,8 @@ int main(int argc, char **argv)
 		tb[CPU(OP_RESTART)][i] = xb.restart_cpu_ms / 1e3;
 		ts[OP_STOP][i] = xs.stop_s;
 		tb[OP_STOP][i] = xb.stop_s;
+		ts[CPU(OP_STOP)][i] = xs.d.stop_cpu_s;
+		tb[CPU(OP_STOP)][i] = xb.d.stop_cpu_s;
 		ls = last_start(&xs.d);
 		lb = last_start(&xb.d);
 		/* a restart loads the last snapshot (the resident state) and replays the rest */
