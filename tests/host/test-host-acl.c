@@ -794,33 +794,10 @@ static struct cxldcd_host_group_info info_of(const char *tag)
 #define TAG_C "7d2b1f40-93c6-4e8a-b1d5-2f6a0c9e8b37"
 #define NR_FILL 150             /* untagged groups: more than the daemon's fds give files */
 
-/* How often needle is in DIR/name (0 when it cannot be read). */
-static int count_in(const struct dproc *p, const char *name, const char *needle)
-{
-	static char buf[4 << 20];
-	char path[160];
-	size_t n;
-	int k = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	for (const char *q = buf; (q = strstr(q, needle)); q += strlen(needle))
-		k++;
-	return k;
-}
-
 static void wait_count(const struct dproc *p, const char *name, const char *needle, int want)
 {
-	int n = 0;
+	int n = dproc_wait_count(p, name, needle, want, 3 * TMO);
 
-	for (int waited = 0; waited < 3 * TMO && (n = count_in(p, name, needle)) < want; waited += 20)
-		usleep(20000);
 	if (n < want)
 		fail_msg("%s: %d of '%s', expected %d", name, n, needle, want);
 }
@@ -961,7 +938,7 @@ static void start_spill_env(struct env *e)
 	add_tagged(e->c, TAG_B, (NR_FILL + 2) * 2 * MiB);
 	find_abc(e);
 	/* the daemon ran out of fds for group files before A and B */
-	assert_int_equal(count_in(&e->p, "stderr.log", "no fd left for a file of its group"), 1);
+	assert_int_equal(dproc_count_in(&e->p, "stderr.log", "no fd left for a file of its group"), 1);
 	root_fill_id(e, e->id[SA], 0xa1);
 	root_fill_id(e, e->id[SB], 0xb2);
 	root_fill_id(e, e->id[SC], 0xc3);
@@ -1107,8 +1084,8 @@ static void test_a_spilled_group_goes_only_to_who_may_open_every_group(void **st
 		assert_non_null(strstr(err, "Permission denied (group " TAG_A " has no file of its "
 					    "own: it shares one with the host's other groups"));
 	}
-	assert_true(count_in(&e.p, "agent.log", "the group has no file of its own (spilled") >= 3);
-	assert_true(count_in(&e.p, "agent.log", "uid=65534") >= 3);
+	assert_true(dproc_count_in(&e.p, "agent.log", "the group has no file of its own (spilled") >= 3);
+	assert_true(dproc_count_in(&e.p, "agent.log", "uid=65534") >= 3);
 	stop_env(&e);
 }
 
@@ -1130,10 +1107,10 @@ static void test_a_host_refused_group_files_gives_only_who_may_open_every_group(
 	assert_int_equal(waitpid(e.agent, &st, 0), e.agent);
 	e.agent = spawn_agent(&e, "agent2");
 	wait_count(&e.p, "agent2.log", "group-added", NR_FILL + 3);
-	assert_int_equal(count_in(&e.p, "stderr.log", "host=0: no file per group"), 1);
+	assert_int_equal(dproc_count_in(&e.p, "stderr.log", "host=0: no file per group"), 1);
 	find_abc(&e);
 	check_shared_file_opens(&e, false);
-	assert_true(count_in(&e.p, "agent2.log", "the device gave this host no file per group at "
+	assert_true(dproc_count_in(&e.p, "agent2.log", "the device gave this host no file per group at "
 				       "its HELLO") >= 4);
 	stop_env(&e);
 }

@@ -771,35 +771,28 @@ static void test_a_host_asking_gets_a_file_per_group_across_a_restart(void **sta
 
 /* ------------------------------------------------------------ the daemon's fd limit */
 
-/* How often @needle occurs in the file DIR/@name (0 when it cannot be read). */
-static int count_in(const struct dproc *p, const char *name, const char *needle)
+/* One QMP add to host 0 of n untagged 2 MiB extents from offset 0: n groups. */
+static void add_2mib_groups(struct qmp_client *c, int n)
 {
-	char path[200];
-	static char buf[8 << 20];
-	size_t n;
-	int count = 0;
-	FILE *f;
+	char *add = malloc(64 * (size_t)n + 256);
+	size_t len;
 
-	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	for (const char *q = buf; (q = strstr(q, needle)); q += strlen(needle))
-		count++;
-	return count;
+	assert_non_null(add);
+	len = (size_t)sprintf(add, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			      "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+			      "\"region\":0,\"extents\":[");
+	for (int i = 0; i < n; i++)
+		len += (size_t)sprintf(add + len, "%s{\"offset\":%d,\"len\":2097152}", i ? "," : "",
+				       i * 2 * (int)MiB);
+	sprintf(add + len, "]}}");
+	ok(qmp_client_cmd(c, add, TMO));
+	free(add);
 }
 
 /* Wait until DIR/@name holds @want of @needle; what it holds then. */
 static int wait_count(const struct dproc *p, const char *name, const char *needle, int want)
 {
-	int n = 0;
-
-	for (int waited = 0; waited < 3 * TMO && (n = count_in(p, name, needle)) < want; waited += 20)
-		usleep(20000);
-	return n;
+	return dproc_wait_count(p, name, needle, want, 3 * TMO);
 }
 
 /* The app socket's group @i (in DPA order of the adds: ids follow them): map it, or fail. */
@@ -837,7 +830,7 @@ static void app_open(const char *sock, uint64_t id, struct cxldcd_app **app,
  */
 static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop(void **state)
 {
-	char obj[100], app_sock[160], *add;
+	char obj[100], app_sock[160];
 	const char *args[] = {
 		"-object", "memory-backend-memfd,id=m0,size=1G",
 		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,"
@@ -850,7 +843,6 @@ static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop
 	struct cxldcd_app_map m[2];
 	struct qmp_client *c;
 	struct dproc p;
-	size_t len = 0;
 	pid_t pid;
 	int st;
 
@@ -864,25 +856,15 @@ static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop
 	agent[1] = p.host;
 	pid = spawn_cli(&p, "agent", agent);
 	assert_int_equal(wait_count(&p, "stderr.log", "host=0 connected", 1), 1);
-	add = malloc(64 * FD_GROUPS + 256);
-	assert_non_null(add);
-	len = (size_t)sprintf(add, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
-			      "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
-			      "\"region\":0,\"extents\":[");
-	for (int i = 0; i < FD_GROUPS; i++)
-		len += (size_t)sprintf(add + len, "%s{\"offset\":%d,\"len\":2097152}", i ? "," : "",
-				       i * 2 * (int)MiB);
-	sprintf(add + len, "]}}");
-	ok(qmp_client_cmd(c, add, TMO));
-	free(add);
+	add_2mib_groups(c, FD_GROUPS);
 	assert_int_equal(wait_count(&p, "agent.log", "group-added", FD_GROUPS), FD_GROUPS);
 	assert_int_equal(qmp_host_extent_count(c, "d0", 0), FD_GROUPS);
 	/* the daemon said why, once; the agent did not reconnect */
-	assert_int_equal(count_in(&p, "stderr.log", "no fd left for a file of its group"), 1);
-	assert_int_equal(count_in(&p, "agent.log", "the device has no fd left for a file per group"),
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "no fd left for a file of its group"), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "the device has no fd left for a file per group"),
 			 1);
-	assert_int_equal(count_in(&p, "stderr.log", "host=0 connected"), 1);
-	assert_int_equal(count_in(&p, "agent.log", "reconnect"), 0);
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "host=0 connected"), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "reconnect"), 0);
 	/* the first group has a file of its own, the last one spilled: both map */
 	app_open(app_sock, 1, &app, &m[0]);
 	app_open(app_sock, FD_GROUPS, &app, &m[1]);
@@ -897,17 +879,17 @@ static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	pid = spawn_cli(&p, "agent2", agent);
 	assert_int_equal(wait_count(&p, "agent2.log", "group-added", FD_GROUPS), FD_GROUPS);
-	assert_int_equal(count_in(&p, "stderr.log", "host=0: no file per group: it holds 300 "
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "host=0: no file per group: it holds 300 "
 				  "groups and the fd limit 256"), 1);
-	assert_int_equal(count_in(&p, "agent2.log", "the device gives no file per group"), 1);
+	assert_int_equal(dproc_count_in(&p, "agent2.log", "the device gives no file per group"), 1);
 	app_open(app_sock, 1, &app, &m[0]);
 	app_open(app_sock, FD_GROUPS, &app, &m[1]);
 	assert_int_equal(((uint8_t *)m[0].addr)[0], 0x5a);
 	assert_int_equal(((uint8_t *)m[1].addr)[4095], 0xa5);
 	usleep(500000);   /* a loop would show here */
-	assert_int_equal(count_in(&p, "stderr.log", "host=0 connected"), 2);
-	assert_int_equal(count_in(&p, "agent2.log", "reconnect"), 0);
-	assert_int_equal(count_in(&p, "stderr.log", "dropping the connection"), 0);
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "host=0 connected"), 2);
+	assert_int_equal(dproc_count_in(&p, "agent2.log", "reconnect"), 0);
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "dropping the connection"), 0);
 	cxldcd_app_free(app);
 	kill(pid, SIGTERM);
 	waitpid(pid, &st, 0);
@@ -955,7 +937,7 @@ static int memfds_of(pid_t pid, const char *prefix)
  */
 static void test_a_file_per_group_costs_the_daemon_one_fd(void **state)
 {
-	char app_sock[160], *add;
+	char app_sock[160];
 	const char *args[] = {
 		"-object", "memory-backend-memfd,id=m0,size=1G",
 		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,"
@@ -968,7 +950,6 @@ static void test_a_file_per_group_costs_the_daemon_one_fd(void **state)
 	struct cxldcd_app_map m;
 	struct qmp_client *c;
 	struct dproc p;
-	size_t len;
 	pid_t pid;
 	int st;
 
@@ -981,20 +962,10 @@ static void test_a_file_per_group_costs_the_daemon_one_fd(void **state)
 	agent[1] = p.host;
 	pid = spawn_cli(&p, "agent", agent);
 	assert_int_equal(wait_count(&p, "stderr.log", "host=0 connected", 1), 1);
-	add = malloc(64 * ONE_FD_GROUPS + 256);
-	assert_non_null(add);
-	len = (size_t)sprintf(add, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
-			      "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
-			      "\"region\":0,\"extents\":[");
-	for (int i = 0; i < ONE_FD_GROUPS; i++)
-		len += (size_t)sprintf(add + len, "%s{\"offset\":%d,\"len\":2097152}", i ? "," : "",
-				       i * 2 * (int)MiB);
-	sprintf(add + len, "]}}");
-	ok(qmp_client_cmd(c, add, TMO));
-	free(add);
+	add_2mib_groups(c, ONE_FD_GROUPS);
 	assert_int_equal(wait_count(&p, "agent.log", "group-added", ONE_FD_GROUPS), ONE_FD_GROUPS);
 	/* every group has its file: 120 views, no per-backend one, nothing spilled */
-	assert_int_equal(count_in(&p, "stderr.log", "no fd left for a file of its group"), 0);
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "no fd left for a file of its group"), 0);
 	assert_int_equal(memfds_of(p.pid, "cxldcd-view-"), ONE_FD_GROUPS);
 	app_open(app_sock, ONE_FD_GROUPS, &app, &m);
 	memset(m.addr, 0x5a, 4096);
@@ -1007,9 +978,9 @@ static void test_a_file_per_group_costs_the_daemon_one_fd(void **state)
 	pid = spawn_cli(&p, "agent2", agent);
 	assert_int_equal(wait_count(&p, "agent2.log", "group-added", ONE_FD_GROUPS),
 			 ONE_FD_GROUPS);
-	assert_int_equal(count_in(&p, "stderr.log", "host=0 connected mapping=on group-files=on"),
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "host=0 connected mapping=on group-files=on"),
 			 2);
-	assert_int_equal(count_in(&p, "stderr.log", "no file per group"), 0);
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "no file per group"), 0);
 	assert_int_equal(memfds_of(p.pid, "cxldcd-view-"), ONE_FD_GROUPS);
 	app_open(app_sock, ONE_FD_GROUPS, &app, &m);
 	assert_int_equal(((uint8_t *)m.addr)[4095], 0x5a);

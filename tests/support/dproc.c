@@ -237,3 +237,34 @@ int dproc_reap_all(void **state)
 	nr_dirs = 0;
 	return 0;
 }
+
+int dproc_count_in(const struct dproc *p, const char *name, const char *needle)
+{
+	static char buf[8 << 20];
+	char path[sizeof(p->dir) + 64];
+	size_t n;
+	int count = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (const char *q = buf; (q = strstr(q, needle)); q += strlen(needle))
+		count++;
+	return count;
+}
+
+int dproc_wait_count(const struct dproc *p, const char *name, const char *needle, int want,
+		     int timeout_ms)
+{
+	int n = 0;
+
+	for (int waited = 0; waited < timeout_ms && (n = dproc_count_in(p, name, needle)) < want;
+	     waited += 20)
+		usleep(20000);
+	return n;
+}

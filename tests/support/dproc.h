@@ -81,6 +81,11 @@ int dproc_sigstop(struct dproc *p);
 const char *dproc_log(struct dproc *p);
 /* The daemon's resident set (VmRSS) in KiB, or -1 when /proc does not say. */
 long dproc_rss_kib(pid_t pid);
+/* How often needle occurs in the file DIR/name (first 8 MiB; 0 when it cannot be read). */
+int dproc_count_in(const struct dproc *p, const char *name, const char *needle);
+/* Wait up to timeout_ms until DIR/name holds want of needle: how many it holds then. */
+int dproc_wait_count(const struct dproc *p, const char *name, const char *needle, int want,
+		     int timeout_ms);
 /* Kill every daemon started and remove every directory made (a teardown). */
 int dproc_reap_all(void **state);
 /* Leave a process or a directory a test made by itself to dproc_reap_all() too. */
