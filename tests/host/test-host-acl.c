@@ -108,27 +108,10 @@ static void skip_unless_root(void)
 /* $CXLDCD_HOST with args, as root, its output in DIR/name.log: its pid. */
 static pid_t spawn_cli(const struct dproc *p, const char *name, const char *const *args)
 {
-	const char *argv[32] = { getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host" };
-	char log[160];
-	pid_t pid;
-	int n = 1;
+	pid_t pid = dproc_spawn(p, getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host",
+				name, args, false);
 
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	snprintf(log, sizeof(log), "%s/%s.log", p->dir, name);
-	pid = fork();
 	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	dproc_track_pid(pid);
 	return pid;
 }
 

@@ -406,33 +406,13 @@ static void test_host_facing_commands_never_reach_another_hosts_range(void **sta
 
 /* ------------------------------------------------------------ the host agent's fds */
 
-/* $CXLDCD_HOST with args, as p's user, its output in DIR/name.log: its pid. */
+/* bin with args, as p's user, its output in DIR/name.log: its pid. */
 static pid_t spawn_bin(const struct dproc *p, const char *bin, const char *name,
 		       const char *const *args)
 {
-	const char *argv[16] = { bin };
-	char log[160];
-	pid_t pid;
-	int n = 1;
+	pid_t pid = dproc_spawn(p, bin, name, args, true);
 
-	for (; *args && n < 15; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	snprintf(log, sizeof(log), "%s/%s.log", p->dir, name);
-	pid = fork();
 	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		if (p->uid && (setgroups(0, NULL) || setgid(p->gid) || setuid(p->uid)))
-			_exit(126);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	dproc_track_pid(pid);
 	return pid;
 }
 
@@ -817,6 +797,62 @@ static void app_open(const char *sock, uint64_t id, struct cxldcd_app **app,
 #define FD_GROUPS 300
 
 /*
+ * A daemon under RLIMIT_NOFILE 256 (one device, 1 GiB memfd, no FM) and an
+ * agent with an application socket, given n untagged 2 MiB groups in one
+ * add: the test's state.
+ */
+struct fdlim {
+	struct dproc p;
+	struct qmp_client *c;
+	pid_t agent_pid;
+	char app_sock[160];
+	const char *agent[12];
+};
+
+static void fdlim_start(struct fdlim *f, int n)
+{
+	const char *args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,"
+			   "dc-block-size=2M,max-extents=512,event-log-depth=1024,mbox-payload-size=4K",
+		"--fm", "none", "--mctp-cci", "none", "--host-socket", NULL, NULL,
+	};
+	const char *agent[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
+				"--chain-cap", "512", "--agent-socket", f->app_sock, "-v", NULL };
+
+	assert_int_equal(dproc_init(&f->p), 0);
+	f->p.nofile = 256;
+	args[9] = f->p.host;
+	f->c = connect_dev(&f->p, args);
+	snprintf(f->app_sock, sizeof(f->app_sock), "%s/app.sock", f->p.dir);
+	memcpy(f->agent, agent, sizeof(agent));
+	f->agent[1] = f->p.host;
+	f->agent_pid = spawn_cli(&f->p, "agent", f->agent);
+	assert_int_equal(wait_count(&f->p, "stderr.log", "host=0 connected", 1), 1);
+	add_2mib_groups(f->c, n);
+	assert_int_equal(wait_count(&f->p, "agent.log", "group-added", n), n);
+}
+
+/* Stop the agent and start another, its output in DIR/@name.log. */
+static void fdlim_new_agent(struct fdlim *f, const char *name)
+{
+	int st;
+
+	kill(f->agent_pid, SIGTERM);
+	assert_int_equal(waitpid(f->agent_pid, &st, 0), f->agent_pid);
+	f->agent_pid = spawn_cli(&f->p, name, f->agent);
+}
+
+static void fdlim_stop(struct fdlim *f)
+{
+	int st;
+
+	kill(f->agent_pid, SIGTERM);
+	waitpid(f->agent_pid, &st, 0);
+	qmp_client_free(f->c);
+}
+
+/*
  * A daemon whose fd limit (256, set before exec) is below what a file per
  * group costs for 300 groups: the agent (cxldcd-host --agent-socket asks for
  * a file per group) accepts 300 untagged extents in one add.  The groups
@@ -830,44 +866,22 @@ static void app_open(const char *sock, uint64_t id, struct cxldcd_app **app,
  */
 static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop(void **state)
 {
-	char obj[100], app_sock[160];
-	const char *args[] = {
-		"-object", "memory-backend-memfd,id=m0,size=1G",
-		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,"
-			   "dc-block-size=2M,max-extents=512,event-log-depth=1024,mbox-payload-size=4K",
-		"--fm", "none", "--mctp-cci", "none", "--host-socket", NULL, NULL,
-	};
-	const char *agent[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
-				"--chain-cap", "512", "--agent-socket", app_sock, "-v", NULL };
 	struct cxldcd_app *app = NULL;
 	struct cxldcd_app_map m[2];
-	struct qmp_client *c;
-	struct dproc p;
-	pid_t pid;
-	int st;
+	struct fdlim f;
 
 	(void)state;
-	(void)obj;
-	assert_int_equal(dproc_init(&p), 0);
-	p.nofile = 256;
-	args[9] = p.host;
-	c = connect_dev(&p, args);
-	snprintf(app_sock, sizeof(app_sock), "%s/app.sock", p.dir);
-	agent[1] = p.host;
-	pid = spawn_cli(&p, "agent", agent);
-	assert_int_equal(wait_count(&p, "stderr.log", "host=0 connected", 1), 1);
-	add_2mib_groups(c, FD_GROUPS);
-	assert_int_equal(wait_count(&p, "agent.log", "group-added", FD_GROUPS), FD_GROUPS);
-	assert_int_equal(qmp_host_extent_count(c, "d0", 0), FD_GROUPS);
+	fdlim_start(&f, FD_GROUPS);
+	assert_int_equal(qmp_host_extent_count(f.c, "d0", 0), FD_GROUPS);
 	/* the daemon said why, once; the agent did not reconnect */
-	assert_int_equal(dproc_count_in(&p, "stderr.log", "no fd left for a file of its group"), 1);
-	assert_int_equal(dproc_count_in(&p, "agent.log", "the device has no fd left for a file per group"),
-			 1);
-	assert_int_equal(dproc_count_in(&p, "stderr.log", "host=0 connected"), 1);
-	assert_int_equal(dproc_count_in(&p, "agent.log", "reconnect"), 0);
+	assert_int_equal(dproc_count_in(&f.p, "stderr.log", "no fd left for a file of its group"), 1);
+	assert_int_equal(dproc_count_in(&f.p, "agent.log",
+					"the device has no fd left for a file per group"), 1);
+	assert_int_equal(dproc_count_in(&f.p, "stderr.log", "host=0 connected"), 1);
+	assert_int_equal(dproc_count_in(&f.p, "agent.log", "reconnect"), 0);
 	/* the first group has a file of its own, the last one spilled: both map */
-	app_open(app_sock, 1, &app, &m[0]);
-	app_open(app_sock, FD_GROUPS, &app, &m[1]);
+	app_open(f.app_sock, 1, &app, &m[0]);
+	app_open(f.app_sock, FD_GROUPS, &app, &m[1]);
 	memset(m[0].addr, 0x5a, 4096);
 	memset(m[1].addr, 0xa5, 4096);
 	assert_int_equal(((uint8_t *)m[1].addr)[4095], 0xa5);
@@ -875,25 +889,21 @@ static void test_a_host_past_the_daemons_fd_limit_gets_its_memory_without_a_loop
 	app = NULL;
 
 	/* a new agent: its 300 groups do not fit, so no file per group, one file for all */
-	kill(pid, SIGTERM);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	pid = spawn_cli(&p, "agent2", agent);
-	assert_int_equal(wait_count(&p, "agent2.log", "group-added", FD_GROUPS), FD_GROUPS);
-	assert_int_equal(dproc_count_in(&p, "stderr.log", "host=0: no file per group: it holds 300 "
-				  "groups and the fd limit 256"), 1);
-	assert_int_equal(dproc_count_in(&p, "agent2.log", "the device gives no file per group"), 1);
-	app_open(app_sock, 1, &app, &m[0]);
-	app_open(app_sock, FD_GROUPS, &app, &m[1]);
+	fdlim_new_agent(&f, "agent2");
+	assert_int_equal(wait_count(&f.p, "agent2.log", "group-added", FD_GROUPS), FD_GROUPS);
+	assert_int_equal(dproc_count_in(&f.p, "stderr.log", "host=0: no file per group: it holds 300 "
+					"groups and the fd limit 256"), 1);
+	assert_int_equal(dproc_count_in(&f.p, "agent2.log", "the device gives no file per group"), 1);
+	app_open(f.app_sock, 1, &app, &m[0]);
+	app_open(f.app_sock, FD_GROUPS, &app, &m[1]);
 	assert_int_equal(((uint8_t *)m[0].addr)[0], 0x5a);
 	assert_int_equal(((uint8_t *)m[1].addr)[4095], 0xa5);
 	usleep(500000);   /* a loop would show here */
-	assert_int_equal(dproc_count_in(&p, "stderr.log", "host=0 connected"), 2);
-	assert_int_equal(dproc_count_in(&p, "agent2.log", "reconnect"), 0);
-	assert_int_equal(dproc_count_in(&p, "stderr.log", "dropping the connection"), 0);
+	assert_int_equal(dproc_count_in(&f.p, "stderr.log", "host=0 connected"), 2);
+	assert_int_equal(dproc_count_in(&f.p, "agent2.log", "reconnect"), 0);
+	assert_int_equal(dproc_count_in(&f.p, "stderr.log", "dropping the connection"), 0);
 	cxldcd_app_free(app);
-	kill(pid, SIGTERM);
-	waitpid(pid, &st, 0);
-	qmp_client_free(c);
+	fdlim_stop(&f);
 }
 
 /* The daemon's fds that are memfds named @prefix (its stores: views and group files). */
@@ -937,57 +947,32 @@ static int memfds_of(pid_t pid, const char *prefix)
  */
 static void test_a_file_per_group_costs_the_daemon_one_fd(void **state)
 {
-	char app_sock[160];
-	const char *args[] = {
-		"-object", "memory-backend-memfd,id=m0,size=1G",
-		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,"
-			   "dc-block-size=2M,max-extents=512,event-log-depth=1024,mbox-payload-size=4K",
-		"--fm", "none", "--mctp-cci", "none", "--host-socket", NULL, NULL,
-	};
-	const char *agent[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
-				"--chain-cap", "512", "--agent-socket", app_sock, "-v", NULL };
 	struct cxldcd_app *app = NULL;
 	struct cxldcd_app_map m;
-	struct qmp_client *c;
-	struct dproc p;
-	pid_t pid;
-	int st;
+	struct fdlim f;
 
 	(void)state;
-	assert_int_equal(dproc_init(&p), 0);
-	p.nofile = 256;
-	args[9] = p.host;
-	c = connect_dev(&p, args);
-	snprintf(app_sock, sizeof(app_sock), "%s/app.sock", p.dir);
-	agent[1] = p.host;
-	pid = spawn_cli(&p, "agent", agent);
-	assert_int_equal(wait_count(&p, "stderr.log", "host=0 connected", 1), 1);
-	add_2mib_groups(c, ONE_FD_GROUPS);
-	assert_int_equal(wait_count(&p, "agent.log", "group-added", ONE_FD_GROUPS), ONE_FD_GROUPS);
+	fdlim_start(&f, ONE_FD_GROUPS);
 	/* every group has its file: 120 views, no per-backend one, nothing spilled */
-	assert_int_equal(dproc_count_in(&p, "stderr.log", "no fd left for a file of its group"), 0);
-	assert_int_equal(memfds_of(p.pid, "cxldcd-view-"), ONE_FD_GROUPS);
-	app_open(app_sock, ONE_FD_GROUPS, &app, &m);
+	assert_int_equal(dproc_count_in(&f.p, "stderr.log", "no fd left for a file of its group"), 0);
+	assert_int_equal(memfds_of(f.p.pid, "cxldcd-view-"), ONE_FD_GROUPS);
+	app_open(f.app_sock, ONE_FD_GROUPS, &app, &m);
 	memset(m.addr, 0x5a, 4096);
 	cxldcd_app_free(app);
 	app = NULL;
 
 	/* a new agent holding them: granted its files again, its bytes there */
-	kill(pid, SIGTERM);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	pid = spawn_cli(&p, "agent2", agent);
-	assert_int_equal(wait_count(&p, "agent2.log", "group-added", ONE_FD_GROUPS),
+	fdlim_new_agent(&f, "agent2");
+	assert_int_equal(wait_count(&f.p, "agent2.log", "group-added", ONE_FD_GROUPS),
 			 ONE_FD_GROUPS);
-	assert_int_equal(dproc_count_in(&p, "stderr.log", "host=0 connected mapping=on group-files=on"),
-			 2);
-	assert_int_equal(dproc_count_in(&p, "stderr.log", "no file per group"), 0);
-	assert_int_equal(memfds_of(p.pid, "cxldcd-view-"), ONE_FD_GROUPS);
-	app_open(app_sock, ONE_FD_GROUPS, &app, &m);
+	assert_int_equal(dproc_count_in(&f.p, "stderr.log",
+					"host=0 connected mapping=on group-files=on"), 2);
+	assert_int_equal(dproc_count_in(&f.p, "stderr.log", "no file per group"), 0);
+	assert_int_equal(memfds_of(f.p.pid, "cxldcd-view-"), ONE_FD_GROUPS);
+	app_open(f.app_sock, ONE_FD_GROUPS, &app, &m);
 	assert_int_equal(((uint8_t *)m.addr)[4095], 0x5a);
 	cxldcd_app_free(app);
-	kill(pid, SIGTERM);
-	waitpid(pid, &st, 0);
-	qmp_client_free(c);
+	fdlim_stop(&f);
 }
 
 /*

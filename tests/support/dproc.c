@@ -88,6 +88,41 @@ int dproc_start(struct dproc *p, const char *const *args)
 	return 0;
 }
 
+pid_t dproc_spawn(const struct dproc *p, const char *bin, const char *name,
+		  const char *const *args, bool as_user)
+{
+	const char *argv[32] = { bin };
+	char log[sizeof(p->dir) + 80];
+	pid_t pid;
+	int n = 1;
+
+	for (; *args; args++) {
+		if (n == 31) {
+			fprintf(stderr, "dproc_spawn: more than 30 arguments for %s\n", bin);
+			abort();
+		}
+		argv[n++] = *args;
+	}
+	argv[n] = NULL;
+	snprintf(log, sizeof(log), "%s/%s.log", p->dir, name);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		if (as_user && p->uid && (setgroups(0, NULL) || setgid(p->gid) || setuid(p->uid)))
+			_exit(126);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* after setuid(), which clears it */
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	dproc_track_pid(pid);
+	return pid;
+}
+
 int dproc_connect_unix(const char *path, int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };

@@ -9,6 +9,7 @@
 #define CXLDCD_TESTS_DPROC_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "qmp-client.h"
@@ -56,6 +57,14 @@ int dproc_init(struct dproc *p);
  * DIR/cxldcd).  Return 0 or -errno.
  */
 int dproc_start(struct dproc *p, const char *const *args);
+/*
+ * Start bin with @args (NULL-terminated, at most 30), stdout and stderr
+ * appended to DIR/@name.log, killed when the test dies; as p's user and
+ * group when @as_user (and p->uid is set), else as the test.  Its pid
+ * (tracked for dproc_reap_all()), or -errno when fork() failed.
+ */
+pid_t dproc_spawn(const struct dproc *p, const char *bin, const char *name,
+		  const char *const *args, bool as_user);
 /* Connect to p->qmp (retrying while it starts) and negotiate; NULL on failure. */
 struct qmp_client *dproc_connect(struct dproc *p, int timeout_ms);
 /* Connect a stream socket to the Unix socket @path, retrying while the daemon starts; -1 on timeout. */
