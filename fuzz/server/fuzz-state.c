@@ -215,14 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_daemon_build(&d, false);
 	d.s.objects = json_array();
 	write_store(&d, data, size);
-	err[0] = 0;
-	d.s.starting = true;
-	rc = srv_state_open(&d.s, dir, err, sizeof(err));
-	d.s.starting = false;
-	if (getenv("CXLDCD_FUZZ_VERBOSE"))
-		fprintf(stderr, "srv_state_open: %d %s\n", rc, err);
-	if (rc && (rc > 0 || !err[0]))
-		fz_die("a refused state without a negative errno and a message", err);
+	rc = fz_daemon_state_open(&d, dir, err, sizeof(err));
 	if (!rc) {
 		fz_daemon_check(&d);
 		/* the daemon stops with a message when the restored state's memory is gone */

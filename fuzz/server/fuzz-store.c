@@ -588,15 +588,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		new_store(cfg);
 	apply_ops(&in, cfg);
 	free(cfg);
-	err[0] = 0;
 	nr_snaps = nr_snapshot_files();
-	d.s.starting = true;
-	rc = srv_state_open(&d.s, dir, err, sizeof(err));
-	d.s.starting = false;
-	if (getenv("CXLDCD_FUZZ_VERBOSE"))
-		fprintf(stderr, "srv_state_open: %d %s\n", rc, err);
-	if (rc && (rc > 0 || !err[0]))
-		fz_die("a refused state without a negative errno and a message", err);
+	rc = fz_daemon_state_open(&d, dir, err, sizeof(err));
 	/* a refused start leaves the snapshot files (what a repair needs) */
 	if (rc && nr_snapshot_files() < nr_snaps)
 		fz_die("a refused start removed snapshot files", err);

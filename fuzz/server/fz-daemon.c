@@ -118,6 +118,21 @@ static bool group_flush(struct loop *l, void *opaque)
 	return s->group != NULL;
 }
 
+int fz_daemon_state_open(struct fz_daemon *d, const char *dir, char *err, size_t cap)
+{
+	int rc;
+
+	err[0] = 0;
+	d->s.starting = true;
+	rc = srv_state_open(&d->s, dir, err, cap);
+	d->s.starting = false;
+	if (getenv("CXLDCD_FUZZ_VERBOSE"))
+		fprintf(stderr, "srv_state_open: %d %s\n", rc, err);
+	if (rc && (rc > 0 || !err[0]))
+		fz_die("a refused state without a negative errno and a message", err);
+	return rc;
+}
+
 void fz_daemon_run(struct fz_daemon *d, const char *state_dir)
 {
 	char err[SRV_ERR_MAX];

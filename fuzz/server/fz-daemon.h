@@ -36,6 +36,12 @@ void fz_daemon_build(struct fz_daemon *d, bool static_dev);
  * device.  Return 0, or dcd_attach_memory()'s error (err says why).
  */
 int fz_daemon_attach(struct fz_daemon *d, char *err, size_t cap);
+/*
+ * srv_state_open() of @dir as a start does (d->s.starting set around it):
+ * its return, err[cap] saying why.  abort() unless it is 0 or a negative
+ * errno with a message.
+ */
+int fz_daemon_state_open(struct fz_daemon *d, const char *dir, char *err, size_t cap);
 /* abort() unless every device's invariants hold. */
 void fz_daemon_check(struct fz_daemon *d);
 /* As src/server/main.c stop(). */
