@@ -82,17 +82,10 @@ struct meta {
 	uint32_t net;
 };
 
-struct route {
-	uint8_t eid;
-	char addr[MCTP_RUN_ADDR_MAX]; /* the FM socket: type 07h (and 08h without addr08) */
-	char addr08[MCTP_RUN_ADDR_MAX]; /* the MCTP CCI socket: type 08h; "" if none */
-	uint8_t prealloc;       /* tags handed out by SIOCMCTPALLOCTAG (bit per tag) */
-};
-
 struct msock {
 	int peer;               /* our end of the pair: responses are written here */
 	int conn[MAX_ROUTES][2]; /* per route: [0] addr, [1] addr08 connection; -1 until used */
-	uint8_t prealloc[MAX_ROUTES]; /* this socket's share of route.prealloc */
+	uint8_t prealloc[MAX_ROUTES]; /* this socket's share of g.prealloc */
 	uint8_t next_tag;
 	bool bound;
 	bool addr_ext;
@@ -101,8 +94,9 @@ struct msock {
 static struct {
 	pthread_mutex_t lock;
 	pthread_once_t once;
-	struct route routes[MAX_ROUTES];
+	struct mctp_run_route routes[MAX_ROUTES];
 	unsigned nr_routes;
+	uint8_t prealloc[MAX_ROUTES]; /* per route: tags handed out by SIOCMCTPALLOCTAG (bit per tag) */
 	struct msock *socks[MAX_FD];
 	int (*socket)(int, int, int);
 	int (*close)(int);
@@ -148,37 +142,15 @@ static void warn(const char *fmt, ...)
 
 /* ---- set-up ------------------------------------------------------------ */
 
+static void refused(void *arg, const char *item)
+{
+	(void)arg;
+	warn("cxldcd-mctp: ignoring route '%s'", item);
+}
+
 static void parse_routes(void)
 {
-	const char *env = getenv("CXLDCD_MCTP_ROUTES");
-	char *copy, *save = NULL, *item;
-
-	if (!env || !(copy = strdup(env)))
-		return;
-	for (item = strtok_r(copy, ";", &save); item && g.nr_routes < MAX_ROUTES;
-	     item = strtok_r(NULL, ";", &save)) {
-		char *eq = strchr(item, '='), *end, *bar;
-		unsigned long eid;
-
-		if (!eq)
-			continue;
-		*eq = '\0';
-		bar = strchr(eq + 1, '|');
-		if (bar)
-			*bar++ = '\0';
-		eid = strtoul(item, &end, 0);
-		if (*end || eid < MCTP_EID_FIRST || eid >= MCTP_EID_BROADCAST ||
-		    strlen(eq + 1) >= sizeof(g.routes[0].addr) ||
-		    (bar && strlen(bar) >= sizeof(g.routes[0].addr08))) {
-			warn("cxldcd-mctp: ignoring route '%s'", item);
-			continue;
-		}
-		g.routes[g.nr_routes].eid = (uint8_t)eid;
-		strcpy(g.routes[g.nr_routes].addr, eq + 1);
-		strcpy(g.routes[g.nr_routes].addr08, bar ? bar : "");
-		g.nr_routes++;
-	}
-	free(copy);
+	g.nr_routes = mctp_run_routes_parse(getenv("CXLDCD_MCTP_ROUTES"), g.routes, refused, NULL);
 }
 
 static void init(void)
@@ -336,7 +308,7 @@ EXPORT int socket(int domain, int type, int protocol)
 		 * in use again (even as sv[1]).
 		 */
 		for (unsigned i = 0; i < MAX_ROUTES; i++)
-			g.routes[i].prealloc &= (uint8_t)~g.socks[sv[0]]->prealloc[i];
+			g.prealloc[i] &= (uint8_t)~g.socks[sv[0]]->prealloc[i];
 		free(g.socks[sv[0]]);
 	}
 	g.socks[sv[0]] = ms;
@@ -356,7 +328,7 @@ static void forget(int fd)
 			for (int f = 0; f < 2; f++)
 				if (ms->conn[i][f] >= 0)
 					g.close(ms->conn[i][f]);
-			g.routes[i].prealloc &= (uint8_t)~ms->prealloc[i];
+			g.prealloc[i] &= (uint8_t)~ms->prealloc[i];
 		}
 		pthread_mutex_unlock(&g.lock);
 		g.close(ms->peer);
@@ -461,11 +433,11 @@ static int tag_ioctl(struct msock *ms, unsigned long req, struct mctp_ioc_tag_ct
 		if (r < 0)
 			return fail(EHOSTUNREACH);
 		for (tag = 0; tag <= MCTP_TAG_MASK; tag++)
-			if (!(g.routes[r].prealloc & (1u << tag)))
+			if (!(g.prealloc[r] & (1u << tag)))
 				break;
 		if (tag > MCTP_TAG_MASK)
 			return fail(EBUSY);
-		g.routes[r].prealloc |= (uint8_t)(1u << tag);
+		g.prealloc[r] |= (uint8_t)(1u << tag);
 		ms->prealloc[r] |= (uint8_t)(1u << tag);
 		ctl->tag = tag | MCTP_TAG_OWNER | MCTP_TAG_PREALLOC;
 		return 0;
@@ -476,7 +448,7 @@ static int tag_ioctl(struct msock *ms, unsigned long req, struct mctp_ioc_tag_ct
 	if (!(ms->prealloc[r] & (1u << tag)))
 		return fail(EINVAL);
 	ms->prealloc[r] &= (uint8_t)~(1u << tag);
-	g.routes[r].prealloc &= (uint8_t)~(1u << tag);
+	g.prealloc[r] &= (uint8_t)~(1u << tag);
 	return 0;
 }
 
@@ -516,7 +488,7 @@ static int pick_tag(struct msock *ms, int r, uint8_t want, uint8_t *tag)
 	for (unsigned i = 0; i <= MCTP_TAG_MASK; i++) {
 		uint8_t t = (uint8_t)((ms->next_tag + i) & MCTP_TAG_MASK);
 
-		if (!(g.routes[r].prealloc & (1u << t))) {
+		if (!(g.prealloc[r] & (1u << t))) {
 			*tag = t;
 			ms->next_tag = (uint8_t)(t + 1);
 			return 0;
