@@ -142,10 +142,10 @@ static void warn(const char *fmt, ...)
 
 /* ---- set-up ------------------------------------------------------------ */
 
-static void refused(void *arg, const char *item)
+static void refused(void *arg, const char *item, size_t len, const char *why)
 {
 	(void)arg;
-	warn("cxldcd-mctp: ignoring route '%s'", item);
+	warn("cxldcd-mctp: ignoring route '%.*s': %s", len > 240 ? 240 : (int)len, item, why);
 }
 
 static void parse_routes(void)
