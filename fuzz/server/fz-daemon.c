@@ -136,8 +136,10 @@ int fz_daemon_state_open(struct fz_daemon *d, const char *dir, char *err, size_t
 void fz_daemon_run(struct fz_daemon *d, const char *state_dir)
 {
 	char err[SRV_ERR_MAX];
+	int fds = nr_open_fds();
 
 	fz_daemon_build(d, false);
+	d->fds_at_run = fds;
 	if (fz_daemon_attach(d, err, sizeof(err)))
 		fz_die("dcd_attach_memory", err);
 	if (loop_new(&d->s.loop))
@@ -159,6 +161,7 @@ void fz_daemon_flush(struct fz_daemon *d)
 void fz_daemon_stop(struct fz_daemon *d)
 {
 	struct loop *loop = d->s.loop;
+	int fds = d->fds_at_run;
 
 	fz_daemon_flush(d);
 	store_close(d->s.st);
@@ -166,4 +169,6 @@ void fz_daemon_stop(struct fz_daemon *d)
 	d->s.loop = NULL;
 	fz_daemon_free(d);
 	loop_free(loop);
+	if (nr_open_fds() != fds)
+		fz_die("file descriptor leaked", NULL);
 }

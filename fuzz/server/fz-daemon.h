@@ -23,6 +23,7 @@ struct fz_daemon {
 	struct cmdline_cfg cfg;
 	struct qmp_server *qmp;
 	struct server_ctx s;
+	int fds_at_run;         /* open when fz_daemon_run() began: fz_daemon_stop() checks */
 };
 
 /*
@@ -59,7 +60,11 @@ void fz_daemon_run(struct fz_daemon *d, const char *state_dir);
  * queue another one.
  */
 void fz_daemon_flush(struct fz_daemon *d);
-/* After fz_daemon_run(), its listeners freed: fz_daemon_flush(), the store closed, the daemon and loop freed. */
+/*
+ * After fz_daemon_run(), its listeners freed: fz_daemon_flush(), the store
+ * closed, the daemon and loop freed; abort() if more or fewer fds are open
+ * than when fz_daemon_run() began (the run leaked one, or closed another's).
+ */
 void fz_daemon_stop(struct fz_daemon *d);
 /* Could the input name a file backend's path ("mem-path", or any \u escape)? */
 bool fz_touches_files(const uint8_t *data, size_t size);
