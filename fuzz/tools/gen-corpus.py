@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Write the seed corpora of fuzz-ctl, fuzz-host-cli and fuzz-mctp-run (fuzz/tools/*.c: their input formats).
+"""Write the seed corpora of fuzz-ctl, fuzz-host-cli, fuzz-mctp-run and fuzz-mctp-routes (fuzz/tools/*.c: their input formats).
 
 fuzz-ctl: the command lines of docs/ctl.md and tests/ctl (every command,
 its options, bad values), each with what a real daemon sent cxldcd-ctl for
@@ -11,9 +11,14 @@ fuzz-host-cli: the command lines of docs/host.md and tools/cxldcd-host.
 fuzz-mctp-run: the command lines of docs/mctp.md and tests/mctp, each with
 the environment (byte 0 bits 7:6) and the byte after the arguments
 (mctp.sock exists, setenv() fails) the name says.
+fuzz-mctp-routes: CXLDCD_MCTP_ROUTES values from its grammar (routes.h),
+and each way out of it.
 
 Run from anywhere:
-  python3 fuzz/tools/gen-corpus.py [build/src/server/cxldcd build/tools/cxldcd-ctl/cxldcd-ctl]
+  python3 fuzz/tools/gen-corpus.py [--only TARGET[=SEED,...]]... \
+      [build/src/server/cxldcd build/tools/cxldcd-ctl/cxldcd-ctl]
+--only writes those seeds alone (every seed of TARGET without =), and
+records only those ctl lines.
 """
 import os
 import select
@@ -170,6 +175,25 @@ mctp_run_lines = {
     'setenv-fails': (['--fm', FM, '--', 'true'], 0, 2),
 }
 
+# fuzz-mctp-routes: CXLDCD_MCTP_ROUTES as cxldcd-mctp-run writes it (routes.h:
+# EID=ADDR[|ADDR08] joined by ';', EID decimal 8..254, each address unix: or
+# tcp:, under 200 bytes with its NUL, at most 16 routes), and each way a
+# value can leave that grammar.
+A199 = 'unix:/' + 'd' * 193
+mctp_routes_lines = {
+    'docs': '8=%s' % FM, 'docs-mctp-sock': '8=unix:/tmp/d/fm.sock|unix:/tmp/d/mctp.sock',
+    'tcp': '8=tcp:127.0.0.1:4444|tcp::4445', 'tcp6': '9=tcp:[::1]:4444',
+    'three': '9=unix:/a/fm.sock;8=tcp::1;10=unix:/c/fm.sock|tcp:[::1]:2',
+    'sixteen': ';'.join('%d=tcp::%d' % (8 + i, i) for i in range(16)),
+    'seventeen': ';'.join('%d=unix:/e%d/fm.sock' % (8 + i, i) for i in range(17)),
+    'eid-254': '254=unix:/a', 'eid-255': '255=unix:/a', 'eid-7': '7=unix:/a', 'eid-0': '0=unix:/a',
+    'eid-octal': '010=unix:/a', 'eid-hex': '0x9=unix:/a', 'eid-sign': '+9=unix:/a', 'eid-space': ' 9=unix:/a',
+    'eid-wrap': '-18446744073709551607=unix:/a', 'eid-none': '=unix:/a', 'eid-twice': '9=unix:/a;9=unix:/b',
+    'no-eq': '9unix:/a;8=unix:/b', 'empty': '', 'empty-routes': ';;8=unix:/a;', 'no-address': '8=',
+    'not-unix-or-tcp': '8=/run/fm.sock', 'empty-08h': '8=unix:/a|', 'bar-twice': '8=unix:/a|unix:/b|tcp::1',
+    'longest': '8=%s|%s' % (A199, A199), 'too-long': '8=%sd' % A199, 'too-long-08h': '8=unix:/a|%sd' % A199,
+}
+
 
 def args_blob(args, flags=0):
     return bytes([len(args) | flags]) + b''.join(a.encode() + b'\0' for a in args)
@@ -236,6 +260,10 @@ def record(daemon, ctl, lines):
 
 
 def write(target, seeds):
+    if only and target not in only:
+        return
+    if only and only[target]:
+        seeds = {n: v for n, v in seeds.items() if n in only[target]}
     d = os.path.join(ROOT, target)
     os.makedirs(d, exist_ok=True)
     for name, data in seeds.items():
@@ -244,14 +272,26 @@ def write(target, seeds):
     print('%s: %d seeds' % (target, len(seeds)))
 
 
+only = {}     # --only TARGET[=SEED,...]: write those seeds alone (all of TARGET's without =)
+
+
 def main():
+    args = sys.argv[1:]
+    while len(args) > 1 and args[0] == '--only':
+        target, _, names = args[1].partition('=')
+        only[target] = set(names.split(',')) if names else set()
+        args = args[2:]
+    lines = ctl_lines
+    if 'ctl' in only and only['ctl']:
+        lines = {n: a for n, a in ctl_lines.items() if n in only['ctl']}
     greeting = b'{"QMP": {"version": {}, "capabilities": []}}\r\n{"return": {}}\r\n'
-    replies = {n: greeting + b'{"return": {}}\r\n' for n in ctl_lines}
-    if len(sys.argv) > 2:
-        replies = record(sys.argv[1], sys.argv[2], ctl_lines)
-    write('ctl', {n: args_blob(a) + replies[n] for n, a in ctl_lines.items()})
+    replies = {n: greeting + b'{"return": {}}\r\n' for n in lines}
+    if len(args) > 1 and (not only or 'ctl' in only):
+        replies = record(args[0], args[1], lines)
+    write('ctl', {n: args_blob(a) + replies[n] for n, a in lines.items()})
     write('host-cli', {n: args_blob(a, (i % 4) << 6) for i, (n, a) in enumerate(host_lines.items())})
     write('mctp-run', {n: args_blob(a, env << 6) + bytes([tail]) for n, (a, env, tail) in mctp_run_lines.items()})
+    write('mctp-routes', {n: v.encode() for n, v in mctp_routes_lines.items()})
 
 
 main()
