@@ -95,6 +95,28 @@ ctl_lines = {
     'event-dram': ['inject-event', '--device', 'cxl-pmem0', '--kind', 'dram', '--log', 'failure', '--flags', '2',
                    '--head-id', '256', '--dpa', '0', '--descriptor', '0', '--type', '0', '--transaction-type', '0'],
     'event-memmod': ['inject-event', '--device', 'cxl-pmem0', '--kind', 'memory-module'],
+    'durability': ['durability'], 'durability-json': ['--json', 'durability'],
+    'durability-extra': ['durability', 'x'],
+    'durability-in-doubt': ['durability'], 'durability-in-doubt-json': ['--json', 'durability'],
+    'durability-lsa-proof': ['durability'], 'durability-recovered': ['durability'],
+}
+
+# The reply of a ctl line that the recording daemon (no --state) cannot give:
+# query-cxl-durability's from the real session of docs/qmp.md (the store
+# failing after a host's Secure Erase; then working again), and a proof owed
+# for a Set LSA alone (no erase in doubt).  The seed is the greeting and
+# capabilities reply recorded for the line, then this reply.
+IN_DOUBT = (b'{"return": {"state-store": true, "accepts-writes": false, "error": "commit: disk I/O error '
+            b'(sqlite rc=778)", "proof-owed": true, "owed-since": {"seconds": 1796466527, "microseconds": '
+            b'157276}, "attempts": 2, "next-attempt-ms": 200, "erases-in-doubt": [{"device": "cxl-vmem0", '
+            b'"path": "/machine/peripheral/cxl-vmem0", "host-id": 0, "erases": 1, "since": {"seconds": '
+            b'1796466527, "microseconds": 157303}}]}}\r\n')
+ctl_replies = {
+    'durability-in-doubt': IN_DOUBT, 'durability-in-doubt-json': IN_DOUBT,
+    'durability-lsa-proof': b'{"return": {"state-store": true, "accepts-writes": true, "proof-owed": true, '
+                            b'"owed-since": {"seconds": 1796466527, "microseconds": 157276}, "attempts": 0, '
+                            b'"erases-in-doubt": []}}\r\n',
+    'durability-recovered': b'{"return": {"state-store": true, "accepts-writes": true, "proof-owed": false}}\r\n',
 }
 
 host_lines = {
@@ -288,6 +310,9 @@ def main():
     replies = {n: greeting + b'{"return": {}}\r\n' for n in lines}
     if len(args) > 1 and (not only or 'ctl' in only):
         replies = record(args[0], args[1], lines)
+    for n, r in ctl_replies.items():
+        if n in replies:
+            replies[n] = b''.join(l + b'\r\n' for l in replies[n].split(b'\r\n')[:2]) + r
     write('ctl', {n: args_blob(a) + replies[n] for n, a in lines.items()})
     write('host-cli', {n: args_blob(a, (i % 4) << 6) for i, (n, a) in enumerate(host_lines.items())})
     write('mctp-run', {n: args_blob(a, env << 6) + bytes([tail]) for n, (a, env, tail) in mctp_run_lines.items()})
