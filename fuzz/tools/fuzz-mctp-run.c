@@ -14,13 +14,14 @@
  *
  * Checked, against docs/mctp.md: the exit status is 0, 1, 2 or 127, and
  * 127 only once the program was to run; the program and its arguments are
- * what follows the first "--"; CXLDCD_MCTP_ROUTES, read by its grammar
- * (EID=ADDR[|ADDR08], joined by ';'), has one route per --fm in their
- * order: its address, its --mctp-cci address (else DIR/mctp.sock when that
- * exists and fits, else none), its --eid (else the first EID from 8 up that
- * no endpoint has), every EID in 8..254 and none twice, every address
- * shorter than the library's MCTP_RUN_ADDR_MAX (routes.h) and without ';'
- * or '|'; LD_PRELOAD is the library, then the LD_PRELOAD there was.  No
+ * what follows the first "--"; CXLDCD_MCTP_ROUTES, read as the library
+ * reads it (mctp_run_routes_parse(), which fuzz-mctp-routes holds to the
+ * grammar of routes.h), has one route per --fm in their order and none
+ * refused: its address, its --mctp-cci address (else DIR/mctp.sock when
+ * that exists and fits, else none), its --eid (else the first EID from 8
+ * up that no endpoint has), every EID in 8..254 and none twice (every
+ * address therefore shorter than MCTP_RUN_ADDR_MAX and without ';' or
+ * '|'); LD_PRELOAD is the library, then the LD_PRELOAD there was.  No
  * crash, sanitizer report or leak.
  *
  * Input: byte 0: bits 5:0 the number of arguments after argv[0] (each
@@ -159,43 +160,41 @@ static const char *guess_of(const char *addr, char buf[MCTP_RUN_ADDR_MAX])
 	return buf;
 }
 
-/* CXLDCD_MCTP_ROUTES read by its grammar, against what the command line asked for. */
+static void refused(void *arg, const char *item, size_t len, const char *why)
+{
+	(void)arg;
+	(void)item;
+	(void)len;
+	fz_die("the library refuses a route the wrapper wrote", why);
+}
+
+/*
+ * CXLDCD_MCTP_ROUTES read as the library reads it (mctp_run_routes_parse(),
+ * routes.c), against what the command line asked for: every route read,
+ * none refused.
+ */
 static void check_routes(const struct want *w, unsigned n)
 {
-	char *copy = strdup(run.routes), *save = NULL, *item;
-	unsigned k = 0;
+	struct mctp_run_route got[MAX_ROUTES];
+	unsigned k = mctp_run_routes_parse(run.routes, got, refused, NULL);
+	char guess[MCTP_RUN_ADDR_MAX];
 
-	if (!copy)
-		abort();
-	for (item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save), k++) {
-		char *eq = strchr(item, '='), *bar, *end, guess[MCTP_RUN_ADDR_MAX];
-		const char *a08;
-		long eid;
-
-		if (k == n || !eq)
-			fz_die("CXLDCD_MCTP_ROUTES has a route no --fm asked for", run.routes);
-		*eq = '\0';
-		bar = strchr(eq + 1, '|');
-		if (bar)
-			*bar++ = '\0';
-		eid = strtol(item, &end, 10);
-		if (*end || eid != w[k].eid || eid < 8 || eid > 254)
-			fz_die("a route's EID is not the one given or assigned", run.routes);
-		if (strcmp(eq + 1, w[k].addr))
-			fz_die("a route's address is not its --fm", run.routes);
-		a08 = w[k].addr08 ? w[k].addr08 : guess_of(w[k].addr, guess);
-		if (a08 ? !bar || strcmp(bar, a08) : bar != NULL)
-			fz_die("a route's 08h address is not its --mctp-cci or mctp.sock", run.routes);
-		if (strlen(eq + 1) >= MCTP_RUN_ADDR_MAX || (bar && strlen(bar) >= MCTP_RUN_ADDR_MAX))
-			fz_die("a route's address does not fit the library's", run.routes);
-	}
 	if (k != n)
-		fz_die("an --fm without its route", run.routes);
+		fz_die("CXLDCD_MCTP_ROUTES has not one route per --fm", run.routes);
+	for (unsigned i = 0; i < n; i++) {
+		const char *a08 = w[i].addr08 ? w[i].addr08 : guess_of(w[i].addr, guess);
+
+		if (got[i].eid != w[i].eid || w[i].eid < 8 || w[i].eid > 254)
+			fz_die("a route's EID is not the one given or assigned", run.routes);
+		if (strcmp(got[i].addr, w[i].addr))
+			fz_die("a route's address is not its --fm", run.routes);
+		if (strcmp(got[i].addr08, a08 ? a08 : ""))
+			fz_die("a route's 08h address is not its --mctp-cci or mctp.sock", run.routes);
+	}
 	for (unsigned i = 0; i < n; i++)
 		for (unsigned j = i + 1; j < n; j++)
 			if (w[i].eid == w[j].eid)
 				fz_die("an EID given twice", run.routes);
-	free(copy);
 }
 
 int fz_execvp(const char *file, char *const argv[])
