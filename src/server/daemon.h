@@ -287,6 +287,13 @@ void srv_proof_erasing(struct server_ctx *s, uint32_t dev, uint16_t host);
  * Sanitize, Media Operations) end with SRV_RC_UNPROVEN.
  */
 void srv_proof_doubt(struct server_ctx *s);
+/*
+ * A transaction of the store that carries no requests (the record of a
+ * snapshot) succeeded: when a proof is owed because the store failed, the
+ * store works again, so commit it now (the very next transaction), not at
+ * the retry timer, which may be seconds away.
+ */
+void srv_proof_store_worked(struct server_ctx *s);
 /* At a clean stop: one last attempt; a WARNING of what the next start erases again. */
 void srv_proof_stop(struct server_ctx *s);
 /* query-cxl-durability's answer (caller frees; NULL: out of memory). */

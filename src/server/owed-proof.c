@@ -188,6 +188,19 @@ void srv_proof_doubt(struct server_ctx *s)
 	s->nr_erasing = 0;
 }
 
+void srv_proof_store_worked(struct server_ctx *s)
+{
+	/*
+	 * Only a failing store: a backend file that cannot be synced (the
+	 * store works) is what keeps the proof owed then, and a store's
+	 * success says nothing of it.  A group being flushed carries it.
+	 */
+	if (!s->st || !s->proof_owed || !s->store_failing || s->group || s->flushing)
+		return;
+	s->proof_attempts++;
+	srv_prove_now(s);
+}
+
 void srv_proof_stop(struct server_ctx *s)
 {
 	if (!s->st || !s->proof_owed)

@@ -678,6 +678,7 @@ static int snap_record(struct server_ctx *s, uint64_t seq, uint64_t zeroed)
 	s->zeroed_synced = zeroed;
 	srv_zerosync_done(s);
 	s->trimming = true;
+	srv_proof_store_worked(s);      /* the store works: the proof owed goes in now */
 	return 0;
 }
 

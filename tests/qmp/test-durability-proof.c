@@ -555,6 +555,124 @@ static void test_an_owed_proof_is_committed_by_itself_once_the_store_recovers(vo
 }
 
 /*
+ * The kill window after the store's recovery: the daemon's retries are
+ * far off (10 minutes), the store recovers, the "host" (this test, a
+ * trusted host's file) writes after the erase, and a journaled request
+ * (Set Timestamp over host 1's mailbox) succeeds; then SIGKILL, before
+ * any retry.  The request's commit carries the owed proof, so the restart
+ * owes no erase and keeps the bytes.
+ */
+static void test_a_journaled_request_after_the_recovery_carries_the_owed_proof(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	uint8_t ts[8] = { 1, 2, 3, 4, 5, 6, 7, 0 };
+	json_t *r;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV ",trusted-hosts=on", "--fm", p.fm_arg);
+	setenv("CXLDCD_PROOF_RETRY_MS", "600000", 1);
+	start_shim(&p, &a, &sh, false);
+	unsetenv("CXLDCD_PROOF_RETRY_MS");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	fail_after_next_commit(&sh, true);
+	r = qmp_secure_erase(c);
+	assert_non_null(json_object_get(r, "error"));
+	json_decref(r);
+	assert_true(proof_owed(c));
+	fail_after_next_commit(&sh, false);
+	state_file_write(&p, "a.mem", 0, "written after");
+	assert_int_equal(qmp_cci(c, "d0", "mailbox", 1, 0x0301, ts, 8, NULL, NULL), 0);
+	if (proof_owed(c))
+		fail_msg("a request committed after the store recovered left the proof owed");
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	state_file_read(&p, "a.mem", 0, buf, 13);
+	if (memcmp(buf, "written after", 13))
+		fail_msg("the restart erased again what was written after the store recovered");
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
+ * The same window when the first transaction after the recovery is not a
+ * request's: a snapshot child forked before the erase (seq 3; the shim
+ * holds its fdatasync) ends once the store recovered, and the daemon
+ * records its snapshot (a transaction that succeeds).  The proof owed is
+ * committed right after it, not at the retry 10 minutes later: a kill
+ * then keeps what the host wrote after the recovery.  Before, the proof
+ * stayed owed (the snapshot, of seq 3, keeps the erase in the journal),
+ * and the restart erased those bytes again.
+ */
+static void test_a_snapshot_recorded_after_the_recovery_commits_the_owed_proof(void **state)
+{
+	char hold[200], tmp[300], buf[16];
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_t *r;
+	FILE *f;
+	int i;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV ",trusted-hosts=on", "--fm", p.fm_arg);
+	snprintf(hold, sizeof(hold), "%s/snaphold", p.dir);
+	snprintf(tmp, sizeof(tmp), "%s/snapshot-%020d.bin.tmp", p.state, 3);
+	assert_non_null(f = fopen(hold, "w"));
+	fclose(f);
+	setenv("CXLDCD_PROOF_RETRY_MS", "600000", 1);
+	setenv("CXLDCD_SNAPSHOT_EVERY", "3", 1);
+	setenv("CXLDCD_FAULTFS_SNAP_HOLD", hold, 1);
+	start_shim(&p, &a, &sh, false);
+	unsetenv("CXLDCD_FAULTFS_SNAP_HOLD");
+	unsetenv("CXLDCD_SNAPSHOT_EVERY");
+	unsetenv("CXLDCD_PROOF_RETRY_MS");
+	assert_non_null(c = dproc_connect(&p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));                      /* seq 1 */
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);       /* 2, 3: the child of seq 3 */
+	for (i = 0; i < TMO / 10 && access(tmp, F_OK); i++)
+		usleep(10000);
+	assert_int_equal(access(tmp, F_OK), 0);
+	fail_after_next_commit(&sh, true);
+	r = qmp_secure_erase(c);
+	assert_non_null(json_object_get(r, "error"));
+	json_decref(r);
+	assert_true(proof_owed(c));
+	fail_after_next_commit(&sh, false);
+	state_file_write(&p, "a.mem", 0, "written after");
+	unlink(hold);                                           /* the child ends, the store records it */
+	assert_int_equal(dproc_wait_count(&p, "stderr.log", "snapshot-00000000000000000003.bin written",
+					  1, TMO), 1);
+	if (proof_owed(c))
+		fail_msg("the store recorded a snapshot after it recovered, and the proof stayed owed");
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = state_connect(&p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(&p));
+	state_file_read(&p, "a.mem", 0, buf, 13);
+	if (memcmp(buf, "written after", 13))
+		fail_msg("the restart erased again what was written after the store recovered");
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+/*
  * The same with the daemon's retries far off (10 minutes) and a trusted
  * host (its writes are in the file; a clean stop writes no view back
  * over them), the "host" being this test writing a.mem: the store
@@ -1053,6 +1171,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_an_mctp_sanitize_in_doubt_ends_with_internal_error_in_its_status,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_owed_proof_is_committed_by_itself_once_the_store_recovers,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_journaled_request_after_the_recovery_carries_the_owed_proof,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_snapshot_recorded_after_the_recovery_commits_the_owed_proof,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_clean_stop_commits_an_owed_proof, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_clean_stop_in_doubt_leaves_the_erase_to_the_next_start,
