@@ -365,6 +365,29 @@ void core_bg_erase_answered(struct cxldcd_dev *dev, enum cxldcd_rc rc)
 		b->result = (uint16_t)rc;
 }
 
+bool core_bg_erase_started(const struct cxldcd_dev *dev, struct core_bg_id *id)
+{
+	uint32_t i = dev->bg_erase;
+	const struct bgop *b = dev->bg && i ? dev->bg[i - 1] : NULL;
+
+	if (!b)
+		return false;
+	*id = (struct core_bg_id){ .owner = i - 1 < dev->cfg.nr_hosts ? (uint16_t)(i - 1) : CORE_OWNER_FM,
+				   .opcode = b->opcode, .start_ns = b->start_ns };
+	return true;
+}
+
+bool core_bg_result_set(struct cxldcd_dev *dev, const struct core_bg_id *id, enum cxldcd_rc rc)
+{
+	struct bgop *b = dev->bg && owner_ok(dev, id->owner) ? dev->bg[slot_of(dev, id->owner)] : NULL;
+
+	if (!b || b->opcode != id->opcode || b->start_ns != id->start_ns || b->aborted ||
+	    (b->opcode != CXLDCD_OP_SANITIZE && b->opcode != CXLDCD_OP_MEDIA_OPERATIONS))
+		return false;
+	b->result = (uint16_t)rc;
+	return true;
+}
+
 /* The results of b, a Scan Media that is not running. */
 static void scan_results(const struct bgop *b, struct core_scan_results *out)
 {

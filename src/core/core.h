@@ -652,6 +652,24 @@ enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t host);
  * code.  An erase that started none: nothing to do.
  */
 void core_bg_erase_answered(struct cxldcd_dev *dev, enum cxldcd_rc rc);
+/*
+ * Which background operation: its CCI (a host or CORE_OWNER_FM), opcode
+ * and start (model time).  What the daemon stores of an erase's answered
+ * return code, to give it back to the same operation after a restart.
+ */
+struct core_bg_id {
+	uint16_t owner;
+	uint16_t opcode;
+	uint64_t start_ns;
+};
+/* The operation the last erase started, before core_bg_erase_answered(); false: none. */
+bool core_bg_erase_started(const struct cxldcd_dev *dev, struct core_bg_id *id);
+/*
+ * @id's operation ends with @rc (Background Operation Status), when it is
+ * still the last one of its CCI and an erase (Sanitize, Media Operations);
+ * false (nothing changed) otherwise.
+ */
+bool core_bg_result_set(struct cxldcd_dev *dev, const struct core_bg_id *id, enum cxldcd_rc rc);
 
 /*
  * Sanitize (4400h, background) and Secure Erase (4401h, immediate) from

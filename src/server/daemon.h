@@ -181,6 +181,15 @@ struct server_ctx {
 	uint32_t proof_attempts;
 	struct srv_doubt *doubt, *erasing;
 	size_t nr_doubt, nr_erasing;
+	/*
+	 * The background operations such erases started, with the return
+	 * code they were answered (one per device and CCI, the last): stored
+	 * with the proof (bg_answered_dirty until then), given back to the
+	 * same operations by the next start (srv_proof_results_load()).
+	 */
+	struct srv_bg_answered *bg_answered;
+	size_t nr_bg_answered;
+	bool bg_answered_dirty;
 };
 
 /* ---- request.c: the request bracket ------------------------------------ */
@@ -294,6 +303,18 @@ void srv_proof_doubt(struct server_ctx *s);
  * the retry timer, which may be seconds away.
  */
 void srv_proof_store_worked(struct server_ctx *s);
+/*
+ * Inside the transaction that carries the proof record (owed.c): store the
+ * return codes erases in doubt were answered with, when some are not
+ * stored yet (store_bg_results_set()).  Return 0 or -errno.
+ */
+int srv_proof_results_append(struct server_ctx *s);
+/*
+ * At start, after the replay: the stored return codes given back to the
+ * background operations they were answered for, where those are still
+ * the last of their CCI (a warning when the text is not readable).
+ */
+void srv_proof_results_load(struct server_ctx *s);
 /* At a clean stop: one last attempt; a WARNING of what the next start erases again. */
 void srv_proof_stop(struct server_ctx *s);
 /* query-cxl-durability's answer (caller frees; NULL: out of memory). */

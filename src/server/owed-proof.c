@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "qmp/qmp.h"
+#include "store/store.h"
 #include "daemon.h"
 #include "loop.h"
 
@@ -48,6 +49,16 @@ struct srv_doubt {
 	uint16_t host;
 	uint32_t count;             /* how many such erases */
 	uint64_t since_ns;          /* wall clock of the first */
+};
+
+/*
+ * A background operation an erase in doubt started, and the return code
+ * it was answered (and ends with): kept in the store with the proof.
+ */
+struct srv_bg_answered {
+	uint32_t dev;
+	struct core_bg_id id;
+	uint16_t rc;
 };
 
 static uint64_t first_delay_ms(void)
@@ -125,6 +136,7 @@ static void settled(struct server_ctx *s)
 		"state: the proof record owed for %.3f s is committed (retried %u time(s)): the erases answered Internal Error meanwhile (%zu host(s)' capacity) are durable now, and a restart no longer erases again what is written from now on",
 		(double)(srv_wall_ns() - s->proof_owed_ns) / 1e9, s->proof_attempts, s->nr_doubt);
 	s->nr_doubt = 0;
+	s->bg_answered_dirty = false;   /* stored with the proof (srv_proof_results_append()) */
 	s->proof_owed = false;
 	s->proof_attempts = 0;
 }
@@ -173,19 +185,144 @@ void srv_proof_erasing(struct server_ctx *s, uint32_t dev, uint16_t host)
 	entry(&s->erasing, &s->nr_erasing, dev, host);
 }
 
+/* Note that @id's operation on device @dev ends with @rc (one per device and CCI: the last). */
+static void answered(struct server_ctx *s, uint32_t dev, const struct core_bg_id *id, uint16_t rc)
+{
+	struct srv_bg_answered *v;
+	size_t i;
+
+	for (i = 0; i < s->nr_bg_answered; i++)
+		if (s->bg_answered[i].dev == dev && s->bg_answered[i].id.owner == id->owner)
+			break;
+	if (i == s->nr_bg_answered) {
+		v = realloc(s->bg_answered, (i + 1) * sizeof(*v));
+		if (!v)
+			return;     /* only a restart loses it: 0002h then says Success */
+		s->bg_answered = v;
+		s->nr_bg_answered++;
+	}
+	s->bg_answered[i] = (struct srv_bg_answered){ .dev = dev, .id = *id, .rc = rc };
+}
+
 void srv_proof_doubt(struct server_ctx *s)
 {
 	for (size_t i = 0; i < s->nr_erasing; i++) {
 		struct srv_doubt *d = entry(&s->doubt, &s->nr_doubt, s->erasing[i].dev,
 					    s->erasing[i].host);
+		struct cxldcd_dev *dev;
+		struct core_bg_id id;
 
 		if (d)
 			d->count++;
-		/* A Sanitize or Media Operations: 0002h reports it as answered, once it ends. */
-		if (s->erasing[i].dev < s->nr_devs)
-			core_bg_erase_answered(s->devs[s->erasing[i].dev]->dev, SRV_RC_UNPROVEN);
+		if (s->erasing[i].dev >= s->nr_devs)
+			continue;
+		/*
+		 * A Sanitize or Media Operations: 0002h reports it as answered,
+		 * once it ends, also after a restart (stored with the proof).
+		 */
+		dev = s->devs[s->erasing[i].dev]->dev;
+		if (core_bg_erase_started(dev, &id)) {
+			answered(s, s->erasing[i].dev, &id, SRV_RC_UNPROVEN);
+			s->bg_answered_dirty = true;
+		}
+		core_bg_erase_answered(dev, SRV_RC_UNPROVEN);
 	}
 	s->nr_erasing = 0;
+}
+
+/* The stored form: [[dev, owner, opcode, start_ns, rc], ...]; NULL when none (or no memory). */
+static char *results_text(const struct server_ctx *s)
+{
+	json_t *a = json_array();
+	char *text;
+
+	for (size_t i = 0; a && i < s->nr_bg_answered; i++) {
+		const struct srv_bg_answered *r = &s->bg_answered[i];
+
+		json_array_append_new(a, json_pack("[I, i, i, I, i]", (json_int_t)r->dev, r->id.owner,
+						   r->id.opcode, (json_int_t)r->id.start_ns, r->rc));
+	}
+	text = a && json_array_size(a) ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	return text;
+}
+
+int srv_proof_results_append(struct server_ctx *s)
+{
+	char *text;
+	int rc;
+
+	if (!s->bg_answered_dirty)
+		return 0;
+	text = results_text(s);
+	if (!text && s->nr_bg_answered)
+		return -ENOMEM;
+	rc = store_bg_results_set(s->st, text);
+	free(text);
+	return rc;
+}
+
+/* One stored entry: 0, or -EINVAL when it is not [dev, owner, opcode, start_ns, rc] in range. */
+static int result_of(const json_t *e, struct srv_bg_answered *r)
+{
+	json_int_t v[5];
+
+	if (!json_is_array(e) || json_array_size(e) != 5)
+		return -EINVAL;
+	for (size_t i = 0; i < 5; i++) {
+		if (!json_is_integer(json_array_get(e, i)))
+			return -EINVAL;
+		v[i] = json_integer_value(json_array_get(e, i));
+		if (v[i] < 0 || (i != 0 && i != 3 && v[i] > 0xffff) || (i == 0 && v[i] > UINT32_MAX))
+			return -EINVAL;
+	}
+	*r = (struct srv_bg_answered){ .dev = (uint32_t)v[0], .id = { .owner = (uint16_t)v[1],
+			.opcode = (uint16_t)v[2], .start_ns = (uint64_t)v[3] }, .rc = (uint16_t)v[4] };
+	return 0;
+}
+
+void srv_proof_results_load(struct server_ctx *s)
+{
+	char *text = NULL;
+	json_t *a, *e;
+	size_t i, n = 0;
+
+	if (!s->st)
+		return;
+	if (store_bg_results_get(s->st, &text)) {
+		srv_log(s->log, LOG_WARNING,
+			"state: cannot read the return codes of background erases answered Internal Error: %s",
+			store_last_error(s->st));
+		return;
+	}
+	if (!text)
+		return;
+	a = json_loads(text, 0, NULL);
+	if (!json_is_array(a))
+		srv_log(s->log, LOG_WARNING,
+			"state: the stored return codes of background erases are not readable: ignored");
+	json_array_foreach(a, i, e) {
+		struct srv_bg_answered r;
+
+		if (result_of(e, &r) || r.dev >= s->nr_devs) {
+			srv_log(s->log, LOG_WARNING,
+				"state: stored return code %zu of a background erase is not readable: ignored", i);
+			continue;
+		}
+		/* Still the last operation of its CCI: it ends as it was answered. */
+		if (core_bg_result_set(s->devs[r.dev]->dev, &r.id, (enum cxldcd_rc)r.rc)) {
+			answered(s, r.dev, &r.id, r.rc);
+			n++;
+		}
+	}
+	/* Those left out (another operation since) go at the next store of them. */
+	s->bg_answered_dirty = false;
+	if (n)
+		srv_log(s->log, LOG_INFO,
+			"state: %zu background erase(s) answered Internal Error end with it again (Background Operation Status)",
+			n);
+	json_decref(a);
+	free(text);
 }
 
 void srv_proof_store_worked(struct server_ctx *s)
@@ -250,6 +387,9 @@ void srv_proof_fini(struct server_ctx *s)
 {
 	free(s->doubt);
 	free(s->erasing);
+	free(s->bg_answered);
+	s->bg_answered = NULL;
+	s->nr_bg_answered = 0;
 	s->doubt = s->erasing = NULL;
 	s->nr_doubt = s->nr_erasing = 0;
 }

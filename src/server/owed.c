@@ -435,7 +435,13 @@ int srv_owed_append_proof(struct server_ctx *s)
 	struct store_rec rec = { .time_ns = s->now_ns, .kind = STORE_REC_QMP,
 				 .data = (const uint8_t *)proof_text, .len = sizeof(proof_text) - 1 };
 
-	return s->ran_unproven ? store_journal_append(s->st, &rec) : 0;
+	int rc;
+
+	if (!s->ran_unproven)
+		return 0;
+	rc = store_journal_append(s->st, &rec);
+	/* with the proof: how the erases in doubt were answered (0002h after a restart) */
+	return rc ? rc : srv_proof_results_append(s);
 }
 
 int srv_owed_prove(struct server_ctx *s)

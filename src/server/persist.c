@@ -1241,6 +1241,8 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 			snprintf(err + strlen(err), cap - strlen(err), "%s", STORE_BROKEN);
 	}
 	restarted = !rc && replay_checks_restart(s);
+	if (!rc)        /* 0002h of the background erases answered Internal Error (owed-proof.c) */
+		srv_proof_results_load(s);
 	owed = srv_owed_settle(s, !rc);
 	if (owed)
 		srv_log(s->log, LOG_NOTICE, "state: %zu range(s) freed with sanitize or erased by the replay and not proven done since: zeroed (a kill may have come before the request ran)",

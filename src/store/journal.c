@@ -325,19 +325,21 @@ int store_snapshot_get(struct store *st, uint64_t *seq, char **name)
 	return ret;
 }
 
-int store_owed_get(struct store *st, char **text)
+/* The text of meta row @key into *text (NULL when none); @what names it in errors. */
+static int meta_text_get(struct store *st, const char *key, const char *what, char **text)
 {
 	sqlite3_stmt *s = NULL;
 	int rc, ret = 0;
 
 	*text = NULL;
-	rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'owed_unavailable'", -1,
-				&s, NULL);
+	rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?1", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_type(s, 0) == SQLITE_TEXT) {
 			*text = strdup((const char *)sqlite3_column_text(s, 0));
 			if (!*text)
-				ret = store_fail(st, -ENOMEM, "owed: out of memory");
+				ret = store_fail(st, -ENOMEM, "%s: out of memory", what);
 		}
 		rc = SQLITE_OK;
 	} else if (rc == SQLITE_DONE) {
@@ -345,26 +347,48 @@ int store_owed_get(struct store *st, char **text)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_OK)
-		return store_fail_sql(st, rc, "owed");
+		return store_fail_sql(st, rc, what);
 	return ret;
 }
 
-int store_owed_set(struct store *st, const char *text)
+/* Meta row @key := @text (NULL or "": no row), in the open transaction or as one of its own. */
+static int meta_text_set(struct store *st, const char *key, const char *what, const char *text)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if (st->in_txn)
-		return store_fail(st, -EBUSY, "owed: a transaction is open");
 	rc = sqlite3_prepare_v2(st->db, text && *text ?
-				"INSERT OR REPLACE INTO meta(key, value) VALUES ('owed_unavailable', ?1)" :
-				"DELETE FROM meta WHERE key = 'owed_unavailable'", -1, &s, NULL);
+				"INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)" :
+				"DELETE FROM meta WHERE key = ?1", -1, &s, NULL);
 	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 		if (text && *text)
-			sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
 		rc = sqlite3_step(s);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_OK ? 0 : store_fail_sql(st, rc, "owed");
+	return rc == SQLITE_OK ? 0 : store_fail_sql(st, rc, what);
+}
+
+int store_owed_get(struct store *st, char **text)
+{
+	return meta_text_get(st, "owed_unavailable", "owed", text);
+}
+
+int store_owed_set(struct store *st, const char *text)
+{
+	if (st->in_txn)
+		return store_fail(st, -EBUSY, "owed: a transaction is open");
+	return meta_text_set(st, "owed_unavailable", "owed", text);
+}
+
+int store_bg_results_get(struct store *st, char **text)
+{
+	return meta_text_get(st, "bg_results", "bg results", text);
+}
+
+int store_bg_results_set(struct store *st, const char *text)
+{
+	return meta_text_set(st, "bg_results", "bg results", text);
 }

@@ -286,6 +286,23 @@ int store_owed_get(struct store *st, char **text);
 int store_owed_set(struct store *st, const char *text);
 
 /**
+ * store_bg_results_get() - the return codes the daemon answered background
+ * operations with instead of how they ran (meta 'bg_results': an erase
+ * whose proof record could not be stored, answered Internal Error), as it
+ * stored them (store_bg_results_set()): a text the caller frees, or
+ * *text = NULL when none.  A snapshot does not drop it.
+ * Return: 0, -ENOMEM or -EIO.
+ */
+int store_bg_results_get(struct store *st, char **text);
+/**
+ * store_bg_results_set() - store @text as those return codes (NULL or "":
+ * none): inside the open transaction (committed or rolled back with it),
+ * else in a commit of its own.
+ * Return: 0 or -errno.
+ */
+int store_bg_results_set(struct store *st, const char *text);
+
+/**
  * store_forked() - in a child the daemon forked: close every file
  * descriptor above 2 except the @nr_keep in @keep (a negative one keeps
  * nothing; out of memory, none but the lock is kept) - sockets, the

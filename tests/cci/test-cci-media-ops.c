@@ -220,6 +220,55 @@ static void test_an_erase_answered_otherwise_ends_with_that_code(void **state)
 	expect_bg(f, f->mb[0], false, 100, 0x4400, 0);
 }
 
+/*
+ * What the daemon stores of such an answer and gives back after a restart
+ * (core_bg_erase_started(), core_bg_result_set()): the operation the last
+ * erase started (CCI, opcode, start); its code set again only while it is
+ * still the last of its CCI, and only on an erase.
+ */
+static void test_an_answered_code_goes_back_only_to_its_operation(void **state)
+{
+	struct fx *f = *state;
+	struct core_bg_id id, other;
+	uint8_t in[0x40];
+	size_t n;
+
+	give(f, 0, R0, 2 * MIB);
+	assert_false(core_bg_erase_started(f->dev, &id));            /* none yet */
+	n = hdr(in, 0x01, 0x01, 1);
+	n = range(in, n, R0, MIB);
+	assert_int_equal(msg(f, f->mb[0], OP, in, n), 0x01);
+	assert_true(core_bg_erase_started(f->dev, &id));
+	assert_int_equal(id.owner, 0);
+	assert_int_equal(id.opcode, OP);
+	assert_int_equal(id.start_ns, NOW);
+	core_dev_set_time(f->dev, NOW + 1000000);
+	expect_bg(f, f->mb[0], false, 100, OP, 0);
+	other = id;
+	other.start_ns++;
+	assert_false(core_bg_result_set(f->dev, &other, CXLDCD_RC_INTERNAL_ERROR));
+	other = id;
+	other.owner = 1;
+	assert_false(core_bg_result_set(f->dev, &other, CXLDCD_RC_INTERNAL_ERROR));
+	other.owner = 7;                                              /* no such host */
+	assert_false(core_bg_result_set(f->dev, &other, CXLDCD_RC_INTERNAL_ERROR));
+	expect_bg(f, f->mb[0], false, 100, OP, 0);
+	assert_true(core_bg_result_set(f->dev, &id, CXLDCD_RC_INTERNAL_ERROR));
+	expect_bg(f, f->mb[0], false, 100, OP, CXLDCD_RC_INTERNAL_ERROR);
+	/* a Scan Media since: the code is not its */
+	memset(in, 0, 17);
+	put_le64(in, R0);
+	put_le64(in + 8, MIB / 64);     /* Scan Media's length is in 64-byte units */
+	assert_int_equal(msg(f, f->mb[0], 0x4304, in, 17), 0x01);
+	core_dev_set_time(f->dev, NOW + 100000000);
+	expect_bg(f, f->mb[0], false, 100, 0x4304, 0);
+	assert_false(core_bg_result_set(f->dev, &id, CXLDCD_RC_INTERNAL_ERROR));
+	id.opcode = 0x4304;
+	id.start_ns = NOW + 1000000;
+	assert_false(core_bg_result_set(f->dev, &id, CXLDCD_RC_INTERNAL_ERROR));
+	expect_bg(f, f->mb[0], false, 100, 0x4304, 0);
+}
+
 /* Every refusal: the return code, and nothing zeroed, no poison dropped, nothing started. */
 static void test_errors_change_nothing(void **state)
 {
@@ -337,6 +386,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sanitize_and_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_an_erase_answered_otherwise_ends_with_that_code,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_answered_code_goes_back_only_to_its_operation,
 						setup, teardown),
 		cmocka_unit_test(test_codec),
 	};

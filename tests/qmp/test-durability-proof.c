@@ -466,6 +466,107 @@ static void test_an_mctp_sanitize_in_doubt_ends_with_internal_error_in_its_statu
 	sanitize_unproven(true);
 }
 
+/* 0002h of sanitize()'s CCI once the operation ended: its return code (100 %, opcode 4400h). */
+static int bg_result(struct qmp_client *c, int fd)
+{
+	uint8_t st[8];
+
+	bg_status_done(c, fd, st);
+	assert_int_equal(st[0], 100 << 1);
+	assert_int_equal(st[2] | st[3] << 8, 0x4400);
+	return st[4] | st[5] << 8;
+}
+
+/* Restart @p (SIGKILL, or a clean stop when @quit): the new QMP client, *fd reconnected. */
+static struct qmp_client *restart(struct dproc *p, struct state_args *a, struct shim *sh,
+				  struct qmp_client *c, const char *sock, int *fd, bool quit)
+{
+	if (*fd >= 0)
+		close(*fd);
+	if (quit) {
+		ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+		assert_int_equal(dproc_wait_exit(p, TMO), 0);
+	} else {
+		dproc_kill9(p);
+	}
+	qmp_client_free(c);
+	unlink(sh->syncs);      /* the shim counts this process's syncs: "EIO N" is of them */
+	start_shim(p, a, sh, false);
+	c = state_connect(p);
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(p));
+	if (*fd >= 0)
+		assert_true((*fd = dproc_connect_unix(sock, TMO)) >= 0);
+	return c;
+}
+
+/*
+ * A Sanitize in doubt, whose proof the daemon then commits, ends with
+ * Internal Error in Background Operation Status also after a restart:
+ * after a kill (the journal replays it) and after a clean stop (the
+ * snapshot holds it), the return code is stored with the proof.  Before,
+ * it lived in memory only and a restart said Success.  A Sanitize that
+ * ran since ends with Success, also after a restart.  A restart while
+ * the proof is still owed does the erase again and proves it: Success.
+ */
+static void sanitize_answered_survives(bool mctp)
+{
+	char sock[200], msock[220];
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	int fd, rc;
+
+	c = start_failing(&p, &a, &sh, sock, msock, mctp, &fd);
+	assert_int_equal(sanitize(c, fd), CXLDCD_RC_INTERNAL_ERROR);
+	assert_int_equal(bg_result(c, fd), CXLDCD_RC_INTERNAL_ERROR);
+	fail_after_next_commit(&sh, false);
+	for (int i = 0; i < 500 && proof_owed(c); i++)
+		usleep(10000);
+	assert_false(proof_owed(c));
+	c = restart(&p, &a, &sh, c, sock, &fd, false);
+	rc = bg_result(c, fd);
+	if (rc != CXLDCD_RC_INTERNAL_ERROR)
+		fail_msg("after a kill, Background Operation Status reports %04xh for the Sanitize answered Internal Error",
+			 (unsigned)rc);
+	c = restart(&p, &a, &sh, c, sock, &fd, true);
+	assert_non_null(strstr(dproc_log(&p), "0 journal record(s) replayed"));   /* the snapshot */
+	rc = bg_result(c, fd);
+	if (rc != CXLDCD_RC_INTERNAL_ERROR)
+		fail_msg("after a clean stop, Background Operation Status reports %04xh for the Sanitize answered Internal Error",
+			 (unsigned)rc);
+	/* Another one, answered as it ran: Success, also after a restart. */
+	assert_int_equal(sanitize(c, fd), CXLDCD_RC_BG_STARTED);
+	assert_int_equal(bg_result(c, fd), 0);
+	c = restart(&p, &a, &sh, c, sock, &fd, false);
+	assert_int_equal(bg_result(c, fd), 0);
+	/* In doubt at a kill: the start erases again and commits the proof; Success. */
+	fail_after_next_commit(&sh, true);
+	assert_int_equal(sanitize(c, fd), CXLDCD_RC_INTERNAL_ERROR);
+	assert_int_equal(bg_result(c, fd), CXLDCD_RC_INTERNAL_ERROR);
+	fail_after_next_commit(&sh, false);     /* before the restart: else it fails at once */
+	c = restart(&p, &a, &sh, c, sock, &fd, false);
+	assert_int_equal(bg_result(c, fd), 0);
+	if (fd >= 0)
+		close(fd);
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+}
+
+static void test_a_sanitize_in_doubt_ends_with_internal_error_after_a_restart(void **state)
+{
+	(void)state;
+	sanitize_answered_survives(false);
+}
+
+static void test_an_mctp_sanitize_in_doubt_ends_with_internal_error_after_a_restart(void **state)
+{
+	(void)state;
+	sanitize_answered_survives(true);
+}
+
 /*
  * Host 0's Secure Erase is answered with an error (its proof record not
  * stored), and then nothing is sent to the daemon but queries.  The
@@ -1169,6 +1270,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_sanitize_in_doubt_ends_with_internal_error_in_its_status,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_mctp_sanitize_in_doubt_ends_with_internal_error_in_its_status,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_sanitize_in_doubt_ends_with_internal_error_after_a_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_mctp_sanitize_in_doubt_ends_with_internal_error_after_a_restart,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_owed_proof_is_committed_by_itself_once_the_store_recovers,
 					  dproc_reap_all),

@@ -227,6 +227,51 @@ static void test_config_set_in_rolled_back_txn_is_not_stored(void **state)
 	assert_true(store_is_new(f->st));
 }
 
+/*
+ * The return codes of background erases (meta 'bg_results'): none at
+ * first; set in a transaction, they go with it (rolled back: not there;
+ * committed: there after a reopen); set alone, in a commit of their own;
+ * NULL or "" removes them.  The owed places' row is another and stays.
+ */
+static void test_bg_results_go_with_their_transaction(void **state)
+{
+	struct fx *f = *state;
+	char *t = NULL;
+
+	open_ok(f);
+	assert_int_equal(store_bg_results_get(f->st, &t), 0);
+	assert_null(t);
+	assert_int_equal(store_owed_set(f->st, "[[\"owed\",0,1]]"), 0);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_bg_results_set(f->st, "[[0,0,17408,5,4]]"), 0);
+	assert_int_equal(store_rollback(f->st), 0);
+	assert_int_equal(store_bg_results_get(f->st, &t), 0);
+	assert_null(t);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_bg_results_set(f->st, "[[0,0,17408,5,4]]"), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	open_ok(f);
+	assert_int_equal(store_bg_results_get(f->st, &t), 0);
+	assert_non_null(t);
+	assert_string_equal(t, "[[0,0,17408,5,4]]");
+	free(t);
+	assert_int_equal(store_bg_results_set(f->st, "[[1,65535,17410,9,4]]"), 0);
+	open_ok(f);
+	assert_int_equal(store_bg_results_get(f->st, &t), 0);
+	assert_string_equal(t, "[[1,65535,17410,9,4]]");
+	free(t);
+	assert_int_equal(store_bg_results_set(f->st, ""), 0);
+	assert_int_equal(store_bg_results_get(f->st, &t), 0);
+	assert_null(t);
+	assert_int_equal(store_bg_results_set(f->st, "x"), 0);
+	assert_int_equal(store_bg_results_set(f->st, NULL), 0);
+	assert_int_equal(store_bg_results_get(f->st, &t), 0);
+	assert_null(t);
+	assert_int_equal(store_owed_get(f->st, &t), 0);
+	assert_string_equal(t, "[[\"owed\",0,1]]");
+	free(t);
+}
+
 /* ---------------------------------------------------------------- journal */
 
 #define NR_RECS 300
@@ -764,6 +809,7 @@ int main(void)
 		T(test_open_refuses_file_in_place_of_dir),
 		T(test_config_set_get_and_compare),
 		T(test_config_set_in_rolled_back_txn_is_not_stored),
+		T(test_bg_results_go_with_their_transaction),
 		T(test_journal_replays_in_order_with_content),
 		T(test_rollback_leaves_nothing),
 		T(test_replay_stops_on_callback_error),
