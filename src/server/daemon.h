@@ -135,6 +135,7 @@ struct server_ctx {
 	bool trimming;                      /* journal rows behind the snapshot left to delete */
 	bool ran_unproven;                  /* an erase or Set LSA ran since the last proof record (owed.c) */
 	bool erased;                        /* the request running now erased (owed.c; request.c) */
+	bool bg_unproven;                   /* it started a background erase in doubt (request.c) */
 	/*
 	 * Backend writes the replay would owe (zeroing, Set LSA) done so far,
 	 * how many of them a recorded snapshot's child synced, and how many
@@ -251,9 +252,16 @@ void srv_request_begin_at(struct server_ctx *s, uint64_t now_ns);
  * committed (the store fails): the face must not answer it as it ran
  * (CCI: Internal Error, srv_cci_unproven(); QMP: srv_unproven_text()),
  * since a restart before the store accepts writes again erases again what
- * is written after it.  Other callers may ignore it.
+ * is written after it.  Other callers may ignore it.  An erase that
+ * started a background operation (Sanitize, Media Operations) is the
+ * exception: it is answered as it ran, Background Command Started (01h)
+ * with the Background Operation bit set, since the operation runs on, and
+ * reports Internal Error as its result when it ends (0002h); 0 then, with
+ * srv_request_bg_unproven() true.
  */
 int srv_request_end(struct server_ctx *s);
+/* The request srv_request_end() ended started a background erase in doubt. */
+bool srv_request_bg_unproven(const struct server_ctx *s);
 /*
  * The return code of an erase srv_request_end() refused as not durable,
  * on a CCI, and of the background operation it started once that ends
@@ -291,11 +299,12 @@ void srv_proof_note(struct server_ctx *s);
 /* Live: the request running now zeroed some of @host's capacity on device @dev (owed.c). */
 void srv_proof_erasing(struct server_ctx *s, uint32_t dev, uint16_t host);
 /*
- * The erase that ran now is answered Internal Error: note the hosts it
- * zeroed as in doubt, and make the background operation it started (a
- * Sanitize, Media Operations) end with SRV_RC_UNPROVEN.
+ * The erase that ran now is in doubt: note the hosts it zeroed, and make
+ * the background operation it started (a Sanitize, Media Operations) end
+ * with SRV_RC_UNPROVEN.  True when it started one (then it is answered as
+ * it ran, 01h; else Internal Error).
  */
-void srv_proof_doubt(struct server_ctx *s);
+bool srv_proof_doubt(struct server_ctx *s);
 /*
  * A transaction of the store that carries no requests (the record of a
  * snapshot) succeeded: when a proof is owed because the store failed, the

@@ -204,8 +204,10 @@ static void answered(struct server_ctx *s, uint32_t dev, const struct core_bg_id
 	s->bg_answered[i] = (struct srv_bg_answered){ .dev = dev, .id = *id, .rc = rc };
 }
 
-void srv_proof_doubt(struct server_ctx *s)
+bool srv_proof_doubt(struct server_ctx *s)
 {
+	bool bg = false;
+
 	for (size_t i = 0; i < s->nr_erasing; i++) {
 		struct srv_doubt *d = entry(&s->doubt, &s->nr_doubt, s->erasing[i].dev,
 					    s->erasing[i].host);
@@ -224,10 +226,12 @@ void srv_proof_doubt(struct server_ctx *s)
 		if (core_bg_erase_started(dev, &id)) {
 			answered(s, s->erasing[i].dev, &id, SRV_RC_UNPROVEN);
 			s->bg_answered_dirty = true;
+			bg = true;
 		}
 		core_bg_erase_answered(dev, SRV_RC_UNPROVEN);
 	}
 	s->nr_erasing = 0;
+	return bg;
 }
 
 /* The stored form: [[dev, owner, opcode, start_ns, rc], ...]; NULL when none (or no memory). */

@@ -239,6 +239,12 @@ static void run_deferred(void *opaque, int rc)
 			qmp_error_set(&err, QMP_ERR_GENERIC, "%s",
 				      srv_unproven_text(dc->s, msg, sizeof(msg)));
 			rc = -EIO;
+		} else if (!rc && json_is_object(ret) && srv_request_bg_unproven(dc->s)) {
+			char msg[SRV_ERR_MAX];
+
+			/* 01h as on the wire: its result, Internal Error, is 0002h's at its end */
+			json_object_set_new(ret, "message",
+					    json_string(srv_unproven_text(dc->s, msg, sizeof(msg))));
 		}
 	}
 	if (rc) {

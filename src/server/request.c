@@ -37,6 +37,7 @@ void srv_request_begin_at(struct server_ctx *s, uint64_t now_ns)
 {
 	s->now_ns = now_ns;
 	s->erased = false;
+	s->bg_unproven = false;
 	s->nr_erasing = 0;
 	for (size_t i = 0; i < s->nr_devs; i++)
 		core_dev_set_time(s->devs[i]->dev, s->now_ns);
@@ -47,6 +48,7 @@ void srv_request_begin(struct server_ctx *s)
 	if (!s->replaying)
 		s->now_ns = srv_wall_ns();
 	s->erased = false;
+	s->bg_unproven = false;
 	s->nr_erasing = 0;
 	for (size_t i = 0; i < s->nr_devs; i++)
 		core_dev_set_time(s->devs[i]->dev, s->now_ns);
@@ -447,8 +449,9 @@ int srv_cci_unproven(const uint8_t *req, size_t req_len, uint8_t *rsp, size_t ca
 const char *srv_unproven_text(struct server_ctx *s, char *buf, size_t cap)
 {
 	snprintf(buf, cap,
-		 "the erase ran, but the state store cannot record that it ran (%s): until the store accepts writes again, a restart erases again what is written meanwhile; retry the erase then",
-		 s->store_err);
+		 "the erase ran, but the state store cannot record that it ran (%s): until the store accepts writes again, a restart erases again what is written meanwhile; retry the erase then%s",
+		 s->store_err, s->bg_unproven ?
+			 " (its background operation ends with Internal Error: Background Operation Status)" : "");
 	return buf;
 }
 
@@ -470,9 +473,23 @@ int srv_request_end(struct server_ctx *s)
 	 */
 	if (!erased || !s->ran_unproven || !srv_grouping(s))
 		return 0;
-	srv_proof_doubt(s);
+	/*
+	 * A background erase runs on (Busy to another, 0002h "in progress"):
+	 * it started, as the spec's 01h and Background Operation bit say, and
+	 * its result, what 0002h reports once it ends, is Internal Error.  An
+	 * error answer would tell the host that nothing started
+	 * (docs/persistence.md, "An erase in doubt").
+	 */
+	s->bg_unproven = srv_proof_doubt(s);
 	srv_log(s->log, LOG_ERR,
-		"state: an erase ran but its proof record cannot be stored (%s): answered Internal Error; until the store accepts writes again, a restart erases that capacity again",
-		s->store_err);
-	return -EIO;
+		"state: an erase ran but its proof record cannot be stored (%s): %s; until the store accepts writes again, a restart erases that capacity again",
+		s->store_err, s->bg_unproven ?
+			"its background operation ends with Internal Error (Background Operation Status)" :
+			"answered Internal Error");
+	return s->bg_unproven ? 0 : -EIO;
+}
+
+bool srv_request_bg_unproven(const struct server_ctx *s)
+{
+	return s->bg_unproven;
 }

@@ -357,30 +357,53 @@ static int log_count(struct dproc *p, const char *needle)
 
 /* ---- a background erase in doubt: Background Operation Status ------------- */
 
+/* What sanitize() got besides the return code. */
+struct answer {
+	uint8_t hdr[12];            /* the MCTP CCI's response header */
+	bool in_doubt;              /* QMP: its message says the erase is in doubt */
+	bool error;                 /* QMP: an error reply */
+};
+
 /*
  * Sanitize (4400h): over the MCTP CCI socket @fd when >= 0, else host 0's
- * mailbox over QMP cxl-cci-request.  Its return code; an error reply of
- * QMP (an erase in doubt) counts as Internal Error when it says so.
+ * mailbox over QMP cxl-cci-request.  Its return code (an error reply of
+ * QMP: -1), and in @ans (may be NULL) the rest.
  */
-static int sanitize(struct qmp_client *c, int fd)
+static int sanitize_ans(struct qmp_client *c, int fd, struct answer *ans)
 {
-	json_t *r, *e;
+	struct answer dummy;
+	uint8_t req[12] = { 0 };
+	const char *msg;
+	json_t *r, *ret;
 	int rc;
 
-	if (fd >= 0)
-		return mctp_request(fd, 0x4400, NULL, 0);
+	ans = ans ? ans : &dummy;
+	memset(ans, 0, sizeof(*ans));
+	if (fd >= 0) {
+		req[1] = 9;
+		put16(req + 3, 0x4400);
+		assert_int_equal(write(fd, req, sizeof(req)), (ssize_t)sizeof(req));
+		assert_int_equal(read(fd, ans->hdr, sizeof(ans->hdr)), 12);    /* no payload */
+		assert_int_equal(ans->hdr[0], 1);                               /* a response */
+		assert_int_equal(ans->hdr[1], 9);
+		assert_int_equal(ans->hdr[3] | ans->hdr[4] << 8, 0x4400);
+		return ans->hdr[8] | ans->hdr[9] << 8;
+	}
 	r = qmp_client_cmd(c, "{\"execute\":\"cxl-cci-request\",\"arguments\":{\"path\":\"d0\","
 			      "\"cci\":\"mailbox\",\"host-id\":0,\"opcode\":17408}}", TMO);
-	e = json_object_get(r, "error");
-	if (e)
-		rc = strstr(json_string_value(json_object_get(e, "desc")),
-			    "the erase ran, but the state store cannot record that it ran") ?
-			     CXLDCD_RC_INTERNAL_ERROR : -1;
-	else
-		rc = (int)json_integer_value(json_object_get(json_object_get(r, "return"),
-							     "return-code"));
+	ret = json_object_get(r, "return");
+	ans->error = json_object_get(r, "error") != NULL;
+	rc = ret ? (int)json_integer_value(json_object_get(ret, "return-code")) : -1;
+	msg = json_string_value(json_object_get(ret, "message"));
+	ans->in_doubt = msg && strstr(msg, "the erase ran, but the state store cannot record that it ran") &&
+			strstr(msg, "ends with Internal Error");
 	json_decref(r);
 	return rc;
+}
+
+static int sanitize(struct qmp_client *c, int fd)
+{
+	return sanitize_ans(c, fd, NULL);
 }
 
 /*
@@ -406,14 +429,17 @@ static void bg_status_done(struct qmp_client *c, int fd, uint8_t st[8])
 
 /*
  * Host 0 holds 2 MiB; the store fails right after the commit of a
- * Sanitize (a background command), so its proof record is not stored:
- * it is answered Internal Error, runs to its end all the same (its zeros),
- * and then Background Operation Status reports 100 %, opcode 4400h and
- * return code Internal Error (04h), as the command was answered.  Before,
- * it reported Success: a host polling 0002h (as Linux does for a Sanitize)
- * took the erase as done and durable.  Once the store works again and the
- * daemon committed the proof, the retry is Background Command Started and
- * ends with Success.
+ * Sanitize (a background command), so its proof record is not stored.
+ * It started and runs to its end all the same (its zeros), so it is
+ * answered as a Sanitize that starts: Background Command Started (01h),
+ * on the MCTP CCI with the Background Operation bit set, the very bytes
+ * of the retry below (QMP: return-code 1, and a message that says the
+ * erase is in doubt).  Before, it was answered Internal Error with the
+ * bit clear while the operation ran on.  Its result, what Background
+ * Operation Status reports once it ends, is Internal Error: 100 %, opcode
+ * 4400h and return code 04h (before session 11: Success, and a host that
+ * polls 0002h took the erase as done and durable).  Once the store works
+ * again and the daemon committed the proof, the retry ends with Success.
  */
 static void sanitize_unproven(bool mctp)
 {
@@ -422,14 +448,21 @@ static void sanitize_unproven(bool mctp)
 	struct state_args a;
 	struct shim sh;
 	struct qmp_client *c;
+	struct answer in_doubt, proven;
 	uint8_t st[8];
 	int fd, rc;
 
 	c = start_failing(&p, &a, &sh, sock, msock, mctp, &fd);
-	rc = sanitize(c, fd);
-	if (rc != CXLDCD_RC_INTERNAL_ERROR)
-		fail_msg("Sanitize was answered %04xh with its proof not stored", (unsigned)rc);
+	rc = sanitize_ans(c, fd, &in_doubt);
+	if (rc != CXLDCD_RC_BG_STARTED)
+		fail_msg("Sanitize was answered %04xh with its proof not stored: it runs on", (unsigned)rc);
+	if (mctp && !(in_doubt.hdr[7] & 0x80))
+		fail_msg("the Sanitize in doubt runs on, but its answer has the Background Operation bit clear");
+	if (!mctp && !in_doubt.in_doubt)
+		fail_msg("QMP's answer to the Sanitize in doubt does not say so");
+	assert_true(mctp || !in_doubt.error);
 	assert_true(file_zero(&p, "a.mem", 11));        /* it ran */
+	assert_true(strstr(dproc_log(&p), "its background operation ends with Internal Error") != NULL);
 	bg_status_done(c, fd, st);
 	assert_int_equal(st[0], 100 << 1);               /* complete, not in progress */
 	assert_int_equal(st[2] | st[3] << 8, 0x4400);
@@ -442,7 +475,10 @@ static void sanitize_unproven(bool mctp)
 	for (int i = 0; i < 500 && proof_owed(c); i++)
 		usleep(10000);
 	assert_false(proof_owed(c));
-	assert_int_equal(sanitize(c, fd), CXLDCD_RC_BG_STARTED);
+	assert_int_equal(sanitize_ans(c, fd, &proven), CXLDCD_RC_BG_STARTED);
+	/* The same bytes as the answer in doubt: a Sanitize that started. */
+	assert_memory_equal(proven.hdr, in_doubt.hdr, 12);
+	assert_false(proven.in_doubt);
 	bg_status_done(c, fd, st);
 	assert_int_equal(st[0], 100 << 1);
 	assert_int_equal(st[2] | st[3] << 8, 0x4400);
@@ -519,7 +555,7 @@ static void sanitize_answered_survives(bool mctp)
 	int fd, rc;
 
 	c = start_failing(&p, &a, &sh, sock, msock, mctp, &fd);
-	assert_int_equal(sanitize(c, fd), CXLDCD_RC_INTERNAL_ERROR);
+	assert_int_equal(sanitize(c, fd), CXLDCD_RC_BG_STARTED);
 	assert_int_equal(bg_result(c, fd), CXLDCD_RC_INTERNAL_ERROR);
 	fail_after_next_commit(&sh, false);
 	for (int i = 0; i < 500 && proof_owed(c); i++)
@@ -543,7 +579,7 @@ static void sanitize_answered_survives(bool mctp)
 	assert_int_equal(bg_result(c, fd), 0);
 	/* In doubt at a kill: the start erases again and commits the proof; Success. */
 	fail_after_next_commit(&sh, true);
-	assert_int_equal(sanitize(c, fd), CXLDCD_RC_INTERNAL_ERROR);
+	assert_int_equal(sanitize(c, fd), CXLDCD_RC_BG_STARTED);
 	assert_int_equal(bg_result(c, fd), CXLDCD_RC_INTERNAL_ERROR);
 	fail_after_next_commit(&sh, false);     /* before the restart: else it fails at once */
 	c = restart(&p, &a, &sh, c, sock, &fd, false);
