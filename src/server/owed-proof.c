@@ -15,16 +15,21 @@
  * stopped, and its next start erased again what its hosts had written.
  *
  * Here: a loop timer tries the proof again (100 ms, then twice as long
- * each time up to 5 s; $CXLDCD_PROOF_RETRY_MS sets the first delay), a
+ * each time up to 5 s; $CXLDCD_PROOF_RETRY_MS sets the first delay), and
+ * so does any other transaction of the store that succeeds meanwhile
+ * (srv_proof_store_worked(): a snapshot's record), right after it; a
  * WARNING when a proof becomes owed and a NOTICE when it is committed,
  * the hosts whose capacity the erases answered Internal Error zeroed
  * meanwhile (by device and host: srv_proof_doubt(), which also makes the
  * background operation such an erase started end with Internal Error),
  * each reported by a
  * CXL_ERASE_DURABLE event once the proof is committed, and the state for
- * query-cxl-durability (srv_proof_query()).  What is not here: the
- * commit itself (request.c, prove()) and what a proof makes a replay
- * forget (owed.c).
+ * query-cxl-durability (srv_proof_query()).  That result of a background
+ * operation is stored with the proof (meta 'bg_results',
+ * srv_proof_results_append()) and given back to the same operation by the
+ * next start (srv_proof_results_load()), so 0002h says after a restart
+ * what it said before.  What is not here: the commit itself (request.c,
+ * prove()) and what a proof makes a replay forget (owed.c).
  */
 #include <errno.h>
 #include <stdio.h>
