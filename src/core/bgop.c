@@ -15,10 +15,11 @@
  * one operation that does something at completion: its repair is counted
  * and its Memory Sparing Event Record logged by bgop_settle() wherever
  * model time moves, stamped with the completion time, so a replay logs the
- * same record in the same place among the other records.  An erase the
- * daemon answered Internal Error (its proof record not stored) runs to its
- * end as any other and then reports that return code in 0002h
- * (core_bg_erase_answered()).
+ * same record in the same place among the other records.  An erase whose
+ * proof record the daemon could not store runs to its end as any other
+ * and then reports Internal Error as its result in 0002h
+ * (core_bg_erase_answered(); after a restart, core_bg_result_set() gives
+ * it back to the same operation).
  */
 #include "core/model.h"
 
@@ -367,13 +368,14 @@ void core_bg_erase_answered(struct cxldcd_dev *dev, enum cxldcd_rc rc)
 
 bool core_bg_erase_started(const struct cxldcd_dev *dev, struct core_bg_id *id)
 {
-	uint32_t i = dev->bg_erase;
-	const struct bgop *b = dev->bg && i ? dev->bg[i - 1] : NULL;
+	uint32_t slot = dev->bg_erase;      /* 1 + its slot; 0: none */
+	const struct bgop *b = dev->bg && slot ? dev->bg[slot - 1] : NULL;
 
 	if (!b)
 		return false;
-	*id = (struct core_bg_id){ .owner = i - 1 < dev->cfg.nr_hosts ? (uint16_t)(i - 1) : CORE_OWNER_FM,
-				   .opcode = b->opcode, .start_ns = b->start_ns };
+	id->owner = slot - 1 < dev->cfg.nr_hosts ? (uint16_t)(slot - 1) : CORE_OWNER_FM;
+	id->opcode = b->opcode;
+	id->start_ns = b->start_ns;
 	return true;
 }
 

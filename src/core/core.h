@@ -645,7 +645,7 @@ bool core_bg_busy(const struct cxldcd_dev *dev, uint16_t host);
 enum cxldcd_rc core_bg_abort(struct cxldcd_dev *dev, uint16_t host);
 /*
  * The last erase that ran on dev (Sanitize, Secure Erase, Media Operations)
- * was answered rc, not as it ran (the daemon: its proof record could not be
+ * did not end as it ran: rc (the daemon: its proof record could not be
  * stored, docs/persistence.md "An erase in doubt").  The background
  * operation it started, if any, still runs to its end (Busy to another
  * meanwhile); Background Operation Status then reports rc as its return

@@ -434,7 +434,6 @@ int srv_owed_append_proof(struct server_ctx *s)
 {
 	struct store_rec rec = { .time_ns = s->now_ns, .kind = STORE_REC_QMP,
 				 .data = (const uint8_t *)proof_text, .len = sizeof(proof_text) - 1 };
-
 	int rc;
 
 	if (!s->ran_unproven)
