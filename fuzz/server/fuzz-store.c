@@ -86,7 +86,7 @@ static char dir[64];
 
 static const char *const meta_keys[] = {
 	"schema_version", "journal_base", "snapshot_seq", "snapshot_file", "unchecked_through",
-	"owed_unavailable", "created_ns", "created_by", "x-unknown",
+	"owed_unavailable", "created_ns", "created_by", "x-unknown", "bg_results",
 };
 
 /* Statements that damage the layout or the rows as a hand, a tool or a bug could. */
