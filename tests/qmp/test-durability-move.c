@@ -819,9 +819,10 @@ static void test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill(vo
  * mapping is zeros).  The QMP client.
  */
 static struct qmp_client *erase_in_doubt(struct dproc *p, struct args *a, struct shim *sh,
-					 struct raw *r, uint8_t **m, int *fd, const struct erase *e)
+					 struct raw *r, uint8_t **m, int *fd, const struct erase *e0)
 {
 	struct qmp_client *c;
+	struct erase e1 = *e0, *e = &e1;
 	uint64_t base;
 	char n[32];
 	uint8_t h[12];
@@ -829,6 +830,8 @@ static struct qmp_client *erase_in_doubt(struct dproc *p, struct args *a, struct
 
 	setup(p, a, DEV_OWN, sh, SHIM_FAULT | SHIM_SYNCS);
 	c = start_own(p, a, sh, r, &base, m, fd);
+	if (e->op == 0x4402)
+		*e = media_zero(base);
 	snprintf(n, sizeof(n), "EIO %ld\n", syncs_in(sh->syncs) + 1);
 	touch(sh->fault, n);
 	erase_cmd(r, e);
@@ -840,7 +843,7 @@ static struct qmp_client *erase_in_doubt(struct dproc *p, struct args *a, struct
 	if (e->rc == 0x0001 && !(h[7] & 0x80))
 		fail_msg("host 0's %s runs on, but its answer %04xh has the Background Operation bit clear",
 			 e->name, rc);
-	assert_true(all_are(*m, LEN, 0));       /* it ran */
+	assert_true(erased_in(*m, e->off, e->len, PATF));     /* it ran */
 	return c;
 }
 
@@ -925,7 +928,7 @@ static void bg_status_done(struct raw *r, uint8_t st[8])
  * as if the erase were done and durable.  Once the daemon committed the
  * proof, the retry starts (01h) and ends with Success.
  */
-static void test_a_hosts_sanitize_in_doubt_ends_with_internal_error_in_its_status(void **state)
+static void bg_erase_in_doubt(const struct erase *e)
 {
 	struct dproc p;
 	struct args a;
@@ -936,19 +939,18 @@ static void test_a_hosts_sanitize_in_doubt_ends_with_internal_error_in_its_statu
 	json_t *ev;
 	int fd;
 
-	(void)state;
-	c = erase_in_doubt(&p, &a, &sh, &r, &m, &fd, &sanitize);
+	c = erase_in_doubt(&p, &a, &sh, &r, &m, &fd, e);
 	bg_status_done(&r, st);
 	assert_int_equal(st[0], 100 << 1);
-	assert_int_equal(st[2] | st[3] << 8, 0x4400);
+	assert_int_equal(st[2] | st[3] << 8, e->op);
 	if ((st[4] | st[5] << 8) != 0x0004)
-		fail_msg("0002h reports %04xh for a Sanitize answered Internal Error",
-			 (unsigned)(st[4] | st[5] << 8));
+		fail_msg("0002h reports %04xh for a %s in doubt", (unsigned)(st[4] | st[5] << 8),
+			 e->name);
 	unlink(sh.fault);
 	ev = qmp_client_event(c, "CXL_ERASE_DURABLE", TMO);   /* the daemon's own retry */
 	assert_non_null(ev);
 	json_decref(ev);
-	erase_cmd(&r, &sanitize);               /* the retry */
+	erase_cmd(&r, &sanitize);               /* a retry */
 	assert_int_equal(cci_rc(&r), 0x0001);
 	bg_status_done(&r, st);
 	assert_int_equal(st[2] | st[3] << 8, 0x4400);
@@ -959,6 +961,20 @@ static void test_a_hosts_sanitize_in_doubt_ends_with_internal_error_in_its_statu
 	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
 	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
 	qmp_client_free(c);
+}
+
+static void test_a_hosts_sanitize_in_doubt_ends_with_internal_error_in_its_status(void **state)
+{
+	(void)state;
+	bg_erase_in_doubt(&sanitize);
+}
+
+/* The same with Media Operations Zero of 128 KiB (4402h): 01h, BO set, then 04h in 0002h. */
+static void test_a_hosts_media_zero_in_doubt_ends_with_internal_error_in_its_status(void **state)
+{
+	(void)state;
+	bg_erase_in_doubt(&(struct erase){ .name = "Media Operations Zero", .op = 0x4402,
+					   .rc = 0x0001 });
 }
 
 /* The MAP of the static capacity (DPA 0) that comes at connect: its first @n bytes mapped. */
@@ -1084,6 +1100,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_hosts_erase_whose_proof_cannot_be_stored_is_answered_internal_error,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_hosts_media_zero_in_doubt_ends_with_internal_error_in_its_status,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_hosts_sanitize_in_doubt_ends_with_internal_error_in_its_status,
 					  dproc_reap_all),
