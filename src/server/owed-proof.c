@@ -15,7 +15,7 @@
  * stopped, and its next start erased again what its hosts had written.
  *
  * Here: a loop timer tries the proof again (100 ms, then twice as long
- * each time up to 5 s; $CXLDCD_PROOF_RETRY_MS sets the first delay), and
+ * each time up to 1 s; $CXLDCD_PROOF_RETRY_MS sets the first delay), and
  * so does any other transaction of the store that succeeds meanwhile
  * (srv_proof_store_worked(): a snapshot's record), right after it; a
  * WARNING when a proof becomes owed and a NOTICE when it is committed,
@@ -42,7 +42,7 @@
 #include "loop.h"
 
 #define PROOF_RETRY_FIRST_MS 100u
-#define PROOF_RETRY_MAX_MS 5000u
+#define PROOF_RETRY_MAX_MS 1000u
 
 /*
  * One host's capacity on one device that erases answered Internal Error

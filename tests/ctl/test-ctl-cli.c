@@ -745,7 +745,7 @@ static void test_durability_shows_the_store_and_the_erases_in_doubt(void **state
 	json_decref(j);
 	r = OK(&p, "durability");
 	if (strncmp(r->out, "state store: failing: ", 22) || !strstr(r->out, "\nproof owed: since 20") ||
-	    !strstr(r->out, "erases in doubt (answered Internal Error; a restart now erases again):\n") ||
+	    !strstr(r->out, "erases in doubt (proof not committed; a restart now erases again):\n") ||
 	    !has_row(r->out, "DEVICE HOST ERASES SINCE") || !has_row_like(r->out, "d0 0 1 20", "Z"))
 		fail_msg("durability while the proof is owed:\n%s", r->out);
 	unlink(ctl);

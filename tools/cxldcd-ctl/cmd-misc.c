@@ -127,7 +127,7 @@ static void print_durability(json_t *ret)
 		printf("erases in doubt: none (a Set LSA's proof)\n");
 		return;
 	}
-	printf("erases in doubt (answered Internal Error; a restart now erases again):\n");
+	printf("erases in doubt (proof not committed; a restart now erases again):\n");
 	t = table_new(h, 4);
 	json_array_foreach(doubt, i, e) {
 		if (!t)
