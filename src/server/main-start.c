@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "qmp/qmp.h"
 #include "store/store.h"
@@ -203,6 +204,54 @@ static void on_tick(struct loop *l, void *opaque)
 	loop_add_timer(l, tick_period_ms(s), on_tick, s, &s->tick_timer);
 }
 
+/* ---- the start's clock ------------------------------------------------- */
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void daemon_clock_start(struct daemon *d)
+{
+	d->clk.wall0 = clock_ns(CLOCK_MONOTONIC);
+	d->clk.cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);    /* since the fork: exec, ld.so */
+}
+
+/* The CPU time since *mark, added to *phase; *mark moves to now. */
+static void clock_phase(uint64_t *mark, uint64_t *phase)
+{
+	uint64_t now = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+
+	*phase += now - *mark;
+	*mark = now;
+}
+
+#define MS(ns) ((double)(ns) / 1e6)
+
+/*
+ * Where the start's time went, once it is ready (docs/persistence.md,
+ * "Restart"; bench-faces prints it): the wall time since main(), the CPU
+ * time since the fork (exec and the dynamic linker's part before main()),
+ * and the CPU of the phases that may cost (the store, the sockets, the
+ * snapshot load with the replay, the memory bound).
+ */
+static void clock_report(struct daemon *d)
+{
+	uint64_t wall = clock_ns(CLOCK_MONOTONIC) - d->clk.wall0;
+	uint64_t cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	uint64_t known = d->clk.cpu0 + d->clk.store + d->clk.sockets + d->clk.state + d->clk.memory;
+
+	srv_log(&d->log, LOG_NOTICE, "start: ready %.1f ms after main() with %.1f ms of CPU since the exec: "
+		"%.1f before main() (exec, dynamic linking), store opened %.1f, sockets %.1f, "
+		"state restored %.1f, memory bound %.1f, the rest %.1f", MS(wall), MS(cpu),
+		MS(d->clk.cpu0), MS(d->clk.store), MS(d->clk.sockets), MS(d->clk.state),
+		MS(d->clk.memory), MS(cpu > known ? cpu - known : 0));
+}
+
 /* ---- devices, state, sockets ------------------------------------------- */
 
 static int fail(struct daemon *d, int rc, const char *what)
@@ -215,6 +264,7 @@ static int fail(struct daemon *d, int rc, const char *what)
 static int build_devices(struct daemon *d)
 {
 	struct server_ctx *s = &d->ctx;
+	uint64_t mark;
 	int rc;
 
 	if ((rc = mem_registry_new(&s->reg)))
@@ -233,12 +283,15 @@ static int build_devices(struct daemon *d)
 	if ((rc = dcd_create_all(s, d->err, sizeof(d->err))))
 		return fail(d, rc, "cannot create the devices");
 	/* The store's lock before the sockets: a killed daemon's snapshot child may still hold them. */
+	mark = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	if (d->cfg.state_dir && (rc = srv_state_lock(s, d->cfg.state_dir, d->err, sizeof(d->err))))
 		return fail(d, rc, "cannot restore the state");
+	clock_phase(&mark, &d->clk.store);
 	/* The sockets exist during the replay and answer that the device is starting. */
 	if ((rc = daemon_fm_listen(d)) || (rc = daemon_qmp_listen(d)) ||
 	    (rc = daemon_hostlinks_listen(d)))
 		return rc;
+	clock_phase(&mark, &d->clk.sockets);
 	if (d->cfg.state_dir) {
 		d->err[0] = 0;
 		s->starting = true;
@@ -258,6 +311,7 @@ static int build_devices(struct daemon *d)
 		if (rc)
 			return fail(d, rc, "cannot restore the state");
 	}
+	clock_phase(&mark, &d->clk.state);
 	d->err[0] = 0;
 	if ((rc = dcd_attach_memory(s, d->err, sizeof(d->err))))
 		return fail(d, rc, "cannot attach memory");
@@ -266,6 +320,7 @@ static int build_devices(struct daemon *d)
 		if (s->devs[i]->hl && (rc = hostlink_started(s->devs[i]->hl, s->devs[i]->md)))
 			return fail(d, rc, "cannot start the host link");
 	}
+	clock_phase(&mark, &d->clk.memory);
 	describe_devices(d);
 	return 0;
 }
@@ -328,5 +383,6 @@ int daemon_start(struct daemon *d)
 		return rc;
 	if (tick_period_ms(&d->ctx))
 		loop_add_timer(d->loop, tick_period_ms(&d->ctx), on_tick, &d->ctx, &d->ctx.tick_timer);
+	clock_report(d);
 	return 0;
 }

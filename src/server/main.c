@@ -342,6 +342,7 @@ int main(int argc, char **argv)
 	char rundir[256], err[CMDLINE_ERR_MAX], why[200];
 	int rc, notify_rc;
 
+	daemon_clock_start(&d);
 	/* First: $NOTIFY_SOCKET and the watchdog's variables leave the environment. */
 	notify_rc = srv_notify_init(&d.notify, why, sizeof(why));
 	signal(SIGPIPE, SIG_IGN);

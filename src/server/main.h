@@ -45,6 +45,11 @@ struct daemon {
 	uint64_t progress_timer;        /* STATUS= while the journal replays */
 	bool progress_timer_set;
 	char ready[SRV_NOTIFY_MAX - 32]; /* "READY=1\nSTATUS=serving ..." (the parent's with --daemonize) */
+	/* The start's clock (main-start.c): ns at main() and the CPU of each phase. */
+	struct {
+		uint64_t wall0, cpu0;               /* at main(): cpu0 is what exec and ld.so took */
+		uint64_t store, sockets, state, memory;
+	} clk;
 	bool timestamps;
 	bool pidfile_written;
 	bool said_why;          /* a failure to start already printed its reason */
@@ -58,6 +63,8 @@ void daemon_signal_handle(struct loop *l, int signo, void *opaque);
 
 /* main-start.c: what a client is told while --state is restored (QMP, host link). */
 void daemon_start_describe(const struct server_ctx *s, char *buf, size_t cap);
+/* main-start.c: the start's clock, first thing in main(). */
+void daemon_clock_start(struct daemon *d);
 /* main-start.c: loop, QMP server, signals, devices, state, sockets, tick; -errno. */
 int daemon_start(struct daemon *d);
 
