@@ -471,6 +471,11 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
  * the journal up to SEQ is dropped (srv_snapshot_done()).
  */
 void srv_snapshot_maybe(struct server_ctx *s);
+/*
+ * Between loop rounds, after their answers: delete up to 2,000 journal
+ * rows the recorded snapshot made obsolete (s->trimming), one transaction.
+ */
+void srv_journal_trim_some(struct server_ctx *s);
 /* Wait for (or stop) a snapshot child at shutdown. */
 void srv_snapshot_stop(struct server_ctx *s);
 /*

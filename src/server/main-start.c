@@ -126,6 +126,7 @@ static bool group_flush(struct loop *l, void *opaque)
 
 	(void)l;
 	srv_group_flush(s);
+	srv_journal_trim_some(s);        /* after this round's answers (run_deferred()) */
 	srv_snapshot_maybe(s);           /* a quiet point: every journaled request has run */
 	return s->group != NULL;         /* requests queued by the answers: poll, do not wait */
 }

@@ -412,7 +412,12 @@ int main(int argc, char **argv)
 		/* Every socket listens and the state is restored (--daemonize: the parent said it). */
 		if (!d.cfg.daemonize)
 			srv_notify(&d.notify, "%s", d.ready);
-		/* The replay is over and nothing runs yet: a quiet point for a due snapshot. */
+		/*
+		 * The replay is over and nothing runs yet: a quiet point for a due
+		 * snapshot.  The journal rows the last snapshot made obsolete are
+		 * deleted from the first loop round on, after its answers: a slice
+		 * here delayed every restart's first answer (2,000 rows, ~2.5 ms).
+		 */
 		srv_snapshot_maybe(&d.ctx);
 		rc = loop_run(d.loop);
 		srv_notify(&d.notify, "STOPPING=1\nSTATUS=shutting down");

@@ -570,6 +570,22 @@ static int *snap_keep(struct server_ctx *s, int pipe_fd, bool sync, size_t *nr_s
 	return fds;
 }
 
+void srv_journal_trim_some(struct server_ctx *s)
+{
+	bool done = false;
+
+	/*
+	 * A bounded slice per loop round: requests never wait for the whole
+	 * DELETE.  Not while the journal replays: its pumps run loop rounds
+	 * every 10 ms, and a slice there (a write transaction and its fsync)
+	 * made the start slower for rows nothing reads again.
+	 */
+	if (!s->st || !s->trimming || s->replaying || s->store_failing || s->group)
+		return;
+	if (!store_journal_trim(s->st, 2000, &done))
+		s->trimming = !done;
+}
+
 void srv_snapshot_maybe(struct server_ctx *s)
 {
 	size_t nr_sync = 0;
@@ -578,18 +594,6 @@ void srv_snapshot_maybe(struct server_ctx *s)
 	int pfd[2];
 	pid_t pid, parent = getpid();
 
-	/*
-	 * A bounded slice per loop round: requests never wait for the whole
-	 * DELETE.  Not while the journal replays: its pumps run loop rounds
-	 * every 10 ms, and a slice there (a write transaction and its fsync)
-	 * made the start slower for rows nothing reads again.
-	 */
-	if (s->st && s->trimming && !s->replaying && !s->store_failing && !s->group) {
-		bool done = false;
-
-		if (!store_journal_trim(s->st, 2000, &done))
-			s->trimming = !done;
-	}
 	if (!s->st || s->replaying || !s->snap_every || s->snap_pid || s->store_failing || s->group)
 		return;
 	seq = store_journal_count(s->st);
