@@ -34,7 +34,10 @@
  * the daemon's exit (the snapshot a clean stop writes included).  Restart:
  * then, from the exec until the first FM answer (snapshot load and journal
  * replay included; the stop before it is the stop row); also per unit of work: resident extents + records replayed, and
- * the journal replay alone per record replayed, as the daemon logs it.
+ * the journal replay alone per record replayed, as the daemon logs it;
+ * after the table, the last restarts' own account of their CPU (the
+ * daemon's "start: ready" line: before main(), store, sockets, state,
+ * memory).
  * Beside each wall-clock figure, the daemon's own CPU time per operation
  * (every thread's schedstat before and after the batch, ns; restart: at its
  * first answer; stop: from the signal to the exit, daemon_term()): on a
@@ -1360,10 +1363,12 @@ static void measure_steps(struct ctx *xs, struct run *rs, struct ctx *xb, struct
  * and the time it took ("N journal record(s) replayed in T ms"), and the
  * time to load the snapshot ("snapshot ... loaded (journal seq=S) in T ms";
  * 0 when there was none) and to bind the accepted extents to memory
- * ("N accepted extent(s) bound to memory in T ms").
+ * ("N accepted extent(s) bound to memory in T ms"); and the daemon's own
+ * account of the start's CPU ("start: ready ..."), as it wrote it.
  */
 struct start_log {
 	double records, replay_ms, snap_ms, bind_ms, read_ms, restore_ms;
+	char ready[320];
 };
 
 static struct start_log last_start(const struct daemon *d)
@@ -1378,6 +1383,11 @@ static struct start_log last_start(const struct daemon *d)
 		unsigned long v, ms;
 		char *p;
 
+		if ((p = strstr(line, "cxldcd: start: ready "))) {
+			snprintf(r.ready, sizeof(r.ready), "%s", p + strlen("cxldcd: start: "));
+			r.ready[strcspn(r.ready, "\n")] = 0;
+			continue;
+		}
 		if ((p = strstr(line, " bound to memory in ")) &&
 		    sscanf(p, " bound to memory in %lu ms", &ms) == 1) {
 			r.bind_ms = (double)ms;
@@ -1989,6 +1999,8 @@ int main(int argc, char **argv)
 	       lb.records, lb.replay_ms, lb.bind_ms);
 	printf("last restart, the daemon's CPU time (user + system) at its first answer: small %.0f ms, "
 	       "big %.0f ms\n", xs.restart_cpu_ms, xb.restart_cpu_ms);
+	printf("last restart, the daemon's account (ms), small: %s\n", ls.ready[0] ? ls.ready : "none");
+	printf("last restart, the daemon's account (ms), big: %s\n", lb.ready[0] ? lb.ready : "none");
 	printf("RSS per resident tagged extent, order %s (daemon VmRSS %u -> %u extents): %.0f B "
 	       "(%ld -> %ld KiB)\n", order_name[order], mid, big,
 	       big > mid ? (double)(rss_big - rss_mid) * 1024.0 / (big - mid) : 0.0, rss_mid,
