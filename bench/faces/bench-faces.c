@@ -1784,13 +1784,15 @@ static int cmp_double(const void *a, const void *b)
  * -r times: one journaled change (a tagged extent offered to host 1, so the stop writes a
  * snapshot), SIGTERM -> exit, the daemon's log line of the snapshot, a restart to the first FM
  * answer.  With $CXLDCD_B, every second start runs that daemon instead: two builds stop the
- * same state by turns (the medians of each).
+ * same state by turns (the medians of each), and restart it by turns (each restart, exec to
+ * the first answer as in the table, wall and the daemon's CPU at its first answer, is the
+ * next daemon's: the medians of each too).
  */
 static void stop_only_run(struct ctx *x, uint32_t big, uint32_t reps)
 {
 	const char *a = getenv("CXLDCD") ? getenv("CXLDCD") : CXLDCD_PATH, *b = getenv("CXLDCD_B");
-	double wall[2][16], cpu[2][16];
-	uint32_t n[2] = { 0, 0 };
+	double wall[2][16], cpu[2][16], rwall[2][16], rcpu[2][16];
+	uint32_t n[2] = { 0, 0 }, rn[2] = { 0, 0 };
 	char line[400];
 
 	daemon_start(&x->d, 1, rblock(big) + 64 + reps, h1_tags(big));
@@ -1800,16 +1802,22 @@ static void stop_only_run(struct ctx *x, uint32_t big, uint32_t reps)
 	restart(x);
 	for (uint32_t i = 0; i < reps; i++) {
 		int k = b && i % 2;                /* the daemon running now */
+		int k2 = b && (i + 1) % 2;         /* the one the restart starts */
+		double t;
 
 		fm_add_to(x, 1, rblock(big) + 64 + i, STAG(i));
 		fm_wait(x, true, "the change before a stop");
-		daemon_bin = b && (i + 1) % 2 ? b : a;
-		restart(x);                        /* this stop, then the next daemon to the first answer */
+		daemon_bin = k2 ? b : a;
+		t = restart(x);                    /* this stop, then the next daemon to the first answer */
 		wall[k][n[k]] = x->stop_s * 1e3;
 		cpu[k][n[k]++] = x->d.stop_cpu_s * 1e3;
+		rwall[k2][rn[k2]] = t * 1e3;
+		rcpu[k2][rn[k2]++] = x->restart_cpu_ms;
 		stop_line(&x->d, line, sizeof(line));
-		printf("stop %2u (%s): %.1f ms wall, %.1f ms CPU; %s\n", i + 1, k ? "CXLDCD_B" : "CXLDCD",
-		       x->stop_s * 1e3, x->d.stop_cpu_s * 1e3, line);
+		printf("stop %2u (%s): %.1f ms wall, %.1f ms CPU; %s; restart (%s): %.1f ms wall, "
+		       "%.1f ms CPU\n", i + 1, k ? "CXLDCD_B" : "CXLDCD", x->stop_s * 1e3,
+		       x->d.stop_cpu_s * 1e3, line, k2 ? "CXLDCD_B" : "CXLDCD", t * 1e3,
+		       x->restart_cpu_ms);
 		fflush(stdout);
 	}
 	for (int k = 0; k < 2; k++) {
@@ -1820,6 +1828,16 @@ static void stop_only_run(struct ctx *x, uint32_t big, uint32_t reps)
 		printf("%s (%s): stop at %u resident extents + %u pending tags, median of %u: %.1f ms "
 		       "wall (min %.1f), %.1f ms CPU (min %.1f)\n", k ? "CXLDCD_B" : "CXLDCD", k ? b : a,
 		       big, h1_tags(big), n[k], wall[k][n[k] / 2], wall[k][0], cpu[k][n[k] / 2], cpu[k][0]);
+	}
+	for (int k = 0; k < 2; k++) {
+		if (!rn[k])
+			continue;
+		qsort(rwall[k], rn[k], sizeof(double), cmp_double);
+		qsort(rcpu[k], rn[k], sizeof(double), cmp_double);
+		printf("%s (%s): restart (exec -> first FM answer), median of %u: %.1f ms wall (min "
+		       "%.1f), %.1f ms CPU at the first answer (min %.1f)\n", k ? "CXLDCD_B" : "CXLDCD",
+		       k ? b : a, rn[k], rwall[k][rn[k] / 2], rwall[k][0], rcpu[k][rn[k] / 2],
+		       rcpu[k][0]);
 	}
 	disconnect_all(x);
 	daemon_term(&x->d);
