@@ -108,6 +108,16 @@ enum cxldcd_host_event_type {
 	 * mode give it.
 	 */
 	CXLDCD_HOST_EV_ACCESS_DENIED,
+	/*
+	 * An application's grant of a group ended by the agent (group is the
+	 * group, text says which application and why): it was sent REVOKE
+	 * (cxldcd_app_*: its mappings of the group turn inaccessible) and must
+	 * open the group again.  Why: the link to the device was lost (the
+	 * group's files may not be the same after the next HELLO, and nothing
+	 * counts the open any more), or the agent stopped serving
+	 * applications.
+	 */
+	CXLDCD_HOST_EV_APP_REVOKED,
 };
 
 /*
@@ -408,7 +418,6 @@ CXLDCD_EXPORT int cxldcd_host_access_set_socket(struct cxldcd_host_access *acc, 
  */
 CXLDCD_EXPORT int cxldcd_host_serve_apps_access(struct cxldcd_host *h, const char *path,
 						const struct cxldcd_host_access *acc);
-
 struct cxldcd_host_stats {
 	uint64_t msgs_in, cmds_sent, irqs, maps, unmaps;
 	uint64_t groups_added, groups_rejected, groups_released;

@@ -578,6 +578,43 @@ static void send_revoke(const struct cxldcd_host *h, struct app_conn *a,
 			 (unsigned long long)r->id, a->fd);
 }
 
+/*
+ * Tell a that its opens of x end (the event, then REVOKE of the whole
+ * group: cxldcd_app_* makes every mapping of it inaccessible).  The opens
+ * stay counted; the caller decides.
+ */
+static void revoke_hold(struct cxldcd_host *h, struct app_conn *a, const struct app_hold *x,
+			const char *why)
+{
+	const struct revocation r = { x->id, 0, 0 };
+
+	host_emit(h, CXLDCD_HOST_EV_APP_REVOKED, group_find(h, NULL, x->id), 0, 0,
+		  "id=%llu application pid=%d uid=%u gid=%u: its %u open%s revoked (REVOKE sent): %s",
+		  (unsigned long long)x->id, (int)a->cred.pid, a->cred.uid, a->cred.gid, x->n,
+		  x->n == 1 ? "" : "s", why);
+	send_revoke(h, a, &r);
+}
+
+static void sweep_dead(struct cxldcd_host *h)
+{
+	for (struct app_conn *a = h->apps, *next; a; a = next) {
+		next = a->next;
+		if (a->dead)
+			app_free(h, a);
+	}
+}
+
+void apps_revoke_all(struct cxldcd_host *h, const char *why)
+{
+	if (h->apps_revoked)
+		return;
+	h->apps_revoked = true;
+	for (struct app_conn *a = h->apps; a; a = a->next)
+		for (uint32_t i = 0; i < a->nr_holds && !a->dead; i++)
+			if (a->holds[i].n)
+				revoke_hold(h, a, &a->holds[i], why);
+}
+
 void apps_announce(struct cxldcd_host *h)
 {
 	/*
@@ -600,11 +637,7 @@ void apps_announce(struct cxldcd_host *h)
 		}
 	}
 	h->nr_revq = 0;
-	for (struct app_conn *a = h->apps, *next; a; a = next) {
-		next = a->next;
-		if (a->dead)
-			app_free(h, a);
-	}
+	sweep_dead(h);
 }
 
 void apps_resume(struct cxldcd_host *h)
@@ -685,6 +718,8 @@ void apps_process_fd(struct cxldcd_host *h, int fd)
 
 void apps_fini(struct cxldcd_host *h)
 {
+	apps_revoke_all(h, "the agent stops serving applications: nothing counts the open any more "
+			   "(the next agent may release the group)");
 	while (h->apps)
 		app_free(h, h->apps);
 	if (h->app_listen >= 0) {
@@ -876,7 +911,13 @@ static int apply_revokes(struct cxldcd_app *app, struct hl_hdr *hd, bool *more)
 	return rc < 0 ? rc : n;
 }
 
-/* Read what the socket holds now.  Return bytes read, 0 nothing (-EAGAIN), -errno. */
+/*
+ * Read what the socket holds now.  Return bytes read, 0 nothing (-EAGAIN),
+ * -errno.  The agent gone (EOF, reset): every mapping is revoked, as an
+ * agent that can still say so does (REVOKE) before it closes: nothing
+ * counts these opens any more, and the agent that comes next may release
+ * the groups, or the device move them out of the files mapped here.
+ */
 static ssize_t fill(struct cxldcd_app *app, int *fds, unsigned *nfd)
 {
 	ssize_t n;
@@ -887,8 +928,14 @@ static ssize_t fill(struct cxldcd_app *app, int *fds, unsigned *nfd)
 		    HL_APP_MAX_SEGS);
 	if (n == -EAGAIN)
 		return 0;
-	if (n <= 0)
-		return n ? n : -ECONNRESET;
+	if (n == 0 || n == -ECONNRESET) {
+		for (struct app_mapping *m = app->maps; m; m = m->next)
+			if (!m->revoked && !host_map_none(m->addr, m->size))
+				m->revoked = true;
+		return -ECONNRESET;
+	}
+	if (n < 0)
+		return n;
 	app->rlen += (size_t)n;
 	return n;
 }

@@ -345,6 +345,7 @@ struct cxldcd_host {
 	struct app_conn *apps;
 	struct cxldcd_host_access *app_acc; /* who may open which group (access.c); owned */
 	uint32_t nr_app_waiting;    /* applications whose OPEN waits for a move's REMAP */
+	bool apps_revoked;          /* apps_revoke_all() ran: the link failed, or the agent stops */
 	struct revocation *revq;    /* revocations to announce to applications */
 	uint32_t nr_revq, cap_revq;
 	struct cxldcd_host_stats st;
@@ -590,6 +591,13 @@ void apps_announce(struct cxldcd_host *h);
  */
 void apps_resume(struct cxldcd_host *h);
 uint64_t apps_deadline(const struct cxldcd_host *h);
+/*
+ * Every application's opens end (why: the link failed, the agent stops):
+ * CXLDCD_HOST_EV_APP_REVOKED and REVOKE for each group it holds.  Once per
+ * context: later calls do nothing.
+ */
+void apps_revoke_all(struct cxldcd_host *h, const char *why);
+/* apps_revoke_all(), then the socket and every application closed. */
 void apps_fini(struct cxldcd_host *h);
 
 /* messages.c */

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -244,6 +245,25 @@ int cxldcd_host_get_fd(const struct cxldcd_host *h)
 	return h->ep;
 }
 
+/*
+ * The link failed: every application holding a group is told now
+ * (REVOKE).  Its open is in this context alone, which its owner frees (a
+ * reconnect is a new context: cxldcd-host); and when the next HELLO is
+ * refused a file per group, the device moves the group out of the file
+ * the application mapped, which then reads zeros.
+ */
+static void link_lost_apps(struct cxldcd_host *h)
+{
+	char why[256];
+
+	if (h->apps_revoked || !h->apps)
+		return;
+	snprintf(why, sizeof(why), "the agent's link to the device failed (%s): nothing counts the "
+		 "open any more, and the group's file may change when the agent connects again (a "
+		 "file per group may be refused then)", strerror(-h->fail_err));
+	apps_revoke_all(h, why);
+}
+
 static int process_round(struct cxldcd_host *h)
 {
 	struct epoll_event evs[16];
@@ -251,8 +271,10 @@ static int process_round(struct cxldcd_host *h)
 	int n;
 
 	h->handled = 0;
-	if (h->state == CXLDCD_HOST_FAILED)
+	if (h->state == CXLDCD_HOST_FAILED) {
+		link_lost_apps(h);      /* failed outside a round (a blocking call) */
 		return h->fail_err;
+	}
 	n = epoll_wait(h->ep, evs, 16, 0);
 	/*
 	 * The device's messages first: an application's request is served
@@ -302,6 +324,7 @@ static int process_round(struct cxldcd_host *h)
 		link_flush(h);
 	if (h->state == CXLDCD_HOST_FAILED) {
 		link_drop_queue(h);
+		link_lost_apps(h);
 		return h->fail_err;
 	}
 	arm_timer(h);
@@ -448,6 +471,7 @@ const char *cxldcd_host_event_name(enum cxldcd_host_event_type t)
 		[CXLDCD_HOST_EV_GROUP_PAUSED] = "group-paused",
 		[CXLDCD_HOST_EV_GROUP_RESUMED] = "group-resumed",
 		[CXLDCD_HOST_EV_ACCESS_DENIED] = "access-denied",
+		[CXLDCD_HOST_EV_APP_REVOKED] = "app-revoked",
 	};
 
 	if ((unsigned)t < sizeof(names) / sizeof(names[0]) && names[t])

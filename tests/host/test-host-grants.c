@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-host-grants.c - integration: how long an application's grant of a
+ * group lasts (docs/host.md, "When a grant ends").  The real daemon
+ * ($CXLDCD) and the real agent ($CXLDCD_HOST, as root); applications are
+ * this test (root) and children that drop to other users.
+ *
+ *  - The agent's link to the device drops and, at its new HELLO, the
+ *    device refuses it a file per group (the daemon's fds do not fit its
+ *    300 groups): the group an application mapped through its own file is
+ *    moved into the host's per-backend file, and the old file reads zeros.
+ *    Every application holding a group is told at the drop (REVOKE, the
+ *    agent's app-revoked line naming the group and why): its mapping turns
+ *    inaccessible; it opens again and gets the new file with its bytes, or
+ *    a clear refusal (EACCES, shared file) when the rules do not give its
+ *    user every group.  On the old code the application got EOF alone and
+ *    its mapping read zeros.
+ *
+ * The link is dropped by the test: it takes the agent's end of its
+ * connection to the daemon (pidfd_getfd(), root) and shuts it down; the
+ * daemon runs on.  Needs root: skipped otherwise.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../qmp/host-util.h"
+#include "common/wire.h"
+#include "cxldcd/cxldcd-host.h"
+#include "host/access.h"
+#include "hostlink/proto.h"
+
+#define TAG_A "5be13bce-ae34-4a77-b6c3-16df975fcf1a"
+#define ALICE 65534u
+#define BOB 54330u
+#define NR_GROUPS 300           /* more than a daemon under 256 fds has group files for */
+
+static void skip_unless_root(void)
+{
+	if (geteuid() != 0) {
+		print_message("test-host-grants: needs root (other users' applications, pidfd_getfd)\n");
+		skip();
+	}
+}
+
+static pid_t spawn_agent(const struct dproc *p, const char *name, const char *const *args)
+{
+	pid_t pid = dproc_spawn(p, getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host",
+				name, args, false);
+
+	assert_true(pid >= 0);
+	return pid;
+}
+
+static int wait_count(const struct dproc *p, const char *name, const char *needle, int want)
+{
+	return dproc_wait_count(p, name, needle, want, 6 * TMO);
+}
+
+/* Whether [p, p+len) of this process can be read (process_vm_readv: no fault taken). */
+static bool readable(const void *p, size_t len)
+{
+	static uint8_t buf[4096];
+	struct iovec l = { buf, len < sizeof(buf) ? len : sizeof(buf) }, r = { (void *)p, l.iov_len };
+
+	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)l.iov_len;
+}
+
+/*
+ * Shut down the agent's end of its link: the connected Unix socket of
+ * @agent that has no name (its applications' connections are accepted on
+ * its named socket, so /proc/net/unix lists them under that name), taken
+ * with pidfd_getfd().  The link drops as when the daemon drops the host;
+ * the daemon runs on.  The number shut down, -1 when the agent's fds cannot
+ * be taken.
+ */
+static int drop_link_of(pid_t agent)
+{
+	unsigned long inodes[256];
+	int n = 0, done = 0, pidfd;
+	char line[512], dir[64];
+	struct dirent *e;
+	FILE *f = fopen("/proc/net/unix", "r");
+	DIR *d;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) && n < 256) {
+		char name[300] = "";
+		unsigned st;
+		unsigned long ino;
+
+		if (sscanf(line, "%*s %*s %*s %*s %*s %x %lu %299s", &st, &ino, name) >= 2 &&
+		    st == 3 && !name[0])
+			inodes[n++] = ino;
+	}
+	fclose(f);
+	pidfd = (int)syscall(SYS_pidfd_open, agent, 0);
+	if (pidfd < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)agent);
+	d = opendir(dir);
+	assert_non_null(d);
+	while (done >= 0 && (e = readdir(d))) {
+		char link[64], want[64], fdpath[400];
+		ssize_t k;
+
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", dir, e->d_name);
+		k = readlink(fdpath, link, sizeof(link) - 1);
+		if (k <= 0)
+			continue;
+		link[k] = '\0';
+		for (int i = 0; i < n; i++) {
+			int fd;
+
+			snprintf(want, sizeof(want), "socket:[%lu]", inodes[i]);
+			if (strcmp(link, want))
+				continue;
+			fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
+			if (fd < 0) {
+				done = -1;
+				break;
+			}
+			shutdown(fd, SHUT_RDWR);
+			close(fd);
+			done++;
+		}
+	}
+	closedir(d);
+	close(pidfd);
+	return done;
+}
+
+/*
+ * A raw application: OPEN_REQ of group id on a new connection, its fds
+ * closed at once.  The connection (the OPEN_RSP read), to watch what the
+ * agent sends next; -errno of the open.
+ */
+static int raw_open(const char *sock, uint64_t id)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct hl_app_open_req rq = { .id = id };
+	struct hl_app_open_rsp rs;
+	struct hl_app_seg seg[HL_APP_MAX_SEGS];
+	uint8_t buf[4096];
+	int fds[HL_APP_MAX_SEGS], s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	unsigned nfd = 0;
+	size_t have = 0;
+	struct hl_hdr hd;
+	struct wwr w;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	assert_true(s >= 0);
+	assert_int_equal(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_APP_OPEN_REQ, 1);
+	hl_enc_app_open_req(&w, &rq);
+	hl_msg_end(&w);
+	assert_int_equal(write(s, buf, w.off), (ssize_t)w.off);
+	do {
+		struct pollfd pf = { .fd = s, .events = POLLIN };
+		unsigned got = 0;
+		ssize_t k;
+
+		assert_int_equal(poll(&pf, 1, TMO), 1);
+		k = hl_recv(s, buf + have, sizeof(buf) - have, fds + nfd, &got, HL_APP_MAX_SEGS - nfd);
+		assert_true(k > 0);
+		have += (size_t)k;
+		nfd += got;
+	} while (hl_dec_hdr(buf, have, &hd) || have < HL_HDR_SIZE + hd.len);
+	for (unsigned i = 0; i < nfd; i++)
+		close(fds[i]);
+	assert_int_equal(hd.type, HL_APP_OPEN_RSP);
+	assert_int_equal(have, HL_HDR_SIZE + hd.len);
+	assert_int_equal(hl_dec_app_open_rsp(buf + HL_HDR_SIZE, hd.len, &rs, seg, HL_APP_MAX_SEGS), 0);
+	assert_int_equal(rs.status, HL_S_OK);
+	return s;
+}
+
+/*
+ * What the agent sends a raw application until it closes the connection:
+ * the number of REVOKEs of group id (other messages fail the test); -1 when
+ * the connection stays open for TMO.
+ */
+static int revokes_until_eof(int s, uint64_t id)
+{
+	uint8_t buf[4096];
+	size_t have = 0;
+	int n = 0;
+
+	for (;;) {
+		struct pollfd pf = { .fd = s, .events = POLLIN };
+		struct hl_hdr hd;
+		unsigned nfd = 0;
+		int fds[4];
+		ssize_t k;
+
+		while (!hl_dec_hdr(buf, have, &hd) && have >= HL_HDR_SIZE + hd.len) {
+			uint64_t v = 0;
+
+			assert_int_equal(hd.type, HL_APP_REVOKE);
+			assert_int_equal(hl_dec_u64_msg(buf + HL_HDR_SIZE, hd.len, &v), 0);
+			n += v == id;
+			memmove(buf, buf + HL_HDR_SIZE + hd.len, have - HL_HDR_SIZE - hd.len);
+			have -= HL_HDR_SIZE + hd.len;
+		}
+		if (poll(&pf, 1, TMO) != 1)
+			return -1;
+		k = hl_recv(s, buf + have, sizeof(buf) - have, fds, &nfd, 4);
+		assert_int_equal(nfd, 0);
+		if (k == -EAGAIN)
+			continue;
+		if (k <= 0)
+			return n;
+		have += (size_t)k;
+	}
+}
+
+/* Connect to the agent's socket, retrying while it is not there (a reconnect makes it anew). */
+static struct cxldcd_app *app_connect(const char *sock)
+{
+	struct cxldcd_app *app = NULL;
+
+	for (int i = 0; i < 500 && cxldcd_app_connect(sock, &app); i++) {
+		app = NULL;
+		usleep(20000);
+	}
+	assert_non_null(app);
+	return app;
+}
+
+/* ------------------------------------------------------------ as another user */
+
+struct child {
+	pid_t pid;
+	int to, from;           /* pipes: commands to it, results from it */
+};
+
+typedef void child_fn(int to_parent, int from_parent, const char *sock, uint64_t id);
+
+static void child_start(struct child *c, uid_t uid, child_fn *fn, const char *sock, uint64_t id)
+{
+	int down[2], up[2];
+
+	assert_int_equal(pipe(down), 0);
+	assert_int_equal(pipe(up), 0);
+	c->pid = fork();
+	assert_true(c->pid >= 0);
+	if (c->pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
+			_exit(126);
+		fn(up[1], down[0], sock, id);
+		_exit(0);
+	}
+	dproc_track_pid(c->pid);
+	close(down[0]);
+	close(up[1]);
+	c->to = down[1];
+	c->from = up[0];
+}
+
+/* The next result of the child (an int), or a failure when none within TMO. */
+static int child_result(const struct child *c)
+{
+	struct pollfd pf = { .fd = c->from, .events = POLLIN };
+	int v;
+
+	if (poll(&pf, 1, 6 * TMO) != 1)
+		fail_msg("child %d: no result", (int)c->pid);
+	assert_int_equal(read(c->from, &v, sizeof(v)), sizeof(v));
+	return v;
+}
+
+static void child_end(struct child *c)
+{
+	int st;
+
+	close(c->to);
+	close(c->from);
+	assert_int_equal(waitpid(c->pid, &st, 0), c->pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void put(int fd, int v)
+{
+	if (write(fd, &v, sizeof(v)) != sizeof(v))
+		_exit(125);
+}
+
+/*
+ * One open of id writable: its result, then (rc 0) the first byte, after
+ * filling the group with v when v >= 0.
+ */
+static void open_once(int up, int down, const char *sock, uint64_t id, int v)
+{
+	struct cxldcd_app *app;
+	struct cxldcd_app_map m;
+	int rc;
+
+	(void)down;
+	rc = cxldcd_app_connect(sock, &app);
+	if (!rc)
+		rc = cxldcd_app_open(app, NULL, id, &m);
+	put(up, rc);
+	put(up, rc ? (int)cxldcd_app_open_denied(app) : ((uint8_t *)m.addr)[0]);
+	if (!rc) {
+		if (v >= 0)
+			memset(m.addr, v, m.size);
+		cxldcd_app_close(app, &m);
+	}
+	cxldcd_app_free(app);
+}
+
+static void open_reading(int up, int down, const char *sock, uint64_t id)
+{
+	open_once(up, down, sock, id, -1);
+}
+
+/* ------------------------------------------------------------ the link drops */
+
+/*
+ * A daemon under 256 fds, host 0 holding 300 untagged groups of 2 MiB (the
+ * first ones each in a file of its own, the rest spilled into the host's
+ * per-backend file), and the agent serving applications, untagged groups
+ * alice's (so she reaches a group with a file of its own, but not the
+ * shared file: the default owner, root, keeps any other tag).
+ */
+static void test_an_application_is_told_when_the_link_drops_and_group_files_are_refused(void **state)
+{
+	const char *dargs[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1,"
+			   "dc-block-size=2M,max-extents=512,event-log-depth=1024,mbox-payload-size=4K",
+		"--fm", "none", "--mctp-cci", "none", "--host-socket", NULL, NULL,
+	};
+	char sock[100];
+	const char *aargs[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
+				"--chain-cap", "512", "--agent-socket", sock,
+				"--agent-socket-mode", "0666",
+				"--group-access", "tag=untagged,owner=65534,mode=0600", NULL };
+	char add[64 * NR_GROUPS + 256], want[160];
+	struct cxldcd_app *app, *again;
+	struct cxldcd_app_map m, m2;
+	struct qmp_client *c;
+	struct child alice;
+	struct dproc p;
+	pid_t agent;
+	size_t len;
+	int raw;
+
+	(void)state;
+	skip_unless_root();
+	assert_int_equal(dproc_init(&p), 0);
+	assert_int_equal(chmod(p.dir, 0711), 0);
+	snprintf(sock, sizeof(sock), "%s/apps.sock", p.dir);
+	p.nofile = 256;
+	dargs[9] = p.host;
+	c = connect_dev(&p, dargs);
+	aargs[1] = p.host;
+	agent = spawn_agent(&p, "agent", aargs);
+	assert_int_equal(wait_count(&p, "stderr.log", "host=0 connected", 1), 1);
+	len = (size_t)sprintf(add, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			      "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+			      "\"region\":0,\"extents\":[");
+	for (int i = 0; i < NR_GROUPS; i++)
+		len += (size_t)sprintf(add + len, "%s{\"offset\":%d,\"len\":2097152}", i ? "," : "",
+				       i * 2 * (int)MiB);
+	sprintf(add + len, "]}}");
+	ok(qmp_client_cmd(c, add, TMO));
+	assert_int_equal(wait_count(&p, "agent.log", "group-added", NR_GROUPS), NR_GROUPS);
+	/* group 1 has a file of its own; the last ones spilled */
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "no fd left for a file of its group"), 1);
+
+	/* root maps group 1 (its own file) and writes it; a raw application holds it too */
+	app = app_connect(sock);
+	assert_int_equal(cxldcd_app_open(app, NULL, 1, &m), 0);
+	memset(m.addr, 0x5a, m.size);
+	raw = raw_open(sock, 1);
+
+	/* the link drops; at its new HELLO the 300 groups do not fit: no file per group */
+	{
+		int n = drop_link_of(agent);
+
+		if (n < 0) {
+			print_message("test-host-grants: pidfd_getfd() of the agent refused: %s\n",
+				      strerror(errno));
+			skip();
+		}
+		assert_int_equal(n, 1);
+	}
+	assert_int_equal(wait_count(&p, "agent.log", "reconnected", 1), 1);
+	assert_int_equal(wait_count(&p, "stderr.log", "host=0: no file per group", 1), 1);
+	assert_int_equal(wait_count(&p, "agent.log", "group-added", 2 * NR_GROUPS), 2 * NR_GROUPS);
+
+	/* each application was told before its connection closed (the old code: EOF alone) */
+	assert_int_equal(revokes_until_eof(raw, 1), 1);
+	close(raw);
+	snprintf(want, sizeof(want), "app-revoked tag=- id=1 application pid=%d uid=0", (int)getpid());
+	assert_int_equal(dproc_count_in(&p, "agent.log", want), 2);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "the agent's link to the device failed"), 2);
+	/* the mapping is gone (the old code: it read zeros, the bytes were moved away) */
+	assert_int_equal(cxldcd_app_process(app), -ECONNRESET);
+	if (readable(m.addr, 4096))
+		fail_msg("the mapping of group 1 still reads (0x%02x) after the link dropped",
+			 ((uint8_t *)m.addr)[0]);
+	cxldcd_app_free(app);
+
+	/* open again: the new file (the host's per-backend one), the bytes in it */
+	again = app_connect(sock);
+	assert_int_equal(cxldcd_app_open(again, NULL, 1, &m2), 0);
+	assert_int_equal(((uint8_t *)m2.addr)[0], 0x5a);
+	assert_int_equal(((uint8_t *)m2.addr)[m2.size - 1], 0x5a);
+	assert_int_equal(cxldcd_app_close(again, &m2), 0);
+	cxldcd_app_free(again);
+	/* alice may write every untagged group, not what a shared file reaches: refused, said why */
+	child_start(&alice, ALICE, open_reading, sock, 1);
+	assert_int_equal(child_result(&alice), -EACCES);
+	assert_int_equal(child_result(&alice), CXLDCD_APP_DENIED_SHARED_FILE);
+	child_end(&alice);
+	assert_true(dproc_count_in(&p, "agent.log", "the device gave this host no file per group") >= 1);
+	qmp_client_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(
+			test_an_application_is_told_when_the_link_drops_and_group_files_are_refused,
+			dproc_reap_all),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
