@@ -114,8 +114,8 @@ enum cxldcd_host_event_type {
 	 * (cxldcd_app_*: its mappings of the group turn inaccessible) and must
 	 * open the group again.  Why: the link to the device was lost (the
 	 * group's files may not be the same after the next HELLO, and nothing
-	 * counts the open any more), or the agent stopped serving
-	 * applications.
+	 * counts the open any more), the agent stopped serving applications,
+	 * or cxldcd_host_set_access() gave rules that no longer cover it.
 	 */
 	CXLDCD_HOST_EV_APP_REVOKED,
 };
@@ -407,6 +407,18 @@ CXLDCD_EXPORT int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, co
 CXLDCD_EXPORT int cxldcd_host_access_set_socket(struct cxldcd_host_access *acc, uint32_t mode,
 						const char *group, char *err, size_t err_size);
 /**
+ * cxldcd_host_access_load() - add the rules of @text, one per line in the
+ * form of cxldcd_host_access_add_rule(); blank lines and lines whose first
+ * non-blank character is '#' are skipped, blanks around a rule ignored.
+ * All or nothing: the set changes only when every rule is good.
+ * @text: borrowed, @len bytes (no NUL needed; at most 1 MiB).  @err: why
+ * not, with the line number ("line 3: 'tag=all,mode=0750': mode ...").
+ * Return: 0, or what cxldcd_host_access_add_rule() returns for the first
+ * bad line (-EINVAL also for a NUL byte or a text too long).
+ */
+CXLDCD_EXPORT int cxldcd_host_access_load(struct cxldcd_host_access *acc, const char *text,
+					  size_t len, char *err, size_t err_size);
+/**
  * cxldcd_host_serve_apps_access() - cxldcd_host_serve_apps() with @acc's
  * socket mode and group and its rules, checked against each application's
  * kernel credentials at its connect() (SO_PEERCRED, SO_PEERGROUPS): LIST
@@ -418,6 +430,25 @@ CXLDCD_EXPORT int cxldcd_host_access_set_socket(struct cxldcd_host_access *acc, 
  */
 CXLDCD_EXPORT int cxldcd_host_serve_apps_access(struct cxldcd_host *h, const char *path,
 						const struct cxldcd_host_access *acc);
+/**
+ * cxldcd_host_set_access() - replace the rules of a serving agent
+ * (cxldcd-host does at SIGHUP).  Every later LIST and OPEN is checked
+ * against @acc's rules; the socket file keeps its mode and group (set when
+ * it was made).  An open already granted that @acc's rules would refuse now
+ * (read, or read and write for a writable one; every group for a file that
+ * reaches more than its group) is revoked: the application is sent REVOKE
+ * for that group (all its opens of it), CXLDCD_HOST_EV_APP_REVOKED is
+ * delivered, and the opens no longer hold the group (a deferred release
+ * proceeds; the application's CLOSE of it is still answered).  As for a
+ * file whose mode changes, this is the agent's word: an application that
+ * ignores REVOKE keeps the fds it was given until the group is released.
+ * @acc: borrowed (copied); NULL: the defaults.
+ * Return: the number of opens revoked (>= 0); -EINVAL (not serving
+ * applications); -ENOMEM (the rules in force are unchanged).
+ */
+CXLDCD_EXPORT int cxldcd_host_set_access(struct cxldcd_host *h,
+					 const struct cxldcd_host_access *acc);
+
 struct cxldcd_host_stats {
 	uint64_t msgs_in, cmds_sent, irqs, maps, unmaps;
 	uint64_t groups_added, groups_rejected, groups_released;

@@ -521,3 +521,82 @@ bool access_every(const struct cxldcd_host_access *acc, const struct app_cred *c
 	}
 	return true;
 }
+
+/* ------------------------------------------------------------ a set from text */
+
+/* A rules text (cxldcd_host_access_load()): bounds on untrusted input. */
+#define RULES_TEXT_MAX (1u << 20)
+
+int cxldcd_host_access_load(struct cxldcd_host_access *acc, const char *text, size_t len,
+			    char *err, size_t err_size)
+{
+	struct cxldcd_host_access *d;
+	char rule[RULE_TEXT_MAX], why[256];
+	uint32_t line = 0;
+	size_t off = 0;
+	int rc = 0;
+
+	if (err && err_size)
+		err[0] = '\0';
+	if (!acc || (!text && len)) {
+		fail(err, err_size, "no rules");
+		return -EINVAL;
+	}
+	if (len > RULES_TEXT_MAX) {
+		fail(err, err_size, "rules longer than %u bytes", RULES_TEXT_MAX);
+		return -EINVAL;
+	}
+	/* every rule into a copy: the set changes only when all of them are good */
+	d = access_dup(acc);
+	if (!d) {
+		fail(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	while (off < len && !rc) {
+		const char *p = text + off, *nl = memchr(p, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - p) : len - off, b = 0, e = n;
+
+		off += n + (nl != NULL);
+		line++;
+		while (b < e && (p[b] == ' ' || p[b] == '\t'))
+			b++;
+		while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r'))
+			e--;
+		if (b == e || p[b] == '#')
+			continue;       /* blank, or a comment */
+		if (e - b >= sizeof(rule)) {
+			fail(err, err_size, "line %u: rule longer than %u characters", line,
+			     RULE_TEXT_MAX - 1);
+			rc = -EINVAL;
+		} else if (memchr(p + b, '\0', e - b)) {
+			fail(err, err_size, "line %u: a NUL byte", line);
+			rc = -EINVAL;
+		} else {
+			memcpy(rule, p + b, e - b);
+			rule[e - b] = '\0';
+			rc = cxldcd_host_access_add_rule(d, rule, why, sizeof(why));
+			if (rc)
+				fail(err, err_size, "line %u: '%s': %s", line, rule, why);
+		}
+	}
+	if (rc) {
+		cxldcd_host_access_free(d);
+		return rc;
+	}
+	free(acc->rules);
+	*acc = *d;
+	free(d);
+	return 0;
+}
+
+uint32_t access_nr_rules(const struct cxldcd_host_access *acc)
+{
+	return acc->nr_rules;
+}
+
+void access_take_socket(struct cxldcd_host_access *acc, const struct cxldcd_host_access *from)
+{
+	acc->sock_mode = from->sock_mode;
+	acc->sock_chgrp = from->sock_chgrp;
+	acc->sock_gid = from->sock_gid;
+}

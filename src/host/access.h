@@ -32,6 +32,9 @@ struct access_owner {
 /* A copy of acc (NULL: the defaults); NULL when out of memory.  Caller frees. */
 struct cxldcd_host_access *access_dup(const struct cxldcd_host_access *acc);
 uint32_t access_sock_mode(const struct cxldcd_host_access *acc);
+uint32_t access_nr_rules(const struct cxldcd_host_access *acc);
+/* acc's socket mode and group become from's (the socket's are set once, when it is made). */
+void access_take_socket(struct cxldcd_host_access *acc, const struct cxldcd_host_access *from);
 /* Whether the socket goes to another group (*gid). */
 bool access_sock_group(const struct cxldcd_host_access *acc, uint32_t *gid);
 /* The peer of fd's credentials (SO_PEERCRED, SO_PEERGROUPS).  0 or -errno. */

@@ -50,9 +50,16 @@
  */
 #define APP_OPEN_TIMEOUT_MS ((int)HOST_DEF_MOVE_WAIT_MS + APP_TIMEOUT_MS)
 
+/*
+ * What an application holds of group id: n opens (n_rw of them writable,
+ * through files that reach at most what reach says), and gone opens that
+ * cxldcd_host_set_access() revoked (their CLOSE is still answered; they hold
+ * nothing).
+ */
 struct app_hold {
 	uint64_t id;
-	uint32_t n;
+	uint32_t n, n_rw, gone;
+	enum seg_file reach;
 };
 
 struct app_conn {
@@ -230,21 +237,25 @@ static void on_list(struct cxldcd_host *h, struct app_conn *a, uint32_t seq)
 	free(buf);
 }
 
-static int hold(struct app_conn *a, uint64_t id)
+static int hold(struct app_conn *a, uint64_t id, bool ro, enum seg_file reach)
 {
-	struct app_hold *nh;
+	struct app_hold *x = NULL, *nh;
 
-	for (uint32_t i = 0; i < a->nr_holds; i++) {
-		if (a->holds[i].id == id) {
-			a->holds[i].n++;
-			return 0;
-		}
+	for (uint32_t i = 0; i < a->nr_holds && !x; i++)
+		if (a->holds[i].id == id)
+			x = &a->holds[i];
+	if (!x) {
+		nh = realloc(a->holds, (a->nr_holds + 1) * sizeof(*nh));
+		if (!nh)
+			return -ENOMEM;
+		a->holds = nh;
+		x = &a->holds[a->nr_holds++];
+		*x = (struct app_hold){ .id = id, .reach = SEG_OWN_FILE };
 	}
-	nh = realloc(a->holds, (a->nr_holds + 1) * sizeof(*nh));
-	if (!nh)
-		return -ENOMEM;
-	a->holds = nh;
-	a->holds[a->nr_holds++] = (struct app_hold){ id, 1 };
+	x->n++;
+	x->n_rw += !ro;
+	if (reach > x->reach)
+		x->reach = reach;
 	return 0;
 }
 
@@ -403,7 +414,7 @@ static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
 		rs.status = refuse_stale(h, g); /* no REMAP came */
 	else if (ro && (nro = read_only_fds(h, g, gs, n, fds)) < 0)
 		rs.status = HL_S_IO;
-	else if (hold(a, g->info.id))
+	else if (hold(a, g->info.id, ro, pieces_reach(gs, n)))
 		rs.status = HL_S_NOMEM;
 	if (rs.status && nro > 0)
 		close_fds(fds, (unsigned)nro);
@@ -454,11 +465,20 @@ static void on_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq, con
 static int unhold(struct cxldcd_host *h, struct app_conn *a, uint64_t id)
 {
 	for (uint32_t i = 0; i < a->nr_holds; i++) {
+		struct app_hold *x = &a->holds[i];
 		struct group *g;
 
-		if (a->holds[i].id != id || !a->holds[i].n)
+		if (x->id != id || (!x->n && !x->gone))
 			continue;
-		a->holds[i].n--;
+		if (!x->n) {
+			x->gone--;      /* revoked already: nothing held */
+			return 0;
+		}
+		x->n--;
+		if (x->n_rw > x->n)
+			x->n_rw = x->n; /* which open closed is not said: the rest may write */
+		if (!x->n)
+			x->reach = SEG_OWN_FILE;
 		g = group_find(h, NULL, id);
 		if (g)
 			group_put(h, g);
@@ -613,6 +633,72 @@ void apps_revoke_all(struct cxldcd_host *h, const char *why)
 		for (uint32_t i = 0; i < a->nr_holds && !a->dead; i++)
 			if (a->holds[i].n)
 				revoke_hold(h, a, &a->holds[i], why);
+}
+
+/*
+ * Whether the rules in force still give a what its opens x of g took: read,
+ * and write when one of them is writable; every group when a file handed
+ * reaches more than g (may_open()).  When not, why says so.
+ */
+static bool still_granted(const struct cxldcd_host *h, const struct app_conn *a,
+			  const struct group *g, const struct app_hold *x, char *why, size_t cap)
+{
+	unsigned need = ACCESS_READ | (x->n_rw ? ACCESS_WRITE : 0);
+	unsigned have = access_perm(h->app_acc, &a->cred, &g->info);
+	const char *needs = need & ACCESS_WRITE ? "read and write" : "read";
+	struct access_owner o;
+
+	if ((have & need) != need) {
+		access_owner_of(h->app_acc, &g->info, &o);
+		snprintf(why, cap, "the new rules (owner=%u group=%u mode=%04o, rule %s) give it %s, "
+			 "its open%s took %s", o.uid, o.gid, o.mode, o.rule,
+			 have & ACCESS_READ ? "read-only" : "nothing", x->n == 1 ? "" : "s", needs);
+		return false;
+	}
+	if (x->reach == SEG_OWN_FILE || access_every(h->app_acc, &a->cred, need, &o))
+		return true;
+	snprintf(why, cap, "its fds are of a file that reaches the host's other groups, and the new "
+		 "rules do not give it %s on every group (owner=%u group=%u mode=%04o, rule %s)",
+		 needs, o.uid, o.gid, o.mode, o.rule);
+	return false;
+}
+
+int apps_set_access(struct cxldcd_host *h, const struct cxldcd_host_access *acc)
+{
+	struct cxldcd_host_access *na;
+	int n = 0;
+
+	if (h->app_listen < 0)
+		return -EINVAL;
+	na = access_dup(acc);
+	if (!na)
+		return -ENOMEM;
+	access_take_socket(na, h->app_acc); /* the socket file's: set when it was made */
+	cxldcd_host_access_free(h->app_acc);
+	h->app_acc = na;
+	host_log(h, LOG_INFO, "application socket: %u access rules in force", access_nr_rules(na));
+	for (struct app_conn *a = h->apps; a; a = a->next) {
+		for (uint32_t i = 0; i < a->nr_holds && !a->dead; i++) {
+			struct app_hold *x = &a->holds[i];
+			struct group *g = group_find(h, NULL, x->id);
+			char why[384];
+			uint32_t k;
+
+			if (!x->n || !g || still_granted(h, a, g, x, why, sizeof(why)))
+				continue;
+			revoke_hold(h, a, x, why);
+			k = x->n;
+			n += (int)k;
+			x->gone += k;
+			x->n = x->n_rw = 0;
+			x->reach = SEG_OWN_FILE;
+			/* they hold the group no more: a deferred release may go on */
+			while (k-- && (g = group_find(h, NULL, x->id)))
+				group_put(h, g);
+		}
+	}
+	sweep_dead(h);
+	return n;
 }
 
 void apps_announce(struct cxldcd_host *h)

@@ -597,6 +597,11 @@ uint64_t apps_deadline(const struct cxldcd_host *h);
  * context: later calls do nothing.
  */
 void apps_revoke_all(struct cxldcd_host *h, const char *why);
+/*
+ * cxldcd_host_set_access() but the kick: the rules acc (copied) in force,
+ * opens they no longer cover revoked.  Return how many, or -errno.
+ */
+int apps_set_access(struct cxldcd_host *h, const struct cxldcd_host_access *acc);
 /* apps_revoke_all(), then the socket and every application closed. */
 void apps_fini(struct cxldcd_host *h);
 

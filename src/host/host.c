@@ -434,6 +434,18 @@ int cxldcd_host_group_close(struct cxldcd_host *h, uint64_t id)
 	return 0;
 }
 
+int cxldcd_host_set_access(struct cxldcd_host *h, const struct cxldcd_host_access *acc)
+{
+	int rc;
+
+	if (!h)
+		return -EINVAL;
+	rc = apps_set_access(h, acc);
+	if (rc > 0)
+		host_kick(h);   /* a release deferred while they held the group */
+	return rc;
+}
+
 int cxldcd_host_group_release(struct cxldcd_host *h, const uint8_t tag[CXLDCD_HOST_TAG_SIZE],
 			      uint64_t id)
 {

@@ -15,6 +15,12 @@
  *    a clear refusal (EACCES, shared file) when the rules do not give its
  *    user every group.  On the old code the application got EOF alone and
  *    its mapping read zeros.
+ *  - The rules change while the agent runs (--group-access-file, SIGHUP):
+ *    alice, whose new rights no longer cover her open, has it revoked (and
+ *    it no longer holds the group), bob, who gains the group, opens it and
+ *    reads alice's bytes; a bad file leaves the rules in force.  On the old
+ *    code the option did not exist and the rules never changed.
+ *  - cxldcd_host_access_load(): lines, comments, all or nothing.
  *
  * The link is dropped by the test: it takes the agent's end of its
  * connection to the daemon (pidfd_getfd(), root) and shuts it down; the
@@ -291,6 +297,13 @@ static int child_result(const struct child *c)
 	return v;
 }
 
+static void child_go(const struct child *c)
+{
+	char go = 1;
+
+	assert_int_equal(write(c->to, &go, 1), 1);
+}
+
 static void child_end(struct child *c)
 {
 	int st;
@@ -306,6 +319,14 @@ static void put(int fd, int v)
 {
 	if (write(fd, &v, sizeof(v)) != sizeof(v))
 		_exit(125);
+}
+
+static void wait_go(int fd)
+{
+	char go;
+
+	if (read(fd, &go, 1) != 1)
+		_exit(124);
 }
 
 /*
@@ -335,6 +356,46 @@ static void open_once(int up, int down, const char *sock, uint64_t id, int v)
 static void open_reading(int up, int down, const char *sock, uint64_t id)
 {
 	open_once(up, down, sock, id, -1);
+}
+
+static void open_writing_b2(int up, int down, const char *sock, uint64_t id)
+{
+	open_once(up, down, sock, id, 0xb2);
+}
+
+/*
+ * Alice: open id writable and fill it with 0xa1 (result: the open's rc);
+ * at the go, wait for what the agent sends and report cxldcd_app_process()'s
+ * result, whether the mapping still reads, a new open's rc, and the close's.
+ */
+static void alice_holds(int up, int down, const char *sock, uint64_t id)
+{
+	struct cxldcd_app *app;
+	struct cxldcd_app_map m;
+	struct pollfd pf;
+	int rc;
+
+	rc = cxldcd_app_connect(sock, &app);
+	if (!rc)
+		rc = cxldcd_app_open(app, NULL, id, &m);
+	put(up, rc);
+	if (rc)
+		return;
+	memset(m.addr, 0xa1, m.size);
+	wait_go(down);
+	pf = (struct pollfd){ .fd = cxldcd_app_get_fd(app), .events = POLLIN };
+	put(up, poll(&pf, 1, TMO) == 1 ? cxldcd_app_process(app) : -ETIMEDOUT);
+	put(up, readable(m.addr, 4096));
+	{
+		struct cxldcd_app_map again;
+
+		rc = cxldcd_app_open(app, NULL, id, &again);
+		put(up, rc);
+		if (!rc)
+			cxldcd_app_close(app, &again);
+	}
+	put(up, cxldcd_app_close(app, &m));
+	cxldcd_app_free(app);
 }
 
 /* ------------------------------------------------------------ the link drops */
@@ -442,9 +503,190 @@ static void test_an_application_is_told_when_the_link_drops_and_group_files_are_
 	qmp_client_free(c);
 }
 
+/* ------------------------------------------------------------ the rules change */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Root lists group id: its open count. */
+static int open_count_of(const char *sock, uint64_t id)
+{
+	struct cxldcd_host_group_info g[8];
+	struct cxldcd_app *app = app_connect(sock);
+	int n = cxldcd_app_list(app, g, 8), count = -1;
+
+	for (int i = 0; i < n && i < 8; i++)
+		if (g[i].id == id)
+			count = (int)g[i].open_count;
+	cxldcd_app_free(app);
+	return count;
+}
+
+/*
+ * Group A is alice's (--group-access-file), and she holds it open, written.
+ * The file then gives it to bob, and the agent gets SIGHUP: alice's open is
+ * revoked (REVOKE: her mapping turns inaccessible; the app-revoked line
+ * says why; the group is no longer held), her new open is refused, her
+ * close still answered; bob opens it and reads her bytes.  A file with a
+ * bad rule leaves bob's rules in force (rules-kept, the line named).
+ */
+static void test_a_sighup_reload_revokes_what_the_new_rules_refuse(void **state)
+{
+	const char *dargs[] = {
+		"-object", "memory-backend-ram,id=m0,size=256M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1",
+		"--fm", "none", "--host-socket", NULL, NULL,
+	};
+	char sock[100], rules[128];
+	const char *aargs[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
+				"--agent-socket", sock, "--agent-socket-mode", "0666",
+				"--group-access-file", rules, NULL };
+	struct child alice, bob;
+	struct qmp_client *c;
+	struct dproc p;
+	pid_t agent;
+
+	(void)state;
+	skip_unless_root();
+	assert_int_equal(dproc_init(&p), 0);
+	assert_int_equal(chmod(p.dir, 0711), 0);
+	snprintf(sock, sizeof(sock), "%s/apps.sock", p.dir);
+	snprintf(rules, sizeof(rules), "%s/rules", p.dir);
+	write_file(rules, "# group A is alice's\n\ntag=" TAG_A ",owner=65534,mode=0600\n");
+	dargs[7] = p.host;
+	c = connect_dev(&p, dargs);
+	aargs[1] = p.host;
+	agent = spawn_agent(&p, "agent", aargs);
+	ok(qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			   "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+			   "\"region\":0,\"tag\":\"" TAG_A "\",\"extents\":[{\"offset\":0,"
+			   "\"len\":2097152}]}}"));
+	assert_int_equal(wait_count(&p, "agent.log", "group-added", 1), 1);
+
+	child_start(&alice, ALICE, alice_holds, sock, 1);
+	assert_int_equal(child_result(&alice), 0);
+	child_start(&bob, BOB, open_reading, sock, 1);
+	assert_int_equal(child_result(&bob), -EACCES);
+	assert_int_equal(child_result(&bob), CXLDCD_APP_DENIED_RULES);
+	child_end(&bob);
+	assert_int_equal(open_count_of(sock, 1), 1);
+
+	/* A is bob's now */
+	write_file(rules, "tag=" TAG_A ",owner=54330,mode=0600\n");
+	kill(agent, SIGHUP);
+	assert_int_equal(wait_count(&p, "agent.log", "rules-reloaded", 1), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", ", 1 open revoked"), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "app-revoked tag=" TAG_A " id=1 "
+					"application pid="), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "uid=65534 gid=65534: its 1 open revoked "
+					"(REVOKE sent): the new rules (owner=54330 group=0 mode=0600, "
+					"rule tag) give it nothing, its open took read and write"), 1);
+	/* alice's open holds the group no more, though she has not closed it */
+	assert_int_equal(open_count_of(sock, 1), 0);
+	child_go(&alice);
+	assert_int_equal(child_result(&alice), 1);          /* one mapping revoked */
+	assert_int_equal(child_result(&alice), 0);          /* not readable */
+	assert_int_equal(child_result(&alice), -EACCES);    /* open again: the new rules */
+	assert_int_equal(child_result(&alice), 0);          /* her close is answered */
+	child_end(&alice);
+	child_start(&bob, BOB, open_writing_b2, sock, 1);
+	assert_int_equal(child_result(&bob), 0);
+	assert_int_equal(child_result(&bob), 0xa1);         /* alice's bytes */
+	child_end(&bob);
+
+	/* a bad file: the rules in force (bob's) stay */
+	write_file(rules, "tag=" TAG_A ",owner=54330,mode=0600\ntag=all,mode=0750\n");
+	kill(agent, SIGHUP);
+	assert_int_equal(wait_count(&p, "agent.log", "rules-kept", 1), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "line 2: 'tag=all,mode=0750': mode '0750'"),
+			 2);   /* stdout's line and stderr's */
+	child_start(&bob, BOB, open_reading, sock, 1);
+	assert_int_equal(child_result(&bob), 0);
+	assert_int_equal(child_result(&bob), 0xb2);
+	child_end(&bob);
+	kill(agent, SIGTERM);
+	qmp_client_free(c);
+}
+
+/* A bad --group-access-file stops the agent at start (exit 2), the line named. */
+static void test_a_bad_rules_file_at_start_is_refused(void **state)
+{
+	char rules[128], log[160];
+	const char *aargs[] = { "--connect", "/nonexistent", "--host-id", "0", "--agent-socket",
+				NULL, "--group-access-file", rules, NULL };
+	struct dproc p;
+	int st;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(rules, sizeof(rules), "%s/rules", p.dir);
+	snprintf(log, sizeof(log), "%s/apps.sock", p.dir);
+	aargs[5] = log;
+	write_file(rules, "tag=all,mode=0640\n  # fine\nowner=root\n");
+	pid = spawn_agent(&p, "agent", aargs);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 2);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "cxldcd-host: --group-access-file "), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "line 3: 'owner=root': no tag="), 1);
+}
+
+/* ------------------------------------------------------------ the loader */
+
+/*
+ * cxldcd_host_access_load(): one rule a line, blanks, comments and CRLF
+ * skipped; the first bad line named, and then nothing of the text taken.
+ */
+static void test_rules_load_all_or_nothing(void **state)
+{
+	static const char good[] = "# alice's\r\n  tag=" TAG_A ",owner=65534,mode=0640  \n\n"
+				   "\t# the rest\ntag=all,owner=54330,mode=0600";
+	static const char bad[] = "tag=untagged,owner=65534\ntag=" TAG_A ",mode=0600\n";
+	static const char nul[] = "tag=all\0,mode=0666\n";
+	struct cxldcd_host_group_info a = { .tagged = true }, u = { .tagged = false };
+	const struct app_cred alice = { .uid = ALICE, .gid = ALICE }, bob = { .uid = BOB, .gid = BOB };
+	struct cxldcd_host_access *acc;
+	char err[256], big[600];
+
+	(void)state;
+	assert_int_equal(cxldcd_tag_parse(TAG_A, a.tag), 0);
+	assert_int_equal(cxldcd_host_access_new(&acc), 0);
+	assert_int_equal(cxldcd_host_access_load(acc, good, strlen(good), err, sizeof(err)), 0);
+	assert_int_equal(access_nr_rules(acc), 2);
+	assert_int_equal(access_perm(acc, &alice, &a), ACCESS_READ | ACCESS_WRITE);
+	assert_int_equal(access_perm(acc, &bob, &u), ACCESS_READ | ACCESS_WRITE);
+	assert_int_equal(access_perm(acc, &alice, &u), 0);
+	/* line 2 repeats tag A: refused, and line 1's untagged rule is not taken either */
+	assert_int_equal(cxldcd_host_access_load(acc, bad, strlen(bad), err, sizeof(err)), -EEXIST);
+	assert_string_equal(err, "line 2: 'tag=" TAG_A ",mode=0600': a rule for tag=" TAG_A
+			    " is given already");
+	assert_int_equal(access_nr_rules(acc), 2);
+	assert_int_equal(access_perm(acc, &alice, &u), 0);
+	assert_int_equal(cxldcd_host_access_load(acc, nul, sizeof(nul) - 1, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "line 1: a NUL byte");
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(cxldcd_host_access_load(acc, big, sizeof(big), err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "line 1: rule longer than 511 characters");
+	assert_int_equal(cxldcd_host_access_load(acc, NULL, 1, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cxldcd_host_access_load(acc, "", 0, err, sizeof(err)), 0);
+	assert_int_equal(access_nr_rules(acc), 2);
+	cxldcd_host_access_free(acc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rules_load_all_or_nothing),
+		cmocka_unit_test_teardown(test_a_bad_rules_file_at_start_is_refused, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_sighup_reload_revokes_what_the_new_rules_refuse,
+					  dproc_reap_all),
 		cmocka_unit_test_teardown(
 			test_an_application_is_told_when_the_link_drops_and_group_files_are_refused,
 			dproc_reap_all),

@@ -5,7 +5,8 @@
  *   cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N
  *               [--accept all|none|tags=UUID[,UUID...]|limit=SIZE]
  *               [--agent-socket PATH [--agent-socket-mode MODE]
- *                [--agent-socket-group GROUP] [--group-access RULE]...]
+ *                [--agent-socket-group GROUP] [--group-access RULE]...
+ *                [--group-access-file PATH]]
  *               [--chain-timeout MS] [--chain-cap N]
  *               [--seq-one-based] [--no-mapping] [--wait SECONDS] [-v|--verbose]
  *       run the agent: one line per event on stdout, until SIGINT/SIGTERM;
@@ -17,7 +18,8 @@
  *       its --state answers HELLO "starting": the agent tries again for up
  *       to --wait SECONDS (default 60, 0: fail at once); who may connect to
  *       the application socket and open which group: --agent-socket-mode,
- *       --agent-socket-group, --group-access (docs/host.md)
+ *       --agent-socket-group, --group-access, --group-access-file (read
+ *       again at SIGHUP; docs/host.md)
  *   cxldcd-host --agent-socket PATH list
  *   cxldcd-host --agent-socket PATH fill GROUP PATTERN
  *   cxldcd-host --agent-socket PATH verify GROUP PATTERN
@@ -35,6 +37,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
@@ -47,8 +50,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/rundir.h"
 #include "cxldcd/cxldcd-host.h"
@@ -59,6 +64,7 @@
 #define WAIT_DEFAULT_S 60u
 
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t reload;    /* SIGHUP: read the access rules again */
 
 /* What the agent connected to and the last fatal event, for the final message. */
 static struct {
@@ -70,8 +76,10 @@ static struct {
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
 }
 
 static void usage(FILE *f)
@@ -80,7 +88,8 @@ static void usage(FILE *f)
 		"usage: cxldcd-host [--connect PATH | --tcp HOST:PORT] --host-id N\n"
 		"                   [--accept all|none|tags=UUID[,UUID...]|limit=SIZE]\n"
 		"                   [--agent-socket PATH [--agent-socket-mode MODE]\n"
-		"                    [--agent-socket-group GROUP] [--group-access RULE]...]\n"
+		"                    [--agent-socket-group GROUP] [--group-access RULE]...\n"
+		"                    [--group-access-file PATH]]\n"
 		"                   [--chain-timeout MS] [--chain-cap N]\n"
 		"                   [--seq-one-based] [--no-mapping] [--wait SECONDS] [-v|--verbose]\n"
 		"       cxldcd-host --agent-socket PATH list\n"
@@ -103,7 +112,9 @@ static void usage(FILE *f)
 		"(repeatable): who may open which group, as a dax device's owner, group\n"
 		"and mode; read lists and opens read-only (verify), read+write opens\n"
 		"writable (fill); root may do everything.  Default: owner the agent's\n"
-		"user, mode 0600.\n"
+		"user, mode 0600.  --group-access-file PATH: more rules, one per line\n"
+		"('#' comments), read again at SIGHUP (opens they no longer allow are\n"
+		"revoked; a bad file leaves the rules in force).\n"
 		"See docs/host.md.\n");
 }
 
@@ -317,6 +328,160 @@ static void nap(unsigned ms)
 }
 
 /*
+ * Where the agent's access rules come from: the command line (socket mode
+ * and group, --group-access rules, as given) and --group-access-file, read
+ * at start and again at each SIGHUP.
+ */
+struct access_src {
+	const char *sock_mode, *sock_group;
+	const char **rules;
+	unsigned nr_rules;
+	const char *file;
+};
+
+/* A rules file: a regular file of at most 1 MiB.  *text (caller frees), *len; 0 or -errno. */
+static int read_rules_file(const char *path, char **text, size_t *len, char *why, size_t cap)
+{
+	const size_t max = 1u << 20;
+	struct stat st;
+	size_t have = 0;
+	char *buf = NULL;
+	int fd, rc = 0;
+
+	/* O_NONBLOCK: a FIFO there must not hold the agent (it is refused below) */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		rc = -errno;
+		snprintf(why, cap, "%s", strerror(errno));
+	} else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		rc = -EINVAL;
+		snprintf(why, cap, "%s", S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
+	} else if (!(buf = malloc((size_t)st.st_size + 1))) {
+		rc = -ENOMEM;
+		snprintf(why, cap, "out of memory");
+	}
+	while (!rc && have <= (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + have, (size_t)st.st_size + 1 - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			snprintf(why, cap, "%s", strerror(errno));
+		} else if (n == 0) {
+			break;
+		} else {
+			have += (size_t)n;
+		}
+	}
+	if (!rc && have > (size_t)st.st_size) {
+		rc = -EAGAIN;   /* it grew while read: a writer is at it */
+		snprintf(why, cap, "it changed while it was read");
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	*text = buf;
+	*len = have;
+	return 0;
+}
+
+/*
+ * The rules of src, built anew (names resolved now): 0 and *out (caller
+ * frees), or -errno and why (naming the option or the file's line).
+ */
+static int build_access(const struct access_src *src, struct cxldcd_host_access **out, char *why,
+			size_t cap)
+{
+	struct cxldcd_host_access *acc;
+	char err[256];
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (cxldcd_host_access_new(&acc)) {
+		snprintf(why, cap, "out of memory");
+		return -ENOMEM;
+	}
+	if (src->sock_mode || src->sock_group) {
+		uint64_t mode = 0600;
+
+		if (src->sock_mode && parse_octal(src->sock_mode, &mode)) {
+			rc = -EINVAL;
+			snprintf(why, cap, "--agent-socket-mode '%s': expected an octal mode such as 0660",
+				 src->sock_mode);
+			goto err;
+		}
+		rc = cxldcd_host_access_set_socket(acc, (uint32_t)mode, src->sock_group, err, sizeof(err));
+		if (rc) {
+			snprintf(why, cap, "--agent-socket-%s '%s': %s", src->sock_group ? "group" : "mode",
+				 src->sock_group ? src->sock_group : src->sock_mode, err);
+			goto err;
+		}
+	}
+	for (unsigned i = 0; i < src->nr_rules; i++) {
+		rc = cxldcd_host_access_add_rule(acc, src->rules[i], err, sizeof(err));
+		if (rc) {
+			snprintf(why, cap, "--group-access '%s': %s", src->rules[i], err);
+			goto err;
+		}
+	}
+	if (src->file) {
+		rc = read_rules_file(src->file, &text, &len, err, sizeof(err));
+		if (!rc)
+			rc = cxldcd_host_access_load(acc, text, len, err, sizeof(err));
+		free(text);
+		if (rc) {
+			snprintf(why, cap, "--group-access-file %s: %s", src->file, err);
+			goto err;
+		}
+	}
+	*out = acc;
+	return 0;
+err:
+	cxldcd_host_access_free(acc);
+	return rc;
+}
+
+/*
+ * SIGHUP: the rules of src again, all of them parsed before any is used.
+ * Good: in force (the connection's, when there is one: opens they no longer
+ * allow are revoked) and for later connections (*acc).  Bad: the rules in
+ * force stay, and the agent says why.
+ */
+static void reload_access(struct cxldcd_host *h, const struct access_src *src,
+			  struct cxldcd_host_access **acc)
+{
+	struct cxldcd_host_access *na;
+	char why[600];
+	int rc = build_access(src, &na, why, sizeof(why));
+
+	if (rc) {
+		printf("rules-kept tag=- SIGHUP: %s: the rules in force stay\n", why);
+		fflush(stdout);
+		fprintf(stderr, "cxldcd-host: SIGHUP: %s: the rules in force stay\n", why);
+		return;
+	}
+	rc = h ? cxldcd_host_set_access(h, na) : 0;
+	if (rc < 0) {
+		printf("rules-kept tag=- SIGHUP: %s: the rules in force stay\n", strerror(-rc));
+		fflush(stdout);
+		fprintf(stderr, "cxldcd-host: SIGHUP: %s: the rules in force stay\n", strerror(-rc));
+		cxldcd_host_access_free(na);
+		return;
+	}
+	cxldcd_host_access_free(*acc);
+	*acc = na;
+	printf("rules-reloaded tag=- %u rule%s from the command line%s%s, %d open%s revoked\n",
+	       src->nr_rules, src->nr_rules == 1 ? "" : "s", src->file ? " and " : "",
+	       src->file ? src->file : "", rc, rc == 1 ? "" : "s");
+	fflush(stdout);
+}
+
+/*
  * Connect (again) and serve the application socket.  Return 0, the -errno
  * of the connection, or 1 when the application socket failed (said on
  * stderr); *h is NULL unless 0.
@@ -354,7 +519,7 @@ static int agent_connect(const struct cxldcd_host_cfg *c, const char *agent_sock
  * --state) is tried again the same way for up to @wait_s seconds.
  */
 static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock,
-		     const struct cxldcd_host_access *acc, unsigned wait_s)
+		     const struct access_src *src, struct cxldcd_host_access **acc, unsigned wait_s)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cxldcd_host *h;
@@ -365,7 +530,9 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock,
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	rc = agent_connect(c, agent_sock, acc, &h);
+	if (agent_sock)
+		sigaction(SIGHUP, &sa, NULL);   /* else SIGHUP stops the agent, as it did */
+	rc = agent_connect(c, agent_sock, *acc, &h);
 	if (rc) {
 		if (rc < 0)
 			link_failed("cannot connect to", rc, true);
@@ -375,6 +542,10 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock,
 		struct pollfd p = { .fd = cxldcd_host_get_fd(h), .events = POLLIN };
 
 		poll(&p, 1, 200);
+		if (reload) {
+			reload = 0;
+			reload_access(h, src, acc);
+		}
 		rc = cxldcd_host_process(h);
 		if (cxldcd_host_get_state(h) == CXLDCD_HOST_READY) {
 			was_ready = true;
@@ -407,7 +578,11 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock,
 			backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
 			if (stop)
 				break;
-			rc = agent_connect(c, agent_sock, acc, &h);
+			if (reload) {
+				reload = 0;
+				reload_access(NULL, src, acc);
+			}
+			rc = agent_connect(c, agent_sock, *acc, &h);
 			if (rc > 0)
 				return 1;
 			if (rc && (!link_lost(rc) || (!was_ready && mono_s() >= deadline)))
@@ -801,6 +976,7 @@ static void raise_fd_limit(void)
 struct cli_owned {
 	uint8_t (*tags)[16];
 	struct cxldcd_host_access *acc;
+	const char **rules;         /* the --group-access values (argv's), for SIGHUP */
 };
 
 static int cli(int argc, char **argv, struct cli_owned *own)
@@ -814,6 +990,7 @@ static int cli(int argc, char **argv, struct cli_owned *own)
 		{ "agent-socket-mode", required_argument, NULL, 'M' },
 		{ "agent-socket-group", required_argument, NULL, 'G' },
 		{ "group-access", required_argument, NULL, 'R' },
+		{ "group-access-file", required_argument, NULL, 'F' },
 		{ "chain-timeout", required_argument, NULL, 'T' },
 		{ "chain-cap", required_argument, NULL, 'C' },
 		{ "seq-one-based", no_argument, NULL, '1' },
@@ -826,6 +1003,7 @@ static int cli(int argc, char **argv, struct cli_owned *own)
 	};
 	struct cxldcd_host_cfg c = { .event_fn = on_event };
 	const char *agent_sock = NULL, *sock_mode = NULL, *sock_group = NULL;
+	struct access_src src = { 0 };
 	char why[256];
 	char tcp_addr[INET_ADDRSTRLEN], link[300], def[256];
 	bool have_id = false;
@@ -874,6 +1052,14 @@ static int cli(int argc, char **argv, struct cli_owned *own)
 			rc = cxldcd_host_access_add_rule(own->acc, optarg, why, sizeof(why));
 			if (rc)
 				return bad_args("--group-access '%s': %s", optarg, why);
+			if (!own->rules && !(own->rules = calloc((size_t)argc, sizeof(*own->rules))))
+				return bad_args("out of memory");
+			own->rules[src.nr_rules++] = optarg;
+			break;
+		case 'F':
+			if (src.file)
+				return bad_args("--group-access-file given twice");
+			src.file = optarg;
 			break;
 		case 'T':
 			if (parse_u64(optarg, &v, false) || !v || v > UINT32_MAX)
@@ -913,9 +1099,9 @@ static int cli(int argc, char **argv, struct cli_owned *own)
 			return 2;
 		}
 	}
-	if ((sock_mode || sock_group || own->acc) && (optind < argc || !agent_sock))
-		return bad_args("--agent-socket-mode, --agent-socket-group and --group-access are for "
-				"the agent serving --agent-socket PATH");
+	if ((sock_mode || sock_group || own->acc || src.file) && (optind < argc || !agent_sock))
+		return bad_args("--agent-socket-mode, --agent-socket-group, --group-access and "
+				"--group-access-file are for the agent serving --agent-socket PATH");
 	if (sock_mode || sock_group) {
 		uint64_t mode = 0600;
 
@@ -930,6 +1116,16 @@ static int cli(int argc, char **argv, struct cli_owned *own)
 		if (sock_group &&
 		    cxldcd_host_access_set_socket(own->acc, (uint32_t)mode, sock_group, why, sizeof(why)))
 			return bad_args("--agent-socket-group '%s': %s", sock_group, why);
+	}
+	src.sock_mode = sock_mode;
+	src.sock_group = sock_group;
+	src.rules = own->rules;
+	if (src.file) {
+		/* the command line's rules are good (above): what is left to say is the file's */
+		cxldcd_host_access_free(own->acc);
+		own->acc = NULL;
+		if (build_access(&src, &own->acc, why, sizeof(why)))
+			return bad_args("%s", why);
 	}
 	if (optind < argc && !strncmp(argv[optind], "static-", 7))
 		return static_main(&c, have_id, argc - optind, argv + optind, link, def);
@@ -989,7 +1185,7 @@ static int cli(int argc, char **argv, struct cli_owned *own)
 	c.group_files = agent_sock != NULL;
 	if (c.group_files)
 		raise_fd_limit();
-	return run_agent(&c, agent_sock, own->acc, wait_s);
+	return run_agent(&c, agent_sock, &src, &own->acc, wait_s);
 }
 
 int main(int argc, char **argv)
@@ -998,6 +1194,7 @@ int main(int argc, char **argv)
 	int rc = cli(argc, argv, &o);
 
 	cxldcd_host_access_free(o.acc);
+	free(o.rules);
 	free(o.tags);
 	return rc;
 }
