@@ -109,7 +109,7 @@ _cxldcd_host()
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 
 	case $prev in
-	--connect | --agent-socket)
+	--connect | --agent-socket | --group-access-file)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--accept)
 		COMPREPLY=($(compgen -W "all none tags= limit=" -- "$cur")); return ;;
@@ -125,7 +125,7 @@ _cxldcd_host()
 		return ;;
 	esac
 	COMPREPLY=($(compgen -W "--connect --tcp --host-id --accept --agent-socket --agent-socket-mode
-		--agent-socket-group --group-access --chain-timeout --chain-cap --seq-one-based --no-mapping --wait -v --verbose --help --version list fill verify
+		--agent-socket-group --group-access --group-access-file --chain-timeout --chain-cap --seq-one-based --no-mapping --wait -v --verbose --help --version list fill verify
 		static-fill static-verify" -- "$cur"))
 }
 

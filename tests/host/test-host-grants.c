@@ -581,7 +581,7 @@ static void test_a_sighup_reload_revokes_what_the_new_rules_refuse(void **state)
 	write_file(rules, "tag=" TAG_A ",owner=54330,mode=0600\n");
 	kill(agent, SIGHUP);
 	assert_int_equal(wait_count(&p, "agent.log", "rules-reloaded", 1), 1);
-	assert_int_equal(dproc_count_in(&p, "agent.log", ", 1 open revoked"), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", ": 1 open revoked"), 1);
 	assert_int_equal(dproc_count_in(&p, "agent.log", "app-revoked tag=" TAG_A " id=1 "
 					"application pid="), 1);
 	assert_int_equal(dproc_count_in(&p, "agent.log", "uid=65534 gid=65534: its 1 open revoked "

@@ -475,9 +475,10 @@ static void reload_access(struct cxldcd_host *h, const struct access_src *src,
 	}
 	cxldcd_host_access_free(*acc);
 	*acc = na;
-	printf("rules-reloaded tag=- %u rule%s from the command line%s%s, %d open%s revoked\n",
-	       src->nr_rules, src->nr_rules == 1 ? "" : "s", src->file ? " and " : "",
-	       src->file ? src->file : "", rc, rc == 1 ? "" : "s");
+	printf("rules-reloaded tag=- %s%s%s%u --group-access rule%s: %d open%s revoked\n",
+	       src->file ? "--group-access-file " : "", src->file ? src->file : "",
+	       src->file ? " and " : "", src->nr_rules, src->nr_rules == 1 ? "" : "s", rc,
+	       rc == 1 ? "" : "s");
 	fflush(stdout);
 }
 
