@@ -42,8 +42,11 @@ unsigned hostlink_conn_wanted(const struct conn *c)
 	/* a waiting request holds the rest back; so does a HELLO whose switch runs */
 	if (!hostlink_conn_full(c) && !c->waiting && !c->switching)
 		ev |= HOSTLINK_IN;
-	/* Output not tried yet goes at the end of the round, when the caller has one. */
-	if (c->oq_head && (c->blocked || c->yielded || !round_end_flush(c->hl)))
+	/*
+	 * Output not tried yet goes at the end of the round, when the caller
+	 * has one; output that waits for the kernel's fds in flight, at its time.
+	 */
+	if (c->oq_head && !c->refs_due_ms && (c->blocked || c->yielded || !round_end_flush(c->hl)))
 		ev |= HOSTLINK_OUT;
 	return ev;
 }
@@ -321,6 +324,59 @@ static bool runs_sent(struct conn *c, unsigned nr)
 	return false;
 }
 
+/* refs_wait()'s pauses */
+#define REFS_FIRST_MS 10u
+#define REFS_MAX_MS 1000u
+
+/*
+ * sendmmsg() failed ETOOMANYREFS: the kernel holds more of this user's fds
+ * in flight (sent over Unix sockets, not yet received: by any of its
+ * processes, to any peer) than its RLIMIT_NOFILE allows; root is not
+ * limited.  A receiver that reads slowly, this host or another, holds
+ * them; nothing is wrong with this connection.  Its queue waits and is
+ * tried again after a pause, 10 ms doubling to 1 s (hostlink_tick()), not at
+ * HOSTLINK_OUT: the socket is writable and would be tried again at once.
+ * The host's MAPs arrive late, none is dropped; its queue stays bounded
+ * by max_out_bytes.
+ */
+static void refs_wait(struct conn *c)
+{
+	struct hostlink *hl = c->hl;
+
+	if (!c->refs_backoff_ms)
+		hostlink_logf(hl, LOG_WARNING,
+			      "host=%u: the kernel refuses more fds in flight for this user "
+			      "(ETOOMANYREFS: more sent over Unix sockets and not yet received than "
+			      "its RLIMIT_NOFILE allows; a host or application reads slowly): its "
+			      "MAPs wait and are sent again, from %u ms on; raise the fd limit "
+			      "(LimitNOFILE=)", c->host, REFS_FIRST_MS);
+	c->refs_backoff_ms = !c->refs_backoff_ms ? REFS_FIRST_MS
+			     : c->refs_backoff_ms >= REFS_MAX_MS / 2 ? REFS_MAX_MS
+								   : c->refs_backoff_ms * 2;
+	c->refs_due_ms = hostlink_now_ms(hl) + c->refs_backoff_ms;
+	c->blocked = true;
+	hl->st.fd_refs_waits++;
+	hostlink_wake_at(hl, c->refs_due_ms);
+}
+
+/* hostlink_tick(): send the queues whose wait for fds in flight is over; the next such time. */
+uint64_t hostlink_conn_refs_tick(struct hostlink *hl, uint64_t now)
+{
+	uint64_t next = 0;
+
+	for (struct conn *c = hl->conns; c; c = c->next) {
+		if (!c->refs_due_ms || c->dead)
+			continue;
+		if (c->refs_due_ms <= now) {
+			c->refs_due_ms = 0;
+			hostlink_conn_flush(c);
+		}
+		if (c->refs_due_ms && (!next || c->refs_due_ms < next))
+			next = c->refs_due_ms;
+	}
+	return next;
+}
+
 /*
  * Send what the socket takes now; the rest waits for HOSTLINK_OUT
  * (c->blocked).  A flush stops after hello_slice_us (c->yielded), so a
@@ -333,6 +389,7 @@ void hostlink_conn_flush(struct conn *c)
 
 	c->blocked = false;
 	c->yielded = false;
+	c->refs_due_ms = 0;
 	while (c->oq_head && !c->dead) {
 		unsigned nr = runs_build(c);
 		int sent;
@@ -353,6 +410,12 @@ void hostlink_conn_flush(struct conn *c)
 			c->blocked = true;
 			break;
 		}
+		if (sent < 0 && errno == ETOOMANYREFS) {
+			refs_wait(c);
+			break;
+		}
+		if (sent > 0)
+			c->refs_backoff_ms = 0;
 		if (sent < 0) {
 			hostlink_logf(c->hl, LOG_DEBUG, "host=%u send failed: %s", c->host,
 				      strerror(errno));
@@ -517,7 +580,7 @@ int hostlink_qfd_get(struct conn *c, const struct mem_segment *s, struct qfd **o
 	 * Not while the MAPs of a HELLO are queued: they come at once, before
 	 * the host could read any, one file each at most that it holds.
 	 */
-	if (c->nr_qfds >= c->max_out_fds && !c->replaying) {
+	if (c->nr_qfds >= c->max_out_fds && !c->replaying && !c->refs_due_ms) {
 		hostlink_logf(hl, LOG_INFO,
 			      "host=%u output queue carries MAPs of %u files (max %u): dropping the "
 			      "connection",

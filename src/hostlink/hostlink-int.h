@@ -107,6 +107,14 @@ struct conn {
 	uint64_t replay_dpa;
 	uint32_t replay_gen;        /* core_extent_generation() when replay_next was right */
 	bool blocked;               /* the socket took no more: the queue waits for HOSTLINK_OUT */
+	/*
+	 * The kernel refused an fd (ETOOMANYREFS: this user's fds in flight
+	 * passed its RLIMIT_NOFILE): blocked too, but the queue is tried again
+	 * at refs_due_ms (hostlink_tick()), not at HOSTLINK_OUT (the socket
+	 * may well be writable).  0: not waiting.
+	 */
+	uint64_t refs_due_ms;
+	uint32_t refs_backoff_ms;   /* the last wait (10 ms doubling to 1 s); 0 after a send */
 	bool yielded;               /* a flush used its time slice: the rest at HOSTLINK_OUT */
 	bool replaying;             /* queuing the MAPs of what the host holds (HELLO): unbounded fds */
 	uint16_t host;
@@ -266,6 +274,11 @@ struct outmsg *hostlink_outmsg_new(size_t cap);
 void hostlink_conn_end_burst(struct conn *c);
 /* Send what c has queued, as far as the socket takes it. */
 void hostlink_conn_flush(struct conn *c);
+/*
+ * Flush the queues whose wait for the kernel's fds in flight is over
+ * (ETOOMANYREFS, hostlink-conn.c); the next such time (0: none).
+ */
+uint64_t hostlink_conn_refs_tick(struct hostlink *hl, uint64_t now);
 /* Flush every connection with output not tried yet. */
 void hostlink_flush_pending(struct hostlink *hl);
 /* The end of one of our calls: a caller without round ends has its output sent now. */

@@ -373,6 +373,12 @@ int64_t hostlink_tick(struct hostlink *hl)
 			next = c->hello_due_ms;
 		}
 	}
+	{
+		uint64_t due = hostlink_conn_refs_tick(hl, now);
+
+		if (due && (!next || due < next))
+			next = due;
+	}
 	if (hostlink_switch_tick(hl))
 		next = now ? now : 1;   /* the next slice: the next loop round */
 	if (hl->moves || hl->take_due_ms) {

@@ -362,6 +362,8 @@ struct hostlink_stats {
 	uint64_t group_files_refused; /* HELLOs asking a file per group whose groups did not fit */
 	uint64_t group_spills;      /* connections that got a MAP of a spilled group (flag bit 1) */
 	uint64_t maps_stale;        /* queued MAPs/REMAPs dropped unsent: their file went meanwhile */
+	uint64_t fd_refs_waits;     /* sends the kernel refused for this user's fds in flight
+				     * (ETOOMANYREFS): the queue waited and was sent again */
 };
 void hostlink_stats_get(const struct hostlink *hl, struct hostlink_stats *out);
 

@@ -76,6 +76,7 @@
 
 #define SECRET 0x5e
 #define NOBODY 65534
+#define OTHER_DAEMON 54336      /* a daemon's own user, nobody else's */
 
 static const char *const dev_args[] = {
 	"-object", "memory-backend-ram,id=m0,size=256M",
@@ -1013,6 +1014,118 @@ static void test_a_host_out_of_fds_fails_its_link_with_emfile(void **state)
 	qmp_client_free(c);
 }
 
+#define INFLIGHT_NOFILE 64
+#define SLOW_GROUPS 200         /* host 1's: more MAPs than the daemon may have in flight */
+#define FAST_GROUPS 10          /* host 0's */
+
+/* Host @id (libcxldcd-host, reading as it goes) accepts n untagged 2 MiB groups from @first. */
+static void accept_groups(struct qmp_client *c, struct dproc *p, uint16_t id, int first, int n)
+{
+	struct cxldcd_host_cfg cfg = { .socket_path = p->host, .host_id = id,
+				       .accept = CXLDCD_HOST_ACCEPT_ALL, .chain_cap = 512 };
+	char *add = malloc(64 * (size_t)n + 256);
+	struct cxldcd_host *h;
+	size_t len;
+
+	assert_non_null(add);
+	assert_int_equal(dproc_host_new(&cfg, &h, TMO), 0);
+	len = (size_t)sprintf(add, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			      "\"path\":\"d0\",\"host-id\":%u,\"selection-policy\":\"prescriptive\","
+			      "\"region\":0,\"extents\":[", id);
+	for (int i = 0; i < n; i++)
+		len += (size_t)sprintf(add + len, "%s{\"offset\":%d,\"len\":2097152}", i ? "," : "",
+				       (first + i) * 2 * (int)MiB);
+	sprintf(add + len, "]}}");
+	ok(qmp_client_cmd(c, add, TMO));
+	free(add);
+	for (int i = 0; i < 2000 && qmp_host_extent_count(c, "d0", id) != (size_t)n; i++)
+		cxldcd_host_run_once(h, 20);
+	assert_int_equal(qmp_host_extent_count(c, "d0", id), n);
+	cxldcd_host_free(h);
+}
+
+/* The MAPs r reads within ms (their fds closed), up to want; -1 when the daemon hung up. */
+static int maps_within(struct raw *r, int want, int ms)
+{
+	uint8_t pl[64];
+	int n = 0, fd;
+
+	for (int t = 0; t < ms && n < want; t += 10) {
+		struct pollfd pf = { .fd = r->sock, .events = POLLIN };
+
+		while (n < want && raw_pop(r, HL_MAP, pl, sizeof(pl), &fd) == HL_MAP) {
+			close(fd);
+			n++;
+		}
+		if (n < want && poll(&pf, 1, 10) == 1 && raw_recv(r) <= 0)
+			return -1;
+	}
+	while (n < want && raw_pop(r, HL_MAP, pl, sizeof(pl), &fd) == HL_MAP) {
+		close(fd);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The kernel bounds the fds a user has sent over Unix sockets and nobody
+ * has received yet ("in flight") by the sender's RLIMIT_NOFILE, unless it
+ * is root: past it sendmsg() fails ETOOMANYREFS, for any socket of that
+ * user.  A daemon of its own user under 64 fds replays host 1's 200 MAPs
+ * (one fd each) while host 1 reads none of them: the kernel's bound is
+ * reached (a socket's buffer holds 128 of them).  Host 0, which reads at
+ * once, then connects: its MAPs wait (the daemon's WARNING), no link is
+ * closed, and once host 1 reads, every MAP of both hosts arrives.  On the
+ * old code the daemon took ETOOMANYREFS for a dead connection and dropped
+ * the host whose send it refused (host 1, with 64 MAPs of its 200).
+ */
+static void test_a_slow_host_holding_the_fds_in_flight_delays_another_hosts_maps_not_its_link(void **state)
+{
+	const char *args[] = {
+		"-object", "memory-backend-memfd,id=m0,size=1G",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=2,"
+			   "dc-block-size=2M,max-extents=512,event-log-depth=1024,mbox-payload-size=4K",
+		"--fm", "none", "--mctp-cci", "none", "--host-socket", NULL, NULL,
+	};
+	struct qmp_client *c;
+	struct dproc p;
+	struct raw slow, fast;
+	int got;
+
+	(void)state;
+	if (getuid() != 0)
+		skip();         /* the daemon runs as a user of its own (root has no such bound) */
+	assert_int_equal(dproc_init(&p), 0);
+	assert_int_equal(chown(p.dir, OTHER_DAEMON, OTHER_DAEMON), 0);
+	p.uid = OTHER_DAEMON;
+	p.gid = OTHER_DAEMON;
+	p.nofile = INFLIGHT_NOFILE;
+	args[9] = p.host;
+	c = connect_dev(&p, args);
+	accept_groups(c, &p, 1, 0, SLOW_GROUPS);
+	accept_groups(c, &p, 0, SLOW_GROUPS, FAST_GROUPS);
+
+	/* host 1 connects again and reads nothing: its replay's MAPs fill what may be in flight */
+	assert_int_equal(raw_connect_flags(&slow, p.host, 1, HL_HELLO_F_MAP), 0);
+	usleep(300000);
+	/* host 0 reads at once: its MAPs wait, its link stays */
+	assert_int_equal(raw_connect_flags(&fast, p.host, 0, HL_HELLO_F_MAP), 0);
+	got = maps_within(&fast, FAST_GROUPS, 500);
+	assert_true(got >= 0);
+	/* no host dropped but the two that went (the old code: host 1 too, at its first refusal) */
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "disconnected"), 2);
+	assert_true(got < FAST_GROUPS);
+	assert_int_equal(dproc_wait_count(&p, "stderr.log", "host=0: the kernel refuses more fds in "
+					  "flight for this user (ETOOMANYREFS", 1, TMO), 1);
+	/* host 1 reads: the fds in flight drain, and everything arrives */
+	assert_int_equal(maps_within(&slow, SLOW_GROUPS, 3 * TMO), SLOW_GROUPS);
+	assert_int_equal(maps_within(&fast, FAST_GROUPS - got, 3 * TMO), FAST_GROUPS - got);
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "disconnected"), 2);  /* the first hosts' */
+	raw_close(&slow);
+	raw_close(&fast);
+	qmp_client_free(c);
+}
+
 /* ------------------------------------------------------------ the sockets */
 
 /* In a child as uid/gid: connect() to path's errno (0: it connected). */
@@ -1549,6 +1662,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_file_per_group_costs_the_daemon_one_fd, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_host_out_of_fds_fails_its_link_with_emfile,
 					  dproc_reap_all),
+		cmocka_unit_test_teardown(
+			test_a_slow_host_holding_the_fds_in_flight_delays_another_hosts_maps_not_its_link,
+			dproc_reap_all),
 		cmocka_unit_test_teardown(test_another_user_cannot_connect_to_the_sockets,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_host_id_bound_to_a_user_is_refused_to_another,
