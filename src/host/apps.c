@@ -82,6 +82,13 @@ struct app_conn {
 	uint32_t wait_seq;
 	struct hl_app_open_req wait_rq;
 	uint64_t wait_due_ms;
+	/*
+	 * The kernel refused the OPEN's answer for the agent's user's fds in
+	 * flight (ETOOMANYREFS, answer_open()): it waits the same way, tried
+	 * again at refs_due_ms (10 ms doubling to 1 s).  0: not.
+	 */
+	uint64_t refs_due_ms;
+	uint32_t refs_backoff_ms;
 };
 
 /* ------------------------------------------------------------ agent side */
@@ -376,11 +383,50 @@ static int read_only_fds(const struct cxldcd_host *h, const struct group *g,
 }
 
 /*
+ * The kernel would not take the fds of a's OPEN answer (ETOOMANYREFS: the
+ * agent's user has more fds in flight, sent over Unix sockets and not yet
+ * received, than its RLIMIT_NOFILE; root is not bound).  Another
+ * application (or the daemon, when it runs as the same user) holds them by
+ * reading slowly; this one did nothing wrong.  Its answer waits and is
+ * made again after a pause, as an OPEN held for a move.
+ */
+static void refs_wait(struct cxldcd_host *h, struct app_conn *a)
+{
+	if (!a->refs_backoff_ms)
+		host_log(h, LOG_WARNING, "application fd=%d pid=%d: the kernel refuses more fds in "
+			 "flight for this user (ETOOMANYREFS: more sent over Unix sockets and not "
+			 "yet received than its RLIMIT_NOFILE allows; an application or host "
+			 "reads slowly): its open's answer waits and is made again",
+			 a->fd, (int)a->cred.pid);
+	a->refs_backoff_ms = !a->refs_backoff_ms ? 10 : a->refs_backoff_ms >= 500 ? 1000
+											: a->refs_backoff_ms * 2;
+	a->refs_due_ms = host_now_ms(h) + a->refs_backoff_ms;
+}
+
+/* Take back an open just counted (hold(), open_count): its answer could not be sent. */
+static void unhold_unsent(struct app_conn *a, struct group *g, bool ro)
+{
+	for (uint32_t i = 0; i < a->nr_holds; i++) {
+		struct app_hold *x = &a->holds[i];
+
+		if (x->id != g->info.id || !x->n)
+			continue;
+		x->n--;
+		if (!ro && x->n_rw)
+			x->n_rw--;
+		break;
+	}
+	g->info.open_count--;   /* no release waits on it: a release pending answers BUSY */
+}
+
+/*
  * Answer OPEN rq, or, when may_wait and a move has paused part of the group,
  * put it off (return false): the segments are of the grant the move retires,
  * which the device punches once the move ends.  Handing them out would give
  * the application a mapping that turns to zeros under it (and writes that
- * miss the move's copy); after the REMAP it gets the fresh grant.
+ * miss the move's copy); after the REMAP it gets the fresh grant.  An
+ * answer the kernel refuses for the fds in flight (refs_wait()) is put off
+ * too, and after the wait (may_wait false) answered BUSY without fds.
  */
 static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
 			const struct hl_app_open_req *rq, bool may_wait)
@@ -432,11 +478,33 @@ static bool answer_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq,
 		}
 		g->info.open_count++;
 	}
-	wwr_init(&w, buf, sizeof(buf));
-	hl_msg_begin(&w, HL_APP_OPEN_RSP, seq);
-	hl_enc_app_open_rsp(&w, &rs, seg);
-	hl_msg_end(&w);
-	app_send(a, buf, w.off, fds, rs.nr_segs);
+	for (;;) {
+		ssize_t sent;
+
+		wwr_init(&w, buf, sizeof(buf));
+		hl_msg_begin(&w, HL_APP_OPEN_RSP, seq);
+		hl_enc_app_open_rsp(&w, &rs, seg);
+		hl_msg_end(&w);
+		sent = hl_send(a->fd, buf, w.off, fds, rs.nr_segs);
+		if (sent != -ETOOMANYREFS || !rs.nr_segs) {
+			if (sent != (ssize_t)w.off)
+				a->dead = true;
+			if (sent == (ssize_t)w.off && rs.nr_segs)
+				a->refs_backoff_ms = 0;
+			break;
+		}
+		unhold_unsent(a, g, ro);
+		if (ro)
+			close_fds(fds, rs.nr_segs);
+		if (may_wait) {
+			refs_wait(h, a);
+			return false;
+		}
+		host_log(h, LOG_WARNING, "application fd=%d: its open's fds were refused for the "
+			 "fds in flight until the wait ran out: answered BUSY", a->fd);
+		rs = (struct hl_app_open_rsp){ .status = HL_S_BUSY };
+		ro = false;
+	}
 	if (ro)
 		close_fds(fds, rs.nr_segs); /* the application has its own now */
 	return true;
@@ -459,7 +527,8 @@ static void on_open(struct cxldcd_host *h, struct app_conn *a, uint32_t seq, con
 	a->wait_seq = seq;
 	a->wait_rq = rq;
 	a->wait_due_ms = host_now_ms(h) + h->cfg.move_wait_ms;
-	host_log(h, LOG_INFO, "application fd=%d: open waits for a move's remap", a->fd);
+	if (!a->refs_due_ms)
+		host_log(h, LOG_INFO, "application fd=%d: open waits for a move's remap", a->fd);
 }
 
 static int unhold(struct cxldcd_host *h, struct app_conn *a, uint64_t id)
@@ -735,7 +804,10 @@ void apps_resume(struct cxldcd_host *h)
 	now = host_now_ms(h);
 	for (struct app_conn *a = h->apps, *next; a; a = next) {
 		next = a->next;
-		if (!a->waiting || !answer_open(h, a, a->wait_seq, &a->wait_rq, now < a->wait_due_ms))
+		if (!a->waiting || (a->refs_due_ms && now < a->refs_due_ms && now < a->wait_due_ms))
+			continue;
+		a->refs_due_ms = 0;
+		if (!answer_open(h, a, a->wait_seq, &a->wait_rq, now < a->wait_due_ms))
 			continue;
 		a->waiting = false;
 		h->nr_app_waiting--;
@@ -751,9 +823,12 @@ uint64_t apps_deadline(const struct cxldcd_host *h)
 {
 	uint64_t due = 0;
 
-	for (const struct app_conn *a = h->apps; a && h->nr_app_waiting; a = a->next)
+	for (const struct app_conn *a = h->apps; a && h->nr_app_waiting; a = a->next) {
 		if (a->waiting && (!due || a->wait_due_ms < due))
 			due = a->wait_due_ms;
+		if (a->waiting && a->refs_due_ms && a->refs_due_ms < due)
+			due = a->refs_due_ms;
+	}
 	return due;
 }
 

@@ -39,6 +39,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -680,6 +682,178 @@ static void test_rules_load_all_or_nothing(void **state)
 	cxldcd_host_access_free(acc);
 }
 
+/* ------------------------------------------------------------ fds in flight */
+
+#define AGENT_USER 54337u       /* the daemon's and the agent's user (not root: bound in flight) */
+#define AGENT_NOFILE 64
+#define PIPELINED 100
+
+/* A connection to the agent's socket (root may connect to any). */
+static int app_sock(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_true(s >= 0);
+	for (int i = 0; i < 500 && connect(s, (struct sockaddr *)&sa, sizeof(sa)); i++)
+		usleep(20000);
+	return s;
+}
+
+static void send_open(int s, uint64_t id, uint32_t seq)
+{
+	struct hl_app_open_req rq = { .id = id };
+	uint8_t buf[64];
+	struct wwr w;
+
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_APP_OPEN_REQ, seq);
+	hl_enc_app_open_req(&w, &rq);
+	hl_msg_end(&w);
+	assert_int_equal(write(s, buf, w.off), (ssize_t)w.off);
+}
+
+/*
+ * The answer to one OPEN within ms: its status (its fds counted in *nfd and
+ * closed), -ETIMEDOUT when none came, -ECONNRESET when the agent hung up.
+ */
+static int open_answer(int s, int ms, unsigned *nfd)
+{
+	uint8_t buf[512];
+	size_t have = 0;
+	struct hl_hdr hd;
+
+	*nfd = 0;
+	do {
+		struct pollfd pf = { .fd = s, .events = POLLIN };
+		int fds[HL_APP_MAX_SEGS];
+		unsigned got = 0;
+		ssize_t k;
+
+		if (poll(&pf, 1, ms) != 1)
+			return -ETIMEDOUT;
+		k = hl_recv(s, buf + have, HL_HDR_SIZE + HL_APP_OPEN_RSP_HDR + HL_APP_SEG_SIZE - have,
+			    fds, &got, HL_APP_MAX_SEGS);
+		for (unsigned i = 0; i < got; i++)
+			close(fds[i]);
+		*nfd += got;
+		if (k == -EAGAIN)
+			continue;
+		if (k <= 0)
+			return -ECONNRESET;
+		have += (size_t)k;
+	} while (hl_dec_hdr(buf, have, &hd) || have < HL_HDR_SIZE + hd.len);
+	{
+		struct hl_app_open_rsp rs;
+		struct hl_app_seg seg[HL_APP_MAX_SEGS];
+
+		assert_int_equal(hd.type, HL_APP_OPEN_RSP);
+		assert_int_equal(hl_dec_app_open_rsp(buf + HL_HDR_SIZE, hd.len, &rs, seg,
+						     HL_APP_MAX_SEGS), 0);
+		return (int)rs.status;
+	}
+}
+
+/* cxldcd-host as @uid under RLIMIT_NOFILE @nofile, its output in DIR/@name.log. */
+static pid_t spawn_agent_limited(const struct dproc *p, const char *name, uid_t uid,
+				 unsigned nofile, const char *const *args)
+{
+	const char *argv[32] = { getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host" };
+	char log[160];
+	pid_t pid;
+	int n = 1;
+
+	for (; *args && n < 31; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	snprintf(log, sizeof(log), "%s/%s.log", p->dir, name);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (fd < 0 || setrlimit(RLIMIT_NOFILE, &(struct rlimit){ nofile, nofile }) ||
+		    setgroups(0, NULL) || setgid(uid) || setuid(uid))
+			_exit(126);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	dproc_track_pid(pid);
+	return pid;
+}
+
+/*
+ * The kernel bounds the fds a user has in flight (sent over Unix sockets,
+ * not yet received) by the sender's RLIMIT_NOFILE, unless it is root: past
+ * it sendmsg() fails ETOOMANYREFS.  An agent of its own user under 64 fds;
+ * application A asks 100 OPENs at once and reads none of the answers (one
+ * fd each): the agent's answers stop at the bound, A's next waits.
+ * Application B then asks one OPEN: it waits too (the WARNING), its
+ * connection kept; once A hangs up (its fds in flight go with it), B gets
+ * its answer and fd.  On the old code the agent took ETOOMANYREFS for an
+ * application not reading and dropped it: A at the bound, and B, who had
+ * done nothing wrong, at its first OPEN.
+ */
+static void test_an_open_refused_for_the_fds_in_flight_waits_not_dropped(void **state)
+{
+	const char *dargs[] = {
+		"-object", "memory-backend-ram,id=m0,size=256M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1",
+		"--fm", "none", "--host-socket", NULL, NULL,
+	};
+	char sock[100];
+	const char *aargs[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
+				"--agent-socket", sock, "-v", NULL };
+	struct qmp_client *c;
+	struct dproc p;
+	unsigned nfd;
+	int a, b, answered = 0, rc;
+
+	(void)state;
+	skip_unless_root();
+	assert_int_equal(dproc_init(&p), 0);
+	assert_int_equal(chown(p.dir, AGENT_USER, AGENT_USER), 0);
+	p.uid = AGENT_USER;
+	p.gid = AGENT_USER;
+	p.nofile = 256;
+	snprintf(sock, sizeof(sock), "%s/apps.sock", p.dir);
+	dargs[7] = p.host;
+	c = connect_dev(&p, dargs);
+	aargs[1] = p.host;
+	spawn_agent_limited(&p, "agent", AGENT_USER, AGENT_NOFILE, aargs);
+	assert_int_equal(wait_count(&p, "stderr.log", "host=0 connected", 1), 1);
+	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			  "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+			  "\"region\":0,\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
+	assert_int_equal(wait_count(&p, "agent.log", "group-added", 1), 1);
+
+	a = app_sock(sock);
+	for (uint32_t i = 1; i <= PIPELINED; i++)
+		send_open(a, 1, i);
+	/* the agent met the bound (said below: the old code said nothing, and dropped A) */
+	dproc_wait_count(&p, "agent.log", "ETOOMANYREFS", 1, 3000);
+	b = app_sock(sock);
+	send_open(b, 1, 1);
+	rc = open_answer(b, 500, &nfd);
+	assert_int_not_equal(rc, -ECONNRESET);     /* the old code: B dropped */
+	assert_int_equal(rc, -ETIMEDOUT);          /* its answer waits */
+	assert_int_equal(wait_count(&p, "agent.log", "ETOOMANYREFS", 2), 2);
+	/* A had some answers: at most the bound, far from all */
+	while (open_answer(a, 100, &nfd) == HL_S_OK && nfd == 1)
+		answered++;
+	assert_true(answered > 0 && answered <= AGENT_NOFILE + 1);
+	close(a);
+	/* A's fds left with it: B's answer comes, with its fd */
+	assert_int_equal(open_answer(b, 3 * TMO, &nfd), HL_S_OK);
+	assert_int_equal(nfd, 1);
+	close(b);
+	qmp_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +864,8 @@ int main(void)
 		cmocka_unit_test_teardown(
 			test_an_application_is_told_when_the_link_drops_and_group_files_are_refused,
 			dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_open_refused_for_the_fds_in_flight_waits_not_dropped,
+					  dproc_reap_all),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
