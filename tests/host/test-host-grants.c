@@ -21,6 +21,10 @@
  *    reads alice's bytes; a bad file leaves the rules in force.  On the old
  *    code the option did not exist and the rules never changed.
  *  - cxldcd_host_access_load(): lines, comments, all or nothing.
+ *  - An OPEN answer the kernel refuses for the agent's fds in flight
+ *    (ETOOMANYREFS: an agent of its own user, an application that reads
+ *    none of its answers) waits and comes later; on the old code the agent
+ *    dropped the application it was for.
  *
  * The link is dropped by the test: it takes the agent's end of its
  * connection to the daemon (pidfd_getfd(), root) and shuts it down; the
