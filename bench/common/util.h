@@ -26,9 +26,9 @@ long bench_rss_kib(pid_t pid);
  */
 int bench_connect_unix(const char *path, pid_t *pid, double wait_s, int *status);
 /*
- * Start the daemon: fork and execv(bin, argv) with stdout and stderr
+ * Start the daemon: vfork and execv(bin, argv) with stdout and stderr
  * appended to the file at log (mode 0600); the child dies with this
- * process (PR_SET_PDEATHSIG).  Return its pid, or -1 (errno) when fork
+ * process (PR_SET_PDEATHSIG).  Return its pid, or -1 (errno) when vfork
  * failed.
  */
 pid_t bench_spawn(const char *bin, const char *const argv[], const char *log);
