@@ -201,7 +201,9 @@ void *slab_zalloc(struct cxldcd_dev *dev, struct slab *s)
 	if (pg->free) {
 		obj = pg->free;
 		memcpy(&pg->free, obj, sizeof(pg->free));
+		memset(obj, 0, s->size);
 	} else {
+		/* never handed out: zero as its page came (core_zalloc(), core_zalloc_bulk()) */
 		obj = obj_at(s, pg, pg->carved++);
 	}
 	if (pg == s->empty)
@@ -210,7 +212,6 @@ void *slab_zalloc(struct cxldcd_dev *dev, struct slab *s)
 		page_chunk(s, pg)->nr_empty--;
 	if (!--pg->nfree)
 		partial_unlink(s, pg);
-	memset(obj, 0, s->size);
 	set_idx(s, obj, pg->idx);
 	s->live++;
 	return obj;
