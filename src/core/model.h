@@ -545,15 +545,22 @@ void hx_hold(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t hos
 /*
  * Put allocations linked by alloc_tag_link() only, their holders attached
  * by hx_hold(), in the empty region trees at once (restore).  v[0..n): the
- * allocations (each inside its region), in any order; reordered.  Sorted
- * by address unless they are already (what a snapshot of tags made in
- * address order lists), in a scratch array as large as v, *scratch bytes
- * as allocated (0: none): O(n) when they come in a few ascending runs,
- * O(n log n) at worst.  Then each tree is built bottom-up with its tallies
- * (bt_build_by()) from the allocations themselves.  -EINVAL when two
- * overlap, -ENOMEM; the trees stay empty then.
+ * allocations (each inside its region) with their addresses, in any order;
+ * reordered.  sorted: the caller found each one past the end of the one
+ * before as it read them (what a snapshot of tags made in address order
+ * lists), so they are not sorted again; else they are, by the keys alone,
+ * in a scratch array as large as v, *scratch bytes as allocated (0: none):
+ * O(n) when they come in a few ascending runs, O(n log n) at worst.  Then
+ * each tree is built bottom-up with its tallies (bt_build_by()) from the
+ * allocations themselves, in address order, which is where two that
+ * overlap are found.  -EINVAL when two overlap, -ENOMEM; the trees stay
+ * empty then.
  */
-int region_build(struct cxldcd_dev *dev, struct alloc **v, uint32_t n, size_t *scratch);
+struct alloc_key {
+	uint64_t dpa;
+	struct alloc *a;
+};
+int region_build(struct cxldcd_dev *dev, struct alloc_key *v, uint32_t n, bool sorted, size_t *scratch);
 void hx_accept(struct cxldcd_dev *dev, struct hx *x);
 /*
  * Drop hx (its memory is freed); frees the allocation (capacity_freed) when

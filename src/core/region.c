@@ -359,37 +359,44 @@ void hx_split_keep(struct cxldcd_dev *dev, struct hx *x, const struct cxldcd_ran
 
 #define SORT_BLOCK 32u /* sorted by insertion first: merging starts from runs this long */
 
-/* v[0..n) by address, n small.  An allocation already in place is not rewritten. */
-static void insertion_sort(struct alloc **v, uint32_t n)
+/*
+ * The sort reads the keys alone (16 bytes an allocation, in one array),
+ * never the allocations: each pass of it over the allocations themselves
+ * was a 64-byte line per allocation, and comparing two of them a load
+ * through each pointer (docs/performance.md, "Session 12: restore").
+ */
+
+/* v[0..n) by address, n small.  A key already in place is not rewritten. */
+static void insertion_sort(struct alloc_key *v, uint32_t n)
 {
 	for (uint32_t i = 1; i < n; i++) {
-		struct alloc *a = v[i];
+		struct alloc_key k = v[i];
 		uint32_t j = i;
 
-		if (v[i - 1]->dpa <= a->dpa)
+		if (v[i - 1].dpa <= k.dpa)
 			continue;
-		for (; j && v[j - 1]->dpa > a->dpa; j--)
+		for (; j && v[j - 1].dpa > k.dpa; j--)
 			v[j] = v[j - 1];
-		v[j] = a;
+		v[j] = k;
 	}
 }
 
 /* End of the ascending run of v[0..n) that starts at i. */
-static uint32_t run_end(struct alloc *const *v, uint32_t i, uint32_t n)
+static uint32_t run_end(const struct alloc_key *v, uint32_t i, uint32_t n)
 {
-	while (++i < n && v[i]->dpa >= v[i - 1]->dpa)
+	while (++i < n && v[i].dpa >= v[i - 1].dpa)
 		;
 	return i;
 }
 
 /* a[0..na) and b[0..nb), each ascending, into d; a's first on equal addresses. */
-static void merge(struct alloc **d, struct alloc *const *a, uint32_t na, struct alloc *const *b,
+static void merge(struct alloc_key *d, const struct alloc_key *a, uint32_t na, const struct alloc_key *b,
 		  uint32_t nb)
 {
 	uint32_t i = 0, j = 0;
 
 	while (i < na && j < nb)
-		*d++ = b[j]->dpa < a[i]->dpa ? b[j++] : a[i++];
+		*d++ = b[j].dpa < a[i].dpa ? b[j++] : a[i++];
 	memcpy(d, a + i, (na - i) * sizeof(*d));
 	memcpy(d + (na - i), b + j, (nb - j) * sizeof(*d));
 }
@@ -399,16 +406,16 @@ static void merge(struct alloc **d, struct alloc *const *a, uint32_t na, struct 
  * runs merged two by two into the other array until one run is left.  What
  * restore reads comes in a few long runs (allocations in their tags'
  * creation order), so this is usually one or two passes; any order is
- * O(n log n).  Returns the sorted array, v or tmp (n pointers).
+ * O(n log n).  Returns the sorted array, v or tmp (n keys).
  */
-static struct alloc **sort_by_start(struct alloc **v, struct alloc **tmp, uint32_t n)
+static struct alloc_key *sort_by_start(struct alloc_key *v, struct alloc_key *tmp, uint32_t n)
 {
 	uint32_t merges;
 
 	for (uint32_t i = 0; i < n; i += SORT_BLOCK)
 		insertion_sort(v + i, n - i < SORT_BLOCK ? n - i : SORT_BLOCK);
 	do {
-		struct alloc **t;
+		struct alloc_key *t;
 		uint32_t m, j;
 
 		merges = 0;
@@ -426,27 +433,43 @@ static struct alloc **sort_by_start(struct alloc **v, struct alloc **tmp, uint32
 	return v;
 }
 
+/*
+ * What entry_of() reads and finds: the sorted keys, and in the region being
+ * built the end of the allocation before and the bytes so far.  The build
+ * reads each allocation once, in address order, so two that overlap are
+ * found there (bad), not by a pass of their own.
+ */
+struct build_ctx {
+	const struct alloc_key *k;
+	uint64_t prev_end, bytes;
+	bool bad;
+};
+
 /* The tree entry of an allocation read by a restore: its range, and the one host that accepted it. */
 static void entry_of(const void *ctx, uint32_t i, struct bt_entry *e)
 {
-	const struct alloc *a = ((struct alloc *const *)ctx)[i];
+	struct build_ctx *b = (struct build_ctx *)(uintptr_t)ctx;
+	const struct alloc *a = b->k[i].a;
 	uint32_t col = BT_COL_NONE;
 
 	for (const struct hx *x = a->holders; x; x = x->a_next)
 		if (!x->g)  /* accepted: counts in its host's tally (region_tally_ops) */
 			col = col == BT_COL_NONE ? x->host : BT_COL_OPS;
+	b->bad |= a->dpa < b->prev_end;  /* two overlap */
+	b->prev_end = a->dpa + a->len;
+	b->bytes += a->len;
 	*e = (struct bt_entry){ .start = a->dpa, .end = a->dpa + a->len, .val = (void *)a, .col = col };
 }
 
 /* First index of the sorted v[0..n) starting at or above dpa. */
-static uint32_t first_from(struct alloc *const *v, uint32_t n, uint64_t dpa)
+static uint32_t first_from(const struct alloc_key *v, uint32_t n, uint64_t dpa)
 {
 	uint32_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (v[mid]->dpa < dpa)
+		if (v[mid].dpa < dpa)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -454,40 +477,21 @@ static uint32_t first_from(struct alloc *const *v, uint32_t n, uint64_t dpa)
 	return lo;
 }
 
-int region_build(struct cxldcd_dev *dev, struct alloc **v, uint32_t n, size_t *scratch)
+int region_build(struct cxldcd_dev *dev, struct alloc_key *v, uint32_t n, bool sorted, size_t *scratch)
 {
 	struct bt_need need = { 0 };
-	uint32_t lo[CXLDCD_MAX_REGIONS], hi[CXLDCD_MAX_REGIONS], i = 1;
-	uint64_t bytes[CXLDCD_MAX_REGIONS] = { 0 };
+	uint32_t lo[CXLDCD_MAX_REGIONS], hi[CXLDCD_MAX_REGIONS];
 	size_t size = core_scratch_size(dev, sizeof(*v) * ((size_t)n + 1u)), nodes;
-	struct alloc **tmp = NULL, **s = v;
+	struct alloc_key *tmp = NULL, *s = v;
+	struct build_ctx b = { .bad = false };
 	int rc = 0;
 
-	/*
-	 * A snapshot of tags made in address order lists them in that order,
-	 * each past the end of the one before (regions are disjoint): one
-	 * pass checks it and counts the bytes, with no scratch.
-	 */
-	if (n)
-		bytes[v[0]->region] += v[0]->len;
-	while (i < n && v[i]->dpa >= v[i - 1]->dpa + v[i - 1]->len) {
-		bytes[v[i]->region] += v[i]->len;
-		i++;
-	}
-	*scratch = i < n ? core_bulk_span(dev, size) : 0;
-	if (i < n) {
+	*scratch = sorted ? 0 : core_bulk_span(dev, size);
+	if (!sorted) {
 		tmp = core_zalloc_bulk(dev, size);
 		if (!tmp)
 			return -ENOMEM;
 		s = sort_by_start(v, tmp, n);
-		memset(bytes, 0, sizeof(bytes));
-		for (i = 0; i < n; i++) {
-			if (i && s[i]->dpa < s[i - 1]->dpa + s[i - 1]->len) {
-				rc = -EINVAL;   /* two overlap */
-				goto out;
-			}
-			bytes[s[i]->region] += s[i]->len;
-		}
 	}
 	/* Regions are disjoint: each one's allocations are one slice of the sorted ones. */
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
@@ -502,9 +506,21 @@ int region_build(struct cxldcd_dev *dev, struct alloc **v, uint32_t n, size_t *s
 		rc = -ENOMEM;
 		goto out;
 	}
+	b.k = s;
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
-		bt_build_by(allocs(dev, r), hi[r] - lo[r], entry_of, s + lo[r]);
-		dev->reg[r].allocated = bytes[r];
+		b.k = s + lo[r];
+		b.prev_end = 0;
+		b.bytes = 0;
+		bt_build_by(allocs(dev, r), hi[r] - lo[r], entry_of, &b);
+		dev->reg[r].allocated = b.bytes;
+	}
+	if (b.bad) {
+		/* built, but two overlap: the trees go empty again (their nodes to the pool) */
+		for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
+			bt_fini(allocs(dev, r));
+			dev->reg[r].allocated = 0;
+		}
+		rc = -EINVAL;
 	}
 out:
 	if (tmp)
