@@ -554,7 +554,8 @@ struct core_footprint {
 	size_t tag_hash, tag_arrays;    /* the tag hash table(s); creation-order slots and counts */
 	size_t node_chunks;             /* index nodes carved from bulk memory (region trees, tag-host) */
 	size_t tag_host_nodes;          /* of the index nodes, the tag-host index's (wherever they are) */
-	size_t groups, group_rings;     /* pending groups; each host's ring of them */
+	size_t groups, group_rings;     /* pending groups; each host's ring of them (on the heap: a restore
+					 * puts them in the node chunks, counted there) */
 	size_t event_rings;             /* every event log's ring */
 	size_t restore_scratch;
 };

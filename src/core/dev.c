@@ -157,7 +157,8 @@ int core_chunk_open(struct cxldcd_dev *dev, size_t bytes)
 	c = dev->chunk_open;
 	if (c && c->bytes - sizeof(*c) - c->used >= bytes)
 		return 0;   /* room enough in the one open (the rest of its last 2 MiB unit) */
-	size = core_bulk_span(dev, sizeof(*c) + bytes);
+	/* from 128 KiB, a 2 MiB mapping (core_scratch_size()): one huge page, not a small-page fault per 4 KiB */
+	size = core_bulk_span(dev, core_scratch_size(dev, sizeof(*c) + bytes));
 	c = core_zalloc_bulk(dev, size);
 	if (!c)
 		return -ENOMEM;
@@ -181,6 +182,14 @@ void *core_node_zalloc(struct cxldcd_dev *dev, size_t size)
 	c->used += need;
 	c->live++;
 	return p;
+}
+
+bool core_node_chunked(const struct cxldcd_dev *dev, const void *p)
+{
+	for (const struct node_chunk *c = dev->chunks; p && c; c = c->next)
+		if ((const char *)p >= (const char *)(c + 1) && (const char *)p < (const char *)(c + 1) + c->used)
+			return true;
+	return false;
 }
 
 void core_node_free(struct cxldcd_dev *dev, void *p)

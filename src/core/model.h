@@ -300,6 +300,8 @@ struct node_chunk;
 int core_chunk_open(struct cxldcd_dev *dev, size_t bytes);
 void *core_node_zalloc(struct cxldcd_dev *dev, size_t size);
 void core_node_free(struct cxldcd_dev *dev, void *p);
+/* p came from a node chunk (core_footprint() counts it there). */
+bool core_node_chunked(const struct cxldcd_dev *dev, const void *p);
 void core_chunks_fini(struct cxldcd_dev *dev);
 enum cxldcd_rc core_diag(struct cxldcd_diag *d, enum cxldcd_rc rc, int32_t idx, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

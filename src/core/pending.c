@@ -9,7 +9,11 @@
  * back), the groups core_tick() expires are a prefix and it stops at the
  * first one still in time.
  * The ring grows before an add commits (pending_reserve()), so a failed
- * allocation leaves every queue as it was.
+ * allocation leaves every queue as it was.  Its two arrays are index
+ * nodes (core_node_zalloc()): a restore carves them from the node chunk it
+ * opens for its groups, so their pages are not a small-page fault each
+ * (the heap's, 256 KiB for 10,000 groups: docs/performance.md, "Session
+ * 12: restore"), and otherwise they are heap blocks as before.
  *
  * Beside each group the ring keeps a prefix count (gq_before): the host's
  * pending extents queued before it, plus a constant, so the k-th pending
@@ -44,18 +48,18 @@ int pending_reserve_n(struct cxldcd_dev *dev, uint16_t host, uint32_t k)
 			return -ENOMEM;
 		cap *= 2;
 	}
-	nw = core_zalloc(dev, sizeof(*nw) * cap);
-	nb = nw ? core_zalloc(dev, sizeof(*nb) * cap) : NULL;
+	nw = core_node_zalloc(dev, sizeof(*nw) * cap);
+	nb = nw ? core_node_zalloc(dev, sizeof(*nb) * cap) : NULL;
 	if (!nb) {
-		core_free(dev, nw);
+		core_node_free(dev, nw);
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < h->nr_groups; i++) {
 		nw[i] = h->gq[slot(h, i)];
 		nb[i] = h->gq_before[slot(h, i)];
 	}
-	core_free(dev, h->gq);
-	core_free(dev, h->gq_before);
+	core_node_free(dev, h->gq);
+	core_node_free(dev, h->gq_before);
 	h->gq = nw;
 	h->gq_before = nb;
 	h->gq_cap = cap;
@@ -147,8 +151,8 @@ void pending_fini(struct cxldcd_dev *dev, uint16_t host)
 
 	for (uint32_t i = 0; i < h->nr_groups; i++)
 		core_node_free(dev, h->gq[slot(h, i)]);
-	core_free(dev, h->gq);
-	core_free(dev, h->gq_before);
+	core_node_free(dev, h->gq);
+	core_node_free(dev, h->gq_before);
 	h->gq = NULL;
 	h->gq_before = NULL;
 	h->nr_groups = h->gq_cap = h->gq_head = 0;
@@ -253,7 +257,8 @@ void pending_footprint(const struct cxldcd_dev *dev, size_t *groups, size_t *rin
 {
 	*groups = *rings = 0;
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++) {
-		*rings += (sizeof(struct group *) + sizeof(uint64_t)) * dev->hosts[h].gq_cap;
+		if (!core_node_chunked(dev, dev->hosts[h].gq))   /* else counted with the chunks */
+			*rings += (sizeof(struct group *) + sizeof(uint64_t)) * dev->hosts[h].gq_cap;
 		for (uint32_t i = 0; i < dev->hosts[h].nr_groups; i++)
 			*groups += sizeof(struct group) +
 				   sizeof(struct hx *) * pending_at(dev, h, i)->nr;

@@ -645,6 +645,9 @@ static void get_event(struct snap_rd *r, struct cxldcd_event *e, uint32_t versio
 #define TAG_BYTES(v) ((v) < 2 ? CXLDCD_TAG_SIZE + 1u + 8u + 8u + 4u : CXLDCD_TAG_SIZE + 1u + 8u)
 #define ALLOC_BYTES(v) ((v) < 2 ? 1u + 8u + 8u + 4u + 8u + 2u + 1u + 4u : 1u + 8u)
 #define GROUP_BYTES (8u + 8u + 1u + 4u)
+/* pending_reserve_n() of ng groups on a new device as a node chunk carves it: two arrays. */
+#define RING_NODE(ng) (2 * (((2 * (size_t)(ng) + 8) * 8 + CORE_NODE_ALIGN - 1) & \
+			    ~(size_t)(CORE_NODE_ALIGN - 1)))
 /* A group of nr extents as a node chunk carves it. */
 #define GROUP_NODE(nr) ((sizeof(struct group) + sizeof(struct hx *) * (nr) + CORE_NODE_ALIGN - 1) & \
 			~(size_t)(CORE_NODE_ALIGN - 1))
@@ -837,16 +840,17 @@ static int read_hosts(struct rctx *x)
 		ng = G32(&x->r);
 		if (x->r.bad || ng > dev->cfg.max_extents || ng > (x->r.len - x->r.off) / GROUP_BYTES)
 			return bad(x, "group count");
-		if (pending_reserve_n(dev, h, ng))   /* the ring for all of them at once */
-			return -ENOMEM;
 		/*
 		 * The groups from one node chunk when they are many (one-extent
 		 * groups fit; larger ones take the heap once it is full): a heap
 		 * block each was 10,000 calloc()s at 110,000 items.  A group goes
-		 * back by core_node_free() (pending.c).
+		 * back by core_node_free() (pending.c).  Their ring too (two
+		 * arrays of at most 2 * ng + 8 slots of 8 bytes), made next.
 		 */
 		if ((size_t)ng * GROUP_NODE(1) >= CORE_CHUNK_MIN &&
-		    core_chunk_open(dev, (size_t)ng * GROUP_NODE(1)))
+		    core_chunk_open(dev, (size_t)ng * GROUP_NODE(1) + RING_NODE(ng)))
+			return -ENOMEM;
+		if (pending_reserve_n(dev, h, ng))   /* the ring for all of them at once */
 			return -ENOMEM;
 		for (uint32_t i = 0; i < ng; i++) {
 			uint64_t id = G64(&x->r), at = G64(&x->r);
