@@ -17,6 +17,20 @@
  * the full walk a restore no longer makes (the tests and fuzzers do), timed
  * alone, and a check that the restore was sound.
  *
+ * -a (address order, as bench-faces' restart): host 0's extents are blocks
+ * 0..N-1 and host 1's pending ones the N/10 blocks after them, and host
+ * 1's DC log keeps the record of each offer (event-log depth 65,535): the
+ * snapshot lists the allocations in one ascending run (no sort) and holds
+ * N/10 event records.
+ *
+ * -H (huge): the snapshot is held in a 2 MiB-page mapping (hugemap_new()),
+ * as a daemon that read() its file into one would hold it; without -H in
+ * a heap block of 4 KiB pages, as the daemon's mapping of the file is
+ * (persist.c, map_file()).  On this VM the first read of each 4 KiB page
+ * costs a process ~6 us even when mapped and populated (a forked child
+ * reading its parent's buffer; docs/performance.md, "Session 12:
+ * restore"): ~8 ms of a -f restore at 110,000 items.
+ *
  * -f (fresh): each restore runs in a child forked for it, after the
  * snapshot is made and the source device freed, so the memory it takes
  * was never touched by that process: a daemon restart's first touch
@@ -24,7 +38,7 @@
  * restores follow one another in one process, each reusing memory the one
  * before touched (what the allocator kept); the columns are the same.
  *
- * Usage: bench-restore [-f] [reps [small [big]]]   (defaults 7 1000 100000;
+ * Usage: bench-restore [-f] [-a] [-H] [reps [small [big]]]   (defaults 7 1000 100000;
  * build with --buildtype=release to measure).
  */
 #include <stdio.h>
@@ -34,12 +48,16 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include "common/hugemap.h"
 #include "core/core.h"
 #include "drain.h"
 
 #define BLK (64ull << 10)
 #define BATCH 1000u
 #define MAX_REPS 31u
+
+static bool addr_order;     /* -a */
+static bool huge_snap;      /* -H */
 
 static double now_ns(clockid_t clk)
 {
@@ -78,13 +96,13 @@ static struct cxldcd_dev *new_dev(uint32_t n)
 	cfg.nr_hosts = 2;
 	cfg.max_extents = n + n / 10 + 16;
 	cfg.max_tags = n + n / 10 + 16;
-	cfg.evlog_depth = 4096;
+	cfg.evlog_depth = addr_order ? 65535 : 4096;
 	if (core_dev_new(&cfg, &dev, &d))
 		die("dev_new", &d);
 	return dev;
 }
 
-/* Items 0..n-1 accepted by host 0 (block 2i), then n/10 pending on host 1 (block 2i+1). */
+/* Items 0..n-1 accepted by host 0 (block 2i; -a: i), then n/10 pending on host 1 (block 2i+1; -a: n+i). */
 static void populate(struct cxldcd_dev *dev, uint32_t n)
 {
 	static struct cxldcd_extent x[BATCH];
@@ -93,9 +111,11 @@ static void populate(struct cxldcd_dev *dev, uint32_t n)
 	struct cxldcd_diag d;
 
 	for (uint32_t done = 0; done < n; done += req.nr_extents) {
-		req.nr_extents = n - done < BATCH ? n - done : BATCH;
+		/* -a: one extent a request, as bench-faces offers them (a request creates its tags by id) */
+		req.nr_extents = addr_order ? 1 : n - done < BATCH ? n - done : BATCH;
 		for (uint32_t i = 0; i < req.nr_extents; i++) {
-			x[i] = (struct cxldcd_extent){ .dpa = 2ull * (done + i) * BLK, .len = BLK };
+			x[i] = (struct cxldcd_extent){ .dpa = (addr_order ? 1ull : 2ull) * (done + i) * BLK,
+						       .len = BLK };
 			tag_of(done + i, x[i].tag);
 			r[i] = (struct cxldcd_range){ x[i].dpa, BLK };
 		}
@@ -109,14 +129,16 @@ static void populate(struct cxldcd_dev *dev, uint32_t n)
 	req.host = 1;
 	req.nr_extents = 1;
 	for (uint32_t i = 0; i < n / 10; i++) {
-		x[0] = (struct cxldcd_extent){ .dpa = (2ull * i + 1) * BLK, .len = BLK };
+		x[0] = (struct cxldcd_extent){ .dpa = (addr_order ? (uint64_t)n + i : 2ull * i + 1) * BLK,
+					       .len = BLK };
 		tag_of(n + i, x[0].tag);
 		if (core_add(dev, &req, NULL, &d))
 			die("pending add", &d);
-		if (i % 1024 == 1023)
+		if (i % 1024 == 1023 && !addr_order)
 			bench_drain_dc_log(dev, 1);
 	}
-	bench_drain_dc_log(dev, 1);
+	if (!addr_order)
+		bench_drain_dc_log(dev, 1);
 	bench_drain_dc_log(dev, CORE_OWNER_FM);
 }
 
@@ -217,6 +239,15 @@ static void run(uint32_t n, uint32_t reps, bool fresh, struct result *res)
 	if (core_snapshot(a, &snap, &len))
 		die("snapshot", &(struct cxldcd_diag){ .text = "out of memory" });
 	core_dev_free(a);
+	if (huge_snap) {
+		uint8_t *h = hugemap_new(len);
+
+		if (!h)
+			die("snapshot", &(struct cxldcd_diag){ .text = "out of memory" });
+		memcpy(h, snap, len);
+		free(snap);
+		snap = h;
+	}
 	res->items = n + n / 10;
 	res->bytes = len;
 	/* One untimed restore first: the allocator's free lists and the caches. */
@@ -236,7 +267,10 @@ static void run(uint32_t n, uint32_t reps, bool fresh, struct result *res)
 	res->med = median(res->ns, reps);
 	res->cpu_med = median(res->cpu_ns, reps);
 	res->chk_med = median(res->chk_ns, reps);
-	free(snap);
+	if (huge_snap)
+		hugemap_free(snap, len);
+	else
+		free(snap);
 }
 
 static void row(const struct result *r, uint32_t reps)
@@ -255,7 +289,7 @@ static void footprint(const struct result *r)
 		{ "tag hash", f->tag_hash }, { "tag slots + counts", f->tag_arrays },
 		{ "index node chunks (region trees, tag-host)", f->node_chunks },
 		{ "  of which tag-host nodes", f->tag_host_nodes },
-		{ "pending groups (in the node chunks above)", f->groups }, { "pending-group rings", f->group_rings },
+		{ "pending groups (in the node chunks above)", f->groups }, { "pending-group rings (on the heap)", f->group_rings },
 		{ "event-log rings", f->event_rings },
 	};
 	size_t sum = 0;
@@ -275,23 +309,25 @@ static void footprint(const struct result *r)
 
 int main(int argc, char **argv)
 {
-	bool fresh = argc > 1 && !strcmp(argv[1], "-f");
+	bool fresh = false;
 	uint32_t reps, small_n, big_n;
 	static struct result small, big;
 
-	argc -= fresh;
-	argv += fresh;
+	for (; argc > 1 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "-a") || !strcmp(argv[1], "-H"));
+	     argc--, argv++)
+		*(argv[1][1] == 'f' ? &fresh : argv[1][1] == 'a' ? &addr_order : &huge_snap) = true;
 	reps = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 7;
 	small_n = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 1000;
 	big_n = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 100000;
 	if (!reps || reps > MAX_REPS || !small_n || !big_n) {
-		fprintf(stderr, "usage: bench-restore [-f] [reps (1..%u) [small [big]]]\n", MAX_REPS);
+		fprintf(stderr, "usage: bench-restore [-f] [-a] [-H] [reps (1..%u) [small [big]]]\n", MAX_REPS);
 		return 2;
 	}
 	run(small_n, reps, fresh, &small);
 	run(big_n, reps, fresh, &big);
-	printf("core_restore(): N tagged extents accepted by host 0 + N/10 one-extent tags pending on host 1;"
-	       " median (min-max) of %u restores%s\n", reps,
+	printf("core_restore(): N tagged extents accepted by host 0 + N/10 one-extent tags pending on host 1%s;"
+	       " median (min-max) of %u restores%s%s\n", addr_order ? " (-a: in address order, their DC records kept)" : "",
+	       reps, huge_snap ? ", the snapshot in 2 MiB pages (-H)" : "",
 	       fresh ? ", each in a process of its own (-f)" : "");
 	printf("items    snap bytes  wall: restore (min-max)          per item  cpu: restore (min)"
 	       "        per item    check\n");
