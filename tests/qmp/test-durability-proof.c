@@ -77,6 +77,44 @@ static void start_shim(struct dproc *p, const struct state_args *a, struct shim 
 	unsetenv("CXLDCD_FAULTFS_TRACE");
 }
 
+/*
+ * start_shim() with the daemon retrying an owed proof every @retry_ms
+ * (NULL: its default); host 0 accepts tag A.  The QMP client.
+ */
+static struct qmp_client *start_tag_a(struct dproc *p, const struct state_args *a,
+				      struct shim *sh, const char *retry_ms, bool trace)
+{
+	struct qmp_client *c;
+
+	if (retry_ms)
+		setenv("CXLDCD_PROOF_RETRY_MS", retry_ms, 1);
+	start_shim(p, a, sh, trace);
+	if (retry_ms)
+		unsetenv("CXLDCD_PROOF_RETRY_MS");
+	assert_non_null(c = dproc_connect(p, TMO));
+	ok(qmp_client_cmd(c, add_a, TMO));
+	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	return c;
+}
+
+/* The QMP client of @p after a start (a failure with the log when it has none). */
+static struct qmp_client *restarted(struct dproc *p)
+{
+	struct qmp_client *c = state_connect(p);
+
+	if (!c)
+		fail_msg("restart failed: %s", dproc_log(p));
+	return c;
+}
+
+/* quit: @p exits 0; @c is freed. */
+static void quit(struct dproc *p, struct qmp_client *c)
+{
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(p, TMO), 0);
+	qmp_client_free(c);
+}
+
 /* The WAL syncs the shim counted so far. */
 static long syncs_of(const struct shim *sh)
 {
@@ -96,6 +134,20 @@ static void fail_after_next_commit(const struct shim *sh, bool on)
 	}
 	assert_non_null(f = fopen(sh->ctl, "w"));
 	fprintf(f, "EIO %ld\n", syncs_of(sh) + 1);
+	fclose(f);
+}
+
+/* From now on a.mem's syncs fail with EIO (false: they work). */
+static void syncs_fail(const struct shim *sh, bool on)
+{
+	FILE *f;
+
+	if (!on) {
+		unlink(sh->syncfail);
+		return;
+	}
+	assert_non_null(f = fopen(sh->syncfail, "w"));
+	fputs("a.mem\n", f);
 	fclose(f);
 }
 
@@ -211,10 +263,7 @@ static struct qmp_client *start_failing(struct dproc *p, struct state_args *a, s
 	snprintf(sock, 200, "%s/mctp.sock", p->dir);
 	snprintf(msock, 220, "unix:%s", sock);
 	state_args(a, p, NULL, DEV, "--mctp-cci", msock);
-	start_shim(p, a, sh, false);
-	assert_non_null(c = dproc_connect(p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	c = start_tag_a(p, a, sh, NULL, false);
 	state_file_write(p, "a.mem", 0, "host 0 data");
 	*fd = mctp ? dproc_connect_unix(sock, TMO) : -1;
 	assert_true(!mctp || *fd >= 0);
@@ -276,9 +325,7 @@ static void erase_unproven(bool mctp)
 	dproc_kill9(&p);
 	fail_after_next_commit(&sh, false);
 	start_shim(&p, &a, &sh, true);
-	c = state_connect(&p);
-	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
+	c = restarted(&p);
 	if (!file_zero(&p, "a.mem", 13))
 		fail_msg("the erase without a proof was not done again at the restart");
 	/* Its proof record, committed at the start, came after the zeroes were synced. */
@@ -299,14 +346,10 @@ static void erase_unproven(bool mctp)
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = state_connect(&p);
-	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
+	c = restarted(&p);
 	state_file_read(&p, "a.mem", 0, buf, 4);
 	assert_memory_equal(buf, "kept", 4);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 }
 
 static void test_an_erase_whose_proof_cannot_be_stored_is_not_answered_success(void **state)
@@ -485,9 +528,7 @@ static void sanitize_unproven(bool mctp)
 	assert_int_equal(st[4] | st[5] << 8, 0);
 	if (fd >= 0)
 		close(fd);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 }
 
 static void test_a_sanitize_in_doubt_ends_with_internal_error_in_its_status(void **state)
@@ -513,24 +554,21 @@ static int bg_result(struct qmp_client *c, int fd)
 	return st[4] | st[5] << 8;
 }
 
-/* Restart @p (SIGKILL, or a clean stop when @quit): the new QMP client, *fd reconnected. */
+/* Restart @p (SIGKILL, or a clean stop when @clean): the new QMP client, *fd reconnected. */
 static struct qmp_client *restart(struct dproc *p, struct state_args *a, struct shim *sh,
-				  struct qmp_client *c, const char *sock, int *fd, bool quit)
+				  struct qmp_client *c, const char *sock, int *fd, bool clean)
 {
 	if (*fd >= 0)
 		close(*fd);
-	if (quit) {
-		ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-		assert_int_equal(dproc_wait_exit(p, TMO), 0);
+	if (clean) {
+		quit(p, c);
 	} else {
+		qmp_client_free(c);
 		dproc_kill9(p);
 	}
-	qmp_client_free(c);
 	unlink(sh->syncs);      /* the shim counts this process's syncs: "EIO N" is of them */
 	start_shim(p, a, sh, false);
-	c = state_connect(p);
-	if (!c)
-		fail_msg("restart failed: %s", dproc_log(p));
+	c = restarted(p);
 	if (*fd >= 0)
 		assert_true((*fd = dproc_connect_unix(sock, TMO)) >= 0);
 	return c;
@@ -586,9 +624,7 @@ static void sanitize_answered_survives(bool mctp)
 	assert_int_equal(bg_result(c, fd), 0);
 	if (fd >= 0)
 		close(fd);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 }
 
 static void test_a_sanitize_in_doubt_ends_with_internal_error_after_a_restart(void **state)
@@ -601,6 +637,60 @@ static void test_an_mctp_sanitize_in_doubt_ends_with_internal_error_after_a_rest
 {
 	(void)state;
 	sanitize_answered_survives(true);
+}
+
+/* ---- a proof owed: committed by itself, by a request, a snapshot, a stop -- */
+
+/*
+ * Host 0's Secure Erase while the store fails from the commit after the
+ * next one on (right after the erase's own): answered with an error, the
+ * erase's proof not stored.
+ */
+static void erase_in_doubt(struct qmp_client *c, const struct shim *sh)
+{
+	json_t *r;
+
+	fail_after_next_commit(sh, true);
+	r = qmp_secure_erase(c);
+	assert_non_null(json_object_get(r, "error"));
+	json_decref(r);
+}
+
+/*
+ * erase_in_doubt(): the proof owed; then the store recovers and the "host"
+ * (this test, a trusted host's file) writes "written after" into a.mem.
+ */
+static void erase_in_doubt_then_recover(struct dproc *p, struct qmp_client *c,
+					const struct shim *sh)
+{
+	erase_in_doubt(c, sh);
+	assert_true(proof_owed(c));
+	fail_after_next_commit(sh, false);
+	state_file_write(p, "a.mem", 0, "written after");
+}
+
+/*
+ * Stop @p by SIGKILL (or cleanly when @clean; @c freed either way) and start
+ * it again without the shim: a.mem must still hold "written after" (else
+ * the failure says @why); then quit.
+ */
+static void restart_keeps_written_after(struct dproc *p, const struct state_args *a,
+					struct qmp_client *c, bool clean, const char *why)
+{
+	char buf[16];
+
+	if (clean) {
+		quit(p, c);
+	} else {
+		qmp_client_free(c);
+		dproc_kill9(p);
+	}
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	c = restarted(p);
+	state_file_read(p, "a.mem", 0, buf, 13);
+	if (memcmp(buf, "written after", 13))
+		fail_msg("%s", why);
+	quit(p, c);
 }
 
 /*
@@ -619,29 +709,20 @@ static void test_an_owed_proof_is_committed_by_itself_once_the_store_recovers(vo
 	struct state_args a;
 	struct shim sh;
 	struct qmp_client *c;
-	json_t *r, *d, *e, *ev;
-	char buf[16];
+	json_t *d, *e, *ev;
 	int i;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, NULL, DEV, "--fm", p.fm_arg);
-	setenv("CXLDCD_PROOF_RETRY_MS", "20", 1);
-	start_shim(&p, &a, &sh, false);
-	unsetenv("CXLDCD_PROOF_RETRY_MS");
-	assert_non_null(c = dproc_connect(&p, TMO));
+	c = start_tag_a(&p, &a, &sh, "20", false);
 	d = durability(c);
 	assert_true(json_is_true(json_object_get(d, "state-store")));
 	assert_true(json_is_true(json_object_get(d, "accepts-writes")));
 	assert_true(json_is_false(json_object_get(d, "proof-owed")));
 	json_decref(d);
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
 	state_file_write(&p, "a.mem", 0, "host 0 data");
-	fail_after_next_commit(&sh, true);
-	r = qmp_secure_erase(c);
-	assert_non_null(json_object_get(r, "error"));
-	json_decref(r);
+	erase_in_doubt(c, &sh);
 	/* a few attempts fail (20, 40, 80, 160 ms): still owed, said once */
 	usleep(400000);
 	d = durability(c);
@@ -677,18 +758,8 @@ static void test_an_owed_proof_is_committed_by_itself_once_the_store_recovers(vo
 	assert_non_null(strstr(dproc_log(&p), "state: the proof record owed for"));
 	/* Written now, then a kill: the restart owes nothing of the erase. */
 	state_file_write(&p, "a.mem", 0, "written after");
-	qmp_client_free(c);
-	dproc_kill9(&p);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = state_connect(&p);
-	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
-	state_file_read(&p, "a.mem", 0, buf, 13);
-	if (memcmp(buf, "written after", 13))
-		fail_msg("the restart erased again what was written after the proof was owed and the store recovered");
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	restart_keeps_written_after(&p, &a, c, false,
+				    "the restart erased again what was written after the proof was owed and the store recovered");
 }
 
 /*
@@ -701,45 +772,22 @@ static void test_an_owed_proof_is_committed_by_itself_once_the_store_recovers(vo
  */
 static void test_a_journaled_request_after_the_recovery_carries_the_owed_proof(void **state)
 {
+	uint8_t ts[8] = { 1, 2, 3, 4, 5, 6, 7, 0 };
 	struct dproc p;
 	struct state_args a;
 	struct shim sh;
 	struct qmp_client *c;
-	uint8_t ts[8] = { 1, 2, 3, 4, 5, 6, 7, 0 };
-	json_t *r;
-	char buf[16];
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, NULL, DEV ",trusted-hosts=on", "--fm", p.fm_arg);
-	setenv("CXLDCD_PROOF_RETRY_MS", "600000", 1);
-	start_shim(&p, &a, &sh, false);
-	unsetenv("CXLDCD_PROOF_RETRY_MS");
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	fail_after_next_commit(&sh, true);
-	r = qmp_secure_erase(c);
-	assert_non_null(json_object_get(r, "error"));
-	json_decref(r);
-	assert_true(proof_owed(c));
-	fail_after_next_commit(&sh, false);
-	state_file_write(&p, "a.mem", 0, "written after");
+	c = start_tag_a(&p, &a, &sh, "600000", false);
+	erase_in_doubt_then_recover(&p, c, &sh);
 	assert_int_equal(qmp_cci(c, "d0", "mailbox", 1, 0x0301, ts, 8, NULL, NULL), 0);
 	if (proof_owed(c))
 		fail_msg("a request committed after the store recovered left the proof owed");
-	qmp_client_free(c);
-	dproc_kill9(&p);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = state_connect(&p);
-	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
-	state_file_read(&p, "a.mem", 0, buf, 13);
-	if (memcmp(buf, "written after", 13))
-		fail_msg("the restart erased again what was written after the store recovered");
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	restart_keeps_written_after(&p, &a, c, false,
+				    "the restart erased again what was written after the store recovered");
 }
 
 /*
@@ -754,12 +802,11 @@ static void test_a_journaled_request_after_the_recovery_carries_the_owed_proof(v
  */
 static void test_a_snapshot_recorded_after_the_recovery_commits_the_owed_proof(void **state)
 {
-	char hold[200], tmp[300], buf[16];
+	char hold[200], tmp[300];
 	struct dproc p;
 	struct state_args a;
 	struct shim sh;
 	struct qmp_client *c;
-	json_t *r;
 	FILE *f;
 	int i;
 
@@ -770,43 +817,22 @@ static void test_a_snapshot_recorded_after_the_recovery_commits_the_owed_proof(v
 	snprintf(tmp, sizeof(tmp), "%s/snapshot-%020d.bin.tmp", p.state, 3);
 	assert_non_null(f = fopen(hold, "w"));
 	fclose(f);
-	setenv("CXLDCD_PROOF_RETRY_MS", "600000", 1);
 	setenv("CXLDCD_SNAPSHOT_EVERY", "3", 1);
 	setenv("CXLDCD_FAULTFS_SNAP_HOLD", hold, 1);
-	start_shim(&p, &a, &sh, false);
+	c = start_tag_a(&p, &a, &sh, "600000", false);  /* seq 1, then 2, 3: the child of seq 3 */
 	unsetenv("CXLDCD_FAULTFS_SNAP_HOLD");
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");
-	unsetenv("CXLDCD_PROOF_RETRY_MS");
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));                      /* seq 1 */
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);       /* 2, 3: the child of seq 3 */
 	for (i = 0; i < TMO / 10 && access(tmp, F_OK); i++)
 		usleep(10000);
 	assert_int_equal(access(tmp, F_OK), 0);
-	fail_after_next_commit(&sh, true);
-	r = qmp_secure_erase(c);
-	assert_non_null(json_object_get(r, "error"));
-	json_decref(r);
-	assert_true(proof_owed(c));
-	fail_after_next_commit(&sh, false);
-	state_file_write(&p, "a.mem", 0, "written after");
+	erase_in_doubt_then_recover(&p, c, &sh);
 	unlink(hold);                                           /* the child ends, the store records it */
 	assert_int_equal(dproc_wait_count(&p, "stderr.log", "snapshot-00000000000000000003.bin written",
 					  1, TMO), 1);
 	if (proof_owed(c))
 		fail_msg("the store recorded a snapshot after it recovered, and the proof stayed owed");
-	qmp_client_free(c);
-	dproc_kill9(&p);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = state_connect(&p);
-	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
-	state_file_read(&p, "a.mem", 0, buf, 13);
-	if (memcmp(buf, "written after", 13))
-		fail_msg("the restart erased again what was written after the store recovered");
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	restart_keeps_written_after(&p, &a, c, false,
+				    "the restart erased again what was written after the store recovered");
 }
 
 /*
@@ -825,38 +851,15 @@ static void test_a_clean_stop_commits_an_owed_proof(void **state)
 	struct state_args a;
 	struct shim sh;
 	struct qmp_client *c;
-	json_t *r;
-	char buf[16];
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, NULL, DEV ",trusted-hosts=on", "--fm", p.fm_arg);
-	setenv("CXLDCD_PROOF_RETRY_MS", "600000", 1);
-	start_shim(&p, &a, &sh, false);
-	unsetenv("CXLDCD_PROOF_RETRY_MS");
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	fail_after_next_commit(&sh, true);
-	r = qmp_secure_erase(c);
-	assert_non_null(json_object_get(r, "error"));
-	json_decref(r);
-	fail_after_next_commit(&sh, false);
-	state_file_write(&p, "a.mem", 0, "written after");
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = state_connect(&p);
-	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
-	state_file_read(&p, "a.mem", 0, buf, 13);
-	if (memcmp(buf, "written after", 13))
-		fail_msg("the start after a clean stop erased again what was written after the erase");
+	c = start_tag_a(&p, &a, &sh, "600000", false);
+	erase_in_doubt_then_recover(&p, c, &sh);
+	restart_keeps_written_after(&p, &a, c, true,
+				    "the start after a clean stop erased again what was written after the erase");
 	assert_non_null(strstr(dproc_log(&p), "0 journal record(s) replayed"));   /* the stop's snapshot */
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
 }
 
 /*
@@ -872,36 +875,23 @@ static void test_a_clean_stop_in_doubt_leaves_the_erase_to_the_next_start(void *
 	struct state_args a;
 	struct shim sh;
 	struct qmp_client *c;
-	json_t *r;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, NULL, DEV ",trusted-hosts=on", "--fm", p.fm_arg);
-	start_shim(&p, &a, &sh, false);
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	fail_after_next_commit(&sh, true);
-	r = qmp_secure_erase(c);
-	assert_non_null(json_object_get(r, "error"));
-	json_decref(r);
+	c = start_tag_a(&p, &a, &sh, NULL, false);
+	erase_in_doubt(c, &sh);
 	state_file_write(&p, "a.mem", 0, "written after");
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 	assert_non_null(strstr(dproc_log(&p), "stopping with a proof record owed"));
 	assert_null(strstr(dproc_log(&p), "written at stop"));
 	fail_after_next_commit(&sh, false);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = state_connect(&p);
-	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
+	c = restarted(&p);
 	assert_true(file_zero(&p, "a.mem", 13));
 	assert_non_null(strstr(dproc_log(&p), "erased by the replay and not proven done since: zeroed"));
 	assert_false(proof_owed(c));
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 }
 
 /* ---- a deleted backend's zeroing --------------------------------------- */
@@ -947,11 +937,8 @@ static void test_a_backend_deleted_after_a_zeroing_is_synced_before_a_snapshot_d
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, NULL, DEV ",sanitize-on-release=on", "--fm", p.fm_arg);
 	setenv("CXLDCD_SNAPSHOT_EVERY", "5", 1);
-	start_shim(&p, &a, &sh, true);
+	c = start_tag_a(&p, &a, &sh, NULL, true);       /* seq 1; 2, 3: accept, clear the log */
 	unsetenv("CXLDCD_SNAPSHOT_EVERY");
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));                      /* seq 1 */
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);       /* 2, 3: accept, clear the log */
 	state_file_write(&p, "a.mem", 0, "host 0 data");
 	unlink(sh.trace);                                       /* from here on */
 	ok(qmp_client_cmd(c, forced, TMO));                     /* seq 4: zeroes a.mem */
@@ -965,9 +952,7 @@ static void test_a_backend_deleted_after_a_zeroing_is_synced_before_a_snapshot_d
 	if (!a_mem || a_mem > snap)
 		fail_msg("snapshot 5 was written before a.mem, zeroed by the release it drops and deleted since, was synced: %s",
 			 buf);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 }
 
 /* ---- a record that forgets a zeroing waits for it to be on disk ---------- */
@@ -990,10 +975,7 @@ static void test_an_erase_is_proven_only_once_its_zeroes_are_synced(void **state
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, NULL, DEV, "--fm", p.fm_arg);
-	start_shim(&p, &a, &sh, true);
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	c = start_tag_a(&p, &a, &sh, NULL, true);
 	state_file_write(&p, "a.mem", 0, "host 0 data");
 	unlink(sh.trace);
 	r = expect_ok(qmp_secure_erase(c));
@@ -1003,9 +985,7 @@ static void test_an_erase_is_proven_only_once_its_zeroes_are_synced(void **state
 	assert_true(file_zero(&p, "a.mem", 11));
 	if (!synced_before_a_commit(&sh, "a.mem"))
 		fail_msg("the erase's proof was committed with a.mem not synced: %s", trace_of(&sh));
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 }
 
 /*
@@ -1023,19 +1003,13 @@ static void test_an_erase_whose_zeroes_cannot_be_synced_is_not_answered_success(
 	struct qmp_client *c;
 	const char *desc;
 	json_t *r;
-	FILE *f;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, NULL, DEV, "--fm", p.fm_arg);
-	start_shim(&p, &a, &sh, false);
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	c = start_tag_a(&p, &a, &sh, NULL, false);
 	state_file_write(&p, "a.mem", 0, "host 0 data");
-	assert_non_null(f = fopen(sh.syncfail, "w"));
-	fputs("a.mem\n", f);
-	fclose(f);
+	syncs_fail(&sh, true);
 	r = qmp_secure_erase(c);
 	desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
 	if (!desc)
@@ -1043,14 +1017,12 @@ static void test_an_erase_whose_zeroes_cannot_be_synced_is_not_answered_success(
 	assert_non_null(strstr(desc, "cannot sync the file of backend fa"));
 	json_decref(r);
 	assert_true(file_zero(&p, "a.mem", 11));        /* it ran */
-	unlink(sh.syncfail);
+	syncs_fail(&sh, false);
 	r = expect_ok(qmp_secure_erase(c));
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "return"), "return-code")),
 			 0);
 	json_decref(r);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 }
 
 /*
@@ -1074,21 +1046,13 @@ static void test_a_backend_that_cannot_be_synced_holds_back_only_the_proof(void 
 	struct qmp_client *c;
 	json_t *r, *d;
 	uint16_t n;
-	FILE *f;
 	int i;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, "512M", DEV, "--fm", p.fm_arg);
-	setenv("CXLDCD_PROOF_RETRY_MS", "20", 1);
-	start_shim(&p, &a, &sh, false);
-	unsetenv("CXLDCD_PROOF_RETRY_MS");
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	assert_non_null(f = fopen(sh.syncfail, "w"));
-	fputs("a.mem\n", f);
-	fclose(f);
+	c = start_tag_a(&p, &a, &sh, "20", false);
+	syncs_fail(&sh, true);
 	r = qmp_secure_erase(c);
 	assert_non_null(strstr(qmp_client_err_desc(r) ?: "", "cannot sync the file of backend fa"));
 	json_decref(r);
@@ -1120,15 +1084,13 @@ static void test_a_backend_that_cannot_be_synced_holds_back_only_the_proof(void 
 	assert_non_null(strstr(json_string_value(json_object_get(d, "error")) ?: "",
 			       "cannot sync the file of backend fa"));
 	json_decref(d);
-	unlink(sh.syncfail);
+	syncs_fail(&sh, false);
 	for (i = 0; i < TMO / 20 && proof_owed(c); i++)
 		usleep(20000);
 	assert_false(proof_owed(c));
 	assert_int_equal(host_send_ranges(c, "d0", 1, 0x4802, ev, 1), 0);
 	assert_int_equal(qmp_host_extent_count(c, "d0", 1), 1);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 }
 
 /*
@@ -1147,18 +1109,12 @@ static void test_a_restart_after_records_without_the_proof_still_does_the_erase(
 	struct qmp_client *c;
 	char *text;
 	json_t *r;
-	FILE *f;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, "512M", DEV, "--fm", p.fm_arg);
-	start_shim(&p, &a, &sh, false);
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	assert_non_null(f = fopen(sh.syncfail, "w"));
-	fputs("a.mem\n", f);
-	fclose(f);
+	c = start_tag_a(&p, &a, &sh, NULL, false);
+	syncs_fail(&sh, true);
 	r = qmp_secure_erase(c);
 	assert_non_null(qmp_client_err_desc(r));
 	json_decref(r);
@@ -1170,11 +1126,9 @@ static void test_a_restart_after_records_without_the_proof_still_does_the_erase(
 			     TAG_B "\",\"extents\":[{\"offset\":4194304,\"len\":2097152}]}}", TMO));
 	qmp_client_free(c);
 	dproc_kill9(&p);
-	unlink(sh.syncfail);
+	syncs_fail(&sh, false);
 	assert_int_equal(dproc_start(&p, a.argv), 0);
-	c = state_connect(&p);
-	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
+	c = restarted(&p);
 	if (!file_zero(&p, "a.mem", 13))
 		fail_msg("the erase in doubt was not done again after the records committed without its proof");
 	r = expect_ok(qmp_client_cmd(c, "{\"execute\":\"query-memdev\"}", TMO));
@@ -1189,9 +1143,7 @@ static void test_a_restart_after_records_without_the_proof_still_does_the_erase(
 	free(text);
 	json_decref(r);
 	assert_false(proof_owed(c));
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 }
 
 /*
@@ -1214,10 +1166,7 @@ static void test_an_acceptance_after_a_sanitizing_release_waits_for_its_zeroes(v
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, NULL, DEV ",sanitize-on-release=on", "--fm", p.fm_arg);
-	start_shim(&p, &a, &sh, true);
-	assert_non_null(c = dproc_connect(&p, TMO));
-	ok(qmp_client_cmd(c, add_a, TMO));
-	assert_int_equal(host_answer_all(c, "d0", 0), 1);
+	c = start_tag_a(&p, &a, &sh, NULL, true);
 	state_file_write(&p, "a.mem", 0, "host 0 data");
 	ok(qmp_client_cmd(c, forced, TMO));
 	assert_true(file_zero(&p, "a.mem", 11));
@@ -1229,9 +1178,7 @@ static void test_an_acceptance_after_a_sanitizing_release_waits_for_its_zeroes(v
 	if (!synced_before_a_commit(&sh, "a.mem"))
 		fail_msg("host 1's acceptance was committed before a.mem, zeroed by the release, was synced: %s",
 			 trace_of(&sh));
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 }
 
 /*
@@ -1249,7 +1196,6 @@ static void test_a_backend_back_is_synced_before_the_store_forgets_what_it_was_o
 	struct state_args a;
 	struct shim sh;
 	struct qmp_client *c;
-	json_t *r;
 	int fd;
 
 	(void)state;
@@ -1269,18 +1215,13 @@ static void test_a_backend_back_is_synced_before_the_store_forgets_what_it_was_o
 			     "\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\""
 			     TAG_B "\",\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
 	assert_int_equal(host_answer_all(c, "d0", 0), 1);
-	fail_after_next_commit(&sh, true);
-	r = qmp_secure_erase(c);
-	assert_non_null(json_object_get(r, "error"));           /* owed by the next replay */
-	json_decref(r);
+	erase_in_doubt(c, &sh);                                 /* owed by the next replay */
 	qmp_client_free(c);
 	dproc_kill9(&p);
 	fail_after_next_commit(&sh, false);
 	assert_int_equal(rename(sub, away), 0);
 	start_shim(&p, &a, &sh, true);
-	c = state_connect(&p);
-	if (!c)
-		fail_msg("restart failed: %s", dproc_log(&p));
+	c = restarted(&p);
 	assert_non_null(strstr(dproc_log(&p), "on unavailable backends: kept in the store"));
 	assert_int_equal(rename(away, sub), 0);
 	assert_true((fd = open(g_path, O_WRONLY | O_CLOEXEC)) >= 0);
@@ -1291,9 +1232,7 @@ static void test_a_backend_back_is_synced_before_the_store_forgets_what_it_was_o
 	assert_non_null(strstr(dproc_log(&p), "state: backend fg is back: 1 range(s)"));
 	if (!synced_first(&sh, "g.mem"))
 		fail_msg("the store forgot what fg was owed before g.mem was synced: %s", trace_of(&sh));
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	quit(&p, c);
 }
 
 int main(void)
