@@ -173,6 +173,17 @@ static struct qmp_client *restart(struct dproc *p, const struct state_args *a)
 	return c;
 }
 
+/* Start @p as @a says and build_state(): the QMP connection. */
+static struct qmp_client *start_built(struct dproc *p, const struct state_args *a)
+{
+	struct qmp_client *c;
+
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	assert_non_null(c = state_connect(p));
+	build_state(p, c);
+	return c;
+}
+
 /* The records the last start replayed ("N journal record(s) replayed"), -1 when it says none. */
 static long replayed(struct dproc *p)
 {
@@ -220,9 +231,7 @@ static void stop_and_restart(enum how how)
 
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, "512M", DEV, "--fm", p.fm_arg);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = state_connect(&p));
-	build_state(&p, c);
+	c = start_built(&p, &a);
 	before = dump(c);
 	stop_by(&p, c, how);
 	if (!strstr(dproc_log(&p), "written at stop"))
@@ -298,14 +307,12 @@ static struct qmp_client *start_faulty(struct dproc *p, struct state_args *a, co
 	if (aux_env)
 		setenv(aux_env, aux, 1);
 	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
-	assert_int_equal(dproc_start(p, a->argv), 0);
+	c = start_built(p, a);
 	unsetenv("LD_PRELOAD");
 	unsetenv("CXLDCD_FAULTFS");
 	unsetenv("CXLDCD_FAULTFS_SNAP");
 	if (aux_env)
 		unsetenv(aux_env);
-	assert_non_null(c = state_connect(p));
-	build_state(p, c);
 	return c;
 }
 
@@ -468,9 +475,7 @@ static void test_a_stop_with_a_more_chain_staged_writes_no_snapshot(void **state
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, "512M", DEV, "--fm", p.fm_arg);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = state_connect(&p));
-	build_state(&p, c);
+	c = start_built(&p, &a);
 	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
 			  "\"host-id\":0,\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A
 			  "\",\"extents\":[{\"offset\":41943040,\"len\":2097152},"
@@ -520,9 +525,7 @@ static void test_a_stop_leaves_the_models_to_the_exit_unless_asked_to_free_them(
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, "512M", DEV, "--fm", p.fm_arg);
 	args_add(&a, "--log-level", "info");
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = state_connect(&p));
-	build_state(&p, c);
+	c = start_built(&p, &a);
 	before = dump(c);
 	stop_by(&p, c, BY_SIGTERM);
 	if (!strstr(dproc_log(&p), DPROC_SANITIZED ? "stop: device models freed" :
@@ -569,9 +572,7 @@ static void test_a_stop_snapshot_larger_than_its_write_buffer_restores_the_same(
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, "512M", DEV ",lsa=lsa0", "--fm", p.fm_arg);
 	args_add(&a, "-object", "memory-backend-ram,id=lsa0,size=12M");
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = state_connect(&p));
-	build_state(&p, c);
+	c = start_built(&p, &a);
 	for (int i = 0; i < 2; i++) {
 		put32(set, at[i]);
 		memcpy(set + 8, i ? "lastlabl" : "frstlabl", 8);
@@ -636,9 +637,7 @@ static void test_the_rows_a_stop_snapshot_dropped_go_after_the_start_is_ready(vo
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	state_args(&a, &p, "512M", DEV, "--fm", p.fm_arg);
-	assert_int_equal(dproc_start(&p, a.argv), 0);
-	assert_non_null(c = state_connect(&p));
-	build_state(&p, c);
+	c = start_built(&p, &a);
 	stop_by(&p, c, BY_SIGTERM);
 	rows = obsolete_rows(&p);
 	assert_true(rows > 10);         /* a row per request of build_state(), none deleted yet */
