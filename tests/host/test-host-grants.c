@@ -43,8 +43,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -426,14 +424,13 @@ static void test_an_application_is_told_when_the_link_drops_and_group_files_are_
 				"--chain-cap", "512", "--agent-socket", sock,
 				"--agent-socket-mode", "0666",
 				"--group-access", "tag=untagged,owner=65534,mode=0600", NULL };
-	char add[64 * NR_GROUPS + 256], want[160];
+	char want[160];
 	struct cxldcd_app *app, *again;
 	struct cxldcd_app_map m, m2;
 	struct qmp_client *c;
 	struct child alice;
 	struct dproc p;
 	pid_t agent;
-	size_t len;
 	int raw;
 
 	(void)state;
@@ -447,14 +444,7 @@ static void test_an_application_is_told_when_the_link_drops_and_group_files_are_
 	aargs[1] = p.host;
 	agent = spawn_agent(&p, "agent", aargs);
 	assert_int_equal(wait_count(&p, "stderr.log", "host=0 connected", 1), 1);
-	len = (size_t)sprintf(add, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
-			      "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
-			      "\"region\":0,\"extents\":[");
-	for (int i = 0; i < NR_GROUPS; i++)
-		len += (size_t)sprintf(add + len, "%s{\"offset\":%d,\"len\":2097152}", i ? "," : "",
-				       i * 2 * (int)MiB);
-	sprintf(add + len, "]}}");
-	ok(qmp_client_cmd(c, add, TMO));
+	add_extents(c, 0, 2 * MiB, 0, NR_GROUPS);              /* untagged: 300 groups */
 	assert_int_equal(wait_count(&p, "agent.log", "group-added", NR_GROUPS), NR_GROUPS);
 	/* group 1 has a file of its own; the last ones spilled */
 	assert_int_equal(dproc_count_in(&p, "stderr.log", "no fd left for a file of its group"), 1);
@@ -759,34 +749,14 @@ static int open_answer(int s, int ms, unsigned *nfd)
 	}
 }
 
-/* cxldcd-host as @uid under RLIMIT_NOFILE @nofile, its output in DIR/@name.log. */
-static pid_t spawn_agent_limited(const struct dproc *p, const char *name, uid_t uid,
-				 unsigned nofile, const char *const *args)
+/* cxldcd-host as p's user (p->uid) under RLIMIT_NOFILE @nofile, its output in DIR/@name.log. */
+static pid_t spawn_agent_limited(const struct dproc *p, const char *name, unsigned nofile,
+				 const char *const *args)
 {
-	const char *argv[32] = { getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host" };
-	char log[160];
-	pid_t pid;
-	int n = 1;
+	pid_t pid = dproc_spawn_nofile(p, getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host",
+				       name, args, true, nofile);
 
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	snprintf(log, sizeof(log), "%s/%s.log", p->dir, name);
-	pid = fork();
 	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
-		if (fd < 0 || setrlimit(RLIMIT_NOFILE, &(struct rlimit){ nofile, nofile }) ||
-		    setgroups(0, NULL) || setgid(uid) || setuid(uid))
-			_exit(126);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	dproc_track_pid(pid);
 	return pid;
 }
 
@@ -828,7 +798,7 @@ static void test_an_open_refused_for_the_fds_in_flight_waits_not_dropped(void **
 	dargs[7] = p.host;
 	c = connect_dev(&p, dargs);
 	aargs[1] = p.host;
-	spawn_agent_limited(&p, "agent", AGENT_USER, AGENT_NOFILE, aargs);
+	spawn_agent_limited(&p, "agent", AGENT_NOFILE, aargs);
 	assert_int_equal(wait_count(&p, "stderr.log", "host=0 connected", 1), 1);
 	ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
 			  "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","

@@ -752,24 +752,6 @@ static void test_a_host_asking_gets_a_file_per_group_across_a_restart(void **sta
 
 /* ------------------------------------------------------------ the daemon's fd limit */
 
-/* One QMP add to host 0 of n untagged 2 MiB extents from offset 0: n groups. */
-static void add_2mib_groups(struct qmp_client *c, int n)
-{
-	char *add = malloc(64 * (size_t)n + 256);
-	size_t len;
-
-	assert_non_null(add);
-	len = (size_t)sprintf(add, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
-			      "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
-			      "\"region\":0,\"extents\":[");
-	for (int i = 0; i < n; i++)
-		len += (size_t)sprintf(add + len, "%s{\"offset\":%d,\"len\":2097152}", i ? "," : "",
-				       i * 2 * (int)MiB);
-	sprintf(add + len, "]}}");
-	ok(qmp_client_cmd(c, add, TMO));
-	free(add);
-}
-
 /* Wait until DIR/@name holds @want of @needle; what it holds then. */
 static int wait_count(const struct dproc *p, const char *name, const char *needle, int want)
 {
@@ -830,7 +812,7 @@ static void fdlim_start(struct fdlim *f, int n)
 	f->agent[1] = f->p.host;
 	f->agent_pid = spawn_cli(&f->p, "agent", f->agent);
 	assert_int_equal(wait_count(&f->p, "stderr.log", "host=0 connected", 1), 1);
-	add_2mib_groups(f->c, n);
+	add_extents(f->c, 0, 2 * MiB, 0, (unsigned)n);      /* n untagged groups */
 	assert_int_equal(wait_count(&f->p, "agent.log", "group-added", n), n);
 }
 

@@ -247,23 +247,31 @@ static inline char *tag_status(struct qmp_client *c, const char *dev, int host, 
 }
 
 /*
- * One prescriptive add on device "d0": n 4 KiB extents for host, from 4 KiB
- * block first on (~33 bytes of JSON per extent).
+ * One prescriptive add on device "d0": n extents of size bytes for host,
+ * back to back from offset first * size on (at most ~60 bytes of JSON per
+ * extent).
  */
-static inline void add_4k_extents(struct qmp_client *c, int host, uint64_t first, unsigned n)
+static inline void add_extents(struct qmp_client *c, int host, uint64_t size, uint64_t first,
+			       unsigned n)
 {
-	size_t cap = 256 + 40u * n, len;
+	size_t cap = 256 + 64u * n, len;
 	char *b = malloc(cap);
 
 	assert_non_null(b);
 	len = (size_t)snprintf(b, cap, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d0\","
 			       "\"host-id\":%d,\"selection-policy\":\"prescriptive\",\"region\":0,\"extents\":[", host);
 	for (unsigned i = 0; i < n; i++)
-		len += (size_t)snprintf(b + len, cap - len, "%s{\"offset\":%llu,\"len\":4096}", i ? "," : "",
-					(unsigned long long)((first + i) * 4096));
+		len += (size_t)snprintf(b + len, cap - len, "%s{\"offset\":%llu,\"len\":%llu}", i ? "," : "",
+					(unsigned long long)((first + i) * size), (unsigned long long)size);
 	snprintf(b + len, cap - len, "]}}");
 	ok(qmp_client_cmd(c, b, 30000));
 	free(b);
+}
+
+/* add_extents() of n 4 KiB extents from 4 KiB block first on. */
+static inline void add_4k_extents(struct qmp_client *c, int host, uint64_t first, unsigned n)
+{
+	add_extents(c, host, 4096, first, n);
 }
 
 #endif

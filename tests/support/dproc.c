@@ -91,6 +91,12 @@ int dproc_start(struct dproc *p, const char *const *args)
 pid_t dproc_spawn(const struct dproc *p, const char *bin, const char *name,
 		  const char *const *args, bool as_user)
 {
+	return dproc_spawn_nofile(p, bin, name, args, as_user, 0);
+}
+
+pid_t dproc_spawn_nofile(const struct dproc *p, const char *bin, const char *name,
+			 const char *const *args, bool as_user, unsigned nofile)
+{
 	const char *argv[32] = { bin };
 	char log[sizeof(p->dir) + 80];
 	pid_t pid;
@@ -111,6 +117,9 @@ pid_t dproc_spawn(const struct dproc *p, const char *bin, const char *name,
 	if (pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
+		/* before setuid(): a user may lower its limits, not raise them */
+		if (nofile && setrlimit(RLIMIT_NOFILE, &(struct rlimit){ nofile, nofile }))
+			_exit(125);
 		if (as_user && p->uid && (setgroups(0, NULL) || setgid(p->gid) || setuid(p->uid)))
 			_exit(126);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* after setuid(), which clears it */

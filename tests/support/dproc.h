@@ -65,6 +65,12 @@ int dproc_start(struct dproc *p, const char *const *args);
  */
 pid_t dproc_spawn(const struct dproc *p, const char *bin, const char *name,
 		  const char *const *args, bool as_user);
+/*
+ * dproc_spawn() with the child's RLIMIT_NOFILE, soft and hard, set to
+ * @nofile before it drops to p's user (0: the test's, as dproc_spawn()).
+ */
+pid_t dproc_spawn_nofile(const struct dproc *p, const char *bin, const char *name,
+			 const char *const *args, bool as_user, unsigned nofile);
 /* Connect to p->qmp (retrying while it starts) and negotiate; NULL on failure. */
 struct qmp_client *dproc_connect(struct dproc *p, int timeout_ms);
 /* Connect a stream socket to the Unix socket @path, retrying while the daemon starts; -1 on timeout. */
