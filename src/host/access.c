@@ -116,14 +116,57 @@ struct cxldcd_host_access *access_dup(const struct cxldcd_host_access *acc)
 }
 
 /*
+ * The user database's entry for a name, in a buffer grown while it is too
+ * small (ERANGE: a group's entry holds its members, so a large group's is
+ * tens of kilobytes), up to ID_BUF_MAX.  0 (*found: whether there is one)
+ * or the positive errno of the lookup.
+ */
+#define ID_BUF_MAX (16u << 20)
+
+static int lookup_id(const char *name, bool group, uint32_t *out, bool *found)
+{
+	size_t size = 4096;
+	int rc;
+
+	*found = false;
+	for (;;) {
+		char *buf = malloc(size);
+
+		if (!buf)
+			return ENOMEM;
+		if (group) {
+			struct group gr, *res = NULL;
+
+			rc = getgrnam_r(name, &gr, buf, size, &res);
+			if (res) {
+				*out = (uint32_t)res->gr_gid;
+				*found = true;
+			}
+		} else {
+			struct passwd pw, *res = NULL;
+
+			rc = getpwnam_r(name, &pw, buf, size, &res);
+			if (res) {
+				*out = (uint32_t)res->pw_uid;
+				*found = true;
+			}
+		}
+		free(buf);
+		if (*found || rc != ERANGE || size >= ID_BUF_MAX)
+			return *found ? 0 : rc;
+		size *= 2;
+	}
+}
+
+/*
  * A user or group by name, or by number when all digits (an id need not
  * have a name, as with chown).  (uid_t)-1 is no id.  Return 0, -EINVAL
- * (empty, out of range), -ENOENT.
+ * (empty, out of range), -ENOENT, -ENOMEM.
  */
 static int parse_id(const char *v, bool group, uint32_t *out, char *err, size_t esz)
 {
 	const char *what = group ? "group" : "user";
-	char buf[4096];
+	bool found;
 	int rc;
 
 	if (!*v) {
@@ -143,22 +186,12 @@ static int parse_id(const char *v, bool group, uint32_t *out, char *err, size_t 
 		*out = (uint32_t)u;
 		return 0;
 	}
-	if (group) {
-		struct group gr, *res = NULL;
-
-		rc = getgrnam_r(v, &gr, buf, sizeof(buf), &res);
-		if (res) {
-			*out = (uint32_t)res->gr_gid;
-			return 0;
-		}
-	} else {
-		struct passwd pw, *res = NULL;
-
-		rc = getpwnam_r(v, &pw, buf, sizeof(buf), &res);
-		if (res) {
-			*out = (uint32_t)res->pw_uid;
-			return 0;
-		}
+	rc = lookup_id(v, group, out, &found);
+	if (found)
+		return 0;
+	if (rc == ENOMEM) {
+		fail(err, esz, "%s '%s': out of memory", what, v);
+		return -ENOMEM;
 	}
 	fail(err, esz, "unknown %s '%s'%s%s", what, v, rc ? ": " : "", rc ? strerror(rc) : "");
 	return -ENOENT;

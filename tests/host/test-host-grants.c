@@ -676,6 +676,76 @@ static void test_rules_load_all_or_nothing(void **state)
 	cxldcd_host_access_free(acc);
 }
 
+/* ------------------------------------------------------------ a large group */
+
+/*
+ * glibc's getgrnam_r() answers ERANGE when the caller's buffer cannot hold
+ * the group's entry, members and all: a group of a few hundred members
+ * needs more than 4 KiB.  The name below stands for such a group (the
+ * test's getgrnam_r() is wrapped, meson.build): ERANGE under 64 KiB.
+ */
+#define BIG_GROUP "fz-big-group"
+#define BIG_GID 4242u
+#define BIG_ENTRY (64u << 10)
+
+int __real_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
+		      struct group **res);
+int __wrap_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
+		      struct group **res);
+
+int __wrap_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
+		      struct group **res)
+{
+	if (strcmp(name, BIG_GROUP))
+		return __real_getgrnam_r(name, gr, buf, len, res);
+	*res = NULL;
+	if (len < BIG_ENTRY)
+		return ERANGE;
+	memset(buf, 0, len);
+	strcpy(buf, BIG_GROUP);
+	*gr = (struct group){ .gr_name = buf, .gr_passwd = buf + strlen(buf), .gr_gid = BIG_GID,
+			      .gr_mem = (char **)(buf + 64) };
+	*res = gr;
+	return 0;
+}
+
+/*
+ * A group whose entry needs more than 4 KiB is found (not "unknown group:
+ * Numerical result out of range"), in a rule, a rules file and as the
+ * socket's group.
+ */
+static void test_a_large_group_is_found(void **state)
+{
+	static const char file[] = "tag=untagged,group=" BIG_GROUP "\n";
+	struct cxldcd_host_group_info u = { .tagged = false };
+	struct cxldcd_host_access *acc;
+	struct access_owner o;
+	uint32_t gid = 0;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(cxldcd_host_access_new(&acc), 0);
+	assert_int_equal(cxldcd_host_access_add_rule(acc, "tag=all,group=" BIG_GROUP ",mode=0640", err,
+						     sizeof(err)), 0);
+	assert_string_equal(err, "");
+	access_owner_of(acc, &u, &o);
+	assert_int_equal(o.gid, BIG_GID);
+	assert_int_equal(o.mode, 0640);
+	assert_int_equal(cxldcd_host_access_load(acc, file, strlen(file), err, sizeof(err)), 0);
+	access_owner_of(acc, &u, &o);
+	assert_string_equal(o.rule, "untagged");
+	assert_int_equal(o.gid, BIG_GID);
+	assert_int_equal(cxldcd_host_access_set_socket(acc, 0660, BIG_GROUP, err, sizeof(err)), 0);
+	assert_true(access_sock_group(acc, &gid));
+	assert_int_equal(gid, BIG_GID);
+	/* a name that is nobody's is still unknown */
+	assert_int_equal(cxldcd_host_access_add_rule(acc, "tag=" TAG_A ",group=fz-no-such-group", err,
+						     sizeof(err)), -ENOENT);
+	assert_string_equal(err, "unknown group 'fz-no-such-group'");
+	assert_int_equal(access_nr_rules(acc), 2);
+	cxldcd_host_access_free(acc);
+}
+
 /* ------------------------------------------------------------ fds in flight */
 
 #define AGENT_USER 54337u       /* the daemon's and the agent's user (not root: bound in flight) */
@@ -832,6 +902,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules_load_all_or_nothing),
+		cmocka_unit_test(test_a_large_group_is_found),
 		cmocka_unit_test_teardown(test_a_bad_rules_file_at_start_is_refused, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_sighup_reload_revokes_what_the_new_rules_refuse,
 					  dproc_reap_all),
