@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Seeds for fuzz-app-socket and fuzz-host-agent (formats in
-fuzz/host/fuzz-app-socket.c and fuzz/host/fuzz-host-agent.c).
+"""Seeds for fuzz-app-socket, fuzz-host-agent and fuzz-access-rules (formats
+in fuzz/host/fuzz-app-socket.c, fuzz-host-agent.c and fuzz-access-rules.c).
 
 Written from the application socket's documented layouts (docs/host-link.md,
 "The host agent's application socket"; the message types and sizes of
-src/hostlink/proto.h), not from the code under test.  Usage:
+src/hostlink/proto.h) and the --group-access grammar (docs/host.md), not
+from the code under test.  Usage:
 
     python3 fuzz/host/gen-corpus.py [CORPUSDIR]   (default fuzz/corpus; writes
-    CORPUSDIR/app-socket and CORPUSDIR/host-agent)
+    CORPUSDIR/app-socket, host-agent and access-rules)
 """
 import os
 import struct
@@ -212,11 +213,64 @@ for name in [n for n in AGENT if not n.startswith("gf-")]:
         AGENT["gf-" + name] = bytes([AGENT[name][0] | AGENT_GF]) + AGENT[name][1:]
 
 
+# ---------------------------------------------------------------- access rules
+# byte 0: bits 1:0 the rules before (none, tag=all, untagged and a tag, the
+# three), bit 2 a --group-access value up to the first NUL, bit 3 the file
+# loaded twice; then the file (docs/host.md, --group-access and
+# --group-access-file).
+T1 = "6f1b2a3c-0d4e-4f5a-8b6c-7d8e9fa0b1c2"
+T2 = "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0"   # a preset's tag, upper case
+
+
+def rules(flags, *lines, value=None, end="\n"):
+    head = bytes([flags | (4 if value is not None else 0)])
+    if value is not None:
+        head += value.encode() + b"\0"
+    return head + end.join(lines).encode() + (end.encode() if lines else b"")
+
+
+ACCESS = {
+    "empty": rules(0),
+    "one": rules(0, "tag=all,owner=1000,group=100,mode=0640"),
+    "three": rules(0, "tag=%s,owner=1000,mode=0600" % T1, "tag=untagged,group=100,mode=0660",
+                   "tag=all,mode=0644"),
+    "comments-blanks-crlf": rules(0, "# who may open what", "", "  \t", "\ttag=untagged,mode=0606 \t",
+                                  "   # indented comment", "tag=all,owner=0,group=0", end="\r\n"),
+    "names": rules(0, "tag=all,owner=root,group=root,mode=0666", "tag=untagged,owner=daemon,group=bin"),
+    "order-of-keys": rules(0, "mode=0060,group=5,owner=7,tag=%s" % T1),
+    "mode-short": rules(0, "tag=all,mode=6", "tag=untagged,mode=64", "tag=%s,mode=444" % T1),
+    "max-id": rules(0, "tag=all,owner=4294967294,group=000000000004294967294"),
+    "twice": rules(8, "tag=%s" % T1, "tag=untagged"),
+    "twice-comments-only": rules(8, "# nothing", ""),
+    "over-presets": rules(3, "tag=%s,owner=1,mode=0066" % T1),
+    "dup-preset-tag-case": rules(3, "tag=%s,mode=0600" % T2.lower(), "tag=all"),
+    "value-and-file": rules(0, "tag=untagged,mode=0640", value="tag=all,owner=65534,mode=0604"),
+    "value-bad-file-good": rules(1, "tag=untagged", value="tag=all,mode=0600"),
+    "bad-line-3": rules(2, "tag=%s,owner=2" % T1, "# fine so far", "tag=all,mode=0750"),
+    "bad-unknown-user": rules(0, "tag=all", "tag=untagged,owner=no-such-user-x"),
+    "bad-unknown-group": rules(0, "tag=untagged,group=no-such-group-x,mode=0640"),
+    "bad-id-range": rules(0, "tag=all,owner=4294967295"),
+    "bad-nil-tag": rules(0, "tag=00000000-0000-0000-0000-000000000000"),
+    "bad-uuid": rules(0, "tag=%s" % T1[:-1], "tag=%sz" % T1[:-1]),
+    "bad-repeat-key": rules(0, "tag=all,mode=0600,mode=0640"),
+    "bad-empty-item": rules(0, "tag=all,,mode=0600"),
+    "bad-trailing-comma": rules(0, "tag=all,"),
+    "bad-inner-blank": rules(0, "tag=all, mode=0640"),
+    "bad-no-tag": rules(0, "owner=1,mode=0600"),
+    "bad-dup-tag": rules(0, "tag=untagged", "tag=untagged,mode=0666"),
+    "bad-nul": rules(0, "tag=all") + b"\0tag=untagged\n",
+    "bad-long": rules(0, "tag=all,owner=" + "1" * 520),
+    "bad-mode": rules(0, "tag=all,mode=01666", "tag=untagged,mode=0777", "tag=%s,mode=8" % T1),
+    "bad-value-then-file": rules(1, "tag=untagged", value="tag=all"),
+}
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "corpus")
     for target, prefix, seeds in (("app-socket", "agent", AGENT), ("app-socket", "app", APP),
-                                  ("host-agent", "host", HOST_SEEDS)):
+                                  ("host-agent", "host", HOST_SEEDS),
+                                  ("access-rules", "rules", ACCESS)):
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz-access-rules.c - libFuzzer target for the host agent's access rules
+ * (src/host/access.c): cxldcd-host's --group-access value
+ * (cxldcd_host_access_add_rule()) and its --group-access-file, read at
+ * start and again at SIGHUP (cxldcd_host_access_load()).  The file is
+ * outside input: whoever may write it.
+ *
+ * Input: byte 0 flags, then the text.
+ *   bits 1:0  the rules in force before (0: none; 1: tag=all; 2: untagged
+ *             and one tag; 3: the three), added as --group-access values
+ *   bit 2     the text up to its first NUL is one --group-access value,
+ *             the rest (after the NUL) the file; else all of it the file
+ *   bit 3     the file loaded a second time onto the result
+ *
+ * Checked against the grammar of docs/host.md and cxldcd-host.h, read
+ * here on its own: a line is a rule after blanks (space, tab; CR at its
+ * end too) are taken off, unless empty or starting with '#'; a rule is
+ * KEY=VALUE items split at ',', keys tag (a UUID, untagged or all; not the
+ * nil UUID), owner and group (a name, or a number up to 4294967294), mode
+ * (1 to 4 octal digits, read and write bits only); tag given, no key twice,
+ * no second rule for the same tag, under 512 characters, no NUL.
+ *   - A value or file is accepted exactly when the grammar takes every rule,
+ *     with the code and line of the first bad one otherwise (-EINVAL,
+ *     -ENOENT for an unknown name, -EEXIST for a tag ruled already), and a
+ *     reason; none on success.
+ *   - All or nothing: a refused value or file leaves the set as it was (its
+ *     number of rules, and the owner, group, mode and rule kind of every
+ *     group probed, those the refused text names included).
+ *   - An accepted set decides as the text says: for groups of each tag
+ *     ruled, an untagged group, a tag no rule names and the nil tag, the
+ *     owner, group and mode the first matching rule gives (its tag's, for
+ *     an untagged group the untagged rule, else all, else the process's
+ *     uid and gid, 0600), and for credentials made from the rules (the
+ *     owner, a member by primary or supplementary group, a stranger, root)
+ *     the bits of a file of that owner, group and mode (root: read and
+ *     write); access_every() as every class of group decides.
+ * No crash, sanitizer report or leak.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <grp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host/access.h"
+#include "../fuzz-input.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define M_RULE_TEXT_MAX 512u       /* docs: a rule under 512 characters */
+#define M_MAX_RULES 1024u
+#define M_PROBES 48u
+#define M_CRED_RULES 8u
+
+enum m_kind { M_TAG, M_UNTAGGED, M_ALL };
+
+struct m_rule {
+	enum m_kind kind;
+	uint8_t tag[CXLDCD_HOST_TAG_SIZE];
+	uint32_t uid, gid, mode;
+};
+
+/* The harness's reading of the set: the rules in order, and tags to probe. */
+struct model {
+	uint32_t def_uid, def_gid;
+	struct m_rule rules[M_MAX_RULES];
+	uint32_t n;
+	uint8_t probe[M_PROBES][CXLDCD_HOST_TAG_SIZE];
+	uint32_t nr_probe;
+};
+
+static void add_probe(struct model *m, const uint8_t *tag)
+{
+	for (uint32_t i = 0; i < m->nr_probe; i++)
+		if (!memcmp(m->probe[i], tag, CXLDCD_HOST_TAG_SIZE))
+			return;
+	if (m->nr_probe < M_PROBES)
+		memcpy(m->probe[m->nr_probe++], tag, CXLDCD_HOST_TAG_SIZE);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A UUID: exactly 8-4-4-4-12 hex digits, either case. */
+static bool m_uuid(const char *v, size_t len, uint8_t *tag)
+{
+	size_t k = 0;
+
+	if (len != 36)
+		return false;
+	for (size_t i = 0; i < 36;) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (v[i] != '-')
+				return false;
+			i++;
+			continue;
+		}
+		hi = hexval(v[i]);
+		lo = hexval(v[i + 1]);
+		if (hi < 0 || lo < 0 || i + 1 == 8 || i + 1 == 13 || i + 1 == 18 || i + 1 == 23)
+			return false;
+		tag[k++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	return k == CXLDCD_HOST_TAG_SIZE;
+}
+
+static int m_id(const char *v, size_t len, bool group, uint32_t *out)
+{
+	char name[M_RULE_TEXT_MAX];
+	uint64_t u = 0;
+	bool digits = len > 0;
+
+	if (!len)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++)
+		if (v[i] < '0' || v[i] > '9')
+			digits = false;
+	if (digits) {
+		for (size_t i = 0; i < len; i++) {
+			u = u * 10 + (uint64_t)(v[i] - '0');
+			if (u >= 0xffffffffu)
+				return -EINVAL;    /* 4294967295 is no id */
+		}
+		*out = (uint32_t)u;
+		return 0;
+	}
+	memcpy(name, v, len);
+	name[len] = '\0';
+	/* getgrnam() and getpwnam() size their buffers themselves (one thread here) */
+	if (group) {
+		const struct group *gr = getgrnam(name);
+
+		if (gr) {
+			*out = (uint32_t)gr->gr_gid;
+			return 0;
+		}
+	} else {
+		const struct passwd *pw = getpwnam(name);
+
+		if (pw) {
+			*out = (uint32_t)pw->pw_uid;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int m_mode(const char *v, size_t len, uint32_t *out)
+{
+	uint32_t m = 0;
+
+	if (!len || len > 4)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '7')
+			return -EINVAL;
+		m = m * 8 + (uint32_t)(v[i] - '0');
+	}
+	if (m & ~0666u)
+		return -EINVAL;
+	*out = m;
+	return 0;
+}
+
+static bool m_same(const struct m_rule *a, const struct m_rule *b)
+{
+	return a->kind == b->kind &&
+	       (a->kind != M_TAG || !memcmp(a->tag, b->tag, CXLDCD_HOST_TAG_SIZE));
+}
+
+/*
+ * Rule @s (@len bytes, no NUL) by the grammar, onto the end of m's rules;
+ * 0 or the code the library must give.  A tag it reads is probed, taken
+ * or not.
+ */
+static int m_rule(struct model *m, const char *s, size_t len)
+{
+	static const char *const keys[] = { "tag", "owner", "group", "mode" };
+	struct m_rule r = { .kind = M_ALL, .uid = m->def_uid, .gid = m->def_gid, .mode = 0600 };
+	bool seen[4] = { false };
+	size_t off = 0;
+	int rc;
+
+	if (len >= M_RULE_TEXT_MAX || m->n == M_MAX_RULES)
+		return -EINVAL;
+	for (;;) {
+		const char *item = s + off, *comma = memchr(item, ',', len - off), *eq, *v;
+		size_t ilen = comma ? (size_t)(comma - item) : len - off, klen, vlen;
+		unsigned k;
+
+		eq = memchr(item, '=', ilen);
+		if (!eq || eq == item)
+			return -EINVAL;
+		klen = (size_t)(eq - item);
+		v = eq + 1;
+		vlen = ilen - klen - 1;
+		for (k = 0; k < 4; k++)
+			if (strlen(keys[k]) == klen && !memcmp(keys[k], item, klen))
+				break;
+		if (k == 4 || seen[k])
+			return -EINVAL;
+		seen[k] = true;
+		if (k == 0) {
+			static const uint8_t nil[CXLDCD_HOST_TAG_SIZE];
+
+			if (vlen == 8 && !memcmp(v, "untagged", 8)) {
+				r.kind = M_UNTAGGED;
+			} else if (vlen == 3 && !memcmp(v, "all", 3)) {
+				r.kind = M_ALL;
+			} else if (!m_uuid(v, vlen, r.tag) || !memcmp(r.tag, nil, sizeof(nil))) {
+				return -EINVAL;
+			} else {
+				r.kind = M_TAG;
+				add_probe(m, r.tag);
+			}
+		} else if (k == 3) {
+			if ((rc = m_mode(v, vlen, &r.mode)))
+				return rc;
+		} else if ((rc = m_id(v, vlen, k == 2, k == 1 ? &r.uid : &r.gid))) {
+			return rc;
+		}
+		if (!comma)
+			break;
+		off += ilen + 1;
+	}
+	if (!seen[0])
+		return -EINVAL;
+	for (uint32_t i = 0; i < m->n; i++)
+		if (m_same(&m->rules[i], &r))
+			return -EEXIST;
+	m->rules[m->n++] = r;
+	return 0;
+}
+
+/* A file by the grammar onto m; 0, or the code and (*line) the line of the first bad rule. */
+static int m_load(struct model *m, const char *t, size_t len, uint32_t *line)
+{
+	size_t off = 0;
+
+	*line = 0;
+	while (off < len) {
+		const char *p = t + off, *nl = memchr(p, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - p) : len - off, b = 0, e = n;
+		int rc;
+
+		off += n + (nl ? 1 : 0);
+		++*line;
+		while (b < e && (p[b] == ' ' || p[b] == '\t'))
+			b++;
+		while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r'))
+			e--;
+		if (b == e || p[b] == '#')
+			continue;
+		if (e - b >= M_RULE_TEXT_MAX || memchr(p + b, '\0', e - b))
+			return -EINVAL;
+		if ((rc = m_rule(m, p + b, e - b)))
+			return rc;
+	}
+	return 0;
+}
+
+static const struct m_rule *m_rule_of(const struct model *m, const struct cxldcd_host_group_info *g)
+{
+	const struct m_rule *untagged = NULL, *all = NULL;
+
+	for (uint32_t i = 0; i < m->n; i++) {
+		const struct m_rule *r = &m->rules[i];
+
+		if (r->kind == M_TAG && g->tagged && !memcmp(r->tag, g->tag, CXLDCD_HOST_TAG_SIZE))
+			return r;
+		if (r->kind == M_UNTAGGED && !untagged)
+			untagged = r;
+		if (r->kind == M_ALL && !all)
+			all = r;
+	}
+	return !g->tagged && untagged ? untagged : all;
+}
+
+static void m_owner(const struct model *m, const struct cxldcd_host_group_info *g, uint32_t *uid,
+		    uint32_t *gid, uint32_t *mode, const char **kind)
+{
+	const struct m_rule *r = m_rule_of(m, g);
+
+	*uid = r ? r->uid : m->def_uid;
+	*gid = r ? r->gid : m->def_gid;
+	*mode = r ? r->mode : 0600;
+	*kind = !r ? "default" : r->kind == M_TAG ? "tag" : r->kind == M_ALL ? "all" : "untagged";
+}
+
+static unsigned m_perm(const struct model *m, const struct app_cred *cr,
+		       const struct cxldcd_host_group_info *g)
+{
+	uint32_t uid, gid, mode;
+	const char *kind;
+	bool member;
+
+	m_owner(m, g, &uid, &gid, &mode, &kind);
+	if (cr->uid == 0)
+		return 6;
+	if (cr->uid == uid)
+		return (mode >> 6) & 7;
+	member = cr->gid == gid;
+	for (uint32_t i = 0; i < cr->nr_groups; i++)
+		member |= cr->groups[i] == gid;
+	return member ? (mode >> 3) & 7 : mode & 7;
+}
+
+/* The groups probed: each tag probed, untagged, a tag no rule names, the nil tag. */
+static uint32_t groups_of(const struct model *m, struct cxldcd_host_group_info *gs)
+{
+	uint32_t n = 0;
+	uint8_t other[CXLDCD_HOST_TAG_SIZE];
+	bool named;
+
+	for (uint32_t i = 0; i < m->nr_probe; i++) {
+		gs[n] = (struct cxldcd_host_group_info){ .tagged = true };
+		memcpy(gs[n++].tag, m->probe[i], CXLDCD_HOST_TAG_SIZE);
+	}
+	gs[n++] = (struct cxldcd_host_group_info){ .tagged = false };
+	gs[n++] = (struct cxldcd_host_group_info){ .tagged = true };   /* nil tag */
+	memset(other, 0x5a, sizeof(other));
+	do {
+		named = false;
+		for (uint32_t i = 0; i < m->n; i++)
+			if (m->rules[i].kind == M_TAG &&
+			    !memcmp(m->rules[i].tag, other, CXLDCD_HOST_TAG_SIZE))
+				named = true;
+		other[15]++;
+	} while (named);
+	gs[n] = (struct cxldcd_host_group_info){ .tagged = true };
+	memcpy(gs[n++].tag, other, sizeof(other));
+	return n;
+}
+
+struct snap {
+	uint32_t nr;
+	struct access_owner o[M_PROBES + 3];
+};
+
+static void take(const struct cxldcd_host_access *acc, const struct model *m, struct snap *s)
+{
+	struct cxldcd_host_group_info gs[M_PROBES + 3];
+	uint32_t n = groups_of(m, gs);
+
+	s->nr = access_nr_rules(acc);
+	for (uint32_t i = 0; i < n; i++)
+		access_owner_of(acc, &gs[i], &s->o[i]);
+}
+
+static void same_snap(const struct snap *a, const struct snap *b, uint32_t n)
+{
+	if (a->nr != b->nr)
+		fz_die("a refused text changed the number of rules", NULL);
+	for (uint32_t i = 0; i < n; i++)
+		if (a->o[i].uid != b->o[i].uid || a->o[i].gid != b->o[i].gid ||
+		    a->o[i].mode != b->o[i].mode || strcmp(a->o[i].rule, b->o[i].rule))
+			fz_die("a refused text changed a group's owner, group or mode", NULL);
+}
+
+/* Every decision of acc against the model's. */
+static void check_decisions(const struct cxldcd_host_access *acc, const struct model *m)
+{
+	struct cxldcd_host_group_info gs[M_PROBES + 3];
+	uint32_t ng = groups_of(m, gs), stranger = 4000000000u, ncr = 0;
+	struct app_cred crs[4 * M_CRED_RULES + 4];
+	uint32_t sup[M_CRED_RULES + 1][2];
+
+	if (access_nr_rules(acc) != m->n)
+		fz_die("number of rules differs from the text's", NULL);
+	for (bool again = true; again;) {
+		again = stranger == m->def_uid;
+		for (uint32_t i = 0; i < m->n; i++)
+			again |= m->rules[i].uid == stranger;
+		if (again)
+			stranger--;
+	}
+	crs[ncr++] = (struct app_cred){ .uid = 0, .gid = 0 };
+	crs[ncr++] = (struct app_cred){ .uid = stranger, .gid = 77777 };
+	crs[ncr++] = (struct app_cred){ .uid = m->def_uid, .gid = 77777 };
+	crs[ncr++] = (struct app_cred){ .uid = stranger, .gid = m->def_gid };
+	for (uint32_t k = 0; k < m->n && k <= M_CRED_RULES; k++) {
+		/* the first rules, and the last */
+		const struct m_rule *r = &m->rules[k < M_CRED_RULES ? k : m->n - 1];
+
+		sup[k][0] = 1;
+		sup[k][1] = r->gid;
+		crs[ncr++] = (struct app_cred){ .uid = r->uid, .gid = 77777 };
+		crs[ncr++] = (struct app_cred){ .uid = stranger, .gid = r->gid };
+		crs[ncr++] = (struct app_cred){ .uid = stranger, .gid = 77777, .groups = sup[k],
+						.nr_groups = 2 };
+		if (ncr >= sizeof(crs) / sizeof(crs[0]))
+			break;
+	}
+	for (uint32_t i = 0; i < ng; i++) {
+		struct access_owner o;
+		uint32_t uid, gid, mode;
+		const char *kind;
+
+		access_owner_of(acc, &gs[i], &o);
+		m_owner(m, &gs[i], &uid, &gid, &mode, &kind);
+		if (o.uid != uid || o.gid != gid || o.mode != mode || strcmp(o.rule, kind))
+			fz_die("a group's owner, group, mode or rule is not the text's", NULL);
+		for (uint32_t c = 0; c < ncr; c++)
+			if (access_perm(acc, &crs[c], &gs[i]) != m_perm(m, &crs[c], &gs[i]))
+				fz_die("access_perm() is not the mode's bits for the credentials", NULL);
+	}
+	for (uint32_t c = 0; c < ncr; c++) {
+		for (unsigned need = 4; need <= 6; need += 2) {
+			/* every class: each tag ruled, untagged, any other tag */
+			struct cxldcd_host_group_info g = { .tagged = false };
+			struct access_owner weak;
+			bool every = (m_perm(m, &crs[c], &g) & need) == need;
+
+			g = gs[ng - 1];        /* a tag no rule names */
+			every &= (m_perm(m, &crs[c], &g) & need) == need;
+			for (uint32_t i = 0; i < m->n; i++) {
+				if (m->rules[i].kind != M_TAG)
+					continue;
+				memcpy(g.tag, m->rules[i].tag, CXLDCD_HOST_TAG_SIZE);
+				every &= (m_perm(m, &crs[c], &g) & need) == need;
+			}
+			if (access_every(acc, &crs[c], need, &weak) != every)
+				fz_die("access_every() is not every class's decision", NULL);
+		}
+	}
+}
+
+static void check_err(int rc, const char *err, uint32_t line)
+{
+	char want[32];
+
+	if (!rc) {
+		if (err[0])
+			fz_die("a reason given for an accepted text", err);
+		return;
+	}
+	if (!err[0])
+		fz_die("a refusal without a reason", NULL);
+	if (line) {
+		snprintf(want, sizeof(want), "line %u: ", line);
+		if (strncmp(err, want, strlen(want)))
+			fz_die("a refusal names another line", err);
+	}
+}
+
+/*
+ * The text's verdict @want (model @m read it, from @before) against the
+ * library's @rc; refused: acc as it was (@s0, taken before with every tag
+ * the text names probed), m back to @before with those probes.
+ */
+static void verdict(struct cxldcd_host_access *acc, struct model *m, struct model *before,
+		    const struct snap *s0, int want, int rc, const char *err, uint32_t line)
+{
+	struct snap *s1 = malloc(sizeof(*s1));
+	struct cxldcd_host_group_info gs[M_PROBES + 3];
+
+	if (!s1)
+		fz_die("out of memory", NULL);
+	if (rc != want) {
+		char d[64];
+
+		snprintf(d, sizeof(d), "returned %d, the grammar says %d (line %u)", rc, want, line);
+		fz_die("the library and the grammar differ", d);
+	}
+	check_err(rc, err, line);
+	if (rc) {
+		take(acc, before, s1);
+		same_snap(s0, s1, groups_of(before, gs));
+		*m = *before;
+	}
+	check_decisions(acc, m);
+	free(s1);
+}
+
+/* @m read (a copy of) @before's text: @before probes its tags too. */
+static void probe_text(struct model *before, const struct model *m)
+{
+	for (uint32_t i = 0; i < m->nr_probe; i++)
+		add_probe(before, m->probe[i]);
+}
+
+/* The file @t onto acc and m (cxldcd_host_access_load()), checked. */
+static void load(struct cxldcd_host_access *acc, struct model *m, const char *t, size_t len)
+{
+	struct model *before = malloc(sizeof(*before));
+	struct snap *s0 = malloc(sizeof(*s0));
+	char err[512];
+	uint32_t line;
+	int want;
+
+	if (!before || !s0)
+		fz_die("out of memory", NULL);
+	*before = *m;
+	want = m_load(m, t, len, &line);
+	probe_text(before, m);
+	take(acc, before, s0);
+	memset(err, 'x', sizeof(err));
+	verdict(acc, m, before, s0, want, cxldcd_host_access_load(acc, t, len, err, sizeof(err)),
+		err, want ? line : 0);
+	free(before);
+	free(s0);
+}
+
+/* One --group-access value @v onto acc and m (cxldcd_host_access_add_rule()), checked. */
+static void add_value(struct cxldcd_host_access *acc, struct model *m, const char *v)
+{
+	struct model *before = malloc(sizeof(*before));
+	struct snap *s0 = malloc(sizeof(*s0));
+	char err[512];
+	int want;
+
+	if (!before || !s0)
+		fz_die("out of memory", NULL);
+	*before = *m;
+	want = m_rule(m, v, strlen(v));
+	probe_text(before, m);
+	take(acc, before, s0);
+	memset(err, 'x', sizeof(err));
+	verdict(acc, m, before, s0, want, cxldcd_host_access_add_rule(acc, v, err, sizeof(err)),
+		err, 0);
+	free(before);
+	free(s0);
+}
+
+static const char *const presets[] = {
+	"tag=all,owner=1000,group=100,mode=0640",
+	"tag=untagged,owner=1001,mode=0604",
+	"tag=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0,group=2000,mode=0066",
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cxldcd_host_access *acc;
+	struct model *m;
+	const char *t;
+	size_t len;
+	uint8_t flags;
+
+	if (!size)
+		return 0;
+	flags = data[0];
+	t = (const char *)data + 1;
+	len = size - 1;
+	m = calloc(1, sizeof(*m));
+	if (!m || cxldcd_host_access_new(&acc))
+		fz_die("out of memory", NULL);
+	m->def_uid = (uint32_t)geteuid();
+	m->def_gid = (uint32_t)getegid();
+	for (unsigned i = 0; i < 3; i++)
+		if ((0x07060100u >> (8 * (flags & 3))) & (1u << i)) /* none; all; the others; three */
+			add_value(acc, m, presets[i]);
+	if (flags & 4) {
+		const char *nul = memchr(t, '\0', len);
+		char *v = malloc((nul ? (size_t)(nul - t) : len) + 1);
+		size_t vlen = nul ? (size_t)(nul - t) : len;
+
+		if (!v)
+			fz_die("out of memory", NULL);
+		memcpy(v, t, vlen);
+		v[vlen] = '\0';
+		add_value(acc, m, v);
+		free(v);
+		t += nul ? vlen + 1 : vlen;
+		len -= nul ? vlen + 1 : vlen;
+	}
+	load(acc, m, t, len);
+	if (flags & 8)
+		load(acc, m, t, len);
+	cxldcd_host_access_free(acc);
+	free(m);
+	return 0;
+}
