@@ -48,6 +48,24 @@
  *  11  the next (v & 3) + 1 steps' pumps are one round each, v (1) (an
  *      OPEN or a CLOSE can come while a move has group A paused)
  *
+ * Byte 0 bit 2 (agent side): the rules change while the agent serves, as
+ * cxldcd-host does at SIGHUP.  Application k has its own credentials (uid
+ * and gid 1000 + k; applications 0 and 2 also in group 2000: the agent's
+ * reading of SO_PEERCRED and SO_PEERGROUPS, access_cred_of(), is wrapped
+ * for them), the rules start as the agent's defaults (its own user's,
+ * 0600: nothing for them), an OPEN's g bit 4 asks for a read-only open,
+ * and the kinds are mod 13, with
+ *  12  new rules: r1, r2 (1 each), a rules file (cxldcd_host_access_load())
+ *      of up to four lines: group A's tag owner 1000 group 2000 mode
+ *      M[r1 & 7] (unless r1 bit 6), untagged owner 1001 group 1002 mode
+ *      M[(r1 >> 3) & 7] (unless r1 bit 7), all owner 1003 group 2000 mode
+ *      M[r2 & 7] (unless r2 bit 3), group C's tag owner 1002 mode
+ *      M[r2 >> 5] (if r2 bit 4); M = 0, 0400, 0600, 0640, 0660, 0604,
+ *      0606, 0666; then cxldcd_host_set_access().  Checked: it returns
+ *      the number of opens revoked (>= 0), and a group no connected
+ *      application may read any more is open nowhere (open_count 0)
+ *      when it returns.
+ *
  * Application side (byte 0 bit 0 set): a listening socket plays the agent
  * and a cxldcd_app connects to it.  First the agent's whole stream is
  * written (steps below, in order), then the socket is shut down for writing,
@@ -73,6 +91,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +105,7 @@
 #include "cxldcd/cxldcd-host.h"
 #include "hostlink/hostlink.h"
 #include "hostlink/proto.h"
+#include "host/access.h"
 #include "mem/mem.h"
 #include "../cci/steps.h"
 #include "../fuzz-input.h"
@@ -102,6 +122,53 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define PAGE 4096u
 
 static char dir[64], link_path[96], app_path[96];
+
+/* Byte 0 bit 2: the applications' own credentials, rules that change. */
+static bool rules_mode;
+
+/*
+ * Application k's client socket is bound to this abstract address
+ * (@pid: several fuzz processes may run), which the agent sees as its
+ * peer's: how the wrapped access_cred_of() tells the applications apart.
+ */
+static int app_addr(struct sockaddr_un *sa, unsigned k)
+{
+	int n;
+
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	n = snprintf(sa->sun_path + 1, sizeof(sa->sun_path) - 1, "fz-app-%d-%u", (int)getpid(), k);
+	return (int)offsetof(struct sockaddr_un, sun_path) + 1 + n;
+}
+
+int __real_access_cred_of(int fd, struct app_cred *cr);
+int __wrap_access_cred_of(int fd, struct app_cred *cr);
+
+/* The agent's reading of a peer's credentials; in rules mode, application k's are uid 1000 + k. */
+int __wrap_access_cred_of(int fd, struct app_cred *cr)
+{
+	int rc = __real_access_cred_of(fd, cr);
+	struct sockaddr_un peer, want;
+	socklen_t len = sizeof(peer);
+
+	if (rc || !rules_mode || getpeername(fd, (struct sockaddr *)&peer, &len))
+		return rc;
+	for (unsigned k = 0; k < 4; k++) {
+		int wl = app_addr(&want, k);
+
+		if ((int)len != wl || memcmp(&peer, &want, (size_t)wl))
+			continue;
+		access_cred_fini(cr);
+		cr->uid = cr->gid = 1000 + k;
+		if (!(k & 1)) {
+			cr->groups = malloc(sizeof(*cr->groups));
+			if (!cr->groups)
+				return -ENOMEM;
+			cr->groups[0] = 2000;
+			cr->nr_groups = 1;
+		}
+	}
+	return rc;
+}
 
 /* The sockets' directory, on the first input. */
 static void init_dir(void)
@@ -152,6 +219,7 @@ struct az {
 	struct cxldcd_host *h1;     /* host 1's agent: shares group A's extents on demand */
 	unsigned short_steps;       /* kind 11: steps left whose pumps are one round each */
 	bool short_now;
+	struct cxldcd_host_access *acc;  /* rules mode: the rules in force (NULL: defaults) */
 };
 
 static uint64_t host_clock(void *opaque)
@@ -437,6 +505,13 @@ static struct app *app_get(struct az *z, unsigned k)
 	if (a->fd >= 0)
 		return a;
 	a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (a->fd >= 0 && rules_mode) {
+		struct sockaddr_un me;
+		int ml = app_addr(&me, k);
+
+		if (bind(a->fd, (struct sockaddr *)&me, (socklen_t)ml) < 0)
+			fz_die("bind an application's address", strerror(errno));
+	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", app_path);
 	if (a->fd < 0 || connect(a->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		fz_die("connect to the application socket", NULL);
@@ -468,6 +543,71 @@ static void pick_group(struct az *z, struct in *in, uint8_t g, uint64_t *id, uin
 		fz_tag(tag, (uint16_t)*id);
 }
 
+/* Kind 12 (rules mode): new rules from r1, r2, in force through cxldcd_host_set_access(). */
+static void new_rules(struct az *z, uint8_t r1, uint8_t r2)
+{
+	static const unsigned modes[8] = { 0, 0400, 0600, 0640, 0660, 0604, 0606, 0666 };
+	struct cxldcd_host_group_info g[16];
+	struct cxldcd_host_access *acc;
+	char text[512], t1[37], t2[37], err[256];
+	uint8_t tag[16];
+	size_t n = 0;
+	uint32_t ng;
+	int rc;
+
+	fz_tag(tag, 1);
+	cxldcd_tag_format(tag, t1);
+	fz_tag(tag, 2);
+	cxldcd_tag_format(tag, t2);
+	if (!(r1 & 0x40))
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "tag=%s,owner=1000,group=2000,mode=%04o\n", t1, modes[r1 & 7]);
+	if (!(r1 & 0x80))
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "tag=untagged,owner=1001,group=1002,mode=%04o\n",
+				      modes[(r1 >> 3) & 7]);
+	if (!(r2 & 0x08))
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "tag=all,owner=1003,group=2000,mode=%04o\n", modes[r2 & 7]);
+	if (r2 & 0x10)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "tag=%s,owner=1002,mode=%04o\n", t2,
+				      modes[r2 >> 5]);
+	if (cxldcd_host_access_new(&acc))
+		fz_die("cxldcd_host_access_new", NULL);
+	if (cxldcd_host_access_load(acc, text, n, err, sizeof(err)))
+		fz_die("the harness's rules refused", err);
+	rc = cxldcd_host_set_access(z->h, acc);
+	if (rc < 0)
+		fz_die("cxldcd_host_set_access", strerror(-rc));
+	cxldcd_host_access_free(z->acc);
+	z->acc = acc;
+	/* a group no connected application may read is open nowhere now */
+	ng = cxldcd_host_list_groups(z->h, g, 16);
+	for (uint32_t i = 0; i < ng && i < 16; i++) {
+		bool reader = false;
+
+		for (unsigned k = 0; k < NR_APPS; k++) {
+			struct app_cred cr = { .uid = 1000 + k, .gid = 1000 + k };
+			uint32_t g2000 = 2000;
+
+			if (!(k & 1)) {
+				cr.groups = &g2000;
+				cr.nr_groups = 1;
+			}
+			if (z->app[k].fd >= 0 && access_perm(acc, &cr, &g[i]) & ACCESS_READ)
+				reader = true;
+		}
+		if (!reader && g[i].open_count) {
+			char d[96];
+
+			snprintf(d, sizeof(d), "group id=%llu open_count %u, no application may read it",
+				 (unsigned long long)g[i].id, g[i].open_count);
+			fz_die("new rules left a grant they refuse", d);
+		}
+	}
+	pump(z);
+}
+
 static void az_step(struct az *z, struct in *in)
 {
 	uint8_t op = in_u8(in), v, buf[HL_HDR_SIZE + 256];
@@ -479,7 +619,7 @@ static void az_step(struct az *z, struct in *in)
 
 	z->short_now = z->short_steps > 0;
 	z->short_steps -= z->short_now;
-	switch ((op >> 2) % 12) {
+	switch ((op >> 2) % (rules_mode ? 13 : 12)) {
 	case 0:
 		a = app_get(z, op & 3);
 		n = in_bytes(in, in_u8(in), &p);
@@ -503,6 +643,8 @@ static void az_step(struct az *z, struct in *in)
 		rq.id = id;
 		if (v & 8)
 			memcpy(rq.tag, tag, 16);
+		if (rules_mode && (v & 16))
+			rq.flags = HL_APP_OPEN_F_READ_ONLY;
 		wwr_init(&w, buf, sizeof(buf));
 		hl_msg_begin(&w, HL_APP_OPEN_REQ, ++z->seq);
 		hl_enc_app_open_req(&w, &rq);
@@ -587,6 +729,10 @@ static void az_step(struct az *z, struct in *in)
 	case 11:
 		z->short_steps = (in_u8(in) & 3) + 1;
 		break;
+	case 12:
+		v = in_u8(in);
+		new_rules(z, v, in_u8(in));
+		break;
 	}
 	z->short_now = false;
 	fz_check(z->ld.dev);
@@ -601,6 +747,7 @@ static void agent_side(const uint8_t *data, size_t size, bool group_files)
 	for (int i = 0; i < MAX_STEPS && in.off < in.len; i++)
 		az_step(&z, &in);
 	az_teardown(&z);
+	cxldcd_host_access_free(z.acc);
 }
 
 /* ========================================================== application side */
@@ -777,10 +924,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	init_dir();
 	fds_before = nr_open_fds();
-	if (data[0] & 1)
+	if (data[0] & 1) {
 		app_side(data + 1, size - 1);
-	else
+	} else {
+		rules_mode = data[0] & 4;
 		agent_side(data + 1, size - 1, data[0] & 2);
+		rules_mode = false;
+	}
 	if (nr_open_fds() != fds_before)
 		fz_die("file descriptor leaked", NULL);
 	return 0;

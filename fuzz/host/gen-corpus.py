@@ -85,6 +85,53 @@ AGENT = {
                           st(SHORT, 0, 0), st(HOST1, 0, H1_ASKED), opn(2, A)),
 }
 
+# byte 0 bit 2: application k is uid and gid 1000 + k (0 and 2 also in
+# group 2000), kinds mod 13, kind 12 new rules (r1, r2; fuzz-app-socket.c):
+# mode index M = 0, 0400, 0600, 0640, 0660, 0604, 0606, 0666
+RULES = 12
+NO_TAG_RULE, NO_UNTAGGED_RULE, NO_ALL_RULE, C_RULE = 0x40, 0x80, 0x08, 0x10
+RO = 16      # OPEN's g bit 4 in rules mode: read-only
+
+
+def rules_agent(*steps, files=True):
+    return bytes([4 | (2 if files else 0)]) + b"".join(steps)
+
+
+def rl(a_mode, untagged_mode, all_mode, c_mode=None, r1=0, r2=0):
+    """A owner 1000 group 2000, untagged owner 1001 group 1002, all owner 1003
+    group 2000, C owner 1002: mode indexes."""
+    r1 |= a_mode | untagged_mode << 3
+    r2 |= all_mode | ((C_RULE | c_mode << 5) if c_mode is not None else 0)
+    return st(RULES, 0, r1, r2)
+
+
+EVERYONE = rl(2, 2, 7)            # A: 1000 rw, B: 1001 rw, the rest 0666
+NOBODY = rl(0, 0, 0)
+AGENT.update({
+    "rules-revoke-all": rules_agent(EVERYONE, opn(0, A), opn(1, B), opn(3, C), opn(2, C), NOBODY,
+                                    st(LIST, 0), st(CLOSE, 0, A), st(CLOSE, 3, C), opn(1, B)),
+    "rules-group-read": rules_agent(rl(3, 2, 2), opn(2, A | RO), opn(2, A), opn(0, A), st(LIST, 2),
+                                    rl(2, 2, 2), st(LIST, 2), opn(2, A | RO), st(CLOSE, 0, A)),
+    "rules-others-read": rules_agent(rl(0, 0, 5), opn(1, C | RO), opn(3, C), rl(0, 0, 2), st(LIST, 1),
+                                     st(CLOSE, 1, C), opn(3, C | RO)),
+    "rules-drop-tag-rule": rules_agent(rl(2, 2, 0), opn(0, A, True), rl(2, 2, 0, r1=NO_TAG_RULE),
+                                       opn(0, A), rl(0, 0, 6, r1=NO_TAG_RULE | NO_UNTAGGED_RULE),
+                                       opn(3, B), opn(3, A)),
+    "rules-c-rule": rules_agent(rl(0, 0, 7), opn(2, C), opn(1, C), rl(0, 0, 7, 2), st(LIST, 2),
+                                st(HANGUP, 2, 0), rl(0, 0, 7, r2=NO_ALL_RULE)),
+    "rules-release-deferred": rules_agent(EVERYONE, opn(3, C), st(RELEASE, 0, C), st(LIST, 3),
+                                          NOBODY, st(LIST, 3), st(CLOSE, 3, C)),
+    "rules-move": rules_agent(EVERYONE, st(HOST1, 0, H1_SHARE), opn(0, A), st(SHORT, 0, 1),
+                              st(HOST1, 0, H1_FORCED), rl(0, 2, 7), opn(0, A), st(LIST, 0)),
+    "rules-forced-then-revoke": rules_agent(EVERYONE, opn(1, B), st(FORCE, 0, 2 | 4), rl(2, 0, 7),
+                                            st(READD, 0, 2 | 4), st(LIST, 1)),
+    # without a file per group: an open needs the rights on every group (the shared file)
+    "rules-shared-file": rules_agent(rl(7, 7, 7), opn(0, A), opn(3, B), opn(1, C), rl(7, 3, 7), st(LIST, 3),
+                                     opn(2, C), rl(7, 7, 7), opn(0, B), files=False),
+    "rules-writable-to-read": rules_agent(rl(7, 7, 7), opn(1, A), opn(2, A), rl(3, 3, 3),
+                                          opn(2, A), st(LIST, 1)),
+})
+
 # ----------------------------------------------------------- application side
 S_RAW, S_MSG, S_OPEN_RSP, S_REVOKE, C_LIST, C_OPEN, C_CLOSE, C_PROCESS = range(8)
 
