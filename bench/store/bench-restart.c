@@ -295,7 +295,7 @@ static uint64_t append_host(struct store *st, uint64_t h, uint64_t base, uint64_
 	for (uint64_t i = 0; i < m; i++)
 		p += sprintf(p, "%s{\"offset\":%llu,\"len\":%llu}", i ? "," : "",
 			     (unsigned long long)((base + i) * stride * blk), (unsigned long long)blk);
-	sprintf(p, "]}}");
+	memcpy(p, "]}}", sizeof("]}}"));
 	append_text(st, text, seq++);
 	free(text);
 	for (uint64_t i = 0; i < m; i += per) {
@@ -437,7 +437,7 @@ static void append_release(struct store *st, uint64_t h, uint64_t base, uint64_t
 		p += sprintf(p, "%s{\"offset\":%llu,\"len\":%llu}", i ? "," : "",
 			     (unsigned long long)((base + i) * stride * blk_size),
 			     (unsigned long long)blk_size);
-	sprintf(p, "]}}");
+	memcpy(p, "]}}", sizeof("]}}"));
 	append_text(st, text, seq);
 	free(text);
 }

@@ -73,7 +73,7 @@ void core_bg_status(const struct cxldcd_dev *dev, uint16_t owner, struct core_bg
 	if (st->running)
 		st->percent = (uint8_t)((dev->now - b->start_ns) * 100 / b->dur_ns);
 	else
-		st->percent = b->aborted ? (uint8_t)((end - b->start_ns) * 100 / b->dur_ns) : 100;
+		st->percent = (uint8_t)(b->aborted ? (end - b->start_ns) * 100 / b->dur_ns : 100);
 	st->rc = st->running ? CXLDCD_RC_SUCCESS :
 				b->aborted ? CXLDCD_RC_ABORTED : (enum cxldcd_rc)b->result;
 }

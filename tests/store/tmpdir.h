@@ -51,7 +51,7 @@ static inline char *tmpdir_join(const char *dir, const char *name)
 {
 	char *p;
 
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
+	if (!dir || !name || asprintf(&p, "%s/%s", dir, name) < 0)
 		return NULL;
 	return p;
 }
