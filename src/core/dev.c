@@ -603,58 +603,39 @@ static bool host_next(struct host_walk *w)
 /*
  * A page of extents with their holds reads three objects per entry
  * (allocation, hold, tag), each a cache miss once the state outgrows the
- * cache: start loading the allocations 16 entries ahead and what they point
- * to 8 ahead (into the next leaf too; a step that hits the cache takes a few
- * ns, a miss ~100).  The first call loads the whole first stretch.
+ * cache.  As core_extent_list() does, gather up to LIST_BATCH allocations
+ * from the tree leaves first and start loading them all, then their holds
+ * and tags, then read them: the misses of a batch overlap instead of
+ * following one another.
  */
-static const struct alloc *ahead(const struct host_walk *w, uint32_t d)
-{
-	const struct bt_node *l = bt_leaf(&w->c);
-	uint32_t p = bt_pos(&w->c) + d;
-
-	if (p < l->n)
-		return l->l.val[p];
-	l = bt_leaf_after(&w->c);
-	p -= bt_leaf(&w->c)->n;
-	return l && p < l->n ? l->l.val[p] : NULL;
-}
-
-static void warm_ahead(const struct host_walk *w, bool first)
-{
-	for (uint32_t d = first ? 1 : 16; d <= 16; d++) {
-		const struct alloc *a = ahead(w, d);
-
-		if (a)
-			__builtin_prefetch(a);
-	}
-	for (uint32_t d = first ? 0 : 8; d <= 8; d++) {
-		const struct alloc *a = ahead(w, d);
-
-		if (!a)
-			continue;
-		__builtin_prefetch(a->holders);
-		if (a->tag)
-			__builtin_prefetch(a->tag);
-	}
-}
-
-static const struct hx *host_hold(const struct host_walk *w)
-{
-	return alloc_holder(bt_val(&w->c), w->host);
-}
+#define LIST_BATCH 64u
 
 enum cxldcd_rc core_extent_list_info(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
 				     uint32_t max, struct core_extent_info *out, uint32_t *nr_out)
 {
 	struct host_walk w = { .dev = dev, .host = host };
+	const struct alloc *a[LIST_BATCH];
 	uint32_t i = 0;
 
 	*nr_out = 0;
 	if (!core_host_ok(dev, host) || start > dev->hosts[host].nr_acc)
 		return CXLDCD_RC_INVALID_INPUT;
 	for (bool ok = max && host_seek(&w, start); ok; ok = i < max && host_next(&w)) {
-		warm_ahead(&w, !i);
-		core_info(dev, host_hold(&w), &out[i++]);
+		uint32_t n = 0;
+
+		do {
+			a[n] = bt_val(&w.c);
+			__builtin_prefetch(a[n++]);
+		} while (n < LIST_BATCH && i + n < max && (ok = host_next(&w)));
+		for (uint32_t j = 0; j < n; j++) {
+			__builtin_prefetch(a[j]->holders);
+			if (a[j]->tag)
+				__builtin_prefetch(a[j]->tag);
+		}
+		for (uint32_t j = 0; j < n; j++)
+			core_info(dev, alloc_holder(a[j], host), &out[i++]);
+		if (!ok)
+			break;
 	}
 	*nr_out = i;
 	return CXLDCD_RC_SUCCESS;
@@ -667,8 +648,6 @@ enum cxldcd_rc core_extent_list_info(const struct cxldcd_dev *dev, uint16_t host
  * following one another (what a page costs once the state outgrows the
  * cache).  The extent is the allocation's, so the host's hold is not read.
  */
-#define LIST_BATCH 64u
-
 enum cxldcd_rc core_extent_list(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
 				uint32_t max, struct cxldcd_extent *out, uint32_t *nr_out)
 {

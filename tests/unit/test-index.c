@@ -422,6 +422,151 @@ static void test_tag_slots_stay_within_one_and_a_half_a_tag(void **state)
 	tenv_free(e);
 }
 
+/* ------------------------------------------------- accepted extents, whole */
+
+static void three_hosts_shared(struct cxldcd_dev_cfg *c)
+{
+	c->evlog_depth = 65535;
+	c->max_tags = NT;
+	c->nr_hosts = 3;
+	c->regions[1].sharable = true;
+}
+
+/*
+ * The host's accepted extents as a plain walk reads them: every allocation
+ * of each region tree (regions by base, DPA order), kept when the host holds
+ * it accepted, described by core_info().
+ */
+static uint32_t plain_walk(const struct cxldcd_dev *dev, uint16_t h, struct core_extent_info *out)
+{
+	uint32_t n = 0;
+
+	for (unsigned k = 0; k < dev->cfg.nr_regions; k++) {
+		struct bt_cur c;
+
+		for (bool ok = bt_first(&dev->reg[dev->reg_order[k]].allocs, &c); ok; ok = bt_next(&c)) {
+			const struct hx *x = alloc_holder(bt_val(&c), h);
+
+			if (x && !x->g)
+				core_info(dev, x, &out[n++]);
+		}
+	}
+	return n;
+}
+
+/* One random step: an add (2 MiB blocks, pairs at unit u), a shared tag, a split, a pending release. */
+static void info_step(struct tenv *e, uint32_t *unit, uint32_t *shared, uint32_t *v)
+{
+	uint32_t op = rnd(10), n;
+	uint16_t h = (uint16_t)rnd(3);
+	struct cxldcd_extent x[2] = { { 0 } };
+
+	if (op < 5 && *unit < 1024) {
+		uint64_t at = (uint64_t)(*unit * 389u % 1024u) * 4 * MiB;
+
+		(*unit)++;
+		x[0] = (struct cxldcd_extent){ .dpa = at, .len = (1 + rnd(2)) * 2 * MiB };
+		if (rnd(4))
+			tag_of(x[0].tag, ++*v);
+		assert_int_equal(add_ext(e, h, x, 1), CXLDCD_RC_SUCCESS);
+		assert_int_equal(accept_all(e, h), CXLDCD_RC_SUCCESS);
+	} else if (op < 7 && *shared < 1000) {
+		/* host 0 accepts a sharable tag (one or two extents), then the others */
+		uint64_t at = 4 * GiB + (uint64_t)(*shared * 389u % 1024u) * 4 * MiB;
+		struct core_add_req req = { .policy = CXLDCD_ADD_ENABLE_SHARED };
+		uint32_t nx = 1 + rnd(2);
+
+		(*shared)++;
+		for (uint32_t i = 0; i < nx; i++) {
+			x[i] = (struct cxldcd_extent){ .dpa = at + i * 2 * MiB, .len = 2 * MiB,
+						       .shared_seq = (uint16_t)(nx - 1 - i) };
+			tag_of(x[i].tag, *v + 1);
+		}
+		++*v;
+		assert_int_equal(add_ext(e, 0, x, nx), CXLDCD_RC_SUCCESS);
+		assert_int_equal(accept_all(e, 0), CXLDCD_RC_SUCCESS);
+		memcpy(req.tag, x[0].tag, 16);
+		for (req.host = 1; req.host < 3; req.host++) {
+			if (rnd(3) == 0)
+				continue;
+			assert_int_equal(core_add(e->dev, &req, NULL, &e->diag), CXLDCD_RC_SUCCESS);
+			assert_int_equal(accept_all(e, req.host), CXLDCD_RC_SUCCESS);
+		}
+	} else if (core_extent_count(e->dev, h) &&
+		   core_extent_list(e->dev, h, rnd(core_extent_count(e->dev, h)), 1, x, &n) == 0 &&
+		   n == 1 && x[0].dpa < 4 * GiB) {
+		if (op < 9 && x[0].len > 2 * MiB) {
+			/* the host gives back the first block: the extent splits */
+			assert_int_equal(rel_dc(e, h, x[0].dpa, 2 * MiB), CXLDCD_RC_SUCCESS);
+		} else {
+			/* the FM asks for it back: the hold's release is pending */
+			struct core_release_req req = { .host = h, .policy = CXLDCD_RELEASE_PRESCRIPTIVE,
+							.sanitize = rnd(2), .nr_extents = 1,
+							.extents = x };
+
+			(void)core_release(e->dev, &req, &e->diag);
+		}
+	}
+	for (uint16_t o = 0; o < 3; o++)
+		drain(e, o);
+	drain(e, CORE_OWNER_FM);
+}
+
+/*
+ * core_extent_list_info() pages (batched, prefetching) give, byte for
+ * byte, the slices of a plain walk of the region trees: random starts and
+ * page sizes from 1 to past two batches, a full paging by 64 (what the
+ * memory's bind at a start asks), on three hosts with untagged, tagged,
+ * split, shared (several holds per allocation) and release-pending extents.
+ */
+static void test_extent_info_pages_agree_with_plain_walk(void **state)
+{
+	enum { MAXP = 200 };
+	struct tenv *e = tenv_new(three_hosts_shared);
+	static struct core_extent_info ref[4 * NT], got[4 * NT];
+	uint32_t unit = 0, shared = 0, v = 0, seen = 0, pend = 0, multi = 0;
+
+	(void)state;
+	rng = 7;
+	for (uint32_t step = 0; step < 3000; step++) {
+		info_step(e, &unit, &shared, &v);
+		if (step % 300 != 299)
+			continue;
+		for (uint16_t h = 0; h < 3; h++) {
+			uint32_t nr = plain_walk(e->dev, h, ref), n, at = 0;
+
+			assert_int_equal(core_extent_count(e->dev, h), nr);
+			for (int k = 0; k < 40; k++) {
+				uint32_t start = rnd(nr + 1), max = 1 + rnd(MAXP);
+
+				memset(got, 0xa5, sizeof(got[0]) * MAXP);
+				assert_int_equal(core_extent_list_info(e->dev, h, start, max, got, &n),
+						 CXLDCD_RC_SUCCESS);
+				assert_int_equal(n, nr - start < max ? nr - start : max);
+				assert_memory_equal(got, ref + start, sizeof(got[0]) * n);
+			}
+			memset(got, 0xa5, sizeof(got[0]) * (nr + 1));
+			do {
+				assert_int_equal(core_extent_list_info(e->dev, h, at, 64, got + at, &n),
+						 CXLDCD_RC_SUCCESS);
+				at += n;
+			} while (n);
+			assert_int_equal(at, nr);
+			assert_memory_equal(got, ref, sizeof(got[0]) * nr);
+			assert_int_equal(core_extent_list_info(e->dev, h, nr + 1, 1, got, &n),
+					 CXLDCD_RC_INVALID_INPUT);
+			seen += nr;
+			for (uint32_t i = 0; i < nr; i++) {
+				pend += ref[i].release_pending;
+				multi += h && ref[i].ext.dpa >= 4 * GiB; /* a hold beside host 0's */
+			}
+		}
+	}
+	assert_true(seen > 10000 && pend > 100 && multi > 1000);
+	assert_invariants(e->dev);
+	tenv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_tag_index_growth_out_of_memory_changes_nothing),
 		cmocka_unit_test(test_group_ring_growth_out_of_memory_changes_nothing),
 		cmocka_unit_test(test_tag_slots_stay_within_one_and_a_half_a_tag),
+		cmocka_unit_test(test_extent_info_pages_agree_with_plain_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
