@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-list.c - what the walk of a restart's memory binding costs per
+ * extent: core_extent_list_info() (allocation, host's hold and tag of each
+ * extent, what mem_dev_sync() reads) against core_extent_list() (allocation
+ * and tag), both in pages of 64 as their callers ask, over every extent of
+ * a host, on a device restored from a snapshot (core_restore(): the memory
+ * layout a daemon restart walks), cold and warm.
+ *
+ * The device: one region of 64 KiB blocks, two hosts; N extents, each with
+ * a tag of its own, accepted by host 0 at every other block.  Cold: the
+ * caches are emptied (64 MiB written) before the walk; warm: the walk
+ * follows the same walk (a restart's bind comes after the load wrote the
+ * state, in between).  The median per extent of the thread's CPU time is
+ * printed (min in parentheses).
+ *
+ * Usage: bench-list [reps [small [big]]]   (defaults 9 1000 100000;
+ * build with --buildtype=release to measure).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/core.h"
+#include "../core/drain.h"
+
+#define BLK (64ull << 10)
+#define BATCH 1000u
+#define PAGE 64u
+#define MAX_REPS 31u
+#define FLUSH (64u << 20)
+
+static double cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void die(const char *what, const struct cxldcd_diag *d)
+{
+	fprintf(stderr, "bench-list: %s failed: %s\n", what, d ? d->text : "");
+	exit(1);
+}
+
+static void tag_of(uint32_t i, uint8_t t[CXLDCD_TAG_SIZE])
+{
+	uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ull + 1, y = x ^ (x >> 29) ^ 0xabcdefull;
+
+	memcpy(t, &x, 8);
+	memcpy(t + 8, &y, 8);
+}
+
+static struct cxldcd_dev *new_dev(uint32_t n)
+{
+	struct cxldcd_dev_cfg cfg;
+	struct cxldcd_dev *dev;
+	struct cxldcd_diag d;
+
+	core_cfg_default(&cfg);
+	cfg.nr_regions = 1;
+	cfg.regions[0].len = cfg.regions[0].decode_len = 256ull << 30;
+	cfg.regions[0].block_size = BLK;
+	cfg.regions[0].supported_block_mask = BLK;
+	cfg.nr_hosts = 2;
+	cfg.max_extents = n + 16;
+	cfg.max_tags = n + 16;
+	cfg.evlog_depth = 4096;
+	if (core_dev_new(&cfg, &dev, &d))
+		die("dev_new", &d);
+	return dev;
+}
+
+static void populate(struct cxldcd_dev *dev, uint32_t n)
+{
+	static struct cxldcd_extent x[BATCH];
+	static struct cxldcd_range r[BATCH];
+	struct core_add_req req = { .policy = CXLDCD_ADD_PRESCRIPTIVE, .extents = x };
+	struct cxldcd_diag d;
+
+	for (uint32_t done = 0; done < n; done += req.nr_extents) {
+		req.nr_extents = n - done < BATCH ? n - done : BATCH;
+		for (uint32_t i = 0; i < req.nr_extents; i++) {
+			x[i] = (struct cxldcd_extent){ .dpa = 2ull * (done + i) * BLK, .len = BLK };
+			tag_of(done + i, x[i].tag);
+			r[i] = (struct cxldcd_range){ x[i].dpa, BLK };
+		}
+		if (core_add(dev, &req, NULL, &d))
+			die("add", &d);
+		if (core_add_response(dev, 0, r, req.nr_extents, false, &d))
+			die("accept", &d);
+		bench_drain_dc_log(dev, 0);
+		bench_drain_dc_log(dev, CORE_OWNER_FM);
+	}
+}
+
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void flush(void)
+{
+	static volatile uint8_t *buf;
+
+	if (!buf)
+		buf = malloc(FLUSH);
+	for (size_t i = 0; buf && i < FLUSH; i += 64)
+		buf[i] = (uint8_t)i;
+}
+
+/* One walk of every extent of host 0; returns a checksum so the walk is not dropped. */
+static uint64_t walk(const struct cxldcd_dev *dev, bool info)
+{
+	static struct core_extent_info xi[PAGE];
+	static struct cxldcd_extent x[PAGE];
+	uint32_t start = 0, n;
+	uint64_t sum = 0;
+
+	do {
+		if (info) {
+			if (core_extent_list_info(dev, 0, start, PAGE, xi, &n))
+				die("list_info", NULL);
+			for (uint32_t i = 0; i < n; i++)
+				sum += xi[i].ext.dpa + xi[i].ext.tag[0] + xi[i].release_pending;
+		} else {
+			if (core_extent_list(dev, 0, start, PAGE, x, &n))
+				die("list", NULL);
+			for (uint32_t i = 0; i < n; i++)
+				sum += x[i].dpa + x[i].tag[0];
+		}
+		start += n;
+	} while (n);
+	if (start != core_extent_count(dev, 0))
+		die("walk", &(struct cxldcd_diag){ .text = "short walk" });
+	return sum;
+}
+
+static void run(uint32_t n, uint32_t reps)
+{
+	struct cxldcd_dev *a = new_dev(n), *b = new_dev(n);
+	double t[4][MAX_REPS];
+	struct cxldcd_diag d;
+	uint64_t sum = 0;
+	uint8_t *snap;
+	size_t len;
+
+	populate(a, n);
+	if (core_snapshot(a, &snap, &len))
+		die("snapshot", NULL);
+	core_dev_free(a);
+	if (core_restore(b, snap, len, &d))
+		die("restore", &d);
+	free(snap);
+	for (uint32_t r = 0; r <= reps; r++) {
+		for (int k = 0; k < 4; k++) {
+			double c0;
+
+			if (k < 2)
+				flush();
+			c0 = cpu_ns();
+			sum += walk(b, k % 2 == 0);
+			if (r)
+				t[k][r - 1] = (cpu_ns() - c0) / n;
+		}
+	}
+	for (int k = 0; k < 4; k++)
+		qsort(t[k], reps, sizeof(double), dcmp);
+	printf("%8u  cold: %6.1f (%5.1f) %6.1f (%5.1f)   warm: %6.1f (%5.1f) %6.1f (%5.1f)   [%llx]\n", n,
+	       t[0][reps / 2], t[0][0], t[1][reps / 2], t[1][0], t[2][reps / 2], t[2][0], t[3][reps / 2],
+	       t[3][0], (unsigned long long)(sum & 0xfff));
+	core_dev_free(b);
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t reps = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 9;
+	uint32_t small_n = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 1000;
+	uint32_t big_n = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 100000;
+
+	if (!reps || reps > MAX_REPS || !small_n || !big_n) {
+		fprintf(stderr, "usage: bench-list [reps (1..%u) [small [big]]]\n", MAX_REPS);
+		return 2;
+	}
+	printf("walk of every extent of a host in pages of %u, after a restore; CPU ns per extent, median (min)"
+	       " of %u;\ncold: caches emptied first, warm: right after the same walk;"
+	       " each: core_extent_list_info(), core_extent_list()\n", PAGE, reps);
+	run(small_n, reps);
+	run(big_n, reps);
+	return 0;
+}
