@@ -37,6 +37,12 @@ struct mem_backend {
 	 * memory serves one device: a trusted one keeps its fd).
 	 */
 	const struct mem_dev *tag_dev;
+	/*
+	 * A replay checker (mem_dev_new_checker()) whose last walk of the
+	 * model's accepted extents noted this backend: what a restart with
+	 * nothing replayed since keeps (mem_dev_checker_restart_same()).
+	 */
+	const struct mem_dev *tag_walked;
 	struct mem_fd_scan scan;   /* of fd, in the current bind pass (store.h) */
 };
 

@@ -167,7 +167,11 @@ static void layout_of(const struct cxldcd_dev *dev, struct mem_layout *l)
 	}
 }
 
-/* What mem_dev_sync() would note of the extents the model @dev has accepted. */
+/*
+ * What mem_dev_sync() would note of the extents the model @dev has accepted.
+ * The backends it noted are remembered (tag_walked): a restart with nothing
+ * replayed since notes the same ones (mem_dev_checker_restart_same()).
+ */
 static void checker_note_accepted(struct mem_dev *md, const struct cxldcd_dev *dev)
 {
 	if (md->mode != MEM_DEV_TAGGED)
@@ -184,6 +188,12 @@ static void checker_note_accepted(struct mem_dev *md, const struct cxldcd_dev *d
 			start += n;
 		} while (n);
 	}
+	/* called on a checker with no notes (new, or just cleared): these are the walk's */
+	for (struct mem_backend *b = mem_registry_first(md->reg); b; b = mem_registry_next(md->reg, b))
+		if (b->tag_dev == md)
+			b->tag_walked = md;
+		else if (b->tag_walked == md)
+			b->tag_walked = NULL;
 }
 
 int mem_dev_new_checker(const struct cxldcd_dev *dev, struct mem_registry *reg,
@@ -228,6 +238,19 @@ bool mem_dev_checker_restart(struct mem_dev *md, const struct cxldcd_dev *dev)
 	checker_note_accepted(md, dev);
 	/* what is accepted now was noted before: a count that differs means some was forgotten */
 	return tag_backends_of(md) != before;
+}
+
+bool mem_dev_checker_restart_same(struct mem_dev *md)
+{
+	bool forgot = false;
+
+	/* what mem_dev_checker_restart() notes again is what its last walk noted */
+	for (struct mem_backend *b = mem_registry_first(md->reg); b; b = mem_registry_next(md->reg, b))
+		if (b->tag_dev == md && b->tag_walked != md) {
+			b->tag_dev = NULL;
+			forgot = true;
+		}
+	return forgot;
 }
 
 struct mem_backend *mem_dev_tag_backend_next(const struct mem_dev *md,

@@ -218,8 +218,12 @@ void mem_dev_free(struct mem_dev *md)
 	}
 	for (struct mem_backend *b = md->reg ? mem_registry_first(md->reg) : NULL; b;
 	     b = mem_registry_next(md->reg, b))
+	{
 		if (b->tag_dev == md)
 			b->tag_dev = NULL;
+		if (b->tag_walked == md)
+			b->tag_walked = NULL;
+	}
 	if (md->backing)
 		md->backing->users--;
 	if (md->lsa)

@@ -238,6 +238,15 @@ void mem_dev_checker_accepted(struct mem_dev *md, const struct core_extent_info 
  */
 bool mem_dev_checker_restart(struct mem_dev *md, const struct cxldcd_dev *dev);
 /*
+ * mem_dev_checker_restart_same() - mem_dev_checker_restart() when the
+ * model's accepted extents and the registry are what they were at the
+ * checker's last walk of them (mem_dev_new_checker() or
+ * mem_dev_checker_restart(): a start that replayed no record since): the
+ * same result, without walking the extents again.  Only notes made since
+ * that walk (mem_dev_checker_note(): a snapshot's claims) can be forgotten.
+ */
+bool mem_dev_checker_restart_same(struct mem_dev *md);
+/*
  * mem_dev_tag_backend_next() - the tag-backed backends @md notes as holding
  * its device's capacity of their tag (bound since @md was made, and held or
  * let go since: the rule lasts as long as @md), one after @b (NULL: the

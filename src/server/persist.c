@@ -105,7 +105,7 @@ struct replay {
 	size_t rsp_cap;
 };
 
-static bool replay_checks_restart(struct server_ctx *s);
+static bool replay_checks_restart(struct server_ctx *s, bool same);
 static bool replay_checks_free(struct server_ctx *s);
 
 static int replay_cci(struct replay *r, const struct store_rec *rec, char *err, size_t cap)
@@ -201,7 +201,7 @@ static int replay_one(void *opaque, const struct store_rec *rec)
 		}
 		if (r->restart_text && rec->len == strlen(r->restart_text) &&
 		    !memcmp(rec->data, r->restart_text, rec->len)) {
-			replay_checks_restart(s);
+			replay_checks_restart(s, false);
 			rc = 0;
 			break;
 		}
@@ -1159,14 +1159,20 @@ static int replay_checks_note(struct server_ctx *s, json_t *claims, char *err, s
  * A restart: a new memory notes only what is accepted now.  True when that
  * changed what the checkers refuse: then the start is journaled
  * (MEMORY_RESTART), so that a later replay forgets at the same point.
+ * same: nothing ran since the checkers were made (no record replayed), so
+ * what is accepted now is what their walk noted then: not walked again.
  */
-static bool replay_checks_restart(struct server_ctx *s)
+static bool replay_checks_restart(struct server_ctx *s, bool same)
 {
 	bool changed = false;
 
-	for (size_t i = 0; i < s->nr_devs; i++)
-		if (s->devs[i]->replay_check)
-			changed |= mem_dev_checker_restart(s->devs[i]->replay_check, s->devs[i]->dev);
+	for (size_t i = 0; i < s->nr_devs; i++) {
+		struct mem_dev *c = s->devs[i]->replay_check;
+
+		if (c)
+			changed |= same ? mem_dev_checker_restart_same(c)
+					: mem_dev_checker_restart(c, s->devs[i]->dev);
+	}
 	return changed;
 }
 
@@ -1244,7 +1250,7 @@ int srv_state_open(struct server_ctx *s, const char *dir, char *err, size_t cap)
 		if (rc)     /* a record that fails again, a checksum, a gap: say what to do */
 			snprintf(err + strlen(err), cap - strlen(err), "%s", STORE_BROKEN);
 	}
-	restarted = !rc && replay_checks_restart(s);
+	restarted = !rc && replay_checks_restart(s, r.n == 0);
 	if (!rc)        /* 0002h of the background erases answered Internal Error (owed-proof.c) */
 		srv_proof_results_load(s);
 	owed = srv_owed_settle(s, !rc);

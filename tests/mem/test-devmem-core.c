@@ -986,6 +986,71 @@ static void test_trusted_hosts_have_no_file_per_group(void **state)
 	assert_int_equal(mem_dev_host_group_files(f->md, 9, true, f->err, sizeof(f->err)), -EINVAL);
 }
 
+/* The ids of the backends checker @c notes as its device's, "a,b," in registry order. */
+static const char *noted(const struct mem_dev *c)
+{
+	static char ids[128];
+
+	ids[0] = 0;
+	for (struct mem_backend *b = mem_dev_tag_backend_next(c, NULL); b;
+	     b = mem_dev_tag_backend_next(c, b))
+		snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s,", mem_backend_id(b));
+	return ids;
+}
+
+/*
+ * A replay checker's restart with nothing replayed since it was made
+ * (mem_dev_checker_restart_same(), no walk) forgets what
+ * mem_dev_checker_restart() (a walk of the accepted extents) forgets: a
+ * snapshot's claim on a backend no accepted extent is on, not the backend
+ * host 0's accepted extent is on; a second restart forgets nothing.  What
+ * an earlier checker's walk noted is not taken for a later one's (made
+ * after the extent was let go, maybe at the same address).
+ */
+static void test_a_checker_restart_without_a_walk_forgets_what_a_walk_forgets(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_dev_cfg cfg;
+	struct core_region_info ri;
+	struct mem_dev_cfg mc = { .mode = MEM_DEV_TAGGED };
+	struct cxldcd_extent e;
+	struct mem_dev *c;
+
+	core_cfg_default(&cfg);
+	assert_int_equal(core_dev_new(&cfg, &f->dev, &f->diag), 0);
+	assert_int_equal(core_region_get(f->dev, 0, &ri), 0);
+	f->base[0] = ri.base;
+	backend(f, "ta", 4 * MiB, TAG_A);
+	backend(f, "tb", 4 * MiB, TAG_B);
+	e = ext(f->base[0], 2 * MiB, TAG_A, 0);
+	assert_int_equal(add(f, 0, &e, 1), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+
+	for (int walk = 0; walk < 2; walk++) {
+		assert_int_equal(mem_dev_new_checker(f->dev, f->reg, &mc, &c, f->err, sizeof(f->err)),
+				 0);
+		assert_string_equal(noted(c), "ta,");
+		assert_int_equal(mem_dev_checker_note(c, mem_registry_find(f->reg, "tb")), 0);
+		assert_string_equal(noted(c), "ta,tb,");
+		assert_true(walk ? mem_dev_checker_restart(c, f->dev) : mem_dev_checker_restart_same(c));
+		assert_string_equal(noted(c), "ta,");
+		assert_false(mem_dev_checker_restart_same(c));
+		assert_false(mem_dev_checker_restart(c, f->dev));
+		assert_false(mem_dev_checker_restart_same(c));
+		assert_string_equal(noted(c), "ta,");
+		mem_dev_free(c);
+	}
+
+	/* host 0 lets go: a checker made now walks nothing, and a claim on ta is forgotten */
+	release_dc(f, 0, f->base[0], 2 * MiB);
+	assert_int_equal(mem_dev_new_checker(f->dev, f->reg, &mc, &c, f->err, sizeof(f->err)), 0);
+	assert_string_equal(noted(c), "");
+	assert_int_equal(mem_dev_checker_note(c, mem_registry_find(f->reg, "ta")), 0);
+	assert_true(mem_dev_checker_restart_same(c));
+	assert_string_equal(noted(c), "");
+	mem_dev_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1008,6 +1073,7 @@ int main(void)
 		T(test_groups_past_the_cap_spill_into_the_per_backend_view),
 		T(test_a_bind_out_of_fds_spills_instead_of_failing),
 		T(test_a_switch_in_slices_survives_a_release_between_them),
+		T(test_a_checker_restart_without_a_walk_forgets_what_a_walk_forgets),
 #undef T
 	};
 

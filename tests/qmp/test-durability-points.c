@@ -493,6 +493,55 @@ static void test_a_tag_let_go_before_a_restart_is_free_for_another_device(void *
 }
 
 /*
+ * The same across a clean stop: its snapshot (seq 4) notes fa as d0's (a
+ * tag claim), and the start after it replays no record, so the checkers'
+ * restart reuses the walk they made of the accepted extents at the load
+ * (mem_dev_checker_restart_same()) instead of walking them again.  It must
+ * still forget fa and journal the restart: d1's add naming TAG_A is
+ * acknowledged, and a kill and a start that replays the restart and the
+ * add give the same devices (without the restart record the replay
+ * refused the add and lost it).
+ */
+static void test_a_tag_let_go_before_a_clean_stop_is_free_for_another_device(void **state)
+{
+	struct dproc p;
+	struct qmp_client *c;
+	struct two_devs t;
+	struct cxldcd_event ev[64];
+	json_t *before, *after;
+	int none;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	two_devs_args(&t, &p);
+	assert_int_equal(dproc_start(&p, t.argv), 0);
+	assert_non_null(c = dproc_connect(&p, TMO));
+	add_one(c, 0);                                  /* d0, host 0, TAG_A */
+	assert_int_equal(host_read_dc_log(c, "d0", 0, ev, 64), 1);
+	assert_int_equal(host_send_ranges(c, "d0", 0, 0x4802, ev, 1), 0);      /* bound */
+	assert_int_equal(host_send_ranges(c, "d0", 0, 0x4803, ev, 1), 0);      /* let go */
+	none = dproc_count_in(&p, "stderr.log", ": 0 journal record(s) replayed");
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
+	qmp_client_free(c);
+	c = restart(&p, t.argv);
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "loaded (journal seq=4)"), 1);
+	assert_int_equal(dproc_count_in(&p, "stderr.log", ": 0 journal record(s) replayed"), none + 1);
+	json_decref(expect_ok(qmp_client_cmd(c, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{\"path\":\"d1\",\"host-id\":0,"
+			   "\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\"" TAG_A "\","
+			   "\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO)));
+	before = both_devs(c);
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	c = restart(&p, t.argv);
+	assert_int_equal(dproc_count_in(&p, "stderr.log", "loaded (journal seq=4)"), 2);
+	assert_int_equal(dproc_count_in(&p, "stderr.log", ": 2 journal record(s) replayed"), 1);
+	after = both_devs(c);
+	assert_same_then_free(before, after);
+	qmp_client_free(c);
+}
+
+/*
  * Two devices, one tagged backend fa: d0's host accepts and lets go of
  * TAG_A's capacity (seq 1 add, 2 0101h, 3 4802h: bound, 4 4803h: let go),
  * and snapshot 4 is written; the daemon still notes fa as d0's.
@@ -1000,6 +1049,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_tag_another_device_bound_in_a_snapshot_stays_refused,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_tag_let_go_before_a_restart_is_free_for_another_device,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_tag_let_go_before_a_clean_stop_is_free_for_another_device,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_tag_let_go_before_a_snapshot_stays_refused_after_it,
 					  dproc_reap_all),
