@@ -14,6 +14,13 @@
  * state, in between).  The median per extent of the thread's CPU time is
  * printed (min in parentheses).
  *
+ * Then a tag-backed start's memory work on the same restored device with
+ * its extents spread over NTAGS tags, each a memory-backend-ram: the replay
+ * checker (mem_dev_new_checker(), a walk), its restart after a replay
+ * (mem_dev_checker_restart(), a walk) or after none
+ * (mem_dev_checker_restart_same(), none), the memory's bind
+ * (mem_dev_new() + mem_dev_sync(), a walk); CPU ms, median.
+ *
  * Usage: bench-list [reps [small [big]]]   (defaults 9 1000 100000;
  * build with --buildtype=release to measure).
  */
@@ -22,7 +29,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/tag.h"
 #include "core/core.h"
+#include "mem/mem.h"
 #include "../core/drain.h"
 
 #define BLK (64ull << 10)
@@ -30,6 +39,7 @@
 #define PAGE 64u
 #define MAX_REPS 31u
 #define FLUSH (64u << 20)
+#define NTAGS 64u
 
 static double cpu_ns(void)
 {
@@ -140,6 +150,114 @@ static uint64_t walk(const struct cxldcd_dev *dev, bool info)
 	return sum;
 }
 
+static void uuid_of(uint32_t t, char s[37])
+{
+	snprintf(s, 37, "%08x-0000-4000-8000-%012x", t + 1, t + 1);
+}
+
+/* n extents accepted by host 0, extent i on tag i % NTAGS (its tag's capacity in DPA order). */
+static void populate_tagged(struct cxldcd_dev *dev, uint32_t n)
+{
+	static struct cxldcd_extent x[BATCH];
+	static struct cxldcd_range r[BATCH];
+	struct core_add_req req = { .policy = CXLDCD_ADD_PRESCRIPTIVE, .extents = x };
+	struct cxldcd_diag d;
+	char u[37];
+
+	for (uint32_t done = 0; done < n; done += req.nr_extents) {
+		req.nr_extents = n - done < BATCH ? n - done : BATCH;
+		for (uint32_t i = 0; i < req.nr_extents; i++) {
+			x[i] = (struct cxldcd_extent){ .dpa = 2ull * (done + i) * BLK, .len = BLK };
+			uuid_of((done + i) % NTAGS, u);
+			common_tag_parse(u, x[i].tag, NULL, 0);
+			r[i] = (struct cxldcd_range){ x[i].dpa, BLK };
+		}
+		if (core_add(dev, &req, NULL, &d))
+			die("add", &d);
+		if (core_add_response(dev, 0, r, req.nr_extents, false, &d))
+			die("accept", &d);
+		bench_drain_dc_log(dev, 0);
+		bench_drain_dc_log(dev, CORE_OWNER_FM);
+	}
+}
+
+static double median_of(double *v, uint32_t n)
+{
+	qsort(v, n, sizeof(*v), dcmp);
+	return v[n / 2];
+}
+
+static void run_tagged(uint32_t n, uint32_t reps)
+{
+	struct cxldcd_dev *a = new_dev(n), *b = new_dev(n);
+	struct mem_dev_cfg mc = { .mode = MEM_DEV_TAGGED, .trusted = true };
+	double t[4][MAX_REPS];
+	struct mem_registry *reg;
+	struct mem_dev *md;
+	struct cxldcd_diag d;
+	char err[256], u[37], id[16];
+	uint8_t *snap;
+	size_t len;
+
+	populate_tagged(a, n);
+	if (core_snapshot(a, &snap, &len))
+		die("snapshot", NULL);
+	core_dev_free(a);
+	if (core_restore(b, snap, len, &d))
+		die("restore", &d);
+	free(snap);
+	if (mem_registry_new(&reg))
+		die("registry", NULL);
+	for (uint32_t i = 0; i < NTAGS; i++) {
+		struct mem_backend_props p = { .type = "memory-backend-ram", .id = id, .tag = u,
+					       .size = ((uint64_t)n / NTAGS + 1) * BLK };
+
+		uuid_of(i, u);
+		snprintf(id, sizeof(id), "t%u", i);
+		if (mem_registry_add(reg, &p, NULL, err, sizeof(err)))
+			die(err, NULL);
+	}
+	for (uint32_t r = 0; r <= reps; r++) {
+		struct mem_dev *c;
+		double c0 = cpu_ns();
+
+		if (mem_dev_new_checker(b, reg, &mc, &c, err, sizeof(err)))
+			die(err, NULL);
+		if (r)
+			t[0][r - 1] = (cpu_ns() - c0) / 1e6;
+		c0 = cpu_ns();
+		if (mem_dev_checker_restart(c, b))
+			die("restart", &(struct cxldcd_diag){ .text = "forgot some" });
+		if (r)
+			t[1][r - 1] = (cpu_ns() - c0) / 1e6;
+		c0 = cpu_ns();
+		if (mem_dev_checker_restart_same(c))
+			die("restart_same", &(struct cxldcd_diag){ .text = "forgot some" });
+		if (r)
+			t[2][r - 1] = (cpu_ns() - c0) / 1e6;
+		if (!mem_dev_tag_backend_next(c, NULL))
+			die("checker", &(struct cxldcd_diag){ .text = "noted nothing" });
+		mem_dev_free(c);
+	}
+	/* the memory's bind once (its observer stays on the device) */
+	{
+		struct mem_dev_stats st;
+		double c0 = cpu_ns();
+
+		if (mem_dev_new(b, reg, &mc, &md, err, sizeof(err)) || mem_dev_sync(md, b, err, sizeof(err)))
+			die(err, NULL);
+		t[3][0] = (cpu_ns() - c0) / 1e6;
+		mem_dev_stats_get(md, &st);
+		if (st.nr_bound != n)
+			die("sync", &(struct cxldcd_diag){ .text = "not every extent bound" });
+	}
+	printf("%8u  checker made %7.2f   restart: walked %7.2f, not walked %7.3f   bind (once) %7.2f\n", n,
+	       median_of(t[0], reps), median_of(t[1], reps), median_of(t[2], reps), t[3][0]);
+	core_dev_free(b);
+	mem_dev_free(md);
+	mem_registry_free(reg);
+}
+
 static void run(uint32_t n, uint32_t reps)
 {
 	struct cxldcd_dev *a = new_dev(n), *b = new_dev(n);
@@ -191,5 +309,8 @@ int main(int argc, char **argv)
 	       " each: core_extent_list_info(), core_extent_list()\n", PAGE, reps);
 	run(small_n, reps);
 	run(big_n, reps);
+	printf("\na tag-backed start (%u tags, memory-backend-ram), CPU ms, median of %u:\n", NTAGS, reps);
+	run_tagged(small_n, reps);
+	run_tagged(big_n, reps);
 	return 0;
 }
