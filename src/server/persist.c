@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1120,11 +1119,13 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	load_pump(s, true);
 	/* pass 1: the magic and the checksum, before anything is made from it */
 	b.fd = open(path, O_RDONLY | O_CLOEXEC);
+	rc = b.fd < 0 ? -errno : 0;
 	b.w.buf = malloc(LOAD_WINDOW);
 	b.w.cap = LOAD_WINDOW;
 	b.w.fill = frd_fill;
 	b.w.opaque = &b;
-	rc = b.fd < 0 ? -errno : !b.w.buf ? -ENOMEM : frd_check(s, &b, &len, &crc, magic, sum);
+	if (!rc)
+		rc = !b.w.buf ? -ENOMEM : frd_check(s, &b, &len, &crc, magic, sum);
 	t_read = loop_now_ms();
 	if (rc) {
 		snprintf(err, cap, "snapshot %s: %s%s", path, strerror(-rc), SNAP_LOST);
