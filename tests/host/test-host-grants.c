@@ -698,13 +698,15 @@ int __wrap_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
 {
 	if (strcmp(name, BIG_GROUP))
 		return __real_getgrnam_r(name, gr, buf, len, res);
+	static char *no_members[] = { NULL };
+
 	*res = NULL;
 	if (len < BIG_ENTRY)
 		return ERANGE;
 	memset(buf, 0, len);
 	strcpy(buf, BIG_GROUP);
 	*gr = (struct group){ .gr_name = buf, .gr_passwd = buf + strlen(buf), .gr_gid = BIG_GID,
-			      .gr_mem = (char **)(buf + 64) };
+			      .gr_mem = no_members };
 	*res = gr;
 	return 0;
 }
