@@ -66,6 +66,62 @@ static void fail(char *err, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Outside text (a rule, a user or group name) for quoting in a message:
+ * printable ASCII and well-formed UTF-8 stay as they are; a control byte
+ * (C0, DEL, a C1 code point), a byte of invalid UTF-8, the quote ' and the
+ * backslash become \xHH, \' and \\, so the message holds no byte that a
+ * terminal or a log would act on and stays one line.  Cut to fit in buf
+ * (never inside an escape); returns buf.
+ */
+#define QUOTE_MAX (4u * RULE_TEXT_MAX + 1u)
+static const char *quote(char buf[QUOTE_MAX], const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	while (*p) {
+		unsigned n = 0, c = *p;
+		uint32_t cp = 0;
+
+		if (c >= 0xc2 && c <= 0xf4) {     /* lead byte: check the sequence */
+			n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+			cp = c & (0x7fu >> n);
+			for (unsigned i = 1; i < n; i++) {
+				if ((p[i] & 0xc0) != 0x80) {
+					n = 0;
+					break;
+				}
+				cp = cp << 6 | (p[i] & 0x3fu);
+			}
+			if (n && ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+				  cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0))
+				n = 0;    /* overlong, surrogate, too large, or a C1 control */
+		} else if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
+			n = 1;
+		}
+		if (n) {
+			if (o + n >= QUOTE_MAX)
+				break;
+			memcpy(buf + o, p, n);
+			o += n;
+			p += n;
+			continue;
+		}
+		if (o + 4 >= QUOTE_MAX)
+			break;
+		if (c == '\\' || c == '\'') {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else {
+			o += (size_t)sprintf(buf + o, "\\x%02x", c);
+		}
+		p++;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 int cxldcd_host_access_new(struct cxldcd_host_access **out)
 {
 	struct cxldcd_host_access *acc;
@@ -166,6 +222,7 @@ static int lookup_id(const char *name, bool group, uint32_t *out, bool *found)
 static int parse_id(const char *v, bool group, uint32_t *out, char *err, size_t esz)
 {
 	const char *what = group ? "group" : "user";
+	char q[QUOTE_MAX];
 	bool found;
 	int rc;
 
@@ -180,7 +237,7 @@ static int parse_id(const char *v, bool group, uint32_t *out, char *err, size_t 
 			if (u < UINT32_MAX) /* past it: out of range below, whatever follows */
 				u = u * 10 + (unsigned)(*p - '0');
 		if (u >= UINT32_MAX) {
-			fail(err, esz, "%s id '%s' out of range (0..4294967294)", what, v);
+			fail(err, esz, "%s id '%s' out of range (0..4294967294)", what, quote(q, v));
 			return -EINVAL;
 		}
 		*out = (uint32_t)u;
@@ -190,10 +247,10 @@ static int parse_id(const char *v, bool group, uint32_t *out, char *err, size_t 
 	if (found)
 		return 0;
 	if (rc == ENOMEM) {
-		fail(err, esz, "%s '%s': out of memory", what, v);
+		fail(err, esz, "%s '%s': out of memory", what, quote(q, v));
 		return -ENOMEM;
 	}
-	fail(err, esz, "unknown %s '%s'%s%s", what, v, rc ? ": " : "", rc ? strerror(rc) : "");
+	fail(err, esz, "unknown %s '%s'%s%s", what, quote(q, v), rc ? ": " : "", rc ? strerror(rc) : "");
 	return -ENOENT;
 }
 
@@ -202,21 +259,22 @@ static int parse_mode(const char *v, uint32_t *out, char *err, size_t esz)
 {
 	uint32_t m = 0;
 	size_t n = strlen(v);
+	char q[QUOTE_MAX];
 
 	if (!n || n > 4) {
-		fail(err, esz, "mode '%s': expected 1 to 4 octal digits, e.g. 0640", v);
+		fail(err, esz, "mode '%s': expected 1 to 4 octal digits, e.g. 0640", quote(q, v));
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (v[i] < '0' || v[i] > '7') {
-			fail(err, esz, "mode '%s': expected octal digits, e.g. 0640", v);
+			fail(err, esz, "mode '%s': expected octal digits, e.g. 0640", quote(q, v));
 			return -EINVAL;
 		}
 		m = m * 8 + (uint32_t)(v[i] - '0');
 	}
 	if (m & ~0666u) {
 		fail(err, esz, "mode '%s': only read (4) and write (2) bits mean something here "
-			       "(at most 0666; no execute, setuid, setgid or sticky bit)", v);
+			       "(at most 0666; no execute, setuid, setgid or sticky bit)", quote(q, v));
 		return -EINVAL;
 	}
 	*out = m;
@@ -236,6 +294,7 @@ int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, const char *rule
 	struct access_rule r, *nr;
 	bool seen[4] = { false };
 	char text[RULE_TEXT_MAX], *save = NULL, *item;
+	char q[QUOTE_MAX];
 	int rc;
 
 	if (err && err_size)
@@ -265,7 +324,7 @@ int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, const char *rule
 		eq = strchr(item, '=');
 		if (!eq || eq == item) {
 			fail(err, err_size, "%s%s%s: expected KEY=VALUE (tag, owner, group, mode)",
-			     *item ? "'" : "an empty item", item, *item ? "'" : "");
+			     *item ? "'" : "an empty item", quote(q, item), *item ? "'" : "");
 			return -EINVAL;
 		}
 		*eq = '\0';
@@ -273,11 +332,11 @@ int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, const char *rule
 		for (k = 0; k < 4 && strcmp(item, keys[k]); k++)
 			;
 		if (k == 4) {
-			fail(err, err_size, "unknown key '%s' (tag, owner, group, mode)", item);
+			fail(err, err_size, "unknown key '%s' (tag, owner, group, mode)", quote(q, item));
 			return -EINVAL;
 		}
 		if (seen[k]) {
-			fail(err, err_size, "key '%s' given twice", item);
+			fail(err, err_size, "key '%s' given twice", quote(q, item));
 			return -EINVAL;
 		}
 		seen[k] = true;
@@ -289,10 +348,10 @@ int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, const char *rule
 			} else if (!strcmp(v, "all")) {
 				r.kind = RULE_ALL;
 			} else if (cxldcd_tag_parse(v, r.tag)) {
-				fail(err, err_size, "tag '%s': expected a UUID, 'untagged' or 'all'", v);
+				fail(err, err_size, "tag '%s': expected a UUID, 'untagged' or 'all'", quote(q, v));
 				return -EINVAL;
 			} else if (!memcmp(r.tag, nil, sizeof(nil))) {
-				fail(err, err_size, "tag '%s': the nil UUID is no tag (tag=untagged)", v);
+				fail(err, err_size, "tag '%s': the nil UUID is no tag (tag=untagged)", quote(q, v));
 				return -EINVAL;
 			} else {
 				r.kind = RULE_TAG;
@@ -564,7 +623,7 @@ int cxldcd_host_access_load(struct cxldcd_host_access *acc, const char *text, si
 			    char *err, size_t err_size)
 {
 	struct cxldcd_host_access *d;
-	char rule[RULE_TEXT_MAX], why[256];
+	char rule[RULE_TEXT_MAX], why[256], q[QUOTE_MAX];
 	uint32_t line = 0;
 	size_t off = 0;
 	int rc = 0;
@@ -609,7 +668,7 @@ int cxldcd_host_access_load(struct cxldcd_host_access *acc, const char *text, si
 			rule[e - b] = '\0';
 			rc = cxldcd_host_access_add_rule(d, rule, why, sizeof(why));
 			if (rc)
-				fail(err, err_size, "line %u: '%s': %s", line, rule, why);
+				fail(err, err_size, "line %u: '%s': %s", line, quote(q, rule), why);
 		}
 	}
 	if (rc) {

@@ -676,6 +676,38 @@ static void test_rules_load_all_or_nothing(void **state)
 	cxldcd_host_access_free(acc);
 }
 
+/*
+ * A refused rule is quoted with its control bytes, invalid UTF-8, quote and
+ * backslash escaped (\xHH, \', \\), printable text and UTF-8 as they are:
+ * nothing from the file reaches a terminal or a log raw, and the message is
+ * one line.
+ */
+static void test_a_refused_rule_is_quoted_escaped(void **state)
+{
+	static const char esc[] = "tag=all,mode=\x1b]0;pwn\x07\n";
+	static const char odd[] = "tag=all,own\x7f\x01r='\\\xff\xc3\xa9=1\n";
+	static const char name[] = "tag=all,owner=no\x1b[2Jone\n";
+	struct cxldcd_host_access *acc;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(cxldcd_host_access_new(&acc), 0);
+	assert_int_equal(cxldcd_host_access_load(acc, esc, strlen(esc), err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "line 1: 'tag=all,mode=\\x1b]0;pwn\\x07': "
+				 "mode '\\x1b]0;pwn\\x07': expected 1 to 4 octal digits, e.g. 0640");
+	assert_null(strchr(err, '\x1b'));
+	assert_int_equal(cxldcd_host_access_load(acc, odd, strlen(odd), err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "line 1: 'tag=all,own\\x7f\\x01r=\\'\\\\\\xff\xc3\xa9=1': "
+				 "unknown key 'own\\x7f\\x01r' (tag, owner, group, mode)");
+	assert_int_equal(cxldcd_host_access_load(acc, name, strlen(name), err, sizeof(err)), -ENOENT);
+	assert_true(!strncmp(err, "line 1: 'tag=all,owner=no\\x1b[2Jone': unknown user 'no\\x1b[2Jone'",
+			     strlen("line 1: 'tag=all,owner=no\\x1b[2Jone': unknown user 'no\\x1b[2Jone'")));
+	for (const char *p = err; *p; p++)
+		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+	assert_int_equal(access_nr_rules(acc), 0);
+	cxldcd_host_access_free(acc);
+}
+
 /* ------------------------------------------------------------ a large group */
 
 /*
@@ -904,6 +936,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules_load_all_or_nothing),
+		cmocka_unit_test(test_a_refused_rule_is_quoted_escaped),
 		cmocka_unit_test(test_a_large_group_is_found),
 		cmocka_unit_test_teardown(test_a_bad_rules_file_at_start_is_refused, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_sighup_reload_revokes_what_the_new_rules_refuse,
