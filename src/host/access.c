@@ -543,11 +543,10 @@ static bool in_group(const struct app_cred *cr, uint32_t gid)
 	return false;
 }
 
-void access_owner_of(const struct cxldcd_host_access *acc, const struct cxldcd_host_group_info *g,
+/* The owner, group and mode rule r gives (NULL: the default). */
+static void owner_by(const struct cxldcd_host_access *acc, const struct access_rule *r,
 		     struct access_owner *out)
 {
-	const struct access_rule *r = rule_of(acc, g);
-
 	if (!r) {
 		*out = (struct access_owner){ acc->def_uid, acc->def_gid, 0600, "default" };
 		return;
@@ -555,6 +554,12 @@ void access_owner_of(const struct cxldcd_host_access *acc, const struct cxldcd_h
 	*out = (struct access_owner){ r->uid, r->gid, r->mode,
 				      r->kind == RULE_TAG ? "tag" : r->kind == RULE_ALL ? "all"
 											: "untagged" };
+}
+
+void access_owner_of(const struct cxldcd_host_access *acc, const struct cxldcd_host_group_info *g,
+		     struct access_owner *out)
+{
+	owner_by(acc, rule_of(acc, g), out);
 }
 
 /*
@@ -589,7 +594,9 @@ bool access_every(const struct cxldcd_host_access *acc, const struct app_cred *c
 	 * classes: a tag a rule names (that rule); an untagged group (the
 	 * untagged rule, else as the next); a tag no rule names, now or in a
 	 * group added later (the all rule, else the default).  The nil UUID is
-	 * never a rule's tag, so it stands for the last.
+	 * never a rule's tag, so it stands for the last.  A tag's rule is the
+	 * one rule naming it (add_rule() refuses a second), so that class needs
+	 * no search: O(rules) a call, not O(rules^2).
 	 */
 	struct cxldcd_host_group_info g = { .tagged = false };
 	struct access_owner o;
@@ -598,13 +605,11 @@ bool access_every(const struct cxldcd_host_access *acc, const struct app_cred *c
 		if (i < acc->nr_rules) {
 			if (acc->rules[i].kind != RULE_TAG)
 				continue;
-			g.tagged = true;
-			memcpy(g.tag, acc->rules[i].tag, CXLDCD_HOST_TAG_SIZE);
+			owner_by(acc, &acc->rules[i], &o);
 		} else {
 			g.tagged = i == acc->nr_rules + 1;
-			memset(g.tag, 0, CXLDCD_HOST_TAG_SIZE);
+			access_owner_of(acc, &g, &o);
 		}
-		access_owner_of(acc, &g, &o);
 		if ((perm_of(cr, &o) & need) != need) {
 			if (weak)
 				*weak = o;
