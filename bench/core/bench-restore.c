@@ -31,11 +31,6 @@
  * reading its parent's buffer; docs/performance.md, "Session 12:
  * restore"): ~8 ms of a -f restore at 110,000 items.
  *
- * -w (window): the snapshot is written to a file (in $TMPDIR or /tmp) and
- * each restore reads it with pread() into one 128 KiB buffer reused, through
- * core_restore_stream(): what the daemon's load does (persist.c, its second
- * pass; the file in the page cache).  -H is then ignored.
- *
  * -f (fresh): each restore runs in a child forked for it, after the
  * snapshot is made and the source device freed, so the memory it takes
  * was never touched by that process: a daemon restart's first touch
@@ -43,10 +38,9 @@
  * restores follow one another in one process, each reusing memory the one
  * before touched (what the allocator kept); the columns are the same.
  *
- * Usage: bench-restore [-f] [-a] [-H] [-w] [reps [small [big]]]   (defaults 7 1000 100000;
+ * Usage: bench-restore [-f] [-a] [-H] [reps [small [big]]]   (defaults 7 1000 100000;
  * build with --buildtype=release to measure).
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,23 +58,6 @@
 
 static bool addr_order;     /* -a */
 static bool huge_snap;      /* -H */
-static bool windowed;       /* -w */
-static int snap_fd = -1;    /* -w: the snapshot's file */
-
-/* -w: the window and its fill, pread() from snap_fd. */
-#define WINDOW (128u << 10)
-static uint8_t window[WINDOW];
-static uint64_t file_pos;
-
-static ptrdiff_t fill_file(void *opaque, uint8_t *dst, size_t max)
-{
-	ssize_t n = pread(snap_fd, dst, max, (off_t)file_pos);
-
-	(void)opaque;
-	if (n > 0)
-		file_pos += (uint64_t)n;
-	return n;
-}
 
 static double now_ns(clockid_t clk)
 {
@@ -215,10 +192,7 @@ static void restore_once(uint32_t n, const uint8_t *snap, size_t len, double ns[
 	double r0 = rss_anon(), t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 	struct cxldcd_diag d;
 
-	struct core_window w = { .buf = window, .cap = WINDOW, .fill = fill_file };
-
-	file_pos = 0;
-	if (snap_fd >= 0 ? core_restore_stream(b, &w, len, NULL, NULL, &d) : core_restore(b, snap, len, &d))
+	if (core_restore(b, snap, len, &d))
 		die("restore", &d);
 	ns[0] = now_ns(CLOCK_MONOTONIC) - t0;
 	ns[1] = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
@@ -265,17 +239,7 @@ static void run(uint32_t n, uint32_t reps, bool fresh, struct result *res)
 	if (core_snapshot(a, &snap, &len))
 		die("snapshot", &(struct cxldcd_diag){ .text = "out of memory" });
 	core_dev_free(a);
-	if (windowed) {
-		char path[] = "/tmp/bench-restore-XXXXXX";
-		const char *dir = getenv("TMPDIR");
-		char buf[4096];
-
-		snprintf(buf, sizeof(buf), "%s/bench-restore-XXXXXX", dir ? dir : "/tmp");
-		snap_fd = mkstemp(dir ? buf : path);
-		if (snap_fd < 0 || write(snap_fd, snap, len) != (ssize_t)len)
-			die("snapshot", &(struct cxldcd_diag){ .text = "cannot write its file" });
-		unlink(dir ? buf : path);
-	} else if (huge_snap) {
+	if (huge_snap) {
 		uint8_t *h = hugemap_new(len);
 
 		if (!h)
@@ -303,13 +267,10 @@ static void run(uint32_t n, uint32_t reps, bool fresh, struct result *res)
 	res->med = median(res->ns, reps);
 	res->cpu_med = median(res->cpu_ns, reps);
 	res->chk_med = median(res->chk_ns, reps);
-	if (huge_snap && !windowed)
+	if (huge_snap)
 		hugemap_free(snap, len);
 	else
 		free(snap);
-	if (snap_fd >= 0)
-		close(snap_fd);
-	snap_fd = -1;
 }
 
 static void row(const struct result *r, uint32_t reps)
@@ -352,24 +313,21 @@ int main(int argc, char **argv)
 	uint32_t reps, small_n, big_n;
 	static struct result small, big;
 
-	for (; argc > 1 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "-a") || !strcmp(argv[1], "-H") ||
-			    !strcmp(argv[1], "-w"));
+	for (; argc > 1 && (!strcmp(argv[1], "-f") || !strcmp(argv[1], "-a") || !strcmp(argv[1], "-H"));
 	     argc--, argv++)
-		*(argv[1][1] == 'f' ? &fresh : argv[1][1] == 'a' ? &addr_order :
-		  argv[1][1] == 'w' ? &windowed : &huge_snap) = true;
+		*(argv[1][1] == 'f' ? &fresh : argv[1][1] == 'a' ? &addr_order : &huge_snap) = true;
 	reps = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 7;
 	small_n = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 1000;
 	big_n = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 100000;
 	if (!reps || reps > MAX_REPS || !small_n || !big_n) {
-		fprintf(stderr, "usage: bench-restore [-f] [-a] [-H] [-w] [reps (1..%u) [small [big]]]\n", MAX_REPS);
+		fprintf(stderr, "usage: bench-restore [-f] [-a] [-H] [reps (1..%u) [small [big]]]\n", MAX_REPS);
 		return 2;
 	}
 	run(small_n, reps, fresh, &small);
 	run(big_n, reps, fresh, &big);
 	printf("core_restore(): N tagged extents accepted by host 0 + N/10 one-extent tags pending on host 1%s;"
 	       " median (min-max) of %u restores%s%s\n", addr_order ? " (-a: in address order, their DC records kept)" : "",
-	       reps, windowed ? ", the snapshot pread() from a file into a 128 KiB window (-w)" :
-	       huge_snap ? ", the snapshot in 2 MiB pages (-H)" : "",
+	       reps, huge_snap ? ", the snapshot in 2 MiB pages (-H)" : "",
 	       fresh ? ", each in a process of its own (-f)" : "");
 	printf("items    snap bytes  wall: restore (min-max)          per item  cpu: restore (min)"
 	       "        per item    check\n");

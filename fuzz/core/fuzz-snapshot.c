@@ -18,10 +18,7 @@
  *      holding, snapshot again to bytes that restore into another new
  *      device and snapshot there to the same bytes, and survive the steps.
  *      A refused one must say why (diag.text), unless the hook failed an
- *      allocation (-ENOMEM).  Unless the hook failed one, the same bytes
- *      streamed through a small window (core_restore_stream(): its size
- *      and the refill's from L) are refused with the same words, or
- *      restore to a device that snapshots to the same bytes.
+ *      allocation (-ENOMEM).
  *   1  round trip: the rest is CCI steps run on a new device; its snapshot
  *      must restore into another new device and snapshot there to the same
  *      bytes.  With CXLDCD_FUZZ_SNAPSHOT_SEED=FILE set, the snapshot is
@@ -168,56 +165,6 @@ static void from_steps(const uint8_t *data, size_t size, unsigned kind, uint8_t 
 	core_dev_free(dev);
 }
 
-/* core_restore_stream()'s fill: at most step bytes at a time, from an exact-size copy. */
-struct feed {
-	const uint8_t *p;
-	size_t len, off, step;
-};
-
-static ptrdiff_t feed_fill(void *opaque, uint8_t *dst, size_t max)
-{
-	struct feed *f = opaque;
-	size_t n = max < f->step ? max : f->step;
-
-	if (!max || max > f->len - f->off)
-		fz_die("core_restore_stream() asked for bytes past the snapshot", NULL);
-	memcpy(dst, f->p + f->off, n);
-	f->off += n;
-	return (ptrdiff_t)n;
-}
-
-/*
- * The same snapshot streamed through a small window (its size and the
- * refill's from the length): refused with the same words, or restored to
- * a device that snapshots to the same bytes as the whole buffer's.
- */
-static void streamed(const uint8_t *snap, size_t len, unsigned kind, int rc,
-		     const struct cxldcd_diag *d, const uint8_t *want, size_t want_len)
-{
-	struct cxldcd_dev *dev = fz_dev_new(kind);
-	struct feed f = { .p = snap, .len = len, .step = 1 + len % 13 };
-	struct core_window w = { .cap = CORE_WINDOW_MIN + len % 57, .fill = feed_fill, .opaque = &f };
-	struct cxldcd_diag diag = { 0 };
-	uint8_t *again;
-	size_t again_len;
-	int rc2;
-
-	w.buf = malloc(w.cap);
-	if (!w.buf)
-		fz_die("out of memory", NULL);
-	rc2 = core_restore_stream(dev, &w, len, NULL, NULL, &diag);
-	if (rc2 != rc || (rc && strcmp(diag.text, d->text)))
-		fz_die("streamed through a window, the snapshot is refused otherwise", diag.text);
-	if (!rc) {
-		take(dev, &again, &again_len);
-		if (again_len != want_len || memcmp(again, want, want_len))
-			fz_die("streamed through a window, the device snapshots to other bytes", NULL);
-		free(again);
-	}
-	free(w.buf);
-	core_dev_free(dev);
-}
-
 static void restore(const uint8_t *data, size_t size, unsigned kind, uint8_t mode)
 {
 	struct cxldcd_dev *dev = dut_new(kind, mode);
@@ -247,16 +194,12 @@ static void restore(const uint8_t *data, size_t size, unsigned kind, uint8_t mod
 		fa.fail_at = 0;
 		take(dev, &snap, &snap_len);
 		round_trip(snap, snap_len, kind);
-		if (!failed)
-			streamed(copy, len, kind, rc, &diag, snap, snap_len);
 		free(snap);
 		fa.fail_at = failed ? 0 : alloc_fail_at(mode >> 4);
 		fz_run_steps(dev, data + len, size - len, &now);
 	} else if (rc == -ENOMEM ? !fa.failed : !diag.text[0]) {
 		fz_die(rc == -ENOMEM ? "out of memory with every allocation given"
 			: "a refused snapshot without a reason", NULL);
-	} else if (!fa.failed) {
-		streamed(copy, len, kind, rc, &diag, NULL, 0);
 	}
 	free(copy);
 	core_dev_free(dev);

@@ -543,39 +543,6 @@ int core_restore_paced(struct cxldcd_dev *dev, const uint8_t *p, size_t len,
 		       core_progress_fn *progress, void *opaque, struct cxldcd_diag *diag);
 
 /*
- * A snapshot read a window at a time (core_restore_stream()): buf holds
- * cap bytes, buf[off, len) the snapshot's next bytes (they may run on past
- * its end: what follows is the caller's).  When the window holds fewer than
- * a field needs, what is left moves to buf's start and fill(opaque, dst,
- * max) appends: it returns how many bytes it put at dst (1..max), or 0 or
- * less when it cannot (the restore fails as a truncated snapshot would).
- * It is never asked for a byte past the snapshot's end.
- */
-typedef ptrdiff_t core_fill_fn(void *opaque, uint8_t *dst, size_t max);
-
-struct core_window {
-	uint8_t *buf;
-	size_t cap, len, off;
-	core_fill_fn *fill;
-	void *opaque;
-};
-
-/* A window this small still holds any one field a restore reads at once. */
-#define CORE_WINDOW_MIN 8u
-
-/*
- * core_restore_stream() - core_restore_paced() of the @total bytes that
- * @w holds and fills: they need not be in memory at once (a caller reads
- * a file into a small buffer reused, instead of mapping it).  Each count
- * is checked against the bytes the snapshot has left, as core_restore()
- * checks it, before anything is allocated for it.  On success @w->off is
- * just past the snapshot (@w->len where the window ends).  -EINVAL also
- * when @w->cap < CORE_WINDOW_MIN or @w->off > @w->len.
- */
-int core_restore_stream(struct cxldcd_dev *dev, struct core_window *w, uint64_t total,
-			core_progress_fn *progress, void *opaque, struct cxldcd_diag *diag);
-
-/*
  * core_footprint() - the bytes the model's structures hold, by kind, as
  * allocated (a mapping counts its whole 2 MiB units; a heap block its own
  * size): what a restore touches (docs/performance.md, "Session 11:

@@ -432,50 +432,51 @@ static void get_repairs(struct snap_rd *r, struct feat_state *s)
 	}
 }
 
-int memdev_snap_get(struct cxldcd_dev *dev, struct snap_rd *r)
+int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len)
 {
-	uint8_t present = (uint8_t)snap_get_u(r, 1);
+	struct snap_rd r = { .p = p, .len = len };
+	uint8_t present = (uint8_t)snap_get_u(&r, 1);
 
 	if (present & 1u) {
-		dev->poison = zalloc_or_bad(dev, r, sizeof(*dev->poison));
+		dev->poison = zalloc_or_bad(dev, &r, sizeof(*dev->poison));
 		if (dev->poison)
-			dev->poison->n = get_poison(r, dev->poison->e);
+			dev->poison->n = get_poison(&r, dev->poison->e);
 	}
 	if (present & 2u) {
-		struct memdev_state *m = r->bad ? NULL : memdev_state_get(dev);
+		struct memdev_state *m = r.bad ? NULL : memdev_state_get(dev);
 
 		if (!m)
-			r->bad = true;
+			r.bad = true;
 		if (m) {
-			get_ld(r, &m->ld[0]);
+			get_ld(&r, &m->ld[0]);
 			for (uint32_t i = 1; i < MEMDEV_LDS(dev); i++)  /* without bit 6: every LD's */
 				m->ld[i] = m->ld[0];
-			if (snap_get_u(r, 1)) {
-				m->lsa = zalloc_or_bad(dev, r, dev->cfg.lsa_size ? dev->cfg.lsa_size : 1);
+			if (snap_get_u(&r, 1)) {
+				m->lsa = zalloc_or_bad(dev, &r, dev->cfg.lsa_size ? dev->cfg.lsa_size : 1);
 				if (m->lsa)
-					snap_get(r, m->lsa, dev->cfg.lsa_size);
+					snap_get(&r, m->lsa, dev->cfg.lsa_size);
 			}
 		}
 	}
 	if (present & 4u) {
-		dev->bg = zalloc_or_bad(dev, r, sizeof(*dev->bg) * BG_SLOTS(dev));
-		for (uint16_t h = 0; dev->bg && h < dev->cfg.nr_hosts && !r->bad; h++)
-			if (snap_get_u(r, 1))
-				get_bgop(dev, r, &dev->bg[h]);
+		dev->bg = zalloc_or_bad(dev, &r, sizeof(*dev->bg) * BG_SLOTS(dev));
+		for (uint16_t h = 0; dev->bg && h < dev->cfg.nr_hosts && !r.bad; h++)
+			if (snap_get_u(&r, 1))
+				get_bgop(dev, &r, &dev->bg[h]);
 		if (dev->bg && (present & 16u))
-			get_bgop(dev, r, &dev->bg[dev->cfg.nr_hosts]);
+			get_bgop(dev, &r, &dev->bg[dev->cfg.nr_hosts]);
 	}
 	if (present & 8u)
-		get_features(r, dev);
+		get_features(&r, dev);
 	if (present & 32u)
-		get_repairs(r, &dev->feat);
-	if ((present & 64u) && dev->memdev && !r->bad) {
-		if (snap_get_u(r, 2) != MEMDEV_LDS(dev))
-			r->bad = true;
-		for (uint32_t i = 0; i < MEMDEV_LDS(dev) && !r->bad; i++)
-			get_ld(r, &dev->memdev->ld[i]);
+		get_repairs(&r, &dev->feat);
+	if ((present & 64u) && dev->memdev && !r.bad) {
+		if (snap_get_u(&r, 2) != MEMDEV_LDS(dev))
+			r.bad = true;
+		for (uint32_t i = 0; i < MEMDEV_LDS(dev) && !r.bad; i++)
+			get_ld(&r, &dev->memdev->ld[i]);
 	}
 	if ((present & ~127u) || (present & 20u) == 16u || (present & 66u) == 64u)
-		r->bad = true;
-	return r->bad || snap_left(r) ? -EINVAL : 0;
+		r.bad = true;
+	return r.bad || r.off != r.len ? -EINVAL : 0;
 }

@@ -456,32 +456,12 @@ void snap_put_u(struct snap_wr *w, uint64_t v, unsigned bytes);
 /* core_snapshot() in a given format version (1 or 2; tests write version 1 with it). */
 int snapshot_write(const struct cxldcd_dev *dev, uint32_t version, uint8_t **out, size_t *len);
 
-/*
- * The reader reads p[off, len): a whole snapshot, or (fill set,
- * core_restore_stream()) a window of it in buf (cap bytes), rest bytes of
- * the snapshot still to come after it.  snap_refill() moves what is left to
- * buf's start and has fill() append until n bytes are there: false (and
- * nothing read) when the snapshot has fewer left, n is over cap, or fill()
- * failed.  snap_left(): the bytes of the snapshot left, window or not (what
- * a count is checked against before anything is allocated for it).
- */
 struct snap_rd {
 	const uint8_t *p;
 	size_t len, off;
 	bool bad;
-	core_fill_fn *fill;         /* NULL: p is the whole snapshot (rest 0) */
-	void *opaque;
-	uint8_t *buf;
-	size_t cap;
-	uint64_t rest;
 };
 void snap_get(struct snap_rd *r, void *dst, size_t n);
-bool snap_refill(struct snap_rd *r, size_t n);
-
-static inline uint64_t snap_left(const struct snap_rd *r)
-{
-	return r->len - r->off + r->rest;
-}
 
 /*
  * Inline, @bytes a constant (restore reads ~10 per extent): on a
@@ -493,7 +473,7 @@ static inline uint64_t snap_get_u(struct snap_rd *r, unsigned bytes)
 	const uint8_t *q;
 	uint64_t v = 0;
 
-	if ((r->bad || r->len - r->off < bytes) && !snap_refill(r, bytes)) {
+	if (r->bad || r->len - r->off < bytes) {
 		r->bad = true;
 		return 0;
 	}
@@ -511,11 +491,10 @@ static inline uint64_t snap_get_u(struct snap_rd *r, unsigned bytes)
 /*
  * Their state as bytes for core_snapshot() (memdev-snap.c): *out malloc()ed,
  * *len 0 (and *out NULL) when the device has none of it.  0 or -ENOMEM.
- * memdev_snap_get() loads it into a new device from the rest of r (all of
- * it: the section is the snapshot's last): 0 or -EINVAL.
+ * memdev_snap_get() loads it into a new device: 0 or -EINVAL.
  */
 int memdev_snap_put(const struct cxldcd_dev *dev, uint8_t **out, size_t *len);
-int memdev_snap_get(struct cxldcd_dev *dev, struct snap_rd *r);
+int memdev_snap_get(struct cxldcd_dev *dev, const uint8_t *p, size_t len);
 void poison_fini(struct cxldcd_dev *dev);
 void memdev_fini(struct cxldcd_dev *dev);
 void bgop_fini(struct cxldcd_dev *dev);

@@ -563,62 +563,11 @@ int core_snapshot_write(const struct cxldcd_dev *dev, uint8_t *buf, size_t cap, 
 
 /* ------------------------------------------------------------ reader */
 
-bool snap_refill(struct snap_rd *r, size_t n)
-{
-	size_t have = r->len - r->off;
-
-	if (r->bad || !r->fill || n > r->cap || n - have > r->rest)
-		return false;
-	memmove(r->buf, r->p + r->off, have);
-	r->p = r->buf;
-	r->off = 0;
-	r->len = have;
-	while (r->len < n) {
-		size_t max = r->cap - r->len;
-		ptrdiff_t got;
-
-		if (max > r->rest)
-			max = (size_t)r->rest;
-		got = r->fill(r->opaque, r->buf + r->len, max);
-		if (got <= 0 || (size_t)got > max) {
-			r->fill = NULL;     /* it failed: no more of it */
-			return false;
-		}
-		r->len += (size_t)got;
-		r->rest -= (size_t)got;
-	}
-	return true;
-}
-
-/* snap_get() of more than the window holds: a window's worth at a time. */
-static void get_long(struct snap_rd *r, uint8_t *dst, size_t n)
-{
-	if (r->bad || snap_left(r) < n) {
-		r->bad = true;
-		memset(dst, 0, n);
-		return;
-	}
-	for (;;) {
-		size_t k = r->len - r->off < n ? r->len - r->off : n;
-
-		memcpy(dst, r->p + r->off, k);
-		r->off += k;
-		dst += k;
-		n -= k;
-		if (!n)
-			return;
-		if (!snap_refill(r, n < r->cap ? n : r->cap)) {
-			r->bad = true;
-			memset(dst, 0, n);
-			return;
-		}
-	}
-}
-
 void snap_get(struct snap_rd *r, void *dst, size_t n)
 {
 	if (r->bad || r->len - r->off < n) {
-		get_long(r, dst, n);
+		r->bad = true;
+		memset(dst, 0, n);
 		return;
 	}
 	memcpy(dst, r->p + r->off, n);
@@ -647,7 +596,8 @@ static inline void ahead(const struct snap_rd *r, const void *obj, size_t size)
 static inline void get_b(struct snap_rd *r, void *dst, size_t n)
 {
 	if (r->bad || r->len - r->off < n) {
-		get_long(r, dst, n);
+		r->bad = true;
+		memset(dst, 0, n);
 		return;
 	}
 	memcpy(dst, r->p + r->off, n);
@@ -821,7 +771,7 @@ static int read_tags(struct rctx *x)
 
 	x->nr_tags = G32(&x->r);
 	if (x->r.bad || x->nr_tags > dev->cfg.max_tags ||
-	    x->nr_tags > snap_left(&x->r) / TAG_BYTES(x->version))
+	    x->nr_tags > (x->r.len - x->r.off) / TAG_BYTES(x->version))
 		return bad(x, "tag count");
 	/*
 	 * The creation-order slots and the entries for all of them at once
@@ -888,7 +838,7 @@ static int read_hosts(struct rctx *x)
 
 		hs->gen = G32(&x->r);
 		ng = G32(&x->r);
-		if (x->r.bad || ng > dev->cfg.max_extents || ng > snap_left(&x->r) / GROUP_BYTES)
+		if (x->r.bad || ng > dev->cfg.max_extents || ng > (x->r.len - x->r.off) / GROUP_BYTES)
 			return bad(x, "group count");
 		/*
 		 * The groups from one node chunk when they are many (one-extent
@@ -1103,7 +1053,7 @@ static int read_allocs(struct rctx *x)
 	struct hold *hbuf = NULL;
 	int rc = 0;
 
-	if (x->r.bad || n > dev->cfg.max_extents || n > snap_left(&x->r) / ALLOC_BYTES(x->version))
+	if (x->r.bad || n > dev->cfg.max_extents || n > (x->r.len - x->r.off) / ALLOC_BYTES(x->version))
 		return bad(x, "allocation count");
 	x->order_size = core_scratch_size(dev, sizeof(*x->order) * (n + 1u));
 	x->order = core_zalloc_bulk(dev, x->order_size);
@@ -1203,9 +1153,6 @@ static int read_released(struct rctx *x)
 	return x->r.bad ? bad(x, "truncated") : 0;
 }
 
-static int restore(struct cxldcd_dev *dev, struct snap_rd *r, core_progress_fn *progress,
-		   void *opaque, struct cxldcd_diag *diag);
-
 int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cxldcd_diag *diag)
 {
 	return core_restore_paced(dev, p, len, NULL, NULL, diag);
@@ -1214,37 +1161,7 @@ int core_restore(struct cxldcd_dev *dev, const uint8_t *p, size_t len, struct cx
 int core_restore_paced(struct cxldcd_dev *dev, const uint8_t *p, size_t len,
 		       core_progress_fn *progress, void *opaque, struct cxldcd_diag *diag)
 {
-	struct snap_rd r = { .p = p, .len = len };
-
-	return restore(dev, &r, progress, opaque, diag);
-}
-
-int core_restore_stream(struct cxldcd_dev *dev, struct core_window *w, uint64_t total,
-			core_progress_fn *progress, void *opaque, struct cxldcd_diag *diag)
-{
-	struct snap_rd r = { .p = w->buf, .off = w->off, .fill = w->fill, .opaque = w->opaque,
-			     .buf = w->buf, .cap = w->cap };
-	uint64_t rest;
-	int rc;
-
-	if (w->cap < CORE_WINDOW_MIN || w->off > w->len || w->len > w->cap) {
-		core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1, "snapshot: window");
-		return -EINVAL;
-	}
-	/* the window's bytes past the snapshot are the caller's */
-	r.len = w->len - w->off > total ? w->off + (size_t)total : w->len;
-	r.rest = rest = total - (r.len - r.off);
-	rc = restore(dev, &r, progress, opaque, diag);
-	w->off = r.off;
-	if (r.rest != rest)         /* refilled: the window ends where the snapshot does */
-		w->len = r.len;
-	return rc;
-}
-
-static int restore(struct cxldcd_dev *dev, struct snap_rd *r, core_progress_fn *progress,
-		   void *opaque, struct cxldcd_diag *diag)
-{
-	struct rctx x = { .dev = dev, .r = *r, .diag = diag,
+	struct rctx x = { .dev = dev, .r = { .p = p, .len = len }, .diag = diag,
 			  .pv = { .region = 0, .ti = NO_TAG },
 			  .progress = progress, .progress_opaque = opaque };
 	uint32_t nr_obs = dev->nr_obs, tag_gen;
@@ -1278,11 +1195,14 @@ static int restore(struct cxldcd_dev *dev, struct snap_rd *r, core_progress_fn *
 		rc = read_logs(&x);
 	if (!rc)
 		rc = read_released(&x);
-	if (!rc && snap_left(&x.r)) {   /* the memory-device section, when present */
+	if (!rc && x.r.off != x.r.len) {   /* the memory-device section, when present */
 		uint32_t md_len = G32(&x.r);
 
-		if (x.r.bad || md_len != snap_left(&x.r) || memdev_snap_get(dev, &x.r))
+		if (x.r.bad || md_len != x.r.len - x.r.off ||
+		    memdev_snap_get(dev, x.r.p + x.r.off, md_len))
 			rc = bad(&x, "memory-device state");
+		else
+			x.r.off += md_len;
 	}
 	if (!rc) {
 		dev->now = now;
@@ -1297,7 +1217,6 @@ static int restore(struct cxldcd_dev *dev, struct snap_rd *r, core_progress_fn *
 	dev->restore_scratch += core_bulk_span(dev, x.order_size);
 	if (x.order)
 		core_free_bulk(dev, x.order, x.order_size);
-	*r = x.r;
 	return rc;
 }
 

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -829,182 +830,51 @@ static void load_phase(struct server_ctx *s, const char *restoring)
 		s->progress_now(s->progress_opaque);
 }
 
-/* Read this much between two pumps. */
+/* Map whole chunks of this size between two pumps. */
 #define LOAD_CHUNK (8u << 20)
 
 /*
- * The load's one buffer, reused for the whole file: the file is read into
- * it, not mapped.  On this VM a process's first touch of a page of a
- * mapping costs ~6 us, mostly outside its CPU clock (1,365 pages for
- * 110,000 items); a read() from the page cache, which the stop that wrote
- * the file just filled, touches only these 32 pages.  Small, so that the
- * memory the restore then builds stays warm (docs/performance.md,
- * "Session 12: the snapshot read, not mapped").
+ * The file whole, mapped (read-only, private) for the load: *out, *len
+ * bytes (NULL when empty); unmap with munmap(*out, *len).  Its pages are
+ * those of the page cache, which the stop that wrote the file just filled:
+ * a read() into a buffer touched as much fresh memory again (8.6 MB for
+ * 110,000 items), and a first touch is what a restart costs most on this
+ * VM (docs/performance.md, "Session 10").  Each 8 MiB is populated at once
+ * (MADV_POPULATE_READ: no fault per page) between two pumps.  The state
+ * directory is the daemon's (0700, the store's lock held): a file cut
+ * while mapped would fault, as a damaged disk would.
  */
-#define LOAD_WINDOW (128u << 10)
-
-/*
- * A snapshot file read a window at a time (its second pass, snap_load()):
- * w the window, also handed to core_restore_stream() for a device's bytes;
- * the bytes [0, end) are the content (the checksum follows), pos the next
- * to read.  crc: of the content read so far.  A read past the content or
- * a failed read sets the sticky bad (err: the read's errno, or EIO when
- * the file ended early).
- */
-struct frd {
-	struct core_window w;
-	int fd;
-	uint64_t pos, end;
-	uint32_t crc;
-	int err;
-	bool bad;
-};
-
-/* core_fill_fn: at most max bytes of the content at dst. */
-static ptrdiff_t frd_fill(void *opaque, uint8_t *dst, size_t max)
-{
-	struct frd *f = opaque;
-	ssize_t n;
-
-	if (max > f->end - f->pos)
-		max = (size_t)(f->end - f->pos);
-	if (!max)
-		return 0;
-	do
-		n = pread(f->fd, dst, max, (off_t)f->pos);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0) {
-		f->err = n < 0 ? errno : EIO;
-		return -1;
-	}
-	f->crc = store_crc32(f->crc, dst, (size_t)n);
-	f->pos += (uint64_t)n;
-	return n;
-}
-
-/* The content's bytes not read yet, in the window or not. */
-static uint64_t frd_left(const struct frd *f)
-{
-	return f->w.len - f->w.off + (f->end - f->pos);
-}
-
-/* True when every field was present and the content is all read. */
-static bool frd_done(const struct frd *f)
-{
-	return !f->bad && !frd_left(f);
-}
-
-/* The next k (at most the window's size) bytes, contiguous; NULL (bad) when fewer are left. */
-static const uint8_t *frd_ptr(struct frd *f, size_t k)
-{
-	struct core_window *w = &f->w;
-	const uint8_t *q;
-
-	if (f->bad || k > w->cap || k > frd_left(f)) {
-		f->bad = true;
-		return NULL;
-	}
-	if (w->len - w->off < k) {
-		memmove(w->buf, w->buf + w->off, w->len - w->off);
-		w->len -= w->off;
-		w->off = 0;
-		while (w->len < k) {
-			ptrdiff_t n = frd_fill(f, w->buf + w->len, w->cap - w->len);
-
-			if (n <= 0) {
-				f->bad = true;
-				return NULL;
-			}
-			w->len += (size_t)n;
-		}
-	}
-	q = w->buf + w->off;
-	w->off += k;
-	return q;
-}
-
-static uint32_t frd_u32le(struct frd *f)
-{
-	const uint8_t *q = frd_ptr(f, 4);
-
-	return q ? get_le32(q) : 0;
-}
-
-static uint64_t frd_u64le(struct frd *f)
-{
-	const uint8_t *q = frd_ptr(f, 8);
-
-	return q ? get_le64(q) : 0;
-}
-
-/*
- * The next k bytes, contiguous: in the window, or (more than it holds) in
- * *heap, malloc()ed (the caller frees it).  NULL (bad) when fewer are left.
- */
-static const uint8_t *frd_take(struct frd *f, size_t k, uint8_t **heap)
-{
-	uint8_t *p;
-
-	*heap = NULL;
-	if (k <= f->w.cap || f->bad || k > frd_left(f))
-		return frd_ptr(f, k);
-	p = *heap = malloc(k);
-	if (!p) {
-		f->bad = true;
-		return NULL;
-	}
-	for (size_t done = 0; done < k;) {
-		size_t n = k - done < f->w.cap ? k - done : f->w.cap;
-		const uint8_t *q = frd_ptr(f, n);
-
-		if (!q)
-			return NULL;
-		memcpy(p + done, q, n);
-		done += n;
-	}
-	return p;
-}
-
-/*
- * The first pass of a load: the file read whole through f's window (a
- * pump every LOAD_CHUNK), *len its size, *crc of its content (all but the
- * last 4 bytes), *magic its first 8 bytes and *sum its last 4.  0 or
- * -errno (-EIO: it ended before the size it had).
- */
-static int frd_check(struct server_ctx *s, struct frd *f, size_t *len, uint32_t *crc,
-		     uint8_t magic[8], uint8_t sum[4])
+static int map_file(struct server_ctx *s, const char *path, uint8_t **out, size_t *len)
 {
 	struct stat sb;
-	uint64_t pos = 0, pump = LOAD_CHUNK, end;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	void *p;
 
+	*out = NULL;
 	*len = 0;
-	*crc = 0;
-	if (fstat(f->fd, &sb))
+	if (fd < 0)
 		return -errno;
-	*len = (size_t)sb.st_size;
-	end = *len < 4 ? 0 : *len - 4;
-	while (pos < *len) {
-		size_t want = *len - pos < f->w.cap ? (size_t)(*len - pos) : f->w.cap;
-		ssize_t n = pread(f->fd, f->w.buf, want, (off_t)pos);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		for (uint64_t i = pos; i < pos + (uint64_t)n && i < 8; i++)
-			magic[i] = f->w.buf[i - pos];
-		for (uint64_t i = pos > end ? pos : end; i < pos + (uint64_t)n; i++)
-			sum[i - end] = f->w.buf[i - pos];
-		if (pos < end)
-			*crc = store_crc32(*crc, f->w.buf,
-					   (size_t)(end - pos < (uint64_t)n ? end - pos : (uint64_t)n));
-		pos += (uint64_t)n;
-		if (pos >= pump) {
-			load_pump(s, false);
-			pump = pos + LOAD_CHUNK;
+	if (fstat(fd, &sb)) {
+		rc = -errno;
+	} else if (sb.st_size > 0) {
+		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			rc = -errno;
+		} else {
+			*out = p;
+			*len = (size_t)sb.st_size;
 		}
 	}
-	return 0;
+	close(fd);
+	for (size_t off = 0; off < *len; off += LOAD_CHUNK) {
+#ifdef MADV_POPULATE_READ
+		size_t n = *len - off < LOAD_CHUNK ? *len - off : LOAD_CHUNK;
+
+		madvise(*out + off, n, MADV_POPULATE_READ);     /* advice: else a fault per page */
+#endif
+		load_pump(s, false);
+	}
+	return rc;
 }
 
 /* Remove snapshot files other than @keep (older ones, a child's .tmp killed with the daemon). */
@@ -1041,23 +911,21 @@ static void snap_tidy(const char *dir, const char *keep)
  * load (replay_checks_note()); -EIO when they do not name a device and a
  * tagged backend made by now.
  */
-static int snap_load_claims(struct server_ctx *s, struct frd *b, bool unavailable,
+static int snap_load_claims(struct server_ctx *s, struct wrd *b, bool unavailable,
 			    json_t **claims)
 {
-	uint32_t n = frd_u32le(b);
+	uint32_t n = wrd_u32le(b);
 
 	*claims = json_array();
 	for (uint32_t i = 0; *claims && !b->bad && i < n; i++) {
-		uint32_t d = frd_u32le(b), k = frd_u32le(b);
-		uint8_t *heap;
-		const char *id = (const char *)frd_take(b, k, &heap);
+		uint32_t d = wrd_u32le(b), k = wrd_u32le(b);
+		const char *id = (const char *)wrd_ptr(b, k);
 		json_t *c = id && !memchr(id, 0, k) ? json_pack("[i, s#]", (json_int_t)d, id, (int)k)
 						    : NULL;
 		struct mem_backend *be = c ? mem_registry_find(s->reg, json_string_value(json_array_get(c, 1)))
 					   : NULL;
 		struct mem_backend_info bi = { 0 };
 
-		free(heap);
 		if (c && !be && unavailable) {  /* its file vanished: the checkers are off */
 			json_decref(c);
 			continue;
@@ -1084,10 +952,9 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	uint64_t t0 = loop_now_ms(), c0 = cpu_ms(), t_read, t_dev = 0;
 	char *name = NULL, path[4096];
 	uint64_t seq;
-	uint8_t magic[8] = { 0 }, sum[4] = { 0 };
-	uint32_t crc;
+	uint8_t *p = NULL;
 	size_t len = 0;
-	struct frd b = { .fd = -1 };
+	struct wrd b;
 	int rc = store_snapshot_get(s->st, &seq, &name);
 
 	if (rc) {
@@ -1117,48 +984,35 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	s->snap_loading = true;
 	load_pump(s, true);
-	/* pass 1: the magic and the checksum, before anything is made from it */
-	b.fd = open(path, O_RDONLY | O_CLOEXEC);
-	rc = b.fd < 0 ? -errno : 0;
-	b.w.buf = malloc(LOAD_WINDOW);
-	b.w.cap = LOAD_WINDOW;
-	b.w.fill = frd_fill;
-	b.w.opaque = &b;
-	if (!rc)
-		rc = !b.w.buf ? -ENOMEM : frd_check(s, &b, &len, &crc, magic, sum);
+	rc = map_file(s, path, &p, &len);
 	t_read = loop_now_ms();
 	if (rc) {
+		s->snap_loading = false;
+		free(name);
 		snprintf(err, cap, "snapshot %s: %s%s", path, strerror(-rc), SNAP_LOST);
-		rc = -EIO;
-		goto out;
+		return -EIO;
 	}
 	rc = -EIO;
-	if (len < 24 || memcmp(magic, SNAP_FILE_MAGIC, 8) || crc != get_le32(sum)) {
+	if (len < 24 || memcmp(p, SNAP_FILE_MAGIC, 8) ||
+	    store_crc32(0, p, len - 4) != get_le32(p + len - 4)) {
 		snprintf(err, cap, "snapshot %s: damaged (%zu bytes; bad magic or checksum)%s", path,
 			 len, SNAP_LOST);
 		goto out;
 	}
-	/*
-	 * pass 2, from the page cache: the content again, its checksum
-	 * computed again (a file changed in between is refused at the end).
-	 */
-	b.end = len - 4;
-	frd_ptr(&b, 8);         /* the magic */
-	if (frd_u64le(&b) != seq) {
+	wrd_init(&b, p, len - 4);
+	wrd_skip(&b, 8);        /* the magic */
+	if (wrd_u64le(&b) != seq) {
 		snprintf(err, cap, "snapshot %s: it does not hold journal seq=%llu%s", path,
 			 (unsigned long long)seq, SNAP_LOST);
 		goto out;
 	}
-	for (uint32_t i = 0, n = frd_u32le(&b); !b.bad && i < n; i++) {
-		uint32_t k = frd_u32le(&b);
-		uint8_t *heap;
-		const uint8_t *t = frd_take(&b, k, &heap);
+	for (uint32_t i = 0, n = wrd_u32le(&b); !b.bad && i < n; i++) {
+		uint32_t k = wrd_u32le(&b);
+		const uint8_t *t = wrd_ptr(&b, k);
 		json_t *o = t ? json_loadb((const char *)t, k, 0, NULL) : NULL;
 		bool is_obj = json_is_object(o);
 		char msg[SRV_ERR_MAX];
 		const char *id;
-
-		free(heap);
 
 		if (!is_obj || srv_object_add(s, o, msg, sizeof(msg))) {
 			json_decref(o);
@@ -1173,13 +1027,14 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		json_decref(o);
 		load_pump(s, false);
 	}
-	if (frd_u32le(&b) != s->nr_devs) {
+	if (wrd_u32le(&b) != s->nr_devs) {
 		snprintf(err, cap, "snapshot %s: device count does not match%s", path, SNAP_LOST);
 		goto out;
 	}
 	for (size_t d = 0; d < s->nr_devs; d++) {
-		uint32_t idx = frd_u32le(&b);
-		uint64_t n = frd_u64le(&b);
+		uint32_t idx = wrd_u32le(&b);
+		uint64_t n = wrd_u64le(&b);
+		const uint8_t *q = wrd_ptr(&b, (size_t)n);
 		struct cxldcd_diag diag = { 0 };
 		uint64_t t1 = loop_now_ms();
 
@@ -1189,8 +1044,8 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		 * watchdog pinged and clients answered meanwhile.
 		 */
 		load_phase(s, s->devs[d]->id);
-		if (b.bad || n > frd_left(&b) || idx != s->devs[d]->index ||
-		    core_restore_stream(s->devs[d]->dev, &b.w, n, restore_pace, s, &diag)) {
+		if (!q || idx != s->devs[d]->index ||
+		    core_restore_paced(s->devs[d]->dev, q, (size_t)n, restore_pace, s, &diag)) {
 			load_phase(s, NULL);
 			snprintf(err, cap, "snapshot %s: device %s: %s%s", path, s->devs[d]->id,
 				 diag.text[0] ? diag.text : "truncated", SNAP_LOST);
@@ -1200,16 +1055,12 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		t_dev += loop_now_ms() - t1;
 		load_pump(s, false);
 	}
-	if (!frd_done(&b) && snap_load_claims(s, &b, *unavailable, claims)) {
+	if (!wrd_done(&b) && snap_load_claims(s, &b, *unavailable, claims)) {
 		snprintf(err, cap, "snapshot %s: damaged (tag claims)%s", path, SNAP_LOST);
 		goto out;
 	}
-	if (!frd_done(&b)) {
+	if (!wrd_done(&b)) {
 		snprintf(err, cap, "snapshot %s: damaged (bad length)%s", path, SNAP_LOST);
-		goto out;
-	}
-	if (b.crc != crc) {
-		snprintf(err, cap, "snapshot %s: it changed while it was loaded%s", path, SNAP_LOST);
 		goto out;
 	}
 	s->snap_seq = s->snap_kept_seq = seq;
@@ -1223,14 +1074,9 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		(unsigned long long)(t_read - t0), (unsigned long long)t_dev,
 		(unsigned long long)(cpu_ms() - c0));
 out:
-	/* a read that failed in pass 2 is what refused it (the file changed) */
-	if (rc && b.err)
-		snprintf(err, cap, "snapshot %s: it changed while it was loaded (%s)%s", path,
-			 strerror(b.err), SNAP_LOST);
 	s->snap_loading = false;
-	if (b.fd >= 0)
-		close(b.fd);
-	free(b.w.buf);
+	if (p)
+		munmap(p, len);
 	free(name);
 	return rc;
 }
