@@ -22,6 +22,7 @@
 
 #include "core/core.h"
 #include "drain.h"
+#include "model-dev.h"
 
 #define BLK (64ull << 10)
 #define BATCH 1000u
@@ -186,12 +187,7 @@ static struct cxldcd_dev *new_dev(uint16_t nr_hosts)
 	struct cxldcd_dev *dev;
 	struct cxldcd_diag d;
 
-	core_cfg_default(&cfg);
-	cfg.nr_regions = 1;
-	cfg.regions[0].len = cfg.regions[0].decode_len = 256ull << 30;
-	cfg.regions[0].block_size = BLK;
-	cfg.regions[0].supported_block_mask = BLK;
-	cfg.nr_hosts = nr_hosts;
+	bench_model_cfg(&cfg, BLK, nr_hosts);
 	cfg.max_extents = 2000000;
 	cfg.evlog_depth = 8192;
 	cfg.alloc = &counting;

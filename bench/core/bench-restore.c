@@ -51,6 +51,7 @@
 #include "common/hugemap.h"
 #include "core/core.h"
 #include "drain.h"
+#include "model-dev.h"
 
 #define BLK (64ull << 10)
 #define BATCH 1000u
@@ -73,27 +74,13 @@ static void die(const char *what, const struct cxldcd_diag *d)
 	exit(1);
 }
 
-/* A tag of its own for item i: every byte depends on i. */
-static void tag_of(uint32_t i, uint8_t t[CXLDCD_TAG_SIZE])
-{
-	uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ull + 1, y = x ^ (x >> 29) ^ 0xabcdefull;
-
-	memcpy(t, &x, 8);
-	memcpy(t + 8, &y, 8);
-}
-
 static struct cxldcd_dev *new_dev(uint32_t n)
 {
 	struct cxldcd_dev_cfg cfg;
 	struct cxldcd_dev *dev;
 	struct cxldcd_diag d;
 
-	core_cfg_default(&cfg);
-	cfg.nr_regions = 1;
-	cfg.regions[0].len = cfg.regions[0].decode_len = 256ull << 30;
-	cfg.regions[0].block_size = BLK;
-	cfg.regions[0].supported_block_mask = BLK;
-	cfg.nr_hosts = 2;
+	bench_model_cfg(&cfg, BLK, 2);
 	cfg.max_extents = n + n / 10 + 16;
 	cfg.max_tags = n + n / 10 + 16;
 	cfg.evlog_depth = addr_order ? 65535 : 4096;
@@ -116,7 +103,7 @@ static void populate(struct cxldcd_dev *dev, uint32_t n)
 		for (uint32_t i = 0; i < req.nr_extents; i++) {
 			x[i] = (struct cxldcd_extent){ .dpa = (addr_order ? 1ull : 2ull) * (done + i) * BLK,
 						       .len = BLK };
-			tag_of(done + i, x[i].tag);
+			bench_tag_of(done + i, x[i].tag);
 			r[i] = (struct cxldcd_range){ x[i].dpa, BLK };
 		}
 		if (core_add(dev, &req, NULL, &d))
@@ -131,7 +118,7 @@ static void populate(struct cxldcd_dev *dev, uint32_t n)
 	for (uint32_t i = 0; i < n / 10; i++) {
 		x[0] = (struct cxldcd_extent){ .dpa = (addr_order ? (uint64_t)n + i : 2ull * i + 1) * BLK,
 					       .len = BLK };
-		tag_of(n + i, x[0].tag);
+		bench_tag_of(n + i, x[0].tag);
 		if (core_add(dev, &req, NULL, &d))
 			die("pending add", &d);
 		if (i % 1024 == 1023 && !addr_order)
