@@ -30,6 +30,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/quote.h"
+
 /* A rule's text, and the rules of one set: bounds on untrusted input. */
 #define RULE_TEXT_MAX 512u
 #define ACCESS_MAX_RULES 1024u
@@ -66,60 +68,11 @@ static void fail(char *err, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * Outside text (a rule, a user or group name) for quoting in a message:
- * printable ASCII and well-formed UTF-8 stay as they are; a control byte
- * (C0, DEL, a C1 code point), a byte of invalid UTF-8, the quote ' and the
- * backslash become \xHH, \' and \\, so the message holds no byte that a
- * terminal or a log would act on and stays one line.  Cut to fit in buf
- * (never inside an escape); returns buf.
- */
+/* Outside text (a rule, a user or group name) for quoting in a message (cx_quote()). */
 #define QUOTE_MAX (4u * RULE_TEXT_MAX + 1u)
 static const char *quote(char buf[QUOTE_MAX], const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0;
-
-	while (*p) {
-		unsigned n = 0, c = *p;
-		uint32_t cp = 0;
-
-		if (c >= 0xc2 && c <= 0xf4) {     /* lead byte: check the sequence */
-			n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-			cp = c & (0x7fu >> n);
-			for (unsigned i = 1; i < n; i++) {
-				if ((p[i] & 0xc0) != 0x80) {
-					n = 0;
-					break;
-				}
-				cp = cp << 6 | (p[i] & 0x3fu);
-			}
-			if (n && ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-				  cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0))
-				n = 0;    /* overlong, surrogate, too large, or a C1 control */
-		} else if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-			n = 1;
-		}
-		if (n) {
-			if (o + n >= QUOTE_MAX)
-				break;
-			memcpy(buf + o, p, n);
-			o += n;
-			p += n;
-			continue;
-		}
-		if (o + 4 >= QUOTE_MAX)
-			break;
-		if (c == '\\' || c == '\'') {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else {
-			o += (size_t)sprintf(buf + o, "\\x%02x", c);
-		}
-		p++;
-	}
-	buf[o] = '\0';
-	return buf;
+	return cx_quote(buf, QUOTE_MAX, s);
 }
 
 int cxldcd_host_access_new(struct cxldcd_host_access **out)

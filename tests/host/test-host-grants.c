@@ -634,6 +634,30 @@ static void test_a_bad_rules_file_at_start_is_refused(void **state)
 	assert_int_equal(dproc_count_in(&p, "agent.log", "line 3: 'owner=root': no tag="), 1);
 }
 
+/*
+ * A bad --group-access value on the command line is quoted escaped in the
+ * error (exit 2): the ESC in it is shown as \x1b, never sent as the byte.
+ */
+static void test_a_bad_rule_on_the_command_line_is_quoted_escaped(void **state)
+{
+	char sock[160];
+	const char *aargs[] = { "--connect", "/nonexistent", "--host-id", "0", "--agent-socket",
+				sock, "--group-access", "tag=all,mode=\x1b[31m", NULL };
+	struct dproc p;
+	int st;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	snprintf(sock, sizeof(sock), "%s/apps.sock", p.dir);
+	pid = spawn_agent(&p, "agent", aargs);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 2);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "--group-access 'tag=all,mode=\\x1b[31m': "), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "\x1b"), 0);
+}
+
 /* ------------------------------------------------------------ the loader */
 
 /*
@@ -939,6 +963,8 @@ int main(void)
 		cmocka_unit_test(test_a_refused_rule_is_quoted_escaped),
 		cmocka_unit_test(test_a_large_group_is_found),
 		cmocka_unit_test_teardown(test_a_bad_rules_file_at_start_is_refused, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_bad_rule_on_the_command_line_is_quoted_escaped,
+					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_sighup_reload_revokes_what_the_new_rules_refuse,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(

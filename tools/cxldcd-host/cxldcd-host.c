@@ -55,8 +55,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/quote.h"
 #include "common/rundir.h"
 #include "cxldcd/cxldcd-host.h"
+
+/*
+ * Command-line text quoted in an error, escaped (cx_quote()): a value with
+ * a control byte cannot act on the terminal or split the line.  Room for any
+ * path (PATH_MAX) escaped whole; the buffer lives to the end of the call.
+ */
+#define QUOTE_ROOM (4u * 4096u + 1u)
+#define Q(s) cx_quote((char[QUOTE_ROOM]){ 0 }, QUOTE_ROOM, (s))
 
 #define CXLDCD_HOST_VERSION "0.1.0"
 #define PATTERN_MAX 4096
@@ -412,7 +421,7 @@ static int build_access(const struct access_src *src, struct cxldcd_host_access 
 		if (src->sock_mode && parse_octal(src->sock_mode, &mode)) {
 			rc = -EINVAL;
 			snprintf(why, cap, "--agent-socket-mode '%s': expected an octal mode such as 0660",
-				 src->sock_mode);
+				 Q(src->sock_mode));
 			goto err;
 		}
 		rc = cxldcd_host_access_set_socket(acc, (uint32_t)mode, src->sock_group, err, sizeof(err));
@@ -425,7 +434,7 @@ static int build_access(const struct access_src *src, struct cxldcd_host_access 
 	for (unsigned i = 0; i < src->nr_rules; i++) {
 		rc = cxldcd_host_access_add_rule(acc, src->rules[i], err, sizeof(err));
 		if (rc) {
-			snprintf(why, cap, "--group-access '%s': %s", src->rules[i], err);
+			snprintf(why, cap, "--group-access '%s': %s", Q(src->rules[i]), err);
 			goto err;
 		}
 	}
@@ -435,7 +444,7 @@ static int build_access(const struct access_src *src, struct cxldcd_host_access 
 			rc = cxldcd_host_access_load(acc, text, len, err, sizeof(err));
 		free(text);
 		if (rc) {
-			snprintf(why, cap, "--group-access-file %s: %s", src->file, err);
+			snprintf(why, cap, "--group-access-file %s: %s", Q(src->file), err);
 			goto err;
 		}
 	}
@@ -1052,7 +1061,7 @@ static int cli(int argc, char **argv, struct cli_owned *own)
 				return bad_args("out of memory");
 			rc = cxldcd_host_access_add_rule(own->acc, optarg, why, sizeof(why));
 			if (rc)
-				return bad_args("--group-access '%s': %s", optarg, why);
+				return bad_args("--group-access '%s': %s", Q(optarg), why);
 			if (!own->rules && !(own->rules = calloc((size_t)argc, sizeof(*own->rules))))
 				return bad_args("out of memory");
 			own->rules[src.nr_rules++] = optarg;
@@ -1113,10 +1122,10 @@ static int cli(int argc, char **argv, struct cli_owned *own)
 		/* the mode alone first: each error names its option */
 		if ((sock_mode && parse_octal(sock_mode, &mode)) ||
 		    cxldcd_host_access_set_socket(own->acc, (uint32_t)mode, NULL, why, sizeof(why)))
-			return bad_args("--agent-socket-mode '%s': %s", sock_mode, why);
+			return bad_args("--agent-socket-mode '%s': %s", Q(sock_mode), why);
 		if (sock_group &&
 		    cxldcd_host_access_set_socket(own->acc, (uint32_t)mode, sock_group, why, sizeof(why)))
-			return bad_args("--agent-socket-group '%s': %s", sock_group, why);
+			return bad_args("--agent-socket-group '%s': %s", Q(sock_group), why);
 	}
 	src.sock_mode = sock_mode;
 	src.sock_group = sock_group;
