@@ -19,4 +19,13 @@ static inline uint64_t clock_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/*
+ * The next pause of a doubling backoff: first after none (cur 0), else
+ * twice cur, never more than max.
+ */
+static inline uint32_t clock_backoff_ms(uint32_t cur, uint32_t first, uint32_t max)
+{
+	return !cur ? first : cur >= max / 2 ? max : cur * 2;
+}
+
 #endif /* CXLDCD_COMMON_CLOCK_H */

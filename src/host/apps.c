@@ -39,6 +39,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/usock.h"
 #include "hostlink/proto.h"
 
@@ -398,8 +399,7 @@ static void refs_wait(struct cxldcd_host *h, struct app_conn *a)
 			 "yet received than its RLIMIT_NOFILE allows; an application or host "
 			 "reads slowly): its open's answer waits and is made again",
 			 a->fd, (int)a->cred.pid);
-	a->refs_backoff_ms = !a->refs_backoff_ms ? 10 : a->refs_backoff_ms >= 500 ? 1000
-											: a->refs_backoff_ms * 2;
+	a->refs_backoff_ms = clock_backoff_ms(a->refs_backoff_ms, 10, 1000);
 	a->refs_due_ms = host_now_ms(h) + a->refs_backoff_ms;
 }
 

@@ -6,6 +6,7 @@
  * MAP/UNMAP messages it sends.  Not what it reads (hostlink-msg.c).
  */
 #include "hostlink/hostlink-int.h"
+#include "common/clock.h"
 
 #include <errno.h>
 #ifdef __GLIBC__
@@ -350,9 +351,7 @@ static void refs_wait(struct conn *c)
 			      "its RLIMIT_NOFILE allows; a host or application reads slowly): its "
 			      "MAPs wait and are sent again, from %u ms on; raise the fd limit "
 			      "(LimitNOFILE=)", c->host, REFS_FIRST_MS);
-	c->refs_backoff_ms = !c->refs_backoff_ms ? REFS_FIRST_MS
-			     : c->refs_backoff_ms >= REFS_MAX_MS / 2 ? REFS_MAX_MS
-								   : c->refs_backoff_ms * 2;
+	c->refs_backoff_ms = clock_backoff_ms(c->refs_backoff_ms, REFS_FIRST_MS, REFS_MAX_MS);
 	c->refs_due_ms = hostlink_now_ms(hl) + c->refs_backoff_ms;
 	c->blocked = true;
 	hl->st.fd_refs_waits++;
