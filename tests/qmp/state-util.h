@@ -56,6 +56,14 @@ static inline void state_args(struct state_args *a, const struct dproc *p, const
 	a->argv[n] = NULL;
 }
 
+/* quit: @p exits 0; @c is freed. */
+static inline void state_quit(struct dproc *p, struct qmp_client *c)
+{
+	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
+	assert_int_equal(dproc_wait_exit(p, TMO), 0);
+	qmp_client_free(c);
+}
+
 /*
  * Connect to @p's QMP socket and wait until it answers normally: after a
  * restart QMP greets while the state is restored and refuses the rest

@@ -364,9 +364,7 @@ static void check_after_restart(struct dproc *p, const struct args *a, int old0)
 			munmap(m[h], LEN), close(fd[h]);
 		raw_close(&r[h]);
 	}
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(p, c);
 	assert_true(file_is(p, LEN, PAT2));     /* written back at the clean stop */
 	(void)base;
 }
@@ -496,9 +494,7 @@ static void test_a_kill_before_an_acceptance_ran(void **state)
 	munmap(m, LEN);
 	close(fd);
 	raw_close(&r);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 	assert_true(file_is(&p, LEN, PAT2));
 }
 
@@ -583,9 +579,7 @@ static void after_restart(struct dproc *p, const struct args *a, const struct er
 	munmap(m, LEN);
 	close(fd);
 	raw_close(&r);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(p, c);
 	assert_true(file_is(p, LEN, PAT2));     /* written back at the clean stop */
 }
 
@@ -609,9 +603,7 @@ static void written_since_is_kept(struct dproc *p, const struct args *a)
 	munmap(m, LEN);
 	close(fd);
 	raw_close(&r);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(p, c);
 }
 
 /*
@@ -731,9 +723,7 @@ static void test_what_a_host_wrote_after_its_erase_survives_a_restart(void **sta
 	munmap(m, LEN);
 	close(fd);
 	raw_close(&r);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 	assert_true(file_is(&p, LEN, PAT2));
 	written_since_is_kept(&p, &a);
 }
@@ -806,9 +796,7 @@ static void test_a_trusted_hosts_write_after_its_erase_answer_survives_a_kill(vo
 	munmap(m, LEN);
 	close(fd);
 	raw_close(&r);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 }
 
 /*
@@ -890,9 +878,7 @@ static void test_a_hosts_erase_whose_proof_cannot_be_stored_is_answered_internal
 	munmap(m, LEN);
 	close(fd);
 	raw_close(&r);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 	assert_true(file_is(&p, LEN, PAT2));
 	written_since_is_kept(&p, &a);
 }
@@ -958,9 +944,7 @@ static void bg_erase_in_doubt(const struct erase *e)
 	munmap(m, LEN);
 	close(fd);
 	raw_close(&r);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 }
 
 static void test_a_hosts_sanitize_in_doubt_ends_with_internal_error_in_its_status(void **state)
@@ -1013,9 +997,7 @@ static void stop_static(struct dproc *p, struct qmp_client *c, struct raw *r, ui
 	munmap(m, 64 * 1024);
 	close(fd);
 	raw_close(r);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(p, c);
 }
 
 /*

@@ -521,9 +521,7 @@ static void test_a_tag_let_go_before_a_clean_stop_is_free_for_another_device(voi
 	assert_int_equal(host_send_ranges(c, "d0", 0, 0x4802, ev, 1), 0);      /* bound */
 	assert_int_equal(host_send_ranges(c, "d0", 0, 0x4803, ev, 1), 0);      /* let go */
 	none = dproc_count_in(&p, "stderr.log", ": 0 journal record(s) replayed");
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 	c = restart(&p, t.argv);
 	assert_int_equal(dproc_count_in(&p, "stderr.log", "loaded (journal seq=4)"), 1);
 	assert_int_equal(dproc_count_in(&p, "stderr.log", ": 0 journal record(s) replayed"), none + 1);
@@ -997,22 +995,16 @@ static void backend_back(bool live)
 		json_decref(expect_ok(qmp_client_cmd(c, cmd, TMO)));
 		assert_non_null(strstr(dproc_log(&p), "state: backend fg is back: 1 range(s)"));
 	}
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 	if (!live) {
 		c = restart(&p, a.argv);
-		ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-		assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-		qmp_client_free(c);
+		state_quit(&p, c);
 	}
 	if (!zeroed(g_mem))
 		fail_msg("g.mem still holds host 0's data now that fg is back");
 	at_zero(g_mem, "written since", true);
 	c = restart(&p, a.argv);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 	if (!at_zero(g_mem, "written since", false))
 		fail_msg("what was written on fg after it was zeroed was zeroed again");
 }

@@ -107,14 +107,6 @@ static struct qmp_client *restarted(struct dproc *p)
 	return c;
 }
 
-/* quit: @p exits 0; @c is freed. */
-static void quit(struct dproc *p, struct qmp_client *c)
-{
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(p, TMO), 0);
-	qmp_client_free(c);
-}
-
 /* The WAL syncs the shim counted so far. */
 static long syncs_of(const struct shim *sh)
 {
@@ -349,7 +341,7 @@ static void erase_unproven(bool mctp)
 	c = restarted(&p);
 	state_file_read(&p, "a.mem", 0, buf, 4);
 	assert_memory_equal(buf, "kept", 4);
-	quit(&p, c);
+	state_quit(&p, c);
 }
 
 static void test_an_erase_whose_proof_cannot_be_stored_is_not_answered_success(void **state)
@@ -528,7 +520,7 @@ static void sanitize_unproven(bool mctp)
 	assert_int_equal(st[4] | st[5] << 8, 0);
 	if (fd >= 0)
 		close(fd);
-	quit(&p, c);
+	state_quit(&p, c);
 }
 
 static void test_a_sanitize_in_doubt_ends_with_internal_error_in_its_status(void **state)
@@ -561,7 +553,7 @@ static struct qmp_client *restart(struct dproc *p, struct state_args *a, struct 
 	if (*fd >= 0)
 		close(*fd);
 	if (clean) {
-		quit(p, c);
+		state_quit(p, c);
 	} else {
 		qmp_client_free(c);
 		dproc_kill9(p);
@@ -624,7 +616,7 @@ static void sanitize_answered_survives(bool mctp)
 	assert_int_equal(bg_result(c, fd), 0);
 	if (fd >= 0)
 		close(fd);
-	quit(&p, c);
+	state_quit(&p, c);
 }
 
 static void test_a_sanitize_in_doubt_ends_with_internal_error_after_a_restart(void **state)
@@ -680,7 +672,7 @@ static void restart_keeps_written_after(struct dproc *p, const struct state_args
 	char buf[16];
 
 	if (clean) {
-		quit(p, c);
+		state_quit(p, c);
 	} else {
 		qmp_client_free(c);
 		dproc_kill9(p);
@@ -690,7 +682,7 @@ static void restart_keeps_written_after(struct dproc *p, const struct state_args
 	state_file_read(p, "a.mem", 0, buf, 13);
 	if (memcmp(buf, "written after", 13))
 		fail_msg("%s", why);
-	quit(p, c);
+	state_quit(p, c);
 }
 
 /*
@@ -882,7 +874,7 @@ static void test_a_clean_stop_in_doubt_leaves_the_erase_to_the_next_start(void *
 	c = start_tag_a(&p, &a, &sh, NULL, false);
 	erase_in_doubt(c, &sh);
 	state_file_write(&p, "a.mem", 0, "written after");
-	quit(&p, c);
+	state_quit(&p, c);
 	assert_non_null(strstr(dproc_log(&p), "stopping with a proof record owed"));
 	assert_null(strstr(dproc_log(&p), "written at stop"));
 	fail_after_next_commit(&sh, false);
@@ -891,7 +883,7 @@ static void test_a_clean_stop_in_doubt_leaves_the_erase_to_the_next_start(void *
 	assert_true(file_zero(&p, "a.mem", 13));
 	assert_non_null(strstr(dproc_log(&p), "erased by the replay and not proven done since: zeroed"));
 	assert_false(proof_owed(c));
-	quit(&p, c);
+	state_quit(&p, c);
 }
 
 /* ---- a deleted backend's zeroing --------------------------------------- */
@@ -952,7 +944,7 @@ static void test_a_backend_deleted_after_a_zeroing_is_synced_before_a_snapshot_d
 	if (!a_mem || a_mem > snap)
 		fail_msg("snapshot 5 was written before a.mem, zeroed by the release it drops and deleted since, was synced: %s",
 			 buf);
-	quit(&p, c);
+	state_quit(&p, c);
 }
 
 /* ---- a record that forgets a zeroing waits for it to be on disk ---------- */
@@ -985,7 +977,7 @@ static void test_an_erase_is_proven_only_once_its_zeroes_are_synced(void **state
 	assert_true(file_zero(&p, "a.mem", 11));
 	if (!synced_before_a_commit(&sh, "a.mem"))
 		fail_msg("the erase's proof was committed with a.mem not synced: %s", trace_of(&sh));
-	quit(&p, c);
+	state_quit(&p, c);
 }
 
 /*
@@ -1022,7 +1014,7 @@ static void test_an_erase_whose_zeroes_cannot_be_synced_is_not_answered_success(
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "return"), "return-code")),
 			 0);
 	json_decref(r);
-	quit(&p, c);
+	state_quit(&p, c);
 }
 
 /*
@@ -1090,7 +1082,7 @@ static void test_a_backend_that_cannot_be_synced_holds_back_only_the_proof(void 
 	assert_false(proof_owed(c));
 	assert_int_equal(host_send_ranges(c, "d0", 1, 0x4802, ev, 1), 0);
 	assert_int_equal(qmp_host_extent_count(c, "d0", 1), 1);
-	quit(&p, c);
+	state_quit(&p, c);
 }
 
 /*
@@ -1143,7 +1135,7 @@ static void test_a_restart_after_records_without_the_proof_still_does_the_erase(
 	free(text);
 	json_decref(r);
 	assert_false(proof_owed(c));
-	quit(&p, c);
+	state_quit(&p, c);
 }
 
 /*
@@ -1178,7 +1170,7 @@ static void test_an_acceptance_after_a_sanitizing_release_waits_for_its_zeroes(v
 	if (!synced_before_a_commit(&sh, "a.mem"))
 		fail_msg("host 1's acceptance was committed before a.mem, zeroed by the release, was synced: %s",
 			 trace_of(&sh));
-	quit(&p, c);
+	state_quit(&p, c);
 }
 
 /*
@@ -1232,7 +1224,7 @@ static void test_a_backend_back_is_synced_before_the_store_forgets_what_it_was_o
 	assert_non_null(strstr(dproc_log(&p), "state: backend fg is back: 1 range(s)"));
 	if (!synced_first(&sh, "g.mem"))
 		fail_msg("the store forgot what fg was owed before g.mem was synced: %s", trace_of(&sh));
-	quit(&p, c);
+	state_quit(&p, c);
 }
 
 int main(void)

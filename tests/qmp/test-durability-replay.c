@@ -193,9 +193,7 @@ static void test_a_sanitizing_release_killed_before_it_ran_is_sanitized_at_resta
 			     "\"host-id\":1,\"selection-policy\":\"prescriptive\",\"region\":0,\"tag\":\""
 			     TAG_A "\",\"extents\":[{\"offset\":0,\"len\":2097152}]}}", TMO));
 	assert_int_equal(host_answer_all(c, "d0", 1), 1);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 	state_file_read(&p, "a.mem", 0, buf, sizeof(buf));    /* written back at the clean stop */
 	assert_memory_equal(buf, zero, sizeof(buf));
 }
@@ -285,9 +283,7 @@ static void test_a_set_lsa_killed_before_it_ran_is_in_the_lsa_after_restart(void
 	if (memcmp(got, "newlabel", 8))
 		fail_msg("Set LSA committed before the kill; after the restart the LSA holds '%.8s'",
 			 (const char *)got);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 	state_file_read(&p, "lsa.mem", 0x1000, buf, 8);
 	assert_memory_equal(buf, "newlabel", 8);
 	/* The file stays the truth: a label written there while the daemon is down is what it shows. */
@@ -300,9 +296,7 @@ static void test_a_set_lsa_killed_before_it_ran_is_in_the_lsa_after_restart(void
 	if (memcmp(got, "EXTERNAL", 8))
 		fail_msg("a later restart wrote the replayed Set LSA again: the LSA holds '%.8s'",
 			 (const char *)got);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 }
 
 /*
@@ -328,9 +322,7 @@ static void test_a_set_lsa_that_ran_is_not_written_again_by_the_replay(void **st
 	put32(set, 0x1000);
 	memcpy(set + 8, "newlabel", 8);
 	assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x4103, set, sizeof(set), out, &n), 0);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 	state_file_write(&p, "lsa.mem", 0x1000, "EXTERNAL");
 	assert_int_equal(dproc_start(&p, a.argv), 0);
 	c = state_connect(&p);
@@ -340,9 +332,7 @@ static void test_a_set_lsa_that_ran_is_not_written_again_by_the_replay(void **st
 	if (memcmp(got, "EXTERNAL", 8))
 		fail_msg("the replay wrote a Set LSA that had run again: the LSA holds '%.8s'",
 			 (const char *)got);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 }
 
 int main(void)

@@ -81,9 +81,7 @@ static void test_a_snapshot_syncs_what_the_records_it_drops_zeroed(void **state)
 	a_mem = strstr(first, "a.mem\n");
 	if (a_mem && a_mem < second)
 		fail_msg("snapshot 8 synced a.mem again with nothing zeroed since: %s", buf);
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(&p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(&p, c);
 }
 
 /* A free TCP port on 127.0.0.1 (bound and let go: nobody else takes it in these tests). */

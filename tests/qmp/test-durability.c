@@ -229,9 +229,7 @@ static void restart_keeps_what_was_acknowledged(struct dproc *p, struct state_ar
 	/* The restarted daemon goes on journaling: accept host 1's offers, restart cleanly. */
 	while (host_answer_all(c, "d0", 1))
 		;
-	ok(qmp_client_cmd(c, "{\"execute\":\"quit\"}", TMO));
-	assert_int_equal(dproc_wait_exit(p, TMO), 0);
-	qmp_client_free(c);
+	state_quit(p, c);
 	assert_int_equal(dproc_start(p, a->argv), 0);
 	assert_non_null(c = state_connect(p));
 	assert_int_equal(host1_pending(c), 0);
