@@ -686,6 +686,50 @@ static void restart_keeps_written_after(struct dproc *p, const struct state_args
 }
 
 /*
+ * The daemon's retries wait at most 1 s: with a first delay of 600 ms, the
+ * wait after the first failed attempt is 1000 ms, not 1200 (the window in
+ * which a kill after the store's recovery still erases again is at most
+ * that wait).  Then the store recovers and the proof goes in.
+ */
+static void test_an_owed_proofs_retries_wait_at_most_a_second(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_t *d = NULL;
+	json_int_t next = -1;
+	int i;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV, "--fm", p.fm_arg);
+	c = start_tag_a(&p, &a, &sh, "600", false);
+	erase_in_doubt(c, &sh);
+	for (i = 0; i < TMO / 20; i++) {
+		d = durability(c);
+		if (json_integer_value(json_object_get(d, "attempts")) >= 1)
+			break;
+		json_decref(d);
+		d = NULL;
+		usleep(20000);
+	}
+	if (!d)
+		fail_msg("no retry of the owed proof within %d ms: %s", TMO, dproc_log(&p));
+	assert_true(json_is_true(json_object_get(d, "proof-owed")));
+	next = json_integer_value(json_object_get(d, "next-attempt-ms"));
+	json_decref(d);
+	if (next > 1000)
+		fail_msg("after a failed attempt the next one is %lld ms away (at most 1000)",
+			 (long long)next);
+	fail_after_next_commit(&sh, false);
+	for (i = 0; i < TMO / 20 && proof_owed(c); i++)
+		usleep(20000);
+	assert_false(proof_owed(c));
+	state_quit(&p, c);
+}
+
+/*
  * Host 0's Secure Erase is answered with an error (its proof record not
  * stored), and then nothing is sent to the daemon but queries.  The
  * query shows the proof owed and host 0's erase in doubt while the store
@@ -1243,6 +1287,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_an_mctp_sanitize_in_doubt_ends_with_internal_error_after_a_restart,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_owed_proof_is_committed_by_itself_once_the_store_recovers,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_owed_proofs_retries_wait_at_most_a_second,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_journaled_request_after_the_recovery_carries_the_owed_proof,
 					  dproc_reap_all),
