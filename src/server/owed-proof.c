@@ -14,8 +14,7 @@
  * again; a device nobody sent anything to stayed in doubt until it
  * stopped, and its next start erased again what its hosts had written.
  *
- * Here: a loop timer tries the proof again (100 ms, then twice as long
- * each time up to 1 s; $CXLDCD_PROOF_RETRY_MS sets the first delay), and
+ * Here: a loop timer tries the proof again (the waits: next_wait()), and
  * so does any other transaction of the store that succeeds meanwhile
  * (srv_proof_store_worked(): a snapshot's record), right after it; a
  * WARNING when a proof becomes owed and a NOTICE when it is committed,
@@ -43,6 +42,7 @@
 
 #define PROOF_RETRY_FIRST_MS 100u
 #define PROOF_RETRY_MAX_MS 1000u
+#define PROOF_RETRY_ENV_MAX_MS 3600000u /* $CXLDCD_PROOF_RETRY_MS at most (1 h) */
 
 /*
  * One host's capacity on one device that erases answered Internal Error
@@ -66,16 +66,39 @@ struct srv_bg_answered {
 	uint16_t rc;
 };
 
+/*
+ * The first wait: PROOF_RETRY_FIRST_MS, or $CXLDCD_PROOF_RETRY_MS (tests:
+ * a number of ms, 1 to PROOF_RETRY_ENV_MAX_MS; more is that much, anything
+ * else the default).  Before, a value past what a timer can add to the
+ * clock wrapped the deadline into the past: the retry ran every round.
+ */
 static uint64_t first_delay_ms(void)
 {
 	const char *e = getenv("CXLDCD_PROOF_RETRY_MS");      /* tests */
 	char *end;
 	unsigned long long v;
 
-	if (!e || !*e)
+	if (!e || *e < '0' || *e > '9')
 		return PROOF_RETRY_FIRST_MS;
+	errno = 0;
 	v = strtoull(e, &end, 10);
-	return *end || !v ? PROOF_RETRY_FIRST_MS : v;
+	if (*end || !v)
+		return PROOF_RETRY_FIRST_MS;
+	return errno == ERANGE || v > PROOF_RETRY_ENV_MAX_MS ? PROOF_RETRY_ENV_MAX_MS : v;
+}
+
+/*
+ * The wait after one of @prev ms, the first having been @first: twice as
+ * long, up to PROOF_RETRY_MAX_MS, or up to @first when that is longer (a
+ * test's way to keep the timer out of its way).  So the waits are @first,
+ * 2 @first, 4 @first, ... and never longer than the longer of @first and
+ * 1 s (the default: 100, 200, 400, 800, 1000, 1000 ms, ...).
+ */
+static uint64_t next_wait(uint64_t prev, uint64_t first)
+{
+	uint64_t cap = first > PROOF_RETRY_MAX_MS ? first : PROOF_RETRY_MAX_MS;
+
+	return prev >= cap / 2 ? cap : prev * 2;
 }
 
 static void on_retry(struct loop *l, void *opaque);
@@ -101,10 +124,7 @@ static void on_retry(struct loop *l, void *opaque)
 		return;
 	}
 	s->proof_attempts++;
-	/* the next wait, should this one fail: twice as long, up to PROOF_RETRY_MAX_MS */
-	if (s->proof_delay_ms < PROOF_RETRY_MAX_MS)
-		s->proof_delay_ms = s->proof_delay_ms * 2 < PROOF_RETRY_MAX_MS ?
-					    s->proof_delay_ms * 2 : PROOF_RETRY_MAX_MS;
+	s->proof_delay_ms = next_wait(s->proof_delay_ms, first_delay_ms());  /* should this fail */
 	srv_prove_now(s);               /* srv_proof_note() re-arms when it failed */
 }
 
@@ -163,8 +183,9 @@ void srv_proof_note(struct server_ctx *s)
 		s->proof_attempts = 0;
 		s->proof_delay_ms = first_delay_ms();
 		srv_log(s->log, LOG_WARNING,
-			"state: a proof record is owed: an erase or Set LSA ran, but the store cannot record that it ran (%s); until it does, a restart does it again (an erase: zeroes that capacity again, with what is written there meanwhile); retrying in %llu ms, then up to every %u ms",
-			s->store_err, (unsigned long long)s->proof_delay_ms, PROOF_RETRY_MAX_MS);
+			"state: a proof record is owed: an erase or Set LSA ran, but the store cannot record that it ran (%s); until it does, a restart does it again (an erase: zeroes that capacity again, with what is written there meanwhile); retrying in %llu ms, then up to every %llu ms",
+			s->store_err, (unsigned long long)s->proof_delay_ms,
+			(unsigned long long)next_wait(PROOF_RETRY_MAX_MS, s->proof_delay_ms));
 	}
 	arm(s);
 }

@@ -730,6 +730,77 @@ static void test_an_owed_proofs_retries_wait_at_most_a_second(void **state)
 }
 
 /*
+ * The query's "next-attempt-ms" once the first retry of an owed proof
+ * failed, the daemon's first wait being @first_ms ($CXLDCD_PROOF_RETRY_MS);
+ * -1 when no retry came within TMO.  The store keeps failing.
+ */
+static json_int_t wait_after_the_first_retry(const char *first_ms)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_int_t next = -1;
+	json_t *d;
+
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV, "--fm", p.fm_arg);
+	c = start_tag_a(&p, &a, &sh, first_ms, false);
+	erase_in_doubt(c, &sh);
+	for (int i = 0; i < TMO / 20 && next < 0; i++) {
+		d = durability(c);
+		if (json_integer_value(json_object_get(d, "attempts")) >= 1)
+			next = json_integer_value(json_object_get(d, "next-attempt-ms"));
+		json_decref(d);
+		usleep(20000);
+	}
+	state_quit(&p, c);
+	dproc_reap_all(NULL);
+	return next;
+}
+
+/*
+ * The retry's waits follow one rule (owed-proof.c, next_wait()): the
+ * first, then twice as long each time up to 1 s, or up to the first when
+ * that is longer ($CXLDCD_PROOF_RETRY_MS, a test's).  A first wait of
+ * 1500 ms stays 1500 ms (not 3000, nor 1000); one of 2^64 - 1 ms, which
+ * wrapped the timer's deadline into the past so that the daemon retried
+ * at every round of its loop (hundreds of attempts in 300 ms), is 1 hour:
+ * no attempt, the next one an hour away.
+ */
+static void test_an_owed_proofs_waits_follow_one_rule(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_int_t next = wait_after_the_first_retry("1500"), attempts;
+	json_t *d;
+
+	(void)state;
+	if (next <= 1000 || next > 1500)
+		fail_msg("with a first wait of 1500 ms the next attempt is %lld ms away (1000 to 1500)",
+			 (long long)next);
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV, "--fm", p.fm_arg);
+	c = start_tag_a(&p, &a, &sh, "18446744073709551615", false);
+	erase_in_doubt(c, &sh);
+	usleep(300000);
+	d = durability(c);
+	assert_true(json_is_true(json_object_get(d, "proof-owed")));
+	attempts = json_integer_value(json_object_get(d, "attempts"));
+	next = json_integer_value(json_object_get(d, "next-attempt-ms"));
+	json_decref(d);
+	if (attempts != 0)
+		fail_msg("with a first wait of 2^64 - 1 ms the daemon tried %lld times in 300 ms",
+			 (long long)attempts);
+	if (next < 3590000 || next > 3600000)
+		fail_msg("with a first wait of 2^64 - 1 ms the next attempt is %lld ms away (1 h)",
+			 (long long)next);
+	state_quit(&p, c);
+}
+
+/*
  * Host 0's Secure Erase is answered with an error (its proof record not
  * stored), and then nothing is sent to the daemon but queries.  The
  * query shows the proof owed and host 0's erase in doubt while the store
@@ -1290,6 +1361,7 @@ int main(void)
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_owed_proofs_retries_wait_at_most_a_second,
 					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_an_owed_proofs_waits_follow_one_rule, dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_journaled_request_after_the_recovery_carries_the_owed_proof,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_snapshot_recorded_after_the_recovery_commits_the_owed_proof,
