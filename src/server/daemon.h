@@ -180,6 +180,15 @@ struct server_ctx {
 	bool proof_owed, proof_timer_set;
 	uint64_t proof_owed_ns, proof_timer, proof_delay_ms, proof_next_ms;
 	uint32_t proof_attempts;
+	/*
+	 * The -errno of the store's last failure (store_failing), and, while
+	 * it is -ENOSPC with a proof owed, the timer that watches the free
+	 * space of the store's file system and what it was at that failure
+	 * (bytes; UINT64_MAX: unknown) (owed-proof.c).
+	 */
+	int store_rc;
+	bool proof_space_set;
+	uint64_t proof_space_timer, proof_space_free;
 	struct srv_doubt *doubt, *erasing;
 	size_t nr_doubt, nr_erasing;
 	/*

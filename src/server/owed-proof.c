@@ -16,7 +16,10 @@
  *
  * Here: a loop timer tries the proof again (the waits: next_wait()), and
  * so does any other transaction of the store that succeeds meanwhile
- * (srv_proof_store_worked(): a snapshot's record), right after it; a
+ * (srv_proof_store_worked(): a snapshot's record), right after it, and,
+ * when the store failed with a full disk, the first free space that
+ * appears on its file system (watch_space(): the one sign that the store
+ * may work again the daemon can read without writing to it); a
  * WARNING when a proof becomes owed and a NOTICE when it is committed,
  * the hosts whose capacity the erases answered Internal Error zeroed
  * meanwhile (by device and host: srv_proof_doubt(), which also makes the
@@ -34,6 +37,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "qmp/qmp.h"
 #include "store/store.h"
@@ -43,6 +48,7 @@
 #define PROOF_RETRY_FIRST_MS 100u
 #define PROOF_RETRY_MAX_MS 1000u
 #define PROOF_RETRY_ENV_MAX_MS 3600000u /* $CXLDCD_PROOF_RETRY_MS at most (1 h) */
+#define PROOF_SPACE_MS 10u              /* how often a full disk's free space is read */
 
 /*
  * One host's capacity on one device that erases answered Internal Error
@@ -128,6 +134,60 @@ static void on_retry(struct loop *l, void *opaque)
 	srv_prove_now(s);               /* srv_proof_note() re-arms when it failed */
 }
 
+/*
+ * The free space of the store's file system for its writer (bytes: root
+ * may also use the blocks reserved for it); UINT64_MAX: unknown.
+ */
+static uint64_t space_free(const struct server_ctx *s)
+{
+	struct statvfs v;
+
+	if (!s->st || statvfs(store_path(s->st), &v))
+		return UINT64_MAX;      /* no sign either way: the timer's retries only */
+	return (uint64_t)(geteuid() == 0 ? v.f_bfree : v.f_bavail) * v.f_frsize;
+}
+
+/* A proof owed, and the store's last failure a full disk (SQLite's SQLITE_FULL). */
+static bool disk_full(const struct server_ctx *s)
+{
+	return s->proof_owed && s->store_failing && s->store_rc == -ENOSPC;
+}
+
+static void on_space(struct loop *l, void *opaque);
+
+/* While disk_full(): read the free space every PROOF_SPACE_MS (on_space()). */
+static void watch_space(struct server_ctx *s)
+{
+	if (s->proof_space_set || !s->loop || !disk_full(s))
+		return;
+	s->proof_space_set = !loop_add_timer(s->loop, PROOF_SPACE_MS, on_space, s,
+					     &s->proof_space_timer);
+}
+
+/*
+ * Space was freed on the store's file system since its last failure:
+ * try the proof now, not at the retry timer, up to 1 s away.  A disk that
+ * is still full fails the attempt at its first write, with no sync, so
+ * trying at each such sign costs little; an I/O error gives no such sign,
+ * and its attempts, which may each wait for the device, keep the timer's.
+ */
+static void on_space(struct loop *l, void *opaque)
+{
+	struct server_ctx *s = opaque;
+	uint64_t now_free;
+
+	(void)l;
+	s->proof_space_set = false;
+	if (!disk_full(s))
+		return;
+	now_free = space_free(s);
+	if (!s->group && !s->flushing && now_free != UINT64_MAX && now_free > s->proof_space_free) {
+		s->proof_attempts++;
+		srv_prove_now(s);       /* srv_proof_note(): settled, or the space of this failure */
+	}
+	watch_space(s);
+}
+
 static json_t *doubt_json(const struct server_ctx *s, const struct srv_doubt *d)
 {
 	const struct dcd *dv = d->dev < s->nr_devs ? s->devs[d->dev] : NULL;
@@ -149,7 +209,9 @@ static void settled(struct server_ctx *s)
 {
 	if (s->proof_timer_set)
 		loop_del_timer(s->loop, s->proof_timer);
-	s->proof_timer_set = false;
+	if (s->proof_space_set)
+		loop_del_timer(s->loop, s->proof_space_timer);
+	s->proof_timer_set = s->proof_space_set = false;
 	for (size_t i = 0; i < s->nr_doubt; i++) {
 		json_t *d = doubt_json(s, &s->doubt[i]);
 
@@ -187,7 +249,10 @@ void srv_proof_note(struct server_ctx *s)
 			s->store_err, (unsigned long long)s->proof_delay_ms,
 			(unsigned long long)next_wait(PROOF_RETRY_MAX_MS, s->proof_delay_ms));
 	}
+	if (s->store_failing && s->store_rc == -ENOSPC)
+		s->proof_space_free = space_free(s);    /* at this failure: more is a sign */
 	arm(s);
+	watch_space(s);
 }
 
 /* The entry of (@dev, @host) in @*v (@*nr of them), added (count 0) if missing; NULL: no memory. */

@@ -229,6 +229,7 @@ static int commit_segment(struct server_ctx *s, struct srv_group_item *seg)
 		/* A backend file that cannot be synced (zerosync.c logs it): the store works. */
 	} else if (rc) {
 		snprintf(s->store_err, sizeof(s->store_err), "%s", store_last_error(s->st));
+		s->store_rc = rc;
 		if (!s->store_failing)
 			srv_log(s->log, LOG_ERR,
 				"state: cannot store %llu request(s): %s; mutating requests are refused until the store accepts writes again",
@@ -254,9 +255,12 @@ static int commit_segment(struct server_ctx *s, struct srv_group_item *seg)
  */
 static void prove(struct server_ctx *s)
 {
-	if (srv_owed_prove(s)) {         /* it set s->store_err */
-		s->store_failing = s->store_failing || !s->sync_failing;   /* the store's failure */
-	} else if (s->store_failing) {
+	int rc = srv_owed_prove(s);     /* on failure it set s->store_err */
+
+	if (rc && !s->sync_failing) {   /* the store's failure, not a backend file's sync */
+		s->store_failing = true;
+		s->store_rc = rc;
+	} else if (!rc && s->store_failing) {
 		srv_log(s->log, LOG_NOTICE, "state: the store accepts writes again");
 		s->store_failing = false;
 	}

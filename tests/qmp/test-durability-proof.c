@@ -129,6 +129,16 @@ static void fail_after_next_commit(const struct shim *sh, bool on)
 	fclose(f);
 }
 
+/* From the commit after the next one on, the store fails with @err ("ENOSPC": a full disk). */
+static void fail_after_next_commit_with(const struct shim *sh, const char *err)
+{
+	FILE *f;
+
+	assert_non_null(f = fopen(sh->ctl, "w"));
+	fprintf(f, "%s %ld\n", err, syncs_of(sh) + 1);
+	fclose(f);
+}
+
 /* From now on a.mem's syncs fail with EIO (false: they work). */
 static void syncs_fail(const struct shim *sh, bool on)
 {
@@ -801,6 +811,52 @@ static void test_an_owed_proofs_waits_follow_one_rule(void **state)
 }
 
 /*
+ * A full disk: the store fails with ENOSPC right after host 0's Secure
+ * Erase (the shim reports no free blocks meanwhile), the retry timer is
+ * 10 minutes off.  While the disk stays full nothing is tried (the free
+ * space does not grow).  Once space is freed, and nothing but queries is
+ * sent, the daemon commits the proof within moments: it reads the free
+ * space of the store's file system every 10 ms while the disk is full.
+ * What is written after survives a kill.  Before, the proof stayed owed
+ * until the timer (up to 1 s, here 10 minutes), and a kill in that window
+ * erased again what was written after the recovery.
+ */
+static void test_freed_space_commits_an_owed_proof_at_once(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	json_t *d, *r;
+	int i;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV ",trusted-hosts=on", "--fm", p.fm_arg);
+	c = start_tag_a(&p, &a, &sh, "600000", false);
+	state_file_write(&p, "a.mem", 0, "host 0 data");
+	fail_after_next_commit_with(&sh, "ENOSPC");
+	r = qmp_secure_erase(c);
+	assert_non_null(json_object_get(r, "error"));
+	json_decref(r);
+	usleep(300000);
+	d = durability(c);
+	assert_true(json_is_true(json_object_get(d, "proof-owed")));
+	assert_non_null(strstr(json_string_value(json_object_get(d, "error")), "full"));
+	assert_int_equal(json_integer_value(json_object_get(d, "attempts")), 0);
+	json_decref(d);
+	fail_after_next_commit(&sh, false);     /* space freed */
+	for (i = 0; i < 100 && proof_owed(c); i++)
+		usleep(10000);
+	if (proof_owed(c))
+		fail_msg("the proof is still owed 1 s after space was freed on the store's disk: %s",
+			 dproc_log(&p));
+	state_file_write(&p, "a.mem", 0, "written after");
+	restart_keeps_written_after(&p, &a, c, false,
+				    "the restart erased again what was written after space was freed");
+}
+
+/*
  * Host 0's Secure Erase is answered with an error (its proof record not
  * stored), and then nothing is sent to the daemon but queries.  The
  * query shows the proof owed and host 0's erase in doubt while the store
@@ -1362,6 +1418,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_an_owed_proofs_retries_wait_at_most_a_second,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_owed_proofs_waits_follow_one_rule, dproc_reap_all),
+		cmocka_unit_test_teardown(test_freed_space_commits_an_owed_proof_at_once,
+					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_journaled_request_after_the_recovery_carries_the_owed_proof,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_snapshot_recorded_after_the_recovery_commits_the_owed_proof,

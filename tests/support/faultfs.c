@@ -14,6 +14,9 @@
  * after the errno's name ("EIO 5") delays the fault until that many WAL
  * syncs succeeded in this process: the commit after the Nth fails, the
  * ones before it do not (with CXLDCD_FAULTFS_SYNCS a test reads N).
+ * While an ENOSPC fault is in effect, statvfs() and statvfs64() report no
+ * free blocks (f_bfree, f_bavail, 0), as on a full disk, whatever path
+ * they are given; otherwise they report the real file system.
  *
  * CXLDCD_FAULTFS_SNAP=PATH: the same for the writes and syncs of a snapshot
  * file being written (a name ending in ".bin.tmp"), with PATH as its
@@ -59,33 +62,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 /* The WAL syncs that succeeded in this process. */
 static unsigned long wal_syncs;
 
-/* The errno to inject for fd now, or 0. */
-static int fault_for(int fd)
+/* The errno the control file @ctl says to inject now, or 0 (errno kept). */
+static int ctl_code(const char *ctl)
 {
 	static ssize_t (*real_read)(int, void *, size_t);
-	const char *ctl = getenv("CXLDCD_FAULTFS"), *snap = getenv("CXLDCD_FAULTFS_SNAP");
-	char link[64], path[512], buf[16] = { 0 };
+	char buf[16] = { 0 };
 	ssize_t n;
 	int cfd, saved = errno, code = 0;
 
-	if ((!ctl && !snap) || fd < 0)
-		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n <= 0)
-		goto out;
-	path[n] = 0;
-	if (snap && n > 8 && !strcmp(path + n - 8, ".bin.tmp"))
-		ctl = snap;     /* a snapshot file being written */
-	else if (!ctl || !strstr(path, "cxldcd.db") || strstr(path, "-shm"))
-		goto out;
-	cfd = open(ctl, O_RDONLY | O_CLOEXEC);
+	cfd = ctl ? open(ctl, O_RDONLY | O_CLOEXEC) : -1;
 	if (cfd < 0)
 		goto out;
 	if (!real_read)
@@ -103,6 +95,29 @@ static int fault_for(int fd)
 out:
 	errno = saved;
 	return code;
+}
+
+/* The errno to inject for fd now, or 0. */
+static int fault_for(int fd)
+{
+	const char *ctl = getenv("CXLDCD_FAULTFS"), *snap = getenv("CXLDCD_FAULTFS_SNAP");
+	char link[64], path[512];
+	ssize_t n;
+	int saved = errno;
+
+	if ((!ctl && !snap) || fd < 0)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	errno = saved;
+	if (n <= 0)
+		return 0;
+	path[n] = 0;
+	if (snap && n > 8 && !strcmp(path + n - 8, ".bin.tmp"))
+		ctl = snap;     /* a snapshot file being written */
+	else if (!ctl || !strstr(path, "cxldcd.db") || strstr(path, "-shm"))
+		return 0;
+	return ctl_code(ctl);
 }
 
 #define REAL(name, type) ((type)dlsym(RTLD_NEXT, name))
@@ -354,4 +369,23 @@ int ftruncate64(int fd, off64_t len)
 		return -1;
 	}
 	return REAL("ftruncate64", int (*)(int, off64_t))(fd, len);
+}
+
+/* A full disk while the store's ENOSPC fault is in effect: no free blocks. */
+int statvfs(const char *path, struct statvfs *v)
+{
+	int rc = REAL("statvfs", int (*)(const char *, struct statvfs *))(path, v);
+
+	if (!rc && ctl_code(getenv("CXLDCD_FAULTFS")) == ENOSPC)
+		v->f_bfree = v->f_bavail = 0;
+	return rc;
+}
+
+int statvfs64(const char *path, struct statvfs64 *v)
+{
+	int rc = REAL("statvfs64", int (*)(const char *, struct statvfs64 *))(path, v);
+
+	if (!rc && ctl_code(getenv("CXLDCD_FAULTFS")) == ENOSPC)
+		v->f_bfree = v->f_bavail = 0;
+	return rc;
 }
