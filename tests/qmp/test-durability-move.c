@@ -953,6 +953,81 @@ static void test_a_hosts_sanitize_in_doubt_ends_with_internal_error_in_its_statu
 	bg_erase_in_doubt(&sanitize);
 }
 
+/*
+ * Host 0, connected again after a restart of @p (SIGKILL, or a clean stop
+ * when @clean; @c freed), reads Background Operation Status (0002h): in
+ * @st, once no operation is in progress.  *@r stays connected.
+ */
+static void bg_status_after_restart(struct dproc *p, const struct args *a, struct qmp_client **c,
+				    struct raw *r, bool clean, uint8_t st[8])
+{
+	uint64_t base;
+	uint8_t *m;
+	int fd;
+
+	raw_close(r);
+	if (clean) {
+		state_quit(p, *c);
+	} else {
+		qmp_client_free(*c);
+		dproc_kill9(p);
+	}
+	assert_int_equal(dproc_start(p, a->argv), 0);
+	if (!(*c = state_connect(p)))
+		fail_msg("restart failed: %s", dproc_log(p));
+	base = hello(r, a->hsock, 0);
+	m = expect_map(r, base, &fd);
+	munmap(m, LEN);
+	close(fd);
+	bg_status_done(r, st);
+}
+
+/*
+ * What a host of the link reads in place of the mailbox's Background
+ * Command Status register (0002h: opcode, Percentage Complete, Return
+ * Code) for a Sanitize answered in doubt, whose proof the daemon then
+ * committed, after a restart: 4400h, 100 % and no operation in progress
+ * (what Linux polls: cxl_mbox_background_complete() reads only the
+ * percentage, and security_state_show() the opcode with it), and Internal
+ * Error (04h) as its result, after a kill (the journal replays it) and
+ * after a clean stop (the snapshot): the return code is stored with the
+ * proof (meta.bg_results).  The QMP and MCTP CCI faces had this test
+ * (test-durability-proof); the link, host 0's own mailbox, had none.
+ */
+static void test_a_hosts_sanitize_in_doubt_keeps_its_result_across_a_restart(void **state)
+{
+	struct dproc p;
+	struct args a;
+	struct shim sh;
+	struct qmp_client *c;
+	struct raw r;
+	uint8_t *m, st[8];
+	json_t *ev;
+	int fd;
+
+	(void)state;
+	c = erase_in_doubt(&p, &a, &sh, &r, &m, &fd, &sanitize);
+	munmap(m, LEN);
+	close(fd);
+	bg_status_done(&r, st);
+	assert_int_equal(st[4] | st[5] << 8, 0x0004);
+	unlink(sh.fault);
+	ev = qmp_client_event(c, "CXL_ERASE_DURABLE", TMO);   /* the proof, with the 04h */
+	assert_non_null(ev);
+	json_decref(ev);
+	for (int clean = 0; clean < 2; clean++) {
+		bg_status_after_restart(&p, &a, &c, &r, clean, st);
+		if (st[0] != 100 << 1 || (st[2] | st[3] << 8) != 0x4400)
+			fail_msg("after a %s, 0002h reports %02xh (BO and %%), opcode %04xh: not the Sanitize, done",
+				 clean ? "clean stop" : "kill", st[0], (unsigned)(st[2] | st[3] << 8));
+		if ((st[4] | st[5] << 8) != 0x0004)
+			fail_msg("after a %s, 0002h reports %04xh for the Sanitize answered in doubt",
+				 clean ? "clean stop" : "kill", (unsigned)(st[4] | st[5] << 8));
+	}
+	raw_close(&r);
+	state_quit(&p, c);
+}
+
 /* The same with Media Operations Zero of 128 KiB (4402h): 01h, BO set, then 04h in 0002h. */
 static void test_a_hosts_media_zero_in_doubt_ends_with_internal_error_in_its_status(void **state)
 {
@@ -1086,6 +1161,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_hosts_media_zero_in_doubt_ends_with_internal_error_in_its_status,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_hosts_sanitize_in_doubt_ends_with_internal_error_in_its_status,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_hosts_sanitize_in_doubt_keeps_its_result_across_a_restart,
 					  dproc_reap_all),
 	};
 
