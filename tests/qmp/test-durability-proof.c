@@ -1257,6 +1257,58 @@ static void test_a_backend_that_cannot_be_synced_holds_back_only_the_proof(void 
 }
 
 /*
+ * docs/persistence.md ("An erase in doubt", object-del): "a backend file
+ * whose sync keeps failing keeps the proof owed ..., and a start then
+ * stops, since it cannot commit the proof of its own zeroing".  Host 0's
+ * Secure Erase in doubt because a.mem cannot be synced, what is written
+ * after it, a kill; a start while a.mem still cannot be synced exits 1
+ * and says why (backend fa's file cannot be synced); the
+ * next start, with a.mem syncing, zeroes host 0's place again and commits
+ * the proof: a third start owes nothing (zero records left to settle).
+ */
+static void test_a_start_that_cannot_sync_what_it_zeroed_stops(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	const char *log;
+	json_t *r;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, NULL, DEV, "--fm", p.fm_arg);
+	c = start_tag_a(&p, &a, &sh, NULL, false);
+	state_file_write(&p, "a.mem", 0, "host 0 data");
+	syncs_fail(&sh, true);
+	r = qmp_secure_erase(c);
+	assert_non_null(qmp_client_err_desc(r));
+	json_decref(r);
+	state_file_write(&p, "a.mem", 0, "written after");
+	qmp_client_free(c);
+	dproc_kill9(&p);
+	/* a.mem still cannot be synced: the start cannot prove what it zeroes */
+	start_shim(&p, &a, &sh, false);
+	if (dproc_wait_exit(&p, TMO) != 1)
+		fail_msg("a start that cannot sync the backend it zeroed did not exit 1: %s",
+			 dproc_log(&p));
+	log = dproc_log(&p);
+	if (!strstr(log, "cannot restore the state") ||
+	    !strstr(log, "cannot sync the file of backend fa"))
+		fail_msg("the start that cannot sync a.mem does not say so: %s",
+			 strlen(log) > 900 ? log + strlen(log) - 900 : log);
+	syncs_fail(&sh, false);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = restarted(&p);
+	if (!file_zero(&p, "a.mem", 13))
+		fail_msg("the start after the failed one did not erase host 0's place again");
+	assert_false(proof_owed(c));
+	state_file_write(&p, "a.mem", 0, "written after");
+	restart_keeps_written_after(&p, &a, c, false,
+				    "the erase was done again by a third start: its proof was not committed");
+}
+
+/*
  * The same, then a kill while a.mem still cannot be synced: the journal
  * holds the erase, then the object-add and host 1's offer committed
  * without the proof.  The restart replays them all and still owes the
@@ -1436,6 +1488,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_backend_that_cannot_be_synced_holds_back_only_the_proof,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_restart_after_records_without_the_proof_still_does_the_erase,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_start_that_cannot_sync_what_it_zeroed_stops,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_acceptance_after_a_sanitizing_release_waits_for_its_zeroes,
 					  dproc_reap_all),
