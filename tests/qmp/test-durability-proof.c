@@ -629,6 +629,77 @@ static void sanitize_answered_survives(bool mctp)
 	state_quit(&p, c);
 }
 
+/* Replace the stored return codes of background erases (meta 'bg_results') of @p's stopped store. */
+static void results_rewrite(struct dproc *p, const char *text)
+{
+	struct store *st;
+	char err[256];
+
+	assert_int_equal(store_open(p->state, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_bg_results_set(st, text), 0);
+	store_close(st);
+}
+
+/*
+ * The stored return codes are read back at start (docs/persistence.md,
+ * "Background Operation Status across a restart"); the file is outside
+ * input.  A Sanitize in doubt whose proof was committed stores its entry;
+ * with it, entries that are not [dev, owner, opcode, start_ns, rc] in range
+ * (a string, an owner past 16 bits, a device that does not exist, a
+ * negative device, too few fields) are each ignored with a warning, and
+ * the real one still gives 0002h its Internal Error; a text that is not
+ * JSON is ignored with a warning, and the daemon starts (0002h: Success,
+ * the result lost, as when it was never stored).
+ */
+static void test_unreadable_stored_results_are_ignored_with_a_warning(void **state)
+{
+	char sock[200], msock[220], *real = NULL;
+	struct dproc p;
+	struct state_args a;
+	struct shim sh;
+	struct qmp_client *c;
+	struct store *st;
+	char err[256], text[512];
+	int fd;
+
+	(void)state;
+	c = start_failing(&p, &a, &sh, sock, msock, false, &fd);
+	assert_int_equal(sanitize(c, fd), CXLDCD_RC_BG_STARTED);
+	assert_int_equal(bg_result(c, fd), CXLDCD_RC_INTERNAL_ERROR);
+	fail_after_next_commit(&sh, false);
+	for (int i = 0; i < 500 && proof_owed(c); i++)
+		usleep(10000);
+	assert_false(proof_owed(c));
+	state_quit(&p, c);
+	assert_int_equal(store_open(p.state, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_bg_results_get(st, &real), 0);
+	store_close(st);
+	assert_non_null(real);
+	assert_true(real[0] == '[' && real[1] == '[' && strlen(real) < 200);
+	real[strlen(real) - 1] = 0;     /* its entries, without the closing bracket */
+	snprintf(text, sizeof(text), "[\"x\",[0,70000,17408,5,4],[9,0,17408,5,4],[-1,0,0,0,0],[0,0,4],%s]",
+		 real + 1);
+	results_rewrite(&p, text);
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = restarted(&p);
+	for (int i = 0; i < 5; i++) {
+		char line[96];
+
+		snprintf(line, sizeof(line), "stored return code %d of a background erase is not readable", i);
+		if (!strstr(dproc_log(&p), line))
+			fail_msg("no warning for stored entry %d", i);
+	}
+	assert_int_equal(bg_result(c, -1), CXLDCD_RC_INTERNAL_ERROR);
+	state_quit(&p, c);
+	results_rewrite(&p, "[[0,0,17408");
+	assert_int_equal(dproc_start(&p, a.argv), 0);
+	c = restarted(&p);
+	assert_non_null(strstr(dproc_log(&p), "the stored return codes of background erases are not readable"));
+	assert_int_equal(bg_result(c, -1), 0);
+	state_quit(&p, c);
+	free(real);
+}
+
 static void test_a_sanitize_in_doubt_ends_with_internal_error_after_a_restart(void **state)
 {
 	(void)state;
@@ -1464,6 +1535,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_sanitize_in_doubt_ends_with_internal_error_after_a_restart,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_mctp_sanitize_in_doubt_ends_with_internal_error_after_a_restart,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_unreadable_stored_results_are_ignored_with_a_warning,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_an_owed_proof_is_committed_by_itself_once_the_store_recovers,
 					  dproc_reap_all),
