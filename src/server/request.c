@@ -488,7 +488,7 @@ int srv_request_end(struct server_ctx *s)
 	srv_log(s->log, LOG_ERR,
 		"state: an erase ran but its proof record cannot be stored (%s): %s; until the store accepts writes again, a restart erases that capacity again",
 		s->store_err, s->bg_unproven ?
-			"its background operation ends with Internal Error (Background Operation Status)" :
+			"its background operation ends with Internal Error (Background Operation Status), which a host that reads only its percentage, as Linux does for a Sanitize, never sees" :
 			"answered Internal Error");
 	return s->bg_unproven ? 0 : -EIO;
 }

@@ -1011,6 +1011,8 @@ static void test_a_hosts_sanitize_in_doubt_keeps_its_result_across_a_restart(voi
 	close(fd);
 	bg_status_done(&r, st);
 	assert_int_equal(st[4] | st[5] << 8, 0x0004);
+	/* The operator is told that a Linux host does not see it. */
+	assert_non_null(strstr(dproc_log(&p), "as Linux does for a Sanitize, never sees"));
 	unlink(sh.fault);
 	ev = qmp_client_event(c, "CXL_ERASE_DURABLE", TMO);   /* the proof, with the 04h */
 	assert_non_null(ev);
