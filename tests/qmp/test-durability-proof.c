@@ -1304,6 +1304,20 @@ static void test_a_backend_that_cannot_be_synced_holds_back_only_the_proof(void 
 	if (qmp_client_err_desc(r))
 		fail_msg("host 1's offer refused while a.mem cannot be synced: %s", qmp_client_err_desc(r));
 	json_decref(r);
+	/*
+	 * object-del too ("An erase in doubt", object-del): of a backend
+	 * nobody uses, committed without the proof; of fa, which the erase
+	 * zeroed and host 0 still holds, refused as in use.
+	 */
+	ok(qmp_client_cmd(c, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":"
+			     "\"memory-backend-ram\",\"id\":\"r2\",\"size\":2097152}}", TMO));
+	r = qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"r2\"}}", TMO);
+	if (qmp_client_err_desc(r))
+		fail_msg("object-del refused while a.mem cannot be synced: %s", qmp_client_err_desc(r));
+	json_decref(r);
+	r = qmp_client_cmd(c, "{\"execute\":\"object-del\",\"arguments\":{\"id\":\"fa\"}}", TMO);
+	assert_non_null(strstr(qmp_client_err_desc(r) ?: "", "object 'fa' is in use, can not be deleted"));
+	json_decref(r);
 	/* An acceptance does not: the replay forgets zeroings at it. */
 	n = host_read_dc_log(c, "d0", 1, ev, 8);
 	assert_int_equal(n, 1);
