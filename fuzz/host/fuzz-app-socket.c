@@ -61,7 +61,10 @@
  *      M[(r1 >> 3) & 7] (unless r1 bit 7), all owner 1003 group 2000 mode
  *      M[r2 & 7] (unless r2 bit 3), group C's tag owner 1002 mode
  *      M[r2 >> 5] (if r2 bit 4); M = 0, 0400, 0600, 0640, 0660, 0604,
- *      0606, 0666; then cxldcd_host_set_access().  Checked: it returns
+ *      0606, 0666; and the socket's mode 0666 (the applications are
+ *      other users: a socket of the default 0600 would not let them
+ *      connect, and set_access() would close them); then
+ *      cxldcd_host_set_access().  Checked: it returns
  *      the number of opens revoked (>= 0), and a group no connected
  *      application may read any more is open nowhere (open_count 0)
  *      when it returns.
@@ -559,6 +562,12 @@ static void new_rules(struct az *z, uint8_t r1, uint8_t r2)
 	cxldcd_tag_format(tag, t1);
 	fz_tag(tag, 2);
 	cxldcd_tag_format(tag, t2);
+	/*
+	 * the applications are other users (uid 1000 + k): a socket of mode
+	 * 0666 lets them connect, and set_access() gives it that mode (at the
+	 * default, 0600, it would close their connections)
+	 */
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "socket,mode=0666\n");
 	if (!(r1 & 0x40))
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
 				      "tag=%s,owner=1000,group=2000,mode=%04o\n", t1, modes[r1 & 7]);

@@ -118,6 +118,14 @@ enum cxldcd_host_event_type {
 	 * or cxldcd_host_set_access() gave rules that no longer cover it.
 	 */
 	CXLDCD_HOST_EV_APP_REVOKED,
+	/*
+	 * cxldcd_host_set_access() gave the application socket's file the
+	 * mode and group of the new rules (changed by them, or by someone
+	 * since: a chmod or chgrp), closed the connections of users these no
+	 * longer let connect, or found the file gone or replaced (left
+	 * alone).  text says which; group is NULL.
+	 */
+	CXLDCD_HOST_EV_SOCKET_ACCESS,
 };
 
 /*
@@ -382,7 +390,10 @@ CXLDCD_EXPORT int cxldcd_host_access_new(struct cxldcd_host_access **out);
 CXLDCD_EXPORT void cxldcd_host_access_free(struct cxldcd_host_access *acc);
 /**
  * cxldcd_host_access_add_rule() - add a rule, as cxldcd-host --group-access:
- * "tag=UUID|untagged|all[,owner=USER][,group=GROUP][,mode=OCTAL]" (USER and
+ * "tag=UUID|untagged|all[,owner=USER][,group=GROUP][,mode=OCTAL]", or
+ * "socket[,mode=OCTAL][,group=GROUP]": the application socket's mode and
+ * group, as cxldcd_host_access_set_socket() (-EEXIST when the set has them
+ * already, from either) (USER and
  * GROUP a name or a number; owner and group default to the process's
  * effective uid and gid, mode to 0600).  tag=UUID is that tag's group,
  * untagged every untagged group, all every group no other rule names.
@@ -401,7 +412,9 @@ CXLDCD_EXPORT int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, co
  * @mode: the socket file's permission bits, read and write only (<= 0666),
  * owner read and write included (0600); connecting takes write permission.
  * @group: name or number, given to the socket file (the process must be in
- * it, or root); NULL: the process's group.
+ * it, or root); NULL: the group the file got when it was made (the
+ * process's, or its directory's when that is setgid).  A later call
+ * replaces both.
  * Return: 0; -EINVAL; -ENOENT (no such group).  Unchanged on error.
  */
 CXLDCD_EXPORT int cxldcd_host_access_set_socket(struct cxldcd_host_access *acc, uint32_t mode,
@@ -433,8 +446,12 @@ CXLDCD_EXPORT int cxldcd_host_serve_apps_access(struct cxldcd_host *h, const cha
 /**
  * cxldcd_host_set_access() - replace the rules of a serving agent
  * (cxldcd-host does at SIGHUP).  Every later LIST and OPEN is checked
- * against @acc's rules; the socket file keeps its mode and group (set when
- * it was made).  An open already granted that @acc's rules would refuse now
+ * against @acc's rules.  The socket file gets @acc's mode and group again
+ * (cxldcd_host_access_set_socket() or a "socket" rule; none: 0600 and the
+ * group it got when it was made), whoever changed them since, and the
+ * connections of users these no longer let connect are closed, each of
+ * their opens revoked as below (CXLDCD_HOST_EV_SOCKET_ACCESS says so; a
+ * socket file removed or replaced is left alone, said the same way).  An open already granted that @acc's rules would refuse now
  * (read, or read and write for a writable one; every group for a file that
  * reaches more than its group) is revoked: the application is sent REVOKE
  * for that group (all its opens of it), CXLDCD_HOST_EV_APP_REVOKED is
@@ -444,7 +461,9 @@ CXLDCD_EXPORT int cxldcd_host_serve_apps_access(struct cxldcd_host *h, const cha
  * ignores REVOKE keeps the fds it was given until the group is released.
  * @acc: borrowed (copied); NULL: the defaults.
  * Return: the number of opens revoked (>= 0); -EINVAL (not serving
- * applications); -ENOMEM (the rules in force are unchanged).
+ * applications); -ENOMEM, -EPERM (the socket file cannot be given that
+ * group: the process is not in it), -errno of the chmod (the rules in
+ * force and the socket file are unchanged).
  */
 CXLDCD_EXPORT int cxldcd_host_set_access(struct cxldcd_host *h,
 					 const struct cxldcd_host_access *acc);

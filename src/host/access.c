@@ -51,6 +51,7 @@ struct cxldcd_host_access {
 	uint32_t sock_mode;
 	bool sock_chgrp;
 	uint32_t sock_gid;
+	bool sock_given;                /* by set_socket() or a socket rule: not twice */
 	struct access_rule *rules;
 	uint32_t nr_rules;
 };
@@ -240,6 +241,68 @@ static bool same_rule(const struct access_rule *a, const struct access_rule *b)
 	       (a->kind != RULE_TAG || !memcmp(a->tag, b->tag, CXLDCD_HOST_TAG_SIZE));
 }
 
+/*
+ * "socket[,mode=MODE][,group=GROUP]" (text: its items after "socket", or
+ * NULL): the application socket's mode and group, as
+ * cxldcd_host_access_set_socket() gives them, so a rules file read again
+ * at SIGHUP carries them too.  Once per set, from either.
+ */
+static int socket_rule(struct cxldcd_host_access *acc, char *text, char *err, size_t esz)
+{
+	uint32_t mode = 0600, gid = 0;
+	bool seen_mode = false, seen_group = false;
+	char q[QUOTE_MAX];
+	int rc;
+
+	for (char *item = text, *save; item; item = save) {
+		char *eq, *v;
+
+		save = strchr(item, ',');
+		if (save)
+			*save++ = '\0';
+		eq = strchr(item, '=');
+		if (!eq || eq == item) {
+			fail(err, esz, "%s%s%s: expected KEY=VALUE (mode, group)",
+			     *item ? "'" : "an empty item", quote(q, item), *item ? "'" : "");
+			return -EINVAL;
+		}
+		*eq = '\0';
+		v = eq + 1;
+		if (strcmp(item, "mode") && strcmp(item, "group")) {
+			fail(err, esz, "unknown key '%s' for the socket (mode, group)", quote(q, item));
+			return -EINVAL;
+		}
+		if (item[0] == 'm' ? seen_mode : seen_group) {
+			fail(err, esz, "key '%s' given twice", item);
+			return -EINVAL;
+		}
+		if (item[0] == 'm') {
+			seen_mode = true;
+			rc = parse_mode(v, &mode, err, esz);
+			if (!rc && (mode & 0600) != 0600) {
+				fail(err, esz, "mode '%s': the owner (the agent's user) keeps read and "
+					       "write (0600)", quote(q, v));
+				rc = -EINVAL;
+			}
+		} else {
+			seen_group = true;
+			rc = parse_id(v, true, &gid, err, esz);
+		}
+		if (rc)
+			return rc;
+	}
+	if (acc->sock_given) {
+		fail(err, esz, "the socket's mode and group are given already (once: on the command "
+			       "line, --agent-socket-mode/--agent-socket-group, or by one socket line)");
+		return -EEXIST;
+	}
+	acc->sock_mode = mode;
+	acc->sock_chgrp = seen_group;
+	acc->sock_gid = gid;
+	acc->sock_given = true;
+	return 0;
+}
+
 int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, const char *rule, char *err,
 				size_t err_size)
 {
@@ -260,11 +323,13 @@ int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, const char *rule
 		fail(err, err_size, "rule longer than %u characters", RULE_TEXT_MAX - 1);
 		return -EINVAL;
 	}
+	strcpy(text, rule);
+	if (!strncmp(text, "socket", 6) && (!text[6] || text[6] == ','))
+		return socket_rule(acc, text[6] ? text + 7 : NULL, err, err_size);
 	if (acc->nr_rules == ACCESS_MAX_RULES) {
 		fail(err, err_size, "too many rules (at most %u)", ACCESS_MAX_RULES);
 		return -EINVAL;
 	}
-	strcpy(text, rule);
 	r = (struct access_rule){ .uid = acc->def_uid, .gid = acc->def_gid, .mode = 0600 };
 	/* strtok_r() would take ",," and a trailing ',' silently: split by hand */
 	for (item = text; item; item = save) {
@@ -368,6 +433,7 @@ int cxldcd_host_access_set_socket(struct cxldcd_host_access *acc, uint32_t mode,
 	acc->sock_mode = mode;
 	acc->sock_chgrp = group != NULL;
 	acc->sock_gid = gid;
+	acc->sock_given = true;
 	return 0;
 }
 
@@ -530,6 +596,13 @@ static unsigned perm_of(const struct app_cred *cr, const struct access_owner *o)
 	return o->mode & 7;
 }
 
+bool access_may_connect(const struct app_cred *cr, uint32_t uid, uint32_t gid, uint32_t mode)
+{
+	const struct access_owner o = { uid, gid, mode, "socket" };
+
+	return perm_of(cr, &o) & ACCESS_WRITE;
+}
+
 unsigned access_perm(const struct cxldcd_host_access *acc, const struct app_cred *cr,
 		     const struct cxldcd_host_group_info *g)
 {
@@ -642,11 +715,4 @@ int cxldcd_host_access_load(struct cxldcd_host_access *acc, const char *text, si
 uint32_t access_nr_rules(const struct cxldcd_host_access *acc)
 {
 	return acc->nr_rules;
-}
-
-void access_take_socket(struct cxldcd_host_access *acc, const struct cxldcd_host_access *from)
-{
-	acc->sock_mode = from->sock_mode;
-	acc->sock_chgrp = from->sock_chgrp;
-	acc->sock_gid = from->sock_gid;
 }

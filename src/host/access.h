@@ -33,8 +33,6 @@ struct access_owner {
 struct cxldcd_host_access *access_dup(const struct cxldcd_host_access *acc);
 uint32_t access_sock_mode(const struct cxldcd_host_access *acc);
 uint32_t access_nr_rules(const struct cxldcd_host_access *acc);
-/* acc's socket mode and group become from's (the socket's are set once, when it is made). */
-void access_take_socket(struct cxldcd_host_access *acc, const struct cxldcd_host_access *from);
 /* Whether the socket goes to another group (*gid). */
 bool access_sock_group(const struct cxldcd_host_access *acc, uint32_t *gid);
 /* The peer of fd's credentials (SO_PEERCRED, SO_PEERGROUPS).  0 or -errno. */
@@ -42,6 +40,11 @@ int access_cred_of(int fd, struct app_cred *cr);
 void access_cred_fini(struct app_cred *cr);
 void access_owner_of(const struct cxldcd_host_access *acc, const struct cxldcd_host_group_info *g,
 		     struct access_owner *out);
+/*
+ * Whether cr may connect to a socket file of owner uid, group gid and mode
+ * (write permission, as Linux checks at connect(); root: yes).
+ */
+bool access_may_connect(const struct app_cred *cr, uint32_t uid, uint32_t gid, uint32_t mode);
 /* ACCESS_READ | ACCESS_WRITE bits cr has on g (root: both). */
 unsigned access_perm(const struct cxldcd_host_access *acc, const struct app_cred *cr,
 		     const struct cxldcd_host_group_info *g);

@@ -94,41 +94,65 @@ struct app_conn {
 
 /* ------------------------------------------------------------ agent side */
 
+/* The socket file's owner, group and mode, before and after socket_access(). */
+struct sock_file {
+	uint32_t uid, old_gid, old_mode, gid, mode;
+};
+
 /*
- * Give the socket file at path (ours: own) the mode and group acc says.
- * Linux checks write permission on a socket file at connect(); it was made
- * 0600, so until now only the agent's user could connect.  The name is
- * opened once with O_PATH | O_NOFOLLOW, that inode is checked to be the
- * socket just bound, and the group and mode are changed on that inode
- * (fchownat(AT_EMPTY_PATH), chmod() of its /proc/self/fd link): whoever
- * can write to the socket's directory cannot swap a symlink or another
- * file in between and have its mode widened instead.
+ * Give the socket file at path (ours: h->app_own) the mode and group acc
+ * says; its group, when acc names none, is the one it got when it was made
+ * (start: recorded then).  Linux checks write permission on a socket file
+ * at connect(); it was made 0600, so until now only the agent's user could
+ * connect.  The name is opened once with O_PATH | O_NOFOLLOW, that inode is
+ * checked to be the socket we bound, and the group and mode are changed on
+ * that inode (fchownat(AT_EMPTY_PATH), chmod() of its /proc/self/fd link):
+ * whoever can write to the socket's directory cannot swap a symlink or
+ * another file in between and have its mode widened instead.  Nothing
+ * changes that is already so; a failed chmod puts the group back.
+ * Return 0 (*sf: before and after), -ESTALE (the file is not ours: gone or
+ * replaced; untouched), or -errno (-EPERM: not in that group).
  */
-static int socket_access(const char *path, const struct sockpolicy_owned *own,
-			 const struct cxldcd_host_access *acc)
+static int socket_access(struct cxldcd_host *h, const char *path,
+			 const struct cxldcd_host_access *acc, bool start, struct sock_file *sf)
 {
-	uint32_t gid, mode = access_sock_mode(acc);
+	uint32_t gid;
 	bool chgrp = access_sock_group(acc, &gid);
 	char link[64];
 	struct stat st;
 	int fd, rc = 0;
 
-	if (mode == 0600 && !chgrp)
-		return 0;
 	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
+		return errno == ENOENT ? -ESTALE : -errno;
+	if (fstat(fd, &st) < 0) {
 		rc = -errno;
-	else if (!S_ISSOCK(st.st_mode) || st.st_dev != own->dev || st.st_ino != own->ino)
-		rc = -EEXIST;
-	else if (chgrp && fchownat(fd, "", (uid_t)-1, (gid_t)gid, AT_EMPTY_PATH) < 0)
-		rc = -errno;
-	if (!rc) {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		if (chmod(link, (mode_t)mode) < 0)
-			rc = errno == ENOENT ? -EIO : -errno;   /* ENOENT: no /proc */
+		goto out;
 	}
+	if (!S_ISSOCK(st.st_mode) || st.st_dev != h->app_own.dev || st.st_ino != h->app_own.ino) {
+		rc = start ? -EEXIST : -ESTALE;
+		goto out;
+	}
+	if (start)
+		h->app_sock_gid0 = (uint32_t)st.st_gid;
+	*sf = (struct sock_file){ .uid = (uint32_t)st.st_uid, .old_gid = (uint32_t)st.st_gid,
+				  .old_mode = (uint32_t)st.st_mode & 07777,
+				  .gid = chgrp ? gid : h->app_sock_gid0,
+				  .mode = access_sock_mode(acc) };
+	if (sf->gid != sf->old_gid &&
+	    fchownat(fd, "", (uid_t)-1, (gid_t)sf->gid, AT_EMPTY_PATH) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (sf->mode != sf->old_mode) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if (chmod(link, (mode_t)sf->mode) < 0) {
+			rc = errno == ENOENT ? -EIO : -errno;   /* ENOENT: no /proc */
+			if (sf->gid != sf->old_gid)
+				(void)!fchownat(fd, "", (uid_t)-1, (gid_t)sf->old_gid, AT_EMPTY_PATH);
+		}
+	}
+out:
 	close(fd);
 	return rc;
 }
@@ -136,6 +160,7 @@ static int socket_access(const char *path, const struct sockpolicy_owned *own,
 int cxldcd_host_serve_apps_access(struct cxldcd_host *h, const char *path,
 				  const struct cxldcd_host_access *acc)
 {
+	struct sock_file sf;
 	int fd, rc;
 
 	if (!h || !path || h->app_listen >= 0)
@@ -149,7 +174,7 @@ int cxldcd_host_serve_apps_access(struct cxldcd_host *h, const char *path,
 		goto err_acc;
 	}
 	/* the chmod changes the ctime sockpolicy_release() checks: record the file again */
-	rc = socket_access(path, &h->app_own, h->app_acc);
+	rc = socket_access(h, path, h->app_acc, true, &sf);
 	if (!rc)
 		rc = sockpolicy_own(path, &h->app_own);
 	if (rc)
@@ -732,20 +757,74 @@ static bool still_granted(const struct cxldcd_host *h, const struct app_conn *a,
 	return false;
 }
 
+/*
+ * The socket file anew for the rules in force (set_access()): its mode and
+ * group as they say, and every connection whose user they no longer let
+ * connect revoked and closed, as a chmod would have kept it out.  The
+ * number of opens revoked; *closed, the connections.
+ */
+static int socket_again(struct cxldcd_host *h, const struct sock_file *sf, uint32_t *closed)
+{
+	char why[256];
+	int n = 0;
+
+	*closed = 0;
+	snprintf(why, sizeof(why), "the socket's new mode %04o and group %u do not let its user "
+		 "connect: connection closed", sf->mode, sf->gid);
+	for (struct app_conn *a = h->apps; a; a = a->next) {
+		if (a->dead || access_may_connect(&a->cred, sf->uid, sf->gid, sf->mode))
+			continue;
+		for (uint32_t i = 0; i < a->nr_holds; i++) {
+			struct app_hold *x = &a->holds[i];
+
+			if (!x->n)
+				continue;
+			revoke_hold(h, a, x, why);
+			n += (int)x->n;
+		}
+		a->dead = true;        /* sweep_dead(): its opens put, its fd closed */
+		(*closed)++;
+	}
+	return n;
+}
+
 int apps_set_access(struct cxldcd_host *h, const struct cxldcd_host_access *acc)
 {
 	struct cxldcd_host_access *na;
-	int n = 0;
+	struct sock_file sf;
+	uint32_t closed = 0;
+	int n = 0, rc;
 
 	if (h->app_listen < 0)
 		return -EINVAL;
 	na = access_dup(acc);
 	if (!na)
 		return -ENOMEM;
-	access_take_socket(na, h->app_acc); /* the socket file's: set when it was made */
+	/* the socket file first: a group the agent may not give it keeps everything as it was */
+	rc = socket_access(h, h->app_path, na, false, &sf);
+	if (rc && rc != -ESTALE) {
+		host_log(h, LOG_ERR, "application socket %s: %s: the rules in force stay", h->app_path,
+			 strerror(-rc));
+		cxldcd_host_access_free(na);
+		return rc;
+	}
 	cxldcd_host_access_free(h->app_acc);
 	h->app_acc = na;
 	host_log(h, LOG_INFO, "application socket: %u access rules in force", access_nr_rules(na));
+	if (rc == -ESTALE) {
+		host_emit(h, CXLDCD_HOST_EV_SOCKET_ACCESS, NULL, 0, 0,
+			  "%s: not the agent's socket any more (removed or replaced): left alone, its "
+			  "mode and group not set; connections already made are served", h->app_path);
+	} else {
+		if (sf.mode != sf.old_mode || sf.gid != sf.old_gid)
+			sockpolicy_own(h->app_path, &h->app_own);   /* its new ctime */
+		n = socket_again(h, &sf, &closed);
+		if (sf.mode != sf.old_mode || sf.gid != sf.old_gid || closed)
+			host_emit(h, CXLDCD_HOST_EV_SOCKET_ACCESS, NULL, 0, 0,
+				  "%s: mode %04o group %u, was mode %04o group %u; %u connection%s "
+				  "of users it no longer lets connect closed", h->app_path, sf.mode,
+				  sf.gid, sf.old_mode, sf.old_gid, closed, closed == 1 ? "" : "s");
+	}
 	for (struct app_conn *a = h->apps; a; a = a->next) {
 		for (uint32_t i = 0; i < a->nr_holds && !a->dead; i++) {
 			struct app_hold *x = &a->holds[i];

@@ -342,6 +342,7 @@ struct cxldcd_host {
 	int app_listen;
 	char *app_path;
 	struct sockpolicy_owned app_own; /* the socket file we bound at app_path */
+	uint32_t app_sock_gid0;     /* the group it got when made: its group when none is given */
 	struct app_conn *apps;
 	struct cxldcd_host_access *app_acc; /* who may open which group (access.c); owned */
 	uint32_t nr_app_waiting;    /* applications whose OPEN waits for a move's REMAP */

@@ -484,6 +484,7 @@ const char *cxldcd_host_event_name(enum cxldcd_host_event_type t)
 		[CXLDCD_HOST_EV_GROUP_RESUMED] = "group-resumed",
 		[CXLDCD_HOST_EV_ACCESS_DENIED] = "access-denied",
 		[CXLDCD_HOST_EV_APP_REVOKED] = "app-revoked",
+		[CXLDCD_HOST_EV_SOCKET_ACCESS] = "socket-access",
 	};
 
 	if ((unsigned)t < sizeof(names) / sizeof(names[0]) && names[t])

@@ -61,7 +61,8 @@ void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struc
 	}
 	if (!h->no_event_log)
 		host_log(h, t == CXLDCD_HOST_EV_DEVICE_ERROR || t == CXLDCD_HOST_EV_FAILED ||
-				    t == CXLDCD_HOST_EV_ACCESS_DENIED || t == CXLDCD_HOST_EV_APP_REVOKED
+				    t == CXLDCD_HOST_EV_ACCESS_DENIED || t == CXLDCD_HOST_EV_APP_REVOKED ||
+				    t == CXLDCD_HOST_EV_SOCKET_ACCESS
 				    ? LOG_WARNING : LOG_INFO,
 			 "%s: %s", cxldcd_host_event_name(t), text);
 	if (h->cfg.event_fn)

@@ -610,6 +610,263 @@ static void test_a_sighup_reload_revokes_what_the_new_rules_refuse(void **state)
 	qmp_client_free(c);
 }
 
+/* ------------------------------------------------------------ the socket's mode and group */
+
+#define SOCK_GROUP 54340u
+
+/*
+ * A raw application of the child's user: connect (result: 0 or -errno),
+ * OPEN id (result: the status); at the go, the REVOKEs of id until the
+ * agent closes the connection (result: their number, -1 when it stays
+ * open), then a new connect's result.
+ */
+static void raw_holds(int up, int down, const char *sock, uint64_t id)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct hl_app_open_req rq = { .id = id };
+	struct hl_app_seg seg[HL_APP_MAX_SEGS];
+	struct hl_app_open_rsp rs;
+	uint8_t buf[4096];
+	size_t have = 0;
+	int n = 0, s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct hl_hdr hd;
+	struct wwr w;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		put(up, -errno);
+		return;
+	}
+	put(up, 0);
+	wwr_init(&w, buf, sizeof(buf));
+	hl_msg_begin(&w, HL_APP_OPEN_REQ, 1);
+	hl_enc_app_open_req(&w, &rq);
+	hl_msg_end(&w);
+	if (write(s, buf, w.off) != (ssize_t)w.off)
+		_exit(123);
+	do {
+		struct pollfd pf = { .fd = s, .events = POLLIN };
+		int fds[HL_APP_MAX_SEGS];
+		unsigned nfd = 0;
+		ssize_t k;
+
+		if (poll(&pf, 1, 6 * TMO) != 1)
+			_exit(121);
+		k = hl_recv(s, buf + have, sizeof(buf) - have, fds, &nfd, HL_APP_MAX_SEGS);
+		if (k == -EAGAIN || k == -EINTR)
+			continue;
+		if (k <= 0)
+			_exit(122);
+		have += (size_t)k;
+		for (unsigned i = 0; i < nfd; i++)
+			close(fds[i]);
+	} while (hl_dec_hdr(buf, have, &hd) || have < HL_HDR_SIZE + hd.len);
+	put(up, hd.type == HL_APP_OPEN_RSP &&
+		!hl_dec_app_open_rsp(buf + HL_HDR_SIZE, hd.len, &rs, seg, HL_APP_MAX_SEGS)
+		? (int)rs.status : -1);
+	have -= HL_HDR_SIZE + hd.len;
+	memmove(buf, buf + HL_HDR_SIZE + hd.len, have);
+	wait_go(down);
+	for (;;) {
+		struct pollfd pf = { .fd = s, .events = POLLIN };
+		int fds[4];
+		unsigned nfd = 0;
+		ssize_t k;
+
+		while (!hl_dec_hdr(buf, have, &hd) && have >= HL_HDR_SIZE + hd.len) {
+			uint64_t v = 0;
+
+			if (hd.type == HL_APP_REVOKE && !hl_dec_u64_msg(buf + HL_HDR_SIZE, hd.len, &v))
+				n += v == id;
+			have -= HL_HDR_SIZE + hd.len;
+			memmove(buf, buf + HL_HDR_SIZE + hd.len, have);
+		}
+		if (poll(&pf, 1, 6 * TMO) != 1) {
+			n = -1;
+			break;
+		}
+		k = hl_recv(s, buf + have, sizeof(buf) - have, fds, &nfd, 4);
+		if (k == -EAGAIN || k == -EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		have += (size_t)k;
+	}
+	put(up, n);
+	close(s);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	put(up, connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0);
+	close(s);
+}
+
+static void assert_sock_is(const char *sock, unsigned mode, unsigned gid)
+{
+	struct stat st;
+
+	assert_int_equal(stat(sock, &st), 0);
+	assert_int_equal(st.st_mode & 07777, mode);
+	assert_int_equal(st.st_gid, gid);
+}
+
+/* A daemon of one host with group 1 (tag A), its agent serving sock with aargs. */
+static pid_t agent_with_group(struct dproc *p, struct qmp_client **c, const char **aargs)
+{
+	const char *dargs[] = {
+		"-object", "memory-backend-ram,id=m0,size=256M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1",
+		"--fm", "none", "--host-socket", NULL, NULL,
+	};
+	pid_t agent;
+
+	dargs[7] = p->host;
+	*c = connect_dev(p, dargs);
+	aargs[1] = p->host;
+	agent = spawn_agent(p, "agent", aargs);
+	ok(qmp_client_cmdf(*c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			   "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+			   "\"region\":0,\"tag\":\"" TAG_A "\",\"extents\":[{\"offset\":0,"
+			   "\"len\":2097152}]}}"));
+	assert_int_equal(wait_count(p, "agent.log", "group-added", 1), 1);
+	return agent;
+}
+
+/*
+ * --agent-socket-mode 0660 --agent-socket-group 54340: alice (not in it)
+ * cannot connect.  Someone chmods the socket 0666 and chgrps it to root's
+ * group; alice connects and opens group A (the rules give it her).  At
+ * SIGHUP the agent gives the socket the command line's mode and group
+ * again, and closes alice's connection, which they would not have let in:
+ * REVOKE of A, then EOF; her new connect is refused.  On the old agent the
+ * socket stayed 0666 and alice kept her connection and her open.
+ */
+static void test_a_sighup_sets_the_sockets_mode_and_group_again(void **state)
+{
+	char sock[100], rules[128];
+	const char *aargs[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
+				"--agent-socket", sock, "--agent-socket-mode", "0660",
+				"--agent-socket-group", "54340", "--group-access-file", rules, NULL };
+	struct qmp_client *c;
+	struct child alice;
+	struct dproc p;
+	pid_t agent;
+
+	(void)state;
+	skip_unless_root();
+	assert_int_equal(dproc_init(&p), 0);
+	assert_int_equal(chmod(p.dir, 0711), 0);
+	snprintf(sock, sizeof(sock), "%s/apps.sock", p.dir);
+	snprintf(rules, sizeof(rules), "%s/rules", p.dir);
+	write_file(rules, "tag=all,owner=65534,mode=0600\n");
+	agent = agent_with_group(&p, &c, aargs);
+	assert_sock_is(sock, 0660, SOCK_GROUP);
+	child_start(&alice, ALICE, raw_holds, sock, 1);
+	assert_int_equal(child_result(&alice), -EACCES);
+	child_end(&alice);
+
+	/* someone else widens it */
+	assert_int_equal(chmod(sock, 0666), 0);
+	assert_int_equal(chown(sock, (uid_t)-1, 0), 0);
+	child_start(&alice, ALICE, raw_holds, sock, 1);
+	assert_int_equal(child_result(&alice), 0);
+	assert_int_equal(child_result(&alice), HL_S_OK);
+	assert_int_equal(open_count_of(sock, 1), 1);
+
+	kill(agent, SIGHUP);
+	assert_int_equal(wait_count(&p, "agent.log", "rules-reloaded", 1), 1);
+	assert_sock_is(sock, 0660, SOCK_GROUP);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "socket-access tag=- "), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "apps.sock: mode 0660 group 54340, was mode "
+					"0666 group 0; 1 connection of users it no longer lets "
+					"connect closed"), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "uid=65534 gid=65534: its 1 open revoked "
+					"(REVOKE sent): the socket's new mode 0660 and group 54340 "
+					"do not let its user connect: connection closed"), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", ": 1 open revoked\n"), 1);
+	child_go(&alice);
+	assert_int_equal(child_result(&alice), 1);          /* REVOKE of A, then EOF */
+	assert_int_equal(child_result(&alice), -EACCES);    /* she may not connect again */
+	child_end(&alice);
+	assert_int_equal(open_count_of(sock, 1), 0);
+
+	/* nothing changed since: nothing to say */
+	kill(agent, SIGHUP);
+	assert_int_equal(wait_count(&p, "agent.log", "rules-reloaded", 2), 2);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "socket-access tag=- "), 1);
+	kill(agent, SIGTERM);
+	qmp_client_free(c);
+}
+
+/*
+ * The rules file carries the socket's mode and group (a line
+ * "socket,mode=0666"): alice connects and holds group A.  The file then
+ * says "socket,mode=0660,group=54340" and the agent gets SIGHUP: the
+ * socket is 0660 of group 54340, alice's connection closed (REVOKE, EOF),
+ * her new connect refused.  A second socket line, or one beside
+ * --agent-socket-mode, is refused (rules-kept; exit 2 at start).
+ */
+static void test_the_rules_file_gives_the_sockets_mode_and_group(void **state)
+{
+	char sock[100], rules[128];
+	const char *aargs[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
+				"--agent-socket", sock, "--group-access-file", rules, NULL };
+	const char *bad[] = { "--connect", "/nonexistent", "--host-id", "0", "--agent-socket", sock,
+			      "--agent-socket-mode", "0660", "--group-access-file", rules, NULL };
+	struct qmp_client *c;
+	struct child alice;
+	struct dproc p;
+	pid_t agent;
+	int st;
+
+	(void)state;
+	skip_unless_root();
+	assert_int_equal(dproc_init(&p), 0);
+	assert_int_equal(chmod(p.dir, 0711), 0);
+	snprintf(sock, sizeof(sock), "%s/apps.sock", p.dir);
+	snprintf(rules, sizeof(rules), "%s/rules", p.dir);
+	write_file(rules, "# who may connect\nsocket,mode=0666\ntag=all,owner=65534,mode=0600\n");
+	agent = agent_with_group(&p, &c, aargs);
+	assert_sock_is(sock, 0666, 0);
+	child_start(&alice, ALICE, raw_holds, sock, 1);
+	assert_int_equal(child_result(&alice), 0);
+	assert_int_equal(child_result(&alice), HL_S_OK);
+
+	write_file(rules, "socket,mode=0660,group=54340\ntag=all,owner=65534,mode=0600\n");
+	kill(agent, SIGHUP);
+	assert_int_equal(wait_count(&p, "agent.log", "rules-reloaded", 1), 1);
+	assert_sock_is(sock, 0660, SOCK_GROUP);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "apps.sock: mode 0660 group 54340, was mode "
+					"0666 group 0; 1 connection of users"), 1);
+	child_go(&alice);
+	assert_int_equal(child_result(&alice), 1);
+	assert_int_equal(child_result(&alice), -EACCES);
+	child_end(&alice);
+
+	/* two socket lines: the rules (and the socket) in force stay */
+	write_file(rules, "socket,mode=0666\nsocket,mode=0666\n");
+	kill(agent, SIGHUP);
+	assert_int_equal(wait_count(&p, "agent.log", "rules-kept", 1), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "line 2: 'socket,mode=0666': the socket's "
+					"mode and group are given already"), 2);
+	assert_sock_is(sock, 0660, SOCK_GROUP);
+	/* back to the default: 0600, the group it was made with */
+	write_file(rules, "tag=all,owner=65534,mode=0600\n");
+	kill(agent, SIGHUP);
+	assert_int_equal(wait_count(&p, "agent.log", "rules-reloaded", 2), 2);
+	assert_sock_is(sock, 0600, 0);
+	kill(agent, SIGTERM);
+	assert_int_equal(waitpid(agent, &st, 0), agent);
+
+	/* beside --agent-socket-mode: refused at start */
+	write_file(rules, "socket,mode=0666\n");
+	agent = spawn_agent(&p, "bad", bad);
+	assert_int_equal(waitpid(agent, &st, 0), agent);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 2);
+	assert_int_equal(dproc_count_in(&p, "bad.log", "line 1: 'socket,mode=0666': the socket's "
+					"mode and group are given already"), 1);
+	qmp_client_free(c);
+}
+
 /* A bad --group-access-file stops the agent at start (exit 2), the line named. */
 static void test_a_bad_rules_file_at_start_is_refused(void **state)
 {
@@ -966,6 +1223,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_bad_rule_on_the_command_line_is_quoted_escaped,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_a_sighup_reload_revokes_what_the_new_rules_refuse,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_sighup_sets_the_sockets_mode_and_group_again,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_the_rules_file_gives_the_sockets_mode_and_group,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(
 			test_an_application_is_told_when_the_link_drops_and_group_files_are_refused,

@@ -116,7 +116,9 @@ static void usage(FILE *f)
 		"--wait: while the device restores its state it answers \"starting\"; the\n"
 		"agent tries again for up to SECONDS (default 60; 0: fail at once).\n"
 		"--agent-socket-mode MODE (octal, default 0600; 0660 lets GROUP connect)\n"
-		"and --agent-socket-group GROUP: who may connect to the application socket.\n"
+		"and --agent-socket-group GROUP: who may connect to the application socket\n"
+		"(or one line 'socket,mode=MODE,group=GROUP' of --group-access-file), set\n"
+		"again at SIGHUP (connections of users it no longer lets in are closed).\n"
 		"--group-access 'tag=UUID|untagged|all,owner=USER,group=GROUP,mode=0640'\n"
 		"(repeatable): who may open which group, as a dax device's owner, group\n"
 		"and mode; read lists and opens read-only (verify), read+write opens\n"
@@ -476,9 +478,14 @@ static void reload_access(struct cxldcd_host *h, const struct access_src *src,
 	}
 	rc = h ? cxldcd_host_set_access(h, na) : 0;
 	if (rc < 0) {
-		printf("rules-kept tag=- SIGHUP: %s: the rules in force stay\n", strerror(-rc));
+		const char *hint = rc == -EPERM ? " (the socket's group: the agent's user is not in it)"
+						: "";
+
+		printf("rules-kept tag=- SIGHUP: --agent-socket: %s%s: the rules in force stay\n",
+		       strerror(-rc), hint);
 		fflush(stdout);
-		fprintf(stderr, "cxldcd-host: SIGHUP: %s: the rules in force stay\n", strerror(-rc));
+		fprintf(stderr, "cxldcd-host: SIGHUP: --agent-socket: %s%s: the rules in force stay\n",
+			strerror(-rc), hint);
 		cxldcd_host_access_free(na);
 		return;
 	}
