@@ -968,6 +968,7 @@ static void test_a_refused_rule_is_quoted_escaped(void **state)
 	static const char esc[] = "tag=all,mode=\x1b]0;pwn\x07\n";
 	static const char odd[] = "tag=all,own\x7f\x01r='\\\xff\xc3\xa9=1\n";
 	static const char name[] = "tag=all,owner=no\x1b[2Jone\n";
+	static const char trojan[] = "tag=all,owner=\xe2\x80\xaenimda\xe2\x80\xac\n";
 	struct cxldcd_host_access *acc;
 	char err[512];
 
@@ -985,6 +986,11 @@ static void test_a_refused_rule_is_quoted_escaped(void **state)
 			     strlen("line 1: 'tag=all,owner=no\\x1b[2Jone': unknown user 'no\\x1b[2Jone'")));
 	for (const char *p = err; *p; p++)
 		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+	/* an owner name with RLO..PDF in it ("Trojan Source"): shown as written, escaped */
+	assert_int_equal(cxldcd_host_access_load(acc, trojan, strlen(trojan), err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "line 1: 'tag=all,owner=\\xe2\\x80\\xaenimda\\xe2\\x80\\xac': "
+				 "unknown user '\\xe2\\x80\\xaenimda\\xe2\\x80\\xac'");
 	assert_int_equal(access_nr_rules(acc), 0);
 	cxldcd_host_access_free(acc);
 }
