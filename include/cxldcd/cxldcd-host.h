@@ -366,7 +366,14 @@ CXLDCD_EXPORT int cxldcd_host_write(struct cxldcd_host *h, uint64_t dpa, const v
 
 /**
  * cxldcd_host_serve_apps() - listen on a Unix socket (0600) for applications
- * (cxldcd_app_*).  Return 0 or -errno.
+ * (cxldcd_app_*).  When the link fails, the round of cxldcd_host_process()
+ * that meets the failure (or the next call, when a blocking helper met it;
+ * the context's fd turns readable for it) sends every application holding
+ * a group REVOKE (CXLDCD_HOST_EV_APP_REVOKED), then closes every
+ * application's connection and the socket, its file removed: a failed
+ * context serves nothing, whether or not it is freed, and a new context
+ * may serve the same path at once.
+ * Return 0 or -errno (-ENOTCONN: the context failed).
  */
 CXLDCD_EXPORT int cxldcd_host_serve_apps(struct cxldcd_host *h, const char *path);
 

@@ -165,6 +165,11 @@ int cxldcd_host_serve_apps_access(struct cxldcd_host *h, const char *path,
 
 	if (!h || !path || h->app_listen >= 0)
 		return -EINVAL;
+	if (h->state == CXLDCD_HOST_FAILED)
+		return -ENOTCONN;       /* nothing would serve them: a new context does */
+	free(h->app_path);      /* served before the link failed (apps_close()) */
+	h->app_path = NULL;
+	cxldcd_host_access_free(h->app_acc);
 	h->app_acc = access_dup(acc);
 	if (!h->app_acc)
 		return -ENOMEM;
@@ -956,20 +961,33 @@ void apps_process_fd(struct cxldcd_host *h, int fd)
 		app_free(h, a);
 }
 
-void apps_fini(struct cxldcd_host *h)
+void apps_close(struct cxldcd_host *h)
 {
-	apps_revoke_all(h, "the agent stops serving applications: nothing counts the open any more "
-			   "(the next agent may release the group)");
-	while (h->apps)
+	uint32_t n = 0;
+	bool listening = h->app_listen >= 0;
+
+	for (; h->apps; n++)
 		app_free(h, h->apps);
-	if (h->app_listen >= 0) {
+	if (listening) {
 		host_epoll_del(h, h->app_listen);
 		close(h->app_listen);
 		h->app_listen = -1;
 	}
 	/* only the socket file we bound: another agent may have replaced it (common/sockpolicy.h) */
-	sockpolicy_release(h->app_path, &h->app_own);
+	if (h->app_own.valid)
+		sockpolicy_release(h->app_path, &h->app_own);
 	h->app_own.valid = false;
+	if (listening && h->state == CXLDCD_HOST_FAILED)
+		host_log(h, LOG_WARNING, "application socket %s: closed with the link (%u application%s "
+			 "disconnected): a new context serves them again", h->app_path, n,
+			 n == 1 ? "" : "s");
+}
+
+void apps_fini(struct cxldcd_host *h)
+{
+	apps_revoke_all(h, "the agent stops serving applications: nothing counts the open any more "
+			   "(the next agent may release the group)");
+	apps_close(h);
 	free(h->app_path);
 	h->app_path = NULL;
 	cxldcd_host_access_free(h->app_acc);

@@ -599,6 +599,12 @@ uint64_t apps_deadline(const struct cxldcd_host *h);
  */
 void apps_revoke_all(struct cxldcd_host *h, const char *why);
 /*
+ * Close every application's connection (after apps_revoke_all(): REVOKE,
+ * then EOF) and the socket, its file removed: at the link's failure,
+ * nothing serves them in this context any more (a new one does).
+ */
+void apps_close(struct cxldcd_host *h);
+/*
  * cxldcd_host_set_access() but the kick: the rules acc (copied) in force,
  * opens they no longer cover revoked.  Return how many, or -errno.
  */

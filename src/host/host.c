@@ -250,18 +250,32 @@ int cxldcd_host_get_fd(const struct cxldcd_host *h)
  * (REVOKE).  Its open is in this context alone, which its owner frees (a
  * reconnect is a new context: cxldcd-host); and when the next HELLO is
  * refused a file per group, the device moves the group out of the file
- * the application mapped, which then reads zeros.
+ * the application mapped, which then reads zeros.  Then every
+ * application's connection is closed (EOF) and so is the socket: a failed
+ * context serves nothing, and an owner that keeps it (not freeing it, or
+ * not yet) would leave its applications connected and unanswered, their
+ * calls timing out, and new ones queued on a socket nobody accepts; the
+ * path is free for the next context's socket.  The timer that woke the
+ * owner for this (host_fail()) is quieted: the fd stays idle from then on.
  */
 static void link_lost_apps(struct cxldcd_host *h)
 {
+	struct itimerspec none = { 0 };
+	uint64_t exp;
 	char why[256];
 
-	if (h->apps_revoked || !h->apps)
-		return;
-	snprintf(why, sizeof(why), "the agent's link to the device failed (%s): nothing counts the "
-		 "open any more, and the group's file may change when the agent connects again (a "
-		 "file per group may be refused then)", strerror(-h->fail_err));
-	apps_revoke_all(h, why);
+	if (!h->apps_revoked && h->apps) {
+		snprintf(why, sizeof(why), "the agent's link to the device failed (%s): nothing "
+			 "counts the open any more, and the group's file may change when the agent "
+			 "connects again (a file per group may be refused then)",
+			 strerror(-h->fail_err));
+		apps_revoke_all(h, why);
+	}
+	apps_close(h);
+	timerfd_settime(h->tfd, 0, &none, NULL);
+	if (read(h->tfd, &exp, sizeof(exp)) < 0) {
+		/* not expired: fine */
+	}
 }
 
 static int process_round(struct cxldcd_host *h)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,6 +117,16 @@ void host_fail(struct cxldcd_host *h, int err, const char *why)
 		host_epoll_del(h, h->sock);
 		close(h->sock);
 		h->sock = -1;
+	}
+	/*
+	 * Wake the owner polling cxldcd_host_get_fd(): its next
+	 * cxldcd_host_process() ends the applications' connections
+	 * (link_lost_apps()), also when this failure came outside a round.
+	 */
+	if (h->tfd >= 0) {
+		struct itimerspec now = { .it_value.tv_nsec = 1 };
+
+		timerfd_settime(h->tfd, 0, &now, NULL);
 	}
 }
 

@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "hostlink/proto.h"
 #include "hx.h"
 
 static void dev_read(struct hx *x, uint64_t dpa, void *buf, size_t len)
@@ -793,6 +794,66 @@ static void test_application_in_another_process_maps_the_group(void **state)
 	assert_int_equal(g.open_count, 0);
 }
 
+/*
+ * The link fails and the library's user keeps the failed context (it
+ * neither frees it nor processes it again): the round that met the failure
+ * told the application holding group A (REVOKE) and then closed every
+ * application's connection (EOF, the idle one's too) and the socket, its
+ * file removed: a new application is refused at once (ENOENT), a failed
+ * context serves nothing (-ENOTCONN).  The user connects again with a new
+ * context, the failed one still kept: it serves the same path (group A
+ * replayed, opened), and freeing the failed one later leaves the new
+ * socket alone.  Before, the connections stayed open and unanswered (a
+ * LIST timed out after 5 s, an OPEN after 35), a new connect() was queued
+ * on a socket nobody accepted, and the new context could not serve the
+ * path (-EADDRINUSE) while the failed one was kept.
+ */
+static void test_a_failed_context_kept_ends_its_applications(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host *failed;
+	struct cxldcd_app *app = NULL;
+	uint64_t off;
+	uint8_t p[256];
+	uint32_t len;
+	int holder, idle, again;
+
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	add_group_a(x);
+	holder = hx_raw_connect(x->app_sock);
+	close(hx_raw_app_open(x, holder, TAG_A, &off, NULL, NULL));
+	idle = hx_raw_connect(x->app_sock);
+	hx_pump(x, 50);
+	assert_int_equal(hx_group_of(x, TAG_A).open_count, 1);
+
+	assert_int_equal(hostlink_disconnect(x->hl, 0), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FAILED, 0, 3000));
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_FAILED);
+	failed = x->h;
+	x->h = NULL;            /* kept, never processed again */
+	assert_int_equal(hx_raw_recv(x, holder, p, sizeof(p), &len, NULL, 2000), HL_APP_REVOKE);
+	assert_int_equal(hx_raw_recv(x, holder, p, sizeof(p), &len, NULL, 2000), -1);
+	assert_int_equal(hx_raw_recv(x, idle, p, sizeof(p), &len, NULL, 2000), -1);
+	assert_int_equal(cxldcd_app_connect(x->app_sock, &app), -ENOENT);
+	assert_null(app);
+	assert_int_equal(cxldcd_host_serve_apps(failed, x->app_sock), -ENOTCONN);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_APP_REVOKED), 1);
+
+	/* a new context, the failed one still kept */
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	again = hx_raw_connect(x->app_sock);
+	close(hx_raw_app_open(x, again, TAG_A, &off, NULL, NULL));
+	close(again);
+	cxldcd_host_free(failed);
+	again = hx_raw_connect(x->app_sock);
+	close(hx_raw_app_open(x, again, TAG_A, &off, NULL, NULL));
+	close(again);
+	close(holder);
+	close(idle);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -823,6 +884,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slow_path_when_mapping_is_off, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_host_uses_the_slow_path, hx_setup_tcp, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_application_in_another_process_maps_the_group, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_failed_context_kept_ends_its_applications, hx_setup, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
