@@ -854,6 +854,59 @@ static void test_a_failed_context_kept_ends_its_applications(void **state)
 	close(idle);
 }
 
+/*
+ * The link fails outside a round: the device dropped the host, and the
+ * user's own call (a release) meets the dead socket before any
+ * cxldcd_host_process() read the hang-up.  The context's fd turns
+ * readable, and the next cxldcd_host_process() closes the application's
+ * connection (EOF) and the socket.  Before, the fd stayed idle (an owner
+ * polling it never woke) and the connection open.
+ */
+static void test_a_failure_outside_a_round_wakes_the_owner_to_end_its_applications(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host_group_info g;
+	struct pollfd pf;
+	uint8_t p[256], t[16];
+	uint32_t len;
+	int app, rc = 0;
+
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	add_group_a(x);
+	app = hx_raw_connect(x->app_sock);
+	hx_pump(x, 50);
+	assert_int_equal(hostlink_disconnect(x->hl, 0), 0);
+	g = hx_group_of(x, TAG_A);
+	assert_int_equal(cxldcd_tag_parse(TAG_A, t), 0);
+	/* the device hung up; the user's calls meet it before any round (EPIPE) */
+	for (int i = 0; i < 50 && cxldcd_host_get_state(x->h) != CXLDCD_HOST_FAILED; i++) {
+		rc = cxldcd_host_group_release(x->h, t, g.id);
+		if (rc == -ENOENT) {
+			/* released (queued): ask for its answer with another call that writes */
+			uint8_t b[64];
+
+			rc = cxldcd_host_read_async(x->h, x->base[0], b, sizeof(b), NULL, NULL);
+		}
+		usleep(2000);
+	}
+	(void)rc;
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_FAILED);
+	pf = (struct pollfd){ .fd = cxldcd_host_get_fd(x->h), .events = POLLIN };
+	assert_int_equal(poll(&pf, 1, 1000), 1);
+	assert_true(cxldcd_host_process(x->h) < 0);
+	pf = (struct pollfd){ .fd = cxldcd_host_get_fd(x->h), .events = POLLIN };
+	assert_int_equal(poll(&pf, 1, 0), 0);   /* quiet from then on */
+	{
+		struct cxldcd_host *failed = x->h;
+
+		x->h = NULL;
+		assert_int_equal(hx_raw_recv(x, app, p, sizeof(p), &len, NULL, 1000), -1);
+		x->h = failed;
+	}
+	close(app);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -885,6 +938,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_host_uses_the_slow_path, hx_setup_tcp, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_application_in_another_process_maps_the_group, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_failed_context_kept_ends_its_applications, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_failure_outside_a_round_wakes_the_owner_to_end_its_applications, hx_setup, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
