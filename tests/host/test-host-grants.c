@@ -864,6 +864,15 @@ static void test_the_rules_file_gives_the_sockets_mode_and_group(void **state)
 	assert_int_equal(WEXITSTATUS(st), 2);
 	assert_int_equal(dproc_count_in(&p, "bad.log", "line 1: 'socket,mode=0666': the socket's "
 					"mode and group are given already"), 1);
+	/* and as a --group-access value beside it (without a file): refused at start too */
+	bad[8] = "--group-access";
+	bad[9] = "socket,mode=0666";
+	agent = spawn_agent(&p, "bad2", bad);
+	assert_int_equal(waitpid(agent, &st, 0), agent);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 2);
+	assert_int_equal(dproc_count_in(&p, "bad2.log", "--group-access 'socket,mode=0666': the "
+					"socket's mode and group are given already"), 1);
 	qmp_client_free(c);
 }
 

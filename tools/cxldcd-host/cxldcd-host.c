@@ -1137,8 +1137,12 @@ static int cli(int argc, char **argv, struct cli_owned *own)
 	src.sock_mode = sock_mode;
 	src.sock_group = sock_group;
 	src.rules = own->rules;
-	if (src.file) {
-		/* the command line's rules are good (above): what is left to say is the file's */
+	if (src.file || (own->acc && (sock_mode || sock_group))) {
+		/*
+		 * the command line's rules are good (above): what is left to say
+		 * is the file's, or a socket rule beside --agent-socket-mode/-group
+		 * (refused here as at SIGHUP, which builds the rules this way)
+		 */
 		cxldcd_host_access_free(own->acc);
 		own->acc = NULL;
 		if (build_access(&src, &own->acc, why, sizeof(why)))
