@@ -12,6 +12,13 @@
  *   bit 2     the text up to its first NUL is one --group-access value,
  *             the rest (after the NUL) the file; else all of it the file
  *   bit 3     the file loaded a second time onto the result
+ *   bit 4     many rules: the next byte b, and a file of 1008 + (b & 31)
+ *             rules made from it (one tag each, owners, groups and modes by
+ *             number) loaded after the presets, so the set meets the bound
+ *             of 1024 rules: its own line 1025, or the value's or the
+ *             file's rule that is one too many, refused (b bits 7:5 pick
+ *             the owners, groups and modes).  Made and checked once per
+ *             process for each bits 1:0 and b, copied for every input
  *
  * Checked against the grammar of docs/host.md and cxldcd-host.h, read
  * here on its own: a line is a rule after blanks (space, tab; CR at its
@@ -19,7 +26,10 @@
  * KEY=VALUE items split at ',', keys tag (a UUID, untagged or all; not the
  * nil UUID), owner and group (a name, or a number up to 4294967294), mode
  * (1 to 4 octal digits, read and write bits only); tag given, no key twice,
- * no second rule for the same tag, under 512 characters, no NUL.
+ * no second rule for the same tag, under 512 characters, no NUL, at most
+ * 1024 rules.  Or the socket line, "socket" and items mode (as above, with
+ * 0600 in it) and group, each at most once: the application socket's mode
+ * and group, once a set, not counted as a rule (checked with the rest).
  *   - A value or file is accepted exactly when the grammar takes every rule,
  *     with the code and line of the first bad one otherwise (-EINVAL,
  *     -ENOENT for an unknown name, -EEXIST for a tag ruled already), and a
@@ -69,6 +79,8 @@ struct model {
 	uint32_t def_uid, def_gid;
 	struct m_rule rules[M_MAX_RULES];
 	uint32_t n;
+	bool sock_given, sock_chgrp;        /* a socket line (the socket's mode and group) */
+	uint32_t sock_mode, sock_gid;
 	uint8_t probe[M_PROBES][CXLDCD_HOST_TAG_SIZE];
 	uint32_t nr_probe;
 };
@@ -184,9 +196,57 @@ static bool m_same(const struct m_rule *a, const struct m_rule *b)
 }
 
 /*
- * Rule @s (@len bytes, no NUL) by the grammar, onto the end of m's rules;
- * 0 or the code the library must give.  A tag it reads is probed, taken
- * or not.
+ * The socket line's items @s (@len bytes after "socket,"; NULL: none) by
+ * the grammar: mode (with the owner's 0600) and group, each once; then one
+ * socket line a set.
+ */
+static int m_socket(struct model *m, const char *s, size_t len)
+{
+	uint32_t mode = 0600, gid = 0;
+	bool seen_mode = false, seen_group = false;
+	size_t off = 0;
+	int rc;
+
+	while (s) {
+		const char *item = s + off, *comma = memchr(item, ',', len - off), *eq, *v;
+		size_t ilen = comma ? (size_t)(comma - item) : len - off, klen, vlen;
+
+		eq = memchr(item, '=', ilen);
+		if (!eq || eq == item)
+			return -EINVAL;
+		klen = (size_t)(eq - item);
+		v = eq + 1;
+		vlen = ilen - klen - 1;
+		if (klen == 4 && !memcmp(item, "mode", 4) && !seen_mode) {
+			seen_mode = true;
+			if ((rc = m_mode(v, vlen, &mode)))
+				return rc;
+			if ((mode & 0600) != 0600)
+				return -EINVAL;
+		} else if (klen == 5 && !memcmp(item, "group", 5) && !seen_group) {
+			seen_group = true;
+			if ((rc = m_id(v, vlen, true, &gid)))
+				return rc;
+		} else {
+			return -EINVAL;    /* another key, or one twice */
+		}
+		if (!comma)
+			break;
+		off += ilen + 1;
+	}
+	if (m->sock_given)
+		return -EEXIST;
+	m->sock_given = true;
+	m->sock_mode = mode;
+	m->sock_chgrp = seen_group;
+	m->sock_gid = gid;
+	return 0;
+}
+
+/*
+ * Rule @s (@len bytes, no NUL) by the grammar, onto the end of m's rules
+ * (a socket line: m's socket); 0 or the code the library must give.  A tag
+ * it reads is probed, taken or not.
  */
 static int m_rule(struct model *m, const char *s, size_t len)
 {
@@ -196,8 +256,12 @@ static int m_rule(struct model *m, const char *s, size_t len)
 	size_t off = 0;
 	int rc;
 
-	if (len >= M_RULE_TEXT_MAX || m->n == M_MAX_RULES)
+	if (len >= M_RULE_TEXT_MAX)
 		return -EINVAL;
+	if (len >= 6 && !memcmp(s, "socket", 6) && (len == 6 || s[6] == ','))
+		return m_socket(m, len == 6 ? NULL : s + 7, len == 6 ? 0 : len - 7);
+	if (m->n == M_MAX_RULES)
+		return -EINVAL;       /* at most 1024 rules (a socket line is none) */
 	for (;;) {
 		const char *item = s + off, *comma = memchr(item, ',', len - off), *eq, *v;
 		size_t ilen = comma ? (size_t)(comma - item) : len - off, klen, vlen;
@@ -302,14 +366,11 @@ static void m_owner(const struct model *m, const struct cxldcd_host_group_info *
 	*kind = !r ? "default" : r->kind == M_TAG ? "tag" : r->kind == M_ALL ? "all" : "untagged";
 }
 
-static unsigned m_perm(const struct model *m, const struct app_cred *cr,
-		       const struct cxldcd_host_group_info *g)
+/* The bits a file of owner uid, group gid and mode gives cr (root: read and write). */
+static unsigned m_bits(const struct app_cred *cr, uint32_t uid, uint32_t gid, uint32_t mode)
 {
-	uint32_t uid, gid, mode;
-	const char *kind;
 	bool member;
 
-	m_owner(m, g, &uid, &gid, &mode, &kind);
 	if (cr->uid == 0)
 		return 6;
 	if (cr->uid == uid)
@@ -318,6 +379,16 @@ static unsigned m_perm(const struct model *m, const struct app_cred *cr,
 	for (uint32_t i = 0; i < cr->nr_groups; i++)
 		member |= cr->groups[i] == gid;
 	return member ? (mode >> 3) & 7 : mode & 7;
+}
+
+static unsigned m_perm(const struct model *m, const struct app_cred *cr,
+		       const struct cxldcd_host_group_info *g)
+{
+	uint32_t uid, gid, mode;
+	const char *kind;
+
+	m_owner(m, g, &uid, &gid, &mode, &kind);
+	return m_bits(cr, uid, gid, mode);
 }
 
 /* The groups probed: each tag probed, untagged, a tag no rule names, the nil tag. */
@@ -348,7 +419,8 @@ static uint32_t groups_of(const struct model *m, struct cxldcd_host_group_info *
 }
 
 struct snap {
-	uint32_t nr;
+	uint32_t nr, sock_mode, sock_gid;
+	bool sock_chgrp;
 	struct access_owner o[M_PROBES + 3];
 };
 
@@ -358,6 +430,8 @@ static void take(const struct cxldcd_host_access *acc, const struct model *m, st
 	uint32_t n = groups_of(m, gs);
 
 	s->nr = access_nr_rules(acc);
+	s->sock_mode = access_sock_mode(acc);
+	s->sock_chgrp = access_sock_group(acc, &s->sock_gid);
 	for (uint32_t i = 0; i < n; i++)
 		access_owner_of(acc, &gs[i], &s->o[i]);
 }
@@ -366,6 +440,9 @@ static void same_snap(const struct snap *a, const struct snap *b, uint32_t n)
 {
 	if (a->nr != b->nr)
 		fz_die("a refused text changed the number of rules", NULL);
+	if (a->sock_mode != b->sock_mode || a->sock_chgrp != b->sock_chgrp ||
+	    (a->sock_chgrp && a->sock_gid != b->sock_gid))
+		fz_die("a refused text changed the socket's mode or group", NULL);
 	for (uint32_t i = 0; i < n; i++)
 		if (a->o[i].uid != b->o[i].uid || a->o[i].gid != b->o[i].gid ||
 		    a->o[i].mode != b->o[i].mode || strcmp(a->o[i].rule, b->o[i].rule))
@@ -380,8 +457,14 @@ static void check_decisions(const struct cxldcd_host_access *acc, const struct m
 	struct app_cred crs[4 * M_CRED_RULES + 4];
 	uint32_t sup[M_CRED_RULES + 1][2];
 
+	uint32_t sgid;
+
 	if (access_nr_rules(acc) != m->n)
 		fz_die("number of rules differs from the text's", NULL);
+	if (access_sock_mode(acc) != (m->sock_given ? m->sock_mode : 0600) ||
+	    access_sock_group(acc, &sgid) != (m->sock_given && m->sock_chgrp) ||
+	    (m->sock_given && m->sock_chgrp && sgid != m->sock_gid))
+		fz_die("the socket's mode or group is not the text's", NULL);
 	for (bool again = true; again;) {
 		again = stranger == m->def_uid;
 		for (uint32_t i = 0; i < m->n; i++)
@@ -416,7 +499,7 @@ static void check_decisions(const struct cxldcd_host_access *acc, const struct m
 		if (o.uid != uid || o.gid != gid || o.mode != mode || strcmp(o.rule, kind))
 			fz_die("a group's owner, group, mode or rule is not the text's", NULL);
 		for (uint32_t c = 0; c < ncr; c++)
-			if (access_perm(acc, &crs[c], &gs[i]) != m_perm(m, &crs[c], &gs[i]))
+			if (access_perm(acc, &crs[c], &gs[i]) != m_bits(&crs[c], uid, gid, mode))
 				fz_die("access_perm() is not the mode's bits for the credentials", NULL);
 	}
 	for (uint32_t c = 0; c < ncr; c++) {
@@ -428,11 +511,18 @@ static void check_decisions(const struct cxldcd_host_access *acc, const struct m
 
 			g = gs[ng - 1];        /* a tag no rule names */
 			every &= (m_perm(m, &crs[c], &g) & need) == need;
+			/*
+			 * a tag's group: its rule (m_rule() refuses a second for a
+			 * tag), so m_rule_of() need not search the rules again:
+			 * O(rules) per credential, not O(rules^2), or an input of
+			 * 1024 rules took 10 to 35 s under ASan
+			 */
 			for (uint32_t i = 0; i < m->n; i++) {
-				if (m->rules[i].kind != M_TAG)
+				const struct m_rule *r = &m->rules[i];
+
+				if (r->kind != M_TAG)
 					continue;
-				memcpy(g.tag, m->rules[i].tag, CXLDCD_HOST_TAG_SIZE);
-				every &= (m_perm(m, &crs[c], &g) & need) == need;
+				every &= (m_bits(&crs[c], r->uid, r->gid, r->mode) & need) == need;
 			}
 			if (access_every(acc, &crs[c], need, &weak) != every)
 				fz_die("access_every() is not every class's decision", NULL);
@@ -543,6 +633,71 @@ static const char *const presets[] = {
 	"tag=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0,group=2000,mode=0066",
 };
 
+/*
+ * Byte 0 bit 4: a file of 1008 + (b & 31) rules, each its own tag (rule k:
+ * 0000000k-...), owner, group and mode numbers (b bits 7:5 vary them),
+ * loaded onto acc and m and checked as any file: the set meets the bound
+ * of 1024 rules (or its line 1025 is refused).
+ */
+static void many_rules(struct cxldcd_host_access *acc, struct model *m, uint8_t b)
+{
+	static const uint32_t modes[8] = { 0600, 0640, 0660, 0604, 0644, 0666, 0400, 0 };
+	uint32_t n = 1008 + (b & 31u), vary = b >> 5;
+	const size_t line = 96;
+	char *t = malloc(n * line), *p = t;
+
+	if (!t)
+		fz_die("out of memory", NULL);
+	for (uint32_t k = 0; k < n; k++)
+		p += snprintf(p, line, "tag=%08x-0000-4000-8000-%012x,owner=%u,group=%u,mode=0%o\n",
+			      k + 1, vary, 1000 + (k + vary) % 5, 2000 + (k * (vary + 1)) % 7,
+			      modes[(k + vary) & 7]);
+	load(acc, m, t, (size_t)(p - t));
+	free(t);
+}
+
+/* The rules in force before the input's: the presets flags bits 1:0 pick (checked). */
+static void before(unsigned presets_of, struct cxldcd_host_access **acc, struct model *m)
+{
+	*m = (struct model){ .def_uid = (uint32_t)geteuid(), .def_gid = (uint32_t)getegid() };
+	if (cxldcd_host_access_new(acc))
+		fz_die("out of memory", NULL);
+	for (unsigned i = 0; i < 3; i++)
+		if ((0x07060100u >> (8 * presets_of)) & (1u << i)) /* none; all; the others; three */
+			add_value(*acc, m, presets[i]);
+}
+
+/*
+ * Byte 0 bit 4: the presets, then many_rules(b), the same for every input
+ * of those bits and that b: made (and checked) once, at the first such
+ * input, and copied for each (access_dup(), the model as it is).  Parsing
+ * 1000 rules again at every input took 70 ms of ASan's time (their
+ * duplicate checks are 500,000 tag comparisons in the library and as many
+ * in the model), and libFuzzer, mutating byte 0, sets the bit in half of
+ * its inputs: the grammar's inputs ran at 11 a second.
+ */
+static void before_many(unsigned presets_of, uint8_t b, struct cxldcd_host_access **acc,
+			struct model *m)
+{
+	static struct {
+		struct cxldcd_host_access *acc;
+		struct model *m;
+	} made[4][256];
+	__typeof__(made[0][0]) *c = &made[presets_of][b];
+
+	if (!c->acc) {
+		c->m = malloc(sizeof(*c->m));
+		if (!c->m)
+			fz_die("out of memory", NULL);
+		before(presets_of, &c->acc, c->m);
+		many_rules(c->acc, c->m, b);
+	}
+	*acc = access_dup(c->acc);
+	if (!*acc)
+		fz_die("out of memory", NULL);
+	*m = *c->m;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cxldcd_host_access *acc;
@@ -556,14 +711,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	flags = data[0];
 	t = (const char *)data + 1;
 	len = size - 1;
-	m = calloc(1, sizeof(*m));
-	if (!m || cxldcd_host_access_new(&acc))
+	m = malloc(sizeof(*m));
+	if (!m)
 		fz_die("out of memory", NULL);
-	m->def_uid = (uint32_t)geteuid();
-	m->def_gid = (uint32_t)getegid();
-	for (unsigned i = 0; i < 3; i++)
-		if ((0x07060100u >> (8 * (flags & 3))) & (1u << i)) /* none; all; the others; three */
-			add_value(acc, m, presets[i]);
+	if (flags & 16 && len) {
+		before_many(flags & 3, (uint8_t)t[0], &acc, m);
+		t++;
+		len--;
+	} else {
+		before(flags & 3, &acc, m);
+	}
 	if (flags & 4) {
 		const char *nul = memchr(t, '\0', len);
 		char *v = malloc((nul ? (size_t)(nul - t) : len) + 1);

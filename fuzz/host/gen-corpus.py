@@ -263,14 +263,17 @@ for name in [n for n in AGENT if not n.startswith("gf-")]:
 # ---------------------------------------------------------------- access rules
 # byte 0: bits 1:0 the rules before (none, tag=all, untagged and a tag, the
 # three), bit 2 a --group-access value up to the first NUL, bit 3 the file
-# loaded twice; then the file (docs/host.md, --group-access and
+# loaded twice, bit 4 many rules (the next byte b: a file of 1008 + (b & 31)
+# rules loaded first); then the file (docs/host.md, --group-access and
 # --group-access-file).
 T1 = "6f1b2a3c-0d4e-4f5a-8b6c-7d8e9fa0b1c2"
 T2 = "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0"   # a preset's tag, upper case
 
 
-def rules(flags, *lines, value=None, end="\n"):
-    head = bytes([flags | (4 if value is not None else 0)])
+def rules(flags, *lines, value=None, end="\n", many=None):
+    head = bytes([flags | (4 if value is not None else 0) | (16 if many is not None else 0)])
+    if many is not None:
+        head += bytes([many])
     if value is not None:
         head += value.encode() + b"\0"
     return head + end.join(lines).encode() + (end.encode() if lines else b"")
@@ -309,6 +312,21 @@ ACCESS = {
     "bad-long": rules(0, "tag=all,owner=" + "1" * 520),
     "bad-mode": rules(0, "tag=all,mode=01666", "tag=untagged,mode=0777", "tag=%s,mode=8" % T1),
     "bad-value-then-file": rules(1, "tag=untagged", value="tag=all"),
+    # the application socket's mode and group (one socket line a set)
+    "socket": rules(0, "socket,mode=0660,group=0", "tag=all,mode=0640"),
+    "socket-bare": rules(1, "socket"),
+    "socket-group-only": rules(0, "socket,group=root", "tag=untagged"),
+    "bad-socket-twice": rules(8, "socket,mode=0666"),
+    "bad-socket-mode": rules(0, "socket,mode=0060"),
+    "bad-socket-key": rules(0, "socket,owner=1"),
+    "bad-socket-value-and-file": rules(0, "socket,mode=0600", value="socket,mode=0666"),
+    # the bound of 1024 rules: 1008 + (b & 31) made rules first
+    "many-at-the-bound": rules(0, "# 1024 rules already", "socket,mode=0666", many=16),
+    "many-one-too-many": rules(0, "tag=all", many=16),
+    "many-value-one-too-many": rules(1, "tag=untagged", value="tag=%s" % T1, many=15),
+    "many-last-fits": rules(0, "tag=%s" % T1, "tag=all,mode=0666", many=14),
+    "many-made-too-many": rules(2, "tag=all", many=17 | 0xa0),
+    "many-most": rules(8, "tag=untagged", many=31 | 0xe0),
 }
 
 

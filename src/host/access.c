@@ -53,7 +53,7 @@ struct cxldcd_host_access {
 	uint32_t sock_gid;
 	bool sock_given;                /* by set_socket() or a socket rule: not twice */
 	struct access_rule *rules;
-	uint32_t nr_rules;
+	uint32_t nr_rules, cap_rules;   /* cap doubles: a file of 1024 rules is 11 reallocs */
 };
 
 /* Why a rule or setting was refused, into err (NULL: nowhere). */
@@ -114,8 +114,10 @@ struct cxldcd_host_access *access_dup(const struct cxldcd_host_access *acc)
 		return NULL;
 	*d = *acc;
 	d->rules = NULL;
+	d->cap_rules = 0;
 	if (acc->nr_rules) {
 		d->rules = malloc(acc->nr_rules * sizeof(*d->rules));
+		d->cap_rules = acc->nr_rules;
 		if (!d->rules) {
 			free(d);
 			return NULL;
@@ -398,12 +400,19 @@ int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, const char *rule
 			return -EEXIST;
 		}
 	}
-	nr = realloc(acc->rules, (acc->nr_rules + 1) * sizeof(*nr));
-	if (!nr) {
-		fail(err, err_size, "out of memory");
-		return -ENOMEM;
+	if (acc->nr_rules == acc->cap_rules) {
+		uint32_t cap = acc->cap_rules ? 2 * acc->cap_rules : 8;
+
+		if (cap > ACCESS_MAX_RULES)
+			cap = ACCESS_MAX_RULES;
+		nr = realloc(acc->rules, cap * sizeof(*nr));
+		if (!nr) {
+			fail(err, err_size, "out of memory");
+			return -ENOMEM;
+		}
+		acc->rules = nr;
+		acc->cap_rules = cap;
 	}
-	acc->rules = nr;
 	acc->rules[acc->nr_rules++] = r;
 	return 0;
 }
