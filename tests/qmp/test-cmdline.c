@@ -215,6 +215,11 @@ static void test_help_and_version(void **state)
 	/* A host link's listener keeps num-hosts + 64 (src/server/main-listen.c), not 64. */
 	assert_non_null(strstr(cmdline_usage(), "max-conns (num-hosts + 64)"));
 	assert_non_null(strstr(cmdline_usage(), "--help, -h, --version, -V"));
+	/* The default max-fds is the soft RLIMIT_NOFILE (hostlink.c default_max_out_fds()). */
+	assert_non_null(strstr(cmdline_usage(), "max-fds (RLIMIT_NOFILE's soft limit,"));
+	assert_null(strstr(cmdline_usage(), "num-hosts,\n"));
+	/* --trace takes all as well (opt_trace()). */
+	assert_non_null(strstr(cmdline_usage(), "cci, qmp, host, all"));
 }
 
 static void test_value_parsers(void **state)
