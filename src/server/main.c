@@ -399,6 +399,10 @@ int main(int argc, char **argv)
 		if (!d.cfg.objects[i].has_tag && !cmdline_object_used(&d.cfg, &d.cfg.objects[i]))
 			srv_log(&d.log, LOG_NOTICE, "backend %s: no -device uses it and it has no tag, "
 				"so it serves nothing (QEMU's guest memory?)", d.cfg.objects[i].id);
+	if (!d.cfg.nr_devices)
+		srv_log(&d.log, LOG_WARNING, "no device: the command line has no -device cxl-type3, so "
+			"there is nothing to serve but QMP (the default device comes only with no "
+			"arguments at all)");
 	rc = daemon_start(&d);
 	if (rc == 0) {
 		ready_text(&d);

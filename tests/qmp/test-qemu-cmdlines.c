@@ -512,6 +512,32 @@ static void test_ignored_options_are_noted_with_why(void **state)
 	assert_int_equal(wait_exit(&r, TMO), 0);
 }
 
+/*
+ * A line with no cxl-type3 (a plain guest's, or only options) starts a
+ * daemon with nothing to serve but QMP: the log says so, and why there is
+ * no default device.
+ */
+static void test_a_line_without_a_device_says_so(void **state)
+{
+	static const char want[] = "no device: the command line has no -device cxl-type3, so there is "
+				   "nothing to serve but QMP (the default device comes only with no "
+				   "arguments at all)";
+	struct run r;
+
+	(void)state;
+	start(&r, "qemu-system-x86_64 -m 4G -nographic --log-level info", NULL, true);
+	for (int waited = 0; !strstr(read_log(&r), "start: ready"); waited += 10) {
+		if (waited > 10000)
+			fail_msg("no start line in:\n%s", read_log(&r));
+		assert_int_equal(waitpid(r.pid, NULL, WNOHANG), 0);
+		usleep(10000);
+	}
+	if (!strstr(read_log(&r), want))
+		fail_msg("no '%s' in:\n%s", want, read_log(&r));
+	kill(r.pid, SIGTERM);
+	assert_int_equal(wait_exit(&r, TMO), 0);
+}
+
 static const struct pasted *line_of(const char *source)
 {
 	for (size_t i = 0; i < nr_qemu_lines; i++)
@@ -765,6 +791,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_refused_lines_say_why_and_leave_nothing, dproc_reap_all),
 		cmocka_unit_test_teardown(test_ignored_options_are_noted_with_why, dproc_reap_all),
 		cmocka_unit_test_teardown(test_ignored_properties_are_noted_with_why, dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_line_without_a_device_says_so, dproc_reap_all),
 		cmocka_unit_test_teardown(test_qmp_binds_the_family_and_ports_asked, dproc_reap_all),
 		cmocka_unit_test_teardown(test_chardev_mon_control_is_the_qmp_socket, dproc_reap_all),
 		cmocka_unit_test_teardown(test_pasted_line_with_state_keeps_it_across_quit, dproc_reap_all),
