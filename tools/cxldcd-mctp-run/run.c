@@ -45,9 +45,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage: cxldcd-mctp-run --fm unix:PATH|tcp:HOST:PORT [--mctp-cci ADDR] "
 		   "[--eid N] [--fm ADDR [--mctp-cci ADDR] [--eid N]]... -- PROGRAM [ARGS...]\n"
 		   "Runs PROGRAM with its AF_MCTP sockets connected to cxldcd, one MCTP endpoint\n"
-		   "(EID 8..254, default 8) per --fm: type 07h to the --fm socket, 08h to the\n"
-		   "--mctp-cci socket (default: mctp.sock next to an --fm unix:DIR/fm.sock if it\n"
-		   "exists, else the --fm socket).\n"
+		   "(EID 8..254, default the first free from 8) per --fm: type 07h to the --fm\n"
+		   "socket, 08h to the --mctp-cci socket (default: mctp.sock next to an --fm\n"
+		   "unix:DIR/fm.sock if it exists, else the --fm socket).\n"
 		   "       cxldcd-mctp-run -h|--help | -V|--version\n");
 }
 
