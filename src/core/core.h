@@ -494,13 +494,6 @@ enum cxldcd_rc core_irq_policy_set(struct cxldcd_dev *dev, uint16_t owner, const
  */
 int core_snapshot(const struct cxldcd_dev *dev, uint8_t **out, size_t *len);
 
-/*
- * core_snapshot_size() - the length of the bytes core_snapshot() gives for
- * the device as it is now (they are made and counted, not kept).
- * Return: 0 or -ENOMEM.
- */
-int core_snapshot_size(const struct cxldcd_dev *dev, uint64_t *len);
-
 /* Takes @n bytes at @p (borrowed until it returns).  Return: 0 or -errno. */
 typedef int core_snapshot_sink(void *opaque, const uint8_t *p, size_t n);
 
@@ -508,13 +501,13 @@ typedef int core_snapshot_sink(void *opaque, const uint8_t *p, size_t n);
  * core_snapshot_write() - the bytes of core_snapshot(), built in the
  * caller's @buf of @cap bytes and handed to @sink each time it is full (and
  * at the end), instead of in one allocation of the whole: a large device
- * goes to a file with no copy of its state in memory.  @len: what
- * core_snapshot_size() said (a file states the length before the bytes).
- * Return: 0; -ENOMEM; the first error of @sink (it is not called again);
- * -EIO when the bytes were not @len (the model changed in between).
+ * goes to a file with no copy of its state in memory.  *len: how many bytes
+ * @sink was given, once it returns 0 (the model is walked once; a file
+ * stating the length before the bytes patches it in afterwards).
+ * Return: 0; -ENOMEM; the first error of @sink (it is not called again).
  */
-int core_snapshot_write(const struct cxldcd_dev *dev, uint8_t *buf, size_t cap, uint64_t len,
-			core_snapshot_sink *sink, void *opaque);
+int core_snapshot_write(const struct cxldcd_dev *dev, uint8_t *buf, size_t cap,
+			core_snapshot_sink *sink, void *opaque, uint64_t *len);
 
 /*
  * core_restore() - load a snapshot into a device just made by

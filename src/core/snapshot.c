@@ -41,8 +41,10 @@
  * restore that succeeds, so a snapshot these checks miss is a finding.
  *
  * core_snapshot_write() hands the same bytes to a sink, a buffer at a time
- * (the daemon's snapshot file), after core_snapshot_size() counted them: no
- * copy of a large device's state is made in memory.
+ * (the daemon's snapshot file), and says how many there were at the end: no
+ * copy of a large device's state is made in memory, and the model is walked
+ * once (the file's length field, before the bytes, is patched in after
+ * them: persist.c, snap_build()).
  *
  * Layout: little-endian, "CXLDSNAP" + u32 version, the configuration it
  * belongs to (checked on restore), then the sections in the order above.
@@ -520,44 +522,19 @@ int snapshot_write(const struct cxldcd_dev *dev, uint32_t version, uint8_t **out
 	return 0;
 }
 
-/* core_snapshot_size()'s sink: the bytes are only counted. */
-static int count_only(void *opaque, const uint8_t *p, size_t n)
+int core_snapshot_write(const struct cxldcd_dev *dev, uint8_t *buf, size_t cap,
+			core_snapshot_sink *sink, void *opaque, uint64_t *len)
 {
-	(void)opaque;
-	(void)p;
-	(void)n;
-	return 0;
-}
-
-/*
- * The bytes snap_dev() makes, counted by making them into a small buffer
- * that is not kept: exact whatever the format (it leaves out values an
- * item usually has since version 2), at the price of a second walk.
- */
-int core_snapshot_size(const struct cxldcd_dev *dev, uint64_t *len)
-{
-	uint8_t buf[4096];
-	struct snap_wr w = { .p = buf, .cap = sizeof(buf), .sink = count_only };
+	struct snap_wr w = { .p = buf, .cap = cap, .sink = sink, .opaque = opaque };
 
 	*len = 0;
 	if (snap_dev(dev, SNAP_VERSION, &w))
 		return -ENOMEM;
 	snap_flush(&w);
-	*len = w.done;
-	return 0;
-}
-
-int core_snapshot_write(const struct cxldcd_dev *dev, uint8_t *buf, size_t cap, uint64_t len,
-			core_snapshot_sink *sink, void *opaque)
-{
-	struct snap_wr w = { .p = buf, .cap = cap, .sink = sink, .opaque = opaque };
-
-	if (snap_dev(dev, SNAP_VERSION, &w))
-		return -ENOMEM;
-	snap_flush(&w);
 	if (w.err)
 		return w.err;
-	return w.done == len ? 0 : -EIO;
+	*len = w.done;
+	return 0;
 }
 
 

@@ -337,7 +337,7 @@ static int check_config(struct server_ctx *s, const char *dir, char *err, size_t
 /*
  * A snapshot file being written: its bytes gather in buf (SNAP_WBUF), which
  * goes to the file whenever it is full, and the CRC32C of every byte is kept
- * as they go; each device's bytes are built in that buffer too
+ * as they go (of a device's bytes apart, snap_build_dev()); each device's bytes are built in that buffer too
  * (core_snapshot_write()), so the whole file is never in memory: it was
  * built in one buffer, copied into another and written, 23 MB of fresh
  * memory for a file of 11.5 MB at 110,000 items, where a first touch is
@@ -437,6 +437,44 @@ static void snap_build_claims(struct server_ctx *s, struct fwr *o)
 }
 
 /*
+ * One device's part of the file: its index, the length of its core
+ * snapshot, then those bytes.  The length is known only once the bytes are
+ * written (counting them first was a second walk of the model, half a
+ * stop's CPU at 100,000 items): 8 zero bytes hold its place, the bytes are
+ * built in the whole buffer and written, their CRC32C kept apart, then the
+ * length goes in with pwrite() and the file's CRC is made what it would
+ * have been had the length been written in order (store_crc32_combine()).
+ * The file is the same, byte for byte.  Return 0 or an errno.
+ */
+static int snap_build_dev(struct fwr *o, const struct dcd *dv)
+{
+	static const uint8_t none[8];
+	uint8_t len_le[8];
+	uint64_t at, n;
+	uint32_t head;
+	ssize_t wr;
+	int rc;
+
+	out_u(o, dv->index, 4);
+	fw_flush(o);                    /* the device's bytes are built in the whole buffer */
+	head = o->crc;
+	at = o->off;
+	fw_write(o, none, sizeof(none));
+	if (o->err)
+		return o->err;
+	o->crc = 0;
+	rc = core_snapshot_write(dv->dev, o->buf, SNAP_WBUF, fw_sink, o, &n);
+	if (rc)
+		return o->err ? o->err : -rc;
+	put_le64(len_le, n);
+	wr = pwrite(o->fd, len_le, sizeof(len_le), (off_t)at);
+	if (wr != (ssize_t)sizeof(len_le))
+		return wr < 0 ? errno : EIO;
+	o->crc = store_crc32_combine(store_crc32(head, len_le, sizeof(len_le)), o->crc, n);
+	return 0;
+}
+
+/*
  * The bytes of a snapshot file: magic, seq, the object-add backends (JSON),
  * each device's core snapshot, the tag claims (snap_build_claims()), CRC32C
  * of all that.  Return 0 or an errno.
@@ -460,17 +498,10 @@ static int snap_build(struct server_ctx *s, uint64_t seq, struct fwr *o)
 	}
 	out_u(o, s->nr_devs, 4);
 	for (size_t d = 0; d < s->nr_devs; d++) {
-		uint64_t n;
-		int rc;
+		int rc = snap_build_dev(o, s->devs[d]);
 
-		if (core_snapshot_size(s->devs[d]->dev, &n))
-			return ENOMEM;
-		out_u(o, s->devs[d]->index, 4);
-		out_u(o, n, 8);
-		fw_flush(o);                    /* the device's bytes are built in the whole buffer */
-		rc = core_snapshot_write(s->devs[d]->dev, o->buf, SNAP_WBUF, n, fw_sink, o);
 		if (rc)
-			return o->err ? o->err : -rc;
+			return rc;
 	}
 	snap_build_claims(s, o);
 	fw_flush(o);

@@ -8,6 +8,10 @@
  * instruction (8 bytes per step) when the CPU has it, else slicing by 8
  * with eight 256-entry tables.  Both give the same value as the bitwise
  * definition (tests/store/test-crc32c.c).
+ *
+ * store_crc32_combine() joins the CRCs of two pieces without their bytes:
+ * a snapshot file states a device's length before the device's bytes,
+ * and the daemon learns that length only once the bytes are written.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -87,4 +91,41 @@ uint32_t store_crc32c_update(uint32_t c, const void *p, size_t n)
 uint32_t store_crc32c(uint32_t c, const void *p, size_t n)
 {
 	return ~store_crc32c_update(~c, p, n);
+}
+
+/*
+ * CRC arithmetic is over GF(2) polynomials modulo the CRC's polynomial P,
+ * a 32-bit value holding x^0 in its top bit (reflected) down to x^31 in
+ * bit 0.  mul_mod() is a * b mod P: for each term x^k of a, b * x^k is
+ * added, b being multiplied by x (shifted towards bit 0, P added when x^32
+ * falls out) after each term.
+ */
+static uint32_t mul_mod(uint32_t a, uint32_t b)
+{
+	uint32_t r = 0;
+
+	for (uint32_t bit = 0x80000000u; bit; bit >>= 1) {
+		if (a & bit)
+			r ^= b;
+		b = b & 1 ? (b >> 1) ^ 0x82f63b78u : b >> 1;
+	}
+	return r;
+}
+
+/*
+ * Appending n bytes to a piece multiplies its CRC by x^(8n) and adds the
+ * CRC the bytes would have from a register of zeros; with the CRC's
+ * inversions at the start and the end, that is crc(A) * x^(8 len(B)) +
+ * crc(B).  x^(8n) by squaring: x^8, x^16, x^32, ... for the bits of n.
+ */
+uint32_t store_crc32_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b)
+{
+	uint32_t xn = 0x80000000u, sq = 0x80000000u >> 8;   /* x^0, x^8 */
+
+	for (; len_b; len_b >>= 1) {
+		if (len_b & 1)
+			xn = mul_mod(xn, sq);
+		sq = mul_mod(sq, sq);
+	}
+	return mul_mod(crc_a, xn) ^ crc_b;
 }

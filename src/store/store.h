@@ -320,6 +320,13 @@ void store_forked(struct store *st, const int *keep, size_t nr_keep);
 uint32_t store_crc32(uint32_t c, const void *p, size_t n);
 
 /**
+ * store_crc32_combine() - the store_crc32() of bytes A then B, from
+ * @crc_a = store_crc32(0, A), @crc_b = store_crc32(0, B) and B's length
+ * @len_b; O(log len_b), the bytes are not needed.
+ */
+uint32_t store_crc32_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+
+/**
  * store_checkpoint() - write a readable snapshot of one device.
  * @st: the store; no transaction may be open.
  * @dev_index: the device's index in the daemon (the dev of its records).

@@ -597,6 +597,105 @@ static void test_a_stop_snapshot_larger_than_its_write_buffer_restores_the_same(
 	qmp_client_free(c);
 }
 
+/* CRC32C (Castagnoli, reflected) one bit at a time: the file's trailer, computed apart. */
+static uint32_t crc32c_bitwise(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+	}
+	return ~c;
+}
+
+static uint64_t le(const uint8_t *p, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/*
+ * The stop writes each device's length before its bytes although it learns
+ * the length only once the bytes are written (it patches the length in
+ * and combines the CRC32C around it, persist.c snap_build_dev()): the file
+ * is laid out as the format says.  Two devices, the first larger than the
+ * write buffer (a 12 MiB label area), and a tag claim after them: read
+ * here field by field, each device's length is that of a core snapshot
+ * ("CXLDSNAP" then its bytes) ending where the next part starts, and the
+ * trailer is the CRC32C of every byte before it (computed bit by bit
+ * here); the next start loads it and gives the same state.
+ */
+static void test_a_stop_snapshot_of_two_devices_is_laid_out_as_the_format_says(void **state)
+{
+	struct dproc p;
+	struct state_args a;
+	struct qmp_client *c;
+	json_t *before;
+	char snap[200], path[600];
+	uint8_t *f;
+	uint8_t set[8 + 8] = { 0 };
+	size_t off = 16, len;
+	uint64_t nr;
+	struct stat sb;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	state_args(&a, &p, "512M", DEV ",lsa=lsa0", "--fm", p.fm_arg);
+	args_add(&a, "-object", "memory-backend-ram,id=lsa0,size=12M");
+	args_add(&a, "-device", "cxl-type3,id=d1,num-dc-regions=1,dc-regions-total-size=256M,num-hosts=1");
+	c = start_built(&p, &a);
+	put32(set, 12 * MiB - 8);                               /* a label at the end: 12 MiB kept */
+	memcpy(set + 8, "lastlabl", 8);
+	assert_int_equal(qmp_cci(c, "d0", "mailbox", 0, 0x4103, set, sizeof(set), NULL, NULL), 0);
+	before = dump(c);
+	stop_by(&p, c, BY_SIGTERM);
+	the_snapshot(&p, snap, sizeof(snap));
+	snprintf(path, sizeof(path), "%s/%s", p.state, snap);
+	assert_int_equal(stat(path, &sb), 0);
+	len = (size_t)sb.st_size;
+	assert_true(len > 12 * MiB);
+	assert_non_null(f = malloc(len));
+	assert_non_null(fp = fopen(path, "rb"));
+	assert_int_equal(fread(f, 1, len, fp), len);
+	fclose(fp);
+	assert_memory_equal(f, "CXLDDSN1", 8);
+	nr = le(f + off, 4);                                    /* after the magic and seq */
+	off += 4;
+	for (uint64_t i = 0; i < nr; i++)
+		off += 4 + le(f + off, 4);                      /* the backends' JSON */
+	assert_int_equal(le(f + off, 4), 2);
+	off += 4;
+	for (uint32_t d = 0; d < 2; d++) {
+		uint64_t n;
+
+		assert_int_equal(le(f + off, 4), d);
+		n = le(f + off + 4, 8);
+		off += 12;
+		assert_true(n > 12 && n <= len - 4 - off);
+		assert_memory_equal(f + off, "CXLDSNAP", 8);
+		if (d == 0)
+			assert_true(n > 12 * MiB);
+		off += n;
+	}
+	assert_int_equal(le(f + off, 4), 1);                    /* one tag claim: device 0's "fa" */
+	assert_int_equal(le(f + off + 4, 4), 0);
+	assert_int_equal(le(f + off + 8, 4), 2);
+	assert_memory_equal(f + off + 12, "fa", 2);
+	assert_int_equal(off + 14, len - 4);
+	assert_int_equal(le(f + len - 4, 4), crc32c_bitwise(f, len - 4));
+	free(f);
+	c = restart(&p, &a);
+	assert_int_equal(replayed(&p), 0);
+	assert_same_then_free(before, dump(c));
+	qmp_client_free(c);
+}
+
 /* The journal rows at or below the store's journal_base (what a trim deletes), read beside the daemon. */
 static long obsolete_rows(struct dproc *p)
 {
@@ -684,6 +783,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_a_stop_snapshot_larger_than_its_write_buffer_restores_the_same,
 					  dproc_reap_all),
 		cmocka_unit_test_teardown(test_the_rows_a_stop_snapshot_dropped_go_after_the_start_is_ready,
+					  dproc_reap_all),
+		cmocka_unit_test_teardown(test_a_stop_snapshot_of_two_devices_is_laid_out_as_the_format_says,
 					  dproc_reap_all),
 	};
 

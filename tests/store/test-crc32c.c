@@ -2,7 +2,8 @@
 /*
  * test-crc32c.c - the CRC32C of journal records and snapshot files: known
  * values, and the fast paths (SSE4.2 where the CPU has it, slicing by 8)
- * equal to the bitwise definition at every length and alignment.
+ * equal to the bitwise definition at every length and alignment; the CRC
+ * of two pieces combined equal to that of the whole.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -74,11 +75,46 @@ static void test_fast_paths_equal_the_definition(void **state)
 	free(buf);
 }
 
+/*
+ * store_crc32_combine(): for every split of a buffer (lengths 0 to 300,
+ * and a long second piece, over 1 MiB), the two pieces' CRCs combined are
+ * the CRC of the whole; a piece of zero bytes leaves the other's.
+ */
+static void test_combine_equals_the_whole(void **state)
+{
+	enum { LEN = 300, BIG = (1 << 20) + 4099 };
+	uint8_t *buf = malloc(BIG);
+	uint32_t seed = 777, whole;
+
+	(void)state;
+	assert_non_null(buf);
+	for (size_t i = 0; i < BIG; i++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(seed >> 16);
+	}
+	for (size_t n = 0; n <= LEN; n++) {
+		whole = store_crc32(0, buf, n);
+		for (size_t a = 0; a <= n; a++)
+			assert_int_equal(store_crc32_combine(store_crc32(0, buf, a),
+							     store_crc32(0, buf + a, n - a), n - a),
+					 whole);
+	}
+	whole = crc_bitwise(0, buf, BIG);
+	for (size_t a = 0; a < 20; a++)
+		assert_int_equal(store_crc32_combine(store_crc32(0, buf, a),
+						     store_crc32(0, buf + a, BIG - a), BIG - a),
+				 whole);
+	assert_int_equal(store_crc32_combine(0x12345678u, 0, 0), 0x12345678u);
+	assert_int_equal(store_crc32_combine(0, 0xcafef00du, 77), 0xcafef00du);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_values),
 		cmocka_unit_test(test_fast_paths_equal_the_definition),
+		cmocka_unit_test(test_combine_equals_the_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
