@@ -385,7 +385,7 @@ static int snap_dev(const struct cxldcd_dev *dev, uint32_t version, struct snap_
 	const struct cxldcd_dev_cfg *c = &dev->cfg;
 	struct slots slots;
 	struct prev_alloc pv = { .region = 0, .ti = NO_TAG };
-	uint32_t ti;
+	uint32_t ti, nr;
 
 	if (slots_build(dev, &slots))
 		return -ENOMEM;
@@ -448,20 +448,27 @@ static int snap_dev(const struct cxldcd_dev *dev, uint32_t version, struct snap_
 		}
 	}
 	/* allocations: each tag's in its order, then the untagged by address */
-	P32(w, nr_allocs(dev));
+	nr = nr_allocs(dev);
+	P32(w, nr);
 	ti = 0;
 	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t), ti++)
-		for (const struct alloc *a = t->first; a; a = a->tag_next)
+		for (const struct alloc *a = t->first; a; a = a->tag_next, nr--)
 			put_alloc(w, dev, &slots, a, ti, version, &pv);
-	for (uint8_t r = 0; r < c->nr_regions; r++) {
+	for (uint8_t r = 0; r < c->nr_regions && nr; r++) {
 		struct bt_cur cur;
 
-		/* the untagged in address order, from the tree's leaves (no descent each) */
-		for (bool ok = bt_first(&dev->reg[r].allocs, &cur); ok; ok = bt_next(&cur)) {
+		/*
+		 * The untagged in address order, from the tree's leaves (no
+		 * descent each), only while some are left to write (nr): none,
+		 * and the trees are not walked (a miss per allocation).
+		 */
+		for (bool ok = bt_first(&dev->reg[r].allocs, &cur); ok && nr; ok = bt_next(&cur)) {
 			const struct alloc *a = bt_val(&cur);
 
-			if (!a->tag)
+			if (!a->tag) {
 				put_alloc(w, dev, &slots, a, NO_TAG, version, &pv);
+				nr--;
+			}
 		}
 	}
 	/* event logs, owners 0..nr_hosts-1 then the FM */
