@@ -44,7 +44,7 @@
  * (the daemon's snapshot file), and says how many there were at the end: no
  * copy of a large device's state is made in memory, and the model is walked
  * once (the file's length field, before the bytes, is patched in after
- * them: persist.c, snap_build()).
+ * them: persist.c, snap_build_dev()).
  *
  * Layout: little-endian, "CXLDSNAP" + u32 version, the configuration it
  * belongs to (checked on restore), then the sections in the order above.

@@ -444,12 +444,13 @@ static void snap_build_claims(struct server_ctx *s, struct fwr *o)
 /*
  * One device's part of the file: its index, the length of its core
  * snapshot, then those bytes.  The length is known only once the bytes are
- * written (counting them first was a second walk of the model, half a
- * stop's CPU at 100,000 items): 8 zero bytes hold its place, the bytes are
- * built in the whole buffer and written, their CRC32C kept apart, then the
- * length goes in with pwrite() and the file's CRC is made what it would
- * have been had the length been written in order (store_crc32_combine()).
- * The file is the same, byte for byte.  Return 0 or an errno.
+ * written (counting them first was a second walk of the model, ~3 ms of
+ * a stop's 18 ms of CPU at 100,000 items): 8 zero bytes hold its place,
+ * the bytes are built in the whole buffer and written, their CRC32C kept
+ * apart, then the length goes in with pwrite() and the file's CRC is made
+ * what it would have been had the length been written in order
+ * (store_crc32_combine()).  The file is the same, byte for byte.  Return 0
+ * or an errno.
  */
 static int snap_build_dev(struct fwr *o, const struct dcd *dv)
 {
