@@ -9,6 +9,14 @@
  * with eight 256-entry tables.  Both give the same value as the bitwise
  * definition (tests/store/test-crc32c.c).
  *
+ * One crc32 step waits for the one before (3 cycles), so a long input runs
+ * as three streams side by side: blocks of 3 x CRC_LANE bytes, each lane's
+ * register updated in turn, then joined.  The register update is linear
+ * over GF(2) in the register and the bytes, and a zero register stays zero
+ * over zero bytes, so update(c, A B) = update(c, A) advanced over |B| zero
+ * bytes, XOR update(0, B).  "Advanced over CRC_LANE zero bytes" is a fixed
+ * linear map of the 32 register bits, kept as four byte tables (crc_adv).
+ *
  * store_crc32_combine() joins the CRCs of two pieces without their bytes:
  * a snapshot file states a device's length before the device's bytes,
  * and the daemon learns that length only once the bytes are written.
@@ -21,6 +29,50 @@
 
 static uint32_t crc_tab[8][256];
 static bool crc_hw;
+
+/* Bytes per stream in a block of three (crc_sse42()). */
+#define CRC_LANE 2048u
+_Static_assert((CRC_LANE & (CRC_LANE - 1)) == 0 && CRC_LANE % 8 == 0, "squared up from one byte");
+
+/* The register advanced over CRC_LANE zero bytes: the XOR of one entry per register byte. */
+static uint32_t crc_adv[4][256];
+
+/* m (a linear map: m[i] is where register bit i goes) applied to v. */
+static uint32_t mat_apply(const uint32_t m[32], uint32_t v)
+{
+	uint32_t r = 0;
+
+	for (int i = 0; v; i++, v >>= 1)
+		if (v & 1)
+			r ^= m[i];
+	return r;
+}
+
+/* crc_adv from crc_tab[0]: the map of one zero byte, squared up to CRC_LANE bytes. */
+static void crc_adv_init(void)
+{
+	uint32_t m[32], sq[32];
+
+	for (int i = 0; i < 32; i++)   /* one zero byte: c -> tab[c & 0xff] ^ (c >> 8) */
+		m[i] = crc_tab[0][(1u << i) & 0xff] ^ ((1u << i) >> 8);
+	for (uint32_t n = 1; n < CRC_LANE; n *= 2) {
+		for (int i = 0; i < 32; i++)
+			sq[i] = mat_apply(m, m[i]);
+		memcpy(m, sq, sizeof(m));
+	}
+	/* linear: a byte's entry is the XOR of its bits' entries (its lowest bit's, the rest's) */
+	for (int k = 0; k < 4; k++)
+		for (uint32_t b = 1; b < 256; b++)
+			crc_adv[k][b] = (b & (b - 1) ? crc_adv[k][b & (b - 1)] : 0) ^
+					m[8 * k + __builtin_ctz(b)];
+}
+
+/* The register c advanced over CRC_LANE zero bytes. */
+static inline uint32_t crc_advance(uint32_t c)
+{
+	return crc_adv[0][c & 0xff] ^ crc_adv[1][(c >> 8) & 0xff] ^ crc_adv[2][(c >> 16) & 0xff] ^
+	       crc_adv[3][c >> 24];
+}
 
 /* Before main(): the tables are read-only from then on, whoever calls. */
 __attribute__((constructor)) static void crc_init(void)
@@ -35,6 +87,7 @@ __attribute__((constructor)) static void crc_init(void)
 	for (uint32_t i = 0; i < 256; i++)
 		for (int t = 1; t < 8; t++)
 			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
+	crc_adv_init();
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 	__builtin_cpu_init();
 	crc_hw = __builtin_cpu_supports("sse4.2");
@@ -66,6 +119,21 @@ __attribute__((target("sse4.2"))) static uint32_t crc_sse42(uint32_t c, const ui
 {
 	uint64_t c64 = c;
 
+	for (; n >= 3 * CRC_LANE; p += 3 * CRC_LANE, n -= 3 * CRC_LANE) {
+		uint64_t b64 = 0, d64 = 0;
+
+		for (size_t i = 0; i < CRC_LANE; i += 8) {
+			uint64_t va, vb, vd;
+
+			memcpy(&va, p + i, 8);
+			memcpy(&vb, p + CRC_LANE + i, 8);
+			memcpy(&vd, p + 2 * CRC_LANE + i, 8);
+			c64 = __builtin_ia32_crc32di(c64, va);
+			b64 = __builtin_ia32_crc32di(b64, vb);
+			d64 = __builtin_ia32_crc32di(d64, vd);
+		}
+		c64 = crc_advance(crc_advance((uint32_t)c64) ^ (uint32_t)b64) ^ (uint32_t)d64;
+	}
 	for (; n >= 8; p += 8, n -= 8) {
 		uint64_t v;
 

@@ -109,12 +109,50 @@ static void test_combine_equals_the_whole(void **state)
 	free(buf);
 }
 
+/*
+ * Long inputs: the SSE4.2 path runs blocks of three streams (2,048 bytes
+ * each) joined by a table; every length around a block's edges, at every
+ * alignment, and a start inside a block, against the bitwise definition.
+ */
+static void test_long_inputs_equal_the_definition(void **state)
+{
+	enum { BLOCK = 3 * 2048, LEN = 4 * BLOCK + 64 };
+	static const size_t lens[] = { BLOCK - 8, BLOCK - 1, BLOCK, BLOCK + 1, BLOCK + 7, BLOCK + 8,
+				       2 * BLOCK - 1, 2 * BLOCK, 2 * BLOCK + 3, 3 * BLOCK + 4095,
+				       4 * BLOCK };
+	uint8_t *buf = malloc(LEN + 8);
+	uint32_t seed = 777;
+
+	(void)state;
+	assert_non_null(buf);
+	for (size_t i = 0; i < LEN + 8; i++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(seed >> 16);
+	}
+	for (size_t align = 0; align < 8; align++)
+		for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++)
+			assert_int_equal(store_crc32c(0, buf + align, lens[k]),
+					 crc_bitwise(0, buf + align, lens[k]));
+	/* all zero bytes, all ones: a register advanced over its lanes alone */
+	memset(buf, 0, LEN);
+	assert_int_equal(store_crc32c(0, buf, 2 * BLOCK), crc_bitwise(0, buf, 2 * BLOCK));
+	memset(buf, 0xff, LEN);
+	assert_int_equal(store_crc32c(0, buf, 2 * BLOCK + 5), crc_bitwise(0, buf, 2 * BLOCK + 5));
+	/* continued from a value, and in parts that cut blocks anywhere */
+	assert_int_equal(store_crc32c(store_crc32c(0, buf, 1001), buf + 1001, LEN - 1001),
+			 crc_bitwise(0, buf, LEN));
+	assert_int_equal(store_crc32c(0x12345678u, buf + 3, 3 * BLOCK),
+			 crc_bitwise(0x12345678u, buf + 3, 3 * BLOCK));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_values),
 		cmocka_unit_test(test_fast_paths_equal_the_definition),
 		cmocka_unit_test(test_combine_equals_the_whole),
+		cmocka_unit_test(test_long_inputs_equal_the_definition),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
