@@ -39,6 +39,7 @@
 #include <uuid/uuid.h>
 
 #include "common/fdio.h"
+#include "common/hugemap.h"
 #include "common/wire.h"
 #include "cci/cci.h"
 #include "store/store.h"
@@ -867,50 +868,67 @@ static void load_phase(struct server_ctx *s, const char *restoring)
 		s->progress_now(s->progress_opaque);
 }
 
-/* Map whole chunks of this size between two pumps. */
+/* Read whole chunks of this size between two pumps. */
 #define LOAD_CHUNK (8u << 20)
 
 /*
- * The file whole, mapped (read-only, private) for the load: *out, *len
- * bytes (NULL when empty); unmap with munmap(*out, *len).  Its pages are
- * those of the page cache, which the stop that wrote the file just filled:
- * a read() into a buffer touched as much fresh memory again (8.6 MB for
- * 110,000 items), and a first touch is what a restart costs most on this
- * VM (docs/performance.md, "Session 10").  Each 8 MiB is populated at once
- * (MADV_POPULATE_READ: no fault per page) between two pumps.  The state
- * directory is the daemon's (0700, the store's lock held): a file cut
- * while mapped would fault, as a damaged disk would.
+ * The file whole, read into a buffer of whole 2 MiB units (hugemap_new(),
+ * populated at once) for the load: *len bytes at *out (NULL when the file
+ * is empty); free with hugemap_free(*out, *size).  Not mapped from the page
+ * cache: on this VM a process's first access to each 4 KiB page it maps
+ * costs a shadow-page fault (~3 us of CPU, more in wall time) even once
+ * populated, 1,311 of them for the 5.4 MB at 110,000 items, and unmapping
+ * them more; a huge page is one fault, and read() copies at memory speed
+ * (docs/performance.md, "Session 13: loading and binding at a start").
+ * The buffer lives until the load's end (the file's size more memory for
+ * that time).  A file cut while read is read as far as it goes: its length
+ * or checksum refuses it.  Each 8 MiB is read between two pumps.
  */
-static int map_file(struct server_ctx *s, const char *path, uint8_t **out, size_t *len)
+static int read_file(struct server_ctx *s, const char *path, uint8_t **out, size_t *len,
+		     size_t *size)
 {
 	struct stat sb;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-	void *p;
+	size_t got = 0;
+	uint8_t *p;
 
 	*out = NULL;
-	*len = 0;
+	*len = *size = 0;
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &sb)) {
 		rc = -errno;
-	} else if (sb.st_size > 0) {
-		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p == MAP_FAILED) {
-			rc = -errno;
-		} else {
-			*out = p;
-			*len = (size_t)sb.st_size;
-		}
+		goto out;
 	}
-	close(fd);
-	for (size_t off = 0; off < *len; off += LOAD_CHUNK) {
-#ifdef MADV_POPULATE_READ
-		size_t n = *len - off < LOAD_CHUNK ? *len - off : LOAD_CHUNK;
-
-		madvise(*out + off, n, MADV_POPULATE_READ);     /* advice: else a fault per page */
+	if (sb.st_size <= 0)
+		goto out;
+	if ((uint64_t)sb.st_size > SIZE_MAX / 2 || !(p = hugemap_new((size_t)sb.st_size))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	*out = p;
+	*size = (size_t)sb.st_size;
+#ifdef MADV_POPULATE_WRITE
+	madvise(p, hugemap_span(*size), MADV_POPULATE_WRITE);   /* advice: one fault per unit */
 #endif
+	while (got < *size) {
+		size_t want = *size - got < LOAD_CHUNK ? *size - got : LOAD_CHUNK;
+		ssize_t n = pread(fd, p + got, want, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		if (!n)
+			break;  /* cut short since the fstat(): checked as it is */
+		got += (size_t)n;
 		load_pump(s, false);
 	}
+	*len = got;
+out:
+	close(fd);
 	return rc;
 }
 
@@ -990,7 +1008,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	char *name = NULL, path[4096];
 	uint64_t seq;
 	uint8_t *p = NULL;
-	size_t len = 0;
+	size_t len = 0, size;
 	struct wrd b;
 	int rc = store_snapshot_get(s->st, &seq, &name);
 
@@ -1021,10 +1039,11 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	s->snap_loading = true;
 	load_pump(s, true);
-	rc = map_file(s, path, &p, &len);
+	rc = read_file(s, path, &p, &len, &size);
 	t_read = loop_now_ms();
 	if (rc) {
 		s->snap_loading = false;
+		hugemap_free(p, size);
 		free(name);
 		snprintf(err, cap, "snapshot %s: %s%s", path, strerror(-rc), SNAP_LOST);
 		return -EIO;
@@ -1112,8 +1131,7 @@ static int snap_load(struct server_ctx *s, const char *dir, char *err, size_t ca
 		(unsigned long long)(cpu_ms() - c0));
 out:
 	s->snap_loading = false;
-	if (p)
-		munmap(p, len);
+	hugemap_free(p, size);
 	free(name);
 	return rc;
 }
