@@ -369,6 +369,30 @@ enum cxldcd_rc core_extent_list(const struct cxldcd_dev *dev, uint16_t host, uin
 				uint32_t max, struct cxldcd_extent *out, uint32_t *nr_out);
 enum cxldcd_rc core_extent_list_info(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
 				     uint32_t max, struct core_extent_info *out, uint32_t *nr_out);
+/*
+ * A run of a host's accepted extents (core_extent_runs()): x is the info of
+ * its first extent, as core_extent_list_info() gives it, but x.ext.len is
+ * the run's length; nr is how many extents it stands for, len_bits the OR
+ * of their lengths (each is a multiple of a power of two p exactly when
+ * len_bits is).
+ */
+struct core_extent_run {
+	struct core_extent_info x;
+	uint32_t nr;
+	uint64_t len_bits;
+};
+/*
+ * The host's accepted extents from index start on (the order of
+ * core_extent_list_info()), joined into up to max runs: an extent joins
+ * the run before it when it starts where the run ends, in the same region,
+ * the region is not sharable, and, with by_tag, when it has the run's tag
+ * (an untagged extent joins nothing) at the tag offset where the run ends.
+ * The next page starts at start + the runs' nr.  start > count: Invalid
+ * Input.  Same generation => same runs.
+ */
+enum cxldcd_rc core_extent_runs(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
+				bool by_tag, uint32_t max, struct core_extent_run *out,
+				uint32_t *nr_out);
 
 struct core_group_info {
 	uint64_t id;

@@ -306,28 +306,19 @@ int mem_dev_new(struct cxldcd_dev *dev, struct mem_registry *reg, const struct m
 int mem_dev_sync(struct mem_dev *md, const struct cxldcd_dev *dev, char *err, size_t cap)
 {
 	uint16_t nr_hosts = core_dev_cfg(dev)->nr_hosts;
-	struct core_extent_info x[64];
 	int first = 0;
 
 	/* one bind pass: what it learns of the backends' and views' holes serves every extent */
 	md->pass = mem_pass_new();
 	for (uint16_t h = 0; h < nr_hosts; h++) {
-		uint32_t start = 0, n = 0;
+		char msg[256];
+		int rc = mem_dev_bind_host(md, dev, h, msg, sizeof(msg));
 
-		do {
-			char msg[256];
-			int rc;
-
-			if (core_extent_list_info(dev, h, start, 64, x, &n) != CXLDCD_RC_SUCCESS)
-				break;
-			rc = mem_dev_bind_many(md, x, n, msg, sizeof(msg));
-			/* -EEXIST: already bound (sync twice); keep the first real error. */
-			if (rc && rc != -EEXIST && !first) {
-				first = rc;
-				mem_errf(err, cap, "%s", msg);
-			}
-			start += n;
-		} while (n);
+		/* -EEXIST: already bound (sync twice); keep the first real error. */
+		if (rc && rc != -EEXIST && !first) {
+			first = rc;
+			mem_errf(err, cap, "%s", msg);
+		}
 	}
 	md->pass = 0;
 	return first;

@@ -882,6 +882,15 @@ static bool run_extends(const struct mem_dev *md, const struct core_extent_info 
 	       rbe == be && r->ext.dpa + r->ext.len == x->ext.dpa && roff + r->ext.len == off;
 }
 
+/* The first error other than -EEXIST (else -EEXIST) is kept, with its message. */
+static void keep_err(int rc, const char *msg, int *ret, char *err, size_t cap)
+{
+	if (rc && (!*ret || (*ret == -EEXIST && rc != -EEXIST))) {
+		*ret = rc;
+		mem_errf(err, cap, "%s", msg);
+	}
+}
+
 /*
  * After a bind_run(): a failure that bound nothing is counted (bind_fail());
  * the first error other than -EEXIST (else -EEXIST) is kept, with its message.
@@ -891,10 +900,7 @@ static void bind_done(struct mem_dev *md, int rc, bool bound, const char *msg, i
 {
 	if (rc && !bound)
 		bind_fail(md, rc, msg);
-	if (rc && (!*ret || (*ret == -EEXIST && rc != -EEXIST))) {
-		*ret = rc;
-		mem_errf(err, cap, "%s", msg);
-	}
+	keep_err(rc, msg, ret, err, cap);
 }
 
 #define BIND_BATCH 64u
@@ -946,6 +952,80 @@ int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint
 	}
 	if (own_pass)
 		md->pass = 0;
+	return ret;
+}
+
+/*
+ * Whether the extents of r, which bind_check() resolved as a whole to be
+ * in be, may be bound as one range: each would resolve on its own to its
+ * place in it (one backend, offsets back to back: core_extent_runs()),
+ * but with direct_map each one's length must be a multiple of be's page,
+ * not only the run's.
+ */
+static bool run_lens_fit(const struct mem_dev *md, const struct core_extent_run *r,
+			 const struct mem_backend *be)
+{
+	uint64_t p = be->page_size;
+
+	return !md->direct_map || (p && !(p & (p - 1)) && !(r->len_bits & (p - 1)));
+}
+
+/* Host h's accepted extents [start, start + nr) by mem_dev_bind_many(), BIND_BATCH at a time. */
+static int bind_each(struct mem_dev *md, const struct cxldcd_dev *dev, uint16_t h, uint32_t start,
+		     uint32_t nr, char *err, size_t cap)
+{
+	struct core_extent_info x[BIND_BATCH];
+	char msg[256];
+	int ret = 0;
+
+	while (nr) {
+		uint32_t n = 0;
+
+		if (core_extent_list_info(dev, h, start, nr < BIND_BATCH ? nr : BIND_BATCH, x, &n) !=
+		    CXLDCD_RC_SUCCESS || !n)
+			break;
+		keep_err(mem_dev_bind_many(md, x, n, msg, sizeof(msg)), msg, &ret, err, cap);
+		start += n;
+		nr -= n;
+	}
+	return ret;
+}
+
+int mem_dev_bind_host(struct mem_dev *md, const struct cxldcd_dev *dev, uint16_t h, char *err,
+		      size_t cap)
+{
+	/* runs join extents of one backend at offsets back to back: with tags, of one tag */
+	bool by_tag = md->mode == MEM_DEV_TAGGED || by_group(md, h);
+	struct core_extent_run r[BIND_BATCH];
+	uint32_t start = 0, n = 0;
+	char msg[256];
+	int ret = 0;
+
+	do {
+		if (core_extent_runs(dev, h, start, by_tag, BIND_BATCH, r, &n) != CXLDCD_RC_SUCCESS)
+			break;
+		for (uint32_t i = 0; i < n; start += r[i++].nr) {
+			struct mem_backend *be;
+			uint64_t off;
+			bool bound = false;
+			int rc;
+
+			if (r[i].nr > 1 && !bind_check(md, &r[i].x, &be, &off, msg, sizeof(msg)) &&
+			    run_lens_fit(md, &r[i], be)) {
+				rc = bind_run(md, &r[i].x, be, off, r[i].nr, msg, sizeof(msg), &bound);
+				if (bound) {
+					bind_done(md, rc, bound, msg, &ret, err, cap);
+					continue;
+				}
+			}
+			/* one extent, or a run not bound whole (nothing changed): each for its own error */
+			if (r[i].nr == 1)
+				rc = mem_dev_bind_many(md, &r[i].x, 1, msg, sizeof(msg));
+			else
+				rc = bind_each(md, dev, h, start, r[i].nr, msg, sizeof(msg));
+			keep_err(rc, msg, &ret, err, cap);
+		}
+	} while (n);
 	return ret;
 }
 

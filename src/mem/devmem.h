@@ -94,6 +94,17 @@ static inline uint64_t mem_bind_off(const struct mem_bind *b)
  * pass that made them, whichever device made them.
  */
 uint64_t mem_pass_new(void);
+/*
+ * Bind host h's accepted extents in the model dev (mem_dev_sync()'s part
+ * for one host, within its pass): each run of core_extent_runs() that its
+ * extents would bind as one range is bound at once (100,000 extents back
+ * to back: one binding, one store copy), and what is bound, counted and
+ * said is what mem_dev_bind_many() of every extent gives: a run that
+ * cannot be bound whole is bound extent by extent.  Return 0, or the first
+ * error other than -EEXIST, else -EEXIST; its message in err.
+ */
+int mem_dev_bind_host(struct mem_dev *md, const struct cxldcd_dev *dev, uint16_t h, char *err,
+		      size_t cap);
 
 /* static.c: bind every host to the static capacity; write it back and let go. */
 int mem_static_attach(struct mem_dev *md, const struct mem_dev_cfg *cfg, char *err, size_t cap);

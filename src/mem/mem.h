@@ -271,7 +271,11 @@ int mem_dev_new_layout(const struct mem_layout *layout, struct mem_registry *reg
  * for every host: the daemon's restart path, which replays its journal with
  * no mem_dev attached (so no sanitize of a past release can zero data
  * written later) and then attaches the memory to the final state.  Call it
- * right after mem_dev_new() on the replayed device.
+ * right after mem_dev_new() on the replayed device.  It walks the extents
+ * as runs (core_extent_runs()): a run that its extents would bind as one
+ * range is bound at once, so 100,000 extents back to back cost one binding,
+ * not a walk and a check each; what is bound, counted and said is what
+ * mem_dev_bind_many() of every extent gives.
  * @dev: the model whose accepted extents are bound; borrowed, only read.
  * Return: 0; or the first error of mem_dev_bind() (-ENOENT: an extent's tag
  * has no backend any more; -ENOMEM: bound but not mapped), message in err.

@@ -692,6 +692,56 @@ static void test_sync_binds_runs_of_extents_at_once_and_fails_only_the_broken_on
 	assert_int_equal(win(f, 0, b + 4 * MiB + 2)[0], 'c');
 }
 
+/*
+ * A start binds extents back to back as one range (core_extent_runs()), but
+ * only what each extent would bind on its own: with direct_map, extents of
+ * 2 KiB (a region of 2 KiB blocks) are not page-aligned, though two of them
+ * make an aligned 4 KiB: each is refused alone, with its message, as a bind
+ * of each would; the aligned pair after them is bound.
+ */
+static void test_sync_binds_a_run_only_where_each_extent_would_bind(void **state)
+{
+	struct fx *f = *state;
+	struct cxldcd_dev_cfg cfg;
+	struct core_region_info ri;
+	struct mem_backend_props p = { .type = MEM_TYPE_MEMFD, .id = "mem0" };
+	struct mem_dev_cfg mc = { .mode = MEM_DEV_SINGLE, .memdev = "mem0", .direct_map = true };
+	struct mem_backend *be;
+	struct cxldcd_extent e[2];
+	struct mem_dev_stats st;
+	uint64_t b;
+
+	core_cfg_default(&cfg);
+	cfg.regions[0].block_size = 2048;
+	cfg.regions[0].supported_block_mask = 0;
+	assert_int_equal(core_dev_new(&cfg, &f->dev, &f->diag), 0);
+	assert_int_equal(core_region_get(f->dev, 0, &ri), 0);
+	b = f->base[0] = ri.base;
+	assert_int_equal(core_region_get(f->dev, core_region_count(f->dev) - 1, &ri), 0);
+	p.size = ri.base + ri.len - b;
+	assert_int_equal(mem_registry_add(f->reg, &p, &be, f->err, sizeof(f->err)), 0);
+	for (int i = 0; i < 2; i++)
+		e[i] = ext(b + (uint64_t)i * 2048, 2048, NULL, 0);
+	assert_int_equal(add(f, 0, e, 2), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	for (int i = 0; i < 2; i++)
+		e[i] = ext(b + 4096 + (uint64_t)i * 4096, 4096, NULL, 0);
+	assert_int_equal(add(f, 0, e, 2), CXLDCD_RC_SUCCESS);
+	accept_all(f, 0);
+	assert_int_equal(core_extent_count(f->dev, 0), 4);
+
+	assert_int_equal(mem_dev_new(f->dev, f->reg, &mc, &f->md, f->err, sizeof(f->err)), 0);
+	assert_int_equal(mem_dev_sync(f->md, f->dev, f->err, sizeof(f->err)), -EINVAL);
+	assert_non_null(strstr(f->err, "len=0x800 at offset 0x0 is not aligned"));
+	mem_dev_stats_get(f->md, &st);
+	assert_int_equal(st.nr_bound, 2);
+	assert_int_equal(st.bind_errors, 2);
+	assert_int_equal(bound_extents(f, "mem0"), 2);
+	assert_int_equal(touch_in_child(win(f, 0, b)), SIGSEGV);
+	win(f, 0, b + 4096)[0] = 'x';
+	win(f, 0, b + 3 * 4096 - 1)[0] = 'y';
+}
+
 /* ------------------------------------------------------------ group files */
 
 /* The soft fd limit that leaves exactly n fd numbers free below it; the old limit in *old. */
@@ -1064,6 +1114,7 @@ int main(void)
 		T(test_rejected_offer_binds_nothing),
 		T(test_sync_binds_the_final_accepted_state_of_a_replayed_model),
 		T(test_sync_binds_runs_of_extents_at_once_and_fails_only_the_broken_ones),
+		T(test_sync_binds_a_run_only_where_each_extent_would_bind),
 		T(test_sync_of_gapped_extents_finds_data_wherever_it_is),
 		T(test_sync_of_fresh_gapped_extents_seeks_per_file_not_per_extent),
 		T(test_slow_path_read_of_poisoned_dpa_fails),

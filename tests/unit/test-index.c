@@ -567,6 +567,165 @@ static void test_extent_info_pages_agree_with_plain_walk(void **state)
 	tenv_free(e);
 }
 
+/*
+ * The runs core_extent_runs() should give for a host's accepted extents x[0..n)
+ * (a plain walk's): each extent joins the run before it when it starts at
+ * the run's end in the same region, not sharable, and with by_tag has the
+ * run's tag (not none) at the offset where the run's ends.
+ */
+static uint32_t ref_runs(const struct core_extent_info *x, uint32_t n, bool by_tag,
+			 struct core_extent_run *out)
+{
+	static const uint8_t none[CXLDCD_TAG_SIZE];
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct core_extent_run *r = k ? &out[k - 1] : NULL;
+
+		if (r && r->x.region == x[i].region && !x[i].sharable &&
+		    r->x.ext.dpa + r->x.ext.len == x[i].ext.dpa &&
+		    (!by_tag || (memcmp(x[i].ext.tag, none, sizeof(none)) &&
+				 !memcmp(x[i].ext.tag, r->x.ext.tag, sizeof(none)) &&
+				 r->x.tag_offset + r->x.ext.len == x[i].tag_offset))) {
+			r->x.ext.len += x[i].ext.len;
+			r->nr++;
+			r->len_bits |= x[i].ext.len;
+		} else {
+			memcpy(&out[k].x, &x[i], sizeof(x[i]));
+			out[k].nr = 1;
+			out[k++].len_bits = x[i].ext.len;
+		}
+	}
+	return k;
+}
+
+static void assert_runs_equal(const struct core_extent_run *got, const struct core_extent_run *want,
+			      uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		assert_memory_equal(&got[i].x, &want[i].x, sizeof(got[i].x));
+		assert_int_equal(got[i].nr, want[i].nr);
+		assert_int_equal(got[i].len_bits, want[i].len_bits);
+	}
+}
+
+/*
+ * core_extent_runs() (what a start's bind walks) against the plain walk's
+ * extents joined by ref_runs(), with and without tags: from random starts
+ * (a run's middle too) in pages of random sizes, and a whole paging by 64,
+ * whose runs cover every extent once; on the same three hosts as above.
+ */
+static void test_extent_runs_agree_with_joined_plain_walk(void **state)
+{
+	enum { MAXP = 100 };
+	struct tenv *e = tenv_new(three_hosts_shared);
+	static struct core_extent_info ref[4 * NT];
+	static struct core_extent_run want[4 * NT], got[4 * NT];
+	uint32_t unit = 0, shared = 0, v = 0, joined[2] = { 0 };
+
+	(void)state;
+	rng = 11;
+	for (uint32_t step = 0; step < 3000; step++) {
+		info_step(e, &unit, &shared, &v);
+		if (step % 300 != 299)
+			continue;
+		for (uint16_t h = 0; h < 3; h++) {
+			uint32_t nr = plain_walk(e->dev, h, ref), n;
+
+			for (int by_tag = 0; by_tag < 2; by_tag++) {
+				uint32_t nw = ref_runs(ref, nr, by_tag, want), at = 0, covered = 0;
+
+				for (int k = 0; k < 20; k++) {
+					uint32_t start = rnd(nr + 1), max = 1 + rnd(MAXP);
+					uint32_t nws = ref_runs(ref + start, nr - start, by_tag, want);
+
+					assert_int_equal(core_extent_runs(e->dev, h, start, by_tag, max, got, &n),
+							 CXLDCD_RC_SUCCESS);
+					assert_int_equal(n, nws < max ? nws : max);
+					assert_runs_equal(got, want, n);
+				}
+				nw = ref_runs(ref, nr, by_tag, want);
+				do {
+					assert_int_equal(core_extent_runs(e->dev, h, covered, by_tag, 64, got + at, &n),
+							 CXLDCD_RC_SUCCESS);
+					for (uint32_t i = 0; i < n; i++)
+						covered += got[at + i].nr;
+					at += n;
+				} while (n);
+				assert_int_equal(at, nw);
+				assert_int_equal(covered, nr);
+				assert_runs_equal(got, want, nw);
+				for (uint32_t i = 0; i < nw; i++)
+					joined[by_tag] += want[i].nr > 1;
+				assert_int_equal(core_extent_runs(e->dev, h, nr + 1, by_tag, 1, got, &n),
+						 CXLDCD_RC_INVALID_INPUT);
+			}
+		}
+	}
+	assert_true(joined[0] > 100);
+	assert_invariants(e->dev);
+	tenv_free(e);
+}
+
+/*
+ * A tag's extents back to back in the DPA join with tags only where their
+ * tag offsets follow on too; untagged extents join only without tags.
+ */
+static void test_extent_runs_join_a_tag_in_its_offset_order(void **state)
+{
+	struct tenv *e = tenv_new(NULL);
+	struct cxldcd_extent a[3], b[2], u = { .len = 2 * MiB };
+	struct core_extent_info ref[16];
+	struct core_extent_run want[16], got[16];
+	uint32_t nr, n;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {   /* tag 1: 0, 2, 4 MiB in offer order */
+		a[i] = (struct cxldcd_extent){ .dpa = (uint64_t)i * 2 * MiB, .len = 2 * MiB };
+		tag_of(a[i].tag, 1);
+	}
+	for (int i = 0; i < 2; i++) {   /* tag 2: 8 MiB offered before 6 MiB */
+		b[i] = (struct cxldcd_extent){ .dpa = (uint64_t)(4 - i) * 2 * MiB, .len = 2 * MiB };
+		tag_of(b[i].tag, 2);
+	}
+	assert_int_equal(add_ext(e, 0, a, 3), CXLDCD_RC_SUCCESS);
+	assert_int_equal(accept_all(e, 0), CXLDCD_RC_SUCCESS);
+	assert_int_equal(add_ext(e, 0, b, 2), CXLDCD_RC_SUCCESS);
+	assert_int_equal(accept_all(e, 0), CXLDCD_RC_SUCCESS);
+	for (u.dpa = 10 * MiB; u.dpa < 14 * MiB; u.dpa += 2 * MiB) {
+		assert_int_equal(add_ext(e, 0, &u, 1), CXLDCD_RC_SUCCESS);
+		assert_int_equal(accept_all(e, 0), CXLDCD_RC_SUCCESS);
+	}
+	nr = plain_walk(e->dev, 0, ref);
+	assert_int_equal(nr, 7);
+	/* without tags: 0 to 14 MiB, one run */
+	assert_int_equal(core_extent_runs(e->dev, 0, 0, false, 16, got, &n), CXLDCD_RC_SUCCESS);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].nr, 7);
+	assert_int_equal(got[0].x.ext.dpa, 0);
+	assert_int_equal(got[0].x.ext.len, 14 * MiB);
+	assert_int_equal(ref_runs(ref, nr, false, want), 1);
+	assert_runs_equal(got, want, 1);
+	/* with tags: tag 1 whole, tag 2's two (8 MiB is at offset 0, 6 MiB after it), the untagged alone */
+	assert_int_equal(core_extent_runs(e->dev, 0, 0, true, 16, got, &n), CXLDCD_RC_SUCCESS);
+	assert_int_equal(n, 5);
+	assert_int_equal(ref_runs(ref, nr, true, want), 5);
+	assert_runs_equal(got, want, 5);
+	assert_int_equal(got[0].nr, 3);
+	assert_int_equal(got[0].x.ext.len, 6 * MiB);
+	assert_int_equal(got[1].x.ext.dpa, 6 * MiB);
+	assert_int_equal(got[2].x.ext.dpa, 8 * MiB);
+	assert_int_equal(got[3].nr, 1);
+	assert_int_equal(got[4].nr, 1);
+	/* from the middle of tag 1's run */
+	assert_int_equal(core_extent_runs(e->dev, 0, 1, true, 1, got, &n), CXLDCD_RC_SUCCESS);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].nr, 2);
+	assert_int_equal(got[0].x.ext.dpa, 2 * MiB);
+	assert_int_equal(got[0].x.tag_offset, 2 * MiB);
+	tenv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,6 +736,8 @@ int main(void)
 		cmocka_unit_test(test_group_ring_growth_out_of_memory_changes_nothing),
 		cmocka_unit_test(test_tag_slots_stay_within_one_and_a_half_a_tag),
 		cmocka_unit_test(test_extent_info_pages_agree_with_plain_walk),
+		cmocka_unit_test(test_extent_runs_agree_with_joined_plain_walk),
+		cmocka_unit_test(test_extent_runs_join_a_tag_in_its_offset_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
