@@ -23,6 +23,34 @@ static bool runs_seek(const struct cxldcd_dev *dev, uint16_t host, uint8_t *k, u
 	return false;
 }
 
+/*
+ * In a leaf whose every entry the host holds accepted (its tally in the
+ * parent says so: a value counts once at most), the run goes on along the
+ * leaf's start and end arrays, with no tally step and no value read per
+ * entry: c moves to the run's last entry there (whence the next step).
+ */
+static void leaf_run(struct bt_cur *c, const struct bt_tree *t, uint16_t host, uint64_t *end,
+		     struct core_extent_run *r)
+{
+	uint32_t d = c->depth, i = bt_pos(c), j = i;
+	const struct bt_node *lf = bt_leaf(c);
+
+	const struct bt_node *next = bt_leaf_after(c);
+
+	if (d < 2 || !t->pool->ops->unit || bt_tally_get(c->lv[d - 2].n, c->lv[d - 2].i, host) != lf->n)
+		return;
+	/* the next leaf's arrays start loading while this one is read (the run likely goes on) */
+	for (uint32_t k = 0; next && i == 0 && k < BT_B; k += 8) {
+		__builtin_prefetch(&next->key[k]);
+		__builtin_prefetch(&next->l.end[k]);
+	}
+	for (; j + 1 < lf->n && lf->key[j + 1] == lf->l.end[j]; j++)
+		r->len_bits |= lf->l.end[j + 1] - lf->key[j + 1];
+	r->nr += j - i;
+	*end = lf->l.end[j];
+	c->lv[d - 1].i = j;
+}
+
 enum cxldcd_rc core_extent_runs(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
 				bool by_tag, uint32_t max, struct core_extent_run *out,
 				uint32_t *nr_out)
@@ -48,9 +76,15 @@ enum cxldcd_rc core_extent_runs(const struct cxldcd_dev *dev, uint16_t host, uin
 		r->len_bits = a->len;
 		/* a shared extent is a grant of its own; with tags, an untagged one joins nothing */
 		join = !r->x.sharable && (!by_tag || tag);
-		while ((ok = bt_tally_next(&c, t, host)) && join && bt_start(&c) == end) {
-			uint64_t len = bt_end(&c) - end;
+		for (;;) {
+			uint64_t len;
 
+			if (join && !by_tag)
+				leaf_run(&c, t, host, &end, r);
+			ok = bt_tally_next(&c, t, host);
+			if (!ok || !join || bt_start(&c) != end)
+				break;
+			len = bt_end(&c) - end;
 			if (by_tag) {
 				const struct alloc *b = bt_val(&c);
 

@@ -726,6 +726,54 @@ static void test_extent_runs_join_a_tag_in_its_offset_order(void **state)
 	tenv_free(e);
 }
 
+/*
+ * Runs across whole leaves (32 entries each) that one host holds, where
+ * the walk reads the leaves' arrays: host 0 holds blocks 0..299 but 100
+ * (free) and 200 (host 1's), so three runs, from every start.
+ */
+static void test_extent_runs_go_on_across_whole_leaves(void **state)
+{
+	struct tenv *e = tenv_new(three_hosts_shared);
+	static struct core_extent_info ref[300];
+	static struct core_extent_run want[300], got[300];
+	struct cxldcd_extent x[50];
+	uint32_t nr, nw, n;
+
+	(void)state;
+	for (uint32_t b = 0; b < 300; b += 50) {
+		uint32_t k = 0;
+
+		for (uint32_t i = b; i < b + 50; i++)
+			if (i != 100 && i != 200)
+				x[k++] = (struct cxldcd_extent){ .dpa = (uint64_t)i * 2 * MiB, .len = 2 * MiB };
+		assert_int_equal(add_ext(e, 0, x, k), CXLDCD_RC_SUCCESS);
+		assert_int_equal(accept_all(e, 0), CXLDCD_RC_SUCCESS);
+	}
+	x[0] = (struct cxldcd_extent){ .dpa = 200 * 2 * MiB, .len = 2 * MiB };
+	assert_int_equal(add_ext(e, 1, x, 1), CXLDCD_RC_SUCCESS);
+	assert_int_equal(accept_all(e, 1), CXLDCD_RC_SUCCESS);
+	nr = plain_walk(e->dev, 0, ref);
+	assert_int_equal(nr, 298);
+	assert_int_equal(core_extent_runs(e->dev, 0, 0, false, 300, got, &n), CXLDCD_RC_SUCCESS);
+	assert_int_equal(n, 3);
+	assert_int_equal(got[0].nr, 100);
+	assert_int_equal(got[1].nr, 99);
+	assert_int_equal(got[1].x.ext.dpa, 101 * 2 * MiB);
+	assert_int_equal(got[2].nr, 99);
+	assert_int_equal(got[2].x.ext.len, 99 * 2 * MiB);
+	for (uint32_t start = 0; start <= nr; start++) {
+		nw = ref_runs(ref + start, nr - start, false, want);
+		assert_int_equal(core_extent_runs(e->dev, 0, start, false, 300, got, &n), CXLDCD_RC_SUCCESS);
+		assert_int_equal(n, nw);
+		assert_runs_equal(got, want, n);
+		assert_int_equal(core_extent_runs(e->dev, 0, start, false, 1, got, &n), CXLDCD_RC_SUCCESS);
+		assert_int_equal(n, nw ? 1 : 0);
+		assert_runs_equal(got, want, n);
+	}
+	assert_invariants(e->dev);
+	tenv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -738,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_extent_info_pages_agree_with_plain_walk),
 		cmocka_unit_test(test_extent_runs_agree_with_joined_plain_walk),
 		cmocka_unit_test(test_extent_runs_join_a_tag_in_its_offset_order),
+		cmocka_unit_test(test_extent_runs_go_on_across_whole_leaves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
