@@ -51,10 +51,24 @@ static void leaf_run(struct bt_cur *c, const struct bt_tree *t, uint16_t host, u
 	c->lv[d - 1].i = j;
 }
 
+/* With tags, each entry's value is read: start loading a leaf's all at once when the walk enters it. */
+static void leaf_warm(const struct bt_cur *c)
+{
+	const struct bt_node *lf = bt_leaf(c);
+
+	for (uint32_t k = bt_pos(c); k < lf->n; k++)
+		__builtin_prefetch(lf->l.val[k]);
+}
+
+/* Runs are found a page at a time (their first allocations gathered), then described. */
+#define RUNS_BATCH 64u
+
 enum cxldcd_rc core_extent_runs(const struct cxldcd_dev *dev, uint16_t host, uint32_t start,
 				bool by_tag, uint32_t max, struct core_extent_run *out,
 				uint32_t *nr_out)
 {
+	const struct alloc *first[RUNS_BATCH];
+	uint64_t len[RUNS_BATCH];
 	struct bt_cur c;
 	uint8_t k = 0;
 	uint32_t i = 0;
@@ -63,43 +77,74 @@ enum cxldcd_rc core_extent_runs(const struct cxldcd_dev *dev, uint16_t host, uin
 	*nr_out = 0;
 	if (!core_host_ok(dev, host) || start > dev->hosts[host].nr_acc)
 		return CXLDCD_RC_INVALID_INPUT;
-	for (ok = max && runs_seek(dev, host, &k, start, &c); ok && i < max; i++) {
-		const struct bt_tree *t = &dev->reg[dev->reg_order[k]].allocs;
-		const struct alloc *a = bt_val(&c);
-		const struct tag *tag = a->tag;
-		struct core_extent_run *r = &out[i];
-		uint64_t end = bt_end(&c), tag_end = a->tag_offset + a->len;
-		bool join;
+	ok = max && runs_seek(dev, host, &k, start, &c);
+	if (ok && by_tag)
+		leaf_warm(&c);
+	while (ok && i < max) {
+		uint32_t n = 0, base = i;
 
-		core_info(dev, alloc_holder(a, host), &r->x);
-		r->nr = 1;
-		r->len_bits = a->len;
-		/* a shared extent is a grant of its own; with tags, an untagged one joins nothing */
-		join = !r->x.sharable && (!by_tag || tag);
-		for (;;) {
-			uint64_t len;
+		/*
+		 * Where up to RUNS_BATCH runs start and end: the leaves' arrays
+		 * (and with tags each value); then their first extents' infos,
+		 * whose allocations, holds and tags load side by side, as
+		 * core_extent_list_info() reads a page.
+		 */
+		for (; ok && n < RUNS_BATCH && i < max; n++, i++) {
+			const struct bt_tree *t = &dev->reg[dev->reg_order[k]].allocs;
+			const struct alloc *a = bt_val(&c);
+			const struct tag *tag = NULL;
+			struct core_extent_run *r = &out[i];
+			uint64_t s0 = bt_start(&c), end = bt_end(&c), tag_end = 0;
+			/* a shared extent is a grant of its own; with tags, an untagged one joins nothing */
+			bool join = !dev->cfg.regions[dev->reg_order[k]].sharable, tag_read = false;
 
-			if (join && !by_tag)
-				leaf_run(&c, t, host, &end, r);
-			ok = bt_tally_next(&c, t, host);
-			if (!ok || !join || bt_start(&c) != end)
-				break;
-			len = bt_end(&c) - end;
-			if (by_tag) {
-				const struct alloc *b = bt_val(&c);
+			__builtin_prefetch(a);
+			first[n] = a;
+			r->nr = 1;
+			r->len_bits = end - s0;
+			for (;;) {
+				uint64_t l;
 
-				if (b->tag != tag || b->tag_offset != tag_end)
+				if (join && !by_tag)
+					leaf_run(&c, t, host, &end, r);
+				ok = bt_tally_next(&c, t, host);
+				if (ok && by_tag && !bt_pos(&c))
+					leaf_warm(&c);
+				if (!ok || !join || bt_start(&c) != end)
 					break;
-				tag_end += len;
+				l = bt_end(&c) - end;
+				if (by_tag) {   /* the values are read only where extents are back to back */
+					const struct alloc *b = bt_val(&c);
+
+					if (!tag_read) {
+						tag = a->tag;
+						tag_end = a->tag_offset + (end - s0);
+						tag_read = true;
+					}
+					if (!tag || b->tag != tag || b->tag_offset != tag_end)
+						break;
+					tag_end += l;
+				}
+				end += l;
+				r->nr++;
+				r->len_bits |= l;
 			}
-			end += len;
-			r->nr++;
-			r->len_bits |= len;
+			len[n] = end - s0;
+			if (!ok) {      /* the region's last: the next region's first */
+				k++;
+				ok = runs_seek(dev, host, &k, 0, &c);
+				if (ok && by_tag)
+					leaf_warm(&c);
+			}
 		}
-		r->x.ext.len = end - r->x.ext.dpa;
-		if (!ok) {      /* the region's last: the next region's first */
-			k++;
-			ok = runs_seek(dev, host, &k, 0, &c);
+		for (uint32_t j = 0; j < n; j++) {
+			__builtin_prefetch(first[j]->holders);
+			if (first[j]->tag)
+				__builtin_prefetch(first[j]->tag);
+		}
+		for (uint32_t j = 0; j < n; j++) {
+			core_info(dev, alloc_holder(first[j], host), &out[base + j].x);
+			out[base + j].x.ext.len = len[j];
 		}
 	}
 	*nr_out = i;

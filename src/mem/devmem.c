@@ -997,11 +997,14 @@ int mem_dev_bind_host(struct mem_dev *md, const struct cxldcd_dev *dev, uint16_t
 	/* runs join extents of one backend at offsets back to back: with tags, of one tag */
 	bool by_tag = md->mode == MEM_DEV_TAGGED || by_group(md, h);
 	struct core_extent_run r[BIND_BATCH];
+	struct core_extent_info one[BIND_BATCH];
 	uint32_t start = 0, n = 0;
 	char msg[256];
 	int ret = 0;
 
 	do {
+		uint32_t nr_one = 0;
+
 		if (core_extent_runs(dev, h, start, by_tag, BIND_BATCH, r, &n) != CXLDCD_RC_SUCCESS)
 			break;
 		for (uint32_t i = 0; i < n; start += r[i++].nr) {
@@ -1010,7 +1013,16 @@ int mem_dev_bind_host(struct mem_dev *md, const struct cxldcd_dev *dev, uint16_t
 			bool bound = false;
 			int rc;
 
-			if (r[i].nr > 1 && !bind_check(md, &r[i].x, &be, &off, msg, sizeof(msg)) &&
+			if (r[i].nr == 1) {     /* extents alone are bound together, as a page of them */
+				one[nr_one++] = r[i].x;
+				continue;
+			}
+			if (nr_one) {
+				keep_err(mem_dev_bind_many(md, one, nr_one, msg, sizeof(msg)), msg, &ret,
+					 err, cap);
+				nr_one = 0;
+			}
+			if (!bind_check(md, &r[i].x, &be, &off, msg, sizeof(msg)) &&
 			    run_lens_fit(md, &r[i], be)) {
 				rc = bind_run(md, &r[i].x, be, off, r[i].nr, msg, sizeof(msg), &bound);
 				if (bound) {
@@ -1018,13 +1030,12 @@ int mem_dev_bind_host(struct mem_dev *md, const struct cxldcd_dev *dev, uint16_t
 					continue;
 				}
 			}
-			/* one extent, or a run not bound whole (nothing changed): each for its own error */
-			if (r[i].nr == 1)
-				rc = mem_dev_bind_many(md, &r[i].x, 1, msg, sizeof(msg));
-			else
-				rc = bind_each(md, dev, h, start, r[i].nr, msg, sizeof(msg));
-			keep_err(rc, msg, &ret, err, cap);
+			/* a run not bound whole (nothing changed): each extent for its own error */
+			keep_err(bind_each(md, dev, h, start, r[i].nr, msg, sizeof(msg)), msg, &ret, err,
+				 cap);
 		}
+		if (nr_one)
+			keep_err(mem_dev_bind_many(md, one, nr_one, msg, sizeof(msg)), msg, &ret, err, cap);
 	} while (n);
 	return ret;
 }
