@@ -2,13 +2,17 @@
 /*
  * bench-list.c - what the walk of a restart's memory binding costs per
  * extent: core_extent_list_info() (allocation, host's hold and tag of each
- * extent, what mem_dev_sync() reads) against core_extent_list() (allocation
- * and tag), both in pages of 64 as their callers ask, over every extent of
- * a host, on a device restored from a snapshot (core_restore(): the memory
- * layout a daemon restart walks), cold and warm.
+ * extent, what the replay checkers read) against core_extent_list()
+ * (allocation and tag) and core_extent_runs() without tags (runs of extents
+ * back to back, what mem_dev_sync() reads for a device with one backing),
+ * all in pages of 64 as their callers ask, over every extent of a host, on
+ * a device restored from a snapshot (core_restore(): the memory layout a
+ * daemon restart walks), cold and warm.
  *
  * The device: one region of 64 KiB blocks, two hosts; N extents, each with
- * a tag of its own, accepted by host 0 at every other block.  Cold: the
+ * a tag of its own, accepted by host 0 at every other block (no two
+ * adjacent: each extent a run), and for the big N also at every block (one
+ * run, as bench-faces' extents are).  Cold: the
  * caches are emptied (64 MiB written) before the walk; warm: the walk
  * follows the same walk (a restart's bind comes after the load wrote the
  * state, in between).  The median per extent of the thread's CPU time is
@@ -71,7 +75,7 @@ static struct cxldcd_dev *new_dev(uint32_t n)
 	return dev;
 }
 
-static void populate(struct cxldcd_dev *dev, uint32_t n)
+static void populate(struct cxldcd_dev *dev, uint32_t n, uint64_t stride)
 {
 	static struct cxldcd_extent x[BATCH];
 	static struct cxldcd_range r[BATCH];
@@ -81,7 +85,7 @@ static void populate(struct cxldcd_dev *dev, uint32_t n)
 	for (uint32_t done = 0; done < n; done += req.nr_extents) {
 		req.nr_extents = n - done < BATCH ? n - done : BATCH;
 		for (uint32_t i = 0; i < req.nr_extents; i++) {
-			x[i] = (struct cxldcd_extent){ .dpa = 2ull * (done + i) * BLK, .len = BLK };
+			x[i] = (struct cxldcd_extent){ .dpa = stride * (done + i) * BLK, .len = BLK };
 			bench_tag_of(done + i, x[i].tag);
 			r[i] = (struct cxldcd_range){ x[i].dpa, BLK };
 		}
@@ -111,16 +115,28 @@ static void flush(void)
 		buf[i] = (uint8_t)i;
 }
 
-/* One walk of every extent of host 0; returns a checksum so the walk is not dropped. */
-static uint64_t walk(const struct cxldcd_dev *dev, bool info)
+/*
+ * One walk of every extent of host 0 (how: 0 core_extent_list_info(), 1
+ * core_extent_list(), 2 core_extent_runs()); returns a checksum so the walk
+ * is not dropped.
+ */
+static uint64_t walk(const struct cxldcd_dev *dev, int how)
 {
 	static struct core_extent_info xi[PAGE];
+	static struct core_extent_run xr[PAGE];
 	static struct cxldcd_extent x[PAGE];
 	uint32_t start = 0, n;
 	uint64_t sum = 0;
 
 	do {
-		if (info) {
+		if (how == 2) {
+			if (core_extent_runs(dev, 0, start, false, PAGE, xr, &n))
+				die("runs", NULL);
+			for (uint32_t i = 0; i < n; i++) {
+				sum += xr[i].x.ext.dpa + xr[i].x.ext.len;
+				start += xr[i].nr - 1;
+			}
+		} else if (how == 0) {
 			if (core_extent_list_info(dev, 0, start, PAGE, xi, &n))
 				die("list_info", NULL);
 			for (uint32_t i = 0; i < n; i++)
@@ -246,16 +262,16 @@ static void run_tagged(uint32_t n, uint32_t reps)
 	mem_registry_free(reg);
 }
 
-static void run(uint32_t n, uint32_t reps)
+static void run(uint32_t n, uint32_t reps, uint64_t stride)
 {
 	struct cxldcd_dev *a = new_dev(n), *b = new_dev(n);
-	double t[4][MAX_REPS];
+	double t[6][MAX_REPS];
 	struct cxldcd_diag d;
 	uint64_t sum = 0;
 	uint8_t *snap;
 	size_t len;
 
-	populate(a, n);
+	populate(a, n, stride);
 	if (core_snapshot(a, &snap, &len))
 		die("snapshot", NULL);
 	core_dev_free(a);
@@ -263,22 +279,24 @@ static void run(uint32_t n, uint32_t reps)
 		die("restore", &d);
 	free(snap);
 	for (uint32_t r = 0; r <= reps; r++) {
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < 6; k++) {
 			double c0;
 
-			if (k < 2)
+			if (k < 3)
 				flush();
 			c0 = cpu_ns();
-			sum += walk(b, k % 2 == 0);
+			sum += walk(b, k % 3);
 			if (r)
 				t[k][r - 1] = (cpu_ns() - c0) / n;
 		}
 	}
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 6; k++)
 		qsort(t[k], reps, sizeof(double), dcmp);
-	printf("%8u  cold: %6.1f (%5.1f) %6.1f (%5.1f)   warm: %6.1f (%5.1f) %6.1f (%5.1f)   [%llx]\n", n,
-	       t[0][reps / 2], t[0][0], t[1][reps / 2], t[1][0], t[2][reps / 2], t[2][0], t[3][reps / 2],
-	       t[3][0], (unsigned long long)(sum & 0xfff));
+	printf("%8u %s  cold: %6.1f (%5.1f) %6.1f (%5.1f) %6.1f (%5.1f)   warm: %6.1f (%5.1f) %6.1f (%5.1f) "
+	       "%6.1f (%5.1f)   [%llx]\n", n, stride == 1 ? "adjacent" : "gapped  ",
+	       t[0][reps / 2], t[0][0], t[1][reps / 2], t[1][0], t[2][reps / 2], t[2][0],
+	       t[3][reps / 2], t[3][0], t[4][reps / 2], t[4][0], t[5][reps / 2], t[5][0],
+	       (unsigned long long)(sum & 0xfff));
 	core_dev_free(b);
 }
 
@@ -294,9 +312,10 @@ int main(int argc, char **argv)
 	}
 	printf("walk of every extent of a host in pages of %u, after a restore; CPU ns per extent, median (min)"
 	       " of %u;\ncold: caches emptied first, warm: right after the same walk;"
-	       " each: core_extent_list_info(), core_extent_list()\n", PAGE, reps);
-	run(small_n, reps);
-	run(big_n, reps);
+	       " each: core_extent_list_info(), core_extent_list(), core_extent_runs()\n", PAGE, reps);
+	run(small_n, reps, 2);
+	run(big_n, reps, 2);
+	run(big_n, reps, 1);
 	printf("\na tag-backed start (%u tags, memory-backend-ram), CPU ms, median of %u:\n", NTAGS, reps);
 	run_tagged(small_n, reps);
 	run_tagged(big_n, reps);
