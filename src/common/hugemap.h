@@ -2,8 +2,8 @@
 /*
  * hugemap.h - anonymous memory mapped on a 2 MiB boundary, its whole 2 MiB
  * units advised MADV_HUGEPAGE, for a block that is filled at once (the
- * model's bulk memory on restore; the snapshot file itself is mapped from
- * the page cache, persist.c): filling a huge page costs one fault where
+ * model's bulk memory on restore; the snapshot file read for the load,
+ * persist.c): filling a huge page costs one fault where
  * 512 small pages cost 512 (docs/performance.md,
  * "Session 6: restart first touch", "Session 9: snapshot load").  The
  * mapping is len rounded up to whole units, all of them advised: the last
