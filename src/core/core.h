@@ -372,14 +372,12 @@ enum cxldcd_rc core_extent_list_info(const struct cxldcd_dev *dev, uint16_t host
 /*
  * A run of a host's accepted extents (core_extent_runs()): x is the info of
  * its first extent, as core_extent_list_info() gives it, but x.ext.len is
- * the run's length; nr is how many extents it stands for, len_bits the OR
- * of their lengths (each is a multiple of a power of two p exactly when
- * len_bits is).
+ * the run's length; nr is how many extents it stands for (each, as every
+ * extent, a multiple of its region's block size long).
  */
 struct core_extent_run {
 	struct core_extent_info x;
 	uint32_t nr;
-	uint64_t len_bits;
 };
 /*
  * The host's accepted extents from index start on (the order of

@@ -27,28 +27,50 @@ static bool runs_seek(const struct cxldcd_dev *dev, uint16_t host, uint8_t *k, u
  * In a leaf whose every entry the host holds accepted (its tally in the
  * parent says so: a value counts once at most), the run goes on along the
  * leaf's start and end arrays, with no tally step and no value read per
- * entry: c moves to the run's last entry there (whence the next step).
+ * entry; past the leaf's end, over each next leaf of the same parent that
+ * the host holds whole (tally = count) with no gap in it (its gap maximum
+ * 0: each entry starts where the one before it ends, the leaf's first
+ * where this one's last ends), reading only its last end.  c moves to the
+ * run's last entry so far (whence the next step).
  */
 static void leaf_run(struct bt_cur *c, const struct bt_tree *t, uint16_t host, uint64_t *end,
 		     struct core_extent_run *r)
 {
 	uint32_t d = c->depth, i = bt_pos(c), j = i;
-	const struct bt_node *lf = bt_leaf(c);
+	const struct bt_node *lf = bt_leaf(c), *p;
 
-	const struct bt_node *next = bt_leaf_after(c);
-
-	if (d < 2 || !t->pool->ops->unit || bt_tally_get(c->lv[d - 2].n, c->lv[d - 2].i, host) != lf->n)
+	if (d < 2 || !t->pool->ops->unit)
 		return;
-	/* the next leaf's arrays start loading while this one is read (the run likely goes on) */
-	for (uint32_t k = 0; next && i == 0 && k < BT_B; k += 8) {
-		__builtin_prefetch(&next->key[k]);
-		__builtin_prefetch(&next->l.end[k]);
-	}
-	for (; j + 1 < lf->n && lf->key[j + 1] == lf->l.end[j]; j++)
-		r->len_bits |= lf->l.end[j + 1] - lf->key[j + 1];
+	p = c->lv[d - 2].n;
+	if (bt_tally_get(p, c->lv[d - 2].i, host) != lf->n)
+		return;
+	while (j + 1 < lf->n && lf->key[j + 1] == lf->l.end[j])
+		j++;
 	r->nr += j - i;
 	*end = lf->l.end[j];
 	c->lv[d - 1].i = j;
+	if (j + 1 < lf->n || !t->gaps)
+		return;
+	for (uint32_t k = c->lv[d - 2].i + 1;
+	     k < p->n && !p->in.maxgap[k] && bt_tally_get(p, k, host) == p->in.cnt[k]; k++) {
+		if (k + 1 < p->n) {     /* the leaf after it: its count and last end are read next */
+			__builtin_prefetch(p->in.child[k + 1]);
+			__builtin_prefetch(&p->in.child[k + 1]->l.end[BT_MIN]);
+			__builtin_prefetch(&p->in.child[k + 1]->l.end[BT_B - 1]);
+		}
+		lf = p->in.child[k];
+		r->nr += lf->n;
+		*end = lf->l.end[lf->n - 1];
+		c->lv[d - 2].i = k;
+		c->lv[d - 1].n = p->in.child[k];
+		c->lv[d - 1].i = lf->n - 1;
+	}
+	/* the next leaf's arrays start loading (the run may go on into it) */
+	lf = bt_leaf_after(c);
+	for (uint32_t k = 0; lf && k < BT_B; k += 8) {
+		__builtin_prefetch(&lf->key[k]);
+		__builtin_prefetch(&lf->l.end[k]);
+	}
 }
 
 /* With tags, each entry's value is read: start loading a leaf's all at once when the walk enters it. */
@@ -101,7 +123,6 @@ enum cxldcd_rc core_extent_runs(const struct cxldcd_dev *dev, uint16_t host, uin
 			__builtin_prefetch(a);
 			first[n] = a;
 			r->nr = 1;
-			r->len_bits = end - s0;
 			for (;;) {
 				uint64_t l;
 
@@ -127,7 +148,6 @@ enum cxldcd_rc core_extent_runs(const struct cxldcd_dev *dev, uint16_t host, uin
 				}
 				end += l;
 				r->nr++;
-				r->len_bits |= l;
 			}
 			len[n] = end - s0;
 			if (!ok) {      /* the region's last: the next region's first */

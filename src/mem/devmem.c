@@ -960,14 +960,14 @@ int mem_dev_bind_many(struct mem_dev *md, const struct core_extent_info *x, uint
  * in be, may be bound as one range: each would resolve on its own to its
  * place in it (one backend, offsets back to back: core_extent_runs()),
  * but with direct_map each one's length must be a multiple of be's page,
- * not only the run's.
+ * not only the run's: so the region's block size must be (every extent's
+ * length is a multiple of it).
  */
-static bool run_lens_fit(const struct mem_dev *md, const struct core_extent_run *r,
-			 const struct mem_backend *be)
+static bool run_lens_fit(const struct mem_dev *md, const struct cxldcd_dev *dev,
+			 const struct core_extent_run *r, const struct mem_backend *be)
 {
-	uint64_t p = be->page_size;
-
-	return !md->direct_map || (p && !(p & (p - 1)) && !(r->len_bits & (p - 1)));
+	return !md->direct_map ||
+	       (be->page_size && core_dev_cfg(dev)->regions[r->x.region].block_size % be->page_size == 0);
 }
 
 /* Host h's accepted extents [start, start + nr) by mem_dev_bind_many(), BIND_BATCH at a time. */
@@ -1023,7 +1023,7 @@ int mem_dev_bind_host(struct mem_dev *md, const struct cxldcd_dev *dev, uint16_t
 				nr_one = 0;
 			}
 			if (!bind_check(md, &r[i].x, &be, &off, msg, sizeof(msg)) &&
-			    run_lens_fit(md, &r[i], be)) {
+			    run_lens_fit(md, dev, &r[i], be)) {
 				rc = bind_run(md, &r[i].x, be, off, r[i].nr, msg, sizeof(msg), &bound);
 				if (bound) {
 					bind_done(md, rc, bound, msg, &ret, err, cap);

@@ -589,11 +589,9 @@ static uint32_t ref_runs(const struct core_extent_info *x, uint32_t n, bool by_t
 				 r->x.tag_offset + r->x.ext.len == x[i].tag_offset))) {
 			r->x.ext.len += x[i].ext.len;
 			r->nr++;
-			r->len_bits |= x[i].ext.len;
 		} else {
 			memcpy(&out[k].x, &x[i], sizeof(x[i]));
-			out[k].nr = 1;
-			out[k++].len_bits = x[i].ext.len;
+			out[k++].nr = 1;
 		}
 	}
 	return k;
@@ -605,7 +603,6 @@ static void assert_runs_equal(const struct core_extent_run *got, const struct co
 	for (uint32_t i = 0; i < n; i++) {
 		assert_memory_equal(&got[i].x, &want[i].x, sizeof(got[i].x));
 		assert_int_equal(got[i].nr, want[i].nr);
-		assert_int_equal(got[i].len_bits, want[i].len_bits);
 	}
 }
 
