@@ -757,14 +757,12 @@ static int read_tags(struct rctx *x)
 	if (x->r.bad || x->nr_tags > dev->cfg.max_tags ||
 	    x->nr_tags > (x->r.len - x->r.off) / TAG_BYTES(x->version))
 		return bad(x, "tag count");
-	/*
-	 * The creation-order slots and the entries for all of them at once
-	 * (tag_reserve(dev, 1) below is then a compare).
-	 */
+	/* The creation-order slots and the entries for all of them at once. */
 	if (tag_reserve_restore(dev, x->nr_tags) || slab_reserve(dev, &dev->tags, x->nr_tags))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < x->nr_tags; i++) {
 		uint8_t id[CXLDCD_TAG_SIZE], fl;
+		uint64_t w[2];
 		struct tag *t;
 
 		get_b(&x->r, id, sizeof(id));
@@ -774,7 +772,8 @@ static int read_tags(struct rctx *x)
 		 * is built (tag_index_build()): a lookup per tag here would cost a
 		 * walk of its hash chain, cache misses one after the other.
 		 */
-		if (x->r.bad || core_tag_null(id) || fl > (x->version < 2 ? 3 : 3 | T_ONE | T_NEXT))
+		memcpy(w, id, sizeof(w));   /* core_tag_null() as two words, inline */
+		if (x->r.bad || !(w[0] | w[1]) || fl > (x->version < 2 ? 3 : 3 | T_ONE | T_NEXT))
 			return bad(x, "tag");
 		t = tag_new(dev, id, fl & 1);
 		if (!t)
@@ -795,11 +794,7 @@ static int read_tags(struct rctx *x)
 			tag_del(dev, t);
 			return bad(x, "tag without allocations");
 		}
-		if (tag_reserve(dev, 1)) {
-			tag_del(dev, t);
-			return -ENOMEM;
-		}
-		tag_place(dev, t);  /* at slot i: the device is new */
+		tag_place(dev, t);  /* at slot i (the device is new), reserved above */
 		pace(x);
 	}
 	if (x->r.bad)

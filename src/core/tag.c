@@ -254,7 +254,9 @@ static void compact_into(struct cxldcd_dev *dev, struct tag **slot, uint32_t *fw
 	}
 	for (uint32_t r = w; r < dev->tag_used && slot == dev->tag_slot; r++)
 		slot[r] = NULL;
-	fw_build(fw, cap, w);
+	/* into new arrays (zeroed) with no tag: the counts are right (a restore's first reserve) */
+	if (w || slot == dev->tag_slot)
+		fw_build(fw, cap, w);
 	dev->tag_used = w;
 }
 
