@@ -231,9 +231,42 @@ struct spare {
 	uint32_t na, nx;
 };
 
+struct slab_page {
+	struct slab_page *prev, *next; /* pages with a free object */
+	void *free;                    /* freed objects, linked through their first word */
+	uint32_t nfree;                /* free objects: freed + never carved */
+	uint32_t carved;               /* objects [0, carved) were handed out once */
+	uint32_t idx;                  /* in slab->pages */
+	uint32_t in_chunk;             /* 1 + its index in its chunk; 0: allocated alone */
+	/* SLAB_PER_PAGE objects follow */
+};
+
 void slab_init(struct slab *s, size_t size, size_t idx_off);
-/* A zeroed object (its page index set), or NULL. */
-void *slab_zalloc(struct cxldcd_dev *dev, struct slab *s);
+/* slab_zalloc() in every case (slab.c). */
+void *slab_zalloc_slow(struct cxldcd_dev *dev, struct slab *s);
+
+/*
+ * A zeroed object (its page index set), or NULL.  Inline, the usual case
+ * of a restore (a page's next object never handed out, the page neither
+ * new to its chunk nor about to fill): a restore takes an object each per
+ * tag, allocation and hold, and the call was a tenth of its reading
+ * (docs/performance.md, "Session 13: core_restore").
+ */
+static inline void *slab_zalloc(struct cxldcd_dev *dev, struct slab *s)
+{
+	struct slab_page *pg = s->partial;
+	char *obj;
+
+	if (!pg || pg->free || pg->nfree < 2 || pg == s->empty ||
+	    (pg->in_chunk && pg->nfree == SLAB_PER_PAGE))
+		return slab_zalloc_slow(dev, s);
+	/* never handed out: zero as its page came (slab.c) */
+	obj = (char *)(pg + 1) + (size_t)pg->carved++ * s->size;
+	pg->nfree--;
+	memcpy(obj + s->idx_off, &pg->idx, sizeof(pg->idx));
+	s->live++;
+	return obj;
+}
 void slab_free(struct cxldcd_dev *dev, struct slab *s, void *p);
 /*
  * Free objects for n more allocations at least: the pages missing, taken in

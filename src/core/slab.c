@@ -30,16 +30,6 @@
 
 #include "core/model.h"
 
-struct slab_page {
-	struct slab_page *prev, *next; /* pages with a free object */
-	void *free;                    /* freed objects, linked through their first word */
-	uint32_t nfree;                /* free objects: freed + never carved */
-	uint32_t carved;               /* objects [0, carved) were handed out once */
-	uint32_t idx;                  /* in slab->pages */
-	uint32_t in_chunk;             /* 1 + its index in its chunk; 0: allocated alone */
-	/* SLAB_PER_PAGE objects follow */
-};
-
 struct slab_chunk {
 	struct slab_chunk *next;       /* the slab's chunks */
 	size_t bytes;                  /* as allocated (core_free_bulk()) */
@@ -191,7 +181,7 @@ int slab_reserve(struct cxldcd_dev *dev, struct slab *s, uint32_t n)
 	return 0;
 }
 
-void *slab_zalloc(struct cxldcd_dev *dev, struct slab *s)
+void *slab_zalloc_slow(struct cxldcd_dev *dev, struct slab *s)
 {
 	struct slab_page *pg = s->partial ? s->partial : page_new(dev, s);
 	char *obj;
