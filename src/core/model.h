@@ -596,6 +596,8 @@ struct alloc_key {
 	struct alloc *a;
 };
 int region_build(struct cxldcd_dev *dev, struct alloc_key *v, uint32_t n, bool sorted, size_t *scratch);
+/* About the bytes of node chunk region_build() takes for n allocations (their regions unknown). */
+size_t region_build_bytes(const struct cxldcd_dev *dev, uint32_t n);
 void hx_accept(struct cxldcd_dev *dev, struct hx *x);
 /*
  * Drop hx (its memory is freed); frees the allocation (capacity_freed) when
@@ -692,6 +694,18 @@ void tag_host_held(struct cxldcd_dev *dev, const struct tag *t, uint16_t host);
  * indexed).
  */
 int tag_host_build(struct cxldcd_dev *dev);
+/*
+ * tag_host_build() as a restore reads (tag-host.c): begin before the first
+ * allocation, note each tag once all its holds are counted (tags noted in
+ * creation order are indexed as they come; out of it, end builds it all
+ * again), end after the last.  0 or -ENOMEM; on an error in between, the
+ * device is freed (tag_host_fini() ends the stream).
+ */
+int tag_host_stream_begin(struct cxldcd_dev *dev);
+/* About the bytes of node chunk the stream takes for this many (host, tag) pairs. */
+size_t tag_host_stream_bytes(const struct cxldcd_dev *dev, uint32_t pairs);
+int tag_host_stream_note(struct cxldcd_dev *dev, const struct tag *t);
+int tag_host_stream_end(struct cxldcd_dev *dev);
 /* Call after a hold of t on host was uncounted (drops a pair that went to zero). */
 void tag_host_dropped(struct cxldcd_dev *dev, const struct tag *t, uint16_t host);
 /* Slots are about to be compacted (tag.c): renumber the stored ones. */

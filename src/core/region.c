@@ -477,6 +477,32 @@ static uint32_t first_from(const struct alloc_key *v, uint32_t n, uint64_t dpa)
 	return lo;
 }
 
+/* The nodes of the trees of n allocations, whatever regions they are in. */
+static void region_need(const struct cxldcd_dev *dev, uint32_t n, struct bt_need *need)
+{
+	struct bt_need one = { 0 };
+
+	/*
+	 * A level of a tree of k entries has under k / B^(l+1) + 1.04 nodes
+	 * (BT_B = 32), so the trees of regions holding n in all have at most
+	 * nr_regions more per level than one tree of n (nr_regions <= 25), and
+	 * no more levels; kind 3 counts all levels from 3 up, as many as it
+	 * has nodes at most.
+	 */
+	bt_build_need(n, need);
+	bt_build_need(n, &one);
+	for (uint32_t k = 0; k < BT_KINDS; k++)
+		need->n[k] += one.n[k] ? dev->cfg.nr_regions * (k + 1 < BT_KINDS ? 1 : one.n[k]) : 0;
+}
+
+size_t region_build_bytes(const struct cxldcd_dev *dev, uint32_t n)
+{
+	struct bt_need need = { 0 };
+
+	region_need(dev, n, &need);
+	return bt_pool_shortfall(&dev->pool, &need, CORE_NODE_ALIGN);
+}
+
 int region_build(struct cxldcd_dev *dev, struct alloc_key *v, uint32_t n, bool sorted, size_t *scratch)
 {
 	struct bt_need need = { 0 };

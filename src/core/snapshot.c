@@ -19,14 +19,15 @@
  * the indexes of holds: each allocation is linked to its tag and holders
  * as it is read (alloc_tag_link, hx_hold), then all are sorted by address
  * and each region tree built at once with its tallies (region_build), which
- * also refuses overlaps, and each host's index of the tags it holds too
- * (tag_host_build): O(n) for what a snapshot lists in a few address-ordered
- * runs, where an insert each cost a descent and a tally update.  The
- * tags, allocations and holds are taken in one chunk per kind, sized by
- * the counts once they are checked against the bytes left (slab_reserve():
- * huge pages for a large restore).  The only scratch is the list of
- * allocations read with their addresses (16 bytes each; a second such
- * list when they must be sorted):
+ * also refuses overlaps; each host's index of the tags it holds is built
+ * as each tag's run of allocations ends, in creation order
+ * (tag_host_stream_note(); else at once at the end, tag_host_build): O(n)
+ * for what a snapshot lists in a few address-ordered runs, where an insert
+ * each cost a descent and a tally update.  The tags, allocations and holds
+ * are taken in one chunk per kind, sized by the counts once they are
+ * checked against the bytes left (slab_reserve(): huge pages for a large
+ * restore).  The only scratch is the list of allocations read with their
+ * addresses (16 bytes each; a second such list when they must be sorted):
  * each tag's totals as written wait in the tag (see struct rctx).
  *
  * What is read is untrusted (a file).  Each record is checked as it is read
@@ -660,6 +661,7 @@ struct rctx {
 	uint64_t order_end;         /* the end of the one read last */
 	bool unsorted;              /* one started below the end of the one before */
 	size_t order_size;          /* bytes of order (core_free_bulk()) */
+	size_t nodes_ahead;         /* read_hosts(): the index nodes' bytes for as many allocations as tags */
 	struct tag *run;            /* the tag whose allocations are being read, or NULL */
 	uint64_t run_bytes;         /* its totals as written */
 	uint32_t run_nr, runs;      /* runs: tags whose allocations were read */
@@ -811,6 +813,8 @@ static int read_hosts(struct rctx *x)
 	struct cxldcd_dev *dev = x->dev;
 	uint16_t nh = dev->cfg.nr_hosts;
 
+	x->nodes_ahead = region_build_bytes(dev, x->nr_tags) + tag_host_stream_bytes(dev, x->nr_tags);
+
 	for (uint16_t h = 0; h < nh; h++) {
 		struct host *hs = &dev->hosts[h];
 		uint32_t ng, kind, ns;
@@ -824,10 +828,13 @@ static int read_hosts(struct rctx *x)
 		 * groups fit; larger ones take the heap once it is full): a heap
 		 * block each was 10,000 calloc()s at 110,000 items.  A group goes
 		 * back by core_node_free() (pending.c).  Their ring too (two
-		 * arrays of at most 2 * ng + 8 slots of 8 bytes), made next.
+		 * arrays of at most 2 * ng + 8 slots of 8 bytes), made next.  And
+		 * room for the index nodes read_allocs() makes, if there are about
+		 * as many allocations as tags: one chunk where two each began a
+		 * 2 MiB unit of their own (only what is carved is ever touched).
 		 */
 		if ((size_t)ng * GROUP_NODE(1) >= CORE_CHUNK_MIN &&
-		    core_chunk_open(dev, (size_t)ng * GROUP_NODE(1) + RING_NODE(ng)))
+		    core_chunk_open(dev, (size_t)ng * GROUP_NODE(1) + RING_NODE(ng) + x->nodes_ahead))
 			return -ENOMEM;
 		if (pending_reserve_n(dev, h, ng))   /* the ring for all of them at once */
 			return -ENOMEM;
@@ -880,7 +887,11 @@ struct hold {
 	uint32_t slot;
 };
 
-/* The run of x->run's allocations ended: 0 when they add up to its totals as written. */
+/*
+ * The run of x->run's allocations ended: 0 when they add up to its totals
+ * as written; its holds are all counted, so the tags its hosts hold are
+ * indexed now (tag_host_stream_note()).
+ */
 static int run_end(struct rctx *x)
 {
 	struct tag *t = x->run;
@@ -888,16 +899,19 @@ static int run_end(struct rctx *x)
 	x->run = NULL;
 	if (t && (t->bytes != x->run_bytes || t->nr_allocs != x->run_nr))
 		return bad(x, "tag totals do not match its allocations");
-	return 0;
+	return t ? tag_host_stream_note(x->dev, t) : 0;
 }
 
 /* Allocation a of tag t: t's run goes on, or t's starts (it had none: its totals restart from 0). */
 static int run_next(struct rctx *x, struct tag *t)
 {
+	int rc;
+
 	if (t == x->run)
 		return 0;
-	if (run_end(x))
-		return -EINVAL;
+	rc = run_end(x);
+	if (rc)
+		return rc;
 	if (t->first)
 		return bad(x, "a tag's allocations are not listed together");
 	x->run = t;
@@ -977,8 +991,12 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 		if (t && !sharable && tag_holder(dev, t) >= 0 && tag_holder(dev, t) != h->host)
 			return bad(x, "non-sharable tag held by two hosts");
 	}
-	if (t && run_next(x, t))
-		return -EINVAL;
+	if (t) {
+		int rc = run_next(x, t);
+
+		if (rc)
+			return rc;
+	}
 	a = alloc_new(dev);
 	if (!a)
 		return -ENOMEM;
@@ -1030,6 +1048,7 @@ static int read_allocs(struct rctx *x)
 	struct cxldcd_dev *dev = x->dev;
 	uint32_t n = G32(&x->r), hcap = 0;
 	struct hold *hbuf = NULL;
+	size_t nodes;
 	int rc = 0;
 
 	if (x->r.bad || n > dev->cfg.max_extents || n > (x->r.len - x->r.off) / ALLOC_BYTES(x->version))
@@ -1037,7 +1056,15 @@ static int read_allocs(struct rctx *x)
 	x->order_size = core_scratch_size(dev, sizeof(*x->order) * (n + 1u));
 	x->order = core_zalloc_bulk(dev, x->order_size);
 	/* an allocation each, a hold each at least (more in a sharable region) */
-	if (!x->order || slab_reserve(dev, &dev->allocs, n) || slab_reserve(dev, &dev->holds, n))
+	/*
+	 * The index nodes made as they are read (tag_host_stream_note()) and
+	 * after (region_build()) from one node chunk when they are many (the
+	 * one read_hosts() opened, when it has room): about a (host, tag) pair
+	 * per tag.
+	 */
+	nodes = region_build_bytes(dev, n) + tag_host_stream_bytes(dev, x->nr_tags);
+	if (!x->order || slab_reserve(dev, &dev->allocs, n) || slab_reserve(dev, &dev->holds, n) ||
+	    (nodes >= CORE_CHUNK_MIN && core_chunk_open(dev, nodes)) || tag_host_stream_begin(dev))
 		return -ENOMEM;
 	for (uint32_t i = 0; !rc && i < n; i++) {
 		rc = read_alloc(x, &hbuf, &hcap);
@@ -1058,7 +1085,7 @@ static int read_allocs(struct rctx *x)
 		paced(x);
 	}
 	if (!rc)
-		rc = tag_host_build(dev);
+		rc = tag_host_stream_end(dev);
 	tree_trim(dev);
 	if (rc)
 		return rc;

@@ -59,10 +59,13 @@ struct th_tree {
 	uint32_t count;
 };
 
+struct th_stream;
+
 struct tag_hosts {
 	struct th_node *free;                       /* spare nodes */
 	uint32_t nfree;
 	uint32_t nodes;                             /* in the trees */
+	struct th_stream *stream;                   /* a restore's build under way (tag_host_stream_*()) */
 	struct th_tree t[];                         /* one per host */
 };
 
@@ -125,10 +128,13 @@ static void free_tree(struct cxldcd_dev *dev, struct th_node *n, uint32_t height
 	core_node_free(dev, n);
 }
 
+static void stream_close(struct cxldcd_dev *dev);
+
 void tag_host_fini(struct cxldcd_dev *dev)
 {
 	if (!dev->th)
 		return;
+	stream_close(dev);      /* a restore that failed: its open nodes become trees, freed below */
 	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
 		if (dev->th->t[h].root)
 			free_tree(dev, dev->th->t[h].root, dev->th->t[h].height);
@@ -456,6 +462,108 @@ int tag_host_build(struct cxldcd_dev *dev)
 	}
 	core_free(dev, o);
 	return 0;
+}
+
+/*
+ * A restore's tag_host_build() as it reads the allocations (snapshot.c):
+ * core_snapshot() lists them tag after tag, in creation order, so each
+ * tag's pairs are known, and in order, once its last allocation is read
+ * (tag_host_stream_note()), its counts still in cache.  tag_host_build()
+ * walked the tags twice more, after the region trees were built (0.7-0.9
+ * ms of a restore of 110,000 tags: docs/performance.md, "Session 13:
+ * core_restore").  The nodes are taken as the leaves fill, a few spare
+ * ahead (pool_to(): from the node chunk the restore opened); a tag noted
+ * out of creation order (a snapshot that lists them so is still sound)
+ * puts the nodes back and leaves the index to tag_host_build() at the end.
+ */
+struct th_stream {
+	bool off;                   /* a tag came out of creation order: tag_host_build() */
+	bool any;                   /* a tag was noted: last is its slot */
+	uint32_t last;
+	struct th_open o[];         /* per host */
+};
+
+/* Spare nodes a pair's build_add() can take: a leaf and one per level above. */
+#define STREAM_SPARE TH_MAX_H
+
+size_t tag_host_stream_bytes(const struct cxldcd_dev *dev, uint32_t pairs)
+{
+	/* leaves full but each host's last; a sixth as many nodes above them, and their last ones */
+	uint64_t leaves = pairs / TH_LEAF + dev->cfg.nr_hosts;
+	uint64_t nodes = leaves + leaves / (TH_FAN - 1) + (uint64_t)dev->cfg.nr_hosts * 8u + STREAM_SPARE;
+
+	return (size_t)nodes * ((sizeof(struct th_node) + CORE_NODE_ALIGN - 1) & ~(size_t)(CORE_NODE_ALIGN - 1));
+}
+
+int tag_host_stream_begin(struct cxldcd_dev *dev)
+{
+	struct tag_hosts *th = dev->th;
+
+	assert(!th->stream);
+	th->stream = core_zalloc(dev, sizeof(*th->stream) + sizeof(th->stream->o[0]) * dev->cfg.nr_hosts);
+	return th->stream ? 0 : -ENOMEM;
+}
+
+int tag_host_stream_note(struct cxldcd_dev *dev, const struct tag *t)
+{
+	struct tag_hosts *th = dev->th;
+	struct th_stream *st = th->stream;
+
+	if (st->off)
+		return 0;
+	if (st->any && t->slot <= st->last) {
+		st->off = true;
+		return 0;
+	}
+	st->any = true;
+	st->last = t->slot;
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++) {
+		if (!t->cnt[2 * h] && !t->cnt[2 * h + 1])
+			continue;
+		if (th->nfree < STREAM_SPARE && pool_to(dev, STREAM_SPARE))
+			return -ENOMEM;
+		assert(!th->t[h].root);
+		build_add(th, &st->o[h], t->slot);
+		th->t[h].count++;
+	}
+	return 0;
+}
+
+/* Every node of the tree below n back to the pool. */
+static void tree_put(struct tag_hosts *th, struct th_node *n, uint32_t height)
+{
+	for (uint32_t j = 0; height > 1 && j < n->n; j++)
+		tree_put(th, n->in.child[j], height - 1);
+	node_put(th, n);
+}
+
+/* The open nodes become the trees (counted as noted); the stream ends. */
+static void stream_close(struct cxldcd_dev *dev)
+{
+	struct tag_hosts *th = dev->th;
+
+	if (!th->stream)
+		return;
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++)
+		build_end(th, &th->stream->o[h], &th->t[h]);
+	core_free(dev, th->stream);
+	th->stream = NULL;
+}
+
+int tag_host_stream_end(struct cxldcd_dev *dev)
+{
+	struct tag_hosts *th = dev->th;
+	bool off = th->stream->off;
+
+	stream_close(dev);
+	if (!off)
+		return 0;
+	for (uint16_t h = 0; h < dev->cfg.nr_hosts; h++) {
+		if (th->t[h].root)
+			tree_put(th, th->t[h].root, th->t[h].height);
+		th->t[h] = (struct th_tree){ 0 };
+	}
+	return tag_host_build(dev);
 }
 
 /* ------------------------------------------------------------ remove */
