@@ -583,9 +583,11 @@ void hx_hold(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t hos
  * allocations (each inside its region) with their addresses, in any order;
  * reordered.  sorted: the caller found each one past the end of the one
  * before as it read them (what a snapshot of tags made in address order
- * lists), so they are not sorted again; else they are, by the keys alone,
- * in a scratch array as large as v, *scratch bytes as allocated (0: none):
- * O(n) when they come in a few ascending runs, O(n log n) at worst.  Then
+ * lists), so they are not sorted again; nor when they come in a few
+ * ascending runs (MERGE_RUNS: merged as the trees are built); else they
+ * are, by the keys alone, in a scratch array as large as v, *scratch bytes
+ * as allocated (0: none): O(n) when they come in a few ascending runs,
+ * O(n log n) at worst.  Then
  * each tree is built bottom-up with its tallies (bt_build_by()) from the
  * allocations themselves, in address order, which is where two that
  * overlap are found.  -EINVAL when two overlap, -ENOMEM; the trees stay

@@ -434,7 +434,15 @@ static struct alloc_key *sort_by_start(struct alloc_key *v, struct alloc_key *tm
 }
 
 /*
- * What entry_of() reads and finds: the sorted keys, and in the region being
+ * Keys that come in at most this many ascending runs (bench-faces' state:
+ * the accepted extents, then the pending ones) are not sorted: each tree
+ * is built from a merge of the runs, read as the build asks for the next
+ * entry (no scratch, no pass that copies them all).
+ */
+#define MERGE_RUNS 8u
+
+/*
+ * What entry_of() reads and finds: the sorted keys (or the runs to merge), and in the region being
  * built the end of the allocation before and the bytes so far.  The build
  * reads each allocation once, in address order, so two that overlap are
  * found there (bad), not by a pass of their own.
@@ -443,15 +451,28 @@ struct build_ctx {
 	const struct alloc_key *k;
 	uint64_t prev_end, bytes;
 	bool bad;
+	uint32_t runs;              /* 0: k is sorted; else k's ascending runs, merged as they are read */
+	uint32_t at[MERGE_RUNS], end[MERGE_RUNS]; /* each run's next key in the region, and its end */
 };
 
 /* The tree entry of an allocation read by a restore: its range, and the one host that accepted it. */
 static void entry_of(const void *ctx, uint32_t i, struct bt_entry *e)
 {
 	struct build_ctx *b = (struct build_ctx *)(uintptr_t)ctx;
-	const struct alloc *a = b->k[i].a;
+	const struct alloc *a;
 	uint32_t col = BT_COL_NONE;
 
+	if (!b->runs) {
+		a = b->k[i].a;
+	} else {
+		uint32_t m = MERGE_RUNS;    /* the run whose next key is lowest (the first on a tie) */
+
+		for (uint32_t j = 0; j < b->runs; j++)
+			if (b->at[j] < b->end[j] && (m == MERGE_RUNS || b->k[b->at[j]].dpa < b->k[b->at[m]].dpa))
+				m = j;
+		assert(m < MERGE_RUNS);
+		a = b->k[b->at[m]++].a;
+	}
 	for (const struct hx *x = a->holders; x; x = x->a_next)
 		if (!x->g)  /* accepted: counts in its host's tally (region_tally_ops) */
 			col = col == BT_COL_NONE ? x->host : BT_COL_OPS;
@@ -510,20 +531,38 @@ int region_build(struct cxldcd_dev *dev, struct alloc_key *v, uint32_t n, bool s
 	size_t size = core_scratch_size(dev, sizeof(*v) * ((size_t)n + 1u)), nodes;
 	struct alloc_key *tmp = NULL, *s = v;
 	struct build_ctx b = { .bad = false };
+	uint32_t run[MERGE_RUNS + 1], runs = 0;
 	int rc = 0;
 
-	*scratch = sorted ? 0 : core_bulk_span(dev, size);
-	if (!sorted) {
+	/* a few ascending runs: merged as the trees are built (run[runs] = n) */
+	for (uint32_t i = 0; !sorted && i < n && runs <= MERGE_RUNS; i = run_end(v, i, n))
+		run[runs++] = i;
+	if (!sorted && runs <= MERGE_RUNS) {
+		run[runs] = n;
+		b.runs = runs;
+	}
+	*scratch = 0;
+	if (!sorted && !b.runs) {
 		tmp = core_zalloc_bulk(dev, size);
 		if (!tmp)
 			return -ENOMEM;
+		*scratch = core_bulk_span(dev, size);
 		s = sort_by_start(v, tmp, n);
 	}
-	/* Regions are disjoint: each one's allocations are one slice of the sorted ones. */
+	/* Regions are disjoint: each one's allocations are one slice of the sorted ones (of each run). */
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
 		assert(!dev->reg[r].allocs.root);
-		lo[r] = first_from(s, n, dev->cfg.regions[r].base);
-		hi[r] = first_from(s, n, region_end(dev, r));
+		lo[r] = hi[r] = 0;
+		for (uint32_t j = 0; j < (b.runs ? b.runs : 1u); j++) {
+			const struct alloc_key *rv = b.runs ? s + run[j] : s;
+			uint32_t rn = b.runs ? run[j + 1] - run[j] : n;
+
+			hi[r] += first_from(rv, rn, region_end(dev, r)) - first_from(rv, rn, dev->cfg.regions[r].base);
+		}
+		if (!b.runs) {
+			lo[r] = first_from(s, n, dev->cfg.regions[r].base);
+			hi[r] += lo[r];
+		}
 		bt_build_need(hi[r] - lo[r], &need);
 	}
 	/* the nodes in one chunk (core_chunk_open()) when they are many */
@@ -534,7 +573,11 @@ int region_build(struct cxldcd_dev *dev, struct alloc_key *v, uint32_t n, bool s
 	}
 	b.k = s;
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
-		b.k = s + lo[r];
+		b.k = b.runs ? s : s + lo[r];
+		for (uint32_t j = 0; j < b.runs; j++) {
+			b.at[j] = run[j] + first_from(s + run[j], run[j + 1] - run[j], dev->cfg.regions[r].base);
+			b.end[j] = run[j] + first_from(s + run[j], run[j + 1] - run[j], region_end(dev, r));
+		}
 		b.prev_end = 0;
 		b.bytes = 0;
 		bt_build_by(allocs(dev, r), hi[r] - lo[r], entry_of, &b);

@@ -579,6 +579,47 @@ static void expect_refused(const uint8_t *s, size_t n, const char *why)
 	tenv_free(b);
 }
 
+/*
+ * Allocations that come in a few ascending runs (tags made in address
+ * order, then more below them: bench-faces' accepted extents, then its
+ * pending ones) are not sorted: each tree is built from a merge of the
+ * runs (region_build(), MERGE_RUNS).  Three runs restore to the same
+ * device; an allocation of the third moved onto one of the first is
+ * refused as an overlap.
+ */
+static void test_restore_merges_a_few_ascending_runs(void **state)
+{
+	struct tenv *a = device(), *b;
+	struct cxldcd_extent x = { .len = BLK };
+	uint8_t *s;
+	size_t n;
+	struct layout l;
+	uint32_t v = 1;
+
+	(void)state;
+	for (uint32_t run = 0; run < 3; run++)
+		for (uint32_t i = 0; i < 40; i++, v++) {
+			x.dpa = (uint64_t)((2 - run) * 100 + i) * BLK;  /* 200.., 100.., 0.. */
+			tag_n(x.tag, v);
+			assert_int_equal(add_ext(a, (uint16_t)(i % 3), &x, 1), 0);
+			assert_int_equal(accept_all(a, (uint16_t)(i % 3)), 0);
+		}
+	assert_int_equal(add1(a, 1, 150 * BLK, BLK, 0), 0);   /* untagged, pending: ends the third run */
+	snap(a, &s, &n);
+	assert_int_equal(restore_into(&b, s, n), 0);
+	assert_invariants(b->dev);
+	expect_same(a, b);
+	tenv_free(b);
+	parse(s, n, &l);
+	assert_int_equal(l.nr_allocs, 121);
+	assert_int_equal(alloc_dpa(s, &l, 80), 0);
+	assert_int_equal(alloc_dpa(s, &l, 10), 210 * BLK);
+	put_le(s + l.alloc[80] + 1, 210 * BLK, 8);
+	expect_refused(s, n, "snapshot: allocation");
+	free(s);
+	tenv_free(a);
+}
+
 /* The first allocation record with tag index ti (tags are in creation order: see populate()). */
 static uint32_t alloc_of_tag(const uint8_t *s, const struct layout *l, uint32_t ti, uint32_t nth)
 {
@@ -970,6 +1011,7 @@ int main(void)
 		cmocka_unit_test(test_restore_refuses_overlapping_allocations_in_either_order),
 		cmocka_unit_test(test_restore_accepts_untagged_allocations_out_of_address_order),
 		cmocka_unit_test(test_restore_accepts_tags_listed_out_of_creation_order),
+		cmocka_unit_test(test_restore_merges_a_few_ascending_runs),
 		cmocka_unit_test(test_restore_of_flipped_allocation_fields_is_refused_or_consistent),
 		cmocka_unit_test(test_restored_tag_host_index_is_the_one_adds_build),
 		cmocka_unit_test(test_restore_refuses_two_tags_with_one_id),
