@@ -568,18 +568,7 @@ uint32_t core_extent_generation(const struct cxldcd_dev *dev, uint16_t host)
 	return core_host_ok(dev, host) ? dev->hosts[host].gen : 0;
 }
 
-/*
- * Position w on the host's idx-th accepted extent (regions by base, DPA order
- * within each); host_next() steps.  Both descend the per-host tallies.
- */
-struct host_walk {
-	const struct cxldcd_dev *dev;
-	uint16_t host;
-	uint8_t k;          /* position in reg_order */
-	struct bt_cur c;
-};
-
-static bool host_seek(struct host_walk *w, uint32_t idx)
+bool host_seek(struct host_walk *w, uint32_t idx)
 {
 	for (; w->k < w->dev->cfg.nr_regions; w->k++) {
 		const struct bt_tree *t = &w->dev->reg[w->dev->reg_order[w->k]].allocs;
@@ -592,7 +581,7 @@ static bool host_seek(struct host_walk *w, uint32_t idx)
 	return false;
 }
 
-static bool host_next(struct host_walk *w)
+bool host_next(struct host_walk *w)
 {
 	if (bt_tally_next(&w->c, &w->dev->reg[w->dev->reg_order[w->k]].allocs, w->host))
 		return true;

@@ -299,6 +299,20 @@ static inline void hx_del(struct cxldcd_dev *dev, struct hx *x)
 }
 
 /* ------------------------------------------------------------ dev.c */
+/*
+ * A host's accepted extents in order (regions by base, DPA order within
+ * each): host_seek() positions w on the idx-th, host_next() steps; both
+ * descend the per-host tallies and return false past the last.  dev.c's
+ * pages of extents and walk.c's runs read them so.
+ */
+struct host_walk {
+	const struct cxldcd_dev *dev;
+	uint16_t host;
+	uint8_t k;          /* position in reg_order */
+	struct bt_cur c;
+};
+bool host_seek(struct host_walk *w, uint32_t idx);
+bool host_next(struct host_walk *w);
 void *core_zalloc(struct cxldcd_dev *dev, size_t size);
 void core_free(struct cxldcd_dev *dev, void *p);
 /* p of old_size bytes resized to size (the rest not zeroed); NULL, p unchanged, on failure. */

@@ -571,7 +571,6 @@ int region_build(struct cxldcd_dev *dev, struct alloc_key *v, uint32_t n, bool s
 		rc = -ENOMEM;
 		goto out;
 	}
-	b.k = s;
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
 		b.k = b.runs ? s : s + lo[r];
 		for (uint32_t j = 0; j < b.runs; j++) {

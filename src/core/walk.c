@@ -8,21 +8,6 @@
  */
 #include "core/model.h"
 
-/* Position c on the host's idx-th accepted extent from region position *k on. */
-static bool runs_seek(const struct cxldcd_dev *dev, uint16_t host, uint8_t *k, uint32_t idx,
-		      struct bt_cur *c)
-{
-	for (; *k < dev->cfg.nr_regions; (*k)++) {
-		const struct bt_tree *t = &dev->reg[dev->reg_order[*k]].allocs;
-		uint32_t n = bt_tally_count(t, host);
-
-		if (idx < n)
-			return bt_tally_nth(t, host, idx, c);
-		idx -= n;
-	}
-	return false;
-}
-
 /*
  * In a leaf whose every entry the host holds accepted (its tally in the
  * parent says so: a value counts once at most), the run goes on along the
@@ -89,19 +74,18 @@ enum cxldcd_rc core_extent_runs(const struct cxldcd_dev *dev, uint16_t host, uin
 				bool by_tag, uint32_t max, struct core_extent_run *out,
 				uint32_t *nr_out)
 {
+	struct host_walk w = { .dev = dev, .host = host };
 	const struct alloc *first[RUNS_BATCH];
 	uint64_t len[RUNS_BATCH];
-	struct bt_cur c;
-	uint8_t k = 0;
 	uint32_t i = 0;
 	bool ok;
 
 	*nr_out = 0;
 	if (!core_host_ok(dev, host) || start > dev->hosts[host].nr_acc)
 		return CXLDCD_RC_INVALID_INPUT;
-	ok = max && runs_seek(dev, host, &k, start, &c);
+	ok = max && host_seek(&w, start);
 	if (ok && by_tag)
-		leaf_warm(&c);
+		leaf_warm(&w.c);
 	while (ok && i < max) {
 		uint32_t n = 0, base = i;
 
@@ -112,13 +96,13 @@ enum cxldcd_rc core_extent_runs(const struct cxldcd_dev *dev, uint16_t host, uin
 		 * core_extent_list_info() reads a page.
 		 */
 		for (; ok && n < RUNS_BATCH && i < max; n++, i++) {
-			const struct bt_tree *t = &dev->reg[dev->reg_order[k]].allocs;
-			const struct alloc *a = bt_val(&c);
+			const struct bt_tree *t = &dev->reg[dev->reg_order[w.k]].allocs;
+			const struct alloc *a = bt_val(&w.c);
 			const struct tag *tag = NULL;
 			struct core_extent_run *r = &out[i];
-			uint64_t s0 = bt_start(&c), end = bt_end(&c), tag_end = 0;
+			uint64_t s0 = bt_start(&w.c), end = bt_end(&w.c), tag_end = 0;
 			/* a shared extent is a grant of its own; with tags, an untagged one joins nothing */
-			bool join = !dev->cfg.regions[dev->reg_order[k]].sharable, tag_read = false;
+			bool join = !dev->cfg.regions[dev->reg_order[w.k]].sharable, tag_read = false;
 
 			__builtin_prefetch(a);
 			first[n] = a;
@@ -127,15 +111,15 @@ enum cxldcd_rc core_extent_runs(const struct cxldcd_dev *dev, uint16_t host, uin
 				uint64_t l;
 
 				if (join && !by_tag)
-					leaf_run(&c, t, host, &end, r);
-				ok = bt_tally_next(&c, t, host);
-				if (ok && by_tag && !bt_pos(&c))
-					leaf_warm(&c);
-				if (!ok || !join || bt_start(&c) != end)
+					leaf_run(&w.c, t, host, &end, r);
+				ok = bt_tally_next(&w.c, t, host);
+				if (ok && by_tag && !bt_pos(&w.c))
+					leaf_warm(&w.c);
+				if (!ok || !join || bt_start(&w.c) != end)
 					break;
-				l = bt_end(&c) - end;
+				l = bt_end(&w.c) - end;
 				if (by_tag) {   /* the values are read only where extents are back to back */
-					const struct alloc *b = bt_val(&c);
+					const struct alloc *b = bt_val(&w.c);
 
 					if (!tag_read) {
 						tag = a->tag;
@@ -151,10 +135,10 @@ enum cxldcd_rc core_extent_runs(const struct cxldcd_dev *dev, uint16_t host, uin
 			}
 			len[n] = end - s0;
 			if (!ok) {      /* the region's last: the next region's first */
-				k++;
-				ok = runs_seek(dev, host, &k, 0, &c);
+				w.k++;
+				ok = host_seek(&w, 0);
 				if (ok && by_tag)
-					leaf_warm(&c);
+					leaf_warm(&w.c);
 			}
 		}
 		for (uint32_t j = 0; j < n; j++) {
