@@ -32,39 +32,61 @@ static bool crc_hw;
 
 /* Bytes per stream in a block of three (crc_sse42()). */
 #define CRC_LANE 2048u
-_Static_assert((CRC_LANE & (CRC_LANE - 1)) == 0 && CRC_LANE % 8 == 0, "squared up from one byte");
+_Static_assert((CRC_LANE & (CRC_LANE - 1)) == 0 && CRC_LANE % 8 == 0, "whole 8-byte words per lane");
 
 /* The register advanced over CRC_LANE zero bytes: the XOR of one entry per register byte. */
 static uint32_t crc_adv[4][256];
 
-/* m (a linear map: m[i] is where register bit i goes) applied to v. */
-static uint32_t mat_apply(const uint32_t m[32], uint32_t v)
+/*
+ * CRC arithmetic is over GF(2) polynomials modulo the CRC's polynomial P,
+ * a 32-bit value holding x^0 in its top bit (reflected) down to x^31 in
+ * bit 0.  mul_mod() is a * b mod P: for each term x^k of a, b * x^k is
+ * added, b being multiplied by x (shifted towards bit 0, P added when x^32
+ * falls out) after each term.
+ */
+static uint32_t mul_mod(uint32_t a, uint32_t b)
 {
 	uint32_t r = 0;
 
-	for (int i = 0; v; i++, v >>= 1)
-		if (v & 1)
-			r ^= m[i];
+	for (uint32_t bit = 0x80000000u; bit; bit >>= 1) {
+		if (a & bit)
+			r ^= b;
+		b = b & 1 ? (b >> 1) ^ 0x82f63b78u : b >> 1;
+	}
 	return r;
 }
 
-/* crc_adv from crc_tab[0]: the map of one zero byte, squared up to CRC_LANE bytes. */
+/*
+ * x^(8n) mod P, by squaring (x^8, x^16, x^32, ... for the bits of n): a
+ * register advanced over n zero bytes is the register times it
+ * (crc_adv_init(), store_crc32_combine()).
+ */
+static uint32_t x8n(uint64_t n)
+{
+	uint32_t xn = 0x80000000u, sq = 0x80000000u >> 8;   /* x^0, x^8 */
+
+	for (; n; n >>= 1) {
+		if (n & 1)
+			xn = mul_mod(xn, sq);
+		sq = mul_mod(sq, sq);
+	}
+	return xn;
+}
+
+/*
+ * crc_adv: each register byte, in its place, times x^(8 CRC_LANE).  The
+ * map is linear: a byte's entry is the XOR of its bits' (its lowest bit's,
+ * the rest's), so 32 products make the 1,024 entries.
+ */
 static void crc_adv_init(void)
 {
-	uint32_t m[32], sq[32];
+	uint32_t f = x8n(CRC_LANE), bit[32];
 
-	for (int i = 0; i < 32; i++)   /* one zero byte: c -> tab[c & 0xff] ^ (c >> 8) */
-		m[i] = crc_tab[0][(1u << i) & 0xff] ^ ((1u << i) >> 8);
-	for (uint32_t n = 1; n < CRC_LANE; n *= 2) {
-		for (int i = 0; i < 32; i++)
-			sq[i] = mat_apply(m, m[i]);
-		memcpy(m, sq, sizeof(m));
-	}
-	/* linear: a byte's entry is the XOR of its bits' entries (its lowest bit's, the rest's) */
+	for (int i = 0; i < 32; i++)
+		bit[i] = mul_mod(1u << i, f);
 	for (int k = 0; k < 4; k++)
 		for (uint32_t b = 1; b < 256; b++)
-			crc_adv[k][b] = (b & (b - 1) ? crc_adv[k][b & (b - 1)] : 0) ^
-					m[8 * k + __builtin_ctz(b)];
+			crc_adv[k][b] = (b & (b - 1) ? crc_adv[k][b & (b - 1)] : 0) ^ bit[8 * k + __builtin_ctz(b)];
 }
 
 /* The register c advanced over CRC_LANE zero bytes. */
@@ -162,38 +184,12 @@ uint32_t store_crc32c(uint32_t c, const void *p, size_t n)
 }
 
 /*
- * CRC arithmetic is over GF(2) polynomials modulo the CRC's polynomial P,
- * a 32-bit value holding x^0 in its top bit (reflected) down to x^31 in
- * bit 0.  mul_mod() is a * b mod P: for each term x^k of a, b * x^k is
- * added, b being multiplied by x (shifted towards bit 0, P added when x^32
- * falls out) after each term.
- */
-static uint32_t mul_mod(uint32_t a, uint32_t b)
-{
-	uint32_t r = 0;
-
-	for (uint32_t bit = 0x80000000u; bit; bit >>= 1) {
-		if (a & bit)
-			r ^= b;
-		b = b & 1 ? (b >> 1) ^ 0x82f63b78u : b >> 1;
-	}
-	return r;
-}
-
-/*
  * Appending n bytes to a piece multiplies its CRC by x^(8n) and adds the
  * CRC the bytes would have from a register of zeros; with the CRC's
  * inversions at the start and the end, that is crc(A) * x^(8 len(B)) +
- * crc(B).  x^(8n) by squaring: x^8, x^16, x^32, ... for the bits of n.
+ * crc(B).
  */
 uint32_t store_crc32_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b)
 {
-	uint32_t xn = 0x80000000u, sq = 0x80000000u >> 8;   /* x^0, x^8 */
-
-	for (; len_b; len_b >>= 1) {
-		if (len_b & 1)
-			xn = mul_mod(xn, sq);
-		sq = mul_mod(sq, sq);
-	}
-	return mul_mod(crc_a, xn) ^ crc_b;
+	return mul_mod(crc_a, x8n(len_b)) ^ crc_b;
 }
