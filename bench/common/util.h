@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * util.h - small pieces the benchmarks that drive the real daemon share:
- * the clock, a comparison for qsort, the tail of a daemon's log, its RSS,
+ * util.h - small pieces the benchmarks share: the clock, a comparison
+ * for qsort and a median (the model's benchmarks use these two), the tail
+ * of a daemon's log, its RSS,
  * and connecting to a socket the daemon is about to create.
  */
 #ifndef CXLDCD_BENCH_UTIL_H
 #define CXLDCD_BENCH_UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -14,6 +16,8 @@
 double bench_now_s(void);
 /* qsort comparison of doubles, ascending. */
 int bench_cmp_dbl(const void *a, const void *b);
+/* Median of v[0..n) (n > 0; sorts v: v[0] and v[n - 1] are then min and max). */
+double bench_median(double *v, size_t n);
 /* Print the last (at most 4 KiB) of the log file at path on stderr; nothing if it is missing. */
 void bench_log_tail(const char *path);
 /* VmRSS of pid in KiB, or -1. */

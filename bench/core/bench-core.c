@@ -23,6 +23,7 @@
 #include "core/core.h"
 #include "drain.h"
 #include "model-dev.h"
+#include "util.h"
 
 #define BLK (64ull << 10)
 #define BATCH 1000u
@@ -231,25 +232,11 @@ static void run(uint32_t resident, uint32_t cycles, uint32_t reps, struct result
 	core_dev_free(dev);
 }
 
-static int dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Median of v[0..n) (sorts v); v[0] and v[n-1] are then min and max. */
-static double median(double *v, uint32_t n)
-{
-	qsort(v, n, sizeof(*v), dcmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void row(uint32_t resident, struct result *r, uint32_t reps, double med[3])
 {
-	med[0] = median(r->random_ns, reps);
-	med[1] = median(r->sweep_ns, reps);
-	med[2] = median(r->free_ns, reps);
+	med[0] = bench_median(r->random_ns, reps);
+	med[1] = bench_median(r->sweep_ns, reps);
+	med[2] = bench_median(r->free_ns, reps);
 	printf("%-10u %6.0f (%5.0f-%5.0f) ns %6.0f (%5.0f-%5.0f) ns %6.0f (%5.0f-%5.0f) ns %8.1f\n",
 	       resident, med[0], r->random_ns[0], r->random_ns[reps - 1], med[1], r->sweep_ns[0],
 	       r->sweep_ns[reps - 1], med[2], r->free_ns[0], r->free_ns[reps - 1], r->bytes_per_extent);

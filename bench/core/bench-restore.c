@@ -52,6 +52,7 @@
 #include "core/core.h"
 #include "drain.h"
 #include "model-dev.h"
+#include "util.h"
 
 #define BLK (64ull << 10)
 #define BATCH 1000u
@@ -129,13 +130,6 @@ static void populate(struct cxldcd_dev *dev, uint32_t n)
 	bench_drain_dc_log(dev, CORE_OWNER_FM);
 }
 
-static int dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* RssAnon of this process, bytes (0 if unknown). */
 static double rss_anon(void)
 {
@@ -165,12 +159,6 @@ struct result {
 	double med, cpu_med, chk_med;
 	struct foot ft;                     /* the last restore's */
 };
-
-static double median(double *v, uint32_t n)
-{
-	qsort(v, n, sizeof(*v), dcmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* One timed restore of snap into a new device (and the check after it): ns[3] = wall, CPU, check. */
 static void restore_once(uint32_t n, const uint8_t *snap, size_t len, double ns[3], struct foot *ft)
@@ -251,9 +239,9 @@ static void run(uint32_t n, uint32_t reps, bool fresh, struct result *res)
 			res->chk_ns[i - 1] = ns[2];
 		}
 	}
-	res->med = median(res->ns, reps);
-	res->cpu_med = median(res->cpu_ns, reps);
-	res->chk_med = median(res->chk_ns, reps);
+	res->med = bench_median(res->ns, reps);
+	res->cpu_med = bench_median(res->cpu_ns, reps);
+	res->chk_med = bench_median(res->chk_ns, reps);
 	if (huge_snap)
 		hugemap_free(snap, len);
 	else

@@ -111,13 +111,6 @@ static double pid_cpu_s(pid_t pid)
 	return (double)ns * 1e-9;
 }
 
-/* Sort v[0..n) and return the median. */
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), bench_cmp_dbl);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static double pct(const double *sorted, size_t n, double p)
 {
 	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
@@ -593,12 +586,12 @@ static struct rel_result run_release(struct ctx *x, uint64_t rblk, uint32_t reps
 		tf[i] = x->t_fm - t0;
 	}
 	r.resident = fm_host_extents(x);
-	r.med = median(t, reps);
+	r.med = bench_median(t, reps);
 	r.lo = t[0];
 	r.hi = t[reps - 1];
-	r.fm_med = median(tf, reps);
-	r.cpu_host = median(ch, reps);
-	r.cpu_dev = median(cd, reps);
+	r.fm_med = bench_median(tf, reps);
+	r.cpu_host = bench_median(ch, reps);
+	r.cpu_dev = bench_median(cd, reps);
 	free(t);
 	free(tf);
 	free(ch);
@@ -725,11 +718,11 @@ int main(int argc, char **argv)
 				mn = v[r] < mn ? v[r] : mn;
 				mx = v[r] > mx ? v[r] : mx;
 			}
-			med = median(v, k);
+			med = bench_median(v, k);
 			printf("| %u | %s | %.0f (%.0f–%.0f) | %.1f / %.1f µs | %.1f / %.1f µs | "
 			       "%llu | %u |\n", ns[i], m ? "on" : "off", med, mn, mx,
-			       median(p50, k) * 1e6, median(p99, k) * 1e6, median(ch, k) * 1e6,
-			       median(cd, k) * 1e6, (unsigned long long)res[0][i][m].resident,
+			       bench_median(p50, k) * 1e6, bench_median(p99, k) * 1e6, bench_median(ch, k) * 1e6,
+			       bench_median(cd, k) * 1e6, (unsigned long long)res[0][i][m].resident,
 			       res[0][i][m].vmas);
 		}
 	}

@@ -1153,12 +1153,6 @@ static void fm_op_tags(struct ctx *x, struct run *r, uint32_t i)
 
 #define ROUNDS 31u
 
-static double median3(double *v, uint32_t n)
-{
-	qsort(v, n, sizeof(*v), bench_cmp_dbl);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static double batch(struct ctx *x, struct run *r, gen_fn *gen,
 		    void (*fn)(struct ctx *, struct run *, uint32_t))
 {
@@ -1197,10 +1191,10 @@ static void read_pair(struct ctx *xs, struct run *rs, struct ctx *xb, struct run
 	}
 	rs->k = ks;
 	rb->k = kb;
-	*ts = median3(vs, ROUNDS);
-	*tb = median3(vb, ROUNDS);
-	*cs = median3(ws, ROUNDS);
-	*cb = median3(wb, ROUNDS);
+	*ts = bench_median(vs, ROUNDS);
+	*tb = bench_median(vb, ROUNDS);
+	*cs = bench_median(ws, ROUNDS);
+	*cb = bench_median(wb, ROUNDS);
 }
 
 /* The read-only rows of repetition i into ts[][i] and tb[][i]. */
@@ -1351,8 +1345,8 @@ static void measure_steps(struct ctx *xs, struct run *rs, struct ctx *xb, struct
 				vs[p] = u[p][o];
 				vb[p] = t[p][o];
 			}
-			ts[o][i] = median3(vs, SUB);
-			tb[o][i] = median3(vb, SUB);
+			ts[o][i] = bench_median(vs, SUB);
+			tb[o][i] = bench_median(vb, SUB);
 		}
 	}
 	rs->k = rb->k = k;
@@ -1466,7 +1460,7 @@ struct scan {
 /* The median of v[0..n) per item of a part of `per` items, into sc->med_item_s; frees v. */
 static void scan_median(struct scan *sc, double *v, uint64_t n, uint32_t per)
 {
-	sc->med_item_s = n ? median3(v, (uint32_t)n) / per : 0;
+	sc->med_item_s = n ? bench_median(v, (uint32_t)n) / per : 0;
 	free(v);
 }
 
@@ -1614,8 +1608,8 @@ static void at_scale(struct ctx *xs, struct run *rs, struct ctx *xb, struct run 
 			med[i] = a.med_item_s;
 			cpu[i] = a.cpu_item_s;
 		}
-		sc[0].med_item_s = median3(med, reps);
-		sc[0].cpu_item_s = median3(cpu, reps);
+		sc[0].med_item_s = bench_median(med, reps);
+		sc[0].cpu_item_s = bench_median(cpu, reps);
 		sc[1] = w == 0 ? qmp_page_all(xb, per_page) : fm_scan(xb, w == 2, w == 1 ? rb->n : tags[1]);
 	}
 	printf("\n| whole-device read (-e): items, total time, median per item of its parts (a QMP "
@@ -1770,13 +1764,6 @@ static void stop_line(const struct daemon *d, char *out, size_t cap)
 		fclose(f);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * -S: the stop alone, at the big size (docs/performance.md, "Session 11: the clean stop"):
  * the big daemon populated as for the table (host 1's pending tags too) and restarted once
@@ -1823,8 +1810,8 @@ static void stop_only_run(struct ctx *x, uint32_t big, uint32_t reps)
 	for (int k = 0; k < 2; k++) {
 		if (!n[k])
 			continue;
-		qsort(wall[k], n[k], sizeof(double), cmp_double);
-		qsort(cpu[k], n[k], sizeof(double), cmp_double);
+		qsort(wall[k], n[k], sizeof(double), bench_cmp_dbl);
+		qsort(cpu[k], n[k], sizeof(double), bench_cmp_dbl);
 		printf("%s (%s): stop at %u resident extents + %u pending tags, median of %u: %.1f ms "
 		       "wall (min %.1f), %.1f ms CPU (min %.1f)\n", k ? "CXLDCD_B" : "CXLDCD", k ? b : a,
 		       big, h1_tags(big), n[k], wall[k][n[k] / 2], wall[k][0], cpu[k][n[k] / 2], cpu[k][0]);
@@ -1832,8 +1819,8 @@ static void stop_only_run(struct ctx *x, uint32_t big, uint32_t reps)
 	for (int k = 0; k < 2; k++) {
 		if (!rn[k])
 			continue;
-		qsort(rwall[k], rn[k], sizeof(double), cmp_double);
-		qsort(rcpu[k], rn[k], sizeof(double), cmp_double);
+		qsort(rwall[k], rn[k], sizeof(double), bench_cmp_dbl);
+		qsort(rcpu[k], rn[k], sizeof(double), bench_cmp_dbl);
 		printf("%s (%s): restart (exec -> first FM answer), median of %u: %.1f ms wall (min "
 		       "%.1f), %.1f ms CPU at the first answer (min %.1f)\n", k ? "CXLDCD_B" : "CXLDCD",
 		       k ? b : a, rn[k], rwall[k][rn[k] / 2], rwall[k][0], rcpu[k][rn[k] / 2],
@@ -1986,8 +1973,8 @@ int main(int argc, char **argv)
 	       "|---|---|---|---|---|---|---|\n", small, big, small, big);
 	for (int o = 0; o < NR_OPS; o++) {
 		bool ms = o == OP_RESTART || o == OP_STOP;
-		double us = ms ? 1e3 : 1e6, s_med = median3(ts[o], reps);
-		double cs = median3(ts[CPU(o)], reps), cb = median3(tb[CPU(o)], reps);
+		double us = ms ? 1e3 : 1e6, s_med = bench_median(ts[o], reps);
+		double cs = bench_median(ts[CPU(o)], reps), cb = bench_median(tb[CPU(o)], reps);
 		const char *unit = ms ? "ms" : "µs";
 		char cpucol[96] = " | | |";
 
@@ -1999,7 +1986,7 @@ int main(int argc, char **argv)
 			printf("| %s | %.1f %s | not measured | | | | |\n", op_name[o], s_med * us, unit);
 			continue;
 		}
-		if (o == OP_RECORD && s_med <= 0 && median3(tb[o], reps) <= 0) {
+		if (o == OP_RECORD && s_med <= 0 && bench_median(tb[o], reps) <= 0) {
 			printf("| %s | none replayed | none replayed | | | | |\n", op_name[o]);
 			continue;
 		}
@@ -2008,7 +1995,7 @@ int main(int argc, char **argv)
 			snprintf(cpucol, sizeof(cpucol), " %.1f %s | %.1f %s | %.2f |", cs * us, unit,
 				 cb * us, unit, cb / cs);
 		printf("| %s | %.1f %s | %.1f %s | %.2f |%s\n", op_name[o], s_med * us, unit,
-		       median3(tb[o], reps) * us, unit, median3(tb[o], reps) / s_med, cpucol);
+		       bench_median(tb[o], reps) * us, unit, bench_median(tb[o], reps) / s_med, cpucol);
 	}
 	printf("\nlast restart, small: snapshot load %.0f ms, %.0f journal records replayed in %.0f ms,"
 	       " memory bound in %.0f ms; big: snapshot load %.0f ms (file read %.0f ms, model "

@@ -38,6 +38,7 @@
 #include "mem/mem.h"
 #include "../core/drain.h"
 #include "../core/model-dev.h"
+#include "util.h"
 
 #define BLK (64ull << 10)
 #define BATCH 1000u
@@ -96,13 +97,6 @@ static void populate(struct cxldcd_dev *dev, uint32_t n, uint64_t stride)
 		bench_drain_dc_log(dev, 0);
 		bench_drain_dc_log(dev, CORE_OWNER_FM);
 	}
-}
-
-static int dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static void flush(void)
@@ -187,7 +181,7 @@ static void populate_tagged(struct cxldcd_dev *dev, uint32_t n)
 
 static double median_of(double *v, uint32_t n)
 {
-	qsort(v, n, sizeof(*v), dcmp);
+	qsort(v, n, sizeof(*v), bench_cmp_dbl);
 	return v[n / 2];
 }
 
@@ -291,7 +285,7 @@ static void run(uint32_t n, uint32_t reps, uint64_t stride)
 		}
 	}
 	for (int k = 0; k < 6; k++)
-		qsort(t[k], reps, sizeof(double), dcmp);
+		qsort(t[k], reps, sizeof(double), bench_cmp_dbl);
 	printf("%8u %s  cold: %6.1f (%5.1f) %6.1f (%5.1f) %6.1f (%5.1f)   warm: %6.1f (%5.1f) %6.1f (%5.1f) "
 	       "%6.1f (%5.1f)   [%llx]\n", n, stride == 1 ? "adjacent" : "gapped  ",
 	       t[0][reps / 2], t[0][0], t[1][reps / 2], t[1][0], t[2][reps / 2], t[2][0],

@@ -695,12 +695,6 @@ static void sh(const char *fmt, ...)
 		die("%s: failed", cmd);
 }
 
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), bench_cmp_dbl);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 #define MAX_R 31u
 
 /*
@@ -795,14 +789,14 @@ static void faces_run(uint64_t n, uint64_t m, unsigned reps, bool keep, bool unt
 	}
 	printf("median of %u: restart %.1f ms, daemon CPU %.1f ms; snapshot load %.0f ms = %.0f ns a "
 	       "resident item (read %.0f ms, restored %.0f ms); replay %.0f ms = %.2f us a record\n",
-	       reps, median(wall, reps), median(cpu, reps), median(load, reps),
-	       median(load, reps) * 1e6 / (double)items, median(rd, reps), median(rest, reps),
-	       median(rep, reps), median(rep, reps) * 1e3 / recs);
-	if (median(lcpu, reps) >= 0 && median(rcpu, reps) >= 0)
+	       reps, bench_median(wall, reps), bench_median(cpu, reps), bench_median(load, reps),
+	       bench_median(load, reps) * 1e6 / (double)items, bench_median(rd, reps), bench_median(rest, reps),
+	       bench_median(rep, reps), bench_median(rep, reps) * 1e3 / recs);
+	if (bench_median(lcpu, reps) >= 0 && bench_median(rcpu, reps) >= 0)
 		printf("median of %u, the daemon's CPU time as it logs it: snapshot load %.0f ms = %.0f ns a "
-		       "resident item; replay %.0f ms = %.2f us a record\n", reps, median(lcpu, reps),
-		       median(lcpu, reps) * 1e6 / (double)items, median(rcpu, reps),
-		       median(rcpu, reps) * 1e3 / recs);
+		       "resident item; replay %.0f ms = %.2f us a record\n", reps, bench_median(lcpu, reps),
+		       bench_median(lcpu, reps) * 1e6 / (double)items, bench_median(rcpu, reps),
+		       bench_median(rcpu, reps) * 1e3 / recs);
 	object = NULL;
 	if (keep) {
 		printf("kept: %s/state.orig (restart: %s -object %s -device %s --state DIR --fm none "
