@@ -56,6 +56,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "host/access.h"
 #include "../fuzz-input.h"
 
@@ -94,17 +95,6 @@ static void add_probe(struct model *m, const uint8_t *tag)
 		memcpy(m->probe[m->nr_probe++], tag, CXLDCD_HOST_TAG_SIZE);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A UUID: exactly 8-4-4-4-12 hex digits, either case. */
 static bool m_uuid(const char *v, size_t len, uint8_t *tag)
 {
@@ -121,8 +111,8 @@ static bool m_uuid(const char *v, size_t len, uint8_t *tag)
 			i++;
 			continue;
 		}
-		hi = hexval(v[i]);
-		lo = hexval(v[i + 1]);
+		hi = cx_hex_digit(v[i]);
+		lo = cx_hex_digit(v[i + 1]);
 		if (hi < 0 || lo < 0 || i + 1 == 8 || i + 1 == 13 || i + 1 == 18 || i + 1 == 23)
 			return false;
 		tag[k++] = (uint8_t)(hi << 4 | lo);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cci/cci.h"
+#include "common/hex.h"
 #include "qmp/qmp.h"
 #include "daemon.h"
 #include "qmp-dcd.h"
@@ -18,15 +19,6 @@
 
 static const char *const cci_kind[] = { "mailbox", "fm", NULL };
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return (c | 0x20) - 'a' + 10;
-	return -1;
-}
-
 static int hex_decode(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
 	size_t n = strlen(s);
@@ -34,7 +26,7 @@ static int hex_decode(const char *s, uint8_t *out, size_t cap, size_t *len)
 	if (n % 2 || n / 2 > cap)
 		return -EINVAL;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+		int hi = cx_hex_digit(s[2 * i]), lo = cx_hex_digit(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;

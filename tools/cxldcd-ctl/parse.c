@@ -13,19 +13,9 @@
 
 #include <uuid/uuid.h>
 
+#include "common/hex.h"
 #include "cxldcd/spec.h"
 #include "parse.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Leading digits of @s in @base (10 or 16); *end after them.  -EINVAL if none. */
 static int digits(const char *s, unsigned base, uint64_t *out, const char **end)
@@ -34,7 +24,7 @@ static int digits(const char *s, unsigned base, uint64_t *out, const char **end)
 	const char *p = s;
 	int d;
 
-	while ((d = hexval(*p)) >= 0 && (unsigned)d < base) {
+	while ((d = cx_hex_digit(*p)) >= 0 && (unsigned)d < base) {
 		if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, (unsigned)d, &v))
 			return -ERANGE;
 		p++;
@@ -268,7 +258,7 @@ int ctl_parse_hex(const char *s, char **out)
 				goto bad;   /* a separator inside a byte */
 			continue;
 		}
-		if (hexval(*s) < 0)
+		if (cx_hex_digit(*s) < 0)
 			goto bad;
 		h[n++] = (char)tolower((unsigned char)*s);
 	}
