@@ -548,17 +548,6 @@ int core_snapshot_write(const struct cxldcd_dev *dev, uint8_t *buf, size_t cap,
 
 /* ------------------------------------------------------------ reader */
 
-void snap_get(struct snap_rd *r, void *dst, size_t n)
-{
-	if (r->bad || r->len - r->off < n) {
-		r->bad = true;
-		memset(dst, 0, n);
-		return;
-	}
-	memcpy(dst, r->p + r->off, n);
-	r->off += n;
-}
-
 /*
  * Start loading what the next records read and write, AHEAD bytes on in
  * the snapshot and a few objects on in the slab being filled (prefetches
@@ -574,8 +563,8 @@ static inline void ahead(const struct snap_rd *r, const void *obj, size_t size)
 }
 
 /*
- * snap_get() inline, @n a constant (a tag's 16 bytes, read per tag and
- * twice per event record): a copy of two loads, where the call of
+ * snap_get(), inline: with @n a constant (a tag's 16 bytes, read per tag
+ * and twice per event record) a copy of two loads, where the call of
  * snap_get() and its memcpy() of a size unknown were 5% of a restore.
  */
 static inline void get_b(struct snap_rd *r, void *dst, size_t n)
@@ -587,6 +576,11 @@ static inline void get_b(struct snap_rd *r, void *dst, size_t n)
 	}
 	memcpy(dst, r->p + r->off, n);
 	r->off += n;
+}
+
+void snap_get(struct snap_rd *r, void *dst, size_t n)
+{
+	get_b(r, dst, n);
 }
 
 #define G8(r) ((uint8_t)snap_get_u(r, 1))
