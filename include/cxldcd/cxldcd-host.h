@@ -550,6 +550,13 @@ CXLDCD_EXPORT size_t cxldcd_ras_format(bool uncorrectable, uint32_t status, char
 /* Parse / format a tag UUID ("5be13bce-ae34-4a77-b6c3-16df975fcf1a"). */
 CXLDCD_EXPORT int cxldcd_tag_parse(const char *s, uint8_t tag[CXLDCD_HOST_TAG_SIZE]);
 CXLDCD_EXPORT void cxldcd_tag_format(const uint8_t tag[CXLDCD_HOST_TAG_SIZE], char out[37]);
+/*
+ * cxldcd_host_group_tag_format() - @g's tag as cxldcd-host prints it after
+ * "tag=", in its event lines and in 'list': the UUID in lower case, or "-"
+ * for no tag (an untagged group, or @g NULL: an event about no group).
+ */
+CXLDCD_EXPORT void cxldcd_host_group_tag_format(const struct cxldcd_host_group_info *g,
+						char out[37]);
 CXLDCD_EXPORT const char *cxldcd_host_event_name(enum cxldcd_host_event_type t);
 
 /* ------------------------------------------------ applications (other processes) */

@@ -518,3 +518,11 @@ void cxldcd_tag_format(const uint8_t tag[CXLDCD_HOST_TAG_SIZE], char out[37])
 {
 	uuid_unparse_lower(tag, out);
 }
+
+void cxldcd_host_group_tag_format(const struct cxldcd_host_group_info *g, char out[37])
+{
+	if (g && g->tagged)
+		cxldcd_tag_format(g->tag, out);
+	else
+		snprintf(out, 37, "-");
+}

@@ -1064,8 +1064,9 @@ static void test_a_spilled_group_goes_only_to_who_may_open_every_group(void **st
 		char err[512];
 
 		assert_int_equal(cli_as(&alice, args, err, sizeof(err)), 1);
-		assert_non_null(strstr(err, "Permission denied (group " TAG_A " has no file of its "
-					    "own: it shares one with the host's other groups"));
+		assert_non_null(strstr(err, "fill tag=" TAG_A ": Permission denied (group tag=" TAG_A
+					    " has no file of its own: it shares one with the host's "
+					    "other groups"));
 	}
 	assert_true(dproc_count_in(&e.p, "agent.log", "the group has no file of its own (spilled") >= 3);
 	assert_true(dproc_count_in(&e.p, "agent.log", "uid=65534") >= 3);

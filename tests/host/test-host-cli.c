@@ -133,6 +133,49 @@ static void test_cli_agent_fill_verify_list(void **state)
 }
 
 /*
+ * "No tag" is "-" in every line a script greps: the agent's events and
+ * list.  And a group is named as list names it, "tag=UUID" in lower case or
+ * "id=N", whatever form was typed (an upper-case tag, a bare id), in
+ * fill/verify's lines and errors.  Before, list printed an untagged group
+ * as "tag=0" while its group-added line said "tag=-", fill echoed the tag
+ * as typed, and an error named the group as typed ("verify 9: ...").
+ */
+static void test_cli_no_tag_is_a_dash_and_groups_are_named_one_way(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_extent t = hx_ext(x->base[1] + 32 * MiB, 2 * MiB, TAG_A, 0);
+	struct cxldcd_extent u = hx_ext(x->base[1] + 64 * MiB, 2 * MiB, NULL, 0);
+	char *agent_argv[] = { (char *)cli, "--connect", x->sock, "--host-id", "0",
+			       "--agent-socket", x->app_sock, NULL };
+	char *list[] = { (char *)cli, "--agent-socket", x->app_sock, "list", NULL };
+	char *fill[] = { (char *)cli, "--agent-socket", x->app_sock, "fill",
+			 "5BE13BCE-AE34-4A77-B6C3-16DF975FCF1A", "0xa5", NULL };
+	char *verify[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", "2", "xy", NULL };
+	char *none[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", "9", "xy", NULL };
+	struct child agent, c;
+
+	spawn(&agent, agent_argv);
+	assert_int_equal(wait_child(x, &agent, "ready", 5000), 0);
+	assert_int_equal(hx_add(x, 0, &t, 1), CXLDCD_RC_SUCCESS);
+	assert_int_equal(wait_child(x, &agent, "group-added tag=" TAG_A " id=1 ", 5000), 0);
+	assert_int_equal(hx_add(x, 0, &u, 1), CXLDCD_RC_SUCCESS);
+	assert_int_equal(wait_child(x, &agent, "group-added tag=- id=2 ", 5000), 0);
+	assert_int_equal(run(x, &c, list), 0);
+	assert_string_equal(c.buf, "id=1 tag=" TAG_A " size=0x200000 extents=1 open=0 mapped\n"
+				   "id=2 tag=- size=0x200000 extents=1 open=0 mapped\n");
+	assert_int_equal(run(x, &c, fill), 0);
+	assert_string_equal(c.buf, "fill tag=" TAG_A " size=0x200000\n");
+	assert_int_equal(run(x, &c, verify), 1);
+	assert_string_equal(c.buf, "cxldcd-host: mismatch at offset 0x0: 0x00, expected 0x78\n"
+				   "verify id=2 size=0x200000 MISMATCH\n");
+	assert_int_equal(run(x, &c, none), 1);
+	assert_string_equal(c.buf, "cxldcd-host: verify id=9: No such file or directory (no such "
+				   "group: 'cxldcd-host --agent-socket PATH list' shows them)\n");
+	kill(agent.pid, SIGTERM);
+	assert_int_equal(wait_child(x, &agent, NULL, 5000), 0);
+}
+
+/*
  * fill and verify of a group a forced release took part of: they cover
  * what is left, at its offsets in the group (the pattern anchored at group
  * offset 0 as always), and say how much was taken.  Before, the open was
@@ -345,6 +388,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_cli_prints_ras_errors_as_linux_trace_events,
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_agent_fill_verify_list, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_no_tag_is_a_dash_and_groups_are_named_one_way,
+						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_fill_verify_a_group_a_forced_release_took_part_of,
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_byte_pattern_untagged_group_clean_verbose,

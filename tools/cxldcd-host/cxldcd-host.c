@@ -194,10 +194,28 @@ static void print_ras(const struct cxldcd_host_event *ev)
 	fflush(stdout);
 }
 
+/*
+ * One line of the agent on stdout: NAME, tag= (the group's tag, "-" for none:
+ * cxldcd_host_group_tag_format()) and the text, flushed, as every event and
+ * every line of the agent's own (starting, static, link-lost, rules-kept ...).
+ */
+__attribute__((format(printf, 3, 4)))
+static void say(const char *name, const struct cxldcd_host_group_info *g, const char *fmt, ...)
+{
+	char tag[37];
+	va_list ap;
+
+	cxldcd_host_group_tag_format(g, tag);
+	printf("%s tag=%s ", name, tag);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
 static void on_event(void *opaque, const struct cxldcd_host_event *ev)
 {
-	char tag[37] = "-";
-
 	(void)opaque;
 	if (ev->ras) {
 		print_ras(ev);
@@ -205,24 +223,20 @@ static void on_event(void *opaque, const struct cxldcd_host_event *ev)
 	}
 	if (ev->type == CXLDCD_HOST_EV_FAILED && ev->err == -EAGAIN) {
 		/* the device is restoring its state: run_agent() tries again */
-		printf("starting tag=- %s\n", ev->text ? ev->text : "device is starting");
-		fflush(stdout);
+		say("starting", NULL, "%s", ev->text ? ev->text : "device is starting");
 		snprintf(agent.failed, sizeof(agent.failed), "%s", ev->text ? ev->text : "");
 		return;
 	}
-	if (ev->group && ev->group->tagged)
-		cxldcd_tag_format(ev->group->tag, tag);
-	printf("%s tag=%s %s\n", cxldcd_host_event_name(ev->type), tag, ev->text ? ev->text : "");
+	say(cxldcd_host_event_name(ev->type), ev->group, "%s", ev->text ? ev->text : "");
 	if (ev->type == CXLDCD_HOST_EV_READY && agent.h) {
 		struct cxldcd_host_dev_info di;
 
 		/* static capacity: every host's, at DPA 0 (docs/host.md) */
 		if (!cxldcd_host_get_dev_info(agent.h, &di) && cxldcd_host_static_size(agent.h))
-			printf("static tag=- dpa=0x0 len=0x%llx %s\n",
-			       (unsigned long long)cxldcd_host_static_size(agent.h),
-			       di.mapping ? "mapped" : "slow-path");
+			say("static", NULL, "dpa=0x0 len=0x%llx %s",
+			    (unsigned long long)cxldcd_host_static_size(agent.h),
+			    di.mapping ? "mapped" : "slow-path");
 	}
-	fflush(stdout);
 	if (ev->type == CXLDCD_HOST_EV_FAILED && ev->text)
 		snprintf(agent.failed, sizeof(agent.failed), "%s", ev->text);
 }
@@ -471,8 +485,7 @@ static void reload_access(struct cxldcd_host *h, const struct access_src *src,
 	int rc = build_access(src, &na, why, sizeof(why));
 
 	if (rc) {
-		printf("rules-kept tag=- SIGHUP: %s: the rules in force stay\n", why);
-		fflush(stdout);
+		say("rules-kept", NULL, "SIGHUP: %s: the rules in force stay", why);
 		fprintf(stderr, "cxldcd-host: SIGHUP: %s: the rules in force stay\n", why);
 		return;
 	}
@@ -481,9 +494,8 @@ static void reload_access(struct cxldcd_host *h, const struct access_src *src,
 		const char *hint = rc == -EPERM ? " (the socket's group: the agent's user is not in it)"
 						: "";
 
-		printf("rules-kept tag=- SIGHUP: --agent-socket: %s%s: the rules in force stay\n",
-		       strerror(-rc), hint);
-		fflush(stdout);
+		say("rules-kept", NULL, "SIGHUP: --agent-socket: %s%s: the rules in force stay",
+		    strerror(-rc), hint);
 		fprintf(stderr, "cxldcd-host: SIGHUP: --agent-socket: %s%s: the rules in force stay\n",
 			strerror(-rc), hint);
 		cxldcd_host_access_free(na);
@@ -491,11 +503,10 @@ static void reload_access(struct cxldcd_host *h, const struct access_src *src,
 	}
 	cxldcd_host_access_free(*acc);
 	*acc = na;
-	printf("rules-reloaded tag=- %s%s%s%u --group-access rule%s: %d open%s revoked\n",
-	       src->file ? "--group-access-file " : "", src->file ? src->file : "",
-	       src->file ? " and " : "", src->nr_rules, src->nr_rules == 1 ? "" : "s", rc,
-	       rc == 1 ? "" : "s");
-	fflush(stdout);
+	say("rules-reloaded", NULL, "%s%s%s%u --group-access rule%s: %d open%s revoked",
+	    src->file ? "--group-access-file " : "", src->file ? src->file : "",
+	    src->file ? " and " : "", src->nr_rules, src->nr_rules == 1 ? "" : "s", rc,
+	    rc == 1 ? "" : "s");
 }
 
 /*
@@ -579,10 +590,9 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock,
 			return link_failed("link to", rc, false);
 		} else if (rc != -EAGAIN) {
 			if (rc == -ESHUTDOWN)
-				printf("link-closed tag=- device closed the link cleanly, reconnecting\n");
+				say("link-closed", NULL, "device closed the link cleanly, reconnecting");
 			else
-				printf("link-lost tag=- link lost: %s, reconnecting\n", strerror(-rc));
-			fflush(stdout);
+				say("link-lost", NULL, "link lost: %s, reconnecting", strerror(-rc));
 			if (rc == -ESHUTDOWN)
 				fprintf(stderr, "cxldcd-host: device closed the link cleanly, reconnecting\n");
 			else
@@ -607,10 +617,8 @@ static int run_agent(struct cxldcd_host_cfg *c, const char *agent_sock,
 		}
 		if (h)
 			agent.failed[0] = '\0';
-		if (h && was_ready) {
-			printf("reconnected tag=- host=%u\n", c->host_id);
-			fflush(stdout);
-		}
+		if (h && was_ready)
+			say("reconnected", NULL, "host=%u", c->host_id);
 	}
 	cxldcd_host_free(h);
 	return 0;
@@ -626,10 +634,9 @@ static int cmd_list(struct cxldcd_app *app)
 		return 1;
 	}
 	for (int i = 0; i < n && i < 1024; i++) {
-		char tag[37] = "0";
+		char tag[37];
 
-		if (g[i].tagged)
-			cxldcd_tag_format(g[i].tag, tag);
+		cxldcd_host_group_tag_format(&g[i], tag);
 		printf("id=%llu tag=%s size=0x%llx extents=%u open=%u%s%s%s\n",
 		       (unsigned long long)g[i].id, tag, (unsigned long long)g[i].size,
 		       g[i].nr_extents, g[i].open_count, g[i].mapped ? " mapped" : "",
@@ -737,14 +744,22 @@ static int cmd_fill_verify(struct cxldcd_app *app, bool verify, const char *grou
 	struct cxldcd_app_map m;
 	int plen = parse_pattern(pattern, pat), by_tag;
 	uint64_t bad = 0, id;
+	char name[48];
 	int rc;
 
 	by_tag = parse_group(group, tag, &id);
+	/* the group as list and the events name it ("tag=UUID", "id=N"), whatever was typed */
+	if (by_tag == 1) {
+		memcpy(name, "tag=", 4);
+		cxldcd_tag_format(tag, name + 4);
+	} else {
+		snprintf(name, sizeof(name), "id=%llu", (unsigned long long)id);
+	}
 	/* verify only reads: a read-only grant is enough, and its fds are O_RDONLY */
 	rc = cxldcd_app_open_flags(app, by_tag == 1 ? tag : NULL, id,
 				   verify ? CXLDCD_APP_OPEN_READ_ONLY : 0, &m);
 	if (rc) {
-		fprintf(stderr, "cxldcd-host: %s %s: %s", verify ? "verify" : "fill", group,
+		fprintf(stderr, "cxldcd-host: %s %s: %s", verify ? "verify" : "fill", name,
 			strerror(-rc));
 		if (rc == -ENOENT)
 			fprintf(stderr, " (no such group: 'cxldcd-host --agent-socket PATH list' shows them)");
@@ -756,17 +771,17 @@ static int cmd_fill_verify(struct cxldcd_app *app, bool verify, const char *grou
 			fprintf(stderr, " (group %s has no file of its own: it shares one with the host's "
 				"other groups, and the agent's --group-access rules do not let uid %u %s "
 				"all of them; the agent's access-denied line says why)",
-				group, (unsigned)getuid(), verify ? "read" : "write");
+				name, (unsigned)getuid(), verify ? "read" : "write");
 		else if (rc == -EACCES)
 			fprintf(stderr, " (the agent's --group-access rules do not let uid %u %s group %s)",
-				(unsigned)getuid(), verify ? "read" : "write", group);
+				(unsigned)getuid(), verify ? "read" : "write", name);
 		fputc('\n', stderr);
 		return 1;
 	}
 	nr = readable_runs(m.addr, m.size, runs, MAX_RUNS);
 	if (nr < 0) {
 		fprintf(stderr, "cxldcd-host: %s %s: reading /proc/self/maps: %s\n",
-			verify ? "verify" : "fill", group, strerror(-nr));
+			verify ? "verify" : "fill", name, strerror(-nr));
 		cxldcd_app_close(app, &m);
 		return 1;
 	}
@@ -783,11 +798,7 @@ static int cmd_fill_verify(struct cxldcd_app *app, bool verify, const char *grou
 		done += runs[r].len;
 	}
 	cxldcd_app_close(app, &m);
-	if (by_tag == 1)
-		printf("%s tag=%s", verify ? "verify" : "fill", group);
-	else
-		printf("%s id=%llu", verify ? "verify" : "fill", (unsigned long long)id);
-	printf(" size=0x%llx", (unsigned long long)m.size);
+	printf("%s %s size=0x%llx", verify ? "verify" : "fill", name, (unsigned long long)m.size);
 	if (done < m.size) /* a forced release took part of it: those pieces are not there */
 		printf(" revoked=0x%llx", (unsigned long long)(m.size - done));
 	printf("%s\n", verify ? (bad ? " MISMATCH" : " ok") : "");
