@@ -366,13 +366,20 @@ CXLDCD_EXPORT int cxldcd_host_write(struct cxldcd_host *h, uint64_t dpa, const v
 
 /**
  * cxldcd_host_serve_apps() - listen on a Unix socket (0600) for applications
- * (cxldcd_app_*).  When the link fails, the round of cxldcd_host_process()
- * that meets the failure (or the next call, when a blocking helper met it;
- * the context's fd turns readable for it) sends every application holding
- * a group REVOKE (CXLDCD_HOST_EV_APP_REVOKED), then closes every
- * application's connection and the socket, its file removed: a failed
- * context serves nothing, whether or not it is freed, and a new context
- * may serve the same path at once.
+ * (cxldcd_app_*).  When the link fails, the call of the user's that meets
+ * the failure sends every application holding a group REVOKE
+ * (CXLDCD_HOST_EV_APP_REVOKED), then closes every application's connection
+ * and the socket, its file removed, before it returns: a round of
+ * cxldcd_host_process() (or of a blocking helper), at its end, or a call
+ * that writes on the link (cxldcd_host_group_release(),
+ * cxldcd_host_group_close(), cxldcd_host_set_access(), the slow path's and
+ * the RAS registers' calls).  No later call is needed: a failed context
+ * serves nothing, whether or not it is freed or processed again, and a new
+ * context may serve the same path at once.  Called from an event callback
+ * inside a round, such a call leaves it to that round's end (the round may
+ * be serving the very applications it would free).  The context's fd turns
+ * readable once after a failure met outside a round, so that an owner
+ * polling it hears of it from cxldcd_host_process(), and is idle after.
  * Return 0 or -errno (-ENOTCONN: the context failed).
  */
 CXLDCD_EXPORT int cxldcd_host_serve_apps(struct cxldcd_host *h, const char *path);

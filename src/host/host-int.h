@@ -617,7 +617,11 @@ void apps_fini(struct cxldcd_host *h);
 bool host_link_read(struct cxldcd_host *h);
 
 /* host.c */
-/* Send the next queued command now and re-arm the timer (public entry points that queue). */
+/*
+ * Send the next queued command now and re-arm the timer (public entry points
+ * that queue, at their end); when the link failed, end the applications'
+ * connections now, outside a round (the user may never call again).
+ */
 void host_kick(struct cxldcd_host *h);
 
 #endif /* CXLDCD_HOST_INT_H */

@@ -29,13 +29,21 @@
 #include "hostlink/proto.h"
 
 static void arm_timer(struct cxldcd_host *h);
+static void link_lost_apps(struct cxldcd_host *h);
 
-/* Send the next queued command now and re-arm the timer (public entry points that queue). */
+/*
+ * Send the next queued command now and re-arm the timer (public entry points
+ * that queue, at their end).  A send that meets the link's failure ends the
+ * applications' connections here (link_lost_apps()), in the user's own call:
+ * the user may never call cxldcd_host_process() again.
+ */
 void host_kick(struct cxldcd_host *h)
 {
 	link_send_next(h);
 	if (h->state != CXLDCD_HOST_FAILED)
 		arm_timer(h);
+	else
+		link_lost_apps(h);
 }
 
 /* ------------------------------------------------------------ timers */
@@ -247,7 +255,14 @@ int cxldcd_host_get_fd(const struct cxldcd_host *h)
 
 /*
  * The link failed: every application holding a group is told now
- * (REVOKE).  Its open is in this context alone, which its owner frees (a
+ * (REVOKE), by whichever outermost call of the user's met the failure: the
+ * round of cxldcd_host_process() (at its end), or the public call that
+ * queued a command (host_kick()); the user may never call again, the
+ * library never owning the loop.  Never from inside a round (a callback's
+ * call, a blocking helper's nested round): apps_revoke_all() and
+ * apps_process_fd() may be walking the very applications it frees; the
+ * outer round does it at its end.  Nor again from a callback of its own
+ * (APP_REVOKED, a release's event): in_process holds for its length.  Its open is in this context alone, which its owner frees (a
  * reconnect is a new context: cxldcd-host); and when the next HELLO is
  * refused a file per group, the device moves the group out of the file
  * the application mapped, which then reads zeros.  Then every
@@ -255,15 +270,18 @@ int cxldcd_host_get_fd(const struct cxldcd_host *h)
  * context serves nothing, and an owner that keeps it (not freeing it, or
  * not yet) would leave its applications connected and unanswered, their
  * calls timing out, and new ones queued on a socket nobody accepts; the
- * path is free for the next context's socket.  The timer that woke the
- * owner for this (host_fail()) is quieted: the fd stays idle from then on.
+ * path is free for the next context's socket.  The timer host_fail() armed
+ * to wake an owner polling cxldcd_host_get_fd() stays armed until a round
+ * (its cxldcd_host_process() returns the failure), which quiets it: the fd
+ * stays idle from then on.
  */
 static void link_lost_apps(struct cxldcd_host *h)
 {
-	struct itimerspec none = { 0 };
-	uint64_t exp;
 	char why[256];
 
+	if (h->in_process)
+		return;
+	h->in_process = true;
 	if (!h->apps_revoked && h->apps) {
 		snprintf(why, sizeof(why), "the agent's link to the device failed (%s): nothing "
 			 "counts the open any more, and the group's file may change when the agent "
@@ -272,6 +290,15 @@ static void link_lost_apps(struct cxldcd_host *h)
 		apps_revoke_all(h, why);
 	}
 	apps_close(h);
+	h->in_process = false;
+}
+
+/* A round saw the failure: the owner was told (its return value); the fd turns idle. */
+static void quiet_timer(struct cxldcd_host *h)
+{
+	struct itimerspec none = { 0 };
+	uint64_t exp;
+
 	timerfd_settime(h->tfd, 0, &none, NULL);
 	if (read(h->tfd, &exp, sizeof(exp)) < 0) {
 		/* not expired: fine */
@@ -285,10 +312,8 @@ static int process_round(struct cxldcd_host *h)
 	int n;
 
 	h->handled = 0;
-	if (h->state == CXLDCD_HOST_FAILED) {
-		link_lost_apps(h);      /* failed outside a round (a blocking call) */
-		return h->fail_err;
-	}
+	if (h->state == CXLDCD_HOST_FAILED)
+		return h->fail_err;     /* failed before: cxldcd_host_process() ends the apps */
 	n = epoll_wait(h->ep, evs, 16, 0);
 	/*
 	 * The device's messages first: an application's request is served
@@ -338,7 +363,6 @@ static int process_round(struct cxldcd_host *h)
 		link_flush(h);
 	if (h->state == CXLDCD_HOST_FAILED) {
 		link_drop_queue(h);
-		link_lost_apps(h);
 		return h->fail_err;
 	}
 	arm_timer(h);
@@ -353,8 +377,13 @@ int cxldcd_host_process(struct cxldcd_host *h)
 	/* a callback that calls a blocking helper may nest a round; the outer one clears it */
 	h->in_process = true;
 	rc = process_round(h);
-	if (outer)
-		h->in_process = false;
+	if (!outer)
+		return rc;
+	h->in_process = false;
+	if (h->state == CXLDCD_HOST_FAILED) {
+		link_lost_apps(h);
+		quiet_timer(h);
+	}
 	return rc;
 }
 
@@ -373,9 +402,8 @@ int cxldcd_host_run_once(struct cxldcd_host *h, int timeout_ms)
 {
 	struct pollfd p = { .fd = h->ep, .events = POLLIN };
 
-	if (h->state == CXLDCD_HOST_FAILED)
-		return h->fail_err;
-	if (!h->cq_head || h->inflight)
+	/* failed: no wait, but the round, which ends the applications (link_lost_apps()) */
+	if (h->state != CXLDCD_HOST_FAILED && (!h->cq_head || h->inflight))
 		poll(&p, 1, timeout_ms);
 	return cxldcd_host_process(h);
 }

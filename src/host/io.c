@@ -44,7 +44,7 @@ static int io_submit(struct cxldcd_host *h, bool write, uint64_t dpa, void *buf,
 	c->io_done = done;
 	c->io_opaque = opaque;
 	link_enqueue(h, c);
-	link_send_next(h);
+	host_kick(h);
 	return 0;
 }
 

@@ -808,37 +808,72 @@ static void test_application_in_another_process_maps_the_group(void **state)
  * on a socket nobody accepted, and the new context could not serve the
  * path (-EADDRINUSE) while the failed one was kept.
  */
-static void test_a_failed_context_kept_ends_its_applications(void **state)
+/* A started host serving applications: group A, one holding it (*holder), one idle (*idle). */
+static void serve_a_holder_and_an_idle(struct hx *x, int *holder, int *idle)
 {
-	struct hx *x = *state;
-	struct cxldcd_host *failed;
-	struct cxldcd_app *app = NULL;
 	uint64_t off;
-	uint8_t p[256];
-	uint32_t len;
-	int holder, idle, again;
 
 	hx_host_start(x);
 	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
 	add_group_a(x);
-	holder = hx_raw_connect(x->app_sock);
-	close(hx_raw_app_open(x, holder, TAG_A, &off, NULL, NULL));
-	idle = hx_raw_connect(x->app_sock);
+	*holder = hx_raw_connect(x->app_sock);
+	close(hx_raw_app_open(x, *holder, TAG_A, &off, NULL, NULL));
+	*idle = hx_raw_connect(x->app_sock);
 	hx_pump(x, 50);
 	assert_int_equal(hx_group_of(x, TAG_A).open_count, 1);
+}
 
-	assert_int_equal(hostlink_disconnect(x->hl, 0), 0);
-	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FAILED, 0, 3000));
-	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_FAILED);
-	failed = x->h;
-	x->h = NULL;            /* kept, never processed again */
+/*
+ * The failed context (x->h NULL: not processed) ended its applications:
+ * REVOKE then EOF to the holder, EOF to the idle one, the socket gone.
+ */
+static void assert_apps_ended(struct hx *x, int holder, int idle)
+{
+	struct cxldcd_app *app = NULL;
+	uint8_t p[256];
+	uint32_t len;
+
+	assert_null(x->h);
 	assert_int_equal(hx_raw_recv(x, holder, p, sizeof(p), &len, NULL, 2000), HL_APP_REVOKE);
 	assert_int_equal(hx_raw_recv(x, holder, p, sizeof(p), &len, NULL, 2000), -1);
 	assert_int_equal(hx_raw_recv(x, idle, p, sizeof(p), &len, NULL, 2000), -1);
 	assert_int_equal(cxldcd_app_connect(x->app_sock, &app), -ENOENT);
 	assert_null(app);
-	assert_int_equal(cxldcd_host_serve_apps(failed, x->app_sock), -ENOTCONN);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_APP_REVOKED), 1);
+}
+
+/*
+ * The device dropped host 0 and the user's own call (a slow-path read: it
+ * writes on the link) meets the dead socket before any round read the
+ * hang-up (EPIPE): h fails outside a round.
+ */
+static void fail_outside_a_round(struct hx *x, struct cxldcd_host *h)
+{
+	uint8_t b[64];
+
+	assert_int_equal(hostlink_disconnect(x->hl, 0), 0);
+	for (int i = 0; i < 50 && cxldcd_host_get_state(h) != CXLDCD_HOST_FAILED; i++) {
+		(void)cxldcd_host_read_async(h, x->base[0], b, sizeof(b), NULL, NULL);
+		usleep(2000);
+	}
+	assert_int_equal(cxldcd_host_get_state(h), CXLDCD_HOST_FAILED);
+}
+
+static void test_a_failed_context_kept_ends_its_applications(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host *failed;
+	uint64_t off;
+	int holder, idle, again;
+
+	serve_a_holder_and_an_idle(x, &holder, &idle);
+	assert_int_equal(hostlink_disconnect(x->hl, 0), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FAILED, 0, 3000));
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_FAILED);
+	failed = x->h;
+	x->h = NULL;            /* kept, never processed again */
+	assert_apps_ended(x, holder, idle);
+	assert_int_equal(cxldcd_host_serve_apps(failed, x->app_sock), -ENOTCONN);
 
 	/* a new context, the failed one still kept */
 	hx_host_start(x);
@@ -855,43 +890,26 @@ static void test_a_failed_context_kept_ends_its_applications(void **state)
 }
 
 /*
- * The link fails outside a round: the device dropped the host, and the
- * user's own call (a release) meets the dead socket before any
- * cxldcd_host_process() read the hang-up.  The context's fd turns
- * readable, and the next cxldcd_host_process() closes the application's
- * connection (EOF) and the socket.  Before, the fd stayed idle (an owner
+ * The link fails outside a round (fail_outside_a_round()): the context's
+ * fd turns readable, so an owner polling it learns of the failure from
+ * cxldcd_host_process(), and is quiet from then on; the application's
+ * connection is closed (EOF).  Before, the fd stayed idle (an owner
  * polling it never woke) and the connection open.
  */
 static void test_a_failure_outside_a_round_wakes_the_owner_to_end_its_applications(void **state)
 {
 	struct hx *x = *state;
-	struct cxldcd_host_group_info g;
 	struct pollfd pf;
-	uint8_t p[256], t[16];
+	uint8_t p[256];
 	uint32_t len;
-	int app, rc = 0;
+	int app;
 
 	hx_host_start(x);
 	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
 	add_group_a(x);
 	app = hx_raw_connect(x->app_sock);
 	hx_pump(x, 50);
-	assert_int_equal(hostlink_disconnect(x->hl, 0), 0);
-	g = hx_group_of(x, TAG_A);
-	assert_int_equal(cxldcd_tag_parse(TAG_A, t), 0);
-	/* the device hung up; the user's calls meet it before any round (EPIPE) */
-	for (int i = 0; i < 50 && cxldcd_host_get_state(x->h) != CXLDCD_HOST_FAILED; i++) {
-		rc = cxldcd_host_group_release(x->h, t, g.id);
-		if (rc == -ENOENT) {
-			/* released (queued): ask for its answer with another call that writes */
-			uint8_t b[64];
-
-			rc = cxldcd_host_read_async(x->h, x->base[0], b, sizeof(b), NULL, NULL);
-		}
-		usleep(2000);
-	}
-	(void)rc;
-	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_FAILED);
+	fail_outside_a_round(x, x->h);
 	pf = (struct pollfd){ .fd = cxldcd_host_get_fd(x->h), .events = POLLIN };
 	assert_int_equal(poll(&pf, 1, 1000), 1);
 	assert_true(cxldcd_host_process(x->h) < 0);
@@ -905,6 +923,31 @@ static void test_a_failure_outside_a_round_wakes_the_owner_to_end_its_applicatio
 		x->h = failed;
 	}
 	close(app);
+}
+
+/*
+ * The link fails outside a round and the user never calls
+ * cxldcd_host_process() again: the user's own call that met the failure (a
+ * slow-path read queued on the dropped link) tells the holder (REVOKE) and
+ * closes every application's connection and the socket before it returns.
+ * Before, only a later cxldcd_host_process() did (the fd woke the owner for
+ * it): without one the holder got nothing and both connections stayed open.
+ */
+static void test_a_failure_outside_a_round_ends_the_applications_in_that_call(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host *failed;
+	int holder, idle;
+
+	serve_a_holder_and_an_idle(x, &holder, &idle);
+	failed = x->h;
+	x->h = NULL;            /* never processed again */
+	fail_outside_a_round(x, failed);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_APP_REVOKED), 1);   /* in that call */
+	assert_apps_ended(x, holder, idle);
+	x->h = failed;
+	close(holder);
+	close(idle);
 }
 
 int main(void)
@@ -939,6 +982,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_application_in_another_process_maps_the_group, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_failed_context_kept_ends_its_applications, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_failure_outside_a_round_wakes_the_owner_to_end_its_applications, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_failure_outside_a_round_ends_the_applications_in_that_call, hx_setup, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
