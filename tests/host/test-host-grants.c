@@ -72,6 +72,35 @@ static void skip_unless_root(void)
 	}
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+#define SOCK_CAP 100
+#define RULES_CAP 128
+
+/*
+ * As root, a test directory other users may pass through (0711): the
+ * agent's socket sock (SOCK_CAP) in it, and its rules file rules
+ * (RULES_CAP; NULL: none) written with text.
+ */
+static void users_dir(struct dproc *p, char *sock, char *rules, const char *text)
+{
+	skip_unless_root();
+	assert_int_equal(dproc_init(p), 0);
+	assert_int_equal(chmod(p->dir, 0711), 0);
+	snprintf(sock, SOCK_CAP, "%s/apps.sock", p->dir);
+	if (rules)
+		snprintf(rules, RULES_CAP, "%s/rules", p->dir);
+	if (text)
+		write_file(rules, text);
+}
+
 static pid_t spawn_agent(const struct dproc *p, const char *name, const char *const *args)
 {
 	pid_t pid = dproc_spawn(p, getenv("CXLDCD_HOST") ? getenv("CXLDCD_HOST") : "cxldcd-host",
@@ -79,6 +108,17 @@ static pid_t spawn_agent(const struct dproc *p, const char *name, const char *co
 
 	assert_true(pid >= 0);
 	return pid;
+}
+
+/* The agent with args, its output in DIR/name.log, refuses them at start: exit status 2. */
+static void refused_at_start(const struct dproc *p, const char *name, const char *const *args)
+{
+	pid_t pid = spawn_agent(p, name, args);
+	int st;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 2);
 }
 
 static int wait_count(const struct dproc *p, const char *name, const char *needle, int want)
@@ -319,6 +359,18 @@ static void child_end(struct child *c)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * A raw_holds child the socket's new mode and group shut out, let go: it
+ * got REVOKE of its group, then EOF, and may not connect again.
+ */
+static void shut_out(struct child *c)
+{
+	child_go(c);
+	assert_int_equal(child_result(c), 1);          /* REVOKE of A, then EOF */
+	assert_int_equal(child_result(c), -EACCES);    /* it may not connect again */
+	child_end(c);
+}
+
 static void put(int fd, int v)
 {
 	if (write(fd, &v, sizeof(v)) != sizeof(v))
@@ -419,7 +471,7 @@ static void test_an_application_is_told_when_the_link_drops_and_group_files_are_
 			   "dc-block-size=2M,max-extents=512,event-log-depth=1024,mbox-payload-size=4K",
 		"--fm", "none", "--mctp-cci", "none", "--host-socket", NULL, NULL,
 	};
-	char sock[100];
+	char sock[SOCK_CAP];
 	const char *aargs[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
 				"--chain-cap", "512", "--agent-socket", sock,
 				"--agent-socket-mode", "0666",
@@ -434,10 +486,7 @@ static void test_an_application_is_told_when_the_link_drops_and_group_files_are_
 	int raw;
 
 	(void)state;
-	skip_unless_root();
-	assert_int_equal(dproc_init(&p), 0);
-	assert_int_equal(chmod(p.dir, 0711), 0);
-	snprintf(sock, sizeof(sock), "%s/apps.sock", p.dir);
+	users_dir(&p, sock, NULL, NULL);
 	p.nofile = 256;
 	dargs[9] = p.host;
 	c = connect_dev(&p, dargs);
@@ -501,15 +550,6 @@ static void test_an_application_is_told_when_the_link_drops_and_group_files_are_
 
 /* ------------------------------------------------------------ the rules change */
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
 /* Root lists group id: its open count. */
 static int open_count_of(const char *sock, uint64_t id)
 {
@@ -524,6 +564,28 @@ static int open_count_of(const char *sock, uint64_t id)
 	return count;
 }
 
+/* A daemon of one host with group 1 (tag A), its agent serving sock with aargs. */
+static pid_t agent_with_group(struct dproc *p, struct qmp_client **c, const char **aargs)
+{
+	const char *dargs[] = {
+		"-object", "memory-backend-ram,id=m0,size=256M",
+		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1",
+		"--fm", "none", "--host-socket", NULL, NULL,
+	};
+	pid_t agent;
+
+	dargs[7] = p->host;
+	*c = connect_dev(p, dargs);
+	aargs[1] = p->host;
+	agent = spawn_agent(p, "agent", aargs);
+	ok(qmp_client_cmdf(*c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
+			   "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
+			   "\"region\":0,\"tag\":\"" TAG_A "\",\"extents\":[{\"offset\":0,"
+			   "\"len\":2097152}]}}"));
+	assert_int_equal(wait_count(p, "agent.log", "group-added", 1), 1);
+	return agent;
+}
+
 /*
  * Group A is alice's (--group-access-file), and she holds it open, written.
  * The file then gives it to bob, and the agent gets SIGHUP: alice's open is
@@ -534,12 +596,7 @@ static int open_count_of(const char *sock, uint64_t id)
  */
 static void test_a_sighup_reload_revokes_what_the_new_rules_refuse(void **state)
 {
-	const char *dargs[] = {
-		"-object", "memory-backend-ram,id=m0,size=256M",
-		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1",
-		"--fm", "none", "--host-socket", NULL, NULL,
-	};
-	char sock[100], rules[128];
+	char sock[SOCK_CAP], rules[RULES_CAP];
 	const char *aargs[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
 				"--agent-socket", sock, "--agent-socket-mode", "0666",
 				"--group-access-file", rules, NULL };
@@ -549,21 +606,8 @@ static void test_a_sighup_reload_revokes_what_the_new_rules_refuse(void **state)
 	pid_t agent;
 
 	(void)state;
-	skip_unless_root();
-	assert_int_equal(dproc_init(&p), 0);
-	assert_int_equal(chmod(p.dir, 0711), 0);
-	snprintf(sock, sizeof(sock), "%s/apps.sock", p.dir);
-	snprintf(rules, sizeof(rules), "%s/rules", p.dir);
-	write_file(rules, "# group A is alice's\n\ntag=" TAG_A ",owner=65534,mode=0600\n");
-	dargs[7] = p.host;
-	c = connect_dev(&p, dargs);
-	aargs[1] = p.host;
-	agent = spawn_agent(&p, "agent", aargs);
-	ok(qmp_client_cmdf(c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
-			   "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
-			   "\"region\":0,\"tag\":\"" TAG_A "\",\"extents\":[{\"offset\":0,"
-			   "\"len\":2097152}]}}"));
-	assert_int_equal(wait_count(&p, "agent.log", "group-added", 1), 1);
+	users_dir(&p, sock, rules, "# group A is alice's\n\ntag=" TAG_A ",owner=65534,mode=0600\n");
+	agent = agent_with_group(&p, &c, aargs);
 
 	child_start(&alice, ALICE, alice_holds, sock, 1);
 	assert_int_equal(child_result(&alice), 0);
@@ -708,28 +752,6 @@ static void assert_sock_is(const char *sock, unsigned mode, unsigned gid)
 	assert_int_equal(st.st_gid, gid);
 }
 
-/* A daemon of one host with group 1 (tag A), its agent serving sock with aargs. */
-static pid_t agent_with_group(struct dproc *p, struct qmp_client **c, const char **aargs)
-{
-	const char *dargs[] = {
-		"-object", "memory-backend-ram,id=m0,size=256M",
-		"-device", "cxl-type3,id=d0,num-dc-regions=1,volatile-dc-memdev=m0,num-hosts=1",
-		"--fm", "none", "--host-socket", NULL, NULL,
-	};
-	pid_t agent;
-
-	dargs[7] = p->host;
-	*c = connect_dev(p, dargs);
-	aargs[1] = p->host;
-	agent = spawn_agent(p, "agent", aargs);
-	ok(qmp_client_cmdf(*c, TMO, "{\"execute\":\"cxl-add-dynamic-capacity\",\"arguments\":{"
-			   "\"path\":\"d0\",\"host-id\":0,\"selection-policy\":\"prescriptive\","
-			   "\"region\":0,\"tag\":\"" TAG_A "\",\"extents\":[{\"offset\":0,"
-			   "\"len\":2097152}]}}"));
-	assert_int_equal(wait_count(p, "agent.log", "group-added", 1), 1);
-	return agent;
-}
-
 /*
  * --agent-socket-mode 0660 --agent-socket-group 54340: alice (not in it)
  * cannot connect.  Someone chmods the socket 0666 and chgrps it to root's
@@ -741,7 +763,7 @@ static pid_t agent_with_group(struct dproc *p, struct qmp_client **c, const char
  */
 static void test_a_sighup_sets_the_sockets_mode_and_group_again(void **state)
 {
-	char sock[100], rules[128];
+	char sock[SOCK_CAP], rules[RULES_CAP];
 	const char *aargs[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
 				"--agent-socket", sock, "--agent-socket-mode", "0660",
 				"--agent-socket-group", "54340", "--group-access-file", rules, NULL };
@@ -751,12 +773,7 @@ static void test_a_sighup_sets_the_sockets_mode_and_group_again(void **state)
 	pid_t agent;
 
 	(void)state;
-	skip_unless_root();
-	assert_int_equal(dproc_init(&p), 0);
-	assert_int_equal(chmod(p.dir, 0711), 0);
-	snprintf(sock, sizeof(sock), "%s/apps.sock", p.dir);
-	snprintf(rules, sizeof(rules), "%s/rules", p.dir);
-	write_file(rules, "tag=all,owner=65534,mode=0600\n");
+	users_dir(&p, sock, rules, "tag=all,owner=65534,mode=0600\n");
 	agent = agent_with_group(&p, &c, aargs);
 	assert_sock_is(sock, 0660, SOCK_GROUP);
 	child_start(&alice, ALICE, raw_holds, sock, 1);
@@ -782,10 +799,7 @@ static void test_a_sighup_sets_the_sockets_mode_and_group_again(void **state)
 					"(REVOKE sent): the socket's new mode 0660 and group 54340 "
 					"do not let its user connect: connection closed"), 1);
 	assert_int_equal(dproc_count_in(&p, "agent.log", ": 1 open revoked\n"), 1);
-	child_go(&alice);
-	assert_int_equal(child_result(&alice), 1);          /* REVOKE of A, then EOF */
-	assert_int_equal(child_result(&alice), -EACCES);    /* she may not connect again */
-	child_end(&alice);
+	shut_out(&alice);
 	assert_int_equal(open_count_of(sock, 1), 0);
 
 	/* nothing changed since: nothing to say */
@@ -806,7 +820,7 @@ static void test_a_sighup_sets_the_sockets_mode_and_group_again(void **state)
  */
 static void test_the_rules_file_gives_the_sockets_mode_and_group(void **state)
 {
-	char sock[100], rules[128];
+	char sock[SOCK_CAP], rules[RULES_CAP];
 	const char *aargs[] = { "--connect", NULL, "--host-id", "0", "--accept", "all",
 				"--agent-socket", sock, "--group-access-file", rules, NULL };
 	const char *bad[] = { "--connect", "/nonexistent", "--host-id", "0", "--agent-socket", sock,
@@ -818,12 +832,7 @@ static void test_the_rules_file_gives_the_sockets_mode_and_group(void **state)
 	int st;
 
 	(void)state;
-	skip_unless_root();
-	assert_int_equal(dproc_init(&p), 0);
-	assert_int_equal(chmod(p.dir, 0711), 0);
-	snprintf(sock, sizeof(sock), "%s/apps.sock", p.dir);
-	snprintf(rules, sizeof(rules), "%s/rules", p.dir);
-	write_file(rules, "# who may connect\nsocket,mode=0666\ntag=all,owner=65534,mode=0600\n");
+	users_dir(&p, sock, rules, "# who may connect\nsocket,mode=0666\ntag=all,owner=65534,mode=0600\n");
 	agent = agent_with_group(&p, &c, aargs);
 	assert_sock_is(sock, 0666, 0);
 	child_start(&alice, ALICE, raw_holds, sock, 1);
@@ -836,10 +845,7 @@ static void test_the_rules_file_gives_the_sockets_mode_and_group(void **state)
 	assert_sock_is(sock, 0660, SOCK_GROUP);
 	assert_int_equal(dproc_count_in(&p, "agent.log", "apps.sock: mode 0660 group 54340, was mode "
 					"0666 group 0; 1 connection of users"), 1);
-	child_go(&alice);
-	assert_int_equal(child_result(&alice), 1);
-	assert_int_equal(child_result(&alice), -EACCES);
-	child_end(&alice);
+	shut_out(&alice);
 
 	/* two socket lines: the rules (and the socket) in force stay */
 	write_file(rules, "socket,mode=0666\nsocket,mode=0666\n");
@@ -858,19 +864,13 @@ static void test_the_rules_file_gives_the_sockets_mode_and_group(void **state)
 
 	/* beside --agent-socket-mode: refused at start */
 	write_file(rules, "socket,mode=0666\n");
-	agent = spawn_agent(&p, "bad", bad);
-	assert_int_equal(waitpid(agent, &st, 0), agent);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 2);
+	refused_at_start(&p, "bad", bad);
 	assert_int_equal(dproc_count_in(&p, "bad.log", "line 1: 'socket,mode=0666': the socket's "
 					"mode and group are given already"), 1);
 	/* and as a --group-access value beside it (without a file): refused at start too */
 	bad[8] = "--group-access";
 	bad[9] = "socket,mode=0666";
-	agent = spawn_agent(&p, "bad2", bad);
-	assert_int_equal(waitpid(agent, &st, 0), agent);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 2);
+	refused_at_start(&p, "bad2", bad);
 	assert_int_equal(dproc_count_in(&p, "bad2.log", "--group-access 'socket,mode=0666': the "
 					"socket's mode and group are given already"), 1);
 	qmp_client_free(c);
@@ -883,8 +883,6 @@ static void test_a_bad_rules_file_at_start_is_refused(void **state)
 	const char *aargs[] = { "--connect", "/nonexistent", "--host-id", "0", "--agent-socket",
 				NULL, "--group-access-file", rules, NULL };
 	struct dproc p;
-	int st;
-	pid_t pid;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
@@ -892,10 +890,7 @@ static void test_a_bad_rules_file_at_start_is_refused(void **state)
 	snprintf(log, sizeof(log), "%s/apps.sock", p.dir);
 	aargs[5] = log;
 	write_file(rules, "tag=all,mode=0640\n  # fine\nowner=root\n");
-	pid = spawn_agent(&p, "agent", aargs);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 2);
+	refused_at_start(&p, "agent", aargs);
 	assert_int_equal(dproc_count_in(&p, "agent.log", "cxldcd-host: --group-access-file "), 1);
 	assert_int_equal(dproc_count_in(&p, "agent.log", "line 3: 'owner=root': no tag="), 1);
 }
@@ -910,16 +905,11 @@ static void test_a_bad_rule_on_the_command_line_is_quoted_escaped(void **state)
 	const char *aargs[] = { "--connect", "/nonexistent", "--host-id", "0", "--agent-socket",
 				sock, "--group-access", "tag=all,mode=\x1b[31m", NULL };
 	struct dproc p;
-	int st;
-	pid_t pid;
 
 	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	snprintf(sock, sizeof(sock), "%s/apps.sock", p.dir);
-	pid = spawn_agent(&p, "agent", aargs);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 2);
+	refused_at_start(&p, "agent", aargs);
 	assert_int_equal(dproc_count_in(&p, "agent.log", "--group-access 'tag=all,mode=\\x1b[31m': "), 1);
 	assert_int_equal(dproc_count_in(&p, "agent.log", "\x1b"), 0);
 }
