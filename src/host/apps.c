@@ -774,7 +774,7 @@ static int socket_again(struct cxldcd_host *h, const struct sock_file *sf, uint3
 	int n = 0;
 
 	*closed = 0;
-	snprintf(why, sizeof(why), "the socket's new mode %04o and group %u do not let its user "
+	snprintf(why, sizeof(why), "the socket's new mode=%04o group=%u do not let its user "
 		 "connect: connection closed", sf->mode, sf->gid);
 	for (struct app_conn *a = h->apps; a; a = a->next) {
 		if (a->dead || access_may_connect(&a->cred, sf->uid, sf->gid, sf->mode))
@@ -826,7 +826,7 @@ int apps_set_access(struct cxldcd_host *h, const struct cxldcd_host_access *acc)
 		n = socket_again(h, &sf, &closed);
 		if (sf.mode != sf.old_mode || sf.gid != sf.old_gid || closed)
 			host_emit(h, CXLDCD_HOST_EV_SOCKET_ACCESS, NULL, 0, 0,
-				  "%s: mode %04o group %u, was mode %04o group %u; %u connection%s "
+				  "%s: mode=%04o group=%u, was mode=%04o group=%u; %u connection%s "
 				  "of users it no longer lets connect closed", h->app_path, sf.mode,
 				  sf.gid, sf.old_mode, sf.old_gid, closed, closed == 1 ? "" : "s");
 	}

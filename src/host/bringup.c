@@ -338,9 +338,7 @@ static bool replay_group(struct cxldcd_host *h, const struct cxldcd_extent *e, u
 		return false;
 	g->info.replayed = true;
 	group_activate(h, g);
-	host_emit(h, CXLDCD_HOST_EV_GROUP_ADDED, g, g->ext[0].dpa, g->info.size,
-		  "replayed id=%llu extents=%u size=0x%llx", (unsigned long long)g->info.id, g->nr,
-		  (unsigned long long)g->info.size);
+	events_group_added(h, g);
 	return true;
 }
 

@@ -422,10 +422,16 @@ static void done_add_rsp(struct cxldcd_host *h, struct cmd *c, int err, uint16_t
 		}
 		group_activate(h, g);
 		h->st.groups_added++;
-		host_emit(h, CXLDCD_HOST_EV_GROUP_ADDED, g, g->ext[0].dpa, g->info.size,
-			  "id=%llu extents=%u size=0x%llx mapped=%s", (unsigned long long)g->info.id,
-			  g->nr, (unsigned long long)g->info.size, g->map ? "yes" : "no");
+		events_group_added(h, g);
 	}
+}
+
+void events_group_added(struct cxldcd_host *h, const struct group *g)
+{
+	host_emit(h, CXLDCD_HOST_EV_GROUP_ADDED, g, g->ext[0].dpa, g->info.size,
+		  "id=%llu extents=%u size=0x%llx mapped=%s%s", (unsigned long long)g->info.id,
+		  g->nr, (unsigned long long)g->info.size, g->map ? "yes" : "no",
+		  g->info.replayed ? " replayed" : "");
 }
 
 static void send_add_rsp(struct cxldcd_host *h, const struct cxldcd_range *r, uint32_t n,

@@ -550,6 +550,12 @@ void events_irq(struct cxldcd_host *h);
 void events_tick(struct cxldcd_host *h, uint64_t now_ms);
 uint64_t events_deadline(const struct cxldcd_host *h);
 void chain_fini(struct chain *c);
+/*
+ * The group-added event of g, accepted or replayed: one text for both
+ * ("id=N extents=N size=0x.. mapped=yes|no", " replayed" after it), so that
+ * a script reads a replayed group's id where it reads an added one's.
+ */
+void events_group_added(struct cxldcd_host *h, const struct group *g);
 /* Validate one group of extents (replay or add).  Return 0 or -EINVAL with why. */
 int events_check_group(struct cxldcd_host *h, const struct cxldcd_extent *e, uint32_t n,
 		       uint8_t *region, char *why, size_t cap);

@@ -543,6 +543,15 @@ static void test_restart_replays_existing_extents_without_add_response(void **st
 	assert_true(g[0].replayed);
 	assert_true(g[0].mapped);
 	assert_int_equal(g[0].size, 6 * MiB);
+	/* its group-added line reads as an added group's, "replayed" after (was: "replayed id=1 ...") */
+	{
+		unsigned i = x->nr_ev;
+
+		while (i > 0 && x->ev[i - 1].type != CXLDCD_HOST_EV_GROUP_ADDED)
+			i--;
+		assert_true(i > 0);
+		assert_string_equal(x->ev[i - 1].text, "id=1 extents=2 size=0x600000 mapped=yes replayed");
+	}
 	assert_int_equal(cxldcd_host_group_open(x->h, tag, 0, &addr, &size), 0);
 	for (int i = 0; i < 128; i++)
 		assert_int_equal(((uint8_t *)addr)[4 * MiB + (size_t)i], 0x77);

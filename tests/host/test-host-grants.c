@@ -792,11 +792,11 @@ static void test_a_sighup_sets_the_sockets_mode_and_group_again(void **state)
 	assert_int_equal(wait_count(&p, "agent.log", "rules-reloaded", 1), 1);
 	assert_sock_is(sock, 0660, SOCK_GROUP);
 	assert_int_equal(dproc_count_in(&p, "agent.log", "socket-access tag=- "), 1);
-	assert_int_equal(dproc_count_in(&p, "agent.log", "apps.sock: mode 0660 group 54340, was mode "
-					"0666 group 0; 1 connection of users it no longer lets "
+	assert_int_equal(dproc_count_in(&p, "agent.log", "apps.sock: mode=0660 group=54340, was "
+					"mode=0666 group=0; 1 connection of users it no longer lets "
 					"connect closed"), 1);
 	assert_int_equal(dproc_count_in(&p, "agent.log", "uid=65534 gid=65534: its 1 open revoked "
-					"(REVOKE sent): the socket's new mode 0660 and group 54340 "
+					"(REVOKE sent): the socket's new mode=0660 group=54340 "
 					"do not let its user connect: connection closed"), 1);
 	assert_int_equal(dproc_count_in(&p, "agent.log", ": 1 open revoked\n"), 1);
 	shut_out(&alice);
@@ -843,8 +843,8 @@ static void test_the_rules_file_gives_the_sockets_mode_and_group(void **state)
 	kill(agent, SIGHUP);
 	assert_int_equal(wait_count(&p, "agent.log", "rules-reloaded", 1), 1);
 	assert_sock_is(sock, 0660, SOCK_GROUP);
-	assert_int_equal(dproc_count_in(&p, "agent.log", "apps.sock: mode 0660 group 54340, was mode "
-					"0666 group 0; 1 connection of users"), 1);
+	assert_int_equal(dproc_count_in(&p, "agent.log", "apps.sock: mode=0660 group=54340, was "
+					"mode=0666 group=0; 1 connection of users"), 1);
 	shut_out(&alice);
 
 	/* two socket lines: the rules (and the socket) in force stay */
