@@ -330,10 +330,16 @@ static void test_cli_messages_say_what_to_do(void **state)
 	spawn(&agent, agent_argv);
 	assert_int_equal(wait_child(x, &agent, "ready", 5000), 0);
 	assert_int_equal(run(x, &c, busy), 1);
-	assert_non_null(strstr(c.buf, "(host id 0): device refused hello: Device or resource busy"));
+	/* host=N as on every stdout line (was "(host id 0)") */
+	snprintf(want, sizeof(want), "cxldcd-host: link to unix:%s (host=0): device refused hello: "
+		 "Device or resource busy\n", x->sock);
+	assert_non_null(strstr(c.buf, want));
 	assert_non_null(strstr(c.buf, "another agent is connected with this host id"));
 	assert_int_equal(run(x, &c, unknown), 1);
 	assert_non_null(strstr(c.buf, "use --host-id 0..num-hosts-1"));
+	snprintf(want, sizeof(want), "cxldcd-host: link to unix:%s (host=9): device refused hello: "
+		 "No such file or directory\n", x->sock);
+	assert_non_null(strstr(c.buf, want));
 	/* no --connect: the default host link, in $XDG_RUNTIME_DIR/cxldcd (none there) */
 	setenv("XDG_RUNTIME_DIR", x->dir, 1);
 	assert_int_equal(run(x, &c, nodaemon), 1);
@@ -343,7 +349,7 @@ static void test_cli_messages_say_what_to_do(void **state)
 	assert_non_null(strstr(c.buf, "is cxldcd running?"));
 	/* a name resolves (was "Invalid argument"); nobody listens on port 1 */
 	assert_int_equal(run(x, &c, name), 1);
-	assert_non_null(strstr(c.buf, "cannot connect to tcp:127.0.0.1:1"));
+	assert_non_null(strstr(c.buf, "cannot connect to tcp:127.0.0.1:1 (host=0): "));
 	assert_int_equal(run(x, &c, version), 0);
 	assert_string_equal(c.buf, "cxldcd-host 0.1.0\n");
 	kill(agent.pid, SIGTERM);

@@ -286,7 +286,7 @@ static int link_failed(const char *what, int rc, bool connecting)
 {
 	const char *hint = link_hint(rc, connecting);
 
-	fprintf(stderr, "cxldcd-host: %s %s (host id %u): %s%s%s\n", what, agent.link, agent.host_id,
+	fprintf(stderr, "cxldcd-host: %s %s (host=%u): %s%s%s\n", what, agent.link, agent.host_id,
 		agent.failed[0] ? agent.failed : strerror(-rc), agent.failed[0] ? ": " : "",
 		agent.failed[0] ? strerror(-rc) : "");
 	if (hint)
@@ -858,7 +858,7 @@ static int cmd_static(struct cxldcd_host_cfg *c, bool verify, uint64_t dpa, uint
 	cxldcd_host_free(h);
 	free(buf);
 	if (rc) {
-		fprintf(stderr, "cxldcd-host: %s %s (host id %u): %s\n", name, agent.link,
+		fprintf(stderr, "cxldcd-host: %s %s (host=%u): %s\n", name, agent.link,
 			c->host_id, strerror(-rc));
 		return 1;
 	}
