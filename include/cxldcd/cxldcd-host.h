@@ -257,7 +257,10 @@ CXLDCD_EXPORT bool cxldcd_host_idle(const struct cxldcd_host *h);
 
 /* Blocking: process until READY (0), FAILED (-errno) or -ETIMEDOUT. */
 CXLDCD_EXPORT int cxldcd_host_wait_ready(struct cxldcd_host *h, int timeout_ms);
-/* Blocking: poll once up to timeout_ms, then process.  Return as process(). */
+/*
+ * Blocking: poll once up to timeout_ms, then process (a failed context: no
+ * wait, the process() alone).  Return as process().
+ */
 CXLDCD_EXPORT int cxldcd_host_run_once(struct cxldcd_host *h, int timeout_ms);
 
 /* Device facts from HELLO_ACK / bring-up. */

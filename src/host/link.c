@@ -119,9 +119,10 @@ void host_fail(struct cxldcd_host *h, int err, const char *why)
 		h->sock = -1;
 	}
 	/*
-	 * Wake the owner polling cxldcd_host_get_fd(): its next
-	 * cxldcd_host_process() ends the applications' connections
-	 * (link_lost_apps()), also when this failure came outside a round.
+	 * Wake the owner polling cxldcd_host_get_fd(), so that its
+	 * cxldcd_host_process() returns the failure also when it came outside
+	 * a round.  The applications' connections do not wait for that: the
+	 * user's call that met it ends them (link_lost_apps(), host.c).
 	 */
 	if (h->tfd >= 0) {
 		struct itimerspec now = { .it_value.tv_nsec = 1 };
