@@ -959,6 +959,66 @@ static void test_a_failure_outside_a_round_ends_the_applications_in_that_call(vo
 	close(idle);
 }
 
+static cxldcd_host_event_fn *hx_event_fn;    /* the fixture's recorder */
+static unsigned nested_rounds;
+
+/* An owner whose callback drives the context on app-revoked: a round inside the close. */
+static void process_on_app_revoked(void *opaque, const struct cxldcd_host_event *ev)
+{
+	struct hx *x = opaque;
+
+	hx_event_fn(opaque, ev);
+	if (ev->type == CXLDCD_HOST_EV_APP_REVOKED && x->h) {
+		assert_true(cxldcd_host_process(x->h) < 0);
+		nested_rounds++;
+	}
+}
+
+/*
+ * The close at the link's failure walks the applications (REVOKE to each
+ * holder, APP_REVOKED for each); a callback that runs a round meanwhile must
+ * not close them under it: only the outermost call does, after the walk.
+ * Before, the nested round closed (freed) every application while the
+ * outer walk stood on one (ASan: heap-use-after-free in apps_revoke_all()).
+ */
+static void test_a_round_run_by_a_callback_during_the_close_frees_nothing_under_it(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host *failed;
+	uint8_t p[256];
+	uint64_t off;
+	uint32_t len;
+	int a, b;
+
+	hx_event_fn = x->hcfg.event_fn;
+	x->hcfg.event_fn = process_on_app_revoked;
+	nested_rounds = 0;
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
+	add_group_a(x);
+	a = hx_raw_connect(x->app_sock);
+	close(hx_raw_app_open(x, a, TAG_A, &off, NULL, NULL));
+	b = hx_raw_connect(x->app_sock);
+	close(hx_raw_app_open(x, b, TAG_A, &off, NULL, NULL));
+	hx_pump(x, 50);
+	assert_int_equal(hx_group_of(x, TAG_A).open_count, 2);
+	assert_int_equal(hostlink_disconnect(x->hl, 0), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FAILED, 0, 3000));
+	assert_int_equal(nested_rounds, 2);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_APP_REVOKED), 2);
+	failed = x->h;
+	x->h = NULL;
+	for (int i = 0; i < 2; i++) {
+		int fd = i ? b : a;
+
+		assert_int_equal(hx_raw_recv(x, fd, p, sizeof(p), &len, NULL, 2000), HL_APP_REVOKE);
+		assert_int_equal(hx_raw_recv(x, fd, p, sizeof(p), &len, NULL, 2000), -1);
+	}
+	x->h = failed;
+	close(a);
+	close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -992,6 +1052,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_failed_context_kept_ends_its_applications, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_failure_outside_a_round_wakes_the_owner_to_end_its_applications, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_failure_outside_a_round_ends_the_applications_in_that_call, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_round_run_by_a_callback_during_the_close_frees_nothing_under_it, hx_setup, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
