@@ -14,8 +14,10 @@
  *
  * The library never owns the event loop: poll cxldcd_host_get_fd() for
  * POLLIN and call cxldcd_host_process(), which never blocks.  The blocking
- * helpers are thin wrappers around that pair.  Not thread-safe: one thread
- * per struct cxldcd_host.
+ * helpers are thin wrappers around that pair.  Called from an event
+ * callback, their rounds drive the link and the timers alone: the
+ * applications (cxldcd_app_*) are served by the outer round once the
+ * callback returns.  Not thread-safe: one thread per struct cxldcd_host.
  *
  * A second part, cxldcd_app_*, is for applications in other processes: they
  * connect to the agent's application socket (cxldcd_host_serve_apps()) and

@@ -305,7 +305,15 @@ static void quiet_timer(struct cxldcd_host *h)
 	}
 }
 
-static int process_round(struct cxldcd_host *h)
+/*
+ * One round.  A nested one (!outer: a callback's blocking helper, or its
+ * own cxldcd_host_process()) drives the link and the timers alone: the
+ * outer round may be serving an application (an OPEN that emits
+ * access-denied) or walking them, and a nested round that served them could
+ * free the very connection it stands on (an EOF read).  The applications'
+ * sockets stay ready; the outer round serves them after.
+ */
+static int process_round(struct cxldcd_host *h, bool outer)
 {
 	struct epoll_event evs[16];
 	bool link_seen = false, link_more = false, app_events = false;
@@ -349,13 +357,14 @@ static int process_round(struct cxldcd_host *h)
 	 * each): the applications wait for the next round (their sockets
 	 * stay ready), not to be served before what the device said first.
 	 */
-	for (int i = 0; i < n && !link_more && h->state != CXLDCD_HOST_FAILED; i++)
+	for (int i = 0; i < n && outer && !link_more && h->state != CXLDCD_HOST_FAILED; i++)
 		if (evs[i].data.fd != h->sock && evs[i].data.fd != h->tfd)
 			apps_process_fd(h, evs[i].data.fd);
 	if (h->state != CXLDCD_HOST_FAILED)
 		check_timers(h);
-	apps_announce(h);
-	if (!link_more && h->state != CXLDCD_HOST_FAILED)
+	if (outer)
+		apps_announce(h);
+	if (outer && !link_more && h->state != CXLDCD_HOST_FAILED)
 		apps_resume(h);
 	link_send_next(h);
 	/* MOVE_ACKs of what the round read (a move's REMAPs): one send for all */
@@ -376,7 +385,7 @@ int cxldcd_host_process(struct cxldcd_host *h)
 
 	/* a callback that calls a blocking helper may nest a round; the outer one clears it */
 	h->in_process = true;
-	rc = process_round(h);
+	rc = process_round(h, outer);
 	if (!outer)
 		return rc;
 	h->in_process = false;
@@ -400,11 +409,20 @@ bool cxldcd_host_idle(const struct cxldcd_host *h)
 
 int cxldcd_host_run_once(struct cxldcd_host *h, int timeout_ms)
 {
-	struct pollfd p = { .fd = h->ep, .events = POLLIN };
+	/*
+	 * Nested in a callback, the round leaves the applications alone
+	 * (process_round()): wait for the link and the timers, not for their
+	 * sockets, which would wake it at once while they stay ready.
+	 */
+	struct pollfd p[2] = {
+		{ .fd = h->in_process ? h->sock : h->ep,
+		  .events = POLLIN | (h->in_process && h->want_out ? POLLOUT : 0) },
+		{ .fd = h->in_process ? h->tfd : -1, .events = POLLIN },
+	};
 
 	/* failed: no wait, but the round, which ends the applications (link_lost_apps()) */
 	if (h->state != CXLDCD_HOST_FAILED && (!h->cq_head || h->inflight))
-		poll(&p, 1, timeout_ms);
+		poll(p, 2, timeout_ms);
 	return cxldcd_host_process(h);
 }
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -1019,6 +1020,81 @@ static void test_a_round_run_by_a_callback_during_the_close_frees_nothing_under_
 	close(b);
 }
 
+static uint8_t slow_buf[64];           /* a timed-out read stays queued: its buffer too */
+static unsigned denied_reads;
+
+/* An owner whose callback runs a blocking read (a round inside a round) on access-denied. */
+static void read_on_access_denied(void *opaque, const struct cxldcd_host_event *ev)
+{
+	struct hx *x = opaque;
+
+	hx_event_fn(opaque, ev);
+	if (ev->type == CXLDCD_HOST_EV_ACCESS_DENIED && x->h) {
+		/* the device is not pumped meanwhile (this thread pumps it): it times out */
+		(void)cxldcd_host_read(x->h, x->base[0], slow_buf, sizeof(slow_buf), 200);
+		denied_reads++;
+	}
+}
+
+/*
+ * A refused OPEN emits access-denied while the round serves that
+ * application; the callback runs a blocking helper, whose rounds nest in
+ * it.  The application sent its OPEN and hung up: a nested round that
+ * served applications read that EOF and freed the connection the outer one
+ * was still answering (ASan: heap-use-after-free after may_open()).  Nested
+ * rounds now drive the link and the timers alone; the outer round serves
+ * the applications (the EOF) after.
+ */
+static void test_a_round_nested_in_an_application_request_leaves_the_applications_alone(void **state)
+{
+	struct hx *x = *state;
+	struct cxldcd_host_access *acc;
+	char err[160];
+	pid_t pid;
+	int st;
+
+	if (geteuid() != 0)
+		skip();                 /* an application of another user: setuid */
+	hx_event_fn = x->hcfg.event_fn;
+	x->hcfg.event_fn = read_on_access_denied;
+	denied_reads = 0;
+	hx_host_start(x);
+	assert_int_equal(cxldcd_host_access_new(&acc), 0);
+	assert_int_equal(cxldcd_host_access_add_rule(acc, "socket,mode=0666", err, sizeof(err)), 0);
+	assert_int_equal(chmod(x->dir, 0711), 0);
+	assert_int_equal(cxldcd_host_serve_apps_access(x->h, x->app_sock, acc), 0);
+	cxldcd_host_access_free(acc);
+	add_group_a(x);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* nobody: the default rule (root's, 0600) refuses; OPEN, then hang up */
+		uint8_t buf[64];
+		struct hl_app_open_req rq = { .id = 0 };
+		struct wwr w;
+		int fd;
+
+		if (setgid(65534) || setuid(65534) || cxldcd_tag_parse(TAG_A, rq.tag))
+			_exit(2);
+		fd = hx_raw_connect(x->app_sock);
+		wwr_init(&w, buf, sizeof(buf));
+		hl_msg_begin(&w, HL_APP_OPEN_REQ, 1);
+		if (hl_enc_app_open_req(&w, &rq) || hl_msg_end(&w) ||
+		    write(fd, buf, w.off) != (ssize_t)w.off)
+			_exit(3);
+		_exit(0);
+	}
+	/* the connection and its OPEN are queued on the socket; then its EOF */
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_ACCESS_DENIED, 0, 3000));
+	hx_pump(x, 300);
+	assert_int_equal(denied_reads, 1);
+	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_ACCESS_DENIED), 1);
+	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1053,6 +1129,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_failure_outside_a_round_wakes_the_owner_to_end_its_applications, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_failure_outside_a_round_ends_the_applications_in_that_call, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_round_run_by_a_callback_during_the_close_frees_nothing_under_it, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_a_round_nested_in_an_application_request_leaves_the_applications_alone, hx_setup, hx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
