@@ -582,3 +582,12 @@ int hx_raw_app_open(struct hx *x, int app, const char *tag, uint64_t *file_offse
 		*nr_segs = nfd;
 	return fds[0];
 }
+
+void hx_log_to_buf(void *opaque, int level, const char *msg)
+{
+	struct hx_log *b = opaque;
+	int n = snprintf(b->text + b->len, sizeof(b->text) - b->len, "<%d>%s\n", level, msg);
+
+	if (n > 0 && (size_t)n < sizeof(b->text) - b->len)
+		b->len += (size_t)n;
+}

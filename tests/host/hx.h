@@ -139,6 +139,14 @@ struct cxldcd_host_group_info hx_group_of(struct hx *x, const char *tag);
 /* Inject a raw DC record into host's DC log. */
 void hx_inject(struct hx *x, uint16_t host, uint8_t type, const struct cxldcd_extent *e, bool more);
 
+/* The host's log, kept for a test to search: cfg.log_fn hx_log_to_buf, log_opaque a struct hx_log. */
+struct hx_log {
+	char text[8192];
+	size_t len;
+};
+/* Append "<LEVEL>msg\n" while it fits (a line that does not is dropped whole). */
+void hx_log_to_buf(void *opaque, int level, const char *msg);
+
 /* A raw host-link client, for tests that play the host byte by byte. */
 /* Connect to the Unix socket path (asserts): the fd. */
 int hx_raw_connect(const char *path);

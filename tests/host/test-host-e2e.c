@@ -63,20 +63,6 @@ static void test_bringup_reads_regions_and_sets_dc_interrupt(void **state)
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_DEVICE_ERROR), 0);
 }
 
-struct logbuf {
-	char text[4096];
-	size_t len;
-};
-
-static void log_to_buf(void *opaque, int level, const char *msg)
-{
-	struct logbuf *b = opaque;
-	int n = snprintf(b->text + b->len, sizeof(b->text) - b->len, "<%d>%s\n", level, msg);
-
-	if (n > 0 && (size_t)n < sizeof(b->text) - b->len)
-		b->len += (size_t)n;
-}
-
 /*
  * Events are logged as "NAME: text" too, unless cxldcd_host_set_log_events()
  * turns that off: then they reach the event callback only and the log keeps
@@ -86,10 +72,10 @@ static void test_set_log_events_keeps_events_out_of_the_log(void **state)
 {
 	struct hx *x = *state;
 	struct cxldcd_extent e = hx_ext(x->base[1], 2 * MiB, NULL, 0);
-	struct logbuf on = { .len = 0 }, off = { .len = 0 };
+	struct hx_log on = { .len = 0 }, off = { .len = 0 };
 	char want[64];
 
-	x->hcfg.log_fn = log_to_buf;
+	x->hcfg.log_fn = hx_log_to_buf;
 	x->hcfg.log_level = LOG_DEBUG;
 	x->hcfg.log_opaque = &on;
 	hx_host_start(x);
@@ -960,19 +946,50 @@ static void test_a_failure_outside_a_round_ends_the_applications_in_that_call(vo
 	close(idle);
 }
 
+/*
+ * An owner whose event callback, on each event of type nest_on, runs
+ * nest(x): rounds inside the library's own (cxldcd_host_process() or a
+ * blocking helper); nested counts them.
+ */
 static cxldcd_host_event_fn *hx_event_fn;    /* the fixture's recorder */
-static unsigned nested_rounds;
+static enum cxldcd_host_event_type nest_on;
+static void (*nest)(struct hx *x);
+static unsigned nested;
 
-/* An owner whose callback drives the context on app-revoked: a round inside the close. */
-static void process_on_app_revoked(void *opaque, const struct cxldcd_host_event *ev)
+static void nesting_owner(void *opaque, const struct cxldcd_host_event *ev)
 {
 	struct hx *x = opaque;
 
 	hx_event_fn(opaque, ev);
-	if (ev->type == CXLDCD_HOST_EV_APP_REVOKED && x->h) {
-		assert_true(cxldcd_host_process(x->h) < 0);
-		nested_rounds++;
+	if (ev->type == nest_on && x->h) {
+		nest(x);
+		nested++;
 	}
+}
+
+/* Start the host with nesting_owner() as its callback, nesting fn on events of type on. */
+static void start_nesting(struct hx *x, enum cxldcd_host_event_type on, void (*fn)(struct hx *x))
+{
+	hx_event_fn = x->hcfg.event_fn;
+	x->hcfg.event_fn = nesting_owner;
+	nest_on = on;
+	nest = fn;
+	nested = 0;
+	hx_host_start(x);
+}
+
+/* A failed context's round (the close's own callback drives it). */
+static void nest_process(struct hx *x)
+{
+	assert_true(cxldcd_host_process(x->h) < 0);
+}
+
+static uint8_t slow_buf[64];           /* a timed-out read stays queued: its buffer too */
+
+/* A blocking read; the device is not pumped meanwhile (this thread pumps it): it times out. */
+static void nest_slow_read(struct hx *x)
+{
+	(void)cxldcd_host_read(x->h, x->base[0], slow_buf, sizeof(slow_buf), 200);
 }
 
 /*
@@ -991,10 +1008,7 @@ static void test_a_round_run_by_a_callback_during_the_close_frees_nothing_under_
 	uint32_t len;
 	int a, b;
 
-	hx_event_fn = x->hcfg.event_fn;
-	x->hcfg.event_fn = process_on_app_revoked;
-	nested_rounds = 0;
-	hx_host_start(x);
+	start_nesting(x, CXLDCD_HOST_EV_APP_REVOKED, nest_process);
 	assert_int_equal(cxldcd_host_serve_apps(x->h, x->app_sock), 0);
 	add_group_a(x);
 	a = hx_raw_connect(x->app_sock);
@@ -1005,7 +1019,7 @@ static void test_a_round_run_by_a_callback_during_the_close_frees_nothing_under_
 	assert_int_equal(hx_group_of(x, TAG_A).open_count, 2);
 	assert_int_equal(hostlink_disconnect(x->hl, 0), 0);
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_FAILED, 0, 3000));
-	assert_int_equal(nested_rounds, 2);
+	assert_int_equal(nested, 2);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_APP_REVOKED), 2);
 	failed = x->h;
 	x->h = NULL;
@@ -1018,22 +1032,6 @@ static void test_a_round_run_by_a_callback_during_the_close_frees_nothing_under_
 	x->h = failed;
 	close(a);
 	close(b);
-}
-
-static uint8_t slow_buf[64];           /* a timed-out read stays queued: its buffer too */
-static unsigned denied_reads;
-
-/* An owner whose callback runs a blocking read (a round inside a round) on access-denied. */
-static void read_on_access_denied(void *opaque, const struct cxldcd_host_event *ev)
-{
-	struct hx *x = opaque;
-
-	hx_event_fn(opaque, ev);
-	if (ev->type == CXLDCD_HOST_EV_ACCESS_DENIED && x->h) {
-		/* the device is not pumped meanwhile (this thread pumps it): it times out */
-		(void)cxldcd_host_read(x->h, x->base[0], slow_buf, sizeof(slow_buf), 200);
-		denied_reads++;
-	}
 }
 
 /*
@@ -1055,10 +1053,7 @@ static void test_a_round_nested_in_an_application_request_leaves_the_application
 
 	if (geteuid() != 0)
 		skip();                 /* an application of another user: setuid */
-	hx_event_fn = x->hcfg.event_fn;
-	x->hcfg.event_fn = read_on_access_denied;
-	denied_reads = 0;
-	hx_host_start(x);
+	start_nesting(x, CXLDCD_HOST_EV_ACCESS_DENIED, nest_slow_read);
 	assert_int_equal(cxldcd_host_access_new(&acc), 0);
 	assert_int_equal(cxldcd_host_access_add_rule(acc, "socket,mode=0666", err, sizeof(err)), 0);
 	assert_int_equal(chmod(x->dir, 0711), 0);
@@ -1090,7 +1085,7 @@ static void test_a_round_nested_in_an_application_request_leaves_the_application
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_ACCESS_DENIED, 0, 3000));
 	hx_pump(x, 300);
-	assert_int_equal(denied_reads, 1);
+	assert_int_equal(nested, 1);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_ACCESS_DENIED), 1);
 	assert_int_equal(cxldcd_host_get_state(x->h), CXLDCD_HOST_READY);
 }

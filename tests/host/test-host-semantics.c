@@ -200,21 +200,6 @@ static void accept_singles(struct hx *x, uint32_t n)
 	assert_int_equal(core_extent_count(x->dev, 0), n);
 }
 
-/* The host's log, kept for the test to search. */
-struct logbuf {
-	char text[8192];
-	size_t len;
-};
-
-static void log_to_buf(void *opaque, int level, const char *msg)
-{
-	struct logbuf *b = opaque;
-	int n = snprintf(b->text + b->len, sizeof(b->text) - b->len, "<%d>%s\n", level, msg);
-
-	if (n > 0 && (size_t)n < sizeof(b->text) - b->len)
-		b->len += (size_t)n;
-}
-
 /* One step of one side: poll its fds for up to ms and serve what is ready. */
 static void device_step(struct hx *x, int ms)
 {
@@ -256,9 +241,9 @@ static void test_scan_restarts_when_the_list_shrinks_past_the_next_chunk(void **
 	struct cxldcd_diag diag;
 	uint8_t pol[CXLDCD_NR_LOGS] = { 0 };
 	unsigned have = hx_count(x, CXLDCD_HOST_EV_READY);
-	struct logbuf log = { .len = 0 };
+	struct hx_log log = { .len = 0 };
 
-	x->hcfg.log_fn = log_to_buf;
+	x->hcfg.log_fn = hx_log_to_buf;
 	x->hcfg.log_opaque = &log;
 	x->hcfg.log_level = LOG_DEBUG;
 	accept_singles(x, 8);                   /* chunks of 6: [0, 6) then [6, 8) */
