@@ -357,6 +357,12 @@ struct cxldcd_host {
 /* link.c */
 __attribute__((format(printf, 3, 4)))
 void host_log(const struct cxldcd_host *h, int level, const char *fmt, ...);
+/*
+ * An event in the log, in the shape of cxldcd-host's lines: "NAME tag=TAG
+ * text" (TAG as cxldcd_host_group_tag_format() spells g's: "-" for none).
+ */
+void host_log_event(const struct cxldcd_host *h, int level, enum cxldcd_host_event_type t,
+		    const struct cxldcd_host_group_info *g, const char *text);
 /* Now on the library's clock (cfg.clock, else CLOCK_MONOTONIC), in ms. */
 uint64_t host_now_ms(const struct cxldcd_host *h);
 void host_fail(struct cxldcd_host *h, int err, const char *why);

@@ -38,6 +38,17 @@ void host_log(const struct cxldcd_host *h, int level, const char *fmt, ...)
 	errno = saved;
 }
 
+void host_log_event(const struct cxldcd_host *h, int level, enum cxldcd_host_event_type t,
+		    const struct cxldcd_host_group_info *g, const char *text)
+{
+	char tag[37];
+
+	if (!h->cfg.log_fn || level > h->cfg.log_level)
+		return;
+	cxldcd_host_group_tag_format(g, tag);
+	host_log(h, level, "%s tag=%s %s", cxldcd_host_event_name(t), tag, text);
+}
+
 uint64_t host_now_ms(const struct cxldcd_host *h)
 {
 	return h->cfg.clock ? h->cfg.clock(h->cfg.clock_opaque) : clock_now_ms();
@@ -61,11 +72,11 @@ void host_emit(struct cxldcd_host *h, enum cxldcd_host_event_type t, const struc
 		ev.err = -EPROTO;
 	}
 	if (!h->no_event_log)
-		host_log(h, t == CXLDCD_HOST_EV_DEVICE_ERROR || t == CXLDCD_HOST_EV_FAILED ||
-				    t == CXLDCD_HOST_EV_ACCESS_DENIED || t == CXLDCD_HOST_EV_APP_REVOKED ||
-				    t == CXLDCD_HOST_EV_SOCKET_ACCESS
-				    ? LOG_WARNING : LOG_INFO,
-			 "%s: %s", cxldcd_host_event_name(t), text);
+		host_log_event(h, t == CXLDCD_HOST_EV_DEVICE_ERROR || t == CXLDCD_HOST_EV_FAILED ||
+					  t == CXLDCD_HOST_EV_ACCESS_DENIED ||
+					  t == CXLDCD_HOST_EV_APP_REVOKED || t == CXLDCD_HOST_EV_SOCKET_ACCESS
+				       ? LOG_WARNING : LOG_INFO,
+			       t, ev.group, text);
 	if (h->cfg.event_fn)
 		h->cfg.event_fn(h->cfg.event_opaque, &ev);
 }
@@ -97,7 +108,7 @@ void host_emit_rc(struct cxldcd_host *h, uint16_t opcode, uint16_t rc, const cha
 		 cxldcd_rc_str((enum cxldcd_rc)rc), host_diag_suffix(h, opcode, rc, why, sizeof(why)));
 	ev.text = text;
 	ev.reason = host_diag_reason(h, opcode, rc);
-	host_log(h, LOG_WARNING, "cmd-failed: %s", text);
+	host_log_event(h, LOG_WARNING, ev.type, NULL, text);
 	if (h->cfg.event_fn)
 		h->cfg.event_fn(h->cfg.event_opaque, &ev);
 }

@@ -141,7 +141,7 @@ static void report(struct cxldcd_host *h, bool uncorrectable, const struct cxldc
 		snprintf(text, sizeof(text), "status: '%s'", st);
 	}
 	ev.text = text;
-	host_log(h, LOG_WARNING, "%s: %s", cxldcd_host_event_name(ev.type), text);
+	host_log_event(h, LOG_WARNING, ev.type, NULL, text);
 	if (h->cfg.event_fn)
 		h->cfg.event_fn(h->cfg.event_opaque, &ev);
 }

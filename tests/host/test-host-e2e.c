@@ -64,24 +64,28 @@ static void test_bringup_reads_regions_and_sets_dc_interrupt(void **state)
 }
 
 /*
- * Events are logged as "NAME: text" too, unless cxldcd_host_set_log_events()
- * turns that off: then they reach the event callback only and the log keeps
- * the library's other lines.
+ * Events are logged too, as cxldcd-host prints them ("NAME tag=TAG text",
+ * "-" for no tag; before session 14 "NAME: text", the tag left out), unless
+ * cxldcd_host_set_log_events() turns that off: then they reach the event
+ * callback only and the log keeps the library's other lines.
  */
 static void test_set_log_events_keeps_events_out_of_the_log(void **state)
 {
 	struct hx *x = *state;
 	struct cxldcd_extent e = hx_ext(x->base[1], 2 * MiB, NULL, 0);
 	struct hx_log on = { .len = 0 }, off = { .len = 0 };
-	char want[64];
+	char want[128];
 
 	x->hcfg.log_fn = hx_log_to_buf;
 	x->hcfg.log_level = LOG_DEBUG;
 	x->hcfg.log_opaque = &on;
 	hx_host_start(x);
-	snprintf(want, sizeof(want), "<%d>ready: ", LOG_INFO);
+	snprintf(want, sizeof(want), "<%d>ready tag=- host=0 regions=2\n", LOG_INFO);
 	assert_non_null(strstr(on.text, want));
 	assert_non_null(strstr(on.text, "host=0 connected"));
+	add_group_a(x);
+	snprintf(want, sizeof(want), "<%d>group-added tag=" TAG_A " id=1 extents=2 ", LOG_INFO);
+	assert_non_null(strstr(on.text, want));
 	hx_host_stop(x);
 
 	x->hcfg.log_opaque = &off;
@@ -92,8 +96,8 @@ static void test_set_log_events_keeps_events_out_of_the_log(void **state)
 	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
 	assert_true(hx_pump_for(x, CXLDCD_HOST_EV_GROUP_ADDED, 0, 3000));
 	assert_non_null(strstr(off.text, "host=0 connected"));
-	assert_null(strstr(off.text, "ready: "));
-	assert_null(strstr(off.text, "group-added: "));
+	assert_null(strstr(off.text, "ready tag="));
+	assert_null(strstr(off.text, "group-added tag="));
 }
 
 static void test_add_accepts_and_maps_group_contiguously_in_sequence_order(void **state)
