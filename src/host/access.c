@@ -244,6 +244,45 @@ static bool same_rule(const struct access_rule *a, const struct access_rule *b)
 }
 
 /*
+ * The next item of a rule's KEY=VALUE list at *cur, split at ',' by hand
+ * (strtok_r() would take ",," and a trailing ',' silently); *cur moves past
+ * it (NULL: it was the last).  Which of keys[nk] it names (seen[] marks
+ * them: one given twice is an error), its value in *val.  Errors list the
+ * keys (list) of the kind of rule (of: "" or " for the socket").  Return
+ * the key's index, or -EINVAL.
+ */
+static int next_item(char **cur, const char *const *keys, unsigned nk, bool *seen,
+		     const char *list, const char *of, char **val, char *err, size_t esz)
+{
+	char *item = *cur, *eq, q[QUOTE_MAX];
+	unsigned k;
+
+	*cur = strchr(item, ',');
+	if (*cur)
+		*(*cur)++ = '\0';
+	eq = strchr(item, '=');
+	if (!eq || eq == item) {
+		fail(err, esz, "%s%s%s: expected KEY=VALUE (%s)", *item ? "'" : "an empty item",
+		     quote(q, item), *item ? "'" : "", list);
+		return -EINVAL;
+	}
+	*eq = '\0';
+	for (k = 0; k < nk && strcmp(item, keys[k]); k++)
+		;
+	if (k == nk) {
+		fail(err, esz, "unknown key '%s'%s (%s)", quote(q, item), of, list);
+		return -EINVAL;
+	}
+	if (seen[k]) {
+		fail(err, esz, "key '%s' given twice", item);
+		return -EINVAL;
+	}
+	seen[k] = true;
+	*val = eq + 1;
+	return (int)k;
+}
+
+/*
  * "socket[,mode=MODE][,group=GROUP]" (text: its items after "socket", or
  * NULL): the application socket's mode and group, as
  * cxldcd_host_access_set_socket() gives them, so a rules file read again
@@ -251,35 +290,18 @@ static bool same_rule(const struct access_rule *a, const struct access_rule *b)
  */
 static int socket_rule(struct cxldcd_host_access *acc, char *text, char *err, size_t esz)
 {
+	static const char *const keys[] = { "mode", "group" };
 	uint32_t mode = 0600, gid = 0;
-	bool seen_mode = false, seen_group = false;
-	char q[QUOTE_MAX];
+	bool seen[2] = { false };
+	char q[QUOTE_MAX], *v;
 	int rc;
 
-	for (char *item = text, *save; item; item = save) {
-		char *eq, *v;
+	for (char *cur = text; cur;) {
+		int k = next_item(&cur, keys, 2, seen, "mode, group", " for the socket", &v, err, esz);
 
-		save = strchr(item, ',');
-		if (save)
-			*save++ = '\0';
-		eq = strchr(item, '=');
-		if (!eq || eq == item) {
-			fail(err, esz, "%s%s%s: expected KEY=VALUE (mode, group)",
-			     *item ? "'" : "an empty item", quote(q, item), *item ? "'" : "");
-			return -EINVAL;
-		}
-		*eq = '\0';
-		v = eq + 1;
-		if (strcmp(item, "mode") && strcmp(item, "group")) {
-			fail(err, esz, "unknown key '%s' for the socket (mode, group)", quote(q, item));
-			return -EINVAL;
-		}
-		if (item[0] == 'm' ? seen_mode : seen_group) {
-			fail(err, esz, "key '%s' given twice", item);
-			return -EINVAL;
-		}
-		if (item[0] == 'm') {
-			seen_mode = true;
+		if (k < 0)
+			return k;
+		if (k == 0) {
 			rc = parse_mode(v, &mode, err, esz);
 			if (!rc && (mode & 0600) != 0600) {
 				fail(err, esz, "mode '%s': the owner (the agent's user) keeps read and "
@@ -287,7 +309,6 @@ static int socket_rule(struct cxldcd_host_access *acc, char *text, char *err, si
 				rc = -EINVAL;
 			}
 		} else {
-			seen_group = true;
 			rc = parse_id(v, true, &gid, err, esz);
 		}
 		if (rc)
@@ -299,7 +320,7 @@ static int socket_rule(struct cxldcd_host_access *acc, char *text, char *err, si
 		return -EEXIST;
 	}
 	acc->sock_mode = mode;
-	acc->sock_chgrp = seen_group;
+	acc->sock_chgrp = seen[1];
 	acc->sock_gid = gid;
 	acc->sock_given = true;
 	return 0;
@@ -311,7 +332,7 @@ int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, const char *rule
 	static const char *const keys[] = { "tag", "owner", "group", "mode" };
 	struct access_rule r, *nr;
 	bool seen[4] = { false };
-	char text[RULE_TEXT_MAX], *save = NULL, *item;
+	char text[RULE_TEXT_MAX], *v;
 	char q[QUOTE_MAX];
 	int rc;
 
@@ -333,33 +354,12 @@ int cxldcd_host_access_add_rule(struct cxldcd_host_access *acc, const char *rule
 		return -EINVAL;
 	}
 	r = (struct access_rule){ .uid = acc->def_uid, .gid = acc->def_gid, .mode = 0600 };
-	/* strtok_r() would take ",," and a trailing ',' silently: split by hand */
-	for (item = text; item; item = save) {
-		char *eq, *v;
-		unsigned k;
+	for (char *cur = text; cur;) {
+		int k = next_item(&cur, keys, 4, seen, "tag, owner, group, mode", "", &v, err,
+				  err_size);
 
-		save = strchr(item, ',');
-		if (save)
-			*save++ = '\0';
-		eq = strchr(item, '=');
-		if (!eq || eq == item) {
-			fail(err, err_size, "%s%s%s: expected KEY=VALUE (tag, owner, group, mode)",
-			     *item ? "'" : "an empty item", quote(q, item), *item ? "'" : "");
-			return -EINVAL;
-		}
-		*eq = '\0';
-		v = eq + 1;
-		for (k = 0; k < 4 && strcmp(item, keys[k]); k++)
-			;
-		if (k == 4) {
-			fail(err, err_size, "unknown key '%s' (tag, owner, group, mode)", quote(q, item));
-			return -EINVAL;
-		}
-		if (seen[k]) {
-			fail(err, err_size, "key '%s' given twice", quote(q, item));
-			return -EINVAL;
-		}
-		seen[k] = true;
+		if (k < 0)
+			return k;
 		if (k == 0) {
 			static const uint8_t nil[CXLDCD_HOST_TAG_SIZE];
 
