@@ -262,7 +262,9 @@ int cxldcd_host_get_fd(const struct cxldcd_host *h)
  * call, a blocking helper's nested round): apps_revoke_all() and
  * apps_process_fd() may be walking the very applications it frees; the
  * outer round does it at its end.  Nor again from a callback of its own
- * (APP_REVOKED, a release's event): in_process holds for its length.  Its open is in this context alone, which its owner frees (a
+ * (APP_REVOKED, a release's event): in_process holds for its length.
+ *
+ * An application's open is in this context alone, which its owner frees (a
  * reconnect is a new context: cxldcd-host); and when the next HELLO is
  * refused a file per group, the device moves the group out of the file
  * the application mapped, which then reads zeros.  Then every
