@@ -172,7 +172,7 @@ void group_release(struct cxldcd_host *h, struct group *g)
 	if (g->info.open_count) {
 		if (!g->info.release_pending)
 			host_emit(h, CXLDCD_HOST_EV_RELEASE_DEFERRED, g, g->ext[0].dpa, g->info.size,
-				  "id=%llu open_count=%u: release deferred (busy)",
+				  "id=%llu open=%u: release deferred (busy)",
 				  (unsigned long long)g->info.id, g->info.open_count);
 		g->info.release_pending = true;
 		return;

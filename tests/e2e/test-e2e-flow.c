@@ -258,7 +258,7 @@ static void test_release_is_deferred_while_an_application_holds_the_group(void *
 	fill(&m, 0x22);
 
 	dc_release_tag(e, 0, TAG_A, false);
-	assert_true(agent_wait(a, "release-deferred", 0, "open_count=1", E2E_TMO));
+	assert_true(agent_wait(a, "release-deferred", 0, " id=1 open=1: ", E2E_TMO));
 	/* The host answered nothing: the device waits, the data stays usable. */
 	assert_string_equal(dc_status(e, 0, TAG_A), "release-pending");
 	assert_int_equal(dc_host(e, 0).nr_extents, 2);
