@@ -31,11 +31,18 @@
 /* The id of the first group the library accepted (0: none yet). */
 static uint64_t added;
 
+/*
+ * Each event as one line in the shape cxldcd-host prints and the library
+ * logs: NAME, tag= (the group's tag, "-" for none) and the text, so the same
+ * grep finds it in either ("grep 'tag=-'", "grep tag=UUID", "grep ^group-").
+ */
 static void on_event(void *opaque, const struct cxldcd_host_event *ev)
 {
+	char tag[37];
+
 	(void)opaque;
-	printf("hello-host: event %s%s%s\n", cxldcd_host_event_name(ev->type), ev->text ? ": " : "",
-	       ev->text ? ev->text : "");
+	cxldcd_host_group_tag_format(ev->group, tag);
+	printf("%s tag=%s %s\n", cxldcd_host_event_name(ev->type), tag, ev->text ? ev->text : "");
 	if (ev->type == CXLDCD_HOST_EV_GROUP_ADDED && ev->group && !added)
 		added = ev->group->id;
 }

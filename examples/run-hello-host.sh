@@ -4,7 +4,8 @@
 # run-hello-host.sh BUILD HELLO-HOST - run the example application against a
 # real daemon, every program on its default socket (XDG_RUNTIME_DIR is a
 # private temporary directory): cxldcd, hello-host, then cxldcd-ctl offers
-# 4 MiB to host 0; hello-host must write and read it back and exit 0.
+# 4 MiB to host 0; hello-host must write and read it back, exit 0 and print
+# exactly the expected lines.
 set -eu
 build=$1
 example=$2
@@ -47,5 +48,15 @@ st=0
 wait "$epid" || st=$?
 epid=""
 [ "$st" -eq 0 ] || fail "hello-host exited $st"
-grep -q "4194304 bytes written and read back, 0 wrong" "$dir/example.out" || fail "unexpected output"
+# Every line, in order: the events in cxldcd-host's shape (NAME tag=TAG text;
+# the daemon's volatile-dc-memdev extents are untagged: tag=-), the
+# example's own lines behind "hello-host: ".
+cat >"$dir/expected" <<EOF
+ready tag=- host=0 regions=1
+hello-host: host 0 ready on $dir/cxldcd/host.sock, waiting for capacity
+group-added tag=- id=1 extents=1 size=0x400000 mapped=yes
+hello-host: group 1: 4194304 bytes written and read back, 0 wrong
+group-released tag=- id=1 extents=1 size=0x400000
+EOF
+diff -u "$dir/expected" "$dir/example.out" >&2 || fail "unexpected output"
 cat "$dir/example.out"
