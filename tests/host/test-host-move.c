@@ -206,8 +206,81 @@ static void reconnect(struct hx *x, struct raw *r, uint16_t host, uint32_t flags
 	expect_map(x, r, d, LEN, again);
 }
 
+/*
+ * Move id has raw host 1 (PAT1 written at p[1]) and host 2, which came in
+ * during the pause with the MAP m[2], paused.  Host 2 maps it, reads PAT1,
+ * and writes PAT2 over the first MiB before it answers.  Host first answers
+ * (nothing moves before the other has), then the other; each gets its
+ * fresh grant in place at p[i] (expect_remap(), not old[i]'s file; its fd
+ * in nfd[i]), answers, and gets its MOVE_END: one move, no timeout.  Both
+ * read host 2's PAT2, then PAT1, and host first reads what the other
+ * writes next (PAT3).
+ */
+static void late_sharer_moves(struct hx *x, struct raw r[3], uint64_t d, uint64_t id, int first,
+			      struct map_fd m[3], uint8_t *p[3], const int old[3], int nfd[3])
+{
+	struct hostlink_stats hs;
+
+	p[2] = map_it(&m[2]);
+	assert_true(all_are(p[2], LEN, PAT1));
+	memset(p[2], PAT2, MiB); /* before it answers: the copy has it */
+	send_move_ack(&r[first], id, HL_MOVE_PAUSED);
+	hx_pump(x, 50);
+	hostlink_stats_get(x->hl, &hs);
+	assert_int_equal(hs.moves, 0); /* the other has not answered yet */
+	send_move_ack(&r[3 - first], id, HL_MOVE_PAUSED);
+	for (int i = 1; i < 3; i++)
+		nfd[i] = expect_remap(x, &r[i], d, LEN, id, p[i], old[i]);
+	for (int i = 1; i < 3; i++)
+		send_move_ack(&r[i], id, HL_MOVE_REMAPPED);
+	for (int i = 1; i < 3; i++)
+		expect_move_end(x, &r[i], d, LEN, id);
+	hostlink_stats_get(x->hl, &hs);
+	assert_int_equal(hs.moves, 1);
+	assert_int_equal(hs.move_timeouts, 0);
+	assert_true(all_are(p[1], MiB, PAT2) && all_are(p[1] + MiB, MiB, PAT1));
+	assert_true(all_are(p[2], MiB, PAT2));
+	memset(p[3 - first], PAT3, LEN);
+	assert_true(all_are(p[first], LEN, PAT3));
+}
+
 /* HELLO flags of three raw sharers that map and asked for MOVE_END. */
 static const uint32_t all_move_end[3] = { F_MOVE_END, F_MOVE_END, F_MOVE_END };
+
+/*
+ * Raw hosts 0, 1, 2 (all_move_end) sharing tag A at d (three_sharers()):
+ * their MAPs, mappings and REMAP fds (-1 for none).
+ */
+struct three {
+	uint64_t d;
+	struct map_fd m[3];
+	struct raw r[3];
+	uint8_t *p[3];
+	int nfd[3];
+};
+
+static void start_three(struct hx *x, struct three *s)
+{
+	s->d = x->base[0] + 224 * MiB;
+	for (int i = 0; i < 3; i++)
+		s->nfd[i] = -1;
+	three_sharers(x, s->d, LEN, all_move_end, s->r, s->m, s->p);
+}
+
+/* Hosts 1 and 2 are moved to a fresh grant (move_sharers()) and get their MOVE_ENDs: the move id. */
+static uint64_t move_both(struct hx *x, struct three *s)
+{
+	uint64_t id = move_sharers(x, s->d, LEN, s->r, s->p, s->m[0].fd, s->nfd);
+
+	expect_move_end(x, &s->r[1], s->d, LEN, id);
+	expect_move_end(x, &s->r[2], s->d, LEN, id);
+	return id;
+}
+
+static void close_three(struct three *s)
+{
+	close_sharers(LEN, s->r, s->m, s->p, s->nfd);
+}
 
 /* ------------------------------------------------------------ agent and applications */
 
@@ -316,6 +389,61 @@ static uint8_t *map_segment(int sfd)
 	return a;
 }
 
+/* The agent runs on agent_clock() (from 5000 ms) and waits WAIT_MS for a move. */
+static void agent_on_test_clock(struct mx *mx)
+{
+	mx->agent_ms = 5000;
+	mx->x.hcfg.move_wait_ms = WAIT_MS;
+	mx->x.hcfg.clock = agent_clock;
+	mx->x.hcfg.clock_opaque = mx;
+}
+
+/*
+ * The scene of agent_paused() (pause_agent(); the agent-joining test sets one
+ * up alike by hand): raw hosts 1 (MOVE_END asked) and 2 shared tag A at d
+ * with the agent, host 2 let go, and move id holds the agent and host 1
+ * paused.  m2's fd is the grant being retired; nfd is host 1's REMAP fd
+ * once it has one, else -1.
+ */
+struct paused {
+	uint64_t d, id;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t *p1, *g;        /* host 1's mapping; the agent's open group */
+	int nfd;
+	/* an application: its agent socket, an OPEN_RSP's segment fd and its mapping */
+	int app, sfd;
+	uint8_t *a;
+};
+
+static void pause_agent(struct hx *x, struct paused *s)
+{
+	s->d = x->base[0] + 128 * MiB;
+	s->nfd = s->app = s->sfd = -1;
+	s->a = NULL;
+	s->id = agent_paused(x, s->d, LEN, F_MOVE_END, &s->r1, &s->r2, &s->m1, &s->m2, &s->p1,
+			     &s->g);
+}
+
+/* Host 1 answers the move (its REMAP's fd in s->nfd) and gets its MOVE_END; so does the agent. */
+static void host1_ends_move(struct hx *x, struct paused *s)
+{
+	s->nfd = answer_move(x, &s->r1, s->d, LEN, s->id, s->p1, s->m2.fd);
+	expect_move_end(x, &s->r1, s->d, LEN, s->id);
+	pump_until_agent_move_ends(x, 1);
+}
+
+static void close_paused(struct paused *s)
+{
+	if (s->a)
+		munmap(s->a, LEN);
+	if (s->sfd >= 0)
+		close(s->sfd);
+	if (s->app >= 0)
+		close(s->app);
+	close_agent_move(LEN, &s->r1, &s->r2, &s->m1, &s->m2, s->p1, s->nfd);
+}
+
 /* ------------------------------------------------------------------------ */
 
 /*
@@ -368,11 +496,10 @@ static void test_a_sharer_that_reconnects_during_the_pause_is_paused_again(void 
 	const uint64_t d = x->base[0] + 96 * MiB;
 	const uint32_t flags[3] = { HL_HELLO_F_MAP, HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END,
 				    HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END };
-	struct hostlink_stats hs;
-	struct map_fd m[3], again;
+	struct map_fd m[3];
 	struct raw r[3];
-	uint8_t *p[3], *p2;
-	int nfd1, nfd2;
+	uint8_t *p[3];
+	int nfd[3] = { -1, -1, -1 };
 	uint64_t id;
 
 	three_sharers(x, d, LEN, flags, r, m, p);
@@ -382,44 +509,13 @@ static void test_a_sharer_that_reconnects_during_the_pause_is_paused_again(void 
 	assert_int_equal(expect_pause(x, &r[2], d, LEN), id);
 
 	/* host 2 goes and comes back; the pause phase goes on (the clock stands still) */
-	reconnect(x, &r[2], 2, flags[2], &m[2], p[2], d, &again); /* replay: the grant being retired */
+	reconnect(x, &r[2], 2, flags[2], &m[2], p[2], d, &m[2]); /* replay: the grant being retired */
 	assert_int_equal(expect_pause(x, &r[2], d, LEN), id);
-	p2 = map_it(&again);
-	assert_true(all_are(p2, LEN, PAT1));
-	memset(p2, PAT2, MiB); /* before it answers: the copy has it */
-
-	send_move_ack(&r[2], id, HL_MOVE_PAUSED);
-	hx_pump(x, 50);
-	hostlink_stats_get(x->hl, &hs);
-	assert_int_equal(hs.moves, 0); /* host 1 has not answered yet */
-	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
-	nfd1 = expect_remap(x, &r[1], d, LEN, id, p[1], m[0].fd);
-	nfd2 = expect_remap(x, &r[2], d, LEN, id, p2, again.fd);
-	send_move_ack(&r[1], id, HL_MOVE_REMAPPED);
-	send_move_ack(&r[2], id, HL_MOVE_REMAPPED);
-	expect_move_end(x, &r[1], d, LEN, id);
-	expect_move_end(x, &r[2], d, LEN, id);
-	hostlink_stats_get(x->hl, &hs);
-	assert_int_equal(hs.moves, 1);
-	assert_int_equal(hs.move_timeouts, 0);
-	assert_int_equal(hs.move_ends, 2); /* the old connection's PAUSE went with it */
-
-	assert_true(all_are(p[1], MiB, PAT2) && all_are(p[1] + MiB, MiB, PAT1));
-	assert_true(all_are(p2, MiB, PAT2));
-	memset(p[1], PAT3, LEN);
-	assert_true(all_are(p2, LEN, PAT3));
-	fd_has_none_of(again.fd, PAT2); /* the retired grant is punched */
+	late_sharer_moves(x, r, d, id, 2, m, p, (const int[3]){ -1, m[0].fd, m[2].fd }, nfd);
+	assert_int_equal(hl_stats(x).move_ends, 2); /* the old connection's PAUSE went with it */
+	fd_has_none_of(m[2].fd, PAT2); /* the retired grant is punched */
 	fd_has_none_of(m[0].fd, PAT3);
-	munmap(p2, LEN);
-	close(again.fd);
-	close(nfd1);
-	close(nfd2);
-	for (int i = 0; i < 2; i++) {
-		munmap(p[i], LEN);
-		close(m[i].fd);
-		raw_close(&r[i]);
-	}
-	raw_close(&r[2]);
+	close_sharers(LEN, r, m, p, nfd);
 }
 
 /*
@@ -437,11 +533,10 @@ static void test_a_sharer_that_joins_during_the_pause_is_paused_too(void **state
 	struct cxldcd_extent e = hx_ext(d, LEN, TAG_A, 0);
 	struct core_add_req req = { .host = 2, .policy = CXLDCD_ADD_ENABLE_SHARED };
 	struct cxldcd_diag diag;
-	struct hostlink_stats hs;
 	struct map_fd m[3];
 	struct raw r[3];
 	uint8_t buf[64], *p[3];
-	int nfd1, nfd2;
+	int nfd[3] = { -1, -1, -1 };
 	uint64_t id;
 
 	for (uint16_t i = 0; i < 3; i++)
@@ -464,37 +559,10 @@ static void test_a_sharer_that_joins_during_the_pause_is_paused_too(void **state
 	assert_int_equal(raw_take(x, &r[2], 0, buf, sizeof(buf), NULL, 3000), HL_PAUSE);
 	assert_int_equal(raw_take(x, &r[2], 0, buf, sizeof(buf), NULL, 3000), HL_CCI_RSP);
 	assert_int_equal(buf[8] | buf[9] << 8, 0);
-	p[2] = map_it(&m[2]);
-	assert_true(all_are(p[2], LEN, PAT1));
-	memset(p[2], PAT2, MiB); /* before it answers: the copy has it */
-
-	send_move_ack(&r[1], id, HL_MOVE_PAUSED);
-	hx_pump(x, 50);
-	hostlink_stats_get(x->hl, &hs);
-	assert_int_equal(hs.moves, 0); /* host 2 has not answered yet */
-	send_move_ack(&r[2], id, HL_MOVE_PAUSED);
-	nfd1 = expect_remap(x, &r[1], d, LEN, id, p[1], m[0].fd);
-	nfd2 = expect_remap(x, &r[2], d, LEN, id, p[2], m[0].fd);
-	send_move_ack(&r[1], id, HL_MOVE_REMAPPED);
-	send_move_ack(&r[2], id, HL_MOVE_REMAPPED);
-	expect_move_end(x, &r[1], d, LEN, id);
-	expect_move_end(x, &r[2], d, LEN, id);
-	hostlink_stats_get(x->hl, &hs);
-	assert_int_equal(hs.moves, 1);
-	assert_int_equal(hs.move_timeouts, 0);
-	assert_true(all_are(p[1], MiB, PAT2) && all_are(p[1] + MiB, MiB, PAT1));
-	assert_true(all_are(p[2], MiB, PAT2));
-	memset(p[2], PAT3, LEN);
-	assert_true(all_are(p[1], LEN, PAT3));
+	late_sharer_moves(x, r, d, id, 1, m, p, (const int[3]){ -1, m[0].fd, m[0].fd }, nfd);
 	fd_has_none_of(m[0].fd, PAT2); /* the retired grant is punched */
 	fd_has_none_of(m[0].fd, PAT3);
-	close(nfd1);
-	close(nfd2);
-	for (int i = 0; i < 3; i++) {
-		munmap(p[i], LEN);
-		close(m[i].fd);
-		raw_close(&r[i]);
-	}
+	close_sharers(LEN, r, m, p, nfd);
 }
 
 /*
@@ -510,31 +578,24 @@ static void test_the_agent_joining_during_the_pause_maps_read_only_until_the_rem
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 192 * MiB;
-	struct cxldcd_extent e = hx_ext(d, LEN, TAG_A, 0);
+	struct paused s = { .d = x->base[0] + 192 * MiB, .nfd = -1, .app = -1, .sfd = -1 };
+	struct cxldcd_extent e = hx_ext(s.d, LEN, TAG_A, 0);
 	struct core_add_req req = { .host = 0, .policy = CXLDCD_ADD_ENABLE_SHARED };
 	struct cxldcd_diag diag;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint64_t id, script[2];
-	uint8_t *p1, *g;
+	uint64_t script[2];
 	void *addr;
-	int nfd;
 
-	mx->agent_ms = 5000;
-	x->hcfg.move_wait_ms = WAIT_MS;
-	x->hcfg.clock = agent_clock;
-	x->hcfg.clock_opaque = mx;
+	agent_on_test_clock(mx);
 	hx_host_start(x);
-	raw_hello(x, &r1, 1, HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END);
-	raw_hello(x, &r2, 2, HL_HELLO_F_MAP);
+	raw_hello(x, &s.r1, 1, HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END);
+	raw_hello(x, &s.r2, 2, HL_HELLO_F_MAP);
 	assert_int_equal(hx_add(x, 1, &e, 1), CXLDCD_RC_SUCCESS);
-	raw_accept(x, &r1, d, LEN, &m1);
-	join_shared(x, &r2, 2, d, LEN, &m2);
-	p1 = map_it(&m1);
-	memset(p1, PAT1, LEN);
-	force_release(x, 2, d, LEN, false);
-	id = expect_pause(x, &r1, d, LEN);
+	raw_accept(x, &s.r1, s.d, LEN, &s.m1);
+	join_shared(x, &s.r2, 2, s.d, LEN, &s.m2);
+	s.p1 = map_it(&s.m1);
+	memset(s.p1, PAT1, LEN);
+	force_release(x, 2, s.d, LEN, false);
+	s.id = expect_pause(x, &s.r1, s.d, LEN);
 
 	assert_int_equal(cxldcd_tag_parse(TAG_A, req.tag), 0);
 	assert_int_equal(core_add(x->dev, &req, NULL, &diag), CXLDCD_RC_SUCCESS);
@@ -542,25 +603,23 @@ static void test_the_agent_joining_during_the_pause_maps_read_only_until_the_rem
 	hx_pump(x, 100);
 	assert_int_equal(agent_stats(x).pauses, 1);
 	assert_true(hx_group_of(x, TAG_A).mapped);
-	assert_int_equal(maps_of(m1.fd, LEN, "r--s"), 1); /* the agent's: paused, read-only */
+	assert_int_equal(maps_of(s.m1.fd, LEN, "r--s"), 1); /* the agent's: paused, read-only */
 	script[0] = mx->agent_ms;
 	script[1] = mx->agent_ms + WAIT_MS;
 	clock_script(mx, script, 2);
 	assert_int_equal(direct_open(x, &addr), -EBUSY);
 	clock_script(mx, NULL, 0);
 
-	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
-	expect_move_end(x, &r1, d, LEN, id);
-	pump_until_agent_move_ends(x, 1);
+	host1_ends_move(x, &s);
 	assert_int_equal(agent_stats(x).remaps, 1);
-	assert_int_equal(maps_of(nfd, LEN, "r--s"), 0);
-	g = agent_open_group(x, LEN);
-	assert_true(all_are(g, LEN, PAT1));
-	assert_true(writable(g, PAT3));
-	memset(g, PAT3, LEN);
-	assert_true(all_are(p1, LEN, PAT3)); /* shared with host 1 on the fresh grant */
-	fd_has_none_of(m2.fd, PAT3);
-	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
+	assert_int_equal(maps_of(s.nfd, LEN, "r--s"), 0);
+	s.g = agent_open_group(x, LEN);
+	assert_true(all_are(s.g, LEN, PAT1));
+	assert_true(writable(s.g, PAT3));
+	memset(s.g, PAT3, LEN);
+	assert_true(all_are(s.p1, LEN, PAT3)); /* shared with host 1 on the fresh grant */
+	fd_has_none_of(s.m2.fd, PAT3);
+	close_paused(&s);
 }
 
 /*
@@ -574,36 +633,30 @@ static void test_a_move_that_cannot_read_its_sharers_again_still_remaps_them(voi
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 128 * MiB;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1, *g, *a;
-	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
-	int app = app_open_waits(x), nfd, sfd = -1;
+	struct paused s;
 
+	pause_agent(x, &s);
+	s.app = app_open_waits(x);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_LOAD, .err = -ENOMEM };
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	nfd = expect_remap(x, &r1, d, LEN, id, p1, m2.fd);
+	send_move_ack(&s.r1, s.id, HL_MOVE_PAUSED);
+	s.nfd = expect_remap(x, &s.r1, s.d, LEN, s.id, s.p1, s.m2.fd);
 	assert_int_equal(mx->f.hits, 1);
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
-	assert_int_equal(app_open_rsp(x, app, 1, LEN, 2000, &sfd), HL_S_OK);
-	assert_true(same_file(sfd, nfd));
-	expect_move_end(x, &r1, d, LEN, id);
+	send_move_ack(&s.r1, s.id, HL_MOVE_REMAPPED);
+	assert_int_equal(app_open_rsp(x, s.app, 1, LEN, 2000, &s.sfd), HL_S_OK);
+	assert_true(same_file(s.sfd, s.nfd));
+	expect_move_end(x, &s.r1, s.d, LEN, s.id);
 	hx_pump(x, 50);
 	assert_int_equal(agent_stats(x).remaps, 1);
 	assert_int_equal(agent_stats(x).move_ends, 1);
-	a = map_segment(sfd);
-	assert_true(all_are(a, LEN, PAT1));
-	assert_true(all_are(g, LEN, PAT1));
-	memset(p1, PAT3, LEN);
-	assert_true(all_are(a, LEN, PAT3) && all_are(g, LEN, PAT3));
-	memset(g, PAT2, MiB); /* the agent writes again */
-	assert_true(all_are(p1, MiB, PAT2));
-	fd_has_none_of(m2.fd, PAT3);
-	munmap(a, LEN);
-	close(sfd);
-	close(app);
-	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
+	s.a = map_segment(s.sfd);
+	assert_true(all_are(s.a, LEN, PAT1));
+	assert_true(all_are(s.g, LEN, PAT1));
+	memset(s.p1, PAT3, LEN);
+	assert_true(all_are(s.a, LEN, PAT3) && all_are(s.g, LEN, PAT3));
+	memset(s.g, PAT2, MiB); /* the agent writes again */
+	assert_true(all_are(s.p1, MiB, PAT2));
+	fd_has_none_of(s.m2.fd, PAT3);
+	close_paused(&s);
 }
 
 /*
@@ -619,35 +672,31 @@ static void test_a_sharer_left_without_a_remap_is_told_the_move_ended(void **sta
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 128 * MiB;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1, *g;
-	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
-	int app = app_open_waits(x), nfd, sfd = -1;
+	struct paused s;
 	void *addr;
 	uint64_t t;
 
+	pause_agent(x, &s);
+	s.app = app_open_waits(x);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_REMAP, .host = 0, .err = -EFAULT };
 	t = hx_now_ms();
-	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
-	expect_move_end(x, &r1, d, LEN, id);
+	s.nfd = answer_move(x, &s.r1, s.d, LEN, s.id, s.p1, s.m2.fd);
+	expect_move_end(x, &s.r1, s.d, LEN, s.id);
 	assert_int_equal(mx->f.hits, 1);
-	assert_int_equal(app_open_rsp(x, app, 1, LEN, 2000, &sfd), HL_S_NOMAP);
+	assert_int_equal(app_open_rsp(x, s.app, 1, LEN, 2000, &s.sfd), HL_S_NOMAP);
 	assert_true(hx_now_ms() - t < 5000); /* at once, not after the agent's 30 s */
 	assert_int_equal(agent_stats(x).remaps, 0);
 	assert_int_equal(agent_stats(x).move_ends, 1);
-	assert_false(readable(g)); /* not the punched grant's zeros */
+	assert_false(readable(s.g)); /* not the punched grant's zeros */
 	assert_int_equal(direct_open(x, &addr), -ENODEV); /* the old code: 0, inaccessible pages */
 	/* the holder in this process is told: revoked, not resumed */
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_RESUMED), 0);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_REVOKED), 1);
 	assert_non_null(strstr(x->ev[hx_first(x, CXLDCD_HOST_EV_REVOKED)].text, "without a remap"));
-	assert_true(all_are(p1, LEN, PAT1));
-	app_send_open(app, 2); /* and nothing waits any more */
-	assert_int_equal(app_open_rsp(x, app, 2, LEN, 500, &sfd), HL_S_NOMAP);
-	close(app);
-	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
+	assert_true(all_are(s.p1, LEN, PAT1));
+	app_send_open(s.app, 2); /* and nothing waits any more */
+	assert_int_equal(app_open_rsp(x, s.app, 2, LEN, 500, &s.sfd), HL_S_NOMAP);
+	close_paused(&s);
 }
 
 /*
@@ -664,41 +713,40 @@ static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 128 * MiB;
+	struct paused s;
 	struct hostlink_stats hs;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1, *g, *a, pl[64];
-	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g), id2;
-	int app = app_open_waits(x), nfd = -1, sfd = -1;
+	uint8_t pl[64];
+	uint64_t id2;
 
+	pause_agent(x, &s);
+	s.app = app_open_waits(x);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOMEM };
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	raw_expect(x, &r1, HL_REMAP, pl, sizeof(pl), &nfd);
-	assert_true(same_file(nfd, m1.fd)); /* the old grant */
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
-	expect_move_end(x, &r1, d, LEN, id);
-	assert_int_equal(app_open_rsp(x, app, 1, LEN, 2000, &sfd), HL_S_OK);
-	assert_true(same_file(sfd, m1.fd));
+	send_move_ack(&s.r1, s.id, HL_MOVE_PAUSED);
+	raw_expect(x, &s.r1, HL_REMAP, pl, sizeof(pl), &s.nfd);
+	assert_true(same_file(s.nfd, s.m1.fd)); /* the old grant */
+	send_move_ack(&s.r1, s.id, HL_MOVE_REMAPPED);
+	expect_move_end(x, &s.r1, s.d, LEN, s.id);
+	assert_int_equal(app_open_rsp(x, s.app, 1, LEN, 2000, &s.sfd), HL_S_OK);
+	assert_true(same_file(s.sfd, s.m1.fd));
 	hostlink_stats_get(x->hl, &hs);
 	assert_int_equal(hs.moves, 0);
 	assert_int_equal(hs.moves_waiting, 1);
 	pump_until_agent_move_ends(x, 1);
 	assert_int_equal(agent_stats(x).remaps, 1);
 	assert_int_equal(agent_stats(x).move_ends, 1);
-	a = map_segment(sfd);
-	assert_true(all_are(a, LEN, PAT1) && all_are(g, LEN, PAT1)); /* not punched */
-	memset(g, PAT3, LEN); /* the agent writes again */
-	assert_true(all_are(a, LEN, PAT3) && all_are(p1, LEN, PAT3));
+	s.a = map_segment(s.sfd);
+	assert_true(all_are(s.a, LEN, PAT1) && all_are(s.g, LEN, PAT1)); /* not punched */
+	memset(s.g, PAT3, LEN); /* the agent writes again */
+	assert_true(all_are(s.a, LEN, PAT3) && all_are(s.p1, LEN, PAT3));
 
 	/* the next attempt switches: the agent answers its PAUSE and REMAP by itself */
 	mx->f.on = false;
 	x->clock_ms += HOSTLINK_MOVE_RETRY_MIN_MS;
-	id2 = expect_pause(x, &r1, d, LEN);
-	assert_true(id2 > id);
-	close(nfd);
-	nfd = answer_move(x, &r1, d, LEN, id2, p1, m1.fd);
-	expect_move_end(x, &r1, d, LEN, id2);
+	id2 = expect_pause(x, &s.r1, s.d, LEN);
+	assert_true(id2 > s.id);
+	close(s.nfd);
+	s.nfd = answer_move(x, &s.r1, s.d, LEN, id2, s.p1, s.m1.fd);
+	expect_move_end(x, &s.r1, s.d, LEN, id2);
 	pump_until_agent_move_ends(x, 2);
 	assert_int_equal(agent_stats(x).pauses, 2);
 	assert_int_equal(agent_stats(x).remaps, 2);
@@ -707,16 +755,13 @@ static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(
 	assert_int_equal(hs.moves, 1);
 	assert_int_equal(hs.move_retries, 1);
 	assert_int_equal(hs.moves_waiting, 0);
-	assert_true(all_are(g, LEN, PAT3) && all_are(p1, LEN, PAT3));
-	memset(g, PAT2, MiB);
-	assert_true(all_are(p1, MiB, PAT2));
-	fd_has_none_of(m2.fd, PAT3); /* host 2 let go: the old grant is punched */
-	fd_has_none_of(m2.fd, PAT2);
-	assert_true(all_are(a, LEN, 0)); /* the application's stale mapping of it too */
-	munmap(a, LEN);
-	close(sfd);
-	close(app);
-	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
+	assert_true(all_are(s.g, LEN, PAT3) && all_are(s.p1, LEN, PAT3));
+	memset(s.g, PAT2, MiB);
+	assert_true(all_are(s.p1, MiB, PAT2));
+	fd_has_none_of(s.m2.fd, PAT3); /* host 2 let go: the old grant is punched */
+	fd_has_none_of(s.m2.fd, PAT2);
+	assert_true(all_are(s.a, LEN, 0)); /* the application's stale mapping of it too */
+	close_paused(&s);
 }
 
 /*
@@ -729,25 +774,21 @@ static void test_a_move_whose_grant_is_gone_ends_with_move_ends_alone(void **sta
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 128 * MiB;
+	struct paused s;
 	struct hostlink_stats hs;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1, *g;
-	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
-	int app = app_open_waits(x), sfd = -1;
 
+	pause_agent(x, &s);
+	s.app = app_open_waits(x);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOENT };
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	expect_move_end(x, &r1, d, LEN, id); /* the very next message: no REMAP */
-	assert_int_equal(app_open_rsp(x, app, 1, LEN, 2000, &sfd), HL_S_NOMAP);
+	send_move_ack(&s.r1, s.id, HL_MOVE_PAUSED);
+	expect_move_end(x, &s.r1, s.d, LEN, s.id); /* the very next message: no REMAP */
+	assert_int_equal(app_open_rsp(x, s.app, 1, LEN, 2000, &s.sfd), HL_S_NOMAP);
 	hostlink_stats_get(x->hl, &hs);
 	assert_int_equal(hs.move_ends, 2); /* host 1 and the agent */
 	assert_int_equal(agent_stats(x).remaps, 0);
 	assert_int_equal(agent_stats(x).move_ends, 1);
-	assert_false(readable(g));
-	close(app);
-	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, -1);
+	assert_false(readable(s.g));
+	close_paused(&s);
 }
 
 /*
@@ -761,45 +802,33 @@ static void test_a_waiting_open_is_refused_at_the_move_wait_not_before(void **st
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 128 * MiB;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1, *g, *a;
-	uint64_t id, t0;
-	int app, nfd, sfd = -1;
+	struct paused s;
+	uint64_t t0;
 
-	mx->agent_ms = 5000;
-	x->hcfg.move_wait_ms = WAIT_MS;
-	x->hcfg.clock = agent_clock;
-	x->hcfg.clock_opaque = mx;
-	id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
-	app = hx_raw_connect(x->app_sock);
+	agent_on_test_clock(mx);
+	pause_agent(x, &s);
+	s.app = hx_raw_connect(x->app_sock);
 	t0 = mx->agent_ms;
-	app_send_open(app, 1);
+	app_send_open(s.app, 1);
 	hx_pump(x, 100);
-	assert_false(app_has_input(app));
+	assert_false(app_has_input(s.app));
 	mx->agent_ms = t0 + WAIT_MS - 1;
 	hx_pump(x, 100);
-	assert_false(app_has_input(app)); /* one millisecond before: still waiting */
+	assert_false(app_has_input(s.app)); /* one millisecond before: still waiting */
 	mx->agent_ms = t0 + WAIT_MS;
-	assert_int_equal(app_open_rsp(x, app, 1, LEN, 1000, &sfd), HL_S_BUSY);
+	assert_int_equal(app_open_rsp(x, s.app, 1, LEN, 1000, &s.sfd), HL_S_BUSY);
 
 	/* the move goes on: host 1 answers, the agent is remapped */
-	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
-	expect_move_end(x, &r1, d, LEN, id);
-	pump_until_agent_move_ends(x, 1);
+	host1_ends_move(x, &s);
 	assert_int_equal(agent_stats(x).remaps, 1);
-	app_send_open(app, 2);
-	assert_int_equal(app_open_rsp(x, app, 2, LEN, 2000, &sfd), HL_S_OK);
-	assert_true(same_file(sfd, nfd));
-	a = map_segment(sfd);
-	assert_true(all_are(a, LEN, PAT1));
-	memset(p1, PAT3, LEN);
-	assert_true(all_are(a, LEN, PAT3) && all_are(g, LEN, PAT3));
-	munmap(a, LEN);
-	close(sfd);
-	close(app);
-	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
+	app_send_open(s.app, 2);
+	assert_int_equal(app_open_rsp(x, s.app, 2, LEN, 2000, &s.sfd), HL_S_OK);
+	assert_true(same_file(s.sfd, s.nfd));
+	s.a = map_segment(s.sfd);
+	assert_true(all_are(s.a, LEN, PAT1));
+	memset(s.p1, PAT3, LEN);
+	assert_true(all_are(s.a, LEN, PAT3) && all_are(s.g, LEN, PAT3));
+	close_paused(&s);
 }
 
 /*
@@ -815,47 +844,43 @@ static void test_a_direct_open_during_a_pause_waits_for_the_remap(void **state)
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 128 * MiB;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1, *g;
+	struct paused s;
+	uint64_t gid;
 	void *addr;
-	uint64_t id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
-	int nfd;
-
-	const uint64_t gid = hx_group_of(x, TAG_A).id;
 	int ev;
 
-	assert_false(writable(g, PAT2)); /* paused: read-only */
+	pause_agent(x, &s);
+	gid = hx_group_of(x, TAG_A).id;
+	assert_false(writable(s.g, PAT2)); /* paused: read-only */
 	/* the holder was told (before the pages turned read-only) */
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_PAUSED), 1);
 	ev = hx_first(x, CXLDCD_HOST_EV_GROUP_PAUSED);
 	assert_int_equal(x->ev[ev].group_id, gid);
-	assert_int_equal(x->ev[ev].dpa, d);
+	assert_int_equal(x->ev[ev].dpa, s.d);
 	assert_int_equal(x->ev[ev].len, LEN);
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	pump_device_until_input(x, r1.sock); /* the switch is made; both REMAPs are sent */
+	send_move_ack(&s.r1, s.id, HL_MOVE_PAUSED);
+	pump_device_until_input(x, s.r1.sock); /* the switch is made; both REMAPs are sent */
 	assert_int_equal(agent_stats(x).remaps, 0);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_RESUMED), 0);
 
 	assert_int_equal(direct_open(x, &addr), 0);
-	assert_ptr_equal(addr, g);
+	assert_ptr_equal(addr, s.g);
 	assert_true(all_are(addr, LEN, PAT1));
 	assert_true(writable(addr, PAT3)); /* the old code: read-only (EFAULT here, SEGV in the soak) */
 	assert_int_equal(agent_stats(x).remaps, 1);
 	assert_int_equal(hx_count(x, CXLDCD_HOST_EV_GROUP_RESUMED), 1);
 	ev = hx_first(x, CXLDCD_HOST_EV_GROUP_RESUMED);
 	assert_int_equal(x->ev[ev].group_id, gid);
-	assert_int_equal(x->ev[ev].dpa, d);
+	assert_int_equal(x->ev[ev].dpa, s.d);
 	assert_int_equal(hx_group_of(x, TAG_A).open_count, 2);
 	memset(addr, PAT3, LEN);
-	nfd = expect_remap(x, &r1, d, LEN, id, p1, m2.fd);
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
-	expect_move_end(x, &r1, d, LEN, id);
-	assert_true(all_are(p1, LEN, PAT3)); /* shared with host 1 on the fresh grant */
-	fd_has_none_of(m2.fd, PAT3);
+	s.nfd = expect_remap(x, &s.r1, s.d, LEN, s.id, s.p1, s.m2.fd);
+	send_move_ack(&s.r1, s.id, HL_MOVE_REMAPPED);
+	expect_move_end(x, &s.r1, s.d, LEN, s.id);
+	assert_true(all_are(s.p1, LEN, PAT3)); /* shared with host 1 on the fresh grant */
+	fd_has_none_of(s.m2.fd, PAT3);
 	assert_int_equal(cxldcd_host_group_close(x->h, hx_group_of(x, TAG_A).id), 0);
-	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
+	close_paused(&s);
 }
 
 /*
@@ -868,19 +893,12 @@ static void test_a_direct_open_during_a_pause_is_refused_at_the_move_wait(void *
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 128 * MiB;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1, *g;
-	uint64_t id, t0, script[6];
+	struct paused s;
+	uint64_t t0, script[6];
 	void *addr;
-	int nfd;
 
-	mx->agent_ms = 5000;
-	x->hcfg.move_wait_ms = WAIT_MS;
-	x->hcfg.clock = agent_clock;
-	x->hcfg.clock_opaque = mx;
-	id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
+	agent_on_test_clock(mx);
+	pause_agent(x, &s);
 	t0 = mx->agent_ms;
 	script[0] = t0;
 	for (unsigned i = 1; i < 5; i++)
@@ -893,14 +911,12 @@ static void test_a_direct_open_during_a_pause_is_refused_at_the_move_wait(void *
 	assert_int_equal(hx_group_of(x, TAG_A).open_count, 1);
 	clock_script(mx, NULL, 0);
 
-	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
-	expect_move_end(x, &r1, d, LEN, id);
-	pump_until_agent_move_ends(x, 1);
+	host1_ends_move(x, &s);
 	assert_int_equal(direct_open(x, &addr), 0);
-	assert_ptr_equal(addr, g);
+	assert_ptr_equal(addr, s.g);
 	assert_true(all_are(addr, LEN, PAT1));
 	assert_true(writable(addr, PAT3));
-	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
+	close_paused(&s);
 }
 
 static void open_in_pause(void *opaque, const struct cxldcd_host_event *ev)
@@ -924,25 +940,18 @@ static void test_a_direct_open_from_a_callback_during_a_pause_is_refused_at_once
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 128 * MiB;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1, *g;
-	uint64_t id;
-	int nfd;
+	struct paused s;
 
 	mx->hx_event = x->hcfg.event_fn;
 	x->hcfg.event_fn = open_in_pause;
 	x->hcfg.event_opaque = mx;
-	id = agent_paused(x, d, LEN, F_MOVE_END, &r1, &r2, &m1, &m2, &p1, &g);
+	pause_agent(x, &s);
 	assert_int_equal(mx->cb_calls, 1);
 	assert_int_equal(mx->cb_rc, -EAGAIN);
 	assert_int_equal(hx_group_of(x, TAG_A).open_count, 1);
-	nfd = answer_move(x, &r1, d, LEN, id, p1, m2.fd);
-	expect_move_end(x, &r1, d, LEN, id);
-	pump_until_agent_move_ends(x, 1);
-	assert_true(writable(g, PAT3));
-	close_agent_move(LEN, &r1, &r2, &m1, &m2, p1, nfd);
+	host1_ends_move(x, &s);
+	assert_true(writable(s.g, PAT3));
+	close_paused(&s);
 }
 
 /* ------------------------------------------------------------ moves made again */
@@ -953,16 +962,15 @@ static void test_a_direct_open_from_a_callback_during_a_pause_is_refused_at_once
  * switch fails (err; the seam stays on): that first attempt resumes hosts 1
  * and 2 on the old grant (failed_attempt()).  Return its move id.
  */
-static uint64_t first_switch_fails(struct mx *mx, uint64_t d, int writer, int err, struct raw r[3],
-				   struct map_fd m[3], uint8_t *p[3], int nfd[3])
+static uint64_t first_switch_fails(struct mx *mx, int writer, int err, struct three *s)
 {
 	struct hx *x = &mx->x;
 
-	three_sharers(x, d, LEN, all_move_end, r, m, p);
-	memset(p[writer], PAT1, LEN);
+	start_three(x, s);
+	memset(s->p[writer], PAT1, LEN);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = err };
-	raw_release(x, &r[0], d, LEN);
-	return failed_attempt(x, r, 1, d, p, m[0].fd, nfd);
+	raw_release(x, &s->r[0], s->d, LEN);
+	return failed_attempt(x, s->r, 1, s->d, s->p, s->m[0].fd, s->nfd);
 }
 
 /*
@@ -980,38 +988,33 @@ static void test_a_move_that_cannot_switch_is_made_again_at_its_retry_time(void 
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
+	const uint64_t t0 = x->clock_ms;
+	struct three s;
 	const uint32_t wait1 = HOSTLINK_MOVE_RETRY_MIN_MS, wait2 = 2 * HOSTLINK_MOVE_RETRY_MIN_MS;
-	struct map_fd m[3];
-	struct raw r[3];
-	uint8_t *p[3];
-	int nfd[3] = { -1, -1, -1 };
 	uint64_t id1, id2, id3;
 
-	id1 = first_switch_fails(mx, d, 1, -ENOSPC, r, m, p, nfd);
+	id1 = first_switch_fails(mx, 1, -ENOSPC, &s);
 	assert_int_equal(hl_stats(x).moves_waiting, 1);
 	assert_int_equal(hl_stats(x).move_retries, 0);
-	memset(p[2], PAT2, MiB);
-	assert_true(all_are(p[0], MiB, PAT2)); /* the window the next attempt closes */
+	memset(s.p[2], PAT2, MiB);
+	assert_true(all_are(s.p[0], MiB, PAT2)); /* the window the next attempt closes */
 
 	x->clock_ms = t0 + wait1 - 1;
-	expect_nothing(x, &r[1], 100);
-	expect_nothing(x, &r[2], 50);
+	expect_nothing(x, &s.r[1], 100);
+	expect_nothing(x, &s.r[2], 50);
 	x->clock_ms = t0 + wait1;
-	id2 = failed_attempt(x, r, 1, d, p, m[0].fd, nfd); /* fails again */
+	id2 = failed_attempt(x, s.r, 1, s.d, s.p, s.m[0].fd, s.nfd); /* fails again */
 	assert_true(id2 > id1);
 	assert_int_equal(hl_stats(x).move_retries, 1);
 	assert_int_equal(hl_stats(x).moves_waiting, 1);
 
 	x->clock_ms = t0 + wait1 + wait2 - 1;
-	expect_nothing(x, &r[1], 100);
-	expect_nothing(x, &r[2], 50);
+	expect_nothing(x, &s.r[1], 100);
+	expect_nothing(x, &s.r[2], 50);
 	mx->f.on = false;
 	x->clock_ms = t0 + wait1 + wait2;
-	id3 = move_sharers(x, d, LEN, r, p, m[0].fd, nfd);
+	id3 = move_both(x, &s);
 	assert_true(id3 > id2);
-	expect_move_end(x, &r[1], d, LEN, id3);
-	expect_move_end(x, &r[2], d, LEN, id3);
 	assert_int_equal(mx->f.hits, 2);
 	assert_int_equal(hl_stats(x).moves, 1);
 	assert_int_equal(hl_stats(x).move_retries, 2);
@@ -1020,17 +1023,17 @@ static void test_a_move_that_cannot_switch_is_made_again_at_its_retry_time(void 
 
 	/* the sharers keep their data, on the fresh grant; host 0 is cut off */
 	for (int i = 1; i < 3; i++)
-		assert_true(all_are(p[i], MiB, PAT2) && all_are(p[i] + MiB, MiB, PAT1));
-	assert_true(all_are(p[0], LEN, 0));
-	memset(p[2], PAT3, LEN);
-	assert_true(all_are(p[1], LEN, PAT3));
-	assert_true(all_are(p[0], LEN, 0));
-	fd_has_none_of(m[0].fd, PAT1);
-	fd_has_none_of(m[0].fd, PAT2);
-	fd_has_none_of(m[0].fd, PAT3);
-	memset(p[0], PAT2, LEN); /* and nothing it writes reaches them */
-	assert_true(all_are(p[1], LEN, PAT3));
-	close_sharers(LEN, r, m, p, nfd);
+		assert_true(all_are(s.p[i], MiB, PAT2) && all_are(s.p[i] + MiB, MiB, PAT1));
+	assert_true(all_are(s.p[0], LEN, 0));
+	memset(s.p[2], PAT3, LEN);
+	assert_true(all_are(s.p[1], LEN, PAT3));
+	assert_true(all_are(s.p[0], LEN, 0));
+	fd_has_none_of(s.m[0].fd, PAT1);
+	fd_has_none_of(s.m[0].fd, PAT2);
+	fd_has_none_of(s.m[0].fd, PAT3);
+	memset(s.p[0], PAT2, LEN); /* and nothing it writes reaches them */
+	assert_true(all_are(s.p[1], LEN, PAT3));
+	close_three(&s);
 }
 
 /*
@@ -1043,40 +1046,37 @@ static void test_a_sharer_that_lets_go_while_the_move_waits_is_covered_by_its_ne
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
-	struct map_fd m[3];
-	struct raw r[3];
-	uint8_t *p[3];
-	int nfd[3] = { -1, -1, -1 };
+	const uint64_t t0 = x->clock_ms;
+	struct three s;
 	uint64_t id1, id2;
 
-	id1 = first_switch_fails(mx, d, 2, -EMFILE, r, m, p, nfd);
+	id1 = first_switch_fails(mx, 2, -EMFILE, &s);
 	mx->f.on = false;
-	raw_release(x, &r[1], d, LEN);
-	expect_nothing(x, &r[2], 100); /* no move yet: the waiting one covers it */
+	raw_release(x, &s.r[1], s.d, LEN);
+	expect_nothing(x, &s.r[2], 100); /* no move yet: the waiting one covers it */
 	assert_int_equal(hl_stats(x).moves_waiting, 1);
 
 	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS;
-	id2 = expect_pause(x, &r[2], d, LEN);
+	id2 = expect_pause(x, &s.r[2], s.d, LEN);
 	assert_true(id2 > id1);
-	send_move_ack(&r[2], id2, HL_MOVE_PAUSED);
-	close(nfd[2]);
-	nfd[2] = expect_remap(x, &r[2], d, LEN, id2, p[2], m[0].fd);
-	send_move_ack(&r[2], id2, HL_MOVE_REMAPPED);
-	expect_move_end(x, &r[2], d, LEN, id2);
-	expect_nothing(x, &r[1], 50); /* host 1 let go: not paused */
+	send_move_ack(&s.r[2], id2, HL_MOVE_PAUSED);
+	close(s.nfd[2]);
+	s.nfd[2] = expect_remap(x, &s.r[2], s.d, LEN, id2, s.p[2], s.m[0].fd);
+	send_move_ack(&s.r[2], id2, HL_MOVE_REMAPPED);
+	expect_move_end(x, &s.r[2], s.d, LEN, id2);
+	expect_nothing(x, &s.r[1], 50); /* host 1 let go: not paused */
 	assert_int_equal(hl_stats(x).moves, 1);
 	assert_int_equal(hl_stats(x).move_retries, 1);
 	assert_int_equal(hl_stats(x).moves_waiting, 0);
 
-	assert_true(all_are(p[2], LEN, PAT1));
-	memset(p[2], PAT3, LEN);
+	assert_true(all_are(s.p[2], LEN, PAT1));
+	memset(s.p[2], PAT3, LEN);
 	for (int i = 0; i < 2; i++) { /* both hosts that let go: fresh pages */
-		assert_true(all_are(p[i], LEN, 0));
-		fd_has_none_of(m[i].fd, PAT1);
-		fd_has_none_of(m[i].fd, PAT3);
+		assert_true(all_are(s.p[i], LEN, 0));
+		fd_has_none_of(s.m[i].fd, PAT1);
+		fd_has_none_of(s.m[i].fd, PAT3);
 	}
-	close_sharers(LEN, r, m, p, nfd);
+	close_three(&s);
 }
 
 /*
@@ -1089,35 +1089,29 @@ static void test_a_move_that_cannot_list_its_sharers_is_made_again(void **state)
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
-	struct map_fd m[3];
-	struct raw r[3];
-	uint8_t *p[3];
-	int nfd[3] = { -1, -1, -1 };
-	uint64_t id;
+	const uint64_t t0 = x->clock_ms;
+	struct three s;
 
-	three_sharers(x, d, LEN, all_move_end, r, m, p);
-	memset(p[1], PAT1, LEN);
+	start_three(x, &s);
+	memset(s.p[1], PAT1, LEN);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_LIST, .err = -ENOMEM };
-	raw_release(x, &r[0], d, LEN);
-	expect_nothing(x, &r[1], 50);
-	expect_nothing(x, &r[2], 50);
+	raw_release(x, &s.r[0], s.d, LEN);
+	expect_nothing(x, &s.r[1], 50);
+	expect_nothing(x, &s.r[2], 50);
 	assert_int_equal(mx->f.hits, 1);
 	assert_int_equal(hl_stats(x).moves_waiting, 1);
 	mx->f.on = false;
 	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS - 1;
-	expect_nothing(x, &r[1], 50);
+	expect_nothing(x, &s.r[1], 50);
 
 	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS;
-	id = move_sharers(x, d, LEN, r, p, m[0].fd, nfd);
-	expect_move_end(x, &r[1], d, LEN, id);
-	expect_move_end(x, &r[2], d, LEN, id);
+	move_both(x, &s);
 	assert_int_equal(hl_stats(x).moves, 1);
 	assert_int_equal(hl_stats(x).move_retries, 1);
-	assert_true(all_are(p[2], LEN, PAT1));
-	assert_true(all_are(p[0], LEN, 0));
-	fd_has_none_of(m[0].fd, PAT1);
-	close_sharers(LEN, r, m, p, nfd);
+	assert_true(all_are(s.p[2], LEN, PAT1));
+	assert_true(all_are(s.p[0], LEN, 0));
+	fd_has_none_of(s.m[0].fd, PAT1);
+	close_three(&s);
 }
 
 /*
@@ -1131,39 +1125,34 @@ static void test_a_sharer_that_reconnects_while_the_move_waits_is_moved_by_its_n
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
-	struct map_fd m[3];
-	struct raw r[3];
-	uint8_t *p[3];
-	int nfd[3] = { -1, -1, -1 };
+	const uint64_t t0 = x->clock_ms;
+	struct three s;
 	uint64_t id1, id2;
 
-	id1 = first_switch_fails(mx, d, 1, -ENOMEM, r, m, p, nfd);
+	id1 = first_switch_fails(mx, 1, -ENOMEM, &s);
 	mx->f.on = false;
 
-	close(nfd[2]);
-	nfd[2] = -1;
-	reconnect(x, &r[2], 2, all_move_end[2], &m[2], p[2], d, &m[2]);
-	assert_true(same_file(m[2].fd, m[0].fd)); /* the old grant: the live one */
-	p[2] = map_it(&m[2]);
-	assert_true(all_are(p[2], LEN, PAT1));
-	memset(p[2], PAT2, MiB);
-	expect_nothing(x, &r[2], 50); /* not paused: the move waits */
+	close(s.nfd[2]);
+	s.nfd[2] = -1;
+	reconnect(x, &s.r[2], 2, all_move_end[2], &s.m[2], s.p[2], s.d, &s.m[2]);
+	assert_true(same_file(s.m[2].fd, s.m[0].fd)); /* the old grant: the live one */
+	s.p[2] = map_it(&s.m[2]);
+	assert_true(all_are(s.p[2], LEN, PAT1));
+	memset(s.p[2], PAT2, MiB);
+	expect_nothing(x, &s.r[2], 50); /* not paused: the move waits */
 
 	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS;
-	id2 = move_sharers(x, d, LEN, r, p, m[0].fd, nfd);
+	id2 = move_both(x, &s);
 	assert_true(id2 > id1);
-	expect_move_end(x, &r[1], d, LEN, id2);
-	expect_move_end(x, &r[2], d, LEN, id2);
 	assert_int_equal(hl_stats(x).moves, 1);
 	assert_int_equal(hl_stats(x).moves_waiting, 0);
-	assert_true(all_are(p[1], MiB, PAT2) && all_are(p[1] + MiB, MiB, PAT1));
-	memset(p[1], PAT3, LEN);
-	assert_true(all_are(p[2], LEN, PAT3));
-	assert_true(all_are(p[0], LEN, 0));
-	fd_has_none_of(m[0].fd, PAT2);
-	fd_has_none_of(m[0].fd, PAT3);
-	close_sharers(LEN, r, m, p, nfd);
+	assert_true(all_are(s.p[1], MiB, PAT2) && all_are(s.p[1] + MiB, MiB, PAT1));
+	memset(s.p[1], PAT3, LEN);
+	assert_true(all_are(s.p[2], LEN, PAT3));
+	assert_true(all_are(s.p[0], LEN, 0));
+	fd_has_none_of(s.m[0].fd, PAT2);
+	fd_has_none_of(s.m[0].fd, PAT3);
+	close_three(&s);
 }
 
 /*
@@ -1176,23 +1165,20 @@ static void test_a_move_waiting_for_its_next_attempt_ends_when_its_grant_goes(vo
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	const uint64_t d = x->base[0] + 224 * MiB, t0 = x->clock_ms;
+	const uint64_t t0 = x->clock_ms;
+	struct three s;
 	struct mem_dev_stats ms;
-	struct map_fd m[3];
-	struct raw r[3];
-	uint8_t *p[3];
-	int nfd[3] = { -1, -1, -1 };
 
-	first_switch_fails(mx, d, 1, -ENOMEM, r, m, p, nfd);
+	first_switch_fails(mx, 1, -ENOMEM, &s);
 	assert_int_equal(hl_stats(x).moves_waiting, 1);
-	raw_release(x, &r[1], d, LEN);
-	expect_nothing(x, &r[2], 50);
-	raw_release(x, &r[2], d, LEN); /* the last sharer: the grant is punched */
-	fd_has_none_of(m[0].fd, PAT1);
+	raw_release(x, &s.r[1], s.d, LEN);
+	expect_nothing(x, &s.r[2], 50);
+	raw_release(x, &s.r[2], s.d, LEN); /* the last sharer: the grant is punched */
+	fd_has_none_of(s.m[0].fd, PAT1);
 
 	x->clock_ms = t0 + HOSTLINK_MOVE_RETRY_MIN_MS;
 	for (int i = 0; i < 3; i++)
-		expect_nothing(x, &r[i], 50);
+		expect_nothing(x, &s.r[i], 50);
 	assert_int_equal(mx->f.hits, 1);
 	assert_int_equal(hl_stats(x).moves_waiting, 0);
 	assert_int_equal(hl_stats(x).move_retries, 0);
@@ -1200,9 +1186,9 @@ static void test_a_move_waiting_for_its_next_attempt_ends_when_its_grant_goes(vo
 	mem_dev_stats_get(x->md, &ms);
 	assert_int_equal(ms.nr_stores, 0);
 	x->clock_ms += HOSTLINK_MOVE_RETRY_MAX_MS; /* and nothing is tried later */
-	expect_nothing(x, &r[2], 50);
-	assert_true(all_are(p[0], LEN, 0));
-	close_sharers(LEN, r, m, p, nfd);
+	expect_nothing(x, &s.r[2], 50);
+	assert_true(all_are(s.p[0], LEN, 0));
+	close_three(&s);
 }
 
 int main(void)
