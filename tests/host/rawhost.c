@@ -403,6 +403,30 @@ void close_agent_move(uint64_t len, struct raw *r1, struct raw *r2, struct map_f
 	raw_close(r2);
 }
 
+void paused_init(struct paused *s, uint64_t d, uint64_t len)
+{
+	*s = (struct paused){ .d = d, .len = len, .nfd = -1, .app = -1, .sfd = -1 };
+}
+
+void pause_agent(struct hx *x, uint64_t d, uint64_t len, uint32_t flags1, bool agent_opens,
+		 struct paused *s)
+{
+	paused_init(s, d, len);
+	s->id = agent_paused(x, d, len, flags1, &s->r1, &s->r2, &s->m1, &s->m2, &s->p1,
+			     agent_opens ? &s->g : NULL);
+}
+
+void close_paused(struct paused *s)
+{
+	if (s->a)
+		munmap(s->a, s->len);
+	if (s->sfd >= 0)
+		close(s->sfd);
+	if (s->app >= 0)
+		close(s->app);
+	close_agent_move(s->len, &s->r1, &s->r2, &s->m1, &s->m2, s->p1, s->nfd);
+}
+
 struct cxldcd_host_stats agent_stats(struct hx *x)
 {
 	struct cxldcd_host_stats st;

@@ -130,6 +130,33 @@ uint64_t agent_paused(struct hx *x, uint64_t d, uint64_t len, uint32_t flags1, s
 /* Unmap p1, close both MAPs' fds and nfd (unless -1), hang up both raw hosts. */
 void close_agent_move(uint64_t len, struct raw *r1, struct raw *r2, struct map_fd *m1,
 		      struct map_fd *m2, uint8_t *p1, int nfd);
+/*
+ * The scene of agent_paused() in one place: raw hosts 1 and 2 share tag A's
+ * [d, d+len) with the agent, host 2 let go, and move id holds the agent and
+ * host 1 paused (a test may fill one alike by hand).  m2's fd is the grant
+ * being retired; nfd is host 1's REMAP fd once it has one, else -1.  An
+ * application's agent socket, an OPEN_RSP's segment fd and its mapping go
+ * with it (-1, -1, NULL for none).
+ */
+struct paused {
+	uint64_t d, len, id;
+	struct map_fd m1, m2;
+	struct raw r1, r2;
+	uint8_t *p1, *g;        /* host 1's mapping; the agent's open of the group (or NULL) */
+	int nfd;
+	int app, sfd;
+	uint8_t *a;
+};
+/* The scene with nothing in it yet, at [d, d+len). */
+void paused_init(struct paused *s, uint64_t d, uint64_t len);
+/*
+ * paused_init() and agent_paused() (host 1 with HELLO flags1; the agent
+ * opens its group, at s->g, when agent_opens).
+ */
+void pause_agent(struct hx *x, uint64_t d, uint64_t len, uint32_t flags1, bool agent_opens,
+		 struct paused *s);
+/* Unmap and close the application's share, then close_agent_move(). */
+void close_paused(struct paused *s);
 struct cxldcd_host_stats agent_stats(struct hx *x);
 /* Send an application OPEN of tag A on the agent's socket fd (raw bytes: the agent runs here). */
 void app_send_open(int fd, uint32_t seq);

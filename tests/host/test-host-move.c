@@ -398,31 +398,10 @@ static void agent_on_test_clock(struct mx *mx)
 	mx->x.hcfg.clock_opaque = mx;
 }
 
-/*
- * The scene of agent_paused() (pause_agent(); the agent-joining test sets one
- * up alike by hand): raw hosts 1 (MOVE_END asked) and 2 shared tag A at d
- * with the agent, host 2 let go, and move id holds the agent and host 1
- * paused.  m2's fd is the grant being retired; nfd is host 1's REMAP fd
- * once it has one, else -1.
- */
-struct paused {
-	uint64_t d, id;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1, *g;        /* host 1's mapping; the agent's open group */
-	int nfd;
-	/* an application: its agent socket, an OPEN_RSP's segment fd and its mapping */
-	int app, sfd;
-	uint8_t *a;
-};
-
-static void pause_agent(struct hx *x, struct paused *s)
+/* pause_agent() at base + 128 MiB: host 1 asked for MOVE_END; the agent's group open. */
+static void pause_with_move_end(struct hx *x, struct paused *s)
 {
-	s->d = x->base[0] + 128 * MiB;
-	s->nfd = s->app = s->sfd = -1;
-	s->a = NULL;
-	s->id = agent_paused(x, s->d, LEN, F_MOVE_END, &s->r1, &s->r2, &s->m1, &s->m2, &s->p1,
-			     &s->g);
+	pause_agent(x, x->base[0] + 128 * MiB, LEN, F_MOVE_END, true, s);
 }
 
 /* Host 1 answers the move (its REMAP's fd in s->nfd) and gets its MOVE_END; so does the agent. */
@@ -431,17 +410,6 @@ static void host1_ends_move(struct hx *x, struct paused *s)
 	s->nfd = answer_move(x, &s->r1, s->d, LEN, s->id, s->p1, s->m2.fd);
 	expect_move_end(x, &s->r1, s->d, LEN, s->id);
 	pump_until_agent_move_ends(x, 1);
-}
-
-static void close_paused(struct paused *s)
-{
-	if (s->a)
-		munmap(s->a, LEN);
-	if (s->sfd >= 0)
-		close(s->sfd);
-	if (s->app >= 0)
-		close(s->app);
-	close_agent_move(LEN, &s->r1, &s->r2, &s->m1, &s->m2, s->p1, s->nfd);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -578,13 +546,15 @@ static void test_the_agent_joining_during_the_pause_maps_read_only_until_the_rem
 {
 	struct mx *mx = *state;
 	struct hx *x = &mx->x;
-	struct paused s = { .d = x->base[0] + 192 * MiB, .nfd = -1, .app = -1, .sfd = -1 };
-	struct cxldcd_extent e = hx_ext(s.d, LEN, TAG_A, 0);
+	struct paused s;
 	struct core_add_req req = { .host = 0, .policy = CXLDCD_ADD_ENABLE_SHARED };
+	struct cxldcd_extent e;
 	struct cxldcd_diag diag;
 	uint64_t script[2];
 	void *addr;
 
+	paused_init(&s, x->base[0] + 192 * MiB, LEN);
+	e = hx_ext(s.d, LEN, TAG_A, 0);
 	agent_on_test_clock(mx);
 	hx_host_start(x);
 	raw_hello(x, &s.r1, 1, HL_HELLO_F_MAP | HL_HELLO_F_MOVE_END);
@@ -635,7 +605,7 @@ static void test_a_move_that_cannot_read_its_sharers_again_still_remaps_them(voi
 	struct hx *x = &mx->x;
 	struct paused s;
 
-	pause_agent(x, &s);
+	pause_with_move_end(x, &s);
 	s.app = app_open_waits(x);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_LOAD, .err = -ENOMEM };
 	send_move_ack(&s.r1, s.id, HL_MOVE_PAUSED);
@@ -676,7 +646,7 @@ static void test_a_sharer_left_without_a_remap_is_told_the_move_ended(void **sta
 	void *addr;
 	uint64_t t;
 
-	pause_agent(x, &s);
+	pause_with_move_end(x, &s);
 	s.app = app_open_waits(x);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_REMAP, .host = 0, .err = -EFAULT };
 	t = hx_now_ms();
@@ -718,7 +688,7 @@ static void test_a_move_that_cannot_switch_resumes_the_sharers_on_the_old_grant(
 	uint8_t pl[64];
 	uint64_t id2;
 
-	pause_agent(x, &s);
+	pause_with_move_end(x, &s);
 	s.app = app_open_waits(x);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOMEM };
 	send_move_ack(&s.r1, s.id, HL_MOVE_PAUSED);
@@ -777,7 +747,7 @@ static void test_a_move_whose_grant_is_gone_ends_with_move_ends_alone(void **sta
 	struct paused s;
 	struct hostlink_stats hs;
 
-	pause_agent(x, &s);
+	pause_with_move_end(x, &s);
 	s.app = app_open_waits(x);
 	mx->f = (struct fault){ .on = true, .step = HOSTLINK_MOVE_SWITCH, .err = -ENOENT };
 	send_move_ack(&s.r1, s.id, HL_MOVE_PAUSED);
@@ -806,7 +776,7 @@ static void test_a_waiting_open_is_refused_at_the_move_wait_not_before(void **st
 	uint64_t t0;
 
 	agent_on_test_clock(mx);
-	pause_agent(x, &s);
+	pause_with_move_end(x, &s);
 	s.app = hx_raw_connect(x->app_sock);
 	t0 = mx->agent_ms;
 	app_send_open(s.app, 1);
@@ -849,7 +819,7 @@ static void test_a_direct_open_during_a_pause_waits_for_the_remap(void **state)
 	void *addr;
 	int ev;
 
-	pause_agent(x, &s);
+	pause_with_move_end(x, &s);
 	gid = hx_group_of(x, TAG_A).id;
 	assert_false(writable(s.g, PAT2)); /* paused: read-only */
 	/* the holder was told (before the pages turned read-only) */
@@ -898,7 +868,7 @@ static void test_a_direct_open_during_a_pause_is_refused_at_the_move_wait(void *
 	void *addr;
 
 	agent_on_test_clock(mx);
-	pause_agent(x, &s);
+	pause_with_move_end(x, &s);
 	t0 = mx->agent_ms;
 	script[0] = t0;
 	for (unsigned i = 1; i < 5; i++)
@@ -945,7 +915,7 @@ static void test_a_direct_open_from_a_callback_during_a_pause_is_refused_at_once
 	mx->hx_event = x->hcfg.event_fn;
 	x->hcfg.event_fn = open_in_pause;
 	x->hcfg.event_opaque = mx;
-	pause_agent(x, &s);
+	pause_with_move_end(x, &s);
 	assert_int_equal(mx->cb_calls, 1);
 	assert_int_equal(mx->cb_rc, -EAGAIN);
 	assert_int_equal(hx_group_of(x, TAG_A).open_count, 1);

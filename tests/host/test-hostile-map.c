@@ -95,6 +95,22 @@ static void expect_slow_path(struct hx *x, uint16_t host, uint64_t dpa, uint64_t
 	free(buf);
 }
 
+/* Raw hosts 0 and 1 say HELLO, both asking for mapping. */
+static void hello_both(struct hx *x, struct raw *h0, struct raw *h1)
+{
+	raw_hello(x, h0, 0, HL_HELLO_F_MAP);
+	raw_hello(x, h1, 1, HL_HELLO_F_MAP);
+}
+
+/* Raw host h lets go: its mapping p (len bytes, unless NULL) and its MAP's fd, then the link. */
+static void let_go(struct raw *h, struct map_fd *m, uint8_t *p, uint64_t len)
+{
+	if (p)
+		munmap(p, len);
+	close(m->fd);
+	raw_close(h);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void test_fds_of_a_hostile_host_reach_only_its_own_capacity(void **state)
@@ -131,11 +147,8 @@ static void test_fds_of_a_hostile_host_reach_only_its_own_capacity(void **state)
 	munmap(all, (size_t)st.st_size);
 	assert_true(all_are(p1, len, PAT1));
 	expect_slow_path(x, 1, d1, len, PAT1);
-	munmap(p1, len);
-	close(m0.fd);
-	close(m1.fd);
-	raw_close(&h0);
-	raw_close(&h1);
+	let_go(&h0, &m0, NULL, len);
+	let_go(&h1, &m1, p1, len);
 }
 
 static void test_forced_release_leaves_the_old_owner_nothing_of_the_new(void **state)
@@ -169,14 +182,10 @@ static void test_forced_release_leaves_the_old_owner_nothing_of_the_new(void **s
 	expect_slow_path(x, 1, d0, len, PAT2);
 	expect_slow_path(x, 1, d1, len, PAT1);
 
-	munmap(p0, len);
-	munmap(p1, len);
 	munmap(p1b, len);
-	close(m0.fd);
-	close(m1.fd);
 	close(m1b.fd);
-	raw_close(&h0);
-	raw_close(&h1);
+	let_go(&h0, &m0, p0, len);
+	let_go(&h1, &m1, p1, len);
 }
 
 static void test_released_data_reaches_the_next_owner_unless_sanitized(void **state)
@@ -187,8 +196,7 @@ static void test_released_data_reaches_the_next_owner_unless_sanitized(void **st
 	struct raw h0, h1;
 	uint8_t *p;
 
-	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
-	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
+	hello_both(x, &h0, &h1);
 	p = given(x, &h0, 0, d, len, &m0);
 	memset(p, PAT1, len);
 	force_release(x, 0, d, len, false); /* region sanitize off, no sanitize asked */
@@ -209,11 +217,8 @@ static void test_released_data_reaches_the_next_owner_unless_sanitized(void **st
 	p = map_it(&m0);
 	assert_true(all_are(p, len, 0));
 	expect_slow_path(x, 0, d, len, 0);
-	munmap(p, len);
-	close(m0.fd);
-	close(m1.fd);
-	raw_close(&h0);
-	raw_close(&h1);
+	let_go(&h0, &m0, p, len);
+	let_go(&h1, &m1, NULL, len);
 }
 
 static void test_sharers_map_one_grant_of_exactly_the_shared_capacity(void **state)
@@ -226,8 +231,7 @@ static void test_sharers_map_one_grant_of_exactly_the_shared_capacity(void **sta
 	struct stat a, b;
 	uint8_t *p0, *p1;
 
-	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
-	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
+	hello_both(x, &h0, &h1);
 	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS); /* region 0 is sharable */
 	raw_accept(x, &h0, d, len, &m0);
 	join_shared(x, &h1, 1, d, len, &m1);
@@ -245,12 +249,8 @@ static void test_sharers_map_one_grant_of_exactly_the_shared_capacity(void **sta
 	assert_true(all_are(p0 + MiB, MiB, PAT2));
 	expect_slow_path(x, 0, d + MiB, MiB, PAT2);
 	expect_slow_path(x, 1, d, MiB, PAT1);
-	munmap(p0, len);
-	munmap(p1, len);
-	close(m0.fd);
-	close(m1.fd);
-	raw_close(&h0);
-	raw_close(&h1);
+	let_go(&h0, &m0, p0, len);
+	let_go(&h1, &m1, p1, len);
 }
 
 /* 4802h of [dpa, dpa+len) that the device must refuse: its return code; no MAP comes with it. */
@@ -283,8 +283,7 @@ static void test_a_sanitizing_region_gives_released_capacity_back_as_zeros(void 
 	uint8_t *p0, *p1;
 
 	assert_int_equal(core_region_set_config(x->dev, 1, 2 * MiB, true, &diag), CXLDCD_RC_SUCCESS);
-	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
-	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
+	hello_both(x, &h0, &h1);
 	p0 = given(x, &h0, 0, d, len, &m0);
 	memset(p0, PAT1, len);
 	raw_release(x, &h0, d, len);
@@ -294,12 +293,8 @@ static void test_a_sanitizing_region_gives_released_capacity_back_as_zeros(void 
 	assert_true(all_are(p1, len, 0));
 	expect_slow_path(x, 1, d, len, 0);
 	fd_has_none_of(m1.fd, PAT1);
-	munmap(p0, len);
-	munmap(p1, len);
-	close(m0.fd);
-	close(m1.fd);
-	raw_close(&h0);
-	raw_close(&h1);
+	let_go(&h0, &m0, p0, len);
+	let_go(&h1, &m1, p1, len);
 }
 
 /*
@@ -317,8 +312,7 @@ static void test_a_released_middle_leaves_its_old_owner_nothing_of_the_next(void
 	struct raw h0, h1;
 	uint8_t buf[64], *p0, *p1;
 
-	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
-	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
+	hello_both(x, &h0, &h1);
 	p0 = given(x, &h0, 0, d, len, &m0);
 	memset(p0, PAT1, len);
 	raw_release(x, &h0, mid, mlen);
@@ -336,12 +330,8 @@ static void test_a_released_middle_leaves_its_old_owner_nothing_of_the_next(void
 	memset(p0 + 2 * MiB, EVIL, mlen);
 	assert_true(all_are(p1, mlen, PAT2));
 	expect_slow_path(x, 1, mid, mlen, PAT2);
-	munmap(p0, len);
-	munmap(p1, mlen);
-	close(m0.fd);
-	close(m1.fd);
-	raw_close(&h0);
-	raw_close(&h1);
+	let_go(&h0, &m0, p0, len);
+	let_go(&h1, &m1, p1, mlen);
 }
 
 /*
@@ -358,8 +348,7 @@ static void test_a_reconnected_host_is_mapped_only_what_it_holds(void **state)
 	struct raw h0, h1;
 	uint8_t buf[64], *pa, *pb, *p1, *pn;
 
-	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
-	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
+	hello_both(x, &h0, &h1);
 	add(x, 0, a, len);
 	raw_accept(x, &h0, a, len, &ma);
 	add(x, 0, b, len);
@@ -387,14 +376,10 @@ static void test_a_reconnected_host_is_mapped_only_what_it_holds(void **state)
 	assert_true(all_are(p1, len, PAT2));
 	munmap(pa, len);
 	munmap(pb, len);
-	munmap(pn, len);
-	munmap(p1, len);
 	close(ma.fd);
 	close(mb.fd);
-	close(m1.fd);
-	close(again.fd);
-	raw_close(&h0);
-	raw_close(&h1);
+	let_go(&h0, &again, pn, len);
+	let_go(&h1, &m1, p1, len);
 }
 
 /*
@@ -411,8 +396,7 @@ static void test_replayed_responses_take_nothing_offered_to_another_host(void **
 	struct raw h0, h1;
 	uint8_t buf[64], *p1;
 
-	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
-	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
+	hello_both(x, &h0, &h1);
 	add(x, 0, d, len);
 	raw_accept(x, &h0, d, len, &m0);
 	force_release(x, 0, d, len, false);
@@ -430,11 +414,8 @@ static void test_replayed_responses_take_nothing_offered_to_another_host(void **
 	memset(p1, PAT2, len);
 	fd_has_none_of(m0.fd, PAT2);
 	expect_slow_path(x, 1, d, len, PAT2);
-	munmap(p1, len);
-	close(m0.fd);
-	close(m1.fd);
-	raw_close(&h0);
-	raw_close(&h1);
+	let_go(&h0, &m0, NULL, len);
+	let_go(&h1, &m1, p1, len);
 }
 
 /*
@@ -536,9 +517,7 @@ static void test_application_keeps_nothing_after_a_forced_release(void **state)
 	/* the application's writes reached nobody */
 	assert_true(all_are(p1, len, PAT2));
 	expect_slow_path(x, 1, d, len, PAT2);
-	munmap(p1, len);
-	close(m1.fd);
-	raw_close(&h1);
+	let_go(&h1, &m1, p1, len);
 	for (int i = 0; i < 2; i++) {
 		close(up[i]);
 		close(down[i]);
@@ -637,11 +616,9 @@ static void test_a_spilled_groups_view_keeps_nothing_after_a_forced_release(void
 	expect_slow_path(x, 0, k, len, 0x4b);
 	munmap(qa, len);
 	munmap(qk, len);
-	munmap(p1, len);
 	close(fda);
-	close(m1.fd);
 	close(app);
-	raw_close(&h1);
+	let_go(&h1, &m1, p1, len);
 }
 
 /*
@@ -984,6 +961,22 @@ static void test_untrusted_hosts_never_get_the_backend_fd(void **state)
 /* ------------------------- an application opens a group while a move is under way */
 
 /*
+ * The agent shares tag A's 2 MiB at base + 128 MiB with raw hosts 1 and 2,
+ * all mapping only (agent_shares()), in a struct paused (rawhost.h).
+ */
+static void share_map_only(struct hx *x, struct paused *s)
+{
+	paused_init(s, x->base[0] + 128 * MiB, 2 * MiB);
+	s->p1 = agent_shares(x, s->d, s->len, HL_HELLO_F_MAP, &s->r1, &s->r2, &s->m1, &s->m2, NULL);
+}
+
+/* The same, and a move holds the agent and host 1 paused (pause_agent()). */
+static void pause_map_only(struct hx *x, struct paused *s)
+{
+	pause_agent(x, x->base[0] + 128 * MiB, 2 * MiB, HL_HELLO_F_MAP, false, s);
+}
+
+/*
  * Host 0 alone holds tag A's sharable allocation, writes it and gives it
  * back (4803h): as the last sharer it leaves the grant punched.  The
  * orchestrator offers tag A's range to host 1 (a fresh grant): its fd and
@@ -1000,8 +993,7 @@ static void test_the_last_sharer_keeps_nothing_of_the_next(void **state)
 	struct stat a, b;
 	uint8_t *p0, *p1;
 
-	raw_hello(x, &h0, 0, HL_HELLO_F_MAP);
-	raw_hello(x, &h1, 1, HL_HELLO_F_MAP);
+	hello_both(x, &h0, &h1);
 	assert_int_equal(hx_add(x, 0, &e, 1), CXLDCD_RC_SUCCESS);
 	raw_accept(x, &h0, d, len, &m0);
 	p0 = map_it(&m0);
@@ -1022,12 +1014,8 @@ static void test_the_last_sharer_keeps_nothing_of_the_next(void **state)
 	memset(p0, EVIL, len);
 	assert_true(all_are(p1, len, PAT2));
 	expect_slow_path(x, 1, d, len, PAT2);
-	munmap(p0, len);
-	munmap(p1, len);
-	close(m0.fd);
-	close(m1.fd);
-	raw_close(&h0);
-	raw_close(&h1);
+	let_go(&h0, &m0, p0, len);
+	let_go(&h1, &m1, p1, len);
 }
 
 /* CLOSE_REQ for group id on the application socket fd; the CLOSE_RSP's status. */
@@ -1113,33 +1101,26 @@ static void test_an_application_cannot_close_another_applications_open(void **st
 static void test_an_open_during_a_move_waits_for_the_fresh_grant(void **state)
 {
 	struct hx *x = *state;
-	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
 	struct hostlink_stats hs;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1, *a;
-	uint64_t id = agent_paused(x, d, len, HL_HELLO_F_MAP, &r1, &r2, &m1, &m2, &p1, NULL);
-	int app = app_open_waits(x), nfd, sfd;
+	struct paused s;
 
-
-	nfd = answer_move(x, &r1, d, len, id, p1, m2.fd);
-	assert_int_equal(app_open_rsp(x, app, 1, len, 2000, &sfd), HL_S_OK);
+	pause_map_only(x, &s);
+	s.app = app_open_waits(x);
+	s.nfd = answer_move(x, &s.r1, s.d, s.len, s.id, s.p1, s.m2.fd);
+	assert_int_equal(app_open_rsp(x, s.app, 1, s.len, 2000, &s.sfd), HL_S_OK);
 	hx_pump(x, 100);
 	hostlink_stats_get(x->hl, &hs);
 	assert_int_equal(hs.moves, 1); /* the move is over: the old grant is punched */
-	assert_true(same_file(sfd, nfd));
-	assert_false(same_file(sfd, m2.fd));
-	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
-	assert_true(a != MAP_FAILED);
-	assert_true(all_are(a, len, PAT1)); /* the data, not the punched grant's zeros */
-	memset(p1, PAT3, len);
-	assert_true(all_are(a, len, PAT3)); /* shared with host 1 */
+	assert_true(same_file(s.sfd, s.nfd));
+	assert_false(same_file(s.sfd, s.m2.fd));
+	s.a = mmap(NULL, s.len, PROT_READ | PROT_WRITE, MAP_SHARED, s.sfd, 0);
+	assert_true(s.a != MAP_FAILED);
+	assert_true(all_are(s.a, s.len, PAT1)); /* the data, not the punched grant's zeros */
+	memset(s.p1, PAT3, s.len);
+	assert_true(all_are(s.a, s.len, PAT3)); /* shared with host 1 */
 	hx_pump(x, 50);
-	assert_false(app_has_input(app)); /* and not revoked */
-	munmap(a, len);
-	close(sfd);
-	close(app);
-	close_agent_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+	assert_false(app_has_input(s.app)); /* and not revoked */
+	close_paused(&s);
 }
 
 /*
@@ -1151,34 +1132,29 @@ static void test_an_open_during_a_move_waits_for_the_fresh_grant(void **state)
 static void test_an_open_beside_the_remap_gets_the_fresh_grant_unrevoked(void **state)
 {
 	struct hx *x = *state;
-	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
 	struct cxldcd_host *agent;
 	struct cxldcd_host_stats st;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1;
-	uint64_t id = agent_paused(x, d, len, HL_HELLO_F_MAP, &r1, &r2, &m1, &m2, &p1, NULL);
-	int app = hx_raw_connect(x->app_sock), nfd, sfd;
+	struct paused s;
 
+	pause_map_only(x, &s);
+	s.app = hx_raw_connect(x->app_sock);
 	hx_pump(x, 50); /* the agent accepts the application */
 	/* the device alone runs (hx_pump() without x->h): REMAP waits in the agent's socket */
 	agent = x->h;
 	x->h = NULL;
-	send_move_ack(&r1, id, HL_MOVE_PAUSED);
-	nfd = expect_remap(x, &r1, d, len, id, p1, m2.fd);
+	send_move_ack(&s.r1, s.id, HL_MOVE_PAUSED);
+	s.nfd = expect_remap(x, &s.r1, s.d, s.len, s.id, s.p1, s.m2.fd);
 	x->h = agent;
-	app_send_open(app, 1);
+	app_send_open(s.app, 1);
 	cxldcd_host_process(x->h); /* one round sees both */
 	cxldcd_host_get_stats(x->h, &st);
 	assert_int_equal(st.remaps, 1);
-	assert_int_equal(app_open_rsp(x, app, 1, len, 2000, &sfd), HL_S_OK);
-	assert_true(same_file(sfd, nfd));
-	send_move_ack(&r1, id, HL_MOVE_REMAPPED);
+	assert_int_equal(app_open_rsp(x, s.app, 1, s.len, 2000, &s.sfd), HL_S_OK);
+	assert_true(same_file(s.sfd, s.nfd));
+	send_move_ack(&s.r1, s.id, HL_MOVE_REMAPPED);
 	hx_pump(x, 100);
-	assert_false(app_has_input(app));
-	close(sfd);
-	close(app);
-	close_agent_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+	assert_false(app_has_input(s.app));
+	close_paused(&s);
 }
 
 /*
@@ -1190,32 +1166,29 @@ static void test_an_open_beside_the_remap_gets_the_fresh_grant_unrevoked(void **
 static void test_two_opens_wait_and_one_that_hangs_up_is_dropped(void **state)
 {
 	struct hx *x = *state;
-	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
 	struct cxldcd_host_group_info gi[4];
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1;
-	uint64_t id = agent_paused(x, d, len, HL_HELLO_F_MAP, &r1, &r2, &m1, &m2, &p1, NULL);
-	int gone = hx_raw_connect(x->app_sock), app = hx_raw_connect(x->app_sock), nfd, sfd;
+	struct paused s;
+	int gone;
 
+	pause_map_only(x, &s);
+	gone = hx_raw_connect(x->app_sock);
+	s.app = hx_raw_connect(x->app_sock);
 	app_send_open(gone, 1);
-	app_send_open(app, 7);
+	app_send_open(s.app, 7);
 	hx_pump(x, 100);
 	assert_false(app_has_input(gone));
-	assert_false(app_has_input(app));
+	assert_false(app_has_input(s.app));
 	close(gone);
 	hx_pump(x, 50);
 
-	nfd = answer_move(x, &r1, d, len, id, p1, m2.fd);
-	assert_int_equal(app_open_rsp(x, app, 7, len, 2000, &sfd), HL_S_OK);
-	assert_true(same_file(sfd, nfd));
+	s.nfd = answer_move(x, &s.r1, s.d, s.len, s.id, s.p1, s.m2.fd);
+	assert_int_equal(app_open_rsp(x, s.app, 7, s.len, 2000, &s.sfd), HL_S_OK);
+	assert_true(same_file(s.sfd, s.nfd));
 	hx_pump(x, 100);
-	assert_false(app_has_input(app)); /* answered once */
+	assert_false(app_has_input(s.app)); /* answered once */
 	assert_int_equal(cxldcd_host_list_groups(x->h, gi, 4), 1);
 	assert_int_equal(gi[0].open_count, 2); /* the agent's own and app's: none of the one gone */
-	close(sfd);
-	close(app);
-	close_agent_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+	close_paused(&s);
 }
 
 /*
@@ -1229,16 +1202,12 @@ static void test_a_crowd_of_opens_does_not_outrun_the_pause(void **state)
 {
 	enum { APPS = 20 };
 	struct hx *x = *state;
-	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
 	struct cxldcd_host *agent;
 	struct cxldcd_host_stats st;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1;
-	uint64_t id;
-	int app[APPS], nfd, sfd;
+	struct paused s;
+	int app[APPS], sfd;
 
-	p1 = agent_shares(x, d, len, HL_HELLO_F_MAP, &r1, &r2, &m1, &m2, NULL);
+	share_map_only(x, &s);
 	for (int i = 0; i < APPS; i++) {
 		app[i] = hx_raw_connect(x->app_sock);
 		hx_pump(x, 5); /* accepted (the socket's backlog is short) */
@@ -1251,8 +1220,8 @@ static void test_a_crowd_of_opens_does_not_outrun_the_pause(void **state)
 	/* the device alone: the release, and the PAUSE into the agent's socket */
 	agent = x->h;
 	x->h = NULL;
-	raw_release(x, &r2, d, len);
-	id = expect_pause(x, &r1, d, len);
+	raw_release(x, &s.r2, s.d, s.len);
+	s.id = expect_pause(x, &s.r1, s.d, s.len);
 	hx_pump(x, 50);
 	x->h = agent;
 	for (int i = 0; i < APPS; i++)
@@ -1263,14 +1232,15 @@ static void test_a_crowd_of_opens_does_not_outrun_the_pause(void **state)
 	for (int i = 0; i < APPS; i++)
 		assert_false(app_has_input(app[i])); /* none answered with the old grant */
 
-	nfd = answer_move(x, &r1, d, len, id, p1, m2.fd);
+	s.nfd = answer_move(x, &s.r1, s.d, s.len, s.id, s.p1, s.m2.fd);
 	for (int i = 0; i < APPS; i++) {
-		assert_int_equal(app_open_rsp(x, app[i], (uint32_t)i + 1, len, 2000, &sfd), HL_S_OK);
-		assert_true(same_file(sfd, nfd));
+		assert_int_equal(app_open_rsp(x, app[i], (uint32_t)i + 1, s.len, 2000, &sfd),
+				 HL_S_OK);
+		assert_true(same_file(sfd, s.nfd));
 		close(sfd);
 		close(app[i]);
 	}
-	close_agent_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+	close_paused(&s);
 }
 
 /* The type of the next message waiting in the agent's device link, 0: none. */
@@ -1294,23 +1264,19 @@ static void test_an_open_waits_for_a_pause_behind_a_long_burst(void **state)
 {
 	enum { EXTS = 24 };
 	struct hx *x = *state;
-	const uint64_t d = x->base[0] + 128 * MiB, len = 2 * MiB;
 	struct cxldcd_extent more[EXTS];
 	struct cxldcd_host *agent;
 	struct cxldcd_host_stats st;
-	struct map_fd m1, m2;
-	struct raw r1, r2;
-	uint8_t *p1;
-	uint64_t id;
-	int app, nfd, sfd, i;
+	struct paused s;
+	int i;
 
-	p1 = agent_shares(x, d, len, HL_HELLO_F_MAP, &r1, &r2, &m1, &m2, NULL);
-	app = hx_raw_connect(x->app_sock);
+	share_map_only(x, &s);
+	s.app = hx_raw_connect(x->app_sock);
 	hx_pump(x, 50);
 
 	/* more capacity for the agent: it accepts, and its MAPs pile up unread */
 	for (i = 0; i < EXTS; i++)
-		more[i] = hx_ext(x->base[0] + 256 * MiB + (uint64_t)i * 4 * MiB, len, NULL, 0);
+		more[i] = hx_ext(x->base[0] + 256 * MiB + (uint64_t)i * 4 * MiB, s.len, NULL, 0);
 	assert_int_equal(hx_add(x, 0, more, EXTS), CXLDCD_RC_SUCCESS);
 	agent = x->h;
 	x->h = NULL;
@@ -1319,27 +1285,25 @@ static void test_an_open_waits_for_a_pause_behind_a_long_burst(void **state)
 		hx_pump(x, 5);
 	}
 	assert_int_equal(link_next_type(agent), HL_MAP);
-	raw_release(x, &r2, d, len);
-	id = expect_pause(x, &r1, d, len);
+	raw_release(x, &s.r2, s.d, s.len);
+	s.id = expect_pause(x, &s.r1, s.d, s.len);
 	hx_pump(x, 50);
 	x->h = agent;
-	app_send_open(app, 1);
+	app_send_open(s.app, 1);
 	cxldcd_host_process(x->h);
 	cxldcd_host_get_stats(x->h, &st);
-	assert_false(app_has_input(app)); /* not the old grant */
+	assert_false(app_has_input(s.app)); /* not the old grant */
 	for (i = 0; i < 20 && !st.pauses; i++) {
 		cxldcd_host_process(x->h);
 		cxldcd_host_get_stats(x->h, &st);
 	}
 	assert_int_equal(st.pauses, 1);
-	assert_false(app_has_input(app));
+	assert_false(app_has_input(s.app));
 
-	nfd = answer_move(x, &r1, d, len, id, p1, m2.fd);
-	assert_int_equal(app_open_rsp(x, app, 1, len, 2000, &sfd), HL_S_OK);
-	assert_true(same_file(sfd, nfd));
-	close(sfd);
-	close(app);
-	close_agent_move(len, &r1, &r2, &m1, &m2, p1, nfd);
+	s.nfd = answer_move(x, &s.r1, s.d, s.len, s.id, s.p1, s.m2.fd);
+	assert_int_equal(app_open_rsp(x, s.app, 1, s.len, 2000, &s.sfd), HL_S_OK);
+	assert_true(same_file(s.sfd, s.nfd));
+	close_paused(&s);
 }
 
 int main(void)
