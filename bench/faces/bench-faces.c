@@ -83,10 +83,14 @@
  * different neighbours for long stretches.
  *
  * Usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d state_root] [-c cpu|none]
- *                    [-o address|shuffled|gaps] [-m] [-S] [-e [-P page] [-n backends]] [-v]
+ *                    [-o address|shuffled|gaps] [-m] [-S] [-e [-P page] [-n backends]]
+ *                    [-x S [-q]] [-v]
  * defaults: -s 1000 -b 100000 -k 200 -r 5 -d /dev/shm (else /tmp) -c 0.
  * -x S: after populating, send 5603h pages to the big daemon for S seconds
- * (to profile it; with -e: whole-device QMP paging instead).  The daemon is $CXLDCD, else the one this build made.
+ * (to profile it; with -e: whole-device QMP paging instead; with -q: the
+ * table's four QMP mutation steps and its FM add/release step, in parts of
+ * K/8, on both daemons by turns, each round's daemon CPU per operation
+ * printed, small / big).  The daemon is $CXLDCD, else the one this build made.
  * The daemons and their directories are removed on every exit.
  */
 #include <dirent.h>
@@ -1685,7 +1689,7 @@ static uint32_t arg_u32(const char *s, uint32_t min)
 	if (*end || v < min || v > 10000000ul) {
 		fprintf(stderr, "usage: bench-faces [-s small] [-b big] [-k ops] [-r reps] [-d dir] "
 			"[-c cpu|none] [-o address|shuffled|gaps] [-m] [-e [-P page] [-n backends]] "
-			"[-x s] [-v]\n");
+			"[-x s [-q]] [-v]\n");
 		exit(2);
 	}
 	return (uint32_t)v;
@@ -1834,7 +1838,7 @@ int main(int argc, char **argv)
 {
 	uint32_t small = 1000, big = 100000, k = 200, mid = 10000, reps = 5, hold = 0;
 	uint32_t per_page = 1000, backends = 10000;
-	bool extra = false;
+	bool extra = false, qmp_mut = false;
 	int cpu = 0;
 	static struct ctx xs, xb;
 	struct run rs, rb;
@@ -1845,7 +1849,7 @@ int main(int argc, char **argv)
 	bool mem_only = false, stop_only = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:b:k:r:d:x:c:o:meP:n:vS")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:k:r:d:x:c:o:meP:n:vSq")) != -1) {
 		switch (opt) {
 		case 's': small = arg_u32(optarg, 2 * PAGE); break;
 		case 'b': big = arg_u32(optarg, 2 * PAGE); break;
@@ -1857,6 +1861,7 @@ int main(int argc, char **argv)
 		case 'o': order = arg_order(optarg); break;
 		case 'm': mem_only = true; break;
 		case 'e': extra = true; break;
+		case 'q': qmp_mut = true; break;
 		case 'P': per_page = arg_u32(optarg, 1); break;
 		case 'n': backends = arg_u32(optarg, 0); break;
 		case 'v': verbose = true; break;
@@ -1933,6 +1938,31 @@ int main(int argc, char **argv)
 		double until = bench_now_s() + hold;
 
 		fprintf(stderr, "bench-faces: big daemon pid %d\n", (int)xb.d.pid);
+		if (qmp_mut) {
+			/* -q -x S: the QMP mutation steps and the FM's, in parts as the table's, on both daemons */
+			double t[2 * NR_OPS], t0 = bench_now_s();
+
+			fprintf(stderr, "bench-faces: small daemon pid %d\n", (int)xs.d.pid);
+			rs.k = rb.k = k / SUB ? k / SUB : 1;
+
+			while (bench_now_s() < until) {
+				static const int row[4] = { OP_QMP_ADD, OP_QMP_ADD_FREE, OP_QMP_REL_PRESC,
+							    OP_QMP_REL_TAG };
+				double u[2 * NR_OPS];
+
+				fprintf(stderr, "%7.2f s, daemon CPU per op, us (small / big):", bench_now_s() - t0);
+				for (int st = 0; st < 4; st++) {
+					measure_step(&xb, &rb, t, st);
+					measure_step(&xs, &rs, u, st);
+					fprintf(stderr, " %.1f / %.1f", u[CPU(row[st])] * 1e6, t[CPU(row[st])] * 1e6);
+				}
+				measure_step(&xb, &rb, t, 5);
+				measure_step(&xs, &rs, u, 5);
+				fprintf(stderr, " FM %.1f / %.1f %.1f / %.1f\n", u[CPU(OP_FM_ADD)] * 1e6,
+					t[CPU(OP_FM_ADD)] * 1e6, u[CPU(OP_FM_REL)] * 1e6, t[CPU(OP_FM_REL)] * 1e6);
+			}
+			return 0;
+		}
 		while (bench_now_s() < until) {
 			if (extra) /* -e -x S: whole-device QMP paging instead */
 				qmp_page_all(&xb, per_page);
