@@ -97,7 +97,7 @@ struct qmp_deferred {
 	bool done;
 	int rc;
 	json_t *ret;
-	struct qmp_error err;
+	struct qmp_error *err;          /* rc != 0: why (a block of its own: most answers succeed) */
 };
 
 struct qmp_session {

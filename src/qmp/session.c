@@ -586,6 +586,9 @@ static void drain_held(struct qmp_session *s)
 	s->draining = false;
 }
 
+/* The answer of a slot whose error could not be kept (slot_set_error()). */
+static const struct qmp_error oom_error = { .cls = QMP_ERR_GENERIC, .desc = "out of memory" };
+
 /* Append an answer slot to the session's answer queue; NULL on out of memory. */
 static struct qmp_deferred *slot_new(struct qmp_session *s, const char *id, const char *name)
 {
@@ -606,6 +609,25 @@ static struct qmp_deferred *slot_new(struct qmp_session *s, const char *id, cons
 	return d;
 }
 
+static void slot_free(struct qmp_deferred *d)
+{
+	qmp_out_release(&d->out);
+	if (d->err != &oom_error)
+		free(d->err);
+	free(d->id);
+	free(d);
+}
+
+/* Keep @err for the answer of @d (out of memory: say that instead). */
+static void slot_set_error(struct qmp_deferred *d, const struct qmp_error *err)
+{
+	struct qmp_error *e = malloc(sizeof(*e));
+
+	if (e)
+		*e = *err;
+	d->err = e ? e : (struct qmp_error *)&oom_error;
+}
+
 /* Send the answers at the head of the queue that are done. */
 static void send_ready(struct qmp_session *s)
 {
@@ -621,13 +643,11 @@ static void send_ready(struct qmp_session *s)
 			send_return(s, d->id, d->ret, d->name, &d->out);
 		} else {
 			qmp_log(s->srv, LOG_INFO, "qmp[%s]: %s failed: %s: %s", s->name, d->name,
-				qmp_err_class_str(d->err.cls), d->err.desc);
-			send_error(s, d->id, &d->err);
+				qmp_err_class_str(d->err->cls), d->err->desc);
+			send_error(s, d->id, d->err);
 			json_decref(d->ret);
 		}
-		qmp_out_release(&d->out);
-		free(d->id);
-		free(d);
+		slot_free(d);
 	}
 }
 
@@ -647,11 +667,11 @@ static void queue_answer(struct qmp_session *s, const char *id, const char *name
 	d->ret = rc ? NULL : ret;
 	if (rc) {
 		json_decref(ret);
+		slot_set_error(d, err);
 	} else {
 		d->out = *out;  /* moved: the caller's release is then a no-op */
 		memset(out, 0, sizeof(*out));
 	}
-	d->err = *err;
 }
 
 struct qmp_deferred *qmp_defer(struct qmp_server *srv)
@@ -675,8 +695,7 @@ void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_
 	if (!s) {
 		qmp_out_release(&out);
 		json_decref(ret);
-		free(d->id);
-		free(d);
+		slot_free(d);
 		return;
 	}
 	d->done = true;
@@ -684,7 +703,7 @@ void qmp_complete(struct qmp_deferred *d, int rc, json_t *ret, const struct qmp_
 	d->ret = ret;
 	d->out = out;
 	if (rc)
-		d->err = *err;
+		slot_set_error(d, err);
 	send_ready(s);
 	/* Go on with the held requests until one must wait again. */
 	drain_held(s);
@@ -807,9 +826,7 @@ void qmp_session_free(struct qmp_session *s)
 		s->pending = d->next;
 		if (d->done) {
 			json_decref(d->ret);
-			qmp_out_release(&d->out);
-			free(d->id);
-			free(d);
+			slot_free(d);
 		} else {
 			d->s = NULL;    /* qmp_complete() will only free it */
 		}

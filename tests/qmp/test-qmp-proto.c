@@ -467,6 +467,13 @@ static void test_deferred_answer_holds_later_requests_in_order(void **state)
 	qmp_error_set(&err, QMP_ERR_GENERIC, "later failure");
 	qmp_complete(x.d, -1, NULL, &err);
 	expect_error(tsess_pop(t), "GenericError", "later failure");
+	/* An error text of the longest kind, class kept: the answer carries all of it. */
+	tsess_feed(t, "{\"execute\":\"x-defer\",\"id\":5}");
+	memset(err.desc, 'e', sizeof(err.desc) - 1);
+	err.desc[sizeof(err.desc) - 1] = 0;
+	err.cls = QMP_ERR_DEVICE_NOT_FOUND;
+	qmp_complete(x.d, -1, NULL, &err);
+	expect_error(tsess_pop(t), "DeviceNotFound", err.desc);
 	/* Deferred, then the session closes: the answer goes nowhere. */
 	tsess_feed(t, "{\"execute\":\"x-defer\",\"id\":4}");
 	qmp_session_free(t->s);
