@@ -89,8 +89,17 @@ int evlog_reserve(struct cxldcd_dev *dev, uint16_t owner, uint8_t log, uint32_t 
 	if (cap > depth)
 		cap = depth;
 	if (core_bulk_mapped(dev, sizeof(*nw) * cap)) {
-		/* bulk: its records copied in order, from slot 0; as many as its 2 MiB units hold */
-		size_t span = core_bulk_span(dev, sizeof(*nw) * cap);
+		/*
+		 * bulk: its records copied in order, from slot 0; as many as its
+		 * 2 MiB units hold.  The units are those of want or of 1.5 times
+		 * the ring before, whichever is more, when that is bulk too, not
+		 * those of the doubling: a restore of 10,000 records (1.8 MB)
+		 * took 16,384 slots, two units, where one holds them (the growth
+		 * stays geometric).
+		 */
+		uint64_t grow = (uint64_t)l->cap + l->cap / 2;
+		size_t need = sizeof(*nw) * (grow > want ? grow : want);
+		size_t span = core_bulk_span(dev, core_bulk_mapped(dev, need) ? need : sizeof(*nw) * cap);
 
 		cap = span / sizeof(*nw) < depth ? (uint32_t)(span / sizeof(*nw)) : depth;
 		nw = core_zalloc_bulk(dev, sizeof(*nw) * cap);
