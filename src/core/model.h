@@ -273,8 +273,25 @@ void slab_free(struct cxldcd_dev *dev, struct slab *s, void *p);
  * one chunk (slab.c).  0 or -ENOMEM (the slab unchanged).
  */
 int slab_reserve(struct cxldcd_dev *dev, struct slab *s, uint32_t n);
-/* Give every page back (live objects included). */
+/* Give every page back (live objects included): the slab stays, empty. */
 void slab_fini(struct cxldcd_dev *dev, struct slab *s);
+/*
+ * A slab's objects in the order it hands them out when its pages are one
+ * chunk only and none was ever freed (a restore's: slab_reserve() on a slab
+ * with no page): the i-th is slab_seq_at(q, i), with no array of them.
+ */
+struct slab_seq {
+	char *first;                /* the chunk's first page */
+	size_t page_bytes;
+	uint32_t size;
+};
+/* q for s, whose pages are all those of its one chunk (asserted). */
+void slab_seq_of(const struct slab *s, struct slab_seq *q);
+static inline void *slab_seq_at(const struct slab_seq *q, uint32_t i)
+{
+	return q->first + (size_t)(i / SLAB_PER_PAGE) * q->page_bytes + sizeof(struct slab_page) +
+	       (size_t)(i % SLAB_PER_PAGE) * q->size;
+}
 /* Bytes of its pages and chunks, as allocated. */
 size_t slab_bytes(const struct slab *s);
 
@@ -593,25 +610,45 @@ void hx_attach(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t h
 void hx_hold(struct cxldcd_dev *dev, struct hx *x, struct alloc *a, uint16_t host, struct group *g);
 /*
  * Put allocations linked by alloc_tag_link() only, their holders attached
- * by hx_hold(), in the empty region trees at once (restore).  v[0..n): the
- * allocations (each inside its region) with their addresses, in any order;
- * reordered.  sorted: the caller found each one past the end of the one
- * before as it read them (what a snapshot of tags made in address order
- * lists), so they are not sorted again; nor when they come in a few
- * ascending runs (MERGE_RUNS: merged as the trees are built); else they
- * are, by the keys alone, in a scratch array as large as v, *scratch bytes
- * as allocated (0: none): O(n) when they come in a few ascending runs,
- * O(n log n) at worst.  Then
- * each tree is built bottom-up with its tallies (bt_build_by()) from the
- * allocations themselves, in address order, which is where two that
- * overlap are found.  -EINVAL when two overlap, -ENOMEM; the trees stay
- * empty then.
+ * by hx_hold(), in the empty region trees at once (restore).  o: the
+ * allocations as read (the allocation slab's one chunk, in order: no list
+ * of them), whether each started past the end of the one before (what a
+ * snapshot of tags made in address order lists: no sort), else where each
+ * ascending run of them starts (up to MERGE_RUNS: merged as the trees are
+ * built; more: their addresses listed in scratch and sorted, *scratch bytes
+ * as allocated, 0 otherwise, O(n) when they come in a few ascending runs,
+ * O(n log n) at worst).  Then each tree is built bottom-up with its tallies
+ * (bt_build_by()) from the allocations themselves, in address order, which
+ * is where two that overlap are found.  -EINVAL when two overlap, -ENOMEM;
+ * the trees stay empty then.
  */
+#define MERGE_RUNS 8u
+struct alloc_order {
+	struct slab_seq seq;        /* allocation i: slab_seq_at(&seq, i) */
+	uint32_t n;
+	bool unsorted;              /* one started below the end of the one before */
+	uint32_t runs;              /* ascending runs by address; MERGE_RUNS + 1: more */
+	uint32_t run[MERGE_RUNS + 1]; /* where each starts */
+	uint64_t last_dpa, last_end; /* of the one noted last */
+};
+/* One more allocation read, at dpa (inside its region, so dpa + len does not wrap). */
+static inline void alloc_order_note(struct alloc_order *o, uint64_t dpa, uint64_t len)
+{
+	if (!o->n || dpa < o->last_dpa) {
+		if (o->runs < MERGE_RUNS)
+			o->run[o->runs] = o->n;
+		o->runs += o->runs <= MERGE_RUNS;
+	}
+	o->unsorted |= dpa < o->last_end;
+	o->last_dpa = dpa;
+	o->last_end = dpa + len;
+	o->n++;
+}
 struct alloc_key {
 	uint64_t dpa;
 	struct alloc *a;
 };
-int region_build(struct cxldcd_dev *dev, struct alloc_key *v, uint32_t n, bool sorted, size_t *scratch);
+int region_build(struct cxldcd_dev *dev, const struct alloc_order *o, size_t *scratch);
 /* About the bytes of node chunk region_build() takes for n allocations (their regions unknown). */
 size_t region_build_bytes(const struct cxldcd_dev *dev, uint32_t n);
 void hx_accept(struct cxldcd_dev *dev, struct hx *x);

@@ -434,26 +434,38 @@ static struct alloc_key *sort_by_start(struct alloc_key *v, struct alloc_key *tm
 }
 
 /*
- * Keys that come in at most this many ascending runs (bench-faces' state:
- * the accepted extents, then the pending ones) are not sorted: each tree
- * is built from a merge of the runs, read as the build asks for the next
- * entry (no scratch, no pass that copies them all).
+ * Allocations that come in at most MERGE_RUNS ascending runs (model.h;
+ * bench-faces' state: the accepted extents, then the pending ones) are not
+ * sorted: each tree is built from a merge of the runs, read as the build
+ * asks for the next entry (no scratch, no pass that copies them all).
  */
-#define MERGE_RUNS 8u
 
 /*
- * What entry_of() reads and finds: the sorted keys (or the runs to merge), and in the region being
- * built the end of the allocation before and the bytes so far.  The build
- * reads each allocation once, in address order, so two that overlap are
- * found there (bad), not by a pass of their own.
+ * What entry_of() reads and finds: the allocations in address order (or
+ * the runs to merge), and in the region being built the end of the
+ * allocation before and the bytes so far.  The build reads each allocation
+ * once, in address order, so two that overlap are found there (bad), not by
+ * a pass of their own.
  */
 struct build_ctx {
-	const struct alloc_key *k;
+	const struct alloc_key *k;  /* the keys sorted; NULL: the allocations as read (seq) */
+	struct slab_seq seq;
+	uint32_t base;              /* !runs: the index of the region's first */
 	uint64_t prev_end, bytes;
 	bool bad;
-	uint32_t runs;              /* 0: k is sorted; else k's ascending runs, merged as they are read */
-	uint32_t at[MERGE_RUNS], end[MERGE_RUNS]; /* each run's next key in the region, and its end */
+	uint32_t runs;              /* 0: in address order; else ascending runs, merged as they are read */
+	uint32_t at[MERGE_RUNS], end[MERGE_RUNS]; /* each run's next in the region, and its end */
 };
+
+static inline const struct alloc *key_alloc(const struct build_ctx *b, uint32_t i)
+{
+	return b->k ? b->k[i].a : slab_seq_at(&b->seq, i);
+}
+
+static inline uint64_t key_dpa(const struct build_ctx *b, uint32_t i)
+{
+	return b->k ? b->k[i].dpa : key_alloc(b, i)->dpa;
+}
 
 /* The tree entry of an allocation read by a restore: its range, and the one host that accepted it. */
 static void entry_of(const void *ctx, uint32_t i, struct bt_entry *e)
@@ -463,15 +475,15 @@ static void entry_of(const void *ctx, uint32_t i, struct bt_entry *e)
 	uint32_t col = BT_COL_NONE;
 
 	if (!b->runs) {
-		a = b->k[i].a;
+		a = key_alloc(b, b->base + i);
 	} else {
 		uint32_t m = MERGE_RUNS;    /* the run whose next key is lowest (the first on a tie) */
 
 		for (uint32_t j = 0; j < b->runs; j++)
-			if (b->at[j] < b->end[j] && (m == MERGE_RUNS || b->k[b->at[j]].dpa < b->k[b->at[m]].dpa))
+			if (b->at[j] < b->end[j] && (m == MERGE_RUNS || key_dpa(b, b->at[j]) < key_dpa(b, b->at[m])))
 				m = j;
 		assert(m < MERGE_RUNS);
-		a = b->k[b->at[m]++].a;
+		a = key_alloc(b, b->at[m]++);
 	}
 	for (const struct hx *x = a->holders; x; x = x->a_next)
 		if (!x->g)  /* accepted: counts in its host's tally (region_tally_ops) */
@@ -482,15 +494,13 @@ static void entry_of(const void *ctx, uint32_t i, struct bt_entry *e)
 	*e = (struct bt_entry){ .start = a->dpa, .end = a->dpa + a->len, .val = (void *)a, .col = col };
 }
 
-/* First index of the sorted v[0..n) starting at or above dpa. */
-static uint32_t first_from(const struct alloc_key *v, uint32_t n, uint64_t dpa)
+/* First index of the ascending [lo, hi) (of b's keys) starting at or above dpa. */
+static uint32_t first_from(const struct build_ctx *b, uint32_t lo, uint32_t hi, uint64_t dpa)
 {
-	uint32_t lo = 0, hi = n;
-
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (v[mid].dpa < dpa)
+		if (key_dpa(b, mid) < dpa)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -524,44 +534,49 @@ size_t region_build_bytes(const struct cxldcd_dev *dev, uint32_t n)
 	return bt_pool_shortfall(&dev->pool, &need, CORE_NODE_ALIGN);
 }
 
-int region_build(struct cxldcd_dev *dev, struct alloc_key *v, uint32_t n, bool sorted, size_t *scratch)
+int region_build(struct cxldcd_dev *dev, const struct alloc_order *o, size_t *scratch)
 {
 	struct bt_need need = { 0 };
-	uint32_t lo[CXLDCD_MAX_REGIONS], hi[CXLDCD_MAX_REGIONS];
-	size_t size = core_scratch_size(dev, sizeof(*v) * ((size_t)n + 1u)), nodes;
-	struct alloc_key *tmp = NULL, *s = v;
-	struct build_ctx b = { .bad = false };
-	uint32_t run[MERGE_RUNS + 1], runs = 0;
+	uint32_t lo[CXLDCD_MAX_REGIONS], hi[CXLDCD_MAX_REGIONS], n = o->n;
+	size_t size = core_scratch_size(dev, sizeof(struct alloc_key) * ((size_t)n + 1u)), nodes;
+	struct alloc_key *v = NULL, *tmp = NULL;
+	struct build_ctx b = { .seq = o->seq };
+	uint32_t run[MERGE_RUNS + 1];
 	int rc = 0;
 
-	/* a few ascending runs: merged as the trees are built (run[runs] = n) */
-	for (uint32_t i = 0; !sorted && i < n && runs <= MERGE_RUNS; i = run_end(v, i, n))
-		run[runs++] = i;
-	if (!sorted && runs <= MERGE_RUNS) {
-		run[runs] = n;
-		b.runs = runs;
-	}
 	*scratch = 0;
-	if (!sorted && !b.runs) {
-		tmp = core_zalloc_bulk(dev, size);
-		if (!tmp)
-			return -ENOMEM;
-		*scratch = core_bulk_span(dev, size);
-		s = sort_by_start(v, tmp, n);
+	if (o->unsorted && o->runs <= MERGE_RUNS) {
+		/* a few ascending runs: merged as the trees are built (run[runs] = n) */
+		b.runs = o->runs;
+		memcpy(run, o->run, sizeof(run[0]) * b.runs);
+		run[b.runs] = n;
+	} else if (o->unsorted) {
+		/* more: their keys listed and sorted (the sort reads no allocation) */
+		v = core_zalloc_bulk(dev, size);
+		tmp = v ? core_zalloc_bulk(dev, size) : NULL;
+		if (!tmp) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		*scratch = 2 * core_bulk_span(dev, size);
+		for (uint32_t i = 0; i < n; i++) {
+			struct alloc *a = slab_seq_at(&o->seq, i);
+
+			v[i] = (struct alloc_key){ .dpa = a->dpa, .a = a };
+		}
+		b.k = sort_by_start(v, tmp, n);
 	}
 	/* Regions are disjoint: each one's allocations are one slice of the sorted ones (of each run). */
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
+		uint64_t base = dev->cfg.regions[r].base, end = region_end(dev, r);
+
 		assert(!dev->reg[r].allocs.root);
 		lo[r] = hi[r] = 0;
-		for (uint32_t j = 0; j < (b.runs ? b.runs : 1u); j++) {
-			const struct alloc_key *rv = b.runs ? s + run[j] : s;
-			uint32_t rn = b.runs ? run[j + 1] - run[j] : n;
-
-			hi[r] += first_from(rv, rn, region_end(dev, r)) - first_from(rv, rn, dev->cfg.regions[r].base);
-		}
+		for (uint32_t j = 0; j < b.runs; j++)
+			hi[r] += first_from(&b, run[j], run[j + 1], end) - first_from(&b, run[j], run[j + 1], base);
 		if (!b.runs) {
-			lo[r] = first_from(s, n, dev->cfg.regions[r].base);
-			hi[r] += lo[r];
+			lo[r] = first_from(&b, 0, n, base);
+			hi[r] = first_from(&b, lo[r], n, end);
 		}
 		bt_build_need(hi[r] - lo[r], &need);
 	}
@@ -572,10 +587,10 @@ int region_build(struct cxldcd_dev *dev, struct alloc_key *v, uint32_t n, bool s
 		goto out;
 	}
 	for (uint8_t r = 0; r < dev->cfg.nr_regions; r++) {
-		b.k = b.runs ? s : s + lo[r];
+		b.base = lo[r];
 		for (uint32_t j = 0; j < b.runs; j++) {
-			b.at[j] = run[j] + first_from(s + run[j], run[j + 1] - run[j], dev->cfg.regions[r].base);
-			b.end[j] = run[j] + first_from(s + run[j], run[j + 1] - run[j], region_end(dev, r));
+			b.at[j] = first_from(&b, run[j], run[j + 1], dev->cfg.regions[r].base);
+			b.end[j] = first_from(&b, b.at[j], run[j + 1], region_end(dev, r));
 		}
 		b.prev_end = 0;
 		b.bytes = 0;
@@ -591,6 +606,8 @@ int region_build(struct cxldcd_dev *dev, struct alloc_key *v, uint32_t n, bool s
 		rc = -EINVAL;
 	}
 out:
+	if (v)
+		core_free_bulk(dev, v, size);
 	if (tmp)
 		core_free_bulk(dev, tmp, size);
 	return rc;

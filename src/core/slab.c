@@ -280,7 +280,14 @@ void slab_fini(struct cxldcd_dev *dev, struct slab *s)
 		core_free_bulk(dev, c, c->bytes);
 	}
 	core_free(dev, s->pages);
-	memset(s, 0, sizeof(*s));
+	*s = (struct slab){ .size = s->size, .idx_off = s->idx_off };
+}
+
+void slab_seq_of(const struct slab *s, struct slab_seq *q)
+{
+	assert(s->chunks && !s->chunks->next && s->nr_pages == s->chunks->nr_pages);
+	*q = (struct slab_seq){ .first = (char *)chunk_page(s, s->chunks, 0), .page_bytes = page_bytes(s),
+				.size = s->size };
 }
 
 size_t slab_bytes(const struct slab *s)

@@ -26,9 +26,10 @@
  * each cost a descent and a tally update.  The tags, allocations and holds
  * are taken in one chunk per kind, sized by the counts once they are
  * checked against the bytes left (slab_reserve(): huge pages for a large
- * restore).  The only scratch is the list of allocations read with their
- * addresses (16 bytes each; a second such list when they must be sorted):
- * each tag's totals as written wait in the tag (see struct rctx).
+ * restore).  No scratch unless the allocations must be sorted (more than
+ * a few ascending runs: two lists of their addresses, 16 bytes each): the
+ * allocations read are the allocation slab's chunk in order, and each
+ * tag's totals as written wait in the tag (see struct rctx).
  *
  * What is read is untrusted (a file).  Each record is checked as it is read
  * against everything core_check_invariants() asks of it (bounds, block
@@ -52,6 +53,7 @@
  * The same state always gives the same bytes, so two snapshots compare
  * states (the tests use that).
  */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "core/model.h"
@@ -632,10 +634,10 @@ static void get_event(struct snap_rd *r, struct cxldcd_event *e, uint32_t versio
 			~(size_t)(CORE_NODE_ALIGN - 1))
 
 /*
- * A restore's state.  Its one scratch block is the allocations in the
- * order read, each with its address (16 bytes, for region_build(), which
- * then sorts them without reading them, and not at all when they came in
- * address order: x->unsorted): a tag read is found by its
+ * A restore's state.  The allocations read are the allocation slab's one
+ * chunk in order (x->ord; region_build() builds the trees from them, with
+ * no list of them, and sorts them only when they come in more than a few
+ * ascending runs): a tag read is found by its
  * index in the creation-order slots (dev->tag_slot, filled from 0 on a new
  * device), and the totals written for it wait in its own bytes and
  * nr_allocs until its allocations are read.  Those come one tag's after
@@ -650,11 +652,7 @@ struct rctx {
 	uint32_t version;           /* of the snapshot: 1 or 2 (see SNAP_VERSION) */
 	struct prev_alloc pv;       /* v2: what the allocation before left for the next one's shape */
 	uint32_t nr_tags;
-	struct alloc_key *order;    /* the allocations read with their addresses, for region_build() */
-	uint32_t nr_order;
-	uint64_t order_end;         /* the end of the one read last */
-	bool unsorted;              /* one started below the end of the one before */
-	size_t order_size;          /* bytes of order (core_free_bulk()) */
+	struct alloc_order ord;     /* the allocations read, for region_build() */
 	size_t nodes_ahead;         /* read_hosts(): the index nodes' bytes for as many allocations as tags */
 	struct tag *run;            /* the tag whose allocations are being read, or NULL */
 	uint64_t run_bytes;         /* its totals as written */
@@ -999,9 +997,8 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 		 .region = region, .tag_offset = toff);
 	/* its tag's list now, the region tree once all are read (region_build()) */
 	alloc_tag_link(dev, a);
-	x->order[x->nr_order++] = (struct alloc_key){ .dpa = dpa, .a = a };
-	x->unsorted |= dpa < x->order_end;
-	x->order_end = dpa + len;   /* inside its region (checked above) */
+	assert(a == slab_seq_at(&x->ord.seq, x->ord.n));    /* (read_allocs()) */
+	alloc_order_note(&x->ord, dpa, len);   /* inside its region (checked above) */
 	/* hx_attach() puts a holder first: attach them last to first */
 	for (uint32_t i = nh; i-- > 0;) {
 		struct hold *h = &(*hbuf)[i];
@@ -1047,8 +1044,14 @@ static int read_allocs(struct rctx *x)
 
 	if (x->r.bad || n > dev->cfg.max_extents || n > (x->r.len - x->r.off) / ALLOC_BYTES(x->version))
 		return bad(x, "allocation count");
-	x->order_size = core_scratch_size(dev, sizeof(*x->order) * (n + 1u));
-	x->order = core_zalloc_bulk(dev, x->order_size);
+	/*
+	 * The device holds no allocation (it is new), but a failed add may
+	 * have left its slab a page: given back, so that the allocations read
+	 * are the objects of one chunk in order (slab_seq_of()).
+	 */
+	assert(!dev->allocs.live);
+	if (dev->allocs.nr_pages)
+		slab_fini(dev, &dev->allocs);
 	/* an allocation each, a hold each at least (more in a sharable region) */
 	/*
 	 * The index nodes made as they are read (tag_host_stream_note()) and
@@ -1057,9 +1060,11 @@ static int read_allocs(struct rctx *x)
 	 * per tag.
 	 */
 	nodes = region_build_bytes(dev, n) + tag_host_stream_bytes(dev, x->nr_tags);
-	if (!x->order || slab_reserve(dev, &dev->allocs, n) || slab_reserve(dev, &dev->holds, n) ||
+	if (slab_reserve(dev, &dev->allocs, n) || slab_reserve(dev, &dev->holds, n) ||
 	    (nodes >= CORE_CHUNK_MIN && core_chunk_open(dev, nodes)) || tag_host_stream_begin(dev))
 		return -ENOMEM;
+	if (n)
+		slab_seq_of(&dev->allocs, &x->ord.seq);
 	for (uint32_t i = 0; !rc && i < n; i++) {
 		rc = read_alloc(x, &hbuf, &hcap);
 		pace(x);
@@ -1070,10 +1075,7 @@ static int read_allocs(struct rctx *x)
 	if (!rc && x->runs != x->nr_tags)   /* a tag none of them named */
 		rc = bad(x, "tag totals do not match its allocations");
 	if (!rc) {
-		size_t sort_scratch;
-
-		rc = region_build(dev, x->order, x->nr_order, !x->unsorted, &sort_scratch);
-		dev->restore_scratch += sort_scratch;
+		rc = region_build(dev, &x->ord, &dev->restore_scratch);
 		if (rc == -EINVAL)
 			rc = bad(x, "allocation"); /* two overlap */
 		paced(x);
@@ -1214,9 +1216,6 @@ int core_restore_paced(struct cxldcd_dev *dev, const uint8_t *p, size_t len,
 			rc = bad(&x, "feature state");
 	}
 	dev->nr_obs = nr_obs;
-	dev->restore_scratch += core_bulk_span(dev, x.order_size);
-	if (x.order)
-		core_free_bulk(dev, x.order, x.order_size);
 	return rc;
 }
 

@@ -620,6 +620,58 @@ static void test_restore_merges_a_few_ascending_runs(void **state)
 	tenv_free(a);
 }
 
+static enum cxldcd_rc veto(void *opaque, const struct core_extent_info *x, uint32_t n,
+			   struct cxldcd_diag *diag)
+{
+	(void)opaque;
+	(void)x;
+	(void)n;
+	(void)diag;
+	return CXLDCD_RC_INVALID_PA;
+}
+
+/*
+ * The allocations a restore reads are the objects of the allocation slab's
+ * one chunk, in order (region_build() reads them there, with no list of
+ * them).  An add that an observer vetoed left the new device's slab an empty
+ * page (its next group id unchanged: the device is still new); the restore
+ * gives it back first, and restores the same device, whether its allocations
+ * come sorted, in a few runs or in many.
+ */
+static void test_restore_into_a_slab_a_vetoed_add_left_a_page(void **state)
+{
+	static const struct core_observer ops = { .check_add = veto };
+	struct tenv *a = device(), *c = device(), *b;
+	struct cxldcd_extent x = { .len = BLK };
+	uint8_t *s;
+	size_t n;
+
+	(void)state;
+	populate(a);                            /* many runs: listed and sorted */
+	for (uint32_t i = 0; i < 100; i++) {    /* one run: no sort */
+		x.dpa = (uint64_t)i * BLK;
+		tag_n(x.tag, i + 1);
+		assert_int_equal(add_ext(c, 0, &x, 1), 0);
+	}
+	for (int k = 0; k < 2; k++) {
+		struct tenv *src = k ? c : a;
+
+		b = device();
+		assert_int_equal(core_observer_add(b->dev, &ops, NULL), 0);
+		EXPECT_FAIL(b, add1(b, 0, 0, BLK, 0), CXLDCD_RC_INVALID_PA);
+		assert_int_equal(b->dev->allocs.live, 0);
+		assert_true(b->dev->allocs.nr_pages > 0);
+		snap2(src, &s, &n);
+		assert_int_equal(core_restore(b->dev, s, n, &b->diag), 0);
+		assert_invariants(b->dev);
+		expect_same(src, b);
+		free(s);
+		tenv_free(b);
+	}
+	tenv_free(c);
+	tenv_free(a);
+}
+
 /* The first allocation record with tag index ti (tags are in creation order: see populate()). */
 static uint32_t alloc_of_tag(const uint8_t *s, const struct layout *l, uint32_t ti, uint32_t nth)
 {
@@ -1012,6 +1064,7 @@ int main(void)
 		cmocka_unit_test(test_restore_accepts_untagged_allocations_out_of_address_order),
 		cmocka_unit_test(test_restore_accepts_tags_listed_out_of_creation_order),
 		cmocka_unit_test(test_restore_merges_a_few_ascending_runs),
+		cmocka_unit_test(test_restore_into_a_slab_a_vetoed_add_left_a_page),
 		cmocka_unit_test(test_restore_of_flipped_allocation_fields_is_refused_or_consistent),
 		cmocka_unit_test(test_restored_tag_host_index_is_the_one_adds_build),
 		cmocka_unit_test(test_restore_refuses_two_tags_with_one_id),
