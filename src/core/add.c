@@ -166,7 +166,7 @@ static enum cxldcd_rc by_tag(struct add_ctx *c, struct cxldcd_diag *diag)
 	if (core_tag_null(c->req->tag) || !t)
 		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_TAG_NOT_FOUND, -1,
 				   "host=%u enable shared access: tag not found", h);
-	if (!t->sharable)
+	if (!tag_sharable(t))
 		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_TAG_NOT_SHARABLE, -1,
 				   "host=%u enable shared access: tag capacity is in a non-sharable region", h);
 	if (t->cnt[2 * h + 1])
@@ -180,7 +180,7 @@ static enum cxldcd_rc by_tag(struct add_ctx *c, struct cxldcd_diag *diag)
 	c->of = core_zalloc(c->dev, sizeof(*c->of) * c->n);
 	if (!c->of)
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
-	for (a = t->first; a; a = a->tag_next, i++)
+	for (a = tag_first(t); a; a = a->tag_next, i++)
 		c->of[i] = (struct offer){ .region = a->region, .dpa = a->dpa, .len = a->len,
 					   .tag = t->id, .seq = a->seq, .tag_offset = a->tag_offset,
 					   .existing = a, .t = t, .idx = i };
@@ -245,10 +245,10 @@ static enum cxldcd_rc tag_group(struct add_ctx *c, uint32_t s, uint32_t e, struc
 					 (int32_t)o->idx, "extent=%u shared_seq=%u: sequences of a tag must be %u..%u",
 					 o->idx, o->seq, base, base + (e - s) - 1u);
 	}
-	if (t && (t->sharable || sharable))
+	if (t && (tag_sharable(t) || sharable))
 		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_TAG_IN_USE, (int32_t)f->idx,
 				 "host=%u tag already in use%s", c->req->host,
-				 t->sharable ? " (use enable shared access)" : " in a non-sharable region");
+				 tag_sharable(t) ? " (use enable shared access)" : " in a non-sharable region");
 	holder = t ? tag_holder(c->dev, t) : -1;
 	if (holder >= 0 && holder != c->req->host)
 		return core_reject(diag, CXLDCD_RC_INVALID_INPUT, CORE_REASON_TAG_IN_USE, (int32_t)f->idx,

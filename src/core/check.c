@@ -19,7 +19,7 @@ static int check_alloc(const struct cxldcd_dev *dev, const struct alloc *a, uint
 	    alloc_end(a) > rc->base + rc->len)
 		CHECK_FAIL("alloc dpa=0x%llx len=0x%llx misplaced", (unsigned long long)a->dpa,
 		     (unsigned long long)a->len);
-	if (a->orphan != !a->holders || (a->orphan && !(a->tag && a->tag->fm_ref)))
+	if (a->orphan != !a->holders || (a->orphan && !(a->tag && tag_fm_ref(a->tag))))
 		CHECK_FAIL("alloc dpa=0x%llx has no holder and no fm reference", (unsigned long long)a->dpa);
 	if (a->tag && !rc->sharable && a->seq)
 		CHECK_FAIL("alloc dpa=0x%llx non-sharable with seq", (unsigned long long)a->dpa);
@@ -127,11 +127,11 @@ static int check_tag(const struct cxldcd_dev *dev, const struct tag *t, uint32_t
 	uint64_t bytes = 0;
 
 	memset(cnt, 0, sizeof(cnt[0]) * nc);
-	for (const struct alloc *a = t->first; a; a = a->tag_next, na++) {
+	for (const struct alloc *a = tag_first(t); a; a = a->tag_next, na++) {
 		if (a->tag != t || (a->tag_next && a->tag_next->tag_prev != a) ||
-		    (!a->tag_next && t->first->tag_prev != a))
+		    (!a->tag_next && tag_first(t)->tag_prev != a))
 			CHECK_FAIL("tag list broken");
-		if (dev->cfg.regions[a->region].sharable != t->sharable)
+		if (dev->cfg.regions[a->region].sharable != tag_sharable(t))
 			CHECK_FAIL("tag sharable flag disagrees with region=%u", a->region);
 		bytes += a->len;
 		for (const struct hx *x = a->holders; x; x = x->a_next)
@@ -142,7 +142,7 @@ static int check_tag(const struct cxldcd_dev *dev, const struct tag *t, uint32_t
 		     (unsigned long long)t->bytes, na, (unsigned long long)bytes);
 	if (memcmp(cnt, t->cnt, sizeof(cnt[0]) * nc))
 		CHECK_FAIL("tag per-host counts disagree");
-	if (!t->sharable && tag_holder(dev, t) >= 0) {
+	if (!tag_sharable(t) && tag_holder(dev, t) >= 0) {
 		for (uint16_t h = (uint16_t)(tag_holder(dev, t) + 1); h < dev->cfg.nr_hosts; h++)
 			if (cnt[2 * h] || cnt[2 * h + 1])
 				CHECK_FAIL("non-sharable tag held by two hosts");

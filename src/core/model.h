@@ -108,17 +108,53 @@ struct host {
 	int stage_kind;
 };
 
+/*
+ * 56 bytes and the counts (72 with two hosts, where it was 80: a restore
+ * of 110,000 tags fills 8 MiB of slab, not 10): the hash chain's link is
+ * the next tag's creation-order slot (tag.c), and the two flags are the
+ * low bits of the first allocation's address (8-byte aligned).
+ */
 struct tag {
-	struct tag *hnext;          /* hash chain */
-	uint32_t slot;              /* position in dev->tag_slot (creation order) */
 	uint8_t id[CXLDCD_TAG_SIZE];
-	bool sharable, fm_ref;
+	uintptr_t first_fl;         /* tag_first() | TAG_SHARABLE | TAG_FM_REF */
+	uint64_t bytes, next_offset;
+	uint32_t hnext;             /* hash chain: 1 + the slot of the next tag in it, 0: none */
+	uint32_t slot;              /* position in dev->tag_slot (creation order) */
 	uint32_t nr_allocs;
 	uint32_t slab;
-	uint64_t bytes, next_offset;
-	struct alloc *first;        /* its tag_prev is the last (see alloc_link()) */
 	uint32_t cnt[];             /* [2*host]: pending hx, [2*host+1]: accepted hx */
 };
+
+#define TAG_SHARABLE ((uintptr_t)1)
+#define TAG_FM_REF ((uintptr_t)2)
+#define TAG_FLAGS (TAG_SHARABLE | TAG_FM_REF)
+_Static_assert(_Alignof(struct alloc) > TAG_FLAGS, "an allocation's address leaves the flags' bits free");
+
+/* Its first allocation, whose tag_prev is the last (see alloc_link()); NULL: none. */
+static inline struct alloc *tag_first(const struct tag *t)
+{
+	return (struct alloc *)(t->first_fl & ~TAG_FLAGS);
+}
+
+static inline void tag_set_first(struct tag *t, struct alloc *a)
+{
+	t->first_fl = (uintptr_t)a | (t->first_fl & TAG_FLAGS);
+}
+
+static inline bool tag_sharable(const struct tag *t)
+{
+	return t->first_fl & TAG_SHARABLE;
+}
+
+static inline bool tag_fm_ref(const struct tag *t)
+{
+	return t->first_fl & TAG_FM_REF;
+}
+
+static inline void tag_set_fm_ref(struct tag *t, bool on)
+{
+	t->first_fl = (t->first_fl & ~TAG_FM_REF) | (on ? TAG_FM_REF : 0);
+}
 
 struct evlog {
 	struct cxldcd_event *rec;   /* ring of cap records, grown on demand up to the depth; NULL until used */
@@ -704,6 +740,22 @@ void tag_link(struct cxldcd_dev *dev, struct tag *t);
  */
 void tag_place(struct cxldcd_dev *dev, struct tag *t);
 int tag_index_build(struct cxldcd_dev *dev);
+/*
+ * A hash chain links each tag to the next by the next one's creation-order
+ * slot (t->hnext: 1 + the slot, 0 at its end), 4 bytes where a pointer took
+ * 8; a bucket holds its first tag.  tag_chain_next(): the tag after t in
+ * its chain, or NULL; tag_link_to(): t->hnext of a tag put before head
+ * (NULL: none).
+ */
+static inline struct tag *tag_chain_next(const struct cxldcd_dev *dev, const struct tag *t)
+{
+	return t->hnext ? dev->tag_slot[t->hnext - 1] : NULL;
+}
+
+static inline uint32_t tag_link_to(const struct tag *head)
+{
+	return head ? head->slot + 1 : 0;
+}
 /* Finish a growth of the tag hash under way (tag.c; O(buckets left)). */
 void tag_hash_settle(struct cxldcd_dev *dev);
 void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t);

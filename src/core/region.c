@@ -143,13 +143,13 @@ void alloc_tag_link(struct cxldcd_dev *dev, struct alloc *a)
 		return;
 	/* The first allocation's tag_prev is the last one: appending is O(1). */
 	a->tag_next = NULL;
-	if (t->first) {
-		a->tag_prev = t->first->tag_prev;
+	if (tag_first(t)) {
+		a->tag_prev = tag_first(t)->tag_prev;
 		a->tag_prev->tag_next = a;
-		t->first->tag_prev = a;
+		tag_first(t)->tag_prev = a;
 	} else {
 		a->tag_prev = a;
-		t->first = a;
+		tag_set_first(t, a);
 	}
 	t->nr_allocs++;
 	t->bytes += a->len;
@@ -250,14 +250,14 @@ void alloc_free(struct cxldcd_dev *dev, struct alloc *a)
 	if (a->orphan)
 		dev->nr_orphans--;
 	if (t) {
-		if (a == t->first)
-			t->first = a->tag_next;
+		if (a == tag_first(t))
+			tag_set_first(t, a->tag_next);
 		else
 			a->tag_prev->tag_next = a->tag_next;
 		if (a->tag_next)
 			a->tag_next->tag_prev = a->tag_prev;
-		else if (t->first)
-			t->first->tag_prev = a->tag_prev; /* a was the last */
+		else if (tag_first(t))
+			tag_first(t)->tag_prev = a->tag_prev; /* a was the last */
 		t->nr_allocs--;
 		t->bytes -= a->len;
 		dev->tag_gen++;
@@ -304,7 +304,7 @@ void hx_drop(struct cxldcd_dev *dev, struct hx *x)
 	hx_del(dev, x);
 	if (a->holders)
 		return;
-	if (t && t->fm_ref) {
+	if (t && tag_fm_ref(t)) {
 		a->orphan = true;
 		dev->nr_orphans++;
 		return;

@@ -411,7 +411,7 @@ static int snap_dev(const struct cxldcd_dev *dev, uint32_t version, struct snap_
 	/* tags, creation order */
 	P32(w, dev->nr_tags);
 	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t)) {
-		uint8_t fl = (uint8_t)(t->sharable | t->fm_ref << 1);
+		uint8_t fl = (uint8_t)(tag_sharable(t) | tag_fm_ref(t) << 1);
 
 		put_b(w, t->id, CXLDCD_TAG_SIZE);
 		if (version < 2) {
@@ -455,7 +455,7 @@ static int snap_dev(const struct cxldcd_dev *dev, uint32_t version, struct snap_
 	P32(w, nr);
 	ti = 0;
 	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t), ti++)
-		for (const struct alloc *a = t->first; a; a = a->tag_next, nr--)
+		for (const struct alloc *a = tag_first(t); a; a = a->tag_next, nr--)
 			put_alloc(w, dev, &slots, a, ti, version, &pv);
 	for (uint8_t r = 0; r < c->nr_regions && nr; r++) {
 		struct bt_cur cur;
@@ -773,7 +773,7 @@ static int read_tags(struct rctx *x)
 		if (!t)
 			return -ENOMEM;
 		ahead(&x->r, t, sizeof(*t) + sizeof(t->cnt[0]) * 2u * dev->cfg.nr_hosts);
-		t->fm_ref = fl & 2;
+		tag_set_fm_ref(t, fl & 2);
 		/* bytes and nr_allocs as written: checked by run_end() */
 		if (x->version < 2) {
 			t->next_offset = G64(&x->r);
@@ -904,7 +904,7 @@ static int run_next(struct rctx *x, struct tag *t)
 	rc = run_end(x);
 	if (rc)
 		return rc;
-	if (t->first)
+	if (tag_first(t))
 		return bad(x, "a tag's allocations are not listed together");
 	x->run = t;
 	x->run_bytes = t->bytes;
@@ -960,7 +960,7 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 	t = ti == NO_TAG ? NULL : dev->tag_slot[ti];
 	sharable = dev->cfg.regions[region].sharable;
 	/* what core_check_invariants() would find wrong in it (check_alloc(), check_tag()) */
-	if ((t && t->sharable != sharable) || (t && !sharable && seq) || (nh > 1 && !sharable))
+	if ((t && tag_sharable(t) != sharable) || (t && !sharable && seq) || (nh > 1 && !sharable))
 		return bad(x, "allocation's sharing");
 	if (nh > *hcap) {
 		struct hold *p = realloc(*hbuf, sizeof(**hbuf) * nh);
@@ -1024,7 +1024,7 @@ static int read_alloc(struct rctx *x, struct hold **hbuf, uint32_t *hcap)
 	a->sanitize = fl & 1;
 	a->accessed = fl & 2;
 	if (fl & 4) {
-		if (nh || !a->tag || !a->tag->fm_ref)
+		if (nh || !a->tag || !tag_fm_ref(a->tag))
 			return bad(x, "orphan allocation");
 		a->orphan = true;
 		dev->nr_orphans++;

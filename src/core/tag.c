@@ -101,6 +101,11 @@ int tag_table_init(struct cxldcd_dev *dev)
 	return tag_host_init(dev);
 }
 
+/*
+ * The chains name tags by their creation-order slots (tag_chain_next(),
+ * model.h): the links to the tags that compact_into() moves to other slots
+ * are rewritten there (table_renumber()).
+ */
 /* The chain a tag of hash value h is in: the old table's while its old bucket has not moved. */
 static struct tag **chain(const struct cxldcd_dev *dev, uint32_t h)
 {
@@ -118,8 +123,8 @@ static void hash_move(struct cxldcd_dev *dev, uint32_t nb)
 		for (struct tag *t = *ob, *next; t; t = next) {
 			struct tag **b = &dev->tag_hash[hash(t->id) & dev->tag_hash_mask];
 
-			next = t->hnext;
-			t->hnext = *b;
+			next = tag_chain_next(dev, t);
+			t->hnext = tag_link_to(*b);
 			*b = t;
 		}
 		*ob = NULL;
@@ -235,6 +240,29 @@ static void fw_build(uint32_t *fw, uint32_t cap, uint32_t live)
 }
 
 /*
+ * The hash chains name the tags by slot (tag_chain_next()): once the tags
+ * compact_into() moves have their new slots in t->slot, and while the slot
+ * array still resolves the links as they were, every chain is walked once
+ * and each link to a tag that moved is rewritten.  O(buckets + tags) as the
+ * compaction: it reads every live tag, but writes only the links that
+ * change (pages of tags a snapshot's child shares are not copied for the
+ * others; a move of every link cost an add 1.4 s at 2^20 tags: see
+ * hash_move()).
+ */
+static void table_renumber(struct cxldcd_dev *dev, struct tag **tab, uint32_t from, uint32_t to)
+{
+	for (uint32_t i = from; i <= to; i++) {
+		if (i + 8 <= to)
+			__builtin_prefetch(tab[i + 8]);
+		for (struct tag *u = tab[i], *v; u; u = v) {
+			v = tag_chain_next(dev, u);
+			if (v && u->hnext != v->slot + 1)
+				u->hnext = v->slot + 1;
+		}
+	}
+}
+
+/*
  * Move the live tags to the front of slot[] (which may be dev->tag_slot
  * itself), in order, and rebuild fw[] (cap + 1 entries) over them.
  */
@@ -243,15 +271,23 @@ static void compact_into(struct cxldcd_dev *dev, struct tag **slot, uint32_t *fw
 	uint32_t w = 0;
 
 	tag_host_renumber(dev);
-	for (uint32_t r = 0; r < dev->tag_used; r++) {
-		struct tag *t = dev->tag_slot[r];
+	if (dev->nr_tags < dev->tag_used) {
+		/* a hole below a live tag: those past it take their new slots, then the chains follow */
+		for (uint32_t r = 0; r < dev->tag_used; r++) {
+			struct tag *t = dev->tag_slot[r];
 
-		if (!t)
-			continue;
-		if (r != w)
-			t->slot = w;    /* (before the first hole: untouched, no cache miss) */
-		slot[w++] = t;
+			if (t && r != w)
+				t->slot = w;    /* (before the first hole: untouched, no cache miss) */
+			w += t != NULL;
+		}
+		table_renumber(dev, dev->tag_hash, 0, dev->tag_hash_mask);
+		if (dev->tag_hash_old)
+			table_renumber(dev, dev->tag_hash_old, dev->tag_hash_moved, dev->tag_hash_old_mask);
+		w = 0;
 	}
+	for (uint32_t r = 0; r < dev->tag_used; r++)
+		if (dev->tag_slot[r])
+			slot[w++] = dev->tag_slot[r];
 	for (uint32_t r = w; r < dev->tag_used && slot == dev->tag_slot; r++)
 		slot[r] = NULL;
 	/* into new arrays (zeroed) with no tag: the counts are right (a restore's first reserve) */
@@ -367,7 +403,7 @@ struct tag *tag_find(const struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_S
 {
 	struct tag *t;
 
-	for (t = *chain(dev, hash(id)); t; t = t->hnext)
+	for (t = *chain(dev, hash(id)); t; t = tag_chain_next(dev, t))
 		if (!memcmp(t->id, id, CXLDCD_TAG_SIZE))
 			return t;
 	return NULL;
@@ -380,7 +416,7 @@ struct tag *tag_new(struct cxldcd_dev *dev, const uint8_t id[CXLDCD_TAG_SIZE], b
 	if (!t)
 		return NULL;
 	memcpy(t->id, id, CXLDCD_TAG_SIZE);
-	t->sharable = sharable;
+	t->first_fl = sharable ? TAG_SHARABLE : 0;
 	return t;
 }
 
@@ -394,11 +430,11 @@ void tag_link(struct cxldcd_dev *dev, struct tag *t)
 	struct tag **b;
 
 	hash_move(dev, HASH_STEP);
-	b = chain(dev, hash(t->id));
-	t->hnext = *b;
-	*b = t;
 	t->slot = dev->tag_used++;
 	dev->tag_slot[t->slot] = t;
+	b = chain(dev, hash(t->id));
+	t->hnext = tag_link_to(*b);
+	*b = t;
 	fw_add(dev, t->slot, true);
 	dev->nr_tags++;
 	dev->tag_gen++;
@@ -432,10 +468,10 @@ int tag_index_build(struct cxldcd_dev *dev)
 		if (s >= HASH_AHEAD) {
 			struct tag *t = dev->tag_slot[s - HASH_AHEAD];
 
-			for (const struct tag *u = dev->tag_hash[b[k]]; u; u = u->hnext)
+			for (const struct tag *u = dev->tag_hash[b[k]]; u; u = tag_chain_next(dev, u))
 				if (!memcmp(u->id, t->id, CXLDCD_TAG_SIZE))
 					return -1;
-			t->hnext = dev->tag_hash[b[k]];
+			t->hnext = tag_link_to(dev->tag_hash[b[k]]);
 			dev->tag_hash[b[k]] = t;
 		}
 		if (s >= HASH_AHEAD / 2 && mid < dev->tag_used && dev->tag_hash[b[mid % HASH_AHEAD]])
@@ -456,9 +492,15 @@ void tag_unlink_free(struct cxldcd_dev *dev, struct tag *t)
 
 	hash_move(dev, HASH_STEP);
 	pp = chain(dev, hash(t->id));
-	while (*pp != t)
-		pp = &(*pp)->hnext;
-	*pp = t->hnext;
+	if (*pp == t) {
+		*pp = tag_chain_next(dev, t);
+	} else {
+		struct tag *p = *pp;
+
+		while (tag_chain_next(dev, p) != t)
+			p = tag_chain_next(dev, p);
+		p->hnext = t->hnext;
+	}
 	dev->tag_slot[t->slot] = NULL;
 	fw_add(dev, t->slot, false);
 	while (dev->tag_used && !dev->tag_slot[dev->tag_used - 1])
@@ -572,9 +614,11 @@ static int hash_entry_check(const struct cxldcd_dev *dev, struct tag *const *b, 
 		CHECK_FAIL("tag hash holds a tag in another bucket than its id's");
 	if (t->slot >= dev->tag_used || dev->tag_slot[t->slot] != t)
 		CHECK_FAIL("tag hash holds a tag that is not live");
-	for (const struct tag *u = *b; u != t; u = u->hnext)
+	for (const struct tag *u = *b; u != t; u = tag_chain_next(dev, u))
 		if (!memcmp(u->id, t->id, CXLDCD_TAG_SIZE))
 			CHECK_FAIL("two live tags with one id");
+	if (t->hnext && (t->hnext > dev->tag_used || !dev->tag_slot[t->hnext - 1]))
+		CHECK_FAIL("tag hash links a tag to slot %u, which holds none", t->hnext - 1);
 	return 0;
 }
 
@@ -604,7 +648,7 @@ int tag_hash_check(const struct cxldcd_dev *dev, char *msg, size_t cap)
 				CHECK_FAIL("tag hash holds more than nr_tags=%u", dev->nr_tags);
 			if (hash_entry_check(dev, l->b, l->t, msg, cap))
 				return -1;
-			l->t = l->t->hnext;
+			l->t = tag_chain_next(dev, l->t);
 			if (l->t)
 				__builtin_prefetch(l->t);
 			else
@@ -623,8 +667,8 @@ void tag_info(const struct cxldcd_dev *dev, const struct tag *t, struct core_tag
 {
 	memset(out, 0, sizeof(*out));
 	memcpy(out->tag, t->id, CXLDCD_TAG_SIZE);
-	out->fm_ref = t->fm_ref;
-	out->sharable = t->sharable;
+	out->fm_ref = tag_fm_ref(t);
+	out->sharable = tag_sharable(t);
 	out->nr_extents = t->nr_allocs;
 	out->bytes = t->bytes;
 	for (unsigned h = 0; h < dev->cfg.nr_hosts; h++) {
@@ -709,7 +753,7 @@ enum core_tag_state core_tag_status(const struct cxldcd_dev *dev, uint16_t host,
 	if (!core_host_ok(dev, host))
 		return CORE_TAG_NOT_FOUND;
 	t = tag_find(dev, tag);
-	for (a = t ? t->first : NULL; a; a = a->tag_next) {
+	for (a = t ? tag_first(t) : NULL; a; a = a->tag_next) {
 		const struct hx *x = alloc_holder(a, host);
 
 		if (!x || (region >= 0 && a->region != region))
@@ -743,11 +787,11 @@ enum cxldcd_rc core_tag_add_ref(struct cxldcd_dev *dev, const uint8_t tag[CXLDCD
 {
 	struct tag *t = tag_find(dev, tag);
 
-	if (!t || !t->sharable)
+	if (!t || !tag_sharable(t))
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
 				 t ? "tag is not sharable" : "tag not found");
-	if (!t->fm_ref) {
-		t->fm_ref = true;
+	if (!tag_fm_ref(t)) {
+		tag_set_fm_ref(t, true);
 		dev->tag_gen++;
 	}
 	return core_diag(diag, CXLDCD_RC_SUCCESS, -1, "ok");
@@ -759,12 +803,12 @@ enum cxldcd_rc core_tag_remove_ref(struct cxldcd_dev *dev, const uint8_t tag[CXL
 	struct tag *t = tag_find(dev, tag);
 	struct alloc *a, *nx;
 
-	if (!t || !t->fm_ref)
+	if (!t || !tag_fm_ref(t))
 		return core_diag(diag, CXLDCD_RC_INVALID_INPUT, -1,
 				 t ? "tag has no fm reference" : "tag not found");
-	t->fm_ref = false;
+	tag_set_fm_ref(t, false);
 	dev->tag_gen++;
-	for (a = t->first; a; a = nx) {
+	for (a = tag_first(t); a; a = nx) {
 		uint32_t left = t->nr_allocs;
 
 		nx = a->tag_next;

@@ -1001,39 +1001,49 @@ static void test_invariants_catch_a_broken_tag_hash_or_order_index(void **state)
 {
 	struct tenv *a = device();
 	struct cxldcd_dev *d;
-	struct tag *t, **pp, *dup;
+	struct tag *t, *p = NULL;
 	char msg[200];
-	uint32_t b;
+	uint32_t b, dup;
 
 	(void)state;
 	populate(a);
 	d = a->dev;
 	t = tag_nth(d, 7);
 	assert_non_null(t);
+	/* its bucket b, and the tag before it in the chain (p, NULL: it is first) */
 	for (b = 0; b <= d->tag_hash_mask; b++) {
-		for (pp = &d->tag_hash[b]; *pp && *pp != t; pp = &(*pp)->hnext)
-			;
-		if (*pp)
+		struct tag *u = d->tag_hash[b];
+
+		for (p = NULL; u && u != t; u = tag_chain_next(d, u))
+			p = u;
+		if (u)
 			break;
 	}
 	assert_true(b <= d->tag_hash_mask);
 	/* missing from its chain */
-	*pp = t->hnext;
+	if (p)
+		p->hnext = t->hnext;
+	else
+		d->tag_hash[b] = tag_chain_next(d, t);
 	assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), -1);
 	assert_non_null(strstr(msg, "tag hash holds"));
 	/* in another bucket */
-	t->hnext = d->tag_hash[(b + 1) & d->tag_hash_mask];
+	t->hnext = tag_link_to(d->tag_hash[(b + 1) & d->tag_hash_mask]);
 	d->tag_hash[(b + 1) & d->tag_hash_mask] = t;
 	assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), -1);
 	assert_non_null(strstr(msg, "another bucket"));
-	d->tag_hash[(b + 1) & d->tag_hash_mask] = t->hnext;
+	d->tag_hash[(b + 1) & d->tag_hash_mask] = tag_chain_next(d, t);
 	/* twice in its own chain (a cycle through it) */
-	t->hnext = d->tag_hash[b];
+	t->hnext = tag_link_to(d->tag_hash[b]);
 	d->tag_hash[b] = t;
 	dup = t->hnext;
-	t->hnext = t;
+	t->hnext = t->slot + 1;
 	assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), -1);
 	assert_non_null(strstr(msg, "more than nr_tags"));
+	/* linked to a slot past the used ones, or to one with no tag */
+	t->hnext = d->tag_used + 1;
+	assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "which holds none"));
 	t->hnext = dup;
 	assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), 0);
 	/* a creation-order count off by one */

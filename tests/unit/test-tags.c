@@ -276,7 +276,7 @@ static uint32_t longest_chain(const struct cxldcd_dev *d, uint32_t *total)
 		const struct tag *t = b < nb ? d->tag_hash[b] : d->tag_hash_old[b - nb];
 		uint32_t n = 0;
 
-		for (; t; t = t->hnext)
+		for (; t; t = tag_chain_next(d, t))
 			n++;
 		most = n > most ? n : most;
 		*total += n;
@@ -382,7 +382,7 @@ static void grow_add(struct tenv *e, uint32_t block, uint32_t v)
 static bool in_old_table(const struct cxldcd_dev *d, const struct tag *t)
 {
 	for (uint32_t b = d->tag_hash_moved; d->tag_hash_old && b <= d->tag_hash_old_mask; b++)
-		for (const struct tag *u = d->tag_hash_old[b]; u; u = u->hnext)
+		for (const struct tag *u = d->tag_hash_old[b]; u; u = tag_chain_next(d, u))
 			if (u == t)
 				return true;
 	return false;
@@ -493,13 +493,13 @@ static void test_tag_hash_grows_a_few_buckets_at_a_time(void **state)
 			if (d->tag_hash[b])
 				pp = &d->tag_hash[b];
 		t = *pp;
-		*pp = t->hnext;
-		t->hnext = d->tag_hash_old[0];
+		*pp = tag_chain_next(d, t);
+		t->hnext = tag_link_to(d->tag_hash_old[0]);
 		d->tag_hash_old[0] = t;
 		assert_int_not_equal(core_check_invariants(d, msg, sizeof(msg)), 0);
 		assert_non_null(strstr(msg, "another bucket"));
-		d->tag_hash_old[0] = t->hnext;
-		t->hnext = *pp;
+		d->tag_hash_old[0] = tag_chain_next(d, t);
+		t->hnext = tag_link_to(*pp);
 		*pp = t;
 		assert_int_equal(core_check_invariants(d, msg, sizeof(msg)), 0);
 	}
@@ -531,11 +531,44 @@ static void test_tag_hash_grows_a_few_buckets_at_a_time(void **state)
 	tenv_free(e);
 }
 
+/*
+ * The hash chains link tags by creation-order slot (struct tag's hnext): a
+ * compaction of the slots while the hash grows moves every tag past a hole
+ * one slot down, and the links follow in both tables (table_renumber() in
+ * tag.c): every tag is still found where it is, and the check finds the
+ * hash sound.
+ */
+static void test_slots_compact_while_the_hash_grows(void **state)
+{
+	static uint32_t ref[4096];
+	struct tenv *e = tenv_new(many_tags);
+	uint32_t n = 0;
+
+	(void)state;
+	while (!e->dev->tag_hash_old) {
+		ref[n] = n + 1;
+		grow_add(e, n, n + 1);
+		n++;
+	}
+	assert_int_equal(rel_dc(e, 0, 0, 2 * MiB), 0);     /* the tag of slot 0: a hole below all */
+	ref[0] = 0;
+	assert_non_null(e->dev->tag_hash_old);
+	assert_true(e->dev->nr_tags < e->dev->tag_used);
+	/* more than the slots left: new arrays, the tags compacted into them */
+	assert_int_equal(tag_reserve(e->dev, e->dev->tag_cap - e->dev->tag_used + 1), 0);
+	assert_int_equal(e->dev->tag_used, e->dev->nr_tags);
+	assert_non_null(e->dev->tag_hash_old);
+	assert_true(e->dev->tag_hash_moved < e->dev->tag_hash_old_mask / 2);
+	grow_expect(e->dev, ref, n);
+	tenv_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tag_hash_grows_with_the_tags),
 		cmocka_unit_test(test_tag_hash_grows_a_few_buckets_at_a_time),
+		cmocka_unit_test(test_slots_compact_while_the_hash_grows),
 		cmocka_unit_test_setup_teardown(test_sharable_add_requires_tag_and_dense_sequences, setup_sh, teardown),
 		cmocka_unit_test_setup_teardown(test_tag_offsets_follow_sequence_order, setup_sh, teardown),
 		cmocka_unit_test_setup_teardown(test_enable_shared_access_offers_same_extents_to_another_host, setup_sh, teardown),
