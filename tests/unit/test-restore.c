@@ -672,6 +672,50 @@ static void test_restore_into_a_slab_a_vetoed_add_left_a_page(void **state)
 	tenv_free(a);
 }
 
+/*
+ * A restore takes the records of an empty log in their slots as read, and
+ * appends them after what a log holds already (a new device can have an
+ * injected record): the one injected into the device first stays first,
+ * the snapshot's follow with their own handles, times and data.
+ */
+static void test_restore_appends_event_records_after_those_a_log_holds(void **state)
+{
+	struct tenv *a = device(), *b = device();
+	struct cxldcd_event ev = { .length = 0x80 }, out[4];
+	uint32_t got;
+	uint8_t *s;
+	size_t n;
+
+	(void)state;
+	core_dev_set_time(a->dev, 1000);
+	for (uint8_t i = 1; i <= 2; i++) {
+		ev.data[0] = i;
+		assert_int_equal(core_evlog_inject(a->dev, 1, CXLDCD_LOG_INFO, &ev), 0);
+	}
+	ev.data[0] = 0x77;
+	core_dev_set_time(b->dev, 5);
+	assert_int_equal(core_evlog_inject(b->dev, 1, CXLDCD_LOG_INFO, &ev), 0);
+	snap2(a, &s, &n);
+	assert_int_equal(core_restore(b->dev, s, n, &b->diag), 0);
+	assert_int_equal(core_evlog_get(b->dev, 1, CXLDCD_LOG_INFO, 4, out, &got, NULL), 0);
+	assert_int_equal(got, 3);
+	assert_int_equal(out[0].data[0], 0x77);
+	assert_true(out[0].handle == 1 && out[0].timestamp_ns == 5);
+	for (uint32_t i = 1; i < 3; i++) {
+		assert_int_equal(out[i].data[0], i);
+		assert_true(out[i].handle == i && out[i].timestamp_ns == 1000);
+	}
+	/* into a new device the records are the snapshot's alone, the same bytes saved */
+	tenv_free(b);
+	assert_int_equal(restore_into(&b, s, n), 0);
+	assert_int_equal(core_evlog_get(b->dev, 1, CXLDCD_LOG_INFO, 4, out, &got, NULL), 0);
+	assert_int_equal(got, 2);
+	expect_same(a, b);
+	free(s);
+	tenv_free(b);
+	tenv_free(a);
+}
+
 /* The first allocation record with tag index ti (tags are in creation order: see populate()). */
 static uint32_t alloc_of_tag(const uint8_t *s, const struct layout *l, uint32_t ti, uint32_t nth)
 {
@@ -1075,6 +1119,7 @@ int main(void)
 		cmocka_unit_test(test_restore_accepts_tags_listed_out_of_creation_order),
 		cmocka_unit_test(test_restore_merges_a_few_ascending_runs),
 		cmocka_unit_test(test_restore_into_a_slab_a_vetoed_add_left_a_page),
+		cmocka_unit_test(test_restore_appends_event_records_after_those_a_log_holds),
 		cmocka_unit_test(test_restore_of_flipped_allocation_fields_is_refused_or_consistent),
 		cmocka_unit_test(test_restored_tag_host_index_is_the_one_adds_build),
 		cmocka_unit_test(test_restore_refuses_two_tags_with_one_id),
