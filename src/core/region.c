@@ -434,18 +434,15 @@ static struct alloc_key *sort_by_start(struct alloc_key *v, struct alloc_key *tm
 }
 
 /*
- * Allocations that come in at most MERGE_RUNS ascending runs (model.h;
- * bench-faces' state: the accepted extents, then the pending ones) are not
- * sorted: each tree is built from a merge of the runs, read as the build
- * asks for the next entry (no scratch, no pass that copies them all).
- */
-
-/*
  * What entry_of() reads and finds: the allocations in address order (or
  * the runs to merge), and in the region being built the end of the
  * allocation before and the bytes so far.  The build reads each allocation
  * once, in address order, so two that overlap are found there (bad), not by
- * a pass of their own.
+ * a pass of their own.  Allocations that come in at most MERGE_RUNS
+ * ascending runs (model.h; bench-faces' state: the accepted extents, then
+ * the pending ones) are not sorted: each tree is built from a merge of the
+ * runs, read as the build asks for the next entry (no scratch, no pass
+ * that copies them all).
  */
 struct build_ctx {
 	const struct alloc_key *k;  /* the keys sorted; NULL: the allocations as read (seq) */
