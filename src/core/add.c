@@ -180,7 +180,7 @@ static enum cxldcd_rc by_tag(struct add_ctx *c, struct cxldcd_diag *diag)
 	c->of = core_zalloc(c->dev, sizeof(*c->of) * c->n);
 	if (!c->of)
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
-	for (a = tag_first(t); a; a = a->tag_next, i++)
+	for (a = tag_first(t); a; a = alloc_tag_next(c->dev, a), i++)
 		c->of[i] = (struct offer){ .region = a->region, .dpa = a->dpa, .len = a->len,
 					   .tag = t->id, .seq = a->seq, .tag_offset = a->tag_offset,
 					   .existing = a, .t = t, .idx = i };

@@ -127,9 +127,10 @@ static int check_tag(const struct cxldcd_dev *dev, const struct tag *t, uint32_t
 	uint64_t bytes = 0;
 
 	memset(cnt, 0, sizeof(cnt[0]) * nc);
-	for (const struct alloc *a = tag_first(t); a; a = a->tag_next, na++) {
-		if (a->tag != t || (a->tag_next && a->tag_next->tag_prev != a) ||
-		    (!a->tag_next && tag_first(t)->tag_prev != a))
+	for (const struct alloc *a = tag_first(t), *nx; a; a = nx, na++) {
+		nx = alloc_tag_next(dev, a);
+		if (a->tag != t || (nx && nx->tag_prev != alloc_ref(a)) ||
+		    (!nx && tag_first(t)->tag_prev != alloc_ref(a)))
 			CHECK_FAIL("tag list broken");
 		if (dev->cfg.regions[a->region].sharable != tag_sharable(t))
 			CHECK_FAIL("tag sharable flag disagrees with region=%u", a->region);

@@ -48,14 +48,19 @@ struct tag_hosts;
  * Allocations, holds and tags live in slabs (slab.c): each keeps the index
  * of its slab page in `slab`, which a whole-struct assignment must keep
  * (SLAB_SET()).  The flags are one-bit fields so that struct alloc stays at
- * 64 bytes with it.
+ * 56 bytes with it.
  */
 struct alloc {
 	uint64_t dpa, len;          /* also the key and end of its entry in region->allocs */
 	uint64_t tag_offset;
 	struct tag *tag;            /* NULL: untagged */
-	struct alloc *tag_prev, *tag_next; /* the tag's first allocation: tag_prev is its last */
 	struct hx *holders;         /* linked through hx->a_next */
+	/*
+	 * Its tag's allocations before and after it, as alloc_ref()s (4 bytes
+	 * where a pointer took 8: 56 bytes, not 64); the tag's first
+	 * allocation: tag_prev is its last.  alloc_tag_prev(), alloc_tag_next().
+	 */
+	uint32_t tag_prev, tag_next;
 	uint16_t seq;
 	uint8_t region;
 	bool sanitize : 1;          /* a release asked to sanitize */
@@ -73,7 +78,7 @@ struct hx {
 	uint32_t slab;
 };
 
-_Static_assert(sizeof(struct alloc) <= 64 && sizeof(struct hx) <= 32, "one slab slot each");
+_Static_assert(sizeof(struct alloc) <= 56 && sizeof(struct hx) <= 32, "one slab slot each");
 
 /* *obj = (its type){ fields... }, keeping obj->slab. */
 #define SLAB_SET(obj, ...)                                                  \
@@ -203,12 +208,16 @@ struct feat_state {
 
 /* ------------------------------------------------------------ slab.c */
 #define SLAB_PER_PAGE 64u
+/* Page indexes a slab may use: an object's number (slab.c) + 1 fits 32 bits. */
+#define SLAB_MAX_PAGES ((1u << 26) - 1u)
 struct slab_page;
 struct slab_chunk;
 struct slab {
-	uint32_t size, idx_off;     /* object bytes (multiple of 8); where it keeps its page index */
-	struct slab_page **pages;
-	uint32_t nr_pages, cap_pages;
+	uint32_t size, idx_off;     /* object bytes (multiple of 8); where it keeps its number */
+	struct slab_page **pages;   /* by index; a hole (slab.c) where a page went */
+	uint32_t nr_pages;          /* pages in the slab */
+	uint32_t nr_idx, cap_pages; /* indexes used in pages[] (pages and holes), its room */
+	uint32_t hole;              /* 1 + the first hole's index, 0: none */
 	struct slab_page *partial;  /* pages with a free object */
 	struct slab_page *empty;    /* the one page with no live object kept, or NULL */
 	struct slab_chunk *chunks;  /* pages taken together by slab_reserve() */
@@ -291,15 +300,17 @@ void *slab_zalloc_slow(struct cxldcd_dev *dev, struct slab *s);
 static inline void *slab_zalloc(struct cxldcd_dev *dev, struct slab *s)
 {
 	struct slab_page *pg = s->partial;
+	uint32_t num;
 	char *obj;
 
 	if (!pg || pg->free || pg->nfree < 2 || pg == s->empty ||
 	    (pg->in_chunk && pg->nfree == SLAB_PER_PAGE))
 		return slab_zalloc_slow(dev, s);
 	/* never handed out: zero as its page came (slab.c) */
+	num = pg->idx * SLAB_PER_PAGE + pg->carved;
 	obj = (char *)(pg + 1) + (size_t)pg->carved++ * s->size;
 	pg->nfree--;
-	memcpy(obj + s->idx_off, &pg->idx, sizeof(pg->idx));
+	memcpy(obj + s->idx_off, &num, sizeof(num));
 	s->live++;
 	return obj;
 }
@@ -330,6 +341,32 @@ static inline void *slab_seq_at(const struct slab_seq *q, uint32_t i)
 }
 /* Bytes of its pages and chunks, as allocated. */
 size_t slab_bytes(const struct slab *s);
+/* The live object numbered num (its number: the uint32_t at idx_off; slab.c). */
+static inline void *slab_at(const struct slab *s, uint32_t num)
+{
+	return (char *)(s->pages[num / SLAB_PER_PAGE] + 1) + (size_t)(num % SLAB_PER_PAGE) * s->size;
+}
+
+/* An allocation as its tag's list names it: 1 + its slab number (slab_at()), 0: none. */
+static inline uint32_t alloc_ref(const struct alloc *a)
+{
+	return a ? a->slab + 1 : 0;
+}
+
+static inline struct alloc *alloc_at(const struct cxldcd_dev *dev, uint32_t ref)
+{
+	return ref ? slab_at(&dev->allocs, ref - 1) : NULL;
+}
+
+static inline struct alloc *alloc_tag_next(const struct cxldcd_dev *dev, const struct alloc *a)
+{
+	return alloc_at(dev, a->tag_next);
+}
+
+static inline struct alloc *alloc_tag_prev(const struct cxldcd_dev *dev, const struct alloc *a)
+{
+	return alloc_at(dev, a->tag_prev);
+}
 
 static inline struct alloc *alloc_new(struct cxldcd_dev *dev)
 {

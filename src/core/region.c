@@ -142,13 +142,13 @@ void alloc_tag_link(struct cxldcd_dev *dev, struct alloc *a)
 	if (!t)
 		return;
 	/* The first allocation's tag_prev is the last one: appending is O(1). */
-	a->tag_next = NULL;
+	a->tag_next = 0;
 	if (tag_first(t)) {
 		a->tag_prev = tag_first(t)->tag_prev;
-		a->tag_prev->tag_next = a;
-		tag_first(t)->tag_prev = a;
+		alloc_tag_prev(dev, a)->tag_next = alloc_ref(a);
+		tag_first(t)->tag_prev = alloc_ref(a);
 	} else {
-		a->tag_prev = a;
+		a->tag_prev = alloc_ref(a);
 		tag_set_first(t, a);
 	}
 	t->nr_allocs++;
@@ -250,12 +250,14 @@ void alloc_free(struct cxldcd_dev *dev, struct alloc *a)
 	if (a->orphan)
 		dev->nr_orphans--;
 	if (t) {
+		struct alloc *nx = alloc_tag_next(dev, a);
+
 		if (a == tag_first(t))
-			tag_set_first(t, a->tag_next);
+			tag_set_first(t, nx);
 		else
-			a->tag_prev->tag_next = a->tag_next;
-		if (a->tag_next)
-			a->tag_next->tag_prev = a->tag_prev;
+			alloc_tag_prev(dev, a)->tag_next = a->tag_next;
+		if (nx)
+			nx->tag_prev = a->tag_prev;
 		else if (tag_first(t))
 			tag_first(t)->tag_prev = a->tag_prev; /* a was the last */
 		t->nr_allocs--;

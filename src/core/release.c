@@ -355,7 +355,7 @@ static enum cxldcd_rc tag_cuts(struct rel *s, const struct core_release_req *req
 	if (!s->c)
 		return core_diag(diag, CXLDCD_RC_INTERNAL_ERROR, -1, "out of memory");
 	s->nc = 0;
-	for (struct alloc *a = tag_first(t); a; a = a->tag_next) {
+	for (struct alloc *a = tag_first(t); a; a = alloc_tag_next(s->dev, a)) {
 		struct hx *x = alloc_holder(a, req->host);
 
 		if (!x)

@@ -6,12 +6,16 @@
  * alloc took 80 bytes, a 32-byte struct hx 48.  Here an object takes its own
  * size, plus its share of a page header.
  *
- * Each object keeps the index of its page in a uint32_t the owning struct
- * sets aside (at idx_off, past the first word, which links free objects),
- * so freeing is O(1) without aligned pages.  A page whose objects are all
- * free goes back to the allocator, except one kept to absorb an
- * alloc/free cycle at a page boundary; the last page moves into the freed
- * index (its objects' indexes are rewritten: SLAB_PER_PAGE stores).
+ * Each object keeps its number in a uint32_t the owning struct sets aside
+ * (at idx_off, past the first word, which links free objects): its page's
+ * index times SLAB_PER_PAGE plus its place in the page, so freeing is O(1)
+ * without aligned pages, and the number names the object for as long as it
+ * lives (slab_at(): the model links allocations by it, 4 bytes where a
+ * pointer took 8).  A page whose objects are all free goes back to the
+ * allocator, except one kept to absorb an alloc/free cycle at a page
+ * boundary; its index is a hole in pages[] that the next page takes (no
+ * page moves to another index).  At most SLAB_MAX_PAGES indexes, so that
+ * a number + 1 fits 32 bits.
  *
  * A restore knows how many objects it will make: slab_reserve() takes
  * their pages in one chunk (core_zalloc_bulk(): huge pages when large), so
@@ -73,9 +77,20 @@ static struct slab_chunk *page_chunk(const struct slab *s, struct slab_page *pg)
 	return (struct slab_chunk *)first - 1;  /* the header before the chunk's first page */
 }
 
-static void set_idx(const struct slab *s, void *obj, uint32_t idx)
+static void set_num(const struct slab *s, void *obj, uint32_t num)
 {
-	memcpy((char *)obj + s->idx_off, &idx, sizeof(idx));
+	memcpy((char *)obj + s->idx_off, &num, sizeof(num));
+}
+
+/* A hole in pages[] holds the next hole's index + 1 (0: the last), shifted, with bit 0 set. */
+static bool is_hole(const struct slab_page *p)
+{
+	return (uintptr_t)p & 1u;
+}
+
+static struct slab_page *hole_of(uint32_t next)
+{
+	return (struct slab_page *)(((uintptr_t)next << 1) | 1u);
 }
 
 static void partial_link(struct slab *s, struct slab_page *pg)
@@ -104,17 +119,17 @@ static int pages_reserve(struct cxldcd_dev *dev, struct slab *s, uint32_t k)
 	uint32_t cap = s->cap_pages ? s->cap_pages : 16;
 	struct slab_page **pages;
 
-	if (k <= s->cap_pages - s->nr_pages)
+	if (k <= s->cap_pages - s->nr_idx)
 		return 0;
-	if (k > UINT32_MAX / 2 - s->nr_pages)
+	if (k > SLAB_MAX_PAGES - s->nr_idx)
 		return -ENOMEM;
-	while (cap - s->nr_pages < k)
-		cap *= 2;
+	while (cap - s->nr_idx < k)
+		cap = cap > SLAB_MAX_PAGES / 2 ? SLAB_MAX_PAGES : cap * 2;
 	pages = core_zalloc(dev, sizeof(*pages) * cap);
 	if (!pages)
 		return -ENOMEM;
-	if (s->nr_pages)
-		memcpy(pages, s->pages, sizeof(*pages) * s->nr_pages);
+	if (s->nr_idx)
+		memcpy(pages, s->pages, sizeof(*pages) * s->nr_idx);
 	core_free(dev, s->pages);
 	s->pages = pages;
 	s->cap_pages = cap;
@@ -125,7 +140,13 @@ static int pages_reserve(struct cxldcd_dev *dev, struct slab *s, uint32_t k)
 static void page_add(struct slab *s, struct slab_page *pg)
 {
 	pg->nfree = SLAB_PER_PAGE;
-	pg->idx = s->nr_pages++;
+	if (s->hole) {
+		pg->idx = s->hole - 1;
+		s->hole = (uint32_t)((uintptr_t)s->pages[pg->idx] >> 1);
+	} else {
+		pg->idx = s->nr_idx++;
+	}
+	s->nr_pages++;
 	s->pages[pg->idx] = pg;
 	partial_link(s, pg);
 }
@@ -184,6 +205,7 @@ int slab_reserve(struct cxldcd_dev *dev, struct slab *s, uint32_t n)
 void *slab_zalloc_slow(struct cxldcd_dev *dev, struct slab *s)
 {
 	struct slab_page *pg = s->partial ? s->partial : page_new(dev, s);
+	uint32_t num;
 	char *obj;
 
 	if (!pg)
@@ -191,9 +213,11 @@ void *slab_zalloc_slow(struct cxldcd_dev *dev, struct slab *s)
 	if (pg->free) {
 		obj = pg->free;
 		memcpy(&pg->free, obj, sizeof(pg->free));
+		memcpy(&num, obj + s->idx_off, sizeof(num));    /* kept while it was free */
 		memset(obj, 0, s->size);
 	} else {
 		/* never handed out: zero as its page came (core_zalloc(), core_zalloc_bulk()) */
+		num = pg->idx * SLAB_PER_PAGE + pg->carved;
 		obj = obj_at(s, pg, pg->carved++);
 	}
 	if (pg == s->empty)
@@ -202,24 +226,18 @@ void *slab_zalloc_slow(struct cxldcd_dev *dev, struct slab *s)
 		page_chunk(s, pg)->nr_empty--;
 	if (!--pg->nfree)
 		partial_unlink(s, pg);
-	set_idx(s, obj, pg->idx);
+	set_num(s, obj, num);
 	s->live++;
 	return obj;
 }
 
-/* pg leaves pages[] and the partial list, the last page taking its index. */
+/* pg leaves pages[] (its index a hole for the next page) and the partial list. */
 static void page_unlist(struct slab *s, struct slab_page *pg)
 {
-	struct slab_page *last = s->pages[--s->nr_pages];
-
 	partial_unlink(s, pg);
-	if (last != pg) {
-		last->idx = pg->idx;
-		s->pages[last->idx] = last;
-		for (uint32_t i = 0; i < last->carved; i++)
-			set_idx(s, obj_at(s, last, i), last->idx); /* free ones too: harmless */
-	}
-	s->pages[s->nr_pages] = NULL;
+	s->pages[pg->idx] = hole_of(s->hole);
+	s->hole = pg->idx + 1;
+	s->nr_pages--;
 }
 
 /* The last page of chunk c emptied: its pages leave the slab, the chunk goes back. */
@@ -238,13 +256,14 @@ static void chunk_free(struct cxldcd_dev *dev, struct slab *s, struct slab_chunk
 void slab_free(struct cxldcd_dev *dev, struct slab *s, void *p)
 {
 	struct slab_page *pg;
-	uint32_t idx;
+	uint32_t num;
 
 	if (!p)
 		return;
-	memcpy(&idx, (char *)p + s->idx_off, sizeof(idx));
-	assert(idx < s->nr_pages);
-	pg = s->pages[idx];
+	memcpy(&num, (char *)p + s->idx_off, sizeof(num));
+	assert(num / SLAB_PER_PAGE < s->nr_idx && !is_hole(s->pages[num / SLAB_PER_PAGE]));
+	pg = s->pages[num / SLAB_PER_PAGE];
+	assert((char *)p == obj_at(s, pg, num % SLAB_PER_PAGE));
 	assert((char *)p >= obj_at(s, pg, 0) && (char *)p < obj_at(s, pg, pg->carved));
 	memcpy(p, &pg->free, sizeof(pg->free));
 	pg->free = p;
@@ -270,8 +289,8 @@ void slab_free(struct cxldcd_dev *dev, struct slab *s, void *p)
 
 void slab_fini(struct cxldcd_dev *dev, struct slab *s)
 {
-	for (uint32_t i = 0; i < s->nr_pages; i++)
-		if (!s->pages[i]->in_chunk)
+	for (uint32_t i = 0; i < s->nr_idx; i++)
+		if (!is_hole(s->pages[i]) && !s->pages[i]->in_chunk)
 			core_free(dev, s->pages[i]);
 	while (s->chunks) {
 		struct slab_chunk *c = s->chunks;
@@ -285,7 +304,7 @@ void slab_fini(struct cxldcd_dev *dev, struct slab *s)
 
 void slab_seq_of(const struct slab *s, struct slab_seq *q)
 {
-	assert(s->chunks && !s->chunks->next && s->nr_pages == s->chunks->nr_pages);
+	assert(s->chunks && !s->chunks->next && s->nr_pages == s->chunks->nr_pages && s->nr_idx == s->nr_pages);
 	*q = (struct slab_seq){ .first = (char *)chunk_page(s, s->chunks, 0), .page_bytes = page_bytes(s),
 				.size = s->size };
 }
@@ -294,8 +313,8 @@ size_t slab_bytes(const struct slab *s)
 {
 	size_t n = 0;
 
-	for (uint32_t i = 0; i < s->nr_pages; i++)
-		n += s->pages[i]->in_chunk ? 0 : page_bytes(s);
+	for (uint32_t i = 0; i < s->nr_idx; i++)
+		n += is_hole(s->pages[i]) || s->pages[i]->in_chunk ? 0 : page_bytes(s);
 	for (const struct slab_chunk *c = s->chunks; c; c = c->next)
 		n += c->bytes;
 	return n;

@@ -455,7 +455,7 @@ static int snap_dev(const struct cxldcd_dev *dev, uint32_t version, struct snap_
 	P32(w, nr);
 	ti = 0;
 	for (const struct tag *t = tag_nth(dev, 0); t; t = tag_after(dev, t), ti++)
-		for (const struct alloc *a = tag_first(t); a; a = a->tag_next, nr--)
+		for (const struct alloc *a = tag_first(t); a; a = alloc_tag_next(dev, a), nr--)
 			put_alloc(w, dev, &slots, a, ti, version, &pv);
 	for (uint8_t r = 0; r < c->nr_regions && nr; r++) {
 		struct bt_cur cur;

@@ -753,7 +753,7 @@ enum core_tag_state core_tag_status(const struct cxldcd_dev *dev, uint16_t host,
 	if (!core_host_ok(dev, host))
 		return CORE_TAG_NOT_FOUND;
 	t = tag_find(dev, tag);
-	for (a = t ? tag_first(t) : NULL; a; a = a->tag_next) {
+	for (a = t ? tag_first(t) : NULL; a; a = alloc_tag_next(dev, a)) {
 		const struct hx *x = alloc_holder(a, host);
 
 		if (!x || (region >= 0 && a->region != region))
@@ -811,7 +811,7 @@ enum cxldcd_rc core_tag_remove_ref(struct cxldcd_dev *dev, const uint8_t tag[CXL
 	for (a = tag_first(t); a; a = nx) {
 		uint32_t left = t->nr_allocs;
 
-		nx = a->tag_next;
+		nx = alloc_tag_next(dev, a);
 		if (!a->orphan)
 			continue;
 		alloc_free(dev, a);

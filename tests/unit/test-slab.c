@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-slab.c - the model's object slabs (src/core/slab.c): objects keep
- * their contents while pages empty and the last page moves into the freed
- * index, empty pages go back to the allocator (one kept), a failed page
+ * their contents and their numbers (slab_at()) while pages empty and go,
+ * a new page takes a freed index, at most SLAB_MAX_PAGES indexes (so a
+ * number + 1 fits 32 bits), empty pages go back to the allocator (one
+ * kept), a failed page
  * allocation leaves the slab usable, and the model's objects sit in slabs:
  * a resident extent is not three malloc() calls.  Reserved objects
  * (slab_reserve(), a restore's) come in one chunk that goes back whole once
@@ -38,7 +40,24 @@ static void fill(struct cxldcd_dev *dev, struct slab *s, struct obj **o, uint32_
 	}
 }
 
-static void test_objects_survive_pages_moving_into_freed_indexes(void **state)
+static uint32_t num_of(const struct obj *o)
+{
+	return o->slab;
+}
+
+/* Every live object of o[0..n) is found by its number, and no two share one. */
+static void expect_numbers(const struct slab *s, struct obj *const *o, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (!o[i])
+			continue;
+		assert_ptr_equal(slab_at(s, num_of(o[i])), o[i]);
+		for (uint32_t j = 0; j < i; j++)
+			assert_true(!o[j] || num_of(o[j]) != num_of(o[i]));
+	}
+}
+
+static void test_objects_keep_their_numbers_while_pages_go_and_come(void **state)
 {
 	struct tenv *e = tenv_new(NULL);
 	int64_t base = e->ta.live_bytes;
@@ -55,10 +74,12 @@ static void test_objects_survive_pages_moving_into_freed_indexes(void **state)
 		o[i] = NULL;
 	}
 	assert_int_equal(s.nr_pages, 7); /* three given back, one kept empty */
+	assert_int_equal(s.nr_idx, 10);  /* their indexes holes */
 	for (uint32_t i = 4 * SLAB_PER_PAGE; i < N; i++) {
 		assert_int_equal(o[i]->payload, 0x1000 + i);
 		assert_int_equal(o[i]->tail, i);
 	}
+	expect_numbers(&s, o, N);
 	/* every other object of what is left, then refill: freed slots are reused */
 	for (uint32_t i = 4 * SLAB_PER_PAGE; i < N; i += 2) {
 		slab_free(e->dev, &s, o[i]);
@@ -69,7 +90,9 @@ static void test_objects_survive_pages_moving_into_freed_indexes(void **state)
 		if (!o[i])
 			assert_non_null(o[i] = slab_zalloc(e->dev, &s));
 	assert_int_equal(s.nr_pages, 10);
+	assert_int_equal(s.nr_idx, 10);  /* the new pages took the holes */
 	assert_int_equal(s.live, N);
+	expect_numbers(&s, o, N);
 	for (uint32_t i = N; i-- > 0;)
 		slab_free(e->dev, &s, o[i]);
 	assert_int_equal(s.live, 0);
@@ -201,6 +224,38 @@ static void test_reserved_objects_come_in_one_chunk_that_goes_back_whole(void **
 	slab_fini(e->dev, &s);
 	assert_int_equal(e->ta.live_bytes, base);
 	free(o);
+	tenv_free(e);
+}
+
+/*
+ * A slab uses at most SLAB_MAX_PAGES page indexes, so that an object's
+ * number + 1 fits 32 bits (the model links allocations by it): a reserve of
+ * objects for that many pages asks the allocator for its pages[] (refused
+ * here, so nothing is allocated); one object more, a page more, is refused
+ * before any allocation.
+ */
+static void test_page_indexes_stop_at_the_bound(void **state)
+{
+	struct tenv *e = tenv_new(NULL);
+	int64_t base = e->ta.live_bytes;
+	uint64_t calls;
+	struct slab s;
+
+	(void)state;
+	assert_true((uint64_t)SLAB_MAX_PAGES * SLAB_PER_PAGE <= UINT32_MAX);
+	slab_init(&s, sizeof(struct obj), offsetof(struct obj, slab));
+	calls = e->ta.nr_allocs;
+	e->ta.fail_at = calls + 1;
+	assert_int_equal(slab_reserve(e->dev, &s, SLAB_MAX_PAGES * SLAB_PER_PAGE), -ENOMEM);
+	assert_int_equal(e->ta.nr_allocs, calls + 1);   /* pages[] asked for */
+	calls = e->ta.nr_allocs;
+	e->ta.fail_at = 0;
+	assert_int_equal(slab_reserve(e->dev, &s, SLAB_MAX_PAGES * SLAB_PER_PAGE + 1), -ENOMEM);
+	assert_int_equal(e->ta.nr_allocs, calls);       /* refused before */
+	assert_int_equal(s.nr_idx, 0);
+	assert_int_equal(s.nr_pages, 0);
+	slab_fini(e->dev, &s);
+	assert_int_equal(e->ta.live_bytes, base);
 	tenv_free(e);
 }
 
@@ -343,7 +398,8 @@ static void test_bulk_memory_is_zeroed_and_goes_through_the_hook(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_objects_survive_pages_moving_into_freed_indexes),
+		cmocka_unit_test(test_objects_keep_their_numbers_while_pages_go_and_come),
+		cmocka_unit_test(test_page_indexes_stop_at_the_bound),
 		cmocka_unit_test(test_failed_page_allocation_leaves_the_slab_usable),
 		cmocka_unit_test(test_resident_extents_are_not_an_allocation_each),
 		cmocka_unit_test(test_reserved_objects_come_in_one_chunk_that_goes_back_whole),
