@@ -45,8 +45,8 @@ struct ras;
 struct tag_hosts;
 
 /*
- * Allocations, holds and tags live in slabs (slab.c): each keeps the index
- * of its slab page in `slab`, which a whole-struct assignment must keep
+ * Allocations, holds and tags live in slabs (slab.c): each keeps its slab
+ * number in `slab` (slab_at()), which a whole-struct assignment must keep
  * (SLAB_SET()).  The flags are one-bit fields so that struct alloc stays at
  * 56 bytes with it.
  */
@@ -291,7 +291,7 @@ void slab_init(struct slab *s, size_t size, size_t idx_off);
 void *slab_zalloc_slow(struct cxldcd_dev *dev, struct slab *s);
 
 /*
- * A zeroed object (its page index set), or NULL.  Inline, the usual case
+ * A zeroed object (its number set), or NULL.  Inline, the usual case
  * of a restore (a page's next object never handed out, the page neither
  * new to its chunk nor about to fill): a restore takes an object each per
  * tag, allocation and hold, and the call was a tenth of its reading

@@ -27,7 +27,7 @@
  * Pages and chunks come from the device's allocator hook (core_zalloc(),
  * core_zalloc_bulk()), so fault injection still reaches every allocation
  * that can fail.  A whole-struct
- * assignment to an object would clear its page index: SLAB_SET() in model.h
+ * assignment to an object would clear its number: SLAB_SET() in model.h
  * assigns a compound literal and keeps it.
  */
 #include <assert.h>
