@@ -26,7 +26,7 @@
 
 #define READ_CHUNK 65536
 #define SOCK_OUT_KEEP 65536   /* output buffer kept between bursts */
-#define SOCK_TRIM_AFTER (1u << 20)   /* a message this long sent at once ends a burst too */
+#define SOCK_TRIM_AFTER (1u << 20)   /* a message this long ends a burst too (sent at once or not) */
 /* A round's replies are sent at its end, or at once when this much is queued. */
 #define SOCK_FLUSH_AT SOCK_OUT_KEEP
 
@@ -319,11 +319,16 @@ int sock_conn_write(struct sock_conn *c, const void *buf, size_t len)
 		close_for(c, "write failed");
 		return -EPIPE;
 	}
-	if ((size_t)n == len) {
-		if (n >= SOCK_TRIM_AFTER)
-			trim_after_round(c->ls);
+	/*
+	 * A message this long ends a burst whether it left at once or not: what
+	 * built it is freed when this round's callbacks return.  (The rest that
+	 * waits for LOOP_OUT may be small, a buffer sock_conn_flush() keeps,
+	 * which then gives nothing back.)
+	 */
+	if (len >= SOCK_TRIM_AFTER)
+		trim_after_round(c->ls);
+	if ((size_t)n == len)
 		return 0;
-	}
 	rc = queue(c, p + n, len - (size_t)n);
 	if (rc == 0)
 		rewatch(c);     /* the socket is full: LOOP_OUT */
