@@ -6,7 +6,10 @@
  * decode -> encode -> decode unchanged (the encoded form is canonical:
  * reserved bits zero).  Selectors 00h-3Fh: inputs, 40h-7Fh: the Features
  * set (0500h-0502h inputs, entries and Feature data) and the 0600h input,
- * 80h and up: outputs.
+ * 80h and up: outputs.  Of the inputs, 10h-1Bh are the memory device's
+ * (Scan Media, LSA, alert configuration, poison, timestamp, Media
+ * Operations, Get Supported Logs Sub-List) and Background Operation Status,
+ * each decoded, encoded and decoded again; the others are sel % 16.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include "cci/maint.h"
 #include "cci/memdev.h"
 #include "cci/msg.h"
+#include "common/wire.h"
 
 #define MAXREC 64
 
@@ -167,6 +171,8 @@ static void outputs(uint8_t sel, const uint8_t *p, size_t n)
 	}
 }
 
+static void memdev_inputs(uint8_t sel, const uint8_t *p, size_t n);
+
 static void inputs(uint8_t sel, const uint8_t *p, size_t n)
 {
 	union {
@@ -182,6 +188,10 @@ static void inputs(uint8_t sel, const uint8_t *p, size_t n)
 		uint8_t v;
 	} u;
 
+	if (sel >= 0x10 && sel <= 0x1b) {
+		memdev_inputs(sel, p, n);
+		return;
+	}
 	switch (sel % 16) {
 	case 0: rt_hdr(p, n); break;
 	case 1: rt_clear(p, n); break;
@@ -243,6 +253,116 @@ static void rt_repair(bool ppr, bool readable, const uint8_t *p, size_t n)
 	else
 		cci_enc_repair_wr(&w, &wb);
 	same(l1, w.off);
+}
+
+/* The value decoders (timestamp, Inject Poison) in the shape RT() takes. */
+static int enc_u64(struct wwr *w, const uint64_t *v)
+{
+	return cci_enc_timestamp(w, *v);
+}
+
+static int enc_inject(struct wwr *w, const uint64_t *v)
+{
+	return cci_enc_inject_poison_in(w, *v);
+}
+
+/* 4103h: offset, data (its length the payload's). */
+static void rt_set_lsa(const uint8_t *p, size_t n)
+{
+	struct cci_lsa_range a, b;
+	const uint8_t *da, *db;
+	struct wwr w;
+	size_t l1;
+
+	if (cci_dec_set_lsa_in(p, n, &a, &da) != 0)
+		return;
+	if (a.length != n - CCI_SET_LSA_HDR || (a.length && da != p + CCI_SET_LSA_HDR))
+		abort();
+	wwr_init(&w, enc1, sizeof(enc1));
+	if (cci_enc_set_lsa_in(&w, a.offset, da, a.length) != 0)
+		abort();
+	l1 = w.off;
+	if (l1 != n || cci_dec_set_lsa_in(enc1, l1, &b, &db) != 0 || b.offset != a.offset ||
+	    b.length != a.length)
+		abort();
+	wwr_init(&w, enc2, sizeof(enc2));
+	cci_enc_set_lsa_in(&w, b.offset, db, b.length);
+	same(l1, w.off);
+}
+
+/* 4402h: header, range list, then the operation's arguments (kept as they are). */
+static void rt_media_op(const uint8_t *p, size_t n)
+{
+	static struct cxldcd_range r[4096];
+	struct cci_media_op_in a, b;
+	struct wwr w;
+	size_t l1;
+
+	if (cci_dec_media_op_in(p, n, &a) != 0)
+		return;
+	if (a.nr_ranges > 4096 ||
+	    CCI_MEDIA_OP_HDR + (size_t)a.nr_ranges * CCI_MEDIA_OP_RANGE_SIZE + a.args_len != n)
+		abort();
+	for (uint32_t i = 0; i < a.nr_ranges; i++)
+		cci_dec_media_op_range(a.ranges, i, &r[i]);
+	wwr_init(&w, enc1, sizeof(enc1));
+	if (cci_enc_media_op_in(&w, a.op_class, a.subclass, r, a.nr_ranges) != 0)
+		abort();
+	wwr_bytes(&w, a.args, a.args_len);
+	l1 = w.off;
+	if (cci_dec_media_op_in(enc1, l1, &b) != 0 || b.nr_ranges != a.nr_ranges ||
+	    b.op_class != a.op_class || b.subclass != a.subclass || b.args_len != a.args_len)
+		abort();
+	for (uint32_t i = 0; i < b.nr_ranges; i++)
+		cci_dec_media_op_range(b.ranges, i, &r[i]);
+	wwr_init(&w, enc2, sizeof(enc2));
+	cci_enc_media_op_in(&w, b.op_class, b.subclass, r, b.nr_ranges);
+	wwr_bytes(&w, b.args, b.args_len);
+	same(l1, w.off);
+}
+
+static void memdev_inputs(uint8_t sel, const uint8_t *p, size_t n)
+{
+	switch (sel) {
+	case 0x10:
+		RT(cci_dec_scan_media_in, cci_enc_scan_media_in, struct cci_scan_media_in, );
+		break;
+	case 0x11:
+		RT(cci_dec_get_lsa_in, cci_enc_get_lsa_in, struct cci_lsa_range, );
+		break;
+	case 0x12:
+		rt_set_lsa(p, n);
+		break;
+	case 0x13:
+		RT(cci_dec_set_alert_cfg_in, cci_enc_set_alert_cfg_in, struct cci_set_alert_cfg, );
+		break;
+	case 0x14:
+		RT(cci_dec_poison_list_in, cci_enc_poison_list_in, struct cci_poison_range, );
+		break;
+	case 0x15:
+		RT(cci_dec_inject_poison_in, enc_inject, uint64_t, );
+		break;
+	case 0x16:
+		RT(cci_dec_clear_poison_in, cci_enc_clear_poison_in, struct cci_clear_poison, );
+		break;
+	case 0x17:
+		RT(cci_dec_timestamp, enc_u64, uint64_t, );
+		break;
+	case 0x18:
+		rt_media_op(p, n);
+		break;
+	case 0x19:
+		RT(cci_dec_media_op_discovery_args, cci_enc_media_op_discovery_args,
+		   struct cci_media_op_discovery, );
+		break;
+	case 0x1a:
+		RT(cci_dec_logs_sub_list_in, cci_enc_logs_sub_list_in,
+		   struct cci_logs_sub_list_in, );
+		break;
+	default:
+		RT(cci_dec_bg_status, cci_enc_bg_status, struct cci_bg_status, );
+		break;
+	}
 }
 
 static void features(uint8_t sel, const uint8_t *p, size_t n)
