@@ -10,8 +10,14 @@
  * existing device, every device has an id, -object ids are set (a size
  * of 0 is the backend's to refuse), a QMP socket is configured); cmdline_fini()
  * leaves the config zeroed.  Each argument is also fed to the value parsers
- * (cmdline_parse_size(), cmdline_parse_bool()) and to cmdline_parse_object()
- * (QMP object-add's path: KEY=VALUE or JSON).
+ * (cmdline_parse_size(), cmdline_parse_u64(), cmdline_parse_bool()) and to
+ * cmdline_parse_object() (QMP object-add's path: KEY=VALUE or JSON).  A size
+ * and a number are held to the grammar of docs/cmdline.md, read here on its
+ * own: SIZE is decimal digits and at most one suffix B K M G T P E (either
+ * case, powers of 1024), or 0x/0X and hex digits; a number (a -device
+ * property's) is decimal, 0x/0X and hex digits, or 0 and octal digits (C's
+ * base 0); nothing else (no sign, no space), no overflow.  Accepted exactly
+ * when the text is of it, with its value.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -20,6 +26,7 @@
 #include <string.h>
 
 #include "server/cmdline.h"
+#include "server/cmdline-int.h"
 #include "../fuzz-input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -66,18 +73,85 @@ static void check_zero(const struct cmdline_cfg *cfg)
 		fz_die("cmdline_fini() left state behind", NULL);
 }
 
+/* n (> 0) digits of base (8, 10 or 16) at s, no overflow: 0 and *v, or -1. */
+static int digits(const char *s, size_t n, unsigned base, uint64_t *v)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*v = 0;
+	if (!n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i] >= 'A' && s[i] <= 'F' ? (char)(s[i] | 0x20) : s[i];
+		const char *d = c ? memchr(hex, c, base) : NULL;
+
+		if (!d || *v > (UINT64_MAX - (uint64_t)(d - hex)) / base)
+			return -1;
+		*v = *v * base + (uint64_t)(d - hex);
+	}
+	return 0;
+}
+
+/* SIZE of docs/cmdline.md: 0 and *v, or -1. */
+static int size_of(const char *s, uint64_t *v)
+{
+	static const char sfx[] = "bkmgtpe";
+	size_t n = strlen(s);
+	const char *k;
+	unsigned shift;
+
+	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return digits(s + 2, n - 2, 16, v);
+	if (n && s[n - 1] >= '0' && s[n - 1] <= '9')
+		return digits(s, n, 10, v);
+	k = n ? memchr(sfx, s[n - 1] | 0x20, sizeof(sfx) - 1) : NULL;
+	if (!k || digits(s, n - 1, 10, v))
+		return -1;
+	shift = (unsigned)(k - sfx) * 10;
+	if (shift && *v > UINT64_MAX >> shift)
+		return -1;
+	*v <<= shift;
+	return 0;
+}
+
+/* A number of a -device property (C's base 0, unsigned, nothing else): 0 and *v, or -1. */
+static int number_of(const char *s, uint64_t *v)
+{
+	size_t n = strlen(s);
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return digits(s + 2, n - 2, 16, v);
+	if (s[0] == '0' && n > 1)
+		return digits(s + 1, n - 1, 8, v);
+	return digits(s, n, 10, v);
+}
+
+/* The library's reading (rc, v) against the grammar's (want, want_v). */
+static void same_number(const char *what, int rc, uint64_t v, int want, uint64_t want_v)
+{
+	if ((rc == 0) != (want == 0))
+		fz_die(rc ? "refused although of the grammar" : "accepted although not of the grammar",
+		       what);
+	if (!rc && v != want_v)
+		fz_die("read as another value", what);
+}
+
 static void value_parsers(const char *s)
 {
 	struct cmdline_cfg tmp;
 	char *err = malloc(CMDLINE_ERR_MAX);
-	uint64_t v;
+	uint64_t v, want;
 	bool b;
-	int rc;
+	int rc, ok;
 
 	if (!err)
 		return;
-	if (cmdline_parse_size(s, &v) == 0 && !s[0])
-		fz_die("empty size accepted", NULL);
+	ok = size_of(s, &want);
+	rc = cmdline_parse_size(s, &v);
+	same_number("size", rc, v, ok, want);
+	ok = number_of(s, &want);
+	rc = cmdline_parse_u64(s, &v);
+	same_number("number", rc, v, ok, want);
 	if (cmdline_parse_bool(s, &b) == 0 && !s[0])
 		fz_die("empty bool accepted", NULL);
 	memset(&tmp, 0, sizeof(tmp));

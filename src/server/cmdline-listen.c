@@ -285,14 +285,13 @@ int cmdline_opt_mctp_serial(struct cmdline_ctx *c, const char *arg)
 	if (arg[3])
 		rc = cmdline_split_kv(c, arg + 4, NULL, &kv);
 	for (size_t k = 0; !rc && k < kv.n; k++) {
-		char *end;
+		uint64_t eid;
 
 		if (!strcmp(kv.p[k].key, "eid")) {
-			unsigned long eid = strtoul(kv.p[k].value, &end, 0);
-
-			if (*end || end == kv.p[k].value || eid < 8 || eid > 254)
+			if (cmdline_parse_u64(kv.p[k].value, &eid) || eid < 8 || eid > 254)
 				rc = cmdline_fail(c, "eid '%s' is not 8..254", kv.p[k].value);
-			l.eid = (unsigned)eid;
+			else
+				l.eid = (unsigned)eid;
 		} else if (strcmp(kv.p[k].key, "device"))
 			rc = cmdline_fail(c, "unknown option '%s' (device, eid)", kv.p[k].key);
 		else if (!cmdline_id_ok(kv.p[k].value))

@@ -53,12 +53,19 @@ int cmdline_parse_size(const char *s, uint64_t *out)
 	char *end;
 	int shift;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/*
+	 * A digit first, and after 0x hex digits alone: strtoull() would take
+	 * leading white space, a sign (wrapping a negative number) and, in
+	 * base 16, a second 0x.
+	 */
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!s[2] || strspn(s + 2, "0123456789abcdefABCDEF") != strlen(s + 2))
+			return -EINVAL;
 		v = strtoull(s + 2, &end, 16);
-		if (errno || end == s + 2 || *end)
+		if (errno || *end)
 			return -EINVAL;
 		*out = v;
 		return 0;
@@ -97,7 +104,7 @@ int cmdline_parse_u64(const char *s, uint64_t *out)
 	unsigned long long v;
 	char *end;
 
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+	if (*s < '0' || *s > '9')       /* no white space or sign for strtoull() to take */
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 0);

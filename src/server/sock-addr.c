@@ -36,7 +36,7 @@ static int parse_port(const char *p, char *out, size_t outlen)
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(p, &end, 10);
-	if (errno || *end || v > 65535 || *p == '-' || *p == '+')
+	if (errno || *end || v > 65535 || *p < '0' || *p > '9')   /* no space or sign first */
 		return -EINVAL;
 	snprintf(out, outlen, "%lu", v);
 	return 0;

@@ -345,6 +345,10 @@ static void test_mctp_serial_takes_pty_and_a_device(void **state)
 		   "pty,tag=9");
 	EXPECT_ERR(L("--mctp-serial", "eid '7' is not 8..254"), "--mctp-serial", "pty,eid=7");
 	EXPECT_ERR(L("--mctp-serial", "eid '255' is not 8..254"), "--mctp-serial", "pty,eid=255");
+	/* a wrapped negative number or one after white space is not an EID (strtoul() took them) */
+	EXPECT_ERR(L("--mctp-serial", "eid '-18446744073709551607' is not 8..254"), "--mctp-serial",
+		   "pty,eid=-18446744073709551607");
+	EXPECT_ERR(L("--mctp-serial", "eid ' 9' is not 8..254"), "--mctp-serial", "pty,eid= 9");
 	EXPECT_ERR(L("--mctp-serial 'pty,device=d9'", "device 'd9' is not a -device id"),
 		   "-object", OBJ, "-device", DEV, "--mctp-serial", "pty,device=d9");
 	EXPECT_ERR(L("--mctp-serial", "there is no -device to serve"), "--mctp-serial", "pty");

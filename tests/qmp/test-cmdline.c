@@ -246,6 +246,17 @@ static void test_value_parsers(void **state)
 	assert_int_equal(cmdline_parse_size("G", &v), -EINVAL);
 	assert_int_equal(cmdline_parse_size("", &v), -EINVAL);
 	assert_int_equal(cmdline_parse_size("99999999999999999999", &v), -EINVAL);
+	/* strtoull() takes these; the grammar does not (no space, no sign, one 0x) */
+	assert_int_equal(cmdline_parse_size("0x-1", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("0x+10", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("0x 10", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("0x0x10", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("0x", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("\t5", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("\n4G", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("\t-18446744073709551611", &v), -EINVAL);
+	assert_int_equal(cmdline_parse_size("0X1f", &v), 0);
+	assert_int_equal(v, 31);
 	for (const char *const *s = (const char *const[]){ "on", "yes", "true", NULL }; *s; s++) {
 		assert_int_equal(cmdline_parse_bool(*s, &b), 0);
 		assert_true(b);

@@ -628,6 +628,10 @@ static void test_tcp_listener_reports_its_port(void **state)
 	assert_int_equal(sock_addr_parse("tcp:[::1]:5", &a, err, sizeof(err)), 0);
 	sock_addr_str(&a, buf, sizeof(buf));
 	assert_string_equal(buf, "tcp:[::1]:5");
+	/* a port is digits: strtoul() took white space and a sign (this one wraps to 80) */
+	assert_int_equal(sock_addr_parse("tcp::\t-18446744073709551536", &a, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(sock_addr_parse("tcp:: 80", &a, err, sizeof(err)), -EINVAL);
 	sock_listener_free(NULL);
 	loop_free(l);
 	loop_free(NULL);
