@@ -166,12 +166,17 @@ size_t fz_list_payload(const struct cxldcd_dev_cfg *cfg, uint16_t op, const uint
 
 /* ------------------------------------------------------------ steps */
 
+/*
+ * One message through ctx.  The message is an exact-size heap copy, so that
+ * ASan stops a decoder or command reading past the bytes it was given.
+ */
 static void step(struct cci_ctx *ctx, const struct cxldcd_dev *dev, uint8_t flags, uint16_t op,
 		 const uint8_t *pl, size_t n, uint8_t tag)
 {
-	static uint8_t req[12 + 65536], rsp[RSP_CAP], list[RSP_CAP];
+	static uint8_t rsp[RSP_CAP], list[RSP_CAP];
 	static int verbose = -1;        /* CXLDCD_FUZZ_VERBOSE: a line per step */
-	size_t rsp_len = 0;
+	size_t rsp_len = 0, len;
+	uint8_t *req;
 	int rc;
 
 	if (flags & 0x10) {
@@ -180,12 +185,16 @@ static void step(struct cci_ctx *ctx, const struct cxldcd_dev *dev, uint8_t flag
 		pl = list;
 		flags &= (uint8_t)~0x04;
 	}
-	if (flags & 0x04) {
-		rc = cci_handle_msg(ctx, pl, n, rsp, sizeof(rsp), &rsp_len);
-	} else {
+	len = flags & 0x04 ? n : 12 + n;
+	req = malloc(len ? len : 1);
+	if (!req)
+		abort();
+	if (flags & 0x04)
+		memcpy(req, pl, n);
+	else
 		fz_cci_frame(req, tag, op, pl, n);
-		rc = cci_handle_msg(ctx, req, 12 + n, rsp, sizeof(rsp), &rsp_len);
-	}
+	rc = cci_handle_msg(ctx, req, len, rsp, sizeof(rsp), &rsp_len);
+	free(req);
 	if (rc == 0 && (rsp_len < 12 || rsp_len > sizeof(rsp)))
 		abort();
 	if (verbose < 0)
