@@ -438,6 +438,13 @@ static void test_inject_event_with_r32_arguments(void **state)
 	assert_non_null(strstr(rp->err, "--kind general-media|dram|memory-module"));
 	rp = USAGE(&p, "inject-event", "--device", "cxl-mem0", "--kind", "dram", "--row", "x");
 	assert_non_null(strstr(rp->err, "--row 'x': expected a number"));
+	/* no blank, sign or octal for strtoull() to take: this list was 1,8 */
+	rp = USAGE(&p, "inject-event", "--device", "cxl-mem0", "--kind", "dram",
+		   "--correction-mask", "1, -18446744073709551608");
+	assert_non_null(strstr(rp->err, "expected numbers separated by commas"));
+	rp = USAGE(&p, "inject-event", "--device", "cxl-mem0", "--kind", "dram",
+		   "--temperature", " +5");
+	assert_non_null(strstr(rp->err, "--temperature ' +5': expected a number"));
 	/* the host's Failure log: 3 records; the first's header flags c2 01 00, then at 0x20 */
 	rp = OK(&p, "cci", "--device", "cxl-mem0", "--cci", "mailbox", "--host", "0",
 		"get-event-records", "02");
@@ -504,6 +511,10 @@ static void test_inject_aer_errors(void **state)
 	assert_non_null(strstr(rp->err, "header DWORDs are 32-bit numbers"));
 	rp = USAGE(&p, "inject-uncorrectable-errors", "--device", "cxl-mem0", "--error",
 		   "internal:0x100000000");
+	assert_non_null(strstr(rp->err, "header DWORDs are 32-bit numbers"));
+	/* a blank and a wrapped negative number: this DWORD was 1 */
+	rp = USAGE(&p, "inject-uncorrectable-errors", "--device", "cxl-mem0", "--error",
+		   "internal:2, -18446744073709551615");
 	assert_non_null(strstr(rp->err, "header DWORDs are 32-bit numbers"));
 	rp = USAGE(&p, "inject-uncorrectable-errors", "--device", "cxl-mem0");
 	assert_non_null(strstr(rp->err, "at least one --error"));

@@ -133,6 +133,17 @@ static void test_uint_is_bounded(void **state)
 	assert_int_equal(ctl_parse_uint("-1", 65535, &v), -EINVAL);
 	assert_int_equal(ctl_parse_uint("1K", 65535, &v), -EINVAL);
 	assert_int_equal(ctl_parse_uint("", 65535, &v), -EINVAL);
+	{
+		const char *end;
+
+		assert_int_equal(ctl_parse_uint_at("0x10,2", 255, &v, &end), 0);
+		assert_int_equal(v, 16);
+		assert_string_equal(end, ",2");
+		assert_int_equal(ctl_parse_uint_at("300,2", 255, &v, &end), -ERANGE);
+		assert_int_equal(ctl_parse_uint_at(" 1", 255, &v, &end), -EINVAL);
+		assert_int_equal(ctl_parse_uint_at("-1", 255, &v, &end), -EINVAL);
+		assert_int_equal(ctl_parse_uint_at(",1", 255, &v, &end), -EINVAL);
+	}
 	assert_int_equal(v, 16);
 }
 

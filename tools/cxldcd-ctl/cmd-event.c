@@ -6,7 +6,6 @@
  * arguments against QEMU's schema and answers with QEMU's texts; this command
  * only turns the options into JSON.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,18 +77,16 @@ static const char *const kinds[][2] = {
 	{ "memory-module", "cxl-inject-memory-module-event" },
 };
 
-/* "1,2,0x3" -> a JSON array of integers; NULL if malformed. */
+/* "1,2,0x3" -> a JSON array of integers (ctl_parse_uint()'s); NULL if malformed. */
 static json_t *parse_list(const char *s)
 {
 	json_t *list = json_array();
 
 	for (const char *p = s; list && *p;) {
-		char *end;
-		unsigned long long v;
+		const char *end;
+		uint64_t v;
 
-		errno = 0;
-		v = strtoull(p, &end, 0);
-		if (errno || end == p || *p == '-' || v > INT64_MAX || (*end && *end != ',') ||
+		if (ctl_parse_uint_at(p, INT64_MAX, &v, &end) || (*end && *end != ',') ||
 		    json_array_append_new(list, json_integer((json_int_t)v))) {
 			json_decref(list);
 			return NULL;
@@ -104,19 +101,17 @@ static json_t *arg_value(struct ctl *c, const struct event_arg *a, const char *v
 {
 	json_t *v = NULL;
 	uint64_t u;
-	long long i;
-	char *end;
+	bool neg;
 
 	switch (a->kind) {
 	case A_UINT:
 		if (!ctl_parse_uint(val, INT64_MAX, &u))
 			v = json_integer((json_int_t)u);
 		break;
-	case A_INT:
-		errno = 0;
-		i = strtoll(val, &end, 0);
-		if (!errno && end != val && !*end)
-			v = json_integer(i);
+	case A_INT:     /* a '-' and ctl_parse_uint()'s number */
+		neg = val[0] == '-';
+		if (!ctl_parse_uint(val + neg, INT64_MAX, &u))
+			v = json_integer(neg ? -(json_int_t)u : (json_int_t)u);
 		break;
 	case A_STR:
 		v = json_string(val);

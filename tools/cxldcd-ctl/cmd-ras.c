@@ -5,7 +5,6 @@
  * commands (the event record injections take many fields; send them with
  * `raw`).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,12 +91,10 @@ static int add_error(struct ctl *c, json_t *list, const char *val)
 	memcpy(type, val, tlen);
 	type[tlen] = '\0';
 	for (const char *p = colon ? colon + 1 : NULL; p && *p;) {
-		char *end;
-		unsigned long long v;
+		const char *end;
+		uint64_t v;
 
-		errno = 0;
-		v = strtoull(p, &end, 0);
-		if (errno || end == p || *p == '-' || v > 0xffffffffull || (*end && *end != ',')) {
+		if (ctl_parse_uint_at(p, UINT32_MAX, &v, &end) || (*end && *end != ',')) {
 			json_decref(hdr);
 			return ctl_usage_error(c, "--error '%s': header DWORDs are 32-bit numbers "
 					       "separated by commas", val);

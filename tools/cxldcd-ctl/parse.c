@@ -131,6 +131,19 @@ int ctl_parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+int ctl_parse_uint_at(const char *s, uint64_t max, uint64_t *out, const char **end)
+{
+	uint64_t v;
+	int rc = number(s, &v, end);
+
+	if (rc)
+		return rc;
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
 int ctl_parse_seconds(const char *s, int *ms)
 {
 	const char *p;

@@ -36,6 +36,12 @@ int ctl_parse_uuid(const char *s, char out[37]);
 
 /* ctl_parse_uint() - decimal (or 0x hex) integer in 0..@max. */
 int ctl_parse_uint(const char *s, uint64_t max, uint64_t *out);
+/*
+ * ctl_parse_uint_at() - the same number at the start of @s, *end after it
+ * (an element of a comma-separated list); -EINVAL when @s starts with no
+ * digit, -ERANGE past @max.
+ */
+int ctl_parse_uint_at(const char *s, uint64_t max, uint64_t *out, const char **end);
 
 /*
  * ctl_parse_seconds() - a non-negative duration in seconds with up to 3
