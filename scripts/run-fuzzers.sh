@@ -4,7 +4,7 @@
 # run-fuzzers.sh BUILD SECONDS [JOBS] - run every libFuzzer target built in
 # BUILD (executables named fuzz-*) for SECONDS each, JOBS of them at a time
 # (default 1), starting from its seed corpus fuzz/corpus/<name> (name without
-# the fuzz- prefix, or with it).  New inputs go to a scratch directory, never
+# the fuzz- prefix, or with it), with the target's -max_len of docs/fuzzing.md.  New inputs go to a scratch directory, never
 # into the committed corpus.  Fails on any crash, leak or sanitizer report;
 # the reproducer is left in fuzz/.
 set -eu
@@ -21,10 +21,26 @@ if [ "${1:-}" = "--one" ]; then
 	for c in "$root/fuzz/corpus/$short" "$root/fuzz/corpus/$name"; do
 		[ -d "$c" ] && corpus=$c && break
 	done
+	# Each target's input bound (docs/fuzzing.md, "Running"); the tools
+	# print usage and errors on every input: -close_fd_mask=3 keeps them
+	# out of the log.
+	case $short in
+	cci-decode|cci-dispatch|hostlink-decode|hostlink-server|fm-socket|host-agent|access-rules)
+		opts="-max_len=4096" ;;
+	snapshot|snapshot-static|state|qmp|qmp-device|mctp-routes)
+		opts="-max_len=8192" ;;
+	ctl)	opts="-max_len=8192 -close_fd_mask=3" ;;
+	cmdline|mctp-serial|mctp-pty|app-socket)
+		opts="-max_len=2048" ;;
+	host-cli|mctp-run)
+		opts="-max_len=2048 -close_fd_mask=3" ;;
+	store)	opts="-max_len=110000" ;;
+	*)	opts="" ;;
+	esac
 	mkdir -p "$scratch/$name"
 	# shellcheck disable=SC2086
 	if "$exe" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$root/fuzz/" \
-		"$scratch/$name" $corpus 2>"$scratch/$name.log"; then
+		$opts "$scratch/$name" $corpus 2>"$scratch/$name.log"; then
 		echo "== $name for ${secs}s (seed corpus: ${corpus:-none})"
 		grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+.*DONE)' \
 			"$scratch/$name.log" || true
