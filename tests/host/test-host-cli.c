@@ -315,6 +315,29 @@ static void test_cli_byte_pattern_untagged_group_clean_verbose(void **state)
  * connected, a host id the device does not have, no daemon at the default
  * path (named), a TCP host name; --version.
  */
+/*
+ * A number on the command line starts with a digit: strtoull() took blanks
+ * and a sign before it, so ' -18446744073709551615' was port 1 and ' +0'
+ * host 0.  Each is refused as the usage error it is (exit 2), before any
+ * connect.
+ */
+static void test_cli_numbers_take_no_blank_or_sign(void **state)
+{
+	struct hx *x = *state;
+	char *port[] = { (char *)cli, "--tcp", "127.0.0.1: -18446744073709551615", "--host-id", "0", NULL };
+	char *host_blank[] = { (char *)cli, "--connect", x->sock, "--host-id", " 0", NULL };
+	char *host_plus[] = { (char *)cli, "--connect", x->sock, "--host-id", "+0", NULL };
+	char *limit[] = { (char *)cli, "--connect", x->sock, "--host-id", "0", "--accept",
+			  "limit=\t-1", NULL };
+	struct child c;
+
+	assert_int_equal(run(x, &c, port), 2);
+	assert_non_null(strstr(c.buf, "expected HOST:PORT"));
+	assert_int_equal(run(x, &c, host_blank), 2);
+	assert_int_equal(run(x, &c, host_plus), 2);
+	assert_int_equal(run(x, &c, limit), 2);
+}
+
 static void test_cli_messages_say_what_to_do(void **state)
 {
 	struct hx *x = *state;
@@ -401,6 +424,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_cli_byte_pattern_untagged_group_clean_verbose,
 						hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_messages_say_what_to_do, hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_cli_numbers_take_no_blank_or_sign, hx_setup, hx_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_error_lines_carry_the_device_reason, hx_setup,
 						hx_teardown),
 	};

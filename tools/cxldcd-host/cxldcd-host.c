@@ -148,9 +148,12 @@ static int parse_u64(const char *s, uint64_t *out, bool suffix)
 	char *end;
 	unsigned long long v;
 
+	/* a digit first: strtoull() would take blanks and a sign, wrapping a negative number */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
+	if (errno || end == s)
 		return -EINVAL;
 	if (suffix && *end) {
 		unsigned shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
