@@ -279,6 +279,7 @@ static void test_cli_byte_pattern_untagged_group_clean_verbose(void **state)
 	char *verify_hex[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", "1", "0xA55A",
 			       NULL };
 	char *odd[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", "1", "0xa", NULL };
+	char *blank[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", "1", "0x\t5", NULL };
 	char *nogroup[] = { (char *)cli, "--agent-socket", x->app_sock, "verify", "id=9", "0xa5",
 			    NULL };
 	struct child agent, c;
@@ -298,6 +299,8 @@ static void test_cli_byte_pattern_untagged_group_clean_verbose(void **state)
 	assert_int_equal(run(x, &c, verify_hex), 0);
 	assert_int_equal(run(x, &c, odd), 2);
 	assert_non_null(strstr(c.buf, "PATTERN '0xa'"));
+	/* a hex byte is two hex digits: strtoul() took "\t5" as 05 */
+	assert_int_equal(run(x, &c, blank), 2);
 	assert_int_equal(run(x, &c, nogroup), 1);
 	assert_non_null(strstr(c.buf, "no such group"));
 	kill(agent.pid, SIGTERM);

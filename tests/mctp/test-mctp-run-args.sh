@@ -25,6 +25,9 @@ check 2 "unknown option '--verbose'" --fm unix:/nonexistent/fm.sock --verbose --
 check 2 "missing value for '--fm'" --fm
 check 2 "missing value for '--eid'" --fm unix:/nonexistent/fm.sock --eid -- true
 check 2 "EID is not 8..254: '7'" --fm unix:/nonexistent/fm.sock --eid 7 -- true
+# a digit first: strtol() took a blank or a sign before it
+check 2 "EID is not 8..254: ' 9'" --fm unix:/nonexistent/fm.sock --eid ' 9' -- true
+check 2 "EID is not 8..254: '+9'" --fm unix:/nonexistent/fm.sock --eid '+9' -- true
 check 2 "usage:" --fm unix:/nonexistent/fm.sock
 # CXLDCD_MCTP_ROUTES is "EID=ADDR[|ADDR08][;EID=...]" and the library keeps
 # an address in 200 bytes (routes.h): an address it cannot carry is refused,

@@ -55,6 +55,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "common/quote.h"
 #include "common/rundir.h"
 #include "cxldcd/cxldcd-host.h"
@@ -681,14 +682,11 @@ static int parse_pattern(const char *s, uint8_t out[PATTERN_MAX])
 	if (!n || n % 2)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i += 2) {
-		unsigned v;
-		char hex[3] = { s[i], s[i + 1], 0 };
-		char *end;
+		int hi = cx_hex_digit(s[i]), lo = cx_hex_digit(s[i + 1]);
 
-		v = (unsigned)strtoul(hex, &end, 16);
-		if (*end || hex[0] == '+' || hex[0] == '-' || hex[0] == ' ')
+		if (hi < 0 || lo < 0)   /* strtoul() took "\t5" as 05 */
 			return -EINVAL;
-		out[i / 2] = (uint8_t)v;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
 	}
 	return (int)(n / 2);
 }

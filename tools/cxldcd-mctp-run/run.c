@@ -201,7 +201,8 @@ int main(int argc, char **argv)
 
 			if (!n || r[n - 1].eid >= 0)
 				return bad("--eid must follow its --fm:", argv[i]);
-			if (*end || end == argv[i] || eid < 8 || eid > 254)
+			/* a digit first: strtol() took blanks and a sign (" 9", "+9") */
+			if (argv[i][0] < '0' || argv[i][0] > '9' || *end || eid < 8 || eid > 254)
 				return bad("EID is not 8..254:", argv[i]);
 			if (eid_used(r, n, (int)eid))
 				return bad("EID given twice:", argv[i]);
