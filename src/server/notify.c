@@ -59,7 +59,7 @@ static void parse_watchdog(struct srv_notify *n, const char *usec, const char *p
 	}
 	errno = 0;
 	v = strtoull(usec, &end, 10);
-	if (errno || end == usec || *end || usec[0] == '-' || v == 0) {
+	if (usec[0] < '0' || usec[0] > '9' || errno || *end || v == 0) {     /* no blank, no sign */
 		say(why, cap, "WATCHDOG_USEC is not a positive number:", usec);
 		return;
 	}

@@ -513,6 +513,31 @@ static void test_daemonize_names_the_child_in_mainpid(void **state)
 	close(r.fd);
 }
 
+/*
+ * WATCHDOG_USEC starts with a digit: strtoull() took a blank and a sign, so
+ * "\t-18446744073709551615" was an interval of 1 us and the daemon pinged
+ * at every loop round.  Now the daemon says the value is not a number,
+ * keeps no watchdog, and serves.
+ */
+static void test_a_watchdog_interval_with_a_blank_and_a_sign_is_refused(void **state)
+{
+	const char *args[] = { "-device", DEV, NULL };
+	char msg[600], before[4096];
+	struct dproc p;
+	struct rx r;
+	pid_t from;
+
+	(void)state;
+	assert_int_equal(dproc_init(&p), 0);
+	rx_open(&r, &p, false);
+	start(&p, r.name, args, "WATCHDOG_USEC", "\t-18446744073709551615", NULL);
+	wait_ready(&r, msg, sizeof(msg), &from, before, sizeof(before));
+	assert_non_null(strstr(dproc_log(&p), "WATCHDOG_USEC is not a positive number"));
+	assert_null(strstr(dproc_log(&p), "watchdog every"));
+	assert_true(rx_next(&r, 300, msg, sizeof(msg), &from) < 0);      /* no ping */
+	term_stops(&r, &p);
+}
+
 static void test_watchdog_pings_at_half_the_interval(void **state)
 {
 	const char *args[] = { "-device", DEV, NULL };
@@ -740,6 +765,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_watchdog_while_one_device_restores, teardown),
 		cmocka_unit_test_teardown(test_daemonize_names_the_child_in_mainpid, teardown),
 		cmocka_unit_test_teardown(test_watchdog_pings_at_half_the_interval, teardown),
+		cmocka_unit_test_teardown(test_a_watchdog_interval_with_a_blank_and_a_sign_is_refused, teardown),
 		cmocka_unit_test_teardown(test_no_watchdog_for_another_watchdog_pid, teardown),
 		cmocka_unit_test_teardown(test_abstract_notify_socket, teardown),
 		cmocka_unit_test_teardown(test_missing_or_bad_notify_socket_does_not_stop_the_daemon,
