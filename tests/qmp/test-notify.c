@@ -514,12 +514,11 @@ static void test_daemonize_names_the_child_in_mainpid(void **state)
 }
 
 /*
- * WATCHDOG_USEC starts with a digit: strtoull() took a blank and a sign, so
- * "\t-18446744073709551615" was an interval of 1 us and the daemon pinged
- * at every loop round.  Now the daemon says the value is not a number,
- * keeps no watchdog, and serves.
+ * A daemon started with WATCHDOG_USEC=@usec (and WATCHDOG_PID=@pid, NULL:
+ * none) keeps no watchdog: ready, then no ping in 300 ms.  @says, if not
+ * NULL, is in its log, and "watchdog every" is not.
  */
-static void test_a_watchdog_interval_with_a_blank_and_a_sign_is_refused(void **state)
+static void expect_no_watchdog(const char *usec, const char *pid, const char *says)
 {
 	const char *args[] = { "-device", DEV, NULL };
 	char msg[600], before[4096];
@@ -527,15 +526,28 @@ static void test_a_watchdog_interval_with_a_blank_and_a_sign_is_refused(void **s
 	struct rx r;
 	pid_t from;
 
-	(void)state;
 	assert_int_equal(dproc_init(&p), 0);
 	rx_open(&r, &p, false);
-	start(&p, r.name, args, "WATCHDOG_USEC", "\t-18446744073709551615", NULL);
+	start(&p, r.name, args, "WATCHDOG_USEC", usec, pid ? "WATCHDOG_PID" : NULL, pid, NULL);
 	wait_ready(&r, msg, sizeof(msg), &from, before, sizeof(before));
-	assert_non_null(strstr(dproc_log(&p), "WATCHDOG_USEC is not a positive number"));
-	assert_null(strstr(dproc_log(&p), "watchdog every"));
-	assert_true(rx_next(&r, 300, msg, sizeof(msg), &from) < 0);      /* no ping */
+	if (says) {
+		assert_non_null(strstr(dproc_log(&p), says));
+		assert_null(strstr(dproc_log(&p), "watchdog every"));
+	}
+	assert_int_equal(rx_next(&r, 300, msg, sizeof(msg), &from), -1);
 	term_stops(&r, &p);
+}
+
+/*
+ * WATCHDOG_USEC starts with a digit: strtoull() took a blank and a sign, so
+ * "\t-18446744073709551615" was an interval of 1 us and the daemon pinged
+ * at every loop round.  Now the daemon says the value is not a number,
+ * keeps no watchdog, and serves.
+ */
+static void test_a_watchdog_interval_with_a_blank_and_a_sign_is_refused(void **state)
+{
+	(void)state;
+	expect_no_watchdog("\t-18446744073709551615", NULL, "WATCHDOG_USEC is not a positive number");
 }
 
 static void test_watchdog_pings_at_half_the_interval(void **state)
@@ -618,19 +630,8 @@ static void test_stopping_then_more_time_for_the_snapshot(void **state)
 
 static void test_no_watchdog_for_another_watchdog_pid(void **state)
 {
-	const char *args[] = { "-device", DEV, NULL };
-	char msg[600], before[4096];
-	struct dproc p;
-	struct rx r;
-	pid_t from;
-
 	(void)state;
-	assert_int_equal(dproc_init(&p), 0);
-	rx_open(&r, &p, false);
-	start(&p, r.name, args, "WATCHDOG_USEC", "20000", "WATCHDOG_PID", "1", NULL);
-	wait_ready(&r, msg, sizeof(msg), &from, before, sizeof(before));
-	assert_int_equal(rx_next(&r, 300, msg, sizeof(msg), &from), -1);
-	term_stops(&r, &p);
+	expect_no_watchdog("20000", "1", NULL);
 }
 
 static void test_abstract_notify_socket(void **state)
