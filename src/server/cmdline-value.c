@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/number.h"
 #include "cmdline.h"
 #include "cmdline-int.h"
 
@@ -101,17 +102,7 @@ int cmdline_parse_bool(const char *s, bool *out)
 
 int cmdline_parse_u64(const char *s, uint64_t *out)
 {
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')       /* no white space or sign for strtoull() to take */
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	return cx_parse_u64(s, 0, out);
 }
 
 /* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */

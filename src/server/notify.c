@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/number.h"
 #include "notify.h"
 
 static void say(char *why, size_t cap, const char *text, const char *value)
@@ -47,6 +48,7 @@ static void parse_watchdog(struct srv_notify *n, const char *usec, const char *p
 			   size_t cap)
 {
 	unsigned long long v;
+	uint64_t us;
 	char *end;
 
 	if (!usec)
@@ -57,13 +59,11 @@ static void parse_watchdog(struct srv_notify *n, const char *usec, const char *p
 		if (errno || end == pid || *end || v != (unsigned long long)getpid())
 			return;         /* another process's watchdog */
 	}
-	errno = 0;
-	v = strtoull(usec, &end, 10);
-	if (usec[0] < '0' || usec[0] > '9' || errno || *end || v == 0) {     /* no blank, no sign */
+	if (cx_parse_u64(usec, 10, &us) || !us) {
 		say(why, cap, "WATCHDOG_USEC is not a positive number:", usec);
 		return;
 	}
-	n->watchdog_usec = v;
+	n->watchdog_usec = us;
 }
 
 int srv_notify_init(struct srv_notify *n, char *why, size_t cap)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/number.h"
 #include "sock.h"
 
 /* ---- addresses ------------------------------------------------------ */
@@ -29,16 +30,11 @@ static int bad(char *err, size_t errlen, const char *fmt, ...)
 
 static int parse_port(const char *p, char *out, size_t outlen)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	if (!*p || strlen(p) >= outlen)
+	if (!*p || strlen(p) >= outlen || cx_parse_u64(p, 10, &v) || v > 65535)
 		return -EINVAL;
-	errno = 0;
-	v = strtoul(p, &end, 10);
-	if (errno || *end || v > 65535 || *p < '0' || *p > '9')   /* no space or sign first */
-		return -EINVAL;
-	snprintf(out, outlen, "%lu", v);
+	snprintf(out, outlen, "%u", (unsigned)v);
 	return 0;
 }
 

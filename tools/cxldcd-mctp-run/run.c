@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/number.h"
 #include "routes.h"
 
 #define MAX_ROUTES MCTP_RUN_MAX_ROUTES
@@ -196,13 +197,12 @@ int main(int argc, char **argv)
 				return bad(bad_addr(argv[i + 1]), argv[i + 1]);
 			r[n - 1].addr08 = argv[++i];
 		} else if (!strcmp(argv[i], "--eid")) {
-			char *end;
-			long eid = strtol(argv[++i], &end, 0);
+			uint64_t eid;
+			int bad_eid = cx_parse_u64(argv[++i], 0, &eid);
 
 			if (!n || r[n - 1].eid >= 0)
 				return bad("--eid must follow its --fm:", argv[i]);
-			/* a digit first: strtol() took blanks and a sign (" 9", "+9") */
-			if (argv[i][0] < '0' || argv[i][0] > '9' || *end || eid < 8 || eid > 254)
+			if (bad_eid || eid < 8 || eid > 254)
 				return bad("EID is not 8..254:", argv[i]);
 			if (eid_used(r, n, (int)eid))
 				return bad("EID given twice:", argv[i]);
